@@ -1,0 +1,130 @@
+"""Process settings: a TOML file, overridden key by key by ``AGENTASSIST_<SECTION>__<KEY>``.
+
+Settings are built by :func:`load_settings`; nothing reads them at import time.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from agentassist.errors import ConfigError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _host_port(value: str, default_port: int) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host:
+        return value, default_port
+    try:
+        return host, int(port)
+    except ValueError as exc:
+        raise ValueError(f"expected HOST:PORT, got {value!r}") from exc
+
+
+class SipSettings(_Section):
+    listen: str = "127.0.0.1:5060"
+    auto_answer: bool = True
+    registrar: str = ""
+    username: str = ""
+    password: str = ""
+    max_calls: int = 32
+
+    @field_validator("listen")
+    @classmethod
+    def _check_listen(cls, v: str) -> str:
+        _host_port(v, 5060)
+        return v
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        return _host_port(self.listen, 5060)
+
+
+class AudioSettings(_Section):
+    input_device: str = ""
+    output_device: str = ""
+    agent_audio_file: str = ""
+
+
+class TranscribeSettings(_Section):
+    model: str = "tiny.en"
+    language: str = "auto"
+    compute_type: str = "int8"
+    workers: int = 0  # 0: one per core
+    beam_size: int = 1
+
+
+class AssistSettings(_Section):
+    scripts_dir: str = "scripts"
+    default_script: str = ""
+    agent_name: str = "Alex"
+    company: str = "Example Corp"
+
+
+class ServerSettings(_Section):
+    listen: str = "127.0.0.1:8000"
+    data_dir: str = "data"
+    database_url: str = ""
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        return _host_port(self.listen, 8000)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="AGENTASSIST_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
+    )
+
+    sip: SipSettings = SipSettings()
+    audio: AudioSettings = AudioSettings()
+    transcribe: TranscribeSettings = TranscribeSettings()
+    assist: AssistSettings = AssistSettings()
+    server: ServerSettings = ServerSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (env_settings, init_settings)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.server.data_dir)
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read ``path`` (TOML) if given, apply environment overrides, validate.
+
+    Raises ConfigError naming the file and the key that is wrong.
+    """
+    data: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{p}: config file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        where = str(path) if path else "environment"
+        problems = "; ".join(
+            f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"{where}: invalid settings: {problems}") from None

@@ -1,0 +1,41 @@
+"""The exception tree of agentassist.
+
+    AgentassistError
+    ├── ConfigError          a setting or input file is wrong (names the key or file)
+    ├── ModelError           a speech model is missing or corrupt (names the fix)
+    ├── ScriptError          a call script is invalid (names file and line)
+    ├── AudioError           a WAV or device cannot be used
+    └── SipError             the softphone cannot start or place a call
+
+Messages say what was expected and what came instead.
+"""
+
+from __future__ import annotations
+
+
+class AgentassistError(Exception):
+    """Base of every error agentassist raises on purpose."""
+
+
+class ConfigError(AgentassistError):
+    pass
+
+
+class ModelError(AgentassistError):
+    pass
+
+
+class ScriptError(AgentassistError):
+    """An invalid script; ``errors`` holds every problem found, each naming file and line."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = list(errors)
+        super().__init__("\n".join(self.errors))
+
+
+class AudioError(AgentassistError):
+    pass
+
+
+class SipError(AgentassistError):
+    pass

@@ -1,0 +1,133 @@
+"""Typed objects that cross stage boundaries, and the JSON schema of the live feeds.
+
+Every arrow in the pipeline carries one of these frozen dataclasses:
+
+    CallTap --Frame--> Recorder, Segmenter --SpeechSegment--> StreamingTranscriber
+    --Utterance--> ScriptTracker --AssistEvent--> EventBus --JSON--> WebSocket
+
+Times are seconds since the call started (the first sample of its recording),
+named ``*_s``; sample rates are ``sample_rate_hz``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class Channel(str, enum.Enum):
+    """Which side of the call a stream of audio or text belongs to."""
+
+    AGENT = "agent"  # what the agent sends (left channel of the recording)
+    CUSTOMER = "customer"  # what the agent hears (right channel)
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """20 ms of 16-bit mono PCM from one channel of one call."""
+
+    call_id: str
+    channel: Channel
+    pcm: bytes  # little-endian int16
+    sample_rate_hz: int = 16000
+    index: int = 0  # frame number within its channel since the call started
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.pcm) / 2 / self.sample_rate_hz
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechSegment:
+    """A stretch of one channel that voice activity detection judged to be speech."""
+
+    call_id: str
+    channel: Channel
+    start_s: float
+    end_s: float
+    pcm: bytes  # 16-bit mono PCM, padding included
+    sample_rate_hz: int
+    reason: str = ""  # why the segment was cut: "silence", "max_length", "end_of_call"
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    start_s: float
+    end_s: float
+    text: str
+    probability: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"start": self.start_s, "end": self.end_s, "word": self.text, "probability": self.probability}
+
+
+@dataclass(frozen=True, slots=True)
+class Utterance:
+    """Text recognised in one speech segment; ``final`` once it will not change."""
+
+    id: str
+    call_id: str
+    channel: Channel
+    start_s: float
+    end_s: float
+    text: str
+    final: bool = True
+    words: tuple[Word, ...] = ()
+    language: str = ""
+    confidence: float = 0.0  # mean word probability, 0..1
+    no_speech_prob: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "channel": self.channel.value,
+            "start": round(self.start_s, 3),
+            "end": round(self.end_s, 3),
+            "text": self.text,
+            "words": [w.to_json() for w in self.words],
+            "language": self.language,
+            "confidence": round(self.confidence, 3),
+        }
+
+
+class EventType(str, enum.Enum):
+    CALL_STARTED = "call.started"
+    CALL_ENDED = "call.ended"
+    UTTERANCE_PARTIAL = "utterance.partial"
+    UTTERANCE_FINAL = "utterance.final"
+    ASSIST_STEP = "assist.step"
+    ASSIST_PROMPT = "assist.prompt"
+    ASSIST_CARD = "assist.card"
+    ASSIST_ALERT = "assist.alert"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One message of the live feeds: ``{"type", "call_id", "t", ...data}``."""
+
+    type: EventType
+    call_id: str
+    t: float
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.type.value, "call_id": self.call_id, "t": round(self.t, 3), **self.data}
+
+
+def utterance_event(u: Utterance) -> Event:
+    kind = EventType.UTTERANCE_FINAL if u.final else EventType.UTTERANCE_PARTIAL
+    return Event(kind, u.call_id, u.end_s, {"utterance": u.to_json()})
+
+
+__all__ = [
+    "Channel",
+    "Event",
+    "EventType",
+    "Frame",
+    "SpeechSegment",
+    "Utterance",
+    "Word",
+    "asdict",
+    "utterance_event",
+]
