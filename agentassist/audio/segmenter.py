@@ -1,0 +1,144 @@
+"""Voice activity segmentation of one channel with webrtcvad.
+
+A small state machine over 20 ms frames::
+
+    SILENCE --(start_ratio of the last start_window_ms voiced)--> SPEECH
+    SPEECH  --(end_silence_ms unvoiced)--> SILENCE, emits a SpeechSegment ("silence")
+    SPEECH  --(max_segment_s reached)--> SPEECH, emits a SpeechSegment ("max_length")
+    finish() in SPEECH --> emits a SpeechSegment ("end_of_call")
+
+Pure: frames in, segments out, no threads and no I/O.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import webrtcvad
+
+from agentassist.events import Channel, SpeechSegment
+
+_RATES_HZ = (8000, 16000, 32000, 48000)
+_FRAME_MS = (10, 20, 30)
+
+
+@dataclass(frozen=True, slots=True)
+class SegmenterOptions:
+    aggressiveness: int = 2
+    sample_rate_hz: int = 16000
+    frame_ms: int = 20
+    start_window_ms: int = 200
+    start_ratio: float = 0.6
+    end_silence_ms: int = 500
+    pre_pad_ms: int = 300
+    post_pad_ms: int = 200
+    min_speech_ms: int = 250
+    max_segment_s: float = 20.0
+
+    def __post_init__(self) -> None:
+        if self.sample_rate_hz not in _RATES_HZ:
+            raise ValueError(f"sample_rate_hz: expected one of {_RATES_HZ}, got {self.sample_rate_hz}")
+        if self.frame_ms not in _FRAME_MS:
+            raise ValueError(f"frame_ms: expected one of {_FRAME_MS}, got {self.frame_ms}")
+        if not 0 <= self.aggressiveness <= 3:
+            raise ValueError(f"aggressiveness: expected 0..3, got {self.aggressiveness}")
+        if not 0 < self.start_ratio <= 1:
+            raise ValueError(f"start_ratio: expected (0, 1], got {self.start_ratio}")
+        if self.post_pad_ms > self.end_silence_ms:
+            raise ValueError("post_pad_ms must not exceed end_silence_ms")
+
+    @property
+    def frame_bytes(self) -> int:
+        return self.sample_rate_hz * self.frame_ms // 1000 * 2
+
+
+class Segmenter:
+    """Cuts one channel of one call into speech segments."""
+
+    def __init__(self, call_id: str, channel: Channel, options: SegmenterOptions | None = None) -> None:
+        self.call_id = call_id
+        self.channel = channel
+        self.options = o = options or SegmenterOptions()
+        self._vad = webrtcvad.Vad(o.aggressiveness)
+        self._start_frames = max(1, o.start_window_ms // o.frame_ms)
+        self._end_frames = max(1, o.end_silence_ms // o.frame_ms)
+        self._pre_frames = o.pre_pad_ms // o.frame_ms
+        self._post_frames = o.post_pad_ms // o.frame_ms
+        self._min_frames = max(1, o.min_speech_ms // o.frame_ms)
+        self._max_frames = int(o.max_segment_s * 1000 / o.frame_ms)
+        self._history: deque[tuple[bytes, bool]] = deque(maxlen=max(self._start_frames, self._pre_frames))
+        self._speech: list[bytes] = []
+        self._speech_start = 0  # frame index of the segment's first frame (padding included)
+        self._voiced_in_segment = 0
+        self._trailing_silence = 0
+        self._index = 0  # frames seen so far
+        self.in_speech = False
+
+    def _t(self, frame_index: int) -> float:
+        return frame_index * self.options.frame_ms / 1000
+
+    def push(self, pcm: bytes) -> list[SpeechSegment]:
+        """Feed one frame (``options.frame_bytes`` long); returns the segments it completes."""
+        o = self.options
+        if len(pcm) != o.frame_bytes:
+            raise ValueError(f"expected a {o.frame_ms} ms frame of {o.frame_bytes} bytes, got {len(pcm)}")
+        voiced = self._vad.is_speech(pcm, o.sample_rate_hz)
+        index = self._index
+        self._index += 1
+        out: list[SpeechSegment] = []
+        if not self.in_speech:
+            self._history.append((pcm, voiced))
+            recent = list(self._history)[-self._start_frames :]
+            if len(recent) == self._start_frames and sum(v for _, v in recent) >= o.start_ratio * self._start_frames:
+                padded = list(self._history)[-max(self._pre_frames, self._start_frames) :]
+                self._speech = [p for p, _ in padded]
+                self._speech_start = index + 1 - len(padded)
+                self._voiced_in_segment = sum(v for _, v in padded)
+                self._trailing_silence = 0
+                self.in_speech = True
+                self._history.clear()
+            return out
+        self._speech.append(pcm)
+        if voiced:
+            self._voiced_in_segment += 1
+            self._trailing_silence = 0
+        else:
+            self._trailing_silence += 1
+        if self._trailing_silence >= self._end_frames:
+            out.extend(self._cut("silence", keep_trailing=self._post_frames))
+        elif len(self._speech) >= self._max_frames:
+            out.extend(self._cut("max_length", keep_trailing=self._trailing_silence))
+            self.in_speech = True  # speech goes on in a new segment
+            self._speech_start = self._index
+        return out
+
+    def finish(self) -> list[SpeechSegment]:
+        """The channel ended: emit the segment in progress, if any."""
+        if not self.in_speech:
+            return []
+        return self._cut("end_of_call", keep_trailing=self._trailing_silence)
+
+    def _cut(self, reason: str, keep_trailing: int) -> list[SpeechSegment]:
+        drop = self._trailing_silence - min(keep_trailing, self._trailing_silence)
+        frames = self._speech[: len(self._speech) - drop] if drop else self._speech
+        start = self._speech_start
+        voiced = self._voiced_in_segment
+        self._speech = []
+        self._voiced_in_segment = 0
+        self._trailing_silence = 0
+        self.in_speech = False
+        if voiced < self._min_frames or not frames:
+            return []
+        o = self.options
+        return [
+            SpeechSegment(
+                call_id=self.call_id,
+                channel=self.channel,
+                start_s=self._t(start),
+                end_s=self._t(start + len(frames)),
+                pcm=b"".join(frames),
+                sample_rate_hz=o.sample_rate_hz,
+                reason=reason,
+            )
+        ]

@@ -1,0 +1,120 @@
+"""CallTap: two pjmedia ports on the conference bridge that carry one call's audio.
+
+- the *agent* port transmits to the call: each tick it pulls 20 ms from the
+  agent's microphone and hands the same bytes to the sink as channel ``agent``;
+- the *customer* port receives from the call: each tick's frame goes to the
+  agent's earpiece and to the sink as channel ``customer``.
+
+Both run on pjmedia's clock thread and do constant-time work only.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+import pjsua2 as pj
+
+from agentassist.audio.devices import Microphone, Speaker
+from agentassist.audio.frames import FRAME_BYTES, FRAME_MS, SAMPLE_RATE_HZ
+from agentassist.events import Channel
+
+log = logging.getLogger(__name__)
+
+
+class FrameSink(Protocol):
+    """Receives 20 ms, 16 kHz frames from the media thread; must not block."""
+
+    def push(self, channel: Channel, pcm: bytes) -> None: ...
+
+
+def _audio_format() -> Any:
+    fmt = pj.MediaFormatAudio()
+    fmt.type = pj.PJMEDIA_TYPE_AUDIO
+    fmt.id = pj.PJMEDIA_FORMAT_L16
+    fmt.clockRate = SAMPLE_RATE_HZ
+    fmt.channelCount = 1
+    fmt.bitsPerSample = 16
+    fmt.frameTimeUsec = FRAME_MS * 1000
+    fmt.avgBps = SAMPLE_RATE_HZ * 16
+    fmt.maxBps = fmt.avgBps
+    return fmt
+
+
+class _Route:
+    """Where one call's frames go; swapped as a whole so the media thread sees one consistent set."""
+
+    __slots__ = ("microphone", "sink", "speaker")
+
+    def __init__(self, microphone: Microphone, speaker: Speaker, sink: FrameSink) -> None:
+        self.microphone = microphone
+        self.speaker = speaker
+        self.sink = sink
+
+
+class _AgentPort(pj.AudioMediaPort):  # type: ignore[misc]
+    def __init__(self) -> None:
+        super().__init__()
+        self.route: _Route | None = None
+
+    def onFrameRequested(self, frame: Any) -> None:  # noqa: N802 - pjsua2 callback name
+        route = self.route
+        if route is None:
+            frame.type = pj.PJMEDIA_FRAME_TYPE_NONE
+            return
+        pcm = route.microphone.read_frame()
+        frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+        frame.buf = pj.ByteVector(pcm)
+        frame.size = len(pcm)
+        route.sink.push(Channel.AGENT, pcm)
+
+
+class _CustomerPort(pj.AudioMediaPort):  # type: ignore[misc]
+    def __init__(self) -> None:
+        super().__init__()
+        self.route: _Route | None = None
+
+    def onFrameReceived(self, frame: Any) -> None:  # noqa: N802
+        route = self.route
+        if route is None:
+            return
+        if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size == FRAME_BYTES:
+            pcm = bytes(frame.buf)
+        else:  # the bridge gives an empty frame when nothing is heard
+            pcm = _SILENCE
+        route.speaker.write_frame(pcm)
+        route.sink.push(Channel.CUSTOMER, pcm)
+
+
+_SILENCE = bytes(FRAME_BYTES)
+
+
+class CallTap:
+    """A pair of bridge ports, reused from call to call.
+
+    pjmedia's clock thread may still be inside a port's callback while the pj thread
+    would destroy it, so ports are never destroyed while the endpoint runs: a tap is
+    detached when its call ends and attached to the next one.
+    """
+
+    def __init__(self, name: str) -> None:
+        fmt = _audio_format()
+        self._agent = _AgentPort()
+        self._agent.createPort(f"agent-{name}", fmt)
+        self._customer = _CustomerPort()
+        self._customer.createPort(f"customer-{name}", fmt)
+
+    def attach(self, microphone: Microphone, speaker: Speaker, sink: FrameSink) -> None:
+        route = _Route(microphone, speaker, sink)
+        self._agent.route = route
+        self._customer.route = route
+
+    def connect(self, call_audio: Any) -> None:
+        """Wire the call's audio media to the ports (again after a re-INVITE)."""
+        call_audio.startTransmit(self._customer)
+        self._agent.startTransmit(call_audio)
+
+    def detach(self) -> None:
+        """Stop forwarding frames; the call's media leaves the bridge by itself."""
+        self._agent.route = None
+        self._customer.route = None
