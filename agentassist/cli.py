@@ -1,0 +1,183 @@
+"""The ``agentassist`` command. Logging handlers are configured here and nowhere else."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from agentassist.config import Settings, load_settings
+from agentassist.errors import AgentassistError, ScriptError
+
+log = logging.getLogger("agentassist")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(args.config)
+
+
+def _database_url(settings: Settings) -> str:
+    if settings.server.database_url:
+        return settings.server.database_url
+    return f"sqlite:///{(settings.data_dir / 'agentassist.db').resolve()}"
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from agentassist.api.app import create_app
+    from agentassist.audio.recorder import repair
+    from agentassist.bus import EventBus
+    from agentassist.runtime import Runtime
+    from agentassist.store.db import Store
+    from agentassist.store.recordings import RecordingStore
+
+    settings = _settings(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(_database_url(settings))
+    store.create_all()
+    recordings = RecordingStore(settings.data_dir / "recordings")
+    for call_id in store.close_abandoned_calls():
+        path = recordings.path_for(call_id)
+        if path.is_file():
+            try:
+                duration_s = repair(path)
+                log.warning("call %s ended abnormally; recording repaired (%.1f s)", call_id, duration_s)
+            except ValueError as exc:
+                log.error("call %s ended abnormally; recording unusable: %s", call_id, exc)
+        else:
+            log.warning("call %s ended abnormally; no recording", call_id)
+    bus = EventBus()
+    runtime = Runtime(settings, store, bus, recordings)
+    app = create_app(settings, store, bus, recordings, runtime)
+    host, port = settings.server.host_port
+    log.info("serving on http://%s:%d (SIP on %s)", host, port, settings.sip.listen)
+    uvicorn.run(app, host=host, port=port, log_level="warning", ws="websockets")
+    return 0
+
+
+def cmd_call(args: argparse.Namespace) -> int:
+    import httpx
+
+    settings = _settings(args)
+    host, port = settings.server.host_port
+    token = args.token or os.environ.get("AGENTASSIST_TOKEN", "")
+    if not token:
+        raise AgentassistError("no API token: pass --token or set AGENTASSIST_TOKEN (see `agentassist users add`)")
+    body: dict[str, Any] = {"uri": args.uri}
+    if args.audio:
+        from agentassist.audio.frames import check_wav
+
+        check_wav(args.audio)
+        body["audio"] = str(Path(args.audio).resolve())
+    r = httpx.post(f"http://{host}:{port}/api/calls", json=body, headers={"Authorization": f"Bearer {token}"})
+    if r.status_code >= 400:
+        raise AgentassistError(f"server refused the call ({r.status_code}): {r.text}")
+    sys.stdout.write(json.dumps(r.json()) + "\n")
+    return 0
+
+
+def cmd_transcribe(args: argparse.Namespace) -> int:
+    from agentassist.transcribe.offline import format_transcript, transcribe_file
+
+    settings = _settings(args)
+    result = transcribe_file(Path(args.file), settings.transcribe, language=args.language)
+    sys.stdout.write(format_transcript(result, args.format))
+    return 0
+
+
+def cmd_script_validate(args: argparse.Namespace) -> int:
+    from agentassist.assist.script import load_script
+
+    script = load_script(Path(args.file))
+    sys.stdout.write(f"{args.file}: ok (script {script.id!r} version {script.version}, {len(script.steps)} steps)\n")
+    return 0
+
+
+def cmd_models_install(args: argparse.Namespace) -> int:
+    from agentassist.transcribe.models import install
+
+    path = install(args.name, Path(args.models_dir) if args.models_dir else None)
+    sys.stdout.write(f"{args.name}: installed and verified in {path}\n")
+    return 0
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    from agentassist.store.db import Store
+
+    settings = _settings(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(_database_url(settings))
+    store.create_all()
+    token = store.add_user(args.name, args.role)
+    sys.stdout.write(f"user {args.name!r} ({args.role}) created; API token:\n{token}\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="agentassist", description=__doc__)
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_config(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sp.add_argument("--config", help="TOML settings file")
+        return sp
+
+    sp = with_config(sub.add_parser("serve", help="softphone, pipeline, API and web UI in one process"))
+    sp.set_defaults(func=cmd_serve)
+
+    sp = with_config(sub.add_parser("call", help="place a call from the running softphone"))
+    sp.add_argument("uri")
+    sp.add_argument("--audio", help="WAV played as the agent's voice in this call")
+    sp.add_argument("--token", help="API token (default: $AGENTASSIST_TOKEN)")
+    sp.set_defaults(func=cmd_call)
+
+    sp = with_config(sub.add_parser("transcribe", help="transcribe an audio file offline"))
+    sp.add_argument("file")
+    sp.add_argument("--language", default=None)
+    sp.add_argument("--format", choices=["json", "vtt", "srt"], default="json")
+    sp.set_defaults(func=cmd_transcribe)
+
+    script = sub.add_parser("script", help="call scripts").add_subparsers(dest="script_command", required=True)
+    sp = script.add_parser("validate", help="check a script file")
+    sp.add_argument("file")
+    sp.set_defaults(func=cmd_script_validate)
+
+    models = sub.add_parser("models", help="speech models").add_subparsers(dest="models_command", required=True)
+    sp = models.add_parser("install", help="install and verify a model")
+    sp.add_argument("name")
+    sp.add_argument("--models-dir", help="default: ./models or $AGENTASSIST_MODELS_DIR")
+    sp.set_defaults(func=cmd_models_install)
+
+    users = sub.add_parser("users", help="user accounts").add_subparsers(dest="users_command", required=True)
+    sp = with_config(users.add_parser("add", help="create a user and print its API token"))
+    sp.add_argument("name")
+    sp.add_argument("--role", required=True, choices=["agent", "team_leader", "quality_checker", "supervisor", "admin"])
+    sp.set_defaults(func=cmd_users_add)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.func(args))
+    except ScriptError as exc:
+        for line in exc.errors:
+            sys.stderr.write(f"error: {line}\n")
+        return 2
+    except AgentassistError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""One call's pipeline: frames in, recording, utterances and assist events out.
+
+::
+
+    media thread --push()--> bounded queue --call thread--> Recorder
+                                                   └──> Segmenter x2 --> StreamingTranscriber (pool)
+    pool thread --> Store, ScriptTracker --> EventBus
+
+The media callback only enqueues. The call thread owns the recorder and the
+segmenters; tracker and store are reached from pool threads under the
+session's lock. ``call.ended`` is published only after the last final
+utterance of the call, so feeds see the call's events in order.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, wait
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from agentassist.audio.frames import FRAME_BYTES, SAMPLE_RATE_HZ
+from agentassist.audio.recorder import Recorder
+from agentassist.audio.segmenter import Segmenter, SegmenterOptions
+from agentassist.events import Channel, Event, EventType, SpeechSegment, Utterance, utterance_event
+from agentassist.transcribe.engine import StreamingTranscriber
+
+log = logging.getLogger(__name__)
+
+_QUEUE_FRAMES = 3000  # 30 s of both channels: far more than the call thread ever lags
+_TICK_S = 1.0
+_END = (Channel.AGENT, b"")  # sentinel: the call ended
+
+
+class Publisher(Protocol):
+    def publish(self, event: Event) -> None: ...
+
+
+class CallStore(Protocol):
+    def add_utterance(self, call_id: str, u: Utterance) -> None: ...
+
+    def save_adherence(self, call_id: str, report: dict[str, Any]) -> None: ...
+
+    def end_call(self, call_id: str, ended_at: datetime, status: str = "ended", end_reason: str = "hangup") -> None: ...
+
+
+class Tracker(Protocol):
+    def on_utterance(self, u: Utterance) -> list[Event]: ...
+
+    def tick(self, now_s: float) -> list[Event]: ...
+
+    def finish(self, end_s: float) -> list[Event]: ...
+
+    def report(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    call_id: str
+    started_at: datetime
+    recording_path: Path
+
+
+class CallSession:
+    """Everything one call needs after the softphone: a FrameSink with its own thread."""
+
+    def __init__(
+        self,
+        info: SessionInfo,
+        transcriber: StreamingTranscriber,
+        store: CallStore,
+        bus: Publisher,
+        tracker: Tracker | None,
+        segmenter_options: SegmenterOptions | None = None,
+        on_closed: Callable[[str], None] | None = None,
+    ) -> None:
+        self.info = info
+        self.call_id = info.call_id
+        self._transcriber = transcriber
+        self._store = store
+        self._bus = bus
+        self._tracker = tracker
+        self._on_closed = on_closed
+        self._queue: queue.Queue[tuple[Channel, bytes]] = queue.Queue(maxsize=_QUEUE_FRAMES)
+        self._recorder = Recorder(info.recording_path)
+        self._segmenters = {ch: Segmenter(info.call_id, ch, segmenter_options) for ch in Channel}
+        self._frames = {ch: 0 for ch in Channel}
+        self._futures: list[Future[None]] = []
+        self._lock = threading.Lock()  # tracker and store from pool threads
+        self.dropped_frames = 0
+        self.end_reason = "hangup"
+        self._thread = threading.Thread(target=self._run, name=f"call-{info.call_id[:8]}", daemon=True)
+        self._thread.start()
+
+    # ---- FrameSink: media thread ---------------------------------------------------------------
+
+    def push(self, channel: Channel, pcm: bytes) -> None:
+        try:
+            self._queue.put_nowait((channel, pcm))
+        except queue.Full:
+            self.dropped_frames += 1
+
+    # ---- control: any thread -------------------------------------------------------------------
+
+    def end(self, reason: str = "hangup") -> None:
+        """The call is over; the session finishes its work and closes in the background."""
+        self.end_reason = reason
+        self._queue.put(_END)
+
+    def join(self, timeout_s: float | None = None) -> None:
+        self._thread.join(timeout_s)
+
+    @property
+    def now_s(self) -> float:
+        return self._frames[Channel.AGENT] * FRAME_BYTES / 2 / SAMPLE_RATE_HZ
+
+    # ---- call thread ---------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        self._publish([Event(EventType.CALL_STARTED, self.call_id, 0.0, {"call": {"id": self.call_id}})])
+        next_tick = time.monotonic() + _TICK_S
+        try:
+            while True:
+                try:
+                    channel, pcm = self._queue.get(timeout=0.2)
+                except queue.Empty:
+                    channel, pcm = Channel.AGENT, None  # type: ignore[assignment]
+                if pcm is not None:
+                    if (channel, pcm) == _END:
+                        break
+                    self._frame(channel, pcm)
+                if time.monotonic() >= next_tick:
+                    next_tick += _TICK_S
+                    self._recorder.flush()
+                    if self._tracker is not None:
+                        with self._lock:
+                            events = self._tracker.tick(self.now_s)
+                        self._publish(events)
+        except Exception:
+            log.exception("call %s: pipeline failed; closing the recording", self.call_id)
+        finally:
+            self._close()
+
+    def _frame(self, channel: Channel, pcm: bytes) -> None:
+        self._frames[channel] += 1
+        self._recorder.write(channel, pcm)
+        for segment in self._segmenters[channel].push(pcm):
+            self._submit(segment)
+
+    def _submit(self, segment: SpeechSegment) -> None:
+        self._futures.append(self._transcriber.submit(segment, self._on_utterance))
+
+    def _close(self) -> None:
+        for segmenter in self._segmenters.values():
+            for segment in segmenter.finish():
+                self._submit(segment)
+        self._recorder.close()
+        wait(self._futures)
+        end_s = self._recorder.duration_s
+        if self._tracker is not None:
+            with self._lock:
+                events = self._tracker.finish(end_s)
+                self._store.save_adherence(self.call_id, self._tracker.report())
+            self._publish(events)
+        ended_at = self.info.started_at + timedelta(seconds=end_s)
+        self._store.end_call(self.call_id, max(ended_at, datetime.now(UTC)), "ended", self.end_reason)
+        self._publish([Event(EventType.CALL_ENDED, self.call_id, end_s, {"reason": self.end_reason})])
+        if self.dropped_frames:
+            log.warning("call %s: %d frames dropped by a full queue", self.call_id, self.dropped_frames)
+        if self._on_closed is not None:
+            self._on_closed(self.call_id)
+
+    # ---- pool threads ----------------------------------------------------------------------------
+
+    def _on_utterance(self, segment: SpeechSegment, utterance: Utterance | None) -> None:
+        if utterance is None:
+            return
+        with self._lock:
+            self._store.add_utterance(self.call_id, utterance)
+            events = [utterance_event(utterance)]
+            if self._tracker is not None:
+                events += self._tracker.on_utterance(utterance)
+                self._store.save_adherence(self.call_id, self._tracker.report())
+            self._publish(events)
+
+    def _publish(self, events: list[Event]) -> None:
+        for event in events:
+            self._bus.publish(event)

@@ -1,0 +1,135 @@
+"""The all-in-one runtime: softphone, model and one CallSession per call.
+
+Owned by the API's lifespan (``start`` in a worker thread, ``stop`` at shutdown);
+it is the :class:`~agentassist.sip.softphone.CallHandler` the softphone reports to.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from agentassist.assist.script import ScriptLibrary
+from agentassist.assist.tracker import ScriptTracker
+from agentassist.audio.devices import AudioIO
+from agentassist.bus import EventBus
+from agentassist.config import Settings
+from agentassist.errors import AgentassistError
+from agentassist.pipeline import CallSession, SessionInfo
+from agentassist.sip.softphone import CallInfo, Softphone
+from agentassist.store.db import Store
+from agentassist.store.recordings import RecordingStore
+from agentassist.transcribe.engine import StreamingTranscriber, Transcriber, TranscriberOptions
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(self, settings: Settings, store: Store, bus: EventBus, recordings: RecordingStore) -> None:
+        self.settings = settings
+        self.store = store
+        self.bus = bus
+        self.recordings = recordings
+        # Checked before anything starts: a bad agent_audio_file or script dir refuses the start.
+        self.audio = AudioIO(settings.audio)
+        self.scripts = ScriptLibrary(Path(settings.assist.scripts_dir))
+        self._transcriber: StreamingTranscriber | None = None
+        self._phone: Softphone | None = None
+        self._sessions: dict[str, CallSession] = {}
+        self._lock = threading.Lock()
+        self.error: str | None = None
+
+    # ---- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        t = self.settings.transcribe
+        try:
+            transcriber = Transcriber(
+                TranscriberOptions(
+                    model=t.model,
+                    language=t.language,
+                    compute_type=t.compute_type,
+                    beam_size=t.beam_size,
+                    workers=t.workers,
+                )
+            )
+            self._transcriber = StreamingTranscriber(transcriber)
+            phone = Softphone(self.settings.sip, self.audio, self)
+            phone.start()
+            self._phone = phone
+        except AgentassistError as exc:
+            self.error = str(exc)
+            log.error("%s", exc)
+            raise
+
+    def stop(self) -> None:
+        if self._phone is not None:
+            self._phone.stop()  # ends every call: their sessions close below
+            self._phone = None
+        with self._lock:
+            sessions = list(self._sessions.values())
+        for session in sessions:
+            session.join(timeout_s=30)
+        if self._transcriber is not None:
+            self._transcriber.close()
+        self.audio.close()
+
+    def health(self) -> dict[str, bool]:
+        return {
+            "model": self._transcriber is not None,
+            "sip": self._phone is not None and self._phone.listening,
+        }
+
+    @property
+    def phone(self) -> Softphone:
+        if self._phone is None:
+            raise AgentassistError("the softphone is not running")
+        return self._phone
+
+    # ---- CallHandler (pj thread) -----------------------------------------------------------------
+
+    def call_started(self, info: CallInfo) -> CallSession:
+        assert self._transcriber is not None, "calls arrive only after start()"
+        a = self.settings.assist
+        script_id = a.default_script or None
+        tracker: Any = None
+        if script_id:
+            try:
+                script = self.scripts.get(script_id)
+                tracker = ScriptTracker(script, {"agent": a.agent_name, "company": a.company}, info.call_id)
+            except AgentassistError as exc:
+                log.error("call %s: script %r unusable, no assist for this call: %s", info.call_id, script_id, exc)
+                script_id = None
+        path = self.recordings.path_for(info.call_id)
+        self.store.create_call(
+            call_id=info.call_id,
+            direction=info.direction,
+            remote=info.remote,
+            agent=a.agent_name,
+            script_id=script_id,
+            started_at=info.started_at,
+            recording_path=str(path),
+        )
+        session = CallSession(
+            SessionInfo(info.call_id, info.started_at, path),
+            self._transcriber,
+            self.store,
+            self.bus,
+            tracker,
+            on_closed=self._closed,
+        )
+        with self._lock:
+            self._sessions[info.call_id] = session
+        return session
+
+    def call_ended(self, call_id: str, reason: str) -> None:
+        with self._lock:
+            session = self._sessions.get(call_id)
+        if session is not None:
+            session.end(reason)
+
+    def _closed(self, call_id: str) -> None:
+        with self._lock:
+            self._sessions.pop(call_id, None)

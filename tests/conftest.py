@@ -1,0 +1,251 @@
+"""Shared fixtures: real recorded speech, free ports, a real `agentassist serve`, a real baresip."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SOUNDS_EN = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
+TEXTS_EN = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
+SHARED = REPO.parent / "shared"
+AGENTASSIST = Path(sys.executable).parent / "agentassist"
+
+
+def free_port() -> int:
+    """A port free for both UDP and TCP on 127.0.0.1."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            tcp.bind(("127.0.0.1", 0))
+            port = int(tcp.getsockname()[1])
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                try:
+                    udp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            return port
+    raise RuntimeError("no free port")
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"[\[(][^\])]*[\])]", "", text).strip()
+
+
+@pytest.fixture(scope="session")
+def prompts_en() -> dict[str, str]:
+    """Reference text of every English Asterisk core sound, by name (from Debian's package)."""
+    if not TEXTS_EN.is_file() or not SOUNDS_EN.is_dir():
+        pytest.skip("asterisk-core-sounds-en(-wav) not installed: run `make test`")
+    texts: dict[str, str] = {}
+    for line in gzip.open(TEXTS_EN, "rt", encoding="utf-8", errors="replace"):
+        if ":" in line and not line.startswith(";"):
+            name, _, text = line.partition(":")
+            texts[name.strip()] = _clean(text)
+    return texts
+
+
+def need(*programs: str) -> None:
+    for p in programs:
+        if shutil.which(p) is None:
+            pytest.skip(f"{p} not installed: run `make test`")
+
+
+@dataclass
+class Server:
+    """A real `agentassist serve` subprocess."""
+
+    root: Path
+    config: Path
+    sip_port: int
+    http_port: int
+    token: str = ""
+    proc: subprocess.Popen[bytes] | None = None
+    log_path: Path = field(default_factory=Path)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def sip_uri(self) -> str:
+        return f"sip:agent@127.0.0.1:{self.sip_port}"
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=10)
+
+    def start(self, timeout_s: float = 60) -> None:
+        self.log_path = self.root / f"serve-{int(time.time() * 1000)}.log"
+        log = open(self.log_path, "wb")  # noqa: SIM115 - handed to the child
+        self.proc = subprocess.Popen(
+            [str(AGENTASSIST), "serve", "--config", str(self.config)],
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=_env(),
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"agentassist serve exited {self.proc.returncode}:\n{self.log()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            time.sleep(0.2)
+        raise AssertionError(f"agentassist serve not healthy within {timeout_s} s:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.proc = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-6000:] if self.log_path.is_file() else ""
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["AGENTASSIST_MODELS_DIR"] = str(REPO / "models")
+    env.pop("AGENTASSIST_TOKEN", None)
+    return env
+
+
+def write_config(root: Path, sip_port: int, http_port: int, **sections: dict[str, object]) -> Path:
+    values: dict[str, dict[str, object]] = {
+        "sip": {"listen": f"127.0.0.1:{sip_port}", "auto_answer": True},
+        "audio": {"input_device": "null", "agent_audio_file": ""},
+        "transcribe": {"model": "tiny.en", "language": "en"},
+        "assist": {"scripts_dir": str(root / "scripts"), "default_script": ""},
+        "server": {"listen": f"127.0.0.1:{http_port}", "data_dir": str(root / "data")},
+    }
+    for name, extra in sections.items():
+        values[name].update(extra)
+    lines: list[str] = []
+    for name, keys in values.items():
+        lines.append(f"[{name}]")
+        for k, v in keys.items():
+            lines.append(f"{k} = {'true' if v is True else 'false' if v is False else repr(v) if isinstance(v, int | float) else _toml_str(str(v))}")
+        lines.append("")
+    (root / "scripts").mkdir(exist_ok=True)
+    path = root / "agentassist.toml"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def _toml_str(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def add_user(config: Path, name: str, role: str) -> str:
+    out = subprocess.run(
+        [str(AGENTASSIST), "users", "add", name, "--role", role, "--config", str(config)],
+        cwd=REPO, capture_output=True, text=True, env=_env(), check=True,
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def make_server(tmp_path: Path) -> Iterator[callable]:  # type: ignore[valid-type]
+    servers: list[Server] = []
+
+    def make(**sections: dict[str, object]) -> Server:
+        sip_port, http_port = free_port(), free_port()
+        config = write_config(tmp_path, sip_port, http_port, **sections)
+        server = Server(tmp_path, config, sip_port, http_port)
+        server.token = add_user(config, "Alex", "admin")
+        servers.append(server)
+        return server
+
+    yield make
+    for s in servers:
+        s.stop()
+
+
+class Baresip:
+    """baresip as the customer's phone: dials, plays a WAV through aufile, hangs up after `seconds`."""
+
+    def __init__(self, root: Path, audio: Path) -> None:
+        self.dir = root / f"baresip-{free_port()}"
+        self.dir.mkdir()
+        port = free_port()
+        rtp = free_port() // 2 * 2
+        (self.dir / "config").write_text(
+            "\n".join(
+                [
+                    "poll_method epoll",
+                    f"sip_listen 127.0.0.1:{port}",
+                    f"audio_source aufile,{audio}",
+                    "audio_player aufile,/dev/null",
+                    "audio_alert aufile,/dev/null",
+                    f"rtp_ports {rtp}-{rtp + 40}",
+                    "module_path /usr/lib/baresip/modules",
+                    "module g711.so",
+                    "module aufile.so",
+                    "module_app account.so",
+                    "module_app menu.so",
+                    "",
+                ]
+            )
+        )
+        (self.dir / "accounts").write_text(f"<sip:customer@127.0.0.1:{port}>;regint=0\n")
+        (self.dir / "contacts").write_text("")
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def dial(self, uri: str, seconds: int) -> None:
+        log = open(self.dir / "baresip.log", "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            ["baresip", "-f", str(self.dir), "-e", f"/dial {uri}", "-t", str(seconds)],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+
+    def wait(self, timeout_s: float) -> None:
+        assert self.proc is not None
+        self.proc.wait(timeout_s)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def log(self) -> str:
+        p = self.dir / "baresip.log"
+        return p.read_text(errors="replace")[-3000:] if p.is_file() else ""
+
+
+@pytest.fixture
+def baresip(tmp_path: Path) -> Iterator[callable]:  # type: ignore[valid-type]
+    need("baresip")
+    phones: list[Baresip] = []
+
+    def make(audio: Path) -> Baresip:
+        phone = Baresip(tmp_path, audio)
+        phones.append(phone)
+        return phone
+
+    yield make
+    for p in phones:
+        p.stop()
