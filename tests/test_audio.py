@@ -1,0 +1,120 @@
+"""Recorder, segmenter and WAV checks on real recorded speech."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agentassist.audio.frames import FRAME_BYTES, check_wav, read_wav_mono
+from agentassist.audio.recorder import Recorder, repair
+from agentassist.audio.segmenter import Segmenter, SegmenterOptions
+from agentassist.errors import AudioError
+from agentassist.events import Channel
+from tests.conftest import SOUNDS_EN
+
+
+def _frames(pcm: bytes) -> list[bytes]:
+    return [pcm[i : i + FRAME_BYTES] for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES)]
+
+
+def _speech(name: str) -> np.ndarray:
+    path = SOUNDS_EN / f"{name}.wav"
+    if not path.is_file():
+        pytest.skip("asterisk-core-sounds-en-wav not installed: run `make test`")
+    return read_wav_mono(path)
+
+
+def test_recorder_interleaves_channels_in_step(tmp_path: Path) -> None:
+    path = tmp_path / "call.wav"
+    rec = Recorder(path)
+    agent = np.full(320, 1000, dtype="<i2").tobytes()
+    customer = np.full(320, -2000, dtype="<i2").tobytes()
+    for _ in range(50):
+        rec.write(Channel.AGENT, agent)
+        rec.write(Channel.CUSTOMER, customer)
+    rec.write(Channel.AGENT, agent)  # one frame more on the left: padded at close
+    rec.close()
+    with wave.open(str(path)) as w:
+        assert (w.getnchannels(), w.getframerate(), w.getnframes()) == (2, 16000, 51 * 320)
+        data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, 2)
+    assert (data[: 50 * 320, 0] == 1000).all() and (data[: 50 * 320, 1] == -2000).all()
+    assert (data[50 * 320 :, 1] == 0).all()
+
+
+def test_recorder_fills_a_silent_channel_to_stay_aligned(tmp_path: Path) -> None:
+    rec = Recorder(tmp_path / "c.wav")
+    for _ in range(100):  # 2 s of agent, nothing from the customer
+        rec.write(Channel.AGENT, bytes(FRAME_BYTES))
+    rec.flush()
+    assert rec.duration_s >= 1.4  # written with at most 0.5 s held back
+    rec.close()
+
+
+_KILLED_WRITER = """
+import sys, time, os, signal
+from pathlib import Path
+from agentassist.audio.recorder import Recorder
+from agentassist.events import Channel
+rec = Recorder(Path(sys.argv[1]), flush_interval_s=1.0)
+frame = (b"\\x10\\x00" * 320)
+for i in range(150):          # 3 s of audio, written in real time
+    rec.write(Channel.AGENT, frame)
+    rec.write(Channel.CUSTOMER, frame)
+    time.sleep(0.02)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_killed_process_leaves_a_playable_recording(tmp_path: Path) -> None:
+    path = tmp_path / "killed.wav"
+    proc = subprocess.run([sys.executable, "-c", _KILLED_WRITER, str(path)], check=False)
+    assert proc.returncode == -9
+    with wave.open(str(path)) as w:  # playable as it is, header included
+        seconds = w.getnframes() / w.getframerate()
+    assert seconds >= 2.0, seconds
+    assert repair(path) >= seconds
+
+
+def test_repair_rejects_what_is_not_a_wav(tmp_path: Path) -> None:
+    bad = tmp_path / "x.wav"
+    bad.write_bytes(b"hello" * 20)
+    with pytest.raises(ValueError, match="not a WAV"):
+        repair(bad)
+
+
+def test_check_wav_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(AudioError, match="missing.wav: audio file not found"):
+        check_wav(tmp_path / "missing.wav")
+    text = tmp_path / "notes.wav"
+    text.write_text("not audio")
+    with pytest.raises(AudioError, match="notes.wav: not a PCM WAV"):
+        check_wav(text)
+
+
+def test_segmenter_finds_each_line_of_real_speech() -> None:
+    first, second = _speech("queue-thankyou"), _speech("vm-intro")
+    gap = np.zeros(16000 * 2, dtype=np.int16)
+    audio = np.concatenate([gap[:16000], first, gap, second, gap]).astype("<i2").tobytes()
+    seg = Segmenter("c", Channel.AGENT)
+    segments = [s for f in _frames(audio) for s in seg.push(f)] + seg.finish()
+    assert len(segments) == 2, [(s.start_s, s.end_s, s.reason) for s in segments]
+    starts = [1.0, 1.0 + first.size / 16000 + 2.0]
+    for s, start in zip(segments, starts, strict=True):
+        assert abs(s.start_s - start) < 0.4, (s.start_s, start)
+        assert s.reason == "silence"
+        assert len(s.pcm) == round((s.end_s - s.start_s) * 16000) * 2
+
+
+def test_segmenter_ignores_silence_and_validates_options() -> None:
+    seg = Segmenter("c", Channel.CUSTOMER)
+    assert [s for f in _frames(bytes(FRAME_BYTES * 200)) for s in seg.push(f)] == []
+    assert seg.finish() == []
+    with pytest.raises(ValueError, match="sample_rate_hz"):
+        SegmenterOptions(sample_rate_hz=11025)
+    with pytest.raises(ValueError, match="frame_ms"):
+        SegmenterOptions(frame_ms=25)
