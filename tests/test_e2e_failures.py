@@ -1,0 +1,133 @@
+"""What goes wrong: a killed server mid-call, a stopped server mid-call, and bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import wave
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import AGENTASSIST, REPO, SOUNDS_EN, _env
+
+pytestmark = [pytest.mark.sip]
+
+
+def _wait_for_call(server: Any, status: str, timeout_s: float = 20) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    with server.client() as client:
+        while time.monotonic() < deadline:
+            items = client.get("/api/calls").json()["items"]
+            if items and items[0]["status"] == status:
+                return dict(items[0])
+            time.sleep(0.2)
+    raise AssertionError(f"no call with status {status!r} within {timeout_s} s:\n{server.log()}")
+
+
+@pytest.mark.slow
+def test_sigkill_mid_call_leaves_a_playable_recording(make_server: Any, baresip: Any) -> None:
+    server = make_server()
+    server.start()
+    phone = baresip(SOUNDS_EN / "demo-echotest.wav")
+    phone.dial(server.sip_uri, seconds=60)
+    call = _wait_for_call(server, "active")
+    time.sleep(5)
+    recording = server.root / "data" / "recordings" / f"{call['id']}.wav"
+    with server.client() as client:
+        live = client.get(f"/api/calls/{call['id']}").json()
+    started = time.monotonic()
+    server.kill()
+    elapsed_before_kill = 5.0  # at least: the call was active before the sleep
+    with wave.open(str(recording)) as w:  # playable without repair
+        assert (w.getnchannels(), w.getframerate()) == (2, 16000)
+        seconds = w.getnframes() / w.getframerate()
+    assert seconds >= elapsed_before_kill - 1.0, seconds
+    assert time.monotonic() - started < 5
+    phone.stop()
+
+    server.start()  # the next start closes the call as ended abnormally
+    with server.client() as client:
+        after = client.get(f"/api/calls/{call['id']}").json()
+        assert live["status"] == "active"
+        assert after["status"] == "ended" and after["end_reason"] == "abnormal", after
+        assert after["ended_at"] is not None
+        r = client.get(f"/api/calls/{call['id']}/recording")
+        assert r.status_code == 200 and len(r.content) >= 44 + int(seconds * 16000) * 4
+
+
+@pytest.mark.slow
+def test_stopping_the_server_mid_call_ends_the_call_cleanly(make_server: Any, baresip: Any) -> None:
+    server = make_server()
+    server.start()
+    phone = baresip(SOUNDS_EN / "demo-echotest.wav")
+    phone.dial(server.sip_uri, seconds=60)
+    call = _wait_for_call(server, "active")
+    time.sleep(2)
+    assert server.proc is not None
+    server.proc.terminate()
+    assert server.proc.wait(20) == 0, server.log()
+    log = server.log()
+    assert "Traceback" not in log and "Assertion" not in log, log
+    server.start()
+    with server.client() as client:
+        after = client.get(f"/api/calls/{call['id']}").json()
+    assert after["status"] == "ended" and after["end_reason"] != "abnormal", after
+    with wave.open(str(server.root / "data" / "recordings" / f"{call['id']}.wav")) as w:
+        assert w.getnframes() / w.getframerate() >= 1.5
+
+
+def test_bad_agent_audio_file_is_refused_at_start(make_server: Any, tmp_path: Path) -> None:
+    for bad, message in ((tmp_path / "nope.wav", "audio file not found"), (tmp_path / "text.wav", "not a PCM WAV")):
+        if bad.name == "text.wav":
+            bad.write_text("this is not audio")
+        server = make_server(audio={"agent_audio_file": str(bad)})
+        proc = subprocess.run(
+            [str(AGENTASSIST), "serve", "--config", str(server.config)],
+            cwd=REPO, capture_output=True, text=True, env=_env(), timeout=60,
+        )
+        assert proc.returncode == 2
+        assert str(bad) in proc.stderr and message in proc.stderr, proc.stderr
+
+
+def test_invalid_script_is_refused_naming_file_and_line(tmp_path: Path) -> None:
+    script = tmp_path / "bad.yaml"
+    script.write_text("id: bad\nversion: 1\nsteps:\n  - id: greet\n    say: [\"Hello\"]\n    colour: blue\n")
+    proc = subprocess.run(
+        [str(AGENTASSIST), "script", "validate", str(script)], capture_output=True, text=True, env=_env()
+    )
+    assert proc.returncode == 2
+    assert f"{script}:6" in proc.stderr and "colour" in proc.stderr, proc.stderr
+
+
+def test_api_errors(make_server: Any) -> None:
+    server = make_server()
+    server.start()
+    assert httpx.get(server.url + "/api/calls").status_code == 401
+    assert httpx.get(server.url + "/api/calls", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    with server.client() as client:
+        r = client.get("/api/calls/no-such-call")
+        assert r.status_code == 404 and "no-such-call" in r.text
+        assert client.get("/api/calls/no-such-call/recording").status_code == 404
+        assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.slow
+def test_range_outside_the_recording_is_416(make_server: Any, baresip: Any) -> None:
+    server = make_server()
+    server.start()
+    phone = baresip(SOUNDS_EN / "vm-intro.wav")
+    phone.dial(server.sip_uri, seconds=3)
+    phone.wait(30)
+    call = _wait_for_call(server, "ended")
+    with server.client() as client:
+        url = f"/api/calls/{call['id']}/recording"
+        size = len(client.get(url).content)
+        part = client.get(url, headers={"Range": "bytes=0-99"})
+        assert part.status_code == 206 and len(part.content) == 100
+        assert part.headers["content-range"] == f"bytes 0-99/{size}"
+        outside = client.get(url, headers={"Range": f"bytes={size + 10}-{size + 20}"})
+        assert outside.status_code == 416
+        assert outside.headers["content-range"] == f"bytes */{size}"
