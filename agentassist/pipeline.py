@@ -128,13 +128,13 @@ class CallSession:
         try:
             while True:
                 try:
-                    channel, pcm = self._queue.get(timeout=0.2)
+                    item: tuple[Channel, bytes] | None = self._queue.get(timeout=0.2)
                 except queue.Empty:
-                    channel, pcm = Channel.AGENT, None  # type: ignore[assignment]
-                if pcm is not None:
-                    if (channel, pcm) == _END:
+                    item = None
+                if item is not None:
+                    if item == _END:
                         break
-                    self._frame(channel, pcm)
+                    self._frame(*item)
                 if time.monotonic() >= next_tick:
                     next_tick += _TICK_S
                     self._recorder.flush()

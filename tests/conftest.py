@@ -51,10 +51,11 @@ def prompts_en() -> dict[str, str]:
     if not TEXTS_EN.is_file() or not SOUNDS_EN.is_dir():
         pytest.skip("asterisk-core-sounds-en(-wav) not installed: run `make test`")
     texts: dict[str, str] = {}
-    for line in gzip.open(TEXTS_EN, "rt", encoding="utf-8", errors="replace"):
-        if ":" in line and not line.startswith(";"):
-            name, _, text = line.partition(":")
-            texts[name.strip()] = _clean(text)
+    with gzip.open(TEXTS_EN, "rt", encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if ":" in line and not line.startswith(";"):
+                name, _, text = line.partition(":")
+                texts[name.strip()] = _clean(text)
     return texts
 
 
@@ -148,12 +149,20 @@ def write_config(root: Path, sip_port: int, http_port: int, **sections: dict[str
     for name, keys in values.items():
         lines.append(f"[{name}]")
         for k, v in keys.items():
-            lines.append(f"{k} = {'true' if v is True else 'false' if v is False else repr(v) if isinstance(v, int | float) else _toml_str(str(v))}")
+            lines.append(f"{k} = {_toml_value(v)}")
         lines.append("")
     (root / "scripts").mkdir(exist_ok=True)
     path = root / "agentassist.toml"
     path.write_text("\n".join(lines))
     return path
+
+
+def _toml_value(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    return _toml_str(str(v))
 
 
 def _toml_str(s: str) -> str:
@@ -163,7 +172,11 @@ def _toml_str(s: str) -> str:
 def add_user(config: Path, name: str, role: str) -> str:
     out = subprocess.run(
         [str(AGENTASSIST), "users", "add", name, "--role", role, "--config", str(config)],
-        cwd=REPO, capture_output=True, text=True, env=_env(), check=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        check=True,
     )
     return out.stdout.strip().splitlines()[-1]
 
@@ -219,7 +232,9 @@ class Baresip:
         log = open(self.dir / "baresip.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
             ["baresip", "-f", str(self.dir), "-e", f"/dial {uri}", "-t", str(seconds)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
 
     def wait(self, timeout_s: float) -> None:

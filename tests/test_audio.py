@@ -88,11 +88,11 @@ def test_repair_rejects_what_is_not_a_wav(tmp_path: Path) -> None:
 
 
 def test_check_wav_names_the_file(tmp_path: Path) -> None:
-    with pytest.raises(AudioError, match="missing.wav: audio file not found"):
+    with pytest.raises(AudioError, match=r"missing\.wav: audio file not found"):
         check_wav(tmp_path / "missing.wav")
     text = tmp_path / "notes.wav"
     text.write_text("not audio")
-    with pytest.raises(AudioError, match="notes.wav: not a PCM WAV"):
+    with pytest.raises(AudioError, match=r"notes\.wav: not a PCM WAV"):
         check_wav(text)
 
 

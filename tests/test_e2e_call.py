@@ -52,12 +52,22 @@ def _agent_audio(tmp: Path) -> Path:
     need("sox")
     out = tmp / "agent.wav"
     silence = tmp / "gap.wav"
-    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(silence), "trim", "0", str(AGENT_GAP_S)], check=True)
-    lead = tmp / "lead.wav"
-    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(lead), "trim", "0", str(AGENT_LEAD_S)], check=True)
     subprocess.run(
-        ["sox", str(lead), str(SOUNDS_EN / f"{AGENT_PROMPTS[0]}.wav"), str(silence),
-         str(SOUNDS_EN / f"{AGENT_PROMPTS[1]}.wav"), str(out)],
+        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(silence), "trim", "0", str(AGENT_GAP_S)], check=True
+    )
+    lead = tmp / "lead.wav"
+    subprocess.run(
+        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(lead), "trim", "0", str(AGENT_LEAD_S)], check=True
+    )
+    subprocess.run(
+        [
+            "sox",
+            str(lead),
+            str(SOUNDS_EN / f"{AGENT_PROMPTS[0]}.wav"),
+            str(silence),
+            str(SOUNDS_EN / f"{AGENT_PROMPTS[1]}.wav"),
+            str(out),
+        ],
         check=True,
     )
     return out

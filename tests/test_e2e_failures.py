@@ -86,7 +86,11 @@ def test_bad_agent_audio_file_is_refused_at_start(make_server: Any, tmp_path: Pa
         server = make_server(audio={"agent_audio_file": str(bad)})
         proc = subprocess.run(
             [str(AGENTASSIST), "serve", "--config", str(server.config)],
-            cwd=REPO, capture_output=True, text=True, env=_env(), timeout=60,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            env=_env(),
+            timeout=60,
         )
         assert proc.returncode == 2
         assert str(bad) in proc.stderr and message in proc.stderr, proc.stderr
@@ -94,7 +98,7 @@ def test_bad_agent_audio_file_is_refused_at_start(make_server: Any, tmp_path: Pa
 
 def test_invalid_script_is_refused_naming_file_and_line(tmp_path: Path) -> None:
     script = tmp_path / "bad.yaml"
-    script.write_text("id: bad\nversion: 1\nsteps:\n  - id: greet\n    say: [\"Hello\"]\n    colour: blue\n")
+    script.write_text('id: bad\nversion: 1\nsteps:\n  - id: greet\n    say: ["Hello"]\n    colour: blue\n')
     proc = subprocess.run(
         [str(AGENTASSIST), "script", "validate", str(script)], capture_output=True, text=True, env=_env()
     )

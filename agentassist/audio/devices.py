@@ -14,7 +14,6 @@ from collections import deque
 from pathlib import Path
 from typing import Any, Protocol
 
-
 from agentassist.audio.frames import FRAME_BYTES, FRAME_SAMPLES, SAMPLE_RATE_HZ, SILENT_FRAME, read_wav_mono
 from agentassist.config import AudioSettings
 
@@ -128,7 +127,11 @@ class AudioIO:
         elif settings.input_device != "null":
             try:
                 self._streams = _DeviceStreams(settings.input_device, settings.output_device)
-                log.info("headset opened (input %r, output %r)", settings.input_device or "default", settings.output_device or "default")
+                log.info(
+                    "headset opened (input %r, output %r)",
+                    settings.input_device or "default",
+                    settings.output_device or "default",
+                )
             except OSError as exc:  # PortAudio library missing
                 log.warning("no headset: %s (install it with: apt-get install libportaudio2); using silence", exc)
             except Exception as exc:  # sounddevice raises PortAudioError or ValueError for absent devices

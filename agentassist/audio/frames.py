@@ -34,9 +34,7 @@ def check_wav(path: str | Path) -> tuple[int, int, float]:
     try:
         with wave.open(str(p), "rb") as w:
             if w.getsampwidth() != 2:
-                raise AudioError(
-                    f"{p}: expected 16-bit PCM WAV, got {8 * w.getsampwidth()}-bit samples"
-                )
+                raise AudioError(f"{p}: expected 16-bit PCM WAV, got {8 * w.getsampwidth()}-bit samples")
             rate, channels, n = w.getframerate(), w.getnchannels(), w.getnframes()
     except (wave.Error, EOFError) as exc:
         raise AudioError(f"{p}: not a PCM WAV file ({exc})") from None
@@ -49,7 +47,7 @@ def resample(samples: Float32Array, from_hz: int, to_hz: int) -> Float32Array:
     """Band-limited resampling by FFT (whole buffers; for files, not live frames)."""
     if from_hz == to_hz or samples.size == 0:
         return samples.astype(np.float32, copy=False)
-    n_out = int(round(samples.size * to_hz / from_hz))
+    n_out = round(samples.size * to_hz / from_hz)
     spectrum = np.fft.rfft(samples.astype(np.float64))
     n_bins = n_out // 2 + 1
     if n_bins <= spectrum.size:

@@ -119,7 +119,7 @@ def repair(path: Path) -> float:
         head = f.read(HEADER_BYTES)
         if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
             raise ValueError(f"{path}: not a WAV file (no RIFF/WAVE header)")
-        rate = struct.unpack("<I", head[24:28])[0]
+        rate = int(struct.unpack("<I", head[24:28])[0])
         data = (size - HEADER_BYTES) // 4 * 4
         f.truncate(HEADER_BYTES + data)
         f.seek(0)

@@ -69,7 +69,9 @@ class _Account(pj.Account):  # type: ignore[misc]
 
 
 class _Call(pj.Call):  # type: ignore[misc]
-    def __init__(self, phone: Softphone, account: _Account, direction: str, pj_call_id: int = pj.PJSUA_INVALID_ID) -> None:
+    def __init__(
+        self, phone: Softphone, account: _Account, direction: str, pj_call_id: int = pj.PJSUA_INVALID_ID
+    ) -> None:
         super().__init__(account, pj_call_id)
         self.phone = phone
         self.call_id = str(uuid.uuid4())

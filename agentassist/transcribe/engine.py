@@ -155,7 +155,9 @@ class StreamingTranscriber:
             try:
                 utterance = self._transcriber.transcribe(segment)
             except Exception:
-                log.exception("call %s: transcription of %.1f s failed", segment.call_id, segment.end_s - segment.start_s)
+                log.exception(
+                    "call %s: transcription of %.1f s failed", segment.call_id, segment.end_s - segment.start_s
+                )
                 utterance = None
             elapsed = time.monotonic() - started
             with self._lock:

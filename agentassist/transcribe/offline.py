@@ -37,7 +37,12 @@ def transcribe_file(path: Path, settings: TranscribeSettings, language: str | No
             "end": round(p.end, 3),
             "text": p.text.strip(),
             "words": [
-                {"start": round(w.start, 3), "end": round(w.end, 3), "word": w.word.strip(), "probability": round(w.probability, 3)}
+                {
+                    "start": round(w.start, 3),
+                    "end": round(w.end, 3),
+                    "word": w.word.strip(),
+                    "probability": round(w.probability, 3),
+                }
                 for w in (p.words or [])
             ],
         }
@@ -53,7 +58,7 @@ def transcribe_file(path: Path, settings: TranscribeSettings, language: str | No
 
 
 def _stamp(seconds: float, sep: str) -> str:
-    ms = int(round(seconds * 1000))
+    ms = round(seconds * 1000)
     h, rest = divmod(ms, 3_600_000)
     m, rest = divmod(rest, 60_000)
     s, ms = divmod(rest, 1000)
