@@ -35,8 +35,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from agentassist.runtime import Runtime
     from agentassist.store.db import Store
     from agentassist.store.recordings import RecordingStore
+    from agentassist.transcribe.models import resolve
 
     settings = _settings(args)
+    resolve(settings.transcribe.model)  # a missing or corrupt model stops here, naming the fix
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(_database_url(settings))
     store.create_all()

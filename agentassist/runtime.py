@@ -13,7 +13,7 @@ from typing import Any
 
 from agentassist.assist.script import ScriptLibrary
 from agentassist.assist.tracker import ScriptTracker
-from agentassist.audio.devices import AudioIO
+from agentassist.audio.devices import AudioIO, file_microphone
 from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.errors import AgentassistError
@@ -80,6 +80,24 @@ class Runtime:
         return {
             "model": self._transcriber is not None,
             "sip": self._phone is not None and self._phone.listening,
+        }
+
+    def dial(self, uri: str, audio: str | None = None) -> str:
+        """Place a call; ``audio``: a WAV on this machine played as the agent's voice."""
+        microphone = file_microphone(Path(audio)) if audio else None
+        return self.phone.call(uri, microphone)
+
+    def metrics(self) -> dict[str, float]:
+        t = self._transcriber
+        with self._lock:
+            sessions = list(self._sessions.values())
+        return {
+            "agentassist_model_loaded": float(t is not None),
+            "agentassist_sip_listening": float(self._phone is not None and self._phone.listening),
+            "agentassist_transcription_pending": float(t.pending if t else 0),
+            "agentassist_transcriptions_total": float(t.completed if t else 0),
+            "agentassist_transcription_busy_seconds_total": float(t.busy_s if t else 0),
+            "agentassist_dropped_frames_total": float(sum(s.dropped_frames for s in sessions)),
         }
 
     @property

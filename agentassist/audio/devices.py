@@ -57,6 +57,11 @@ class FileMicrophone:
         return chunk
 
 
+def file_microphone(path: Path) -> FileMicrophone:
+    """A microphone that plays ``path`` (any PCM WAV, resampled to 16 kHz mono) once."""
+    return FileMicrophone(read_wav_mono(path, SAMPLE_RATE_HZ).astype("<i2").tobytes())
+
+
 class _DeviceStreams:
     """One full-duplex sounddevice stream shared by all calls; frames cross through deques."""
 
@@ -122,7 +127,7 @@ class AudioIO:
         self._lock = threading.Lock()
         if settings.agent_audio_file:
             samples = read_wav_mono(Path(settings.agent_audio_file), SAMPLE_RATE_HZ)
-            self._file_pcm = samples.astype("<i2").tobytes()
+            self._file_pcm = samples.astype("<i2").tobytes()  # loaded once, replayed for every call
             log.info("agent audio from file %s (%.1f s)", settings.agent_audio_file, samples.size / SAMPLE_RATE_HZ)
         elif settings.input_device != "null":
             try:

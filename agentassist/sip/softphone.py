@@ -26,7 +26,7 @@ from typing import Any, Protocol, TypeVar
 
 import pjsua2 as pj
 
-from agentassist.audio.devices import AudioIO
+from agentassist.audio.devices import AudioIO, Microphone
 from agentassist.config import SipSettings
 from agentassist.errors import SipError
 from agentassist.sip.tap import CallTap, FrameSink
@@ -77,6 +77,7 @@ class _Call(pj.Call):  # type: ignore[misc]
         self.call_id = str(uuid.uuid4())
         self.direction = direction
         self.tap: CallTap | None = None
+        self.microphone: Microphone | None = None
         self.ended = False
 
     def onCallState(self, prm: Any) -> None:  # noqa: N802
@@ -135,9 +136,9 @@ class Softphone:
         self._thread.join(timeout=10)
         self._thread = None
 
-    def call(self, uri: str) -> str:
-        """Place a call to ``uri``; returns the new call's id."""
-        return self._submit(lambda: self._make_call(uri)).result(timeout=10)
+    def call(self, uri: str, microphone: Microphone | None = None) -> str:
+        """Place a call to ``uri`` (the agent's voice from ``microphone`` if given); returns its id."""
+        return self._submit(lambda: self._make_call(uri, microphone)).result(timeout=10)
 
     def hangup(self, call_id: str) -> None:
         self._submit(lambda: self._hangup(call_id)).result(timeout=10)
@@ -249,10 +250,11 @@ class Softphone:
         prm.statusCode = 200
         call.answer(prm)
 
-    def _make_call(self, uri: str) -> str:
+    def _make_call(self, uri: str, microphone: Microphone | None) -> str:
         if self._account is None:
             raise SipError("softphone has no account")
         call = _Call(self, self._account, "outbound")
+        call.microphone = microphone
         prm = pj.CallOpParam(True)
         try:
             call.makeCall(uri, prm)
@@ -290,7 +292,7 @@ class Softphone:
         else:
             self._tap_count += 1
             tap = CallTap(str(self._tap_count))
-        tap.attach(self._audio.microphone(), self._audio.speaker(), sink)
+        tap.attach(call.microphone or self._audio.microphone(), self._audio.speaker(), sink)
         call.tap = tap
 
     def _ended(self, call: _Call, reason: str) -> None:

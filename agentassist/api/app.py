@@ -1,0 +1,77 @@
+"""The FastAPI application: routers, error shape, lifespan owning the runtime."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from agentassist import __version__
+from agentassist.api import calls, health, live
+from agentassist.api.deps import Runtime
+from agentassist.bus import EventBus
+from agentassist.config import Settings
+from agentassist.store.db import Store
+from agentassist.store.recordings import RecordingStore
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(
+    settings: Settings,
+    store: Store,
+    bus: EventBus,
+    recordings: RecordingStore,
+    runtime: Runtime | None = None,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        bus.bind(asyncio.get_running_loop())
+        store.create_all()
+        starting = None
+        if runtime is not None:
+            starting = asyncio.create_task(asyncio.to_thread(runtime.start))  # the model may take a while
+        try:
+            yield
+        finally:
+            if starting is not None:
+                try:
+                    await starting
+                except Exception:
+                    log.exception("runtime failed to start")
+                await asyncio.to_thread(runtime.stop)  # type: ignore[union-attr]
+
+    app = FastAPI(title="agentassist", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.store = store
+    app.state.bus = bus
+    app.state.recordings = recordings
+    app.state.runtime = runtime
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
+        return JSONResponse({"detail": f"invalid request: {problems}", "errors": exc.errors()}, 422)
+
+    app.include_router(calls.router)
+    app.include_router(live.router)
+    app.include_router(health.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    return app

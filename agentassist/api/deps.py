@@ -1,0 +1,85 @@
+"""Dependencies shared by the routers: settings, store, bus, runtime and the current user."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Protocol
+
+from fastapi import Depends, HTTPException, Request, status
+
+from agentassist.bus import EventBus
+from agentassist.store.db import Store, UserRecord
+from agentassist.store.recordings import RecordingStore
+
+
+class Runtime(Protocol):
+    """What the API needs of the softphone and pipeline (agentassist.runtime.Runtime)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def health(self) -> dict[str, bool]: ...
+
+    def dial(self, uri: str, audio: str | None = None) -> str: ...
+
+    def metrics(self) -> dict[str, float]: ...
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def get_bus(request: Request) -> EventBus:
+    bus: EventBus = request.app.state.bus
+    return bus
+
+
+def get_recordings(request: Request) -> RecordingStore:
+    recordings: RecordingStore = request.app.state.recordings
+    return recordings
+
+
+def get_runtime(request: Request) -> Runtime | None:
+    runtime: Runtime | None = request.app.state.runtime
+    return runtime
+
+
+def token_from(authorization: str | None, query_token: str | None) -> str | None:
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+    return query_token or None
+
+
+def current_user(request: Request, store: Annotated[Store, Depends(get_store)]) -> UserRecord:
+    token = token_from(request.headers.get("authorization"), request.query_params.get("token"))
+    if token is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing token: send 'Authorization: Bearer <token>' (see `agentassist users add`)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    user = store.user_for_token(token)
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return user
+
+
+def visible_call(call: dict[str, Any] | None, call_id: str, user: UserRecord) -> dict[str, Any]:
+    """The call if this user may see it: 404 when it does not exist, 403 for another agent's call."""
+    if call is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no call with id {call_id!r}")
+    if user.role == "agent" and call["agent"] != user.name:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"call {call_id!r} belongs to another agent")
+    return call
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+BusDep = Annotated[EventBus, Depends(get_bus)]
+RecordingsDep = Annotated[RecordingStore, Depends(get_recordings)]
+RuntimeDep = Annotated["Runtime | None", Depends(get_runtime)]
+UserDep = Annotated[UserRecord, Depends(current_user)]

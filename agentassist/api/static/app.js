@@ -1,0 +1,180 @@
+"use strict";
+// agentassist page: active calls with live transcript and checklist, past calls with a player.
+const state = { token: null, calls: new Map(), ws: null };
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v; else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return node;
+}
+const fmtTime = (s) => s == null ? "" : `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
+
+async function api(path) {
+  const r = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` } });
+  if (r.status === 401) { signOut("Token refused: sign in again."); throw new Error("401"); }
+  if (!r.ok) throw new Error(`${path}: ${r.status}`);
+  return r.json();
+}
+
+function signOut(message) {
+  localStorage.removeItem("agentassist.token");
+  state.token = null;
+  document.getElementById("app").hidden = true;
+  document.getElementById("login").hidden = false;
+  document.getElementById("login-error").textContent = message || "";
+}
+
+// ---- active calls -------------------------------------------------------------------------------
+function callCard(call) {
+  const card = el("article", { class: "call", "data-call": call.id },
+    el("div", { class: "call-head" }, el("span", {}, call.remote || call.id), el("span", { class: "timer" }, "")),
+    el("div", { class: "prompt" }),
+    el("div", { class: "call-body" },
+      el("ol", { class: "transcript" }),
+      el("div", {}, el("ul", { class: "checklist" }), el("div", { class: "cards" }), el("div", { class: "alerts" }))));
+  return { call, card, started: Date.parse(call.started_at) };
+}
+
+function renderSteps(list, steps) {
+  list.replaceChildren(...(steps || []).map((s) =>
+    el("li", { class: s.status, "data-step": s.id }, s.id, el("span", { class: "t" }, s.t != null ? fmtTime(s.t) : ""))));
+}
+
+function addLine(list, u) {
+  if (list.querySelector(`[data-utt="${u.id}"]`)) return;
+  const li = el("li", { class: u.channel, "data-utt": u.id, "data-start": u.start },
+    el("span", { class: "who" }, `${u.channel} · ${fmtTime(u.start)}`), u.text);
+  list.append(li);
+  list.scrollTop = list.scrollHeight;
+}
+
+async function addActive(call) {
+  if (state.calls.has(call.id)) return state.calls.get(call.id);
+  const entry = callCard(call);
+  state.calls.set(call.id, entry);
+  renderActive();
+  try {
+    const t = await api(`/api/calls/${call.id}/transcript`);
+    t.utterances.forEach((u) => addLine(entry.card.querySelector(".transcript"), u));
+  } catch (e) { /* a fresh call has nothing yet */ }
+  try {
+    const a = await api(`/api/calls/${call.id}/adherence`);
+    renderSteps(entry.card.querySelector(".checklist"), a.steps);
+  } catch (e) { /* no script */ }
+  return entry;
+}
+
+function renderActive() {
+  const box = document.getElementById("active");
+  document.getElementById("active-count").textContent = state.calls.size;
+  if (!state.calls.size) { box.replaceChildren(el("p", { class: "empty" }, "No active calls.")); return; }
+  box.replaceChildren(...[...state.calls.values()].map((e) => e.card));
+}
+
+setInterval(() => {
+  for (const e of state.calls.values()) e.card.querySelector(".timer").textContent = fmtTime((Date.now() - e.started) / 1000);
+}, 1000);
+
+async function onEvent(ev) {
+  let entry = state.calls.get(ev.call_id);
+  if (ev.type === "call.started") {
+    await addActive(await api(`/api/calls/${ev.call_id}`));
+    return;
+  }
+  if (ev.type === "call.ended") {
+    state.calls.delete(ev.call_id);
+    renderActive();
+    loadPast();
+    return;
+  }
+  if (!entry) entry = await addActive(await api(`/api/calls/${ev.call_id}`));
+  const card = entry.card;
+  if (ev.type === "utterance.final") addLine(card.querySelector(".transcript"), ev.utterance);
+  else if (ev.type === "assist.step") {
+    const li = card.querySelector(`.checklist [data-step="${ev.step.id}"]`);
+    if (li) { li.className = ev.step.status; li.querySelector(".t").textContent = ev.step.t != null ? fmtTime(ev.step.t) : ""; }
+    else api(`/api/calls/${ev.call_id}/adherence`).then((a) => renderSteps(card.querySelector(".checklist"), a.steps));
+  } else if (ev.type === "assist.prompt") card.querySelector(".prompt").textContent = ev.prompt.text || "";
+  else if (ev.type === "assist.card") card.querySelector(".cards").append(el("div", { class: "kcard" }, el("b", {}, ev.card.title), " ", ev.card.body));
+  else if (ev.type === "assist.alert") card.querySelector(".alerts").append(el("div", { class: "alert" }, ev.alert.message));
+}
+
+function connect() {
+  const proto = location.protocol === "https:" ? "wss" : "ws";
+  const ws = new WebSocket(`${proto}://${location.host}/api/live?token=${encodeURIComponent(state.token)}`);
+  state.ws = ws;
+  const conn = document.getElementById("conn");
+  ws.onopen = () => { conn.textContent = "live"; conn.className = "conn on"; };
+  ws.onmessage = (m) => onEvent(JSON.parse(m.data)).catch(console.error);
+  ws.onclose = (e) => {
+    conn.textContent = "offline"; conn.className = "conn off";
+    if (e.code === 4401) { signOut("Token refused: sign in again."); return; }
+    if (state.token) setTimeout(connect, 2000);
+  };
+}
+
+// ---- past calls ---------------------------------------------------------------------------------
+async function loadPast() {
+  const { items } = await api("/api/calls?limit=50");
+  const body = document.querySelector("#past tbody");
+  body.replaceChildren(...items.filter((c) => c.status !== "active").map((c) =>
+    el("tr", { "data-call": c.id, onclick: () => openReplay(c) },
+      el("td", {}, new Date(c.started_at).toLocaleString()), el("td", {}, c.remote), el("td", {}, c.agent),
+      el("td", {}, fmtTime(c.duration_s)), el("td", {}, c.adherence_score == null ? "—" : `${Math.round(c.adherence_score * 100)} %`),
+      el("td", {}, c.end_reason === "abnormal" ? "ended abnormally" : c.status))));
+  for (const c of items.filter((c) => c.status === "active")) addActive(c);
+}
+
+async function openReplay(call) {
+  const box = document.getElementById("replay");
+  box.hidden = false;
+  document.getElementById("replay-title").textContent = `${call.remote} · ${new Date(call.started_at).toLocaleString()}`;
+  const player = document.getElementById("player");
+  player.src = `/api/calls/${call.id}/recording?token=${encodeURIComponent(state.token)}`;
+  const list = document.getElementById("replay-transcript");
+  list.replaceChildren();
+  const t = await api(`/api/calls/${call.id}/transcript`);
+  t.utterances.forEach((u) => addLine(list, u));
+  list.querySelectorAll("li").forEach((li) => li.addEventListener("click", () => {
+    player.currentTime = Number(li.dataset.start); player.play().catch(() => {});
+  }));
+  const steps = document.getElementById("replay-steps");
+  try { renderSteps(steps, (await api(`/api/calls/${call.id}/adherence`)).steps); } catch (e) { steps.replaceChildren(); }
+}
+
+document.getElementById("player").addEventListener("timeupdate", (e) => {
+  const now = e.target.currentTime;
+  document.querySelectorAll("#replay-transcript li").forEach((li) => {
+    const start = Number(li.dataset.start);
+    const next = li.nextElementSibling ? Number(li.nextElementSibling.dataset.start) : Infinity;
+    li.classList.toggle("playing", now >= start && now < next);
+  });
+});
+
+// ---- start ---------------------------------------------------------------------------------------
+async function start(token) {
+  state.token = token;
+  try {
+    const calls = await api("/api/calls?limit=1");
+    void calls;
+  } catch (e) { return; }
+  localStorage.setItem("agentassist.token", token);
+  document.getElementById("login").hidden = true;
+  document.getElementById("app").hidden = false;
+  await loadPast();
+  connect();
+}
+
+document.getElementById("login-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  start(document.getElementById("token-input").value.trim());
+});
+
+const urlToken = new URLSearchParams(location.search).get("token");
+if (urlToken) history.replaceState(null, "", location.pathname);
+const saved = urlToken || localStorage.getItem("agentassist.token");
+if (saved) start(saved); else signOut();

@@ -1,0 +1,103 @@
+"""In-process EventBus on the API's asyncio loop.
+
+Threads publish with :meth:`EventBus.publish` (handed to the loop with
+``call_soon_threadsafe``); each subscriber has its own bounded queue, so a
+slow WebSocket client never delays the others. When a queue is full, the
+oldest partial utterance is dropped first, otherwise the oldest event; drops
+are counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import deque
+from collections.abc import AsyncIterator
+from typing import Any
+
+from agentassist.events import Event
+
+log = logging.getLogger(__name__)
+
+
+class Subscription:
+    def __init__(self, bus: EventBus, call_id: str | None, maxsize: int) -> None:
+        self._bus = bus
+        self.call_id = call_id
+        self.maxsize = maxsize
+        self._items: deque[dict[str, Any]] = deque()
+        self._wakeup = asyncio.Event()
+        self.dropped = 0
+        self.closed = False
+
+    def _offer(self, item: dict[str, Any]) -> None:
+        if self.call_id is not None and item.get("call_id") != self.call_id:
+            return
+        if len(self._items) >= self.maxsize:
+            victim = next((i for i, e in enumerate(self._items) if e.get("type") == "utterance.partial"), 0)
+            del self._items[victim]
+            self.dropped += 1
+            self._bus.dropped += 1
+        self._items.append(item)
+        self._wakeup.set()
+
+    async def get(self) -> dict[str, Any]:
+        while not self._items:
+            if self.closed:
+                raise StopAsyncIteration
+            self._wakeup.clear()
+            await self._wakeup.wait()
+        return self._items.popleft()
+
+    def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        return self
+
+    async def __anext__(self) -> dict[str, Any]:
+        return await self.get()
+
+    def close(self) -> None:
+        self.closed = True
+        self._wakeup.set()
+        self._bus._unsubscribe(self)
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
+        self._subscribers: set[Subscription] = set()
+        self.published = 0
+        self.dropped = 0
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._loop_thread = threading.get_ident()
+
+    def subscribe(self, call_id: str | None = None, maxsize: int = 1000) -> Subscription:
+        sub = Subscription(self, call_id, maxsize)
+        self._subscribers.add(sub)
+        return sub
+
+    def _unsubscribe(self, sub: Subscription) -> None:
+        self._subscribers.discard(sub)
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subscribers)
+
+    def publish(self, event: Event) -> None:
+        """Deliver ``event`` to every subscriber; callable from any thread."""
+        item = event.to_json()
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return  # nobody can listen yet
+        if threading.get_ident() == self._loop_thread:
+            self._deliver(item)
+        else:
+            loop.call_soon_threadsafe(self._deliver, item)
+
+    def _deliver(self, item: dict[str, Any]) -> None:
+        self.published += 1
+        for sub in list(self._subscribers):
+            sub._offer(item)

@@ -1,0 +1,358 @@
+"""The database: users, calls, utterances and adherence reports (SQLAlchemy 2).
+
+SQLite under ``data_dir`` by default (WAL, usable from several threads);
+PostgreSQL through ``[server] database_url``. Every method opens its own
+session, so the Store is safe to share between the pipeline threads and the API.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import secrets
+import wave
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, String, Text, create_engine, event, or_, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from agentassist.errors import ConfigError
+from agentassist.events import Utterance
+
+log = logging.getLogger(__name__)
+
+ROLES = ("agent", "team_leader", "quality_checker", "supervisor", "admin")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(40))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CallRow(Base):
+    __tablename__ = "calls"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    direction: Mapped[str] = mapped_column(String(16))
+    remote: Mapped[str] = mapped_column(String(400), default="")
+    agent: Mapped[str] = mapped_column(String(200), default="", index=True)
+    campaign: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    script_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    recording_path: Mapped[str] = mapped_column(Text, default="")
+    adherence_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class UtteranceRow(Base):
+    __tablename__ = "utterances"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    start_s: Mapped[float] = mapped_column(Float)
+    end_s: Mapped[float] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+    words: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(16), default="")
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+
+    __table_args__ = (Index("ix_utterances_call_start", "call_id", "start_s"),)
+
+
+class AdherenceRow(Base):
+    __tablename__ = "adherence"
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), primary_key=True)
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: int
+    name: str
+    role: str
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _utc(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def _iso(dt: datetime | None) -> str | None:
+    d = _utc(dt)
+    return d.isoformat().replace("+00:00", "Z") if d else None
+
+
+def _call_json(row: CallRow) -> dict[str, Any]:
+    started, ended = _utc(row.started_at), _utc(row.ended_at)
+    duration = (ended - started).total_seconds() if started and ended else None
+    if duration is None and started and row.status == "active":
+        duration = (datetime.now(UTC) - started).total_seconds()
+    return {
+        "id": row.id,
+        "status": row.status,
+        "direction": row.direction,
+        "remote": row.remote,
+        "agent": row.agent,
+        "campaign": row.campaign,
+        "script_id": row.script_id,
+        "started_at": _iso(started),
+        "ended_at": _iso(ended),
+        "duration_s": round(duration, 3) if duration is not None else None,
+        "end_reason": row.end_reason,
+        "adherence_score": row.adherence_score,
+    }
+
+
+def _encode_cursor(started_at: datetime, call_id: str) -> str:
+    raw = json.dumps([_iso(started_at), call_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        iso, call_id = json.loads(raw)
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")), str(call_id)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"invalid cursor {cursor!r}") from exc
+
+
+def recording_seconds(path: Path) -> float | None:
+    """Duration of a stereo 16-bit recording from its size (the header may be stale after a crash)."""
+    try:
+        with wave.open(str(path)) as w:
+            rate, channels = w.getframerate(), w.getnchannels()
+    except (OSError, wave.Error, EOFError):
+        return None
+    return float(max(0, path.stat().st_size - 44) / (2 * channels) / rate)
+
+
+class Store:
+    def __init__(self, database_url: str) -> None:
+        self.url = database_url
+        kwargs: dict[str, Any] = {}
+        if database_url.startswith("sqlite"):
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        self.engine: Engine = create_engine(database_url, **kwargs)
+        if database_url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._session = sessionmaker(self.engine, expire_on_commit=False)
+
+    def create_all(self) -> None:
+        Base.metadata.create_all(self.engine)
+
+    # ---- users ------------------------------------------------------------------------------------
+
+    def add_user(self, name: str, role: str) -> str:
+        if role not in ROLES:
+            raise ConfigError(f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
+        if not name.strip():
+            raise ConfigError("user name must not be empty")
+        token = secrets.token_urlsafe(32)
+        with self._session.begin() as s:
+            if s.scalar(select(UserRow).where(UserRow.name == name)) is not None:
+                raise ConfigError(f"user {name!r} already exists")
+            s.add(UserRow(name=name, role=role, token_hash=_hash(token), created_at=datetime.now(UTC)))
+        return token
+
+    def user_for_token(self, token: str) -> UserRecord | None:
+        with self._session() as s:
+            row = s.scalar(select(UserRow).where(UserRow.token_hash == _hash(token)))
+            if row is None or row.deleted_at is not None:
+                return None
+            return UserRecord(row.id, row.name, row.role)
+
+    def delete_user(self, name: str) -> None:
+        with self._session.begin() as s:
+            row = s.scalar(select(UserRow).where(UserRow.name == name))
+            if row is None:
+                raise ConfigError(f"no user named {name!r}")
+            row.deleted_at = datetime.now(UTC)
+
+    # ---- calls --------------------------------------------------------------------------------------
+
+    def create_call(
+        self,
+        call_id: str,
+        direction: str,
+        remote: str,
+        agent: str,
+        script_id: str | None,
+        started_at: datetime,
+        recording_path: str,
+        campaign: str | None = None,
+    ) -> None:
+        with self._session.begin() as s:
+            s.add(
+                CallRow(
+                    id=call_id,
+                    status="active",
+                    direction=direction,
+                    remote=remote,
+                    agent=agent,
+                    campaign=campaign,
+                    script_id=script_id,
+                    started_at=started_at,
+                    recording_path=recording_path,
+                )
+            )
+
+    def end_call(self, call_id: str, ended_at: datetime, status: str = "ended", end_reason: str = "hangup") -> None:
+        with self._session.begin() as s:
+            row = s.get(CallRow, call_id)
+            if row is not None:
+                row.status, row.ended_at, row.end_reason = status, ended_at, end_reason
+
+    def close_abandoned_calls(self, now: datetime | None = None) -> list[str]:
+        """Calls left 'active' by a process that died: ended, reason 'abnormal', end from the recording."""
+        now = now or datetime.now(UTC)
+        closed: list[str] = []
+        with self._session.begin() as s:
+            for row in s.scalars(select(CallRow).where(CallRow.status == "active")):
+                seconds = recording_seconds(Path(row.recording_path)) if row.recording_path else None
+                started = _utc(row.started_at) or now
+                row.ended_at = started + timedelta(seconds=seconds) if seconds is not None else now
+                row.status, row.end_reason = "ended", "abnormal"
+                closed.append(row.id)
+        return closed
+
+    def get_call(self, call_id: str) -> dict[str, Any] | None:
+        with self._session() as s:
+            row = s.get(CallRow, call_id)
+            return _call_json(row) if row else None
+
+    def recording_path(self, call_id: str) -> str | None:
+        with self._session() as s:
+            row = s.get(CallRow, call_id)
+            return row.recording_path if row else None
+
+    def active_calls(self) -> list[str]:
+        with self._session() as s:
+            return list(s.scalars(select(CallRow.id).where(CallRow.status == "active")))
+
+    def list_calls(
+        self,
+        *,
+        agent: str | None = None,
+        campaign: str | None = None,
+        from_: datetime | None = None,
+        to: datetime | None = None,
+        q: str | None = None,
+        min_adherence: float | None = None,
+        max_adherence: float | None = None,
+        status: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        stmt = select(CallRow)
+        if agent:
+            stmt = stmt.where(CallRow.agent == agent)
+        if campaign:
+            stmt = stmt.where(CallRow.campaign == campaign)
+        if status:
+            stmt = stmt.where(CallRow.status == status)
+        if from_:
+            stmt = stmt.where(CallRow.started_at >= from_)
+        if to:
+            stmt = stmt.where(CallRow.started_at < to)
+        if min_adherence is not None:
+            stmt = stmt.where(CallRow.adherence_score >= min_adherence)
+        if max_adherence is not None:
+            stmt = stmt.where(CallRow.adherence_score <= max_adherence)
+        if q:
+            like = f"%{q.lower()}%"
+            hits = select(UtteranceRow.call_id).where(UtteranceRow.text.ilike(like))
+            stmt = stmt.where(CallRow.id.in_(hits))
+        if cursor:
+            c_started, c_id = _decode_cursor(cursor)
+            stmt = stmt.where(
+                or_(CallRow.started_at < c_started, (CallRow.started_at == c_started) & (CallRow.id < c_id))
+            )
+        stmt = stmt.order_by(CallRow.started_at.desc(), CallRow.id.desc()).limit(limit + 1)
+        with self._session() as s:
+            rows = list(s.scalars(stmt))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        nxt = _encode_cursor(rows[-1].started_at, rows[-1].id) if more and rows else None
+        return [_call_json(r) for r in rows], nxt
+
+    # ---- transcript and adherence -----------------------------------------------------------------
+
+    def add_utterance(self, call_id: str, u: Utterance) -> None:
+        with self._session.begin() as s:
+            s.add(
+                UtteranceRow(
+                    id=u.id,
+                    call_id=call_id,
+                    channel=u.channel.value,
+                    start_s=u.start_s,
+                    end_s=u.end_s,
+                    text=u.text,
+                    words=[w.to_json() for w in u.words],
+                    language=u.language,
+                    confidence=u.confidence,
+                )
+            )
+
+    def transcript(self, call_id: str) -> list[dict[str, Any]]:
+        with self._session() as s:
+            rows = s.scalars(select(UtteranceRow).where(UtteranceRow.call_id == call_id).order_by(UtteranceRow.start_s))
+            return [
+                {
+                    "id": r.id,
+                    "channel": r.channel,
+                    "start": round(r.start_s, 3),
+                    "end": round(r.end_s, 3),
+                    "text": r.text,
+                    "words": r.words,
+                    "language": r.language,
+                    "confidence": round(r.confidence, 3),
+                }
+                for r in rows
+            ]
+
+    def save_adherence(self, call_id: str, report: dict[str, Any]) -> None:
+        with self._session.begin() as s:
+            row = s.get(AdherenceRow, call_id)
+            if row is None:
+                s.add(AdherenceRow(call_id=call_id, report=report, updated_at=datetime.now(UTC)))
+            else:
+                row.report, row.updated_at = report, datetime.now(UTC)
+            call = s.get(CallRow, call_id)
+            if call is not None:
+                call.adherence_score = report.get("score")
+
+    def adherence(self, call_id: str) -> dict[str, Any] | None:
+        with self._session() as s:
+            row = s.get(AdherenceRow, call_id)
+            return dict(row.report) if row else None
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
