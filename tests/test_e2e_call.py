@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from agentassist.transcribe.textnorm import wer
@@ -26,6 +27,7 @@ pytestmark = [pytest.mark.sip, pytest.mark.slow]
 
 AGENT_LEAD_S = 1.0  # silence before the agent's first line
 AGENT_GAP_S = 2.0  # silence between the agent's two lines
+CUSTOMER_DELAY_S = 11.0  # silence before the customer's prompt
 CUSTOMER_PROMPT = "demo-echotest"
 AGENT_PROMPTS = ("queue-thankyou", "vm-intro")
 
@@ -118,6 +120,8 @@ class Feed(threading.Thread):
                     msg = ws.recv(timeout=0.5)
                 except TimeoutError:
                     continue
+                except ConnectionClosed:
+                    return
                 self.events.append(json.loads(msg))
 
 
@@ -143,9 +147,12 @@ def test_real_call_end_to_end(tmp_path: Path, make_server: Any, baresip: Any, pr
     feed.start()
     assert feed.ready.wait(10)
 
+    # the customer speaks once the agent has finished, so each channel's speech can be told apart
     customer_wav = SOUNDS_EN / f"{CUSTOMER_PROMPT}.wav"
-    phone = baresip(customer_wav)
-    phone.dial(server.sip_uri, seconds=27)
+    customer_call_wav = tmp_path / "customer.wav"
+    subprocess.run(["sox", str(customer_wav), str(customer_call_wav), "pad", str(CUSTOMER_DELAY_S), "0"], check=True)
+    phone = baresip(customer_call_wav)
+    phone.dial(server.sip_uri, seconds=int(CUSTOMER_DELAY_S + 25))
     phone.wait(60)
     with server.client() as client:
         call = _wait_ended(client, 60)
@@ -160,7 +167,7 @@ def test_real_call_end_to_end(tmp_path: Path, make_server: Any, baresip: Any, pr
             assert (w.getnchannels(), w.getframerate(), w.getsampwidth()) == (2, 16000, 2)
             stereo = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, 2)
         left, right = stereo[:, 0].astype(np.float64), stereo[:, 1].astype(np.float64)
-        assert len(stereo) / 16000 > 20, "the call is shorter than the customer's prompt"
+        assert len(stereo) / 16000 > CUSTOMER_DELAY_S + 20, "the call is shorter than the customer's prompt"
         agent_active = np.abs(left) > 1000
         customer_active = np.abs(right) > 1000
         for own, other, name in ((left, right, "agent"), (right, left, "customer")):
