@@ -58,7 +58,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(settings, store, bus, recordings, runtime)
     host, port = settings.server.host_port
     log.info("serving on http://%s:%d (SIP on %s)", host, port, settings.sip.listen)
-    uvicorn.run(app, host=host, port=port, log_level="warning", ws="websockets")
+    uvicorn.run(app, host=host, port=port, log_level="warning", ws="websockets-sansio")
     return 0
 
 

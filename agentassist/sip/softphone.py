@@ -330,11 +330,18 @@ class Softphone:
         self._graveyard.clear()
 
     def _destroy(self) -> None:
+        if self._ep is not None:
+            try:
+                # Stop the media clock first: no port callback can run while the ports go away,
+                # and they must go before the bridge does.
+                self._ep.audDevManager().setNoDev()
+            except pj.Error:
+                log.exception("stopping the media clock failed")
+            self._free_taps.clear()
         self._account = None
         if self._ep is not None:
             try:
                 self._ep.libDestroy()
             except pj.Error:
                 log.exception("pjsua2 destroy failed")
-            self._free_taps.clear()  # after the bridge and its clock are gone
             self._ep = None
