@@ -84,8 +84,11 @@ class Runtime:
 
     def dial(self, uri: str, audio: str | None = None) -> str:
         """Place a call; ``audio``: a WAV on this machine played as the agent's voice."""
-        microphone = file_microphone(Path(audio)) if audio else None
+        microphone = file_microphone(Path(audio)) if audio else None  # AudioError names a bad file
         return self.phone.call(uri, microphone)
+
+    def hangup(self, call_id: str) -> None:
+        self.phone.hangup(call_id)
 
     def metrics(self) -> dict[str, float]:
         t = self._transcriber

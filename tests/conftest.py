@@ -201,10 +201,11 @@ def make_server(tmp_path: Path) -> Iterator[callable]:  # type: ignore[valid-typ
 class Baresip:
     """baresip as the customer's phone: dials, plays a WAV through aufile, hangs up after `seconds`."""
 
-    def __init__(self, root: Path, audio: Path) -> None:
+    def __init__(self, root: Path, audio: Path, answer: bool = False) -> None:
         self.dir = root / f"baresip-{free_port()}"
         self.dir.mkdir()
         port = free_port()
+        self.uri = f"sip:customer@127.0.0.1:{port}"
         rtp = free_port() // 2 * 2
         (self.dir / "config").write_text(
             "\n".join(
@@ -224,7 +225,8 @@ class Baresip:
                 ]
             )
         )
-        (self.dir / "accounts").write_text(f"<sip:customer@127.0.0.1:{port}>;regint=0\n")
+        mode = ";answermode=auto" if answer else ""
+        (self.dir / "accounts").write_text(f"<sip:customer@127.0.0.1:{port}>;regint=0{mode}\n")
         (self.dir / "contacts").write_text("")
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -232,6 +234,15 @@ class Baresip:
         log = open(self.dir / "baresip.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
             ["baresip", "-f", str(self.dir), "-e", f"/dial {uri}", "-t", str(seconds)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def listen(self, seconds: int) -> None:
+        log = open(self.dir / "baresip.log", "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            ["baresip", "-f", str(self.dir), "-t", str(seconds)],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -256,8 +267,8 @@ def baresip(tmp_path: Path) -> Iterator[callable]:  # type: ignore[valid-type]
     need("baresip")
     phones: list[Baresip] = []
 
-    def make(audio: Path) -> Baresip:
-        phone = Baresip(tmp_path, audio)
+    def make(audio: Path, answer: bool = False) -> Baresip:
+        phone = Baresip(tmp_path, audio, answer)
         phones.append(phone)
         return phone
 

@@ -40,6 +40,9 @@ class FakeRuntime:
         self.dialed.append(uri)
         return "new-call"
 
+    def hangup(self, call_id: str) -> None:
+        pass
+
     def metrics(self) -> dict[str, float]:
         return {"agentassist_model_loaded": float(self.ready)}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 import wave
@@ -137,3 +138,52 @@ def test_range_outside_the_recording_is_416(make_server: Any, baresip: Any) -> N
         outside = client.get(url, headers={"Range": f"bytes={size + 10}-{size + 20}"})
         assert outside.status_code == 416
         assert outside.headers["content-range"] == f"bytes */{size}"
+
+
+@pytest.mark.slow
+def test_outbound_call_with_agentassist_call(make_server: Any, baresip: Any, tmp_path: Path) -> None:
+    """`agentassist call` asks the running server to dial; baresip answers and hears the agent's WAV."""
+    server = make_server()
+    server.start()
+    phone = baresip(SOUNDS_EN / "demo-echotest.wav", answer=True)
+    phone.listen(seconds=15)
+    time.sleep(1)
+    env = {**_env(), "AGENTASSIST_TOKEN": server.token}
+    bad = subprocess.run(
+        [str(AGENTASSIST), "call", "not-a-uri", "--config", str(server.config)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert bad.returncode == 2 and "uri" in bad.stderr, bad.stderr
+    out = subprocess.run(
+        [
+            str(AGENTASSIST),
+            "call",
+            phone.uri,
+            "--audio",
+            str(SOUNDS_EN / "vm-intro.wav"),
+            "--config",
+            str(server.config),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    call_id = json.loads(out.stdout)["id"]
+    call = _wait_for_call(server, "active")
+    assert call["id"] == call_id and call["direction"] == "outbound"
+    time.sleep(7)
+    with server.client() as client:
+        client.post(f"/api/calls/{call_id}/hangup")
+    phone.stop()
+    call = _wait_for_call(server, "ended", timeout_s=30)
+    with server.client() as client:
+        transcript = client.get(f"/api/calls/{call_id}/transcript").json()["utterances"]
+    agent_text = " ".join(u["text"] for u in transcript if u["channel"] == "agent").lower()
+    assert "message" in agent_text, transcript

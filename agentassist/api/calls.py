@@ -90,6 +90,18 @@ def place_call(body: DialIn, runtime: RuntimeDep, user: UserDep) -> dict[str, st
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
 
 
+@router.post("/{call_id}/hangup", status_code=status.HTTP_204_NO_CONTENT)
+def hangup_call(call_id: str, store: StoreDep, runtime: RuntimeDep, user: UserDep) -> Response:
+    call = visible_call(store.get_call(call_id), call_id, user)
+    if call["status"] != "active" or runtime is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"call {call_id!r} is not active")
+    try:
+        runtime.hangup(call_id)
+    except AgentassistError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.get("/{call_id}", response_model=CallOut)
 def get_call(call_id: str, store: StoreDep, user: UserDep) -> dict[str, Any]:
     return visible_call(store.get_call(call_id), call_id, user)
