@@ -36,6 +36,7 @@ class SipSettings(_Section):
     username: str = ""
     password: str = ""
     max_calls: int = 32
+    rtp_timeout_s: float = 30.0  # a call that receives no RTP for this long is hung up (peer vanished)
 
     @field_validator("listen")
     @classmethod

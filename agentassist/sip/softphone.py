@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -79,6 +80,9 @@ class _Call(pj.Call):  # type: ignore[misc]
         self.tap: CallTap | None = None
         self.microphone: Microphone | None = None
         self.ended = False
+        self.audio_index = -1
+        self.rx_packets = 0
+        self.rx_changed_at = time.monotonic()
 
     def onCallState(self, prm: Any) -> None:  # noqa: N802
         ci = self.getInfo()
@@ -93,6 +97,7 @@ class _Call(pj.Call):  # type: ignore[misc]
             if media.type != pj.PJMEDIA_TYPE_AUDIO or media.status != pj.PJSUA_CALL_MEDIA_ACTIVE:
                 continue
             audio = self.getAudioMedia(index)
+            self.audio_index = index
             if self.tap is None:
                 self.phone._media_started(self, ci)
             if self.tap is not None:
@@ -178,10 +183,14 @@ class Softphone:
         self._started.set()
         log.info("softphone listening on %s (udp, tcp)", self.settings.listen)
         try:
+            next_check = time.monotonic() + 1.0
             while not self._stopping.is_set():
                 self._ep.libHandleEvents(_POLL_MS)
                 self._run_commands()
                 self._graveyard.clear()
+                if time.monotonic() >= next_check:
+                    next_check += 1.0
+                    self._check_rtp()
         finally:
             self.listening = False
             self._shutdown_calls()
@@ -267,6 +276,27 @@ class Softphone:
     def _hangup(self, call_id: str) -> None:
         call = self._find(call_id)
         call.hangup(pj.CallOpParam())
+
+    def _check_rtp(self) -> None:
+        """Hang up calls whose peer stopped sending RTP (it vanished without a BYE)."""
+        now = time.monotonic()
+        for call in list(self._calls.values()):
+            if call.ended or call.audio_index < 0:
+                continue
+            try:
+                packets = call.getStreamStat(call.audio_index).rtcp.rxStat.pkt
+            except pj.Error:
+                continue
+            if packets != call.rx_packets:
+                call.rx_packets, call.rx_changed_at = packets, now
+            elif now - call.rx_changed_at >= self.settings.rtp_timeout_s:
+                log.warning("call %s: no RTP for %.0f s, hanging up", call.call_id, now - call.rx_changed_at)
+                prm = pj.CallOpParam()
+                prm.statusCode = 408
+                try:
+                    call.hangup(prm)
+                except pj.Error:
+                    self._ended(call, "rtp timeout")
 
     def _find(self, call_id: str) -> _Call:
         call = self._calls.get(call_id)
