@@ -1,0 +1,166 @@
+"""Shared pieces of the benchmarks: manifests, the machine, and live audio simulated from files.
+
+Every benchmark runs the production streaming path (Segmenter -> StreamingTranscriber)
+on audio fed frame by frame, either at the pace of a live call (``realtime``) or
+as fast as it is consumed (``--fast``: each segment is transcribed before more
+audio is fed, so the numbers measure compute, not waiting).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agentassist.audio.frames import FRAME_BYTES, SAMPLE_RATE_HZ, read_wav_mono
+from agentassist.audio.segmenter import Segmenter, SegmenterOptions
+from agentassist.events import Channel, SpeechSegment, Utterance
+from agentassist.transcribe.engine import StreamingTranscriber, Transcriber, TranscriberOptions
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_MANIFEST = REPO.parent / "shared" / "speech" / "asterisk" / "manifest.jsonl"
+
+
+@dataclass(frozen=True)
+class Item:
+    file: Path
+    text: str
+    lang: str
+    duration_s: float
+
+
+def load_manifest(path: Path, lang: str | None = None, limit: int | None = None) -> list[Item]:
+    items: list[Item] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        obj = json.loads(line)
+        if lang and obj.get("lang") != lang:
+            continue
+        if obj.get("channels", 1) != 1 or "speaker_texts" in obj:
+            continue  # multi-speaker items are scored per speaker elsewhere
+        items.append(Item(path.parent / obj["file"], obj["text"], obj.get("lang", ""), float(obj.get("duration_s", 0))))
+        if limit and len(items) >= limit:
+            break
+    return items
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "date": datetime.now(UTC).date().isoformat(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+    }
+
+
+def base_parser(description: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST, help="JSONL manifest (../shared/speech format)")
+    p.add_argument("--model", default="tiny.en")
+    p.add_argument("--lang", default=None, help="only items of this language (default: the model's)")
+    p.add_argument("--limit", type=int, default=None, help="first N items only")
+    p.add_argument("--fast", action="store_true", help="feed audio as fast as it is consumed")
+    p.add_argument("--workers", type=int, default=0)
+    return p
+
+
+def make_transcriber(model: str, language: str, workers: int = 0, beam_size: int = 1) -> Transcriber:
+    return Transcriber(TranscriberOptions(model=model, language=language, workers=workers, beam_size=beam_size))
+
+
+def speech_end_s(samples: np.ndarray, threshold_dbfs: float = -45.0) -> float:
+    """Where speech really ends in a recording: the last 10 ms window above ``threshold_dbfs``."""
+    win = SAMPLE_RATE_HZ // 100
+    n = samples.size // win
+    if n == 0:
+        return 0.0
+    frames = samples[: n * win].astype(np.float64).reshape(n, win)
+    db = 20 * np.log10(np.sqrt((frames**2).mean(axis=1)) / 32768 + 1e-9)
+    loud = np.nonzero(db > threshold_dbfs)[0]
+    return float((loud[-1] + 1) * win / SAMPLE_RATE_HZ) if loud.size else 0.0
+
+
+@dataclass
+class StreamResult:
+    utterances: list[Utterance] = field(default_factory=list)
+    emitted_at_s: list[float] = field(default_factory=list)  # on the audio clock of the simulated call
+    segments: list[SpeechSegment] = field(default_factory=list)
+
+
+def stream_audio(
+    samples: np.ndarray,
+    streaming: StreamingTranscriber,
+    *,
+    realtime: bool,
+    call_id: str = "bench",
+    channel: Channel = Channel.CUSTOMER,
+    options: SegmenterOptions | None = None,
+) -> StreamResult:
+    """Feed 16 kHz int16 ``samples`` as 20 ms frames through the real streaming path."""
+    pcm = samples.astype("<i2").tobytes()
+    pcm += bytes(-len(pcm) % FRAME_BYTES)
+    segmenter = Segmenter(call_id, channel, options)
+    result = StreamResult()
+    lock = threading.Lock()
+    t0 = time.monotonic()
+    futures = []
+
+    def done(segment: SpeechSegment, u: Utterance | None) -> None:
+        now = time.monotonic() - t0
+        with lock:
+            if u is not None:
+                result.utterances.append(u)
+                result.emitted_at_s.append(now if realtime else segment.end_s)
+
+    for i in range(0, len(pcm), FRAME_BYTES):
+        if realtime:
+            delay = t0 + i / 2 / SAMPLE_RATE_HZ - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        for seg in segmenter.push(pcm[i : i + FRAME_BYTES]):
+            result.segments.append(seg)
+            f = streaming.submit(seg, done)
+            if not realtime:
+                f.result()
+            futures.append(f)
+    for seg in segmenter.finish():
+        result.segments.append(seg)
+        futures.append(streaming.submit(seg, done))
+    for f in futures:
+        f.result()
+    return result
+
+
+def load_16k(path: Path) -> np.ndarray:
+    return read_wav_mono(path, SAMPLE_RATE_HZ)
+
+
+def write_results(section: str, lines: list[str]) -> None:
+    """Append a dated section to benchmarks/RESULTS.md."""
+    path = REPO / "benchmarks" / "RESULTS.md"
+    if not path.exists():
+        path.write_text("# Benchmark results\n\nEach section: what ran, on which machine, when.\n")
+    with path.open("a", encoding="utf-8") as f:
+        f.write(f"\n## {section}\n\n" + "\n".join(lines) + "\n")
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")

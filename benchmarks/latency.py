@@ -1,0 +1,83 @@
+"""Final latency: from the true end of a spoken utterance to its final utterance, one call, real time.
+
+    python -m benchmarks.latency --manifest ../shared/speech/asterisk/manifest.jsonl --model tiny.en --limit 30
+
+Each prompt is played as a live call channel (0.5 s of silence, the prompt, 2 s of
+silence) through the production Segmenter and StreamingTranscriber; the true end
+is where the prompt's energy ends. Last line: {"final_latency_p50_s",
+"final_latency_p95_s", "first_partial_p50_s", "n"}.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+
+from agentassist.transcribe.engine import StreamingTranscriber
+from agentassist.transcribe.models import MODELS
+from benchmarks.common import (
+    base_parser,
+    load_16k,
+    load_manifest,
+    machine,
+    make_transcriber,
+    percentile,
+    speech_end_s,
+    stream_audio,
+    write_results,
+)
+
+LEAD_S = 0.5
+TAIL_S = 2.0
+
+
+def main() -> int:
+    p = base_parser(__doc__ or "")
+    p.add_argument("--record", action="store_true", help="append the result to benchmarks/RESULTS.md")
+    args = p.parse_args()
+    spec = MODELS.get(args.model)
+    lang = args.lang or ("en" if spec is not None and not spec.multilingual else None)
+    items = load_manifest(args.manifest, lang, args.limit)
+    streaming = StreamingTranscriber(make_transcriber(args.model, lang or items[0].lang, args.workers))
+    latencies: list[float] = []
+    missing = 0
+    for item in items:
+        speech = load_16k(item.file)
+        audio = np.concatenate(
+            [np.zeros(int(LEAD_S * 16000), np.int16), speech, np.zeros(int(TAIL_S * 16000), np.int16)]
+        )
+        true_end = LEAD_S + speech_end_s(speech)
+        result = stream_audio(audio, streaming, realtime=not args.fast)
+        if not result.utterances:
+            missing += 1
+            continue
+        latencies.append(max(result.emitted_at_s) - true_end)
+    streaming.close()
+    summary = {
+        "final_latency_p50_s": round(percentile(latencies, 50), 3),
+        "final_latency_p95_s": round(percentile(latencies, 95), 3),
+        "first_partial_p50_s": None,  # partials are not produced yet
+        "n": len(latencies),
+        "no_utterance": missing,
+        "model": args.model,
+        "mode": "fast" if args.fast else "realtime",
+        "machine": machine(),
+    }
+    if args.record:
+        write_results(
+            f"latency — {args.model}, one call, {summary['mode']} ({summary['machine']['date']})",
+            [
+                f"- command: `python -m benchmarks.latency --manifest {args.manifest} --model {args.model}"
+                f"{f' --limit {args.limit}' if args.limit else ''}`",
+                f"- machine: {summary['machine']['cpu']}, {summary['machine']['cores']} cores",
+                f"- result: `{json.dumps({k: v for k, v in summary.items() if k != 'machine'})}`",
+            ],
+        )
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

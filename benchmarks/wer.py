@@ -1,0 +1,113 @@
+"""Word error rate of the streaming path against faster-whisper offline (beam 5) on the same files.
+
+    python -m benchmarks.wer --manifest ../shared/speech/asterisk/manifest.jsonl --model tiny.en --fast
+
+Normalization, the same for both systems: Whisper's English normalizer for
+English; for other languages lowercase, punctuation removed, ё→е.
+Last line: {"wer_streaming", "wer_offline", "n", ...}.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+
+import jiwer
+
+from agentassist.transcribe.engine import StreamingTranscriber
+from agentassist.transcribe.models import MODELS
+from agentassist.transcribe.textnorm import normalize
+from benchmarks.common import (
+    base_parser,
+    load_16k,
+    load_manifest,
+    machine,
+    make_transcriber,
+    stream_audio,
+    write_results,
+)
+
+
+def normalizer(lang: str) -> Callable[[str], str]:
+    if lang == "en":
+        from whisper_normalizer.english import EnglishTextNormalizer
+
+        english = EnglishTextNormalizer()
+        return lambda t: " ".join(english(t).split())
+    return normalize
+
+
+def corpus_wer(refs: list[str], hyps: list[str]) -> float:
+    pairs = [(r, h) for r, h in zip(refs, hyps, strict=True) if r.strip()]
+    if not pairs:
+        return 0.0
+    return float(jiwer.wer([r for r, _ in pairs], [h if h.strip() else "<empty>" for _, h in pairs]))
+
+
+def main() -> int:
+    p = base_parser(__doc__ or "")
+    p.add_argument("--hyp-out", help="write one {file, text} line per manifest entry (streaming)")
+    p.add_argument("--no-offline", action="store_true", help="skip the offline beam-5 reference run")
+    p.add_argument("--record", action="store_true", help="append the result to benchmarks/RESULTS.md")
+    args = p.parse_args()
+    spec = MODELS.get(args.model)
+    lang = args.lang or ("en" if spec is not None and not spec.multilingual else None)
+    items = load_manifest(args.manifest, lang, args.limit)
+    if not items:
+        print(f"no items in {args.manifest} for language {lang!r}", file=sys.stderr)
+        return 2
+    language = lang or items[0].lang
+    transcriber = make_transcriber(args.model, language, args.workers)
+    streaming = StreamingTranscriber(transcriber)
+    norm = normalizer(language)
+    refs, hyps, offline = [], [], []
+    audio_s = stream_s = offline_s = 0.0
+    out = open(args.hyp_out, "w", encoding="utf-8") if args.hyp_out else None  # noqa: SIM115
+    for item in items:
+        samples = load_16k(item.file)
+        audio_s += samples.size / 16000
+        started = time.monotonic()
+        result = stream_audio(samples, streaming, realtime=not args.fast)
+        stream_s += time.monotonic() - started
+        text = " ".join(u.text for u in sorted(result.utterances, key=lambda u: u.start_s))
+        refs.append(norm(item.text))
+        hyps.append(norm(text))
+        if out is not None:
+            out.write(json.dumps({"file": str(item.file), "text": text}, ensure_ascii=False) + "\n")
+        if not args.no_offline:
+            started = time.monotonic()
+            pieces, _ = transcriber.transcribe_audio(samples.astype("float32") / 32768.0, beam_size=5)
+            offline_s += time.monotonic() - started
+            offline.append(norm(" ".join(x.text.strip() for x in pieces)))
+    if out is not None:
+        out.close()
+    streaming.close()
+    summary = {
+        "wer_streaming": round(corpus_wer(refs, hyps), 4),
+        "wer_offline": round(corpus_wer(refs, offline), 4) if offline else None,
+        "n": len(items),
+        "language": language,
+        "model": args.model,
+        "audio_s": round(audio_s, 1),
+        "streaming_compute_s": round(stream_s, 1) if args.fast else None,
+        "offline_compute_s": round(offline_s, 1) if offline else None,
+        "machine": machine(),
+    }
+    if args.record:
+        write_results(
+            f"wer — {args.model}, {language}, {args.manifest.parent.name} ({summary['machine']['date']})",
+            [
+                f"- command: `python -m benchmarks.wer --manifest {args.manifest} --model {args.model}"
+                f"{' --fast' if args.fast else ''}{f' --limit {args.limit}' if args.limit else ''}`",
+                f"- machine: {summary['machine']['cpu']}, {summary['machine']['cores']} cores",
+                f"- result: `{json.dumps({k: v for k, v in summary.items() if k != 'machine'})}`",
+            ],
+        )
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
