@@ -193,6 +193,7 @@ def test_real_call_end_to_end(tmp_path: Path, make_server: Any, baresip: Any, pr
         for step_id, onset in (("thanks", onsets[0]), ("leave-message", onsets[1])):
             step = steps[step_id]
             assert step["status"] == "done", adherence
+            print(f"step {step_id}: ticked at {step['t']:.2f} s, speech starts at {onset:.2f} s")
             assert abs(step["t"] - onset) <= 1.0, (step_id, step["t"], onset)
             assert step["evidence"]["utterance_id"]
         assert steps["recording-notice"]["status"] == "missed"

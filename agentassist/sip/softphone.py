@@ -57,6 +57,14 @@ class CallHandler(Protocol):
     def call_ended(self, call_id: str, reason: str) -> None: ...
 
 
+class _PjLog(pj.LogWriter):  # type: ignore[misc]
+    """pjsua's log lines into Python logging (pjsua levels: 1 error, 2 warning, 3+ detail)."""
+
+    def write(self, entry: Any) -> None:
+        level = logging.ERROR if entry.level <= 1 else logging.WARNING if entry.level == 2 else logging.DEBUG
+        log.log(level, "pjsua: %s", entry.msg.rstrip())
+
+
 class _Account(pj.Account):  # type: ignore[misc]
     def __init__(self, phone: Softphone) -> None:
         super().__init__()
@@ -121,6 +129,7 @@ class Softphone:
         self._calls: dict[str, _Call] = {}
         self._graveyard: list[Any] = []  # pj objects to destroy on the pj thread after their callbacks
         self._free_taps: list[CallTap] = []
+        self._log_writer = _PjLog()  # pjsua keeps a pointer: lives as long as the softphone
         self._tap_count = 0
         self.listening = False
 
@@ -215,8 +224,10 @@ class Softphone:
         cfg.uaConfig.mainThreadOnly = True
         cfg.uaConfig.maxCalls = self.settings.max_calls
         cfg.uaConfig.userAgent = "agentassist"
-        cfg.logConfig.level = 3 if log.isEnabledFor(logging.DEBUG) else 1
+        cfg.logConfig.level = 4 if log.isEnabledFor(logging.DEBUG) else 2
         cfg.logConfig.consoleLevel = cfg.logConfig.level
+        cfg.logConfig.writer = self._log_writer
+        cfg.logConfig.decor = 0
         cfg.medConfig.clockRate = 16000
         cfg.medConfig.sndClockRate = 16000
         cfg.medConfig.noVad = True  # silence suppression would starve the taps of frames
