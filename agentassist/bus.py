@@ -69,10 +69,17 @@ class EventBus:
         self._subscribers: set[Subscription] = set()
         self.published = 0
         self.dropped = 0
+        self._early: deque[dict[str, Any]] = deque(maxlen=1000)  # published before bind()
+        self._lock = threading.Lock()
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._loop_thread = threading.get_ident()
+        """Attach to the running loop (call from it); events published earlier are delivered now."""
+        with self._lock:
+            self._loop = loop
+            self._loop_thread = threading.get_ident()
+            early, self._early = list(self._early), deque(maxlen=1000)
+        for item in early:
+            self._deliver(item)
 
     def subscribe(self, call_id: str | None = None, maxsize: int = 1000) -> Subscription:
         sub = Subscription(self, call_id, maxsize)
@@ -89,9 +96,13 @@ class EventBus:
     def publish(self, event: Event) -> None:
         """Deliver ``event`` to every subscriber; callable from any thread."""
         item = event.to_json()
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return  # nobody can listen yet
+        with self._lock:
+            loop = self._loop
+            if loop is None:
+                self._early.append(item)
+                return
+        if loop.is_closed():
+            return
         if threading.get_ident() == self._loop_thread:
             self._deliver(item)
         else:

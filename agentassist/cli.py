@@ -55,10 +55,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
             log.warning("call %s ended abnormally; no recording", call_id)
     bus = EventBus()
     runtime = Runtime(settings, store, bus, recordings)
-    app = create_app(settings, store, bus, recordings, runtime)
+    # Started before serving, so that a taken SIP port or an unusable model ends the command with
+    # its message; events of a call that arrives before the loop runs wait in the bus.
+    runtime.start()
+    app = create_app(settings, store, bus, recordings, runtime, start_runtime=False)
     host, port = settings.server.host_port
     log.info("serving on http://%s:%d (SIP on %s)", host, port, settings.sip.listen)
-    uvicorn.run(app, host=host, port=port, log_level="warning", ws="websockets-sansio")
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", ws="websockets-sansio"))
+    try:
+        server.run()
+    finally:
+        if not server.started:
+            runtime.stop()
+    if not server.started:
+        raise AgentassistError(f"could not serve HTTP on {settings.server.listen}")
     return 0
 
 

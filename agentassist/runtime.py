@@ -60,8 +60,7 @@ class Runtime:
             phone.start()
             self._phone = phone
         except AgentassistError as exc:
-            self.error = str(exc)
-            log.error("%s", exc)
+            self.error = str(exc)  # the caller reports it
             raise
 
     def stop(self) -> None:

@@ -205,3 +205,22 @@ def test_vanished_peer_is_hung_up_after_rtp_timeout(make_server: Any, baresip: A
     assert "rtp timeout" in server.log().lower() or "no rtp" in server.log().lower()
     with server.client() as client:
         assert client.get("/healthz").status_code == 200
+
+
+def test_sip_port_in_use_stops_the_server_with_a_clear_error(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        sip_port = taken.getsockname()[1]
+        config = write_config(tmp_path, sip_port, free_port())
+        proc = subprocess.run(
+            [str(AGENTASSIST), "serve", "--config", str(config)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            env=_env(),
+            timeout=60,
+        )
+    assert proc.returncode == 2, proc.stderr
+    assert f"127.0.0.1:{sip_port}" in proc.stderr and "error:" in proc.stderr, proc.stderr

@@ -31,23 +31,23 @@ def create_app(
     bus: EventBus,
     recordings: RecordingStore,
     runtime: Runtime | None = None,
+    *,
+    start_runtime: bool = True,
 ) -> FastAPI:
+    """The app; its lifespan starts ``runtime`` unless the caller already did (``start_runtime=False``)
+    and stops it at shutdown."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         bus.bind(asyncio.get_running_loop())
         store.create_all()
-        starting = None
-        if runtime is not None:
-            starting = asyncio.create_task(asyncio.to_thread(runtime.start))  # the model may take a while
+        if runtime is not None and start_runtime:
+            await asyncio.to_thread(runtime.start)  # the model loads before the first request
         try:
             yield
         finally:
-            if starting is not None:
-                try:
-                    await starting
-                except Exception:
-                    log.exception("runtime failed to start")
-                await asyncio.to_thread(runtime.stop)  # type: ignore[union-attr]
+            if runtime is not None:
+                await asyncio.to_thread(runtime.stop)
 
     app = FastAPI(title="agentassist", version=__version__, lifespan=lifespan)
     app.state.settings = settings

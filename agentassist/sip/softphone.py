@@ -141,7 +141,11 @@ class Softphone:
         if not self._started.wait(timeout_s):
             raise SipError(f"softphone did not start within {timeout_s} s")
         if self._start_error is not None:
-            raise SipError(f"softphone could not listen on {self.settings.listen}: {self._start_error}")
+            exc = self._start_error
+            reason = exc.info() if isinstance(exc, pj.Error) else str(exc)
+            raise SipError(
+                f"softphone could not listen on {self.settings.listen}: {reason.strip() or type(exc).__name__}"
+            )
 
     def stop(self) -> None:
         if self._thread is None:
