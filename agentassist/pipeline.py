@@ -95,6 +95,7 @@ class CallSession:
         self._lock = threading.Lock()  # tracker and store from pool threads
         self.dropped_frames = 0
         self.end_reason = "hangup"
+        self.ended_at: datetime | None = None
         self._thread = threading.Thread(target=self._run, name=f"call-{info.call_id[:8]}", daemon=True)
         self._thread.start()
 
@@ -111,6 +112,7 @@ class CallSession:
     def end(self, reason: str = "hangup") -> None:
         """The call is over; the session finishes its work and closes in the background."""
         self.end_reason = reason
+        self.ended_at = datetime.now(UTC)  # the hangup, not when the last transcription finishes
         self._queue.put(_END)
 
     def join(self, timeout_s: float | None = None) -> None:
@@ -168,8 +170,8 @@ class CallSession:
                 events = self._tracker.finish(end_s)
                 self._store.save_adherence(self.call_id, self._tracker.report())
             self._publish(events)
-        ended_at = self.info.started_at + timedelta(seconds=end_s)
-        self._store.end_call(self.call_id, max(ended_at, datetime.now(UTC)), "ended", self.end_reason)
+        ended_at = self.ended_at or self.info.started_at + timedelta(seconds=end_s)
+        self._store.end_call(self.call_id, ended_at, "ended", self.end_reason)
         self._publish([Event(EventType.CALL_ENDED, self.call_id, end_s, {"reason": self.end_reason})])
         if self.dropped_frames:
             log.warning("call %s: %d frames dropped by a full queue", self.call_id, self.dropped_frames)
