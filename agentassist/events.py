@@ -48,7 +48,8 @@ class SpeechSegment:
     end_s: float
     pcm: bytes  # 16-bit mono PCM, padding included
     sample_rate_hz: int
-    reason: str = ""  # why the segment was cut: "silence", "max_length", "end_of_call"
+    reason: str = ""  # why the segment was cut: "silence", "max_length", "end_of_call"; "partial" while speech goes on
+    utterance_id: str = ""  # shared by the partials and the final of one stretch of speech
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 _QUEUE_FRAMES = 3000  # 30 s of both channels: far more than the call thread ever lags
 _TICK_S = 1.0
+_PARTIAL_EVERY_S = 1.0  # a partial hypothesis of the speech so far, this often while speech goes on
+_PARTIAL_MIN_S = 0.6
 _END = (Channel.AGENT, b"")  # sentinel: the call ended
 
 
@@ -91,6 +93,8 @@ class CallSession:
         self._recorder = Recorder(info.recording_path)
         self._segmenters = {ch: Segmenter(info.call_id, ch, segmenter_options) for ch in Channel}
         self._frames = {ch: 0 for ch in Channel}
+        self._last_partial_s = {ch: 0.0 for ch in Channel}
+        self._finalized: set[str] = set()  # utterance ids whose final is out: later partials are stale
         self._futures: list[Future[None]] = []
         self._lock = threading.Lock()  # tracker and store from pool threads
         self.dropped_frames = 0
@@ -152,8 +156,18 @@ class CallSession:
     def _frame(self, channel: Channel, pcm: bytes) -> None:
         self._frames[channel] += 1
         self._recorder.write(channel, pcm)
-        for segment in self._segmenters[channel].push(pcm):
+        segmenter = self._segmenters[channel]
+        for segment in segmenter.push(pcm):
             self._submit(segment)
+        if segmenter.in_speech:
+            now_s = self._frames[channel] * FRAME_BYTES / 2 / SAMPLE_RATE_HZ
+            if now_s - self._last_partial_s[channel] >= _PARTIAL_EVERY_S:
+                partial = segmenter.speech_so_far()
+                if partial is not None and partial.end_s - partial.start_s >= _PARTIAL_MIN_S:
+                    self._last_partial_s[channel] = now_s
+                    future = self._transcriber.submit_partial(partial, self._on_partial)
+                    if future is not None:
+                        self._futures.append(future)
 
     def _submit(self, segment: SpeechSegment) -> None:
         self._futures.append(self._transcriber.submit(segment, self._on_utterance))
@@ -180,7 +194,15 @@ class CallSession:
 
     # ---- pool threads ----------------------------------------------------------------------------
 
+    def _on_partial(self, segment: SpeechSegment, utterance: Utterance | None) -> None:
+        with self._lock:
+            if utterance is None or segment.utterance_id in self._finalized:
+                return
+            self._publish([utterance_event(utterance)])
+
     def _on_utterance(self, segment: SpeechSegment, utterance: Utterance | None) -> None:
+        with self._lock:
+            self._finalized.add(segment.utterance_id)
         if utterance is None:
             return
         with self._lock:

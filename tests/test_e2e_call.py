@@ -206,3 +206,16 @@ def test_real_call_end_to_end(tmp_path: Path, make_server: Any, baresip: Any, pr
     positions = [types.index(t) for t in order]
     assert positions == sorted(positions), types
     assert types[-1] == "call.ended", types
+    # partial hypotheses came while the customer's long prompt was spoken, each before its final
+    final_ids = {u["id"] for u in transcript}
+    partials = [e["utterance"] for e in feed.events if e["type"] == "utterance.partial" and e["call_id"] == call_id]
+    assert partials, types
+    assert all(p["id"] in final_ids for p in partials), (partials, final_ids)
+    for p in partials:
+        final_at = next(
+            i for i, e in enumerate(feed.events) if e["type"] == "utterance.final" and e["utterance"]["id"] == p["id"]
+        )
+        partial_at = next(
+            i for i, e in enumerate(feed.events) if e["type"] == "utterance.partial" and e["utterance"] is p
+        )
+        assert partial_at < final_at

@@ -63,8 +63,9 @@ def test_page_shows_live_call_then_replays_it(tmp_path: Path, make_server: Any, 
         card = page.locator("#active article.call")
         card.wait_for(timeout=10_000)
         # the agent's line shows up live, and its step ticks on the checklist
-        page.locator("#active .transcript li.agent").first.wait_for(timeout=20_000)
-        assert "message" in page.locator("#active .transcript li.agent").first.inner_text().lower()
+        final_line = page.locator("#active .transcript li.agent:not(.partial)").first
+        final_line.wait_for(timeout=20_000)
+        assert "message" in final_line.inner_text().lower()
         page.locator('#active .checklist li.done[data-step="leave-message"]').wait_for(timeout=10_000)
         page.screenshot(path=str(shots / "page-live.png"))
 

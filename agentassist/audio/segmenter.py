@@ -73,6 +73,7 @@ class Segmenter:
         self._voiced_in_segment = 0
         self._trailing_silence = 0
         self._index = 0  # frames seen so far
+        self._count = 0  # segments started so far: numbers their utterance ids
         self.in_speech = False
 
     def _t(self, frame_index: int) -> float:
@@ -97,6 +98,7 @@ class Segmenter:
                 self._voiced_in_segment = sum(v for _, v in padded)
                 self._trailing_silence = 0
                 self.in_speech = True
+                self._count += 1
                 self._history.clear()
             return out
         self._speech.append(pcm)
@@ -110,8 +112,28 @@ class Segmenter:
         elif len(self._speech) >= self._max_frames:
             out.extend(self._cut("max_length", keep_trailing=self._trailing_silence))
             self.in_speech = True  # speech goes on in a new segment
+            self._count += 1
             self._speech_start = self._index
         return out
+
+    @property
+    def utterance_id(self) -> str:
+        return f"{self.call_id[:8]}-{self.channel.value[0]}{self._count}"
+
+    def speech_so_far(self) -> SpeechSegment | None:
+        """The segment in progress (for a partial transcription), or None outside speech."""
+        if not self.in_speech or not self._speech:
+            return None
+        return SpeechSegment(
+            call_id=self.call_id,
+            channel=self.channel,
+            start_s=self._t(self._speech_start),
+            end_s=self._t(self._speech_start + len(self._speech)),
+            pcm=b"".join(self._speech),
+            sample_rate_hz=self.options.sample_rate_hz,
+            reason="partial",
+            utterance_id=self.utterance_id,
+        )
 
     def finish(self) -> list[SpeechSegment]:
         """The channel ended: emit the segment in progress, if any."""
@@ -140,5 +162,6 @@ class Segmenter:
                 pcm=b"".join(frames),
                 sample_rate_hz=o.sample_rate_hz,
                 reason=reason,
+                utterance_id=self.utterance_id,
             )
         ]

@@ -111,13 +111,13 @@ class Transcriber:
         )
         confidence = float(np.mean([w.probability for w in words])) if words else 0.0
         return Utterance(
-            id=uuid.uuid4().hex[:12],
+            id=segment.utterance_id or uuid.uuid4().hex[:12],
             call_id=segment.call_id,
             channel=segment.channel,
             start_s=words[0].start_s if words else segment.start_s,
             end_s=words[-1].end_s if words else segment.end_s,
             text=text,
-            final=True,
+            final=segment.reason != "partial",
             words=words,
             language=info.language or "",
             confidence=confidence,
@@ -146,6 +146,17 @@ class StreamingTranscriber:
         self.pending = 0
         self.completed = 0
         self.busy_s = 0.0
+        self.dropped_partials = 0
+
+    def submit_partial(
+        self, segment: SpeechSegment, done: Callable[[SpeechSegment, Utterance | None], None]
+    ) -> Future[None] | None:
+        """A partial hypothesis, only when a worker is idle: under load partials are dropped first (counted)."""
+        with self._lock:
+            if self.pending > 0:  # a final or another partial is being decoded: finals must not wait
+                self.dropped_partials += 1
+                return None
+        return self.submit(segment, done)
 
     def submit(self, segment: SpeechSegment, done: Callable[[SpeechSegment, Utterance | None], None]) -> Future[None]:
         with self._lock:

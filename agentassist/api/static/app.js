@@ -44,9 +44,15 @@ function renderSteps(list, steps) {
     el("li", { class: s.status, "data-step": s.id }, s.id, el("span", { class: "t" }, s.t != null ? fmtTime(s.t) : ""))));
 }
 
-function addLine(list, u) {
-  if (list.querySelector(`[data-utt="${u.id}"]`)) return;
-  const li = el("li", { class: u.channel, "data-utt": u.id, "data-start": u.start },
+function addLine(list, u, partial = false) {
+  const existing = list.querySelector(`[data-utt="${u.id}"]`);
+  if (existing) {
+    if (partial && !existing.classList.contains("partial")) return;  // a stale partial after its final
+    existing.lastChild.textContent = u.text;
+    existing.classList.toggle("partial", partial);
+    return;
+  }
+  const li = el("li", { class: `${u.channel}${partial ? " partial" : ""}`, "data-utt": u.id, "data-start": u.start },
     el("span", { class: "who" }, `${u.channel} · ${fmtTime(u.start)}`), u.text);
   list.append(li);
   list.scrollTop = list.scrollHeight;
@@ -94,6 +100,7 @@ async function onEvent(ev) {
   if (!entry) entry = await addActive(await api(`/api/calls/${ev.call_id}`));
   const card = entry.card;
   if (ev.type === "utterance.final") addLine(card.querySelector(".transcript"), ev.utterance);
+  else if (ev.type === "utterance.partial") addLine(card.querySelector(".transcript"), ev.utterance, true);
   else if (ev.type === "assist.step") {
     const li = card.querySelector(`.checklist [data-step="${ev.step.id}"]`);
     if (li) { li.className = ev.step.status; li.querySelector(".t").textContent = ev.step.t != null ? fmtTime(ev.step.t) : ""; }
