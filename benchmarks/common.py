@@ -162,5 +162,19 @@ def write_results(section: str, lines: list[str]) -> None:
         f.write(f"\n## {section}\n\n" + "\n".join(lines) + "\n")
 
 
+def record(title: str, command: str, summary: dict[str, Any]) -> None:
+    """Append one run's command, machine and figures to RESULTS.md."""
+    m = summary["machine"]
+    figures = {k: v for k, v in summary.items() if k != "machine"}
+    write_results(
+        f"{title} ({m['date']})",
+        [
+            f"- command: `{command}`",
+            f"- machine: {m['cpu']}, {m['cores']} cores",
+            f"- result: `{json.dumps(figures, ensure_ascii=False)}`",
+        ],
+    )
+
+
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")

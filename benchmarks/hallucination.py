@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from agentassist.transcribe.engine import StreamingTranscriber
-from benchmarks.common import base_parser, load_16k, machine, make_transcriber, stream_audio, write_results
+from benchmarks.common import base_parser, load_16k, machine, make_transcriber, record, stream_audio
 
 _DTMF = [(697, 1209), (697, 1336), (770, 1477), (852, 1209), (941, 1336), (697, 1633)]
 
@@ -84,15 +84,7 @@ def main() -> int:
         "machine": machine(),
     }
     if args.record:
-        write_results(
-            f"hallucination — {args.model} ({summary['machine']['date']})",
-            [
-                f"- command: `python -m benchmarks.hallucination --model {args.model} --minutes {args.minutes}"
-                f"{' --fast' if args.fast else ''}`",
-                f"- machine: {summary['machine']['cpu']}, {summary['machine']['cores']} cores",
-                f"- result: `{json.dumps({k: v for k, v in summary.items() if k != 'machine'}, ensure_ascii=False)}`",
-            ],
-        )
+        record(f"hallucination — {args.model}", "python -m benchmarks.hallucination " + " ".join(sys.argv[1:]), summary)
     print(json.dumps(summary, ensure_ascii=False))
     return 0
 

@@ -24,9 +24,9 @@ from benchmarks.common import (
     machine,
     make_transcriber,
     percentile,
+    record,
     speech_end_s,
     stream_audio,
-    write_results,
 )
 
 LEAD_S = 0.5
@@ -66,15 +66,7 @@ def main() -> int:
         "machine": machine(),
     }
     if args.record:
-        write_results(
-            f"latency — {args.model}, one call, {summary['mode']} ({summary['machine']['date']})",
-            [
-                f"- command: `python -m benchmarks.latency --manifest {args.manifest} --model {args.model}"
-                f"{f' --limit {args.limit}' if args.limit else ''}`",
-                f"- machine: {summary['machine']['cpu']}, {summary['machine']['cores']} cores",
-                f"- result: `{json.dumps({k: v for k, v in summary.items() if k != 'machine'})}`",
-            ],
-        )
+        record(f"latency — {args.model}", "python -m benchmarks.latency " + " ".join(sys.argv[1:]), summary)
     print(json.dumps(summary))
     return 0
 

@@ -25,8 +25,8 @@ from benchmarks.common import (
     load_manifest,
     machine,
     make_transcriber,
+    record,
     stream_audio,
-    write_results,
 )
 
 
@@ -96,15 +96,7 @@ def main() -> int:
         "machine": machine(),
     }
     if args.record:
-        write_results(
-            f"wer — {args.model}, {language}, {args.manifest.parent.name} ({summary['machine']['date']})",
-            [
-                f"- command: `python -m benchmarks.wer --manifest {args.manifest} --model {args.model}"
-                f"{' --fast' if args.fast else ''}{f' --limit {args.limit}' if args.limit else ''}`",
-                f"- machine: {summary['machine']['cpu']}, {summary['machine']['cores']} cores",
-                f"- result: `{json.dumps({k: v for k, v in summary.items() if k != 'machine'})}`",
-            ],
-        )
+        record(f"wer — {args.model}", "python -m benchmarks.wer " + " ".join(sys.argv[1:]), summary)
     print(json.dumps(summary))
     return 0
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from agentassist.api.deps import RecordingsDep, RuntimeDep, StoreDep, UserDep, visible_call
 from agentassist.errors import AgentassistError
+from agentassist.subtitles import subtitles
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
 
@@ -125,26 +126,6 @@ def get_recording(
     return response
 
 
-def _stamp(seconds: float, sep: str) -> str:
-    ms = round(seconds * 1000)
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
-
-
-def _subtitles(utterances: list[dict[str, Any]], fmt: str) -> str:
-    lines = ["WEBVTT", ""] if fmt == "vtt" else []
-    sep = "." if fmt == "vtt" else ","
-    for i, u in enumerate(utterances, 1):
-        if fmt == "srt":
-            lines.append(str(i))
-        lines.append(f"{_stamp(u['start'], sep)} --> {_stamp(u['end'], sep)}")
-        lines.append(f"{u['channel']}: {u['text']}")
-        lines.append("")
-    return "\n".join(lines)
-
-
 @router.get("/{call_id}/transcript", response_model=None)
 def get_transcript(
     call_id: str, store: StoreDep, user: UserDep, format: Literal["json", "vtt", "srt"] = "json"
@@ -154,7 +135,8 @@ def get_transcript(
     if format == "json":
         return {"utterances": utterances}
     media = "text/vtt" if format == "vtt" else "application/x-subrip"
-    return PlainTextResponse(_subtitles(utterances, format), media_type=media)
+    cues = ((u["start"], u["end"], f"{u['channel']}: {u['text']}") for u in utterances)
+    return PlainTextResponse(subtitles(cues, format), media_type=media)
 
 
 @router.get("/{call_id}/adherence")

@@ -102,8 +102,8 @@ class Transcriber:
         pieces, info = self.transcribe_audio(audio)
         kept = [p for p in pieces if not _unreliable(p, self.options)]
         text = " ".join(p.text.strip() for p in kept).strip()
-        if not text:
-            return None
+        if not any(ch.isalnum() for ch in text):
+            return None  # "." or "..." from tones and noise is not speech
         words = tuple(
             Word(segment.start_s + w.start, segment.start_s + w.end, w.word.strip(), float(w.probability))
             for p in kept

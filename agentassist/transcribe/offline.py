@@ -10,6 +10,7 @@ import numpy as np
 
 from agentassist.config import TranscribeSettings
 from agentassist.errors import AudioError
+from agentassist.subtitles import subtitles
 from agentassist.transcribe.engine import Transcriber, TranscriberOptions
 
 
@@ -57,26 +58,7 @@ def transcribe_file(path: Path, settings: TranscribeSettings, language: str | No
     }
 
 
-def _stamp(seconds: float, sep: str) -> str:
-    ms = round(seconds * 1000)
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
-
-
 def format_transcript(result: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(result, ensure_ascii=False, indent=2) + "\n"
-    lines: list[str] = ["WEBVTT", ""] if fmt == "vtt" else []
-    sep = "." if fmt == "vtt" else ","
-    for i, seg in enumerate(result["segments"], 1):
-        if fmt == "srt":
-            lines.append(str(i))
-        lines.append(f"{_stamp(seg['start'], sep)} --> {_stamp(seg['end'], sep)}")
-        lines.append(seg["text"])
-        lines.append("")
-    return "\n".join(lines)
-
-
-__all__ = ["format_transcript", "transcribe_file"]
+    return subtitles(((seg["start"], seg["end"], seg["text"]) for seg in result["segments"]), fmt)
