@@ -96,6 +96,7 @@ class Runtime:
         return {
             "agentassist_model_loaded": float(t is not None),
             "agentassist_sip_listening": float(self._phone is not None and self._phone.listening),
+            "agentassist_sip_registered": float(self._phone is not None and self._phone.registered),
             "agentassist_transcription_pending": float(t.pending if t else 0),
             "agentassist_transcriptions_total": float(t.completed if t else 0),
             "agentassist_transcription_busy_seconds_total": float(t.busy_s if t else 0),

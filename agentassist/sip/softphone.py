@@ -74,7 +74,11 @@ class _Account(pj.Account):  # type: ignore[misc]
         self._phone._incoming(self, prm.callId)
 
     def onRegState(self, prm: Any) -> None:  # noqa: N802
-        log.info("registration: %s %s", prm.code, prm.reason)
+        self._phone.registered = 200 <= prm.code < 300 and prm.expiration > 0
+        if self._phone.registered:
+            log.info("registered to %s (%s %s)", self._phone.settings.registrar, prm.code, prm.reason)
+        else:
+            log.warning("registration to %s failed: %s %s", self._phone.settings.registrar, prm.code, prm.reason)
 
 
 class _Call(pj.Call):  # type: ignore[misc]
@@ -132,6 +136,7 @@ class Softphone:
         self._log_writer = _PjLog()  # pjsua keeps a pointer: lives as long as the softphone
         self._tap_count = 0
         self.listening = False
+        self.registered = False
 
     # ---- public API, callable from any thread -------------------------------------------------
 
