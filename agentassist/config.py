@@ -36,6 +36,8 @@ class SipSettings(_Section):
     username: str = ""
     password: str = ""
     max_calls: int = 32
+    register_expires_s: int = 300  # re-registered before expiry; a registrar that lost us has us back by then
+    register_retry_s: int = 5  # after a failed registration
     rtp_timeout_s: float = 30.0  # a call that receives no RTP for this long is hung up (peer vanished)
 
     @field_validator("listen")

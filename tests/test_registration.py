@@ -40,6 +40,7 @@ loadmodule "auth.so"
 loadmodule "ctl.so"
 loadmodule "kex.so"
 modparam("usrloc", "db_mode", 0)
+modparam("registrar", "min_expires", 2)
 modparam("ctl", "binrpc", "unix:{ctl}")
 request_route {{
     if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
@@ -71,17 +72,23 @@ def kamailio(tmp_path: Path) -> Iterator[dict[str, Any]]:
     ctl = tmp_path / "kamailio_ctl"
     cfg = tmp_path / "kamailio.cfg"
     cfg.write_text(CONFIG.format(port=port, modules=_modules(), ctl=ctl, password=PASSWORD))
-    log = open(tmp_path / "kamailio.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        ["kamailio", "-f", str(cfg), "-DD", "-E", "-P", str(tmp_path / "k.pid")], stdout=log, stderr=subprocess.STDOUT
-    )
-    deadline = time.monotonic() + 10
-    while not ctl.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert ctl.exists(), (tmp_path / "kamailio.log").read_text()
-    yield {"port": port, "ctl": ctl}
-    proc.terminate()
-    proc.wait(10)
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start() -> None:
+        ctl.unlink(missing_ok=True)
+        log = open(tmp_path / "kamailio.log", "ab")  # noqa: SIM115
+        procs.append(subprocess.Popen(["kamailio", "-f", str(cfg), "-DD", "-E"], stdout=log, stderr=subprocess.STDOUT))
+        assert _wait(ctl.exists, 10), (tmp_path / "kamailio.log").read_text()
+
+    def stop() -> None:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+                p.wait(10)
+
+    start()
+    yield {"port": port, "ctl": ctl, "start": start, "stop": stop}
+    stop()
 
 
 def _contacts(ctl: Path) -> str:
@@ -127,3 +134,17 @@ def test_wrong_password_is_not_registered(kamailio: dict[str, Any], make_server:
     with server.client() as client:
         assert "agentassist_sip_registered 0" in client.get("/metrics").text
 
+
+@pytest.mark.slow
+def test_registers_again_when_the_registrar_restarts(kamailio: dict[str, Any], make_server: Any) -> None:
+    registrar = f"sip:127.0.0.1:{kamailio['port']}"
+    server = make_server(
+        sip={"registrar": registrar, "username": "agent", "password": PASSWORD, "register_expires_s": 6}
+    )
+    server.start()
+    assert _wait(lambda: "AoR: agent" in _contacts(kamailio["ctl"]), 10), server.log()
+    kamailio["stop"]()
+    time.sleep(1)
+    kamailio["start"]()  # a fresh registrar that knows nobody
+    assert "AoR: agent" not in _contacts(kamailio["ctl"])
+    assert _wait(lambda: "AoR: agent" in _contacts(kamailio["ctl"]), 15), server.log()

@@ -255,6 +255,9 @@ class Softphone:
         acfg.mediaConfig.transportConfig.boundAddress = host
         if self.settings.registrar:
             acfg.regConfig.registrarUri = self.settings.registrar
+            acfg.regConfig.timeoutSec = self.settings.register_expires_s
+            acfg.regConfig.retryIntervalSec = self.settings.register_retry_s
+            acfg.regConfig.firstRetryIntervalSec = self.settings.register_retry_s
             acfg.idUri = f"sip:{user}@{self.settings.registrar.removeprefix('sip:')}"
             cred = pj.AuthCredInfo("digest", "*", user, 0, self.settings.password)
             acfg.sipConfig.authCreds.append(cred)
