@@ -10,7 +10,10 @@ Both run on pjmedia's clock thread and do constant-time work only.
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import pjsua2 as pj
@@ -20,6 +23,37 @@ from agentassist.audio.frames import FRAME_BYTES, FRAME_MS, SAMPLE_RATE_HZ
 from agentassist.events import Channel
 
 log = logging.getLogger(__name__)
+
+
+def _vector_bytes_slow(vector: Any) -> bytes:
+    return bytes(vector)  # SWIG iterates element by element: ~0.9 ms for 640 bytes
+
+
+def _vector_bytes_fast(vector: Any) -> bytes:
+    # A std::vector<unsigned char> starts with its begin and end pointers (libstdc++, the wheel's ABI):
+    # read the bytes in one copy, ~4 us instead of ~900 us.
+    begin = ctypes.c_void_p.from_address(int(vector.this)).value
+    return ctypes.string_at(begin, vector.size()) if begin else b""
+
+
+def _pick_vector_reader() -> Callable[[Any], bytes]:
+    """Use the fast reader only where a self-check shows it reads what SWIG reads."""
+    probe = bytes(range(256)) * 2 + bytes(128)
+    try:
+        vector = pj.ByteVector(probe)
+        end = ctypes.c_void_p.from_address(int(vector.this) + ctypes.sizeof(ctypes.c_void_p)).value
+        begin = ctypes.c_void_p.from_address(int(vector.this)).value
+        if begin and end and end - begin == len(probe) and _vector_bytes_fast(vector) == probe:
+            return _vector_bytes_fast
+    except (TypeError, ValueError, AttributeError):
+        pass
+    log.warning("reading pjsua2 frames the slow way (%s)", "layout check failed")
+    return _vector_bytes_slow
+
+
+@functools.cache
+def _vector_reader() -> Callable[[Any], bytes]:
+    return _pick_vector_reader()
 
 
 class FrameSink(Protocol):
@@ -70,16 +104,17 @@ class _AgentPort(pj.AudioMediaPort):  # type: ignore[misc]
 
 
 class _CustomerPort(pj.AudioMediaPort):  # type: ignore[misc]
-    def __init__(self) -> None:
+    def __init__(self, read: Callable[[Any], bytes]) -> None:
         super().__init__()
         self.route: _Route | None = None
+        self.read = read
 
     def onFrameReceived(self, frame: Any) -> None:  # noqa: N802
         route = self.route
         if route is None:
             return
         if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size == FRAME_BYTES:
-            pcm = bytes(frame.buf)
+            pcm = self.read(frame.buf)
         else:  # the bridge gives an empty frame when nothing is heard
             pcm = _SILENCE
         route.speaker.write_frame(pcm)
@@ -101,7 +136,7 @@ class CallTap:
         fmt = _audio_format()
         self._agent = _AgentPort()
         self._agent.createPort(f"agent-{name}", fmt)
-        self._customer = _CustomerPort()
+        self._customer = _CustomerPort(_vector_reader())
         self._customer.createPort(f"customer-{name}", fmt)
 
     def attach(self, microphone: Microphone, speaker: Speaker, sink: FrameSink) -> None:
