@@ -78,6 +78,7 @@ class Utterance:
     language: str = ""
     confidence: float = 0.0  # mean word probability, 0..1
     no_speech_prob: float = 0.0
+    reliable: bool = True  # False: the transcriber doubts it (no speech, low confidence, repetition)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,6 +90,7 @@ class Utterance:
             "words": [w.to_json() for w in self.words],
             "language": self.language,
             "confidence": round(self.confidence, 3),
+            "reliable": self.reliable,
         }
 
 

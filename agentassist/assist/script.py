@@ -7,6 +7,7 @@ problem points at its line; all problems of a file are reported at once.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,36 @@ from agentassist.errors import ScriptError
 log = logging.getLogger(__name__)
 
 
+BUILTIN_VARIABLES = ("company", "agent", "customer_name")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_ALERT_KEYS = {
+    "silence_s": "customer and agent both silent this long",
+    "overtalk_s": "agent speaking over the customer this long",
+    "talk_ratio_max": "agent's share of talk time above this",
+    "talk_ratio_min": "agent's share of talk time below this",
+    "compliance_warn_s": "this long before the handle-time budget, warn about unsaid compliance steps",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     id: str
     say: tuple[str, ...]
     mandatory: bool = False
     compliance: bool = False
+    line: int = 0
+    after: tuple[str, ...] = ()  # step ids that should be said before this one
+    time_budget_s: float | None = None  # how long the agent may stay on this step
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """A customer intent (an objection, a request) heard by trigger phrases; leads to a step or a card."""
+
+    id: str
+    triggers: tuple[str, ...]
+    goto: str | None = None
+    card: str | None = None
     line: int = 0
 
 
@@ -47,11 +72,39 @@ class Script:
     cards: tuple[Card, ...] = ()
     handle_time_s: float | None = None
     source: str = ""
+    campaign: str = ""
+    variables: tuple[tuple[str, str], ...] = ()  # declared variables with their default values
+    intents: tuple[Intent, ...] = ()
+    dispositions: tuple[str, ...] = ()
+    alerts: tuple[tuple[str, float], ...] = ()  # thresholds overriding [assist] settings
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps if s.id == step_id), None)
+
+    def default_variables(self) -> dict[str, str]:
+        return dict(self.variables)
+
+    def thresholds(self) -> dict[str, float]:
+        return dict(self.alerts)
 
 
-_TOP_KEYS = {"id", "version", "language", "handle_time_s", "steps", "forbidden", "cards"}
-_STEP_KEYS = {"id", "say", "mandatory", "compliance"}
+_TOP_KEYS = {
+    "id",
+    "version",
+    "language",
+    "handle_time_s",
+    "steps",
+    "forbidden",
+    "cards",
+    "campaign",
+    "variables",
+    "intents",
+    "dispositions",
+    "alerts",
+}
+_STEP_KEYS = {"id", "say", "mandatory", "compliance", "after", "time_budget_s"}
 _CARD_KEYS = {"id", "title", "triggers", "body"}
+_INTENT_KEYS = {"id", "triggers", "goto", "card"}
 
 
 class _Checker:
@@ -60,6 +113,11 @@ class _Checker:
     def __init__(self, source: str) -> None:
         self.source = source
         self.errors: list[str] = []
+        self.after_lines: dict[str, int] = {}  # step id -> line of its 'after'
+        self.ref_lines: dict[tuple[str, str], int] = {}  # (kind, intent id) -> line of the reference
+
+    def error_at(self, line: int, message: str) -> None:
+        self.errors.append(f"{self.source}:{line}: {message}")
 
     def error(self, node: Node | None, message: str) -> None:
         line = node.start_mark.line + 1 if node is not None else 1
@@ -142,9 +200,15 @@ def parse_script(text: str, source: str = "<script>") -> Script:
     handle = c.scalar(top["handle_time_s"][1], float, "handle_time_s") if "handle_time_s" in top else None
     if handle is not None and handle <= 0:
         c.error(top["handle_time_s"][1], f"handle_time_s: expected a number above 0, got {handle}")
+    campaign = c.string(top["campaign"][1], "campaign") if "campaign" in top else ""
+    variables = _variables(c, top["variables"][1]) if "variables" in top else {}
     steps = _steps(c, top["steps"][1]) if "steps" in top else ()
     forbidden = c.strings(top["forbidden"][1], "forbidden") if "forbidden" in top else ()
     cards = _cards(c, top["cards"][1]) if "cards" in top else ()
+    intents = _intents(c, top["intents"][1]) if "intents" in top else ()
+    dispositions = _dispositions(c, top["dispositions"][1]) if "dispositions" in top else ()
+    alerts = _alerts(c, top["alerts"][1]) if "alerts" in top else ()
+    _check_references(c, steps, cards, intents, variables)
     if c.errors:
         raise ScriptError(c.errors)
     assert script_id is not None
@@ -157,6 +221,11 @@ def parse_script(text: str, source: str = "<script>") -> Script:
         cards=cards,
         handle_time_s=handle,
         source=source,
+        campaign=campaign or "",
+        variables=tuple(variables.items()),
+        intents=intents,
+        dispositions=dispositions,
+        alerts=alerts,
     )
 
 
@@ -179,14 +248,165 @@ def _steps(c: _Checker, node: Node) -> tuple[Step, ...]:
         say = c.strings(fields["say"][1], f"say of step {step_id!r}") if "say" in fields else ()
         mandatory = c.scalar(fields["mandatory"][1], bool, "mandatory") if "mandatory" in fields else False
         compliance = c.scalar(fields["compliance"][1], bool, "compliance") if "compliance" in fields else False
+        after = c.strings(fields["after"][1], f"after of step {step_id!r}") if "after" in fields else ()
+        budget = c.scalar(fields["time_budget_s"][1], float, "time_budget_s") if "time_budget_s" in fields else None
+        if budget is not None and budget <= 0:
+            c.error(fields["time_budget_s"][1], f"time_budget_s: expected a number above 0, got {budget}")
         if step_id is None:
             continue
         if step_id in seen:
             c.error(fields["id"][1], f"duplicate step id {step_id!r} (first at line {seen[step_id]})")
             continue
         seen[step_id] = line
-        steps.append(Step(step_id, say, bool(mandatory), bool(compliance), line))
+        after_line = fields["after"][1].start_mark.line + 1 if "after" in fields else line
+        steps.append(Step(step_id, say, bool(mandatory), bool(compliance), line, after, budget))
+        c.after_lines[step_id] = after_line
     return tuple(steps)
+
+
+def _variables(c: _Checker, node: Node) -> dict[str, str]:
+    if not isinstance(node, MappingNode):
+        c.error(node, f"variables: expected a mapping of name: default text, got {_kind(node)}")
+        return {}
+    out: dict[str, str] = {}
+    for key_node, value_node in node.value:
+        name = str(key_node.value)
+        if not re.fullmatch(r"\w+", name):
+            c.error(key_node, f"variable name {name!r}: expected letters, digits and _ only")
+            continue
+        if name in out:
+            c.error(key_node, f"variable {name!r} declared twice")
+            continue
+        if isinstance(value_node, ScalarNode) and value_node.tag.endswith(":null"):
+            out[name] = ""
+            continue
+        if not isinstance(value_node, ScalarNode) or value_node.tag.endswith((":bool", ":int", ":float")):
+            c.error(value_node, f"variable {name!r}: expected default text, got {_kind(value_node)}")
+            continue
+        out[name] = str(value_node.value)
+    return out
+
+
+def _intents(c: _Checker, node: Node) -> tuple[Intent, ...]:
+    if not isinstance(node, SequenceNode):
+        c.error(node, f"intents: expected a list, got {_kind(node)}")
+        return ()
+    intents: list[Intent] = []
+    seen: dict[str, int] = {}
+    for item in node.value:
+        fields = c.mapping(item, _INTENT_KEYS, "intent")
+        if not fields:
+            continue
+        line = item.start_mark.line + 1
+        for required in ("id", "triggers"):
+            if required not in fields:
+                c.error(item, f"intent without {required!r}")
+        if "goto" not in fields and "card" not in fields:
+            c.error(item, "intent without 'goto' or 'card': expected at least one")
+        intent_id = c.string(fields["id"][1], "intent id") if "id" in fields else None
+        triggers = c.strings(fields["triggers"][1], "intent triggers") if "triggers" in fields else ()
+        goto = c.string(fields["goto"][1], "intent goto") if "goto" in fields else None
+        card = c.string(fields["card"][1], "intent card") if "card" in fields else None
+        if intent_id is None:
+            continue
+        if intent_id in seen:
+            c.error(fields["id"][1], f"duplicate intent id {intent_id!r} (first at line {seen[intent_id]})")
+            continue
+        seen[intent_id] = line
+        if goto:
+            c.ref_lines[("goto", intent_id)] = fields["goto"][1].start_mark.line + 1
+        if card:
+            c.ref_lines[("card", intent_id)] = fields["card"][1].start_mark.line + 1
+        intents.append(Intent(intent_id, triggers, goto, card, line))
+    return tuple(intents)
+
+
+def _dispositions(c: _Checker, node: Node) -> tuple[str, ...]:
+    codes = c.strings(node, "dispositions")
+    seen: set[str] = set()
+    for code in codes:
+        if not re.fullmatch(r"[\w-]+", code):
+            c.error(node, f"disposition {code!r}: expected a code of letters, digits, '-' and '_'")
+        if code in seen:
+            c.error(node, f"disposition {code!r} listed twice")
+        seen.add(code)
+    return codes
+
+
+def _alerts(c: _Checker, node: Node) -> tuple[tuple[str, float], ...]:
+    fields = c.mapping(node, set(_ALERT_KEYS), "alerts")
+    out: list[tuple[str, float]] = []
+    for key, (_, value_node) in fields.items():
+        value = c.scalar(value_node, float, f"alerts.{key}")
+        if value is None:
+            continue
+        if value < 0 or (key.startswith("talk_ratio") and value > 1):
+            c.error(value_node, f"alerts.{key}: expected {'0..1' if key.startswith('talk_ratio') else '>= 0'}, got {value}")
+            continue
+        out.append((key, float(value)))
+    return tuple(out)
+
+
+def _check_references(
+    c: _Checker,
+    steps: tuple[Step, ...],
+    cards: tuple[Card, ...],
+    intents: tuple[Intent, ...],
+    variables: dict[str, str],
+) -> None:
+    """Cross-references: order constraints, intent targets, placeholders; cycles in ``after``."""
+    step_ids = {s.id for s in steps}
+    card_ids = {k.id for k in cards}
+    known = set(BUILTIN_VARIABLES) | set(variables)
+    for s in steps:
+        for dep in s.after:
+            if dep not in step_ids:
+                c.error_at(c.after_lines[s.id], f"step {s.id!r}: 'after' names a missing step {dep!r}")
+            elif dep == s.id:
+                c.error_at(c.after_lines[s.id], f"step {s.id!r}: 'after' names the step itself")
+        for text in s.say:
+            for name in _PLACEHOLDER.findall(text):
+                if name not in known:
+                    c.error_at(
+                        s.line,
+                        f"step {s.id!r}: unknown variable {{{name}}} (declare it under 'variables'; "
+                        f"built in: {', '.join(BUILTIN_VARIABLES)})",
+                    )
+    for i in intents:
+        if i.goto and i.goto not in step_ids:
+            c.error_at(c.ref_lines[("goto", i.id)], f"intent {i.id!r}: goto names a missing step {i.goto!r}")
+        if i.card and i.card not in card_ids:
+            c.error_at(c.ref_lines[("card", i.id)], f"intent {i.id!r}: card names a missing card {i.card!r}")
+    cycle = _find_cycle({s.id: [d for d in s.after if d in step_ids and d != s.id] for s in steps})
+    if cycle:
+        c.error_at(c.after_lines[cycle[0]], f"order constraints form a cycle: {' -> '.join([*cycle, cycle[0]])}")
+
+
+def _find_cycle(graph: dict[str, list[str]]) -> list[str]:
+    """One cycle of ``graph`` (node -> nodes it must come after), in order, or [] when there is none."""
+    state: dict[str, int] = {}  # 1 on the stack, 2 done
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        stack.append(node)
+        for nxt in graph.get(node, []):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt) :]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return []
+
+    for node in graph:
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return []
 
 
 def _cards(c: _Checker, node: Node) -> tuple[Card, ...]:

@@ -1,8 +1,19 @@
 """ScriptTracker: one call's progress through its script, driven by utterances.
 
 Pure: utterances and clock ticks in, events out. Agent speech ticks steps and
-raises forbidden-phrase alerts; customer speech brings up knowledge cards.
-``report()`` is the contract's adherence JSON.
+raises forbidden-phrase alerts; customer speech brings up knowledge cards and
+intents (objections) that move the agent to another step. Timing alerts come
+from the utterances' times (silence, overtalk, talk ratio) and from ``tick``
+(handle time, compliance near the end, a step's time budget).
+
+A partial utterance ticks a step only when the match is certain; the final of
+the same utterance confirms it or withdraws it (an ``assist.step`` event whose
+step status is ``withdrawn``; the step is ``pending`` again). Utterances the
+transcriber flags as unreliable tick and alert nothing.
+
+``report()`` is the contract's adherence JSON; ``replace_script`` applies a new
+version of the script to the running call, keeping progress on step ids that
+persist.
 """
 
 from __future__ import annotations
@@ -11,7 +22,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentassist.assist.matcher import contains_phrase, fill, score_line, tokens
+from agentassist.assist.matcher import Match, contains_phrase, fill, score_line, tokens
 from agentassist.assist.script import Script, Step
 from agentassist.events import Channel, Event, EventType, Utterance
 
@@ -20,6 +31,36 @@ log = logging.getLogger(__name__)
 _CARD_REPEAT_S = 60.0
 _HANDLE_WARN_RATIO = 0.8
 _MIN_CONFIDENCE = 0.3
+_TRANSCRIPTION_LAG_S = 3.0  # tick(): speech may still be on its way to text this long after it ended
+_TALK_RATIO_MIN_TALK_S = 30.0  # the talk/listen ratio means nothing on less talk than this
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerOptions:
+    """Thresholds of the tracker; a script's ``alerts:`` mapping overrides the alert ones."""
+
+    match_threshold: float = 0.7  # share of a say-line heard in order for a final to tick it
+    partial_threshold: float = 0.95  # a partial ticks only above this (and with at least 4 words matched)
+    silence_s: float = 10.0  # 0 disables
+    overtalk_s: float = 2.0  # 0 disables
+    talk_ratio_max: float = 0.85  # 1 disables
+    talk_ratio_min: float = 0.1  # 0 disables
+    compliance_warn_s: float = 60.0  # before handle_time_s runs out
+
+    def __post_init__(self) -> None:
+        for name in ("match_threshold", "partial_threshold", "talk_ratio_max", "talk_ratio_min"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name}: expected 0..1, got {value}")
+        for name in ("silence_s", "overtalk_s", "compliance_warn_s"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name}: expected >= 0, got {getattr(self, name)}")
+
+    def with_script(self, script: Script) -> TrackerOptions:
+        values = {k: v for k, v in script.thresholds().items() if hasattr(self, k)}
+        if not values:
+            return self
+        return TrackerOptions(**{**{k: getattr(self, k) for k in self.__dataclass_fields__}, **values})
 
 
 @dataclass
@@ -28,51 +69,119 @@ class _StepState:
     status: str = "pending"  # pending | done | missed
     t: float | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    provisional: str = ""  # utterance id of the partial that ticked it, until its final
 
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.step.id, "status": self.status, "t": self.t, "evidence": self.evidence}
+    def to_json(self, status: str | None = None) -> dict[str, Any]:
+        return {"id": self.step.id, "status": status or self.status, "t": self.t, "evidence": self.evidence}
 
 
 class ScriptTracker:
-    def __init__(self, script: Script, variables: dict[str, str], call_id: str, threshold: float = 0.7) -> None:
+    def __init__(
+        self,
+        script: Script,
+        variables: dict[str, str],
+        call_id: str,
+        threshold: float | None = None,
+        options: TrackerOptions | None = None,
+    ) -> None:
+        base = options or TrackerOptions()
+        if threshold is not None:
+            base = TrackerOptions(**{**{k: getattr(base, k) for k in base.__dataclass_fields__}, "match_threshold": threshold})
+        self._base_options = base
         self.script = script
-        self.variables = dict(variables)
+        self.options = base.with_script(script)
+        self.variables = {**script.default_variables(), **{k: v for k, v in variables.items() if v}}
         self.call_id = call_id
-        self.threshold = threshold
         self._steps = [_StepState(s) for s in script.steps]
         self._alerts: list[dict[str, Any]] = []
         self._cards: list[dict[str, Any]] = []
+        self._intents: list[dict[str, Any]] = []
         self._card_shown_at: dict[str, float] = {}
+        self._focus: str | None = None  # a step an intent jumped to, until it is said
+        self._current_since_s = 0.0  # when the current step became current
+        self._budget_warned: set[str] = set()
         self._handle_warned = False
+        self._compliance_warned = False
+        self._ratio_warned = False
         self._finished = False
+        self._last_speech_end_s: float | None = None
+        self._silence_alerted_from: float | None = None
+        self._talk_s = {Channel.AGENT: 0.0, Channel.CUSTOMER: 0.0}
+        self._recent: dict[Channel, list[tuple[float, float]]] = {Channel.AGENT: [], Channel.CUSTOMER: []}
+        self.versions: list[dict[str, Any]] = [{"version": script.version, "from_s": 0.0}]
 
     # ---- inputs -----------------------------------------------------------------------------------
 
     def on_utterance(self, u: Utterance) -> list[Event]:
-        if not u.final or not u.text.strip() or (u.words and u.confidence < _MIN_CONFIDENCE):
-            return []  # partials are confirmed by their final; unreliable text ticks nothing
+        if not u.text.strip():
+            return []
+        if not u.reliable or (u.words and u.confidence < _MIN_CONFIDENCE):
+            return self._withdraw(u.id, u.end_s) if u.final else []  # unreliable text ticks nothing
+        if not u.final:
+            return self._agent_partial(u) if u.channel is Channel.AGENT else []
+        events = self._timing(u)
         if u.channel is Channel.AGENT:
-            return self._agent_said(u)
-        return self._customer_said(u)
+            return events + self._agent_said(u)
+        return events + self._customer_said(u)
 
     def tick(self, now_s: float) -> list[Event]:
+        events: list[Event] = []
+        o = self.options
         budget = self.script.handle_time_s
-        if budget is None or self._handle_warned or now_s < _HANDLE_WARN_RATIO * budget:
-            return []
-        pending = [s.step.id for s in self._steps if s.status == "pending" and s.step.mandatory]
-        if not pending:
-            return []
-        self._handle_warned = True
-        left = max(0.0, budget - now_s)
-        return [
-            self._alert("handle_time", now_s, f"{left:.0f} s of handle time left; still to say: {', '.join(pending)}")
-        ]
+        if budget is not None and not self._handle_warned and now_s >= _HANDLE_WARN_RATIO * budget:
+            pending = [s.step.id for s in self._steps if s.status == "pending" and s.step.mandatory]
+            if pending:
+                self._handle_warned = True
+                left = max(0.0, budget - now_s)
+                events.append(
+                    self._alert(
+                        "handle_time", now_s, f"{left:.0f} s of handle time left; still to say: {', '.join(pending)}"
+                    )
+                )
+        if budget is not None and not self._compliance_warned and now_s >= budget - o.compliance_warn_s:
+            unsaid = [s.step.id for s in self._steps if s.status == "pending" and s.step.compliance]
+            if unsaid:
+                self._compliance_warned = True
+                events.append(
+                    self._alert(
+                        "compliance_pending",
+                        now_s,
+                        f"the call is near its end and compliance steps are unsaid: {', '.join(unsaid)}",
+                        steps=unsaid,
+                    )
+                )
+        nxt = self._next()
+        if (
+            nxt is not None
+            and nxt.step.time_budget_s is not None
+            and nxt.step.id not in self._budget_warned
+            and now_s - self._current_since_s > nxt.step.time_budget_s
+        ):
+            self._budget_warned.add(nxt.step.id)
+            events.append(
+                self._alert(
+                    "step_time",
+                    now_s,
+                    f"step {nxt.step.id!r} has taken over its {nxt.step.time_budget_s:g} s budget",
+                    step=nxt.step.id,
+                )
+            )
+        if o.silence_s > 0 and self._last_speech_end_s is not None:
+            gap_from = self._last_speech_end_s
+            if now_s - gap_from >= o.silence_s + _TRANSCRIPTION_LAG_S and self._silence_alerted_from != gap_from:
+                self._silence_alerted_from = gap_from
+                events.append(self._alert("long_silence", gap_from + o.silence_s, f"no one has spoken for {o.silence_s:g} s"))
+        return events
 
     def finish(self, end_s: float) -> list[Event]:
         if self._finished:
             return []
         self._finished = True
         events: list[Event] = []
+        for s in self._steps:
+            if s.provisional:  # its final never came
+                events += self._withdraw(s.provisional, end_s)
+        events += self._talk_ratio(end_s, final=True)
         for s in self._steps:
             if s.status == "pending" and s.step.mandatory:
                 s.status = "missed"
@@ -82,6 +191,24 @@ class ScriptTracker:
                         self._alert("compliance_missed", end_s, f"compliance step {s.step.id!r} was never said")
                     )
         return events
+
+    def replace_script(self, script: Script, at_s: float) -> list[Event]:
+        """Apply a new version of the script now; steps whose ids persist keep their progress."""
+        old = {s.step.id: s for s in self._steps}
+        self._steps = []
+        for step in script.steps:
+            prev = old.get(step.id)
+            if prev is None:
+                self._steps.append(_StepState(step))
+            else:
+                self._steps.append(_StepState(step, prev.status, prev.t, prev.evidence, prev.provisional))
+        self.script = script
+        self.options = self._base_options.with_script(script)
+        self.variables = {**script.default_variables(), **self.variables}
+        if self._focus is not None and script.step(self._focus) is None:
+            self._focus = None
+        self.versions.append({"version": script.version, "from_s": round(at_s, 3)})
+        return [self._prompt_event(at_s)]
 
     # ---- outputs ------------------------------------------------------------------------------------
 
@@ -94,6 +221,7 @@ class ScriptTracker:
             "score": round(done / len(mandatory), 3) if mandatory else 1.0,
             "steps": [s.to_json() for s in self._steps],
             "alerts": list(self._alerts),
+            "versions": list(self.versions),
         }
 
     def state(self) -> dict[str, Any]:
@@ -103,40 +231,107 @@ class ScriptTracker:
             "current_step": nxt.step.id if nxt else None,
             "next_prompt": self._prompt_text(nxt.step) if nxt else None,
             "cards": list(self._cards),
+            "intents": list(self._intents),
+            "dispositions": list(self.script.dispositions),
         }
 
     # ---- internals ----------------------------------------------------------------------------------
 
+    def _done_ids(self) -> set[str]:
+        return {s.step.id for s in self._steps if s.status == "done"}
+
     def _next(self) -> _StepState | None:
-        return next((s for s in self._steps if s.status == "pending"), None)
+        if self._focus is not None:
+            focus = next((s for s in self._steps if s.step.id == self._focus and s.status == "pending"), None)
+            if focus is not None:
+                return focus
+        done = self._done_ids()
+        pending = [s for s in self._steps if s.status == "pending"]
+        ready = next((s for s in pending if all(d in done for d in s.step.after)), None)
+        return ready or (pending[0] if pending else None)
 
     def _prompt_text(self, step: Step) -> str:
-        return fill(step.say[0], self.variables) if step.say else ""
+        return " ".join(fill(step.say[0], self.variables).split()) if step.say else ""
 
-    def _agent_said(self, u: Utterance) -> list[Event]:
+    def _prompt_event(self, t: float, **extra: Any) -> Event:
+        nxt = self._next()
+        prompt = {"step_id": nxt.step.id, "text": self._prompt_text(nxt.step)} if nxt else {"step_id": None, "text": ""}
+        return Event(EventType.ASSIST_PROMPT, self.call_id, t, {"prompt": {**prompt, **extra}})
+
+    def _best(self, step: Step, text: str) -> Match:
+        return max((score_line(line, text, self.variables) for line in step.say), key=lambda m: m.score)
+
+    def _tick(self, s: _StepState, u: Utterance, best: Match) -> Event:
+        before = self._next()
+        s.status = "done"
+        s.t = round(self._token_time(u, best.first), 3)
+        s.evidence = {
+            "utterance_id": u.id,
+            "text": u.text,
+            "matched": best.matched,
+            "score": round(best.score, 3),
+            "t": s.t,
+        }
+        if not u.final:
+            s.evidence["partial"] = True
+        missing = [d for d in s.step.after if d not in self._done_ids()]
+        if missing:
+            s.evidence["out_of_order"] = missing
+        if self._focus == s.step.id:
+            self._focus = None
+        if before is s:
+            self._current_since_s = u.end_s
+        return Event(EventType.ASSIST_STEP, self.call_id, s.t, {"step": s.to_json()})
+
+    def _agent_partial(self, u: Utterance) -> list[Event]:
         events: list[Event] = []
         for s in self._steps:
             if s.status != "pending":
                 continue
-            best = max((score_line(line, u.text, self.variables) for line in s.step.say), key=lambda m: m.score)
-            if best.score < self.threshold:
-                continue
-            s.status = "done"
-            s.t = round(self._token_time(u, best.first), 3)
-            s.evidence = {
-                "utterance_id": u.id,
-                "text": u.text,
-                "matched": best.matched,
-                "score": round(best.score, 3),
-                "t": s.t,
-            }
-            events.append(Event(EventType.ASSIST_STEP, self.call_id, s.t, {"step": s.to_json()}))
+            best = self._best(s.step, u.text)
+            line_len = len(tokens(fill(s.step.say[0], self.variables))) if s.step.say else 0
+            if best.score >= self.options.partial_threshold and min(line_len, 4) == 4:
+                s.provisional = u.id
+                events.append(self._tick(s, u, best))
         if events:
-            nxt = self._next()
-            prompt = (
-                {"step_id": nxt.step.id, "text": self._prompt_text(nxt.step)} if nxt else {"step_id": None, "text": ""}
-            )
-            events.append(Event(EventType.ASSIST_PROMPT, self.call_id, u.end_s, {"prompt": prompt}))
+            events.append(self._prompt_event(u.end_s))
+        return events
+
+    def _withdraw(self, utterance_id: str, t: float) -> list[Event]:
+        events: list[Event] = []
+        for s in self._steps:
+            if s.provisional != utterance_id:
+                continue
+            s.provisional = ""
+            s.status, s.t, s.evidence = "pending", None, {}
+            events.append(Event(EventType.ASSIST_STEP, self.call_id, t, {"step": s.to_json("withdrawn")}))
+        if events:
+            events.append(self._prompt_event(t))
+        return events
+
+    def _agent_said(self, u: Utterance) -> list[Event]:
+        events: list[Event] = []
+        changed = False
+        for s in self._steps:
+            if s.provisional == u.id:  # ticked by this utterance's partial: the final decides
+                best = self._best(s.step, u.text)
+                s.provisional = ""
+                if best.score >= self.options.match_threshold:
+                    events.append(self._tick(s, u, best))
+                else:
+                    s.status, s.t, s.evidence = "pending", None, {}
+                    events.append(Event(EventType.ASSIST_STEP, self.call_id, u.end_s, {"step": s.to_json("withdrawn")}))
+                changed = True
+                continue
+            if s.status != "pending":
+                continue
+            best = self._best(s.step, u.text)
+            if best.score < self.options.match_threshold:
+                continue
+            events.append(self._tick(s, u, best))
+            changed = True
+        if changed:
+            events.append(self._prompt_event(u.end_s))
         for phrase in self.script.forbidden:
             if contains_phrase(u.text, phrase):
                 events.append(
@@ -146,18 +341,91 @@ class ScriptTracker:
 
     def _customer_said(self, u: Utterance) -> list[Event]:
         events: list[Event] = []
-        for card in self.script.cards:
-            trigger = next((t for t in card.triggers if contains_phrase(u.text, t)), None)
+        shown: set[str] = set()
+        for intent in self.script.intents:
+            trigger = next((t for t in intent.triggers if contains_phrase(u.text, t)), None)
             if trigger is None:
                 continue
-            shown = self._card_shown_at.get(card.id)
-            if shown is not None and u.start_s - shown < _CARD_REPEAT_S:
+            self._intents.append({"id": intent.id, "trigger": trigger, "t": u.start_s, "utterance_id": u.id})
+            if intent.card:
+                card = next((c for c in self.script.cards if c.id == intent.card), None)
+                if card is not None:
+                    events += self._show_card(card.id, card.title, card.body, trigger, u.start_s, force=True)
+                    shown.add(card.id)
+            if intent.goto:
+                target = next((s for s in self._steps if s.step.id == intent.goto), None)
+                if target is not None and target.status == "pending":
+                    self._focus = intent.goto
+                    self._current_since_s = u.end_s
+                events.append(self._prompt_event(u.end_s, intent=intent.id))
+        for card in self.script.cards:
+            if card.id in shown:
                 continue
-            self._card_shown_at[card.id] = u.start_s
-            payload = {"id": card.id, "title": card.title, "body": card.body, "trigger": trigger, "t": u.start_s}
-            self._cards.append(payload)
-            events.append(Event(EventType.ASSIST_CARD, self.call_id, u.start_s, {"card": payload}))
+            trigger = next((t for t in card.triggers if contains_phrase(u.text, t)), None)
+            if trigger is not None:
+                events += self._show_card(card.id, card.title, card.body, trigger, u.start_s)
         return events
+
+    def _show_card(self, card_id: str, title: str, body: str, trigger: str, t: float, force: bool = False) -> list[Event]:
+        shown = self._card_shown_at.get(card_id)
+        if not force and shown is not None and t - shown < _CARD_REPEAT_S:
+            return []
+        self._card_shown_at[card_id] = t
+        payload = {"id": card_id, "title": title, "body": fill(body, self.variables), "trigger": trigger, "t": t}
+        self._cards.append(payload)
+        return [Event(EventType.ASSIST_CARD, self.call_id, t, {"card": payload})]
+
+    def _timing(self, u: Utterance) -> list[Event]:
+        """Alerts from the times of final utterances: silence before this one, overtalk, talk ratio."""
+        o = self.options
+        events: list[Event] = []
+        last = self._last_speech_end_s
+        if (
+            o.silence_s > 0
+            and last is not None
+            and u.start_s - last >= o.silence_s
+            and self._silence_alerted_from != last
+        ):
+            self._silence_alerted_from = last
+            events.append(
+                self._alert("long_silence", last + o.silence_s, f"no one spoke for {u.start_s - last:.0f} s", seconds=round(u.start_s - last, 1))
+            )
+        if o.overtalk_s > 0:
+            other = Channel.CUSTOMER if u.channel is Channel.AGENT else Channel.AGENT
+            for start, end in self._recent[other]:
+                overlap = min(end, u.end_s) - max(start, u.start_s)
+                if overlap < o.overtalk_s:
+                    continue
+                agent_start = u.start_s if u.channel is Channel.AGENT else start
+                customer_start = start if u.channel is Channel.AGENT else u.start_s
+                if agent_start > customer_start:  # the agent came in while the customer was talking
+                    events.append(
+                        self._alert(
+                            "overtalk",
+                            agent_start,
+                            f"agent talked over the customer for {overlap:.1f} s",
+                            seconds=round(overlap, 1),
+                        )
+                    )
+                    break
+        self._recent[u.channel].append((u.start_s, u.end_s))
+        del self._recent[u.channel][:-20]
+        self._talk_s[u.channel] += max(0.0, u.end_s - u.start_s)
+        self._last_speech_end_s = max(last or 0.0, u.end_s)
+        return events
+
+    def _talk_ratio(self, t: float, final: bool) -> list[Event]:
+        agent, customer = self._talk_s[Channel.AGENT], self._talk_s[Channel.CUSTOMER]
+        total = agent + customer
+        if self._ratio_warned or total < _TALK_RATIO_MIN_TALK_S:
+            return []
+        ratio = agent / total
+        o = self.options
+        if (o.talk_ratio_max < 1 and ratio > o.talk_ratio_max) or (o.talk_ratio_min > 0 and ratio < o.talk_ratio_min):
+            self._ratio_warned = True
+            bounds = f"{o.talk_ratio_min:g}..{o.talk_ratio_max:g}"
+            return [self._alert("talk_ratio", t, f"agent talk share {ratio:.2f} outside {bounds}", ratio=round(ratio, 3))]
+        return []
 
     def _alert(self, kind: str, t: float, message: str, **extra: Any) -> Event:
         alert = {"type": kind, "message": message, "t": round(t, 3), **extra}

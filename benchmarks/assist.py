@@ -1,0 +1,211 @@
+"""Script following quality: steps, cards and alerts against a human judge's answers, per language.
+
+    python -m benchmarks.assist --cases benchmarks/assist_cases [--out FILE]
+
+Each case directory holds ``script.yaml`` (the contract's script format),
+``transcript.jsonl`` (one final utterance per line: ``{"channel", "start",
+"end", "text"}``) and ``expected.json`` (``{"steps": {id: "done"|"missed"},
+"cards": [ids], "alerts": [types]}``). The transcript is fed to a real
+ScriptTracker in time order, as finals, with ``tick`` called every second of
+call time in between, then ``finish`` at the end of the last utterance.
+
+Scored per language (the script's ``language``): steps as a "done" detector
+(precision: of the steps ticked, how many a judge says were said; recall: of
+the steps said, how many ticked), cards and alerts as sets per case (alert
+types). Tick delay: wall time from handing the final utterance to the tracker
+to the ``assist.step`` event it returns. Last line: one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agentassist.assist.script import load_script
+from agentassist.assist.tracker import ScriptTracker
+from agentassist.errors import ScriptError
+from agentassist.events import Channel, EventType, Utterance
+
+DEFAULT_CASES = Path(__file__).resolve().parent / "assist_cases"
+_TICK_S = 1.0
+
+
+@dataclass
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def add(self, predicted: set[str], expected: set[str]) -> None:
+        self.tp += len(predicted & expected)
+        self.fp += len(predicted - expected)
+        self.fn += len(expected - predicted)
+
+    def to_json(self) -> dict[str, Any]:
+        precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+        recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+        return {"precision": round(precision, 3), "recall": round(recall, 3), "tp": self.tp, "fp": self.fp, "fn": self.fn}
+
+
+@dataclass
+class Language:
+    cases: int = 0
+    steps: Counts = field(default_factory=Counts)
+    cards: Counts = field(default_factory=Counts)
+    alerts: Counts = field(default_factory=Counts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cases": self.cases,
+            "steps": self.steps.to_json(),
+            "cards": self.cards.to_json(),
+            "alerts": self.alerts.to_json(),
+        }
+
+
+@dataclass
+class CaseResult:
+    name: str
+    language: str
+    steps: dict[str, str]
+    cards: list[str]
+    alerts: list[str]
+    tick_delays_s: list[float]
+    expected: dict[str, Any]
+
+
+class CaseError(Exception):
+    pass
+
+
+def _read_transcript(path: Path, call_id: str) -> list[Utterance]:
+    out: list[Utterance] = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            channel = Channel(obj["channel"])
+            start, end, text = float(obj["start"]), float(obj["end"]), str(obj["text"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CaseError(f"{path}:{n}: expected {{channel, start, end, text}}, got {line!r} ({exc})") from None
+        if end < start:
+            raise CaseError(f"{path}:{n}: end {end} before start {start}")
+        out.append(Utterance(f"{call_id}-{n}", call_id, channel, start, end, text))
+    return sorted(out, key=lambda u: (u.end_s, u.start_s))
+
+
+def run_case(directory: Path) -> CaseResult:
+    try:
+        script = load_script(directory / "script.yaml")
+    except ScriptError as exc:
+        raise CaseError(str(exc)) from None
+    try:
+        expected = json.loads((directory / "expected.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CaseError(f"{directory / 'expected.json'}: {exc}") from None
+    unknown = set(expected.get("steps", {})) - {s.id for s in script.steps}
+    if unknown:
+        raise CaseError(f"{directory / 'expected.json'}: steps not in the script: {sorted(unknown)}")
+    utterances = _read_transcript(directory / "transcript.jsonl", directory.name)
+    tracker = ScriptTracker(script, {}, directory.name)
+    delays: list[float] = []
+    clock = 0.0
+    # Finals arrive when their speech ends; the clock ticks every second in between.
+    for u in utterances:
+        while clock + _TICK_S <= u.end_s:
+            clock += _TICK_S
+            tracker.tick(clock)
+        started = time.perf_counter()
+        events = tracker.on_utterance(u)
+        elapsed = time.perf_counter() - started
+        if any(e.type is EventType.ASSIST_STEP for e in events):
+            delays.append(elapsed)
+    end_s = max((u.end_s for u in utterances), default=0.0)
+    tracker.tick(end_s)
+    tracker.finish(end_s)
+    state = tracker.state()
+    return CaseResult(
+        name=directory.name,
+        language=script.language,
+        steps={s["id"]: s["status"] for s in state["steps"]},
+        cards=sorted({c["id"] for c in state["cards"]}),
+        alerts=sorted({a["type"] for a in state["alerts"]}),
+        tick_delays_s=delays,
+        expected=expected,
+    )
+
+
+def score(results: list[CaseResult]) -> dict[str, Any]:
+    languages: dict[str, Language] = {}
+    for r in results:
+        lang = languages.setdefault(r.language, Language())
+        lang.cases += 1
+        judged = r.expected.get("steps", {})
+        lang.steps.add(
+            {k for k in judged if r.steps.get(k) == "done"},
+            {k for k, v in judged.items() if v == "done"},
+        )
+        lang.cards.add(set(r.cards), set(r.expected.get("cards", [])))
+        lang.alerts.add(set(r.alerts), set(r.expected.get("alerts", [])))
+    delays = sorted(d for r in results for d in r.tick_delays_s)
+    return {
+        "cases": len(results),
+        "languages": {k: languages[k].to_json() for k in sorted(languages)},
+        "tick_delay_p50_s": round(statistics.median(delays), 6) if delays else None,
+        "tick_delay_max_s": round(delays[-1], 6) if delays else None,
+        "ticks": len(delays),
+    }
+
+
+def case_dirs(root: Path) -> list[Path]:
+    if not root.is_dir():
+        raise CaseError(f"{root}: not a directory of cases")
+    dirs = sorted(p for p in root.iterdir() if (p / "script.yaml").is_file())
+    if not dirs:
+        raise CaseError(f"{root}: no case directories (each needs script.yaml, transcript.jsonl, expected.json)")
+    return dirs
+
+
+def run(root: Path) -> tuple[list[CaseResult], dict[str, Any]]:
+    results = [run_case(d) for d in case_dirs(root)]
+    return results, score(results)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    p.add_argument("--cases", type=Path, default=DEFAULT_CASES, help="directory of case directories")
+    p.add_argument("--out", type=Path, default=None, help="write one JSON line per case here")
+    args = p.parse_args(argv)
+    try:
+        results, summary = run(args.cases)
+    except CaseError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    if args.out is not None:
+        with args.out.open("w", encoding="utf-8") as f:
+            for r in results:
+                f.write(json.dumps({"case": r.name, "steps": r.steps, "cards": r.cards, "alerts": r.alerts}) + "\n")
+    for r in results:
+        judged = r.expected.get("steps", {})
+        wrong = [f"{k}: got {r.steps.get(k)}, judge {v}" for k, v in judged.items() if (r.steps.get(k) == "done") != (v == "done")]
+        if set(r.cards) != set(r.expected.get("cards", [])):
+            wrong.append(f"cards: got {r.cards}, judge {sorted(r.expected.get('cards', []))}")
+        if set(r.alerts) != set(r.expected.get("alerts", [])):
+            wrong.append(f"alerts: got {r.alerts}, judge {sorted(r.expected.get('alerts', []))}")
+        sys.stdout.write(f"{r.name} [{r.language}]: {'ok' if not wrong else '; '.join(wrong)}\n")
+    for lang, s in summary["languages"].items():
+        line = "  ".join(f"{k} P={s[k]['precision']:.3f} R={s[k]['recall']:.3f}" for k in ("steps", "cards", "alerts"))
+        sys.stdout.write(f"{lang} ({s['cases']} cases): {line}\n")
+    sys.stdout.write(json.dumps(summary) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
