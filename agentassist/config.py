@@ -70,6 +70,12 @@ class AssistSettings(_Section):
     default_script: str = ""
     agent_name: str = "Alex"
     company: str = "Example Corp"
+    match_threshold: float = 0.7  # share of a say-line heard for a final utterance to tick its step
+    silence_alert_s: float = 10.0  # alert thresholds; a script's `alerts:` overrides them; 0 disables
+    overtalk_alert_s: float = 2.0
+    talk_ratio_max: float = 0.85
+    talk_ratio_min: float = 0.1
+    compliance_warn_s: float = 60.0
 
 
 class ServerSettings(_Section):

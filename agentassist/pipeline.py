@@ -55,7 +55,7 @@ class CallStore(Protocol):
 class Tracker(Protocol):
     def on_utterance(self, u: Utterance) -> list[Event]: ...
 
-    def tick(self, now_s: float) -> list[Event]: ...
+    def tick(self, now_s: float, speaking: bool = False) -> list[Event]: ...
 
     def finish(self, end_s: float) -> list[Event]: ...
 
@@ -146,7 +146,8 @@ class CallSession:
                     self._recorder.flush()
                     if self._tracker is not None:
                         with self._lock:
-                            events = self._tracker.tick(self.now_s)
+                            speaking = any(s.in_speech for s in self._segmenters.values())
+                            events = self._tracker.tick(self.now_s, speaking)
                         self._publish(events)
         except Exception:
             log.exception("call %s: pipeline failed; closing the recording", self.call_id)

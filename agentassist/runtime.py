@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from agentassist.assist.script import ScriptLibrary
-from agentassist.assist.tracker import ScriptTracker
+from agentassist.assist.tracker import ScriptTracker, TrackerOptions
 from agentassist.audio.devices import AudioIO, file_microphone
 from agentassist.bus import EventBus
 from agentassist.config import Settings
@@ -119,8 +119,17 @@ class Runtime:
         if script_id:
             try:
                 script = self.scripts.get(script_id)
-                tracker = ScriptTracker(script, {"agent": a.agent_name, "company": a.company}, info.call_id)
-            except AgentassistError as exc:
+                options = TrackerOptions(
+                    match_threshold=a.match_threshold,
+                    silence_s=a.silence_alert_s,
+                    overtalk_s=a.overtalk_alert_s,
+                    talk_ratio_max=a.talk_ratio_max,
+                    talk_ratio_min=a.talk_ratio_min,
+                    compliance_warn_s=a.compliance_warn_s,
+                )
+                variables = {"agent": a.agent_name, "company": a.company}
+                tracker = ScriptTracker(script, variables, info.call_id, options=options)
+            except (AgentassistError, ValueError) as exc:
                 log.error("call %s: script %r unusable, no assist for this call: %s", info.call_id, script_id, exc)
                 script_id = None
         path = self.recordings.path_for(info.call_id)

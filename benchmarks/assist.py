@@ -121,7 +121,8 @@ def run_case(directory: Path) -> CaseResult:
     for u in utterances:
         while clock + _TICK_S <= u.end_s:
             clock += _TICK_S
-            tracker.tick(clock)
+            speaking = any(v.start_s <= clock <= v.end_s for v in utterances)  # what voice activity detection sees
+            tracker.tick(clock, speaking)
         started = time.perf_counter()
         events = tracker.on_utterance(u)
         elapsed = time.perf_counter() - started

@@ -135,8 +135,9 @@ def test_tracker_ticks_steps_with_evidence_from_word_times() -> None:
     # forbidden phrase
     alerts = tracker.on_utterance(_utt("it is a guaranteed profit for you", start=12.0))
     assert [e.data["alert"]["type"] for e in alerts] == ["forbidden_phrase"]
-    # handle time: warned once at 80 % with mandatory steps left
-    assert [e.data["alert"]["type"] for e in tracker.tick(49.0)] == ["handle_time"]
+    # handle time: warned once at 80 % with mandatory steps left; the compliance step is unsaid
+    # within compliance_warn_s (60 s) of the end; nobody has spoken since 13.5 s
+    assert [e.data["alert"]["type"] for e in tracker.tick(49.0)] == ["handle_time", "compliance_pending", "long_silence"]
     assert tracker.tick(55.0) == []
     end = tracker.finish(70.0)
     report = tracker.report()
@@ -146,10 +147,10 @@ def test_tracker_ticks_steps_with_evidence_from_word_times() -> None:
     assert {e.data["alert"]["type"] for e in end if e.type is EventType.ASSIST_ALERT} == {"compliance_missed"}
 
 
-def test_partial_and_unreliable_text_tick_nothing() -> None:
+def test_uncertain_partial_and_unreliable_text_tick_nothing() -> None:
     tracker = ScriptTracker(parse_script(SCRIPT), {"company": "Acme", "agent": "Alex"}, "c1")
-    partial = Utterance("p", "c1", Channel.AGENT, 0, 1, "thank you for calling acme my name is alex", final=False)
-    assert tracker.on_utterance(partial) == []
+    partial = Utterance("p", "c1", Channel.AGENT, 0, 1, "thank you for calling acme my", final=False)
+    assert tracker.on_utterance(partial) == []  # 0.7 of the line: enough for a final, not for a partial
     shaky = Utterance(
         "s",
         "c1",

@@ -5,7 +5,11 @@ punctuation removed; Polish diacritics folded). Two tokens match when they are
 equal, share a prefix of at least 4 characters (inflection: "заказ"/"заказа"),
 or are close by edit ratio (ASR slips: "recorded"/"recordid"). A say-line's
 score is the share of its tokens found in order in the utterance (a fuzzy
-longest common subsequence).
+longest common subsequence) where function words weigh less than content
+words. Numbers said as words become digits first ("thirty euros" = "30 euros",
+"двадцать пять" = "25"), English contractions are expanded ("that's" = "that
+is"), and a word split or merged by the recognizer ("a count"/"account",
+"to day"/"today") matches its whole.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
+from agentassist.assist.numbers import words_to_digits
 from agentassist.transcribe.textnorm import normalize
 
 _VARIABLE = re.compile(r"\{(\w+)\}")
@@ -23,8 +28,47 @@ _PREFIX = 4
 _SIMILARITY = 0.8
 
 
+_CONTRACTIONS = {"n't": " not", "'re": " are", "'m": " am", "'ll": " will", "'ve": " have", "'d": " would"}
+_IS_CONTRACTED = {"that's", "it's", "what's", "there's", "here's", "he's", "she's", "who's", "where's", "let's"}
+# Function words in en, ru, uk, pl (diacritics folded): they count for less than content words.
+_LIGHT = frozenset(
+    """a an the and or to of for in on at is are am be was it this that you your my me we our i do can
+    will with so just please please
+    и в во на с со к ко по за о об от до из у а но что чтобы это этот эта ли же бы не вы вас вам ваш ваше
+    ваша мне меня я мы наш
+    і й в у на з зі до за про від та що щоб це ця цей чи ж би не ви вас вам ваш ваше ваша мені мене я ми
+    наш
+    i w we na z ze do za o od a ale ze zeby to ta ten czy sie nie pan pani pana panu mi mnie ja my nasz
+    jest""".split()
+)
+_LIGHT_WEIGHT = 0.35
+_REORDER_PENALTY = 0.9
+_ABBREVIATIONS = {"zl": "zlotych", "руб": "рублей", "грн": "гривень", "eur": "euros", "min": "minut"}
+
+
 def tokens(text: str) -> list[str]:
-    return normalize(text).translate(_FOLD).split()
+    t = normalize(text).replace("’", "'")
+    out: list[str] = []
+    for tok in t.translate(_FOLD).split():
+        if "'" in tok:
+            if tok in _IS_CONTRACTED:
+                out += [tok[:-2], "is"]
+                continue
+            for suffix, full in _CONTRACTIONS.items():
+                if tok.endswith(suffix) and len(tok) > len(suffix):
+                    stem = tok[: -len(suffix)]
+                    stem = {"wo": "will", "ca": "can", "sha": "shall"}.get(stem, stem)
+                    out += [stem, full.strip()]
+                    break
+            else:
+                out.append(tok)
+            continue
+        out.append(_ABBREVIATIONS.get(tok, tok))
+    return words_to_digits(out)
+
+
+def weight(token: str) -> float:
+    return _LIGHT_WEIGHT if token in _LIGHT or len(token) <= 1 else 1.0
 
 
 def fill(line: str, variables: dict[str, str]) -> str:
@@ -32,9 +76,24 @@ def fill(line: str, variables: dict[str, str]) -> str:
     return _VARIABLE.sub(lambda m: variables.get(m.group(1), ""), line)
 
 
+def _shared_root(a: str, b: str) -> bool:
+    """A common stretch of at least 4 letters near the start of both words, covering most of the shorter:
+    the same root behind a prefix or a different ending ("звонок"/"позвонили", "dzwonie"/"zadzwonic")."""
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    for start in range(0, min(3, len(short) - 3)):
+        for size in range(len(short) - start, 3, -1):
+            piece = short[start : start + size]
+            at = long_.find(piece, 0, 3 + size)
+            if at != -1 and at <= 2 and size >= 0.6 * len(short):
+                return True
+    return False
+
+
 def tokens_match(a: str, b: str) -> bool:
     if a == b:
         return True
+    if a.isdigit() or b.isdigit():
+        return False  # 15 is not 150
     if (
         len(a) >= _PREFIX
         and len(b) >= _PREFIX
@@ -42,7 +101,9 @@ def tokens_match(a: str, b: str) -> bool:
         and min(len(a), len(b)) >= 0.6 * max(len(a), len(b))
     ):
         return True
-    return len(a) >= 3 and len(b) >= 3 and Levenshtein.normalized_similarity(a, b) >= _SIMILARITY
+    if len(a) >= 3 and len(b) >= 3 and Levenshtein.normalized_similarity(a, b) >= _SIMILARITY:
+        return True
+    return len(a) >= 4 and len(b) >= 4 and _shared_root(a, b)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,39 +115,88 @@ class Match:
 
 
 def align(line_tokens: list[str], heard: list[str]) -> Match:
-    """Fuzzy LCS of ``line_tokens`` in ``heard``; the span covers the matched tokens."""
+    """Weighted fuzzy LCS of ``line_tokens`` in ``heard``; the span covers the matched tokens.
+
+    Besides one-to-one matches, one line token may match two heard tokens glued
+    together ("a count" for "account") and two line tokens one heard token.
+    """
     n, m = len(line_tokens), len(heard)
     if n == 0 or m == 0:
         return Match(0.0, -1, -1, "")
-    # dp[i][j]: best count for line[:i] and heard[:j]
-    dp = [[0] * (m + 1) for _ in range(n + 1)]
+    w = [weight(t) for t in line_tokens]
+    total = sum(w)
+    # dp[i][j]: best weight for line[:i] and heard[:j]; how[i][j]: the move that reached it
+    dp = [[0.0] * (m + 1) for _ in range(n + 1)]
+    how = [[0] * (m + 1) for _ in range(n + 1)]  # 0 skip-line, 1 skip-heard, 2 one-one, 3 one-two, 4 two-one
     for i in range(1, n + 1):
         li = line_tokens[i - 1]
         row, prev = dp[i], dp[i - 1]
         for j in range(1, m + 1):
-            if tokens_match(li, heard[j - 1]):
-                row[j] = prev[j - 1] + 1
-            else:
-                row[j] = max(prev[j], row[j - 1])
-    # walk back to find the matched positions
+            best, move = prev[j], 0
+            if row[j - 1] > best:
+                best, move = row[j - 1], 1
+            if tokens_match(li, heard[j - 1]) and prev[j - 1] + w[i - 1] > best:
+                best, move = prev[j - 1] + w[i - 1], 2
+            if j >= 2 and len(li) >= 5 and li == heard[j - 2] + heard[j - 1] and prev[j - 2] + w[i - 1] > best:
+                best, move = prev[j - 2] + w[i - 1], 3
+            if (
+                i >= 2
+                and len(heard[j - 1]) >= 5
+                and line_tokens[i - 2] + li == heard[j - 1]
+                and dp[i - 2][j - 1] + w[i - 2] + w[i - 1] > best
+            ):
+                best, move = dp[i - 2][j - 1] + w[i - 2] + w[i - 1], 4
+            row[j], how[i][j] = best, move
     i, j = n, m
     positions: list[int] = []
     while i > 0 and j > 0:
-        if tokens_match(line_tokens[i - 1], heard[j - 1]) and dp[i][j] == dp[i - 1][j - 1] + 1:
+        move = how[i][j]
+        if move == 0:
+            i -= 1
+        elif move == 1:
+            j -= 1
+        elif move == 2:
             positions.append(j - 1)
             i, j = i - 1, j - 1
-        elif dp[i - 1][j] >= dp[i][j - 1]:
-            i -= 1
+        elif move == 3:
+            positions += [j - 1, j - 2]
+            i, j = i - 1, j - 2
         else:
-            j -= 1
+            positions.append(j - 1)
+            i, j = i - 2, j - 1
     if not positions:
         return Match(0.0, -1, -1, "")
     first, last = min(positions), max(positions)
-    return Match(dp[n][m] / n, first, last, " ".join(heard[first : last + 1]))
+    return Match(min(1.0, dp[n][m] / total), first, last, " ".join(heard[first : last + 1]))
+
+
+def bag(line_tokens: list[str], heard: list[str]) -> Match:
+    """Order-free weighted coverage of ``line_tokens`` by ``heard`` (each heard token used once), times
+    ``_REORDER_PENALTY``: the same words in another order ("чем-нибудь ещё могу" for "могу ли я ещё
+    чем-нибудь") are nearly as good as the line."""
+    if not line_tokens or not heard:
+        return Match(0.0, -1, -1, "")
+    used: set[int] = set()
+    got = 0.0
+    for tok in sorted(line_tokens, key=weight, reverse=True):
+        j = next((j for j, h in enumerate(heard) if j not in used and tokens_match(tok, h)), None)
+        if j is not None:
+            used.add(j)
+            got += weight(tok)
+    if not used:
+        return Match(0.0, -1, -1, "")
+    first, last = min(used), max(used)
+    score = _REORDER_PENALTY * got / sum(weight(t) for t in line_tokens)
+    return Match(score, first, last, " ".join(heard[first : last + 1]))
 
 
 def score_line(line: str, heard_text: str, variables: dict[str, str] | None = None) -> Match:
-    return align(tokens(fill(line, variables or {})), tokens(heard_text))
+    want, heard = tokens(fill(line, variables or {})), tokens(heard_text)
+    ordered = align(want, heard)
+    if ordered.score >= 1.0:
+        return ordered
+    unordered = bag(want, heard)
+    return unordered if unordered.score > ordered.score else ordered
 
 
 def contains_phrase(text: str, phrase: str) -> bool:

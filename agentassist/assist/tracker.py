@@ -105,6 +105,7 @@ class ScriptTracker:
         self._ratio_warned = False
         self._finished = False
         self._last_speech_end_s: float | None = None
+        self._voice_s = 0.0  # last tick that heard voice activity
         self._silence_alerted_from: float | None = None
         self._talk_s = {Channel.AGENT: 0.0, Channel.CUSTOMER: 0.0}
         self._recent: dict[Channel, list[tuple[float, float]]] = {Channel.AGENT: [], Channel.CUSTOMER: []}
@@ -124,7 +125,10 @@ class ScriptTracker:
             return events + self._agent_said(u)
         return events + self._customer_said(u)
 
-    def tick(self, now_s: float) -> list[Event]:
+    def tick(self, now_s: float, speaking: bool = False) -> list[Event]:
+        """Clock-driven alerts; ``speaking``: voice activity now on either channel (not yet text)."""
+        if speaking:
+            self._voice_s = now_s
         events: list[Event] = []
         o = self.options
         budget = self.script.handle_time_s
@@ -168,7 +172,8 @@ class ScriptTracker:
             )
         if o.silence_s > 0 and self._last_speech_end_s is not None:
             gap_from = self._last_speech_end_s
-            if now_s - gap_from >= o.silence_s + _TRANSCRIPTION_LAG_S and self._silence_alerted_from != gap_from:
+            quiet_since = max(gap_from, self._voice_s)
+            if now_s - quiet_since >= o.silence_s + _TRANSCRIPTION_LAG_S and self._silence_alerted_from != gap_from:
                 self._silence_alerted_from = gap_from
                 events.append(self._alert("long_silence", gap_from + o.silence_s, f"no one has spoken for {o.silence_s:g} s"))
         return events
