@@ -43,6 +43,8 @@ _LIGHT = frozenset(
 )
 _LIGHT_WEIGHT = 0.35
 _REORDER_PENALTY = 0.9
+_NEGATIONS = frozenset({"not", "never", "не", "ни", "ні", "nie"})
+_NEGATION_PENALTY = 0.6
 _ABBREVIATIONS = {"zl": "zlotych", "руб": "рублей", "грн": "гривень", "eur": "euros", "min": "minut"}
 
 
@@ -193,10 +195,12 @@ def bag(line_tokens: list[str], heard: list[str]) -> Match:
 def score_line(line: str, heard_text: str, variables: dict[str, str] | None = None) -> Match:
     want, heard = tokens(fill(line, variables or {})), tokens(heard_text)
     ordered = align(want, heard)
-    if ordered.score >= 1.0:
-        return ordered
-    unordered = bag(want, heard)
-    return unordered if unordered.score > ordered.score else ordered
+    unordered = bag(want, heard) if ordered.score < 1.0 else ordered
+    best = unordered if unordered.score > ordered.score else ordered
+    # "this call is NOT recorded": a negation inside the matched words that the line does not have
+    if best.first >= 0 and any(t in _NEGATIONS for t in heard[best.first : best.last + 1]) and not _NEGATIONS & set(want):
+        return Match(best.score * _NEGATION_PENALTY, best.first, best.last, best.matched)
+    return best
 
 
 def contains_phrase(text: str, phrase: str) -> bool:
