@@ -50,7 +50,13 @@ class Counts:
     def to_json(self) -> dict[str, Any]:
         precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
         recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-        return {"precision": round(precision, 3), "recall": round(recall, 3), "tp": self.tp, "fp": self.fp, "fn": self.fn}
+        return {
+            "precision": round(precision, 3),
+            "recall": round(recall, 3),
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+        }
 
 
 @dataclass
@@ -195,7 +201,11 @@ def main(argv: list[str] | None = None) -> int:
                 f.write(json.dumps({"case": r.name, "steps": r.steps, "cards": r.cards, "alerts": r.alerts}) + "\n")
     for r in results:
         judged = r.expected.get("steps", {})
-        wrong = [f"{k}: got {r.steps.get(k)}, judge {v}" for k, v in judged.items() if (r.steps.get(k) == "done") != (v == "done")]
+        wrong = [
+            f"{k}: got {r.steps.get(k)}, judge {v}"
+            for k, v in judged.items()
+            if (r.steps.get(k) == "done") != (v == "done")
+        ]
         if set(r.cards) != set(r.expected.get("cards", [])):
             wrong.append(f"cards: got {r.cards}, judge {sorted(r.expected.get('cards', []))}")
         if set(r.alerts) != set(r.expected.get("alerts", [])):

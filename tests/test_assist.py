@@ -137,7 +137,11 @@ def test_tracker_ticks_steps_with_evidence_from_word_times() -> None:
     assert [e.data["alert"]["type"] for e in alerts] == ["forbidden_phrase"]
     # handle time: warned once at 80 % with mandatory steps left; the compliance step is unsaid
     # within compliance_warn_s (60 s) of the end; nobody has spoken since 13.5 s
-    assert [e.data["alert"]["type"] for e in tracker.tick(49.0)] == ["handle_time", "compliance_pending", "long_silence"]
+    assert [e.data["alert"]["type"] for e in tracker.tick(49.0)] == [
+        "handle_time",
+        "compliance_pending",
+        "long_silence",
+    ]
     assert tracker.tick(55.0) == []
     end = tracker.finish(70.0)
     report = tracker.report()

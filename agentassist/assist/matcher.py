@@ -32,14 +32,121 @@ _CONTRACTIONS = {"n't": " not", "'re": " are", "'m": " am", "'ll": " will", "'ve
 _IS_CONTRACTED = {"that's", "it's", "what's", "there's", "here's", "he's", "she's", "who's", "where's", "let's"}
 # Function words in en, ru, uk, pl (diacritics folded): they count for less than content words.
 _LIGHT = frozenset(
-    """a an the and or to of for in on at is are am be was it this that you your my me we our i do can
-    will with so just please please
-    и в во на с со к ко по за о об от до из у а но что чтобы это этот эта ли же бы не вы вас вам ваш ваше
-    ваша мне меня я мы наш
-    і й в у на з зі до за про від та що щоб це ця цей чи ж би не ви вас вам ваш ваше ваша мені мене я ми
-    наш
-    i w we na z ze do za o od a ale ze zeby to ta ten czy sie nie pan pani pana panu mi mnie ja my nasz
-    jest""".split()
+    (
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "to",
+        "of",
+        "for",
+        "in",
+        "on",
+        "at",
+        "is",
+        "are",
+        "am",
+        "be",
+        "was",
+        "it",
+        "this",
+        "that",
+        "you",
+        "your",
+        "my",
+        "me",
+        "we",
+        "our",
+        "i",
+        "do",
+        "can",
+        "will",
+        "with",
+        "so",
+        "just",
+        "please",
+        "и",
+        "в",
+        "во",
+        "на",
+        "с",
+        "со",
+        "к",
+        "ко",
+        "по",
+        "за",
+        "о",
+        "об",
+        "от",
+        "до",
+        "из",
+        "у",
+        "а",
+        "но",
+        "что",
+        "чтобы",
+        "это",
+        "этот",
+        "эта",
+        "ли",
+        "же",
+        "бы",
+        "не",
+        "вы",
+        "вас",
+        "вам",
+        "ваш",
+        "ваше",
+        "ваша",
+        "мне",
+        "меня",
+        "я",
+        "мы",
+        "наш",
+        "і",
+        "й",
+        "з",
+        "зі",
+        "про",
+        "від",
+        "та",
+        "що",
+        "щоб",
+        "це",
+        "ця",
+        "цей",
+        "чи",
+        "ж",
+        "би",
+        "ви",
+        "мені",
+        "мене",
+        "ми",
+        "w",
+        "na",
+        "z",
+        "ze",
+        "za",
+        "o",
+        "od",
+        "ale",
+        "zeby",
+        "ta",
+        "ten",
+        "czy",
+        "sie",
+        "nie",
+        "pan",
+        "pani",
+        "pana",
+        "panu",
+        "mi",
+        "mnie",
+        "ja",
+        "nasz",
+        "jest",
+    )
 )
 _LIGHT_WEIGHT = 0.35
 _REORDER_PENALTY = 0.9
@@ -198,7 +305,11 @@ def score_line(line: str, heard_text: str, variables: dict[str, str] | None = No
     unordered = bag(want, heard) if ordered.score < 1.0 else ordered
     best = unordered if unordered.score > ordered.score else ordered
     # "this call is NOT recorded": a negation inside the matched words that the line does not have
-    if best.first >= 0 and any(t in _NEGATIONS for t in heard[best.first : best.last + 1]) and not _NEGATIONS & set(want):
+    if (
+        best.first >= 0
+        and any(t in _NEGATIONS for t in heard[best.first : best.last + 1])
+        and not _NEGATIONS & set(want)
+    ):
         return Match(best.score * _NEGATION_PENALTY, best.first, best.last, best.matched)
     return best
 

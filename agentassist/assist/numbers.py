@@ -52,7 +52,7 @@ _HUNDREDS: dict[int, str] = {
     900: "девятьсот девятисот дев'ятсот dziewiecset",
 }
 _HUNDRED = {"hundred"}  # "three hundred": a multiplier in English
-_THOUSAND = set("thousand тысяча тысячи тысяч тисяча тисячі тисяч tysiac tysiace tysiecy".split())
+_THOUSAND = {"thousand", "тысяча", "тысячи", "тысяч", "тисяча", "тисячі", "тисяч", "tysiac", "tysiace", "tysiecy"}
 
 
 def _table(groups: dict[int, str]) -> dict[str, int]:
@@ -78,6 +78,15 @@ def _value(token: str) -> tuple[str, int] | None:
     return None
 
 
+def _fits(kind: str, value: int, current: int, last_kind: str) -> bool:
+    """Whether a hundreds/ten/unit word continues the number read so far ("twenty" + "five")."""
+    if kind == "hundreds":
+        return current % 1000 == 0 and last_kind not in ("hundreds", "ten", "unit")
+    if kind == "ten":
+        return current % 100 == 0 and last_kind not in ("ten", "unit")
+    return current % 10 == 0 and last_kind != "unit" and not (value >= 10 and current % 100)
+
+
 def words_to_digits(tokens: list[str]) -> list[str]:
     """Replace each run of number words with its value in digits; other tokens pass unchanged."""
     out: list[str] = []
@@ -99,11 +108,7 @@ def words_to_digits(tokens: list[str]) -> list[str]:
             elif kind == "thousand":
                 total += max(current, 1) * 1000
                 current = 0
-            elif kind == "hundreds" and current % 1000 == 0 and last_kind not in ("hundreds", "ten", "unit"):
-                current += value
-            elif kind == "ten" and current % 100 == 0 and last_kind not in ("ten", "unit"):
-                current += value
-            elif kind == "unit" and current % 10 == 0 and last_kind != "unit" and not (value >= 10 and current % 100):
+            elif _fits(kind, value, current, last_kind):
                 current += value
             else:
                 break  # "two three": two numbers, as in a spelled-out account number

@@ -341,7 +341,9 @@ def _alerts(c: _Checker, node: Node) -> tuple[tuple[str, float], ...]:
         if value is None:
             continue
         if value < 0 or (key.startswith("talk_ratio") and value > 1):
-            c.error(value_node, f"alerts.{key}: expected {'0..1' if key.startswith('talk_ratio') else '>= 0'}, got {value}")
+            c.error(
+                value_node, f"alerts.{key}: expected {'0..1' if key.startswith('talk_ratio') else '>= 0'}, got {value}"
+            )
             continue
         out.append((key, float(value)))
     return tuple(out)

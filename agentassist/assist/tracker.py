@@ -86,7 +86,9 @@ class ScriptTracker:
     ) -> None:
         base = options or TrackerOptions()
         if threshold is not None:
-            base = TrackerOptions(**{**{k: getattr(base, k) for k in base.__dataclass_fields__}, "match_threshold": threshold})
+            base = TrackerOptions(
+                **{**{k: getattr(base, k) for k in base.__dataclass_fields__}, "match_threshold": threshold}
+            )
         self._base_options = base
         self.script = script
         self.options = base.with_script(script)
@@ -175,7 +177,9 @@ class ScriptTracker:
             quiet_since = max(gap_from, self._voice_s)
             if now_s - quiet_since >= o.silence_s + _TRANSCRIPTION_LAG_S and self._silence_alerted_from != gap_from:
                 self._silence_alerted_from = gap_from
-                events.append(self._alert("long_silence", gap_from + o.silence_s, f"no one has spoken for {o.silence_s:g} s"))
+                events.append(
+                    self._alert("long_silence", gap_from + o.silence_s, f"no one has spoken for {o.silence_s:g} s")
+                )
         return events
 
     def finish(self, end_s: float) -> list[Event]:
@@ -371,7 +375,9 @@ class ScriptTracker:
                 events += self._show_card(card.id, card.title, card.body, trigger, u.start_s)
         return events
 
-    def _show_card(self, card_id: str, title: str, body: str, trigger: str, t: float, force: bool = False) -> list[Event]:
+    def _show_card(
+        self, card_id: str, title: str, body: str, trigger: str, t: float, force: bool = False
+    ) -> list[Event]:
         shown = self._card_shown_at.get(card_id)
         if not force and shown is not None and t - shown < _CARD_REPEAT_S:
             return []
@@ -393,7 +399,12 @@ class ScriptTracker:
         ):
             self._silence_alerted_from = last
             events.append(
-                self._alert("long_silence", last + o.silence_s, f"no one spoke for {u.start_s - last:.0f} s", seconds=round(u.start_s - last, 1))
+                self._alert(
+                    "long_silence",
+                    last + o.silence_s,
+                    f"no one spoke for {u.start_s - last:.0f} s",
+                    seconds=round(u.start_s - last, 1),
+                )
             )
         if o.overtalk_s > 0:
             other = Channel.CUSTOMER if u.channel is Channel.AGENT else Channel.AGENT
@@ -429,7 +440,9 @@ class ScriptTracker:
         if (o.talk_ratio_max < 1 and ratio > o.talk_ratio_max) or (o.talk_ratio_min > 0 and ratio < o.talk_ratio_min):
             self._ratio_warned = True
             bounds = f"{o.talk_ratio_min:g}..{o.talk_ratio_max:g}"
-            return [self._alert("talk_ratio", t, f"agent talk share {ratio:.2f} outside {bounds}", ratio=round(ratio, 3))]
+            return [
+                self._alert("talk_ratio", t, f"agent talk share {ratio:.2f} outside {bounds}", ratio=round(ratio, 3))
+            ]
         return []
 
     def _alert(self, kind: str, t: float, message: str, **extra: Any) -> Event:
