@@ -38,6 +38,12 @@ _TICK_S = 1.0
 _PARTIAL_EVERY_S = 1.0  # a partial hypothesis of the speech so far, this often while speech goes on
 _PARTIAL_MIN_S = 0.6
 _END = (Channel.AGENT, b"")  # sentinel: the call ended
+_SILENCE = bytes(FRAME_BYTES)
+_SPAN_EVENTS = {
+    "pause": (EventType.CALL_PAUSED, EventType.CALL_RESUMED),
+    "hold": (EventType.CALL_HELD, EventType.CALL_UNHELD),
+    "mute": (EventType.CALL_MUTED, EventType.CALL_UNMUTED),
+}
 
 
 class Publisher(Protocol):
@@ -50,6 +56,14 @@ class CallStore(Protocol):
     def save_adherence(self, call_id: str, report: dict[str, Any]) -> None: ...
 
     def end_call(self, call_id: str, ended_at: datetime, status: str = "ended", end_reason: str = "hangup") -> None: ...
+
+    def open_span(self, call_id: str, kind: str, start_s: float, by: str = "") -> dict[str, Any]: ...
+
+    def close_span(self, call_id: str, kind: str, end_s: float) -> dict[str, Any] | None: ...
+
+    def add_digit(self, call_id: str, t_s: float, digit: str, method: str) -> None: ...
+
+    def save_media(self, call_id: str, data: dict[str, Any]) -> None: ...
 
 
 class Tracker(Protocol):
@@ -98,6 +112,8 @@ class CallSession:
         self._futures: list[Future[None]] = []
         self._lock = threading.Lock()  # tracker and store from pool threads
         self.dropped_frames = 0
+        self._open_spans: set[str] = set()
+        self.paused = False  # card-data pause: read by the call thread on every frame
         self.end_reason = "hangup"
         self.ended_at: datetime | None = None
         self._thread = threading.Thread(target=self._run, name=f"call-{info.call_id[:8]}", daemon=True)
@@ -118,6 +134,56 @@ class CallSession:
         self.end_reason = reason
         self.ended_at = datetime.now(UTC)  # the hangup, not when the last transcription finishes
         self._queue.put(_END)
+
+    def pause(self, by: str) -> dict[str, Any]:
+        """Card-data pause: from now both channels are recorded as silence and nothing is transcribed."""
+        self.paused = True  # before the span opens: no frame after this request is kept
+        return self._span_on("pause", by)
+
+    def resume(self) -> dict[str, Any] | None:
+        """End the card-data pause; the closed span, or None when the call was not paused."""
+        span = self._span_off("pause")
+        self.paused = False  # after the span closes: every silenced frame lies inside it
+        return span
+
+    def mark(self, kind: str, on: bool, by: str = "") -> dict[str, Any] | None:
+        """A hold or mute began (``on``) or ended; stored as a span of the call and published."""
+        return self._span_on(kind, by) if on else self._span_off(kind)
+
+    def dtmf(self, digit: str, method: str) -> None:
+        """A digit the peer sent; during a card-data pause only the fact is published, never the digit."""
+        t = self.now_s
+        if self.paused:
+            self._publish([Event(EventType.CALL_DTMF, self.call_id, t, {"dtmf": {"digit": None, "masked": True}})])
+            return
+        with self._lock:
+            self._store.add_digit(self.call_id, t, digit, method)
+        dtmf = {"digit": digit, "method": method, "masked": False}
+        self._publish([Event(EventType.CALL_DTMF, self.call_id, t, {"dtmf": dtmf})])
+
+    def media(self, facts: dict[str, Any]) -> None:
+        """Codec, RTP loss and jitter, MOS estimate: stored with the call."""
+        with self._lock:
+            self._store.save_media(self.call_id, facts)
+
+    def _span_on(self, kind: str, by: str) -> dict[str, Any]:
+        t = self.now_s
+        with self._lock:
+            new = kind not in self._open_spans
+            self._open_spans.add(kind)
+            span = self._store.open_span(self.call_id, kind, t, by)
+        if new:
+            self._publish([Event(_SPAN_EVENTS[kind][0], self.call_id, t, {kind: span})])
+        return span
+
+    def _span_off(self, kind: str) -> dict[str, Any] | None:
+        t = self.now_s
+        with self._lock:
+            self._open_spans.discard(kind)
+            span = self._store.close_span(self.call_id, kind, t)
+        if span is not None:
+            self._publish([Event(_SPAN_EVENTS[kind][1], self.call_id, t, {kind: span})])
+        return span
 
     def join(self, timeout_s: float | None = None) -> None:
         self._thread.join(timeout_s)
@@ -155,6 +221,8 @@ class CallSession:
 
     def _frame(self, channel: Channel, pcm: bytes) -> None:
         self._frames[channel] += 1
+        if self.paused:
+            pcm = _SILENCE  # card data never reaches the file or the recogniser
         self._recorder.write(channel, pcm)
         segmenter = self._segmenters[channel]
         for segment in segmenter.push(pcm):
@@ -184,6 +252,9 @@ class CallSession:
                 events = self._tracker.finish(end_s)
                 self._store.save_adherence(self.call_id, self._tracker.report())
             self._publish(events)
+        for kind in _SPAN_EVENTS:  # a span still open at the end ends with the call
+            with self._lock:
+                self._store.close_span(self.call_id, kind, end_s)
         ended_at = self.ended_at or self.info.started_at + timedelta(seconds=end_s)
         self._store.end_call(self.call_id, ended_at, "ended", self.end_reason)
         self._publish([Event(EventType.CALL_ENDED, self.call_id, end_s, {"reason": self.end_reason})])
