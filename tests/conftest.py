@@ -207,6 +207,7 @@ class Baresip:
         port = free_port()
         self.uri = f"sip:customer@127.0.0.1:{port}"
         rtp = free_port() // 2 * 2
+        self.console_port = free_port()
         (self.dir / "config").write_text(
             "\n".join(
                 [
@@ -219,6 +220,8 @@ class Baresip:
                     "module_path /usr/lib/baresip/modules",
                     "module g711.so",
                     "module aufile.so",
+                    f"cons_listen 127.0.0.1:{self.console_port}",
+                    "module cons.so",
                     "module_app account.so",
                     "module_app menu.so",
                     "",
@@ -247,6 +250,11 @@ class Baresip:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
+
+    def command(self, text: str) -> None:
+        """Press keys at baresip's console (its cons module, over UDP): "x" hold, "X" resume, digits send DTMF."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.sendto(text.encode(), ("127.0.0.1", self.console_port))
 
     def wait(self, timeout_s: float) -> None:
         assert self.proc is not None
