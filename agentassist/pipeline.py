@@ -38,7 +38,10 @@ _TICK_S = 1.0
 _PARTIAL_EVERY_S = 1.0  # a partial hypothesis of the speech so far, this often while speech goes on
 _PARTIAL_MIN_S = 0.6
 _END = (Channel.AGENT, b"")  # sentinel: the call ended
+_ALIGN = (Channel.CUSTOMER, b"")  # sentinel: bring the lagging channel level with the other
 _SILENCE = bytes(FRAME_BYTES)
+_MAX_LAG_FRAMES = 10  # a channel this far behind gets no frames (hold): filled with silence, before the
+# recorder's own 0.5 s skew fill would pad it a second time
 _SPAN_EVENTS = {
     "pause": (EventType.CALL_PAUSED, EventType.CALL_RESUMED),
     "hold": (EventType.CALL_HELD, EventType.CALL_UNHELD),
@@ -107,6 +110,7 @@ class CallSession:
         self._recorder = Recorder(info.recording_path)
         self._segmenters = {ch: Segmenter(info.call_id, ch, segmenter_options) for ch in Channel}
         self._frames = {ch: 0 for ch in Channel}
+        self._filled = {ch: 0 for ch in Channel}  # frames of silence put in for a channel that got none (hold)
         self._last_partial_s = {ch: 0.0 for ch in Channel}
         self._finalized: set[str] = set()  # utterance ids whose final is out: later partials are stale
         self._futures: list[Future[None]] = []
@@ -148,6 +152,9 @@ class CallSession:
 
     def mark(self, kind: str, on: bool, by: str = "") -> dict[str, Any] | None:
         """A hold or mute began (``on``) or ended; stored as a span of the call and published."""
+        if kind == "hold":
+            # On hold the bridge stops pulling the agent's frames: line the channels up again here.
+            self._queue.put(_ALIGN)
         return self._span_on(kind, by) if on else self._span_off(kind)
 
     def dtmf(self, digit: str, method: str) -> None:
@@ -190,7 +197,7 @@ class CallSession:
 
     @property
     def now_s(self) -> float:
-        return self._frames[Channel.AGENT] * FRAME_BYTES / 2 / SAMPLE_RATE_HZ
+        return max(self._frames.values()) * FRAME_BYTES / 2 / SAMPLE_RATE_HZ
 
     # ---- call thread ---------------------------------------------------------------------------
 
@@ -206,7 +213,10 @@ class CallSession:
                 if item is not None:
                     if item == _END:
                         break
-                    self._frame(*item)
+                    if item == _ALIGN:
+                        self._align(0)
+                    else:
+                        self._frame(*item)
                 if time.monotonic() >= next_tick:
                     next_tick += _TICK_S
                     self._recorder.flush()
@@ -219,7 +229,18 @@ class CallSession:
         finally:
             self._close()
 
-    def _frame(self, channel: Channel, pcm: bytes) -> None:
+    def _align(self, max_lag_frames: int) -> None:
+        """Feed silence to a channel that lags the other by more than ``max_lag_frames``, so the
+        recording, the segmenters and the utterance times of both channels share one clock."""
+        agent, customer = self._frames[Channel.AGENT], self._frames[Channel.CUSTOMER]
+        behind = Channel.AGENT if agent < customer else Channel.CUSTOMER
+        lag = abs(agent - customer)
+        if lag > max_lag_frames:
+            self._filled[behind] += lag
+            for _ in range(lag):
+                self._frame(behind, _SILENCE, align=False)
+
+    def _frame(self, channel: Channel, pcm: bytes, align: bool = True) -> None:
         self._frames[channel] += 1
         if self.paused:
             pcm = _SILENCE  # card data never reaches the file or the recogniser
@@ -236,6 +257,8 @@ class CallSession:
                     future = self._transcriber.submit_partial(partial, self._on_partial)
                     if future is not None:
                         self._futures.append(future)
+        if align:
+            self._align(_MAX_LAG_FRAMES)
 
     def _submit(self, segment: SpeechSegment) -> None:
         self._futures.append(self._transcriber.submit(segment, self._on_utterance))
@@ -245,6 +268,14 @@ class CallSession:
             for segment in segmenter.finish():
                 self._submit(segment)
         self._recorder.close()
+        log.info(
+            "call %s: %d agent and %d customer frames, %d and %d of them silence filled in",
+            self.call_id,
+            self._frames[Channel.AGENT],
+            self._frames[Channel.CUSTOMER],
+            self._filled[Channel.AGENT],
+            self._filled[Channel.CUSTOMER],
+        )
         wait(self._futures)
         end_s = self._recorder.duration_s
         if self._tracker is not None:

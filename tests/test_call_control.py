@@ -101,3 +101,82 @@ def test_card_data_pause_records_silence_and_transcribes_nothing(make_server: An
     assert types.count("call.paused") == 1 and types.count("call.resumed") == 1, types
     assert types.index("call.paused") < types.index("call.resumed") < types.index("call.ended"), types
     assert call["status"] == "ended"
+
+
+def test_hold_both_ways_mute_and_dtmf_from_baresip(make_server: Any, baresip: Any) -> None:
+    server = make_server(audio={"agent_audio_file": str(SOUNDS_EN / "demo-congrats.wav")})
+    server.start()
+    feed = Feed(f"ws://127.0.0.1:{server.http_port}/api/live?token={server.token}")
+    feed.start()
+    assert feed.ready.wait(10)
+    phone = baresip(SOUNDS_EN / "demo-congrats.wav")
+    phone.dial(server.sip_uri, seconds=30)
+    call_id = _wait_for_call(server, "active")["id"]
+    url = f"/api/calls/{call_id}"
+    with server.client() as client:
+
+        def spans(kind: str) -> list[dict[str, Any]]:
+            return list(client.get(url).json()[kind])
+
+        time.sleep(2)
+        assert client.post(f"{url}/hold").status_code == 202
+        held = _wait(lambda: spans("holds"), 5, "no hold span after the agent's hold")
+        assert held[0]["by"] == "agent" and held[0]["end"] is None, held
+        time.sleep(2)
+        assert client.post(f"{url}/unhold").status_code == 202
+        _wait(lambda: spans("holds")[0]["end"] is not None, 5, "the agent's hold did not end")
+
+        time.sleep(1)
+        phone.command("x")  # the customer holds
+        held = _wait(lambda: len(spans("holds")) == 2 and spans("holds"), 5, "no hold span after baresip's hold")
+        assert held[1]["by"] == "customer" and held[1]["end"] is None, held
+        time.sleep(2)
+        phone.command("X")
+        _wait(lambda: spans("holds")[1]["end"] is not None, 5, "the customer's hold did not end")
+
+        time.sleep(1)
+        assert client.post(f"{url}/mute").status_code == 202
+        time.sleep(2)
+        assert client.post(f"{url}/unmute").status_code == 202
+        mutes = spans("mutes")
+        assert len(mutes) == 1 and mutes[0]["end"] is not None and mutes[0]["by"] == "Alex", mutes
+
+        time.sleep(1)
+        phone.command("12#\x04")  # 0x04: baresip's key release
+        _wait(lambda: len(client.get(url).json()["dtmf"]) == 3, 5, "baresip's digits did not arrive")
+        assert client.post(f"{url}/pause").status_code == 200
+        time.sleep(0.5)
+        phone.command("4#\x04")  # card digits: events, never stored
+        time.sleep(1.5)
+        assert client.post(f"{url}/resume").status_code == 200
+        bad = client.post(f"{url}/dtmf", json={"digits": "12x"})
+        assert bad.status_code == 422 and "digits" in bad.text
+    phone.wait(60)
+    call = _wait_for_call(server, "ended", timeout_s=60)
+    with server.client() as client:
+        final = client.get(url).json()
+        stereo = _stereo(client, call_id)
+    assert [d["digit"] for d in final["dtmf"]] == ["1", "2", "#"], final["dtmf"]
+    assert {d["method"] for d in final["dtmf"]} == {"rfc4733"}
+    assert [h["by"] for h in final["holds"]] == ["agent", "customer"]
+    assert all(h["end"] is not None and 1.0 <= h["end"] - h["start"] <= 4.0 for h in final["holds"]), final
+    rate = 16000
+    # both channels stayed in step with the call's clock through both holds: no frame lost or added
+    assert abs(len(stereo) / rate - call["duration_s"]) <= 1.0, (len(stereo) / rate, call["duration_s"], server.log())
+    mute = final["mutes"][0]
+    muted = stereo[int((mute["start"] + 0.1) * rate) : int((mute["end"] - 0.1) * rate), 0]
+    assert len(muted) > rate and not muted.any(), "the agent's microphone was recorded while muted"
+    assert _rms_db(stereo[int(0.5 * rate) : int(mute["start"] * rate), 0]) > 40
+    media = final["media"]
+    assert media["sip_call_id"] and media["codec"] in ("PCMU", "PCMA"), media
+    assert media["rx_packets"] > 500 and 1.0 <= media["mos"] <= 4.5, media
+    time.sleep(1)
+    feed.stop.set()
+    mine = [e for e in feed.events if e.get("call_id") == call_id]
+    types = [e["type"] for e in mine]
+    for t in ("call.held", "call.unheld", "call.muted", "call.unmuted"):
+        assert t in types, types
+    digits = [e for e in mine if e["type"] == "call.dtmf"]
+    assert [e["dtmf"]["digit"] for e in digits] == ["1", "2", "#", None, None], digits
+    pause = final["pauses"][0]
+    assert all(e["dtmf"]["masked"] and pause["start"] <= e["t"] <= pause["end"] for e in digits[3:]), (digits, pause)
