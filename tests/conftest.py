@@ -187,8 +187,10 @@ def make_server(tmp_path: Path) -> Iterator[callable]:  # type: ignore[valid-typ
 
     def make(**sections: dict[str, object]) -> Server:
         sip_port, http_port = free_port(), free_port()
-        config = write_config(tmp_path, sip_port, http_port, **sections)
-        server = Server(tmp_path, config, sip_port, http_port)
+        root = tmp_path if not servers else tmp_path / f"server-{len(servers)}"  # a second server: its own
+        root.mkdir(exist_ok=True)
+        config = write_config(root, sip_port, http_port, **sections)
+        server = Server(root, config, sip_port, http_port)
         server.token = add_user(config, "Alex", "admin")
         servers.append(server)
         return server

@@ -180,3 +180,40 @@ def test_hold_both_ways_mute_and_dtmf_from_baresip(make_server: Any, baresip: An
     assert [e["dtmf"]["digit"] for e in digits] == ["1", "2", "#", None, None], digits
     pause = final["pauses"][0]
     assert all(e["dtmf"]["masked"] and pause["start"] <= e["t"] <= pause["end"] for e in digits[3:]), (digits, pause)
+
+
+def test_dtmf_sent_by_api_arrives_by_rfc4733_and_sip_info(make_server: Any) -> None:
+    """One agentassist calls another; the caller sends digits both ways, the callee records them."""
+    callee = make_server()
+    callee.start()
+    caller = make_server(audio={"agent_audio_file": str(SOUNDS_EN / "demo-congrats.wav")})
+    caller.start()
+    with caller.client() as a, callee.client() as b:
+        r = a.post("/api/calls", json={"uri": callee.sip_uri})
+        assert r.status_code == 201, r.text
+        out_id = r.json()["id"]
+        in_id = _wait(lambda: b.get("/api/calls").json()["items"], 10, "the callee got no call")[0]["id"]
+        _wait(lambda: a.get(f"/api/calls/{out_id}").json()["status"] == "active", 10, "the caller's call is not up")
+        time.sleep(1)
+        assert a.post(f"/api/calls/{out_id}/dtmf", json={"digits": "12"}).status_code == 202
+        time.sleep(1)
+        assert a.post(f"/api/calls/{out_id}/dtmf", json={"digits": "3#", "method": "info"}).status_code == 202
+        _wait(lambda: len(b.get(f"/api/calls/{in_id}").json()["dtmf"]) == 4, 10, "the digits did not arrive")
+        assert b.post(f"/api/calls/{in_id}/pause").status_code == 200
+        assert a.post(f"/api/calls/{out_id}/dtmf", json={"digits": "4111", "method": "info"}).status_code == 202
+        time.sleep(2)
+        assert b.post(f"/api/calls/{in_id}/resume").status_code == 200
+        bad = a.post(f"/api/calls/{out_id}/dtmf", json={"digits": "1", "method": "smoke"})
+        assert bad.status_code == 422 and "method" in bad.text
+        assert a.post(f"/api/calls/{out_id}/hangup").status_code == 204
+        _wait(lambda: b.get(f"/api/calls/{in_id}").json()["status"] == "ended", 15, "the callee's call did not end")
+        received = b.get(f"/api/calls/{in_id}").json()["dtmf"]
+        gone = a.post(f"/api/calls/{out_id}/dtmf", json={"digits": "1"})
+    assert [(d["digit"], d["method"]) for d in received] == [
+        ("1", "rfc4733"),
+        ("2", "rfc4733"),
+        ("3", "info"),
+        ("#", "info"),
+    ], received
+    assert gone.status_code == 409
+    assert "4111" not in callee.log()
