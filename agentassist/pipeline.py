@@ -119,6 +119,7 @@ class CallSession:
         self._open_spans: set[str] = set()
         self.paused = False  # card-data pause: read by the call thread on every frame
         self.end_reason = "hangup"
+        self.end_status = "ended"
         self.ended_at: datetime | None = None
         self._thread = threading.Thread(target=self._run, name=f"call-{info.call_id[:8]}", daemon=True)
         self._thread.start()
@@ -133,9 +134,10 @@ class CallSession:
 
     # ---- control: any thread -------------------------------------------------------------------
 
-    def end(self, reason: str = "hangup") -> None:
+    def end(self, reason: str = "hangup", status: str = "ended") -> None:
         """The call is over; the session finishes its work and closes in the background."""
         self.end_reason = reason
+        self.end_status = status
         self.ended_at = datetime.now(UTC)  # the hangup, not when the last transcription finishes
         self._queue.put(_END)
 
@@ -287,7 +289,7 @@ class CallSession:
             with self._lock:
                 self._store.close_span(self.call_id, kind, end_s)
         ended_at = self.ended_at or self.info.started_at + timedelta(seconds=end_s)
-        self._store.end_call(self.call_id, ended_at, "ended", self.end_reason)
+        self._store.end_call(self.call_id, ended_at, self.end_status, self.end_reason)
         self._publish([Event(EventType.CALL_ENDED, self.call_id, end_s, {"reason": self.end_reason})])
         if self.dropped_frames:
             log.warning("call %s: %d frames dropped by a full queue", self.call_id, self.dropped_frames)

@@ -21,7 +21,7 @@ from agentassist.errors import AgentassistError
 from agentassist.events import Event, EventType
 from agentassist.pipeline import CallSession, SessionInfo
 from agentassist.sip.quality import StreamQuality
-from agentassist.sip.softphone import CallChange, CallInfo, DtmfDigit, HoldChange, Softphone
+from agentassist.sip.softphone import ENDED_REASONS, CallChange, CallInfo, DtmfDigit, HoldChange, Softphone
 from agentassist.store.db import Store
 from agentassist.store.recordings import RecordingStore
 from agentassist.transcribe.engine import StreamingTranscriber, Transcriber, TranscriberOptions
@@ -179,7 +179,8 @@ class Runtime:
         with self._lock:
             session = self._sessions.get(call_id)
         if session is not None:
-            session.end(reason)
+            # A call that had only early media and was then rejected is a failed call.
+            session.end(reason, "ended" if reason in ENDED_REASONS else "failed")
 
     def call_failed(self, info: CallInfo, reason: str) -> None:
         """A call that never had media is kept as a failed call with its reason (busy, not found...)."""

@@ -83,6 +83,9 @@ _FAILURES = {
 }
 
 
+ENDED_REASONS = frozenset({"hangup", "rtp timeout", "shutdown"})  # a call that was answered; others failed
+
+
 def end_reason(status_code: int, reason: str, confirmed: bool) -> str:
     """A call's end reason from its last SIP status: "hangup" once it was answered, else why it failed."""
     if confirmed:
@@ -143,6 +146,7 @@ class _Call(pj.Call):  # type: ignore[misc]
         self.rx_packets = 0
         self.rx_changed_at = time.monotonic()
         self.confirmed = False
+        self.local_reason = ""  # why this side ended the call, when it was not a plain hangup
         self.held_by: str | None = None  # "agent" | "customer" while on hold
         self.codec = ""
         self.clock_rate_hz = 0
@@ -159,7 +163,8 @@ class _Call(pj.Call):  # type: ignore[misc]
         elif ci.state == pj.PJSIP_INV_STATE_DISCONNECTED:
             self.remote = ci.remoteUri or self.remote
             self.sip_call_id = ci.callIdString or self.sip_call_id
-            self.phone._ended(self, end_reason(ci.lastStatusCode, ci.lastReason, self.confirmed))
+            reason = self.local_reason or end_reason(ci.lastStatusCode, ci.lastReason, self.confirmed)
+            self.phone._ended(self, reason)
 
     def onCallMediaState(self, prm: Any) -> None:  # noqa: N802
         ci = self.getInfo()
@@ -459,6 +464,7 @@ class Softphone:
                 log.warning("call %s: no RTP for %.0f s, hanging up", call.call_id, now - call.rx_changed_at)
                 prm = pj.CallOpParam()
                 prm.statusCode = 408
+                call.local_reason = "rtp timeout"
                 try:
                     call.hangup(prm)
                 except pj.Error:
