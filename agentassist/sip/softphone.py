@@ -23,6 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import pjsua2 as pj
@@ -91,6 +92,16 @@ def end_reason(status_code: int, reason: str, confirmed: bool) -> str:
     if confirmed:
         return "hangup"
     return _FAILURES.get(status_code) or f"{status_code} {reason}".strip()
+
+
+def _split_host_port(value: str, default_host: str, default_port: int) -> tuple[str, int]:
+    if not value:
+        return default_host, default_port
+    host, _, port = value.rpartition(":")
+    try:
+        return host or default_host, int(port)
+    except ValueError:
+        raise SipError(f"expected HOST:PORT, got {value!r}") from None
 
 
 class CallHandler(Protocol):
@@ -341,6 +352,8 @@ class Softphone:
             tcfg.port = port
             tcfg.boundAddress = host
             ep.transportCreate(kind, tcfg)
+        if self.settings.uses_tls:
+            ep.transportCreate(pj.PJSIP_TRANSPORT_TLS, self._tls_config(host))
         ep.libStart()
         ep.audDevManager().setNullDev()
 
@@ -361,6 +374,27 @@ class Softphone:
         account = _Account(self)
         account.create(acfg)
         self._account = account
+
+    def _tls_config(self, host: str) -> Any:
+        st = self.settings
+        for name in ("tls_cert_file", "tls_key_file", "tls_ca_file"):
+            path = getattr(st, name)
+            if path and not Path(path).is_file():
+                raise SipError(f"[sip] {name}: file not found: {path}")
+        if st.tls_listen and not (st.tls_cert_file and st.tls_key_file):
+            raise SipError("[sip] tls_listen needs tls_cert_file and tls_key_file to accept TLS")
+        if st.tls_verify_server and not st.tls_ca_file:
+            raise SipError("[sip] tls_verify_server needs tls_ca_file: the CA that signed the registrar's certificate")
+        tcfg = pj.TransportConfig()
+        tls_host, tcfg.port = _split_host_port(st.tls_listen, host, 0)
+        tcfg.boundAddress = tls_host
+        tls = tcfg.tlsConfig
+        tls.method = pj.PJSIP_TLSV1_2_METHOD
+        tls.CaListFile = st.tls_ca_file
+        tls.certFile = st.tls_cert_file
+        tls.privKeyFile = st.tls_key_file
+        tls.verifyServer = st.tls_verify_server
+        return tcfg
 
     def _incoming(self, account: _Account, pj_call_id: int) -> None:
         call = _Call(self, account, "inbound", pj_call_id)
