@@ -108,6 +108,7 @@ class EventType(str, enum.Enum):
     CALL_MUTED = "call.muted"
     CALL_UNMUTED = "call.unmuted"
     CALL_DTMF = "call.dtmf"
+    CALL_TRANSFER = "call.transfer"  # progress of a blind transfer: target, status_code, reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,6 +170,13 @@ class CallSession:
         dtmf = {"digit": digit, "method": method, "masked": False}
         self._publish([Event(EventType.CALL_DTMF, self.call_id, t, {"dtmf": dtmf})])
 
+    def transfer(self, target: str, status_code: int, reason: str) -> None:
+        """Progress of a blind transfer, as the peer reports it; the target is kept with the call."""
+        transfer = {"target": target, "status_code": status_code, "reason": reason}
+        with self._lock:
+            self._store.save_media(self.call_id, {"transfer_target": target, "transfer_status": status_code})
+        self._publish([Event(EventType.CALL_TRANSFER, self.call_id, self.now_s, {"transfer": transfer})])
+
     def media(self, facts: dict[str, Any]) -> None:
         """Codec, RTP loss and jitter, MOS estimate: stored with the call."""
         with self._lock:

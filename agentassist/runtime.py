@@ -21,7 +21,15 @@ from agentassist.errors import AgentassistError
 from agentassist.events import Event, EventType
 from agentassist.pipeline import CallSession, SessionInfo
 from agentassist.sip.quality import StreamQuality
-from agentassist.sip.softphone import ENDED_REASONS, CallChange, CallInfo, DtmfDigit, HoldChange, Softphone
+from agentassist.sip.softphone import (
+    ENDED_REASONS,
+    CallChange,
+    CallInfo,
+    DtmfDigit,
+    HoldChange,
+    Softphone,
+    TransferProgress,
+)
 from agentassist.store.db import Store
 from agentassist.store.recordings import RecordingStore
 from agentassist.transcribe.engine import StreamingTranscriber, Transcriber, TranscriberOptions
@@ -110,6 +118,10 @@ class Runtime:
 
     def send_dtmf(self, call_id: str, digits: str, method: str) -> None:
         self.phone.send_dtmf(call_id, digits, method)
+
+    def transfer(self, call_id: str, uri: str) -> None:
+        self._session(call_id)
+        self.phone.transfer(call_id, uri)
 
     def _session(self, call_id: str) -> CallSession:
         with self._lock:
@@ -208,6 +220,8 @@ class Runtime:
             session.dtmf(change.digit, change.method)
         elif isinstance(change, StreamQuality):
             session.media(change.to_json())
+        elif isinstance(change, TransferProgress):
+            session.transfer(change.target, change.status_code, change.reason)
 
     def _closed(self, call_id: str) -> None:
         with self._lock:

@@ -217,3 +217,26 @@ def test_dtmf_sent_by_api_arrives_by_rfc4733_and_sip_info(make_server: Any) -> N
     ], received
     assert gone.status_code == 409
     assert "4111" not in callee.log()
+
+
+def test_blind_transfer_to_a_second_baresip(make_server: Any, baresip: Any) -> None:
+    """The agent sends the customer (baresip) to another phone (baresip) by REFER."""
+    server = make_server()
+    server.start()
+    target = baresip(SOUNDS_EN / "demo-congrats.wav", answer=True)
+    target.listen(seconds=40)
+    customer = baresip(SOUNDS_EN / "demo-congrats.wav")
+    customer.dial(server.sip_uri, seconds=25)
+    call_id = _wait_for_call(server, "active")["id"]
+    time.sleep(2)
+    with server.client() as client:
+        bad = client.post(f"/api/calls/{call_id}/transfer", json={"uri": "200"})
+        assert bad.status_code == 422 and "uri" in bad.text
+        r = client.post(f"/api/calls/{call_id}/transfer", json={"uri": target.uri})
+        assert r.status_code == 202, r.text
+    call = _wait_for_call(server, "ended", timeout_s=20)
+    assert call["id"] == call_id and call["end_reason"] == "transferred", (call, server.log())
+    assert call["status"] == "ended"
+    assert call["media"]["transfer_target"] == target.uri and call["media"]["transfer_status"] == 200, call
+    # the customer's phone now talks to the target: its call to the target was answered
+    _wait(lambda: "Call established" in target.log() or "established" in target.log().lower(), 10, target.log())

@@ -1,4 +1,4 @@
-"""Call control while a call runs: card-data pause, hold, mute, DTMF.
+"""Call control while a call runs: card-data pause, hold, mute, DTMF, blind transfer.
 
 Allowed to the agent whose call it is and to supervisors, team leaders and admins.
 The runtime answers :class:`CallControl`; a server without a softphone answers 503.
@@ -33,6 +33,8 @@ class CallControl(Protocol):
 
     def send_dtmf(self, call_id: str, digits: str, method: str) -> None: ...
 
+    def transfer(self, call_id: str, uri: str) -> None: ...
+
 
 class SpanOut(BaseModel):
     start: float
@@ -43,6 +45,10 @@ class SpanOut(BaseModel):
 class DtmfIn(BaseModel):
     digits: str = Field(pattern=r"^[0-9*#A-Da-d]{1,32}$", description="digits to send: 0-9 * # A-D")
     method: Literal["rfc4733", "info"] = "rfc4733"
+
+
+class TransferIn(BaseModel):
+    uri: str = Field(pattern=r"^sips?:\S+$", description="where the peer is sent, e.g. sip:200@pbx.example.com")
 
 
 def _controllable(call_id: str, store: StoreDep, runtime: RuntimeDep, user: UserDep) -> CallControl:
@@ -121,3 +127,9 @@ def unmute(call_id: str, control: ControlDep, user: UserDep) -> Response:
 def send_dtmf(call_id: str, body: DtmfIn, control: ControlDep) -> Response:
     """Send DTMF digits to the peer (RFC 4733 telephone-events or SIP INFO)."""
     return _simple(lambda: control.send_dtmf(call_id, body.digits, body.method))
+
+
+@router.post("/{call_id}/transfer", status_code=status.HTTP_202_ACCEPTED, response_class=Response)
+def transfer(call_id: str, body: TransferIn, control: ControlDep) -> Response:
+    """Blind transfer (REFER); progress comes as call.transfer events, and the call ends "transferred"."""
+    return _simple(lambda: control.transfer(call_id, body.uri))

@@ -65,7 +65,16 @@ class DtmfDigit:
     method: str  # "rfc4733" | "info"
 
 
-CallChange = HoldChange | DtmfDigit | StreamQuality
+@dataclass(frozen=True, slots=True)
+class TransferProgress:
+    """A blind transfer (REFER) to ``target``: ``status_code`` as the peer reports it (final when >= 200)."""
+
+    target: str
+    status_code: int
+    reason: str
+
+
+CallChange = HoldChange | DtmfDigit | StreamQuality | TransferProgress
 
 DTMF_METHODS = {"rfc4733": pj.PJSUA_DTMF_METHOD_RFC2833, "info": pj.PJSUA_DTMF_METHOD_SIP_INFO}
 _DTMF_NAMES = {v: k for k, v in DTMF_METHODS.items()}
@@ -84,7 +93,8 @@ _FAILURES = {
 }
 
 
-ENDED_REASONS = frozenset({"hangup", "rtp timeout", "shutdown"})  # a call that was answered; others failed
+# End reasons of a call that was answered; any other reason means it failed.
+ENDED_REASONS = frozenset({"hangup", "rtp timeout", "shutdown", "transferred"})
 
 
 def end_reason(status_code: int, reason: str, confirmed: bool) -> str:
@@ -158,6 +168,7 @@ class _Call(pj.Call):  # type: ignore[misc]
         self.rx_changed_at = time.monotonic()
         self.confirmed = False
         self.local_reason = ""  # why this side ended the call, when it was not a plain hangup
+        self.transfer_target = ""
         self.held_by: str | None = None  # "agent" | "customer" while on hold
         self.codec = ""
         self.clock_rate_hz = 0
@@ -197,6 +208,18 @@ class _Call(pj.Call):  # type: ignore[misc]
                 self.held_by = held_by
                 self.rx_changed_at = time.monotonic()  # no RTP on hold is no reason to hang up
                 self.phone._changed(self, change)
+
+    def onCallTransferStatus(self, prm: Any) -> None:  # noqa: N802
+        code, reason = int(prm.statusCode), str(prm.reason)
+        self.phone._changed(self, TransferProgress(self.transfer_target, code, reason))
+        if code >= 200 or prm.finalNotify:
+            prm.cont = False  # no more NOTIFYs wanted
+            if 200 <= code < 300:
+                log.info("call %s transferred to %s", self.call_id, self.transfer_target)
+                self.local_reason = "transferred"
+                self.phone._hangup_later(self)
+            else:
+                log.warning("call %s: transfer to %s failed: %s %s", self.call_id, self.transfer_target, code, reason)
 
     def onDtmfDigit(self, prm: Any) -> None:  # noqa: N802
         # The digit itself is never logged: it may be card data.
@@ -274,6 +297,10 @@ class Softphone:
         if method not in DTMF_METHODS:
             raise SipError(f"expected DTMF method one of {', '.join(DTMF_METHODS)}, got {method!r}")
         self._submit(lambda: self._send_dtmf(call_id, digits, method)).result(timeout=10)
+
+    def transfer(self, call_id: str, uri: str) -> None:
+        """Blind transfer (REFER) to ``uri``; the call ends once the peer reports the new call answered."""
+        self._submit(lambda: self._transfer(call_id, uri)).result(timeout=10)
 
     def active_calls(self) -> list[str]:
         return self._submit(lambda: [c for c, call in self._calls.items() if not call.ended]).result(timeout=10)
@@ -444,6 +471,26 @@ class Softphone:
                 call.reinvite(prm)
         except pj.Error as exc:
             raise SipError(f"cannot {'hold' if on else 'resume'} call {call_id!r}: {exc.info().strip()}") from None
+
+    def _transfer(self, call_id: str, uri: str) -> None:
+        call = self._find(call_id)
+        call.transfer_target = uri
+        try:
+            call.xfer(uri, pj.CallOpParam(True))
+        except pj.Error as exc:
+            raise SipError(f"cannot transfer call {call_id!r} to {uri!r}: {exc.info().strip()}") from None
+
+    def _hangup_later(self, call: _Call) -> None:
+        """Hang up outside the pjsua callback that asked for it."""
+
+        def hangup() -> None:
+            if not call.ended:
+                try:
+                    call.hangup(pj.CallOpParam())
+                except pj.Error:
+                    log.exception("call %s: hangup after transfer failed", call.call_id)
+
+        self._commands.put(hangup)
 
     def _mute(self, call_id: str, on: bool) -> None:
         call = self._find(call_id)
