@@ -14,6 +14,7 @@ utterance of the call, so feeds see the call's events in order.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -156,7 +157,8 @@ class CallSession:
         """A hold or mute began (``on``) or ended; stored as a span of the call and published."""
         if kind == "hold":
             # On hold the bridge stops pulling the agent's frames: line the channels up again here.
-            self._queue.put(_ALIGN)
+            with contextlib.suppress(queue.Full):  # the pj thread never waits; the lag fill still aligns
+                self._queue.put_nowait(_ALIGN)
         return self._span_on(kind, by) if on else self._span_off(kind)
 
     def dtmf(self, digit: str, method: str) -> None:

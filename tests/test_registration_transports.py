@@ -68,7 +68,11 @@ def kamailio_tls(tmp_path: Path) -> Iterator[dict[str, Any]]:
     assert _wait(ctl.exists, 10), (tmp_path / "kamailio.log").read_text()
     yield {"port": port, "tls_port": tls_port, "ctl": ctl, "cert": cert, "key": key}
     proc.terminate()
-    proc.wait(10)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 @pytest.mark.slow
