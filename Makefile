@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_RUN := libportaudio2
-APT_TEST := sip-tester baresip kamailio sox \
+APT_TEST := sip-tester baresip kamailio kamailio-tls-modules openssl sox \
 	asterisk-core-sounds-en-wav asterisk-core-sounds-ru-wav \
 	asterisk-core-sounds-en asterisk-core-sounds-ru chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

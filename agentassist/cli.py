@@ -130,6 +130,30 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_recordings_repair(args: argparse.Namespace) -> int:
+    from agentassist.audio.recorder import needs_repair, repair
+
+    target = Path(args.path) if args.path else _settings(args).data_dir / "recordings"
+    if target.is_dir():
+        files = sorted(target.glob("*.wav"))
+    elif target.is_file():
+        files = [target]
+    else:
+        raise AgentassistError(f"{target}: no such file or directory")
+    failed = 0
+    for path in files:
+        try:
+            if needs_repair(path):
+                sys.stdout.write(f"{path}: repaired ({repair(path):.1f} s)\n")
+            else:
+                sys.stdout.write(f"{path}: ok\n")
+        except (ValueError, OSError) as exc:
+            failed += 1
+            sys.stderr.write(f"error: {exc}\n")
+    sys.stdout.write(f"{len(files)} recording(s) checked, {failed} unusable\n")
+    return 2 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="agentassist", description=__doc__)
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -164,6 +188,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("name")
     sp.add_argument("--models-dir", help="default: ./models or $AGENTASSIST_MODELS_DIR")
     sp.set_defaults(func=cmd_models_install)
+
+    recordings = sub.add_parser("recordings", help="call recordings").add_subparsers(
+        dest="recordings_command", required=True
+    )
+    sp = with_config(
+        recordings.add_parser(
+            "repair", help="fix the headers of recordings left by a crash (idempotent; run with the server stopped)"
+        )
+    )
+    sp.add_argument("path", nargs="?", help="a recording or a directory (default: <data_dir>/recordings)")
+    sp.set_defaults(func=cmd_recordings_repair)
 
     users = sub.add_parser("users", help="user accounts").add_subparsers(dest="users_command", required=True)
     sp = with_config(users.add_parser("add", help="create a user and print its API token"))

@@ -39,6 +39,18 @@ class SipSettings(_Section):
     register_expires_s: int = 300  # re-registered before expiry; a registrar that lost us has us back by then
     register_retry_s: int = 5  # after a failed registration
     rtp_timeout_s: float = 30.0  # a call that receives no RTP for this long is hung up (peer vanished)
+    # TLS: a registrar URI "sips:..." or with ";transport=tls" is reached over TLS. The pjsua2 wheel
+    # links OpenSSL 1.0.2 (end of life): see the README for putting a TLS proxy in front instead.
+    tls_listen: str = ""  # "HOST:PORT" to accept TLS too; "" = outgoing TLS only, from an ephemeral port
+    tls_cert_file: str = ""  # this phone's certificate and key (PEM), needed to accept TLS
+    tls_key_file: str = ""
+    tls_ca_file: str = ""  # CA certificates (PEM) that the registrar's certificate must chain to
+    tls_verify_server: bool = True  # refuse a registrar whose certificate does not verify
+
+    @property
+    def uses_tls(self) -> bool:
+        r = self.registrar.lower()
+        return bool(self.tls_listen) or r.startswith("sips:") or ";transport=tls" in r
 
     @field_validator("listen")
     @classmethod

@@ -103,6 +103,14 @@ class EventType(str, enum.Enum):
     ASSIST_PROMPT = "assist.prompt"
     ASSIST_CARD = "assist.card"
     ASSIST_ALERT = "assist.alert"
+    CALL_PAUSED = "call.paused"  # card-data pause: recording silent, nothing transcribed
+    CALL_RESUMED = "call.resumed"
+    CALL_HELD = "call.held"
+    CALL_UNHELD = "call.unheld"
+    CALL_MUTED = "call.muted"
+    CALL_UNMUTED = "call.unmuted"
+    CALL_DTMF = "call.dtmf"
+    CALL_TRANSFER = "call.transfer"  # progress of a blind transfer: target, status_code, reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ utterance of the call, so feeds see the call's events in order.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -38,6 +39,15 @@ _TICK_S = 1.0
 _PARTIAL_EVERY_S = 1.0  # a partial hypothesis of the speech so far, this often while speech goes on
 _PARTIAL_MIN_S = 0.6
 _END = (Channel.AGENT, b"")  # sentinel: the call ended
+_ALIGN = (Channel.CUSTOMER, b"")  # sentinel: bring the lagging channel level with the other
+_SILENCE = bytes(FRAME_BYTES)
+_MAX_LAG_FRAMES = 10  # a channel this far behind gets no frames (hold): filled with silence, before the
+# recorder's own 0.5 s skew fill would pad it a second time
+_SPAN_EVENTS = {
+    "pause": (EventType.CALL_PAUSED, EventType.CALL_RESUMED),
+    "hold": (EventType.CALL_HELD, EventType.CALL_UNHELD),
+    "mute": (EventType.CALL_MUTED, EventType.CALL_UNMUTED),
+}
 
 
 class Publisher(Protocol):
@@ -50,6 +60,14 @@ class CallStore(Protocol):
     def save_adherence(self, call_id: str, report: dict[str, Any]) -> None: ...
 
     def end_call(self, call_id: str, ended_at: datetime, status: str = "ended", end_reason: str = "hangup") -> None: ...
+
+    def open_span(self, call_id: str, kind: str, start_s: float, by: str = "") -> dict[str, Any]: ...
+
+    def close_span(self, call_id: str, kind: str, end_s: float) -> dict[str, Any] | None: ...
+
+    def add_digit(self, call_id: str, t_s: float, digit: str, method: str) -> None: ...
+
+    def save_media(self, call_id: str, data: dict[str, Any]) -> None: ...
 
 
 class Tracker(Protocol):
@@ -93,12 +111,16 @@ class CallSession:
         self._recorder = Recorder(info.recording_path)
         self._segmenters = {ch: Segmenter(info.call_id, ch, segmenter_options) for ch in Channel}
         self._frames = {ch: 0 for ch in Channel}
+        self._filled = {ch: 0 for ch in Channel}  # frames of silence put in for a channel that got none (hold)
         self._last_partial_s = {ch: 0.0 for ch in Channel}
         self._finalized: set[str] = set()  # utterance ids whose final is out: later partials are stale
         self._futures: list[Future[None]] = []
         self._lock = threading.Lock()  # tracker and store from pool threads
         self.dropped_frames = 0
+        self._open_spans: set[str] = set()
+        self.paused = False  # card-data pause: read by the call thread on every frame
         self.end_reason = "hangup"
+        self.end_status = "ended"
         self.ended_at: datetime | None = None
         self._thread = threading.Thread(target=self._run, name=f"call-{info.call_id[:8]}", daemon=True)
         self._thread.start()
@@ -113,18 +135,80 @@ class CallSession:
 
     # ---- control: any thread -------------------------------------------------------------------
 
-    def end(self, reason: str = "hangup") -> None:
+    def end(self, reason: str = "hangup", status: str = "ended") -> None:
         """The call is over; the session finishes its work and closes in the background."""
         self.end_reason = reason
+        self.end_status = status
         self.ended_at = datetime.now(UTC)  # the hangup, not when the last transcription finishes
         self._queue.put(_END)
+
+    def pause(self, by: str) -> dict[str, Any]:
+        """Card-data pause: from now both channels are recorded as silence and nothing is transcribed."""
+        self.paused = True  # before the span opens: no frame after this request is kept
+        return self._span_on("pause", by)
+
+    def resume(self) -> dict[str, Any] | None:
+        """End the card-data pause; the closed span, or None when the call was not paused."""
+        span = self._span_off("pause")
+        self.paused = False  # after the span closes: every silenced frame lies inside it
+        return span
+
+    def mark(self, kind: str, on: bool, by: str = "") -> dict[str, Any] | None:
+        """A hold or mute began (``on``) or ended; stored as a span of the call and published."""
+        if kind == "hold":
+            # On hold the bridge stops pulling the agent's frames: line the channels up again here.
+            with contextlib.suppress(queue.Full):  # the pj thread never waits; the lag fill still aligns
+                self._queue.put_nowait(_ALIGN)
+        return self._span_on(kind, by) if on else self._span_off(kind)
+
+    def dtmf(self, digit: str, method: str) -> None:
+        """A digit the peer sent; during a card-data pause only the fact is published, never the digit."""
+        t = self.now_s
+        if self.paused:
+            self._publish([Event(EventType.CALL_DTMF, self.call_id, t, {"dtmf": {"digit": None, "masked": True}})])
+            return
+        with self._lock:
+            self._store.add_digit(self.call_id, t, digit, method)
+        dtmf = {"digit": digit, "method": method, "masked": False}
+        self._publish([Event(EventType.CALL_DTMF, self.call_id, t, {"dtmf": dtmf})])
+
+    def transfer(self, target: str, status_code: int, reason: str) -> None:
+        """Progress of a blind transfer, as the peer reports it; the target is kept with the call."""
+        transfer = {"target": target, "status_code": status_code, "reason": reason}
+        with self._lock:
+            self._store.save_media(self.call_id, {"transfer_target": target, "transfer_status": status_code})
+        self._publish([Event(EventType.CALL_TRANSFER, self.call_id, self.now_s, {"transfer": transfer})])
+
+    def media(self, facts: dict[str, Any]) -> None:
+        """Codec, RTP loss and jitter, MOS estimate: stored with the call."""
+        with self._lock:
+            self._store.save_media(self.call_id, facts)
+
+    def _span_on(self, kind: str, by: str) -> dict[str, Any]:
+        t = self.now_s
+        with self._lock:
+            new = kind not in self._open_spans
+            self._open_spans.add(kind)
+            span = self._store.open_span(self.call_id, kind, t, by)
+        if new:
+            self._publish([Event(_SPAN_EVENTS[kind][0], self.call_id, t, {kind: span})])
+        return span
+
+    def _span_off(self, kind: str) -> dict[str, Any] | None:
+        t = self.now_s
+        with self._lock:
+            self._open_spans.discard(kind)
+            span = self._store.close_span(self.call_id, kind, t)
+        if span is not None:
+            self._publish([Event(_SPAN_EVENTS[kind][1], self.call_id, t, {kind: span})])
+        return span
 
     def join(self, timeout_s: float | None = None) -> None:
         self._thread.join(timeout_s)
 
     @property
     def now_s(self) -> float:
-        return self._frames[Channel.AGENT] * FRAME_BYTES / 2 / SAMPLE_RATE_HZ
+        return max(self._frames.values()) * FRAME_BYTES / 2 / SAMPLE_RATE_HZ
 
     # ---- call thread ---------------------------------------------------------------------------
 
@@ -140,7 +224,10 @@ class CallSession:
                 if item is not None:
                     if item == _END:
                         break
-                    self._frame(*item)
+                    if item == _ALIGN:
+                        self._align(0)
+                    else:
+                        self._frame(*item)
                 if time.monotonic() >= next_tick:
                     next_tick += _TICK_S
                     self._recorder.flush()
@@ -154,8 +241,21 @@ class CallSession:
         finally:
             self._close()
 
-    def _frame(self, channel: Channel, pcm: bytes) -> None:
+    def _align(self, max_lag_frames: int) -> None:
+        """Feed silence to a channel that lags the other by more than ``max_lag_frames``, so the
+        recording, the segmenters and the utterance times of both channels share one clock."""
+        agent, customer = self._frames[Channel.AGENT], self._frames[Channel.CUSTOMER]
+        behind = Channel.AGENT if agent < customer else Channel.CUSTOMER
+        lag = abs(agent - customer)
+        if lag > max_lag_frames:
+            self._filled[behind] += lag
+            for _ in range(lag):
+                self._frame(behind, _SILENCE, align=False)
+
+    def _frame(self, channel: Channel, pcm: bytes, align: bool = True) -> None:
         self._frames[channel] += 1
+        if self.paused:
+            pcm = _SILENCE  # card data never reaches the file or the recogniser
         self._recorder.write(channel, pcm)
         segmenter = self._segmenters[channel]
         for segment in segmenter.push(pcm):
@@ -169,6 +269,8 @@ class CallSession:
                     future = self._transcriber.submit_partial(partial, self._on_partial)
                     if future is not None:
                         self._futures.append(future)
+        if align:
+            self._align(_MAX_LAG_FRAMES)
 
     def _submit(self, segment: SpeechSegment) -> None:
         self._futures.append(self._transcriber.submit(segment, self._on_utterance))
@@ -178,6 +280,14 @@ class CallSession:
             for segment in segmenter.finish():
                 self._submit(segment)
         self._recorder.close()
+        log.info(
+            "call %s: %d agent and %d customer frames, %d and %d of them silence filled in",
+            self.call_id,
+            self._frames[Channel.AGENT],
+            self._frames[Channel.CUSTOMER],
+            self._filled[Channel.AGENT],
+            self._filled[Channel.CUSTOMER],
+        )
         wait(self._futures)
         end_s = self._recorder.duration_s
         if self._tracker is not None:
@@ -185,8 +295,11 @@ class CallSession:
                 events = self._tracker.finish(end_s)
                 self._store.save_adherence(self.call_id, self._tracker.report())
             self._publish(events)
+        for kind in _SPAN_EVENTS:  # a span still open at the end ends with the call
+            with self._lock:
+                self._store.close_span(self.call_id, kind, end_s)
         ended_at = self.ended_at or self.info.started_at + timedelta(seconds=end_s)
-        self._store.end_call(self.call_id, ended_at, "ended", self.end_reason)
+        self._store.end_call(self.call_id, ended_at, self.end_status, self.end_reason)
         self._publish([Event(EventType.CALL_ENDED, self.call_id, end_s, {"reason": self.end_reason})])
         if self.dropped_frames:
             log.warning("call %s: %d frames dropped by a full queue", self.call_id, self.dropped_frames)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,18 @@ from agentassist.audio.devices import AudioIO, file_microphone
 from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.errors import AgentassistError
+from agentassist.events import Event, EventType
 from agentassist.pipeline import CallSession, SessionInfo
-from agentassist.sip.softphone import CallInfo, Softphone
+from agentassist.sip.quality import StreamQuality
+from agentassist.sip.softphone import (
+    ENDED_REASONS,
+    CallChange,
+    CallInfo,
+    DtmfDigit,
+    HoldChange,
+    Softphone,
+    TransferProgress,
+)
 from agentassist.store.db import Store
 from agentassist.store.recordings import RecordingStore
 from agentassist.transcribe.engine import StreamingTranscriber, Transcriber, TranscriberOptions
@@ -89,6 +100,36 @@ class Runtime:
     def hangup(self, call_id: str) -> None:
         self.phone.hangup(call_id)
 
+    def pause(self, call_id: str, by: str) -> dict[str, Any]:
+        """Card-data pause of the recording and transcription; returns the open span."""
+        return self._session(call_id).pause(by)
+
+    def resume(self, call_id: str) -> dict[str, Any] | None:
+        return self._session(call_id).resume()
+
+    def hold(self, call_id: str, on: bool) -> None:
+        """Hold by re-INVITE; the span is marked when the peer has agreed (call.held event)."""
+        self.phone.hold(call_id, on)
+
+    def mute(self, call_id: str, on: bool, by: str) -> dict[str, Any] | None:
+        session = self._session(call_id)
+        self.phone.mute(call_id, on)
+        return session.mark("mute", on, by)
+
+    def send_dtmf(self, call_id: str, digits: str, method: str) -> None:
+        self.phone.send_dtmf(call_id, digits, method)
+
+    def transfer(self, call_id: str, uri: str) -> None:
+        self._session(call_id)
+        self.phone.transfer(call_id, uri)
+
+    def _session(self, call_id: str) -> CallSession:
+        with self._lock:
+            session = self._sessions.get(call_id)
+        if session is None or session.ended_at is not None:
+            raise AgentassistError(f"call {call_id!r} is not active")
+        return session
+
     def metrics(self) -> dict[str, float]:
         t = self._transcriber
         with self._lock:
@@ -142,6 +183,7 @@ class Runtime:
             started_at=info.started_at,
             recording_path=str(path),
         )
+        self.store.save_media(info.call_id, {"sip_call_id": info.sip_call_id})
         session = CallSession(
             SessionInfo(info.call_id, info.started_at, path),
             self._transcriber,
@@ -158,7 +200,37 @@ class Runtime:
         with self._lock:
             session = self._sessions.get(call_id)
         if session is not None:
-            session.end(reason)
+            # A call that had only early media and was then rejected is a failed call.
+            session.end(reason, "ended" if reason in ENDED_REASONS else "failed")
+
+    def call_failed(self, info: CallInfo, reason: str) -> None:
+        """A call that never had media is kept as a failed call with its reason (busy, not found...)."""
+        self.store.create_call(
+            call_id=info.call_id,
+            direction=info.direction,
+            remote=info.remote,
+            agent=self.settings.assist.agent_name,
+            script_id=None,
+            started_at=info.started_at,
+            recording_path="",
+        )
+        self.store.end_call(info.call_id, datetime.now(UTC), "failed", reason)
+        self.store.save_media(info.call_id, {"sip_call_id": info.sip_call_id})
+        self.bus.publish(Event(EventType.CALL_ENDED, info.call_id, 0.0, {"reason": reason, "status": "failed"}))
+
+    def call_changed(self, call_id: str, change: CallChange) -> None:
+        with self._lock:
+            session = self._sessions.get(call_id)
+        if session is None:
+            return
+        if isinstance(change, HoldChange):
+            session.mark("hold", change.held, change.by)
+        elif isinstance(change, DtmfDigit):
+            session.dtmf(change.digit, change.method)
+        elif isinstance(change, StreamQuality):
+            session.media(change.to_json())
+        elif isinstance(change, TransferProgress):
+            session.transfer(change.target, change.status_code, change.reason)
 
     def _closed(self, call_id: str) -> None:
         with self._lock:

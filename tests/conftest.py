@@ -187,8 +187,10 @@ def make_server(tmp_path: Path) -> Iterator[callable]:  # type: ignore[valid-typ
 
     def make(**sections: dict[str, object]) -> Server:
         sip_port, http_port = free_port(), free_port()
-        config = write_config(tmp_path, sip_port, http_port, **sections)
-        server = Server(tmp_path, config, sip_port, http_port)
+        root = tmp_path if not servers else tmp_path / f"server-{len(servers)}"  # a second server: its own
+        root.mkdir(exist_ok=True)
+        config = write_config(root, sip_port, http_port, **sections)
+        server = Server(root, config, sip_port, http_port)
         server.token = add_user(config, "Alex", "admin")
         servers.append(server)
         return server
@@ -207,6 +209,7 @@ class Baresip:
         port = free_port()
         self.uri = f"sip:customer@127.0.0.1:{port}"
         rtp = free_port() // 2 * 2
+        self.console_port = free_port()
         (self.dir / "config").write_text(
             "\n".join(
                 [
@@ -219,6 +222,8 @@ class Baresip:
                     "module_path /usr/lib/baresip/modules",
                     "module g711.so",
                     "module aufile.so",
+                    f"cons_listen 127.0.0.1:{self.console_port}",
+                    "module cons.so",
                     "module_app account.so",
                     "module_app menu.so",
                     "",
@@ -247,6 +252,11 @@ class Baresip:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
+
+    def command(self, text: str) -> None:
+        """Press keys at baresip's console (its cons module, over UDP): "x" hold, "X" resume, digits send DTMF."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.sendto(text.encode(), ("127.0.0.1", self.console_port))
 
     def wait(self, timeout_s: float) -> None:
         assert self.proc is not None

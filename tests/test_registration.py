@@ -84,7 +84,11 @@ def kamailio(tmp_path: Path) -> Iterator[dict[str, Any]]:
         for p in procs:
             if p.poll() is None:
                 p.terminate()
-                p.wait(10)
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:  # seen once on a loaded machine: do not fail the test for it
+                    p.kill()
+                    p.wait()
 
     start()
     yield {"port": port, "ctl": ctl, "start": start, "stop": stop}

@@ -30,6 +30,11 @@ class CallOut(BaseModel):
     duration_s: float | None
     end_reason: str | None = None
     adherence_score: float | None = None
+    pauses: list[dict[str, Any]] = Field(default_factory=list, description="card-data pauses: start, end, by")
+    holds: list[dict[str, Any]] = Field(default_factory=list, description="holds: start, end, by agent|customer")
+    mutes: list[dict[str, Any]] = Field(default_factory=list)
+    dtmf: list[dict[str, Any]] = Field(default_factory=list, description="digits received outside pauses")
+    media: dict[str, Any] | None = Field(None, description="sip_call_id, codec, RTP loss and jitter, mos")
 
 
 class CallList(BaseModel):

@@ -110,16 +110,39 @@ class Recorder:
         log.info("recording %s closed (%.1f s)", self.path.name, self.duration_s)
 
 
-def repair(path: Path) -> float:
-    """Rewrite the header of a stereo 16-bit WAV to match its size; returns its duration in seconds."""
-    size = path.stat().st_size
+def _check_header(path: Path, head: bytes, size: int) -> int:
+    """The sample rate of a recording's header; ValueError when it is not one of ours."""
     if size < HEADER_BYTES:
         raise ValueError(f"{path}: {size} bytes is too short for a WAV file")
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE" or head[12:16] != b"fmt " or head[36:40] != b"data":
+        raise ValueError(f"{path}: not a WAV file as agentassist writes them (RIFF/WAVE, fmt, data)")
+    fmt, channels, rate = struct.unpack("<HHI", head[20:28])
+    bits = struct.unpack("<H", head[34:36])[0]
+    if (fmt, channels, bits) != (1, 2, 16) or rate <= 0:
+        raise ValueError(f"{path}: expected stereo 16-bit PCM, got format {fmt}, {channels} channels, {bits} bits")
+    return int(rate)
+
+
+def needs_repair(path: Path) -> bool:
+    """Whether the header of a recording disagrees with its size (a crash between two flushes)."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(HEADER_BYTES)
+    _check_header(path, head, size)
+    riff, data = struct.unpack("<I", head[4:8])[0], struct.unpack("<I", head[40:44])[0]
+    expected = (size - HEADER_BYTES) // 4 * 4
+    return bool(data != expected or riff != 36 + expected or size != HEADER_BYTES + expected)
+
+
+def repair(path: Path) -> float:
+    """Rewrite the header of a stereo 16-bit WAV to match its size; returns its duration in seconds.
+
+    Idempotent. Never run it on the recording of a call in progress: it truncates a partial frame.
+    """
+    size = path.stat().st_size
     with open(path, "r+b") as f:
         head = f.read(HEADER_BYTES)
-        if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-            raise ValueError(f"{path}: not a WAV file (no RIFF/WAVE header)")
-        rate = int(struct.unpack("<I", head[24:28])[0])
+        rate = _check_header(path, head, size)
         data = (size - HEADER_BYTES) // 4 * 4
         f.truncate(HEADER_BYTES + data)
         f.seek(0)

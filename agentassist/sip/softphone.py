@@ -23,6 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import pjsua2 as pj
@@ -30,6 +31,7 @@ import pjsua2 as pj
 from agentassist.audio.devices import AudioIO, Microphone
 from agentassist.config import SipSettings
 from agentassist.errors import SipError
+from agentassist.sip.quality import StreamQuality
 from agentassist.sip.tap import CallTap, FrameSink
 
 log = logging.getLogger(__name__)
@@ -49,12 +51,81 @@ class CallInfo:
     started_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class HoldChange:
+    """The call went on hold (``held``) or came back; ``by`` is "agent" or "customer"."""
+
+    held: bool
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class DtmfDigit:
+    digit: str
+    method: str  # "rfc4733" | "info"
+
+
+@dataclass(frozen=True, slots=True)
+class TransferProgress:
+    """A blind transfer (REFER) to ``target``: ``status_code`` as the peer reports it (final when >= 200)."""
+
+    target: str
+    status_code: int
+    reason: str
+
+
+CallChange = HoldChange | DtmfDigit | StreamQuality | TransferProgress
+
+DTMF_METHODS = {"rfc4733": pj.PJSUA_DTMF_METHOD_RFC2833, "info": pj.PJSUA_DTMF_METHOD_SIP_INFO}
+_DTMF_NAMES = {v: k for k, v in DTMF_METHODS.items()}
+DTMF_DIGITS = frozenset("0123456789*#ABCDabcd")
+
+# Final responses of a call that never had media, as end reasons.
+_FAILURES = {
+    404: "not found",
+    604: "not found",
+    486: "busy",
+    600: "busy",
+    487: "cancelled",
+    603: "declined",
+    408: "no answer",
+    480: "no answer",
+}
+
+
+# End reasons of a call that was answered; any other reason means it failed.
+ENDED_REASONS = frozenset({"hangup", "rtp timeout", "shutdown", "transferred"})
+
+
+def end_reason(status_code: int, reason: str, confirmed: bool) -> str:
+    """A call's end reason from its last SIP status: "hangup" once it was answered, else why it failed."""
+    if confirmed:
+        return "hangup"
+    return _FAILURES.get(status_code) or f"{status_code} {reason}".strip()
+
+
+def _split_host_port(value: str, default_host: str, default_port: int) -> tuple[str, int]:
+    if not value:
+        return default_host, default_port
+    host, _, port = value.rpartition(":")
+    try:
+        return host or default_host, int(port)
+    except ValueError:
+        raise SipError(f"expected HOST:PORT, got {value!r}") from None
+
+
 class CallHandler(Protocol):
     """What the softphone tells the rest of the program; called on the pj thread, must be quick."""
 
     def call_started(self, info: CallInfo) -> FrameSink: ...
 
     def call_ended(self, call_id: str, reason: str) -> None: ...
+
+    def call_failed(self, info: CallInfo, reason: str) -> None:
+        """A call ended before it had media: busy, not found, cancelled while ringing..."""
+
+    def call_changed(self, call_id: str, change: CallChange) -> None:
+        """Hold, a DTMF digit received, the stream's quality (sent once, before ``call_ended``)."""
 
 
 class _PjLog(pj.LogWriter):  # type: ignore[misc]
@@ -95,25 +166,66 @@ class _Call(pj.Call):  # type: ignore[misc]
         self.audio_index = -1
         self.rx_packets = 0
         self.rx_changed_at = time.monotonic()
+        self.confirmed = False
+        self.local_reason = ""  # why this side ended the call, when it was not a plain hangup
+        self.transfer_target = ""
+        self.held_by: str | None = None  # "agent" | "customer" while on hold
+        self.codec = ""
+        self.clock_rate_hz = 0
+        self.quality: StreamQuality | None = None  # last sample, reported when the call ends
+        self.remote = ""
+        self.sip_call_id = ""
+        self.created_at = datetime.now(UTC)
 
     def onCallState(self, prm: Any) -> None:  # noqa: N802
         ci = self.getInfo()
         log.debug("call %s state %s", self.call_id, ci.stateText)
-        if ci.state == pj.PJSIP_INV_STATE_DISCONNECTED:
-            reason = f"{ci.lastStatusCode} {ci.lastReason}".strip()
+        if ci.state == pj.PJSIP_INV_STATE_CONFIRMED:
+            self.confirmed = True
+        elif ci.state == pj.PJSIP_INV_STATE_DISCONNECTED:
+            self.remote = ci.remoteUri or self.remote
+            self.sip_call_id = ci.callIdString or self.sip_call_id
+            reason = self.local_reason or end_reason(ci.lastStatusCode, ci.lastReason, self.confirmed)
             self.phone._ended(self, reason)
 
     def onCallMediaState(self, prm: Any) -> None:  # noqa: N802
         ci = self.getInfo()
         for index, media in enumerate(ci.media):
-            if media.type != pj.PJMEDIA_TYPE_AUDIO or media.status != pj.PJSUA_CALL_MEDIA_ACTIVE:
+            if media.type != pj.PJMEDIA_TYPE_AUDIO:
                 continue
-            audio = self.getAudioMedia(index)
-            self.audio_index = index
-            if self.tap is None:
-                self.phone._media_started(self, ci)
-            if self.tap is not None:
-                self.tap.connect(audio)
+            held_by = {pj.PJSUA_CALL_MEDIA_LOCAL_HOLD: "agent", pj.PJSUA_CALL_MEDIA_REMOTE_HOLD: "customer"}.get(
+                media.status
+            )
+            if media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
+                audio = self.getAudioMedia(index)
+                self.audio_index = index
+                if self.tap is None:
+                    self.phone._media_started(self, ci)
+                if self.tap is not None:
+                    self.tap.connect(audio)
+            if self.tap is not None and held_by != self.held_by and media.status != pj.PJSUA_CALL_MEDIA_NONE:
+                change = HoldChange(held_by is not None, held_by or self.held_by or "")
+                self.held_by = held_by
+                self.rx_changed_at = time.monotonic()  # no RTP on hold is no reason to hang up
+                self.phone._changed(self, change)
+
+    def onCallTransferStatus(self, prm: Any) -> None:  # noqa: N802
+        code, reason = int(prm.statusCode), str(prm.reason)
+        self.phone._changed(self, TransferProgress(self.transfer_target, code, reason))
+        if code >= 200 or prm.finalNotify:
+            prm.cont = False  # no more NOTIFYs wanted
+            if 200 <= code < 300:
+                log.info("call %s transferred to %s", self.call_id, self.transfer_target)
+                self.local_reason = "transferred"
+                self.phone._hangup_later(self)
+            else:
+                log.warning("call %s: transfer to %s failed: %s %s", self.call_id, self.transfer_target, code, reason)
+
+    def onDtmfDigit(self, prm: Any) -> None:  # noqa: N802
+        # The digit itself is never logged: it may be card data.
+        method = _DTMF_NAMES.get(prm.method, "rfc4733")
+        log.debug("call %s: DTMF digit received (%s)", self.call_id, method)
+        self.phone._changed(self, DtmfDigit(str(prm.digit), method))
 
 
 class Softphone:
@@ -168,6 +280,27 @@ class Softphone:
 
     def answer(self, call_id: str) -> None:
         self._submit(lambda: self._answer(call_id)).result(timeout=10)
+
+    def hold(self, call_id: str, on: bool) -> None:
+        """Put the call on hold (re-INVITE, sendonly) or take it off hold."""
+        self._submit(lambda: self._hold(call_id, on)).result(timeout=10)
+
+    def mute(self, call_id: str, on: bool) -> None:
+        """Send (and record) silence instead of the agent's microphone, or stop doing so."""
+        self._submit(lambda: self._mute(call_id, on)).result(timeout=10)
+
+    def send_dtmf(self, call_id: str, digits: str, method: str = "rfc4733") -> None:
+        """Send ``digits`` (0-9 * # A-D) by RFC 4733 telephone-events or SIP INFO."""
+        bad = sorted(set(digits) - DTMF_DIGITS)
+        if not digits or bad:
+            raise SipError(f"expected DTMF digits 0-9 * # A-D, got {digits!r}")
+        if method not in DTMF_METHODS:
+            raise SipError(f"expected DTMF method one of {', '.join(DTMF_METHODS)}, got {method!r}")
+        self._submit(lambda: self._send_dtmf(call_id, digits, method)).result(timeout=10)
+
+    def transfer(self, call_id: str, uri: str) -> None:
+        """Blind transfer (REFER) to ``uri``; the call ends once the peer reports the new call answered."""
+        self._submit(lambda: self._transfer(call_id, uri)).result(timeout=10)
 
     def active_calls(self) -> list[str]:
         return self._submit(lambda: [c for c, call in self._calls.items() if not call.ended]).result(timeout=10)
@@ -246,6 +379,8 @@ class Softphone:
             tcfg.port = port
             tcfg.boundAddress = host
             ep.transportCreate(kind, tcfg)
+        if self.settings.uses_tls:
+            ep.transportCreate(pj.PJSIP_TRANSPORT_TLS, self._tls_config(host))
         ep.libStart()
         ep.audDevManager().setNullDev()
 
@@ -267,10 +402,32 @@ class Softphone:
         account.create(acfg)
         self._account = account
 
+    def _tls_config(self, host: str) -> Any:
+        st = self.settings
+        for name in ("tls_cert_file", "tls_key_file", "tls_ca_file"):
+            path = getattr(st, name)
+            if path and not Path(path).is_file():
+                raise SipError(f"[sip] {name}: file not found: {path}")
+        if st.tls_listen and not (st.tls_cert_file and st.tls_key_file):
+            raise SipError("[sip] tls_listen needs tls_cert_file and tls_key_file to accept TLS")
+        if st.tls_verify_server and not st.tls_ca_file:
+            raise SipError("[sip] tls_verify_server needs tls_ca_file: the CA that signed the registrar's certificate")
+        tcfg = pj.TransportConfig()
+        tls_host, tcfg.port = _split_host_port(st.tls_listen, host, 0)
+        tcfg.boundAddress = tls_host
+        tls = tcfg.tlsConfig
+        tls.method = pj.PJSIP_TLSV1_2_METHOD
+        tls.CaListFile = st.tls_ca_file
+        tls.certFile = st.tls_cert_file
+        tls.privKeyFile = st.tls_key_file
+        tls.verifyServer = st.tls_verify_server
+        return tcfg
+
     def _incoming(self, account: _Account, pj_call_id: int) -> None:
         call = _Call(self, account, "inbound", pj_call_id)
         self._calls[call.call_id] = call
         ci = call.getInfo()
+        call.remote, call.sip_call_id = ci.remoteUri, ci.callIdString
         log.info("incoming call %s from %s", call.call_id, ci.remoteUri)
         prm = pj.CallOpParam()
         prm.statusCode = 200 if self.settings.auto_answer else 180
@@ -287,6 +444,7 @@ class Softphone:
             raise SipError("softphone has no account")
         call = _Call(self, self._account, "outbound")
         call.microphone = microphone
+        call.remote = uri
         prm = pj.CallOpParam(True)
         try:
             call.makeCall(uri, prm)
@@ -300,22 +458,94 @@ class Softphone:
         call = self._find(call_id)
         call.hangup(pj.CallOpParam())
 
+    def _hold(self, call_id: str, on: bool) -> None:
+        call = self._find(call_id)
+        if call.tap is None:
+            raise SipError(f"call {call_id!r} has no media yet: it cannot be held")
+        try:
+            if on:
+                call.setHold(pj.CallOpParam(True))
+            else:
+                prm = pj.CallOpParam(True)
+                prm.opt.flag = pj.PJSUA_CALL_UNHOLD
+                call.reinvite(prm)
+        except pj.Error as exc:
+            raise SipError(f"cannot {'hold' if on else 'resume'} call {call_id!r}: {exc.info().strip()}") from None
+
+    def _transfer(self, call_id: str, uri: str) -> None:
+        call = self._find(call_id)
+        call.transfer_target = uri
+        try:
+            call.xfer(uri, pj.CallOpParam(True))
+        except pj.Error as exc:
+            raise SipError(f"cannot transfer call {call_id!r} to {uri!r}: {exc.info().strip()}") from None
+
+    def _hangup_later(self, call: _Call) -> None:
+        """Hang up outside the pjsua callback that asked for it."""
+
+        def hangup() -> None:
+            if not call.ended:
+                try:
+                    call.hangup(pj.CallOpParam())
+                except pj.Error:
+                    log.exception("call %s: hangup after transfer failed", call.call_id)
+
+        self._commands.put(hangup)
+
+    def _mute(self, call_id: str, on: bool) -> None:
+        call = self._find(call_id)
+        if call.tap is None:
+            raise SipError(f"call {call_id!r} has no media yet: nothing to mute")
+        call.tap.muted = on
+
+    def _send_dtmf(self, call_id: str, digits: str, method: str) -> None:
+        call = self._find(call_id)
+        prm = pj.CallSendDtmfParam()
+        prm.digits = digits
+        prm.method = DTMF_METHODS[method]
+        try:
+            call.sendDtmf(prm)
+        except pj.Error as exc:
+            raise SipError(f"cannot send DTMF in call {call_id!r}: {exc.info().strip()}") from None
+
+    def _sample_quality(self, call: _Call) -> int | None:
+        """Read the call's stream statistics; returns the received packet count."""
+        try:
+            if not call.codec:
+                info = call.getStreamInfo(call.audio_index)
+                call.codec, call.clock_rate_hz = str(info.codecName), int(info.codecClockRate)
+            rtcp = call.getStreamStat(call.audio_index).rtcp
+        except pj.Error:
+            return None
+        rx, tx = rtcp.rxStat, rtcp.txStat
+        call.quality = StreamQuality(
+            codec=call.codec,
+            clock_rate_hz=call.clock_rate_hz,
+            rx_packets=int(rx.pkt),
+            rx_lost=int(rx.loss),
+            rx_jitter_ms=rx.jitterUsec.mean / 1000 if rx.jitterUsec.n else 0.0,
+            tx_packets=int(tx.pkt),
+            tx_lost=int(tx.loss),
+            rtt_ms=rtcp.rttUsec.mean / 1000 if rtcp.rttUsec.n else 0.0,
+        )
+        return int(rx.pkt)
+
     def _check_rtp(self) -> None:
         """Hang up calls whose peer stopped sending RTP (it vanished without a BYE)."""
         now = time.monotonic()
         for call in list(self._calls.values()):
             if call.ended or call.audio_index < 0:
                 continue
-            try:
-                packets = call.getStreamStat(call.audio_index).rtcp.rxStat.pkt
-            except pj.Error:
+            packets = self._sample_quality(call)
+            if packets is None:
                 continue
-            if packets != call.rx_packets:
+            if packets != call.rx_packets or call.held_by is not None:
                 call.rx_packets, call.rx_changed_at = packets, now
             elif now - call.rx_changed_at >= self.settings.rtp_timeout_s:
                 log.warning("call %s: no RTP for %.0f s, hanging up", call.call_id, now - call.rx_changed_at)
                 prm = pj.CallOpParam()
                 prm.statusCode = 408
+                call.local_reason = "rtp timeout"
                 try:
                     call.hangup(prm)
                 except pj.Error:
@@ -326,6 +556,12 @@ class Softphone:
         if call is None or call.ended:
             raise SipError(f"no active call with id {call_id!r}")
         return call
+
+    def _changed(self, call: _Call, change: CallChange) -> None:
+        try:
+            self._handler.call_changed(call.call_id, change)
+        except Exception:
+            log.exception("call %s: handler failed on %s", call.call_id, type(change).__name__)
 
     def _media_started(self, call: _Call, ci: Any) -> None:
         info = CallInfo(
@@ -356,10 +592,18 @@ class Softphone:
         if call.tap is not None:
             call.tap.detach()
             self._free_taps.append(call.tap)
+            if call.quality is not None:
+                self._changed(call, call.quality)
             try:
                 self._handler.call_ended(call.call_id, reason)
             except Exception:
                 log.exception("call %s: handler failed at end", call.call_id)
+        else:
+            info = CallInfo(call.call_id, call.direction, call.remote, call.sip_call_id, call.created_at)
+            try:
+                self._handler.call_failed(info, reason)
+            except Exception:
+                log.exception("call %s: handler failed at failure", call.call_id)
         self._calls.pop(call.call_id, None)
         # pjsua2 still runs inside this call's callback: destroy it on the next loop turn.
         self._graveyard.append(call)

@@ -90,6 +90,7 @@ class _AgentPort(pj.AudioMediaPort):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self.route: _Route | None = None
+        self.muted = False
 
     def onFrameRequested(self, frame: Any) -> None:  # noqa: N802 - pjsua2 callback name
         route = self.route
@@ -97,6 +98,8 @@ class _AgentPort(pj.AudioMediaPort):  # type: ignore[misc]
             frame.type = pj.PJMEDIA_FRAME_TYPE_NONE
             return
         pcm = route.microphone.read_frame()
+        if self.muted:  # the microphone is still read, so a file source stays in step with the call
+            pcm = _SILENCE
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
         frame.buf = pj.ByteVector(pcm)
         frame.size = len(pcm)
@@ -149,7 +152,16 @@ class CallTap:
         call_audio.startTransmit(self._customer)
         self._agent.startTransmit(call_audio)
 
+    @property
+    def muted(self) -> bool:
+        return self._agent.muted
+
+    @muted.setter
+    def muted(self, on: bool) -> None:
+        self._agent.muted = on
+
     def detach(self) -> None:
         """Stop forwarding frames; the call's media leaves the bridge by itself."""
         self._agent.route = None
         self._customer.route = None
+        self._agent.muted = False

@@ -82,6 +82,40 @@ class AdherenceRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class CallSpanRow(Base):
+    """A stretch of a call: a card-data pause, a hold or a mute (seconds from the call's start)."""
+
+    __tablename__ = "call_spans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "pause" | "hold" | "mute"
+    start_s: Mapped[float] = mapped_column(Float)
+    end_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class CallDigitRow(Base):
+    """A DTMF digit received in a call (never one received during a card-data pause)."""
+
+    __tablename__ = "call_digits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), index=True)
+    t_s: Mapped[float] = mapped_column(Float)
+    digit: Mapped[str] = mapped_column(String(4))
+    method: Mapped[str] = mapped_column(String(16))
+
+
+class CallMediaRow(Base):
+    """What the SIP stack knew of a call: Call-ID, codec, RTP loss and jitter, a MOS estimate."""
+
+    __tablename__ = "call_media"
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+SPAN_KINDS = ("pause", "hold", "mute")
+
+
 @dataclass(frozen=True, slots=True)
 class UserRecord:
     id: int
@@ -241,7 +275,7 @@ class Store:
     def get_call(self, call_id: str) -> dict[str, Any] | None:
         with self._session() as s:
             row = s.get(CallRow, call_id)
-            return _call_json(row) if row else None
+            return _with_details(s, [_call_json(row)])[0] if row else None
 
     def recording_path(self, call_id: str) -> str | None:
         with self._session() as s:
@@ -293,10 +327,44 @@ class Store:
         stmt = stmt.order_by(CallRow.started_at.desc(), CallRow.id.desc()).limit(limit + 1)
         with self._session() as s:
             rows = list(s.scalars(stmt))
-        more = len(rows) > limit
-        rows = rows[:limit]
-        nxt = _encode_cursor(rows[-1].started_at, rows[-1].id) if more and rows else None
-        return [_call_json(r) for r in rows], nxt
+            more = len(rows) > limit
+            rows = rows[:limit]
+            nxt = _encode_cursor(rows[-1].started_at, rows[-1].id) if more and rows else None
+            return _with_details(s, [_call_json(r) for r in rows]), nxt
+
+    # ---- spans, digits and media facts of a call ---------------------------------------------------
+
+    def open_span(self, call_id: str, kind: str, start_s: float, by: str = "") -> dict[str, Any]:
+        """Start a pause, hold or mute; the open one of that kind if there is one already."""
+        if kind not in SPAN_KINDS:
+            raise ValueError(f"unknown span kind {kind!r}: expected one of {', '.join(SPAN_KINDS)}")
+        with self._session.begin() as s:
+            row = s.scalar(_open_span(call_id, kind))
+            if row is None:
+                row = CallSpanRow(call_id=call_id, kind=kind, start_s=start_s, end_s=None, by=by)
+                s.add(row)
+            return _span_json(row)
+
+    def close_span(self, call_id: str, kind: str, end_s: float) -> dict[str, Any] | None:
+        """End the open span of that kind; None when none is open."""
+        with self._session.begin() as s:
+            row = s.scalar(_open_span(call_id, kind))
+            if row is None:
+                return None
+            row.end_s = max(end_s, row.start_s)
+            return _span_json(row)
+
+    def add_digit(self, call_id: str, t_s: float, digit: str, method: str) -> None:
+        with self._session.begin() as s:
+            s.add(CallDigitRow(call_id=call_id, t_s=t_s, digit=digit, method=method))
+
+    def save_media(self, call_id: str, data: dict[str, Any]) -> None:
+        with self._session.begin() as s:
+            row = s.get(CallMediaRow, call_id)
+            if row is None:
+                s.add(CallMediaRow(call_id=call_id, data=data))
+            else:
+                row.data = {**row.data, **data}
 
     # ---- transcript and adherence -----------------------------------------------------------------
 
@@ -348,6 +416,36 @@ class Store:
         with self._session() as s:
             row = s.get(AdherenceRow, call_id)
             return dict(row.report) if row else None
+
+
+def _open_span(call_id: str, kind: str) -> Any:
+    return select(CallSpanRow).where(
+        CallSpanRow.call_id == call_id, CallSpanRow.kind == kind, CallSpanRow.end_s.is_(None)
+    )
+
+
+def _span_json(row: CallSpanRow) -> dict[str, Any]:
+    end = round(row.end_s, 3) if row.end_s is not None else None
+    return {"start": round(row.start_s, 3), "end": end, "by": row.by}
+
+
+def _with_details(s: Any, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add each call's pauses, holds, mutes, DTMF digits and media facts (one query per table)."""
+    ids = [c["id"] for c in calls]
+    for c in calls:
+        c.update({"pauses": [], "holds": [], "mutes": [], "dtmf": [], "media": None})
+    if not ids:
+        return calls
+    by_id = {c["id"]: c for c in calls}
+    spans = select(CallSpanRow).where(CallSpanRow.call_id.in_(ids)).order_by(CallSpanRow.start_s, CallSpanRow.id)
+    for span in s.scalars(spans):
+        by_id[span.call_id][span.kind + "s"].append(_span_json(span))
+    digits = select(CallDigitRow).where(CallDigitRow.call_id.in_(ids)).order_by(CallDigitRow.t_s, CallDigitRow.id)
+    for d in s.scalars(digits):
+        by_id[d.call_id]["dtmf"].append({"t": round(d.t_s, 3), "digit": d.digit, "method": d.method})
+    for m in s.scalars(select(CallMediaRow).where(CallMediaRow.call_id.in_(ids))):
+        by_id[m.call_id]["media"] = dict(m.data)
+    return calls
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

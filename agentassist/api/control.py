@@ -1,0 +1,135 @@
+"""Call control while a call runs: card-data pause, hold, mute, DTMF, blind transfer.
+
+Allowed to the agent whose call it is and to supervisors, team leaders and admins.
+The runtime answers :class:`CallControl`; a server without a softphone answers 503.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Protocol, runtime_checkable
+
+from fastapi import APIRouter, Depends, HTTPException, Response, status
+from pydantic import BaseModel, Field
+
+from agentassist.api.deps import RuntimeDep, StoreDep, UserDep, visible_call
+from agentassist.errors import AgentassistError
+
+router = APIRouter(prefix="/api/calls", tags=["call control"])
+
+CONTROL_ROLES = ("supervisor", "team_leader", "admin")
+
+
+@runtime_checkable
+class CallControl(Protocol):
+    """What these routes need of agentassist.runtime.Runtime."""
+
+    def pause(self, call_id: str, by: str) -> dict[str, Any]: ...
+
+    def resume(self, call_id: str) -> dict[str, Any] | None: ...
+
+    def hold(self, call_id: str, on: bool) -> None: ...
+
+    def mute(self, call_id: str, on: bool, by: str) -> dict[str, Any] | None: ...
+
+    def send_dtmf(self, call_id: str, digits: str, method: str) -> None: ...
+
+    def transfer(self, call_id: str, uri: str) -> None: ...
+
+
+class SpanOut(BaseModel):
+    start: float
+    end: float | None
+    by: str
+
+
+class DtmfIn(BaseModel):
+    digits: str = Field(pattern=r"^[0-9*#A-Da-d]{1,32}$", description="digits to send: 0-9 * # A-D")
+    method: Literal["rfc4733", "info"] = "rfc4733"
+
+
+class TransferIn(BaseModel):
+    uri: str = Field(pattern=r"^sips?:\S+$", description="where the peer is sent, e.g. sip:200@pbx.example.com")
+
+
+def _controllable(call_id: str, store: StoreDep, runtime: RuntimeDep, user: UserDep) -> CallControl:
+    call = visible_call(store.get_call(call_id), call_id, user)
+    if user.role != "agent" and user.role not in CONTROL_ROLES:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"role {user.role!r} cannot control calls: the call's agent or a supervisor can"
+        )
+    if not isinstance(runtime, CallControl):
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no softphone in this server")
+    if call["status"] != "active":
+        raise HTTPException(status.HTTP_409_CONFLICT, f"call {call_id!r} is not active (status {call['status']!r})")
+    return runtime
+
+
+ControlDep = Annotated[CallControl, Depends(_controllable)]
+
+
+def _conflict(exc: AgentassistError) -> HTTPException:
+    return HTTPException(status.HTTP_409_CONFLICT, str(exc))
+
+
+@router.post("/{call_id}/pause", response_model=SpanOut)
+@router.post("/{call_id}/recording/pause", response_model=SpanOut, include_in_schema=False)
+def pause(call_id: str, control: ControlDep, user: UserDep) -> dict[str, Any]:
+    """Card-data pause: both channels are recorded as silence and nothing is transcribed until resume."""
+    try:
+        return control.pause(call_id, user.name)
+    except AgentassistError as exc:
+        raise _conflict(exc) from None
+
+
+@router.post("/{call_id}/resume", response_model=SpanOut)
+@router.post("/{call_id}/recording/resume", response_model=SpanOut, include_in_schema=False)
+def resume(call_id: str, control: ControlDep) -> dict[str, Any]:
+    try:
+        span = control.resume(call_id)
+    except AgentassistError as exc:
+        raise _conflict(exc) from None
+    if span is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"call {call_id!r} is not paused")
+    return span
+
+
+def _simple(action: Any) -> Response:
+    try:
+        action()
+    except AgentassistError as exc:
+        raise _conflict(exc) from None
+    return Response(status_code=status.HTTP_202_ACCEPTED)
+
+
+@router.post("/{call_id}/hold", status_code=status.HTTP_202_ACCEPTED, response_class=Response)
+def hold(call_id: str, control: ControlDep) -> Response:
+    """Put the call on hold by re-INVITE; the hold span starts when the peer agrees (event call.held)."""
+    return _simple(lambda: control.hold(call_id, True))
+
+
+@router.post("/{call_id}/unhold", status_code=status.HTTP_202_ACCEPTED, response_class=Response)
+def unhold(call_id: str, control: ControlDep) -> Response:
+    return _simple(lambda: control.hold(call_id, False))
+
+
+@router.post("/{call_id}/mute", status_code=status.HTTP_202_ACCEPTED, response_class=Response)
+def mute(call_id: str, control: ControlDep, user: UserDep) -> Response:
+    """The agent's microphone is replaced by silence, in the call and in the recording."""
+    return _simple(lambda: control.mute(call_id, True, user.name))
+
+
+@router.post("/{call_id}/unmute", status_code=status.HTTP_202_ACCEPTED, response_class=Response)
+def unmute(call_id: str, control: ControlDep, user: UserDep) -> Response:
+    return _simple(lambda: control.mute(call_id, False, user.name))
+
+
+@router.post("/{call_id}/dtmf", status_code=status.HTTP_202_ACCEPTED, response_class=Response)
+def send_dtmf(call_id: str, body: DtmfIn, control: ControlDep) -> Response:
+    """Send DTMF digits to the peer (RFC 4733 telephone-events or SIP INFO)."""
+    return _simple(lambda: control.send_dtmf(call_id, body.digits, body.method))
+
+
+@router.post("/{call_id}/transfer", status_code=status.HTTP_202_ACCEPTED, response_class=Response)
+def transfer(call_id: str, body: TransferIn, control: ControlDep) -> Response:
+    """Blind transfer (REFER); progress comes as call.transfer events, and the call ends "transferred"."""
+    return _simple(lambda: control.transfer(call_id, body.uri))

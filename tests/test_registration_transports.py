@@ -1,0 +1,126 @@
+"""Registration with digest auth over TCP and TLS to a real Kamailio, and a call routed back to the phone.
+
+The TLS certificate is self-signed, made here with openssl (SAN IP:127.0.0.1); the phone verifies
+the registrar's certificate against it, and refuses a registrar signed by anyone else.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import SOUNDS_EN, free_port, need
+from tests.test_registration import CONFIG, PASSWORD, _contacts, _modules, _wait
+
+pytestmark = [pytest.mark.sip]
+
+TLS_CFG = """[server:default]
+method = TLSv1.2+
+verify_certificate = no
+require_certificate = no
+private_key = {key}
+certificate = {cert}
+
+[client:default]
+method = TLSv1.2+
+verify_certificate = no
+require_certificate = no
+"""
+
+
+def _certificate(root: Path, name: str) -> tuple[Path, Path]:
+    need("openssl")
+    cert, key = root / f"{name}.pem", root / f"{name}.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.fixture
+def kamailio_tls(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    need("kamailio", "kamcmd")
+    modules = _modules()
+    if not (Path(modules) / "tls.so").is_file():
+        pytest.skip("kamailio-tls-modules not installed: run `make test`")
+    port, tls_port = free_port(), free_port()
+    cert, key = _certificate(tmp_path, "registrar")
+    tls_cfg = tmp_path / "tls.cfg"
+    tls_cfg.write_text(TLS_CFG.format(key=key, cert=cert))
+    ctl = tmp_path / "kamailio_ctl"
+    config = CONFIG.format(port=port, modules=modules, ctl=ctl, password=PASSWORD)
+    config = config.replace(
+        'loadmodule "tm.so"',
+        f'enable_tls=yes\nlisten=tls:127.0.0.1:{tls_port}\nalias="127.0.0.1:{tls_port}"\n'
+        f'loadmodule "tls.so"\nmodparam("tls", "config", "{tls_cfg}")\nloadmodule "tm.so"',
+    )
+    cfg = tmp_path / "kamailio.cfg"
+    cfg.write_text(config)
+    log = open(tmp_path / "kamailio.log", "ab")  # noqa: SIM115 - handed to the child
+    proc = subprocess.Popen(["kamailio", "-f", str(cfg), "-DD", "-E"], stdout=log, stderr=subprocess.STDOUT)
+    assert _wait(ctl.exists, 10), (tmp_path / "kamailio.log").read_text()
+    yield {"port": port, "tls_port": tls_port, "ctl": ctl, "cert": cert, "key": key}
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("transport", ["tcp", "tls"])
+def test_registers_over_tcp_and_tls_and_takes_a_call(
+    transport: str, kamailio_tls: dict[str, Any], make_server: Any, baresip: Any
+) -> None:
+    k = kamailio_tls
+    sip: dict[str, object] = {"username": "agent", "password": PASSWORD}
+    if transport == "tcp":
+        sip["registrar"] = f"sip:127.0.0.1:{k['port']};transport=tcp"
+    else:
+        sip["registrar"] = f"sip:127.0.0.1:{k['tls_port']};transport=tls"
+        # the phone accepts TLS too, so the registrar can bring the call back over TLS
+        sip.update(
+            tls_listen=f"127.0.0.1:{free_port()}",
+            tls_cert_file=str(k["cert"]),
+            tls_key_file=str(k["key"]),
+            tls_ca_file=str(k["cert"]),
+        )
+    server = make_server(sip=sip)
+    server.start()
+    assert _wait(lambda: "AoR: agent" in _contacts(k["ctl"]), 10), server.log()
+    dump = _contacts(k["ctl"])
+    assert f"transport={transport}" in dump.lower() or f"{transport}:127.0.0.1" in dump.lower(), dump
+    phone = baresip(SOUNDS_EN / "demo-echotest.wav")
+    phone.dial(f"sip:agent@127.0.0.1:{k['port']}", seconds=5)
+    phone.wait(30)
+    with server.client() as client:
+        assert _wait(lambda: any(c["status"] == "ended" for c in client.get("/api/calls").json()["items"]), 20), (
+            server.log()
+        )
+        call = client.get("/api/calls").json()["items"][0]
+        assert call["direction"] == "inbound" and call["duration_s"] >= 3, call
+
+
+def test_tls_registrar_with_an_unknown_certificate_is_refused(
+    kamailio_tls: dict[str, Any], make_server: Any, tmp_path: Path
+) -> None:
+    other_ca, _ = _certificate(tmp_path, "someone-else")
+    server = make_server(
+        sip={
+            "registrar": f"sip:127.0.0.1:{kamailio_tls['tls_port']};transport=tls",
+            "username": "agent",
+            "password": PASSWORD,
+            "tls_ca_file": str(other_ca),
+        }
+    )
+    server.start()
+    assert _wait(lambda: "registration to" in server.log() and "failed" in server.log(), 15), server.log()
+    assert "AoR: agent" not in _contacts(kamailio_tls["ctl"])
