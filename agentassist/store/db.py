@@ -106,6 +106,10 @@ BASE_REVISION = "0001"  # the schema create_all made before migrations existed
 
 class Store(AccountsMixin):
     def __init__(self, database_url: str) -> None:
+        # psycopg (3) is the PostgreSQL driver shipped with agentassist; plain URLs mean it
+        for plain in ("postgresql://", "postgres://"):
+            if database_url.startswith(plain):
+                database_url = "postgresql+psycopg://" + database_url[len(plain) :]
         self.url = database_url
         kwargs: dict[str, Any] = {}
         if database_url.startswith("sqlite"):
