@@ -125,8 +125,9 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(_database_url(settings))
     store.create_all()
-    token = store.add_user(args.name, args.role)
-    sys.stdout.write(f"user {args.name!r} ({args.role}) created; API token:\n{token}\n")
+    token = store.add_user(args.name, args.role, teams=args.team or [], password=args.password)
+    teams = f" in {', '.join(args.team)}" if args.team else ""
+    sys.stdout.write(f"user {args.name!r} ({args.role}{teams}) created; API token:\n{token}\n")
     return 0
 
 
@@ -204,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_config(users.add_parser("add", help="create a user and print its API token"))
     sp.add_argument("name")
     sp.add_argument("--role", required=True, choices=["agent", "team_leader", "quality_checker", "supervisor", "admin"])
+    sp.add_argument("--team", action="append", help="team the user belongs to (repeat for several; made when new)")
+    sp.add_argument("--password", help="password for POST /api/login (at least 8 characters)")
     sp.set_defaults(func=cmd_users_add)
     return p
 

@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from agentassist import __version__
-from agentassist.api import calls, control, health, live
+from agentassist.api import accounts, calls, control, health, live
 from agentassist.api.deps import Runtime
 from agentassist.bus import EventBus
 from agentassist.config import Settings
@@ -40,7 +40,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         bus.bind(asyncio.get_running_loop())
-        store.create_all()
+        await asyncio.to_thread(store.migrate)
         if runtime is not None and start_runtime:
             await asyncio.to_thread(runtime.start)  # the model loads before the first request
         try:
@@ -67,6 +67,7 @@ def create_app(
 
     app.include_router(calls.router)
     app.include_router(control.router)
+    app.include_router(accounts.router)
     app.include_router(live.router)
     app.include_router(health.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

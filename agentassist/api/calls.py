@@ -1,8 +1,10 @@
-"""Calls: list, one call, its recording (HTTP Range), transcript and adherence; placing a call."""
+"""Calls: list, one call, its recording (HTTP Range, If-Range), waveform peaks, transcript and adherence;
+placing a call. Each read of a recording, its peaks or a transcript is written to the audit log."""
 
 from __future__ import annotations
 
 import os
+import wave
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -10,7 +12,8 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import FileResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
-from agentassist.api.deps import RecordingsDep, RuntimeDep, StoreDep, UserDep, visible_call
+from agentassist.api.deps import RecordingsDep, RuntimeDep, StoreDep, UserDep, require, visible_call
+from agentassist.audio.peaks import peaks
 from agentassist.errors import AgentassistError
 from agentassist.subtitles import subtitles
 
@@ -35,6 +38,7 @@ class CallOut(BaseModel):
     mutes: list[dict[str, Any]] = Field(default_factory=list)
     dtmf: list[dict[str, Any]] = Field(default_factory=list, description="digits received outside pauses")
     media: dict[str, Any] | None = Field(None, description="sip_call_id, codec, RTP loss and jitter, mos")
+    disposition: str | None = None
 
 
 class CallList(BaseModel):
@@ -51,32 +55,57 @@ class DialOut(BaseModel):
     id: str
 
 
+class DispositionIn(BaseModel):
+    disposition: str | None = Field(max_length=100, description="outcome of the call, e.g. 'sale'; null clears it")
+
+
+class PeaksOut(BaseModel):
+    sample_rate_hz: int
+    duration_s: float
+    bucket_s: float
+    channels: dict[str, list[float]] = Field(description="'agent' (left) and 'customer' (right): 0..1 per bucket")
+
+
+PHONE_ROLES = ("agent", "team_leader", "supervisor", "admin")
+
+
 @router.get("", response_model=CallList)
 def list_calls(
     store: StoreDep,
     user: UserDep,
     agent: str | None = None,
+    team: Annotated[str | None, Query(description="calls of this team's members")] = None,
     campaign: str | None = None,
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,
-    q: Annotated[str | None, Query(description="text said in the call")] = None,
+    q: Annotated[str | None, Query(description="words said in the call (full text)", max_length=500)] = None,
     min_adherence: Annotated[float | None, Query(ge=0, le=1)] = None,
     max_adherence: Annotated[float | None, Query(ge=0, le=1)] = None,
+    min_duration_s: Annotated[float | None, Query(ge=0)] = None,
+    max_duration_s: Annotated[float | None, Query(ge=0)] = None,
+    direction: Literal["inbound", "outbound"] | None = None,
+    disposition: str | None = None,
+    alert: Annotated[str | None, Query(description="calls that raised this alert type, e.g. forbidden_phrase")] = None,
     status_: Annotated[Literal["active", "ended", "failed"] | None, Query(alias="status")] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
-    if user.role == "agent":
-        agent = user.name
     try:
         items, nxt = store.list_calls(
+            user=user,
             agent=agent,
+            team=team,
             campaign=campaign,
             from_=from_,
             to=to,
             q=q,
             min_adherence=min_adherence,
             max_adherence=max_adherence,
+            min_duration_s=min_duration_s,
+            max_duration_s=max_duration_s,
+            direction=direction,
+            disposition=disposition,
+            alert=alert,
             status=status_,
             cursor=cursor,
             limit=limit,
@@ -87,7 +116,7 @@ def list_calls(
 
 
 @router.post("", response_model=DialOut, status_code=status.HTTP_201_CREATED)
-def place_call(body: DialIn, runtime: RuntimeDep, user: UserDep) -> dict[str, str]:
+def place_call(body: DialIn, runtime: RuntimeDep, user: Annotated[Any, require(*PHONE_ROLES)]) -> dict[str, str]:
     if runtime is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no softphone in this server")
     try:
@@ -97,8 +126,10 @@ def place_call(body: DialIn, runtime: RuntimeDep, user: UserDep) -> dict[str, st
 
 
 @router.post("/{call_id}/hangup", status_code=status.HTTP_204_NO_CONTENT)
-def hangup_call(call_id: str, store: StoreDep, runtime: RuntimeDep, user: UserDep) -> Response:
-    call = visible_call(store.get_call(call_id), call_id, user)
+def hangup_call(
+    call_id: str, store: StoreDep, runtime: RuntimeDep, user: Annotated[Any, require(*PHONE_ROLES)]
+) -> Response:
+    call = visible_call(store, call_id, user)
     if call["status"] != "active" or runtime is None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"call {call_id!r} is not active")
     try:
@@ -110,19 +141,29 @@ def hangup_call(call_id: str, store: StoreDep, runtime: RuntimeDep, user: UserDe
 
 @router.get("/{call_id}", response_model=CallOut)
 def get_call(call_id: str, store: StoreDep, user: UserDep) -> dict[str, Any]:
-    return visible_call(store.get_call(call_id), call_id, user)
+    return visible_call(store, call_id, user)
+
+
+@router.put("/{call_id}/disposition", response_model=CallOut)
+def set_disposition(
+    call_id: str, body: DispositionIn, store: StoreDep, user: Annotated[Any, require(*PHONE_ROLES)]
+) -> dict[str, Any]:
+    visible_call(store, call_id, user)
+    store.set_disposition(call_id, body.disposition)
+    return visible_call(store, call_id, user)
 
 
 @router.get("/{call_id}/recording", response_model=None, responses={206: {}, 304: {}, 416: {}})
 def get_recording(
     call_id: str, request: Request, store: StoreDep, recordings: RecordingsDep, user: UserDep
 ) -> Response:
-    visible_call(store.get_call(call_id), call_id, user)
+    visible_call(store, call_id, user)
     path = recordings.path_for(call_id)
     try:
         stat = os.stat(path)
     except FileNotFoundError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"call {call_id!r} has no recording") from None
+    store.audit(user, "recording", call_id, request.headers.get("range", ""))
     response = FileResponse(
         path, media_type="audio/wav", stat_result=stat, filename=f"{call_id}.wav", content_disposition_type="inline"
     )
@@ -135,8 +176,9 @@ def get_recording(
 def get_transcript(
     call_id: str, store: StoreDep, user: UserDep, format: Literal["json", "vtt", "srt"] = "json"
 ) -> Response | dict[str, Any]:
-    visible_call(store.get_call(call_id), call_id, user)
+    visible_call(store, call_id, user)
     utterances = store.transcript(call_id)
+    store.audit(user, "transcript", call_id, format)
     if format == "json":
         return {"utterances": utterances}
     media = "text/vtt" if format == "vtt" else "application/x-subrip"
@@ -146,8 +188,34 @@ def get_transcript(
 
 @router.get("/{call_id}/adherence")
 def get_adherence(call_id: str, store: StoreDep, user: UserDep) -> dict[str, Any]:
-    visible_call(store.get_call(call_id), call_id, user)
+    visible_call(store, call_id, user)
     report = store.adherence(call_id)
     if report is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"call {call_id!r} has no script, so no adherence report")
     return report
+
+
+@router.get("/{call_id}/peaks", response_model=PeaksOut)
+def get_peaks(
+    call_id: str,
+    store: StoreDep,
+    recordings: RecordingsDep,
+    user: UserDep,
+    buckets: Annotated[int, Query(ge=1, le=20000, description="number of spans the recording is cut into")] = 1000,
+) -> dict[str, Any]:
+    visible_call(store, call_id, user)
+    path = recordings.path_for(call_id)
+    if not path.is_file():
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"call {call_id!r} has no recording")
+    try:
+        p = peaks(path, buckets)
+    except (ValueError, EOFError, wave.Error) as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"recording of call {call_id!r} is unreadable: {exc}") from None
+    store.audit(user, "peaks", call_id)
+    names = ["agent", "customer"] if len(p.channels) == 2 else [f"channel{i}" for i in range(len(p.channels))]
+    return {
+        "sample_rate_hz": p.sample_rate_hz,
+        "duration_s": p.duration_s,
+        "bucket_s": p.bucket_s,
+        "channels": dict(zip(names, p.channels, strict=True)),
+    }

@@ -52,7 +52,7 @@ class TransferIn(BaseModel):
 
 
 def _controllable(call_id: str, store: StoreDep, runtime: RuntimeDep, user: UserDep) -> CallControl:
-    call = visible_call(store.get_call(call_id), call_id, user)
+    call = visible_call(store, call_id, user)
     if user.role != "agent" and user.role not in CONTROL_ROLES:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, f"role {user.role!r} cannot control calls: the call's agent or a supervisor can"

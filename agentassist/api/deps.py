@@ -71,13 +71,30 @@ def current_user(request: Request, store: Annotated[Store, Depends(get_store)]) 
     return user
 
 
-def visible_call(call: dict[str, Any] | None, call_id: str, user: UserRecord) -> dict[str, Any]:
-    """The call if this user may see it: 404 when it does not exist, 403 for another agent's call."""
+def visible_call(store: Store, call_id: str, user: UserRecord) -> dict[str, Any]:
+    """The call if this user may see it: 404 when it does not exist, 403 when it is out of their scope
+    (another agent's call, another team's, a call not assigned to this checker)."""
+    call = store.get_call(call_id)
     if call is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no call with id {call_id!r}")
-    if user.role == "agent" and call["agent"] != user.name:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"call {call_id!r} belongs to another agent")
+    if not store.can_see_call(user, call_id):
+        if user.role == "agent":
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"call {call_id!r} belongs to another agent")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"call {call_id!r} is outside what a {user.role} may see")
     return call
+
+
+def require(*roles: str) -> Any:
+    """A dependency that lets only ``roles`` through (403 naming the roles allowed)."""
+
+    def check(user: Annotated[UserRecord, Depends(current_user)]) -> UserRecord:
+        if user.role not in roles:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"a {user.role} may not do this: allowed to {', '.join(roles)}"
+            )
+        return user
+
+    return Depends(check)
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
@@ -85,3 +102,4 @@ BusDep = Annotated[EventBus, Depends(get_bus)]
 RecordingsDep = Annotated[RecordingStore, Depends(get_recordings)]
 RuntimeDep = Annotated["Runtime | None", Depends(get_runtime)]
 UserDep = Annotated[UserRecord, Depends(current_user)]
+AdminDep = Annotated[UserRecord, require("admin")]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from agentassist.api.deps import token_from
 from agentassist.bus import EventBus, Subscription
-from agentassist.store.db import Store
+from agentassist.store.db import Store, UserRecord
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["live"])
@@ -19,7 +19,27 @@ _CLOSE_FORBIDDEN = 4403
 _CLOSE_NOT_FOUND = 4404
 
 
-async def _serve(ws: WebSocket, sub: Subscription) -> None:
+LIVE_WALL_ROLES = ("team_leader", "supervisor", "admin")
+
+
+class _ScopeFilter:
+    """Which calls' events one wall client may get: decided once per call, from the database."""
+
+    def __init__(self, store: Store, user: UserRecord) -> None:
+        self.store, self.user = store, user
+        self.decided: dict[str, bool] = {}
+
+    async def allows(self, call_id: str) -> bool:
+        if self.store.sees_all(self.user):
+            return True
+        if call_id not in self.decided:
+            if len(self.decided) > 10_000:
+                self.decided.clear()
+            self.decided[call_id] = await asyncio.to_thread(self.store.can_see_call, self.user, call_id)
+        return self.decided[call_id]
+
+
+async def _serve(ws: WebSocket, sub: Subscription, scope: _ScopeFilter | None = None) -> None:
     async def drain_client() -> None:  # notice a client that goes away while nothing is published
         while True:
             await ws.receive_text()
@@ -29,6 +49,8 @@ async def _serve(ws: WebSocket, sub: Subscription) -> None:
         async for item in sub:
             if reader.done():
                 break
+            if scope is not None and not await scope.allows(str(item.get("call_id", ""))):
+                continue
             await ws.send_json(item)
     except (WebSocketDisconnect, RuntimeError):
         pass
@@ -55,11 +77,14 @@ async def live_all(ws: WebSocket) -> None:
     accepted = await _accept(ws)
     if accepted is None:
         return
-    _, bus = accepted
-    if ws.state.user.role == "agent":
-        await ws.close(_CLOSE_FORBIDDEN, "agents may follow their own calls only: /api/calls/{id}/live")
+    store, bus = accepted
+    if ws.state.user.role not in LIVE_WALL_ROLES:
+        await ws.close(
+            _CLOSE_FORBIDDEN,
+            f"the live wall is for {', '.join(LIVE_WALL_ROLES)}; follow one call at /api/calls/{{id}}/live",
+        )
         return
-    await _serve(ws, bus.subscribe())
+    await _serve(ws, bus.subscribe(), _ScopeFilter(store, ws.state.user))
 
 
 @router.websocket("/api/calls/{call_id}/live")
@@ -72,7 +97,8 @@ async def live_call(ws: WebSocket, call_id: str) -> None:
     if call is None:
         await ws.close(_CLOSE_NOT_FOUND, f"no call with id {call_id!r}")
         return
-    if ws.state.user.role == "agent" and call["agent"] != ws.state.user.name:
-        await ws.close(_CLOSE_FORBIDDEN, "another agent's call")
+    if not await asyncio.to_thread(store.can_see_call, ws.state.user, call_id):
+        reason = "another agent's call" if ws.state.user.role == "agent" else "outside what this user may see"
+        await ws.close(_CLOSE_FORBIDDEN, reason)
         return
     await _serve(ws, bus.subscribe(call_id))

@@ -1,130 +1,51 @@
-"""The database: users, calls, utterances and adherence reports (SQLAlchemy 2).
+"""The database: calls, utterances and adherence reports (SQLAlchemy 2); accounts in accounts.py.
 
 SQLite under ``data_dir`` by default (WAL, usable from several threads);
 PostgreSQL through ``[server] database_url``. Every method opens its own
 session, so the Store is safe to share between the pipeline threads and the API.
+The schema is made and upgraded by the Alembic migrations shipped in
+``migrations/`` (:meth:`Store.migrate`, run at every start).
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import logging
-import secrets
+import re
 import wave
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, String, Text, create_engine, event, or_, select
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import ColumnElement, Float, create_engine, delete, event, func, inspect, or_, select, text, type_coerce
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
-from agentassist.errors import ConfigError
 from agentassist.events import Utterance
+from agentassist.store.accounts import AccountsMixin, UserRecord
+from agentassist.store.models import (
+    ROLES,
+    AdherenceRow,
+    Base,
+    CallAlertRow,
+    CallDigitRow,
+    CallMediaRow,
+    CallRow,
+    CallSpanRow,
+    TeamMemberRow,
+    TeamRow,
+    UserRow,
+    UtteranceRow,
+)
+
+__all__ = ["ROLES", "Base", "Store", "UserRecord", "recording_seconds"]
 
 log = logging.getLogger(__name__)
 
-ROLES = ("agent", "team_leader", "quality_checker", "supervisor", "admin")
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class UserRow(Base):
-    __tablename__ = "users"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    role: Mapped[str] = mapped_column(String(40))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-class CallRow(Base):
-    __tablename__ = "calls"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)
-    direction: Mapped[str] = mapped_column(String(16))
-    remote: Mapped[str] = mapped_column(String(400), default="")
-    agent: Mapped[str] = mapped_column(String(200), default="", index=True)
-    campaign: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    script_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    end_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    recording_path: Mapped[str] = mapped_column(Text, default="")
-    adherence_score: Mapped[float | None] = mapped_column(Float, nullable=True)
-
-
-class UtteranceRow(Base):
-    __tablename__ = "utterances"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), index=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    start_s: Mapped[float] = mapped_column(Float)
-    end_s: Mapped[float] = mapped_column(Float)
-    text: Mapped[str] = mapped_column(Text)
-    words: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    language: Mapped[str] = mapped_column(String(16), default="")
-    confidence: Mapped[float] = mapped_column(Float, default=0.0)
-
-    __table_args__ = (Index("ix_utterances_call_start", "call_id", "start_s"),)
-
-
-class AdherenceRow(Base):
-    __tablename__ = "adherence"
-    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), primary_key=True)
-    report: Mapped[dict[str, Any]] = mapped_column(JSON)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class CallSpanRow(Base):
-    """A stretch of a call: a card-data pause, a hold or a mute (seconds from the call's start)."""
-
-    __tablename__ = "call_spans"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # "pause" | "hold" | "mute"
-    start_s: Mapped[float] = mapped_column(Float)
-    end_s: Mapped[float | None] = mapped_column(Float, nullable=True)
-    by: Mapped[str] = mapped_column(String(200), default="")
-
-
-class CallDigitRow(Base):
-    """A DTMF digit received in a call (never one received during a card-data pause)."""
-
-    __tablename__ = "call_digits"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), index=True)
-    t_s: Mapped[float] = mapped_column(Float)
-    digit: Mapped[str] = mapped_column(String(4))
-    method: Mapped[str] = mapped_column(String(16))
-
-
-class CallMediaRow(Base):
-    """What the SIP stack knew of a call: Call-ID, codec, RTP loss and jitter, a MOS estimate."""
-
-    __tablename__ = "call_media"
-    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), primary_key=True)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
-
-
 SPAN_KINDS = ("pause", "hold", "mute")
-
-
-@dataclass(frozen=True, slots=True)
-class UserRecord:
-    id: int
-    name: str
-    role: str
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _utc(dt: datetime | None) -> datetime | None:
@@ -156,6 +77,7 @@ def _call_json(row: CallRow) -> dict[str, Any]:
         "duration_s": round(duration, 3) if duration is not None else None,
         "end_reason": row.end_reason,
         "adherence_score": row.adherence_score,
+        "disposition": row.disposition,
     }
 
 
@@ -183,8 +105,16 @@ def recording_seconds(path: Path) -> float | None:
     return float(max(0, path.stat().st_size - 44) / (2 * channels) / rate)
 
 
-class Store:
+MIGRATIONS = Path(__file__).parent / "migrations"
+BASE_REVISION = "0001"  # the schema create_all made before migrations existed
+
+
+class Store(AccountsMixin):
     def __init__(self, database_url: str) -> None:
+        # psycopg (3) is the PostgreSQL driver shipped with agentassist; plain URLs mean it
+        for plain in ("postgresql://", "postgres://"):
+            if database_url.startswith(plain):
+                database_url = "postgresql+psycopg://" + database_url[len(plain) :]
         self.url = database_url
         kwargs: dict[str, Any] = {}
         if database_url.startswith("sqlite"):
@@ -194,36 +124,32 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
-    def create_all(self) -> None:
-        Base.metadata.create_all(self.engine)
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
 
-    # ---- users ------------------------------------------------------------------------------------
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision. A database made by 0.1.0's ``create_all`` (tables
+        but no ``alembic_version``) is stamped as revision 0001 first, so its data is kept."""
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            tables = set(inspect(conn).get_table_names())
+            if "alembic_version" not in tables and "calls" in tables:
+                log.info("database made before migrations: stamping revision %s", BASE_REVISION)
+                command.stamp(cfg, BASE_REVISION)
+            command.upgrade(cfg, "head")
 
-    def add_user(self, name: str, role: str) -> str:
-        if role not in ROLES:
-            raise ConfigError(f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
-        if not name.strip():
-            raise ConfigError("user name must not be empty")
-        token = secrets.token_urlsafe(32)
-        with self._session.begin() as s:
-            if s.scalar(select(UserRow).where(UserRow.name == name)) is not None:
-                raise ConfigError(f"user {name!r} already exists")
-            s.add(UserRow(name=name, role=role, token_hash=_hash(token), created_at=datetime.now(UTC)))
-        return token
-
-    def user_for_token(self, token: str) -> UserRecord | None:
-        with self._session() as s:
-            row = s.scalar(select(UserRow).where(UserRow.token_hash == _hash(token)))
-            if row is None or row.deleted_at is not None:
+    def revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            if "alembic_version" not in inspect(conn).get_table_names():
                 return None
-            return UserRecord(row.id, row.name, row.role)
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
-    def delete_user(self, name: str) -> None:
-        with self._session.begin() as s:
-            row = s.scalar(select(UserRow).where(UserRow.name == name))
-            if row is None:
-                raise ConfigError(f"no user named {name!r}")
-            row.deleted_at = datetime.now(UTC)
+    def create_all(self) -> None:
+        """Kept for callers of 0.1.0: the schema now comes from the migrations."""
+        self.migrate()
 
     # ---- calls --------------------------------------------------------------------------------------
 
@@ -289,24 +215,49 @@ class Store:
     def list_calls(
         self,
         *,
+        user: UserRecord | None = None,
         agent: str | None = None,
+        team: str | None = None,
         campaign: str | None = None,
         from_: datetime | None = None,
         to: datetime | None = None,
         q: str | None = None,
         min_adherence: float | None = None,
         max_adherence: float | None = None,
+        min_duration_s: float | None = None,
+        max_duration_s: float | None = None,
+        direction: str | None = None,
+        disposition: str | None = None,
+        alert: str | None = None,
         status: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
     ) -> tuple[list[dict[str, Any]], str | None]:
+        """Newest first; ``user`` limits the list to the calls that user may see; ``cursor`` is the
+        ``next`` of the previous page."""
         stmt = select(CallRow)
+        if user is not None:
+            stmt = stmt.where(self.scope_clause(user))
         if agent:
             stmt = stmt.where(CallRow.agent == agent)
+        if team:
+            members = (
+                select(UserRow.name)
+                .join(TeamMemberRow, TeamMemberRow.user_id == UserRow.id)
+                .join(TeamRow, TeamRow.id == TeamMemberRow.team_id)
+                .where(TeamRow.name == team)
+            )
+            stmt = stmt.where(CallRow.agent.in_(members))
         if campaign:
             stmt = stmt.where(CallRow.campaign == campaign)
         if status:
             stmt = stmt.where(CallRow.status == status)
+        if direction:
+            stmt = stmt.where(CallRow.direction == direction)
+        if disposition:
+            stmt = stmt.where(CallRow.disposition == disposition)
+        if alert:
+            stmt = stmt.where(CallRow.id.in_(select(CallAlertRow.call_id).where(CallAlertRow.type == alert)))
         if from_:
             stmt = stmt.where(CallRow.started_at >= from_)
         if to:
@@ -315,10 +266,12 @@ class Store:
             stmt = stmt.where(CallRow.adherence_score >= min_adherence)
         if max_adherence is not None:
             stmt = stmt.where(CallRow.adherence_score <= max_adherence)
-        if q:
-            like = f"%{q.lower()}%"
-            hits = select(UtteranceRow.call_id).where(UtteranceRow.text.ilike(like))
-            stmt = stmt.where(CallRow.id.in_(hits))
+        if min_duration_s is not None:
+            stmt = stmt.where(self._duration_s() >= min_duration_s)
+        if max_duration_s is not None:
+            stmt = stmt.where(self._duration_s() <= max_duration_s)
+        if q and q.strip():
+            stmt = stmt.where(self._text_search(q))
         if cursor:
             c_started, c_id = _decode_cursor(cursor)
             stmt = stmt.where(
@@ -366,6 +319,37 @@ class Store:
             else:
                 row.data = {**row.data, **data}
 
+    def _duration_s(self) -> ColumnElement[float]:
+        """Seconds from start to end of a call (NULL while it runs), in this database's SQL."""
+        if self.dialect == "postgresql":
+            return type_coerce(func.extract("epoch", CallRow.ended_at - CallRow.started_at), Float)
+        return (func.julianday(CallRow.ended_at) - func.julianday(CallRow.started_at)) * 86400.0
+
+    def _text_search(self, q: str) -> ColumnElement[bool]:
+        """Calls with an utterance containing every word of ``q`` (the last one as a prefix)."""
+        if self.dialect == "sqlite":
+            words = re.findall(r"\w+", q)
+            if not words:
+                return CallRow.id.in_(select(UtteranceRow.call_id).where(UtteranceRow.text.contains(q.strip())))
+            match = " ".join(f'"{w}"' for w in words) + "*"
+            hits = text(
+                "SELECT u.call_id FROM utterances u JOIN utterances_fts f ON f.rowid = u.rowid"
+                " WHERE utterances_fts MATCH :match"
+            ).bindparams(match=match)
+            return CallRow.id.in_(hits.columns(UtteranceRow.call_id))
+        if self.dialect == "postgresql":
+            tsv = func.to_tsvector("simple", UtteranceRow.text)
+            return CallRow.id.in_(
+                select(UtteranceRow.call_id).where(tsv.bool_op("@@")(func.plainto_tsquery("simple", q)))
+            )
+        return CallRow.id.in_(select(UtteranceRow.call_id).where(UtteranceRow.text.ilike(f"%{q}%")))
+
+    def set_disposition(self, call_id: str, disposition: str | None) -> None:
+        with self._session.begin() as s:
+            row = s.get(CallRow, call_id)
+            if row is not None:
+                row.disposition = disposition
+
     # ---- transcript and adherence -----------------------------------------------------------------
 
     def add_utterance(self, call_id: str, u: Utterance) -> None:
@@ -411,6 +395,12 @@ class Store:
             call = s.get(CallRow, call_id)
             if call is not None:
                 call.adherence_score = report.get("score")
+            counts: dict[str, int] = {}
+            for alert in report.get("alerts", []):
+                kind = str(alert.get("type"))
+                counts[kind] = counts.get(kind, 0) + 1
+            s.execute(delete(CallAlertRow).where(CallAlertRow.call_id == call_id))
+            s.add_all(CallAlertRow(call_id=call_id, type=k, count=n) for k, n in counts.items())
 
     def adherence(self, call_id: str) -> dict[str, Any] | None:
         with self._session() as s:

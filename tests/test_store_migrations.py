@@ -1,0 +1,140 @@
+"""Migrations on real SQLite and PostgreSQL: a 0.1.0 database is upgraded with its data, the models
+match the migrated schema, and search works on rows written before the upgrade."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from agentassist.store.db import Store
+from agentassist.store.models import Base
+from tests.databases import database_url, pg_admin_url, pg_url  # noqa: F401 - fixtures
+
+HEAD = "0003"
+
+
+def _make_010_database(url: str) -> None:
+    """The schema exactly as 0.1.0's ``create_all`` made it, with a call, two utterances and a report."""
+    md = sa.MetaData()
+    tz = sa.DateTime(timezone=True)
+    sa.Table(
+        "users",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(200), unique=True, nullable=False),
+        sa.Column("role", sa.String(40), nullable=False),
+        sa.Column("token_hash", sa.String(64), unique=True, nullable=False),
+        sa.Column("created_at", tz, nullable=False),
+        sa.Column("deleted_at", tz),
+    )
+    sa.Table(
+        "calls",
+        md,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("status", sa.String(16), index=True, nullable=False),
+        sa.Column("direction", sa.String(16), nullable=False),
+        sa.Column("remote", sa.String(400), nullable=False),
+        sa.Column("agent", sa.String(200), index=True, nullable=False),
+        sa.Column("campaign", sa.String(200)),
+        sa.Column("script_id", sa.String(200)),
+        sa.Column("started_at", tz, index=True, nullable=False),
+        sa.Column("ended_at", tz),
+        sa.Column("end_reason", sa.String(200)),
+        sa.Column("recording_path", sa.Text, nullable=False),
+        sa.Column("adherence_score", sa.Float),
+    )
+    sa.Table(
+        "utterances",
+        md,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("call_id", sa.ForeignKey("calls.id"), index=True, nullable=False),
+        sa.Column("channel", sa.String(16), nullable=False),
+        sa.Column("start_s", sa.Float, nullable=False),
+        sa.Column("end_s", sa.Float, nullable=False),
+        sa.Column("text", sa.Text, nullable=False),
+        sa.Column("words", sa.JSON, nullable=False),
+        sa.Column("language", sa.String(16), nullable=False),
+        sa.Column("confidence", sa.Float, nullable=False),
+        sa.Index("ix_utterances_call_start", "call_id", "start_s"),
+    )
+    sa.Table(
+        "adherence",
+        md,
+        sa.Column("call_id", sa.ForeignKey("calls.id"), primary_key=True),
+        sa.Column("report", sa.JSON, nullable=False),
+        sa.Column("updated_at", tz, nullable=False),
+    )
+    engine = sa.create_engine(url)
+    md.create_all(engine)
+    t0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+    with engine.begin() as c:
+        c.execute(
+            md.tables["users"].insert().values(id=1, name="old", role="agent", token_hash="h" * 64, created_at=t0)
+        )
+        c.execute(
+            md.tables["calls"]
+            .insert()
+            .values(
+                id="old-call",
+                status="ended",
+                direction="inbound",
+                remote="sip:x@y",
+                agent="old",
+                started_at=t0,
+                ended_at=t0.replace(minute=2),
+                recording_path="",
+                adherence_score=0.25,
+            )
+        )
+        for uid, text in [("u1", "Добрый день, чем могу помочь?"), ("u2", "I want a refund please")]:
+            c.execute(
+                md.tables["utterances"]
+                .insert()
+                .values(
+                    id=uid,
+                    call_id="old-call",
+                    channel="agent",
+                    start_s=1.0,
+                    end_s=2.0,
+                    text=text,
+                    words=[],
+                    language="",
+                    confidence=0.5,
+                )
+            )
+        report = {"score": 0.25, "steps": [], "alerts": [{"type": "forbidden_phrase"}, {"type": "forbidden_phrase"}]}
+        c.execute(md.tables["adherence"].insert().values(call_id="old-call", report=report, updated_at=t0))
+    engine.dispose()
+
+
+def test_a_010_database_is_upgraded_with_its_data(database_url: str) -> None:  # noqa: F811
+    _make_010_database(database_url)
+    store = Store(database_url)
+    assert store.revision() is None
+    store.migrate()
+    assert store.revision() == HEAD
+    call = store.get_call("old-call")
+    assert call is not None and call["duration_s"] == 120.0 and call["adherence_score"] == 0.25
+    assert [u["text"] for u in store.transcript("old-call")][1] == "I want a refund please"
+    # rows written before the upgrade are searchable, in Cyrillic too, and their alert types filterable
+    assert [c["id"] for c in store.list_calls(q="refund")[0]] == ["old-call"]
+    assert [c["id"] for c in store.list_calls(q="помочь")[0]] == ["old-call"]
+    assert store.list_calls(q="invoice")[0] == []
+    assert [c["id"] for c in store.list_calls(alert="forbidden_phrase")[0]] == ["old-call"]
+    store.migrate()  # again: nothing to do, nothing lost
+    assert store.revision() == HEAD and store.get_call("old-call") is not None
+
+
+def test_the_models_match_the_migrated_schema(database_url: str) -> None:  # noqa: F811
+    store = Store(database_url)
+    store.migrate()
+
+    def ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+        return not (name or "").startswith(("utterances_fts", "alembic_version", "ix_utterances_text_tsv"))
+
+    with store.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"include_object": ours, "compare_type": True})
+        assert compare_metadata(ctx, Base.metadata) == []
