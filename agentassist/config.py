@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from agentassist.errors import ConfigError
+
+if TYPE_CHECKING:
+    from agentassist.audio.segmenter import SegmenterOptions
+    from agentassist.transcribe.engine import TranscriberOptions
+    from agentassist.transcribe.stream import StreamOptions
 
 
 class _Section(BaseModel):
@@ -75,6 +80,59 @@ class TranscribeSettings(_Section):
     compute_type: str = "int8"
     workers: int = 0  # 0: one per core
     beam_size: int = 1
+    initial_prompt: str = ""  # words to bias recognition towards (product names, jargon)
+    script_prompt: bool = False  # also the active script's company, campaign and card titles
+    floor_s: float = 10.0  # short segments are padded to this much audio, not to Whisper's 30 s
+    partials: bool = True
+    partial_every_s: float = 0.5  # a new partial this often while someone speaks
+    speculative_silence_ms: int = 100  # decode what was said at this much silence; 0: wait for the cut
+    vad_aggressiveness: int = 2  # webrtcvad 0..3
+    end_silence_ms: int = 300  # silence that ends an utterance
+    pre_pad_ms: int = 300  # audio kept before speech starts
+    post_pad_ms: int = 200  # and after it ends
+    min_speech_ms: int = 250  # shorter bursts are not utterances
+    max_segment_s: float = 20.0  # longer speech is cut here and goes on in a new utterance
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TranscribeSettings:
+        self.transcriber_options()  # each raises ValueError naming the setting that is wrong
+        self.segmenter_options()
+        self.stream_options()
+        return self
+
+    def transcriber_options(self) -> TranscriberOptions:
+        from agentassist.transcribe.engine import TranscriberOptions
+
+        return TranscriberOptions(
+            model=self.model,
+            language=self.language,
+            compute_type=self.compute_type,
+            beam_size=self.beam_size,
+            workers=self.workers,
+            initial_prompt=self.initial_prompt or None,
+            floor_s=self.floor_s,
+        )
+
+    def segmenter_options(self) -> SegmenterOptions:
+        from agentassist.audio.segmenter import SegmenterOptions
+
+        return SegmenterOptions(
+            aggressiveness=self.vad_aggressiveness,
+            end_silence_ms=self.end_silence_ms,
+            pre_pad_ms=self.pre_pad_ms,
+            post_pad_ms=self.post_pad_ms,
+            min_speech_ms=self.min_speech_ms,
+            max_segment_s=self.max_segment_s,
+        )
+
+    def stream_options(self) -> StreamOptions:
+        from agentassist.transcribe.stream import StreamOptions
+
+        return StreamOptions(
+            partials=self.partials,
+            partial_every_s=self.partial_every_s,
+            speculative_silence_ms=self.speculative_silence_ms,
+        )
 
 
 class AssistSettings(_Section):

@@ -48,7 +48,9 @@ class SpeechSegment:
     end_s: float
     pcm: bytes  # 16-bit mono PCM, padding included
     sample_rate_hz: int
-    reason: str = ""  # why the segment was cut: "silence", "max_length", "end_of_call"; "partial" while speech goes on
+    # why the segment was cut: "silence", "max_length", "end_of_call"; while speech goes on "partial", or
+    # "speculative" when it has probably ended (a short silence) and may become the final as it is
+    reason: str = ""
     utterance_id: str = ""  # shared by the partials and the final of one stretch of speech
 
 
@@ -79,6 +81,7 @@ class Utterance:
     confidence: float = 0.0  # mean word probability, 0..1
     no_speech_prob: float = 0.0
     reliable: bool = True  # False: the transcriber doubts it (no speech, low confidence, repetition)
+    stable_words: int = 0  # partials: this many leading words will not change any more
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -91,6 +94,7 @@ class Utterance:
             "language": self.language,
             "confidence": round(self.confidence, 3),
             "reliable": self.reliable,
+            "stable_words": self.stable_words,
         }
 
 

@@ -3,12 +3,12 @@
 ::
 
     media thread --push()--> bounded queue --call thread--> Recorder
-                                                   └──> Segmenter x2 --> StreamingTranscriber (pool)
+                                                   └──> ChannelStream x2 --> StreamingTranscriber (pool)
     pool thread --> Store, ScriptTracker --> EventBus
 
 The media callback only enqueues. The call thread owns the recorder and the
-segmenters; tracker and store are reached from pool threads under the
-session's lock. ``call.ended`` is published only after the last final
+channel streams (segmenting, partial and final scheduling); tracker and store
+are reached from pool threads under the session's lock. ``call.ended`` is published only after the last final
 utterance of the call, so feeds see the call's events in order.
 """
 
@@ -20,7 +20,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, wait
+from concurrent.futures import wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,16 +28,15 @@ from typing import Any, Protocol
 
 from agentassist.audio.frames import FRAME_BYTES, SAMPLE_RATE_HZ
 from agentassist.audio.recorder import Recorder
-from agentassist.audio.segmenter import Segmenter, SegmenterOptions
-from agentassist.events import Channel, Event, EventType, SpeechSegment, Utterance, utterance_event
+from agentassist.audio.segmenter import SegmenterOptions
+from agentassist.events import Channel, Event, EventType, Utterance, utterance_event
 from agentassist.transcribe.engine import StreamingTranscriber
+from agentassist.transcribe.stream import ChannelStream, StreamOptions
 
 log = logging.getLogger(__name__)
 
 _QUEUE_FRAMES = 3000  # 30 s of both channels: far more than the call thread ever lags
 _TICK_S = 1.0
-_PARTIAL_EVERY_S = 1.0  # a partial hypothesis of the speech so far, this often while speech goes on
-_PARTIAL_MIN_S = 0.6
 _END = (Channel.AGENT, b"")  # sentinel: the call ended
 _ALIGN = (Channel.CUSTOMER, b"")  # sentinel: bring the lagging channel level with the other
 _SILENCE = bytes(FRAME_BYTES)
@@ -99,6 +98,9 @@ class CallSession:
         tracker: Tracker | None,
         segmenter_options: SegmenterOptions | None = None,
         on_closed: Callable[[str], None] | None = None,
+        stream_options: StreamOptions | None = None,
+        prompt: str | None = None,
+        language: str | None = None,
     ) -> None:
         self.info = info
         self.call_id = info.call_id
@@ -109,12 +111,21 @@ class CallSession:
         self._on_closed = on_closed
         self._queue: queue.Queue[tuple[Channel, bytes]] = queue.Queue(maxsize=_QUEUE_FRAMES)
         self._recorder = Recorder(info.recording_path)
-        self._segmenters = {ch: Segmenter(info.call_id, ch, segmenter_options) for ch in Channel}
+        self._streams = {
+            ch: ChannelStream(
+                info.call_id,
+                ch,
+                transcriber,
+                self._on_utterance,
+                segmenter_options=segmenter_options,
+                options=stream_options,
+                prompt=prompt,
+                language=language,
+            )
+            for ch in Channel
+        }
         self._frames = {ch: 0 for ch in Channel}
         self._filled = {ch: 0 for ch in Channel}  # frames of silence put in for a channel that got none (hold)
-        self._last_partial_s = {ch: 0.0 for ch in Channel}
-        self._finalized: set[str] = set()  # utterance ids whose final is out: later partials are stale
-        self._futures: list[Future[None]] = []
         self._lock = threading.Lock()  # tracker and store from pool threads
         self.dropped_frames = 0
         self._open_spans: set[str] = set()
@@ -233,7 +244,7 @@ class CallSession:
                     self._recorder.flush()
                     if self._tracker is not None:
                         with self._lock:
-                            speaking = any(s.in_speech for s in self._segmenters.values())
+                            speaking = any(s.in_speech for s in self._streams.values())
                             events = self._tracker.tick(self.now_s, speaking)
                         self._publish(events)
         except Exception:
@@ -257,28 +268,13 @@ class CallSession:
         if self.paused:
             pcm = _SILENCE  # card data never reaches the file or the recogniser
         self._recorder.write(channel, pcm)
-        segmenter = self._segmenters[channel]
-        for segment in segmenter.push(pcm):
-            self._submit(segment)
-        if segmenter.in_speech:
-            now_s = self._frames[channel] * FRAME_BYTES / 2 / SAMPLE_RATE_HZ
-            if now_s - self._last_partial_s[channel] >= _PARTIAL_EVERY_S:
-                partial = segmenter.speech_so_far()
-                if partial is not None and partial.end_s - partial.start_s >= _PARTIAL_MIN_S:
-                    self._last_partial_s[channel] = now_s
-                    future = self._transcriber.submit_partial(partial, self._on_partial)
-                    if future is not None:
-                        self._futures.append(future)
+        self._streams[channel].push(pcm)
         if align:
             self._align(_MAX_LAG_FRAMES)
 
-    def _submit(self, segment: SpeechSegment) -> None:
-        self._futures.append(self._transcriber.submit(segment, self._on_utterance))
-
     def _close(self) -> None:
-        for segmenter in self._segmenters.values():
-            for segment in segmenter.finish():
-                self._submit(segment)
+        for stream in self._streams.values():
+            stream.finish()
         self._recorder.close()
         log.info(
             "call %s: %d agent and %d customer frames, %d and %d of them silence filled in",
@@ -288,7 +284,7 @@ class CallSession:
             self._filled[Channel.AGENT],
             self._filled[Channel.CUSTOMER],
         )
-        wait(self._futures)
+        wait([f for stream in self._streams.values() for f in stream.futures])
         end_s = self._recorder.duration_s
         if self._tracker is not None:
             with self._lock:
@@ -308,23 +304,16 @@ class CallSession:
 
     # ---- pool threads ----------------------------------------------------------------------------
 
-    def _on_partial(self, segment: SpeechSegment, utterance: Utterance | None) -> None:
+    def _on_utterance(self, utterance: Utterance) -> None:
+        """A partial or final utterance of either channel (the channel stream keeps them in order)."""
         with self._lock:
-            if utterance is None or segment.utterance_id in self._finalized:
-                return
-            self._publish([utterance_event(utterance)])
-
-    def _on_utterance(self, segment: SpeechSegment, utterance: Utterance | None) -> None:
-        with self._lock:
-            self._finalized.add(segment.utterance_id)
-        if utterance is None:
-            return
-        with self._lock:
-            self._store.add_utterance(self.call_id, utterance)
             events = [utterance_event(utterance)]
+            if utterance.final:
+                self._store.add_utterance(self.call_id, utterance)
             if self._tracker is not None:
                 events += self._tracker.on_utterance(utterance)
-                self._store.save_adherence(self.call_id, self._tracker.report())
+                if utterance.final or len(events) > 1:
+                    self._store.save_adherence(self.call_id, self._tracker.report())
             self._publish(events)
 
     def _publish(self, events: list[Event]) -> None:

@@ -32,7 +32,7 @@ from agentassist.sip.softphone import (
 )
 from agentassist.store.db import Store
 from agentassist.store.recordings import RecordingStore
-from agentassist.transcribe.engine import StreamingTranscriber, Transcriber, TranscriberOptions
+from agentassist.transcribe.engine import StreamingTranscriber, Transcriber
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +57,7 @@ class Runtime:
     def start(self) -> None:
         t = self.settings.transcribe
         try:
-            transcriber = Transcriber(
-                TranscriberOptions(
-                    model=t.model,
-                    language=t.language,
-                    compute_type=t.compute_type,
-                    beam_size=t.beam_size,
-                    workers=t.workers,
-                )
-            )
+            transcriber = Transcriber(t.transcriber_options())
             self._transcriber = StreamingTranscriber(transcriber)
             phone = Softphone(self.settings.sip, self.audio, self)
             phone.start()
@@ -134,15 +126,15 @@ class Runtime:
         t = self._transcriber
         with self._lock:
             sessions = list(self._sessions.values())
-        return {
+        values = {
             "agentassist_model_loaded": float(t is not None),
             "agentassist_sip_listening": float(self._phone is not None and self._phone.listening),
             "agentassist_sip_registered": float(self._phone is not None and self._phone.registered),
-            "agentassist_transcription_pending": float(t.pending if t else 0),
-            "agentassist_transcriptions_total": float(t.completed if t else 0),
-            "agentassist_transcription_busy_seconds_total": float(t.busy_s if t else 0),
             "agentassist_dropped_frames_total": float(sum(s.dropped_frames for s in sessions)),
         }
+        if t is not None:
+            values.update(t.metrics())
+        return values
 
     @property
     def phone(self) -> Softphone:
@@ -157,6 +149,9 @@ class Runtime:
         a = self.settings.assist
         script_id = a.default_script or None
         tracker: Any = None
+        t = self.settings.transcribe
+        language: str | None = None
+        prompt: str | None = None
         if script_id:
             try:
                 script = self.scripts.get(script_id)
@@ -170,6 +165,9 @@ class Runtime:
                 )
                 variables = {"agent": a.agent_name, "company": a.company}
                 tracker = ScriptTracker(script, variables, info.call_id, options=options)
+                language = script.language or None  # the campaign's language, not detected
+                if t.script_prompt:
+                    prompt = script_prompt(script, variables)
             except (AgentassistError, ValueError) as exc:
                 log.error("call %s: script %r unusable, no assist for this call: %s", info.call_id, script_id, exc)
                 script_id = None
@@ -191,6 +189,10 @@ class Runtime:
             self.bus,
             tracker,
             on_closed=self._closed,
+            segmenter_options=t.segmenter_options(),
+            stream_options=t.stream_options(),
+            prompt=prompt,
+            language=language,
         )
         with self._lock:
             self._sessions[info.call_id] = session
@@ -235,3 +237,9 @@ class Runtime:
     def _closed(self, call_id: str) -> None:
         with self._lock:
             self._sessions.pop(call_id, None)
+
+
+def script_prompt(script: Any, variables: dict[str, str]) -> str:
+    """Words a script makes likely on its calls, to bias recognition: company, campaign, card titles."""
+    names = [variables.get("company", ""), script.campaign, *(c.title for c in script.cards)]
+    return ", ".join(dict.fromkeys(n for n in names if n)) + "."

@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 
 from agentassist.audio.frames import FRAME_BYTES, SAMPLE_RATE_HZ, read_wav_mono
-from agentassist.audio.segmenter import Segmenter, SegmenterOptions
-from agentassist.events import Channel, SpeechSegment, Utterance
+from agentassist.audio.segmenter import SegmenterOptions
+from agentassist.events import Channel, Utterance
 from agentassist.transcribe.engine import StreamingTranscriber, Transcriber, TranscriberOptions
+from agentassist.transcribe.stream import ChannelStream, StreamOptions
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_MANIFEST = REPO.parent / "shared" / "speech" / "asterisk" / "manifest.jsonl"
@@ -86,6 +87,22 @@ def make_transcriber(model: str, language: str, workers: int = 0, beam_size: int
     return Transcriber(TranscriberOptions(model=model, language=language, workers=workers, beam_size=beam_size))
 
 
+def _loud_windows(samples: np.ndarray, threshold_dbfs: float) -> np.ndarray:
+    win = SAMPLE_RATE_HZ // 100
+    n = samples.size // win
+    if n == 0:
+        return np.zeros(0, np.int64)
+    frames = samples[: n * win].astype(np.float64).reshape(n, win)
+    db = 20 * np.log10(np.sqrt((frames**2).mean(axis=1)) / 32768 + 1e-9)
+    return np.nonzero(db > threshold_dbfs)[0]
+
+
+def speech_start_s(samples: np.ndarray, threshold_dbfs: float = -45.0) -> float:
+    """Where speech really starts in a recording: the first 10 ms window above ``threshold_dbfs``."""
+    loud = _loud_windows(samples, threshold_dbfs)
+    return float(loud[0] * (SAMPLE_RATE_HZ // 100) / SAMPLE_RATE_HZ) if loud.size else 0.0
+
+
 def speech_end_s(samples: np.ndarray, threshold_dbfs: float = -45.0) -> float:
     """Where speech really ends in a recording: the last 10 ms window above ``threshold_dbfs``."""
     win = SAMPLE_RATE_HZ // 100
@@ -100,9 +117,10 @@ def speech_end_s(samples: np.ndarray, threshold_dbfs: float = -45.0) -> float:
 
 @dataclass
 class StreamResult:
-    utterances: list[Utterance] = field(default_factory=list)
-    emitted_at_s: list[float] = field(default_factory=list)  # on the audio clock of the simulated call
-    segments: list[SpeechSegment] = field(default_factory=list)
+    utterances: list[Utterance] = field(default_factory=list)  # finals
+    emitted_at_s: list[float] = field(default_factory=list)  # when each final came, on the simulated call's clock
+    partials: list[tuple[float, Utterance]] = field(default_factory=list)  # (when, partial)
+    retracted: int = 0  # stable words that a later partial or the final did not keep
 
 
 def stream_audio(
@@ -113,39 +131,62 @@ def stream_audio(
     call_id: str = "bench",
     channel: Channel = Channel.CUSTOMER,
     options: SegmenterOptions | None = None,
+    stream_options: StreamOptions | None = None,
+    language: str | None = None,
 ) -> StreamResult:
-    """Feed 16 kHz int16 ``samples`` as 20 ms frames through the real streaming path."""
+    """Feed 16 kHz int16 ``samples`` as 20 ms frames through the production ChannelStream.
+
+    ``realtime``: at the pace of a live call, times on the wall clock. Otherwise as fast as it is
+    consumed: after each frame every job it caused is finished, and times are audio time."""
     pcm = samples.astype("<i2").tobytes()
     pcm += bytes(-len(pcm) % FRAME_BYTES)
-    segmenter = Segmenter(call_id, channel, options)
     result = StreamResult()
     lock = threading.Lock()
+    fed = [0]
     t0 = time.monotonic()
-    futures = []
 
-    def done(segment: SpeechSegment, u: Utterance | None) -> None:
-        now = time.monotonic() - t0
+    def clock() -> float:
+        return time.monotonic() - t0 if realtime else fed[0] * FRAME_BYTES / 2 / SAMPLE_RATE_HZ
+
+    stable: dict[str, list[str]] = {}
+
+    def emit(u: Utterance) -> None:
+        now = clock()
         with lock:
-            if u is not None:
+            words = u.text.split()
+            before = stable.get(u.id, [])
+            if [w.lower() for w in words[: len(before)]] != [w.lower() for w in before]:
+                result.retracted += len(before)
+            if u.final:
                 result.utterances.append(u)
-                result.emitted_at_s.append(now if realtime else segment.end_s)
+                result.emitted_at_s.append(now)
+            else:
+                result.partials.append((now, u))
+                stable[u.id] = words[: u.stable_words]
 
+    stream = ChannelStream(
+        call_id,
+        channel,
+        streaming,
+        emit,
+        segmenter_options=options,
+        options=stream_options,
+        language=language,
+        clock=clock,
+    )
     for i in range(0, len(pcm), FRAME_BYTES):
         if realtime:
             delay = t0 + i / 2 / SAMPLE_RATE_HZ - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-        for seg in segmenter.push(pcm[i : i + FRAME_BYTES]):
-            result.segments.append(seg)
-            f = streaming.submit(seg, done)
-            if not realtime:
-                f.result()
-            futures.append(f)
-    for seg in segmenter.finish():
-        result.segments.append(seg)
-        futures.append(streaming.submit(seg, done))
-    for f in futures:
+        stream.push(pcm[i : i + FRAME_BYTES])
+        fed[0] += 1
+        if not realtime:
+            streaming.wait_idle()
+    stream.finish()
+    for f in stream.futures:
         f.result()
+    streaming.wait_idle()
     return result
 
 

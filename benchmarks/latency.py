@@ -26,6 +26,7 @@ from benchmarks.common import (
     percentile,
     record,
     speech_end_s,
+    speech_start_s,
     stream_audio,
 )
 
@@ -42,25 +43,43 @@ def main() -> int:
     items = load_manifest(args.manifest, lang, args.limit)
     streaming = StreamingTranscriber(make_transcriber(args.model, lang or items[0].lang, args.workers))
     latencies: list[float] = []
-    missing = 0
+    first_partials: list[float] = []
+    gaps: list[float] = []
+    missing = retracted = long_items = 0
     for item in items:
         speech = load_16k(item.file)
         audio = np.concatenate(
             [np.zeros(int(LEAD_S * 16000), np.int16), speech, np.zeros(int(TAIL_S * 16000), np.int16)]
         )
+        true_start = LEAD_S + speech_start_s(speech)
         true_end = LEAD_S + speech_end_s(speech)
         result = stream_audio(audio, streaming, realtime=not args.fast)
+        retracted += result.retracted
         if not result.utterances:
             missing += 1
             continue
         latencies.append(max(result.emitted_at_s) - true_end)
+        if true_end - true_start > 1.5:  # the partial targets are for utterances over 1.5 s
+            long_items += 1
+            times = [t for t, _ in result.partials if t <= true_end]
+            if times:
+                first_partials.append(times[0] - true_start)
+                # the longest wait for news while speech goes on: between partials, and from the last to the end
+                gaps.append(max(np.diff([times[0], *times[1:], true_end]).max(initial=0.0), 0.0))
+            else:
+                first_partials.append(true_end - true_start)  # no partial at all: counted as the whole wait
     streaming.close()
     summary = {
         "final_latency_p50_s": round(percentile(latencies, 50), 3),
         "final_latency_p95_s": round(percentile(latencies, 95), 3),
-        "first_partial_p50_s": None,  # partials are not produced yet
+        "first_partial_p50_s": round(percentile(first_partials, 50), 3),
+        "first_partial_p95_s": round(percentile(first_partials, 95), 3),
+        "partial_gap_p95_s": round(percentile(gaps, 95), 3),
+        "stable_words_retracted": retracted,
         "n": len(latencies),
+        "n_over_1_5_s": long_items,
         "no_utterance": missing,
+        "dropped_partials": streaming.dropped_partials,
         "model": args.model,
         "mode": "fast" if args.fast else "realtime",
         "machine": machine(),

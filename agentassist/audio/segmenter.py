@@ -75,6 +75,7 @@ class Segmenter:
         self._index = 0  # frames seen so far
         self._count = 0  # segments started so far: numbers their utterance ids
         self.in_speech = False
+        self.voiced = False  # the last frame pushed was voiced
 
     def _t(self, frame_index: int) -> float:
         return frame_index * self.options.frame_ms / 1000
@@ -85,6 +86,7 @@ class Segmenter:
         if len(pcm) != o.frame_bytes:
             raise ValueError(f"expected a {o.frame_ms} ms frame of {o.frame_bytes} bytes, got {len(pcm)}")
         voiced = self._vad.is_speech(pcm, o.sample_rate_hz)
+        self.voiced = voiced
         index = self._index
         self._index += 1
         out: list[SpeechSegment] = []
@@ -120,18 +122,36 @@ class Segmenter:
     def utterance_id(self) -> str:
         return f"{self.call_id[:8]}-{self.channel.value[0]}{self._count}"
 
-    def speech_so_far(self) -> SpeechSegment | None:
-        """The segment in progress (for a partial transcription), or None outside speech."""
+    @property
+    def trailing_silence_ms(self) -> int:
+        """Unvoiced time at the end of the segment in progress (0 outside speech)."""
+        return self._trailing_silence * self.options.frame_ms if self.in_speech else 0
+
+    @property
+    def voiced_frames(self) -> int:
+        """Voiced frames in the segment in progress: unchanged while only silence is added."""
+        return self._voiced_in_segment if self.in_speech else 0
+
+    @property
+    def speech_s(self) -> float:
+        """Length of the segment in progress, padding included (0 outside speech)."""
+        return self._t(len(self._speech)) if self.in_speech else 0.0
+
+    def speech_so_far(self, reason: str = "partial") -> SpeechSegment | None:
+        """The segment in progress, cut as :meth:`push` would cut it now (trailing silence beyond the
+        end padding left out), for a partial or speculative transcription; None outside speech."""
         if not self.in_speech or not self._speech:
             return None
+        drop = max(0, self._trailing_silence - self._post_frames)
+        frames = self._speech[: len(self._speech) - drop] if drop else self._speech
         return SpeechSegment(
             call_id=self.call_id,
             channel=self.channel,
             start_s=self._t(self._speech_start),
-            end_s=self._t(self._speech_start + len(self._speech)),
-            pcm=b"".join(self._speech),
+            end_s=self._t(self._speech_start + len(frames)),
+            pcm=b"".join(frames),
             sample_rate_hz=self.options.sample_rate_hz,
-            reason="partial",
+            reason=reason,
             utterance_id=self.utterance_id,
         )
 

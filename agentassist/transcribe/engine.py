@@ -1,21 +1,29 @@
-"""One shared faster-whisper model and the worker pool that runs it.
+"""One shared faster-whisper model and the scheduler that runs every call's segments on it.
 
-``Transcriber.transcribe`` turns a :class:`SpeechSegment` into a final
-:class:`Utterance` (or None when Whisper hears no speech in it); it runs on a
-worker thread and consumes faster-whisper's lazy segment generator there.
-``StreamingTranscriber`` schedules segments of every call onto the pool.
+``Transcriber.transcribe`` turns a :class:`SpeechSegment` into an :class:`Utterance`
+(or None when Whisper hears no speech in it). Segments up to 30 s go through
+:class:`ShortDecoder` (no padding to 30 s); longer audio, as in offline files,
+through faster-whisper's own long-form path.
+
+``StreamingTranscriber`` owns the worker threads and one priority queue for all
+calls: finals first, then speculative finals, then partials, oldest first within
+a kind. Only the newest queued partial of a channel is kept, a partial that waited
+too long is dropped (both counted), finals are never dropped.
 """
 
 from __future__ import annotations
 
+import enum
+import heapq
+import itertools
 import logging
 import os
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +31,7 @@ import numpy as np
 
 from agentassist.audio.frames import pcm_to_float
 from agentassist.events import SpeechSegment, Utterance, Word
+from agentassist.transcribe.decoder import MAX_S, Decoded, ShortDecoder
 from agentassist.transcribe.models import MODELS, resolve
 
 log = logging.getLogger(__name__)
@@ -39,12 +48,15 @@ class TranscriberOptions:
     log_prob_threshold: float = -1.0
     compression_ratio_threshold: float = 2.4
     initial_prompt: str | None = None
+    floor_s: float = 10.0  # segments are padded to this much audio, not to 30 s (see decoder.py)
 
     def __post_init__(self) -> None:
         if self.beam_size < 1:
             raise ValueError(f"beam_size: expected >= 1, got {self.beam_size}")
         if self.workers < 0:
             raise ValueError(f"workers: expected >= 0, got {self.workers}")
+        if not 1.0 <= self.floor_s <= MAX_S:
+            raise ValueError(f"floor_s: expected 1..{MAX_S:.0f} seconds, got {self.floor_s}")
 
 
 class Transcriber:
@@ -61,23 +73,25 @@ class Transcriber:
             str(directory),
             device="cpu",
             compute_type=options.compute_type,
-            # every core per decode: measured here, a segment decodes in 0.9 s with 2 threads, 1.5 s with 1
+            # every core per decode: one call's latency is what the agent feels
             cpu_threads=os.cpu_count() or 1,
             num_workers=self.workers,
             local_files_only=True,
         )
         spec = MODELS.get(options.model)
-        multilingual = spec.multilingual if spec else bool(self._model.model.is_multilingual)
+        self.multilingual = spec.multilingual if spec else bool(self._model.model.is_multilingual)
         lang = options.language
         self.language: str | None = None if lang in ("", "auto") else lang
-        if not multilingual:
+        if not self.multilingual:
             if self.language not in (None, "en"):
                 log.warning("model %s is English-only; language %r ignored", options.model, lang)
             self.language = "en"
+        self._decoder = ShortDecoder(self._model, floor_s=options.floor_s, multilingual=self.multilingual)
         log.info("model %s loaded from %s in %.1f s", options.model, directory, time.monotonic() - started)
 
     def transcribe_audio(self, audio: np.ndarray[Any, Any], *, beam_size: int | None = None) -> tuple[list[Any], Any]:
-        """Whole-buffer transcription (float32 16 kHz); returns faster-whisper segments and info."""
+        """Long-form transcription of a whole buffer (float32 16 kHz) by faster-whisper, temperature 0 only
+        (its sampling fallback makes runs irreproducible); returns its segments and info."""
         o = self.options
         segments, info = self._model.transcribe(
             audio,
@@ -86,6 +100,7 @@ class Transcriber:
             word_timestamps=True,
             condition_on_previous_text=False,
             vad_filter=False,
+            temperature=0.0,
             no_speech_threshold=o.no_speech_threshold,
             log_prob_threshold=o.log_prob_threshold,
             compression_ratio_threshold=o.compression_ratio_threshold,
@@ -93,95 +108,367 @@ class Transcriber:
         )
         return list(segments), info  # the generator does the decoding: consume it here
 
-    def transcribe(self, segment: SpeechSegment) -> Utterance | None:
+    def transcribe(
+        self,
+        segment: SpeechSegment,
+        *,
+        language: str | None = None,
+        prompt: str | None = None,
+        words: bool = True,
+    ) -> Utterance | None:
+        """One segment to an utterance; None when there is no speech in it or Whisper invented it.
+
+        ``language`` overrides the configured one (a channel's detected language); ``prompt`` is
+        prepended to the configured initial prompt (hotwords of the active script)."""
         audio = pcm_to_float(segment.pcm)
         if segment.sample_rate_hz != 16000:
             from agentassist.audio.frames import resample
 
             audio = resample(audio, segment.sample_rate_hz, 16000)
-        pieces, info = self.transcribe_audio(audio)
-        kept = [p for p in pieces if not _unreliable(p, self.options)]
-        text = " ".join(p.text.strip() for p in kept).strip()
-        if not any(ch.isalnum() for ch in text):
-            return None  # "." or "..." from tones and noise is not speech
-        words = tuple(
-            Word(segment.start_s + w.start, segment.start_s + w.end, w.word.strip(), float(w.probability))
-            for p in kept
-            for w in (p.words or [])
+        o = self.options
+        full_prompt = " ".join(p for p in (o.initial_prompt, prompt) if p) or None
+        if audio.size > MAX_S * 16000:
+            return self._long(segment, audio)
+        d = self._decoder.decode(
+            audio,
+            language=language or self.language,
+            prompt=full_prompt,
+            beam_size=o.beam_size,
+            words=words,
         )
-        confidence = float(np.mean([w.probability for w in words])) if words else 0.0
+        if _invented(d, o):
+            return None
+        ws = tuple(Word(segment.start_s + w.start_s, segment.start_s + w.end_s, w.text, w.probability) for w in d.words)
+        confidence = float(np.mean([w.probability for w in ws])) if ws else float(np.exp(d.avg_logprob))
+        reliable = not d.truncated and d.avg_logprob >= o.log_prob_threshold and confidence >= 0.3
         return Utterance(
             id=segment.utterance_id or uuid.uuid4().hex[:12],
             call_id=segment.call_id,
             channel=segment.channel,
-            start_s=words[0].start_s if words else segment.start_s,
-            end_s=words[-1].end_s if words else segment.end_s,
-            text=text,
-            final=segment.reason != "partial",
-            words=words,
-            language=info.language or "",
+            start_s=ws[0].start_s if ws else segment.start_s,
+            end_s=ws[-1].end_s if ws else segment.end_s,
+            text=d.text,
+            final=segment.reason not in ("partial", "speculative"),
+            words=ws,
+            language=d.language,
             confidence=confidence,
+            no_speech_prob=d.no_speech_prob,
+            reliable=reliable,
+        )
+
+    def detect_language(self, segment: SpeechSegment) -> tuple[str, float]:
+        encoded, _ = self._decoder.encode(pcm_to_float(segment.pcm))
+        return self._decoder.detect_language(encoded)
+
+    def _long(self, segment: SpeechSegment, audio: np.ndarray[Any, Any]) -> Utterance | None:
+        pieces, info = self.transcribe_audio(audio)
+        kept = [p for p in pieces if not _unreliable(p, self.options)]
+        text = " ".join(p.text.strip() for p in kept).strip()
+        if not any(ch.isalnum() for ch in text):
+            return None
+        ws = tuple(
+            Word(segment.start_s + w.start, segment.start_s + w.end, w.word.strip(), float(w.probability))
+            for p in kept
+            for w in (p.words or [])
+        )
+        return Utterance(
+            id=segment.utterance_id or uuid.uuid4().hex[:12],
+            call_id=segment.call_id,
+            channel=segment.channel,
+            start_s=ws[0].start_s if ws else segment.start_s,
+            end_s=ws[-1].end_s if ws else segment.end_s,
+            text=text,
+            final=segment.reason not in ("partial", "speculative"),
+            words=ws,
+            language=info.language or "",
+            confidence=float(np.mean([w.probability for w in ws])) if ws else 0.0,
             no_speech_prob=max((p.no_speech_prob for p in kept), default=0.0),
         )
 
 
+def _invented(d: Decoded, o: TranscriberOptions) -> bool:
+    """Whisper's own guards: silence judged as speech, loops, and text without a letter or digit."""
+    if not any(ch.isalnum() for ch in d.text):
+        return True  # "." or "..." from tones and noise is not speech
+    if d.no_speech_prob > o.no_speech_threshold:
+        # Whisper thinks there is no speech: believe it unless it is sure of the words
+        if d.avg_logprob < o.log_prob_threshold:
+            return True
+        if d.words and float(np.mean([w.probability for w in d.words])) < NO_SPEECH_MIN_WORD_PROB:
+            return True
+    return d.compression_ratio > o.compression_ratio_threshold
+
+
+NO_SPEECH_MIN_WORD_PROB = 0.5
+
+
 def _unreliable(piece: Any, o: TranscriberOptions) -> bool:
-    """Whisper's own guards against invented text: silence judged as speech, loops."""
     if piece.no_speech_prob > o.no_speech_threshold and piece.avg_logprob < o.log_prob_threshold:
         return True
     return bool(piece.compression_ratio > o.compression_ratio_threshold)
 
 
+class JobKind(enum.IntEnum):
+    """Scheduling classes, most urgent first."""
+
+    FINAL = 0
+    SPECULATIVE = 1  # the audio of an utterance that has probably ended: likely to become its final
+    PARTIAL = 2
+
+
+Done = Callable[["Job", Utterance | None], None]
+
+
+@dataclass(eq=False)
+class Job:
+    kind: JobKind
+    segment: SpeechSegment
+    done: Done
+    language: str | None = None
+    prompt: str | None = None
+    submitted: float = field(default_factory=time.monotonic)
+    future: Future[Utterance | None] = field(default_factory=Future)
+    cancelled: bool = False
+    started: float | None = None
+    seq: int = 0  # the submitter's own numbering
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.segment.call_id, self.segment.channel.value
+
+
+class Histogram:
+    """Cumulative buckets, Prometheus style (``le`` upper bounds)."""
+
+    BOUNDS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
+
+    def __init__(self) -> None:
+        self.counts = [0] * (len(self.BOUNDS) + 1)
+        self.total = 0.0
+        self.n = 0
+
+    def observe(self, value: float) -> None:
+        for i, bound in enumerate(self.BOUNDS):
+            if value <= bound:
+                self.counts[i] += 1
+                break
+        else:
+            self.counts[-1] += 1
+        self.total += value
+        self.n += 1
+
+    def series(self, name: str) -> dict[str, float]:
+        out: dict[str, float] = {}
+        running = 0
+        for bound, count in zip((*self.BOUNDS, float("inf")), self.counts, strict=True):
+            running += count
+            le = "+Inf" if bound == float("inf") else f"{bound:g}"
+            out[f'{name}_bucket{{le="{le}"}}'] = float(running)
+        out[f"{name}_sum"] = self.total
+        out[f"{name}_count"] = float(self.n)
+        return out
+
+
+PARTIAL_MAX_WAIT_S = 1.0  # a partial older than this is stale: dropped rather than decoded
+BEHIND_WARN_S = 2.0  # a final that waited this long in the queue means transcription is behind
+
+
 class StreamingTranscriber:
-    """Runs segments of all calls on one pool; results go to a callback on the worker thread.
+    """Schedules segments of all calls on one pool; results go to each job's callback on a worker thread."""
 
-    Final utterances are never dropped: the pool's queue is unbounded in count but
-    each call produces at most one segment per utterance, so it is bounded by speech.
-    """
-
-    def __init__(self, transcriber: Transcriber) -> None:
+    def __init__(self, transcriber: Transcriber, workers: int | None = None) -> None:
         self._transcriber = transcriber
-        self._pool = ThreadPoolExecutor(max_workers=transcriber.workers, thread_name_prefix="transcribe")
-        self._lock = threading.Lock()
-        self.pending = 0
+        self.workers = workers or transcriber.workers
+        self._heap: list[tuple[int, int, Job]] = []
+        self._seq = itertools.count()
+        self._queued_partial: dict[tuple[str, str], Job] = {}
+        self._running: set[Job] = set()
+        self._cv = threading.Condition()
+        self._closing = False
         self.completed = 0
         self.busy_s = 0.0
-        self.dropped_partials = 0
+        self.busy_audio_s = 0.0
+        self.dropped_partials = 0  # dropped under load: replaced by a newer one while queued, or stale
+        self.superseded_partials = 0  # no longer needed: their utterance ended
+        self.final_latency = Histogram()  # last voiced frame to final utterance (set by ChannelStream)
+        self.first_partial_latency = Histogram()  # speech start to first partial (set by ChannelStream)
+        self.queue_wait = Histogram()  # finals: submitted to started
+        self._last_behind_warning = 0.0
+        self._threads = [
+            threading.Thread(target=self._work, name=f"transcribe-{i}", daemon=True) for i in range(self.workers)
+        ]
+        for t in self._threads:
+            t.start()
 
-    def submit_partial(
-        self, segment: SpeechSegment, done: Callable[[SpeechSegment, Utterance | None], None]
-    ) -> Future[None] | None:
-        """A partial hypothesis, only when a worker is idle: under load partials are dropped first (counted)."""
-        with self._lock:
-            if self.pending > 0:  # a final or another partial is being decoded: finals must not wait
-                self.dropped_partials += 1
-                return None
-        return self.submit(segment, done)
+    @property
+    def transcriber(self) -> Transcriber:
+        return self._transcriber
 
-    def submit(self, segment: SpeechSegment, done: Callable[[SpeechSegment, Utterance | None], None]) -> Future[None]:
-        with self._lock:
-            self.pending += 1
+    @property
+    def pending(self) -> int:
+        with self._cv:
+            return sum(1 for _, _, j in self._heap if not j.cancelled) + len(self._running)
 
-        def work() -> None:
-            started = time.monotonic()
+    def submit(
+        self,
+        segment: SpeechSegment,
+        done: Done,
+        *,
+        kind: JobKind = JobKind.FINAL,
+        language: str | None = None,
+        prompt: str | None = None,
+    ) -> Job:
+        """Queue a segment. A partial replaces the queued partial of the same channel (counted as dropped)."""
+        job = Job(kind, segment, done, language, prompt)
+        with self._cv:
+            if self._closing:
+                raise RuntimeError("the transcriber is closed")
+            if kind is JobKind.PARTIAL:
+                old = self._queued_partial.get(job.key)
+                if old is not None and not old.cancelled:
+                    self._cancel(old)
+                    self.dropped_partials += 1
+                self._queued_partial[job.key] = job
+            heapq.heappush(self._heap, (int(kind), next(self._seq), job))
+            self._cv.notify()
+        return job
+
+    def submit_partial(self, segment: SpeechSegment, done: Done, **kwargs: Any) -> Job:
+        return self.submit(segment, done, kind=JobKind.PARTIAL, **kwargs)
+
+    def promote(self, job: Job) -> None:
+        """A speculative job becomes a final: it moves to the front class if it is still queued."""
+        with self._cv:
+            job.kind = JobKind.FINAL
+            if job.started is None and not job.cancelled:
+                heapq.heappush(self._heap, (int(JobKind.FINAL), next(self._seq), job))  # the old entry is skipped
+                self._cv.notify()
+
+    def cancel(self, job: Job) -> bool:
+        """Withdraw a queued job (a partial whose utterance ended); False if it already started."""
+        with self._cv:
+            if job.started is not None or job.cancelled:
+                return False
+            self._cancel(job)
+            self.superseded_partials += 1
+            return True
+
+    def _cancel(self, job: Job) -> None:
+        job.cancelled = True
+        if self._queued_partial.get(job.key) is job:
+            del self._queued_partial[job.key]
+        job.future.set_result(None)
+
+    def lag_s(self) -> dict[str, float]:
+        """Per call: how long its oldest unfinished final has waited (0 when none waits)."""
+        now = time.monotonic()
+        lags: dict[str, float] = {}
+        with self._cv:
+            jobs = [j for _, _, j in self._heap if not j.cancelled] + list(self._running)
+        for j in jobs:
+            if j.kind is JobKind.FINAL:
+                call = j.segment.call_id
+                lags[call] = max(lags.get(call, 0.0), now - j.submitted)
+        return lags
+
+    def metrics(self) -> dict[str, float]:
+        with self._cv:
+            queued = [j for _, _, j in self._heap if not j.cancelled]
+            running = len(self._running)
+        lags = self.lag_s()
+        out = {
+            "agentassist_transcription_pending": float(len(queued) + running),
+            "agentassist_transcription_queue_finals": float(sum(1 for j in queued if j.kind is JobKind.FINAL)),
+            "agentassist_transcription_queue_partials": float(sum(1 for j in queued if j.kind is JobKind.PARTIAL)),
+            "agentassist_transcriptions_total": float(self.completed),
+            "agentassist_transcription_busy_seconds_total": self.busy_s,
+            "agentassist_transcription_audio_seconds_total": self.busy_audio_s,
+            "agentassist_partials_dropped_total": float(self.dropped_partials),
+            "agentassist_partials_superseded_total": float(self.superseded_partials),
+            "agentassist_transcription_max_lag_seconds": max(lags.values(), default=0.0),
+        }
+        for call, lag in lags.items():
+            out[f'agentassist_transcription_lag_seconds{{call="{call}"}}'] = lag
+        out.update(self.final_latency.series("agentassist_final_latency_seconds"))
+        out.update(self.first_partial_latency.series("agentassist_first_partial_latency_seconds"))
+        out.update(self.queue_wait.series("agentassist_final_queue_wait_seconds"))
+        return out
+
+    def _next(self) -> Job | None:
+        with self._cv:
+            while True:
+                while self._heap:
+                    kind, _, job = heapq.heappop(self._heap)
+                    if job.cancelled or job.started is not None or kind != int(job.kind):
+                        continue  # withdrawn, or an entry left behind by promote()
+                    now = time.monotonic()
+                    if job.kind is JobKind.PARTIAL:
+                        if self._queued_partial.get(job.key) is job:
+                            del self._queued_partial[job.key]
+                        if now - job.submitted > PARTIAL_MAX_WAIT_S:
+                            job.cancelled = True
+                            job.future.set_result(None)
+                            self.dropped_partials += 1
+                            continue
+                    job.started = now
+                    self._running.add(job)
+                    return job
+                if self._closing:
+                    return None
+                self._cv.wait()
+
+    def _work(self) -> None:
+        while (job := self._next()) is not None:
+            seg = job.segment
+            audio_s = seg.end_s - seg.start_s
+            waited = (job.started or 0.0) - job.submitted
+            if job.kind is JobKind.FINAL:
+                self.queue_wait.observe(waited)
+                self._warn_if_behind(waited)
+            utterance: Utterance | None = None
             try:
-                utterance = self._transcriber.transcribe(segment)
-            except Exception:
-                log.exception(
-                    "call %s: transcription of %.1f s failed", segment.call_id, segment.end_s - segment.start_s
+                utterance = self._transcriber.transcribe(
+                    seg, language=job.language, prompt=job.prompt, words=job.kind is not JobKind.PARTIAL
                 )
-                utterance = None
-            elapsed = time.monotonic() - started
-            with self._lock:
-                self.pending -= 1
+            except Exception:
+                log.exception("call %s: transcription of %.1f s failed", seg.call_id, audio_s)
+            elapsed = time.monotonic() - (job.started or 0.0)
+            try:
+                job.done(job, utterance)
+            except Exception:
+                log.exception("call %s: utterance callback failed", seg.call_id)
+            with self._cv:
+                self._running.discard(job)
                 self.completed += 1
                 self.busy_s += elapsed
-            audio_s = segment.end_s - segment.start_s
-            if elapsed > max(1.0, audio_s):
-                log.warning("transcription behind real time: %.1f s of audio took %.1f s", audio_s, elapsed)
-            done(segment, utterance)
+                self.busy_audio_s += audio_s
+                self._cv.notify_all()
+            job.future.set_result(utterance)
 
-        return self._pool.submit(work)
+    def _warn_if_behind(self, waited: float) -> None:
+        now = time.monotonic()
+        if waited >= BEHIND_WARN_S and now - self._last_behind_warning > 10.0:
+            self._last_behind_warning = now
+            log.warning(
+                "transcription behind real time: a final waited %.1f s in the queue (%d jobs pending, %d workers)",
+                waited,
+                self.pending,
+                self.workers,
+            )
+
+    def wait_idle(self) -> None:
+        """Block until nothing is queued or running (offline use: feed audio as fast as it is consumed)."""
+        with self._cv:
+            while self._running or any(not j.cancelled and j.started is None for _, _, j in self._heap):
+                self._cv.wait()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=False)
+        """Finish every queued final and speculative job, drop queued partials, stop the workers."""
+        with self._cv:
+            self._closing = True
+            for _, _, job in self._heap:
+                if job.kind is JobKind.PARTIAL and not job.cancelled and job.started is None:
+                    self._cancel(job)
+            self._cv.notify_all()
+        for t in self._threads:
+            t.join()

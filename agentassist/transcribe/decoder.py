@@ -1,0 +1,216 @@
+"""Whisper decoding of short speech segments without padding them to 30 seconds.
+
+Whisper was trained on 30-second windows, and faster-whisper pads every input to
+3000 mel frames, so a 2-second phrase costs as much encoder work as half a
+minute of audio. CTranslate2's encoder accepts fewer frames. Decoding straight
+from a very short encoding makes Whisper repeat itself, but measured here on
+the 120 English Asterisk prompts (tiny.en, greedy) a 10-second floor *with
+timestamp tokens* keeps the WER of the padded path (0.068 both) at 3.5x less
+compute; floors of 8, 7 and 6 seconds loop (WER 0.35-0.71). So segments are
+padded with silence to ``floor_s``, decoded in timestamp mode with a length cap
+from their duration, and whatever the decoder says after the real audio ended
+(a timestamp past the end, a phrase repeated) is cut off and flagged.
+
+Longer segments (up to Whisper's 30 s) are encoded at their own length.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+SAMPLE_RATE_HZ = 16000
+HOP = 160  # samples per mel frame
+MAX_S = 30.0  # Whisper's window
+TIME_PRECISION_S = 0.02  # one timestamp token
+PREPEND_PUNCTUATION = "\"'“¿([{-"
+APPEND_PUNCTUATION = "\"'.。,，!！?？:：”)]}、"
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedWord:
+    start_s: float  # from the start of the decoded audio
+    end_s: float
+    text: str
+    probability: float
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """What Whisper made of one short segment, with the measures its guards need."""
+
+    text: str
+    words: tuple[DecodedWord, ...]
+    language: str
+    language_probability: float
+    avg_logprob: float
+    no_speech_prob: float
+    compression_ratio: float
+    truncated: bool  # text after the end of the audio or a repeated phrase was cut off
+    tokens: tuple[int, ...] = field(default=(), repr=False)
+
+
+def compression_ratio(text: str) -> float:
+    """Bytes over zlib-compressed bytes: high when the text repeats itself (Whisper's loop guard)."""
+    raw = text.encode("utf-8")
+    return len(raw) / len(zlib.compress(raw)) if raw else 0.0
+
+
+def cut_repetition(phrases: list[list[int]], max_repeats: int = 2) -> tuple[list[list[int]], bool]:
+    """Drop a phrase (a run of text tokens between timestamps) repeated more than ``max_repeats``
+    times in a row, and everything after it: that is a decoding loop, not speech."""
+    run = 1
+    for i in range(1, len(phrases)):
+        run = run + 1 if phrases[i] and phrases[i] == phrases[i - 1] else 1
+        if run > max_repeats:
+            return phrases[: i - run + 2], True
+    return phrases, False
+
+
+class ShortDecoder:
+    """Decodes float32 16 kHz audio of at most 30 s with a faster-whisper model, thread-safe."""
+
+    def __init__(self, whisper: Any, *, floor_s: float = 10.0, multilingual: bool | None = None) -> None:
+        from faster_whisper.feature_extractor import FeatureExtractor
+
+        self._whisper = whisper  # faster_whisper.WhisperModel
+        self.floor_s = floor_s
+        self.multilingual = bool(whisper.model.is_multilingual) if multilingual is None else multilingual
+        n_mels = int(getattr(whisper.model, "n_mels", 80) or 80)
+        self._features = FeatureExtractor(feature_size=n_mels)  # our own: faster-whisper's is mutated by calls
+        self._tokenizers: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def tokenizer(self, language: str) -> Any:
+        from faster_whisper.tokenizer import Tokenizer
+
+        with self._lock:
+            tok = self._tokenizers.get(language)
+            if tok is None:
+                tok = Tokenizer(
+                    self._whisper.hf_tokenizer,
+                    self.multilingual,
+                    task="transcribe",
+                    language=language if self.multilingual else "en",
+                )
+                self._tokenizers[language] = tok
+            return tok
+
+    def encode(self, audio: np.ndarray[Any, Any]) -> tuple[Any, int]:
+        """The encoder output of ``audio`` padded to the floor, and the number of real mel frames."""
+        if audio.size > MAX_S * SAMPLE_RATE_HZ:
+            raise ValueError(f"segment of {audio.size / SAMPLE_RATE_HZ:.1f} s: at most {MAX_S:.0f} s can be decoded")
+        target = max(int(self.floor_s * SAMPLE_RATE_HZ), audio.size)
+        padded = np.zeros(target, np.float32)
+        padded[: audio.size] = audio
+        feats = self._features(padded)
+        frames = min(feats.shape[1], target // HOP)
+        frames -= frames % 2  # the encoder's convolution halves the frame count
+        encoded = self._whisper.encode(np.ascontiguousarray(feats[:, :frames]))
+        return encoded, audio.size // HOP
+
+    def detect_language(self, encoded: Any) -> tuple[str, float]:
+        if not self.multilingual:
+            return "en", 1.0
+        token, prob = self._whisper.model.detect_language(encoded)[0][0]
+        return str(token)[2:-2], float(prob)
+
+    def decode(
+        self,
+        audio: np.ndarray[Any, Any],
+        *,
+        language: str | None = None,
+        prompt: str | None = None,
+        beam_size: int = 1,
+        words: bool = True,
+    ) -> Decoded:
+        """Transcribe one segment. ``language`` None: detected from this segment (multilingual models)."""
+        encoded, content_frames = self.encode(audio)
+        lang_prob = 1.0
+        if language is None:
+            language, lang_prob = self.detect_language(encoded)
+        tok = self.tokenizer(language)
+        duration_s = audio.size / SAMPLE_RATE_HZ
+        prefix = list(tok.sot_sequence)
+        if prompt and prompt.strip():
+            prompt_tokens = tok.encode(" " + prompt.strip())[-100:]
+            prefix = [tok.sot_prev, *prompt_tokens, *prefix]
+        # speech runs at ~3-4 text tokens a second, plus timestamp pairs: a cap well above that stops loops early
+        max_length = min(448, len(prefix) + int(duration_s * 8) + 16)
+        result = self._whisper.model.generate(
+            encoded,
+            [prefix],
+            beam_size=beam_size,
+            patience=1.0,
+            length_penalty=1.0,
+            max_length=max_length,
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=self._suppressed(tok),
+            max_initial_timestamp_index=50,  # 1 s, as faster-whisper's default
+        )[0]
+        tokens = list(result.sequences_ids[0])
+        seq_len = len(tokens)
+        avg_logprob = float(result.scores[0]) * seq_len / (seq_len + 1)  # length_penalty 1: score = sum / len
+        text_tokens, truncated = self._text_tokens(tok, tokens, duration_s)
+        text = tok.decode(text_tokens).strip()
+        aligned: tuple[DecodedWord, ...] = ()
+        if words and text_tokens:
+            aligned = self._align(tok, text_tokens, encoded, content_frames, duration_s)
+        return Decoded(
+            text=text,
+            words=aligned,
+            language=language,
+            language_probability=lang_prob,
+            avg_logprob=avg_logprob,
+            no_speech_prob=float(result.no_speech_prob),
+            compression_ratio=compression_ratio(text),
+            truncated=truncated,
+            tokens=tuple(text_tokens),
+        )
+
+    def _suppressed(self, tok: Any) -> list[int]:
+        # faster-whisper's "-1": the non-speech symbols, plus the task and special tokens
+        specials = [tok.transcribe, tok.translate, tok.sot, tok.sot_prev, tok.sot_lm, tok.no_speech]
+        return sorted({*tok.non_speech_tokens, *specials})
+
+    def _text_tokens(self, tok: Any, tokens: list[int], duration_s: float) -> tuple[list[int], bool]:
+        """Text tokens up to the end of the audio: a timestamp past the end (plus a little slack)
+        starts invented text, and so does a phrase repeated three times in a row."""
+        phrases: list[list[int]] = [[]]
+        truncated = False
+        for i, t in enumerate(tokens):
+            if tok.eot <= t < tok.timestamp_begin:
+                continue  # special tokens
+            if t >= tok.timestamp_begin:
+                if phrases[-1]:  # the end of a phrase (it may overshoot a little: that is fine)
+                    phrases.append([])
+                elif (t - tok.timestamp_begin) * TIME_PRECISION_S > duration_s + 0.3:
+                    # a phrase that starts after the audio ended is invented
+                    truncated = any(x < tok.eot for x in tokens[i + 1 :])
+                    break
+                continue
+            phrases[-1].append(t)
+        phrases, looped = cut_repetition(phrases)
+        return [t for p in phrases for t in p], truncated or looped
+
+    def _align(
+        self, tok: Any, text_tokens: list[int], encoded: Any, frames: int, duration_s: float
+    ) -> tuple[DecodedWord, ...]:
+        from faster_whisper.transcribe import merge_punctuations
+
+        alignment = self._whisper.find_alignment(tok, [text_tokens], encoded, frames)[0]
+        merge_punctuations(alignment, PREPEND_PUNCTUATION, APPEND_PUNCTUATION)
+        out = []
+        for w in alignment:
+            if not w["word"].strip():
+                continue
+            start = min(float(w["start"]), duration_s)
+            end = min(max(float(w["end"]), start), duration_s)
+            out.append(DecodedWord(start, end, w["word"].strip(), float(w["probability"])))
+        return tuple(out)

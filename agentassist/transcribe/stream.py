@@ -1,0 +1,289 @@
+"""Live transcription of one channel: voice activity in, partial and final utterances out.
+
+    frames --> Segmenter --cut--> final job -----------------------------> utterance.final
+                  |  \\--short silence--> speculative job --(cut, nothing new said)--^
+                  \\--every partial_every_s of speech--> partial job --> LocalAgreement-2 --> utterance.partial
+
+The same class runs live calls (agentassist.pipeline), the benchmarks and
+``agentassist transcribe FILE``, so what is measured is what runs.
+
+Partials are stabilised by LocalAgreement-2: the words two hypotheses in a row
+agree on (from the start) become stable and are never retracted, the final
+included. When speech pauses for ``speculative_silence_ms`` the audio so far is
+decoded at once; if the segment is then cut with nothing voiced added, that
+result is the final, so the final does not wait for a decode after the cut.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+from agentassist.audio.segmenter import Segmenter, SegmenterOptions
+from agentassist.events import Channel, SpeechSegment, Utterance, Word
+from agentassist.transcribe.engine import Job, JobKind, StreamingTranscriber
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamOptions:
+    partials: bool = True
+    partial_every_s: float = 0.5  # a new hypothesis of the speech so far this often while speech goes on
+    first_partial_after_s: float = 0.2  # of speech after its start was detected
+    speculative_silence_ms: int = 100  # decode what was said when speech pauses this long; 0: never
+
+    def __post_init__(self) -> None:
+        if self.partial_every_s <= 0:
+            raise ValueError(f"partial_every_s: expected > 0, got {self.partial_every_s}")
+        if self.speculative_silence_ms < 0:
+            raise ValueError(f"speculative_silence_ms: expected >= 0, got {self.speculative_silence_ms}")
+
+
+_WORD = re.compile(r"[^\w']+")
+
+
+def _norm(word: str) -> str:
+    return _WORD.sub("", word.lower()).replace("ё", "е")
+
+
+def aligned_end(stable: list[str], words: list[str]) -> int:
+    """How many of ``words`` the ``stable`` words stand for: ``len(stable)`` when the hypothesis starts
+    with them, otherwise where their last matching word lands plus the unmatched ones after it."""
+    a, b = [_norm(w) for w in stable], [_norm(w) for w in words]
+    if b[: len(a)] == a:
+        return len(a)
+    last_a, last_b = 0, 0
+    for block in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
+        if block.size:
+            last_a, last_b = block.a + block.size, block.b + block.size
+    return min(len(b), last_b + (len(a) - last_a))
+
+
+def common_prefix(a: list[str], b: list[str]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if _norm(x) != _norm(y):
+            break
+        n += 1
+    return n
+
+
+@dataclass
+class _Utterance:
+    """What one stretch of speech has produced so far."""
+
+    id: str
+    start_wall: float
+    stable: list[str] = field(default_factory=list)
+    previous: list[str] = field(default_factory=list)
+    partials: int = 0
+    last_partial_seq: int = -1
+    partial_job: Job | None = None
+    spec_job: Job | None = None
+    spec_voiced: int = -1
+    spec_result: tuple[Utterance | None] | None = None  # set when the speculative job finished
+    final_segment: SpeechSegment | None = None  # set when the cut reused the speculative job
+    voiced_wall: float = 0.0
+    done: bool = False
+
+
+class ChannelStream:
+    """Segments and transcribes one channel of one call; ``emit`` gets every partial and final."""
+
+    def __init__(
+        self,
+        call_id: str,
+        channel: Channel,
+        streaming: StreamingTranscriber,
+        emit: Callable[[Utterance], None],
+        *,
+        segmenter_options: SegmenterOptions | None = None,
+        options: StreamOptions | None = None,
+        language: str | None = None,
+        prompt: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.segmenter = Segmenter(call_id, channel, segmenter_options)
+        self.options = options or StreamOptions()
+        self._streaming = streaming
+        self._emit = emit
+        self._clock = clock
+        t = streaming.transcriber
+        # the campaign's language, else the configured one, else detected by the first final and kept
+        self.language = (language or t.language) if t.multilingual else "en"
+        self.prompt = prompt
+        self._lock = threading.Lock()
+        self._current: _Utterance | None = None
+        self._states: dict[str, _Utterance] = {}  # utterances not final yet, by id
+        self._seq = 0
+        self._last_voiced_wall = 0.0
+        self._last_partial_wall = 0.0
+        self.futures: list[Future[Utterance | None]] = []
+        self.finals = 0
+        self.partials = 0
+
+    @property
+    def in_speech(self) -> bool:
+        return self.segmenter.in_speech
+
+    def push(self, pcm: bytes) -> None:
+        """One frame of audio (the segmenter's frame size)."""
+        now = self._clock()
+        seg = self.segmenter
+        voiced_before = seg.voiced_frames
+        for cut in seg.push(pcm):
+            self._cut(cut, voiced_before)
+        if seg.voiced:
+            self._last_voiced_wall = now
+        if not seg.in_speech:
+            return
+        st = self._current
+        if st is None or st.id != seg.utterance_id:
+            pre_s = seg.options.pre_pad_ms / 1000
+            st = self._current = _Utterance(seg.utterance_id, start_wall=now - max(0.0, seg.speech_s - pre_s))
+            with self._lock:
+                self._states[st.id] = st
+            self._last_partial_wall = now - self.options.partial_every_s + self.options.first_partial_after_s
+        o = self.options
+        silence = seg.trailing_silence_ms
+        if o.speculative_silence_ms and silence >= o.speculative_silence_ms and st.spec_job is None:
+            segment = seg.speech_so_far("speculative")
+            if segment is not None:
+                st.spec_voiced = seg.voiced_frames
+                st.spec_job = self._submit(segment, JobKind.SPECULATIVE, self._on_speculative)
+        elif silence == 0 and st.spec_job is not None:
+            with self._lock:  # speech goes on: that result is only a hypothesis now
+                st.spec_job, st.spec_result, st.spec_voiced = None, None, -1
+        if o.partials and silence == 0 and now - self._last_partial_wall >= o.partial_every_s:
+            segment = seg.speech_so_far("partial")
+            if segment is not None:
+                self._last_partial_wall = now
+                st.partial_job = self._submit(segment, JobKind.PARTIAL, self._on_partial)
+
+    def finish(self) -> None:
+        """The channel ended: the speech in progress becomes a final."""
+        voiced = self.segmenter.voiced_frames
+        for cut in self.segmenter.finish():
+            self._cut(cut, voiced)
+
+    def _submit(self, segment: SpeechSegment, kind: JobKind, done: Callable[[Job, Utterance | None], None]) -> Job:
+        job = self._streaming.submit(segment, done, kind=kind, language=self.language, prompt=self.prompt)
+        self._seq += 1
+        job.seq = self._seq
+        if len(self.futures) > 64:
+            self.futures = [f for f in self.futures if not f.done()]
+        self.futures.append(job.future)
+        return job
+
+    def _cut(self, segment: SpeechSegment, voiced: int) -> None:
+        st = self._current
+        if st is None or st.id != segment.utterance_id:
+            st = _Utterance(segment.utterance_id, start_wall=self._clock())
+            with self._lock:
+                self._states[st.id] = st
+        self._current = None
+        st.voiced_wall = self._last_voiced_wall
+        if st.partial_job is not None:
+            self._streaming.cancel(st.partial_job)
+        with self._lock:
+            reuse = st.spec_job is not None and segment.reason == "silence" and st.spec_voiced == voiced
+            if reuse:
+                st.final_segment = segment
+                if st.spec_result is not None:
+                    self._final(st, st.spec_result[0])
+                    return
+        if reuse:
+            assert st.spec_job is not None
+            self._streaming.promote(st.spec_job)
+            return
+        self._submit(segment, JobKind.FINAL, lambda job, u: self._on_final(st, u))
+
+    # ---- worker threads ----------------------------------------------------------------------------
+
+    def _on_final(self, st: _Utterance, u: Utterance | None) -> None:
+        with self._lock:
+            self._final(st, u)
+
+    def _on_speculative(self, job: Job, u: Utterance | None) -> None:
+        with self._lock:
+            st = self._state_of(job)
+            if st is None or st.spec_job is not job:
+                self._partial(st, job, u)  # speech went on after it: a hypothesis like any other
+                return
+            if st.final_segment is not None:
+                self._final(st, u)
+            else:
+                st.spec_result = (u,)
+                self._partial(st, job, u)
+
+    def _on_partial(self, job: Job, u: Utterance | None) -> None:
+        with self._lock:
+            self._partial(self._state_of(job), job, u)
+
+    def _state_of(self, job: Job) -> _Utterance | None:
+        return self._states.get(job.segment.utterance_id)
+
+    def _partial(self, st: _Utterance | None, job: Job, u: Utterance | None) -> None:
+        """Called with the lock held."""
+        if st is None or st.done or u is None or job.seq < st.last_partial_seq:
+            return
+        st.last_partial_seq = job.seq
+        words = u.text.split()
+        agreed = common_prefix(st.previous, words)
+        st.previous = words
+        n = len(st.stable)
+        if agreed > n and common_prefix(st.stable, words) == n:
+            st.stable = words[:agreed]
+        shown = st.stable + words[aligned_end(st.stable, words) :]
+        if not shown:
+            return
+        if st.partials == 0:
+            self._streaming.first_partial_latency.observe(self._clock() - st.start_wall)
+        st.partials += 1
+        self.partials += 1
+        self._emit(dataclasses.replace(u, text=" ".join(shown), final=False, stable_words=len(st.stable), words=()))
+
+    def _final(self, st: _Utterance, u: Utterance | None) -> None:
+        """Called with the lock held: the utterance ends, keeping the words its partials made stable."""
+        if st.done:
+            return
+        st.done = True
+        self._states.pop(st.id, None)
+        if u is None:
+            return
+        if self.language is None and u.language:
+            self.language = u.language  # detected once per channel, then kept
+            log.info("call %s %s: language %s", u.call_id, u.channel.value, u.language)
+        segment = st.final_segment
+        if segment is not None:  # a speculative result: the segment as cut is a little longer
+            u = dataclasses.replace(u, end_s=max(u.end_s, min(segment.end_s, u.end_s + 0.3)))
+        u = _keep_stable(st.stable, dataclasses.replace(u, final=True, stable_words=0))
+        self._streaming.final_latency.observe(max(0.0, self._clock() - st.voiced_wall))
+        self.finals += 1
+        self._emit(u)
+
+
+def _keep_stable(stable: list[str], u: Utterance) -> Utterance:
+    """The final with its partials' stable words in place of what they stand for."""
+    words = [w.text for w in u.words] if u.words else u.text.split()
+    if not stable or common_prefix(stable, words) == len(stable):
+        return u
+    end = aligned_end(stable, words)
+    if u.words:
+        replaced = u.words[:end]
+        t0 = replaced[0].start_s if replaced else u.start_s
+        t1 = replaced[-1].end_s if replaced else t0
+        step = (t1 - t0) / len(stable)
+        prob = min((w.probability for w in replaced), default=u.confidence)
+        head = tuple(Word(t0 + i * step, t0 + (i + 1) * step, w, prob) for i, w in enumerate(stable))
+        new_words = head + u.words[end:]
+        return dataclasses.replace(u, text=" ".join(w.text for w in new_words), words=new_words)
+    return dataclasses.replace(u, text=" ".join(stable + words[end:]))
