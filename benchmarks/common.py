@@ -153,9 +153,9 @@ def stream_audio(
     def emit(u: Utterance) -> None:
         now = clock()
         with lock:
-            words = u.text.split()
+            words = [w.lower().strip(".,?!;:") for w in u.text.split()]  # punctuation may change
             before = stable.get(u.id, [])
-            if [w.lower() for w in words[: len(before)]] != [w.lower() for w in before]:
+            if words[: len(before)] != before:
                 result.retracted += len(before)
             if u.final:
                 result.utterances.append(u)

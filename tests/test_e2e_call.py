@@ -202,10 +202,24 @@ def test_real_call_end_to_end(tmp_path: Path, make_server: Any, baresip: Any, pr
     time.sleep(1)
     feed.stop.set()
     types = [e["type"] for e in feed.events if e.get("call_id") == call_id]
-    order = ["call.started", "utterance.final", "assist.step", "call.ended"]
+    order = ["call.started", "utterance.final", "call.ended"]
     positions = [types.index(t) for t in order]
     assert positions == sorted(positions), types
     assert types[-1] == "call.ended", types
+    # a step ticks from a partial when the match is certain, else from its final: either way after
+    # the utterance that earned it reached the feed, and that utterance's final follows
+    utterance_at: dict[str, int] = {}
+    for i, e in enumerate(feed.events):
+        if e.get("call_id") == call_id and e["type"] in ("utterance.partial", "utterance.final"):
+            utterance_at.setdefault(e["utterance"]["id"], i)
+    steps_at = [
+        (i, e["step"]) for i, e in enumerate(feed.events) if e["type"] == "assist.step" and e.get("call_id") == call_id
+    ]
+    assert steps_at, types
+    for i, step in steps_at:
+        evidence = step.get("evidence") or {}
+        if step.get("status") == "done":
+            assert utterance_at[evidence["utterance_id"]] < i, (step, types)
     # partial hypotheses came while the customer's long prompt was spoken, each before its final
     final_ids = {u["id"] for u in transcript}
     partials = [e["utterance"] for e in feed.events if e["type"] == "utterance.partial" and e["call_id"] == call_id]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,43 @@ MAX_S = 30.0  # Whisper's window
 TIME_PRECISION_S = 0.02  # one timestamp token
 PREPEND_PUNCTUATION = "\"'“¿([{-"
 APPEND_PUNCTUATION = "\"'.。,，!！?？:：”)]}、"
+
+
+MAX_PASSES = 3  # decodes of one segment when Whisper leaves its last phrase open
+MIN_REST_S = 0.3  # less audio than this after an open end is not decoded again
+
+
+def _open_end(tok: Any, tokens: list[int], duration_s: float) -> float | None:
+    """Where to decode again when the sequence ends on a timestamp pair (an unfinished phrase)."""
+    body = [t for t in tokens if t != tok.eot]
+    if len(body) < 2 or body[-1] < tok.timestamp_begin or body[-2] < tok.timestamp_begin:
+        return None
+    at = (body[-1] - tok.timestamp_begin) * TIME_PRECISION_S
+    return at if 0 < at < duration_s - MIN_REST_S else None
+
+
+def _shifted(d: Decoded, by_s: float) -> Decoded:
+    if not by_s:
+        return d
+    words = tuple(DecodedWord(w.start_s + by_s, w.end_s + by_s, w.text, w.probability) for w in d.words)
+    return replace(d, words=words)
+
+
+def _joined(parts: list[Decoded]) -> Decoded:
+    """One result from the passes over one segment, weighted by their token counts."""
+    weights = [max(len(p.tokens), 1) for p in parts]
+    text = " ".join(p.text for p in parts if p.text)
+    return Decoded(
+        text=text,
+        words=tuple(w for p in parts for w in p.words),
+        language=parts[0].language,
+        language_probability=parts[0].language_probability,
+        avg_logprob=sum(p.avg_logprob * n for p, n in zip(parts, weights, strict=True)) / sum(weights),
+        no_speech_prob=min(p.no_speech_prob for p in parts),
+        compression_ratio=compression_ratio(text),
+        truncated=any(p.truncated for p in parts),
+        tokens=tuple(t for p in parts for t in p.tokens),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +98,8 @@ def compression_ratio(text: str) -> float:
 
 
 def cut_repetition(phrases: list[list[int]], max_repeats: int = 2) -> tuple[list[list[int]], bool]:
-    """Drop a phrase (a run of text tokens between timestamps) repeated more than ``max_repeats``
-    times in a row, and everything after it: that is a decoding loop, not speech."""
+    """A phrase (text tokens between timestamps) repeated more than ``max_repeats`` times in a row is
+    a decoding loop, not speech: keep its first copy and drop everything after it."""
     run = 1
     for i in range(1, len(phrases)):
         run = run + 1 if phrases[i] and phrases[i] == phrases[i - 1] else 1
@@ -128,7 +165,38 @@ class ShortDecoder:
         beam_size: int = 1,
         words: bool = True,
     ) -> Decoded:
-        """Transcribe one segment. ``language`` None: detected from this segment (multilingual models)."""
+        """Transcribe one segment. ``language`` None: detected from this segment (multilingual models).
+
+        Whisper ends a window whose last phrase it could not finish with an opening timestamp and
+        no text (``<|17.20|><|17.20|><|endoftext|>``): the rest of the audio is decoded again from
+        that point, as faster-whisper's long-form loop does, at most ``MAX_PASSES`` times.
+        """
+        parts: list[Decoded] = []
+        offset = 0
+        total = audio.size
+        while True:
+            part, resume_s = self._decode_once(
+                audio[offset:], language=language, prompt=prompt, beam_size=beam_size, words=words
+            )
+            parts.append(_shifted(part, offset / SAMPLE_RATE_HZ))
+            language = part.language
+            if resume_s is None or len(parts) >= MAX_PASSES:
+                break
+            offset += int(resume_s * SAMPLE_RATE_HZ)
+            if total - offset < MIN_REST_S * SAMPLE_RATE_HZ:
+                break
+            prompt = " ".join(x for x in ((prompt or "").strip(), part.text) if x)[-400:] or None
+        return parts[0] if len(parts) == 1 else _joined(parts)
+
+    def _decode_once(
+        self,
+        audio: np.ndarray[Any, Any],
+        *,
+        language: str | None,
+        prompt: str | None,
+        beam_size: int,
+        words: bool,
+    ) -> tuple[Decoded, float | None]:
         encoded, content_frames = self.encode(audio)
         lang_prob = 1.0
         if language is None:
@@ -162,6 +230,7 @@ class ShortDecoder:
         aligned: tuple[DecodedWord, ...] = ()
         if words and text_tokens:
             aligned = self._align(tok, text_tokens, encoded, content_frames, duration_s)
+        resume_s = None if truncated else _open_end(tok, tokens, duration_s)
         return Decoded(
             text=text,
             words=aligned,
@@ -172,7 +241,7 @@ class ShortDecoder:
             compression_ratio=compression_ratio(text),
             truncated=truncated,
             tokens=tuple(text_tokens),
-        )
+        ), resume_s
 
     def _suppressed(self, tok: Any) -> list[int]:
         # faster-whisper's "-1": the non-speech symbols, plus the task and special tokens

@@ -286,6 +286,7 @@ class StreamingTranscriber:
         self._cv = threading.Condition()
         self._closing = False
         self.completed = 0
+        self.decoded = {kind.name.lower(): 0 for kind in JobKind}  # by the kind the job had when it ran
         self.busy_s = 0.0
         self.busy_audio_s = 0.0
         self.dropped_partials = 0  # dropped under load: replaced by a newer one while queued, or stale
@@ -381,6 +382,7 @@ class StreamingTranscriber:
             "agentassist_transcription_queue_finals": float(sum(1 for j in queued if j.kind is JobKind.FINAL)),
             "agentassist_transcription_queue_partials": float(sum(1 for j in queued if j.kind is JobKind.PARTIAL)),
             "agentassist_transcriptions_total": float(self.completed),
+            **{f'agentassist_decodes_total{{kind="{k}"}}': float(v) for k, v in self.decoded.items()},
             "agentassist_transcription_busy_seconds_total": self.busy_s,
             "agentassist_transcription_audio_seconds_total": self.busy_audio_s,
             "agentassist_partials_dropped_total": float(self.dropped_partials),
@@ -440,6 +442,7 @@ class StreamingTranscriber:
             with self._cv:
                 self._running.discard(job)
                 self.completed += 1
+                self.decoded[job.kind.name.lower()] += 1
                 self.busy_s += elapsed
                 self.busy_audio_s += audio_s
                 self._cv.notify_all()

@@ -1,4 +1,11 @@
-"""Offline transcription of a file, with the same model code as live calls."""
+"""Offline transcription of a file through the same streaming code as live calls.
+
+The file is decoded (any format PyAV reads), resampled to 16 kHz and fed frame by
+frame through a :class:`ChannelStream` per channel, as fast as it is consumed:
+the segments, guards and decoding are those of a live call. A stereo file is
+taken as a call recording (left: agent, right: customer); anything else as one
+speaker.
+"""
 
 from __future__ import annotations
 
@@ -8,51 +15,122 @@ from typing import Any
 
 import numpy as np
 
+from agentassist.audio.frames import FRAME_BYTES, SAMPLE_RATE_HZ
 from agentassist.config import TranscribeSettings
 from agentassist.errors import AudioError
+from agentassist.events import Channel, Utterance
 from agentassist.subtitles import subtitles
-from agentassist.transcribe.engine import Transcriber, TranscriberOptions
+from agentassist.transcribe.engine import StreamingTranscriber, Transcriber
+from agentassist.transcribe.stream import ChannelStream, StreamOptions
+
+
+def _decode(path: Path) -> tuple[np.ndarray[Any, Any], int]:
+    """float32 samples (frames x channels) at 16 kHz and the number of channels (1 or 2)."""
+    import av
+    from faster_whisper import decode_audio
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise AudioError(f"{path}: no audio stream in the file")
+            stereo = container.streams.audio[0].codec_context.channels == 2
+        if stereo:
+            left, right = decode_audio(str(path), sampling_rate=SAMPLE_RATE_HZ, split_stereo=True)
+            return np.stack([left, right], axis=1), 2
+        mono = decode_audio(str(path), sampling_rate=SAMPLE_RATE_HZ)
+    except AudioError:
+        raise
+    except Exception as exc:
+        raise AudioError(f"{path}: cannot decode audio ({exc})") from None
+    return np.asarray(mono)[:, None], 1
+
+
+def transcribe_samples(
+    channels: dict[Channel, np.ndarray[Any, Any]],
+    streaming: StreamingTranscriber,
+    *,
+    call_id: str = "file",
+    settings: TranscribeSettings | None = None,
+    language: str | None = None,
+) -> list[Utterance]:
+    """Final utterances of float32 16 kHz channels, fed through ChannelStream as fast as consumed."""
+    s = settings or TranscribeSettings()
+    finals: list[Utterance] = []
+    fed = [0]
+
+    def clock() -> float:
+        return fed[0] * FRAME_BYTES / 2 / SAMPLE_RATE_HZ
+
+    def emit(u: Utterance) -> None:
+        if u.final:
+            finals.append(u)
+
+    streams = {
+        ch: ChannelStream(
+            call_id,
+            ch,
+            streaming,
+            emit,
+            segmenter_options=s.segmenter_options(),
+            options=StreamOptions(partials=False, speculative_silence_ms=0),  # nobody waits for them
+            language=language,
+            clock=clock,
+        )
+        for ch in channels
+    }
+    pcm = {ch: np.clip(np.round(x * 32768.0), -32768, 32767).astype("<i2").tobytes() for ch, x in channels.items()}
+    n = max(len(b) for b in pcm.values())
+    for off in range(0, n, FRAME_BYTES):
+        for ch, stream in streams.items():
+            frame = pcm[ch][off : off + FRAME_BYTES]
+            stream.push(frame + bytes(FRAME_BYTES - len(frame)))
+        fed[0] += 1
+    for stream in streams.values():
+        stream.finish()
+    streaming.wait_idle()
+    return sorted(finals, key=lambda u: (u.start_s, u.channel.value))
 
 
 def transcribe_file(path: Path, settings: TranscribeSettings, language: str | None = None) -> dict[str, Any]:
     if not path.is_file():
         raise AudioError(f"{path}: audio file not found")
-    from faster_whisper import decode_audio
-
-    try:
-        audio = decode_audio(str(path), sampling_rate=16000)
-    except Exception as exc:
-        raise AudioError(f"{path}: cannot decode audio ({exc})") from None
-    options = TranscriberOptions(
-        model=settings.model,
-        language=language or settings.language,
-        compute_type=settings.compute_type,
-        beam_size=settings.beam_size,
-        workers=1,
-    )
+    samples, n_channels = _decode(path)
+    options = settings.transcriber_options()
     transcriber = Transcriber(options)
-    pieces, info = transcriber.transcribe_audio(np.asarray(audio, dtype=np.float32))
-    segments = [
-        {
-            "start": round(p.start, 3),
-            "end": round(p.end, 3),
-            "text": p.text.strip(),
+    streaming = StreamingTranscriber(transcriber, workers=1)
+    try:
+        if n_channels == 2:
+            channels = {Channel.AGENT: samples[:, 0], Channel.CUSTOMER: samples[:, 1]}
+        else:
+            channels = {Channel.CUSTOMER: samples[:, 0]}
+        finals = transcribe_samples(channels, streaming, settings=settings, language=language)
+    finally:
+        streaming.close()
+    segments = []
+    for u in finals:
+        seg: dict[str, Any] = {
+            "start": round(u.start_s, 3),
+            "end": round(u.end_s, 3),
+            "text": u.text,
             "words": [
                 {
-                    "start": round(w.start, 3),
-                    "end": round(w.end, 3),
-                    "word": w.word.strip(),
+                    "start": round(w.start_s, 3),
+                    "end": round(w.end_s, 3),
+                    "word": w.text,
                     "probability": round(w.probability, 3),
                 }
-                for w in (p.words or [])
+                for w in u.words
             ],
         }
-        for p in pieces
-    ]
+        if n_channels == 2:
+            seg["channel"] = u.channel.value
+        segments.append(seg)
+    languages = [u.language for u in finals if u.language]
     return {
         "file": str(path),
-        "language": info.language,
-        "duration_s": round(float(info.duration), 3),
+        "language": max(set(languages), key=languages.count) if languages else (language or transcriber.language or ""),
+        "duration_s": round(samples.shape[0] / SAMPLE_RATE_HZ, 3),
+        "channels": n_channels,
         "text": " ".join(s["text"] for s in segments).strip(),
         "segments": segments,
     }

@@ -241,7 +241,7 @@ class ChannelStream:
         st.previous = words
         n = len(st.stable)
         if agreed > n and common_prefix(st.stable, words) == n:
-            st.stable = words[:agreed]
+            st.stable = st.stable + words[n:agreed]  # stable words keep the spelling they were shown with
         shown = st.stable + words[aligned_end(st.stable, words) :]
         if not shown:
             return
