@@ -79,6 +79,7 @@ class TranscribeSettings(_Section):
     language: str = "auto"
     compute_type: str = "int8"
     workers: int = 0  # 0: one per core
+    cpu_threads: int = 0  # threads inside one decode; 0: one per core
     beam_size: int = 1
     initial_prompt: str = ""  # words to bias recognition towards (product names, jargon)
     script_prompt: bool = False  # also the active script's company, campaign and card titles
@@ -109,6 +110,7 @@ class TranscribeSettings(_Section):
             compute_type=self.compute_type,
             beam_size=self.beam_size,
             workers=self.workers,
+            cpu_threads=self.cpu_threads,
             initial_prompt=self.initial_prompt or None,
             floor_s=self.floor_s,
         )

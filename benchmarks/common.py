@@ -79,12 +79,37 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--lang", default=None, help="only items of this language (default: the model's)")
     p.add_argument("--limit", type=int, default=None, help="first N items only")
     p.add_argument("--fast", action="store_true", help="feed audio as fast as it is consumed")
-    p.add_argument("--workers", type=int, default=0)
+    p.add_argument("--workers", type=int, default=0, help="decode workers (0: one per core)")
+    p.add_argument("--threads", type=int, default=0, help="threads inside one decode (0: one per core)")
+    p.add_argument("--end-silence-ms", type=int, default=None, help="segmenter: silence that ends an utterance")
+    p.add_argument("--speculative-ms", type=int, default=None, help="stream: speculative decode at this silence")
     return p
 
 
-def make_transcriber(model: str, language: str, workers: int = 0, beam_size: int = 1) -> Transcriber:
-    return Transcriber(TranscriberOptions(model=model, language=language, workers=workers, beam_size=beam_size))
+def segmenter_options(args: argparse.Namespace) -> SegmenterOptions:
+    """The production defaults ([transcribe] settings), with what the command line changed."""
+    from agentassist.config import TranscribeSettings
+
+    s = TranscribeSettings()
+    if args.end_silence_ms is not None:
+        s.end_silence_ms = args.end_silence_ms
+        s.post_pad_ms = min(s.post_pad_ms, args.end_silence_ms)
+    return s.segmenter_options()
+
+
+def stream_options(args: argparse.Namespace, partials: bool = True) -> StreamOptions:
+    from agentassist.config import TranscribeSettings
+
+    s = TranscribeSettings(partials=partials)
+    if args.speculative_ms is not None:
+        s.speculative_silence_ms = args.speculative_ms
+    return s.stream_options()
+
+
+def make_transcriber(model: str, language: str, workers: int = 0, beam_size: int = 1, threads: int = 0) -> Transcriber:
+    return Transcriber(
+        TranscriberOptions(model=model, language=language, workers=workers, beam_size=beam_size, cpu_threads=threads)
+    )
 
 
 def _loud_windows(samples: np.ndarray, threshold_dbfs: float) -> np.ndarray:

@@ -16,7 +16,16 @@ import tempfile
 from pathlib import Path
 
 from agentassist.transcribe.engine import StreamingTranscriber
-from benchmarks.common import base_parser, load_16k, machine, make_transcriber, record, stream_audio
+from benchmarks.common import (
+    base_parser,
+    load_16k,
+    machine,
+    make_transcriber,
+    record,
+    segmenter_options,
+    stream_audio,
+    stream_options,
+)
 
 _DTMF = [(697, 1209), (697, 1336), (770, 1477), (852, 1209), (941, 1336), (697, 1633)]
 
@@ -62,7 +71,9 @@ def main() -> int:
     p.add_argument("--minutes", type=float, default=10.0)
     p.add_argument("--record", action="store_true")
     args = p.parse_args()
-    streaming = StreamingTranscriber(make_transcriber(args.model, args.lang or "en", args.workers))
+    streaming = StreamingTranscriber(
+        make_transcriber(args.model, args.lang or "en", args.workers, threads=args.threads)
+    )
     per_kind: dict[str, int] = {}
     texts: list[str] = []
     audio_s = 0.0
@@ -71,7 +82,13 @@ def main() -> int:
         for kind, path in clips.items():
             samples = load_16k(path)
             audio_s += samples.size / 16000
-            result = stream_audio(samples, streaming, realtime=not args.fast)
+            result = stream_audio(
+                samples,
+                streaming,
+                realtime=not args.fast,
+                options=segmenter_options(args),
+                stream_options=stream_options(args),
+            )
             per_kind[kind] = len(result.utterances)
             texts += [f"{kind}: {u.text}" for u in result.utterances]
     streaming.close()

@@ -25,9 +25,11 @@ from benchmarks.common import (
     make_transcriber,
     percentile,
     record,
+    segmenter_options,
     speech_end_s,
     speech_start_s,
     stream_audio,
+    stream_options,
 )
 
 LEAD_S = 0.5
@@ -41,7 +43,9 @@ def main() -> int:
     spec = MODELS.get(args.model)
     lang = args.lang or ("en" if spec is not None and not spec.multilingual else None)
     items = load_manifest(args.manifest, lang, args.limit)
-    streaming = StreamingTranscriber(make_transcriber(args.model, lang or items[0].lang, args.workers))
+    streaming = StreamingTranscriber(
+        make_transcriber(args.model, lang or items[0].lang, args.workers, threads=args.threads)
+    )
     latencies: list[float] = []
     first_partials: list[float] = []
     gaps: list[float] = []
@@ -53,7 +57,13 @@ def main() -> int:
         )
         true_start = LEAD_S + speech_start_s(speech)
         true_end = LEAD_S + speech_end_s(speech)
-        result = stream_audio(audio, streaming, realtime=not args.fast)
+        result = stream_audio(
+            audio,
+            streaming,
+            realtime=not args.fast,
+            options=segmenter_options(args),
+            stream_options=stream_options(args),
+        )
         retracted += result.retracted
         if not result.utterances:
             missing += 1

@@ -26,7 +26,9 @@ from benchmarks.common import (
     machine,
     make_transcriber,
     record,
+    segmenter_options,
     stream_audio,
+    stream_options,
 )
 
 
@@ -59,7 +61,7 @@ def main() -> int:
         print(f"no items in {args.manifest} for language {lang!r}", file=sys.stderr)
         return 2
     language = lang or items[0].lang
-    transcriber = make_transcriber(args.model, language, args.workers)
+    transcriber = make_transcriber(args.model, language, args.workers, threads=args.threads)
     streaming = StreamingTranscriber(transcriber)
     norm = normalizer(language)
     refs, hyps, offline = [], [], []
@@ -69,7 +71,13 @@ def main() -> int:
         samples = load_16k(item.file)
         audio_s += samples.size / 16000
         started = time.monotonic()
-        result = stream_audio(samples, streaming, realtime=not args.fast)
+        result = stream_audio(
+            samples,
+            streaming,
+            realtime=not args.fast,
+            options=segmenter_options(args),
+            stream_options=stream_options(args),
+        )
         stream_s += time.monotonic() - started
         text = " ".join(u.text for u in sorted(result.utterances, key=lambda u: u.start_s))
         refs.append(norm(item.text))

@@ -44,6 +44,7 @@ class TranscriberOptions:
     compute_type: str = "int8"
     beam_size: int = 1
     workers: int = 0  # 0: one per core
+    cpu_threads: int = 0  # threads inside one decode; 0: one per core
     no_speech_threshold: float = 0.6
     log_prob_threshold: float = -1.0
     compression_ratio_threshold: float = 2.4
@@ -55,6 +56,8 @@ class TranscriberOptions:
             raise ValueError(f"beam_size: expected >= 1, got {self.beam_size}")
         if self.workers < 0:
             raise ValueError(f"workers: expected >= 0, got {self.workers}")
+        if self.cpu_threads < 0:
+            raise ValueError(f"cpu_threads: expected >= 0, got {self.cpu_threads}")
         if not 1.0 <= self.floor_s <= MAX_S:
             raise ValueError(f"floor_s: expected 1..{MAX_S:.0f} seconds, got {self.floor_s}")
 
@@ -73,8 +76,8 @@ class Transcriber:
             str(directory),
             device="cpu",
             compute_type=options.compute_type,
-            # every core per decode: one call's latency is what the agent feels
-            cpu_threads=os.cpu_count() or 1,
+            # by default every core per decode: one call's latency is what the agent feels
+            cpu_threads=options.cpu_threads or os.cpu_count() or 1,
             num_workers=self.workers,
             local_files_only=True,
         )
