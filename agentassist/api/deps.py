@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
 
 from agentassist.bus import EventBus
 from agentassist.store.db import Store, UserRecord
 from agentassist.store.recordings import RecordingStore
+from agentassist.store.scoring import ConflictError, FieldError, ForbiddenError, NotFoundError
 
 
 class Runtime(Protocol):
@@ -95,6 +99,23 @@ def require(*roles: str) -> Any:
         return user
 
     return Depends(check)
+
+
+@contextmanager
+def answering() -> Iterator[None]:
+    """Turn the quality store's errors into answers: a wrong body field 422 (the same shape as a body
+    that fails its schema), unknown 404, not allowed 403, wrong state 409."""
+    try:
+        yield
+    except FieldError as exc:
+        loc = ("body", *(int(p) if p.isdigit() else p for p in exc.field.split(".")))
+        raise RequestValidationError([{"loc": loc, "msg": exc.message, "type": "value_error"}]) from None
+    except NotFoundError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    except ForbiddenError as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+    except ConflictError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
 
 
 StoreDep = Annotated[Store, Depends(get_store)]

@@ -1,4 +1,5 @@
-"""The database: calls, utterances and adherence reports (SQLAlchemy 2); accounts in accounts.py.
+"""The database: calls, utterances and adherence reports (SQLAlchemy 2); accounts in accounts.py, quality
+checking in quality.py and distribution.py.
 
 SQLite under ``data_dir`` by default (WAL, usable from several threads);
 PostgreSQL through ``[server] database_url``. Every method opens its own
@@ -25,7 +26,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from agentassist.events import Utterance
-from agentassist.store.accounts import AccountsMixin, UserRecord
+from agentassist.store.accounts import UserRecord
+from agentassist.store.distribution import DistributionMixin
 from agentassist.store.models import (
     ROLES,
     AdherenceRow,
@@ -40,6 +42,7 @@ from agentassist.store.models import (
     UserRow,
     UtteranceRow,
 )
+from agentassist.store.quality import QualityMixin
 
 __all__ = ["ROLES", "Base", "Store", "UserRecord", "recording_seconds"]
 
@@ -109,7 +112,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 BASE_REVISION = "0001"  # the schema create_all made before migrations existed
 
 
-class Store(AccountsMixin):
+class Store(QualityMixin, DistributionMixin):
+    """Calls, transcripts and adherence here; accounts, quality and distribution in their mixins."""
+
     def __init__(self, database_url: str) -> None:
         # psycopg (3) is the PostgreSQL driver shipped with agentassist; plain URLs mean it
         for plain in ("postgresql://", "postgres://"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ROLES = ("agent", "team_leader", "quality_checker", "supervisor", "admin")
@@ -156,3 +156,93 @@ class CallMediaRow(Base):
     __tablename__ = "call_media"
     call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), primary_key=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+# ---- quality: scorecards, evaluations, calibration sessions, sampling rules (revision 0004) ------------
+
+
+class ScorecardRow(Base):
+    """A scorecard; what it asks lives in its versions (evaluations keep the version they used)."""
+
+    __tablename__ = "scorecards"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class ScorecardVersionRow(Base):
+    __tablename__ = "scorecard_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scorecard_id: Mapped[int] = mapped_column(ForeignKey("scorecards.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    sections: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (UniqueConstraint("scorecard_id", "version", name="uq_scorecard_versions_version"),)
+
+
+class CalibrationRow(Base):
+    """Checkers score the same calls blind; the report compares them once the session is closed."""
+
+    __tablename__ = "calibrations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scorecard_version_id: Mapped[int] = mapped_column(ForeignKey("scorecard_versions.id"))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CalibrationCallRow(Base):
+    __tablename__ = "calibration_calls"
+    calibration_id: Mapped[int] = mapped_column(ForeignKey("calibrations.id"), primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), primary_key=True)
+
+
+class CalibrationCheckerRow(Base):
+    __tablename__ = "calibration_checkers"
+    calibration_id: Mapped[int] = mapped_column(ForeignKey("calibrations.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+
+
+class EvaluationRow(Base):
+    """A call scored on one scorecard version: answers, timed comments, the computed total, and the
+    evaluated agent's acknowledgement or dispute."""
+
+    __tablename__ = "evaluations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), index=True)
+    scorecard_version_id: Mapped[int] = mapped_column(ForeignKey("scorecard_versions.id"), index=True)
+    evaluator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    calibration_id: Mapped[int | None] = mapped_column(ForeignKey("calibrations.id"), nullable=True, index=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    comments: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    total: Mapped[float | None] = mapped_column(Float, nullable=True)
+    auto_failed: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # submitted|acknowledged|disputed|resolved
+    dispute_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    disputed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AssignmentRuleRow(Base):
+    """Sample ``per_period`` ended calls of an agent, a team or a campaign each day or week."""
+
+    __tablename__ = "assignment_rules"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))  # agent | team | campaign
+    target: Mapped[str] = mapped_column(String(200))
+    per_period: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(8))  # day | week
+    allow_own_team: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
