@@ -85,7 +85,7 @@ class TranscribeSettings(_Section):
     script_prompt: bool = False  # also the active script's company, campaign and card titles
     floor_s: float = 10.0  # short segments are padded to this much audio, not to Whisper's 30 s
     partials: bool = True
-    partial_every_s: float = 0.5  # a new partial this often while someone speaks
+    partial_every_s: float = 0.45  # a new partial this often while someone speaks (news within 0.5 s)
     speculative_silence_ms: int = 100  # decode what was said at this much silence; 0: wait for the cut
     vad_aggressiveness: int = 2  # webrtcvad 0..3
     end_silence_ms: int = 300  # silence that ends an utterance

@@ -51,6 +51,7 @@ def corpus_wer(refs: list[str], hyps: list[str]) -> float:
 def main() -> int:
     p = base_parser(__doc__ or "")
     p.add_argument("--hyp-out", help="write one {file, text} line per manifest entry (streaming)")
+    p.add_argument("--offline-out", help="write one {file, text} line per manifest entry (offline beam 5)")
     p.add_argument("--no-offline", action="store_true", help="skip the offline beam-5 reference run")
     p.add_argument("--record", action="store_true", help="append the result to benchmarks/RESULTS.md")
     args = p.parse_args()
@@ -67,6 +68,7 @@ def main() -> int:
     refs, hyps, offline = [], [], []
     audio_s = stream_s = offline_s = 0.0
     out = open(args.hyp_out, "w", encoding="utf-8") if args.hyp_out else None  # noqa: SIM115
+    offline_out = open(args.offline_out, "w", encoding="utf-8") if args.offline_out else None  # noqa: SIM115
     for item in items:
         samples = load_16k(item.file)
         audio_s += samples.size / 16000
@@ -88,9 +90,13 @@ def main() -> int:
             started = time.monotonic()
             pieces, _ = transcriber.transcribe_audio(samples.astype("float32") / 32768.0, beam_size=5)
             offline_s += time.monotonic() - started
-            offline.append(norm(" ".join(x.text.strip() for x in pieces)))
-    if out is not None:
-        out.close()
+            offline_text = " ".join(x.text.strip() for x in pieces)
+            offline.append(norm(offline_text))
+            if offline_out is not None:
+                offline_out.write(json.dumps({"file": str(item.file), "text": offline_text}, ensure_ascii=False) + "\n")
+    for f in (out, offline_out):
+        if f is not None:
+            f.close()
     streaming.close()
     summary = {
         "wer_streaming": round(corpus_wer(refs, hyps), 4),

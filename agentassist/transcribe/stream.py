@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class StreamOptions:
     partials: bool = True
-    partial_every_s: float = 0.5  # a new hypothesis of the speech so far this often while speech goes on
+    partial_every_s: float = 0.45  # a new hypothesis this often while speech goes on (news within 0.5 s)
     first_partial_after_s: float = 0.2  # of speech after its start was detected
     speculative_silence_ms: int = 100  # decode what was said when speech pauses this long; 0: never
 
@@ -162,7 +162,8 @@ class ChannelStream:
         elif silence == 0 and st.spec_job is not None:
             with self._lock:  # speech goes on: that result is only a hypothesis now
                 st.spec_job, st.spec_result, st.spec_voiced = None, None, -1
-        if o.partials and silence == 0 and now - self._last_partial_wall >= o.partial_every_s:
+        # a partial is due even in a short pause (the last words settle), unless a speculative decode runs
+        if o.partials and st.spec_job is None and now - self._last_partial_wall >= o.partial_every_s:
             segment = seg.speech_so_far("partial")
             if segment is not None:
                 self._last_partial_wall = now
