@@ -28,6 +28,7 @@ run: install
 
 install-test: install
 	@bash tools/apt-ensure.sh $(APT_TEST)
+	@$(BIN)/agentassist models install base
 	@$(BIN)/python -m playwright --version >/dev/null 2>&1 || true
 
 test: install-test

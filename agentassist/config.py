@@ -76,6 +76,8 @@ class AudioSettings(_Section):
 
 class TranscribeSettings(_Section):
     model: str = "tiny.en"
+    # calls whose script is in another language than English, when `model` is English-only ("": none)
+    model_multilingual: str = "base"
     language: str = "auto"
     compute_type: str = "int8"
     workers: int = 0  # 0: one per core
@@ -97,16 +99,22 @@ class TranscribeSettings(_Section):
     @model_validator(mode="after")
     def _consistent(self) -> TranscribeSettings:
         self.transcriber_options()  # each raises ValueError naming the setting that is wrong
+        from agentassist.transcribe.models import MODELS
+
+        spec = MODELS.get(self.model_multilingual)
+        if spec is not None and not spec.multilingual:
+            raise ValueError(f"model_multilingual: {self.model_multilingual!r} is English-only")
         self.segmenter_options()
         self.stream_options()
         return self
 
-    def transcriber_options(self) -> TranscriberOptions:
+    def transcriber_options(self, model: str | None = None) -> TranscriberOptions:
+        """The options of the main model, or of ``model`` (the multilingual one) with the same settings."""
         from agentassist.transcribe.engine import TranscriberOptions
 
         return TranscriberOptions(
-            model=self.model,
-            language=self.language,
+            model=model or self.model,
+            language=self.language if model is None else "auto",
             compute_type=self.compute_type,
             beam_size=self.beam_size,
             workers=self.workers,

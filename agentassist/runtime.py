@@ -47,6 +47,8 @@ class Runtime:
         self.audio = AudioIO(settings.audio)
         self.scripts = ScriptLibrary(Path(settings.assist.scripts_dir))
         self._transcriber: StreamingTranscriber | None = None
+        self._multilingual: StreamingTranscriber | None = None  # loaded by the first call that needs it
+        self._multilingual_failed = False
         self._phone: Softphone | None = None
         self._sessions: dict[str, CallSession] = {}
         self._lock = threading.Lock()
@@ -74,8 +76,9 @@ class Runtime:
             sessions = list(self._sessions.values())
         for session in sessions:
             session.join(timeout_s=30)
-        if self._transcriber is not None:
-            self._transcriber.close()
+        for streaming in (self._transcriber, self._multilingual):
+            if streaming is not None:
+                streaming.close()
         self.audio.close()
 
     def health(self) -> dict[str, bool]:
@@ -134,7 +137,40 @@ class Runtime:
         }
         if t is not None:
             values.update(t.metrics())
+        m = self._multilingual
+        if m is not None:
+            label = f'model="{self.settings.transcribe.model_multilingual}"'
+            for key, value in m.metrics().items():
+                values[key.replace("{", "{" + label + ",", 1) if "{" in key else key + "{" + label + "}"] = value
         return values
+
+    def _transcriber_for(self, language: str | None) -> StreamingTranscriber:
+        """The main model, or the multilingual one for a campaign in another language than English
+        when the main model is English-only (loaded once, by the first such call)."""
+        main = self._transcriber
+        assert main is not None, "calls arrive only after start()"
+        name = self.settings.transcribe.model_multilingual
+        if main.transcriber.multilingual or language in (None, "en") or not name:
+            if language not in (None, "en") and not main.transcriber.multilingual:
+                log.warning(
+                    "campaign language %r but model %s is English-only", language, main.transcriber.options.model
+                )
+            return main
+        with self._lock:
+            if self._multilingual is None and not self._multilingual_failed:
+                try:
+                    options = self.settings.transcribe.transcriber_options(model=name)
+                    self._multilingual = StreamingTranscriber(Transcriber(options))
+                except AgentassistError as exc:
+                    self._multilingual_failed = True
+                    log.error(
+                        "model_multilingual %r unusable, %s calls get %s: %s",
+                        name,
+                        language,
+                        main.transcriber.options.model,
+                        exc,
+                    )
+            return self._multilingual or main
 
     @property
     def phone(self) -> Softphone:
@@ -184,7 +220,7 @@ class Runtime:
         self.store.save_media(info.call_id, {"sip_call_id": info.sip_call_id})
         session = CallSession(
             SessionInfo(info.call_id, info.started_at, path),
-            self._transcriber,
+            self._transcriber_for(language),
             self.store,
             self.bus,
             tracker,

@@ -22,6 +22,8 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SOUNDS_EN = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
 TEXTS_EN = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
+SOUNDS_RU = Path("/usr/share/asterisk/sounds/ru")
+TEXTS_RU = Path("/usr/share/doc/asterisk-core-sounds-ru/core-sounds-ru.txt.gz")
 SHARED = REPO.parent / "shared"
 AGENTASSIST = Path(sys.executable).parent / "agentassist"
 
@@ -45,18 +47,28 @@ def _clean(text: str) -> str:
     return re.sub(r"[\[(][^\])]*[\])]", "", text).strip()
 
 
-@pytest.fixture(scope="session")
-def prompts_en() -> dict[str, str]:
-    """Reference text of every English Asterisk core sound, by name (from Debian's package)."""
-    if not TEXTS_EN.is_file() or not SOUNDS_EN.is_dir():
-        pytest.skip("asterisk-core-sounds-en(-wav) not installed: run `make test`")
+def _prompts(texts_file: Path, sounds: Path, lang: str) -> dict[str, str]:
+    if not texts_file.is_file() or not sounds.is_dir():
+        pytest.skip(f"asterisk-core-sounds-{lang}(-wav) not installed: run `make test`")
     texts: dict[str, str] = {}
-    with gzip.open(TEXTS_EN, "rt", encoding="utf-8", errors="replace") as f:
+    with gzip.open(texts_file, "rt", encoding="utf-8", errors="replace") as f:
         for line in f:
             if ":" in line and not line.startswith(";"):
                 name, _, text = line.partition(":")
                 texts[name.strip()] = _clean(text)
     return texts
+
+
+@pytest.fixture(scope="session")
+def prompts_en() -> dict[str, str]:
+    """Reference text of every English Asterisk core sound, by name (from Debian's package)."""
+    return _prompts(TEXTS_EN, SOUNDS_EN, "en")
+
+
+@pytest.fixture(scope="session")
+def prompts_ru() -> dict[str, str]:
+    """Reference text of every Russian Asterisk core sound, by name (from Debian's package)."""
+    return _prompts(TEXTS_RU, SOUNDS_RU, "ru")
 
 
 def need(*programs: str) -> None:
