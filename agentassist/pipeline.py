@@ -72,6 +72,7 @@ class CallStore(Protocol):
 
 class Tracker(Protocol):
     script: Script
+    variables: dict[str, str]
 
     def on_utterance(self, u: Utterance) -> list[Event]: ...
 
@@ -227,11 +228,12 @@ class CallSession:
         return self._tracker.script.id if self._tracker is not None else None
 
     def assist_state(self) -> dict[str, Any] | None:
-        """The tracker's live state (adherence report, current step, next prompt, cards); None without a script."""
+        """The tracker's live state (adherence report, current step, next prompt, cards, the variables
+        filled into lines); None without a script."""
         if self._tracker is None:
             return None
         with self._lock:
-            return self._tracker.state()
+            return {**self._tracker.state(), "variables": dict(self._tracker.variables)}
 
     def replace_script(self, script: Script) -> bool:
         """Apply a new version of this call's script now, keeping progress on steps that persist.

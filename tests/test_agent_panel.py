@@ -101,6 +101,8 @@ def test_panel_follows_the_agents_call_and_a_script_saved_mid_call(
         assert page.locator('#checklist li.done[data-step="leave-message"]').count() == 1
         assert page.locator("#checklist li").count() == 3
         assert "version 2" in page.locator("#script").inner_text()
+        hint = page.locator('#checklist li[data-step="goodbye"] .say')  # the step's line, variables filled
+        sync_api.expect(hint).to_have_text("Goodbye and thank you for calling Acme.", timeout=10_000)
 
         # the customer asks about the echo test: its card comes up
         page.locator('#cards .kcard[data-card="echo"]').wait_for(timeout=40_000)

@@ -233,10 +233,11 @@ steps:
 """
 
 
-def test_a_saved_version_applies_at_once_to_a_running_call(tmp_path: Path) -> None:
-    first, then = SOUNDS_EN / "vm-intro.wav", SOUNDS_EN / "agent-pass.wav"  # "Please leave your message after
-    # the tone. When done, hang up or press the pound key." then "Please enter your password followed by the pound key."
-    if not first.is_file():
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """A real Runtime (softphone on a free port, tiny.en) inside the app's lifespan, calls reported to it
+    as the softphone does (``call_started``), and a supervisor's token."""
+    if not SOUNDS_EN.is_dir():
         pytest.skip("asterisk-core-sounds-en-wav not installed: run `make test`")
     if not (REPO / "models" / "tiny.en" / "model.bin").is_file():
         pytest.skip("tiny.en not installed: run `make install`")
@@ -252,15 +253,27 @@ def test_a_saved_version_applies_at_once_to_a_running_call(tmp_path: Path) -> No
         sip={"listen": f"127.0.0.1:{free_port()}"},  # type: ignore[arg-type]
         audio={"input_device": "null", "output_device": "null"},  # type: ignore[arg-type]
         transcribe={"model": str(REPO / "models" / "tiny.en"), "language": "en"},  # type: ignore[arg-type]
-        assist={"scripts_dir": str(scripts), "default_script": "voicemail"},  # type: ignore[arg-type]
+        assist={"scripts_dir": str(scripts), "default_script": "voicemail", "company": "Acme"},  # type: ignore[arg-type]
     )
     bus = EventBus()
     recordings = RecordingStore(tmp_path / "rec")
     runtime = Runtime(settings, store, bus, recordings)
     app = create_app(settings, store, bus, recordings, runtime)
+    with TestClient(app) as client:
+        yield {"client": client, "runtime": runtime, "store": store, "token": token, "dir": scripts}
+
+
+def _call(runtime: Any, call_id: str) -> Any:
+    return runtime.call_started(CallInfo(call_id, "inbound", "sip:c@x", f"sip-{call_id}", datetime.now(UTC)))
+
+
+def test_a_saved_version_applies_at_once_to_a_running_call(live: dict[str, Any]) -> None:
+    first, then = SOUNDS_EN / "vm-intro.wav", SOUNDS_EN / "agent-pass.wav"  # "Please leave your message after
+    # the tone. When done, hang up or press the pound key." then "Please enter your password followed by the pound key."
+    client, runtime, store, token = live["client"], live["runtime"], live["store"], live["token"]
     auth = {"Authorization": f"Bearer {token}"}
-    with TestClient(app) as client, client.websocket_connect(f"/api/live?token={token}") as ws:
-        session = runtime.call_started(CallInfo("call-1", "inbound", "sip:c@x", "sip-1", datetime.now(UTC)))
+    with client.websocket_connect(f"/api/live?token={token}") as ws:
+        session = _call(runtime, "call-1")
         _speak(session, read_wav_mono(first).tobytes())
         said = lambda: [u["text"] for u in store.transcript("call-1")]  # noqa: E731
         report = _wait(lambda: _done(store, "call-1", "leave-message"), "leave-message ticked", said)
@@ -272,6 +285,7 @@ def test_a_saved_version_applies_at_once_to_a_running_call(tmp_path: Path) -> No
         state = client.get("/api/calls/call-1/assist", headers=auth).json()
         assert state["version"] == 2 and state["current_step"] == "callback"
         assert state["next_prompt"] == "We will call you back within one business day."
+        assert state["variables"]["company"] == "Acme"
         steps = {s["id"]: s["status"] for s in state["steps"]}
         assert steps == {"leave-message": "done", "callback": "pending", "password": "pending"}
 
@@ -298,6 +312,25 @@ def test_a_saved_version_applies_at_once_to_a_running_call(tmp_path: Path) -> No
     assert events[changed_at + 1]["prompt"]["step_id"] == "callback"
     prompts = [e["prompt"]["step_id"] for e in events if e["type"] == "assist.prompt"]
     assert prompts[0] == "leave-message"  # the first line, published when the call starts
+
+
+def test_a_file_edited_on_disk_reaches_running_calls_when_the_next_call_starts(live: dict[str, Any]) -> None:
+    runtime, store, folder = live["runtime"], live["store"], live["dir"]
+    running = _call(runtime, "call-1")
+    (folder / "voicemail.yaml").write_text(LIVE_V2)  # edited in place, still "version: 1"
+    assert running.assist_state()["version"] == 1  # nothing looks before the next call
+    second = _call(runtime, "call-2")
+    for session in (running, second):
+        state = session.assist_state()
+        assert state["version"] == 2 and [s["id"] for s in state["steps"]] == ["leave-message", "callback", "password"]
+    assert "version: 2" in (folder / "voicemail.yaml").read_text()
+    for session in (running, second):
+        session.end()
+        session.join(30)
+    first_report, second_report = store.adherence("call-1"), store.adherence("call-2")
+    assert first_report is not None and second_report is not None
+    assert [v["version"] for v in first_report["versions"]] == [1, 2]
+    assert [v["version"] for v in second_report["versions"]] == [2]
 
 
 def _speak(session: Any, pcm: bytes) -> None:

@@ -3,7 +3,9 @@
 // (evidence on hover), knowledge cards, alerts and the live transcript. Active calls are looked up
 // every few seconds; the one followed streams through its WebSocket feed (/api/calls/{id}/live).
 const POLL_MS = 2000;
-const state = { token: null, me: null, callId: null, call: null, ws: null, ready: false, backlog: [], sayLines: {} };
+const state = {
+  token: null, me: null, callId: null, call: null, ws: null, ready: false, backlog: [], sayLines: {}, variables: {},
+};
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -107,7 +109,9 @@ function setScript(id, version) {
 async function loadSayLines(scriptId, version) {
   try {
     const s = await api(`/api/scripts/${encodeURIComponent(scriptId)}?version=${version}`);
-    state.sayLines = Object.fromEntries(s.summary.steps.map((st) => [st.id, st.say[0] || ""]));
+    const vars = { ...s.summary.variables, ...state.variables };
+    const filled = (text) => text.replace(/\{(\w+)\}/g, (m, name) => vars[name] || m);
+    state.sayLines = Object.fromEntries(s.summary.steps.map((st) => [st.id, filled(st.say[0] || "")]));
   } catch (e) { state.sayLines = {}; }
   for (const li of $("checklist").children) li.querySelector(".say").textContent = state.sayLines[li.dataset.step] || "";
 }
@@ -148,6 +152,7 @@ async function follow(call) {
   state.call = call;
   state.ready = false;
   state.backlog = [];
+  state.variables = {};
   state.started = Date.parse(call.started_at);
   $("idle").hidden = true;
   $("call").hidden = false;
@@ -187,6 +192,7 @@ async function loadState(callId) {
   try {
     const s = await api(`/api/calls/${encodeURIComponent(callId)}/assist`);
     if (state.callId !== callId) return;
+    state.variables = s.variables || {};
     setScript(s.script_id, s.version);
     renderSteps(s.steps);
     setPrompt({ step_id: s.current_step, text: s.next_prompt || "" });
