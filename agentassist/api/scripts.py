@@ -173,9 +173,10 @@ def get_script(
     current = scripts.current(script_id)
     found = current if version is None else scripts.version(script_id, version)
     if found is None:
-        if current is None and not scripts.versions(script_id):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no script with id {script_id!r}")
         have = ", ".join(str(v.version) for v in scripts.versions(script_id))
+        if version is None or not have:
+            gone = f" (its file is gone; saved versions: {have})" if have else ""
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no script with id {script_id!r}{gone}")
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"script {script_id!r} has no version {version} (have: {have})")
     script, text = found
     if current is not None:
