@@ -29,6 +29,7 @@ steps:
   - id: goodbye
     say: ["Goodbye and thank you for calling {company}."]
     mandatory: true
+forbidden: ["hang up"]
 cards:
   - id: echo
     title: Echo test
@@ -49,15 +50,18 @@ def test_panel_follows_the_agents_call_and_a_script_saved_mid_call(
     if not os.path.exists(CHROMIUM):
         pytest.skip("chromium not installed: run `make test`")
     sync_api = pytest.importorskip("playwright.sync_api")
+    agent = tmp_path / "agent.wav"  # "Please leave your message after the tone. When done hang up or ..." from 6 s:
+    # time for the panel to find the call and show the first line before anything is said
+    subprocess.run(["sox", str(SOUNDS_EN / "vm-intro.wav"), str(agent), "pad", "6", "0"], check=True)
+    customer = tmp_path / "customer.wav"  # the customer speaks after the agent's first line
+    subprocess.run(["sox", str(SOUNDS_EN / "demo-echotest.wav"), str(customer), "pad", "13", "0"], check=True)
     server = make_server(
-        audio={"agent_audio_file": str(SOUNDS_EN / "vm-intro.wav")},  # "Please leave your message after the tone..."
+        audio={"agent_audio_file": str(agent)},
         assist={"default_script": "panel", "agent_name": "Sam", "company": "Acme"},
     )
     (tmp_path / "scripts" / "panel.yaml").write_text(V1)
     sam = add_user(server.config, "Sam", "agent")
     server.start()
-    customer = tmp_path / "customer.wav"  # the customer speaks after the agent's first line
-    subprocess.run(["sox", str(SOUNDS_EN / "demo-echotest.wav"), str(customer), "pad", "7", "0"], check=True)
     shots = Path(os.environ.get("AGENTASSIST_SCREENSHOTS", tmp_path))
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(
@@ -70,7 +74,7 @@ def test_panel_follows_the_agents_call_and_a_script_saved_mid_call(
         assert page.locator("#who").inner_text() == "Sam (agent)"
 
         phone = baresip(customer)
-        phone.dial(server.sip_uri, seconds=40)
+        phone.dial(server.sip_uri, seconds=45)
         page.locator("#call").wait_for(timeout=15_000)
         page.locator("#conn.on").wait_for(timeout=10_000)
         # the first line, before anything is heard
@@ -86,6 +90,9 @@ def test_panel_follows_the_agents_call_and_a_script_saved_mid_call(
         page.locator('#next[data-step="goodbye"]').wait_for(timeout=10_000)
         assert page.locator("#next-text").inner_text() == "Goodbye and thank you for calling Acme."
         page.locator("#transcript li.agent:not(.partial)").first.wait_for(timeout=10_000)
+        alert = page.locator('#alerts .alert[data-type="forbidden_phrase"]')  # "...when done hang up..."
+        alert.wait_for(timeout=10_000)
+        assert "hang up" in alert.inner_text()
 
         # a new version saved mid-call: the panel's next line changes, the ticked step stays ticked
         r = httpx.put(

@@ -79,6 +79,11 @@ class ScriptList(BaseModel):
     errors: list[ScriptProblem]
 
 
+class ScriptRefused(BaseModel):
+    detail: str
+    errors: list[ScriptProblem]
+
+
 class ScriptOut(BaseModel):
     id: str
     version: int
@@ -218,7 +223,7 @@ _PUT_BODY = {
     "/{script_id}",
     response_model=SavedOut,
     openapi_extra=_PUT_BODY,
-    responses={201: {"model": SavedOut}, 412: {}, 422: {"model": ScriptList}},
+    responses={201: {"model": SavedOut}, 412: {}, 422: {"model": ScriptRefused, "description": "invalid script"}},
 )
 async def put_script(
     script_id: str,
