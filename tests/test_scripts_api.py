@@ -202,6 +202,15 @@ def test_library_refresh_reports_only_changed_scripts(tmp_path: Path) -> None:
     assert lib.get("helpdesk").version == 5 and lib.refresh() == []
 
 
+def test_the_version_number_is_set_in_place_or_added() -> None:
+    assert with_version(HELPDESK, 7) == HELPDESK.replace("version: 1", "version: 7")
+    bare = "# help desk\nid: x\nsteps:\n  - {id: a, say: [hi]}\n"
+    assert with_version(bare, 2) == "# help desk\nversion: 2\nid: x\nsteps:\n  - {id: a, say: [hi]}\n"
+    flow = "{id: x, steps: [{id: a, say: [hi]}]}"
+    assert with_version(flow, 3) == "{version: 3, id: x, steps: [{id: a, say: [hi]}]}"
+    assert with_version("id: x\nversion: 12  # old\nsteps: []\n", 13) == "id: x\nversion: 13  # old\nsteps: []\n"
+
+
 # ---- a new version reaches a running call -------------------------------------------------------
 
 LIVE_V1 = """\

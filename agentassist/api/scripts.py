@@ -176,7 +176,12 @@ def get_script(
 ) -> dict[str, Any]:
     scripts.refresh()
     current = scripts.current(script_id)
-    found = current if version is None else scripts.version(script_id, version)
+    try:
+        found = current if version is None else scripts.version(script_id, version)
+    except ScriptError as exc:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"version {version} of {script_id!r} no longer validates: {exc.errors[0]}"
+        ) from None
     if found is None:
         have = ", ".join(str(v.version) for v in scripts.versions(script_id))
         if version is None or not have:

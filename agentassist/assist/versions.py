@@ -110,7 +110,11 @@ class ScriptVersions:
             return (script, self._texts[script_id]) if script is not None else None
 
     def version(self, script_id: str, version: int) -> tuple[Script, str] | None:
-        """An old (or the current) version and its text; None when it was never saved."""
+        """An old (or the current) version and its text; None when it was never saved.
+
+        Raises ScriptError when the stored text no longer passes validation (the format changed since)."""
+        if not SCRIPT_ID.fullmatch(script_id):
+            return None
         path = self._archive(script_id) / f"{version}.yaml"
         try:
             text = path.read_text(encoding="utf-8")
@@ -211,6 +215,8 @@ class ScriptVersions:
 
     def _history(self, script_id: str) -> dict[int, ScriptVersion]:
         out: dict[int, ScriptVersion] = {}
+        if not SCRIPT_ID.fullmatch(script_id):  # never a path outside .versions
+            return out
         path = self._archive(script_id) / "history.jsonl"
         if path.is_file():
             for line in path.read_text(encoding="utf-8").splitlines():
