@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -202,6 +203,19 @@ def test_library_refresh_reports_only_changed_scripts(tmp_path: Path) -> None:
     assert lib.get("helpdesk").version == 5 and lib.refresh() == []
 
 
+def test_saves_at_the_same_time_get_distinct_versions(tmp_path: Path) -> None:
+    (tmp_path / "helpdesk.yaml").write_text(HELPDESK)
+    lib = ScriptVersions(tmp_path)
+    texts = [HELPDESK.replace("Goodbye.", f"Goodbye number {i}.") for i in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        saved = list(pool.map(lambda t: lib.save("helpdesk", t, "sue")[0].version, texts))
+    assert sorted(saved) == list(range(2, 10))
+    for text, version in zip(texts, saved, strict=True):
+        assert (tmp_path / ".versions" / "helpdesk" / f"{version}.yaml").read_text() == with_version(text, version)
+    assert [v.version for v in lib.versions("helpdesk")] == list(range(1, 10))
+    assert lib.get("helpdesk").version == 9
+
+
 def test_the_version_number_is_set_in_place_or_added() -> None:
     assert with_version(HELPDESK, 7) == HELPDESK.replace("version: 1", "version: 7")
     bare = "# help desk\nid: x\nsteps:\n  - {id: a, say: [hi]}\n"
@@ -276,6 +290,7 @@ def _call(runtime: Any, call_id: str) -> Any:
     return runtime.call_started(CallInfo(call_id, "inbound", "sip:c@x", f"sip-{call_id}", datetime.now(UTC)))
 
 
+@pytest.mark.slow
 def test_a_saved_version_applies_at_once_to_a_running_call(live: dict[str, Any]) -> None:
     first, then = SOUNDS_EN / "vm-intro.wav", SOUNDS_EN / "agent-pass.wav"  # "Please leave your message after
     # the tone. When done, hang up or press the pound key." then "Please enter your password followed by the pound key."
@@ -323,6 +338,7 @@ def test_a_saved_version_applies_at_once_to_a_running_call(live: dict[str, Any])
     assert prompts[0] == "leave-message"  # the first line, published when the call starts
 
 
+@pytest.mark.slow
 def test_a_file_edited_on_disk_reaches_running_calls_when_the_next_call_starts(live: dict[str, Any]) -> None:
     runtime, store, folder = live["runtime"], live["store"], live["dir"]
     running = _call(runtime, "call-1")
