@@ -72,6 +72,9 @@ def test_panel_follows_the_agents_call_and_a_script_saved_mid_call(
         page.goto(f"{server.url}/agent?token={sam}")
         page.locator("#idle").wait_for(timeout=10_000)
         assert page.locator("#who").inner_text() == "Sam (agent)"
+        floor = browser.new_page(viewport={"width": 1280, "height": 900})  # an admin on the calls page
+        floor.goto(f"{server.url}/?token={server.token}")
+        floor.wait_for_selector("#conn.on", timeout=10_000)
 
         phone = baresip(customer)
         phone.dial(server.sip_uri, seconds=45)
@@ -108,6 +111,8 @@ def test_panel_follows_the_agents_call_and_a_script_saved_mid_call(
         assert page.locator('#checklist li.done[data-step="leave-message"]').count() == 1
         assert page.locator("#checklist li").count() == 3
         assert "version 2" in page.locator("#script").inner_text()
+        floor.locator('#active .checklist li[data-step="callback"]').wait_for(timeout=10_000)  # there too
+        assert floor.locator('#active .checklist li.done[data-step="leave-message"]').count() == 1
         hint = page.locator('#checklist li[data-step="goodbye"] .say')  # the step's line, variables filled
         sync_api.expect(hint).to_have_text("Goodbye and thank you for calling Acme.", timeout=10_000)
 
