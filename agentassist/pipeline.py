@@ -137,6 +137,7 @@ class CallSession:
         self._lock = threading.Lock()  # tracker and store from pool threads
         self.dropped_frames = 0
         self._open_spans: set[str] = set()
+        self._assist_finished = False
         self.paused = False  # card-data pause: read by the call thread on every frame
         self.end_reason = "hangup"
         self.end_status = "ended"
@@ -222,11 +223,6 @@ class CallSession:
             self._publish([Event(_SPAN_EVENTS[kind][1], self.call_id, t, {kind: span})])
         return span
 
-    @property
-    def script_id(self) -> str | None:
-        """The id of the script this call follows; None for a call without assist."""
-        return self._tracker.script.id if self._tracker is not None else None
-
     def assist_state(self) -> dict[str, Any] | None:
         """The tracker's live state (adherence report, current step, next prompt, cards, the variables
         filled into lines); None without a script."""
@@ -246,8 +242,8 @@ class CallSession:
         if tracker is None or self.ended_at is not None:
             return False
         with self._lock:
-            if tracker.script.id != script.id or script.version <= tracker.script.version:
-                return False  # another script, or this version or a later one is already applied
+            if self._assist_finished or tracker.script.id != script.id or script.version <= tracker.script.version:
+                return False  # finished, another script, or this version or a later one is already applied
             at_s = self.now_s
             events = tracker.replace_script(script, at_s)
             report = tracker.report()
@@ -335,6 +331,7 @@ class CallSession:
         end_s = self._recorder.duration_s
         if self._tracker is not None:
             with self._lock:
+                self._assist_finished = True  # no new script version after the final report
                 events = self._tracker.finish(end_s)
                 self._store.save_adherence(self.call_id, self._tracker.report())
             self._publish(events)
