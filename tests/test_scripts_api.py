@@ -356,6 +356,13 @@ def test_a_file_edited_on_disk_reaches_running_calls_when_the_next_call_starts(l
     assert first_report is not None and second_report is not None
     assert [v["version"] for v in first_report["versions"]] == [1, 2]
     assert [v["version"] for v in second_report["versions"]] == [2]
+    r = live["client"].put(  # ended calls keep the versions they saw
+        "/api/scripts/voicemail",
+        content=LIVE_V1,
+        headers={"Authorization": f"Bearer {live['token']}", "Content-Type": "text/yaml"},
+    )
+    assert r.json() == {"id": "voicemail", "version": 3, "changed": True, "applied_to": []}
+    assert [v["version"] for v in store.adherence("call-1")["versions"]] == [1, 2]  # type: ignore[index]
 
 
 def _speak(session: Any, pcm: bytes) -> None:
