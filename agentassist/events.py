@@ -107,6 +107,7 @@ class EventType(str, enum.Enum):
     ASSIST_PROMPT = "assist.prompt"
     ASSIST_CARD = "assist.card"
     ASSIST_ALERT = "assist.alert"
+    ASSIST_SCRIPT = "assist.script"  # a new version of the call's script applied: id, version, from_s, steps
     CALL_PAUSED = "call.paused"  # card-data pause: recording silent, nothing transcribed
     CALL_RESUMED = "call.resumed"
     CALL_HELD = "call.held"

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from agentassist.assist.script import Script
 from agentassist.audio.frames import FRAME_BYTES, SAMPLE_RATE_HZ
 from agentassist.audio.recorder import Recorder
 from agentassist.audio.segmenter import SegmenterOptions
@@ -70,6 +71,9 @@ class CallStore(Protocol):
 
 
 class Tracker(Protocol):
+    script: Script
+    variables: dict[str, str]
+
     def on_utterance(self, u: Utterance) -> list[Event]: ...
 
     def tick(self, now_s: float, speaking: bool = False) -> list[Event]: ...
@@ -77,6 +81,10 @@ class Tracker(Protocol):
     def finish(self, end_s: float) -> list[Event]: ...
 
     def report(self) -> dict[str, Any]: ...
+
+    def state(self) -> dict[str, Any]: ...
+
+    def replace_script(self, script: Script, at_s: float) -> list[Event]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +137,7 @@ class CallSession:
         self._lock = threading.Lock()  # tracker and store from pool threads
         self.dropped_frames = 0
         self._open_spans: set[str] = set()
+        self._assist_finished = False
         self.paused = False  # card-data pause: read by the call thread on every frame
         self.end_reason = "hangup"
         self.end_status = "ended"
@@ -214,6 +223,36 @@ class CallSession:
             self._publish([Event(_SPAN_EVENTS[kind][1], self.call_id, t, {kind: span})])
         return span
 
+    def assist_state(self) -> dict[str, Any] | None:
+        """The tracker's live state (adherence report, current step, next prompt, cards, the variables
+        filled into lines); None without a script."""
+        if self._tracker is None:
+            return None
+        with self._lock:
+            return {**self._tracker.state(), "variables": dict(self._tracker.variables)}
+
+    def replace_script(self, script: Script) -> bool:
+        """Apply a new version of this call's script now, keeping progress on steps that persist.
+
+        Publishes ``assist.script`` (the new version and the steps' states) and ``assist.prompt``;
+        False when the call has no tracker, follows another script, has this version or a later one,
+        or has ended.
+        """
+        tracker = self._tracker
+        if tracker is None or self.ended_at is not None:
+            return False
+        with self._lock:
+            if self._assist_finished or tracker.script.id != script.id or script.version <= tracker.script.version:
+                return False  # finished, another script, or this version or a later one is already applied
+            at_s = self.now_s
+            events = tracker.replace_script(script, at_s)
+            report = tracker.report()
+            self._store.save_adherence(self.call_id, report)
+            changed = {"id": script.id, "version": script.version, "from_s": round(at_s, 3), "steps": report["steps"]}
+            self._publish([Event(EventType.ASSIST_SCRIPT, self.call_id, at_s, {"script": changed}), *events])
+        log.info("call %s: script %s version %d applied at %.1f s", self.call_id, script.id, script.version, at_s)
+        return True
+
     def join(self, timeout_s: float | None = None) -> None:
         self._thread.join(timeout_s)
 
@@ -225,6 +264,10 @@ class CallSession:
 
     def _run(self) -> None:
         self._publish([Event(EventType.CALL_STARTED, self.call_id, 0.0, {"call": {"id": self.call_id}})])
+        state = self.assist_state()
+        if state is not None:  # the first line to say, before anything is heard
+            prompt = {"step_id": state["current_step"], "text": state["next_prompt"] or ""}
+            self._publish([Event(EventType.ASSIST_PROMPT, self.call_id, 0.0, {"prompt": prompt})])
         next_tick = time.monotonic() + _TICK_S
         try:
             while True:
@@ -288,6 +331,7 @@ class CallSession:
         end_s = self._recorder.duration_s
         if self._tracker is not None:
             with self._lock:
+                self._assist_finished = True  # no new script version after the final report
                 events = self._tracker.finish(end_s)
                 self._store.save_adherence(self.call_id, self._tracker.report())
             self._publish(events)

@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agentassist.assist.script import ScriptLibrary
+from agentassist.assist.script import Script
 from agentassist.assist.tracker import ScriptTracker, TrackerOptions
+from agentassist.assist.versions import ScriptVersions
 from agentassist.audio.devices import AudioIO, file_microphone
 from agentassist.bus import EventBus
 from agentassist.config import Settings
@@ -45,7 +46,7 @@ class Runtime:
         self.recordings = recordings
         # Checked before anything starts: a bad agent_audio_file or script dir refuses the start.
         self.audio = AudioIO(settings.audio)
-        self.scripts = ScriptLibrary(Path(settings.assist.scripts_dir))
+        self.scripts = ScriptVersions(Path(settings.assist.scripts_dir))
         self._transcriber: StreamingTranscriber | None = None
         self._multilingual: StreamingTranscriber | None = None  # loaded by the first call that needs it
         self._multilingual_failed = False
@@ -118,6 +119,16 @@ class Runtime:
         self._session(call_id)
         self.phone.transfer(call_id, uri)
 
+    def apply_script(self, script: Script) -> list[str]:
+        """A new version of ``script`` for every active call that follows it; the ids of those calls."""
+        with self._lock:
+            sessions = list(self._sessions.values())
+        return [s.call_id for s in sessions if s.replace_script(script)]
+
+    def assist_state(self, call_id: str) -> dict[str, Any] | None:
+        """The live assist state of an active call (next prompt, steps, cards); None without a script."""
+        return self._session(call_id).assist_state()
+
     def _session(self, call_id: str) -> CallSession:
         with self._lock:
             session = self._sessions.get(call_id)
@@ -188,6 +199,8 @@ class Runtime:
         t = self.settings.transcribe
         language: str | None = None
         prompt: str | None = None
+        for changed in self.scripts.refresh():  # a file edited on disk: calls in progress get it too
+            self.apply_script(changed)
         if script_id:
             try:
                 script = self.scripts.get(script_id)

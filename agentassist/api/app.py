@@ -14,7 +14,19 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from agentassist import __version__
-from agentassist.api import accounts, calibrations, calls, control, distribution, evaluations, health, live, scorecards
+from agentassist.api import (
+    accounts,
+    assist,
+    calibrations,
+    calls,
+    control,
+    distribution,
+    evaluations,
+    health,
+    live,
+    scorecards,
+    scripts,
+)
 from agentassist.api.deps import Runtime
 from agentassist.bus import EventBus
 from agentassist.config import Settings
@@ -67,6 +79,8 @@ def create_app(
 
     app.include_router(calls.router)
     app.include_router(control.router)
+    app.include_router(assist.router)
+    app.include_router(scripts.router)
     app.include_router(accounts.router)
     app.include_router(live.router)
     app.include_router(health.router)
@@ -79,5 +93,9 @@ def create_app(
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get("/agent", include_in_schema=False)
+    def agent_panel() -> FileResponse:
+        return FileResponse(STATIC / "agent.html", media_type="text/html")
 
     return app

@@ -77,6 +77,7 @@ class Script:
     intents: tuple[Intent, ...] = ()
     dispositions: tuple[str, ...] = ()
     alerts: tuple[tuple[str, float], ...] = ()  # thresholds overriding [assist] settings
+    title: str = ""  # a name for people; lists show the id when there is none
 
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
@@ -90,6 +91,7 @@ class Script:
 
 _TOP_KEYS = {
     "id",
+    "title",
     "version",
     "language",
     "handle_time_s",
@@ -201,6 +203,7 @@ def parse_script(text: str, source: str = "<script>") -> Script:
     if handle is not None and handle <= 0:
         c.error(top["handle_time_s"][1], f"handle_time_s: expected a number above 0, got {handle}")
     campaign = c.string(top["campaign"][1], "campaign") if "campaign" in top else ""
+    title = c.string(top["title"][1], "title") if "title" in top else ""
     variables = _variables(c, top["variables"][1]) if "variables" in top else {}
     steps = _steps(c, top["steps"][1]) if "steps" in top else ()
     forbidden = c.strings(top["forbidden"][1], "forbidden") if "forbidden" in top else ()
@@ -226,6 +229,7 @@ def parse_script(text: str, source: str = "<script>") -> Script:
         intents=intents,
         dispositions=dispositions,
         alerts=alerts,
+        title=title or "",
     )
 
 

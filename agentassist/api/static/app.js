@@ -108,6 +108,7 @@ async function onEvent(ev) {
   } else if (ev.type === "assist.prompt") card.querySelector(".prompt").textContent = ev.prompt.text || "";
   else if (ev.type === "assist.card") card.querySelector(".cards").append(el("div", { class: "kcard" }, el("b", {}, ev.card.title), " ", ev.card.body));
   else if (ev.type === "assist.alert") card.querySelector(".alerts").append(el("div", { class: "alert" }, ev.alert.message));
+  else if (ev.type === "assist.script") renderSteps(card.querySelector(".checklist"), ev.script.steps);  // a new version
 }
 
 function connect() {

@@ -1,0 +1,263 @@
+"use strict";
+// Agent panel: the signed-in agent's active call. The next line to say, a checklist that ticks itself
+// (evidence on hover), knowledge cards, alerts and the live transcript. Active calls are looked up
+// every few seconds; the one followed streams through its WebSocket feed (/api/calls/{id}/live).
+const POLL_MS = 2000;
+const state = {
+  token: null, me: null, callId: null, call: null, ws: null, ready: false, backlog: [], sayLines: {}, variables: {},
+};
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return node;
+}
+const $ = (id) => document.getElementById(id);
+const fmtTime = (s) => s == null ? "" : `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
+
+async function api(path) {
+  const r = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` } });
+  if (r.status === 401) { signOut("Token refused: sign in again."); throw new Error("401"); }
+  if (!r.ok) throw new Error(`${path}: ${r.status}`);
+  return r.json();
+}
+
+function signOut(message) {
+  localStorage.removeItem("agentassist.token");
+  state.token = null;
+  $("panel").hidden = true;
+  $("login").hidden = false;
+  $("login-error").textContent = message || "";
+}
+
+// ---- rendering ----------------------------------------------------------------------------------
+function evidenceText(step) {
+  const e = step.evidence || {};
+  if (step.status !== "done" || !e.text) return step.status === "missed" ? "not said" : "not said yet";
+  const parts = [`said at ${fmtTime(e.t ?? step.t)}: “${e.text}”`];
+  if (e.score != null) parts.push(`match ${Math.round(e.score * 100)} %`);
+  if (e.partial) parts.push("from a partial transcript");
+  if (e.out_of_order) parts.push(`before ${e.out_of_order.join(", ")}`);
+  return parts.join(" · ");
+}
+
+function stepItem(step) {
+  const li = el("li", { "data-step": step.id });
+  li.append(step.id, el("span", { class: "t" }, ""), el("span", { class: "say" }, state.sayLines[step.id] || ""));
+  setStep(li, step);
+  return li;
+}
+
+function setStep(li, step) {
+  const status = step.status === "withdrawn" ? "pending" : step.status;
+  const current = li.classList.contains("current");
+  li.className = status + (current ? " current" : "");
+  li.querySelector(".t").textContent = status === "done" && step.t != null ? fmtTime(step.t) : "";
+  li.title = evidenceText({ ...step, status });
+}
+
+function renderSteps(steps) {
+  $("checklist").replaceChildren(...steps.map(stepItem));
+  markCurrent($("next").dataset.step);
+}
+
+function markCurrent(stepId) {
+  for (const li of $("checklist").children) li.classList.toggle("current", li.dataset.step === stepId);
+}
+
+function setPrompt(prompt) {
+  const box = $("next");
+  const changed = box.dataset.step !== (prompt.step_id || "") || $("next-text").textContent !== (prompt.text || "");
+  box.dataset.step = prompt.step_id || "";
+  $("next-text").textContent = prompt.step_id ? prompt.text : "All steps said.";
+  markCurrent(prompt.step_id);
+  if (changed) { box.classList.remove("changed"); void box.offsetWidth; box.classList.add("changed"); }
+}
+
+function showCard(card) {
+  const old = $("cards").querySelector(`[data-card="${CSS.escape(card.id)}"]`);
+  const node = el("div", { class: "kcard", "data-card": card.id, title: `customer said “${card.trigger}”` },
+    el("b", {}, card.title), card.body);
+  if (old) old.replaceWith(node); else $("cards").prepend(node);
+}
+
+function showAlert(alert) {
+  $("alerts").prepend(el("div", { class: "alert", "data-type": alert.type },
+    el("span", { class: "kind" }, alert.type.replace(/_/g, " ")), alert.message));
+}
+
+function addLine(u, partial = false) {
+  const list = $("transcript");
+  const existing = list.querySelector(`[data-utt="${CSS.escape(u.id)}"]`);
+  if (existing) {
+    if (partial && !existing.classList.contains("partial")) return;  // a stale partial after its final
+    existing.lastChild.textContent = u.text;
+    existing.classList.toggle("partial", partial);
+    return;
+  }
+  list.append(el("li", { class: `${u.channel}${partial ? " partial" : ""}`, "data-utt": u.id },
+    el("span", { class: "who" }, `${u.channel === "agent" ? "you" : "customer"} · ${fmtTime(u.start)}`), u.text));
+  list.scrollTop = list.scrollHeight;
+}
+
+function setScript(id, version) {
+  $("script").textContent = id ? `script ${id} · version ${version}` : "no script";
+  $("script").dataset.version = version ?? "";
+}
+
+async function loadSayLines(scriptId, version) {
+  try {
+    const s = await api(`/api/scripts/${encodeURIComponent(scriptId)}?version=${version}`);
+    const vars = { ...s.summary.variables, ...state.variables };
+    const filled = (text) => text.replace(/\{(\w+)\}/g, (m, name) => vars[name] || m);
+    state.sayLines = Object.fromEntries(s.summary.steps.map((st) => [st.id, filled(st.say[0] || "")]));
+  } catch (e) { state.sayLines = {}; }
+  for (const li of $("checklist").children) li.querySelector(".say").textContent = state.sayLines[li.dataset.step] || "";
+}
+
+// ---- the followed call --------------------------------------------------------------------------
+function apply(ev) {
+  if (ev.call_id !== state.callId) return;
+  switch (ev.type) {
+    case "utterance.final": addLine(ev.utterance); break;
+    case "utterance.partial": addLine(ev.utterance, true); break;
+    case "assist.step": {
+      const li = $("checklist").querySelector(`[data-step="${CSS.escape(ev.step.id)}"]`);
+      if (li) setStep(li, ev.step);
+      break;
+    }
+    case "assist.prompt": setPrompt(ev.prompt); break;
+    case "assist.card": showCard(ev.card); break;
+    case "assist.alert": showAlert(ev.alert); break;
+    case "assist.script":
+      renderSteps(ev.script.steps);
+      setScript(ev.script.id, ev.script.version);
+      loadSayLines(ev.script.id, ev.script.version);
+      break;
+    case "call.paused": $("paused").hidden = false; break;
+    case "call.resumed": $("paused").hidden = true; break;
+    case "call.ended": endCall(); break;
+    default: break;
+  }
+}
+
+function onEvent(ev) {
+  if (state.ready) apply(ev); else state.backlog.push(ev);
+}
+
+async function follow(call) {
+  closeFeed();
+  state.callId = call.id;
+  state.call = call;
+  state.ready = false;
+  state.backlog = [];
+  state.variables = {};
+  state.started = Date.parse(call.started_at);
+  $("idle").hidden = true;
+  $("call").hidden = false;
+  $("ended").hidden = true;
+  $("paused").hidden = !(call.pauses || []).some((p) => p.end == null);
+  $("remote").textContent = call.remote || call.id;
+  $("call").dataset.call = call.id;
+  for (const id of ["checklist", "cards", "alerts", "transcript"]) $(id).replaceChildren();
+  $("next").dataset.step = "";
+  $("next-text").textContent = "";
+  setScript(call.script_id, "");
+  openFeed(call.id);
+}
+
+function openFeed(callId) {
+  const proto = location.protocol === "https:" ? "wss" : "ws";
+  const ws = new WebSocket(`${proto}://${location.host}/api/calls/${encodeURIComponent(callId)}/live?token=${encodeURIComponent(state.token)}`);
+  state.ws = ws;
+  ws.onopen = () => { $("conn").textContent = "live"; $("conn").className = "conn on"; loadState(callId); };
+  ws.onmessage = (m) => onEvent(JSON.parse(m.data));
+  ws.onclose = (e) => {
+    if (state.ws !== ws) return;  // replaced by another call's feed
+    state.ws = null;
+    $("conn").textContent = "offline"; $("conn").className = "conn off";
+    if (e.code === 4401) signOut("Token refused: sign in again.");
+    // otherwise the next poll reopens the feed if the call is still active
+  };
+}
+
+async function loadState(callId) {
+  // Fetched after the feed is open: nothing falls between; events that came meanwhile are applied after.
+  try {
+    const t = await api(`/api/calls/${encodeURIComponent(callId)}/transcript`);
+    if (state.callId !== callId) return;
+    t.utterances.forEach((u) => addLine(u));
+  } catch (e) { /* nothing said yet */ }
+  try {
+    const s = await api(`/api/calls/${encodeURIComponent(callId)}/assist`);
+    if (state.callId !== callId) return;
+    state.variables = s.variables || {};
+    setScript(s.script_id, s.version);
+    renderSteps(s.steps);
+    setPrompt({ step_id: s.current_step, text: s.next_prompt || "" });
+    s.cards.forEach(showCard);
+    s.alerts.forEach(showAlert);
+    loadSayLines(s.script_id, s.version);
+  } catch (e) {
+    if (state.callId === callId) setPrompt({ step_id: null, text: "" });
+    $("next-text").textContent = "No script for this call.";
+  }
+  if (state.callId !== callId) return;
+  state.ready = true;
+  const backlog = state.backlog;
+  state.backlog = [];
+  backlog.forEach(apply);
+}
+
+function closeFeed() {
+  const ws = state.ws;
+  state.ws = null;
+  if (ws) ws.close();
+}
+
+function endCall() {
+  $("ended").hidden = false;
+  $("paused").hidden = true;
+  closeFeed();
+  $("conn").textContent = "offline"; $("conn").className = "conn off";
+  if (state.call) state.call = { ...state.call, status: "ended" };
+}
+
+async function poll() {
+  if (!state.token) return;
+  try {
+    const q = new URLSearchParams({ status: "active", agent: state.me.name, limit: "5" });
+    const { items } = await api(`/api/calls?${q}`);
+    const newest = items[0];
+    if (newest && (newest.id !== state.callId || (!state.ws && state.call && state.call.status === "active"))) {
+      await follow(newest);
+    }
+  } catch (e) { console.error(e); }
+}
+
+setInterval(() => {
+  if (state.callId && $("ended").hidden) $("timer").textContent = fmtTime((Date.now() - state.started) / 1000);
+}, 1000);
+
+// ---- start ---------------------------------------------------------------------------------------
+async function start(token) {
+  state.token = token;
+  try { state.me = await api("/api/me"); } catch (e) { return; }
+  localStorage.setItem("agentassist.token", token);
+  $("who").textContent = `${state.me.name} (${state.me.role})`;
+  $("login").hidden = true;
+  $("panel").hidden = false;
+  await poll();
+  setInterval(poll, POLL_MS);
+}
+
+$("login-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  start($("token-input").value.trim());
+});
+
+const urlToken = new URLSearchParams(location.search).get("token");
+if (urlToken) history.replaceState(null, "", location.pathname);
+const saved = urlToken || localStorage.getItem("agentassist.token");
+if (saved) start(saved); else signOut();

@@ -1,0 +1,288 @@
+"""Versioned scripts: the library of ``scripts_dir`` plus every version ever saved, kept as files.
+
+::
+
+    scripts_dir/<id>.yaml                     the current version (what new calls get)
+    scripts_dir/.versions/<id>/<n>.yaml       every version, exactly as it was saved
+    scripts_dir/.versions/<id>/history.jsonl  one line per version: version, saved_at, by
+
+``save`` validates a text, gives it the next version number (the ``version:`` key of the
+text is set to it) and writes both files; nothing changes when the text is invalid. A file
+edited on disk is noticed by ``refresh`` (file modification times): a revision whose number
+is already taken by other content gets the next number, written back into the file, so one
+number always means one text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode
+
+from agentassist.assist.script import Script, parse_script
+from agentassist.errors import ScriptError
+
+log = logging.getLogger(__name__)
+
+VERSIONS_DIR = ".versions"
+SCRIPT_ID = re.compile(r"[A-Za-z0-9][\w.-]{0,99}")  # ids are file names
+_LINE = re.compile(r"^(.*?):(\d+): (.*)$", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptVersion:
+    version: int
+    saved_at: str  # ISO 8601, UTC
+    by: str  # the user who saved it through the API, or "disk" for a file edited in place
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": self.version, "saved_at": self.saved_at, "by": self.by}
+
+
+def error_lines(errors: list[str]) -> list[dict[str, Any]]:
+    """ScriptError messages ("file:line: message") as ``{"file", "line", "message"}`` objects."""
+    out: list[dict[str, Any]] = []
+    for e in errors:
+        m = _LINE.match(e)
+        if m:
+            out.append({"file": Path(m.group(1)).name, "line": int(m.group(2)), "message": m.group(3)})
+        else:
+            out.append({"file": None, "line": None, "message": e})
+    return out
+
+
+def with_version(text: str, version: int) -> str:
+    """``text`` (a valid script) with its top-level ``version:`` set to ``version``; other lines unchanged."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    assert isinstance(root, MappingNode), "validated scripts are mappings"
+    for key, value in root.value:
+        if isinstance(key, ScalarNode) and key.value == "version":
+            return text[: value.start_mark.index] + str(version) + text[value.end_mark.index :]
+    if root.flow_style:  # {id: x, ...}
+        at = root.start_mark.index + 1
+        return f"{text[:at]}version: {version}, {text[at:]}"
+    first = root.value[0][0].start_mark
+    at = first.index - first.column  # the start of the first key's line
+    return f"{text[:at]}{' ' * first.column}version: {version}\n{text[at:]}"
+
+
+class ScriptVersions:
+    """The scripts of a directory by id, with their versions. Thread-safe (API threads, the pj thread)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.errors: list[str] = []
+        self._scripts: dict[str, Script] = {}
+        self._texts: dict[str, str] = {}
+        self._stamps: dict[Path, tuple[int, int]] = {}
+        self._lock = threading.RLock()
+        self.refresh()
+
+    # ---- reading ---------------------------------------------------------------------------------
+
+    def ids(self) -> list[str]:
+        with self._lock:
+            return sorted(self._scripts)
+
+    def get(self, script_id: str) -> Script:
+        """The current version; files changed on disk since the last look are read first."""
+        with self._lock:
+            self.refresh()
+            script = self._scripts.get(script_id)
+            if script is None:
+                have = ", ".join(self.ids())
+                raise ScriptError([f"{self.directory}: no script with id {script_id!r} (have: {have})"])
+            return script
+
+    def current(self, script_id: str) -> tuple[Script, str] | None:
+        """The current version and its text, as last read (no disk check)."""
+        with self._lock:
+            script = self._scripts.get(script_id)
+            return (script, self._texts[script_id]) if script is not None else None
+
+    def version(self, script_id: str, version: int) -> tuple[Script, str] | None:
+        """An old (or the current) version and its text; None when it was never saved.
+
+        Raises ScriptError when the stored text no longer passes validation (the format changed since)."""
+        if not SCRIPT_ID.fullmatch(script_id):
+            return None
+        path = self._archive(script_id) / f"{version}.yaml"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        return parse_script(text, f"{script_id}.yaml@{version}"), text
+
+    def versions(self, script_id: str) -> list[ScriptVersion]:
+        """Every saved version of ``script_id``, oldest first."""
+        with self._lock:
+            return sorted(self._history(script_id).values(), key=lambda v: v.version)
+
+    # ---- writing ---------------------------------------------------------------------------------
+
+    def save(self, script_id: str, text: str, by: str) -> tuple[Script, bool]:
+        """Validate and save ``text`` as the next version of ``script_id``.
+
+        Returns the script as saved and whether it is new (False: the text equals the current
+        version, nothing was written). Raises ScriptError naming every problem with its line.
+        """
+        if not SCRIPT_ID.fullmatch(script_id):
+            raise ScriptError([f"{script_id}:1: script id {script_id!r}: expected letters, digits, '.', '-', '_'"])
+        source = f"{script_id}.yaml"
+        script = parse_script(text, source)
+        if script.id != script_id:
+            line = _id_line(text)
+            raise ScriptError([f"{source}:{line}: id {script.id!r} does not match the script saved, {script_id!r}"])
+        with self._lock:
+            self.refresh()
+            current = self._scripts.get(script_id)
+            if current is not None and with_version(text, current.version) == self._texts[script_id]:
+                return current, False
+            version = self._next_version(script_id)
+            text = with_version(text, version)
+            path = Path(current.source) if current is not None else self.directory / source
+            other = next((s for s in self._scripts.values() if Path(s.source) == path and s.id != script_id), None)
+            if other is not None:
+                raise ScriptError([f"{source}:1: {path} holds script {other.id!r}; rename that file first"])
+            saved = parse_script(text, str(path))
+            self._archive_text(script_id, version, text, by)
+            self.directory.mkdir(parents=True, exist_ok=True)
+            _write(path, text)
+            self._remember(path, saved, text)
+            log.info("script %s: version %d saved by %s", script_id, version, by)
+            return saved, True
+
+    def refresh(self) -> list[Script]:
+        """Read the directory again when a file changed; returns scripts whose current version changed."""
+        with self._lock:
+            paths = self._files()
+            stamps = {p: _stamp(p) for p in paths}
+            if stamps == self._stamps:
+                return []
+            before = {i: s.version for i, s in self._scripts.items()}
+            scripts: dict[str, Script] = {}
+            texts: dict[str, str] = {}
+            errors: list[str] = []
+            for path in paths:
+                try:
+                    text = path.read_text(encoding="utf-8")
+                    script = parse_script(text, str(path))
+                except UnicodeDecodeError as exc:
+                    errors.append(f"{path}:1: not UTF-8 text ({exc.reason})")
+                    continue
+                except ScriptError as exc:
+                    errors.extend(exc.errors)
+                    continue
+                except OSError as exc:
+                    errors.append(f"{path}:1: unreadable: {exc.strerror}")
+                    continue
+                if script.id in scripts:
+                    errors.append(f"{path}:1: script id {script.id!r} also used by {scripts[script.id].source}")
+                    continue
+                if not SCRIPT_ID.fullmatch(script.id):
+                    errors.append(f"{path}:{_id_line(text)}: script id {script.id!r}: expected letters, digits, '.-_'")
+                    continue
+                try:
+                    script, text = self._archived(path, script, text)
+                except OSError as exc:  # a read-only scripts_dir still serves its scripts
+                    log.error("%s: version not archived: %s", path, exc)
+                scripts[script.id] = script
+                texts[script.id] = text
+            for e in errors:
+                log.error("%s", e)
+            self._scripts, self._texts, self.errors = scripts, texts, errors
+            self._stamps = {p: _stamp(p) for p in paths}  # after any version written back
+            return [s for i, s in scripts.items() if before.get(i) != s.version]
+
+    # ---- internals -------------------------------------------------------------------------------
+
+    def _files(self) -> list[Path]:
+        if not self.directory.is_dir():
+            return []
+        return sorted([*self.directory.glob("*.yaml"), *self.directory.glob("*.yml")])
+
+    def _archive(self, script_id: str) -> Path:
+        return self.directory / VERSIONS_DIR / script_id
+
+    def _history(self, script_id: str) -> dict[int, ScriptVersion]:
+        out: dict[int, ScriptVersion] = {}
+        if not SCRIPT_ID.fullmatch(script_id):  # never a path outside .versions
+            return out
+        path = self._archive(script_id) / "history.jsonl"
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    item = json.loads(line)
+                    out[int(item["version"])] = ScriptVersion(int(item["version"]), str(item["saved_at"]), item["by"])
+                except (ValueError, KeyError, TypeError) as exc:
+                    log.warning("%s: unreadable history line skipped: %s", path, exc)
+        for file in self._archive(script_id).glob("*.yaml"):  # a version file whose history line is lost
+            if file.stem.isdigit() and int(file.stem) not in out:
+                saved = datetime.fromtimestamp(file.stat().st_mtime, UTC).isoformat()
+                out[int(file.stem)] = ScriptVersion(int(file.stem), saved, "")
+        return out
+
+    def _next_version(self, script_id: str) -> int:
+        taken = [*self._history(script_id)]
+        current = self._scripts.get(script_id)
+        if current is not None:
+            taken.append(current.version)
+        return max(taken, default=0) + 1
+
+    def _archive_text(self, script_id: str, version: int, text: str, by: str) -> None:
+        folder = self._archive(script_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        _write(folder / f"{version}.yaml", text)
+        entry = ScriptVersion(version, datetime.now(UTC).isoformat(timespec="seconds"), by)
+        with open(folder / "history.jsonl", "a", encoding="utf-8") as f:
+            f.write(json.dumps(entry.to_json()) + "\n")
+
+    def _archived(self, path: Path, script: Script, text: str) -> tuple[Script, str]:
+        """Make sure the file's version is archived. A number already taken by other text, or below the
+        latest, gets the next one (written into the file): version numbers only grow, one per text."""
+        stored = self._archive(script.id) / f"{script.version}.yaml"
+        if stored.is_file() and stored.read_text(encoding="utf-8") == text:
+            return script, text
+        latest = max(self._history(script.id), default=0)
+        if script.version <= latest:
+            version = latest + 1
+            log.warning("%s: edited on disk as version %d; saved as version %d", path, script.version, version)
+            text = with_version(text, version)
+            _write(path, text)
+            script = parse_script(text, str(path))
+        self._archive_text(script.id, script.version, text, "disk")
+        return script, text
+
+    def _remember(self, path: Path, script: Script, text: str) -> None:
+        self._scripts[script.id] = script
+        self._texts[script.id] = text
+        self._stamps[path] = _stamp(path)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return (0, -1)
+    return (st.st_mtime_ns, st.st_size)
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace ``path`` atomically: a reader sees the old text or the new, never half."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _id_line(text: str) -> int:
+    m = re.search(r"^id\s*:", text, re.MULTILINE)
+    return text.count("\n", 0, m.start()) + 1 if m else 1
