@@ -216,6 +216,17 @@ def test_timing_alerts_with_script_and_config_thresholds() -> None:
     assert alert["ratio"] > 0.8
 
 
+def test_an_unreliable_utterance_is_still_speech_for_the_silence_alert() -> None:
+    t = ScriptTracker(parse_script(SALES), {}, "c1", options=TrackerOptions(overtalk_s=0))
+    t.on_utterance(_u("1", "Good afternoon, this is Alex from Acme", 0.5, 3.0))
+    # the customer talks for 20 s, but the transcriber flags the text unreliable: it ticks nothing...
+    assert t.on_utterance(_u("2", "mmm hmm uh", 3.5, 23.5, Channel.CUSTOMER, reliable=False)) == []
+    # ...and the agent answering 1 s later ends no "long silence": someone was speaking all along
+    assert _types(t.on_utterance(_u("3", "I see, thank you", 24.5, 26.0))) == []
+    # a real gap of 9 s after that still alerts (the script's threshold is 8 s)
+    assert _types(t.on_utterance(_u("4", "are you still there", 35.0, 36.0))) == ["long_silence"]
+
+
 def test_compliance_pending_near_the_end() -> None:
     t = ScriptTracker(parse_script(SALES), {}, "c1", options=TrackerOptions(compliance_warn_s=30, silence_s=0))
     assert _types(t.tick(80.0)) == []

@@ -119,7 +119,11 @@ class ScriptTracker:
         if not u.text.strip():
             return []
         if not u.reliable or (u.words and u.confidence < _MIN_CONFIDENCE):
-            return self._withdraw(u.id, u.end_s) if u.final else []  # unreliable text ticks nothing
+            if not u.final:
+                return []
+            # unreliable text ticks and alerts nothing, but someone spoke: no "long silence" across it
+            self._last_speech_end_s = max(self._last_speech_end_s or 0.0, u.end_s)
+            return self._withdraw(u.id, u.end_s)
         if not u.final:
             return self._agent_partial(u) if u.channel is Channel.AGENT else []
         events = self._timing(u)
