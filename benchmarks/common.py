@@ -80,6 +80,7 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="first N items only")
     p.add_argument("--fast", action="store_true", help="feed audio as fast as it is consumed")
     p.add_argument("--workers", type=int, default=0, help="decode workers (0: one per core)")
+    p.add_argument("--beam", type=int, default=1, help="beam size of finals (partials are greedy)")
     p.add_argument("--threads", type=int, default=0, help="threads inside one decode (0: one per core)")
     p.add_argument("--end-silence-ms", type=int, default=None, help="segmenter: silence that ends an utterance")
     p.add_argument("--speculative-ms", type=int, default=None, help="stream: speculative decode at this silence")

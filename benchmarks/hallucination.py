@@ -72,7 +72,7 @@ def main() -> int:
     p.add_argument("--record", action="store_true")
     args = p.parse_args()
     streaming = StreamingTranscriber(
-        make_transcriber(args.model, args.lang or "en", args.workers, threads=args.threads)
+        make_transcriber(args.model, args.lang or "en", args.workers, beam_size=args.beam, threads=args.threads)
     )
     per_kind: dict[str, int] = {}
     texts: list[str] = []

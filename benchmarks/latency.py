@@ -44,7 +44,7 @@ def main() -> int:
     lang = args.lang or ("en" if spec is not None and not spec.multilingual else None)
     items = load_manifest(args.manifest, lang, args.limit)
     streaming = StreamingTranscriber(
-        make_transcriber(args.model, lang or items[0].lang, args.workers, threads=args.threads)
+        make_transcriber(args.model, lang or items[0].lang, args.workers, beam_size=args.beam, threads=args.threads)
     )
     latencies: list[float] = []
     first_partials: list[float] = []

@@ -79,7 +79,9 @@ def main() -> int:
         return 2
     rng = random.Random(7)
     calls = [conversation(prompts, args.seconds, rng) for _ in range(args.calls)]
-    streaming = StreamingTranscriber(make_transcriber(args.model, lang or "en", args.workers, threads=args.threads))
+    streaming = StreamingTranscriber(
+        make_transcriber(args.model, lang or "en", args.workers, beam_size=args.beam, threads=args.threads)
+    )
     finals: list[tuple[int, Channel, Utterance, float]] = []
     partial_count = [0]
     lock = threading.Lock()
@@ -158,7 +160,7 @@ def main() -> int:
             latencies.append(emitted - max(ends))
     spoken = sum(len(call[ch][1]) for call in calls for ch in Channel)
     speech_s = sum(u.end_s - u.start_s for _, _, u, _ in finals)
-    minutes = len(lag_curve) // 60
+    minutes = -(-len(lag_curve) // 60)  # the last, shorter minute too
     summary = {
         "calls": args.calls,
         "seconds": args.seconds,

@@ -62,7 +62,7 @@ def main() -> int:
         print(f"no items in {args.manifest} for language {lang!r}", file=sys.stderr)
         return 2
     language = lang or items[0].lang
-    transcriber = make_transcriber(args.model, language, args.workers, threads=args.threads)
+    transcriber = make_transcriber(args.model, language, args.workers, beam_size=args.beam, threads=args.threads)
     streaming = StreamingTranscriber(transcriber)
     norm = normalizer(language)
     refs, hyps, offline = [], [], []

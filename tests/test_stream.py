@@ -127,6 +127,39 @@ def test_promoted_speculative_job_runs_as_a_final_and_cancel_withdraws() -> None
     assert streaming.superseded_partials == 1
 
 
+def test_a_promoted_job_that_ran_leaves_no_lag_behind() -> None:
+    class HoldingModel(GatedModel):
+        """Also blocks on one chosen segment until ``release`` is set."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.release = threading.Event()
+            self.holding = threading.Event()
+
+        def transcribe(self, segment: SpeechSegment, **kw: object) -> Utterance:
+            if segment.utterance_id == "hold":
+                self.holding.set()
+                self.release.wait(10)
+            return super().transcribe(segment, **kw)
+
+    model = HoldingModel()
+    streaming = StreamingTranscriber(model, workers=1)  # type: ignore[arg-type]
+    _busy(model, streaming)
+    spec = streaming.submit(_seg("speculative", "s", call="c9"), _noop, kind=JobKind.SPECULATIVE)
+    streaming.promote(spec)  # its old, lower-class heap entry stays behind until popped
+    streaming.submit(_seg("silence", "hold", call="c8"), _noop)
+    model.gate.set()
+    assert spec.future.result(5) is not None
+    assert model.holding.wait(5)  # the worker is busy with a final: the old entry is still queued
+    try:
+        assert "c9" not in streaming.lag_s()
+        assert streaming.metrics()["agentassist_transcription_queue_finals"] == 0
+        assert streaming.pending == 1
+    finally:
+        model.release.set()
+        streaming.close()
+
+
 def test_lag_is_reported_per_call_while_finals_wait() -> None:
     model, streaming = _scheduler()
     _busy(model, streaming)

@@ -118,6 +118,7 @@ class Transcriber:
         language: str | None = None,
         prompt: str | None = None,
         words: bool = True,
+        beam_size: int | None = None,
     ) -> Utterance | None:
         """One segment to an utterance; None when there is no speech in it or Whisper invented it.
 
@@ -136,7 +137,7 @@ class Transcriber:
             audio,
             language=language or self.language,
             prompt=full_prompt,
-            beam_size=o.beam_size,
+            beam_size=beam_size or o.beam_size,
             words=words,
         )
         if _invented(d, o):
@@ -311,7 +312,7 @@ class StreamingTranscriber:
     @property
     def pending(self) -> int:
         with self._cv:
-            return sum(1 for _, _, j in self._heap if not j.cancelled) + len(self._running)
+            return len(self._queued()) + len(self._running)
 
     def submit(
         self,
@@ -363,12 +364,20 @@ class StreamingTranscriber:
             del self._queued_partial[job.key]
         job.future.set_result(None)
 
+    def _queued(self) -> list[Job]:
+        """Jobs waiting to run, each once (a promoted job leaves its old heap entry behind). Lock held."""
+        seen: dict[int, Job] = {}
+        for _, _, j in self._heap:
+            if not j.cancelled and j.started is None:
+                seen[id(j)] = j
+        return list(seen.values())
+
     def lag_s(self) -> dict[str, float]:
         """Per call: how long its oldest unfinished final has waited (0 when none waits)."""
         now = time.monotonic()
         lags: dict[str, float] = {}
         with self._cv:
-            jobs = [j for _, _, j in self._heap if not j.cancelled] + list(self._running)
+            jobs = self._queued() + list(self._running)
         for j in jobs:
             if j.kind is JobKind.FINAL:
                 call = j.segment.call_id
@@ -377,7 +386,7 @@ class StreamingTranscriber:
 
     def metrics(self) -> dict[str, float]:
         with self._cv:
-            queued = [j for _, _, j in self._heap if not j.cancelled]
+            queued = self._queued()
             running = len(self._running)
         lags = self.lag_s()
         out = {
@@ -432,8 +441,13 @@ class StreamingTranscriber:
                 self._warn_if_behind(waited)
             utterance: Utterance | None = None
             try:
+                partial = job.kind is JobKind.PARTIAL  # a hypothesis soon replaced: greedy, no word times
                 utterance = self._transcriber.transcribe(
-                    seg, language=job.language, prompt=job.prompt, words=job.kind is not JobKind.PARTIAL
+                    seg,
+                    language=job.language,
+                    prompt=job.prompt,
+                    words=not partial,
+                    beam_size=1 if partial else None,
                 )
             except Exception:
                 log.exception("call %s: transcription of %.1f s failed", seg.call_id, audio_s)
@@ -465,7 +479,7 @@ class StreamingTranscriber:
     def wait_idle(self) -> None:
         """Block until nothing is queued or running (offline use: feed audio as fast as it is consumed)."""
         with self._cv:
-            while self._running or any(not j.cancelled and j.started is None for _, _, j in self._heap):
+            while self._running or self._queued():
                 self._cv.wait()
 
     def close(self) -> None:
