@@ -84,6 +84,7 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0, help="threads inside one decode (0: one per core)")
     p.add_argument("--end-silence-ms", type=int, default=None, help="segmenter: silence that ends an utterance")
     p.add_argument("--speculative-ms", type=int, default=None, help="stream: speculative decode at this silence")
+    p.add_argument("--no-partials", action="store_true", help="finals only")
     p.add_argument("--partial-every-s", type=float, default=None, help="stream: a partial this often during speech")
     return p
 
@@ -99,10 +100,10 @@ def segmenter_options(args: argparse.Namespace) -> SegmenterOptions:
     return s.segmenter_options()
 
 
-def stream_options(args: argparse.Namespace, partials: bool = True) -> StreamOptions:
+def stream_options(args: argparse.Namespace) -> StreamOptions:
     from agentassist.config import TranscribeSettings
 
-    s = TranscribeSettings(partials=partials)
+    s = TranscribeSettings(partials=not args.no_partials)
     if args.speculative_ms is not None:
         s.speculative_silence_ms = args.speculative_ms
     if args.partial_every_s is not None:

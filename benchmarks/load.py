@@ -67,7 +67,6 @@ def main() -> int:
     p = base_parser(__doc__ or "")
     p.add_argument("--calls", type=int, default=10)
     p.add_argument("--seconds", type=float, default=60.0)
-    p.add_argument("--no-partials", action="store_true", help="finals only")
     p.add_argument("--record", action="store_true")
     args = p.parse_args()
     spec = MODELS.get(args.model)
@@ -102,7 +101,7 @@ def main() -> int:
 
         return emit
 
-    options = stream_options(args, partials=not args.no_partials)
+    options = stream_options(args)
     seg_options = segmenter_options(args)
     streams = [
         (

@@ -32,6 +32,9 @@ from agentassist.transcribe.engine import Job, JobKind, StreamingTranscriber
 
 log = logging.getLogger(__name__)
 
+AGREEMENT = 3  # hypotheses in a row that must agree on a word before it is stable
+STABLE_MARGIN_WORDS = 1  # an older hypothesis' last words are never stable: its audio was cut there
+
 
 @dataclass(frozen=True, slots=True)
 class StreamOptions:
@@ -83,7 +86,7 @@ class _Utterance:
     id: str
     start_wall: float
     stable: list[str] = field(default_factory=list)
-    previous: list[str] = field(default_factory=list)
+    history: list[list[str]] = field(default_factory=list)  # the latest hypotheses, oldest first
     partials: int = 0
     last_partial_seq: int = -1
     partial_job: Job | None = None
@@ -238,8 +241,14 @@ class ChannelStream:
             return
         st.last_partial_seq = job.seq
         words = u.text.split()
-        agreed = common_prefix(st.previous, words)
-        st.previous = words
+        # LocalAgreement-n: the words the last AGREEMENT hypotheses share, but never the last words of
+        # the older ones: their audio was cut there, often mid-word ("mark" of "marked"), and cuts can
+        # agree on the same wrong stem
+        history = st.history[-(AGREEMENT - 1) :]
+        agreed = 0
+        if len(history) == AGREEMENT - 1:
+            agreed = min(min(common_prefix(h, words), len(h) - STABLE_MARGIN_WORDS) for h in history)
+        st.history = [*history, words]
         n = len(st.stable)
         if agreed > n and common_prefix(st.stable, words) == n:
             st.stable = st.stable + words[n:agreed]  # stable words keep the spelling they were shown with
