@@ -277,6 +277,26 @@ def test_speculative_result_becomes_the_final_without_a_second_decode(real: Stre
     assert real.decoded["final"] == before["final"] and real.decoded["partial"] == before["partial"]
 
 
+def test_a_phrase_begun_at_the_end_and_said_after_it_is_cut(real: StreamingTranscriber) -> None:
+    """Whisper on audio clipped at a pause sometimes goes on with an earlier phrase past the end."""
+    decoder = real.transcriber._decoder
+    tok = decoder.tokenizer("en")
+
+    def ts(t: float) -> int:
+        return int(tok.timestamp_begin + round(t / 0.02))
+
+    said = [ts(0.0), *tok.encode(" Press 4 for help."), ts(2.0), ts(2.0), *tok.encode(" Press 5 to quit."), ts(4.1)]
+    invented = [ts(4.1), *tok.encode(" Press 4 for help."), ts(6.9), tok.eot]
+    text, cut = decoder._text_tokens(tok, said + invented, 4.3)
+    assert tok.decode(text).strip() == "Press 4 for help. Press 5 to quit." and cut
+    # a last phrase that runs a little past the end (clipped audio, coarse timestamps) stays
+    text, cut = decoder._text_tokens(tok, [*said[:-1], ts(4.6), tok.eot], 4.3)
+    assert tok.decode(text).strip() == "Press 4 for help. Press 5 to quit." and not cut
+    # and so does a single phrase, however far its timestamp overshoots
+    text, _ = decoder._text_tokens(tok, [ts(0.0), *tok.encode(" Hello."), ts(2.5), tok.eot], 0.8)
+    assert tok.decode(text).strip() == "Hello."
+
+
 def test_digital_silence_and_a_tone_give_nothing(real: StreamingTranscriber) -> None:
     t = np.arange(16000 * 4) / 16000
     tone = (0.3 * 32767 * np.sin(2 * np.pi * 425 * t)).astype("<i2")  # a European hold/busy tone

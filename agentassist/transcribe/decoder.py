@@ -31,6 +31,8 @@ PREPEND_PUNCTUATION = "\"'“¿([{-"
 APPEND_PUNCTUATION = "\"'.。,，!！?？:：”)]}、"
 
 
+OVERSHOOT_S = 1.0  # a phrase may end this far past the audio (timestamps are coarse) ...
+NEAR_END_S = 0.5  # ... unless it also starts this near the end: then the rest of it is invented
 MAX_PASSES = 3  # decodes of one segment when Whisper leaves its last phrase open
 MIN_REST_S = 0.3  # less audio than this after an open end is not decoded again
 
@@ -250,22 +252,41 @@ class ShortDecoder:
 
     def _text_tokens(self, tok: Any, tokens: list[int], duration_s: float) -> tuple[list[int], bool]:
         """Text tokens up to the end of the audio: a timestamp past the end (plus a little slack)
-        starts invented text, and so does a phrase repeated three times in a row."""
+        starts invented text, so does a phrase after the first that starts near the end of the audio
+        and claims to go on well past it, and so does a phrase repeated three times in a row."""
         phrases: list[list[int]] = [[]]
+        ends: list[float] = []  # the closing time of each finished phrase
+        starts: list[float] = [0.0]
         truncated = False
         for i, t in enumerate(tokens):
             if tok.eot <= t < tok.timestamp_begin:
                 continue  # special tokens
             if t >= tok.timestamp_begin:
+                at = (t - tok.timestamp_begin) * TIME_PRECISION_S
                 if phrases[-1]:  # the end of a phrase (it may overshoot a little: that is fine)
+                    ends.append(at)
                     phrases.append([])
-                elif (t - tok.timestamp_begin) * TIME_PRECISION_S > duration_s + 0.3:
+                    starts.append(at)
+                elif at > duration_s + 0.3:
                     # a phrase that starts after the audio ended is invented
                     truncated = any(x < tok.eot for x in tokens[i + 1 :])
                     break
+                else:
+                    starts[-1] = at
                 continue
             phrases[-1].append(t)
-        phrases, looped = cut_repetition(phrases)
+        keep = len(phrases)
+        while keep > 1:
+            j = keep - 1 if phrases[keep - 1] else keep - 2  # the last phrase with text
+            if j < 1:
+                break
+            end = ends[j] if j < len(ends) else None
+            overshoots = end is None or end > duration_s + OVERSHOOT_S
+            if starts[j] >= duration_s - NEAR_END_S and overshoots:
+                keep, truncated = j, True  # begun at the very end of the audio, "said" after it
+            else:
+                break
+        phrases, looped = cut_repetition(phrases[:keep])
         return [t for p in phrases for t in p], truncated or looped
 
     def _align(

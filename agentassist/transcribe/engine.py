@@ -144,7 +144,8 @@ class Transcriber:
             return None
         ws = tuple(Word(segment.start_s + w.start_s, segment.start_s + w.end_s, w.text, w.probability) for w in d.words)
         confidence = float(np.mean([w.probability for w in ws])) if ws else float(np.exp(d.avg_logprob))
-        reliable = not d.truncated and d.avg_logprob >= o.log_prob_threshold and confidence >= 0.3
+        # text cut off after the audio (d.truncated) leaves a plausible rest: only the scores decide
+        reliable = d.avg_logprob >= o.log_prob_threshold and confidence >= 0.3
         return Utterance(
             id=segment.utterance_id or uuid.uuid4().hex[:12],
             call_id=segment.call_id,
