@@ -67,8 +67,8 @@ def main() -> int:
     norm = normalizer(language)
     refs, hyps, offline = [], [], []
     audio_s = stream_s = offline_s = 0.0
-    out = open(args.hyp_out, "w", encoding="utf-8") if args.hyp_out else None  # noqa: SIM115
-    offline_out = open(args.offline_out, "w", encoding="utf-8") if args.offline_out else None  # noqa: SIM115
+    out = open(args.hyp_out, "w", encoding="utf-8", buffering=1) if args.hyp_out else None  # noqa: SIM115
+    offline_out = open(args.offline_out, "w", encoding="utf-8", buffering=1) if args.offline_out else None  # noqa: SIM115
     for item in items:
         samples = load_16k(item.file)
         audio_s += samples.size / 16000

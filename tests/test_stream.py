@@ -17,7 +17,7 @@ from agentassist.audio.frames import FRAME_BYTES, read_wav_mono
 from agentassist.audio.segmenter import SegmenterOptions
 from agentassist.config import TranscribeSettings
 from agentassist.events import Channel, SpeechSegment, Utterance, Word
-from agentassist.transcribe.decoder import compression_ratio, cut_repetition
+from agentassist.transcribe.decoder import compression_ratio, cut_repetition, cut_token_loops
 from agentassist.transcribe.engine import Job, JobKind, StreamingTranscriber, Transcriber, TranscriberOptions
 from agentassist.transcribe.stream import ChannelStream, StreamOptions, _keep_stable, aligned_end, common_prefix
 from agentassist.transcribe.textnorm import wer
@@ -190,6 +190,17 @@ def test_repetition_loops_are_cut() -> None:
     assert cut_repetition(phrases) == ([[1, 2], [3]], True)  # the first copy is kept
     assert cut_repetition([[1], [2], [1]]) == ([[1], [2], [1]], False)
     assert compression_ratio("thank you " * 30) > 2.4 > compression_ratio("thank you for calling")
+
+
+def test_loops_inside_a_phrase_are_cut() -> None:
+    def one_word_each(gram: list[int]) -> list[str]:
+        return [str(t) for t in gram]
+
+    assert cut_token_loops([1, 2, 9, 9, 9, 9, 9, 3], one_word_each) == ([1, 2, 9, 3], True)
+    assert cut_token_loops([1, 5, 6, 5, 6, 5, 6, 3], one_word_each) == ([1, 5, 6, 3], True)
+    assert cut_token_loops([1, 9, 9, 9, 3], one_word_each) == ([1, 9, 9, 9, 3], False)  # "no, no, no"
+    assert cut_token_loops([4, 4, 4], lambda gram: ["word"]) == ([4, 4, 4], False)  # one word, three times
+    assert cut_token_loops([], one_word_each) == ([], False)
 
 
 def test_stream_settings_are_validated_naming_the_setting() -> None:

@@ -31,8 +31,10 @@ PREPEND_PUNCTUATION = "\"'“¿([{-"
 APPEND_PUNCTUATION = "\"'.。,，!！?？:：”)]}、"
 
 
-OVERSHOOT_S = 1.0  # a phrase may end this far past the audio (timestamps are coarse) ...
+OVERSHOOT_S = 0.5  # a phrase may end this far past the audio (timestamps are coarse) ...
 NEAR_END_S = 0.5  # ... unless it also starts this near the end: then the rest of it is invented
+TOKENS_PER_S_EN = 8  # the decode length cap per second of audio
+TOKENS_PER_S_OTHER = 20
 MAX_PASSES = 3  # decodes of one segment when Whisper leaves its last phrase open
 MIN_REST_S = 0.3  # less audio than this after an open end is not decoded again
 
@@ -108,6 +110,33 @@ def cut_repetition(phrases: list[list[int]], max_repeats: int = 2) -> tuple[list
         if run > max_repeats:
             return phrases[: i - run + 2], True
     return phrases, False
+
+
+def cut_token_loops(tokens: list[int], words_of: Any, max_n: int = 16) -> tuple[list[int], bool]:
+    """A run of the same token n-gram inside a phrase ("девять девять девять девять ...") is a decoding
+    loop: keep its first copy. A one-word n-gram may come 3 times ("no, no, no"), a longer one twice.
+    ``words_of`` turns tokens into their words."""
+    out: list[int] = []
+    looped = False
+    i = 0
+    while i < len(tokens):
+        skipped = 0
+        for n in range(1, min(max_n, (len(tokens) - i) // 3) + 1):
+            gram = tokens[i : i + n]
+            run = 1
+            while tokens[i + run * n : i + (run + 1) * n] == gram:
+                run += 1
+            if run >= 3 and run >= (4 if len(words_of(gram)) <= 1 else 3):
+                out.extend(gram)
+                skipped = run * n
+                looped = True
+                break
+        if skipped:
+            i += skipped
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out, looped
 
 
 class ShortDecoder:
@@ -209,8 +238,10 @@ class ShortDecoder:
         if prompt and prompt.strip():
             prompt_tokens = tok.encode(" " + prompt.strip())[-100:]
             prefix = [tok.sot_prev, *prompt_tokens, *prefix]
-        # speech runs at ~3-4 text tokens a second, plus timestamp pairs: a cap well above that stops loops early
-        max_length = min(448, len(prefix) + int(duration_s * 8) + 16)
+        # English runs at ~3-4 text tokens a second, plus timestamp pairs; Cyrillic and other scripts take
+        # two to three times the tokens: a cap well above that stops loops early and cuts no speech
+        per_s = TOKENS_PER_S_EN if language == "en" else TOKENS_PER_S_OTHER
+        max_length = min(448, len(prefix) + int(duration_s * per_s) + 16)
         result = self._whisper.model.generate(
             encoded,
             [prefix],
@@ -287,7 +318,8 @@ class ShortDecoder:
             else:
                 break
         phrases, looped = cut_repetition(phrases[:keep])
-        return [t for p in phrases for t in p], truncated or looped
+        text, stuck = cut_token_loops([t for p in phrases for t in p], lambda g: tok.decode(g).split())
+        return text, truncated or looped or stuck
 
     def _align(
         self, tok: Any, text_tokens: list[int], encoded: Any, frames: int, duration_s: float

@@ -145,7 +145,11 @@ class Transcriber:
         ws = tuple(Word(segment.start_s + w.start_s, segment.start_s + w.end_s, w.text, w.probability) for w in d.words)
         confidence = float(np.mean([w.probability for w in ws])) if ws else float(np.exp(d.avg_logprob))
         # text cut off after the audio (d.truncated) leaves a plausible rest: only the scores decide
-        reliable = d.avg_logprob >= o.log_prob_threshold and confidence >= 0.3
+        reliable = (
+            d.avg_logprob >= o.log_prob_threshold
+            and confidence >= 0.3
+            and d.compression_ratio <= o.compression_ratio_threshold
+        )
         return Utterance(
             id=segment.utterance_id or uuid.uuid4().hex[:12],
             call_id=segment.call_id,
@@ -201,7 +205,9 @@ def _invented(d: Decoded, o: TranscriberOptions) -> bool:
             return True
         if d.words and float(np.mean([w.probability for w in d.words])) < NO_SPEECH_MIN_WORD_PROB:
             return True
-    return d.compression_ratio > o.compression_ratio_threshold
+    # very compressible text is a loop when Whisper is also unsure of it; sure of it, it is a
+    # repetitive prompt ("press 1 for ..., press 2 for ...", more compressible in 2-byte Cyrillic)
+    return d.compression_ratio > o.compression_ratio_threshold and d.avg_logprob < o.log_prob_threshold
 
 
 NO_SPEECH_MIN_WORD_PROB = 0.5
