@@ -155,6 +155,8 @@ TABLE: dict[str, Case] = {
     ),
     "GET /api/assignment-rules": Case(LEADERS.format(200)),
     "DELETE /api/assignment-rules/{rule_id}": Case(LEADERS.format(204), "/api/assignment-rules/1"),
+    "GET /api/reports/agents": Case("200 200 403 200 200"),
+    "GET /api/reports/teams": Case(LEADERS.format(200)),
     "POST /api/assignments/distribute": Case(
         LEADERS.format(200), body={"from": T0.isoformat(), "to": (T0 + timedelta(days=1)).isoformat()}
     ),

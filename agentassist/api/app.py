@@ -14,7 +14,18 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from agentassist import __version__
-from agentassist.api import accounts, calibrations, calls, control, distribution, evaluations, health, live, scorecards
+from agentassist.api import (
+    accounts,
+    calibrations,
+    calls,
+    control,
+    distribution,
+    evaluations,
+    health,
+    live,
+    reports,
+    scorecards,
+)
 from agentassist.api.deps import Runtime
 from agentassist.bus import EventBus
 from agentassist.config import Settings
@@ -74,6 +85,7 @@ def create_app(
     app.include_router(evaluations.router)
     app.include_router(calibrations.router)
     app.include_router(distribution.router)
+    app.include_router(reports.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
