@@ -1,6 +1,7 @@
 """The replay page in a real browser (Debian's chromium driven by Playwright) on a real recorded call:
 a quality checker signs in, plays the call, seeks from the transcript and the checklist, sees the
-paused span and both channels' waveforms, and saves an evaluation that the API then returns."""
+paused span and both channels' waveforms, and saves an evaluation that the API then returns; the
+call's agent disputes it on the same page."""
 
 from __future__ import annotations
 
@@ -48,13 +49,20 @@ def _recorded_call(server: Any, phone: Any, admin: httpx.Client) -> str:
     time.sleep(1)
     assert admin.post(f"/api/calls/{call_id}/resume").status_code == 200
     phone.wait(40)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         call = admin.get(f"/api/calls/{call_id}").json()
         if call["status"] == "ended" and admin.get(f"/api/calls/{call_id}/adherence").status_code == 200:
             return call_id
         time.sleep(0.3)
     raise AssertionError(f"call {call_id} did not end: {server.log()}")
+
+
+def _jumped_to(page: Any) -> float:
+    """Where the player went at the last seek the page made (read as the seek starts, so a busy
+    machine's delay before the test looks does not count playback after it)."""
+    found = page.wait_for_function("() => window.seeks.length ? [window.seeks.pop()] : null", timeout=10_000)
+    return float(found.json_value()[0])
 
 
 def test_checker_replays_seeks_and_evaluates(tmp_path: Path, make_server: Any, baresip: Any) -> None:
@@ -92,7 +100,7 @@ def test_checker_replays_seeks_and_evaluates(tmp_path: Path, make_server: Any, b
         page.fill("#login-name", "quinn")
         page.fill("#login-password", "quinn-secret")
         page.click("#login-form button")
-        page.wait_for_selector("body[data-ready]", timeout=15_000)
+        page.wait_for_selector("body[data-ready]", timeout=30_000)
         assert "quinn" in page.inner_text("#who")
 
         # both channels are drawn, each in its own lane; the paused second is marked where it was
@@ -109,15 +117,18 @@ def test_checker_replays_seeks_and_evaluates(tmp_path: Path, make_server: Any, b
 
         # it plays
         page.evaluate("document.getElementById('player').play()")
-        page.wait_for_function("() => document.getElementById('player').currentTime > 1", timeout=10_000)
+        page.wait_for_function("() => document.getElementById('player').currentTime > 1", timeout=20_000)
 
         # a click on a transcript line seeks to its start, and the line is highlighted
-        page.evaluate("document.getElementById('player').pause()")
+        page.evaluate(
+            """() => { window.seeks = []; const a = document.getElementById('player'); a.pause();
+                a.addEventListener('seeking', () => window.seeks.push(a.currentTime)); }"""
+        )
         line = page.locator("#transcript li.customer").first
         start = float(line.get_attribute("data-start") or 0)
         assert start > 4, start
         line.click()
-        at = page.evaluate("document.getElementById('player').currentTime")
+        at = _jumped_to(page)
         assert abs(at - start) <= SEEK_TOLERANCE_S, (at, start)
         page.wait_for_function(
             "(start) => { const li = document.querySelector('#transcript li.playing');"
@@ -130,7 +141,7 @@ def test_checker_replays_seeks_and_evaluates(tmp_path: Path, make_server: Any, b
         step = page.locator('#steps li.done[data-step="leave-message"]')
         t = float(step.get_attribute("data-t") or -1)
         step.click()
-        at = page.evaluate("document.getElementById('player').currentTime")
+        at = _jumped_to(page)
         assert abs(at - t) <= SEEK_TOLERANCE_S, (at, t)
 
         # the form comes pre-filled from the checklist; the checker changes one answer, scores tone,
@@ -146,10 +157,18 @@ def test_checker_replays_seeks_and_evaluates(tmp_path: Path, make_server: Any, b
         page.select_option("#comment-question", "tone")
         page.click("#comment-add")
         page.click("#eval-save")
-        page.wait_for_selector("#eval-result[data-evaluation]", timeout=10_000)
+        page.wait_for_selector("#eval-result[data-evaluation]", timeout=20_000)
         page.locator("#evaluations li[data-evaluation]").wait_for(timeout=5_000)
         page.screenshot(path=str(shots / "replay.png"), full_page=True)
         token = page.evaluate("localStorage.getItem('agentassist.token')")
+
+        # the call's agent (Alex, the server's first user) reads it on the same page and disputes it
+        agent_page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        agent_page.goto(f"{server.url}/static/replay.html?call={call_id}&token={server.token}")
+        agent_page.wait_for_selector("body[data-ready]", timeout=30_000)
+        agent_page.fill("#evaluations .dispute-reason", "the tone was fine")
+        agent_page.click("#evaluations button.dispute")
+        agent_page.wait_for_selector('#evaluations li[data-status="disputed"]', timeout=10_000)
         browser.close()
 
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as quinn:
@@ -159,3 +178,4 @@ def test_checker_replays_seeks_and_evaluates(tmp_path: Path, make_server: Any, b
     assert ev["evaluator"] == "quinn" and ev["answers"] == {"message": "yes", "bye": "na", "tone": 4}
     assert ev["total"] == 87.5  # message 1 of 1, tone (4-1)/(5-1) of 1; bye n/a
     assert ev["comments"] == [{"t": 3.2, "text": "calm and clear", "question_id": "tone"}]
+    assert ev["status"] == "disputed" and ev["dispute"]["reason"] == "the tone was fine"

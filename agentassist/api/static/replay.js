@@ -7,6 +7,7 @@ const state = {
   token: null,
   callId: params.get("call"),
   call: null,
+  me: null,
   duration: 0,
   peaks: null,
   card: null,        // the chosen scorecard (its newest version)
@@ -185,11 +186,33 @@ function renderAdherence(report) {
 function renderEvaluations(list) {
   const box = $("evaluations");
   if (!list || !list.length) { box.replaceChildren(el("li", { class: "empty" }, "Not evaluated yet.")); return; }
-  box.replaceChildren(...list.map((ev) => el("li", { "data-evaluation": ev.id },
+  box.replaceChildren(...list.map((ev) => el("li", { "data-evaluation": ev.id, "data-status": ev.status },
     el("b", {}, ev.total == null ? "n/a" : `${ev.total}`), ` · ${ev.scorecard.name} v${ev.scorecard.version}`,
     ` · ${ev.evaluator} · ${ev.status}${ev.auto_failed ? " · auto-failed" : ""}`,
+    ev.dispute ? el("div", { class: "muted" }, `disputed: ${ev.dispute.reason}`,
+      ev.dispute.resolution ? ` · resolved by ${ev.dispute.resolved_by}: ${ev.dispute.resolution}` : "") : "",
     el("ul", {}, ...ev.comments.map((c) =>
-      el("li", { class: "seekable", "data-t": c.t, onclick: () => seek(c.t) }, `${fmtTime(c.t)} ${c.text}`))))));
+      el("li", { class: "seekable", "data-t": c.t, onclick: () => seek(c.t) }, `${fmtTime(c.t)} ${c.text}`))),
+    agentActions(ev))));
+}
+
+function agentActions(ev) {  // the evaluated agent acknowledges, or disputes with a reason
+  if (!state.me || state.me.name !== ev.agent || ev.calibration) return "";
+  const act = (verb, body) => api(`/api/evaluations/${ev.id}/${verb}`, { method: "POST", body })
+    .then(() => api(`/api/calls/${state.callId}/evaluations`)).then(renderEvaluations)
+    .catch((e) => fail(e.message));
+  const box = el("div", { class: "agent-actions" });
+  if (ev.status === "submitted" || ev.status === "resolved") {
+    box.append(el("button", { type: "button", class: "acknowledge", onclick: () => act("acknowledge") }, "Acknowledge"));
+  }
+  if (ev.status === "submitted") {
+    const reason = el("input", { class: "dispute-reason", placeholder: "why you disagree" });
+    box.append(reason, el("button", { type: "button", class: "dispute", onclick: () => {
+      if (!reason.value.trim()) { fail("Say why you dispute the evaluation."); return; }
+      act("dispute", { reason: reason.value.trim() });
+    } }, "Dispute"));
+  }
+  return box.childElementCount ? box : "";
 }
 
 function questions(card) {
@@ -310,6 +333,7 @@ async function start() {
     me = await api("/api/me");
     state.call = await api(`/api/calls/${encodeURIComponent(state.callId)}`);
   } catch (e) { if (state.token) fail(e.message); return; }
+  state.me = me;
   $("who").textContent = `${me.name} (${me.role})`;
   const c = state.call;
   $("call-title").textContent = `${c.direction} call ${c.remote} · ${c.agent}`;
