@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 APT_RUN := libportaudio2
 APT_TEST := sip-tester baresip kamailio kamailio-tls-modules openssl sox \
 	asterisk-core-sounds-en-wav asterisk-core-sounds-ru-wav \
-	asterisk-core-sounds-en asterisk-core-sounds-ru chromium postgresql
+	asterisk-core-sounds-en asterisk-core-sounds-ru chromium postgresql nginx
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install install-test run test lint clean

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
-from agentassist.api.deps import AdminDep, StoreDep, UserDep, require, token_from
+from agentassist.api.deps import ID_MAX, AdminDep, StoreDep, UserDep, require, token_from
 from agentassist.errors import ConfigError
 
 router = APIRouter(prefix="/api", tags=["accounts"])
@@ -183,7 +183,7 @@ def audit_log(
     admin: AdminDep,
     user: Annotated[str | None, Query(description="only this user's accesses")] = None,
     call_id: str | None = None,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     items, nxt = store.audit_log(user=user, call_id=call_id, before=before, limit=limit)

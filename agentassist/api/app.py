@@ -24,6 +24,7 @@ from agentassist.api import (
     evaluations,
     health,
     live,
+    reports,
     scorecards,
     scripts,
 )
@@ -88,6 +89,7 @@ def create_app(
     app.include_router(evaluations.router)
     app.include_router(calibrations.router)
     app.include_router(distribution.router)
+    app.include_router(reports.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)

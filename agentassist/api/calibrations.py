@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentassist.api.accounts import LEADERS
-from agentassist.api.deps import StoreDep, answering, require
+from agentassist.api.deps import ID_MAX, RowId, StoreDep, answering, require
 from agentassist.store.db import Store, UserRecord
 from agentassist.store.quality import EVALUATOR_ROLES
 
@@ -28,7 +28,7 @@ CLOSERS = ("supervisor", "admin")  # besides the session's creator
 class CalibrationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    scorecard_id: int = Field(ge=1, description="scored on its newest version, pinned for the session")
+    scorecard_id: int = Field(ge=1, le=ID_MAX, description="scored on its newest version, pinned for the session")
     call_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(min_length=1, max_length=100)
     checker_ids: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         min_length=2, max_length=50, description="user names of the checkers (quality checkers or leaders)"
@@ -122,12 +122,12 @@ def list_calibrations(store: StoreDep, user: Evaluator) -> list[dict[str, Any]]:
 
 
 @router.get("/{calibration_id}", response_model=CalibrationOut)
-def get_calibration(calibration_id: int, store: StoreDep, user: Evaluator) -> dict[str, Any]:
+def get_calibration(calibration_id: RowId, store: StoreDep, user: Evaluator) -> dict[str, Any]:
     return _session(store, calibration_id, user)
 
 
 @router.post("/{calibration_id}/close", response_model=CalibrationOut)
-def close_calibration(calibration_id: int, store: StoreDep, user: Leader) -> dict[str, Any]:
+def close_calibration(calibration_id: RowId, store: StoreDep, user: Leader) -> dict[str, Any]:
     cal = _session(store, calibration_id, user)
     if user.name != cal["created_by"] and user.role not in CLOSERS:
         raise HTTPException(
@@ -141,7 +141,7 @@ def close_calibration(calibration_id: int, store: StoreDep, user: Leader) -> dic
 
 
 @router.get("/{calibration_id}/report", response_model=CalibrationReport)
-def calibration_report(calibration_id: int, store: StoreDep, user: Evaluator) -> dict[str, Any]:
+def calibration_report(calibration_id: RowId, store: StoreDep, user: Evaluator) -> dict[str, Any]:
     _session(store, calibration_id, user)
     with answering():
         return store.calibration_report(calibration_id)

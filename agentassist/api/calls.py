@@ -130,8 +130,10 @@ def hangup_call(
     call_id: str, store: StoreDep, runtime: RuntimeDep, user: Annotated[Any, require(*PHONE_ROLES)]
 ) -> Response:
     call = visible_call(store, call_id, user)
-    if call["status"] != "active" or runtime is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"call {call_id!r} is not active")
+    if call["status"] != "active":
+        raise HTTPException(status.HTTP_409_CONFLICT, f"call {call_id!r} is not active (status {call['status']!r})")
+    if runtime is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no softphone in this server")
     try:
         runtime.hangup(call_id)
     except AgentassistError as exc:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.exceptions import RequestValidationError
 
 from agentassist.bus import EventBus
@@ -117,6 +117,9 @@ def answering() -> Iterator[None]:
     except ConflictError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
 
+
+ID_MAX = 2**31 - 1  # the largest row id a database holds (PostgreSQL's INTEGER): beyond it, no such row
+RowId = Annotated[int, Path(ge=1, le=ID_MAX, description="a row id")]
 
 StoreDep = Annotated[Store, Depends(get_store)]
 BusDep = Annotated[EventBus, Depends(get_bus)]

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentassist.api.accounts import LEADERS, AssignmentOut
-from agentassist.api.deps import StoreDep, answering, require
+from agentassist.api.deps import RowId, StoreDep, answering, require
 from agentassist.store.db import UserRecord
 
 router = APIRouter(prefix="/api", tags=["quality"])
@@ -75,7 +75,7 @@ def list_rules(store: StoreDep, user: Leader) -> list[dict[str, Any]]:
 
 
 @router.delete("/assignment-rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_rule(rule_id: int, store: StoreDep, user: Leader) -> Response:
+def delete_rule(rule_id: RowId, store: StoreDep, user: Leader) -> Response:
     with answering():
         store.delete_rule(rule_id)
     store.audit(user, "assignment_rule", detail=f"rule {rule_id} deleted")

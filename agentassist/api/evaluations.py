@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentassist.api.deps import StoreDep, UserDep, answering, require, visible_call
+from agentassist.api.deps import ID_MAX, RowId, StoreDep, UserDep, answering, require, visible_call
 from agentassist.store.db import Store, UserRecord
 from agentassist.store.quality import EVALUATOR_ROLES
 from agentassist.store.scoring import Comment, Scorecard, Section, prefill
@@ -30,10 +30,10 @@ Status = Literal["submitted", "acknowledged", "disputed", "resolved"]
 class EvaluationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    scorecard_id: int = Field(ge=1)
+    scorecard_id: int = Field(ge=1, le=ID_MAX)
     answers: Answers = Field(description=ANSWERS_DOC)
     comments: list[Comment] = Field(default_factory=list, max_length=500)
-    calibration_id: int | None = Field(None, ge=1, description="score this call for a calibration session")
+    calibration_id: int | None = Field(None, ge=1, le=ID_MAX, description="score this call for a calibration session")
 
 
 class EvaluationUpdate(BaseModel):
@@ -128,7 +128,7 @@ def readable(store: Store, evaluation_id: int, user: UserRecord) -> dict[str, An
 
 @router.get("/calls/{call_id}/evaluations/prefill", response_model=PrefillOut)
 def prefill_evaluation(
-    call_id: str, store: StoreDep, user: Evaluator, scorecard_id: Annotated[int, Query(ge=1)]
+    call_id: str, store: StoreDep, user: Evaluator, scorecard_id: Annotated[int, Query(ge=1, le=ID_MAX)]
 ) -> dict[str, Any]:
     visible_call(store, call_id, user)
     with answering():
@@ -170,7 +170,7 @@ def list_evaluations(
     status_: Annotated[Status | None, Query(alias="status")] = None,
     agent: str | None = None,
     evaluator: str | None = None,
-    calibration_id: int | None = None,
+    calibration_id: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     return store.evaluations(
@@ -179,12 +179,12 @@ def list_evaluations(
 
 
 @router.get("/evaluations/{evaluation_id}", response_model=EvaluationOut)
-def get_evaluation(evaluation_id: int, store: StoreDep, user: UserDep) -> dict[str, Any]:
+def get_evaluation(evaluation_id: RowId, store: StoreDep, user: UserDep) -> dict[str, Any]:
     return readable(store, evaluation_id, user)
 
 
 @router.put("/evaluations/{evaluation_id}", response_model=EvaluationOut)
-def update_evaluation(evaluation_id: int, body: EvaluationUpdate, store: StoreDep, user: Evaluator) -> dict[str, Any]:
+def update_evaluation(evaluation_id: RowId, body: EvaluationUpdate, store: StoreDep, user: Evaluator) -> dict[str, Any]:
     readable(store, evaluation_id, user)
     with answering():
         ev = store.update_evaluation(user, evaluation_id, body.answers, body.comments)
@@ -193,7 +193,7 @@ def update_evaluation(evaluation_id: int, body: EvaluationUpdate, store: StoreDe
 
 
 @router.post("/evaluations/{evaluation_id}/acknowledge", response_model=EvaluationOut)
-def acknowledge_evaluation(evaluation_id: int, store: StoreDep, user: UserDep) -> dict[str, Any]:
+def acknowledge_evaluation(evaluation_id: RowId, store: StoreDep, user: UserDep) -> dict[str, Any]:
     readable(store, evaluation_id, user)
     with answering():
         ev = store.acknowledge_evaluation(user, evaluation_id)
@@ -202,7 +202,7 @@ def acknowledge_evaluation(evaluation_id: int, store: StoreDep, user: UserDep) -
 
 
 @router.post("/evaluations/{evaluation_id}/dispute", response_model=EvaluationOut)
-def dispute_evaluation(evaluation_id: int, body: DisputeIn, store: StoreDep, user: UserDep) -> dict[str, Any]:
+def dispute_evaluation(evaluation_id: RowId, body: DisputeIn, store: StoreDep, user: UserDep) -> dict[str, Any]:
     readable(store, evaluation_id, user)
     with answering():
         ev = store.dispute_evaluation(user, evaluation_id, body.reason)
@@ -211,7 +211,7 @@ def dispute_evaluation(evaluation_id: int, body: DisputeIn, store: StoreDep, use
 
 
 @router.post("/evaluations/{evaluation_id}/resolve", response_model=EvaluationOut)
-def resolve_evaluation(evaluation_id: int, body: ResolveIn, store: StoreDep, user: Evaluator) -> dict[str, Any]:
+def resolve_evaluation(evaluation_id: RowId, body: ResolveIn, store: StoreDep, user: Evaluator) -> dict[str, Any]:
     readable(store, evaluation_id, user)
     with answering():
         ev = store.resolve_evaluation(user, evaluation_id, body.resolution, body.answers, body.comments)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
 from agentassist.api.accounts import LEADERS
-from agentassist.api.deps import StoreDep, answering, require
+from agentassist.api.deps import ID_MAX, RowId, StoreDep, answering, require
 from agentassist.store.db import UserRecord
 from agentassist.store.quality import EVALUATOR_ROLES
 from agentassist.store.scoring import Scorecard, Section
@@ -49,17 +49,17 @@ def list_scorecards(store: StoreDep, user: Reader) -> list[dict[str, Any]]:
 
 @router.get("/{scorecard_id}", response_model=ScorecardOut)
 def get_scorecard(
-    scorecard_id: int,
+    scorecard_id: RowId,
     store: StoreDep,
     user: Reader,
-    version: Annotated[int | None, Query(ge=1, description="this version instead of the newest")] = None,
+    version: Annotated[int | None, Query(ge=1, le=ID_MAX, description="this version instead of the newest")] = None,
 ) -> dict[str, Any]:
     with answering():
         return store.scorecard(scorecard_id, version)
 
 
 @router.put("/{scorecard_id}", response_model=ScorecardOut)
-def update_scorecard(scorecard_id: int, body: Scorecard, store: StoreDep, user: Writer) -> dict[str, Any]:
+def update_scorecard(scorecard_id: RowId, body: Scorecard, store: StoreDep, user: Writer) -> dict[str, Any]:
     with answering():
         card = store.update_scorecard(scorecard_id, body, user.name)
     store.audit(user, "scorecard", detail=f"scorecard {scorecard_id} version {card['version']}")

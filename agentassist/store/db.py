@@ -43,6 +43,7 @@ from agentassist.store.models import (
     UtteranceRow,
 )
 from agentassist.store.quality import QualityMixin
+from agentassist.store.reports import ReportsMixin
 
 __all__ = ["ROLES", "Base", "Store", "UserRecord", "recording_seconds"]
 
@@ -112,8 +113,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 BASE_REVISION = "0001"  # the schema create_all made before migrations existed
 
 
-class Store(QualityMixin, DistributionMixin):
-    """Calls, transcripts and adherence here; accounts, quality and distribution in their mixins."""
+class Store(QualityMixin, DistributionMixin, ReportsMixin):
+    """Calls, transcripts and adherence here; accounts, quality, distribution and reports in their mixins."""
 
     def __init__(self, database_url: str) -> None:
         # psycopg (3) is the PostgreSQL driver shipped with agentassist; plain URLs mean it

@@ -133,7 +133,9 @@ async function loadPast() {
     el("tr", { "data-call": c.id, onclick: () => openReplay(c) },
       el("td", {}, new Date(c.started_at).toLocaleString()), el("td", {}, c.remote), el("td", {}, c.agent),
       el("td", {}, fmtTime(c.duration_s)), el("td", {}, c.adherence_score == null ? "—" : `${Math.round(c.adherence_score * 100)} %`),
-      el("td", {}, c.end_reason === "abnormal" ? "ended abnormally" : c.status))));
+      el("td", {}, c.end_reason === "abnormal" ? "ended abnormally" : c.status),
+      el("td", {}, el("a", { class: "replay-link", href: `/static/replay.html?call=${encodeURIComponent(c.id)}`,
+        onclick: (e) => e.stopPropagation() }, "replay & evaluate")))));
   for (const c of items.filter((c) => c.status === "active")) addActive(c);
 }
 

@@ -1,0 +1,368 @@
+"use strict";
+// agentassist replay page: one call's recording with per-channel waveform, the transcript and the
+// checklist evidence in sync with playback, and an evaluation form on a chosen scorecard.
+// Open as /static/replay.html?call=ID (optionally &token=...; otherwise the saved token or a login).
+const params = new URLSearchParams(location.search);
+const state = {
+  token: null,
+  callId: params.get("call"),
+  call: null,
+  me: null,
+  duration: 0,
+  peaks: null,
+  card: null,        // the chosen scorecard (its newest version)
+  prefill: {},       // question id -> prefilled answer
+  comments: [],      // {t, text, question_id?}
+};
+const $ = (id) => document.getElementById(id);
+const player = $("player");
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v == null || v === false) continue;
+    if (k === "class") node.className = v; else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return node;
+}
+const fmtTime = (s) => s == null ? "" :
+  `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
+
+class ApiError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+async function api(path, { method = "GET", body } = {}) {
+  const headers = { Authorization: `Bearer ${state.token}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const data = r.headers.get("content-type")?.includes("json") ? await r.json() : null;
+  if (r.status === 401) { showLogin("Sign in again: the token was refused."); }
+  if (!r.ok) throw new ApiError(r.status, (data && data.detail) || `${method} ${path}: ${r.status}`);
+  return data;
+}
+
+async function optional(path) {  // a 404 (no script, no recording) or 403 (role) is an empty answer
+  try { return await api(path); } catch (e) { if (e.status === 404 || e.status === 403) return null; throw e; }
+}
+
+function fail(message) {
+  const box = $("error");
+  if (!box) return;  // the login form replaced the page
+  box.textContent = message;
+  box.hidden = false;
+}
+
+// ---- sign in --------------------------------------------------------------------------------------
+function showLogin(message) {
+  localStorage.removeItem("agentassist.token");
+  state.token = null;
+  const main = $("replay-page");
+  main.replaceChildren(el("section", { id: "login" },
+    el("form", { id: "login-form", onsubmit: login },
+      el("label", { for: "login-name" }, "User name"), el("input", { id: "login-name", autocomplete: "username" }),
+      el("label", { for: "login-password" }, "Password"),
+      el("input", { id: "login-password", type: "password", autocomplete: "current-password" }),
+      el("button", { type: "submit" }, "Sign in"),
+      el("p", { id: "login-error", class: "error" }, message || ""))));
+}
+
+async function login(e) {
+  e.preventDefault();
+  const r = await fetch("/api/login", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ name: $("login-name").value.trim(), password: $("login-password").value }),
+  });
+  const data = await r.json();
+  if (!r.ok) { $("login-error").textContent = data.detail || `sign in failed: ${r.status}`; return; }
+  localStorage.setItem("agentassist.token", data.token);
+  location.reload();  // the page's own markup again, now signed in
+}
+
+// ---- seeking and the playhead ----------------------------------------------------------------------
+function seek(t, play = true) {
+  player.currentTime = Math.max(0, Number(t));
+  showTime();
+  if (play) player.play().catch(() => {});
+}
+
+function showTime() {
+  const now = player.currentTime;
+  if (state.duration > 0) $("playhead").style.left = `${Math.min(100, (now / state.duration) * 100)}%`;
+  $("comment-at").textContent = fmtTime(now);
+  for (const li of document.querySelectorAll("#transcript li")) {
+    const on = now >= Number(li.dataset.start) && now < Number(li.dataset.end);
+    if (on && !li.classList.contains("playing")) {
+      const list = $("transcript");
+      list.scrollTop = li.offsetTop - list.offsetTop - list.clientHeight / 3;
+    }
+    li.classList.toggle("playing", on);
+  }
+}
+
+function tick() {
+  showTime();
+  if (!player.paused) requestAnimationFrame(tick);
+}
+
+// ---- waveform ---------------------------------------------------------------------------------------
+function drawWave() {
+  const canvas = $("wave-canvas");
+  const width = canvas.clientWidth || 800;
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = Math.round(width * ratio);
+  canvas.height = Math.round(120 * ratio);
+  const g = canvas.getContext("2d");
+  g.clearRect(0, 0, canvas.width, canvas.height);
+  if (!state.peaks) return;
+  const lanes = [["agent", "#1f6feb"], ["customer", "#2f855a"]];
+  const laneH = canvas.height / 2;
+  lanes.forEach(([name, color], lane) => {
+    const values = state.peaks.channels[name] || [];
+    const mid = laneH * lane + laneH / 2;
+    const step = canvas.width / Math.max(1, values.length);
+    g.fillStyle = color;
+    values.forEach((v, i) => {
+      const h = Math.max(1, v * (laneH / 2 - 2));
+      g.fillRect(i * step, mid - h, Math.max(1, step - 0.5), 2 * h);
+    });
+  });
+  g.fillStyle = "#d1d5db";
+  g.fillRect(0, laneH - 0.5 * ratio, canvas.width, ratio);
+}
+
+function drawSpans() {
+  const box = $("wave-spans");
+  const total = state.duration || 1;
+  const spans = [];
+  for (const [kind, list] of [["pause", state.call.pauses], ["hold", state.call.holds]]) {
+    for (const s of list || []) {
+      const end = s.end == null ? total : s.end;
+      spans.push(el("div", {
+        class: `span ${kind}`, "data-start": s.start, "data-end": end,
+        title: `${kind === "pause" ? "paused" : "on hold"} ${fmtTime(s.start)}–${fmtTime(end)}${s.by ? ` by ${s.by}` : ""}`,
+        style: `left:${(s.start / total) * 100}%;width:${Math.max(0.3, ((end - s.start) / total) * 100)}%`,
+      }));
+    }
+  }
+  box.replaceChildren(...spans);
+}
+
+$("wave").addEventListener("click", (e) => {
+  if (!state.duration) return;
+  const rect = e.currentTarget.getBoundingClientRect();
+  seek(((e.clientX - rect.left) / rect.width) * state.duration);
+});
+
+// ---- transcript, checklist, alerts --------------------------------------------------------------------
+function renderTranscript(utterances) {
+  const list = $("transcript");
+  if (!utterances.length) { list.replaceChildren(el("li", { class: "empty" }, "No transcript.")); return; }
+  list.replaceChildren(...utterances.map((u) =>
+    el("li", { class: u.channel, "data-utt": u.id, "data-start": u.start, "data-end": u.end,
+      onclick: () => seek(u.start) },
+    el("span", { class: "who" }, `${u.channel} · ${fmtTime(u.start)}`), u.text)));
+}
+
+function renderAdherence(report) {
+  const steps = $("steps");
+  if (!report) { steps.replaceChildren(el("li", { class: "empty" }, "No script on this call.")); return; }
+  $("adherence-score").textContent = report.score == null ? "" : `${Math.round(report.score * 100)} %`;
+  steps.replaceChildren(...report.steps.map((s) => {
+    const ev = s.evidence || {};
+    const said = ev.text ? el("q", {}, ev.text) : "";
+    const how = ev.score != null ? el("span", { class: "t" }, ` match ${Math.round(ev.score * 100)} %`) : "";
+    return el("li", { class: `${s.status}${s.t != null ? " seekable" : ""}`, "data-step": s.id, "data-t": s.t,
+      onclick: s.t != null ? () => seek(s.t) : null },
+    s.id, el("span", { class: "t" }, s.t != null ? ` at ${fmtTime(s.t)}` : ""), how, said ? el("br") : "", said);
+  }));
+  $("alerts").replaceChildren(...(report.alerts || []).map((a) =>
+    el("div", { class: "alert seekable", "data-t": a.t, onclick: () => seek(a.t) }, `${fmtTime(a.t)} ${a.message}`)));
+}
+
+// ---- evaluations ------------------------------------------------------------------------------------------
+function renderEvaluations(list) {
+  const box = $("evaluations");
+  if (!list || !list.length) { box.replaceChildren(el("li", { class: "empty" }, "Not evaluated yet.")); return; }
+  box.replaceChildren(...list.map((ev) => el("li", { "data-evaluation": ev.id, "data-status": ev.status },
+    el("b", {}, ev.total == null ? "n/a" : `${ev.total}`), ` · ${ev.scorecard.name} v${ev.scorecard.version}`,
+    ` · ${ev.evaluator} · ${ev.status}${ev.auto_failed ? " · auto-failed" : ""}`,
+    ev.dispute ? el("div", { class: "muted" }, `disputed: ${ev.dispute.reason}`,
+      ev.dispute.resolution ? ` · resolved by ${ev.dispute.resolved_by}: ${ev.dispute.resolution}` : "") : "",
+    el("ul", {}, ...ev.comments.map((c) =>
+      el("li", { class: "seekable", "data-t": c.t, onclick: () => seek(c.t) }, `${fmtTime(c.t)} ${c.text}`))),
+    agentActions(ev))));
+}
+
+function agentActions(ev) {  // the evaluated agent acknowledges, or disputes with a reason
+  if (!state.me || state.me.name !== ev.agent || ev.calibration) return "";
+  const act = (verb, body) => api(`/api/evaluations/${ev.id}/${verb}`, { method: "POST", body })
+    .then(() => api(`/api/calls/${state.callId}/evaluations`)).then(renderEvaluations)
+    .catch((e) => fail(e.message));
+  const box = el("div", { class: "agent-actions" });
+  if (ev.status === "submitted" || ev.status === "resolved") {
+    box.append(el("button", { type: "button", class: "acknowledge", onclick: () => act("acknowledge") }, "Acknowledge"));
+  }
+  if (ev.status === "submitted") {
+    const reason = el("input", { class: "dispute-reason", placeholder: "why you disagree" });
+    box.append(reason, el("button", { type: "button", class: "dispute", onclick: () => {
+      if (!reason.value.trim()) { fail("Say why you dispute the evaluation."); return; }
+      act("dispute", { reason: reason.value.trim() });
+    } }, "Dispute"));
+  }
+  return box.childElementCount ? box : "";
+}
+
+function questions(card) {
+  return card.sections.flatMap((s) => s.questions.map((q) => ({ ...q, section: s.title })));
+}
+
+function answerInput(q, prefilled) {
+  const name = `q-${q.id}`;
+  if (q.kind === "yes_no") {
+    const choices = ["yes", "no", ...(q.na_allowed ? ["na"] : [])];
+    return el("span", { class: "choices" }, ...choices.map((c) => el("label", {},
+      el("input", { type: "radio", name, value: c, checked: prefilled === c }), c === "na" ? "n/a" : c)));
+  }
+  const options = [el("option", { value: "" }, "—")];
+  for (let v = q.min; v <= q.max; v++) options.push(el("option", { value: v, selected: prefilled === v }, v));
+  if (q.na_allowed) options.push(el("option", { value: "na", selected: prefilled === "na" }, "n/a"));
+  return el("select", { name, "aria-label": q.text }, ...options);
+}
+
+async function chooseScorecard(id) {
+  state.card = await api(`/api/scorecards/${id}`);
+  const pre = await api(`/api/calls/${state.callId}/evaluations/prefill?scorecard_id=${id}`);
+  state.prefill = pre.answers;
+  const filled = Object.keys(pre.answers).length;
+  $("prefill-note").textContent = pre.report
+    ? `${filled} answer${filled === 1 ? "" : "s"} pre-filled from the checklist; check them against the call.`
+    : "No checklist on this call: nothing pre-filled.";
+  let section = null;
+  const rows = [];
+  for (const q of questions(state.card)) {
+    if (q.section !== section) { section = q.section; rows.push(el("h4", {}, section)); }
+    const src = pre.sources[q.id];
+    rows.push(el("div", { class: `question${src ? " prefilled" : ""}`, "data-question": q.id },
+      el("span", { class: "qtext" }, q.text, q.auto_fail ? el("span", { class: "t" }, " (auto-fail)") : "",
+        src ? el("span", { class: "t seekable", onclick: () => src.t != null && seek(src.t) },
+          ` step ${src.step}: ${src.status}${src.t != null ? ` at ${fmtTime(src.t)}` : ""}`) : ""),
+      answerInput(q, pre.answers[q.id])));
+  }
+  $("questions").replaceChildren(...rows);
+  $("comment-question").replaceChildren(el("option", { value: "" }, "(no question)"),
+    ...questions(state.card).map((q) => el("option", { value: q.id }, q.text)));
+}
+
+function renderComments() {
+  $("comments").replaceChildren(...state.comments.map((c, i) => el("li", { "data-t": c.t },
+    el("a", { href: "#", onclick: (e) => { e.preventDefault(); seek(c.t); } }, fmtTime(c.t)),
+    ` ${c.text}${c.question_id ? ` (${c.question_id})` : ""} `,
+    el("button", { type: "button", class: "link", onclick: () => { state.comments.splice(i, 1); renderComments(); } },
+      "remove"))));
+}
+
+$("comment-add").addEventListener("click", () => {
+  const text = $("comment-text").value.trim();
+  if (!text) { $("eval-error").textContent = "Write the remark before adding it."; return; }
+  const comment = { t: Math.round(player.currentTime * 10) / 10, text };
+  if ($("comment-question").value) comment.question_id = $("comment-question").value;
+  state.comments.push(comment);
+  state.comments.sort((a, b) => a.t - b.t);
+  $("comment-text").value = "";
+  $("eval-error").textContent = "";
+  renderComments();
+});
+
+function collectAnswers() {
+  const answers = {};
+  const missing = [];
+  for (const q of questions(state.card)) {
+    const field = document.querySelector(`[name="q-${q.id}"]:checked`) || document.querySelector(`select[name="q-${q.id}"]`);
+    const value = field ? field.value : "";
+    if (value === "") missing.push(q.text);
+    else answers[q.id] = q.kind === "scale" && value !== "na" ? Number(value) : value;
+  }
+  return { answers, missing };
+}
+
+$("eval-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  $("eval-error").textContent = "";
+  const { answers, missing } = collectAnswers();
+  if (missing.length) { $("eval-error").textContent = `Answer every question: ${missing.join("; ")}`; return; }
+  try {
+    const ev = await api(`/api/calls/${state.callId}/evaluations`, {
+      method: "POST", body: { scorecard_id: state.card.id, answers, comments: state.comments },
+    });
+    $("eval-result").textContent = `Saved: total ${ev.total == null ? "n/a" : ev.total}${ev.auto_failed ? " (auto-failed)" : ""}.`;
+    $("eval-result").dataset.evaluation = ev.id;
+    state.comments = [];
+    renderComments();
+    renderEvaluations(await api(`/api/calls/${state.callId}/evaluations`));
+  } catch (err) {
+    $("eval-error").textContent = err.message;
+  }
+});
+
+async function setUpForm() {
+  const cards = await optional("/api/scorecards");
+  if (!cards || !cards.length || state.call.status !== "ended") return;  // not an evaluator, or nothing to score on
+  const select = $("scorecard");
+  select.replaceChildren(...cards.map((c) => el("option", { value: c.id }, `${c.name} (v${c.version})`)));
+  select.addEventListener("change", () => chooseScorecard(select.value).catch((e) => fail(e.message)));
+  await chooseScorecard(cards[0].id);
+  $("eval-form").hidden = false;
+}
+
+// ---- start ------------------------------------------------------------------------------------------------
+async function start() {
+  const urlToken = params.get("token");
+  if (urlToken) {
+    localStorage.setItem("agentassist.token", urlToken);
+    params.delete("token");
+    history.replaceState(null, "", `${location.pathname}?${params}`);
+  }
+  state.token = urlToken || localStorage.getItem("agentassist.token");
+  if (!state.token) { showLogin(); return; }
+  if (!state.callId) { fail("No call chosen: open this page from the call list (?call=ID)."); return; }
+  let me;
+  try {
+    me = await api("/api/me");
+    state.call = await api(`/api/calls/${encodeURIComponent(state.callId)}`);
+  } catch (e) { if (state.token) fail(e.message); return; }
+  state.me = me;
+  $("who").textContent = `${me.name} (${me.role})`;
+  const c = state.call;
+  $("call-title").textContent = `${c.direction} call ${c.remote} · ${c.agent}`;
+  $("call-facts").textContent = [new Date(c.started_at).toLocaleString(), c.status,
+    c.duration_s != null ? fmtTime(c.duration_s) : "", c.campaign, c.disposition].filter(Boolean).join(" · ");
+  state.duration = c.duration_s || 0;
+  player.src = `/api/calls/${encodeURIComponent(c.id)}/recording?token=${encodeURIComponent(state.token)}`;
+  const [transcript, adherence, evaluations] = await Promise.all([
+    api(`/api/calls/${c.id}/transcript`), optional(`/api/calls/${c.id}/adherence`), api(`/api/calls/${c.id}/evaluations`),
+  ]);
+  renderTranscript(transcript.utterances);
+  renderAdherence(adherence);
+  renderEvaluations(evaluations);
+  const buckets = Math.max(100, Math.min(4000, Math.round($("wave").clientWidth || 800)));
+  state.peaks = await optional(`/api/calls/${c.id}/peaks?buckets=${buckets}`);
+  if (state.peaks) state.duration = state.peaks.duration_s;
+  drawWave();
+  drawSpans();
+  showTime();
+  await setUpForm();
+  document.body.dataset.ready = "1";
+}
+
+player.addEventListener("loadedmetadata", () => {
+  if (Number.isFinite(player.duration) && player.duration > 0) { state.duration = player.duration; drawSpans(); showTime(); }
+});
+player.addEventListener("play", () => requestAnimationFrame(tick));
+player.addEventListener("timeupdate", showTime);
+player.addEventListener("seeked", showTime);
+window.addEventListener("resize", drawWave);
+
+start().catch((e) => fail(e.message));

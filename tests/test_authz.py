@@ -1,0 +1,338 @@
+"""The authorization matrix: every route of the app (enumerated from the app itself, so a new route
+cannot be forgotten) asked by every role, by no token and by a deleted user's token, against the
+answer this table expects. A route missing from the table fails the test, naming it.
+
+Each request runs on its own copy of one seeded SQLite database, so what one request changes (a
+user deleted, an evaluation acknowledged) never decides another's answer. The server has no
+softphone: a call-control route that lets a user through answers 503 ("no softphone"), which is
+past the authorization this test is about. WebSocket routes answer "open" (the feed delivers an
+event) or their close code.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import wave
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from starlette.routing import Mount
+from starlette.websockets import WebSocketDisconnect
+
+from agentassist.api.app import create_app
+from agentassist.bus import EventBus
+from agentassist.config import Settings
+from agentassist.events import Event, EventType
+from agentassist.store.db import Store
+from agentassist.store.recordings import RecordingStore
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+ROLES = ("agent", "team_leader", "quality_checker", "supervisor", "admin")
+PRINCIPALS = (*ROLES, "none", "deleted")
+USER_OF = {"agent": "alice", "team_leader": "tom", "quality_checker": "qa", "supervisor": "sue", "admin": "ada"}
+PASSWORD = "alice-password"
+CARD: dict[str, Any] = {
+    "name": "QA",
+    "description": "",
+    "sections": [{"id": "s", "title": "S", "questions": [{"id": "greet", "text": "Greeted?", "kind": "yes_no"}]}],
+}
+YES = {"greet": "yes"}
+OPEN = "open"  # a WebSocket that stays open and delivers the feed
+
+
+@dataclass(frozen=True)
+class Case:
+    """One route's request and its expected answer per role (agent, team_leader, quality_checker,
+    supervisor, admin, in that order); no token and a deleted user's token answer ``anonymous``
+    (401, or 4401 on a WebSocket) unless the route is public."""
+
+    expect: str
+    path: str = ""
+    body: Any = None
+    params: dict[str, Any] = field(default_factory=dict)
+    public: bool = False
+    websocket: bool = False
+
+    def expected(self, principal: str) -> str:
+        if principal in ("none", "deleted"):
+            return self.expect.split()[0] if self.public else ("4401" if self.websocket else "401")
+        return self.expect.split()[ROLES.index(principal)]
+
+
+def _ws(expect: str, path: str = "") -> Case:
+    return Case(expect, path, websocket=True)
+
+
+ALL_200 = "200 200 200 200 200"
+ADMIN = "403 403 403 403 {}"
+LEADERS = "403 {0} 403 {0} {0}"
+EVALUATORS = "403 {0} {0} {0} {0}"
+PHONE = "{0} {0} 403 {0} {0}"
+CONTROL = "503 503 403 503 503"  # the live call is alice's, in tom's team; qa is not assigned to it
+
+# "METHOD path" as the app declares it -> the request and its answers. Path ids: c1 and c2 are
+# alice's ended calls (c1 recorded, both assigned to qa), c3 another of hers nobody has scored,
+# live her active call; evaluation 1 is qa's on c1 (submitted), 2 qa's on c2 (disputed by alice);
+# calibration 1 is tom's, open, 2 closed, both with checkers qa and tom; rule 1 exists.
+TABLE: dict[str, Case] = {
+    "GET /openapi.json": Case(ALL_200, public=True),
+    "GET /docs": Case(ALL_200, public=True),
+    "GET /docs/oauth2-redirect": Case(ALL_200, public=True),
+    "GET /redoc": Case(ALL_200, public=True),
+    "GET /": Case(ALL_200, public=True),
+    "MOUNT /static": Case(ALL_200, "/static/replay.html", public=True),
+    "GET /healthz": Case(ALL_200, public=True),
+    "GET /metrics": Case(ALL_200, public=True),
+    "POST /api/login": Case(ALL_200, body={"name": "alice", "password": PASSWORD}, public=True),
+    "POST /api/logout": Case("204 204 204 204 204"),
+    "GET /api/me": Case(ALL_200),
+    "GET /api/calls": Case(ALL_200),
+    "POST /api/calls": Case(PHONE.format(503), body={"uri": "sip:100@127.0.0.1"}),
+    "GET /api/calls/{call_id}": Case(ALL_200, "/api/calls/c1"),
+    "POST /api/calls/{call_id}/hangup": Case(CONTROL, "/api/calls/live/hangup"),
+    "PUT /api/calls/{call_id}/disposition": Case(PHONE.format(200), "/api/calls/c1/disposition", {"disposition": "x"}),
+    "GET /api/calls/{call_id}/recording": Case(ALL_200, "/api/calls/c1/recording"),
+    "GET /api/calls/{call_id}/transcript": Case(ALL_200, "/api/calls/c1/transcript"),
+    "GET /api/calls/{call_id}/adherence": Case(ALL_200, "/api/calls/c1/adherence"),
+    "GET /api/calls/{call_id}/peaks": Case(ALL_200, "/api/calls/c1/peaks"),
+    "POST /api/calls/{call_id}/pause": Case(CONTROL, "/api/calls/live/pause"),
+    "POST /api/calls/{call_id}/recording/pause": Case(CONTROL, "/api/calls/live/recording/pause"),
+    "POST /api/calls/{call_id}/resume": Case(CONTROL, "/api/calls/live/resume"),
+    "POST /api/calls/{call_id}/recording/resume": Case(CONTROL, "/api/calls/live/recording/resume"),
+    "POST /api/calls/{call_id}/hold": Case(CONTROL, "/api/calls/live/hold"),
+    "POST /api/calls/{call_id}/unhold": Case(CONTROL, "/api/calls/live/unhold"),
+    "POST /api/calls/{call_id}/mute": Case(CONTROL, "/api/calls/live/mute"),
+    "POST /api/calls/{call_id}/unmute": Case(CONTROL, "/api/calls/live/unmute"),
+    "POST /api/calls/{call_id}/dtmf": Case(CONTROL, "/api/calls/live/dtmf", {"digits": "12"}),
+    "POST /api/calls/{call_id}/transfer": Case(CONTROL, "/api/calls/live/transfer", {"uri": "sip:200@127.0.0.1"}),
+    "WS /api/live": _ws(f"4403 {OPEN} 4403 {OPEN} {OPEN}"),
+    "WS /api/calls/{call_id}/live": _ws(f"{OPEN} {OPEN} {OPEN} {OPEN} {OPEN}", "/api/calls/c1/live"),
+    "GET /api/users": Case(ADMIN.format(200)),
+    "POST /api/users": Case(ADMIN.format(201), body={"name": "newbie", "role": "agent"}),
+    "DELETE /api/users/{name}": Case(ADMIN.format(204), "/api/users/bob"),
+    "PUT /api/users/{name}/teams": Case(ADMIN.format(200), "/api/users/bob/teams", {"teams": ["red"]}),
+    "GET /api/teams": Case(LEADERS.format(200)),
+    "GET /api/assignments": Case(EVALUATORS.format(200)),
+    "POST /api/assignments": Case(LEADERS.format(201), body={"call_id": "c3", "checker": "qa"}),
+    "GET /api/audit": Case(ADMIN.format(200)),
+    "POST /api/scorecards": Case(LEADERS.format(201), body=CARD),
+    "GET /api/scorecards": Case(EVALUATORS.format(200)),
+    "GET /api/scorecards/{scorecard_id}": Case(EVALUATORS.format(200), "/api/scorecards/1"),
+    "PUT /api/scorecards/{scorecard_id}": Case(LEADERS.format(200), "/api/scorecards/1", CARD),
+    "GET /api/calls/{call_id}/evaluations/prefill": Case(
+        EVALUATORS.format(200), "/api/calls/c1/evaluations/prefill", params={"scorecard_id": 1}
+    ),
+    "POST /api/calls/{call_id}/evaluations": Case(
+        EVALUATORS.format(201), "/api/calls/c3/evaluations", {"scorecard_id": 1, "answers": YES}
+    ),
+    "GET /api/calls/{call_id}/evaluations": Case(ALL_200, "/api/calls/c1/evaluations"),
+    "GET /api/evaluations": Case(ALL_200),
+    "GET /api/evaluations/{evaluation_id}": Case(ALL_200, "/api/evaluations/1"),
+    "PUT /api/evaluations/{evaluation_id}": Case("403 403 200 403 403", "/api/evaluations/1", {"answers": YES}),
+    "POST /api/evaluations/{evaluation_id}/acknowledge": Case("200 403 403 403 403", "/api/evaluations/1/acknowledge"),
+    "POST /api/evaluations/{evaluation_id}/dispute": Case(
+        "200 403 403 403 403", "/api/evaluations/1/dispute", {"reason": "I did greet"}
+    ),
+    "POST /api/evaluations/{evaluation_id}/resolve": Case(
+        "403 403 200 200 200", "/api/evaluations/2/resolve", {"resolution": "heard it again"}
+    ),
+    "POST /api/calibrations": Case(
+        LEADERS.format(201), body={"scorecard_id": 1, "call_ids": ["c1"], "checker_ids": ["qa", "tom"]}
+    ),
+    "GET /api/calibrations": Case(EVALUATORS.format(200)),
+    "GET /api/calibrations/{calibration_id}": Case(EVALUATORS.format(200), "/api/calibrations/1"),
+    "POST /api/calibrations/{calibration_id}/close": Case(LEADERS.format(200), "/api/calibrations/1/close"),
+    "GET /api/calibrations/{calibration_id}/report": Case(EVALUATORS.format(200), "/api/calibrations/2/report"),
+    "POST /api/assignment-rules": Case(
+        LEADERS.format(201), body={"scope": "agent", "target": "alice", "per_period": 1, "period": "day"}
+    ),
+    "GET /api/assignment-rules": Case(LEADERS.format(200)),
+    "DELETE /api/assignment-rules/{rule_id}": Case(LEADERS.format(204), "/api/assignment-rules/1"),
+    "GET /api/reports/agents": Case("200 200 403 200 200"),
+    "GET /api/reports/teams": Case(LEADERS.format(200)),
+    "POST /api/assignments/distribute": Case(
+        LEADERS.format(200), body={"from": T0.isoformat(), "to": (T0 + timedelta(days=1)).isoformat()}
+    ),
+}  # fmt: skip
+
+
+def app_routes(app: Any) -> list[tuple[str, str]]:
+    """Every (key, path) the app answers: "METHOD path" for HTTP routes (HEAD left out where GET is
+    there: it is GET without a body), "WS path" for WebSocket routes, "MOUNT path" for mounts."""
+    found: list[tuple[str, str]] = []
+    for route in iter_route_contexts(app.routes):
+        original = route.original_route
+        path = str(route.path)
+        if isinstance(original, Mount):
+            found.append((f"MOUNT {path}", path))
+        elif route.methods:
+            methods = set(route.methods)
+            if "GET" in methods:
+                methods.discard("HEAD")
+            found.extend((f"{m} {path}", path) for m in sorted(methods))
+        else:
+            found.append((f"WS {path}", path))
+    return found
+
+
+def _write_wav(path: Path, seconds: float = 1.0) -> None:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(b"".join((i % 200 * 50).to_bytes(2, "little") * 2 for i in range(int(seconds * 16000))))
+
+
+@dataclass
+class World:
+    """The app under test, the seeded database every request gets a copy of, and everyone's token."""
+
+    client: TestClient
+    bus: EventBus
+    seed: Path
+    tmp: Path
+    tokens: dict[str, str]
+    copies: int = 0
+
+    def on_copy(self, ask: Callable[[], str]) -> str:
+        """``ask`` answered on a fresh copy of the seeded database."""
+        self.copies += 1
+        path = self.tmp / f"copy-{self.copies}.sqlite"
+        with sqlite3.connect(self.seed) as src, sqlite3.connect(path) as dst:
+            src.backup(dst)
+        store = Store(f"sqlite:///{path}")
+        app: Any = self.client.app
+        app.state.store = store
+        try:
+            return ask()
+        finally:
+            store.engine.dispose()
+
+    def headers(self, principal: str) -> dict[str, str]:
+        return {} if principal == "none" else {"Authorization": f"Bearer {self.tokens[principal]}"}
+
+    def http(self, method: str, path: str, case: Case, principal: str) -> str:
+        r = self.client.request(method, path, json=case.body, params=case.params, headers=self.headers(principal))
+        return str(r.status_code)
+
+    def websocket(self, path: str, principal: str, call_id: str = "c1") -> str:
+        """ "open" when the feed delivers an event (published until one arrives), else the close code."""
+        stop = threading.Event()
+
+        def publish() -> None:
+            while not stop.wait(0.05):
+                self.bus.publish(Event(EventType.CALL_STARTED, call_id, 0.0))
+
+        publisher = threading.Thread(target=publish, daemon=True)
+        publisher.start()
+        try:
+            with self.client.websocket_connect(path, headers=self.headers(principal)) as ws:
+                event = ws.receive_json()
+                assert event["call_id"] == call_id, event
+                return OPEN
+        except WebSocketDisconnect as exc:
+            return str(exc.code)
+        finally:
+            stop.set()
+            publisher.join()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    tmp = tmp_path_factory.mktemp("authz")
+    seed = tmp / "seed.sqlite"
+    store = Store(f"sqlite:///{seed}")
+    store.migrate()
+    tokens = {
+        "agent": store.add_user("alice", "agent", teams=["red"], password=PASSWORD),
+        "team_leader": store.add_user("tom", "team_leader", teams=["red"]),
+        "quality_checker": store.add_user("qa", "quality_checker"),
+        "supervisor": store.add_user("sue", "supervisor"),
+        "admin": store.add_user("ada", "admin"),
+        "deleted": store.add_user("gone", "agent", teams=["red"]),
+        "other_agent": store.add_user("bob", "agent", teams=["blue"]),
+    }
+    store.delete_user("gone")
+    for i, call_id in enumerate(("c1", "c2", "c3", "live")):
+        store.create_call(call_id, "inbound", "sip:c@x", "alice", "s1", T0 + timedelta(minutes=i), "")
+        if call_id != "live":
+            store.end_call(call_id, T0 + timedelta(minutes=i, seconds=30))
+    store.create_call("b1", "inbound", "sip:c@x", "bob", "s1", T0, "")
+    store.end_call("b1", T0 + timedelta(seconds=30))
+    steps = [{"id": "greet", "status": "done", "t": 0.5, "evidence": {}}]
+    store.save_adherence("c1", {"script_id": "s1", "version": 1, "score": 1.0, "steps": steps, "alerts": []})
+    for call_id in ("c1", "c2", "c3"):
+        store.assign(call_id, "qa", "tom")
+    recordings = RecordingStore(tmp / "recordings")
+    for call_id in ("c1", "b1"):
+        _write_wav(recordings.path_for(call_id))
+    bus = EventBus()
+    app = create_app(Settings(), store, bus, recordings)
+    with TestClient(app) as client:
+        w = World(client, bus, seed, tmp, tokens)
+
+        def ok(principal: str, method: str, path: str, body: Any = None) -> None:
+            r = client.request(method, path, json=body, headers=w.headers(principal))
+            assert r.is_success, f"seeding {method} {path}: {r.status_code} {r.text}"
+
+        ok("team_leader", "POST", "/api/scorecards", CARD)
+        ok("quality_checker", "POST", "/api/calls/c1/evaluations", {"scorecard_id": 1, "answers": YES})
+        ok("quality_checker", "POST", "/api/calls/c2/evaluations", {"scorecard_id": 1, "answers": YES})
+        ok("agent", "POST", "/api/evaluations/2/dispute", {"reason": "I did greet"})
+        session = {"scorecard_id": 1, "call_ids": ["c1"], "checker_ids": ["qa", "tom"]}
+        ok("team_leader", "POST", "/api/calibrations", session)
+        ok("team_leader", "POST", "/api/calibrations", session)
+        ok("team_leader", "POST", "/api/calibrations/2/close")
+        ok("team_leader", "POST", "/api/assignment-rules", TABLE["POST /api/assignment-rules"].body)
+        store.engine.dispose()
+        yield w
+    store.engine.dispose()
+
+
+def test_every_route_is_in_the_table(world: World) -> None:
+    keys = [key for key, _ in app_routes(world.client.app)]
+    missing = [key for key in keys if key not in TABLE]
+    assert not missing, f"routes without an expected answer in tests/test_authz.py TABLE: {missing}"
+    stale = sorted(set(TABLE) - set(keys))
+    assert not stale, f"TABLE names routes the app does not have: {stale}"
+
+
+def test_every_route_answers_every_role_as_the_table_says(world: World) -> None:
+    wrong: list[str] = []
+    asked = 0
+    for key, declared in app_routes(world.client.app):
+        case = TABLE.get(key)
+        if case is None:
+            continue  # named by test_every_route_is_in_the_table
+        method, _, _ = key.partition(" ")
+        path = case.path or declared
+        assert "{" not in path, f"{key}: the table must give concrete path parameters"
+        for principal in PRINCIPALS:
+            if method == "WS":
+                got = world.on_copy(lambda: world.websocket(path, principal))  # noqa: B023 - called at once
+            else:
+                http_method = "GET" if method == "MOUNT" else method
+                got = world.on_copy(lambda: world.http(http_method, path, case, principal))  # noqa: B023
+            asked += 1
+            want = case.expected(principal)
+            if got != want:
+                wrong.append(f"{key} as {principal}: expected {want}, got {got}")
+    assert asked >= 7 * len(TABLE)
+    assert not wrong, "\n".join(wrong)
+
+
+def test_an_agent_may_not_fetch_another_agents_recording(world: World) -> None:
+    for principal, want in (("agent", 403), ("other_agent", 200), ("team_leader", 403), ("admin", 200)):
+        code = world.on_copy(lambda: world.http("GET", "/api/calls/b1/recording", Case(""), principal))  # noqa: B023
+        assert code == str(want), (principal, code)
+    detail = world.on_copy(
+        lambda: world.client.get("/api/calls/b1/recording", headers=world.headers("agent")).json()["detail"]
+    )
+    assert "another agent" in detail
