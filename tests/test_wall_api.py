@@ -43,7 +43,8 @@ class Wall:
     tokens: dict[str, str]
 
     def connect(self, user: str, **kwargs: Any) -> ClientConnection:
-        return connect(f"{self.url}/api/wall?token={self.tokens.get(user, user)}", proxy=None, **kwargs)
+        ws: ClientConnection = connect(f"{self.url}/api/wall?token={self.tokens.get(user, user)}", proxy=None, **kwargs)
+        return ws
 
     def start_call(self, call_id: str, agent: str, script_id: str | None = None) -> None:
         self.store.create_call(call_id, "inbound", f"sip:{call_id}@x", agent, script_id, datetime.now(UTC), "")

@@ -83,8 +83,13 @@ def test_snapshot_holds_only_what_the_client_may_see_and_ignores_other_events() 
 
 def test_client_queue_drops_partials_first_then_says_it_is_behind() -> None:
     q = ClientQueue(3)
-    partial = lambda uid, text: outgoing(_utt("c", uid, text, final=False), "c")  # noqa: E731
-    final = lambda uid: outgoing(_utt("c", uid, "done"), "c")  # noqa: E731
+
+    def partial(uid: str, text: str) -> Outgoing:
+        return outgoing(_utt("c", uid, text, final=False), "c")
+
+    def final(uid: str) -> Outgoing:
+        return outgoing(_utt("c", uid, "done"), "c")
+
     assert q.offer(partial("u1", "a")) and q.offer(final("u0")) and q.offer(partial("u1", "a b"))
     assert len(q) == 2 and q.dropped == 1  # the newer partial of u1 replaced the older in place
     assert json.loads(q.items[0].text)["utterance"]["text"] == "a b"
