@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from websockets.exceptions import ConnectionClosed
@@ -190,3 +191,6 @@ def test_a_client_that_stops_reading_is_closed_while_the_others_keep_up(wall: Wa
         assert "too slow" in closed.rcvd.reason and "fresh snapshot" in closed.rcvd.reason
     with wall.connect("sue") as after:  # the wall goes on
         assert [c["call_id"] for c in _recv(after)["calls"]] == ["c1"]
+    metrics = httpx.get(wall.url.replace("ws://", "http://") + "/metrics").text
+    assert "agentassist_wall_slow_disconnects_total 1\n" in metrics
+    assert "agentassist_wall_partials_dropped_total" in metrics

@@ -94,6 +94,7 @@ class WallHub:
         self._tasks: set[asyncio.Task[None]] = set()
         self._pump_task: asyncio.Task[None] | None = None
         self.disconnected_slow = 0
+        self._dropped_gone = 0  # partials dropped for clients that have left
 
     def start(self) -> None:
         self._pump_task = asyncio.create_task(self._pump(), name="wall-pump")
@@ -136,12 +137,27 @@ class WallHub:
             client.visible.update(await asyncio.to_thread(self._decisions, client.user, ids))
         self.clients.add(client)  # from here to the snapshot nothing awaits: no event is missed
         client.offer(self.state.snapshot(client.allows))
+        for call_id in list(client.visible):  # calls that ended while deciding
+            if call_id not in self.state.tiles:
+                del client.visible[call_id]
         for call_id in self.state.ready_ids():  # calls that became ready while deciding
             if not client.sees_all and call_id not in client.visible:
                 self._spawn(self._decide(call_id, [client]))
 
     def disconnect(self, client: WallClient) -> None:
-        self.clients.discard(client)
+        if client in self.clients:
+            self.clients.discard(client)
+            self._dropped_gone += client.queue.dropped
+
+    def metrics(self) -> dict[str, float]:
+        return {
+            "agentassist_wall_clients": float(len(self.clients)),
+            "agentassist_wall_calls": float(len(self.state.tiles)),
+            "agentassist_wall_partials_dropped_total": float(
+                self._dropped_gone + sum(c.queue.dropped for c in self.clients)
+            ),
+            "agentassist_wall_slow_disconnects_total": float(self.disconnected_slow),
+        }
 
     # ---- a call's details: once per call -----------------------------------------------------------
 
