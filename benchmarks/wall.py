@@ -74,31 +74,35 @@ def serve(db_url: str, port: int, calls: int, seconds: float, partials_per_s: fl
 
 
 def synthetic_calls(publish: Any, ids: list[str], seconds: float, partials_per_s: float, final_every_s: float) -> int:
-    """Publish, for every call, a partial every 1/partials_per_s s and a final (with a prompt) every
-    final_every_s s, an alert every 10 s; calls are staggered. Returns how many timed events went out."""
+    """Every call speaks utterances of ``final_every_s``: a partial every 1/``partials_per_s`` s, then
+    the final and a prompt; an alert every 10 s. The calls' ticks are spread evenly over the tick, as
+    independent calls' would be. Returns how many timed events went out."""
     tick_s = 1.0 / partials_per_s
+    per_utterance = max(1, round(final_every_s * partials_per_s))  # ticks of one utterance; the last is final
+    per_alert = max(1, round(10 * partials_per_s))
     t0 = time.monotonic()
     published = 0
     n = 0
-    while (elapsed := time.monotonic() - t0) < seconds:
+    while n * tick_s < seconds:
         for k, cid in enumerate(ids):
-            uid = f"{cid}-u{int((elapsed + k * 0.37) // final_every_s)}"
-            words = " ".join(WORDS[: 3 + n % 8])
-            channel = Channel.AGENT if n % 2 else Channel.CUSTOMER
-            final = int((elapsed + tick_s + k * 0.37) // final_every_s) != int((elapsed + k * 0.37) // final_every_s)
-            u = Utterance(uid, cid, channel, elapsed, elapsed + 1, f"{time.time():.6f} {words}", final=final)
-            publish(utterance_event(u))
+            time.sleep(max(0.0, t0 + (n + k / len(ids)) * tick_s - time.monotonic()))
+            j = n + k  # the calls' utterances end on different ticks
+            index, pos = divmod(j, per_utterance)
+            final = pos == per_utterance - 1
+            t = n * tick_s
+            channel = Channel.AGENT if index % 2 else Channel.CUSTOMER
+            text = f"{time.time():.6f} {' '.join(WORDS[: 2 + pos % 10])}"
+            publish(utterance_event(Utterance(f"{cid}-u{index}", cid, channel, t, t + tick_s, text, final=final)))
             published += 1
             if final:
-                prompt = {"step_id": f"step-{n % 5}", "text": f"{time.time():.6f} say the next line"}
-                publish(Event(EventType.ASSIST_PROMPT, cid, elapsed, {"prompt": prompt}))
+                prompt = {"step_id": f"step-{index % 5}", "text": f"{time.time():.6f} say the next line"}
+                publish(Event(EventType.ASSIST_PROMPT, cid, t, {"prompt": prompt}))
                 published += 1
-            if n % int(10 * partials_per_s) == k % int(10 * partials_per_s):
-                alert = {"type": "long_silence", "message": f"{time.time():.6f} no one spoke", "t": elapsed}
-                publish(Event(EventType.ASSIST_ALERT, cid, elapsed, {"alert": alert}))
+            if j % per_alert == 0:
+                alert = {"type": "long_silence", "message": f"{time.time():.6f} no one spoke", "t": t}
+                publish(Event(EventType.ASSIST_ALERT, cid, t, {"alert": alert}))
                 published += 1
         n += 1
-        time.sleep(max(0.0, t0 + n * tick_s - time.monotonic()))
     return published
 
 

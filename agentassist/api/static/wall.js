@@ -134,7 +134,9 @@ function onMessage(m) {
   if (m.type === "utterance.final" || m.type === "utterance.partial") {
     putLine(node.querySelector(".lines"), m.utterance, m.type === "utterance.partial", state.lines);
   } else if (m.type === "assist.prompt") {
-    renderStep(node.querySelector(".step"), { id: m.prompt.step_id, prompt: m.prompt.text });
+    tile.call.step = { id: m.prompt.step_id, prompt: m.prompt.text };
+    renderStep(node.querySelector(".step"), tile.call.step);
+    if (state.drill?.callId === m.call_id) renderStep(document.getElementById("drill-prompt"), tile.call.step);
   } else if (m.type === "assist.alert") {
     const alerts = node.querySelector(".alerts");
     alerts.append(alertItem(m.alert));
@@ -176,7 +178,6 @@ async function openDrill(callId) {
   const apply = (ev) => {
     if (ev.type === "utterance.final") putLine(list, ev.utterance, false, 0);
     else if (ev.type === "utterance.partial") putLine(list, ev.utterance, true, 0);
-    else if (ev.type === "assist.prompt") renderStep(document.getElementById("drill-prompt"), { id: ev.prompt.step_id, prompt: ev.prompt.text });
     list.scrollTop = list.scrollHeight;
   };
   ws.onmessage = (e) => { const ev = JSON.parse(e.data); if (loaded) apply(ev); else pending.push(ev); };
