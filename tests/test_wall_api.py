@@ -141,9 +141,11 @@ def test_snapshot_then_updates_in_each_users_scope(wall: Wall) -> None:
             assert (got["type"], got["call_id"]) == ("assist.alert", "c-alice")
             wall.bus.publish(Event(EventType.CALL_ENDED, "c-alice", 20.0, {"reason": "hangup"}))
             assert _recv(tom)["type"] == "call.ended"
-        with wall.connect("sue") as again:  # a new client's snapshot: only bob's call is left
+            wall.start_call("c-alice-2", "alice")  # a new call in tom's team comes to him as a tile
+            assert _recv(tom)["call"]["call_id"] == "c-alice-2"
+        with wall.connect("sue") as again:  # a new client's snapshot: alice's first call has ended
             snap = _recv(again)
-            assert [c["call_id"] for c in snap["calls"]] == ["c-bob"]
+            assert [c["call_id"] for c in snap["calls"]] == ["c-bob", "c-alice-2"]
             assert snap["calls"][0]["lines"] == [
                 {"id": "u2", "channel": "customer", "start": 1, "end": 2, "text": "hi", "final": False}
             ]
