@@ -176,12 +176,12 @@ def test_a_client_that_stops_reading_is_closed_while_the_others_keep_up(wall: Wa
             _until(fast, "wall.call", "c1")
         texts = [os.urandom(10_000).hex() for _ in range(8)]  # incompressible
 
-        def publish() -> None:  # at a pace a reading client keeps up with: 250 a second
+        def publish() -> None:  # at a pace a reading client keeps up with: 125 a second
             for i in range(800):
                 u = Utterance(f"u{i}", "c1", Channel.AGENT, i, i + 1, f"{i} {texts[i % 8]}")
                 wall.bus.publish(utterance_event(u))
                 if i % 5 == 4:
-                    time.sleep(0.02)
+                    time.sleep(0.04)
 
         publisher = threading.Thread(target=publish)
         publisher.start()
