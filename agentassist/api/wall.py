@@ -150,12 +150,13 @@ class WallHub:
             self._dropped_gone += client.queue.dropped
 
     def metrics(self) -> dict[str, float]:
+        """Read from a worker thread (the /metrics route): copies, never iterates the live set."""
+        clients = list(self.clients)
+        dropped = self._dropped_gone + sum(c.queue.dropped for c in clients)
         return {
-            "agentassist_wall_clients": float(len(self.clients)),
+            "agentassist_wall_clients": float(len(clients)),
             "agentassist_wall_calls": float(len(self.state.tiles)),
-            "agentassist_wall_partials_dropped_total": float(
-                self._dropped_gone + sum(c.queue.dropped for c in self.clients)
-            ),
+            "agentassist_wall_partials_dropped_total": float(dropped),
             "agentassist_wall_slow_disconnects_total": float(self.disconnected_slow),
         }
 
