@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -63,10 +64,13 @@ def serve(db_url: str, port: int, calls: int, seconds: float, partials_per_s: fl
                 bus.publish(Event(EventType.CALL_STARTED, cid, 0.0, {"call": {"id": cid}}))
             print("ready", flush=True)
             sys.stdin.readline()  # "go": every client has its snapshot
+            cpu0 = time.process_time()
             published = synthetic_calls(bus.publish, ids, seconds, partials_per_s, final_every_s)
             for cid in ids:
                 bus.publish(Event(EventType.CALL_ENDED, cid, seconds, {"reason": "hangup"}))
-            print(json.dumps({"published": published, "bus_dropped": bus.dropped}), flush=True)
+            time.sleep(1.0)  # the last events go out
+            cpu_s = time.process_time() - cpu0
+            print(json.dumps({"published": published, "bus_dropped": bus.dropped, "cpu_s": cpu_s}), flush=True)
 
         threading.Thread(target=source, daemon=True).start()
         server.run()
@@ -128,6 +132,8 @@ class Results:
         self.finals_ms: list[float] = []
         self.measure_from = float("inf")
         self.closed: dict[int, int] = {}  # close code -> clients
+        self.cpu0 = 0.0
+        self.cpu_s = 0.0  # the clients' process, while the source publishes
 
 
 async def client(url: str, calls: int, results: Results, snapshots: asyncio.Queue[int]) -> None:
@@ -167,10 +173,12 @@ async def run_clients(args: argparse.Namespace, url: str, child: subprocess.Pope
     if min(seen) < args.calls:
         print(f"warning: a snapshot held {min(seen)} of {args.calls} calls", file=sys.stderr)
     results.measure_from = time.time() + WARMUP_S
+    results.cpu0 = time.process_time()
     assert child.stdin is not None
     child.stdin.write("go\n")
     child.stdin.flush()
     await asyncio.wait_for(asyncio.gather(*tasks), args.seconds + 60)
+    results.cpu_s = time.process_time() - results.cpu0
     return results
 
 
@@ -233,6 +241,9 @@ def main() -> int:
         "partials_per_s": args.partials_per_s,
         "final_every_s": args.final_every_s,
         "closed_early": {str(k): v for k, v in results.closed.items() if k != 1000},
+        "server_cpu_s": round(source["cpu_s"], 1),
+        "clients_cpu_s": round(results.cpu_s, 1),
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "machine": machine(),
     }
     if args.record:
