@@ -27,6 +27,7 @@ from agentassist.api import (
     reports,
     scorecards,
     scripts,
+    wall,
 )
 from agentassist.api.deps import Runtime
 from agentassist.bus import EventBus
@@ -53,6 +54,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         bus.bind(asyncio.get_running_loop())
+        hub.start()
         await asyncio.to_thread(store.migrate)
         if runtime is not None and start_runtime:
             await asyncio.to_thread(runtime.start)  # the model loads before the first request
@@ -61,13 +63,16 @@ def create_app(
         finally:
             if runtime is not None:
                 await asyncio.to_thread(runtime.stop)
+            await hub.stop()
 
+    hub = wall.WallHub(store, bus, settings)  # subscribed before the loop binds: no call is missed
     app = FastAPI(title="agentassist", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.store = store
     app.state.bus = bus
     app.state.recordings = recordings
     app.state.runtime = runtime
+    app.state.wall = hub
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -84,6 +89,7 @@ def create_app(
     app.include_router(scripts.router)
     app.include_router(accounts.router)
     app.include_router(live.router)
+    app.include_router(wall.router)
     app.include_router(health.router)
     app.include_router(scorecards.router)
     app.include_router(evaluations.router)
@@ -99,5 +105,9 @@ def create_app(
     @app.get("/agent", include_in_schema=False)
     def agent_panel() -> FileResponse:
         return FileResponse(STATIC / "agent.html", media_type="text/html")
+
+    @app.get("/wall", include_in_schema=False)
+    def wall_page() -> FileResponse:
+        return FileResponse(STATIC / "wall.html", media_type="text/html")
 
     return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from agentassist.api.deps import BusDep, RuntimeDep, StoreDep
@@ -20,13 +20,14 @@ def healthz(runtime: RuntimeDep) -> JSONResponse:
 
 
 @router.get("/metrics", response_class=PlainTextResponse)
-def metrics(runtime: RuntimeDep, bus: BusDep, store: StoreDep) -> str:
+def metrics(request: Request, runtime: RuntimeDep, bus: BusDep, store: StoreDep) -> str:
     values: dict[str, float] = {
         "agentassist_active_calls": float(len(store.active_calls())),
         "agentassist_live_subscribers": float(bus.subscribers),
         "agentassist_events_published_total": float(bus.published),
         "agentassist_events_dropped_total": float(bus.dropped),
     }
+    values.update(request.app.state.wall.metrics())
     if runtime is not None:
         values.update(runtime.metrics())
     return "".join(f"{name} {value:g}\n" for name, value in sorted(values.items()))
