@@ -45,6 +45,7 @@ CARD: dict[str, Any] = {
 }
 YES = {"greet": "yes"}
 OPEN = "open"  # a WebSocket that stays open and delivers the feed
+SCRIPT = 'id: s1\nversion: 1\nlanguage: en\nsteps:\n  - id: greet\n    say: ["Hello, thank you for calling."]\n'
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,15 @@ TABLE: dict[str, Case] = {
     "DELETE /api/assignment-rules/{rule_id}": Case(LEADERS.format(204), "/api/assignment-rules/1"),
     "GET /api/reports/agents": Case("200 200 403 200 200"),
     "GET /api/reports/teams": Case(LEADERS.format(200)),
+    "GET /agent": Case(ALL_200, public=True),
+    "GET /wall": Case(ALL_200, public=True),
+    "GET /api/scripts": Case(ALL_200),
+    "GET /api/scripts/{script_id}": Case(ALL_200, "/api/scripts/s1"),
+    "GET /api/scripts/{script_id}/versions": Case(ALL_200, "/api/scripts/s1/versions"),
+    "PUT /api/scripts/{script_id}": Case(LEADERS.format(200), "/api/scripts/s1", {"yaml": SCRIPT + "# v2\n"}),
+    # "live" is active but this server runs no calls: no tracker to read (409), once past the scope check
+    "GET /api/calls/{call_id}/assist": Case("409 409 403 409 409", "/api/calls/live/assist"),
+    "WS /api/wall": _ws(f"4403 {OPEN} 4403 {OPEN} {OPEN}"),
     "POST /api/assignments/distribute": Case(
         LEADERS.format(200), body={"from": T0.isoformat(), "to": (T0 + timedelta(days=1)).isoformat()}
     ),
@@ -235,6 +245,8 @@ class World:
         try:
             with self.client.websocket_connect(path, headers=self.headers(principal)) as ws:
                 event = ws.receive_json()
+                if event.get("type") == "wall.snapshot":
+                    return OPEN  # the live wall opens with a snapshot of the calls in scope
                 assert event["call_id"] == call_id, event
                 return OPEN
         except WebSocketDisconnect as exc:
@@ -274,7 +286,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     for call_id in ("c1", "b1"):
         _write_wav(recordings.path_for(call_id))
     bus = EventBus()
-    app = create_app(Settings(), store, bus, recordings)
+    scripts = tmp / "scripts"  # PUT /api/scripts writes here, never into the repository
+    scripts.mkdir()
+    (scripts / "s1.yaml").write_text(SCRIPT)
+    app = create_app(Settings(assist={"scripts_dir": str(scripts)}), store, bus, recordings)  # type: ignore[arg-type]
     with TestClient(app) as client:
         w = World(client, bus, seed, tmp, tokens)
 

@@ -97,7 +97,8 @@ def env(database_url: str, tmp_path: Path) -> Iterator[Env]:  # noqa: F811
     store = Store(database_url)
     store.migrate()
     tokens = {name: store.add_user(name, role, teams=teams) for name, role, teams in USERS}
-    app = create_app(Settings(), store, EventBus(), RecordingStore(tmp_path / "rec"))
+    settings = Settings(assist={"scripts_dir": str(tmp_path / "scripts")})  # type: ignore[arg-type]
+    app = create_app(settings, store, EventBus(), RecordingStore(tmp_path / "rec"))
     with TestClient(app) as client:
         e = Env(client, store, tokens)
         for i, (call_id, agent) in enumerate([("c-alice", "alice"), ("c-carl", "alice"), ("c-bob", "bob")]):

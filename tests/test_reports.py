@@ -181,7 +181,8 @@ def env(database_url: str, tmp_path: Path) -> Iterator[Env]:  # noqa: F811
     _call(store, "b1", "bob", "outbound", T0 + timedelta(minutes=30), 40, disposition="callback", adherence=1.0)
     _call(store, "x0", "alice", "inbound", T0 - timedelta(days=1), 30)
     store.create_call("live", "inbound", "sip:c@x", "alice", "s1", T0 + timedelta(minutes=5), "", campaign="sales")
-    app = create_app(Settings(), store, EventBus(), RecordingStore(tmp_path / "rec"))
+    settings = Settings(assist={"scripts_dir": str(tmp_path / "scripts")})  # type: ignore[arg-type]
+    app = create_app(settings, store, EventBus(), RecordingStore(tmp_path / "rec"))
     with TestClient(app) as client:
 
         def post(user: str, url: str, body: Any) -> Any:

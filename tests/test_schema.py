@@ -33,7 +33,16 @@ from schemathesis.specs.openapi.checks import response_schema_conformance  # noq
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 EXAMPLES = int(os.environ.get("AGENTASSIST_SCHEMA_EXAMPLES", 10))  # per operation, mode and id choice
-KNOWN_IDS = {"call_id": "c1", "name": "bob", "scorecard_id": 1, "evaluation_id": 1, "calibration_id": 1, "rule_id": 1}
+KNOWN_IDS = {
+    "call_id": "c1",
+    "name": "bob",
+    "scorecard_id": 1,
+    "evaluation_id": 1,
+    "calibration_id": 1,
+    "rule_id": 1,
+    "script_id": "s1",
+}
+SCRIPT = 'id: s1\nversion: 1\nlanguage: en\nsteps:\n  - id: greet\n    say: ["Hello, thank you for calling."]\n'
 CARD = {
     "name": "QA",
     "description": "",
@@ -61,7 +70,10 @@ def app_and_token(tmp_path: Path) -> Iterator[tuple[Any, str]]:
         w.setsampwidth(2)
         w.setframerate(16000)
         w.writeframes(bytes(4 * 16000))
-    app = create_app(Settings(), store, EventBus(), recordings)
+    scripts = tmp_path / "scripts"  # PUT /api/scripts writes here, never into the repository
+    scripts.mkdir()
+    (scripts / "s1.yaml").write_text(SCRIPT)
+    app = create_app(Settings(assist={"scripts_dir": str(scripts)}), store, EventBus(), recordings)  # type: ignore[arg-type]
     from fastapi.testclient import TestClient
 
     with TestClient(app) as client:
