@@ -205,12 +205,16 @@ def _invented(d: Decoded, o: TranscriberOptions) -> bool:
             return True
         if d.words and float(np.mean([w.probability for w in d.words])) < NO_SPEECH_MIN_WORD_PROB:
             return True
+    unsure = d.avg_logprob < o.log_prob_threshold
+    if unsure and (d.truncated or (d.words and float(np.mean([w.probability for w in d.words])) < UNSURE_WORD_PROB)):
+        return True  # unsure of every word, or it looped or ran past the audio: noise read as speech
     # very compressible text is a loop when Whisper is also unsure of it; sure of it, it is a
     # repetitive prompt ("press 1 for ..., press 2 for ...", more compressible in 2-byte Cyrillic)
     return d.compression_ratio > o.compression_ratio_threshold and d.avg_logprob < o.log_prob_threshold
 
 
 NO_SPEECH_MIN_WORD_PROB = 0.5
+UNSURE_WORD_PROB = 0.3  # mean word probability under which unsure text is dropped whatever no_speech says
 
 
 def _unreliable(piece: Any, o: TranscriberOptions) -> bool:
