@@ -40,6 +40,7 @@ T = TypeVar("T")
 
 _POLL_MS = 10
 _STOP_GRACE_S = 1.0
+_LOG_LINE_MAX = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,11 +130,18 @@ class CallHandler(Protocol):
 
 
 class _PjLog(pj.LogWriter):  # type: ignore[misc]
-    """pjsua's log lines into Python logging (pjsua levels: 1 error, 2 warning, 3+ detail)."""
+    """pjsua's log lines into Python logging (pjsua levels: 1 error, 2 warning, 3+ detail).
+
+    pjsip quotes a packet it cannot process in full: a peer sending 1 MB of garbage would write
+    1 MB into the log per packet, so a line is cut at ``_LOG_LINE_MAX`` characters.
+    """
 
     def write(self, entry: Any) -> None:
         level = logging.ERROR if entry.level <= 1 else logging.WARNING if entry.level == 2 else logging.DEBUG
-        log.log(level, "pjsua: %s", entry.msg.rstrip())
+        msg = entry.msg.rstrip()
+        if len(msg) > _LOG_LINE_MAX:
+            msg = f"{msg[:_LOG_LINE_MAX]}... ({len(msg) - _LOG_LINE_MAX} more characters not logged)"
+        log.log(level, "pjsua: %s", msg)
 
 
 class _Account(pj.Account):  # type: ignore[misc]
