@@ -45,7 +45,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     recordings = RecordingStore(settings.data_dir / "recordings")
     for call_id in store.close_abandoned_calls():
         path = recordings.path_for(call_id)
-        if path.is_file():
+        path.with_suffix(".ogg.part").unlink(missing_ok=True)  # a conversion cut short: the WAV is whole
+        if path.with_suffix(".ogg").is_file():
+            log.warning("call %s ended abnormally after its recording was converted", call_id)
+        elif path.is_file():
             try:
                 duration_s = repair(path)
                 log.warning("call %s ended abnormally; recording repaired (%.1f s)", call_id, duration_s)

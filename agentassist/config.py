@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -72,6 +72,20 @@ class AudioSettings(_Section):
     input_device: str = ""
     output_device: str = ""
     agent_audio_file: str = ""
+
+
+class RecorderSettings(_Section):
+    """How a call's recording is kept: WAV while the call runs (crash-safe), then ``format``."""
+
+    format: Literal["wav", "opus"] = "wav"  # "opus": Ogg Opus after hangup, the WAV removed once verified
+    opus_bitrate_bps: int = 32000  # both channels together
+
+    @field_validator("opus_bitrate_bps")
+    @classmethod
+    def _check_bitrate(cls, v: int) -> int:
+        if not 6000 <= v <= 510000:
+            raise ValueError(f"expected 6000..510000 bit/s, got {v}")
+        return v
 
 
 class TranscribeSettings(_Section):
@@ -165,6 +179,7 @@ class Settings(BaseSettings):
 
     sip: SipSettings = SipSettings()
     audio: AudioSettings = AudioSettings()
+    recorder: RecorderSettings = RecorderSettings()
     transcribe: TranscribeSettings = TranscribeSettings()
     assist: AssistSettings = AssistSettings()
     server: ServerSettings = ServerSettings()

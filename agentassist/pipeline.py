@@ -26,9 +26,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from agentassist.audio.encode import OpusOptions, wav_to_opus
 from agentassist.audio.frames import FRAME_BYTES, SAMPLE_RATE_HZ
 from agentassist.audio.recorder import Recorder
 from agentassist.audio.segmenter import SegmenterOptions
+from agentassist.errors import AudioError
 from agentassist.events import Channel, Event, EventType, Utterance, utterance_event
 from agentassist.transcribe.engine import StreamingTranscriber
 from agentassist.transcribe.stream import ChannelStream, StreamOptions
@@ -101,8 +103,11 @@ class CallSession:
         stream_options: StreamOptions | None = None,
         prompt: str | None = None,
         language: str | None = None,
+        opus: OpusOptions | None = None,
     ) -> None:
+        """``opus``: convert the recording to Ogg Opus after hangup (None: keep the WAV)."""
         self.info = info
+        self._opus = opus
         self.call_id = info.call_id
         self._transcriber = transcriber
         self._store = store
@@ -276,6 +281,7 @@ class CallSession:
         for stream in self._streams.values():
             stream.finish()
         self._recorder.close()
+        self._finish_recording()
         log.info(
             "call %s: %d agent and %d customer frames, %d and %d of them silence filled in",
             self.call_id,
@@ -301,6 +307,23 @@ class CallSession:
             log.warning("call %s: %d frames dropped by a full queue", self.call_id, self.dropped_frames)
         if self._on_closed is not None:
             self._on_closed(self.call_id)
+
+    def _finish_recording(self) -> None:
+        """Convert the closed WAV when asked to; before the call is marked ended, so an ended call's
+        recording is final. A failed conversion keeps the WAV and says why."""
+        path = self.info.recording_path
+        facts: dict[str, Any] = {"recording_format": "wav", "recording_s": round(self._recorder.duration_s, 3)}
+        if self._opus is not None:
+            try:
+                path = wav_to_opus(path, self._opus)
+                facts["recording_format"] = "opus"
+            except AudioError as exc:
+                log.error("call %s: recording kept as WAV: %s", self.call_id, exc)
+                facts["recording_error"] = str(exc)
+        with contextlib.suppress(OSError):
+            facts["recording_bytes"] = path.stat().st_size
+        with self._lock:
+            self._store.save_media(self.call_id, facts)
 
     # ---- pool threads ----------------------------------------------------------------------------
 

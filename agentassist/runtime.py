@@ -15,6 +15,7 @@ from typing import Any
 from agentassist.assist.script import ScriptLibrary
 from agentassist.assist.tracker import ScriptTracker, TrackerOptions
 from agentassist.audio.devices import AudioIO, file_microphone
+from agentassist.audio.encode import OpusOptions
 from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.errors import AgentassistError
@@ -46,6 +47,8 @@ class Runtime:
         # Checked before anything starts: a bad agent_audio_file or script dir refuses the start.
         self.audio = AudioIO(settings.audio)
         self.scripts = ScriptLibrary(Path(settings.assist.scripts_dir))
+        r = settings.recorder
+        self._opus = OpusOptions(r.opus_bitrate_bps) if r.format == "opus" else None
         self._transcriber: StreamingTranscriber | None = None
         self._phone: Softphone | None = None
         self._sessions: dict[str, CallSession] = {}
@@ -193,6 +196,7 @@ class Runtime:
             stream_options=t.stream_options(),
             prompt=prompt,
             language=language,
+            opus=self._opus,
         )
         with self._lock:
             self._sessions[info.call_id] = session

@@ -144,7 +144,7 @@ def write_config(root: Path, sip_port: int, http_port: int, **sections: dict[str
         "server": {"listen": f"127.0.0.1:{http_port}", "data_dir": str(root / "data")},
     }
     for name, extra in sections.items():
-        values[name].update(extra)
+        values.setdefault(name, {}).update(extra)
     lines: list[str] = []
     for name, keys in values.items():
         lines.append(f"[{name}]")
