@@ -44,6 +44,11 @@ class SipSettings(_Section):
     register_expires_s: int = 300  # re-registered before expiry; a registrar that lost us has us back by then
     register_retry_s: int = 5  # after a failed registration
     rtp_timeout_s: float = 30.0  # a call that receives no RTP for this long is hung up (peer vanished)
+    # Audio codecs in order of preference, as pjsua names them ("PCMU", "G722", "speex/16000");
+    # the others are disabled. Empty: pjsua's defaults. Checked against the build at start.
+    codecs: list[str] = []
+    # SRTP with SDES keys in the SDP: "off", "optional" (offered, RTP accepted) or "mandatory".
+    srtp: Literal["off", "optional", "mandatory"] = "off"
     # TLS: a registrar URI "sips:..." or with ";transport=tls" is reached over TLS. The pjsua2 wheel
     # links OpenSSL 1.0.2 (end of life): see the README for putting a TLS proxy in front instead.
     tls_listen: str = ""  # "HOST:PORT" to accept TLS too; "" = outgoing TLS only, from an ephemeral port

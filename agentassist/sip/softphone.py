@@ -105,6 +105,19 @@ def end_reason(status_code: int, reason: str, confirmed: bool) -> str:
     return _FAILURES.get(status_code) or f"{status_code} {reason}".strip()
 
 
+_SRTP_USE = {
+    "off": pj.PJMEDIA_SRTP_DISABLED,
+    "optional": pj.PJMEDIA_SRTP_OPTIONAL,
+    "mandatory": pj.PJMEDIA_SRTP_MANDATORY,
+}
+
+
+def codec_matches(name: str, codec_id: str) -> bool:
+    """Whether a configured codec name ("PCMU", "speex/16000") names pjsua's ``codec_id`` ("PCMU/8000/1")."""
+    name, codec_id = name.strip().lower(), codec_id.lower()
+    return codec_id == name or codec_id.startswith(name + "/")
+
+
 def _split_host_port(value: str, default_host: str, default_port: int) -> tuple[str, int]:
     if not value:
         return default_host, default_port
@@ -180,6 +193,7 @@ class _Call(pj.Call):  # type: ignore[misc]
         self.held_by: str | None = None  # "agent" | "customer" while on hold
         self.codec = ""
         self.clock_rate_hz = 0
+        self.srtp = False
         self.quality: StreamQuality | None = None  # last sample, reported when the call ends
         self.remote = ""
         self.sip_call_id = ""
@@ -195,6 +209,12 @@ class _Call(pj.Call):  # type: ignore[misc]
             self.sip_call_id = ci.callIdString or self.sip_call_id
             reason = self.local_reason or end_reason(ci.lastStatusCode, ci.lastReason, self.confirmed)
             self.phone._ended(self, reason)
+
+    def onCallSdpCreated(self, prm: Any) -> None:  # noqa: N802
+        # Answering an offer: our answer carries SDES keys only when SRTP was agreed. (An offer we make
+        # is known to be SRTP only by the profile of the stream, RTP/SAVP, see _sample_quality.)
+        if prm.remSdp.wholeSdp:
+            self.srtp = "a=crypto:" in prm.sdp.wholeSdp
 
     def onCallMediaState(self, prm: Any) -> None:  # noqa: N802
         ci = self.getInfo()
@@ -265,6 +285,8 @@ class Softphone:
         self._thread.start()
         if not self._started.wait(timeout_s):
             raise SipError(f"softphone did not start within {timeout_s} s")
+        if isinstance(self._start_error, SipError):  # a setting the build cannot honour, named
+            raise self._start_error
         if self._start_error is not None:
             exc = self._start_error
             reason = exc.info() if isinstance(exc, pj.Error) else str(exc)
@@ -382,6 +404,8 @@ class Softphone:
         cfg.medConfig.sndClockRate = 16000
         cfg.medConfig.noVad = True  # silence suppression would starve the taps of frames
         ep.libInit(cfg)
+        if self.settings.codecs:
+            self._set_codecs(ep, self.settings.codecs)
         for kind in (pj.PJSIP_TRANSPORT_UDP, pj.PJSIP_TRANSPORT_TCP):
             tcfg = pj.TransportConfig()
             tcfg.port = port
@@ -396,6 +420,11 @@ class Softphone:
         user = self.settings.username or "agent"
         acfg.idUri = f"sip:{user}@{host}:{port}"
         acfg.mediaConfig.transportConfig.boundAddress = host
+        acfg.mediaConfig.srtpUse = _SRTP_USE[self.settings.srtp]
+        # SDES keys travel in the SDP: in clear over UDP/TCP. pjsua refuses that by default; allowed here
+        # so SRTP works behind a plain PBX trunk, with the risk written in the README ("Security").
+        acfg.mediaConfig.srtpSecureSignaling = 0
+        acfg.mediaConfig.srtpOpt.keyings = pj.IntVector([pj.PJMEDIA_SRTP_KEYING_SDES])
         if self.settings.registrar:
             acfg.regConfig.registrarUri = self.settings.registrar
             acfg.regConfig.timeoutSec = self.settings.register_expires_s
@@ -409,6 +438,22 @@ class Softphone:
         account = _Account(self)
         account.create(acfg)
         self._account = account
+
+    @staticmethod
+    def _set_codecs(ep: Any, wanted: list[str]) -> None:
+        """Give the ``wanted`` codecs falling priorities in their order and disable every other one."""
+        offered = [str(c.codecId) for c in ep.codecEnum2()]
+        chosen: list[str] = []
+        for name in wanted:
+            matches = [c for c in offered if codec_matches(name, c)]
+            if not matches:
+                names = ", ".join(dict.fromkeys(c.rsplit("/1", 1)[0] if c.endswith("/1") else c for c in offered))
+                raise SipError(f"[sip] codecs: this build has no codec {name!r}; it offers {names}")
+            chosen += [c for c in matches if c not in chosen]
+        for codec_id in offered:
+            priority = 255 - chosen.index(codec_id) if codec_id in chosen else 0  # 0: disabled
+            ep.codecSetPriority(codec_id, priority)
+        log.info("audio codecs in order: %s", ", ".join(chosen))
 
     def _tls_config(self, host: str) -> Any:
         st = self.settings
@@ -522,6 +567,7 @@ class Softphone:
             if not call.codec:
                 info = call.getStreamInfo(call.audio_index)
                 call.codec, call.clock_rate_hz = str(info.codecName), int(info.codecClockRate)
+                call.srtp = call.srtp or bool(info.proto & pj.PJMEDIA_TP_PROFILE_SRTP)
             rtcp = call.getStreamStat(call.audio_index).rtcp
         except pj.Error:
             return None
@@ -535,6 +581,7 @@ class Softphone:
             tx_packets=int(tx.pkt),
             tx_lost=int(tx.loss),
             rtt_ms=rtcp.rttUsec.mean / 1000 if rtcp.rttUsec.n else 0.0,
+            srtp=call.srtp,
         )
         return int(rx.pkt)
 
