@@ -74,6 +74,8 @@ class SipSettings(_Section):
 
 
 class AudioSettings(_Section):
+    # A device by name (`agentassist devices` lists them): the exact name, else the one whose name
+    # contains it; "" the system default; "null" none. An empty output_device follows input_device.
     input_device: str = ""
     output_device: str = ""
     agent_audio_file: str = ""
