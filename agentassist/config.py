@@ -40,6 +40,7 @@ class SipSettings(_Section):
     registrar: str = ""
     username: str = ""
     password: str = ""
+    outbound_proxy: str = ""  # e.g. "sip:127.0.0.1:5070;lr": every request goes through it (a TLS-terminating Kamailio)
     max_calls: int = 32
     register_expires_s: int = 300  # re-registered before expiry; a registrar that lost us has us back by then
     register_retry_s: int = 5  # after a failed registration

@@ -435,6 +435,8 @@ class Softphone:
             acfg.sipConfig.authCreds.append(cred)
         else:
             acfg.regConfig.registerOnAdd = False
+        if self.settings.outbound_proxy:
+            acfg.sipConfig.proxies.append(self.settings.outbound_proxy)
         account = _Account(self)
         account.create(acfg)
         self._account = account
