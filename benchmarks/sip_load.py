@@ -6,7 +6,9 @@
 sipp (benchmarks/sipp/uac_speech.xml) places ``--calls`` calls at once; each streams Asterisk's
 English prompts (concatenated, 8 kHz u-law) as RTP for ``--seconds`` and hangs up. The server runs as
 in production (transcription included) in its own process. Checked afterwards: every call ended with a
-hangup and none was lost (sipp's count, the server's count, nothing left active); every recording has
+hangup and none was lost (sipp's count, the server's count, nothing left active; a call counts as ended
+once its pipeline has transcribed what it heard, so under overload ``drain_s`` after the last BYE says
+how far transcription was behind); every recording has
 the call's length in frames on both channels (one 20 ms frame per started minute of slack) and the
 caller's speech on the right channel. Measured: CPU of the server process from /proc (per call, as a
 share of one core), its RSS, threads and open files. ``--soak-minutes`` keeps ``--calls`` calls going
@@ -248,12 +250,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             time.sleep(max(1.0, args.seconds - 8))
             steady = {"cpu_s": proc.cpu_s() - c0, "wall_s": time.monotonic() - w0}
         sipp_rc = caller.wait()
-        # the last calls' pipelines finish transcribing and close after the BYE
-        deadline = time.monotonic() + 120
+        sipp_done = time.monotonic()
+        # A call is marked ended once its pipeline has transcribed what it heard: under overload that
+        # backlog drains after the last BYE. Wait for it, as long again as the calls took at most.
+        deadline = sipp_done + max(120.0, args.seconds * rounds)
         while time.monotonic() < deadline:
             if not client.get("/api/calls", params={"status": "active"}).json()["items"]:
                 break
             time.sleep(0.5)
+        drain_s = time.monotonic() - sipp_done
         cpu_s, wall_s = proc.cpu_s() - cpu0, time.monotonic() - wall0
         stop_sampling.set()
         thread.join()
@@ -304,6 +309,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "cpu_core_pct_total_steady": round(100 * steady["cpu_s"] / steady["wall_s"], 1) if steady else None,
         "cpu_s_per_call": round(cpu_s / total, 2),
         "wall_s": round(wall_s, 1),
+        "drain_s": round(drain_s, 1),
         "server": samples[-1] if samples else {},
         "samples": samples,
         "machine": machine(),
