@@ -133,6 +133,7 @@ class Runtime:
             "agentassist_model_loaded": float(t is not None),
             "agentassist_sip_listening": float(self._phone is not None and self._phone.listening),
             "agentassist_sip_registered": float(self._phone is not None and self._phone.registered),
+            "agentassist_sip_calls": float(self._phone.call_count if self._phone is not None else 0),
             "agentassist_dropped_frames_total": float(sum(s.dropped_frames for s in sessions)),
         }
         if t is not None:

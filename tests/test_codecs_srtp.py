@@ -121,6 +121,7 @@ def test_mandatory_srtp_refuses_a_plain_rtp_call(make_server: Any, baresip: Any)
         ended = [c for c in client.get("/api/calls").json()["items"] if c["status"] == "ended"]
     assert ended == [], ended  # no call was answered
     assert "488 Not Acceptable" in phone.log(), phone.log()
+    assert "incoming call from" in server.log() and "refused: 488" in server.log(), server.log()
 
 
 def test_optional_srtp_takes_a_plain_rtp_call(make_server: Any, baresip: Any) -> None:

@@ -48,13 +48,15 @@ def _answers_a_normal_call(phone: Server, root: Path) -> None:
         calls = _wait(new_ended, 15, "the normal call after the malformed one was not kept as ended")
         assert len(calls) == 1 and calls[0]["end_reason"] == "hangup", calls
         assert client.get("/api/calls", params={"status": "active"}).json()["items"] == []
-        assert "agentassist_sip_listening 1" in client.get("/metrics").text
+        metrics = client.get("/metrics").text
+        assert "agentassist_sip_listening 1" in metrics and "agentassist_sip_calls 0" in metrics
     assert phone.proc is not None and phone.proc.poll() is None, phone.log()
 
 
 def _no_call_kept(phone: Server) -> None:
     with phone.client() as client:
         assert client.get("/api/calls", params={"status": "active"}).json()["items"] == []
+        assert "agentassist_sip_calls 0" in client.get("/metrics").text  # none held by the softphone either
 
 
 def test_garbage_headers_are_dropped_and_the_phone_goes_on(phone: Server, tmp_path: Path) -> None:

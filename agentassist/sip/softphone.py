@@ -157,6 +157,12 @@ class _PjLog(pj.LogWriter):  # type: ignore[misc]
         log.log(level, "pjsua: %s", msg)
 
 
+class _Endpoint(pj.Endpoint):  # type: ignore[misc]
+    def onRejectedIncomingCall(self, prm: Any) -> None:  # noqa: N802 - pjsua2 callback name
+        # pjsua refused it before any Call existed: bad SDP, no common codec, SRTP required...
+        log.warning("incoming call from %s refused: %s %s", prm.remoteInfo, prm.statusCode, prm.reason)
+
+
 class _Account(pj.Account):  # type: ignore[misc]
     def __init__(self, phone: Softphone) -> None:
         super().__init__()
@@ -332,6 +338,11 @@ class Softphone:
         """Blind transfer (REFER) to ``uri``; the call ends once the peer reports the new call answered."""
         self._submit(lambda: self._transfer(call_id, uri)).result(timeout=10)
 
+    @property
+    def call_count(self) -> int:
+        """Calls the softphone holds (ringing or answered); read without the pj thread, for metrics."""
+        return len(self._calls)
+
     def active_calls(self) -> list[str]:
         return self._submit(lambda: [c for c, call in self._calls.items() if not call.ended]).result(timeout=10)
 
@@ -388,7 +399,7 @@ class Softphone:
 
     def _create(self) -> None:
         host, port = self.settings.host_port
-        ep = pj.Endpoint()
+        ep = _Endpoint()
         self._ep = ep
         ep.libCreate()
         cfg = pj.EpConfig()
