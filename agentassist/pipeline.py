@@ -37,6 +37,8 @@ from agentassist.transcribe.stream import ChannelStream, StreamOptions
 
 log = logging.getLogger(__name__)
 
+_GAP_WARN_S = 1.0  # a recording this much shorter than its call is reported
+
 _QUEUE_FRAMES = 3000  # 30 s of both channels: far more than the call thread ever lags
 _TICK_S = 1.0
 _END = (Channel.AGENT, b"")  # sentinel: the call ended
@@ -312,7 +314,19 @@ class CallSession:
         """Convert the closed WAV when asked to; before the call is marked ended, so an ended call's
         recording is final. A failed conversion keeps the WAV and says why."""
         path = self.info.recording_path
-        facts: dict[str, Any] = {"recording_format": "wav", "recording_s": round(self._recorder.duration_s, 3)}
+        recorded_s = self._recorder.duration_s
+        facts: dict[str, Any] = {"recording_format": "wav", "recording_s": round(recorded_s, 3)}
+        if self.ended_at is not None:
+            # The media clock ticks once per frame; starved of CPU it falls behind and the time is lost.
+            gap_s = (self.ended_at - self.info.started_at).total_seconds() - recorded_s
+            facts["recording_gap_s"] = round(gap_s, 3)
+            if gap_s > _GAP_WARN_S:
+                log.warning(
+                    "call %s: %.1f s recorded over %.1f s of call: the media clock fell behind (CPU starved?)",
+                    self.call_id,
+                    recorded_s,
+                    recorded_s + gap_s,
+                )
         if self._opus is not None:
             try:
                 path = wav_to_opus(path, self._opus)
