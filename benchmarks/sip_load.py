@@ -289,6 +289,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     filled = [sum(f[2] for f in per_call.values()), sum(f[3] for f in per_call.values())]
     frames_off = [c["frames_off"] for c in checks if "frames_off" in c]
     rx_lost = [c["rx_lost"] for c in checks if c.get("rx_lost") is not None]
+    gaps = [float((c.get("media") or {}).get("recording_gap_s", 0.0)) for c in calls]
     summary: dict[str, Any] = {
         "calls": args.calls,
         "seconds": args.seconds,
@@ -304,6 +305,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "frames_off_max": round(max(frames_off), 2) if frames_off else None,
         "silence_filled_frames": {"agent": filled[0], "customer": filled[1]},
         "rx_lost_packets": sum(rx_lost),
+        "recording_gap_max_s": round(max(gaps), 3) if gaps else None,
         "speech_source_s": round(speech_s, 1),
         "cpu_core_pct_per_call": round(100 * steady["cpu_s"] / steady["wall_s"] / args.calls, 1) if steady else None,
         "cpu_core_pct_total_steady": round(100 * steady["cpu_s"] / steady["wall_s"], 1) if steady else None,
