@@ -39,6 +39,7 @@ import httpx
 import numpy as np
 
 from agentassist.audio.encode import read_stereo
+from agentassist.config import PJSUA_MAX_CALLS
 from benchmarks.common import REPO, machine, write_results
 
 SOUNDS = Path("/usr/share/asterisk/sounds/en")
@@ -86,7 +87,7 @@ def write_config(root: Path, sip_port: int, http_port: int, calls: int, fmt: str
     config.write_text(
         f"""[sip]
 listen = "127.0.0.1:{sip_port}"
-max_calls = {max(32, 2 * calls)}
+max_calls = {min(calls, PJSUA_MAX_CALLS)}
 
 [audio]
 input_device = "null"

@@ -29,7 +29,7 @@ from typing import Any, Protocol, TypeVar
 import pjsua2 as pj
 
 from agentassist.audio.devices import AudioIO, Microphone
-from agentassist.config import SipSettings
+from agentassist.config import PJSUA_MAX_CALLS, SipSettings
 from agentassist.errors import SipError
 from agentassist.sip.quality import StreamQuality
 from agentassist.sip.tap import CallTap, FrameSink
@@ -406,6 +406,13 @@ class Softphone:
         cfg.uaConfig.threadCnt = 0
         cfg.uaConfig.mainThreadOnly = True
         cfg.uaConfig.maxCalls = self.settings.max_calls
+        if self.settings.max_calls > PJSUA_MAX_CALLS:
+            log.warning(
+                "[sip] max_calls = %d, but this pjsua2 build takes at most %d calls at once (PJSUA_MAX_CALLS): "
+                "the next caller gets 486 Busy Here",
+                self.settings.max_calls,
+                PJSUA_MAX_CALLS,
+            )
         cfg.uaConfig.userAgent = "agentassist"
         cfg.logConfig.level = 4 if log.isEnabledFor(logging.DEBUG) else 2
         cfg.logConfig.consoleLevel = cfg.logConfig.level
