@@ -242,6 +242,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         steady: dict[str, float] = {}
         if not soak_s:  # CPU while all calls run: from all answered to shortly before the first BYE
             deadline = time.monotonic() + 30
+            active = 0
             while time.monotonic() < deadline:
                 active = len(client.get("/api/calls", params={"status": "active"}).json()["items"])
                 if active >= args.calls:
@@ -249,7 +250,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 time.sleep(0.2)
             c0, w0 = proc.cpu_s(), time.monotonic()
             time.sleep(max(1.0, args.seconds - 8))
-            steady = {"cpu_s": proc.cpu_s() - c0, "wall_s": time.monotonic() - w0}
+            steady = {"cpu_s": proc.cpu_s() - c0, "wall_s": time.monotonic() - w0, "active": max(1, active)}
         sipp_rc = caller.wait()
         sipp_done = time.monotonic()
         # A call is marked ended once its pipeline has transcribed what it heard: under overload that
@@ -308,7 +309,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "rx_lost_packets": sum(rx_lost),
         "recording_gap_max_s": round(max(gaps), 3) if gaps else None,
         "speech_source_s": round(speech_s, 1),
-        "cpu_core_pct_per_call": round(100 * steady["cpu_s"] / steady["wall_s"] / args.calls, 1) if steady else None,
+        "active_steady": steady.get("active"),
+        "cpu_core_pct_per_call": round(100 * steady["cpu_s"] / steady["wall_s"] / steady["active"], 1)
+        if steady
+        else None,
         "cpu_core_pct_total_steady": round(100 * steady["cpu_s"] / steady["wall_s"], 1) if steady else None,
         "cpu_s_per_call": round(cpu_s / total, 2),
         "wall_s": round(wall_s, 1),
