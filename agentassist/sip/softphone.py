@@ -613,7 +613,9 @@ class Softphone:
                 continue
             packets = self._sample_quality(call)
             if packets is None:
-                continue
+                # No stream statistics: its media is gone while the call lingers (seen under load when a
+                # peer gave up mid-setup). It receives nothing: the RTP timeout below ends it, not never.
+                packets = call.rx_packets
             if packets != call.rx_packets or call.held_by is not None:
                 call.rx_packets, call.rx_changed_at = packets, now
             elif now - call.rx_changed_at >= self.settings.rtp_timeout_s:
