@@ -264,7 +264,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         cpu_s, wall_s = proc.cpu_s() - cpu0, time.monotonic() - wall0
         stop_sampling.set()
         thread.join()
-        samples.append({"t_s": round(time.monotonic() - started), "active": 0, **proc.sample()})
+        left = len(client.get("/api/calls", params={"status": "active"}).json()["items"])
+        samples.append({"t_s": round(time.monotonic() - started), "active": left, **proc.sample()})
         calls = all_calls(client)
     finally:
         client.close()
