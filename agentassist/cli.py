@@ -45,7 +45,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     recordings = RecordingStore(settings.data_dir / "recordings")
     for call_id in store.close_abandoned_calls():
         path = recordings.path_for(call_id)
-        if path.is_file():
+        path.with_suffix(".ogg.part").unlink(missing_ok=True)  # a conversion cut short: the WAV is whole
+        if path.with_suffix(".ogg").is_file():
+            log.warning("call %s ended abnormally after its recording was converted", call_id)
+        elif path.is_file():
             try:
                 duration_s = repair(path)
                 log.warning("call %s ended abnormally; recording repaired (%.1f s)", call_id, duration_s)
@@ -155,6 +158,21 @@ def cmd_recordings_repair(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
+def cmd_devices(args: argparse.Namespace) -> int:
+    from agentassist.audio.devices import list_devices
+
+    devices = list_devices()  # AudioError with the install hint when PortAudio is missing
+    sys.stdout.write(f"{'index':>5}  {'in':>3}  {'out':>3}  {'rate_hz':>7}  name\n")
+    for d in devices:
+        marks = [m for m, on in (("default input", d.default_input), ("default output", d.default_output)) if on]
+        extra = f"  [{', '.join(marks)}]" if marks else ""
+        line = f"{d.index:>5}  {d.input_channels:>3}  {d.output_channels:>3}  {d.default_rate_hz:>7}  {d.name}"
+        sys.stdout.write(f"{line} ({d.hostapi}){extra}\n")
+    if not devices:
+        sys.stdout.write("no sound devices: calls run with the null device (silence)\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="agentassist", description=__doc__)
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -200,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("path", nargs="?", help="a recording or a directory (default: <data_dir>/recordings)")
     sp.set_defaults(func=cmd_recordings_repair)
+
+    sp = sub.add_parser("devices", help="list the sound devices ([audio] input_device, output_device)")
+    sp.set_defaults(func=cmd_devices)
 
     users = sub.add_parser("users", help="user accounts").add_subparsers(dest="users_command", required=True)
     sp = with_config(users.add_parser("add", help="create a user and print its API token"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -34,16 +34,28 @@ def _host_port(value: str, default_port: int) -> tuple[str, int]:
         raise ValueError(f"expected HOST:PORT, got {value!r}") from exc
 
 
+PJSUA_MAX_CALLS = 4  # measured on pjsua2-python 2.15.1.post1: maxCalls above it is cut to it
+
+
 class SipSettings(_Section):
     listen: str = "127.0.0.1:5060"
     auto_answer: bool = True
     registrar: str = ""
     username: str = ""
     password: str = ""
-    max_calls: int = 32
+    outbound_proxy: str = ""  # e.g. "sip:127.0.0.1:5070;lr": every request goes through it (a TLS-terminating Kamailio)
+    # Calls at once. The pjsua2-python 2.15.1 wheel is built with PJSUA_MAX_CALLS = 4 and cuts more to 4
+    # (the 5th caller gets 486 Busy Here): enough for one agent's phone (a call, one on hold, a transfer),
+    # not for a trunk. More is accepted, with a WARNING at start (before 0.1: default 32, cut silently).
+    max_calls: int = 4
     register_expires_s: int = 300  # re-registered before expiry; a registrar that lost us has us back by then
     register_retry_s: int = 5  # after a failed registration
     rtp_timeout_s: float = 30.0  # a call that receives no RTP for this long is hung up (peer vanished)
+    # Audio codecs in order of preference, as pjsua names them ("PCMU", "G722", "speex/16000");
+    # the others are disabled. Empty: pjsua's defaults. Checked against the build at start.
+    codecs: list[str] = []
+    # SRTP with SDES keys in the SDP: "off", "optional" (offered, RTP accepted) or "mandatory".
+    srtp: Literal["off", "optional", "mandatory"] = "off"
     # TLS: a registrar URI "sips:..." or with ";transport=tls" is reached over TLS. The pjsua2 wheel
     # links OpenSSL 1.0.2 (end of life): see the README for putting a TLS proxy in front instead.
     tls_listen: str = ""  # "HOST:PORT" to accept TLS too; "" = outgoing TLS only, from an ephemeral port
@@ -69,9 +81,25 @@ class SipSettings(_Section):
 
 
 class AudioSettings(_Section):
+    # A device by name (`agentassist devices` lists them): the exact name, else the one whose name
+    # contains it; "" the system default; "null" none. An empty output_device follows input_device.
     input_device: str = ""
     output_device: str = ""
     agent_audio_file: str = ""
+
+
+class RecorderSettings(_Section):
+    """How a call's recording is kept: WAV while the call runs (crash-safe), then ``format``."""
+
+    format: Literal["wav", "opus"] = "wav"  # "opus": Ogg Opus after hangup, the WAV removed once verified
+    opus_bitrate_bps: int = 32000  # both channels together
+
+    @field_validator("opus_bitrate_bps")
+    @classmethod
+    def _check_bitrate(cls, v: int) -> int:
+        if not 6000 <= v <= 510000:
+            raise ValueError(f"expected 6000..510000 bit/s, got {v}")
+        return v
 
 
 class TranscribeSettings(_Section):
@@ -175,6 +203,7 @@ class Settings(BaseSettings):
 
     sip: SipSettings = SipSettings()
     audio: AudioSettings = AudioSettings()
+    recorder: RecorderSettings = RecorderSettings()
     transcribe: TranscribeSettings = TranscribeSettings()
     assist: AssistSettings = AssistSettings()
     server: ServerSettings = ServerSettings()

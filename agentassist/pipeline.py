@@ -27,14 +27,18 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from agentassist.assist.script import Script
+from agentassist.audio.encode import OpusOptions, wav_to_opus
 from agentassist.audio.frames import FRAME_BYTES, SAMPLE_RATE_HZ
 from agentassist.audio.recorder import Recorder
 from agentassist.audio.segmenter import SegmenterOptions
+from agentassist.errors import AudioError
 from agentassist.events import Channel, Event, EventType, Utterance, utterance_event
 from agentassist.transcribe.engine import StreamingTranscriber
 from agentassist.transcribe.stream import ChannelStream, StreamOptions
 
 log = logging.getLogger(__name__)
+
+_GAP_WARN_S = 1.0  # a recording this much shorter than its call is reported
 
 _QUEUE_FRAMES = 3000  # 30 s of both channels: far more than the call thread ever lags
 _TICK_S = 1.0
@@ -109,8 +113,11 @@ class CallSession:
         stream_options: StreamOptions | None = None,
         prompt: str | None = None,
         language: str | None = None,
+        opus: OpusOptions | None = None,
     ) -> None:
+        """``opus``: convert the recording to Ogg Opus after hangup (None: keep the WAV)."""
         self.info = info
+        self._opus = opus
         self.call_id = info.call_id
         self._transcriber = transcriber
         self._store = store
@@ -319,6 +326,7 @@ class CallSession:
         for stream in self._streams.values():
             stream.finish()
         self._recorder.close()
+        self._finish_recording()
         log.info(
             "call %s: %d agent and %d customer frames, %d and %d of them silence filled in",
             self.call_id,
@@ -345,6 +353,35 @@ class CallSession:
             log.warning("call %s: %d frames dropped by a full queue", self.call_id, self.dropped_frames)
         if self._on_closed is not None:
             self._on_closed(self.call_id)
+
+    def _finish_recording(self) -> None:
+        """Convert the closed WAV when asked to; before the call is marked ended, so an ended call's
+        recording is final. A failed conversion keeps the WAV and says why."""
+        path = self.info.recording_path
+        recorded_s = self._recorder.duration_s
+        facts: dict[str, Any] = {"recording_format": "wav", "recording_s": round(recorded_s, 3)}
+        if self.ended_at is not None:
+            # The media clock ticks once per frame; starved of CPU it falls behind and the time is lost.
+            gap_s = (self.ended_at - self.info.started_at).total_seconds() - recorded_s
+            facts["recording_gap_s"] = round(gap_s, 3)
+            if gap_s > _GAP_WARN_S:
+                log.warning(
+                    "call %s: %.1f s recorded over %.1f s of call: the media clock fell behind (CPU starved?)",
+                    self.call_id,
+                    recorded_s,
+                    recorded_s + gap_s,
+                )
+        if self._opus is not None:
+            try:
+                path = wav_to_opus(path, self._opus)
+                facts["recording_format"] = "opus"
+            except AudioError as exc:
+                log.error("call %s: recording kept as WAV: %s", self.call_id, exc)
+                facts["recording_error"] = str(exc)
+        with contextlib.suppress(OSError):
+            facts["recording_bytes"] = path.stat().st_size
+        with self._lock:
+            self._store.save_media(self.call_id, facts)
 
     # ---- pool threads ----------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from agentassist.assist.script import Script
 from agentassist.assist.tracker import ScriptTracker, TrackerOptions
 from agentassist.assist.versions import ScriptVersions
 from agentassist.audio.devices import AudioIO, file_microphone
+from agentassist.audio.encode import OpusOptions
 from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.errors import AgentassistError
@@ -47,6 +48,8 @@ class Runtime:
         # Checked before anything starts: a bad agent_audio_file or script dir refuses the start.
         self.audio = AudioIO(settings.audio)
         self.scripts = ScriptVersions(Path(settings.assist.scripts_dir))
+        r = settings.recorder
+        self._opus = OpusOptions(r.opus_bitrate_bps) if r.format == "opus" else None
         self._transcriber: StreamingTranscriber | None = None
         self._multilingual: StreamingTranscriber | None = None  # loaded by the first call that needs it
         self._multilingual_failed = False
@@ -144,6 +147,7 @@ class Runtime:
             "agentassist_model_loaded": float(t is not None),
             "agentassist_sip_listening": float(self._phone is not None and self._phone.listening),
             "agentassist_sip_registered": float(self._phone is not None and self._phone.registered),
+            "agentassist_sip_calls": float(self._phone.call_count if self._phone is not None else 0),
             "agentassist_dropped_frames_total": float(sum(s.dropped_frames for s in sessions)),
         }
         if t is not None:
@@ -242,6 +246,7 @@ class Runtime:
             stream_options=t.stream_options(),
             prompt=prompt,
             language=language,
+            opus=self._opus,
         )
         with self._lock:
             self._sessions[info.call_id] = session

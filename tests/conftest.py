@@ -156,7 +156,7 @@ def write_config(root: Path, sip_port: int, http_port: int, **sections: dict[str
         "server": {"listen": f"127.0.0.1:{http_port}", "data_dir": str(root / "data")},
     }
     for name, extra in sections.items():
-        values[name].update(extra)
+        values.setdefault(name, {}).update(extra)
     lines: list[str] = []
     for name, keys in values.items():
         lines.append(f"[{name}]")
@@ -174,6 +174,8 @@ def _toml_value(v: object) -> str:
         return "true" if v else "false"
     if isinstance(v, int | float):
         return repr(v)
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
     return _toml_str(str(v))
 
 
@@ -215,7 +217,11 @@ def make_server(tmp_path: Path) -> Iterator[callable]:  # type: ignore[valid-typ
 class Baresip:
     """baresip as the customer's phone: dials, plays a WAV through aufile, hangs up after `seconds`."""
 
-    def __init__(self, root: Path, audio: Path, answer: bool = False) -> None:
+    def __init__(
+        self, root: Path, audio: Path, answer: bool = False, modules: tuple[str, ...] = (), account: str = ""
+    ) -> None:
+        """``modules``: more baresip modules ("g722", "srtp"); ``account``: more account parameters,
+        e.g. ";audio_codecs=G722" or ";mediaenc=srtp"."""
         self.dir = root / f"baresip-{free_port()}"
         self.dir.mkdir()
         port = free_port()
@@ -233,6 +239,7 @@ class Baresip:
                     f"rtp_ports {rtp}-{rtp + 40}",
                     "module_path /usr/lib/baresip/modules",
                     "module g711.so",
+                    *(f"module {m}.so" for m in modules),
                     "module aufile.so",
                     f"cons_listen 127.0.0.1:{self.console_port}",
                     "module cons.so",
@@ -243,7 +250,7 @@ class Baresip:
             )
         )
         mode = ";answermode=auto" if answer else ""
-        (self.dir / "accounts").write_text(f"<sip:customer@127.0.0.1:{port}>;regint=0{mode}\n")
+        (self.dir / "accounts").write_text(f"<sip:customer@127.0.0.1:{port}>;regint=0{mode}{account}\n")
         (self.dir / "contacts").write_text("")
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -289,8 +296,8 @@ def baresip(tmp_path: Path) -> Iterator[callable]:  # type: ignore[valid-type]
     need("baresip")
     phones: list[Baresip] = []
 
-    def make(audio: Path, answer: bool = False) -> Baresip:
-        phone = Baresip(tmp_path, audio, answer)
+    def make(audio: Path, answer: bool = False, modules: tuple[str, ...] = (), account: str = "") -> Baresip:
+        phone = Baresip(tmp_path, audio, answer, modules, account)
         phones.append(phone)
         return phone
 

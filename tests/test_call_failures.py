@@ -27,17 +27,17 @@ class Sipp:
         need("sipp")
         path = SIPP / scenario
         if replace is not None:  # sipp checks status codes when it loads a scenario: no keyword for them
-            text = path.read_text()
+            text = path.read_text(encoding="latin-1")
             assert replace[0] in text
             path = root / scenario
-            path.write_text(text.replace(*replace))
+            path.write_text(text.replace(*replace), encoding="latin-1")
+        source = ["-sf", str(path)] if scenario.endswith(".xml") else ["-sn", scenario]  # else a built-in one
         self.port = free_port()
         self.root = root
         self.log = root / f"sipp-{self.port}.log"
         self.cmd = [
             "sipp",
-            "-sf",
-            str(path),
+            *source,
             "-i",
             "127.0.0.1",
             "-p",

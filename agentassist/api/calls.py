@@ -13,8 +13,9 @@ from fastapi.responses import FileResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from agentassist.api.deps import RecordingsDep, RuntimeDep, StoreDep, UserDep, require, visible_call
+from agentassist.audio.encode import MEDIA_TYPES
 from agentassist.audio.peaks import peaks
-from agentassist.errors import AgentassistError
+from agentassist.errors import AgentassistError, AudioError
 from agentassist.subtitles import subtitles
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
@@ -160,14 +161,20 @@ def get_recording(
     call_id: str, request: Request, store: StoreDep, recordings: RecordingsDep, user: UserDep
 ) -> Response:
     visible_call(store, call_id, user)
-    path = recordings.path_for(call_id)
+    path = recordings.find(call_id)  # the Ogg once an Opus conversion is done, else the WAV
     try:
+        if path is None:
+            raise FileNotFoundError(call_id)
         stat = os.stat(path)
     except FileNotFoundError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"call {call_id!r} has no recording") from None
     store.audit(user, "recording", call_id, request.headers.get("range", ""))
     response = FileResponse(
-        path, media_type="audio/wav", stat_result=stat, filename=f"{call_id}.wav", content_disposition_type="inline"
+        path,
+        media_type=MEDIA_TYPES[path.suffix],
+        stat_result=stat,
+        filename=f"{call_id}{path.suffix}",
+        content_disposition_type="inline",
     )
     if request.headers.get("if-none-match") == response.headers.get("etag"):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"etag": response.headers["etag"]})
@@ -206,12 +213,12 @@ def get_peaks(
     buckets: Annotated[int, Query(ge=1, le=20000, description="number of spans the recording is cut into")] = 1000,
 ) -> dict[str, Any]:
     visible_call(store, call_id, user)
-    path = recordings.path_for(call_id)
-    if not path.is_file():
+    path = recordings.find(call_id)
+    if path is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"call {call_id!r} has no recording")
     try:
         p = peaks(path, buckets)
-    except (ValueError, EOFError, wave.Error) as exc:
+    except (ValueError, EOFError, wave.Error, AudioError) as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, f"recording of call {call_id!r} is unreadable: {exc}") from None
     store.audit(user, "peaks", call_id)
     names = ["agent", "customer"] if len(p.channels) == 2 else [f"channel{i}" for i in range(len(p.channels))]

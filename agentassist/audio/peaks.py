@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from agentassist.audio.encode import read_stereo
+from agentassist.audio.frames import SAMPLE_RATE_HZ
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,12 +23,8 @@ def peaks(path: Path, buckets: int) -> Peaks:
     """``buckets`` equal spans over the whole recording (fewer when it has fewer samples)."""
     if buckets < 1:
         raise ValueError(f"expected at least 1 bucket, got {buckets}")
-    with wave.open(str(path)) as w:
-        if w.getsampwidth() != 2:
-            raise ValueError(f"expected 16-bit samples, got {8 * w.getsampwidth()}-bit in {path}")
-        rate, channels, n = w.getframerate(), w.getnchannels(), w.getnframes()
-        samples = np.frombuffer(w.readframes(n), dtype="<i2")
-    frames = samples[: len(samples) // channels * channels].reshape(-1, channels)
+    rate, frames = read_stereo(path, SAMPLE_RATE_HZ)  # a WAV as it is; an Ogg Opus decoded at 16 kHz
+    channels = frames.shape[1]
     count = min(buckets, len(frames))
     if count == 0:
         return Peaks(rate, 0.0, 0.0, [[] for _ in range(channels)])

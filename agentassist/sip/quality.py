@@ -24,6 +24,7 @@ class StreamQuality:
     tx_packets: int
     tx_lost: int  # as the peer reported it in RTCP
     rtt_ms: float
+    srtp: bool = False  # the stream runs in the SRTP profile (RTP/SAVP, SDES keys)
 
     @property
     def rx_loss_pct(self) -> float:
@@ -46,6 +47,7 @@ class StreamQuality:
             "tx_packets": self.tx_packets,
             "tx_lost": self.tx_lost,
             "rtt_ms": round(self.rtt_ms, 2),
+            "srtp": self.srtp,
             "mos": round(mos_estimate(self.rx_loss_pct, self.rx_jitter_ms, self.rtt_ms / 2), 2),
         }
 

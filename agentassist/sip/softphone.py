@@ -29,7 +29,7 @@ from typing import Any, Protocol, TypeVar
 import pjsua2 as pj
 
 from agentassist.audio.devices import AudioIO, Microphone
-from agentassist.config import SipSettings
+from agentassist.config import PJSUA_MAX_CALLS, SipSettings
 from agentassist.errors import SipError
 from agentassist.sip.quality import StreamQuality
 from agentassist.sip.tap import CallTap, FrameSink
@@ -40,6 +40,7 @@ T = TypeVar("T")
 
 _POLL_MS = 10
 _STOP_GRACE_S = 1.0
+_LOG_LINE_MAX = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,19 @@ def end_reason(status_code: int, reason: str, confirmed: bool) -> str:
     return _FAILURES.get(status_code) or f"{status_code} {reason}".strip()
 
 
+_SRTP_USE = {
+    "off": pj.PJMEDIA_SRTP_DISABLED,
+    "optional": pj.PJMEDIA_SRTP_OPTIONAL,
+    "mandatory": pj.PJMEDIA_SRTP_MANDATORY,
+}
+
+
+def codec_matches(name: str, codec_id: str) -> bool:
+    """Whether a configured codec name ("PCMU", "speex/16000") names pjsua's ``codec_id`` ("PCMU/8000/1")."""
+    name, codec_id = name.strip().lower(), codec_id.lower()
+    return codec_id == name or codec_id.startswith(name + "/")
+
+
 def _split_host_port(value: str, default_host: str, default_port: int) -> tuple[str, int]:
     if not value:
         return default_host, default_port
@@ -129,11 +143,24 @@ class CallHandler(Protocol):
 
 
 class _PjLog(pj.LogWriter):  # type: ignore[misc]
-    """pjsua's log lines into Python logging (pjsua levels: 1 error, 2 warning, 3+ detail)."""
+    """pjsua's log lines into Python logging (pjsua levels: 1 error, 2 warning, 3+ detail).
+
+    pjsip quotes a packet it cannot process in full: a peer sending 1 MB of garbage would write
+    1 MB into the log per packet, so a line is cut at ``_LOG_LINE_MAX`` characters.
+    """
 
     def write(self, entry: Any) -> None:
         level = logging.ERROR if entry.level <= 1 else logging.WARNING if entry.level == 2 else logging.DEBUG
-        log.log(level, "pjsua: %s", entry.msg.rstrip())
+        msg = entry.msg.rstrip()
+        if len(msg) > _LOG_LINE_MAX:
+            msg = f"{msg[:_LOG_LINE_MAX]}... ({len(msg) - _LOG_LINE_MAX} more characters not logged)"
+        log.log(level, "pjsua: %s", msg)
+
+
+class _Endpoint(pj.Endpoint):  # type: ignore[misc]
+    def onRejectedIncomingCall(self, prm: Any) -> None:  # noqa: N802 - pjsua2 callback name
+        # pjsua refused it before any Call existed: bad SDP, no common codec, SRTP required...
+        log.warning("incoming call from %s refused: %s %s", prm.remoteInfo, prm.statusCode, prm.reason)
 
 
 class _Account(pj.Account):  # type: ignore[misc]
@@ -172,6 +199,7 @@ class _Call(pj.Call):  # type: ignore[misc]
         self.held_by: str | None = None  # "agent" | "customer" while on hold
         self.codec = ""
         self.clock_rate_hz = 0
+        self.srtp = False
         self.quality: StreamQuality | None = None  # last sample, reported when the call ends
         self.remote = ""
         self.sip_call_id = ""
@@ -187,6 +215,12 @@ class _Call(pj.Call):  # type: ignore[misc]
             self.sip_call_id = ci.callIdString or self.sip_call_id
             reason = self.local_reason or end_reason(ci.lastStatusCode, ci.lastReason, self.confirmed)
             self.phone._ended(self, reason)
+
+    def onCallSdpCreated(self, prm: Any) -> None:  # noqa: N802
+        # Answering an offer: our answer carries SDES keys only when SRTP was agreed. (An offer we make
+        # is known to be SRTP only by the profile of the stream, RTP/SAVP, see _sample_quality.)
+        if prm.remSdp.wholeSdp:
+            self.srtp = "a=crypto:" in prm.sdp.wholeSdp
 
     def onCallMediaState(self, prm: Any) -> None:  # noqa: N802
         ci = self.getInfo()
@@ -257,6 +291,8 @@ class Softphone:
         self._thread.start()
         if not self._started.wait(timeout_s):
             raise SipError(f"softphone did not start within {timeout_s} s")
+        if isinstance(self._start_error, SipError):  # a setting the build cannot honour, named
+            raise self._start_error
         if self._start_error is not None:
             exc = self._start_error
             reason = exc.info() if isinstance(exc, pj.Error) else str(exc)
@@ -301,6 +337,11 @@ class Softphone:
     def transfer(self, call_id: str, uri: str) -> None:
         """Blind transfer (REFER) to ``uri``; the call ends once the peer reports the new call answered."""
         self._submit(lambda: self._transfer(call_id, uri)).result(timeout=10)
+
+    @property
+    def call_count(self) -> int:
+        """Calls the softphone holds (ringing or answered); read without the pj thread, for metrics."""
+        return len(self._calls)
 
     def active_calls(self) -> list[str]:
         return self._submit(lambda: [c for c, call in self._calls.items() if not call.ended]).result(timeout=10)
@@ -358,13 +399,20 @@ class Softphone:
 
     def _create(self) -> None:
         host, port = self.settings.host_port
-        ep = pj.Endpoint()
+        ep = _Endpoint()
         self._ep = ep
         ep.libCreate()
         cfg = pj.EpConfig()
         cfg.uaConfig.threadCnt = 0
         cfg.uaConfig.mainThreadOnly = True
         cfg.uaConfig.maxCalls = self.settings.max_calls
+        if self.settings.max_calls > PJSUA_MAX_CALLS:
+            log.warning(
+                "[sip] max_calls = %d, but this pjsua2 build takes at most %d calls at once (PJSUA_MAX_CALLS): "
+                "the next caller gets 486 Busy Here",
+                self.settings.max_calls,
+                PJSUA_MAX_CALLS,
+            )
         cfg.uaConfig.userAgent = "agentassist"
         cfg.logConfig.level = 4 if log.isEnabledFor(logging.DEBUG) else 2
         cfg.logConfig.consoleLevel = cfg.logConfig.level
@@ -374,6 +422,8 @@ class Softphone:
         cfg.medConfig.sndClockRate = 16000
         cfg.medConfig.noVad = True  # silence suppression would starve the taps of frames
         ep.libInit(cfg)
+        if self.settings.codecs:
+            self._set_codecs(ep, self.settings.codecs)
         for kind in (pj.PJSIP_TRANSPORT_UDP, pj.PJSIP_TRANSPORT_TCP):
             tcfg = pj.TransportConfig()
             tcfg.port = port
@@ -388,6 +438,11 @@ class Softphone:
         user = self.settings.username or "agent"
         acfg.idUri = f"sip:{user}@{host}:{port}"
         acfg.mediaConfig.transportConfig.boundAddress = host
+        acfg.mediaConfig.srtpUse = _SRTP_USE[self.settings.srtp]
+        # SDES keys travel in the SDP: in clear over UDP/TCP. pjsua refuses that by default; allowed here
+        # so SRTP works behind a plain PBX trunk, with the risk written in the README ("Security").
+        acfg.mediaConfig.srtpSecureSignaling = 0
+        acfg.mediaConfig.srtpOpt.keyings = pj.IntVector([pj.PJMEDIA_SRTP_KEYING_SDES])
         if self.settings.registrar:
             acfg.regConfig.registrarUri = self.settings.registrar
             acfg.regConfig.timeoutSec = self.settings.register_expires_s
@@ -398,9 +453,27 @@ class Softphone:
             acfg.sipConfig.authCreds.append(cred)
         else:
             acfg.regConfig.registerOnAdd = False
+        if self.settings.outbound_proxy:
+            acfg.sipConfig.proxies.append(self.settings.outbound_proxy)
         account = _Account(self)
         account.create(acfg)
         self._account = account
+
+    @staticmethod
+    def _set_codecs(ep: Any, wanted: list[str]) -> None:
+        """Give the ``wanted`` codecs falling priorities in their order and disable every other one."""
+        offered = [str(c.codecId) for c in ep.codecEnum2()]
+        chosen: list[str] = []
+        for name in wanted:
+            matches = [c for c in offered if codec_matches(name, c)]
+            if not matches:
+                names = ", ".join(dict.fromkeys(c.rsplit("/1", 1)[0] if c.endswith("/1") else c for c in offered))
+                raise SipError(f"[sip] codecs: this build has no codec {name!r}; it offers {names}")
+            chosen += [c for c in matches if c not in chosen]
+        for codec_id in offered:
+            priority = 255 - chosen.index(codec_id) if codec_id in chosen else 0  # 0: disabled
+            ep.codecSetPriority(codec_id, priority)
+        log.info("audio codecs in order: %s", ", ".join(chosen))
 
     def _tls_config(self, host: str) -> Any:
         st = self.settings
@@ -514,6 +587,7 @@ class Softphone:
             if not call.codec:
                 info = call.getStreamInfo(call.audio_index)
                 call.codec, call.clock_rate_hz = str(info.codecName), int(info.codecClockRate)
+                call.srtp = call.srtp or bool(info.proto & pj.PJMEDIA_TP_PROFILE_SRTP)
             rtcp = call.getStreamStat(call.audio_index).rtcp
         except pj.Error:
             return None
@@ -527,6 +601,7 @@ class Softphone:
             tx_packets=int(tx.pkt),
             tx_lost=int(tx.loss),
             rtt_ms=rtcp.rttUsec.mean / 1000 if rtcp.rttUsec.n else 0.0,
+            srtp=call.srtp,
         )
         return int(rx.pkt)
 
@@ -538,7 +613,9 @@ class Softphone:
                 continue
             packets = self._sample_quality(call)
             if packets is None:
-                continue
+                # No stream statistics: its media is gone while the call lingers (seen under load when a
+                # peer gave up mid-setup). It receives nothing: the RTP timeout below ends it, not never.
+                packets = call.rx_packets
             if packets != call.rx_packets or call.held_by is not None:
                 call.rx_packets, call.rx_changed_at = packets, now
             elif now - call.rx_changed_at >= self.settings.rtp_timeout_s:

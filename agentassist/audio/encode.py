@@ -1,0 +1,159 @@
+"""Recordings after the call: the stereo WAV converted to Opus in Ogg through PyAV, and read back.
+
+The recorder writes a WAV while the call runs (crash-safe: a playable file after every flush). After
+hangup :func:`wav_to_opus` encodes it to ``<id>.ogg.part``, decodes that file in full to check it
+(two channels, the WAV's length within :func:`tolerance_samples`), renames it to ``<id>.ogg`` and
+only then removes the WAV. Whatever fails on the way, the WAV stays and is what is served.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import wave
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from agentassist.audio.frames import FRAME_MS
+from agentassist.errors import AudioError
+
+log = logging.getLogger(__name__)
+
+OPUS_RATES_HZ = (8000, 12000, 16000, 24000, 48000)  # what libopus takes as input
+_BLOCK_FRAMES = 16000  # samples per channel read from the WAV at a time
+MEDIA_TYPES = {".wav": "audio/wav", ".ogg": "audio/ogg"}
+
+
+@dataclass(frozen=True, slots=True)
+class OpusOptions:
+    bitrate_bps: int = 32000  # both channels together
+
+    def __post_init__(self) -> None:
+        if not 6000 <= self.bitrate_bps <= 510000:
+            raise ValueError(f"expected an Opus bitrate of 6000..510000 bit/s, got {self.bitrate_bps}")
+
+
+def tolerance_samples(samples: int, sample_rate_hz: int) -> int:
+    """How far a converted recording's length may be from the WAV's: one 20 ms frame per minute, at least one."""
+    frame = sample_rate_hz * FRAME_MS // 1000
+    minutes = samples / sample_rate_hz / 60
+    return frame * max(1, int(np.ceil(minutes)))
+
+
+def _wav_blocks(w: wave.Wave_read) -> Iterator[np.ndarray]:
+    while True:
+        data = w.readframes(_BLOCK_FRAMES)
+        if not data:
+            return
+        yield np.frombuffer(data, dtype="<i2").reshape(1, -1)  # packed s16: L R L R ...
+
+
+def _encode(wav: Path, target: Path, options: OpusOptions) -> int:
+    """Encode ``wav`` (stereo 16-bit) to Ogg Opus at ``target``; returns its samples per channel."""
+    import av  # PyAV, faster-whisper's dependency: imported when a recording is converted
+
+    with wave.open(str(wav)) as w:
+        rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
+        if (channels, width) != (2, 2):
+            raise AudioError(f"{wav}: expected stereo 16-bit PCM, got {channels} channels of {8 * width} bits")
+        if rate not in OPUS_RATES_HZ:
+            raise AudioError(f"{wav}: Opus takes {', '.join(map(str, OPUS_RATES_HZ))} Hz, got {rate} Hz")
+        with av.open(str(target), "w", format="ogg") as out:
+            stream = out.add_stream("libopus", rate=rate, layout="stereo")
+            stream.bit_rate = options.bitrate_bps
+            pts = 0
+            for block in _wav_blocks(w):
+                frame = av.AudioFrame.from_ndarray(block, format="s16", layout="stereo")
+                frame.sample_rate = rate
+                frame.pts = pts
+                pts += block.shape[1] // 2
+                out.mux(stream.encode(frame))
+            out.mux(stream.encode(None))
+    return pts
+
+
+def read_stereo(path: Path, sample_rate_hz: int | None = None) -> tuple[int, np.ndarray]:
+    """A recording (WAV or Ogg Opus) as int16 samples, shape (n, channels), and its sample rate.
+
+    An Ogg file decodes at 48 kHz; ``sample_rate_hz`` resamples it (a WAV is returned as it is).
+    """
+    if path.suffix == ".wav":
+        with wave.open(str(path)) as w:
+            if w.getsampwidth() != 2:
+                raise AudioError(f"{path}: expected 16-bit samples, got {8 * w.getsampwidth()}-bit")
+            rate, channels = w.getframerate(), w.getnchannels()
+            samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+        return rate, samples[: len(samples) // channels * channels].reshape(-1, channels)
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise AudioError(f"{path}: no audio stream")
+            stream = container.streams.audio[0]
+            channels = stream.codec_context.channels
+            rate = sample_rate_hz or stream.codec_context.sample_rate
+            layout = "stereo" if channels == 2 else "mono"
+            resampler = av.AudioResampler(format="s16", layout=layout, rate=rate)
+            chunks = [
+                f.to_ndarray().reshape(-1, channels)
+                for frame in container.decode(stream)
+                for f in resampler.resample(frame)
+            ]
+            chunks += [f.to_ndarray().reshape(-1, channels) for f in resampler.resample(None)]
+    except av.FFmpegError as exc:
+        raise AudioError(f"{path}: not a readable Ogg Opus file: {exc}") from None
+    data = np.concatenate(chunks) if chunks else np.zeros((0, channels), dtype=np.int16)
+    return rate, data
+
+
+def _decoded_length(path: Path) -> tuple[int, int, int]:
+    """Channels, sample rate and samples per channel of an Ogg file, decoding every packet."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        samples, rate, channels = 0, 0, 0
+        for frame in container.decode(stream):
+            samples += frame.samples
+            rate, channels = frame.sample_rate, len(frame.layout.channels)
+    return channels, rate, samples
+
+
+def wav_to_opus(wav: Path, options: OpusOptions | None = None) -> Path:
+    """Convert a closed recording to ``<stem>.ogg`` beside it and remove the WAV; returns the Ogg path.
+
+    The WAV is removed only after the Ogg decodes in full with two channels and the WAV's length
+    (within :func:`tolerance_samples`). On failure the WAV stays and AudioError says why.
+    """
+    import av
+
+    options = options or OpusOptions()
+    ogg = wav.with_suffix(".ogg")
+    part = wav.with_suffix(".ogg.part")
+    try:
+        with wave.open(str(wav)) as w:
+            wav_samples, wav_rate = w.getnframes(), w.getframerate()
+        _encode(wav, part, options)
+        channels, rate, samples = _decoded_length(part)
+        expected = wav_samples * rate // wav_rate if rate else 0
+        slack = tolerance_samples(expected, rate) if rate else 0
+        if channels != 2 or abs(samples - expected) > slack:
+            raise AudioError(
+                f"{part}: expected 2 channels of {expected} samples at {rate} Hz (+- {slack}), "
+                f"got {channels} channels of {samples}"
+            )
+        with open(part, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(part, ogg)
+    except (AudioError, OSError, wave.Error, EOFError, av.FFmpegError) as exc:
+        part.unlink(missing_ok=True)
+        if isinstance(exc, AudioError):
+            raise
+        raise AudioError(f"{wav}: conversion to Opus failed: {exc}") from None
+    wav.unlink()
+    log.info("recording %s converted to Opus (%d -> %d bytes)", ogg.name, wav_samples * 4 + 44, ogg.stat().st_size)
+    return ogg

@@ -1,0 +1,387 @@
+"""N concurrent SIP calls from sipp, carrying recorded speech, at a real `agentassist serve`.
+
+    python -m benchmarks.sip_load --calls 10 --seconds 60 [--record]
+    python -m benchmarks.sip_load --calls 10 --seconds 60 --soak-minutes 10 [--record]
+
+sipp (benchmarks/sipp/uac_speech.xml) places ``--calls`` calls at once; each streams Asterisk's
+English prompts (concatenated, 8 kHz u-law) as RTP for ``--seconds`` and hangs up. The server runs as
+in production (transcription included) in its own process. Checked afterwards: every call ended with a
+hangup and none was lost (sipp's count, the server's count, nothing left active; a call counts as ended
+once its pipeline has transcribed what it heard, so under overload ``drain_s`` after the last BYE says
+how far transcription was behind); every recording has
+the call's length in frames on both channels (one 20 ms frame per started minute of slack) and the
+caller's speech on the right channel. Measured: CPU of the server process from /proc (per call, as a
+share of one core), its RSS, threads and open files. ``--soak-minutes`` keeps ``--calls`` calls going
+back to back for that long and samples RSS, threads and fds every 30 s. Last line: one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import wave
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+from agentassist.audio.encode import read_stereo
+from agentassist.config import PJSUA_MAX_CALLS
+from benchmarks.common import REPO, machine, write_results
+
+SOUNDS = Path("/usr/share/asterisk/sounds/en")
+SCENARIO = REPO / "benchmarks" / "sipp" / "uac_speech.xml"
+AGENTASSIST = Path(sys.executable).parent / "agentassist"
+RATE_HZ = 16000
+FRAME_SAMPLES = RATE_HZ // 50
+SAMPLE_EVERY_S = 30.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    """A port free for both UDP and TCP on 127.0.0.1."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            tcp.bind(("127.0.0.1", 0))
+            port = int(tcp.getsockname()[1])
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                try:
+                    udp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            return port
+    raise RuntimeError("no free port")
+
+
+def speech_file(root: Path, seconds: float) -> tuple[Path, float]:
+    """Asterisk's English prompts, in name order, joined to at least ``seconds`` as 8 kHz u-law WAV."""
+    chosen: list[str] = []
+    total = 0.0
+    for path in sorted(SOUNDS.glob("*.wav")):
+        with wave.open(str(path)) as w:
+            total += w.getnframes() / w.getframerate()
+        chosen.append(str(path))
+        if total >= seconds:
+            break
+    out = root / "speech.wav"
+    subprocess.run(["sox", *chosen, "-r", "8000", "-c", "1", "-e", "u-law", str(out)], check=True)
+    return out, total
+
+
+def write_config(root: Path, sip_port: int, http_port: int, calls: int, fmt: str) -> Path:
+    config = root / "agentassist.toml"
+    (root / "scripts").mkdir(exist_ok=True)
+    config.write_text(
+        f"""[sip]
+listen = "127.0.0.1:{sip_port}"
+max_calls = {min(calls, PJSUA_MAX_CALLS)}
+
+[audio]
+input_device = "null"
+
+[recorder]
+format = "{fmt}"
+
+[transcribe]
+model = "tiny.en"
+language = "en"
+
+[assist]
+scripts_dir = "{root / "scripts"}"
+
+[server]
+listen = "127.0.0.1:{http_port}"
+data_dir = "{root / "data"}"
+"""
+    )
+    return config
+
+
+class Process:
+    """What /proc says about the server process."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def cpu_s(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+    def sample(self) -> dict[str, float]:
+        status = dict(
+            line.split(":", 1) for line in Path(f"/proc/{self.pid}/status").read_text().splitlines() if ":" in line
+        )
+        return {
+            "rss_mb": round(int(status["VmRSS"].split()[0]) / 1024, 1),
+            "threads": int(status["Threads"]),
+            "fds": len(os.listdir(f"/proc/{self.pid}/fd")),
+        }
+
+
+def start_server(root: Path, config: Path, http_port: int) -> tuple[subprocess.Popen[bytes], str]:
+    env = {**os.environ, "AGENTASSIST_MODELS_DIR": str(REPO / "models")}
+    add = subprocess.run(
+        [str(AGENTASSIST), "users", "add", "bench", "--role", "admin", "--config", str(config)],
+        cwd=REPO, capture_output=True, text=True, env=env, check=True,
+    )  # fmt: skip
+    token = add.stdout.strip().splitlines()[-1]
+    log = open(root / "serve.log", "wb")  # noqa: SIM115 - handed to the child
+    proc = subprocess.Popen(
+        [str(AGENTASSIST), "serve", "--config", str(config)], cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"agentassist serve exited {proc.returncode}: see {root / 'serve.log'}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"http://127.0.0.1:{http_port}/healthz", timeout=1).status_code == 200:
+                return proc, token
+        time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("agentassist serve not healthy within 120 s")
+
+
+def all_calls(client: httpx.Client) -> list[dict[str, Any]]:
+    calls: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        params = {"cursor": cursor} if cursor else {}
+        page = client.get("/api/calls", params=params).json()
+        calls += page["items"]
+        cursor = page.get("next")
+        if not cursor:
+            return calls
+
+
+def check_recording(path: Path, seconds: float, frames: tuple[int, int] | None) -> dict[str, Any]:
+    """A call's recording (WAV or Ogg Opus) and the frames its pipeline counted per channel, against the
+    call's length as sipp played it; the caller's speech on the right channel."""
+    _, pcm = read_stereo(path, RATE_HZ)
+    channels, samples = pcm.shape[1], pcm.shape[0]
+    expected = seconds * 50
+    slack = max(1, math.ceil(seconds / 60))  # frames: one per started minute
+    counted = [samples / FRAME_SAMPLES, *(frames or ())]
+    customer_db = float(10 * np.log10((pcm[:, 1].astype(np.float64) ** 2).mean() + 1e-9)) if samples else 0.0
+    return {
+        "frames": counted[0],
+        "agent_frames": frames[0] if frames else None,
+        "customer_frames": frames[1] if frames else None,
+        "frames_off": max(abs(c - expected) for c in counted),
+        "ok": channels == 2
+        and frames is not None
+        and all(abs(c - expected) <= slack for c in counted)
+        and customer_db > 40,
+        "customer_db": round(customer_db, 1),
+    }
+
+
+_FRAMES = re.compile(
+    r"call (?P<id>[0-9a-f-]+): (?P<agent>\d+) agent and (?P<customer>\d+) customer frames, "
+    r"(?P<agent_filled>\d+) and (?P<customer_filled>\d+) of them silence filled in"
+)
+
+
+def pipeline_frames(log: str) -> dict[str, tuple[int, int, int, int]]:
+    """Per call: agent and customer frames its pipeline took, and how many of each were filled-in silence."""
+    return {
+        m["id"]: (int(m["agent"]), int(m["customer"]), int(m["agent_filled"]), int(m["customer_filled"]))
+        for m in _FRAMES.finditer(log)
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    for program in ("sipp", "sox"):
+        if shutil.which(program) is None:
+            raise SystemExit(f"{program} is not installed: run `make install-test`")
+    root = Path(tempfile.mkdtemp(prefix="sip-load-", dir=args.workdir))
+    soak_s = args.soak_minutes * 60
+    rounds = max(1, round(soak_s / args.seconds)) if soak_s else 1
+    total = args.calls * rounds
+    _, speech_s = speech_file(root, args.seconds + 5)
+    sip_port, http_port = free_port(), free_port()
+    config = write_config(root, sip_port, http_port, args.calls, args.format)
+    server, token = start_server(root, config, http_port)
+    proc = Process(server.pid)
+    client = httpx.Client(base_url=f"http://127.0.0.1:{http_port}", headers={"Authorization": f"Bearer {token}"})
+    samples: list[dict[str, float]] = []
+    stop_sampling = threading.Event()
+    started = time.monotonic()
+
+    def sampler() -> None:
+        while not stop_sampling.wait(0 if not samples else SAMPLE_EVERY_S):
+            with contextlib.suppress(httpx.HTTPError, OSError):
+                active = len(client.get("/api/calls", params={"status": "active"}).json()["items"])
+                samples.append({"t_s": round(time.monotonic() - started), "active": active, **proc.sample()})
+
+    sipp_log = root / "sipp.log"
+    sipp = [
+        "sipp", "-sf", str(SCENARIO), "-i", "127.0.0.1", "-p", str(free_port()),
+        "-mp", str(free_port() // 2 * 2), "-m", str(total), "-l", str(args.calls), "-r", str(args.calls),
+        "-rp", "1000", "-d", str(args.seconds * 1000), "-s", "agent", f"127.0.0.1:{sip_port}",
+        "-nostdin", "-trace_stat", "-trace_err", "-timeout", f"{args.seconds * rounds + 120}s",
+    ]  # fmt: skip
+    try:
+        thread = threading.Thread(target=sampler, daemon=True)
+        cpu0, wall0 = proc.cpu_s(), time.monotonic()
+        with open(sipp_log, "wb") as out:
+            caller = subprocess.Popen(sipp, cwd=root, stdout=out, stderr=subprocess.STDOUT)
+        thread.start()
+        steady: dict[str, float] = {}
+        if not soak_s:  # CPU while all calls run: from all answered to shortly before the first BYE
+            deadline = time.monotonic() + 30
+            active = 0
+            while time.monotonic() < deadline:
+                active = len(client.get("/api/calls", params={"status": "active"}).json()["items"])
+                if active >= args.calls:
+                    break
+                time.sleep(0.2)
+            c0, w0 = proc.cpu_s(), time.monotonic()
+            time.sleep(max(1.0, args.seconds - 8))
+            steady = {"cpu_s": proc.cpu_s() - c0, "wall_s": time.monotonic() - w0, "active": max(1, active)}
+        sipp_rc = caller.wait()
+        sipp_done = time.monotonic()
+        # A call is marked ended once its pipeline has transcribed what it heard: under overload that
+        # backlog drains after the last BYE. Wait for it, as long again as the calls took at most.
+        deadline = sipp_done + max(120.0, args.seconds * rounds)
+        while time.monotonic() < deadline:
+            if not client.get("/api/calls", params={"status": "active"}).json()["items"]:
+                break
+            time.sleep(0.5)
+        drain_s = time.monotonic() - sipp_done
+        cpu_s, wall_s = proc.cpu_s() - cpu0, time.monotonic() - wall0
+        stop_sampling.set()
+        thread.join()
+        left = len(client.get("/api/calls", params={"status": "active"}).json()["items"])
+        samples.append({"t_s": round(time.monotonic() - started), "active": left, **proc.sample()})
+        calls = all_calls(client)
+    finally:
+        client.close()
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    recordings = root / "data" / "recordings"
+    per_call = pipeline_frames((root / "serve.log").read_text(errors="replace"))
+    checks = []
+    for call in calls:
+        found = [p for p in (recordings / f"{call['id']}.ogg", recordings / f"{call['id']}.wav") if p.exists()]
+        frames = per_call.get(call["id"])
+        if found:
+            check = check_recording(found[0], args.seconds, frames[:2] if frames else None)
+            media = call.get("media") or {}
+            check.update(rx_packets=media.get("rx_packets"), rx_lost=media.get("rx_lost"), codec=media.get("codec"))
+            checks.append({"id": call["id"], **check})
+        else:
+            checks.append({"id": call["id"], "ok": False, "missing": True})
+    ended = [c for c in calls if c["status"] == "ended" and c["end_reason"] == "hangup"]
+    stats = sipp_stats(root)
+    filled = [sum(f[2] for f in per_call.values()), sum(f[3] for f in per_call.values())]
+    frames_off = [c["frames_off"] for c in checks if "frames_off" in c]
+    rx_lost = [c["rx_lost"] for c in checks if c.get("rx_lost") is not None]
+    gaps = [float((c.get("media") or {}).get("recording_gap_s", 0.0)) for c in calls]
+    summary: dict[str, Any] = {
+        "calls": args.calls,
+        "seconds": args.seconds,
+        "soak_minutes": args.soak_minutes,
+        "format": args.format,
+        "placed": total,
+        "sipp_successful": stats.get("SuccessfulCall(C)"),
+        "sipp_failed": stats.get("FailedCall(C)"),
+        "sipp_rc": sipp_rc,
+        "ended_hangup": len(ended),
+        "lost": total - len(ended),
+        "recordings_ok": sum(1 for c in checks if c["ok"]),
+        "frames_off_max": round(max(frames_off), 2) if frames_off else None,
+        "silence_filled_frames": {"agent": filled[0], "customer": filled[1]},
+        "rx_lost_packets": sum(rx_lost),
+        "recording_gap_max_s": round(max(gaps), 3) if gaps else None,
+        "speech_source_s": round(speech_s, 1),
+        "active_steady": steady.get("active"),
+        "cpu_core_pct_per_call": round(100 * steady["cpu_s"] / steady["wall_s"] / steady["active"], 1)
+        if steady
+        else None,
+        "cpu_core_pct_total_steady": round(100 * steady["cpu_s"] / steady["wall_s"], 1) if steady else None,
+        "cpu_s_per_call": round(cpu_s / total, 2),
+        "wall_s": round(wall_s, 1),
+        "drain_s": round(drain_s, 1),
+        "server": samples[-1] if samples else {},
+        "samples": samples,
+        "machine": machine(),
+    }
+    if not args.keep:
+        shutil.rmtree(root, ignore_errors=True)
+    else:
+        summary["workdir"] = str(root)
+    bad = [c for c in checks if not c["ok"]]
+    if bad:
+        summary["bad_recordings"] = bad[:5]
+    return summary
+
+
+def sipp_stats(root: Path) -> dict[str, str]:
+    """The last line of sipp's -trace_stat CSV, by column."""
+    files = sorted(root.glob("*_.csv"))
+    if not files:
+        return {}
+    lines = [line for line in files[-1].read_text().splitlines() if line.strip()]
+    if len(lines) < 2:
+        return {}
+    return dict(zip(lines[0].split(";"), lines[-1].split(";"), strict=False))
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--calls", type=int, default=10, help="concurrent calls")
+    p.add_argument("--seconds", type=int, default=60, help="length of each call")
+    p.add_argument("--soak-minutes", type=float, default=0, help="back-to-back calls for this long")
+    p.add_argument("--format", choices=["wav", "opus"], default="wav", help="[recorder] format")
+    p.add_argument("--workdir", default=None, help="where the server's data goes (default: a temp dir)")
+    p.add_argument("--keep", action="store_true", help="keep the server's data and logs")
+    p.add_argument("--record", action="store_true", help="append the result to benchmarks/RESULTS.md")
+    args = p.parse_args()
+    summary = run(args)
+    print(json.dumps(summary))
+    if args.record:
+        record(args, summary)
+    ok = summary["lost"] == 0 and summary["recordings_ok"] == summary["placed"]
+    return 0 if ok else 1
+
+
+def record(args: argparse.Namespace, summary: dict[str, Any]) -> None:
+    m = summary["machine"]
+    command = f"nice -n 19 python -m benchmarks.sip_load --calls {args.calls} --seconds {args.seconds}"
+    if args.format != "wav":
+        command += f" --format {args.format}"
+    if args.soak_minutes:
+        command += f" --soak-minutes {args.soak_minutes:g}"
+    figures = {k: v for k, v in summary.items() if k not in ("machine", "samples", "workdir")}
+    lines = [
+        f"- command: `{command}`",
+        f"- machine: {m['cpu']}, {m['cores']} cores (shared with other work; the server ran at nice 19)",
+        f"- result: `{json.dumps(figures)}`",
+    ]
+    if args.soak_minutes:
+        lines += ["", "| t (s) | active calls | RSS (MB) | threads | fds |", "|---|---|---|---|---|"]
+        lines += [
+            f"| {s['t_s']} | {s['active']} | {s['rss_mb']} | {s['threads']} | {s['fds']} |" for s in summary["samples"]
+        ]
+    title = "sip_load soak" if args.soak_minutes else "sip_load"
+    write_results(f"{title} — {args.calls} calls x {args.seconds} s from sipp ({m['date']})", lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
