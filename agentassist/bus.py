@@ -28,6 +28,7 @@ class Subscription:
         self.maxsize = maxsize
         self._items: deque[dict[str, Any]] = deque()
         self._wakeup = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.dropped = 0
         self.closed = False
 
@@ -43,6 +44,9 @@ class Subscription:
         self._wakeup.set()
 
     async def get(self) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # an app started again on a new loop (tests): the old Event is bound
+            self._loop, self._wakeup = loop, asyncio.Event()
         while not self._items:
             if self.closed:
                 raise StopAsyncIteration

@@ -218,7 +218,8 @@ class Runtime:
                 )
                 variables = {"agent": a.agent_name, "company": a.company}
                 tracker = ScriptTracker(script, variables, info.call_id, options=options)
-                language = script.language or None  # the campaign's language, not detected
+                # the campaign's language, not detected ("auto": detected once per channel)
+                language = script.language if script.language not in ("", "auto") else None
                 if t.script_prompt:
                     prompt = script_prompt(script, variables)
             except (AgentassistError, ValueError) as exc:

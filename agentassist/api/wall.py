@@ -89,6 +89,7 @@ class WallHub:
         self.options = options or WallOptions()
         self.state = WallState(self.options)
         self.clients: set[WallClient] = set()
+        self._bus = bus
         self._sub = bus.subscribe(maxsize=100_000)  # subscribed now: sees the events published before the loop
         self._scripts: ScriptLibrary | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -97,6 +98,8 @@ class WallHub:
         self._dropped_gone = 0  # partials dropped for clients that have left
 
     def start(self) -> None:
+        if self._sub.closed:  # the app runs again after a stop (tests start one app several times)
+            self._sub = self._bus.subscribe(maxsize=100_000)
         self._pump_task = asyncio.create_task(self._pump(), name="wall-pump")
 
     async def stop(self) -> None:

@@ -189,6 +189,12 @@ def parse_script(text: str, source: str = "<script>") -> Script:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else 1
         raise ScriptError([f"{source}:{line}: invalid YAML: {exc.problem}"]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a control code)
+        line = text[: exc.position].count("\n") + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise ScriptError([f"{source}:{line}: invalid YAML: character U+{code:04X} is not allowed"]) from None
+    except yaml.YAMLError as exc:
+        raise ScriptError([f"{source}:1: invalid YAML: {exc}"]) from None
     c = _Checker(source)
     if root is None:
         raise ScriptError([f"{source}:1: empty script"])

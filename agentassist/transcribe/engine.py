@@ -205,16 +205,23 @@ def _invented(d: Decoded, o: TranscriberOptions) -> bool:
             return True
         if d.words and float(np.mean([w.probability for w in d.words])) < NO_SPEECH_MIN_WORD_PROB:
             return True
-    unsure = d.avg_logprob < o.log_prob_threshold
+    # unsure of the words and half-thinking there is no speech (or very unsure), and it looped, ran past
+    # the audio or has no word it believes: noise read as speech. Misheard real words ("Pig!" for
+    # "tick": no_speech 0.11, log-probability -1.04) stay, flagged unreliable.
+    unsure = d.avg_logprob < o.log_prob_threshold and (
+        d.no_speech_prob > UNSURE_NO_SPEECH or d.avg_logprob < UNSURE_LOGPROB
+    )
     if unsure and (d.truncated or (d.words and float(np.mean([w.probability for w in d.words])) < UNSURE_WORD_PROB)):
-        return True  # unsure of every word, or it looped or ran past the audio: noise read as speech
+        return True
     # very compressible text is a loop when Whisper is also unsure of it; sure of it, it is a
     # repetitive prompt ("press 1 for ..., press 2 for ...", more compressible in 2-byte Cyrillic)
     return d.compression_ratio > o.compression_ratio_threshold and d.avg_logprob < o.log_prob_threshold
 
 
 NO_SPEECH_MIN_WORD_PROB = 0.5
-UNSURE_WORD_PROB = 0.3  # mean word probability under which unsure text is dropped whatever no_speech says
+UNSURE_WORD_PROB = 0.3  # mean word probability under which unsure text is dropped ...
+UNSURE_NO_SPEECH = 0.3  # ... when Whisper also gives this chance to "no speech" ...
+UNSURE_LOGPROB = -1.5  # ... or is this unsure of the whole text
 
 
 def _unreliable(piece: Any, o: TranscriberOptions) -> bool:

@@ -121,6 +121,8 @@ class ChannelStream:
         self._clock = clock
         t = streaming.transcriber
         # the campaign's language, else the configured one, else detected by the first final and kept
+        if language in ("", "auto"):
+            language = None
         self.language = (language or t.language) if t.multilingual else "en"
         self.prompt = prompt
         self._lock = threading.Lock()
