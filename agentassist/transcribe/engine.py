@@ -199,23 +199,20 @@ def _invented(d: Decoded, o: TranscriberOptions) -> bool:
     """Whisper's own guards: silence judged as speech, loops, and text without a letter or digit."""
     if not any(ch.isalnum() for ch in d.text):
         return True  # "." or "..." from tones and noise is not speech
-    if d.no_speech_prob > o.no_speech_threshold:
-        # Whisper thinks there is no speech: believe it unless it is sure of the words
-        if d.avg_logprob < o.log_prob_threshold:
-            return True
-        if d.words and float(np.mean([w.probability for w in d.words])) < NO_SPEECH_MIN_WORD_PROB:
-            return True
+    # the mean word probability, once; no words (no alignment asked for): no verdict from them
+    word_prob = float(np.mean([w.probability for w in d.words])) if d.words else 1.0
+    unsure = d.avg_logprob < o.log_prob_threshold
+    if d.no_speech_prob > o.no_speech_threshold and (unsure or word_prob < NO_SPEECH_MIN_WORD_PROB):
+        return True  # Whisper thinks there is no speech: believe it unless it is sure of the words
     # unsure of the words and half-thinking there is no speech (or very unsure), and it looped, ran past
     # the audio or has no word it believes: noise read as speech. Misheard real words ("Pig!" for
     # "tick": no_speech 0.11, log-probability -1.04) stay, flagged unreliable.
-    unsure = d.avg_logprob < o.log_prob_threshold and (
-        d.no_speech_prob > UNSURE_NO_SPEECH or d.avg_logprob < UNSURE_LOGPROB
-    )
-    if unsure and (d.truncated or (d.words and float(np.mean([w.probability for w in d.words])) < UNSURE_WORD_PROB)):
+    doubtful = d.no_speech_prob > UNSURE_NO_SPEECH or d.avg_logprob < UNSURE_LOGPROB
+    if unsure and doubtful and (d.truncated or word_prob < UNSURE_WORD_PROB):
         return True
     # very compressible text is a loop when Whisper is also unsure of it; sure of it, it is a
     # repetitive prompt ("press 1 for ..., press 2 for ...", more compressible in 2-byte Cyrillic)
-    return d.compression_ratio > o.compression_ratio_threshold and d.avg_logprob < o.log_prob_threshold
+    return d.compression_ratio > o.compression_ratio_threshold and unsure
 
 
 NO_SPEECH_MIN_WORD_PROB = 0.5
