@@ -4,32 +4,8 @@
 // every few seconds; the one followed streams through its WebSocket feed (/api/calls/{id}/live).
 const POLL_MS = 2000;
 const state = {
-  token: null, me: null, callId: null, call: null, ws: null, ready: false, backlog: [], sayLines: {}, variables: {},
+  me: null, callId: null, call: null, ws: null, ready: false, backlog: [], sayLines: {}, variables: {},
 };
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return node;
-}
-const $ = (id) => document.getElementById(id);
-const fmtTime = (s) => s == null ? "" : `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
-
-async function api(path) {
-  const r = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` } });
-  if (r.status === 401) { signOut("Token refused: sign in again."); throw new Error("401"); }
-  if (!r.ok) throw new Error(`${path}: ${r.status}`);
-  return r.json();
-}
-
-function signOut(message) {
-  localStorage.removeItem("agentassist.token");
-  state.token = null;
-  $("panel").hidden = true;
-  $("login").hidden = false;
-  $("login-error").textContent = message || "";
-}
 
 // ---- rendering ----------------------------------------------------------------------------------
 function evidenceText(step) {
@@ -168,8 +144,7 @@ async function follow(call) {
 }
 
 function openFeed(callId) {
-  const proto = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${proto}://${location.host}/api/calls/${encodeURIComponent(callId)}/live?token=${encodeURIComponent(state.token)}`);
+  const ws = new WebSocket(wsUrl(`/api/calls/${encodeURIComponent(callId)}/live`));
   state.ws = ws;
   ws.onopen = () => { $("conn").textContent = "live"; $("conn").className = "conn on"; loadState(callId); };
   ws.onmessage = (m) => onEvent(JSON.parse(m.data));
@@ -177,7 +152,7 @@ function openFeed(callId) {
     if (state.ws !== ws) return;  // replaced by another call's feed
     state.ws = null;
     $("conn").textContent = "offline"; $("conn").className = "conn off";
-    if (e.code === 4401) signOut("Token refused: sign in again.");
+    if (e.code === 4401) signOut("The token was refused: sign in again.");
     // otherwise the next poll reopens the feed if the call is still active
   };
 }
@@ -225,7 +200,7 @@ function endCall() {
 }
 
 async function poll() {
-  if (!state.token) return;
+  if (!session.token) return;
   try {
     const q = new URLSearchParams({ status: "active", agent: state.me.name, limit: "5" });
     const { items } = await api(`/api/calls?${q}`);
@@ -241,23 +216,8 @@ setInterval(() => {
 }, 1000);
 
 // ---- start ---------------------------------------------------------------------------------------
-async function start(token) {
-  state.token = token;
-  try { state.me = await api("/api/me"); } catch (e) { return; }
-  localStorage.setItem("agentassist.token", token);
-  $("who").textContent = `${state.me.name} (${state.me.role})`;
-  $("login").hidden = true;
-  $("panel").hidden = false;
+startPage(async (me) => {
+  state.me = me;
   await poll();
   setInterval(poll, POLL_MS);
-}
-
-$("login-form").addEventListener("submit", (e) => {
-  e.preventDefault();
-  start($("token-input").value.trim());
 });
-
-const urlToken = new URLSearchParams(location.search).get("token");
-if (urlToken) history.replaceState(null, "", location.pathname);
-const saved = urlToken || localStorage.getItem("agentassist.token");
-if (saved) start(saved); else signOut();

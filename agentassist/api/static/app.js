@@ -1,32 +1,6 @@
 "use strict";
 // agentassist page: active calls with live transcript and checklist, past calls with a player.
-const state = { token: null, calls: new Map(), ws: null };
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v; else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v);
-  }
-  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return node;
-}
-const fmtTime = (s) => s == null ? "" : `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
-
-async function api(path) {
-  const r = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` } });
-  if (r.status === 401) { signOut("Token refused: sign in again."); throw new Error("401"); }
-  if (!r.ok) throw new Error(`${path}: ${r.status}`);
-  return r.json();
-}
-
-function signOut(message) {
-  localStorage.removeItem("agentassist.token");
-  state.token = null;
-  document.getElementById("app").hidden = true;
-  document.getElementById("login").hidden = false;
-  document.getElementById("login-error").textContent = message || "";
-}
+const state = { calls: new Map(), ws: null, live: false };  // common.js holds the session
 
 // ---- active calls -------------------------------------------------------------------------------
 function callCard(call) {
@@ -112,16 +86,15 @@ async function onEvent(ev) {
 }
 
 function connect() {
-  const proto = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${proto}://${location.host}/api/live?token=${encodeURIComponent(state.token)}`);
+  const ws = new WebSocket(wsUrl("/api/live"));
   state.ws = ws;
   const conn = document.getElementById("conn");
   ws.onopen = () => { conn.textContent = "live"; conn.className = "conn on"; };
   ws.onmessage = (m) => onEvent(JSON.parse(m.data)).catch(console.error);
   ws.onclose = (e) => {
     conn.textContent = "offline"; conn.className = "conn off";
-    if (e.code === 4401) { signOut("Token refused: sign in again."); return; }
-    if (state.token) setTimeout(connect, 2000);
+    if (e.code === 4401) { signOut("The token was refused: sign in again."); return; }
+    if (session.token) setTimeout(connect, 2000);
   };
 }
 
@@ -135,8 +108,8 @@ async function loadPast() {
       el("td", {}, fmtTime(c.duration_s)), el("td", {}, c.adherence_score == null ? "—" : `${Math.round(c.adherence_score * 100)} %`),
       el("td", {}, c.end_reason === "abnormal" ? "ended abnormally" : c.status),
       el("td", {}, el("a", { class: "replay-link", href: `/static/replay.html?call=${encodeURIComponent(c.id)}`,
-        onclick: (e) => e.stopPropagation() }, "replay & evaluate")))));
-  for (const c of items.filter((c) => c.status === "active")) addActive(c);
+        onclick: (e) => e.stopPropagation() }, session.me.role === "agent" ? "replay" : "replay & evaluate")))));
+  if (state.live) for (const c of items.filter((c) => c.status === "active")) addActive(c);
 }
 
 async function openReplay(call) {
@@ -144,7 +117,7 @@ async function openReplay(call) {
   box.hidden = false;
   document.getElementById("replay-title").textContent = `${call.remote} · ${new Date(call.started_at).toLocaleString()}`;
   const player = document.getElementById("player");
-  player.src = `/api/calls/${call.id}/recording?token=${encodeURIComponent(state.token)}`;
+  player.src = `/api/calls/${call.id}/recording?token=${encodeURIComponent(session.token)}`;
   const list = document.getElementById("replay-transcript");
   list.replaceChildren();
   const t = await api(`/api/calls/${call.id}/transcript`);
@@ -166,25 +139,10 @@ document.getElementById("player").addEventListener("timeupdate", (e) => {
 });
 
 // ---- start ---------------------------------------------------------------------------------------
-async function start(token) {
-  state.token = token;
-  try {
-    const calls = await api("/api/calls?limit=1");
-    void calls;
-  } catch (e) { return; }
-  localStorage.setItem("agentassist.token", token);
-  document.getElementById("login").hidden = true;
-  document.getElementById("app").hidden = false;
+// Team leaders, supervisors and admins watch the live feed of active calls; agents and quality
+// checkers see the past calls they may open (their own, their assigned ones).
+startPage(async (me) => {
+  state.live = ["team_leader", "supervisor", "admin"].includes(me.role);
   await loadPast();
-  connect();
-}
-
-document.getElementById("login-form").addEventListener("submit", (e) => {
-  e.preventDefault();
-  start(document.getElementById("token-input").value.trim());
+  if (state.live) connect();
 });
-
-const urlToken = new URLSearchParams(location.search).get("token");
-if (urlToken) history.replaceState(null, "", location.pathname);
-const saved = urlToken || localStorage.getItem("agentassist.token");
-if (saved) start(saved); else signOut();

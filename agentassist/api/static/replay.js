@@ -4,7 +4,6 @@
 // Open as /static/replay.html?call=ID (optionally &token=...; otherwise the saved token or a login).
 const params = new URLSearchParams(location.search);
 const state = {
-  token: null,
   callId: params.get("call"),
   call: null,
   me: null,
@@ -14,35 +13,7 @@ const state = {
   prefill: {},       // question id -> prefilled answer
   comments: [],      // {t, text, question_id?}
 };
-const $ = (id) => document.getElementById(id);
 const player = $("player");
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k === "class") node.className = v; else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return node;
-}
-const fmtTime = (s) => s == null ? "" :
-  `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
-
-class ApiError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
-}
-
-async function api(path, { method = "GET", body } = {}) {
-  const headers = { Authorization: `Bearer ${state.token}` };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const data = r.headers.get("content-type")?.includes("json") ? await r.json() : null;
-  if (r.status === 401) { showLogin("Sign in again: the token was refused."); }
-  if (!r.ok) throw new ApiError(r.status, (data && data.detail) || `${method} ${path}: ${r.status}`);
-  return data;
-}
 
 async function optional(path) {  // a 404 (no script, no recording) or 403 (role) is an empty answer
   try { return await api(path); } catch (e) { if (e.status === 404 || e.status === 403) return null; throw e; }
@@ -50,35 +21,8 @@ async function optional(path) {  // a 404 (no script, no recording) or 403 (role
 
 function fail(message) {
   const box = $("error");
-  if (!box) return;  // the login form replaced the page
   box.textContent = message;
   box.hidden = false;
-}
-
-// ---- sign in --------------------------------------------------------------------------------------
-function showLogin(message) {
-  localStorage.removeItem("agentassist.token");
-  state.token = null;
-  const main = $("replay-page");
-  main.replaceChildren(el("section", { id: "login" },
-    el("form", { id: "login-form", onsubmit: login },
-      el("label", { for: "login-name" }, "User name"), el("input", { id: "login-name", autocomplete: "username" }),
-      el("label", { for: "login-password" }, "Password"),
-      el("input", { id: "login-password", type: "password", autocomplete: "current-password" }),
-      el("button", { type: "submit" }, "Sign in"),
-      el("p", { id: "login-error", class: "error" }, message || ""))));
-}
-
-async function login(e) {
-  e.preventDefault();
-  const r = await fetch("/api/login", {
-    method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ name: $("login-name").value.trim(), password: $("login-password").value }),
-  });
-  const data = await r.json();
-  if (!r.ok) { $("login-error").textContent = data.detail || `sign in failed: ${r.status}`; return; }
-  localStorage.setItem("agentassist.token", data.token);
-  location.reload();  // the page's own markup again, now signed in
 }
 
 // ---- seeking and the playhead ----------------------------------------------------------------------
@@ -318,29 +262,18 @@ async function setUpForm() {
 }
 
 // ---- start ------------------------------------------------------------------------------------------------
-async function start() {
-  const urlToken = params.get("token");
-  if (urlToken) {
-    localStorage.setItem("agentassist.token", urlToken);
-    params.delete("token");
-    history.replaceState(null, "", `${location.pathname}?${params}`);
-  }
-  state.token = urlToken || localStorage.getItem("agentassist.token");
-  if (!state.token) { showLogin(); return; }
+async function start(me) {
   if (!state.callId) { fail("No call chosen: open this page from the call list (?call=ID)."); return; }
-  let me;
   try {
-    me = await api("/api/me");
     state.call = await api(`/api/calls/${encodeURIComponent(state.callId)}`);
-  } catch (e) { if (state.token) fail(e.message); return; }
+  } catch (e) { if (session.token) fail(e.message); return; }
   state.me = me;
-  $("who").textContent = `${me.name} (${me.role})`;
   const c = state.call;
   $("call-title").textContent = `${c.direction} call ${c.remote} · ${c.agent}`;
   $("call-facts").textContent = [new Date(c.started_at).toLocaleString(), c.status,
     c.duration_s != null ? fmtTime(c.duration_s) : "", c.campaign, c.disposition].filter(Boolean).join(" · ");
   state.duration = c.duration_s || 0;
-  player.src = `/api/calls/${encodeURIComponent(c.id)}/recording?token=${encodeURIComponent(state.token)}`;
+  player.src = `/api/calls/${encodeURIComponent(c.id)}/recording?token=${encodeURIComponent(session.token)}`;
   const [transcript, adherence, evaluations] = await Promise.all([
     api(`/api/calls/${c.id}/transcript`), optional(`/api/calls/${c.id}/adherence`), api(`/api/calls/${c.id}/evaluations`),
   ]);
@@ -365,4 +298,4 @@ player.addEventListener("timeupdate", showTime);
 player.addEventListener("seeked", showTime);
 window.addEventListener("resize", drawWave);
 
-start().catch((e) => fail(e.message));
+startPage((me) => start(me).catch((e) => fail(e.message)));

@@ -1,35 +1,7 @@
 "use strict";
 // agentassist live wall: a tile per active call (WS /api/wall); click one to follow its whole transcript
 // (WS /api/calls/{id}/live).
-const state = { token: null, tiles: new Map(), lines: 6, ws: null, drill: null };
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v; else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v);
-  }
-  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return node;
-}
-const fmtTime = (s) => s == null ? "" : `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
-const wsUrl = (path) => `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}` +
-  `${path.includes("?") ? "&" : "?"}token=${encodeURIComponent(state.token)}`;
-
-async function api(path) {
-  const r = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` } });
-  if (r.status === 401) { signOut("Token refused: sign in again."); throw new Error("401"); }
-  if (!r.ok) throw new Error(`${path}: ${r.status}`);
-  return r.json();
-}
-
-function signOut(message) {
-  localStorage.removeItem("agentassist.token");
-  state.token = null;
-  document.getElementById("app").hidden = true;
-  document.getElementById("login").hidden = false;
-  document.getElementById("login-error").textContent = message || "";
-}
+const state = { tiles: new Map(), lines: 6, ws: null, drill: null };
 
 // ---- tiles ----------------------------------------------------------------------------------------
 function lineItem(u, partial) {
@@ -153,9 +125,9 @@ function connect() {
   ws.onmessage = (e) => onMessage(JSON.parse(e.data));
   ws.onclose = (e) => {
     conn.textContent = "offline"; conn.className = "conn off";
-    if (e.code === 4401) { signOut("Token refused: sign in again."); return; }
-    if (e.code === 4403) { signOut(e.reason || "This token may not watch the wall."); return; }
-    if (state.token) setTimeout(connect, e.code === 4408 ? 0 : 2000);  // too slow: a fresh snapshot now
+    if (e.code === 4401) { signOut("The token was refused: sign in again."); return; }
+    if (e.code === 4403) { notAllowed(e.reason || "This account may not watch the wall."); return; }
+    if (session.token) setTimeout(connect, e.code === 4408 ? 0 : 2000);  // too slow: a fresh snapshot now
   };
 }
 
@@ -197,22 +169,16 @@ function closeDrill() {
 }
 document.getElementById("drill-close").addEventListener("click", closeDrill);
 
-// ---- start ----------------------------------------------------------------------------------------
-async function start(token) {
-  state.token = token;
-  try { await api("/api/calls?limit=1"); } catch (e) { return; }
-  localStorage.setItem("agentassist.token", token);
-  document.getElementById("login").hidden = true;
-  document.getElementById("app").hidden = false;
-  connect();
+function notAllowed(message) {  // signed in, but not for this page: the session stays for the others
+  appRoot().replaceChildren(el("p", { id: "not-allowed", class: "error" }, message, " ", el("a", { href: "/" }, "Back to the calls")));
 }
 
-document.getElementById("login-form").addEventListener("submit", (e) => {
-  e.preventDefault();
-  start(document.getElementById("token-input").value.trim());
+// ---- start ---------------------------------------------------------------------------------------
+// Team leaders, supervisors and admins watch the wall; anyone else is told so on the sign-in form.
+startPage(async (me) => {
+  if (!["team_leader", "supervisor", "admin"].includes(me.role)) {
+    notAllowed(`Signed in as ${me.name}, a ${me.role.replace("_", " ")}: the live wall is for team leaders, supervisors and admins.`);
+    return;
+  }
+  connect();
 });
-
-const urlToken = new URLSearchParams(location.search).get("token");
-if (urlToken) history.replaceState(null, "", location.pathname);
-const saved = urlToken || localStorage.getItem("agentassist.token");
-if (saved) start(saved); else signOut();

@@ -1,0 +1,137 @@
+"use strict";
+// Shared by every page: building elements, times, the session (a token kept in localStorage under
+// one key, so signing in on one page signs in every page), API calls that carry it, the sign-in form
+// (user name and password, or an API token) and the header's "who" and navigation by role.
+//
+// A page has <section id="login" hidden></section>, one element with data-app (hidden until signed
+// in), optionally <span id="who"></span> and links with data-roles="role role". It calls
+// startPage(onReady); onReady(me) runs once the token is known good.
+const TOKEN_KEY = "agentassist.token";
+const session = { token: null, me: null };
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v == null || v === false) continue;
+    if (k === "class") node.className = v; else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return node;
+}
+
+const fmtTime = (s) => s == null ? "" : `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
+
+const wsUrl = (path) => `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}` +
+  `${path.includes("?") ? "&" : "?"}token=${encodeURIComponent(session.token)}`;
+
+class ApiError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+async function api(path, { method = "GET", body } = {}) {
+  const headers = { Authorization: `Bearer ${session.token}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const data = r.headers.get("content-type")?.includes("json") ? await r.json() : null;
+  if (r.status === 401) signOut("The token was refused: sign in again.");
+  if (!r.ok) throw new ApiError(r.status, (data && data.detail) || `${method} ${path}: ${r.status}`);
+  return data;
+}
+
+function appRoot() { return document.querySelector("[data-app]"); }
+
+// Back to the sign-in form: the token is forgotten on every page of this browser.
+function signOut(message) {
+  localStorage.removeItem(TOKEN_KEY);
+  session.token = null;
+  session.me = null;
+  const root = appRoot();
+  if (root) root.hidden = true;
+  const who = $("who");
+  if (who) who.textContent = "";
+  const out = $("sign-out");
+  if (out) out.remove();
+  $("login").hidden = false;
+  $("login-error").textContent = message || "";
+}
+
+function loginForm(onReady) {
+  const form = el("form", { id: "login-form" },
+    el("label", { for: "login-name" }, "User name"),
+    el("input", { id: "login-name", autocomplete: "username" }),
+    el("label", { for: "login-password" }, "Password"),
+    el("input", { id: "login-password", type: "password", autocomplete: "current-password" }),
+    el("button", { type: "submit" }, "Sign in"),
+    el("details", { id: "token-login" },
+      el("summary", {}, "Use an API token instead"),
+      el("label", { for: "token-input" }, "API token"),
+      el("input", { id: "token-input", type: "password", autocomplete: "off",
+        placeholder: "from `agentassist users add`" })),
+    el("p", { id: "login-error", class: "error", role: "alert" }));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const name = $("login-name").value.trim();
+    const token = $("token-input").value.trim();
+    $("login-error").textContent = "";
+    if (name) {
+      const r = await fetch("/api/login", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ name, password: $("login-password").value }),
+      });
+      const data = r.headers.get("content-type")?.includes("json") ? await r.json() : {};
+      if (!r.ok) { $("login-error").textContent = data.detail || `Sign in failed: ${r.status}`; return; }
+      $("login-password").value = "";
+      await enter(data.token, onReady);
+    } else if (token) {
+      $("token-input").value = "";
+      await enter(token, onReady);
+    } else {
+      $("login-error").textContent = "Enter your user name and password, or an API token.";
+    }
+  });
+  $("login").replaceChildren(form);
+}
+
+async function enter(token, onReady) {
+  session.token = token;
+  let me;
+  try { me = await api("/api/me"); } catch (e) {
+    if (e.status !== 401) { signOut(`Could not sign in: ${e.message}`); }
+    return;
+  }
+  localStorage.setItem(TOKEN_KEY, token);
+  session.me = me;
+  const who = $("who");
+  if (who) {
+    who.textContent = `${me.name} (${me.role})`;
+    if (!$("sign-out")) who.after(el("button", { id: "sign-out", type: "button", class: "link", onclick: logout }, "Sign out"));
+  }
+  document.querySelectorAll("[data-roles]").forEach((n) => { n.hidden = !n.dataset.roles.split(" ").includes(me.role); });
+  $("login").hidden = true;
+  appRoot().hidden = false;
+  await onReady(me);
+}
+
+async function logout() {
+  // a password login's token ends on the server; an API token stays valid until its user is deleted
+  try { await fetch("/api/logout", { method: "POST", headers: { Authorization: `Bearer ${session.token}` } }); }
+  catch (e) { /* signed out here all the same */ }
+  localStorage.removeItem(TOKEN_KEY);
+  location.replace(location.pathname);  // a fresh page: no feed or timer of the old session survives
+}
+
+// ?token=... signs in once and leaves the address bar; otherwise the saved token, or the form.
+async function startPage(onReady) {
+  const params = new URLSearchParams(location.search);
+  const urlToken = params.get("token");
+  if (urlToken) {
+    params.delete("token");
+    const rest = params.toString();
+    history.replaceState(null, "", `${location.pathname}${rest ? `?${rest}` : ""}`);
+  }
+  loginForm(onReady);
+  const token = urlToken || localStorage.getItem(TOKEN_KEY);
+  if (token) await enter(token, onReady); else signOut();
+}
