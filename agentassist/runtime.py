@@ -56,6 +56,7 @@ class Runtime:
         self._phone: Softphone | None = None
         self._sessions: dict[str, CallSession] = {}
         self._lock = threading.Lock()
+        self._model_lock = threading.Lock()
         self.error: str | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------------
@@ -65,6 +66,7 @@ class Runtime:
         try:
             transcriber = Transcriber(t.transcriber_options())
             self._transcriber = StreamingTranscriber(transcriber)
+            self._preload(self.settings.assist.default_script)
             phone = Softphone(self.settings.sip, self.audio, self)
             phone.start()
             self._phone = phone
@@ -124,6 +126,9 @@ class Runtime:
 
     def apply_script(self, script: Script) -> list[str]:
         """A new version of ``script`` for every active call that follows it; the ids of those calls."""
+        if script.id == self.settings.assist.default_script and self._transcriber is not None:
+            # a campaign switched to another language: its model loads now, not at the next call's answer
+            threading.Thread(target=self._preload, args=(script.id,), name="model-preload", daemon=True).start()
         with self._lock:
             sessions = list(self._sessions.values())
         return [s.call_id for s in sessions if s.replace_script(script)]
@@ -145,6 +150,7 @@ class Runtime:
             sessions = list(self._sessions.values())
         values = {
             "agentassist_model_loaded": float(t is not None),
+            "agentassist_model_multilingual_loaded": float(self._multilingual is not None),
             "agentassist_sip_listening": float(self._phone is not None and self._phone.listening),
             "agentassist_sip_registered": float(self._phone is not None and self._phone.registered),
             "agentassist_sip_calls": float(self._phone.call_count if self._phone is not None else 0),
@@ -159,6 +165,17 @@ class Runtime:
                 values[key.replace("{", "{" + label + ",", 1) if "{" in key else key + "{" + label + "}"] = value
         return values
 
+    def _preload(self, script_id: str) -> None:
+        """Load the model the campaign's calls will need before the first of them rings: loading it
+        on the SIP thread would hold every call's signalling for a second or more."""
+        if not script_id:
+            return
+        try:
+            language = self.scripts.get(script_id).language
+        except (AgentassistError, ValueError):
+            return  # the call reports an unusable script; nothing to load for it
+        self._transcriber_for(language if language not in ("", "auto") else None)
+
     def _transcriber_for(self, language: str | None) -> StreamingTranscriber:
         """The main model, or the multilingual one for a campaign in another language than English
         when the main model is English-only (loaded once, by the first such call)."""
@@ -171,7 +188,7 @@ class Runtime:
                     "campaign language %r but model %s is English-only", language, main.transcriber.options.model
                 )
             return main
-        with self._lock:
+        with self._model_lock:  # not self._lock: loading takes a second, and the calls' table must not wait
             if self._multilingual is None and not self._multilingual_failed:
                 try:
                     options = self.settings.transcribe.transcriber_options(model=name)

@@ -58,6 +58,8 @@ def test_russian_campaign_is_transcribed_in_russian(
     )
     (tmp_path / "scripts" / "ru-support.yaml").write_text(script, encoding="utf-8")
     server.start()
+    with server.client() as client:  # the campaign's model was loaded at start, not on the first call's answer
+        assert "agentassist_model_multilingual_loaded 1" in client.get("/metrics").text
     phone = baresip(customer_wav)
     phone.dial(server.sip_uri, seconds=int(CUSTOMER_DELAY_S + 10))
     phone.wait(60)
