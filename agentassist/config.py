@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from agentassist.errors import ConfigError
+from agentassist.pause import DtmfPauseOptions, check_sequences
 
 if TYPE_CHECKING:
     from agentassist.audio.segmenter import SegmenterOptions
@@ -40,6 +41,10 @@ PJSUA_MAX_CALLS = 4  # measured on pjsua2-python 2.15.1.post1: maxCalls above it
 class SipSettings(_Section):
     listen: str = "127.0.0.1:5060"
     auto_answer: bool = True
+    # An inbound call while another call is up: "ring" (it rings until answered through the API, which
+    # holds the other call, declined, or cancelled by the caller), "answer" (every call answered at
+    # once: a recorder on a trunk), "busy" (486 Busy Here).
+    second_call: Literal["ring", "answer", "busy"] = "ring"
     registrar: str = ""
     username: str = ""
     password: str = ""
@@ -93,6 +98,24 @@ class RecorderSettings(_Section):
 
     format: Literal["wav", "opus"] = "wav"  # "opus": Ogg Opus after hangup, the WAV removed once verified
     opus_bitrate_bps: int = 32000  # both channels together
+    # Card-data pause by DTMF from the far end (a payment IVR, the PBX): these digit sequences pause
+    # and resume the recording as the API does; "" turns one off. Their own digits are never stored.
+    pause_dtmf: str = ""
+    resume_dtmf: str = ""
+    # > 0: any other digit keyed by the far end pauses the recording (a customer typing a card number),
+    # and this many seconds without a digit resume it. 0: off.
+    pause_on_digits_s: float = 0.0
+
+    @model_validator(mode="after")
+    def _check_dtmf(self) -> RecorderSettings:
+        self.pause_dtmf, self.resume_dtmf = self.pause_dtmf.upper(), self.resume_dtmf.upper()
+        check_sequences(self.pause_dtmf, self.resume_dtmf)
+        if not 0 <= self.pause_on_digits_s <= 600:
+            raise ValueError(f"pause_on_digits_s: expected 0..600 s, got {self.pause_on_digits_s}")
+        return self
+
+    def dtmf_pause(self) -> DtmfPauseOptions:
+        return DtmfPauseOptions(self.pause_dtmf, self.resume_dtmf, self.pause_on_digits_s)
 
     @field_validator("opus_bitrate_bps")
     @classmethod

@@ -6,6 +6,7 @@
     ├── ScriptError          a call script is invalid (names file and line)
     ├── AudioError           a WAV or device cannot be used
     └── SipError             the softphone cannot start or place a call
+        └── NotRingingError       the call to answer or decline is not ringing
 
 Messages say what was expected and what came instead.
 """
@@ -39,3 +40,7 @@ class AudioError(AgentassistError):
 
 class SipError(AgentassistError):
     pass
+
+
+class NotRingingError(SipError):
+    """The call to answer or decline is not ringing (answered, declined, cancelled, or never was)."""

@@ -33,6 +33,7 @@ from agentassist.audio.recorder import Recorder
 from agentassist.audio.segmenter import SegmenterOptions
 from agentassist.errors import AudioError
 from agentassist.events import Channel, Event, EventType, Utterance, utterance_event
+from agentassist.pause import Digit, DtmfPauseOptions, DtmfTriggers
 from agentassist.transcribe.engine import StreamingTranscriber
 from agentassist.transcribe.stream import ChannelStream, StreamOptions
 
@@ -114,8 +115,10 @@ class CallSession:
         prompt: str | None = None,
         language: str | None = None,
         opus: OpusOptions | None = None,
+        dtmf_pause: DtmfPauseOptions | None = None,
     ) -> None:
-        """``opus``: convert the recording to Ogg Opus after hangup (None: keep the WAV)."""
+        """``opus``: convert the recording to Ogg Opus after hangup (None: keep the WAV);
+        ``dtmf_pause``: digits from the far end that pause and resume the recording."""
         self.info = info
         self._opus = opus
         self.call_id = info.call_id
@@ -146,6 +149,9 @@ class CallSession:
         self._open_spans: set[str] = set()
         self._assist_finished = False
         self.paused = False  # card-data pause: read by the call thread on every frame
+        self._triggers = DtmfTriggers(dtmf_pause) if dtmf_pause is not None and dtmf_pause.enabled else None
+        self._digits_quiet_s = dtmf_pause.quiet_s if dtmf_pause is not None else 0.0
+        self._resume_at_s: float | None = None  # a pause keyed digits opened ends at this media time
         self.end_reason = "hangup"
         self.end_status = "ended"
         self.ended_at: datetime | None = None
@@ -189,15 +195,35 @@ class CallSession:
         return self._span_on(kind, by) if on else self._span_off(kind)
 
     def dtmf(self, digit: str, method: str) -> None:
-        """A digit the peer sent; during a card-data pause only the fact is published, never the digit."""
+        """A digit the peer sent (pj thread). A trigger sequence pauses or resumes the recording and
+        is never stored; with ``quiet_s`` any other digit pauses it until the keypad is quiet. During a
+        card-data pause only the fact of a digit is published, never the digit."""
         t = self.now_s
+        released = [Digit(t, digit, method)]
+        if self._triggers is not None:
+            action, released = self._triggers.feed(released[0])
+            if action == "pause" and not self.paused:
+                self.pause("dtmf")
+            elif action == "resume":
+                self._resume_at_s = None
+                self.resume()
+            if released and self._digits_quiet_s > 0:
+                if not self.paused:
+                    self.pause("keypad")
+                    self._resume_at_s = t + self._digits_quiet_s
+                elif self._resume_at_s is not None:
+                    self._resume_at_s = t + self._digits_quiet_s  # still typing: the pause goes on
+        for d in released:
+            self._digit(d)
+
+    def _digit(self, d: Digit) -> None:
         if self.paused:
-            self._publish([Event(EventType.CALL_DTMF, self.call_id, t, {"dtmf": {"digit": None, "masked": True}})])
+            self._publish([Event(EventType.CALL_DTMF, self.call_id, d.t_s, {"dtmf": {"digit": None, "masked": True}})])
             return
         with self._lock:
-            self._store.add_digit(self.call_id, t, digit, method)
-        dtmf = {"digit": digit, "method": method, "masked": False}
-        self._publish([Event(EventType.CALL_DTMF, self.call_id, t, {"dtmf": dtmf})])
+            self._store.add_digit(self.call_id, d.t_s, d.digit, d.method)
+        dtmf = {"digit": d.digit, "method": d.method, "masked": False}
+        self._publish([Event(EventType.CALL_DTMF, self.call_id, d.t_s, {"dtmf": dtmf})])
 
     def transfer(self, target: str, status_code: int, reason: str) -> None:
         """Progress of a blind transfer, as the peer reports it; the target is kept with the call."""
@@ -289,6 +315,10 @@ class CallSession:
                         self._align(0)
                     else:
                         self._frame(*item)
+                resume_at = self._resume_at_s
+                if resume_at is not None and self.now_s >= resume_at:
+                    self._resume_at_s = None
+                    self.resume()  # the keypad has been quiet: the customer is done typing
                 if time.monotonic() >= next_tick:
                     next_tick += _TICK_S
                     self._recorder.flush()
@@ -323,6 +353,9 @@ class CallSession:
             self._align(_MAX_LAG_FRAMES)
 
     def _close(self) -> None:
+        if self._triggers is not None:
+            for d in self._triggers.flush():  # the call ended mid-sequence: plain digits after all
+                self._digit(d)
         for stream in self._streams.values():
             stream.finish()
         self._recorder.close()

@@ -88,6 +88,7 @@ def write_config(root: Path, sip_port: int, http_port: int, calls: int, fmt: str
         f"""[sip]
 listen = "127.0.0.1:{sip_port}"
 max_calls = {min(calls, PJSUA_MAX_CALLS)}
+second_call = "answer"  # a recorder on a trunk: every call answered at once
 
 [audio]
 input_device = "null"

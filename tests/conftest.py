@@ -149,7 +149,8 @@ def _env() -> dict[str, str]:
 
 def write_config(root: Path, sip_port: int, http_port: int, **sections: dict[str, object]) -> Path:
     values: dict[str, dict[str, object]] = {
-        "sip": {"listen": f"127.0.0.1:{sip_port}", "auto_answer": True},
+        # every call answered at once (the default "ring" makes a second call wait: test_call_waiting)
+        "sip": {"listen": f"127.0.0.1:{sip_port}", "auto_answer": True, "second_call": "answer"},
         "audio": {"input_device": "null", "agent_audio_file": ""},
         "transcribe": {"model": "tiny.en", "language": "en"},
         "assist": {"scripts_dir": str(root / "scripts"), "default_script": ""},

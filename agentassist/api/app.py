@@ -85,6 +85,7 @@ def create_app(
 
     app.include_router(calls.router)
     app.include_router(control.router)
+    app.include_router(control.ringing_router)
     app.include_router(assist.router)
     app.include_router(scripts.router)
     app.include_router(accounts.router)

@@ -1,4 +1,5 @@
-"""Call control while a call runs: card-data pause, hold, mute, DTMF, blind transfer.
+"""Call control while a call runs: card-data pause, hold, mute, DTMF, blind transfer; inbound calls
+ringing (a second call while one is up): answer or decline them.
 
 Allowed to the agent whose call it is and to supervisors, team leaders and admins.
 The runtime answers :class:`CallControl`; a server without a softphone answers 503.
@@ -6,13 +7,14 @@ The runtime answers :class:`CallControl`; a server without a softphone answers 5
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal, Protocol, runtime_checkable
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
 from pydantic import BaseModel, Field
 
 from agentassist.api.deps import RuntimeDep, StoreDep, UserDep, visible_call
-from agentassist.errors import AgentassistError
+from agentassist.errors import AgentassistError, NotRingingError
 
 router = APIRouter(prefix="/api/calls", tags=["call control"])
 
@@ -34,6 +36,18 @@ class CallControl(Protocol):
     def send_dtmf(self, call_id: str, digits: str, method: str) -> None: ...
 
     def transfer(self, call_id: str, uri: str) -> None: ...
+
+    def ringing(self) -> list[dict[str, Any]]: ...
+
+    def answer(self, call_id: str) -> None: ...
+
+    def decline(self, call_id: str) -> None: ...
+
+
+class RingingOut(BaseModel):
+    id: str
+    remote: str
+    since: datetime
 
 
 class SpanOut(BaseModel):
@@ -133,3 +147,56 @@ def send_dtmf(call_id: str, body: DtmfIn, control: ControlDep) -> Response:
 def transfer(call_id: str, body: TransferIn, control: ControlDep) -> Response:
     """Blind transfer (REFER); progress comes as call.transfer events, and the call ends "transferred"."""
     return _simple(lambda: control.transfer(call_id, body.uri))
+
+
+# ---- inbound calls ringing ---------------------------------------------------------------------------
+ringing_router = APIRouter(prefix="/api/ringing", tags=["call control"])
+
+
+def _phone(runtime: RuntimeDep, user: UserDep) -> CallControl:
+    """This server's softphone, for the agent it belongs to ([assist] agent_name) or a supervisor,
+    team leader or admin."""
+    if user.role not in ("agent", *CONTROL_ROLES):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"role {user.role!r} cannot answer calls: the phone's agent or a supervisor can"
+        )
+    if not isinstance(runtime, CallControl):
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no softphone in this server")
+    owner = runtime.settings.assist.agent_name
+    if user.role == "agent" and user.name != owner:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"this phone is {owner!r}'s, not {user.name!r}'s")
+    return runtime
+
+
+PhoneDep = Annotated[CallControl, Depends(_phone)]
+
+
+@ringing_router.get("", response_model=list[RingingOut])
+def list_ringing(phone: PhoneDep) -> list[dict[str, Any]]:
+    """Inbound calls ringing now, oldest first: with ``[sip] second_call = "ring"`` a call that comes
+    in while another is up, and every inbound call when ``auto_answer`` is off."""
+    return phone.ringing()
+
+
+@ringing_router.post("/{call_id}/answer", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+def answer_ringing(call_id: str, phone: PhoneDep) -> Response:
+    """Answer it; the agent's calls that are up go on hold first."""
+    try:
+        phone.answer(call_id)
+    except NotRingingError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    except AgentassistError as exc:
+        raise _conflict(exc) from None
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@ringing_router.post("/{call_id}/decline", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+def decline_ringing(call_id: str, phone: PhoneDep) -> Response:
+    """Turn it away with 486 Busy Here; it is kept as a failed call, reason "declined"."""
+    try:
+        phone.decline(call_id)
+    except NotRingingError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    except AgentassistError as exc:
+        raise _conflict(exc) from None
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

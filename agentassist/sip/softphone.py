@@ -30,7 +30,8 @@ import pjsua2 as pj
 
 from agentassist.audio.devices import AudioIO, Microphone
 from agentassist.config import PJSUA_MAX_CALLS, SipSettings
-from agentassist.errors import SipError
+from agentassist.errors import NotRingingError, SipError
+from agentassist.pause import KEYPAD
 from agentassist.sip.quality import StreamQuality
 from agentassist.sip.tap import CallTap, FrameSink
 
@@ -79,7 +80,7 @@ CallChange = HoldChange | DtmfDigit | StreamQuality | TransferProgress
 
 DTMF_METHODS = {"rfc4733": pj.PJSUA_DTMF_METHOD_RFC2833, "info": pj.PJSUA_DTMF_METHOD_SIP_INFO}
 _DTMF_NAMES = {v: k for k, v in DTMF_METHODS.items()}
-DTMF_DIGITS = frozenset("0123456789*#ABCDabcd")
+DTMF_DIGITS = KEYPAD | frozenset("abcd")
 
 # Final responses of a call that never had media, as end reasons.
 _FAILURES = {
@@ -137,6 +138,10 @@ class CallHandler(Protocol):
 
     def call_failed(self, info: CallInfo, reason: str) -> None:
         """A call ended before it had media: busy, not found, cancelled while ringing..."""
+
+    def call_ringing(self, info: CallInfo) -> None:
+        """An inbound call rings, waiting to be answered or declined (``[sip] second_call = "ring"``,
+        or ``auto_answer`` off)."""
 
     def call_changed(self, call_id: str, change: CallChange) -> None:
         """Hold, a DTMF digit received, the stream's quality (sent once, before ``call_ended``)."""
@@ -197,6 +202,7 @@ class _Call(pj.Call):  # type: ignore[misc]
         self.local_reason = ""  # why this side ended the call, when it was not a plain hangup
         self.transfer_target = ""
         self.held_by: str | None = None  # "agent" | "customer" while on hold
+        self.ringing = False  # an inbound call waiting to be answered or declined
         self.codec = ""
         self.clock_rate_hz = 0
         self.srtp = False
@@ -315,7 +321,12 @@ class Softphone:
         self._submit(lambda: self._hangup(call_id)).result(timeout=10)
 
     def answer(self, call_id: str) -> None:
+        """Answer a ringing call (the agent's other calls go on hold)."""
         self._submit(lambda: self._answer(call_id)).result(timeout=10)
+
+    def decline(self, call_id: str) -> None:
+        """Turn a ringing call away with 486 Busy Here."""
+        self._submit(lambda: self._decline(call_id)).result(timeout=10)
 
     def hold(self, call_id: str, on: bool) -> None:
         """Put the call on hold (re-INVITE, sendonly) or take it off hold."""
@@ -497,20 +508,50 @@ class Softphone:
         return tcfg
 
     def _incoming(self, account: _Account, pj_call_id: int) -> None:
+        busy = any(not c.ended for c in self._calls.values())
         call = _Call(self, account, "inbound", pj_call_id)
         self._calls[call.call_id] = call
         ci = call.getInfo()
         call.remote, call.sip_call_id = ci.remoteUri, ci.callIdString
-        log.info("incoming call %s from %s", call.call_id, ci.remoteUri)
+        mode = self.settings.second_call if busy else "answer" if self.settings.auto_answer else "ring"
+        log.info("incoming call %s from %s%s: %s", call.call_id, ci.remoteUri, " while busy" if busy else "", mode)
         prm = pj.CallOpParam()
-        prm.statusCode = 200 if self.settings.auto_answer else 180
+        if mode == "busy":
+            prm.statusCode = 486
+            call.hangup(prm)
+            return
+        prm.statusCode = 200 if mode == "answer" else 180
         call.answer(prm)
+        if mode == "ring":
+            call.ringing = True
+            info = CallInfo(call.call_id, call.direction, call.remote, call.sip_call_id, call.created_at)
+            try:
+                self._handler.call_ringing(info)
+            except Exception:
+                log.exception("call %s: handler failed on ringing", call.call_id)
 
     def _answer(self, call_id: str) -> None:
+        """Answer a ringing call; the agent's other calls that are up go on hold first."""
         call = self._find(call_id)
+        if not call.ringing:
+            raise NotRingingError(f"call {call_id!r} is not ringing")
+        for other in list(self._calls.values()):
+            if other is not call and not other.ended and other.tap is not None and other.held_by != "agent":
+                self._hold(other.call_id, True)
+        call.ringing = False
         prm = pj.CallOpParam()
         prm.statusCode = 200
         call.answer(prm)
+
+    def _decline(self, call_id: str) -> None:
+        call = self._find(call_id)
+        if not call.ringing:
+            raise NotRingingError(f"call {call_id!r} is not ringing")
+        call.ringing = False
+        call.local_reason = "declined"
+        prm = pj.CallOpParam()
+        prm.statusCode = 486
+        call.hangup(prm)
 
     def _make_call(self, uri: str, microphone: Microphone | None) -> str:
         if self._account is None:

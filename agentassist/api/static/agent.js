@@ -199,8 +199,31 @@ function endCall() {
   if (state.call) state.call = { ...state.call, status: "ended" };
 }
 
+// ---- calls ringing (a second call while one is up): answer (the current call goes on hold) or decline
+async function pollRinging() {
+  if (state.ringingOff) return;
+  let calls;
+  try { calls = await api("/api/ringing"); } catch (e) {
+    if (e.status === 403 || e.status === 503) state.ringingOff = true;  // not this agent's phone, or no phone
+    return;
+  }
+  const box = $("ringing");
+  box.hidden = calls.length === 0;
+  box.replaceChildren(...calls.map((c) => el("div", { class: "ring", "data-call": c.id },
+    el("span", { class: "who" }, `Incoming call from ${c.remote}`),
+    el("button", { type: "button", class: "answer", onclick: () => decide(c.id, "answer") }, "Answer"),
+    el("button", { type: "button", class: "decline", onclick: () => decide(c.id, "decline") }, "Decline"))));
+}
+
+async function decide(callId, what) {
+  try { await api(`/api/ringing/${encodeURIComponent(callId)}/${what}`, { method: "POST" }); } catch (e) { console.error(e); }
+  await pollRinging();
+  await poll();
+}
+
 async function poll() {
   if (!session.token) return;
+  pollRinging();
   try {
     const q = new URLSearchParams({ status: "active", agent: state.me.name, limit: "5" });
     const { items } = await api(`/api/calls?${q}`);
