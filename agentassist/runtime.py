@@ -192,10 +192,10 @@ class Runtime:
         if not script_id:
             return
         try:
-            language = self.scripts.get(script_id).language
+            language = self.scripts.get(script_id).fixed_language
         except (AgentassistError, ValueError):
             return  # the call reports an unusable script; nothing to load for it
-        self._transcriber_for(language if language not in ("", "auto") else None)
+        self._transcriber_for(language)
 
     def _transcriber_for(self, language: str | None) -> StreamingTranscriber:
         """The main model, or the multilingual one for a campaign in another language than English
@@ -262,8 +262,7 @@ class Runtime:
                 )
                 variables = {"agent": a.agent_name, "company": a.company}
                 tracker = ScriptTracker(script, variables, info.call_id, options=options)
-                # the campaign's language, not detected ("auto": detected once per channel)
-                language = script.language if script.language not in ("", "auto") else None
+                language = script.fixed_language
                 if t.script_prompt:
                     prompt = script_prompt(script, variables)
             except (AgentassistError, ValueError) as exc:

@@ -30,17 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import machine, record
+from benchmarks.ports import free_port
 
 CALL_ID = "bench"
 SAMPLE_RATE_HZ = 16000
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def write_recording(path: Path, minutes: float) -> None:
@@ -205,7 +198,7 @@ def main() -> int:
     write_recording(wav, args.minutes)
     os.chmod(wav, 0o644)
     reference = wav.read_bytes()
-    app_port, nginx_port = _free_port(), _free_port()
+    app_port, nginx_port = free_port(), free_port()
     app = subprocess.Popen(
         [sys.executable, "-m", "benchmarks.range", "--serve", str(root), "--port", str(app_port)],
         stderr=subprocess.PIPE,

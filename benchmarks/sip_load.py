@@ -1,18 +1,21 @@
-"""N concurrent SIP calls from sipp, carrying recorded speech, at a real `agentassist serve`.
+"""N concurrent SIP calls from sipp, carrying recorded speech, at real `agentassist serve` processes.
 
-    python -m benchmarks.sip_load --calls 10 --seconds 60 [--record]
-    python -m benchmarks.sip_load --calls 10 --seconds 60 --soak-minutes 10 [--record]
+    python -m benchmarks.sip_load --calls 10 --seconds 60 [--phones 3] [--record]
+    python -m benchmarks.sip_load --calls 4 --seconds 60 --soak-minutes 30 [--record]
 
 sipp (benchmarks/sipp/uac_speech.xml) places ``--calls`` calls at once; each streams Asterisk's
-English prompts (concatenated, 8 kHz u-law) as RTP for ``--seconds`` and hangs up. The server runs as
-in production (transcription included) in its own process. Checked afterwards: every call ended with a
-hangup and none was lost (sipp's count, the server's count, nothing left active; a call counts as ended
-once its pipeline has transcribed what it heard, so under overload ``drain_s`` after the last BYE says
-how far transcription was behind); every recording has
-the call's length in frames on both channels (one 20 ms frame per started minute of slack) and the
-caller's speech on the right channel. Measured: CPU of the server process from /proc (per call, as a
-share of one core), its RSS, threads and open files. ``--soak-minutes`` keeps ``--calls`` calls going
-back to back for that long and samples RSS, threads and fds every 30 s. Last line: one JSON object.
+English prompts (concatenated, 8 kHz u-law) as RTP for ``--seconds`` and hangs up. The pjsua2 wheel
+takes at most 4 calls per process (PJSUA_MAX_CALLS), so the calls are spread over ``--phones``
+agentassist processes, one per agent desk as the "agent desktop" layout runs them (default: as few
+as that allows; 10 calls: 4, 3 and 3), each with its own sipp. Every server runs as in production
+(transcription included). Checked afterwards: every call ended with a hangup and none was lost
+(sipp's count, the servers' count, nothing left active; a call counts as ended once its pipeline has
+transcribed what it heard, so under overload ``drain_s`` after the last BYE says how far
+transcription was behind); every recording has the call's length in frames on both channels (one
+20 ms frame per started minute of slack) and the caller's speech on the right channel. Measured: CPU
+of the server processes from /proc (per call, as a share of one core), their RSS, threads and open
+files (summed). ``--soak-minutes`` keeps ``--calls`` calls going back to back for that long and
+samples RSS, threads and fds every 30 s. Last line: one JSON object.
 """
 
 from __future__ import annotations
@@ -25,13 +28,13 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import wave
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +44,7 @@ import numpy as np
 from agentassist.audio.encode import read_stereo
 from agentassist.config import PJSUA_MAX_CALLS
 from benchmarks.common import REPO, machine, write_results
+from benchmarks.ports import free_port
 
 SOUNDS = Path("/usr/share/asterisk/sounds/en")
 SCENARIO = REPO / "benchmarks" / "sipp" / "uac_speech.xml"
@@ -49,21 +53,6 @@ RATE_HZ = 16000
 FRAME_SAMPLES = RATE_HZ // 50
 SAMPLE_EVERY_S = 30.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    """A port free for both UDP and TCP on 127.0.0.1."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port = int(tcp.getsockname()[1])
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-            return port
-    raise RuntimeError("no free port")
 
 
 def speech_file(root: Path, seconds: float) -> tuple[Path, float]:
@@ -203,82 +192,144 @@ def pipeline_frames(log: str) -> dict[str, tuple[int, int, int, int]]:
     }
 
 
+@dataclass
+class Phone:
+    """One `agentassist serve` (one agent's desk) with the sipp that calls it."""
+
+    root: Path
+    calls: int  # concurrent calls it takes
+    sip_port: int = 0
+    http_port: int = 0
+    server: subprocess.Popen[bytes] | None = None
+    token: str = ""
+    caller: subprocess.Popen[bytes] | None = None
+    client: httpx.Client = field(default_factory=httpx.Client)
+    proc: Process | None = None
+
+    def start(self, fmt: str) -> None:
+        self.root.mkdir(parents=True)
+        self.sip_port, self.http_port = free_port(), free_port()
+        config = write_config(self.root, self.sip_port, self.http_port, self.calls, fmt)
+        self.server, self.token = start_server(self.root, config, self.http_port)
+        self.proc = Process(self.server.pid)
+        self.client = httpx.Client(
+            base_url=f"http://127.0.0.1:{self.http_port}", headers={"Authorization": f"Bearer {self.token}"}
+        )
+
+    def dial(self, seconds: int, rounds: int, speech: Path) -> None:
+        """sipp places ``calls`` at once, ``rounds`` times back to back, each ``seconds`` long."""
+        sipp = [
+            "sipp", "-sf", str(SCENARIO), "-i", "127.0.0.1", "-p", str(free_port()),
+            "-mp", str(free_port() // 2 * 2), "-m", str(self.calls * rounds), "-l", str(self.calls),
+            "-r", str(self.calls), "-rp", "1000", "-d", str(seconds * 1000), "-s", "agent",
+            f"127.0.0.1:{self.sip_port}",
+            "-nostdin", "-trace_stat", "-trace_err", "-timeout", f"{seconds * rounds + 120}s",
+        ]  # fmt: skip
+        (self.root / "speech.wav").symlink_to(speech)  # the scenario streams ./speech.wav
+        with open(self.root / "sipp.log", "wb") as out:
+            self.caller = subprocess.Popen(sipp, cwd=self.root, stdout=out, stderr=subprocess.STDOUT)
+
+    def active(self) -> int:
+        return len(self.client.get("/api/calls", params={"status": "active"}).json()["items"])
+
+    def stop(self) -> None:
+        self.client.close()
+        if self.caller is not None and self.caller.poll() is None:
+            self.caller.kill()
+        if self.server is not None:
+            self.server.send_signal(signal.SIGTERM)
+            try:
+                self.server.wait(60)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+
+
+def shares(calls: int, phones: int) -> list[int]:
+    """``calls`` spread over ``phones`` as evenly as can be, larger shares first (10 over 3: 4 3 3)."""
+    base, extra = divmod(calls, phones)
+    return [base + (i < extra) for i in range(phones)]
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     for program in ("sipp", "sox"):
         if shutil.which(program) is None:
             raise SystemExit(f"{program} is not installed: run `make install-test`")
+    phones_n = args.phones or math.ceil(args.calls / PJSUA_MAX_CALLS)
+    split = shares(args.calls, phones_n)
+    if max(split) > PJSUA_MAX_CALLS:
+        raise SystemExit(
+            f"--calls {args.calls} over --phones {phones_n}: {max(split)} calls on one phone, but this pjsua2 "
+            f"build takes at most {PJSUA_MAX_CALLS} (PJSUA_MAX_CALLS); use --phones {math.ceil(args.calls / 4)}"
+        )
     root = Path(tempfile.mkdtemp(prefix="sip-load-", dir=args.workdir))
     soak_s = args.soak_minutes * 60
     rounds = max(1, round(soak_s / args.seconds)) if soak_s else 1
     total = args.calls * rounds
-    _, speech_s = speech_file(root, args.seconds + 5)
-    sip_port, http_port = free_port(), free_port()
-    config = write_config(root, sip_port, http_port, args.calls, args.format)
-    server, token = start_server(root, config, http_port)
-    proc = Process(server.pid)
-    client = httpx.Client(base_url=f"http://127.0.0.1:{http_port}", headers={"Authorization": f"Bearer {token}"})
+    speech, speech_s = speech_file(root, args.seconds + 5)
+    phones = [Phone(root / f"phone-{i}", n) for i, n in enumerate(split)]
     samples: list[dict[str, float]] = []
     stop_sampling = threading.Event()
     started = time.monotonic()
 
+    def active() -> int:
+        return sum(p.active() for p in phones)
+
+    def cpu_s() -> float:
+        return sum(p.proc.cpu_s() for p in phones if p.proc is not None)
+
+    def sample() -> dict[str, float]:
+        each = [p.proc.sample() for p in phones if p.proc is not None]
+        return {k: round(sum(e[k] for e in each), 1) for k in ("rss_mb", "threads", "fds")}
+
     def sampler() -> None:
         while not stop_sampling.wait(0 if not samples else SAMPLE_EVERY_S):
             with contextlib.suppress(httpx.HTTPError, OSError):
-                active = len(client.get("/api/calls", params={"status": "active"}).json()["items"])
-                samples.append({"t_s": round(time.monotonic() - started), "active": active, **proc.sample()})
+                samples.append({"t_s": round(time.monotonic() - started), "active": active(), **sample()})
 
-    sipp_log = root / "sipp.log"
-    sipp = [
-        "sipp", "-sf", str(SCENARIO), "-i", "127.0.0.1", "-p", str(free_port()),
-        "-mp", str(free_port() // 2 * 2), "-m", str(total), "-l", str(args.calls), "-r", str(args.calls),
-        "-rp", "1000", "-d", str(args.seconds * 1000), "-s", "agent", f"127.0.0.1:{sip_port}",
-        "-nostdin", "-trace_stat", "-trace_err", "-timeout", f"{args.seconds * rounds + 120}s",
-    ]  # fmt: skip
+    calls: list[dict[str, Any]] = []
     try:
+        for phone in phones:
+            phone.start(args.format)
         thread = threading.Thread(target=sampler, daemon=True)
-        cpu0, wall0 = proc.cpu_s(), time.monotonic()
-        with open(sipp_log, "wb") as out:
-            caller = subprocess.Popen(sipp, cwd=root, stdout=out, stderr=subprocess.STDOUT)
+        cpu0, wall0 = cpu_s(), time.monotonic()
+        for phone in phones:
+            phone.dial(args.seconds, rounds, speech)
         thread.start()
         steady: dict[str, float] = {}
         if not soak_s:  # CPU while all calls run: from all answered to shortly before the first BYE
             deadline = time.monotonic() + 30
-            active = 0
+            up = 0
             while time.monotonic() < deadline:
-                active = len(client.get("/api/calls", params={"status": "active"}).json()["items"])
-                if active >= args.calls:
+                up = active()
+                if up >= args.calls:
                     break
                 time.sleep(0.2)
-            c0, w0 = proc.cpu_s(), time.monotonic()
+            c0, w0 = cpu_s(), time.monotonic()
             time.sleep(max(1.0, args.seconds - 8))
-            steady = {"cpu_s": proc.cpu_s() - c0, "wall_s": time.monotonic() - w0, "active": max(1, active)}
-        sipp_rc = caller.wait()
+            steady = {"cpu_s": cpu_s() - c0, "wall_s": time.monotonic() - w0, "active": max(1, up)}
+        sipp_rc = max(p.caller.wait() for p in phones if p.caller is not None)
         sipp_done = time.monotonic()
         # A call is marked ended once its pipeline has transcribed what it heard: under overload that
         # backlog drains after the last BYE. Wait for it, as long again as the calls took at most.
         deadline = sipp_done + max(120.0, args.seconds * rounds)
-        while time.monotonic() < deadline:
-            if not client.get("/api/calls", params={"status": "active"}).json()["items"]:
-                break
+        while time.monotonic() < deadline and active():
             time.sleep(0.5)
         drain_s = time.monotonic() - sipp_done
-        cpu_s, wall_s = proc.cpu_s() - cpu0, time.monotonic() - wall0
+        cpu_total_s, wall_s = cpu_s() - cpu0, time.monotonic() - wall0
         stop_sampling.set()
         thread.join()
-        left = len(client.get("/api/calls", params={"status": "active"}).json()["items"])
-        samples.append({"t_s": round(time.monotonic() - started), "active": left, **proc.sample()})
-        calls = all_calls(client)
+        samples.append({"t_s": round(time.monotonic() - started), "active": active(), **sample()})
+        for phone in phones:
+            calls += [{**c, "phone": phone} for c in all_calls(phone.client)]
     finally:
-        client.close()
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-    recordings = root / "data" / "recordings"
-    per_call = pipeline_frames((root / "serve.log").read_text(errors="replace"))
+        for phone in phones:
+            phone.stop()
     checks = []
+    per_call: dict[str, tuple[int, int, int, int]] = {}
+    for phone in phones:
+        per_call.update(pipeline_frames((phone.root / "serve.log").read_text(errors="replace")))
     for call in calls:
+        recordings = call["phone"].root / "data" / "recordings"
         found = [p for p in (recordings / f"{call['id']}.ogg", recordings / f"{call['id']}.wav") if p.exists()]
         frames = per_call.get(call["id"])
         if found:
@@ -289,19 +340,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         else:
             checks.append({"id": call["id"], "ok": False, "missing": True})
     ended = [c for c in calls if c["status"] == "ended" and c["end_reason"] == "hangup"]
-    stats = sipp_stats(root)
+    stats = [sipp_stats(p.root) for p in phones]
     filled = [sum(f[2] for f in per_call.values()), sum(f[3] for f in per_call.values())]
     frames_off = [c["frames_off"] for c in checks if "frames_off" in c]
     rx_lost = [c["rx_lost"] for c in checks if c.get("rx_lost") is not None]
     gaps = [float((c.get("media") or {}).get("recording_gap_s", 0.0)) for c in calls]
     summary: dict[str, Any] = {
         "calls": args.calls,
+        "phones": phones_n,
+        "calls_per_phone": split,
         "seconds": args.seconds,
         "soak_minutes": args.soak_minutes,
         "format": args.format,
         "placed": total,
-        "sipp_successful": stats.get("SuccessfulCall(C)"),
-        "sipp_failed": stats.get("FailedCall(C)"),
+        "sipp_successful": sum(int(s.get("SuccessfulCall(C)", 0)) for s in stats),
+        "sipp_failed": sum(int(s.get("FailedCall(C)", 0)) for s in stats),
         "sipp_rc": sipp_rc,
         "ended_hangup": len(ended),
         "lost": total - len(ended),
@@ -316,7 +369,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if steady
         else None,
         "cpu_core_pct_total_steady": round(100 * steady["cpu_s"] / steady["wall_s"], 1) if steady else None,
-        "cpu_s_per_call": round(cpu_s / total, 2),
+        "cpu_s_per_call": round(cpu_total_s / total, 2),
         "wall_s": round(wall_s, 1),
         "drain_s": round(drain_s, 1),
         "server": samples[-1] if samples else {},
@@ -349,6 +402,13 @@ def main() -> int:
     p.add_argument("--calls", type=int, default=10, help="concurrent calls")
     p.add_argument("--seconds", type=int, default=60, help="length of each call")
     p.add_argument("--soak-minutes", type=float, default=0, help="back-to-back calls for this long")
+    p.add_argument(
+        "--phones",
+        type=int,
+        default=0,
+        help="agentassist processes the calls are spread over, one per agent desk (default: as few as the "
+        f"pjsua2 wheel's {PJSUA_MAX_CALLS} calls per process allow)",
+    )
     p.add_argument("--format", choices=["wav", "opus"], default="wav", help="[recorder] format")
     p.add_argument("--workdir", default=None, help="where the server's data goes (default: a temp dir)")
     p.add_argument("--keep", action="store_true", help="keep the server's data and logs")
@@ -364,7 +424,9 @@ def main() -> int:
 
 def record(args: argparse.Namespace, summary: dict[str, Any]) -> None:
     m = summary["machine"]
-    command = f"nice -n 19 python -m benchmarks.sip_load --calls {args.calls} --seconds {args.seconds}"
+    command = f"chrt -r 10 python -m benchmarks.sip_load --calls {args.calls} --seconds {args.seconds}"
+    if args.phones:
+        command += f" --phones {args.phones}"
     if args.format != "wav":
         command += f" --format {args.format}"
     if args.soak_minutes:
@@ -372,7 +434,9 @@ def record(args: argparse.Namespace, summary: dict[str, Any]) -> None:
     figures = {k: v for k, v in summary.items() if k not in ("machine", "samples", "workdir")}
     lines = [
         f"- command: `{command}`",
-        f"- machine: {m['cpu']}, {m['cores']} cores (shared with other work; the server ran at nice 19)",
+        f"- machine: {m['cpu']}, {m['cores']} cores; run under `chrt -r 10` (real-time round robin: other "
+        "work on the machine gets 5 %)",
+        f"- {summary['phones']} agentassist process(es), calls per process {summary['calls_per_phone']}",
         f"- result: `{json.dumps(figures)}`",
     ]
     if args.soak_minutes:

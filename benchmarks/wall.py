@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ from websockets.asyncio.client import connect
 
 from agentassist.events import Channel, Event, EventType, Utterance, utterance_event
 from benchmarks.common import machine, percentile, record
+from benchmarks.ports import free_port
 
 WORDS = ["thank", "you", "for", "calling", "this", "call", "is", "recorded", "for", "quality", "and", "training"]
 WARMUP_S = 2.0
@@ -182,12 +182,6 @@ async def run_clients(args: argparse.Namespace, url: str, child: subprocess.Pope
     return results
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--clients", type=int, default=200)
@@ -212,7 +206,7 @@ def main() -> int:
         now = datetime.now(UTC)
         for i in range(args.calls):
             store.create_call(f"call-{i:03d}", "inbound", f"sip:customer-{i}@bench", f"agent-{i}", None, now, "")
-        port = _free_port()
+        port = free_port()
         command = [sys.executable, "-m", "benchmarks.wall", "--serve", str(port), "--db", db_url]
         command += ["--calls", str(args.calls), "--seconds", str(args.seconds)]
         command += ["--partials-per-s", str(args.partials_per_s), "--final-every-s", str(args.final_every_s)]

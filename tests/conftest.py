@@ -19,6 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from benchmarks.ports import free_port
+
 REPO = Path(__file__).resolve().parent.parent
 SOUNDS_EN = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
 TEXTS_EN = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
@@ -26,21 +28,6 @@ SOUNDS_RU = Path("/usr/share/asterisk/sounds/ru")
 TEXTS_RU = Path("/usr/share/doc/asterisk-core-sounds-ru/core-sounds-ru.txt.gz")
 SHARED = REPO.parent / "shared"
 AGENTASSIST = Path(sys.executable).parent / "agentassist"
-
-
-def free_port() -> int:
-    """A port free for both UDP and TCP on 127.0.0.1."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port = int(tcp.getsockname()[1])
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-            return port
-    raise RuntimeError("no free port")
 
 
 def _clean(text: str) -> str:

@@ -79,6 +79,11 @@ class Script:
     alerts: tuple[tuple[str, float], ...] = ()  # thresholds overriding [assist] settings
     title: str = ""  # a name for people; lists show the id when there is none
 
+    @property
+    def fixed_language(self) -> str | None:
+        """The campaign's language code, or None when it is detected ("auto": once per channel)."""
+        return None if self.language in ("", "auto") else self.language
+
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
 

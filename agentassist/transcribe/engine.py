@@ -380,12 +380,9 @@ class StreamingTranscriber:
         job.future.set_result(None)
 
     def _queued(self) -> list[Job]:
-        """Jobs waiting to run, each once (a promoted job leaves its old heap entry behind). Lock held."""
-        seen: dict[int, Job] = {}
-        for _, _, j in self._heap:
-            if not j.cancelled and j.started is None:
-                seen[id(j)] = j
-        return list(seen.values())
+        """Jobs waiting to run. A promoted job's old entry (its kind no longer the job's) is skipped,
+        as _next() skips it. Lock held."""
+        return [j for kind, _, j in self._heap if not j.cancelled and j.started is None and kind == int(j.kind)]
 
     def lag_s(self) -> dict[str, float]:
         """Per call: how long its oldest unfinished final has waited (0 when none waits)."""
