@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -28,6 +29,47 @@ SOUNDS_RU = Path("/usr/share/asterisk/sounds/ru")
 TEXTS_RU = Path("/usr/share/doc/asterisk-core-sounds-ru/core-sounds-ru.txt.gz")
 SHARED = REPO.parent / "shared"
 AGENTASSIST = Path(sys.executable).parent / "agentassist"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+BROWSER_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required",
+]  # fmt: skip
+
+
+def need_chromium() -> None:
+    """Skip unless Debian's chromium and Playwright are installed (`make test` installs both)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("chromium not installed: run `make test`")
+    pytest.importorskip("playwright.sync_api")
+
+
+@contextlib.contextmanager
+def chromium_browser() -> Iterator[Any]:
+    """Debian's chromium, headless, driven by Playwright."""
+    need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def voicemail_script(script_id: str) -> str:
+    """A two-step script for the voicemail prompts the browser tests play (vm-intro: "...leave your
+    message after the tone...")."""
+    return f"""id: {script_id}
+version: 1
+steps:
+  - id: leave-message
+    say: ["Please leave your message after the tone."]
+    mandatory: true
+  - id: goodbye
+    say: ["Goodbye and thank you."]
+    mandatory: true
+"""
 
 
 def _clean(text: str) -> str:

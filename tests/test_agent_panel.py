@@ -5,7 +5,6 @@ API mid-call changes the next line without losing the ticked step."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,11 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import SOUNDS_EN, add_user, need
+from tests.conftest import SOUNDS_EN, add_user, chromium_browser, need, need_chromium
 
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 V1 = """\
 id: panel
 version: 1
@@ -47,9 +45,8 @@ def test_panel_follows_the_agents_call_and_a_script_saved_mid_call(
     tmp_path: Path, make_server: Any, baresip: Any
 ) -> None:
     need("baresip", "sox")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("chromium not installed: run `make test`")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    need_chromium()
+    from playwright.sync_api import expect
     agent = tmp_path / "agent.wav"  # "Please leave your message after the tone. When done hang up or ..." from 6 s:
     # time for the panel to find the call and show the first line before anything is said
     subprocess.run(["sox", str(SOUNDS_EN / "vm-intro.wav"), str(agent), "pad", "6", "0"], check=True)
@@ -63,11 +60,7 @@ def test_panel_follows_the_agents_call_and_a_script_saved_mid_call(
     sam = add_user(server.config, "Sam", "agent")
     server.start()
     shots = Path(os.environ.get("AGENTASSIST_SCREENSHOTS", tmp_path))
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-        )
+    with chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"{server.url}/agent?token={sam}")
         page.locator("#idle").wait_for(timeout=10_000)
@@ -114,7 +107,7 @@ def test_panel_follows_the_agents_call_and_a_script_saved_mid_call(
         floor.locator('#active .checklist li[data-step="callback"]').wait_for(timeout=10_000)  # there too
         assert floor.locator('#active .checklist li.done[data-step="leave-message"]').count() == 1
         hint = page.locator('#checklist li[data-step="goodbye"] .say')  # the step's line, variables filled
-        sync_api.expect(hint).to_have_text("Goodbye and thank you for calling Acme.", timeout=10_000)
+        expect(hint).to_have_text("Goodbye and thank you for calling Acme.", timeout=10_000)
 
         # the customer asks about the echo test: its card comes up
         page.locator('#cards .kcard[data-card="echo"]').wait_for(timeout=40_000)
@@ -122,7 +115,6 @@ def test_panel_follows_the_agents_call_and_a_script_saved_mid_call(
 
         phone.wait(60)
         page.locator("#ended").wait_for(timeout=30_000)
-        browser.close()
 
     call_id = r.json()["applied_to"][0]
     with server.client() as c:

@@ -6,23 +6,19 @@ admin) may see and answer what rings."""
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
 import pytest
 
-from tests.conftest import SOUNDS_EN, add_user
+from tests.conftest import SOUNDS_EN, add_user, chromium_browser, need_chromium
 from tests.test_call_control import _wait
-from tests.test_page import CHROMIUM
 
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
 
 
 def test_a_second_call_rings_and_answering_holds_the_first(make_server: Any, baresip: Any) -> None:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("chromium not installed: run `make test`")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    need_chromium()
     server = make_server(sip={"second_call": "ring"}, assist={"agent_name": "sam"})
     server.start()
     sam = add_user(server.config, "sam", "agent")
@@ -52,8 +48,7 @@ def test_a_second_call_rings_and_answering_holds_the_first(make_server: Any, bar
         assert denied.status_code == 403 and "'sam'" in denied.json()["detail"], denied.text
 
         # sam answers on the agent panel, in a real browser
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        with chromium_browser() as browser:
             page = browser.new_page()
             page.goto(f"{server.url}/agent?token={sam}")
             ring = page.locator(f'#ringing .ring[data-call="{waiting[0]["id"]}"]')
@@ -61,7 +56,6 @@ def test_a_second_call_rings_and_answering_holds_the_first(make_server: Any, bar
             assert "Incoming call from" in ring.inner_text()
             ring.locator("button.answer").click()
             page.locator("#ringing").wait_for(state="hidden", timeout=10_000)
-            browser.close()
         both = _wait(lambda: len(active()) == 2 and active(), 10, "the second call was not answered")
         assert {c["id"] for c in both} == {one["id"], waiting[0]["id"]}
         holds = _wait(lambda: client.get(f"/api/calls/{one['id']}").json()["holds"], 5, "the first call was not held")

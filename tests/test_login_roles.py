@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from agentassist.store.db import Store
-from tests.test_page import CHROMIUM
+from tests.conftest import chromium_browser, need_chromium
 
 pytestmark = [pytest.mark.slow]
 
@@ -62,14 +62,6 @@ def floor(make_server: Any) -> Any:
     return server
 
 
-def _browser(p: Any) -> Any:
-    return p.chromium.launch(
-        executable_path=CHROMIUM,
-        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", "--no-first-run"],
-    )  # fmt: skip
-
-
 def _sign_in(page: Any, url: str, name: str, secret: str) -> None:
     page.goto(f"{url}/")
     page.locator("#login-form").wait_for(timeout=10_000)
@@ -80,12 +72,9 @@ def _sign_in(page: Any, url: str, name: str, secret: str) -> None:
 
 
 def test_each_role_signs_in_through_the_form(floor: Any) -> None:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("chromium not installed: run `make test`")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    need_chromium()
     shots = Path(os.environ.get("AGENTASSIST_SCREENSHOTS", floor.root))
-    with sync_api.sync_playwright() as p:
-        browser = _browser(p)
+    with chromium_browser() as browser:
         for name, (role, _teams) in USERS.items():
             if name == "bob":
                 continue  # alice stands for the agents
@@ -130,15 +119,11 @@ def test_each_role_signs_in_through_the_form(floor: Any) -> None:
                 r = httpx.get(f"{floor.url}/api/me", headers={"Authorization": f"Bearer {token}"})
                 assert r.status_code == 401, r.text
             context.close()
-        browser.close()
 
 
 def test_a_wrong_password_is_named_and_stores_nothing(floor: Any) -> None:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("chromium not installed: run `make test`")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = _browser(p)
+    need_chromium()
+    with chromium_browser() as browser:
         page = browser.new_page()
         _sign_in(page, floor.url, "alice", "not-her-password")
         page.wait_for_function("document.getElementById('login-error').textContent !== ''", timeout=10_000)
@@ -156,4 +141,3 @@ def test_a_wrong_password_is_named_and_stores_nothing(floor: Any) -> None:
         page.fill("#login-password", password("alice"))
         page.click("#login-form button[type=submit]")
         page.wait_for_function("document.getElementById('who').textContent === 'alice (agent)'", timeout=10_000)
-        browser.close()

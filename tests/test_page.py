@@ -3,35 +3,22 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import SOUNDS_EN, need
+from tests.conftest import SOUNDS_EN, chromium_browser, need, need_chromium, voicemail_script
 
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCRIPT = """id: page
-version: 1
-steps:
-  - id: leave-message
-    say: ["Please leave your message after the tone."]
-    mandatory: true
-  - id: goodbye
-    say: ["Goodbye and thank you."]
-    mandatory: true
-"""
+SCRIPT = voicemail_script("page")
 
 
 def test_page_shows_live_call_then_replays_it(tmp_path: Path, make_server: Any, baresip: Any) -> None:
     need("baresip", "sox")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("chromium not installed: run `make test`")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    need_chromium()
     server = make_server(
         audio={"agent_audio_file": str(SOUNDS_EN / "vm-intro.wav")},
         assist={"default_script": "page"},
@@ -39,19 +26,7 @@ def test_page_shows_live_call_then_replays_it(tmp_path: Path, make_server: Any, 
     (tmp_path / "scripts" / "page.yaml").write_text(SCRIPT)
     server.start()
     shots = Path(os.environ.get("AGENTASSIST_SCREENSHOTS", tmp_path))
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
+    with chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"{server.url}/?token={server.token}")
         page.wait_for_selector("#conn.on", timeout=10_000)  # live feed connected
@@ -89,4 +64,3 @@ def test_page_shows_live_call_then_replays_it(tmp_path: Path, make_server: Any, 
         )
         assert page.locator('#replay-steps li.missed[data-step="goodbye"]').count() == 1
         page.screenshot(path=str(shots / "page-replay.png"))
-        browser.close()

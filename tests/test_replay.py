@@ -14,8 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import SOUNDS_EN, need
-from tests.test_page import CHROMIUM, SCRIPT
+from tests.conftest import SOUNDS_EN, chromium_browser, need, need_chromium, voicemail_script
 
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
 
@@ -67,14 +66,12 @@ def _jumped_to(page: Any) -> float:
 
 def test_checker_replays_seeks_and_evaluates(tmp_path: Path, make_server: Any, baresip: Any) -> None:
     need("baresip", "sox")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("chromium not installed: run `make test`")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    need_chromium()
     server = make_server(
         audio={"agent_audio_file": str(SOUNDS_EN / "vm-intro.wav")},
         assist={"default_script": "page"},
     )
-    (tmp_path / "scripts" / "page.yaml").write_text(SCRIPT)
+    (tmp_path / "scripts" / "page.yaml").write_text(voicemail_script("page"))
     server.start()
     customer = tmp_path / "customer.wav"  # the customer speaks from 6 s: a line worth seeking to
     subprocess.run(["sox", str(SOUNDS_EN / "demo-echotest.wav"), str(customer), "pad", "6", "0"], check=True)
@@ -89,12 +86,7 @@ def test_checker_replays_seeks_and_evaluates(tmp_path: Path, make_server: Any, b
         pause = admin.get(f"/api/calls/{call_id}").json()["pauses"][0]
 
     shots = Path(os.environ.get("AGENTASSIST_SCREENSHOTS", tmp_path))
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"],
-        )  # fmt: skip
+    with chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(f"{server.url}/static/replay.html?call={call_id}")
         page.fill("#login-name", "quinn")
@@ -169,7 +161,6 @@ def test_checker_replays_seeks_and_evaluates(tmp_path: Path, make_server: Any, b
         agent_page.fill("#evaluations .dispute-reason", "the tone was fine")
         agent_page.click("#evaluations button.dispute")
         agent_page.wait_for_selector('#evaluations li[data-status="disputed"]', timeout=10_000)
-        browser.close()
 
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as quinn:
         saved = quinn.get(f"/api/calls/{call_id}/evaluations").json()

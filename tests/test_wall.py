@@ -8,7 +8,6 @@ shows as a final line on the wall: the line must show within 1 s of the event.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,21 +15,11 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.conftest import SOUNDS_EN, add_user, need
+from tests.conftest import SOUNDS_EN, add_user, chromium_browser, need, need_chromium, voicemail_script
 
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCRIPT = """id: wall
-version: 1
-steps:
-  - id: leave-message
-    say: ["Please leave your message after the tone."]
-    mandatory: true
-  - id: goodbye
-    say: ["Goodbye and thank you."]
-    mandatory: true
-"""
+SCRIPT = voicemail_script("wall")
 PROBE = """(token) => new Promise((resolve, reject) => {
   window.finals = {};  // utterance id -> when the parallel feed got its final
   window.shown = {};  // utterance id -> when the wall first showed it as a final line
@@ -53,9 +42,7 @@ PROBE = """(token) => new Promise((resolve, reject) => {
 
 def test_wall_shows_a_live_call_within_a_second(tmp_path: Path, make_server: Any, baresip: Any) -> None:
     need("baresip")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("chromium not installed: run `make test`")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    need_chromium()
     server = make_server(
         audio={"agent_audio_file": str(SOUNDS_EN / "vm-intro.wav")},
         assist={"default_script": "wall"},
@@ -72,18 +59,7 @@ def test_wall_shows_a_live_call_within_a_second(tmp_path: Path, make_server: Any
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
 
     shots = Path(os.environ.get("AGENTASSIST_SCREENSHOTS", tmp_path))
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+    with chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"{server.url}/?token={supervisor}")
         page.wait_for_selector("#conn.on", timeout=10_000)
@@ -114,7 +90,6 @@ def test_wall_shows_a_live_call_within_a_second(tmp_path: Path, make_server: Any
         page.wait_for_selector("#wall article.tile", state="detached", timeout=30_000)
         finals: dict[str, Any] = page.evaluate("window.finals")
         shown: dict[str, int] = page.evaluate("window.shown")
-        browser.close()
 
     spoken = {uid: f for uid, f in finals.items() if f["text"].strip()}
     assert spoken, f"no final utterance came on the feed: {finals}"
