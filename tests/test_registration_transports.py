@@ -44,23 +44,35 @@ def _certificate(root: Path, name: str) -> tuple[Path, Path]:
     return cert, key
 
 
-@pytest.fixture
-def kamailio_tls(tmp_path: Path) -> Iterator[dict[str, Any]]:
+def tls_modules() -> str:
+    """Kamailio's module directory, skipping the test unless its TLS module is installed."""
     need("kamailio", "kamcmd")
     modules = _modules()
     if not (Path(modules) / "tls.so").is_file():
         pytest.skip("kamailio-tls-modules not installed: run `make test`")
-    port, tls_port = free_port(), free_port()
-    cert, key = _certificate(tmp_path, "registrar")
-    tls_cfg = tmp_path / "tls.cfg"
+    return modules
+
+
+def registrar_config(root: Path, name: str, port: int, tls_port: int, modules: str, ctl: Path) -> str:
+    """The registrar's config (test_registration.CONFIG) listening on TLS too, with a certificate of its own
+    (written under ``root`` with ``name``); returns the config text, its certificate at ``root/name.pem``."""
+    cert, key = _certificate(root, name)
+    tls_cfg = root / f"{name}-tls.cfg"
     tls_cfg.write_text(TLS_CFG.format(key=key, cert=cert))
-    ctl = tmp_path / "kamailio_ctl"
-    config = CONFIG.format(port=port, modules=modules, ctl=ctl, password=PASSWORD)
-    config = config.replace(
+    return CONFIG.format(port=port, modules=modules, ctl=ctl, password=PASSWORD).replace(
         'loadmodule "tm.so"',
         f'enable_tls=yes\nlisten=tls:127.0.0.1:{tls_port}\nalias="127.0.0.1:{tls_port}"\n'
         f'loadmodule "tls.so"\nmodparam("tls", "config", "{tls_cfg}")\nloadmodule "tm.so"',
     )
+
+
+@pytest.fixture
+def kamailio_tls(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    modules = tls_modules()
+    port, tls_port = free_port(), free_port()
+    ctl = tmp_path / "kamailio_ctl"
+    config = registrar_config(tmp_path, "registrar", port, tls_port, modules, ctl)
+    cert, key = tmp_path / "registrar.pem", tmp_path / "registrar.key"
     cfg = tmp_path / "kamailio.cfg"
     cfg.write_text(config)
     log = open(tmp_path / "kamailio.log", "ab")  # noqa: SIM115 - handed to the child

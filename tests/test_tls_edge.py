@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, SOUNDS_EN, free_port, need
-from tests.test_registration import CONFIG, PASSWORD, _contacts, _modules, _wait
-from tests.test_registration_transports import TLS_CFG, _certificate
+from tests.conftest import REPO, SOUNDS_EN, free_port
+from tests.test_registration import PASSWORD, _contacts, _wait
+from tests.test_registration_transports import _certificate, registrar_config, tls_modules
 
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
 
@@ -40,25 +40,15 @@ def _kamailio(root: Path, name: str, config: str) -> subprocess.Popen[bytes]:
 
 @pytest.fixture
 def tls_edge(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    need("kamailio", "kamcmd")
-    modules = _modules()
-    if not (Path(modules) / "tls.so").is_file():
-        pytest.skip("kamailio-tls-modules not installed: run `make test`")
+    modules = tls_modules()
     reg_port, reg_tls_port = free_port(), free_port()
     edge_port, edge_tls_port, agent_port = free_port(), free_port(), free_port()
-    cert, key = _certificate(tmp_path, "registrar")
     edge_cert, edge_key = _certificate(tmp_path, "edge")
 
     # The registrar (the PBX): TLS for registrations, Path honoured; calls come in on UDP.
-    reg_tls = tmp_path / "registrar-tls.cfg"
-    reg_tls.write_text(TLS_CFG.format(key=key, cert=cert))
     ctl = tmp_path / "registrar_ctl"
-    registrar = CONFIG.format(port=reg_port, modules=modules, ctl=ctl, password=PASSWORD)
-    registrar = registrar.replace(
-        'loadmodule "tm.so"',
-        f'enable_tls=yes\nlisten=tls:127.0.0.1:{reg_tls_port}\nalias="127.0.0.1:{reg_tls_port}"\n'
-        f'loadmodule "tls.so"\nmodparam("tls", "config", "{reg_tls}")\nloadmodule "tm.so"',
-    )
+    registrar = registrar_config(tmp_path, "registrar", reg_port, reg_tls_port, modules, ctl)
+    cert = tmp_path / "registrar.pem"
     registrar = registrar.replace(
         'modparam("usrloc", "db_mode", 0)', 'modparam("usrloc", "db_mode", 0)\nmodparam("registrar", "use_path", 1)'
     )
