@@ -111,4 +111,8 @@ def create_app(
     def wall_page() -> FileResponse:
         return FileResponse(STATIC / "wall.html", media_type="text/html")
 
+    @app.get("/scripts", include_in_schema=False)
+    def scripts_page() -> FileResponse:
+        return FileResponse(STATIC / "scripts.html", media_type="text/html")
+
     return app
