@@ -47,6 +47,7 @@ def test_panel_follows_the_agents_call_and_a_script_saved_mid_call(
     need("baresip", "sox")
     need_chromium()
     from playwright.sync_api import expect
+
     agent = tmp_path / "agent.wav"  # "Please leave your message after the tone. When done hang up or ..." from 6 s:
     # time for the panel to find the call and show the first line before anything is said
     subprocess.run(["sox", str(SOUNDS_EN / "vm-intro.wav"), str(agent), "pad", "6", "0"], check=True)

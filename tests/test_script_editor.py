@@ -127,9 +127,7 @@ def test_edit_save_refuse_restore_and_conflict(make_server: Any) -> None:
         mine = v3["yaml"].replace('"Goodbye."', '"Goodbye from the page."')
         editor.fill(mine)
         theirs = v3["yaml"].replace('"Goodbye."', '"Goodbye from the API."')
-        r = api.put(
-            "/api/scripts/helpdesk", content=theirs, headers={"Content-Type": "text/yaml", "If-Match": '"3"'}
-        )
+        r = api.put("/api/scripts/helpdesk", content=theirs, headers={"Content-Type": "text/yaml", "If-Match": '"3"'})
         assert r.status_code == 200 and r.json()["version"] == 4, r.text
         editor.press("Control+s")
         page.locator("#conflict").wait_for(timeout=10_000)
