@@ -115,4 +115,8 @@ def create_app(
     def scripts_page() -> FileResponse:
         return FileResponse(STATIC / "scripts.html", media_type="text/html")
 
+    @app.get("/calibrations", include_in_schema=False)
+    def calibrations_page() -> FileResponse:
+        return FileResponse(STATIC / "calibrations.html", media_type="text/html")
+
     return app
