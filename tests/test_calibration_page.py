@@ -7,7 +7,9 @@ show exactly the numbers GET /api/calibrations/{id}/report gives.
 from __future__ import annotations
 
 import math
+import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -53,6 +55,7 @@ def test_sessions_listed_scored_closed_and_reported(make_server: Any) -> None:
         store.create_call(call_id, "inbound", "sip:customer@example.org", "alice", "", T0 + timedelta(minutes=i), "")
         store.end_call(call_id, T0 + timedelta(minutes=i, seconds=90))
     store.engine.dispose()
+    shots = Path(os.environ.get("AGENTASSIST_SCREENSHOTS", server.root))
 
     def as_user(token: str) -> httpx.Client:
         return httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
@@ -98,6 +101,7 @@ def test_sessions_listed_scored_closed_and_reported(make_server: Any) -> None:
         assert page.locator('#progress tr[data-checker="Quinn"] td').nth(1).inner_text() == "2 of 2"
         page.click('#session-calls tr[data-call="c2"] button.score-call')
         page.wait_for_selector('#score[data-call="c2"]')
+        page.screenshot(path=str(shots / "calibration-score.png"), full_page=True)
         page.check('#score [name="q-greet"][value="yes"]')
         page.locator("#score").get_by_role("button", name="Save this score").click()
         assert "Answer every question" in page.locator("#score-error").inner_text()
@@ -110,7 +114,7 @@ def test_sessions_listed_scored_closed_and_reported(make_server: Any) -> None:
         assert {(e["call_id"], e["evaluator"], e["total"]) for e in evs} == {("c1", "Rae", 25.0), ("c2", "Rae", 62.5)}
 
         # the admin lists open and closed sessions, and closes one from the page
-        page = browser.new_context().new_page()
+        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         page.goto(f"{server.url}/calibrations?token={server.token}")
         page.locator(f'#calibrations tr[data-calibration="{still_open}"]').wait_for(timeout=10_000)
         assert page.locator("#new-calibration").is_visible()
@@ -119,6 +123,7 @@ def test_sessions_listed_scored_closed_and_reported(make_server: Any) -> None:
         page.click("#close-session")
         page.wait_for_selector(f'#session[data-calibration="{cid}"][data-status="closed"]')
         page.locator("#report").wait_for()
+        page.screenshot(path=str(shots / "calibration-report.png"), full_page=True)
         page.select_option("#status-filter", "closed")
         assert page.locator("#calibrations tbody tr[data-calibration]").evaluate_all(
             "rows => rows.map(r => [r.dataset.calibration, r.dataset.status])"

@@ -5,7 +5,9 @@ line, the text kept), restore an earlier version, and a save overtaken by someon
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,6 +45,7 @@ def test_edit_save_refuse_restore_and_conflict(make_server: Any) -> None:
     agent = add_user(server.config, "Casey", "agent")
     server.start(timeout_s=240)  # the migrations alone take a minute on a loaded machine
     api = server.client()
+    shots = Path(os.environ.get("AGENTASSIST_SCREENSHOTS", server.root))
 
     def current() -> dict[str, Any]:
         r = api.get("/api/scripts/helpdesk")
@@ -59,7 +62,7 @@ def test_edit_save_refuse_restore_and_conflict(make_server: Any) -> None:
         assert "team leaders, supervisors and admins" in page.locator("#not-allowed").inner_text()
         assert page.locator("#yaml").count() == 0
 
-        page = browser.new_context().new_page()
+        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         page.goto(f"{server.url}/scripts?token={leader}")
         row = page.locator('#scripts tr[data-script="helpdesk"]')
         row.wait_for(timeout=10_000)
@@ -97,6 +100,7 @@ def test_edit_save_refuse_restore_and_conflict(make_server: Any) -> None:
         assert any("line 12" in t and "duplicate step id 'greet'" in t for t in texts), texts
         assert any("line 14" in t and "without 'id'" in t for t in texts), texts
         assert page.locator('#problems li[data-line="12"]').count() == 1
+        page.screenshot(path=str(shots / "scripts-errors.png"), full_page=True)
         assert editor.input_value() == broken
         assert "Not saved" in page.locator("#save-status").inner_text()
         assert current()["current_version"] == 2
@@ -142,6 +146,7 @@ def test_edit_save_refuse_restore_and_conflict(make_server: Any) -> None:
         page.wait_for_selector('#editor[data-version="4"]')
         assert "from the API" in editor.input_value()
         assert page.locator("#mine").input_value() == mine
+        page.screenshot(path=str(shots / "scripts-conflict.png"), full_page=True)
         page.click("#mine-restore")
         assert editor.input_value() == mine
         editor.press("Control+s")

@@ -101,7 +101,7 @@ async function openSession(id) {
   }
   $("session-calls").tBodies[0].replaceChildren(...cal.call_ids.map((callId) => {
     const ev = state.mine.get(callId);
-    let score = checker ? "" : "not a checker";
+    let score = "";
     if (ev) score = `scored: total ${num(ev.total)}`;
     else if (checker && cal.status === "open") {
       score = el("button", { type: "button", class: "small score-call", onclick: () => startScoring(callId) }, "score");
