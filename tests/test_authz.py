@@ -163,6 +163,8 @@ TABLE: dict[str, Case] = {
     "GET /api/reports/teams": Case(LEADERS.format(200)),
     "GET /agent": Case(ALL_200, public=True),
     "GET /wall": Case(ALL_200, public=True),
+    "GET /scripts": Case(ALL_200, public=True),
+    "GET /calibrations": Case(ALL_200, public=True),
     "GET /api/scripts": Case(ALL_200),
     "GET /api/scripts/{script_id}": Case(ALL_200, "/api/scripts/s1"),
     "GET /api/scripts/{script_id}/versions": Case(ALL_200, "/api/scripts/s1/versions"),

@@ -111,4 +111,12 @@ def create_app(
     def wall_page() -> FileResponse:
         return FileResponse(STATIC / "wall.html", media_type="text/html")
 
+    @app.get("/scripts", include_in_schema=False)
+    def scripts_page() -> FileResponse:
+        return FileResponse(STATIC / "scripts.html", media_type="text/html")
+
+    @app.get("/calibrations", include_in_schema=False)
+    def calibrations_page() -> FileResponse:
+        return FileResponse(STATIC / "calibrations.html", media_type="text/html")
+
     return app

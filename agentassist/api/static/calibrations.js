@@ -1,0 +1,241 @@
+"use strict";
+// agentassist calibration sessions: the list (open and closed), a new session (leaders), one session's
+// calls (each linked to the replay page to listen, and scored here for the session by its checkers,
+// blind) and progress, and once closed its report: each question's spread of answers and each
+// checker's deviation from the consensus. Open as /calibrations (optionally ?id=N).
+const EVALUATORS = ["quality_checker", "team_leader", "supervisor", "admin"];
+const LEADERS = ["team_leader", "supervisor", "admin"];
+const state = { me: null, sessions: [], cal: null, mine: new Map(), card: null, scoring: null };
+
+const num = (x) => x == null ? "—" : String(Math.round(x * 100) / 100);
+const numCell = (x, attrs = {}) => el("td", { class: "num", "data-value": x ?? "", ...attrs }, num(x));
+const words = (text) => text.split(/[\s,]+/).map((w) => w.trim()).filter(Boolean);
+
+// ---- the list ----------------------------------------------------------------------------------------
+async function loadList() {
+  state.sessions = await api("/api/calibrations");
+  renderList();
+}
+
+function renderList() {
+  const want = $("status-filter").value;
+  const rows = state.sessions.filter((c) => !want || c.status === want).sort((a, b) => b.id - a.id);
+  $("calibrations").tBodies[0].replaceChildren(...(rows.length ? rows.map((c) => el("tr", {
+    "data-calibration": c.id, "data-status": c.status, class: state.cal?.id === c.id ? "open" : null,
+    onclick: () => openSession(c.id),
+  }, el("td", {}, c.id), el("td", {}, c.title || ""), el("td", {}, `${c.scorecard.name} (v${c.scorecard.version})`),
+    el("td", { class: "num" }, c.call_ids.length), el("td", {}, c.checker_ids.join(", ")),
+    el("td", {}, el("span", { class: `badge ${c.status}` }, c.status)),
+    el("td", {}, c.created_at ? `${new Date(c.created_at).toLocaleString()} by ${c.created_by}` : c.created_by)))
+    : [el("tr", {}, el("td", { colspan: 7, class: "empty" }, want ? `No ${want} sessions.` : "No calibration sessions yet."))]));
+}
+$("status-filter").addEventListener("change", renderList);
+
+// ---- a new session -----------------------------------------------------------------------------------
+$("new-calibration").addEventListener("click", async () => {
+  $("create").hidden = false;
+  $("create-error").textContent = "";
+  try {
+    const cards = await api("/api/scorecards");
+    $("create-scorecard").replaceChildren(...cards.map((c) => el("option", { value: c.id }, `${c.name} (v${c.version})`)));
+    if (!cards.length) $("create-error").textContent = "There is no scorecard yet: make one first (POST /api/scorecards).";
+  } catch (e) { $("create-error").textContent = e.message; }
+  $("create-title").focus();
+});
+$("create-cancel").addEventListener("click", () => { $("create").hidden = true; });
+$("create").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  $("create-error").textContent = "";
+  const body = {
+    title: $("create-title").value.trim(), scorecard_id: Number($("create-scorecard").value),
+    call_ids: words($("create-calls").value), checker_ids: words($("create-checkers").value),
+  };
+  if (!body.scorecard_id) { $("create-error").textContent = "Choose a scorecard."; return; }
+  if (!body.call_ids.length) { $("create-error").textContent = "Name at least one call."; return; }
+  if (body.checker_ids.length < 2) { $("create-error").textContent = "Name at least two checkers."; return; }
+  try {
+    const cal = await api("/api/calibrations", { method: "POST", body });
+    $("create").hidden = true;
+    for (const id of ["create-title", "create-calls", "create-checkers"]) $(id).value = "";
+    await loadList();
+    await openSession(cal.id);
+  } catch (err) { $("create-error").textContent = err.message; }
+});
+
+// ---- one session -------------------------------------------------------------------------------------
+async function openSession(id) {
+  $("session-error").textContent = "";
+  $("score").hidden = true;
+  let cal;
+  try { cal = await api(`/api/calibrations/${id}`); } catch (e) {
+    $("session").hidden = false;
+    $("session-error").textContent = e.message;
+    return;
+  }
+  state.cal = cal;
+  document.querySelectorAll("#calibrations tbody tr").forEach((tr) => tr.classList.toggle("open", Number(tr.dataset.calibration) === id));
+  const url = new URL(location.href);
+  url.searchParams.set("id", id);
+  history.replaceState(null, "", url);
+  const box = $("session");
+  box.hidden = false;
+  box.dataset.calibration = cal.id;
+  box.dataset.status = cal.status;
+  $("session-title").textContent = `#${cal.id} ${cal.title || "Calibration"}`;
+  $("session-status").textContent = cal.status;
+  $("session-status").className = `badge ${cal.status}`;
+  $("session-meta").textContent = `${cal.scorecard.name}, version ${cal.scorecard.version} · opened by ${cal.created_by}` +
+    `${cal.created_at ? ` ${new Date(cal.created_at).toLocaleString()}` : ""}` +
+    `${cal.closed_at ? ` · closed ${new Date(cal.closed_at).toLocaleString()}` : ""}`;
+  const me = state.me;
+  $("close-session").hidden = cal.status !== "open" ||
+    !(me.name === cal.created_by || ["supervisor", "admin"].includes(me.role));
+  const checker = cal.checker_ids.includes(me.name);
+  state.mine = new Map();
+  if (checker) {  // my own evaluations of this session (while open, nobody else's are readable)
+    try {
+      for (const ev of await api(`/api/evaluations?calibration_id=${cal.id}&evaluator=${encodeURIComponent(me.name)}`)) {
+        state.mine.set(ev.call_id, ev);
+      }
+    } catch (e) { $("session-error").textContent = e.message; }
+  }
+  $("session-calls").tBodies[0].replaceChildren(...cal.call_ids.map((callId) => {
+    const ev = state.mine.get(callId);
+    let score = "";
+    if (ev) score = `scored: total ${num(ev.total)}`;
+    else if (checker && cal.status === "open") {
+      score = el("button", { type: "button", class: "small score-call", onclick: () => startScoring(callId) }, "score");
+    } else if (checker) score = "not scored";
+    return el("tr", { "data-call": callId },
+      el("td", {}, callId),
+      el("td", {}, el("a", { href: `/static/replay.html?call=${encodeURIComponent(callId)}`, target: "_blank", class: "replay" },
+        "listen on the replay page")),
+      el("td", { class: "mine" }, score));
+  }));
+  $("progress").tBodies[0].replaceChildren(...cal.checker_ids.map((name) => el("tr", { "data-checker": name },
+    el("td", {}, name), el("td", { class: "num" }, `${cal.progress[name] ?? 0} of ${cal.call_ids.length}`))));
+  $("report").hidden = true;
+  if (cal.status === "closed") await loadReport(cal.id);
+}
+
+$("close-session").addEventListener("click", async () => {
+  if (!state.cal) return;
+  $("session-error").textContent = "";
+  try {
+    await api(`/api/calibrations/${state.cal.id}/close`, { method: "POST" });
+    await loadList();
+    await openSession(state.cal.id);
+  } catch (e) { $("session-error").textContent = e.message; }
+});
+
+// ---- scoring a call for the session (the scorecard version the session pinned) ----------------------
+function questions(card) {
+  return card.sections.flatMap((s) => s.questions.map((q) => ({ ...q, section: s.title })));
+}
+
+function answerInput(q) {
+  const name = `q-${q.id}`;
+  if (q.kind === "yes_no") {
+    const choices = ["yes", "no", ...(q.na_allowed ? ["na"] : [])];
+    return el("span", { class: "choices" }, ...choices.map((c) => el("label", {},
+      el("input", { type: "radio", name, value: c }), c === "na" ? "n/a" : c)));
+  }
+  const options = [el("option", { value: "" }, "—")];
+  for (let v = q.min; v <= q.max; v++) options.push(el("option", { value: v }, v));
+  if (q.na_allowed) options.push(el("option", { value: "na" }, "n/a"));
+  return el("select", { name, "aria-label": q.text }, ...options);
+}
+
+async function startScoring(callId) {
+  const cal = state.cal;
+  $("score-error").textContent = "";
+  try {
+    state.card = await api(`/api/scorecards/${cal.scorecard.id}?version=${cal.scorecard.version}`);
+  } catch (e) { $("session-error").textContent = e.message; return; }
+  state.scoring = callId;
+  $("score").dataset.call = callId;
+  $("score-title").textContent = `Score ${callId} (${state.card.name}, version ${state.card.version})`;
+  $("score-questions").replaceChildren(...questions(state.card).map((q) => el("div", { class: "question", "data-question": q.id },
+    el("span", {}, q.text, q.auto_fail ? " (auto-fail)" : ""), answerInput(q))));
+  $("score").hidden = false;
+}
+
+$("score-cancel").addEventListener("click", () => { $("score").hidden = true; state.scoring = null; });
+$("score").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const answers = {};
+  const missing = [];
+  for (const q of questions(state.card)) {
+    const field = document.querySelector(`#score [name="q-${q.id}"]:checked`) || document.querySelector(`#score select[name="q-${q.id}"]`);
+    const value = field ? field.value : "";
+    if (value === "") missing.push(q.text);
+    else answers[q.id] = q.kind === "scale" && value !== "na" ? Number(value) : value;
+  }
+  if (missing.length) { $("score-error").textContent = `Answer every question: ${missing.join("; ")}`; return; }
+  try {
+    await api(`/api/calls/${encodeURIComponent(state.scoring)}/evaluations`, {
+      method: "POST", body: { scorecard_id: state.cal.scorecard.id, answers, comments: [], calibration_id: state.cal.id },
+    });
+    $("score").hidden = true;
+    await openSession(state.cal.id);
+    await loadList();
+  } catch (err) { $("score-error").textContent = err.message; }
+});
+
+// ---- the report (closed sessions) --------------------------------------------------------------------
+async function loadReport(id) {
+  let rep;
+  try { rep = await api(`/api/calibrations/${id}/report`); } catch (e) { $("session-error").textContent = e.message; return; }
+  const checkers = rep.checker_ids;
+  $("report-checkers").tBodies[0].replaceChildren(...rep.checkers.map((c) => el("tr", { "data-checker": c.checker },
+    el("td", {}, c.checker), el("td", { class: "num" }, c.evaluations),
+    numCell(c.mad, { "data-field": "mad" }), numCell(c.total_mad, { "data-field": "total_mad" }))));
+
+  $("report-totals").tHead.replaceChildren(el("tr", {}, el("th", {}, "call"),
+    ...checkers.map((c) => el("th", { class: "num" }, c)), el("th", { class: "num" }, "min"),
+    el("th", { class: "num" }, "max"), el("th", { class: "num" }, "stdev")));
+  $("report-totals").tBodies[0].replaceChildren(...rep.totals.map((t) => el("tr", { "data-call": t.call_id },
+    el("td", {}, t.call_id), ...checkers.map((c) => numCell(t.totals[c], { "data-checker": c })),
+    numCell(t.min, { "data-field": "min" }), numCell(t.max, { "data-field": "max" }),
+    numCell(t.stdev, { "data-field": "stdev" }))));
+
+  $("report-questions").tHead.replaceChildren(el("tr", {}, el("th", {}, "question"),
+    el("th", { class: "num" }, "mean stdev"), el("th", {}, "call"),
+    ...checkers.map((c) => el("th", { class: "num" }, c)), el("th", { class: "num" }, "min"),
+    el("th", { class: "num" }, "max"), el("th", { class: "num" }, "stdev")));
+  const widest = Math.max(0, ...rep.questions.map((q) => q.mean_stdev ?? 0));
+  const rows = [];
+  for (const q of rep.questions) {
+    q.calls.forEach((c, i) => {
+      const head = i === 0 ? [
+        el("td", { class: "q", rowspan: q.calls.length, title: q.question_id }, q.text),
+        numCell(q.mean_stdev, { rowspan: q.calls.length, "data-field": "mean_stdev",
+          class: `num${widest > 0 && q.mean_stdev === widest ? " wide" : ""}` }),
+      ] : [];
+      rows.push(el("tr", { "data-question": q.question_id, "data-call": c.call_id }, ...head, el("td", {}, c.call_id),
+        ...checkers.map((name) => el("td", { class: "num", "data-checker": name },
+          c.answers[name] == null ? "—" : c.answers[name] === "na" ? "n/a" : String(c.answers[name]))),
+        numCell(c.min, { "data-field": "min" }), numCell(c.max, { "data-field": "max" }),
+        numCell(c.stdev, { "data-field": "stdev" })));
+    });
+  }
+  $("report-questions").tBodies[0].replaceChildren(...rows);
+  $("report").hidden = false;
+}
+
+function notAllowed(message) {  // signed in, but not for this page: the session stays for the others
+  appRoot().replaceChildren(el("p", { id: "not-allowed", class: "error" }, message, " ", el("a", { href: "/" }, "Back to the calls")));
+}
+
+// ---- start ---------------------------------------------------------------------------------------
+startPage(async (me) => {
+  state.me = me;
+  if (!EVALUATORS.includes(me.role)) {
+    notAllowed(`Signed in as ${me.name}, a ${me.role.replace("_", " ")}: calibration is for quality checkers, team leaders, supervisors and admins.`);
+    return;
+  }
+  $("new-calibration").hidden = !LEADERS.includes(me.role);
+  await loadList();
+  const wanted = Number(new URLSearchParams(location.search).get("id"));
+  if (wanted) await openSession(wanted);
+});

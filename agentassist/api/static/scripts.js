@@ -1,0 +1,255 @@
+"use strict";
+// agentassist script editor: the scripts of scripts_dir, one opened as YAML in a textarea, saved as a
+// new version (PUT /api/scripts/{id} with If-Match: a save that someone else's save overtook is
+// refused, 412, and the text stays), its earlier versions viewed read-only and copied back to
+// restore. Open as /scripts (optionally ?script=ID). For the roles that may save scripts.
+const WRITERS = ["team_leader", "supervisor", "admin"];
+const state = {
+  scripts: [],       // GET /api/scripts items
+  id: null,          // the script open in the editor
+  version: null,     // the version the editor's text was loaded from (the If-Match of the next save)
+  isNew: false,      // not saved yet: no If-Match
+  saved: "",         // the text as last loaded or saved: the editor is dirty when it differs
+  old: null,         // {version, yaml} of the earlier version being viewed
+  saving: false,
+};
+const editor = $("yaml");
+
+const template = (id) => `id: ${id}
+title: ${id}
+language: en
+steps:
+  - id: greet
+    say: ["Hello, thank you for calling."]
+    mandatory: true
+`;
+
+function setStatus(text, kind = "") {
+  const box = $("save-status");
+  box.textContent = text;
+  box.className = kind;
+}
+
+function markDirty() { $("dirty").hidden = editor.value === state.saved; }
+
+// ---- the list ----------------------------------------------------------------------------------------
+async function loadList() {
+  const data = await api("/api/scripts");
+  state.scripts = data.items;
+  const body = $("scripts").tBodies[0];
+  body.replaceChildren(...(data.items.length ? data.items.map((s) => el("tr", {
+    "data-script": s.id, class: s.id === state.id ? "open" : null, onclick: () => openScript(s.id),
+  }, el("td", {}, s.id), el("td", {}, s.title === s.id ? "" : s.title), el("td", {}, s.campaign || ""),
+    el("td", {}, s.language || ""), el("td", { class: "v" }, s.version), el("td", { class: "v" }, s.steps)))
+    : [el("tr", {}, el("td", { colspan: 6, class: "empty" }, "No scripts yet: start one with New script."))]));
+  $("load-errors").replaceChildren(...data.errors.map((p) => el("li", {},
+    `${p.file || ""}${p.line ? ` line ${p.line}` : ""}: ${p.message}`)));
+}
+
+// ---- opening a script ----------------------------------------------------------------------------------
+function showEditor(id, title) {
+  $("editor").hidden = false;
+  $("editing").textContent = title;
+  $("conflict").hidden = true;
+  showProblems([]);
+  document.querySelectorAll("#scripts tbody tr").forEach((tr) => tr.classList.toggle("open", tr.dataset.script === id));
+}
+
+function load(script) {
+  state.id = script.id;
+  state.version = script.current_version;
+  state.isNew = false;
+  state.saved = script.yaml;
+  editor.value = script.yaml;
+  markDirty();
+  showEditor(script.id, `${script.id} · version ${script.current_version}`);
+  $("editor").dataset.version = script.current_version;
+  const url = new URL(location.href);
+  url.searchParams.set("script", script.id);
+  history.replaceState(null, "", url);
+}
+
+async function openScript(id) {
+  if (state.id && editor.value !== state.saved && id !== state.id
+      && !window.confirm(`Leave ${state.id} without saving your changes?`)) return;
+  setStatus("");
+  closeOld();
+  $("mine-box").hidden = true;
+  try {
+    load(await api(`/api/scripts/${encodeURIComponent(id)}`));
+    await loadVersions();
+  } catch (e) { setStatus(e.message, "error"); }
+}
+
+function startNew(id) {
+  state.id = id;
+  state.version = null;
+  state.isNew = true;
+  state.saved = "";
+  editor.value = template(id);
+  markDirty();
+  closeOld();
+  $("versions").replaceChildren(el("li", {}, el("span", { class: "meta" }, "Not saved yet.")));
+  showEditor(id, `${id} · new script`);
+  delete $("editor").dataset.version;
+  setStatus("A new script: edit it and save to create version 1.");
+  editor.focus();
+}
+
+// ---- saving -------------------------------------------------------------------------------------------
+async function save({ overwrite = false } = {}) {
+  if (!state.id || state.saving) return;
+  const text = editor.value;
+  const headers = { Authorization: `Bearer ${session.token}`, "Content-Type": "text/yaml" };
+  if (overwrite) headers["If-Match"] = "*";
+  else if (!state.isNew) headers["If-Match"] = `"${state.version}"`;
+  state.saving = true;
+  $("save").disabled = true;
+  setStatus("Saving…");
+  try {
+    const r = await fetch(`/api/scripts/${encodeURIComponent(state.id)}`, { method: "PUT", headers, body: text });
+    const data = r.headers.get("content-type")?.includes("json") ? await r.json() : {};
+    if (r.status === 401) { signOut("The token was refused: sign in again."); return; }
+    if (r.status === 412) { conflict(data.detail); return; }
+    if (r.status === 422) {
+      showProblems(data.errors || [{ line: null, message: data.detail }]);
+      setStatus(`Not saved: ${data.detail || "the script is invalid"}. Your text is unchanged.`, "error");
+      return;
+    }
+    if (!r.ok) { setStatus(`Not saved: ${data.detail || r.status}`, "error"); return; }
+    showProblems([]);
+    $("conflict").hidden = true;
+    $("mine-box").hidden = true;
+    const fresh = await api(`/api/scripts/${encodeURIComponent(data.id)}`);  // the server set its version: line
+    if (editor.value === text) load(fresh);
+    else { state.version = fresh.current_version; state.isNew = false; state.saved = text; markDirty(); }  // typed meanwhile: kept
+    setStatus(data.changed ? `Saved as version ${data.version}` +
+      (data.applied_to.length ? `; applied to ${data.applied_to.length} active call(s).` : ".")
+      : `Nothing changed: still version ${data.version}.`, "ok");
+    await Promise.all([loadVersions(), loadList()]);
+  } catch (e) {
+    setStatus(`Not saved: ${e.message}`, "error");
+  } finally {
+    state.saving = false;
+    $("save").disabled = false;
+  }
+}
+
+function showProblems(problems) {
+  $("problems-box").hidden = !problems.length;
+  $("editor").querySelector(".editor-body").classList.toggle("with-problems", problems.length > 0);
+  $("problems").replaceChildren(...problems.map((p) => el("li", {
+    "data-line": p.line ?? "", title: p.line ? "show the line" : null, onclick: () => p.line && selectLine(p.line),
+  }, p.line ? el("span", { class: "line" }, `line ${p.line}`) : "", p.message)));
+}
+
+function selectLine(n) {  // select line n (1-based) of the editor and scroll it into view
+  const lines = editor.value.split("\n");
+  const start = lines.slice(0, n - 1).reduce((a, l) => a + l.length + 1, 0);
+  editor.focus();
+  editor.setSelectionRange(start, start + (lines[n - 1] || "").length);
+  const lineHeight = parseFloat(getComputedStyle(editor).lineHeight) || 18;
+  editor.scrollTop = Math.max(0, (n - 5) * lineHeight);
+}
+
+function conflict(detail) {
+  $("conflict-text").textContent = `Not saved: someone else saved this script since you opened it (${detail}). ` +
+    "Your text is still in the editor.";
+  $("conflict").hidden = false;
+  setStatus("Not saved: conflict.", "error");
+}
+
+// Load the newest version into the editor; the user's text goes to the read-only box below, to copy from.
+$("conflict-reload").addEventListener("click", async () => {
+  const mine = editor.value;
+  try {
+    load(await api(`/api/scripts/${encodeURIComponent(state.id)}`));
+    await loadVersions();
+  } catch (e) { setStatus(e.message, "error"); return; }
+  $("mine").value = mine;
+  $("mine-box").hidden = false;
+  setStatus(`Loaded version ${state.version}; your unsaved text is kept below.`);
+});
+$("conflict-overwrite").addEventListener("click", () => save({ overwrite: true }));
+$("mine-restore").addEventListener("click", () => {
+  editor.value = $("mine").value;
+  markDirty();
+  $("mine-box").hidden = true;
+  setStatus(`Your text is back in the editor; saving makes it the version after ${state.version}.`);
+});
+
+// ---- versions -----------------------------------------------------------------------------------------
+async function loadVersions() {
+  const data = await api(`/api/scripts/${encodeURIComponent(state.id)}/versions`);
+  const items = [...data.items].sort((a, b) => b.version - a.version);
+  $("versions").replaceChildren(...items.map((v) => el("li", {
+    "data-version": v.version, class: v.version === data.current_version ? "current" : null,
+  }, el("b", {}, `v${v.version}`), el("span", { class: "meta" }, `${new Date(v.saved_at).toLocaleString()} · ${v.by}`),
+    el("button", { type: "button", class: "small secondary view", onclick: () => viewVersion(v.version) }, "view"))));
+}
+
+async function viewVersion(version) {
+  try {
+    const old = await api(`/api/scripts/${encodeURIComponent(state.id)}?version=${version}`);
+    state.old = { version, yaml: old.yaml };
+    $("old-title").textContent = `Version ${version} (read only)`;
+    $("old-yaml").value = old.yaml;
+    $("old-box").hidden = false;
+    $("old-box").dataset.version = version;
+  } catch (e) { setStatus(e.message, "error"); }
+}
+
+function closeOld() {
+  state.old = null;
+  $("old-box").hidden = true;
+}
+
+$("restore").addEventListener("click", () => {
+  if (!state.old) return;
+  editor.value = state.old.yaml;
+  markDirty();
+  setStatus(`Version ${state.old.version} copied into the editor: save to make it version ${state.version + 1}.`);
+  closeOld();
+  editor.focus();
+});
+$("old-close").addEventListener("click", closeOld);
+
+// ---- new script ---------------------------------------------------------------------------------------
+$("new-script").addEventListener("click", () => { $("new-form").hidden = false; $("new-id").focus(); });
+$("new-cancel").addEventListener("click", () => { $("new-form").hidden = true; });
+$("new-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const id = $("new-id").value.trim();
+  if (!/^[A-Za-z0-9._-]+$/.test(id)) { setStatus("A script id is letters, digits, '.', '-' or '_'.", "error"); return; }
+  if (state.scripts.some((s) => s.id === id)) { openScript(id); } else { startNew(id); }
+  $("new-form").hidden = true;
+  $("new-id").value = "";
+});
+
+// ---- keys and leaving ---------------------------------------------------------------------------------
+editor.addEventListener("input", markDirty);
+$("save").addEventListener("click", () => save());
+document.addEventListener("keydown", (e) => {
+  if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "s") {
+    e.preventDefault();
+    if (!$("editor").hidden) save();
+  }
+});
+window.addEventListener("beforeunload", (e) => {
+  if (state.id && editor.value !== state.saved) e.preventDefault();
+});
+
+function notAllowed(message) {  // signed in, but not for this page: the session stays for the others
+  appRoot().replaceChildren(el("p", { id: "not-allowed", class: "error" }, message, " ", el("a", { href: "/" }, "Back to the calls")));
+}
+
+// ---- start ---------------------------------------------------------------------------------------
+startPage(async (me) => {
+  if (!WRITERS.includes(me.role)) {
+    notAllowed(`Signed in as ${me.name}, a ${me.role.replace("_", " ")}: the script editor is for team leaders, supervisors and admins.`);
+    return;
+  }
+  await loadList();
+  const wanted = new URLSearchParams(location.search).get("script");
+  if (wanted && state.scripts.some((s) => s.id === wanted)) await openScript(wanted);
+});
