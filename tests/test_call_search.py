@@ -35,7 +35,9 @@ CALLS: dict[str, tuple[str, str, str, float | None, str, str, list[str]]] = {
 }
 FILLERS = [f"old-{i:02d}" for i in range(24)]  # carol's, two days before: 30 calls, more than a page of 25
 ALL = set(CALLS) | set(FILLERS)
-FIELDS = ("q", "agent", "team", "campaign", "from", "to", "direction", "status", "disposition", "min_adherence", "alert")
+# the form's fields, as the page's query string names them
+FIELDS = ("q", "agent", "team", "campaign", "from", "to", "direction", "status", "disposition", "min_adherence",
+          "alert")  # fmt: skip
 SELECTS = ("direction", "status")
 
 
@@ -45,7 +47,9 @@ def floor(make_server: Any) -> Any:
     server.start(timeout_s=180)  # the tiny model loads first: slow on a busy machine
     with server.client() as admin:
         for name, team in (("alice", "red"), ("bob", "blue")):
-            r = admin.post("/api/users", json={"name": name, "role": "agent", "teams": [team], "password": "pw-12345678"})
+            r = admin.post(
+                "/api/users", json={"name": name, "role": "agent", "teams": [team], "password": "pw-12345678"}
+            )
             assert r.status_code == 201, r.text
     store = Store(f"sqlite:///{(server.root / 'data' / 'agentassist.db').resolve()}")
     for i, (call_id, (agent, campaign, direction, score, said, status, alerts)) in enumerate(CALLS.items()):
@@ -54,7 +58,13 @@ def floor(make_server: Any) -> Any:
         store.add_utterance(call_id, Utterance(f"{call_id}-u1", call_id, Channel.CUSTOMER, 1.0, 3.0, said))
         store.end_call(call_id, started + timedelta(seconds=40), status=status)
         if score is not None:
-            report = {"script_id": "s1", "version": 1, "score": score, "steps": [], "alerts": [{"type": a} for a in alerts]}
+            report = {
+                "script_id": "s1",
+                "version": 1,
+                "score": score,
+                "steps": [],
+                "alerts": [{"type": a} for a in alerts],
+            }
             store.save_adherence(call_id, report)
     for i, call_id in enumerate(FILLERS):
         started = T0 - timedelta(days=2, minutes=i)
@@ -192,4 +202,3 @@ def test_search_past_calls(floor: Any) -> None:
         _shows(page, {"b1", "b2", "b3"})
         assert page.locator("#more").is_hidden()
         context.close()
-
