@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import FileResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
-from agentassist.api.deps import RecordingsDep, RuntimeDep, StoreDep, UserDep, require, visible_call
+from agentassist.api.deps import RecordingsDep, RuntimeDep, StoreDep, UserDep, check_range, require, visible_call
 from agentassist.audio.encode import MEDIA_TYPES
 from agentassist.audio.peaks import peaks
 from agentassist.errors import AgentassistError, AudioError
@@ -91,6 +91,7 @@ def list_calls(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
+    check_range(from_, to)
     try:
         items, nxt = store.list_calls(
             user=user,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, HTTPException, Path, Request, status
@@ -86,6 +87,17 @@ def visible_call(store: Store, call_id: str, user: UserRecord) -> dict[str, Any]
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"call {call_id!r} belongs to another agent")
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"call {call_id!r} is outside what a {user.role} may see")
     return call
+
+
+def check_range(from_: datetime | None, to: datetime | None) -> None:
+    """A from-to span of datetimes (query parameters): 422 when it runs backwards or mixes UTC offsets."""
+    if from_ is not None and to is not None:
+        if (from_.tzinfo is None) != (to.tzinfo is None):
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, "from and to: give both with a UTC offset or neither"
+            )
+        if to <= from_:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"to ({to}) must be after from ({from_})")
 
 
 def require(*roles: str) -> Any:

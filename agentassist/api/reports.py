@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from agentassist.api.accounts import LEADERS
-from agentassist.api.deps import StoreDep, require
+from agentassist.api.deps import StoreDep, check_range, require
 from agentassist.store.db import UserRecord
 from agentassist.store.reports import as_csv
 
@@ -69,16 +69,6 @@ class TeamReport(Report):
     items: list[TeamRow]
 
 
-def _check_range(from_: datetime | None, to: datetime | None) -> None:
-    if from_ is not None and to is not None:
-        if (from_.tzinfo is None) != (to.tzinfo is None):
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, "from and to: give both with a UTC offset or neither"
-            )
-        if to <= from_:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"to ({to}) must be after from ({from_})")
-
-
 def _answer(rows: list[dict[str, Any]], key: str, fmt: str, meta: dict[str, Any], name: str) -> Any:
     if fmt == "csv":
         return Response(
@@ -103,7 +93,7 @@ def agents_report(
     campaign: Campaign = None,
     format: Format = "json",
 ) -> Any:
-    _check_range(from_, to)
+    check_range(from_, to)
     rows = store.agent_report(user, from_=from_, to=to, campaign=campaign)
     return _answer(rows, "agent", format, {"from": from_, "to": to, "campaign": campaign}, "agents")
 
@@ -122,6 +112,6 @@ def teams_report(
     campaign: Campaign = None,
     format: Format = "json",
 ) -> Any:
-    _check_range(from_, to)
+    check_range(from_, to)
     rows = store.team_report(user, from_=from_, to=to, campaign=campaign)
     return _answer(rows, "team", format, {"from": from_, "to": to, "campaign": campaign}, "teams")

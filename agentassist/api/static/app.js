@@ -69,6 +69,7 @@ async function onEvent(ev) {
     state.calls.delete(ev.call_id);
     renderActive();
     loadPast();
+    loadActive();
     return;
   }
   if (!entry) entry = await addActive(await api(`/api/calls/${ev.call_id}`));
@@ -85,6 +86,12 @@ async function onEvent(ev) {
   else if (ev.type === "assist.script") renderSteps(card.querySelector(".checklist"), ev.script.steps);  // a new version
 }
 
+// every active call in this user's scope, whatever the search below
+async function loadActive() {
+  const { items } = await api("/api/calls?status=active&limit=500");
+  for (const c of items) addActive(c);
+}
+
 function connect() {
   const ws = new WebSocket(wsUrl("/api/live"));
   state.ws = ws;
@@ -98,19 +105,124 @@ function connect() {
   };
 }
 
-// ---- past calls ---------------------------------------------------------------------------------
-async function loadPast() {
-  const { items } = await api("/api/calls?limit=50");
-  const body = document.querySelector("#past tbody");
-  body.replaceChildren(...items.filter((c) => c.status !== "active").map((c) =>
-    el("tr", { "data-call": c.id, onclick: () => openReplay(c) },
-      el("td", {}, new Date(c.started_at).toLocaleString()), el("td", {}, c.remote), el("td", {}, c.agent),
-      el("td", {}, fmtTime(c.duration_s)), el("td", {}, c.adherence_score == null ? "—" : `${Math.round(c.adherence_score * 100)} %`),
-      el("td", {}, c.end_reason === "abnormal" ? "ended abnormally" : c.status),
-      el("td", {}, el("a", { class: "replay-link", href: `/static/replay.html?call=${encodeURIComponent(c.id)}`,
-        onclick: (e) => e.stopPropagation() }, session.me.role === "agent" ? "replay" : "replay & evaluate")))));
-  if (state.live) for (const c of items.filter((c) => c.status === "active")) addActive(c);
+// ---- past calls: search ------------------------------------------------------------------------
+// The form's fields are named as the page's query string (/?q=refund&agent=alice), so a search can be
+// bookmarked and the back button returns to the one before. From and to are days of the browser's
+// time zone (to included), min_adherence a percentage: the API takes ISO times and 0..1. A hidden
+// ?limit= sets the page size; More loads the next page with the API's cursor.
+const SEARCH_FIELDS = ["q", "agent", "team", "campaign", "from", "to", "direction", "status", "disposition",
+  "min_adherence", "alert"];
+const PAGE_SIZE = 25;
+const past = { query: null, next: null, seq: 0 };  // seq: a newer search drops an older one's answer
+
+function urlSearch() {
+  const url = new URLSearchParams(location.search);
+  const out = new URLSearchParams();
+  for (const k of [...SEARCH_FIELDS, "limit"]) { const v = url.get(k)?.trim(); if (v) out.set(k, v); }
+  return out;
 }
+
+function fillForm(params) {
+  const fields = $("search").elements;
+  for (const k of SEARCH_FIELDS) fields[k].value = params.get(k) || "";
+}
+
+function formSearch() {
+  const fields = $("search").elements;
+  const out = new URLSearchParams();
+  for (const k of SEARCH_FIELDS) { const v = fields[k].value.trim(); if (v) out.set(k, v); }
+  const limit = urlSearch().get("limit");
+  if (limit) out.set("limit", limit);
+  return out;
+}
+
+// a day (YYYY-MM-DD) as the ISO time of its midnight here, `days` later; anything else as given
+function dayStart(value, days = 0) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  return m ? new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + days).toISOString() : value;
+}
+
+function apiQuery(params) {
+  const q = new URLSearchParams(params);
+  if (q.has("from")) q.set("from", dayStart(q.get("from")));
+  if (q.has("to")) q.set("to", dayStart(q.get("to"), 1));
+  const pct = q.get("min_adherence");
+  if (pct != null && !Number.isNaN(Number(pct))) q.set("min_adherence", String(Number(pct) / 100));
+  if (!q.has("limit")) q.set("limit", PAGE_SIZE);
+  return q;
+}
+
+function pastRow(c) {
+  return el("tr", { "data-call": c.id, onclick: () => openReplay(c) },
+    el("td", {}, new Date(c.started_at).toLocaleString()), el("td", {}, c.remote), el("td", {}, c.agent),
+    el("td", {}, fmtTime(c.duration_s)), el("td", {}, c.adherence_score == null ? "—" : `${Math.round(c.adherence_score * 100)} %`),
+    el("td", {}, c.end_reason === "abnormal" ? "ended abnormally" : c.status),
+    el("td", {}, el("a", { class: "replay-link", href: `/static/replay.html?call=${encodeURIComponent(c.id)}`,
+      onclick: (e) => e.stopPropagation() }, session.me.role === "agent" ? "replay" : "replay & evaluate")));
+}
+
+// Active calls are on the live cards above, so the table leaves them out unless asked for by status.
+function showPast({ items, next }) {
+  const body = document.querySelector("#past tbody");
+  const withActive = past.query.get("status") === "active";
+  body.append(...items.filter((c) => withActive || c.status !== "active").map(pastRow));
+  past.next = next;
+  $("past-count").textContent = body.rows.length;
+  $("past-empty").hidden = body.rows.length > 0 || next != null;
+  $("more").hidden = next == null;
+}
+
+function searchFailed(message) {
+  document.querySelector("#past tbody").replaceChildren();
+  $("past-count").textContent = 0;
+  $("past-empty").hidden = true;
+  $("more").hidden = true;
+  $("search-error").textContent = message;
+}
+
+// the first page of the search in the address bar
+async function loadPast() {
+  const seq = ++past.seq;
+  past.query = apiQuery(urlSearch());
+  let page;
+  try { page = await api(`/api/calls?${past.query}`); } catch (e) {
+    if (seq === past.seq) searchFailed(e.message);
+    return;
+  }
+  if (seq !== past.seq) return;
+  $("search-error").textContent = "";
+  document.querySelector("#past tbody").replaceChildren();
+  showPast(page);
+}
+
+async function loadMore() {
+  const seq = past.seq;
+  const q = new URLSearchParams(past.query);
+  q.set("cursor", past.next);
+  $("more").disabled = true;
+  try {
+    const page = await api(`/api/calls?${q}`);
+    if (seq === past.seq) showPast(page);
+  } catch (e) {
+    if (seq === past.seq) $("search-error").textContent = e.message;
+  } finally { $("more").disabled = false; }
+}
+
+function search(params) {
+  const qs = params.toString();
+  const url = `${location.pathname}${qs ? `?${qs}` : ""}`;
+  if (url !== `${location.pathname}${location.search}`) history.pushState(null, "", url);
+  return loadPast();
+}
+
+$("search").addEventListener("submit", (e) => { e.preventDefault(); search(formSearch()); });
+$("search-clear").addEventListener("click", () => { fillForm(new URLSearchParams()); search(formSearch()); });
+$("more").addEventListener("click", loadMore);
+window.addEventListener("popstate", () => {
+  if (!session.me) return;
+  fillForm(urlSearch());
+  loadPast();
+});
 
 async function openReplay(call) {
   const box = document.getElementById("replay");
@@ -143,6 +255,8 @@ document.getElementById("player").addEventListener("timeupdate", (e) => {
 // checkers see the past calls they may open (their own, their assigned ones).
 startPage(async (me) => {
   state.live = ["team_leader", "supervisor", "admin"].includes(me.role);
+  $("team-list").replaceChildren(...(me.teams || []).map((t) => el("option", {}, t)));
+  fillForm(urlSearch());
   await loadPast();
-  if (state.live) connect();
+  if (state.live) { loadActive(); connect(); }
 });
