@@ -145,6 +145,11 @@ class Runtime:
         self._session(call_id)
         self.phone.transfer(call_id, uri)
 
+    def transfer_attended(self, call_id: str, consult_id: str) -> None:
+        self._session(call_id)
+        self._session(consult_id)
+        self.phone.transfer_attended(call_id, consult_id)
+
     def apply_script(self, script: Script) -> list[str]:
         """A new version of ``script`` for every active call that follows it; the ids of those calls."""
         if script.id == self.settings.assist.default_script and self._transcriber is not None:

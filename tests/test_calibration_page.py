@@ -110,6 +110,21 @@ def test_sessions_listed_scored_closed_and_reported(make_server: Any) -> None:
         page.wait_for_selector('#session-calls tr[data-call="c2"] td.mine:has-text("scored: total 62.5")')
         assert page.locator('#progress tr[data-checker="Rae"] td').nth(1).inner_text() == "2 of 2"
         assert page.locator("#report").is_hidden()
+
+        # the other, open session: Rae follows its replay link and scores c1 there, for the session
+        page.goto(f"{server.url}/calibrations?id={still_open}")
+        link = page.locator('#session-calls tr[data-call="c1"] a.replay')
+        link.wait_for(timeout=10_000)
+        assert f"calibration={still_open}" in (link.get_attribute("href") or "")
+        page.goto(f"{server.url}{link.get_attribute('href')}")
+        page.wait_for_selector("body[data-ready]", timeout=20_000)
+        assert "December" in page.inner_text("#calibration-note")
+        page.check('#questions [name="q-greet"][value="no"]')
+        page.select_option('#questions select[name="q-tone"]', "1")
+        page.click("#eval-save")
+        page.wait_for_selector("#eval-result[data-evaluation]", timeout=10_000)
+        mine = as_user(rae).get("/api/evaluations", params={"calibration_id": still_open}).json()
+        assert [(e["call_id"], e["calibration"]["id"]) for e in mine] == [("c1", still_open)], mine
         evs = as_user(rae).get("/api/evaluations", params={"calibration_id": cid}).json()
         assert {(e["call_id"], e["evaluator"], e["total"]) for e in evs} == {("c1", "Rae", 25.0), ("c2", "Rae", 62.5)}
 

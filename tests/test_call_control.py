@@ -240,3 +240,41 @@ def test_blind_transfer_to_a_second_baresip(make_server: Any, baresip: Any) -> N
     assert call["media"]["transfer_target"] == target.uri and call["media"]["transfer_status"] == 200, call
     # the customer's phone now talks to the target: its call to the target was answered
     _wait(lambda: "Call established" in target.log() or "established" in target.log().lower(), 10, target.log())
+
+
+def test_attended_transfer_replaces_the_consultation_call(make_server: Any, baresip: Any) -> None:
+    """The agent holds the customer (baresip), calls a colleague (baresip), then joins the two by REFER
+    with Replaces: both of the agent's calls end "transferred" and the customer talks to the colleague."""
+    server = make_server()
+    server.start()
+    target = baresip(SOUNDS_EN / "demo-congrats.wav", answer=True)
+    target.listen(seconds=45)
+    customer = baresip(SOUNDS_EN / "demo-congrats.wav")
+    customer.dial(server.sip_uri, seconds=30)
+    call_id = _wait_for_call(server, "active")["id"]
+    with server.client() as client:
+        assert client.post(f"/api/calls/{call_id}/hold").status_code == 202
+        r = client.post("/api/calls", json={"uri": target.uri})
+        assert r.status_code == 201, r.text
+        consult_id = r.json()["id"]
+
+        def active() -> set[str]:
+            return {c["id"] for c in client.get("/api/calls", params={"status": "active"}).json()["items"]}
+
+        _wait(lambda: active() == {call_id, consult_id}, 15, "the consultation call was not answered")
+        both = client.post(f"/api/calls/{call_id}/transfer", json={"uri": target.uri, "replaces": consult_id})
+        assert both.status_code == 422 and "not both" in both.text, both.text
+        itself = client.post(f"/api/calls/{call_id}/transfer", json={"replaces": call_id})
+        assert itself.status_code == 409, itself.text
+        unknown = client.post(f"/api/calls/{call_id}/transfer", json={"replaces": "no-such-call"})
+        assert unknown.status_code == 404, unknown.text
+        r = client.post(f"/api/calls/{call_id}/transfer", json={"replaces": consult_id})
+        assert r.status_code == 202, r.text
+        _wait(lambda: not active(), 20, "the agent's calls did not end after the transfer")
+        call = client.get(f"/api/calls/{call_id}").json()
+        consult = client.get(f"/api/calls/{consult_id}").json()
+    assert call["end_reason"] == "transferred" and call["media"]["transfer_status"] == 200, (call, server.log())
+    assert call["media"]["transfer_target"].startswith(target.uri.split(";")[0].rstrip(">")), call["media"]
+    assert consult["status"] == "ended" and consult["end_reason"] in ("transferred", "hangup"), consult
+    # the colleague's phone answered a second call: the customer's, sent by the REFER
+    _wait(lambda: target.log().lower().count("established") >= 2, 10, target.log())

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, Protocol, runtime_checkable
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from agentassist.api.deps import RuntimeDep, StoreDep, UserDep, visible_call
 from agentassist.errors import AgentassistError, NotRingingError
@@ -36,6 +36,8 @@ class CallControl(Protocol):
     def send_dtmf(self, call_id: str, digits: str, method: str) -> None: ...
 
     def transfer(self, call_id: str, uri: str) -> None: ...
+
+    def transfer_attended(self, call_id: str, consult_id: str) -> None: ...
 
     def ringing(self) -> list[dict[str, Any]]: ...
 
@@ -62,7 +64,22 @@ class DtmfIn(BaseModel):
 
 
 class TransferIn(BaseModel):
-    uri: str = Field(pattern=r"^sips?:\S+$", description="where the peer is sent, e.g. sip:200@pbx.example.com")
+    uri: str | None = Field(
+        None, pattern=r"^sips?:\S+$", description="blind transfer: where the peer is sent, e.g. sip:200@pbx.example.com"
+    )
+    replaces: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="attended transfer: the id of the agent's call with the target (a consultation call), which "
+        "the peer's new call replaces (REFER with Replaces)",
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> TransferIn:
+        if (self.uri is None) == (self.replaces is None):
+            raise ValueError("give either uri (blind transfer) or replaces (attended transfer), not both or neither")
+        return self
 
 
 def _controllable(call_id: str, store: StoreDep, runtime: RuntimeDep, user: UserDep) -> CallControl:
@@ -144,9 +161,20 @@ def send_dtmf(call_id: str, body: DtmfIn, control: ControlDep) -> Response:
 
 
 @router.post("/{call_id}/transfer", status_code=status.HTTP_202_ACCEPTED, response_class=Response)
-def transfer(call_id: str, body: TransferIn, control: ControlDep) -> Response:
-    """Blind transfer (REFER); progress comes as call.transfer events, and the call ends "transferred"."""
-    return _simple(lambda: control.transfer(call_id, body.uri))
+def transfer(call_id: str, body: TransferIn, control: ControlDep, store: StoreDep, user: UserDep) -> Response:
+    """Blind transfer (REFER to ``uri``) or attended transfer (REFER with Replaces: the peer's new call
+    takes the place of the agent's consultation call ``replaces``). Progress comes as call.transfer
+    events; the call ends "transferred", and so does the consultation call."""
+    if body.replaces is not None:
+        consult = visible_call(store, body.replaces, user)
+        if consult["status"] != "active" or body.replaces == call_id:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, f"call {body.replaces!r} is not another active call to transfer to"
+            )
+        consult_id = body.replaces
+        return _simple(lambda: control.transfer_attended(call_id, consult_id))
+    uri = body.uri or ""
+    return _simple(lambda: control.transfer(call_id, uri))
 
 
 # ---- inbound calls ringing ---------------------------------------------------------------------------

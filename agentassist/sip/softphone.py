@@ -201,6 +201,7 @@ class _Call(pj.Call):  # type: ignore[misc]
         self.confirmed = False
         self.local_reason = ""  # why this side ended the call, when it was not a plain hangup
         self.transfer_target = ""
+        self.consult: _Call | None = None  # an attended transfer's consultation call
         self.held_by: str | None = None  # "agent" | "customer" while on hold
         self.ringing = False  # an inbound call waiting to be answered or declined
         self.codec = ""
@@ -258,6 +259,11 @@ class _Call(pj.Call):  # type: ignore[misc]
                 log.info("call %s transferred to %s", self.call_id, self.transfer_target)
                 self.local_reason = "transferred"
                 self.phone._hangup_later(self)
+                if self.consult is not None and not self.consult.ended:
+                    # the target drops it when the new call replaces it; a target that ignores Replaces
+                    # would leave it up: the agent is done with it either way
+                    self.consult.local_reason = "transferred"
+                    self.phone._hangup_later(self.consult)
             else:
                 log.warning("call %s: transfer to %s failed: %s %s", self.call_id, self.transfer_target, code, reason)
 
@@ -348,6 +354,11 @@ class Softphone:
     def transfer(self, call_id: str, uri: str) -> None:
         """Blind transfer (REFER) to ``uri``; the call ends once the peer reports the new call answered."""
         self._submit(lambda: self._transfer(call_id, uri)).result(timeout=10)
+
+    def transfer_attended(self, call_id: str, consult_id: str) -> None:
+        """Attended transfer: REFER the peer of ``call_id`` to the far end of the consultation call
+        ``consult_id`` with Replaces; both calls end once the peer reports its new call answered."""
+        self._submit(lambda: self._transfer_attended(call_id, consult_id)).result(timeout=10)
 
     @property
     def call_count(self) -> int:
@@ -593,6 +604,18 @@ class Softphone:
             call.xfer(uri, pj.CallOpParam(True))
         except pj.Error as exc:
             raise SipError(f"cannot transfer call {call_id!r} to {uri!r}: {exc.info().strip()}") from None
+
+    def _transfer_attended(self, call_id: str, consult_id: str) -> None:
+        call, consult = self._find(call_id), self._find(consult_id)
+        if consult is call:
+            raise SipError(f"call {call_id!r} cannot be transferred to itself")
+        call.transfer_target = consult.remote
+        call.consult = consult
+        try:
+            call.xferReplaces(consult, pj.CallOpParam(True))
+        except pj.Error as exc:
+            call.consult = None
+            raise SipError(f"cannot transfer call {call_id!r} to call {consult_id!r}: {exc.info().strip()}") from None
 
     def _hangup_later(self, call: _Call) -> None:
         """Hang up outside the pjsua callback that asked for it."""

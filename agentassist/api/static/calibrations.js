@@ -108,8 +108,10 @@ async function openSession(id) {
     } else if (checker) score = "not scored";
     return el("tr", { "data-call": callId },
       el("td", {}, callId),
-      el("td", {}, el("a", { href: `/static/replay.html?call=${encodeURIComponent(callId)}`, target: "_blank", class: "replay" },
-        "listen on the replay page")),
+      el("td", {}, el("a", {
+        href: `/static/replay.html?call=${encodeURIComponent(callId)}${checker && cal.status === "open" ? `&calibration=${cal.id}` : ""}`,
+        target: "_blank", class: "replay",
+      }, checker && cal.status === "open" ? "listen and score on the replay page" : "listen on the replay page")),
       el("td", { class: "mine" }, score));
   }));
   $("progress").tBodies[0].replaceChildren(...cal.checker_ids.map((name) => el("tr", { "data-checker": name },

@@ -5,6 +5,8 @@
 const params = new URLSearchParams(location.search);
 const state = {
   callId: params.get("call"),
+  calibrationId: params.get("calibration") ? Number(params.get("calibration")) : null,
+  calibration: null,  // the session this evaluation scores the call for (?calibration=N), if any
   call: null,
   me: null,
   duration: 0,
@@ -239,7 +241,8 @@ $("eval-form").addEventListener("submit", async (e) => {
   if (missing.length) { $("eval-error").textContent = `Answer every question: ${missing.join("; ")}`; return; }
   try {
     const ev = await api(`/api/calls/${state.callId}/evaluations`, {
-      method: "POST", body: { scorecard_id: state.card.id, answers, comments: state.comments },
+      method: "POST",
+      body: { scorecard_id: state.card.id, answers, comments: state.comments, calibration_id: state.calibration?.id },
     });
     $("eval-result").textContent = `Saved: total ${ev.total == null ? "n/a" : ev.total}${ev.auto_failed ? " (auto-failed)" : ""}.`;
     $("eval-result").dataset.evaluation = ev.id;
@@ -254,10 +257,22 @@ $("eval-form").addEventListener("submit", async (e) => {
 async function setUpForm() {
   const cards = await optional("/api/scorecards");
   if (!cards || !cards.length || state.call.status !== "ended") return;  // not an evaluator, or nothing to score on
+  let choices = cards;
+  if (state.calibrationId) {  // scoring for a calibration session: blind, on the session's scorecard
+    state.calibration = await optional(`/api/calibrations/${state.calibrationId}`);
+    if (!state.calibration || state.calibration.status !== "open") {
+      fail(`Calibration ${state.calibrationId} is not open to you: this evaluation would not count in it.`);
+      return;
+    }
+    choices = cards.filter((c) => c.id === state.calibration.scorecard.id);
+    $("calibration-note").textContent =
+      `Scoring for the calibration session “${state.calibration.title}”: the others' scores stay hidden until it closes.`;
+  }
   const select = $("scorecard");
-  select.replaceChildren(...cards.map((c) => el("option", { value: c.id }, `${c.name} (v${c.version})`)));
+  select.replaceChildren(...choices.map((c) => el("option", { value: c.id }, `${c.name} (v${c.version})`)));
+  select.disabled = choices.length < 2;
   select.addEventListener("change", () => chooseScorecard(select.value).catch((e) => fail(e.message)));
-  await chooseScorecard(cards[0].id);
+  await chooseScorecard(choices[0].id);
   $("eval-form").hidden = false;
 }
 
