@@ -96,7 +96,8 @@ def test_sessions_listed_scored_closed_and_reported(make_server: Any) -> None:
         page.wait_for_selector(f'#session[data-calibration="{cid}"][data-status="open"]')
         assert page.locator("#close-session").is_hidden()
         c1 = page.locator('#session-calls tr[data-call="c1"]')
-        assert c1.locator("a.replay").get_attribute("href") == "/static/replay.html?call=c1"
+        # a checker of an open session scores there too: the link says for which session
+        assert c1.locator("a.replay").get_attribute("href") == f"/static/replay.html?call=c1&calibration={cid}"
         assert c1.locator("td.mine").inner_text() == "scored: total 25"  # greet no: 0 of 2, tone 3 of 1..5: 0.5 × 2
         assert page.locator('#progress tr[data-checker="Quinn"] td').nth(1).inner_text() == "2 of 2"
         page.click('#session-calls tr[data-call="c2"] button.score-call')
