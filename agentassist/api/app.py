@@ -38,6 +38,14 @@ from agentassist.store.recordings import RecordingStore
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
+# the web pages, each one HTML file whose scripts sign in and call the API
+PAGES = {
+    "/": "index.html",
+    "/agent": "agent.html",
+    "/wall": "wall.html",
+    "/scripts": "scripts.html",
+    "/calibrations": "calibrations.html",
+}
 
 
 def create_app(
@@ -103,24 +111,13 @@ def create_app(
     app.include_router(reports.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.get("/", include_in_schema=False)
-    def index() -> FileResponse:
-        return FileResponse(STATIC / "index.html", media_type="text/html")
+    def page(path: str, html: str) -> None:
+        def serve() -> FileResponse:
+            return FileResponse(STATIC / html, media_type="text/html")
 
-    @app.get("/agent", include_in_schema=False)
-    def agent_panel() -> FileResponse:
-        return FileResponse(STATIC / "agent.html", media_type="text/html")
+        app.add_api_route(path, serve, methods=["GET"], include_in_schema=False, name=f"page:{html}")
 
-    @app.get("/wall", include_in_schema=False)
-    def wall_page() -> FileResponse:
-        return FileResponse(STATIC / "wall.html", media_type="text/html")
-
-    @app.get("/scripts", include_in_schema=False)
-    def scripts_page() -> FileResponse:
-        return FileResponse(STATIC / "scripts.html", media_type="text/html")
-
-    @app.get("/calibrations", include_in_schema=False)
-    def calibrations_page() -> FileResponse:
-        return FileResponse(STATIC / "calibrations.html", media_type="text/html")
+    for path, html in PAGES.items():
+        page(path, html)
 
     return app

@@ -206,25 +206,23 @@ def list_ringing(phone: PhoneDep) -> list[dict[str, Any]]:
     return phone.ringing()
 
 
-@ringing_router.post("/{call_id}/answer", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
-def answer_ringing(call_id: str, phone: PhoneDep) -> Response:
-    """Answer it; the agent's calls that are up go on hold first."""
+def _ringing(action: Any) -> Response:
     try:
-        phone.answer(call_id)
+        action()
     except NotRingingError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
     except AgentassistError as exc:
         raise _conflict(exc) from None
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@ringing_router.post("/{call_id}/answer", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+def answer_ringing(call_id: str, phone: PhoneDep) -> Response:
+    """Answer it; the agent's calls that are up go on hold first."""
+    return _ringing(lambda: phone.answer(call_id))
 
 
 @ringing_router.post("/{call_id}/decline", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 def decline_ringing(call_id: str, phone: PhoneDep) -> Response:
     """Turn it away with 486 Busy Here; it is kept as a failed call, reason "declined"."""
-    try:
-        phone.decline(call_id)
-    except NotRingingError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-    except AgentassistError as exc:
-        raise _conflict(exc) from None
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return _ringing(lambda: phone.decline(call_id))
