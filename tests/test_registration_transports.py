@@ -111,11 +111,13 @@ def test_registers_over_tcp_and_tls_and_takes_a_call(
     dump = _contacts(k["ctl"])
     assert f"transport={transport}" in dump.lower() or f"{transport}:127.0.0.1" in dump.lower(), dump
     phone = baresip(SOUNDS_EN / "demo-echotest.wav")
-    phone.dial(f"sip:agent@127.0.0.1:{k['port']}", seconds=5)
-    phone.wait(30)
+    # baresip's -t counts from its start: on a loaded machine 5 s was once too short to get the call
+    # through Kamailio before baresip quit (CI, session 4); 10 s leaves room
+    phone.dial(f"sip:agent@127.0.0.1:{k['port']}", seconds=10)
+    phone.wait(40)
     with server.client() as client:
         assert _wait(lambda: any(c["status"] == "ended" for c in client.get("/api/calls").json()["items"]), 20), (
-            server.log()
+            server.log() + "\n--- baresip:\n" + phone.log()
         )
         call = client.get("/api/calls").json()["items"][0]
         assert call["direction"] == "inbound" and call["duration_s"] >= 3, call
