@@ -150,7 +150,6 @@ class CallSession:
         self._assist_finished = False
         self.paused = False  # card-data pause: read by the call thread on every frame
         self._triggers = DtmfTriggers(dtmf_pause) if dtmf_pause is not None and dtmf_pause.enabled else None
-        self._digits_quiet_s = dtmf_pause.quiet_s if dtmf_pause is not None else 0.0
         self._resume_at_s: float | None = None  # a pause keyed digits opened ends at this media time
         self.end_reason = "hangup"
         self.end_status = "ended"
@@ -207,12 +206,13 @@ class CallSession:
             elif action == "resume":
                 self._resume_at_s = None
                 self.resume()
-            if released and self._digits_quiet_s > 0:
+            quiet_s = self._triggers.options.quiet_s
+            if released and quiet_s > 0:
                 if not self.paused:
                     self.pause("keypad")
-                    self._resume_at_s = t + self._digits_quiet_s
+                    self._resume_at_s = t + quiet_s
                 elif self._resume_at_s is not None:
-                    self._resume_at_s = t + self._digits_quiet_s  # still typing: the pause goes on
+                    self._resume_at_s = t + quiet_s  # still typing: the pause goes on
         for d in released:
             self._digit(d)
 
