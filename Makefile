@@ -9,11 +9,33 @@ APT_TEST := sip-tester baresip kamailio kamailio-tls-modules openssl sox \
 	asterisk-core-sounds-en-wav asterisk-core-sounds-ru-wav \
 	asterisk-core-sounds-en asterisk-core-sounds-ru chromium postgresql nginx
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# pjsua2: "source" builds it from Debian's pjproject source (system OpenSSL 3, Opus, PJSUA2_MAX_CALLS
+# calls at once; about 3 minutes once, then kept in build/wheels); "wheel" keeps PyPI's pjsua2-python
+# (OpenSSL 1.0.2k bundled, 4 calls at once).
+PJSUA2 ?= source
+PJSUA2_MAX_CALLS ?= 64
+PJ_STAMP := $(VENV)/.pjsua2-$(PJSUA2)-$(PJSUA2_MAX_CALLS)
 
-.PHONY: install install-test run test lint clean
+.PHONY: install install-test run test lint clean pjsua2
 
-install: $(STAMP)
+install: $(STAMP) $(PJ_STAMP)
 	@$(BIN)/agentassist models install tiny.en
+
+pjsua2: $(PJ_STAMP)
+
+$(PJ_STAMP): $(STAMP) tools/build-pjsua2.sh
+ifeq ($(PJSUA2),source)
+	@ls build/wheels/pjsua2_python-*+agentassist.max$(PJSUA2_MAX_CALLS)-*.whl >/dev/null 2>&1 \
+		|| bash tools/build-pjsua2.sh $(BIN)/python build/wheels $(PJSUA2_MAX_CALLS)
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall \
+		build/wheels/pjsua2_python-*+agentassist.max$(PJSUA2_MAX_CALLS)-*.whl
+else ifeq ($(PJSUA2),wheel)
+	$(BIN)/python -m pip install --quiet --force-reinstall 'pjsua2-python==2.15.1.post1'
+else
+	@echo "PJSUA2 must be source or wheel, got '$(PJSUA2)'"; exit 2
+endif
+	@rm -f $(VENV)/.pjsua2-*
+	@touch $@
 
 $(STAMP): pyproject.toml
 	@bash tools/apt-ensure.sh $(APT_RUN)

@@ -35,9 +35,6 @@ def _host_port(value: str, default_port: int) -> tuple[str, int]:
         raise ValueError(f"expected HOST:PORT, got {value!r}") from exc
 
 
-PJSUA_MAX_CALLS = 4  # measured on pjsua2-python 2.15.1.post1: maxCalls above it is cut to it
-
-
 class SipSettings(_Section):
     listen: str = "127.0.0.1:5060"
     auto_answer: bool = True
@@ -49,9 +46,10 @@ class SipSettings(_Section):
     username: str = ""
     password: str = ""
     outbound_proxy: str = ""  # e.g. "sip:127.0.0.1:5070;lr": every request goes through it (a TLS-terminating Kamailio)
-    # Calls at once. The pjsua2-python 2.15.1 wheel is built with PJSUA_MAX_CALLS = 4 and cuts more to 4
-    # (the 5th caller gets 486 Busy Here): enough for one agent's phone (a call, one on hold, a transfer),
-    # not for a trunk. More is accepted, with a WARNING at start (before 0.1: default 32, cut silently).
+    # Calls at once; the next caller gets 486 Busy Here. pjsua cannot take more than its build's
+    # PJSUA_MAX_CALLS: 4 in the pjsua2-python wheel from PyPI (enough for one agent's phone: a call, one
+    # on hold, a transfer), 64 in the build `make` makes from source (tools/build-pjsua2.sh). More than
+    # the build takes is cut to it, with a WARNING at start.
     max_calls: int = 4
     register_expires_s: int = 300  # re-registered before expiry; a registrar that lost us has us back by then
     register_retry_s: int = 5  # after a failed registration

@@ -29,7 +29,7 @@ from typing import Any, Protocol, TypeVar
 import pjsua2 as pj
 
 from agentassist.audio.devices import AudioIO, Microphone
-from agentassist.config import PJSUA_MAX_CALLS, SipSettings
+from agentassist.config import SipSettings
 from agentassist.errors import NotRingingError, SipError
 from agentassist.pause import KEYPAD
 from agentassist.sip.quality import StreamQuality
@@ -111,6 +111,11 @@ _SRTP_USE = {
     "optional": pj.PJMEDIA_SRTP_OPTIONAL,
     "mandatory": pj.PJMEDIA_SRTP_MANDATORY,
 }
+
+
+def build_max_calls() -> int:
+    """The calls at once the pjsua2 build in use takes (its PJSUA_MAX_CALLS, pjsua's default maxCalls)."""
+    return int(pj.EpConfig().uaConfig.maxCalls)
 
 
 def codec_matches(name: str, codec_id: str) -> bool:
@@ -428,12 +433,12 @@ class Softphone:
         cfg.uaConfig.threadCnt = 0
         cfg.uaConfig.mainThreadOnly = True
         cfg.uaConfig.maxCalls = self.settings.max_calls
-        if self.settings.max_calls > PJSUA_MAX_CALLS:
+        if self.settings.max_calls > (cap := build_max_calls()):
             log.warning(
                 "[sip] max_calls = %d, but this pjsua2 build takes at most %d calls at once (PJSUA_MAX_CALLS): "
                 "the next caller gets 486 Busy Here",
                 self.settings.max_calls,
-                PJSUA_MAX_CALLS,
+                cap,
             )
         cfg.uaConfig.userAgent = "agentassist"
         cfg.logConfig.level = 4 if log.isEnabledFor(logging.DEBUG) else 2
