@@ -516,7 +516,7 @@ class Softphone:
         tls_host, tcfg.port = _split_host_port(st.tls_listen, host, 0)
         tcfg.boundAddress = tls_host
         tls = tcfg.tlsConfig
-        tls.method = pj.PJSIP_TLSV1_2_METHOD
+        tls.proto = pj.PJ_SSL_SOCK_PROTO_TLS1_2 | pj.PJ_SSL_SOCK_PROTO_TLS1_3  # 1.3 where the OpenSSL has it
         tls.CaListFile = st.tls_ca_file
         tls.certFile = st.tls_cert_file
         tls.privKeyFile = st.tls_key_file
