@@ -19,7 +19,7 @@ from agentassist.audio.devices import AudioIO, file_microphone
 from agentassist.audio.encode import OpusOptions
 from agentassist.bus import EventBus
 from agentassist.config import Settings
-from agentassist.errors import AgentassistError, NotRingingError
+from agentassist.errors import AgentassistError
 from agentassist.events import Event, EventType
 from agentassist.pipeline import CallSession, SessionInfo
 from agentassist.sip.quality import StreamQuality
@@ -57,7 +57,6 @@ class Runtime:
         self._sessions: dict[str, CallSession] = {}
         self._lock = threading.Lock()
         self._model_lock = threading.Lock()
-        self._ringing: dict[str, CallInfo] = {}  # inbound calls waiting to be answered, by call id
         self.error: str | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------------
@@ -103,24 +102,15 @@ class Runtime:
         self.phone.hangup(call_id)
 
     def ringing(self) -> list[dict[str, Any]]:
-        """Inbound calls ringing now, oldest first."""
-        with self._lock:
-            calls = sorted(self._ringing.values(), key=lambda c: c.started_at)
-        return [{"id": c.call_id, "remote": c.remote, "since": c.started_at} for c in calls]
+        """Inbound calls ringing now, oldest first (the softphone keeps them)."""
+        return [{"id": c.call_id, "remote": c.remote, "since": c.started_at} for c in self.phone.ringing()]
 
     def answer(self, call_id: str) -> None:
-        """Answer a ringing call; the agent's other calls go on hold."""
-        self._ringing_call(call_id)
+        """Answer a ringing call (NotRingingError when it is not); the agent's other calls go on hold."""
         self.phone.answer(call_id)
 
     def decline(self, call_id: str) -> None:
-        self._ringing_call(call_id)
         self.phone.decline(call_id)
-
-    def _ringing_call(self, call_id: str) -> None:
-        with self._lock:
-            if call_id not in self._ringing:
-                raise NotRingingError(f"no call {call_id!r} is ringing")
 
     def pause(self, call_id: str, by: str) -> dict[str, Any]:
         """Card-data pause of the recording and transcription; returns the open span."""
@@ -238,14 +228,8 @@ class Runtime:
 
     # ---- CallHandler (pj thread) -----------------------------------------------------------------
 
-    def call_ringing(self, info: CallInfo) -> None:
-        with self._lock:
-            self._ringing[info.call_id] = info
-
     def call_started(self, info: CallInfo) -> CallSession:
         assert self._transcriber is not None, "calls arrive only after start()"
-        with self._lock:
-            self._ringing.pop(info.call_id, None)
         a = self.settings.assist
         script_id = a.default_script or None
         tracker: Any = None
@@ -312,8 +296,6 @@ class Runtime:
     def call_failed(self, info: CallInfo, reason: str) -> None:
         """A call that never had media is kept as a failed call with its reason (busy, not found, a
         ringing call cancelled by its caller: a missed call)."""
-        with self._lock:
-            self._ringing.pop(info.call_id, None)
         self.store.create_call(
             call_id=info.call_id,
             direction=info.direction,

@@ -144,10 +144,6 @@ class CallHandler(Protocol):
     def call_failed(self, info: CallInfo, reason: str) -> None:
         """A call ended before it had media: busy, not found, cancelled while ringing..."""
 
-    def call_ringing(self, info: CallInfo) -> None:
-        """An inbound call rings, waiting to be answered or declined (``[sip] second_call = "ring"``,
-        or ``auto_answer`` off)."""
-
     def call_changed(self, call_id: str, change: CallChange) -> None:
         """Hold, a DTMF digit received, the stream's quality (sent once, before ``call_ended``)."""
 
@@ -370,6 +366,19 @@ class Softphone:
         """Calls the softphone holds (ringing or answered); read without the pj thread, for metrics."""
         return len(self._calls)
 
+    def ringing(self) -> list[CallInfo]:
+        """Inbound calls ringing now, oldest first."""
+        return self._submit(
+            lambda: sorted(
+                (
+                    CallInfo(c.call_id, c.direction, c.remote, c.sip_call_id, c.created_at)
+                    for c in self._calls.values()
+                    if c.ringing and not c.ended
+                ),
+                key=lambda info: info.started_at,
+            )
+        ).result(timeout=10)
+
     def active_calls(self) -> list[str]:
         return self._submit(lambda: [c for c, call in self._calls.items() if not call.ended]).result(timeout=10)
 
@@ -395,8 +404,8 @@ class Softphone:
             self._create()
         except BaseException as exc:
             self._start_error = exc
+            self._destroy()  # before start() returns: a process that exits on the error must not find pjsua half-torn
             self._started.set()
-            self._destroy()
             return
         self.listening = True
         self._started.set()
@@ -538,19 +547,17 @@ class Softphone:
             return
         prm.statusCode = 200 if mode == "answer" else 180
         call.answer(prm)
-        if mode == "ring":
-            call.ringing = True
-            info = CallInfo(call.call_id, call.direction, call.remote, call.sip_call_id, call.created_at)
-            try:
-                self._handler.call_ringing(info)
-            except Exception:
-                log.exception("call %s: handler failed on ringing", call.call_id)
+        call.ringing = mode == "ring"  # until answered or declined through ringing(), answer(), decline()
+
+    def _ringing_call(self, call_id: str) -> _Call:
+        call = self._calls.get(call_id)
+        if call is None or call.ended or not call.ringing:
+            raise NotRingingError(f"no call {call_id!r} is ringing")
+        return call
 
     def _answer(self, call_id: str) -> None:
         """Answer a ringing call; the agent's other calls that are up go on hold first."""
-        call = self._find(call_id)
-        if not call.ringing:
-            raise NotRingingError(f"call {call_id!r} is not ringing")
+        call = self._ringing_call(call_id)
         for other in list(self._calls.values()):
             if other is not call and not other.ended and other.tap is not None and other.held_by != "agent":
                 self._hold(other.call_id, True)
@@ -560,9 +567,7 @@ class Softphone:
         call.answer(prm)
 
     def _decline(self, call_id: str) -> None:
-        call = self._find(call_id)
-        if not call.ringing:
-            raise NotRingingError(f"call {call_id!r} is not ringing")
+        call = self._ringing_call(call_id)
         call.ringing = False
         call.local_reason = "declined"
         prm = pj.CallOpParam()
