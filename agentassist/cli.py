@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import ctypes
 import json
 import logging
 import os
@@ -12,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from agentassist import memory
 from agentassist.config import Settings, load_settings
 from agentassist.errors import AgentassistError, ScriptError
 
@@ -28,19 +27,8 @@ def _database_url(settings: Settings) -> str:
     return f"sqlite:///{(settings.data_dir / 'agentassist.db').resolve()}"
 
 
-def _cap_malloc_arenas(arenas: int = 2) -> None:
-    """glibc gives a thread that contends for memory an arena of its own, up to 8 per core, and keeps
-    each arena's high-water mark: with a thread per call and a pool of decoders, a 30-minute soak's RSS
-    climbed from 0.2 to 1.1 GB over the first 20 minutes and then stayed (benchmarks/RESULTS.md). Two
-    arenas are enough here. Set before any thread starts; MALLOC_ARENA_MAX in the environment wins."""
-    if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8: M_ARENA_MAX
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
-    _cap_malloc_arenas()
+    memory.cap_arenas()
     import uvicorn
 
     from agentassist.api.app import create_app

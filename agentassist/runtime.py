@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from agentassist import memory
 from agentassist.assist.script import Script
 from agentassist.assist.tracker import ScriptTracker, TrackerOptions
 from agentassist.assist.versions import ScriptVersions
@@ -172,6 +173,7 @@ class Runtime:
             "agentassist_sip_calls": float(self._phone.call_count if self._phone is not None else 0),
             "agentassist_dropped_frames_total": float(sum(s.dropped_frames for s in sessions)),
         }
+        values.update(memory.metrics())
         if t is not None:
             values.update(t.metrics())
         m = self._multilingual
@@ -326,6 +328,7 @@ class Runtime:
     def _closed(self, call_id: str) -> None:
         with self._lock:
             self._sessions.pop(call_id, None)
+        memory.trim()
 
 
 def script_prompt(script: Any, variables: dict[str, str]) -> str:

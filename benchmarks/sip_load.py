@@ -121,6 +121,24 @@ class Process:
         }
 
 
+MEMORY_METRICS = {  # /metrics name: sample key, scale
+    "agentassist_malloc_in_use_bytes": ("malloc_in_use_mb", 1 / 2**20),
+    "agentassist_malloc_free_bytes": ("malloc_free_mb", 1 / 2**20),
+    "agentassist_python_allocated_blocks": ("python_blocks_k", 1 / 1000),
+}
+
+
+def memory_figures(client: httpx.Client) -> dict[str, float]:
+    """What the server's malloc holds in use and keeps free, and Python's blocks (agentassist/memory.py)."""
+    out: dict[str, float] = {}
+    for line in client.get("/metrics").text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in MEMORY_METRICS:
+            key, scale = MEMORY_METRICS[name]
+            out[key] = round(float(value) * scale, 1)
+    return out
+
+
 def start_server(root: Path, config: Path, http_port: int) -> tuple[subprocess.Popen[bytes], str]:
     env = {**os.environ, "AGENTASSIST_MODELS_DIR": str(REPO / "models")}
     add = subprocess.run(
@@ -280,8 +298,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         return sum(p.proc.cpu_s() for p in phones if p.proc is not None)
 
     def sample() -> dict[str, float]:
-        each = [p.proc.sample() for p in phones if p.proc is not None]
-        return {k: round(sum(e[k] for e in each), 1) for k in ("rss_mb", "threads", "fds")}
+        each = [{**p.proc.sample(), **memory_figures(p.client)} for p in phones if p.proc is not None]
+        return {k: round(sum(e.get(k, 0.0) for e in each), 1) for k in each[0]} if each else {}
 
     def sampler() -> None:
         while not stop_sampling.wait(0 if not samples else SAMPLE_EVERY_S):
