@@ -328,7 +328,9 @@ class Runtime:
     def _closed(self, call_id: str) -> None:
         with self._lock:
             self._sessions.pop(call_id, None)
-        memory.trim()
+            idle = not self._sessions
+        if idle:  # trimming walks the heap under malloc's locks: never while a call's media runs
+            memory.trim()
 
 
 def script_prompt(script: Any, variables: dict[str, str]) -> str:
