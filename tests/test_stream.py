@@ -26,6 +26,7 @@ from agentassist.transcribe.stream import (
     aligned_end,
     assign_words,
     common_prefix,
+    join_words,
 )
 from agentassist.transcribe.textnorm import wer
 from tests.conftest import REPO, SOUNDS_EN
@@ -362,6 +363,8 @@ def test_revised_words_go_to_the_utterance_holding_their_midpoint_else_the_neare
     assert [[w.text for w in g] for g in groups] == [["a", "b"], ["c", "d"], ["e", "f"]]
     assert assign_words([], spans) == [[], [], []]
     assert assign_words(words, []) == []
+    assert join_words(["Press", "3", "to", "re", "-record."]) == "Press 3 to re-record."
+    assert join_words(["wait", "-", "what?"]) == "wait - what?"
 
 
 class RevisingModel(GatedModel):

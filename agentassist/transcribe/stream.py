@@ -104,6 +104,16 @@ def assign_words(words: Sequence[Word], spans: Sequence[tuple[float, float]]) ->
     return out
 
 
+def join_words(words: Sequence[str]) -> str:
+    """Aligned words back into text: spaces between them, except before the rest of a hyphenated word
+    (Whisper's words "re" "-record" were "re-record")."""
+    out = ""
+    for w in words:
+        rest_of_word = w[:1] == "-" and w[1:2].isalnum() and out[-1:].isalnum()
+        out += w if rest_of_word else f" {w}" if out else w
+    return out
+
+
 def common_prefix(a: list[str], b: list[str]) -> int:
     n = 0
     for x, y in zip(a, b, strict=False):
@@ -346,7 +356,7 @@ class ChannelStream:
                 live = p.emitted
                 if live is None or not words:
                     continue  # never delete the words of an utterance the revision heard nothing in
-                text = " ".join(w.text for w in words)
+                text = join_words([w.text for w in words])
                 if _norm_words(text) == _norm_words(live.text):
                     continue
                 confidence = sum(w.probability for w in words) / len(words)
