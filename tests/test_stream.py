@@ -218,6 +218,11 @@ def test_stream_settings_are_validated_naming_the_setting() -> None:
         TranscribeSettings(partial_every_s=0)
     with pytest.raises(ValueError, match="floor_s"):
         TranscribeSettings(floor_s=40)
+    with pytest.raises(ValueError, match="revise_beam_size: expected 1..10, got 0"):
+        TranscribeSettings(revise_beam_size=0)
+    with pytest.raises(ValueError, match="revise_gap_s"):
+        TranscribeSettings(revise_gap_s=0)
+    assert TranscribeSettings(revise=False).stream_options().revise is False
 
 
 # ---- the real model on real speech --------------------------------------------------------------
