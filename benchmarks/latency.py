@@ -90,7 +90,7 @@ def main() -> int:
         "first_partial_p50_s": round(percentile(first_partials, 50), 3),
         "first_partial_p95_s": round(percentile(first_partials, 95), 3),
         "partial_gap_p95_s": round(percentile(gaps, 95), 3),
-        "revision_latency_p50_s": round(percentile(revision_latencies, 50), 3),
+        "revision_latency_p50_s": round(percentile(revision_latencies, 50), 3) if revision_latencies else None,
         "n_revised": len(revision_latencies),
         "stable_words_retracted": retracted,
         "n": len(latencies),
