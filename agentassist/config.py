@@ -138,6 +138,11 @@ class TranscribeSettings(_Section):
     partials: bool = True
     partial_every_s: float = 0.45  # a new partial this often while someone speaks (news within 0.5 s)
     speculative_silence_ms: int = 100  # decode what was said at this much silence; 0: wait for the cut
+    # Each turn (one side's finals with pauses under revise_gap_s) is decoded again in the background
+    # as offline files are (beam revise_beam_size, 30 s windows); changed lines come as utterance.revised.
+    revise: bool = True
+    revise_beam_size: int = 5
+    revise_gap_s: float = 1.0
     vad_aggressiveness: int = 2  # webrtcvad 0..3
     end_silence_ms: int = 300  # silence that ends an utterance
     pre_pad_ms: int = 300  # audio kept before speech starts
@@ -191,6 +196,9 @@ class TranscribeSettings(_Section):
             partials=self.partials,
             partial_every_s=self.partial_every_s,
             speculative_silence_ms=self.speculative_silence_ms,
+            revise=self.revise,
+            revise_beam_size=self.revise_beam_size,
+            revise_gap_s=self.revise_gap_s,
         )
 
 

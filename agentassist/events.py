@@ -82,6 +82,7 @@ class Utterance:
     no_speech_prob: float = 0.0
     reliable: bool = True  # False: the transcriber doubts it (no speech, low confidence, repetition)
     stable_words: int = 0  # partials: this many leading words will not change any more
+    revised: bool = False  # a final again, from the background revision of its turn (same id)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -95,6 +96,7 @@ class Utterance:
             "confidence": round(self.confidence, 3),
             "reliable": self.reliable,
             "stable_words": self.stable_words,
+            "revised": self.revised,
         }
 
 
@@ -103,6 +105,7 @@ class EventType(str, enum.Enum):
     CALL_ENDED = "call.ended"
     UTTERANCE_PARTIAL = "utterance.partial"
     UTTERANCE_FINAL = "utterance.final"
+    UTTERANCE_REVISED = "utterance.revised"  # a final replaced by its turn's revision: same id, new text
     ASSIST_STEP = "assist.step"
     ASSIST_PROMPT = "assist.prompt"
     ASSIST_CARD = "assist.card"
@@ -132,7 +135,10 @@ class Event:
 
 
 def utterance_event(u: Utterance) -> Event:
-    kind = EventType.UTTERANCE_FINAL if u.final else EventType.UTTERANCE_PARTIAL
+    if u.revised:
+        kind = EventType.UTTERANCE_REVISED
+    else:
+        kind = EventType.UTTERANCE_FINAL if u.final else EventType.UTTERANCE_PARTIAL
     return Event(kind, u.call_id, u.end_s, {"utterance": u.to_json()})
 
 

@@ -9,7 +9,8 @@
 The media callback only enqueues. The call thread owns the recorder and the
 channel streams (segmenting, partial and final scheduling); tracker and store
 are reached from pool threads under the session's lock. ``call.ended`` is published only after the last final
-utterance of the call, so feeds see the call's events in order.
+utterance of the call, so feeds see the call's events in order, and after its last turns' revisions when they
+come within ``_REVISION_WAIT_S`` (a later one still updates the stored transcript and is published).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from agentassist.transcribe.stream import ChannelStream, StreamOptions
 log = logging.getLogger(__name__)
 
 _GAP_WARN_S = 1.0  # a recording this much shorter than its call is reported
+_REVISION_WAIT_S = 10.0  # at hangup, call.ended waits this long at most for the last turns' revisions
 
 _QUEUE_FRAMES = 3000  # 30 s of both channels: far more than the call thread ever lags
 _TICK_S = 1.0
@@ -61,6 +63,8 @@ class Publisher(Protocol):
 
 class CallStore(Protocol):
     def add_utterance(self, call_id: str, u: Utterance) -> None: ...
+
+    def update_utterance(self, call_id: str, u: Utterance) -> None: ...
 
     def save_adherence(self, call_id: str, report: dict[str, Any]) -> None: ...
 
@@ -369,6 +373,8 @@ class CallSession:
             self._filled[Channel.CUSTOMER],
         )
         wait([f for stream in self._streams.values() for f in stream.futures])
+        # the finals are in: the turns they closed have been submitted for revision
+        wait([f for stream in self._streams.values() for f in stream.revisions()], timeout=_REVISION_WAIT_S)
         end_s = self._recorder.duration_s
         if self._tracker is not None:
             with self._lock:
@@ -419,9 +425,15 @@ class CallSession:
     # ---- pool threads ----------------------------------------------------------------------------
 
     def _on_utterance(self, utterance: Utterance) -> None:
-        """A partial or final utterance of either channel (the channel stream keeps them in order)."""
+        """A partial, final or revised utterance of either channel (the channel stream keeps them in order).
+        A revision replaces the stored final; the script tracker sees only the live finals (it has acted
+        on them already)."""
         with self._lock:
             events = [utterance_event(utterance)]
+            if utterance.revised:
+                self._store.update_utterance(self.call_id, utterance)
+                self._publish(events)
+                return
             if utterance.final:
                 self._store.add_utterance(self.call_id, utterance)
             if self._tracker is not None:

@@ -86,6 +86,7 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--speculative-ms", type=int, default=None, help="stream: speculative decode at this silence")
     p.add_argument("--no-partials", action="store_true", help="finals only")
     p.add_argument("--partial-every-s", type=float, default=None, help="stream: a partial this often during speech")
+    p.add_argument("--no-revise", action="store_true", help="stream: no background revision of closed turns")
     return p
 
 
@@ -103,7 +104,7 @@ def segmenter_options(args: argparse.Namespace) -> SegmenterOptions:
 def stream_options(args: argparse.Namespace) -> StreamOptions:
     from agentassist.config import TranscribeSettings
 
-    s = TranscribeSettings(partials=not args.no_partials)
+    s = TranscribeSettings(partials=not args.no_partials, revise=not args.no_revise)
     if args.speculative_ms is not None:
         s.speculative_silence_ms = args.speculative_ms
     if args.partial_every_s is not None:
@@ -147,10 +148,17 @@ def speech_end_s(samples: np.ndarray, threshold_dbfs: float = -45.0) -> float:
 
 @dataclass
 class StreamResult:
-    utterances: list[Utterance] = field(default_factory=list)  # finals
+    utterances: list[Utterance] = field(default_factory=list)  # finals, as first emitted
     emitted_at_s: list[float] = field(default_factory=list)  # when each final came, on the simulated call's clock
     partials: list[tuple[float, Utterance]] = field(default_factory=list)  # (when, partial)
+    revisions: list[tuple[float, Utterance]] = field(default_factory=list)  # (when, revised final)
     retracted: int = 0  # stable words that a later partial or the final did not keep
+
+    def transcript(self) -> list[Utterance]:
+        """The finals with their revisions applied, in time order: what the store keeps."""
+        latest = {u.id: u for u in self.utterances}
+        latest.update((u.id, u) for _, u in self.revisions)
+        return sorted(latest.values(), key=lambda u: u.start_s)
 
 
 def stream_audio(
@@ -183,6 +191,9 @@ def stream_audio(
     def emit(u: Utterance) -> None:
         now = clock()
         with lock:
+            if u.revised:
+                result.revisions.append((now, u))
+                return
             words = [w.lower().strip(".,?!;:") for w in u.text.split()]  # punctuation may change
             before = stable.get(u.id, [])
             if words[: len(before)] != before:

@@ -4,8 +4,10 @@
 
 Each prompt is played as a live call channel (0.5 s of silence, the prompt, 2 s of
 silence) through the production Segmenter and StreamingTranscriber; the true end
-is where the prompt's energy ends. Last line: {"final_latency_p50_s",
-"final_latency_p95_s", "first_partial_p50_s", "n"}.
+is where the prompt's energy ends. The final latency is to the first final; a turn's
+revision, when it changes the text, comes later (``revision_latency_p50_s``: true end
+to the last revision). Last line: {"final_latency_p50_s", "final_latency_p95_s",
+"first_partial_p50_s", "revision_latency_p50_s", "n"}.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ def main() -> int:
         make_transcriber(args.model, lang or items[0].lang, args.workers, beam_size=args.beam, threads=args.threads)
     )
     latencies: list[float] = []
+    revision_latencies: list[float] = []
     first_partials: list[float] = []
     gaps: list[float] = []
     missing = retracted = long_items = 0
@@ -69,6 +72,8 @@ def main() -> int:
             missing += 1
             continue
         latencies.append(max(result.emitted_at_s) - true_end)
+        if result.revisions:
+            revision_latencies.append(max(t for t, _ in result.revisions) - true_end)
         if true_end - true_start > 1.5:  # the partial targets are for utterances over 1.5 s
             long_items += 1
             times = [t for t, _ in result.partials if t <= true_end]
@@ -85,6 +90,8 @@ def main() -> int:
         "first_partial_p50_s": round(percentile(first_partials, 50), 3),
         "first_partial_p95_s": round(percentile(first_partials, 95), 3),
         "partial_gap_p95_s": round(percentile(gaps, 95), 3),
+        "revision_latency_p50_s": round(percentile(revision_latencies, 50), 3) if revision_latencies else None,
+        "n_revised": len(revision_latencies),
         "stable_words_retracted": retracted,
         "n": len(latencies),
         "n_over_1_5_s": long_items,

@@ -1,10 +1,13 @@
 """Word error rate of the streaming path against faster-whisper offline (beam 5) on the same files.
 
+The streaming text is the stored transcript: the finals with their turns' revisions applied
+(``wer_streaming``); the live finals as first emitted are scored too (``wer_live_finals``).
+
     python -m benchmarks.wer --manifest ../shared/speech/asterisk/manifest.jsonl --model tiny.en --fast
 
 Normalization, the same for both systems: Whisper's English normalizer for
 English; for other languages lowercase, punctuation removed, ё→е.
-Last line: {"wer_streaming", "wer_offline", "n", ...}.
+Last line: {"wer_streaming", "wer_live_finals", "wer_offline", "n", "revisions", ...}.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ def corpus_wer(refs: list[str], hyps: list[str]) -> float:
 
 def main() -> int:
     p = base_parser(__doc__ or "")
-    p.add_argument("--hyp-out", help="write one {file, text} line per manifest entry (streaming)")
+    p.add_argument("--hyp-out", help="write one {file, text, live} line per manifest entry (streaming)")
     p.add_argument("--offline-out", help="write one {file, text} line per manifest entry (offline beam 5)")
     p.add_argument("--no-offline", action="store_true", help="skip the offline beam-5 reference run")
     p.add_argument("--record", action="store_true", help="append the result to benchmarks/RESULTS.md")
@@ -65,7 +68,8 @@ def main() -> int:
     transcriber = make_transcriber(args.model, language, args.workers, beam_size=args.beam, threads=args.threads)
     streaming = StreamingTranscriber(transcriber)
     norm = normalizer(language)
-    refs, hyps, offline = [], [], []
+    refs, hyps, live, offline = [], [], [], []
+    revisions = 0
     audio_s = stream_s = offline_s = 0.0
     out = open(args.hyp_out, "w", encoding="utf-8", buffering=1) if args.hyp_out else None  # noqa: SIM115
     offline_out = open(args.offline_out, "w", encoding="utf-8", buffering=1) if args.offline_out else None  # noqa: SIM115
@@ -81,11 +85,15 @@ def main() -> int:
             stream_options=stream_options(args),
         )
         stream_s += time.monotonic() - started
-        text = " ".join(u.text for u in sorted(result.utterances, key=lambda u: u.start_s))
+        text = " ".join(u.text for u in result.transcript())
+        live_text = " ".join(u.text for u in sorted(result.utterances, key=lambda u: u.start_s))
+        revisions += len(result.revisions)
         refs.append(norm(item.text))
         hyps.append(norm(text))
+        live.append(norm(live_text))
         if out is not None:
-            out.write(json.dumps({"file": str(item.file), "text": text}, ensure_ascii=False) + "\n")
+            line = {"file": str(item.file), "text": text, "live": live_text}
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
         if not args.no_offline:
             started = time.monotonic()
             pieces, _ = transcriber.transcribe_audio(samples.astype("float32") / 32768.0, beam_size=5)
@@ -100,8 +108,11 @@ def main() -> int:
     streaming.close()
     summary = {
         "wer_streaming": round(corpus_wer(refs, hyps), 4),
+        "wer_live_finals": round(corpus_wer(refs, live), 4),
         "wer_offline": round(corpus_wer(refs, offline), 4) if offline else None,
         "n": len(items),
+        "revisions": revisions,
+        "revisions_dropped": streaming.dropped_revisions,
         "language": language,
         "model": args.model,
         "audio_s": round(audio_s, 1),

@@ -3,12 +3,14 @@ match the migrated schema, and search works on rows written before the upgrade."
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from agentassist.events import Channel, Utterance
 from agentassist.store.db import Store
 from agentassist.store.models import Base
 from tests.databases import database_url, pg_admin_url, pg_url  # noqa: F401 - fixtures
@@ -138,3 +140,17 @@ def test_the_models_match_the_migrated_schema(database_url: str) -> None:  # noq
     with store.engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"include_object": ours, "compare_type": True})
         assert compare_metadata(ctx, Base.metadata) == []
+
+
+def test_a_revision_replaces_the_stored_utterance_and_its_search_words(database_url: str) -> None:  # noqa: F811
+    store = Store(database_url)
+    store.migrate()
+    store.create_call("c1", "inbound", "sip:cust@x", "alice", "", datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "")
+    live = Utterance("c1-a1", "c1", Channel.CUSTOMER, 1.0, 2.0, "I want a refurb")
+    store.add_utterance("c1", live)
+    store.update_utterance("c1", dataclasses.replace(live, text="I want a refund", end_s=2.2, revised=True))
+    assert [(u["id"], u["text"], u["end"]) for u in store.transcript("c1")] == [("c1-a1", "I want a refund", 2.2)]
+    assert [c["id"] for c in store.list_calls(q="refund")[0]] == ["c1"]
+    assert store.list_calls(q="refurb")[0] == []
+    store.update_utterance("c1", Utterance("c1-a2", "c1", Channel.AGENT, 3.0, 4.0, "sure"))  # missing: stored
+    assert [u["text"] for u in store.transcript("c1")] == ["I want a refund", "sure"]

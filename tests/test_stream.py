@@ -16,10 +16,18 @@ import pytest
 from agentassist.audio.frames import FRAME_BYTES, read_wav_mono
 from agentassist.audio.segmenter import SegmenterOptions
 from agentassist.config import TranscribeSettings
-from agentassist.events import Channel, SpeechSegment, Utterance, Word
+from agentassist.events import Channel, EventType, SpeechSegment, Utterance, Word, utterance_event
 from agentassist.transcribe.decoder import compression_ratio, cut_repetition, cut_token_loops
 from agentassist.transcribe.engine import Job, JobKind, StreamingTranscriber, Transcriber, TranscriberOptions
-from agentassist.transcribe.stream import ChannelStream, StreamOptions, _keep_stable, aligned_end, common_prefix
+from agentassist.transcribe.stream import (
+    ChannelStream,
+    StreamOptions,
+    _keep_stable,
+    aligned_end,
+    assign_words,
+    common_prefix,
+    join_words,
+)
 from agentassist.transcribe.textnorm import wer
 from tests.conftest import REPO, SOUNDS_EN
 
@@ -210,6 +218,11 @@ def test_stream_settings_are_validated_naming_the_setting() -> None:
         TranscribeSettings(partial_every_s=0)
     with pytest.raises(ValueError, match="floor_s"):
         TranscribeSettings(floor_s=40)
+    with pytest.raises(ValueError, match=r"revise_beam_size: expected 1\.\.10, got 0"):
+        TranscribeSettings(revise_beam_size=0)
+    with pytest.raises(ValueError, match="revise_gap_s"):
+        TranscribeSettings(revise_gap_s=0)
+    assert TranscribeSettings(revise=False).stream_options().revise is False
 
 
 # ---- the real model on real speech --------------------------------------------------------------
@@ -332,3 +345,183 @@ def test_offline_file_goes_through_the_same_stream(tmp_path: Path) -> None:
     assert wer("That is not a valid password. Please try again.", said["customer"]) <= 0.2
     reference = "Please leave your message after the tone. When done hang up or press the pound key."
     assert wer(reference, said["agent"]) <= 0.15
+
+
+# ---- revisions of closed turns ------------------------------------------------------------------
+
+
+def _w(start_s: float, end_s: float, text: str) -> Word:
+    return Word(start_s, end_s, text, 0.9)
+
+
+def test_revised_words_go_to_the_utterance_holding_their_midpoint_else_the_nearest() -> None:
+    spans = [(0.0, 2.0), (2.5, 4.0), (6.0, 7.0)]
+    words = [
+        _w(0.1, 0.5, "a"),
+        _w(1.8, 2.4, "b"),  # midpoint 2.1: in the pause, nearer the first
+        _w(2.3, 2.9, "c"),  # midpoint 2.6: inside the second
+        _w(4.2, 4.6, "d"),  # midpoint 4.4: nearer the second's end than the third's start
+        _w(5.4, 5.8, "e"),  # midpoint 5.6: nearer the third
+        _w(7.5, 8.0, "f"),  # after the last: the last
+    ]
+    groups = assign_words(words, spans)
+    assert [[w.text for w in g] for g in groups] == [["a", "b"], ["c", "d"], ["e", "f"]]
+    assert assign_words([], spans) == [[], [], []]
+    assert assign_words(words, []) == []
+    assert join_words(["Press", "3", "to", "re", "-record."]) == "Press 3 to re-record."
+    assert join_words(["wait", "-", "what?"]) == "wait - what?"
+
+
+class RevisingModel(GatedModel):
+    """Also revises: a turn's audio comes back as ``revised`` words spread over it; ``hold_revision``
+    blocks revisions until it is set."""
+
+    workers = 2
+
+    def __init__(self, revised: list[str] | None = None) -> None:
+        super().__init__()
+        self.revised = ["hello"] if revised is None else revised
+        self.hold_revision = threading.Event()
+        self.hold_revision.set()
+        self.revising = threading.Event()
+
+    def transcribe_long(self, segment: SpeechSegment, **_: object) -> Utterance | None:
+        self.revising.set()
+        self.hold_revision.wait(10)
+        self.order.append(f"{segment.reason}:{segment.utterance_id}")
+        if not self.revised:
+            return None
+        step = (segment.end_s - segment.start_s) / len(self.revised)
+        words = tuple(
+            _w(segment.start_s + i * step, segment.start_s + (i + 1) * step, t) for i, t in enumerate(self.revised)
+        )
+        return Utterance(
+            "x", segment.call_id, segment.channel, segment.start_s, segment.end_s, " ".join(self.revised), words=words
+        )
+
+
+def test_a_revision_waits_for_every_final_and_speculative_and_partial() -> None:
+    model = RevisingModel()
+    streaming = StreamingTranscriber(model, workers=1)  # type: ignore[arg-type]
+    _busy(model, streaming)
+    streaming.submit(_seg("revise", "r1"), _noop, kind=JobKind.REVISE)
+    streaming.submit_partial(_seg("partial", "p1"), _noop)
+    streaming.submit(_seg("speculative", "s1"), _noop, kind=JobKind.SPECULATIVE)
+    streaming.submit(_seg("silence", "f1"), _noop)
+    model.gate.set()
+    streaming.wait_idle()  # revisions included
+    streaming.close()
+    assert model.order == ["silence:busy", "silence:f1", "speculative:s1", "partial:p1", "revise:r1"]
+    assert streaming.metrics()['agentassist_decodes_total{kind="revise"}'] == 1
+
+
+def test_one_revision_at_a_time_leaves_a_worker_free_for_finals() -> None:
+    model = RevisingModel()
+    streaming = StreamingTranscriber(model, workers=2)  # type: ignore[arg-type]
+    model.hold_revision.clear()
+    first = streaming.submit(_seg("revise", "r1"), _noop, kind=JobKind.REVISE)
+    second = streaming.submit(_seg("revise", "r2"), _noop, kind=JobKind.REVISE)
+    assert model.revising.wait(5)
+    final = streaming.submit(_seg("silence", "f1"), _noop)
+    assert final.future.result(5) is not None  # the free worker took the final, not the second revision
+    assert second.started is None and streaming.metrics()["agentassist_transcription_queue_revisions"] == 1
+    model.hold_revision.set()
+    streaming.wait_idle()
+    streaming.close()
+    assert first.future.result() is not None and second.future.result() is not None
+    assert model.order == ["silence:f1", "revise:r1", "revise:r2"]
+
+
+def test_a_revision_that_waited_too_long_is_dropped_and_close_drops_queued_ones() -> None:
+    model = RevisingModel()
+    streaming = StreamingTranscriber(model, workers=1, revise_max_wait_s=0.05)  # type: ignore[arg-type]
+    _busy(model, streaming)
+    late = streaming.submit(_seg("revise", "late"), _noop, kind=JobKind.REVISE)
+    time.sleep(0.1)
+    model.gate.set()
+    assert late.future.result(5) is None
+    streaming.wait_idle()
+    assert streaming.dropped_revisions == 1
+    _busy(model, streaming)
+    queued = streaming.submit(_seg("revise", "queued"), _noop, kind=JobKind.REVISE)
+    threading.Timer(0.2, model.gate.set).start()
+    streaming.close()  # the busy final is finished, the queued revision dropped
+    assert queued.future.result(5) is None
+    assert "revise:late" not in model.order and "revise:queued" not in model.order
+    assert streaming.metrics()["agentassist_revisions_dropped_total"] == 2
+
+
+def _two_bursts(gap_s: float) -> bytes:
+    """Two second-long bursts of loud noise (voiced for the VAD) ``gap_s`` apart, silence around them."""
+    rng = np.random.default_rng(1)
+    t = np.arange(16000) / 16000
+    burst = (8000 * np.sin(2 * np.pi * 180 * t) * (1 + 0.5 * rng.standard_normal(t.size))).clip(-32768, 32767)
+    z = np.zeros
+    parts = [z(8000), burst, z(int(gap_s * 16000)), burst, z(48000)]
+    return np.concatenate(parts).astype("<i2").tobytes()
+
+
+def _feed_fake(model: RevisingModel, pcm: bytes, gap_s: float = 1.0) -> tuple[list[Utterance], ChannelStream]:
+    streaming = StreamingTranscriber(model, workers=1)  # type: ignore[arg-type]
+    options = StreamOptions(partials=False, speculative_silence_ms=0, revise=True, revise_gap_s=gap_s)
+    try:
+        return _feed(streaming, pcm, options)
+    finally:
+        streaming.close()
+
+
+def test_a_turn_is_revised_once_and_changed_utterances_come_again_with_their_ids() -> None:
+    model = RevisingModel(["first", "words", "second", "words"])
+    out, stream = _feed_fake(model, _two_bursts(0.6))
+    finals = [u for u in out if u.final and not u.revised]
+    revised = [u for u in out if u.revised]
+    assert len(finals) == 2 and [o for o in model.order if o.startswith("revise")] == [f"revise:{finals[0].id}"]
+    assert [u.id for u in revised] == [u.id for u in finals] and stream.revised == 2
+    assert [u.text for u in revised] == ["first words", "second words"]
+    assert all(u.final and u.words for u in revised)
+    assert utterance_event(revised[0]).type is EventType.UTTERANCE_REVISED
+    assert revised[0].to_json()["revised"] is True and finals[0].to_json()["revised"] is False
+    assert stream.revisions() and all(f.done() for f in stream.revisions())
+
+
+def test_a_long_pause_closes_the_turn_and_an_unchanged_or_silent_revision_emits_nothing() -> None:
+    model = RevisingModel(["Hi."])  # what each final says already, punctuation aside
+    out, _ = _feed_fake(model, _two_bursts(2.0))
+    assert len([o for o in model.order if o.startswith("revise")]) == 2  # one turn each
+    assert [u.text for u in out] == ["hi", "hi"]
+    out, _ = _feed_fake(RevisingModel([]), _two_bursts(0.6))
+    assert [u.text for u in out] == ["hi", "hi"]  # nothing heard: the live text stays
+
+
+def test_a_real_turn_is_revised_offline_style_and_changed_lines_keep_their_ids(real: StreamingTranscriber) -> None:
+    """Three prompts half a second apart: one turn of three utterances, decoded again (beam 5, a 30 s
+    window); the transcript with the revisions applied is scored as benchmarks.wer scores it."""
+    from benchmarks.wer import corpus_wer, normalizer
+
+    said = {
+        "confbridge-only-participant.wav": "You are currently the only participant in the conference.",
+        "vm-invalidpassword.wav": "That is not a valid password. Please try again.",
+        "vm-intro.wav": "Please leave your message after the tone. When done hang up or press the pound key.",
+    }
+    pause = np.zeros(8000, np.int16)
+    audio = np.concatenate([x for name in said for x in (pause, read_wav_mono(SOUNDS_EN / name))] + [pause] * 3)
+    before = real.decoded["revise"]
+    options = StreamOptions(partials=False, speculative_silence_ms=0, revise=True)
+    out, stream = _feed(real, audio.tobytes(), options)
+    finals = [u for u in out if u.final and not u.revised]
+    revised = [u for u in out if u.revised]
+    assert len(finals) == 3 and real.decoded["revise"] == before + 1  # one turn, three utterances
+    norm = normalizer("en")
+    live = {u.id: u for u in finals}
+    for u in revised:  # only what changed comes again, under the id of its final
+        assert u.id in live and u.final and u.words
+        assert norm(u.text) != norm(live[u.id].text)
+    assert stream.revised == len(revised)
+
+    def score(utterances: dict[str, Utterance]) -> float:
+        text = " ".join(u.text for u in sorted(utterances.values(), key=lambda u: u.start_s))
+        return corpus_wer([norm(" ".join(said.values()))], [norm(text)])
+
+    transcript = {**live, **{u.id: u for u in revised}}
+    print(f"live WER {score(live):.3f}, revised WER {score(transcript):.3f}, {len(revised)} of 3 revised")
+    assert score(transcript) <= min(score(live), 0.1)

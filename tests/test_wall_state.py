@@ -159,3 +159,21 @@ def test_options_are_checked() -> None:
         WallOptions(queue_size=0)
     with pytest.raises(ValueError, match="maxsize"):
         ClientQueue(0)
+
+
+def test_a_revision_replaces_its_line_and_is_ignored_once_the_line_or_the_call_is_gone() -> None:
+    state = WallState(WallOptions(lines=2), clock=lambda: T0)
+    state.apply(_ev(EventType.CALL_STARTED, "c1", call={"id": "c1"}))
+    state.seed("c1", _details())
+    for uid, text in (("u1", "for"), ("u2", "the conference is locked"), ("u3", "goodbye")):
+        state.apply(_utt("c1", uid, text))
+    revised = Utterance("u2", "c1", Channel.AGENT, 1.0, 2.0, "the conference is unlocked", revised=True)
+    msg = _msg(state.apply(utterance_event(revised).to_json())[0])
+    assert msg["type"] == "utterance.revised" and set(msg["utterance"]) == {"id", "channel", "start", "end", "text"}
+    lines = _msg(state.tile_message("c1"))["call"]["lines"]
+    assert [(line["id"], line["text"]) for line in lines] == [("u2", "the conference is unlocked"), ("u3", "goodbye")]
+    gone = Utterance("u1", "c1", Channel.AGENT, 0.0, 1.0, "four", revised=True)  # scrolled off the tile
+    assert state.apply(utterance_event(gone).to_json()) == (None, False)
+    state.apply(_ev(EventType.CALL_ENDED, "c1"))
+    assert state.apply(utterance_event(revised).to_json()) == (None, False)
+    assert "c1" not in state.tiles  # a late revision does not bring the call back

@@ -32,6 +32,7 @@ WALL_EVENTS = frozenset(
         EventType.CALL_ENDED.value,
         EventType.UTTERANCE_PARTIAL.value,
         EventType.UTTERANCE_FINAL.value,
+        EventType.UTTERANCE_REVISED.value,
         EventType.ASSIST_PROMPT.value,
         EventType.ASSIST_ALERT.value,
         EventType.CALL_HELD.value,
@@ -47,6 +48,8 @@ _FLAGS = {
     EventType.CALL_RESUMED.value: ("paused", False),
 }
 _PARTIAL = EventType.UTTERANCE_PARTIAL.value
+_REVISED = EventType.UTTERANCE_REVISED.value
+_UTTERANCES = (_PARTIAL, EventType.UTTERANCE_FINAL.value, _REVISED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +119,15 @@ class CallTile:
         return self.details is not None
 
     def apply(self, kind: str, item: dict[str, Any]) -> bool:
-        """Update from one event; False when the event changes nothing (a partial after its final)."""
+        """Update from one event; False when the event changes nothing (a partial after its final, a
+        revision of a line no longer shown)."""
+        if kind == _REVISED:
+            u = item.get("utterance") or {}
+            for i, line in enumerate(self.finals):
+                if line["id"] == u.get("id"):
+                    self.finals[i] = _line(u, final=True)
+                    return True
+            return False
         if kind in (EventType.UTTERANCE_PARTIAL.value, EventType.UTTERANCE_FINAL.value):
             u = item.get("utterance") or {}
             uid, channel = str(u.get("id", "")), str(u.get("channel", ""))
@@ -167,7 +178,7 @@ class CallTile:
 
 def slim(item: dict[str, Any]) -> dict[str, Any]:
     """The event as the wall sends it: utterances without words and scores."""
-    if item.get("type") in (EventType.UTTERANCE_PARTIAL.value, EventType.UTTERANCE_FINAL.value):
+    if item.get("type") in _UTTERANCES:
         u = item.get("utterance") or {}
         keep = {k: u.get(k) for k in ("id", "channel", "start", "end", "text")}
         return {"type": item["type"], "call_id": item["call_id"], "t": item.get("t"), "utterance": keep}
@@ -194,6 +205,8 @@ class WallState:
                 return None, False  # a call that failed before it had media never had a tile
             del self.tiles[call_id]
             return (outgoing(item, call_id) if tile.ready else None), False
+        if tile is None and kind == _REVISED:
+            return None, False  # a revision after call.ended: the tile is gone
         is_new = tile is None
         if tile is None:
             tile = self.tiles[call_id] = CallTile(call_id, self.options.lines, self.options.alerts)

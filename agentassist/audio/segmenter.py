@@ -119,6 +119,11 @@ class Segmenter:
         return out
 
     @property
+    def time_s(self) -> float:
+        """Audio time after the frames pushed so far."""
+        return self._t(self._index)
+
+    @property
     def utterance_id(self) -> str:
         return f"{self.call_id[:8]}-{self.channel.value[0]}{self._count}"
 

@@ -360,19 +360,12 @@ class Store(QualityMixin, DistributionMixin, ReportsMixin):
 
     def add_utterance(self, call_id: str, u: Utterance) -> None:
         with self._session.begin() as s:
-            s.add(
-                UtteranceRow(
-                    id=u.id,
-                    call_id=call_id,
-                    channel=u.channel.value,
-                    start_s=u.start_s,
-                    end_s=u.end_s,
-                    text=u.text,
-                    words=[w.to_json() for w in u.words],
-                    language=u.language,
-                    confidence=u.confidence,
-                )
-            )
+            s.add(_utterance_row(call_id, u))
+
+    def update_utterance(self, call_id: str, u: Utterance) -> None:
+        """A revised final replaces the stored utterance with its id (stored anew if it is missing)."""
+        with self._session.begin() as s:
+            s.merge(_utterance_row(call_id, u))
 
     def transcript(self, call_id: str) -> list[dict[str, Any]]:
         with self._session() as s:
@@ -412,6 +405,20 @@ class Store(QualityMixin, DistributionMixin, ReportsMixin):
         with self._session() as s:
             row = s.get(AdherenceRow, call_id)
             return dict(row.report) if row else None
+
+
+def _utterance_row(call_id: str, u: Utterance) -> UtteranceRow:
+    return UtteranceRow(
+        id=u.id,
+        call_id=call_id,
+        channel=u.channel.value,
+        start_s=u.start_s,
+        end_s=u.end_s,
+        text=u.text,
+        words=[w.to_json() for w in u.words],
+        language=u.language,
+        confidence=u.confidence,
+    )
 
 
 def _open_span(call_id: str, kind: str) -> Any:

@@ -2,13 +2,16 @@
 
 ``Transcriber.transcribe`` turns a :class:`SpeechSegment` into an :class:`Utterance`
 (or None when Whisper hears no speech in it). Segments up to 30 s go through
-:class:`ShortDecoder` (no padding to 30 s); longer audio, as in offline files,
-through faster-whisper's own long-form path.
+:class:`ShortDecoder` (no padding to 30 s); longer audio, as in offline files, and
+the revisions of whole turns go through faster-whisper's own long-form path
+(``transcribe_long``).
 
 ``StreamingTranscriber`` owns the worker threads and one priority queue for all
-calls: finals first, then speculative finals, then partials, oldest first within
-a kind. Only the newest queued partial of a channel is kept, a partial that waited
-too long is dropped (both counted), finals are never dropped.
+calls: finals first, then speculative finals, then partials, then revisions, oldest
+first within a kind. Only the newest queued partial of a channel is kept, a partial
+that waited too long is dropped (both counted), finals are never dropped. A revision
+starts only when nothing more urgent waits and no other revision runs (a worker
+stays free for finals); one that waited too long is dropped and counted.
 """
 
 from __future__ import annotations
@@ -92,13 +95,15 @@ class Transcriber:
         self._decoder = ShortDecoder(self._model, floor_s=options.floor_s, multilingual=self.multilingual)
         log.info("model %s loaded from %s in %.1f s", options.model, directory, time.monotonic() - started)
 
-    def transcribe_audio(self, audio: np.ndarray[Any, Any], *, beam_size: int | None = None) -> tuple[list[Any], Any]:
+    def transcribe_audio(
+        self, audio: np.ndarray[Any, Any], *, beam_size: int | None = None, language: str | None = None
+    ) -> tuple[list[Any], Any]:
         """Long-form transcription of a whole buffer (float32 16 kHz) by faster-whisper, temperature 0 only
         (its sampling fallback makes runs irreproducible); returns its segments and info."""
         o = self.options
         segments, info = self._model.transcribe(
             audio,
-            language=self.language,
+            language=language or self.language,
             beam_size=beam_size or o.beam_size,
             word_timestamps=True,
             condition_on_previous_text=False,
@@ -124,15 +129,11 @@ class Transcriber:
 
         ``language`` overrides the configured one (a channel's detected language); ``prompt`` is
         prepended to the configured initial prompt (hotwords of the active script)."""
-        audio = pcm_to_float(segment.pcm)
-        if segment.sample_rate_hz != 16000:
-            from agentassist.audio.frames import resample
-
-            audio = resample(audio, segment.sample_rate_hz, 16000)
+        audio = _audio(segment)
         o = self.options
         full_prompt = " ".join(p for p in (o.initial_prompt, prompt) if p) or None
         if audio.size > MAX_S * 16000:
-            return self._long(segment, audio)
+            return self.transcribe_long(segment, language=language)
         d = self._decoder.decode(
             audio,
             language=language or self.language,
@@ -147,7 +148,7 @@ class Transcriber:
         # text cut off after the audio (d.truncated) leaves a plausible rest: only the scores decide
         reliable = (
             d.avg_logprob >= o.log_prob_threshold
-            and confidence >= 0.3
+            and confidence >= RELIABLE_MIN_CONFIDENCE
             and d.compression_ratio <= o.compression_ratio_threshold
         )
         return Utterance(
@@ -169,8 +170,12 @@ class Transcriber:
         encoded, _ = self._decoder.encode(pcm_to_float(segment.pcm))
         return self._decoder.detect_language(encoded)
 
-    def _long(self, segment: SpeechSegment, audio: np.ndarray[Any, Any]) -> Utterance | None:
-        pieces, info = self.transcribe_audio(audio)
+    def transcribe_long(
+        self, segment: SpeechSegment, *, language: str | None = None, beam_size: int | None = None
+    ) -> Utterance | None:
+        """A segment of any length through faster-whisper's own path (padded to 30 s windows), as offline
+        files are: pieces that fail Whisper's guards are left out; None when no speech is left."""
+        pieces, info = self.transcribe_audio(_audio(segment), beam_size=beam_size, language=language)
         kept = [p for p in pieces if not _unreliable(p, self.options)]
         text = " ".join(p.text.strip() for p in kept).strip()
         if not any(ch.isalnum() for ch in text):
@@ -195,6 +200,15 @@ class Transcriber:
         )
 
 
+def _audio(segment: SpeechSegment) -> np.ndarray[Any, Any]:
+    audio = pcm_to_float(segment.pcm)
+    if segment.sample_rate_hz != 16000:
+        from agentassist.audio.frames import resample
+
+        audio = resample(audio, segment.sample_rate_hz, 16000)
+    return audio
+
+
 def _invented(d: Decoded, o: TranscriberOptions) -> bool:
     """Whisper's own guards: silence judged as speech, loops, and text without a letter or digit."""
     if not any(ch.isalnum() for ch in d.text):
@@ -216,6 +230,7 @@ def _invented(d: Decoded, o: TranscriberOptions) -> bool:
 
 
 NO_SPEECH_MIN_WORD_PROB = 0.5
+RELIABLE_MIN_CONFIDENCE = 0.3  # mean word probability under which an utterance is flagged unreliable
 UNSURE_WORD_PROB = 0.3  # mean word probability under which unsure text is dropped ...
 UNSURE_NO_SPEECH = 0.3  # ... when Whisper also gives this chance to "no speech" ...
 UNSURE_LOGPROB = -1.5  # ... or is this unsure of the whole text
@@ -233,6 +248,7 @@ class JobKind(enum.IntEnum):
     FINAL = 0
     SPECULATIVE = 1  # the audio of an utterance that has probably ended: likely to become its final
     PARTIAL = 2
+    REVISE = 3  # a closed turn decoded again as offline files are: only when nothing else waits
 
 
 Done = Callable[["Job", Utterance | None], None]
@@ -245,6 +261,7 @@ class Job:
     done: Done
     language: str | None = None
     prompt: str | None = None
+    beam_size: int | None = None  # None: the transcriber's
     submitted: float = field(default_factory=time.monotonic)
     future: Future[Utterance | None] = field(default_factory=Future)
     cancelled: bool = False
@@ -290,18 +307,28 @@ class Histogram:
 
 PARTIAL_MAX_WAIT_S = 1.0  # a partial older than this is stale: dropped rather than decoded
 BEHIND_WARN_S = 2.0  # a final that waited this long in the queue means transcription is behind
+REVISE_MAX_WAIT_S = 30.0  # a revision that could not start within this is dropped: the live text stays
 
 
 class StreamingTranscriber:
     """Schedules segments of all calls on one pool; results go to each job's callback on a worker thread."""
 
-    def __init__(self, transcriber: Transcriber, workers: int | None = None) -> None:
+    def __init__(
+        self,
+        transcriber: Transcriber,
+        workers: int | None = None,
+        *,
+        revise_max_wait_s: float | None = REVISE_MAX_WAIT_S,
+    ) -> None:
+        """``revise_max_wait_s`` None: revisions are never dropped for waiting (offline files, benchmarks)."""
         self._transcriber = transcriber
+        self.revise_max_wait_s = revise_max_wait_s
         self.workers = workers or transcriber.workers
         self._heap: list[tuple[int, int, Job]] = []
         self._seq = itertools.count()
         self._queued_partial: dict[tuple[str, str], Job] = {}
         self._running: set[Job] = set()
+        self._revising = 0  # revisions running: at most one
         self._cv = threading.Condition()
         self._closing = False
         self.completed = 0
@@ -310,6 +337,7 @@ class StreamingTranscriber:
         self.busy_audio_s = 0.0
         self.dropped_partials = 0  # dropped under load: replaced by a newer one while queued, or stale
         self.superseded_partials = 0  # no longer needed: their utterance ended
+        self.dropped_revisions = 0  # waited too long, or still queued at close
         self.final_latency = Histogram()  # last voiced frame to final utterance (set by ChannelStream)
         self.first_partial_latency = Histogram()  # speech start to first partial (set by ChannelStream)
         self.queue_wait = Histogram()  # finals: submitted to started
@@ -337,11 +365,17 @@ class StreamingTranscriber:
         kind: JobKind = JobKind.FINAL,
         language: str | None = None,
         prompt: str | None = None,
+        beam_size: int | None = None,
     ) -> Job:
-        """Queue a segment. A partial replaces the queued partial of the same channel (counted as dropped)."""
-        job = Job(kind, segment, done, language, prompt)
+        """Queue a segment. A partial replaces the queued partial of the same channel (counted as dropped);
+        a revision after close is dropped (counted)."""
+        job = Job(kind, segment, done, language, prompt, beam_size)
         with self._cv:
             if self._closing:
+                if kind is JobKind.REVISE:
+                    self._cancel(job)
+                    self.dropped_revisions += 1
+                    return job
                 raise RuntimeError("the transcriber is closed")
             if kind is JobKind.PARTIAL:
                 old = self._queued_partial.get(job.key)
@@ -411,6 +445,8 @@ class StreamingTranscriber:
             "agentassist_transcription_audio_seconds_total": self.busy_audio_s,
             "agentassist_partials_dropped_total": float(self.dropped_partials),
             "agentassist_partials_superseded_total": float(self.superseded_partials),
+            "agentassist_transcription_queue_revisions": float(sum(1 for j in queued if j.kind is JobKind.REVISE)),
+            "agentassist_revisions_dropped_total": float(self.dropped_revisions),
             "agentassist_transcription_max_lag_seconds": max(lags.values(), default=0.0),
         }
         for call, lag in lags.items():
@@ -424,10 +460,22 @@ class StreamingTranscriber:
         with self._cv:
             while True:
                 while self._heap:
-                    kind, _, job = heapq.heappop(self._heap)
+                    kind, _, job = self._heap[0]
                     if job.cancelled or job.started is not None or kind != int(job.kind):
+                        heapq.heappop(self._heap)
                         continue  # withdrawn, or an entry left behind by promote()
                     now = time.monotonic()
+                    if job.kind is JobKind.REVISE:  # at the top: nothing more urgent is queued
+                        wait_s = self.revise_max_wait_s
+                        if wait_s is not None and now - job.submitted > wait_s:
+                            heapq.heappop(self._heap)
+                            self._cancel(job)
+                            self.dropped_revisions += 1
+                            continue
+                        if self._revising:
+                            break  # one revision at a time: the other workers stay free for finals
+                        self._revising += 1
+                    heapq.heappop(self._heap)
                     if job.kind is JobKind.PARTIAL:
                         if self._queued_partial.get(job.key) is job:
                             del self._queued_partial[job.key]
@@ -439,7 +487,7 @@ class StreamingTranscriber:
                     job.started = now
                     self._running.add(job)
                     return job
-                if self._closing:
+                if self._closing and not self._heap:
                     return None
                 self._cv.wait()
 
@@ -453,14 +501,17 @@ class StreamingTranscriber:
                 self._warn_if_behind(waited)
             utterance: Utterance | None = None
             try:
-                partial = job.kind is JobKind.PARTIAL  # a hypothesis soon replaced: greedy, no word times
-                utterance = self._transcriber.transcribe(
-                    seg,
-                    language=job.language,
-                    prompt=job.prompt,
-                    words=not partial,
-                    beam_size=1 if partial else None,
-                )
+                if job.kind is JobKind.REVISE:
+                    utterance = self._transcriber.transcribe_long(seg, language=job.language, beam_size=job.beam_size)
+                else:
+                    partial = job.kind is JobKind.PARTIAL  # a hypothesis soon replaced: greedy, no word times
+                    utterance = self._transcriber.transcribe(
+                        seg,
+                        language=job.language,
+                        prompt=job.prompt,
+                        words=not partial,
+                        beam_size=1 if partial else job.beam_size,
+                    )
             except Exception:
                 log.exception("call %s: transcription of %.1f s failed", seg.call_id, audio_s)
             elapsed = time.monotonic() - (job.started or 0.0)
@@ -470,6 +521,8 @@ class StreamingTranscriber:
                 log.exception("call %s: utterance callback failed", seg.call_id)
             with self._cv:
                 self._running.discard(job)
+                if job.kind is JobKind.REVISE:
+                    self._revising -= 1
                 self.completed += 1
                 self.decoded[job.kind.name.lower()] += 1
                 self.busy_s += elapsed
@@ -489,18 +542,23 @@ class StreamingTranscriber:
             )
 
     def wait_idle(self) -> None:
-        """Block until nothing is queued or running (offline use: feed audio as fast as it is consumed)."""
+        """Block until nothing is queued or running, revisions included (offline use: feed audio as fast
+        as it is consumed)."""
         with self._cv:
             while self._running or self._queued():
                 self._cv.wait()
 
     def close(self) -> None:
-        """Finish every queued final and speculative job, drop queued partials, stop the workers."""
+        """Finish every queued final and speculative job, drop queued partials and revisions (counted),
+        stop the workers. Call :meth:`wait_idle` first to have the revisions too."""
         with self._cv:
             self._closing = True
-            for _, _, job in self._heap:
-                if job.kind is JobKind.PARTIAL and not job.cancelled and job.started is None:
+            for job in self._queued():
+                if job.kind is JobKind.PARTIAL:
                     self._cancel(job)
+                elif job.kind is JobKind.REVISE:
+                    self._cancel(job)
+                    self.dropped_revisions += 1
             self._cv.notify_all()
         for t in self._threads:
             t.join()

@@ -2,13 +2,14 @@
 
 The file is decoded (any format PyAV reads), resampled to 16 kHz and fed frame by
 frame through a :class:`ChannelStream` per channel, as fast as it is consumed:
-the segments, guards and decoding are those of a live call. A stereo file is
+the segments, guards, decoding and revisions are those of a live call. A stereo file is
 taken as a call recording (left: agent, right: customer); anything else as one
 speaker.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from agentassist.errors import AudioError
 from agentassist.events import Channel, Utterance
 from agentassist.subtitles import subtitles
 from agentassist.transcribe.engine import StreamingTranscriber, Transcriber
-from agentassist.transcribe.stream import ChannelStream, StreamOptions
+from agentassist.transcribe.stream import ChannelStream
 
 
 def _decode(path: Path) -> tuple[np.ndarray[Any, Any], int]:
@@ -53,9 +54,10 @@ def transcribe_samples(
     settings: TranscribeSettings | None = None,
     language: str | None = None,
 ) -> list[Utterance]:
-    """Final utterances of float32 16 kHz channels, fed through ChannelStream as fast as consumed."""
+    """Final utterances of float32 16 kHz channels, fed through ChannelStream as fast as consumed, with
+    their turns' revisions applied (``streaming`` should not drop revisions: ``revise_max_wait_s=None``)."""
     s = settings or TranscribeSettings()
-    finals: list[Utterance] = []
+    finals: dict[str, Utterance] = {}
     fed = [0]
 
     def clock() -> float:
@@ -63,7 +65,7 @@ def transcribe_samples(
 
     def emit(u: Utterance) -> None:
         if u.final:
-            finals.append(u)
+            finals[u.id] = u  # a revision replaces its final
 
     streams = {
         ch: ChannelStream(
@@ -72,7 +74,7 @@ def transcribe_samples(
             streaming,
             emit,
             segmenter_options=s.segmenter_options(),
-            options=StreamOptions(partials=False, speculative_silence_ms=0),  # nobody waits for them
+            options=dataclasses.replace(s.stream_options(), partials=False, speculative_silence_ms=0),  # nobody waits
             language=language,
             clock=clock,
         )
@@ -88,7 +90,7 @@ def transcribe_samples(
     for stream in streams.values():
         stream.finish()
     streaming.wait_idle()
-    return sorted(finals, key=lambda u: (u.start_s, u.channel.value))
+    return sorted(finals.values(), key=lambda u: (u.start_s, u.channel.value))
 
 
 def transcribe_file(path: Path, settings: TranscribeSettings, language: str | None = None) -> dict[str, Any]:
@@ -97,7 +99,7 @@ def transcribe_file(path: Path, settings: TranscribeSettings, language: str | No
     samples, n_channels = _decode(path)
     options = settings.transcriber_options()
     transcriber = Transcriber(options)
-    streaming = StreamingTranscriber(transcriber, workers=1)
+    streaming = StreamingTranscriber(transcriber, workers=1, revise_max_wait_s=None)
     try:
         if n_channels == 2:
             channels = {Channel.AGENT: samples[:, 0], Channel.CUSTOMER: samples[:, 1]}

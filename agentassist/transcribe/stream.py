@@ -12,6 +12,13 @@ agree on (from the start) become stable and are never retracted, the final
 included. When speech pauses for ``speculative_silence_ms`` the audio so far is
 decoded at once; if the segment is then cut with nothing voiced added, that
 result is the final, so the final does not wait for a decode after the cut.
+
+With ``revise`` on, the finals of a turn (one channel's utterances with pauses
+shorter than ``revise_gap_s``) are decoded again once the turn closes, as offline
+files are (30 s windows, beam search), at the lowest priority. The revised words
+go back to the utterances by their times; an utterance whose text changed is
+emitted again, same id, ``revised=True``. A revision that hears nothing keeps the
+live text.
 """
 
 from __future__ import annotations
@@ -21,19 +28,20 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from agentassist.audio.segmenter import Segmenter, SegmenterOptions
 from agentassist.events import Channel, SpeechSegment, Utterance, Word
-from agentassist.transcribe.engine import Job, JobKind, StreamingTranscriber
+from agentassist.transcribe.engine import RELIABLE_MIN_CONFIDENCE, Job, JobKind, StreamingTranscriber
 
 log = logging.getLogger(__name__)
 
 AGREEMENT = 3  # hypotheses in a row that must agree on a word before it is stable
 STABLE_MARGIN_WORDS = 1  # an older hypothesis' last words are never stable: its audio was cut there
+TURN_MAX_S = 25.0  # a turn is revised once it spans this much audio, even if speech goes on
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +50,19 @@ class StreamOptions:
     partial_every_s: float = 0.45  # a new hypothesis this often while speech goes on (news within 0.5 s)
     first_partial_after_s: float = 0.2  # of speech after its start was detected
     speculative_silence_ms: int = 100  # decode what was said when speech pauses this long; 0: never
+    revise: bool = False  # decode each closed turn again, offline style, and emit what changed
+    revise_beam_size: int = 5
+    revise_gap_s: float = 1.0  # a pause this long between finals closes the turn
 
     def __post_init__(self) -> None:
         if self.partial_every_s <= 0:
             raise ValueError(f"partial_every_s: expected > 0, got {self.partial_every_s}")
         if self.speculative_silence_ms < 0:
             raise ValueError(f"speculative_silence_ms: expected >= 0, got {self.speculative_silence_ms}")
+        if not 1 <= self.revise_beam_size <= 10:
+            raise ValueError(f"revise_beam_size: expected 1..10, got {self.revise_beam_size}")
+        if not 0 < self.revise_gap_s <= TURN_MAX_S:
+            raise ValueError(f"revise_gap_s: expected 0 < s <= {TURN_MAX_S:.0f}, got {self.revise_gap_s}")
 
 
 _WORD = re.compile(r"[^\w']+")
@@ -68,6 +83,35 @@ def aligned_end(stable: list[str], words: list[str]) -> int:
         if block.size:
             last_a, last_b = block.a + block.size, block.b + block.size
     return min(len(b), last_b + (len(a) - last_a))
+
+
+def _norm_words(text: str) -> list[str]:
+    return [w for w in (_norm(x) for x in text.split()) if w]
+
+
+def assign_words(words: Sequence[Word], spans: Sequence[tuple[float, float]]) -> list[list[Word]]:
+    """The words of each span, in order: a word goes to the span holding its midpoint, else the nearest."""
+    out: list[list[Word]] = [[] for _ in spans]
+    if not spans:
+        return out
+
+    def distance(span: tuple[float, float], t: float) -> float:
+        return max(span[0] - t, t - span[1], 0.0)
+
+    for w in words:
+        mid = (w.start_s + w.end_s) / 2
+        out[min(range(len(spans)), key=lambda i: distance(spans[i], mid))].append(w)
+    return out
+
+
+def join_words(words: Sequence[str]) -> str:
+    """Aligned words back into text: spaces between them, except before the rest of a hyphenated word
+    (Whisper's words "re" "-record" were "re-record")."""
+    out = ""
+    for w in words:
+        rest_of_word = w[:1] == "-" and w[1:2].isalnum() and out[-1:].isalnum()
+        out += w if rest_of_word else f" {w}" if out else w
+    return out
 
 
 def common_prefix(a: list[str], b: list[str]) -> int:
@@ -96,6 +140,27 @@ class _Utterance:
     final_segment: SpeechSegment | None = None  # set when the cut reused the speculative job
     voiced_wall: float = 0.0
     done: bool = False
+    span: tuple[float, float] = (0.0, 0.0)  # of its segment as cut, padding included
+    segment: SpeechSegment | None = None  # as cut, kept for its turn's revision until that is submitted
+    turn: _Turn | None = None
+    emitted: Utterance | None = None  # its final
+
+
+@dataclass
+class _Turn:
+    """Utterances of one channel with short pauses between them: revised together once closed."""
+
+    parts: list[_Utterance] = field(default_factory=list)
+    closed: bool = False
+    submitted: bool = False
+
+    @property
+    def start_s(self) -> float:
+        return self.parts[0].span[0]
+
+    @property
+    def end_s(self) -> float:
+        return self.parts[-1].span[1]
 
 
 class ChannelStream:
@@ -132,8 +197,11 @@ class ChannelStream:
         self._last_voiced_wall = 0.0
         self._last_partial_wall = 0.0
         self.futures: list[Future[Utterance | None]] = []
+        self._turn: _Turn | None = None  # the turn in progress (call thread)
+        self._revisions: list[Future[Utterance | None]] = []
         self.finals = 0
         self.partials = 0
+        self.revised = 0  # utterances emitted again by a revision
 
     @property
     def in_speech(self) -> bool:
@@ -149,6 +217,9 @@ class ChannelStream:
         if seg.voiced:
             self._last_voiced_wall = now
         if not seg.in_speech:
+            turn = self._turn
+            if turn is not None and seg.time_s - turn.end_s >= self.options.revise_gap_s:
+                self._close_turn()
             return
         st = self._current
         if st is None or st.id != seg.utterance_id:
@@ -179,6 +250,13 @@ class ChannelStream:
         voiced = self.segmenter.voiced_frames
         for cut in self.segmenter.finish():
             self._cut(cut, voiced)
+        if self._turn is not None:
+            self._close_turn()
+
+    def revisions(self) -> list[Future[Utterance | None]]:
+        """The revision jobs submitted so far (each done once its result was emitted, or dropped)."""
+        with self._lock:
+            return list(self._revisions)
 
     def _submit(self, segment: SpeechSegment, kind: JobKind, done: Callable[[Job, Utterance | None], None]) -> Job:
         job = self._streaming.submit(segment, done, kind=kind, language=self.language, prompt=self.prompt)
@@ -197,6 +275,9 @@ class ChannelStream:
                 self._states[st.id] = st
         self._current = None
         st.voiced_wall = self._last_voiced_wall
+        st.span = (segment.start_s, segment.end_s)
+        if self.options.revise:
+            self._join_turn(st, segment)
         if st.partial_job is not None:
             self._streaming.cancel(st.partial_job)
         with self._lock:
@@ -212,7 +293,86 @@ class ChannelStream:
             return
         self._submit(segment, JobKind.FINAL, lambda job, u: self._on_final(st, u))
 
+    def _join_turn(self, st: _Utterance, segment: SpeechSegment) -> None:
+        """The utterance just cut joins the turn in progress, or closes it and begins the next."""
+        turn = self._turn
+        if turn is not None and (
+            segment.start_s - turn.end_s >= self.options.revise_gap_s or segment.end_s - turn.start_s > TURN_MAX_S
+        ):
+            self._close_turn()
+            turn = None
+        if turn is None:
+            turn = self._turn = _Turn()
+        with self._lock:
+            st.segment, st.turn = segment, turn
+            turn.parts.append(st)
+
+    def _close_turn(self) -> None:
+        turn, self._turn = self._turn, None
+        if turn is not None:
+            with self._lock:
+                turn.closed = True
+                self._revise(turn)
+
+    def _revise(self, turn: _Turn) -> None:
+        """Called with the lock held: submit the turn's revision once it is closed and all its finals came."""
+        if not turn.closed or turn.submitted or not all(p.done for p in turn.parts):
+            return
+        turn.submitted = True
+        parts = [p for p in turn.parts if p.emitted is not None and p.segment is not None]
+        segments = [p.segment for p in parts if p.segment is not None]
+        for p in turn.parts:
+            p.segment = None  # the audio now lives in the job alone
+        if not segments:
+            return
+        first = segments[0]
+        rate = first.sample_rate_hz
+        pcm = bytearray(max(round((s.start_s - first.start_s) * rate) * 2 + len(s.pcm) for s in segments))
+        for s in segments:  # in place, silence between them
+            at = round((s.start_s - first.start_s) * rate) * 2
+            pcm[at : at + len(s.pcm)] = s.pcm
+        audio = dataclasses.replace(
+            first, end_s=first.start_s + len(pcm) / 2 / rate, pcm=bytes(pcm), reason="revise", utterance_id=parts[0].id
+        )
+        job = self._streaming.submit(
+            audio,
+            lambda job, u: self._on_revised(parts, u),
+            kind=JobKind.REVISE,
+            language=self.language,
+            beam_size=self.options.revise_beam_size,
+        )
+        self._revisions = [f for f in self._revisions if not f.done()]
+        self._revisions.append(job.future)
+
     # ---- worker threads ----------------------------------------------------------------------------
+
+    def _on_revised(self, parts: list[_Utterance], u: Utterance | None) -> None:
+        """The turn decoded again: each utterance whose words changed is emitted again, revised."""
+        if u is None:
+            return  # nothing heard: the live text stays
+        groups = assign_words(u.words, [p.span for p in parts])
+        with self._lock:
+            for p, words in zip(parts, groups, strict=True):
+                live = p.emitted
+                if live is None or not words:
+                    continue  # never delete the words of an utterance the revision heard nothing in
+                text = join_words([w.text for w in words])
+                if _norm_words(text) == _norm_words(live.text):
+                    continue
+                confidence = sum(w.probability for w in words) / len(words)
+                revised = dataclasses.replace(
+                    live,
+                    start_s=words[0].start_s,
+                    end_s=words[-1].end_s,
+                    text=text,
+                    words=tuple(words),
+                    confidence=confidence,
+                    reliable=confidence >= RELIABLE_MIN_CONFIDENCE,
+                    revised=True,
+                )
+                p.emitted = revised
+                self.revised += 1
+                self._emit(revised)
 
     def _on_final(self, st: _Utterance, u: Utterance | None) -> None:
         with self._lock:
@@ -269,8 +429,12 @@ class ChannelStream:
             return
         st.done = True
         self._states.pop(st.id, None)
-        if u is None:
-            return
+        if u is not None:
+            self._emit_final(st, u)
+        if st.turn is not None:
+            self._revise(st.turn)
+
+    def _emit_final(self, st: _Utterance, u: Utterance) -> None:
         if self.language is None and u.language:
             self.language = u.language  # detected once per channel, then kept
             log.info("call %s %s: language %s", u.call_id, u.channel.value, u.language)
@@ -280,6 +444,7 @@ class ChannelStream:
         u = _keep_stable(st.stable, dataclasses.replace(u, final=True, stable_words=0))
         self._streaming.final_latency.observe(max(0.0, self._clock() - st.voiced_wall))
         self.finals += 1
+        st.emitted = u
         self._emit(u)
 
 

@@ -76,6 +76,10 @@ async function onEvent(ev) {
   const card = entry.card;
   if (ev.type === "utterance.final") addLine(card.querySelector(".transcript"), ev.utterance);
   else if (ev.type === "utterance.partial") addLine(card.querySelector(".transcript"), ev.utterance, true);
+  else if (ev.type === "utterance.revised") {
+    const line = card.querySelector(`.transcript [data-utt="${CSS.escape(ev.utterance.id)}"]`);
+    if (line) line.lastChild.textContent = ev.utterance.text;  // the final replaced by its turn's revision
+  }
   else if (ev.type === "assist.step") {
     const li = card.querySelector(`.checklist [data-step="${ev.step.id}"]`);
     if (li) { li.className = ev.step.status; li.querySelector(".t").textContent = ev.step.t != null ? fmtTime(ev.step.t) : ""; }

@@ -26,6 +26,12 @@ function putLine(list, u, partial, keep) {
   }
 }
 
+// a revised final replaces the text of its line; a line no longer shown stays gone
+function reviseLine(list, u) {
+  const existing = list.querySelector(`li[data-utt="${CSS.escape(u.id)}"]:not(.partial)`);
+  if (existing) existing.lastChild.textContent = u.text;
+}
+
 function renderStep(node, step) {
   node.replaceChildren(...(step && step.id ? [el("b", {}, step.id), step.prompt || ""] : []));
 }
@@ -105,6 +111,8 @@ function onMessage(m) {
   const node = tile.node;
   if (m.type === "utterance.final" || m.type === "utterance.partial") {
     putLine(node.querySelector(".lines"), m.utterance, m.type === "utterance.partial", state.lines);
+  } else if (m.type === "utterance.revised") {
+    reviseLine(node.querySelector(".lines"), m.utterance);
   } else if (m.type === "assist.prompt") {
     tile.call.step = { id: m.prompt.step_id, prompt: m.prompt.text };
     renderStep(node.querySelector(".step"), tile.call.step);
@@ -150,6 +158,7 @@ async function openDrill(callId) {
   const apply = (ev) => {
     if (ev.type === "utterance.final") putLine(list, ev.utterance, false, 0);
     else if (ev.type === "utterance.partial") putLine(list, ev.utterance, true, 0);
+    else if (ev.type === "utterance.revised") reviseLine(list, ev.utterance);
     list.scrollTop = list.scrollHeight;
   };
   ws.onmessage = (e) => { const ev = JSON.parse(e.data); if (loaded) apply(ev); else pending.push(ev); };
