@@ -79,8 +79,10 @@ def main() -> int:
             times = [t for t, _ in result.partials if t <= true_end]
             if times:
                 first_partials.append(times[0] - true_start)
-                # the longest wait for news while speech goes on: between partials, and from the last to the end
-                gaps.append(max(np.diff([times[0], *times[1:], true_end]).max(initial=0.0), 0.0))
+                # the longest wait for news while speech goes on, from the first partial to the end of speech:
+                # news is a partial, or the final of an utterance the speech held (a prompt of two sentences)
+                news = sorted([*times, *(t for t in result.emitted_at_s if times[0] < t <= true_end), true_end])
+                gaps.append(max(np.diff(news).max(initial=0.0), 0.0))
             else:
                 first_partials.append(true_end - true_start)  # no partial at all: counted as the whole wait
     streaming.close()
