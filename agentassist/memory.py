@@ -14,6 +14,8 @@ import sys
 from typing import Any
 
 M_ARENA_MAX = -8
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD_BYTES = 256 * 1024
 
 
 def _libc() -> Any:
@@ -42,12 +44,19 @@ class _Mallinfo2(ctypes.Structure):
 def cap_arenas(arenas: int = 2) -> None:
     """glibc gives a thread that contends for memory an arena of its own, up to 8 per core, and keeps
     each arena's high-water mark: with a thread per call and a pool of decoders, a 30-minute soak's RSS
-    climbed from 0.2 to 1.1 GB. Two arenas are enough here. Call before any thread starts;
-    MALLOC_ARENA_MAX in the environment wins."""
-    if _LIBC is None or os.environ.get("MALLOC_ARENA_MAX"):
+    climbed from 0.2 to 1.1 GB. Two arenas are enough here.
+
+    Blocks of 256 KiB and more (audio buffers, decoder activations) are mapped on their own and given
+    back when freed. glibc's default raises that threshold to the largest block freed so far (up to
+    32 MiB), after which such blocks come from the arenas and fragment them: the soaks' free-but-kept
+    memory. Call before any thread starts; MALLOC_ARENA_MAX / MALLOC_MMAP_THRESHOLD_ in the environment win."""
+    if _LIBC is None:
         return
     with contextlib.suppress(OSError, AttributeError):
-        _LIBC.mallopt(M_ARENA_MAX, arenas)
+        if not os.environ.get("MALLOC_ARENA_MAX"):
+            _LIBC.mallopt(M_ARENA_MAX, arenas)
+        if not os.environ.get("MALLOC_MMAP_THRESHOLD_"):
+            _LIBC.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
 
 
 def trim() -> None:

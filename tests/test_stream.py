@@ -451,6 +451,30 @@ def test_a_revision_that_waited_too_long_is_dropped_and_close_drops_queued_ones(
     assert streaming.metrics()["agentassist_revisions_dropped_total"] == 2
 
 
+def test_a_revision_starved_by_steady_finals_is_dropped_with_its_audio() -> None:
+    """Under steady load the revision never reaches the top of the queue: it is dropped all the same,
+    while finals still wait, and the queue lets go of it (its turn's audio)."""
+    model = RevisingModel()
+    streaming = StreamingTranscriber(model, workers=1, revise_max_wait_s=0.05)  # type: ignore[arg-type]
+    model.gate.clear()
+    model.started.clear()
+    streaming.submit(_seg("silence", "busy"), lambda job, u: model.gate.clear())  # f1 will block in turn
+    assert model.started.wait(5)
+    starved = streaming.submit(_seg("revise", "starved"), _noop, kind=JobKind.REVISE)
+    streaming.submit(_seg("silence", "f1"), _noop)
+    time.sleep(0.1)
+    f2 = streaming.submit(_seg("silence", "f2"), _noop)
+    model.started.clear()
+    model.gate.set()
+    assert model.started.wait(5)  # f1 runs, f2 waits
+    assert starved.future.done() and starved.future.result() is None and f2.started is None
+    assert all(entry[2] is not starved for entry in streaming._heap)
+    model.gate.set()
+    streaming.wait_idle()
+    streaming.close()
+    assert streaming.dropped_revisions == 1 and "revise:starved" not in model.order
+
+
 def _two_bursts(gap_s: float) -> bytes:
     """Two second-long bursts of loud noise (voiced for the VAD) ``gap_s`` apart, silence around them."""
     rng = np.random.default_rng(1)
