@@ -29,9 +29,6 @@ def _libc() -> Any:
     return libc
 
 
-_LIBC = _libc()
-
-
 class _Mallinfo2(ctypes.Structure):
     _fields_ = [
         (name, ctypes.c_size_t)
@@ -39,6 +36,11 @@ class _Mallinfo2(ctypes.Structure):
             "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost",
         )
     ]  # fmt: skip
+
+
+_LIBC = _libc()
+if _LIBC is not None:
+    _LIBC.mallinfo2.restype = _Mallinfo2
 
 
 def cap_arenas(arenas: int = 2) -> None:
@@ -71,7 +73,6 @@ def metrics() -> dict[str, float]:
     its own mmaps; and the blocks Python's allocator holds."""
     out = {"agentassist_python_allocated_blocks": float(sys.getallocatedblocks())}
     if _LIBC is not None:
-        _LIBC.mallinfo2.restype = _Mallinfo2
         info = _LIBC.mallinfo2()
         out.update(
             {

@@ -213,6 +213,10 @@ class _Call(pj.Call):  # type: ignore[misc]
         self.sip_call_id = ""
         self.created_at = datetime.now(UTC)
 
+    def info(self) -> CallInfo:
+        """What is known of the call before it has media (ringing, failed)."""
+        return CallInfo(self.call_id, self.direction, self.remote, self.sip_call_id, self.created_at)
+
     def onCallState(self, prm: Any) -> None:  # noqa: N802
         ci = self.getInfo()
         log.debug("call %s state %s", self.call_id, ci.stateText)
@@ -370,11 +374,7 @@ class Softphone:
         """Inbound calls ringing now, oldest first."""
         return self._submit(
             lambda: sorted(
-                (
-                    CallInfo(c.call_id, c.direction, c.remote, c.sip_call_id, c.created_at)
-                    for c in self._calls.values()
-                    if c.ringing and not c.ended
-                ),
+                (c.info() for c in self._calls.values() if c.ringing and not c.ended),
                 key=lambda info: info.started_at,
             )
         ).result(timeout=10)
@@ -750,7 +750,7 @@ class Softphone:
             except Exception:
                 log.exception("call %s: handler failed at end", call.call_id)
         else:
-            info = CallInfo(call.call_id, call.direction, call.remote, call.sip_call_id, call.created_at)
+            info = call.info()
             try:
                 self._handler.call_failed(info, reason)
             except Exception:

@@ -490,13 +490,7 @@ class StreamingTranscriber:
                         heapq.heappop(self._heap)
                         continue  # withdrawn, or an entry left behind by promote()
                     now = time.monotonic()
-                    if job.kind is JobKind.REVISE:  # at the top: nothing more urgent is queued
-                        wait_s = self.revise_max_wait_s
-                        if wait_s is not None and now - job.submitted > wait_s:
-                            heapq.heappop(self._heap)
-                            self._cancel(job)
-                            self.dropped_revisions += 1
-                            continue
+                    if job.kind is JobKind.REVISE:  # at the top: nothing more urgent is queued (nor expired)
                         if self._revising:
                             break  # one revision at a time: the other workers stay free for finals
                         self._revising += 1
