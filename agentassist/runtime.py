@@ -97,7 +97,19 @@ class Runtime:
     def dial(self, uri: str, audio: str | None = None) -> str:
         """Place a call; ``audio``: a WAV on this machine played as the agent's voice."""
         microphone = file_microphone(Path(audio)) if audio else None  # AudioError names a bad file
-        return self.phone.call(uri, microphone)
+        call_id = self.phone.call(uri, microphone)
+        # The row exists from now on, "ringing" until the answer (or the failure) brings it up to date.
+        self.store.create_call(
+            call_id=call_id,
+            direction="outbound",
+            remote=uri,
+            agent=self.settings.assist.agent_name,
+            script_id=None,
+            started_at=datetime.now(UTC),
+            recording_path="",
+            status="ringing",
+        )
+        return call_id
 
     def hangup(self, call_id: str) -> None:
         self.phone.hangup(call_id)

@@ -41,6 +41,7 @@ TAIL_S = 2.0
 def main() -> int:
     p = base_parser(__doc__ or "")
     p.add_argument("--record", action="store_true", help="append the result to benchmarks/RESULTS.md")
+    p.add_argument("--verbose", action="store_true", help="per prompt on stderr: its partials and the longest gap")
     args = p.parse_args()
     spec = MODELS.get(args.model)
     lang = args.lang or ("en" if spec is not None and not spec.multilingual else None)
@@ -83,6 +84,9 @@ def main() -> int:
                 # news is a partial, or the final of an utterance the speech held (a prompt of two sentences)
                 news = sorted([*times, *(t for t in result.emitted_at_s if times[0] < t <= true_end), true_end])
                 gaps.append(max(np.diff(news).max(initial=0.0), 0.0))
+                if args.verbose:
+                    rel = " ".join(f"{t - true_start:.2f}" for t in news)
+                    print(f"{item.file.name}: gap {gaps[-1]:.3f} s; news at {rel} s from speech start", file=sys.stderr)
             else:
                 first_partials.append(true_end - true_start)  # no partial at all: counted as the whole wait
     streaming.close()

@@ -193,7 +193,7 @@ def test_dtmf_sent_by_api_arrives_by_rfc4733_and_sip_info(make_server: Any) -> N
         assert r.status_code == 201, r.text
         out_id = r.json()["id"]
         in_id = _wait(lambda: b.get("/api/calls").json()["items"], 10, "the callee got no call")[0]["id"]
-        # the row is made when the call is answered: until then the id answers 404
+        # the row is made when the call is placed, "ringing" until it is answered
         _wait(lambda: a.get(f"/api/calls/{out_id}").json().get("status") == "active", 10, "the caller's call is not up")
         time.sleep(1)
         assert a.post(f"/api/calls/{out_id}/dtmf", json={"digits": "12"}).status_code == 202

@@ -1,4 +1,5 @@
-"""Calls that never get going, against sipp: busy, not found, early media then busy, cancel while ringing.
+"""Calls that never get going, against sipp: busy, not found, early media then busy, cancel while ringing
+(by the caller, and by the agent who placed the call).
 
 Each ends with a clear ``end_reason`` and status ``failed``; none leaks a call.
 Scenarios are in tests/sipp/.
@@ -69,7 +70,7 @@ class Sipp:
 def _ended(client: Any, call_id: str, timeout_s: float = 15) -> dict[str, Any]:
     def ended() -> dict[str, Any] | None:
         call: dict[str, Any] = client.get(f"/api/calls/{call_id}").json()
-        return call if call.get("status") not in (None, "active") else None
+        return call if call.get("status") not in (None, "ringing", "active") else None
 
     return dict(_wait(ended, timeout_s, f"call {call_id} did not end"))
 
@@ -128,3 +129,25 @@ def test_caller_cancels_while_ringing(make_server: Any, tmp_path: Path) -> None:
         assert call["status"] == "failed" and call["end_reason"] == "cancelled", call
         assert call["direction"] == "inbound" and "customer@" in call["remote"], call
         assert client.get("/api/calls", params={"status": "active"}).json()["items"] == []
+
+
+def test_placed_call_is_ringing_until_the_agent_hangs_up(make_server: Any, tmp_path: Path) -> None:
+    server = make_server()
+    server.start()
+    peer = Sipp(tmp_path, "uas_ring_cancelled.xml")
+    peer.start()
+    time.sleep(0.5)
+    with server.client() as client:
+        r = client.post("/api/calls", json={"uri": f"sip:someone@127.0.0.1:{peer.port}"})
+        assert r.status_code == 201, r.text
+        call_id = r.json()["id"]
+        call = client.get(f"/api/calls/{call_id}").json()  # at once: the row is made when the call is placed
+        assert call["status"] == "ringing" and call["direction"] == "outbound", call
+        ringing = client.get("/api/calls", params={"status": "ringing"}).json()["items"]
+        assert [c["id"] for c in ringing] == [call_id], ringing
+        time.sleep(1)  # the 180 is in
+        assert client.post(f"/api/calls/{call_id}/hangup").status_code == 204
+        call = _ended(client, call_id)
+        assert call["status"] == "failed" and call["end_reason"] == "cancelled", call
+        assert client.post(f"/api/calls/{call_id}/hangup").status_code == 409
+    assert peer.wait() == 0, peer.output()

@@ -19,14 +19,13 @@ from agentassist.config import TranscribeSettings
 from agentassist.events import Channel, EventType, SpeechSegment, Utterance, Word, utterance_event
 from agentassist.transcribe.decoder import compression_ratio, cut_repetition, cut_token_loops
 from agentassist.transcribe.engine import Job, JobKind, StreamingTranscriber, Transcriber, TranscriberOptions
+from agentassist.transcribe.revise import assign_words, join_words, revised_utterances
 from agentassist.transcribe.stream import (
     ChannelStream,
     StreamOptions,
     _keep_stable,
     aligned_end,
-    assign_words,
     common_prefix,
-    join_words,
 )
 from agentassist.transcribe.textnorm import wer
 from tests.conftest import REPO, SOUNDS_EN
@@ -370,6 +369,30 @@ def test_revised_words_go_to_the_utterance_holding_their_midpoint_else_the_neare
     assert assign_words(words, []) == []
     assert join_words(["Press", "3", "to", "re", "-record."]) == "Press 3 to re-record."
     assert join_words(["wait", "-", "what?"]) == "wait - what?"
+
+
+def test_only_the_utterances_whose_words_changed_are_revised() -> None:
+    spans = [(0.0, 2.0), (2.5, 4.0), (5.0, 6.0), (7.0, 8.0)]
+    live = [
+        Utterance("u1", "c", Channel.CUSTOMER, 0.0, 2.0, "Press three."),
+        Utterance("u2", "c", Channel.CUSTOMER, 2.5, 4.0, "to recall."),
+        Utterance("u3", "c", Channel.CUSTOMER, 5.0, 6.0, "Goodbye."),  # the revision hears nothing here
+        None,  # a part with no final (nothing was heard live)
+    ]
+    words = (
+        Word(0.1, 0.6, "press", 0.9),
+        Word(0.7, 1.2, "three", 0.9),  # the same words as live: kept
+        Word(2.6, 3.0, "to", 0.2),
+        Word(3.1, 3.8, "re-record.", 0.2),
+        Word(7.2, 7.6, "hello", 0.9),  # no live final to revise
+    )
+    decoded = Utterance("u1", "c", Channel.CUSTOMER, 0.0, 8.0, "press three to re-record. hello", words=words)
+    changed = revised_utterances(live, spans, decoded)
+    assert [i for i, _ in changed] == [1]
+    u = changed[0][1]
+    assert (u.id, u.text, u.revised, u.final) == ("u2", "to re-record.", True, True)
+    assert (u.start_s, u.end_s) == (2.6, 3.8) and u.words == words[2:4]
+    assert u.confidence == pytest.approx(0.2) and not u.reliable  # under RELIABLE_MIN_CONFIDENCE
 
 
 class RevisingModel(GatedModel):

@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/calls", tags=["calls"])
 
 class CallOut(BaseModel):
     id: str
-    status: Literal["active", "ended", "failed"]
+    status: Literal["ringing", "active", "ended", "failed"]
     direction: str
     remote: str
     agent: str
@@ -87,7 +87,7 @@ def list_calls(
     direction: Literal["inbound", "outbound"] | None = None,
     disposition: str | None = None,
     alert: Annotated[str | None, Query(description="calls that raised this alert type, e.g. forbidden_phrase")] = None,
-    status_: Annotated[Literal["active", "ended", "failed"] | None, Query(alias="status")] = None,
+    status_: Annotated[Literal["ringing", "active", "ended", "failed"] | None, Query(alias="status")] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
@@ -132,7 +132,7 @@ def hangup_call(
     call_id: str, store: StoreDep, runtime: RuntimeDep, user: Annotated[Any, require(*PHONE_ROLES)]
 ) -> Response:
     call = visible_call(store, call_id, user)
-    if call["status"] != "active":
+    if call["status"] not in ("ringing", "active"):  # hanging up a placed call that rings cancels it
         raise HTTPException(status.HTTP_409_CONFLICT, f"call {call_id!r} is not active (status {call['status']!r})")
     if runtime is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no softphone in this server")

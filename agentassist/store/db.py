@@ -23,6 +23,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import ColumnElement, Float, create_engine, delete, event, func, inspect, or_, select, text, type_coerce
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from agentassist.events import Utterance
@@ -169,21 +170,33 @@ class Store(QualityMixin, DistributionMixin, ReportsMixin):
         started_at: datetime,
         recording_path: str,
         campaign: str | None = None,
+        status: str = "active",
     ) -> None:
-        with self._session.begin() as s:
-            s.add(
-                CallRow(
-                    id=call_id,
-                    status="active",
-                    direction=direction,
-                    remote=remote,
-                    agent=agent,
-                    campaign=campaign,
-                    script_id=script_id,
-                    started_at=started_at,
-                    recording_path=recording_path,
-                )
-            )
+        """Insert the call's row. A placed call has one from dialing on (``status="ringing"``): its
+        answer or failure brings that row up to date, and a late "ringing" write changes nothing."""
+        fields = {
+            "status": status,
+            "direction": direction,
+            "remote": remote,
+            "agent": agent,
+            "campaign": campaign,
+            "script_id": script_id,
+            "started_at": started_at,
+            "recording_path": recording_path,
+        }
+        for attempt in range(2):  # the dialing thread and the pj thread may both insert first
+            try:
+                with self._session.begin() as s:
+                    row = s.get(CallRow, call_id)
+                    if row is None:
+                        s.add(CallRow(id=call_id, **fields))
+                    elif status != "ringing":
+                        for name, value in fields.items():
+                            setattr(row, name, value)
+                return
+            except IntegrityError:
+                if attempt:
+                    raise
 
     def end_call(self, call_id: str, ended_at: datetime, status: str = "ended", end_reason: str = "hangup") -> None:
         with self._session.begin() as s:
@@ -192,11 +205,16 @@ class Store(QualityMixin, DistributionMixin, ReportsMixin):
                 row.status, row.ended_at, row.end_reason = status, ended_at, end_reason
 
     def close_abandoned_calls(self, now: datetime | None = None) -> list[str]:
-        """Calls left 'active' by a process that died: ended, reason 'abnormal', end from the recording."""
+        """Calls left 'active' by a process that died: ended, reason 'abnormal', end from the recording.
+        Calls left 'ringing' (placed, never answered): failed, reason 'abnormal'."""
         now = now or datetime.now(UTC)
         closed: list[str] = []
         with self._session.begin() as s:
-            for row in s.scalars(select(CallRow).where(CallRow.status == "active")):
+            for row in s.scalars(select(CallRow).where(CallRow.status.in_(("active", "ringing")))):
+                if row.status == "ringing":
+                    row.status, row.end_reason, row.ended_at = "failed", "abnormal", now
+                    closed.append(row.id)
+                    continue
                 seconds = recording_seconds(Path(row.recording_path)) if row.recording_path else None
                 started = _utc(row.started_at) or now
                 row.ended_at = started + timedelta(seconds=seconds) if seconds is not None else now

@@ -15,33 +15,30 @@ result is the final, so the final does not wait for a decode after the cut.
 
 With ``revise`` on, the finals of a turn (one channel's utterances with pauses
 shorter than ``revise_gap_s``) are decoded again once the turn closes, as offline
-files are (30 s windows, beam search), at the lowest priority. The revised words
-go back to the utterances by their times; an utterance whose text changed is
-emitted again, same id, ``revised=True``. A revision that hears nothing keeps the
-live text.
+files are (30 s windows, beam search), at the lowest priority; an utterance whose
+text changed is emitted again, same id, ``revised=True`` (agentassist.transcribe.revise).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from agentassist.audio.segmenter import Segmenter, SegmenterOptions
 from agentassist.events import Channel, SpeechSegment, Utterance, Word
-from agentassist.transcribe.engine import RELIABLE_MIN_CONFIDENCE, Job, JobKind, StreamingTranscriber
+from agentassist.transcribe.engine import Job, JobKind, StreamingTranscriber
+from agentassist.transcribe.revise import TURN_MAX_S, Turn, norm_word, revised_utterances, turn_audio
 
 log = logging.getLogger(__name__)
 
 AGREEMENT = 3  # hypotheses in a row that must agree on a word before it is stable
 STABLE_MARGIN_WORDS = 1  # an older hypothesis' last words are never stable: its audio was cut there
-TURN_MAX_S = 25.0  # a turn is revised once it spans this much audio, even if speech goes on
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,17 +62,10 @@ class StreamOptions:
             raise ValueError(f"revise_gap_s: expected 0 < s <= {TURN_MAX_S:.0f}, got {self.revise_gap_s}")
 
 
-_WORD = re.compile(r"[^\w']+")
-
-
-def _norm(word: str) -> str:
-    return _WORD.sub("", word.lower()).replace("ё", "е")
-
-
 def aligned_end(stable: list[str], words: list[str]) -> int:
     """How many of ``words`` the ``stable`` words stand for: ``len(stable)`` when the hypothesis starts
     with them, otherwise where their last matching word lands plus the unmatched ones after it."""
-    a, b = [_norm(w) for w in stable], [_norm(w) for w in words]
+    a, b = [norm_word(w) for w in stable], [norm_word(w) for w in words]
     if b[: len(a)] == a:
         return len(a)
     last_a, last_b = 0, 0
@@ -85,39 +75,10 @@ def aligned_end(stable: list[str], words: list[str]) -> int:
     return min(len(b), last_b + (len(a) - last_a))
 
 
-def _norm_words(text: str) -> list[str]:
-    return [w for w in (_norm(x) for x in text.split()) if w]
-
-
-def assign_words(words: Sequence[Word], spans: Sequence[tuple[float, float]]) -> list[list[Word]]:
-    """The words of each span, in order: a word goes to the span holding its midpoint, else the nearest."""
-    out: list[list[Word]] = [[] for _ in spans]
-    if not spans:
-        return out
-
-    def distance(span: tuple[float, float], t: float) -> float:
-        return max(span[0] - t, t - span[1], 0.0)
-
-    for w in words:
-        mid = (w.start_s + w.end_s) / 2
-        out[min(range(len(spans)), key=lambda i: distance(spans[i], mid))].append(w)
-    return out
-
-
-def join_words(words: Sequence[str]) -> str:
-    """Aligned words back into text: spaces between them, except before the rest of a hyphenated word
-    (Whisper's words "re" "-record" were "re-record")."""
-    out = ""
-    for w in words:
-        rest_of_word = w[:1] == "-" and w[1:2].isalnum() and out[-1:].isalnum()
-        out += w if rest_of_word else f" {w}" if out else w
-    return out
-
-
 def common_prefix(a: list[str], b: list[str]) -> int:
     n = 0
     for x, y in zip(a, b, strict=False):
-        if _norm(x) != _norm(y):
+        if norm_word(x) != norm_word(y):
             break
         n += 1
     return n
@@ -142,25 +103,8 @@ class _Utterance:
     done: bool = False
     span: tuple[float, float] = (0.0, 0.0)  # of its segment as cut, padding included
     segment: SpeechSegment | None = None  # as cut, kept for its turn's revision until that is submitted
-    turn: _Turn | None = None
+    turn: Turn | None = None
     emitted: Utterance | None = None  # its final
-
-
-@dataclass
-class _Turn:
-    """Utterances of one channel with short pauses between them: revised together once closed."""
-
-    parts: list[_Utterance] = field(default_factory=list)
-    closed: bool = False
-    submitted: bool = False
-
-    @property
-    def start_s(self) -> float:
-        return self.parts[0].span[0]
-
-    @property
-    def end_s(self) -> float:
-        return self.parts[-1].span[1]
 
 
 class ChannelStream:
@@ -197,7 +141,7 @@ class ChannelStream:
         self._last_voiced_wall = 0.0
         self._last_partial_wall = 0.0
         self.futures: list[Future[Utterance | None]] = []
-        self._turn: _Turn | None = None  # the turn in progress (call thread)
+        self._turn: Turn | None = None  # the turn in progress (call thread)
         self._revisions: list[Future[Utterance | None]] = []
         self.finals = 0
         self.partials = 0
@@ -302,7 +246,7 @@ class ChannelStream:
             self._close_turn()
             turn = None
         if turn is None:
-            turn = self._turn = _Turn()
+            turn = self._turn = Turn()
         with self._lock:
             st.segment, st.turn = segment, turn
             turn.parts.append(st)
@@ -314,7 +258,7 @@ class ChannelStream:
                 turn.closed = True
                 self._revise(turn)
 
-    def _revise(self, turn: _Turn) -> None:
+    def _revise(self, turn: Turn) -> None:
         """Called with the lock held: submit the turn's revision once it is closed and all its finals came."""
         if not turn.closed or turn.submitted or not all(p.done for p in turn.parts):
             return
@@ -325,15 +269,7 @@ class ChannelStream:
             p.segment = None  # the audio now lives in the job alone
         if not segments:
             return
-        first = segments[0]
-        rate = first.sample_rate_hz
-        pcm = bytearray(max(round((s.start_s - first.start_s) * rate) * 2 + len(s.pcm) for s in segments))
-        for s in segments:  # in place, silence between them
-            at = round((s.start_s - first.start_s) * rate) * 2
-            pcm[at : at + len(s.pcm)] = s.pcm
-        audio = dataclasses.replace(
-            first, end_s=first.start_s + len(pcm) / 2 / rate, pcm=bytes(pcm), reason="revise", utterance_id=parts[0].id
-        )
+        audio = turn_audio(segments, utterance_id=parts[0].id)
         job = self._streaming.submit(
             audio,
             lambda job, u: self._on_revised(parts, u),
@@ -350,27 +286,10 @@ class ChannelStream:
         """The turn decoded again: each utterance whose words changed is emitted again, revised."""
         if u is None:
             return  # nothing heard: the live text stays
-        groups = assign_words(u.words, [p.span for p in parts])
         with self._lock:
-            for p, words in zip(parts, groups, strict=True):
-                live = p.emitted
-                if live is None or not words:
-                    continue  # never delete the words of an utterance the revision heard nothing in
-                text = join_words([w.text for w in words])
-                if _norm_words(text) == _norm_words(live.text):
-                    continue
-                confidence = sum(w.probability for w in words) / len(words)
-                revised = dataclasses.replace(
-                    live,
-                    start_s=words[0].start_s,
-                    end_s=words[-1].end_s,
-                    text=text,
-                    words=tuple(words),
-                    confidence=confidence,
-                    reliable=confidence >= RELIABLE_MIN_CONFIDENCE,
-                    revised=True,
-                )
-                p.emitted = revised
+            changed = revised_utterances([p.emitted for p in parts], [p.span for p in parts], u)
+            for i, revised in changed:
+                parts[i].emitted = revised
                 self.revised += 1
                 self._emit(revised)
 

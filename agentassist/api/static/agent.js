@@ -98,11 +98,7 @@ function apply(ev) {
   switch (ev.type) {
     case "utterance.final": addLine(ev.utterance); break;
     case "utterance.partial": addLine(ev.utterance, true); break;
-    case "utterance.revised": {  // the final replaced by its turn's revision; a line not shown stays gone
-      const li = $("transcript").querySelector(`[data-utt="${CSS.escape(ev.utterance.id)}"]:not(.partial)`);
-      if (li) li.lastChild.textContent = ev.utterance.text;
-      break;
-    }
+    case "utterance.revised": reviseLine($("transcript"), ev.utterance); break;  // its turn's revision
     case "assist.step": {
       const li = $("checklist").querySelector(`[data-step="${CSS.escape(ev.step.id)}"]`);
       if (li) setStep(li, ev.step);

@@ -76,10 +76,7 @@ async function onEvent(ev) {
   const card = entry.card;
   if (ev.type === "utterance.final") addLine(card.querySelector(".transcript"), ev.utterance);
   else if (ev.type === "utterance.partial") addLine(card.querySelector(".transcript"), ev.utterance, true);
-  else if (ev.type === "utterance.revised") {
-    const line = card.querySelector(`.transcript [data-utt="${CSS.escape(ev.utterance.id)}"]`);
-    if (line) line.lastChild.textContent = ev.utterance.text;  // the final replaced by its turn's revision
-  }
+  else if (ev.type === "utterance.revised") reviseLine(card.querySelector(".transcript"), ev.utterance);
   else if (ev.type === "assist.step") {
     const li = card.querySelector(`.checklist [data-step="${ev.step.id}"]`);
     if (li) { li.className = ev.step.status; li.querySelector(".t").textContent = ev.step.t != null ? fmtTime(ev.step.t) : ""; }
@@ -165,11 +162,12 @@ function pastRow(c) {
       onclick: (e) => e.stopPropagation() }, session.me.role === "agent" ? "replay" : "replay & evaluate")));
 }
 
-// Active calls are on the live cards above, so the table leaves them out unless asked for by status.
+// Calls in progress (ringing or answered) are on the live cards above, so the table leaves them out
+// unless asked for by status.
 function showPast({ items, next }) {
   const body = document.querySelector("#past tbody");
-  const withActive = past.query.get("status") === "active";
-  body.append(...items.filter((c) => withActive || c.status !== "active").map(pastRow));
+  const asked = past.query.get("status");
+  body.append(...items.filter((c) => asked === c.status || !["ringing", "active"].includes(c.status)).map(pastRow));
   past.next = next;
   $("past-count").textContent = body.rows.length;
   $("past-empty").hidden = body.rows.length > 0 || next != null;

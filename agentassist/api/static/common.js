@@ -30,6 +30,13 @@ class ApiError extends Error {
   constructor(status, message) { super(message); this.status = status; }
 }
 
+// A revised final (utterance.revised) replaces the text of its line in `list`; a line no longer shown
+// stays gone.
+function reviseLine(list, u) {
+  const li = list.querySelector(`li[data-utt="${CSS.escape(u.id)}"]:not(.partial)`);
+  if (li) li.lastChild.textContent = u.text;
+}
+
 async function api(path, { method = "GET", body } = {}) {
   const headers = { Authorization: `Bearer ${session.token}` };
   if (body !== undefined) headers["Content-Type"] = "application/json";

@@ -26,12 +26,6 @@ function putLine(list, u, partial, keep) {
   }
 }
 
-// a revised final replaces the text of its line; a line no longer shown stays gone
-function reviseLine(list, u) {
-  const existing = list.querySelector(`li[data-utt="${CSS.escape(u.id)}"]:not(.partial)`);
-  if (existing) existing.lastChild.textContent = u.text;
-}
-
 function renderStep(node, step) {
   node.replaceChildren(...(step && step.id ? [el("b", {}, step.id), step.prompt || ""] : []));
 }

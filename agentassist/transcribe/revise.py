@@ -1,0 +1,119 @@
+"""Background revision of a channel's closed turns: the pieces that need no stream state.
+
+A turn is one side's finals with pauses shorter than ``revise_gap_s`` between them. Once it
+closes, its segments are joined in place (:func:`turn_audio`) and decoded again as offline files
+are; the words that decode heard go back to the utterances by their times
+(:func:`revised_utterances`), and only utterances whose words changed are emitted again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from agentassist.events import SpeechSegment, Utterance, Word
+from agentassist.transcribe.engine import RELIABLE_MIN_CONFIDENCE
+
+TURN_MAX_S = 25.0  # a turn is revised once it spans this much audio, even if speech goes on
+
+_WORD = re.compile(r"[^\w']+")
+
+
+def norm_word(word: str) -> str:
+    """A word as compared between hypotheses: lowercase, no punctuation, ё as е."""
+    return _WORD.sub("", word.lower()).replace("ё", "е")
+
+
+def norm_words(text: str) -> list[str]:
+    return [w for w in (norm_word(x) for x in text.split()) if w]
+
+
+class _Part(Protocol):
+    span: tuple[float, float]
+
+
+@dataclass
+class Turn:
+    """Utterances of one channel with short pauses between them: revised together once closed."""
+
+    parts: list[Any] = field(default_factory=list)  # the stream's utterance states, each with a ``span``
+    closed: bool = False
+    submitted: bool = False
+
+    @property
+    def start_s(self) -> float:
+        first: _Part = self.parts[0]
+        return first.span[0]
+
+    @property
+    def end_s(self) -> float:
+        last: _Part = self.parts[-1]
+        return last.span[1]
+
+
+def turn_audio(segments: Sequence[SpeechSegment], utterance_id: str) -> SpeechSegment:
+    """The turn's segments as one, each at its own time, silence between them."""
+    first = segments[0]
+    rate = first.sample_rate_hz
+    pcm = bytearray(max(round((s.start_s - first.start_s) * rate) * 2 + len(s.pcm) for s in segments))
+    for s in segments:
+        at = round((s.start_s - first.start_s) * rate) * 2
+        pcm[at : at + len(s.pcm)] = s.pcm
+    end_s = first.start_s + len(pcm) / 2 / rate
+    return dataclasses.replace(first, end_s=end_s, pcm=bytes(pcm), reason="revise", utterance_id=utterance_id)
+
+
+def assign_words(words: Sequence[Word], spans: Sequence[tuple[float, float]]) -> list[list[Word]]:
+    """The words of each span, in order: a word goes to the span holding its midpoint, else the nearest."""
+    out: list[list[Word]] = [[] for _ in spans]
+    if not spans:
+        return out
+
+    def distance(span: tuple[float, float], t: float) -> float:
+        return max(span[0] - t, t - span[1], 0.0)
+
+    for w in words:
+        mid = (w.start_s + w.end_s) / 2
+        out[min(range(len(spans)), key=lambda i: distance(spans[i], mid))].append(w)
+    return out
+
+
+def join_words(words: Sequence[str]) -> str:
+    """Aligned words back into text: spaces between them, except before the rest of a hyphenated word
+    (Whisper's words "re" "-record" were "re-record")."""
+    out = ""
+    for w in words:
+        rest_of_word = w[:1] == "-" and w[1:2].isalnum() and out[-1:].isalnum()
+        out += w if rest_of_word else f" {w}" if out else w
+    return out
+
+
+def revised_utterances(
+    live: Sequence[Utterance | None], spans: Sequence[tuple[float, float]], decoded: Utterance
+) -> list[tuple[int, Utterance]]:
+    """The turn decoded again (``decoded``, with word times) against its live finals (one per span,
+    None where there was none): ``(index, revised final)`` for each one whose words changed. An
+    utterance the revision heard nothing in keeps its words."""
+    out: list[tuple[int, Utterance]] = []
+    for i, (final, words) in enumerate(zip(live, assign_words(decoded.words, spans), strict=True)):
+        if final is None or not words:
+            continue
+        text = join_words([w.text for w in words])
+        if norm_words(text) == norm_words(final.text):
+            continue
+        confidence = sum(w.probability for w in words) / len(words)
+        revised = dataclasses.replace(
+            final,
+            start_s=words[0].start_s,
+            end_s=words[-1].end_s,
+            text=text,
+            words=tuple(words),
+            confidence=confidence,
+            reliable=confidence >= RELIABLE_MIN_CONFIDENCE,
+            revised=True,
+        )
+        out.append((i, revised))
+    return out
