@@ -4,8 +4,18 @@
 // (user name and password, or an API token) and the header's "who" and navigation by role.
 //
 // A page has <section id="login" hidden></section>, one element with data-app (hidden until signed
-// in), optionally <span id="who"></span> and links with data-roles="role role". It calls
-// startPage(onReady); onReady(me) runs once the token is known good.
+// in), optionally <nav></nav> in its header (links to the other pages, by role), <span id="who"></span>
+// and more elements with data-roles="role role". It calls startPage(onReady); onReady(me) runs once the
+// token is known good.
+// The pages a header's <nav> links to, and the roles that may open each (none: every role).
+const PAGES = [
+  { path: "/", id: "calls-link", title: "calls" },
+  { path: "/agent", id: "agent-link", title: "agent panel", roles: "agent team_leader supervisor admin" },
+  { path: "/wall", id: "wall-link", title: "live wall", roles: "team_leader supervisor admin" },
+  { path: "/calibrations", id: "calibrations-link", title: "calibrations", roles: "quality_checker team_leader supervisor admin" },
+  { path: "/scripts", id: "scripts-link", title: "scripts", roles: "team_leader supervisor admin" },
+];
+
 const TOKEN_KEY = "agentassist.token";
 const session = { token: null, me: null };
 const $ = (id) => document.getElementById(id);
@@ -114,6 +124,11 @@ async function enter(token, onReady) {
   if (who) {
     who.textContent = `${me.name} (${me.role})`;
     if (!$("sign-out")) who.after(el("button", { id: "sign-out", type: "button", class: "link", onclick: logout }, "Sign out"));
+  }
+  const nav = document.querySelector("header nav");
+  if (nav && !nav.children.length) {
+    nav.append(...PAGES.filter((p) => p.path !== location.pathname).map((p) =>
+      el("a", { href: p.path, class: "nav", id: p.id, ...(p.roles ? { "data-roles": p.roles } : {}) }, p.title)));
   }
   document.querySelectorAll("[data-roles]").forEach((n) => { n.hidden = !n.dataset.roles.split(" ").includes(me.role); });
   $("login").hidden = true;
