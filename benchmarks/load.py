@@ -174,6 +174,8 @@ def main() -> int:
         "prompts_spoken": spoken,
         "partials_emitted": partial_count[0],
         "partials_dropped": int(metrics.get("agentassist_partials_dropped_total", 0)),
+        "revisions": streaming.decoded.get("revise", 0),
+        "revisions_dropped": int(metrics.get("agentassist_revisions_dropped_total", 0)),
         "busy_s_per_audio_s": round(streaming.busy_s / (args.seconds * args.calls * 2), 3),
         "busy_s_per_speech_s": round(streaming.busy_s / speech_s, 3) if speech_s else None,
         "feeder_max_late_s": round(max_feed_lag, 3),
