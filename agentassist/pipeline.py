@@ -390,6 +390,10 @@ class CallSession:
         self._publish([Event(EventType.CALL_ENDED, self.call_id, end_s, {"reason": self.end_reason})])
         if self.dropped_frames:
             log.warning("call %s: %d frames dropped by a full queue", self.call_id, self.dropped_frames)
+        # The streams hold this session's bound methods: dropped, the session is freed by reference
+        # counting when the runtime lets it go, not by the collector's next full pass (audio and all).
+        # A revision still running keeps its own stream alive and can still emit.
+        self._streams = {}
         if self._on_closed is not None:
             self._on_closed(self.call_id)
 

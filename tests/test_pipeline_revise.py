@@ -3,6 +3,9 @@ real SQLite store; the feed is a list that keeps every published event in order.
 
 from __future__ import annotations
 
+import collections
+import gc
+import weakref
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -71,3 +74,52 @@ def test_a_revised_line_replaces_the_stored_one_and_reaches_the_feed_before_call
         assert u["revised"] is True and u["id"] in finals and u["text"] != finals[u["id"]]["text"]
         assert stored[u["id"]] == u["text"]
     assert all(stored[uid] == u["text"] for uid, u in finals.items() if uid not in {r["id"] for r in revised})
+
+
+def test_a_closed_call_is_freed_by_reference_counting(tmp_path: Path) -> None:
+    """No reference cycle keeps a call's session, streams, jobs or audio alive after it closes: they
+    would wait for the collector's full pass, which under steady load came every 9 minutes and
+    held about 70 MB of audio and state until then (30-minute soak, session 6)."""
+    if not (REPO / "models" / "tiny.en" / "model.bin").is_file() or not (SOUNDS_EN / PROMPTS[0]).is_file():
+        pytest.skip("tiny.en or asterisk-core-sounds-en-wav not installed")
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store.migrate()
+    started = datetime.now(UTC)
+    store.create_call("c1", "inbound", "sip:cust@x", "alice", None, started, "")
+    streaming = StreamingTranscriber(Transcriber(TranscriberOptions(model="tiny.en"), REPO / "models"))
+    settings = TranscribeSettings()
+    pause = np.zeros(8000, np.int16)
+    audio = np.concatenate([x for name in PROMPTS[:2] for x in (pause, read_wav_mono(SOUNDS_EN / name))] + [pause] * 3)
+    pcm = audio.astype("<i2").tobytes()
+    gc.collect()
+    gc.disable()
+    try:
+        session = CallSession(
+            SessionInfo("c1", started, tmp_path / "c1.wav"),
+            streaming,
+            store,
+            Feed(),
+            None,
+            segmenter_options=settings.segmenter_options(),
+            stream_options=settings.stream_options(),
+        )
+        for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES):
+            session.push(Channel.CUSTOMER, pcm[i : i + FRAME_BYTES])
+            session.push(Channel.AGENT, pcm[i : i + FRAME_BYTES])
+        session.end()
+        session.join(120)
+        streaming.wait_idle()  # the revisions too
+        closed = weakref.ref(session)
+        del session
+        assert closed() is None, "a reference cycle holds the closed session"
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = collections.Counter(
+            type(o).__qualname__ for o in gc.garbage if type(o).__module__.startswith("agentassist")
+        )
+        assert not left, f"left for the collector: {dict(left)}"
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+        streaming.close()

@@ -273,6 +273,17 @@ class Job:
     def key(self) -> tuple[str, str]:
         return self.segment.call_id, self.segment.channel.value
 
+    def resolve(self, utterance: Utterance | None) -> None:
+        """The job is over (decoded, dropped or withdrawn): its future gets ``utterance`` and the job lets
+        go of its callback, which closes over the submitter's state (that state holds the job: a cycle
+        only the garbage collector's full pass would free, audio and all)."""
+        self.done = _finished
+        self.future.set_result(utterance)
+
+
+def _finished(job: Job, utterance: Utterance | None) -> None:
+    """The callback of a job that is over."""
+
 
 class Histogram:
     """Cumulative buckets, Prometheus style (``le`` upper bounds)."""
@@ -415,7 +426,7 @@ class StreamingTranscriber:
         job.cancelled = True
         if self._queued_partial.get(job.key) is job:
             del self._queued_partial[job.key]
-        job.future.set_result(None)
+        job.resolve(None)
 
     def _queued(self) -> list[Job]:
         """Jobs waiting to run. A promoted job's old entry (its kind no longer the job's) is skipped,
@@ -500,7 +511,7 @@ class StreamingTranscriber:
                             del self._queued_partial[job.key]
                         if now - job.submitted > PARTIAL_MAX_WAIT_S:
                             job.cancelled = True
-                            job.future.set_result(None)
+                            job.resolve(None)
                             self.dropped_partials += 1
                             continue
                     job.started = now
@@ -547,7 +558,7 @@ class StreamingTranscriber:
                 self.busy_s += elapsed
                 self.busy_audio_s += audio_s
                 self._cv.notify_all()
-            job.future.set_result(utterance)
+            job.resolve(utterance)
 
     def _warn_if_behind(self, waited: float) -> None:
         now = time.monotonic()

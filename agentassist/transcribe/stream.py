@@ -267,6 +267,7 @@ class ChannelStream:
         segments = [p.segment for p in parts if p.segment is not None]
         for p in turn.parts:
             p.segment = None  # the audio now lives in the job alone
+            p.turn = None  # nor does the turn need its parts any more: no cycle left for the collector
         if not segments:
             return
         audio = turn_audio(segments, utterance_id=parts[0].id)
