@@ -498,6 +498,34 @@ def test_a_revision_starved_by_steady_finals_is_dropped_with_its_audio() -> None
     assert streaming.dropped_revisions == 1 and "revise:starved" not in model.order
 
 
+def test_a_revision_waits_while_anyone_speaks_but_not_past_its_hold() -> None:
+    """Someone's partials would share the cores with a revision: it starts when nobody speaks, or once
+    it has been held ``revise_hold_s``, and never while a caller waits for idle (offline use)."""
+    model = RevisingModel()
+    streaming = StreamingTranscriber(model, workers=2, revise_hold_s=0.6)  # type: ignore[arg-type]
+    key = ("c2", Channel.CUSTOMER.value)
+    streaming.speaking(key, True)
+    held = streaming.submit(_seg("revise", "held"), _noop, kind=JobKind.REVISE)
+    streaming.submit(_seg("partial", "p1", call="c2"), _noop, kind=JobKind.PARTIAL).future.result(5)
+    time.sleep(0.2)
+    assert held.started is None  # a free worker, nothing else queued: held for the speech
+    streaming.speaking(key, False)
+    held.future.result(5)  # silence: it runs at once
+    assert held.started is not None and held.started - held.submitted < 0.5
+
+    streaming.speaking(key, True)
+    late = streaming.submit(_seg("revise", "late"), _noop, kind=JobKind.REVISE)
+    late.future.result(5)  # speech goes on, but the hold is over
+    assert late.started is not None and late.started - late.submitted >= 0.6
+
+    offline = streaming.submit(_seg("revise", "offline"), _noop, kind=JobKind.REVISE)
+    t0 = time.monotonic()
+    streaming.wait_idle()
+    assert offline.future.done() and time.monotonic() - t0 < 0.5
+    streaming.close()
+    assert model.order == ["partial:p1", "revise:held", "revise:late", "revise:offline"]
+
+
 def _two_bursts(gap_s: float) -> bytes:
     """Two second-long bursts of loud noise (voiced for the VAD) ``gap_s`` apart, silence around them."""
     rng = np.random.default_rng(1)

@@ -10,8 +10,10 @@ the revisions of whole turns go through faster-whisper's own long-form path
 calls: finals first, then speculative finals, then partials, then revisions, oldest
 first within a kind. Only the newest queued partial of a channel is kept, a partial
 that waited too long is dropped (both counted), finals are never dropped. A revision
-starts only when nothing more urgent waits and no other revision runs (a worker
-stays free for finals); one that waited too long is dropped and counted.
+starts only when nothing more urgent waits, no other revision runs (a worker stays
+free for finals) and nobody is speaking on any channel (their partials would share
+the cores with it), unless it has waited ``revise_hold_s``; one that waited too long
+is dropped and counted.
 """
 
 from __future__ import annotations
@@ -320,6 +322,7 @@ class Histogram:
 PARTIAL_MAX_WAIT_S = 1.0  # a partial older than this is stale: dropped rather than decoded
 BEHIND_WARN_S = 2.0  # a final that waited this long in the queue means transcription is behind
 REVISE_MAX_WAIT_S = 30.0  # a revision that could not start within this is dropped: the live text stays
+REVISE_HOLD_S = 10.0  # a revision waits this long at most for a moment when nobody speaks
 
 
 class StreamingTranscriber:
@@ -331,10 +334,14 @@ class StreamingTranscriber:
         workers: int | None = None,
         *,
         revise_max_wait_s: float | None = REVISE_MAX_WAIT_S,
+        revise_hold_s: float = REVISE_HOLD_S,
     ) -> None:
         """``revise_max_wait_s`` None: revisions are never dropped for waiting (offline files, benchmarks)."""
         self._transcriber = transcriber
         self.revise_max_wait_s = revise_max_wait_s
+        self.revise_hold_s = revise_hold_s
+        self._speaking: set[tuple[str, str]] = set()  # channels in speech now, (call id, channel)
+        self._idle_waiters = 0  # callers of wait_idle(): no revision is held while they wait
         self.workers = workers or transcriber.workers
         self._heap: list[tuple[int, int, Job]] = []
         self._seq = itertools.count()
@@ -401,6 +408,16 @@ class StreamingTranscriber:
             heapq.heappush(self._heap, (int(kind), next(self._seq), job))
             self._cv.notify()
         return job
+
+    def speaking(self, key: tuple[str, str], on: bool) -> None:
+        """A channel, ``(call id, channel)``, began (``on``) or ended speech: revisions wait for silence."""
+        with self._cv:
+            if on:
+                self._speaking.add(key)
+            else:
+                self._speaking.discard(key)
+                if not self._speaking:
+                    self._cv.notify_all()
 
     def submit_partial(self, segment: SpeechSegment, done: Done, **kwargs: Any) -> Job:
         return self.submit(segment, done, kind=JobKind.PARTIAL, **kwargs)
@@ -495,6 +512,7 @@ class StreamingTranscriber:
         with self._cv:
             while True:
                 self._expire_revisions()
+                wait_s: float | None = None
                 while self._heap:
                     kind, _, job = self._heap[0]
                     if job.cancelled or job.started is not None or kind != int(job.kind):
@@ -504,6 +522,10 @@ class StreamingTranscriber:
                     if job.kind is JobKind.REVISE:  # at the top: nothing more urgent is queued (nor expired)
                         if self._revising:
                             break  # one revision at a time: the other workers stay free for finals
+                        held_s = self.revise_hold_s - (now - job.submitted)
+                        if self._speaking and held_s > 0 and not self._idle_waiters:
+                            wait_s = held_s  # someone speaks: their partials get the cores first
+                            break
                         self._revising += 1
                     heapq.heappop(self._heap)
                     if job.kind is JobKind.PARTIAL:
@@ -519,7 +541,7 @@ class StreamingTranscriber:
                     return job
                 if self._closing and not self._heap:
                     return None
-                self._cv.wait()
+                self._cv.wait(wait_s)
 
     def _work(self) -> None:
         while (job := self._next()) is not None:
@@ -573,10 +595,15 @@ class StreamingTranscriber:
 
     def wait_idle(self) -> None:
         """Block until nothing is queued or running, revisions included (offline use: feed audio as fast
-        as it is consumed)."""
+        as it is consumed). Meanwhile no revision is held for speech: the caller wants it all now."""
         with self._cv:
-            while self._running or self._queued():
-                self._cv.wait()
+            self._idle_waiters += 1
+            self._cv.notify_all()
+            try:
+                while self._running or self._queued():
+                    self._cv.wait()
+            finally:
+                self._idle_waiters -= 1
 
     def close(self) -> None:
         """Finish every queued final and speculative job, drop queued partials and revisions (counted),

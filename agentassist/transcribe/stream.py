@@ -141,6 +141,7 @@ class ChannelStream:
         self._last_voiced_wall = 0.0
         self._last_partial_wall = 0.0
         self.futures: list[Future[Utterance | None]] = []
+        self._speaking = False  # as last told to the scheduler
         self._turn: Turn | None = None  # the turn in progress (call thread)
         self._revisions: list[Future[Utterance | None]] = []
         self.finals = 0
@@ -160,6 +161,9 @@ class ChannelStream:
             self._cut(cut, voiced_before)
         if seg.voiced:
             self._last_voiced_wall = now
+        if seg.in_speech != self._speaking:
+            self._speaking = seg.in_speech
+            self._streaming.speaking((seg.call_id, seg.channel.value), seg.in_speech)
         if not seg.in_speech:
             turn = self._turn
             if turn is not None and seg.time_s - turn.end_s >= self.options.revise_gap_s:
@@ -194,6 +198,9 @@ class ChannelStream:
         voiced = self.segmenter.voiced_frames
         for cut in self.segmenter.finish():
             self._cut(cut, voiced)
+        if self._speaking:
+            self._speaking = False
+            self._streaming.speaking((self.segmenter.call_id, self.segmenter.channel.value), False)
         if self._turn is not None:
             self._close_turn()
 
