@@ -83,6 +83,7 @@ def main() -> int:
     )
     finals: list[tuple[int, Channel, Utterance, float]] = []
     partial_count = [0]
+    revised_count = [0]
     lock = threading.Lock()
     t0 = time.monotonic()
     fed_ticks = [0]
@@ -94,7 +95,9 @@ def main() -> int:
         def emit(u: Utterance) -> None:
             now = clock()
             with lock:
-                if u.final:
+                if u.revised:  # a final again, from its turn's revision: not a new final
+                    revised_count[0] += 1
+                elif u.final:
                     finals.append((c, ch, u, now))
                 else:
                     partial_count[0] += 1
@@ -175,6 +178,7 @@ def main() -> int:
         "partials_emitted": partial_count[0],
         "partials_dropped": int(metrics.get("agentassist_partials_dropped_total", 0)),
         "revisions": streaming.decoded.get("revise", 0),
+        "revised_finals": revised_count[0],
         "revisions_dropped": int(metrics.get("agentassist_revisions_dropped_total", 0)),
         "busy_s_per_audio_s": round(streaming.busy_s / (args.seconds * args.calls * 2), 3),
         "busy_s_per_speech_s": round(streaming.busy_s / speech_s, 3) if speech_s else None,
