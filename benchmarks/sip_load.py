@@ -474,12 +474,46 @@ def record(args: argparse.Namespace, summary: dict[str, Any]) -> None:
         f"- result: `{json.dumps(figures)}`",
     ]
     if args.soak_minutes:
-        lines += ["", "| t (s) | active calls | RSS (MB) | threads | fds |", "|---|---|---|---|---|"]
-        lines += [
-            f"| {s['t_s']} | {s['active']} | {s['rss_mb']} | {s['threads']} | {s['fds']} |" for s in summary["samples"]
-        ]
+        lines += ["", *soak_table(summary["samples"])]
     title = "sip_load soak" if args.soak_minutes else "sip_load"
     write_results(f"{title} — {args.calls} calls x {args.seconds} s from sipp ({m['date']})", lines)
+
+
+SOAK_WINDOW_S = 300
+SOAK_COLUMNS = (
+    ("rss_mb", "RSS MB"),
+    ("malloc_in_use_mb", "malloc in use MB"),
+    ("malloc_free_mb", "malloc free MB"),
+    ("python_blocks_k", "Python blocks (k)"),
+    ("threads", "threads"),
+    ("fds", "fds"),
+)
+
+
+def soak_table(samples: list[dict[str, float]]) -> list[str]:
+    """The server's figures while calls were up, as means over 5-minute windows (one row per figure),
+    then the samples before the first call and after the last."""
+    busy = [s for s in samples if s["active"]]
+    windows: dict[int, list[dict[str, float]]] = {}
+    for s in busy:
+        windows.setdefault(int(s["t_s"] // SOAK_WINDOW_S), []).append(s)
+    keys = [k for k, _ in SOAK_COLUMNS if all(k in s for s in samples)]
+    head = [f"{w * SOAK_WINDOW_S // 60}–{(w + 1) * SOAK_WINDOW_S // 60} min" for w in sorted(windows)]
+    lines = [
+        "| mean while calls are up | " + " | ".join(head) + " |",
+        "|---" * (len(head) + 1) + "|",
+    ]
+    for key, label in SOAK_COLUMNS:
+        if key in keys:
+            means = [sum(s[key] for s in windows[w]) / len(windows[w]) for w in sorted(windows)]
+            shown = [f"{v:g}" if key in ("threads", "fds") else f"{v:.1f}" for v in means]
+            lines.append(f"| {label} | " + " | ".join(shown) + " |")
+    idle = [s for s in samples if not s["active"]]
+    if idle:
+        lines += ["", "Idle: " + "; ".join(
+            f"t {s['t_s']} s: " + ", ".join(f"{label} {s[k]}" for k, label in SOAK_COLUMNS if k in s) for s in idle
+        )]  # fmt: skip
+    return lines
 
 
 if __name__ == "__main__":

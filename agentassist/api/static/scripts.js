@@ -163,11 +163,12 @@ function conflict(detail) {
 $("conflict-reload").addEventListener("click", async () => {
   const mine = editor.value;
   try {
-    load(await api(`/api/scripts/${encodeURIComponent(state.id)}`));
+    const script = await api(`/api/scripts/${encodeURIComponent(state.id)}`);
+    $("mine").value = mine;  // before load() marks the editor with the new version
+    $("mine-box").hidden = false;
+    load(script);
     await loadVersions();
   } catch (e) { setStatus(e.message, "error"); return; }
-  $("mine").value = mine;
-  $("mine-box").hidden = false;
   setStatus(`Loaded version ${state.version}; your unsaved text is kept below.`);
 });
 $("conflict-overwrite").addEventListener("click", () => save({ overwrite: true }));
