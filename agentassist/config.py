@@ -147,7 +147,7 @@ class TranscribeSettings(_Section):
     end_silence_ms: int = 300  # silence that ends an utterance
     pre_pad_ms: int = 300  # audio kept before speech starts
     post_pad_ms: int = 200  # and after it ends
-    min_speech_ms: int = 250  # shorter bursts are not utterances
+    min_speech_ms: int = 120  # shorter bursts are not utterances (a quick "yes" is 160 ms)
     max_segment_s: float = 20.0  # longer speech is cut here and goes on in a new utterance
 
     @model_validator(mode="after")

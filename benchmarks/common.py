@@ -83,6 +83,7 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--beam", type=int, default=1, help="beam size of finals (partials are greedy)")
     p.add_argument("--threads", type=int, default=0, help="threads inside one decode (0: one per core)")
     p.add_argument("--end-silence-ms", type=int, default=None, help="segmenter: silence that ends an utterance")
+    p.add_argument("--min-speech-ms", type=int, default=None, help="segmenter: shorter bursts are not utterances")
     p.add_argument("--speculative-ms", type=int, default=None, help="stream: speculative decode at this silence")
     p.add_argument("--no-partials", action="store_true", help="finals only")
     p.add_argument("--partial-every-s", type=float, default=None, help="stream: a partial this often during speech")
@@ -98,6 +99,8 @@ def segmenter_options(args: argparse.Namespace) -> SegmenterOptions:
     if args.end_silence_ms is not None:
         s.end_silence_ms = args.end_silence_ms
         s.post_pad_ms = min(s.post_pad_ms, args.end_silence_ms)
+    if args.min_speech_ms is not None:
+        s.min_speech_ms = args.min_speech_ms
     return s.segmenter_options()
 
 

@@ -110,6 +110,25 @@ def test_segmenter_finds_each_line_of_real_speech() -> None:
         assert len(s.pcm) == round((s.end_s - s.start_s) * 16000) * 2
 
 
+def test_a_word_said_quickly_is_an_utterance(tmp_path: Path) -> None:
+    # "eight" said 4 times faster (sox tempo keeps the pitch): 170 ms, 8 voiced frames, like the quick
+    # "Eight." of LJ002-0035 in ../shared/speech that a 250 ms minimum dropped; a short "yes" is as short
+    from agentassist.config import TranscribeSettings
+
+    source = SOUNDS_EN / "digits" / "8.wav"
+    if not source.is_file():
+        pytest.skip("asterisk-core-sounds-en-wav not installed: run `make test`")
+    fast = tmp_path / "8-fast.wav"
+    subprocess.run(["sox", str(source), "-r", "16000", str(fast), "tempo", "4"], check=True)
+    word = read_wav_mono(fast)
+    gap = np.zeros(16000, dtype=np.int16)
+    audio = np.concatenate([gap, word, gap]).astype("<i2").tobytes()
+    seg = Segmenter("c", Channel.CUSTOMER, TranscribeSettings().segmenter_options())
+    segments = [s for f in _frames(audio) for s in seg.push(f)] + seg.finish()
+    assert [s.reason for s in segments] == ["silence"]
+    assert 0.7 <= segments[0].start_s <= 1.0 <= 1.0 + word.size / 16000 <= segments[0].end_s
+
+
 def test_segmenter_ignores_silence_and_validates_options() -> None:
     seg = Segmenter("c", Channel.CUSTOMER)
     assert [s for f in _frames(bytes(FRAME_BYTES * 200)) for s in seg.push(f)] == []

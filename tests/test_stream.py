@@ -17,7 +17,7 @@ from agentassist.audio.frames import FRAME_BYTES, read_wav_mono
 from agentassist.audio.segmenter import SegmenterOptions
 from agentassist.config import TranscribeSettings
 from agentassist.events import Channel, EventType, SpeechSegment, Utterance, Word, utterance_event
-from agentassist.transcribe.decoder import compression_ratio, cut_repetition, cut_token_loops
+from agentassist.transcribe.decoder import DecodedWord, compression_ratio, cut_repetition, cut_token_loops, glue_words
 from agentassist.transcribe.engine import Job, JobKind, StreamingTranscriber, Transcriber, TranscriberOptions
 from agentassist.transcribe.revise import assign_words, join_words, revised_utterances
 from agentassist.transcribe.stream import (
@@ -190,6 +190,21 @@ def test_stable_words_survive_a_final_that_disagrees() -> None:
     assert [w.text for w in kept.words] == ["That", "is", "not", "valid."]
     assert kept.words[0].start_s == 0.0 and kept.words[2].end_s == pytest.approx(1.4)
     assert _keep_stable(["That", "is"], u) is u
+
+
+def test_words_split_as_the_text_does_so_stable_words_are_not_doubled() -> None:
+    # Whisper's aligned words, each with its leading space: "%" and ",000" are the ends of words
+    raw = [" The", " 12", "%", " chance", " of", " 600", ",000.", " Re", "-record", " (it", " is", " “done”."]
+    glued = glue_words(DecodedWord(i * 0.2, i * 0.2 + 0.2, w, 0.9 - i / 100) for i, w in enumerate(raw))
+    text = "The 12% chance of 600,000. Re-record (it is “done”."
+    assert [w.text for w in glued] == text.split()
+    assert (glued[1].start_s, glued[1].end_s, glued[1].probability) == pytest.approx((0.2, 0.6, 0.88))
+    # a partial's stable words (from its text) against the final's words: nothing twice, nothing lost
+    words = tuple(Word(w.start_s, w.end_s, w.text, w.probability) for w in glued)
+    u = Utterance("u", "c", Channel.CUSTOMER, 0.0, 2.4, text, words=words)
+    for n in range(len(words) + 1):
+        assert _keep_stable(text.split()[:n], u).text == text
+    assert glue_words([DecodedWord(0, 0.1, " ", 0.5)]) == []
 
 
 def test_repetition_loops_are_cut() -> None:

@@ -33,7 +33,7 @@ class SegmenterOptions:
     end_silence_ms: int = 500
     pre_pad_ms: int = 300
     post_pad_ms: int = 200
-    min_speech_ms: int = 250
+    min_speech_ms: int = 120
     max_segment_s: float = 20.0
 
     def __post_init__(self) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -78,6 +79,23 @@ class DecodedWord:
     end_s: float
     text: str
     probability: float
+
+
+def glue_words(words: Iterable[DecodedWord]) -> list[DecodedWord]:
+    """Whisper's words (text with its leading space) as its text splits into words, stripped: a word with
+    no space before it that starts with punctuation is the end of the word before (",000" after "600",
+    "%" after "12", "-record" after "re"), so that the words and the text agree word for word."""
+    out: list[DecodedWord] = []
+    for w in words:
+        text = w.text.strip()
+        if not text:
+            continue
+        if out and not w.text[:1].isspace() and not text[:1].isalnum():
+            p = out[-1]
+            out[-1] = DecodedWord(p.start_s, max(p.end_s, w.end_s), p.text + text, min(p.probability, w.probability))
+        else:
+            out.append(DecodedWord(w.start_s, w.end_s, text, w.probability))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,9 +348,7 @@ class ShortDecoder:
         merge_punctuations(alignment, PREPEND_PUNCTUATION, APPEND_PUNCTUATION)
         out = []
         for w in alignment:
-            if not w["word"].strip():
-                continue
             start = min(float(w["start"]), duration_s)
             end = min(max(float(w["end"]), start), duration_s)
-            out.append(DecodedWord(start, end, w["word"].strip(), float(w["probability"])))
-        return tuple(out)
+            out.append(DecodedWord(start, end, w["word"], float(w["probability"])))
+        return tuple(glue_words(out))

@@ -37,7 +37,7 @@ import numpy as np
 
 from agentassist.audio.frames import pcm_to_float
 from agentassist.events import SpeechSegment, Utterance, Word
-from agentassist.transcribe.decoder import MAX_S, Decoded, ShortDecoder
+from agentassist.transcribe.decoder import MAX_S, Decoded, DecodedWord, ShortDecoder, glue_words
 from agentassist.transcribe.models import MODELS, resolve
 
 log = logging.getLogger(__name__)
@@ -183,11 +183,9 @@ class Transcriber:
         text = " ".join(p.text.strip() for p in kept).strip()
         if not any(ch.isalnum() for ch in text):
             return None
-        ws = tuple(
-            Word(segment.start_s + w.start, segment.start_s + w.end, w.word.strip(), float(w.probability))
-            for p in kept
-            for w in (p.words or [])
-        )
+        raw = (DecodedWord(w.start, w.end, w.word, float(w.probability)) for p in kept for w in (p.words or []))
+        glued = glue_words(raw)
+        ws = tuple(Word(segment.start_s + w.start_s, segment.start_s + w.end_s, w.text, w.probability) for w in glued)
         return Utterance(
             id=segment.utterance_id or uuid.uuid4().hex[:12],
             call_id=segment.call_id,
