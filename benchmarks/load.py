@@ -45,7 +45,9 @@ from benchmarks.common import (
 PAUSE_S = (0.8, 2.0)
 
 
-def conversation(prompts: list[np.ndarray], seconds: float, rng: random.Random) -> dict[Channel, tuple[bytes, list[float]]]:
+def conversation(
+    prompts: list[np.ndarray], seconds: float, rng: random.Random
+) -> dict[Channel, tuple[bytes, list[float]]]:
     """Two channels of ``seconds``: prompts alternate between them; returns audio and true ends."""
     n = int(seconds * SAMPLE_RATE_HZ)
     audio = {ch: np.zeros(n, np.int16) for ch in Channel}
