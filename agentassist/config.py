@@ -149,6 +149,8 @@ class TranscribeSettings(_Section):
     post_pad_ms: int = 200  # and after it ends
     min_speech_ms: int = 120  # shorter bursts are not utterances (a quick "yes" is 160 ms)
     max_segment_s: float = 20.0  # longer speech is cut here and goes on in a new utterance
+    split_after_s: float = 7.0  # speech longer than this ends at its next pause of split_pause_ms (0: never)
+    split_pause_ms: int = 100
 
     @model_validator(mode="after")
     def _consistent(self) -> TranscribeSettings:
@@ -187,6 +189,8 @@ class TranscribeSettings(_Section):
             post_pad_ms=self.post_pad_ms,
             min_speech_ms=self.min_speech_ms,
             max_segment_s=self.max_segment_s,
+            split_after_s=self.split_after_s,
+            split_pause_ms=self.split_pause_ms,
         )
 
     def stream_options(self) -> StreamOptions:

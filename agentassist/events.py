@@ -48,8 +48,9 @@ class SpeechSegment:
     end_s: float
     pcm: bytes  # 16-bit mono PCM, padding included
     sample_rate_hz: int
-    # why the segment was cut: "silence", "max_length", "end_of_call"; while speech goes on "partial", or
-    # "speculative" when it has probably ended (a short silence) and may become the final as it is
+    # why the segment was cut: "silence", "pause" (long speech split at a short pause), "max_length",
+    # "end_of_call"; while speech goes on "partial", or "speculative" when it has probably ended (a short
+    # silence) and may become the final as it is
     reason: str = ""
     utterance_id: str = ""  # shared by the partials and the final of one stretch of speech
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import wave
@@ -127,6 +128,32 @@ def test_a_word_said_quickly_is_an_utterance(tmp_path: Path) -> None:
     segments = [s for f in _frames(audio) for s in seg.push(f)] + seg.finish()
     assert [s.reason for s in segments] == ["silence"]
     assert 0.7 <= segments[0].start_s <= 1.0 <= 1.0 + word.size / 16000 <= segments[0].end_s
+
+
+def test_long_speech_is_split_at_a_short_pause_and_nothing_is_lost() -> None:
+    # three real lines with 0.16 s between them: under end_silence_ms, so one utterance unless split
+    lines = [_speech("queue-thankyou"), _speech("vm-intro"), _speech("queue-thankyou")]
+    pause = np.zeros(int(16000 * 0.16), dtype=np.int16)
+    audio = np.concatenate(
+        [np.zeros(16000, np.int16), lines[0], pause, lines[1], pause, lines[2], np.zeros(16000, np.int16)]
+    )
+    frames = _frames(audio.astype("<i2").tobytes())
+
+    def cuts(**options: float) -> list[tuple[float, float, str]]:
+        seg = Segmenter("c", Channel.AGENT, SegmenterOptions(end_silence_ms=300, **options))  # type: ignore[arg-type]
+        return [(s.start_s, s.end_s, s.reason) for f in frames for s in seg.push(f)] + [
+            (s.start_s, s.end_s, s.reason) for s in seg.finish()
+        ]
+
+    whole = cuts(split_after_s=0)
+    assert [r for *_, r in whole] == ["silence"], whole
+    split = cuts(split_after_s=2.0, split_pause_ms=100)
+    assert [r for *_, r in split][-1] == "silence" and "pause" in [r for *_, r in split], split
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(split))  # in order, no overlap
+    assert split[0][0] == whole[0][0] and split[-1][1] == whole[0][1]
+    assert all(end - start >= 2.0 for start, end, r in split if r == "pause")
+    with pytest.raises(ValueError, match="split_pause_ms"):
+        SegmenterOptions(split_pause_ms=600)  # over end_silence_ms (500)
 
 
 def test_segmenter_ignores_silence_and_validates_options() -> None:
