@@ -149,8 +149,8 @@ class TranscribeSettings(_Section):
     post_pad_ms: int = 200  # and after it ends
     min_speech_ms: int = 120  # shorter bursts are not utterances (a quick "yes" is 160 ms)
     max_segment_s: float = 20.0  # longer speech is cut here and goes on in a new utterance
-    split_after_s: float = 7.0  # speech longer than this ends at its next pause of split_pause_ms (0: never)
-    split_pause_ms: int = 100
+    split_after_s: float = 5.0  # speech longer than this ends at its next pause of split_pause_ms (0: never)
+    split_pause_ms: int = 160  # half of it from 1.5 x split_after_s on
 
     @model_validator(mode="after")
     def _consistent(self) -> TranscribeSettings:

@@ -84,6 +84,10 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0, help="threads inside one decode (0: one per core)")
     p.add_argument("--end-silence-ms", type=int, default=None, help="segmenter: silence that ends an utterance")
     p.add_argument("--min-speech-ms", type=int, default=None, help="segmenter: shorter bursts are not utterances")
+    p.add_argument(
+        "--split-after-s", type=float, default=None, help="segmenter: longer speech ends at a pause (0: never)"
+    )
+    p.add_argument("--split-pause-ms", type=int, default=None, help="segmenter: the pause that ends long speech")
     p.add_argument("--speculative-ms", type=int, default=None, help="stream: speculative decode at this silence")
     p.add_argument("--no-partials", action="store_true", help="finals only")
     p.add_argument("--partial-every-s", type=float, default=None, help="stream: a partial this often during speech")
@@ -101,6 +105,10 @@ def segmenter_options(args: argparse.Namespace) -> SegmenterOptions:
         s.post_pad_ms = min(s.post_pad_ms, args.end_silence_ms)
     if args.min_speech_ms is not None:
         s.min_speech_ms = args.min_speech_ms
+    if args.split_after_s is not None:
+        s.split_after_s = args.split_after_s
+    if args.split_pause_ms is not None:
+        s.split_pause_ms = args.split_pause_ms
     return s.segmenter_options()
 
 

@@ -4,7 +4,8 @@ A small state machine over 20 ms frames::
 
     SILENCE --(start_ratio of the last start_window_ms voiced)--> SPEECH
     SPEECH  --(end_silence_ms unvoiced)--> SILENCE, emits a SpeechSegment ("silence")
-    SPEECH  --(over split_after_s, then split_pause_ms unvoiced)--> SILENCE, emits a SpeechSegment ("pause")
+    SPEECH  --(over split_after_s, then split_pause_ms unvoiced; half that pause from 1.5 x split_after_s)
+            --> SILENCE, emits a SpeechSegment ("pause")
     SPEECH  --(max_segment_s reached)--> SPEECH, emits a SpeechSegment ("max_length")
     finish() in SPEECH --> emits a SpeechSegment ("end_of_call")
 
@@ -36,8 +37,8 @@ class SegmenterOptions:
     post_pad_ms: int = 200
     min_speech_ms: int = 120
     max_segment_s: float = 20.0
-    split_after_s: float = 7.0  # longer speech ends at its next pause of split_pause_ms (0: never)
-    split_pause_ms: int = 100
+    split_after_s: float = 5.0  # longer speech ends at its next pause of split_pause_ms (0: never)
+    split_pause_ms: int = 160  # half of it from 1.5 x split_after_s on
 
     def __post_init__(self) -> None:
         if self.sample_rate_hz not in _RATES_HZ:
@@ -123,10 +124,7 @@ class Segmenter:
             self._trailing_silence += 1
         if self._trailing_silence >= self._end_frames:
             out.extend(self._cut("silence", keep_trailing=self._post_frames))
-        elif (
-            self._trailing_silence >= self._split_pause
-            and len(self._speech) - self._trailing_silence >= self._split_frames
-        ):
+        elif self._trailing_silence >= self._split_pause_for(len(self._speech) - self._trailing_silence):
             # long speech ends at a short pause: a partial's decode grows with the audio (0.46 s for 14 s
             # of tiny.en on two cores), and news must come every 0.5 s; the turn's revision sees it whole
             out.extend(self._cut("pause", keep_trailing=self._trailing_silence))
@@ -136,6 +134,16 @@ class Segmenter:
             self._count += 1
             self._speech_start = self._index
         return out
+
+    def _split_pause_for(self, frames: int) -> int | float:
+        """The pause (frames) that ends speech this long: none before split_after_s; split_pause_ms
+        (a phrase boundary, mostly) up to 1.5 x split_after_s; after that half of it, taken mid-phrase
+        rather than let the decode grow."""
+        if frames < self._split_frames:
+            return float("inf")
+        if frames < self._split_frames * 3 // 2:
+            return self._split_pause
+        return max(1, self._split_pause // 2)
 
     @property
     def time_s(self) -> float:
