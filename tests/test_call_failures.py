@@ -75,17 +75,27 @@ def _ended(client: Any, call_id: str, timeout_s: float = 15) -> dict[str, Any]:
     return dict(_wait(ended, timeout_s, f"call {call_id} did not end"))
 
 
-@pytest.mark.parametrize(("code", "reason", "expected"), [(486, "Busy Here", "busy"), (404, "Not Found", "not found")])
-def test_outbound_call_rejected(make_server: Any, tmp_path: Path, code: int, reason: str, expected: str) -> None:
+def _callee(make_server: Any, tmp_path: Path, scenario: str, **kwargs: Any) -> tuple[Any, Sipp]:
+    """agentassist started, and a sipp callee running ``scenario`` waiting for its call."""
     server = make_server()
     server.start()
-    peer = Sipp(tmp_path, "uas_reject.xml", replace=("486 Busy Here", f"{code} {reason}"))
+    peer = Sipp(tmp_path, scenario, **kwargs)
     peer.start()
     time.sleep(0.5)
+    return server, peer
+
+
+def _place(client: Any, peer: Sipp) -> str:
+    r = client.post("/api/calls", json={"uri": f"sip:someone@127.0.0.1:{peer.port}"})
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+@pytest.mark.parametrize(("code", "reason", "expected"), [(486, "Busy Here", "busy"), (404, "Not Found", "not found")])
+def test_outbound_call_rejected(make_server: Any, tmp_path: Path, code: int, reason: str, expected: str) -> None:
+    server, peer = _callee(make_server, tmp_path, "uas_reject.xml", replace=("486 Busy Here", f"{code} {reason}"))
     with server.client() as client:
-        r = client.post("/api/calls", json={"uri": f"sip:someone@127.0.0.1:{peer.port}"})
-        assert r.status_code == 201, r.text
-        call = _ended(client, r.json()["id"])
+        call = _ended(client, _place(client, peer))
         assert call["status"] == "failed" and call["end_reason"] == expected, call
         assert call["direction"] == "outbound" and call["media"]["sip_call_id"], call
         assert client.get(f"/api/calls/{call['id']}/recording").status_code == 404
@@ -99,15 +109,9 @@ def test_early_media_is_recorded_then_busy(make_server: Any, tmp_path: Path) -> 
         ["sox", str(SOUNDS_EN / "demo-congrats.wav"), "-t", "ul", "-r", "8000", "-c", "1", str(tmp_path / "early.ul")],
         check=True,
     )
-    server = make_server()
-    server.start()
-    peer = Sipp(tmp_path, "uas_early_reject.xml")
-    peer.start()
-    time.sleep(0.5)
+    server, peer = _callee(make_server, tmp_path, "uas_early_reject.xml")
     with server.client() as client:
-        r = client.post("/api/calls", json={"uri": f"sip:someone@127.0.0.1:{peer.port}"})
-        assert r.status_code == 201, r.text
-        call = _ended(client, r.json()["id"], timeout_s=30)
+        call = _ended(client, _place(client, peer), timeout_s=30)
         assert call["status"] == "failed" and call["end_reason"] == "busy", call
         stereo = _stereo(client, call["id"])
     # the announcement heard before the rejection is in the customer channel
@@ -132,15 +136,9 @@ def test_caller_cancels_while_ringing(make_server: Any, tmp_path: Path) -> None:
 
 
 def test_placed_call_is_ringing_until_the_agent_hangs_up(make_server: Any, tmp_path: Path) -> None:
-    server = make_server()
-    server.start()
-    peer = Sipp(tmp_path, "uas_ring_cancelled.xml")
-    peer.start()
-    time.sleep(0.5)
+    server, peer = _callee(make_server, tmp_path, "uas_ring_cancelled.xml")
     with server.client() as client:
-        r = client.post("/api/calls", json={"uri": f"sip:someone@127.0.0.1:{peer.port}"})
-        assert r.status_code == 201, r.text
-        call_id = r.json()["id"]
+        call_id = _place(client, peer)
         call = client.get(f"/api/calls/{call_id}").json()  # at once: the row is made when the call is placed
         assert call["status"] == "ringing" and call["direction"] == "outbound", call
         ringing = client.get("/api/calls", params={"status": "ringing"}).json()["items"]

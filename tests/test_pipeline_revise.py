@@ -31,14 +31,19 @@ class Feed:
         self.events.append(event)
 
 
-def test_a_revised_line_replaces_the_stored_one_and_reaches_the_feed_before_call_ended(tmp_path: Path) -> None:
+def _call_c1(tmp_path: Path) -> tuple[Store, datetime, StreamingTranscriber]:
+    """A database with call c1 just started, and the real tiny.en behind a streaming transcriber."""
     if not (REPO / "models" / "tiny.en" / "model.bin").is_file() or not (SOUNDS_EN / PROMPTS[0]).is_file():
         pytest.skip("tiny.en or asterisk-core-sounds-en-wav not installed")
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     store.migrate()
     started = datetime.now(UTC)
     store.create_call("c1", "inbound", "sip:cust@x", "alice", None, started, "")
-    streaming = StreamingTranscriber(Transcriber(TranscriberOptions(model="tiny.en"), REPO / "models"))
+    return store, started, StreamingTranscriber(Transcriber(TranscriberOptions(model="tiny.en"), REPO / "models"))
+
+
+def test_a_revised_line_replaces_the_stored_one_and_reaches_the_feed_before_call_ended(tmp_path: Path) -> None:
+    store, started, streaming = _call_c1(tmp_path)
     feed = Feed()
     settings = TranscribeSettings()
     session = CallSession(
@@ -80,13 +85,7 @@ def test_a_closed_call_is_freed_by_reference_counting(tmp_path: Path) -> None:
     """No reference cycle keeps a call's session, streams, jobs or audio alive after it closes: they
     would wait for the collector's full pass, which under steady load came every 9 minutes and
     held about 70 MB of audio and state until then (30-minute soak, session 6)."""
-    if not (REPO / "models" / "tiny.en" / "model.bin").is_file() or not (SOUNDS_EN / PROMPTS[0]).is_file():
-        pytest.skip("tiny.en or asterisk-core-sounds-en-wav not installed")
-    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    store.migrate()
-    started = datetime.now(UTC)
-    store.create_call("c1", "inbound", "sip:cust@x", "alice", None, started, "")
-    streaming = StreamingTranscriber(Transcriber(TranscriberOptions(model="tiny.en"), REPO / "models"))
+    store, started, streaming = _call_c1(tmp_path)
     settings = TranscribeSettings()
     pause = np.zeros(8000, np.int16)
     audio = np.concatenate([x for name in PROMPTS[:2] for x in (pause, read_wav_mono(SOUNDS_EN / name))] + [pause] * 3)
