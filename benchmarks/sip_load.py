@@ -493,19 +493,16 @@ SOAK_COLUMNS = (
 def soak_table(samples: list[dict[str, float]]) -> list[str]:
     """The server's figures while calls were up, as means over 5-minute windows (one row per figure),
     then the samples before the first call and after the last."""
-    busy = [s for s in samples if s["active"]]
     windows: dict[int, list[dict[str, float]]] = {}
-    for s in busy:
-        windows.setdefault(int(s["t_s"] // SOAK_WINDOW_S), []).append(s)
-    keys = [k for k, _ in SOAK_COLUMNS if all(k in s for s in samples)]
-    head = [f"{w * SOAK_WINDOW_S // 60}–{(w + 1) * SOAK_WINDOW_S // 60} min" for w in sorted(windows)]
-    lines = [
-        "| mean while calls are up | " + " | ".join(head) + " |",
-        "|---" * (len(head) + 1) + "|",
-    ]
+    for s in samples:
+        if s["active"]:
+            windows.setdefault(int(s["t_s"] // SOAK_WINDOW_S), []).append(s)
+    order = sorted(windows)
+    head = [f"{w * SOAK_WINDOW_S // 60}–{(w + 1) * SOAK_WINDOW_S // 60} min" for w in order]
+    lines = ["| mean while calls are up | " + " | ".join(head) + " |", "|---" * (len(head) + 1) + "|"]
     for key, label in SOAK_COLUMNS:
-        if key in keys:
-            means = [sum(s[key] for s in windows[w]) / len(windows[w]) for w in sorted(windows)]
+        if all(key in s for s in samples):
+            means = [sum(s[key] for s in windows[w]) / len(windows[w]) for w in order]
             shown = [f"{v:g}" if key in ("threads", "fds") else f"{v:.1f}" for v in means]
             lines.append(f"| {label} | " + " | ".join(shown) + " |")
     idle = [s for s in samples if not s["active"]]
