@@ -106,7 +106,7 @@ class EventType(str, enum.Enum):
     CALL_ENDED = "call.ended"
     UTTERANCE_PARTIAL = "utterance.partial"
     UTTERANCE_FINAL = "utterance.final"
-    UTTERANCE_REVISED = "utterance.revised"  # a final replaced by its turn's revision: same id, new text
+    UTTERANCE_REVISED = "utterance.revised"  # a final replaced by its turn's revision: same id, new text ("": gone)
     ASSIST_STEP = "assist.step"
     ASSIST_PROMPT = "assist.prompt"
     ASSIST_CARD = "assist.card"

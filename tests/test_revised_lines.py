@@ -25,6 +25,7 @@ pytestmark = [pytest.mark.slow]
 CALL = "c0ffee00-0000-4000-8000-000000000001"
 LIVE = "the customer wants a refund for the order"
 REVISED = "the customer wants a refund for the border"  # what the turn's revision heard instead
+CUT = "dot org"  # a word cut in two at a pause: the revision gives it whole to the line before
 
 
 def _event(text: str, *, revised: bool = False, utterance_id: str = "u1", final: bool = True) -> str:
@@ -60,6 +61,13 @@ def _revision_replaces_the_line(page: Any, feed: Feed, line: str) -> None:
     page.locator(line).filter(has_text=REVISED).wait_for(timeout=10_000)
     texts = page.locator(line).all_inner_texts()
     assert len(texts) == 1 and REVISED in texts[0] and "never shown" not in texts[0], texts
+    # a line revised to no text (its words went to a neighbour's word) goes
+    feed.send(page, _event(CUT, utterance_id="u2"))
+    page.locator(line).filter(has_text=CUT).wait_for(timeout=10_000)
+    feed.send(page, _event("", revised=True, utterance_id="u2"))
+    page.locator(line).filter(has_text=CUT).wait_for(state="detached", timeout=10_000)
+    texts = page.locator(line).all_inner_texts()
+    assert len(texts) == 1 and REVISED in texts[0], texts
 
 
 def test_a_revised_final_replaces_its_line_on_every_live_page(tmp_path: Path, make_server: Any) -> None:

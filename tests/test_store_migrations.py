@@ -154,3 +154,8 @@ def test_a_revision_replaces_the_stored_utterance_and_its_search_words(database_
     assert store.list_calls(q="refurb")[0] == []
     store.update_utterance("c1", Utterance("c1-a2", "c1", Channel.AGENT, 3.0, 4.0, "sure"))  # missing: stored
     assert [u["text"] for u in store.transcript("c1")] == ["I want a refund", "sure"]
+    store.update_utterance("c1", Utterance("c1-a2", "c1", Channel.AGENT, 3.0, 4.0, "", revised=True))  # no text
+    assert [u["id"] for u in store.transcript("c1")] == ["c1-a1"]
+    assert store.list_calls(q="sure")[0] == []
+    store.update_utterance("c1", Utterance("c1-a9", "c1", Channel.AGENT, 5.0, 6.0, "", revised=True))  # nothing
+    assert [u["id"] for u in store.transcript("c1")] == ["c1-a1"]

@@ -6,6 +6,7 @@ hold a worker busy, so the order of work and what gets dropped can be observed.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from pathlib import Path
@@ -19,7 +20,7 @@ from agentassist.config import TranscribeSettings
 from agentassist.events import Channel, EventType, SpeechSegment, Utterance, Word, utterance_event
 from agentassist.transcribe.decoder import DecodedWord, compression_ratio, cut_repetition, cut_token_loops, glue_words
 from agentassist.transcribe.engine import Job, JobKind, StreamingTranscriber, Transcriber, TranscriberOptions
-from agentassist.transcribe.revise import assign_words, join_words, revised_utterances
+from agentassist.transcribe.revise import assign_words, revised_utterances
 from agentassist.transcribe.stream import (
     ChannelStream,
     StreamOptions,
@@ -382,8 +383,6 @@ def test_revised_words_go_to_the_utterance_holding_their_midpoint_else_the_neare
     assert [[w.text for w in g] for g in groups] == [["a", "b"], ["c", "d"], ["e", "f"]]
     assert assign_words([], spans) == [[], [], []]
     assert assign_words(words, []) == []
-    assert join_words(["Press", "3", "to", "re", "-record."]) == "Press 3 to re-record."
-    assert join_words(["wait", "-", "what?"]) == "wait - what?"
 
 
 def test_only_the_utterances_whose_words_changed_are_revised() -> None:
@@ -408,6 +407,39 @@ def test_only_the_utterances_whose_words_changed_are_revised() -> None:
     assert (u.id, u.text, u.revised, u.final) == ("u2", "to re-record.", True, True)
     assert (u.start_s, u.end_s) == (2.6, 3.8) and u.words == words[2:4]
     assert u.confidence == pytest.approx(0.2) and not u.reliable  # under RELIABLE_MIN_CONFIDENCE
+
+
+def test_a_part_whose_words_lie_inside_a_neighbours_revised_word_is_revised_to_no_text() -> None:
+    # speech cut mid-word at a short pause: live "visit www.asterisk" | ".org." | "Goodbye."; the revision
+    # hears "www.asterisk.org." as one word with its midpoint in the first span
+    spans = [(0.0, 2.0), (2.1, 2.6), (4.0, 5.0)]
+    live = [
+        Utterance(
+            "u1",
+            "c",
+            Channel.AGENT,
+            0.0,
+            2.0,
+            "visit www.asterisk",
+            words=(_w(0.2, 0.6, "visit"), _w(0.7, 1.9, "www.asterisk")),
+        ),
+        Utterance("u2", "c", Channel.AGENT, 2.1, 2.6, ".org.", words=(_w(2.15, 2.5, ".org."),)),
+        Utterance("u3", "c", Channel.AGENT, 4.0, 5.0, "Goodbye.", words=(_w(4.4, 4.8, "Goodbye."),)),
+    ]
+    words = (_w(0.2, 0.6, "visit"), _w(0.7, 2.5, "www.asterisk.org."))  # nothing heard at 4-5 s
+    decoded = Utterance("u1", "c", Channel.AGENT, 0.0, 5.0, "visit www.asterisk.org.", words=words)
+    changed = dict(revised_utterances(live, spans, decoded))
+    assert sorted(changed) == [0, 1]
+    assert changed[0].text == "visit www.asterisk.org."
+    assert (changed[1].id, changed[1].text, changed[1].words, changed[1].revised) == ("u2", "", (), True)
+    # words the neighbour's word does not cover are kept: the revision only missed them
+    apart = (_w(0.2, 0.6, "visit"), _w(0.7, 2.12, "www.asterisk.org."))
+    decoded = dataclasses.replace(decoded, words=apart)
+    assert sorted(i for i, _ in revised_utterances(live, spans, decoded)) == [0]
+    # a revision joins words as they are: "-5" said after a pause is not glued to the word before
+    minus = (_w(0.2, 0.6, "minus"), _w(0.7, 1.0, "-5"))
+    decoded = dataclasses.replace(decoded, text="minus -5", words=minus)
+    assert dict(revised_utterances(live[:1], spans[:1], decoded))[0].text == "minus -5"
 
 
 class RevisingModel(GatedModel):

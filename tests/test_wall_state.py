@@ -172,6 +172,9 @@ def test_a_revision_replaces_its_line_and_is_ignored_once_the_line_or_the_call_i
     assert msg["type"] == "utterance.revised" and set(msg["utterance"]) == {"id", "channel", "start", "end", "text"}
     lines = _msg(state.tile_message("c1"))["call"]["lines"]
     assert [(line["id"], line["text"]) for line in lines] == [("u2", "the conference is unlocked"), ("u3", "goodbye")]
+    emptied = Utterance("u3", "c1", Channel.AGENT, 2.0, 3.0, "", revised=True)  # its words went to u2
+    assert _msg(state.apply(utterance_event(emptied).to_json())[0])["utterance"]["text"] == ""
+    assert [line["id"] for line in _msg(state.tile_message("c1"))["call"]["lines"]] == ["u2"]
     gone = Utterance("u1", "c1", Channel.AGENT, 0.0, 1.0, "four", revised=True)  # scrolled off the tile
     assert state.apply(utterance_event(gone).to_json()) == (None, False)
     state.apply(_ev(EventType.CALL_ENDED, "c1"))

@@ -125,7 +125,10 @@ class CallTile:
             u = item.get("utterance") or {}
             for i, line in enumerate(self.finals):
                 if line["id"] == u.get("id"):
-                    self.finals[i] = _line(u, final=True)
+                    if u.get("text"):
+                        self.finals[i] = _line(u, final=True)
+                    else:  # revised to no text: its words went to a neighbour's line
+                        del self.finals[i]
                     return True
             return False
         if kind in (EventType.UTTERANCE_PARTIAL.value, EventType.UTTERANCE_FINAL.value):

@@ -381,9 +381,13 @@ class Store(QualityMixin, DistributionMixin, ReportsMixin):
             s.add(_utterance_row(call_id, u))
 
     def update_utterance(self, call_id: str, u: Utterance) -> None:
-        """A revised final replaces the stored utterance with its id (stored anew if it is missing)."""
+        """A revised final replaces the stored utterance with its id (stored anew if it is missing); a
+        revision to no text (its words went to a neighbour) removes it."""
         with self._session.begin() as s:
-            s.merge(_utterance_row(call_id, u))
+            if u.text:
+                s.merge(_utterance_row(call_id, u))
+            elif (row := s.get(UtteranceRow, u.id)) is not None and row.call_id == call_id:
+                s.delete(row)
 
     def transcript(self, call_id: str) -> list[dict[str, Any]]:
         with self._session() as s:

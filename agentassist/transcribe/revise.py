@@ -81,27 +81,24 @@ def assign_words(words: Sequence[Word], spans: Sequence[tuple[float, float]]) ->
     return out
 
 
-def join_words(words: Sequence[str]) -> str:
-    """Aligned words back into text: spaces between them, except before the rest of a hyphenated word
-    (Whisper's words "re" "-record" were "re-record")."""
-    out = ""
-    for w in words:
-        rest_of_word = w[:1] == "-" and w[1:2].isalnum() and out[-1:].isalnum()
-        out += w if rest_of_word else f" {w}" if out else w
-    return out
-
-
 def revised_utterances(
     live: Sequence[Utterance | None], spans: Sequence[tuple[float, float]], decoded: Utterance
 ) -> list[tuple[int, Utterance]]:
     """The turn decoded again (``decoded``, with word times) against its live finals (one per span,
-    None where there was none): ``(index, revised final)`` for each one whose words changed. An
-    utterance the revision heard nothing in keeps its words."""
+    None where there was none): ``(index, revised final)`` for each one whose words changed.
+
+    An utterance the revision heard nothing in keeps its words, unless they lie inside words the
+    revision gave a neighbour: speech cut mid-word (live "www.asterisk" | ".org.") is one word
+    to the revision, and the part without it is revised to no text (its line goes)."""
     out: list[tuple[int, Utterance]] = []
     for i, (final, words) in enumerate(zip(live, assign_words(decoded.words, spans), strict=True)):
-        if final is None or not words:
+        if final is None:
             continue
-        text = join_words([w.text for w in words])
+        if not words:
+            if final.text and _inside_words(final, decoded.words):
+                out.append((i, dataclasses.replace(final, text="", words=(), revised=True)))
+            continue
+        text = " ".join(w.text for w in words)
         if norm_words(text) == norm_words(final.text):
             continue
         confidence = sum(w.probability for w in words) / len(words)
@@ -117,3 +114,9 @@ def revised_utterances(
         )
         out.append((i, revised))
     return out
+
+
+def _inside_words(final: Utterance, words: Sequence[Word]) -> bool:
+    """Every word of ``final`` (or its middle, without word times) lies within one of ``words``."""
+    points = [(w.start_s + w.end_s) / 2 for w in final.words] or [(final.start_s + final.end_s) / 2]
+    return all(any(w.start_s <= t <= w.end_s for w in words) for t in points)

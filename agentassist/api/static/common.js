@@ -44,7 +44,8 @@ class ApiError extends Error {
 // stays gone.
 function reviseLine(list, u) {
   const li = list.querySelector(`li[data-utt="${CSS.escape(u.id)}"]:not(.partial)`);
-  if (li) li.lastChild.textContent = u.text;
+  if (li && u.text) li.lastChild.textContent = u.text;
+  else if (li) li.remove();  // revised to no text: its words went to the line before or after
 }
 
 async function api(path, { method = "GET", body } = {}) {
