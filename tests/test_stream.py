@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from agentassist.audio.frames import FRAME_BYTES, read_wav_mono
-from agentassist.audio.segmenter import SegmenterOptions
+from agentassist.audio.segmenter import Segmenter, SegmenterOptions
 from agentassist.config import TranscribeSettings
 from agentassist.events import Channel, EventType, SpeechSegment, Utterance, Word, utterance_event
 from agentassist.transcribe.decoder import DecodedWord, compression_ratio, cut_repetition, cut_token_loops, glue_words
@@ -258,7 +258,9 @@ def real() -> StreamingTranscriber:
     streaming.close()
 
 
-def _feed(streaming: StreamingTranscriber, pcm: bytes, options: StreamOptions) -> tuple[list[Utterance], ChannelStream]:
+def _feed(
+    streaming: StreamingTranscriber, pcm: bytes, options: StreamOptions, segmenter: SegmenterOptions | None = None
+) -> tuple[list[Utterance], ChannelStream]:
     """Push audio frame by frame on an audio clock, waiting for each job (deterministic)."""
     out: list[Utterance] = []
     fed = [0]
@@ -267,7 +269,7 @@ def _feed(streaming: StreamingTranscriber, pcm: bytes, options: StreamOptions) -
         Channel.CUSTOMER,
         streaming,
         out.append,
-        segmenter_options=SegmenterOptions(end_silence_ms=300),
+        segmenter_options=segmenter or SegmenterOptions(end_silence_ms=300),
         options=options,
         clock=lambda: fed[0] * 0.02,
     )
@@ -314,6 +316,23 @@ def test_speculative_result_becomes_the_final_without_a_second_decode(real: Stre
     # one speculative decode per pause in the prompt (speech went on after the first), none after the cut
     assert real.decoded["speculative"] - before["speculative"] >= 1
     assert real.decoded["final"] == before["final"] and real.decoded["partial"] == before["partial"]
+
+
+def test_a_cut_at_a_short_pause_takes_the_speculative_result_too(real: StreamingTranscriber) -> None:
+    # two prompts back to back: long speech cut at its short pauses (reason "pause"), never at a long one
+    pcm = _speech("vm-invalidpassword.wav", 0.5, 0.0) + _speech("vm-intro.wav", 0.0, 1.0)
+    pcm += bytes(-len(pcm) % FRAME_BYTES)
+    options = SegmenterOptions(split_after_s=1.0, split_pause_ms=240)  # 120 ms from 1.5 s: after the 100 ms
+    segmenter = Segmenter("c1", Channel.CUSTOMER, options)
+    cuts = [c.reason for i in range(0, len(pcm), FRAME_BYTES) for c in segmenter.push(pcm[i : i + FRAME_BYTES])]
+    assert cuts == ["pause", "pause"]
+    before = dict(real.decoded)
+    out, _ = _feed(real, pcm, StreamOptions(partials=False, speculative_silence_ms=100), options)
+    finals = [u.text for u in out if u.final]
+    reference = "That is not a valid password. Please try again. Please leave your message after the tone."
+    assert len(finals) == 2 and wer(reference + " When done hang up or press the pound key.", " ".join(finals)) <= 0.15
+    assert real.decoded["final"] == before["final"]  # each final is its speculative decode's result
+    assert real.decoded["speculative"] - before["speculative"] >= 2
 
 
 def test_a_phrase_begun_at_the_end_and_said_after_it_is_cut(real: StreamingTranscriber) -> None:

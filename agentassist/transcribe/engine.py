@@ -201,19 +201,21 @@ class Transcriber:
         )
 
 
-PAUSE_TAIL_S = 0.3  # silence after a segment cut at a short pause (reason "pause"), before it is decoded
+PAUSE_TAIL_S = 0.3  # silence after speech taken at a short pause (reasons "pause", "speculative"), when decoded
+_SHORT_PAUSE = ("pause", "speculative")
 
 
 def _audio(segment: SpeechSegment) -> np.ndarray[Any, Any]:
-    """The segment as 16 kHz float samples. Speech split at a short pause ends abruptly, and Whisper
+    """The segment as 16 kHz float samples. Speech taken at a short pause ends abruptly, and Whisper
     then went on with the segment's first sentence again ("visit www.asterisk.askrisk is an open
-    source ..." in demo-moreinfo): 0.3 s of silence after it ends the sentence as a real pause does."""
+    source ..." in demo-moreinfo): 0.3 s of silence after it ends the sentence as a real pause does.
+    A speculative segment gets it too: it becomes the final of a cut at that pause."""
     audio = pcm_to_float(segment.pcm)
     if segment.sample_rate_hz != 16000:
         from agentassist.audio.frames import resample
 
         audio = resample(audio, segment.sample_rate_hz, 16000)
-    if segment.reason == "pause":
+    if segment.reason in _SHORT_PAUSE:
         audio = np.concatenate([audio, np.zeros(int(PAUSE_TAIL_S * 16000), audio.dtype)])
     return audio
 

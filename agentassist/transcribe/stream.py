@@ -10,8 +10,9 @@ The same class runs live calls (agentassist.pipeline), the benchmarks and
 Partials are stabilised by LocalAgreement-2: the words two hypotheses in a row
 agree on (from the start) become stable and are never retracted, the final
 included. When speech pauses for ``speculative_silence_ms`` the audio so far is
-decoded at once; if the segment is then cut with nothing voiced added, that
-result is the final, so the final does not wait for a decode after the cut.
+decoded at once (with 0.3 s of silence after it, as a cut at a short pause is); if the
+segment is then cut with nothing voiced added, at the end of speech or at a pause of long
+speech, that result is the final, so the final does not wait for a decode after the cut.
 
 With ``revise`` on, the finals of a turn (one channel's utterances with pauses
 shorter than ``revise_gap_s``) are decoded again once the turn closes, as offline
@@ -232,7 +233,8 @@ class ChannelStream:
         if st.partial_job is not None:
             self._streaming.cancel(st.partial_job)
         with self._lock:
-            reuse = st.spec_job is not None and segment.reason == "silence" and st.spec_voiced == voiced
+            # nothing said since the speculative decode: its result is the final, at a pause cut too
+            reuse = st.spec_job is not None and segment.reason in ("silence", "pause") and st.spec_voiced == voiced
             if reuse:
                 st.final_segment = segment
                 if st.spec_result is not None:
