@@ -151,6 +151,7 @@ class TranscribeSettings(_Section):
     max_segment_s: float = 20.0  # longer speech is cut here and goes on in a new utterance
     split_after_s: float = 5.0  # speech longer than this ends at its next pause of split_pause_ms (0: never)
     split_pause_ms: int = 160  # half of it from 1.5 x split_after_s on
+    split_dip_db: float = 40.0  # from 1.5 x split_after_s, frames this far under the loud ones count as a pause
 
     @model_validator(mode="after")
     def _consistent(self) -> TranscribeSettings:
@@ -191,6 +192,7 @@ class TranscribeSettings(_Section):
             max_segment_s=self.max_segment_s,
             split_after_s=self.split_after_s,
             split_pause_ms=self.split_pause_ms,
+            split_dip_db=self.split_dip_db,
         )
 
     def stream_options(self) -> StreamOptions:

@@ -88,6 +88,9 @@ def base_parser(description: str) -> argparse.ArgumentParser:
         "--split-after-s", type=float, default=None, help="segmenter: longer speech ends at a pause (0: never)"
     )
     p.add_argument("--split-pause-ms", type=int, default=None, help="segmenter: the pause that ends long speech")
+    p.add_argument(
+        "--split-dip-db", type=float, default=None, help="segmenter: a dip this deep is a pause in long speech (0: off)"
+    )
     p.add_argument("--speculative-ms", type=int, default=None, help="stream: speculative decode at this silence")
     p.add_argument("--no-partials", action="store_true", help="finals only")
     p.add_argument("--partial-every-s", type=float, default=None, help="stream: a partial this often during speech")
@@ -109,6 +112,8 @@ def segmenter_options(args: argparse.Namespace) -> SegmenterOptions:
         s.split_after_s = args.split_after_s
     if args.split_pause_ms is not None:
         s.split_pause_ms = args.split_pause_ms
+    if args.split_dip_db is not None:
+        s.split_dip_db = args.split_dip_db
     return s.segmenter_options()
 
 
@@ -166,10 +171,11 @@ class StreamResult:
     retracted: int = 0  # stable words that a later partial or the final did not keep
 
     def transcript(self) -> list[Utterance]:
-        """The finals with their revisions applied, in time order: what the store keeps."""
+        """The finals with their revisions applied, in time order: what the store keeps (a revision to no
+        text removes its utterance)."""
         latest = {u.id: u for u in self.utterances}
         latest.update((u.id, u) for _, u in self.revisions)
-        return sorted(latest.values(), key=lambda u: u.start_s)
+        return sorted((u for u in latest.values() if u.text), key=lambda u: u.start_s)
 
 
 def stream_audio(

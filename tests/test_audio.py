@@ -157,6 +157,29 @@ def test_long_speech_is_split_at_a_short_pause_and_nothing_is_lost() -> None:
         SegmenterOptions(split_pause_ms=600)  # over end_silence_ms (500)
 
 
+def test_long_speech_with_no_pause_is_split_at_a_quiet_dip_between_words() -> None:
+    # demo-congrats runs from 7.5 s to 19.9 s with no 80 ms the VAD calls unvoiced: its hangover fills
+    # the quiet gaps between words, which are 50 dB under the speech on this clean line
+    audio = np.concatenate([np.zeros(16000, np.int16), _speech("demo-congrats"), np.zeros(16000, np.int16)])
+    frames = _frames(audio.astype("<i2").tobytes())
+
+    def cuts(dip_db: float) -> list[tuple[float, float, str]]:
+        seg = Segmenter("c", Channel.AGENT, SegmenterOptions(end_silence_ms=300, split_dip_db=dip_db))
+        return [(s.start_s, s.end_s, s.reason) for f in frames for s in seg.push(f)] + [
+            (s.start_s, s.end_s, s.reason) for s in seg.finish()
+        ]
+
+    vad_only = cuts(0)
+    assert max(end - start for start, end, _ in vad_only) > 19.0, vad_only
+    split = cuts(40.0)
+    assert max(end - start for start, end, _ in split) < 11.0, split
+    assert len(split) == len(vad_only) + 1
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(split))  # back to back: nothing lost
+    assert (split[0][0], split[-1][1]) == (vad_only[0][0], vad_only[-1][1])
+    with pytest.raises(ValueError, match="split_dip_db"):
+        SegmenterOptions(split_dip_db=-1)
+
+
 def test_segmenter_ignores_silence_and_validates_options() -> None:
     seg = Segmenter("c", Channel.CUSTOMER)
     assert [s for f in _frames(bytes(FRAME_BYTES * 200)) for s in seg.push(f)] == []
