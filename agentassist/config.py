@@ -136,7 +136,7 @@ class TranscribeSettings(_Section):
     script_prompt: bool = False  # also the active script's company, campaign and card titles
     floor_s: float = 10.0  # short segments are padded to this much audio, not to Whisper's 30 s
     partials: bool = True
-    partial_every_s: float = 0.4  # a new partial this often while someone speaks (news within 0.5 s)
+    partial_every_s: float = 0.35  # a new partial this often while someone speaks (news within 0.5 s)
     speculative_silence_ms: int = 100  # decode what was said at this much silence; 0: wait for the cut
     # Each turn (one side's finals with pauses under revise_gap_s) is decoded again in the background
     # as offline files are (beam revise_beam_size, 30 s windows); changed lines come as utterance.revised.

@@ -45,7 +45,7 @@ STABLE_MARGIN_WORDS = 1  # an older hypothesis' last words are never stable: its
 @dataclass(frozen=True, slots=True)
 class StreamOptions:
     partials: bool = True
-    partial_every_s: float = 0.4  # a new hypothesis this often while speech goes on (news within 0.5 s)
+    partial_every_s: float = 0.35  # a new hypothesis this often while speech goes on: a decode takes 0.1-0.4 s
     first_partial_after_s: float = 0.2  # of speech after its start was detected
     speculative_silence_ms: int = 100  # decode what was said when speech pauses this long; 0: never
     revise: bool = False  # decode each closed turn again, offline style, and emit what changed
