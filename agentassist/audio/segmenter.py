@@ -91,7 +91,7 @@ class Segmenter:
         self._voiced_in_segment = 0
         self._trailing_silence = 0
         self._levels: list[float] = []  # dB of the segment's voiced frames, while split_dip_db is on
-        self._loud = float("inf")  # the segment's loud level (dB), once it is long enough to need it
+        self._loud = float("-inf")  # the segment's loud level (dB) from split_after_s on: no dips before
         self._quiet_run = 0  # frames in a row unvoiced or split_dip_db under the loud level
         self._index = 0  # frames seen so far
         self._count = 0  # segments started so far: numbers their utterance ids
@@ -229,7 +229,7 @@ class Segmenter:
         self._voiced_in_segment = 0
         self._trailing_silence = 0
         self._levels = []
-        self._loud = float("inf")
+        self._loud = float("-inf")
         self._quiet_run = 0
         self.in_speech = False
         if voiced < self._min_frames or not frames:
