@@ -201,21 +201,21 @@ class Transcriber:
         )
 
 
-PAUSE_TAIL_S = 0.3  # silence after speech taken at a short pause (reasons "pause", "speculative"), when decoded
-_SHORT_PAUSE = ("pause", "speculative")
+PAUSE_TAIL_S = 0.3  # silence after speech cut at a short pause (reason "pause", or ``pause_tail``), when decoded
 
 
 def _audio(segment: SpeechSegment) -> np.ndarray[Any, Any]:
     """The segment as 16 kHz float samples. Speech taken at a short pause ends abruptly, and Whisper
     then went on with the segment's first sentence again ("visit www.asterisk.askrisk is an open
     source ..." in demo-moreinfo): 0.3 s of silence after it ends the sentence as a real pause does.
-    A speculative segment gets it too: it becomes the final of a cut at that pause."""
+    A speculative segment of long speech gets it too (``pause_tail``): it may become the final of a cut
+    at that pause. Short ones do not: with it, a DTMF burst came out as "Beep beep"."""
     audio = pcm_to_float(segment.pcm)
     if segment.sample_rate_hz != 16000:
         from agentassist.audio.frames import resample
 
         audio = resample(audio, segment.sample_rate_hz, 16000)
-    if segment.reason in _SHORT_PAUSE:
+    if segment.reason == "pause" or segment.pause_tail:
         audio = np.concatenate([audio, np.zeros(int(PAUSE_TAIL_S * 16000), audio.dtype)])
     return audio
 

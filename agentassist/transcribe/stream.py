@@ -10,7 +10,7 @@ The same class runs live calls (agentassist.pipeline), the benchmarks and
 Partials are stabilised by LocalAgreement-2: the words two hypotheses in a row
 agree on (from the start) become stable and are never retracted, the final
 included. When speech pauses for ``speculative_silence_ms`` the audio so far is
-decoded at once (with 0.3 s of silence after it, as a cut at a short pause is); if the
+decoded at once (long speech with 0.3 s of silence after it, as a cut at a short pause is); if the
 segment is then cut with nothing voiced added, at the end of speech or at a pause of long
 speech, that result is the final, so the final does not wait for a decode after the cut.
 
@@ -182,6 +182,8 @@ class ChannelStream:
         if o.speculative_silence_ms and silence >= o.speculative_silence_ms and st.spec_job is None:
             segment = seg.speech_so_far("speculative")
             if segment is not None:
+                if 0 < seg.options.split_after_s <= segment.end_s - segment.start_s:  # a "pause" cut may follow
+                    segment = dataclasses.replace(segment, pause_tail=True)
                 st.spec_voiced = seg.voiced_frames
                 st.spec_job = self._submit(segment, JobKind.SPECULATIVE, self._on_speculative)
         elif silence == 0 and st.spec_job is not None:
@@ -234,7 +236,11 @@ class ChannelStream:
             self._streaming.cancel(st.partial_job)
         with self._lock:
             # nothing said since the speculative decode: its result is the final, at a pause cut too
-            reuse = st.spec_job is not None and segment.reason in ("silence", "pause") and st.spec_voiced == voiced
+            reuse = (
+                st.spec_job is not None
+                and (segment.reason == "silence" or (segment.reason == "pause" and st.spec_job.segment.pause_tail))
+                and st.spec_voiced == voiced
+            )
             if reuse:
                 st.final_segment = segment
                 if st.spec_result is not None:
