@@ -53,7 +53,7 @@ class SpeechSegment:
     # silence) and may become the final as it is
     reason: str = ""
     utterance_id: str = ""  # shared by the partials and the final of one stretch of speech
-    pause_tail: bool = False  # decoded with 0.3 s of silence after it, as a "pause" cut is (speculative, long)
+    pause_tail: bool = False  # decoded with 0.3 s of silence after it: a "pause" cut, or speculative audio one may take
 
 
 @dataclass(frozen=True, slots=True)

@@ -212,6 +212,8 @@ class Segmenter:
             sample_rate_hz=self.options.sample_rate_hz,
             reason=reason,
             utterance_id=self.utterance_id,
+            # speculative: a "pause" cut may follow (speech past split_after_s), decoded the same way
+            pause_tail=reason == "speculative" and len(self._speech) - self._trailing_silence >= self._split_frames,
         )
 
     def finish(self) -> list[SpeechSegment]:
@@ -245,5 +247,6 @@ class Segmenter:
                 sample_rate_hz=o.sample_rate_hz,
                 reason=reason,
                 utterance_id=self.utterance_id,
+                pause_tail=reason == "pause",
             )
         ]

@@ -201,7 +201,7 @@ class Transcriber:
         )
 
 
-PAUSE_TAIL_S = 0.3  # silence after speech cut at a short pause (reason "pause", or ``pause_tail``), when decoded
+PAUSE_TAIL_S = 0.3  # silence after speech cut at a short pause (``pause_tail``: set by the segmenter), when decoded
 
 
 def _audio(segment: SpeechSegment) -> np.ndarray[Any, Any]:
@@ -215,7 +215,7 @@ def _audio(segment: SpeechSegment) -> np.ndarray[Any, Any]:
         from agentassist.audio.frames import resample
 
         audio = resample(audio, segment.sample_rate_hz, 16000)
-    if segment.reason == "pause" or segment.pause_tail:
+    if segment.pause_tail:
         audio = np.concatenate([audio, np.zeros(int(PAUSE_TAIL_S * 16000), audio.dtype)])
     return audio
 

@@ -63,7 +63,9 @@ def turn_audio(segments: Sequence[SpeechSegment], utterance_id: str) -> SpeechSe
         at = round((s.start_s - first.start_s) * rate) * 2
         pcm[at : at + len(s.pcm)] = s.pcm
     end_s = first.start_s + len(pcm) / 2 / rate
-    return dataclasses.replace(first, end_s=end_s, pcm=bytes(pcm), reason="revise", utterance_id=utterance_id)
+    return dataclasses.replace(
+        first, end_s=end_s, pcm=bytes(pcm), reason="revise", utterance_id=utterance_id, pause_tail=False
+    )
 
 
 def assign_words(words: Sequence[Word], spans: Sequence[tuple[float, float]]) -> list[list[Word]]:

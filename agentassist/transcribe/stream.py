@@ -182,8 +182,6 @@ class ChannelStream:
         if o.speculative_silence_ms and silence >= o.speculative_silence_ms and st.spec_job is None:
             segment = seg.speech_so_far("speculative")
             if segment is not None:
-                if 0 < seg.options.split_after_s <= segment.end_s - segment.start_s:  # a "pause" cut may follow
-                    segment = dataclasses.replace(segment, pause_tail=True)
                 st.spec_voiced = seg.voiced_frames
                 st.spec_job = self._submit(segment, JobKind.SPECULATIVE, self._on_speculative)
         elif silence == 0 and st.spec_job is not None:
