@@ -180,6 +180,22 @@ def test_long_speech_with_no_pause_is_split_at_a_quiet_dip_between_words() -> No
         SegmenterOptions(split_dip_db=-1)
 
 
+def test_dtmf_digits_are_not_split_at_their_gaps_as_speech_is() -> None:
+    # 100 ms digits, 100 ms of digital silence between them: the gaps are dips, but the segment is
+    # tones, and cut into short beeps it reads as words ("Beep beep"); it runs to max_length instead
+    t = np.arange(1600) / 16000
+    digits = [(697, 1209), (770, 1336), (852, 1477), (941, 1633)]
+    beep = [(8000 * (np.sin(2 * np.pi * lo * t) + np.sin(2 * np.pi * hi * t)) / 2) for lo, hi in digits]
+    one = np.concatenate([np.concatenate([b, np.zeros(1600)]) for b in beep]).astype(np.int16)
+    frames = _frames(np.tile(one, 25).astype("<i2").tobytes())  # 20 s
+
+    seg = Segmenter("c", Channel.CUSTOMER, SegmenterOptions(split_dip_db=40.0))
+    cuts = [(s.start_s, s.end_s, s.reason) for f in frames for s in seg.push(f)] + [
+        (s.start_s, s.end_s, s.reason) for s in seg.finish()
+    ]
+    assert [reason for _, _, reason in cuts] in (["max_length"], ["end_of_call"], ["max_length", "end_of_call"]), cuts
+
+
 def test_segmenter_ignores_silence_and_validates_options() -> None:
     seg = Segmenter("c", Channel.CUSTOMER)
     assert [s for f in _frames(bytes(FRAME_BYTES * 200)) for s in seg.push(f)] == []

@@ -25,6 +25,13 @@ from agentassist.events import Channel, SpeechSegment
 
 _RATES_HZ = (8000, 16000, 32000, 48000)
 _FRAME_MS = (10, 20, 30)
+# a voiced frame is a tone (DTMF, a hold or ring tone) when its 6 strongest spectral bins hold this share
+# of its energy: a median 7 % of speech frames per prompt in ../shared/speech, every frame of a clean tone
+_TONE_PEAK_SHARE = 0.99
+_TONE_PEAK_BINS = 6
+# a segment whose sounding voiced frames (not dips) are this share tones is not speech, and is not split
+# at dips (its gaps would cut it into short beeps the model reads as words); speech peaks at 0.27 there
+_TONAL_SEGMENT = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +98,8 @@ class Segmenter:
         self._voiced_in_segment = 0
         self._trailing_silence = 0
         self._levels: list[float] = []  # dB of the segment's voiced frames, while split_dip_db is on
+        self._tones: list[bool] = []  # whether each of them is a tone (see _TONE_PEAK_SHARE)
+        self._window = np.hanning(o.frame_bytes // 2).astype(np.float32)
         self._loud = float("-inf")  # the segment's loud level (dB) from split_after_s on: no dips before
         self._quiet_run = 0  # frames in a row unvoiced or split_dip_db under the loud level
         self._index = 0  # frames seen so far
@@ -152,15 +161,27 @@ class Segmenter:
     def _dip(self, pcm: bytes, voiced: bool) -> bool:
         """Whether the frame is unvoiced, or voiced but split_dip_db under the segment's loud level (the
         90th percentile of its voiced frames): the gaps between words that webrtcvad's hangover marks
-        voiced on a clean line. The loud level is known from split_after_s on, refreshed each 0.5 s."""
+        voiced on a clean line. The loud level is known from split_after_s on, refreshed each 0.5 s.
+        A segment that is mostly tones (DTMF digits and their gaps) has no dips: only speech is split."""
         x = np.frombuffer(pcm, "<i2").astype(np.float32)
-        db = 10.0 * float(np.log10(float(np.dot(x, x)) / len(x) + 1.0))
+        energy = float(np.dot(x, x))
+        db = 10.0 * float(np.log10(energy / len(x) + 1.0))
         if voiced:
             self._levels.append(db)
+            self._tones.append(bool(energy) and self._is_tone(x))
         n = len(self._speech)
         if n >= self._split_frames and n % 25 == 0 and self._levels:
-            self._loud = float(np.percentile(self._levels, 90))
+            levels = np.array(self._levels)
+            loud = float(np.percentile(levels, 90))
+            sounding = levels >= loud - self.options.split_dip_db  # the frames that are not dips
+            tonal = np.count_nonzero(np.array(self._tones)[sounding]) >= _TONAL_SEGMENT * np.count_nonzero(sounding)
+            self._loud = float("-inf") if tonal else loud
         return not voiced or db < self._loud - self.options.split_dip_db
+
+    def _is_tone(self, x: np.ndarray) -> bool:
+        power = np.abs(np.fft.rfft(x * self._window)) ** 2
+        peaks = np.partition(power, -_TONE_PEAK_BINS)[-_TONE_PEAK_BINS:]
+        return float(peaks.sum()) >= _TONE_PEAK_SHARE * float(power.sum())
 
     def _split_pause_for(self, frames: int) -> int | float:
         """The pause (frames) that ends speech this long: none before split_after_s; split_pause_ms
@@ -231,6 +252,7 @@ class Segmenter:
         self._voiced_in_segment = 0
         self._trailing_silence = 0
         self._levels = []
+        self._tones = []
         self._loud = float("-inf")
         self._quiet_run = 0
         self.in_speech = False
