@@ -143,11 +143,11 @@ class Segmenter:
             self._trailing_silence = 0
         else:
             self._trailing_silence += 1
-        speech = len(self._speech) - self._trailing_silence
-        pause = self._quiet_run if speech >= self._split_frames * 3 // 2 else self._trailing_silence
+        needed, mid_phrase = self._split_pause_for(len(self._speech) - self._trailing_silence)
+        pause = self._quiet_run if mid_phrase else self._trailing_silence
         if self._trailing_silence >= self._end_frames:
             out.extend(self._cut("silence", keep_trailing=self._post_frames))
-        elif pause >= self._split_pause_for(speech):
+        elif pause >= needed:
             # long speech ends at a short pause: a partial's decode grows with the audio (0.46 s for 14 s
             # of tiny.en on two cores), and news must come every 0.5 s; the turn's revision sees it whole
             out.extend(self._cut("pause", keep_trailing=self._trailing_silence))
@@ -183,15 +183,15 @@ class Segmenter:
         peaks = np.partition(power, -_TONE_PEAK_BINS)[-_TONE_PEAK_BINS:]
         return float(peaks.sum()) >= _TONE_PEAK_SHARE * float(power.sum())
 
-    def _split_pause_for(self, frames: int) -> int | float:
-        """The pause (frames) that ends speech this long: none before split_after_s; split_pause_ms
-        (a phrase boundary, mostly) up to 1.5 x split_after_s; after that half of it, taken mid-phrase
-        rather than let the decode grow."""
+    def _split_pause_for(self, frames: int) -> tuple[int | float, bool]:
+        """The pause (frames) that ends speech this long, and whether it is taken mid-phrase (where
+        dips count as pause): none before split_after_s; split_pause_ms (a phrase boundary, mostly) up
+        to 1.5 x split_after_s; after that half of it, mid-phrase, rather than let the decode grow."""
         if frames < self._split_frames:
-            return float("inf")
+            return float("inf"), False
         if frames < self._split_frames * 3 // 2:
-            return self._split_pause
-        return max(1, self._split_pause // 2)
+            return self._split_pause, False
+        return max(1, self._split_pause // 2), True
 
     @property
     def time_s(self) -> float:
