@@ -151,7 +151,7 @@ class TranscribeSettings(_Section):
     max_segment_s: float = 20.0  # longer speech is cut here and goes on in a new utterance
     split_after_s: float = 5.0  # speech longer than this ends at its next pause of split_pause_ms (0: never)
     split_pause_ms: int = 160  # half of it from 1.5 x split_after_s on
-    split_dip_db: float = 0.0  # off: 40 splits long speech at dips, but cut DTMF into a "Beep beep" final
+    split_dip_db: float = 40.0  # from 1.5 x split_after_s, a dip this deep in speech (not tones) is a pause (0: off)
 
     @model_validator(mode="after")
     def _consistent(self) -> TranscribeSettings:

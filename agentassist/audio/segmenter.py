@@ -48,7 +48,7 @@ class SegmenterOptions:
     max_segment_s: float = 20.0
     split_after_s: float = 5.0  # longer speech ends at its next pause of split_pause_ms (0: never)
     split_pause_ms: int = 160  # half of it from 1.5 x split_after_s on
-    split_dip_db: float = 0.0  # from 1.5 x split_after_s, frames this far under the loud ones are a pause (0: off)
+    split_dip_db: float = 40.0  # from 1.5 x split_after_s, frames this far under the loud ones are a pause (0: off)
 
     def __post_init__(self) -> None:
         if self.sample_rate_hz not in _RATES_HZ:
