@@ -130,7 +130,9 @@ class TranscribeSettings(_Section):
     language: str = "auto"
     compute_type: str = "int8"
     workers: int = 0  # 0: one per core
-    cpu_threads: int = 0  # threads inside one decode; 0: one per core
+    # threads inside one decode; 0: one per core. Under a real-time scheduler (chrt -r) use 1: spinning
+    # OpenMP threads of one decode then hold the cores another needs, and decodes stall for seconds
+    cpu_threads: int = 0
     beam_size: int = 1
     initial_prompt: str = ""  # words to bias recognition towards (product names, jargon)
     script_prompt: bool = False  # also the active script's company, campaign and card titles
