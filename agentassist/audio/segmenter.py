@@ -98,7 +98,8 @@ class Segmenter:
         self._voiced_in_segment = 0
         self._trailing_silence = 0
         self._levels: list[float] = []  # dB of the segment's voiced frames, while split_dip_db is on
-        self._tones: list[bool] = []  # whether each of them is a tone (see _TONE_PEAK_SHARE)
+        self._voiced_at: list[int] = []  # where in _speech those frames are
+        self._tones: list[bool] = []  # whether each is a tone (see _TONE_PEAK_SHARE): judged when first read
         self._window = np.hanning(o.frame_bytes // 2).astype(np.float32)
         self._loud = float("-inf")  # the segment's loud level (dB) from split_after_s on: no dips before
         self._quiet_run = 0  # frames in a row unvoiced or split_dip_db under the loud level
@@ -168,9 +169,13 @@ class Segmenter:
         db = 10.0 * float(np.log10(energy / len(x) + 1.0))
         if voiced:
             self._levels.append(db)
-            self._tones.append(bool(energy) and self._is_tone(x))
+            self._voiced_at.append(len(self._speech) - 1)
         n = len(self._speech)
         if n >= self._split_frames and n % 25 == 0 and self._levels:
+            # no FFT for the many utterances shorter than split_after_s
+            for i in self._voiced_at[len(self._tones) :]:
+                frame = np.frombuffer(self._speech[i], "<i2").astype(np.float32)
+                self._tones.append(bool(frame.any()) and self._is_tone(frame))
             levels = np.array(self._levels)
             loud = float(np.percentile(levels, 90))
             sounding = levels >= loud - self.options.split_dip_db  # the frames that are not dips
@@ -253,6 +258,7 @@ class Segmenter:
         self._trailing_silence = 0
         self._levels = []
         self._tones = []
+        self._voiced_at = []
         self._loud = float("-inf")
         self._quiet_run = 0
         self.in_speech = False
