@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from agentassist.errors import ConfigError
 from agentassist.pause import DtmfPauseOptions, check_sequences
+from agentassist.sip.guard import REGISTRAR, parse_network
 
 if TYPE_CHECKING:
     from agentassist.audio.segmenter import SegmenterOptions
@@ -66,6 +67,18 @@ class SipSettings(_Section):
     tls_key_file: str = ""
     tls_ca_file: str = ""  # CA certificates (PEM) that the registrar's certificate must chain to
     tls_verify_server: bool = True  # refuse a registrar whose certificate does not verify
+    # Who may call (docs/security.md): an INVITE is taken only from an address that `registrar` or
+    # `outbound_proxy` resolves to, or from these networks ("10.0.0.0/8", "192.0.2.7"); anyone else
+    # gets 403 before the call is kept, recorded or rings. With no registrar and no allow_from, anyone
+    # who reaches `listen` may call: a WARNING at start says so.
+    allow_from: list[str] = []
+    # Who may send this phone's calls elsewhere (REFER, a blind or attended transfer made by the far
+    # end): "registrar" (the addresses of `registrar` and `outbound_proxy`) and networks as in
+    # allow_from, matched against the address the REFER came from. Empty: every REFER gets 403 and
+    # nothing is dialled (a caller could otherwise make the phone dial out on the PBX account).
+    accept_refer: list[str] = []
+    # A call on hold (by either side) this long is hung up, end reason "hold timeout"; 0: never.
+    max_hold_s: float = 1800.0
 
     @property
     def uses_tls(self) -> bool:
@@ -81,6 +94,31 @@ class SipSettings(_Section):
     @property
     def host_port(self) -> tuple[str, int]:
         return _host_port(self.listen, 5060)
+
+    @field_validator("allow_from")
+    @classmethod
+    def _check_allow_from(cls, v: list[str]) -> list[str]:
+        for network in v:
+            parse_network(network)
+        return v
+
+    @field_validator("accept_refer")
+    @classmethod
+    def _check_accept_refer(cls, v: list[str]) -> list[str]:
+        for entry in v:
+            if entry != REGISTRAR:
+                try:
+                    parse_network(entry)
+                except ValueError as exc:
+                    raise ValueError(f'expected "{REGISTRAR}" or {str(exc).removeprefix("expected ")}') from None
+        return v
+
+    @field_validator("max_hold_s")
+    @classmethod
+    def _check_max_hold(cls, v: float) -> float:
+        if v < 0:
+            raise ValueError(f"expected seconds >= 0 (0: never), got {v}")
+        return v
 
 
 class AudioSettings(_Section):

@@ -117,6 +117,7 @@ class Server:
     token: str = ""
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path = field(default_factory=Path)
+    verbose: bool = False  # `agentassist -v serve`: debug logging, pjsua's whole packets included
 
     @property
     def url(self) -> str:
@@ -133,7 +134,7 @@ class Server:
         self.log_path = self.root / f"serve-{int(time.time() * 1000)}.log"
         log = open(self.log_path, "wb")  # noqa: SIM115 - handed to the child
         self.proc = subprocess.Popen(
-            [str(AGENTASSIST), "serve", "--config", str(self.config)],
+            [str(AGENTASSIST), *(["-v"] if self.verbose else []), "serve", "--config", str(self.config)],
             cwd=REPO,
             stdout=log,
             stderr=subprocess.STDOUT,

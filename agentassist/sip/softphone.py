@@ -32,6 +32,7 @@ from agentassist.audio.devices import AudioIO, Microphone
 from agentassist.config import SipSettings
 from agentassist.errors import NotRingingError, SipError
 from agentassist.pause import KEYPAD
+from agentassist.sip.guard import SourcePolicy, caller_policy, redact, refer_policy, resolve
 from agentassist.sip.quality import StreamQuality
 from agentassist.sip.tap import CallTap, FrameSink
 
@@ -96,7 +97,7 @@ _FAILURES = {
 
 
 # End reasons of a call that was answered; any other reason means it failed.
-ENDED_REASONS = frozenset({"hangup", "rtp timeout", "shutdown", "transferred"})
+ENDED_REASONS = frozenset({"hangup", "rtp timeout", "hold timeout", "shutdown", "transferred"})
 
 
 def end_reason(status_code: int, reason: str, confirmed: bool) -> str:
@@ -152,12 +153,14 @@ class _PjLog(pj.LogWriter):  # type: ignore[misc]
     """pjsua's log lines into Python logging (pjsua levels: 1 error, 2 warning, 3+ detail).
 
     pjsip quotes a packet it cannot process in full: a peer sending 1 MB of garbage would write
-    1 MB into the log per packet, so a line is cut at ``_LOG_LINE_MAX`` characters.
+    1 MB into the log per packet, so a line is cut at ``_LOG_LINE_MAX`` characters. At level 4 (``-v``)
+    pjsua logs every packet whole: SDES keys, digest answers and DTMF by INFO are cut out first
+    (``guard.redact``), at every level.
     """
 
     def write(self, entry: Any) -> None:
         level = logging.ERROR if entry.level <= 1 else logging.WARNING if entry.level == 2 else logging.DEBUG
-        msg = entry.msg.rstrip()
+        msg = redact(entry.msg.rstrip())
         if len(msg) > _LOG_LINE_MAX:
             msg = f"{msg[:_LOG_LINE_MAX]}... ({len(msg) - _LOG_LINE_MAX} more characters not logged)"
         log.log(level, "pjsua: %s", msg)
@@ -175,6 +178,10 @@ class _Account(pj.Account):  # type: ignore[misc]
         self._phone = phone
 
     def onIncomingCall(self, prm: Any) -> None:  # noqa: N802 - pjsua2 callback name
+        source = str(prm.rdata.srcAddress)
+        if not self._phone.callers.allows(source):
+            self._phone._refuse(self, prm.callId, source)
+            return
         self._phone._incoming(self, prm.callId)
 
     def onRegState(self, prm: Any) -> None:  # noqa: N802
@@ -204,6 +211,9 @@ class _Call(pj.Call):  # type: ignore[misc]
         self.transfer_target = ""
         self.consult: _Call | None = None  # an attended transfer's consultation call
         self.held_by: str | None = None  # "agent" | "customer" while on hold
+        self.held_since = 0.0  # time.monotonic() when the hold began
+        self.refused = False  # refused before it was a call (403 to a caller not allowed): never reported
+        self.refer_source = ""  # where the last REFER in this call came from ("HOST:PORT")
         self.ringing = False  # an inbound call waiting to be answered or declined
         self.codec = ""
         self.clock_rate_hz = 0
@@ -251,9 +261,49 @@ class _Call(pj.Call):  # type: ignore[misc]
                     self.tap.connect(audio)
             if self.tap is not None and held_by != self.held_by and media.status != pj.PJSUA_CALL_MEDIA_NONE:
                 change = HoldChange(held_by is not None, held_by or self.held_by or "")
+                if self.held_by is None:
+                    self.held_since = time.monotonic()
                 self.held_by = held_by
                 self.rx_changed_at = time.monotonic()  # no RTP on hold is no reason to hang up
                 self.phone._changed(self, change)
+
+    def onCallTsxState(self, prm: Any) -> None:  # noqa: N802
+        # pjsua reports a transaction here before it acts on it: an incoming REFER's source address is
+        # kept for onCallTransferRequest, which is given the Refer-To only.
+        e = prm.e
+        if e.type != pj.PJSIP_EVENT_TSX_STATE:
+            return
+        tsx = e.body.tsxState.tsx
+        if tsx.role == pj.PJSIP_ROLE_UAS and tsx.method == "REFER" and tsx.state == pj.PJSIP_TSX_STATE_TRYING:
+            self.refer_source = str(e.body.tsxState.src.rdata.srcAddress)
+
+    def onCallTransferRequest(self, prm: Any) -> None:  # noqa: N802
+        # The far end asks this phone to call someone (REFER): allowed only from [sip] accept_refer, or
+        # any caller could make it dial out on the PBX account.
+        source, self.refer_source = self.refer_source, ""
+        if self.phone.referrers.allows(source):
+            log.info("call %s: transfer to %s asked by %s: accepted", self.call_id, prm.dstUri, source)
+            prm.newCall = self.phone._referred_call(self, str(prm.dstUri))
+            return
+        log.warning(
+            "call %s: REFER to %s from %s refused (403): not in [sip] accept_refer (%s)",
+            self.call_id,
+            prm.dstUri,
+            source or "an unknown address",
+            self.phone.referrers.describe(),
+        )
+        prm.statusCode = 403
+
+    def onCallReplaceRequest(self, prm: Any) -> None:  # noqa: N802
+        # An INVITE with Replaces would take this call over, answered at once; the phone keeps no track
+        # of a call that arrives that way, so it is refused whoever sends it.
+        log.warning(
+            "call %s: INVITE with Replaces from %s refused (403): this phone takes no call over",
+            self.call_id,
+            prm.rdata.srcAddress,
+        )
+        prm.statusCode = 403
+        prm.reason = "Replaces not accepted"
 
     def onCallTransferStatus(self, prm: Any) -> None:  # noqa: N802
         code, reason = int(prm.statusCode), str(prm.reason)
@@ -298,6 +348,9 @@ class Softphone:
         self._free_taps: list[CallTap] = []
         self._log_writer = _PjLog()  # pjsua keeps a pointer: lives as long as the softphone
         self._tap_count = 0
+        self._refused: dict[str, _Call] = {}  # refused INVITEs, until pjsua reports them disconnected
+        self.callers = SourcePolicy(open=True)  # who may call, who may transfer: set at start
+        self.referrers = SourcePolicy()
         self.listening = False
         self.registered = False
 
@@ -419,6 +472,7 @@ class Softphone:
                 if time.monotonic() >= next_check:
                     next_check += 1.0
                     self._check_rtp()
+                    self._check_holds()
         finally:
             self.listening = False
             self._shutdown_calls()
@@ -433,7 +487,23 @@ class Softphone:
                 return
             command()
 
+    def _trust(self) -> None:
+        """Who may call and who may transfer, from the registrar's addresses now and the settings."""
+        st = self.settings
+        registrar = resolve(uri for uri in (st.registrar, st.outbound_proxy) if uri)
+        self.callers = caller_policy(registrar, st.allow_from)
+        self.referrers = refer_policy(registrar, st.accept_refer)
+        if self.callers.open:
+            log.warning(
+                "[sip] no registrar and no allow_from: this phone answers INVITEs from any address that reaches "
+                '%s; set [sip] allow_from = ["10.0.0.0/8"] (the PBX\'s networks) to refuse the others with 403',
+                st.listen,
+            )
+        else:
+            log.info("calls taken from %s; REFER accepted from %s", self.callers.describe(), self.referrers.describe())
+
     def _create(self) -> None:
+        self._trust()
         host, port = self.settings.host_port
         ep = _Endpoint()
         self._ep = ep
@@ -548,6 +618,34 @@ class Softphone:
         prm.statusCode = 200 if mode == "answer" else 180
         call.answer(prm)
         call.ringing = mode == "ring"  # until answered or declined through ringing(), answer(), decline()
+
+    def _refuse(self, account: _Account, pj_call_id: int, source: str) -> None:
+        """403 to an INVITE from an address that may not call: no call is kept, recorded or rung."""
+        call = _Call(self, account, "inbound", pj_call_id)
+        call.refused = True
+        self._refused[call.call_id] = call
+        log.warning(
+            "incoming call from %s refused (403): not the registrar nor in [sip] allow_from (%s)",
+            source,
+            self.callers.describe(),
+        )
+        prm = pj.CallOpParam()
+        prm.statusCode = 403
+        try:
+            call.hangup(prm)
+        except pj.Error:
+            log.exception("refusing the call from %s failed", source)
+            self._ended(call, "refused")
+
+    def _referred_call(self, call: _Call, uri: str) -> _Call | None:
+        """The call pjsua places for an accepted REFER, kept and recorded as any outbound call."""
+        if self._account is None:
+            return None
+        new = _Call(self, self._account, "outbound")
+        new.remote = uri
+        self._calls[new.call_id] = new
+        log.info("outgoing call %s to %s (transfer of call %s)", new.call_id, uri, call.call_id)
+        return new
 
     def _ringing_call(self, call_id: str) -> _Call:
         call = self._calls.get(call_id)
@@ -702,6 +800,22 @@ class Softphone:
                 except pj.Error:
                     self._ended(call, "rtp timeout")
 
+    def _check_holds(self) -> None:
+        """Hang up calls on hold (by either side) for [sip] max_hold_s: a forgotten caller costs a line."""
+        limit_s = self.settings.max_hold_s
+        if limit_s <= 0:
+            return
+        now = time.monotonic()
+        for call in list(self._calls.values()):
+            if call.ended or call.held_by is None or now - call.held_since < limit_s:
+                continue
+            log.warning("call %s: on hold (by the %s) for %.0f s, hanging up", call.call_id, call.held_by, limit_s)
+            call.local_reason = "hold timeout"
+            try:
+                call.hangup(pj.CallOpParam())
+            except pj.Error:
+                self._ended(call, "hold timeout")
+
     def _find(self, call_id: str) -> _Call:
         call = self._calls.get(call_id)
         if call is None or call.ended:
@@ -739,6 +853,10 @@ class Softphone:
         if call.ended:
             return
         call.ended = True
+        if call.refused:
+            self._refused.pop(call.call_id, None)
+            self._graveyard.append(call)
+            return
         log.info("call %s ended: %s", call.call_id, reason)
         if call.tap is not None:
             call.tap.detach()
@@ -775,6 +893,7 @@ class Softphone:
                 waited += _POLL_MS
             for call in list(self._calls.values()):  # peers that never answered the BYE
                 self._ended(call, "shutdown")
+        self._refused.clear()
         self._graveyard.clear()
 
     def _destroy(self) -> None:

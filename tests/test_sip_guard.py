@@ -1,0 +1,233 @@
+"""Who may call, who may transfer, how long a hold may last, and what pjsua's log may say.
+
+Real peers: sipp scenarios (tests/sipp/uac_refer*.xml, uac_forbidden.xml, uac_hold.xml) against a real
+`agentassist serve`; the whole 127/8 is loopback, so sipp calls from 127.0.0.2 to be a stranger. A plain
+UDP socket stands where a REFER's target would be: any INVITE the phone sends there is read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentassist.config import load_settings
+from agentassist.errors import ConfigError
+from agentassist.sip.guard import caller_policy, redact, refer_policy, resolve, uri_host
+from tests.conftest import SOUNDS_EN
+from tests.test_call_control import _wait
+from tests.test_call_failures import Sipp
+
+pytestmark = [pytest.mark.sip]
+
+
+@contextlib.contextmanager
+def _udp_listener() -> Iterator[tuple[socket.socket, int]]:
+    """A UDP port on 127.0.0.1 that only reads: the target a REFER names."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.1)
+    try:
+        yield sock, sock.getsockname()[1]
+    finally:
+        sock.close()
+
+
+def _received(sock: socket.socket) -> list[bytes]:
+    packets: list[bytes] = []
+    for _ in range(100):
+        try:
+            packets.append(sock.recv(65536))
+        except TimeoutError:
+            break
+    return packets
+
+
+def _calls(server: Any) -> list[dict[str, Any]]:
+    with server.client() as client:
+        items: list[dict[str, Any]] = client.get("/api/calls").json()["items"]
+        return items
+
+
+# ---- policies and redaction, no SIP ---------------------------------------------------------------
+
+
+def test_policies_match_the_source_address() -> None:
+    registrar = caller_policy(frozenset(), ["10.0.0.0/8", "192.0.2.7"])
+    assert registrar.allows("10.1.2.3:5060") and registrar.allows("192.0.2.7:1024")
+    assert not registrar.allows("192.0.2.8:5060") and not registrar.allows("garbage")
+    assert caller_policy(frozenset(), []).open and caller_policy(frozenset(), []).allows("203.0.113.9:5060")
+    assert not refer_policy(frozenset(), []).allows("127.0.0.1:5060")  # nobody may transfer by default
+    pbx = resolve(["sip:127.0.0.1:5070;lr"])
+    assert refer_policy(pbx, ["registrar"]).allows("127.0.0.1:40000")
+    assert not refer_policy(pbx, ["10.0.0.0/8"]).allows("127.0.0.1:40000")
+    assert caller_policy(frozenset(), ["::1"]).allows("[::1]:5060")
+    assert uri_host("sips:agent@pbx.example.com:5061;transport=tls") == "pbx.example.com"
+    assert uri_host("<sip:[2001:db8::1]:5060;lr>") == "2001:db8::1"
+
+
+def test_bad_networks_are_named_at_load(tmp_path: Path) -> None:
+    config = tmp_path / "a.toml"
+    config.write_text('[sip]\nallow_from = ["10.0.0.0/8", "pbx.example.com"]\n')
+    with pytest.raises(ConfigError, match=r"sip\.allow_from.*expected a network.*'pbx\.example\.com'"):
+        load_settings(config)
+    config.write_text('[sip]\naccept_refer = ["registar"]\n')
+    with pytest.raises(ConfigError, match=r"sip\.accept_refer.*expected \"registrar\" or a network.*'registar'"):
+        load_settings(config)
+    config.write_text("[sip]\nmax_hold_s = -1\n")
+    with pytest.raises(ConfigError, match=r"sip\.max_hold_s.*expected seconds >= 0"):
+        load_settings(config)
+
+
+def test_redact_cuts_keys_digest_answers_and_info_bodies() -> None:
+    packet = (
+        "TX 900 bytes Request msg INFO/cseq=3 (tdta0x1) to UDP 127.0.0.1:5062:\n"
+        "INFO sip:agent@127.0.0.1 SIP/2.0\r\nCSeq: 3 INFO\r\n"
+        'Proxy-Authorization: Digest username="agent", response="0123456789abcdef0123456789abcdef"\r\n'
+        "Content-Type: application/dtmf\r\n\r\n7\n--end msg--"
+    )
+    out = redact(packet)
+    assert "0123456789abcdef" not in out and "Proxy-Authorization: Digest <redacted>" in out
+    assert out.endswith("\r\n\r\n<body of an INFO not logged>\n--end msg--"), out
+    key = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
+    sdp = f"m=audio 4000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{key}|2^20|1:4\r\n"
+    assert redact(sdp) == "m=audio 4000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<redacted>|2^20|1:4\r\n"
+    assert redact("Signal=5\r\nDuration=160") == "Signal=<redacted>\r\nDuration=160"
+    assert redact("Authorization: Digest username=x") == "Authorization: Digest <redacted>"
+
+
+# ---- against sipp ------------------------------------------------------------------------------
+
+
+def test_refer_from_the_caller_is_refused_and_nothing_is_dialled(make_server: Any, tmp_path: Path) -> None:
+    server = make_server()
+    server.start()
+    with _udp_listener() as (target, target_port):
+        peer = Sipp(
+            tmp_path,
+            "uac_refer.xml",
+            "-key",
+            "target_port",
+            str(target_port),
+            "-s",
+            "agent",
+            f"127.0.0.1:{server.sip_port}",
+        )
+        peer.start()
+        calls = _wait(lambda: [c for c in _calls(server) if c["status"] == "active"], 10, "the call is not up")
+        assert peer.wait() == 0, peer.output() + server.log()  # the 403 came; the BYE was answered
+        time.sleep(1)  # an INVITE placed for the REFER would have left by now
+        assert _received(target) == [], "the phone dialled the REFER's target"
+    call = _wait(lambda: [c for c in _calls(server) if c["status"] == "ended"], 10, "the call did not end")[0]
+    assert call["id"] == calls[0]["id"] and call["end_reason"] == "hangup" and call["duration_s"] >= 3, call
+    assert len(_calls(server)) == 1
+    assert "REFER to <sip:target@127.0.0.1" in server.log() and "refused (403)" in server.log()
+
+
+def test_refer_allowed_by_accept_refer_is_dialled(make_server: Any, tmp_path: Path) -> None:
+    server = make_server(sip={"accept_refer": ["127.0.0.1/32"]})
+    server.start()
+    with _udp_listener() as (target, target_port):
+        peer = Sipp(
+            tmp_path,
+            "uac_refer_accepted.xml",
+            "-key",
+            "target_port",
+            str(target_port),
+            "-s",
+            "agent",
+            f"127.0.0.1:{server.sip_port}",
+        )
+        peer.start()
+        assert peer.wait() == 0, peer.output() + server.log()  # 202 and the NOTIFY came
+        packets = _received(target)
+    assert packets and packets[0].startswith(b"INVITE sip:target@127.0.0.1"), packets
+    assert b"Referred-By: <sip:customer@127.0.0.1" in packets[0]
+
+
+def test_invite_from_outside_allow_from_is_refused_before_anything_exists(make_server: Any, tmp_path: Path) -> None:
+    server = make_server(sip={"allow_from": ["127.0.0.1/32"]})
+    server.start()
+    stranger = Sipp(tmp_path, "uac_forbidden.xml", "-s", "agent", f"127.0.0.1:{server.sip_port}")
+    stranger.cmd[stranger.cmd.index("-i") + 1] = "127.0.0.2"
+    stranger.start()
+    assert stranger.wait() == 0, stranger.output() + server.log()  # 403, no 180 nor 200 before it
+    time.sleep(0.5)
+    assert _calls(server) == []
+    with server.client() as client:
+        assert client.get("/api/ringing").json() == []
+        assert "agentassist_sip_calls 0" in client.get("/metrics").text
+    assert "incoming call from 127.0.0.2:" in server.log() and "refused (403)" in server.log()
+    friend = Sipp(tmp_path, "uac", "-d", "500", "-s", "agent", f"127.0.0.1:{server.sip_port}")
+    friend.start()
+    assert friend.wait() == 0, friend.output() + server.log()
+    _wait(lambda: [c for c in _calls(server) if c["status"] == "ended"], 10, "the allowed call was not kept")
+
+
+def test_open_phone_warns_at_start(make_server: Any) -> None:
+    server = make_server()
+    server.start()
+    assert "no registrar and no allow_from: this phone answers INVITEs from any address" in server.log()
+
+
+@pytest.mark.parametrize("max_hold_s", [2])
+def test_a_hold_past_max_hold_s_ends_the_call(make_server: Any, tmp_path: Path, max_hold_s: int) -> None:
+    server = make_server(sip={"max_hold_s": max_hold_s})
+    server.start()
+    peer = Sipp(tmp_path, "uac_hold.xml", "-s", "agent", f"127.0.0.1:{server.sip_port}")
+    started = time.monotonic()
+    peer.start()
+    assert peer.wait() == 0, peer.output() + server.log()  # the phone sent the BYE
+    took_s = time.monotonic() - started
+    call = _wait(lambda: [c for c in _calls(server) if c["status"] != "active"], 10, "the call did not end")[0]
+    assert call["status"] == "ended" and call["end_reason"] == "hold timeout", call
+    with server.client() as client:
+        holds = client.get(f"/api/calls/{call['id']}").json()["holds"]
+    assert [h["by"] for h in holds] == ["customer"], holds
+    assert max_hold_s <= took_s < max_hold_s + 8, took_s
+
+
+# ---- the log at -v ---------------------------------------------------------------------------------
+
+_SECRETS = {
+    "SDES key": re.compile(r"inline:(?!<redacted>)"),
+    "DTMF by INFO": re.compile(r"^signal\s*=\s*(?!<redacted>)", re.IGNORECASE | re.MULTILINE),
+    "digest answer": re.compile(r"response\s*=", re.IGNORECASE),
+}
+
+
+def _leaks(text: str) -> list[str]:
+    return [name for name, pattern in _SECRETS.items() if pattern.search(text)]
+
+
+@pytest.mark.slow
+def test_verbose_log_keeps_no_keys_or_info_digits(make_server: Any) -> None:
+    """Two agentassist at -v, SRTP mandatory: the caller sends digits by SIP INFO and RFC 4733."""
+    callee = make_server(sip={"srtp": "mandatory"})
+    callee.verbose = True
+    callee.start()
+    caller = make_server(sip={"srtp": "mandatory"}, audio={"agent_audio_file": str(SOUNDS_EN / "demo-congrats.wav")})
+    caller.verbose = True
+    caller.start()
+    with caller.client() as a, callee.client() as b:
+        out_id = a.post("/api/calls", json={"uri": callee.sip_uri}).json()["id"]
+        in_id = _wait(lambda: b.get("/api/calls").json()["items"], 10, "the callee got no call")[0]["id"]
+        _wait(lambda: a.get(f"/api/calls/{out_id}").json().get("status") == "active", 10, "the call is not up")
+        assert a.post(f"/api/calls/{out_id}/dtmf", json={"digits": "9731", "method": "info"}).status_code == 202
+        _wait(lambda: len(b.get(f"/api/calls/{in_id}").json()["dtmf"]) == 4, 10, "the digits did not arrive")
+        assert a.post(f"/api/calls/{out_id}/hangup").status_code == 204
+        _wait(lambda: b.get(f"/api/calls/{in_id}").json()["status"] == "ended", 15, "the call did not end")
+        assert b.get(f"/api/calls/{in_id}").json()["media"]["srtp"] is True
+    for server in (caller, callee):
+        text = server.log_path.read_text(errors="replace")
+        assert "pjsua: TX" in text and "RTP/SAVP" in text, "pjsua logged no packets at -v"
+        assert "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<redacted>" in text
+        assert "<body of an INFO not logged>" in text
+        assert _leaks(text) == [], (_leaks(text), server.log_path)
+        assert "9731" not in text
