@@ -23,6 +23,7 @@ from agentassist.sip.guard import caller_policy, redact, refer_policy, resolve, 
 from tests.conftest import SOUNDS_EN
 from tests.test_call_control import _wait
 from tests.test_call_failures import Sipp
+from tests.test_registration import PASSWORD, _contacts, kamailio  # noqa: F401 - kamailio is a fixture
 
 pytestmark = [pytest.mark.sip]
 
@@ -176,21 +177,27 @@ def test_open_phone_warns_at_start(make_server: Any) -> None:
     assert "no registrar and no allow_from: this phone answers INVITEs from any address" in server.log()
 
 
-@pytest.mark.parametrize("max_hold_s", [2])
-def test_a_hold_past_max_hold_s_ends_the_call(make_server: Any, tmp_path: Path, max_hold_s: int) -> None:
+@pytest.mark.parametrize(("scenario", "by"), [("uac_hold.xml", "customer"), ("uac_held.xml", "agent")])
+def test_a_hold_past_max_hold_s_ends_the_call(make_server: Any, tmp_path: Path, scenario: str, by: str) -> None:
+    """The customer (sipp's re-INVITE, a=sendonly) or the agent (the API) holds; 2 s later the phone hangs up."""
+    max_hold_s = 2
     server = make_server(sip={"max_hold_s": max_hold_s})
     server.start()
-    peer = Sipp(tmp_path, "uac_hold.xml", "-s", "agent", f"127.0.0.1:{server.sip_port}")
-    started = time.monotonic()
+    peer = Sipp(tmp_path, scenario, "-s", "agent", f"127.0.0.1:{server.sip_port}")
     peer.start()
-    assert peer.wait() == 0, peer.output() + server.log()  # the phone sent the BYE
-    took_s = time.monotonic() - started
-    call = _wait(lambda: [c for c in _calls(server) if c["status"] != "active"], 10, "the call did not end")[0]
-    assert call["status"] == "ended" and call["end_reason"] == "hold timeout", call
+    call_id = _wait(lambda: [c for c in _calls(server) if c["status"] == "active"], 10, "the call is not up")[0]["id"]
     with server.client() as client:
-        holds = client.get(f"/api/calls/{call['id']}").json()["holds"]
-    assert [h["by"] for h in holds] == ["customer"], holds
-    assert max_hold_s <= took_s < max_hold_s + 8, took_s
+        if by == "agent":
+            assert client.post(f"/api/calls/{call_id}/hold").status_code == 202
+        held = _wait(lambda: client.get(f"/api/calls/{call_id}").json()["holds"], 5, "no hold span")
+        held_at = time.monotonic()
+        assert peer.wait() == 0, peer.output() + server.log()  # the phone sent the BYE
+        took_s = time.monotonic() - held_at
+        call = _wait(lambda: [c for c in _calls(server) if c["status"] != "active"], 10, "the call did not end")[0]
+        holds = client.get(f"/api/calls/{call_id}").json()["holds"]
+    assert call["status"] == "ended" and call["end_reason"] == "hold timeout", call
+    assert [h["by"] for h in holds] == [by] and held[0]["by"] == by, holds
+    assert max_hold_s - 1 <= took_s < max_hold_s + 5, took_s  # checked once a second
 
 
 # ---- the log at -v ---------------------------------------------------------------------------------
@@ -221,13 +228,47 @@ def test_verbose_log_keeps_no_keys_or_info_digits(make_server: Any) -> None:
         _wait(lambda: a.get(f"/api/calls/{out_id}").json().get("status") == "active", 10, "the call is not up")
         assert a.post(f"/api/calls/{out_id}/dtmf", json={"digits": "9731", "method": "info"}).status_code == 202
         _wait(lambda: len(b.get(f"/api/calls/{in_id}").json()["dtmf"]) == 4, 10, "the digits did not arrive")
+        assert a.post(f"/api/calls/{out_id}/dtmf", json={"digits": "86"}).status_code == 202
+        _wait(lambda: len(b.get(f"/api/calls/{in_id}").json()["dtmf"]) == 6, 10, "the RFC 4733 digits did not arrive")
         assert a.post(f"/api/calls/{out_id}/hangup").status_code == 204
         _wait(lambda: b.get(f"/api/calls/{in_id}").json()["status"] == "ended", 15, "the call did not end")
-        assert b.get(f"/api/calls/{in_id}").json()["media"]["srtp"] is True
+        media = _wait(
+            lambda: (
+                b.get(f"/api/calls/{in_id}").json()["media"].get("srtp") is not None
+                and b.get(f"/api/calls/{in_id}").json()["media"]
+            ),
+            10,
+            "no media report",
+        )
+        assert media["srtp"] is True, media
     for server in (caller, callee):
         text = server.log_path.read_text(errors="replace")
         assert "pjsua: TX" in text and "RTP/SAVP" in text, "pjsua logged no packets at -v"
-        assert "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<redacted>" in text
+        assert re.search(r"a=crypto:1 \w+ inline:<redacted>", text), "no SDES offer logged"
         assert "<body of an INFO not logged>" in text
         assert _leaks(text) == [], (_leaks(text), server.log_path)
-        assert "9731" not in text
+        assert "9731" not in text and not re.search(r"DTMF (digits? )?(id )?[0-9*#]+\b", text), server.log_path
+
+
+def test_registered_phone_takes_calls_from_its_registrar_only_and_logs_no_digest(
+    kamailio: dict[str, Any],  # noqa: F811 - the fixture imported above
+    make_server: Any,
+    tmp_path: Path,
+) -> None:
+    """Registered to Kamailio (digest auth) at -v: a stranger calling the phone directly gets 403, and the
+    REGISTER's Authorization header is logged without its answer."""
+    registrar = f"sip:127.0.0.1:{kamailio['port']}"
+    server = make_server(sip={"registrar": registrar, "username": "agent", "password": PASSWORD})
+    server.verbose = True
+    server.start()
+    _wait(lambda: "AoR: agent" in _contacts(kamailio["ctl"]), 10, "not registered")
+    stranger = Sipp(tmp_path, "uac_forbidden.xml", "-s", "agent", f"127.0.0.1:{server.sip_port}")
+    stranger.cmd[stranger.cmd.index("-i") + 1] = "127.0.0.2"
+    stranger.start()
+    assert stranger.wait() == 0, stranger.output() + server.log()
+    assert _calls(server) == []
+    text = server.log_path.read_text(errors="replace")
+    assert "no registrar and no allow_from" not in text
+    assert "calls taken from 127.0.0.1; REFER accepted from nobody" in text
+    assert "Authorization: Digest <redacted>" in text and PASSWORD not in text
+    assert _leaks(text) == [], _leaks(text)

@@ -9,7 +9,8 @@ resolve to, and networks from the settings.
   REFERs (``[sip] accept_refer``).
 - :func:`redact` cuts secrets out of a pjsua log line before it reaches Python logging: SDES keys
   (``a=crypto ... inline:KEY``), digest answers (``Authorization``, ``Proxy-Authorization``) and DTMF
-  sent by SIP INFO (``Signal=`` bodies, and every body of an INFO request, which may be a bare digit).
+  sent by SIP INFO (``Signal=`` bodies, and every body of an INFO request, which may be a bare digit),
+  and the digits in pjsua's own lines about DTMF it sends.
 """
 
 from __future__ import annotations
@@ -131,6 +132,9 @@ _HEX_KEY = re.compile(r"(\bkey\s*[=:]\s*)[0-9a-f]{16,}", re.IGNORECASE)
 _AUTHORIZATION = re.compile(r"^((?:proxy-)?authorization[ \t]*:[ \t]*)(\S+)?[^\r\n]*", re.IGNORECASE | re.MULTILINE)
 # application/dtmf-relay bodies ("Signal=5") wherever they appear.
 _SIGNAL = re.compile(r"^(signal[ \t]*=[ \t]*)[^\r\n]*", re.IGNORECASE | re.MULTILINE)
+# pjsua's own lines on digits it sends: "Call 0 sending DTMF 4111 using SIP INFO method", "dialing DTMF 12",
+# "Sending DTMF digit id 8".
+_DTMF_DIGITS = re.compile(r"(\bdtmf(?:\s+digits?)?(?:\s+id)?[ \t:=]+)[0-9a-d*#]+\b", re.IGNORECASE)
 # A whole logged INFO request or response (its CSeq names INFO): the body may be application/dtmf, a
 # bare digit. pjsua logs a packet as "...:\n<headers>\r\n\r\n<body>\n--end msg--".
 _INFO_CSEQ = re.compile(r"^cseq[ \t]*:[ \t]*\d+[ \t]+info\b", re.IGNORECASE | re.MULTILINE)
@@ -153,6 +157,8 @@ def redact(message: str) -> str:
         message = _AUTHORIZATION.sub(_auth, message)
     if "signal" in lowered:
         message = _SIGNAL.sub(rf"\g<1>{_REDACTED}", message)
+    if "dtmf" in lowered:
+        message = _DTMF_DIGITS.sub(rf"\g<1>{_REDACTED}", message)
     if "info" in lowered and _INFO_CSEQ.search(message):
         message = _BODY.sub(lambda m: f"{m.group(1)}<body of an INFO not logged>{m.group(3)}", message, count=1)
     return message
