@@ -152,6 +152,40 @@ def test_refer_allowed_by_accept_refer_is_dialled(make_server: Any, tmp_path: Pa
     assert b"Referred-By: <sip:customer@127.0.0.1" in packets[0]
 
 
+def _dialog(messages_log: Path) -> tuple[str, str, str]:
+    """Call-ID, the phone's tag and sipp's tag from the 200 OK in a sipp ``-trace_msg`` file."""
+    text = messages_log.read_text(errors="replace")
+    ok = text[text.index("SIP/2.0 200 OK") :]
+    call_id = re.search(r"^Call-ID:\s*(\S+)", ok, re.MULTILINE | re.IGNORECASE)
+    to_tag = re.search(r"^To:.*;tag=([^;>\s]+)", ok, re.MULTILINE | re.IGNORECASE)
+    from_tag = re.search(r"^From:.*;tag=([^;>\s]+)", ok, re.MULTILINE | re.IGNORECASE)
+    assert call_id and to_tag and from_tag, ok[:1500]
+    return call_id.group(1), to_tag.group(1), from_tag.group(1)
+
+
+def test_invite_with_replaces_is_refused_and_the_call_goes_on(make_server: Any, tmp_path: Path) -> None:
+    """A second INVITE naming the first call's dialog in Replaces would take it over, answered at once."""
+    server = make_server()
+    server.start()
+    customer = Sipp(tmp_path, "uac", "-d", "6000", "-trace_msg", "-s", "agent", f"127.0.0.1:{server.sip_port}")
+    customer.start()
+    call = _wait(lambda: [c for c in _calls(server) if c["status"] == "active"], 10, "the call is not up")[0]
+    call_id, phone_tag, customer_tag = _dialog(next(tmp_path.glob("uac_*_messages.log")))
+    replaces = f"{call_id};to-tag={phone_tag};from-tag={customer_tag}"
+    header = (
+        "Max-Forwards: 70\n      Content-Type",
+        f"Max-Forwards: 70\n      Replaces: {replaces}\n      Content-Type",
+    )
+    intruder = Sipp(tmp_path, "uac_forbidden.xml", "-s", "agent", f"127.0.0.1:{server.sip_port}", replace=header)
+    intruder.start()
+    assert intruder.wait() == 0, intruder.output() + server.log()  # 403
+    assert [c["id"] for c in _calls(server) if c["status"] == "active"] == [call["id"]]
+    assert customer.wait() == 0, customer.output() + server.log()  # its call lasted, then its BYE was answered
+    ended = _wait(lambda: [c for c in _calls(server) if c["status"] == "ended"], 10, "the call did not end")
+    assert len(_calls(server)) == 1 and ended[0]["end_reason"] == "hangup", _calls(server)
+    assert "INVITE with Replaces from 127.0.0.1:" in server.log()
+
+
 def test_invite_from_outside_allow_from_is_refused_before_anything_exists(make_server: Any, tmp_path: Path) -> None:
     server = make_server(sip={"allow_from": ["127.0.0.1/32"]})
     server.start()

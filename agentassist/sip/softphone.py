@@ -303,7 +303,10 @@ class _Call(pj.Call):  # type: ignore[misc]
             prm.rdata.srcAddress,
         )
         prm.statusCode = 403
-        prm.reason = "Replaces not accepted"
+        # pjsua2 hands the reason back to pjsua as a pointer into its own copy, gone by the time the 403
+        # is written: a text set here went out as freed memory (seen: "SIP/2.0 403 1S..." with no
+        # Call-ID after it). An empty reason sends no bytes of it.
+        prm.reason = ""
 
     def onCallTransferStatus(self, prm: Any) -> None:  # noqa: N802
         code, reason = int(prm.statusCode), str(prm.reason)
