@@ -22,7 +22,7 @@ from agentassist.errors import ConfigError
 from agentassist.sip.guard import caller_policy, redact, refer_policy, resolve, uri_host
 from tests.conftest import SOUNDS_EN
 from tests.test_call_control import _wait
-from tests.test_call_failures import Sipp
+from tests.test_call_failures import SIPP, Sipp
 from tests.test_registration import PASSWORD, _contacts, kamailio  # noqa: F401 - kamailio is a fixture
 
 pytestmark = [pytest.mark.sip]
@@ -150,6 +150,28 @@ def test_refer_allowed_by_accept_refer_is_dialled(make_server: Any, tmp_path: Pa
         packets = _received(target)
     assert packets and packets[0].startswith(b"INVITE sip:target@127.0.0.1"), packets
     assert b"Referred-By: <sip:customer@127.0.0.1" in packets[0]
+
+
+def test_refer_to_a_target_pjsua_cannot_call_leaves_no_call_behind(make_server: Any, tmp_path: Path) -> None:
+    """An allowed REFER whose Refer-To pjsua cannot parse: 202, NOTIFY 100, NOTIFY 500; the call made for it
+    is dropped (kept, it would count as a call up, and the next caller would wait as a second call)."""
+    server = make_server(sip={"accept_refer": ["127.0.0.1/32"]})
+    server.start()
+    text = (SIPP / "uac_refer_accepted.xml").read_text(encoding="latin-1")
+    notify = text[text.index('  <recv request="NOTIFY" />') : text.index('  <pause milliseconds="3000" />')]
+    text = text.replace("<sip:target@127.0.0.1:[target_port]>", "<nonsense>").replace(notify, notify * 2)
+    scenario = tmp_path / "uac_refer_unplaceable.xml"
+    scenario.write_text(text, encoding="latin-1")
+    peer = Sipp(tmp_path, str(scenario), "-s", "agent", f"127.0.0.1:{server.sip_port}")
+    peer.start()
+    assert peer.wait() == 0, peer.output() + server.log()
+    failed = _wait(lambda: [c for c in _calls(server) if c["status"] == "failed"], 10, "no failed call for it")
+    assert failed[0]["end_reason"] == "not placed" and failed[0]["direction"] == "outbound", failed
+    with server.client() as client:
+        assert "agentassist_sip_calls 0" in client.get("/metrics").text
+    friend = Sipp(tmp_path, "uac", "-d", "500", "-s", "agent", f"127.0.0.1:{server.sip_port}")
+    friend.start()
+    assert friend.wait() == 0, friend.output() + server.log()  # answered at once, not rung as a second call
 
 
 def _dialog(messages_log: Path) -> tuple[str, str, str]:

@@ -43,6 +43,9 @@ T = TypeVar("T")
 _POLL_MS = 10
 _STOP_GRACE_S = 1.0
 _LOG_LINE_MAX = 2000
+# A call made for an accepted REFER is bound to its pjsua id by the first callback pjsua makes for it
+# (at once when the INVITE goes out); one still unbound after this long was never placed.
+_UNPLACED_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +217,10 @@ class _Call(pj.Call):  # type: ignore[misc]
         self.held_since = 0.0  # time.monotonic() when the hold began
         self.refused = False  # refused before it was a call (403 to a caller not allowed): never reported
         self.refer_source = ""  # where the last REFER in this call came from ("HOST:PORT")
+        # Calls placed for REFERs this call accepted: pjsua2 keeps a pointer to the last one, so they
+        # live as long as this call does, placed or not.
+        self.referred: list[_Call] = []
+        self.for_refer = False  # this call was made for an accepted REFER
         self.ringing = False  # an inbound call waiting to be answered or declined
         self.codec = ""
         self.clock_rate_hz = 0
@@ -222,6 +229,7 @@ class _Call(pj.Call):  # type: ignore[misc]
         self.remote = ""
         self.sip_call_id = ""
         self.created_at = datetime.now(UTC)
+        self.created_s = time.monotonic()
 
     def info(self) -> CallInfo:
         """What is known of the call before it has media (ringing, failed)."""
@@ -476,6 +484,7 @@ class Softphone:
                     next_check += 1.0
                     self._check_rtp()
                     self._check_holds()
+                    self._check_unplaced()
         finally:
             self.listening = False
             self._shutdown_calls()
@@ -646,6 +655,8 @@ class Softphone:
             return None
         new = _Call(self, self._account, "outbound")
         new.remote = uri
+        new.for_refer = True
+        call.referred.append(new)
         self._calls[new.call_id] = new
         log.info("outgoing call %s to %s (transfer of call %s)", new.call_id, uri, call.call_id)
         return new
@@ -818,6 +829,24 @@ class Softphone:
                 call.hangup(pj.CallOpParam())
             except pj.Error:
                 self._ended(call, "hold timeout")
+
+    def _check_unplaced(self) -> None:
+        """Drop a call made for an accepted REFER that pjsua never placed (a Refer-To it cannot call):
+        kept, it would count as a call up and make the next caller wait as a second call."""
+        now = time.monotonic()
+        for call in list(self._calls.values()):
+            if not call.for_refer or call.ended or now - call.created_s < _UNPLACED_S:
+                continue
+            if call.getId() != pj.PJSUA_INVALID_ID:
+                call.for_refer = False  # placed: an ordinary call from now on
+                continue
+            log.warning("call %s: the transfer to %s was never placed", call.call_id, call.remote)
+            call.ended = True  # not to the graveyard: the call that accepted the REFER points to it
+            self._calls.pop(call.call_id, None)
+            try:
+                self._handler.call_failed(call.info(), "not placed")
+            except Exception:
+                log.exception("call %s: handler failed at failure", call.call_id)
 
     def _find(self, call_id: str) -> _Call:
         call = self._calls.get(call_id)
