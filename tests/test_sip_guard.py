@@ -69,6 +69,7 @@ def test_policies_match_the_source_address() -> None:
     assert refer_policy(pbx, ["registrar"]).allows("127.0.0.1:40000")
     assert not refer_policy(pbx, ["10.0.0.0/8"]).allows("127.0.0.1:40000")
     assert caller_policy(frozenset(), ["::1"]).allows("[::1]:5060")
+    assert registrar.allows("[::ffff:10.0.0.1]:5060")
     assert uri_host("sips:agent@pbx.example.com:5061;transport=tls") == "pbx.example.com"
     assert uri_host("<sip:[2001:db8::1]:5060;lr>") == "2001:db8::1"
 

@@ -46,9 +46,11 @@ def source_address(source: str) -> IpAddress | None:
     elif host.count(":") == 1:
         host = host.partition(":")[0]
     try:
-        return ipaddress.ip_address(host)
+        address = ipaddress.ip_address(host)
     except ValueError:
         return None
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    return mapped or address  # "::ffff:10.0.0.1" (a dual-stack socket) is 10.0.0.1
 
 
 def uri_host(uri: str) -> str:
