@@ -46,6 +46,9 @@ _LOG_LINE_MAX = 2000
 # A call made for an accepted REFER is bound to its pjsua id by the first callback pjsua makes for it
 # (at once when the INVITE goes out); one still unbound after this long was never placed.
 _UNPLACED_S = 5.0
+# A scanner sends hundreds of INVITEs a second: a refused one is logged at most this often, with the
+# number refused since the last line.
+_REFUSED_LOG_EVERY_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +363,8 @@ class Softphone:
         self._log_writer = _PjLog()  # pjsua keeps a pointer: lives as long as the softphone
         self._tap_count = 0
         self._refused: dict[str, _Call] = {}  # refused INVITEs, until pjsua reports them disconnected
+        self._refused_unlogged = 0
+        self._refused_logged_at = -_REFUSED_LOG_EVERY_S
         self.callers = SourcePolicy(open=True)  # who may call, who may transfer: set at start
         self.referrers = SourcePolicy()
         self.listening = False
@@ -636,11 +641,17 @@ class Softphone:
         call = _Call(self, account, "inbound", pj_call_id)
         call.refused = True
         self._refused[call.call_id] = call
-        log.warning(
-            "incoming call from %s refused (403): not the registrar nor in [sip] allow_from (%s)",
-            source,
-            self.callers.describe(),
-        )
+        now = time.monotonic()
+        if now - self._refused_logged_at >= _REFUSED_LOG_EVERY_S:
+            log.warning(
+                "incoming call from %s refused (403): not the registrar nor in [sip] allow_from (%s)%s",
+                source,
+                self.callers.describe(),
+                f"; {self._refused_unlogged} more refused since the last such line" if self._refused_unlogged else "",
+            )
+            self._refused_logged_at, self._refused_unlogged = now, 0
+        else:
+            self._refused_unlogged += 1
         prm = pj.CallOpParam()
         prm.statusCode = 403
         try:
