@@ -136,9 +136,11 @@ class SocketRegistry:
             except Exception:  # a database hiccup: the next sweep tries again
                 log.exception("sockets: could not re-check %d tokens", len(hashes))
                 continue
-            gone = frozenset(hashes) - live
-            if gone:
-                self._revoke(lambda h, gone=gone: h.token_hash in gone, "token revoked or expired")
+            self.end_tokens(frozenset(hashes) - live, "token revoked or expired")
+
+    def end_tokens(self, hashes: frozenset[str], reason: str) -> None:
+        if hashes:
+            self._revoke(lambda h: h.token_hash in hashes, reason)
 
 
 async def guarded(ws: WebSocket, held: Held, serving: Coroutine[Any, Any, T]) -> T | None:
