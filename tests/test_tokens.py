@@ -4,8 +4,10 @@ end with their token: through the app's lifespan (TestClient) and a real uvicorn
 from __future__ import annotations
 
 import contextlib
+import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import wave
@@ -317,3 +319,40 @@ def test_a_client_that_goes_without_a_close_frame_is_unsubscribed_at_once(live: 
         took_s = time.monotonic() - start
     assert live.bus.subscribers == baseline and took_s < 1.0, f"still subscribed after {took_s:.2f} s"
     assert live.app.state.sockets.open_total == 0
+
+
+# ---- SIGTERM on a real `agentassist serve` with clients that died -----------------------------------------
+
+_CLIENTS = """
+import sys, time
+from websockets.sync.client import connect
+url, token, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+paths = ["/api/live", "/api/wall", "/api/live"]
+auth = {"Authorization": "Bearer " + token}
+held = [connect(url + paths[i % 3], proxy=None, additional_headers=auth) for i in range(n)]
+print("open", flush=True)
+time.sleep(600)
+"""
+
+
+def test_sigterm_with_50_dead_clients_exits_within_5_s(make_server: Any) -> None:
+    server = make_server(server={"max_sockets_per_user": 100})
+    server.start()
+    url = f"ws://127.0.0.1:{server.http_port}"
+    clients = subprocess.Popen(
+        [sys.executable, "-c", _CLIENTS, url, server.token, "50"], stdout=subprocess.PIPE, text=True, env=_env()
+    )
+    try:
+        assert clients.stdout is not None and clients.stdout.readline().strip() == "open"
+    finally:
+        clients.kill()  # dead clients: no close frame was sent
+        clients.wait()
+    with connect(f"{url}/api/live", proxy=None, additional_headers=_h(server.token)):  # and one alive
+        assert server.proc is not None
+        start = time.monotonic()
+        server.proc.send_signal(signal.SIGTERM)
+        server.proc.wait(30)
+        took_s = time.monotonic() - start
+    print(f"SIGTERM with 50 dead clients and 1 alive: serve exited in {took_s:.2f} s")
+    assert took_s < 5.0, f"serve took {took_s:.1f} s to exit after SIGTERM:\n{server.log()}"
+    assert server.proc.returncode in (0, -signal.SIGTERM), server.log()  # uvicorn ends by the signal it caught
