@@ -26,6 +26,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from agentassist.api.app import create_app
+from agentassist.api.sockets import SWEEP_S
 from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.store.accounts import token_hash
@@ -210,10 +211,11 @@ class Live:
 
 
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[Live]:
+def live(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Live]:
     store, recordings, tokens = _store(tmp_path)
     bus = EventBus()
     app = create_app(Settings(), store, bus, recordings)
+    app.state.sockets.sweep_s = getattr(request, "param", SWEEP_S)  # a test of the sweep makes it often
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
@@ -277,6 +279,18 @@ def test_rotation_or_deletion_closes_the_users_feeds_within_2_s(live: Live, how:
         bystander.ping().wait(5)
 
 
+@pytest.mark.parametrize("live", [0.3], indirect=True)
+def test_a_rotation_by_another_process_closes_the_socket_at_the_next_sweep(live: Live, tmp_path: Path) -> None:
+    with live.open("/api/calls/c1/live", live.tokens["bob"]) as ws, live.open("/api/live", live.tokens["sue"]) as sue:
+        other = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")  # as `agentassist users token bob` would
+        other.rotate_token("bob")
+        took_s, closed = _closed_within(ws, 3.0)
+        assert closed.rcvd is not None and (closed.rcvd.code, closed.rcvd.reason) == (4401, "token revoked or expired")
+        assert took_s < 1.5
+        sue.ping().wait(5)  # a token still valid stays
+        other.engine.dispose()
+
+
 def test_a_socket_closes_when_its_token_expires(live: Live) -> None:
     _expire(live.store, "sue", datetime.now(UTC) + timedelta(seconds=1.5))
     with live.open("/api/live", live.tokens["sue"]) as ws:
@@ -301,6 +315,8 @@ def test_the_21st_socket_of_one_user_is_refused(live: Live) -> None:
             time.sleep(0.05)
         with live.open("/api/live", live.tokens["sue"]) as again:  # one closed: room for one more
             again.ping().wait(5)
+    metrics = httpx.get(f"{live.http}/metrics").text
+    assert "agentassist_sockets_refused_total 1\n" in metrics, metrics
 
 
 def test_a_client_that_goes_without_a_close_frame_is_unsubscribed_at_once(live: Live) -> None:

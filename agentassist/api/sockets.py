@@ -52,8 +52,9 @@ class Held:
 class SocketRegistry:
     """The open sockets of one app; created with it, bound to its loop by the lifespan."""
 
-    def __init__(self, max_per_user: int) -> None:
+    def __init__(self, max_per_user: int, sweep_s: float = SWEEP_S) -> None:
         self.max_per_user = max_per_user
+        self.sweep_s = sweep_s
         self._by_user: dict[int, set[Held]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
@@ -69,6 +70,14 @@ class SocketRegistry:
     @property
     def open_total(self) -> int:
         return sum(len(s) for s in list(self._by_user.values()))
+
+    def metrics(self) -> dict[str, float]:
+        """Read from a worker thread (the /metrics route): copies, never iterates the live sets."""
+        return {
+            "agentassist_sockets_open": float(self.open_total),
+            "agentassist_sockets_refused_total": float(self.refused),  # over max_sockets_per_user
+            "agentassist_sockets_revoked_total": float(self.ended),  # closed 4401 as their token ended
+        }
 
     def hold(self, user_id: int, token_hash: str, expires_at: datetime | None) -> Held | None:
         """A claim for a new socket of ``user_id``; None when they already hold ``max_per_user``."""
@@ -123,11 +132,11 @@ class SocketRegistry:
             held.ended.set()
             self.ended += 1
 
-    async def sweep(self, store: Store, every_s: float = SWEEP_S) -> None:
-        """Every ``every_s``, one query for the tokens of all open sockets; end those no longer valid
+    async def sweep(self, store: Store) -> None:
+        """Every ``sweep_s``, one query for the tokens of all open sockets; end those no longer valid
         (a rotation or deletion made by the CLI or another node). Runs until cancelled."""
         while True:
-            await asyncio.sleep(every_s)
+            await asyncio.sleep(self.sweep_s)
             hashes = sorted({h.token_hash for mine in list(self._by_user.values()) for h in mine})
             if not hashes:
                 continue
