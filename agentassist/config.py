@@ -237,6 +237,13 @@ class ServerSettings(_Section):
     # open WebSockets (feeds and walls together) one user may hold; the next one is closed with 4429
     max_sockets_per_user: int = Field(default=20, ge=1, le=10_000)
 
+    @field_validator("secret")
+    @classmethod
+    def _check_secret(cls, v: str) -> str:
+        if v and len(v) < 32:
+            raise ValueError(f"expected empty (a generated key) or at least 32 characters, got {len(v)}")
+        return v
+
     @property
     def host_port(self) -> tuple[str, int]:
         return _host_port(self.listen, 8000)

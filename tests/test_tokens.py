@@ -372,3 +372,23 @@ def test_sigterm_with_50_dead_clients_exits_within_5_s(make_server: Any) -> None
     print(f"SIGTERM with 50 dead clients and 1 alive: serve exited in {took_s:.2f} s")
     assert took_s < 5.0, f"serve took {took_s:.1f} s to exit after SIGTERM:\n{server.log()}"
     assert server.proc.returncode in (0, -signal.SIGTERM), server.log()  # uvicorn ends by the signal it caught
+
+
+def test_the_signing_key_is_made_once_with_mode_0600_or_comes_from_the_settings(tmp_path: Path) -> None:
+    from agentassist.api.signing import Signer, load_secret
+    from agentassist.config import load_settings
+    from agentassist.errors import ConfigError
+
+    settings = Settings.model_validate({"server": {"data_dir": str(tmp_path)}})
+    key = load_secret(settings)
+    assert (tmp_path / "secret").stat().st_mode & 0o777 == 0o600 and len(key) >= 32
+    assert load_secret(settings) == key  # the next start reads the same key: links survive a restart
+    query, _ = Signer(key).media_query("/api/calls/c1/recording", 7)
+    q = dict(p.split("=", 1) for p in query.split("&"))
+    assert Signer(load_secret(settings)).check_media("/api/calls/c1/recording", q["uid"], q["exp"], q["sig"]) == 7
+    shared = Settings.model_validate({"server": {"data_dir": str(tmp_path), "secret": "k" * 32}})
+    assert load_secret(shared) == b"k" * 32
+    config = tmp_path / "short.toml"
+    config.write_text('[server]\nsecret = "short"\n')
+    with pytest.raises(ConfigError, match=r"server\.secret: .*at least 32 characters, got 5"):
+        load_settings(config)
