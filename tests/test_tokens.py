@@ -179,12 +179,17 @@ def test_a_ticket_opens_one_socket_once(api: Any) -> None:
     client, _, tokens = api
     ticket = client.post("/api/ws-ticket", headers=_h(tokens["sue"])).json()
     assert ticket["expires_in_s"] == 30 and tokens["sue"] not in ticket["ticket"]
+    assert token_hash(tokens["sue"]) not in ticket["ticket"]  # nor the whole hash of it
     with client.websocket_connect(f"/api/live?ticket={ticket['ticket']}") as ws:
         ws.send_text("hello")  # open: nothing is refused
     code, reason = _close_code(client, f"/api/live?ticket={ticket['ticket']}")
     assert code == 4401 and "already used" in reason
     forged = ticket["ticket"].replace(ticket["ticket"].split(".")[0], str(99), 1)
     assert _close_code(client, f"/api/live?ticket={forged}")[0] == 4401
+    stale = client.post("/api/ws-ticket", headers=_h(tokens["bob"])).json()["ticket"]
+    client.post("/api/me/token", headers=_h(tokens["bob"]))  # rotated between the ticket and the socket
+    code, reason = _close_code(client, f"/api/calls/c1/live?ticket={stale}")
+    assert code == 4401 and reason == "invalid or revoked token"
     code, reason = _close_code(client, f"/api/live?token={tokens['sue']}")
     assert code == 4401 and "no longer accepted" in reason
     assert client.post("/api/ws-ticket").status_code == 401

@@ -95,9 +95,7 @@ async def _authenticate(ws: WebSocket) -> TokenCheck | str:
             spent = signer.redeem(ticket)
         except LinkError as exc:
             return str(exc)
-        check = await asyncio.to_thread(store.check_token_hash, spent.token_hash)
-        if check.user is not None and check.user.id != spent.user_id:
-            return "ticket does not match its token"
+        check = await asyncio.to_thread(store.check_user_token, spent.user_id, spent.token_prefix)
     elif ws.query_params.get("token"):
         return "?token= is no longer accepted: use ?ticket= from POST /api/ws-ticket, or an Authorization header"
     else:
@@ -123,7 +121,7 @@ async def _accept(ws: WebSocket) -> Held | None:
     if held is None:
         reason = f"too many open sockets: {check.user.name} holds {sockets.max_per_user}, the most allowed"
         log.warning("live: %s", reason)
-        await ws.close(CLOSE_TOO_MANY, reason[:120])  # a close reason holds at most 123 bytes
+        await ws.close(CLOSE_TOO_MANY, reason.encode()[:120].decode(errors="ignore"))  # at most 123 bytes
         return None
     ws.state.user = check.user
     return held

@@ -159,6 +159,16 @@ class AccountsMixin:
             user = UserRecord(row.id, row.name, row.role, tuple(_teams_of(s, row.id)))
             return TokenCheck(user, h, expires_at, expires_at is not None and expires_at <= datetime.now(UTC))
 
+    def check_user_token(self, user_id: int, prefix: str) -> TokenCheck:
+        """The token of ``user_id`` whose hash starts with ``prefix`` (a WebSocket ticket names its token
+        so: the whole hash never goes into a URL), checked as check_token_hash does."""
+        with self._session() as s:
+            h = s.scalar(select(UserRow.token_hash).where(UserRow.id == user_id, UserRow.token_hash.startswith(prefix)))
+            if h is None:
+                login = SessionTokenRow.token_hash
+                h = s.scalar(select(login).where(SessionTokenRow.user_id == user_id, login.startswith(prefix)))
+        return self.check_token_hash(h) if h is not None else TokenCheck(None, "")
+
     def user_by_id(self, user_id: int) -> UserRecord | None:
         """A live (not deleted) user by id: whom a signed media link was made for."""
         with self._session() as s:
