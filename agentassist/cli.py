@@ -43,6 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     resolve(settings.transcribe.model)  # a missing or corrupt model stops here, naming the fix
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(_database_url(settings))
+    store.api_token_ttl = settings.server.api_token_ttl  # before the migration: 0006 dates old tokens with it
     store.create_all()
     recordings = RecordingStore(settings.data_dir / "recordings")
     for call_id in store.close_abandoned_calls():
@@ -129,10 +130,25 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     settings = _settings(args)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(_database_url(settings))
+    store.api_token_ttl = settings.server.api_token_ttl
     store.create_all()
     token = store.add_user(args.name, args.role, teams=args.team or [], password=args.password)
     teams = f" in {', '.join(args.team)}" if args.team else ""
     sys.stdout.write(f"user {args.name!r} ({args.role}{teams}) created; API token:\n{token}\n")
+    return 0
+
+
+def cmd_users_token(args: argparse.Namespace) -> int:
+    from agentassist.store.db import Store
+
+    settings = _settings(args)
+    store = Store(_database_url(settings))
+    store.api_token_ttl = settings.server.api_token_ttl
+    store.create_all()
+    new = store.rotate_token(args.name)
+    until = f"valid until {new.expires_at:%Y-%m-%d %H:%M} UTC" if new.expires_at else "never expires"
+    # a running server closes the old token's sockets at its next sweep (within 30 s)
+    sys.stdout.write(f"user {args.name!r}: new API token ({until}); the old one no longer works:\n{new.token}\n")
     return 0
 
 
@@ -231,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--team", action="append", help="team the user belongs to (repeat for several; made when new)")
     sp.add_argument("--password", help="password for POST /api/login (at least 8 characters)")
     sp.set_defaults(func=cmd_users_add)
+    sp = with_config(users.add_parser("token", help="give a user a new API token (the old one stops working)"))
+    sp.add_argument("name")
+    sp.set_defaults(func=cmd_users_token)
     return p
 
 

@@ -6,10 +6,11 @@ Settings are built by :func:`load_settings`; nothing reads them at import time.
 from __future__ import annotations
 
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from agentassist.errors import ConfigError
@@ -265,10 +266,29 @@ class ServerSettings(_Section):
     listen: str = "127.0.0.1:8000"
     data_dir: str = "data"
     database_url: str = ""
+    # API tokens (``users add``, ``users token``) end after this many days; 0: never (a WARNING at start).
+    # 90 days: the rotation period PCI DSS 8.3.9 asks of a credential used alone.
+    api_token_ttl_days: int = Field(default=90, ge=0, le=3650)
+    # HMAC key of signed media links and WebSocket tickets: the same on every node behind one address.
+    # Empty: generated once into <data_dir>/secret (mode 0600).
+    secret: str = ""
+    # open WebSockets (feeds and walls together) one user may hold; the next one is closed with 4429
+    max_sockets_per_user: int = Field(default=20, ge=1, le=10_000)
+
+    @field_validator("secret")
+    @classmethod
+    def _check_secret(cls, v: str) -> str:
+        if v and len(v) < 32:
+            raise ValueError(f"expected empty (a generated key) or at least 32 characters, got {len(v)}")
+        return v
 
     @property
     def host_port(self) -> tuple[str, int]:
         return _host_port(self.listen, 8000)
+
+    @property
+    def api_token_ttl(self) -> timedelta | None:
+        return timedelta(days=self.api_token_ttl_days) if self.api_token_ttl_days else None
 
 
 class Settings(BaseSettings):

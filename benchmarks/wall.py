@@ -51,7 +51,9 @@ def serve(db_url: str, port: int, calls: int, seconds: float, partials_per_s: fl
     store = Store(db_url)
     bus = EventBus()
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(Settings(), store, bus, RecordingStore(Path(tmp)))
+        # every client is one supervisor: past the default cap of sockets per user
+        settings = Settings.model_validate({"server": {"max_sockets_per_user": 10_000}})
+        app = create_app(settings, store, bus, RecordingStore(Path(tmp)))
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
         )
@@ -136,9 +138,10 @@ class Results:
         self.cpu_s = 0.0  # the clients' process, while the source publishes
 
 
-async def client(url: str, calls: int, results: Results, snapshots: asyncio.Queue[int]) -> None:
+async def client(url: str, token: str, calls: int, results: Results, snapshots: asyncio.Queue[int]) -> None:
     ended = 0
-    async with connect(url, max_size=None, compression=None, proxy=None) as ws:
+    auth = {"Authorization": f"Bearer {token}"}
+    async with connect(url, max_size=None, compression=None, proxy=None, additional_headers=auth) as ws:
         try:
             async for raw in ws:
                 m = json.loads(raw)
@@ -162,12 +165,12 @@ async def client(url: str, calls: int, results: Results, snapshots: asyncio.Queu
             results.closed[ws.close_code] = results.closed.get(ws.close_code, 0) + 1
 
 
-async def run_clients(args: argparse.Namespace, url: str, child: subprocess.Popen[str]) -> Results:
+async def run_clients(args: argparse.Namespace, url: str, token: str, child: subprocess.Popen[str]) -> Results:
     results = Results()
     snapshots: asyncio.Queue[int] = asyncio.Queue()
     tasks = []
     for _ in range(args.clients):  # connected a few at a time: the handshakes do not pile up
-        tasks.append(asyncio.create_task(client(url, args.calls, results, snapshots)))
+        tasks.append(asyncio.create_task(client(url, token, args.calls, results, snapshots)))
         await asyncio.sleep(0.005)
     seen = [await asyncio.wait_for(snapshots.get(), 60) for _ in range(args.clients)]
     if min(seen) < args.calls:
@@ -216,7 +219,7 @@ def main() -> int:
             if child.stdout.readline().strip() != "ready":
                 raise SystemExit("the wall server did not start")
             time.sleep(0.5)  # the calls' tiles are seeded from the database
-            results = asyncio.run(run_clients(args, f"ws://127.0.0.1:{port}/api/wall?token={token}", child))
+            results = asyncio.run(run_clients(args, f"ws://127.0.0.1:{port}/api/wall", token, child))
             source = json.loads(child.stdout.readline())
         finally:
             child.terminate()

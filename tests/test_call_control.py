@@ -47,7 +47,7 @@ def test_card_data_pause_records_silence_and_transcribes_nothing(make_server: An
     server = make_server(audio={"agent_audio_file": str(SOUNDS_EN / "demo-echotest.wav")})
     server.start()
     checker = add_user(server.config, "Quinn", "quality_checker")
-    feed = Feed(f"ws://127.0.0.1:{server.http_port}/api/live?token={server.token}")
+    feed = Feed(f"ws://127.0.0.1:{server.http_port}/api/live", server.token)
     feed.start()
     assert feed.ready.wait(10)
     phone = baresip(SOUNDS_EN / "demo-congrats.wav")  # 30 s of speech: the customer talks through the pause
@@ -106,7 +106,7 @@ def test_card_data_pause_records_silence_and_transcribes_nothing(make_server: An
 def test_hold_both_ways_mute_and_dtmf_from_baresip(make_server: Any, baresip: Any) -> None:
     server = make_server(audio={"agent_audio_file": str(SOUNDS_EN / "demo-congrats.wav")})
     server.start()
-    feed = Feed(f"ws://127.0.0.1:{server.http_port}/api/live?token={server.token}")
+    feed = Feed(f"ws://127.0.0.1:{server.http_port}/api/live", server.token)
     feed.start()
     assert feed.ready.wait(10)
     phone = baresip(SOUNDS_EN / "demo-congrats.wav")

@@ -24,7 +24,7 @@ def _call(make_server: Any, baresip: Any, recorder: dict[str, Any], keys: list[t
     after the call became active. The ended call, its recording and the feed's events."""
     server = make_server(recorder=recorder, audio={"agent_audio_file": str(SOUNDS_EN / "demo-echotest.wav")})
     server.start()
-    feed = Feed(f"ws://127.0.0.1:{server.http_port}/api/live?token={server.token}")
+    feed = Feed(f"ws://127.0.0.1:{server.http_port}/api/live", server.token)
     feed.start()
     assert feed.ready.wait(10)
     phone = baresip(SOUNDS_EN / "demo-congrats.wav")  # 30 s of the customer's speech

@@ -105,15 +105,16 @@ def _offline_text(path: Path) -> str:
 
 
 class Feed(threading.Thread):
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, token: str) -> None:
         super().__init__(daemon=True)
         self.url = url
+        self.token = token
         self.events: list[dict[str, Any]] = []
         self.ready = threading.Event()
         self.stop = threading.Event()
 
     def run(self) -> None:
-        with connect(self.url, open_timeout=10) as ws:
+        with connect(self.url, open_timeout=10, additional_headers={"Authorization": f"Bearer {self.token}"}) as ws:
             self.ready.set()
             while not self.stop.is_set():
                 try:
@@ -143,7 +144,7 @@ def test_real_call_end_to_end(tmp_path: Path, make_server: Any, baresip: Any, pr
     )
     (tmp_path / "scripts" / "e2e.yaml").write_text(_script(prompts_en))
     server.start()
-    feed = Feed(f"ws://127.0.0.1:{server.http_port}/api/live?token={server.token}")
+    feed = Feed(f"ws://127.0.0.1:{server.http_port}/api/live", server.token)
     feed.start()
     assert feed.ready.wait(10)
 

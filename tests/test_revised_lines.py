@@ -48,6 +48,10 @@ class Feed:
         page.route_web_socket(re.compile(re.escape(path) + r"(\?|$)"), accept)
 
     def send(self, page: Any, message: str) -> None:
+        for _ in range(100):  # the page asks for a ticket (POST /api/ws-ticket) before it opens the feed
+            if self.sockets:
+                break
+            page.wait_for_timeout(100)
         assert self.sockets, "the page did not open its feed"
         self.sockets[-1].send(message)
 

@@ -296,7 +296,7 @@ def test_a_saved_version_applies_at_once_to_a_running_call(live: dict[str, Any])
     # the tone. When done, hang up or press the pound key." then "Please enter your password followed by the pound key."
     client, runtime, store, token = live["client"], live["runtime"], live["store"], live["token"]
     auth = {"Authorization": f"Bearer {token}"}
-    with client.websocket_connect(f"/api/live?token={token}") as ws:
+    with client.websocket_connect("/api/live", headers=auth) as ws:
         session = _call(runtime, "call-1")
         _speak(session, read_wav_mono(first).tobytes())
         said = lambda: [u["text"] for u in store.transcript("call-1")]  # noqa: E731

@@ -4,7 +4,7 @@ match the migrated schema, and search works on rows written before the upgrade."
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -15,7 +15,7 @@ from agentassist.store.db import Store
 from agentassist.store.models import Base
 from tests.databases import database_url, pg_admin_url, pg_url  # noqa: F401 - fixtures
 
-HEAD = "0004"
+HEAD = "0006"
 
 
 def _make_010_database(url: str) -> None:
@@ -126,8 +126,21 @@ def test_a_010_database_is_upgraded_with_its_data(database_url: str) -> None:  #
     assert [c["id"] for c in store.list_calls(q="помочь")[0]] == ["old-call"]
     assert store.list_calls(q="invoice")[0] == []
     assert [c["id"] for c in store.list_calls(alert="forbidden_phrase")[0]] == ["old-call"]
+    # 0006: a token issued before tokens expired gets one rotation period from the upgrade, not forever
+    check = store.check_token_hash("h" * 64)
+    assert check.user is not None and check.user.name == "old" and check.expires_at is not None
+    assert timedelta(days=89, hours=23) < check.expires_at - datetime.now(UTC) <= timedelta(days=90)
     store.migrate()  # again: nothing to do, nothing lost
     assert store.revision() == HEAD and store.get_call("old-call") is not None
+
+
+def test_0006_leaves_old_tokens_without_expiry_when_tokens_never_expire(database_url: str) -> None:  # noqa: F811
+    _make_010_database(database_url)
+    store = Store(database_url)
+    store.api_token_ttl = None  # [server] api_token_ttl_days = 0
+    store.migrate()
+    check = store.check_token_hash("h" * 64)
+    assert check.user is not None and check.expires_at is None and not check.expired
 
 
 def test_the_models_match_the_migrated_schema(database_url: str) -> None:  # noqa: F811

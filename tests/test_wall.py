@@ -20,7 +20,7 @@ from tests.conftest import SOUNDS_EN, add_user, chromium_browser, need, need_chr
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
 
 SCRIPT = voicemail_script("wall")
-PROBE = """(token) => new Promise((resolve, reject) => {
+PROBE = """async () => {
   window.finals = {};  // utterance id -> when the parallel feed got its final
   window.shown = {};  // utterance id -> when the wall first showed it as a final line
   const mark = () => {
@@ -30,14 +30,16 @@ PROBE = """(token) => new Promise((resolve, reject) => {
   };
   new MutationObserver(mark).observe(document.getElementById("wall"),
     { subtree: true, childList: true, attributes: true, characterData: true });
-  const ws = new WebSocket(`ws://${location.host}/api/live?token=${encodeURIComponent(token)}`);
-  ws.onmessage = (e) => {
-    const m = JSON.parse(e.data);
-    if (m.type === "utterance.final") window.finals[m.utterance.id] = { t: Date.now(), text: m.utterance.text };
-  };
-  ws.onopen = () => resolve(true);
-  ws.onerror = () => reject(new Error("the parallel feed did not open"));
-})"""
+  const ws = await openSocket("/api/live");  // the page's own helper: a one-use ticket
+  return await new Promise((resolve, reject) => {
+    ws.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      if (m.type === "utterance.final") window.finals[m.utterance.id] = { t: Date.now(), text: m.utterance.text };
+    };
+    ws.onopen = () => resolve(true);
+    ws.onerror = () => reject(new Error("the parallel feed did not open"));
+  });
+}"""
 
 
 def test_wall_shows_a_live_call_within_a_second(tmp_path: Path, make_server: Any, baresip: Any) -> None:
@@ -53,7 +55,7 @@ def test_wall_shows_a_live_call_within_a_second(tmp_path: Path, make_server: Any
     server.start()
 
     ws_url = server.url.replace("http://", "ws://")
-    with connect(f"{ws_url}/api/wall?token={agent}", proxy=None) as refused:
+    with connect(f"{ws_url}/api/wall", proxy=None, additional_headers={"Authorization": f"Bearer {agent}"}) as refused:
         with pytest.raises(ConnectionClosed) as closed:
             refused.recv(10)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
@@ -66,7 +68,7 @@ def test_wall_shows_a_live_call_within_a_second(tmp_path: Path, make_server: Any
         assert page.locator("#wall-link").get_attribute("href") == "/wall"
         page.goto(f"{server.url}/wall")  # signed in from the first page
         page.wait_for_selector("#conn.on", timeout=10_000)
-        assert page.evaluate(PROBE, supervisor) is True
+        assert page.evaluate(PROBE) is True
 
         phone = baresip(SOUNDS_EN / "demo-echotest.wav")
         phone.dial(server.sip_uri, seconds=12)

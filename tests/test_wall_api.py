@@ -44,7 +44,8 @@ class Wall:
     tokens: dict[str, str]
 
     def connect(self, user: str, **kwargs: Any) -> ClientConnection:
-        ws: ClientConnection = connect(f"{self.url}/api/wall?token={self.tokens.get(user, user)}", proxy=None, **kwargs)
+        auth = {"Authorization": f"Bearer {self.tokens.get(user, user)}"}
+        ws: ClientConnection = connect(f"{self.url}/api/wall", proxy=None, additional_headers=auth, **kwargs)
         return ws
 
     def start_call(self, call_id: str, agent: str, script_id: str | None = None) -> None:

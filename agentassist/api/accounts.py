@@ -49,6 +49,7 @@ class UserCreated(BaseModel):
 class UserListed(UserOut):
     has_password: bool
     created_at: str | None
+    token_expires_at: str | None = Field(None, description="when the API token stops working (UTC); null: never")
 
 
 class TeamsIn(BaseModel):
@@ -106,9 +107,10 @@ def login(body: LoginIn, store: StoreDep) -> dict[str, Any]:
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 def logout(request: Request, store: StoreDep, user: UserDep) -> Response:
-    token = token_from(request.headers.get("authorization"), request.query_params.get("token"))
+    token = token_from(request.headers.get("authorization"))
     if token:
-        store.logout(token)  # a login token ends; an API token stays until its user is deleted
+        store.logout(token)  # a login token ends; an API token stays until rotated, expired or deleted
+        request.app.state.sockets.revoke_token(request.state.token_hash, "logged out")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -132,10 +134,11 @@ def create_user(body: UserIn, store: StoreDep, admin: AdminDep) -> dict[str, Any
 
 
 @router.delete("/users/{name}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_user(name: str, store: StoreDep, admin: AdminDep) -> Response:
+def delete_user(name: str, request: Request, store: StoreDep, admin: AdminDep) -> Response:
     if store.user(name) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user named {name!r}")
-    store.delete_user(name)
+    user_id = store.delete_user(name)
+    request.app.state.sockets.revoke_user(user_id, "user deleted")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

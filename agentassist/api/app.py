@@ -28,9 +28,12 @@ from agentassist.api import (
     reports,
     scorecards,
     scripts,
+    tokens,
     wall,
 )
 from agentassist.api.deps import Runtime
+from agentassist.api.signing import Signer, load_secret
+from agentassist.api.sockets import SocketRegistry
 from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.store.db import Store
@@ -63,16 +66,24 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         bus.bind(asyncio.get_running_loop())
+        sockets.bind(asyncio.get_running_loop())
         hub.start()
         await asyncio.to_thread(store.migrate)
+        sweep = asyncio.create_task(sockets.sweep(store), name="sockets-sweep")
         if runtime is not None and start_runtime:
             await asyncio.to_thread(runtime.start)  # the model loads before the first request
         try:
             yield
         finally:
+            sweep.cancel()
             if runtime is not None:
                 await asyncio.to_thread(runtime.stop)
             await hub.stop()
+
+    store.api_token_ttl = settings.server.api_token_ttl
+    if store.api_token_ttl is None:
+        log.warning("[server] api_token_ttl_days = 0: API tokens never expire; a leaked one works until rotated")
+    sockets = SocketRegistry(settings.server.max_sockets_per_user)
 
     hub = wall.WallHub(store, bus, settings)  # subscribed before the loop binds: no call is missed
     app = FastAPI(title="agentassist", version=__version__, lifespan=lifespan)
@@ -82,6 +93,8 @@ def create_app(
     app.state.recordings = recordings
     app.state.runtime = runtime
     app.state.wall = hub
+    app.state.sockets = sockets
+    app.state.signer = Signer(load_secret(settings))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -101,6 +114,7 @@ def create_app(
     app.include_router(assist.router)
     app.include_router(scripts.router)
     app.include_router(accounts.router)
+    app.include_router(tokens.router)
     app.include_router(live.router)
     app.include_router(wall.router)
     app.include_router(health.router)

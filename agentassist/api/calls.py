@@ -5,17 +5,28 @@ from __future__ import annotations
 
 import os
 import wave
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.responses import FileResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
-from agentassist.api.deps import RecordingsDep, RuntimeDep, StoreDep, UserDep, check_range, require, visible_call
+from agentassist.api.deps import (
+    RecordingsDep,
+    RuntimeDep,
+    StoreDep,
+    UserDep,
+    check_range,
+    current_user,
+    require,
+    visible_call,
+)
+from agentassist.api.signing import LinkError, Signer
 from agentassist.audio.encode import MEDIA_TYPES
 from agentassist.audio.peaks import peaks
 from agentassist.errors import AgentassistError, AudioError
+from agentassist.store.accounts import UserRecord
 from agentassist.subtitles import subtitles
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
@@ -58,6 +69,11 @@ class DialOut(BaseModel):
 
 class DispositionIn(BaseModel):
     disposition: str | None = Field(max_length=100, description="outcome of the call, e.g. 'sale'; null clears it")
+
+
+class LinkOut(BaseModel):
+    url: str = Field(description="path and signed query: GET it without a header until expires_at")
+    expires_at: str
 
 
 class PeaksOut(BaseModel):
@@ -157,9 +173,51 @@ def set_disposition(
     return visible_call(store, call_id, user)
 
 
-@router.get("/{call_id}/recording", response_model=None, responses={206: {}, 304: {}, 416: {}})
+def _media_user(request: Request, store: StoreDep) -> UserRecord:
+    """Who GETs a recording: the signer of its link (``?uid=&exp=&sig=``, for ``<audio src>``) or the
+    bearer of a token. A link that is tampered with or expired: 403."""
+    q = request.query_params
+    if "sig" not in q:
+        return current_user(request, store)
+    signer: Signer = request.app.state.signer
+    try:
+        uid = signer.check_media(request.url.path, q.get("uid", ""), q.get("exp", ""), q["sig"])
+    except LinkError as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+    user = store.user_by_id(uid)
+    if user is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the user this link was made for no longer exists")
+    return user
+
+
+@router.post("/{call_id}/recording/link", response_model=LinkOut)
+def recording_link(call_id: str, request: Request, store: StoreDep, user: UserDep) -> dict[str, Any]:
+    """A URL of this call's recording that works without a header, for this user, for 5 minutes
+    (an ``<audio src>``: its Range requests reuse it). Ask again once it has expired."""
+    visible_call(store, call_id, user)
+    path = request.url.path.removesuffix("/link")
+    signer: Signer = request.app.state.signer
+    query, exp = signer.media_query(path, user.id)
+    return {"url": f"{path}?{query}", "expires_at": datetime.fromtimestamp(exp, UTC).isoformat().replace("+00:00", "Z")}
+
+
+@router.get(
+    "/{call_id}/recording",
+    response_model=None,
+    responses={206: {}, 304: {}, 416: {}},
+    openapi_extra={
+        "parameters": [
+            {"name": n, "in": "query", "required": False, "schema": {"type": "string"}, "description": d}
+            for n, d in (("uid", "signed link: user"), ("exp", "signed link: expiry"), ("sig", "signed link"))
+        ]
+    },
+)
 def get_recording(
-    call_id: str, request: Request, store: StoreDep, recordings: RecordingsDep, user: UserDep
+    call_id: str,
+    request: Request,
+    store: StoreDep,
+    recordings: RecordingsDep,
+    user: Annotated[UserRecord, Depends(_media_user)],
 ) -> Response:
     visible_call(store, call_id, user)
     path = recordings.find(call_id)  # the Ogg once an Opus conversion is done, else the WAV

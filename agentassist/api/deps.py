@@ -11,6 +11,7 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.exceptions import RequestValidationError
 
 from agentassist.bus import EventBus
+from agentassist.store.accounts import token_hash
 from agentassist.store.db import Store, UserRecord
 from agentassist.store.recordings import RecordingStore
 from agentassist.store.scoring import ConflictError, FieldError, ForbiddenError, NotFoundError
@@ -52,28 +53,33 @@ def get_runtime(request: Request) -> Runtime | None:
     return runtime
 
 
-def token_from(authorization: str | None, query_token: str | None) -> str | None:
+def token_from(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer`` header. Never from the URL: a URL is kept by proxies'
+    logs and browser history (media has signed links, WebSockets one-use tickets instead)."""
     if authorization:
         scheme, _, value = authorization.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
             return value.strip()
-    return query_token or None
+    return None
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 def current_user(request: Request, store: Annotated[Store, Depends(get_store)]) -> UserRecord:
-    token = token_from(request.headers.get("authorization"), request.query_params.get("token"))
+    token = token_from(request.headers.get("authorization"))
     if token is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "missing token: send 'Authorization: Bearer <token>' (see `agentassist users add`)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    user = store.user_for_token(token)
-    if user is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
-        )
-    return user
+        if "token" in request.query_params:
+            raise _unauthorized("?token= is no longer accepted: send 'Authorization: Bearer <token>'")
+        raise _unauthorized("missing token: send 'Authorization: Bearer <token>' (see `agentassist users add`)")
+    check = store.check_token_hash(token_hash(token))
+    if check.user is None:
+        raise _unauthorized("invalid or revoked token")
+    if check.expired:
+        raise _unauthorized("token expired: sign in again, or ask an admin for a new API token")
+    request.state.token_hash = check.token_hash  # logout and ws-ticket name the token itself
+    return check.user
 
 
 def visible_call(store: Store, call_id: str, user: UserRecord) -> dict[str, Any]:

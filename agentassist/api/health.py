@@ -28,6 +28,7 @@ def metrics(request: Request, runtime: RuntimeDep, bus: BusDep, store: StoreDep)
         "agentassist_events_dropped_total": float(bus.dropped),
     }
     values.update(request.app.state.wall.metrics())
+    values.update(request.app.state.sockets.metrics())
     if runtime is not None:
         values.update(runtime.metrics())
     return "".join(f"{name} {value:g}\n" for name, value in sorted(values.items()))

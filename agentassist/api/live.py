@@ -1,25 +1,41 @@
-"""WebSocket feeds: every active call's events, or one call's."""
+"""WebSocket feeds: every active call's events, or one call's; the tickets that open them from a page.
+
+A socket is opened with ``Authorization: Bearer <token>`` (programs) or ``?ticket=`` from
+``POST /api/ws-ticket`` (pages: a browser cannot set that header, and a URL is logged, so it carries
+a one-use credential that expires in 30 s instead of the token). It closes with 4401 when its token
+ends (logout, rotation, deletion, expiry; see sockets.py) and is refused with 4429 past
+``[server] max_sockets_per_user``."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from typing import Any
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel
 
-from agentassist.api.deps import token_from
+from agentassist.api.deps import UserDep, token_from
+from agentassist.api.signing import TICKET_TTL_S, LinkError, Signer
+from agentassist.api.sockets import CLOSE_TOO_MANY, CLOSE_UNAUTHORIZED, Held, SocketRegistry, guarded
 from agentassist.bus import EventBus, Subscription
+from agentassist.store.accounts import TokenCheck, token_hash
 from agentassist.store.db import Store, UserRecord
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["live"])
 
-_CLOSE_UNAUTHORIZED = 4401
 _CLOSE_FORBIDDEN = 4403
 _CLOSE_NOT_FOUND = 4404
 
 
 LIVE_WALL_ROLES = ("team_leader", "supervisor", "admin")
+
+
+class TicketOut(BaseModel):
+    ticket: str
+    expires_in_s: int
 
 
 class _ScopeFilter:
@@ -40,59 +56,121 @@ class _ScopeFilter:
 
 
 async def _serve(ws: WebSocket, sub: Subscription, scope: _ScopeFilter | None = None) -> None:
-    async def drain_client() -> None:  # notice a client that goes away while nothing is published
+    """Send ``sub``'s events until the client goes: the reader notices a departure at once, not at the
+    next event, so a closed client's subscription ends with it (and SIGTERM need not wait for one)."""
+
+    async def drain_client() -> None:
         while True:
             await ws.receive_text()
 
-    reader = asyncio.create_task(drain_client())
-    try:
+    async def send_events() -> None:
         async for item in sub:
-            if reader.done():
-                break
             if scope is not None and not await scope.allows(str(item.get("call_id", ""))):
                 continue
             await ws.send_json(item)
-    except (WebSocketDisconnect, RuntimeError):
-        pass
+
+    reader = asyncio.create_task(drain_client())
+    sender = asyncio.create_task(send_events())
+    try:
+        await asyncio.wait({reader, sender}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         sub.close()
-        reader.cancel()
+        for task in (reader, sender):
+            task.cancel()
+        for task in (reader, sender):
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError, OSError):
+                await task
 
 
-async def _accept(ws: WebSocket) -> tuple[Store, EventBus] | None:
+async def _authenticate(ws: WebSocket) -> TokenCheck | str:
+    """Whose socket this is, from ``Authorization: Bearer`` (programs) or ``?ticket=`` (pages); else why not."""
     store: Store = ws.app.state.store
-    bus: EventBus = ws.app.state.bus
-    token = token_from(ws.headers.get("authorization"), ws.query_params.get("token"))
-    user = await asyncio.to_thread(store.user_for_token, token) if token else None
+    token = token_from(ws.headers.get("authorization"))
+    ticket = ws.query_params.get("ticket")
+    if token is not None:
+        check = await asyncio.to_thread(store.check_token_hash, token_hash(token))
+    elif ticket:
+        signer: Signer = ws.app.state.signer
+        try:
+            spent = signer.redeem(ticket)
+        except LinkError as exc:
+            return str(exc)
+        check = await asyncio.to_thread(store.check_user_token, spent.user_id, spent.token_prefix)
+    elif ws.query_params.get("token"):
+        return "?token= is no longer accepted: use ?ticket= from POST /api/ws-ticket, or an Authorization header"
+    else:
+        return "missing credentials: ?ticket= from POST /api/ws-ticket, or 'Authorization: Bearer <token>'"
+    if check.user is None:
+        return "invalid or revoked token"
+    if check.expired:
+        return "token expired"
+    return check
+
+
+async def _accept(ws: WebSocket) -> Held | None:
+    """Accept, then either close with the reason (4401 who, 4429 too many) or return the socket's claim
+    (``ws.state.user`` is its user); the caller releases it."""
+    check = await _authenticate(ws)
     await ws.accept()
-    if user is None:
-        await ws.close(_CLOSE_UNAUTHORIZED, "missing or invalid token")
+    if isinstance(check, str):
+        await ws.close(CLOSE_UNAUTHORIZED, check)
         return None
-    ws.state.user = user
-    return store, bus
+    assert check.user is not None
+    sockets: SocketRegistry = ws.app.state.sockets
+    held = sockets.hold(check.user.id, check.token_hash, check.expires_at)
+    if held is None:
+        reason = f"too many open sockets: {check.user.name} holds {sockets.max_per_user}, the most allowed"
+        log.warning("live: %s", reason)
+        await ws.close(CLOSE_TOO_MANY, reason.encode()[:120].decode(errors="ignore"))  # at most 123 bytes
+        return None
+    ws.state.user = check.user
+    return held
+
+
+@router.post("/api/ws-ticket", response_model=TicketOut)
+def ws_ticket(request: Request, user: UserDep) -> dict[str, Any]:
+    """A one-use ticket for opening one WebSocket from a page: ``new WebSocket(url + '?ticket=' + t)``."""
+    signer: Signer = request.app.state.signer
+    return {"ticket": signer.ticket(user.id, request.state.token_hash), "expires_in_s": TICKET_TTL_S}
 
 
 @router.websocket("/api/live")
 async def live_all(ws: WebSocket) -> None:
-    accepted = await _accept(ws)
-    if accepted is None:
+    held = await _accept(ws)
+    if held is None:
         return
-    store, bus = accepted
+    try:
+        await _live_all(ws, held)
+    finally:
+        ws.app.state.sockets.release(held)
+
+
+async def _live_all(ws: WebSocket, held: Held) -> None:
+    store: Store = ws.app.state.store
+    bus: EventBus = ws.app.state.bus
     if ws.state.user.role not in LIVE_WALL_ROLES:
         await ws.close(
             _CLOSE_FORBIDDEN,
             f"the live wall is for {', '.join(LIVE_WALL_ROLES)}; follow one call at /api/calls/{{id}}/live",
         )
         return
-    await _serve(ws, bus.subscribe(), _ScopeFilter(store, ws.state.user))
+    await guarded(ws, held, _serve(ws, bus.subscribe(), _ScopeFilter(store, ws.state.user)))
 
 
 @router.websocket("/api/calls/{call_id}/live")
 async def live_call(ws: WebSocket, call_id: str) -> None:
-    accepted = await _accept(ws)
-    if accepted is None:
+    held = await _accept(ws)
+    if held is None:
         return
-    store, bus = accepted
+    try:
+        await _live_call(ws, held, call_id)
+    finally:
+        ws.app.state.sockets.release(held)
+
+
+async def _live_call(ws: WebSocket, held: Held, call_id: str) -> None:
+    store: Store = ws.app.state.store
+    bus: EventBus = ws.app.state.bus
     call = await asyncio.to_thread(store.get_call, call_id)
     if call is None:
         await ws.close(_CLOSE_NOT_FOUND, f"no call with id {call_id!r}")
@@ -101,4 +179,4 @@ async def live_call(ws: WebSocket, call_id: str) -> None:
         reason = "another agent's call" if ws.state.user.role == "agent" else "outside what this user may see"
         await ws.close(_CLOSE_FORBIDDEN, reason)
         return
-    await _serve(ws, bus.subscribe(call_id))
+    await guarded(ws, held, _serve(ws, bus.subscribe(call_id)))

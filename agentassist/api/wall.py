@@ -25,6 +25,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from agentassist.api.live import _CLOSE_FORBIDDEN, LIVE_WALL_ROLES, _accept
+from agentassist.api.sockets import Held, guarded
 from agentassist.api.wallstate import CallDetails, ClientQueue, Outgoing, WallOptions, WallState
 from agentassist.assist.script import ScriptLibrary
 from agentassist.assist.tracker import ScriptTracker
@@ -263,10 +264,17 @@ async def _serve(ws: WebSocket, client: WallClient) -> str | None:
 
 @router.websocket("/api/wall")
 async def wall(ws: WebSocket) -> None:
-    accepted = await _accept(ws)
-    if accepted is None:
+    held = await _accept(ws)
+    if held is None:
         return
-    store, _ = accepted
+    try:
+        await _wall(ws, held)
+    finally:
+        ws.app.state.sockets.release(held)
+
+
+async def _wall(ws: WebSocket, held: Held) -> None:
+    store: Store = ws.app.state.store
     user: UserRecord = ws.state.user
     if user.role not in LIVE_WALL_ROLES:
         await ws.close(
@@ -278,7 +286,7 @@ async def wall(ws: WebSocket) -> None:
     client = WallClient(user, store.sees_all(user), hub.options.queue_size)
     await hub.connect(client)
     try:
-        reason = await _serve(ws, client)
+        reason = await guarded(ws, held, _serve(ws, client))
     finally:
         hub.disconnect(client)
     if reason is not None:

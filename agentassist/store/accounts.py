@@ -26,6 +26,7 @@ from agentassist.store.models import (
 )
 
 LOGIN_TOKEN_TTL = timedelta(hours=12)
+API_TOKEN_TTL = timedelta(days=90)  # the default of [server] api_token_ttl_days
 _hasher = PasswordHasher()
 
 
@@ -35,6 +36,24 @@ class UserRecord:
     name: str
     role: str
     teams: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCheck:
+    """What a presented token is: whose (None: unknown or revoked), until when, and whether that has passed."""
+
+    user: UserRecord | None
+    token_hash: str
+    expires_at: datetime | None = None
+    expired: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NewToken:
+    token: str
+    user: UserRecord
+    old_hash: str  # of the token it replaces: the sockets opened with that one close
+    expires_at: datetime | None
 
 
 def token_hash(token: str) -> str:
@@ -50,6 +69,10 @@ def _iso(dt: datetime | None) -> str | None:
 
 class AccountsMixin:
     _session: sessionmaker[Session]
+    api_token_ttl: timedelta | None = API_TOKEN_TTL  # set from [server] api_token_ttl_days; None: never
+
+    def _api_token_expiry(self) -> datetime | None:
+        return None if self.api_token_ttl is None else datetime.now(UTC) + self.api_token_ttl
 
     # ---- users ------------------------------------------------------------------------------------
 
@@ -69,6 +92,7 @@ class AccountsMixin:
                 name=name,
                 role=role,
                 token_hash=token_hash(token),
+                token_expires_at=self._api_token_expiry(),
                 created_at=datetime.now(UTC),
                 password_hash=_hasher.hash(password) if password else None,
             )
@@ -85,13 +109,26 @@ class AccountsMixin:
             row = _live_user(s, name)
             row.password_hash = _hasher.hash(password)
 
-    def delete_user(self, name: str) -> None:
+    def rotate_token(self, name: str) -> NewToken:
+        """A new API token for ``name`` (the old one stops working now), to be shown once."""
+        token = secrets.token_urlsafe(32)
+        with self._session.begin() as s:
+            row = _live_user(s, name)
+            old = row.token_hash
+            row.token_hash = token_hash(token)
+            row.token_expires_at = self._api_token_expiry()
+            user = UserRecord(row.id, row.name, row.role, tuple(_teams_of(s, row.id)))
+            return NewToken(token, user, old, row.token_expires_at)
+
+    def delete_user(self, name: str) -> int:
+        """Mark ``name`` deleted and end their login tokens; returns their user id."""
         with self._session.begin() as s:
             row = s.scalar(select(UserRow).where(UserRow.name == name))
             if row is None:
                 raise ConfigError(f"no user named {name!r}")
             row.deleted_at = datetime.now(UTC)
             s.execute(delete(SessionTokenRow).where(SessionTokenRow.user_id == row.id))
+            return row.id
 
     def users(self) -> list[dict[str, Any]]:
         with self._session() as s:
@@ -104,17 +141,64 @@ class AccountsMixin:
             return _user_json(s, row) if row else None
 
     def user_for_token(self, token: str) -> UserRecord | None:
-        h = token_hash(token)
+        check = self.check_token_hash(token_hash(token))
+        return None if check.expired else check.user
+
+    def check_token_hash(self, h: str) -> TokenCheck:
+        """Whose token hashes to ``h`` (an API token or a login token), and whether it has expired."""
         with self._session() as s:
             row = s.scalar(select(UserRow).where(UserRow.token_hash == h))
+            expires_at = None if row is None or row.token_expires_at is None else _aware(row.token_expires_at)
             if row is None:
                 login = s.scalar(select(SessionTokenRow).where(SessionTokenRow.token_hash == h))
-                if login is None or _aware(login.expires_at) <= datetime.now(UTC):
-                    return None
-                row = s.get(UserRow, login.user_id)
+                if login is None:
+                    return TokenCheck(None, h)
+                row, expires_at = s.get(UserRow, login.user_id), _aware(login.expires_at)
+            if row is None or row.deleted_at is not None:
+                return TokenCheck(None, h)
+            user = UserRecord(row.id, row.name, row.role, tuple(_teams_of(s, row.id)))
+            return TokenCheck(user, h, expires_at, expires_at is not None and expires_at <= datetime.now(UTC))
+
+    def check_user_token(self, user_id: int, prefix: str) -> TokenCheck:
+        """The token of ``user_id`` whose hash starts with ``prefix`` (a WebSocket ticket names its token
+        so: the whole hash never goes into a URL), checked as check_token_hash does."""
+        with self._session() as s:
+            h = s.scalar(select(UserRow.token_hash).where(UserRow.id == user_id, UserRow.token_hash.startswith(prefix)))
+            if h is None:
+                login = SessionTokenRow.token_hash
+                h = s.scalar(select(login).where(SessionTokenRow.user_id == user_id, login.startswith(prefix)))
+        return self.check_token_hash(h) if h is not None else TokenCheck(None, "")
+
+    def user_by_id(self, user_id: int) -> UserRecord | None:
+        """A live (not deleted) user by id: whom a signed media link was made for."""
+        with self._session() as s:
+            row = s.get(UserRow, user_id)
             if row is None or row.deleted_at is not None:
                 return None
             return UserRecord(row.id, row.name, row.role, tuple(_teams_of(s, row.id)))
+
+    def live_token_hashes(self, hashes: list[str]) -> set[str]:
+        """Which of ``hashes`` still let someone in (one query per kind, whatever their number): the open
+        sockets' periodic re-check, which catches a rotation or deletion made by another process."""
+        now = datetime.now(UTC)
+        with self._session() as s:
+            api = s.scalars(
+                select(UserRow.token_hash).where(
+                    UserRow.token_hash.in_(hashes),
+                    UserRow.deleted_at.is_(None),
+                    or_(UserRow.token_expires_at.is_(None), UserRow.token_expires_at > now),
+                )
+            )
+            login = s.scalars(
+                select(SessionTokenRow.token_hash)
+                .join(UserRow, UserRow.id == SessionTokenRow.user_id)
+                .where(
+                    SessionTokenRow.token_hash.in_(hashes),
+                    SessionTokenRow.expires_at > now,
+                    UserRow.deleted_at.is_(None),
+                )
+            )
+            return set(api) | set(login)
 
     def login(self, name: str, password: str) -> tuple[str, UserRecord] | None:
         """A new login token for a right name and password, else None (never says which was wrong)."""
@@ -321,4 +405,5 @@ def _user_json(s: Session, row: UserRow) -> dict[str, Any]:
         "teams": _teams_of(s, row.id),
         "has_password": row.password_hash is not None,
         "created_at": _iso(row.created_at),
+        "token_expires_at": _iso(row.token_expires_at),
     }

@@ -142,6 +142,8 @@ class Store(QualityMixin, DistributionMixin, ReportsMixin):
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
+            ttl = self.api_token_ttl
+            cfg.attributes["api_token_ttl_days"] = ttl.days if ttl is not None else 0  # 0006: old tokens' expiry
             tables = set(inspect(conn).get_table_names())
             if "alembic_version" not in tables and "calls" in tables:
                 log.info("database made before migrations: stamping revision %s", BASE_REVISION)

@@ -144,8 +144,15 @@ async function follow(call) {
   openFeed(call.id);
 }
 
-function openFeed(callId) {
-  const ws = new WebSocket(wsUrl(`/api/calls/${encodeURIComponent(callId)}/live`));
+async function openFeed(callId) {
+  state.ws = "opening";  // the poll must not open a second feed while the ticket is on its way
+  let ws;
+  try { ws = await openSocket(`/api/calls/${encodeURIComponent(callId)}/live`); } catch (e) {
+    if (state.ws === "opening") state.ws = null;
+    console.error(e);
+    return;
+  }
+  if (state.callId !== callId || state.ws !== "opening") { ws.close(); return; }  // followed another call meanwhile
   state.ws = ws;
   ws.onopen = () => { $("conn").textContent = "live"; $("conn").className = "conn on"; loadState(callId); };
   ws.onmessage = (m) => onEvent(JSON.parse(m.data));
@@ -189,7 +196,7 @@ async function loadState(callId) {
 function closeFeed() {
   const ws = state.ws;
   state.ws = null;
-  if (ws) ws.close();
+  if (ws && ws !== "opening") ws.close();
 }
 
 function endCall() {

@@ -93,8 +93,12 @@ async function loadActive() {
   for (const c of items) addActive(c);
 }
 
-function connect() {
-  const ws = new WebSocket(wsUrl("/api/live"));
+async function connect() {
+  let ws;
+  try { ws = await openSocket("/api/live"); } catch (e) {
+    if (session.token && e.status !== 401) setTimeout(connect, 2000);
+    return;
+  }
   state.ws = ws;
   const conn = document.getElementById("conn");
   ws.onopen = () => { conn.textContent = "live"; conn.className = "conn on"; };
@@ -231,7 +235,7 @@ async function openReplay(call) {
   box.hidden = false;
   document.getElementById("replay-title").textContent = `${call.remote} · ${new Date(call.started_at).toLocaleString()}`;
   const player = document.getElementById("player");
-  player.src = `/api/calls/${call.id}/recording?token=${encodeURIComponent(session.token)}`;
+  await playRecording(player, call.id);
   const list = document.getElementById("replay-transcript");
   list.replaceChildren();
   const t = await api(`/api/calls/${call.id}/transcript`);

@@ -33,8 +33,32 @@ function el(tag, attrs = {}, ...children) {
 
 const fmtTime = (s) => s == null ? "" : `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
 
-const wsUrl = (path) => `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}` +
-  `${path.includes("?") ? "&" : "?"}token=${encodeURIComponent(session.token)}`;
+// A WebSocket opens with a one-use ticket (POST /api/ws-ticket, valid 30 s): a browser cannot send the
+// Authorization header there, and a URL is logged by proxies and history, so the token never goes in one.
+async function openSocket(path) {
+  const { ticket } = await api("/api/ws-ticket", { method: "POST" });
+  return new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}` +
+    `${path.includes("?") ? "&" : "?"}ticket=${encodeURIComponent(ticket)}`);
+}
+
+// An <audio> plays a recording from a signed link (POST .../recording/link: this user, 5 minutes; its
+// Range requests reuse it). A seek that fails once the link has expired gets a fresh link, at the same time.
+async function playRecording(player, callId) {
+  const link = async () => {
+    player.dataset.linkAt = String(Date.now());
+    return (await api(`/api/calls/${encodeURIComponent(callId)}/recording/link`, { method: "POST" })).url;
+  };
+  player.dataset.call = callId;
+  player.onerror = async () => {
+    // a link younger than a minute failed for another reason (no recording): asking again would loop
+    if (player.dataset.call !== callId || Date.now() - Number(player.dataset.linkAt) < 60_000) return;
+    const at = player.currentTime, playing = !player.paused;
+    try { player.src = await link(); } catch (e) { return; }
+    player.currentTime = at;
+    if (playing) player.play().catch(() => {});
+  };
+  player.src = await link();
+}
 
 class ApiError extends Error {
   constructor(status, message) { super(message); this.status = status; }
@@ -138,7 +162,7 @@ async function enter(token, onReady) {
 }
 
 async function logout() {
-  // a password login's token ends on the server; an API token stays valid until its user is deleted
+  // a password login's token ends on the server, and the sockets it opened close; an API token stays valid
   try { await fetch("/api/logout", { method: "POST", headers: { Authorization: `Bearer ${session.token}` } }); }
   catch (e) { /* signed out here all the same */ }
   localStorage.removeItem(TOKEN_KEY);

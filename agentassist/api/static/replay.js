@@ -288,7 +288,7 @@ async function start(me) {
   $("call-facts").textContent = [new Date(c.started_at).toLocaleString(), c.status,
     c.duration_s != null ? fmtTime(c.duration_s) : "", c.campaign, c.disposition].filter(Boolean).join(" · ");
   state.duration = c.duration_s || 0;
-  player.src = `/api/calls/${encodeURIComponent(c.id)}/recording?token=${encodeURIComponent(session.token)}`;
+  await playRecording(player, c.id);
   const [transcript, adherence, evaluations] = await Promise.all([
     api(`/api/calls/${c.id}/transcript`), optional(`/api/calls/${c.id}/adherence`), api(`/api/calls/${c.id}/evaluations`),
   ]);

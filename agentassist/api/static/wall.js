@@ -119,8 +119,13 @@ function onMessage(m) {
   } else if (FLAGS[m.type]) setFlags(tile, FLAGS[m.type]);
 }
 
-function connect() {
-  const ws = new WebSocket(wsUrl("/api/wall"));
+async function connect() {
+  let ws;
+  try { ws = await openSocket("/api/wall"); } catch (e) {
+    if (e.status === 403) notAllowed(e.message);
+    else if (session.token && e.status !== 401) setTimeout(connect, 2000);
+    return;
+  }
   state.ws = ws;
   const conn = document.getElementById("conn");
   ws.onopen = () => { conn.textContent = "live"; conn.className = "conn on"; };
@@ -145,7 +150,9 @@ async function openDrill(callId) {
   renderStep(document.getElementById("drill-prompt"), tile?.call.step);
   const list = document.getElementById("drill-transcript");
   list.replaceChildren();
-  const ws = new WebSocket(wsUrl(`/api/calls/${encodeURIComponent(callId)}/live`));
+  let ws;
+  try { ws = await openSocket(`/api/calls/${encodeURIComponent(callId)}/live`); } catch (e) { console.error(e); return; }
+  if (box.dataset.call !== callId || box.hidden) { ws.close(); return; }  // closed or another opened meanwhile
   state.drill = { callId, ws };
   const pending = [];
   let loaded = false;

@@ -1,0 +1,34 @@
+"""API tokens expire: ``users.token_expires_at`` (NULL: never).
+
+Tokens that exist at the upgrade get now + ``[server] api_token_ttl_days`` (passed by Store.migrate;
+90 days when it is not), so an old token keeps working for one rotation period, not forever.
+
+Revision ID: 0006
+Revises: 0005
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from alembic import context, op
+
+revision = "0006"
+down_revision = "0004"  # TODO(merge): 0005 (written on another branch)
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("users") as b:
+        b.add_column(sa.Column("token_expires_at", sa.DateTime(timezone=True), nullable=True))
+    ttl_days = int(context.config.attributes.get("api_token_ttl_days", 90))
+    if ttl_days > 0:
+        users = sa.table("users", sa.column("token_expires_at", sa.DateTime(timezone=True)))
+        op.execute(users.update().values(token_expires_at=datetime.now(UTC) + timedelta(days=ttl_days)))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("users") as b:
+        b.drop_column("token_expires_at")
