@@ -3,14 +3,20 @@ cannot be forgotten) asked by every role, by no token and by a deleted user's to
 answer this table expects. A route missing from the table fails the test, naming it.
 
 Each request runs on its own copy of one seeded SQLite database, so what one request changes (a
-user deleted, an evaluation acknowledged) never decides another's answer. The server has no
-softphone: a call-control route that lets a user through answers 503 ("no softphone"), which is
-past the authorization this test is about. WebSocket routes answer "open" (the feed delivers an
-event) or their close code.
+user deleted, an evaluation acknowledged) never decides another's answer; so do the stored prompts.
+The server has no softphone: a call-control route that lets a user through answers 503 ("no
+softphone"), which is past the authorization this test is about. Its phone is alice's ([assist]
+agent_name), in team red with tom and sue; bob is in team blue, and so is tina, a team leader.
+WebSocket routes answer "open" (the feed delivers an event) or their close code.
+
+No answer of 403 or 404 names a user or a call that the request did not name itself.
 """
 
 from __future__ import annotations
 
+import io
+import re
+import shutil
 import sqlite3
 import threading
 import wave
@@ -31,6 +37,7 @@ from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.events import Event, EventType
 from agentassist.store.db import Store
+from agentassist.store.prompts import PromptStore
 from agentassist.store.recordings import RecordingStore
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -47,6 +54,22 @@ YES = {"greet": "yes"}
 OPEN = "open"  # a WebSocket that stays open and delivers the feed
 SCRIPT = 'id: s1\nversion: 1\nlanguage: en\nsteps:\n  - id: greet\n    say: ["Hello, thank you for calling."]\n'
 
+CALL_IDS = ("c1", "c2", "c3", "live", "b1")
+P = "0123456789abcdef0123456789abcdef"  # the stored prompt's id
+
+
+def _wav(seconds: float = 1.0) -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(b"".join((i % 200 * 50).to_bytes(2, "little") * 2 for i in range(int(seconds * 16000))))
+    return out.getvalue()
+
+
+WAV = _wav(0.2)
+
 
 @dataclass(frozen=True)
 class Case:
@@ -58,6 +81,7 @@ class Case:
     path: str = ""
     body: Any = None
     params: dict[str, Any] = field(default_factory=dict)
+    content: bytes | None = None  # a raw body (a WAV), sent instead of ``body`` as JSON
     public: bool = False
     websocket: bool = False
 
@@ -75,13 +99,14 @@ ALL_200 = "200 200 200 200 200"
 ADMIN = "403 403 403 403 {}"
 LEADERS = "403 {0} 403 {0} {0}"
 EVALUATORS = "403 {0} {0} {0} {0}"
-PHONE = "{0} {0} 403 {0} {0}"
+PHONE = "{0} {0} 403 {0} {0}"  # the phone's agent, the leaders of their team (tom, sue), an admin
 CONTROL = "503 503 403 503 503"  # the live call is alice's, in tom's team; qa is not assigned to it
 
 # "METHOD path" as the app declares it -> the request and its answers. Path ids: c1 and c2 are
 # alice's ended calls (c1 recorded, both assigned to qa), c3 another of hers nobody has scored,
 # live her active call; evaluation 1 is qa's on c1 (submitted), 2 qa's on c2 (disputed by alice);
-# calibration 1 is tom's, open, 2 closed, both with checkers qa and tom; rule 1 exists.
+# calibration 1 is tom's, open, 2 closed, both with checkers qa and tom; rule 1 exists; prompt P is
+# stored.
 TABLE: dict[str, Case] = {
     "GET /openapi.json": Case(ALL_200, public=True),
     "GET /docs": Case(ALL_200, public=True),
@@ -96,6 +121,9 @@ TABLE: dict[str, Case] = {
     "GET /api/me": Case(ALL_200),
     "GET /api/calls": Case(ALL_200),
     "POST /api/calls": Case(PHONE.format(503), body={"uri": "sip:100@127.0.0.1"}),
+    "POST /api/prompts": Case(PHONE.format(201), content=WAV),
+    "GET /api/prompts": Case(PHONE.format(200)),
+    "DELETE /api/prompts/{prompt_id}": Case(PHONE.format(204), f"/api/prompts/{P}"),
     "GET /api/calls/{call_id}": Case(ALL_200, "/api/calls/c1"),
     "POST /api/calls/{call_id}/hangup": Case(CONTROL, "/api/calls/live/hangup"),
     "PUT /api/calls/{call_id}/disposition": Case(PHONE.format(200), "/api/calls/c1/disposition", {"disposition": "x"}),
@@ -122,6 +150,7 @@ TABLE: dict[str, Case] = {
     "POST /api/users": Case(ADMIN.format(201), body={"name": "newbie", "role": "agent"}),
     "DELETE /api/users/{name}": Case(ADMIN.format(204), "/api/users/bob"),
     "PUT /api/users/{name}/teams": Case(ADMIN.format(200), "/api/users/bob/teams", {"teams": ["red"]}),
+    "PUT /api/users/{name}/all-teams": Case(ADMIN.format(200), "/api/users/tom/all-teams", {"all_teams": True}),
     "GET /api/teams": Case(LEADERS.format(200)),
     "GET /api/assignments": Case(EVALUATORS.format(200)),
     "POST /api/assignments": Case(LEADERS.format(201), body={"call_id": "c3", "checker": "qa"}),
@@ -198,11 +227,7 @@ def app_routes(app: Any) -> list[tuple[str, str]]:
 
 
 def _write_wav(path: Path, seconds: float = 1.0) -> None:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(2)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes(b"".join((i % 200 * 50).to_bytes(2, "little") * 2 for i in range(int(seconds * 16000))))
+    path.write_bytes(_wav(seconds))
 
 
 @dataclass
@@ -215,16 +240,19 @@ class World:
     tmp: Path
     tokens: dict[str, str]
     copies: int = 0
+    leaks: list[str] = field(default_factory=list)
 
-    def on_copy(self, ask: Callable[[], str]) -> str:
-        """``ask`` answered on a fresh copy of the seeded database."""
+    def on_copy(self, ask: Callable[[], Any]) -> Any:
+        """``ask`` answered on a fresh copy of the seeded database and stored prompts."""
         self.copies += 1
         path = self.tmp / f"copy-{self.copies}.sqlite"
         with sqlite3.connect(self.seed) as src, sqlite3.connect(path) as dst:
             src.backup(dst)
+        prompts = shutil.copytree(self.tmp / "data" / "prompts", self.tmp / f"copy-{self.copies}-prompts")
         store = Store(f"sqlite:///{path}")
         app: Any = self.client.app
         app.state.store = store
+        app.state.prompts = PromptStore(prompts)
         try:
             return ask()
         finally:
@@ -234,8 +262,20 @@ class World:
         return {} if principal == "none" else {"Authorization": f"Bearer {self.tokens[principal]}"}
 
     def http(self, method: str, path: str, case: Case, principal: str) -> str:
-        r = self.client.request(method, path, json=case.body, params=case.params, headers=self.headers(principal))
+        json = case.body if case.content is None else None
+        r = self.client.request(
+            method, path, json=json, content=case.content, params=case.params, headers=self.headers(principal)
+        )
+        if r.status_code in (403, 404):
+            self.check_names(r.json()["detail"], f"{method} {path} as {principal}", f"{path} {case.body} {case.params}")
         return str(r.status_code)
+
+    def check_names(self, detail: str, asked: str, sent: str) -> None:
+        """Note a refusal that names a user or call the request did not name (the caller's own name aside)."""
+        caller = USER_OF.get(asked.rpartition(" as ")[2], "")
+        for name in (*USER_OF.values(), "bob", "tina", "gone", *CALL_IDS):
+            if name != caller and re.search(rf"\b{name}\b", detail) and not re.search(rf"\b{name}\b", sent):
+                self.leaks.append(f"{asked}: {detail!r} names {name!r}")
 
     def websocket(self, path: str, principal: str, call_id: str = "c1") -> str:
         """ "open" when the feed delivers an event (published until one arrives), else the close code."""
@@ -265,16 +305,23 @@ class World:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("authz")
     seed = tmp / "seed.sqlite"
+    prompts = PromptStore(tmp / "data" / "prompts")
+    prompts.add(WAV, name="seeded", by="ada")
+    seeded = prompts.directory / f"{prompts.all()[0]['id']}.wav"
+    for suffix in (".wav", ".json"):  # under the id the table names
+        seeded.with_suffix(suffix).rename(prompts.directory / f"{P}{suffix}")
     store = Store(f"sqlite:///{seed}")
     store.migrate()
     tokens = {
         "agent": store.add_user("alice", "agent", teams=["red"], password=PASSWORD),
         "team_leader": store.add_user("tom", "team_leader", teams=["red"]),
         "quality_checker": store.add_user("qa", "quality_checker"),
-        "supervisor": store.add_user("sue", "supervisor"),
+        "supervisor": store.add_user("sue", "supervisor", teams=["red"]),
         "admin": store.add_user("ada", "admin"),
         "deleted": store.add_user("gone", "agent", teams=["red"]),
         "other_agent": store.add_user("bob", "agent", teams=["blue"]),
+        "other_leader": store.add_user("tina", "team_leader", teams=["blue"]),
+        "floor_supervisor": store.add_user("flo", "supervisor", all_teams=True),
     }
     store.delete_user("gone")
     for i, call_id in enumerate(("c1", "c2", "c3", "live")):
@@ -294,7 +341,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     scripts = tmp / "scripts"  # PUT /api/scripts writes here, never into the repository
     scripts.mkdir()
     (scripts / "s1.yaml").write_text(SCRIPT)
-    app = create_app(Settings(assist={"scripts_dir": str(scripts)}), store, bus, recordings)  # type: ignore[arg-type]
+    settings = Settings(
+        assist={"scripts_dir": str(scripts), "agent_name": "alice"},  # type: ignore[arg-type]
+        server={"data_dir": str(tmp / "data")},  # type: ignore[arg-type]
+    )
+    app = create_app(settings, store, bus, recordings)
     with TestClient(app) as client:
         w = World(client, bus, seed, tmp, tokens)
 
@@ -346,6 +397,7 @@ def test_every_route_answers_every_role_as_the_table_says(world: World) -> None:
                 wrong.append(f"{key} as {principal}: expected {want}, got {got}")
     assert asked >= 7 * len(TABLE)
     assert not wrong, "\n".join(wrong)
+    assert not world.leaks, "refusals that name what the caller did not send:\n" + "\n".join(world.leaks)
 
 
 def test_an_agent_may_not_fetch_another_agents_recording(world: World) -> None:

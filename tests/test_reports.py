@@ -27,13 +27,14 @@ from tests.databases import database_url, pg_admin_url, pg_url  # noqa: F401 - f
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 USERS = [
     ("ada", "admin", []),
-    ("sue", "supervisor", []),
+    ("sue", "supervisor", []),  # no team, but all_teams (ALL_TEAMS): every team's calls
     ("tom", "team_leader", ["red"]),
     ("alice", "agent", ["red"]),
     ("carl", "agent", ["red", "blue"]),
     ("bob", "agent", ["blue"]),
     ("qa", "quality_checker", []),
 ]
+ALL_TEAMS = {"sue"}
 CARD = {
     "name": "QA",
     "description": "",
@@ -166,7 +167,7 @@ def _call(store: Store, call_id: str, agent: str, direction: str, start: datetim
 def env(database_url: str, tmp_path: Path) -> Iterator[Env]:  # noqa: F811
     store = Store(database_url)
     store.migrate()
-    tokens = {name: store.add_user(name, role, teams=teams) for name, role, teams in USERS}
+    tokens = {name: store.add_user(name, role, teams=teams, all_teams=name in ALL_TEAMS) for name, role, teams in USERS}
     speech_a1 = [("agent", 0, 10), ("agent", 20, 30), ("customer", 5, 15), ("customer", 40, 50)]
     _call(store, "a1", "alice", "inbound", T0, 100, adherence=0.8, speech=speech_a1)
     store.open_span("a1", "pause", 60, "alice")

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Protocol, runtime_checkable
 from fastapi import APIRouter, Depends, HTTPException, Response, status
 from pydantic import BaseModel, Field, model_validator
 
-from agentassist.api.deps import RuntimeDep, StoreDep, UserDep, visible_call
+from agentassist.api.deps import PhoneUserDep, RuntimeDep, StoreDep, UserDep, visible_call
 from agentassist.errors import AgentassistError, NotRingingError
 
 router = APIRouter(prefix="/api/calls", tags=["call control"])
@@ -181,18 +181,10 @@ def transfer(call_id: str, body: TransferIn, control: ControlDep, store: StoreDe
 ringing_router = APIRouter(prefix="/api/ringing", tags=["call control"])
 
 
-def _phone(runtime: RuntimeDep, user: UserDep) -> CallControl:
-    """This server's softphone, for the agent it belongs to ([assist] agent_name) or a supervisor,
-    team leader or admin."""
-    if user.role not in ("agent", *CONTROL_ROLES):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"role {user.role!r} cannot answer calls: the phone's agent or a supervisor can"
-        )
+def _phone(runtime: RuntimeDep, user: PhoneUserDep) -> CallControl:
+    """This server's softphone, for whoever may use it (:func:`agentassist.api.deps.phone_user`)."""
     if not isinstance(runtime, CallControl):
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no softphone in this server")
-    owner = runtime.settings.assist.agent_name
-    if user.role == "agent" and user.name != owner:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"this phone is {owner!r}'s, not {user.name!r}'s")
     return runtime
 
 
