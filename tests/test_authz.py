@@ -44,6 +44,8 @@ T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 ROLES = ("agent", "team_leader", "quality_checker", "supervisor", "admin")
 PRINCIPALS = (*ROLES, "none", "deleted")
 USER_OF = {"agent": "alice", "team_leader": "tom", "quality_checker": "qa", "supervisor": "sue", "admin": "ada"}
+# principals beside the table's columns: bob and tina are of team blue, flo sees every team (all_teams)
+NAME_OF = {**USER_OF, "other_agent": "bob", "other_leader": "tina", "floor_supervisor": "flo", "deleted": "gone"}
 PASSWORD = "alice-password"
 CARD: dict[str, Any] = {
     "name": "QA",
@@ -267,15 +269,12 @@ class World:
             method, path, json=json, content=case.content, params=case.params, headers=self.headers(principal)
         )
         if r.status_code in (403, 404):
-            self.check_names(r.json()["detail"], f"{method} {path} as {principal}", f"{path} {case.body} {case.params}")
+            sent = f"{path} {case.body} {case.params}"
+            for name in (*NAME_OF.values(), *CALL_IDS):
+                named = re.compile(rf"\b{name}\b")
+                if name != NAME_OF.get(principal) and named.search(r.json()["detail"]) and not named.search(sent):
+                    self.leaks.append(f"{method} {path} as {principal}: {r.text} names {name!r}")
         return str(r.status_code)
-
-    def check_names(self, detail: str, asked: str, sent: str) -> None:
-        """Note a refusal that names a user or call the request did not name (the caller's own name aside)."""
-        caller = USER_OF.get(asked.rpartition(" as ")[2], "")
-        for name in (*USER_OF.values(), "bob", "tina", "gone", *CALL_IDS):
-            if name != caller and re.search(rf"\b{name}\b", detail) and not re.search(rf"\b{name}\b", sent):
-                self.leaks.append(f"{asked}: {detail!r} names {name!r}")
 
     def websocket(self, path: str, principal: str, call_id: str = "c1") -> str:
         """ "open" when the feed delivers an event (published until one arrives), else the close code."""
@@ -408,3 +407,94 @@ def test_an_agent_may_not_fetch_another_agents_recording(world: World) -> None:
         lambda: world.client.get("/api/calls/b1/recording", headers=world.headers("agent")).json()["detail"]
     )
     assert "another agent" in detail
+
+
+def _asked(world: World, principal: str, method: str, path: str, **case: Any) -> str:
+    return str(world.on_copy(lambda: world.http(method, path, Case("", path, **case), principal)))
+
+
+def test_only_the_phones_agent_and_the_leaders_of_their_team_use_the_phone(world: World) -> None:
+    """The phone is alice's: another agent (bob) and the leader of another team (tina) may not dial
+    from it, answer it or keep prompts on it; a supervisor of every team (flo) may."""
+    leaks = len(world.leaks)
+    asks = [
+        ("POST", "/api/calls", {"body": {"uri": "sip:100@127.0.0.1"}}, "503"),  # let through: no softphone here
+        ("GET", "/api/ringing", {}, "503"),
+        ("POST", "/api/ringing/r1/answer", {}, "503"),
+        ("POST", "/api/prompts", {"content": WAV}, "201"),
+        ("GET", "/api/prompts", {}, "200"),
+        ("DELETE", f"/api/prompts/{P}", {}, "204"),
+    ]
+    for method, path, case, allowed in asks:
+        got = {p: _asked(world, p, method, path, **case) for p in ("other_agent", "other_leader", "floor_supervisor")}
+        assert got == {"other_agent": "403", "other_leader": "403", "floor_supervisor": allowed}, (method, path)
+    assert world.leaks[leaks:] == []  # "this server's phone is another agent's": alice is not named
+
+
+def test_a_leader_reads_only_the_calibrations_of_calls_in_their_scope(world: World) -> None:
+    """Sessions 1 and 2 score alice's c1 (team red): tina, who leads blue, neither lists nor reads them;
+    tom (a checker of both) keeps them after he moves to blue; sue (red, no checker) loses them."""
+
+    def ask() -> None:
+        c = world.client
+
+        def sessions(principal: str) -> list[int]:
+            r = c.get("/api/calibrations", headers=world.headers(principal))
+            assert r.status_code == 200, r.text
+            return [s["id"] for s in r.json()]
+
+        assert sessions("other_leader") == []
+        for method, path in [("GET", "/api/calibrations/1"), ("GET", "/api/calibrations/2/report"),
+                             ("POST", "/api/calibrations/1/close")]:  # fmt: skip
+            r = c.request(method, path, headers=world.headers("other_leader"))
+            assert r.status_code == 403 and "c1" not in r.text and "tom" not in r.text, (path, r.text)
+        assert sessions("team_leader") == sessions("supervisor") == sessions("floor_supervisor") == [2, 1]
+        admin = world.headers("admin")
+        assert c.put("/api/users/tom/teams", json={"teams": ["blue"]}, headers=admin).status_code == 200
+        assert c.put("/api/users/sue/teams", json={"teams": ["blue"]}, headers=admin).status_code == 200
+        assert sessions("team_leader") == [2, 1]  # a checker keeps seeing the sessions they score in
+        assert c.get("/api/calibrations/2/report", headers=world.headers("team_leader")).status_code == 200
+        assert sessions("supervisor") == []
+        assert c.get("/api/calibrations/1", headers=world.headers("supervisor")).status_code == 403
+
+    world.on_copy(ask)
+
+
+def test_a_supervisor_whose_last_team_is_removed_sees_less_not_more(world: World) -> None:
+    def ask() -> None:
+        c, sue, admin = world.client, world.headers("supervisor"), world.headers("admin")
+
+        def calls() -> list[str]:
+            return sorted(i["id"] for i in c.get("/api/calls", headers=sue).json()["items"])
+
+        def teams() -> list[str]:
+            return [t["name"] for t in c.get("/api/teams", headers=sue).json()]
+
+        assert (calls(), teams()) == (["c1", "c2", "c3", "live"], ["red"])
+        r = c.put("/api/users/sue/teams", json={"teams": []}, headers=admin)
+        assert r.status_code == 200 and r.json()["teams"] == [] and r.json()["all_teams"] is False
+        assert (calls(), teams()) == ([], [])
+        for path in ("/api/calls/c1", "/api/calls/b1", "/api/calibrations/1"):
+            assert c.get(path, headers=sue).status_code == 403, path
+        assert c.get("/api/reports/teams", headers=sue).json()["items"] == []
+        assert c.get("/api/calls", headers=sue, params={"status": "active"}).json()["items"] == []
+        assert c.post("/api/calls", json={"uri": "sip:100@127.0.0.1"}, headers=sue).status_code == 403  # alice's phone
+        # seeing every team is a flag an admin sets, never the side effect of having none
+        r = c.put("/api/users/sue/all-teams", json={"all_teams": True}, headers=admin)
+        assert r.status_code == 200 and r.json()["all_teams"] is True
+        assert c.get("/api/me", headers=sue).json()["all_teams"] is True
+        assert (calls(), teams()) == (["b1", "c1", "c2", "c3", "live"], ["blue", "red"])
+        r = c.put("/api/users/alice/all-teams", json={"all_teams": True}, headers=admin)
+        assert r.status_code == 422 and "supervisor or team_leader" in r.json()["detail"]
+
+    world.on_copy(ask)
+
+
+def test_refusals_name_only_what_the_caller_sent(world: World) -> None:
+    """bob asks for evaluation 1 (of alice's call c1): the 403 names the evaluation, not the call."""
+    leaks = len(world.leaks)
+    assert _asked(world, "other_agent", "GET", "/api/evaluations/1") == "403"
+    assert _asked(world, "other_leader", "POST", "/api/evaluations/1/acknowledge") == "403"
+    assert _asked(world, "other_leader", "GET", "/api/calibrations/1/report") == "403"
+    assert _asked(world, "other_agent", "POST", "/api/calls", body={"uri": "sip:1@x"}) == "403"
+    assert world.leaks[leaks:] == []
