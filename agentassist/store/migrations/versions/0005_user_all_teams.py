@@ -21,8 +21,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as b:
-        b.add_column(sa.Column("all_teams", sa.Boolean, nullable=False, server_default=sa.false()))
+    # A plain ADD COLUMN, not a batch: SQLite's batch copies the table and drops the old one, which
+    # its foreign keys refuse once team_members or evaluations point at users.
+    op.add_column("users", sa.Column("all_teams", sa.Boolean, nullable=False, server_default=sa.false()))
     users = sa.table(
         "users", sa.column("id", sa.Integer), sa.column("role", sa.String), sa.column("all_teams", sa.Boolean)
     )
@@ -35,5 +36,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as b:
-        b.drop_column("all_teams")
+    op.drop_column("users", "all_teams")  # SQLite drops a column itself since 3.35 (2021); no batch, as above
