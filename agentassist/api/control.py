@@ -1,7 +1,8 @@
 """Call control while a call runs: card-data pause, hold, mute, DTMF, blind transfer; inbound calls
 ringing (a second call while one is up): answer or decline them.
 
-Allowed to the agent whose call it is and to supervisors, team leaders and admins.
+Control of a call: allowed to the agent whose call it is and to supervisors, team leaders and admins
+who may see it. Ringing calls: to whoever may use this server's phone (deps.phone_user).
 The runtime answers :class:`CallControl`; a server without a softphone answers 503.
 """
 

@@ -221,7 +221,7 @@ class ReportsMixin(AccountsMixin):
     def team_report(
         self, user: UserRecord, *, from_: datetime | None, to: datetime | None, campaign: str | None
     ) -> list[dict[str, Any]]:
-        """One row per team ``user`` leads (every team for an admin or a supervisor of no team)."""
+        """One row per team ``user`` leads (every team for an admin or a leader with ``all_teams``)."""
         stmt = (
             select(TeamRow.name, UserRow.name)
             .join(TeamMemberRow, TeamMemberRow.team_id == TeamRow.id)
