@@ -154,6 +154,8 @@ def test_a_call_takes_no_path_on_the_server(env: Env) -> None:
         assert r.status_code == 422 and "body.prompt" in _detail(r), r.text
         assert env.req("alice", "DELETE", f"/api/prompts/{bad}").status_code in (404, 422)
     assert env.phone.dialed == []
+    assert env.req("alice", "POST", "/api/calls", json={"uri": URI, "audio": None}).status_code == 201  # no audio
+    assert env.phone.dialed == [(URI, None)]
 
 
 @pytest.mark.parametrize(

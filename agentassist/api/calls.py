@@ -70,7 +70,7 @@ class DialIn(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_server_paths(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "audio" in data:  # a path on the server, taken until prompts came
+        if isinstance(data, dict) and data.get("audio") is not None:  # a server path, taken until prompts came
             raise PydanticCustomError(
                 "audio_removed",
                 "audio (a file on the server) is no longer accepted: upload the WAV with POST /api/prompts"
