@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -87,12 +88,30 @@ def cmd_call(args: argparse.Namespace) -> int:
     if not token:
         raise AgentassistError("no API token: pass --token or set AGENTASSIST_TOKEN (see `agentassist users add`)")
     body: dict[str, Any] = {"uri": args.uri}
-    if args.audio:
-        from agentassist.audio.frames import check_wav
+    with httpx.Client(base_url=f"http://{host}:{port}", headers={"Authorization": f"Bearer {token}"}) as client:
+        if args.audio:
+            # The server takes no paths: the WAV goes up as a prompt, the call names its id, and the
+            # prompt goes once dialled (the softphone read it whole when it placed the call).
+            from agentassist.audio.frames import check_wav
 
-        check_wav(args.audio)
-        body["audio"] = str(Path(args.audio).resolve())
-    r = httpx.post(f"http://{host}:{port}/api/calls", json=body, headers={"Authorization": f"Bearer {token}"})
+            check_wav(args.audio)
+            wav = Path(args.audio)
+            up = client.post(
+                "/api/prompts",
+                content=wav.read_bytes(),
+                params={"name": wav.name[:200]},
+                headers={"Content-Type": "audio/wav"},
+                timeout=60,
+            )
+            if up.status_code >= 400:
+                raise AgentassistError(f"server refused the WAV {wav} ({up.status_code}): {up.text}")
+            body["prompt"] = up.json()["id"]
+        try:
+            r = client.post("/api/calls", json=body, timeout=30)
+        finally:
+            if "prompt" in body:
+                with contextlib.suppress(httpx.HTTPError):  # a prompt left behind is listed, deletable
+                    client.delete(f"/api/prompts/{body['prompt']}")
     if r.status_code >= 400:
         raise AgentassistError(f"server refused the call ({r.status_code}): {r.text}")
     sys.stdout.write(json.dumps(r.json()) + "\n")
@@ -132,8 +151,11 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     store = Store(_database_url(settings))
     store.api_token_ttl = settings.server.api_token_ttl
     store.create_all()
-    token = store.add_user(args.name, args.role, teams=args.team or [], password=args.password)
+    token = store.add_user(
+        args.name, args.role, teams=args.team or [], password=args.password, all_teams=args.all_teams
+    )
     teams = f" in {', '.join(args.team)}" if args.team else ""
+    teams += ", sees all teams" if args.all_teams else ""
     sys.stdout.write(f"user {args.name!r} ({args.role}{teams}) created; API token:\n{token}\n")
     return 0
 
@@ -246,6 +268,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--role", required=True, choices=["agent", "team_leader", "quality_checker", "supervisor", "admin"])
     sp.add_argument("--team", action="append", help="team the user belongs to (repeat for several; made when new)")
     sp.add_argument("--password", help="password for POST /api/login (at least 8 characters)")
+    sp.add_argument(
+        "--all-teams",
+        action="store_true",
+        help="a supervisor or team_leader who sees every team's calls (without it: their teams' and their own)",
+    )
     sp.set_defaults(func=cmd_users_add)
     sp = with_config(users.add_parser("token", help="give a user a new API token (the old one stops working)"))
     sp.add_argument("name")

@@ -34,6 +34,7 @@ from agentassist.sip.softphone import (
     TransferProgress,
 )
 from agentassist.store.db import Store
+from agentassist.store.prompts import PromptStore
 from agentassist.store.recordings import RecordingStore
 from agentassist.transcribe.engine import StreamingTranscriber, Transcriber
 
@@ -46,6 +47,7 @@ class Runtime:
         self.store = store
         self.bus = bus
         self.recordings = recordings
+        self.prompts = PromptStore(settings.data_dir / "prompts")
         # Checked before anything starts: a bad agent_audio_file or script dir refuses the start.
         self.audio = AudioIO(settings.audio)
         self.scripts = ScriptVersions(Path(settings.assist.scripts_dir))
@@ -94,9 +96,10 @@ class Runtime:
             "sip": self._phone is not None and self._phone.listening,
         }
 
-    def dial(self, uri: str, audio: str | None = None) -> str:
-        """Place a call; ``audio``: a WAV on this machine played as the agent's voice."""
-        microphone = file_microphone(Path(audio)) if audio else None  # AudioError names a bad file
+    def dial(self, uri: str, prompt: str | None = None) -> str:
+        """Place a call; ``prompt``: the id of a stored prompt played as the agent's voice."""
+        # read whole here, so deleting the prompt later does not cut the call's audio
+        microphone = file_microphone(self.prompts.path(prompt)) if prompt else None
         call_id = self.phone.call(uri, microphone)
         # The row exists from now on, "ringing" until the answer (or the failure) brings it up to date.
         self.store.create_call(

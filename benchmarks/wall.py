@@ -205,7 +205,7 @@ def main() -> int:
         db_url = f"sqlite:///{Path(tmp) / 'wall.sqlite'}"
         store = Store(db_url)
         store.create_all()
-        token = store.add_user("bench-supervisor", "supervisor")
+        token = store.add_user("bench-supervisor", "supervisor", all_teams=True)  # every agent's calls
         now = datetime.now(UTC)
         for i in range(args.calls):
             store.create_call(f"call-{i:03d}", "inbound", f"sip:customer-{i}@bench", f"agent-{i}", None, now, "")

@@ -214,9 +214,10 @@ def _toml_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def add_user(config: Path, name: str, role: str) -> str:
+def add_user(config: Path, name: str, role: str, *options: str) -> str:
+    """`agentassist users add`, with more ``options`` such as "--all-teams"; returns the API token."""
     out = subprocess.run(
-        [str(AGENTASSIST), "users", "add", name, "--role", role, "--config", str(config)],
+        [str(AGENTASSIST), "users", "add", name, "--role", role, *options, "--config", str(config)],
         cwd=REPO,
         capture_output=True,
         text=True,

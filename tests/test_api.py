@@ -36,7 +36,7 @@ class FakeRuntime:
     def health(self) -> dict[str, bool]:
         return {"model": self.ready, "sip": self.ready}
 
-    def dial(self, uri: str, audio: str | None = None) -> str:
+    def dial(self, uri: str, prompt: str | None = None) -> str:
         self.dialed.append(uri)
         return "new-call"
 
@@ -55,8 +55,9 @@ def env(tmp_path: Path) -> Iterator[dict[str, Any]]:
     bus = EventBus()
     runtime = FakeRuntime()
     tokens = {
-        name: store.add_user(name, role) for name, role in [("alice", "agent"), ("bob", "agent"), ("sue", "supervisor")]
-    }
+        name: store.add_user(name, role, all_teams=role == "supervisor")
+        for name, role in [("alice", "agent"), ("bob", "agent"), ("sue", "supervisor")]
+    }  # sue sees every team's calls (all_teams), so the phone's too
     t0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
     for i, (call_id, agent) in enumerate([("c-alice", "alice"), ("c-bob", "bob")]):
         store.create_call(

@@ -3,14 +3,20 @@ cannot be forgotten) asked by every role, by no token and by a deleted user's to
 answer this table expects. A route missing from the table fails the test, naming it.
 
 Each request runs on its own copy of one seeded SQLite database, so what one request changes (a
-user deleted, an evaluation acknowledged) never decides another's answer. The server has no
-softphone: a call-control route that lets a user through answers 503 ("no softphone"), which is
-past the authorization this test is about. WebSocket routes answer "open" (the feed delivers an
-event) or their close code.
+user deleted, an evaluation acknowledged) never decides another's answer; so do the stored prompts.
+The server has no softphone: a call-control route that lets a user through answers 503 ("no
+softphone"), which is past the authorization this test is about. Its phone is alice's ([assist]
+agent_name), in team red with tom and sue; bob is in team blue, and so is tina, a team leader.
+WebSocket routes answer "open" (the feed delivers an event) or their close code.
+
+No answer of 403 or 404 names a user or a call that the request did not name itself.
 """
 
 from __future__ import annotations
 
+import io
+import re
+import shutil
 import sqlite3
 import threading
 import wave
@@ -31,12 +37,15 @@ from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.events import Event, EventType
 from agentassist.store.db import Store
+from agentassist.store.prompts import PromptStore
 from agentassist.store.recordings import RecordingStore
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 ROLES = ("agent", "team_leader", "quality_checker", "supervisor", "admin")
 PRINCIPALS = (*ROLES, "none", "deleted")
 USER_OF = {"agent": "alice", "team_leader": "tom", "quality_checker": "qa", "supervisor": "sue", "admin": "ada"}
+# principals beside the table's columns: bob and tina are of team blue, flo sees every team (all_teams)
+NAME_OF = {**USER_OF, "other_agent": "bob", "other_leader": "tina", "floor_supervisor": "flo", "deleted": "gone"}
 PASSWORD = "alice-password"
 CARD: dict[str, Any] = {
     "name": "QA",
@@ -46,6 +55,22 @@ CARD: dict[str, Any] = {
 YES = {"greet": "yes"}
 OPEN = "open"  # a WebSocket that stays open and delivers the feed
 SCRIPT = 'id: s1\nversion: 1\nlanguage: en\nsteps:\n  - id: greet\n    say: ["Hello, thank you for calling."]\n'
+
+CALL_IDS = ("c1", "c2", "c3", "live", "b1")
+P = "0123456789abcdef0123456789abcdef"  # the stored prompt's id
+
+
+def _wav(seconds: float = 1.0) -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(b"".join((i % 200 * 50).to_bytes(2, "little") * 2 for i in range(int(seconds * 16000))))
+    return out.getvalue()
+
+
+WAV = _wav(0.2)
 
 
 @dataclass(frozen=True)
@@ -58,6 +83,7 @@ class Case:
     path: str = ""
     body: Any = None
     params: dict[str, Any] = field(default_factory=dict)
+    content: bytes | None = None  # a raw body (a WAV), sent instead of ``body`` as JSON
     public: bool = False
     websocket: bool = False
 
@@ -75,13 +101,14 @@ ALL_200 = "200 200 200 200 200"
 ADMIN = "403 403 403 403 {}"
 LEADERS = "403 {0} 403 {0} {0}"
 EVALUATORS = "403 {0} {0} {0} {0}"
-PHONE = "{0} {0} 403 {0} {0}"
+PHONE = "{0} {0} 403 {0} {0}"  # the phone's agent, the leaders of their team (tom, sue), an admin
 CONTROL = "503 503 403 503 503"  # the live call is alice's, in tom's team; qa is not assigned to it
 
 # "METHOD path" as the app declares it -> the request and its answers. Path ids: c1 and c2 are
 # alice's ended calls (c1 recorded, both assigned to qa), c3 another of hers nobody has scored,
 # live her active call; evaluation 1 is qa's on c1 (submitted), 2 qa's on c2 (disputed by alice);
-# calibration 1 is tom's, open, 2 closed, both with checkers qa and tom; rule 1 exists.
+# calibration 1 is tom's, open, 2 closed, both with checkers qa and tom; rule 1 exists; prompt P is
+# stored.
 TABLE: dict[str, Case] = {
     "GET /openapi.json": Case(ALL_200, public=True),
     "GET /docs": Case(ALL_200, public=True),
@@ -96,6 +123,9 @@ TABLE: dict[str, Case] = {
     "GET /api/me": Case(ALL_200),
     "GET /api/calls": Case(ALL_200),
     "POST /api/calls": Case(PHONE.format(503), body={"uri": "sip:100@127.0.0.1"}),
+    "POST /api/prompts": Case(PHONE.format(201), content=WAV),
+    "GET /api/prompts": Case(PHONE.format(200)),
+    "DELETE /api/prompts/{prompt_id}": Case(PHONE.format(204), f"/api/prompts/{P}"),
     "GET /api/calls/{call_id}": Case(ALL_200, "/api/calls/c1"),
     "POST /api/calls/{call_id}/hangup": Case(CONTROL, "/api/calls/live/hangup"),
     "PUT /api/calls/{call_id}/disposition": Case(PHONE.format(200), "/api/calls/c1/disposition", {"disposition": "x"}),
@@ -126,6 +156,7 @@ TABLE: dict[str, Case] = {
     "POST /api/me/token": Case(ALL_200),
     "POST /api/ws-ticket": Case(ALL_200),
     "POST /api/calls/{call_id}/recording/link": Case(ALL_200, "/api/calls/c1/recording/link"),
+    "PUT /api/users/{name}/all-teams": Case(ADMIN.format(200), "/api/users/tom/all-teams", {"all_teams": True}),
     "GET /api/teams": Case(LEADERS.format(200)),
     "GET /api/assignments": Case(EVALUATORS.format(200)),
     "POST /api/assignments": Case(LEADERS.format(201), body={"call_id": "c3", "checker": "qa"}),
@@ -202,11 +233,7 @@ def app_routes(app: Any) -> list[tuple[str, str]]:
 
 
 def _write_wav(path: Path, seconds: float = 1.0) -> None:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(2)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes(b"".join((i % 200 * 50).to_bytes(2, "little") * 2 for i in range(int(seconds * 16000))))
+    path.write_bytes(_wav(seconds))
 
 
 @dataclass
@@ -219,16 +246,19 @@ class World:
     tmp: Path
     tokens: dict[str, str]
     copies: int = 0
+    leaks: list[str] = field(default_factory=list)
 
-    def on_copy(self, ask: Callable[[], str]) -> str:
-        """``ask`` answered on a fresh copy of the seeded database."""
+    def on_copy(self, ask: Callable[[], Any]) -> Any:
+        """``ask`` answered on a fresh copy of the seeded database and stored prompts."""
         self.copies += 1
         path = self.tmp / f"copy-{self.copies}.sqlite"
         with sqlite3.connect(self.seed) as src, sqlite3.connect(path) as dst:
             src.backup(dst)
+        prompts = shutil.copytree(self.tmp / "data" / "prompts", self.tmp / f"copy-{self.copies}-prompts")
         store = Store(f"sqlite:///{path}")
         app: Any = self.client.app
         app.state.store = store
+        app.state.prompts = PromptStore(prompts)
         try:
             return ask()
         finally:
@@ -238,7 +268,16 @@ class World:
         return {} if principal == "none" else {"Authorization": f"Bearer {self.tokens[principal]}"}
 
     def http(self, method: str, path: str, case: Case, principal: str) -> str:
-        r = self.client.request(method, path, json=case.body, params=case.params, headers=self.headers(principal))
+        json = case.body if case.content is None else None
+        r = self.client.request(
+            method, path, json=json, content=case.content, params=case.params, headers=self.headers(principal)
+        )
+        if r.status_code in (403, 404):
+            sent = f"{path} {case.body} {case.params}"
+            for name in (*NAME_OF.values(), *CALL_IDS):
+                named = re.compile(rf"\b{name}\b")
+                if name != NAME_OF.get(principal) and named.search(r.json()["detail"]) and not named.search(sent):
+                    self.leaks.append(f"{method} {path} as {principal}: {r.text} names {name!r}")
         return str(r.status_code)
 
     def websocket(self, path: str, principal: str, call_id: str = "c1") -> str:
@@ -269,16 +308,23 @@ class World:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("authz")
     seed = tmp / "seed.sqlite"
+    prompts = PromptStore(tmp / "data" / "prompts")
+    prompts.add(WAV, name="seeded", by="ada")
+    seeded = prompts.directory / f"{prompts.all()[0]['id']}.wav"
+    for suffix in (".wav", ".json"):  # under the id the table names
+        seeded.with_suffix(suffix).rename(prompts.directory / f"{P}{suffix}")
     store = Store(f"sqlite:///{seed}")
     store.migrate()
     tokens = {
         "agent": store.add_user("alice", "agent", teams=["red"], password=PASSWORD),
         "team_leader": store.add_user("tom", "team_leader", teams=["red"]),
         "quality_checker": store.add_user("qa", "quality_checker"),
-        "supervisor": store.add_user("sue", "supervisor"),
+        "supervisor": store.add_user("sue", "supervisor", teams=["red"]),
         "admin": store.add_user("ada", "admin"),
         "deleted": store.add_user("gone", "agent", teams=["red"]),
         "other_agent": store.add_user("bob", "agent", teams=["blue"]),
+        "other_leader": store.add_user("tina", "team_leader", teams=["blue"]),
+        "floor_supervisor": store.add_user("flo", "supervisor", all_teams=True),
     }
     store.delete_user("gone")
     for i, call_id in enumerate(("c1", "c2", "c3", "live")):
@@ -298,7 +344,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     scripts = tmp / "scripts"  # PUT /api/scripts writes here, never into the repository
     scripts.mkdir()
     (scripts / "s1.yaml").write_text(SCRIPT)
-    app = create_app(Settings(assist={"scripts_dir": str(scripts)}), store, bus, recordings)  # type: ignore[arg-type]
+    settings = Settings(
+        assist={"scripts_dir": str(scripts), "agent_name": "alice"},  # type: ignore[arg-type]
+        server={"data_dir": str(tmp / "data")},  # type: ignore[arg-type]
+    )
+    app = create_app(settings, store, bus, recordings)
     with TestClient(app) as client:
         w = World(client, bus, seed, tmp, tokens)
 
@@ -350,6 +400,7 @@ def test_every_route_answers_every_role_as_the_table_says(world: World) -> None:
                 wrong.append(f"{key} as {principal}: expected {want}, got {got}")
     assert asked >= 7 * len(TABLE)
     assert not wrong, "\n".join(wrong)
+    assert not world.leaks, "refusals that name what the caller did not send:\n" + "\n".join(world.leaks)
 
 
 def test_an_agent_may_not_fetch_another_agents_recording(world: World) -> None:
@@ -360,3 +411,94 @@ def test_an_agent_may_not_fetch_another_agents_recording(world: World) -> None:
         lambda: world.client.get("/api/calls/b1/recording", headers=world.headers("agent")).json()["detail"]
     )
     assert "another agent" in detail
+
+
+def _asked(world: World, principal: str, method: str, path: str, **case: Any) -> str:
+    return str(world.on_copy(lambda: world.http(method, path, Case("", path, **case), principal)))
+
+
+def test_only_the_phones_agent_and_the_leaders_of_their_team_use_the_phone(world: World) -> None:
+    """The phone is alice's: another agent (bob) and the leader of another team (tina) may not dial
+    from it, answer it or keep prompts on it; a supervisor of every team (flo) may."""
+    leaks = len(world.leaks)
+    asks = [
+        ("POST", "/api/calls", {"body": {"uri": "sip:100@127.0.0.1"}}, "503"),  # let through: no softphone here
+        ("GET", "/api/ringing", {}, "503"),
+        ("POST", "/api/ringing/r1/answer", {}, "503"),
+        ("POST", "/api/prompts", {"content": WAV}, "201"),
+        ("GET", "/api/prompts", {}, "200"),
+        ("DELETE", f"/api/prompts/{P}", {}, "204"),
+    ]
+    for method, path, case, allowed in asks:
+        got = {p: _asked(world, p, method, path, **case) for p in ("other_agent", "other_leader", "floor_supervisor")}
+        assert got == {"other_agent": "403", "other_leader": "403", "floor_supervisor": allowed}, (method, path)
+    assert world.leaks[leaks:] == []  # "this server's phone is another agent's": alice is not named
+
+
+def test_a_leader_reads_only_the_calibrations_of_calls_in_their_scope(world: World) -> None:
+    """Sessions 1 and 2 score alice's c1 (team red): tina, who leads blue, neither lists nor reads them;
+    tom (a checker of both) keeps them after he moves to blue; sue (red, no checker) loses them."""
+
+    def ask() -> None:
+        c = world.client
+
+        def sessions(principal: str) -> list[int]:
+            r = c.get("/api/calibrations", headers=world.headers(principal))
+            assert r.status_code == 200, r.text
+            return [s["id"] for s in r.json()]
+
+        assert sessions("other_leader") == []
+        for method, path in [("GET", "/api/calibrations/1"), ("GET", "/api/calibrations/2/report"),
+                             ("POST", "/api/calibrations/1/close")]:  # fmt: skip
+            r = c.request(method, path, headers=world.headers("other_leader"))
+            assert r.status_code == 403 and "c1" not in r.text and "tom" not in r.text, (path, r.text)
+        assert sessions("team_leader") == sessions("supervisor") == sessions("floor_supervisor") == [2, 1]
+        admin = world.headers("admin")
+        assert c.put("/api/users/tom/teams", json={"teams": ["blue"]}, headers=admin).status_code == 200
+        assert c.put("/api/users/sue/teams", json={"teams": ["blue"]}, headers=admin).status_code == 200
+        assert sessions("team_leader") == [2, 1]  # a checker keeps seeing the sessions they score in
+        assert c.get("/api/calibrations/2/report", headers=world.headers("team_leader")).status_code == 200
+        assert sessions("supervisor") == []
+        assert c.get("/api/calibrations/1", headers=world.headers("supervisor")).status_code == 403
+
+    world.on_copy(ask)
+
+
+def test_a_supervisor_whose_last_team_is_removed_sees_less_not_more(world: World) -> None:
+    def ask() -> None:
+        c, sue, admin = world.client, world.headers("supervisor"), world.headers("admin")
+
+        def calls() -> list[str]:
+            return sorted(i["id"] for i in c.get("/api/calls", headers=sue).json()["items"])
+
+        def teams() -> list[str]:
+            return [t["name"] for t in c.get("/api/teams", headers=sue).json()]
+
+        assert (calls(), teams()) == (["c1", "c2", "c3", "live"], ["red"])
+        r = c.put("/api/users/sue/teams", json={"teams": []}, headers=admin)
+        assert r.status_code == 200 and r.json()["teams"] == [] and r.json()["all_teams"] is False
+        assert (calls(), teams()) == ([], [])
+        for path in ("/api/calls/c1", "/api/calls/b1", "/api/calibrations/1"):
+            assert c.get(path, headers=sue).status_code == 403, path
+        assert c.get("/api/reports/teams", headers=sue).json()["items"] == []
+        assert c.get("/api/calls", headers=sue, params={"status": "active"}).json()["items"] == []
+        assert c.post("/api/calls", json={"uri": "sip:100@127.0.0.1"}, headers=sue).status_code == 403  # alice's phone
+        # seeing every team is a flag an admin sets, never the side effect of having none
+        r = c.put("/api/users/sue/all-teams", json={"all_teams": True}, headers=admin)
+        assert r.status_code == 200 and r.json()["all_teams"] is True
+        assert c.get("/api/me", headers=sue).json()["all_teams"] is True
+        assert (calls(), teams()) == (["b1", "c1", "c2", "c3", "live"], ["blue", "red"])
+        r = c.put("/api/users/alice/all-teams", json={"all_teams": True}, headers=admin)
+        assert r.status_code == 422 and "supervisor or team_leader" in r.json()["detail"]
+
+    world.on_copy(ask)
+
+
+def test_refusals_name_only_what_the_caller_sent(world: World) -> None:
+    """bob asks for evaluation 1 (of alice's call c1): the 403 names the evaluation, not the call."""
+    leaks = len(world.leaks)
+    assert _asked(world, "other_agent", "GET", "/api/evaluations/1") == "403"
+    assert _asked(world, "other_leader", "POST", "/api/evaluations/1/acknowledge") == "403"
+    assert _asked(world, "other_leader", "GET", "/api/calibrations/1/report") == "403"
+    assert _asked(world, "other_agent", "POST", "/api/calls", body={"uri": "sip:1@x"}) == "403"
+    assert world.leaks[leaks:] == []

@@ -189,6 +189,8 @@ def test_outbound_call_with_agentassist_call(make_server: Any, baresip: Any, tmp
         transcript = client.get(f"/api/calls/{call_id}/transcript").json()["utterances"]
     agent_text = " ".join(u["text"] for u in transcript if u["channel"] == "agent").lower()
     assert "message" in agent_text, transcript
+    with server.client() as client:  # the WAV went up as a prompt, gone once dialled: the call had read it
+        assert client.get("/api/prompts").json() == []
 
 
 @pytest.mark.slow

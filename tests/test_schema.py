@@ -73,7 +73,11 @@ def app_and_token(tmp_path: Path) -> Iterator[tuple[Any, str]]:
     scripts = tmp_path / "scripts"  # PUT /api/scripts writes here, never into the repository
     scripts.mkdir()
     (scripts / "s1.yaml").write_text(SCRIPT)
-    app = create_app(Settings(assist={"scripts_dir": str(scripts)}), store, EventBus(), recordings)  # type: ignore[arg-type]
+    settings = Settings(
+        assist={"scripts_dir": str(scripts)},  # type: ignore[arg-type]
+        server={"data_dir": str(tmp_path / "data")},  # type: ignore[arg-type]  # POST /api/prompts stores here
+    )
+    app = create_app(settings, store, EventBus(), recordings)
     from fastapi.testclient import TestClient
 
     with TestClient(app) as client:

@@ -271,7 +271,7 @@ def live(tmp_path: Path) -> Iterator[dict[str, Any]]:
     (scripts / "voicemail.yaml").write_text(LIVE_V1)
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     store.create_all()
-    token = store.add_user("sue", "supervisor")
+    token = store.add_user("sue", "supervisor", all_teams=True)
     settings = Settings(
         sip={"listen": f"127.0.0.1:{free_port()}"},  # type: ignore[arg-type]
         audio={"input_device": "null", "output_device": "null"},  # type: ignore[arg-type]

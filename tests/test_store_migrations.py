@@ -7,11 +7,13 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 
 from agentassist.events import Channel, Utterance
-from agentassist.store.db import Store
+from agentassist.store.db import MIGRATIONS, Store
 from agentassist.store.models import Base
 from tests.databases import database_url, pg_admin_url, pg_url  # noqa: F401 - fixtures
 
@@ -172,3 +174,38 @@ def test_a_revision_replaces_the_stored_utterance_and_its_search_words(database_
     assert store.list_calls(q="sure")[0] == []
     store.update_utterance("c1", Utterance("c1-a9", "c1", Channel.AGENT, 5.0, 6.0, "", revised=True))  # nothing
     assert [u["id"] for u in store.transcript("c1")] == ["c1-a1"]
+
+
+def test_supervisors_of_no_team_keep_seeing_every_team_after_0005(database_url: str) -> None:  # noqa: F811
+    """0005 makes "sees every team" a flag of its own; supervisors who had no team (and so saw every
+    call before it) get the flag, so that nobody's view changes on upgrade."""
+    store = Store(database_url)
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004")
+        t0 = datetime(2026, 11, 1, tzinfo=UTC)
+        for i, (name, role) in enumerate([("floor", "supervisor"), ("red-sup", "supervisor"), ("lead", "team_leader"),
+                                          ("ann", "agent"), ("ada", "admin")], start=1):  # fmt: skip
+            conn.execute(
+                sa.text("INSERT INTO users (id, name, role, token_hash, created_at) VALUES (:i, :n, :r, :h, :t)"),
+                {"i": i, "n": name, "r": role, "h": f"{i:064d}", "t": t0},
+            )
+        conn.execute(sa.text("INSERT INTO teams (id, name) VALUES (1, 'red')"))
+        conn.execute(sa.text("INSERT INTO team_members (user_id, team_id) VALUES (2, 1), (4, 1)"))
+    store.migrate()
+    assert store.revision() == HEAD
+    assert {u["name"]: u["all_teams"] for u in store.users()} == {
+        "floor": True,  # a supervisor of no team saw everything before: still does
+        "red-sup": False,
+        "lead": False,  # a team leader of no team saw only their own calls before: still does
+        "ann": False,
+        "ada": False,  # an admin sees everything without the flag
+    }
+    with store.engine.begin() as conn:  # down and up again, with rows pointing at users (SQLite's foreign keys)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")
+    store.migrate()
+    assert store.revision() == HEAD and (store.user("floor") or {})["all_teams"] is True
+    store.engine.dispose()

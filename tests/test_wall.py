@@ -50,7 +50,7 @@ def test_wall_shows_a_live_call_within_a_second(tmp_path: Path, make_server: Any
         assist={"default_script": "wall"},
     )
     (tmp_path / "scripts" / "wall.yaml").write_text(SCRIPT)
-    supervisor = add_user(server.config, "Sam", "supervisor")
+    supervisor = add_user(server.config, "Sam", "supervisor", "--all-teams")
     agent = add_user(server.config, "Casey", "agent")
     server.start()
 

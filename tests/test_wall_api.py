@@ -60,7 +60,7 @@ def wall(tmp_path: Path) -> Iterator[Wall]:
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     store.create_all()
     tokens = {
-        "sue": store.add_user("sue", "supervisor"),
+        "sue": store.add_user("sue", "supervisor", all_teams=True),
         "tom": store.add_user("tom", "team_leader", teams=["red"]),
         "alice": store.add_user("alice", "agent", teams=["red"]),
         "bob": store.add_user("bob", "agent", teams=["blue"]),

@@ -111,7 +111,7 @@ def test_a_slow_client_does_not_delay_a_fast_one(tmp_path: Path) -> None:
         hub = WallHub(store, bus, Settings(), WallOptions(queue_size=20))
         bus.bind(asyncio.get_running_loop())
         hub.start()
-        user = store.user_for_token(store.add_user("sam", "supervisor"))
+        user = store.user_for_token(store.add_user("sam", "supervisor", all_teams=True))
         assert user is not None
         fast, slow = WallClient(user, True, 20), WallClient(user, True, 20)
         got: list[dict[str, Any]] = []

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from agentassist.api.deps import ID_MAX, AdminDep, StoreDep, UserDep, require, token_from
 from agentassist.errors import ConfigError
+from agentassist.store.db import UserRecord
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -21,10 +22,17 @@ class LoginIn(BaseModel):
     password: str = Field(min_length=1, max_length=1000)
 
 
+ALL_TEAMS_DOC = (
+    "sees every team's calls (a supervisor or team_leader; an admin always does). Without it a leader sees"
+    " their teams' calls and their own, and a leader of no team only their own"
+)
+
+
 class UserOut(BaseModel):
     name: str
     role: Role
     teams: list[str]
+    all_teams: bool = Field(False, description=ALL_TEAMS_DOC)
 
 
 class LoginOut(BaseModel):
@@ -37,12 +45,14 @@ class UserIn(BaseModel):
     role: Role
     teams: list[Annotated[str, Field(min_length=1, max_length=200)]] = []
     password: str | None = Field(None, min_length=8, max_length=1000)
+    all_teams: bool = Field(False, description=ALL_TEAMS_DOC)
 
 
 class UserCreated(BaseModel):
     name: str
     role: Role
     teams: list[str]
+    all_teams: bool
     token: str = Field(description="API token; shown once")
 
 
@@ -54,6 +64,10 @@ class UserListed(UserOut):
 
 class TeamsIn(BaseModel):
     teams: list[Annotated[str, Field(min_length=1, max_length=200)]]
+
+
+class AllTeamsIn(BaseModel):
+    all_teams: bool = Field(description=ALL_TEAMS_DOC)
 
 
 class TeamOut(BaseModel):
@@ -102,7 +116,7 @@ def login(body: LoginIn, store: StoreDep) -> dict[str, Any]:
     if found is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong user name or password")
     token, user = found
-    return {"token": token, "user": {"name": user.name, "role": user.role, "teams": list(user.teams)}}
+    return {"token": token, "user": _me(user)}
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -116,7 +130,11 @@ def logout(request: Request, store: StoreDep, user: UserDep) -> Response:
 
 @router.get("/me", response_model=UserOut)
 def me(user: UserDep) -> dict[str, Any]:
-    return {"name": user.name, "role": user.role, "teams": list(user.teams)}
+    return _me(user)
+
+
+def _me(user: UserRecord) -> dict[str, Any]:
+    return {"name": user.name, "role": user.role, "teams": list(user.teams), "all_teams": user.all_teams}
 
 
 @router.get("/users", response_model=list[UserListed])
@@ -127,10 +145,10 @@ def list_users(store: StoreDep, admin: AdminDep) -> list[dict[str, Any]]:
 @router.post("/users", response_model=UserCreated, status_code=status.HTTP_201_CREATED)
 def create_user(body: UserIn, store: StoreDep, admin: AdminDep) -> dict[str, Any]:
     try:
-        token = store.add_user(body.name, body.role, teams=body.teams, password=body.password)
+        token = store.add_user(body.name, body.role, teams=body.teams, password=body.password, all_teams=body.all_teams)
     except ConfigError as exc:
         raise _bad(exc) from None
-    return {"name": body.name, "role": body.role, "teams": body.teams, "token": token}
+    return {"name": body.name, "role": body.role, "teams": body.teams, "all_teams": body.all_teams, "token": token}
 
 
 @router.delete("/users/{name}", status_code=status.HTTP_204_NO_CONTENT)
@@ -153,10 +171,23 @@ def set_user_teams(name: str, body: TeamsIn, store: StoreDep, admin: AdminDep) -
     return user
 
 
+@router.put("/users/{name}/all-teams", response_model=UserListed)
+def set_user_all_teams(name: str, body: AllTeamsIn, store: StoreDep, admin: AdminDep) -> dict[str, Any]:
+    """Let a supervisor or team leader see every team's calls (true), or only their teams' (false)."""
+    try:
+        store.set_all_teams(name, body.all_teams)
+    except ConfigError as exc:
+        raise _bad(exc) from None
+    user = store.user(name)
+    assert user is not None
+    return user
+
+
 @router.get("/teams", response_model=list[TeamOut])
-def list_teams(store: StoreDep, user: Annotated[Any, require(*LEADERS)]) -> list[dict[str, Any]]:
+def list_teams(store: StoreDep, user: Annotated[UserRecord, require(*LEADERS)]) -> list[dict[str, Any]]:
+    """Every team for an admin or a leader with all_teams; a leader's own teams otherwise (none: [])."""
     teams = store.teams()
-    if user.role != "admin" and user.teams:
+    if not store.sees_all(user):
         teams = [t for t in teams if t["name"] in user.teams]
     return teams
 

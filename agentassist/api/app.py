@@ -25,6 +25,7 @@ from agentassist.api import (
     evaluations,
     health,
     live,
+    prompts,
     reports,
     scorecards,
     scripts,
@@ -37,6 +38,7 @@ from agentassist.api.sockets import SocketRegistry
 from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.store.db import Store
+from agentassist.store.prompts import PromptStore
 from agentassist.store.recordings import RecordingStore
 
 log = logging.getLogger(__name__)
@@ -91,6 +93,7 @@ def create_app(
     app.state.store = store
     app.state.bus = bus
     app.state.recordings = recordings
+    app.state.prompts = PromptStore(settings.data_dir / "prompts")
     app.state.runtime = runtime
     app.state.wall = hub
     app.state.sockets = sockets
@@ -109,6 +112,7 @@ def create_app(
         return JSONResponse({"detail": f"invalid request: {problems}", "errors": jsonable_encoder(errors)}, 422)
 
     app.include_router(calls.router)
+    app.include_router(prompts.router)
     app.include_router(control.router)
     app.include_router(control.ringing_router)
     app.include_router(assist.router)

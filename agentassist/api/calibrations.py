@@ -1,9 +1,10 @@
 """Calibration sessions: several checkers score the same calls on one scorecard version, blind to
 each other until the session is closed; the report then shows where they disagree.
 
-Team leaders, supervisors and admins open sessions (and read every one); the checkers named in a
-session read it, score its calls (POST /api/calls/{id}/evaluations with ``calibration_id``) and
-read its report. The session's creator, a supervisor or an admin closes it.
+Team leaders, supervisors and admins open sessions on calls they may see, and read the sessions
+whose calls are all in their scope (every session for an admin or a leader with ``all_teams``);
+the checkers named in a session read it, score its calls (POST /api/calls/{id}/evaluations with
+``calibration_id``) and read its report. The session's creator, a supervisor or an admin closes it.
 """
 
 from __future__ import annotations
@@ -101,10 +102,16 @@ class CalibrationReport(BaseModel):
 
 
 def _session(store: Store, calibration_id: int, user: UserRecord) -> dict[str, Any]:
+    """The session if ``user`` may read it: 404 unknown, 403 neither a checker of it nor a leader
+    whose scope holds its calls."""
     with answering():
         cal = store.calibration(calibration_id)
-    if user.role not in LEADERS and user.name not in cal["checker_ids"]:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"{user.name} is not a checker of calibration {calibration_id}")
+    if not store.can_read_calibration(user, calibration_id):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"calibration {calibration_id} is outside what {user.name} may see: its checkers and leaders of"
+            " its calls' teams may",
+        )
     return cal
 
 
@@ -118,7 +125,7 @@ def create_calibration(body: CalibrationIn, store: StoreDep, user: Leader) -> di
 
 @router.get("", response_model=list[CalibrationOut])
 def list_calibrations(store: StoreDep, user: Evaluator) -> list[dict[str, Any]]:
-    return store.calibrations(None if user.role in LEADERS else user)
+    return store.calibrations(user)
 
 
 @router.get("/{calibration_id}", response_model=CalibrationOut)
@@ -132,7 +139,7 @@ def close_calibration(calibration_id: RowId, store: StoreDep, user: Leader) -> d
     if user.name != cal["created_by"] and user.role not in CLOSERS:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
-            f"only the session's creator ({cal['created_by']}), a supervisor or an admin may close it",
+            f"only the creator of calibration {calibration_id}, a supervisor or an admin may close it",
         )
     with answering():
         cal = store.close_calibration(calibration_id)

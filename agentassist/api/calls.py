@@ -9,10 +9,15 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from agentassist.api.deps import (
+    PHONE_ROLES,
+    PhoneUserDep,
+    PromptsDep,
     RecordingsDep,
     RuntimeDep,
     StoreDep,
@@ -27,6 +32,7 @@ from agentassist.audio.encode import MEDIA_TYPES
 from agentassist.audio.peaks import peaks
 from agentassist.errors import AgentassistError, AudioError
 from agentassist.store.accounts import UserRecord
+from agentassist.store.prompts import PROMPT_ID_PATTERN, UnknownPromptError
 from agentassist.subtitles import subtitles
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
@@ -60,7 +66,20 @@ class CallList(BaseModel):
 
 class DialIn(BaseModel):
     uri: str = Field(pattern=r"^sips?:\S+$", description="SIP URI to call, e.g. sip:100@pbx.example.com")
-    audio: str | None = Field(None, description="server-side WAV played as the agent's voice in this call")
+    prompt: str | None = Field(
+        None, pattern=PROMPT_ID_PATTERN, description="id of a stored prompt (POST /api/prompts) played as the agent"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_server_paths(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("audio") is not None:  # a server path, taken until prompts came
+            raise PydanticCustomError(
+                "audio_removed",
+                "audio (a file on the server) is no longer accepted: upload the WAV with POST /api/prompts"
+                " and send the id it answers as prompt",
+            )
+        return data
 
 
 class DialOut(BaseModel):
@@ -81,9 +100,6 @@ class PeaksOut(BaseModel):
     duration_s: float
     bucket_s: float
     channels: dict[str, list[float]] = Field(description="'agent' (left) and 'customer' (right): 0..1 per bucket")
-
-
-PHONE_ROLES = ("agent", "team_leader", "supervisor", "admin")
 
 
 @router.get("", response_model=CallList)
@@ -134,11 +150,19 @@ def list_calls(
 
 
 @router.post("", response_model=DialOut, status_code=status.HTTP_201_CREATED)
-def place_call(body: DialIn, runtime: RuntimeDep, user: Annotated[Any, require(*PHONE_ROLES)]) -> dict[str, str]:
+def place_call(body: DialIn, runtime: RuntimeDep, prompts: PromptsDep, user: PhoneUserDep) -> dict[str, str]:
+    """Dial from this server's softphone: for whoever may use it (deps.phone_user)."""
+    if body.prompt is not None:
+        try:
+            prompts.path(body.prompt)
+        except UnknownPromptError as exc:
+            raise RequestValidationError(
+                [{"loc": ("body", "prompt"), "msg": str(exc), "type": "value_error"}]
+            ) from None
     if runtime is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no softphone in this server")
     try:
-        return {"id": runtime.dial(body.uri, body.audio)}
+        return {"id": runtime.dial(body.uri, body.prompt)}
     except AgentassistError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
 

@@ -1,7 +1,8 @@
 """Call control while a call runs: card-data pause, hold, mute, DTMF, blind transfer; inbound calls
 ringing (a second call while one is up): answer or decline them.
 
-Allowed to the agent whose call it is and to supervisors, team leaders and admins.
+Control of a call: allowed to the agent whose call it is and to supervisors, team leaders and admins
+who may see it. Ringing calls: to whoever may use this server's phone (deps.phone_user).
 The runtime answers :class:`CallControl`; a server without a softphone answers 503.
 """
 
@@ -13,7 +14,7 @@ from typing import Annotated, Any, Literal, Protocol, runtime_checkable
 from fastapi import APIRouter, Depends, HTTPException, Response, status
 from pydantic import BaseModel, Field, model_validator
 
-from agentassist.api.deps import RuntimeDep, StoreDep, UserDep, visible_call
+from agentassist.api.deps import PhoneUserDep, RuntimeDep, StoreDep, UserDep, visible_call
 from agentassist.errors import AgentassistError, NotRingingError
 
 router = APIRouter(prefix="/api/calls", tags=["call control"])
@@ -181,18 +182,10 @@ def transfer(call_id: str, body: TransferIn, control: ControlDep, store: StoreDe
 ringing_router = APIRouter(prefix="/api/ringing", tags=["call control"])
 
 
-def _phone(runtime: RuntimeDep, user: UserDep) -> CallControl:
-    """This server's softphone, for the agent it belongs to ([assist] agent_name) or a supervisor,
-    team leader or admin."""
-    if user.role not in ("agent", *CONTROL_ROLES):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"role {user.role!r} cannot answer calls: the phone's agent or a supervisor can"
-        )
+def _phone(runtime: RuntimeDep, user: PhoneUserDep) -> CallControl:
+    """This server's softphone, for whoever may use it (:func:`agentassist.api.deps.phone_user`)."""
     if not isinstance(runtime, CallControl):
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no softphone in this server")
-    owner = runtime.settings.assist.agent_name
-    if user.role == "agent" and user.name != owner:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"this phone is {owner!r}'s, not {user.name!r}'s")
     return runtime
 
 

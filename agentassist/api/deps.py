@@ -11,8 +11,10 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.exceptions import RequestValidationError
 
 from agentassist.bus import EventBus
+from agentassist.config import Settings
 from agentassist.store.accounts import token_hash
 from agentassist.store.db import Store, UserRecord
+from agentassist.store.prompts import PromptStore
 from agentassist.store.recordings import RecordingStore
 from agentassist.store.scoring import ConflictError, FieldError, ForbiddenError, NotFoundError
 
@@ -26,11 +28,16 @@ class Runtime(Protocol):
 
     def health(self) -> dict[str, bool]: ...
 
-    def dial(self, uri: str, audio: str | None = None) -> str: ...
+    def dial(self, uri: str, prompt: str | None = None) -> str: ...
 
     def hangup(self, call_id: str) -> None: ...
 
     def metrics(self) -> dict[str, float]: ...
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def get_store(request: Request) -> Store:
@@ -46,6 +53,11 @@ def get_bus(request: Request) -> EventBus:
 def get_recordings(request: Request) -> RecordingStore:
     recordings: RecordingStore = request.app.state.recordings
     return recordings
+
+
+def get_prompts(request: Request) -> PromptStore:
+    prompts: PromptStore = request.app.state.prompts
+    return prompts
 
 
 def get_runtime(request: Request) -> Runtime | None:
@@ -95,6 +107,28 @@ def visible_call(store: Store, call_id: str, user: UserRecord) -> dict[str, Any]
     return call
 
 
+PHONE_ROLES = ("agent", "team_leader", "supervisor", "admin")
+
+
+def phone_user(
+    settings: Annotated[Settings, Depends(get_settings)],
+    store: Annotated[Store, Depends(get_store)],
+    user: Annotated[UserRecord, Depends(current_user)],
+) -> UserRecord:
+    """The user if they may use this server's softphone (dial, answer, decline, its prompts): it is the
+    agent's named ``[assist] agent_name``, and its calls are theirs, so whoever may see that agent's
+    calls may use it - the agent, a team leader or supervisor of one of their teams or with
+    ``all_teams``, an admin. 403 otherwise, decided before whether the server has a softphone."""
+    if user.role not in PHONE_ROLES:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"a {user.role} may not use the phone: allowed to {', '.join(PHONE_ROLES)}"
+        )
+    if not store.sees_agent(user, settings.assist.agent_name):
+        whose = "another agent's" if user.role == "agent" else f"an agent's outside {user.name}'s teams"
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"this server's phone is {whose}")
+    return user
+
+
 def check_range(from_: datetime | None, to: datetime | None) -> None:
     """A from-to span of datetimes (query parameters): 422 when it runs backwards or mixes UTC offsets."""
     if from_ is not None and to is not None:
@@ -142,6 +176,9 @@ RowId = Annotated[int, Path(ge=1, le=ID_MAX, description="a row id")]
 StoreDep = Annotated[Store, Depends(get_store)]
 BusDep = Annotated[EventBus, Depends(get_bus)]
 RecordingsDep = Annotated[RecordingStore, Depends(get_recordings)]
+PromptsDep = Annotated[PromptStore, Depends(get_prompts)]
 RuntimeDep = Annotated["Runtime | None", Depends(get_runtime)]
 UserDep = Annotated[UserRecord, Depends(current_user)]
 AdminDep = Annotated[UserRecord, require("admin")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+PhoneUserDep = Annotated[UserRecord, Depends(phone_user)]

@@ -112,17 +112,19 @@ class PrefillOut(BaseModel):
 
 
 def readable(store: Store, evaluation_id: int, user: UserRecord) -> dict[str, Any]:
-    """The evaluation if ``user`` may read it: 404 unknown, 403 out of scope or blind."""
+    """The evaluation if ``user`` may read it: 404 unknown, 403 out of scope or blind. The answers name
+    only the evaluation asked for, never its call or session, which the caller may not know."""
     with answering():
         found = store.evaluation(evaluation_id)
-    visible_call(store, found["call_id"], user)
+    if not store.can_see_call(user, found["call_id"]):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"evaluation {evaluation_id} is of a call outside what {user.name} may see"
+        )
     mine = store.evaluations(user, evaluation_id=evaluation_id)
     if not mine:
         cal = found["calibration"]
-        why = "blind until the session is closed" if cal and cal["open"] else "not shown to the agent"
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"evaluation {evaluation_id} belongs to calibration {cal and cal['id']}: {why}"
-        )
+        why = "blind until its session is closed" if cal and cal["open"] else "not shown to the agent"
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"evaluation {evaluation_id} is a calibration score: {why}")
     return mine[0]
 
 

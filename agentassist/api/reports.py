@@ -1,7 +1,7 @@
 """Reports: per agent and per team, over the calls the user may see (docs/reports.md); JSON or CSV.
 
-Agents get their own row; team leaders and supervisors their teams' agents; admins (and supervisors
-of no team) everyone. The teams report is for leaders only. Quality checkers get neither: their
+Agents get their own row; team leaders and supervisors their teams' agents; admins (and leaders
+with ``all_teams``) everyone. The teams report is for leaders only. Quality checkers get neither: their
 scope is their work list, not the floor's performance.
 """
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, delete, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, delete, false, or_, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from agentassist.errors import ConfigError
@@ -27,6 +27,7 @@ from agentassist.store.models import (
 
 LOGIN_TOKEN_TTL = timedelta(hours=12)
 API_TOKEN_TTL = timedelta(days=90)  # the default of [server] api_token_ttl_days
+LEADER_ROLES = ("team_leader", "supervisor")  # see their teams' calls; every team's with ``all_teams``
 _hasher = PasswordHasher()
 
 
@@ -36,6 +37,7 @@ class UserRecord:
     name: str
     role: str
     teams: tuple[str, ...] = ()
+    all_teams: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +78,20 @@ class AccountsMixin:
 
     # ---- users ------------------------------------------------------------------------------------
 
-    def add_user(self, name: str, role: str, *, teams: list[str] | None = None, password: str | None = None) -> str:
-        """Create a user (teams are created when new); returns their API token."""
+    def add_user(
+        self,
+        name: str,
+        role: str,
+        *,
+        teams: list[str] | None = None,
+        password: str | None = None,
+        all_teams: bool = False,
+    ) -> str:
+        """Create a user (teams are created when new); returns their API token. ``all_teams``: a
+        supervisor or team leader who sees every team's calls."""
         if role not in ROLES:
             raise ConfigError(f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
+        _check_all_teams(role, all_teams)
         if not name.strip():
             raise ConfigError("user name must not be empty")
         if password is not None and len(password) < 8:
@@ -95,6 +107,7 @@ class AccountsMixin:
                 token_expires_at=self._api_token_expiry(),
                 created_at=datetime.now(UTC),
                 password_hash=_hasher.hash(password) if password else None,
+                all_teams=all_teams,
             )
             s.add(row)
             s.flush()
@@ -117,8 +130,15 @@ class AccountsMixin:
             old = row.token_hash
             row.token_hash = token_hash(token)
             row.token_expires_at = self._api_token_expiry()
-            user = UserRecord(row.id, row.name, row.role, tuple(_teams_of(s, row.id)))
+            user = _record(s, row)
             return NewToken(token, user, old, row.token_expires_at)
+
+    def set_all_teams(self, name: str, all_teams: bool) -> None:
+        """Let a supervisor or team leader see every team's calls, or only their teams' again."""
+        with self._session.begin() as s:
+            row = _live_user(s, name)
+            _check_all_teams(row.role, all_teams)
+            row.all_teams = all_teams
 
     def delete_user(self, name: str) -> int:
         """Mark ``name`` deleted and end their login tokens; returns their user id."""
@@ -156,7 +176,7 @@ class AccountsMixin:
                 row, expires_at = s.get(UserRow, login.user_id), _aware(login.expires_at)
             if row is None or row.deleted_at is not None:
                 return TokenCheck(None, h)
-            user = UserRecord(row.id, row.name, row.role, tuple(_teams_of(s, row.id)))
+            user = _record(s, row)
             return TokenCheck(user, h, expires_at, expires_at is not None and expires_at <= datetime.now(UTC))
 
     def check_user_token(self, user_id: int, prefix: str) -> TokenCheck:
@@ -175,7 +195,7 @@ class AccountsMixin:
             row = s.get(UserRow, user_id)
             if row is None or row.deleted_at is not None:
                 return None
-            return UserRecord(row.id, row.name, row.role, tuple(_teams_of(s, row.id)))
+            return _record(s, row)
 
     def live_token_hashes(self, hashes: list[str]) -> set[str]:
         """Which of ``hashes`` still let someone in (one query per kind, whatever their number): the open
@@ -218,7 +238,7 @@ class AccountsMixin:
                     user_id=row.id, token_hash=token_hash(token), created_at=now, expires_at=now + LOGIN_TOKEN_TTL
                 )
             )
-            return token, UserRecord(row.id, row.name, row.role, tuple(_teams_of(s, row.id)))
+            return token, _record(s, row)
 
     def logout(self, token: str) -> None:
         with self._session.begin() as s:
@@ -249,23 +269,19 @@ class AccountsMixin:
     # ---- scope ------------------------------------------------------------------------------------
 
     def sees_all(self, user: UserRecord) -> bool:
-        """Whether ``user`` may see every call, including ones the database does not hold yet."""
-        return user.role == "admin" or (user.role == "supervisor" and not user.teams)
+        """Whether ``user`` may see every call, including ones the database does not hold yet: an admin,
+        or a leader given ``all_teams``. Never the result of having no team: a leader of no team sees
+        their own calls only, so that taking a team away narrows a view and never widens it."""
+        return user.role == "admin" or (user.role in LEADER_ROLES and user.all_teams)
 
     def scope_clause(self, user: UserRecord) -> ColumnElement[bool]:
         """Which calls ``user`` may see, as a condition on CallRow."""
         if self.sees_all(user):
-            return true()  # a supervisor of no team in particular watches the whole floor
+            return true()
         if user.role == "agent":
             return CallRow.agent == user.name
-        if user.role in ("team_leader", "supervisor"):
-            team_agents = (
-                select(UserRow.name)
-                .join(TeamMemberRow, TeamMemberRow.user_id == UserRow.id)
-                .join(TeamRow, TeamRow.id == TeamMemberRow.team_id)
-                .where(TeamRow.name.in_(user.teams))
-            )
-            return or_(CallRow.agent == user.name, CallRow.agent.in_(team_agents))
+        if user.role in LEADER_ROLES:
+            return or_(CallRow.agent == user.name, CallRow.agent.in_(_team_agents(user)))
         if user.role == "quality_checker":
             assigned = select(AssignmentRow.call_id).where(AssignmentRow.checker_id == user.id)
             extra = self._checker_extra_calls(user)
@@ -275,6 +291,17 @@ class AccountsMixin:
     def _checker_extra_calls(self, user: UserRecord) -> Any:
         """Calls a checker sees beside assigned ones (calibration sessions); overridden by the quality store."""
         return None
+
+    def sees_agent(self, user: UserRecord, agent: str) -> bool:
+        """Whether the calls of the agent named ``agent`` are in ``user``'s scope: the agent themself, a
+        leader of one of their teams, a leader with ``all_teams``, an admin. (The softphone's calls
+        are its agent's, so this also says who may use it.)"""
+        if self.sees_all(user) or user.name == agent:
+            return True
+        if user.role not in LEADER_ROLES:
+            return False
+        with self._session() as s:
+            return s.scalar(_team_agents(user).where(UserRow.name == agent).limit(1)) is not None
 
     def can_see_call(self, user: UserRecord, call_id: str) -> bool:
         with self._session() as s:
@@ -369,6 +396,28 @@ def _aware(dt: datetime) -> datetime:
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
 
+def _team_agents(user: UserRecord) -> Select[str]:
+    """The names of the members of ``user``'s teams."""
+    return (
+        select(UserRow.name)
+        .join(TeamMemberRow, TeamMemberRow.user_id == UserRow.id)
+        .join(TeamRow, TeamRow.id == TeamMemberRow.team_id)
+        .where(TeamRow.name.in_(user.teams))
+    )
+
+
+def _check_all_teams(role: str, all_teams: bool) -> None:
+    if all_teams and role not in LEADER_ROLES:
+        raise ConfigError(
+            f"all_teams is for a supervisor or team_leader (an admin sees every team already), expected one of"
+            f" them, got role {role!r}"
+        )
+
+
+def _record(s: Session, row: UserRow) -> UserRecord:
+    return UserRecord(row.id, row.name, row.role, tuple(_teams_of(s, row.id)), row.all_teams)
+
+
 def _live_user(s: Session, name: str) -> UserRow:
     row = s.scalar(select(UserRow).where(UserRow.name == name, UserRow.deleted_at.is_(None)))
     if row is None:
@@ -403,6 +452,7 @@ def _user_json(s: Session, row: UserRow) -> dict[str, Any]:
         "name": row.name,
         "role": row.role,
         "teams": _teams_of(s, row.id),
+        "all_teams": row.all_teams,
         "has_password": row.password_hash is not None,
         "created_at": _iso(row.created_at),
         "token_expires_at": _iso(row.token_expires_at),

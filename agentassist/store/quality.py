@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from agentassist.store.accounts import AccountsMixin, UserRecord, _iso, _teams_of
+from agentassist.store.accounts import LEADER_ROLES, AccountsMixin, UserRecord, _iso, _record
 from agentassist.store.models import (
     CalibrationCallRow,
     CalibrationCheckerRow,
@@ -216,9 +216,7 @@ class QualityMixin(AccountsMixin):
         with self._session.begin() as s:
             row = _evaluation(s, evaluation_id)
             if row.evaluator_id != user.id:
-                raise ForbiddenError(
-                    f"only the evaluator ({_name(s, row.evaluator_id)}) may change evaluation {row.id}"
-                )
+                raise ForbiddenError(f"only its evaluator may change evaluation {row.id}")
             if row.status != "submitted":
                 raise ConflictError(f"evaluation {row.id} is {row.status}: expected submitted (a dispute is resolved)")
             _open_calibration(s, row)
@@ -253,9 +251,7 @@ class QualityMixin(AccountsMixin):
         with self._session.begin() as s:
             row = _evaluation(s, evaluation_id)
             if row.evaluator_id != user.id and user.role not in RESOLVER_ROLES:
-                raise ForbiddenError(
-                    f"only the evaluator ({_name(s, row.evaluator_id)}) or a supervisor may resolve evaluation {row.id}"
-                )
+                raise ForbiddenError(f"only its evaluator or a supervisor may resolve evaluation {row.id}")
             if row.status != "disputed":
                 raise ConflictError(f"evaluation {row.id} is {row.status}: expected disputed")
             if answers is not None or comments is not None:
@@ -298,7 +294,7 @@ class QualityMixin(AccountsMixin):
             if row.role == "quality_checker":
                 continue
             with self._session() as s:
-                record = UserRecord(row.id, row.name, row.role, tuple(_teams_of(s, row.id)))
+                record = _record(s, row)
             for call_id in call_ids:
                 if not self.can_see_call(record, call_id):
                     raise FieldError(f"checker_ids.{i}", f"{row.name} ({row.role}) may not see call {call_id!r}")
@@ -317,14 +313,31 @@ class QualityMixin(AccountsMixin):
         with self._session() as s:
             return _calibration_json(s, _calibration(s, calibration_id))
 
-    def calibrations(self, member: UserRecord | None = None) -> list[dict[str, Any]]:
-        """Every session, newest first; with ``member``, only the sessions they score in."""
-        stmt = select(CalibrationRow).order_by(CalibrationRow.id.desc())
-        if member is not None:
-            mine = select(CalibrationCheckerRow.calibration_id).where(CalibrationCheckerRow.user_id == member.id)
-            stmt = stmt.where(CalibrationRow.id.in_(mine))
+    def calibrations(self, user: UserRecord) -> list[dict[str, Any]]:
+        """The sessions ``user`` may read (see :meth:`readable_calibrations`), newest first."""
+        stmt = select(CalibrationRow).where(self.readable_calibrations(user)).order_by(CalibrationRow.id.desc())
         with self._session() as s:
             return [_calibration_json(s, c) for c in s.scalars(stmt)]
+
+    def readable_calibrations(self, user: UserRecord) -> ColumnElement[bool]:
+        """Sessions ``user`` scores in, and for a team leader or supervisor also every session whose
+        calls are all in their scope (a session lists its call ids: one call of another team would
+        show it); everything for whoever sees every call."""
+        if self.sees_all(user):
+            return true()
+        member = CalibrationRow.id.in_(
+            select(CalibrationCheckerRow.calibration_id).where(CalibrationCheckerRow.user_id == user.id)
+        )
+        if user.role not in LEADER_ROLES:
+            return member
+        in_scope = select(CallRow.id).where(self.scope_clause(user))
+        outside = select(CalibrationCallRow.calibration_id).where(CalibrationCallRow.call_id.not_in(in_scope))
+        return or_(member, CalibrationRow.id.not_in(outside))
+
+    def can_read_calibration(self, user: UserRecord, calibration_id: int) -> bool:
+        stmt = select(CalibrationRow.id).where(CalibrationRow.id == calibration_id, self.readable_calibrations(user))
+        with self._session() as s:
+            return s.scalar(stmt) is not None
 
     def close_calibration(self, calibration_id: int) -> dict[str, Any]:
         with self._session.begin() as s:
@@ -426,7 +439,7 @@ def _agents_evaluation(s: Session, user: UserRecord, evaluation_id: int, verb: s
     row = _evaluation(s, evaluation_id)
     agent = s.get_one(CallRow, row.call_id).agent
     if user.name != agent or row.calibration_id is not None:
-        raise ForbiddenError(f"only the evaluated agent ({agent}) may {verb} evaluation {row.id}")
+        raise ForbiddenError(f"only the evaluated agent may {verb} evaluation {row.id}")
     return row
 
 
@@ -566,10 +579,6 @@ def _evaluations_json(s: Session, rows: list[EvaluationRow]) -> list[dict[str, A
             }
         )
     return out
-
-
-def _name(s: Session, user_id: int) -> str:
-    return s.scalar(select(UserRow.name).where(UserRow.id == user_id)) or f"user {user_id}"
 
 
 def _distinct(values: Sequence[str], field: str) -> list[str]:

@@ -139,8 +139,22 @@ class Totals:
         }
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text, never runs: text that begins like a formula (``=``,
+    ``+``, ``-``, ``@``, tab, carriage return) gets a leading ``'``, as OWASP's CSV injection advice
+    says (dispositions and names are typed by users: ``=HYPERLINK(...)``). Numbers the report
+    computes stay numbers, negative ones too; only text is touched."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def as_csv(rows: Sequence[dict[str, Any]], key: str) -> str:
-    """The rows as CSV, ``key`` first then :data:`METRICS`; dispositions as ``name=count;...``; None empty."""
+    """The rows as CSV, ``key`` first then :data:`METRICS`; dispositions as ``name=count;...``; None empty;
+    every text cell through :func:`cell`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([key, *(["agents"] if key == "team" else []), *METRICS])
@@ -151,7 +165,7 @@ def as_csv(rows: Sequence[dict[str, Any]], key: str) -> str:
             if name == "dispositions":
                 value = ";".join(f"{k}={n}" for k, n in value.items())
             cells.append("" if value is None else value)
-        writer.writerow(cells)
+        writer.writerow([cell(c) for c in cells])
     return out.getvalue()
 
 
@@ -207,7 +221,7 @@ class ReportsMixin(AccountsMixin):
     def team_report(
         self, user: UserRecord, *, from_: datetime | None, to: datetime | None, campaign: str | None
     ) -> list[dict[str, Any]]:
-        """One row per team ``user`` leads (every team for an admin or a supervisor of no team)."""
+        """One row per team ``user`` leads (every team for an admin or a leader with ``all_teams``)."""
         stmt = (
             select(TeamRow.name, UserRow.name)
             .join(TeamMemberRow, TeamMemberRow.team_id == TeamRow.id)
