@@ -495,10 +495,13 @@ class CallSession:
             if self.end_reason != "abnormal":
                 self.end_reason = "abnormal"
                 reason = "abnormal"
+            log.error(
+                "call %s: its end is not stored (%s): kept in memory and tried again; else the next start closes it",
+                self.call_id,
+                cause_of(exc),
+            )
             if self._failures is not None:
                 self._failures.end_unstored(self.call_id, store_end)
-            else:
-                log.error("call %s: its end is not stored; the next start closes it as abnormal", self.call_id)
         data: dict[str, Any] = {"reason": self.end_reason}
         if self._failed:
             data["failures"] = self.failed
@@ -525,8 +528,8 @@ class CallSession:
         if not first:
             log.debug("call %s: %s failed again: %s", self.call_id, stage, cause)
             return
-        unexpected = not isinstance(exc, RecordingError | OSError)  # a bug or a database error: its traceback
-        log.error("call %s: %s failed: %s", self.call_id, stage, cause, exc_info=exc if unexpected else None)
+        known = stage in ("record", "store") or isinstance(exc, OSError)  # a full disk, a database: no traceback
+        log.error("call %s: %s failed: %s", self.call_id, stage, cause, exc_info=None if known else exc)
         if self._failures is not None:
             with contextlib.suppress(Exception):
                 self._failures.call_failed_at(self.call_id, stage, cause)
@@ -550,7 +553,7 @@ class CallSession:
             # The media clock ticks once per frame; starved of CPU it falls behind and the time is lost.
             gap_s = (self.ended_at - self.info.started_at).total_seconds() - recorded_s
             facts["recording_gap_s"] = round(gap_s, 3)
-            if gap_s > _GAP_WARN_S:
+            if gap_s > _GAP_WARN_S and not self._recorder.failed:  # a failed one says why it stopped
                 log.warning(
                     "call %s: %.1f s recorded over %.1f s of call: the media clock fell behind (CPU starved?)",
                     self.call_id,
