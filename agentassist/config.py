@@ -109,6 +109,10 @@ class RecorderSettings(_Section):
     # The recording is fsynced this often: the most audio a power loss (not a process crash: the kernel
     # has every frame at once) may cost. Each fsync of a 2 s stretch (256 kB) takes ~1 ms on an SSD.
     fsync_every_s: float = 2.0
+    # When a call's recording cannot be written (disk full): "alert" keeps the call up (the agent's page
+    # and the wall show an alert, the call ends "abnormal"); "hangup" ends the call at once, for a floor
+    # where no call may go on unrecorded.
+    on_failure: Literal["alert", "hangup"] = "alert"
 
     @model_validator(mode="after")
     def _check_dtmf(self) -> RecorderSettings:

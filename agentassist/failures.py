@@ -14,15 +14,17 @@ call ends ``abnormal``. The stages, the label of ``agentassist_call_failures_tot
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from agentassist.audio.recorder import RecordingError
+from agentassist.events import Event, EventType
 
 log = logging.getLogger(__name__)
 
@@ -75,3 +77,71 @@ class FailureCounter:
     def metrics(self) -> dict[str, float]:
         with self._lock:
             return {f'agentassist_call_failures_total{{stage="{s}"}}': float(n) for s, n in self._counts.items()}
+
+
+class FailureHandler(Protocol):
+    """Told of every failure of a call (once per stage), and of a call whose end could not be stored."""
+
+    def call_failed_at(self, call_id: str, stage: Stage, cause: str) -> None: ...
+
+    def end_unstored(self, call_id: str, store_end: Callable[[], None]) -> None:
+        """``store_end`` writes the call's end; it raised: try again later."""
+
+
+class CallFailures:
+    """One call's failures: the first cause of each stage, each reported once. Any thread."""
+
+    def __init__(
+        self,
+        call_id: str,
+        handler: FailureHandler | None,
+        publish: Callable[[list[Event]], None],
+        now_s: Callable[[], float],
+    ) -> None:
+        self.call_id = call_id
+        self.handler = handler
+        self._publish = publish
+        self._now_s = now_s
+        self._lock = threading.Lock()
+        self._causes: dict[Stage, str] = {}
+
+    @property
+    def causes(self) -> dict[str, str]:
+        """What failed so far, by stage: the first cause of each."""
+        with self._lock:
+            return {str(stage): cause for stage, cause in self._causes.items()}
+
+    def guarded(self, stage: Stage, step: Callable[[], None]) -> None:
+        """Run ``step``; a failure is reported (as a database or recording failure when it is one) and
+        swallowed, so the steps after it still run."""
+        try:
+            step()
+        except Exception as exc:
+            self.report(stage_of(exc, stage), exc)
+
+    def report(self, stage: Stage, exc: BaseException) -> None:
+        """Once per stage: an ERROR line with the call and the cause, the handler told (the count in
+        /metrics), an ``assist.alert`` for the agent's page and the wall. The call will end ``abnormal``."""
+        cause = cause_of(exc)
+        with self._lock:
+            first = stage not in self._causes
+            if first:
+                self._causes[stage] = cause
+        if not first:
+            log.debug("call %s: %s failed again: %s", self.call_id, stage, cause)
+            return
+        known = stage in ("record", "store") or isinstance(exc, OSError)  # a full disk, a database: no traceback
+        log.error("call %s: %s failed: %s", self.call_id, stage, cause, exc_info=None if known else exc)
+        if self.handler is not None:
+            with contextlib.suppress(Exception):
+                self.handler.call_failed_at(self.call_id, stage, cause)
+        t = self._now_s()
+        what = "the recording stopped" if stage == "record" else f"{stage} failed"
+        alert = {
+            "type": f"{stage}_failed",
+            "message": f"{what}: {cause}; the call is marked abnormal",
+            "t": round(t, 3),
+            "stage": stage,
+        }
+        with contextlib.suppress(Exception):  # the bus is in memory; a failing publish must not hide the cause
+            self._publish([Event(EventType.ASSIST_ALERT, self.call_id, t, {"alert": alert})])

@@ -38,7 +38,7 @@ from agentassist.audio.recorder import Recorder, RecordingError
 from agentassist.audio.segmenter import SegmenterOptions
 from agentassist.errors import AudioError
 from agentassist.events import Channel, Event, EventType, Utterance, utterance_event
-from agentassist.failures import Stage, cause_of, retried, stage_of
+from agentassist.failures import CallFailures, FailureHandler, cause_of, retried, stage_of
 from agentassist.pause import Digit, DtmfPauseOptions, DtmfTriggers
 from agentassist.transcribe.engine import StreamingTranscriber
 from agentassist.transcribe.stream import ChannelStream, StreamOptions
@@ -82,15 +82,6 @@ class CallStore(Protocol):
     def add_digit(self, call_id: str, t_s: float, digit: str, method: str) -> None: ...
 
     def save_media(self, call_id: str, data: dict[str, Any]) -> None: ...
-
-
-class FailureHandler(Protocol):
-    """Told of every failure of a call (once per stage), and of a call whose end could not be stored."""
-
-    def call_failed_at(self, call_id: str, stage: Stage, cause: str) -> None: ...
-
-    def end_unstored(self, call_id: str, store_end: Callable[[], None]) -> None:
-        """``store_end`` writes the call's end; it raised: try again later."""
 
 
 class Tracker(Protocol):
@@ -153,9 +144,7 @@ class CallSession:
         self._tracker = tracker
         self._on_closed = on_closed
         self._queue: queue.Queue[tuple[Channel, bytes]] = queue.Queue(maxsize=_QUEUE_FRAMES)
-        self._failures = failures
-        self._failed: dict[Stage, str] = {}  # stage: the first cause
-        self._fail_lock = threading.Lock()
+        self.failures = CallFailures(info.call_id, failures, self._publish, lambda: self.now_s)
         self._row = row
         self._store_dtmf_digits = store_dtmf_digits
         self._recorder = Recorder(info.recording_path, fsync_every_s=fsync_every_s)
@@ -185,15 +174,9 @@ class CallSession:
         self.end_status = "ended"
         self.ended_at: datetime | None = None
         if self._recorder.failed:
-            self._fail("record", RecordingError(f"recording not started: {self._recorder.failed}"))
+            self.failures.report("record", RecordingError(f"recording not started: {self._recorder.failed}"))
         self._thread = threading.Thread(target=self._run, name=f"call-{info.call_id[:8]}", daemon=True)
         self._thread.start()
-
-    @property
-    def failed(self) -> dict[str, str]:
-        """What failed in this call so far, by stage: the first cause of each."""
-        with self._fail_lock:
-            return {str(stage): cause for stage, cause in self._failed.items()}
 
     # ---- FrameSink: media thread ---------------------------------------------------------------
 
@@ -265,7 +248,7 @@ class CallSession:
             with self._lock:
                 self._store.add_digit(self.call_id, d.t_s, digit, d.method)
         except Exception as exc:
-            self._fail(stage_of(exc, "pipeline"), exc)
+            self.failures.report(stage_of(exc, "pipeline"), exc)
         dtmf = {"digit": digit or None, "method": d.method, "masked": not digit}
         self._publish([Event(EventType.CALL_DTMF, self.call_id, d.t_s, {"dtmf": dtmf})])
 
@@ -282,7 +265,7 @@ class CallSession:
             with self._lock:
                 self._store.save_media(self.call_id, facts)
         except Exception as exc:
-            self._fail(stage_of(exc, "pipeline"), exc)
+            self.failures.report(stage_of(exc, "pipeline"), exc)
 
     def _span_on(self, kind: str, by: str) -> dict[str, Any]:
         t = self.now_s
@@ -360,7 +343,7 @@ class CallSession:
                 try:  # report and keep going: the call is up, and the next frame may well work
                     self._step(item, next_tick)
                 except Exception as exc:
-                    self._fail(stage_of(exc, "pipeline"), exc)
+                    self.failures.report(stage_of(exc, "pipeline"), exc)
                 if time.monotonic() >= next_tick:
                     next_tick += _TICK_S
         finally:
@@ -388,7 +371,7 @@ class CallSession:
         try:
             step()
         except RecordingError as exc:  # once: the recorder drops every frame after it
-            self._fail("record", exc)
+            self.failures.report("record", exc)
 
     def _align(self, max_lag_frames: int) -> None:
         """Feed silence to a channel that lags the other by more than ``max_lag_frames``, so the
@@ -415,11 +398,11 @@ class CallSession:
         failure makes the call end ``abnormal``, and an end the database refuses is handed to the runtime
         to store later (or to the next start's ``close_abandoned_calls``)."""
         try:
-            self._guarded("close", self._flush_digits)
+            self.failures.guarded("close", self._flush_digits)
             for stream in self._streams.values():
-                self._guarded("transcribe", stream.finish)
+                self.failures.guarded("transcribe", stream.finish)
             self._recorder_do(self._recorder.close)
-            self._guarded("close", self._finish_recording)
+            self.failures.guarded("close", self._finish_recording)
             log.info(
                 "call %s: %d agent and %d customer frames, %d and %d of them silence filled in",
                 self.call_id,
@@ -434,17 +417,17 @@ class CallSession:
             wait([f for stream in self._streams.values() for f in stream.revisions()], timeout=_REVISION_WAIT_S)
             for f in finals:
                 if f.exception() is not None:
-                    self._fail("transcribe", f.exception())  # type: ignore[arg-type]
+                    self.failures.report("transcribe", f.exception())  # type: ignore[arg-type]
             # a recording that stopped early has no clock past its failure: the media clock goes on
             end_s = self._recorder.duration_s if not self._recorder.failed else max(self.now_s, 0.0)
-            self._guarded("close", lambda: self._finish_assist(end_s))
+            self.failures.guarded("close", lambda: self._finish_assist(end_s))
             for kind in _SPAN_EVENTS:  # a span still open at the end ends with the call
-                self._guarded("close", lambda kind=kind: self._close_span(kind, end_s))  # type: ignore[misc]
+                self.failures.guarded("close", lambda kind=kind: self._close_span(kind, end_s))  # type: ignore[misc]
             self._end(end_s)
             if self.dropped_frames:
                 log.warning("call %s: %d frames dropped by a full queue", self.call_id, self.dropped_frames)
         except Exception as exc:  # a bug in the close itself: still counted, and the runtime still told
-            self._fail(stage_of(exc, "close"), exc)
+            self.failures.report(stage_of(exc, "close"), exc)
         finally:
             # The streams hold this session's bound methods: dropped, the session is freed by reference
             # counting when the runtime lets it go, not by the collector's next full pass (audio and all).
@@ -475,7 +458,7 @@ class CallSession:
     def _end(self, end_s: float) -> None:
         """Mark the call ended (tried again on a database error) and publish ``call.ended``."""
         ended_at = self.ended_at or self.info.started_at + timedelta(seconds=end_s)
-        failed = self.failed
+        failed = self.failures.causes
         if failed:
             # the SIP reason is kept with the call's media facts; the row says the call is not to be trusted
             with contextlib.suppress(Exception):
@@ -491,7 +474,7 @@ class CallSession:
         try:
             retried(store_end, f"call {self.call_id}: storing its end")
         except Exception as exc:
-            self._fail(stage_of(exc, "close"), exc)
+            self.failures.report(stage_of(exc, "close"), exc)
             if self.end_reason != "abnormal":
                 self.end_reason = "abnormal"
                 reason = "abnormal"
@@ -500,48 +483,12 @@ class CallSession:
                 self.call_id,
                 cause_of(exc),
             )
-            if self._failures is not None:
-                self._failures.end_unstored(self.call_id, store_end)
+            if self.failures.handler is not None:
+                self.failures.handler.end_unstored(self.call_id, store_end)
         data: dict[str, Any] = {"reason": self.end_reason}
-        if self._failed:
-            data["failures"] = self.failed
+        if self.failures.causes:
+            data["failures"] = self.failures.causes
         self._publish([Event(EventType.CALL_ENDED, self.call_id, end_s, data)])
-
-    def _guarded(self, stage: Stage, step: Callable[[], None]) -> None:
-        try:
-            step()
-        except Exception as exc:
-            self._fail(stage_of(exc, stage), exc)
-
-    def report(self, stage: Stage, exc: BaseException) -> None:
-        """A failure the runtime met for this call (its row not written at the start)."""
-        self._fail(stage, exc)
-
-    def _fail(self, stage: Stage, exc: BaseException) -> None:
-        """Report a failure under the call: once per stage an ERROR line with the cause, an alert on the
-        agent's page and the wall, the count in /metrics; the call will end ``abnormal``."""
-        cause = cause_of(exc)
-        with self._fail_lock:
-            first = stage not in self._failed
-            if first:
-                self._failed[stage] = cause
-        if not first:
-            log.debug("call %s: %s failed again: %s", self.call_id, stage, cause)
-            return
-        known = stage in ("record", "store") or isinstance(exc, OSError)  # a full disk, a database: no traceback
-        log.error("call %s: %s failed: %s", self.call_id, stage, cause, exc_info=None if known else exc)
-        if self._failures is not None:
-            with contextlib.suppress(Exception):
-                self._failures.call_failed_at(self.call_id, stage, cause)
-        what = "the recording stopped" if stage == "record" else f"{stage} failed"
-        alert = {
-            "type": f"{stage}_failed",
-            "message": f"{what}: {cause}; the call is marked abnormal",
-            "t": round(self.now_s, 3),
-            "stage": stage,
-        }
-        with contextlib.suppress(Exception):  # the bus is in memory; a failing publish must not hide the cause
-            self._publish([Event(EventType.ASSIST_ALERT, self.call_id, self.now_s, {"alert": alert})])
 
     def _finish_recording(self) -> None:
         """Convert the closed WAV when asked to; before the call is marked ended, so an ended call's
@@ -583,16 +530,18 @@ class CallSession:
         with self._lock:
             events = [utterance_event(utterance)]
             if utterance.revised:
-                self._guarded("pipeline", lambda: self._store.update_utterance(self.call_id, utterance))
+                self.failures.guarded("pipeline", lambda: self._store.update_utterance(self.call_id, utterance))
                 self._publish(events)
                 return
             if utterance.final:  # a failing database does not blind the agent: the events go out still
-                self._guarded("pipeline", lambda: self._store.add_utterance(self.call_id, utterance))
+                self.failures.guarded("pipeline", lambda: self._store.add_utterance(self.call_id, utterance))
             if self._tracker is not None:
                 tracker = self._tracker
                 events += tracker.on_utterance(utterance)
                 if utterance.final or len(events) > 1:
-                    self._guarded("pipeline", lambda: self._store.save_adherence(self.call_id, tracker.report()))
+                    self.failures.guarded(
+                        "pipeline", lambda: self._store.save_adherence(self.call_id, tracker.report())
+                    )
             self._publish(events)
 
     def _publish(self, events: list[Event]) -> None:

@@ -23,7 +23,7 @@ from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.errors import AgentassistError
 from agentassist.events import Event, EventType
-from agentassist.failures import FailureCounter, Stage, cause_of
+from agentassist.failures import FailureCounter, Stage, cause_of, stage_of
 from agentassist.pipeline import CallSession, SessionInfo
 from agentassist.sip.quality import StreamQuality
 from agentassist.sip.softphone import (
@@ -258,6 +258,16 @@ class Runtime:
 
     def call_failed_at(self, call_id: str, stage: Stage, cause: str) -> None:
         self.failures.count(stage)
+        if stage == "record" and self.settings.recorder.on_failure == "hangup":
+            log.warning("call %s: hung up: its recording failed ([recorder] on_failure = hangup)", call_id)
+            # not on this thread: it may be the pj thread (a recording that failed at the answer)
+            threading.Thread(target=self._hangup_quietly, args=(call_id,), name="failure-hangup", daemon=True).start()
+
+    def _hangup_quietly(self, call_id: str) -> None:
+        try:
+            self.phone.hangup(call_id)
+        except Exception as exc:  # ended meanwhile, or the softphone stopping
+            log.warning("call %s: hangup after the recording failed: %s", call_id, cause_of(exc))
 
     def end_unstored(self, call_id: str, store_end: Callable[[], None]) -> None:
         with self._lock:
@@ -369,7 +379,7 @@ class Runtime:
             row=row,
         )
         if row_error is not None:
-            session.report("store", row_error)
+            session.failures.report("store", row_error)
         with self._lock:
             self._sessions[info.call_id] = session
         return session
@@ -403,7 +413,10 @@ class Runtime:
         if session is None:
             return
         if isinstance(change, HoldChange):
-            session.mark("hold", change.held, change.by)
+            try:
+                session.mark("hold", change.held, change.by)
+            except Exception as exc:  # the database failing: the hold goes on, the call is marked
+                session.failures.report(stage_of(exc, "pipeline"), exc)
         elif isinstance(change, DtmfDigit):
             session.dtmf(change.digit, change.method)
         elif isinstance(change, StreamQuality):

@@ -136,10 +136,30 @@ def test_recordings_disk_fills_mid_call(make_server: Any, baresip: Any, tmp_path
     assert _metric(metrics, 'agentassist_call_failures_total{stage="record"}') == 1
     assert _metric(metrics, 'agentassist_call_failures_total{stage="store"}') == 0
     log = server.log()
-    assert re.search(rf"ERROR agentassist.pipeline: call {call['id']}: record failed: .*No space left", log), log
+    assert re.search(rf"ERROR agentassist.failures: call {call['id']}: record failed: .*No space left", log), log
     seconds = _playable(tmp_path / "data" / "recordings" / f"{call['id']}.wav")
     assert 5.0 <= seconds <= 600 * 1024 / BYTES_PER_S, seconds  # everything up to the full disk
     assert recording.status_code == 200 and len(recording.content) == 44 + int(seconds * 16000) * 4
+
+
+@pytest.mark.slow
+def test_on_failure_hangup_ends_the_call_when_the_recording_stops(
+    make_server: Any, baresip: Any, tmp_path: Path, tmpfs: Any
+) -> None:
+    tmpfs(tmp_path / "data" / "recordings", 256)  # 4 s of the call fit; the customer would talk for 30
+    server = make_server(recorder={"on_failure": "hangup"})
+    server.start()
+    phone = baresip(SOUNDS_EN / "demo-congrats.wav")
+    phone.dial(server.sip_uri, seconds=30)
+    began = time.monotonic()
+    with server.client() as client:
+        call = _until(lambda: client.get("/api/calls").json()["items"], 20, f"no call:\n{server.log()}")[0]
+        url = f"/api/calls/{call['id']}"
+        ended = _until(lambda: (c := client.get(url).json())["status"] == "ended" and c, 30, server.log())
+    assert time.monotonic() - began < 20, "the call went on after its recording stopped"
+    assert ended["end_reason"] == "abnormal" and ended["media"]["failures"]["record"], ended
+    assert "hung up: its recording failed" in server.log()
+    assert 2.0 <= _playable(tmp_path / "data" / "recordings" / f"{call['id']}.wav") <= 256 * 1024 / BYTES_PER_S
 
 
 @pytest.mark.slow
