@@ -94,6 +94,8 @@ TABLE: dict[str, Case] = {
     "POST /api/login": Case(ALL_200, body={"name": "alice", "password": PASSWORD}, public=True),
     "POST /api/logout": Case("204 204 204 204 204"),
     "GET /api/me": Case(ALL_200),
+    # a wrong current password: 403 for everyone signed in (the right one: tests/test_passwords.py)
+    "PUT /api/me/password": Case("403 403 403 403 403", body={"current": "not-it-at-all", "new": "new-password"}),
     "GET /api/calls": Case(ALL_200),
     "POST /api/calls": Case(PHONE.format(503), body={"uri": "sip:100@127.0.0.1"}),
     "GET /api/calls/{call_id}": Case(ALL_200, "/api/calls/c1"),
@@ -122,6 +124,7 @@ TABLE: dict[str, Case] = {
     "POST /api/users": Case(ADMIN.format(201), body={"name": "newbie", "role": "agent"}),
     "DELETE /api/users/{name}": Case(ADMIN.format(204), "/api/users/bob"),
     "PUT /api/users/{name}/teams": Case(ADMIN.format(200), "/api/users/bob/teams", {"teams": ["red"]}),
+    "PUT /api/users/{name}/password": Case(ADMIN.format(204), "/api/users/bob/password", {"new": "bob-password"}),
     "GET /api/teams": Case(LEADERS.format(200)),
     "GET /api/assignments": Case(EVALUATORS.format(200)),
     "POST /api/assignments": Case(LEADERS.format(201), body={"call_id": "c3", "checker": "qa"}),
