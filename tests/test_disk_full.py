@@ -163,9 +163,11 @@ def test_on_failure_hangup_ends_the_call_when_the_recording_stops(
 
 
 @pytest.mark.slow
-def test_database_disk_fills_mid_call(make_server: Any, baresip: Any, tmp_path: Path, tmpfs: Any) -> None:
-    # The data folder (database and recordings) on a small disk, filled by a file while the call is up:
-    # the call's end cannot be stored; it is kept in memory and stored once there is room again.
+@pytest.mark.parametrize("then", ["room_again", "restart"])
+def test_database_disk_fills_mid_call(make_server: Any, baresip: Any, tmp_path: Path, tmpfs: Any, then: str) -> None:
+    """The data folder (database and recordings) on a small disk, filled by a file while the call is up:
+    the call's end cannot be stored; it is kept in memory and stored once there is room again
+    (``room_again``), or, the server stopped while the disk is still full, closed by the next start."""
     data = tmpfs(tmp_path / "data", 8192)
     server = make_server()
     server.start()
@@ -185,11 +187,20 @@ def test_database_disk_fills_mid_call(make_server: Any, baresip: Any, tmp_path: 
         assert _metric(metrics, 'agentassist_call_failures_total{stage="store"}') >= 1
         assert client.get("/healthz").status_code == 200  # the server goes on serving
         assert client.get(url).json()["status"] == "active"  # the row as the database has it
-        filler.unlink()  # room again: the runtime stores the end (every 10 s)
+        if then == "restart":
+            server.stop()
+            assert "1 call(s) left active in the database" in server.log(), server.log()
+        filler.unlink()  # room again: the runtime stores the end (every 10 s), or the next start does
+    if then == "restart":
+        server.start()
+    with server.client() as client:
         ended = _until(lambda: (c := client.get(url).json())["status"] == "ended" and c, 30, server.log())
         metrics = client.get("/metrics").text
     assert ended["end_reason"] == "abnormal", ended
     assert _metric(metrics, "agentassist_call_ends_unstored") == 0
     log = server.log()
-    assert f"call {call['id']}: store failed" in log and f"call {call['id']}: its end stored after all" in log, log
+    if then == "room_again":
+        assert f"call {call['id']}: store failed" in log and f"call {call['id']}: its end stored after all" in log
+    else:
+        assert f"call {call['id']} ended abnormally; recording repaired" in log, log
     assert _playable(tmp_path / "data" / "recordings" / f"{call['id']}.wav") >= 1.0
