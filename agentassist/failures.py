@@ -111,6 +111,13 @@ class CallFailures:
         with self._lock:
             return {str(stage): cause for stage, cause in self._causes.items()}
 
+    def detach(self) -> None:
+        """Let go of the session's callbacks (its close), so that no reference cycle keeps the closed
+        session alive; a later failure (a late revision's write) is still logged and counted."""
+        t = self._now_s()
+        self._publish = _drop
+        self._now_s = lambda: t
+
     def guarded(self, stage: Stage, step: Callable[[], None]) -> None:
         """Run ``step``; a failure is reported (as a database or recording failure when it is one) and
         swallowed, so the steps after it still run."""
@@ -145,3 +152,7 @@ class CallFailures:
         }
         with contextlib.suppress(Exception):  # the bus is in memory; a failing publish must not hide the cause
             self._publish([Event(EventType.ASSIST_ALERT, self.call_id, t, {"alert": alert})])
+
+
+def _drop(events: list[Event]) -> None:
+    """The publisher of a closed call's failures: the call's feed has ended."""

@@ -433,6 +433,7 @@ class CallSession:
             # counting when the runtime lets it go, not by the collector's next full pass (audio and all).
             # A revision still running keeps its own stream alive and can still emit.
             self._streams = {}
+            self.failures.detach()
             if self._on_closed is not None:
                 self._on_closed(self.call_id)
 

@@ -18,6 +18,7 @@ then on drops frames (``failed`` says why). The call goes on; the caller reports
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import struct
@@ -163,6 +164,8 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         written = os.write(fd, view)  # short on a disk about to fill; the next one raises ENOSPC
+        if written <= 0:  # never seen on a regular file; without it the loop could spin
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         view = view[written:]
 
 
