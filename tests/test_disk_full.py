@@ -119,7 +119,7 @@ def test_recordings_disk_fills_mid_call(make_server: Any, baresip: Any, tmp_path
     phone = baresip(SOUNDS_EN / "demo-congrats.wav")  # the customer speaks throughout
     phone.dial(server.sip_uri, seconds=20)
     with server.client() as client:
-        call = _until(lambda: client.get("/api/calls").json()["items"], 20, f"no call:\n{server.log()}")[0]
+        call = _until(lambda: client.get("/api/calls").json()["items"], 40, f"no call:\n{server.log()}")[0]
         url = f"/api/calls/{call['id']}"
         # while the disk is full and the call goes on, the server answers
         _until(lambda: "record failed" in server.log(), 30, f"the disk did not fill:\n{server.log()}")
@@ -153,7 +153,7 @@ def test_on_failure_hangup_ends_the_call_when_the_recording_stops(
     phone.dial(server.sip_uri, seconds=30)
     began = time.monotonic()
     with server.client() as client:
-        call = _until(lambda: client.get("/api/calls").json()["items"], 20, f"no call:\n{server.log()}")[0]
+        call = _until(lambda: client.get("/api/calls").json()["items"], 40, f"no call:\n{server.log()}")[0]
         url = f"/api/calls/{call['id']}"
         ended = _until(lambda: (c := client.get(url).json())["status"] == "ended" and c, 30, server.log())
     assert time.monotonic() - began < 20, "the call went on after its recording stopped"
@@ -174,7 +174,7 @@ def test_database_disk_fills_mid_call(make_server: Any, baresip: Any, tmp_path: 
     phone = baresip(SOUNDS_EN / "demo-congrats.wav")
     phone.dial(server.sip_uri, seconds=10)
     with server.client() as client:
-        call = _until(lambda: client.get("/api/calls").json()["items"], 20, f"no call:\n{server.log()}")[0]
+        call = _until(lambda: client.get("/api/calls").json()["items"], 40, f"no call:\n{server.log()}")[0]
         url = f"/api/calls/{call['id']}"
         time.sleep(3)  # some of the call recorded and transcribed first
         filler = _fill(data)
