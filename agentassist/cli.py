@@ -9,11 +9,14 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentassist import memory
 from agentassist.config import Settings, load_settings
 from agentassist.errors import AgentassistError, ScriptError
+
+if TYPE_CHECKING:
+    from agentassist.store.db import Store
 
 log = logging.getLogger("agentassist")
 
@@ -36,17 +39,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from agentassist.audio.recorder import repair
     from agentassist.bus import EventBus
     from agentassist.runtime import Runtime
-    from agentassist.store.db import Store
+    from agentassist.store.modes import make_private
     from agentassist.store.recordings import RecordingStore
     from agentassist.transcribe.models import resolve
 
     settings = _settings(args)
     resolve(settings.transcribe.model)  # a missing or corrupt model stops here, naming the fix
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(_database_url(settings))
-    store.api_token_ttl = settings.server.api_token_ttl  # before the migration: 0006 dates old tokens with it
-    store.create_all()
+    store = _open_store(settings)
     recordings = RecordingStore(settings.data_dir / "recordings")
+    make_private(settings.data_dir, store.url)  # an older version's files were world-readable
+    if not settings.recorder.store_dtmf_digits:
+        masked = store.mask_digits()
+        if masked:
+            log.info("masked %d DTMF digit(s) stored in clear ([recorder] store_dtmf_digits = false)", masked)
     for call_id in store.close_abandoned_calls():
         path = recordings.path_for(call_id)
         path.with_suffix(".ogg.part").unlink(missing_ok=True)  # a conversion cut short: the WAV is whole
@@ -143,17 +148,46 @@ def cmd_models_install(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_users_add(args: argparse.Namespace) -> int:
+def _open_store(settings: Settings) -> Store:
+    """The migrated Store, its files private to this user (umask 077 from here on)."""
     from agentassist.store.db import Store
+    from agentassist.store.modes import private_umask
 
-    settings = _settings(args)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_umask()
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     store = Store(_database_url(settings))
     store.api_token_ttl = settings.server.api_token_ttl
     store.create_all()
-    token = store.add_user(
-        args.name, args.role, teams=args.team or [], password=args.password, all_teams=args.all_teams
-    )
+    return store
+
+
+def _read_password(twice: bool) -> str:
+    """A password from the terminal (asked ``twice`` when it is one, without echo) or one line of stdin;
+    never from argv, which every user of the machine can read in ps."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("new password: ")
+        if twice and getpass.getpass("again: ") != first:
+            raise AgentassistError("the two passwords differ: nothing changed")
+        return first
+    line = sys.stdin.readline()
+    if not line:
+        raise AgentassistError("expected the password as one line on stdin, got nothing")
+    return line.rstrip("\r\n")
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    password = args.password
+    if password is not None:
+        log.warning("--password is visible to every user of this machine (ps, /proc): use --password-stdin")
+    if args.password_stdin:
+        if password is not None:
+            raise AgentassistError("expected one of --password and --password-stdin, got both")
+        password = _read_password(twice=True)
+    store = _open_store(settings)
+    token = store.add_user(args.name, args.role, teams=args.team or [], password=password, all_teams=args.all_teams)
     teams = f" in {', '.join(args.team)}" if args.team else ""
     teams += ", sees all teams" if args.all_teams else ""
     sys.stdout.write(f"user {args.name!r} ({args.role}{teams}) created; API token:\n{token}\n")
@@ -161,16 +195,23 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
 
 def cmd_users_token(args: argparse.Namespace) -> int:
-    from agentassist.store.db import Store
-
     settings = _settings(args)
-    store = Store(_database_url(settings))
-    store.api_token_ttl = settings.server.api_token_ttl
-    store.create_all()
+    store = _open_store(settings)
     new = store.rotate_token(args.name)
     until = f"valid until {new.expires_at:%Y-%m-%d %H:%M} UTC" if new.expires_at else "never expires"
     # a running server closes the old token's sockets at its next sweep (within 30 s)
     sys.stdout.write(f"user {args.name!r}: new API token ({until}); the old one no longer works:\n{new.token}\n")
+    return 0
+
+
+def cmd_users_passwd(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    store = _open_store(settings)
+    if store.user(args.name) is None:
+        raise AgentassistError(f"no user named {args.name!r}")
+    store.set_password(args.name, _read_password(twice=True))
+    ended = store.end_logins(args.name)
+    sys.stdout.write(f"password of {args.name!r} changed; {ended} login session(s) ended, API token unchanged\n")
     return 0
 
 
@@ -267,7 +308,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("name")
     sp.add_argument("--role", required=True, choices=["agent", "team_leader", "quality_checker", "supervisor", "admin"])
     sp.add_argument("--team", action="append", help="team the user belongs to (repeat for several; made when new)")
-    sp.add_argument("--password", help="password for POST /api/login (at least 8 characters)")
+    sp.add_argument(
+        "--password", help="password for POST /api/login (at least 8 characters); visible in ps: prefer the next"
+    )
+    sp.add_argument(
+        "--password-stdin", action="store_true", help="read the password from the terminal, or one line of stdin"
+    )
     sp.add_argument(
         "--all-teams",
         action="store_true",
@@ -277,6 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_config(users.add_parser("token", help="give a user a new API token (the old one stops working)"))
     sp.add_argument("name")
     sp.set_defaults(func=cmd_users_token)
+    sp = with_config(users.add_parser("passwd", help="set a user's password (asked twice, or one line of stdin)"))
+    sp.add_argument("name")
+    sp.set_defaults(func=cmd_users_passwd)
     return p
 
 

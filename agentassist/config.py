@@ -142,9 +142,21 @@ class RecorderSettings(_Section):
     # > 0: any other digit keyed by the far end pauses the recording (a customer typing a card number),
     # and this many seconds without a digit resume it. 0: off.
     pause_on_digits_s: float = 0.0
+    # DTMF digits received in a call are stored and published masked (their time and method, no digit):
+    # they may be a card number. true: as keyed, for an IVR-like use that needs them (and has no card data).
+    store_dtmf_digits: bool = False
+    # The recording is fsynced this often: the most audio a power loss (not a process crash: the kernel
+    # has every frame at once) may cost. Each fsync of a 2 s stretch (256 kB) takes ~1 ms on an SSD.
+    fsync_every_s: float = 2.0
+    # When a call's recording cannot be written (disk full): "alert" keeps the call up (the agent's page
+    # and the wall show an alert, the call ends "abnormal"); "hangup" ends the call at once, for a floor
+    # where no call may go on unrecorded.
+    on_failure: Literal["alert", "hangup"] = "alert"
 
     @model_validator(mode="after")
     def _check_dtmf(self) -> RecorderSettings:
+        if not 0 <= self.fsync_every_s <= 60:
+            raise ValueError(f"fsync_every_s: expected 0..60 s, got {self.fsync_every_s}")
         self.pause_dtmf, self.resume_dtmf = self.pause_dtmf.upper(), self.resume_dtmf.upper()
         check_sequences(self.pause_dtmf, self.resume_dtmf)
         if not 0 <= self.pause_on_digits_s <= 600:

@@ -11,6 +11,10 @@ channel streams (segmenting, partial and final scheduling); tracker and store
 are reached from pool threads under the session's lock. ``call.ended`` is published only after the last final
 utterance of the call, so feeds see the call's events in order, and after its last turns' revisions when they
 come within ``_REVISION_WAIT_S`` (a later one still updates the stored transcript and is published).
+
+A failure under the call (the recording's disk full, the database refusing a write, the recogniser
+raising) is reported and the call goes on (:mod:`agentassist.failures`); every step of the close runs
+even when one before it failed, and the call is marked ended, ``abnormal``, whatever failed.
 """
 
 from __future__ import annotations
@@ -30,10 +34,11 @@ from typing import Any, Protocol
 from agentassist.assist.script import Script
 from agentassist.audio.encode import OpusOptions, wav_to_opus
 from agentassist.audio.frames import FRAME_BYTES, SAMPLE_RATE_HZ
-from agentassist.audio.recorder import Recorder
+from agentassist.audio.recorder import Recorder, RecordingError
 from agentassist.audio.segmenter import SegmenterOptions
 from agentassist.errors import AudioError
 from agentassist.events import Channel, Event, EventType, Utterance, utterance_event
+from agentassist.failures import CallFailures, FailureHandler, cause_of, retried, stage_of
 from agentassist.pause import Digit, DtmfPauseOptions, DtmfTriggers
 from agentassist.transcribe.engine import StreamingTranscriber
 from agentassist.transcribe.stream import ChannelStream, StreamOptions
@@ -120,9 +125,16 @@ class CallSession:
         language: str | None = None,
         opus: OpusOptions | None = None,
         dtmf_pause: DtmfPauseOptions | None = None,
+        failures: FailureHandler | None = None,
+        fsync_every_s: float = 2.0,
+        store_dtmf_digits: bool = False,
+        row: Callable[[], None] | None = None,
     ) -> None:
         """``opus``: convert the recording to Ogg Opus after hangup (None: keep the WAV);
-        ``dtmf_pause``: digits from the far end that pause and resume the recording."""
+        ``dtmf_pause``: digits from the far end that pause and resume the recording; ``failures``: told
+        of what fails; ``fsync_every_s``: the most audio a power loss may cost; ``store_dtmf_digits``:
+        store and publish received digits as keyed (False: masked); ``row``: writes the call's row, when
+        it could not be written at the start (the database failing): tried again at the end."""
         self.info = info
         self._opus = opus
         self.call_id = info.call_id
@@ -132,7 +144,10 @@ class CallSession:
         self._tracker = tracker
         self._on_closed = on_closed
         self._queue: queue.Queue[tuple[Channel, bytes]] = queue.Queue(maxsize=_QUEUE_FRAMES)
-        self._recorder = Recorder(info.recording_path)
+        self.failures = CallFailures(info.call_id, failures, self._publish, lambda: self.now_s)
+        self._row = row
+        self._store_dtmf_digits = store_dtmf_digits
+        self._recorder = Recorder(info.recording_path, fsync_every_s=fsync_every_s)
         self._streams = {
             ch: ChannelStream(
                 info.call_id,
@@ -158,6 +173,8 @@ class CallSession:
         self.end_reason = "hangup"
         self.end_status = "ended"
         self.ended_at: datetime | None = None
+        if self._recorder.failed:
+            self.failures.report("record", RecordingError(f"recording not started: {self._recorder.failed}"))
         self._thread = threading.Thread(target=self._run, name=f"call-{info.call_id[:8]}", daemon=True)
         self._thread.start()
 
@@ -221,12 +238,18 @@ class CallSession:
             self._digit(d)
 
     def _digit(self, d: Digit) -> None:
+        """Store and publish a received digit: as keyed with ``store_dtmf_digits``, else masked (its time
+        and method only: a customer keying a card number leaves no number behind)."""
         if self.paused:
             self._publish([Event(EventType.CALL_DTMF, self.call_id, d.t_s, {"dtmf": {"digit": None, "masked": True}})])
             return
-        with self._lock:
-            self._store.add_digit(self.call_id, d.t_s, d.digit, d.method)
-        dtmf = {"digit": d.digit, "method": d.method, "masked": False}
+        digit = d.digit if self._store_dtmf_digits else ""  # "": masked (a real key may be "*")
+        try:
+            with self._lock:
+                self._store.add_digit(self.call_id, d.t_s, digit, d.method)
+        except Exception as exc:
+            self.failures.report(stage_of(exc, "pipeline"), exc)
+        dtmf = {"digit": digit or None, "method": d.method, "masked": not digit}
         self._publish([Event(EventType.CALL_DTMF, self.call_id, d.t_s, {"dtmf": dtmf})])
 
     def transfer(self, target: str, status_code: int, reason: str) -> None:
@@ -238,8 +261,11 @@ class CallSession:
 
     def media(self, facts: dict[str, Any]) -> None:
         """Codec, RTP loss and jitter, MOS estimate: stored with the call."""
-        with self._lock:
-            self._store.save_media(self.call_id, facts)
+        try:
+            with self._lock:
+                self._store.save_media(self.call_id, facts)
+        except Exception as exc:
+            self.failures.report(stage_of(exc, "pipeline"), exc)
 
     def _span_on(self, kind: str, by: str) -> dict[str, Any]:
         t = self.now_s
@@ -312,29 +338,40 @@ class CallSession:
                     item: tuple[Channel, bytes] | None = self._queue.get(timeout=0.2)
                 except queue.Empty:
                     item = None
-                if item is not None:
-                    if item == _END:
-                        break
-                    if item == _ALIGN:
-                        self._align(0)
-                    else:
-                        self._frame(*item)
-                resume_at = self._resume_at_s
-                if resume_at is not None and self.now_s >= resume_at:
-                    self._resume_at_s = None
-                    self.resume()  # the keypad has been quiet: the customer is done typing
+                if item == _END:
+                    break
+                try:  # report and keep going: the call is up, and the next frame may well work
+                    self._step(item, next_tick)
+                except Exception as exc:
+                    self.failures.report(stage_of(exc, "pipeline"), exc)
                 if time.monotonic() >= next_tick:
                     next_tick += _TICK_S
-                    self._recorder.flush()
-                    if self._tracker is not None:
-                        with self._lock:
-                            speaking = any(s.in_speech for s in self._streams.values())
-                            events = self._tracker.tick(self.now_s, speaking)
-                        self._publish(events)
-        except Exception:
-            log.exception("call %s: pipeline failed; closing the recording", self.call_id)
         finally:
             self._close()
+
+    def _step(self, item: tuple[Channel, bytes] | None, next_tick: float) -> None:
+        """One turn of the call thread: a frame or an alignment, the keypad's quiet, the once-a-second tick."""
+        if item == _ALIGN:
+            self._align(0)
+        elif item is not None:
+            self._frame(*item)
+        resume_at = self._resume_at_s
+        if resume_at is not None and self.now_s >= resume_at:
+            self._resume_at_s = None
+            self.resume()  # the keypad has been quiet: the customer is done typing
+        if time.monotonic() >= next_tick:
+            self._recorder_do(self._recorder.flush)
+            if self._tracker is not None:
+                with self._lock:
+                    speaking = any(s.in_speech for s in self._streams.values())
+                    events = self._tracker.tick(self.now_s, speaking)
+                self._publish(events)
+
+    def _recorder_do(self, step: Callable[[], None]) -> None:
+        try:
+            step()
+        except RecordingError as exc:  # once: the recorder drops every frame after it
+            self.failures.report("record", exc)
 
     def _align(self, max_lag_frames: int) -> None:
         """Feed silence to a channel that lags the other by more than ``max_lag_frames``, so the
@@ -351,51 +388,108 @@ class CallSession:
         self._frames[channel] += 1
         if self.paused:
             pcm = _SILENCE  # card data never reaches the file or the recogniser
-        self._recorder.write(channel, pcm)
+        self._recorder_do(lambda: self._recorder.write(channel, pcm))
         self._streams[channel].push(pcm)
         if align:
             self._align(_MAX_LAG_FRAMES)
 
     def _close(self) -> None:
+        """Finish the call's work and mark it ended. Every step runs even when one before it failed; a
+        failure makes the call end ``abnormal``, and an end the database refuses is handed to the runtime
+        to store later (or to the next start's ``close_abandoned_calls``)."""
+        try:
+            self.failures.guarded("close", self._flush_digits)
+            for stream in self._streams.values():
+                self.failures.guarded("transcribe", stream.finish)
+            self._recorder_do(self._recorder.close)
+            self.failures.guarded("close", self._finish_recording)
+            log.info(
+                "call %s: %d agent and %d customer frames, %d and %d of them silence filled in",
+                self.call_id,
+                self._frames[Channel.AGENT],
+                self._frames[Channel.CUSTOMER],
+                self._filled[Channel.AGENT],
+                self._filled[Channel.CUSTOMER],
+            )
+            finals = [f for stream in self._streams.values() for f in stream.futures]
+            wait(finals)
+            # the finals are in: the turns they closed have been submitted for revision
+            wait([f for stream in self._streams.values() for f in stream.revisions()], timeout=_REVISION_WAIT_S)
+            for f in finals:
+                if f.exception() is not None:
+                    self.failures.report("transcribe", f.exception())  # type: ignore[arg-type]
+            # a recording that stopped early has no clock past its failure: the media clock goes on
+            end_s = self._recorder.duration_s if not self._recorder.failed else max(self.now_s, 0.0)
+            self.failures.guarded("close", lambda: self._finish_assist(end_s))
+            for kind in _SPAN_EVENTS:  # a span still open at the end ends with the call
+                self.failures.guarded("close", lambda kind=kind: self._close_span(kind, end_s))  # type: ignore[misc]
+            self._end(end_s)
+            if self.dropped_frames:
+                log.warning("call %s: %d frames dropped by a full queue", self.call_id, self.dropped_frames)
+        except Exception as exc:  # a bug in the close itself: still counted, and the runtime still told
+            self.failures.report(stage_of(exc, "close"), exc)
+        finally:
+            # The streams hold this session's bound methods: dropped, the session is freed by reference
+            # counting when the runtime lets it go, not by the collector's next full pass (audio and all).
+            # A revision still running keeps its own stream alive and can still emit.
+            self._streams = {}
+            self.failures.detach()
+            if self._on_closed is not None:
+                self._on_closed(self.call_id)
+
+    def _flush_digits(self) -> None:
         if self._triggers is not None:
             for d in self._triggers.flush():  # the call ended mid-sequence: plain digits after all
                 self._digit(d)
-        for stream in self._streams.values():
-            stream.finish()
-        self._recorder.close()
-        self._finish_recording()
-        log.info(
-            "call %s: %d agent and %d customer frames, %d and %d of them silence filled in",
-            self.call_id,
-            self._frames[Channel.AGENT],
-            self._frames[Channel.CUSTOMER],
-            self._filled[Channel.AGENT],
-            self._filled[Channel.CUSTOMER],
-        )
-        wait([f for stream in self._streams.values() for f in stream.futures])
-        # the finals are in: the turns they closed have been submitted for revision
-        wait([f for stream in self._streams.values() for f in stream.revisions()], timeout=_REVISION_WAIT_S)
-        end_s = self._recorder.duration_s
-        if self._tracker is not None:
-            with self._lock:
-                self._assist_finished = True  # no new script version after the final report
-                events = self._tracker.finish(end_s)
-                self._store.save_adherence(self.call_id, self._tracker.report())
-            self._publish(events)
-        for kind in _SPAN_EVENTS:  # a span still open at the end ends with the call
-            with self._lock:
-                self._store.close_span(self.call_id, kind, end_s)
+
+    def _finish_assist(self, end_s: float) -> None:
+        if self._tracker is None:
+            return
+        with self._lock:
+            self._assist_finished = True  # no new script version after the final report
+            events = self._tracker.finish(end_s)
+        self._publish(events)
+        with self._lock:
+            self._store.save_adherence(self.call_id, self._tracker.report())
+
+    def _close_span(self, kind: str, end_s: float) -> None:
+        with self._lock:
+            self._store.close_span(self.call_id, kind, end_s)
+
+    def _end(self, end_s: float) -> None:
+        """Mark the call ended (tried again on a database error) and publish ``call.ended``."""
         ended_at = self.ended_at or self.info.started_at + timedelta(seconds=end_s)
-        self._store.end_call(self.call_id, ended_at, self.end_status, self.end_reason)
-        self._publish([Event(EventType.CALL_ENDED, self.call_id, end_s, {"reason": self.end_reason})])
-        if self.dropped_frames:
-            log.warning("call %s: %d frames dropped by a full queue", self.call_id, self.dropped_frames)
-        # The streams hold this session's bound methods: dropped, the session is freed by reference
-        # counting when the runtime lets it go, not by the collector's next full pass (audio and all).
-        # A revision still running keeps its own stream alive and can still emit.
-        self._streams = {}
-        if self._on_closed is not None:
-            self._on_closed(self.call_id)
+        failed = self.failures.causes
+        if failed:
+            # the SIP reason is kept with the call's media facts; the row says the call is not to be trusted
+            with contextlib.suppress(Exception):
+                self._store.save_media(self.call_id, {"failures": failed, "sip_end_reason": self.end_reason})
+            self.end_reason = "abnormal"
+        status, reason, row = self.end_status, self.end_reason, self._row
+
+        def store_end() -> None:
+            if row is not None:
+                row()  # the row the start could not write
+            self._store.end_call(self.call_id, ended_at, status, reason)
+
+        try:
+            retried(store_end, f"call {self.call_id}: storing its end")
+        except Exception as exc:
+            self.failures.report(stage_of(exc, "close"), exc)
+            if self.end_reason != "abnormal":
+                self.end_reason = "abnormal"
+                reason = "abnormal"
+            log.error(
+                "call %s: its end is not stored (%s): kept in memory and tried again; else the next start closes it",
+                self.call_id,
+                cause_of(exc),
+            )
+            if self.failures.handler is not None:
+                self.failures.handler.end_unstored(self.call_id, store_end)
+        data: dict[str, Any] = {"reason": self.end_reason}
+        if self.failures.causes:
+            data["failures"] = self.failures.causes
+        self._publish([Event(EventType.CALL_ENDED, self.call_id, end_s, data)])
 
     def _finish_recording(self) -> None:
         """Convert the closed WAV when asked to; before the call is marked ended, so an ended call's
@@ -407,7 +501,7 @@ class CallSession:
             # The media clock ticks once per frame; starved of CPU it falls behind and the time is lost.
             gap_s = (self.ended_at - self.info.started_at).total_seconds() - recorded_s
             facts["recording_gap_s"] = round(gap_s, 3)
-            if gap_s > _GAP_WARN_S:
+            if gap_s > _GAP_WARN_S and not self._recorder.failed:  # a failed one says why it stopped
                 log.warning(
                     "call %s: %.1f s recorded over %.1f s of call: the media clock fell behind (CPU starved?)",
                     self.call_id,
@@ -423,6 +517,8 @@ class CallSession:
                 facts["recording_error"] = str(exc)
         with contextlib.suppress(OSError):
             facts["recording_bytes"] = path.stat().st_size
+        if self._recorder.failed:
+            facts["recording_error"] = self._recorder.failed
         with self._lock:
             self._store.save_media(self.call_id, facts)
 
@@ -435,15 +531,18 @@ class CallSession:
         with self._lock:
             events = [utterance_event(utterance)]
             if utterance.revised:
-                self._store.update_utterance(self.call_id, utterance)
+                self.failures.guarded("pipeline", lambda: self._store.update_utterance(self.call_id, utterance))
                 self._publish(events)
                 return
-            if utterance.final:
-                self._store.add_utterance(self.call_id, utterance)
+            if utterance.final:  # a failing database does not blind the agent: the events go out still
+                self.failures.guarded("pipeline", lambda: self._store.add_utterance(self.call_id, utterance))
             if self._tracker is not None:
-                events += self._tracker.on_utterance(utterance)
+                tracker = self._tracker
+                events += tracker.on_utterance(utterance)
                 if utterance.final or len(events) > 1:
-                    self._store.save_adherence(self.call_id, self._tracker.report())
+                    self.failures.guarded(
+                        "pipeline", lambda: self._store.save_adherence(self.call_id, tracker.report())
+                    )
             self._publish(events)
 
     def _publish(self, events: list[Event]) -> None:

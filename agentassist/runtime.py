@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.errors import AgentassistError
 from agentassist.events import Event, EventType
+from agentassist.failures import FailureCounter, Stage, cause_of, stage_of
 from agentassist.pipeline import CallSession, SessionInfo
 from agentassist.sip.quality import StreamQuality
 from agentassist.sip.softphone import (
@@ -39,6 +41,8 @@ from agentassist.store.recordings import RecordingStore
 from agentassist.transcribe.engine import StreamingTranscriber, Transcriber
 
 log = logging.getLogger(__name__)
+
+_RETRY_S = 10.0  # a refused call end is written again this often
 
 
 class Runtime:
@@ -61,6 +65,11 @@ class Runtime:
         self._lock = threading.Lock()
         self._model_lock = threading.Lock()
         self.error: str | None = None
+        self.failures = FailureCounter()
+        # Ends of calls the database refused (disk full, gone): tried again every _RETRY_S while the
+        # process runs; a row still "active" at exit is closed "abnormal" by the next start.
+        self._unstored: dict[str, Callable[[], None]] = {}
+        self._retry_timer: threading.Timer | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------------
 
@@ -85,6 +94,15 @@ class Runtime:
             sessions = list(self._sessions.values())
         for session in sessions:
             session.join(timeout_s=30)
+        with self._lock:
+            timer, self._retry_timer = self._retry_timer, None
+        if timer is not None:
+            timer.cancel()
+        self._store_unstored()
+        with self._lock:
+            left = sorted(self._unstored)
+        if left:
+            log.error("%d call(s) left active in the database (%s): the next start closes them", len(left), left)
         for streaming in (self._transcriber, self._multilingual):
             if streaming is not None:
                 streaming.close()
@@ -187,7 +205,9 @@ class Runtime:
             "agentassist_sip_registered": float(self._phone is not None and self._phone.registered),
             "agentassist_sip_calls": float(self._phone.call_count if self._phone is not None else 0),
             "agentassist_dropped_frames_total": float(sum(s.dropped_frames for s in sessions)),
+            "agentassist_call_ends_unstored": float(len(self._unstored)),
         }
+        values.update(self.failures.metrics())
         values.update(memory.metrics())
         if t is not None:
             values.update(t.metrics())
@@ -237,6 +257,54 @@ class Runtime:
                     )
             return self._multilingual or main
 
+    # ---- FailureHandler (call threads) -------------------------------------------------------------
+
+    def call_failed_at(self, call_id: str, stage: Stage, cause: str) -> None:
+        self.failures.count(stage)
+        if stage == "record" and self.settings.recorder.on_failure == "hangup":
+            log.warning("call %s: hung up: its recording failed ([recorder] on_failure = hangup)", call_id)
+            # not on this thread: it may be the pj thread (a recording that failed at the answer)
+            threading.Thread(target=self._hangup_quietly, args=(call_id,), name="failure-hangup", daemon=True).start()
+
+    def _hangup_quietly(self, call_id: str) -> None:
+        try:
+            self.phone.hangup(call_id)
+        except Exception as exc:  # ended meanwhile, or the softphone stopping
+            log.warning("call %s: hangup after the recording failed: %s", call_id, cause_of(exc))
+
+    def end_unstored(self, call_id: str, store_end: Callable[[], None]) -> None:
+        with self._lock:
+            self._unstored[call_id] = store_end
+            if self._retry_timer is None:
+                self._retry_timer = threading.Timer(_RETRY_S, self._retry_unstored)
+                self._retry_timer.daemon = True
+                self._retry_timer.start()
+
+    def _retry_unstored(self) -> None:
+        with self._lock:
+            self._retry_timer = None
+        self._store_unstored()
+        with self._lock:
+            again = bool(self._unstored) and self._retry_timer is None
+        if again:
+            with self._lock:
+                self._retry_timer = threading.Timer(_RETRY_S, self._retry_unstored)
+                self._retry_timer.daemon = True
+                self._retry_timer.start()
+
+    def _store_unstored(self) -> None:
+        with self._lock:
+            pending = list(self._unstored.items())
+        for call_id, store_end in pending:
+            try:
+                store_end()
+            except Exception as exc:
+                log.debug("call %s: its end still not stored: %s", call_id, cause_of(exc))
+                continue
+            with self._lock:
+                self._unstored.pop(call_id, None)
+            log.info("call %s: its end stored after all", call_id)
+
     @property
     def phone(self) -> Softphone:
         if self._phone is None:
@@ -275,16 +343,26 @@ class Runtime:
                 log.error("call %s: script %r unusable, no assist for this call: %s", info.call_id, script_id, exc)
                 script_id = None
         path = self.recordings.path_for(info.call_id)
-        self.store.create_call(
-            call_id=info.call_id,
-            direction=info.direction,
-            remote=info.remote,
-            agent=a.agent_name,
-            script_id=script_id,
-            started_at=info.started_at,
-            recording_path=str(path),
-        )
-        self.store.save_media(info.call_id, {"sip_call_id": info.sip_call_id})
+
+        def write_row() -> None:
+            self.store.create_call(
+                call_id=info.call_id,
+                direction=info.direction,
+                remote=info.remote,
+                agent=a.agent_name,
+                script_id=script_id,
+                started_at=info.started_at,
+                recording_path=str(path),
+            )
+            self.store.save_media(info.call_id, {"sip_call_id": info.sip_call_id})
+
+        row: Callable[[], None] | None = None
+        row_error: Exception | None = None
+        try:  # not retried here: this is the pj thread, and the call's media waits for it
+            write_row()
+        except Exception as exc:  # the database failing: the call is still recorded, its row written at the end
+            row, row_error = write_row, exc
+        r = self.settings.recorder
         session = CallSession(
             SessionInfo(info.call_id, info.started_at, path),
             self._transcriber_for(language),
@@ -297,8 +375,14 @@ class Runtime:
             prompt=prompt,
             language=language,
             opus=self._opus,
-            dtmf_pause=self.settings.recorder.dtmf_pause(),
+            dtmf_pause=r.dtmf_pause(),
+            failures=self,
+            fsync_every_s=r.fsync_every_s,
+            store_dtmf_digits=r.store_dtmf_digits,
+            row=row,
         )
+        if row_error is not None:
+            session.failures.report("store", row_error)
         with self._lock:
             self._sessions[info.call_id] = session
         return session
@@ -332,7 +416,10 @@ class Runtime:
         if session is None:
             return
         if isinstance(change, HoldChange):
-            session.mark("hold", change.held, change.by)
+            try:
+                session.mark("hold", change.held, change.by)
+            except Exception as exc:  # the database failing: the hold goes on, the call is marked
+                session.failures.report(stage_of(exc, "pipeline"), exc)
         elif isinstance(change, DtmfDigit):
             session.dtmf(change.digit, change.method)
         elif isinstance(change, StreamQuality):

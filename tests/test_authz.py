@@ -121,6 +121,8 @@ TABLE: dict[str, Case] = {
     "POST /api/login": Case(ALL_200, body={"name": "alice", "password": PASSWORD}, public=True),
     "POST /api/logout": Case("204 204 204 204 204"),
     "GET /api/me": Case(ALL_200),
+    # a wrong current password: 403 for everyone signed in (the right one: tests/test_passwords.py)
+    "PUT /api/me/password": Case("403 403 403 403 403", body={"current": "not-it-at-all", "new": "new-password"}),
     "GET /api/calls": Case(ALL_200),
     "POST /api/calls": Case(PHONE.format(503), body={"uri": "sip:100@127.0.0.1"}),
     "POST /api/prompts": Case(PHONE.format(201), content=WAV),
@@ -157,6 +159,7 @@ TABLE: dict[str, Case] = {
     "POST /api/ws-ticket": Case(ALL_200),
     "POST /api/calls/{call_id}/recording/link": Case(ALL_200, "/api/calls/c1/recording/link"),
     "PUT /api/users/{name}/all-teams": Case(ADMIN.format(200), "/api/users/tom/all-teams", {"all_teams": True}),
+    "PUT /api/users/{name}/password": Case(ADMIN.format(204), "/api/users/bob/password", {"new": "bob-password"}),
     "GET /api/teams": Case(LEADERS.format(200)),
     "GET /api/assignments": Case(EVALUATORS.format(200)),
     "POST /api/assignments": Case(LEADERS.format(201), body={"call_id": "c3", "checker": "qa"}),

@@ -156,7 +156,8 @@ def test_hold_both_ways_mute_and_dtmf_from_baresip(make_server: Any, baresip: An
     with server.client() as client:
         final = client.get(url).json()
         stereo = _stereo(client, call_id)
-    assert [d["digit"] for d in final["dtmf"]] == ["1", "2", "#"], final["dtmf"]
+    # masked by default ([recorder] store_dtmf_digits = false): when and how, never which
+    assert [(d["digit"], d["masked"]) for d in final["dtmf"]] == [(None, True)] * 3, final["dtmf"]
     assert {d["method"] for d in final["dtmf"]} == {"rfc4733"}
     assert [h["by"] for h in final["holds"]] == ["agent", "customer"]
     assert all(h["end"] is not None and 1.0 <= h["end"] - h["start"] <= 4.0 for h in final["holds"]), final
@@ -177,14 +178,16 @@ def test_hold_both_ways_mute_and_dtmf_from_baresip(make_server: Any, baresip: An
     for t in ("call.held", "call.unheld", "call.muted", "call.unmuted"):
         assert t in types, types
     digits = [e for e in mine if e["type"] == "call.dtmf"]
-    assert [e["dtmf"]["digit"] for e in digits] == ["1", "2", "#", None, None], digits
+    assert [e["dtmf"]["digit"] for e in digits] == [None] * 5 and all(e["dtmf"]["masked"] for e in digits), digits
+    assert [e["dtmf"].get("method") for e in digits[:3]] == ["rfc4733"] * 3, digits
     pause = final["pauses"][0]
     assert all(e["dtmf"]["masked"] and pause["start"] <= e["t"] <= pause["end"] for e in digits[3:]), (digits, pause)
 
 
 def test_dtmf_sent_by_api_arrives_by_rfc4733_and_sip_info(make_server: Any) -> None:
-    """One agentassist calls another; the caller sends digits both ways, the callee records them."""
-    callee = make_server()
+    """One agentassist calls another; the caller sends digits both ways, the callee records them (in
+    clear: ``store_dtmf_digits``)."""
+    callee = make_server(recorder={"store_dtmf_digits": True})
     callee.start()
     caller = make_server(audio={"agent_audio_file": str(SOUNDS_EN / "demo-congrats.wav")})
     caller.start()

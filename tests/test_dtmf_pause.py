@@ -55,7 +55,8 @@ def test_dtmf_sequences_pause_and_resume_the_recording(make_server: Any, baresip
     call, stereo, events, server = _call(
         make_server,
         baresip,
-        {"pause_dtmf": "*1", "resume_dtmf": "#1"},
+        # digits in clear, to see which are kept (by default every stored digit is masked)
+        {"pause_dtmf": "*1", "resume_dtmf": "#1", "store_dtmf_digits": True},
         [(2.0, "5"), (3.5, "*1"), (5.0, "4111"), (7.5, "#1"), (9.5, "*9")],
     )
     # the triggers' digits and the card digits are not kept; "*9" began like a trigger and is kept

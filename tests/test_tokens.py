@@ -43,7 +43,7 @@ def _store(tmp_path: Path) -> tuple[Store, RecordingStore, dict[str, str]]:
     store.migrate()
     tokens = {
         "ada": store.add_user("ada", "admin"),
-        "sue": store.add_user("sue", "supervisor", password="sue-password"),
+        "sue": store.add_user("sue", "supervisor", password="sue-password", all_teams=True),
         "bob": store.add_user("bob", "agent"),
     }
     recordings = RecordingStore(tmp_path / "rec")

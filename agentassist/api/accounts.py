@@ -48,6 +48,15 @@ class UserIn(BaseModel):
     all_teams: bool = Field(False, description=ALL_TEAMS_DOC)
 
 
+class PasswordIn(BaseModel):
+    current: str = Field(min_length=1, max_length=1000)
+    new: str = Field(min_length=8, max_length=1000)
+
+
+class NewPasswordIn(BaseModel):
+    new: str = Field(min_length=8, max_length=1000)
+
+
 class UserCreated(BaseModel):
     name: str
     role: Role
@@ -135,6 +144,31 @@ def me(user: UserDep) -> dict[str, Any]:
 
 def _me(user: UserRecord) -> dict[str, Any]:
     return {"name": user.name, "role": user.role, "teams": list(user.teams), "all_teams": user.all_teams}
+
+
+@router.put("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_my_password(body: PasswordIn, request: Request, store: StoreDep, user: UserDep) -> Response:
+    """Change one's own password: the current one is asked (403 when wrong, so a client does not take it
+    for an ended session); every other login of the user ends, this one and the API token stay."""
+    if not store.check_password(user.name, body.current):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "current password is wrong: nothing changed")
+    store.set_password(user.name, body.new)
+    token = token_from(request.headers.get("authorization"), request.query_params.get("token"))
+    store.end_logins(user.name, keep_token=token)
+    store.audit(user, "password.change")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put("/users/{name}/password", status_code=status.HTTP_204_NO_CONTENT)
+def set_user_password(name: str, body: NewPasswordIn, store: StoreDep, admin: AdminDep) -> Response:
+    """An admin sets another user's password (a reset): every login of that user ends."""
+    try:
+        store.set_password(name, body.new)
+        store.end_logins(name)
+    except ConfigError as exc:
+        raise _bad(exc) from None
+    store.audit(admin, "password.set", detail=name)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/users", response_model=list[UserListed])

@@ -1,30 +1,46 @@
 """Crash-safe stereo call recording: one 16-bit WAV, left = agent, right = customer.
 
 Frames of the two channels arrive separately; the recorder interleaves them in
-step, so sample *n* of each channel is the same instant. The RIFF header is
-rewritten on every :meth:`Recorder.flush` (at least once a second), so a process
-killed mid-call leaves a playable file with everything up to the last flush.
-:func:`repair` fixes the header of a file left by a crash between flushes.
+step, so sample *n* of each channel is the same instant, and hands them to the
+kernel as they come (no user-space buffer to lose). The RIFF header is rewritten
+on every :meth:`Recorder.flush` (at least once a second) and the file is fsynced
+every ``fsync_every_s``, so a process killed mid-call leaves a playable file with
+everything up to the last flush, and a machine that loses power everything up to
+the last fsync. :func:`repair` fixes the header of a file left by a crash between
+flushes.
+
+A write that fails (disk full, I/O error) does not raise out of :meth:`Recorder.write`
+more than once: the recorder cuts the file back to its last whole stereo sample,
+makes its header match, raises :class:`RecordingError` naming the cause, and from
+then on drops frames (``failed`` says why). The call goes on; the caller reports it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import os
 import struct
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
 from agentassist.audio.frames import SAMPLE_RATE_HZ
+from agentassist.errors import AudioError
 from agentassist.events import Channel
 
 log = logging.getLogger(__name__)
 
 HEADER_BYTES = 44
+FILE_MODE = 0o600  # a recording is the customer's voice: readable by the service's user only
 _MAX_SKEW_S = 0.5  # a channel silent for this long while the other runs is filled with silence
+
+
+class RecordingError(AudioError):
+    """Writing a call's recording failed; the file holds everything before the failure."""
 
 
 def wav_header(data_bytes: int, sample_rate_hz: int = SAMPLE_RATE_HZ, channels: int = 2) -> bytes:
@@ -42,24 +58,41 @@ def wav_header(data_bytes: int, sample_rate_hz: int = SAMPLE_RATE_HZ, channels: 
 class Recorder:
     """Writes one call's stereo WAV; used from one thread (the call's pipeline thread)."""
 
-    def __init__(self, path: Path, sample_rate_hz: int = SAMPLE_RATE_HZ, flush_interval_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        sample_rate_hz: int = SAMPLE_RATE_HZ,
+        flush_interval_s: float = 1.0,
+        fsync_every_s: float = 2.0,
+    ) -> None:
+        """``fsync_every_s``: the longest stretch of audio a power loss may cost (0: fsync on every flush)."""
         self.path = path
         self.sample_rate_hz = sample_rate_hz
         self.flush_interval_s = flush_interval_s
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: BinaryIO | None = open(path, "wb")  # noqa: SIM115 - lives as long as the call
-        self._file.write(wav_header(0, sample_rate_hz))
+        self.fsync_every_s = fsync_every_s
+        self.failed: str | None = None  # why the recording stopped, once it has
+        self._fd: int | None = None
         self._pending: dict[Channel, bytearray] = {Channel.AGENT: bytearray(), Channel.CUSTOMER: bytearray()}
         self._data_bytes = 0
-        self._last_flush = time.monotonic()
+        self._last_flush = self._last_fsync = time.monotonic()
         self._max_skew_bytes = int(_MAX_SKEW_S * sample_rate_hz) * 2
         self.filled_bytes = {Channel.AGENT: 0, Channel.CUSTOMER: 0}  # silence inserted to keep alignment
+        try:  # a full disk or a missing folder: the call goes on, and the caller reads ``failed``
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, FILE_MODE)
+            self._guard(lambda fd: _write_all(fd, wav_header(0, sample_rate_hz)))
+        except (OSError, RecordingError) as exc:
+            self.failed = self.failed or f"{getattr(exc, 'strerror', None) or exc} ({path})"
+            log.error("recording %s not started: %s", path.name, self.failed)
 
     @property
     def duration_s(self) -> float:
         return self._data_bytes / 4 / self.sample_rate_hz
 
     def write(self, channel: Channel, pcm: bytes) -> None:
+        """Add 20 ms of one channel. RecordingError once, when the file cannot take it."""
+        if self._fd is None:
+            return  # failed (or closed): the frame is dropped
         self._pending[channel] += pcm
         self._interleave()
         if time.monotonic() - self._last_flush >= self.flush_interval_s:
@@ -73,41 +106,89 @@ class Recorder:
                 behind += bytes(gap)
                 self.filled_bytes[channel] += gap
         n = min(len(agent), len(customer)) & ~1
-        if n == 0 or self._file is None:
+        if n == 0 or self._fd is None:
             return
         stereo = np.empty(n, dtype="<i2")
         stereo[0::2] = np.frombuffer(agent, dtype="<i2", count=n // 2)
         stereo[1::2] = np.frombuffer(customer, dtype="<i2", count=n // 2)
-        self._file.write(stereo.tobytes())
-        self._data_bytes += 2 * n
         del agent[:n]
         del customer[:n]
+        self._guard(lambda fd: _write_all(fd, stereo.tobytes()))
+        if self._fd is not None:
+            self._data_bytes += 2 * n
 
     def flush(self) -> None:
-        """Make everything written so far a playable file on disk."""
-        f = self._file
-        if f is None:
+        """Make everything written so far a playable file on disk (fsynced every ``fsync_every_s``)."""
+        if self._fd is None:
             return
-        f.seek(0)
-        f.write(wav_header(self._data_bytes, self.sample_rate_hz))
-        f.seek(0, os.SEEK_END)
-        f.flush()
-        self._last_flush = time.monotonic()
+        now = time.monotonic()
+        sync = now - self._last_fsync >= self.fsync_every_s
+        self._guard(lambda fd: _header(fd, self._data_bytes, self.sample_rate_hz, sync))
+        self._last_flush = now
+        if sync:
+            self._last_fsync = now
 
     def close(self) -> None:
-        """Pad the shorter channel with silence, write the final header, close."""
-        if self._file is None:
+        """Pad the shorter channel with silence, write the final header, fsync, close."""
+        if self._fd is None:
             return
         agent, customer = self._pending[Channel.AGENT], self._pending[Channel.CUSTOMER]
         longest = max(len(agent), len(customer))
         agent += bytes(longest - len(agent))
         customer += bytes(longest - len(customer))
         self._interleave()
-        self.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        self._file = None
-        log.info("recording %s closed (%.1f s)", self.path.name, self.duration_s)
+        self._guard(lambda fd: _header(fd, self._data_bytes, self.sample_rate_hz, True))
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+            log.info("recording %s closed (%.1f s)", self.path.name, self.duration_s)
+
+    def _guard(self, step: Callable[[int], None]) -> None:
+        """Run one write; when it fails, keep what the disk holds as a valid WAV and stop recording."""
+        fd = self._fd
+        assert fd is not None, "guarded writes only on an open file"
+        try:
+            step(fd)
+        except OSError as exc:
+            self._fd = None
+            self._data_bytes = _salvage(fd, self.sample_rate_hz)
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            self.failed = f"{exc.strerror or exc} ({self.path})"
+            raise RecordingError(
+                f"recording {self.path.name} stopped at {self.duration_s:.1f} s: {exc.strerror or exc}"
+            ) from exc
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)  # short on a disk about to fill; the next one raises ENOSPC
+        if written <= 0:  # never seen on a regular file; without it the loop could spin
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[written:]
+
+
+def _header(fd: int, data_bytes: int, sample_rate_hz: int, sync: bool) -> None:
+    os.pwrite(fd, wav_header(data_bytes, sample_rate_hz), 0)  # rewrites bytes already on disk: no new block
+    if sync:
+        os.fsync(fd)
+
+
+def _salvage(fd: int, sample_rate_hz: int) -> int:
+    """After a failed write: cut the file to its last whole stereo sample and make the header say so
+    (both change no more than blocks already allocated, so they work on a full disk); the data bytes."""
+    try:
+        size = os.fstat(fd).st_size
+        data = max(0, size - HEADER_BYTES) // 4 * 4
+        if size >= HEADER_BYTES:
+            os.ftruncate(fd, HEADER_BYTES + data)
+            os.pwrite(fd, wav_header(data, sample_rate_hz), 0)
+            os.fsync(fd)
+        return data
+    except OSError as exc:  # the header stays as the last flush left it: `agentassist recordings repair`
+        log.error("recording header not repaired after a failed write: %s", exc)
+        return 0
 
 
 def _check_header(path: Path, head: bytes, size: int) -> int:

@@ -140,6 +140,30 @@ class AccountsMixin:
             _check_all_teams(row.role, all_teams)
             row.all_teams = all_teams
 
+    def check_password(self, name: str, password: str) -> bool:
+        """Whether ``password`` is ``name``'s (False for a user without one, or no such user)."""
+        with self._session() as s:
+            row = s.scalar(select(UserRow).where(UserRow.name == name, UserRow.deleted_at.is_(None)))
+            stored = row.password_hash if row is not None else None
+        if not stored:
+            _hasher.hash(password)  # the same work either way, as login does
+            return False
+        try:
+            return bool(_hasher.verify(stored, password))
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def end_logins(self, name: str, keep_token: str | None = None) -> int:
+        """End ``name``'s login tokens but ``keep_token`` (after a password change); how many ended.
+        The API token is not a login token: it stays."""
+        keep = token_hash(keep_token) if keep_token else ""
+        with self._session.begin() as s:
+            row = _live_user(s, name)
+            result = s.execute(
+                delete(SessionTokenRow).where(SessionTokenRow.user_id == row.id, SessionTokenRow.token_hash != keep)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
     def delete_user(self, name: str) -> int:
         """Mark ``name`` deleted and end their login tokens; returns their user id."""
         with self._session.begin() as s:

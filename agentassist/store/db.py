@@ -21,7 +21,20 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import ColumnElement, Float, create_engine, delete, event, func, inspect, or_, select, text, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    create_engine,
+    delete,
+    event,
+    func,
+    inspect,
+    or_,
+    select,
+    text,
+    type_coerce,
+    update,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
@@ -337,6 +350,12 @@ class Store(QualityMixin, DistributionMixin, ReportsMixin):
         with self._session.begin() as s:
             s.add(CallDigitRow(call_id=call_id, t_s=t_s, digit=digit, method=method))
 
+    def mask_digits(self) -> int:
+        """Mask every DTMF digit stored in clear (``store_dtmf_digits`` turned off); how many were."""
+        with self._session.begin() as s:
+            result = s.execute(update(CallDigitRow).where(CallDigitRow.digit != "").values(digit=""))
+            return int(getattr(result, "rowcount", 0) or 0)
+
     def save_media(self, call_id: str, data: dict[str, Any]) -> None:
         with self._session.begin() as s:
             row = s.get(CallMediaRow, call_id)
@@ -469,7 +488,9 @@ def _with_details(s: Any, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
         by_id[span.call_id][span.kind + "s"].append(_span_json(span))
     digits = select(CallDigitRow).where(CallDigitRow.call_id.in_(ids)).order_by(CallDigitRow.t_s, CallDigitRow.id)
     for d in s.scalars(digits):
-        by_id[d.call_id]["dtmf"].append({"t": round(d.t_s, 3), "digit": d.digit, "method": d.method})
+        # "": a digit stored masked ([recorder] store_dtmf_digits = false, the default)
+        digit = {"t": round(d.t_s, 3), "digit": d.digit or None, "method": d.method, "masked": not d.digit}
+        by_id[d.call_id]["dtmf"].append(digit)
     for m in s.scalars(select(CallMediaRow).where(CallMediaRow.call_id.in_(ids))):
         by_id[m.call_id]["media"] = dict(m.data)
     return calls
