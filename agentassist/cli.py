@@ -210,7 +210,7 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
     if store.user(args.name) is None:
         raise AgentassistError(f"no user named {args.name!r}")
     store.set_password(args.name, _read_password(twice=True))
-    ended = store.end_logins(args.name)
+    ended = len(store.end_logins(args.name))  # a running server's sockets close at its sweep
     sys.stdout.write(f"password of {args.name!r} changed; {ended} login session(s) ended, API token unchanged\n")
     return 0
 

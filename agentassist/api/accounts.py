@@ -153,18 +153,19 @@ def change_my_password(body: PasswordIn, request: Request, store: StoreDep, user
     if not store.check_password(user.name, body.current):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "current password is wrong: nothing changed")
     store.set_password(user.name, body.new)
-    token = token_from(request.headers.get("authorization"), request.query_params.get("token"))
-    store.end_logins(user.name, keep_token=token)
+    ended = store.end_logins(user.name, keep_token=token_from(request.headers.get("authorization")))
+    request.app.state.sockets.revoke_tokens(ended, "password changed")
     store.audit(user, "password.change")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.put("/users/{name}/password", status_code=status.HTTP_204_NO_CONTENT)
-def set_user_password(name: str, body: NewPasswordIn, store: StoreDep, admin: AdminDep) -> Response:
+def set_user_password(name: str, body: NewPasswordIn, request: Request, store: StoreDep, admin: AdminDep) -> Response:
     """An admin sets another user's password (a reset): every login of that user ends."""
     try:
         store.set_password(name, body.new)
-        store.end_logins(name)
+        ended = store.end_logins(name)
+        request.app.state.sockets.revoke_tokens(ended, "password changed")
     except ConfigError as exc:
         raise _bad(exc) from None
     store.audit(admin, "password.set", detail=name)

@@ -107,6 +107,12 @@ class SocketRegistry:
         """End the sockets opened with this token (a logout, a rotated API token)."""
         self._on_loop(lambda h: h.token_hash == token_hash, reason)
 
+    def revoke_tokens(self, token_hashes: list[str], reason: str) -> None:
+        """End the sockets opened with any of these tokens (the logins a password change ends)."""
+        if token_hashes:
+            hashes = frozenset(token_hashes)
+            self._on_loop(lambda h: h.token_hash in hashes, reason)
+
     def revoke_user(self, user_id: int, reason: str) -> None:
         """End every socket of this user (a deletion)."""
         self._on_loop(lambda h: h.user_id == user_id, reason)

@@ -153,16 +153,16 @@ class AccountsMixin:
         except (VerificationError, InvalidHashError):
             return False
 
-    def end_logins(self, name: str, keep_token: str | None = None) -> int:
-        """End ``name``'s login tokens but ``keep_token`` (after a password change); how many ended.
-        The API token is not a login token: it stays."""
+    def end_logins(self, name: str, keep_token: str | None = None) -> list[str]:
+        """End ``name``'s login tokens but ``keep_token`` (after a password change); the hashes of those
+        ended, so that their open sockets close too. The API token is not a login token: it stays."""
         keep = token_hash(keep_token) if keep_token else ""
         with self._session.begin() as s:
             row = _live_user(s, name)
-            result = s.execute(
-                delete(SessionTokenRow).where(SessionTokenRow.user_id == row.id, SessionTokenRow.token_hash != keep)
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
+            which = (SessionTokenRow.user_id == row.id, SessionTokenRow.token_hash != keep)
+            ended = list(s.scalars(select(SessionTokenRow.token_hash).where(*which)))
+            s.execute(delete(SessionTokenRow).where(*which))
+            return ended
 
     def delete_user(self, name: str) -> int:
         """Mark ``name`` deleted and end their login tokens; returns their user id."""
