@@ -21,8 +21,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as b:
-        b.add_column(sa.Column("token_expires_at", sa.DateTime(timezone=True), nullable=True))
+    # plain ADD/DROP COLUMN, as 0005: a batch copy of users trips the foreign keys that point at it
+    op.add_column("users", sa.Column("token_expires_at", sa.DateTime(timezone=True), nullable=True))
     ttl_days = int(context.config.attributes.get("api_token_ttl_days", 90))
     if ttl_days > 0:
         users = sa.table("users", sa.column("token_expires_at", sa.DateTime(timezone=True)))
@@ -30,5 +30,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as b:
-        b.drop_column("token_expires_at")
+    op.drop_column("users", "token_expires_at")
