@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, delete, false, or_, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,9 +22,9 @@ from agentassist.store.models import (
     TeamRow,
     UserRow,
 )
+from agentassist.store.passwords import PasswordPool
 
 LOGIN_TOKEN_TTL = timedelta(hours=12)
-_hasher = PasswordHasher()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +48,7 @@ def _iso(dt: datetime | None) -> str | None:
 
 class AccountsMixin:
     _session: sessionmaker[Session]
+    passwords: PasswordPool  # argon2, a bounded number at once
 
     # ---- users ------------------------------------------------------------------------------------
 
@@ -70,7 +69,7 @@ class AccountsMixin:
                 role=role,
                 token_hash=token_hash(token),
                 created_at=datetime.now(UTC),
-                password_hash=_hasher.hash(password) if password else None,
+                password_hash=self.passwords.hash(password) if password else None,
             )
             s.add(row)
             s.flush()
@@ -83,7 +82,7 @@ class AccountsMixin:
             raise ConfigError("password too short: expected at least 8 characters")
         with self._session.begin() as s:
             row = _live_user(s, name)
-            row.password_hash = _hasher.hash(password)
+            row.password_hash = self.passwords.hash(password)
 
     def delete_user(self, name: str) -> None:
         with self._session.begin() as s:
@@ -117,15 +116,14 @@ class AccountsMixin:
             return UserRecord(row.id, row.name, row.role, tuple(_teams_of(s, row.id)))
 
     def login(self, name: str, password: str) -> tuple[str, UserRecord] | None:
-        """A new login token for a right name and password, else None (never says which was wrong)."""
+        """A new login token for a right name and password, else None (never says which was wrong).
+        Raises HashingBusyError when the password hashing pool is full."""
         with self._session.begin() as s:
             row = s.scalar(select(UserRow).where(UserRow.name == name, UserRow.deleted_at.is_(None)))
             if row is None or not row.password_hash:
-                _hasher.hash(password)  # the same work either way: no timing oracle for user names
+                self.passwords.hash(password)  # the same work either way: no timing oracle for user names
                 return None
-            try:
-                _hasher.verify(row.password_hash, password)
-            except (VerificationError, InvalidHashError):
+            if not self.passwords.verify(row.password_hash, password):
                 return None
             token = secrets.token_urlsafe(32)
             now = datetime.now(UTC)
