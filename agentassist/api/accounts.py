@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 from agentassist.api.deps import ID_MAX, AdminDep, StoreDep, UserDep, require, token_from
 from agentassist.api.throttle import LoginThrottle
 from agentassist.errors import ConfigError
-from agentassist.store.passwords import HashingBusyError
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -112,15 +111,11 @@ async def login(body: LoginIn, request: Request, store: StoreDep) -> dict[str, A
             f"too many failed logins for this user name or from this address: try again in {wait_s} s",
             headers={"Retry-After": str(wait_s)},
         )
-    throttle.attempt(body.name, address, time.monotonic())
-    try:
-        found = await run_in_threadpool(store.login, body.name, body.password)
-    except HashingBusyError:
-        throttle.not_checked(body.name, address)
-        raise
+    found = await run_in_threadpool(store.login, body.name, body.password)  # HashingBusyError: 503
     if found is None:
+        throttle.failed(body.name, address, time.monotonic())
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong user name or password")
-    throttle.succeeded(body.name, address)
+    throttle.succeeded(body.name)
     token, user = found
     return {"token": token, "user": {"name": user.name, "role": user.role, "teams": list(user.teams)}}
 

@@ -1,10 +1,13 @@
 """Login throttling per user name and per client address: a pure policy with a clock passed in.
 
-Each attempt counts against its name and its address *before* the password is checked (so that
-attempts racing each other count too, and a throttled attempt costs no argon2 work); a right
-password takes the attempt back off both and clears the name. A key with ``max_failures`` attempts
-that did not succeed within ``window_s`` is locked for ``lockout_s``; every further failure after
-a lockout doubles it, up to ``window_s``. A key is forgotten ``window_s`` after its last failure.
+The check comes before the password is verified, so a throttled attempt costs no argon2 work. A
+wrong password counts against its name and its address; a right one clears the name. A key with
+``max_failures`` failures within ``window_s`` is locked for ``lockout_s``; every further failure
+after a lockout doubles it, up to ``window_s``. A key is forgotten ``window_s`` after its last
+failure. Attempts racing each other all pass the check before the first of them fails: at most as
+many as the password hashing pool lets run and wait (the rest are turned away, 503), so a burst
+gets that many guesses past the limit, no more. Counting attempts up front instead would lock a
+name on a burst of right passwords too (200 logins at once for one name: 429 for most).
 
 Memory is bounded: each table keeps at most ``max_keys`` keys, least recently failed first out.
 (An attacker who sprays that many names from many addresses can push a locked name out early;
@@ -80,20 +83,12 @@ class _Table:
         if over >= 0:
             entry.locked_until_s = now_s + min(self.options.window_s, self.options.lockout_s * 2.0 ** min(over, 30))
 
-    def take_back(self, key: str) -> None:
-        entry = self.entries.get(key)
-        if entry is not None:
-            entry.failures = max(0, entry.failures - 1)
-            if entry.failures < self.max_failures:
-                entry.locked_until_s = 0.0  # the lock came from the attempt taken back
-
     def clear(self, key: str) -> None:
         self.entries.pop(key, None)
 
 
 class LoginThrottle:
-    """``check`` before the password is verified; ``attempt`` to count it; ``succeeded`` or
-    ``not_checked`` (the password was never verified: the hashing pool was full) after."""
+    """``check`` before the password is verified; ``failed`` or ``succeeded`` after."""
 
     def __init__(self, options: ThrottleOptions) -> None:
         self.options = options
@@ -108,14 +103,9 @@ class LoginThrottle:
             self.throttled += 1
         return math.ceil(wait)
 
-    def attempt(self, name: str, address: str, now_s: float) -> None:
+    def failed(self, name: str, address: str, now_s: float) -> None:
         self.names.fail(name, now_s)
         self.addresses.fail(address, now_s)
 
-    def succeeded(self, name: str, address: str) -> None:
+    def succeeded(self, name: str) -> None:
         self.names.clear(name)
-        self.addresses.take_back(address)
-
-    def not_checked(self, name: str, address: str) -> None:
-        self.names.take_back(name)
-        self.addresses.take_back(address)
