@@ -36,13 +36,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from agentassist.bus import EventBus
     from agentassist.runtime import Runtime
     from agentassist.store.db import Store
+    from agentassist.store.passwords import PasswordPool
     from agentassist.store.recordings import RecordingStore
     from agentassist.transcribe.models import resolve
 
     settings = _settings(args)
     resolve(settings.transcribe.model)  # a missing or corrupt model stops here, naming the fix
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(_database_url(settings))
+    store = Store(_database_url(settings), PasswordPool(settings.server.password_hash_workers))
     store.create_all()
     recordings = RecordingStore(settings.data_dir / "recordings")
     for call_id in store.close_abandoned_calls():

@@ -48,6 +48,7 @@ def metrics(request: Request, runtime: RuntimeDep, bus: BusDep, store: StoreDep)
     values.update(request.app.state.wall.metrics())
     values["agentassist_logins_throttled_total"] = float(request.app.state.login_throttle.throttled)
     values["agentassist_password_hashes_refused_total"] = float(store.passwords.refused)
+    values["agentassist_password_hash_workers"] = float(store.passwords.workers)
     if runtime is not None:
         values.update(runtime.metrics())
     return "".join(f"{name} {value:g}\n" for name, value in sorted(values.items()))
