@@ -61,6 +61,7 @@ class AccountsMixin:
         if password is not None and len(password) < 8:
             raise ConfigError("password too short: expected at least 8 characters")
         token = secrets.token_urlsafe(32)
+        hashed = self.passwords.hash(password) if password else None  # before a connection is taken
         with self._session.begin() as s:
             if s.scalar(select(UserRow).where(UserRow.name == name)) is not None:
                 raise ConfigError(f"user {name!r} already exists")
@@ -69,7 +70,7 @@ class AccountsMixin:
                 role=role,
                 token_hash=token_hash(token),
                 created_at=datetime.now(UTC),
-                password_hash=self.passwords.hash(password) if password else None,
+                password_hash=hashed,
             )
             s.add(row)
             s.flush()
@@ -80,9 +81,10 @@ class AccountsMixin:
     def set_password(self, name: str, password: str) -> None:
         if len(password) < 8:
             raise ConfigError("password too short: expected at least 8 characters")
+        hashed = self.passwords.hash(password)  # before a connection is taken
         with self._session.begin() as s:
             row = _live_user(s, name)
-            row.password_hash = self.passwords.hash(password)
+            row.password_hash = hashed
 
     def delete_user(self, name: str) -> None:
         with self._session.begin() as s:
@@ -118,13 +120,20 @@ class AccountsMixin:
     def login(self, name: str, password: str) -> tuple[str, UserRecord] | None:
         """A new login token for a right name and password, else None (never says which was wrong).
         Raises HashingBusyError when the password hashing pool is full."""
-        with self._session.begin() as s:
+        # the password is checked with no database connection held: a connection held through the
+        # hashing pool's wait ran the connection pool dry (15) under 200 logins at once (500s)
+        with self._session() as s:
             row = s.scalar(select(UserRow).where(UserRow.name == name, UserRow.deleted_at.is_(None)))
-            if row is None or not row.password_hash:
-                self.passwords.hash(password)  # the same work either way: no timing oracle for user names
-                return None
-            if not self.passwords.verify(row.password_hash, password):
-                return None
+            user_id, stored = (row.id, row.password_hash) if row is not None else (None, None)
+        if user_id is None or not stored:
+            self.passwords.hash(password)  # the same work either way: no timing oracle for user names
+            return None
+        if not self.passwords.verify(stored, password):
+            return None
+        with self._session.begin() as s:
+            row = s.get(UserRow, user_id)
+            if row is None or row.deleted_at is not None or row.password_hash != stored:
+                return None  # deleted, or the password changed, while it was being checked
             token = secrets.token_urlsafe(32)
             now = datetime.now(UTC)
             s.add(
