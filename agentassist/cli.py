@@ -17,6 +17,7 @@ from agentassist.errors import AgentassistError, ScriptError
 
 if TYPE_CHECKING:
     from agentassist.store.db import Store
+    from agentassist.store.passwords import PasswordPool
 
 log = logging.getLogger("agentassist")
 
@@ -40,12 +41,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from agentassist.bus import EventBus
     from agentassist.runtime import Runtime
     from agentassist.store.modes import make_private
+    from agentassist.store.passwords import PasswordPool
     from agentassist.store.recordings import RecordingStore
     from agentassist.transcribe.models import resolve
 
     settings = _settings(args)
     resolve(settings.transcribe.model)  # a missing or corrupt model stops here, naming the fix
-    store = _open_store(settings)
+    store = _open_store(settings, PasswordPool(settings.server.password_hash_workers))
     recordings = RecordingStore(settings.data_dir / "recordings")
     make_private(settings.data_dir, store.url)  # an older version's files were world-readable
     if not settings.recorder.store_dtmf_digits:
@@ -148,14 +150,15 @@ def cmd_models_install(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_store(settings: Settings) -> Store:
-    """The migrated Store, its files private to this user (umask 077 from here on)."""
+def _open_store(settings: Settings, passwords: PasswordPool | None = None) -> Store:
+    """The migrated Store, its files private to this user (umask 077 from here on); ``passwords``: the
+    bounded argon2 pool of a server (commands hash one password: the default pool)."""
     from agentassist.store.db import Store
     from agentassist.store.modes import private_umask
 
     private_umask()
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    store = Store(_database_url(settings))
+    store = Store(_database_url(settings), passwords)
     store.api_token_ttl = settings.server.api_token_ttl
     store.create_all()
     return store

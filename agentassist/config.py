@@ -18,6 +18,7 @@ from agentassist.pause import DtmfPauseOptions, check_sequences
 from agentassist.sip.guard import REGISTRAR, parse_network
 
 if TYPE_CHECKING:
+    from agentassist.api.throttle import ThrottleOptions
     from agentassist.audio.segmenter import SegmenterOptions
     from agentassist.transcribe.engine import TranscriberOptions
     from agentassist.transcribe.stream import StreamOptions
@@ -294,6 +295,18 @@ class ServerSettings(_Section):
             raise ValueError(f"expected empty (a generated key) or at least 32 characters, got {len(v)}")
         return v
 
+    # Hardening (docs/security.md). A request body over its route's limit is refused (413) before it
+    # is read; routes that take files have their own limits in agentassist/api/limits.py.
+    max_body_bytes: int = 1024 * 1024
+    password_hash_workers: int = 0  # argon2 hashes at once, 64 MiB each; 0: one per core
+    login_max_failures: int = 10  # failed logins for one user name within login_window_s before a lockout
+    login_max_failures_per_address: int = 100  # the same from one client address (users behind a NAT share one)
+    login_window_s: float = 900.0
+    login_lockout_s: float = 60.0  # the first lockout; each further failure doubles it, up to login_window_s
+    public_docs: bool = False  # /docs, /redoc, /openapi.json without signing in
+    public_metrics: bool = False  # /metrics without a token
+    metrics_token: str = ""  # a bearer token for Prometheus scrapers to read /metrics (besides an admin's)
+
     @property
     def host_port(self) -> tuple[str, int]:
         return _host_port(self.listen, 8000)
@@ -301,6 +314,26 @@ class ServerSettings(_Section):
     @property
     def api_token_ttl(self) -> timedelta | None:
         return timedelta(days=self.api_token_ttl_days) if self.api_token_ttl_days else None
+
+    @model_validator(mode="after")
+    def _check_hardening(self) -> ServerSettings:
+        if self.max_body_bytes < 1024:
+            raise ValueError(f"max_body_bytes: expected at least 1024, got {self.max_body_bytes}")
+        if self.password_hash_workers < 0:
+            n = self.password_hash_workers
+            raise ValueError(f"password_hash_workers: expected 0 (one per core) or more, got {n}")
+        self.throttle_options()  # raises ValueError naming what is wrong
+        return self
+
+    def throttle_options(self) -> ThrottleOptions:
+        from agentassist.api.throttle import ThrottleOptions
+
+        return ThrottleOptions(
+            max_failures_per_name=self.login_max_failures,
+            max_failures_per_address=self.login_max_failures_per_address,
+            window_s=self.login_window_s,
+            lockout_s=self.login_lockout_s,
+        )
 
 
 class Settings(BaseSettings):

@@ -57,6 +57,21 @@ def chromium_browser() -> Iterator[Any]:
             browser.close()
 
 
+def wait_js(page: Any, expression: str, arg: Any = None, timeout: float = 30_000) -> Any:
+    """What Playwright's ``page.wait_for_function`` does, without eval in the page: the pages'
+    Content-Security-Policy refuses eval, and wait_for_function evals its predicate there. This polls
+    ``page.evaluate`` (sent through the DevTools protocol, which the policy does not govern) until
+    ``expression`` is truthy and returns its value."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        value = page.evaluate(expression, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout:.0f} ms: {expression}")
+        page.wait_for_timeout(50)
+
+
 def voicemail_script(script_id: str) -> str:
     """A two-step script for the voicemail prompts the browser tests play (vm-intro: "...leave your
     message after the tone...")."""

@@ -76,7 +76,7 @@ def env(tmp_path: Path) -> Iterator[dict[str, Any]]:
     )
     store.add_utterance("c-alice", Utterance("u2", "c-alice", Channel.CUSTOMER, 2.5, 3.0, "how much is it"))
     store.save_adherence("c-alice", {"script_id": "s1", "version": 1, "score": 0.5, "steps": [], "alerts": []})
-    app = create_app(Settings(), store, bus, recordings, runtime)
+    app = create_app(Settings(server={"metrics_token": "scraper-token"}), store, bus, recordings, runtime)  # type: ignore[arg-type]
     with TestClient(app) as client:
         yield {
             "client": client,
@@ -168,7 +168,8 @@ def test_healthz_waits_for_the_runtime(env: dict[str, Any]) -> None:
     assert r.status_code == 503 and "model" in r.json()["detail"]
     env["runtime"].ready = True
     assert c.get("/healthz").status_code == 200
-    assert "agentassist_model_loaded 1" in c.get("/metrics").text
+    assert c.get("/metrics").status_code == 401  # a scraper sends [server] metrics_token
+    assert "agentassist_model_loaded 1" in c.get("/metrics", headers={"Authorization": "Bearer scraper-token"}).text
 
 
 def test_place_call_validates_the_uri(env: dict[str, Any]) -> None:

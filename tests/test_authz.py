@@ -110,14 +110,14 @@ CONTROL = "503 503 403 503 503"  # the live call is alice's, in tom's team; qa i
 # calibration 1 is tom's, open, 2 closed, both with checkers qa and tom; rule 1 exists; prompt P is
 # stored.
 TABLE: dict[str, Case] = {
-    "GET /openapi.json": Case(ALL_200, public=True),
-    "GET /docs": Case(ALL_200, public=True),
-    "GET /docs/oauth2-redirect": Case(ALL_200, public=True),
-    "GET /redoc": Case(ALL_200, public=True),
+    "GET /openapi.json": Case(ALL_200),  # [server] public_docs = true opens these four
+    "GET /docs": Case(ALL_200),
+    "GET /docs/oauth2-redirect": Case(ALL_200),
+    "GET /redoc": Case(ALL_200),
     "GET /": Case(ALL_200, public=True),
     "MOUNT /static": Case(ALL_200, "/static/replay.html", public=True),
     "GET /healthz": Case(ALL_200, public=True),
-    "GET /metrics": Case(ALL_200, public=True),
+    "GET /metrics": Case(ADMIN.format(200)),  # or [server] metrics_token; public_metrics = true opens it
     "POST /api/login": Case(ALL_200, body={"name": "alice", "password": PASSWORD}, public=True),
     "POST /api/logout": Case("204 204 204 204 204"),
     "GET /api/me": Case(ALL_200),

@@ -19,7 +19,7 @@ import pytest
 
 from agentassist.events import Channel, Utterance
 from agentassist.store.db import Store
-from tests.conftest import chromium_browser, need_chromium
+from tests.conftest import chromium_browser, need_chromium, wait_js
 
 pytestmark = [pytest.mark.slow]
 
@@ -81,7 +81,8 @@ def _rows(page: Any) -> set[str]:
 def _shows(page: Any, want: set[str]) -> None:
     """Wait until the table holds exactly ``want`` (and its count says so)."""
     try:
-        page.wait_for_function(
+        wait_js(
+            page,
             """want => {
                  const got = [...document.querySelectorAll('#past tbody tr')].map((r) => r.dataset.call).sort();
                  return JSON.stringify(got) === JSON.stringify(want)
@@ -184,14 +185,14 @@ def test_search_past_calls(floor: Any) -> None:
 
         # a bad filter: the API's 422 is named by the form, and the next search works
         _search(page, **{"from": "2026-11-03", "to": "2026-11-02"})
-        page.wait_for_function("document.getElementById('search-error').textContent.includes('must be after')")
+        wait_js(page, "document.getElementById('search-error').textContent.includes('must be after')")
         _shows(page, set())
         assert page.locator("#past-empty").is_hidden()  # not "No calls match": the search did not run
         _search(page, agent="bob")
         _shows(page, {"b1", "b2", "b3"})
         assert page.inner_text("#search-error") == ""
         page.goto(f"{floor.url}/?direction=sideways")  # a value no form field offers, from the address
-        page.wait_for_function("document.getElementById('search-error').textContent.includes('direction')")
+        wait_js(page, "document.getElementById('search-error').textContent.includes('direction')")
         _shows(page, set())
         assert page.locator("#app").is_visible()
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from agentassist.store.db import Store
-from tests.conftest import chromium_browser, need_chromium
+from tests.conftest import chromium_browser, need_chromium, wait_js
 
 pytestmark = [pytest.mark.slow]
 
@@ -81,7 +81,7 @@ def test_each_role_signs_in_through_the_form(floor: Any) -> None:
             context = browser.new_context(viewport={"width": 1280, "height": 900})  # a browser of one's own
             page = context.new_page()
             _sign_in(page, floor.url, name, password(name))
-            page.wait_for_function(f"document.getElementById('who').textContent === '{name} ({role})'", timeout=10_000)
+            wait_js(page, f"document.getElementById('who').textContent === '{name} ({role})'", timeout=10_000)
             page.wait_for_selector("#past tbody tr", timeout=10_000)
             shown = set(page.eval_on_selector_all("#past tbody tr", "rows => rows.map((r) => r.dataset.call)"))
             assert shown == SEES[name], (name, shown)
@@ -128,18 +128,18 @@ def test_a_wrong_password_is_named_and_stores_nothing(floor: Any) -> None:
     with chromium_browser() as browser:
         page = browser.new_page()
         _sign_in(page, floor.url, "alice", "not-her-password")
-        page.wait_for_function("document.getElementById('login-error').textContent !== ''", timeout=10_000)
+        wait_js(page, "document.getElementById('login-error').textContent !== ''", timeout=10_000)
         assert "password" in page.inner_text("#login-error").lower()
         assert page.locator("#app").is_hidden()
         assert page.evaluate("localStorage.getItem('agentassist.token')") is None
         # nothing typed: the form says what it needs
         page.fill("#login-name", "")
         page.click("#login-form button[type=submit]")
-        page.wait_for_function(
-            "document.getElementById('login-error').textContent.includes('user name and password')", timeout=5_000
+        wait_js(
+            page, "document.getElementById('login-error').textContent.includes('user name and password')", timeout=5_000
         )
         # the right password after a wrong one: in
         page.fill("#login-name", "alice")
         page.fill("#login-password", password("alice"))
         page.click("#login-form button[type=submit]")
-        page.wait_for_function("document.getElementById('who').textContent === 'alice (agent)'", timeout=10_000)
+        wait_js(page, "document.getElementById('who').textContent === 'alice (agent)'", timeout=10_000)

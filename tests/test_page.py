@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SOUNDS_EN, chromium_browser, need, need_chromium, voicemail_script
+from tests.conftest import SOUNDS_EN, chromium_browser, need, need_chromium, voicemail_script, wait_js
 
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
 
@@ -50,17 +50,16 @@ def test_page_shows_live_call_then_replays_it(tmp_path: Path, make_server: Any, 
         assert page.locator("#active article.call").count() == 0
         row.click()
         page.locator("#replay-transcript li").first.wait_for(timeout=10_000)
-        duration = page.wait_for_function(
+        duration = wait_js(
+            page,
             "() => { const a = document.getElementById('player'); return a.duration > 5 ? a.duration : null; }",
             timeout=10_000,
-        ).json_value()
+        )
         assert duration > 10
         target = page.locator("#replay-transcript li.customer").first
         start = float(target.get_attribute("data-start") or 0)
         assert start > 4, start
         target.click()
-        page.wait_for_function(
-            f"() => Math.abs(document.getElementById('player').currentTime - {start}) < 1.5", timeout=10_000
-        )
+        wait_js(page, f"() => Math.abs(document.getElementById('player').currentTime - {start}) < 1.5", timeout=10_000)
         assert page.locator('#replay-steps li.missed[data-step="goodbye"]').count() == 1
         page.screenshot(path=str(shots / "page-replay.png"))

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import SOUNDS_EN, chromium_browser, need, need_chromium, voicemail_script
+from tests.conftest import SOUNDS_EN, chromium_browser, need, need_chromium, voicemail_script, wait_js
 
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
 
@@ -60,8 +60,8 @@ def _recorded_call(server: Any, phone: Any, admin: httpx.Client) -> str:
 def _jumped_to(page: Any) -> float:
     """Where the player went at the last seek the page made (read as the seek starts, so a busy
     machine's delay before the test looks does not count playback after it)."""
-    found = page.wait_for_function("() => window.seeks.length ? [window.seeks.pop()] : null", timeout=10_000)
-    return float(found.json_value()[0])
+    found = wait_js(page, "() => window.seeks.length ? [window.seeks.pop()] : null", timeout=10_000)
+    return float(found[0])
 
 
 def test_checker_replays_seeks_and_evaluates(tmp_path: Path, make_server: Any, baresip: Any) -> None:
@@ -109,7 +109,7 @@ def test_checker_replays_seeks_and_evaluates(tmp_path: Path, make_server: Any, b
 
         # it plays
         page.evaluate("document.getElementById('player').play()")
-        page.wait_for_function("() => document.getElementById('player').currentTime > 1", timeout=20_000)
+        wait_js(page, "() => document.getElementById('player').currentTime > 1", timeout=20_000)
 
         # a click on a transcript line seeks to its start, and the line is highlighted
         page.evaluate(
@@ -122,7 +122,8 @@ def test_checker_replays_seeks_and_evaluates(tmp_path: Path, make_server: Any, b
         line.click()
         at = _jumped_to(page)
         assert abs(at - start) <= SEEK_TOLERANCE_S, (at, start)
-        page.wait_for_function(
+        wait_js(
+            page,
             "(start) => { const li = document.querySelector('#transcript li.playing');"
             " return li && Number(li.dataset.start) === start; }",
             arg=start,
@@ -144,7 +145,7 @@ def test_checker_replays_seeks_and_evaluates(tmp_path: Path, make_server: Any, b
         page.check('#eval-form [name="q-bye"][value="na"]')
         page.select_option('#eval-form select[name="q-tone"]', "4")
         page.evaluate("document.getElementById('player').currentTime = 3.2")
-        page.wait_for_function("() => Math.abs(document.getElementById('player').currentTime - 3.2) < 0.05")
+        wait_js(page, "() => Math.abs(document.getElementById('player').currentTime - 3.2) < 0.05")
         page.fill("#comment-text", "calm and clear")
         page.select_option("#comment-question", "tone")
         page.click("#comment-add")

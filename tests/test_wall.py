@@ -15,7 +15,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.conftest import SOUNDS_EN, add_user, chromium_browser, need, need_chromium, voicemail_script
+from tests.conftest import SOUNDS_EN, add_user, chromium_browser, need, need_chromium, voicemail_script, wait_js
 
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
 
@@ -80,7 +80,7 @@ def test_wall_shows_a_live_call_within_a_second(tmp_path: Path, make_server: Any
         line.wait_for(timeout=30_000)
         assert "message" in line.inner_text().lower()
         timer = tile.locator(".timer").inner_text()
-        page.wait_for_function(f"() => document.querySelector('#wall .timer').textContent !== {timer!r}")
+        wait_js(page, f"() => document.querySelector('#wall .timer').textContent !== {timer!r}")
         page.screenshot(path=str(shots / "wall-live.png"))
 
         tile.click()  # drill into the call: its whole transcript, live

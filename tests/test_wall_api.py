@@ -36,6 +36,9 @@ steps:
 """
 
 
+METRICS_TOKEN = "scraper-token"  # what a Prometheus scraper sends for /metrics
+
+
 @dataclass
 class Wall:
     url: str
@@ -66,7 +69,12 @@ def wall(tmp_path: Path) -> Iterator[Wall]:
         "bob": store.add_user("bob", "agent", teams=["blue"]),
     }
     bus = EventBus()
-    settings = Settings.model_validate({"assist": {"scripts_dir": str(tmp_path / "scripts"), "company": "Acme"}})
+    settings = Settings.model_validate(
+        {
+            "assist": {"scripts_dir": str(tmp_path / "scripts"), "company": "Acme"},
+            "server": {"metrics_token": METRICS_TOKEN},
+        }
+    )
     app = create_app(settings, store, bus, RecordingStore(tmp_path / "rec"))
     port = free_port()
     server = uvicorn.Server(
@@ -194,6 +202,7 @@ def test_a_client_that_stops_reading_is_closed_while_the_others_keep_up(wall: Wa
         assert "too slow" in closed.rcvd.reason and "fresh snapshot" in closed.rcvd.reason
     with wall.connect("sue") as after:  # the wall goes on
         assert [c["call_id"] for c in _recv(after)["calls"]] == ["c1"]
-    metrics = httpx.get(wall.url.replace("ws://", "http://") + "/metrics").text
+    metrics_url = wall.url.replace("ws://", "http://") + "/metrics"
+    metrics = httpx.get(metrics_url, headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).text
     assert "agentassist_wall_slow_disconnects_total 1\n" in metrics
     assert "agentassist_wall_partials_dropped_total" in metrics

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from agentassist.api.deps import ID_MAX, AdminDep, StoreDep, UserDep, require, token_from
+from agentassist.api.throttle import LoginThrottle
 from agentassist.errors import ConfigError
 from agentassist.store.db import UserRecord
 
@@ -119,11 +122,24 @@ def _bad(exc: ConfigError) -> HTTPException:
     return HTTPException(code, text)
 
 
-@router.post("/login", response_model=LoginOut)
-def login(body: LoginIn, store: StoreDep) -> dict[str, Any]:
-    found = store.login(body.name, body.password)
+@router.post("/login", response_model=LoginOut, responses={429: {}, 503: {}})
+async def login(body: LoginIn, request: Request, store: StoreDep) -> dict[str, Any]:
+    """429 with Retry-After after too many failures for this name or from this address (checked
+    before any password work); 503 with Retry-After while the password hashing pool is full."""
+    throttle: LoginThrottle = request.app.state.login_throttle
+    address = request.client.host if request.client else ""
+    wait_s = throttle.check(body.name, address, time.monotonic())
+    if wait_s:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"too many failed logins for this user name or from this address: try again in {wait_s} s",
+            headers={"Retry-After": str(wait_s)},
+        )
+    found = await run_in_threadpool(store.login, body.name, body.password)  # HashingBusyError: 503
     if found is None:
+        throttle.failed(body.name, address, time.monotonic())
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong user name or password")
+    throttle.succeeded(body.name)
     token, user = found
     return {"token": token, "user": _me(user)}
 

@@ -22,6 +22,7 @@ from agentassist.api import (
     calls,
     control,
     distribution,
+    docs,
     evaluations,
     health,
     live,
@@ -33,11 +34,15 @@ from agentassist.api import (
     wall,
 )
 from agentassist.api.deps import Runtime
+from agentassist.api.headers import SecurityHeaders
+from agentassist.api.limits import BodyLimit
 from agentassist.api.signing import Signer, load_secret
 from agentassist.api.sockets import SocketRegistry
+from agentassist.api.throttle import LoginThrottle
 from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.store.db import Store
+from agentassist.store.passwords import HashingBusyError
 from agentassist.store.prompts import PromptStore
 from agentassist.store.recordings import RecordingStore
 
@@ -88,7 +93,10 @@ def create_app(
     sockets = SocketRegistry(settings.server.max_sockets_per_user)
 
     hub = wall.WallHub(store, bus, settings)  # subscribed before the loop binds: no call is missed
-    app = FastAPI(title="agentassist", version=__version__, lifespan=lifespan)
+    # the schema and docs pages are served by agentassist/api/docs.py: behind a sign-in by default
+    app = FastAPI(
+        title="agentassist", version=__version__, lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
+    )
     app.state.settings = settings
     app.state.store = store
     app.state.bus = bus
@@ -98,6 +106,7 @@ def create_app(
     app.state.wall = hub
     app.state.sockets = sockets
     app.state.signer = Signer(load_secret(settings))
+    app.state.login_throttle = LoginThrottle(settings.server.throttle_options())
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -111,6 +120,12 @@ def create_app(
         problems = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in errors)
         return JSONResponse({"detail": f"invalid request: {problems}", "errors": jsonable_encoder(errors)}, 422)
 
+    @app.exception_handler(HashingBusyError)
+    async def hashing_busy(request: Request, exc: HashingBusyError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, 503, headers={"Retry-After": str(exc.retry_after_s)})
+
+    docs_pages = docs.pages(app.title)
+    app.include_router(docs.router(docs_pages))
     app.include_router(calls.router)
     app.include_router(prompts.router)
     app.include_router(control.router)
@@ -138,4 +153,7 @@ def create_app(
     for path, html in PAGES.items():
         page(path, html)
 
+    # outermost last: the headers go on every answer, the body limit's 413 included
+    app.add_middleware(BodyLimit, default_bytes=settings.server.max_body_bytes)
+    app.add_middleware(SecurityHeaders, policies=docs.policies(docs_pages))
     return app

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import secrets
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from agentassist.api.deps import BusDep, RuntimeDep, StoreDep
+from agentassist.api.deps import BusDep, RuntimeDep, StoreDep, current_user, token_from
 
 router = APIRouter(tags=["health"])
 
@@ -19,7 +21,23 @@ def healthz(runtime: RuntimeDep) -> JSONResponse:
     return JSONResponse({"status": "ok", "checks": checks})
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
+def metrics_reader(request: Request, store: StoreDep) -> None:
+    """/metrics for anyone with ``public_metrics``, else a Prometheus scraper sending
+    ``[server] metrics_token`` as its bearer token, or an admin."""
+    server = request.app.state.settings.server
+    if server.public_metrics:
+        return
+    token = token_from(request.headers.get("authorization"))
+    if server.metrics_token and token and secrets.compare_digest(token.encode(), server.metrics_token.encode()):
+        return
+    user = current_user(request, store)
+    if user.role != "admin":
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"a {user.role} may not read /metrics: allowed to admin or the metrics_token"
+        )
+
+
+@router.get("/metrics", response_class=PlainTextResponse, dependencies=[Depends(metrics_reader)])
 def metrics(request: Request, runtime: RuntimeDep, bus: BusDep, store: StoreDep) -> str:
     values: dict[str, float] = {
         "agentassist_active_calls": float(len(store.active_calls())),
@@ -29,6 +47,9 @@ def metrics(request: Request, runtime: RuntimeDep, bus: BusDep, store: StoreDep)
     }
     values.update(request.app.state.wall.metrics())
     values.update(request.app.state.sockets.metrics())
+    values["agentassist_logins_throttled_total"] = float(request.app.state.login_throttle.throttled)
+    values["agentassist_password_hashes_refused_total"] = float(store.passwords.refused)
+    values["agentassist_password_hash_workers"] = float(store.passwords.workers)
     if runtime is not None:
         values.update(runtime.metrics())
     return "".join(f"{name} {value:g}\n" for name, value in sorted(values.items()))

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, Select, delete, false, or_, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,11 +22,11 @@ from agentassist.store.models import (
     TeamRow,
     UserRow,
 )
+from agentassist.store.passwords import PasswordPool
 
 LOGIN_TOKEN_TTL = timedelta(hours=12)
 API_TOKEN_TTL = timedelta(days=90)  # the default of [server] api_token_ttl_days
 LEADER_ROLES = ("team_leader", "supervisor")  # see their teams' calls; every team's with ``all_teams``
-_hasher = PasswordHasher()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +74,8 @@ class AccountsMixin:
     def _api_token_expiry(self) -> datetime | None:
         return None if self.api_token_ttl is None else datetime.now(UTC) + self.api_token_ttl
 
+    passwords: PasswordPool  # argon2, a bounded number at once
+
     # ---- users ------------------------------------------------------------------------------------
 
     def add_user(
@@ -97,6 +97,7 @@ class AccountsMixin:
         if password is not None and len(password) < 8:
             raise ConfigError("password too short: expected at least 8 characters")
         token = secrets.token_urlsafe(32)
+        hashed = self.passwords.hash(password) if password else None  # before a connection is taken
         with self._session.begin() as s:
             if s.scalar(select(UserRow).where(UserRow.name == name)) is not None:
                 raise ConfigError(f"user {name!r} already exists")
@@ -106,7 +107,7 @@ class AccountsMixin:
                 token_hash=token_hash(token),
                 token_expires_at=self._api_token_expiry(),
                 created_at=datetime.now(UTC),
-                password_hash=_hasher.hash(password) if password else None,
+                password_hash=hashed,
                 all_teams=all_teams,
             )
             s.add(row)
@@ -118,9 +119,10 @@ class AccountsMixin:
     def set_password(self, name: str, password: str) -> None:
         if len(password) < 8:
             raise ConfigError("password too short: expected at least 8 characters")
+        hashed = self.passwords.hash(password)  # before a connection is taken
         with self._session.begin() as s:
             row = _live_user(s, name)
-            row.password_hash = _hasher.hash(password)
+            row.password_hash = hashed
 
     def rotate_token(self, name: str) -> NewToken:
         """A new API token for ``name`` (the old one stops working now), to be shown once."""
@@ -146,12 +148,9 @@ class AccountsMixin:
             row = s.scalar(select(UserRow).where(UserRow.name == name, UserRow.deleted_at.is_(None)))
             stored = row.password_hash if row is not None else None
         if not stored:
-            _hasher.hash(password)  # the same work either way, as login does
+            self.passwords.hash(password)  # the same work either way, as login does
             return False
-        try:
-            return bool(_hasher.verify(stored, password))
-        except (VerificationError, InvalidHashError):
-            return False
+        return self.passwords.verify(stored, password)
 
     def end_logins(self, name: str, keep_token: str | None = None) -> list[str]:
         """End ``name``'s login tokens but ``keep_token`` (after a password change); the hashes of those
@@ -245,16 +244,22 @@ class AccountsMixin:
             return set(api) | set(login)
 
     def login(self, name: str, password: str) -> tuple[str, UserRecord] | None:
-        """A new login token for a right name and password, else None (never says which was wrong)."""
-        with self._session.begin() as s:
+        """A new login token for a right name and password, else None (never says which was wrong).
+        Raises HashingBusyError when the password hashing pool is full."""
+        # the password is checked with no database connection held: a connection held through the
+        # hashing pool's wait ran the connection pool dry (15) under 200 logins at once (500s)
+        with self._session() as s:
             row = s.scalar(select(UserRow).where(UserRow.name == name, UserRow.deleted_at.is_(None)))
-            if row is None or not row.password_hash:
-                _hasher.hash(password)  # the same work either way: no timing oracle for user names
-                return None
-            try:
-                _hasher.verify(row.password_hash, password)
-            except (VerificationError, InvalidHashError):
-                return None
+            user_id, stored = (row.id, row.password_hash) if row is not None else (None, None)
+        if user_id is None or not stored:
+            self.passwords.hash(password)  # the same work either way: no timing oracle for user names
+            return None
+        if not self.passwords.verify(stored, password):
+            return None
+        with self._session.begin() as s:
+            row = s.get(UserRow, user_id)
+            if row is None or row.deleted_at is not None or row.password_hash != stored:
+                return None  # deleted, or the password changed, while it was being checked
             token = secrets.token_urlsafe(32)
             now = datetime.now(UTC)
             s.add(

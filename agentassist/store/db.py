@@ -56,6 +56,7 @@ from agentassist.store.models import (
     UserRow,
     UtteranceRow,
 )
+from agentassist.store.passwords import PasswordPool
 from agentassist.store.quality import QualityMixin
 from agentassist.store.reports import ReportsMixin
 
@@ -130,7 +131,8 @@ BASE_REVISION = "0001"  # the schema create_all made before migrations existed
 class Store(QualityMixin, DistributionMixin, ReportsMixin):
     """Calls, transcripts and adherence here; accounts, quality, distribution and reports in their mixins."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, passwords: PasswordPool | None = None) -> None:
+        self.passwords = passwords or PasswordPool()
         # psycopg (3) is the PostgreSQL driver shipped with agentassist; plain URLs mean it
         for plain in ("postgresql://", "postgres://"):
             if database_url.startswith(plain):
