@@ -320,7 +320,7 @@ def test_the_21st_socket_of_one_user_is_refused(live: Live) -> None:
             time.sleep(0.05)
         with live.open("/api/live", live.tokens["sue"]) as again:  # one closed: room for one more
             again.ping().wait(5)
-    metrics = httpx.get(f"{live.http}/metrics").text
+    metrics = httpx.get(f"{live.http}/metrics", headers=_h(live.tokens["ada"])).text
     assert "agentassist_sockets_refused_total 1\n" in metrics, metrics
 
 
