@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
@@ -12,7 +13,7 @@ from pydantic import BaseModel, Field
 from agentassist.api.deps import ID_MAX, AdminDep, StoreDep, UserDep, require, token_from
 from agentassist.api.throttle import LoginThrottle
 from agentassist.errors import ConfigError
-from agentassist.store.db import UserRecord
+from agentassist.store.db import Store, UserRecord
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -213,20 +214,19 @@ def delete_user(name: str, request: Request, store: StoreDep, admin: AdminDep) -
 
 @router.put("/users/{name}/teams", response_model=UserListed)
 def set_user_teams(name: str, body: TeamsIn, store: StoreDep, admin: AdminDep) -> dict[str, Any]:
-    try:
-        store.set_teams(name, body.teams)
-    except ConfigError as exc:
-        raise _bad(exc) from None
-    user = store.user(name)
-    assert user is not None
-    return user
+    return _changed(store, name, lambda: store.set_teams(name, body.teams))
 
 
 @router.put("/users/{name}/all-teams", response_model=UserListed)
 def set_user_all_teams(name: str, body: AllTeamsIn, store: StoreDep, admin: AdminDep) -> dict[str, Any]:
     """Let a supervisor or team leader see every team's calls (true), or only their teams' (false)."""
+    return _changed(store, name, lambda: store.set_all_teams(name, body.all_teams))
+
+
+def _changed(store: Store, name: str, change: Callable[[], None]) -> dict[str, Any]:
+    """Apply an admin's ``change`` to user ``name``; the user as it is now (the store's refusal as 404/409/422)."""
     try:
-        store.set_all_teams(name, body.all_teams)
+        change()
     except ConfigError as exc:
         raise _bad(exc) from None
     user = store.user(name)
