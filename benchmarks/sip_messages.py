@@ -131,7 +131,7 @@ class Peer:
             self.sock.settimeout(left)
             try:
                 raw = self._next_message()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 return None
             if raw.startswith(b"SIP/2.0 "):
                 return parse_response(raw)

@@ -4,7 +4,10 @@
 - pjsua_core.c: pjsua_init() registers the module right after pjsua's own one;
 - pjsua.h: pjsua_call_info keeps the Call-ID in a buffer of PJSIP_MAX_URL_SIZE instead of 128 bytes, so
   every Call-ID the module lets in (AGENTASSIST_SIP_ID_MAX = PJSIP_MAX_URL_SIZE - 1) is kept whole; pjsua
-  cut a longer one to 127 characters without a word.
+  cut a longer one to 127 characters without a word;
+- sip_parser.c: an URI of an unknown scheme skips the whitespace after it like every other URI, so a
+  request line "OPTIONS foo:bar SIP/2.0" parses and the module can answer 416; pjsip dropped it as a
+  syntax error in the request line (the scanner stood on the space before "SIP/2.0").
 
 Each edit fails loudly when its anchor is not found exactly once (a newer pjproject moved it).
 """
@@ -35,3 +38,9 @@ replace_once(
     'PJ_DECL(pj_status_t) agentassist_conform_register(pjsip_endpoint *endpt);\n#define THIS_FILE   "pjsua_core.c"',
 )
 replace_once(root / "pjsip/include/pjsua-lib/pjsua.h", "char    call_id[128];", "char    call_id[PJSIP_MAX_URL_SIZE];")
+replace_once(
+    root / "pjsip/src/pjsip/sip_parser.c",
+    "    pj_scan_get(scanner, &pc->pjsip_OTHER_URI_CONTENT, &uri->content);\n    scanner->skip_ws = skip_ws;\n",
+    "    pj_scan_get(scanner, &pc->pjsip_OTHER_URI_CONTENT, &uri->content);\n    scanner->skip_ws = skip_ws;\n"
+    "    if (skip_ws)\n        pj_scan_skip_whitespace(scanner);\n",
+)
