@@ -249,7 +249,7 @@ def test_rfc2543_invite_without_contact_is_a_call(phone: Server, transport: str)
 @needs_module
 @pytest.mark.parametrize("length", [141, SIP_ID_MAX_CHARS])
 def test_long_call_id_is_kept_whole(phone: Server, length: int) -> None:
-    """A 141-character Call-ID (pjsua cut it to 127) is stored whole, up to the limit: found by it."""
+    """A 141-character Call-ID (pjsua cut it to 128) is stored whole, up to the limit: found by it."""
     call_id = "x" * (length - 10) + "@127.0.0.1"
     assert len(call_id) == length <= SIP_ID_MAX_CHARS
     _valid_call(phone, "UDP", lambda p, d: request("INVITE", phone.sip_port, d), {"call_id": call_id})

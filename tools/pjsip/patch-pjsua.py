@@ -4,7 +4,7 @@
 - pjsua_core.c: pjsua_init() registers the module right after pjsua's own one;
 - pjsua.h: pjsua_call_info keeps the Call-ID in a buffer of PJSIP_MAX_URL_SIZE instead of 128 bytes, so
   every Call-ID the module lets in (AGENTASSIST_SIP_ID_MAX = PJSIP_MAX_URL_SIZE - 1) is kept whole; pjsua
-  cut a longer one to 127 characters without a word;
+  cut a longer one to 128 characters without a word;
 - sip_parser.c: an URI of an unknown scheme skips the whitespace after it like every other URI, so a
   request line "OPTIONS foo:bar SIP/2.0" parses and the module can answer 416; pjsip dropped it as a
   syntax error in the request line (the scanner stood on the space before "SIP/2.0").
