@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -69,19 +70,25 @@ def _define(method: str, port: int) -> Any:
 
 
 class _Budget:
-    """Counts the cases sent; samples the phone's RSS after ``warmup`` of them; stops at the deadline."""
+    """Counts the cases sent; samples the phone's RSS after ``warmup`` of them; stops at the deadline or
+    when the phone's process is gone (a crash: nothing more to learn, and boofuzz would wait on it)."""
 
-    def __init__(self, process: Process, warmup: int, deadline: float) -> None:
-        self.process, self.warmup, self.deadline = process, warmup, deadline
+    def __init__(self, proc: subprocess.Popen[bytes], warmup: int, deadline: float) -> None:
+        self.proc, self.process = proc, Process(proc.pid)
+        self.warmup, self.deadline = warmup, deadline
         self.sent = 0
         self.rss_after_warmup_mb = 0.0
+
+    @property
+    def over(self) -> bool:
+        return time.monotonic() >= self.deadline or self.proc.poll() is not None
 
     def after_case(self, *args: Any, **kwargs: Any) -> None:  # one of boofuzz's post_test_case_callbacks
         self.sent += 1
         if self.sent == self.warmup:
             self.rss_after_warmup_mb = self.process.sample()["rss_mb"]
-        if time.monotonic() >= self.deadline:
-            raise KeyboardInterrupt  # boofuzz's own way out of its loop
+        if self.over:
+            raise KeyboardInterrupt  # boofuzz's own way out of its loop (it catches every Exception)
 
 
 def fuzz(port: int, transport: str, messages: int, budget: _Budget) -> None:
@@ -89,7 +96,7 @@ def fuzz(port: int, transport: str, messages: int, budget: _Budget) -> None:
     from boofuzz import Session, Target, TCPSocketConnection, UDPSocketConnection
 
     for method in METHODS:
-        if time.monotonic() >= budget.deadline:
+        if budget.over:
             return
         connection = (
             UDPSocketConnection("127.0.0.1", port, send_timeout=1, recv_timeout=0.001)
@@ -111,6 +118,9 @@ def fuzz(port: int, transport: str, messages: int, budget: _Budget) -> None:
         try:
             session.fuzz()
         except KeyboardInterrupt:
+            return
+        except Exception as exc:  # boofuzz gives up on a target that stopped answering: the phone died
+            print(f"boofuzz stopped on {method}: {type(exc).__name__}: {exc}")
             return
 
 
@@ -138,7 +148,7 @@ def main() -> None:
     process = Process(proc.pid)
     started = time.monotonic()
     deadline = started + args.minutes * 60
-    budget = _Budget(process, min(1000, args.messages), deadline)
+    budget = _Budget(proc, min(1000, args.messages), deadline)
     try:
         fuzz(sip_port, args.transport, args.messages, budget)
         sent, rss_start = budget.sent, budget.rss_after_warmup_mb
@@ -168,7 +178,7 @@ def main() -> None:
         "calls_active_in_store": sum(c["status"] == "active" for c in calls),
         "rss_mb_after_warmup": rss_start,
         "rss_mb_end": rss_end,
-        "rss_change": round(rss_end / rss_start - 1, 3),
+        "rss_change": round(rss_end / rss_start - 1, 3) if rss_start else float("nan"),
     }
     print(json.dumps({k: v for k, v in summary.items() if k != "machine"}, indent=2))
     ok = alive and answered and open_calls == 0 and abs(summary["rss_change"]) <= RSS_TOLERANCE
