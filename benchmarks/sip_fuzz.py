@@ -6,8 +6,9 @@ The mutations come from boofuzz (the maintained successor of Sulley): every requ
 of its request line, headers and SDP, each field a fuzzable string or delimiter, and boofuzz walks its
 library of bad values (long strings, format strings, binary, separators, numbers at their limits) over
 each field in turn. The budget is split evenly over the five methods. Passes when the phone is alive and
-answers an OPTIONS at the end, no call is left open once pjsip's 32 s ACK timer has run, and its RSS
-after the run is within 10 % of the RSS after the first 1000 messages.
+answers an OPTIONS at the end, no call is left open once pjsip has given up waiting for the ACK of an
+answered INVITE (64 s), and its RSS after the run is within 10 % of the RSS after the first 1000
+messages.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from benchmarks.sip_messages import Dialog, Peer, request
 
 METHODS = ("INVITE", "OPTIONS", "BYE", "REFER", "CANCEL")
 RSS_TOLERANCE = 0.10
-ACK_TIMEOUT_S = 40  # pjsip ends an answered INVITE never ACKed after 64*T1 = 32 s
+ACK_TIMEOUT_S = 75  # an INVITE answered 200 and never ACKed ended 64 s after the 200 (measured, 408)
 
 
 def _seed(method: str, port: int) -> str:
