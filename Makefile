@@ -14,7 +14,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # (OpenSSL 1.0.2k bundled, 4 calls at once).
 PJSUA2 ?= source
 PJSUA2_MAX_CALLS ?= 64
-PJ_STAMP := $(VENV)/.pjsua2-$(PJSUA2)-$(PJSUA2_MAX_CALLS)
+# The source build's wheel is labelled with the hash of its sources (build-pjsua2.sh, tools/pjsip/: the
+# request validation module), so a wheel left in build/wheels by older sources is rebuilt, not reused.
+PJ_REV := $(shell bash tools/build-pjsua2.sh --rev)
+PJ_WHEEL := build/wheels/pjsua2_python-*+agentassist.r$(PJ_REV).max$(PJSUA2_MAX_CALLS)-*.whl
+PJ_STAMP := $(VENV)/.pjsua2-$(PJSUA2)-$(PJSUA2_MAX_CALLS)$(if $(filter source,$(PJSUA2)),-r$(PJ_REV))
 
 .PHONY: install install-test run test lint clean pjsua2
 
@@ -23,12 +27,10 @@ install: $(STAMP) $(PJ_STAMP)
 
 pjsua2: $(PJ_STAMP)
 
-$(PJ_STAMP): $(STAMP) tools/build-pjsua2.sh
+$(PJ_STAMP): $(STAMP) tools/build-pjsua2.sh $(wildcard tools/pjsip/*)
 ifeq ($(PJSUA2),source)
-	@ls build/wheels/pjsua2_python-*+agentassist.max$(PJSUA2_MAX_CALLS)-*.whl >/dev/null 2>&1 \
-		|| bash tools/build-pjsua2.sh $(BIN)/python build/wheels $(PJSUA2_MAX_CALLS)
-	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall \
-		build/wheels/pjsua2_python-*+agentassist.max$(PJSUA2_MAX_CALLS)-*.whl
+	@ls $(PJ_WHEEL) >/dev/null 2>&1 || bash tools/build-pjsua2.sh $(BIN)/python build/wheels $(PJSUA2_MAX_CALLS)
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall $(PJ_WHEEL)
 else ifeq ($(PJSUA2),wheel)
 	$(BIN)/python -m pip install --quiet --force-reinstall 'pjsua2-python==2.15.1.post1'
 else

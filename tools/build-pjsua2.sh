@@ -10,9 +10,18 @@
 # checked against the sha256 below. When Debian moves on and that file is gone from the pool, the script
 # says so and asks for the new name and sum (see the Sources index of forky or sid).
 #
-# The result is a wheel, pjsua2_python-<pjproject version>+agentassist.max<N>-*.whl in OUT_DIR; `make
-# pjsua2` installs it into the venv in place of the PyPI wheel.
+# It adds agentassist's request validation (tools/pjsip/agentassist_conform.c, docs/sip-conformance.md) to
+# libpjsua; pjsua_init() registers it.
+#
+# The result is a wheel, pjsua2_python-<pjproject version>+agentassist.r<REV>.max<N>-*.whl in OUT_DIR. REV is
+# the start of the sha256 of this script and tools/pjsip/* (`build-pjsua2.sh --rev` prints it): the
+# Makefile's glob names it, so a wheel built from older sources is never reused. `make pjsua2` installs it
+# into the venv in place of the PyPI wheel.
 set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REV=$(cat "$HERE/build-pjsua2.sh" "$HERE"/pjsip/* | sha256sum | cut -c1-8)
+if [ "${1:-}" = --rev ]; then echo "$REV"; exit 0; fi
 
 PY=$(realpath -s "${1:?usage: build-pjsua2.sh VENV_PYTHON OUT_DIR [MAX_CALLS]}")  # the venv link, not its target
 OUT=$(realpath -m "${2:?usage: build-pjsua2.sh VENV_PYTHON OUT_DIR [MAX_CALLS]}")
@@ -23,7 +32,6 @@ DEB_POOL=http://deb.debian.org/debian/pool/main/a/asterisk
 TARBALL=asterisk_22.10.1+dfsg+~cs6.17.60671434.orig-Xpjproject.tar.xz
 SHA256=6860c2f7604b4eee75f38151a9ef69774eb3f0c5286fc1d14bc1db2dc5a9e8aa
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Debian's copy leaves out pjproject's bundled third-party code: those libraries come from Debian.
 bash "$HERE/apt-ensure.sh" build-essential swig libssl-dev libopus-dev libsrtp2-dev libgsm1-dev libspeex-dev \
   libspeexdsp-dev python3.11-dev curl xz-utils
@@ -59,14 +67,24 @@ cat > pjlib/include/pj/config_site.h <<EOF
 #define PJSUA_MAX_ACC 8
 #define PJMEDIA_HAS_VIDEO 0
 #define PJSUA_HAS_VIDEO 0
+/* A TCP peer that connects and says nothing valid is dropped after 10 s (pjsip's default: never, then 600 s
+   idle). benchmarks/sip_fuzz.py --transport tcp opened ~580 connections in 4 minutes and, with every
+   ioqueue handle taken, the next accept hit pj_assert(free_list not empty) and aborted the phone. */
+#define PJSIP_TCP_INITIAL_TIMEOUT 10
 EOF
+
+# Request validation: compiled into libpjsua, registered by pjsua_init() (tools/pjsip/patch-pjsua.py).
+cp "$HERE/pjsip/agentassist_conform.c" pjsip/src/pjsua-lib/
+python3 "$HERE/pjsip/patch-pjsua.py" .
 
 # Debian also leaves out the BlueDigits sound device, which pjmedia's makefile lists unconditionally
 # (compiled empty without PJMEDIA_AUDIO_DEV_HAS_BDIMAD, which nothing here sets).
 [ -f pjmedia/src/pjmedia-audiodev/bdimad_dev.c ] || echo "/* left out of Debian's source */" \
   > pjmedia/src/pjmedia-audiodev/bdimad_dev.c
 
-export CFLAGS="-fPIC -O2" CXXFLAGS="-fPIC -O2"
+# NDEBUG: pjlib's pj_assert() aborts the process where the release code path returns an error (an ioqueue
+# out of handles answers PJ_ETOOMANY and the connection is refused, instead of the phone dying).
+export CFLAGS="-fPIC -O2 -DNDEBUG" CXXFLAGS="-fPIC -O2 -DNDEBUG"
 ./configure --disable-shared --disable-sound --disable-video --enable-epoll \
   --disable-libyuv --disable-libwebrtc --disable-openh264 --disable-ffmpeg --disable-v4l2 --disable-sdl \
   --disable-android-mediacodec --disable-darwin-ssl --disable-upnp --disable-ilbc-codec --disable-g7221-codec \
@@ -82,14 +100,15 @@ make PYTHON_EXE="$PY" pjsua2_wrap.cpp >swig.log 2>&1 || { tail -30 swig.log >&2;
 VERSION=$(sed -n 's/^export PJ_VERSION_\(MAJOR\|MINOR\) *:= *\([0-9]*\).*/\2/p' "$SRC/version.mak" | paste -sd.)
 # setup.py reads the version from pjproject's makefiles; the local label says what this build is.
 "$PY" setup.py --quiet bdist_wheel --dist-dir "$WORK/dist" >wheel.log 2>&1 || { tail -30 wheel.log >&2; exit 1; }
-"$PY" - "$WORK/dist" "$OUT" "$VERSION" "$MAX_CALLS" <<'EOF'
+"$PY" - "$WORK/dist" "$OUT" "$VERSION" "$MAX_CALLS" "$REV" <<'EOF'
 """Re-label the wheel as pjsua2_python with the pjsua2 package layout of the PyPI wheel."""
 import base64, hashlib, pathlib, sys, zipfile
 
-dist, out, version, max_calls = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+dist, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+version, max_calls, rev = sys.argv[3:6]
 (src,) = sorted(dist.glob("*.whl"))[-1:]
 tag = src.name.split("-", 2)[2]  # python-abi-platform.whl
-name = f"pjsua2_python-{version}+agentassist.max{max_calls}"
+name = f"pjsua2_python-{version}+agentassist.r{rev}.max{max_calls}"
 files: dict[str, bytes] = {}
 with zipfile.ZipFile(src) as z:
     for info in z.infolist():
@@ -99,8 +118,11 @@ with zipfile.ZipFile(src) as z:
 files["pjsua2/__init__.py"] = (
     "from . import pjsua2 as _bindings\n"
     "from .pjsua2 import *  # noqa: F401,F403\n"
-    f"__version__ = {version + '+agentassist.max' + max_calls!r}\n"
-    f"PJSUA_MAX_CALLS = {max_calls}\n\n\n"
+    f"__version__ = {version + '+agentassist.r' + rev + '.max' + max_calls!r}\n"
+    f"PJSUA_MAX_CALLS = {max_calls}\n"
+    "# tools/pjsip/agentassist_conform.c is in; the longest Call-ID and From/To URI it lets in\n"
+    "AGENTASSIST_CONFORM = True\n"
+    "SIP_ID_MAX_CHARS = 255  # AGENTASSIST_SIP_ID_MAX: PJSIP_MAX_URL_SIZE - 1\n\n\n"
     "def __getattr__(name):\n"
     "    return getattr(_bindings, name)\n"
 ).encode()

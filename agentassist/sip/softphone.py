@@ -32,6 +32,8 @@ from agentassist.audio.devices import AudioIO, Microphone
 from agentassist.config import SipSettings
 from agentassist.errors import NotRingingError, SipError
 from agentassist.pause import KEYPAD
+from agentassist.sip.conformance import describe as describe_validation
+from agentassist.sip.conformance import has_request_validation
 from agentassist.sip.guard import SourcePolicy, caller_policy, redact, refer_policy, resolve
 from agentassist.sip.quality import StreamQuality
 from agentassist.sip.tap import CallTap, FrameSink
@@ -479,6 +481,7 @@ class Softphone:
         self.listening = True
         self._started.set()
         log.info("softphone listening on %s (udp, tcp)", self.settings.listen)
+        log.log(logging.INFO if has_request_validation() else logging.WARNING, "softphone: %s", describe_validation())
         try:
             next_check = time.monotonic() + 1.0
             while not self._stopping.is_set():
