@@ -109,6 +109,26 @@ def test_a_user_changes_their_own_password(app: dict[str, Any]) -> None:
     assert any(e["action"] == "password.change" and e["user"] == "bob" for e in audit), audit
 
 
+def test_guessing_the_current_password_is_throttled_as_logins_are(tmp_path: Path) -> None:
+    """A stolen session cannot guess the password faster through PUT /api/me/password than at the login:
+    its failures count against the same name, and the lockout covers both routes."""
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store.create_all()
+    store.add_user("bob", "agent", password="bob-old-secret")
+    settings = Settings(server={"login_max_failures": 3, "login_lockout_s": 30})  # type: ignore[arg-type]
+    app = create_app(settings, store, EventBus(), RecordingStore(tmp_path / "rec"), FakeRuntime())  # type: ignore[arg-type]
+    with TestClient(app) as c:
+        session = _login(c, "bob", "bob-old-secret")
+        assert session
+        guess = {"current": "not-it-at-all", "new": "bob-new-secret"}
+        codes = [c.put("/api/me/password", json=guess, headers=_bearer(session)).status_code for _ in range(5)]
+        assert codes == [403, 403, 403, 429, 429], codes
+        right = {"current": "bob-old-secret", "new": "bob-new-secret"}
+        locked = c.put("/api/me/password", json=right, headers=_bearer(session))
+        assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0, locked.text
+        assert c.post("/api/login", json={"name": "bob", "password": "bob-old-secret"}).status_code == 429
+
+
 def test_an_admin_sets_another_users_password(app: dict[str, Any]) -> None:
     c = app["client"]
     bob_login = _login(c, "bob", "bob-old-secret")

@@ -123,19 +123,26 @@ def _bad(exc: ConfigError) -> HTTPException:
     return HTTPException(code, text)
 
 
-@router.post("/login", response_model=LoginOut, responses={429: {}, 503: {}})
-async def login(body: LoginIn, request: Request, store: StoreDep) -> dict[str, Any]:
-    """429 with Retry-After after too many failures for this name or from this address (checked
-    before any password work); 503 with Retry-After while the password hashing pool is full."""
+def _throttled(request: Request, name: str) -> tuple[LoginThrottle, str]:
+    """The login throttle and the client's address; 429 with Retry-After, before any password work, while
+    ``name`` or the address is locked out by earlier failures (of logins and of current-password checks)."""
     throttle: LoginThrottle = request.app.state.login_throttle
     address = request.client.host if request.client else ""
-    wait_s = throttle.check(body.name, address, time.monotonic())
+    wait_s = throttle.check(name, address, time.monotonic())
     if wait_s:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
             f"too many failed logins for this user name or from this address: try again in {wait_s} s",
             headers={"Retry-After": str(wait_s)},
         )
+    return throttle, address
+
+
+@router.post("/login", response_model=LoginOut, responses={429: {}, 503: {}})
+async def login(body: LoginIn, request: Request, store: StoreDep) -> dict[str, Any]:
+    """429 with Retry-After after too many failures for this name or from this address (checked
+    before any password work); 503 with Retry-After while the password hashing pool is full."""
+    throttle, address = _throttled(request, body.name)
     found = await run_in_threadpool(store.login, body.name, body.password)  # HashingBusyError: 503
     if found is None:
         throttle.failed(body.name, address, time.monotonic())
@@ -167,7 +174,9 @@ def _me(user: UserRecord) -> dict[str, Any]:
 def change_my_password(body: PasswordIn, request: Request, store: StoreDep, user: UserDep) -> Response:
     """Change one's own password: the current one is asked (403 when wrong, so a client does not take it
     for an ended session); every other login of the user ends, this one and the API token stay."""
+    throttle, address = _throttled(request, user.name)  # a stolen session guesses no faster than a login
     if not store.check_password(user.name, body.current):
+        throttle.failed(user.name, address, time.monotonic())
         raise HTTPException(status.HTTP_403_FORBIDDEN, "current password is wrong: nothing changed")
     store.set_password(user.name, body.new)
     ended = store.end_logins(user.name, keep_token=token_from(request.headers.get("authorization")))
