@@ -17,19 +17,17 @@ import argparse
 import asyncio
 import json
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from sqlalchemy import event
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from benchmarks.common import machine
-from benchmarks.ports import free_port
+from benchmarks.ports import served
 
 
 async def _open(http: str, ws: str, token: str, n: int) -> list[ClientConnection]:
@@ -113,26 +111,15 @@ def main() -> None:
             queries[0] += 1
 
         app = create_app(Settings(), store, EventBus(), RecordingStore(Path(tmp) / "rec"))
-        port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.02)
-        http = f"http://127.0.0.1:{port}"
-        tokens = {}
-        for i in range(args.users):
-            name = f"sup{i:02d}"
-            tokens[name] = httpx.post(f"{http}/api/login", json={"name": name, "password": "password-1234"}).json()[
-                "token"
-            ]
-        try:
+        with served(app) as port:
+            http = f"http://127.0.0.1:{port}"
+            tokens = {}
+            for i in range(args.users):
+                name = f"sup{i:02d}"
+                tokens[name] = httpx.post(f"{http}/api/login", json={"name": name, "password": "password-1234"}).json()[
+                    "token"
+                ]
             result = asyncio.run(run(args, http, f"ws://127.0.0.1:{port}", tokens, queries))
-        finally:
-            server.should_exit = True
-            thread.join(20)
     print(json.dumps({**result, "machine": machine()}))
 
 

@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import wave
 from collections.abc import Iterator
@@ -19,7 +18,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 from websockets.exceptions import ConnectionClosed
@@ -33,7 +31,8 @@ from agentassist.store.accounts import token_hash
 from agentassist.store.db import Store
 from agentassist.store.models import UserRow
 from agentassist.store.recordings import RecordingStore
-from tests.conftest import AGENTASSIST, REPO, _env, free_port
+from benchmarks.ports import served
+from tests.conftest import AGENTASSIST, REPO, _env
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -221,19 +220,8 @@ def live(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Live]:
     bus = EventBus()
     app = create_app(Settings(), store, bus, recordings)
     app.state.sockets.sweep_s = getattr(request, "param", SWEEP_S)  # a test of the sweep makes it often
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield Live(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", store, bus, app, tokens)
-    server.should_exit = True
-    thread.join(20)
+    with served(app) as port:
+        yield Live(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", store, bus, app, tokens)
     store.engine.dispose()
 
 

@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
@@ -25,7 +24,7 @@ from agentassist.config import Settings
 from agentassist.events import Channel, Event, EventType, Utterance, utterance_event
 from agentassist.store.db import Store
 from agentassist.store.recordings import RecordingStore
-from tests.conftest import free_port
+from benchmarks.ports import served
 
 SCRIPT = """id: wall
 version: 1
@@ -76,19 +75,8 @@ def wall(tmp_path: Path) -> Iterator[Wall]:
         }
     )
     app = create_app(settings, store, bus, RecordingStore(tmp_path / "rec"))
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield Wall(f"ws://127.0.0.1:{port}", bus, store, tokens)
-    server.should_exit = True
-    thread.join(20)
+    with served(app) as port:
+        yield Wall(f"ws://127.0.0.1:{port}", bus, store, tokens)
 
 
 def _recv(ws: ClientConnection, timeout_s: float = 10) -> dict[str, Any]:
