@@ -107,21 +107,20 @@ def test_redact_cuts_keys_digest_answers_and_info_bodies() -> None:
 # ---- against sipp ------------------------------------------------------------------------------
 
 
+def _referring_caller(tmp_path: Path, scenario: str, server: Any, target_port: int) -> Sipp:
+    """sipp calling the phone, then sending a REFER to sip:target@127.0.0.1:``target_port``; started."""
+    peer = Sipp(
+        tmp_path, scenario, "-key", "target_port", str(target_port), "-s", "agent", f"127.0.0.1:{server.sip_port}"
+    )
+    peer.start()
+    return peer
+
+
 def test_refer_from_the_caller_is_refused_and_nothing_is_dialled(make_server: Any, tmp_path: Path) -> None:
     server = make_server()
     server.start()
     with _udp_listener() as (target, target_port):
-        peer = Sipp(
-            tmp_path,
-            "uac_refer.xml",
-            "-key",
-            "target_port",
-            str(target_port),
-            "-s",
-            "agent",
-            f"127.0.0.1:{server.sip_port}",
-        )
-        peer.start()
+        peer = _referring_caller(tmp_path, "uac_refer.xml", server, target_port)
         calls = _wait(lambda: [c for c in _calls(server) if c["status"] == "active"], 10, "the call is not up")
         assert peer.wait() == 0, peer.output() + server.log()  # the 403 came; the BYE was answered
         time.sleep(1)  # an INVITE placed for the REFER would have left by now
@@ -136,17 +135,7 @@ def test_refer_allowed_by_accept_refer_is_dialled(make_server: Any, tmp_path: Pa
     server = make_server(sip={"accept_refer": ["127.0.0.1/32"]})
     server.start()
     with _udp_listener() as (target, target_port):
-        peer = Sipp(
-            tmp_path,
-            "uac_refer_accepted.xml",
-            "-key",
-            "target_port",
-            str(target_port),
-            "-s",
-            "agent",
-            f"127.0.0.1:{server.sip_port}",
-        )
-        peer.start()
+        peer = _referring_caller(tmp_path, "uac_refer_accepted.xml", server, target_port)
         assert peer.wait() == 0, peer.output() + server.log()  # 202 and the NOTIFY came
         packets = _received(target)
     assert packets and packets[0].startswith(b"INVITE sip:target@127.0.0.1"), packets
