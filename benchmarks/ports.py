@@ -4,25 +4,54 @@ served by a real uvicorn on one of them."""
 from __future__ import annotations
 
 import contextlib
+import random
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_given: set[int] = set()
+
+
 def free_port() -> int:
-    """A port free for both UDP and TCP on 127.0.0.1 (SIP listens on both)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port = int(tcp.getsockname()[1])
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-            return port
+    """A port free for both UDP and TCP on 127.0.0.1 (SIP listens on both).
+
+    Picked below the kernel's ephemeral range: a port that the kernel hands out for port 0 can be
+    handed out again, to any outgoing connection (a browser's, an HTTP client's), before the server
+    it was picked for binds it; one below that range is only ever taken by someone who asks for it.
+    No port is given twice in a process."""
+    low = _ephemeral_low()
+    pool = (10_000, low - 100) if low - 100 > 12_000 else None
+    for _ in range(200):
+        if pool is not None:
+            port = random.randrange(*pool)
+        else:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = int(probe.getsockname()[1])
+        if port in _given:
+            continue
+        try:
+            with (
+                socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp,
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp,
+            ):
+                tcp.bind(("127.0.0.1", port))
+                udp.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        _given.add(port)
+        return port
     raise RuntimeError("no free port")
 
 

@@ -271,6 +271,12 @@ class Baresip:
         e.g. ";audio_codecs=G722" or ";mediaenc=srtp"."""
         self.dir = root / f"baresip-{free_port()}"
         self.dir.mkdir()
+        self.audio, self.modules, self.answer, self.account = audio, modules, answer, account
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._configure()
+
+    def _configure(self) -> None:
+        """Pick fresh ports and write baresip's config and account for them."""
         port = free_port()
         self.uri = f"sip:customer@127.0.0.1:{port}"
         rtp = free_port() // 2 * 2
@@ -280,13 +286,13 @@ class Baresip:
                 [
                     "poll_method epoll",
                     f"sip_listen 127.0.0.1:{port}",
-                    f"audio_source aufile,{audio}",
+                    f"audio_source aufile,{self.audio}",
                     "audio_player aufile,/dev/null",
                     "audio_alert aufile,/dev/null",
                     f"rtp_ports {rtp}-{rtp + 40}",
                     "module_path /usr/lib/baresip/modules",
                     "module g711.so",
-                    *(f"module {m}.so" for m in modules),
+                    *(f"module {m}.so" for m in self.modules),
                     "module aufile.so",
                     f"cons_listen 127.0.0.1:{self.console_port}",
                     "module cons.so",
@@ -296,28 +302,40 @@ class Baresip:
                 ]
             )
         )
-        mode = ";answermode=auto" if answer else ""
-        (self.dir / "accounts").write_text(f"<sip:customer@127.0.0.1:{port}>;regint=0{mode}{account}\n")
+        mode = ";answermode=auto" if self.answer else ""
+        (self.dir / "accounts").write_text(f"<sip:customer@127.0.0.1:{port}>;regint=0{mode}{self.account}\n")
         (self.dir / "contacts").write_text("")
-        self.proc: subprocess.Popen[bytes] | None = None
+
+    def _start(self, extra: list[str], seconds: int, ready: str) -> None:
+        """Start baresip and wait until its log shows ``ready``. A port picked by free_port() can be
+        taken by another socket before baresip binds it (baresip then exits with "Address already in
+        use" and never dials): such a start is retried on fresh ports."""
+        for _ in range(4):
+            log_path = self.dir / "baresip.log"
+            with open(log_path, "wb") as log:
+                self.proc = subprocess.Popen(
+                    ["baresip", "-f", str(self.dir), *extra, "-t", str(seconds)],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                )
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                text = log_path.read_text(errors="replace")
+                if ready in text:
+                    return
+                if self.proc.poll() is not None or "init failed" in text:
+                    break
+                time.sleep(0.05)
+            self.stop()
+            self._configure()
+        raise AssertionError(f"baresip did not start: {self.log()}")
 
     def dial(self, uri: str, seconds: int) -> None:
-        log = open(self.dir / "baresip.log", "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            ["baresip", "-f", str(self.dir), "-e", f"/dial {uri}", "-t", str(seconds)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+        self._start(["-e", f"/dial {uri}"], seconds, "call: connecting")
 
     def listen(self, seconds: int) -> None:
-        log = open(self.dir / "baresip.log", "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            ["baresip", "-f", str(self.dir), "-t", str(seconds)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+        self._start([], seconds, "baresip is ready")
 
     def command(self, text: str) -> None:
         """Press keys at baresip's console (its cons module, over UDP): "x" hold, "X" resume, digits send DTMF."""
