@@ -90,7 +90,8 @@ class SipSettings(_Section):
     @field_validator("listen")
     @classmethod
     def _check_listen(cls, v: str) -> str:
-        _host_port(v, 5060)
+        if v:  # "": no softphone in this process (a center that only takes phones' streams)
+            _host_port(v, 5060)
         return v
 
     @property

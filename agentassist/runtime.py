@@ -1,7 +1,9 @@
-"""The all-in-one runtime: softphone, model and one CallSession per call.
+"""The center's runtime: the model, one CallSession per call, and the desks that carry the calls.
 
-Owned by the API's lifespan (``start`` in a worker thread, ``stop`` at shutdown);
-it is the :class:`~agentassist.sip.softphone.CallHandler` the softphone reports to.
+Owned by the API's lifespan (``start`` in a worker thread, ``stop`` at shutdown); it is the
+:class:`~agentassist.desk.CallHandler` every desk reports to: this process's own softphone (unless
+``[sip] listen`` is "") and the phones connected over the wire. Commands for a call go to the desk
+that carries it (:class:`~agentassist.desk.Desks`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentassist import memory
 from agentassist.assist.script import Script
@@ -21,24 +23,28 @@ from agentassist.audio.devices import AudioIO, file_microphone
 from agentassist.audio.encode import OpusOptions
 from agentassist.bus import EventBus
 from agentassist.config import Settings
+from agentassist.desk import (
+    ENDED_REASONS,
+    CallChange,
+    CallInfo,
+    Desk,
+    Desks,
+    DtmfDigit,
+    HoldChange,
+    TransferProgress,
+)
 from agentassist.errors import AgentassistError
 from agentassist.events import Event, EventType
 from agentassist.failures import FailureCounter, Stage, cause_of, stage_of
 from agentassist.pipeline import CallSession, SessionInfo
 from agentassist.sip.quality import StreamQuality
-from agentassist.sip.softphone import (
-    ENDED_REASONS,
-    CallChange,
-    CallInfo,
-    DtmfDigit,
-    HoldChange,
-    Softphone,
-    TransferProgress,
-)
 from agentassist.store.db import Store
 from agentassist.store.prompts import PromptStore
 from agentassist.store.recordings import RecordingStore
 from agentassist.transcribe.engine import StreamingTranscriber, Transcriber
+
+if TYPE_CHECKING:
+    from agentassist.sip.softphone import Softphone
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +67,7 @@ class Runtime:
         self._multilingual: StreamingTranscriber | None = None  # loaded by the first call that needs it
         self._multilingual_failed = False
         self._phone: Softphone | None = None
+        self.desks = Desks()
         self._sessions: dict[str, CallSession] = {}
         self._lock = threading.Lock()
         self._model_lock = threading.Lock()
@@ -79,15 +86,20 @@ class Runtime:
             transcriber = Transcriber(t.transcriber_options())
             self._transcriber = StreamingTranscriber(transcriber)
             self._preload(self.settings.assist.default_script)
-            phone = Softphone(self.settings.sip, self.audio, self)
-            phone.start()
-            self._phone = phone
+            if self.settings.sip.listen:
+                from agentassist.sip.softphone import Softphone  # pjsua2 only where a softphone runs
+
+                phone = Softphone(self.settings.sip, self.audio, self)
+                phone.start()
+                self._phone = phone
+                self.desks.attach(self.settings.assist.agent_name, phone)
         except AgentassistError as exc:
             self.error = str(exc)  # the caller reports it
             raise
 
     def stop(self) -> None:
         if self._phone is not None:
+            self.desks.detach(self.settings.assist.agent_name, self._phone)
             self._phone.stop()  # ends every call: their sessions close below
             self._phone = None
         with self._lock:
@@ -114,17 +126,21 @@ class Runtime:
             "sip": self._phone is not None and self._phone.listening,
         }
 
-    def dial(self, uri: str, prompt: str | None = None) -> str:
-        """Place a call; ``prompt``: the id of a stored prompt played as the agent's voice."""
+    def dial(self, uri: str, prompt: str | None = None, agent: str | None = None) -> str:
+        """Place a call from ``agent``'s desk (None: this process's own softphone); ``prompt``: the id of
+        a stored prompt played as the agent's voice."""
+        agent = agent or self.settings.assist.agent_name
+        desk = self.desks.for_agent(agent)
         # read whole here, so deleting the prompt later does not cut the call's audio
         microphone = file_microphone(self.prompts.path(prompt)) if prompt else None
-        call_id = self.phone.call(uri, microphone)
+        call_id = desk.call(uri, microphone)
+        self.desks.bind(call_id, agent)
         # The row exists from now on, "ringing" until the answer (or the failure) brings it up to date.
         self.store.create_call(
             call_id=call_id,
             direction="outbound",
             remote=uri,
-            agent=self.settings.assist.agent_name,
+            agent=agent,
             script_id=None,
             started_at=datetime.now(UTC),
             recording_path="",
@@ -132,19 +148,24 @@ class Runtime:
         )
         return call_id
 
-    def hangup(self, call_id: str) -> None:
-        self.phone.hangup(call_id)
+    def desk(self, call_id: str) -> Desk:
+        """The desk that carries ``call_id`` (NoDeskError when none does)."""
+        return self.desks.for_call(call_id)
 
-    def ringing(self) -> list[dict[str, Any]]:
-        """Inbound calls ringing now, oldest first (the softphone keeps them)."""
-        return [{"id": c.call_id, "remote": c.remote, "since": c.started_at} for c in self.phone.ringing()]
+    def hangup(self, call_id: str) -> None:
+        self.desk(call_id).hangup(call_id)
+
+    def ringing(self, agent: str | None = None) -> list[dict[str, Any]]:
+        """Inbound calls ringing now on ``agent``'s desk (None: this process's own), oldest first."""
+        desk = self.desks.for_agent(agent or self.settings.assist.agent_name)
+        return [{"id": c.call_id, "remote": c.remote, "since": c.started_at} for c in desk.ringing()]
 
     def answer(self, call_id: str) -> None:
         """Answer a ringing call (NotRingingError when it is not); the agent's other calls go on hold."""
-        self.phone.answer(call_id)
+        self.desk(call_id).answer(call_id)
 
     def decline(self, call_id: str) -> None:
-        self.phone.decline(call_id)
+        self.desk(call_id).decline(call_id)
 
     def pause(self, call_id: str, by: str) -> dict[str, Any]:
         """Card-data pause of the recording and transcription; returns the open span."""
@@ -155,24 +176,24 @@ class Runtime:
 
     def hold(self, call_id: str, on: bool) -> None:
         """Hold by re-INVITE; the span is marked when the peer has agreed (call.held event)."""
-        self.phone.hold(call_id, on)
+        self.desk(call_id).hold(call_id, on)
 
     def mute(self, call_id: str, on: bool, by: str) -> dict[str, Any] | None:
         session = self._session(call_id)
-        self.phone.mute(call_id, on)
+        self.desk(call_id).mute(call_id, on)
         return session.mark("mute", on, by)
 
     def send_dtmf(self, call_id: str, digits: str, method: str) -> None:
-        self.phone.send_dtmf(call_id, digits, method)
+        self.desk(call_id).send_dtmf(call_id, digits, method)
 
     def transfer(self, call_id: str, uri: str) -> None:
         self._session(call_id)
-        self.phone.transfer(call_id, uri)
+        self.desk(call_id).transfer(call_id, uri)
 
     def transfer_attended(self, call_id: str, consult_id: str) -> None:
         self._session(call_id)
         self._session(consult_id)
-        self.phone.transfer_attended(call_id, consult_id)
+        self.desk(call_id).transfer_attended(call_id, consult_id)
 
     def apply_script(self, script: Script) -> list[str]:
         """A new version of ``script`` for every active call that follows it; the ids of those calls."""
@@ -268,8 +289,8 @@ class Runtime:
 
     def _hangup_quietly(self, call_id: str) -> None:
         try:
-            self.phone.hangup(call_id)
-        except Exception as exc:  # ended meanwhile, or the softphone stopping
+            self.desk(call_id).hangup(call_id)
+        except Exception as exc:  # ended meanwhile, or the desk gone
             log.warning("call %s: hangup after the recording failed: %s", call_id, cause_of(exc))
 
     def end_unstored(self, call_id: str, store_end: Callable[[], None]) -> None:
@@ -305,17 +326,13 @@ class Runtime:
                 self._unstored.pop(call_id, None)
             log.info("call %s: its end stored after all", call_id)
 
-    @property
-    def phone(self) -> Softphone:
-        if self._phone is None:
-            raise AgentassistError("the softphone is not running")
-        return self._phone
-
     # ---- CallHandler (pj thread) -----------------------------------------------------------------
 
     def call_started(self, info: CallInfo) -> CallSession:
         assert self._transcriber is not None, "calls arrive only after start()"
         a = self.settings.assist
+        agent = info.agent or a.agent_name
+        self.desks.bind(info.call_id, agent)
         script_id = a.default_script or None
         tracker: Any = None
         t = self.settings.transcribe
@@ -334,7 +351,7 @@ class Runtime:
                     talk_ratio_min=a.talk_ratio_min,
                     compliance_warn_s=a.compliance_warn_s,
                 )
-                variables = {"agent": a.agent_name, "company": a.company}
+                variables = {"agent": agent, "company": a.company}
                 tracker = ScriptTracker(script, variables, info.call_id, options=options)
                 language = script.fixed_language
                 if t.script_prompt:
@@ -349,7 +366,7 @@ class Runtime:
                 call_id=info.call_id,
                 direction=info.direction,
                 remote=info.remote,
-                agent=a.agent_name,
+                agent=agent,
                 script_id=script_id,
                 started_at=info.started_at,
                 recording_path=str(path),
@@ -401,11 +418,12 @@ class Runtime:
             call_id=info.call_id,
             direction=info.direction,
             remote=info.remote,
-            agent=self.settings.assist.agent_name,
+            agent=info.agent or self.settings.assist.agent_name,
             script_id=None,
             started_at=info.started_at,
             recording_path="",
         )
+        self.desks.forget(info.call_id)
         self.store.end_call(info.call_id, datetime.now(UTC), "failed", reason)
         self.store.save_media(info.call_id, {"sip_call_id": info.sip_call_id})
         self.bus.publish(Event(EventType.CALL_ENDED, info.call_id, 0.0, {"reason": reason, "status": "failed"}))
@@ -428,6 +446,7 @@ class Runtime:
             session.transfer(change.target, change.status_code, change.reason)
 
     def _closed(self, call_id: str) -> None:
+        self.desks.forget(call_id)
         with self._lock:
             self._sessions.pop(call_id, None)
             idle = not self._sessions

@@ -21,22 +21,31 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import pjsua2 as pj
 
 from agentassist.audio.devices import AudioIO, Microphone
 from agentassist.config import SipSettings
+from agentassist.desk import (  # noqa: F401 - CallInfo and the changes are imported from here too
+    ENDED_REASONS,
+    CallChange,
+    CallHandler,
+    CallInfo,
+    DtmfDigit,
+    FrameSink,
+    HoldChange,
+    TransferProgress,
+)
 from agentassist.errors import NotRingingError, SipError
 from agentassist.pause import KEYPAD
 from agentassist.sip.conformance import describe as describe_validation
 from agentassist.sip.conformance import has_request_validation
 from agentassist.sip.guard import SourcePolicy, caller_policy, redact, refer_policy, resolve
 from agentassist.sip.quality import StreamQuality
-from agentassist.sip.tap import CallTap, FrameSink
+from agentassist.sip.tap import CallTap
 
 log = logging.getLogger(__name__)
 
@@ -53,40 +62,6 @@ _UNPLACED_S = 5.0
 _REFUSED_LOG_EVERY_S = 10.0
 
 
-@dataclass(frozen=True, slots=True)
-class CallInfo:
-    call_id: str
-    direction: str  # "inbound" | "outbound"
-    remote: str  # remote URI as the peer gave it
-    sip_call_id: str
-    started_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class HoldChange:
-    """The call went on hold (``held``) or came back; ``by`` is "agent" or "customer"."""
-
-    held: bool
-    by: str
-
-
-@dataclass(frozen=True, slots=True)
-class DtmfDigit:
-    digit: str
-    method: str  # "rfc4733" | "info"
-
-
-@dataclass(frozen=True, slots=True)
-class TransferProgress:
-    """A blind transfer (REFER) to ``target``: ``status_code`` as the peer reports it (final when >= 200)."""
-
-    target: str
-    status_code: int
-    reason: str
-
-
-CallChange = HoldChange | DtmfDigit | StreamQuality | TransferProgress
-
 DTMF_METHODS = {"rfc4733": pj.PJSUA_DTMF_METHOD_RFC2833, "info": pj.PJSUA_DTMF_METHOD_SIP_INFO}
 _DTMF_NAMES = {v: k for k, v in DTMF_METHODS.items()}
 DTMF_DIGITS = KEYPAD | frozenset("abcd")
@@ -102,10 +77,6 @@ _FAILURES = {
     408: "no answer",
     480: "no answer",
 }
-
-
-# End reasons of a call that was answered; any other reason means it failed.
-ENDED_REASONS = frozenset({"hangup", "rtp timeout", "hold timeout", "shutdown", "transferred"})
 
 
 def end_reason(status_code: int, reason: str, confirmed: bool) -> str:
@@ -141,20 +112,6 @@ def _split_host_port(value: str, default_host: str, default_port: int) -> tuple[
         return host or default_host, int(port)
     except ValueError:
         raise SipError(f"expected HOST:PORT, got {value!r}") from None
-
-
-class CallHandler(Protocol):
-    """What the softphone tells the rest of the program; called on the pj thread, must be quick."""
-
-    def call_started(self, info: CallInfo) -> FrameSink: ...
-
-    def call_ended(self, call_id: str, reason: str) -> None: ...
-
-    def call_failed(self, info: CallInfo, reason: str) -> None:
-        """A call ended before it had media: busy, not found, cancelled while ringing..."""
-
-    def call_changed(self, call_id: str, change: CallChange) -> None:
-        """Hold, a DTMF digit received, the stream's quality (sent once, before ``call_ended``)."""
 
 
 class _PjLog(pj.LogWriter):  # type: ignore[misc]

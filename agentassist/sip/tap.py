@@ -14,12 +14,13 @@ import ctypes
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import pjsua2 as pj
 
 from agentassist.audio.devices import Microphone, Speaker
 from agentassist.audio.frames import FRAME_BYTES, FRAME_MS, SAMPLE_RATE_HZ
+from agentassist.desk import FrameSink
 from agentassist.events import Channel
 
 log = logging.getLogger(__name__)
@@ -54,12 +55,6 @@ def _pick_vector_reader() -> Callable[[Any], bytes]:
 @functools.cache
 def _vector_reader() -> Callable[[Any], bytes]:
     return _pick_vector_reader()
-
-
-class FrameSink(Protocol):
-    """Receives 20 ms, 16 kHz frames from the media thread; must not block."""
-
-    def push(self, channel: Channel, pcm: bytes) -> None: ...
 
 
 def _audio_format() -> Any:
