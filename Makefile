@@ -1,4 +1,5 @@
-# agentassist: `make run` sets up and serves; `make test` sets up and runs the whole suite.
+# agentassist: `make run` sets up and serves; `make test` sets up and runs the whole suite; `make lint`
+# checks formatting, lint rules and types.
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
@@ -58,7 +59,9 @@ install-test: install
 test: install-test
 	$(BIN)/python -m pytest -q -ra $(PYTEST_ARGS)
 
-lint:
+# What .ci/run checks besides the suite: formatting, lint rules and strict typing.
+lint: $(STAMP)
+	$(BIN)/ruff format --check agentassist tests benchmarks
 	$(BIN)/ruff check agentassist tests benchmarks
 	$(BIN)/mypy
 

@@ -1,6 +1,6 @@
 """The softphone: one pjsua2 Endpoint on its own thread, taking and placing calls.
 
-Thread model (ARCHITECTURE.md, "Threads and loops"):
+Thread model (docs/architecture.md, "Threads and where they cross"):
 
 - ``pj-main`` creates the Endpoint (``threadCnt=0``, ``mainThreadOnly=True``),
   polls ``libHandleEvents`` and runs every command other threads submit through
