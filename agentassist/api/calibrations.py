@@ -18,7 +18,7 @@ from agentassist.api.accounts import LEADERS
 from agentassist.api.deps import ID_MAX, RowId, StoreDep, answering, require
 from agentassist.store.calibrations import CalibrationJson
 from agentassist.store.db import Store, UserRecord
-from agentassist.store.evaluations import EVALUATOR_ROLES
+from agentassist.store.scope import EVALUATOR_ROLES
 
 router = APIRouter(prefix="/api/calibrations", tags=["quality"])
 

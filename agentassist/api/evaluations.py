@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agentassist.api.deps import ID_MAX, RowId, StoreDep, UserDep, answering, require, visible_call
 from agentassist.store.db import Store, UserRecord
-from agentassist.store.evaluations import EVALUATOR_ROLES, EvaluationJson
+from agentassist.store.evaluations import EvaluationJson
+from agentassist.store.scope import EVALUATOR_ROLES
 from agentassist.store.scoring import Comment, Scorecard, Section, prefill
 
 router = APIRouter(prefix="/api", tags=["quality"])

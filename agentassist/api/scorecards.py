@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from agentassist.api.accounts import LEADERS
 from agentassist.api.deps import ID_MAX, RowId, StoreDep, answering, require
 from agentassist.store.db import UserRecord
-from agentassist.store.evaluations import EVALUATOR_ROLES
+from agentassist.store.scope import EVALUATOR_ROLES
 from agentassist.store.scorecards import ScorecardJson
 from agentassist.store.scoring import Scorecard, Section
 

@@ -343,12 +343,12 @@ def _teams_of(s: Session, user_id: int) -> list[str]:
 
 
 def _user_json(s: Session, row: UserRow) -> UserJson:
-    return UserJson(
-        name=row.name,
-        role=row.role,
-        teams=_teams_of(s, row.id),
-        all_teams=row.all_teams,
-        has_password=row.password_hash is not None,
-        created_at=iso(row.created_at),
-        token_expires_at=iso(row.token_expires_at),
-    )
+    return {
+        "name": row.name,
+        "role": row.role,
+        "teams": _teams_of(s, row.id),
+        "all_teams": row.all_teams,
+        "has_password": row.password_hash is not None,
+        "created_at": iso(row.created_at),
+        "token_expires_at": iso(row.token_expires_at),
+    }

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from agentassist.store.accounts import user_record
 from agentassist.store.database import Database
 from agentassist.store.dates import iso
-from agentassist.store.evaluations import EVALUATOR_ROLES
 from agentassist.store.models import (
     CalibrationCallRow,
     CalibrationCheckerRow,
@@ -27,7 +26,7 @@ from agentassist.store.models import (
     ScorecardVersionRow,
     UserRow,
 )
-from agentassist.store.scope import LEADER_ROLES, UserRecord, can_see_call, sees_all, visible_calls
+from agentassist.store.scope import EVALUATOR_ROLES, LEADER_ROLES, UserRecord, can_see_call, sees_all, visible_calls
 from agentassist.store.scorecards import card_of, scorecard_version
 from agentassist.store.scoring import ConflictError, FieldError, ForbiddenError, NotFoundError, calibration_numbers
 
@@ -167,6 +166,34 @@ def calibration_report(db: Database, calibration_id: int) -> dict[str, Any]:
         return {**head, **numbers}
 
 
+def calibration_version(
+    s: Session, calibration_id: int, call_id: str, scorecard_id: int, user: UserRecord
+) -> ScorecardVersionRow:
+    """The scorecard version of calibration session ``calibration_id``, when ``user`` may score ``call_id``
+    in it now (a checker of the open session, the call one of its calls)."""
+    cal = s.get(CalibrationRow, calibration_id)
+    if cal is None:
+        raise FieldError("calibration_id", f"no calibration with id {calibration_id}")
+    version = s.get_one(ScorecardVersionRow, cal.scorecard_version_id)
+    if version.scorecard_id != scorecard_id:
+        raise FieldError(
+            "scorecard_id", f"calibration {cal.id} uses scorecard {version.scorecard_id}, got {scorecard_id}"
+        )
+    if s.get(CalibrationCheckerRow, (cal.id, user.id)) is None:
+        raise ForbiddenError(f"{user.name} is not a checker of calibration {cal.id}")
+    if s.get(CalibrationCallRow, (cal.id, call_id)) is None:
+        raise FieldError("calibration_id", f"call {call_id!r} is not in calibration {cal.id}")
+    if cal.closed_at is not None:
+        raise ConflictError(f"calibration {cal.id} is closed: expected open")
+    return version
+
+
+def check_open(s: Session, row: EvaluationRow) -> None:
+    """Refuse a change to an evaluation of a closed calibration session (its report is out)."""
+    if row.calibration_id is not None and s.get_one(CalibrationRow, row.calibration_id).closed_at is not None:
+        raise ConflictError(f"calibration {row.calibration_id} is closed: expected open")
+
+
 def _calibration(s: Session, calibration_id: int) -> CalibrationRow:
     row = s.get(CalibrationRow, calibration_id)
     if row is None:
@@ -194,18 +221,18 @@ def _calibration_json(s: Session, cal: CalibrationRow) -> CalibrationJson:
             .group_by(EvaluationRow.evaluator_id)
         ).all()
     )
-    return CalibrationJson(
-        id=cal.id,
-        title=cal.title,
-        scorecard=CalibrationScorecard(id=version.scorecard_id, version=version.version, name=version.name),
-        call_ids=list(calls),
-        checker_ids=[name for _, name in checkers],
-        status="open" if cal.closed_at is None else "closed",
-        progress={name: done.get(uid, 0) for uid, name in checkers},
-        created_by=cal.created_by,
-        created_at=iso(cal.created_at),
-        closed_at=iso(cal.closed_at),
-    )
+    return {
+        "id": cal.id,
+        "title": cal.title,
+        "scorecard": CalibrationScorecard(id=version.scorecard_id, version=version.version, name=version.name),
+        "call_ids": list(calls),
+        "checker_ids": [name for _, name in checkers],
+        "status": "open" if cal.closed_at is None else "closed",
+        "progress": {name: done.get(uid, 0) for uid, name in checkers},
+        "created_by": cal.created_by,
+        "created_at": iso(cal.created_at),
+        "closed_at": iso(cal.closed_at),
+    }
 
 
 def _distinct(values: Sequence[str], field: str) -> list[str]:

@@ -243,26 +243,26 @@ def _calls_json(s: Session, rows: Sequence[CallRow]) -> list[CallJson]:
             duration = (datetime.now(UTC) - started).total_seconds()
         d = more[row.id]
         out.append(
-            CallJson(
-                id=row.id,
-                status=row.status,
-                direction=row.direction,
-                remote=row.remote,
-                agent=row.agent,
-                campaign=row.campaign,
-                script_id=row.script_id,
-                started_at=iso(started),
-                ended_at=iso(ended),
-                duration_s=round(duration, 3) if duration is not None else None,
-                end_reason=row.end_reason,
-                adherence_score=row.adherence_score,
-                disposition=row.disposition,
-                pauses=d["pauses"],
-                holds=d["holds"],
-                mutes=d["mutes"],
-                dtmf=d["dtmf"],
-                media=d["media"],
-            )
+            {
+                "id": row.id,
+                "status": row.status,
+                "direction": row.direction,
+                "remote": row.remote,
+                "agent": row.agent,
+                "campaign": row.campaign,
+                "script_id": row.script_id,
+                "started_at": iso(started),
+                "ended_at": iso(ended),
+                "duration_s": round(duration, 3) if duration is not None else None,
+                "end_reason": row.end_reason,
+                "adherence_score": row.adherence_score,
+                "disposition": row.disposition,
+                "pauses": d["pauses"],
+                "holds": d["holds"],
+                "mutes": d["mutes"],
+                "dtmf": d["dtmf"],
+                "media": d["media"],
+            }
         )
     return out
 

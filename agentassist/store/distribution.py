@@ -41,10 +41,10 @@ class AssignmentJson(TypedDict):
 
 class RuleJson(TypedDict):
     id: int
-    scope: str
-    target: str
+    scope: str  # of RULE_SCOPES
+    target: str  # the agent's, team's or campaign's name
     per_period: int
-    period: str
+    period: str  # of PERIODS
     allow_own_team: bool
     created_by: str
     created_at: str
@@ -290,16 +290,16 @@ def _matches(rule: AssignmentRuleRow, call: _Call, teams: Mapping[str, set[str]]
 
 
 def _rule_json(row: AssignmentRuleRow) -> RuleJson:
-    return RuleJson(
-        id=row.id,
-        scope=row.scope,
-        target=row.target,
-        per_period=row.per_period,
-        period=row.period,
-        allow_own_team=row.allow_own_team,
-        created_by=row.created_by,
-        created_at=iso(row.created_at),
-    )
+    return {
+        "id": row.id,
+        "scope": row.scope,
+        "target": row.target,
+        "per_period": row.per_period,
+        "period": row.period,
+        "allow_own_team": row.allow_own_team,
+        "created_by": row.created_by,
+        "created_at": iso(row.created_at),
+    }
 
 
 def _assignment_json(row: AssignmentRow, checker: str) -> AssignmentJson:

@@ -1,8 +1,8 @@
 """Evaluations: a call scored on a scorecard version by a checker, then acknowledged or disputed by
 the evaluated agent and resolved; calibration sessions' blind evaluations too (calibrations.py).
 
-Functions raise the errors of scoring.py: ``FieldError`` naming a body field, ``NotFoundError``,
-``ForbiddenError`` (the row says this user may not), ``ConflictError`` (wrong state).
+Errors are scoring.py's: ``FieldError`` names the body field at fault, ``NotFoundError``, ``ForbiddenError``
+when the row says this user may not (another's evaluation), ``ConflictError`` when its state says not now.
 """
 
 from __future__ import annotations
@@ -14,23 +14,15 @@ from typing import Any, TypedDict
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
+from agentassist.store.calibrations import calibration_version, check_open
 from agentassist.store.database import Database
 from agentassist.store.dates import iso, seconds_between
-from agentassist.store.models import (
-    CalibrationCallRow,
-    CalibrationCheckerRow,
-    CalibrationRow,
-    CallRow,
-    EvaluationRow,
-    ScorecardVersionRow,
-    UserRow,
-)
+from agentassist.store.models import CalibrationRow, CallRow, EvaluationRow, ScorecardVersionRow, UserRow
 from agentassist.store.scope import UserRecord, visible_calls
 from agentassist.store.scorecards import card_of, scorecard_version
 from agentassist.store.scoring import (
     Comment,
     ConflictError,
-    FieldError,
     ForbiddenError,
     NotFoundError,
     check_answers,
@@ -38,7 +30,6 @@ from agentassist.store.scoring import (
     score,
 )
 
-EVALUATOR_ROLES = ("quality_checker", "team_leader", "supervisor", "admin")
 RESOLVER_ROLES = ("supervisor", "admin")  # besides the evaluator
 
 
@@ -103,7 +94,7 @@ def create_evaluation(
         if calibration_id is None:
             version = scorecard_version(s, scorecard_id, field="scorecard_id")
         else:
-            version = _calibration_version(s, calibration_id, call_id, scorecard_id, user)
+            version = calibration_version(s, calibration_id, call_id, scorecard_id, user)
         card = card_of(version)
         checked = check_answers(card, answers)
         notes = check_comments(card, list(comments), _duration_s(call))
@@ -205,7 +196,7 @@ def update_evaluation(
             raise ForbiddenError(f"only its evaluator may change evaluation {row.id}")
         if row.status != "submitted":
             raise ConflictError(f"evaluation {row.id} is {row.status}: expected submitted (a dispute is resolved)")
-        _open_calibration(s, row)
+        check_open(s, row)
         _rescore(s, row, answers, comments)
         return _evaluations_json(s, [row])[0]
 
@@ -265,11 +256,6 @@ def _agents_evaluation(s: Session, user: UserRecord, evaluation_id: int, verb: s
     return row
 
 
-def _open_calibration(s: Session, row: EvaluationRow) -> None:
-    if row.calibration_id is not None and s.get_one(CalibrationRow, row.calibration_id).closed_at is not None:
-        raise ConflictError(f"calibration {row.calibration_id} is closed: expected open")
-
-
 def _rescore(s: Session, row: EvaluationRow, answers: Mapping[str, Any], comments: Sequence[Comment] | None) -> None:
     card = card_of(s.get_one(ScorecardVersionRow, row.scorecard_version_id))
     checked = check_answers(card, answers)
@@ -278,26 +264,6 @@ def _rescore(s: Session, row: EvaluationRow, answers: Mapping[str, Any], comment
     result = score(card, checked)
     row.answers, row.total, row.auto_failed = checked, result.total, result.auto_failed
     row.updated_at = datetime.now(UTC)
-
-
-def _calibration_version(
-    s: Session, calibration_id: int, call_id: str, scorecard_id: int, user: UserRecord
-) -> ScorecardVersionRow:
-    cal = s.get(CalibrationRow, calibration_id)
-    if cal is None:
-        raise FieldError("calibration_id", f"no calibration with id {calibration_id}")
-    version = s.get_one(ScorecardVersionRow, cal.scorecard_version_id)
-    if version.scorecard_id != scorecard_id:
-        raise FieldError(
-            "scorecard_id", f"calibration {cal.id} uses scorecard {version.scorecard_id}, got {scorecard_id}"
-        )
-    if s.get(CalibrationCheckerRow, (cal.id, user.id)) is None:
-        raise ForbiddenError(f"{user.name} is not a checker of calibration {cal.id}")
-    if s.get(CalibrationCallRow, (cal.id, call_id)) is None:
-        raise FieldError("calibration_id", f"call {call_id!r} is not in calibration {cal.id}")
-    if cal.closed_at is not None:
-        raise ConflictError(f"calibration {cal.id} is closed: expected open")
-    return version
 
 
 def _evaluations_json(s: Session, rows: list[EvaluationRow]) -> list[EvaluationJson]:

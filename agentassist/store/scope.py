@@ -29,6 +29,7 @@ from agentassist.store.models import (
 )
 
 LEADER_ROLES = ("team_leader", "supervisor")  # see their teams' calls; every team's with ``all_teams``
+EVALUATOR_ROLES = ("quality_checker", "team_leader", "supervisor", "admin")  # score calls, read scorecards
 
 
 @dataclass(frozen=True, slots=True)

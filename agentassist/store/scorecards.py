@@ -22,10 +22,10 @@ from agentassist.store.scoring import ConflictError, FieldError, NotFoundError, 
 class ScorecardJson(TypedDict):
     id: int
     version: int
-    versions: list[int]
+    versions: list[int]  # every version the scorecard has, oldest first
     name: str
     description: str
-    sections: list[dict[str, Any]]
+    sections: list[dict[str, Any]]  # scoring.Section as JSON
     created_at: str
     created_by: str
 
@@ -125,13 +125,13 @@ def card_of(row: ScorecardVersionRow) -> Scorecard:
 
 
 def _scorecard_json(row: ScorecardVersionRow, versions: list[int]) -> ScorecardJson:
-    return ScorecardJson(
-        id=row.scorecard_id,
-        version=row.version,
-        versions=versions,
-        name=row.name,
-        description=row.description,
-        sections=row.sections,
-        created_at=iso(row.created_at),
-        created_by=row.created_by,
-    )
+    return {
+        "id": row.scorecard_id,
+        "version": row.version,
+        "versions": versions,
+        "name": row.name,
+        "description": row.description,
+        "sections": row.sections,
+        "created_at": iso(row.created_at),
+        "created_by": row.created_by,
+    }

@@ -16,12 +16,12 @@ from agentassist.store.models import AdherenceRow, CallAlertRow, CallRow, Uttera
 class TranscriptLine(TypedDict):
     id: str
     channel: str
-    start: float
+    start: float  # seconds from the call's start
     end: float
     text: str
     words: list[dict[str, Any]]
     language: str
-    confidence: float
+    confidence: float  # 0..1
 
 
 def add_utterance(db: Database, call_id: str, u: Utterance) -> None:
@@ -43,16 +43,16 @@ def transcript(db: Database, call_id: str) -> list[TranscriptLine]:
     with db.session() as s:
         rows = s.scalars(select(UtteranceRow).where(UtteranceRow.call_id == call_id).order_by(UtteranceRow.start_s))
         return [
-            TranscriptLine(
-                id=r.id,
-                channel=r.channel,
-                start=round(r.start_s, 3),
-                end=round(r.end_s, 3),
-                text=r.text,
-                words=r.words,
-                language=r.language,
-                confidence=round(r.confidence, 3),
-            )
+            {
+                "id": r.id,
+                "channel": r.channel,
+                "start": round(r.start_s, 3),
+                "end": round(r.end_s, 3),
+                "text": r.text,
+                "words": r.words,
+                "language": r.language,
+                "confidence": round(r.confidence, 3),
+            }
             for r in rows
         ]
 
