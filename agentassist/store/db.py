@@ -48,6 +48,8 @@ class _Bound(Generic[P, R]):
 
 
 class Store(Database):
+    """The database with every store function bound; each name here is defined once, in its module."""
+
     # calls
     create_call = _Bound(calls.create_call)
     end_call = _Bound(calls.end_call)
