@@ -160,7 +160,7 @@ def _open_store(settings: Settings, passwords: PasswordPool | None = None) -> St
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     store = Store(_database_url(settings), passwords)
     store.api_token_ttl = settings.server.api_token_ttl
-    store.create_all()
+    store.migrate()
     return store
 
 

@@ -204,7 +204,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{Path(tmp) / 'wall.sqlite'}"
         store = Store(db_url)
-        store.create_all()
+        store.migrate()
         token = store.add_user("bench-supervisor", "supervisor", all_teams=True)  # every agent's calls
         now = datetime.now(UTC)
         for i in range(args.calls):

@@ -50,7 +50,7 @@ class FakeRuntime:
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[dict[str, Any]]:
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    store.create_all()
+    store.migrate()
     recordings = RecordingStore(tmp_path / "rec")
     bus = EventBus()
     runtime = FakeRuntime()

@@ -73,7 +73,7 @@ def test_cli_sets_passwords_from_stdin_never_argv(tmp_path: Path) -> None:
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[dict[str, Any]]:
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    store.create_all()
+    store.migrate()
     tokens = {"bob": store.add_user("bob", "agent", password="bob-old-secret"), "ada": store.add_user("ada", "admin")}
     app = create_app(Settings(), store, EventBus(), RecordingStore(tmp_path / "rec"), FakeRuntime())  # type: ignore[arg-type]
     with TestClient(app) as client:
@@ -113,7 +113,7 @@ def test_guessing_the_current_password_is_throttled_as_logins_are(tmp_path: Path
     """A stolen session cannot guess the password faster through PUT /api/me/password than at the login:
     its failures count against the same name, and the lockout covers both routes."""
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    store.create_all()
+    store.migrate()
     store.add_user("bob", "agent", password="bob-old-secret")
     settings = Settings(server={"login_max_failures": 3, "login_lockout_s": 30})  # type: ignore[arg-type]
     app = create_app(settings, store, EventBus(), RecordingStore(tmp_path / "rec"), FakeRuntime())  # type: ignore[arg-type]

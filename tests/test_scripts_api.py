@@ -52,7 +52,7 @@ def env(tmp_path: Path) -> Iterator[dict[str, Any]]:
     scripts.mkdir()
     (scripts / "helpdesk.yaml").write_text(HELPDESK)
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    store.create_all()
+    store.migrate()
     tokens = {name: store.add_user(name, role) for name, role in ROLES.items()}
     settings = Settings(assist={"scripts_dir": str(scripts)})  # type: ignore[arg-type]
     app = create_app(settings, store, EventBus(), RecordingStore(tmp_path / "rec"), None)
@@ -270,7 +270,7 @@ def live(tmp_path: Path) -> Iterator[dict[str, Any]]:
     scripts.mkdir()
     (scripts / "voicemail.yaml").write_text(LIVE_V1)
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    store.create_all()
+    store.migrate()
     token = store.add_user("sue", "supervisor", all_teams=True)
     settings = Settings(
         sip={"listen": f"127.0.0.1:{free_port()}"},  # type: ignore[arg-type]

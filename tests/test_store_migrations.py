@@ -13,7 +13,8 @@ from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 
 from agentassist.events import Channel, Utterance
-from agentassist.store.db import MIGRATIONS, Store
+from agentassist.store.database import MIGRATIONS
+from agentassist.store.db import Store
 from agentassist.store.models import Base
 from tests.databases import database_url, pg_admin_url, pg_url  # noqa: F401 - fixtures
 

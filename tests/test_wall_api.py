@@ -60,7 +60,7 @@ def wall(tmp_path: Path) -> Iterator[Wall]:
     (tmp_path / "scripts").mkdir()
     (tmp_path / "scripts" / "wall.yaml").write_text(SCRIPT)
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    store.create_all()
+    store.migrate()
     tokens = {
         "sue": store.add_user("sue", "supervisor", all_teams=True),
         "tom": store.add_user("tom", "team_leader", teams=["red"]),

@@ -103,7 +103,7 @@ def test_a_slow_client_does_not_delay_a_fast_one(tmp_path: Path) -> None:
     """Two clients of one hub: one sends at once, one takes 500 ms per message. The fast one has every
     final before the slow one has sent a handful; the slow one loses partials, then is told it is behind."""
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    store.create_all()
+    store.migrate()
     store.create_call("c1", "inbound", "sip:cust@x", "alice", None, T0, "")
 
     async def run() -> tuple[int, list[dict[str, Any]], WallClient, WallClient]:

@@ -13,7 +13,9 @@ from pydantic import BaseModel, Field
 from agentassist.api.deps import ID_MAX, AdminDep, StoreDep, UserDep, require, token_from
 from agentassist.api.throttle import LoginThrottle
 from agentassist.errors import ConfigError
+from agentassist.store.accounts import TeamJson, UserJson
 from agentassist.store.db import Store, UserRecord
+from agentassist.store.distribution import AssignmentJson
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -199,7 +201,7 @@ def set_user_password(name: str, body: NewPasswordIn, request: Request, store: S
 
 
 @router.get("/users", response_model=list[UserListed])
-def list_users(store: StoreDep, admin: AdminDep) -> list[dict[str, Any]]:
+def list_users(store: StoreDep, admin: AdminDep) -> list[UserJson]:
     return store.users()
 
 
@@ -222,17 +224,17 @@ def delete_user(name: str, request: Request, store: StoreDep, admin: AdminDep) -
 
 
 @router.put("/users/{name}/teams", response_model=UserListed)
-def set_user_teams(name: str, body: TeamsIn, store: StoreDep, admin: AdminDep) -> dict[str, Any]:
+def set_user_teams(name: str, body: TeamsIn, store: StoreDep, admin: AdminDep) -> UserJson:
     return _changed(store, name, lambda: store.set_teams(name, body.teams))
 
 
 @router.put("/users/{name}/all-teams", response_model=UserListed)
-def set_user_all_teams(name: str, body: AllTeamsIn, store: StoreDep, admin: AdminDep) -> dict[str, Any]:
+def set_user_all_teams(name: str, body: AllTeamsIn, store: StoreDep, admin: AdminDep) -> UserJson:
     """Let a supervisor or team leader see every team's calls (true), or only their teams' (false)."""
     return _changed(store, name, lambda: store.set_all_teams(name, body.all_teams))
 
 
-def _changed(store: Store, name: str, change: Callable[[], None]) -> dict[str, Any]:
+def _changed(store: Store, name: str, change: Callable[[], None]) -> UserJson:
     """Apply an admin's ``change`` to user ``name``; the user as it is now (the store's refusal as 404/409/422)."""
     try:
         change()
@@ -244,7 +246,7 @@ def _changed(store: Store, name: str, change: Callable[[], None]) -> dict[str, A
 
 
 @router.get("/teams", response_model=list[TeamOut])
-def list_teams(store: StoreDep, user: Annotated[UserRecord, require(*LEADERS)]) -> list[dict[str, Any]]:
+def list_teams(store: StoreDep, user: Annotated[UserRecord, require(*LEADERS)]) -> list[TeamJson]:
     """Every team for an admin or a leader with all_teams; a leader's own teams otherwise (none: [])."""
     teams = store.teams()
     if not store.sees_all(user):
@@ -255,14 +257,14 @@ def list_teams(store: StoreDep, user: Annotated[UserRecord, require(*LEADERS)]) 
 @router.get("/assignments", response_model=list[AssignmentOut])
 def list_assignments(
     store: StoreDep, user: Annotated[Any, require("quality_checker", *LEADERS)], checker: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[AssignmentJson]:
     if user.role == "quality_checker":
         checker = user.name  # a checker sees their own work list only
     return store.assignments(checker)
 
 
 @router.post("/assignments", response_model=AssignmentOut, status_code=status.HTTP_201_CREATED)
-def create_assignment(body: AssignmentIn, store: StoreDep, user: Annotated[Any, require(*LEADERS)]) -> dict[str, Any]:
+def create_assignment(body: AssignmentIn, store: StoreDep, user: Annotated[Any, require(*LEADERS)]) -> AssignmentJson:
     if store.get_call(body.call_id) is not None and not store.can_see_call(user, body.call_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"call {body.call_id!r} is outside what a {user.role} may see")
     try:

@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agentassist.api.accounts import LEADERS
 from agentassist.api.deps import ID_MAX, RowId, StoreDep, answering, require
+from agentassist.store.calibrations import CalibrationJson
 from agentassist.store.db import Store, UserRecord
-from agentassist.store.quality import EVALUATOR_ROLES
+from agentassist.store.scope import EVALUATOR_ROLES
 
 router = APIRouter(prefix="/api/calibrations", tags=["quality"])
 
@@ -101,7 +102,7 @@ class CalibrationReport(BaseModel):
     checkers: list[CheckerDeviation]
 
 
-def _session(store: Store, calibration_id: int, user: UserRecord) -> dict[str, Any]:
+def _session(store: Store, calibration_id: int, user: UserRecord) -> CalibrationJson:
     """The session if ``user`` may read it: 404 unknown, 403 neither a checker of it nor a leader
     whose scope holds its calls."""
     with answering():
@@ -116,7 +117,7 @@ def _session(store: Store, calibration_id: int, user: UserRecord) -> dict[str, A
 
 
 @router.post("", response_model=CalibrationOut, status_code=status.HTTP_201_CREATED)
-def create_calibration(body: CalibrationIn, store: StoreDep, user: Leader) -> dict[str, Any]:
+def create_calibration(body: CalibrationIn, store: StoreDep, user: Leader) -> CalibrationJson:
     with answering():
         cal = store.create_calibration(user, body.scorecard_id, body.call_ids, body.checker_ids, body.title)
     store.audit(user, "calibration", detail=f"calibration {cal['id']} opened")
@@ -124,17 +125,17 @@ def create_calibration(body: CalibrationIn, store: StoreDep, user: Leader) -> di
 
 
 @router.get("", response_model=list[CalibrationOut])
-def list_calibrations(store: StoreDep, user: Evaluator) -> list[dict[str, Any]]:
+def list_calibrations(store: StoreDep, user: Evaluator) -> list[CalibrationJson]:
     return store.calibrations(user)
 
 
 @router.get("/{calibration_id}", response_model=CalibrationOut)
-def get_calibration(calibration_id: RowId, store: StoreDep, user: Evaluator) -> dict[str, Any]:
+def get_calibration(calibration_id: RowId, store: StoreDep, user: Evaluator) -> CalibrationJson:
     return _session(store, calibration_id, user)
 
 
 @router.post("/{calibration_id}/close", response_model=CalibrationOut)
-def close_calibration(calibration_id: RowId, store: StoreDep, user: Leader) -> dict[str, Any]:
+def close_calibration(calibration_id: RowId, store: StoreDep, user: Leader) -> CalibrationJson:
     cal = _session(store, calibration_id, user)
     if user.name != cal["created_by"] and user.role not in CLOSERS:
         raise HTTPException(

@@ -32,6 +32,7 @@ from agentassist.audio.encode import MEDIA_TYPES
 from agentassist.audio.peaks import peaks
 from agentassist.errors import AgentassistError, AudioError
 from agentassist.store.accounts import UserRecord
+from agentassist.store.calls import CallJson
 from agentassist.store.prompts import PROMPT_ID_PATTERN, UnknownPromptError
 from agentassist.subtitles import subtitles
 
@@ -184,14 +185,14 @@ def hangup_call(
 
 
 @router.get("/{call_id}", response_model=CallOut)
-def get_call(call_id: str, store: StoreDep, user: UserDep) -> dict[str, Any]:
+def get_call(call_id: str, store: StoreDep, user: UserDep) -> CallJson:
     return visible_call(store, call_id, user)
 
 
 @router.put("/{call_id}/disposition", response_model=CallOut)
 def set_disposition(
     call_id: str, body: DispositionIn, store: StoreDep, user: Annotated[Any, require(*PHONE_ROLES)]
-) -> dict[str, Any]:
+) -> CallJson:
     visible_call(store, call_id, user)
     store.set_disposition(call_id, body.disposition)
     return visible_call(store, call_id, user)

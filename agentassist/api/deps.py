@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.store.accounts import token_hash
+from agentassist.store.calls import CallJson
 from agentassist.store.db import Store, UserRecord
 from agentassist.store.prompts import PromptStore
 from agentassist.store.recordings import RecordingStore
@@ -94,7 +95,7 @@ def current_user(request: Request, store: Annotated[Store, Depends(get_store)]) 
     return check.user
 
 
-def visible_call(store: Store, call_id: str, user: UserRecord) -> dict[str, Any]:
+def visible_call(store: Store, call_id: str, user: UserRecord) -> CallJson:
     """The call if this user may see it: 404 when it does not exist, 403 when it is out of their scope
     (another agent's call, another team's, a call not assigned to this checker)."""
     call = store.get_call(call_id)

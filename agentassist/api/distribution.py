@@ -4,7 +4,7 @@ and admins). The work lists are GET /api/assignments (accounts.py)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentassist.api.accounts import LEADERS, AssignmentOut
 from agentassist.api.deps import RowId, StoreDep, answering, require
 from agentassist.store.db import UserRecord
+from agentassist.store.distribution import Distribution, RuleJson
 
 router = APIRouter(prefix="/api", tags=["quality"])
 
@@ -58,7 +59,7 @@ class DistributeOut(BaseModel):
 
 
 @router.post("/assignment-rules", response_model=RuleOut, status_code=status.HTTP_201_CREATED)
-def create_rule(body: RuleIn, store: StoreDep, user: Leader) -> dict[str, Any]:
+def create_rule(body: RuleIn, store: StoreDep, user: Leader) -> RuleJson:
     with answering():
         rule = store.add_rule(body.scope, body.target, body.per_period, body.period, body.allow_own_team, user.name)
     store.audit(
@@ -70,7 +71,7 @@ def create_rule(body: RuleIn, store: StoreDep, user: Leader) -> dict[str, Any]:
 
 
 @router.get("/assignment-rules", response_model=list[RuleOut])
-def list_rules(store: StoreDep, user: Leader) -> list[dict[str, Any]]:
+def list_rules(store: StoreDep, user: Leader) -> list[RuleJson]:
     return store.rules()
 
 
@@ -83,7 +84,7 @@ def delete_rule(rule_id: RowId, store: StoreDep, user: Leader) -> Response:
 
 
 @router.post("/assignments/distribute", response_model=DistributeOut)
-def distribute(body: DistributeIn, store: StoreDep, user: Leader) -> dict[str, Any]:
+def distribute(body: DistributeIn, store: StoreDep, user: Leader) -> Distribution:
     with answering():
         out = store.distribute(user, body.from_, body.to)
     store.audit(user, "distribute", detail=f"{len(out['assigned'])} calls from {body.from_} to {body.to}")

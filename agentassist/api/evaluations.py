@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agentassist.api.deps import ID_MAX, RowId, StoreDep, UserDep, answering, require, visible_call
 from agentassist.store.db import Store, UserRecord
-from agentassist.store.quality import EVALUATOR_ROLES
+from agentassist.store.evaluations import EvaluationJson
+from agentassist.store.scope import EVALUATOR_ROLES
 from agentassist.store.scoring import Comment, Scorecard, Section, prefill
 
 router = APIRouter(prefix="/api", tags=["quality"])
@@ -111,7 +112,7 @@ class PrefillOut(BaseModel):
     sources: dict[str, dict[str, Any]] = Field(description="question id -> {step, status, t}")
 
 
-def readable(store: Store, evaluation_id: int, user: UserRecord) -> dict[str, Any]:
+def readable(store: Store, evaluation_id: int, user: UserRecord) -> EvaluationJson:
     """The evaluation if ``user`` may read it: 404 unknown, 403 out of scope or blind. The answers name
     only the evaluation asked for, never its call or session, which the caller may not know."""
     with answering():
@@ -149,7 +150,7 @@ def prefill_evaluation(
 
 
 @router.post("/calls/{call_id}/evaluations", response_model=EvaluationOut, status_code=status.HTTP_201_CREATED)
-def create_evaluation(call_id: str, body: EvaluationIn, store: StoreDep, user: Evaluator) -> dict[str, Any]:
+def create_evaluation(call_id: str, body: EvaluationIn, store: StoreDep, user: Evaluator) -> EvaluationJson:
     visible_call(store, call_id, user)
     with answering():
         ev = store.create_evaluation(
@@ -160,7 +161,7 @@ def create_evaluation(call_id: str, body: EvaluationIn, store: StoreDep, user: E
 
 
 @router.get("/calls/{call_id}/evaluations", response_model=list[EvaluationOut])
-def list_call_evaluations(call_id: str, store: StoreDep, user: UserDep) -> list[dict[str, Any]]:
+def list_call_evaluations(call_id: str, store: StoreDep, user: UserDep) -> list[EvaluationJson]:
     visible_call(store, call_id, user)
     return store.evaluations(user, call_id=call_id)
 
@@ -174,19 +175,19 @@ def list_evaluations(
     evaluator: str | None = None,
     calibration_id: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> list[dict[str, Any]]:
+) -> list[EvaluationJson]:
     return store.evaluations(
         user, status=status_, agent=agent, evaluator=evaluator, calibration_id=calibration_id, limit=limit
     )
 
 
 @router.get("/evaluations/{evaluation_id}", response_model=EvaluationOut)
-def get_evaluation(evaluation_id: RowId, store: StoreDep, user: UserDep) -> dict[str, Any]:
+def get_evaluation(evaluation_id: RowId, store: StoreDep, user: UserDep) -> EvaluationJson:
     return readable(store, evaluation_id, user)
 
 
 @router.put("/evaluations/{evaluation_id}", response_model=EvaluationOut)
-def update_evaluation(evaluation_id: RowId, body: EvaluationUpdate, store: StoreDep, user: Evaluator) -> dict[str, Any]:
+def update_evaluation(evaluation_id: RowId, body: EvaluationUpdate, store: StoreDep, user: Evaluator) -> EvaluationJson:
     readable(store, evaluation_id, user)
     with answering():
         ev = store.update_evaluation(user, evaluation_id, body.answers, body.comments)
@@ -195,7 +196,7 @@ def update_evaluation(evaluation_id: RowId, body: EvaluationUpdate, store: Store
 
 
 @router.post("/evaluations/{evaluation_id}/acknowledge", response_model=EvaluationOut)
-def acknowledge_evaluation(evaluation_id: RowId, store: StoreDep, user: UserDep) -> dict[str, Any]:
+def acknowledge_evaluation(evaluation_id: RowId, store: StoreDep, user: UserDep) -> EvaluationJson:
     readable(store, evaluation_id, user)
     with answering():
         ev = store.acknowledge_evaluation(user, evaluation_id)
@@ -204,7 +205,7 @@ def acknowledge_evaluation(evaluation_id: RowId, store: StoreDep, user: UserDep)
 
 
 @router.post("/evaluations/{evaluation_id}/dispute", response_model=EvaluationOut)
-def dispute_evaluation(evaluation_id: RowId, body: DisputeIn, store: StoreDep, user: UserDep) -> dict[str, Any]:
+def dispute_evaluation(evaluation_id: RowId, body: DisputeIn, store: StoreDep, user: UserDep) -> EvaluationJson:
     readable(store, evaluation_id, user)
     with answering():
         ev = store.dispute_evaluation(user, evaluation_id, body.reason)
@@ -213,7 +214,7 @@ def dispute_evaluation(evaluation_id: RowId, body: DisputeIn, store: StoreDep, u
 
 
 @router.post("/evaluations/{evaluation_id}/resolve", response_model=EvaluationOut)
-def resolve_evaluation(evaluation_id: RowId, body: ResolveIn, store: StoreDep, user: Evaluator) -> dict[str, Any]:
+def resolve_evaluation(evaluation_id: RowId, body: ResolveIn, store: StoreDep, user: Evaluator) -> EvaluationJson:
     readable(store, evaluation_id, user)
     with answering():
         ev = store.resolve_evaluation(user, evaluation_id, body.resolution, body.answers, body.comments)

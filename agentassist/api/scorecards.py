@@ -6,7 +6,7 @@ scorecard (PUT) makes a new version; evaluations keep the version they were made
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
@@ -14,7 +14,8 @@ from pydantic import BaseModel
 from agentassist.api.accounts import LEADERS
 from agentassist.api.deps import ID_MAX, RowId, StoreDep, answering, require
 from agentassist.store.db import UserRecord
-from agentassist.store.quality import EVALUATOR_ROLES
+from agentassist.store.scope import EVALUATOR_ROLES
+from agentassist.store.scorecards import ScorecardJson
 from agentassist.store.scoring import Scorecard, Section
 
 router = APIRouter(prefix="/api/scorecards", tags=["quality"])
@@ -35,7 +36,7 @@ class ScorecardOut(BaseModel):
 
 
 @router.post("", response_model=ScorecardOut, status_code=status.HTTP_201_CREATED)
-def create_scorecard(body: Scorecard, store: StoreDep, user: Writer) -> dict[str, Any]:
+def create_scorecard(body: Scorecard, store: StoreDep, user: Writer) -> ScorecardJson:
     with answering():
         card = store.create_scorecard(body, user.name)
     store.audit(user, "scorecard", detail=f"scorecard {card['id']} version 1")
@@ -43,7 +44,7 @@ def create_scorecard(body: Scorecard, store: StoreDep, user: Writer) -> dict[str
 
 
 @router.get("", response_model=list[ScorecardOut])
-def list_scorecards(store: StoreDep, user: Reader) -> list[dict[str, Any]]:
+def list_scorecards(store: StoreDep, user: Reader) -> list[ScorecardJson]:
     return store.scorecards()
 
 
@@ -53,13 +54,13 @@ def get_scorecard(
     store: StoreDep,
     user: Reader,
     version: Annotated[int | None, Query(ge=1, le=ID_MAX, description="this version instead of the newest")] = None,
-) -> dict[str, Any]:
+) -> ScorecardJson:
     with answering():
         return store.scorecard(scorecard_id, version)
 
 
 @router.put("/{scorecard_id}", response_model=ScorecardOut)
-def update_scorecard(scorecard_id: RowId, body: Scorecard, store: StoreDep, user: Writer) -> dict[str, Any]:
+def update_scorecard(scorecard_id: RowId, body: Scorecard, store: StoreDep, user: Writer) -> ScorecardJson:
     with answering():
         card = store.update_scorecard(scorecard_id, body, user.name)
     store.audit(user, "scorecard", detail=f"scorecard {scorecard_id} version {card['version']}")

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from agentassist.api.deps import AdminDep, StoreDep, UserDep
 from agentassist.api.sockets import SocketRegistry
 from agentassist.errors import ConfigError
-from agentassist.store.accounts import _iso
+from agentassist.store.dates import iso
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -31,7 +31,7 @@ def _rotate(request: Request, store: StoreDep, name: str) -> dict[str, Any]:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
     sockets: SocketRegistry = request.app.state.sockets
     sockets.revoke_token(new.old_hash, "API token rotated")
-    return {"name": new.user.name, "token": new.token, "expires_at": _iso(new.expires_at)}
+    return {"name": new.user.name, "token": new.token, "expires_at": iso(new.expires_at)}
 
 
 @router.post("/me/token", response_model=TokenOut)

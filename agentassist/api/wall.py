@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -216,7 +216,7 @@ class WallHub:
             step=self._first_step(call),
         )
 
-    def _first_step(self, call: dict[str, Any]) -> dict[str, Any] | None:
+    def _first_step(self, call: Mapping[str, Any]) -> dict[str, Any] | None:
         """The step a fresh call of this script starts on (later steps come with ``assist.prompt``)."""
         if not call.get("script_id"):
             return None

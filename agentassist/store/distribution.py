@@ -5,7 +5,7 @@ ISO week (Monday 00:00 UTC). Calls already assigned in that day or week count to
 distributing the same range twice assigns nothing new. Sampled calls are spread over the quality
 checkers so that their loads (assignments of calls started in the range) end as even as possible
 (:func:`allocate`); a checker sharing a team with the call's agent is not eligible unless the rule
-says ``allow_own_team``.
+says ``allow_own_team``. A call is also assigned by hand (:func:`assign`).
 """
 
 from __future__ import annotations
@@ -15,16 +15,53 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import func, select
 
-from agentassist.store.accounts import AccountsMixin, UserRecord, _iso
+from agentassist.errors import ConfigError
+from agentassist.store.accounts import live_user
+from agentassist.store.database import Database
+from agentassist.store.dates import iso, utc
 from agentassist.store.models import AssignmentRow, AssignmentRuleRow, CallRow, TeamMemberRow, TeamRow, UserRow
+from agentassist.store.scope import UserRecord, visible_calls
 from agentassist.store.scoring import FieldError, NotFoundError
 
 RULE_SCOPES = ("agent", "team", "campaign")
 PERIODS = ("day", "week")
+
+
+class AssignmentJson(TypedDict):
+    id: int
+    call_id: str
+    checker: str
+    assigned_at: str
+    assigned_by: str
+
+
+class RuleJson(TypedDict):
+    id: int
+    scope: str  # of RULE_SCOPES
+    target: str  # the agent's, team's or campaign's name
+    per_period: int
+    period: str  # of PERIODS
+    allow_own_team: bool
+    created_by: str
+    created_at: str
+
+
+class Skipped(TypedDict):
+    call_id: str
+    reason: str
+
+
+class Distribution(TypedDict):
+    """What :func:`distribute` did: the new assignments, the sampled calls nobody may take, and every
+    checker's load (assignments of calls started in the range) after it."""
+
+    assigned: list[AssignmentJson]
+    skipped: list[Skipped]
+    load: dict[str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,153 +126,159 @@ def _lightening_chain(
 
 
 def period_start(t: datetime, period: str) -> date:
-    day = _utc(t).date()
+    day = utc(t).date()
     return day - timedelta(days=day.weekday()) if period == "week" else day
 
 
-class DistributionMixin(AccountsMixin):
-    def add_rule(
-        self, scope: str, target: str, per_period: int, period: str, allow_own_team: bool, by: str
-    ) -> dict[str, Any]:
-        with self._session.begin() as s:
-            if scope == "agent" and s.scalar(select(UserRow.id).where(UserRow.name == target)) is None:
-                raise FieldError("target", f"no user named {target!r}")
-            if scope == "team" and s.scalar(select(TeamRow.id).where(TeamRow.name == target)) is None:
-                raise FieldError("target", f"no team named {target!r}")
-            row = AssignmentRuleRow(
-                scope=scope,
-                target=target,
-                per_period=per_period,
-                period=period,
-                allow_own_team=allow_own_team,
-                created_at=datetime.now(UTC),
-                created_by=by,
+def add_rule(
+    db: Database, scope: str, target: str, per_period: int, period: str, allow_own_team: bool, by: str
+) -> RuleJson:
+    with db.session.begin() as s:
+        if scope == "agent" and s.scalar(select(UserRow.id).where(UserRow.name == target)) is None:
+            raise FieldError("target", f"no user named {target!r}")
+        if scope == "team" and s.scalar(select(TeamRow.id).where(TeamRow.name == target)) is None:
+            raise FieldError("target", f"no team named {target!r}")
+        row = AssignmentRuleRow(
+            scope=scope,
+            target=target,
+            per_period=per_period,
+            period=period,
+            allow_own_team=allow_own_team,
+            created_at=datetime.now(UTC),
+            created_by=by,
+        )
+        s.add(row)
+        s.flush()
+        return _rule_json(row)
+
+
+def rules(db: Database) -> list[RuleJson]:
+    with db.session() as s:
+        stmt = select(AssignmentRuleRow).where(AssignmentRuleRow.deleted_at.is_(None))
+        return [_rule_json(r) for r in s.scalars(stmt.order_by(AssignmentRuleRow.id))]
+
+
+def delete_rule(db: Database, rule_id: int) -> None:
+    with db.session.begin() as s:
+        row = s.get(AssignmentRuleRow, rule_id)
+        if row is None or row.deleted_at is not None:
+            raise NotFoundError(f"no assignment rule with id {rule_id}")
+        row.deleted_at = datetime.now(UTC)
+
+
+def distribute(db: Database, user: UserRecord, from_: datetime, to: datetime) -> Distribution:
+    """Sample the ended calls started in [from_, to) that ``user`` may see by every rule, and assign
+    them evenly (see the module docstring)."""
+    from_, to = utc(from_), utc(to)
+    if to <= from_:
+        raise FieldError("to", f"expected a time after from ({iso(from_)}), got {iso(to)}")
+    lo, hi = from_ - timedelta(days=7), to + timedelta(days=7)  # whole days and weeks around the range
+    rng = random.Random()
+    with db.session.begin() as s:
+        rules = list(
+            s.scalars(
+                select(AssignmentRuleRow).where(AssignmentRuleRow.deleted_at.is_(None)).order_by(AssignmentRuleRow.id)
             )
-            s.add(row)
-            s.flush()
-            return _rule_json(row)
-
-    def rules(self) -> list[dict[str, Any]]:
-        with self._session() as s:
-            stmt = select(AssignmentRuleRow).where(AssignmentRuleRow.deleted_at.is_(None))
-            return [_rule_json(r) for r in s.scalars(stmt.order_by(AssignmentRuleRow.id))]
-
-    def delete_rule(self, rule_id: int) -> None:
-        with self._session.begin() as s:
-            row = s.get(AssignmentRuleRow, rule_id)
-            if row is None or row.deleted_at is not None:
-                raise NotFoundError(f"no assignment rule with id {rule_id}")
-            row.deleted_at = datetime.now(UTC)
-
-    def distribute(self, user: UserRecord, from_: datetime, to: datetime) -> dict[str, Any]:
-        """Sample the ended calls started in [from_, to) that ``user`` may see by every rule, and assign
-        them evenly (see the module docstring)."""
-        from_, to = _utc(from_), _utc(to)
-        if to <= from_:
-            raise FieldError("to", f"expected a time after from ({_iso(from_)}), got {_iso(to)}")
-        lo, hi = from_ - timedelta(days=7), to + timedelta(days=7)  # whole days and weeks around the range
-        rng = random.Random()
-        with self._session.begin() as s:
-            rules = list(
-                s.scalars(
-                    select(AssignmentRuleRow)
-                    .where(AssignmentRuleRow.deleted_at.is_(None))
-                    .order_by(AssignmentRuleRow.id)
-                )
-            )
-            calls = [
-                _Call(r.id, r.agent, r.campaign, _utc(r.started_at))
-                for r in s.execute(
-                    select(CallRow.id, CallRow.agent, CallRow.campaign, CallRow.started_at).where(
-                        CallRow.status == "ended",
-                        CallRow.started_at >= lo,
-                        CallRow.started_at < hi,
-                        self.scope_clause(user),
-                    )
-                )
-            ]
-            assigned = set(
-                s.scalars(
-                    select(AssignmentRow.call_id)
-                    .join(CallRow, CallRow.id == AssignmentRow.call_id)
-                    .where(CallRow.started_at >= lo, CallRow.started_at < hi)
+        )
+        calls = [
+            _Call(r.id, r.agent, r.campaign, utc(r.started_at))
+            for r in s.execute(
+                select(CallRow.id, CallRow.agent, CallRow.campaign, CallRow.started_at).where(
+                    CallRow.status == "ended",
+                    CallRow.started_at >= lo,
+                    CallRow.started_at < hi,
+                    visible_calls(user),
                 )
             )
-            teams: dict[str, set[str]] = defaultdict(set)
-            for name, team in s.execute(
-                select(UserRow.name, TeamRow.name)
-                .join(TeamMemberRow, TeamMemberRow.user_id == UserRow.id)
-                .join(TeamRow, TeamRow.id == TeamMemberRow.team_id)
-            ):
-                teams[name].add(team)
-            checkers = {
-                r.name: r.id
-                for r in s.scalars(
-                    select(UserRow).where(UserRow.role == "quality_checker", UserRow.deleted_at.is_(None))
-                )
-            }
-            load = {name: 0 for name in checkers}
-            for name, n in s.execute(
-                select(UserRow.name, func.count())
-                .join(AssignmentRow, AssignmentRow.checker_id == UserRow.id)
+        ]
+        assigned = set(
+            s.scalars(
+                select(AssignmentRow.call_id)
                 .join(CallRow, CallRow.id == AssignmentRow.call_id)
-                .where(CallRow.started_at >= from_, CallRow.started_at < to, UserRow.name.in_(checkers))
-                .group_by(UserRow.name)
-            ):
-                load[name] = n
+                .where(CallRow.started_at >= lo, CallRow.started_at < hi)
+            )
+        )
+        teams: dict[str, set[str]] = defaultdict(set)
+        for name, team in s.execute(
+            select(UserRow.name, TeamRow.name)
+            .join(TeamMemberRow, TeamMemberRow.user_id == UserRow.id)
+            .join(TeamRow, TeamRow.id == TeamMemberRow.team_id)
+        ):
+            teams[name].add(team)
+        checkers = {
+            r.name: r.id
+            for r in s.scalars(select(UserRow).where(UserRow.role == "quality_checker", UserRow.deleted_at.is_(None)))
+        }
+        load = {name: 0 for name in checkers}
+        for name, n in s.execute(
+            select(UserRow.name, func.count())
+            .join(AssignmentRow, AssignmentRow.checker_id == UserRow.id)
+            .join(CallRow, CallRow.id == AssignmentRow.call_id)
+            .where(CallRow.started_at >= from_, CallRow.started_at < to, UserRow.name.in_(checkers))
+            .group_by(UserRow.name)
+        ):
+            load[name] = n
 
-            sampled: dict[str, tuple[_Call, AssignmentRuleRow]] = {}
-            for rule in rules:
-                buckets: dict[date, list[_Call]] = defaultdict(list)
-                for c in calls:
-                    if _matches(rule, c, teams):
-                        buckets[period_start(c.started_at, rule.period)].append(c)
-                for members in buckets.values():
-                    taken = sum(1 for c in members if c.id in assigned or c.id in sampled)
-                    free = [
-                        c
-                        for c in members
-                        if from_ <= c.started_at < to and c.id not in assigned and c.id not in sampled
-                    ]
-                    for c in rng.sample(free, min(max(0, rule.per_period - taken), len(free))):
-                        sampled[c.id] = (c, rule)
+        sampled: dict[str, tuple[_Call, AssignmentRuleRow]] = {}
+        for rule in rules:
+            buckets: dict[date, list[_Call]] = defaultdict(list)
+            for c in calls:
+                if _matches(rule, c, teams):
+                    buckets[period_start(c.started_at, rule.period)].append(c)
+            for members in buckets.values():
+                taken = sum(1 for c in members if c.id in assigned or c.id in sampled)
+                free = [
+                    c for c in members if from_ <= c.started_at < to and c.id not in assigned and c.id not in sampled
+                ]
+                for c in rng.sample(free, min(max(0, rule.per_period - taken), len(free))):
+                    sampled[c.id] = (c, rule)
 
-            demands = [
-                (c.id, [k for k in checkers if rule.allow_own_team or not teams[k] & teams[c.agent]])
-                for c, rule in sampled.values()
-            ]
-            given, nobody = allocate(demands, load)
-            now = datetime.now(UTC)
-            rows = [
-                AssignmentRow(call_id=call_id, checker_id=checkers[who], assigned_at=now, assigned_by=user.name)
-                for call_id, who in sorted(given.items())
-            ]
-            s.add_all(rows)
+        demands = [
+            (c.id, [k for k in checkers if rule.allow_own_team or not teams[k] & teams[c.agent]])
+            for c, rule in sampled.values()
+        ]
+        given, nobody = allocate(demands, load)
+        now = datetime.now(UTC)
+        rows = [
+            AssignmentRow(call_id=call_id, checker_id=checkers[who], assigned_at=now, assigned_by=user.name)
+            for call_id, who in sorted(given.items())
+        ]
+        s.add_all(rows)
+        s.flush()
+        for who in given.values():
+            load[who] += 1
+        reason = "no quality checker outside the agent's team" if checkers else "there is no quality checker"
+        return Distribution(
+            assigned=[_assignment_json(r, given[r.call_id]) for r in rows],
+            skipped=[Skipped(call_id=call_id, reason=reason) for call_id in nobody],
+            load=load,
+        )
+
+
+def assign(db: Database, call_id: str, checker: str, by: str) -> AssignmentJson:
+    """Give one call to a quality checker by hand; the assignment there is if it was given already."""
+    with db.session.begin() as s:
+        if s.get(CallRow, call_id) is None:
+            raise ConfigError(f"no call with id {call_id!r}")
+        row = live_user(s, checker)
+        if row.role != "quality_checker":
+            raise ConfigError(f"user {checker!r} is a {row.role}, expected a quality_checker")
+        existing = s.scalar(
+            select(AssignmentRow).where(AssignmentRow.call_id == call_id, AssignmentRow.checker_id == row.id)
+        )
+        if existing is None:
+            existing = AssignmentRow(call_id=call_id, checker_id=row.id, assigned_at=datetime.now(UTC), assigned_by=by)
+            s.add(existing)
             s.flush()
-            for who in given.values():
-                load[who] += 1
-            return {
-                "assigned": [
-                    {
-                        "id": r.id,
-                        "call_id": r.call_id,
-                        "checker": given[r.call_id],
-                        "assigned_at": _iso(r.assigned_at),
-                        "assigned_by": r.assigned_by,
-                    }
-                    for r in rows
-                ],
-                "skipped": [
-                    {
-                        "call_id": call_id,
-                        "reason": "no quality checker outside the agent's team"
-                        if checkers
-                        else "there is no quality checker",
-                    }
-                    for call_id in nobody
-                ],
-                "load": load,
-            }
+        return _assignment_json(existing, checker)
+
+
+def assignments(db: Database, checker: str | None = None) -> list[AssignmentJson]:
+    stmt = select(AssignmentRow, UserRow.name).join(UserRow, UserRow.id == AssignmentRow.checker_id)
+    if checker is not None:
+        stmt = stmt.where(UserRow.name == checker)
+    with db.session() as s:
+        return [_assignment_json(a, name) for a, name in s.execute(stmt.order_by(AssignmentRow.id))]
 
 
 def _matches(rule: AssignmentRuleRow, call: _Call, teams: Mapping[str, set[str]]) -> bool:
@@ -246,7 +289,7 @@ def _matches(rule: AssignmentRuleRow, call: _Call, teams: Mapping[str, set[str]]
     return call.campaign == rule.target
 
 
-def _rule_json(row: AssignmentRuleRow) -> dict[str, Any]:
+def _rule_json(row: AssignmentRuleRow) -> RuleJson:
     return {
         "id": row.id,
         "scope": row.scope,
@@ -255,9 +298,11 @@ def _rule_json(row: AssignmentRuleRow) -> dict[str, Any]:
         "period": row.period,
         "allow_own_team": row.allow_own_team,
         "created_by": row.created_by,
-        "created_at": _iso(row.created_at),
+        "created_at": iso(row.created_at),
     }
 
 
-def _utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+def _assignment_json(row: AssignmentRow, checker: str) -> AssignmentJson:
+    return AssignmentJson(
+        id=row.id, call_id=row.call_id, checker=checker, assigned_at=iso(row.assigned_at), assigned_by=row.assigned_by
+    )

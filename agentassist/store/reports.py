@@ -1,4 +1,4 @@
-"""Per-agent and per-team reports over the calls a user may see: the Store's part.
+"""Per-agent and per-team reports over the calls a user may see (scope.py decides which).
 
 A report covers the calls started in ``[from, to)`` (optionally of one campaign) that the user's
 scope holds. Active calls are left out; ended calls make the numbers; failed calls (never answered)
@@ -22,12 +22,13 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from agentassist.store.accounts import AccountsMixin, UserRecord
+from agentassist.store.database import Database
+from agentassist.store.dates import seconds_between
 from agentassist.store.models import (
     CallRow,
     CallSpanRow,
@@ -37,6 +38,7 @@ from agentassist.store.models import (
     UserRow,
     UtteranceRow,
 )
+from agentassist.store.scope import UserRecord, sees_all, visible_calls
 
 NO_DISPOSITION = "none"
 METRICS = (
@@ -169,76 +171,77 @@ def as_csv(rows: Sequence[dict[str, Any]], key: str) -> str:
     return out.getvalue()
 
 
-class ReportsMixin(AccountsMixin):
-    def call_facts(
-        self, user: UserRecord, *, from_: datetime | None, to: datetime | None, campaign: str | None
-    ) -> list[CallFacts]:
-        """The facts of every ended or failed call in range that ``user`` may see."""
-        stmt = select(CallRow).where(self.scope_clause(user), CallRow.status.in_(("ended", "failed")))
-        if from_ is not None:
-            stmt = stmt.where(CallRow.started_at >= from_)
-        if to is not None:
-            stmt = stmt.where(CallRow.started_at < to)
-        if campaign:
-            stmt = stmt.where(CallRow.campaign == campaign)
-        with self._session() as s:
-            calls = list(s.scalars(stmt))
-            ids = stmt.with_only_columns(CallRow.id)
-            speech: dict[str, list[tuple[str, float, float]]] = defaultdict(list)
-            for call_id, channel, start, end in s.execute(
-                select(UtteranceRow.call_id, UtteranceRow.channel, UtteranceRow.start_s, UtteranceRow.end_s).where(
-                    UtteranceRow.call_id.in_(ids)
-                )
-            ):
-                speech[call_id].append((channel, start, end))
-            spans: dict[str, list[tuple[float, float | None]]] = defaultdict(list)
-            for span in s.execute(
-                select(CallSpanRow.call_id, CallSpanRow.start_s, CallSpanRow.end_s).where(
-                    CallSpanRow.call_id.in_(ids), CallSpanRow.kind.in_(("pause", "hold"))
-                )
-            ):
-                spans[span.call_id].append((span.start_s, span.end_s))
-            quality: dict[str, list[float]] = defaultdict(list)
-            for ev in s.execute(
-                select(EvaluationRow.call_id, EvaluationRow.total).where(
-                    EvaluationRow.call_id.in_(ids),
-                    EvaluationRow.calibration_id.is_(None),
-                    EvaluationRow.total.is_not(None),
-                )
-            ):
-                if ev.total is not None:
-                    quality[ev.call_id].append(float(ev.total))
-        return [_facts(c, speech[c.id], spans[c.id], quality[c.id]) for c in calls]
+def call_facts(
+    db: Database, user: UserRecord, *, from_: datetime | None, to: datetime | None, campaign: str | None
+) -> list[CallFacts]:
+    """The facts of every ended or failed call in range that ``user`` may see."""
+    stmt = select(CallRow).where(visible_calls(user), CallRow.status.in_(("ended", "failed")))
+    if from_ is not None:
+        stmt = stmt.where(CallRow.started_at >= from_)
+    if to is not None:
+        stmt = stmt.where(CallRow.started_at < to)
+    if campaign:
+        stmt = stmt.where(CallRow.campaign == campaign)
+    with db.session() as s:
+        calls = list(s.scalars(stmt))
+        ids = stmt.with_only_columns(CallRow.id)
+        speech: dict[str, list[tuple[str, float, float]]] = defaultdict(list)
+        for call_id, channel, start, end in s.execute(
+            select(UtteranceRow.call_id, UtteranceRow.channel, UtteranceRow.start_s, UtteranceRow.end_s).where(
+                UtteranceRow.call_id.in_(ids)
+            )
+        ):
+            speech[call_id].append((channel, start, end))
+        spans: dict[str, list[tuple[float, float | None]]] = defaultdict(list)
+        for span in s.execute(
+            select(CallSpanRow.call_id, CallSpanRow.start_s, CallSpanRow.end_s).where(
+                CallSpanRow.call_id.in_(ids), CallSpanRow.kind.in_(("pause", "hold"))
+            )
+        ):
+            spans[span.call_id].append((span.start_s, span.end_s))
+        quality: dict[str, list[float]] = defaultdict(list)
+        for ev in s.execute(
+            select(EvaluationRow.call_id, EvaluationRow.total).where(
+                EvaluationRow.call_id.in_(ids),
+                EvaluationRow.calibration_id.is_(None),
+                EvaluationRow.total.is_not(None),
+            )
+        ):
+            if ev.total is not None:
+                quality[ev.call_id].append(float(ev.total))
+    return [_facts(c, speech[c.id], spans[c.id], quality[c.id]) for c in calls]
 
-    def agent_report(
-        self, user: UserRecord, *, from_: datetime | None, to: datetime | None, campaign: str | None
-    ) -> list[dict[str, Any]]:
-        groups: dict[str, Totals] = defaultdict(Totals)
-        for c in self.call_facts(user, from_=from_, to=to, campaign=campaign):
-            groups[c.agent].add(c)
-        return [{"agent": agent, **groups[agent].row()} for agent in sorted(groups)]
 
-    def team_report(
-        self, user: UserRecord, *, from_: datetime | None, to: datetime | None, campaign: str | None
-    ) -> list[dict[str, Any]]:
-        """One row per team ``user`` leads (every team for an admin or a leader with ``all_teams``)."""
-        stmt = (
-            select(TeamRow.name, UserRow.name)
-            .join(TeamMemberRow, TeamMemberRow.team_id == TeamRow.id)
-            .join(UserRow, UserRow.id == TeamMemberRow.user_id)
-            .where(UserRow.deleted_at.is_(None))
-        )
-        if not self.sees_all(user):
-            stmt = stmt.where(TeamRow.name.in_(user.teams))
-        teams_of: dict[str, list[str]] = defaultdict(list)
-        with self._session() as s:
-            for team, member in s.execute(stmt):
-                teams_of[member].append(team)
-        groups: dict[str, Totals] = {team: Totals() for teams in teams_of.values() for team in teams}
-        for c in self.call_facts(user, from_=from_, to=to, campaign=campaign):
-            for team in teams_of.get(c.agent, ()):
-                groups[team].add(c)
-        return [{"team": t, "agents": len(groups[t].agents), **groups[t].row()} for t in sorted(groups)]
+def agent_report(
+    db: Database, user: UserRecord, *, from_: datetime | None, to: datetime | None, campaign: str | None
+) -> list[dict[str, Any]]:
+    groups: dict[str, Totals] = defaultdict(Totals)
+    for c in call_facts(db, user, from_=from_, to=to, campaign=campaign):
+        groups[c.agent].add(c)
+    return [{"agent": agent, **groups[agent].row()} for agent in sorted(groups)]
+
+
+def team_report(
+    db: Database, user: UserRecord, *, from_: datetime | None, to: datetime | None, campaign: str | None
+) -> list[dict[str, Any]]:
+    """One row per team ``user`` leads (every team for an admin or a leader with ``all_teams``)."""
+    stmt = (
+        select(TeamRow.name, UserRow.name)
+        .join(TeamMemberRow, TeamMemberRow.team_id == TeamRow.id)
+        .join(UserRow, UserRow.id == TeamMemberRow.user_id)
+        .where(UserRow.deleted_at.is_(None))
+    )
+    if not sees_all(user):
+        stmt = stmt.where(TeamRow.name.in_(user.teams))
+    teams_of: dict[str, list[str]] = defaultdict(list)
+    with db.session() as s:
+        for team, member in s.execute(stmt):
+            teams_of[member].append(team)
+    groups: dict[str, Totals] = {team: Totals() for teams in teams_of.values() for team in teams}
+    for c in call_facts(db, user, from_=from_, to=to, campaign=campaign):
+        for team in teams_of.get(c.agent, ()):
+            groups[team].add(c)
+    return [{"team": t, "agents": len(groups[t].agents), **groups[t].row()} for t in sorted(groups)]
 
 
 def _facts(
@@ -249,7 +252,7 @@ def _facts(
 ) -> CallFacts:
     handle_s = 0.0
     if call.status == "ended" and call.ended_at is not None:
-        handle_s = max(0.0, (_aware(call.ended_at) - _aware(call.started_at)).total_seconds())
+        handle_s = max(0.0, seconds_between(call.started_at, call.ended_at))
     talk = sum(max(0.0, e - s) for ch, s, e in speech if ch == "agent")
     listen = sum(max(0.0, e - s) for ch, s, e in speech if ch == "customer")
     busy = [(s, e) for _, s, e in speech] + [(s, handle_s if e is None else e) for s, e in spans]
@@ -265,7 +268,3 @@ def _facts(
         silence_s=max(0.0, handle_s - covered_s(busy, handle_s)),
         quality=tuple(quality),
     )
-
-
-def _aware(dt: datetime) -> datetime:
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
