@@ -7,6 +7,7 @@ Scenarios are in tests/sipp/.
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -58,6 +59,18 @@ class Sipp:
     def start(self) -> None:
         out = open(self.log, "wb")  # noqa: SIM115 - handed to the child
         self.proc = subprocess.Popen(self.cmd, cwd=self.root, stdout=out, stderr=subprocess.STDOUT)
+        # Ready once it holds its port: a call placed before would meet a closed port (seen under load,
+        # when sipp took longer than a fixed half second to start).
+        host = self.cmd[self.cmd.index("-i") + 1]
+        tcp = "-t" in self.cmd and self.cmd[self.cmd.index("-t") + 1].startswith("t")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM) as probe:
+                try:
+                    probe.bind((host, self.port))
+                except OSError:
+                    return
+            time.sleep(0.05)
 
     def wait(self, timeout_s: float = 30) -> int:
         assert self.proc is not None
@@ -81,7 +94,6 @@ def _callee(make_server: Any, tmp_path: Path, scenario: str, **kwargs: Any) -> t
     server.start()
     peer = Sipp(tmp_path, scenario, **kwargs)
     peer.start()
-    time.sleep(0.5)
     return server, peer
 
 
