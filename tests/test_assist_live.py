@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agentassist.assist.matcher import score_line, tokens
-from agentassist.assist.script import load_script, parse_script
+from agentassist.assist.parsing import load_script, parse_script
 from agentassist.assist.tracker import ScriptTracker, TrackerOptions
 from agentassist.errors import ScriptError
 from agentassist.events import Channel, EventType, Utterance
