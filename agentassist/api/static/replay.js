@@ -109,10 +109,7 @@ $("wave").addEventListener("click", (e) => {
 function renderTranscript(utterances) {
   const list = $("transcript");
   if (!utterances.length) { list.replaceChildren(el("li", { class: "empty" }, "No transcript.")); return; }
-  list.replaceChildren(...utterances.map((u) =>
-    el("li", { class: u.channel, "data-utt": u.id, "data-start": u.start, "data-end": u.end,
-      onclick: () => seek(u.start) },
-    el("span", { class: "who" }, `${u.channel} · ${fmtTime(u.start)}`), u.text)));
+  list.replaceChildren(...utterances.map((u) => lineItem(u, { "data-end": u.end, onclick: () => seek(u.start) })));
 }
 
 function renderAdherence(report) {
@@ -148,7 +145,7 @@ function renderEvaluations(list) {
 function agentActions(ev) {  // the evaluated agent acknowledges, or disputes with a reason
   if (!state.me || state.me.name !== ev.agent || ev.calibration) return "";
   const act = (verb, body) => api(`/api/evaluations/${ev.id}/${verb}`, { method: "POST", body })
-    .then(() => api(`/api/calls/${state.callId}/evaluations`)).then(renderEvaluations)
+    .then(() => api(`/api/calls/${encodeURIComponent(state.callId)}/evaluations`)).then(renderEvaluations)
     .catch((e) => fail(e.message));
   const box = el("div", { class: "agent-actions" });
   if (ev.status === "submitted" || ev.status === "resolved") {
@@ -183,7 +180,7 @@ function answerInput(q, prefilled) {
 
 async function chooseScorecard(id) {
   state.card = await api(`/api/scorecards/${id}`);
-  const pre = await api(`/api/calls/${state.callId}/evaluations/prefill?scorecard_id=${id}`);
+  const pre = await api(`/api/calls/${encodeURIComponent(state.callId)}/evaluations/prefill?scorecard_id=${id}`);
   state.prefill = pre.answers;
   const filled = Object.keys(pre.answers).length;
   $("prefill-note").textContent = pre.report
@@ -243,7 +240,7 @@ $("eval-form").addEventListener("submit", async (e) => {
   const { answers, missing } = collectAnswers();
   if (missing.length) { $("eval-error").textContent = `Answer every question: ${missing.join("; ")}`; return; }
   try {
-    const ev = await api(`/api/calls/${state.callId}/evaluations`, {
+    const ev = await api(`/api/calls/${encodeURIComponent(state.callId)}/evaluations`, {
       method: "POST",
       body: { scorecard_id: state.card.id, answers, comments: state.comments, calibration_id: state.calibration?.id },
     });
@@ -251,7 +248,7 @@ $("eval-form").addEventListener("submit", async (e) => {
     $("eval-result").dataset.evaluation = ev.id;
     state.comments = [];
     renderComments();
-    renderEvaluations(await api(`/api/calls/${state.callId}/evaluations`));
+    renderEvaluations(await api(`/api/calls/${encodeURIComponent(state.callId)}/evaluations`));
   } catch (err) {
     $("eval-error").textContent = err.message;
   }
@@ -293,13 +290,13 @@ async function start(me) {
   state.duration = c.duration_s || 0;
   await playRecording(player, c.id);
   const [transcript, adherence, evaluations] = await Promise.all([
-    api(`/api/calls/${c.id}/transcript`), optional(`/api/calls/${c.id}/adherence`), api(`/api/calls/${c.id}/evaluations`),
+    api(`/api/calls/${encodeURIComponent(c.id)}/transcript`), optional(`/api/calls/${encodeURIComponent(c.id)}/adherence`), api(`/api/calls/${encodeURIComponent(c.id)}/evaluations`),
   ]);
   renderTranscript(transcript.utterances);
   renderAdherence(adherence);
   renderEvaluations(evaluations);
   const buckets = Math.max(100, Math.min(4000, Math.round($("wave").clientWidth || 800)));
-  state.peaks = await optional(`/api/calls/${c.id}/peaks?buckets=${buckets}`);
+  state.peaks = await optional(`/api/calls/${encodeURIComponent(c.id)}/peaks?buckets=${buckets}`);
   if (state.peaks) state.duration = state.peaks.duration_s;
   drawWave();
   drawSpans();
