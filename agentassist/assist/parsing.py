@@ -7,6 +7,7 @@ problem points at its line; all problems of a file are reported at once.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,26 @@ class _Checker:
                 self.error(key_node, f"key {key!r} given twice in {where}")
             out[key] = (key_node, value_node)
         return out
+
+    def items(self, node: Node, allowed: set[str], kind: str) -> Iterator[tuple[Node, dict[str, tuple[Node, Node]]]]:
+        """The mappings of a list section (steps, intents, cards) and their fields, checked against ``allowed``."""
+        if not isinstance(node, SequenceNode):
+            self.error(node, f"{kind}s: expected a list, got {_kind(node)}")
+            return
+        for item in node.value:
+            fields = self.mapping(item, allowed, kind)
+            if fields:
+                yield item, fields
+
+    def first(
+        self, seen: dict[str, int], item: Node, fields: dict[str, tuple[Node, Node]], item_id: str, kind: str
+    ) -> bool:
+        """Whether this is the first item of its kind with this id; a later one is an error naming the first's line."""
+        if item_id in seen:
+            self.error(fields["id"][1], f"duplicate {kind} id {item_id!r} (first at line {seen[item_id]})")
+            return False
+        seen[item_id] = item.start_mark.line + 1
+        return True
 
     def string(self, node: Node, where: str) -> str | None:
         if not isinstance(node, ScalarNode) or node.tag.endswith((":null", ":bool", ":int", ":float")):
@@ -181,10 +202,7 @@ def _steps(c: _Checker, node: Node) -> tuple[Step, ...]:
         return ()
     steps: list[Step] = []
     seen: dict[str, int] = {}
-    for item in node.value:
-        fields = c.mapping(item, _STEP_KEYS, "step")
-        if not fields:
-            continue
+    for item, fields in c.items(node, _STEP_KEYS, "step"):
         line = item.start_mark.line + 1
         step_id = c.string(fields["id"][1], "step id") if "id" in fields else None
         if "id" not in fields:
@@ -198,12 +216,8 @@ def _steps(c: _Checker, node: Node) -> tuple[Step, ...]:
         budget = c.scalar(fields["time_budget_s"][1], float, "time_budget_s") if "time_budget_s" in fields else None
         if budget is not None and budget <= 0:
             c.error(fields["time_budget_s"][1], f"time_budget_s: expected a number above 0, got {budget}")
-        if step_id is None:
+        if step_id is None or not c.first(seen, item, fields, step_id, "step"):
             continue
-        if step_id in seen:
-            c.error(fields["id"][1], f"duplicate step id {step_id!r} (first at line {seen[step_id]})")
-            continue
-        seen[step_id] = line
         after_line = fields["after"][1].start_mark.line + 1 if "after" in fields else line
         steps.append(Step(step_id, say, bool(mandatory), bool(compliance), line, after, budget))
         c.after_lines[step_id] = after_line
@@ -234,15 +248,9 @@ def _variables(c: _Checker, node: Node) -> dict[str, str]:
 
 
 def _intents(c: _Checker, node: Node) -> tuple[Intent, ...]:
-    if not isinstance(node, SequenceNode):
-        c.error(node, f"intents: expected a list, got {_kind(node)}")
-        return ()
     intents: list[Intent] = []
     seen: dict[str, int] = {}
-    for item in node.value:
-        fields = c.mapping(item, _INTENT_KEYS, "intent")
-        if not fields:
-            continue
+    for item, fields in c.items(node, _INTENT_KEYS, "intent"):
         line = item.start_mark.line + 1
         for required in ("id", "triggers"):
             if required not in fields:
@@ -253,12 +261,8 @@ def _intents(c: _Checker, node: Node) -> tuple[Intent, ...]:
         triggers = c.strings(fields["triggers"][1], "intent triggers") if "triggers" in fields else ()
         goto = c.string(fields["goto"][1], "intent goto") if "goto" in fields else None
         card = c.string(fields["card"][1], "intent card") if "card" in fields else None
-        if intent_id is None:
+        if intent_id is None or not c.first(seen, item, fields, intent_id, "intent"):
             continue
-        if intent_id in seen:
-            c.error(fields["id"][1], f"duplicate intent id {intent_id!r} (first at line {seen[intent_id]})")
-            continue
-        seen[intent_id] = line
         if goto:
             c.ref_lines[("goto", intent_id)] = fields["goto"][1].start_mark.line + 1
         if card:
@@ -358,15 +362,9 @@ def _find_cycle(graph: dict[str, list[str]]) -> list[str]:
 
 
 def _cards(c: _Checker, node: Node) -> tuple[Card, ...]:
-    if not isinstance(node, SequenceNode):
-        c.error(node, f"cards: expected a list, got {_kind(node)}")
-        return ()
     cards: list[Card] = []
     seen: dict[str, int] = {}
-    for item in node.value:
-        fields = c.mapping(item, _CARD_KEYS, "card")
-        if not fields:
-            continue
+    for item, fields in c.items(node, _CARD_KEYS, "card"):
         line = item.start_mark.line + 1
         for required in ("id", "triggers", "body"):
             if required not in fields:
@@ -375,12 +373,8 @@ def _cards(c: _Checker, node: Node) -> tuple[Card, ...]:
         title = c.string(fields["title"][1], "card title") if "title" in fields else card_id
         triggers = c.strings(fields["triggers"][1], "card triggers") if "triggers" in fields else ()
         body = c.string(fields["body"][1], "card body") if "body" in fields else None
-        if card_id is None or body is None:
+        if card_id is None or body is None or not c.first(seen, item, fields, card_id, "card"):
             continue
-        if card_id in seen:
-            c.error(fields["id"][1], f"duplicate card id {card_id!r} (first at line {seen[card_id]})")
-            continue
-        seen[card_id] = line
         cards.append(Card(card_id, title or card_id, triggers, body, line))
     return tuple(cards)
 
