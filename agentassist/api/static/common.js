@@ -1,7 +1,9 @@
 "use strict";
 // Shared by every page: building elements, times, the session (a token kept in localStorage under
 // one key, so signing in on one page signs in every page), API calls that carry it, the sign-in form
-// (user name and password, or an API token) and the header's "who" and navigation by role.
+// (user name and password, or an API token) and the header's "who" and navigation by role; live feeds
+// (WebSockets) and transcript lines for the pages that show calls. Whatever the server sends goes into
+// text nodes and attributes (el), and into selectors only through CSS.escape.
 //
 // A page has <section id="login" hidden></section>, one element with data-app (hidden until signed
 // in), optionally <nav></nav> in its header (links to the other pages, by role), <span id="who"></span>

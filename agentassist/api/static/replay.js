@@ -161,23 +161,6 @@ function agentActions(ev) {  // the evaluated agent acknowledges, or disputes wi
   return box.childElementCount ? box : "";
 }
 
-function questions(card) {
-  return card.sections.flatMap((s) => s.questions.map((q) => ({ ...q, section: s.title })));
-}
-
-function answerInput(q, prefilled) {
-  const name = `q-${q.id}`;
-  if (q.kind === "yes_no") {
-    const choices = ["yes", "no", ...(q.na_allowed ? ["na"] : [])];
-    return el("span", { class: "choices" }, ...choices.map((c) => el("label", {},
-      el("input", { type: "radio", name, value: c, checked: prefilled === c }), c === "na" ? "n/a" : c)));
-  }
-  const options = [el("option", { value: "" }, "—")];
-  for (let v = q.min; v <= q.max; v++) options.push(el("option", { value: v, selected: prefilled === v }, v));
-  if (q.na_allowed) options.push(el("option", { value: "na", selected: prefilled === "na" }, "n/a"));
-  return el("select", { name, "aria-label": q.text }, ...options);
-}
-
 async function chooseScorecard(id) {
   state.card = await api(`/api/scorecards/${id}`);
   const pre = await api(`/api/calls/${encodeURIComponent(state.callId)}/evaluations/prefill?scorecard_id=${id}`);
@@ -222,22 +205,10 @@ $("comment-add").addEventListener("click", () => {
   renderComments();
 });
 
-function collectAnswers() {
-  const answers = {};
-  const missing = [];
-  for (const q of questions(state.card)) {
-    const field = document.querySelector(`[name="q-${q.id}"]:checked`) || document.querySelector(`select[name="q-${q.id}"]`);
-    const value = field ? field.value : "";
-    if (value === "") missing.push(q.text);
-    else answers[q.id] = q.kind === "scale" && value !== "na" ? Number(value) : value;
-  }
-  return { answers, missing };
-}
-
 $("eval-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   $("eval-error").textContent = "";
-  const { answers, missing } = collectAnswers();
+  const { answers, missing } = collectAnswers(document, state.card);
   if (missing.length) { $("eval-error").textContent = `Answer every question: ${missing.join("; ")}`; return; }
   try {
     const ev = await api(`/api/calls/${encodeURIComponent(state.callId)}/evaluations`, {
