@@ -135,7 +135,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 
 
 def cmd_script_validate(args: argparse.Namespace) -> int:
-    from agentassist.assist.script import load_script
+    from agentassist.assist.parsing import load_script
 
     script = load_script(Path(args.file))
     sys.stdout.write(f"{args.file}: ok (script {script.id!r} version {script.version}, {len(script.steps)} steps)\n")

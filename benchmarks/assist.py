@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentassist.assist.script import load_script
+from agentassist.assist.parsing import load_script
 from agentassist.assist.tracker import ScriptTracker
 from agentassist.errors import ScriptError
 from agentassist.events import Channel, EventType, Utterance

@@ -198,8 +198,8 @@ def test_live_feed_delivers_events_and_checks_tokens(env: dict[str, Any]) -> Non
 def test_page_is_served(env: dict[str, Any]) -> None:
     c = env["client"]
     page = c.get("/")
-    assert page.status_code == 200 and "agentassist" in page.text and "/static/app.js" in page.text
-    assert c.get("/static/app.js").status_code == 200
+    assert page.status_code == 200 and "agentassist" in page.text and "/static/calls.js" in page.text
+    assert c.get("/static/calls.js").status_code == 200
 
 
 def test_bus_drops_partials_first_when_a_client_is_slow() -> None:

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from agentassist.assist.library import ScriptLibrary
 from agentassist.assist.matcher import contains_phrase, score_line
-from agentassist.assist.script import ScriptLibrary, load_script, parse_script
+from agentassist.assist.parsing import load_script, parse_script
 from agentassist.assist.tracker import ScriptTracker
 from agentassist.errors import ScriptError
 from agentassist.events import Channel, EventType, Utterance, Word

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agentassist.assist.matcher import score_line, tokens
-from agentassist.assist.script import load_script, parse_script
+from agentassist.assist.parsing import load_script, parse_script
 from agentassist.assist.tracker import ScriptTracker, TrackerOptions
 from agentassist.errors import ScriptError
 from agentassist.events import Channel, EventType, Utterance
@@ -225,6 +225,21 @@ def test_an_unreliable_utterance_is_still_speech_for_the_silence_alert() -> None
     assert _types(t.on_utterance(_u("3", "I see, thank you", 24.5, 26.0))) == []
     # a real gap of 9 s after that still alerts (the script's threshold is 8 s)
     assert _types(t.on_utterance(_u("4", "are you still there", 35.0, 36.0))) == ["long_silence"]
+
+
+def test_long_silence_reads_the_same_from_the_clock_and_from_the_text() -> None:
+    t = ScriptTracker(parse_script(SALES), {}, "c1", options=TrackerOptions(overtalk_s=0))
+    t.on_utterance(_u("1", "Good afternoon, this is Alex from Acme", 0.5, 3.0))
+    # quiet since 3 s: the clock finds it once the script's 8 s and the transcription lag have passed
+    assert _types(t.tick(13.0)) == []
+    assert _types(t.tick(14.5)) == ["long_silence"]
+    # the next utterance ends the same gap: no second alert for it
+    assert _types(t.on_utterance(_u("2", "hello, are you there", 16.0, 17.0, Channel.CUSTOMER))) == []
+    # a gap of 9 s that only the text finds
+    assert _types(t.on_utterance(_u("3", "yes I am here", 26.0, 27.0, Channel.CUSTOMER))) == ["long_silence"]
+    clock, text = t.report()["alerts"]
+    assert clock == {"type": "long_silence", "message": "no one spoke for 8 s", "t": 11.0, "seconds": 8.0}
+    assert text == {"type": "long_silence", "message": "no one spoke for 9 s", "t": 25.0, "seconds": 9.0}
 
 
 def test_compliance_pending_near_the_end() -> None:

@@ -164,7 +164,7 @@ def test_security_headers_on_pages_static_files_and_the_api(server: Server) -> N
     with httpx.Client(base_url=server.url, timeout=10) as c:
         answers = {
             "/": c.get("/"),
-            "/static/app.js": c.get("/static/app.js"),
+            "/static/calls.js": c.get("/static/calls.js"),
             "/api/me (401)": c.get("/api/me"),
             "/api/me": c.get("/api/me", headers=admin),
             "/api/calls": c.get("/api/calls", headers=admin),

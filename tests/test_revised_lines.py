@@ -3,7 +3,8 @@
 The pages (Debian's chromium via Playwright) talk to a real `agentassist serve` and a real call row
 for everything but their live feeds. Those are played by Playwright's WebSocket routing with events
 made by agentassist's own classes (``utterance_event``), so the revision surely comes, after its final:
-the wall's tile and its drill-down, the calls page's live card, and the agent panel.
+the wall's tile and its drill-down, the calls page's live card, and the agent panel. The same pages
+show a line whose id needs escaping in a selector, and replace its partial with its final.
 """
 
 from __future__ import annotations
@@ -74,7 +75,26 @@ def _revision_replaces_the_line(page: Any, feed: Feed, line: str) -> None:
     assert len(texts) == 1 and REVISED in texts[0], texts
 
 
-def test_a_revised_final_replaces_its_line_on_every_live_page(tmp_path: Path, make_server: Any) -> None:
+ODD_ID = 'u"1] \\ x'  # breaks a selector `[data-utt="${id}"]` that does not escape it
+PARTIAL = "please hold"
+FINAL = "please hold the line"
+
+
+def _partial_then_final(page: Any, feed: Feed, line: str) -> None:
+    """An utterance whose id needs escaping: its partial shows, its final replaces that line's text."""
+    feed.send(page, _event(PARTIAL, utterance_id=ODD_ID, final=False))
+    page.locator(f"{line}.partial").filter(has_text=PARTIAL).wait_for(timeout=10_000)
+    feed.send(page, _event(FINAL, utterance_id=ODD_ID))
+    page.locator(f"{line}:not(.partial)").filter(has_text=FINAL).wait_for(timeout=10_000)
+    odd = page.locator(line).filter(has_text=PARTIAL)
+    assert odd.count() == 1 and odd.get_attribute("data-utt") == ODD_ID
+
+
+def serve_with_a_call(make_server: Any) -> tuple[Any, str, str]:
+    """A served floor with agent Sam, supervisor Lee (every team) and an active call of Sam's, CALL.
+
+    Returns the server and the API tokens of Sam and Lee.
+    """
     need_chromium()
     server = make_server()
     sam = add_user(server.config, "Sam", "agent")
@@ -82,6 +102,11 @@ def test_a_revised_final_replaces_its_line_on_every_live_page(tmp_path: Path, ma
     server.start()
     store = Store(f"sqlite:///{server.root / 'data' / 'agentassist.db'}")
     store.create_call(CALL, "inbound", "sip:customer@127.0.0.1", "Sam", None, datetime.now(UTC), "")
+    return server, sam, lead
+
+
+def test_a_revised_final_replaces_its_line_on_every_live_page(tmp_path: Path, make_server: Any) -> None:
+    server, sam, lead = serve_with_a_call(make_server)
 
     with chromium_browser() as browser:
         wall = browser.new_page()
@@ -90,20 +115,24 @@ def test_a_revised_final_replaces_its_line_on_every_live_page(tmp_path: Path, ma
         wall.goto(f"{server.url}/wall?token={lead}")
         wall.locator(f'#wall article.tile[data-call="{CALL}"]').wait_for(timeout=10_000)
         _revision_replaces_the_line(wall, feed, f'#wall article.tile[data-call="{CALL}"] .lines li:not(.partial)')
+        _partial_then_final(wall, feed, f'#wall article.tile[data-call="{CALL}"] .lines li')
 
         drill = Feed(wall, f"/api/calls/{CALL}/live")
         wall.locator(f'#wall article.tile[data-call="{CALL}"]').click()
         wall.locator("#drill:not([hidden])").wait_for(timeout=10_000)
         _revision_replaces_the_line(wall, drill, "#drill-transcript li:not(.partial)")
+        _partial_then_final(wall, drill, "#drill-transcript li")
 
         calls = browser.new_page()
         feed = Feed(calls, "/api/live")
         calls.goto(f"{server.url}/?token={lead}")
         calls.locator(f'#active [data-call="{CALL}"]').wait_for(timeout=10_000)
         _revision_replaces_the_line(calls, feed, f'#active [data-call="{CALL}"] .transcript li')
+        _partial_then_final(calls, feed, f'#active [data-call="{CALL}"] .transcript li')
 
         panel = browser.new_page()
         feed = Feed(panel, f"/api/calls/{CALL}/live")
         panel.goto(f"{server.url}/agent?token={sam}")
         panel.locator("#call").wait_for(timeout=15_000)
         _revision_replaces_the_line(panel, feed, "#transcript li:not(.partial)")
+        _partial_then_final(panel, feed, "#transcript li")

@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 # the web pages, each one HTML file whose scripts sign in and call the API
 PAGES = {
-    "/": "index.html",
+    "/": "calls.html",
     "/agent": "agent.html",
     "/wall": "wall.html",
     "/scripts": "scripts.html",

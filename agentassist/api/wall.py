@@ -27,7 +27,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from agentassist.api.live import _CLOSE_FORBIDDEN, LIVE_WALL_ROLES, _accept
 from agentassist.api.sockets import Held, guarded
 from agentassist.api.wallstate import CallDetails, ClientQueue, Outgoing, WallOptions, WallState
-from agentassist.assist.script import ScriptLibrary
+from agentassist.assist.library import ScriptLibrary
 from agentassist.assist.tracker import ScriptTracker
 from agentassist.bus import EventBus
 from agentassist.config import Settings

@@ -176,14 +176,13 @@ class ScriptTracker:
                     step=nxt.step.id,
                 )
             )
-        if o.silence_s > 0 and self._last_speech_end_s is not None:
-            gap_from = self._last_speech_end_s
-            quiet_since = max(gap_from, self._voice_s)
-            if now_s - quiet_since >= o.silence_s + _TRANSCRIPTION_LAG_S and self._silence_alerted_from != gap_from:
-                self._silence_alerted_from = gap_from
-                events.append(
-                    self._alert("long_silence", gap_from + o.silence_s, f"no one has spoken for {o.silence_s:g} s")
-                )
+        last = self._last_speech_end_s
+        if (
+            o.silence_s > 0
+            and last is not None
+            and now_s - max(last, self._voice_s) >= o.silence_s + _TRANSCRIPTION_LAG_S
+        ):
+            events += self._long_silence(last, o.silence_s)  # still quiet: as long as the threshold so far
         return events
 
     def finish(self, end_s: float) -> list[Event]:
@@ -315,12 +314,16 @@ class ScriptTracker:
         for s in self._steps:
             if s.provisional != utterance_id:
                 continue
-            s.provisional = ""
-            s.status, s.t, s.evidence = "pending", None, {}
-            events.append(Event(EventType.ASSIST_STEP, self.call_id, t, {"step": s.to_json("withdrawn")}))
+            events.append(self._withdraw_step(s, t))
         if events:
             events.append(self._prompt_event(t))
         return events
+
+    def _withdraw_step(self, s: _StepState, t: float) -> Event:
+        """A step a partial ticked goes back to pending: its final did not confirm it."""
+        s.provisional = ""
+        s.status, s.t, s.evidence = "pending", None, {}
+        return Event(EventType.ASSIST_STEP, self.call_id, t, {"step": s.to_json("withdrawn")})
 
     def _agent_said(self, u: Utterance) -> list[Event]:
         events: list[Event] = []
@@ -328,12 +331,11 @@ class ScriptTracker:
         for s in self._steps:
             if s.provisional == u.id:  # ticked by this utterance's partial: the final decides
                 best = self._best(s.step, u.text)
-                s.provisional = ""
                 if best.score >= self.options.match_threshold:
+                    s.provisional = ""
                     events.append(self._tick(s, u, best))
                 else:
-                    s.status, s.t, s.evidence = "pending", None, {}
-                    events.append(Event(EventType.ASSIST_STEP, self.call_id, u.end_s, {"step": s.to_json("withdrawn")}))
+                    events.append(self._withdraw_step(s, u.end_s))
                 changed = True
                 continue
             if s.status != "pending":
@@ -395,21 +397,8 @@ class ScriptTracker:
         o = self.options
         events: list[Event] = []
         last = self._last_speech_end_s
-        if (
-            o.silence_s > 0
-            and last is not None
-            and u.start_s - last >= o.silence_s
-            and self._silence_alerted_from != last
-        ):
-            self._silence_alerted_from = last
-            events.append(
-                self._alert(
-                    "long_silence",
-                    last + o.silence_s,
-                    f"no one spoke for {u.start_s - last:.0f} s",
-                    seconds=round(u.start_s - last, 1),
-                )
-            )
+        if o.silence_s > 0 and last is not None and u.start_s - last >= o.silence_s:
+            events += self._long_silence(last, u.start_s - last)
         if o.overtalk_s > 0:
             other = Channel.CUSTOMER if u.channel is Channel.AGENT else Channel.AGENT
             for start, end in self._recent[other]:
@@ -433,6 +422,18 @@ class ScriptTracker:
         self._talk_s[u.channel] += max(0.0, u.end_s - u.start_s)
         self._last_speech_end_s = max(last or 0.0, u.end_s)
         return events
+
+    def _long_silence(self, gap_from: float, seconds: float) -> list[Event]:
+        """The one ``long_silence`` alert of the quiet since ``gap_from`` (the end of the last speech).
+
+        Found from the clock while still quiet (``seconds`` is then the threshold) or from the next
+        utterance (the whole gap), whichever comes first; the other finds it already alerted.
+        """
+        if self._silence_alerted_from == gap_from:
+            return []
+        self._silence_alerted_from = gap_from
+        message = f"no one spoke for {seconds:.0f} s"
+        return [self._alert("long_silence", gap_from + self.options.silence_s, message, seconds=round(seconds, 1))]
 
     def _talk_ratio(self, t: float, final: bool) -> list[Event]:
         agent, customer = self._talk_s[Channel.AGENT], self._talk_s[Channel.CUSTOMER]

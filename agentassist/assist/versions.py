@@ -28,7 +28,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, ScalarNode
 
-from agentassist.assist.script import Script, parse_script
+from agentassist.assist.parsing import parse_script
+from agentassist.assist.script import Script
 from agentassist.errors import ScriptError
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@
 // every few seconds; the one followed streams through its WebSocket feed (/api/calls/{id}/live).
 const POLL_MS = 2000;
 const state = {
-  me: null, callId: null, call: null, ws: null, ready: false, backlog: [], sayLines: {}, variables: {},
+  me: null, callId: null, call: null, feed: null, ready: false, backlog: [], sayLines: {}, variables: {},
 };
 
 // ---- rendering ----------------------------------------------------------------------------------
@@ -64,17 +64,8 @@ function showAlert(alert) {
 }
 
 function addLine(u, partial = false) {
-  const list = $("transcript");
-  const existing = list.querySelector(`[data-utt="${CSS.escape(u.id)}"]`);
-  if (existing) {
-    if (partial && !existing.classList.contains("partial")) return;  // a stale partial after its final
-    existing.lastChild.textContent = u.text;
-    existing.classList.toggle("partial", partial);
-    return;
-  }
-  list.append(el("li", { class: `${u.channel}${partial ? " partial" : ""}`, "data-utt": u.id },
-    el("span", { class: "who" }, `${u.channel === "agent" ? "you" : "customer"} · ${fmtTime(u.start)}`), u.text));
-  list.scrollTop = list.scrollHeight;
+  const who = `${u.channel === "agent" ? "you" : "customer"} · ${fmtTime(u.start)}`;
+  putLine($("transcript"), u, { partial, who, follow: true });
 }
 
 function setScript(id, version) {
@@ -144,25 +135,13 @@ async function follow(call) {
   openFeed(call.id);
 }
 
-async function openFeed(callId) {
-  state.ws = "opening";  // the poll must not open a second feed while the ticket is on its way
-  let ws;
-  try { ws = await openSocket(`/api/calls/${encodeURIComponent(callId)}/live`); } catch (e) {
-    if (state.ws === "opening") state.ws = null;
-    console.error(e);
-    return;
-  }
-  if (state.callId !== callId || state.ws !== "opening") { ws.close(); return; }  // followed another call meanwhile
-  state.ws = ws;
-  ws.onopen = () => { $("conn").textContent = "live"; $("conn").className = "conn on"; loadState(callId); };
-  ws.onmessage = (m) => onEvent(JSON.parse(m.data));
-  ws.onclose = (e) => {
-    if (state.ws !== ws) return;  // replaced by another call's feed
-    state.ws = null;
-    $("conn").textContent = "offline"; $("conn").className = "conn off";
-    if (e.code === 4401) signOut("The token was refused: sign in again.");
-    // otherwise the next poll reopens the feed if the call is still active
-  };
+// The call's feed; state.feed stays set while its ticket is on its way, so the poll opens no second one.
+// A feed the server closed (or that never opened) is forgotten: the next poll reopens it if the call is
+// still active.
+function openFeed(callId) {
+  state.feed = liveFeed(`/api/calls/${encodeURIComponent(callId)}/live`, {
+    conn: true, onMessage: onEvent, onOpen: () => loadState(callId), onEnd: () => { state.feed = null; },
+  });
 }
 
 async function loadState(callId) {
@@ -194,16 +173,15 @@ async function loadState(callId) {
 }
 
 function closeFeed() {
-  const ws = state.ws;
-  state.ws = null;
-  if (ws && ws !== "opening") ws.close();
+  state.feed?.stop();
+  state.feed = null;
 }
 
 function endCall() {
   $("ended").hidden = false;
   $("paused").hidden = true;
   closeFeed();
-  $("conn").textContent = "offline"; $("conn").className = "conn off";
+  showConn(false);
   if (state.call) state.call = { ...state.call, status: "ended" };
 }
 
@@ -236,7 +214,7 @@ async function poll() {
     const q = new URLSearchParams({ status: "active", agent: state.me.name, limit: "5" });
     const { items } = await api(`/api/calls?${q}`);
     const newest = items[0];
-    if (newest && (newest.id !== state.callId || (!state.ws && state.call && state.call.status === "active"))) {
+    if (newest && (newest.id !== state.callId || (!state.feed && state.call && state.call.status === "active"))) {
       await follow(newest);
     }
   } catch (e) { console.error(e); }

@@ -131,23 +131,6 @@ $("close-session").addEventListener("click", async () => {
 });
 
 // ---- scoring a call for the session (the scorecard version the session pinned) ----------------------
-function questions(card) {
-  return card.sections.flatMap((s) => s.questions.map((q) => ({ ...q, section: s.title })));
-}
-
-function answerInput(q) {
-  const name = `q-${q.id}`;
-  if (q.kind === "yes_no") {
-    const choices = ["yes", "no", ...(q.na_allowed ? ["na"] : [])];
-    return el("span", { class: "choices" }, ...choices.map((c) => el("label", {},
-      el("input", { type: "radio", name, value: c }), c === "na" ? "n/a" : c)));
-  }
-  const options = [el("option", { value: "" }, "—")];
-  for (let v = q.min; v <= q.max; v++) options.push(el("option", { value: v }, v));
-  if (q.na_allowed) options.push(el("option", { value: "na" }, "n/a"));
-  return el("select", { name, "aria-label": q.text }, ...options);
-}
-
 async function startScoring(callId) {
   const cal = state.cal;
   $("score-error").textContent = "";
@@ -165,14 +148,7 @@ async function startScoring(callId) {
 $("score-cancel").addEventListener("click", () => { $("score").hidden = true; state.scoring = null; });
 $("score").addEventListener("submit", async (e) => {
   e.preventDefault();
-  const answers = {};
-  const missing = [];
-  for (const q of questions(state.card)) {
-    const field = document.querySelector(`#score [name="q-${q.id}"]:checked`) || document.querySelector(`#score select[name="q-${q.id}"]`);
-    const value = field ? field.value : "";
-    if (value === "") missing.push(q.text);
-    else answers[q.id] = q.kind === "scale" && value !== "na" ? Number(value) : value;
-  }
+  const { answers, missing } = collectAnswers($("score"), state.card);
   if (missing.length) { $("score-error").textContent = `Answer every question: ${missing.join("; ")}`; return; }
   try {
     await api(`/api/calls/${encodeURIComponent(state.scoring)}/evaluations`, {

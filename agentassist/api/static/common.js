@@ -1,7 +1,9 @@
 "use strict";
 // Shared by every page: building elements, times, the session (a token kept in localStorage under
 // one key, so signing in on one page signs in every page), API calls that carry it, the sign-in form
-// (user name and password, or an API token) and the header's "who" and navigation by role.
+// (user name and password, or an API token) and the header's "who" and navigation by role; live feeds
+// (WebSockets) and transcript lines for the pages that show calls. Whatever the server sends goes into
+// text nodes and attributes (el), and into selectors only through CSS.escape.
 //
 // A page has <section id="login" hidden></section>, one element with data-app (hidden until signed
 // in), optionally <nav></nav> in its header (links to the other pages, by role), <span id="who"></span>
@@ -33,12 +35,57 @@ function el(tag, attrs = {}, ...children) {
 
 const fmtTime = (s) => s == null ? "" : `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
 
+// ---- live feeds ---------------------------------------------------------------------------------
 // A WebSocket opens with a one-use ticket (POST /api/ws-ticket, valid 30 s): a browser cannot send the
 // Authorization header there, and a URL is logged by proxies and history, so the token never goes in one.
 async function openSocket(path) {
   const { ticket } = await api("/api/ws-ticket", { method: "POST" });
   return new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}` +
     `${path.includes("?") ? "&" : "?"}ticket=${encodeURIComponent(ticket)}`);
+}
+
+// The header's <span id="conn">: whether the page's feed is live.
+function showConn(live) {
+  $("conn").textContent = live ? "live" : "offline";
+  $("conn").className = `conn ${live ? "on" : "off"}`;
+}
+
+// A live feed at `path` whose JSON messages go to onMessage; stop() ends it for good, also while its
+// ticket is on its way. The server refusing the token (close 4401) signs out. Options:
+//   conn: its state shows in the header (showConn)
+//   onOpen(): once open; what is fetched then misses no event (they queue on the socket meanwhile)
+//   retryMs(code): opened again this many ms after the server closed it (code 0: a ticket refused, but
+//     not for a bad token), while signed in; without it a feed ends at its first close
+//   onRefused(message): signed in, but not allowed this feed (ticket 403, close 4403): not retried
+//   onEnd(): it closed, or its ticket was refused, and it will not open again (not after stop())
+function liveFeed(path, { onMessage, conn = false, onOpen, retryMs, onRefused, onEnd }) {
+  const feed = { stopped: false, ws: null, stop() { feed.stopped = true; feed.ws?.close(); } };
+  const open = async () => {
+    if (feed.stopped) return;
+    let ws;
+    try { ws = await openSocket(path); } catch (e) {
+      if (feed.stopped) return;
+      if (e.status === 403 && onRefused) onRefused(e.message);
+      else if (retryMs) { if (session.token && e.status !== 401) setTimeout(open, retryMs(0)); }
+      else { console.error(e); onEnd?.(); }
+      return;
+    }
+    if (feed.stopped) { ws.close(); return; }  // stopped (or another feed followed) meanwhile
+    feed.ws = ws;
+    ws.onopen = () => { if (conn) showConn(true); onOpen?.(); };
+    ws.onmessage = (m) => onMessage(JSON.parse(m.data));
+    ws.onclose = (e) => {
+      if (feed.stopped) return;  // ended by the page
+      feed.ws = null;
+      if (conn) showConn(false);
+      if (e.code === 4401) signOut("The token was refused: sign in again.");
+      else if (e.code === 4403 && onRefused) onRefused(e.reason);
+      else if (retryMs) { if (session.token) setTimeout(open, retryMs(e.code)); return; }
+      onEnd?.();
+    };
+  };
+  open();
+  return feed;
 }
 
 // An <audio> plays a recording from a signed link (POST .../recording/link: this user, 5 minutes; its
@@ -62,6 +109,36 @@ async function playRecording(player, callId) {
 
 class ApiError extends Error {
   constructor(status, message) { super(message); this.status = status; }
+}
+
+// ---- transcript lines ---------------------------------------------------------------------------
+// One utterance is one line: <li class="CHANNEL [partial]" data-utt="ID" data-start="S"> with the
+// speaker (<span class="who">, by default the channel and the time) before the text, which is the
+// line's last child: a later partial, the final or a revision replaces it. `attrs`: more attributes.
+function lineItem(u, { partial = false, who = `${u.channel} · ${fmtTime(u.start)}`, ...attrs } = {}) {
+  return el("li", { class: `${u.channel}${partial ? " partial" : ""}`, "data-utt": u.id, "data-start": u.start ?? "", ...attrs },
+    el("span", { class: "who" }, who), u.text);
+}
+
+// Utterance `u` (a partial, or a final) in `list`: the text of its line replaced, or a new line at the
+// end; a stale partial after its final changes nothing. Options: partial, who (as lineItem),
+// finalsAbove (a new final goes above the partials still being spoken), keep (only the last `keep`
+// finals stay; 0 keeps all), follow (a new line scrolls the list to its end).
+function putLine(list, u, { partial = false, who, finalsAbove = false, keep = 0, follow = false } = {}) {
+  const existing = list.querySelector(`[data-utt="${CSS.escape(u.id)}"]`);
+  if (existing) {
+    if (partial && !existing.classList.contains("partial")) return;  // a stale partial after its final
+    existing.lastChild.textContent = u.text;
+    existing.classList.toggle("partial", partial);
+  } else {
+    const added = lineItem(u, { partial, who });
+    list.insertBefore(added, finalsAbove && !partial ? list.querySelector("li.partial") : null);
+    if (follow) list.scrollTop = list.scrollHeight;
+  }
+  if (keep) {
+    const finals = list.querySelectorAll("li:not(.partial)");
+    for (let i = 0; i < finals.length - keep; i++) finals[i].remove();
+  }
 }
 
 // A revised final (utterance.revised) replaces the text of its line in `list`; a line no longer shown

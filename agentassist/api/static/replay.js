@@ -109,10 +109,7 @@ $("wave").addEventListener("click", (e) => {
 function renderTranscript(utterances) {
   const list = $("transcript");
   if (!utterances.length) { list.replaceChildren(el("li", { class: "empty" }, "No transcript.")); return; }
-  list.replaceChildren(...utterances.map((u) =>
-    el("li", { class: u.channel, "data-utt": u.id, "data-start": u.start, "data-end": u.end,
-      onclick: () => seek(u.start) },
-    el("span", { class: "who" }, `${u.channel} · ${fmtTime(u.start)}`), u.text)));
+  list.replaceChildren(...utterances.map((u) => lineItem(u, { "data-end": u.end, onclick: () => seek(u.start) })));
 }
 
 function renderAdherence(report) {
@@ -148,7 +145,7 @@ function renderEvaluations(list) {
 function agentActions(ev) {  // the evaluated agent acknowledges, or disputes with a reason
   if (!state.me || state.me.name !== ev.agent || ev.calibration) return "";
   const act = (verb, body) => api(`/api/evaluations/${ev.id}/${verb}`, { method: "POST", body })
-    .then(() => api(`/api/calls/${state.callId}/evaluations`)).then(renderEvaluations)
+    .then(() => api(`/api/calls/${encodeURIComponent(state.callId)}/evaluations`)).then(renderEvaluations)
     .catch((e) => fail(e.message));
   const box = el("div", { class: "agent-actions" });
   if (ev.status === "submitted" || ev.status === "resolved") {
@@ -164,26 +161,9 @@ function agentActions(ev) {  // the evaluated agent acknowledges, or disputes wi
   return box.childElementCount ? box : "";
 }
 
-function questions(card) {
-  return card.sections.flatMap((s) => s.questions.map((q) => ({ ...q, section: s.title })));
-}
-
-function answerInput(q, prefilled) {
-  const name = `q-${q.id}`;
-  if (q.kind === "yes_no") {
-    const choices = ["yes", "no", ...(q.na_allowed ? ["na"] : [])];
-    return el("span", { class: "choices" }, ...choices.map((c) => el("label", {},
-      el("input", { type: "radio", name, value: c, checked: prefilled === c }), c === "na" ? "n/a" : c)));
-  }
-  const options = [el("option", { value: "" }, "—")];
-  for (let v = q.min; v <= q.max; v++) options.push(el("option", { value: v, selected: prefilled === v }, v));
-  if (q.na_allowed) options.push(el("option", { value: "na", selected: prefilled === "na" }, "n/a"));
-  return el("select", { name, "aria-label": q.text }, ...options);
-}
-
 async function chooseScorecard(id) {
   state.card = await api(`/api/scorecards/${id}`);
-  const pre = await api(`/api/calls/${state.callId}/evaluations/prefill?scorecard_id=${id}`);
+  const pre = await api(`/api/calls/${encodeURIComponent(state.callId)}/evaluations/prefill?scorecard_id=${id}`);
   state.prefill = pre.answers;
   const filled = Object.keys(pre.answers).length;
   $("prefill-note").textContent = pre.report
@@ -225,25 +205,13 @@ $("comment-add").addEventListener("click", () => {
   renderComments();
 });
 
-function collectAnswers() {
-  const answers = {};
-  const missing = [];
-  for (const q of questions(state.card)) {
-    const field = document.querySelector(`[name="q-${q.id}"]:checked`) || document.querySelector(`select[name="q-${q.id}"]`);
-    const value = field ? field.value : "";
-    if (value === "") missing.push(q.text);
-    else answers[q.id] = q.kind === "scale" && value !== "na" ? Number(value) : value;
-  }
-  return { answers, missing };
-}
-
 $("eval-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   $("eval-error").textContent = "";
-  const { answers, missing } = collectAnswers();
+  const { answers, missing } = collectAnswers(document, state.card);
   if (missing.length) { $("eval-error").textContent = `Answer every question: ${missing.join("; ")}`; return; }
   try {
-    const ev = await api(`/api/calls/${state.callId}/evaluations`, {
+    const ev = await api(`/api/calls/${encodeURIComponent(state.callId)}/evaluations`, {
       method: "POST",
       body: { scorecard_id: state.card.id, answers, comments: state.comments, calibration_id: state.calibration?.id },
     });
@@ -251,7 +219,7 @@ $("eval-form").addEventListener("submit", async (e) => {
     $("eval-result").dataset.evaluation = ev.id;
     state.comments = [];
     renderComments();
-    renderEvaluations(await api(`/api/calls/${state.callId}/evaluations`));
+    renderEvaluations(await api(`/api/calls/${encodeURIComponent(state.callId)}/evaluations`));
   } catch (err) {
     $("eval-error").textContent = err.message;
   }
@@ -293,13 +261,13 @@ async function start(me) {
   state.duration = c.duration_s || 0;
   await playRecording(player, c.id);
   const [transcript, adherence, evaluations] = await Promise.all([
-    api(`/api/calls/${c.id}/transcript`), optional(`/api/calls/${c.id}/adherence`), api(`/api/calls/${c.id}/evaluations`),
+    api(`/api/calls/${encodeURIComponent(c.id)}/transcript`), optional(`/api/calls/${encodeURIComponent(c.id)}/adherence`), api(`/api/calls/${encodeURIComponent(c.id)}/evaluations`),
   ]);
   renderTranscript(transcript.utterances);
   renderAdherence(adherence);
   renderEvaluations(evaluations);
   const buckets = Math.max(100, Math.min(4000, Math.round($("wave").clientWidth || 800)));
-  state.peaks = await optional(`/api/calls/${c.id}/peaks?buckets=${buckets}`);
+  state.peaks = await optional(`/api/calls/${encodeURIComponent(c.id)}/peaks?buckets=${buckets}`);
   if (state.peaks) state.duration = state.peaks.duration_s;
   drawWave();
   drawSpans();

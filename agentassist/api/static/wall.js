@@ -1,29 +1,12 @@
 "use strict";
 // agentassist live wall: a tile per active call (WS /api/wall); click one to follow its whole transcript
 // (WS /api/calls/{id}/live).
-const state = { tiles: new Map(), lines: 6, ws: null, drill: null };
+const state = { tiles: new Map(), lines: 6, drill: null };
 
 // ---- tiles ----------------------------------------------------------------------------------------
-function lineItem(u, partial) {
-  return el("li", { class: `${u.channel}${partial ? " partial" : ""}`, "data-utt": u.id, "data-start": u.start ?? "" },
-    el("span", { class: "who" }, u.channel), u.text);
-}
-
-function putLine(list, u, partial, keep) {
-  const existing = list.querySelector(`[data-utt="${CSS.escape(u.id)}"]`);
-  if (existing) {
-    if (partial && !existing.classList.contains("partial")) return;  // a stale partial after its final
-    existing.lastChild.textContent = u.text;
-    existing.classList.toggle("partial", partial);
-  } else {
-    const li = lineItem(u, partial);
-    const firstPartial = partial ? null : list.querySelector("li.partial");
-    list.insertBefore(li, firstPartial);  // finals stay above the partials still being spoken
-  }
-  if (keep) {
-    const finals = list.querySelectorAll("li:not(.partial)");
-    for (let i = 0; i < finals.length - keep; i++) finals[i].remove();
-  }
+// a tile keeps its last few finals, and the lines being spoken below them
+function wallLine(list, u, partial, keep) {
+  putLine(list, u, { partial, who: u.channel, finalsAbove: true, keep });
 }
 
 function renderStep(node, step) {
@@ -43,7 +26,7 @@ function makeTile(call) {
   const tile = { call, node, base: call.duration_s || 0, at: Date.now() };
   renderStep(node.querySelector(".step"), call.step);
   const list = node.querySelector(".lines");
-  for (const u of call.lines || []) putLine(list, u, !u.final, 0);
+  for (const u of call.lines || []) wallLine(list, u, !u.final, 0);
   const alerts = node.querySelector(".alerts");
   for (const a of call.alerts || []) alerts.append(alertItem(a));
   node.classList.toggle("alerting", (call.alerts || []).length > 0);
@@ -104,7 +87,7 @@ function onMessage(m) {
   if (!tile) return;  // its wall.call comes first; anything else is for a call this user does not see
   const node = tile.node;
   if (m.type === "utterance.final" || m.type === "utterance.partial") {
-    putLine(node.querySelector(".lines"), m.utterance, m.type === "utterance.partial", state.lines);
+    wallLine(node.querySelector(".lines"), m.utterance, m.type === "utterance.partial", state.lines);
   } else if (m.type === "utterance.revised") {
     reviseLine(node.querySelector(".lines"), m.utterance);
   } else if (m.type === "assist.prompt") {
@@ -119,27 +102,18 @@ function onMessage(m) {
   } else if (FLAGS[m.type]) setFlags(tile, FLAGS[m.type]);
 }
 
-async function connect() {
-  let ws;
-  try { ws = await openSocket("/api/wall"); } catch (e) {
-    if (e.status === 403) notAllowed(e.message);
-    else if (session.token && e.status !== 401) setTimeout(connect, 2000);
-    return;
-  }
-  state.ws = ws;
-  const conn = document.getElementById("conn");
-  ws.onopen = () => { conn.textContent = "live"; conn.className = "conn on"; };
-  ws.onmessage = (e) => onMessage(JSON.parse(e.data));
-  ws.onclose = (e) => {
-    conn.textContent = "offline"; conn.className = "conn off";
-    if (e.code === 4401) { signOut("The token was refused: sign in again."); return; }
-    if (e.code === 4403) { notAllowed(e.reason || "This account may not watch the wall."); return; }
-    if (session.token) setTimeout(connect, e.code === 4408 ? 0 : 2000);  // too slow: a fresh snapshot now
-  };
+function connect() {
+  liveFeed("/api/wall", {
+    conn: true, onMessage,
+    retryMs: (code) => code === 4408 ? 0 : 2000,  // 4408, too slow: a fresh snapshot now
+    onRefused: (message) => notAllowed(message || "This account may not watch the wall."),
+  });
 }
 
 // ---- drill into one call --------------------------------------------------------------------------
-async function openDrill(callId) {
+// The drill's feed opens first and the stored transcript is fetched once it is open; events that come
+// before the transcript are applied after it.
+function openDrill(callId) {
   closeDrill();
   const tile = state.tiles.get(callId);
   const box = document.getElementById("drill");
@@ -150,30 +124,31 @@ async function openDrill(callId) {
   renderStep(document.getElementById("drill-prompt"), tile?.call.step);
   const list = document.getElementById("drill-transcript");
   list.replaceChildren();
-  let ws;
-  try { ws = await openSocket(`/api/calls/${encodeURIComponent(callId)}/live`); } catch (e) { console.error(e); return; }
-  if (box.dataset.call !== callId || box.hidden) { ws.close(); return; }  // closed or another opened meanwhile
-  state.drill = { callId, ws };
   const pending = [];
   let loaded = false;
   const apply = (ev) => {
-    if (ev.type === "utterance.final") putLine(list, ev.utterance, false, 0);
-    else if (ev.type === "utterance.partial") putLine(list, ev.utterance, true, 0);
+    if (ev.type === "utterance.final") wallLine(list, ev.utterance, false, 0);
+    else if (ev.type === "utterance.partial") wallLine(list, ev.utterance, true, 0);
     else if (ev.type === "utterance.revised") reviseLine(list, ev.utterance);
     list.scrollTop = list.scrollHeight;
   };
-  ws.onmessage = (e) => { const ev = JSON.parse(e.data); if (loaded) apply(ev); else pending.push(ev); };
-  try {
-    const t = await api(`/api/calls/${encodeURIComponent(callId)}/transcript`);
-    if (state.drill?.ws !== ws) return;
-    t.utterances.forEach((u) => putLine(list, u, false, 0));
-  } catch (e) { /* a fresh call has nothing stored yet */ }
-  loaded = true;
-  pending.forEach(apply);
+  const load = async () => {
+    try {
+      const t = await api(`/api/calls/${encodeURIComponent(callId)}/transcript`);
+      if (state.drill?.feed !== feed) return;
+      t.utterances.forEach((u) => wallLine(list, u, false, 0));
+    } catch (e) { /* a fresh call has nothing stored yet */ }
+    loaded = true;
+    pending.forEach(apply);
+  };
+  const feed = liveFeed(`/api/calls/${encodeURIComponent(callId)}/live`, {
+    onMessage: (ev) => { if (loaded) apply(ev); else pending.push(ev); }, onOpen: load,
+  });
+  state.drill = { callId, feed };
 }
 
 function closeDrill() {
-  if (state.drill) { state.drill.ws.close(); state.tiles.get(state.drill.callId)?.node.classList.remove("open"); }
+  if (state.drill) { state.drill.feed.stop(); state.tiles.get(state.drill.callId)?.node.classList.remove("open"); }
   state.drill = null;
   document.getElementById("drill").hidden = true;
 }

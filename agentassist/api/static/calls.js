@@ -1,6 +1,6 @@
 "use strict";
-// agentassist page: active calls with live transcript and checklist, past calls with a player.
-const state = { calls: new Map(), ws: null, live: false };  // common.js holds the session
+// The calls page (/): active calls with live transcript and checklist, past calls with a player.
+const state = { calls: new Map(), live: false };  // common.js holds the session
 
 // ---- active calls -------------------------------------------------------------------------------
 function callCard(call) {
@@ -18,31 +18,17 @@ function renderSteps(list, steps) {
     el("li", { class: s.status, "data-step": s.id }, s.id, el("span", { class: "t" }, s.t != null ? fmtTime(s.t) : ""))));
 }
 
-function addLine(list, u, partial = false) {
-  const existing = list.querySelector(`[data-utt="${u.id}"]`);
-  if (existing) {
-    if (partial && !existing.classList.contains("partial")) return;  // a stale partial after its final
-    existing.lastChild.textContent = u.text;
-    existing.classList.toggle("partial", partial);
-    return;
-  }
-  const li = el("li", { class: `${u.channel}${partial ? " partial" : ""}`, "data-utt": u.id, "data-start": u.start },
-    el("span", { class: "who" }, `${u.channel} · ${fmtTime(u.start)}`), u.text);
-  list.append(li);
-  list.scrollTop = list.scrollHeight;
-}
-
 async function addActive(call) {
   if (state.calls.has(call.id)) return state.calls.get(call.id);
   const entry = callCard(call);
   state.calls.set(call.id, entry);
   renderActive();
   try {
-    const t = await api(`/api/calls/${call.id}/transcript`);
-    t.utterances.forEach((u) => addLine(entry.card.querySelector(".transcript"), u));
+    const t = await api(`/api/calls/${encodeURIComponent(call.id)}/transcript`);
+    t.utterances.forEach((u) => putLine(entry.card.querySelector(".transcript"), u, { follow: true }));
   } catch (e) { /* a fresh call has nothing yet */ }
   try {
-    const a = await api(`/api/calls/${call.id}/adherence`);
+    const a = await api(`/api/calls/${encodeURIComponent(call.id)}/adherence`);
     renderSteps(entry.card.querySelector(".checklist"), a.steps);
   } catch (e) { /* no script */ }
   return entry;
@@ -62,7 +48,7 @@ setInterval(() => {
 async function onEvent(ev) {
   let entry = state.calls.get(ev.call_id);
   if (ev.type === "call.started") {
-    await addActive(await api(`/api/calls/${ev.call_id}`));
+    await addActive(await api(`/api/calls/${encodeURIComponent(ev.call_id)}`));
     return;
   }
   if (ev.type === "call.ended") {
@@ -72,15 +58,15 @@ async function onEvent(ev) {
     loadActive();
     return;
   }
-  if (!entry) entry = await addActive(await api(`/api/calls/${ev.call_id}`));
+  if (!entry) entry = await addActive(await api(`/api/calls/${encodeURIComponent(ev.call_id)}`));
   const card = entry.card;
-  if (ev.type === "utterance.final") addLine(card.querySelector(".transcript"), ev.utterance);
-  else if (ev.type === "utterance.partial") addLine(card.querySelector(".transcript"), ev.utterance, true);
+  if (ev.type === "utterance.final") putLine(card.querySelector(".transcript"), ev.utterance, { follow: true });
+  else if (ev.type === "utterance.partial") putLine(card.querySelector(".transcript"), ev.utterance, { partial: true, follow: true });
   else if (ev.type === "utterance.revised") reviseLine(card.querySelector(".transcript"), ev.utterance);
   else if (ev.type === "assist.step") {
-    const li = card.querySelector(`.checklist [data-step="${ev.step.id}"]`);
+    const li = card.querySelector(`.checklist [data-step="${CSS.escape(ev.step.id)}"]`);
     if (li) { li.className = ev.step.status; li.querySelector(".t").textContent = ev.step.t != null ? fmtTime(ev.step.t) : ""; }
-    else api(`/api/calls/${ev.call_id}/adherence`).then((a) => renderSteps(card.querySelector(".checklist"), a.steps));
+    else api(`/api/calls/${encodeURIComponent(ev.call_id)}/adherence`).then((a) => renderSteps(card.querySelector(".checklist"), a.steps));
   } else if (ev.type === "assist.prompt") card.querySelector(".prompt").textContent = ev.prompt.text || "";
   else if (ev.type === "assist.card") card.querySelector(".cards").append(el("div", { class: "kcard" }, el("b", {}, ev.card.title), " ", ev.card.body));
   else if (ev.type === "assist.alert") card.querySelector(".alerts").append(el("div", { class: "alert" }, ev.alert.message));
@@ -91,23 +77,6 @@ async function onEvent(ev) {
 async function loadActive() {
   const { items } = await api("/api/calls?status=active&limit=500");
   for (const c of items) addActive(c);
-}
-
-async function connect() {
-  let ws;
-  try { ws = await openSocket("/api/live"); } catch (e) {
-    if (session.token && e.status !== 401) setTimeout(connect, 2000);
-    return;
-  }
-  state.ws = ws;
-  const conn = document.getElementById("conn");
-  ws.onopen = () => { conn.textContent = "live"; conn.className = "conn on"; };
-  ws.onmessage = (m) => onEvent(JSON.parse(m.data)).catch(console.error);
-  ws.onclose = (e) => {
-    conn.textContent = "offline"; conn.className = "conn off";
-    if (e.code === 4401) { signOut("The token was refused: sign in again."); return; }
-    if (session.token) setTimeout(connect, 2000);
-  };
 }
 
 // ---- past calls: search ------------------------------------------------------------------------
@@ -238,13 +207,13 @@ async function openReplay(call) {
   await playRecording(player, call.id);
   const list = document.getElementById("replay-transcript");
   list.replaceChildren();
-  const t = await api(`/api/calls/${call.id}/transcript`);
-  t.utterances.forEach((u) => addLine(list, u));
+  const t = await api(`/api/calls/${encodeURIComponent(call.id)}/transcript`);
+  t.utterances.forEach((u) => putLine(list, u, { follow: true }));
   list.querySelectorAll("li").forEach((li) => li.addEventListener("click", () => {
     player.currentTime = Number(li.dataset.start); player.play().catch(() => {});
   }));
   const steps = document.getElementById("replay-steps");
-  try { renderSteps(steps, (await api(`/api/calls/${call.id}/adherence`)).steps); } catch (e) { steps.replaceChildren(); }
+  try { renderSteps(steps, (await api(`/api/calls/${encodeURIComponent(call.id)}/adherence`)).steps); } catch (e) { steps.replaceChildren(); }
 }
 
 document.getElementById("player").addEventListener("timeupdate", (e) => {
@@ -264,5 +233,8 @@ startPage(async (me) => {
   $("team-list").replaceChildren(...(me.teams || []).map((t) => el("option", {}, t)));
   fillForm(urlSearch());
   await loadPast();
-  if (state.live) { loadActive(); connect(); }
+  if (state.live) {
+    loadActive();
+    liveFeed("/api/live", { conn: true, onMessage: (ev) => onEvent(ev).catch(console.error), retryMs: () => 2000 });
+  }
 });
