@@ -424,8 +424,9 @@ class Runtime:
             recording_path="",
         )
         self.desks.forget(info.call_id)
-        self.store.end_call(info.call_id, datetime.now(UTC), "failed", reason)
+        # the media first: a reader that sees the call failed sees its SIP Call-ID too
         self.store.save_media(info.call_id, {"sip_call_id": info.sip_call_id})
+        self.store.end_call(info.call_id, datetime.now(UTC), "failed", reason)
         self.bus.publish(Event(EventType.CALL_ENDED, info.call_id, 0.0, {"reason": reason, "status": "failed"}))
 
     def call_changed(self, call_id: str, change: CallChange) -> None:

@@ -285,11 +285,16 @@ def test_a_rotation_by_another_process_closes_the_socket_at_the_next_sweep(live:
 
 
 def test_a_socket_closes_when_its_token_expires(live: Live) -> None:
-    _expire(live.store, "sue", datetime.now(UTC) + timedelta(seconds=1.5))
+    expires = datetime.now(UTC) + timedelta(seconds=1.5)
+    _expire(live.store, "sue", expires)
     with live.open("/api/live", live.tokens["sue"]) as ws:
-        took_s, closed = _closed_within(ws, 5.0)
+        _, closed = _closed_within(ws, 5.0)
+        closed_at = datetime.now(UTC)
     assert closed.rcvd is not None and (closed.rcvd.code, closed.rcvd.reason) == (4401, "token expired")
-    assert 0.5 < took_s < 3.0
+    # not before the expiry, and soon after it (measured from the expiry: opening the socket on a loaded
+    # machine may take most of the 1.5 s)
+    late_s = (closed_at - expires).total_seconds()
+    assert -0.1 < late_s < 2.5, late_s
 
 
 def test_the_21st_socket_of_one_user_is_refused(live: Live) -> None:
