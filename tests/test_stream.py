@@ -106,11 +106,9 @@ def test_newer_partial_replaces_queued_one_and_finals_are_never_dropped() -> Non
     assert m['agentassist_final_queue_wait_seconds_bucket{le="+Inf"}'] == 21
 
 
-def test_stale_partial_is_dropped_and_counted(monkeypatch: pytest.MonkeyPatch) -> None:
-    import agentassist.transcribe.engine as engine
-
-    monkeypatch.setattr(engine, "PARTIAL_MAX_WAIT_S", 0.05)
-    model, streaming = _scheduler()
+def test_stale_partial_is_dropped_and_counted() -> None:
+    model = GatedModel()
+    streaming = StreamingTranscriber(model, workers=1, partial_max_wait_s=0.05)  # type: ignore[arg-type]
     _busy(model, streaming)
     job = streaming.submit_partial(_seg("partial", "late"), _noop)
     time.sleep(0.1)
@@ -558,7 +556,7 @@ def test_a_revision_starved_by_steady_finals_is_dropped_with_its_audio() -> None
     model.gate.set()
     assert model.started.wait(5)  # f1 runs, f2 waits
     assert starved.future.done() and starved.future.result() is None and f2.started is None
-    assert all(entry[2] is not starved for entry in streaming._heap)
+    assert starved not in streaming.schedule.queued()
     model.gate.set()
     streaming.wait_idle()
     streaming.close()

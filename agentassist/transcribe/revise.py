@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from agentassist.events import SpeechSegment, Utterance, Word
-from agentassist.transcribe.engine import RELIABLE_MIN_CONFIDENCE
+from agentassist.transcribe.transcriber import RELIABLE_MIN_CONFIDENCE
 
 TURN_MAX_S = 25.0  # a turn is revised once it spans this much audio, even if speech goes on
 
