@@ -18,16 +18,11 @@ from agentassist.audio.frames import FRAME_BYTES, read_wav_mono
 from agentassist.audio.segmenter import Segmenter, SegmenterOptions
 from agentassist.config import TranscribeSettings
 from agentassist.events import Channel, EventType, SpeechSegment, Utterance, Word, utterance_event
+from agentassist.transcribe.agreement import aligned_end, common_prefix, keep_stable
 from agentassist.transcribe.decoder import DecodedWord, compression_ratio, cut_repetition, cut_token_loops, glue_words
 from agentassist.transcribe.engine import Job, JobKind, StreamingTranscriber, Transcriber, TranscriberOptions
 from agentassist.transcribe.revise import assign_words, revised_utterances
-from agentassist.transcribe.stream import (
-    ChannelStream,
-    StreamOptions,
-    _keep_stable,
-    aligned_end,
-    common_prefix,
-)
+from agentassist.transcribe.stream import ChannelStream, StreamOptions
 from agentassist.transcribe.textnorm import wer
 from tests.conftest import REPO, SOUNDS_EN
 
@@ -184,11 +179,11 @@ def test_stable_words_survive_a_final_that_disagrees() -> None:
     assert aligned_end(["a", "b"], ["a", "b", "c"]) == 2
     words = tuple(Word(i * 0.5, i * 0.5 + 0.4, w, 0.9) for i, w in enumerate(["That", "is", "knot", "valid."]))
     u = Utterance("u", "c", Channel.AGENT, 0.0, 2.0, "That is knot valid.", words=words)
-    kept = _keep_stable(["That", "is", "not"], u)
+    kept = keep_stable(["That", "is", "not"], u)
     assert kept.text == "That is not valid."
     assert [w.text for w in kept.words] == ["That", "is", "not", "valid."]
     assert kept.words[0].start_s == 0.0 and kept.words[2].end_s == pytest.approx(1.4)
-    assert _keep_stable(["That", "is"], u) is u
+    assert keep_stable(["That", "is"], u) is u
 
 
 def test_words_split_as_the_text_does_so_stable_words_are_not_doubled() -> None:
@@ -202,7 +197,7 @@ def test_words_split_as_the_text_does_so_stable_words_are_not_doubled() -> None:
     words = tuple(Word(w.start_s, w.end_s, w.text, w.probability) for w in glued)
     u = Utterance("u", "c", Channel.CUSTOMER, 0.0, 2.4, text, words=words)
     for n in range(len(words) + 1):
-        assert _keep_stable(text.split()[:n], u).text == text
+        assert keep_stable(text.split()[:n], u).text == text
     assert glue_words([DecodedWord(0, 0.1, " ", 0.5)]) == []
 
 
