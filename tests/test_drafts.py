@@ -4,7 +4,7 @@ Jobs are plain strings here: the drafts only hold them and hand them back."""
 
 from __future__ import annotations
 
-from agentassist.events import Channel, SpeechSegment, Utterance, Word
+from agentassist.events import Channel, CutReason, SpeechSegment, Utterance, Word
 from agentassist.transcribe.agreement import StableWords
 from agentassist.transcribe.drafts import Drafts, Step
 from agentassist.transcribe.metrics import Histogram
@@ -23,7 +23,7 @@ def _said(uid: str, text: str, start_s: float = 0.0, end_s: float = 1.0) -> Utte
     return Utterance(uid, "c1", Channel.AGENT, start_s, end_s, text, final=False, words=words)
 
 
-def _cut(uid: str, reason: str = "silence", start_s: float = 0.0, end_s: float = 1.2) -> SpeechSegment:
+def _cut(uid: str, reason: CutReason = CutReason.SILENCE, start_s: float = 0.0, end_s: float = 1.2) -> SpeechSegment:
     pcm = bytes(round((end_s - start_s) * 16000) * 2)
     return SpeechSegment("c1", Channel.AGENT, start_s, end_s, pcm, 16000, reason, uid)
 
@@ -70,7 +70,7 @@ def test_a_speculative_decode_still_running_at_the_cut_is_promoted_and_becomes_t
     drafts, _, _ = _drafts()
     drafts.speech("u1", 0.0)
     drafts.speculate("s1", voiced=40, pause_tail=True)
-    step = drafts.cut(_cut("u1", reason="pause"), voiced=40, now=1.0, voiced_wall=0.9)
+    step = drafts.cut(_cut("u1", reason=CutReason.PAUSE), voiced=40, now=1.0, voiced_wall=0.9)
     assert step.promote == "s1" and step.emit == [] and step.decode is None
     step = drafts.speculative_done("s1", "u1", 1, _said("u1", "one two"), now=1.2)
     assert _texts(step) == [("one two", True)]
@@ -96,7 +96,7 @@ def test_a_pause_cut_takes_the_speculative_result_only_if_decoded_as_a_pause() -
     drafts, _, _ = _drafts()
     drafts.speech("u1", 0.0)
     drafts.speculate("s1", voiced=40, pause_tail=False)  # short speech: no silence tail in its decode
-    step = drafts.cut(_cut("u1", reason="pause"), voiced=40, now=1.0, voiced_wall=0.9)
+    step = drafts.cut(_cut("u1", reason=CutReason.PAUSE), voiced=40, now=1.0, voiced_wall=0.9)
     assert step.decode is not None and step.promote is None
 
 

@@ -30,7 +30,7 @@ MODELS = REPO / "models"
 
 
 class GatedModel:
-    """Answers each segment with its reason and id; blocks while ``gate`` is clear."""
+    """Answers each segment with its id; blocks while ``gate`` is clear. The tests' ids name the job's kind."""
 
     language = "en"
     multilingual = False
@@ -45,12 +45,13 @@ class GatedModel:
     def transcribe(self, segment: SpeechSegment, **_: object) -> Utterance:
         self.started.set()
         self.gate.wait(10)
-        self.order.append(f"{segment.reason}:{segment.utterance_id}")
+        self.order.append(segment.utterance_id)
         return Utterance(segment.utterance_id, segment.call_id, segment.channel, segment.start_s, segment.end_s, "hi")
 
 
-def _seg(reason: str, uid: str, call: str = "c1", channel: Channel = Channel.AGENT) -> SpeechSegment:
-    return SpeechSegment(call, channel, 0.0, 1.0, bytes(FRAME_BYTES), 16000, reason, uid)
+def _seg(kind: str, uid: str, call: str = "c1", channel: Channel = Channel.AGENT) -> SpeechSegment:
+    """A segment with the id ``kind:uid``, which the models above record."""
+    return SpeechSegment(call, channel, 0.0, 1.0, bytes(FRAME_BYTES), 16000, utterance_id=f"{kind}:{uid}")
 
 
 def _scheduler() -> tuple[GatedModel, StreamingTranscriber]:
@@ -138,7 +139,7 @@ def test_a_promoted_job_that_ran_leaves_no_lag_behind() -> None:
             self.holding = threading.Event()
 
         def transcribe(self, segment: SpeechSegment, **kw: object) -> Utterance:
-            if segment.utterance_id == "hold":
+            if segment.utterance_id == "silence:hold":
                 self.holding.set()
                 self.release.wait(10)
             return super().transcribe(segment, **kw)
@@ -471,7 +472,7 @@ class RevisingModel(GatedModel):
     def transcribe_long(self, segment: SpeechSegment, **_: object) -> Utterance | None:
         self.revising.set()
         self.hold_revision.wait(10)
-        self.order.append(f"{segment.reason}:{segment.utterance_id}")
+        self.order.append(f"revise:{segment.utterance_id.removeprefix('revise:')}")
         if not self.revised:
             return None
         step = (segment.end_s - segment.start_s) / len(self.revised)

@@ -19,7 +19,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
-from agentassist.events import SpeechSegment, Utterance
+from agentassist.events import CutReason, SpeechSegment, Utterance
 from agentassist.transcribe.agreement import StableWords
 from agentassist.transcribe.revise import Turn, Turns, revised_utterances, turn_audio
 
@@ -141,7 +141,7 @@ class Drafts(Generic[H]):
         # nothing said since the speculative decode: its result is the final, at a pause cut too
         if (
             spec is not None
-            and (segment.reason == "silence" or (segment.reason == "pause" and spec.pause_tail))
+            and (segment.reason is CutReason.SILENCE or (segment.reason is CutReason.PAUSE and spec.pause_tail))
             and spec.voiced == voiced
         ):
             d.cut_end_s = segment.end_s

@@ -204,6 +204,7 @@ class StreamingTranscriber:
                         prompt=job.prompt,
                         words=not partial,
                         beam_size=1 if partial else job.beam_size,
+                        final=job.kind is JobKind.FINAL,  # a speculative job's result is a hypothesis
                     )
             except Exception:
                 log.exception("call %s: transcription of %.1f s failed", seg.call_id, audio_s)

@@ -97,7 +97,7 @@ def turn_audio(segments: Sequence[SpeechSegment], utterance_id: str) -> SpeechSe
         pcm[at : at + len(s.pcm)] = s.pcm
     end_s = first.start_s + len(pcm) / 2 / rate
     return dataclasses.replace(
-        first, end_s=end_s, pcm=bytes(pcm), reason="revise", utterance_id=utterance_id, pause_tail=False
+        first, end_s=end_s, pcm=bytes(pcm), reason=None, utterance_id=utterance_id, pause_tail=False
     )
 
 

@@ -164,7 +164,7 @@ class ChannelStream:
             self._last_partial_wall = now - o.partial_every_s + o.first_partial_after_s
         silence = seg.trailing_silence_ms
         if o.speculative_silence_ms and silence >= o.speculative_silence_ms and not drafts.speculating:
-            segment = seg.speech_so_far("speculative")
+            segment = seg.speech_so_far(speculative=True)
             if segment is not None:
                 job = self._submit(segment, JobKind.SPECULATIVE, self._on_speculative)
                 drafts.speculate(job, seg.voiced_frames, segment.pause_tail)
@@ -172,7 +172,7 @@ class ChannelStream:
             drafts.speech_went_on()
         # a partial is due even in a short pause (the last words settle), unless a speculative decode runs
         if o.partials and not drafts.speculating and now - self._last_partial_wall >= o.partial_every_s:
-            segment = seg.speech_so_far("partial")
+            segment = seg.speech_so_far()
             if segment is not None:
                 self._last_partial_wall = now
                 drafts.partial_submitted(self._submit(segment, JobKind.PARTIAL, self._on_partial))

@@ -111,6 +111,7 @@ class Transcriber:
         prompt: str | None = None,
         words: bool = True,
         beam_size: int | None = None,
+        final: bool = True,
     ) -> Utterance | None:
         """One segment to an utterance; None when there is no speech in it or Whisper invented it.
 
@@ -120,7 +121,7 @@ class Transcriber:
         o = self.options
         full_prompt = " ".join(p for p in (o.initial_prompt, prompt) if p) or None
         if audio.size > MAX_S * 16000:
-            return self.transcribe_long(segment, language=language)
+            return self.transcribe_long(segment, language=language, final=final)
         d = self._decoder.decode(
             audio,
             language=language or self.language,
@@ -145,7 +146,7 @@ class Transcriber:
             start_s=ws[0].start_s if ws else segment.start_s,
             end_s=ws[-1].end_s if ws else segment.end_s,
             text=d.text,
-            final=segment.reason not in ("partial", "speculative"),
+            final=final,
             words=ws,
             language=d.language,
             confidence=confidence,
@@ -158,7 +159,7 @@ class Transcriber:
         return self._decoder.detect_language(encoded)
 
     def transcribe_long(
-        self, segment: SpeechSegment, *, language: str | None = None, beam_size: int | None = None
+        self, segment: SpeechSegment, *, language: str | None = None, beam_size: int | None = None, final: bool = True
     ) -> Utterance | None:
         """A segment of any length through faster-whisper's own path (padded to 30 s windows), as offline
         files are: pieces that fail Whisper's guards are left out; None when no speech is left."""
@@ -177,7 +178,7 @@ class Transcriber:
             start_s=ws[0].start_s if ws else segment.start_s,
             end_s=ws[-1].end_s if ws else segment.end_s,
             text=text,
-            final=segment.reason not in ("partial", "speculative"),
+            final=final,
             words=ws,
             language=info.language or "",
             confidence=float(np.mean([w.probability for w in ws])) if ws else 0.0,
