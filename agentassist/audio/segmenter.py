@@ -41,7 +41,7 @@ class SegmenterOptions:
     frame_ms: int = 20
     start_window_ms: int = 200
     start_ratio: float = 0.6
-    end_silence_ms: int = 500
+    end_silence_ms: int = 300  # silence that ends an utterance
     pre_pad_ms: int = 300
     post_pad_ms: int = 200
     min_speech_ms: int = 120

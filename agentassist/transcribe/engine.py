@@ -3,7 +3,7 @@
 ``StreamingTranscriber`` owns the worker threads. Each takes the next job from the
 :class:`Schedule` under one condition variable, decodes it with the :class:`Transcriber`
 (transcriber.py) outside it, hands the result to the job's callback on the worker thread,
-and counts it (metrics.py).
+and counts it; metrics() gives the Prometheus series (histograms: metrics.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from agentassist.events import SpeechSegment, Utterance
-from agentassist.transcribe.metrics import Histogram, TranscriptionMetrics
+from agentassist.transcribe.metrics import Histogram
 from agentassist.transcribe.schedule import (
     PARTIAL_MAX_WAIT_S,
     REVISE_HOLD_S,
@@ -51,8 +51,14 @@ class StreamingTranscriber:
         self.schedule = Schedule(
             partial_max_wait_s=partial_max_wait_s, revise_max_wait_s=revise_max_wait_s, revise_hold_s=revise_hold_s
         )
-        self._cv = threading.Condition()  # guards the schedule and the stats
-        self.stats = TranscriptionMetrics([kind.name.lower() for kind in JobKind])
+        self._cv = threading.Condition()  # guards the schedule and the counters
+        self.completed = 0
+        self.decoded = {kind.name.lower(): 0 for kind in JobKind}  # by the kind the job had when it ran
+        self.busy_s = 0.0
+        self.busy_audio_s = 0.0
+        self.final_latency = Histogram()  # last voiced frame to final utterance (set by ChannelStream)
+        self.first_partial_latency = Histogram()  # speech start to first partial (set by ChannelStream)
+        self.queue_wait = Histogram()  # finals: submitted to started
         self._last_behind_warning = 0.0
         self._threads = [
             threading.Thread(target=self._work, name=f"transcribe-{i}", daemon=True) for i in range(self.workers)
@@ -69,23 +75,7 @@ class StreamingTranscriber:
         with self._cv:
             return len(self.schedule.queued()) + len(self.schedule.running)
 
-    # the counters as they were read before metrics.py held them
-    @property
-    def decoded(self) -> dict[str, int]:
-        return self.stats.decoded
-
-    @property
-    def busy_s(self) -> float:
-        return self.stats.busy_s
-
-    @property
-    def final_latency(self) -> Histogram:
-        return self.stats.final_latency
-
-    @property
-    def first_partial_latency(self) -> Histogram:
-        return self.stats.first_partial_latency
-
+    # the scheduler counts what it drops
     @property
     def dropped_partials(self) -> int:
         return self.schedule.dropped_partials
@@ -154,15 +144,15 @@ class StreamingTranscriber:
             queued = self.schedule.queued()
             running = len(self.schedule.running)
         lags = self.lag_s()
-        s, q = self.stats, self.schedule
+        q = self.schedule
         out = {
             "agentassist_transcription_pending": float(len(queued) + running),
             "agentassist_transcription_queue_finals": float(sum(1 for j in queued if j.kind is JobKind.FINAL)),
             "agentassist_transcription_queue_partials": float(sum(1 for j in queued if j.kind is JobKind.PARTIAL)),
-            "agentassist_transcriptions_total": float(s.completed),
-            **{f'agentassist_decodes_total{{kind="{k}"}}': float(v) for k, v in s.decoded.items()},
-            "agentassist_transcription_busy_seconds_total": s.busy_s,
-            "agentassist_transcription_audio_seconds_total": s.busy_audio_s,
+            "agentassist_transcriptions_total": float(self.completed),
+            **{f'agentassist_decodes_total{{kind="{k}"}}': float(v) for k, v in self.decoded.items()},
+            "agentassist_transcription_busy_seconds_total": self.busy_s,
+            "agentassist_transcription_audio_seconds_total": self.busy_audio_s,
             "agentassist_partials_dropped_total": float(q.dropped_partials),
             "agentassist_partials_superseded_total": float(q.superseded_partials),
             "agentassist_transcription_queue_revisions": float(sum(1 for j in queued if j.kind is JobKind.REVISE)),
@@ -171,7 +161,9 @@ class StreamingTranscriber:
         }
         for call, lag in lags.items():
             out[f'agentassist_transcription_lag_seconds{{call="{call}"}}'] = lag
-        out.update(s.histograms())
+        out.update(self.final_latency.series("agentassist_final_latency_seconds"))
+        out.update(self.first_partial_latency.series("agentassist_first_partial_latency_seconds"))
+        out.update(self.queue_wait.series("agentassist_final_queue_wait_seconds"))
         return out
 
     def _next(self) -> Job | None:
@@ -190,7 +182,7 @@ class StreamingTranscriber:
             audio_s = seg.end_s - seg.start_s
             waited = (job.started or 0.0) - job.submitted
             if job.kind is JobKind.FINAL:
-                self.stats.queue_wait.observe(waited)
+                self.queue_wait.observe(waited)
                 self._warn_if_behind(waited)
             utterance: Utterance | None = None
             try:
@@ -215,7 +207,10 @@ class StreamingTranscriber:
                 log.exception("call %s: utterance callback failed", seg.call_id)
             with self._cv:
                 self.schedule.finished(job)
-                self.stats.ran(job.kind.name.lower(), elapsed, audio_s)
+                self.completed += 1
+                self.decoded[job.kind.name.lower()] += 1
+                self.busy_s += elapsed
+                self.busy_audio_s += audio_s
                 self._cv.notify_all()
             job.resolve(utterance)
 

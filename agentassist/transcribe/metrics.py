@@ -1,4 +1,4 @@
-"""Metrics of the transcription stage: Prometheus-style histograms of its latencies."""
+"""Latency histograms of the transcription stage, exported as Prometheus series by engine.metrics()."""
 
 from __future__ import annotations
 
@@ -33,29 +33,3 @@ class Histogram:
         out[f"{name}_sum"] = self.total
         out[f"{name}_count"] = float(self.n)
         return out
-
-
-class TranscriptionMetrics:
-    """What the workers did and how long things took."""
-
-    def __init__(self, kinds: list[str]) -> None:
-        self.completed = 0
-        self.decoded = {kind: 0 for kind in kinds}  # by the kind the job had when it ran
-        self.busy_s = 0.0
-        self.busy_audio_s = 0.0
-        self.final_latency = Histogram()  # last voiced frame to final utterance (set by ChannelStream)
-        self.first_partial_latency = Histogram()  # speech start to first partial (set by ChannelStream)
-        self.queue_wait = Histogram()  # finals: submitted to started
-
-    def ran(self, kind: str, busy_s: float, audio_s: float) -> None:
-        self.completed += 1
-        self.decoded[kind] += 1
-        self.busy_s += busy_s
-        self.busy_audio_s += audio_s
-
-    def histograms(self) -> dict[str, float]:
-        return {
-            **self.final_latency.series("agentassist_final_latency_seconds"),
-            **self.first_partial_latency.series("agentassist_first_partial_latency_seconds"),
-            **self.queue_wait.series("agentassist_final_queue_wait_seconds"),
-        }

@@ -49,7 +49,7 @@ class StreamOptions:
     partial_every_s: float = 0.35  # a new hypothesis this often while speech goes on: a decode takes 0.1-0.4 s
     first_partial_after_s: float = 0.2  # of speech after its start was detected
     speculative_silence_ms: int = 100  # decode what was said when speech pauses this long; 0: never
-    revise: bool = False  # decode each closed turn again, offline style, and emit what changed
+    revise: bool = True  # decode each closed turn again, offline style, and emit what changed
     revise_beam_size: int = 5
     revise_gap_s: float = 1.0  # a pause this long between finals closes the turn
 

@@ -13,6 +13,7 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ class TranscriberOptions:
     compression_ratio_threshold: float = 2.4
     initial_prompt: str | None = None
     floor_s: float = 10.0  # segments are padded to this much audio, not to 30 s (see decoder.py)
+    models_dir: Path | None = None  # where a model named as in models.MODELS is; None: models.default_models_dir()
 
     def __post_init__(self) -> None:
         if self.beam_size < 1:
@@ -56,11 +58,12 @@ class Transcriber:
     """Loads the model once; ``transcribe`` may be called from several threads at once."""
 
     def __init__(self, options: TranscriberOptions, models_dir: Path | None = None) -> None:
+        """``models_dir``: instead of ``options.models_dir``."""
         from faster_whisper import WhisperModel  # heavy: imported when a model is really loaded
 
         self.options = options
         self.workers = options.workers or os.cpu_count() or 1
-        directory = resolve(options.model, models_dir)
+        directory = resolve(options.model, models_dir or options.models_dir)
         started = time.monotonic()
         self._model = WhisperModel(
             str(directory),
@@ -131,28 +134,14 @@ class Transcriber:
         )
         if _invented(d, o):
             return None
-        ws = tuple(Word(segment.start_s + w.start_s, segment.start_s + w.end_s, w.text, w.probability) for w in d.words)
-        confidence = float(np.mean([w.probability for w in ws])) if ws else float(np.exp(d.avg_logprob))
+        confidence = float(np.mean([w.probability for w in d.words])) if d.words else float(np.exp(d.avg_logprob))
         # text cut off after the audio (d.truncated) leaves a plausible rest: only the scores decide
         reliable = (
             d.avg_logprob >= o.log_prob_threshold
             and confidence >= RELIABLE_MIN_CONFIDENCE
             and d.compression_ratio <= o.compression_ratio_threshold
         )
-        return Utterance(
-            id=segment.utterance_id or uuid.uuid4().hex[:12],
-            call_id=segment.call_id,
-            channel=segment.channel,
-            start_s=ws[0].start_s if ws else segment.start_s,
-            end_s=ws[-1].end_s if ws else segment.end_s,
-            text=d.text,
-            final=final,
-            words=ws,
-            language=d.language,
-            confidence=confidence,
-            no_speech_prob=d.no_speech_prob,
-            reliable=reliable,
-        )
+        return _utterance(segment, d.words, d.text, final, d.language, confidence, d.no_speech_prob, reliable)
 
     def detect_language(self, segment: SpeechSegment) -> tuple[str, float]:
         encoded, _ = self._decoder.encode(pcm_to_float(segment.pcm))
@@ -170,20 +159,37 @@ class Transcriber:
             return None
         raw = (DecodedWord(w.start, w.end, w.word, float(w.probability)) for p in kept for w in (p.words or []))
         glued = glue_words(raw)
-        ws = tuple(Word(segment.start_s + w.start_s, segment.start_s + w.end_s, w.text, w.probability) for w in glued)
-        return Utterance(
-            id=segment.utterance_id or uuid.uuid4().hex[:12],
-            call_id=segment.call_id,
-            channel=segment.channel,
-            start_s=ws[0].start_s if ws else segment.start_s,
-            end_s=ws[-1].end_s if ws else segment.end_s,
-            text=text,
-            final=final,
-            words=ws,
-            language=info.language or "",
-            confidence=float(np.mean([w.probability for w in ws])) if ws else 0.0,
-            no_speech_prob=max((p.no_speech_prob for p in kept), default=0.0),
-        )
+        confidence = float(np.mean([w.probability for w in glued])) if glued else 0.0
+        no_speech = max((p.no_speech_prob for p in kept), default=0.0)
+        return _utterance(segment, glued, text, final, info.language or "", confidence, no_speech)
+
+
+def _utterance(
+    segment: SpeechSegment,
+    words: Sequence[DecodedWord],
+    text: str,
+    final: bool,
+    language: str,
+    confidence: float,
+    no_speech_prob: float,
+    reliable: bool = True,
+) -> Utterance:
+    """What was heard in ``segment``, its ``words`` (times from the segment's start) on the call's clock."""
+    ws = tuple(Word(segment.start_s + w.start_s, segment.start_s + w.end_s, w.text, w.probability) for w in words)
+    return Utterance(
+        id=segment.utterance_id or uuid.uuid4().hex[:12],
+        call_id=segment.call_id,
+        channel=segment.channel,
+        start_s=ws[0].start_s if ws else segment.start_s,
+        end_s=ws[-1].end_s if ws else segment.end_s,
+        text=text,
+        final=final,
+        words=ws,
+        language=language,
+        confidence=confidence,
+        no_speech_prob=no_speech_prob,
+        reliable=reliable,
+    )
 
 
 PAUSE_TAIL_S = 0.3  # silence after speech cut at a short pause (``pause_tail``: set by the segmenter), when decoded
