@@ -240,12 +240,8 @@ class TranscribeSettings(_Section):
             cpu_threads=self.cpu_threads,
             initial_prompt=self.initial_prompt or None,
             floor_s=self.floor_s,
-            models_dir=self.models_path(),
+            models_dir=Path(self.models_dir) if self.models_dir else None,  # None: models.default_models_dir()
         )
-
-    def models_path(self) -> Path | None:
-        """``models_dir`` as a path; None: the default (transcribe.models.default_models_dir)."""
-        return Path(self.models_dir) if self.models_dir else None
 
     def segmenter_options(self) -> SegmenterOptions:
         return SegmenterOptions(

@@ -50,14 +50,13 @@ def test_a_relative_models_dir_is_found_from_the_config_files_folder(
     _installed()
     config, _ = _config_elsewhere(tmp_path, monkeypatch)
     settings = load_settings(config).transcribe
-    assert settings.models_path() == tmp_path / "etc" / "models"
     assert settings.transcriber_options().models_dir == tmp_path / "etc" / "models"
-    assert resolve(settings.model, settings.models_path()) == tmp_path / "etc" / "models" / "tiny.en"
+    assert resolve(settings.model, settings.transcriber_options().models_dir) == tmp_path / "etc" / "models" / "tiny.en"
     # an absolute one is taken as it is; one from the environment is the process's, as any override
     config.write_text(f'[transcribe]\nmodels_dir = "{REPO / "models"}"\n', encoding="utf-8")
-    assert load_settings(config).transcribe.models_path() == REPO / "models"
+    assert load_settings(config).transcribe.transcriber_options().models_dir == REPO / "models"
     monkeypatch.setenv("AGENTASSIST_TRANSCRIBE__MODELS_DIR", "here")
-    assert load_settings(config).transcribe.models_path() == Path("here")
+    assert load_settings(config).transcribe.transcriber_options().models_dir == Path("here")
 
 
 def test_without_models_dir_the_environment_variable_then_the_working_directory_decide(
@@ -65,10 +64,9 @@ def test_without_models_dir_the_environment_variable_then_the_working_directory_
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("AGENTASSIST_MODELS_DIR", raising=False)
-    assert load_settings().transcribe.models_path() is None
+    assert load_settings().transcribe.transcriber_options().models_dir is None
     assert default_models_dir() == Path("models")
     monkeypatch.setenv("AGENTASSIST_MODELS_DIR", str(REPO / "models"))
-    assert load_settings().transcribe.transcriber_options().models_dir is None
     assert default_models_dir() == REPO / "models"
 
 
