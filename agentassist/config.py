@@ -13,15 +13,18 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from agentassist.audio.segmenter import SegmenterOptions
 from agentassist.errors import ConfigError
 from agentassist.pause import DtmfPauseOptions, check_sequences
 from agentassist.sip.guard import REGISTRAR, parse_network
+from agentassist.transcribe.stream import StreamOptions
+from agentassist.transcribe.transcriber import TranscriberOptions
 
 if TYPE_CHECKING:
     from agentassist.api.throttle import ThrottleOptions
-    from agentassist.audio.segmenter import SegmenterOptions
-    from agentassist.transcribe.engine import TranscriberOptions
-    from agentassist.transcribe.stream import StreamOptions
+
+# The [transcribe] defaults are the stages' own: each is written once, in its options dataclass.
+_MODEL, _SEGMENTER, _STREAM = TranscriberOptions(), SegmenterOptions(), StreamOptions()
 
 
 class _Section(BaseModel):
@@ -177,36 +180,43 @@ class RecorderSettings(_Section):
 
 
 class TranscribeSettings(_Section):
-    model: str = "tiny.en"
+    model: str = _MODEL.model
+    # The folder of installed models (`agentassist models install`); a path relative to the config
+    # file's folder when it is set there. "": $AGENTASSIST_MODELS_DIR, else ./models.
+    models_dir: str = ""
     # calls whose script is in another language than English, when `model` is English-only ("": none)
     model_multilingual: str = "base"
-    language: str = "auto"
-    compute_type: str = "int8"
-    workers: int = 0  # 0: one per core
+    language: str = _MODEL.language
+    compute_type: str = _MODEL.compute_type
+    workers: int = _MODEL.workers  # 0: one per core
     # threads inside one decode; 0: one per core. Under a real-time scheduler (chrt -r) use 1: spinning
     # OpenMP threads of one decode then hold the cores another needs, and decodes stall for seconds
-    cpu_threads: int = 0
-    beam_size: int = 1
-    initial_prompt: str = ""  # words to bias recognition towards (product names, jargon)
+    cpu_threads: int = _MODEL.cpu_threads
+    beam_size: int = _MODEL.beam_size
+    initial_prompt: str = _MODEL.initial_prompt or ""  # words to bias recognition towards (product names, jargon)
     script_prompt: bool = False  # also the active script's company, campaign and card titles
-    floor_s: float = 10.0  # short segments are padded to this much audio, not to Whisper's 30 s
-    partials: bool = True
-    partial_every_s: float = 0.35  # a new partial this often while someone speaks (news within 0.5 s)
-    speculative_silence_ms: int = 100  # decode what was said at this much silence; 0: wait for the cut
+    floor_s: float = _MODEL.floor_s  # short segments are padded to this much audio, not to Whisper's 30 s
+    partials: bool = _STREAM.partials
+    # a new partial this often while someone speaks (news within 0.5 s)
+    partial_every_s: float = _STREAM.partial_every_s
+    # decode what was said at this much silence; 0: wait for the cut
+    speculative_silence_ms: int = _STREAM.speculative_silence_ms
     # Each turn (one side's finals with pauses under revise_gap_s) is decoded again in the background
     # as offline files are (beam revise_beam_size, 30 s windows); changed lines come as utterance.revised.
-    revise: bool = True
-    revise_beam_size: int = 5
-    revise_gap_s: float = 1.0
-    vad_aggressiveness: int = 2  # webrtcvad 0..3
-    end_silence_ms: int = 300  # silence that ends an utterance
-    pre_pad_ms: int = 300  # audio kept before speech starts
-    post_pad_ms: int = 200  # and after it ends
-    min_speech_ms: int = 120  # shorter bursts are not utterances (a quick "yes" is 160 ms)
-    max_segment_s: float = 20.0  # longer speech is cut here and goes on in a new utterance
-    split_after_s: float = 5.0  # speech longer than this ends at its next pause of split_pause_ms (0: never)
-    split_pause_ms: int = 160  # half of it from 1.5 x split_after_s on
-    split_dip_db: float = 40.0  # from 1.5 x split_after_s, a dip this deep in speech (not tones) is a pause (0: off)
+    revise: bool = _STREAM.revise
+    revise_beam_size: int = _STREAM.revise_beam_size
+    revise_gap_s: float = _STREAM.revise_gap_s
+    vad_aggressiveness: int = _SEGMENTER.aggressiveness  # webrtcvad 0..3
+    end_silence_ms: int = _SEGMENTER.end_silence_ms  # silence that ends an utterance
+    pre_pad_ms: int = _SEGMENTER.pre_pad_ms  # audio kept before speech starts
+    post_pad_ms: int = _SEGMENTER.post_pad_ms  # and after it ends
+    min_speech_ms: int = _SEGMENTER.min_speech_ms  # shorter bursts are not utterances (a quick "yes" is 160 ms)
+    max_segment_s: float = _SEGMENTER.max_segment_s  # longer speech is cut here and goes on in a new utterance
+    # speech longer than this ends at its next pause of split_pause_ms (0: never)
+    split_after_s: float = _SEGMENTER.split_after_s
+    split_pause_ms: int = _SEGMENTER.split_pause_ms  # half of it from 1.5 x split_after_s on
+    # from 1.5 x split_after_s, a dip this deep in speech (not tones) is a pause (0: off)
+    split_dip_db: float = _SEGMENTER.split_dip_db
 
     @model_validator(mode="after")
     def _consistent(self) -> TranscribeSettings:
@@ -222,8 +232,6 @@ class TranscribeSettings(_Section):
 
     def transcriber_options(self, model: str | None = None) -> TranscriberOptions:
         """The options of the main model, or of ``model`` (the multilingual one) with the same settings."""
-        from agentassist.transcribe.engine import TranscriberOptions
-
         return TranscriberOptions(
             model=model or self.model,
             language=self.language if model is None else "auto",
@@ -233,11 +241,10 @@ class TranscribeSettings(_Section):
             cpu_threads=self.cpu_threads,
             initial_prompt=self.initial_prompt or None,
             floor_s=self.floor_s,
+            models_dir=Path(self.models_dir) if self.models_dir else None,  # None: models.default_models_dir()
         )
 
     def segmenter_options(self) -> SegmenterOptions:
-        from agentassist.audio.segmenter import SegmenterOptions
-
         return SegmenterOptions(
             aggressiveness=self.vad_aggressiveness,
             end_silence_ms=self.end_silence_ms,
@@ -251,8 +258,6 @@ class TranscribeSettings(_Section):
         )
 
     def stream_options(self) -> StreamOptions:
-        from agentassist.transcribe.stream import StreamOptions
-
         return StreamOptions(
             partials=self.partials,
             partial_every_s=self.partial_every_s,
@@ -365,6 +370,13 @@ class Settings(BaseSettings):
         return Path(self.server.data_dir)
 
 
+def _relative_to(folder: Path, data: dict[str, Any], section: str, key: str) -> None:
+    """A relative path in a config file means one from the file's folder, wherever the process runs."""
+    table = data.get(section)
+    if isinstance(table, dict) and isinstance(table.get(key), str) and table[key]:
+        table[key] = str(folder.absolute() / Path(table[key]).expanduser())
+
+
 def load_settings(path: str | Path | None = None) -> Settings:
     """Read ``path`` (TOML) if given, apply environment overrides, validate.
 
@@ -379,6 +391,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
             raise ConfigError(f"{p}: config file not found") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+        _relative_to(p.parent, data, "transcribe", "models_dir")
     try:
         return Settings(**data)
     except ValidationError as exc:

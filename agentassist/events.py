@@ -38,6 +38,15 @@ class Frame:
         return len(self.pcm) / 2 / self.sample_rate_hz
 
 
+class CutReason(str, enum.Enum):
+    """Why the segmenter ended a speech segment."""
+
+    SILENCE = "silence"  # end_silence_ms without voice
+    PAUSE = "pause"  # long speech split at a short pause
+    MAX_LENGTH = "max_length"  # max_segment_s reached while speech goes on
+    END_OF_CALL = "end_of_call"
+
+
 @dataclass(frozen=True, slots=True)
 class SpeechSegment:
     """A stretch of one channel that voice activity detection judged to be speech."""
@@ -48,10 +57,9 @@ class SpeechSegment:
     end_s: float
     pcm: bytes  # 16-bit mono PCM, padding included
     sample_rate_hz: int
-    # why the segment was cut: "silence", "pause" (long speech split at a short pause), "max_length",
-    # "end_of_call"; while speech goes on "partial", or "speculative" when it has probably ended (a short
-    # silence) and may become the final as it is
-    reason: str = ""
+    # why the segment was cut; None: it was not, it is the speech so far (for a partial or speculative
+    # decode, whose kind is the job's: transcribe.schedule.JobKind) or a turn joined for its revision
+    reason: CutReason | None = None
     utterance_id: str = ""  # shared by the partials and the final of one stretch of speech
     pause_tail: bool = False  # decoded with 0.3 s of silence after it: a "pause" cut, or speculative audio one may take
 
@@ -146,6 +154,7 @@ def utterance_event(u: Utterance) -> Event:
 
 __all__ = [
     "Channel",
+    "CutReason",
     "Event",
     "EventType",
     "Frame",

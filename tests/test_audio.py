@@ -154,7 +154,7 @@ def test_long_speech_is_split_at_a_short_pause_and_nothing_is_lost() -> None:
     assert split[0][0] == whole[0][0] and split[-1][1] == whole[0][1]
     assert all(end - start >= 2.0 for start, end, r in split if r == "pause")
     with pytest.raises(ValueError, match="split_pause_ms"):
-        SegmenterOptions(split_pause_ms=600)  # over end_silence_ms (500)
+        SegmenterOptions(split_pause_ms=600)  # over end_silence_ms (300)
 
 
 def test_long_speech_with_no_pause_is_split_at_a_quiet_dip_between_words() -> None:

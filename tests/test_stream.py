@@ -18,16 +18,11 @@ from agentassist.audio.frames import FRAME_BYTES, read_wav_mono
 from agentassist.audio.segmenter import Segmenter, SegmenterOptions
 from agentassist.config import TranscribeSettings
 from agentassist.events import Channel, EventType, SpeechSegment, Utterance, Word, utterance_event
+from agentassist.transcribe.agreement import aligned_end, common_prefix, keep_stable
 from agentassist.transcribe.decoder import DecodedWord, compression_ratio, cut_repetition, cut_token_loops, glue_words
 from agentassist.transcribe.engine import Job, JobKind, StreamingTranscriber, Transcriber, TranscriberOptions
 from agentassist.transcribe.revise import assign_words, revised_utterances
-from agentassist.transcribe.stream import (
-    ChannelStream,
-    StreamOptions,
-    _keep_stable,
-    aligned_end,
-    common_prefix,
-)
+from agentassist.transcribe.stream import ChannelStream, StreamOptions
 from agentassist.transcribe.textnorm import wer
 from tests.conftest import REPO, SOUNDS_EN
 
@@ -35,7 +30,7 @@ MODELS = REPO / "models"
 
 
 class GatedModel:
-    """Answers each segment with its reason and id; blocks while ``gate`` is clear."""
+    """Answers each segment with its id; blocks while ``gate`` is clear. The tests' ids name the job's kind."""
 
     language = "en"
     multilingual = False
@@ -50,12 +45,13 @@ class GatedModel:
     def transcribe(self, segment: SpeechSegment, **_: object) -> Utterance:
         self.started.set()
         self.gate.wait(10)
-        self.order.append(f"{segment.reason}:{segment.utterance_id}")
+        self.order.append(segment.utterance_id)
         return Utterance(segment.utterance_id, segment.call_id, segment.channel, segment.start_s, segment.end_s, "hi")
 
 
-def _seg(reason: str, uid: str, call: str = "c1", channel: Channel = Channel.AGENT) -> SpeechSegment:
-    return SpeechSegment(call, channel, 0.0, 1.0, bytes(FRAME_BYTES), 16000, reason, uid)
+def _seg(kind: str, uid: str, call: str = "c1", channel: Channel = Channel.AGENT) -> SpeechSegment:
+    """A segment with the id ``kind:uid``, which the models above record."""
+    return SpeechSegment(call, channel, 0.0, 1.0, bytes(FRAME_BYTES), 16000, utterance_id=f"{kind}:{uid}")
 
 
 def _scheduler() -> tuple[GatedModel, StreamingTranscriber]:
@@ -106,11 +102,9 @@ def test_newer_partial_replaces_queued_one_and_finals_are_never_dropped() -> Non
     assert m['agentassist_final_queue_wait_seconds_bucket{le="+Inf"}'] == 21
 
 
-def test_stale_partial_is_dropped_and_counted(monkeypatch: pytest.MonkeyPatch) -> None:
-    import agentassist.transcribe.engine as engine
-
-    monkeypatch.setattr(engine, "PARTIAL_MAX_WAIT_S", 0.05)
-    model, streaming = _scheduler()
+def test_stale_partial_is_dropped_and_counted() -> None:
+    model = GatedModel()
+    streaming = StreamingTranscriber(model, workers=1, partial_max_wait_s=0.05)  # type: ignore[arg-type]
     _busy(model, streaming)
     job = streaming.submit_partial(_seg("partial", "late"), _noop)
     time.sleep(0.1)
@@ -145,7 +139,7 @@ def test_a_promoted_job_that_ran_leaves_no_lag_behind() -> None:
             self.holding = threading.Event()
 
         def transcribe(self, segment: SpeechSegment, **kw: object) -> Utterance:
-            if segment.utterance_id == "hold":
+            if segment.utterance_id == "silence:hold":
                 self.holding.set()
                 self.release.wait(10)
             return super().transcribe(segment, **kw)
@@ -186,11 +180,11 @@ def test_stable_words_survive_a_final_that_disagrees() -> None:
     assert aligned_end(["a", "b"], ["a", "b", "c"]) == 2
     words = tuple(Word(i * 0.5, i * 0.5 + 0.4, w, 0.9) for i, w in enumerate(["That", "is", "knot", "valid."]))
     u = Utterance("u", "c", Channel.AGENT, 0.0, 2.0, "That is knot valid.", words=words)
-    kept = _keep_stable(["That", "is", "not"], u)
+    kept = keep_stable(["That", "is", "not"], u)
     assert kept.text == "That is not valid."
     assert [w.text for w in kept.words] == ["That", "is", "not", "valid."]
     assert kept.words[0].start_s == 0.0 and kept.words[2].end_s == pytest.approx(1.4)
-    assert _keep_stable(["That", "is"], u) is u
+    assert keep_stable(["That", "is"], u) is u
 
 
 def test_words_split_as_the_text_does_so_stable_words_are_not_doubled() -> None:
@@ -204,7 +198,7 @@ def test_words_split_as_the_text_does_so_stable_words_are_not_doubled() -> None:
     words = tuple(Word(w.start_s, w.end_s, w.text, w.probability) for w in glued)
     u = Utterance("u", "c", Channel.CUSTOMER, 0.0, 2.4, text, words=words)
     for n in range(len(words) + 1):
-        assert _keep_stable(text.split()[:n], u).text == text
+        assert keep_stable(text.split()[:n], u).text == text
     assert glue_words([DecodedWord(0, 0.1, " ", 0.5)]) == []
 
 
@@ -290,7 +284,7 @@ def _speech(name: str, lead_s: float = 0.5, tail_s: float = 1.5) -> bytes:
 
 
 def test_partials_grow_with_stable_words_never_retracted_then_one_final(real: StreamingTranscriber) -> None:
-    out, _stream = _feed(real, _speech("vm-intro.wav"), StreamOptions())
+    out, _stream = _feed(real, _speech("vm-intro.wav"), StreamOptions(revise=False))
     partials = [u for u in out if not u.final]
     finals = [u for u in out if u.final]
     assert len(finals) >= 1 and len(partials) >= 3, [u.text for u in out]
@@ -310,7 +304,9 @@ def test_partials_grow_with_stable_words_never_retracted_then_one_final(real: St
 
 def test_speculative_result_becomes_the_final_without_a_second_decode(real: StreamingTranscriber) -> None:
     before = dict(real.decoded)
-    out, _ = _feed(real, _speech("vm-invalidpassword.wav"), StreamOptions(partials=False, speculative_silence_ms=100))
+    out, _ = _feed(
+        real, _speech("vm-invalidpassword.wav"), StreamOptions(partials=False, speculative_silence_ms=100, revise=False)
+    )
     finals = [u for u in out if u.final]
     assert [wer("That is not a valid password. Please try again.", u.text) <= 0.2 for u in finals] == [True]
     # one speculative decode per pause in the prompt (speech went on after the first), none after the cut
@@ -328,7 +324,7 @@ def test_a_cut_at_a_short_pause_takes_the_speculative_result_too(real: Streaming
     cuts = [c.reason for i in range(0, len(pcm), FRAME_BYTES) for c in segmenter.push(pcm[i : i + FRAME_BYTES])]
     assert cuts == ["pause", "pause"]
     before = dict(real.decoded)
-    out, _ = _feed(real, pcm, StreamOptions(partials=False, speculative_silence_ms=100), options)
+    out, _ = _feed(real, pcm, StreamOptions(partials=False, speculative_silence_ms=100, revise=False), options)
     finals = [u.text for u in out if u.final]
     reference = "That is not a valid password. Please try again. Please leave your message after the tone."
     assert len(finals) == 2 and wer(reference + " When done hang up or press the pound key.", " ".join(finals)) <= 0.15
@@ -359,7 +355,7 @@ def test_a_phrase_begun_at_the_end_and_said_after_it_is_cut(real: StreamingTrans
 def test_digital_silence_and_a_tone_give_nothing(real: StreamingTranscriber) -> None:
     t = np.arange(16000 * 4) / 16000
     tone = (0.3 * 32767 * np.sin(2 * np.pi * 425 * t)).astype("<i2")  # a European hold/busy tone
-    out, _ = _feed(real, bytes(16000 * 2 * 3) + tone.tobytes(), StreamOptions())
+    out, _ = _feed(real, bytes(16000 * 2 * 3) + tone.tobytes(), StreamOptions(revise=False))
     assert [u for u in out if u.final] == []
 
 
@@ -478,7 +474,7 @@ class RevisingModel(GatedModel):
     def transcribe_long(self, segment: SpeechSegment, **_: object) -> Utterance | None:
         self.revising.set()
         self.hold_revision.wait(10)
-        self.order.append(f"{segment.reason}:{segment.utterance_id}")
+        self.order.append(f"revise:{segment.utterance_id.removeprefix('revise:')}")
         if not self.revised:
             return None
         step = (segment.end_s - segment.start_s) / len(self.revised)
@@ -558,7 +554,7 @@ def test_a_revision_starved_by_steady_finals_is_dropped_with_its_audio() -> None
     model.gate.set()
     assert model.started.wait(5)  # f1 runs, f2 waits
     assert starved.future.done() and starved.future.result() is None and f2.started is None
-    assert all(entry[2] is not starved for entry in streaming._heap)
+    assert starved not in streaming.schedule.queued()
     model.gate.set()
     streaming.wait_idle()
     streaming.close()

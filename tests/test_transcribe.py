@@ -9,7 +9,7 @@ import pytest
 
 from agentassist.audio.frames import read_wav_mono
 from agentassist.errors import ModelError
-from agentassist.events import Channel, SpeechSegment
+from agentassist.events import Channel, CutReason, SpeechSegment
 from agentassist.transcribe.engine import Transcriber, TranscriberOptions
 from agentassist.transcribe.models import install, resolve, verify
 from agentassist.transcribe.textnorm import normalize, wer
@@ -58,7 +58,7 @@ def test_segment_transcribed_with_word_times_on_the_call_clock() -> None:
         pytest.skip("asterisk-core-sounds-en-wav not installed")
     pcm = read_wav_mono(wav).astype("<i2").tobytes()
     t = Transcriber(TranscriberOptions(model="tiny.en", workers=1), MODELS)
-    seg = SpeechSegment("c1", Channel.CUSTOMER, 10.0, 10.0 + len(pcm) / 32000, pcm, 16000, "silence")
+    seg = SpeechSegment("c1", Channel.CUSTOMER, 10.0, 10.0 + len(pcm) / 32000, pcm, 16000, CutReason.SILENCE)
     u = t.transcribe(seg)
     assert u is not None and u.final and u.channel is Channel.CUSTOMER
     reference = "Please leave your message after the tone. When done hang up or press the pound key."
@@ -71,7 +71,7 @@ def test_segment_transcribed_with_word_times_on_the_call_clock() -> None:
 def test_silence_gives_no_utterance() -> None:
     _need_model()
     t = Transcriber(TranscriberOptions(model="tiny.en", workers=1), MODELS)
-    seg = SpeechSegment("c1", Channel.AGENT, 0.0, 2.0, bytes(64000), 16000, "silence")
+    seg = SpeechSegment("c1", Channel.AGENT, 0.0, 2.0, bytes(64000), 16000, CutReason.SILENCE)
     assert t.transcribe(seg) is None
 
 

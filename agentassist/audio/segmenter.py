@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import webrtcvad
 
-from agentassist.events import Channel, SpeechSegment
+from agentassist.events import Channel, CutReason, SpeechSegment
 
 _RATES_HZ = (8000, 16000, 32000, 48000)
 _FRAME_MS = (10, 20, 30)
@@ -41,7 +41,7 @@ class SegmenterOptions:
     frame_ms: int = 20
     start_window_ms: int = 200
     start_ratio: float = 0.6
-    end_silence_ms: int = 500
+    end_silence_ms: int = 300  # silence that ends an utterance
     pre_pad_ms: int = 300
     post_pad_ms: int = 200
     min_speech_ms: int = 120
@@ -147,13 +147,13 @@ class Segmenter:
         needed, mid_phrase = self._split_pause_for(len(self._speech) - self._trailing_silence)
         pause = self._quiet_run if mid_phrase else self._trailing_silence
         if self._trailing_silence >= self._end_frames:
-            out.extend(self._cut("silence", keep_trailing=self._post_frames))
+            out.extend(self._cut(CutReason.SILENCE, keep_trailing=self._post_frames))
         elif pause >= needed:
             # long speech ends at a short pause: a partial's decode grows with the audio (0.46 s for 14 s
             # of tiny.en on two cores), and news must come every 0.5 s; the turn's revision sees it whole
-            out.extend(self._cut("pause", keep_trailing=self._trailing_silence))
+            out.extend(self._cut(CutReason.PAUSE, keep_trailing=self._trailing_silence))
         elif len(self._speech) >= self._max_frames:
-            out.extend(self._cut("max_length", keep_trailing=self._trailing_silence))
+            out.extend(self._cut(CutReason.MAX_LENGTH, keep_trailing=self._trailing_silence))
             self.in_speech = True  # speech goes on in a new segment
             self._count += 1
             self._speech_start = self._index
@@ -222,9 +222,10 @@ class Segmenter:
         """Length of the segment in progress, padding included (0 outside speech)."""
         return self._t(len(self._speech)) if self.in_speech else 0.0
 
-    def speech_so_far(self, reason: str = "partial") -> SpeechSegment | None:
+    def speech_so_far(self, speculative: bool = False) -> SpeechSegment | None:
         """The segment in progress, cut as :meth:`push` would cut it now (trailing silence beyond the
-        end padding left out), for a partial or speculative transcription; None outside speech."""
+        end padding left out), for a partial or (``speculative``) a speculative transcription; None
+        outside speech. Its ``reason`` is None: it was not cut."""
         if not self.in_speech or not self._speech:
             return None
         drop = max(0, self._trailing_silence - self._post_frames)
@@ -236,19 +237,18 @@ class Segmenter:
             end_s=self._t(self._speech_start + len(frames)),
             pcm=b"".join(frames),
             sample_rate_hz=self.options.sample_rate_hz,
-            reason=reason,
             utterance_id=self.utterance_id,
             # speculative: a "pause" cut may follow (speech past split_after_s), decoded the same way
-            pause_tail=reason == "speculative" and len(self._speech) - self._trailing_silence >= self._split_frames,
+            pause_tail=speculative and len(self._speech) - self._trailing_silence >= self._split_frames,
         )
 
     def finish(self) -> list[SpeechSegment]:
         """The channel ended: emit the segment in progress, if any."""
         if not self.in_speech:
             return []
-        return self._cut("end_of_call", keep_trailing=self._trailing_silence)
+        return self._cut(CutReason.END_OF_CALL, keep_trailing=self._trailing_silence)
 
-    def _cut(self, reason: str, keep_trailing: int) -> list[SpeechSegment]:
+    def _cut(self, reason: CutReason, keep_trailing: int) -> list[SpeechSegment]:
         drop = self._trailing_silence - min(keep_trailing, self._trailing_silence)
         frames = self._speech[: len(self._speech) - drop] if drop else self._speech
         start = self._speech_start
@@ -275,6 +275,6 @@ class Segmenter:
                 sample_rate_hz=o.sample_rate_hz,
                 reason=reason,
                 utterance_id=self.utterance_id,
-                pause_tail=reason == "pause",
+                pause_tail=reason is CutReason.PAUSE,
             )
         ]

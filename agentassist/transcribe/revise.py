@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from agentassist.events import SpeechSegment, Utterance, Word
-from agentassist.transcribe.engine import RELIABLE_MIN_CONFIDENCE
+from agentassist.transcribe.transcriber import RELIABLE_MIN_CONFIDENCE
 
 TURN_MAX_S = 25.0  # a turn is revised once it spans this much audio, even if speech goes on
 
@@ -54,6 +54,39 @@ class Turn:
         return last.span[1]
 
 
+class Turns:
+    """Groups one channel's utterances into turns as they are cut, no threads: ``join`` each one, ``pause``
+    on every frame of silence, ``close`` at the end; each gives the turn it closed, if any."""
+
+    def __init__(self, gap_s: float) -> None:
+        self.gap_s = gap_s  # a pause this long between utterances closes the turn
+        self.open: Turn | None = None
+
+    def join(self, part: Any, start_s: float, end_s: float) -> tuple[Turn, Turn | None]:
+        """``part`` (its segment spans ``start_s``..``end_s``) joins the open turn, or closes it and begins
+        the next: ``(its turn, the turn closed)``."""
+        closed = None
+        turn = self.open
+        if turn is not None and (start_s - turn.end_s >= self.gap_s or end_s - turn.start_s > TURN_MAX_S):
+            closed = self.close()
+        if self.open is None:
+            self.open = Turn()
+        self.open.parts.append(part)
+        return self.open, closed
+
+    def pause(self, time_s: float) -> Turn | None:
+        """Silence up to ``time_s``: the open turn closes once its last utterance is ``gap_s`` behind."""
+        if self.open is not None and time_s - self.open.end_s >= self.gap_s:
+            return self.close()
+        return None
+
+    def close(self) -> Turn | None:
+        turn, self.open = self.open, None
+        if turn is not None:
+            turn.closed = True
+        return turn
+
+
 def turn_audio(segments: Sequence[SpeechSegment], utterance_id: str) -> SpeechSegment:
     """The turn's segments as one, each at its own time, silence between them."""
     first = segments[0]
@@ -64,7 +97,7 @@ def turn_audio(segments: Sequence[SpeechSegment], utterance_id: str) -> SpeechSe
         pcm[at : at + len(s.pcm)] = s.pcm
     end_s = first.start_s + len(pcm) / 2 / rate
     return dataclasses.replace(
-        first, end_s=end_s, pcm=bytes(pcm), reason="revise", utterance_id=utterance_id, pause_tail=False
+        first, end_s=end_s, pcm=bytes(pcm), reason=None, utterance_id=utterance_id, pause_tail=False
     )
 
 
