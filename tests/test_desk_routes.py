@@ -71,6 +71,7 @@ class Floor(NullRuntime):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
+        self.settings = settings
         self.desks = Desks()
 
     def dial(self, uri: str, prompt: str | None = None, agent: str | None = None) -> str:
@@ -101,18 +102,12 @@ class Env:
 def env(tmp_path: Path) -> Iterator[Env]:
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     store.migrate()
-    tokens = {
-        "alice": store.add_user("alice", "agent", teams=["red"]),  # [assist] agent_name
-        "bob": store.add_user("bob", "agent", teams=["blue"]),
-        "tom": store.add_user("tom", "team_leader", teams=["red"]),
-        "tina": store.add_user("tina", "team_leader", teams=["blue"]),
-        "qa": store.add_user("qa", "quality_checker"),
-    }
-    settings = Settings(
-        assist={"agent_name": "alice", "scripts_dir": str(tmp_path / "scripts")},  # type: ignore[arg-type]
-        server={"data_dir": str(tmp_path / "data")},  # type: ignore[arg-type]
-    )
-    floor = Floor(settings)
+    people = [("alice", "agent", "red"), ("bob", "agent", "blue"), ("tom", "team_leader", "red")]
+    people += [("tina", "team_leader", "blue"), ("qa", "quality_checker", "")]
+    tokens = {name: store.add_user(name, role, teams=[team] if team else []) for name, role, team in people}
+    assist = {"agent_name": "alice", "scripts_dir": str(tmp_path / "scripts")}  # alice: this server's softphone
+    floor = Floor(Settings(assist=assist, server={"data_dir": str(tmp_path / "data")}))  # type: ignore[arg-type]
+    settings = floor.settings
     app = create_app(settings, store, EventBus(), RecordingStore(tmp_path / "rec"), floor)
     with TestClient(app) as client:
         yield Env(client, tokens, floor)
@@ -133,12 +128,18 @@ def test_an_agent_dials_from_their_own_desk(env: Env) -> None:
     assert (bob.dialled, alice.dialled) == ([URI], [URI, URI])
 
 
-def test_a_leader_names_an_agent_of_their_team_else_gets_agent_name(env: Env) -> None:
+def _ringing_desks(env: Env) -> tuple[Desk, Desk]:
+    """bob's and alice's desks connected, b1 ringing on bob's and a1 on alice's."""
     bob, alice = Desk("bob"), Desk("alice")
     env.floor.desks.attach("bob", bob)
     env.floor.desks.attach("alice", alice)
     bob.ring("b1")
     alice.ring("a1")
+    return bob, alice
+
+
+def test_a_leader_names_an_agent_of_their_team_else_gets_agent_name(env: Env) -> None:
+    bob, alice = _ringing_desks(env)
     assert [c["id"] for c in env.req("tina", "GET", "/api/ringing", params={"agent": "bob"}).json()] == ["b1"]
     assert [c["id"] for c in env.req("tom", "GET", "/api/ringing").json()] == ["a1"]  # agent_name's desk
     assert env.req("tina", "GET", "/api/ringing").status_code == 403  # alice is not in tina's team
@@ -150,11 +151,7 @@ def test_a_leader_names_an_agent_of_their_team_else_gets_agent_name(env: Env) ->
 
 
 def test_answer_and_decline_act_on_the_named_desk_only(env: Env) -> None:
-    bob, alice = Desk("bob"), Desk("alice")
-    env.floor.desks.attach("bob", bob)
-    env.floor.desks.attach("alice", alice)
-    bob.ring("b1")
-    alice.ring("a1")
+    bob, alice = _ringing_desks(env)
     r = env.req("bob", "POST", "/api/ringing/a1/answer")  # alice's call does not ring on bob's desk
     assert r.status_code == 404, r.text
     assert env.req("bob", "POST", "/api/ringing/b1/answer").status_code == 204
