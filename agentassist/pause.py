@@ -75,3 +75,66 @@ class DtmfTriggers:
         """The digits still held back (the call ended mid-sequence)."""
         held, self._held = self._held, []
         return held
+
+
+@dataclass(frozen=True, slots=True)
+class PauseSteps:
+    """What a received digit does to the card-data pause, in order: open the pause span (``pause_by``
+    "dtmf" or "keypad"), close it (``resume``), then store or mask the ``released`` digits."""
+
+    pause_by: str | None = None
+    resume: bool = False
+    released: tuple[Digit, ...] = ()
+
+
+class CardPause:
+    """The card-data pause of one call: on by request (the agent's page) or by a trigger sequence, off by
+    request, by the resume sequence or, in keypad mode (``quiet_s``), once the keypad has been quiet.
+
+    Pure: times are the call's media time, passed in; the session keeps the spans and calls this under
+    its media lock, so a frame is silenced exactly when ``paused`` was set before it was counted."""
+
+    def __init__(self, options: DtmfPauseOptions | None = None) -> None:
+        self.paused = False
+        self._triggers = DtmfTriggers(options) if options is not None and options.enabled else None
+        self._resume_at_s: float | None = None  # a pause keyed digits opened ends at this media time
+
+    def pause(self) -> None:
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+        self._resume_at_s = None
+
+    def digit(self, d: Digit) -> PauseSteps:
+        """A digit the peer sent at ``d.t_s``. A trigger sequence pauses or resumes and is never
+        released; with ``quiet_s`` any other digit pauses until the keypad is quiet."""
+        if self._triggers is None:
+            return PauseSteps(released=(d,))
+        action, released = self._triggers.feed(d)
+        pause_by: str | None = None
+        resume = False
+        if action == "pause" and not self.paused:
+            self.paused, pause_by = True, "dtmf"
+        elif action == "resume":
+            self.resume()
+            resume = True
+        quiet_s = self._triggers.options.quiet_s
+        if released and quiet_s > 0:
+            if not self.paused:
+                self.paused, pause_by = True, "keypad"
+                self._resume_at_s = d.t_s + quiet_s
+            elif self._resume_at_s is not None:
+                self._resume_at_s = d.t_s + quiet_s  # still typing: the pause goes on
+        return PauseSteps(pause_by, resume, tuple(released))
+
+    def due(self, now_s: float) -> bool:
+        """True once, when a keypad pause has been quiet long enough: it is over (``paused`` is off)."""
+        if self._resume_at_s is None or now_s < self._resume_at_s:
+            return False
+        self.resume()
+        return True
+
+    def flush(self) -> list[Digit]:
+        """The digits still held back as a possible trigger (the call ended mid-sequence)."""
+        return self._triggers.flush() if self._triggers is not None else []

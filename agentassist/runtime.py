@@ -131,6 +131,8 @@ class Runtime:
         a stored prompt played as the agent's voice."""
         agent = agent or self.settings.assist.agent_name
         desk = self.desks.for_agent(agent)
+        if prompt and (self._phone is None or desk is not self._phone):
+            raise AgentassistError(f"prompts play only on this server's own softphone, not on {agent!r}'s desk")
         # read whole here, so deleting the prompt later does not cut the call's audio
         microphone = file_microphone(self.prompts.path(prompt)) if prompt else None
         call_id = desk.call(uri, microphone)
@@ -160,12 +162,17 @@ class Runtime:
         desk = self.desks.for_agent(agent or self.settings.assist.agent_name)
         return [{"id": c.call_id, "remote": c.remote, "since": c.started_at} for c in desk.ringing()]
 
-    def answer(self, call_id: str) -> None:
-        """Answer a ringing call (NotRingingError when it is not); the agent's other calls go on hold."""
-        self.desk(call_id).answer(call_id)
+    def answer(self, call_id: str, agent: str | None = None) -> None:
+        """Answer a call ringing on ``agent``'s desk (None: wherever it rings; NotRingingError when it does
+        not ring there); the agent's other calls go on hold."""
+        if agent is None:
+            self.desk(call_id).answer(call_id)
+        else:  # the desk says NotRingingError when the call does not ring on it
+            self.desks.for_agent(agent).answer(call_id)
+            self.desks.bind(call_id, agent)
 
-    def decline(self, call_id: str) -> None:
-        self.desk(call_id).decline(call_id)
+    def decline(self, call_id: str, agent: str | None = None) -> None:
+        (self.desk(call_id) if agent is None else self.desks.for_agent(agent)).decline(call_id)
 
     def pause(self, call_id: str, by: str) -> dict[str, Any]:
         """Card-data pause of the recording and transcription; returns the open span."""

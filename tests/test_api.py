@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from agentassist.api.app import create_app
+from agentassist.api.deps import NullRuntime
 from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.events import Channel, Event, EventType, Utterance, Word
@@ -20,10 +21,11 @@ from agentassist.store.db import Store
 from agentassist.store.recordings import RecordingStore
 
 
-class FakeRuntime:
-    """Obeys the Runtime protocol: becomes healthy when told to."""
+class FakeRuntime(NullRuntime):
+    """Obeys the Runtime protocol (carries no calls but dials): becomes healthy when told to."""
 
     def __init__(self) -> None:
+        super().__init__(Settings())
         self.ready = False
         self.dialed: list[str] = []
 
@@ -36,7 +38,7 @@ class FakeRuntime:
     def health(self) -> dict[str, bool]:
         return {"model": self.ready, "sip": self.ready}
 
-    def dial(self, uri: str, prompt: str | None = None) -> str:
+    def dial(self, uri: str, prompt: str | None = None, agent: str | None = None) -> str:
         self.dialed.append(uri)
         return "new-call"
 

@@ -422,12 +422,15 @@ def _asked(world: World, principal: str, method: str, path: str, **case: Any) ->
 
 def test_only_the_phones_agent_and_the_leaders_of_their_team_use_the_phone(world: World) -> None:
     """The phone is alice's: another agent (bob) and the leader of another team (tina) may not dial
-    from it, answer it or keep prompts on it; a supervisor of every team (flo) may."""
+    from it, answer it or keep prompts on it; a supervisor of every team (flo) may. The phone routes
+    act on the desk of the agent concerned: bob's own unless he names alice's (``agent``), a leader's
+    ``[assist] agent_name``'s (alice's) unless they name another."""
     leaks = len(world.leaks)
+    alice = {"agent": "alice"}
     asks = [
-        ("POST", "/api/calls", {"body": {"uri": "sip:100@127.0.0.1"}}, "503"),  # let through: no softphone here
-        ("GET", "/api/ringing", {}, "503"),
-        ("POST", "/api/ringing/r1/answer", {}, "503"),
+        ("POST", "/api/calls", {"body": {"uri": "sip:100@127.0.0.1", **alice}}, "503"),  # let through: no softphone
+        ("GET", "/api/ringing", {"params": alice}, "503"),
+        ("POST", "/api/ringing/r1/answer", {"params": alice}, "503"),
         ("POST", "/api/prompts", {"content": WAV}, "201"),
         ("GET", "/api/prompts", {}, "200"),
         ("DELETE", f"/api/prompts/{P}", {}, "204"),
@@ -435,6 +438,11 @@ def test_only_the_phones_agent_and_the_leaders_of_their_team_use_the_phone(world
     for method, path, case, allowed in asks:
         got = {p: _asked(world, p, method, path, **case) for p in ("other_agent", "other_leader", "floor_supervisor")}
         assert got == {"other_agent": "403", "other_leader": "403", "floor_supervisor": allowed}, (method, path)
+    for method, path, case, _ in asks[:3]:  # alice not named: bob's own desk (none here), tina's default alice's
+        case = {k: v for k, v in case.items() if k != "params"}
+        case.get("body", {}).pop("agent", None)
+        got = {p: _asked(world, p, method, path, **case) for p in ("other_agent", "other_leader")}
+        assert got == {"other_agent": "503", "other_leader": "403"}, (method, path)
     assert world.leaks[leaks:] == []  # "this server's phone is another agent's": alice is not named
 
 
@@ -503,5 +511,6 @@ def test_refusals_name_only_what_the_caller_sent(world: World) -> None:
     assert _asked(world, "other_agent", "GET", "/api/evaluations/1") == "403"
     assert _asked(world, "other_leader", "POST", "/api/evaluations/1/acknowledge") == "403"
     assert _asked(world, "other_leader", "GET", "/api/calibrations/1/report") == "403"
-    assert _asked(world, "other_agent", "POST", "/api/calls", body={"uri": "sip:1@x"}) == "403"
+    # tina dials from [assist] agent_name's desk (alice's, outside her team): the 403 does not name alice
+    assert _asked(world, "other_leader", "POST", "/api/calls", body={"uri": "sip:1@x"}) == "403"
     assert world.leaks[leaks:] == []

@@ -2,7 +2,7 @@
 customer phones (baresip): it rings instead of being answered; answering it puts the first call on
 hold (the agent clicks Answer on the agent panel, in Chromium); a third is declined with 486 and
 kept as a failed call, reason "declined". Only the phone's own agent (or a supervisor, team leader,
-admin) may see and answer what rings."""
+admin) may see and answer what rings; another agent's requests go to their own desk."""
 
 from __future__ import annotations
 
@@ -44,9 +44,11 @@ def test_a_second_call_rings_and_answering_holds_the_first(make_server: Any, bar
         time.sleep(1)
         assert [c["id"] for c in active()] == [one["id"]], "the second call was answered by itself"
         assert ringing(sam) == waiting  # the phone's agent sees it; another agent may not
-        denied = client.get("/api/ringing", headers={"Authorization": f"Bearer {other}"})
-        detail = denied.json()["detail"]  # says whose phone it is not, without naming its agent
-        assert denied.status_code == 403 and "another agent" in detail and "sam" not in detail, denied.text
+        own = client.get("/api/ringing", headers={"Authorization": f"Bearer {other}"})
+        detail = own.json()["detail"]  # olga's own desk, not connected: nothing of sam's phone is said
+        assert own.status_code == 409 and "olga" in detail and "sam" not in detail, own.text
+        denied = client.get("/api/ringing", params={"agent": "sam"}, headers={"Authorization": f"Bearer {other}"})
+        assert denied.status_code == 403 and "own phone" in denied.json()["detail"], denied.text
 
         # sam answers on the agent panel, in a real browser
         with chromium_browser() as browser:

@@ -8,7 +8,7 @@ import io
 import struct
 import wave
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from agentassist.api.app import create_app
+from agentassist.api.deps import NullRuntime
 from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.store.db import Store
@@ -43,11 +44,12 @@ def float_wav() -> bytes:
     return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
-@dataclass
-class Phone:
-    """Obeys the Runtime protocol; keeps what it was asked to dial."""
+class Phone(NullRuntime):
+    """Obeys the Runtime protocol (carries no calls but dials); keeps what it was asked to dial."""
 
-    dialed: list[tuple[str, str | None]] = field(default_factory=list)
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.dialed: list[tuple[str, str | None]] = []
 
     def start(self) -> None:
         pass
@@ -58,7 +60,7 @@ class Phone:
     def health(self) -> dict[str, bool]:
         return {"model": True, "sip": True}
 
-    def dial(self, uri: str, prompt: str | None = None) -> str:
+    def dial(self, uri: str, prompt: str | None = None, agent: str | None = None) -> str:
         self.dialed.append((uri, prompt))
         return "new-call"
 
@@ -98,7 +100,7 @@ def env(tmp_path: Path) -> Iterator[Env]:
         assist={"agent_name": "alice", "scripts_dir": str(tmp_path / "scripts")},  # type: ignore[arg-type]
         server={"data_dir": str(tmp_path / "data")},  # type: ignore[arg-type]
     )
-    phone = Phone()
+    phone = Phone(settings)
     app = create_app(settings, store, EventBus(), RecordingStore(tmp_path / "rec"), phone)
     with TestClient(app) as client:
         yield Env(client, tokens, phone, tmp_path / "data" / "prompts")
@@ -198,7 +200,11 @@ def test_prompts_are_the_phones_users(env: Env) -> None:
     for user in ("bob", "qa"):
         assert env.upload(user, wav()).status_code == 403
         assert env.req(user, "GET", "/api/prompts").status_code == 403
-        assert env.req(user, "POST", "/api/calls", json={"uri": URI}).status_code == 403
+        assert env.req(user, "POST", "/api/calls", json={"uri": URI, "agent": "alice"}).status_code == 403
     pid = env.upload("tom", wav()).json()["id"]
     assert env.req("bob", "DELETE", f"/api/prompts/{pid}").status_code == 403
     assert [p["id"] for p in env.req("alice", "GET", "/api/prompts").json()] == [pid]
+    # bob dials from his own desk, where the phone's prompts do not play
+    r = env.req("bob", "POST", "/api/calls", json={"uri": URI, "prompt": pid})
+    assert r.status_code == 422 and "this server's own softphone" in _detail(r) and "'bob'" in _detail(r), r.text
+    assert env.phone.dialed == []

@@ -33,7 +33,7 @@ from agentassist.api import (
     tokens,
     wall,
 )
-from agentassist.api.deps import Runtime
+from agentassist.api.deps import NullRuntime, Runtime
 from agentassist.api.headers import SecurityHeaders
 from agentassist.api.limits import BodyLimit
 from agentassist.api.signing import Signer, load_secret
@@ -68,7 +68,8 @@ def create_app(
     start_runtime: bool = True,
 ) -> FastAPI:
     """The app; its lifespan starts ``runtime`` unless the caller already did (``start_runtime=False``)
-    and stops it at shutdown."""
+    and stops it at shutdown. Without one the app carries no calls (:class:`NullRuntime`)."""
+    carrier: Runtime = runtime if runtime is not None else NullRuntime(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -77,14 +78,13 @@ def create_app(
         hub.start()
         await asyncio.to_thread(store.migrate)
         sweep = asyncio.create_task(sockets.sweep(store), name="sockets-sweep")
-        if runtime is not None and start_runtime:
-            await asyncio.to_thread(runtime.start)  # the model loads before the first request
+        if start_runtime:
+            await asyncio.to_thread(carrier.start)  # the model loads before the first request
         try:
             yield
         finally:
             sweep.cancel()
-            if runtime is not None:
-                await asyncio.to_thread(runtime.stop)
+            await asyncio.to_thread(carrier.stop)
             await hub.stop()
 
     store.api_token_ttl = settings.server.api_token_ttl
@@ -92,7 +92,8 @@ def create_app(
         log.warning("[server] api_token_ttl_days = 0: API tokens never expire; a leaked one works until rotated")
     sockets = SocketRegistry(settings.server.max_sockets_per_user)
 
-    hub = wall.WallHub(store, bus, settings)  # subscribed before the loop binds: no call is missed
+    # subscribed before the loop binds: no call is missed
+    hub = wall.WallHub(store, bus, settings, scripts=carrier.scripts)
     # the schema and docs pages are served by agentassist/api/docs.py: behind a sign-in by default
     app = FastAPI(
         title="agentassist", version=__version__, lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
@@ -102,7 +103,7 @@ def create_app(
     app.state.bus = bus
     app.state.recordings = recordings
     app.state.prompts = PromptStore(settings.data_dir / "prompts")
-    app.state.runtime = runtime
+    app.state.runtime = carrier
     app.state.wall = hub
     app.state.sockets = sockets
     app.state.signer = Signer(load_secret(settings))

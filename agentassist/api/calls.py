@@ -16,20 +16,22 @@ from pydantic_core import PydanticCustomError
 
 from agentassist.api.deps import (
     PHONE_ROLES,
-    PhoneUserDep,
     PromptsDep,
     RecordingsDep,
     RuntimeDep,
+    SettingsDep,
     StoreDep,
     UserDep,
     check_range,
     current_user,
+    desk_agent,
     require,
     visible_call,
 )
 from agentassist.api.signing import LinkError, Signer
 from agentassist.audio.encode import MEDIA_TYPES
 from agentassist.audio.peaks import peaks
+from agentassist.desk import NoDeskError
 from agentassist.errors import AgentassistError, AudioError
 from agentassist.store.accounts import UserRecord
 from agentassist.store.calls import CallJson
@@ -68,7 +70,15 @@ class CallList(BaseModel):
 class DialIn(BaseModel):
     uri: str = Field(pattern=r"^sips?:\S+$", description="SIP URI to call, e.g. sip:100@pbx.example.com")
     prompt: str | None = Field(
-        None, pattern=PROMPT_ID_PATTERN, description="id of a stored prompt (POST /api/prompts) played as the agent"
+        None,
+        pattern=PROMPT_ID_PATTERN,
+        description="id of a stored prompt (POST /api/prompts) played as the agent (this server's softphone only)",
+    )
+    agent: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="whose desk dials: default your own (an agent) or [assist] agent_name (this server's softphone)",
     )
 
     @model_validator(mode="before")
@@ -151,21 +161,31 @@ def list_calls(
 
 
 @router.post("", response_model=DialOut, status_code=status.HTTP_201_CREATED)
-def place_call(body: DialIn, runtime: RuntimeDep, prompts: PromptsDep, user: PhoneUserDep) -> dict[str, str]:
-    """Dial from this server's softphone: for whoever may use it (deps.phone_user)."""
+def place_call(
+    body: DialIn, runtime: RuntimeDep, prompts: PromptsDep, settings: SettingsDep, store: StoreDep, user: UserDep
+) -> dict[str, str]:
+    """Dial from the desk of the agent concerned (deps.desk_agent); 409 when that desk is not connected."""
+    agent = desk_agent(settings, store, user, body.agent)
     if body.prompt is not None:
+        if agent != settings.assist.agent_name:
+            raise _invalid_prompt(
+                f"prompts play only on this server's own softphone ({settings.assist.agent_name!r}'s desk), "
+                f"not on {agent!r}'s"
+            )
         try:
             prompts.path(body.prompt)
         except UnknownPromptError as exc:
-            raise RequestValidationError(
-                [{"loc": ("body", "prompt"), "msg": str(exc), "type": "value_error"}]
-            ) from None
-    if runtime is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no softphone in this server")
+            raise _invalid_prompt(str(exc)) from None
     try:
-        return {"id": runtime.dial(body.uri, body.prompt)}
+        return {"id": runtime.dial(body.uri, body.prompt, agent=agent)}
+    except NoDeskError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     except AgentassistError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+
+
+def _invalid_prompt(message: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": ("body", "prompt"), "msg": message, "type": "value_error"}])
 
 
 @router.post("/{call_id}/hangup", status_code=status.HTTP_204_NO_CONTENT)
@@ -175,8 +195,6 @@ def hangup_call(
     call = visible_call(store, call_id, user)
     if call["status"] not in ("ringing", "active"):  # hanging up a placed call that rings cancels it
         raise HTTPException(status.HTTP_409_CONFLICT, f"call {call_id!r} is not active (status {call['status']!r})")
-    if runtime is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no softphone in this server")
     try:
         runtime.hangup(call_id)
     except AgentassistError as exc:

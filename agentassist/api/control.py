@@ -2,49 +2,25 @@
 ringing (a second call while one is up): answer or decline them.
 
 Control of a call: allowed to the agent whose call it is and to supervisors, team leaders and admins
-who may see it. Ringing calls: to whoever may use this server's phone (deps.phone_user).
-The runtime answers :class:`CallControl`; a server without a softphone answers 503.
+who may see it; the command goes to the desk that carries the call. Ringing calls: on the desk of the
+agent concerned (deps.desk_agent: an agent's own, or ``?agent=NAME`` for those who may see them); a desk
+not connected answers 409, a server that carries no calls 503 (deps.NullRuntime).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Protocol, runtime_checkable
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
 from pydantic import BaseModel, Field, model_validator
 
-from agentassist.api.deps import PhoneUserDep, RuntimeDep, StoreDep, UserDep, visible_call
+from agentassist.api.deps import RingingDeskDep, Runtime, RuntimeDep, StoreDep, UserDep, visible_call
 from agentassist.errors import AgentassistError, NotRingingError
 
 router = APIRouter(prefix="/api/calls", tags=["call control"])
 
 CONTROL_ROLES = ("supervisor", "team_leader", "admin")
-
-
-@runtime_checkable
-class CallControl(Protocol):
-    """What these routes need of agentassist.runtime.Runtime."""
-
-    def pause(self, call_id: str, by: str) -> dict[str, Any]: ...
-
-    def resume(self, call_id: str) -> dict[str, Any] | None: ...
-
-    def hold(self, call_id: str, on: bool) -> None: ...
-
-    def mute(self, call_id: str, on: bool, by: str) -> dict[str, Any] | None: ...
-
-    def send_dtmf(self, call_id: str, digits: str, method: str) -> None: ...
-
-    def transfer(self, call_id: str, uri: str) -> None: ...
-
-    def transfer_attended(self, call_id: str, consult_id: str) -> None: ...
-
-    def ringing(self) -> list[dict[str, Any]]: ...
-
-    def answer(self, call_id: str) -> None: ...
-
-    def decline(self, call_id: str) -> None: ...
 
 
 class RingingOut(BaseModel):
@@ -83,20 +59,18 @@ class TransferIn(BaseModel):
         return self
 
 
-def _controllable(call_id: str, store: StoreDep, runtime: RuntimeDep, user: UserDep) -> CallControl:
+def _controllable(call_id: str, store: StoreDep, runtime: RuntimeDep, user: UserDep) -> Runtime:
     call = visible_call(store, call_id, user)
     if user.role != "agent" and user.role not in CONTROL_ROLES:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, f"role {user.role!r} cannot control calls: the call's agent or a supervisor can"
         )
-    if not isinstance(runtime, CallControl):
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no softphone in this server")
     if call["status"] != "active":
         raise HTTPException(status.HTTP_409_CONFLICT, f"call {call_id!r} is not active (status {call['status']!r})")
     return runtime
 
 
-ControlDep = Annotated[CallControl, Depends(_controllable)]
+ControlDep = Annotated[Runtime, Depends(_controllable)]
 
 
 def _conflict(exc: AgentassistError) -> HTTPException:
@@ -182,21 +156,14 @@ def transfer(call_id: str, body: TransferIn, control: ControlDep, store: StoreDe
 ringing_router = APIRouter(prefix="/api/ringing", tags=["call control"])
 
 
-def _phone(runtime: RuntimeDep, user: PhoneUserDep) -> CallControl:
-    """This server's softphone, for whoever may use it (:func:`agentassist.api.deps.phone_user`)."""
-    if not isinstance(runtime, CallControl):
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no softphone in this server")
-    return runtime
-
-
-PhoneDep = Annotated[CallControl, Depends(_phone)]
-
-
 @ringing_router.get("", response_model=list[RingingOut])
-def list_ringing(phone: PhoneDep) -> list[dict[str, Any]]:
-    """Inbound calls ringing now, oldest first: with ``[sip] second_call = "ring"`` a call that comes
-    in while another is up, and every inbound call when ``auto_answer`` is off."""
-    return phone.ringing()
+def list_ringing(runtime: RuntimeDep, agent: RingingDeskDep) -> list[dict[str, Any]]:
+    """Inbound calls ringing now on the agent's desk, oldest first: with ``[sip] second_call = "ring"``
+    a call that comes in while another is up, and every inbound call when ``auto_answer`` is off."""
+    try:
+        return runtime.ringing(agent)
+    except AgentassistError as exc:  # the agent's desk is not connected
+        raise _conflict(exc) from None
 
 
 def _ringing(action: Any) -> Response:
@@ -210,12 +177,12 @@ def _ringing(action: Any) -> Response:
 
 
 @ringing_router.post("/{call_id}/answer", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
-def answer_ringing(call_id: str, phone: PhoneDep) -> Response:
+def answer_ringing(call_id: str, runtime: RuntimeDep, agent: RingingDeskDep) -> Response:
     """Answer it; the agent's calls that are up go on hold first."""
-    return _ringing(lambda: phone.answer(call_id))
+    return _ringing(lambda: runtime.answer(call_id, agent))
 
 
 @ringing_router.post("/{call_id}/decline", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
-def decline_ringing(call_id: str, phone: PhoneDep) -> Response:
+def decline_ringing(call_id: str, runtime: RuntimeDep, agent: RingingDeskDep) -> Response:
     """Turn it away with 486 Busy Here; it is kept as a failed call, reason "declined"."""
-    return _ringing(lambda: phone.decline(call_id))
+    return _ringing(lambda: runtime.decline(call_id, agent))

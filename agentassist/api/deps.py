@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path as FilePath
 from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 
+from agentassist.assist.script import Script
+from agentassist.assist.versions import ScriptVersions
 from agentassist.bus import EventBus
 from agentassist.config import Settings
+from agentassist.errors import AgentassistError
 from agentassist.store.accounts import token_hash
 from agentassist.store.calls import CallJson
 from agentassist.store.db import Store, UserRecord
@@ -21,7 +25,14 @@ from agentassist.store.scoring import ConflictError, FieldError, ForbiddenError,
 
 
 class Runtime(Protocol):
-    """What the API needs of the softphone and pipeline (agentassist.runtime.Runtime)."""
+    """What the API needs of the center's runtime (:class:`agentassist.runtime.Runtime`), the one seam
+    between the routes and the calls: :class:`NullRuntime` where this app carries no calls.
+
+    Call commands raise :class:`~agentassist.errors.AgentassistError` with the reason when they cannot
+    (the routes answer 409, :class:`~agentassist.desk.NoDeskError` "agent X has no phone connected"
+    among them); ``agent`` names the desk (None: ``[assist] agent_name``'s)."""
+
+    scripts: ScriptVersions  # the scripts the calls follow; the scripts routes and the wall read these
 
     def start(self) -> None: ...
 
@@ -29,11 +40,69 @@ class Runtime(Protocol):
 
     def health(self) -> dict[str, bool]: ...
 
-    def dial(self, uri: str, prompt: str | None = None) -> str: ...
+    def metrics(self) -> dict[str, float]: ...
+
+    def dial(self, uri: str, prompt: str | None = None, agent: str | None = None) -> str: ...
 
     def hangup(self, call_id: str) -> None: ...
 
-    def metrics(self) -> dict[str, float]: ...
+    def ringing(self, agent: str | None = None) -> list[dict[str, Any]]: ...
+
+    def answer(self, call_id: str, agent: str | None = None) -> None: ...
+
+    def decline(self, call_id: str, agent: str | None = None) -> None: ...
+
+    def pause(self, call_id: str, by: str) -> dict[str, Any]: ...
+
+    def resume(self, call_id: str) -> dict[str, Any] | None: ...
+
+    def hold(self, call_id: str, on: bool) -> None: ...
+
+    def mute(self, call_id: str, on: bool, by: str) -> dict[str, Any] | None: ...
+
+    def send_dtmf(self, call_id: str, digits: str, method: str) -> None: ...
+
+    def transfer(self, call_id: str, uri: str) -> None: ...
+
+    def transfer_attended(self, call_id: str, consult_id: str) -> None: ...
+
+    def assist_state(self, call_id: str) -> dict[str, Any] | None: ...
+
+    def apply_script(self, script: Script) -> list[str]: ...
+
+
+class NullRuntime:
+    """The runtime of an app that carries no calls (no model, no desks: tests, benchmarks, a database
+    served alone). Routes that need calls carried answer 503 with ``reason``; scripts are still read
+    and saved, and a saved version applies to no call."""
+
+    def __init__(self, settings: Settings, reason: str = "no softphone in this server") -> None:
+        self.reason = reason
+        self.scripts = ScriptVersions(FilePath(settings.assist.scripts_dir))
+
+    def _unavailable(self, *args: Any, **kwargs: Any) -> Any:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, self.reason)
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def health(self) -> dict[str, bool]:
+        return {}
+
+    def metrics(self) -> dict[str, float]:
+        return {}
+
+    dial = hangup = ringing = answer = decline = _unavailable
+    pause = resume = hold = mute = send_dtmf = transfer = transfer_attended = _unavailable
+
+    def assist_state(self, call_id: str) -> dict[str, Any] | None:
+        raise AgentassistError(f"call {call_id!r} is not carried here ({self.reason}): see its adherence report")
+
+    def apply_script(self, script: Script) -> list[str]:
+        return []
 
 
 def get_settings(request: Request) -> Settings:
@@ -61,9 +130,14 @@ def get_prompts(request: Request) -> PromptStore:
     return prompts
 
 
-def get_runtime(request: Request) -> Runtime | None:
-    runtime: Runtime | None = request.app.state.runtime
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+def get_scripts(request: Request) -> ScriptVersions:
+    """The scripts the calls follow: the runtime's, so a version saved reaches the calls it runs."""
+    return get_runtime(request).scripts
 
 
 def token_from(authorization: str | None) -> str | None:
@@ -116,18 +190,59 @@ def phone_user(
     store: Annotated[Store, Depends(get_store)],
     user: Annotated[UserRecord, Depends(current_user)],
 ) -> UserRecord:
-    """The user if they may use this server's softphone (dial, answer, decline, its prompts): it is the
-    agent's named ``[assist] agent_name``, and its calls are theirs, so whoever may see that agent's
-    calls may use it - the agent, a team leader or supervisor of one of their teams or with
-    ``all_teams``, an admin. 403 otherwise, decided before whether the server has a softphone."""
-    if user.role not in PHONE_ROLES:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"a {user.role} may not use the phone: allowed to {', '.join(PHONE_ROLES)}"
-        )
+    """The user if they may use this server's own softphone's prompts: it is the agent's named
+    ``[assist] agent_name``, and its calls are theirs, so whoever may see that agent's calls may use
+    it - the agent, a team leader or supervisor of one of their teams or with ``all_teams``, an admin.
+    403 otherwise, decided before whether the server has a softphone."""
+    _phone_role(user)
     if not store.sees_agent(user, settings.assist.agent_name):
         whose = "another agent's" if user.role == "agent" else f"an agent's outside {user.name}'s teams"
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"this server's phone is {whose}")
     return user
+
+
+def _phone_role(user: UserRecord) -> None:
+    if user.role not in PHONE_ROLES:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"a {user.role} may not use the phone: allowed to {', '.join(PHONE_ROLES)}"
+        )
+
+
+def desk_agent(settings: Settings, store: Store, user: UserRecord, agent: str | None) -> str:
+    """The agent whose desk a phone route (dial, ringing, answer, decline) acts on: an agent's own; for a
+    team leader, supervisor or admin the agent they name, if they may see that agent's calls, else
+    ``[assist] agent_name`` (this server's softphone). 403 otherwise, decided before whether that desk
+    is connected."""
+    _phone_role(user)
+    if agent is None:
+        if user.role == "agent":
+            return user.name
+        agent = settings.assist.agent_name
+        if not store.sees_agent(user, agent):  # the agent is not named: neither is it here
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"this server's phone is an agent's outside {user.name}'s teams"
+            )
+        return agent
+    if user.role == "agent" and agent != user.name:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"an agent uses their own phone, not {agent!r}'s")
+    if not store.sees_agent(user, agent):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"agent {agent!r} is outside {user.name}'s teams")
+    return agent
+
+
+def ringing_desk(
+    settings: Annotated[Settings, Depends(get_settings)],
+    store: Annotated[Store, Depends(get_store)],
+    user: Annotated[UserRecord, Depends(current_user)],
+    agent: Annotated[
+        str | None,
+        Query(
+            min_length=1, max_length=200, description="whose desk: default your own (an agent) or [assist] agent_name"
+        ),
+    ] = None,
+) -> str:
+    """``?agent=NAME`` of the ringing routes, checked (:func:`desk_agent`)."""
+    return desk_agent(settings, store, user, agent)
 
 
 def check_range(from_: datetime | None, to: datetime | None) -> None:
@@ -178,8 +293,10 @@ StoreDep = Annotated[Store, Depends(get_store)]
 BusDep = Annotated[EventBus, Depends(get_bus)]
 RecordingsDep = Annotated[RecordingStore, Depends(get_recordings)]
 PromptsDep = Annotated[PromptStore, Depends(get_prompts)]
-RuntimeDep = Annotated["Runtime | None", Depends(get_runtime)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+ScriptsDep = Annotated[ScriptVersions, Depends(get_scripts)]
 UserDep = Annotated[UserRecord, Depends(current_user)]
 AdminDep = Annotated[UserRecord, require("admin")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PhoneUserDep = Annotated[UserRecord, Depends(phone_user)]
+RingingDeskDep = Annotated[str, Depends(ringing_desk)]

@@ -14,7 +14,7 @@ router = APIRouter(tags=["health"])
 
 @router.get("/healthz")
 def healthz(runtime: RuntimeDep) -> JSONResponse:
-    checks = runtime.health() if runtime is not None else {}
+    checks = runtime.health()
     waiting = [name for name, ok in checks.items() if not ok]
     if waiting:
         return JSONResponse({"status": "starting", "checks": checks, "detail": f"not ready: {', '.join(waiting)}"}, 503)
@@ -50,6 +50,5 @@ def metrics(request: Request, runtime: RuntimeDep, bus: BusDep, store: StoreDep)
     values["agentassist_logins_throttled_total"] = float(request.app.state.login_throttle.throttled)
     values["agentassist_password_hashes_refused_total"] = float(store.passwords.refused)
     values["agentassist_password_hash_workers"] = float(store.passwords.workers)
-    if runtime is not None:
-        values.update(runtime.metrics())
+    values.update(runtime.metrics())
     return "".join(f"{name} {value:g}\n" for name, value in sorted(values.items()))

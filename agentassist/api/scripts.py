@@ -3,24 +3,23 @@
 Every signed-in user reads; admins, supervisors and team leaders write. A script saved here
 is validated first (422 naming every problem with its line; nothing changes), gets the next
 version number, and applies at once to every active call that follows it (the runtime's
-:class:`ScriptUpdates`); those calls keep the progress of steps whose ids persist.
+:meth:`~agentassist.api.deps.Runtime.apply_script`); those calls keep the progress of steps whose ids persist.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Protocol, runtime_checkable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from agentassist.api.deps import RuntimeDep, StoreDep, UserDep, require
+from agentassist.api.deps import RuntimeDep, ScriptsDep, StoreDep, UserDep, require
 from agentassist.assist.script import Script
 from agentassist.assist.versions import ScriptVersions, error_lines
-from agentassist.config import Settings
 from agentassist.errors import ScriptError
 from agentassist.store.db import UserRecord
 
@@ -29,33 +28,6 @@ router = APIRouter(prefix="/api/scripts", tags=["scripts"])
 WRITER_ROLES = ("admin", "supervisor", "team_leader")
 _YAML_TYPES = ("text/yaml", "application/yaml", "application/x-yaml", "text/x-yaml", "text/plain")
 _MAX_SCRIPT_BYTES = 1_000_000
-
-
-@runtime_checkable
-class ScriptUpdates(Protocol):
-    """What saving needs of agentassist.runtime.Runtime: the scripts it reads, and live calls to update."""
-
-    scripts: ScriptVersions
-
-    def apply_script(self, script: Script) -> list[str]: ...
-
-
-def get_scripts(request: Request) -> ScriptVersions:
-    """The runtime's script library, or one of this app's own (a server without a softphone); made on first use."""
-    app = request.app
-    scripts: ScriptVersions | None = getattr(app.state, "scripts", None)
-    if scripts is None:
-        runtime = app.state.runtime
-        if isinstance(runtime, ScriptUpdates):
-            scripts = runtime.scripts
-        else:
-            settings: Settings = app.state.settings
-            scripts = ScriptVersions(Path(settings.assist.scripts_dir))
-        app.state.scripts = scripts
-    return scripts
-
-
-ScriptsDep = Annotated[ScriptVersions, Depends(get_scripts)]
 
 
 class ScriptListed(BaseModel):
@@ -254,8 +226,7 @@ async def put_script(
     script, changed, created = result
     applied: list[str] = []
     if changed:
-        if isinstance(runtime, ScriptUpdates):
-            applied = await run_in_threadpool(runtime.apply_script, script)
+        applied = await run_in_threadpool(runtime.apply_script, script)
         detail = f"{script.id} version {script.version}" + (f"; applied to {len(applied)} calls" if applied else "")
         await run_in_threadpool(store.audit, user, "script_saved", None, detail)
     body = {"id": script.id, "version": script.version, "changed": changed, "applied_to": applied}

@@ -27,8 +27,8 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from agentassist.api.live import _CLOSE_FORBIDDEN, LIVE_WALL_ROLES, _accept
 from agentassist.api.sockets import Held, guarded
 from agentassist.api.wallstate import CallDetails, ClientQueue, Outgoing, WallOptions, WallState
-from agentassist.assist.library import ScriptLibrary
 from agentassist.assist.tracker import ScriptTracker
+from agentassist.assist.versions import ScriptVersions
 from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.errors import AgentassistError
@@ -84,7 +84,16 @@ class WallClient:
 class WallHub:
     """The wall's state and its clients; created with the app, started by its lifespan."""
 
-    def __init__(self, store: Store, bus: EventBus, settings: Settings, options: WallOptions | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        bus: EventBus,
+        settings: Settings,
+        options: WallOptions | None = None,
+        scripts: ScriptVersions | None = None,
+    ) -> None:
+        """``scripts``: the runtime's (deps.get_scripts), so the wall reads the version the calls follow;
+        None: the scripts directory's, read on first use."""
         self.store = store
         self.settings = settings
         self.options = options or WallOptions()
@@ -92,7 +101,7 @@ class WallHub:
         self.clients: set[WallClient] = set()
         self._bus = bus
         self._sub = bus.subscribe(maxsize=100_000)  # subscribed now: sees the events published before the loop
-        self._scripts: ScriptLibrary | None = None
+        self._scripts = scripts
         self._tasks: set[asyncio.Task[None]] = set()
         self._pump_task: asyncio.Task[None] | None = None
         self.disconnected_slow = 0
@@ -222,7 +231,7 @@ class WallHub:
             return None
         try:
             if self._scripts is None:
-                self._scripts = ScriptLibrary(Path(self.settings.assist.scripts_dir))
+                self._scripts = ScriptVersions(Path(self.settings.assist.scripts_dir))
             script = self._scripts.get(call["script_id"])
             a = self.settings.assist
             variables = {"agent": call["agent"] or a.agent_name, "company": a.company}

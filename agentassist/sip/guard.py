@@ -21,8 +21,13 @@ import re
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agentassist.config import SipSettings
 
 log = logging.getLogger(__name__)
+_phone_log = logging.getLogger("agentassist.sip.softphone")  # the softphone's start lines, as before
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -121,6 +126,23 @@ def refer_policy(registrar_addresses: frozenset[IpAddress], accept_refer: list[s
     trusted = registrar_addresses if REGISTRAR in accept_refer else frozenset()
     networks = tuple(parse_network(n) for n in accept_refer if n != REGISTRAR)
     return SourcePolicy(trusted, networks)
+
+
+def trusted_sources(settings: SipSettings) -> tuple[SourcePolicy, SourcePolicy]:
+    """Who may call and who may transfer, from the registrar's addresses now and the settings."""
+    st = settings
+    registrar = resolve(uri for uri in (st.registrar, st.outbound_proxy) if uri)
+    callers = caller_policy(registrar, st.allow_from)
+    referrers = refer_policy(registrar, st.accept_refer)
+    if callers.open:
+        _phone_log.warning(
+            "[sip] no registrar and no allow_from: this phone answers INVITEs from any address that reaches "
+            '%s; set [sip] allow_from = ["10.0.0.0/8"] (the PBX\'s networks) to refuse the others with 403',
+            st.listen,
+        )
+    else:
+        _phone_log.info("calls taken from %s; REFER accepted from %s", callers.describe(), referrers.describe())
+    return callers, referrers
 
 
 # ---- the log ---------------------------------------------------------------------------------

@@ -1,0 +1,19 @@
+"""One call's pipeline: frames in, recording, utterances and assist events out.
+
+::
+
+    desk (pjsua's media thread, or the wire) --push()--> bounded queue --> media loop (call thread)
+        media loop --> Recorder, ChannelStream x2 --> StreamingTranscriber (pool)
+        pool thread --> CallRecords (store, ScriptTracker) --> EventBus
+
+Modules: :mod:`.session` the media loop and the call's public face (CallSession), :mod:`.commands`
+what travels on its queue besides frames, :mod:`.align` the channel aligner, :mod:`.records` the
+call's store, tracker and feed under one lock, :mod:`.close` the end-of-call sequence, :mod:`.ports`
+the interfaces it needs of the rest. The card-data pause's state machine is
+:class:`agentassist.pause.CardPause`.
+"""
+
+from agentassist.pipeline.ports import CallStore, Publisher, SessionInfo, Tracker
+from agentassist.pipeline.session import CallSession
+
+__all__ = ["CallSession", "CallStore", "Publisher", "SessionInfo", "Tracker"]

@@ -1,0 +1,139 @@
+"""The end of a call, in order: held digits, the last transcriptions, the recording closed (and
+converted), the final script report, open spans closed, the call marked ended and ``call.ended``
+published - after the last final utterance, so feeds see the call's events in order, and after its
+last turns' revisions when they come within ``REVISION_WAIT_S`` (a later one still updates the stored
+transcript and is published).
+
+Every step runs even when one before it failed; a failure makes the call end ``abnormal``, and an end
+the database refuses is handed to the runtime to store later (or to the next start's
+``close_abandoned_calls``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from concurrent.futures import wait
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from agentassist.audio.encode import wav_to_opus
+from agentassist.errors import AudioError
+from agentassist.events import Channel, Event, EventType
+from agentassist.failures import cause_of, retried, stage_of
+from agentassist.pipeline.records import SPAN_EVENTS
+
+if TYPE_CHECKING:
+    from agentassist.pipeline.session import CallSession
+
+log = logging.getLogger(__name__)
+
+GAP_WARN_S = 1.0  # a recording this much shorter than its call is reported
+REVISION_WAIT_S = 10.0  # at hangup, call.ended waits this long at most for the last turns' revisions
+
+
+def close_call(session: CallSession) -> None:
+    """Finish ``session``'s work and mark the call ended (on the call thread, after EndInput)."""
+    failures = session.failures
+    try:
+        failures.guarded("close", session.flush_digits)
+        for stream in session.streams.values():
+            failures.guarded("transcribe", stream.finish)
+        session.recorder_do(session.recorder.close)
+        failures.guarded("close", lambda: finish_recording(session))
+        frames, filled = session.aligner.frames, session.aligner.filled
+        log.info(
+            "call %s: %d agent and %d customer frames, %d and %d of them silence filled in",
+            session.call_id,
+            frames[Channel.AGENT],
+            frames[Channel.CUSTOMER],
+            filled[Channel.AGENT],
+            filled[Channel.CUSTOMER],
+        )
+        finals = [f for stream in session.streams.values() for f in stream.futures]
+        wait(finals)
+        # the finals are in: the turns they closed have been submitted for revision
+        wait([f for stream in session.streams.values() for f in stream.revisions()], timeout=REVISION_WAIT_S)
+        for f in finals:
+            if f.exception() is not None:
+                failures.report("transcribe", f.exception())  # type: ignore[arg-type]
+        # a recording that stopped early has no clock past its failure: the media clock goes on
+        recorder = session.recorder
+        end_s = recorder.duration_s if not recorder.failed else max(session.now_s, 0.0)
+        records = session.records
+        failures.guarded("close", lambda: records.finish_assist(end_s))
+        for kind in SPAN_EVENTS:  # a span still open at the end ends with the call
+            failures.guarded("close", lambda kind=kind: records.close_span(kind, end_s))  # type: ignore[misc]
+        mark_ended(session, end_s)
+        if session.dropped_frames:
+            log.warning("call %s: %d frames dropped by a full queue", session.call_id, session.dropped_frames)
+    except Exception as exc:  # a bug in the close itself: still counted, and the runtime still told
+        failures.report(stage_of(exc, "close"), exc)
+    finally:
+        session.closed()
+
+
+def mark_ended(session: CallSession, end_s: float) -> None:
+    """Mark the call ended (tried again on a database error) and publish ``call.ended``."""
+    failures, store, call_id = session.failures, session.records.store, session.call_id
+    ended_at = session.ended_at or session.info.started_at + timedelta(seconds=end_s)
+    if failures.causes:
+        # the SIP reason is kept with the call's media facts; the row says the call is not to be trusted
+        with contextlib.suppress(Exception):
+            store.save_media(call_id, {"failures": failures.causes, "sip_end_reason": session.end_reason})
+        session.end_reason = "abnormal"
+    status, reason, row = session.end_status, session.end_reason, session.row
+
+    def store_end() -> None:
+        if row is not None:
+            row()  # the row the start could not write
+        store.end_call(call_id, ended_at, status, reason)
+
+    try:
+        retried(store_end, f"call {call_id}: storing its end")
+    except Exception as exc:
+        failures.report(stage_of(exc, "close"), exc)
+        session.end_reason = reason = "abnormal"  # store_end, tried again later, writes it so
+        log.error(
+            "call %s: its end is not stored (%s): kept in memory and tried again; else the next start closes it",
+            call_id,
+            cause_of(exc),
+        )
+        if failures.handler is not None:
+            failures.handler.end_unstored(call_id, store_end)
+    data: dict[str, Any] = {"reason": session.end_reason}
+    if failures.causes:
+        data["failures"] = failures.causes
+    session.records.publish([Event(EventType.CALL_ENDED, call_id, end_s, data)])
+
+
+def finish_recording(session: CallSession) -> None:
+    """Convert the closed WAV when asked to; before the call is marked ended, so an ended call's
+    recording is final. A failed conversion keeps the WAV and says why."""
+    info, recorder = session.info, session.recorder
+    path = info.recording_path
+    recorded_s = recorder.duration_s
+    facts: dict[str, Any] = {"recording_format": "wav", "recording_s": round(recorded_s, 3)}
+    if session.ended_at is not None:
+        # The media clock ticks once per frame; starved of CPU it falls behind and the time is lost.
+        gap_s = (session.ended_at - info.started_at).total_seconds() - recorded_s
+        facts["recording_gap_s"] = round(gap_s, 3)
+        if gap_s > GAP_WARN_S and not recorder.failed:  # a failed one says why it stopped
+            log.warning(
+                "call %s: %.1f s recorded over %.1f s of call: the media clock fell behind (CPU starved?)",
+                session.call_id,
+                recorded_s,
+                recorded_s + gap_s,
+            )
+    if session.opus is not None:
+        try:
+            path = wav_to_opus(path, session.opus)
+            facts["recording_format"] = "opus"
+        except AudioError as exc:
+            log.error("call %s: recording kept as WAV: %s", session.call_id, exc)
+            facts["recording_error"] = str(exc)
+    with contextlib.suppress(OSError):
+        facts["recording_bytes"] = path.stat().st_size
+    if recorder.failed:
+        facts["recording_error"] = recorder.failed
+    session.records.save_media(facts)

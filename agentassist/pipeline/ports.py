@@ -1,0 +1,57 @@
+"""What a call's pipeline needs of the rest of the center: a store, a feed, a script tracker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from agentassist.assist.script import Script
+from agentassist.events import Event, Utterance
+
+
+class Publisher(Protocol):
+    def publish(self, event: Event) -> None: ...
+
+
+class CallStore(Protocol):
+    def add_utterance(self, call_id: str, u: Utterance) -> None: ...
+
+    def update_utterance(self, call_id: str, u: Utterance) -> None: ...
+
+    def save_adherence(self, call_id: str, report: dict[str, Any]) -> None: ...
+
+    def end_call(self, call_id: str, ended_at: datetime, status: str = "ended", end_reason: str = "hangup") -> None: ...
+
+    def open_span(self, call_id: str, kind: str, start_s: float, by: str = "") -> dict[str, Any]: ...
+
+    def close_span(self, call_id: str, kind: str, end_s: float) -> dict[str, Any] | None: ...
+
+    def add_digit(self, call_id: str, t_s: float, digit: str, method: str) -> None: ...
+
+    def save_media(self, call_id: str, data: dict[str, Any]) -> None: ...
+
+
+class Tracker(Protocol):
+    script: Script
+    variables: dict[str, str]
+
+    def on_utterance(self, u: Utterance) -> list[Event]: ...
+
+    def tick(self, now_s: float, speaking: bool = False) -> list[Event]: ...
+
+    def finish(self, end_s: float) -> list[Event]: ...
+
+    def report(self) -> dict[str, Any]: ...
+
+    def state(self) -> dict[str, Any]: ...
+
+    def replace_script(self, script: Script, at_s: float) -> list[Event]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    call_id: str
+    started_at: datetime
+    recording_path: Path

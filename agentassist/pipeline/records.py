@@ -1,0 +1,171 @@
+"""What a call leaves behind and tells the feeds: its store rows, its script tracker, its events.
+
+Reached from four threads (the call thread, pool threads with utterances, the pj thread with media
+facts, API threads with spans and script versions): every step that touches the tracker or the store
+runs under :attr:`CallRecords.lock`; events are published in the order they were made.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from agentassist.assist.script import Script
+from agentassist.events import Event, EventType, Utterance, utterance_event
+from agentassist.failures import CallFailures, stage_of
+from agentassist.pause import Digit
+from agentassist.pipeline.ports import CallStore, Publisher, Tracker
+
+log = logging.getLogger(__name__)
+
+SPAN_EVENTS = {
+    "pause": (EventType.CALL_PAUSED, EventType.CALL_RESUMED),
+    "hold": (EventType.CALL_HELD, EventType.CALL_UNHELD),
+    "mute": (EventType.CALL_MUTED, EventType.CALL_UNMUTED),
+}
+
+
+class CallRecords:
+    """One call's store, tracker and feed. ``failures`` is set by the session once it exists."""
+
+    def __init__(
+        self, call_id: str, store: CallStore, bus: Publisher, tracker: Tracker | None, store_dtmf_digits: bool
+    ) -> None:
+        self.call_id = call_id
+        self.store = store
+        self.tracker = tracker
+        self._bus = bus
+        self._store_dtmf_digits = store_dtmf_digits
+        self.lock = threading.Lock()  # the records lock: tracker and store, from any thread
+        self._open_spans: set[str] = set()
+        self.assist_finished = False
+        self.failures: CallFailures | None = None
+
+    def publish(self, events: list[Event]) -> None:
+        for event in events:
+            self._bus.publish(event)
+
+    def _guarded(self, step: Any) -> None:
+        try:
+            step()
+        except Exception as exc:
+            if self.failures is None:
+                raise
+            self.failures.report(stage_of(exc, "pipeline"), exc)
+
+    # ---- spans, digits, transfers, media facts --------------------------------------------------------
+
+    def span_on(self, kind: str, by: str, t: float) -> dict[str, Any]:
+        with self.lock:
+            new = kind not in self._open_spans
+            self._open_spans.add(kind)
+            span = self.store.open_span(self.call_id, kind, t, by)
+        if new:
+            self.publish([Event(SPAN_EVENTS[kind][0], self.call_id, t, {kind: span})])
+        return span
+
+    def span_off(self, kind: str, t: float) -> dict[str, Any] | None:
+        with self.lock:
+            self._open_spans.discard(kind)
+            span = self.store.close_span(self.call_id, kind, t)
+        if span is not None:
+            self.publish([Event(SPAN_EVENTS[kind][1], self.call_id, t, {kind: span})])
+        return span
+
+    def close_span(self, kind: str, end_s: float) -> None:
+        """A span still open at the end of the call ends with it (no event: call.ended says it)."""
+        with self.lock:
+            self.store.close_span(self.call_id, kind, end_s)
+
+    def digit(self, d: Digit, paused: bool) -> None:
+        """Store and publish a received digit: as keyed with ``store_dtmf_digits``, else masked (its time
+        and method only: a customer keying a card number leaves no number behind). During a card-data
+        pause only the fact of a digit is published, never the digit."""
+        if paused:
+            self.publish([Event(EventType.CALL_DTMF, self.call_id, d.t_s, {"dtmf": {"digit": None, "masked": True}})])
+            return
+        digit = d.digit if self._store_dtmf_digits else ""  # "": masked (a real key may be "*")
+
+        def add() -> None:
+            with self.lock:
+                self.store.add_digit(self.call_id, d.t_s, digit, d.method)
+
+        self._guarded(add)
+        dtmf = {"digit": digit or None, "method": d.method, "masked": not digit}
+        self.publish([Event(EventType.CALL_DTMF, self.call_id, d.t_s, {"dtmf": dtmf})])
+
+    def transfer(self, target: str, status_code: int, reason: str, t: float) -> None:
+        """Progress of a blind transfer, as the peer reports it; the target is kept with the call."""
+        transfer = {"target": target, "status_code": status_code, "reason": reason}
+        self.save_media({"transfer_target": target, "transfer_status": status_code})
+        self.publish([Event(EventType.CALL_TRANSFER, self.call_id, t, {"transfer": transfer})])
+
+    def save_media(self, facts: dict[str, Any]) -> None:
+        with self.lock:
+            self.store.save_media(self.call_id, facts)
+
+    def media(self, facts: dict[str, Any]) -> None:
+        """Codec, RTP loss and jitter, MOS estimate: stored with the call; a failure is reported."""
+        self._guarded(lambda: self.save_media(facts))
+
+    # ---- the script tracker ---------------------------------------------------------------------------
+
+    def assist_state(self) -> dict[str, Any] | None:
+        if self.tracker is None:
+            return None
+        with self.lock:
+            return {**self.tracker.state(), "variables": dict(self.tracker.variables)}
+
+    def replace_script(self, script: Script, at_s: float) -> bool:
+        tracker = self.tracker
+        if tracker is None:
+            return False
+        with self.lock:
+            if self.assist_finished or tracker.script.id != script.id or script.version <= tracker.script.version:
+                return False  # finished, another script, or this version or a later one is already applied
+            events = tracker.replace_script(script, at_s)
+            report = tracker.report()
+            self.store.save_adherence(self.call_id, report)
+            changed = {"id": script.id, "version": script.version, "from_s": round(at_s, 3), "steps": report["steps"]}
+            self.publish([Event(EventType.ASSIST_SCRIPT, self.call_id, at_s, {"script": changed}), *events])
+        log.info("call %s: script %s version %d applied at %.1f s", self.call_id, script.id, script.version, at_s)
+        return True
+
+    def tick(self, now_s: float, speaking: bool) -> None:
+        if self.tracker is None:
+            return
+        with self.lock:
+            events = self.tracker.tick(now_s, speaking)
+        self.publish(events)
+
+    def finish_assist(self, end_s: float) -> None:
+        if self.tracker is None:
+            return
+        with self.lock:
+            self.assist_finished = True  # no new script version after the final report
+            events = self.tracker.finish(end_s)
+        self.publish(events)
+        with self.lock:
+            self.store.save_adherence(self.call_id, self.tracker.report())
+
+    def on_utterance(self, utterance: Utterance) -> None:
+        """A partial, final or revised utterance of either channel (pool thread; the channel stream keeps
+        them in order). A revision replaces the stored final; the script tracker sees only the live finals
+        (it has acted on them already). A failing database does not blind the agent: the events go out."""
+        failures = self.failures
+        assert failures is not None, "the session sets failures before any audio"
+        with self.lock:
+            events = [utterance_event(utterance)]
+            if utterance.revised:
+                failures.guarded("pipeline", lambda: self.store.update_utterance(self.call_id, utterance))
+                self.publish(events)
+                return
+            if utterance.final:
+                failures.guarded("pipeline", lambda: self.store.add_utterance(self.call_id, utterance))
+            if self.tracker is not None:
+                tracker = self.tracker
+                events += tracker.on_utterance(utterance)
+                if utterance.final or len(events) > 1:
+                    failures.guarded("pipeline", lambda: self.store.save_adherence(self.call_id, tracker.report()))
+            self.publish(events)

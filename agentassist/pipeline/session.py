@@ -1,0 +1,302 @@
+"""A call's session: the media loop and the call's public face.
+
+Threads and where they cross (each entry goes through one of these, and nothing else):
+
+- the queue (bounded, drop-newest with a counter): the desk's media thread pushes frames
+  (:meth:`CallSession.push`), the desk's thread ends the call, lines the channels up after a hold and
+  hands over received digits, as :mod:`commands <agentassist.pipeline.commands>`;
+- the media lock: the media clock (:class:`~agentassist.pipeline.align.ChannelAligner`) and the card-data
+  pause (:class:`~agentassist.pause.CardPause`), held for a few operations by the call thread on
+  every frame and by an API thread pausing or resuming;
+- the records lock (:class:`~agentassist.pipeline.records.CallRecords`): tracker and store, from pool
+  threads (utterances), API threads (spans, a new script version) and the call thread.
+
+The call thread owns the recorder and the channel streams (segmenting, partial and final scheduling).
+A failure under the call (the recording's disk full, the database refusing a write, the recogniser
+raising) is reported and the call goes on (:mod:`agentassist.failures`); the close is
+:func:`agentassist.pipeline.close.close_call`.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from agentassist.assist.script import Script
+from agentassist.audio.encode import OpusOptions
+from agentassist.audio.frames import FRAME_BYTES
+from agentassist.audio.recorder import Recorder, RecordingError
+from agentassist.audio.segmenter import SegmenterOptions
+from agentassist.events import Channel, Event, EventType, Frame
+from agentassist.failures import CallFailures, FailureHandler, stage_of
+from agentassist.pause import CardPause, Digit, DtmfPauseOptions
+from agentassist.pipeline.align import ChannelAligner, Fill
+from agentassist.pipeline.close import close_call
+from agentassist.pipeline.commands import Align, DigitIn, EndInput, Item
+from agentassist.pipeline.ports import CallStore, Publisher, SessionInfo, Tracker
+from agentassist.pipeline.records import CallRecords
+from agentassist.transcribe.engine import StreamingTranscriber
+from agentassist.transcribe.stream import ChannelStream, StreamOptions
+
+log = logging.getLogger(__name__)
+
+_QUEUE_ITEMS = 3000  # 30 s of both channels: far more than the call thread ever lags
+_TICK_S = 1.0
+_SILENCE = bytes(FRAME_BYTES)
+
+
+class CallSession:
+    """Everything one call needs after the desk: a FrameSink with its own thread."""
+
+    def __init__(
+        self,
+        info: SessionInfo,
+        transcriber: StreamingTranscriber,
+        store: CallStore,
+        bus: Publisher,
+        tracker: Tracker | None,
+        segmenter_options: SegmenterOptions | None = None,
+        on_closed: Callable[[str], None] | None = None,
+        stream_options: StreamOptions | None = None,
+        prompt: str | None = None,
+        language: str | None = None,
+        opus: OpusOptions | None = None,
+        dtmf_pause: DtmfPauseOptions | None = None,
+        failures: FailureHandler | None = None,
+        fsync_every_s: float = 2.0,
+        store_dtmf_digits: bool = False,
+        row: Callable[[], None] | None = None,
+    ) -> None:
+        """``opus``: convert the recording to Ogg Opus after hangup (None: keep the WAV);
+        ``dtmf_pause``: digits from the far end that pause and resume the recording; ``failures``: told
+        of what fails; ``fsync_every_s``: the most audio a power loss may cost; ``store_dtmf_digits``:
+        store and publish received digits as keyed (False: masked); ``row``: writes the call's row, when
+        it could not be written at the start (the database failing): tried again at the end."""
+        self.info = info
+        self.call_id = info.call_id
+        self.opus = opus
+        self.row = row
+        self._on_closed = on_closed
+        self._queue: queue.Queue[Item] = queue.Queue(maxsize=_QUEUE_ITEMS)
+        self.dropped_frames = 0
+        self.records = CallRecords(info.call_id, store, bus, tracker, store_dtmf_digits)
+        self.failures = CallFailures(info.call_id, failures, self.records.publish, lambda: self.now_s)
+        self.records.failures = self.failures
+        # the media lock: the media clock and the card-data pause (module docstring)
+        self._media_lock = threading.Lock()
+        self.aligner = ChannelAligner()
+        self._card = CardPause(dtmf_pause)
+        self.recorder = Recorder(info.recording_path, fsync_every_s=fsync_every_s)
+        self.streams = {
+            ch: ChannelStream(
+                info.call_id,
+                ch,
+                transcriber,
+                self.records.on_utterance,
+                segmenter_options=segmenter_options,
+                options=stream_options,
+                prompt=prompt,
+                language=language,
+            )
+            for ch in Channel
+        }
+        self.end_reason = "hangup"
+        self.end_status = "ended"
+        self.ended_at: datetime | None = None
+        if self.recorder.failed:
+            self.failures.report("record", RecordingError(f"recording not started: {self.recorder.failed}"))
+        self._thread = threading.Thread(target=self._run, name=f"call-{info.call_id[:8]}", daemon=True)
+        self._thread.start()
+
+    # ---- FrameSink and the desk's commands: through the queue -------------------------------------------
+
+    def push(self, channel: Channel, pcm: bytes) -> None:
+        """A 20 ms frame of ``channel`` (the desk's media thread): queued, never waits."""
+        self._put(Frame(self.call_id, channel, pcm))
+
+    def _put(self, item: Item) -> None:
+        try:
+            self._queue.put_nowait(item)
+        except queue.Full:
+            self.dropped_frames += 1  # only the call thread would be slower; counted in /metrics
+
+    def end(self, reason: str = "hangup", status: str = "ended") -> None:
+        """The call is over; the session finishes its work and closes in the background."""
+        self.end_reason = reason
+        self.end_status = status
+        self.ended_at = datetime.now(UTC)  # the hangup, not when the last transcription finishes
+        self._queue.put(EndInput())  # waits for room: the end is never dropped
+
+    def dtmf(self, digit: str, method: str) -> None:
+        """A digit the peer sent: handled on the call thread (the card-data pause's triggers, then
+        stored or masked), stamped with the media time of the frames before it."""
+        self._put(DigitIn(digit, method))
+
+    def mark(self, kind: str, on: bool, by: str = "") -> dict[str, Any] | None:
+        """A hold or mute began (``on``) or ended; stored as a span of the call and published."""
+        if kind == "hold":
+            # On hold the bridge stops pulling the agent's frames: line the channels up again here.
+            self._put(Align())  # the desk's thread never waits; the lag fill still aligns
+        t = self.now_s
+        return self.records.span_on(kind, by, t) if on else self.records.span_off(kind, t)
+
+    # ---- any thread -------------------------------------------------------------------------------------
+
+    def pause(self, by: str) -> dict[str, Any]:
+        """Card-data pause: from now both channels are recorded as silence and nothing is transcribed."""
+        with self._media_lock:  # no frame counted after this is kept, and the span starts before them
+            self._card.pause()
+            t = self.aligner.now_s
+        return self.records.span_on("pause", by, t)
+
+    def resume(self) -> dict[str, Any] | None:
+        """End the card-data pause; the closed span, or None when the call was not paused."""
+        with self._media_lock:  # every silenced frame lies inside the span
+            t = self.aligner.now_s
+            self._card.resume()
+        return self.records.span_off("pause", t)
+
+    @property
+    def paused(self) -> bool:
+        with self._media_lock:
+            return self._card.paused
+
+    def transfer(self, target: str, status_code: int, reason: str) -> None:
+        """Progress of a blind transfer, as the peer reports it; the target is kept with the call."""
+        self.records.transfer(target, status_code, reason, self.now_s)
+
+    def media(self, facts: dict[str, Any]) -> None:
+        """Codec, RTP loss and jitter, MOS estimate: stored with the call."""
+        self.records.media(facts)
+
+    def assist_state(self) -> dict[str, Any] | None:
+        """The tracker's live state (adherence report, current step, next prompt, cards, the variables
+        filled into lines); None without a script."""
+        return self.records.assist_state()
+
+    def replace_script(self, script: Script) -> bool:
+        """Apply a new version of this call's script now, keeping progress on steps that persist.
+
+        Publishes ``assist.script`` (the new version and the steps' states) and ``assist.prompt``;
+        False when the call has no tracker, follows another script, has this version or a later one,
+        or has ended.
+        """
+        if self.ended_at is not None:
+            return False
+        return self.records.replace_script(script, self.now_s)
+
+    def join(self, timeout_s: float | None = None) -> None:
+        self._thread.join(timeout_s)
+
+    @property
+    def now_s(self) -> float:
+        """The call's media time: seconds of audio of the channel that is ahead."""
+        with self._media_lock:
+            return self.aligner.now_s
+
+    # ---- the media loop (call thread) -------------------------------------------------------------------
+
+    def _run(self) -> None:
+        publish = self.records.publish
+        publish([Event(EventType.CALL_STARTED, self.call_id, 0.0, {"call": {"id": self.call_id}})])
+        state = self.assist_state()
+        if state is not None:  # the first line to say, before anything is heard
+            prompt = {"step_id": state["current_step"], "text": state["next_prompt"] or ""}
+            publish([Event(EventType.ASSIST_PROMPT, self.call_id, 0.0, {"prompt": prompt})])
+        next_tick = time.monotonic() + _TICK_S
+        try:
+            while True:
+                try:
+                    item: Item | None = self._queue.get(timeout=0.2)
+                except queue.Empty:
+                    item = None
+                if isinstance(item, EndInput):
+                    break
+                try:  # report and keep going: the call is up, and the next frame may well work
+                    self._step(item, next_tick)
+                except Exception as exc:
+                    self.failures.report(stage_of(exc, "pipeline"), exc)
+                if time.monotonic() >= next_tick:
+                    next_tick += _TICK_S
+        finally:
+            close_call(self)
+
+    def _step(self, item: Item | None, next_tick: float) -> None:
+        """One turn of the loop: a frame, an alignment or a digit; the keypad's quiet; the tick."""
+        if isinstance(item, Frame):
+            self._frame(item.channel, item.pcm)
+        elif isinstance(item, Align):
+            with self._media_lock:
+                fill = self.aligner.level()
+            self._fill(fill)
+        elif isinstance(item, DigitIn):
+            self._digit(item)
+        with self._media_lock:
+            now_s = self.aligner.now_s
+            quiet = self._card.due(now_s)
+        if quiet:  # the keypad has been quiet: the customer is done typing
+            self.records.span_off("pause", now_s)
+        if time.monotonic() >= next_tick:
+            self.recorder_do(self.recorder.flush)
+            speaking = any(s.in_speech for s in self.streams.values())
+            self.records.tick(now_s, speaking)
+
+    def _frame(self, channel: Channel, pcm: bytes) -> None:
+        with self._media_lock:
+            fill = self.aligner.push(channel)
+            paused = self._card.paused
+        self._write(channel, _SILENCE if paused else pcm)  # card data never reaches the file or the recogniser
+        self._fill(fill)
+
+    def _fill(self, fill: Fill | None) -> None:
+        """Silence for a channel that lags the other, so the recording, the segmenters and the
+        utterance times of both channels share one clock."""
+        if fill is not None:
+            for _ in range(fill.frames):
+                self._write(fill.channel, _SILENCE)
+
+    def _write(self, channel: Channel, pcm: bytes) -> None:
+        self.recorder_do(lambda: self.recorder.write(channel, pcm))
+        self.streams[channel].push(pcm)
+
+    def _digit(self, item: DigitIn) -> None:
+        with self._media_lock:
+            t = self.aligner.now_s
+            steps = self._card.digit(Digit(t, item.digit, item.method))
+            paused = self._card.paused
+        if steps.pause_by is not None:
+            self.records.span_on("pause", steps.pause_by, t)
+        if steps.resume:
+            self.records.span_off("pause", t)
+        for d in steps.released:
+            self.records.digit(d, paused)
+
+    def recorder_do(self, step: Callable[[], None]) -> None:
+        try:
+            step()
+        except RecordingError as exc:  # once: the recorder drops every frame after it
+            self.failures.report("record", exc)
+
+    # ---- the close (call thread): agentassist.pipeline.close ----------------------------------------
+
+    def flush_digits(self) -> None:
+        """The call ended mid-sequence: the digits held back as a possible trigger are plain digits."""
+        with self._media_lock:
+            held = self._card.flush()
+            paused = self._card.paused
+        for d in held:
+            self.records.digit(d, paused)
+
+    def closed(self) -> None:
+        """The close is done. The streams hold the records' bound methods: dropped, the session is freed
+        by reference counting when the runtime lets it go, not by the collector's next full pass (audio
+        and all). A revision still running keeps its own stream alive and can still emit."""
+        self.streams = {}
+        self.failures.detach()
+        if self._on_closed is not None:
+            self._on_closed(self.call_id)
