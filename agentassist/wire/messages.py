@@ -103,9 +103,9 @@ def decode_text(text: str | bytes, sender: str = "phone") -> Message:
     if kind not in types:
         raise WireError("bad-message", f"expected type one of {', '.join(sorted(types))} from a {sender}, got {kind!r}")
     seq, serverseq, ident = obj.get("seq"), obj.get("serverseq", 0), obj.get("id")
-    if not _whole(seq) or seq < 1:
+    if not isinstance(seq, int) or not _whole(seq) or seq < 1:
         raise WireError("bad-message", f"{kind}: expected seq a whole number from 1, got {seq!r}")
-    if not _whole(serverseq):
+    if not isinstance(serverseq, int) or not _whole(serverseq):
         raise WireError("bad-message", f"{kind}: expected serverseq a whole number, got {serverseq!r}")
     if not isinstance(ident, str) or not 0 < len(ident) <= MAX_ID_CHARS:
         raise WireError("bad-message", f"{kind}: expected id a string of 1-{MAX_ID_CHARS} characters, got {ident!r}")
