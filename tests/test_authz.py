@@ -152,6 +152,7 @@ TABLE: dict[str, Case] = {
     "POST /api/ringing/{call_id}/decline": Case(PHONE.format(503), "/api/ringing/r1/decline"),
     # a user's token is no phone credential: 401 before the socket opens, as without one
     "WS /api/phone": Case("401 401 401 401 401", websocket=True, public=True),
+    "WS /api/audiohook": Case("401 401 401 401 401", websocket=True, public=True),  # X-API-KEY, not Bearer
     "WS /api/live": _ws(f"4403 {OPEN} 4403 {OPEN} {OPEN}"),
     "WS /api/calls/{call_id}/live": _ws(f"{OPEN} {OPEN} {OPEN} {OPEN} {OPEN}", "/api/calls/c1/live"),
     "GET /api/users": Case(ADMIN.format(200)),
@@ -421,6 +422,8 @@ def test_a_phone_credential_gets_403_on_every_route_but_the_phones(world: World)
         path = case.path or declared
         if key == "WS /api/phone":
             want = "503"  # signed in; this app runs no calls
+        elif key == "WS /api/audiohook":
+            want = "401"  # its credential comes in X-API-KEY: a Bearer header is no sign-in there
         elif case.public and not case.websocket:
             continue  # answers everyone alike (pages, sign-in, health)
         else:

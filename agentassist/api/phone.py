@@ -22,11 +22,10 @@ from fastapi.responses import JSONResponse
 from starlette.websockets import WebSocketDisconnect
 
 from agentassist.api.deps import token_from
-from agentassist.api.phonecalls import Center, PhoneCall, PhoneCalls, RemoteDesk, command_message
+from agentassist.api.phonecalls import Center, PhoneCall, PhoneCalls, RemoteDesk, command_message, feed, room
 from agentassist.config import Settings
 from agentassist.desk import CallInfo, DtmfDigit, HoldChange, TransferProgress
 from agentassist.errors import AgentassistError
-from agentassist.events import Channel
 from agentassist.store.db import Store
 from agentassist.store.phones import PhoneCheck, check_phone, is_live
 from agentassist.wire import DESK, Message, WireError, decode_audio, decode_text, deinterleave, encode_text
@@ -37,8 +36,6 @@ router = APIRouter(tags=["phone"])
 
 _HELLO_S = 10.0  # a phone that says nothing this long after connecting is cut off
 _TICK_S = 0.2  # acks go out this often: a phone's spool holds about this much beyond the recording
-_WINDOW_FRAMES = 1000  # frames pushed but not yet written (20 s): more waits, so the session's queue never drops
-_DRAIN_S = 5.0  # the most a pause waits for the frames before it to be written
 CLOSE_REVOKED = 4401
 
 
@@ -296,25 +293,12 @@ class PhoneLink:
             )
         call.sent_from = a.frame + a.frames
         call.last_active = time.monotonic()
-        pairs = deinterleave(a.pcm)[call.received - a.frame :]  # frames the center already holds: dropped
-        await self._room(call, len(pairs))
-        push = call.session.push
-        for external, internal in pairs:
-            push(Channel.CUSTOMER, external)
-            push(Channel.AGENT, internal)
-        call.received += len(pairs)
-
-    async def _room(self, call: PhoneCall, frames: int, window: int = _WINDOW_FRAMES) -> None:
-        """Wait (a bounded while) until the session's queue takes ``frames`` more: a phone catching up
-        after a cut sends faster than real time, and the session drops what its queue cannot hold."""
-        deadline = time.monotonic() + _DRAIN_S
-        while call.received + frames - call.session.frames_written > window and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+        await feed(call, deinterleave(a.pcm)[call.received - a.frame :])  # frames the center holds: dropped
 
     async def _call_message(self, m: Message, call: PhoneCall) -> None:
         p = m.parameters
         if m.type in ("pause", "resume"):
-            await self._room(call, 0, window=0)  # the span starts at this frame, not at what is still queued
+            await room(call, 0, window=0)  # the span starts at this frame, not at what is still queued
             if m.type == "pause":
                 await asyncio.to_thread(self.center.pause, call.call_id, p.get("by", "agent"))
             else:
