@@ -269,6 +269,9 @@ class PhoneLink:
         if call is None:
             if self.calls.ended(m.id):
                 raise WireError("ended", f"open: call {m.id!r} has ended at the center")
+            store: Store = self.ws.app.state.store
+            if await asyncio.to_thread(store.get_call, m.id) is not None:  # its recording is not overwritten
+                raise WireError("ended", f"open: call {m.id!r} was recorded by an earlier run of the center")
             session = await asyncio.to_thread(self.center.call_started, info)
             call = PhoneCall(m.id, self.agent, session)
             self.calls.add(call)
