@@ -11,6 +11,7 @@ import hashlib
 import io
 import threading
 import time
+import uuid
 import wave
 from collections.abc import Iterator
 from typing import Any
@@ -39,6 +40,7 @@ def center(tmp_path_factory: pytest.TempPathFactory, prompts_en: dict[str, str])
         http_port,
         sip={"listen": ""},
         recorder={"format": "wav"},
+        assist={"agent_name": "alice"},  # the page's dial button uses alice's phone
         center={"phone_timeout_s": 3.0, "command_timeout_s": 2.0, "credential_check_s": 1.0},
     )
     server = Server(root, config, 0, http_port)
@@ -255,6 +257,35 @@ def test_the_agents_page_commands_reach_the_phone(center: dict[str, Any]) -> Non
         assert phone.close_call(call_id, 10) == 10
     finally:
         phone.close()
+
+
+def test_a_call_dialled_from_the_page_is_placed_by_the_phone(center: dict[str, Any]) -> None:
+    server: Server = center["server"]
+    phone = _phone(center)
+    placed: list[Any] = []
+    try:
+
+        def dial() -> None:
+            with server.client() as c:
+                placed.append(c.post("/api/calls", json={"uri": "sip:100@127.0.0.1"}))
+
+        asker = threading.Thread(target=dial)
+        asker.start()
+        command = phone.expect("command", timeout_s=15)["parameters"]
+        assert (command["action"], command["uri"]) == ("dial", "sip:100@127.0.0.1")
+        call_id = str(uuid.uuid4())  # the phone names the call it places
+        phone.send("result", command=command["command"], ok=True, call_id=call_id)
+        asker.join(15)
+        assert placed[0].status_code == 201 and placed[0].json() == {"id": call_id}, placed[0].text
+        assert _call(server, call_id, ended=False)["status"] == "ringing"
+        _, stream, frame = phone.open(call_id)  # answered: its row goes from ringing to active
+        assert frame == 0
+        assert phone.audio(stream, 0, bytes(FRAME * 10)) == 10
+        assert phone.close_call(call_id, 10) == 10
+    finally:
+        phone.close()
+    call = _call(server, call_id)
+    assert (call["status"], call["agent"]) == ("ended", "alice")
 
 
 def test_a_revoked_credential_cuts_the_phone_off(center: dict[str, Any]) -> None:

@@ -204,7 +204,10 @@ class PhoneLink:
         self._pending[command_id] = answer
         timeout_s = self.settings.center.command_timeout_s
         try:
-            await self.send(command_message(command_id, action, call_id, args))
+            try:
+                await self.send(command_message(command_id, action, call_id, args))
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                raise AgentassistError(f"the phone of {self.agent!r} is not connected") from None
             result = await asyncio.wait_for(answer, timeout_s)
         except TimeoutError:
             raise AgentassistError(
@@ -270,7 +273,8 @@ class PhoneLink:
             if self.calls.ended(m.id):
                 raise WireError("ended", f"open: call {m.id!r} has ended at the center")
             store: Store = self.ws.app.state.store
-            if await asyncio.to_thread(store.get_call, m.id) is not None:  # its recording is not overwritten
+            row = await asyncio.to_thread(store.get_call, m.id)
+            if row is not None and row["status"] != "ringing":  # a dialled call has a row: one that ran has not
                 raise WireError("ended", f"open: call {m.id!r} was recorded by an earlier run of the center")
             session = await asyncio.to_thread(self.center.call_started, info)
             call = PhoneCall(m.id, self.agent, session)
