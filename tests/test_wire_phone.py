@@ -288,6 +288,44 @@ def test_a_call_dialled_from_the_page_is_placed_by_the_phone(center: dict[str, A
     assert (call["status"], call["agent"]) == ("ended", "alice")
 
 
+def test_a_pause_from_the_page_is_made_on_the_phone(center: dict[str, Any]) -> None:
+    """Card data never crosses the network: the page's pause reaches the phone, which silences the
+    audio itself and says from which frame; the recording holds exactly what the phone sent."""
+    server: Server = center["server"]
+    speech = stereo(SOUNDS_EN / f"{AGENT}.wav", SOUNDS_EN / f"{AGENT}.wav", seconds=2)
+    sent = speech[: 50 * FRAME] + bytes(50 * FRAME) + speech[50 * FRAME :]
+    phone = _phone(center)
+    answers: list[Any] = []
+    try:
+        call_id, stream, _ = phone.open()
+        phone.audio(stream, 0, sent[: 50 * FRAME])
+        while phone.expect("ack", call_id)["parameters"]["frame"] < 50:
+            pass
+
+        def page(action: str) -> None:
+            with server.client() as c:
+                answers.append(c.post(f"/api/calls/{call_id}/{action}"))
+
+        for action, first, until in (("pause", 50, 100), ("resume", 100, 150)):
+            asker = threading.Thread(target=page, args=(action,))
+            asker.start()
+            command = phone.expect("command", timeout_s=15)["parameters"]
+            assert (command["action"], command["call_id"]) == (action, call_id)
+            phone.send("result", command=command["command"], ok=True)
+            phone.send(action, call_id, frame=first, by="agent")
+            phone.audio(stream, first, sent[first * FRAME : until * FRAME])
+            asker.join(15)
+        assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+        assert phone.close_call(call_id, 150) == 150
+    finally:
+        phone.close()
+    agent, customer = _channels(server, call_id)
+    _same(agent, _sent(sent)[0])
+    _same(customer, _sent(sent)[1])
+    pauses = _call(server, call_id)["pauses"]
+    assert len(pauses) == 1 and pauses[0]["start"] == pytest.approx(1.0, abs=0.05), pauses
+
+
 def test_a_revoked_credential_cuts_the_phone_off(center: dict[str, Any]) -> None:
     import subprocess
 

@@ -306,10 +306,11 @@ class PhoneLink:
         p = m.parameters
         if m.type in ("pause", "resume"):
             await room(call, 0, window=0)  # the span starts at this frame, not at what is still queued
+            # the session's own pause, not the runtime's: that one tells the phone, which told us
             if m.type == "pause":
-                await asyncio.to_thread(self.center.pause, call.call_id, p.get("by", "agent"))
+                await asyncio.to_thread(call.session.pause, p.get("by", "agent"))
             else:
-                await asyncio.to_thread(self.center.resume, call.call_id)
+                await asyncio.to_thread(call.session.resume)
         elif m.type == "hold":
             await asyncio.to_thread(self.center.call_changed, call.call_id, HoldChange(p["held"], p["by"]))
         elif m.type == "dtmf":

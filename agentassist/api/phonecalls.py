@@ -45,6 +45,10 @@ class Recording(Protocol):
 
     def media(self, facts: dict[str, Any]) -> None: ...
 
+    def pause(self, by: str) -> dict[str, Any]: ...
+
+    def resume(self) -> dict[str, Any] | None: ...
+
 
 class Center(Protocol):
     """What the endpoint needs of the runtime (agentassist.runtime.Runtime)."""
@@ -58,10 +62,6 @@ class Center(Protocol):
     def call_failed(self, info: CallInfo, reason: str) -> None: ...
 
     def call_changed(self, call_id: str, change: CallChange) -> None: ...
-
-    def pause(self, call_id: str, by: str) -> dict[str, Any]: ...
-
-    def resume(self, call_id: str) -> dict[str, Any] | None: ...
 
 
 class Link(Protocol):
@@ -211,6 +211,9 @@ class RemoteDesk:
 
     def transfer_attended(self, call_id: str, consult_id: str) -> None:
         self._do("transfer_attended", call_id, consult_id=consult_id)
+
+    def pause_recording(self, call_id: str, on: bool) -> None:
+        self._do("pause" if on else "resume", call_id)
 
     def ringing(self) -> list[CallInfo]:
         return list(self._link.ringing_calls)
