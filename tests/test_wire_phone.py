@@ -152,6 +152,26 @@ def test_a_reconnect_resumes_where_the_center_is_and_drops_repeats(center: dict[
     _same(customer, _sent(pcm)[1])
 
 
+def test_a_call_uploaded_after_the_fact_says_so(center: dict[str, Any]) -> None:
+    server: Server = center["server"]
+    pcm = stereo(SOUNDS_EN / f"{CUSTOMER}.wav", SOUNDS_EN / f"{AGENT}.wav")
+    phone = _phone(center)
+    try:
+        call_id, stream, _ = phone.open(uploaded_late=True)
+        started = time.monotonic()
+        end = phone.audio(stream, 0, pcm)  # as fast as the center takes it
+        assert phone.close_call(call_id, end) == end
+        took_s = time.monotonic() - started
+    finally:
+        phone.close()
+    call = _call(server, call_id)
+    assert call["media"]["uploaded_late"] is True
+    assert took_s < len(pcm) / FRAME * 0.02, f"{took_s:.1f} s to upload {len(pcm) / FRAME * 0.02:.1f} s"
+    agent, customer = _channels(server, call_id)
+    _same(agent, _sent(pcm)[0])
+    _same(customer, _sent(pcm)[1])
+
+
 def test_a_call_whose_phone_stays_away_ends_abnormal(center: dict[str, Any]) -> None:
     server: Server = center["server"]
     phone = _phone(center)

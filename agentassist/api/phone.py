@@ -280,6 +280,8 @@ class PhoneLink:
             call = PhoneCall(m.id, self.agent, session)
             self.calls.add(call)
             log.info("call %s of %s opened by its phone", m.id, self.agent)
+            if m.param("uploaded_late"):  # recorded on the desk while the center was away: the call says so
+                await asyncio.to_thread(session.media, {"uploaded_late": True})
         for stream, earlier in list(self._streams.items()):
             if earlier is call:
                 del self._streams[stream]
