@@ -14,6 +14,7 @@ import time
 import uuid
 import wave
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -344,6 +345,51 @@ def test_a_pause_from_the_page_is_made_on_the_phone(center: dict[str, Any]) -> N
     _same(customer, _sent(sent)[1])
     pauses = _call(server, call_id)["pauses"]
     assert len(pauses) == 1 and pauses[0]["start"] == pytest.approx(1.0, abs=0.05), pauses
+
+
+def test_ringing_answer_hold_digits_quality_and_a_failed_call(center: dict[str, Any]) -> None:
+    """What a desk reports reaches the call as the softphone's reports do."""
+    server: Server = center["server"]
+    phone = _phone(center)
+    ringing, missed = str(uuid.uuid4()), str(uuid.uuid4())
+    answered: list[int] = []
+    try:
+        since = datetime.now(UTC).isoformat()
+        phone.send("ringing", calls=[{"id": ringing, "remote": "sip:customer@127.0.0.1", "since": since}])
+        phone.send("ping")
+        phone.expect("pong")  # the ringing list is taken before the pong
+        with server.client() as c:
+            assert [r["id"] for r in c.get("/api/ringing").json()] == [ringing]
+
+        def answer() -> None:
+            with server.client() as c:
+                answered.append(c.post(f"/api/ringing/{ringing}/answer").status_code)
+
+        asker = threading.Thread(target=answer)
+        asker.start()
+        command = phone.expect("command", timeout_s=15)["parameters"]
+        assert (command["action"], command["call_id"]) == ("answer", ringing)
+        phone.send("result", command=command["command"], ok=True)
+        asker.join(15)
+        assert answered == [204]
+        phone.send("ringing", calls=[])
+        _, stream, _ = phone.open(ringing)
+        phone.audio(stream, 0, bytes(FRAME * 50))
+        phone.send("hold", ringing, held=True, by="customer", frame=50)
+        phone.audio(stream, 50, bytes(FRAME * 50))
+        phone.send("hold", ringing, held=False, by="customer", frame=100)
+        phone.send("dtmf", ringing, digit="*", method="rfc4733", frame=100)
+        phone.send("quality", ringing, codec="PCMU", rx_lost=0)
+        other = {"remote": "sip:other@127.0.0.1", "sip_call_id": "m@tests", "started_at": since, "agent": "alice"}
+        phone.send("failed", missed, direction="inbound", **other, reason="cancelled")
+        assert phone.close_call(ringing, 100) == 100
+    finally:
+        phone.close()
+    call = _call(server, ringing)
+    assert [(h["by"], h["start"], h["end"]) for h in call["holds"]] == [("customer", 1.0, 2.0)], call["holds"]
+    assert len(call["dtmf"]) == 1 and call["media"]["phone"]["codec"] == "PCMU"  # digits masked: not kept
+    failed = _call(server, missed, ended=False)
+    assert (failed["status"], failed["end_reason"], failed["agent"]) == ("failed", "cancelled", "alice")
 
 
 def test_a_revoked_credential_cuts_the_phone_off(center: dict[str, Any]) -> None:

@@ -306,8 +306,9 @@ class PhoneLink:
 
     async def _call_message(self, m: Message, call: PhoneCall) -> None:
         p = m.parameters
+        if m.type in ("pause", "resume", "hold", "dtmf"):
+            await room(call, 0, window=0)  # marked at this frame, not behind what is still queued
         if m.type in ("pause", "resume"):
-            await room(call, 0, window=0)  # the span starts at this frame, not at what is still queued
             # the session's own pause, not the runtime's: that one tells the phone, which told us
             if m.type == "pause":
                 await asyncio.to_thread(call.session.pause, p.get("by", "agent"))
