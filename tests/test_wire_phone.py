@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.conftest import AGENTASSIST, REPO, SOUNDS_EN, Server, add_user
 from tests.wirephone import FRAME, MEDIA, WirePhone, add_phone, stereo
@@ -225,6 +225,12 @@ def test_each_refusal_has_its_code_and_the_connection_goes_on(center: dict[str, 
         phone.expect("pong")
     finally:
         phone.close()
+    huge = _phone(center)  # beyond what the server reads at all: that connection closes, nothing else
+    huge.ws.send(bytes(2 << 20))
+    with pytest.raises(ConnectionClosed) as closed:
+        huge.ws.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    _phone(center).close()
 
 
 def test_a_bad_credential_gets_401_before_the_socket_opens(center: dict[str, Any]) -> None:
