@@ -231,6 +231,11 @@ def test_each_refusal_has_its_code_and_the_connection_goes_on(center: dict[str, 
         huge.ws.recv(timeout=10)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
     _phone(center).close()
+    with server.client() as c:
+        lines = c.get("/metrics").text.splitlines()
+    metrics = {name: float(value) for name, _, value in (line.partition(" ") for line in lines)}
+    assert metrics["agentassist_phone_messages_refused_total"] >= 6
+    assert metrics["agentassist_phone_calls_abnormal_total"] >= 3
 
 
 def test_a_bad_credential_gets_401_before_the_socket_opens(center: dict[str, Any]) -> None:

@@ -97,6 +97,17 @@ class PhoneCalls:
         self.timeout_s = timeout_s
         self._calls: dict[str, PhoneCall] = {}
         self._ended: OrderedDict[str, None] = OrderedDict()
+        self.connected = 0  # phones and AudioHook sessions connected now
+        self.refused_total = 0  # messages answered with an error
+        self.abnormal_total = 0  # calls ended abnormal: phone away, stream silent, protocol broken
+
+    def metrics(self) -> dict[str, float]:
+        return {
+            "agentassist_phone_connections": float(self.connected),
+            "agentassist_phone_calls": float(len(self._calls)),
+            "agentassist_phone_messages_refused_total": float(self.refused_total),
+            "agentassist_phone_calls_abnormal_total": float(self.abnormal_total),
+        }
 
     def get(self, call_id: str) -> PhoneCall | None:
         return self._calls.get(call_id)
@@ -125,6 +136,7 @@ class PhoneCalls:
         if call.ended:
             return
         log.warning("call %s of %s ends abnormal: %s", call.call_id, call.agent, reason)
+        self.abnormal_total += 1
         self.finish(call)
         asyncio.get_running_loop().run_in_executor(None, _end_abnormal, call.session, reason)
 
