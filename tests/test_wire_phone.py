@@ -136,18 +136,27 @@ def test_a_reconnect_resumes_where_the_center_is_and_drops_repeats(center: dict[
     phone = _phone(center)
     call_id, stream, _ = phone.open()
     sent = phone.audio(stream, 0, pcm[:half])
-    phone.expect("ack", call_id)  # the center has written some of it
+    phone.send("hold", call_id, held=True, by="customer", frame=sent)
+    phone.send("dtmf", call_id, digit="*", method="rfc4733", frame=sent, masked=True)
+    phone.send("ping")
+    phone.expect("pong")
     phone.close()  # a cut
     time.sleep(0.5)
     phone = _phone(center)
     try:
         _, stream, have = phone.open(call_id)
         assert have == sent
+        phone.send("hold", call_id, held=True, by="customer", frame=sent)  # events from opened.frame again
+        phone.send("dtmf", call_id, digit="*", method="rfc4733", frame=sent, masked=True)
         phone.audio(stream, 0, pcm[: half + 20 * FRAME])  # repeats from 0: dropped, then 20 new frames
         end = phone.audio(stream, half // FRAME + 20, pcm[half + 20 * FRAME :])
+        phone.send("hold", call_id, held=False, by="customer", frame=end)
         assert phone.close_call(call_id, end) == end
     finally:
         phone.close()
+    call = _call(server, call_id)
+    assert [(h["start"], h["end"]) for h in call["holds"]] == [(2.0, 4.0)], call["holds"]
+    assert len(call["dtmf"]) == 1, call["dtmf"]  # the digit sent again after the cut is dropped
     agent, customer = _channels(server, call_id)
     _same(agent, _sent(pcm)[0])
     _same(customer, _sent(pcm)[1])

@@ -307,6 +307,8 @@ class PhoneLink:
     async def _call_message(self, m: Message, call: PhoneCall) -> None:
         p = m.parameters
         if m.type in ("pause", "resume", "hold", "dtmf"):
+            if not call.first_time(m.type, p):
+                return  # sent again after a reconnect: taken already
             await room(call, 0, window=0)  # marked at this frame, not behind what is still queued
         if m.type in ("pause", "resume"):
             # the session's own pause, not the runtime's: that one tells the phone, which told us

@@ -9,6 +9,7 @@ past ``[center] phone_timeout_s`` ends ``abnormal``. Everything here runs on the
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import OrderedDict
@@ -88,6 +89,18 @@ class PhoneCall:
     last_active: float = field(default_factory=time.monotonic)
     expiry: asyncio.TimerHandle | None = None
     ended: bool = False
+    marks: set[str] = field(default_factory=set)  # events taken at frame ``received``: a resend is dropped
+    marks_at: int = -1
+
+    def first_time(self, kind: str, parameters: dict[str, Any]) -> bool:
+        """False for an event already taken at this frame (a phone resends events from ``opened.frame``)."""
+        if self.marks_at != self.received:
+            self.marks, self.marks_at = set(), self.received
+        key = json.dumps([kind, parameters], sort_keys=True)
+        if key in self.marks:
+            return False
+        self.marks.add(key)
+        return True
 
 
 class PhoneCalls:
