@@ -87,6 +87,23 @@ def _channels(server: Server, call_id: str) -> tuple[bytes, bytes]:
     return pcm[:, 0].tobytes(), pcm[:, 1].tobytes()
 
 
+def _obeyed(server: Server, phone: WirePhone, path: str, body: Any = None, **result: Any) -> tuple[Any, dict]:
+    """POST ``path`` as the agent's page does while the phone answers the command it brings with ok (and
+    ``result``): the page's answer and the command."""
+    answers: list[httpx.Response] = []
+
+    def ask() -> None:
+        with server.client() as c:
+            answers.append(c.post(path, json=body))
+
+    asker = threading.Thread(target=ask)
+    asker.start()
+    command: dict[str, Any] = phone.expect("command", timeout_s=15)["parameters"]
+    phone.send("result", command=command["command"], ok=True, **result)
+    asker.join(15)
+    return answers[0], command
+
+
 def _sent(pcm: bytes) -> tuple[bytes, bytes]:
     s = np.frombuffer(pcm, dtype="<i2").reshape(-1, 2)
     return s[:, 1].tobytes(), s[:, 0].tobytes()  # internal = the agent, external = the customer
@@ -275,22 +292,12 @@ def test_a_phone_credential_gets_403_on_other_routes(center: dict[str, Any]) -> 
 def test_the_agents_page_commands_reach_the_phone(center: dict[str, Any]) -> None:
     server: Server = center["server"]
     phone = _phone(center)
-    answers: list[dict[str, Any]] = []
     try:
         call_id, stream, _ = phone.open()
         phone.audio(stream, 0, bytes(FRAME * 10))
 
-        def hang_up() -> None:
-            with server.client() as c:
-                answers.append({"status": c.post(f"/api/calls/{call_id}/hangup").status_code})
-
-        asker = threading.Thread(target=hang_up)
-        asker.start()
-        command = phone.expect("command", timeout_s=15)["parameters"]
-        assert (command["action"], command["call_id"]) == ("hangup", call_id)
-        phone.send("result", command=command["command"], ok=True)
-        asker.join(15)
-        assert answers == [{"status": 204}]
+        answer, command = _obeyed(server, phone, f"/api/calls/{call_id}/hangup")
+        assert (command["action"], command["call_id"], answer.status_code) == ("hangup", call_id, 204)
         # a command the phone never answers: the page is told after [center] command_timeout_s
         with server.client() as c:
             r = c.post(f"/api/calls/{call_id}/hold")
@@ -303,21 +310,11 @@ def test_the_agents_page_commands_reach_the_phone(center: dict[str, Any]) -> Non
 def test_a_call_dialled_from_the_page_is_placed_by_the_phone(center: dict[str, Any]) -> None:
     server: Server = center["server"]
     phone = _phone(center)
-    placed: list[Any] = []
+    call_id = str(uuid.uuid4())  # the phone names the call it places
     try:
-
-        def dial() -> None:
-            with server.client() as c:
-                placed.append(c.post("/api/calls", json={"uri": "sip:100@127.0.0.1"}))
-
-        asker = threading.Thread(target=dial)
-        asker.start()
-        command = phone.expect("command", timeout_s=15)["parameters"]
+        placed, command = _obeyed(server, phone, "/api/calls", {"uri": "sip:100@127.0.0.1"}, call_id=call_id)
         assert (command["action"], command["uri"]) == ("dial", "sip:100@127.0.0.1")
-        call_id = str(uuid.uuid4())  # the phone names the call it places
-        phone.send("result", command=command["command"], ok=True, call_id=call_id)
-        asker.join(15)
-        assert placed[0].status_code == 201 and placed[0].json() == {"id": call_id}, placed[0].text
+        assert placed.status_code == 201 and placed.json() == {"id": call_id}, placed.text
         assert _call(server, call_id, ended=False)["status"] == "ringing"
         _, stream, frame = phone.open(call_id)  # answered: its row goes from ringing to active
         assert frame == 0
@@ -336,27 +333,17 @@ def test_a_pause_from_the_page_is_made_on_the_phone(center: dict[str, Any]) -> N
     speech = stereo(SOUNDS_EN / f"{AGENT}.wav", SOUNDS_EN / f"{AGENT}.wav", seconds=2)
     sent = speech[: 50 * FRAME] + bytes(50 * FRAME) + speech[50 * FRAME :]
     phone = _phone(center)
-    answers: list[Any] = []
     try:
         call_id, stream, _ = phone.open()
         phone.audio(stream, 0, sent[: 50 * FRAME])
         while phone.expect("ack", call_id)["parameters"]["frame"] < 50:
             pass
 
-        def page(action: str) -> None:
-            with server.client() as c:
-                answers.append(c.post(f"/api/calls/{call_id}/{action}"))
-
         for action, first, until in (("pause", 50, 100), ("resume", 100, 150)):
-            asker = threading.Thread(target=page, args=(action,))
-            asker.start()
-            command = phone.expect("command", timeout_s=15)["parameters"]
-            assert (command["action"], command["call_id"]) == (action, call_id)
-            phone.send("result", command=command["command"], ok=True)
+            answer, command = _obeyed(server, phone, f"/api/calls/{call_id}/{action}")
+            assert (command["action"], command["call_id"], answer.status_code) == (action, call_id, 200)
             phone.send(action, call_id, frame=first, by="agent")
             phone.audio(stream, first, sent[first * FRAME : until * FRAME])
-            asker.join(15)
-        assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
         assert phone.close_call(call_id, 150) == 150
     finally:
         phone.close()
@@ -372,7 +359,6 @@ def test_ringing_answer_hold_digits_quality_and_a_failed_call(center: dict[str, 
     server: Server = center["server"]
     phone = _phone(center)
     ringing, missed = str(uuid.uuid4()), str(uuid.uuid4())
-    answered: list[int] = []
     try:
         since = datetime.now(UTC).isoformat()
         phone.send("ringing", calls=[{"id": ringing, "remote": "sip:customer@127.0.0.1", "since": since}])
@@ -381,17 +367,8 @@ def test_ringing_answer_hold_digits_quality_and_a_failed_call(center: dict[str, 
         with server.client() as c:
             assert [r["id"] for r in c.get("/api/ringing").json()] == [ringing]
 
-        def answer() -> None:
-            with server.client() as c:
-                answered.append(c.post(f"/api/ringing/{ringing}/answer").status_code)
-
-        asker = threading.Thread(target=answer)
-        asker.start()
-        command = phone.expect("command", timeout_s=15)["parameters"]
-        assert (command["action"], command["call_id"]) == ("answer", ringing)
-        phone.send("result", command=command["command"], ok=True)
-        asker.join(15)
-        assert answered == [204]
+        answer, command = _obeyed(server, phone, f"/api/ringing/{ringing}/answer")
+        assert (command["action"], command["call_id"], answer.status_code) == ("answer", ringing, 204)
         phone.send("ringing", calls=[])
         _, stream, _ = phone.open(ringing)
         phone.audio(stream, 0, bytes(FRAME * 50))
