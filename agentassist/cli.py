@@ -76,7 +76,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(settings, store, bus, recordings, runtime, start_runtime=False)
     host, port = settings.server.host_port
     log.info("serving on http://%s:%d (SIP on %s)", host, port, settings.sip.listen)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", ws="websockets-sansio"))
+    # ws_max_size: the largest message any socket takes is a phone's 64 KiB (docs/wire-protocol.md); 1 MiB
+    # instead of uvicorn's 16 MiB bounds what one connection can make the center buffer
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20)
+    server = uvicorn.Server(config)
     try:
         server.run()
     finally:
@@ -219,6 +222,36 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users_add_phone(args: argparse.Namespace) -> int:
+    from agentassist.store.phones import add_phone
+
+    credential_id, credential = add_phone(_open_store(_settings(args)), args.agent)
+    sys.stdout.write(
+        f"phone credential {credential_id} for agent {args.agent!r} (set it as [phone] token or "
+        f"$AGENTASSIST_PHONE_TOKEN; shown once):\n{credential}\n"
+    )
+    return 0
+
+
+def cmd_users_phones(args: argparse.Namespace) -> int:
+    from agentassist.store.phones import phones
+
+    rows = phones(_open_store(_settings(args)), args.agent)
+    sys.stdout.write(f"{'id':>5}  {'agent':<20}  {'created_at':<20}  revoked_at\n")
+    for r in rows:
+        sys.stdout.write(f"{r['id']:>5}  {r['agent']:<20}  {r['created_at'][:19]:<20}  {r['revoked_at'] or '-'}\n")
+    return 0
+
+
+def cmd_users_revoke_phone(args: argparse.Namespace) -> int:
+    from agentassist.store.phones import revoke_phone
+
+    agent = revoke_phone(_open_store(_settings(args)), args.id)
+    # a running center cuts the phone off at its next check (within [center] credential_check_s)
+    sys.stdout.write(f"phone credential {args.id} of agent {agent!r} revoked\n")
+    return 0
+
+
 def cmd_recordings_repair(args: argparse.Namespace) -> int:
     from agentassist.audio.recorder import needs_repair, repair
 
@@ -330,6 +363,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_config(users.add_parser("passwd", help="set a user's password (asked twice, or one line of stdin)"))
     sp.add_argument("name")
     sp.set_defaults(func=cmd_users_passwd)
+    sp = with_config(users.add_parser("add-phone", help="create a phone credential for an agent and print it"))
+    sp.add_argument("agent", help="an existing user of role agent")
+    sp.set_defaults(func=cmd_users_add_phone)
+    sp = with_config(users.add_parser("phones", help="list the phone credentials (never the credentials)"))
+    sp.add_argument("agent", nargs="?", help="only this agent's")
+    sp.set_defaults(func=cmd_users_phones)
+    sp = with_config(users.add_parser("revoke-phone", help="revoke a phone credential by its id"))
+    sp.add_argument("id", type=int)
+    sp.set_defaults(func=cmd_users_revoke_phone)
     return p
 
 

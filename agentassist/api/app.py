@@ -18,6 +18,7 @@ from agentassist import __version__
 from agentassist.api import (
     accounts,
     assist,
+    audiohook,
     calibrations,
     calls,
     control,
@@ -26,6 +27,7 @@ from agentassist.api import (
     evaluations,
     health,
     live,
+    phone,
     prompts,
     reports,
     scorecards,
@@ -36,6 +38,7 @@ from agentassist.api import (
 from agentassist.api.deps import NullRuntime, Runtime
 from agentassist.api.headers import SecurityHeaders
 from agentassist.api.limits import BodyLimit
+from agentassist.api.phonecalls import PhoneCalls
 from agentassist.api.signing import Signer, load_secret
 from agentassist.api.sockets import SocketRegistry
 from agentassist.api.throttle import LoginThrottle
@@ -108,6 +111,7 @@ def create_app(
     app.state.sockets = sockets
     app.state.signer = Signer(load_secret(settings))
     app.state.login_throttle = LoginThrottle(settings.server.throttle_options())
+    app.state.phone_calls = PhoneCalls(settings.center.phone_timeout_s)  # calls streamed over the wire
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -136,6 +140,8 @@ def create_app(
     app.include_router(accounts.router)
     app.include_router(tokens.router)
     app.include_router(live.router)
+    app.include_router(phone.router)
+    app.include_router(audiohook.router)
     app.include_router(wall.router)
     app.include_router(health.router)
     app.include_router(scorecards.router)

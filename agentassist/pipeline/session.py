@@ -90,6 +90,7 @@ class CallSession:
         # the media lock: the media clock and the card-data pause (module docstring)
         self._media_lock = threading.Lock()
         self.aligner = ChannelAligner()
+        self._written = 0  # frames of both channels in the recording: what a phone's ack covers
         self._card = CardPause(dtmf_pause)
         self.recorder = Recorder(info.recording_path, fsync_every_s=fsync_every_s)
         self.streams = {
@@ -194,6 +195,12 @@ class CallSession:
         self._thread.join(timeout_s)
 
     @property
+    def frames_written(self) -> int:
+        """20 ms frames of both channels handed to the recording (a phone may drop them from its spool)."""
+        with self._media_lock:
+            return self._written
+
+    @property
     def now_s(self) -> float:
         """The call's media time: seconds of audio of the channel that is ahead."""
         with self._media_lock:
@@ -252,6 +259,8 @@ class CallSession:
             paused = self._card.paused
         self._write(channel, _SILENCE if paused else pcm)  # card data never reaches the file or the recogniser
         self._fill(fill)
+        with self._media_lock:
+            self._written = min(self.aligner.frames.values())
 
     def _fill(self, fill: Fill | None) -> None:
         """Silence for a channel that lags the other, so the recording, the segmenters and the
