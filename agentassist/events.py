@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Channel(str, enum.Enum):
@@ -23,15 +23,18 @@ class Channel(str, enum.Enum):
     CUSTOMER = "customer"  # what the agent hears (right channel)
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """20 ms of 16-bit mono PCM from one channel of one call."""
+class Frame(NamedTuple):
+    """20 ms of 16-bit mono PCM from one channel of one call.
+
+    A NamedTuple, not a frozen dataclass: every frame of every call is built on the media thread (100 a
+    second a call), and a frozen slotted dataclass took 2.6 µs to build against 0.34 µs (timeit, this
+    2-core machine, session 11): 0.1 of a core at 400 calls."""
 
     call_id: str
     channel: Channel
     pcm: bytes  # little-endian int16
     sample_rate_hz: int = 16000
-    index: int = 0  # frame number within its channel since the call started
+    number: int = 0  # frame number within its channel since the call started (tuple has an `index` method)
 
     @property
     def duration_s(self) -> float:
