@@ -117,6 +117,7 @@ class Uplink:
         self._thread = threading.Thread(target=self._run, name="uplink", daemon=True)
         self._main: asyncio.Task[None] | None = None
         self._commands: set[asyncio.Task[None]] = set()
+        self._stopping = False
 
     # ---- lifecycle: any thread ------------------------------------------------------------------
 
@@ -216,6 +217,8 @@ class Uplink:
             attempt += 1
             try:
                 await self._session(url)
+                if self._stopping:
+                    return
             except websockets.InvalidStatus as exc:
                 status = exc.response.status_code
                 body = exc.response.body.decode(errors="replace")[:200] if exc.response.body else ""
@@ -224,6 +227,8 @@ class Uplink:
                 else:
                     log.warning("center %s refused the connection (%d: %s)", url, status, body)
             except (OSError, TimeoutError, websockets.WebSocketException, WireError) as exc:
+                if self._stopping:
+                    return
                 if self.connected.is_set():
                     log.warning("center %s: connection lost (%s); reconnecting", url, exc or type(exc).__name__)
                 else:
@@ -405,5 +410,9 @@ class Uplink:
             if all(f.close_sent or (f.stream is None and f.open_sent) for f in self._feeds.values()):
                 break
             await asyncio.sleep(0.05)
+        self._stopping = True
+        if self._ws is not None:
+            with contextlib.suppress(websockets.WebSocketException, OSError):
+                await asyncio.wait_for(self._ws.close(1001, "phone stopping"), 2)
         if self._main is not None:
             self._main.cancel()
