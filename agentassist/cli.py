@@ -225,6 +225,36 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users_add_phone(args: argparse.Namespace) -> int:
+    from agentassist.store.phones import add_phone
+
+    credential_id, credential = add_phone(_open_store(_settings(args)), args.agent)
+    sys.stdout.write(
+        f"phone credential {credential_id} for agent {args.agent!r} (set it as [phone] token or "
+        f"$AGENTASSIST_PHONE_TOKEN; shown once):\n{credential}\n"
+    )
+    return 0
+
+
+def cmd_users_phones(args: argparse.Namespace) -> int:
+    from agentassist.store.phones import phones
+
+    rows = phones(_open_store(_settings(args)), args.agent)
+    sys.stdout.write(f"{'id':>5}  {'agent':<20}  {'created_at':<20}  revoked_at\n")
+    for r in rows:
+        sys.stdout.write(f"{r['id']:>5}  {r['agent']:<20}  {r['created_at'][:19]:<20}  {r['revoked_at'] or '-'}\n")
+    return 0
+
+
+def cmd_users_revoke_phone(args: argparse.Namespace) -> int:
+    from agentassist.store.phones import revoke_phone
+
+    agent = revoke_phone(_open_store(_settings(args)), args.id)
+    # a running center cuts the phone off at its next check (within [center] credential_check_s)
+    sys.stdout.write(f"phone credential {args.id} of agent {agent!r} revoked\n")
+    return 0
+
+
 def cmd_recordings_repair(args: argparse.Namespace) -> int:
     from agentassist.audio.recorder import needs_repair, repair
 
@@ -340,6 +370,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_config(users.add_parser("passwd", help="set a user's password (asked twice, or one line of stdin)"))
     sp.add_argument("name")
     sp.set_defaults(func=cmd_users_passwd)
+    sp = with_config(users.add_parser("add-phone", help="create a phone credential for an agent and print it"))
+    sp.add_argument("agent", help="an existing user of role agent")
+    sp.set_defaults(func=cmd_users_add_phone)
+    sp = with_config(users.add_parser("phones", help="list the phone credentials (never the credentials)"))
+    sp.add_argument("agent", nargs="?", help="only this agent's")
+    sp.set_defaults(func=cmd_users_phones)
+    sp = with_config(users.add_parser("revoke-phone", help="revoke a phone credential by its id"))
+    sp.add_argument("id", type=int)
+    sp.set_defaults(func=cmd_users_revoke_phone)
     return p
 
 

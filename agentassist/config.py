@@ -349,6 +349,14 @@ class PhoneSettings(_Section):
     ca_file: str = ""  # CA certificates (PEM) the center's certificate must chain to, for https/wss
 
 
+class CenterSettings(_Section):
+    """The center's side of the wire (docs/wire-protocol.md): phones and AudioHook clients."""
+
+    phone_timeout_s: float = Field(default=60.0, gt=0)  # a call whose phone stays away this long ends abnormal
+    command_timeout_s: float = Field(default=10.0, gt=0)  # a command the phone does not answer in this fails
+    credential_check_s: float = Field(default=30.0, gt=0)  # a revoked credential's phone is cut off this soon
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="AGENTASSIST_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
@@ -361,6 +369,7 @@ class Settings(BaseSettings):
     assist: AssistSettings = AssistSettings()
     server: ServerSettings = ServerSettings()
     phone: PhoneSettings = PhoneSettings()
+    center: CenterSettings = CenterSettings()
 
     @classmethod
     def settings_customise_sources(

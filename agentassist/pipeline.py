@@ -320,6 +320,11 @@ class CallSession:
         self._thread.join(timeout_s)
 
     @property
+    def frames_written(self) -> int:
+        """20 ms frames of both channels handed to the recording (a phone may drop them from its spool)."""
+        return min(self._frames.values())
+
+    @property
     def now_s(self) -> float:
         return max(self._frames.values()) * FRAME_BYTES / 2 / SAMPLE_RATE_HZ
 

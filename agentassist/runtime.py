@@ -121,10 +121,10 @@ class Runtime:
         self.audio.close()
 
     def health(self) -> dict[str, bool]:
-        return {
-            "model": self._transcriber is not None,
-            "sip": self._phone is not None and self._phone.listening,
-        }
+        checks = {"model": self._transcriber is not None}
+        if self.settings.sip.listen:  # a center only ([sip] listen = "") has no softphone to wait for
+            checks["sip"] = self._phone is not None and self._phone.listening
+        return checks
 
     def dial(self, uri: str, prompt: str | None = None, agent: str | None = None) -> str:
         """Place a call from ``agent``'s desk (None: this process's own softphone); ``prompt``: the id of

@@ -17,7 +17,7 @@ from agentassist.store.db import MIGRATIONS, Store
 from agentassist.store.models import Base
 from tests.databases import database_url, pg_admin_url, pg_url  # noqa: F401 - fixtures
 
-HEAD = "0006"
+HEAD = "0007"
 
 
 def _make_010_database(url: str) -> None:

@@ -26,6 +26,7 @@ from agentassist.api import (
     evaluations,
     health,
     live,
+    phone,
     prompts,
     reports,
     scorecards,
@@ -135,6 +136,7 @@ def create_app(
     app.include_router(accounts.router)
     app.include_router(tokens.router)
     app.include_router(live.router)
+    app.include_router(phone.router)
     app.include_router(wall.router)
     app.include_router(health.router)
     app.include_router(scorecards.router)

@@ -14,6 +14,7 @@ from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.store.accounts import token_hash
 from agentassist.store.db import Store, UserRecord
+from agentassist.store.phones import check_phone
 from agentassist.store.prompts import PromptStore
 from agentassist.store.recordings import RecordingStore
 from agentassist.store.scoring import ConflictError, FieldError, ForbiddenError, NotFoundError
@@ -79,6 +80,9 @@ def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
+PHONE_ONLY = "a phone credential may only stream its agent's calls (/api/phone, /api/audiohook)"
+
+
 def current_user(request: Request, store: Annotated[Store, Depends(get_store)]) -> UserRecord:
     token = token_from(request.headers.get("authorization"))
     if token is None:
@@ -87,6 +91,8 @@ def current_user(request: Request, store: Annotated[Store, Depends(get_store)]) 
         raise _unauthorized("missing token: send 'Authorization: Bearer <token>' (see `agentassist users add`)")
     check = store.check_token_hash(token_hash(token))
     if check.user is None:
+        if check_phone(store, token).agent is not None:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, PHONE_ONLY)
         raise _unauthorized("invalid or revoked token")
     if check.expired:
         raise _unauthorized("token expired: sign in again, or ask an admin for a new API token")

@@ -16,12 +16,13 @@ from typing import Any
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
 
-from agentassist.api.deps import UserDep, token_from
+from agentassist.api.deps import PHONE_ONLY, UserDep, token_from
 from agentassist.api.signing import TICKET_TTL_S, LinkError, Signer
 from agentassist.api.sockets import CLOSE_TOO_MANY, CLOSE_UNAUTHORIZED, Held, SocketRegistry, guarded
 from agentassist.bus import EventBus, Subscription
 from agentassist.store.accounts import TokenCheck, token_hash
 from agentassist.store.db import Store, UserRecord
+from agentassist.store.phones import check_phone
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["live"])
@@ -101,6 +102,8 @@ async def _authenticate(ws: WebSocket) -> TokenCheck | str:
     else:
         return "missing credentials: ?ticket= from POST /api/ws-ticket, or 'Authorization: Bearer <token>'"
     if check.user is None:
+        if token is not None and (await asyncio.to_thread(check_phone, store, token)).agent is not None:
+            return PHONE_ONLY
         return "invalid or revoked token"
     if check.expired:
         return "token expired"
@@ -113,7 +116,7 @@ async def _accept(ws: WebSocket) -> Held | None:
     check = await _authenticate(ws)
     await ws.accept()
     if isinstance(check, str):
-        await ws.close(CLOSE_UNAUTHORIZED, check)
+        await ws.close(_CLOSE_FORBIDDEN if check == PHONE_ONLY else CLOSE_UNAUTHORIZED, check)
         return None
     assert check.user is not None
     sockets: SocketRegistry = ws.app.state.sockets

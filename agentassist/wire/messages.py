@@ -26,8 +26,8 @@ ACTIONS = frozenset(
 )
 DIRECTIONS = ("inbound", "outbound")
 
-# Parameter kinds: "str", "int" (whole, >= 0), "bool", "object", "list", "time" (ISO 8601 with an offset),
-# "any". A name ending in "?" is optional; parameters not named are kept as they came (forward compatible).
+# Parameter kinds: "str", "int" (whole, >= 0), "bool", "object", "list", "time" (ISO 8601 with an offset).
+# A name ending in "?" is optional; parameters not named are kept as they came (forward compatible).
 _CALL = {"direction": "str", "remote": "str", "sip_call_id": "str", "started_at": "time", "agent": "str"}
 PHONE_TYPES: dict[str, dict[str, str]] = {
     "hello": {"software": "str", "ringing?": "list"},
@@ -135,10 +135,16 @@ def _check(kind: str, name: str, want: str, value: Any) -> None:
         "object": isinstance(value, dict),
         "list": isinstance(value, list),
         "time": isinstance(value, str) and _time(value) is not None,
-        "any": True,
     }[want]
     if not ok:
-        wanted = {"int": "a whole number >= 0", "time": "an ISO 8601 time with its UTC offset"}.get(want, f"a {want}")
+        wanted = {
+            "str": "a string",
+            "int": "a whole number >= 0",
+            "bool": "a boolean",
+            "object": "an object",
+            "list": "an array",
+            "time": "an ISO 8601 time with its UTC offset",
+        }[want]
         raise WireError("bad-message", f"{kind}: expected {name} {wanted}, got {_show(value)}")
 
 

@@ -1,0 +1,360 @@
+"""``GET /api/phone``: the WebSocket a phone streams its agent's calls on (docs/wire-protocol.md).
+
+One :class:`PhoneLink` per connection: it signs the phone in (401 before the accept for a bad
+credential), attaches a :class:`~agentassist.api.phonecalls.RemoteDesk` for the credential's agent, and
+turns messages into the runtime's calls: ``open`` starts a call, audio is pushed to its session, ``close``
+ends it. A message that breaks the protocol is answered with ``error``; when it concerns a call, that call
+ends ``abnormal``; nothing else on the connection stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import time
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from fastapi.responses import JSONResponse
+from starlette.websockets import WebSocketDisconnect
+
+from agentassist.api.deps import token_from
+from agentassist.api.phonecalls import Center, PhoneCall, PhoneCalls, RemoteDesk, command_message
+from agentassist.config import Settings
+from agentassist.desk import CallInfo, DtmfDigit, HoldChange, TransferProgress
+from agentassist.errors import AgentassistError
+from agentassist.events import Channel
+from agentassist.store.db import Store
+from agentassist.store.phones import PhoneCheck, check_phone, is_live
+from agentassist.wire import DESK, Message, WireError, decode_audio, decode_text, deinterleave, encode_text
+from agentassist.wire.messages import parse_time
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["phone"])
+
+_HELLO_S = 10.0  # a phone that says nothing this long after connecting is cut off
+_TICK_S = 0.2  # acks go out this often: a phone's spool holds about this much beyond the recording
+_WINDOW_FRAMES = 1000  # frames pushed but not yet written (20 s): more waits, so the session's queue never drops
+_DRAIN_S = 5.0  # the most a pause waits for the frames before it to be written
+CLOSE_REVOKED = 4401
+
+
+def phone_calls(ws: WebSocket) -> PhoneCalls:
+    """The calls of every phone of this app, made with the app's first phone connection."""
+    calls: PhoneCalls | None = getattr(ws.app.state, "phone_calls", None)
+    if calls is None:
+        settings: Settings = ws.app.state.settings
+        calls = ws.app.state.phone_calls = PhoneCalls(settings.center.phone_timeout_s)
+    return calls
+
+
+async def sign_in(ws: WebSocket, credential: str | None) -> PhoneCheck | None:
+    """The phone's agent, or None after answering 401 (503 without a runtime) before the accept."""
+    store: Store = ws.app.state.store
+    if credential is None:
+        why = "missing credential: send 'Authorization: Bearer <phone credential>' (`agentassist users add-phone`)"
+        check = PhoneCheck(None)
+    else:
+        why = "unknown or revoked phone credential"
+        check = await asyncio.to_thread(check_phone, store, credential)
+    if check.agent is None:
+        headers = {"WWW-Authenticate": "Bearer"}
+        await ws.send_denial_response(JSONResponse({"detail": why}, 401, headers=headers))
+        return None
+    if ws.app.state.runtime is None:
+        await ws.send_denial_response(JSONResponse({"detail": "this server runs no calls"}, 503))
+        return None
+    return check
+
+
+@router.websocket("/api/phone")
+async def phone(ws: WebSocket) -> None:
+    check = await sign_in(ws, token_from(ws.headers.get("authorization")))
+    if check is None:
+        return
+    await ws.accept()
+    link = PhoneLink(ws, check, ws.app.state.runtime, phone_calls(ws), ws.app.state.settings)
+    await link.run()
+
+
+class PhoneLink:
+    def __init__(self, ws: WebSocket, check: PhoneCheck, center: Center, calls: PhoneCalls, settings: Settings) -> None:
+        assert check.agent is not None and check.credential_id is not None
+        self.ws = ws
+        self.agent = check.agent
+        self._credential_id = check.credential_id
+        self.center = center
+        self.calls = calls
+        self.settings = settings
+        self.loop = asyncio.get_running_loop()
+        self.ringing_calls: list[CallInfo] = []
+        self._streams: dict[int, PhoneCall] = {}
+        self._stream_ids = itertools.count(1)
+        self._command_ids = itertools.count(1)
+        self._pending: dict[str, asyncio.Future[Message]] = {}
+        self._seq = 0
+        self._last_in = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.desk = RemoteDesk(self, settings.center.command_timeout_s)
+
+    # ---- the connection --------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        try:
+            first = await asyncio.wait_for(self.ws.receive_text(), _HELLO_S)
+            hello = decode_text(first)
+            if hello.type != "hello":
+                raise WireError("bad-message", f"expected hello first, got {hello.type}")
+        except (TimeoutError, WireError, KeyError, WebSocketDisconnect) as exc:
+            why = str(exc) if isinstance(exc, WireError) else f"expected hello within {_HELLO_S:g} s"
+            with contextlib.suppress(Exception):
+                await self.send(Message("error", DESK, {"code": "bad-message", "message": why}))
+                await self.ws.close(1008, why[:120])
+            return
+        self._last_in = hello.seq
+        self._ringing(hello.param("ringing", []))
+        await self.send(Message("welcome", DESK, {"agent": self.agent}))
+        self.center.desks.attach(self.agent, self.desk)
+        log.info("phone of %s connected (credential %d)", self.agent, self._credential_id)
+        ticker = asyncio.create_task(self._tick(), name=f"phone-{self.agent}")
+        try:
+            while True:
+                message = await self.ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                await self._receive(message.get("text"), message.get("bytes"))
+        except WebSocketDisconnect:
+            pass
+        finally:
+            ticker.cancel()
+            self.center.desks.detach(self.agent, self.desk)
+            for call in self._streams.values():
+                if call.link is self:
+                    self.calls.away(call)
+            for pending in self._pending.values():
+                pending.cancel()
+            log.info("phone of %s disconnected; %d call(s) wait for it", self.agent, len(self._streams))
+
+    async def send(self, message: Message) -> None:
+        self._seq += 1
+        text = encode_text(Message(message.type, message.id, message.parameters, self._seq, self._last_in))
+        await self.ws.send_text(text)
+
+    async def _error(self, call_id: str, code: str, text: str) -> None:
+        with contextlib.suppress(Exception):  # the phone may be gone already
+            await self.send(Message("error", call_id, {"code": code, "message": text}))
+
+    async def _receive(self, text: str | None, data: bytes | None) -> None:
+        call: PhoneCall | None = None
+        ident = DESK  # what the error names: the message's call, read before the message is checked
+        try:
+            if data is not None:
+                call = self._streams.get(int.from_bytes(data[:2], "big")) if len(data) >= 2 else None
+                ident = call.call_id if call is not None else DESK
+                await self._audio(data)
+            elif text is not None:
+                ident = _ident(text)
+                known = self.calls.get(ident)
+                call = known if known is not None and known.link is self else None
+                m = decode_text(text)
+                self._last_in = m.seq
+                await self._message(m)
+        except WireError as exc:
+            log.warning("phone of %s: %s: %s", self.agent, exc.code, exc)
+            await self._error(ident, exc.code, str(exc))
+            if call is not None and exc.code not in ("not-yours", "ended"):
+                self.calls.fail(call, f"protocol error: {exc.code}")
+        except AgentassistError as exc:  # the runtime refused (a call not active, the store failing)
+            await self._error(ident, "ended", str(exc))
+
+    async def _tick(self) -> None:
+        """Acks, the calls whose stream went silent, and a credential revoked meanwhile."""
+        next_check = time.monotonic() + self.settings.center.credential_check_s
+        timeout_s = self.settings.center.phone_timeout_s
+        store: Store = self.ws.app.state.store
+        while True:
+            await asyncio.sleep(_TICK_S)
+            now = time.monotonic()
+            for call in list(self._streams.values()):
+                if call.ended or call.link is not self:
+                    continue
+                if now - call.last_active > timeout_s:
+                    await self._error(call.call_id, "timeout", f"no audio or message for {timeout_s:g} s")
+                    self.calls.fail(call, "phone stream silent")
+                    continue
+                await self._ack(call)
+            if now >= next_check:
+                next_check = now + self.settings.center.credential_check_s
+                if not await asyncio.to_thread(is_live, store, self._credential_id):
+                    log.warning("phone of %s: its credential was revoked: cut off", self.agent)
+                    await self.ws.close(CLOSE_REVOKED, "phone credential revoked")
+                    return
+
+    async def _ack(self, call: PhoneCall) -> None:
+        written = min(call.session.frames_written, call.received)
+        if written > call.acked:
+            call.acked = written
+            await self.send(Message("ack", call.call_id, {"frame": written}))
+
+    # ---- center to phone: commands ----------------------------------------------------------------
+
+    async def command(self, action: str, call_id: str, args: dict[str, Any]) -> Message:
+        command_id = str(next(self._command_ids))
+        answer: asyncio.Future[Message] = self.loop.create_future()
+        self._pending[command_id] = answer
+        timeout_s = self.settings.center.command_timeout_s
+        try:
+            await self.send(command_message(command_id, action, call_id, args))
+            result = await asyncio.wait_for(answer, timeout_s)
+        except TimeoutError:
+            raise AgentassistError(
+                f"the phone of {self.agent!r} did not answer {action} within {timeout_s:g} s"
+            ) from None
+        finally:
+            self._pending.pop(command_id, None)
+        if not result.param("ok"):
+            raise AgentassistError(result.param("error") or f"the phone refused {action}")
+        return result
+
+    def active_calls(self) -> list[str]:
+        return [c.call_id for c in self._streams.values() if c.link is self and not c.ended]
+
+    def _ringing(self, calls: list[dict[str, str]]) -> None:
+        self.ringing_calls = [
+            CallInfo(c["id"], "inbound", c["remote"], "", parse_time(c["since"]), agent=self.agent) for c in calls
+        ]
+
+    # ---- phone to center --------------------------------------------------------------------------
+
+    async def _message(self, m: Message) -> None:
+        if m.type == "ping":
+            await self.send(Message("pong"))
+        elif m.type == "pong" or m.type == "hello":
+            pass
+        elif m.type == "ringing":
+            self._ringing(m.parameters["calls"])
+        elif m.type == "result":
+            answer = self._pending.get(m.parameters["command"])
+            if answer is not None and not answer.done():
+                answer.set_result(m)
+        elif m.type == "open":
+            await self._open(m)
+        elif m.type == "failed":
+            await asyncio.to_thread(self.center.call_failed, self._info(m), m.parameters["reason"])
+        else:
+            await self._call_message(m, self._call(m))
+
+    def _call(self, m: Message) -> PhoneCall:
+        call = self.calls.get(m.id)
+        if call is None or call.link is not self:
+            why = "an ended call" if self.calls.ended(m.id) else "a call not opened on this connection"
+            raise WireError("unknown-stream", f"{m.type}: expected open first, got {m.type} for {why}")
+        call.last_active = time.monotonic()
+        return call
+
+    def _info(self, m: Message) -> CallInfo:
+        p = m.parameters
+        if p["agent"] != self.agent:
+            raise WireError(
+                "not-yours", f"{m.type}: expected calls of {self.agent!r} on this phone, got {p['agent']!r}"
+            )
+        started = parse_time(p["started_at"])
+        return CallInfo(m.id, p["direction"], p["remote"], p["sip_call_id"], started, agent=self.agent)
+
+    async def _open(self, m: Message) -> None:
+        info = self._info(m)
+        call = self.calls.get(m.id)
+        if call is not None and call.agent != self.agent:
+            raise WireError("not-yours", f"open: call {m.id!r} is another agent's")
+        if call is None:
+            if self.calls.ended(m.id):
+                raise WireError("ended", f"open: call {m.id!r} has ended at the center")
+            session = await asyncio.to_thread(self.center.call_started, info)
+            call = PhoneCall(m.id, self.agent, session)
+            self.calls.add(call)
+            log.info("call %s of %s opened by its phone", m.id, self.agent)
+        for stream, earlier in list(self._streams.items()):
+            if earlier is call:
+                del self._streams[stream]
+        self.calls.attach(call, self)
+        stream = next(self._stream_ids)
+        self._streams[stream] = call
+        await self.send(Message("opened", m.id, {"stream": stream, "frame": call.received}))
+
+    async def _audio(self, data: bytes) -> None:
+        a = decode_audio(data)
+        call = self._streams.get(a.stream)
+        if call is None or call.ended or call.link is not self:
+            raise WireError("unknown-stream", f"audio: expected a stream opened on this connection, got {a.stream}")
+        if a.frame < call.sent_from or a.frame > call.received:
+            raise WireError(
+                "out-of-order",
+                f"audio: expected frame {call.received} (or a repeat from {call.sent_from}), got {a.frame}",
+            )
+        call.sent_from = a.frame + a.frames
+        call.last_active = time.monotonic()
+        pairs = deinterleave(a.pcm)[call.received - a.frame :]  # frames the center already holds: dropped
+        await self._room(call, len(pairs))
+        push = call.session.push
+        for external, internal in pairs:
+            push(Channel.CUSTOMER, external)
+            push(Channel.AGENT, internal)
+        call.received += len(pairs)
+
+    async def _room(self, call: PhoneCall, frames: int, window: int = _WINDOW_FRAMES) -> None:
+        """Wait (a bounded while) until the session's queue takes ``frames`` more: a phone catching up
+        after a cut sends faster than real time, and the session drops what its queue cannot hold."""
+        deadline = time.monotonic() + _DRAIN_S
+        while call.received + frames - call.session.frames_written > window and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+
+    async def _call_message(self, m: Message, call: PhoneCall) -> None:
+        p = m.parameters
+        if m.type in ("pause", "resume"):
+            await self._room(call, 0, window=0)  # the span starts at this frame, not at what is still queued
+            if m.type == "pause":
+                await asyncio.to_thread(self.center.pause, call.call_id, p.get("by", "agent"))
+            else:
+                await asyncio.to_thread(self.center.resume, call.call_id)
+        elif m.type == "hold":
+            await asyncio.to_thread(self.center.call_changed, call.call_id, HoldChange(p["held"], p["by"]))
+        elif m.type == "dtmf":
+            await asyncio.to_thread(self.center.call_changed, call.call_id, DtmfDigit(p["digit"], p["method"]))
+        elif m.type == "transfer":
+            change = TransferProgress(p["target"], p["status_code"], p["reason"])
+            await asyncio.to_thread(self.center.call_changed, call.call_id, change)
+        elif m.type == "quality":
+            await asyncio.to_thread(call.session.media, {"phone": p})
+        elif m.type == "close":
+            if p["frames"] != call.received:  # not fatal: the phone sends the rest, then closes again
+                text = f"close: expected every frame first: the call has {p['frames']}, the center {call.received}"
+                await self._error(call.call_id, "out-of-order", text)
+                return
+            self.calls.finish(call)
+            await asyncio.to_thread(self.center.call_ended, call.call_id, p["reason"])
+            task = asyncio.create_task(self._closed(call))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _closed(self, call: PhoneCall) -> None:
+        """Once the session has written the whole recording: the last ack, and ``closed``."""
+        await asyncio.to_thread(call.session.join, 120)
+        for stream, c in list(self._streams.items()):
+            if c is call:
+                del self._streams[stream]
+        with contextlib.suppress(Exception):
+            await self.send(Message("ack", call.call_id, {"frame": call.received}))
+            await self.send(Message("closed", call.call_id))
+        log.info("call %s of %s closed: %d frames", call.call_id, self.agent, call.received)
+
+
+def _ident(text: str) -> str:
+    """The ``id`` a text message names, if it has one that could be a call's; else ``desk``."""
+    try:
+        ident = json.loads(text).get("id")
+    except (ValueError, AttributeError):
+        return DESK
+    return ident if isinstance(ident, str) and 0 < len(ident) <= 100 else DESK

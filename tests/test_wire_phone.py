@@ -1,0 +1,285 @@
+"""``GET /api/phone`` against a real ``agentassist serve`` with no softphone (``[sip] listen = ""``), a
+center only, and a phone written from docs/wire-protocol.md (tests/wirephone.py) streaming real speech.
+
+The recording must hold exactly the PCM the phone sent (frame count and checksum of each channel), the
+transcript the words spoken, the call list the phone's agent; a reconnect resumes where the center's copy
+ends; every refusal the document names is answered with its code, and crashes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+import time
+import wave
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+from websockets.exceptions import InvalidStatus
+
+from tests.conftest import AGENTASSIST, REPO, SOUNDS_EN, Server, add_user
+from tests.wirephone import FRAME, MEDIA, WirePhone, add_phone, stereo
+
+CUSTOMER, AGENT = "demo-echotest", "vm-intro"
+
+
+@pytest.fixture(scope="module")
+def center(tmp_path_factory: pytest.TempPathFactory, prompts_en: dict[str, str]) -> Iterator[dict[str, Any]]:
+    from benchmarks.ports import free_port
+    from tests.conftest import write_config
+
+    root = tmp_path_factory.mktemp("center")
+    http_port = free_port()
+    config = write_config(
+        root,
+        0,
+        http_port,
+        sip={"listen": ""},
+        recorder={"format": "wav"},
+        center={"phone_timeout_s": 3.0, "command_timeout_s": 2.0, "credential_check_s": 1.0},
+    )
+    server = Server(root, config, 0, http_port)
+    server.token = add_user(config, "Alex", "admin")
+    add_user(config, "alice", "agent", "--team", "red")
+    add_user(config, "bob", "agent", "--team", "blue")
+    server.start()
+    try:
+        yield {
+            "server": server,
+            "alice": add_phone(AGENTASSIST, config, "alice", REPO),
+            "bob": add_phone(AGENTASSIST, config, "bob", REPO),
+            "prompts": prompts_en,
+        }
+    finally:
+        server.stop()
+
+
+def _phone(center: dict[str, Any], agent: str = "alice") -> WirePhone:
+    phone = WirePhone(center["server"].http_port, center[agent], agent)
+    assert phone.hello()["parameters"] == {"agent": agent}
+    return phone
+
+
+def _call(server: Server, call_id: str, timeout_s: float = 60, ended: bool = True) -> dict[str, Any]:
+    with server.client() as c:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            call = c.get(f"/api/calls/{call_id}").json()
+            if not ended or call.get("status") == "ended" or time.monotonic() > deadline:
+                return call
+            time.sleep(0.2)
+
+
+def _channels(server: Server, call_id: str) -> tuple[bytes, bytes]:
+    """The recording's (agent, customer) PCM: left and right."""
+    with server.client() as c:
+        r = c.get(f"/api/calls/{call_id}/recording")
+    assert r.status_code == 200, r.text
+    with wave.open(io.BytesIO(r.content)) as w:
+        assert (w.getnchannels(), w.getframerate()) == (2, 16000)
+        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, 2)
+    return pcm[:, 0].tobytes(), pcm[:, 1].tobytes()
+
+
+def _sent(pcm: bytes) -> tuple[bytes, bytes]:
+    s = np.frombuffer(pcm, dtype="<i2").reshape(-1, 2)
+    return s[:, 1].tobytes(), s[:, 0].tobytes()  # internal = the agent, external = the customer
+
+
+def _same(got: bytes, sent: bytes) -> None:
+    assert len(got) // 640 == len(sent) // 640, f"{len(got) // 640} frames recorded, {len(sent) // 640} sent"
+    assert hashlib.sha256(got).hexdigest() == hashlib.sha256(sent).hexdigest()
+
+
+def test_a_phone_streams_a_call_recorded_exactly_and_transcribed(center: dict[str, Any]) -> None:
+    server: Server = center["server"]
+    pcm = stereo(SOUNDS_EN / f"{CUSTOMER}.wav", SOUNDS_EN / f"{AGENT}.wav")
+    phone = _phone(center)
+    try:
+        call_id, stream, frame = phone.open()
+        assert frame == 0
+        assert _call(server, call_id, ended=False)["status"] == "active"
+        # as a live phone does: one frame a message, a little faster than real time
+        sent = 0
+        for at in range(0, len(pcm), 10 * FRAME):
+            sent = phone.audio(stream, sent, pcm[at : at + 10 * FRAME], per_message=1)
+            time.sleep(0.05)
+        assert phone.close_call(call_id, sent) == sent == len(pcm) // FRAME
+    finally:
+        phone.close()
+    call = _call(server, call_id)
+    assert (call["status"], call["agent"], call["end_reason"]) == ("ended", "alice", "hangup")
+    agent, customer = _channels(server, call_id)
+    sent_agent, sent_customer = _sent(pcm)
+    _same(agent, sent_agent)
+    _same(customer, sent_customer)
+    with server.client() as c:
+        utterances = c.get(f"/api/calls/{call_id}/transcript").json()["utterances"]
+        listed = c.get("/api/calls").json()
+    heard = " ".join(u["text"].lower() for u in utterances if u["channel"] == "customer")
+    assert "echo test" in heard, utterances
+    assert any(u["channel"] == "agent" and "message" in u["text"].lower() for u in utterances), utterances
+    rows = listed["items"]
+    assert any(r["id"] == call_id and r["agent"] == "alice" for r in rows)
+
+
+def test_a_reconnect_resumes_where_the_center_is_and_drops_repeats(center: dict[str, Any]) -> None:
+    server: Server = center["server"]
+    pcm = stereo(SOUNDS_EN / f"{AGENT}.wav", SOUNDS_EN / f"{AGENT}.wav", seconds=4)
+    half = (len(pcm) // FRAME // 2) * FRAME
+    phone = _phone(center)
+    call_id, stream, _ = phone.open()
+    sent = phone.audio(stream, 0, pcm[:half])
+    phone.expect("ack", call_id)  # the center has written some of it
+    phone.close()  # a cut
+    time.sleep(0.5)
+    phone = _phone(center)
+    try:
+        _, stream, have = phone.open(call_id)
+        assert have == sent
+        phone.audio(stream, 0, pcm[: half + 20 * FRAME])  # repeats from 0: dropped, then 20 new frames
+        end = phone.audio(stream, half // FRAME + 20, pcm[half + 20 * FRAME :])
+        assert phone.close_call(call_id, end) == end
+    finally:
+        phone.close()
+    agent, customer = _channels(server, call_id)
+    _same(agent, _sent(pcm)[0])
+    _same(customer, _sent(pcm)[1])
+
+
+def test_a_call_whose_phone_stays_away_ends_abnormal(center: dict[str, Any]) -> None:
+    server: Server = center["server"]
+    phone = _phone(center)
+    call_id, stream, _ = phone.open()
+    phone.audio(stream, 0, bytes(FRAME * 25))
+    phone.close()  # never comes back: [center] phone_timeout_s = 3
+    call = _call(server, call_id, timeout_s=30)
+    assert (call["status"], call["end_reason"]) == ("ended", "abnormal")
+
+
+def _error(phone: WirePhone, ident: str) -> dict[str, Any]:
+    return phone.expect("error", ident, timeout_s=10)["parameters"]
+
+
+def test_each_refusal_has_its_code_and_the_connection_goes_on(center: dict[str, Any]) -> None:
+    server: Server = center["server"]
+    phone = _phone(center)
+    try:
+        # a call of another agent
+        call = {"direction": "inbound", "remote": "r", "sip_call_id": "s", "started_at": "2026-12-04T21:00:00Z"}
+        phone.send("open", "x-1", **call, agent="bob", media=MEDIA)
+        error = _error(phone, "x-1")
+        assert error["code"] == "not-yours" and "expected calls of 'alice'" in error["message"]
+        with server.client() as c:
+            assert c.get("/api/calls/x-1").status_code == 404
+        # malformed, oversized and out-of-order messages each end their call abnormal
+        broken: dict[str, str] = {}
+        for kind in ("bad-message", "too-large", "out-of-order"):
+            call_id, stream, _ = phone.open()
+            phone.audio(stream, 0, bytes(FRAME * 5))
+            if kind == "bad-message":
+                phone.send("hold", call_id, held="yes", by="agent")
+            elif kind == "too-large":
+                phone.ws.send(stream.to_bytes(2, "big") + (5).to_bytes(4, "big") + bytes(4) + bytes(FRAME * 51))
+            else:
+                phone.audio(stream, 9, bytes(FRAME))  # frames 5-8 never came
+            error = _error(phone, call_id)
+            assert error["code"] == kind, error
+            broken[call_id] = error["message"]
+        assert "expected held a boolean" in next(iter(broken.values()))
+        for call_id in broken:
+            call = _call(server, call_id)
+            assert (call["status"], call["end_reason"]) == ("ended", "abnormal"), call
+        # a message naming no known call, and text that is not JSON: an error, nothing ends
+        phone.send("pause", "nobody", frame=0)
+        assert _error(phone, "nobody")["code"] == "unknown-stream"
+        phone.ws.send("{")
+        assert _error(phone, "desk")["code"] == "bad-message"
+        phone.send("ping")
+        phone.expect("pong")
+    finally:
+        phone.close()
+
+
+def test_a_bad_credential_gets_401_before_the_socket_opens(center: dict[str, Any]) -> None:
+    server: Server = center["server"]
+    for headers in ({"Authorization": "Bearer aaph_not-a-credential"}, {"Authorization": f"Bearer {server.token}"}, {}):
+        with pytest.raises(InvalidStatus) as refused:
+            _connect(server, headers)
+        assert refused.value.response.status_code == 401
+        assert "credential" in refused.value.response.body.decode()
+
+
+def _connect(server: Server, headers: dict[str, str]) -> None:
+    from websockets.sync.client import connect
+
+    url = f"ws://127.0.0.1:{server.http_port}/api/phone"
+    connect(url, additional_headers=headers, open_timeout=10, legacy=True).close()
+
+
+def test_a_phone_credential_gets_403_on_other_routes(center: dict[str, Any]) -> None:
+    server: Server = center["server"]
+    headers = {"Authorization": f"Bearer {center['alice']}"}
+    for method, path in (("GET", "/api/calls"), ("GET", "/api/me"), ("POST", "/api/ws-ticket"), ("GET", "/api/users")):
+        r = httpx.request(method, server.url + path, headers=headers)
+        assert r.status_code == 403, (path, r.text)
+        assert "phone credential" in r.json()["detail"]
+
+
+def test_the_agents_page_commands_reach_the_phone(center: dict[str, Any]) -> None:
+    server: Server = center["server"]
+    phone = _phone(center)
+    answers: list[dict[str, Any]] = []
+    try:
+        call_id, stream, _ = phone.open()
+        phone.audio(stream, 0, bytes(FRAME * 10))
+
+        def hang_up() -> None:
+            with server.client() as c:
+                answers.append({"status": c.post(f"/api/calls/{call_id}/hangup").status_code})
+
+        asker = threading.Thread(target=hang_up)
+        asker.start()
+        command = phone.expect("command", timeout_s=15)["parameters"]
+        assert (command["action"], command["call_id"]) == ("hangup", call_id)
+        phone.send("result", command=command["command"], ok=True)
+        asker.join(15)
+        assert answers == [{"status": 204}]
+        # a command the phone never answers: the page is told after [center] command_timeout_s
+        with server.client() as c:
+            r = c.post(f"/api/calls/{call_id}/hold")
+        assert r.status_code == 409 and "did not answer hold within 2 s" in r.json()["detail"], r.text
+        assert phone.close_call(call_id, 10) == 10
+    finally:
+        phone.close()
+
+
+def test_a_revoked_credential_cuts_the_phone_off(center: dict[str, Any]) -> None:
+    import subprocess
+
+    server: Server = center["server"]
+    phone = _phone(center, "bob")
+    listed = subprocess.run(
+        [str(AGENTASSIST), "users", "phones", "bob", "--config", str(server.config)],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    credential_id = listed.strip().splitlines()[-1].split()[0]
+    subprocess.run(
+        [str(AGENTASSIST), "users", "revoke-phone", credential_id, "--config", str(server.config)],
+        cwd=REPO, check=True, capture_output=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 15
+    closed = None
+    while closed is None and time.monotonic() < deadline:
+        try:
+            phone.ws.recv(timeout=1)
+        except TimeoutError:
+            continue
+        except Exception as exc:  # ConnectionClosed
+            closed = exc
+    assert closed is not None and "4401" in str(closed), closed
+    with pytest.raises(InvalidStatus):
+        _phone(center, "bob")
