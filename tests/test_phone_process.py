@@ -24,8 +24,9 @@ SPEECH = SOUNDS_EN / "demo-congrats.wav"  # 30 s of speech, 8 kHz: what a custom
 
 
 class PhoneProcess:
-    def __init__(self, root: Path, center_url: str) -> None:
+    def __init__(self, root: Path, center_url: str, token: str = TOKEN) -> None:
         self.root, self.sip_port = root, free_port()
+        root.mkdir(exist_ok=True)
         self.spool = root / "spool"
         self.config = root / "phone.toml"
         sections = {
@@ -39,7 +40,7 @@ class PhoneProcess:
             )
         )
         self.log_path = root / "phone.log"
-        env = {**os.environ, "AGENTASSIST_PHONE_TOKEN": TOKEN}
+        env = {**os.environ, "AGENTASSIST_PHONE_TOKEN": token}
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
                 [str(AGENTASSIST), "phone", "--config", str(self.config)],
