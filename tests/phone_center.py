@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -35,8 +36,8 @@ class CenterCall:
 
 
 class FakeCenter:
-    def __init__(self, port: int, tokens: dict[str, str]) -> None:
-        self.port, self.tokens = port, tokens  # credential -> agent
+    def __init__(self, port: int, tokens: dict[str, str], tls: ssl.SSLContext | None = None) -> None:
+        self.port, self.tokens, self.tls = port, tokens, tls  # credential -> agent
         self.calls: dict[str, CenterCall] = {}
         self.results: list[dict[str, Any]] = []
         self.refused = 0
@@ -48,11 +49,11 @@ class FakeCenter:
 
     @property
     def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/api/phone"
+        return f"{'wss' if self.tls else 'ws'}://127.0.0.1:{self.port}/api/phone"
 
     def start(self) -> None:
         async def up() -> Server:
-            return await serve(self._session, "127.0.0.1", self.port, process_request=self._check)
+            return await serve(self._session, "127.0.0.1", self.port, process_request=self._check, ssl=self.tls)
 
         self._server = asyncio.run_coroutine_threadsafe(up(), self._loop).result(10)
 

@@ -4,6 +4,7 @@ acknowledged, a cut and a center away for a whole call lose nothing, 401 retried
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from agentassist.phone.uplink import Uplink, center_urls
 from agentassist.wire import interleave
 from benchmarks.ports import free_port
 from tests.phone_center import FakeCenter
+from tests.test_registration_transports import _certificate
 
 TOKEN = "phone-credential-of-alex"
 
@@ -89,8 +91,9 @@ def center() -> Iterator[FakeCenter]:
 def make_uplink(tmp_path: Path) -> Iterator[callable]:  # type: ignore[valid-type]
     made: list[Uplink] = []
 
-    def make(url: str, token: str = TOKEN) -> Uplink:
-        up = Uplink([url], token, Spool(tmp_path / "spool", 10**9), backoff_s=(0.1, 0.5))
+    def make(url: str, token: str = TOKEN, ca_file: str = "", spool: str = "") -> Uplink:
+        spool_dir = tmp_path / (spool or f"spool-{len(made)}")
+        up = Uplink([url], token, Spool(spool_dir, 10**9), ca_file=ca_file, backoff_s=(0.1, 0.5))
         up.attach(FakeDesk())  # type: ignore[arg-type]
         up.start()
         made.append(up)
@@ -168,7 +171,7 @@ def test_a_call_spooled_by_a_crashed_phone_is_uploaded_at_the_next_start(
     left = spool.open_call("left-by-a-crash", meta)
     for i in range(77):
         left.append(expected(range(i, i + 1)))
-    uplink = make_uplink(center.url)  # the same spool_dir
+    uplink = make_uplink(center.url, spool="spool")  # the same spool_dir
     center.wait(lambda: "left-by-a-crash" in center.calls and center.calls["left-by-a-crash"].closed is not None)
     assert center.calls["left-by-a-crash"].closed == {"reason": "abnormal", "frames": 77}
     assert bytes(center.calls["left-by-a-crash"].pcm) == expected(range(77))
@@ -221,3 +224,27 @@ def test_center_urls() -> None:
     assert center_urls("http://c:8000, wss://d/x/") == ["ws://c:8000/api/phone", "wss://d/x"]
     with pytest.raises(Exception, match="expected a URL like"):
         center_urls("c:8000")
+
+
+def test_wss_verifies_the_center_against_the_ca_file(
+    tmp_path: Path, make_uplink: callable, caplog: pytest.LogCaptureFixture,  # type: ignore[valid-type]
+) -> None:  # fmt: skip
+    cert, key = _certificate(tmp_path, "center")
+    other, _ = _certificate(tmp_path, "someone-else")
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    center = FakeCenter(free_port(), {TOKEN: "alex"}, tls)
+    center.start()
+    try:
+        caplog.set_level(logging.WARNING, "agentassist.phone.uplink")
+        refused = make_uplink(center.url, ca_file=str(other))
+        trusted = make_uplink(center.url, ca_file=str(cert))
+        assert trusted.connected.wait(10)
+        call = Call(trusted)
+        call.frames(20)
+        call.end()
+        center.wait(lambda: call.id in center.calls and center.calls[call.id].closed is not None)
+        assert bytes(center.calls[call.id].pcm) == expected(range(20))
+        assert not refused.connected.is_set() and "CERTIFICATE_VERIFY_FAILED" in caplog.text
+    finally:
+        center.stop()

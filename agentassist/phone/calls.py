@@ -52,6 +52,7 @@ class CallFeed:
         # Frames after the spool refused one (full): not kept, sent as silence in their place. The call
         # goes on; the error is logged once.
         self.unspooled = 0
+        self.center_ended = False  # the center ended the call already: nothing more of it goes up
         self.reset()
 
     @property

@@ -19,6 +19,7 @@ import logging
 import random
 import ssl
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
@@ -107,6 +108,7 @@ class Uplink:
         self.desk: Desk | None = None
         self.agent = ""  # the credential's agent, from the center's welcome
         self.dropped_frames = 0
+        self._dropped_said, self._drop_log_at = 0, 0.0
         self.connected = threading.Event()
         self._inbox: deque[tuple[Any, ...]] = deque()
         self._wake_pending = False
@@ -136,10 +138,8 @@ class Uplink:
         """Send what can be sent within ``grace_s``, then close; the spool keeps the rest for next time."""
         if not self._thread.is_alive():
             return
-        fut = asyncio.run_coroutine_threadsafe(self._drain_out(grace_s), self._loop)
-        with contextlib.suppress(Exception):
-            fut.result(grace_s + 5)
-        self._thread.join(10)
+        asyncio.run_coroutine_threadsafe(self._drain_out(grace_s), self._loop)
+        self._thread.join(grace_s + 5)  # the loop ends when _drain_out cancels the connection's task
 
     # ---- CallHandler: the softphone's threads -----------------------------------------------------
 
@@ -180,6 +180,9 @@ class Uplink:
     def _take(self) -> None:
         """Everything the desk posted, in order: frames paired, gated and spooled; calls opened, ended."""
         self._wake_pending = False
+        if self.dropped_frames > self._dropped_said and time.monotonic() >= self._drop_log_at:
+            log.warning("%d frame(s) dropped: the uplink fell behind the media thread", self.dropped_frames)
+            self._dropped_said, self._drop_log_at = self.dropped_frames, time.monotonic() + 10  # at most every 10 s
         while self._inbox:
             item = self._inbox.popleft()
             try:
@@ -208,6 +211,8 @@ class Uplink:
             if feed is not None and feed.live:
                 feed.end(item[2])
                 log.info("call %s: ended (%s) after %d frame(s)", feed.call_id, item[2], feed.frames)
+                if feed.center_ended:
+                    self._forget(feed)
         elif kind == "failed":
             self._desk_messages.append(failed_message(item[1], self.agent, item[2]))
 
@@ -334,11 +339,11 @@ class Uplink:
         code, text = m.parameters["code"], m.parameters["message"]
         if feed is None:
             log.error("center: %s (%s)", text, code)
-        elif code == "ended":
+        elif code in ("ended", "timeout"):
             unsent = feed.frames - feed.spooled.acked
             log.warning("call %s: the center ended it already (%s); %d frame(s) not acknowledged", m.id, text, unsent)
-            if not feed.live:
-                self._forget(feed)
+            feed.center_ended = True
+            self._forget(feed)  # a call still up goes when it ends on the desk
         else:
             log.error("call %s: the center refused it (%s: %s); kept in the spool", m.id, code, text)
             feed.close_sent = True  # nothing more of it on this connection
