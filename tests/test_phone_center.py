@@ -20,7 +20,7 @@ import pytest
 from benchmarks.ports import free_port
 from tests.conftest import AGENTASSIST, REPO, Server, add_user, need
 from tests.phone_center import Relay
-from tests.test_phone_process import PhoneProcess, customer_speech, external_rms
+from tests.test_phone_process import PhoneProcess, call_with_no_center, customer_speech, external_rms
 from tests.wirephone import add_phone
 
 
@@ -73,13 +73,7 @@ def test_a_call_while_the_center_is_down_is_recorded_frame_for_frame(
     floor: tuple[Server, PhoneProcess], baresip: Any
 ) -> None:
     server, phone = floor
-    customer = baresip(customer_speech(phone.root, 8))
-    customer.dial(phone.sip_uri, seconds=6)
-    customer.wait(30)
-    phone.wait_log("ended (hangup)")
-    (call_dir,) = [d for d in phone.spool.iterdir() if d.is_dir()]
-    spooled = phone.spooled_pcm(call_dir.name)
-    assert external_rms(spooled) > 100
+    call_dir, spooled = call_with_no_center(phone, baresip)
     server.start()
     done = wait_for(lambda: [c for c in calls(server) if c["id"] == call_dir.name and c["status"] != "active"], 60,
                     "the uploaded call ended at the center")  # fmt: skip
@@ -116,6 +110,30 @@ def test_the_call_is_the_agents_at_the_center_and_its_hangup_ends_it_on_the_phon
     assert len(recording_as_wire(server, call["id"])) // 1280 == frames
 
 
+def cut_mid_call(server: Server, phone: PhoneProcess, baresip: Any, cut: Any, restore: Any) -> None:
+    """A 24 s customer call with ``cut`` 3 s in and ``restore`` 10 s later: every frame the phone
+    captured is in the center's recording, the speech of the cut included."""
+    phone.wait_log("connected to")
+    customer = baresip(customer_speech(phone.root, 40))
+    customer.dial(phone.sip_uri, seconds=24)
+    (call,) = wait_for(lambda: [c for c in calls(server) if c["status"] == "active"], 30, "the call at the center")
+    time.sleep(3)
+    cut()
+    time.sleep(10)
+    restore()
+    customer.wait(40)
+    frames = wait_for(
+        lambda: f"call {call['id']}: ended" in phone.log() and phone_frames(phone, call["id"]), 10, "ended"
+    )
+    assert abs(frames - 24 * 50) <= 100
+    wait_for(
+        lambda: [c for c in calls(server) if c["id"] == call["id"] and c["status"] != "active"], 60, "ended at center"
+    )
+    got = recording_as_wire(server, call["id"])
+    assert len(got) // 1280 == frames
+    assert external_rms(got[500 * 1280 : 900 * 1280]) > 100  # the speech of the cut is in the recording
+
+
 def test_a_10_s_cut_mid_call_loses_nothing(make_server: Any, tmp_path: Path, baresip: Any) -> None:
     """The network between desk and center cut for 10 s (a TCP relay stopped): the customer's call goes
     on, and the center's recording holds every frame the phone captured."""
@@ -128,27 +146,7 @@ def test_a_10_s_cut_mid_call_loses_nothing(make_server: Any, tmp_path: Path, bar
     relay.start()
     phone = PhoneProcess(tmp_path / "desk", f"http://127.0.0.1:{relay.port}", token=credential)
     try:
-        phone.wait_log("connected to")
-        customer = baresip(customer_speech(phone.root, 40))
-        customer.dial(phone.sip_uri, seconds=24)
-        (call,) = wait_for(lambda: [c for c in calls(server) if c["status"] == "active"], 30, "the call at the center")
-        time.sleep(3)
-        relay.cut()
-        time.sleep(10)
-        relay.start()
-        customer.wait(40)
-        frames = wait_for(
-            lambda: f"call {call['id']}: ended" in phone.log() and phone_frames(phone, call["id"]), 10, "ended"
-        )
-        assert abs(frames - 24 * 50) <= 100
-        wait_for(
-            lambda: [c for c in calls(server) if c["id"] == call["id"] and c["status"] != "active"],
-            60,
-            "ended at center",
-        )
-        got = recording_as_wire(server, call["id"])
-        assert len(got) // 1280 == frames
-        assert external_rms(got[500 * 1280 : 900 * 1280]) > 100  # the speech of the cut is in the recording
+        cut_mid_call(server, phone, baresip, relay.cut, relay.start)
         assert phone.log().count("connected to") == 2
     finally:
         phone.stop()
@@ -158,22 +156,4 @@ def test_a_10_s_cut_mid_call_loses_nothing(make_server: Any, tmp_path: Path, bar
 def test_a_10_s_center_restart_mid_call_loses_nothing(floor: tuple[Server, PhoneProcess], baresip: Any) -> None:
     server, phone = floor
     server.start()
-    phone.wait_log("connected to")
-    customer = baresip(customer_speech(phone.root, 40))
-    customer.dial(phone.sip_uri, seconds=24)
-    (call,) = wait_for(lambda: [c for c in calls(server) if c["status"] == "active"], 30, "the call at the center")
-    time.sleep(3)
-    server.stop()
-    time.sleep(10)
-    server.start()  # the same data dir and port
-    customer.wait(40)
-    frames = wait_for(
-        lambda: f"call {call['id']}: ended" in phone.log() and phone_frames(phone, call["id"]), 10, "ended"
-    )
-    assert abs(frames - 24 * 50) <= 100
-    wait_for(
-        lambda: [c for c in calls(server) if c["id"] == call["id"] and c["status"] != "active"], 60, "ended at center"
-    )
-    got = recording_as_wire(server, call["id"])
-    assert len(got) // 1280 == frames
-    assert external_rms(got[500 * 1280 : 900 * 1280]) > 100  # the speech of the cut is in the recording
+    cut_mid_call(server, phone, baresip, server.stop, server.start)  # started again on the same data dir and port

@@ -11,6 +11,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -102,6 +103,18 @@ def external_rms(pcm: bytes) -> float:
     return float(np.sqrt(np.mean(samples**2))) if len(samples) else 0.0
 
 
+def call_with_no_center(phone: PhoneProcess, baresip: Any) -> tuple[Path, bytes]:
+    """A 6 s customer call while no center is reachable: the call's spool directory and its frames."""
+    customer = baresip(customer_speech(phone.root, 8))
+    customer.dial(phone.sip_uri, seconds=6)
+    customer.wait(30)
+    phone.wait_log("ended (hangup)")
+    (call_dir,) = [d for d in phone.spool.iterdir() if d.is_dir()]
+    spooled = phone.spooled_pcm(call_dir.name)
+    assert abs(len(spooled) // 1280 - 6 * 50) <= 50 and external_rms(spooled) > 100
+    return call_dir, spooled
+
+
 def only_call(center: FakeCenter) -> str:
     center.wait(lambda: len(center.calls) == 1)
     return next(iter(center.calls))
@@ -131,13 +144,7 @@ def test_a_10_s_cut_mid_call_loses_no_frame(phone: PhoneProcess, center: FakeCen
 def test_a_call_while_the_center_is_down_is_uploaded_frame_for_frame(
     phone: PhoneProcess, center: FakeCenter, baresip: callable,  # type: ignore[valid-type]
 ) -> None:  # fmt: skip
-    customer = baresip(customer_speech(phone.root, 8))
-    customer.dial(phone.sip_uri, seconds=6)
-    customer.wait(30)
-    phone.wait_log("ended (hangup)")
-    (call_dir,) = [d for d in phone.spool.iterdir() if d.is_dir()]
-    spooled = phone.spooled_pcm(call_dir.name)
-    assert abs(len(spooled) // 1280 - 6 * 50) <= 50 and external_rms(spooled) > 100
+    call_dir, spooled = call_with_no_center(phone, baresip)
     center.start()
     center.wait(lambda: call_dir.name in center.calls and center.calls[call_dir.name].closed is not None)
     got = bytes(center.calls[call_dir.name].pcm)

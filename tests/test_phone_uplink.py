@@ -248,3 +248,24 @@ def test_wss_verifies_the_center_against_the_ca_file(
         assert not refused.connected.is_set() and "CERTIFICATE_VERIFY_FAILED" in caplog.text
     finally:
         center.stop()
+
+
+def test_a_full_spool_keeps_the_call_going_live(center: FakeCenter, tmp_path: Path) -> None:
+    """The spool takes 10 frames: the call goes on, and a connected center still gets every frame."""
+    uplink = Uplink([center.url], TOKEN, Spool(tmp_path / "small", 10 * 1280), backoff_s=(0.1, 0.5))
+    uplink.start()
+    try:
+        assert uplink.connected.wait(10)
+        call = Call(uplink)
+        call.frames(100)
+        call.end()
+        center.wait(lambda: call.id in center.calls and center.calls[call.id].closed is not None)
+        assert bytes(center.calls[call.id].pcm) == expected(range(100))
+    finally:
+        uplink.stop(grace_s=0.5)
+
+
+def test_the_servers_are_tried_in_turn(center: FakeCenter, make_uplink: callable) -> None:  # type: ignore[valid-type]
+    uplink = make_uplink(f"ws://127.0.0.1:{free_port()}/api/phone")  # nothing there
+    uplink.servers.append(center.url)
+    assert uplink.connected.wait(10)

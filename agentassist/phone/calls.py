@@ -11,6 +11,7 @@ center may see one twice at that very frame; frames never).
 from __future__ import annotations
 
 import logging
+from collections import deque
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -19,13 +20,14 @@ from agentassist.desk import CallChange, CallInfo, DtmfDigit, HoldChange, Transf
 from agentassist.events import Channel
 from agentassist.pause import DtmfPauseOptions
 from agentassist.phone.spool import Spool, SpooledCall, SpoolError
-from agentassist.phone.stereo import PauseGate, StereoPairer
+from agentassist.phone.stereo import SILENT_STEREO, PauseGate, StereoPairer
 from agentassist.sip.quality import StreamQuality
 from agentassist.wire import FRAME_BYTES_STEREO, MAX_FRAMES_PER_MESSAGE, MEDIA, Message, encode_audio
 
 log = logging.getLogger(__name__)
 
 FRAME_S = 0.02
+_TAIL_FRAMES = 500  # 10 s, 640 kB
 
 
 def call_meta(info: CallInfo) -> dict[str, Any]:
@@ -49,9 +51,11 @@ class CallFeed:
         self.pairer = StereoPairer()
         self.gate = PauseGate(dtmf_pause)
         self.store_digits = False
-        # Frames after the spool refused one (full): not kept, sent as silence in their place. The call
-        # goes on; the error is logged once.
+        # Frames after the spool refused one (full): the call goes on (the error logged once); the newest
+        # _TAIL_FRAMES of them are kept in memory, for a connected center to get them live; older ones
+        # reach it as silence, the count kept right.
         self.unspooled = 0
+        self._tail: deque[bytes] = deque(maxlen=_TAIL_FRAMES)
         self.center_ended = False  # the center ended the call already: nothing more of it goes up
         self.reset()
 
@@ -114,6 +118,7 @@ class CallFeed:
                     continue
                 except SpoolError as exc:
                     log.error("call %s: %s; the call's frames from %d on are not kept", self.call_id, exc, self.frames)
+            self._tail.append(kept)
             self.unspooled += 1
 
     def _event(self, kind: str, parameters: dict[str, Any]) -> None:
@@ -166,8 +171,12 @@ class CallFeed:
 
     def _audio(self, count: int) -> bytes:
         assert self.stream is not None
-        pcm = self.spooled.read(self.sent, count)  # frames the spool refused (at the end) come as silence
-        pcm = pcm.ljust(count * FRAME_BYTES_STEREO, b"\0")
+        pcm = self.spooled.read(self.sent, count)
+        first = self.sent + len(pcm) // FRAME_BYTES_STEREO
+        if first < self.sent + count:  # frames the spool refused: from memory while they are there
+            tail_from = self.frames - len(self._tail)
+            missing = range(first, self.sent + count)
+            pcm += b"".join(self._tail[i - tail_from] if i >= tail_from else SILENT_STEREO for i in missing)
         message = encode_audio(self.stream, self.sent, pcm)
         self.sent += count
         return message
