@@ -170,3 +170,39 @@ def test_the_centers_hangup_ends_the_call_on_the_phone(
         assert time.monotonic() < deadline, customer.log()
         time.sleep(0.1)
     phone.wait_log("ended (hangup)")
+
+
+@pytest.mark.parametrize(
+    ("toml", "env", "error"),
+    [
+        (
+            '[phone]\nserver = "ws://127.0.0.1:9"\n',
+            {},
+            "no phone credential: set $AGENTASSIST_PHONE_TOKEN or [phone] token",
+        ),
+        ("", {"AGENTASSIST_PHONE_TOKEN": "t"}, "no center to connect to: pass --server URL or set [phone] server"),
+        (
+            '[phone]\nserver = "center:8000"\n',
+            {"AGENTASSIST_PHONE_TOKEN": "t"},
+            "expected a URL like wss://center:8000",
+        ),
+        (
+            '[sip]\nlisten = ""\n[phone]\nserver = "ws://c"\n',
+            {"AGENTASSIST_PHONE_TOKEN": "t"},
+            "expected HOST:PORT for the phone",
+        ),
+    ],
+)
+def test_the_command_says_what_is_missing(tmp_path: Path, toml: str, env: dict[str, str], error: str) -> None:
+    config = tmp_path / "phone.toml"
+    config.write_text(toml)
+    environ = {k: v for k, v in os.environ.items() if k != "AGENTASSIST_PHONE_TOKEN"} | env
+    out = subprocess.run(
+        [str(AGENTASSIST), "phone", "--config", str(config)],
+        cwd=tmp_path,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode == 2 and error in out.stderr, out.stderr

@@ -346,7 +346,7 @@ class Uplink:
             self._forget(feed)  # a call still up goes when it ends on the desk
         else:
             log.error("call %s: the center refused it (%s: %s); kept in the spool", m.id, code, text)
-            feed.close_sent = True  # nothing more of it on this connection
+            feed.close_sent, feed.stream = True, None  # nothing more of it on this connection
 
     def _forget(self, feed: CallFeed) -> None:
         if not feed.live:
@@ -414,8 +414,8 @@ class Uplink:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace_s
         while self.connected.is_set() and loop.time() < deadline:
-            if all(f.close_sent or (f.stream is None and f.open_sent) for f in self._feeds.values()):
-                break
+            if all(f.stream is None for f in self._feeds.values()):
+                break  # each call sent whole and closed at the center (then forgotten), or not opened here
             await asyncio.sleep(0.05)
         self._stopping = True
         if self._ws is not None:
