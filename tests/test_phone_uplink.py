@@ -79,6 +79,15 @@ class Call:
         self.uplink.call_ended(self.id, "hangup")
 
 
+def stream_call(uplink: Uplink, center: FakeCenter, frames: int) -> None:
+    """A call of ``frames`` frames; the center must get every one of them and the close."""
+    call = Call(uplink)
+    call.frames(frames)
+    call.end()
+    center.wait(lambda: call.id in center.calls and center.calls[call.id].closed is not None)
+    assert bytes(center.calls[call.id].pcm) == expected(range(frames))
+
+
 @pytest.fixture
 def center() -> Iterator[FakeCenter]:
     c = FakeCenter(free_port(), {TOKEN: "alex"})
@@ -91,9 +100,9 @@ def center() -> Iterator[FakeCenter]:
 def make_uplink(tmp_path: Path) -> Iterator[callable]:  # type: ignore[valid-type]
     made: list[Uplink] = []
 
-    def make(url: str, token: str = TOKEN, ca_file: str = "", spool: str = "") -> Uplink:
+    def make(url: str, token: str = TOKEN, ca_file: str = "", spool: str = "", max_bytes: int = 10**9) -> Uplink:
         spool_dir = tmp_path / (spool or f"spool-{len(made)}")
-        up = Uplink([url], token, Spool(spool_dir, 10**9), ca_file=ca_file, backoff_s=(0.1, 0.5))
+        up = Uplink([url], token, Spool(spool_dir, max_bytes), ca_file=ca_file, backoff_s=(0.1, 0.5))
         up.attach(FakeDesk())  # type: ignore[arg-type]
         up.start()
         made.append(up)
@@ -240,29 +249,17 @@ def test_wss_verifies_the_center_against_the_ca_file(
         refused = make_uplink(center.url, ca_file=str(other))
         trusted = make_uplink(center.url, ca_file=str(cert))
         assert trusted.connected.wait(10)
-        call = Call(trusted)
-        call.frames(20)
-        call.end()
-        center.wait(lambda: call.id in center.calls and center.calls[call.id].closed is not None)
-        assert bytes(center.calls[call.id].pcm) == expected(range(20))
+        stream_call(trusted, center, 20)
         assert not refused.connected.is_set() and "CERTIFICATE_VERIFY_FAILED" in caplog.text
     finally:
         center.stop()
 
 
-def test_a_full_spool_keeps_the_call_going_live(center: FakeCenter, tmp_path: Path) -> None:
+def test_a_full_spool_keeps_the_call_going_live(center: FakeCenter, make_uplink: callable) -> None:  # type: ignore[valid-type]
     """The spool takes 10 frames: the call goes on, and a connected center still gets every frame."""
-    uplink = Uplink([center.url], TOKEN, Spool(tmp_path / "small", 10 * 1280), backoff_s=(0.1, 0.5))
-    uplink.start()
-    try:
-        assert uplink.connected.wait(10)
-        call = Call(uplink)
-        call.frames(100)
-        call.end()
-        center.wait(lambda: call.id in center.calls and center.calls[call.id].closed is not None)
-        assert bytes(center.calls[call.id].pcm) == expected(range(100))
-    finally:
-        uplink.stop(grace_s=0.5)
+    uplink = make_uplink(center.url, max_bytes=10 * 1280)
+    assert uplink.connected.wait(10)
+    stream_call(uplink, center, 100)
 
 
 def test_the_servers_are_tried_in_turn(center: FakeCenter, make_uplink: callable) -> None:  # type: ignore[valid-type]
