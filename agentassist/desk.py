@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from agentassist.audio.devices import Microphone
 from agentassist.errors import AgentassistError
@@ -114,6 +114,14 @@ class Desk(Protocol):
 
     def active_calls(self) -> list[str]:
         """The ids of the calls the desk carries now (ringing ones not included)."""
+
+
+@runtime_checkable
+class PausingDesk(Protocol):
+    """A desk that silences a call's audio itself during a card-data pause, before it leaves the desk
+    (a phone on the wire: card data never crosses the network)."""
+
+    def pause_recording(self, call_id: str, on: bool) -> None: ...
 
 
 class NoDeskError(AgentassistError):

@@ -31,6 +31,7 @@ from agentassist.desk import (
     Desks,
     DtmfDigit,
     HoldChange,
+    PausingDesk,
     TransferProgress,
 )
 from agentassist.errors import AgentassistError
@@ -169,10 +170,24 @@ class Runtime:
 
     def pause(self, call_id: str, by: str) -> dict[str, Any]:
         """Card-data pause of the recording and transcription; returns the open span."""
-        return self._session(call_id).pause(by)
+        span = self._session(call_id).pause(by)
+        self._pause_desk(call_id, True)
+        return span
 
     def resume(self, call_id: str) -> dict[str, Any] | None:
-        return self._session(call_id).resume()
+        span = self._session(call_id).resume()
+        self._pause_desk(call_id, False)
+        return span
+
+    def _pause_desk(self, call_id: str, on: bool) -> None:
+        """Tell a desk that silences audio itself (a phone); the call's recording is paused already, so
+        a desk that fails to answer is logged, not raised."""
+        try:
+            desk = self.desks.for_call(call_id)
+            if isinstance(desk, PausingDesk):
+                desk.pause_recording(call_id, on)
+        except AgentassistError as exc:
+            log.warning("call %s: the desk was not told of the %s: %s", call_id, "pause" if on else "resume", exc)
 
     def hold(self, call_id: str, on: bool) -> None:
         """Hold by re-INVITE; the span is marked when the peer has agreed (call.held event)."""

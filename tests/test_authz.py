@@ -30,6 +30,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
+from starlette.testclient import WebSocketDenialResponse
 from starlette.websockets import WebSocketDisconnect
 
 from agentassist.api.app import create_app
@@ -37,6 +38,7 @@ from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.events import Event, EventType
 from agentassist.store.db import Store
+from agentassist.store.phones import add_phone
 from agentassist.store.prompts import PromptStore
 from agentassist.store.recordings import RecordingStore
 
@@ -148,6 +150,9 @@ TABLE: dict[str, Case] = {
     "GET /api/ringing": Case(PHONE.format(503)),
     "POST /api/ringing/{call_id}/answer": Case(PHONE.format(503), "/api/ringing/r1/answer"),
     "POST /api/ringing/{call_id}/decline": Case(PHONE.format(503), "/api/ringing/r1/decline"),
+    # a user's token is no phone credential: 401 before the socket opens, as without one
+    "WS /api/phone": Case("401 401 401 401 401", websocket=True, public=True),
+    "WS /api/audiohook": Case("401 401 401 401 401", websocket=True, public=True),  # X-API-KEY, not Bearer
     "WS /api/live": _ws(f"4403 {OPEN} 4403 {OPEN} {OPEN}"),
     "WS /api/calls/{call_id}/live": _ws(f"{OPEN} {OPEN} {OPEN} {OPEN} {OPEN}", "/api/calls/c1/live"),
     "GET /api/users": Case(ADMIN.format(200)),
@@ -300,6 +305,8 @@ class World:
                     return OPEN  # the live wall opens with a snapshot of the calls in scope
                 assert event["call_id"] == call_id, event
                 return OPEN
+        except WebSocketDenialResponse as exc:  # refused before the accept, with an HTTP answer
+            return str(exc.status_code)
         except WebSocketDisconnect as exc:
             return str(exc.code)
         finally:
@@ -330,6 +337,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         "floor_supervisor": store.add_user("flo", "supervisor", all_teams=True),
     }
     store.delete_user("gone")
+    tokens["phone"] = add_phone(store, "alice")[1]  # alice's phone: streams her calls, nothing else
     for i, call_id in enumerate(("c1", "c2", "c3", "live")):
         store.create_call(call_id, "inbound", "sip:c@x", "alice", "s1", T0 + timedelta(minutes=i), "")
         if call_id != "live":
@@ -404,6 +412,30 @@ def test_every_route_answers_every_role_as_the_table_says(world: World) -> None:
     assert asked >= 7 * len(TABLE)
     assert not wrong, "\n".join(wrong)
     assert not world.leaks, "refusals that name what the caller did not send:\n" + "\n".join(world.leaks)
+
+
+def test_a_phone_credential_gets_403_on_every_route_but_the_phones(world: World) -> None:
+    wrong: list[str] = []
+    for key, declared in app_routes(world.client.app):
+        case = TABLE[key]
+        method, _, _ = key.partition(" ")
+        path = case.path or declared
+        if key == "WS /api/phone":
+            want = "503"  # signed in; this app runs no calls
+        elif key == "WS /api/audiohook":
+            want = "401"  # its credential comes in X-API-KEY: a Bearer header is no sign-in there
+        elif case.public and not case.websocket:
+            continue  # answers everyone alike (pages, sign-in, health)
+        else:
+            want = "4403" if method == "WS" else "403"
+        if method == "WS":
+            got = world.on_copy(lambda: world.websocket(path, "phone"))  # noqa: B023 - called at once
+        else:
+            http_method = "GET" if method == "MOUNT" else method
+            got = world.on_copy(lambda: world.http(http_method, path, case, "phone"))  # noqa: B023
+        if got != want:
+            wrong.append(f"{key}: expected {want}, got {got}")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_an_agent_may_not_fetch_another_agents_recording(world: World) -> None:

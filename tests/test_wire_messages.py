@@ -139,3 +139,25 @@ def test_bad_audio_is_refused(data: bytes, code: str, says: str) -> None:
         decode_audio(data)
     assert caught.value.code == code
     assert says in str(caught.value)
+
+
+def test_audiohook_positions_offers_and_mu_law() -> None:
+    from agentassist.wire.audiohook import HookAudio, choose_media, format_duration, parse_duration
+
+    assert parse_duration("PT1.5S") == 1.5 and parse_duration("PT2M3S") == 123.0 and parse_duration("PT0S") == 0
+    assert format_duration(1.5) == "PT1.5S" and format_duration(0) == "PT0S"
+    with pytest.raises(WireError, match="expected a position as an ISO 8601 duration"):
+        parse_duration("1.5")
+    mono = {"type": "audio", "format": "PCMU", "channels": ["external"], "rate": 8000}
+    both = {**mono, "channels": ["internal", "external"]}
+    assert choose_media([mono, both, {**both, "format": "L16"}]) == both
+    with pytest.raises(WireError, match="expected a PCMU 8000 Hz offer"):
+        choose_media([{**both, "rate": 16000}])
+    # 0xFF is mu-law's zero and 0x80 its loudest positive code; channels land as the offer names them
+    audio = HookAudio(["internal", "external"])
+    frames = audio.push(bytes([0x80, 0xFF]) * 100)  # 100 samples a channel: no whole 20 ms frame yet
+    assert frames == []
+    frames = audio.push(bytes([0x80, 0xFF]) * 60)  # 160 at 8 kHz = 320 at 16 kHz: one frame
+    assert len(frames) == 1
+    external, internal = (np.frombuffer(pcm, dtype="<i2") for pcm in frames[0])
+    assert not external.any() and internal[0] == 32124 // 2 and (internal[1:] == 32124).all()

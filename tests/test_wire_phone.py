@@ -11,6 +11,7 @@ import hashlib
 import io
 import threading
 import time
+import uuid
 import wave
 from collections.abc import Iterator
 from typing import Any
@@ -39,6 +40,7 @@ def center(tmp_path_factory: pytest.TempPathFactory, prompts_en: dict[str, str])
         http_port,
         sip={"listen": ""},
         recorder={"format": "wav"},
+        assist={"agent_name": "alice"},  # the page's dial button uses alice's phone
         center={"phone_timeout_s": 3.0, "command_timeout_s": 2.0, "credential_check_s": 1.0},
     )
     server = Server(root, config, 0, http_port)
@@ -150,6 +152,26 @@ def test_a_reconnect_resumes_where_the_center_is_and_drops_repeats(center: dict[
     _same(customer, _sent(pcm)[1])
 
 
+def test_a_call_uploaded_after_the_fact_says_so(center: dict[str, Any]) -> None:
+    server: Server = center["server"]
+    pcm = stereo(SOUNDS_EN / f"{CUSTOMER}.wav", SOUNDS_EN / f"{AGENT}.wav")
+    phone = _phone(center)
+    try:
+        call_id, stream, _ = phone.open(uploaded_late=True)
+        started = time.monotonic()
+        end = phone.audio(stream, 0, pcm)  # as fast as the center takes it
+        assert phone.close_call(call_id, end) == end
+        took_s = time.monotonic() - started
+    finally:
+        phone.close()
+    call = _call(server, call_id)
+    assert call["media"]["uploaded_late"] is True
+    assert took_s < len(pcm) / FRAME * 0.02, f"{took_s:.1f} s to upload {len(pcm) / FRAME * 0.02:.1f} s"
+    agent, customer = _channels(server, call_id)
+    _same(agent, _sent(pcm)[0])
+    _same(customer, _sent(pcm)[1])
+
+
 def test_a_call_whose_phone_stays_away_ends_abnormal(center: dict[str, Any]) -> None:
     server: Server = center["server"]
     phone = _phone(center)
@@ -255,6 +277,73 @@ def test_the_agents_page_commands_reach_the_phone(center: dict[str, Any]) -> Non
         assert phone.close_call(call_id, 10) == 10
     finally:
         phone.close()
+
+
+def test_a_call_dialled_from_the_page_is_placed_by_the_phone(center: dict[str, Any]) -> None:
+    server: Server = center["server"]
+    phone = _phone(center)
+    placed: list[Any] = []
+    try:
+
+        def dial() -> None:
+            with server.client() as c:
+                placed.append(c.post("/api/calls", json={"uri": "sip:100@127.0.0.1"}))
+
+        asker = threading.Thread(target=dial)
+        asker.start()
+        command = phone.expect("command", timeout_s=15)["parameters"]
+        assert (command["action"], command["uri"]) == ("dial", "sip:100@127.0.0.1")
+        call_id = str(uuid.uuid4())  # the phone names the call it places
+        phone.send("result", command=command["command"], ok=True, call_id=call_id)
+        asker.join(15)
+        assert placed[0].status_code == 201 and placed[0].json() == {"id": call_id}, placed[0].text
+        assert _call(server, call_id, ended=False)["status"] == "ringing"
+        _, stream, frame = phone.open(call_id)  # answered: its row goes from ringing to active
+        assert frame == 0
+        assert phone.audio(stream, 0, bytes(FRAME * 10)) == 10
+        assert phone.close_call(call_id, 10) == 10
+    finally:
+        phone.close()
+    call = _call(server, call_id)
+    assert (call["status"], call["agent"]) == ("ended", "alice")
+
+
+def test_a_pause_from_the_page_is_made_on_the_phone(center: dict[str, Any]) -> None:
+    """Card data never crosses the network: the page's pause reaches the phone, which silences the
+    audio itself and says from which frame; the recording holds exactly what the phone sent."""
+    server: Server = center["server"]
+    speech = stereo(SOUNDS_EN / f"{AGENT}.wav", SOUNDS_EN / f"{AGENT}.wav", seconds=2)
+    sent = speech[: 50 * FRAME] + bytes(50 * FRAME) + speech[50 * FRAME :]
+    phone = _phone(center)
+    answers: list[Any] = []
+    try:
+        call_id, stream, _ = phone.open()
+        phone.audio(stream, 0, sent[: 50 * FRAME])
+        while phone.expect("ack", call_id)["parameters"]["frame"] < 50:
+            pass
+
+        def page(action: str) -> None:
+            with server.client() as c:
+                answers.append(c.post(f"/api/calls/{call_id}/{action}"))
+
+        for action, first, until in (("pause", 50, 100), ("resume", 100, 150)):
+            asker = threading.Thread(target=page, args=(action,))
+            asker.start()
+            command = phone.expect("command", timeout_s=15)["parameters"]
+            assert (command["action"], command["call_id"]) == (action, call_id)
+            phone.send("result", command=command["command"], ok=True)
+            phone.send(action, call_id, frame=first, by="agent")
+            phone.audio(stream, first, sent[first * FRAME : until * FRAME])
+            asker.join(15)
+        assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+        assert phone.close_call(call_id, 150) == 150
+    finally:
+        phone.close()
+    agent, customer = _channels(server, call_id)
+    _same(agent, _sent(sent)[0])
+    _same(customer, _sent(sent)[1])
+    pauses = _call(server, call_id)["pauses"]
+    assert len(pauses) == 1 and pauses[0]["start"] == pytest.approx(1.0, abs=0.05), pauses
 
 
 def test_a_revoked_credential_cuts_the_phone_off(center: dict[str, Any]) -> None:

@@ -81,7 +81,7 @@ class WirePhone:
                 raise AssertionError(f"expected {kind} for {ident}, got {m}")
             self.inbox.append(m)
 
-    def open(self, call_id: str | None = None, agent: str | None = None) -> tuple[str, int, int]:
+    def open(self, call_id: str | None = None, agent: str | None = None, **extra: Any) -> tuple[str, int, int]:
         """A new call (or ``call_id`` again): its id, stream and the frame the center has."""
         call_id = call_id or str(uuid.uuid4())
         self.send(
@@ -93,6 +93,7 @@ class WirePhone:
             started_at=datetime.now(UTC).isoformat(),
             agent=agent or self.agent,
             media=MEDIA,
+            **extra,
         )
         m = self.expect("opened", call_id)
         return call_id, m["parameters"]["stream"], m["parameters"]["frame"]

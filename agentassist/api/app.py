@@ -18,6 +18,7 @@ from agentassist import __version__
 from agentassist.api import (
     accounts,
     assist,
+    audiohook,
     calibrations,
     calls,
     control,
@@ -137,6 +138,7 @@ def create_app(
     app.include_router(tokens.router)
     app.include_router(live.router)
     app.include_router(phone.router)
+    app.include_router(audiohook.router)
     app.include_router(wall.router)
     app.include_router(health.router)
     app.include_router(scorecards.router)

@@ -22,11 +22,10 @@ from fastapi.responses import JSONResponse
 from starlette.websockets import WebSocketDisconnect
 
 from agentassist.api.deps import token_from
-from agentassist.api.phonecalls import Center, PhoneCall, PhoneCalls, RemoteDesk, command_message
+from agentassist.api.phonecalls import Center, PhoneCall, PhoneCalls, RemoteDesk, command_message, feed, room
 from agentassist.config import Settings
 from agentassist.desk import CallInfo, DtmfDigit, HoldChange, TransferProgress
 from agentassist.errors import AgentassistError
-from agentassist.events import Channel
 from agentassist.store.db import Store
 from agentassist.store.phones import PhoneCheck, check_phone, is_live
 from agentassist.wire import DESK, Message, WireError, decode_audio, decode_text, deinterleave, encode_text
@@ -37,8 +36,6 @@ router = APIRouter(tags=["phone"])
 
 _HELLO_S = 10.0  # a phone that says nothing this long after connecting is cut off
 _TICK_S = 0.2  # acks go out this often: a phone's spool holds about this much beyond the recording
-_WINDOW_FRAMES = 1000  # frames pushed but not yet written (20 s): more waits, so the session's queue never drops
-_DRAIN_S = 5.0  # the most a pause waits for the frames before it to be written
 CLOSE_REVOKED = 4401
 
 
@@ -207,7 +204,10 @@ class PhoneLink:
         self._pending[command_id] = answer
         timeout_s = self.settings.center.command_timeout_s
         try:
-            await self.send(command_message(command_id, action, call_id, args))
+            try:
+                await self.send(command_message(command_id, action, call_id, args))
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                raise AgentassistError(f"the phone of {self.agent!r} is not connected") from None
             result = await asyncio.wait_for(answer, timeout_s)
         except TimeoutError:
             raise AgentassistError(
@@ -272,10 +272,16 @@ class PhoneLink:
         if call is None:
             if self.calls.ended(m.id):
                 raise WireError("ended", f"open: call {m.id!r} has ended at the center")
+            store: Store = self.ws.app.state.store
+            row = await asyncio.to_thread(store.get_call, m.id)
+            if row is not None and row["status"] != "ringing":  # a dialled call has a row: one that ran has not
+                raise WireError("ended", f"open: call {m.id!r} was recorded by an earlier run of the center")
             session = await asyncio.to_thread(self.center.call_started, info)
             call = PhoneCall(m.id, self.agent, session)
             self.calls.add(call)
             log.info("call %s of %s opened by its phone", m.id, self.agent)
+            if m.param("uploaded_late"):  # recorded on the desk while the center was away: the call says so
+                await asyncio.to_thread(session.media, {"uploaded_late": True})
         for stream, earlier in list(self._streams.items()):
             if earlier is call:
                 del self._streams[stream]
@@ -296,29 +302,17 @@ class PhoneLink:
             )
         call.sent_from = a.frame + a.frames
         call.last_active = time.monotonic()
-        pairs = deinterleave(a.pcm)[call.received - a.frame :]  # frames the center already holds: dropped
-        await self._room(call, len(pairs))
-        push = call.session.push
-        for external, internal in pairs:
-            push(Channel.CUSTOMER, external)
-            push(Channel.AGENT, internal)
-        call.received += len(pairs)
-
-    async def _room(self, call: PhoneCall, frames: int, window: int = _WINDOW_FRAMES) -> None:
-        """Wait (a bounded while) until the session's queue takes ``frames`` more: a phone catching up
-        after a cut sends faster than real time, and the session drops what its queue cannot hold."""
-        deadline = time.monotonic() + _DRAIN_S
-        while call.received + frames - call.session.frames_written > window and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+        await feed(call, deinterleave(a.pcm)[call.received - a.frame :])  # frames the center holds: dropped
 
     async def _call_message(self, m: Message, call: PhoneCall) -> None:
         p = m.parameters
         if m.type in ("pause", "resume"):
-            await self._room(call, 0, window=0)  # the span starts at this frame, not at what is still queued
+            await room(call, 0, window=0)  # the span starts at this frame, not at what is still queued
+            # the session's own pause, not the runtime's: that one tells the phone, which told us
             if m.type == "pause":
-                await asyncio.to_thread(self.center.pause, call.call_id, p.get("by", "agent"))
+                await asyncio.to_thread(call.session.pause, p.get("by", "agent"))
             else:
-                await asyncio.to_thread(self.center.resume, call.call_id)
+                await asyncio.to_thread(call.session.resume)
         elif m.type == "hold":
             await asyncio.to_thread(self.center.call_changed, call.call_id, HoldChange(p["held"], p["by"]))
         elif m.type == "dtmf":

@@ -24,6 +24,8 @@ from agentassist.wire import DESK, Message
 
 log = logging.getLogger(__name__)
 
+WINDOW_FRAMES = 1000  # frames pushed but not yet written (20 s): more waits, so the session's queue never drops
+_DRAIN_S = 5.0  # the most a push or a pause waits for the session to catch up
 _ENDED_KEPT = 10_000  # ids of ended calls remembered, so a late ``open`` is answered ``ended``
 
 
@@ -43,6 +45,10 @@ class Recording(Protocol):
 
     def media(self, facts: dict[str, Any]) -> None: ...
 
+    def pause(self, by: str) -> dict[str, Any]: ...
+
+    def resume(self) -> dict[str, Any] | None: ...
+
 
 class Center(Protocol):
     """What the endpoint needs of the runtime (agentassist.runtime.Runtime)."""
@@ -56,10 +62,6 @@ class Center(Protocol):
     def call_failed(self, info: CallInfo, reason: str) -> None: ...
 
     def call_changed(self, call_id: str, change: CallChange) -> None: ...
-
-    def pause(self, call_id: str, by: str) -> dict[str, Any]: ...
-
-    def resume(self, call_id: str) -> dict[str, Any] | None: ...
 
 
 class Link(Protocol):
@@ -136,6 +138,24 @@ class PhoneCalls:
             self._ended.popitem(last=False)
 
 
+async def feed(call: PhoneCall, pairs: list[tuple[bytes, bytes]]) -> None:
+    """Push (customer, agent) frames to the call's session, in order, once its queue has room for them."""
+    await room(call, len(pairs))
+    push = call.session.push
+    for external, internal in pairs:
+        push(Channel.CUSTOMER, external)
+        push(Channel.AGENT, internal)
+    call.received += len(pairs)
+
+
+async def room(call: PhoneCall, frames: int, window: int = WINDOW_FRAMES) -> None:
+    """Wait (a bounded while) until the session's queue takes ``frames`` more: a phone catching up after
+    a cut sends faster than real time, and the session drops what its queue cannot hold."""
+    deadline = time.monotonic() + _DRAIN_S
+    while call.received + frames - call.session.frames_written > window and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+
+
 def _end_abnormal(session: Recording, reason: str) -> None:
     session.media({"wire_error": reason})  # the call says why; a database write: not on the loop
     session.end("abnormal", "ended")
@@ -191,6 +211,9 @@ class RemoteDesk:
 
     def transfer_attended(self, call_id: str, consult_id: str) -> None:
         self._do("transfer_attended", call_id, consult_id=consult_id)
+
+    def pause_recording(self, call_id: str, on: bool) -> None:
+        self._do("pause" if on else "resume", call_id)
 
     def ringing(self) -> list[CallInfo]:
         return list(self._link.ringing_calls)

@@ -31,7 +31,7 @@ DIRECTIONS = ("inbound", "outbound")
 _CALL = {"direction": "str", "remote": "str", "sip_call_id": "str", "started_at": "time", "agent": "str"}
 PHONE_TYPES: dict[str, dict[str, str]] = {
     "hello": {"software": "str", "ringing?": "list"},
-    "open": {**_CALL, "media": "object"},
+    "open": {**_CALL, "media": "object", "uploaded_late?": "bool"},
     "pause": {"frame": "int", "by?": "str"},
     "resume": {"frame": "int", "by?": "str"},
     "hold": {"held": "bool", "by": "str", "frame?": "int"},
