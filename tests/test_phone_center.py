@@ -78,6 +78,8 @@ def test_a_call_while_the_center_is_down_is_recorded_frame_for_frame(
     done = wait_for(lambda: [c for c in calls(server) if c["id"] == call_dir.name and c["status"] != "active"], 60,
                     "the uploaded call ended at the center")  # fmt: skip
     assert done[0]["agent"] == "alex" and done[0]["end_reason"] == "hangup", done
+    with server.client() as c:
+        assert c.get(f"/api/calls/{call_dir.name}").json()["media"]["uploaded_late"] is True
     got = recording_as_wire(server, call_dir.name)
     assert (len(got) // 1280, hashlib.sha256(got).hexdigest()) == (
         len(spooled) // 1280,

@@ -123,7 +123,7 @@ def test_a_call_streams_to_the_center_and_its_spool_goes(center: FakeCenter, mak
     call.end()
     center.wait(lambda: call.id in center.calls and center.calls[call.id].closed is not None)
     got = center.calls[call.id]
-    assert got.params["agent"] == "alex" and got.params["direction"] == "inbound"
+    assert got.params["agent"] == "alex" and got.params["direction"] == "inbound" and "uploaded_late" not in got.params
     assert got.closed == {"reason": "hangup", "frames": 150}
     assert bytes(got.pcm) == expected(range(150))
     assert [(e.type, e.parameters["held"], e.parameters["frame"]) for e in got.events] == [("hold", True, 120)]
@@ -163,6 +163,7 @@ def test_a_call_while_the_center_is_away_is_uploaded_when_it_is_back(
     center.start()
     center.wait(lambda: call.id in center.calls and center.calls[call.id].closed is not None)
     assert bytes(center.calls[call.id].pcm) == expected(range(600))
+    assert center.calls[call.id].params["uploaded_late"] is True
     center.wait(lambda: not (uplink.spool.root / call.id).exists())
 
 

@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 FRAME_S = 0.02
 _TAIL_FRAMES = 500  # 10 s, 640 kB
+# A call first opened at the center this far into it (5 s), or after it ended, ran while the center was
+# away: it says so (open.uploaded_late).
+_LATE_FRAMES = 250
 
 
 def call_meta(info: CallInfo) -> dict[str, Any]:
@@ -142,6 +145,9 @@ class CallFeed:
             )  # fmt: skip
             frame = self.spooled.first
         self.stream, self.sent = stream, frame
+        if not self.spooled.opened_once:
+            self.spooled.opened_once = True
+            self.spooled.save()
         events = self.spooled.events
         self.events_sent = next((i for i, e in enumerate(events) if e["at"] >= frame), len(events))
 
@@ -149,7 +155,10 @@ class CallFeed:
         """What to send next on this connection, in order (at most one audio message); [] when all is."""
         if not self.open_sent:
             self.open_sent = True
-            return [Message("open", self.call_id, {**self.spooled.meta, "agent": agent, "media": MEDIA})]
+            params = {**self.spooled.meta, "agent": agent, "media": MEDIA}
+            if not self.spooled.opened_once and (not self.live or self.frames > _LATE_FRAMES):
+                params["uploaded_late"] = True  # the center was away while the call ran
+            return [Message("open", self.call_id, params)]
         if self.stream is None or self.close_sent:
             return []
         out: list[Message | bytes] = []

@@ -57,6 +57,7 @@ class SpooledCall:
     first: int = 0
     closed: bool = False
     reason: str = ""
+    opened_once: bool = False  # the center has had the call open (else it will be uploaded late)
     events: list[dict[str, Any]] = field(default_factory=list)
     _fd: int = -1
     _fd_segment: int = -1
@@ -152,6 +153,7 @@ class SpooledCall:
             "acked": self.acked,
             "closed": self.closed,
             "reason": self.reason,
+            "opened_once": self.opened_once,
             "frames": self.frames if self.closed else None,
             "events": self.events,
         }
@@ -218,6 +220,7 @@ class Spool:
                 continue
             call = SpooledCall(self, d.name, state["meta"], acked=state["acked"], closed=state["closed"])
             call.reason, call.events = state["reason"], state["events"]
+            call.opened_once = bool(state.get("opened_once"))
             segments = sorted(int(p.stem) for p in d.glob("*.pcm"))
             call.first = segments[0] if segments else call.acked - call.acked % SEGMENT_FRAMES
             call.frames = call.first
