@@ -40,6 +40,7 @@ class FakeCenter:
         self.port, self.tokens, self.tls = port, tokens, tls  # credential -> agent
         self.calls: dict[str, CenterCall] = {}
         self.results: list[dict[str, Any]] = []
+        self.failed: list[dict[str, Any]] = []
         self.refused = 0
         self.errors: list[str] = []
         self._conns: set[ServerConnection] = set()
@@ -130,6 +131,8 @@ class FakeCenter:
                         await send("closed", m.id)
                     elif m.type == "result":
                         self.results.append(m.parameters)
+                    elif m.type == "failed":
+                        self.failed.append(m.parameters)
                     elif m.id in self.calls:
                         self.calls[m.id].events.append(m)
                 except WireError as exc:

@@ -267,3 +267,15 @@ def test_the_servers_are_tried_in_turn(center: FakeCenter, make_uplink: callable
     uplink = make_uplink(f"ws://127.0.0.1:{free_port()}/api/phone")  # nothing there
     uplink.servers.append(center.url)
     assert uplink.connected.wait(10)
+
+
+def test_a_call_that_failed_while_the_center_was_away_is_told_when_it_is_back(
+    center: FakeCenter, make_uplink: callable,  # type: ignore[valid-type]
+) -> None:  # fmt: skip
+    center.stop()
+    uplink = make_uplink(center.url)
+    info = CallInfo(str(uuid.uuid4()), "outbound", "sip:busy@pbx", "sip-2", datetime.now(UTC))
+    uplink.call_failed(info, "busy")
+    center.start()
+    center.wait(lambda: len(center.failed) == 1)
+    assert center.failed[0]["agent"] == "alex" and center.failed[0]["reason"] == "busy"

@@ -45,6 +45,7 @@ _QUEUE_FRAMES = 3000  # 30 s of both channels of one call: the loop never lags t
 _BACKOFF_S = (0.5, 10.0)
 _WELCOME_S = 10.0  # a center that accepts the socket but says nothing for this long is tried again
 _RINGING_POLL_S = 1.0  # the softphone reports no ringing changes: its list is read this often
+_CLOSE_REVOKED = 4401  # the center's close code for a credential revoked while connected
 
 
 def center_urls(servers: str) -> list[str]:
@@ -113,7 +114,7 @@ class Uplink:
         self._inbox: deque[tuple[Any, ...]] = deque()
         self._wake_pending = False
         self._feeds: dict[str, CallFeed] = {}
-        self._desk_messages: list[Message] = []  # desk-level messages waiting for a connection (failed calls)
+        self._failed: list[tuple[CallInfo, str]] = []  # calls that never had media, waiting for a connection
         self._ws: ClientConnection | None = None
         self._seq = self._serverseq = 0
         self._dirty: asyncio.Event | None = None
@@ -214,7 +215,7 @@ class Uplink:
                 if feed.center_ended:
                     self._forget(feed)
         elif kind == "failed":
-            self._desk_messages.append(failed_message(item[1], self.agent, item[2]))
+            self._failed.append((item[1], item[2]))
 
     async def _connect_forever(self) -> None:
         delays = backoff_delays(*self._backoff_s)
@@ -236,7 +237,10 @@ class Uplink:
             except (OSError, TimeoutError, websockets.WebSocketException, WireError) as exc:
                 if self._stopping:
                     return
-                if self.connected.is_set():
+                closed = exc.rcvd if isinstance(exc, websockets.ConnectionClosed) else None
+                if closed is not None and closed.code == _CLOSE_REVOKED:
+                    log.error("center %s: the phone credential was revoked (%s); trying again", url, closed.reason)
+                elif self.connected.is_set():
                     log.warning("center %s: connection lost (%s); reconnecting", url, exc or type(exc).__name__)
                 else:
                     log.warning("center %s unreachable (%s)", url, exc or type(exc).__name__)
@@ -304,8 +308,10 @@ class Uplink:
         while True:
             await self._dirty.wait()
             self._dirty.clear()
-            while self._desk_messages:
-                await self._send(ws, self._desk_messages.pop(0))
+            while self._failed:
+                info, reason = self._failed[0]
+                await self._send(ws, failed_message(info, self.agent, reason))  # the agent known by now
+                self._failed.pop(0)
             for feed in list(self._feeds.values()):
                 out = feed.next_messages(self.agent)
                 for item in out:
