@@ -75,7 +75,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(settings, store, bus, recordings, runtime, start_runtime=False)
     host, port = settings.server.host_port
     log.info("serving on http://%s:%d (SIP on %s)", host, port, settings.sip.listen)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", ws="websockets-sansio"))
+    # ws_max_size: the largest message any socket takes is a phone's 64 KiB (docs/wire-protocol.md); 1 MiB
+    # instead of uvicorn's 16 MiB bounds what one connection can make the center buffer
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20)
+    server = uvicorn.Server(config)
     try:
         server.run()
     finally:

@@ -14,12 +14,13 @@ import time
 import uuid
 import wave
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import numpy as np
 import pytest
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.conftest import AGENTASSIST, REPO, SOUNDS_EN, Server, add_user
 from tests.wirephone import FRAME, MEDIA, WirePhone, add_phone, stereo
@@ -86,6 +87,23 @@ def _channels(server: Server, call_id: str) -> tuple[bytes, bytes]:
     return pcm[:, 0].tobytes(), pcm[:, 1].tobytes()
 
 
+def _obeyed(server: Server, phone: WirePhone, path: str, body: Any = None, **result: Any) -> tuple[Any, dict]:
+    """POST ``path`` as the agent's page does while the phone answers the command it brings with ok (and
+    ``result``): the page's answer and the command."""
+    answers: list[httpx.Response] = []
+
+    def ask() -> None:
+        with server.client() as c:
+            answers.append(c.post(path, json=body))
+
+    asker = threading.Thread(target=ask)
+    asker.start()
+    command: dict[str, Any] = phone.expect("command", timeout_s=15)["parameters"]
+    phone.send("result", command=command["command"], ok=True, **result)
+    asker.join(15)
+    return answers[0], command
+
+
 def _sent(pcm: bytes) -> tuple[bytes, bytes]:
     s = np.frombuffer(pcm, dtype="<i2").reshape(-1, 2)
     return s[:, 1].tobytes(), s[:, 0].tobytes()  # internal = the agent, external = the customer
@@ -135,18 +153,27 @@ def test_a_reconnect_resumes_where_the_center_is_and_drops_repeats(center: dict[
     phone = _phone(center)
     call_id, stream, _ = phone.open()
     sent = phone.audio(stream, 0, pcm[:half])
-    phone.expect("ack", call_id)  # the center has written some of it
+    phone.send("hold", call_id, held=True, by="customer", frame=sent)
+    phone.send("dtmf", call_id, digit="*", method="rfc4733", frame=sent, masked=True)
+    phone.send("ping")
+    phone.expect("pong")
     phone.close()  # a cut
     time.sleep(0.5)
     phone = _phone(center)
     try:
         _, stream, have = phone.open(call_id)
         assert have == sent
+        phone.send("hold", call_id, held=True, by="customer", frame=sent)  # events from opened.frame again
+        phone.send("dtmf", call_id, digit="*", method="rfc4733", frame=sent, masked=True)
         phone.audio(stream, 0, pcm[: half + 20 * FRAME])  # repeats from 0: dropped, then 20 new frames
         end = phone.audio(stream, half // FRAME + 20, pcm[half + 20 * FRAME :])
+        phone.send("hold", call_id, held=False, by="customer", frame=end)
         assert phone.close_call(call_id, end) == end
     finally:
         phone.close()
+    call = _call(server, call_id)
+    assert [(h["start"], h["end"]) for h in call["holds"]] == [(2.0, 4.0)], call["holds"]
+    assert len(call["dtmf"]) == 1, call["dtmf"]  # the digit sent again after the cut is dropped
     agent, customer = _channels(server, call_id)
     _same(agent, _sent(pcm)[0])
     _same(customer, _sent(pcm)[1])
@@ -224,6 +251,17 @@ def test_each_refusal_has_its_code_and_the_connection_goes_on(center: dict[str, 
         phone.expect("pong")
     finally:
         phone.close()
+    huge = _phone(center)  # beyond what the server reads at all: that connection closes, nothing else
+    huge.ws.send(bytes(2 << 20))
+    with pytest.raises(ConnectionClosed) as closed:
+        huge.ws.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    _phone(center).close()
+    with server.client() as c:
+        lines = c.get("/metrics").text.splitlines()
+    metrics = {name: float(value) for name, _, value in (line.partition(" ") for line in lines)}
+    assert metrics["agentassist_phone_messages_refused_total"] >= 6
+    assert metrics["agentassist_phone_calls_abnormal_total"] >= 3
 
 
 def test_a_bad_credential_gets_401_before_the_socket_opens(center: dict[str, Any]) -> None:
@@ -254,22 +292,12 @@ def test_a_phone_credential_gets_403_on_other_routes(center: dict[str, Any]) -> 
 def test_the_agents_page_commands_reach_the_phone(center: dict[str, Any]) -> None:
     server: Server = center["server"]
     phone = _phone(center)
-    answers: list[dict[str, Any]] = []
     try:
         call_id, stream, _ = phone.open()
         phone.audio(stream, 0, bytes(FRAME * 10))
 
-        def hang_up() -> None:
-            with server.client() as c:
-                answers.append({"status": c.post(f"/api/calls/{call_id}/hangup").status_code})
-
-        asker = threading.Thread(target=hang_up)
-        asker.start()
-        command = phone.expect("command", timeout_s=15)["parameters"]
-        assert (command["action"], command["call_id"]) == ("hangup", call_id)
-        phone.send("result", command=command["command"], ok=True)
-        asker.join(15)
-        assert answers == [{"status": 204}]
+        answer, command = _obeyed(server, phone, f"/api/calls/{call_id}/hangup")
+        assert (command["action"], command["call_id"], answer.status_code) == ("hangup", call_id, 204)
         # a command the phone never answers: the page is told after [center] command_timeout_s
         with server.client() as c:
             r = c.post(f"/api/calls/{call_id}/hold")
@@ -282,21 +310,11 @@ def test_the_agents_page_commands_reach_the_phone(center: dict[str, Any]) -> Non
 def test_a_call_dialled_from_the_page_is_placed_by_the_phone(center: dict[str, Any]) -> None:
     server: Server = center["server"]
     phone = _phone(center)
-    placed: list[Any] = []
+    call_id = str(uuid.uuid4())  # the phone names the call it places
     try:
-
-        def dial() -> None:
-            with server.client() as c:
-                placed.append(c.post("/api/calls", json={"uri": "sip:100@127.0.0.1"}))
-
-        asker = threading.Thread(target=dial)
-        asker.start()
-        command = phone.expect("command", timeout_s=15)["parameters"]
+        placed, command = _obeyed(server, phone, "/api/calls", {"uri": "sip:100@127.0.0.1"}, call_id=call_id)
         assert (command["action"], command["uri"]) == ("dial", "sip:100@127.0.0.1")
-        call_id = str(uuid.uuid4())  # the phone names the call it places
-        phone.send("result", command=command["command"], ok=True, call_id=call_id)
-        asker.join(15)
-        assert placed[0].status_code == 201 and placed[0].json() == {"id": call_id}, placed[0].text
+        assert placed.status_code == 201 and placed.json() == {"id": call_id}, placed.text
         assert _call(server, call_id, ended=False)["status"] == "ringing"
         _, stream, frame = phone.open(call_id)  # answered: its row goes from ringing to active
         assert frame == 0
@@ -315,27 +333,17 @@ def test_a_pause_from_the_page_is_made_on_the_phone(center: dict[str, Any]) -> N
     speech = stereo(SOUNDS_EN / f"{AGENT}.wav", SOUNDS_EN / f"{AGENT}.wav", seconds=2)
     sent = speech[: 50 * FRAME] + bytes(50 * FRAME) + speech[50 * FRAME :]
     phone = _phone(center)
-    answers: list[Any] = []
     try:
         call_id, stream, _ = phone.open()
         phone.audio(stream, 0, sent[: 50 * FRAME])
         while phone.expect("ack", call_id)["parameters"]["frame"] < 50:
             pass
 
-        def page(action: str) -> None:
-            with server.client() as c:
-                answers.append(c.post(f"/api/calls/{call_id}/{action}"))
-
         for action, first, until in (("pause", 50, 100), ("resume", 100, 150)):
-            asker = threading.Thread(target=page, args=(action,))
-            asker.start()
-            command = phone.expect("command", timeout_s=15)["parameters"]
-            assert (command["action"], command["call_id"]) == (action, call_id)
-            phone.send("result", command=command["command"], ok=True)
+            answer, command = _obeyed(server, phone, f"/api/calls/{call_id}/{action}")
+            assert (command["action"], command["call_id"], answer.status_code) == (action, call_id, 200)
             phone.send(action, call_id, frame=first, by="agent")
             phone.audio(stream, first, sent[first * FRAME : until * FRAME])
-            asker.join(15)
-        assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
         assert phone.close_call(call_id, 150) == 150
     finally:
         phone.close()
@@ -344,6 +352,41 @@ def test_a_pause_from_the_page_is_made_on_the_phone(center: dict[str, Any]) -> N
     _same(customer, _sent(sent)[1])
     pauses = _call(server, call_id)["pauses"]
     assert len(pauses) == 1 and pauses[0]["start"] == pytest.approx(1.0, abs=0.05), pauses
+
+
+def test_ringing_answer_hold_digits_quality_and_a_failed_call(center: dict[str, Any]) -> None:
+    """What a desk reports reaches the call as the softphone's reports do."""
+    server: Server = center["server"]
+    phone = _phone(center)
+    ringing, missed = str(uuid.uuid4()), str(uuid.uuid4())
+    try:
+        since = datetime.now(UTC).isoformat()
+        phone.send("ringing", calls=[{"id": ringing, "remote": "sip:customer@127.0.0.1", "since": since}])
+        phone.send("ping")
+        phone.expect("pong")  # the ringing list is taken before the pong
+        with server.client() as c:
+            assert [r["id"] for r in c.get("/api/ringing").json()] == [ringing]
+
+        answer, command = _obeyed(server, phone, f"/api/ringing/{ringing}/answer")
+        assert (command["action"], command["call_id"], answer.status_code) == ("answer", ringing, 204)
+        phone.send("ringing", calls=[])
+        _, stream, _ = phone.open(ringing)
+        phone.audio(stream, 0, bytes(FRAME * 50))
+        phone.send("hold", ringing, held=True, by="customer", frame=50)
+        phone.audio(stream, 50, bytes(FRAME * 50))
+        phone.send("hold", ringing, held=False, by="customer", frame=100)
+        phone.send("dtmf", ringing, digit="*", method="rfc4733", frame=100)
+        phone.send("quality", ringing, codec="PCMU", rx_lost=0)
+        other = {"remote": "sip:other@127.0.0.1", "sip_call_id": "m@tests", "started_at": since, "agent": "alice"}
+        phone.send("failed", missed, direction="inbound", **other, reason="cancelled")
+        assert phone.close_call(ringing, 100) == 100
+    finally:
+        phone.close()
+    call = _call(server, ringing)
+    assert [(h["by"], h["start"], h["end"]) for h in call["holds"]] == [("customer", 1.0, 2.0)], call["holds"]
+    assert len(call["dtmf"]) == 1 and call["media"]["phone"]["codec"] == "PCMU"  # digits masked: not kept
+    failed = _call(server, missed, ended=False)
+    assert (failed["status"], failed["end_reason"], failed["agent"]) == ("failed", "cancelled", "alice")
 
 
 def test_a_revoked_credential_cuts_the_phone_off(center: dict[str, Any]) -> None:

@@ -38,6 +38,7 @@ from agentassist.api import (
 from agentassist.api.deps import Runtime
 from agentassist.api.headers import SecurityHeaders
 from agentassist.api.limits import BodyLimit
+from agentassist.api.phonecalls import PhoneCalls
 from agentassist.api.signing import Signer, load_secret
 from agentassist.api.sockets import SocketRegistry
 from agentassist.api.throttle import LoginThrottle
@@ -109,6 +110,7 @@ def create_app(
     app.state.sockets = sockets
     app.state.signer = Signer(load_secret(settings))
     app.state.login_throttle = LoginThrottle(settings.server.throttle_options())
+    app.state.phone_calls = PhoneCalls(settings.center.phone_timeout_s)  # calls streamed over the wire
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:

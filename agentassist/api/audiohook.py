@@ -71,6 +71,7 @@ class HookSession:
         await self.ws.send_text(encode_hook(kind, self.id, self.seq, self.clientseq, self.position_s, **params))
 
     async def run(self) -> None:
+        self.calls.connected += 1
         try:
             while not self.closed:
                 message = await self.ws.receive()
@@ -87,12 +88,14 @@ class HookSession:
         except WebSocketDisconnect:
             pass
         finally:
+            self.calls.connected -= 1
             if self.call is not None and not self.call.ended:
                 self.calls.fail(self.call, "audiohook connection lost before close")
 
     async def _fail(self, why: str) -> None:
         """AudioHook's way out: ``disconnect`` with the reason; the call ends abnormal."""
         log.warning("audiohook session %s of %s: %s", self.id, self.agent, why)
+        self.calls.refused_total += 1
         with contextlib.suppress(Exception):
             await self.send("disconnect", reason="error", info=why)
         if self.call is not None:

@@ -47,6 +47,7 @@ def metrics(request: Request, runtime: RuntimeDep, bus: BusDep, store: StoreDep)
     }
     values.update(request.app.state.wall.metrics())
     values.update(request.app.state.sockets.metrics())
+    values.update(request.app.state.phone_calls.metrics())
     values["agentassist_logins_throttled_total"] = float(request.app.state.login_throttle.throttled)
     values["agentassist_password_hashes_refused_total"] = float(store.passwords.refused)
     values["agentassist_password_hash_workers"] = float(store.passwords.workers)

@@ -40,11 +40,8 @@ CLOSE_REVOKED = 4401
 
 
 def phone_calls(ws: WebSocket) -> PhoneCalls:
-    """The calls of every phone of this app, made with the app's first phone connection."""
-    calls: PhoneCalls | None = getattr(ws.app.state, "phone_calls", None)
-    if calls is None:
-        settings: Settings = ws.app.state.settings
-        calls = ws.app.state.phone_calls = PhoneCalls(settings.center.phone_timeout_s)
+    """The calls of every phone of this app (made by create_app)."""
+    calls: PhoneCalls = ws.app.state.phone_calls
     return calls
 
 
@@ -117,6 +114,7 @@ class PhoneLink:
         self.center.desks.attach(self.agent, self.desk)
         log.info("phone of %s connected (credential %d)", self.agent, self._credential_id)
         ticker = asyncio.create_task(self._tick(), name=f"phone-{self.agent}")
+        self.calls.connected += 1
         try:
             while True:
                 message = await self.ws.receive()
@@ -126,6 +124,7 @@ class PhoneLink:
         except WebSocketDisconnect:
             pass
         finally:
+            self.calls.connected -= 1
             ticker.cancel()
             self.center.desks.detach(self.agent, self.desk)
             for call in self._streams.values():
@@ -161,6 +160,7 @@ class PhoneLink:
                 await self._message(m)
         except WireError as exc:
             log.warning("phone of %s: %s: %s", self.agent, exc.code, exc)
+            self.calls.refused_total += 1
             await self._error(ident, exc.code, str(exc))
             if call is not None and exc.code not in ("not-yours", "ended"):
                 self.calls.fail(call, f"protocol error: {exc.code}")
@@ -306,8 +306,11 @@ class PhoneLink:
 
     async def _call_message(self, m: Message, call: PhoneCall) -> None:
         p = m.parameters
+        if m.type in ("pause", "resume", "hold", "dtmf"):
+            if not call.first_time(m.type, p):
+                return  # sent again after a reconnect: taken already
+            await room(call, 0, window=0)  # marked at this frame, not behind what is still queued
         if m.type in ("pause", "resume"):
-            await room(call, 0, window=0)  # the span starts at this frame, not at what is still queued
             # the session's own pause, not the runtime's: that one tells the phone, which told us
             if m.type == "pause":
                 await asyncio.to_thread(call.session.pause, p.get("by", "agent"))

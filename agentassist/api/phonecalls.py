@@ -9,6 +9,7 @@ past ``[center] phone_timeout_s`` ends ``abnormal``. Everything here runs on the
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import OrderedDict
@@ -88,6 +89,18 @@ class PhoneCall:
     last_active: float = field(default_factory=time.monotonic)
     expiry: asyncio.TimerHandle | None = None
     ended: bool = False
+    marks: set[str] = field(default_factory=set)  # events taken at frame ``received``: a resend is dropped
+    marks_at: int = -1
+
+    def first_time(self, kind: str, parameters: dict[str, Any]) -> bool:
+        """False for an event already taken at this frame (a phone resends events from ``opened.frame``)."""
+        if self.marks_at != self.received:
+            self.marks, self.marks_at = set(), self.received
+        key = json.dumps([kind, parameters], sort_keys=True)
+        if key in self.marks:
+            return False
+        self.marks.add(key)
+        return True
 
 
 class PhoneCalls:
@@ -97,6 +110,17 @@ class PhoneCalls:
         self.timeout_s = timeout_s
         self._calls: dict[str, PhoneCall] = {}
         self._ended: OrderedDict[str, None] = OrderedDict()
+        self.connected = 0  # phones and AudioHook sessions connected now
+        self.refused_total = 0  # messages answered with an error
+        self.abnormal_total = 0  # calls ended abnormal: phone away, stream silent, protocol broken
+
+    def metrics(self) -> dict[str, float]:
+        return {
+            "agentassist_phone_connections": float(self.connected),
+            "agentassist_phone_calls": float(len(self._calls)),
+            "agentassist_phone_messages_refused_total": float(self.refused_total),
+            "agentassist_phone_calls_abnormal_total": float(self.abnormal_total),
+        }
 
     def get(self, call_id: str) -> PhoneCall | None:
         return self._calls.get(call_id)
@@ -125,6 +149,7 @@ class PhoneCalls:
         if call.ended:
             return
         log.warning("call %s of %s ends abnormal: %s", call.call_id, call.agent, reason)
+        self.abnormal_total += 1
         self.finish(call)
         asyncio.get_running_loop().run_in_executor(None, _end_abnormal, call.session, reason)
 

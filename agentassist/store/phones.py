@@ -38,7 +38,9 @@ def add_phone(store: Store, agent: str) -> tuple[int, str]:
         if user is None:
             raise ConfigError(f"no user named {agent!r}: create the agent first (`agentassist users add`)")
         if user.role != "agent":
-            raise ConfigError(f"user {agent!r} is a {user.role}: expected an agent (a phone streams an agent's calls)")
+            raise ConfigError(
+                f"user {agent!r} has role {user.role}: expected an agent (a phone streams an agent's calls)"
+            )
         row = PhoneCredentialRow(user_id=user.id, token_hash=token_hash(credential), created_at=datetime.now(UTC))
         s.add(row)
         s.flush()

@@ -11,14 +11,15 @@
 from __future__ import annotations
 
 import struct
+import sys
+from array import array
 from dataclasses import dataclass
 
-import numpy as np
-
-from agentassist.audio.frames import FRAME_BYTES
 from agentassist.wire.errors import WireError
 
+# No numpy here: a phone imports this module, and numpy alone is about 15 MB of its resident memory.
 HEADER_BYTES = 10
+FRAME_BYTES = 640  # 20 ms of one channel, 16-bit at 16 kHz: the wire's unit (the pipeline's frame too)
 FRAME_BYTES_STEREO = 2 * FRAME_BYTES  # 1280: 20 ms of both channels
 MAX_FRAMES_PER_MESSAGE = 50  # one second: what a phone catching up after a cut sends at once
 MAX_AUDIO_BYTES = HEADER_BYTES + MAX_FRAMES_PER_MESSAGE * FRAME_BYTES_STEREO
@@ -63,8 +64,8 @@ def decode_audio(data: bytes) -> AudioMessage:
 
 def deinterleave(pcm: bytes) -> list[tuple[bytes, bytes]]:
     """Whole stereo frames -> one (external, internal) pair of 640-byte mono frames per 20 ms."""
-    samples = np.frombuffer(pcm, dtype="<i2").reshape(-1, 2)
-    external, internal = samples[:, 0].tobytes(), samples[:, 1].tobytes()
+    samples = _samples(pcm)
+    external, internal = _wire(samples[0::2]), _wire(samples[1::2])
     return [
         (external[i : i + FRAME_BYTES], internal[i : i + FRAME_BYTES]) for i in range(0, len(external), FRAME_BYTES)
     ]
@@ -74,7 +75,21 @@ def interleave(external: bytes, internal: bytes) -> bytes:
     """Two mono channels of equal length -> the wire's stereo PCM."""
     if len(external) != len(internal):
         raise ValueError(f"expected channels of equal length, got {len(external)} and {len(internal)} bytes")
-    out = np.empty((len(external) // 2, 2), dtype="<i2")
-    out[:, 0] = np.frombuffer(external, dtype="<i2")
-    out[:, 1] = np.frombuffer(internal, dtype="<i2")
-    return out.tobytes()
+    out = array("h", bytes(2 * len(external)))
+    out[0::2], out[1::2] = _samples(external), _samples(internal)
+    return _wire(out)
+
+
+def _samples(pcm: bytes) -> array[int]:
+    """Little-endian 16-bit PCM as machine integers."""
+    samples = array("h", pcm)
+    if sys.byteorder == "big":
+        samples.byteswap()
+    return samples
+
+
+def _wire(samples: array[int]) -> bytes:
+    if sys.byteorder == "big":
+        samples = array("h", samples)
+        samples.byteswap()
+    return samples.tobytes()

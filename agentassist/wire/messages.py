@@ -35,7 +35,7 @@ PHONE_TYPES: dict[str, dict[str, str]] = {
     "pause": {"frame": "int", "by?": "str"},
     "resume": {"frame": "int", "by?": "str"},
     "hold": {"held": "bool", "by": "str", "frame?": "int"},
-    "dtmf": {"digit": "str", "method": "str", "frame?": "int"},
+    "dtmf": {"digit": "str", "method": "str", "frame?": "int", "masked?": "bool"},
     "transfer": {"target": "str", "status_code": "int", "reason": "str"},
     "quality": {},
     "close": {"reason": "str", "frames": "int"},
