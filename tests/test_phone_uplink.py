@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from agentassist.audio.frames import FRAME_BYTES
-from agentassist.desk import CallInfo, HoldChange
+from agentassist.desk import CallInfo, DtmfDigit, HoldChange
 from agentassist.errors import SipError
 from agentassist.events import Channel
 from agentassist.phone.spool import Spool
@@ -120,13 +120,16 @@ def test_a_call_streams_to_the_center_and_its_spool_goes(center: FakeCenter, mak
     call.frames(120)
     uplink.call_changed(call.id, HoldChange(held=True, by="agent"))
     call.frames(30)
+    uplink.call_changed(call.id, DtmfDigit("4", "rfc4733"))
     call.end()
     center.wait(lambda: call.id in center.calls and center.calls[call.id].closed is not None)
     got = center.calls[call.id]
     assert got.params["agent"] == "alex" and got.params["direction"] == "inbound" and "uploaded_late" not in got.params
     assert got.closed == {"reason": "hangup", "frames": 150}
     assert bytes(got.pcm) == expected(range(150))
-    assert [(e.type, e.parameters["held"], e.parameters["frame"]) for e in got.events] == [("hold", True, 120)]
+    assert [(e.type, e.parameters["frame"]) for e in got.events] == [("hold", 120), ("dtmf", 150)]
+    assert got.events[0].parameters["held"] is True
+    assert got.events[1].parameters == {"digit": "*", "method": "rfc4733", "frame": 150, "masked": True}
     center.wait(lambda: not (uplink.spool.root / call.id).exists())
     assert center.errors == [] and uplink.dropped_frames == 0
 

@@ -107,8 +107,9 @@ class CallFeed:
             self.gate.resume()
 
     def _digit(self, digit: str, method: str) -> None:
-        shown = digit if self.store_digits and not self.gate.paused else "*"
-        self._event("dtmf", {"digit": shown, "method": method, "frame": self.frames})
+        masked = not self.store_digits or self.gate.paused  # a card number keyed never leaves the desk
+        params = {"digit": "*" if masked else digit, "method": method, "frame": self.frames, "masked": masked}
+        self._event("dtmf", params)
 
     def _keep(self, frames: list[bytes]) -> None:
         for stereo in frames:
