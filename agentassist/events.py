@@ -1,6 +1,7 @@
 """Typed objects that cross stage boundaries, and the JSON schema of the live feeds.
 
-Every arrow in the pipeline carries one of these frozen dataclasses:
+Every arrow in the pipeline carries one of these immutable objects (frozen dataclasses; a NamedTuple
+for the Frame):
 
     CallTap --Frame--> Recorder, Segmenter --SpeechSegment--> StreamingTranscriber
     --Utterance--> ScriptTracker --AssistEvent--> EventBus --JSON--> WebSocket
