@@ -22,8 +22,8 @@ import numpy as np
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.conftest import AGENTASSIST, REPO, SOUNDS_EN, Server, add_user
 from benchmarks.wirephone import FRAME, MEDIA, WirePhone, add_phone, stereo
+from tests.conftest import AGENTASSIST, REPO, SOUNDS_EN, Server, add_user
 
 CUSTOMER, AGENT = "demo-echotest", "vm-intro"
 
