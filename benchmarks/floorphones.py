@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,16 +163,17 @@ async def watch(port: int, token: str, feed: Feed, ready: asyncio.Event) -> None
 
 
 async def run_floor(
-    port: int, token: str, phones: list[Phone], stagger_s: float = 0.02
+    port: int, token: str, phones: list[Phone], on_start: Callable[[], None], stagger_s: float = 0.02
 ) -> tuple[list[CallFigures | BaseException], Feed, float, float]:
     """Every phone's call at once (starts spread over ``stagger_s``, as desks are not in step), with the
-    feed watched; the figures, the feed, and the monotonic times the first call started and the last
-    ``closed`` came."""
+    feed watched; ``on_start`` is called as the first frame is due. The figures, the feed, and the
+    monotonic times the first call started and the last ``closed`` came."""
     feed = Feed()
     ready = asyncio.Event()
     watcher = asyncio.create_task(watch(port, token, feed, ready))
     await asyncio.wait_for(ready.wait(), 30)
     start = time.monotonic() + 2.0 + 0.01 * len(phones)  # every connection opened before the first frame
+    asyncio.get_running_loop().call_later(start - time.monotonic(), on_start)
     n = max(1, len(phones))
     results = await asyncio.gather(
         *(p.run(start + i * stagger_s / n) for i, p in enumerate(phones)), return_exceptions=True
