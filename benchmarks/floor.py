@@ -266,7 +266,9 @@ def main() -> int:
         load_cpu, load_json, load_log = run_load(args, args.seconds)
         base_cpu, _, _ = run_load(args, 1.0)
         streaming_cpu = (load_cpu - base_cpu) * args.seconds / max(args.seconds - 1.0, 1.0)
-        summary["load"] = {k: load_json[k] for k in ("final_latency_p50_s", "final_latency_p95_s", "max_lag_s")}
+        # finals and dropped partials too: a pipeline behind real time drops partials, and so does less work
+        keys = ("final_latency_p50_s", "final_latency_p95_s", "max_lag_s", "finals", "partials_dropped", "revisions")
+        summary["load"] = {k: load_json[k] for k in keys}
         summary["load_cpu_s"] = round(streaming_cpu, 2)
         summary["wire_recording_store_cpu_share"] = round((cpu_s - streaming_cpu) / cpu_s, 3) if cpu_s else None
         summary["isa"] = summary["isa"] or selected_isa(load_log)
