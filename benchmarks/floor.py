@@ -14,7 +14,9 @@ benchmarks.load defines it); frames sent against each recording (count and SHA-2
 process's CPU over the calls (from /proc) and its peak RSS. ``--no-transcribe``: the center with
 ``[transcribe] enabled = false``, a recorder only. ``--compare-load``: afterwards, benchmarks.load on
 the same calls in its own process; its CPU (less a 1 s run's: start-up and model load) against the
-center's says what the wire, the recording and the store cost. The ISA CTranslate2 selected
+center's says what the wire, the recording and the store cost; and the same calls into a second center
+that records only, whose CPU is what they cost without transcription (on a machine short of CPU the
+first comparison misleads: a pipeline behind real time drops partials, so does less work). The ISA CTranslate2 selected
 (``CT2_VERBOSE=1``) is in the JSON. Last line: one JSON object.
 """
 
@@ -182,6 +184,7 @@ def peak_rss_mb(pid: int) -> float:
 
 def summarize(
     args: argparse.Namespace,
+    transcribe: bool,
     results: list[CallFigures | BaseException],
     feed: Feed,
     calls: list[dict[Channel, tuple[bytes, list[float]]]],
@@ -190,13 +193,13 @@ def summarize(
     figures = [r for r in results if isinstance(r, CallFigures)]
     failed = [repr(r) for r in results if not isinstance(r, CallFigures)]
     whole = [f for f in figures if f.closed and check_recording(client, f, calls[figures.index(f)])]
-    lat = latencies(feed, figures, calls) if not args.no_transcribe else []
+    lat = latencies(feed, figures, calls) if transcribe else []
     delays = [d for f in figures for d in f.delays_s]
     spool = [s for f in figures for s in f.spool_s]
     return {
         "calls": args.calls,
         "seconds": args.seconds,
-        "transcribe": not args.no_transcribe,
+        "transcribe": transcribe,
         "calls_failed": failed[:5],
         "frames_sent": sum(f.frames for f in figures),
         "recordings_exact": len(whole),
@@ -218,6 +221,63 @@ def summarize(
     }
 
 
+def floor(
+    args: argparse.Namespace, calls: list[dict[Channel, tuple[bytes, list[float]]]], lang: str | None, transcribe: bool
+) -> tuple[dict[str, Any], str]:
+    """One center, ``calls`` streamed into it by as many phones: the figures, and the center's log."""
+    root = Path(tempfile.mkdtemp(prefix="floor-"))
+    http_port = free_port()
+    config = write_config(root, http_port, args.model, lang, transcribe)
+    proc, token = start_server(root, config, http_port)
+    center = Process(proc.pid)
+    try:
+        desks = agents(root, args.calls)
+        phones = [Phone(http_port, cred, name, wire_pcm(calls[i])) for i, (name, cred) in enumerate(desks)]
+        at_start: list[float] = []  # the center's and this process's CPU seconds as the first frame is due
+
+        def started() -> None:
+            at_start.extend((center.cpu_s(), time.process_time()))
+
+        results, feed, start, done = asyncio.run(run_floor(http_port, token, phones, started))
+        cpu_s, own_s = center.cpu_s() - at_start[0], time.process_time() - at_start[1]
+        with httpx.Client(base_url=f"http://127.0.0.1:{http_port}", headers={"Authorization": f"Bearer {token}"}) as c:
+            summary = summarize(args, transcribe, results, feed, calls, c)
+            summary["center_metrics"] = metrics(c)
+        summary["center_cpu_s"] = round(cpu_s, 2)
+        summary["center_cores"] = round(cpu_s / (done - start), 3)  # from the first frame to the last closed
+        summary["center_core_per_call"] = round(cpu_s / (done - start) / max(1, args.calls), 4)
+        summary["center_peak_rss_mb"] = peak_rss_mb(proc.pid)
+        summary["phones_cpu_s"] = round(own_s, 2)  # this process: the phones and the feed watcher
+        summary["drain_s"] = round(done - start - args.seconds, 2)  # last frame's clock to the last closed
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    return summary, (root / "serve.log").read_text(errors="replace")
+
+
+def compare(
+    args: argparse.Namespace,
+    calls: list[dict[Channel, tuple[bytes, list[float]]]],
+    lang: str | None,
+    summary: dict[str, Any],
+) -> str:
+    """benchmarks.load on the same calls, and the same center recording only: what the wire costs; load's log."""
+    cpu_s = summary["center_cpu_s"]
+    load_cpu, load_json, load_log = run_load(args, args.seconds)
+    base_cpu, _, _ = run_load(args, 1.0)
+    streaming_cpu = (load_cpu - base_cpu) * args.seconds / max(args.seconds - 1.0, 1.0)
+    # finals and dropped partials too: a pipeline behind real time drops partials, and so does less work
+    keys = ("final_latency_p50_s", "final_latency_p95_s", "max_lag_s", "finals", "partials_dropped", "revisions")
+    summary["load"] = {k: load_json[k] for k in keys}
+    summary["load_cpu_s"] = round(streaming_cpu, 2)
+    summary["wire_recording_store_cpu_share"] = round((cpu_s - streaming_cpu) / cpu_s, 3) if cpu_s else None
+    # the same calls into a center that only records: the wire, the recording and the store, nothing else
+    recorder, _ = floor(args, calls, lang, transcribe=False)
+    summary["recorder_only"] = {k: recorder[k] for k in ("center_cpu_s", "center_core_per_call", "frames_lost")}
+    summary["recorder_cpu_share"] = round(recorder["center_cpu_s"] / cpu_s, 3) if cpu_s else None
+    return load_log
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--calls", type=int, default=4)
@@ -233,44 +293,10 @@ def main() -> int:
     os.environ["CT2_VERBOSE"] = "1"  # CTranslate2 logs the ISA it selects (the center and load inherit it)
     lang = model_language(args.model, args.lang)
     calls = conversations(args.manifest, lang, args.limit, args.calls, args.seconds)
-    root = Path(tempfile.mkdtemp(prefix="floor-"))
-    http_port = free_port()
-    config = write_config(root, http_port, args.model, lang, not args.no_transcribe)
-    proc, token = start_server(root, config, http_port)
-    center = Process(proc.pid)
-    try:
-        desks = agents(root, args.calls)
-        phones = [Phone(http_port, cred, name, wire_pcm(calls[i])) for i, (name, cred) in enumerate(desks)]
-        at_start: list[float] = []  # the center's and this process's CPU seconds as the first frame is due
-
-        def started() -> None:
-            at_start.extend((center.cpu_s(), time.process_time()))
-
-        results, feed, start, done = asyncio.run(run_floor(http_port, token, phones, started))
-        cpu_s, own_s = center.cpu_s() - at_start[0], time.process_time() - at_start[1]
-        with httpx.Client(base_url=f"http://127.0.0.1:{http_port}", headers={"Authorization": f"Bearer {token}"}) as c:
-            summary = summarize(args, results, feed, calls, c)
-            summary["center_metrics"] = metrics(c)
-        summary["center_cpu_s"] = round(cpu_s, 2)
-        summary["center_cores"] = round(cpu_s / (done - start), 3)  # from the first frame to the last closed
-        summary["center_core_per_call"] = round(cpu_s / (done - start) / max(1, args.calls), 4)
-        summary["center_peak_rss_mb"] = peak_rss_mb(proc.pid)
-        summary["phones_cpu_s"] = round(own_s, 2)  # this process: the phones and the feed watcher
-        summary["drain_s"] = round(done - start - args.seconds, 2)  # last frame's clock to the last closed
-    finally:
-        proc.terminate()
-        proc.wait(30)
-    serve_log = (root / "serve.log").read_text(errors="replace")
+    summary, serve_log = floor(args, calls, lang, not args.no_transcribe)
     summary["isa"] = selected_isa(serve_log)
-    if args.compare_load:
-        load_cpu, load_json, load_log = run_load(args, args.seconds)
-        base_cpu, _, _ = run_load(args, 1.0)
-        streaming_cpu = (load_cpu - base_cpu) * args.seconds / max(args.seconds - 1.0, 1.0)
-        # finals and dropped partials too: a pipeline behind real time drops partials, and so does less work
-        keys = ("final_latency_p50_s", "final_latency_p95_s", "max_lag_s", "finals", "partials_dropped", "revisions")
-        summary["load"] = {k: load_json[k] for k in keys}
-        summary["load_cpu_s"] = round(streaming_cpu, 2)
-        summary["wire_recording_store_cpu_share"] = round((cpu_s - streaming_cpu) / cpu_s, 3) if cpu_s else None
+    if args.compare_load and not args.no_transcribe:
+        load_log = compare(args, calls, lang, summary)
         summary["isa"] = summary["isa"] or selected_isa(load_log)
     summary["isa"] = summary["isa"] or probe_isa(args.model)
     summary["model"] = None if args.no_transcribe else args.model
