@@ -46,8 +46,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from agentassist.transcribe.models import resolve
 
     settings = _settings(args)
-    # a missing or corrupt model stops here, naming the fix
-    resolve(settings.transcribe.model, settings.transcribe.transcriber_options().models_dir)
+    if settings.transcribe.enabled:  # a missing or corrupt model stops here, naming the fix
+        resolve(settings.transcribe.model, settings.transcribe.transcriber_options().models_dir)
     store = _open_store(settings, PasswordPool(settings.server.password_hash_workers))
     recordings = RecordingStore(settings.data_dir / "recordings")
     make_private(settings.data_dir, store.url)  # an older version's files were world-readable

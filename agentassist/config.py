@@ -180,6 +180,9 @@ class RecorderSettings(_Section):
 
 
 class TranscribeSettings(_Section):
+    # false: calls are recorded and stored, never transcribed (no model is loaded, no transcript, no assist
+    # from speech): a recorder only, for many more calls a core (benchmarks/floor.py --no-transcribe)
+    enabled: bool = True
     model: str = _MODEL.model
     # The folder of installed models (`agentassist models install`); a path relative to the config
     # file's folder when it is set there. "": $AGENTASSIST_MODELS_DIR, else ./models.

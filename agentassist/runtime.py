@@ -84,9 +84,9 @@ class Runtime:
     def start(self) -> None:
         t = self.settings.transcribe
         try:
-            transcriber = Transcriber(t.transcriber_options())
-            self._transcriber = StreamingTranscriber(transcriber)
-            self._preload(self.settings.assist.default_script)
+            if t.enabled:  # else a recorder only: no model at all
+                self._transcriber = StreamingTranscriber(Transcriber(t.transcriber_options()))
+                self._preload(self.settings.assist.default_script)
             if self.settings.sip.listen:
                 from agentassist.sip.softphone import Softphone  # pjsua2 only where a softphone runs
 
@@ -122,7 +122,7 @@ class Runtime:
         self.audio.close()
 
     def health(self) -> dict[str, bool]:
-        checks = {"model": self._transcriber is not None}
+        checks = {"model": self._transcriber is not None or not self.settings.transcribe.enabled}
         if self.settings.sip.listen:  # a center only ([sip] listen = "") has no softphone to wait for
             checks["sip"] = self._phone is not None and self._phone.listening
         return checks
@@ -272,11 +272,13 @@ class Runtime:
             return  # the call reports an unusable script; nothing to load for it
         self._transcriber_for(language)
 
-    def _transcriber_for(self, language: str | None) -> StreamingTranscriber:
+    def _transcriber_for(self, language: str | None) -> StreamingTranscriber | None:
         """The main model, or the multilingual one for a campaign in another language than English
-        when the main model is English-only (loaded once, by the first such call)."""
+        when the main model is English-only (loaded once, by the first such call); None when
+        ``[transcribe] enabled`` is false."""
         main = self._transcriber
-        assert main is not None, "calls arrive only after start()"
+        if main is None:
+            return None
         name = self.settings.transcribe.model_multilingual
         if main.transcriber.multilingual or language in (None, "en") or not name:
             if language not in (None, "en") and not main.transcriber.multilingual:
@@ -351,7 +353,6 @@ class Runtime:
     # ---- CallHandler (pj thread) -----------------------------------------------------------------
 
     def call_started(self, info: CallInfo) -> CallSession:
-        assert self._transcriber is not None, "calls arrive only after start()"
         a = self.settings.assist
         agent = info.agent or a.agent_name
         self.desks.bind(info.call_id, agent)

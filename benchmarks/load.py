@@ -20,6 +20,7 @@ import random
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -65,21 +66,31 @@ def conversation(
     return {ch: (audio[ch].astype("<i2").tobytes(), ends[ch]) for ch in Channel}
 
 
+def conversations(
+    manifest: Path, lang: str | None, limit: int | None, calls: int, seconds: float
+) -> list[dict[Channel, tuple[bytes, list[float]]]]:
+    """The calls of a run: the same for the same arguments (benchmarks.floor streams these too)."""
+    items = load_manifest(manifest, lang, limit or 60)
+    prompts = [load_16k(i.file) for i in items if 1.0 <= i.duration_s <= 6.0]
+    if not prompts:
+        raise SystemExit(f"no prompts of 1-6 s in {manifest}")
+    rng = random.Random(7)
+    return [conversation(prompts, seconds, rng) for _ in range(calls)]
+
+
+def model_language(model: str, lang: str | None) -> str | None:
+    spec = MODELS.get(model)
+    return lang or ("en" if spec is not None and not spec.multilingual else None)
+
+
 def main() -> int:
     p = base_parser(__doc__ or "")
     p.add_argument("--calls", type=int, default=10)
     p.add_argument("--seconds", type=float, default=60.0)
     p.add_argument("--record", action="store_true")
     args = p.parse_args()
-    spec = MODELS.get(args.model)
-    lang = args.lang or ("en" if spec is not None and not spec.multilingual else None)
-    items = load_manifest(args.manifest, lang, args.limit or 60)
-    prompts = [load_16k(i.file) for i in items if 1.0 <= i.duration_s <= 6.0]
-    if not prompts:
-        print(f"no prompts of 1-6 s in {args.manifest}", file=sys.stderr)
-        return 2
-    rng = random.Random(7)
-    calls = [conversation(prompts, args.seconds, rng) for _ in range(args.calls)]
+    lang = model_language(args.model, args.lang)
+    calls = conversations(args.manifest, lang, args.limit, args.calls, args.seconds)
     streaming = StreamingTranscriber(
         make_transcriber(args.model, lang or "en", args.workers, beam_size=args.beam, threads=args.threads)
     )

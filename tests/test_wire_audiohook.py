@@ -21,8 +21,8 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from benchmarks.ports import free_port
+from benchmarks.wirephone import add_phone
 from tests.conftest import AGENTASSIST, REPO, SOUNDS_EN, Server, add_user, need, voicemail_script, write_config
-from tests.wirephone import add_phone
 
 ORG = "d7934305-0972-4844-938e-9060eef73d05"
 

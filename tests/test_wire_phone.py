@@ -1,5 +1,5 @@
 """``GET /api/phone`` against a real ``agentassist serve`` with no softphone (``[sip] listen = ""``), a
-center only, and a phone written from docs/wire-protocol.md (tests/wirephone.py) streaming real speech.
+center only, and a phone written from docs/wire-protocol.md (benchmarks/wirephone.py) streaming real speech.
 
 The recording must hold exactly the PCM the phone sent (frame count and checksum of each channel), the
 transcript the words spoken, the call list the phone's agent; a reconnect resumes where the center's copy
@@ -22,8 +22,8 @@ import numpy as np
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from benchmarks.wirephone import FRAME, MEDIA, WirePhone, add_phone, stereo
 from tests.conftest import AGENTASSIST, REPO, SOUNDS_EN, Server, add_user
-from tests.wirephone import FRAME, MEDIA, WirePhone, add_phone, stereo
 
 CUSTOMER, AGENT = "demo-echotest", "vm-intro"
 

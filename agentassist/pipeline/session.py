@@ -56,7 +56,7 @@ class CallSession:
     def __init__(
         self,
         info: SessionInfo,
-        transcriber: StreamingTranscriber,
+        transcriber: StreamingTranscriber | None,
         store: CallStore,
         bus: Publisher,
         tracker: Tracker | None,
@@ -76,7 +76,8 @@ class CallSession:
         ``dtmf_pause``: digits from the far end that pause and resume the recording; ``failures``: told
         of what fails; ``fsync_every_s``: the most audio a power loss may cost; ``store_dtmf_digits``:
         store and publish received digits as keyed (False: masked); ``row``: writes the call's row, when
-        it could not be written at the start (the database failing): tried again at the end."""
+        it could not be written at the start (the database failing): tried again at the end;
+        ``transcriber`` None: recorded only (``[transcribe] enabled = false``)."""
         self.info = info
         self.call_id = info.call_id
         self.opus = opus
@@ -105,6 +106,7 @@ class CallSession:
                 language=language,
             )
             for ch in Channel
+            if transcriber is not None
         }
         self.end_reason = "hangup"
         self.end_status = "ended"
@@ -271,7 +273,8 @@ class CallSession:
 
     def _write(self, channel: Channel, pcm: bytes) -> None:
         self.recorder_do(lambda: self.recorder.write(channel, pcm))
-        self.streams[channel].push(pcm)
+        if self.streams:  # none when transcription is off
+            self.streams[channel].push(pcm)
 
     def _digit(self, item: DigitIn) -> None:
         with self._media_lock:

@@ -1,6 +1,9 @@
-"""A phone that speaks the wire (docs/wire-protocol.md) from the published text, for the tests: a real
-WebSocket client (``websockets``) streaming real speech, with no pjsua. Written against the document, not
-the center's code: it imports only the audio helpers."""
+"""A phone that speaks the wire (docs/wire-protocol.md) from the published text, for the tests and the
+floor benchmark (benchmarks/floor.py): a real WebSocket client (``websockets``) streaming real speech,
+with no pjsua. Written against the document, not the center's code: it imports only the audio helpers.
+
+The messages are built by plain functions (:func:`envelope`, :func:`open_parameters`, :func:`audio_message`),
+shared by the blocking :class:`WirePhone` of the tests and the asyncio phones of the benchmark."""
 
 from __future__ import annotations
 
@@ -43,6 +46,30 @@ def stereo(external: Path, internal: Path, seconds: float | None = None) -> byte
     return out.tobytes()
 
 
+def envelope(kind: str, ident: str, seq: int, last: int, params: dict[str, Any]) -> str:
+    """A text message: ``seq`` counts the sender's messages, ``last`` is the other side's last ``seq``."""
+    message = {"version": "agentassist/1", "type": kind, "seq": seq, "serverseq": last, "id": ident}
+    return json.dumps({**message, "parameters": params})
+
+
+def open_parameters(call_id: str, agent: str, **extra: Any) -> dict[str, Any]:
+    """``open`` of a new inbound call of ``agent``, starting now."""
+    return {
+        "direction": "inbound",
+        "remote": "sip:customer@127.0.0.1",
+        "sip_call_id": f"{call_id}@tests",
+        "started_at": datetime.now(UTC).isoformat(),
+        "agent": agent,
+        "media": MEDIA,
+        **extra,
+    }
+
+
+def audio_message(stream: int, frame: int, chunk: bytes) -> bytes:
+    """A binary message: the 10-byte header, then whole stereo frames from index ``frame``."""
+    return stream.to_bytes(2, "big") + frame.to_bytes(4, "big") + bytes(4) + chunk
+
+
 class WirePhone:
     def __init__(self, port: int, credential: str, agent: str) -> None:
         self.agent = agent
@@ -59,8 +86,7 @@ class WirePhone:
 
     def send(self, kind: str, ident: str = "desk", **params: Any) -> None:
         self.seq += 1
-        message = {"version": "agentassist/1", "type": kind, "seq": self.seq, "serverseq": self.last, "id": ident}
-        self.ws.send(json.dumps({**message, "parameters": params}))
+        self.ws.send(envelope(kind, ident, self.seq, self.last, params))
 
     def hello(self) -> dict[str, Any]:
         self.send("hello", software="tests/wirephone", ringing=[])
@@ -84,17 +110,7 @@ class WirePhone:
     def open(self, call_id: str | None = None, agent: str | None = None, **extra: Any) -> tuple[str, int, int]:
         """A new call (or ``call_id`` again): its id, stream and the frame the center has."""
         call_id = call_id or str(uuid.uuid4())
-        self.send(
-            "open",
-            call_id,
-            direction="inbound",
-            remote="sip:customer@127.0.0.1",
-            sip_call_id=f"{call_id}@tests",
-            started_at=datetime.now(UTC).isoformat(),
-            agent=agent or self.agent,
-            media=MEDIA,
-            **extra,
-        )
+        self.send("open", call_id, **open_parameters(call_id, agent or self.agent, **extra))
         m = self.expect("opened", call_id)
         return call_id, m["parameters"]["stream"], m["parameters"]["frame"]
 
@@ -102,7 +118,7 @@ class WirePhone:
         """Send ``pcm`` from ``frame`` on, ``per_message`` frames a message; the next frame's index."""
         for at in range(0, len(pcm), per_message * FRAME):
             chunk = pcm[at : at + per_message * FRAME]
-            self.ws.send(stream.to_bytes(2, "big") + frame.to_bytes(4, "big") + bytes(4) + chunk)
+            self.ws.send(audio_message(stream, frame, chunk))
             frame += len(chunk) // FRAME
         return frame
 

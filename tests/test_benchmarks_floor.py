@@ -1,0 +1,55 @@
+"""``python -m benchmarks.floor`` runs: two desks stream 5 s of real speech over the wire into a real
+center, with transcription and as a recorder only (``[transcribe] enabled = false``); every frame is in
+the recordings, byte for byte, and the figures the benchmark promises are there."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks.common import DEFAULT_MANIFEST, REPO
+
+# the main checkout's ../shared; a worktree (../wt/NAME) has it one folder further up
+MANIFEST = next(
+    (p for p in (DEFAULT_MANIFEST, REPO.parent.parent / "shared/speech/asterisk/manifest.jsonl") if p.is_file()),
+    None,
+)
+
+
+def _floor(*options: str) -> dict[str, object]:
+    if MANIFEST is None:
+        pytest.skip(f"no speech manifest at {DEFAULT_MANIFEST}")
+    command = [sys.executable, "-m", "benchmarks.floor", "--calls", "2", "--seconds", "5", "--manifest", str(MANIFEST)]
+    env = {**os.environ, "AGENTASSIST_MODELS_DIR": str(REPO / "models")}
+    out = subprocess.run([*command, *options], cwd=REPO, capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
+    summary: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return summary
+
+
+def _whole(summary: dict[str, object]) -> None:
+    assert summary["calls_failed"] == [] and summary["errors"] == []
+    assert (summary["frames_sent"], summary["frames_lost"], summary["recordings_exact"]) == (500, 0, 2)
+    assert summary["last_ack_is_every_frame"] == 2
+    assert isinstance(summary["acks"], int) and summary["acks"] >= 2
+    assert isinstance(summary["pipeline_probes"], int) and summary["pipeline_probes"] >= 8  # one a second a call
+    assert isinstance(summary["center_cpu_s"], float) and summary["center_cpu_s"] > 0
+    assert summary["isa"] in ("GENERIC", "AVX", "AVX2", "AVX512", "NEON")  # ctranslate2's names (CT2_VERBOSE)
+
+
+def test_floor_with_transcription() -> None:
+    summary = _floor()
+    _whole(summary)
+    assert summary["transcribe"] is True
+    assert isinstance(summary["finals"], int) and summary["finals"] >= 1
+    assert isinstance(summary["final_latency_p50_s"], float)
+
+
+def test_floor_recording_only() -> None:
+    summary = _floor("--no-transcribe")
+    _whole(summary)
+    assert (summary["transcribe"], summary["finals"], summary["model"]) == (False, 0, None)
