@@ -90,6 +90,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_phone(args: argparse.Namespace) -> int:
+    memory.cap_arenas()
+    from agentassist.phone.run import run_phone
+
+    return run_phone(_settings(args), args.server)
+
+
 def cmd_call(args: argparse.Namespace) -> int:
     import httpx
 
@@ -302,6 +309,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = with_config(sub.add_parser("serve", help="softphone, pipeline, API and web UI in one process"))
     sp.set_defaults(func=cmd_serve)
+
+    sp = with_config(sub.add_parser("phone", help="the softphone on an agent's desk, streaming to a center"))
+    sp.add_argument("--server", help="the center's URL, or several comma-separated (default: [phone] server)")
+    sp.set_defaults(func=cmd_phone)
 
     sp = with_config(sub.add_parser("call", help="place a call from the running softphone"))
     sp.add_argument("uri")

@@ -342,6 +342,18 @@ class ServerSettings(_Section):
         )
 
 
+class PhoneSettings(_Section):
+    """``agentassist phone``: the softphone on an agent's desk, streaming to a center (docs/wire-protocol.md)."""
+
+    server: str = ""  # the center's URL (http(s):// or ws(s)://); a comma-separated list is tried in turn
+    token: str = ""  # the phone credential (`agentassist users add-phone AGENT`); $AGENTASSIST_PHONE_TOKEN wins
+    spool_dir: str = "spool"  # every frame is kept here until the center acknowledges it
+    # The most disk the spool may take (frames not yet acknowledged); a call-minute is 3.84 MB (16 kHz
+    # stereo PCM), so 2048 MB holds about 8 hours of calls while the center is away.
+    spool_max_mb: int = Field(default=2048, ge=4)  # at least one call-minute
+    ca_file: str = ""  # CA certificates (PEM) the center's certificate must chain to, for https/wss
+
+
 class CenterSettings(_Section):
     """The center's side of the wire (docs/wire-protocol.md): phones and AudioHook clients."""
 
@@ -361,6 +373,7 @@ class Settings(BaseSettings):
     transcribe: TranscribeSettings = TranscribeSettings()
     assist: AssistSettings = AssistSettings()
     server: ServerSettings = ServerSettings()
+    phone: PhoneSettings = PhoneSettings()
     center: CenterSettings = CenterSettings()
 
     @classmethod
