@@ -357,6 +357,7 @@ class Runtime:
         agent = info.agent or a.agent_name
         self.desks.bind(info.call_id, agent)
         script_id = a.default_script or None
+        campaign: str | None = None  # the script's: what reports, searches and assignment rules go by
         tracker: Any = None
         t = self.settings.transcribe
         language: str | None = None
@@ -377,6 +378,7 @@ class Runtime:
                 variables = {"agent": agent, "company": a.company}
                 tracker = ScriptTracker(script, variables, info.call_id, options=options)
                 language = script.fixed_language
+                campaign = script.campaign or None
                 if t.script_prompt:
                     prompt = script_prompt(script, variables)
             except (AgentassistError, ValueError) as exc:
@@ -393,6 +395,7 @@ class Runtime:
                 script_id=script_id,
                 started_at=info.started_at,
                 recording_path=str(path),
+                campaign=campaign,
             )
             self.store.save_media(info.call_id, {"sip_call_id": info.sip_call_id})
 

@@ -242,19 +242,24 @@ def add_user(config: Path, name: str, role: str, *options: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
+def new_server(root: Path, **sections: dict[str, object]) -> Server:
+    """A server (not started) configured under ``root`` on free ports, with the admin Alex as its token."""
+    sip_port, http_port = free_port(), free_port()
+    root.mkdir(exist_ok=True)
+    config = write_config(root, sip_port, http_port, **sections)
+    server = Server(root, config, sip_port, http_port)
+    server.token = add_user(config, "Alex", "admin")
+    return server
+
+
 @pytest.fixture
 def make_server(tmp_path: Path) -> Iterator[callable]:  # type: ignore[valid-type]
     servers: list[Server] = []
 
     def make(**sections: dict[str, object]) -> Server:
-        sip_port, http_port = free_port(), free_port()
         root = tmp_path if not servers else tmp_path / f"server-{len(servers)}"  # a second server: its own
-        root.mkdir(exist_ok=True)
-        config = write_config(root, sip_port, http_port, **sections)
-        server = Server(root, config, sip_port, http_port)
-        server.token = add_user(config, "Alex", "admin")
-        servers.append(server)
-        return server
+        servers.append(new_server(root, **sections))
+        return servers[-1]
 
     yield make
     for s in servers:

@@ -25,16 +25,19 @@ SPEECH = SOUNDS_EN / "demo-congrats.wav"  # 30 s of speech, 8 kHz: what a custom
 
 
 class PhoneProcess:
-    def __init__(self, root: Path, center_url: str, token: str = TOKEN) -> None:
+    def __init__(self, root: Path, center_url: str, token: str = TOKEN, **more: dict[str, object]) -> None:
+        """``more``: settings added to the sections, e.g. ``sip={"registrar": ...}``."""
         self.root, self.sip_port = root, free_port()
         root.mkdir(exist_ok=True)
         self.spool = root / "spool"
         self.config = root / "phone.toml"
-        sections = {
+        sections: dict[str, dict[str, object]] = {
             "sip": {"listen": f"127.0.0.1:{self.sip_port}", "auto_answer": True, "second_call": "answer"},
             "audio": {"input_device": "null"},
             "phone": {"server": center_url, "spool_dir": str(self.spool)},
         }
+        for name, extra in more.items():
+            sections.setdefault(name, {}).update(extra)
         self.config.write_text(
             "".join(
                 f"[{s}]\n" + "".join(f"{k} = {_toml_value(v)}\n" for k, v in kv.items()) for s, kv in sections.items()

@@ -15,7 +15,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import SOUNDS_EN, free_port, need
-from tests.test_registration import CONFIG, PASSWORD, _contacts, _modules, _wait
+from tests.kamailio import CONFIG, PASSWORD
+from tests.kamailio import contacts as _contacts
+from tests.kamailio import modules as _modules
+from tests.kamailio import wait as _wait
 
 pytestmark = [pytest.mark.sip]
 
