@@ -34,7 +34,7 @@ from tests.conftest import (
 )
 from tests.kamailio import PASSWORD, Registrar, wait
 from tests.test_phone_process import PhoneProcess
-from tests.wirephone import add_phone
+from benchmarks.wirephone import add_phone
 
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
 
