@@ -21,7 +21,7 @@ from fastapi import APIRouter, WebSocket
 from fastapi.responses import JSONResponse
 from starlette.websockets import WebSocketDisconnect
 
-from agentassist.api.deps import token_from
+from agentassist.api.deps import NullRuntime, token_from
 from agentassist.api.phonecalls import Center, PhoneCall, PhoneCalls, RemoteDesk, command_message, feed, room
 from agentassist.config import Settings
 from agentassist.desk import CallInfo, DtmfDigit, HoldChange, TransferProgress
@@ -58,8 +58,10 @@ async def sign_in(ws: WebSocket, credential: str | None) -> PhoneCheck | None:
         headers = {"WWW-Authenticate": "Bearer"}
         await ws.send_denial_response(JSONResponse({"detail": why}, 401, headers=headers))
         return None
-    if ws.app.state.runtime is None:
-        await ws.send_denial_response(JSONResponse({"detail": "this server runs no calls"}, 503))
+    runtime = ws.app.state.runtime
+    if runtime is None or isinstance(runtime, NullRuntime):
+        reason = runtime.reason if runtime is not None else "no runtime"
+        await ws.send_denial_response(JSONResponse({"detail": f"this server runs no calls: {reason}"}, 503))
         return None
     return check
 
