@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from benchmarks.wirephone import add_phone
 from tests.conftest import (
     AGENTASSIST,
     REPO,
@@ -34,7 +35,6 @@ from tests.conftest import (
 )
 from tests.kamailio import PASSWORD, Registrar, wait
 from tests.test_phone_process import PhoneProcess
-from benchmarks.wirephone import add_phone
 
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
 

@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 
 from benchmarks.ports import free_port
+from benchmarks.wirephone import add_phone
 from tests.conftest import AGENTASSIST, REPO, Server, add_user, need
 from tests.phone_center import Relay
 from tests.test_phone_process import PhoneProcess, call_with_no_center, customer_speech, external_rms
-from benchmarks.wirephone import add_phone
 
 
 @pytest.fixture
