@@ -250,6 +250,8 @@ class Runtime:
             "agentassist_dropped_frames_total": float(sum(s.dropped_frames for s in sessions)),
             "agentassist_call_ends_unstored": float(len(self._unstored)),
         }
+        if self._phone is not None:
+            values.update(self._phone.metrics())
         values.update(self.failures.metrics())
         values.update(memory.metrics())
         if t is not None:
