@@ -1,0 +1,142 @@
+"""Issue 18 end to end: a real call whose agent says every line of the script in other words.
+
+baresip is the customer; the agent's side is real recorded speech from ../shared/speech/asterisk
+(Asterisk core sounds 1.6.1 as packaged by Debian, CC-BY-SA-3.0: English prompts recorded by Allison
+Smith, Russian prompts provided by Maxim Topal). The trick: the script's lines are written as
+paraphrases of what those recordings say (other words, the same meaning), so the real speech is a
+paraphrase of the script. Every spoken step must tick, and a compliance line said in other words
+must not raise a "missed" alert. The audio is read from ../shared and never copied into the repo:
+the test skips without it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO, need
+
+pytestmark = [pytest.mark.sip, pytest.mark.slow]
+
+# the main checkout's ../shared; a worktree (../wt/NAME) has it one folder further up
+SPEECH = next(
+    (p for p in (REPO.parent / "shared/speech/asterisk", REPO.parent.parent / "shared/speech/asterisk") if p.is_dir()),
+    None,
+)
+LEAD_S = 1.0  # silence before the agent's first line
+GAP_S = 1.5  # silence between two lines: longer than the segmenter's end of utterance
+TAIL_S = 5.0  # the call goes on this long after the last line, for its final and its tick
+
+
+@dataclass(frozen=True)
+class Line:
+    step: str
+    recording: str  # file under ../shared/speech/asterisk; the comment beside it is what it says
+    say: str  # the script's line: a paraphrase of the recording
+    compliance: bool = False
+
+
+ENGLISH = (
+    # "please hold while I try to locate the person you are calling"
+    Line("hold", "en/followme_pls-hold-while-try.wav", "Stay on the line, I'm looking for your colleague.", True),
+    # "the person you are calling is not at their desk; I will try to locate them for you"
+    Line("away", "en/followme_status.wav", "Your colleague has stepped away from the desk, let me find them."),
+    # "I'm sorry, but I was unable to locate the person you are calling"
+    Line("not-found", "en/followme_sorry.wav", "Apologies, I couldn't reach the colleague you asked for."),
+    # "Please enter your phone number, starting with the area code."
+    Line("number", "en/privacy-prompt.wav", "Could you type in your number, area code first?"),
+    # "The number you have dialed is not in service. Please check the number and try again."
+    Line("no-service", "en/ss-noservice.wav", "That number doesn't work any more, check it and call again."),
+)
+RUSSIAN = (
+    # "Оставайтесь на линии. Происходит соединение с абонентом."
+    Line("hold", "ru/pls-hold-while-try.wav", "Не кладите трубку, я соединяю вас с нужным человеком.", True),
+    # "Ваш звонок является первым в очереди и будет обслужен первым доступным оператором."
+    Line("queue", "ru/queue-youarenext.wav", "Вы следующий, вам ответит первый освободившийся сотрудник."),
+    # "Извините, в данный момент соединение невозможно."
+    Line("no-connect", "ru/followme_sorry.wav", "К сожалению, сейчас соединить вас не получится."),
+    # "Извините, данный номер не существует. Пожалуйста, попробуйте еще раз."
+    Line("bad-number", "ru/pbx-invalid.wav", "Простите, такого номера нет, наберите его заново."),
+    # "До свидания! Благодарим за пробную эксплуатацию программы ай-пи телефонной станции «Астериск»."
+    Line("goodbye", "ru/demo-thanks.wav", "Спасибо, что испытали телефонную станцию Астериск, всего доброго."),
+)
+
+
+def _script(language: str, lines: tuple[Line, ...]) -> str:
+    out = [f"id: paraphrase-{language}", "version: 1", f"language: {language}", "steps:"]
+    for line in lines:
+        out += [f"  - id: {line.step}", f'    say: ["{line.say}"]', "    mandatory: true"]
+        if line.compliance:
+            out.append("    compliance: true")
+    return "\n".join(out) + "\n"
+
+
+def _silence(path: Path, seconds: float) -> Path:
+    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(path), "trim", "0", str(seconds)], check=True)
+    return path
+
+
+def _agent_audio(tmp: Path, speech: Path, lines: tuple[Line, ...]) -> tuple[Path, float]:
+    """The recordings one after another with pauses between them, and the length in seconds."""
+    lead, gap = _silence(tmp / "lead.wav", LEAD_S), _silence(tmp / "gap.wav", GAP_S)
+    parts: list[str] = [str(lead)]
+    for line in lines:
+        parts += [str(speech / line.recording), str(gap)]
+    out = tmp / "agent.wav"
+    subprocess.run(["sox", *parts, "-r", "8000", "-c", "1", "-b", "16", str(out)], check=True)
+    length = float(subprocess.run(["soxi", "-D", str(out)], capture_output=True, text=True, check=True).stdout)
+    return out, length
+
+
+def _ended_call(client: Any, timeout_s: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        items = client.get("/api/calls").json()["items"]
+        if items and items[0]["status"] != "active":
+            return dict(items[0])
+        time.sleep(0.5)
+    raise AssertionError("the call did not end in time")
+
+
+@pytest.mark.xfail(strict=False, reason="issue 18: the matcher on meaning")
+@pytest.mark.parametrize(
+    ("language", "model", "lines"),
+    [("en", "tiny.en", ENGLISH), ("ru", "base", RUSSIAN)],
+    ids=["en-tiny.en", "ru-base"],
+)
+def test_a_paraphrased_call_ticks_every_spoken_step(
+    tmp_path: Path, make_server: Any, baresip: Any, language: str, model: str, lines: tuple[Line, ...]
+) -> None:
+    if SPEECH is None:
+        pytest.skip("../shared/speech/asterisk not found: the recordings are not in the repo")
+    if not (REPO / "models" / model).is_dir():
+        pytest.skip(f"models/{model} not installed: run `make install`")
+    need("baresip", "sox", "soxi")
+    agent_wav, length_s = _agent_audio(tmp_path, SPEECH, lines)
+    server = make_server(
+        audio={"agent_audio_file": str(agent_wav)},
+        transcribe={"model": model, "language": language},
+        assist={"default_script": f"paraphrase-{language}"},
+    )
+    (tmp_path / "scripts" / f"paraphrase-{language}.yaml").write_text(_script(language, lines), encoding="utf-8")
+    server.start()
+    customer = _silence(tmp_path / "customer.wav", length_s + TAIL_S)  # the customer listens
+    phone = baresip(customer)
+    phone.dial(server.sip_uri, seconds=int(length_s + TAIL_S))
+    phone.wait(length_s + TAIL_S + 30)
+    with server.client() as client:
+        call = _ended_call(client, 30)
+        adherence = client.get(f"/api/calls/{call['id']}/adherence").json()
+        utterances = client.get(f"/api/calls/{call['id']}/transcript").json()["utterances"]
+    heard = [u["text"] for u in utterances if u["channel"] == "agent"]
+    steps = {s["id"]: s["status"] for s in adherence["steps"]}
+    unticked = [(line.step, line.say) for line in lines if steps.get(line.step) != "done"]
+    missed_alerts = [a for a in adherence["alerts"] if a["type"] == "compliance_missed"]
+    print(f"{language}: heard {heard}; steps {steps}; unticked {unticked}")
+    assert not unticked, f"spoken steps not ticked: {unticked}; the agent was heard saying {heard}"
+    assert not missed_alerts, f"a compliance line said in other words raised {missed_alerts}"
