@@ -29,8 +29,8 @@ SPEECH = next(
     None,
 )
 LEAD_S = 1.0  # silence before the agent's first line
-GAP_S = 1.5  # silence between two lines: longer than the segmenter's end of utterance
-TAIL_S = 5.0  # the call goes on this long after the last line, for its final and its tick
+GAP_S = 1.2  # silence between two lines: four times the segmenter's end of utterance (300 ms)
+TAIL_S = 4.0  # the call goes on this long after the last line, for its final and its tick
 
 
 @dataclass(frozen=True)
