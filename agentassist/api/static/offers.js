@@ -23,9 +23,9 @@ async function loadOffers() {
 }
 
 function offerItem(o) {
-  const call = el("a", { href: `/static/replay.html?call=${encodeURIComponent(o.call_id)}` },
-    `${o.agent}'s call of ${new Date(o.created_at).toLocaleDateString()}`);
-  const meta = el("span", { class: "meta" }, ` · marked by ${o.checker} on `, call, ` (script version ${o.script_version})`);
+  const call = el("a", { href: `/static/replay.html?call=${encodeURIComponent(o.call_id)}` }, `${o.agent}'s call`);
+  const meta = el("span", { class: "meta" }, ` · marked by ${o.checker} ${new Date(o.created_at).toLocaleString()} on `,
+    call, ` (script version ${o.script_version})`);
   const item = el("li", { "data-offer": o.id, "data-mark": o.mark, "data-step": o.step_id });
   if (o.mark === "not_said") {
     const ev = o.evidence || {};
