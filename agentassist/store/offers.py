@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 from agentassist.events import Channel
 from agentassist.store.database import Database
 from agentassist.store.dates import iso
+from agentassist.store.evaluations import checked_call
 from agentassist.store.models import AdherenceRow, CallRow, StepOfferRow, UserRow, UtteranceRow
 from agentassist.store.scope import UserRecord, visible_calls
-from agentassist.store.scoring import ConflictError, FieldError, ForbiddenError, NotFoundError
+from agentassist.store.scoring import ConflictError, FieldError, NotFoundError
 
 Mark = Literal["said", "not_said"]
 Decision = Literal["accepted", "rejected"]
@@ -57,13 +58,7 @@ def mark_step(
     """Store ``user``'s mark on step ``step_id`` of an ended call's checklist; returns it and whether it
     is new (False: it replaced the user's pending mark on that step)."""
     with db.session.begin() as s:
-        call = s.get(CallRow, call_id)
-        if call is None:
-            raise NotFoundError(f"no call with id {call_id!r}")
-        if call.status != "ended":
-            raise ConflictError(f"call {call_id!r} is {call.status}: expected an ended call")
-        if call.agent == user.name:
-            raise ForbiddenError(f"call {call_id!r} is {user.name}'s own: someone else checks it")
+        checked_call(s, call_id, user, "checks")
         row = s.get(AdherenceRow, call_id)
         if row is None:
             raise NotFoundError(f"call {call_id!r} has no checklist (it followed no script)")
@@ -126,10 +121,7 @@ def offers(
 def offer(db: Database, offer_id: int) -> OfferJson:
     """One mark, whoever may see it (the routes check the scope)."""
     with db.session() as s:
-        row = s.get(StepOfferRow, offer_id)
-        if row is None:
-            raise NotFoundError(f"no offer with id {offer_id}")
-        return _offers_json(s, [row])[0]
+        return _offers_json(s, [_offer_row(s, offer_id)])[0]
 
 
 def decide_offer(
@@ -143,9 +135,7 @@ def decide_offer(
 ) -> OfferJson:
     """An editor's decision on a pending mark: accepted (into script ``version``) or rejected."""
     with db.session.begin() as s:
-        row = s.get(StepOfferRow, offer_id)
-        if row is None:
-            raise NotFoundError(f"no offer with id {offer_id}")
+        row = _offer_row(s, offer_id)
         if row.status != "pending":
             raise ConflictError(f"offer {offer_id} is {row.status}: expected pending")
         if decision == "accepted" and not row.said:
@@ -153,6 +143,13 @@ def decide_offer(
         row.status, row.decided_by, row.decided_at = decision, user.name, datetime.now(UTC)
         row.reason, row.accepted_version = reason, version
         return _offers_json(s, [row])[0]
+
+
+def _offer_row(s: Session, offer_id: int) -> StepOfferRow:
+    row = s.get(StepOfferRow, offer_id)
+    if row is None:
+        raise NotFoundError(f"no offer with id {offer_id}")
+    return row
 
 
 def _agent_words(s: Session, call_id: str, utterance_ids: Sequence[str]) -> tuple[list[str], str]:
