@@ -74,18 +74,23 @@ def test_a_checkers_mark_becomes_a_wording_that_the_next_call_ticks(
         assert r.status_code == 201, r.text
         quinn = r.json()["token"]
         assert admin.post("/api/assignments", json={"call_id": call_id, "checker": "quinn"}).status_code == 201
+        question = {"id": "refund", "text": "Refund confirmed?", "kind": "yes_no", "adherence_step": "refund"}
+        card = {"name": "QA", "description": "", "sections": [{"id": "s", "title": "S", "questions": [question]}]}
+        assert admin.post("/api/scorecards", json=card).status_code == 201
 
         with chromium_browser() as browser:
             # the checker marks the step said, picking the agent's line that said it
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.goto(f"{server.url}/static/replay.html?call={call_id}&token={quinn}")
             page.wait_for_selector("body[data-ready]", timeout=30_000)
+            assert page.locator('#eval-form [name="q-refund"][value="no"]').is_checked()  # from the checklist
             page.click('#steps button.mark-step[data-step="refund"]')
             picker = page.locator("#steps .mark-picker")
             picker.locator(f'input[value="{said[0]["id"]}"]').check()
             picker.locator("button.offer").click()
             page.locator('#steps .mark.said[data-status="pending"]').wait_for(timeout=10_000)
             assert "quinn" in page.locator("#steps .mark.said").inner_text()
+            assert page.locator('#eval-form [name="q-refund"][value="yes"]').is_checked()  # the form follows it
             page.screenshot(path=str(shots / "replay-mark.png"), full_page=True)
 
             [offer] = admin.get("/api/scripts/refunds/offers", params={"status": "pending"}).json()

@@ -172,6 +172,22 @@ def test_an_edited_wording_a_rejection_and_a_false_tick(env: dict[str, Any]) -> 
     assert r.status_code == 409 and "rejected already" in r.json()["detail"]
 
 
+def test_the_prefill_follows_the_checkers_own_marks(env: dict[str, Any]) -> None:
+    c = env["client"]
+    questions = [
+        {"id": q, "text": f"{q}?", "kind": "yes_no", "adherence_step": q} for q in ("greet", "notice")
+    ]  # fmt: skip
+    card = {"name": "QA", "description": "", "sections": [{"id": "s", "title": "S", "questions": questions}]}
+    assert c.post("/api/scorecards", json=card, headers=_as(env, "ada")).status_code == 201
+    _mark(env, "quinn", "c1", step_id="notice", mark="said", utterance_ids=["c1-a2", "c1-a3"])
+    _mark(env, "quinn", "c1", step_id="greet", mark="not_said")
+    mine = c.get("/api/calls/c1/evaluations/prefill?scorecard_id=1", headers=_as(env, "quinn")).json()
+    assert mine["answers"] == {"greet": "no", "notice": "yes"}
+    assert mine["sources"]["notice"] == {"step": "notice", "status": "done", "t": None, "marked": "said"}
+    theirs = c.get("/api/calls/c1/evaluations/prefill?scorecard_id=1", headers=_as(env, "tess")).json()
+    assert theirs["answers"] == {"greet": "yes", "notice": "no"} and "marked" not in theirs["sources"]["greet"]
+
+
 def test_refusals_say_what_was_expected(env: dict[str, Any]) -> None:
     c = env["client"]
     cases = [

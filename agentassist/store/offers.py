@@ -145,6 +145,21 @@ def decide_offer(
         return _offers_json(s, [row])[0]
 
 
+def with_marks(report: dict[str, Any] | None, marks: Sequence[OfferJson]) -> dict[str, Any] | None:
+    """The adherence ``report`` as the checker who made ``marks`` heard the call: a step marked said is
+    done, one marked not said is missed, each with ``"marked"``; rejected marks do not count."""
+    if report is None:
+        return None
+    by_step = {m["step_id"]: m["mark"] for m in marks if m["status"] != "rejected"}
+    steps = []
+    for step in report.get("steps", []):
+        mark = by_step.get(str(step.get("id")))
+        if mark is not None:
+            step = {**step, "status": "done" if mark == "said" else "missed", "marked": mark}
+        steps.append(step)
+    return {**report, "steps": steps}
+
+
 def _offer_row(s: Session, offer_id: int) -> StepOfferRow:
     row = s.get(StepOfferRow, offer_id)
     if row is None:

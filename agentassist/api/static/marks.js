@@ -2,7 +2,8 @@
 // The replay page's step marks: under each checklist step, the checkers' marks on it (said / not said,
 // by whom, and what the script's editors decided), and for a checker the buttons to mark it: "said…"
 // on a step the checklist missed opens the agent's lines to pick the one(s) that said it, offered to
-// the editors as a new wording; "not said" on a ticked step reports a false tick.
+// the editors as a new wording; "not said" on a ticked step reports a false tick. The evaluation form's
+// answer to a question on that step follows the mark.
 // POST/GET /api/calls/{id}/step-marks; uses replay.js's `state` and `seek`.
 const MARKERS = ["quality_checker", "team_leader", "supervisor", "admin"];
 
@@ -61,4 +62,10 @@ async function saveMark(stepId, mark, utteranceIds) {
   }
   state.marks = await api(path);
   renderAdherence(state.adherence);
+  const answer = mark === "said" ? "yes" : "no";
+  for (const q of state.card ? questions(state.card) : []) {  // the form follows the mark, as the prefill does
+    if (q.adherence_step !== stepId || q.kind !== "yes_no") continue;
+    const radio = document.querySelector(`#eval-form [name="${CSS.escape(`q-${q.id}`)}"][value="${answer}"]`);
+    if (radio) radio.checked = true;
+  }
 }
