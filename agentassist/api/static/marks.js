@@ -13,7 +13,9 @@ function canMark() {
 
 function markBox(step) {  // what goes under a checklist step: its marks, then the checker's controls
   const box = el("div", { class: "marks", onclick: (e) => e.stopPropagation() });
-  for (const m of (state.marks || []).filter((x) => x.step_id === step.id)) {
+  // scoring blind for a calibration session: the other checkers' marks stay hidden, as their scores do
+  const shown = (state.marks || []).filter((x) => x.step_id === step.id && (!state.calibrationId || x.checker === state.me?.name));
+  for (const m of shown) {
     const what = m.mark === "said" ? "marked said" : "marked not said";
     const decided = m.status === "pending" ? "offered to the script's editors"
       : `${m.status} by ${m.decided_by}${m.accepted_version ? ` (version ${m.accepted_version})` : ""}`;
