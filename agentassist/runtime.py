@@ -109,6 +109,7 @@ class Runtime:
         with self._lock:
             sessions = list(self._sessions.values())
         for session in sessions:
+            session.suspend()  # a call not ended is a phone's: the next run resumes it (agentassist.restart)
             session.join(timeout_s=30)
         with self._lock:
             timer, self._retry_timer = self._retry_timer, None

@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 import numpy as np
+import pytest
 
 from agentassist.audio.frames import read_wav_mono
 from benchmarks.wirephone import FRAME, WirePhone, add_phone, open_parameters
@@ -75,9 +76,10 @@ def _acked(phone: WirePhone, call_id: str) -> int:
     return max((m["parameters"]["frame"] for m in phone.inbox if m["type"] == "ack" and m["id"] == call_id), default=0)
 
 
-def _stream_then_kill(server: Server, credential: str, pcm: bytes, frames: int) -> tuple[str, int]:
+def _stream_then_stop(server: Server, credential: str, pcm: bytes, frames: int, kill: bool = True) -> tuple[str, int]:
     """Open a call, send its first ``frames``, wait until the agent's first line is stored, then kill the
-    center (SIGKILL: nothing closed, nothing flushed in user space): the call's id and the last ack."""
+    center (SIGKILL: nothing closed, nothing flushed in user space; else SIGTERM): the call's id and the
+    last ack."""
     phone = _phone(server, credential)
     call_id, stream, have = phone.open()
     assert have == 0
@@ -90,15 +92,19 @@ def _stream_then_kill(server: Server, credential: str, pcm: bytes, frames: int) 
     phone.send("ping")
     phone.expect("pong")
     acked = _acked(phone, call_id)
-    server.kill()
+    if kill:
+        server.kill()
+    else:
+        server.stop()
     phone.close()
     return call_id, acked
 
 
-def test_a_center_killed_mid_call_goes_on_where_its_recording_ends(make_server: Any) -> None:
+@pytest.mark.parametrize("kill", [True, False], ids=["killed", "stopped"])
+def test_a_center_restarted_mid_call_goes_on_where_its_recording_ends(make_server: Any, kill: bool) -> None:
     server, credential = _center(make_server)
     pcm = _call_audio()
-    call_id, acked = _stream_then_kill(server, credential, pcm, 500)  # 10 s: the customer mid-sentence
+    call_id, acked = _stream_then_stop(server, credential, pcm, 500, kill)  # 10 s: the customer mid-sentence
     assert acked > 0
     server.start()
     assert _get(server, f"/api/calls/{call_id}")["status"] == "active"  # waits for its phone
@@ -137,7 +143,7 @@ def test_a_call_whose_phone_does_not_come_back_ends_abnormal_with_what_the_cente
 ) -> None:
     server, credential = _center(make_server)
     pcm = _call_audio()
-    call_id, acked = _stream_then_kill(server, credential, pcm, 400)
+    call_id, acked = _stream_then_stop(server, credential, pcm, 400)
     server.start()  # the wait starts once the model is loaded, a moment before the center serves
     started = time.monotonic()
     assert _get(server, f"/api/calls/{call_id}")["status"] == "active"

@@ -116,6 +116,7 @@ class CallSession:
         self.end_reason = "hangup"
         self.end_status = "ended"
         self.ended_at: datetime | None = None
+        self.suspended = False  # the center stopped under the call (suspend)
         if self.recorder.failed:
             self.failures.report("record", RecordingError(f"recording not started: {self.recorder.failed}"))
         self._go_on_from(info)
@@ -161,6 +162,14 @@ class CallSession:
         self.end_status = status
         self.ended_at = datetime.now(UTC)  # the hangup, not when the last transcription finishes
         self._queue.put(EndInput())  # waits for room: the end is never dropped
+
+    def suspend(self) -> None:
+        """The center stops under a call that goes on elsewhere (its phone carries it): the recording is
+        closed as it is and the call stays active, for the next run to resume (agentassist.restart);
+        nothing more is transcribed. Nothing happens to a call that has ended."""
+        if self.ended_at is None:
+            self.suspended = True
+            self._queue.put(EndInput())
 
     def dtmf(self, digit: str, method: str) -> None:
         """A digit the peer sent: handled on the call thread (the card-data pause's triggers, then
