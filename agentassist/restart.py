@@ -108,7 +108,7 @@ class WaitingCalls:
         self._lock = threading.Lock()
         self._calls: set[str] = set()
         self._timer: threading.Timer | None = None
-        self.abnormal_total = 0  # calls whose phone did not come back in time
+        self.abnormal_total = 0  # calls whose phone did not come back in time (ended abnormal)
 
     def expect(self, call_ids: list[str]) -> None:
         """At start (no session writes these recordings yet): repair each one's recording, and wait."""
@@ -130,23 +130,27 @@ class WaitingCalls:
                 self._timer.daemon = True
                 self._timer.start()
 
-    def resume(self, call_id: str, start: Callable[[], T]) -> T | None:
-        """``start()`` the call if it waits for its phone (it then waits no more); None if it does not. A
-        call whose start fails waits again (and ends with the others)."""
+    def resume(self, call_id: str, start: Callable[[Resumption], T]) -> T | None:
+        """``start`` the call from where its recording ends if it waits for its phone (it then waits no
+        more); None if it does not. A call whose start fails waits again (and ends with the others)."""
         with self._lock:
             if call_id not in self._calls:
                 return None
             self._calls.discard(call_id)
         try:
-            return start()
+            return start(resumption(self._store, call_id, self._recordings.path_for(call_id)))
         except Exception:
             with self._lock:
                 self._calls.add(call_id)
             raise
 
-    def waiting(self) -> list[str]:
+    def metrics(self) -> dict[str, float]:
         with self._lock:
-            return sorted(self._calls)
+            waiting = len(self._calls)
+        return {
+            "agentassist_phone_calls_waiting": float(waiting),
+            "agentassist_phone_calls_not_resumed_total": float(self.abnormal_total),
+        }
 
     def stop(self) -> None:
         with self._lock:

@@ -38,7 +38,7 @@ from agentassist.errors import AgentassistError
 from agentassist.events import Event, EventType
 from agentassist.failures import FailureCounter, Stage, cause_of, stage_of
 from agentassist.pipeline import CallSession, SessionInfo
-from agentassist.restart import Resumption, WaitingCalls, resumption
+from agentassist.restart import Resumption, WaitingCalls
 from agentassist.sip.quality import StreamQuality
 from agentassist.store.db import Store
 from agentassist.store.prompts import PromptStore
@@ -254,6 +254,7 @@ class Runtime:
             "agentassist_dropped_frames_total": float(sum(s.dropped_frames for s in sessions)),
             "agentassist_call_ends_unstored": float(len(self._unstored)),
         }
+        values.update(self.waiting.metrics())
         values.update(self.failures.metrics())
         values.update(memory.metrics())
         if t is not None:
@@ -358,10 +359,7 @@ class Runtime:
 
     def call_resumed(self, info: CallInfo) -> CallSession | None:
         """A call an earlier run left to its phone, which is back (None: no such call waits any more)."""
-        path = self.recordings.path_for(info.call_id)
-        return self.waiting.resume(
-            info.call_id, lambda: self.call_started(info, resumption(self.store, info.call_id, path))
-        )
+        return self.waiting.resume(info.call_id, lambda resumed: self.call_started(info, resumed))
 
     def call_started(self, info: CallInfo, resumed: Resumption | None = None) -> CallSession:
         a = self.settings.assist

@@ -72,6 +72,11 @@ def _get(server: Server, path: str) -> Any:
     return r.json()
 
 
+def _metrics(server: Server) -> str:
+    with server.client() as c:
+        return c.get("/metrics").text
+
+
 def _acked(phone: WirePhone, call_id: str) -> int:
     return max((m["parameters"]["frame"] for m in phone.inbox if m["type"] == "ack" and m["id"] == call_id), default=0)
 
@@ -147,10 +152,12 @@ def test_a_call_whose_phone_does_not_come_back_ends_abnormal_with_what_the_cente
     server.start()  # the wait starts once the model is loaded, a moment before the center serves
     started = time.monotonic()
     assert _get(server, f"/api/calls/{call_id}")["status"] == "active"
+    assert "agentassist_phone_calls_waiting 1\n" in _metrics(server)
     call = _wait(lambda: (c := _get(server, f"/api/calls/{call_id}"))["status"] == "ended" and c, 30, "ended")
     waited_s = time.monotonic() - started
     assert TIMEOUT_S - 3 <= waited_s <= TIMEOUT_S + 5, waited_s
     assert (call["end_reason"], call["media"]["wire_error"]) == ("abnormal", "phone lost")
+    assert "agentassist_phone_calls_not_resumed_total 1\n" in _metrics(server)
     agent, customer = _channels(server, call_id)
     frames = len(agent) // 640
     assert acked <= frames <= 400
