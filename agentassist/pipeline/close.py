@@ -4,6 +4,9 @@ published - after the last final utterance, so feeds see the call's events in or
 last turns' revisions when they come within ``REVISION_WAIT_S`` (a later one still updates the stored
 transcript and is published).
 
+A center stopping under a call its phone carries on suspends it instead (:func:`suspend_call`): the
+recording closed as it is, the call left active for the next run (agentassist.restart).
+
 Every step runs even when one before it failed; a failure makes the call end ``abnormal``, and an end
 the database refuses is handed to the runtime to store later (or to the next start's
 ``close_abandoned_calls``).
