@@ -35,6 +35,20 @@ function el(tag, attrs = {}, ...children) {
 
 const fmtTime = (s) => s == null ? "" : `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
 
+// A SIP party as people read it: `"Ann Lee" <sip:+4930123@pbx.example.com>` is {name: "Ann Lee",
+// number: "+4930123"}; with no display name, name is "" (the URI's user part is the number; with no
+// user part, its host).
+function parseRemote(remote) {
+  const text = (remote || "").trim();
+  const m = /^(?:"((?:[^"\\]|\\.)*)"|([^<"]*?))\s*<([^>]*)>/.exec(text);
+  const name = m ? (m[1] ?? m[2] ?? "").replace(/\\(.)/g, "$1").trim() : "";
+  const uri = m ? m[3] : text;
+  const at = /^(?:sips?:|tel:)?(?:([^@;]+)@)?([^;?>]*)/.exec(uri) || [];
+  let number = at[1] || at[2] || uri;
+  try { number = decodeURIComponent(number); } catch (e) { /* kept as sent */ }
+  return { name, number, uri };
+}
+
 // ---- live feeds ---------------------------------------------------------------------------------
 // A WebSocket opens with a one-use ticket (POST /api/ws-ticket, valid 30 s): a browser cannot send the
 // Authorization header there, and a URL is logged by proxies and history, so the token never goes in one.
