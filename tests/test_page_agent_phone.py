@@ -1,0 +1,186 @@
+"""The agent panel as the agent's phone, in a real browser (Debian's chromium via Playwright) on the
+single-box `agentassist serve`, with real customers (baresip): the agent takes two calls, the first
+held by answering the second (a keyboard shortcut), switches back with one click, mutes, transfers one
+to a third phone and hangs up the other, and dispositions both in their wrap-up without leaving the
+panel. What the page shows is checked, and so is the server's state (holds, mutes, end reasons,
+dispositions)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import SOUNDS_EN, add_user, chromium_browser, need, need_chromium
+from tests.test_call_control import _wait
+
+pytestmark = [pytest.mark.sip, pytest.mark.slow]
+
+SCRIPT = """\
+id: desk
+version: 1
+dispositions: [sale, callback, transferred]
+steps:
+  - id: recording-notice
+    say: ["This call is recorded for quality and training."]
+    mandatory: true
+    compliance: true
+    say_within_s: 600
+  - id: leave-message
+    say: ["Please leave your message after the tone."]
+    mandatory: true
+  - id: goodbye
+    say: ["Goodbye and thank you for calling {company}."]
+    mandatory: true
+"""
+
+
+def _fmt(seconds: float) -> str:
+    """The page's fmtTime."""
+    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+
+
+def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(make_server: Any, baresip: Any) -> None:
+    need("baresip")
+    need_chromium()
+    server = make_server(
+        sip={"second_call": "ring"},  # the tests' config answers a second call at once
+        audio={"agent_audio_file": str(SOUNDS_EN / "vm-intro.wav")},
+        assist={"default_script": "desk", "agent_name": "sam", "company": "Acme"},
+    )
+    (server.root / "scripts" / "desk.yaml").write_text(SCRIPT)
+    sam = add_user(server.config, "sam", "agent")
+    server.start()
+    shots = Path(os.environ.get("AGENTASSIST_SCREENSHOTS", server.root))
+    target = baresip(SOUNDS_EN / "demo-congrats.wav", answer=True)  # where the first call is transferred
+    target.listen(seconds=150)
+    first, second = baresip(SOUNDS_EN / "demo-congrats.wav"), baresip(SOUNDS_EN / "demo-echotest.wav")
+    with server.client() as client, chromium_browser() as browser:
+
+        def call(call_id: str) -> dict[str, Any]:
+            return dict(client.get(f"/api/calls/{call_id}").json())
+
+        def open_span(call_id: str, kind: str) -> bool:
+            return any(s["end"] is None and s["by"] in ("agent", "sam") for s in call(call_id)[kind])
+
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{server.url}/agent?token={sam}")
+        page.locator("#idle").wait_for(timeout=10_000)
+
+        first.dial(server.sip_uri, seconds=150)
+        page.locator("#call[data-call]").wait_for(timeout=15_000)
+        one = page.locator("#call").get_attribute("data-call") or ""
+        assert page.locator("#remote .name").inner_text() == "customer"  # not <sip:customer@127.0.0.1:...>
+        assert "sip:" not in page.locator("#remote").inner_text()
+        # the script's lines, not its step ids; the compliance line still unsaid, with its time left
+        hint = page.locator('#checklist li[data-step="goodbye"] .say')
+        hint.wait_for(timeout=10_000)
+        assert _wait(lambda: hint.inner_text() == "Goodbye and thank you for calling Acme.", 10, hint.inner_text())
+        warning = page.locator('#compliance .due[data-step="recording-notice"]')
+        warning.wait_for(timeout=10_000)
+        assert "This call is recorded for quality and training." in warning.inner_text()
+        assert "left" in warning.inner_text()
+        # the agent's recorded line ticks its step; its evidence shows on a click
+        ticked = page.locator('#checklist li.done[data-step="leave-message"]')
+        ticked.wait_for(timeout=45_000)
+        ticked.click()
+        assert "said at" in page.locator("#evidence").inner_text()
+        # the controls of a call that is up: hang up, hold, mute, pause, keypad, transfer enabled
+        for button in ("hangup", "hold", "mute", "pause", "keypad-toggle", "transfer-toggle"):
+            assert page.locator(f"#{button}").is_enabled(), button
+
+        # a second call rings; "a" answers it and the first goes on hold, still listed
+        second.dial(server.sip_uri, seconds=150)
+        msgs: list[str] = []
+        page.on("console", lambda m: msgs.append(m.text))
+        try:
+            page.locator("#ringing .ring").wait_for(timeout=15_000)
+        except Exception:
+            print("RINGING", client.get("/api/ringing").text, client.get("/api/calls").text[:2000], msgs)
+            print(page.content()[:5000])
+            raise
+        page.keyboard.press("a")
+        page.locator("#ringing").wait_for(state="hidden", timeout=10_000)
+        two = _wait(lambda: [c["id"] for c in client.get("/api/calls", params={"status": "active"}).json()["items"]
+                             if c["id"] != one], 10, "the second call was not answered")[0]
+        _wait(lambda: page.locator("#call").get_attribute("data-call") == two, 10, "the panel did not show the new call")
+        held = page.locator(f'#lines li[data-call="{one}"][data-state="held"]')
+        held.wait_for(timeout=10_000)
+        _wait(lambda: open_span(one, "holds"), 10, "the first call was not held")
+
+        # one click on the held call: it is resumed and the second call goes on hold
+        held.locator("button.resume").click()
+        _wait(lambda: open_span(two, "holds") and not open_span(one, "holds"), 15, "the calls did not switch")
+        page.locator(f'#lines li[data-call="{two}"][data-state="held"]').wait_for(timeout=10_000)
+        assert page.locator("#call").get_attribute("data-call") == one
+        assert page.locator("#hold").inner_text() == "Hold"
+
+        # "m" mutes the first call, the Unmute button unmutes it
+        page.keyboard.press("m")
+        page.locator("#muted").wait_for(timeout=10_000)
+        _wait(lambda: open_span(one, "mutes"), 10, "the first call was not muted")
+        assert page.locator("#mute").inner_text() == "Unmute"
+        page.locator("#mute").click()
+        page.locator("#muted").wait_for(state="hidden", timeout=10_000)
+        assert not open_span(one, "mutes")
+
+        # transfer the first call to the third phone, typed
+        page.locator("#transfer-toggle").click()
+        page.locator("#transfer-to").fill(target.uri)
+        page.locator("#transfer").click()
+        _wait(lambda: call(one)["status"] == "ended", 30, "the transferred call did not end")
+        assert call(one)["end_reason"] == "transferred", call(one)
+        # its wrap-up: "Say next" gone, the timer at the call's real duration, the summary, the form
+        page.locator("#wrapup").wait_for(timeout=15_000)
+        assert page.locator("#call").get_attribute("data-call") == one
+        assert page.locator("#next").is_hidden()
+        ended = call(one)
+        _wait(lambda: page.locator("#timer").inner_text() == _fmt(ended["duration_s"]), 5, "timer")
+        summary = page.locator("#summary").inner_text()
+        assert "transferred" in summary and "steps said" in summary, summary
+        assert page.locator("#hangup").is_hidden() or page.locator("#hangup").is_disabled()
+        page.screenshot(path=str(shots / "agent-phone-wrapup.png"))
+        page.locator("#disposition").fill("transferred")
+        page.locator("#save-disposition").click()
+        page.locator("#disposition-saved", has_text="saved: transferred").wait_for(timeout=10_000)
+        assert call(one)["disposition"] == "transferred"
+
+        # closing the wrap-up shows the held call; Resume (the hold button) brings it back
+        page.locator("#close-wrapup").click()
+        _wait(lambda: page.locator("#call").get_attribute("data-call") == two, 10, "the held call was not shown")
+        page.locator("#held").wait_for(timeout=5_000)
+        assert page.locator("#hold").inner_text() == "Resume"
+        page.locator("#hold").click()
+        _wait(lambda: not open_span(two, "holds"), 15, "the second call was not resumed")
+        page.locator("#held").wait_for(state="hidden", timeout=10_000)
+
+        # "e" hangs up; the wrap-up lists the steps missed; a disposition from the script's codes
+        page.keyboard.press("e")
+        _wait(lambda: call(two)["status"] == "ended", 30, "the second call did not end")
+        page.locator("#wrapup").wait_for(timeout=15_000)
+        ended = call(two)
+        assert ended["end_reason"] == "hangup", ended
+        _wait(lambda: page.locator("#timer").inner_text() == _fmt(ended["duration_s"]), 5, "timer")
+        assert page.locator("#next").is_hidden() and page.locator("#compliance").is_hidden()
+        assert "This call is recorded" in page.locator('#summary [data-k="missed"]').inner_text()
+        options = page.locator("#dispositions option")
+        assert [options.nth(i).get_attribute("value") for i in range(options.count())] == [
+            "sale",
+            "callback",
+            "transferred",
+        ]
+        page.locator("#disposition").fill("callback")
+        page.keyboard.press("Enter")
+        page.locator("#disposition-saved", has_text="saved: callback").wait_for(timeout=10_000)
+        assert call(two)["disposition"] == "callback"
+        assert page.locator("#error").is_hidden()
+
+        # at 390 px nothing overflows sideways
+        page.set_viewport_size({"width": 390, "height": 844})
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390, width
+        page.screenshot(path=str(shots / "agent-phone-390.png"))
+    for phone in (first, second, target):
+        phone.stop()
