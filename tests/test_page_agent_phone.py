@@ -8,6 +8,7 @@ dispositions)."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,8 @@ steps:
     mandatory: true
     compliance: true
     say_within_s: 600
-  - id: leave-message
-    say: ["Please leave your message after the tone."]
-    mandatory: true
-  - id: goodbye
-    say: ["Goodbye and thank you for calling {company}."]
-    mandatory: true
+  - {id: leave-message, say: "Please leave your message after the tone.", mandatory: true}
+  - {id: goodbye, say: "Goodbye and thank you for calling {company}.", mandatory: true}
 """
 
 
@@ -91,6 +88,19 @@ def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(make_ser
         for button in ("hangup", "hold", "mute", "pause", "keypad-toggle", "transfer-toggle"):
             assert page.locator(f"#{button}").is_enabled(), button
 
+        # the card-data pause: the button pauses the recording, "p" resumes it
+        page.locator("#pause").click()
+        page.locator("#paused").wait_for(timeout=10_000)
+        _wait(lambda: any(p["end"] is None for p in call(one)["pauses"]), 5, "the recording was not paused")
+        assert page.locator("#pause").inner_text() == "Resume recording"
+        page.keyboard.press("p")
+        page.locator("#paused").wait_for(state="hidden", timeout=10_000)
+        assert all(p["end"] is not None for p in call(one)["pauses"])
+        # the keypad sends a digit to the customer's phone (RFC 4733)
+        page.keyboard.press("k")
+        page.locator('#keypad button[data-digit="5"]').click()
+        _wait(lambda: "received DTMF: '5'" in first.log(), 10, f"the customer got no DTMF\n{first.log()[-2000:]}")
+
         # a second call rings; "a" answers it and the first goes on hold, still listed
         second.dial(server.sip_uri, seconds=150)
         msgs: list[str] = []
@@ -103,9 +113,15 @@ def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(make_ser
             raise
         page.keyboard.press("a")
         page.locator("#ringing").wait_for(state="hidden", timeout=10_000)
-        two = _wait(lambda: [c["id"] for c in client.get("/api/calls", params={"status": "active"}).json()["items"]
-                             if c["id"] != one], 10, "the second call was not answered")[0]
-        _wait(lambda: page.locator("#call").get_attribute("data-call") == two, 10, "the panel did not show the new call")
+
+        def others() -> list[str]:
+            return [
+                c["id"] for c in client.get("/api/calls", params={"status": "active"}).json()["items"] if c["id"] != one
+            ]
+
+        two = _wait(others, 10, "the second call was not answered")[0]
+        shows = page.locator(f'#call[data-call="{two}"]')
+        shows.wait_for(timeout=10_000)
         held = page.locator(f'#lines li[data-call="{one}"][data-state="held"]')
         held.wait_for(timeout=10_000)
         _wait(lambda: open_span(one, "holds"), 10, "the first call was not held")
@@ -126,8 +142,11 @@ def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(make_ser
         page.locator("#muted").wait_for(state="hidden", timeout=10_000)
         assert not open_span(one, "mutes")
 
-        # transfer the first call to the third phone, typed
+        # transfer the first call to the third phone, typed; an address the API refuses says why
         page.locator("#transfer-toggle").click()
+        page.locator("#transfer-to").fill("sip:")
+        page.locator("#transfer").click()
+        page.locator("#error", has_text="uri").wait_for(timeout=10_000)
         page.locator("#transfer-to").fill(target.uri)
         page.locator("#transfer").click()
         _wait(lambda: call(one)["status"] == "ended", 30, "the transferred call did not end")
@@ -158,8 +177,13 @@ def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(make_ser
 
         # "e" hangs up; the wrap-up lists the steps missed; a disposition from the script's codes
         page.keyboard.press("e")
+        hung_up = time.monotonic()
+        page.locator("#hangup:disabled").wait_for(timeout=10_000)  # its clock stops at once
+        stopped = page.locator("#timer").inner_text()
         _wait(lambda: call(two)["status"] == "ended", 30, "the second call did not end")
         page.locator("#wrapup").wait_for(timeout=15_000)
+        lag_s = time.monotonic() - hung_up
+        print(f"call.ended reached the panel {lag_s:.1f} s after the hang-up; the timer stopped at {stopped}")
         ended = call(two)
         assert ended["end_reason"] == "hangup", ended
         _wait(lambda: page.locator("#timer").inner_text() == _fmt(ended["duration_s"]), 5, "timer")
@@ -177,10 +201,37 @@ def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(make_ser
         assert call(two)["disposition"] == "callback"
         assert page.locator("#error").is_hidden()
 
-        # at 390 px nothing overflows sideways
+        # at 390 px the wrap-up fits: nothing overflows sideways
         page.set_viewport_size({"width": 390, "height": 844})
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 390, width
         page.screenshot(path=str(shots / "agent-phone-390.png"))
-    for phone in (first, second, target):
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+        # dial a new call; it is shown while it rings and once answered; hang it up, close both wrap-ups
+        dialled = baresip(SOUNDS_EN / "demo-congrats.wav", answer=True)
+        dialled.listen(seconds=60)
+        page.locator("#dial-to").fill(dialled.uri)
+        page.locator("#dial-to").press("Enter")
+
+        def placed() -> list[dict[str, Any]]:
+            calls = client.get("/api/calls", params={"direction": "outbound"}).json()["items"]
+            return [c for c in calls if c["status"] == "active"]
+
+        three = _wait(placed, 15, "the dialled call was not answered")[0]
+        page.locator(f'#call[data-call="{three["id"]}"]').wait_for(timeout=10_000)
+        page.locator(f'#lines li[data-call="{two}"][data-state="wrapup"]').wait_for(timeout=5_000)
+        page.locator("#hangup:enabled").click()
+        _wait(lambda: call(three["id"])["status"] == "ended", 30, "the dialled call did not end")
+        page.locator("#wrapup").wait_for(timeout=15_000)
+        page.locator("#close-wrapup").click()
+        _wait(lambda: page.locator("#call").get_attribute("data-call") == two, 10, "the other wrap-up was not shown")
+        page.locator("#close-wrapup").click()
+        page.locator("#idle").wait_for(timeout=5_000)
+        page.locator("#dial-to").fill("200")  # an extension with no call to take the domain from
+        page.locator("#dial").click()
+        assert "full SIP address" in page.locator("#error").inner_text()
+        page.set_viewport_size({"width": 390, "height": 844})  # idle, with an error: still no sideways overflow
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    for phone in (first, second, target, dialled):
         phone.stop()

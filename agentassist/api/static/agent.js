@@ -9,10 +9,12 @@ const DIGITS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 
 // ---- state of a call -------------------------------------------------------------------------------
 const openSpan = (call, kind, by) => (call[kind] || []).some((s) => s.end == null && (!by || s.by === by));
-const live = (entry) => !!entry && !entry.wrap && entry.call.status === "active";
+const live = (entry) => !!entry && !entry.wrap && !entry.hungUpAt && entry.call.status === "active";
 const heldByMe = (entry) => live(entry) && openSpan(entry.call, "holds", "agent");
+// A call hung up here stops its clock at once; its call.ended (which waits for the last lines to be
+// transcribed and revised, up to 10 s) brings the recording's length, which the wrap-up shows.
 const elapsed = (entry) => (entry.wrap || entry.call.status !== "active" && entry.call.status !== "ringing"
-  ? entry.call.duration_s ?? 0 : (Date.now() - entry.base) / 1000);
+  ? entry.call.duration_s ?? 0 : ((entry.hungUpAt || Date.now()) - entry.base) / 1000);
 
 function known(call) {
   const entry = phone.calls.get(call.id);
@@ -141,7 +143,7 @@ function shown() { return live(phone.calls.get(view.callId)) ? view.callId : nul
 async function hangup() {
   const entry = phone.calls.get(view.callId);
   if (entry && !entry.wrap && (entry.call.status === "active" || entry.call.status === "ringing")) {
-    await command(callPath(view.callId, "hangup"));
+    if (await command(callPath(entry.call.id, "hangup"))) { entry.hungUpAt = Date.now(); showState(); }
   }
 }
 
@@ -236,12 +238,18 @@ function renderRinging() {
   }));
 }
 
+// The desk's state in a line under the dial box: why no call will ring here (the API's words: "agent
+// 'X' has no phone connected", a role without a phone, a server that carries no calls).
 async function pollRinging() {
   if (phone.ringingOff) return;
+  let why = "";
   try { phone.ringing = await api("/api/ringing"); } catch (e) {
     if (e.status === 403 || e.status === 503) phone.ringingOff = true;  // not this agent's phone, or no phone
     phone.ringing = [];
+    why = `No calls will ring here: ${e.message}`;
   }
+  $("desk").textContent = why;
+  $("desk").hidden = !why;
   renderRinging();
 }
 

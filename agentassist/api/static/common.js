@@ -169,8 +169,14 @@ async function api(path, { method = "GET", body } = {}) {
   const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const data = r.headers.get("content-type")?.includes("json") ? await r.json() : null;
   if (r.status === 401) signOut("The token was refused: sign in again.");
-  if (!r.ok) throw new ApiError(r.status, (data && data.detail) || `${method} ${path}: ${r.status}`);
+  if (!r.ok) throw new ApiError(r.status, errorText(data && data.detail) || `${method} ${path}: ${r.status}`);
   return data;
+}
+
+// An error's detail as people read it: FastAPI's 422 sends a list of {loc, msg}, the others a text.
+function errorText(detail) {
+  if (!Array.isArray(detail)) return detail;
+  return detail.map((d) => `${(d.loc || []).filter((l) => l !== "body").join(".")}: ${d.msg}`).join("; ");
 }
 
 function appRoot() { return document.querySelector("[data-app]"); }
