@@ -136,6 +136,7 @@ def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(make_ser
         page.locator(f'#lines li[data-call="{two}"][data-state="held"]').wait_for(timeout=10_000)
         assert page.locator("#call").get_attribute("data-call") == one
         assert page.locator("#hold").inner_text() == "Hold"
+        page.screenshot(path=str(shots / "agent-phone-two-calls.png"))
 
         # "m" mutes the first call, the Unmute button unmutes it
         page.keyboard.press("m")
@@ -238,4 +239,52 @@ def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(make_ser
         page.set_viewport_size({"width": 390, "height": 844})  # idle, with an error: still no sideways overflow
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     for phone in (first, second, target, dialled):
+        phone.stop()
+
+
+def test_the_agent_consults_a_colleague_and_connects_the_caller(make_server: Any, baresip: Any) -> None:
+    """Attended transfer on the panel: the agent dials a colleague (the customer's call goes on hold),
+    then connects the customer there (REFER with Replaces to the customer's phone)."""
+    need("baresip")
+    need_chromium()
+    server = make_server(assist={"agent_name": "sam"})
+    sam = add_user(server.config, "sam", "agent")
+    server.start()
+    colleague = baresip(SOUNDS_EN / "demo-congrats.wav", answer=True)
+    colleague.listen(seconds=60)
+    customer = baresip(SOUNDS_EN / "demo-echotest.wav")
+    with server.client() as client, chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{server.url}/agent?token={sam}")
+        customer.dial(server.sip_uri, seconds=60)
+        page.locator("#call[data-call]").wait_for(timeout=15_000)
+        caller = page.locator("#call").get_attribute("data-call") or ""
+        page.keyboard.press("n")  # the dial box
+        page.keyboard.type(colleague.uri)
+        page.keyboard.press("Enter")
+
+        def consult() -> str | None:
+            calls = client.get("/api/calls", params={"status": "active"}).json()["items"]
+            return next((c["id"] for c in calls if c["id"] != caller), None)
+
+        consult_id = _wait(consult, 15, "the colleague's call was not answered")
+        page.locator(f'#call[data-call="{consult_id}"]').wait_for(timeout=10_000)
+        holds = _wait(lambda: client.get(f"/api/calls/{caller}").json()["holds"], 10, "the caller was not held")
+        assert holds[0]["by"] == "agent" and holds[0]["end"] is None, holds
+        page.locator(f'#lines li[data-call="{caller}"][data-state="held"]').wait_for(timeout=10_000)
+        page.keyboard.press("t")
+        page.locator(f'#join button[data-call="{caller}"]').click()
+
+        def ended() -> list[dict[str, Any]] | None:
+            calls = [client.get(f"/api/calls/{i}").json() for i in (caller, consult_id)]
+            return calls if all(c["status"] == "ended" for c in calls) else None
+
+        first, second = _wait(ended, 20, "the agent's calls did not end after the transfer")
+        assert first["end_reason"] == "transferred" and first["media"]["transfer_status"] == 200, first
+        assert second["end_reason"] in ("transferred", "hangup"), second
+        page.locator(f'#lines li[data-call="{caller}"][data-state="wrapup"]').wait_for(timeout=15_000)
+        page.locator(f'#lines li[data-call="{consult_id}"][data-state="wrapup"]').wait_for(timeout=15_000)
+        assert page.locator("#error").is_hidden(), page.locator("#error").inner_text()
+    _wait(lambda: colleague.log().lower().count("established") >= 2, 10, colleague.log())  # the customer's call
+    for phone in (customer, colleague):
         phone.stop()

@@ -104,6 +104,7 @@ function showState() {
   for (const b of $("keypad").querySelectorAll("button")) b.disabled = !up || held;
   $("transfer").disabled = !up;
   if (!up) { toggle("keypad", false); toggle("transfer-form", false); }
+  showJoin(entry);
   $("controls").hidden = entry.wrap;
   $("next").hidden = entry.wrap;  // "Say next" is for a call that is up
   $("wrapup").hidden = !entry.wrap;
@@ -189,6 +190,24 @@ async function transfer(e) {
   if (await command(callPath(id, "transfer"), { uri })) { $("transfer-to").value = ""; toggle("transfer-form", false); }
 }
 
+// Attended transfer: another call of the agent's (the caller on hold) goes to the far end of the call
+// shown (the colleague consulted) by REFER with Replaces, sent to that caller; both calls end "transferred".
+function showJoin(entry) {
+  const others = live(entry) ? [...phone.calls.values()].filter((e) => e !== entry && live(e)) : [];
+  const key = `${entry.call.id}:${others.map((e) => e.call.id).join(",")}`;
+  if ($("join").dataset.key === key) return;  // unchanged: its buttons stay (one being clicked too)
+  $("join").dataset.key = key;
+  $("join").replaceChildren(...(others.length ? ["or connect here:"] : []), ...others.map((e) => {
+    const { name, number } = parseRemote(e.call.remote);
+    return el("button", { type: "button", class: "secondary", "data-call": e.call.id, title: e.call.remote,
+      onclick: () => attended(e.call.id, entry.call.id) }, name || number);
+  }));
+}
+
+async function attended(callerId, consultId) {
+  if (await command(callPath(callerId, "transfer"), { replaces: consultId })) toggle("transfer-form", false);
+}
+
 async function dial(e) {
   e?.preventDefault();
   let uri;
@@ -199,6 +218,7 @@ async function dial(e) {
   const placed = await command("/api/calls", { uri });
   if (!placed) return;
   $("dial-to").value = "";
+  $("dial-to").blur();  // the shortcuts work again
   phone.focus = placed.id;
   await poll();
 }
@@ -303,7 +323,7 @@ function toggleHelp(open) {
 
 function onKey(e) {
   if (e.ctrlKey || e.metaKey || e.altKey || e.repeat || !session.token) return;
-  if (e.key === "Escape") { toggleHelp(false); return; }
+  if (e.key === "Escape") { toggleHelp(false); e.target.closest("input")?.blur(); return; }
   if (e.target.closest("input, textarea, select, [contenteditable]")) return;
   if (!$("keypad").hidden && DIGITS.includes(e.key)) { e.preventDefault(); sendDigit(e.key); return; }
   const action = KEYS[e.key.length === 1 ? e.key.toLowerCase() === "?" ? "?" : e.key.toLowerCase() : ""];

@@ -260,7 +260,7 @@ function showWrapup() {
     el("span", { "data-k": "reason" }, `ended: ${call.end_reason || call.status}`),
   ];
   if (steps.length) parts.push(el("span", { "data-k": "steps" }, `${said} of ${steps.length} steps said`));
-  if (missed.length) parts.push(el("span", { "data-k": "missed" }, `missed: ${missed.join("; ")}`));
+  if (missed.length) parts.push(el("span", { "data-k": "missed" }, `missed: ${missed.map((t) => `“${t}”`).join(", ")}`));
   parts.push(el("span", { "data-k": "alerts" }, `${alerts} alert${alerts === 1 ? "" : "s"}`));
   $("summary").replaceChildren(...parts);
 }
