@@ -12,7 +12,7 @@ const openSpan = (call, kind, by) => (call[kind] || []).some((s) => s.end == nul
 const live = (entry) => !!entry && !entry.wrap && !entry.hungUpAt && entry.call.status === "active";
 const heldByMe = (entry) => live(entry) && openSpan(entry.call, "holds", "agent");
 // A call hung up here stops its clock at once; its call.ended (which waits for the last lines to be
-// transcribed and revised, up to 10 s) brings the recording's length, which the wrap-up shows.
+// transcribed and revised, up to 10 s) is followed by its stored duration_s, which the wrap-up shows.
 const elapsed = (entry) => (entry.wrap || entry.call.status !== "active" && entry.call.status !== "ringing"
   ? entry.call.duration_s ?? 0 : ((entry.hungUpAt || Date.now()) - entry.base) / 1000);
 
@@ -36,10 +36,17 @@ function lineLabel(entry) {
   return openSpan(c, "holds") ? "held by the customer" : "on the line";
 }
 
+const lineState = (entry) => entry.wrap ? "wrapup" : entry.call.status === "ringing" ? "dialling" : heldByMe(entry) ? "held" : "up";
+
+// The list is drawn again only when a call, its state or the call shown changed (the timers tick in
+// place): a button being clicked is not replaced under the pointer.
 function renderLines() {
-  const items = [...phone.calls.values()].map((entry) => {
-    const c = entry.call, { name, number } = parseRemote(c.remote);
-    const state = entry.wrap ? "wrapup" : c.status === "ringing" ? "dialling" : heldByMe(entry) ? "held" : "up";
+  const entries = [...phone.calls.values()];
+  const key = [phone.focus, ...entries.map((e) => `${e.call.id}:${lineState(e)}:${lineLabel(e)}`)].join(" ");
+  if ($("lines").dataset.key === key) return;
+  $("lines").dataset.key = key;
+  const items = entries.map((entry) => {
+    const c = entry.call, { name, number } = parseRemote(c.remote), state = lineState(entry);
     const li = el("li", { class: `line ${state}${c.id === phone.focus ? " focus" : ""}`, "data-call": c.id, "data-state": state },
       el("button", { type: "button", class: "show link", title: c.remote, onclick: () => focusCall(c.id) },
         el("b", {}, name || number), name ? ` ${number}` : ""),
