@@ -166,6 +166,9 @@ def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(make_ser
         assert "transferred" in summary and "steps said" in summary, summary
         assert page.locator("#hangup").is_hidden() or page.locator("#hangup").is_disabled()
         page.screenshot(path=str(shots / "agent-phone-wrapup.png"))
+        page.reload()  # the wrap-up outlives a reload of the page; the held call is found again
+        page.locator(f'#call[data-call="{one}"] #wrapup').wait_for(timeout=10_000)
+        page.locator(f'#lines li[data-call="{two}"][data-state="held"]').wait_for(timeout=10_000)
         page.locator("#disposition").fill("transferred")
         page.locator("#save-disposition").click()
         page.locator("#disposition-saved", has_text="saved: transferred").wait_for(timeout=10_000)
@@ -183,7 +186,8 @@ def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(make_ser
         # "e" hangs up; the wrap-up lists the steps missed; a disposition from the script's codes
         page.keyboard.press("e")
         hung_up = time.monotonic()
-        page.locator("#hangup:disabled").wait_for(timeout=10_000)  # its clock stops at once
+        page.locator("#hangup:disabled").wait_for(state="attached", timeout=10_000)  # its clock stops at once
+        # (hidden too when call.ended came first: the wrap-up replaced the controls)
         stopped = page.locator("#timer").inner_text()
         _wait(lambda: call(two)["status"] == "ended", 30, "the second call did not end")
         page.locator("#wrapup").wait_for(timeout=15_000)

@@ -246,8 +246,29 @@ async function saveDisposition(e) {
   renderLines();
 }
 
+// The calls in wrap-up outlive a reload of the page (in this tab, per user): their ids are kept.
+const wrapKey = () => `agentassist.wrapup.${phone.me.name}`;
+
+function keepWraps() {
+  const ids = [...phone.calls.values()].filter((e) => e.wrap).map((e) => e.call.id);
+  sessionStorage.setItem(wrapKey(), JSON.stringify(ids));
+}
+
+async function restoreWraps() {
+  let ids = [];
+  try { ids = JSON.parse(sessionStorage.getItem(wrapKey()) || "[]"); } catch (e) { /* none kept */ }
+  for (const id of ids) {
+    try {
+      const call = await api(`/api/calls/${encodeURIComponent(id)}`);
+      if (call.status === "ended" || call.status === "failed") phone.calls.set(id, { call, base: 0, wrap: true });
+    } catch (e) { /* gone, or no longer this user's to see */ }
+  }
+  keepWraps();
+}
+
 function closeWrapup() {
   phone.calls.delete(view.callId);
+  keepWraps();
   phone.focus = null;
   pickFocus();
 }
@@ -383,6 +404,7 @@ setInterval(() => {
 wire();
 startPage(async (me) => {
   phone.me = me;
+  await restoreWraps();
   await poll();
   setInterval(poll, POLL_MS);
 });

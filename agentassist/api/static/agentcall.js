@@ -271,6 +271,7 @@ async function callEnded(callId, endS) {
   const entry = phone.calls.get(callId);
   if (!entry || entry.wrap) return;
   entry.wrap = true;
+  keepWraps();
   if (endS != null) entry.call = { ...entry.call, status: "ended", duration_s: endS };
   if (view.callId === callId) { closeFeed(); showState(); }
   try {
