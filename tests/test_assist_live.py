@@ -36,6 +36,7 @@ steps:
     mandatory: true
     compliance: true
     time_budget_s: 20
+    say_within_s: 30
   - id: purpose
     say: ["I'm calling about {plan} for thirty euros a month."]
     mandatory: true
@@ -77,6 +78,8 @@ def test_extended_script_parses_and_old_scripts_stay_valid() -> None:
     assert s.dispositions == ("sale", "callback", "refused", "wrong-number")
     assert s.step("discount") is not None and s.step("discount").after == ("purpose",)  # type: ignore[union-attr]
     assert s.step("recording-notice").time_budget_s == 20.0  # type: ignore[union-attr]
+    assert s.step("recording-notice").say_within_s == 30.0  # type: ignore[union-attr]
+    assert s.step("greet").say_within_s is None  # type: ignore[union-attr]
     assert s.thresholds() == {"silence_s": 8.0}
     for path in sorted((REPO / "scripts").glob("*.yaml")):
         load_script(path)
@@ -119,6 +122,10 @@ BASE = "id: x\nsteps:\n  - id: a\n    say: hi\n  - id: b\n    say: yo\n"
         (
             "id: x\nsteps:\n  - id: a\n    say: hi\n    time_budget_s: 0\n",
             "x.yaml:5: time_budget_s: expected a number above 0",
+        ),
+        (
+            "id: x\nsteps:\n  - id: a\n    say: hi\n    say_within_s: -5\n",
+            "x.yaml:5: say_within_s: expected a number above 0",
         ),
         (BASE + "alerts:\n  talk_ratio_max: 3\n", "x.yaml:8: alerts.talk_ratio_max: expected 0..1, got 3.0"),
         (BASE + "alerts:\n  loudness: 3\n", "x.yaml:8: unknown key 'loudness' in alerts"),

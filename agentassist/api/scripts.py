@@ -99,6 +99,7 @@ def summary(script: Script) -> dict[str, Any]:
                 "compliance": s.compliance,
                 "after": list(s.after),
                 "time_budget_s": s.time_budget_s,
+                "say_within_s": s.say_within_s,
             }
             for s in script.steps
         ],

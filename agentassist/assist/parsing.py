@@ -41,7 +41,7 @@ _TOP_KEYS = {
     "dispositions",
     "alerts",
 }
-_STEP_KEYS = {"id", "say", "mandatory", "compliance", "after", "time_budget_s"}
+_STEP_KEYS = {"id", "say", "mandatory", "compliance", "after", "time_budget_s", "say_within_s"}
 _CARD_KEYS = {"id", "title", "triggers", "body"}
 _INTENT_KEYS = {"id", "triggers", "goto", "card"}
 
@@ -213,15 +213,23 @@ def _steps(c: _Checker, node: Node) -> tuple[Step, ...]:
         mandatory = c.scalar(fields["mandatory"][1], bool, "mandatory") if "mandatory" in fields else False
         compliance = c.scalar(fields["compliance"][1], bool, "compliance") if "compliance" in fields else False
         after = c.strings(fields["after"][1], f"after of step {step_id!r}") if "after" in fields else ()
-        budget = c.scalar(fields["time_budget_s"][1], float, "time_budget_s") if "time_budget_s" in fields else None
-        if budget is not None and budget <= 0:
-            c.error(fields["time_budget_s"][1], f"time_budget_s: expected a number above 0, got {budget}")
+        budget, within = (_positive(c, fields, key) for key in ("time_budget_s", "say_within_s"))
         if step_id is None or not c.first(seen, item, fields, step_id, "step"):
             continue
         after_line = fields["after"][1].start_mark.line + 1 if "after" in fields else line
-        steps.append(Step(step_id, say, bool(mandatory), bool(compliance), line, after, budget))
+        steps.append(Step(step_id, say, bool(mandatory), bool(compliance), line, after, budget, within))
         c.after_lines[step_id] = after_line
     return tuple(steps)
+
+
+def _positive(c: _Checker, fields: dict[str, tuple[Node, Node]], key: str) -> float | None:
+    """A step's optional number of seconds, above 0."""
+    if key not in fields:
+        return None
+    value: float | None = c.scalar(fields[key][1], float, key)
+    if value is not None and value <= 0:
+        c.error(fields[key][1], f"{key}: expected a number above 0, got {value}")
+    return value
 
 
 def _variables(c: _Checker, node: Node) -> dict[str, str]:

@@ -20,6 +20,7 @@ class Step:
     line: int = 0
     after: tuple[str, ...] = ()  # step ids that should be said before this one
     time_budget_s: float | None = None  # how long the agent may stay on this step
+    say_within_s: float | None = None  # a compliance line's deadline, seconds from the call's start (the panel warns)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,20 @@ function el(tag, attrs = {}, ...children) {
 
 const fmtTime = (s) => s == null ? "" : `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
 
+// A SIP party as people read it: `"Ann Lee" <sip:+4930123@pbx.example.com>` is {name: "Ann Lee",
+// number: "+4930123"}; with no display name, name is "" (the URI's user part is the number; with no
+// user part, its host).
+function parseRemote(remote) {
+  const text = (remote || "").trim();
+  const m = /^(?:"((?:[^"\\]|\\.)*)"|([^<"]*?))\s*<([^>]*)>/.exec(text);
+  const name = m ? (m[1] ?? m[2] ?? "").replace(/\\(.)/g, "$1").trim() : "";
+  const uri = m ? m[3] : text;
+  const at = /^(?:sips?:|tel:)?(?:([^@;]+)@)?([^;?>]*)/.exec(uri) || [];
+  let number = at[1] || at[2] || uri;
+  try { number = decodeURIComponent(number); } catch (e) { /* kept as sent */ }
+  return { name, number, uri };
+}
+
 // ---- live feeds ---------------------------------------------------------------------------------
 // A WebSocket opens with a one-use ticket (POST /api/ws-ticket, valid 30 s): a browser cannot send the
 // Authorization header there, and a URL is logged by proxies and history, so the token never goes in one.
@@ -155,8 +169,14 @@ async function api(path, { method = "GET", body } = {}) {
   const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const data = r.headers.get("content-type")?.includes("json") ? await r.json() : null;
   if (r.status === 401) signOut("The token was refused: sign in again.");
-  if (!r.ok) throw new ApiError(r.status, (data && data.detail) || `${method} ${path}: ${r.status}`);
+  if (!r.ok) throw new ApiError(r.status, errorText(data && data.detail) || `${method} ${path}: ${r.status}`);
   return data;
+}
+
+// An error's detail as people read it: FastAPI's 422 sends a list of {loc, msg}, the others a text.
+function errorText(detail) {
+  if (!Array.isArray(detail)) return detail;
+  return detail.map((d) => `${(d.loc || []).filter((l) => l !== "body").join(".")}: ${d.msg}`).join("; ");
 }
 
 function appRoot() { return document.querySelector("[data-app]"); }
