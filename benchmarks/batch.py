@@ -57,20 +57,21 @@ def _batch(windows: list[np.ndarray]) -> np.ndarray:
 
 def measure(
     model: Any, prefix: list[int], windows: list[np.ndarray], size: int, max_length: int
-) -> tuple[float, float]:
-    """Seconds spent encoding and decoding all ``windows`` in batches of ``size``."""
+) -> tuple[float, float, float]:
+    """CPU seconds spent encoding and decoding all ``windows`` in batches of ``size``, and wall seconds."""
     import ctranslate2
 
     enc_s = dec_s = 0.0
+    wall = time.perf_counter()
     for i in range(0, len(windows), size):
         batch = _batch(windows[i : i + size])
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         encoded = model.encode(ctranslate2.StorageView.from_array(batch))
-        t1 = time.perf_counter()
+        t1 = time.process_time()
         model.generate(encoded, [prefix] * batch.shape[0], beam_size=1, max_length=max_length, suppress_blank=True)
-        dec_s += time.perf_counter() - t1
+        dec_s += time.process_time() - t1
         enc_s += t1 - t0
-    return enc_s, dec_s
+    return enc_s, dec_s, time.perf_counter() - wall
 
 
 def main() -> int:
@@ -108,13 +109,16 @@ def main() -> int:
         windows = [_window(features, a, KINDS[kind]) for a in audios]
         measure(model, prefix, windows[:2], 2, max_length)  # warm up
         for size in sizes:
-            best = min((measure(model, prefix, windows, size, max_length) for _ in range(args.repeat)), key=sum)
+            runs = [measure(model, prefix, windows, size, max_length) for _ in range(args.repeat)]
+            best = min(runs, key=lambda r: r[0] + r[1])
             per = [1000 * s / len(windows) for s in best]
-            out["encoder_ms"].setdefault(kind, {})[size] = round(per[0], 1)
-            out["decoder_ms"].setdefault(kind, {})[size] = round(per[1], 1)
-            out["total_ms"].setdefault(kind, {})[size] = round(sum(per), 1)
-            print(f"{kind} batch {size}: encoder {per[0]:.1f} ms, decoder {per[1]:.1f} ms per window", file=sys.stderr)
-    speedup = {kind: round(t[sizes[0]] / t[sizes[-1]], 2) for kind, t in out["total_ms"].items() if t.get(sizes[-1])}
+            for key, value in zip(out, (per[0], per[1], per[0] + per[1], per[2]), strict=True):
+                out[key].setdefault(kind, {})[size] = round(value, 1)
+            print(f"{kind} batch {size}: CPU encoder {per[0]:.1f} ms, decoder {per[1]:.1f} ms, wall {per[2]:.1f} ms"
+                  f" per window; load {os.getloadavg()[0]:.2f}", file=sys.stderr)  # fmt: skip
+    speedup = {
+        kind: round(t[sizes[0]] / t[sizes[-1]], 2) for kind, t in out["total_cpu_ms"].items() if t.get(sizes[-1])
+    }
     summary = {
         **out,
         "speedup_16": speedup,

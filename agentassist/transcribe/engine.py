@@ -23,6 +23,7 @@ from agentassist.transcribe.schedule import (
     Job,
     JobKind,
     Schedule,
+    Shed,
 )
 from agentassist.transcribe.transcriber import Transcriber, TranscriberOptions
 
@@ -158,6 +159,10 @@ class StreamingTranscriber:
             "agentassist_transcription_queue_revisions": float(sum(1 for j in queued if j.kind is JobKind.REVISE)),
             "agentassist_revisions_dropped_total": float(q.dropped_revisions),
             "agentassist_transcription_max_lag_seconds": max(lags.values(), default=0.0),
+            **{
+                f'agentassist_transcription_shed_total{{kind="{s.value[0]}",reason="{s.value[1]}"}}': float(q.shed[s])
+                for s in Shed
+            },
         }
         for call, lag in lags.items():
             out[f'agentassist_transcription_lag_seconds{{call="{call}"}}'] = lag

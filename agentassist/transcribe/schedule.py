@@ -40,6 +40,15 @@ class JobKind(enum.IntEnum):
     REVISE = 3  # a closed turn decoded again as offline files are: only when nothing else waits
 
 
+class Shed(enum.Enum):
+    """Work dropped under load, as /metrics labels it: (kind, reason)."""
+
+    PARTIAL_REPLACED = ("partial", "replaced")  # a newer partial of its channel came while it waited
+    PARTIAL_STALE = ("partial", "stale")  # it waited longer than partial_max_wait_s
+    REVISION_WAITED = ("revision", "waited")  # it could not start within revise_max_wait_s
+    REVISION_CLOSED = ("revision", "closed")  # queued when the transcriber closed
+
+
 Done = Callable[["Job", Utterance | None], None]
 
 
@@ -97,9 +106,18 @@ class Schedule:
         self._queued_partial: dict[tuple[str, str], Job] = {}
         self._revise_queue: collections.deque[Job] = collections.deque()  # oldest first; may hold finished ones
         self._revising = 0  # revisions running: at most one
-        self.dropped_partials = 0  # dropped under load: replaced by a newer one while queued, or stale
+        self.shed: collections.Counter[Shed] = collections.Counter()  # work dropped, by kind and reason
         self.superseded_partials = 0  # no longer needed: their utterance ended
-        self.dropped_revisions = 0  # waited too long, or queued at close
+
+    @property
+    def dropped_partials(self) -> int:
+        """Dropped under load: replaced by a newer one while queued, or stale."""
+        return self.shed[Shed.PARTIAL_REPLACED] + self.shed[Shed.PARTIAL_STALE]
+
+    @property
+    def dropped_revisions(self) -> int:
+        """Waited too long, or queued at close."""
+        return self.shed[Shed.REVISION_WAITED] + self.shed[Shed.REVISION_CLOSED]
 
     def queued(self) -> list[Job]:
         """The jobs waiting to run, in no particular order."""
@@ -120,7 +138,7 @@ class Schedule:
         if self.closing:
             if job.kind is JobKind.REVISE:
                 self._withdraw(job)
-                self.dropped_revisions += 1
+                self.shed[Shed.REVISION_CLOSED] += 1
                 return
             raise RuntimeError("the transcriber is closed")
         if job.kind is JobKind.REVISE:
@@ -129,7 +147,7 @@ class Schedule:
             old = self._queued_partial.get(job.key)
             if old is not None and not old.cancelled:
                 self._withdraw(old)
-                self.dropped_partials += 1
+                self.shed[Shed.PARTIAL_REPLACED] += 1
             self._queued_partial[job.key] = job
         heapq.heappush(self._heap, (int(job.kind), next(self._order), job))
 
@@ -177,7 +195,7 @@ class Schedule:
                 if now - job.submitted > self.partial_max_wait_s:
                     job.cancelled = True
                     job.resolve(None)
-                    self.dropped_partials += 1
+                    self.shed[Shed.PARTIAL_STALE] += 1
                     continue
             job.started = now
             self.running.add(job)
@@ -199,7 +217,7 @@ class Schedule:
                 self._withdraw(job)
             elif job.kind is JobKind.REVISE:
                 self._withdraw(job)
-                self.dropped_revisions += 1
+                self.shed[Shed.REVISION_CLOSED] += 1
 
     def _withdraw(self, job: Job) -> None:
         job.cancelled = True
@@ -231,4 +249,4 @@ class Schedule:
             job = queue.popleft()
             if job.started is None and not job.cancelled:
                 self._withdraw(job)
-                self.dropped_revisions += 1
+                self.shed[Shed.REVISION_WAITED] += 1
