@@ -202,6 +202,21 @@ class Schedule:
             return job
         return None
 
+    def pop_finals(self, now: float, n: int, fits: Callable[[Job], bool]) -> list[Job]:
+        """Up to ``n`` more finals to run from ``now`` in one batch with a final just popped: those at the
+        front of the queue, oldest first, while ``fits`` accepts them (so nothing more urgent is passed
+        over, and a final that does not fit waits for the next worker)."""
+        out: list[Job] = []
+        while len(out) < n and self._heap:
+            job = self._heap[0][2]
+            if job.kind is not JobKind.FINAL or not fits(job):
+                break
+            heapq.heappop(self._heap)
+            job.started = now
+            self.running.add(job)
+            out.append(job)
+        return out
+
     def finished(self, job: Job) -> None:
         """A job that ``pop`` gave has run."""
         self.running.discard(job)

@@ -1,0 +1,89 @@
+"""Where the CPU goes in a load run: benchmarks.load under cProfile in every thread, grouped by stage.
+
+    python -m benchmarks.profile_load --calls 1 --seconds 30 [any benchmarks.load option]
+
+cProfile follows one thread; the transcription workers are threads of their own, so each
+thread started during the run gets its own profiler and their statistics are merged. Time
+inside CTranslate2 shows as the C++ calls it is (``encode``, ``generate``, ``align``,
+``detect_language``); the rest is grouped by the module it is spent in (own time, tottime).
+cProfile's overhead inflates the Python parts by tens of percent: read them as an upper bound.
+Last line: {"stages": {stage: seconds}, "shares": {stage: share of profiled seconds}, "load": ...}.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import json
+import os
+import pstats
+import sys
+import threading
+from typing import Any
+
+STAGES = (  # first match wins: (stage, substring of "file:function")
+    ("encoder", "method 'encode' of 'ctranslate2"),
+    ("decoder", "method 'generate' of 'ctranslate2"),
+    ("alignment", "method 'align' of 'ctranslate2"),
+    ("language", "method 'detect_language' of 'ctranslate2"),
+    ("features", "feature_extractor.py"),
+    ("resample", "resample"),
+    ("vad", "webrtcvad"),
+    ("segmenter", "audio/segmenter.py"),
+    ("tokenizer", "tokenizers"),
+    ("numpy", "numpy"),
+    ("waiting", "method 'acquire' of '_thread"),
+    ("waiting", "time.sleep"),
+    ("waiting", "threading.py"),
+)
+
+
+def stage_of(key: tuple[str, int, str]) -> str:
+    where = f"{key[0]}:{key[2]}"
+    for stage, needle in STAGES:
+        if needle in where:
+            return stage
+    return "python"
+
+
+def main() -> int:
+    profiles: list[cProfile.Profile] = []
+    lock = threading.Lock()
+    run = threading.Thread.run
+
+    def profiled_run(self: threading.Thread) -> None:
+        prof = cProfile.Profile()
+        with lock:
+            profiles.append(prof)
+        prof.runcall(run, self)
+
+    threading.Thread.run = profiled_run  # type: ignore[method-assign]
+    from benchmarks import load
+
+    sys.argv = ["benchmarks.load", *sys.argv[1:]]
+    main_prof = cProfile.Profile()
+    main_prof.runcall(load.main)
+    threading.Thread.run = run  # type: ignore[method-assign]
+    stats = pstats.Stats(main_prof)
+    for prof in profiles:
+        stats.add(prof)
+    table: dict[tuple[str, int, str], Any] = stats.stats  # type: ignore[attr-defined]
+    stages: dict[str, float] = {}
+    for key, (_, _, tottime, _, _) in table.items():
+        stage = stage_of(key)
+        stages[stage] = stages.get(stage, 0.0) + tottime
+    working = {k: v for k, v in stages.items() if k != "waiting"}
+    total = sum(working.values())
+    summary = {
+        "stages": {k: round(v, 2) for k, v in sorted(stages.items(), key=lambda kv: -kv[1])},
+        "shares": {k: round(v / total, 3) for k, v in sorted(working.items(), key=lambda kv: -kv[1])},
+        "threads_profiled": len(profiles) + 1,
+        "load_avg": [round(x, 2) for x in os.getloadavg()],
+        "argv": sys.argv[1:],
+    }
+    stats.sort_stats("tottime").print_stats(15)
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
