@@ -147,10 +147,18 @@ def stream_options(args: argparse.Namespace) -> StreamOptions:
     return s.stream_options()
 
 
-def make_transcriber(model: str, language: str, workers: int = 0, beam_size: int = 1, threads: int = 0) -> Transcriber:
-    return Transcriber(
-        TranscriberOptions(model=model, language=language, workers=workers, beam_size=beam_size, cpu_threads=threads)
+def make_transcriber(
+    model: str, language: str, workers: int = 0, beam_size: int = 1, threads: int = 0, final_batch: int = 1
+) -> Transcriber:
+    options = TranscriberOptions(
+        model=model,
+        language=language,
+        workers=workers,
+        beam_size=beam_size,
+        cpu_threads=threads,
+        final_batch=final_batch,
     )
+    return Transcriber(options)
 
 
 def _loud_windows(samples: np.ndarray, threshold_dbfs: float) -> np.ndarray:

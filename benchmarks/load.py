@@ -139,6 +139,7 @@ def main() -> int:
     p.add_argument("--half", choices=HALVES, default="heldout", help="which half of the prompts (default held-out)")
     p.add_argument("--offline-cache", type=Path, default=None, help=f"offline texts (default {default_cache()})")
     p.add_argument("--no-offline", action="store_true", help="no wer_offline (null), nothing decoded offline")
+    p.add_argument("--final-batch", type=int, default=1, help="finals decoded in one batch, at most ([transcribe])")
     p.add_argument("--record", action="store_true")
     args = p.parse_args()
     lang = model_language(args.model, args.lang)
@@ -146,7 +147,7 @@ def main() -> int:
     calls = [render(prompts, pl, args.seconds) for pl in placed]
     isa, compute_type = isa_selected(args.model)  # its own process: before this one loads the model
     transcriber = make_transcriber(
-        args.model, lang or items[0].lang, args.workers, beam_size=args.beam, threads=args.threads
+        args.model, lang or items[0].lang, args.workers, args.beam, args.threads, args.final_batch
     )
     offline = None if args.no_offline else offline_texts(args, transcriber, items, lang or items[0].lang)
     streaming = StreamingTranscriber(transcriber)
@@ -155,8 +156,9 @@ def main() -> int:
     summary = run.summary()
     summary.update(quality(run, items, placed, offline, lang or items[0].lang))
     summary.update(
-        {"half": args.half, "prompts": len(items), "isa": isa, "compute_type": compute_type, "model": args.model}
+        {"half": args.half, "prompts": len(items), "final_batch": args.final_batch, "batches": streaming.batches}
     )
+    summary.update({"isa": isa, "compute_type": compute_type, "model": args.model})
     summary["load_avg"] = [round(x, 2) for x in os.getloadavg()]
     summary["machine"] = machine()
     if args.record:
