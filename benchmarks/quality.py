@@ -55,15 +55,14 @@ def fresh_share(spoken: Iterable[Spoken], shown: Sequence[Shown], fresh_s: float
     fresh = total = 0.0
     for sp in spoken:
         i, covers = 0, sp.start_s
-        t = sp.start_s
-        while t < sp.end_s:
+        for step in range(round((sp.end_s - sp.start_s) / STEP_S)):
+            t = sp.start_s + step * STEP_S
             while i < len(events) and events[i].at_s <= t:
                 covers = max(covers, events[i].covers_s)
                 i += 1
             total += STEP_S
             if t - covers <= fresh_s:
                 fresh += STEP_S
-            t += STEP_S
     return fresh, total
 
 
