@@ -26,18 +26,23 @@ import threading
 from typing import Any
 
 STAGES = (  # first match wins: (stage, substring of "file:function")
-    ("encoder", "method 'encode' of 'ctranslate2"),
-    ("decoder", "method 'generate' of 'ctranslate2"),
-    ("alignment", "method 'align' of 'ctranslate2"),
-    ("language", "method 'detect_language' of 'ctranslate2"),
+    ("encoder", "ctranslate2._ext.encode"),
+    ("decoder", "ctranslate2._ext.generate"),
+    ("alignment", "ctranslate2._ext.align"),
+    ("language", "ctranslate2._ext.detect_language"),
+    ("revision decode", "generate_with_fallback"),  # faster-whisper's long-form loop: its generate() is inside
+    ("model load", "faster_whisper/transcribe.py:__init__"),
+    ("model load", "from_file"),
     ("features", "feature_extractor.py"),
+    ("features", "_pocketfft"),
     ("resample", "resample"),
     ("vad", "webrtcvad"),
     ("segmenter", "audio/segmenter.py"),
     ("tokenizer", "tokenizers"),
     ("numpy", "numpy"),
-    ("waiting", "method 'acquire' of '_thread"),
+    ("waiting", "acquire"),
     ("waiting", "time.sleep"),
+    ("waiting", "select.poll"),
     ("waiting", "threading.py"),
 )
 
