@@ -20,6 +20,7 @@ from agentassist.store.db import Store
 from agentassist.store.recordings import RecordingStore
 from agentassist.transcribe.engine import JobKind, StreamingTranscriber
 from benchmarks.ports import served
+from tests.conftest import chromium_browser, need_chromium
 from tests.test_stream import GatedModel, _seg
 from tests.test_wall_api import METRICS_TOKEN, SCRIPT, Wall, _recv, _until
 
@@ -115,3 +116,25 @@ def test_the_wall_marks_a_call_whose_transcript_is_behind(served_app: Served) ->
         assert caught_up == {"type": "wall.lag", "call_id": "c-slow", "behind": False, "lag_s": 0.0}
     with served_app.connect("sue") as again:
         assert _recv(again)["calls"][0]["behind"] is False
+
+
+def test_the_wall_page_shows_the_mark_and_takes_it_off(served_app: Served) -> None:
+    need_chromium()
+    s, model = served_app.streaming, served_app.model
+    http = served_app.url.replace("ws://", "http://")
+    served_app.start_call("c-page", "sue", "wall")
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{http}/?token={served_app.tokens['sue']}")
+        page.wait_for_selector("#conn.on", timeout=10_000)
+        page.goto(f"{http}/wall")
+        tile = page.locator("#wall article.tile")
+        tile.wait_for(timeout=10_000)
+        assert "behind" not in (tile.get_attribute("class") or "")
+        model.gate.clear()
+        s.submit(_seg("final", "stuck", call="c-page"), lambda job, u: None)
+        page.wait_for_selector("#wall article.tile.behind", timeout=10_000)
+        assert "s behind" in tile.locator(".badge").inner_text()
+        model.gate.set()
+        page.wait_for_selector("#wall article.tile:not(.behind)", timeout=10_000)
+        assert tile.locator(".badge").inner_text() == ""
