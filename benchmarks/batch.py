@@ -84,7 +84,10 @@ def main() -> int:
     p.add_argument("--repeat", type=int, default=2)
     p.add_argument("--threads", type=int, default=1, help="intra-op threads (0: one per core)")
     p.add_argument("--kinds", default=",".join(KINDS))
+    p.add_argument("--transcriber", action="store_true", help="the finals' own path: one at a time vs a batch")
     args = p.parse_args()
+    if args.transcriber:
+        return transcriber_path(args)
     from faster_whisper import WhisperModel
     from faster_whisper.feature_extractor import FeatureExtractor
     from faster_whisper.tokenizer import Tokenizer
@@ -130,6 +133,39 @@ def main() -> int:
         "load_avg": [round(x, 2) for x in os.getloadavg()],
         "machine": machine(),
     }
+    print(json.dumps(summary))
+    return 0
+
+
+def transcriber_path(args: argparse.Namespace) -> int:
+    """CPU per final through Transcriber.transcribe one at a time and transcribe_batch (words, guards and
+    all), on the same prompts as SpeechSegments: what ``[transcribe] final_batch`` changes."""
+    from agentassist.events import Channel, CutReason, SpeechSegment
+    from agentassist.transcribe.transcriber import Transcriber, TranscriberOptions
+
+    t = Transcriber(TranscriberOptions(model=args.model, language=args.lang, workers=1, cpu_threads=args.threads))
+    items = [i for i in load_manifest(Path(args.manifest), args.lang) if 1.0 <= i.duration_s <= 6]
+    segments = []
+    for i, item in enumerate(items[: args.windows]):
+        pcm = load_16k(item.file).astype("<i2").tobytes()
+        segments.append(SpeechSegment(f"c{i}", Channel.AGENT, 0.0, len(pcm) / 32000, pcm, 16000, CutReason.SILENCE))
+    t.transcribe(segments[0])  # warm up
+    out: dict[int, float] = {}
+    for size in [int(s) for s in args.sizes.split(",")]:
+        best = float("inf")
+        for _ in range(args.repeat):
+            t0 = time.process_time()
+            for i in range(0, len(segments), size):
+                batch = segments[i : i + size]
+                if size == 1:
+                    t.transcribe(batch[0])
+                else:
+                    t.transcribe_batch(batch, language=args.lang, prompts=[None] * len(batch), beam_size=1)
+            best = min(best, time.process_time() - t0)
+        out[size] = round(1000 * best / len(segments), 1)
+        print(f"transcriber batch {size}: CPU {out[size]} ms per final; load {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    summary = {"final_cpu_ms": out, "finals": len(segments), "model": args.model, "threads": args.threads}
+    summary |= {"isa": selected_isa(args.model), "load_avg": [round(x, 2) for x in os.getloadavg()]}
     print(json.dumps(summary))
     return 0
 

@@ -9,6 +9,7 @@ audio is fed, so the numbers measure compute, not waiting).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
@@ -150,15 +151,8 @@ def stream_options(args: argparse.Namespace) -> StreamOptions:
 def make_transcriber(
     model: str, language: str, workers: int = 0, beam_size: int = 1, threads: int = 0, final_batch: int = 1
 ) -> Transcriber:
-    options = TranscriberOptions(
-        model=model,
-        language=language,
-        workers=workers,
-        beam_size=beam_size,
-        cpu_threads=threads,
-        final_batch=final_batch,
-    )
-    return Transcriber(options)
+    options = TranscriberOptions(model=model, language=language, workers=workers, beam_size=beam_size)
+    return Transcriber(dataclasses.replace(options, cpu_threads=threads, final_batch=final_batch))
 
 
 def _loud_windows(samples: np.ndarray, threshold_dbfs: float) -> np.ndarray:

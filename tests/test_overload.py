@@ -52,14 +52,15 @@ class Served(Wall):
 
 @pytest.fixture
 def served_app(tmp_path: Path) -> Iterator[Served]:
-    (tmp_path / "scripts").mkdir()
-    (tmp_path / "scripts" / "wall.yaml").write_text(SCRIPT)
+    scripts = tmp_path / "scripts"
+    settings = Settings.model_validate(
+        {"assist": {"scripts_dir": str(scripts)}, "server": {"metrics_token": METRICS_TOKEN}}
+    )
+    scripts.mkdir()
+    (scripts / "wall.yaml").write_text(SCRIPT)
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     store.migrate()
     tokens = {"sue": store.add_user("sue", "supervisor", all_teams=True)}
-    settings = Settings.model_validate(
-        {"assist": {"scripts_dir": str(tmp_path / "scripts")}, "server": {"metrics_token": METRICS_TOKEN}}
-    )
     model = GatedModel()
     streaming = StreamingTranscriber(model, workers=1, partial_max_wait_s=0.2, revise_max_wait_s=0.2)  # type: ignore[arg-type]
     bus = EventBus()

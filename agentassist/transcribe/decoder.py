@@ -238,9 +238,10 @@ class ShortDecoder:
         """Several segments of at most ``floor_s`` each, as :meth:`decode` would one by one, at the cost of
         one encoder and one decoder call on the batch of their floor windows (benchmarks.batch: the
         decoder's cost per window halves from 1 to 4 windows, the encoder's does not move) and one
-        alignment. Their prompts must have as many tokens (the same prompt, or none). The rest of a segment whose last phrase stayed open is decoded on its own, as
-        :meth:`decode` does. The decode length cap is the batch's largest: text past a segment's own
-        cap is what the cap stops (a loop), and the guards after decoding cut it too."""
+        alignment. Their prompts must have as many tokens (the same prompt, or none). The rest of a
+        segment whose last phrase stayed open is decoded on its own, as :meth:`decode` does. The decode
+        length cap is the batch's largest: text past a segment's own cap is what the cap stops (a
+        loop), and the guards after decoding cut it too."""
         if any(a.size > self.floor_s * SAMPLE_RATE_HZ for a in audios):
             raise ValueError(f"decode_batch: expected segments of at most {self.floor_s:g} s (the floor)")
         encoded = self._whisper.encode(np.stack([self.window(a) for a in audios]))
