@@ -1,10 +1,13 @@
-"""Finals of several calls decoded in one batch give the text, words and verdicts that one at a time gives:
-the real tiny.en model on real recorded speech, through the Transcriber and through the scheduler."""
+"""The transcriber's cheaper paths give what the plain ones give: finals of several calls decoded in one
+batch (the text, words and verdicts of one at a time: the real tiny.en model on real recorded speech,
+through the Transcriber and through the scheduler), and the padded window's log-mel features computed
+from the audio alone (the same to the bit)."""
 
 from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pytest
 
 from agentassist.audio.frames import read_wav_mono
@@ -84,3 +87,22 @@ def test_the_scheduler_batches_queued_finals_across_calls() -> None:
     for s, a in zip(segments, alone, strict=True):
         _same(got[s.call_id], a)
     assert streaming.metrics()['agentassist_decodes_total{kind="final"}'] == len(segments)
+
+
+def test_the_floor_window_is_the_padded_audios_log_mel_to_the_bit() -> None:
+    from faster_whisper import WhisperModel
+    from faster_whisper.feature_extractor import FeatureExtractor
+
+    from agentassist.transcribe.decoder import HOP, ShortDecoder
+
+    if not (MODELS / "tiny.en" / "model.bin").is_file():
+        pytest.skip("tiny.en not installed: run `make install`")
+    decoder = ShortDecoder(WhisperModel(str(MODELS / "tiny.en"), device="cpu", compute_type="int8"), floor_s=10.0)
+    features = FeatureExtractor(feature_size=80)
+    speech = [read_wav_mono(SOUNDS_EN / f"{n}.wav").astype(np.float32) / 32768 for n in PROMPTS]
+    for audio in [*speech, np.zeros(16000, np.float32), np.zeros(1, np.float32), np.ones(200_000, np.float32) / 9]:
+        target = max(160_000, audio.size)
+        padded = np.zeros(target, np.float32)
+        padded[: audio.size] = audio
+        frames = target // HOP - (target // HOP) % 2
+        assert np.array_equal(decoder.window(audio), features(padded)[:, :frames])

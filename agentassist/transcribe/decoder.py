@@ -38,6 +38,7 @@ TOKENS_PER_S_EN = 8  # the decode length cap per second of audio
 TOKENS_PER_S_OTHER = 20
 MAX_PASSES = 3  # decodes of one segment when Whisper leaves its last phrase open
 MIN_REST_S = 0.3  # less audio than this after an open end is not decoded again
+MEL_MARGIN = 480  # samples of silence after the audio (the STFT window reaches 200 past a frame's centre)
 
 
 def _open_end(tok: Any, tokens: list[int], duration_s: float) -> float | None:
@@ -191,12 +192,22 @@ class ShortDecoder:
         if audio.size > MAX_S * SAMPLE_RATE_HZ:
             raise ValueError(f"segment of {audio.size / SAMPLE_RATE_HZ:.1f} s: at most {MAX_S:.0f} s can be decoded")
         target = max(int(self.floor_s * SAMPLE_RATE_HZ), audio.size)
-        padded = np.zeros(target, np.float32)
-        padded[: audio.size] = audio
-        feats = self._features(padded)
-        frames = min(feats.shape[1], target // HOP)
+        frames = target // HOP
         frames -= frames % 2  # the encoder's convolution halves the frame count
-        return np.ascontiguousarray(feats[:, :frames])
+        # The log-mel of the padding is a constant: only the audio and a margin of silence go through the
+        # STFT (a tenth of the CPU under load went to the padding's; benchmarks.profile_load). Every
+        # column is the one of the whole padded window, bit for bit: a frame past the margin holds only
+        # zeros (mel 0, clipped to 1e-10 like all silence), so the window's maximum, which the scaling
+        # uses, is the audio's, and the last column, pure silence, is every column after it.
+        short = np.zeros(min(target, audio.size + MEL_MARGIN), np.float32)
+        short[: audio.size] = audio
+        feats = self._features(short)
+        if short.size == target:
+            return np.ascontiguousarray(feats[:, :frames])
+        window = np.empty((feats.shape[0], frames), feats.dtype)
+        window[:, : feats.shape[1]] = feats
+        window[:, feats.shape[1] :] = feats[:, -1:]
+        return window
 
     def encode(self, audio: np.ndarray[Any, Any]) -> tuple[Any, int]:
         """The encoder output of ``audio`` padded to the floor, and the number of real mel frames."""
