@@ -202,6 +202,8 @@ class TranscribeSettings(_Section):
     # finals of several calls decoded in one batch, at most this many; 1: one at a time (the default:
     # docs/transcription-under-load.md has the figures)
     final_batch: int = _MODEL.final_batch
+    # a revision that has waited this long goes before partials; 0: after them (the default)
+    revise_due_s: float = _MODEL.revise_due_s
     partials: bool = _STREAM.partials
     # a new partial this often while someone speaks (news within 0.5 s)
     partial_every_s: float = _STREAM.partial_every_s
@@ -248,6 +250,7 @@ class TranscribeSettings(_Section):
             initial_prompt=self.initial_prompt or None,
             floor_s=self.floor_s,
             final_batch=self.final_batch,
+            revise_due_s=self.revise_due_s,
             models_dir=Path(self.models_dir) if self.models_dir else None,  # None: models.default_models_dir()
         )
 

@@ -149,10 +149,11 @@ def stream_options(args: argparse.Namespace) -> StreamOptions:
 
 
 def make_transcriber(
-    model: str, language: str, workers: int = 0, beam_size: int = 1, threads: int = 0, final_batch: int = 1
+    model: str, language: str, workers: int = 0, beam_size: int = 1, threads: int = 0, **options: Any
 ) -> Transcriber:
-    options = TranscriberOptions(model=model, language=language, workers=workers, beam_size=beam_size)
-    return Transcriber(dataclasses.replace(options, cpu_threads=threads, final_batch=final_batch))
+    """The model with the benchmark's options; ``options``: more TranscriberOptions fields (final_batch...)."""
+    base = TranscriberOptions(model=model, language=language, workers=workers, beam_size=beam_size)
+    return Transcriber(dataclasses.replace(base, cpu_threads=threads, **options))
 
 
 def _loud_windows(samples: np.ndarray, threshold_dbfs: float) -> np.ndarray:

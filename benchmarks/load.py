@@ -140,6 +140,7 @@ def main() -> int:
     p.add_argument("--offline-cache", type=Path, default=None, help=f"offline texts (default {default_cache()})")
     p.add_argument("--no-offline", action="store_true", help="no wer_offline (null), nothing decoded offline")
     p.add_argument("--final-batch", type=int, default=1, help="finals decoded in one batch, at most ([transcribe])")
+    p.add_argument("--revise-due-s", type=float, default=0.0, help="a revision this old goes before partials (0: off)")
     p.add_argument("--record", action="store_true")
     args = p.parse_args()
     lang = model_language(args.model, args.lang)
@@ -147,7 +148,13 @@ def main() -> int:
     calls = [render(prompts, pl, args.seconds) for pl in placed]
     isa, compute_type = isa_selected(args.model)  # its own process: before this one loads the model
     transcriber = make_transcriber(
-        args.model, lang or items[0].lang, args.workers, args.beam, args.threads, args.final_batch
+        args.model,
+        lang or items[0].lang,
+        args.workers,
+        args.beam,
+        args.threads,
+        final_batch=args.final_batch,
+        revise_due_s=args.revise_due_s,
     )
     offline = None if args.no_offline else offline_texts(args, transcriber, items, lang or items[0].lang)
     streaming = StreamingTranscriber(transcriber)
@@ -158,6 +165,7 @@ def main() -> int:
     summary.update(
         {"half": args.half, "prompts": len(items), "final_batch": args.final_batch, "batches": streaming.batches}
     )
+    summary.update({"revise_due_s": args.revise_due_s})
     summary.update({"isa": isa, "compute_type": compute_type, "model": args.model})
     summary["load_avg"] = [round(x, 2) for x in os.getloadavg()]
     summary["machine"] = machine()

@@ -47,17 +47,23 @@ class StreamingTranscriber:
         revise_hold_s: float = REVISE_HOLD_S,
         partial_max_wait_s: float = PARTIAL_MAX_WAIT_S,
         final_batch: int | None = None,
+        revise_due_s: float | None = None,
     ) -> None:
         """``revise_max_wait_s`` None: revisions are never dropped for waiting (offline files, benchmarks).
         ``final_batch``: at most this many queued finals decoded in one batch; None: the transcriber's
-        ``options.final_batch`` (1, one at a time, for a transcriber without options)."""
+        ``options.final_batch`` (1, one at a time, for a transcriber without options). ``revise_due_s``: a
+        revision that waited this long goes before partials; None: the transcriber's (0: never)."""
         self._transcriber = transcriber
         self.workers = workers or transcriber.workers
         options = getattr(transcriber, "options", None)
         self.final_batch: int = final_batch or (options.final_batch if options is not None else 1)
         self.batches = 0  # decodes of more than one final at once
+        due_s = revise_due_s if revise_due_s is not None else (options.revise_due_s if options is not None else 0.0)
         self.schedule = Schedule(
-            partial_max_wait_s=partial_max_wait_s, revise_max_wait_s=revise_max_wait_s, revise_hold_s=revise_hold_s
+            partial_max_wait_s=partial_max_wait_s,
+            revise_max_wait_s=revise_max_wait_s,
+            revise_hold_s=revise_hold_s,
+            revise_due_s=due_s or None,
         )
         self._cv = threading.Condition()  # guards the schedule and the counters
         self.completed = 0

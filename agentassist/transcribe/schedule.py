@@ -6,7 +6,9 @@ kept, a partial that waited too long is dropped (both counted), finals are never
 dropped. A revision starts only when nothing more urgent waits, no other revision runs
 (a worker stays free for finals) and nobody is speaking on any channel (their partials
 would share the cores with it), unless it has waited ``revise_hold_s``; one that waited
-too long is dropped and counted.
+too long is dropped and counted. With ``revise_due_s`` set, a revision that has waited that long
+goes before the partials (finals still first): under steady load partials never leave the queue
+empty, and without it every revision would wait out its 30 s and be dropped.
 
 :class:`Schedule` holds exactly the jobs waiting to run: a job withdrawn, dropped or
 promoted leaves no entry behind. The caller owns time (every verb that needs it takes
@@ -92,9 +94,12 @@ class Schedule:
         partial_max_wait_s: float = PARTIAL_MAX_WAIT_S,
         revise_max_wait_s: float | None = REVISE_MAX_WAIT_S,
         revise_hold_s: float = REVISE_HOLD_S,
+        revise_due_s: float | None = None,
     ) -> None:
-        """``revise_max_wait_s`` None: revisions are never dropped for waiting (offline files, benchmarks)."""
+        """``revise_max_wait_s`` None: revisions are never dropped for waiting (offline files, benchmarks).
+        ``revise_due_s``: a revision that has waited this long goes before partials; None: after them."""
         self.partial_max_wait_s = partial_max_wait_s
+        self.revise_due_s = revise_due_s
         self.revise_max_wait_s = revise_max_wait_s
         self.revise_hold_s = revise_hold_s
         self.speaking: set[tuple[str, str]] = set()  # channels in speech now, (call id, channel)
@@ -181,6 +186,12 @@ class Schedule:
         self._expire_revisions(now)
         while self._heap:
             job = self._heap[0][2]
+            if job.kind is JobKind.PARTIAL and (due := self._due_revision(now)) is not None:
+                self._unqueue(due)  # past its due time: before the partials, after the finals
+                self._revising += 1
+                due.started = now
+                self.running.add(due)
+                return due
             if job.kind is JobKind.REVISE:  # at the top: nothing more urgent is queued (nor expired)
                 if self._revising:
                     return None  # one revision at a time: the other workers stay free for finals
@@ -250,6 +261,13 @@ class Schedule:
                     self._heap[i] = last
                     heapq.heapify(self._heap)
                 return
+
+    def _due_revision(self, now: float) -> Job | None:
+        """The oldest queued revision if it has waited ``revise_due_s`` and none runs (one at a time)."""
+        if self.revise_due_s is None or self._revising:
+            return None
+        job = next((j for j in self._revise_queue if j.started is None and not j.cancelled), None)
+        return job if job is not None and now - job.submitted >= self.revise_due_s else None
 
     def _expire_revisions(self, now: float) -> None:
         """Drop the revisions that waited too long wherever they are in the queue, and their entries (each

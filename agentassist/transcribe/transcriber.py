@@ -45,6 +45,9 @@ class TranscriberOptions:
     # default: benchmarks.batch halves the decoder's cost per window from 1 to 4 windows but the
     # encoder's, most of a final, does not move (docs/transcription-under-load.md)
     final_batch: int = 1
+    # a background revision that has waited this long goes before partials (0: after them, the default);
+    # under steady load it would otherwise wait out its 30 s and be dropped (schedule.py)
+    revise_due_s: float = 0.0
     models_dir: Path | None = None  # where a model named as in models.MODELS is; None: models.default_models_dir()
 
     def __post_init__(self) -> None:
@@ -58,6 +61,8 @@ class TranscriberOptions:
             raise ValueError(f"floor_s: expected 1..{MAX_S:.0f} seconds, got {self.floor_s}")
         if not 1 <= self.final_batch <= 16:
             raise ValueError(f"final_batch: expected 1..16, got {self.final_batch}")
+        if not 0 <= self.revise_due_s < 30:
+            raise ValueError(f"revise_due_s: expected 0 (off) or under 30 seconds, got {self.revise_due_s}")
 
 
 class Transcriber:
