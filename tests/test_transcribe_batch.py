@@ -86,7 +86,9 @@ def test_the_scheduler_batches_queued_finals_across_calls() -> None:
     assert all(j.future.done() for j in jobs)
     for s, a in zip(segments, alone, strict=True):
         _same(got[s.call_id], a)
-    assert streaming.metrics()['agentassist_decodes_total{kind="final"}'] == len(segments)
+    metrics = streaming.metrics()
+    assert metrics['agentassist_decodes_total{kind="final"}'] == len(segments)
+    assert metrics["agentassist_transcription_final_batches_total"] == streaming.batches
 
 
 def test_the_floor_window_is_the_padded_audios_log_mel_to_the_bit() -> None:

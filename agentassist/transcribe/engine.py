@@ -172,6 +172,7 @@ class StreamingTranscriber:
             "agentassist_transcription_queue_revisions": float(sum(1 for j in queued if j.kind is JobKind.REVISE)),
             "agentassist_revisions_dropped_total": float(q.dropped_revisions),
             "agentassist_transcription_max_lag_seconds": max(lags.values(), default=0.0),
+            "agentassist_transcription_final_batches_total": float(self.batches),  # decodes of several finals
             **{
                 f'agentassist_transcription_shed_total{{kind="{s.value[0]}",reason="{s.value[1]}"}}': float(q.shed[s])
                 for s in Shed
