@@ -199,6 +199,11 @@ class TranscribeSettings(_Section):
     initial_prompt: str = _MODEL.initial_prompt or ""  # words to bias recognition towards (product names, jargon)
     script_prompt: bool = False  # also the active script's company, campaign and card titles
     floor_s: float = _MODEL.floor_s  # short segments are padded to this much audio, not to Whisper's 30 s
+    # finals of several calls decoded in one batch, at most this many; 1: one at a time (the default:
+    # docs/transcription-under-load.md has the figures)
+    final_batch: int = _MODEL.final_batch
+    # a revision that has waited this long goes before partials; 0: after them (the default)
+    revise_due_s: float = _MODEL.revise_due_s
     partials: bool = _STREAM.partials
     # a new partial this often while someone speaks (news within 0.5 s)
     partial_every_s: float = _STREAM.partial_every_s
@@ -244,6 +249,8 @@ class TranscribeSettings(_Section):
             cpu_threads=self.cpu_threads,
             initial_prompt=self.initial_prompt or None,
             floor_s=self.floor_s,
+            final_batch=self.final_batch,
+            revise_due_s=self.revise_due_s,
             models_dir=Path(self.models_dir) if self.models_dir else None,  # None: models.default_models_dir()
         )
 

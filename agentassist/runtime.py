@@ -268,6 +268,14 @@ class Runtime:
                 values[key.replace("{", "{" + label + ",", 1) if "{" in key else key + "{" + label + "}"] = value
         return values
 
+    def transcription_lag(self) -> dict[str, float]:
+        """Per call: how long its oldest unfinished final has waited, on whichever model it runs."""
+        lags: dict[str, float] = {}
+        for t in (self._transcriber, self._multilingual):
+            if t is not None:
+                lags.update(t.lag_s())
+        return lags
+
     def _preload(self, script_id: str) -> None:
         """Load the model the campaign's calls will need before the first of them rings: loading it
         on the SIP thread would hold every call's signalling for a second or more."""

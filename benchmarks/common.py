@@ -9,6 +9,8 @@ audio is fed, so the numbers measure compute, not waiting).
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import hashlib
 import json
 import os
 import platform
@@ -39,7 +41,23 @@ class Item:
     duration_s: float
 
 
-def load_manifest(path: Path, lang: str | None = None, limit: int | None = None) -> list[Item]:
+HALVES = ("tune", "heldout", "all")
+
+
+def half_of(file: Path) -> str:
+    """The half of the prompts a file is in, ``"tune"`` or ``"heldout"``: from a hash of its name within
+    its folder (``en/for.wav``), so the split is the same on every machine, for every manifest holding
+    the file, and unrelated to what the file says. Figures to trust are taken on the held-out half;
+    settings are tuned on the other."""
+    digest = hashlib.sha256(f"{file.parent.name}/{file.name}".encode()).digest()
+    return "heldout" if digest[0] & 1 else "tune"
+
+
+def load_manifest(path: Path, lang: str | None = None, limit: int | None = None, half: str = "all") -> list[Item]:
+    """The manifest's single-speaker items (of ``lang``; of ``half``: ``"tune"``, ``"heldout"`` or
+    ``"all"``), the first ``limit`` of them."""
+    if half not in HALVES:
+        raise ValueError(f"half: expected one of {', '.join(HALVES)}, got {half!r}")
     items: list[Item] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -49,6 +67,8 @@ def load_manifest(path: Path, lang: str | None = None, limit: int | None = None)
             continue
         if obj.get("channels", 1) != 1 or "speaker_texts" in obj:
             continue  # multi-speaker items are scored per speaker elsewhere
+        if half != "all" and half_of(Path(obj["file"])) != half:
+            continue
         items.append(Item(path.parent / obj["file"], obj["text"], obj.get("lang", ""), float(obj.get("duration_s", 0))))
         if limit and len(items) >= limit:
             break
@@ -128,10 +148,12 @@ def stream_options(args: argparse.Namespace) -> StreamOptions:
     return s.stream_options()
 
 
-def make_transcriber(model: str, language: str, workers: int = 0, beam_size: int = 1, threads: int = 0) -> Transcriber:
-    return Transcriber(
-        TranscriberOptions(model=model, language=language, workers=workers, beam_size=beam_size, cpu_threads=threads)
-    )
+def make_transcriber(
+    model: str, language: str, workers: int = 0, beam_size: int = 1, threads: int = 0, **options: Any
+) -> Transcriber:
+    """The model with the benchmark's options; ``options``: more TranscriberOptions fields (final_batch...)."""
+    base = TranscriberOptions(model=model, language=language, workers=workers, beam_size=beam_size)
+    return Transcriber(dataclasses.replace(base, cpu_threads=threads, **options))
 
 
 def _loud_windows(samples: np.ndarray, threshold_dbfs: float) -> np.ndarray:

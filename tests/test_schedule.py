@@ -134,3 +134,28 @@ def test_close_keeps_finals_and_drops_partials_and_revisions() -> None:
     with pytest.raises(RuntimeError, match="closed"):
         s.push(_job(JobKind.FINAL, "f2"))
     assert _run_all(s, 0.1) == ["f", "s"] and s.stopped
+
+
+def test_a_revision_past_its_due_time_goes_before_partials_but_after_finals() -> None:
+    s = Schedule(revise_due_s=5.0)
+    revision = _job(JobKind.REVISE, "r1", at=0.0)
+    s.push(revision)
+    s.push(_job(JobKind.PARTIAL, "p1", at=4.5, call="c2"))
+    assert _run_all(s, 4.6) == ["p1", "r1"]  # not due yet: the partial first (the revision: nothing waits)
+    s.push(_job(JobKind.REVISE, "r2", at=1.0))
+    s.push(_job(JobKind.REVISE, "r3", at=2.0))
+    s.push(_job(JobKind.PARTIAL, "p2", at=6.5, call="c2"))
+    s.push(_job(JobKind.FINAL, "f1", at=6.9, call="c3"))
+    first = s.pop(7.0)
+    assert isinstance(first, Job) and first.segment.utterance_id == "f1"
+    due = s.pop(7.0)
+    assert isinstance(due, Job) and due.segment.utterance_id == "r2"  # due, oldest first, before p2
+    partial = s.pop(7.0)  # one revision at a time: r3, due too, waits; the partial goes
+    assert isinstance(partial, Job) and partial.segment.utterance_id == "p2"
+    for job in (first, due, partial):
+        s.finished(job)
+    assert _run_all(s, 7.1) == ["r3"]
+    plain = Schedule()  # without a due time revisions wait for the partials, as before
+    plain.push(_job(JobKind.REVISE, "r", at=0.0))
+    plain.push(_job(JobKind.PARTIAL, "p", at=19.9))
+    assert _run_all(plain, 20.0) == ["p", "r"]

@@ -180,3 +180,21 @@ def test_a_revision_replaces_its_line_and_is_ignored_once_the_line_or_the_call_i
     state.apply(_ev(EventType.CALL_ENDED, "c1"))
     assert state.apply(utterance_event(revised).to_json()) == (None, False)
     assert "c1" not in state.tiles  # a late revision does not bring the call back
+
+
+def test_a_call_behind_is_marked_when_it_falls_behind_each_second_it_moves_and_when_it_catches_up() -> None:
+    state = WallState(WallOptions(behind_s=2.0), clock=lambda: T0)
+    for call_id in ("c1", "c2"):
+        state.apply(_ev(EventType.CALL_STARTED, call_id, call={"id": call_id}))
+    state.seed("c1", _details())  # c2 is not ready: it is marked, but no message is sent for it
+    assert state.lags({"c1": 1.9, "c2": 5.0}) == []
+    assert [_msg(o) for o in state.lags({"c1": 2.1})] == [
+        {"type": "wall.lag", "call_id": "c1", "behind": True, "lag_s": 2.1}
+    ]
+    assert state.lags({"c1": 2.8}) == []  # the same whole second
+    assert [_msg(o)["lag_s"] for o in state.lags({"c1": 3.05})] == [3.0]
+    assert _msg(state.tile_message("c1"))["call"]["behind"] is True
+    assert [_msg(o)["behind"] for o in state.lags({})] == [False]  # no final waits any more
+    assert state.lags({}) == [] and state.tiles["c2"].behind is False
+    with pytest.raises(ValueError, match="behind_s: expected > 0 seconds, got 0"):
+        WallOptions(behind_s=0)

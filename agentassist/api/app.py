@@ -97,7 +97,7 @@ def create_app(
     sockets = SocketRegistry(settings.server.max_sockets_per_user)
 
     # subscribed before the loop binds: no call is missed
-    hub = wall.WallHub(store, bus, settings, scripts=carrier.scripts)
+    hub = wall.WallHub(store, bus, settings, scripts=carrier.scripts, lag=carrier.transcription_lag)
     # the schema and docs pages are served by agentassist/api/docs.py: behind a sign-in by default
     app = FastAPI(
         title="agentassist", version=__version__, lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None

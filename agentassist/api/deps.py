@@ -43,6 +43,11 @@ class Runtime(Protocol):
 
     def metrics(self) -> dict[str, float]: ...
 
+    def transcription_lag(self) -> dict[str, float]:
+        """Per active call: how long its oldest unfinished final has waited, in seconds (the wall marks
+        a call behind with it)."""
+        ...
+
     def dial(self, uri: str, prompt: str | None = None, agent: str | None = None) -> str: ...
 
     def hangup(self, call_id: str) -> None: ...
@@ -94,6 +99,9 @@ class NullRuntime:
         return {}
 
     def metrics(self) -> dict[str, float]:
+        return {}
+
+    def transcription_lag(self) -> dict[str, float]:
         return {}
 
     dial = hangup = ringing = answer = decline = _unavailable

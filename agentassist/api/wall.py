@@ -91,9 +91,11 @@ class WallHub:
         settings: Settings,
         options: WallOptions | None = None,
         scripts: ScriptVersions | None = None,
+        lag: Callable[[], Mapping[str, float]] | None = None,
     ) -> None:
         """``scripts``: the runtime's (deps.get_scripts), so the wall reads the version the calls follow;
-        None: the scripts directory's, read on first use."""
+        None: the scripts directory's, read on first use. ``lag``: each call's transcription lag (the
+        runtime's ``transcription_lag``), read every ``options.lag_poll_s``; None: never behind."""
         self.store = store
         self.settings = settings
         self.options = options or WallOptions()
@@ -104,6 +106,8 @@ class WallHub:
         self._scripts = scripts
         self._tasks: set[asyncio.Task[None]] = set()
         self._pump_task: asyncio.Task[None] | None = None
+        self._lag = lag
+        self._lag_task: asyncio.Task[None] | None = None
         self.disconnected_slow = 0
         self._dropped_gone = 0  # partials dropped for clients that have left
 
@@ -111,10 +115,12 @@ class WallHub:
         if self._sub.closed:  # the app runs again after a stop (tests start one app several times)
             self._sub = self._bus.subscribe(maxsize=100_000)
         self._pump_task = asyncio.create_task(self._pump(), name="wall-pump")
+        if self._lag is not None:
+            self._lag_task = asyncio.create_task(self._watch_lag(self._lag), name="wall-lag")
 
     async def stop(self) -> None:
         self._sub.close()
-        for task in [self._pump_task, *self._tasks]:
+        for task in [self._pump_task, self._lag_task, *self._tasks]:
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -127,6 +133,23 @@ class WallHub:
             except Exception:  # one bad event must not stop the wall
                 log.exception("wall: could not apply %s", item.get("type"))
 
+    async def _watch_lag(self, lag: Callable[[], Mapping[str, float]]) -> None:
+        """Mark the calls whose transcript is behind (the lag is read under the transcriber's lock: off the loop)."""
+        while True:
+            await asyncio.sleep(self.options.lag_poll_s)
+            try:
+                lags = await asyncio.to_thread(lag)
+            except Exception:  # the wall goes on without the mark
+                log.exception("wall: could not read the transcription lag")
+                continue
+            for out in self.state.lags(lags):
+                self._deliver(out)
+
+    def _deliver(self, out: Outgoing) -> None:
+        for client in list(self.clients):
+            if client.allows(out.call_id):
+                client.offer(out)
+
     def handle(self, item: dict[str, Any]) -> None:
         """One bus event: update the state and queue its message for the clients that may see the call."""
         out, is_new = self.state.apply(item)
@@ -134,9 +157,7 @@ class WallHub:
         if is_new:
             self._spawn(self._seed(call_id))
         if out is not None:
-            for client in list(self.clients):
-                if client.allows(call_id):
-                    client.offer(out)
+            self._deliver(out)
         if item.get("type") == EventType.CALL_ENDED.value:
             for client in self.clients:
                 client.visible.pop(call_id, None)
@@ -169,6 +190,7 @@ class WallHub:
         return {
             "agentassist_wall_clients": float(len(clients)),
             "agentassist_wall_calls": float(len(self.state.tiles)),
+            "agentassist_wall_calls_behind": float(sum(1 for t in list(self.state.tiles.values()) if t.behind)),
             "agentassist_wall_partials_dropped_total": float(dropped),
             "agentassist_wall_slow_disconnects_total": float(self.disconnected_slow),
         }

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from agentassist.events import EventType
+from agentassist.transcribe.engine import BEHIND_WARN_S
 
 # Event types that change a tile; others (cards, DTMF, transfers) stay on the call's own feed.
 WALL_EVENTS = frozenset(
@@ -57,11 +58,16 @@ class WallOptions:
     lines: int = 6  # final utterances kept per tile (the current partials come on top)
     alerts: int = 5  # most recent alerts kept per tile
     queue_size: int = 256  # messages waiting for one client before partials are dropped
+    behind_s: float = BEHIND_WARN_S  # a call whose oldest unfinished final waited this long is marked behind
+    lag_poll_s: float = 1.0  # how often the transcription lag is read
 
     def __post_init__(self) -> None:
         for name in ("lines", "alerts", "queue_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}: expected >= 1, got {getattr(self, name)}")
+        for name in ("behind_s", "lag_poll_s"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name}: expected > 0 seconds, got {getattr(self, name)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +119,8 @@ class CallTile:
     alerts: deque[dict[str, Any]] = field(default_factory=deque)
     on_hold: bool = False
     paused: bool = False
+    lag_s: float = 0.0  # how long its oldest unfinished final has waited, as last read
+    behind: bool = False  # lag_s >= WallOptions.behind_s
 
     @property
     def ready(self) -> bool:
@@ -176,6 +184,8 @@ class CallTile:
             "alerts": list(self.alerts),
             "on_hold": self.on_hold,
             "paused": self.paused,
+            "behind": self.behind,
+            "lag_s": round(self.lag_s, 1),
         }
 
 
@@ -233,6 +243,24 @@ class WallState:
         if tile is None or not tile.ready:
             return None
         return outgoing({"type": "wall.call", "call_id": call_id, "call": tile.to_json(self._clock())}, call_id)
+
+    def lags(self, lags: Mapping[str, float]) -> list[Outgoing]:
+        """The transcription lag of each call (``lags``; a call not in it has none): a ``wall.lag``
+        message for each ready call that fell behind, caught up, or whose lag moved by a whole second
+        while behind."""
+        out = []
+        for call_id, tile in self.tiles.items():
+            lag = max(0.0, lags.get(call_id, 0.0))
+            behind = lag >= self.options.behind_s
+            moved = behind and int(lag) != int(tile.lag_s)
+            tile.lag_s = lag
+            if behind == tile.behind and not moved:
+                continue
+            tile.behind = behind
+            if tile.ready:
+                message = {"type": "wall.lag", "call_id": call_id, "behind": behind, "lag_s": round(lag, 1)}
+                out.append(outgoing(message, call_id))
+        return out
 
     def ready_ids(self) -> list[str]:
         return [cid for cid, tile in self.tiles.items() if tile.ready]

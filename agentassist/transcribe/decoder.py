@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -38,6 +38,7 @@ TOKENS_PER_S_EN = 8  # the decode length cap per second of audio
 TOKENS_PER_S_OTHER = 20
 MAX_PASSES = 3  # decodes of one segment when Whisper leaves its last phrase open
 MIN_REST_S = 0.3  # less audio than this after an open end is not decoded again
+MEL_MARGIN = 480  # samples of silence after the audio (the STFT window reaches 200 past a frame's centre)
 
 
 def _open_end(tok: Any, tokens: list[int], duration_s: float) -> float | None:
@@ -186,18 +187,31 @@ class ShortDecoder:
                 self._tokenizers[language] = tok
             return tok
 
-    def encode(self, audio: np.ndarray[Any, Any]) -> tuple[Any, int]:
-        """The encoder output of ``audio`` padded to the floor, and the number of real mel frames."""
+    def window(self, audio: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """The log-mel features of ``audio`` padded with silence to the floor (or to its own length)."""
         if audio.size > MAX_S * SAMPLE_RATE_HZ:
             raise ValueError(f"segment of {audio.size / SAMPLE_RATE_HZ:.1f} s: at most {MAX_S:.0f} s can be decoded")
         target = max(int(self.floor_s * SAMPLE_RATE_HZ), audio.size)
-        padded = np.zeros(target, np.float32)
-        padded[: audio.size] = audio
-        feats = self._features(padded)
-        frames = min(feats.shape[1], target // HOP)
+        frames = target // HOP
         frames -= frames % 2  # the encoder's convolution halves the frame count
-        encoded = self._whisper.encode(np.ascontiguousarray(feats[:, :frames]))
-        return encoded, audio.size // HOP
+        # The log-mel of the padding is a constant: only the audio and a margin of silence go through the
+        # STFT (a tenth of the CPU under load went to the padding's; benchmarks.profile_load). Every
+        # column is the one of the whole padded window, bit for bit: a frame past the margin holds only
+        # zeros (mel 0, clipped to 1e-10 like all silence), so the window's maximum, which the scaling
+        # uses, is the audio's, and the last column, pure silence, is every column after it.
+        short = np.zeros(min(target, audio.size + MEL_MARGIN), np.float32)
+        short[: audio.size] = audio
+        feats = self._features(short)
+        if short.size == target:
+            return np.ascontiguousarray(feats[:, :frames])
+        window = np.empty((feats.shape[0], frames), feats.dtype)
+        window[:, : feats.shape[1]] = feats
+        window[:, feats.shape[1] :] = feats[:, -1:]
+        return window
+
+    def encode(self, audio: np.ndarray[Any, Any]) -> tuple[Any, int]:
+        """The encoder output of ``audio`` padded to the floor, and the number of real mel frames."""
+        return self._whisper.encode(self.window(audio)), audio.size // HOP
 
     def detect_language(self, encoded: Any) -> tuple[str, float]:
         if not self.multilingual:
@@ -220,21 +234,66 @@ class ShortDecoder:
         no text (``<|17.20|><|17.20|><|endoftext|>``): the rest of the audio is decoded again from
         that point, as faster-whisper's long-form loop does, at most ``MAX_PASSES`` times.
         """
-        parts: list[Decoded] = []
+        first, resume_s = self._decode_once(audio, language=language, prompt=prompt, beam_size=beam_size, words=words)
+        return self._resume(audio, first, resume_s, prompt=prompt, beam_size=beam_size, words=words)
+
+    def decode_batch(
+        self,
+        audios: Sequence[np.ndarray[Any, Any]],
+        *,
+        language: str,
+        prompts: Sequence[str | None],
+        beam_size: int = 1,
+        words: bool = True,
+    ) -> list[Decoded]:
+        """Several segments of at most ``floor_s`` each, as :meth:`decode` would one by one, at the cost of
+        one encoder and one decoder call on the batch of their floor windows (benchmarks.batch: the
+        decoder's cost per window halves from 1 to 4 windows, the encoder's does not move) and one
+        alignment. Their prompts must have as many tokens (the same prompt, or none). The rest of a
+        segment whose last phrase stayed open is decoded on its own, as :meth:`decode` does. The decode
+        length cap is the batch's largest: text past a segment's own cap is what the cap stops (a
+        loop), and the guards after decoding cut it too."""
+        if any(a.size > self.floor_s * SAMPLE_RATE_HZ for a in audios):
+            raise ValueError(f"decode_batch: expected segments of at most {self.floor_s:g} s (the floor)")
+        encoded = self._whisper.encode(np.stack([self.window(a) for a in audios]))
+        tok = self.tokenizer(language)
+        durations = [a.size / SAMPLE_RATE_HZ for a in audios]
+        heads = [self._prefix(tok, p, d) for p, d in zip(prompts, durations, strict=True)]
+        if len({len(h) for h, _ in heads}) > 1:  # CTranslate2 wants the start token at one position
+            raise ValueError(f"decode_batch: expected prompts of one length, got {[len(h) for h, _ in heads]} tokens")
+        results = self._generate(encoded, [h for h, _ in heads], tok, beam_size, max(n for _, n in heads))
+        firsts = [self._decoded(tok, r, language, 1.0, d) for r, d in zip(results, durations, strict=True)]
+        aligned: list[tuple[DecodedWord, ...]] = [()] * len(audios)
+        if words:
+            frames = [a.size // HOP for a in audios]
+            aligned = self._align_batch(tok, [d.tokens for d, _ in firsts], encoded, frames, durations)
+        return [
+            self._resume(audio, replace(d, words=ws), resume_s, prompt=prompt, beam_size=beam_size, words=words)
+            for audio, (d, resume_s), ws, prompt in zip(audios, firsts, aligned, prompts, strict=True)
+        ]
+
+    def _resume(
+        self,
+        audio: np.ndarray[Any, Any],
+        first: Decoded,
+        resume_s: float | None,
+        *,
+        prompt: str | None,
+        beam_size: int,
+        words: bool,
+    ) -> Decoded:
+        """``first``, the first pass over ``audio``, with the passes over the rest after an open end."""
+        parts = [first]
         offset = 0
-        total = audio.size
-        while True:
+        while resume_s is not None and len(parts) < MAX_PASSES:
+            offset += int(resume_s * SAMPLE_RATE_HZ)
+            if audio.size - offset < MIN_REST_S * SAMPLE_RATE_HZ:
+                break
+            prompt = " ".join(x for x in ((prompt or "").strip(), parts[-1].text) if x)[-400:] or None
             part, resume_s = self._decode_once(
-                audio[offset:], language=language, prompt=prompt, beam_size=beam_size, words=words
+                audio[offset:], language=first.language, prompt=prompt, beam_size=beam_size, words=words
             )
             parts.append(_shifted(part, offset / SAMPLE_RATE_HZ))
-            language = part.language
-            if resume_s is None or len(parts) >= MAX_PASSES:
-                break
-            offset += int(resume_s * SAMPLE_RATE_HZ)
-            if total - offset < MIN_REST_S * SAMPLE_RATE_HZ:
-                break
-            prompt = " ".join(x for x in ((prompt or "").strip(), part.text) if x)[-400:] or None
         return parts[0] if len(parts) == 1 else _joined(parts)
 
     def _decode_once(
@@ -252,17 +311,28 @@ class ShortDecoder:
             language, lang_prob = self.detect_language(encoded)
         tok = self.tokenizer(language)
         duration_s = audio.size / SAMPLE_RATE_HZ
+        prefix, max_length = self._prefix(tok, prompt, duration_s)
+        result = self._generate(encoded, [prefix], tok, beam_size, max_length)[0]
+        d, resume_s = self._decoded(tok, result, language, lang_prob, duration_s)
+        if words and d.tokens:
+            d = replace(d, words=self._align(tok, list(d.tokens), encoded, content_frames, duration_s))
+        return d, resume_s
+
+    def _prefix(self, tok: Any, prompt: str | None, duration_s: float) -> tuple[list[int], int]:
+        """The decoder's start tokens (the prompt's, then the task's) and the decode length cap."""
         prefix = list(tok.sot_sequence)
         if prompt and prompt.strip():
             prompt_tokens = tok.encode(" " + prompt.strip())[-100:]
             prefix = [tok.sot_prev, *prompt_tokens, *prefix]
         # English runs at ~3-4 text tokens a second, plus timestamp pairs; Cyrillic and other scripts take
         # two to three times the tokens: a cap well above that stops loops early and cuts no speech
-        per_s = TOKENS_PER_S_EN if language == "en" else TOKENS_PER_S_OTHER
-        max_length = min(448, len(prefix) + int(duration_s * per_s) + 16)
-        result = self._whisper.model.generate(
+        per_s = TOKENS_PER_S_EN if tok.language_code == "en" else TOKENS_PER_S_OTHER
+        return prefix, min(448, len(prefix) + int(duration_s * per_s) + 16)
+
+    def _generate(self, encoded: Any, prefixes: list[list[int]], tok: Any, beam_size: int, max_length: int) -> Any:
+        return self._whisper.model.generate(
             encoded,
-            [prefix],
+            prefixes,
             beam_size=beam_size,
             patience=1.0,
             length_penalty=1.0,
@@ -272,19 +342,21 @@ class ShortDecoder:
             suppress_blank=True,
             suppress_tokens=self._suppressed(tok),
             max_initial_timestamp_index=50,  # 1 s, as faster-whisper's default
-        )[0]
+        )
+
+    def _decoded(
+        self, tok: Any, result: Any, language: str, lang_prob: float, duration_s: float
+    ) -> tuple[Decoded, float | None]:
+        """One generate() result, its text cut where the audio ends (no words yet), and where to resume."""
         tokens = list(result.sequences_ids[0])
         seq_len = len(tokens)
         avg_logprob = float(result.scores[0]) * seq_len / (seq_len + 1)  # length_penalty 1: score = sum / len
         text_tokens, truncated = self._text_tokens(tok, tokens, duration_s)
         text = tok.decode(text_tokens).strip()
-        aligned: tuple[DecodedWord, ...] = ()
-        if words and text_tokens:
-            aligned = self._align(tok, text_tokens, encoded, content_frames, duration_s)
         resume_s = None if truncated else _open_end(tok, tokens, duration_s)
         return Decoded(
             text=text,
-            words=aligned,
+            words=(),
             language=language,
             language_probability=lang_prob,
             avg_logprob=avg_logprob,
@@ -342,13 +414,37 @@ class ShortDecoder:
     def _align(
         self, tok: Any, text_tokens: list[int], encoded: Any, frames: int, duration_s: float
     ) -> tuple[DecodedWord, ...]:
-        from faster_whisper.transcribe import merge_punctuations
-
         alignment = self._whisper.find_alignment(tok, [text_tokens], encoded, frames)[0]
-        merge_punctuations(alignment, PREPEND_PUNCTUATION, APPEND_PUNCTUATION)
-        out = []
-        for w in alignment:
-            start = min(float(w["start"]), duration_s)
-            end = min(max(float(w["end"]), start), duration_s)
-            out.append(DecodedWord(start, end, w["word"], float(w["probability"])))
-        return tuple(glue_words(out))
+        return _words(alignment, duration_s)
+
+    def _align_batch(
+        self, tok: Any, tokens: list[tuple[int, ...]], encoded: Any, frames: list[int], durations: list[float]
+    ) -> list[tuple[DecodedWord, ...]]:
+        """The words of each segment of a batch that has text, in one alignment call."""
+        import ctranslate2
+
+        have = [i for i, t in enumerate(tokens) if t]
+        out: list[tuple[DecodedWord, ...]] = [()] * len(tokens)
+        if not have:
+            return out
+        if len(have) < len(tokens):  # align the windows with text only
+            encoded = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.asarray(encoded)[have]))
+        alignments = self._whisper.find_alignment(
+            tok, [list(tokens[i]) for i in have], encoded, [frames[i] for i in have]
+        )
+        for i, alignment in zip(have, alignments, strict=True):
+            out[i] = _words(alignment, durations[i])
+        return out
+
+
+def _words(alignment: list[dict[str, Any]], duration_s: float) -> tuple[DecodedWord, ...]:
+    """faster-whisper's aligned words as DecodedWords within the audio, punctuation merged as it does."""
+    from faster_whisper.transcribe import merge_punctuations
+
+    merge_punctuations(alignment, PREPEND_PUNCTUATION, APPEND_PUNCTUATION)
+    out = []
+    for w in alignment:
+        start = min(float(w["start"]), duration_s)
+        end = min(max(float(w["end"]), start), duration_s)
+        out.append(DecodedWord(start, end, w["word"], float(w["probability"])))
+    return tuple(glue_words(out))

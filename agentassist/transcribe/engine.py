@@ -8,6 +8,7 @@ and counts it; metrics() gives the Prometheus series (histograms: metrics.py).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -23,6 +24,7 @@ from agentassist.transcribe.schedule import (
     Job,
     JobKind,
     Schedule,
+    Shed,
 )
 from agentassist.transcribe.transcriber import Transcriber, TranscriberOptions
 
@@ -44,12 +46,24 @@ class StreamingTranscriber:
         revise_max_wait_s: float | None = REVISE_MAX_WAIT_S,
         revise_hold_s: float = REVISE_HOLD_S,
         partial_max_wait_s: float = PARTIAL_MAX_WAIT_S,
+        final_batch: int | None = None,
+        revise_due_s: float | None = None,
     ) -> None:
-        """``revise_max_wait_s`` None: revisions are never dropped for waiting (offline files, benchmarks)."""
+        """``revise_max_wait_s`` None: revisions are never dropped for waiting (offline files, benchmarks).
+        ``final_batch``: at most this many queued finals decoded in one batch; None: the transcriber's
+        ``options.final_batch`` (1, one at a time, for a transcriber without options). ``revise_due_s``: a
+        revision that waited this long goes before partials; None: the transcriber's (0: never)."""
         self._transcriber = transcriber
         self.workers = workers or transcriber.workers
+        options = getattr(transcriber, "options", None)
+        self.final_batch: int = final_batch or (options.final_batch if options is not None else 1)
+        self.batches = 0  # decodes of more than one final at once
+        due_s = revise_due_s if revise_due_s is not None else (options.revise_due_s if options is not None else 0.0)
         self.schedule = Schedule(
-            partial_max_wait_s=partial_max_wait_s, revise_max_wait_s=revise_max_wait_s, revise_hold_s=revise_hold_s
+            partial_max_wait_s=partial_max_wait_s,
+            revise_max_wait_s=revise_max_wait_s,
+            revise_hold_s=revise_hold_s,
+            revise_due_s=due_s or None,
         )
         self._cv = threading.Condition()  # guards the schedule and the counters
         self.completed = 0
@@ -158,6 +172,11 @@ class StreamingTranscriber:
             "agentassist_transcription_queue_revisions": float(sum(1 for j in queued if j.kind is JobKind.REVISE)),
             "agentassist_revisions_dropped_total": float(q.dropped_revisions),
             "agentassist_transcription_max_lag_seconds": max(lags.values(), default=0.0),
+            "agentassist_transcription_final_batches_total": float(self.batches),  # decodes of several finals
+            **{
+                f'agentassist_transcription_shed_total{{kind="{s.value[0]}",reason="{s.value[1]}"}}': float(q.shed[s])
+                for s in Shed
+            },
         }
         for call, lag in lags.items():
             out[f'agentassist_transcription_lag_seconds{{call="{call}"}}'] = lag
@@ -166,53 +185,103 @@ class StreamingTranscriber:
         out.update(self.queue_wait.series("agentassist_final_queue_wait_seconds"))
         return out
 
-    def _next(self) -> Job | None:
+    def _next(self) -> list[Job] | None:
+        """The next job to run, with the finals queued behind it that may share its batch."""
         with self._cv:
             while True:
-                got = self.schedule.pop(time.monotonic())
+                now = time.monotonic()
+                got = self.schedule.pop(now)
                 if isinstance(got, Job):
-                    return got
+                    if got.kind is not JobKind.FINAL or self.final_batch < 2 or not self._batchable(got, got):
+                        return [got]
+                    fits = functools.partial(self._batchable, got)
+                    return [got, *self.schedule.pop_finals(now, self.final_batch - 1, fits)]
                 if self.schedule.stopped:
                     return None
                 self._cv.wait(got)
 
+    def _batchable(self, first: Job, job: Job) -> bool:
+        t = self._transcriber
+        language = job.language or t.language
+        return (
+            language is not None
+            and language == (first.language or t.language)
+            and job.prompt == first.prompt  # CTranslate2 batches prompts of one length only
+            and (job.beam_size or t.options.beam_size) == 1  # greedy: a batch gives each the same tokens
+            and t.batchable(job.segment)
+        )
+
     def _work(self) -> None:
-        while (job := self._next()) is not None:
-            seg = job.segment
-            audio_s = seg.end_s - seg.start_s
-            waited = (job.started or 0.0) - job.submitted
-            if job.kind is JobKind.FINAL:
-                self.queue_wait.observe(waited)
-                self._warn_if_behind(waited)
-            utterance: Utterance | None = None
-            try:
-                if job.kind is JobKind.REVISE:
-                    utterance = self._transcriber.transcribe_long(seg, language=job.language, beam_size=job.beam_size)
-                else:
-                    partial = job.kind is JobKind.PARTIAL  # a hypothesis soon replaced: greedy, no word times
-                    utterance = self._transcriber.transcribe(
-                        seg,
-                        language=job.language,
-                        prompt=job.prompt,
-                        words=not partial,
-                        beam_size=1 if partial else job.beam_size,
-                        final=job.kind is JobKind.FINAL,  # a speculative job's result is a hypothesis
-                    )
-            except Exception:
-                log.exception("call %s: transcription of %.1f s failed", seg.call_id, audio_s)
-            elapsed = time.monotonic() - (job.started or 0.0)
-            try:
-                job.done(job, utterance)
-            except Exception:
-                log.exception("call %s: utterance callback failed", seg.call_id)
-            with self._cv:
-                self.schedule.finished(job)
-                self.completed += 1
-                self.decoded[job.kind.name.lower()] += 1
-                self.busy_s += elapsed
-                self.busy_audio_s += audio_s
-                self._cv.notify_all()
-            job.resolve(utterance)
+        while (jobs := self._next()) is not None:
+            if len(jobs) > 1:
+                self._run_batch(jobs)
+            else:
+                self._run(jobs[0])
+
+    def _run_batch(self, jobs: list[Job]) -> None:
+        """Finals of several calls in one decode; if the batch fails, each is decoded on its own."""
+        for job in jobs:
+            self.queue_wait.observe((job.started or 0.0) - job.submitted)
+        self._warn_if_behind((jobs[0].started or 0.0) - jobs[0].submitted)  # the oldest: they run oldest first
+        started = time.monotonic()
+        try:
+            utterances = self._transcriber.transcribe_batch(
+                [j.segment for j in jobs],
+                language=jobs[0].language or self._transcriber.language or "en",
+                prompts=[j.prompt for j in jobs],
+                beam_size=1,
+            )
+        except Exception:
+            log.exception("a batch of %d finals failed: decoding them one at a time", len(jobs))
+            for job in jobs:
+                self._run(job, observed=True)
+            return
+        with self._cv:
+            self.batches += 1
+        elapsed = (time.monotonic() - started) / len(jobs)
+        for job, utterance in zip(jobs, utterances, strict=True):
+            self._finish(job, utterance, elapsed)
+
+    def _run(self, job: Job, *, observed: bool = False) -> None:
+        seg = job.segment
+        audio_s = seg.end_s - seg.start_s
+        waited = (job.started or 0.0) - job.submitted
+        if job.kind is JobKind.FINAL and not observed:
+            self.queue_wait.observe(waited)
+            self._warn_if_behind(waited)
+        utterance: Utterance | None = None
+        try:
+            if job.kind is JobKind.REVISE:
+                utterance = self._transcriber.transcribe_long(seg, language=job.language, beam_size=job.beam_size)
+            else:
+                partial = job.kind is JobKind.PARTIAL  # a hypothesis soon replaced: greedy, no word times
+                utterance = self._transcriber.transcribe(
+                    seg,
+                    language=job.language,
+                    prompt=job.prompt,
+                    words=not partial,
+                    beam_size=1 if partial else job.beam_size,
+                    final=job.kind is JobKind.FINAL,  # a speculative job's result is a hypothesis
+                )
+        except Exception:
+            log.exception("call %s: transcription of %.1f s failed", seg.call_id, audio_s)
+        self._finish(job, utterance, time.monotonic() - (job.started or 0.0))
+
+    def _finish(self, job: Job, utterance: Utterance | None, elapsed: float) -> None:
+        """Hand ``utterance`` to the job's callback and count the decode (``elapsed`` seconds of it)."""
+        seg = job.segment
+        try:
+            job.done(job, utterance)
+        except Exception:
+            log.exception("call %s: utterance callback failed", seg.call_id)
+        with self._cv:
+            self.schedule.finished(job)
+            self.completed += 1
+            self.decoded[job.kind.name.lower()] += 1
+            self.busy_s += elapsed
+            self.busy_audio_s += seg.end_s - seg.start_s
+            self._cv.notify_all()
+        job.resolve(utterance)
 
     def _warn_if_behind(self, waited: float) -> None:
         now = time.monotonic()

@@ -6,7 +6,9 @@ kept, a partial that waited too long is dropped (both counted), finals are never
 dropped. A revision starts only when nothing more urgent waits, no other revision runs
 (a worker stays free for finals) and nobody is speaking on any channel (their partials
 would share the cores with it), unless it has waited ``revise_hold_s``; one that waited
-too long is dropped and counted.
+too long is dropped and counted. With ``revise_due_s`` set, a revision that has waited that long
+goes before the partials (finals still first): under steady load partials never leave the queue
+empty, and without it every revision would wait out its 30 s and be dropped.
 
 :class:`Schedule` holds exactly the jobs waiting to run: a job withdrawn, dropped or
 promoted leaves no entry behind. The caller owns time (every verb that needs it takes
@@ -38,6 +40,15 @@ class JobKind(enum.IntEnum):
     SPECULATIVE = 1  # the audio of an utterance that has probably ended: likely to become its final
     PARTIAL = 2
     REVISE = 3  # a closed turn decoded again as offline files are: only when nothing else waits
+
+
+class Shed(enum.Enum):
+    """Work dropped under load, as /metrics labels it: (kind, reason)."""
+
+    PARTIAL_REPLACED = ("partial", "replaced")  # a newer partial of its channel came while it waited
+    PARTIAL_STALE = ("partial", "stale")  # it waited longer than partial_max_wait_s
+    REVISION_WAITED = ("revision", "waited")  # it could not start within revise_max_wait_s
+    REVISION_CLOSED = ("revision", "closed")  # queued when the transcriber closed
 
 
 Done = Callable[["Job", Utterance | None], None]
@@ -83,9 +94,12 @@ class Schedule:
         partial_max_wait_s: float = PARTIAL_MAX_WAIT_S,
         revise_max_wait_s: float | None = REVISE_MAX_WAIT_S,
         revise_hold_s: float = REVISE_HOLD_S,
+        revise_due_s: float | None = None,
     ) -> None:
-        """``revise_max_wait_s`` None: revisions are never dropped for waiting (offline files, benchmarks)."""
+        """``revise_max_wait_s`` None: revisions are never dropped for waiting (offline files, benchmarks).
+        ``revise_due_s``: a revision that has waited this long goes before partials; None: after them."""
         self.partial_max_wait_s = partial_max_wait_s
+        self.revise_due_s = revise_due_s
         self.revise_max_wait_s = revise_max_wait_s
         self.revise_hold_s = revise_hold_s
         self.speaking: set[tuple[str, str]] = set()  # channels in speech now, (call id, channel)
@@ -97,9 +111,18 @@ class Schedule:
         self._queued_partial: dict[tuple[str, str], Job] = {}
         self._revise_queue: collections.deque[Job] = collections.deque()  # oldest first; may hold finished ones
         self._revising = 0  # revisions running: at most one
-        self.dropped_partials = 0  # dropped under load: replaced by a newer one while queued, or stale
+        self.shed: collections.Counter[Shed] = collections.Counter()  # work dropped, by kind and reason
         self.superseded_partials = 0  # no longer needed: their utterance ended
-        self.dropped_revisions = 0  # waited too long, or queued at close
+
+    @property
+    def dropped_partials(self) -> int:
+        """Dropped under load: replaced by a newer one while queued, or stale."""
+        return self.shed[Shed.PARTIAL_REPLACED] + self.shed[Shed.PARTIAL_STALE]
+
+    @property
+    def dropped_revisions(self) -> int:
+        """Waited too long, or queued at close."""
+        return self.shed[Shed.REVISION_WAITED] + self.shed[Shed.REVISION_CLOSED]
 
     def queued(self) -> list[Job]:
         """The jobs waiting to run, in no particular order."""
@@ -120,7 +143,7 @@ class Schedule:
         if self.closing:
             if job.kind is JobKind.REVISE:
                 self._withdraw(job)
-                self.dropped_revisions += 1
+                self.shed[Shed.REVISION_CLOSED] += 1
                 return
             raise RuntimeError("the transcriber is closed")
         if job.kind is JobKind.REVISE:
@@ -129,7 +152,7 @@ class Schedule:
             old = self._queued_partial.get(job.key)
             if old is not None and not old.cancelled:
                 self._withdraw(old)
-                self.dropped_partials += 1
+                self.shed[Shed.PARTIAL_REPLACED] += 1
             self._queued_partial[job.key] = job
         heapq.heappush(self._heap, (int(job.kind), next(self._order), job))
 
@@ -163,6 +186,12 @@ class Schedule:
         self._expire_revisions(now)
         while self._heap:
             job = self._heap[0][2]
+            if job.kind is JobKind.PARTIAL and (due := self._due_revision(now)) is not None:
+                self._unqueue(due)  # past its due time: before the partials, after the finals
+                self._revising += 1
+                due.started = now
+                self.running.add(due)
+                return due
             if job.kind is JobKind.REVISE:  # at the top: nothing more urgent is queued (nor expired)
                 if self._revising:
                     return None  # one revision at a time: the other workers stay free for finals
@@ -177,12 +206,27 @@ class Schedule:
                 if now - job.submitted > self.partial_max_wait_s:
                     job.cancelled = True
                     job.resolve(None)
-                    self.dropped_partials += 1
+                    self.shed[Shed.PARTIAL_STALE] += 1
                     continue
             job.started = now
             self.running.add(job)
             return job
         return None
+
+    def pop_finals(self, now: float, n: int, fits: Callable[[Job], bool]) -> list[Job]:
+        """Up to ``n`` more finals to run from ``now`` in one batch with a final just popped: those at the
+        front of the queue, oldest first, while ``fits`` accepts them (so nothing more urgent is passed
+        over, and a final that does not fit waits for the next worker)."""
+        out: list[Job] = []
+        while len(out) < n and self._heap:
+            job = self._heap[0][2]
+            if job.kind is not JobKind.FINAL or not fits(job):
+                break
+            heapq.heappop(self._heap)
+            job.started = now
+            self.running.add(job)
+            out.append(job)
+        return out
 
     def finished(self, job: Job) -> None:
         """A job that ``pop`` gave has run."""
@@ -199,7 +243,7 @@ class Schedule:
                 self._withdraw(job)
             elif job.kind is JobKind.REVISE:
                 self._withdraw(job)
-                self.dropped_revisions += 1
+                self.shed[Shed.REVISION_CLOSED] += 1
 
     def _withdraw(self, job: Job) -> None:
         job.cancelled = True
@@ -218,6 +262,13 @@ class Schedule:
                     heapq.heapify(self._heap)
                 return
 
+    def _due_revision(self, now: float) -> Job | None:
+        """The oldest queued revision if it has waited ``revise_due_s`` and none runs (one at a time)."""
+        if self.revise_due_s is None or self._revising:
+            return None
+        job = next((j for j in self._revise_queue if j.started is None and not j.cancelled), None)
+        return job if job is not None and now - job.submitted >= self.revise_due_s else None
+
     def _expire_revisions(self, now: float) -> None:
         """Drop the revisions that waited too long wherever they are in the queue, and their entries (each
         holds a turn's audio). Under steady load the queue never empties, so they never reach its top: a
@@ -231,4 +282,4 @@ class Schedule:
             job = queue.popleft()
             if job.started is None and not job.cancelled:
                 self._withdraw(job)
-                self.dropped_revisions += 1
+                self.shed[Shed.REVISION_WAITED] += 1

@@ -41,6 +41,13 @@ class TranscriberOptions:
     compression_ratio_threshold: float = 2.4
     initial_prompt: str | None = None
     floor_s: float = 10.0  # segments are padded to this much audio, not to 30 s (see decoder.py)
+    # finals of several calls decoded in one batch, at most this many (1: one at a time). Off by
+    # default: benchmarks.batch halves the decoder's cost per window from 1 to 4 windows but the
+    # encoder's, most of a final, does not move (docs/transcription-under-load.md)
+    final_batch: int = 1
+    # a background revision that has waited this long goes before partials (0: after them, the default);
+    # under steady load it would otherwise wait out its 30 s and be dropped (schedule.py)
+    revise_due_s: float = 0.0
     models_dir: Path | None = None  # where a model named as in models.MODELS is; None: models.default_models_dir()
 
     def __post_init__(self) -> None:
@@ -52,6 +59,10 @@ class TranscriberOptions:
             raise ValueError(f"cpu_threads: expected >= 0, got {self.cpu_threads}")
         if not 1.0 <= self.floor_s <= MAX_S:
             raise ValueError(f"floor_s: expected 1..{MAX_S:.0f} seconds, got {self.floor_s}")
+        if not 1 <= self.final_batch <= 16:
+            raise ValueError(f"final_batch: expected 1..16, got {self.final_batch}")
+        if not 0 <= self.revise_due_s < 30:
+            raise ValueError(f"revise_due_s: expected 0 (off) or under 30 seconds, got {self.revise_due_s}")
 
 
 class Transcriber:
@@ -132,6 +143,28 @@ class Transcriber:
             beam_size=beam_size or o.beam_size,
             words=words,
         )
+        return self._judged(segment, d, final)
+
+    def batchable(self, segment: SpeechSegment) -> bool:
+        """Whether ``segment`` may go in a batch: its audio fits the floor window."""
+        audio_s = len(segment.pcm) / 2 / segment.sample_rate_hz + (PAUSE_TAIL_S if segment.pause_tail else 0.0)
+        return audio_s <= self.options.floor_s - 0.05  # a little under: resampling may add a sample
+
+    def transcribe_batch(
+        self, segments: Sequence[SpeechSegment], *, language: str, prompts: Sequence[str | None], beam_size: int | None
+    ) -> list[Utterance | None]:
+        """Final segments of several calls (each :meth:`batchable`, one language) decoded in one batch;
+        each result as :meth:`transcribe` gives it."""
+        o = self.options
+        full = [" ".join(p for p in (o.initial_prompt, prompt) if p) or None for prompt in prompts]
+        decoded = self._decoder.decode_batch(
+            [_audio(s) for s in segments], language=language, prompts=full, beam_size=beam_size or o.beam_size
+        )
+        return [self._judged(s, d, True) for s, d in zip(segments, decoded, strict=True)]
+
+    def _judged(self, segment: SpeechSegment, d: Decoded, final: bool) -> Utterance | None:
+        """The utterance of a decoded segment; None when Whisper's guards say it invented it."""
+        o = self.options
         if _invented(d, o):
             return None
         confidence = float(np.mean([w.probability for w in d.words])) if d.words else float(np.exp(d.avg_logprob))

@@ -36,8 +36,11 @@ function makeTile(call) {
 
 function setFlags(tile, flags) {
   Object.assign(tile.call, flags);
-  const words = [tile.call.on_hold ? "on hold" : "", tile.call.paused ? "paused" : ""].filter(Boolean);
+  const c = tile.call;
+  const behind = c.behind ? `transcript ${Math.round(c.lag_s || 0)} s behind` : "";
+  const words = [c.on_hold ? "on hold" : "", c.paused ? "paused" : "", behind].filter(Boolean);
   tile.node.querySelector(".badge").textContent = words.join(" · ");
+  tile.node.classList.toggle("behind", !!c.behind);
 }
 
 function putTile(call) {
@@ -99,7 +102,8 @@ function onMessage(m) {
     alerts.append(alertItem(m.alert));
     while (alerts.children.length > 5) alerts.firstChild.remove();
     node.classList.add("alerting");
-  } else if (FLAGS[m.type]) setFlags(tile, FLAGS[m.type]);
+  } else if (m.type === "wall.lag") setFlags(tile, { behind: m.behind, lag_s: m.lag_s });
+  else if (FLAGS[m.type]) setFlags(tile, FLAGS[m.type]);
 }
 
 function connect() {

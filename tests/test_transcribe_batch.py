@@ -1,0 +1,110 @@
+"""The transcriber's cheaper paths give what the plain ones give: finals of several calls decoded in one
+batch (the text, words and verdicts of one at a time: the real tiny.en model on real recorded speech,
+through the Transcriber and through the scheduler), and the padded window's log-mel features computed
+from the audio alone (the same to the bit)."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from agentassist.audio.frames import read_wav_mono
+from agentassist.events import Channel, CutReason, SpeechSegment, Utterance
+from agentassist.transcribe.engine import Job, StreamingTranscriber, Transcriber, TranscriberOptions
+from tests.conftest import REPO, SOUNDS_EN
+
+MODELS = REPO / "models"
+# 1-8 s prompts; one says nothing at all (silence): the batch must drop it as one at a time does
+PROMPTS = ("vm-intro", "conf-unlockednow", "vm-goodbye", "queue-thankyou", "vm-review", "demo-thanks")
+
+
+def _segments() -> list[SpeechSegment]:
+    if not (MODELS / "tiny.en" / "model.bin").is_file():
+        pytest.skip("tiny.en not installed: run `make install`")
+    segments = []
+    for i, name in enumerate(PROMPTS):
+        wav = SOUNDS_EN / f"{name}.wav"
+        if not wav.is_file():
+            pytest.skip(f"{wav} not installed (asterisk-core-sounds-en-wav)")
+        pcm = read_wav_mono(wav).astype("<i2").tobytes()
+        start = 5.0 * i
+        segments.append(
+            SpeechSegment(f"c{i}", Channel.CUSTOMER, start, start + len(pcm) / 32000, pcm, 16000, CutReason.SILENCE)
+        )
+    silence = bytes(32000 * 2)
+    segments.append(SpeechSegment("c-quiet", Channel.AGENT, 0.0, 2.0, silence, 16000, CutReason.SILENCE))
+    return segments
+
+
+def _same(a: Utterance | None, b: Utterance | None) -> None:
+    assert (a is None) == (b is None), (a, b)
+    if a is None or b is None:
+        return
+    assert a.text == b.text
+    assert [w.text for w in a.words] == [w.text for w in b.words]
+    assert [round(w.start_s, 1) for w in a.words] == pytest.approx([round(w.start_s, 1) for w in b.words], abs=0.11)
+    assert (a.reliable, a.final, a.call_id) == (b.reliable, b.final, b.call_id)
+    assert a.confidence == pytest.approx(b.confidence, abs=0.02)
+
+
+def test_a_batch_of_finals_gives_what_one_at_a_time_gives() -> None:
+    segments = _segments()
+    t = Transcriber(TranscriberOptions(model="tiny.en", workers=1, cpu_threads=1), MODELS)
+    assert all(t.batchable(s) for s in segments)
+    alone = [t.transcribe(s) for s in segments]
+    batched = t.transcribe_batch(segments, language="en", prompts=[None] * len(segments), beam_size=1)
+    for a, b in zip(alone, batched, strict=True):
+        _same(a, b)
+    assert alone[-1] is None and all(u is not None and u.text for u in alone[:-1])
+    hint = "Asterisk voicemail"
+    prompted = t.transcribe_batch(segments[:2], language="en", prompts=[hint, hint], beam_size=1)
+    _same(prompted[1], t.transcribe(segments[1], prompt=hint))
+    with pytest.raises(ValueError, match="expected prompts of one length"):
+        t.transcribe_batch(segments[:2], language="en", prompts=[hint, None], beam_size=1)
+
+
+def test_the_scheduler_batches_queued_finals_across_calls() -> None:
+    segments = _segments()
+    t = Transcriber(TranscriberOptions(model="tiny.en", workers=1, cpu_threads=1, final_batch=4), MODELS)
+    alone = [t.transcribe(s) for s in segments]
+    streaming = StreamingTranscriber(t, workers=1)
+    got: dict[str, Utterance | None] = {}
+    lock = threading.Lock()
+
+    def done(job: Job, u: Utterance | None) -> None:
+        with lock:
+            got[job.segment.call_id] = u
+
+    try:
+        jobs = [streaming.submit(s, done) for s in segments]  # the first runs alone, the rest queue behind it
+        streaming.wait_idle()
+    finally:
+        streaming.close()
+    assert streaming.batches >= 1  # at least one decode of several finals
+    assert all(j.future.done() for j in jobs)
+    for s, a in zip(segments, alone, strict=True):
+        _same(got[s.call_id], a)
+    metrics = streaming.metrics()
+    assert metrics['agentassist_decodes_total{kind="final"}'] == len(segments)
+    assert metrics["agentassist_transcription_final_batches_total"] == streaming.batches
+
+
+def test_the_floor_window_is_the_padded_audios_log_mel_to_the_bit() -> None:
+    from faster_whisper import WhisperModel
+    from faster_whisper.feature_extractor import FeatureExtractor
+
+    from agentassist.transcribe.decoder import HOP, ShortDecoder
+
+    if not (MODELS / "tiny.en" / "model.bin").is_file():
+        pytest.skip("tiny.en not installed: run `make install`")
+    decoder = ShortDecoder(WhisperModel(str(MODELS / "tiny.en"), device="cpu", compute_type="int8"), floor_s=10.0)
+    features = FeatureExtractor(feature_size=80)
+    speech = [read_wav_mono(SOUNDS_EN / f"{n}.wav").astype(np.float32) / 32768 for n in PROMPTS]
+    for audio in [*speech, np.zeros(16000, np.float32), np.zeros(1, np.float32), np.ones(200_000, np.float32) / 9]:
+        target = max(160_000, audio.size)
+        padded = np.zeros(target, np.float32)
+        padded[: audio.size] = audio
+        frames = target // HOP - (target // HOP) % 2
+        assert np.array_equal(decoder.window(audio), features(padded)[:, :frames])
