@@ -156,3 +156,61 @@ class CallFailures:
 
 def _drop(events: list[Event]) -> None:
     """The publisher of a closed call's failures: the call's feed has ended."""
+
+
+class UnstoredEnds:
+    """Ends of calls the database refused (disk full, gone), written again every ``retry_s`` while the
+    process runs; a row still "active" at exit is closed "abnormal" by the next start. Any thread."""
+
+    def __init__(self, retry_s: float) -> None:
+        self.retry_s = retry_s
+        self._lock = threading.Lock()
+        self._ends: dict[str, Callable[[], None]] = {}
+        self._timer: threading.Timer | None = None
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._ends)
+
+    def add(self, call_id: str, store_end: Callable[[], None]) -> None:
+        with self._lock:
+            self._ends[call_id] = store_end
+            self._arm()
+
+    def _arm(self) -> None:  # under the lock
+        if self._timer is None:
+            self._timer = threading.Timer(self.retry_s, self._retry)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _retry(self) -> None:
+        with self._lock:
+            self._timer = None
+        self.store()
+        with self._lock:
+            if self._ends:
+                self._arm()
+
+    def store(self) -> None:
+        """Try every end once now."""
+        with self._lock:
+            pending = list(self._ends.items())
+        for call_id, store_end in pending:
+            try:
+                store_end()
+            except Exception as exc:
+                log.debug("call %s: its end still not stored: %s", call_id, cause_of(exc))
+                continue
+            with self._lock:
+                self._ends.pop(call_id, None)
+            log.info("call %s: its end stored after all", call_id)
+
+    def close(self) -> list[str]:
+        """Stop retrying, try once more; the calls whose end is still not stored."""
+        with self._lock:
+            timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+        self.store()
+        with self._lock:
+            return sorted(self._ends)

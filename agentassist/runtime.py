@@ -36,7 +36,7 @@ from agentassist.desk import (
 )
 from agentassist.errors import AgentassistError
 from agentassist.events import Event, EventType
-from agentassist.failures import FailureCounter, Stage, cause_of, stage_of
+from agentassist.failures import FailureCounter, Stage, UnstoredEnds, cause_of, stage_of
 from agentassist.pipeline import CallSession, SessionInfo
 from agentassist.restart import Resumption, WaitingCalls
 from agentassist.sip.quality import StreamQuality
@@ -75,10 +75,7 @@ class Runtime:
         self._model_lock = threading.Lock()
         self.error: str | None = None
         self.failures = FailureCounter()
-        # Ends of calls the database refused (disk full, gone): tried again every _RETRY_S while the
-        # process runs; a row still "active" at exit is closed "abnormal" by the next start.
-        self._unstored: dict[str, Callable[[], None]] = {}
-        self._retry_timer: threading.Timer | None = None
+        self._unstored = UnstoredEnds(_RETRY_S)
         self.waiting = WaitingCalls(store, recordings, bus, settings.center.phone_timeout_s)  # agentassist.restart
 
     # ---- lifecycle ---------------------------------------------------------------------------------
@@ -111,13 +108,7 @@ class Runtime:
         for session in sessions:
             session.suspend()  # a call not ended is a phone's: the next run resumes it (agentassist.restart)
             session.join(timeout_s=30)
-        with self._lock:
-            timer, self._retry_timer = self._retry_timer, None
-        if timer is not None:
-            timer.cancel()
-        self._store_unstored()
-        with self._lock:
-            left = sorted(self._unstored)
+        left = self._unstored.close()
         if left:
             log.error("%d call(s) left active in the database (%s): the next start closes them", len(left), left)
         for streaming in (self._transcriber, self._multilingual):
@@ -333,37 +324,7 @@ class Runtime:
             log.warning("call %s: hangup after the recording failed: %s", call_id, cause_of(exc))
 
     def end_unstored(self, call_id: str, store_end: Callable[[], None]) -> None:
-        with self._lock:
-            self._unstored[call_id] = store_end
-            if self._retry_timer is None:
-                self._retry_timer = threading.Timer(_RETRY_S, self._retry_unstored)
-                self._retry_timer.daemon = True
-                self._retry_timer.start()
-
-    def _retry_unstored(self) -> None:
-        with self._lock:
-            self._retry_timer = None
-        self._store_unstored()
-        with self._lock:
-            again = bool(self._unstored) and self._retry_timer is None
-        if again:
-            with self._lock:
-                self._retry_timer = threading.Timer(_RETRY_S, self._retry_unstored)
-                self._retry_timer.daemon = True
-                self._retry_timer.start()
-
-    def _store_unstored(self) -> None:
-        with self._lock:
-            pending = list(self._unstored.items())
-        for call_id, store_end in pending:
-            try:
-                store_end()
-            except Exception as exc:
-                log.debug("call %s: its end still not stored: %s", call_id, cause_of(exc))
-                continue
-            with self._lock:
-                self._unstored.pop(call_id, None)
-            log.info("call %s: its end stored after all", call_id)
+        self._unstored.add(call_id, store_end)
 
     # ---- CallHandler (pj thread) -----------------------------------------------------------------
 
