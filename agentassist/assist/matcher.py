@@ -150,7 +150,7 @@ _LIGHT = frozenset(
 )
 _LIGHT_WEIGHT = 0.35
 _REORDER_PENALTY = 0.9
-_NEGATIONS = frozenset({"not", "never", "не", "ни", "ні", "nie"})
+NEGATIONS = frozenset({"not", "never", "cannot", "не", "ни", "ні", "nie", "nigdy", "никогда", "ніколи"})
 _NEGATION_PENALTY = 0.6
 _ABBREVIATIONS = {"zl": "zlotych", "руб": "рублей", "грн": "гривень", "eur": "euros", "min": "minut"}
 
@@ -307,8 +307,8 @@ def score_line(line: str, heard_text: str, variables: dict[str, str] | None = No
     # "this call is NOT recorded": a negation inside the matched words that the line does not have
     if (
         best.first >= 0
-        and any(t in _NEGATIONS for t in heard[best.first : best.last + 1])
-        and not _NEGATIONS & set(want)
+        and any(t in NEGATIONS for t in heard[best.first : best.last + 1])
+        and not NEGATIONS & set(want)
     ):
         return Match(best.score * _NEGATION_PENALTY, best.first, best.last, best.matched)
     return best

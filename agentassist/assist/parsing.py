@@ -41,7 +41,7 @@ _TOP_KEYS = {
     "dispositions",
     "alerts",
 }
-_STEP_KEYS = {"id", "say", "mandatory", "compliance", "after", "time_budget_s"}
+_STEP_KEYS = {"id", "say", "mandatory", "compliance", "after", "time_budget_s", "must_hear"}
 _CARD_KEYS = {"id", "title", "triggers", "body"}
 _INTENT_KEYS = {"id", "triggers", "goto", "card"}
 
@@ -216,10 +216,11 @@ def _steps(c: _Checker, node: Node) -> tuple[Step, ...]:
         budget = c.scalar(fields["time_budget_s"][1], float, "time_budget_s") if "time_budget_s" in fields else None
         if budget is not None and budget <= 0:
             c.error(fields["time_budget_s"][1], f"time_budget_s: expected a number above 0, got {budget}")
+        must = c.strings(fields["must_hear"][1], f"must_hear of step {step_id!r}") if "must_hear" in fields else ()
         if step_id is None or not c.first(seen, item, fields, step_id, "step"):
             continue
         after_line = fields["after"][1].start_mark.line + 1 if "after" in fields else line
-        steps.append(Step(step_id, say, bool(mandatory), bool(compliance), line, after, budget))
+        steps.append(Step(step_id, say, bool(mandatory), bool(compliance), line, after, budget, must))
         c.after_lines[step_id] = after_line
     return tuple(steps)
 

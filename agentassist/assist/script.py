@@ -20,6 +20,7 @@ class Step:
     line: int = 0
     after: tuple[str, ...] = ()  # step ids that should be said before this one
     time_budget_s: float | None = None  # how long the agent may stay on this step
+    must_hear: tuple[str, ...] = ()  # words (any inflection) without which the step does not tick
 
 
 @dataclass(frozen=True, slots=True)

