@@ -17,7 +17,7 @@ from typing import Any
 
 from agentassist.assist.matcher import Match, fill, score_line, tokens
 from agentassist.assist.script import Step
-from agentassist.assist.semantic import E5Embedder, cosine, coverage, must_hear_missing, windows
+from agentassist.assist.semantic import E5Embedder, cosine, coverage, must_hear_missing, sentences
 from agentassist.events import Utterance
 
 # this close in meaning, one content word of the line heard is enough ("дякуємо за дзвінок до {company}"
@@ -26,50 +26,92 @@ _SURE_SIMILARITY = 0.95
 
 
 @dataclass(frozen=True, slots=True)
+class Window:
+    """A stretch of speech a line may be in, made of parts of one or two utterances."""
+
+    text: str
+    tokens: list[str]
+    parts: tuple[tuple[Utterance, int, int], ...]  # (utterance, offset of its first token here, token count)
+
+    @property
+    def utterances(self) -> tuple[Utterance, ...]:
+        return tuple(p[0] for p in self.parts)
+
+    def time(self, index: int) -> float:
+        """Start time of the window's ``index``-th token, from its utterance's word timings."""
+        for u, offset, count in self.parts:
+            if index < count:
+                return token_time(u, offset + index if index >= 0 else -1)
+            index -= count
+        return self.parts[-1][0].start_s
+
+
+def _window(pieces: list[tuple[Utterance, int, str]]) -> Window:
+    parts: list[tuple[Utterance, int, int]] = []
+    toks: list[str] = []
+    for u, offset, text in pieces:
+        t = tokens(text)
+        parts.append((u, offset, len(t)))
+        toks += t
+    return Window(" ".join(text for _, _, text in pieces), toks, tuple(parts))
+
+
+def _sentence_pieces(u: Utterance) -> list[tuple[Utterance, int, str]]:
+    out: list[tuple[Utterance, int, str]] = []
+    offset = 0
+    for sentence in sentences(u.text) or [u.text]:
+        out.append((u, offset, sentence))
+        offset += len(tokens(sentence))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     method: str  # "lexical" | "meaning"
     score: float  # the lexical share heard in order, or the embedding cosine
-    window: str  # the text the line was found in
-    first: int  # index of the first matched token in ``window``'s tokens, -1 if unknown
+    window: Window  # the speech the line was found in
+    first: int  # index of the first matched token in the window, -1 if unknown
     words: tuple[str, ...]  # heard words that carried the decision
-    utterances: tuple[Utterance, ...]  # the utterance(s) the window comes from, in time order
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def t(self) -> float:
+        return self.window.time(self.first)
+
     def evidence(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "method": self.method,
-            "words": list(self.words),
-            "window": self.window,
-            **self.extra,
-        }
-        if len(self.utterances) > 1:
+        out: dict[str, Any] = {"method": self.method, "words": list(self.words), "window": self.window.text}
+        out.update(self.extra)
+        us = self.window.utterances
+        if len(us) > 1:
             out["utterances"] = [
-                {"id": u.id, "text": u.text, "start": round(u.start_s, 3), "end": round(u.end_s, 3)}
-                for u in self.utterances
+                {"id": u.id, "text": u.text, "start": round(u.start_s, 3), "end": round(u.end_s, 3)} for u in us
             ]
         return out
 
 
 class Heard:
-    """One final agent utterance (and the agent's previous one) as the windows a line may be in; the
-    windows' embeddings are computed once, on first need, for all steps."""
+    """One final agent utterance (and the agent's previous one, when a line may run across the two) as
+    the windows a line may be in. Lexical: the utterance, and both utterances joined. Meaning: each
+    sentence of the utterance, and the previous one's last sentence joined to this one's first. An
+    embedding costs in proportion to its tokens (~28 ms for a short sentence on one core), so a
+    window is embedded only when some step's content words reach it, once for all steps."""
 
     def __init__(self, u: Utterance, previous: Utterance | None, embedder: E5Embedder | None) -> None:
-        self.u = u
-        self.previous = previous
-        self.texts = windows(u.text, previous.text if previous else None)
-        self.tokens = [tokens(t) for t in self.texts]
+        self.lexical = [_window([(u, 0, u.text)])]
+        pieces = _sentence_pieces(u)
+        self.meaning = [_window([p]) for p in pieces]
+        if previous is not None:
+            self.lexical.append(_window([(previous, 0, previous.text), (u, 0, u.text)]))
+            self.meaning.append(_window([_sentence_pieces(previous)[-1], pieces[0]]))
         self._embedder = embedder
-        self._vectors: list[list[float]] | None = None
+        self._vectors: dict[int, list[float]] = {}
 
-    def source(self, index: int) -> tuple[Utterance, ...]:
-        joined = self.previous is not None and index == len(self.texts) - 1
-        return (self.previous, self.u) if joined and self.previous is not None else (self.u,)
-
-    def vectors(self) -> list[list[float]]:
-        if self._vectors is None:
-            self._vectors = self._embedder.embed(self.texts) if self._embedder else []
-        return self._vectors
+    def vector(self, index: int) -> list[float]:
+        """The embedding of meaning window ``index``, computed on first need."""
+        hit = self._vectors.get(index)
+        if hit is None and self._embedder is not None:
+            hit = self._vectors[index] = self._embedder.embed([self.meaning[index].text])[0]
+        return hit or []
 
 
 def decide(
@@ -85,55 +127,50 @@ def decide(
     names = frozenset(t for value in variables.values() for t in tokens(value))
     lexical = _lexical(lines, heard, match_threshold)
     if lexical is not None:
-        return lexical if _must_hear_ok(step, lexical, heard) else None
+        return lexical if not must_hear_missing(step.must_hear, lexical.window.tokens) else None
     if embedder is None:
         return None
     best: Decision | None = None
     for line in lines:
         want = tokens(line)
-        for i, got in enumerate(heard.tokens):
-            cov = coverage(want, got, names)
-            if cov.negated or not cov.words or must_hear_missing(step.must_hear, got):
+        for i, window in enumerate(heard.meaning):
+            cov = coverage(want, window.tokens, names)
+            if cov.negated or not cov.words or must_hear_missing(step.must_hear, window.tokens):
                 continue
-            similarity = cosine(embedder.line(line), heard.vectors()[i])
+            similarity = cosine(embedder.line(line), heard.vector(i))
             enough = cov.content >= content_threshold or similarity >= _SURE_SIMILARITY
             if similarity < similarity_threshold or not enough or (best is not None and similarity <= best.score):
                 continue
-            best = Decision(
-                "meaning",
-                similarity,
-                heard.texts[i],
-                cov.first,
-                cov.words,
-                heard.source(i),
-                {"similarity": round(similarity, 3), "content": round(cov.content, 3), "line": line},
-            )
+            matched = " ".join(window.tokens[cov.first : cov.last + 1])
+            extra = {"similarity": round(similarity, 3), "content": round(cov.content, 3), "line": line}
+            best = Decision("meaning", similarity, window, cov.first, cov.words, {"matched": matched, **extra})
     return best
 
 
 def _lexical(lines: list[str], heard: Heard, threshold: float) -> Decision | None:
-    """The best in-order match over the windows (the utterance first: on a tie it wins)."""
-    best: tuple[Match, int, str] | None = None
-    for i, text in enumerate(heard.texts):
+    """The best in-order match over the lexical windows (the utterance alone wins a tie)."""
+    best: tuple[Match, Window, str] | None = None
+    for window in heard.lexical:
         for line in lines:
-            m = score_line(line, text)
+            m = score_line(line, window.text)
             if m.score >= threshold and (best is None or m.score > best[0].score):
-                best = (m, i, line)
+                best = (m, window, line)
     if best is None:
         return None
-    m, i, line = best
-    want = tokens(line)
-    cov = coverage(want, heard.tokens[i][m.first : m.last + 1])
-    return Decision(
-        "lexical",
-        m.score,
-        heard.texts[i],
-        m.first,
-        cov.words or tuple(m.matched.split()),
-        heard.source(i),
-        {"matched": m.matched, "line": line},
-    )
+    m, window, line = best
+    cov = coverage(tokens(line), window.tokens[m.first : m.last + 1])
+    words = cov.words or tuple(m.matched.split())
+    return Decision("lexical", m.score, window, m.first, words, {"matched": m.matched, "line": line})
 
 
-def _must_hear_ok(step: Step, d: Decision, heard: Heard) -> bool:
-    return not must_hear_missing(step.must_hear, tokens(d.window)) if step.must_hear else True
+def token_time(u: Utterance, token_index: int) -> float:
+    """Start time of the utterance's ``token_index``-th normalized token, from word timings."""
+    if token_index < 0 or not u.words:
+        return u.start_s
+    seen = 0
+    for w in u.words:
+        n = len(tokens(w.text))
+        if token_index < seen + n:
+            return w.start_s
+        seen += n
+    return u.start_s

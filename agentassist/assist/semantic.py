@@ -113,16 +113,23 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     return float(sum(x * y for x, y in zip(a, b, strict=True)))
 
 
-def windows(text: str, previous: str | None) -> list[str]:
-    """What a line may hide in: the utterance, its sentences (a line inside a longer utterance), and the
-    previous utterance of the same speaker joined to it (a line the recognizer cut at a pause)."""
-    out = [text]
-    sentences = [s for s in _SENTENCE.split(text.strip()) if len(s.split()) >= 3]
-    if len(sentences) > 1:
-        out += sentences
-    if previous:
-        out.append(f"{previous} {text}")
-    return list(dict.fromkeys(out))
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text``; one of under 3 words joins the next ("Great. Is there anything else")."""
+    out: list[str] = []
+    carry = ""
+    for piece in _SENTENCE.split(text.strip()):
+        piece = f"{carry} {piece}".strip() if carry else piece
+        if len(piece.split()) < 3:
+            carry = piece
+            continue
+        out.append(piece)
+        carry = ""
+    if carry:
+        if out:
+            out[-1] = f"{out[-1]} {carry}"
+        else:
+            out.append(carry)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentassist.assist.decide import Decision, Heard, decide
+from agentassist.assist.decide import Decision, Heard, decide, token_time
 from agentassist.assist.matcher import Match, contains_phrase, fill, score_line, tokens
 from agentassist.assist.script import Script, Step
 from agentassist.assist.semantic import default_embedder
@@ -127,6 +127,7 @@ class ScriptTracker:
         self.versions: list[dict[str, Any]] = [{"version": script.version, "from_s": 0.0}]
         self._embedder = default_embedder() if self.options.semantic else None
         self._last_agent: Utterance | None = None  # the agent's previous final utterance
+        self._embed_lines()
 
     # ---- inputs -----------------------------------------------------------------------------------
 
@@ -235,6 +236,7 @@ class ScriptTracker:
         if self._focus is not None and script.step(self._focus) is None:
             self._focus = None
         self.versions.append({"version": script.version, "from_s": round(at_s, 3)})
+        self._embed_lines()
         return [self._prompt_event(at_s)]
 
     # ---- outputs ------------------------------------------------------------------------------------
@@ -295,7 +297,7 @@ class ScriptTracker:
             s.t = round(self._token_time(u, best.first), 3)
             extra: dict[str, Any] = {"matched": best.matched, "method": "lexical", "words": best.matched.split()}
         else:
-            s.t = round(self._decision_time(best), 3)
+            s.t = round(best.t, 3)
             extra = {"matched": best.extra.get("matched", " ".join(best.words)), **best.evidence()}
         s.evidence = {"utterance_id": u.id, "text": u.text, "score": round(best.score, 3), "t": s.t, **extra}
         if not u.final:
@@ -338,6 +340,13 @@ class ScriptTracker:
         s.provisional = ""
         s.status, s.t, s.evidence = "pending", None, {}
         return Event(EventType.ASSIST_STEP, self.call_id, t, {"step": s.to_json("withdrawn")})
+
+    def _embed_lines(self) -> None:
+        """Embed the say-lines now (call start, a new version), not on the first utterance's tick."""
+        if self._embedder is not None:
+            for s in self._steps:
+                for line in s.step.say:
+                    self._embedder.line(fill(line, self.variables))
 
     def _decide(self, step: Step, heard: Heard) -> Decision | None:
         o = self.options
@@ -485,27 +494,6 @@ class ScriptTracker:
         self._alerts.append(alert)
         return Event(EventType.ASSIST_ALERT, self.call_id, t, {"alert": alert})
 
-    def _decision_time(self, d: Decision) -> float:
-        """When the words that ticked a step began: the window's first matched token in its utterance."""
-        if len(d.utterances) == 2:
-            before = len(tokens(d.utterances[0].text))
-            if d.first < before:
-                return self._token_time(d.utterances[0], d.first)
-            return self._token_time(d.utterances[1], d.first - before)
-        u = d.utterances[0]
-        at = u.text.find(d.window)
-        offset = len(tokens(u.text[:at])) if at > 0 else 0
-        return self._token_time(u, d.first + offset if d.first >= 0 else -1)
-
     @staticmethod
     def _token_time(u: Utterance, token_index: int) -> float:
-        """Start time of the utterance's ``token_index``-th normalized token, from word timings."""
-        if token_index < 0 or not u.words:
-            return u.start_s
-        seen = 0
-        for w in u.words:
-            n = len(tokens(w.text))
-            if token_index < seen + n:
-                return w.start_s
-            seen += n
-        return u.start_s
+        return token_time(u, token_index)
