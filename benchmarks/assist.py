@@ -35,9 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from agentassist.assist.parsing import load_script
-from agentassist.assist.tracker import ScriptTracker
+from agentassist.assist.tracker import ScriptTracker, TrackerOptions
 from agentassist.errors import ScriptError
-from agentassist.assist.tracker import TrackerOptions
 from agentassist.events import Channel, EventType, Utterance
 
 DEFAULT_CASES = Path(__file__).resolve().parent / "assist_cases"

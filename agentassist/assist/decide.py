@@ -15,14 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentassist.assist.matcher import Match, fill, score_line, tokens
+from agentassist.assist.matcher import NEGATIONS, Match, fill, score_line, tokens
 from agentassist.assist.script import Step
-from agentassist.assist.semantic import E5Embedder, cosine, coverage, must_hear_missing, sentences
+from agentassist.assist.semantic import E5Embedder, cosine, coverage, must_hear_missing, negated_at, sentences
 from agentassist.events import Utterance
 
-# this close in meaning, one content word of the line heard is enough ("дякуємо за дзвінок до {company}"
-# for "дякуємо, що зателефонували до {company}": 0.963); below it, ``content_threshold`` of them
-_SURE_SIMILARITY = 0.95
+# Cosine and the share of the line's content words heard trade off: the closer in meaning, the fewer of
+# the line's own words are needed ("дякуємо за дзвінок до {company}" for "дякуємо, що зателефонували
+# до {company}": cosine 0.963, content 0.33). A tick needs cosine + CONTENT_WEIGHT * content >= COMBINED.
+CONTENT_WEIGHT = 0.1
+COMBINED = 0.95
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +140,12 @@ def decide(
             if cov.negated or not cov.words or must_hear_missing(step.must_hear, window.tokens):
                 continue
             similarity = cosine(embedder.line(line), heard.vector(i))
-            enough = cov.content >= content_threshold or similarity >= _SURE_SIMILARITY
-            if similarity < similarity_threshold or not enough or (best is not None and similarity <= best.score):
+            if (
+                similarity < similarity_threshold
+                or cov.content < content_threshold
+                or similarity + CONTENT_WEIGHT * cov.content < COMBINED
+                or (best is not None and similarity <= best.score)
+            ):
                 continue
             matched = " ".join(window.tokens[cov.first : cov.last + 1])
             extra = {"similarity": round(similarity, 3), "content": round(cov.content, 3), "line": line}
@@ -153,8 +159,11 @@ def _lexical(lines: list[str], heard: Heard, threshold: float) -> Decision | Non
     for window in heard.lexical:
         for line in lines:
             m = score_line(line, window.text)
-            if m.score >= threshold and (best is None or m.score > best[0].score):
-                best = (m, window, line)
+            if m.score < threshold or (best is not None and m.score <= best[0].score):
+                continue
+            if negated_at(window.tokens, m.first, m.last) and not NEGATIONS & set(tokens(line)):
+                continue  # "we don't record this call ...", "I cannot tell you if this call is recorded"
+            best = (m, window, line)
     if best is None:
         return None
     m, window, line = best

@@ -305,11 +305,7 @@ def score_line(line: str, heard_text: str, variables: dict[str, str] | None = No
     unordered = bag(want, heard) if ordered.score < 1.0 else ordered
     best = unordered if unordered.score > ordered.score else ordered
     # "this call is NOT recorded": a negation inside the matched words that the line does not have
-    if (
-        best.first >= 0
-        and any(t in NEGATIONS for t in heard[best.first : best.last + 1])
-        and not NEGATIONS & set(want)
-    ):
+    if best.first >= 0 and any(t in NEGATIONS for t in heard[best.first : best.last + 1]) and not NEGATIONS & set(want):
         return Match(best.score * _NEGATION_PENALTY, best.first, best.last, best.matched)
     return best
 

