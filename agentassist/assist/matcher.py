@@ -150,7 +150,7 @@ _LIGHT = frozenset(
 )
 _LIGHT_WEIGHT = 0.35
 _REORDER_PENALTY = 0.9
-NEGATIONS = frozenset({"not", "never", "cannot", "не", "ни", "ні", "nie", "nigdy", "никогда", "ніколи"})
+NEGATIONS = frozenset({"not", "never", "cannot", "не", "нет", "ни", "ні", "nie", "nigdy", "никогда", "ніколи"})
 _NEGATION_PENALTY = 0.6
 _ABBREVIATIONS = {"zl": "zlotych", "руб": "рублей", "грн": "гривень", "eur": "euros", "min": "minut"}
 

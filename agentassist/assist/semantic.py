@@ -143,6 +143,7 @@ class Coverage:
     first: int  # span of the matched heard tokens, -1 when none
     last: int
     negated: bool  # a negation at the matched words that the line does not have
+    subset: bool  # every content word heard in the window is one of the line's: a shortened line
 
 
 def coverage(line_tokens: list[str], heard: list[str], names: frozenset[str] = frozenset()) -> Coverage:
@@ -167,11 +168,12 @@ def coverage(line_tokens: list[str], heard: list[str], names: frozenset[str] = f
     total = sum(weight(t) for t in line_tokens) or 1.0
     content_at = sorted(j for j, tok in used.items() if content(tok))
     if not content_at:
-        return Coverage(got / total, 0.0, (), -1, -1, False)
+        return Coverage(got / total, 0.0, (), -1, -1, False, False)
     first, last = content_at[0], content_at[-1]
-    negated = negated_at(heard, first, last) and not NEGATIONS & set(line_tokens)
+    negated = negated_at(heard, first, last, sum(1 for t in line_tokens if t in NEGATIONS))
     words = tuple(heard[j] for j in content_at)
-    return Coverage(got / total, len(content_at) / max(1, content_total), words, first, last, negated)
+    subset = all(j in used for j, t in enumerate(heard) if content(t))
+    return Coverage(got / total, len(content_at) / max(1, content_total), words, first, last, negated, subset)
 
 
 # a negation followed by these is a polite request, not a denial ("не могли бы вы назвать ...")
@@ -179,12 +181,15 @@ _POLITE = ("могл", "змогл", "хотел", "хотіл", "мог")
 _NEGATION_BEFORE = 5  # "I cannot tell you if this call is recorded": the negation 5 words before the content
 
 
-def negated_at(heard: list[str], first: int, last: int) -> bool:
-    """A negation among the matched words, up to 5 words before them or 2 after ("назвать не могу")."""
+def negated_at(heard: list[str], first: int, last: int, in_line: int = 0) -> bool:
+    """More negations among the matched words, up to 5 words before them or 2 after ("назвать не
+    могу"), than the line itself has ("нет, карта не заблокирована" against "карта заблокирована,
+    операции больше не пройдут")."""
+    found = 0
     for j in range(max(0, first - _NEGATION_BEFORE), min(len(heard), last + 3)):
         if heard[j] in NEGATIONS and not (j + 1 < len(heard) and heard[j + 1].startswith(_POLITE)):
-            return True
-    return False
+            found += 1
+    return found > in_line
 
 
 def must_hear_missing(must: Sequence[str], heard: list[str]) -> list[str]:

