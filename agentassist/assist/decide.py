@@ -17,7 +17,15 @@ from typing import Any
 
 from agentassist.assist.matcher import NEGATIONS, Match, fill, score_line, tokens
 from agentassist.assist.script import Step
-from agentassist.assist.semantic import E5Embedder, cosine, coverage, must_hear_missing, negated_at, sentences
+from agentassist.assist.semantic import (
+    E5Embedder,
+    clause_starts,
+    cosine,
+    coverage,
+    must_hear_missing,
+    negated_at,
+    sentences,
+)
 from agentassist.events import Utterance
 
 # The meaning rule, fitted on benchmarks/assist_cases_v2/tune (NOTES-matcher.md). The embedding alone
@@ -39,6 +47,7 @@ class Window:
     text: str
     tokens: list[str]
     parts: tuple[tuple[Utterance, int, int], ...]  # (utterance, offset of its first token here, token count)
+    clauses: tuple[int, ...]  # token indices where its clauses start (semantic.clause_starts)
 
     @property
     def utterances(self) -> tuple[Utterance, ...]:
@@ -60,7 +69,8 @@ def _window(pieces: list[tuple[Utterance, int, str]]) -> Window:
         t = tokens(text)
         parts.append((u, offset, len(t)))
         toks += t
-    return Window(" ".join(text for _, _, text in pieces), toks, tuple(parts))
+    text = " ".join(text for _, _, text in pieces)
+    return Window(text, toks, tuple(parts), clause_starts(text))
 
 
 def _sentence_pieces(u: Utterance) -> list[tuple[Utterance, int, str]]:
@@ -129,7 +139,11 @@ def decide(
     similarity_threshold: float,
     content_threshold: float,
     embedder: E5Embedder | None,
+    rivals: tuple[str, ...] = (),
 ) -> Decision | None:
+    """``rivals``: the other steps' say-lines (filled). A sentence ticks a step on meaning only when its
+    line is the script's closest to it: "назовите ваше имя и номер договора" is near "подтвердите дату
+    рождения владельца договора" (0.93), but nearer its own line."""
     lines = [fill(line, variables) for line in step.say]
     names = frozenset(t for value in variables.values() for t in tokens(value))
     lexical = _lexical(lines, heard, match_threshold)
@@ -141,7 +155,7 @@ def decide(
     for line in lines:
         want = tokens(line)
         for i, window in enumerate(heard.meaning):
-            cov = coverage(want, window.tokens, names)
+            cov = coverage(want, window.tokens, names, window.clauses)
             if cov.negated or not cov.words or must_hear_missing(step.must_hear, window.tokens):
                 continue
             similarity = cosine(embedder.line(line), heard.vector(i))
@@ -149,6 +163,8 @@ def decide(
             close = similarity >= similarity_threshold and similarity + CONTENT_WEIGHT * cov.content >= COMBINED
             shortened = cov.subset and similarity >= SUBSET and cov.content >= content_threshold
             if not (sure or close or shortened) or (best is not None and similarity <= best.score):
+                continue
+            if any(cosine(embedder.line(r), heard.vector(i)) > similarity for r in rivals):
                 continue
             matched = " ".join(window.tokens[cov.first : cov.last + 1])
             extra = {"similarity": round(similarity, 3), "content": round(cov.content, 3), "line": line}
@@ -165,7 +181,7 @@ def _lexical(lines: list[str], heard: Heard, threshold: float) -> Decision | Non
             if m.score < threshold or (best is not None and m.score <= best[0].score):
                 continue
             want = tokens(line)
-            if negated_at(window.tokens, m.first, m.last, sum(1 for t in want if t in NEGATIONS)):
+            if negated_at(window.tokens, m.first, m.last, sum(1 for t in want if t in NEGATIONS), window.clauses):
                 continue  # "we don't record this call ...", "I cannot tell you if this call is recorded"
             if len(window.parts) > 1 and (m.first >= window.parts[0][2] or m.last - m.first > 2 * len(want) + 2):
                 continue  # joined, the line must run across the cut, close together (not across a topic)

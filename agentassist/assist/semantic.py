@@ -146,7 +146,9 @@ class Coverage:
     subset: bool  # every content word heard in the window is one of the line's: a shortened line
 
 
-def coverage(line_tokens: list[str], heard: list[str], names: frozenset[str] = frozenset()) -> Coverage:
+def coverage(
+    line_tokens: list[str], heard: list[str], names: frozenset[str] = frozenset(), clauses: tuple[int, ...] = ()
+) -> Coverage:
     """Order-free coverage of the line by the heard tokens (each heard token used once).
 
     ``names``: tokens of the filled ``{variables}`` (company, agent): heard, they are evidence, but not
@@ -170,7 +172,7 @@ def coverage(line_tokens: list[str], heard: list[str], names: frozenset[str] = f
     if not content_at:
         return Coverage(got / total, 0.0, (), -1, -1, False, False)
     first, last = content_at[0], content_at[-1]
-    negated = negated_at(heard, first, last, sum(1 for t in line_tokens if t in NEGATIONS))
+    negated = negated_at(heard, first, last, sum(1 for t in line_tokens if t in NEGATIONS), clauses)
     words = tuple(heard[j] for j in content_at)
     subset = all(j in used for j, t in enumerate(heard) if content(t))
     return Coverage(got / total, len(content_at) / max(1, content_total), words, first, last, negated, subset)
@@ -181,15 +183,31 @@ _POLITE = ("могл", "змогл", "хотел", "хотіл", "мог")
 _NEGATION_BEFORE = 5  # "I cannot tell you if this call is recorded": the negation 5 words before the content
 
 
-def negated_at(heard: list[str], first: int, last: int, in_line: int = 0) -> bool:
-    """More negations among the matched words, up to 5 words before them or 2 after ("назвать не
-    могу"), than the line itself has ("нет, карта не заблокирована" against "карта заблокирована,
-    операции больше не пройдут")."""
+def negated_at(heard: list[str], first: int, last: int, in_line: int = 0, clauses: tuple[int, ...] = ()) -> bool:
+    """More negations than the line itself has ("нет, карта не заблокирована" against "карта
+    заблокирована, операции больше не пройдут") among the matched words, or up to 5 words before them
+    or 2 after ("назвать не могу") within their clauses (``clauses``: the token indices where clauses
+    start): "авария не числится, давайте так, выключите роутер" is no negation of the last clause."""
+    start = max([0, first - _NEGATION_BEFORE] + [c for c in clauses if c <= first])
+    end = min([len(heard), last + 3] + [c for c in clauses if c > last])
     found = 0
-    for j in range(max(0, first - _NEGATION_BEFORE), min(len(heard), last + 3)):
+    for j in range(start, end):
         if heard[j] in NEGATIONS and not (j + 1 < len(heard) and heard[j + 1].startswith(_POLITE)):
             found += 1
     return found > in_line
+
+
+_CLAUSE = re.compile(r"[,.;:!?()\u2013\u2014]")
+
+
+def clause_starts(text: str) -> tuple[int, ...]:
+    """The token indices (of :func:`tokens`) where the clauses of ``text`` start, after the first."""
+    out: list[int] = []
+    at = 0
+    for piece in _CLAUSE.split(text)[:-1]:
+        at += len(tokens(piece))
+        out.append(at)
+    return tuple(out)
 
 
 def must_hear_missing(must: Sequence[str], heard: list[str]) -> list[str]:

@@ -359,6 +359,7 @@ class ScriptTracker:
             o.similarity_threshold,
             o.content_threshold,
             self._embedder,
+            tuple(fill(line, self.variables) for s in self._steps if s.step is not step for line in s.step.say),
         )
 
     def _agent_said(self, u: Utterance) -> list[Event]:
