@@ -142,8 +142,8 @@ def decide(
     rivals: tuple[str, ...] = (),
 ) -> Decision | None:
     """``rivals``: the other steps' say-lines (filled). A sentence ticks a step on meaning only when its
-    line is the script's closest to it: "назовите ваше имя и номер договора" is near "подтвердите дату
-    рождения владельца договора" (0.93), but nearer its own line."""
+    line is the script's closest to it among the lines with a content word in it: "назовите ваше имя и
+    номер договора" is near "подтвердите дату рождения владельца договора" (0.93), but nearer its own."""
     lines = [fill(line, variables) for line in step.say]
     names = frozenset(t for value in variables.values() for t in tokens(value))
     lexical = _lexical(lines, heard, match_threshold)
@@ -164,7 +164,10 @@ def decide(
             shortened = cov.subset and similarity >= SUBSET and cov.content >= content_threshold
             if not (sure or close or shortened) or (best is not None and similarity <= best.score):
                 continue
-            if any(cosine(embedder.line(r), heard.vector(i)) > similarity for r in rivals):
+            if any(
+                cosine(embedder.line(r), heard.vector(i)) > similarity and coverage(tokens(r), window.tokens, names).words
+                for r in rivals
+            ):
                 continue
             matched = " ".join(window.tokens[cov.first : cov.last + 1])
             extra = {"similarity": round(similarity, 3), "content": round(cov.content, 3), "line": line}

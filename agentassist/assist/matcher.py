@@ -185,7 +185,7 @@ def fill(line: str, variables: dict[str, str]) -> str:
     return _VARIABLE.sub(lambda m: variables.get(m.group(1), ""), line)
 
 
-def _shared_root(a: str, b: str) -> bool:
+def shared_root(a: str, b: str) -> bool:
     """A common stretch of at least 4 letters near the start of both words, covering most of the shorter:
     the same root behind a prefix or a different ending ("звонок"/"позвонили", "dzwonie"/"zadzwonic")."""
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
@@ -212,7 +212,7 @@ def tokens_match(a: str, b: str) -> bool:
         return True
     if len(a) >= 3 and len(b) >= 3 and Levenshtein.normalized_similarity(a, b) >= _SIMILARITY:
         return True
-    return len(a) >= 4 and len(b) >= 4 and _shared_root(a, b)
+    return len(a) >= 4 and len(b) >= 4 and shared_root(a, b)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from agentassist.assist.matcher import NEGATIONS, tokens, tokens_match, weight
+from rapidfuzz.distance import Levenshtein
+
+from agentassist.assist.matcher import NEGATIONS, shared_root, tokens, weight
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +148,22 @@ class Coverage:
     subset: bool  # every content word heard in the window is one of the line's: a shortened line
 
 
+def same_word(a: str, b: str) -> bool:
+    """The lexical matcher's token match, with a prefix shared over most of the shorter word: its bare
+    4-letter prefix joins different verbs behind one Slavic prefix ("предупреждаю"/"представляю"),
+    which would lend a wrong line content words."""
+    if a == b:
+        return True
+    if a.isdigit() or b.isdigit():
+        return False
+    common = len(os.path.commonprefix([a, b]))
+    if common >= 4 and common >= 0.6 * min(len(a), len(b)):
+        return True
+    if len(a) >= 3 and len(b) >= 3 and Levenshtein.normalized_similarity(a, b) >= 0.8:
+        return True
+    return len(a) >= 4 and len(b) >= 4 and shared_root(a, b)
+
+
 def coverage(
     line_tokens: list[str], heard: list[str], names: frozenset[str] = frozenset(), clauses: tuple[int, ...] = ()
 ) -> Coverage:
@@ -162,7 +180,7 @@ def coverage(
 
     content_total = sum(1 for t in line_tokens if content(t))
     for tok in sorted(line_tokens, key=weight, reverse=True):
-        j = next((j for j, h in enumerate(heard) if j not in used and tokens_match(tok, h)), None)
+        j = next((j for j, h in enumerate(heard) if j not in used and same_word(tok, h)), None)
         if j is None:
             continue
         used[j] = tok
@@ -212,7 +230,7 @@ def clause_starts(text: str) -> tuple[int, ...]:
 
 def must_hear_missing(must: Sequence[str], heard: list[str]) -> list[str]:
     """The ``must_hear`` entries not heard: each of an entry's words must match a heard token."""
-    return [m for m in must if not all(any(tokens_match(w, h) for h in heard) for w in tokens(m))]
+    return [m for m in must if not all(any(same_word(w, h) for h in heard) for w in tokens(m))]
 
 
 def verify_weights() -> str:
