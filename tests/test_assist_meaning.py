@@ -25,6 +25,8 @@ steps:
     compliance: true
   - id: usage
     say: ["How do you use the internet at home at the moment?"]
+  - id: line-test
+    say: ["I am going to run a remote test on your line, it takes about two minutes."]
 """
 
 MUST = """\
@@ -177,7 +179,7 @@ def test_an_unrelated_line_sharing_words_does_not_tick_on_meaning() -> None:
     for i, text in enumerate(
         [
             "The call quality is bad today, sorry about that.",
-            "Do you have the internet at home?",
+            "I am going to send you an email with the invoice, it takes about an hour.",
             "Thank you for your patience, my colleague will call you.",
         ]
     ):
