@@ -17,12 +17,12 @@ id: notice
 language: en
 steps:
   - id: greet
+    mandatory: true
     say: ["Thank you for calling {company}, my name is {agent}."]
-    mandatory: true
   - id: recording-notice
-    say: ["This call is recorded for quality and training purposes."]
-    mandatory: true
     compliance: true
+    mandatory: true
+    say: ["This call is recorded for quality and training purposes."]
   - id: usage
     say: ["How do you use the internet at home at the moment?"]
   - id: line-test

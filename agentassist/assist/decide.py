@@ -165,7 +165,8 @@ def decide(
             if not (sure or close or shortened) or (best is not None and similarity <= best.score):
                 continue
             if any(
-                cosine(embedder.line(r), heard.vector(i)) > similarity and coverage(tokens(r), window.tokens, names).words
+                cosine(embedder.line(r), heard.vector(i)) > similarity
+                and coverage(tokens(r), window.tokens, names).words
                 for r in rivals
             ):
                 continue

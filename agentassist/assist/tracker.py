@@ -295,7 +295,7 @@ class ScriptTracker:
         before = self._next()
         s.status = "done"
         if isinstance(best, Match):
-            s.t = round(self._token_time(u, best.first), 3)
+            s.t = round(token_time(u, best.first), 3)
             extra: dict[str, Any] = {"matched": best.matched, "method": "lexical", "words": best.matched.split()}
         else:
             s.t = round(best.t, 3)
@@ -495,7 +495,3 @@ class ScriptTracker:
         alert = {"type": kind, "message": message, "t": round(t, 3), **extra}
         self._alerts.append(alert)
         return Event(EventType.ASSIST_ALERT, self.call_id, t, {"alert": alert})
-
-    @staticmethod
-    def _token_time(u: Utterance, token_index: int) -> float:
-        return token_time(u, token_index)
