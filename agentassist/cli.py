@@ -39,6 +39,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from agentassist.api.app import create_app
     from agentassist.audio.recorder import repair
     from agentassist.bus import EventBus
+    from agentassist.restart import left_by_phones
     from agentassist.runtime import Runtime
     from agentassist.store.modes import make_private
     from agentassist.store.passwords import PasswordPool
@@ -55,7 +56,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         masked = store.mask_digits()
         if masked:
             log.info("masked %d DTMF digit(s) stored in clear ([recorder] store_dtmf_digits = false)", masked)
-    for call_id in store.close_abandoned_calls():
+    waiting = left_by_phones(store)  # not closed yet: each waits [center] phone_timeout_s for its phone
+    for call_id in store.close_abandoned_calls(spare=waiting):
         path = recordings.path_for(call_id)
         path.with_suffix(".ogg.part").unlink(missing_ok=True)  # a conversion cut short: the WAV is whole
         if path.with_suffix(".ogg").is_file():
@@ -73,6 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Started before serving, so that a taken SIP port or an unusable model ends the command with
     # its message; events of a call that arrives before the loop runs wait in the bus.
     runtime.start()
+    runtime.waiting.expect(waiting)  # from now (the model loaded), as the phones can be taken in a moment
     app = create_app(settings, store, bus, recordings, runtime, start_runtime=False)
     host, port = settings.server.host_port
     log.info("serving on http://%s:%d (SIP on %s)", host, port, settings.sip.listen)

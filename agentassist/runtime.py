@@ -38,6 +38,7 @@ from agentassist.errors import AgentassistError
 from agentassist.events import Event, EventType
 from agentassist.failures import FailureCounter, Stage, cause_of, stage_of
 from agentassist.pipeline import CallSession, SessionInfo
+from agentassist.restart import Resumption, WaitingCalls
 from agentassist.sip.quality import StreamQuality
 from agentassist.store.db import Store
 from agentassist.store.prompts import PromptStore
@@ -78,6 +79,7 @@ class Runtime:
         # process runs; a row still "active" at exit is closed "abnormal" by the next start.
         self._unstored: dict[str, Callable[[], None]] = {}
         self._retry_timer: threading.Timer | None = None
+        self.waiting = WaitingCalls(store, recordings, bus, settings.center.phone_timeout_s)  # agentassist.restart
 
     # ---- lifecycle ---------------------------------------------------------------------------------
 
@@ -103,9 +105,11 @@ class Runtime:
             self.desks.detach(self.settings.assist.agent_name, self._phone)
             self._phone.stop()  # ends every call: their sessions close below
             self._phone = None
+        self.waiting.stop()
         with self._lock:
             sessions = list(self._sessions.values())
         for session in sessions:
+            session.suspend()  # a call not ended is a phone's: the next run resumes it (agentassist.restart)
             session.join(timeout_s=30)
         with self._lock:
             timer, self._retry_timer = self._retry_timer, None
@@ -250,6 +254,9 @@ class Runtime:
             "agentassist_dropped_frames_total": float(sum(s.dropped_frames for s in sessions)),
             "agentassist_call_ends_unstored": float(len(self._unstored)),
         }
+        if self._phone is not None:
+            values.update(self._phone.metrics())
+        values.update(self.waiting.metrics())
         values.update(self.failures.metrics())
         values.update(memory.metrics())
         if t is not None:
@@ -352,11 +359,15 @@ class Runtime:
 
     # ---- CallHandler (pj thread) -----------------------------------------------------------------
 
-    def call_started(self, info: CallInfo) -> CallSession:
+    def call_resumed(self, info: CallInfo) -> CallSession | None:
+        """A call an earlier run left to its phone, which is back (None: no such call waits any more)."""
+        return self.waiting.resume(info.call_id, lambda resumed: self.call_started(info, resumed))
+
+    def call_started(self, info: CallInfo, resumed: Resumption | None = None) -> CallSession:
         a = self.settings.assist
         agent = info.agent or a.agent_name
         self.desks.bind(info.call_id, agent)
-        script_id = a.default_script or None
+        script_id = (resumed.script_id if resumed is not None else a.default_script) or None
         campaign: str | None = None  # the script's: what reports, searches and assignment rules go by
         tracker: Any = None
         t = self.settings.transcribe
@@ -377,6 +388,8 @@ class Runtime:
                 )
                 variables = {"agent": agent, "company": a.company}
                 tracker = ScriptTracker(script, variables, info.call_id, options=options)
+                for said in resumed.said if resumed is not None else ():  # ticked steps stay ticked
+                    tracker.on_utterance(said)
                 language = script.fixed_language
                 campaign = script.campaign or None
                 if t.script_prompt:
@@ -407,7 +420,7 @@ class Runtime:
             row, row_error = write_row, exc
         r = self.settings.recorder
         session = CallSession(
-            SessionInfo(info.call_id, info.started_at, path),
+            SessionInfo(info.call_id, info.started_at, path, resumed.at if resumed is not None else None),
             self._transcriber_for(language),
             self.store,
             self.bus,

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from agentassist.audio.frames import FRAME_BYTES, check_wav, read_wav_mono
-from agentassist.audio.recorder import Recorder, repair
+from agentassist.audio.recorder import Recorder, channel_frames, repair
 from agentassist.audio.segmenter import Segmenter, SegmenterOptions
 from agentassist.errors import AudioError
 from agentassist.events import Channel
@@ -79,6 +79,46 @@ def test_killed_process_leaves_a_playable_recording(tmp_path: Path) -> None:
         seconds = w.getnframes() / w.getframerate()
     assert seconds >= 2.0, seconds
     assert repair(path) >= seconds
+
+
+def test_a_killed_recording_is_continued_after_the_frames_it_keeps(tmp_path: Path) -> None:
+    """A call resumed after the center restarted: the recorder goes on after the whole frames the killed
+    run left (a half-written frame is cut off), and each channel can be read back for transcription."""
+    path = tmp_path / "killed.wav"
+    subprocess.run([sys.executable, "-c", _KILLED_WRITER, str(path)], check=False)
+    with open(path, "ab") as f:
+        f.write(b"\x01\x02\x03")  # a frame cut mid-write
+    frames = (path.stat().st_size - 44) // (2 * FRAME_BYTES)
+    assert frames >= 100
+    rec = Recorder(path, keep_samples=frames * 320)
+    assert rec.failed is None and rec.duration_s == frames * 0.02
+    agent, customer = np.full(320, 7, dtype="<i2").tobytes(), np.full(320, -7, dtype="<i2").tobytes()
+    for _ in range(10):
+        rec.write(Channel.AGENT, agent)
+        rec.write(Channel.CUSTOMER, customer)
+    rec.close()
+    with wave.open(str(path)) as w:
+        assert w.getnframes() == (frames + 10) * 320
+        data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, 2)
+    assert (data[: frames * 320] == 16).all()  # the killed run's frames, as they were
+    assert (data[frames * 320 :, 0] == 7).all() and (data[frames * 320 :, 1] == -7).all()
+    tail = channel_frames(path, Channel.CUSTOMER, frames - 2, frames + 20)
+    assert tail == [bytes(np.full(320, 16, dtype="<i2"))] * 2 + [customer] * 10  # to the end, not past it
+    assert Recorder(tmp_path / "none.wav", keep_samples=320).failed  # nothing to continue: says why
+
+
+def test_a_segmenter_goes_on_from_a_frame_with_later_ids_and_times() -> None:
+    pcm = _speech("vm-intro").tobytes()
+    fresh, resumed = Segmenter("call-1234", Channel.AGENT), Segmenter("call-1234", Channel.AGENT)
+    resumed.continue_at(1000, 4)
+    first = [s for f in _frames(pcm) for s in fresh.push(f)] + fresh.finish()
+    later = [s for f in _frames(pcm) for s in resumed.push(f)] + resumed.finish()
+    assert [(round(s.start_s + 20, 6), round(s.end_s + 20, 6)) for s in first] == [
+        (round(s.start_s, 6), round(s.end_s, 6)) for s in later
+    ]
+    assert later[0].utterance_id == "call-123-a5"
+    with pytest.raises(ValueError, match="no frames yet"):
+        resumed.continue_at(0, 0)
 
 
 def test_repair_rejects_what_is_not_a_wav(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ from starlette.websockets import WebSocketDisconnect
 from agentassist.api.app import create_app
 from agentassist.bus import EventBus
 from agentassist.config import Settings
-from agentassist.events import Event, EventType
+from agentassist.events import Channel, Event, EventType, Utterance
 from agentassist.store.db import Store
 from agentassist.store.phones import add_phone
 from agentassist.store.prompts import PromptStore
@@ -58,6 +58,7 @@ YES = {"greet": "yes"}
 OPEN = "open"  # a WebSocket that stays open and delivers the feed
 SCRIPT = 'id: s1\nversion: 1\nlanguage: en\nsteps:\n  - id: greet\n    say: ["Hello, thank you for calling."]\n'
 
+OFFERS = "/api/scripts/s1/offers"
 CALL_IDS = ("c1", "c2", "c3", "live", "b1")
 P = "0123456789abcdef0123456789abcdef"  # the stored prompt's id
 
@@ -211,6 +212,14 @@ TABLE: dict[str, Case] = {
     "GET /api/scripts": Case(ALL_200),
     "GET /api/scripts/{script_id}": Case(ALL_200, "/api/scripts/s1"),
     "GET /api/scripts/{script_id}/versions": Case(ALL_200, "/api/scripts/s1/versions"),
+    # qa's pending mark on c1's step greet is replaced (200); offer 1 is qa's said mark on c2, 2 the one on c1
+    "POST /api/calls/{call_id}/step-marks": Case(
+        "403 201 200 201 201", "/api/calls/c1/step-marks", {"step_id": "greet", "mark": "not_said"}
+    ),
+    "GET /api/calls/{call_id}/step-marks": Case(ALL_200, "/api/calls/c1/step-marks"),
+    "GET /api/scripts/{script_id}/offers": Case(LEADERS.format(200), "/api/scripts/s1/offers"),
+    "POST /api/scripts/{script_id}/offers/{offer_id}/accept": Case(LEADERS.format(200), f"{OFFERS}/1/accept"),
+    "POST /api/scripts/{script_id}/offers/{offer_id}/reject": Case(LEADERS.format(200), f"{OFFERS}/2/reject"),
     "PUT /api/scripts/{script_id}": Case(LEADERS.format(200), "/api/scripts/s1", {"yaml": SCRIPT + "# v2\n"}),
     # "live" is active but this server runs no calls: no tracker to read (409), once past the scope check
     "GET /api/calls/{call_id}/assist": Case("409 409 403 409 409", "/api/calls/live/assist"),
@@ -346,6 +355,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     store.end_call("b1", T0 + timedelta(seconds=30))
     steps = [{"id": "greet", "status": "done", "t": 0.5, "evidence": {}}]
     store.save_adherence("c1", {"script_id": "s1", "version": 1, "score": 1.0, "steps": steps, "alerts": []})
+    missed = [{"id": "greet", "status": "missed", "t": None, "evidence": {}}]
+    store.save_adherence("c2", {"script_id": "s1", "version": 1, "score": 0.0, "steps": missed, "alerts": []})
+    store.add_utterance("c2", Utterance("c2-a1", "c2", Channel.AGENT, 0.5, 2.0, "Hello, thank you for calling."))
     for call_id in ("c1", "c2", "c3"):
         store.assign(call_id, "qa", "tom")
     recordings = RecordingStore(tmp / "recordings")
@@ -376,6 +388,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         ok("team_leader", "POST", "/api/calibrations", session)
         ok("team_leader", "POST", "/api/calibrations/2/close")
         ok("team_leader", "POST", "/api/assignment-rules", TABLE["POST /api/assignment-rules"].body)
+        said = {"step_id": "greet", "mark": "said", "utterance_ids": ["c2-a1"]}
+        ok("quality_checker", "POST", "/api/calls/c2/step-marks", said)
+        ok("quality_checker", "POST", "/api/calls/c1/step-marks", {"step_id": "greet", "mark": "not_said"})
         store.engine.dispose()
         yield w
     store.engine.dispose()

@@ -15,10 +15,11 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from agentassist.api.app import create_app
-from agentassist.api.headers import PAGE_POLICY
+from agentassist.api.headers import PAGE_POLICY, SecurityHeaders
 from agentassist.api.limits import ROUTE_BODY_LIMITS, limit_for
 from agentassist.api.throttle import LoginThrottle, ThrottleOptions
 from agentassist.bus import EventBus
@@ -179,6 +180,23 @@ def test_security_headers_on_pages_static_files_and_the_api(server: Server) -> N
         if what.startswith("/api/"):
             assert r.headers["cache-control"] == "no-store", what
     assert "frame-ancestors 'none'" in PAGE_POLICY and "unsafe" not in PAGE_POLICY
+
+
+def test_an_unhandled_error_is_a_500_with_the_security_headers() -> None:
+    """Starlette's outermost handler answers an exception no handler took with no headers of ours: the
+    middleware answers it first (a fake app that fails; the real middleware and Starlette around it)."""
+    app = FastAPI()
+
+    @app.get("/api/broken")
+    def broken() -> None:
+        raise RuntimeError("the database went away")
+
+    app.add_middleware(SecurityHeaders)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/api/broken")
+    assert r.status_code == 500 and r.json() == {"detail": "internal error: see the server log"}, r.text
+    assert r.headers["x-frame-options"] == "DENY" and r.headers["cache-control"] == "no-store", r.headers
+    assert r.headers["content-security-policy"] == PAGE_POLICY
 
 
 def test_every_page_works_under_its_content_security_policy(server: Server) -> None:

@@ -41,6 +41,7 @@ KNOWN_IDS = {
     "calibration_id": 1,
     "rule_id": 1,
     "script_id": "s1",
+    "offer_id": 1,  # ada's mark: c1's ticked step greet not said
 }
 SCRIPT = 'id: s1\nversion: 1\nlanguage: en\nsteps:\n  - id: greet\n    say: ["Hello, thank you for calling."]\n'
 CARD = {
@@ -90,6 +91,8 @@ def app_and_token(tmp_path: Path) -> Iterator[tuple[Any, str]]:
         assert r.status_code == 201, r.text
         rule = {"scope": "agent", "target": "alice", "per_period": 1, "period": "day"}
         assert client.post("/api/assignment-rules", json=rule, headers=h).status_code == 201
+        mark = {"step_id": "greet", "mark": "not_said"}
+        assert client.post("/api/calls/c1/step-marks", json=mark, headers=h).status_code == 201
         yield app, token
     store.engine.dispose()
 

@@ -59,6 +59,12 @@ def _calls(server: Any) -> list[dict[str, Any]]:
 # ---- policies and redaction, no SIP ---------------------------------------------------------------
 
 
+def _metric(server: Any, name: str) -> float:
+    with server.client() as client:
+        lines = client.get("/metrics").text.splitlines()
+    return float(next(line.rpartition(" ")[2] for line in lines if line.startswith(name + " ")))
+
+
 def test_policies_match_the_source_address() -> None:
     registrar = caller_policy(frozenset(), ["10.0.0.0/8", "192.0.2.7"])
     assert registrar.allows("10.1.2.3:5060") and registrar.allows("192.0.2.7:1024")
@@ -129,6 +135,7 @@ def test_refer_from_the_caller_is_refused_and_nothing_is_dialled(make_server: An
     assert call["id"] == calls[0]["id"] and call["end_reason"] == "hangup" and call["duration_s"] >= 3, call
     assert len(_calls(server)) == 1
     assert "REFER to <sip:target@127.0.0.1" in server.log() and "refused (403)" in server.log()
+    assert _metric(server, 'agentassist_sip_refused_total{kind="refer"}') == 1
 
 
 def test_refer_allowed_by_accept_refer_is_dialled(make_server: Any, tmp_path: Path) -> None:
@@ -196,6 +203,7 @@ def test_invite_with_replaces_is_refused_and_the_call_goes_on(make_server: Any, 
     ended = _wait(lambda: [c for c in _calls(server) if c["status"] == "ended"], 10, "the call did not end")
     assert len(_calls(server)) == 1 and ended[0]["end_reason"] == "hangup", _calls(server)
     assert "INVITE with Replaces from 127.0.0.1:" in server.log()
+    assert _metric(server, 'agentassist_sip_refused_total{kind="replaces"}') == 1
 
 
 def test_invite_from_outside_allow_from_is_refused_before_anything_exists(make_server: Any, tmp_path: Path) -> None:
@@ -212,6 +220,7 @@ def test_invite_from_outside_allow_from_is_refused_before_anything_exists(make_s
         assert client.get("/api/ringing").json() == []
         assert "agentassist_sip_calls 0" in client.get("/metrics").text
     assert server.log().count("incoming call from 127.0.0.2:") == 1 and "refused (403)" in server.log()
+    assert _metric(server, 'agentassist_sip_refused_total{kind="invite_source"}') == 3  # every one counted
     friend = Sipp(tmp_path, "uac", "-d", "500", "-s", "agent", f"127.0.0.1:{server.sip_port}")
     friend.start()
     assert friend.wait() == 0, friend.output() + server.log()

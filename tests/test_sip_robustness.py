@@ -6,6 +6,7 @@ still answers a normal call (sipp's built-in ``uac``) and no call is left active
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,6 +66,9 @@ def test_garbage_headers_are_dropped_and_the_phone_goes_on(phone: Server, tmp_pa
     peer.start()
     assert peer.wait() == 0, peer.output() + phone.log()  # no answer to it; the OPTIONS after it answered
     assert "syntax error exception when parsing 'Max-Forwards'" in phone.log()
+    with phone.client() as client:  # counted, however many lines the log kept of it
+        unparsable = re.search(r"^agentassist_sip_unparsable_total (\S+)$", client.get("/metrics").text, re.M)
+        assert unparsable is not None and float(unparsable[1]) >= 1, "the dropped packet was not counted"
     _no_call_kept(phone)
     _answers_a_normal_call(phone, tmp_path)
 

@@ -27,6 +27,7 @@ from agentassist.api import (
     evaluations,
     health,
     live,
+    offers,
     phone,
     prompts,
     reports,
@@ -137,6 +138,7 @@ def create_app(
     app.include_router(control.ringing_router)
     app.include_router(assist.router)
     app.include_router(scripts.router)
+    app.include_router(offers.router)
     app.include_router(accounts.router)
     app.include_router(tokens.router)
     app.include_router(live.router)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentassist.api.deps import ID_MAX, RowId, StoreDep, UserDep, answering, require, visible_call
 from agentassist.store.db import Store, UserRecord
 from agentassist.store.evaluations import EvaluationJson
+from agentassist.store.offers import with_marks
 from agentassist.store.scope import EVALUATOR_ROLES
 from agentassist.store.scoring import Comment, Scorecard, Section, prefill
 
@@ -109,7 +110,9 @@ class PrefillOut(BaseModel):
     scorecard: dict[str, int] = Field(description="{id, version}: the newest version")
     report: bool = Field(description="whether the call has an adherence report")
     answers: dict[str, str] = Field(description="question id -> 'yes' (step done) | 'no' (step missed)")
-    sources: dict[str, dict[str, Any]] = Field(description="question id -> {step, status, t}")
+    sources: dict[str, dict[str, Any]] = Field(
+        description="question id -> {step, status, t, marked?}; marked: your step mark (said | not_said) decided it"
+    )
 
 
 def readable(store: Store, evaluation_id: int, user: UserRecord) -> EvaluationJson:
@@ -136,7 +139,8 @@ def prefill_evaluation(
     visible_call(store, call_id, user)
     with answering():
         card = store.scorecard(scorecard_id)
-    report = store.adherence(call_id)
+    mine = [m for m in store.offers(user, call_id=call_id) if m["checker"] == user.name]
+    report = with_marks(store.adherence(call_id), mine)  # what this checker heard, where they marked a step
     answers, sources = prefill(
         Scorecard.model_validate({k: card[k] for k in ("name", "description", "sections")}), report
     )

@@ -6,6 +6,9 @@ origin (fetch, WebSocket, the recording in an <audio>), with no inline script, i
 (/docs, /redoc, made by FastAPI) load Swagger UI and ReDoc from the jsDelivr CDN and run one inline
 script: their paths get a policy of their own that allows those, by hash (see :func:`docs_policy`).
 
+An error no handler took (a bug, a database gone) is answered here, 500 with the same headers, rather
+than by Starlette's outermost handler, which adds none; the exception goes on up to be logged.
+
 ``Cache-Control`` on /api answers that do not set their own: ``no-store`` (they carry personal data:
 calls, transcripts, users), except answers with an ``ETag`` (a recording, a script): those are
 ``private, no-cache``, kept by the browser alone and revalidated on every use, so replay's seeks
@@ -83,8 +86,12 @@ class SecurityHeaders:
         policy = self.policies.get(path, PAGE_POLICY).encode()
         api = path.startswith("/api/")
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", ()))
                 have = {name.lower() for name, _ in headers}
                 extra = [*FIXED, (b"content-security-policy", policy)]
@@ -94,4 +101,18 @@ class SecurityHeaders:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if not started:  # else the client sees the answer cut short: nothing better can be sent
+                body = b'{"detail":"internal error: see the server log"}'
+                kind = b"application/json"
+                await send_with_headers(
+                    {
+                        "type": "http.response.start",
+                        "status": 500,
+                        "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())],
+                    }
+                )
+                await send_with_headers({"type": "http.response.body", "body": body})
+            raise

@@ -26,6 +26,7 @@ from agentassist.api.phonecalls import Center, PhoneCall, PhoneCalls, RemoteDesk
 from agentassist.config import Settings
 from agentassist.desk import CallInfo, DtmfDigit, HoldChange, TransferProgress
 from agentassist.errors import AgentassistError
+from agentassist.restart import WIRE_PHONE
 from agentassist.store.db import Store
 from agentassist.store.phones import PhoneCheck, check_phone, is_live
 from agentassist.wire import DESK, Message, WireError, decode_audio, decode_text, deinterleave, encode_text
@@ -277,13 +278,17 @@ class PhoneLink:
             store: Store = self.ws.app.state.store
             row = await asyncio.to_thread(store.get_call, m.id)
             if row is not None and row["status"] != "ringing":  # a dialled call has a row: one that ran has not
-                raise WireError("ended", f"open: call {m.id!r} was recorded by an earlier run of the center")
-            session = await asyncio.to_thread(self.center.call_started, info)
-            call = PhoneCall(m.id, self.agent, session)
+                session = await self._resumed(info, row["agent"])
+            else:
+                session = await asyncio.to_thread(self.center.call_started, info)
+            call = PhoneCall(m.id, self.agent, session, received=session.frames_written)
             self.calls.add(call)
-            log.info("call %s of %s opened by its phone", m.id, self.agent)
-            if m.param("uploaded_late"):  # recorded on the desk while the center was away: the call says so
-                await asyncio.to_thread(session.media, {"uploaded_late": True})
+            log.info("call %s of %s opened by its phone at frame %d", m.id, self.agent, call.received)
+            # a phone's call may be resumed after a restart (agentassist.restart); one recorded on the desk
+            # while the center was away says so
+            await asyncio.to_thread(
+                session.media, {**WIRE_PHONE, **({"uploaded_late": True} if m.param("uploaded_late") else {})}
+            )
         for stream, earlier in list(self._streams.items()):
             if earlier is call:
                 del self._streams[stream]
@@ -291,6 +296,17 @@ class PhoneLink:
         stream = next(self._stream_ids)
         self._streams[stream] = call
         await self.send(Message("opened", m.id, {"stream": stream, "frame": call.received}))
+
+    async def _resumed(self, info: CallInfo, agent: str) -> Any:
+        """A call an earlier run of the center recorded: it goes on if it waits for its phone."""
+        if agent != self.agent:
+            raise WireError("not-yours", f"open: call {info.call_id!r} is another agent's")
+        session = await asyncio.to_thread(self.center.call_resumed, info)
+        if session is None:
+            raise WireError(
+                "ended", f"open: call {info.call_id!r} was recorded by an earlier run of the center and ended"
+            )
+        return session
 
     async def _audio(self, data: bytes) -> None:
         a = decode_audio(data)

@@ -17,11 +17,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from agentassist.api.deps import RuntimeDep, ScriptsDep, StoreDep, UserDep, require
+from agentassist.api.deps import Runtime, RuntimeDep, ScriptsDep, StoreDep, UserDep, require
 from agentassist.assist.script import Script
 from agentassist.assist.versions import ScriptVersions, error_lines
 from agentassist.errors import ScriptError
-from agentassist.store.db import UserRecord
+from agentassist.store.db import Store, UserRecord
 
 router = APIRouter(prefix="/api/scripts", tags=["scripts"])
 
@@ -110,7 +110,7 @@ def summary(script: Script) -> dict[str, Any]:
     }
 
 
-def _etag(version: int) -> str:
+def etag(version: int) -> str:
     return f'"{version}"'
 
 
@@ -162,7 +162,7 @@ def get_script(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"script {script_id!r} has no version {version} (have: {have})")
     script, text = found
     if current is not None:
-        response.headers["ETag"] = _etag(current[0].version)
+        response.headers["ETag"] = etag(current[0].version)
     return {
         "id": script.id,
         "version": script.version,
@@ -216,22 +216,42 @@ async def put_script(
     """
     text = await _script_text(request)
     try:
-        result = await run_in_threadpool(_save, script_id, text, request.headers.get("if-match"), scripts, user)
+        script, changed, created, applied = await save_version(
+            script_id, text, request.headers.get("if-match"), scripts, runtime, store, user
+        )
     except ScriptError as exc:
         problems = error_lines(exc.errors)
         detail = f"script {script_id!r} is invalid, nothing was saved: {exc.errors[0]}"
         if len(problems) > 1:
             detail += f" (and {len(problems) - 1} more)"
         return JSONResponse({"detail": detail, "errors": problems}, status.HTTP_422_UNPROCESSABLE_CONTENT)
-    script, changed, created = result
+    body = {"id": script.id, "version": script.version, "changed": changed, "applied_to": applied}
+    code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return JSONResponse(body, code, headers={"ETag": etag(script.version)})
+
+
+async def save_version(
+    script_id: str,
+    text: str,
+    if_match: str | None,
+    scripts: ScriptVersions,
+    runtime: Runtime,
+    store: Store,
+    user: UserRecord,
+) -> tuple[Script, bool, bool, list[str]]:
+    """The one way a script version is saved (an edit, an accepted offer): validated, written, applied to
+    every running call that follows the script, audited. Returns the script as saved, whether it
+    changed, whether it is new, and the calls it was applied to.
+
+    Raises ScriptError when the text is invalid (nothing saved), HTTPException 412 when ``if_match``
+    is not the current version's ETag."""
+    script, changed, created = await run_in_threadpool(_save, script_id, text, if_match, scripts, user)
     applied: list[str] = []
     if changed:
         applied = await run_in_threadpool(runtime.apply_script, script)
         detail = f"{script.id} version {script.version}" + (f"; applied to {len(applied)} calls" if applied else "")
         await run_in_threadpool(store.audit, user, "script_saved", None, detail)
-    body = {"id": script.id, "version": script.version, "changed": changed, "applied_to": applied}
-    code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    return JSONResponse(body, code, headers={"ETag": _etag(script.version)})
+    return script, changed, created, applied
 
 
 def _save(
@@ -240,7 +260,7 @@ def _save(
     scripts.refresh()
     current = scripts.current(script_id)
     if if_match is not None and if_match.strip() != "*":
-        have = _etag(current[0].version) if current is not None else "none"
+        have = etag(current[0].version) if current is not None else "none"
         if if_match.strip().removeprefix("W/") != have:
             raise HTTPException(
                 status.HTTP_412_PRECONDITION_FAILED,

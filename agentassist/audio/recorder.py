@@ -7,7 +7,8 @@ on every :meth:`Recorder.flush` (at least once a second) and the file is fsynced
 every ``fsync_every_s``, so a process killed mid-call leaves a playable file with
 everything up to the last flush, and a machine that loses power everything up to
 the last fsync. :func:`repair` fixes the header of a file left by a crash between
-flushes.
+flushes; a recorder made with ``keep_samples`` continues such a file (a call resumed after
+the center restarted), and :func:`channel_frames` reads one channel of it back.
 
 A write that fails (disk full, I/O error) does not raise out of :meth:`Recorder.write`
 more than once: the recorder cuts the file back to its last whole stereo sample,
@@ -64,8 +65,12 @@ class Recorder:
         sample_rate_hz: int = SAMPLE_RATE_HZ,
         flush_interval_s: float = 1.0,
         fsync_every_s: float = 2.0,
+        keep_samples: int = 0,
     ) -> None:
-        """``fsync_every_s``: the longest stretch of audio a power loss may cost (0: fsync on every flush)."""
+        """``fsync_every_s``: the longest stretch of audio a power loss may cost (0: fsync on every flush);
+        ``keep_samples``: continue the file at ``path``, which holds at least this many stereo samples (a
+        call resumed after the center restarted): they are kept, anything after them cut off, and what
+        is written goes after them (0: a new file)."""
         self.path = path
         self.sample_rate_hz = sample_rate_hz
         self.flush_interval_s = flush_interval_s
@@ -79,9 +84,13 @@ class Recorder:
         self.filled_bytes = {Channel.AGENT: 0, Channel.CUSTOMER: 0}  # silence inserted to keep alignment
         try:  # a full disk or a missing folder: the call goes on, and the caller reads ``failed``
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, FILE_MODE)
-            self._guard(lambda fd: _write_all(fd, wav_header(0, sample_rate_hz)))
-        except (OSError, RecordingError) as exc:
+            if keep_samples:
+                self._fd = _reopen(path, keep_samples * 4, sample_rate_hz)
+                self._data_bytes = keep_samples * 4
+            else:
+                self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, FILE_MODE)
+                self._guard(lambda fd: _write_all(fd, wav_header(0, sample_rate_hz)))
+        except (OSError, ValueError, RecordingError) as exc:
             self.failed = self.failed or f"{getattr(exc, 'strerror', None) or exc} ({path})"
             log.error("recording %s not started: %s", path.name, self.failed)
 
@@ -160,6 +169,27 @@ class Recorder:
             ) from exc
 
 
+def _reopen(path: Path, data_bytes: int, sample_rate_hz: int) -> int:
+    """The recording at ``path`` opened to go on after its first ``data_bytes`` of samples."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        rate = _check_header(path, f.read(HEADER_BYTES), size)
+    if rate != sample_rate_hz or size < HEADER_BYTES + data_bytes:
+        raise ValueError(
+            f"{path}: expected {data_bytes} bytes of audio at {sample_rate_hz} Hz to continue, "
+            f"got {size - HEADER_BYTES} at {rate} Hz"
+        )
+    fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+    try:
+        os.ftruncate(fd, HEADER_BYTES + data_bytes)
+        os.pwrite(fd, wav_header(data_bytes, sample_rate_hz), 0)
+        os.lseek(fd, 0, os.SEEK_END)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -202,6 +232,21 @@ def _check_header(path: Path, head: bytes, size: int) -> int:
     if (fmt, channels, bits) != (1, 2, 16) or rate <= 0:
         raise ValueError(f"{path}: expected stereo 16-bit PCM, got format {fmt}, {channels} channels, {bits} bits")
     return int(rate)
+
+
+def channel_frames(path: Path, channel: Channel, start: int, end: int, frame_ms: int = 20) -> list[bytes]:
+    """Frames ``start`` to ``end - 1`` of one channel of a recording (fewer where it ends first)."""
+    frame_samples = SAMPLE_RATE_HZ * frame_ms // 1000
+    with open(path, "rb") as f:
+        rate = _check_header(path, f.read(HEADER_BYTES), os.fstat(f.fileno()).st_size)
+        if rate != SAMPLE_RATE_HZ:
+            raise ValueError(f"{path}: expected {SAMPLE_RATE_HZ} Hz, got {rate}")
+        f.seek(HEADER_BYTES + start * frame_samples * 4)
+        data = f.read(max(0, end - start) * frame_samples * 4)
+    stereo = np.frombuffer(data, dtype="<i2", count=len(data) // 4 * 2).reshape(-1, 2)
+    mono = stereo[:, 0 if channel is Channel.AGENT else 1].tobytes()
+    step = frame_samples * 2
+    return [mono[i : i + step] for i in range(0, len(mono) - step + 1, step)]
 
 
 def needs_repair(path: Path) -> bool:

@@ -198,6 +198,14 @@ class Segmenter:
             return self._split_pause, False
         return max(1, self._split_pause // 2), True
 
+    def continue_at(self, frame_index: int, segments: int) -> None:
+        """Go on from ``frame_index`` after ``segments`` segments, before any frame is pushed: the call's
+        earlier frames were segmented by a run that has gone (a center restarted mid-call), so times and
+        utterance ids go on after theirs."""
+        if self._index or self.in_speech:
+            raise ValueError(f"continue_at: expected a segmenter with no frames yet, got {self._index}")
+        self._index, self._count = frame_index, segments
+
     @property
     def time_s(self) -> float:
         """Audio time after the frames pushed so far."""

@@ -13,7 +13,7 @@ the interfaces it needs of the rest. The card-data pause's state machine is
 :class:`agentassist.pause.CardPause`.
 """
 
-from agentassist.pipeline.ports import CallStore, Publisher, SessionInfo, Tracker
+from agentassist.pipeline.ports import CallStore, Continuation, Publisher, SessionInfo, Tracker
 from agentassist.pipeline.session import CallSession
 
-__all__ = ["CallSession", "CallStore", "Publisher", "SessionInfo", "Tracker"]
+__all__ = ["CallSession", "CallStore", "Continuation", "Publisher", "SessionInfo", "Tracker"]

@@ -4,6 +4,9 @@ published - after the last final utterance, so feeds see the call's events in or
 last turns' revisions when they come within ``REVISION_WAIT_S`` (a later one still updates the stored
 transcript and is published).
 
+A center stopping under a call its phone carries on suspends it instead (:func:`suspend_call`): the
+recording closed as it is, the call left active for the next run (agentassist.restart).
+
 Every step runs even when one before it failed; a failure makes the call end ``abnormal``, and an end
 the database refuses is handed to the runtime to store later (or to the next start's
 ``close_abandoned_calls``).
@@ -34,6 +37,9 @@ REVISION_WAIT_S = 10.0  # at hangup, call.ended waits this long at most for the 
 
 def close_call(session: CallSession) -> None:
     """Finish ``session``'s work and mark the call ended (on the call thread, after EndInput)."""
+    if session.suspended:
+        suspend_call(session)
+        return
     failures = session.failures
     try:
         failures.guarded("close", session.flush_digits)
@@ -69,6 +75,17 @@ def close_call(session: CallSession) -> None:
             log.warning("call %s: %d frames dropped by a full queue", session.call_id, session.dropped_frames)
     except Exception as exc:  # a bug in the close itself: still counted, and the runtime still told
         failures.report(stage_of(exc, "close"), exc)
+    finally:
+        session.closed()
+
+
+def suspend_call(session: CallSession) -> None:
+    """The center stops under a call its phone carries on: the recording closed as it is (header and
+    fsync), the call left active. Nothing is waited for: what the next run finds untranscribed in the
+    recording it transcribes again (agentassist.restart)."""
+    try:
+        session.recorder_do(session.recorder.close)
+        log.info("call %s: left to its phone at %.1f s, for the next run to resume", session.call_id, session.now_s)
     finally:
         session.closed()
 

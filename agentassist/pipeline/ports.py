@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from agentassist.assist.script import Script
-from agentassist.events import Event, Utterance
+from agentassist.events import Channel, Event, Utterance
 
 
 class Publisher(Protocol):
@@ -51,7 +52,19 @@ class Tracker(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Continuation:
+    """A call resumed after the center restarted mid-call: what the earlier run left of it."""
+
+    frames: int  # in the recording: the media clock starts there, and the recording goes on after them
+    segments: Mapping[Channel, int]  # speech segments each channel counted: utterance ids go on after them
+    # per channel, the frame its stored transcript ends at: from there to ``frames`` the recording is
+    # transcribed again (speech the earlier run had not finished decoding)
+    transcribed: Mapping[Channel, int]
+
+
+@dataclass(frozen=True, slots=True)
 class SessionInfo:
     call_id: str
     started_at: datetime
     recording_path: Path
+    resumed: Continuation | None = None  # None: a new call

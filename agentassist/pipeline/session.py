@@ -30,7 +30,7 @@ from typing import Any
 from agentassist.assist.script import Script
 from agentassist.audio.encode import OpusOptions
 from agentassist.audio.frames import FRAME_BYTES
-from agentassist.audio.recorder import Recorder, RecordingError
+from agentassist.audio.recorder import Recorder, RecordingError, channel_frames
 from agentassist.audio.segmenter import SegmenterOptions
 from agentassist.events import Channel, Event, EventType, Frame
 from agentassist.failures import CallFailures, FailureHandler, stage_of
@@ -48,6 +48,11 @@ log = logging.getLogger(__name__)
 _QUEUE_ITEMS = 3000  # 30 s of both channels: far more than the call thread ever lags
 _TICK_S = 1.0
 _SILENCE = bytes(FRAME_BYTES)
+
+
+def _samples(info: SessionInfo) -> int:
+    """The stereo samples of the recording a resumed call keeps (0: a new recording)."""
+    return info.resumed.frames * FRAME_BYTES // 2 if info.resumed is not None else 0
 
 
 class CallSession:
@@ -93,7 +98,7 @@ class CallSession:
         self.aligner = ChannelAligner()
         self._written = 0  # frames of both channels in the recording: what a phone's ack covers
         self._card = CardPause(dtmf_pause)
-        self.recorder = Recorder(info.recording_path, fsync_every_s=fsync_every_s)
+        self.recorder = Recorder(info.recording_path, fsync_every_s=fsync_every_s, keep_samples=_samples(info))
         self.streams = {
             ch: ChannelStream(
                 info.call_id,
@@ -111,10 +116,33 @@ class CallSession:
         self.end_reason = "hangup"
         self.end_status = "ended"
         self.ended_at: datetime | None = None
+        self.suspended = False  # the center stopped under the call (suspend)
         if self.recorder.failed:
             self.failures.report("record", RecordingError(f"recording not started: {self.recorder.failed}"))
+        self._go_on_from(info)
         self._thread = threading.Thread(target=self._run, name=f"call-{info.call_id[:8]}", daemon=True)
         self._thread.start()
+
+    def _go_on_from(self, info: SessionInfo) -> None:
+        """A call resumed after the center restarted (``info.resumed``): its media clock and what a phone's
+        ack covers go on after what its recording holds; utterance times and ids after the transcript's."""
+        c = info.resumed
+        if c is None:
+            return
+        for channel in Channel:
+            self.aligner.frames[channel] = c.frames
+        self._written = c.frames
+        for channel, stream in self.streams.items():
+            stream.segmenter.continue_at(c.transcribed[channel], c.segments.get(channel, 0))
+
+    def _transcribe_again(self) -> None:
+        """A resumed call: the speech its earlier run had not finished transcribing, from the recording
+        (on the call thread, before the first new frame)."""
+        c = self.info.resumed
+        for channel, stream in self.streams.items():
+            if c is not None and c.transcribed[channel] < c.frames:
+                for pcm in channel_frames(self.info.recording_path, channel, c.transcribed[channel], c.frames):
+                    stream.push(pcm)
 
     # ---- FrameSink and the desk's commands: through the queue -------------------------------------------
 
@@ -134,6 +162,14 @@ class CallSession:
         self.end_status = status
         self.ended_at = datetime.now(UTC)  # the hangup, not when the last transcription finishes
         self._queue.put(EndInput())  # waits for room: the end is never dropped
+
+    def suspend(self) -> None:
+        """The center stops under a call that goes on elsewhere (its phone carries it): the recording is
+        closed as it is and the call stays active, for the next run to resume (agentassist.restart);
+        nothing more is transcribed. Nothing happens to a call that has ended."""
+        if self.ended_at is None:
+            self.suspended = True
+            self._queue.put(EndInput())
 
     def dtmf(self, digit: str, method: str) -> None:
         """A digit the peer sent: handled on the call thread (the card-data pause's triggers, then
@@ -219,6 +255,7 @@ class CallSession:
             publish([Event(EventType.ASSIST_PROMPT, self.call_id, 0.0, {"prompt": prompt})])
         next_tick = time.monotonic() + _TICK_S
         try:
+            self.failures.guarded("transcribe", self._transcribe_again)
             while True:
                 try:
                     item: Item | None = self._queue.get(timeout=0.2)

@@ -7,6 +7,8 @@ Called on the ``pj-main`` thread only (agentassist.sip.softphone), as every pjsu
 from __future__ import annotations
 
 import logging
+import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,12 @@ from agentassist.sip.guard import redact
 log = logging.getLogger("agentassist.sip.softphone")  # the softphone's lines, as before the split
 
 _LOG_LINE_MAX = 2000
+# pjsip warns once per packet it cannot parse: a peer sending garbage at line rate would fill the log.
+# Such a line is written at most this often, with the number left out since the last one.
+_UNPARSABLE_LOG_EVERY_S = 10.0
+# pjsip's sip_transport.c: "Dropping N bytes packet from ..." (syntax errors), "Error processing N bytes
+# packet from ..." (others).
+_UNPARSABLE = " bytes packet from "
 
 _SRTP_USE = {
     "off": pj.PJMEDIA_SRTP_DISABLED,
@@ -52,22 +60,45 @@ class PjLog(pj.LogWriter):  # type: ignore[misc]
     """pjsua's log lines into Python logging (pjsua levels: 1 error, 2 warning, 3+ detail).
 
     pjsip quotes a packet it cannot process in full: a peer sending 1 MB of garbage would write
-    1 MB into the log per packet, so a line is cut at ``_LOG_LINE_MAX`` characters. At level 4 (``-v``)
-    pjsua logs every packet whole: SDES keys, digest answers and DTMF by INFO are cut out first
+    1 MB into the log per packet, so a line is cut at ``_LOG_LINE_MAX`` characters, and such warnings
+    are written at most every ``_UNPARSABLE_LOG_EVERY_S`` (``unparsable`` counts them all). At level 4
+    (``-v``) pjsua logs every packet whole: SDES keys, digest answers and DTMF by INFO are cut out first
     (``guard.redact``), at every level.
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unparsable = 0
+        self._unparsable_logged_at = -_UNPARSABLE_LOG_EVERY_S
+        self._unparsable_unlogged = 0
 
     def write(self, entry: Any) -> None:
         level = logging.ERROR if entry.level <= 1 else logging.WARNING if entry.level == 2 else logging.DEBUG
         msg = redact(entry.msg.rstrip())
+        if level == logging.WARNING and _UNPARSABLE in msg:
+            self.unparsable += 1
+            now = time.monotonic()
+            if now - self._unparsable_logged_at < _UNPARSABLE_LOG_EVERY_S:
+                self._unparsable_unlogged += 1
+                return
+            if self._unparsable_unlogged:
+                msg += f" ({self._unparsable_unlogged} more such packets dropped since the last such line)"
+            self._unparsable_logged_at, self._unparsable_unlogged = now, 0
         if len(msg) > _LOG_LINE_MAX:
             msg = f"{msg[:_LOG_LINE_MAX]}... ({len(msg) - _LOG_LINE_MAX} more characters not logged)"
         log.log(level, "pjsua: %s", msg)
 
 
 class PjEndpoint(pj.Endpoint):  # type: ignore[misc]
+    """The endpoint, counting in ``refused`` (by kind) the calls and requests the softphone turns away."""
+
+    def __init__(self, refused: Counter[str]) -> None:
+        super().__init__()
+        self.refused = refused
+
     def onRejectedIncomingCall(self, prm: Any) -> None:  # noqa: N802 - pjsua2 callback name
         # pjsua refused it before any Call existed: bad SDP, no common codec, SRTP required...
+        self.refused["invite_media"] += 1
         log.warning("incoming call from %s refused: %s %s", prm.remoteInfo, prm.statusCode, prm.reason)
 
 

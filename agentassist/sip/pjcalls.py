@@ -175,6 +175,7 @@ class PjCall(pj.Call):  # type: ignore[misc]
             source or "an unknown address",
             self.phone.referrers.describe(),
         )
+        self.phone.refused["refer"] += 1
         prm.statusCode = 403
 
     def onCallReplaceRequest(self, prm: Any) -> None:  # noqa: N802
@@ -185,6 +186,7 @@ class PjCall(pj.Call):  # type: ignore[misc]
             self.call_id,
             prm.rdata.srcAddress,
         )
+        self.phone.refused["replaces"] += 1
         prm.statusCode = 403
         # pjsua2 hands the reason back to pjsua as a pointer into its own copy, gone by the time the 403
         # is written: a text set here went out as freed memory (seen: "SIP/2.0 403 1S..." with no

@@ -19,6 +19,7 @@ import logging
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime
@@ -62,6 +63,7 @@ _STOP_GRACE_S = 1.0
 # A scanner sends hundreds of INVITEs a second: a refused one is logged at most this often, with the
 # number refused since the last line.
 _REFUSED_LOG_EVERY_S = 10.0
+REFUSED_KINDS = ("invite_source", "invite_media", "refer", "replaces")
 
 
 class Softphone:
@@ -86,12 +88,24 @@ class Softphone:
         self._refused: dict[str, PjCall] = {}  # refused INVITEs, until pjsua reports them disconnected
         self._refused_unlogged = 0
         self._refused_logged_at = -_REFUSED_LOG_EVERY_S
+        self.refused: Counter[str] = Counter()  # by kind, for /metrics (``metrics``)
         self.callers = SourcePolicy(open=True)  # who may call, who may transfer: set at start
         self.referrers = SourcePolicy()
         self.listening = False
         self.registered = False
 
     # ---- public API, callable from any thread -------------------------------------------------
+
+    def metrics(self) -> dict[str, float]:
+        """What the softphone turned away, by kind: an INVITE from an address that may not call
+        (``invite_source``), one pjsua refused before it was a call (``invite_media``: bad SDP, no common
+        codec...), a REFER not from ``accept_refer`` (``refer``), an INVITE with Replaces (``replaces``);
+        and the packets pjsip could not parse."""
+        values = {
+            f'agentassist_sip_refused_total{{kind="{kind}"}}': float(self.refused[kind]) for kind in REFUSED_KINDS
+        }
+        values["agentassist_sip_unparsable_total"] = float(self._log_writer.unparsable)
+        return values
 
     def start(self, timeout_s: float = 10.0) -> None:
         self._thread = threading.Thread(target=self._main, name="pj-main", daemon=True)
@@ -237,7 +251,7 @@ class Softphone:
 
     def _create(self) -> None:
         self.callers, self.referrers = trusted_sources(self.settings)
-        self._ep = PjEndpoint()  # kept at once: a failing start destroys what was created
+        self._ep = PjEndpoint(self.refused)  # kept at once: a failing start destroys what was created
         start_endpoint(self._ep, self.settings, self._log_writer)
         account = PjAccount(self)
         account.create(account_config(self.settings))
@@ -265,6 +279,7 @@ class Softphone:
         call = PjCall(self, account, "inbound", pj_call_id)
         call.refused = True
         self._refused[call.call_id] = call
+        self.refused["invite_source"] += 1
         now = time.monotonic()
         if now - self._refused_logged_at >= _REFUSED_LOG_EVERY_S:
             log.warning(

@@ -7,7 +7,7 @@ import base64
 import json
 import re
 import wave
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypedDict
@@ -92,13 +92,18 @@ def end_call(db: Database, call_id: str, ended_at: datetime, status: str = "ende
             row.status, row.ended_at, row.end_reason = status, ended_at, end_reason
 
 
-def close_abandoned_calls(db: Database, now: datetime | None = None) -> list[str]:
+def close_abandoned_calls(
+    db: Database, now: datetime | None = None, spare: Collection[str] = (), only: Collection[str] | None = None
+) -> list[str]:
     """Calls left 'active' by a process that died: ended, reason 'abnormal', end from the recording.
-    Calls left 'ringing' (placed, never answered): failed, reason 'abnormal'."""
+    Calls left 'ringing' (placed, never answered): failed, reason 'abnormal'. ``spare``: calls left as
+    they are (waiting for their phone); ``only``: these calls and no others."""
     now = now or datetime.now(UTC)
     closed: list[str] = []
     with db.session.begin() as s:
         for row in s.scalars(select(CallRow).where(CallRow.status.in_(("active", "ringing")))):
+            if row.id in spare or (only is not None and row.id not in only):
+                continue
             if row.status == "ringing":
                 row.status, row.end_reason, row.ended_at = "failed", "abnormal", now
                 closed.append(row.id)

@@ -3,9 +3,10 @@
 The work is done by plain functions, one module per resource, each taking the :class:`Database`
 first: calls.py, call_details.py (spans, digits, media), transcripts.py (utterances, adherence),
 accounts.py (users, teams, tokens), audit.py, scorecards.py, evaluations.py, calibrations.py,
-distribution.py (sampling rules, assignments), reports.py. Which calls a user sees is decided in
-one place, scope.py, and passed to those functions as the user. ``store.get_call(call_id)`` is
-``calls.get_call(store, call_id)``: the Store adds no behaviour of its own.
+distribution.py (sampling rules, assignments), offers.py (checkers' marks offered to script editors),
+reports.py. Which calls a user sees is decided in one place, scope.py, and passed to those functions
+as the user. ``store.get_call(call_id)`` is ``calls.get_call(store, call_id)``: the Store adds no
+behaviour of its own.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from agentassist.store import accounts, call_details, calls, distribution, repor
 from agentassist.store import audit as audit_module  # (``audit`` and the others below name Store methods too)
 from agentassist.store import calibrations as calibration_module
 from agentassist.store import evaluations as evaluation_module
+from agentassist.store import offers as offer_module
 from agentassist.store import scorecards as scorecard_module
 from agentassist.store.calls import recording_seconds
 from agentassist.store.database import Database
@@ -115,6 +117,10 @@ class Store(Database):
     can_read_calibration = _Bound(calibration_module.can_read_calibration)
     close_calibration = _Bound(calibration_module.close_calibration)
     calibration_report = _Bound(calibration_module.calibration_report)
+    mark_step = _Bound(offer_module.mark_step)
+    offers = _Bound(offer_module.offers)
+    offer = _Bound(offer_module.offer)
+    decide_offer = _Bound(offer_module.decide_offer)
 
     # distribution to quality checkers
     assign = _Bound(distribution.assign)

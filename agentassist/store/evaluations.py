@@ -84,13 +84,7 @@ def create_evaluation(
 ) -> EvaluationJson:
     """Score an ended call on the newest version of a scorecard (a calibration's: its version)."""
     with db.session.begin() as s:
-        call = s.get(CallRow, call_id)
-        if call is None:
-            raise NotFoundError(f"no call with id {call_id!r}")
-        if call.status != "ended":
-            raise ConflictError(f"call {call_id!r} is {call.status}: expected an ended call")
-        if call.agent == user.name:
-            raise ForbiddenError(f"call {call_id!r} is {user.name}'s own: someone else scores it")
+        call = checked_call(s, call_id, user, "scores")
         if calibration_id is None:
             version = scorecard_version(s, scorecard_id, field="scorecard_id")
         else:
@@ -133,6 +127,18 @@ def create_evaluation(
         s.add(row)
         s.flush()
         return _evaluations_json(s, [row])[0]
+
+
+def checked_call(s: Session, call_id: str, user: UserRecord, verb: str) -> CallRow:
+    """The call ``user`` scores or checks: it ended, and it is someone else's."""
+    call = s.get(CallRow, call_id)
+    if call is None:
+        raise NotFoundError(f"no call with id {call_id!r}")
+    if call.status != "ended":
+        raise ConflictError(f"call {call_id!r} is {call.status}: expected an ended call")
+    if call.agent == user.name:
+        raise ForbiddenError(f"call {call_id!r} is {user.name}'s own: someone else {verb} it")
+    return call
 
 
 def evaluation(db: Database, evaluation_id: int) -> EvaluationJson:

@@ -273,3 +273,30 @@ class PhoneCredentialRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class StepOfferRow(Base):
+    """A checker's mark on a step of a call's checklist, offered to the script's editors. ``said``: the
+    step was said but the tracker missed it, and ``text`` (the agent's words) is offered as a new
+    ``say:`` wording; not ``said``: a tick the checker did not hear, shown with the tick's evidence.
+    Migration 0008."""
+
+    __tablename__ = "step_offers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), index=True)
+    script_id: Mapped[str] = mapped_column(String(200), index=True)
+    script_version: Mapped[int] = mapped_column(Integer)
+    step_id: Mapped[str] = mapped_column(String(200))
+    said: Mapped[bool] = mapped_column(Boolean)
+    utterance_ids: Mapped[list[str]] = mapped_column(JSON)
+    text: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)  # the tracker's, as the checklist had it
+    checker_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending | accepted | rejected
+    decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # the editor's, on a rejection
+    accepted_version: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the script version it made
+
+    __table_args__ = (UniqueConstraint("call_id", "step_id", "checker_id", name="uq_step_offers_call_step_checker"),)

@@ -240,6 +240,8 @@ def prefill(card: Scorecard, report: Mapping[str, Any] | None) -> tuple[dict[str
             continue
         answers[qid] = "yes" if step["status"] == "done" else "no"
         sources[qid] = {"step": q.adherence_step, "status": step["status"], "t": step.get("t")}
+        if "marked" in step:  # a checker's mark on the step (offers.with_marks)
+            sources[qid]["marked"] = step["marked"]
     return answers, sources
 
 

@@ -14,6 +14,9 @@ const state = {
   card: null,        // the chosen scorecard (its newest version)
   prefill: {},       // question id -> prefilled answer
   comments: [],      // {t, text, question_id?}
+  adherence: null,   // the call's checklist (adherence report)
+  utterances: [],    // the transcript
+  marks: [],         // the checkers' marks on its steps (marks.js)
 };
 const player = $("player");
 
@@ -113,6 +116,7 @@ function renderTranscript(utterances) {
 }
 
 function renderAdherence(report) {
+  state.adherence = report;
   const steps = $("steps");
   if (!report) { steps.replaceChildren(el("li", { class: "empty" }, "No script on this call.")); return; }
   $("adherence-score").textContent = report.score == null ? "" : `${Math.round(report.score * 100)} %`;
@@ -122,7 +126,8 @@ function renderAdherence(report) {
     const how = ev.score != null ? el("span", { class: "t" }, ` match ${Math.round(ev.score * 100)} %`) : "";
     return el("li", { class: `${s.status}${s.t != null ? " seekable" : ""}`, "data-step": s.id, "data-t": s.t,
       onclick: s.t != null ? () => seek(s.t) : null },
-    s.id, el("span", { class: "t" }, s.t != null ? ` at ${fmtTime(s.t)}` : ""), how, said ? el("br") : "", said);
+    s.id, el("span", { class: "t" }, s.t != null ? ` at ${fmtTime(s.t)}` : ""), how, said ? el("br") : "", said,
+    markBox(s));
   }));
   $("alerts").replaceChildren(...(report.alerts || []).map((a) =>
     el("div", { class: "alert seekable", "data-t": a.t, onclick: () => seek(a.t) }, `${fmtTime(a.t)} ${a.message}`)));
@@ -260,9 +265,12 @@ async function start(me) {
     c.duration_s != null ? fmtTime(c.duration_s) : "", c.campaign, c.disposition].filter(Boolean).join(" · ");
   state.duration = c.duration_s || 0;
   await playRecording(player, c.id);
-  const [transcript, adherence, evaluations] = await Promise.all([
+  const [transcript, adherence, evaluations, marks] = await Promise.all([
     api(`/api/calls/${encodeURIComponent(c.id)}/transcript`), optional(`/api/calls/${encodeURIComponent(c.id)}/adherence`), api(`/api/calls/${encodeURIComponent(c.id)}/evaluations`),
+    api(`/api/calls/${encodeURIComponent(c.id)}/step-marks`),
   ]);
+  state.utterances = transcript.utterances;
+  state.marks = marks;
   renderTranscript(transcript.utterances);
   renderAdherence(adherence);
   renderEvaluations(evaluations);

@@ -2,7 +2,8 @@
 // agentassist script editor: the scripts of scripts_dir, one opened as YAML in a textarea, saved as a
 // new version (PUT /api/scripts/{id} with If-Match: a save that someone else's save overtook is
 // refused, 412, and the text stays), its earlier versions viewed read-only and copied back to
-// restore. Open as /scripts (optionally ?script=ID). For the roles that may save scripts.
+// restore; the quality checkers' offered wordings accepted or rejected (offers.js). Open as /scripts
+// (optionally ?script=ID). For the roles that may save scripts.
 const WRITERS = ["team_leader", "supervisor", "admin"];
 const state = {
   scripts: [],       // GET /api/scripts items
@@ -44,6 +45,7 @@ async function loadList() {
     : [el("tr", {}, el("td", { colspan: 6, class: "empty" }, "No scripts yet: start one with New script."))]));
   $("load-errors").replaceChildren(...data.errors.map((p) => el("li", {},
     `${p.file || ""}${p.line ? ` line ${p.line}` : ""}: ${p.message}`)));
+  await showPending(data.items);  // offers.js
 }
 
 // ---- opening a script ----------------------------------------------------------------------------------
@@ -77,7 +79,7 @@ async function openScript(id) {
   $("mine-box").hidden = true;
   try {
     load(await api(`/api/scripts/${encodeURIComponent(id)}`));
-    await loadVersions();
+    await Promise.all([loadVersions(), loadOffers()]);
   } catch (e) { setStatus(e.message, "error"); }
 }
 
@@ -90,6 +92,7 @@ function startNew(id) {
   markDirty();
   closeOld();
   $("versions").replaceChildren(el("li", {}, el("span", { class: "meta" }, "Not saved yet.")));
+  $("offers-box").hidden = true;
   showEditor(id, `${id} · new script`);
   delete $("editor").dataset.version;
   setStatus("A new script: edit it and save to create version 1.");

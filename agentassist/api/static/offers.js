@@ -1,0 +1,70 @@
+"use strict";
+// The script editor's offers: what quality checkers marked on calls that followed a script. A step
+// marked said offers the agent's words as a new wording (Accept saves the next version with it in the
+// step's say: list; the words can be edited first); a step marked not said is a false tick, shown with
+// the checklist's evidence, to dismiss. Pending offers are counted per script below the list.
+// GET /api/scripts/{id}/offers, POST .../offers/{n}/accept|reject; uses scripts.js's state and helpers.
+
+const offersPath = (id) => `/api/scripts/${encodeURIComponent(id)}/offers`;
+
+async function showPending(scripts) {  // "helpdesk: 2 offers waiting", per script with any
+  const counts = await Promise.all(scripts.map((s) => api(`${offersPath(s.id)}?status=pending`)
+    .then((list) => [s.id, list.length]).catch(() => [s.id, 0])));
+  $("pending-offers").replaceChildren(...counts.filter(([, n]) => n > 0).map(([id, n]) => el("li", {
+    "data-script": id, onclick: () => openScript(id),
+  }, el("b", {}, id), `: ${n} offer${n === 1 ? "" : "s"} from the quality checkers waiting`)));
+}
+
+async function loadOffers() {
+  const list = await api(`${offersPath(state.id)}?status=pending`);
+  $("offers-box").hidden = !list.length;
+  $("offers-count").textContent = list.length || "";
+  $("offers").replaceChildren(...list.map(offerItem));
+}
+
+function offerItem(o) {
+  const call = el("a", { href: `/static/replay.html?call=${encodeURIComponent(o.call_id)}` }, `${o.agent}'s call`);
+  const meta = el("span", { class: "meta" }, ` · marked by ${o.checker} ${new Date(o.created_at).toLocaleString()} on `,
+    call, ` (script version ${o.script_version})`);
+  const item = el("li", { "data-offer": o.id, "data-mark": o.mark, "data-step": o.step_id });
+  if (o.mark === "not_said") {
+    const ev = o.evidence || {};
+    item.append(el("div", {}, el("b", {}, "False tick"), ` on step ${o.step_id}: ticked on `, el("q", {}, o.text || "?"),
+      ev.score != null ? ` (match ${Math.round(ev.score * 100)} %${ev.t != null ? `, at ${fmtTime(ev.t)}` : ""})` : "", meta),
+    el("button", { type: "button", class: "small secondary reject", onclick: () => decide(o, "reject") }, "Dismiss"));
+    return item;
+  }
+  const words = el("input", { class: "wording", value: o.text, "aria-label": "the wording to add" });
+  item.append(el("div", {}, "Step ", el("b", {}, o.step_id), " was said as:", meta), words,
+    el("button", { type: "button", class: "small accept", onclick: () => decide(o, "accept", words.value.trim()) },
+      "Accept as a new wording"),
+    el("button", { type: "button", class: "small secondary reject", onclick: () => decide(o, "reject") }, "Reject"));
+  return item;
+}
+
+async function decide(o, verb, text) {
+  const body = verb === "accept" && text && text !== o.text ? { text } : undefined;
+  try {
+    const r = await api(`${offersPath(state.id)}/${o.id}/${verb}`, { method: "POST", body });
+    if (verb === "accept") {
+      const { saved } = r;
+      setStatus(saved.changed ? `Accepted: step ${o.step_id} says it from version ${saved.version}` +
+        (saved.applied_to.length ? `; applied to ${saved.applied_to.length} active call(s).` : ".")
+        : `Accepted: step ${o.step_id} said it already (version ${saved.version}).`, "ok");
+      if (saved.changed) await reloadAfterAccept(saved.version);
+    } else {
+      setStatus(`${o.mark === "said" ? "Rejected" : "Dismissed"}: nothing changed in the script.`);
+    }
+  } catch (e) { setStatus(`Not done: ${e.message}`, "error"); }
+  await Promise.all([loadOffers(), loadList()]);
+}
+
+async function reloadAfterAccept(version) {  // the editor shows the new version unless it holds unsaved text
+  if (editor.value === state.saved) {
+    load(await api(`/api/scripts/${encodeURIComponent(state.id)}`));
+  } else {
+    setStatus(`Version ${version} has the accepted wording; your unsaved text is still on version ${state.version}` +
+      " (saving it is refused until you load the new version).", "error");
+  }
+  await loadVersions();
+}
