@@ -78,10 +78,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     log.info("serving on http://%s:%d (SIP on %s)", host, port, settings.sip.listen)
     # ws_max_size: the largest message any socket takes is a phone's 64 KiB (docs/wire-protocol.md); 1 MiB
     # instead of uvicorn's 16 MiB bounds what one connection can make the center buffer
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20)
+    # timeout_graceful_shutdown: a stop waits this long for open requests and sockets (uvicorn's default
+    # waits for ever), then the lifespan stops the runtime (Runtime.stop: STOP_S)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        ws="websockets-sansio",
+        ws_max_size=1 << 20,
+        timeout_graceful_shutdown=1,
+    )
     server = uvicorn.Server(config)
     try:
         server.run()
+    except KeyboardInterrupt:  # Ctrl-C, raised again by uvicorn once it has stopped everything
+        # Not through the interpreter's finalization: a model worker (a daemon) may still be inside a
+        # decode, and ctranslate2's threads then abort the process ("terminate called without an active
+        # exception", status -6). SIGTERM is raised again by uvicorn and ends the process the same way.
+        logging.shutdown()
+        os._exit(130)
     finally:
         if not server.started:
             runtime.stop()
@@ -402,6 +418,8 @@ def main(argv: list[str] | None = None) -> int:
     except AgentassistError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: serve has stopped cleanly (uvicorn raises it again after its stop)
+        return 130
 
 
 if __name__ == "__main__":

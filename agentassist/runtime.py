@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +51,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _RETRY_S = 10.0  # a refused call end is written again this often
+# What a stop gives its calls' ends and the model's workers: with uvicorn's own second (cli.py) and the
+# process's exit, SIGTERM ends `agentassist serve` within 5 s (tests/test_shutdown.py measures it).
+STOP_S = 2.0
+_CLOSE_MARGIN_S = 0.5  # after the deadline a close still stores the call's end and publishes call.ended
 
 
 class Runtime:
@@ -99,14 +104,17 @@ class Runtime:
             raise
 
     def stop(self) -> None:
+        """End every call and let go of the model within ``STOP_S``: a stopping process (SIGTERM, Ctrl-C)
+        frees its SIP port at once. The calls' ends are stored; their revisions, and a final still
+        decoding at the deadline, are left out."""
+        deadline = time.monotonic() + STOP_S
+        self._hurry(deadline)
         if self._phone is not None:
             self.desks.detach(self.settings.assist.agent_name, self._phone)
             self._phone.stop()  # ends every call: their sessions close below
             self._phone = None
-        with self._lock:
-            sessions = list(self._sessions.values())
-        for session in sessions:
-            session.join(timeout_s=30)
+        for session in self._hurry(deadline):  # those that started meanwhile too
+            session.join(timeout_s=max(0.0, deadline - time.monotonic()) + _CLOSE_MARGIN_S)
         with self._lock:
             timer, self._retry_timer = self._retry_timer, None
         if timer is not None:
@@ -118,8 +126,16 @@ class Runtime:
             log.error("%d call(s) left active in the database (%s): the next start closes them", len(left), left)
         for streaming in (self._transcriber, self._multilingual):
             if streaming is not None:
-                streaming.close()
+                streaming.close(timeout_s=max(0.0, deadline - time.monotonic()))
         self.audio.close()
+
+    def _hurry(self, deadline: float) -> list[CallSession]:
+        """The sessions now, each told to be closed by ``deadline``."""
+        with self._lock:
+            sessions = list(self._sessions.values())
+        for session in sessions:
+            session.close_deadline = deadline
+        return sessions
 
     def health(self) -> dict[str, bool]:
         checks = {"model": self._transcriber is not None or not self.settings.transcribe.enabled}

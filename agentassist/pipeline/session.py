@@ -111,6 +111,8 @@ class CallSession:
         self.end_reason = "hangup"
         self.end_status = "ended"
         self.ended_at: datetime | None = None
+        # set by a stopping process (time.monotonic()): the close waits for finals and revisions no later
+        self.close_deadline: float | None = None
         if self.recorder.failed:
             self.failures.report("record", RecordingError(f"recording not started: {self.recorder.failed}"))
         self._thread = threading.Thread(target=self._run, name=f"call-{info.call_id[:8]}", daemon=True)
