@@ -245,6 +245,42 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users_list(args: argparse.Namespace) -> int:
+    rows = _open_store(_settings(args)).users()
+    sys.stdout.write(f"{'name':<20}  {'role':<15}  {'password':<8}  {'token_expires_at':<19}  teams\n")
+    for u in rows:
+        teams = ", ".join(u["teams"]) + (" (sees all teams)" if u["all_teams"] else "")
+        expires = (u["token_expires_at"] or "never")[:19]
+        password = "yes" if u["has_password"] else "no"
+        sys.stdout.write(f"{u['name']:<20}  {u['role']:<15}  {password:<8}  {expires:<19}  {teams or '-'}\n")
+    return 0
+
+
+def cmd_users_delete(args: argparse.Namespace) -> int:
+    store = _open_store(_settings(args))
+    if store.user(args.name) is None:
+        raise AgentassistError(f"no user named {args.name!r}")
+    store.delete_user(args.name)  # a running server closes their sockets at its next sweep (within 30 s)
+    sys.stdout.write(f"user {args.name!r} deleted: their API token and login sessions no longer work\n")
+    return 0
+
+
+def cmd_users_reset_password(args: argparse.Namespace) -> int:
+    import secrets
+
+    store = _open_store(_settings(args))
+    if store.user(args.name) is None:
+        raise AgentassistError(f"no user named {args.name!r}")
+    password = secrets.token_urlsafe(12)  # 16 characters, 96 bits
+    store.set_password(args.name, password)
+    ended = len(store.end_logins(args.name))
+    sys.stdout.write(
+        f"password of {args.name!r} reset; {ended} login session(s) ended, API token unchanged; "
+        f"the new password (shown once):\n{password}\n"
+    )
+    return 0
+
+
 def cmd_users_add_phone(args: argparse.Namespace) -> int:
     from agentassist.store.phones import add_phone
 
@@ -390,6 +426,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_config(users.add_parser("passwd", help="set a user's password (asked twice, or one line of stdin)"))
     sp.add_argument("name")
     sp.set_defaults(func=cmd_users_passwd)
+    sp = with_config(users.add_parser("reset-password", help="give a user a new random password, printed once"))
+    sp.add_argument("name")
+    sp.set_defaults(func=cmd_users_reset_password)
+    sp = with_config(users.add_parser("list", help="list the users: role, password set, token expiry, teams"))
+    sp.set_defaults(func=cmd_users_list)
+    sp = with_config(users.add_parser("delete", help="delete a user: their token and login sessions end"))
+    sp.add_argument("name")
+    sp.set_defaults(func=cmd_users_delete)
     sp = with_config(users.add_parser("add-phone", help="create a phone credential for an agent and print it"))
     sp.add_argument("agent", help="an existing user of role agent")
     sp.set_defaults(func=cmd_users_add_phone)
@@ -409,6 +453,9 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if args.command != "serve" and not args.verbose:
+        # the schema's migrations are a server's news; a command prints its result and nothing else
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return int(args.func(args))
     except ScriptError as exc:
