@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentassist import memory
-from agentassist.assist.script import Script
+from agentassist.assist.script import Script, script_prompt
 from agentassist.assist.tracker import ScriptTracker, TrackerOptions
-from agentassist.assist.versions import ScriptVersions
+from agentassist.assist.versions import ScriptVersions, say_default_script
 from agentassist.audio.devices import AudioIO, file_microphone
 from agentassist.audio.encode import OpusOptions
 from agentassist.bus import EventBus
@@ -88,6 +88,7 @@ class Runtime:
 
     def start(self) -> None:
         t = self.settings.transcribe
+        say_default_script(self.scripts, self.settings.assist.default_script)
         try:
             if t.enabled:  # else a recorder only: no model at all
                 self._transcriber = StreamingTranscriber(Transcriber(t.transcriber_options()))
@@ -98,7 +99,7 @@ class Runtime:
                 phone = Softphone(self.settings.sip, self.audio, self)
                 phone.start()
                 self._phone = phone
-                self.desks.attach(self.settings.assist.agent_name, phone)
+                self.desks.attach(self.settings.assist.agent_name, phone, own=True)
         except AgentassistError as exc:
             self.error = str(exc)  # the caller reports it
             raise
@@ -495,9 +496,3 @@ class Runtime:
             idle = not self._sessions
         if idle:  # trimming walks the heap under malloc's locks: never while a call's media runs
             memory.trim()
-
-
-def script_prompt(script: Any, variables: dict[str, str]) -> str:
-    """Words a script makes likely on its calls, to bias recognition: company, campaign, card titles."""
-    names = [variables.get("company", ""), script.campaign, *(c.title for c in script.cards)]
-    return ", ".join(dict.fromkeys(n for n in names if n)) + "."
