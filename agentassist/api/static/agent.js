@@ -191,14 +191,22 @@ async function pollRinging() {
   let calls;
   try { calls = await api("/api/ringing"); } catch (e) {
     if (e.status === 403 || e.status === 503) state.ringingOff = true;  // not this agent's phone, or no phone
+    if ([403, 409, 503].includes(e.status)) showNoPhone(e.message);  // 409: no phone connected (yet)
     return;
   }
+  showNoPhone("");
   const box = $("ringing");
   box.hidden = calls.length === 0;
   box.replaceChildren(...calls.map((c) => el("div", { class: "ring", "data-call": c.id },
     el("span", { class: "who" }, `Incoming call from ${c.remote}`),
     el("button", { type: "button", class: "answer", onclick: () => decide(c.id, "answer") }, "Answer"),
     el("button", { type: "button", class: "decline", onclick: () => decide(c.id, "decline") }, "Decline"))));
+}
+
+// Why no call will reach this page, in the server's words (whose phone this server's is, or the 403)
+function showNoPhone(reason) {
+  $("nophone").hidden = !reason;
+  $("nophone").textContent = reason ? `No calls will reach you here: ${reason}.` : "";
 }
 
 async function decide(callId, what) {
