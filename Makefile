@@ -21,7 +21,7 @@ PJ_REV := $(shell bash tools/build-pjsua2.sh --rev)
 PJ_WHEEL := build/wheels/pjsua2_python-*+agentassist.r$(PJ_REV).max$(PJSUA2_MAX_CALLS)-*.whl
 PJ_STAMP := $(VENV)/.pjsua2-$(PJSUA2)-$(PJSUA2_MAX_CALLS)$(if $(filter source,$(PJSUA2)),-r$(PJ_REV))
 
-.PHONY: install install-test run test lint clean pjsua2
+.PHONY: install install-test run customer-call test lint clean pjsua2
 
 install: $(STAMP) $(PJ_STAMP)
 	@$(BIN)/agentassist models install tiny.en
@@ -50,6 +50,13 @@ $(STAMP): pyproject.toml
 
 run: install
 	$(BIN)/agentassist serve $(if $(CONFIG),--config $(CONFIG))
+
+# The README's first call: a customer (baresip, examples/first-call/baresip) calls the server that
+# `make run` started, says examples/first-call/customer.wav and hangs up after 42 s.
+CALL_URI ?= sip:agent@127.0.0.1:5060
+customer-call:
+	@bash tools/apt-ensure.sh baresip
+	baresip -f examples/first-call/baresip -e "/dial $(CALL_URI)" -t 42
 
 install-test: install
 	@bash tools/apt-ensure.sh $(APT_TEST)
