@@ -256,10 +256,16 @@ def cmd_users_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_users_delete(args: argparse.Namespace) -> int:
+def _store_with_user(args: argparse.Namespace) -> Store:
+    """The store, once it has the user ``args.name`` (else the error names them)."""
     store = _open_store(_settings(args))
     if store.user(args.name) is None:
         raise AgentassistError(f"no user named {args.name!r}")
+    return store
+
+
+def cmd_users_delete(args: argparse.Namespace) -> int:
+    store = _store_with_user(args)
     store.delete_user(args.name)  # a running server closes their sockets at its next sweep (within 30 s)
     sys.stdout.write(f"user {args.name!r} deleted: their API token and login sessions no longer work\n")
     return 0
@@ -268,9 +274,7 @@ def cmd_users_delete(args: argparse.Namespace) -> int:
 def cmd_users_reset_password(args: argparse.Namespace) -> int:
     import secrets
 
-    store = _open_store(_settings(args))
-    if store.user(args.name) is None:
-        raise AgentassistError(f"no user named {args.name!r}")
+    store = _store_with_user(args)
     password = secrets.token_urlsafe(12)  # 16 characters, 96 bits
     store.set_password(args.name, password)
     ended = len(store.end_logins(args.name))

@@ -23,7 +23,6 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ import httpx
 import pytest
 
 from tests.conftest import REPO, chromium_browser, need, need_chromium, wait_js
+from tests.test_shutdown import port_free
 
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
 
@@ -57,16 +57,6 @@ def the_command(lines: list[str], *words: str) -> str:
     found = [line for line in lines if all(w in line for w in words)]
     assert len(found) == 1, f"expected one README command with {words}, got {found}"
     return found[0]
-
-
-def _port_taken(port: int) -> bool:
-    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-        with socket.socket(socket.AF_INET, kind) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                return True
-    return False
 
 
 def fresh_clone(root: Path) -> Path:
@@ -129,7 +119,7 @@ def test_the_readme_first_call_works_as_written(tmp_path: Path) -> None:
     need("git", "make", "baresip")
     need_chromium()
     for port, what in PORTS.items():
-        if _port_taken(port):
+        if not port_free(port):
             pytest.skip(f"port {port} ({what}) is taken on 127.0.0.1")
     lines = readme_commands()
     serve = the_command(lines, "AGENT_AUDIO_FILE", "make run")

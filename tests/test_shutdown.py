@@ -61,7 +61,7 @@ def _wall(url: str, token: str) -> Iterator[None]:
         yield
 
 
-def _port_free(port: int) -> bool:
+def port_free(port: int) -> bool:
     for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
         with socket.socket(socket.AF_INET, kind) as s:
             try:
@@ -99,7 +99,7 @@ def test_a_signal_stops_serve_within_5_s_in_a_live_call(
     assert took_s < STOP_WITHIN_S, f"serve took {took_s:.1f} s to stop after {sig.name}:\n{log}"
     assert rc in ((-signal.SIGTERM,) if sig == signal.SIGTERM else (130,)), f"exit status {rc}:\n{log}"
     assert "Traceback" not in log, log
-    assert _port_free(server.sip_port), f"SIP port {server.sip_port} still taken after the exit"
+    assert port_free(server.sip_port), f"SIP port {server.sip_port} still taken after the exit"
     call = Store(f"sqlite:///{server.root / 'data' / 'agentassist.db'}").get_call(call_id)
     assert call is not None and call["status"] == "ended", call
     assert call["duration_s"] and call["duration_s"] >= SIGNAL_AFTER_S - 1, call
