@@ -164,6 +164,7 @@ def test_the_readme_first_call_works_as_written(tmp_path: Path) -> None:
                 "() => !document.getElementById('nophone').hidden && document.getElementById('nophone').textContent",
             )
             assert "'ann' has no phone connected" in said and f"phone is '{name.group(1)}''s" in said, said
+            ann.screenshot(path=str(tmp_path / "agent-page-ann.png"))
 
             page = browser.new_page()
             _sign_in(page, name.group(1), password.group(1))
