@@ -159,7 +159,7 @@ class Desks:
         if desk is None:
             # an agent signed in under another name than the server's phone's gets no calls: say why
             mine = self._own and self._own != agent
-            own = f": this server's own phone is {self._own!r}'s ([assist] agent_name)" if mine else ""
+            own = f": this server's own phone belongs to {self._own!r} ([assist] agent_name)" if mine else ""
             raise NoDeskError(f"agent {agent!r} has no phone connected{own}")
         return desk
 

@@ -163,7 +163,7 @@ def test_the_readme_first_call_works_as_written(tmp_path: Path) -> None:
                 ann,
                 "() => !document.getElementById('nophone').hidden && document.getElementById('nophone').textContent",
             )
-            assert "'ann' has no phone connected" in said and f"phone is '{name.group(1)}''s" in said, said
+            assert "'ann' has no phone connected" in said and f"phone belongs to '{name.group(1)}'" in said, said
             ann.screenshot(path=str(tmp_path / "agent-page-ann.png"))
 
             page = browser.new_page()
