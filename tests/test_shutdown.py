@@ -62,8 +62,12 @@ def _wall(url: str, token: str) -> Iterator[None]:
 
 
 def port_free(port: int) -> bool:
+    """Whether a server could bind ``port`` on 127.0.0.1, UDP and TCP (with SO_REUSEADDR, as servers bind:
+    the TIME-WAIT of connections closed a moment ago does not count)."""
     for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
         with socket.socket(socket.AF_INET, kind) as s:
+            if kind == socket.SOCK_STREAM:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
