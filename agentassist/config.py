@@ -280,7 +280,8 @@ class TranscribeSettings(_Section):
 
 class AssistSettings(_Section):
     scripts_dir: str = "scripts"
-    default_script: str = ""
+    default_script: str = "helpdesk-basic"  # the example in scripts/: a first call has a checklist that ticks
+    # The agent whose phone this server's softphone is: the agent user of this name sees its calls on /agent
     agent_name: str = "Alex"
     company: str = "Example Corp"
     match_threshold: float = 0.7  # share of a say-line heard for a final utterance to tick its step

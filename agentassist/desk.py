@@ -136,10 +136,13 @@ class Desks:
         self._lock = threading.Lock()
         self._by_agent: dict[str, Desk] = {}
         self._calls: dict[str, str] = {}  # call id -> agent, learnt from the calls the desks report
+        self._own = ""  # the agent of this process's own softphone ([assist] agent_name), if it runs one
 
-    def attach(self, agent: str, desk: Desk) -> None:
+    def attach(self, agent: str, desk: Desk, own: bool = False) -> None:
+        """``own``: the desk is this process's softphone (a missing desk then says whose it is)."""
         with self._lock:
             self._by_agent[agent] = desk
+            self._own = agent if own else self._own
 
     def detach(self, agent: str, desk: Desk) -> None:
         with self._lock:
@@ -154,7 +157,10 @@ class Desks:
         with self._lock:
             desk = self._by_agent.get(agent)
         if desk is None:
-            raise NoDeskError(f"agent {agent!r} has no phone connected")
+            # an agent signed in under another name than the server's phone's gets no calls: say why
+            mine = self._own and self._own != agent
+            own = f": this server's own phone belongs to {self._own!r} ([assist] agent_name)" if mine else ""
+            raise NoDeskError(f"agent {agent!r} has no phone connected{own}")
         return desk
 
     def bind(self, call_id: str, agent: str) -> None:

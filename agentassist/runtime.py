@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentassist import memory
-from agentassist.assist.script import Script
+from agentassist.assist.script import Script, script_prompt
 from agentassist.assist.tracker import ScriptTracker, TrackerOptions
-from agentassist.assist.versions import ScriptVersions
+from agentassist.assist.versions import ScriptVersions, say_default_script
 from agentassist.audio.devices import AudioIO, file_microphone
 from agentassist.audio.encode import OpusOptions
 from agentassist.bus import EventBus
@@ -51,6 +52,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _RETRY_S = 10.0  # a refused call end is written again this often
+# What a stop gives its calls' ends and the model's workers: with uvicorn's own second (cli.py) and the
+# process's exit, SIGTERM ends `agentassist serve` within 5 s (tests/test_shutdown.py measures it).
+STOP_S = 2.0
+_CLOSE_MARGIN_S = 0.5  # after the deadline a close still stores the call's end and publishes call.ended
 
 
 class Runtime:
@@ -82,6 +87,7 @@ class Runtime:
 
     def start(self) -> None:
         t = self.settings.transcribe
+        say_default_script(self.scripts, self.settings.assist.default_script)
         try:
             if t.enabled:  # else a recorder only: no model at all
                 self._transcriber = StreamingTranscriber(Transcriber(t.transcriber_options()))
@@ -92,29 +98,40 @@ class Runtime:
                 phone = Softphone(self.settings.sip, self.audio, self)
                 phone.start()
                 self._phone = phone
-                self.desks.attach(self.settings.assist.agent_name, phone)
+                self.desks.attach(self.settings.assist.agent_name, phone, own=True)
         except AgentassistError as exc:
             self.error = str(exc)  # the caller reports it
             raise
 
     def stop(self) -> None:
+        """End every call and let go of the model within ``STOP_S``: a stopping process (SIGTERM, Ctrl-C)
+        frees its SIP port at once. The calls' ends are stored; their revisions, and a final still
+        decoding at the deadline, are left out."""
+        deadline = time.monotonic() + STOP_S
+        self._hurry(deadline)
         if self._phone is not None:
             self.desks.detach(self.settings.assist.agent_name, self._phone)
             self._phone.stop()  # ends every call: their sessions close below
             self._phone = None
         self.waiting.stop()
-        with self._lock:
-            sessions = list(self._sessions.values())
-        for session in sessions:
+        for session in self._hurry(deadline):  # those that started meanwhile too
             session.suspend()  # a call not ended is a phone's: the next run resumes it (agentassist.restart)
-            session.join(timeout_s=30)
+            session.join(timeout_s=max(0.0, deadline - time.monotonic()) + _CLOSE_MARGIN_S)
         left = self._unstored.close()
         if left:
             log.error("%d call(s) left active in the database (%s): the next start closes them", len(left), left)
         for streaming in (self._transcriber, self._multilingual):
             if streaming is not None:
-                streaming.close()
+                streaming.close(timeout_s=max(0.0, deadline - time.monotonic()))
         self.audio.close()
+
+    def _hurry(self, deadline: float) -> list[CallSession]:
+        """The sessions now, each told to be closed by ``deadline``."""
+        with self._lock:
+            sessions = list(self._sessions.values())
+        for session in sessions:
+            session.close_deadline = deadline
+        return sessions
 
     def health(self) -> dict[str, bool]:
         checks = {"model": self._transcriber is not None or not self.settings.transcribe.enabled}
@@ -461,9 +478,3 @@ class Runtime:
             idle = not self._sessions
         if idle:  # trimming walks the heap under malloc's locks: never while a call's media runs
             memory.trim()
-
-
-def script_prompt(script: Any, variables: dict[str, str]) -> str:
-    """Words a script makes likely on its calls, to bias recognition: company, campaign, card titles."""
-    names = [variables.get("company", ""), script.campaign, *(c.title for c in script.cards)]
-    return ", ".join(dict.fromkeys(n for n in names if n)) + "."

@@ -80,6 +80,7 @@ language = "{lang or "auto"}"
 
 [assist]
 scripts_dir = "{root / "scripts"}"
+default_script = ""  # no script: what these figures have always measured
 
 [server]
 listen = "127.0.0.1:{http_port}"

@@ -91,6 +91,7 @@ language = "en"
 
 [assist]
 scripts_dir = "{root / "scripts"}"
+default_script = ""  # no script: what these figures have always measured
 
 [server]
 listen = "127.0.0.1:{http_port}"

@@ -206,6 +206,7 @@ TABLE: dict[str, Case] = {
     "GET /api/reports/agents": Case("200 200 403 200 200"),
     "GET /api/reports/teams": Case(LEADERS.format(200)),
     "GET /agent": Case(ALL_200, public=True),
+    "GET /favicon.ico": Case(ALL_200, public=True),
     "GET /wall": Case(ALL_200, public=True),
     "GET /scripts": Case(ALL_200, public=True),
     "GET /calibrations": Case(ALL_200, public=True),

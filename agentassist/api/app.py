@@ -162,6 +162,10 @@ def create_app(
     for path, html in PAGES.items():
         page(path, html)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:  # asked for by every browser, on every page
+        return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")
+
     # outermost last: the headers go on every answer, the body limit's 413 included
     app.add_middleware(BodyLimit, default_bytes=settings.server.max_body_bytes)
     app.add_middleware(SecurityHeaders, policies=docs.policies(docs_pages))

@@ -74,3 +74,9 @@ class Script:
 
     def thresholds(self) -> dict[str, float]:
         return dict(self.alerts)
+
+
+def script_prompt(script: Script, variables: dict[str, str]) -> str:
+    """Words a script makes likely on its calls, to bias recognition: company, campaign, card titles."""
+    names = [variables.get("company", ""), script.campaign, *(c.title for c in script.cards)]
+    return ", ".join(dict.fromkeys(n for n in names if n)) + "."

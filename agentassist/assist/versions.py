@@ -287,3 +287,17 @@ def _write(path: Path, text: str) -> None:
 def _id_line(text: str) -> int:
     m = re.search(r"^id\s*:", text, re.MULTILINE)
     return text.count("\n", 0, m.start()) + 1 if m else 1
+
+
+def say_default_script(versions: ScriptVersions, script_id: str) -> None:
+    """One line at start on the script calls follow ([assist] default_script): a first call without a
+    checklist says why in the log."""
+    try:
+        script = versions.get(script_id) if script_id else None
+    except ScriptError as exc:
+        log.warning("[assist] default_script %r: %s: calls have no script until it is there", script_id, exc)
+        return
+    if script is None:
+        log.info("calls have no script: [assist] default_script is empty")
+    else:
+        log.info("calls follow script %r version %d (%d steps)", script.id, script.version, len(script.steps))

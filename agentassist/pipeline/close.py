@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from concurrent.futures import wait
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -57,11 +58,12 @@ def close_call(session: CallSession) -> None:
             filled[Channel.CUSTOMER],
         )
         finals = [f for stream in session.streams.values() for f in stream.futures]
-        wait(finals)
+        wait(finals, timeout=_left_s(session, None))
         # the finals are in: the turns they closed have been submitted for revision
-        wait([f for stream in session.streams.values() for f in stream.revisions()], timeout=REVISION_WAIT_S)
+        revisions = [f for stream in session.streams.values() for f in stream.revisions()]
+        wait(revisions, timeout=_left_s(session, REVISION_WAIT_S))
         for f in finals:
-            if f.exception() is not None:
+            if f.done() and f.exception() is not None:
                 failures.report("transcribe", f.exception())  # type: ignore[arg-type]
         # a recording that stopped early has no clock past its failure: the media clock goes on
         recorder = session.recorder
@@ -88,6 +90,15 @@ def suspend_call(session: CallSession) -> None:
         log.info("call %s: left to its phone at %.1f s, for the next run to resume", session.call_id, session.now_s)
     finally:
         session.closed()
+
+
+def _left_s(session: CallSession, wait_s: float | None) -> float | None:
+    """``wait_s`` (None: no limit), cut to what is left before the session's ``close_deadline``: a process
+    that stops ends its calls within its own deadline, and a final still decoding then is left out."""
+    if session.close_deadline is None:
+        return wait_s
+    left_s = max(0.0, session.close_deadline - time.monotonic())
+    return left_s if wait_s is None else min(wait_s, left_s)
 
 
 def mark_ended(session: CallSession, end_s: float) -> None:

@@ -117,6 +117,8 @@ class CallSession:
         self.end_status = "ended"
         self.ended_at: datetime | None = None
         self.suspended = False  # the center stopped under the call (suspend)
+        # set by a stopping process (time.monotonic()): the close waits for finals and revisions no later
+        self.close_deadline: float | None = None
         if self.recorder.failed:
             self.failures.report("record", RecordingError(f"recording not started: {self.recorder.failed}"))
         self._go_on_from(info)

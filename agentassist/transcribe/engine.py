@@ -306,11 +306,13 @@ class StreamingTranscriber:
             finally:
                 self.schedule.idle_waiters -= 1
 
-    def close(self) -> None:
+    def close(self, timeout_s: float | None = None) -> None:
         """Finish every queued final and speculative job, drop queued partials and revisions (counted),
-        stop the workers. Call :meth:`wait_idle` first to have the revisions too."""
+        stop the workers. Call :meth:`wait_idle` first to have the revisions too. ``timeout_s``: wait no
+        longer for the workers (a stopping process: a decode cannot be interrupted; the workers are daemons)."""
         with self._cv:
             self.schedule.close()
             self._cv.notify_all()
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
         for t in self._threads:
-            t.join()
+            t.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
