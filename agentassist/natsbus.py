@@ -82,6 +82,7 @@ class NatsBus(EventBus):
         self._taker: ScriptTaker | None = None
         self.sent = self.received = self.outbox_dropped = self.inbound_dropped = 0
         self.reconnects = self.scripts_received = 0
+        self._closing = False
 
     # ---- the EventBus side -----------------------------------------------------------------------
 
@@ -122,6 +123,7 @@ class NatsBus(EventBus):
         }
 
     async def aclose(self) -> None:
+        self._closing = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -194,7 +196,7 @@ class NatsBus(EventBus):
             log.debug("bus: NATS: %s", exc)
 
     async def _on_disconnected(self) -> None:
-        if self._up.is_set():
+        if self._up.is_set() and not self._closing:
             log.warning("bus: NATS at %s lost; live events wait in the outbox (%d max)", self.url, OUTBOX_EVENTS)
         self._up.clear()
 
