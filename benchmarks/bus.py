@@ -44,7 +44,12 @@ def _cpu_s(pid: int) -> float:
 async def _burst(a: EventBus, b: EventBus, events: int, server_pid: int | None) -> dict[str, float]:
     sub = b.subscribe(maxsize=events + 10)
     cpu, server_cpu, started = time.process_time(), _cpu_s(server_pid) if server_pid else 0.0, time.monotonic()
-    thread = threading.Thread(target=lambda: [a.publish(_event(n)) for n in range(events)])
+
+    def pipeline() -> None:
+        for n in range(events):
+            a.publish(_event(n))
+
+    thread = threading.Thread(target=pipeline)
     thread.start()
     for _ in range(events):
         await sub.get()

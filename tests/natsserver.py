@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port, need
+from benchmarks.ports import free_port
+from tests.conftest import need
 
 
 class NatsServer:
