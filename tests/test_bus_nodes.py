@@ -9,6 +9,7 @@ file is not a deployment. Node B carries no calls (no SIP, no model): it serves 
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -110,7 +111,8 @@ def test_a_call_on_node_a_is_live_on_node_b_and_a_script_saved_on_b_reaches_it(
 def _call(a: Server, b: Server, credential: str, nats: NatsServer) -> None:
     _wait(lambda: _metric(a, "agentassist_bus_connected") and _metric(b, "agentassist_bus_connected"), 20, "connected")
     feed_a, feed_b = (Feed(f"ws://127.0.0.1:{n.http_port}/api/live", n.token) for n in (a, b))
-    for feed in (feed_a, feed_b):
+    wall_b = Feed(f"ws://127.0.0.1:{b.http_port}/api/wall", b.token)
+    for feed in (feed_a, feed_b, wall_b):
         feed.events = _Stamped()
         feed.start()
         assert feed.ready.wait(10)
@@ -131,6 +133,8 @@ def _call(a: Server, b: Server, credential: str, nats: NatsServer) -> None:
         p95 = delays[int(len(delays) * 0.95) - 1] if len(delays) > 1 else delays[0]
         print(f"node B after node A: {len(delays)} events, p50 {delays[len(delays) // 2]:.1f} ms, p95 {p95:.1f} ms")
         assert p95 <= 200, delays  # issue 20: the wall on another node within 200 ms more (p95)
+        assert _metric(b, "agentassist_wall_calls") == 1  # the call has its tile on node B's wall
+        assert any(call_id in json.dumps(m) for m in list(wall_b.events)), wall_b.events
 
         # (b) a script saved through B's API reaches the running call on A
         with b.client() as c:
@@ -157,7 +161,7 @@ def _call(a: Server, b: Server, credential: str, nats: NatsServer) -> None:
         phone.close()
     _wait(lambda: "call.ended" in {t for t, _ in _of(feed_b, call_id)}, 120, "call.ended on node B")
     time.sleep(0.5)
-    for feed in (feed_a, feed_b):
+    for feed in (feed_a, feed_b, wall_b):
         feed.stop.set()
     on_a, on_b = _of(feed_a, call_id), _of(feed_b, call_id)
     assert on_a[-1][0] == on_b[-1][0] == "call.ended"
