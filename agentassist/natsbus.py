@@ -51,6 +51,7 @@ SCRIPTS = "agentassist.scripts"
 # a full node; about 3 MB at the measured 300 bytes an event
 OUTBOX_EVENTS = 10_000
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,200}")  # a subject token: no '.', '*', '>' or white space
+_CLOSE_FLUSH_S = 2.0  # at shutdown, the most spent sending what the outbox still holds
 _RECONNECT_WAIT_S = 1  # nats-py's default is 2 s; a restarted nats-server is back in well under 1 s here
 
 
@@ -89,6 +90,7 @@ class NatsBus(EventBus):
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._wake, self._up = asyncio.Event(), asyncio.Event()  # bound to this loop
         self._task = loop.create_task(self._run(), name="nats-bus")
+        self._task.add_done_callback(_report)
         super().bind(loop)
 
     def _deliver(self, item: dict[str, Any]) -> None:
@@ -124,6 +126,9 @@ class NatsBus(EventBus):
 
     async def aclose(self) -> None:
         self._closing = True
+        deadline = asyncio.get_running_loop().time() + _CLOSE_FLUSH_S
+        while self._outbox and self._up.is_set() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)  # the last events (calls ended by the shutdown) go out first
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -225,6 +230,11 @@ class NatsBus(EventBus):
             return
         if self._taker is not None:
             await asyncio.to_thread(_apply, self._taker, script_id, version, text)
+
+
+def _report(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("bus: the NATS sender stopped; live events no longer leave this node", exc_info=task.exception())
 
 
 def _apply(taker: ScriptTaker, script_id: str, version: int, text: str) -> None:
