@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
+from agentassist.errors import ConfigError
 from agentassist.events import Event
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,36 @@ class EventBus:
             loop.call_soon_threadsafe(self._deliver, item)
 
     def _deliver(self, item: dict[str, Any]) -> None:
+        """An event published on this node (on the loop); a bus between nodes also sends it on."""
+        self._fan_out(item)
+
+    def _fan_out(self, item: dict[str, Any]) -> None:
         self.published += 1
         for sub in list(self._subscribers):
             sub._offer(item)
+
+    # ---- between nodes: nothing to do in one process (agentassist.natsbus does it on NATS) --------
+
+    def announce_script(self, script_id: str, version: int, text: str) -> None:
+        """A script version saved here; in one process the runtime has already applied it."""
+
+    def follow_scripts(self, taker: Any) -> None:
+        """Apply the script versions that other nodes save to ``taker``'s calls (none in one process)."""
+
+    def metrics(self) -> dict[str, float]:
+        return {}
+
+    async def aclose(self) -> None:
+        """Let go of the connection to other nodes, if any (the app's lifespan ends)."""
+
+
+def make_bus(url: str) -> EventBus:
+    """The bus of ``[bus] url``: in-process when empty, else NATS (agentassist.natsbus)."""
+    if not url:
+        return EventBus()
+    try:
+        from agentassist.natsbus import NatsBus  # nats-py is needed only when configured
+    except ModuleNotFoundError as exc:
+        raise ConfigError(f"[bus] url = {url!r} needs the NATS client: pip install nats-py==2.16.0 ({exc})") from None
+
+    return NatsBus(url)

@@ -38,7 +38,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from agentassist.api.app import create_app
     from agentassist.audio.recorder import repair
-    from agentassist.bus import EventBus
+    from agentassist.bus import make_bus
     from agentassist.restart import left_by_phones
     from agentassist.runtime import Runtime
     from agentassist.store.modes import make_private
@@ -70,7 +70,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 log.error("call %s ended abnormally; recording unusable: %s", call_id, exc)
         else:
             log.warning("call %s ended abnormally; no recording", call_id)
-    bus = EventBus()
+    bus = make_bus(settings.bus.url)
     runtime = Runtime(settings, store, bus, recordings)
     # Started before serving, so that a taken SIP port or an unusable model ends the command with
     # its message; events of a call that arrives before the loop runs wait in the bus.

@@ -373,6 +373,19 @@ class CenterSettings(_Section):
     credential_check_s: float = Field(default=30.0, gt=0)  # a revoked credential's phone is cut off this soon
 
 
+class BusSettings(_Section):
+    """Where live events and script updates travel (docs/bus.md): in this process, or NATS between nodes."""
+
+    url: str = ""  # "": in-process (one node); "nats://HOST:PORT": every node on that NATS server
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, v: str) -> str:
+        if v and (not v.startswith("nats://") or not v.removeprefix("nats://").strip("/")):
+            raise ValueError(f'expected "" (in-process) or nats://HOST:PORT, got {v!r}')
+        return v
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="AGENTASSIST_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
@@ -386,6 +399,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     phone: PhoneSettings = PhoneSettings()
     center: CenterSettings = CenterSettings()
+    bus: BusSettings = BusSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -78,6 +78,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         bus.bind(asyncio.get_running_loop())
+        bus.follow_scripts(carrier)  # versions saved on other nodes ([bus] url): docs/bus.md
         sockets.bind(asyncio.get_running_loop())
         hub.start()
         await asyncio.to_thread(store.migrate)
@@ -90,6 +91,7 @@ def create_app(
             sweep.cancel()
             await asyncio.to_thread(carrier.stop)
             await hub.stop()
+            await bus.aclose()
 
     store.api_token_ttl = settings.server.api_token_ttl
     if store.api_token_ttl is None:

@@ -45,6 +45,7 @@ def metrics(request: Request, runtime: RuntimeDep, bus: BusDep, store: StoreDep)
         "agentassist_events_published_total": float(bus.published),
         "agentassist_events_dropped_total": float(bus.dropped),
     }
+    values.update(bus.metrics())
     values.update(request.app.state.wall.metrics())
     values.update(request.app.state.sockets.metrics())
     values.update(request.app.state.phone_calls.metrics())

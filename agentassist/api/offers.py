@@ -18,7 +18,17 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentassist.api.deps import RowId, RuntimeDep, ScriptsDep, StoreDep, UserDep, answering, require, visible_call
+from agentassist.api.deps import (
+    BusDep,
+    RowId,
+    RuntimeDep,
+    ScriptsDep,
+    StoreDep,
+    UserDep,
+    answering,
+    require,
+    visible_call,
+)
 from agentassist.api.scripts import WRITER_ROLES, SavedOut, etag, save_version
 from agentassist.assist.wording import says, with_say
 from agentassist.errors import ScriptError
@@ -118,6 +128,7 @@ async def accept_offer(
     scripts: ScriptsDep,
     runtime: RuntimeDep,
     store: StoreDep,
+    bus: BusDep,
     user: Editor,
     body: AcceptIn | None = None,
 ) -> dict[str, Any]:
@@ -144,7 +155,7 @@ async def accept_offer(
         try:
             edited = with_say(text, step.id, wording, f"{script_id}.yaml")
             new, changed, _, applied = await save_version(
-                script_id, edited, etag(script.version), scripts, runtime, store, user
+                script_id, edited, etag(script.version), scripts, runtime, store, user, bus
             )
             version = new.version
         except ScriptError as exc:

@@ -17,9 +17,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from agentassist.api.deps import Runtime, RuntimeDep, ScriptsDep, StoreDep, UserDep, require
+from agentassist.api.deps import BusDep, Runtime, RuntimeDep, ScriptsDep, StoreDep, UserDep, require
 from agentassist.assist.script import Script
 from agentassist.assist.versions import ScriptVersions, error_lines
+from agentassist.bus import EventBus
 from agentassist.errors import ScriptError
 from agentassist.store.db import Store, UserRecord
 
@@ -209,6 +210,7 @@ async def put_script(
     scripts: ScriptsDep,
     runtime: RuntimeDep,
     store: StoreDep,
+    bus: BusDep,
     user: Annotated[UserRecord, require(*WRITER_ROLES)],
 ) -> Response:
     """Save a new version (YAML as text/yaml, or JSON ``{"yaml": ...}``); live calls on the script get it now.
@@ -218,7 +220,7 @@ async def put_script(
     text = await _script_text(request)
     try:
         script, changed, created, applied = await save_version(
-            script_id, text, request.headers.get("if-match"), scripts, runtime, store, user
+            script_id, text, request.headers.get("if-match"), scripts, runtime, store, user, bus
         )
     except ScriptError as exc:
         problems = error_lines(exc.errors)
@@ -239,10 +241,11 @@ async def save_version(
     runtime: Runtime,
     store: Store,
     user: UserRecord,
+    bus: EventBus,
 ) -> tuple[Script, bool, bool, list[str]]:
     """The one way a script version is saved (an edit, an accepted offer): validated, written, applied to
-    every running call that follows the script, audited. Returns the script as saved, whether it
-    changed, whether it is new, and the calls it was applied to.
+    every running call that follows the script (on every node: ``bus``), audited. Returns the script as
+    saved, whether it changed, whether it is new, and the calls of this node it was applied to.
 
     Raises ScriptError when the text is invalid (nothing saved), HTTPException 412 when ``if_match``
     is not the current version's ETag."""
@@ -250,6 +253,9 @@ async def save_version(
     applied: list[str] = []
     if changed:
         applied = await run_in_threadpool(runtime.apply_script, script)
+        saved = scripts.current(script.id)
+        if saved is not None:  # other nodes apply it to their calls ([bus] url); applied_to counts this node's
+            bus.announce_script(script.id, saved[0].version, saved[1])
         detail = f"{script.id} version {script.version}" + (f"; applied to {len(applied)} calls" if applied else "")
         await run_in_threadpool(store.audit, user, "script_saved", None, detail)
     return script, changed, created, applied
