@@ -1,0 +1,55 @@
+"""A quality checker's day: their work queue (the calls assigned to them not yet evaluated by them,
+oldest assignment first; "next" on the replay page opens its head) and which of a page's calls are
+evaluated already (the calls list marks them)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from agentassist.api.deps import StoreDep, require
+from agentassist.store.db import UserRecord
+from agentassist.store.queue import MAX_ASKED_CALLS, EvaluatedJson, QueuedJson
+from agentassist.store.scope import EVALUATOR_ROLES
+
+router = APIRouter(prefix="/api/quality", tags=["quality"])
+
+Evaluator = Annotated[UserRecord, require(*EVALUATOR_ROLES)]
+
+
+class QueuedOut(BaseModel):
+    assignment_id: int
+    call_id: str
+    assigned_at: str | None
+    assigned_by: str
+    agent: str
+    remote: str
+    direction: str
+    started_at: str | None
+    duration_s: float | None
+
+
+class EvaluatedOut(BaseModel):
+    call_id: str
+    by_me: int = Field(description="the asker's own evaluations of the call (calibration scores included)")
+    by_anyone: int = Field(description="every evaluation of the call that the asker may read")
+
+
+@router.get("/queue", response_model=list[QueuedOut])
+def my_queue(store: StoreDep, user: Evaluator) -> list[QueuedJson]:
+    """The calls assigned to me that I have not evaluated yet (a calibration score does not count),
+    oldest assignment first. Only quality checkers get assignments: anyone else's queue is empty."""
+    return store.queue(user)
+
+
+@router.get("/evaluated", response_model=list[EvaluatedOut])
+def evaluated_calls(
+    store: StoreDep,
+    user: Evaluator,
+    call_id: Annotated[list[str], Query(min_length=1, max_length=MAX_ASKED_CALLS)],
+) -> list[EvaluatedJson]:
+    """Of the calls asked (``?call_id=a&call_id=b``), those with an evaluation I may read: how many
+    are mine and how many in all. A call with none, or one I may not see, is left out."""
+    return store.evaluated(user, call_id)
