@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from agentassist.api.accounts import AssignmentOut
 from agentassist.api.deps import StoreDep, require
 from agentassist.store.db import UserRecord
 from agentassist.store.queue import MAX_ASKED_CALLS, EvaluatedJson, QueuedJson
@@ -19,11 +20,7 @@ router = APIRouter(prefix="/api/quality", tags=["quality"])
 Evaluator = Annotated[UserRecord, require(*EVALUATOR_ROLES)]
 
 
-class QueuedOut(BaseModel):
-    assignment_id: int
-    call_id: str
-    assigned_at: str | None
-    assigned_by: str
+class QueuedOut(AssignmentOut):
     agent: str
     remote: str
     direction: str

@@ -15,6 +15,7 @@ from sqlalchemy import case, func, select
 
 from agentassist.store.database import Database
 from agentassist.store.dates import iso, utc
+from agentassist.store.distribution import AssignmentJson
 from agentassist.store.evaluations import readable_evaluations
 from agentassist.store.models import AssignmentRow, CallRow, EvaluationRow
 from agentassist.store.scope import UserRecord, visible_calls
@@ -22,11 +23,9 @@ from agentassist.store.scope import UserRecord, visible_calls
 MAX_ASKED_CALLS = 500  # a calls page shows 25 rows a page; a bound keeps one IN (...) list small
 
 
-class QueuedJson(TypedDict):
-    assignment_id: int
-    call_id: str
-    assigned_at: str | None
-    assigned_by: str
+class QueuedJson(AssignmentJson):
+    """An assignment with what the queue shows of its call."""
+
     agent: str
     remote: str
     direction: str
@@ -52,7 +51,7 @@ def queue(db: Database, user: UserRecord) -> list[QueuedJson]:
         .order_by(AssignmentRow.assigned_at, AssignmentRow.id)
     )
     with db.session() as s:
-        return [_queued_json(a, c) for a, c in s.execute(stmt)]
+        return [_queued_json(a, c, user.name) for a, c in s.execute(stmt)]
 
 
 def evaluated(db: Database, user: UserRecord, call_ids: Sequence[str]) -> list[EvaluatedJson]:
@@ -69,12 +68,13 @@ def evaluated(db: Database, user: UserRecord, call_ids: Sequence[str]) -> list[E
         return [EvaluatedJson(call_id=c, by_me=int(m or 0), by_anyone=int(n)) for c, m, n in s.execute(stmt)]
 
 
-def _queued_json(a: AssignmentRow, c: CallRow) -> QueuedJson:
+def _queued_json(a: AssignmentRow, c: CallRow, checker: str) -> QueuedJson:
     ended, started = utc(c.ended_at), utc(c.started_at)
     duration = (ended - started).total_seconds() if ended is not None and started is not None else None
     return QueuedJson(
-        assignment_id=a.id,
+        id=a.id,
         call_id=c.id,
+        checker=checker,
         assigned_at=iso(a.assigned_at),
         assigned_by=a.assigned_by,
         agent=c.agent,
