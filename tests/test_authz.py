@@ -170,6 +170,7 @@ TABLE: dict[str, Case] = {
     "GET /api/assignments": Case(EVALUATORS.format(200)),
     "POST /api/assignments": Case(LEADERS.format(201), body={"call_id": "c3", "checker": "qa"}),
     "GET /api/quality/queue": Case(EVALUATORS.format(200)),
+    "GET /api/quality/checkers": Case(LEADERS.format(200)),
     "GET /api/quality/evaluated": Case(EVALUATORS.format(200), params={"call_id": ["c1", "c2"]}),
     "GET /api/audit": Case(ADMIN.format(200)),
     "POST /api/scorecards": Case(LEADERS.format(201), body=CARD),

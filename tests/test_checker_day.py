@@ -4,7 +4,7 @@ transcripts and checklists are assigned to the checker, who opens the first from
 calls page and evaluates all three with the keyboard only - speed, a skip, the transcript search,
 answering, a comment, saving with ctrl+enter and "n" for the next call. The evaluations the API then
 returns are the ones typed; the form is read-only after each save; the agent of the auto-failed call
-sees the answer that failed it."""
+sees the answer that failed it. A leader builds a calibration session by ticking calls and checkers."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from tests.conftest import chromium_browser, need_chromium, wait_js
 pytestmark = [pytest.mark.slow]
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-USERS = {"ada": "admin", "alice": "agent", "quinn": "quality_checker"}
+USERS = {"ada": "admin", "alice": "agent", "quinn": "quality_checker", "rae": "quality_checker"}
 CALL_S = 12.0
 RATE_HZ = 8000
 
@@ -205,7 +205,7 @@ def test_a_checker_evaluates_three_queued_calls_with_next_and_the_keyboard(day: 
 
         # call 3: a comment at the moment the player is at, enter adds it (and saves nothing)
         _ready(page, third)
-        assert "empty after this call" in page.inner_text("#queue-left")
+        assert page.inner_text("#queue-left") == "the last call in my queue"
         keys.press("ArrowRight")
         wait_js(page, "() => Math.abs(document.getElementById('player').currentTime - 5) < 0.3")
         keys.press("c")
@@ -237,3 +237,36 @@ def test_a_checker_evaluates_three_queued_calls_with_next_and_the_keyboard(day: 
     assert two["auto_failed"] and two["total"] == 0
     assert three["answers"] == {"greet": "yes", "notice": "yes", "polite": "yes"}
     assert three["comments"] == [{"t": 5.0, "text": "clear and calm", "question_id": None}]
+
+
+def test_a_leader_builds_a_calibration_session_by_picking_calls_and_checkers(day: Day) -> None:
+    need_chromium()
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1366, "height": 1000})
+        page.goto(f"{day.url}/calibrations?token={day.tokens['ada']}")
+        page.click("#new-calibration")
+        page.wait_for_selector("#pick-checkers li", timeout=30_000)
+        assert page.locator("#pick-calls li[data-call]").count() == 3
+        assert [page.locator("#pick-checkers li").nth(i).get_attribute("data-checker") for i in range(3)] == [
+            "quinn",
+            "rae",
+            "ada",
+        ]  # quality checkers first
+        page.fill("#create-title", "Refunds, November")
+        page.check(f'#pick-calls input[value="{day.calls[2]}"]')
+        page.fill("#pick-calls-q", "nothing anyone said")
+        page.press("#pick-calls-q", "Enter")  # a search, not the form's submit; the ticked call stays
+        page.wait_for_selector("#pick-calls li[data-call]:only-child", timeout=10_000)
+        page.fill("#pick-calls-q", "")
+        page.click("#pick-calls-find")
+        page.wait_for_selector("#pick-calls li:nth-child(3)", timeout=10_000)
+        page.check(f'#pick-calls input[value="{day.calls[0]}"]')
+        assert page.inner_text("#picked-count") == "2 calls chosen"
+        page.check('#pick-checkers input[value="quinn"]')
+        page.check('#pick-checkers input[value="rae"]')
+        page.click("#create button[type=submit]")
+        page.wait_for_selector("#session:not([hidden])", timeout=15_000)
+    with day.api("ada") as ada:
+        [cal] = ada.get("/api/calibrations").json()
+    assert cal["title"] == "Refunds, November"
+    assert sorted(cal["call_ids"]) == [day.calls[0], day.calls[2]] and cal["checker_ids"] == ["quinn", "rae"]

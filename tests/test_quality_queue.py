@@ -109,3 +109,15 @@ def test_the_routes_refuse_agents_and_a_missing_call_list(env: Env) -> None:
     assert env.req("alice", "GET", "/api/quality/evaluated", call_id=["c0"]).status_code == 403
     r = env.req("qa1", "GET", "/api/quality/evaluated")
     assert r.status_code == 422 and "call_id" in r.text
+
+
+def test_leaders_list_who_may_score_calls(env: Env) -> None:
+    listed = env.ok("tom", "GET", "/api/quality/checkers")
+    assert [(u["name"], u["role"]) for u in listed] == [
+        ("qa1", "quality_checker"),
+        ("qa2", "quality_checker"),
+        ("ada", "admin"),
+        ("tom", "team_leader"),
+    ]
+    assert listed[3]["teams"] == ["red"]
+    assert env.req("qa1", "GET", "/api/quality/checkers").status_code == 403

@@ -123,6 +123,7 @@ function showSaved(ev) {
   if (!state.card || state.card.id !== ev.scorecard.id) renderQuestions(ev.scorecard, ev.answers);
   $("scorecard").replaceChildren(el("option", { value: ev.scorecard.id }, `${ev.scorecard.name} (v${ev.scorecard.version})`));
   $("prefill-note").textContent = "";
+  if ($("eval-form").contains(document.activeElement)) document.activeElement.blur();  // the shortcuts work again
   for (const f of $("eval-form").querySelectorAll("input, select, button")) f.disabled = true;
   $("eval-form").classList.add("saved");
   $("eval-save").hidden = true;

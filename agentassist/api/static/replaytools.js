@@ -116,7 +116,7 @@ async function loadQueue() {  // GET /api/quality/queue: the calls assigned to m
   const here = state.queue.some((q) => q.call_id === state.callId);
   $("queue-left").textContent = rest.length
     ? `${rest.length} more call${rest.length === 1 ? "" : "s"} in my queue${here ? " after this one" : ""}`
-    : "my queue is empty after this call";
+    : here ? "the last call in my queue" : "my queue is empty";
   $("next-call").disabled = !rest.length;
 }
 
