@@ -9,6 +9,7 @@ sees the answer that failed it. A leader builds a calibration session by ticking
 from __future__ import annotations
 
 import math
+import os
 import struct
 import wave
 from collections.abc import Iterator
@@ -66,6 +67,7 @@ class Day:
     store: Store
     tokens: dict[str, str]
     calls: list[str]
+    shots: Path
 
     def api(self, user: str) -> httpx.Client:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.tokens[user]}"}, timeout=10)
@@ -116,7 +118,8 @@ def day(tmp_path: Path) -> Iterator[Day]:
     settings = Settings.model_validate({"server": {"data_dir": str(tmp_path / "data")}})
     app = create_app(settings, store, EventBus(), recordings)
     with served(app) as port:
-        day = Day(f"http://127.0.0.1:{port}", store, tokens, calls)
+        shots = Path(os.environ.get("AGENTASSIST_SCREENSHOTS", tmp_path))
+        day = Day(f"http://127.0.0.1:{port}", store, tokens, calls, shots)
         with day.api("ada") as ada:
             assert ada.post("/api/scorecards", json=CARD).status_code == 201
             for call_id in calls:
@@ -146,11 +149,18 @@ def _saved(page: Any) -> None:
 def test_a_checker_evaluates_three_queued_calls_with_next_and_the_keyboard(day: Day) -> None:
     need_chromium()
     first, second, third = day.calls
+    with day.api("ada") as ada:  # someone else's evaluation of the first call: it stays in quinn's queue
+        card = ada.get("/api/scorecards").json()[0]["id"]
+        answers = {"greet": "yes", "notice": "yes", "polite": "yes"}
+        r = ada.post(f"/api/calls/{first}/evaluations", json={"scorecard_id": card, "answers": answers})
+        assert r.status_code == 201, r.text
     with chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1366, "height": 1000})
         page.goto(f"{day.url}/?token={day.tokens['quinn']}")
         page.wait_for_selector("#queue-line:not([hidden])", timeout=30_000)
         assert page.inner_text("#queue-count") == "3"
+        page.wait_for_selector("#past tr[data-evaluated]", timeout=10_000)
+        assert page.inner_text(f'#past tr[data-call="{first}"] .evaluated') == "evaluated ×1"
         page.click("#queue-open")  # the one click: the day starts from "my queue"
         _ready(page, first)
         assert "2 more calls" in page.inner_text("#queue-left")
@@ -217,7 +227,15 @@ def test_a_checker_evaluates_three_queued_calls_with_next_and_the_keyboard(day: 
         _saved(page)
         keys.press("n")
         assert page.inner_text("#queue-left") == "my queue is empty"
-        page.screenshot(path=str(Path(day.store.engine.url.database or ".").parent / "checker.png"), full_page=True)
+        page.screenshot(path=str(day.shots / "checker-replay.png"), full_page=True)
+
+        # the calls list marks what is evaluated: all three by quinn, the first by someone else too
+        page.goto(f"{day.url}/")
+        page.wait_for_selector("#past tr[data-evaluated]:nth-child(3)", timeout=15_000)
+        marks = {c: page.inner_text(f'#past tr[data-call="{c}"] .evaluated') for c in day.calls}
+        assert marks == {first: "evaluated by me +1", second: "evaluated by me", third: "evaluated by me"}
+        assert page.inner_text("#queue-count") == "0"
+        page.screenshot(path=str(day.shots / "checker-calls.png"))
 
         # the agent of the auto-failed call reads which answer failed it
         agent = browser.new_page(viewport={"width": 1366, "height": 900})
@@ -225,12 +243,13 @@ def test_a_checker_evaluates_three_queued_calls_with_next_and_the_keyboard(day: 
         _ready(agent, second)
         assert "“Recording notice?” answered no" in agent.inner_text("#evaluations .auto-failed-by")
         assert agent.locator("#eval-form").is_hidden()
+        agent.screenshot(path=str(day.shots / "checker-agent-view.png"), full_page=True)
 
     with day.api("quinn") as quinn:
         assert quinn.get("/api/quality/queue").json() == []
         saved = {c: quinn.get(f"/api/calls/{c}/evaluations").json() for c in day.calls}
-    assert [len(v) for v in saved.values()] == [1, 1, 1]
-    one, two, three = (saved[c][0] for c in day.calls)
+    assert [len(v) for v in saved.values()] == [2, 1, 1]
+    one, two, three = (next(e for e in saved[c] if e["evaluator"] == "quinn") for c in day.calls)
     assert one["evaluator"] == "quinn" and one["answers"] == {"greet": "yes", "notice": "yes", "polite": "yes"}
     assert one["total"] == 100 and one["comments"] == []
     assert two["answers"] == {"greet": "yes", "notice": "no", "polite": "no"}
@@ -264,6 +283,7 @@ def test_a_leader_builds_a_calibration_session_by_picking_calls_and_checkers(day
         assert page.inner_text("#picked-count") == "2 calls chosen"
         page.check('#pick-checkers input[value="quinn"]')
         page.check('#pick-checkers input[value="rae"]')
+        page.screenshot(path=str(day.shots / "checker-calibration-new.png"), full_page=True)
         page.click("#create button[type=submit]")
         page.wait_for_selector("#session:not([hidden])", timeout=15_000)
     with day.api("ada") as ada:

@@ -162,8 +162,9 @@ $("eval-form").addEventListener("submit", async (e) => {
         method: "POST",
         body: { scorecard_id: state.card.id, answers, comments: state.comments, calibration_id: state.calibration?.id },
       });
-    showSaved(ev);
-    renderEvaluations(await api(`/api/calls/${encodeURIComponent(state.callId)}/evaluations`));
+    try {
+      renderEvaluations(await api(`/api/calls/${encodeURIComponent(state.callId)}/evaluations`));
+    } finally { showSaved(ev); }  // last: its result line (data-evaluation) says that the page is up to date
     await loadQueue();  // this call has left my queue
     $("next-call").focus();  // the keyboard goes on to the next call (n, or enter here)
   } catch (err) {
