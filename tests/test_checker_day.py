@@ -4,7 +4,8 @@ transcripts and checklists are assigned to the checker, who opens the first from
 calls page and evaluates all three with the keyboard only - speed, a skip, the transcript search,
 answering, a comment, saving with ctrl+enter and "n" for the next call. The evaluations the API then
 returns are the ones typed; the form is read-only after each save; the agent of the auto-failed call
-sees the answer that failed it. A leader builds a calibration session by ticking calls and checkers."""
+sees the answer that failed it. A leader builds a calibration session by ticking calls and checkers,
+and reads its report against a reference checker's answers."""
 
 from __future__ import annotations
 
@@ -258,7 +259,7 @@ def test_a_checker_evaluates_three_queued_calls_with_next_and_the_keyboard(day: 
     assert three["comments"] == [{"t": 5.0, "text": "clear and calm", "question_id": None}]
 
 
-def test_a_leader_builds_a_calibration_session_by_picking_calls_and_checkers(day: Day) -> None:
+def test_a_leader_builds_a_calibration_session_by_picking_and_reads_it_against_a_reference(day: Day) -> None:
     need_chromium()
     with chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1366, "height": 1000})
@@ -286,7 +287,27 @@ def test_a_leader_builds_a_calibration_session_by_picking_calls_and_checkers(day
         page.screenshot(path=str(day.shots / "checker-calibration-new.png"), full_page=True)
         page.click("#create button[type=submit]")
         page.wait_for_selector("#session:not([hidden])", timeout=15_000)
-    with day.api("ada") as ada:
-        [cal] = ada.get("/api/calibrations").json()
-    assert cal["title"] == "Refunds, November"
-    assert sorted(cal["call_ids"]) == [day.calls[0], day.calls[2]] and cal["checker_ids"] == ["quinn", "rae"]
+        with day.api("ada") as ada:
+            [cal] = ada.get("/api/calibrations").json()
+        assert cal["title"] == "Refunds, November"
+        assert sorted(cal["call_ids"]) == [day.calls[0], day.calls[2]] and cal["checker_ids"] == ["quinn", "rae"]
+
+        # scored and closed, its report measures each checker against the reference chosen
+        for who, polite in (("quinn", "yes"), ("rae", "no")):
+            with day.api(who) as checker:
+                for call_id in cal["call_ids"]:
+                    answers = {"greet": "yes", "notice": "yes", "polite": polite}
+                    body = {"scorecard_id": cal["scorecard"]["id"], "answers": answers, "calibration_id": cal["id"]}
+                    r = checker.post(f"/api/calls/{call_id}/evaluations", json=body)
+                    assert r.status_code == 201, r.text
+        with day.api("ada") as ada:
+            assert ada.post(f"/api/calibrations/{cal['id']}/close").status_code == 200
+            expected = ada.get(f"/api/calibrations/{cal['id']}/report", params={"reference": "quinn"}).json()
+        page.goto(f"{day.url}/calibrations?id={cal['id']}")
+        page.wait_for_selector("#report:not([hidden])", timeout=15_000)
+        assert page.locator('#report-checkers td[data-field="reference_mad"]').count() == 0
+        page.select_option("#reference", "quinn")
+        page.wait_for_selector('#report-checkers td[data-field="reference_mad"]', timeout=10_000)
+        rae = next(c for c in expected["checkers"] if c["checker"] == "rae")
+        cell = page.locator('#report-checkers tr[data-checker="rae"] td[data-field="reference_total_mad"]')
+        assert float(cell.get_attribute("data-value") or "nan") == rae["reference_total_mad"] > 0

@@ -161,13 +161,22 @@ $("score").addEventListener("submit", async (e) => {
 });
 
 // ---- the report (closed sessions) --------------------------------------------------------------------
-async function loadReport(id) {
+// The reference answer: one checker of the session (an expert, or the leader who scored too) whose
+// answers the others are measured against, beside the consensus (GET .../report?reference=NAME).
+async function loadReport(id, reference = "") {
   let rep;
-  try { rep = await api(`/api/calibrations/${id}/report`); } catch (e) { $("session-error").textContent = e.message; return; }
+  const asked = reference ? `?reference=${encodeURIComponent(reference)}` : "";
+  try { rep = await api(`/api/calibrations/${id}/report${asked}`); } catch (e) { $("session-error").textContent = e.message; return; }
   const checkers = rep.checker_ids;
+  $("reference").replaceChildren(el("option", { value: "" }, "none (the consensus only)"),
+    ...checkers.map((c) => el("option", { value: c, selected: c === rep.reference }, c)));
+  $("reference").onchange = () => loadReport(id, $("reference").value);
+  for (const th of document.querySelectorAll("#report-checkers .ref-col")) th.hidden = !rep.reference;
   $("report-checkers").tBodies[0].replaceChildren(...rep.checkers.map((c) => el("tr", { "data-checker": c.checker },
     el("td", {}, c.checker), el("td", { class: "num" }, c.evaluations),
-    numCell(c.mad, { "data-field": "mad" }), numCell(c.total_mad, { "data-field": "total_mad" }))));
+    numCell(c.mad, { "data-field": "mad" }), numCell(c.total_mad, { "data-field": "total_mad" }),
+    ...(rep.reference ? [numCell(c.reference_mad, { "data-field": "reference_mad" }),
+      numCell(c.reference_total_mad, { "data-field": "reference_total_mad" })] : []))));
 
   $("report-totals").tHead.replaceChildren(el("tr", {}, el("th", {}, "call"),
     ...checkers.map((c) => el("th", { class: "num" }, c)), el("th", { class: "num" }, "min"),

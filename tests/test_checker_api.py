@@ -1,7 +1,8 @@
-"""A checker's work queue and the calls list's "evaluated" marks, through the real app (TestClient,
-its lifespan) on SQLite: the queue holds the calls assigned to me that I have not evaluated, oldest
-assignment first; a calibration score leaves the call queued; another checker's evaluation does not
-take it off mine; GET /api/quality/evaluated counts mine and everyone's that I may read."""
+"""The API of a checker's day through the real app (TestClient, its lifespan) on SQLite: the work
+queue holds the calls assigned to me that I have not evaluated, oldest assignment first (a calibration
+score leaves the call queued; another checker's evaluation does not take it off mine);
+GET /api/quality/evaluated counts mine and everyone's that I may read; leaders list who may score
+calls; a calibration report measures each checker against a reference checker's answers."""
 
 from __future__ import annotations
 
@@ -121,3 +122,25 @@ def test_leaders_list_who_may_score_calls(env: Env) -> None:
     ]
     assert listed[3]["teams"] == ["red"]
     assert env.req("qa1", "GET", "/api/quality/checkers").status_code == 403
+
+
+def test_a_calibration_report_measures_checkers_against_a_reference(env: Env) -> None:
+    card = env.ok("ada", "POST", "/api/scorecards", CARD, code=201)["id"]
+    session = {"scorecard_id": card, "call_ids": ["c0", "c1"], "checker_ids": ["tom", "qa1", "qa2"], "title": "R"}
+    cal = env.ok("ada", "POST", "/api/calibrations", session, code=201)["id"]
+    for who, answers in (("tom", ["yes", "yes"]), ("qa1", ["yes", "yes"]), ("qa2", ["no", "yes"])):
+        for call_id, answer in zip(("c0", "c1"), answers, strict=True):
+            body = {"scorecard_id": card, "answers": {"greet": answer}, "calibration_id": cal}
+            env.ok(who, "POST", f"/api/calls/{call_id}/evaluations", body, code=201)
+    env.ok("ada", "POST", f"/api/calibrations/{cal}/close")
+    plain = env.ok("ada", "GET", f"/api/calibrations/{cal}/report")
+    assert plain["reference"] is None and all(c["reference_mad"] is None for c in plain["checkers"])
+    report = env.ok("ada", "GET", f"/api/calibrations/{cal}/report", reference="tom")
+    assert report["reference"] == "tom"
+    dev = {c["checker"]: c for c in report["checkers"]}
+    assert (dev["qa1"]["reference_mad"], dev["qa1"]["reference_total_mad"]) == (0, 0)
+    assert (dev["qa2"]["reference_mad"], dev["qa2"]["reference_total_mad"]) == (50, 50)  # c0 100 apart, c1 0
+    assert dev["tom"]["reference_mad"] is None  # the reference has nobody to differ from
+    assert dev["qa2"]["mad"] == plain["checkers"][1]["mad"] == 50  # the consensus numbers stay as they were
+    r = env.req("ada", "GET", f"/api/calibrations/{cal}/report", reference="alice")
+    assert r.status_code == 422 and "reference" in r.text, r.text
