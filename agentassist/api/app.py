@@ -30,6 +30,7 @@ from agentassist.api import (
     offers,
     phone,
     prompts,
+    queue,
     reports,
     scorecards,
     scripts,
@@ -152,6 +153,7 @@ def create_app(
     app.include_router(evaluations.router)
     app.include_router(calibrations.router)
     app.include_router(distribution.router)
+    app.include_router(queue.router)
     app.include_router(reports.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentassist.api.accounts import LEADERS
@@ -85,6 +85,8 @@ class CheckerDeviation(BaseModel):
     evaluations: int
     mad: float | None = Field(description="mean |answer - mean of the others| on 0..100 points per question")
     total_mad: float | None = Field(description="mean |total - mean of the others' totals|")
+    reference_mad: float | None = Field(None, description="with ?reference=: mean |answer - the reference's answer|")
+    reference_total_mad: float | None = Field(None, description="with ?reference=: mean |total - the reference's|")
 
 
 class CalibrationReport(BaseModel):
@@ -100,6 +102,7 @@ class CalibrationReport(BaseModel):
     questions: list[QuestionSpread]
     totals: list[TotalSpread]
     checkers: list[CheckerDeviation]
+    reference: str | None = Field(None, description="the checker whose answers are the reference (?reference=)")
 
 
 def _session(store: Store, calibration_id: int, user: UserRecord) -> CalibrationJson:
@@ -149,7 +152,14 @@ def close_calibration(calibration_id: RowId, store: StoreDep, user: Leader) -> C
 
 
 @router.get("/{calibration_id}/report", response_model=CalibrationReport)
-def calibration_report(calibration_id: RowId, store: StoreDep, user: Evaluator) -> dict[str, Any]:
+def calibration_report(
+    calibration_id: RowId,
+    store: StoreDep,
+    user: Evaluator,
+    reference: Annotated[
+        str | None, Query(max_length=200, description="a checker of the session whose answers are the reference")
+    ] = None,
+) -> dict[str, Any]:
     _session(store, calibration_id, user)
     with answering():
-        return store.calibration_report(calibration_id)
+        return store.calibration_report(calibration_id, reference)

@@ -146,8 +146,9 @@ def close_calibration(db: Database, calibration_id: int) -> CalibrationJson:
         return _calibration_json(s, cal)
 
 
-def calibration_report(db: Database, calibration_id: int) -> dict[str, Any]:
-    """The closed session (without its progress) and how its checkers agreed (scoring.calibration_numbers)."""
+def calibration_report(db: Database, calibration_id: int, reference: str | None = None) -> dict[str, Any]:
+    """The closed session (without its progress) and how its checkers agreed (scoring.calibration_numbers),
+    also with each one's distance from ``reference``, one of its checkers, when given."""
     with db.session() as s:
         cal = _calibration(s, calibration_id)
         if cal.closed_at is None:
@@ -161,8 +162,12 @@ def calibration_report(db: Database, calibration_id: int) -> dict[str, Any]:
             .join(UserRow, UserRow.id == EvaluationRow.evaluator_id)
             .where(EvaluationRow.calibration_id == cal.id)
         ).all()
-        numbers = calibration_numbers(card_of(version), [(e.call_id, name, e.answers, e.total) for e, name in rows])
-        head = {k: v for k, v in _calibration_json(s, cal).items() if k != "progress"}
+        session = _calibration_json(s, cal)
+        head = {k: v for k, v in session.items() if k != "progress"}
+        if reference is not None and reference not in session["checker_ids"]:
+            raise FieldError("reference", f"{reference!r} is no checker of calibration {cal.id}: expected one of them")
+        scores = [(e.call_id, name, e.answers, e.total) for e, name in rows]
+        numbers = calibration_numbers(card_of(version), scores, reference)
         return {**head, **numbers}
 
 

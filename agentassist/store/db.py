@@ -3,10 +3,10 @@
 The work is done by plain functions, one module per resource, each taking the :class:`Database`
 first: calls.py, call_details.py (spans, digits, media), transcripts.py (utterances, adherence),
 accounts.py (users, teams, tokens), audit.py, scorecards.py, evaluations.py, calibrations.py,
-distribution.py (sampling rules, assignments), offers.py (checkers' marks offered to script editors),
-reports.py. Which calls a user sees is decided in one place, scope.py, and passed to those functions
-as the user. ``store.get_call(call_id)`` is ``calls.get_call(store, call_id)``: the Store adds no
-behaviour of its own.
+distribution.py (sampling rules, assignments), queue.py (a checker's work queue), offers.py
+(checkers' marks offered to script editors), reports.py. Which calls a user sees is decided in one
+place, scope.py, and passed to those functions as the user. ``store.get_call(call_id)`` is
+``calls.get_call(store, call_id)``: the Store adds no behaviour of its own.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from agentassist.store import audit as audit_module  # (``audit`` and the others
 from agentassist.store import calibrations as calibration_module
 from agentassist.store import evaluations as evaluation_module
 from agentassist.store import offers as offer_module
+from agentassist.store import queue as queue_module
 from agentassist.store import scorecards as scorecard_module
 from agentassist.store.calls import recording_seconds
 from agentassist.store.database import Database
@@ -129,6 +130,8 @@ class Store(Database):
     rules = _Bound(distribution.rules)
     delete_rule = _Bound(distribution.delete_rule)
     distribute = _Bound(distribution.distribute)
+    queue = _Bound(queue_module.queue)
+    evaluated = _Bound(queue_module.evaluated)
 
     # reports
     agent_report = _Bound(reports.agent_report)

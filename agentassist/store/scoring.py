@@ -18,7 +18,7 @@ Errors:
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -29,6 +29,7 @@ from agentassist.errors import AgentassistError
 NA = "na"
 YES_NO = ("yes", "no")
 Answer = str | int
+Row = tuple[str, str, Mapping[str, Answer], float | None]  # (call_id, checker, answers, total), as calibrations score
 
 
 class QualityError(AgentassistError):
@@ -248,9 +249,7 @@ def prefill(card: Scorecard, report: Mapping[str, Any] | None) -> tuple[dict[str
 # ---- calibration ------------------------------------------------------------------------------------
 
 
-def calibration_numbers(
-    card: Scorecard, evaluations: list[tuple[str, str, Mapping[str, Answer], float | None]]
-) -> dict[str, Any]:
+def calibration_numbers(card: Scorecard, evaluations: Sequence[Row], reference: str | None = None) -> dict[str, Any]:
     """The spread of answers and each checker's distance from consensus.
 
     ``evaluations`` are ``(call_id, checker, answers, total)``. For each question and call: the
@@ -259,7 +258,9 @@ def calibration_numbers(
     question and call they answered of |their number - the mean of the other checkers' numbers|,
     on the question's 0..100 points scale so that scales and yes/no questions weigh alike; and
     ``total_mad``, the same for totals. Pairs no other checker answered do not count. ``totals``: the
-    spread of each call's totals.
+    spread of each call's totals. With a ``reference`` checker (the reference answer: an expert's or
+    the session leader's scores), each checker also gets ``reference_mad`` and
+    ``reference_total_mad``: the same distances from the reference's answers alone.
     """
     questions = card.questions()
     calls = sorted({e[0] for e in evaluations})
@@ -290,30 +291,42 @@ def calibration_numbers(
 
     c_out = []
     for who in checkers:
-        gaps: list[float] = []
-        total_gaps: list[float] = []
-        for call_id in calls:
-            mine = by_call[call_id].get(who)
-            if mine is None:
-                continue
-            others = [e for k, e in by_call[call_id].items() if k != who]
-            for qid, q in questions.items():
-                value = mine[2].get(qid, NA)
-                theirs = [100.0 * q.fraction(o[2][qid]) for o in others if o[2].get(qid, NA) != NA]
-                if value != NA and theirs:
-                    gaps.append(abs(100.0 * q.fraction(value) - statistics.fmean(theirs)))
-            other_totals = [o[3] for o in others if o[3] is not None]
-            if mine[3] is not None and other_totals:
-                total_gaps.append(abs(mine[3] - statistics.fmean(other_totals)))
-        c_out.append(
-            {
-                "checker": who,
-                "evaluations": sum(1 for c in calls if who in by_call[c]),
-                "mad": _r(statistics.fmean(gaps)) if gaps else None,
-                "total_mad": _r(statistics.fmean(total_gaps)) if total_gaps else None,
-            }
-        )
-    return {"questions": q_out, "totals": totals, "checkers": c_out}
+        row: dict[str, Any] = {"checker": who, "evaluations": sum(1 for c in calls if who in by_call[c])}
+        row.update(_deviation(questions, calls, by_call, who, None))
+        if reference is not None:  # the same distances, from the reference checker's answers alone
+            ref = _deviation(questions, calls, by_call, who, reference)
+            row.update(reference_mad=ref["mad"], reference_total_mad=ref["total_mad"])
+        c_out.append(row)
+    return {"questions": q_out, "totals": totals, "checkers": c_out, "reference": reference}
+
+
+def _deviation(
+    questions: Mapping[str, Question],
+    calls: list[str],
+    by_call: Mapping[str, dict[str, Row]],
+    who: str,
+    peer: str | None,
+) -> dict[str, float | None]:
+    """``who``'s mean distance from the mean of the others (``peer`` None) or from ``peer`` alone."""
+    gaps: list[float] = []
+    total_gaps: list[float] = []
+    for call_id in calls:
+        mine = by_call[call_id].get(who)
+        if mine is None:
+            continue
+        others = [e for k, e in by_call[call_id].items() if k != who and (peer is None or k == peer)]
+        for qid, q in questions.items():
+            value = mine[2].get(qid, NA)
+            theirs = [100.0 * q.fraction(o[2][qid]) for o in others if o[2].get(qid, NA) != NA]
+            if value != NA and theirs:
+                gaps.append(abs(100.0 * q.fraction(value) - statistics.fmean(theirs)))
+        other_totals = [o[3] for o in others if o[3] is not None]
+        if mine[3] is not None and other_totals:
+            total_gaps.append(abs(mine[3] - statistics.fmean(other_totals)))
+    return {
+        "mad": _r(statistics.fmean(gaps)) if gaps else None,
+        "total_mad": _r(statistics.fmean(total_gaps)) if total_gaps else None,
+    }
 
 
 def _spread(numbers: list[float]) -> dict[str, float | None]:

@@ -9,7 +9,6 @@ const state = { me: null, sessions: [], cal: null, mine: new Map(), card: null, 
 
 const num = (x) => x == null ? "—" : String(Math.round(x * 100) / 100);
 const numCell = (x, attrs = {}) => el("td", { class: "num", "data-value": x ?? "", ...attrs }, num(x));
-const words = (text) => text.split(/[\s,]+/).map((w) => w.trim()).filter(Boolean);
 
 // ---- the list ----------------------------------------------------------------------------------------
 async function loadList() {
@@ -39,6 +38,7 @@ $("new-calibration").addEventListener("click", async () => {
     const cards = await api("/api/scorecards");
     $("create-scorecard").replaceChildren(...cards.map((c) => el("option", { value: c.id }, `${c.name} (v${c.version})`)));
     if (!cards.length) $("create-error").textContent = "There is no scorecard yet: make one first (POST /api/scorecards).";
+    await openPickers();  // calpicker.js
   } catch (e) { $("create-error").textContent = e.message; }
   $("create-title").focus();
 });
@@ -48,15 +48,15 @@ $("create").addEventListener("submit", async (e) => {
   $("create-error").textContent = "";
   const body = {
     title: $("create-title").value.trim(), scorecard_id: Number($("create-scorecard").value),
-    call_ids: words($("create-calls").value), checker_ids: words($("create-checkers").value),
+    call_ids: pickedCalls(), checker_ids: pickedCheckers(),
   };
   if (!body.scorecard_id) { $("create-error").textContent = "Choose a scorecard."; return; }
-  if (!body.call_ids.length) { $("create-error").textContent = "Name at least one call."; return; }
-  if (body.checker_ids.length < 2) { $("create-error").textContent = "Name at least two checkers."; return; }
+  if (!body.call_ids.length) { $("create-error").textContent = "Tick at least one call."; return; }
+  if (body.checker_ids.length < 2) { $("create-error").textContent = "Tick at least two checkers."; return; }
   try {
     const cal = await api("/api/calibrations", { method: "POST", body });
     $("create").hidden = true;
-    for (const id of ["create-title", "create-calls", "create-checkers"]) $(id).value = "";
+    $("create-title").value = "";
     await loadList();
     await openSession(cal.id);
   } catch (err) { $("create-error").textContent = err.message; }
@@ -161,13 +161,22 @@ $("score").addEventListener("submit", async (e) => {
 });
 
 // ---- the report (closed sessions) --------------------------------------------------------------------
-async function loadReport(id) {
+// The reference answer: one checker of the session (an expert, or the leader who scored too) whose
+// answers the others are measured against, beside the consensus (GET .../report?reference=NAME).
+async function loadReport(id, reference = "") {
   let rep;
-  try { rep = await api(`/api/calibrations/${id}/report`); } catch (e) { $("session-error").textContent = e.message; return; }
+  const asked = reference ? `?reference=${encodeURIComponent(reference)}` : "";
+  try { rep = await api(`/api/calibrations/${id}/report${asked}`); } catch (e) { $("session-error").textContent = e.message; return; }
   const checkers = rep.checker_ids;
+  $("reference").replaceChildren(el("option", { value: "" }, "none (the consensus only)"),
+    ...checkers.map((c) => el("option", { value: c, selected: c === rep.reference }, c)));
+  $("reference").onchange = () => loadReport(id, $("reference").value);
+  for (const th of document.querySelectorAll("#report-checkers .ref-col")) th.hidden = !rep.reference;
   $("report-checkers").tBodies[0].replaceChildren(...rep.checkers.map((c) => el("tr", { "data-checker": c.checker },
     el("td", {}, c.checker), el("td", { class: "num" }, c.evaluations),
-    numCell(c.mad, { "data-field": "mad" }), numCell(c.total_mad, { "data-field": "total_mad" }))));
+    numCell(c.mad, { "data-field": "mad" }), numCell(c.total_mad, { "data-field": "total_mad" }),
+    ...(rep.reference ? [numCell(c.reference_mad, { "data-field": "reference_mad" }),
+      numCell(c.reference_total_mad, { "data-field": "reference_total_mad" })] : []))));
 
   $("report-totals").tHead.replaceChildren(el("tr", {}, el("th", {}, "call"),
     ...checkers.map((c) => el("th", { class: "num" }, c)), el("th", { class: "num" }, "min"),

@@ -130,7 +130,7 @@ function pastRow(c) {
   return el("tr", { "data-call": c.id, onclick: () => openReplay(c) },
     el("td", {}, new Date(c.started_at).toLocaleString()), el("td", {}, c.remote), el("td", {}, c.agent),
     el("td", {}, fmtTime(c.duration_s)), el("td", {}, c.adherence_score == null ? "—" : `${Math.round(c.adherence_score * 100)} %`),
-    el("td", {}, c.end_reason === "abnormal" ? "ended abnormally" : c.status),
+    el("td", { class: "status" }, c.end_reason === "abnormal" ? "ended abnormally" : c.status),
     el("td", {}, el("a", { class: "replay-link", href: `/static/replay.html?call=${encodeURIComponent(c.id)}`,
       onclick: (e) => e.stopPropagation() }, session.me.role === "agent" ? "replay" : "replay & evaluate")));
 }
@@ -140,7 +140,9 @@ function pastRow(c) {
 function showPast({ items, next }) {
   const body = document.querySelector("#past tbody");
   const asked = past.query.get("status");
-  body.append(...items.filter((c) => asked === c.status || !["ringing", "active"].includes(c.status)).map(pastRow));
+  const rows = items.filter((c) => asked === c.status || !["ringing", "active"].includes(c.status)).map(pastRow);
+  body.append(...rows);
+  markEvaluated(rows).catch(console.error);
   past.next = next;
   $("past-count").textContent = body.rows.length;
   $("past-empty").hidden = body.rows.length > 0 || next != null;
@@ -225,6 +227,39 @@ document.getElementById("player").addEventListener("timeupdate", (e) => {
   });
 });
 
+// ---- a checker's marks and queue --------------------------------------------------------------------
+const EVALUATORS = ["quality_checker", "team_leader", "supervisor", "admin"];
+const MAX_ASKED = 500;  // GET /api/quality/evaluated takes at most this many calls at once
+
+// Each row of a call with an evaluation this user may read gets a badge: by me, or by others (count).
+async function markEvaluated(rows) {
+  if (!EVALUATORS.includes(session.me.role) || !rows.length) return;
+  for (let i = 0; i < rows.length; i += MAX_ASKED) {
+    const q = new URLSearchParams(rows.slice(i, i + MAX_ASKED).map((r) => ["call_id", r.dataset.call]));
+    for (const e of await api(`/api/quality/evaluated?${q}`)) {
+      const row = document.querySelector(`#past tr[data-call="${CSS.escape(e.call_id)}"]`);
+      if (!row || row.querySelector(".evaluated")) continue;
+      const others = e.by_anyone - e.by_me;
+      const text = e.by_me ? `evaluated by me${others ? ` +${others}` : ""}` : `evaluated ×${e.by_anyone}`;
+      row.dataset.evaluated = e.by_me ? "me" : "others";
+      row.querySelector("td.status").append(" ", el("span", { class: `evaluated ${e.by_me ? "by-me" : "by-others"}`,
+        title: `${e.by_anyone} evaluation${e.by_anyone === 1 ? "" : "s"}, ${e.by_me} of them mine` }, text));
+    }
+  }
+}
+
+// "My queue": the calls assigned to me that I have not evaluated, and a link to the first.
+async function showQueue() {
+  if (!EVALUATORS.includes(session.me.role)) return;
+  const queue = await api("/api/quality/queue");
+  if (!queue.length && session.me.role !== "quality_checker") return;  // only checkers are assigned calls
+  $("queue-count").textContent = queue.length;
+  const first = queue[0];
+  $("queue-open").hidden = !first;
+  if (first) $("queue-open").href = `/static/replay.html?call=${encodeURIComponent(first.call_id)}`;
+  $("queue-line").hidden = false;
+}
+
 // ---- start ---------------------------------------------------------------------------------------
 // Team leaders, supervisors and admins watch the live feed of active calls; agents and quality
 // checkers see the past calls they may open (their own, their assigned ones).
@@ -233,6 +268,7 @@ startPage(async (me) => {
   $("team-list").replaceChildren(...(me.teams || []).map((t) => el("option", {}, t)));
   fillForm(urlSearch());
   await loadPast();
+  showQueue().catch(console.error);
   if (state.live) {
     loadActive();
     liveFeed("/api/live", { conn: true, onMessage: (ev) => onEvent(ev).catch(console.error), retryMs: () => 2000 });

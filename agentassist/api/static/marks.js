@@ -64,6 +64,7 @@ async function saveMark(stepId, mark, utteranceIds) {
   }
   state.marks = await api(path);
   renderAdherence(state.adherence);
+  if (state.saved && !state.editing) return;  // a saved evaluation changes only through "Edit"
   const answer = mark === "said" ? "yes" : "no";
   for (const q of state.card ? questions(state.card) : []) {  // the form follows the mark, as the prefill does
     if (q.adherence_step !== stepId || q.kind !== "yes_no") continue;

@@ -1,6 +1,7 @@
 "use strict";
 // agentassist replay page: one call's recording with per-channel waveform, the transcript and the
-// checklist evidence in sync with playback, and an evaluation form on a chosen scorecard.
+// checklist evidence in sync with playback, and an evaluation form on a chosen scorecard (evalform.js);
+// speed, skips, markers, transcript search, the work queue and shortcuts are in replaytools.js.
 // Open as /static/replay.html?call=ID (optionally &token=...; otherwise the saved token or a login).
 const params = new URLSearchParams(location.search);
 const state = {
@@ -17,6 +18,10 @@ const state = {
   adherence: null,   // the call's checklist (adherence report)
   utterances: [],    // the transcript
   marks: [],         // the checkers' marks on its steps (marks.js)
+  evaluations: [],   // the call's evaluations this user may read (evalform.js)
+  saved: null,       // this user's evaluation shown in the form, read-only unless editing
+  editing: false,
+  queue: null,       // my work queue (replaytools.js); null: not an evaluator
 };
 const player = $("player");
 
@@ -100,6 +105,7 @@ function drawSpans() {
     }
   }
   box.replaceChildren(...spans);
+  drawMarkers();  // replaytools.js: steps ticked and alerts, at their moments
 }
 
 $("wave").addEventListener("click", (e) => {
@@ -131,125 +137,7 @@ function renderAdherence(report) {
   }));
   $("alerts").replaceChildren(...(report.alerts || []).map((a) =>
     el("div", { class: "alert seekable", "data-t": a.t, onclick: () => seek(a.t) }, `${fmtTime(a.t)} ${a.message}`)));
-}
-
-// ---- evaluations ------------------------------------------------------------------------------------------
-function renderEvaluations(list) {
-  const box = $("evaluations");
-  if (!list || !list.length) { box.replaceChildren(el("li", { class: "empty" }, "Not evaluated yet.")); return; }
-  box.replaceChildren(...list.map((ev) => el("li", { "data-evaluation": ev.id, "data-status": ev.status },
-    el("b", {}, ev.total == null ? "n/a" : `${ev.total}`), ` · ${ev.scorecard.name} v${ev.scorecard.version}`,
-    ` · ${ev.evaluator} · ${ev.status}${ev.auto_failed ? " · auto-failed" : ""}`,
-    ev.dispute ? el("div", { class: "muted" }, `disputed: ${ev.dispute.reason}`,
-      ev.dispute.resolution ? ` · resolved by ${ev.dispute.resolved_by}: ${ev.dispute.resolution}` : "") : "",
-    el("ul", {}, ...ev.comments.map((c) =>
-      el("li", { class: "seekable", "data-t": c.t, onclick: () => seek(c.t) }, `${fmtTime(c.t)} ${c.text}`))),
-    agentActions(ev))));
-}
-
-function agentActions(ev) {  // the evaluated agent acknowledges, or disputes with a reason
-  if (!state.me || state.me.name !== ev.agent || ev.calibration) return "";
-  const act = (verb, body) => api(`/api/evaluations/${ev.id}/${verb}`, { method: "POST", body })
-    .then(() => api(`/api/calls/${encodeURIComponent(state.callId)}/evaluations`)).then(renderEvaluations)
-    .catch((e) => fail(e.message));
-  const box = el("div", { class: "agent-actions" });
-  if (ev.status === "submitted" || ev.status === "resolved") {
-    box.append(el("button", { type: "button", class: "acknowledge", onclick: () => act("acknowledge") }, "Acknowledge"));
-  }
-  if (ev.status === "submitted") {
-    const reason = el("input", { class: "dispute-reason", placeholder: "why you disagree" });
-    box.append(reason, el("button", { type: "button", class: "dispute", onclick: () => {
-      if (!reason.value.trim()) { fail("Say why you dispute the evaluation."); return; }
-      act("dispute", { reason: reason.value.trim() });
-    } }, "Dispute"));
-  }
-  return box.childElementCount ? box : "";
-}
-
-async function chooseScorecard(id) {
-  state.card = await api(`/api/scorecards/${id}`);
-  const pre = await api(`/api/calls/${encodeURIComponent(state.callId)}/evaluations/prefill?scorecard_id=${id}`);
-  state.prefill = pre.answers;
-  const filled = Object.keys(pre.answers).length;
-  $("prefill-note").textContent = pre.report
-    ? `${filled} answer${filled === 1 ? "" : "s"} pre-filled from the checklist; check them against the call.`
-    : "No checklist on this call: nothing pre-filled.";
-  let section = null;
-  const rows = [];
-  for (const q of questions(state.card)) {
-    if (q.section !== section) { section = q.section; rows.push(el("h4", {}, section)); }
-    const src = pre.sources[q.id];
-    rows.push(el("div", { class: `question${src ? " prefilled" : ""}`, "data-question": q.id },
-      el("span", { class: "qtext" }, q.text, q.auto_fail ? el("span", { class: "t" }, " (auto-fail)") : "",
-        src ? el("span", { class: "t seekable", onclick: () => src.t != null && seek(src.t) },
-          ` step ${src.step}: ${src.status}${src.t != null ? ` at ${fmtTime(src.t)}` : ""}`) : ""),
-      answerInput(q, pre.answers[q.id])));
-  }
-  $("questions").replaceChildren(...rows);
-  $("comment-question").replaceChildren(el("option", { value: "" }, "(no question)"),
-    ...questions(state.card).map((q) => el("option", { value: q.id }, q.text)));
-}
-
-function renderComments() {
-  $("comments").replaceChildren(...state.comments.map((c, i) => el("li", { "data-t": c.t },
-    el("a", { href: "#", onclick: (e) => { e.preventDefault(); seek(c.t); } }, fmtTime(c.t)),
-    ` ${c.text}${c.question_id ? ` (${c.question_id})` : ""} `,
-    el("button", { type: "button", class: "link", onclick: () => { state.comments.splice(i, 1); renderComments(); } },
-      "remove"))));
-}
-
-$("comment-add").addEventListener("click", () => {
-  const text = $("comment-text").value.trim();
-  if (!text) { $("eval-error").textContent = "Write the remark before adding it."; return; }
-  const comment = { t: Math.round(player.currentTime * 10) / 10, text };
-  if ($("comment-question").value) comment.question_id = $("comment-question").value;
-  state.comments.push(comment);
-  state.comments.sort((a, b) => a.t - b.t);
-  $("comment-text").value = "";
-  $("eval-error").textContent = "";
-  renderComments();
-});
-
-$("eval-form").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  $("eval-error").textContent = "";
-  const { answers, missing } = collectAnswers(document, state.card);
-  if (missing.length) { $("eval-error").textContent = `Answer every question: ${missing.join("; ")}`; return; }
-  try {
-    const ev = await api(`/api/calls/${encodeURIComponent(state.callId)}/evaluations`, {
-      method: "POST",
-      body: { scorecard_id: state.card.id, answers, comments: state.comments, calibration_id: state.calibration?.id },
-    });
-    $("eval-result").textContent = `Saved: total ${ev.total == null ? "n/a" : ev.total}${ev.auto_failed ? " (auto-failed)" : ""}.`;
-    $("eval-result").dataset.evaluation = ev.id;
-    state.comments = [];
-    renderComments();
-    renderEvaluations(await api(`/api/calls/${encodeURIComponent(state.callId)}/evaluations`));
-  } catch (err) {
-    $("eval-error").textContent = err.message;
-  }
-});
-
-async function setUpForm() {
-  const cards = await optional("/api/scorecards");
-  if (!cards || !cards.length || state.call.status !== "ended") return;  // not an evaluator, or nothing to score on
-  let choices = cards;
-  if (state.calibrationId) {  // scoring for a calibration session: blind, on the session's scorecard
-    state.calibration = await optional(`/api/calibrations/${state.calibrationId}`);
-    if (!state.calibration || state.calibration.status !== "open") {
-      fail(`Calibration ${state.calibrationId} is not open to you: this evaluation would not count in it.`);
-      return;
-    }
-    choices = cards.filter((c) => c.id === state.calibration.scorecard.id);
-    $("calibration-note").textContent =
-      `Scoring for the calibration session “${state.calibration.title}”: the others' scores stay hidden until it closes.`;
-  }
-  const select = $("scorecard");
-  select.replaceChildren(...choices.map((c) => el("option", { value: c.id }, `${c.name} (v${c.version})`)));
-  select.disabled = choices.length < 2;
-  select.addEventListener("change", () => chooseScorecard(select.value).catch((e) => fail(e.message)));
-  await chooseScorecard(choices[0].id);
-  $("eval-form").hidden = false;
+  drawMarkers();
 }
 
 // ---- start ------------------------------------------------------------------------------------------------
@@ -281,6 +169,7 @@ async function start(me) {
   drawSpans();
   showTime();
   await setUpForm();
+  await loadQueue();
   document.body.dataset.ready = "1";
 }
 
