@@ -57,9 +57,12 @@ class WallOptions:
     lines: int = 6  # final utterances kept per tile (the current partials come on top)
     alerts: int = 5  # most recent alerts kept per tile
     queue_size: int = 256  # messages waiting for one client before partials are dropped
+    # an agent whose last answered call ended this recently with no disposition is in wrap-up; 5 min is
+    # well past the 30-120 s of after-call work centres plan for, so a slow wrap-up still shows as one
+    wrap_up_s: float = 300.0
 
     def __post_init__(self) -> None:
-        for name in ("lines", "alerts", "queue_size"):
+        for name in ("lines", "alerts", "queue_size", "wrap_up_s"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}: expected >= 1, got {getattr(self, name)}")
 
@@ -113,6 +116,7 @@ class CallTile:
     alerts: deque[dict[str, Any]] = field(default_factory=deque)
     on_hold: bool = False
     paused: bool = False
+    alerts_total: int = 0  # every alert of the call (``alerts`` keeps the last few)
 
     @property
     def ready(self) -> bool:
@@ -154,6 +158,7 @@ class CallTile:
             self.step = {"id": prompt.get("step_id"), "prompt": prompt.get("text", "")}
         elif kind == EventType.ASSIST_ALERT.value:
             self.alerts.append(item.get("alert") or {})
+            self.alerts_total += 1
             while len(self.alerts) > self.alerts_kept:
                 self.alerts.popleft()
         elif kind in _FLAGS:

@@ -1,0 +1,127 @@
+"""What the team leader's wall reads from the store: the agents of a viewer's scope, the calls that
+decide their state now, and the day's numbers (KPIs), each in one query.
+
+Scope as everywhere else (scope.py): an admin or a leader given ``all_teams`` sees every agent; a team
+leader or supervisor the agents of their teams; anyone else none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, or_, select
+
+from agentassist.store.calls import _duration_s
+from agentassist.store.database import Database
+from agentassist.store.dates import iso, utc
+from agentassist.store.models import CallAlertRow, CallRow, TeamMemberRow, TeamRow, UserRow
+from agentassist.store.scope import LEADER_ROLES, UserRecord, sees_all, team_agents, visible_calls
+
+
+@dataclass(frozen=True, slots=True)
+class RosterAgent:
+    name: str
+    teams: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RecentCall:
+    """An agent's call that may decide their state: ringing, active, or ended lately."""
+
+    id: str
+    agent: str
+    status: str
+    direction: str
+    started_at: datetime
+    ended_at: datetime | None
+    disposition: str | None
+
+
+def roster(db: Database, user: UserRecord) -> list[RosterAgent]:
+    """The agent users (role ``agent``, not deleted) whose calls ``user`` sees, by name, with their teams."""
+    if not sees_all(user) and user.role not in LEADER_ROLES:
+        return []
+    stmt = (
+        select(UserRow.name, TeamRow.name)
+        .outerjoin(TeamMemberRow, TeamMemberRow.user_id == UserRow.id)
+        .outerjoin(TeamRow, TeamRow.id == TeamMemberRow.team_id)
+        .where(UserRow.role == "agent", UserRow.deleted_at.is_(None))
+        .order_by(UserRow.name, TeamRow.name)
+    )
+    if not sees_all(user):
+        stmt = stmt.where(UserRow.name.in_(team_agents(user)))
+    teams: dict[str, list[str]] = {}
+    with db.session() as s:
+        for name, team in s.execute(stmt):
+            teams.setdefault(name, [])
+            if team is not None:
+                teams[name].append(team)
+    return [RosterAgent(name, tuple(t)) for name, t in teams.items()]
+
+
+def recent_calls(db: Database, agents: list[str], ended_since: datetime) -> list[RecentCall]:
+    """The calls of ``agents`` that are ringing or active, or that were answered and ended at or after
+    ``ended_since``, oldest first (a few per agent: the wrap-up window bounds them)."""
+    if not agents:
+        return []
+    stmt = (
+        select(CallRow)
+        .where(
+            CallRow.agent.in_(agents),
+            or_(
+                CallRow.status.in_(("ringing", "active")),
+                (CallRow.status == "ended") & (CallRow.ended_at >= ended_since),
+            ),
+        )
+        .order_by(CallRow.started_at)
+    )
+    with db.session() as s:
+        return [
+            RecentCall(r.id, r.agent, r.status, r.direction, utc(r.started_at), utc(r.ended_at), r.disposition)
+            for r in s.scalars(stmt)
+        ]
+
+
+def day_numbers(db: Database, user: UserRecord, since: datetime, team: str | None = None) -> dict[str, Any]:
+    """The KPIs of the calls ``user`` sees that started at or after ``since`` (of ``team``'s members
+    only, when given): ``calls`` answered (active or ended), ``active``, ``handled`` (ended),
+    ``failed`` (never answered), ``aht_s`` the mean handle time (end minus start) of the handled calls,
+    ``adherence_mean`` the mean adherence score (0..1) of the handled calls that have one, ``alerts``
+    the alerts raised in these calls (a live call's as of its last final utterance). Two aggregate
+    queries, whatever the number of calls."""
+    where: list[ColumnElement[bool]] = [CallRow.started_at >= since, visible_calls(user)]
+    if team:
+        members = (
+            select(UserRow.name)
+            .join(TeamMemberRow, TeamMemberRow.user_id == UserRow.id)
+            .join(TeamRow, TeamRow.id == TeamMemberRow.team_id)
+            .where(TeamRow.name == team)
+        )
+        where.append(CallRow.agent.in_(members))
+    ended = CallRow.status == "ended"
+    answered = CallRow.status.in_(("active", "ended"))
+    numbers = select(
+        func.coalesce(func.sum(case((answered, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((CallRow.status == "active", 1), else_=0)), 0),
+        func.coalesce(func.sum(case((ended, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((CallRow.status == "failed", 1), else_=0)), 0),
+        func.avg(case((ended, _duration_s(db.dialect)))),
+        func.avg(case((ended, CallRow.adherence_score))),
+    ).where(*where)
+    alerts = select(func.coalesce(func.sum(CallAlertRow.count), 0)).join(CallRow).where(*where)
+    with db.session() as s:
+        calls, active, handled, failed, aht, adherence = s.execute(numbers).one()
+        alert_count = s.scalar(alerts) or 0
+    return {
+        "from": iso(since),
+        "team": team,
+        "calls": int(calls),
+        "active": int(active),
+        "handled": int(handled),
+        "failed": int(failed),
+        "aht_s": round(float(aht), 1) if aht is not None else None,
+        "adherence_mean": round(float(adherence), 4) if adherence is not None else None,
+        "alerts": int(alert_count),
+    }
