@@ -198,7 +198,14 @@ Team = Annotated[str | None, Query(max_length=200, description="only this team's
 
 
 @router.get("/kpis", response_model=KpisOut, response_model_by_alias=True)
-async def wall_kpis(store: StoreDep, user: WallViewer, from_: From = None, team: Team = None) -> dict[str, Any]:
-    """The day's numbers of the calls in the viewer's scope: since ``from`` (default: today's UTC midnight)."""
+async def wall_kpis(
+    request: Request, store: StoreDep, user: WallViewer, from_: From = None, team: Team = None
+) -> dict[str, Any]:
+    """The day's numbers of the calls in the viewer's scope: since ``from`` (default: today's UTC midnight).
+    Alerts: the stored ones of the calls that ended, and the wall's count of each active call's."""
     since = utc(from_) if from_ is not None else datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return await asyncio.to_thread(floor.day_numbers, store, user, since, team or None)
+    numbers = await asyncio.to_thread(floor.day_numbers, store, user, since, team or None)
+    hub: WallHub = request.app.state.wall
+    tiles = hub.state.tiles
+    numbers["alerts"] += sum(tiles[c].alerts_total for c in numbers.pop("active_ids") if c in tiles)
+    return numbers

@@ -84,13 +84,8 @@ def recent_calls(db: Database, agents: list[str], ended_since: datetime) -> list
         ]
 
 
-def day_numbers(db: Database, user: UserRecord, since: datetime, team: str | None = None) -> dict[str, Any]:
-    """The KPIs of the calls ``user`` sees that started at or after ``since`` (of ``team``'s members
-    only, when given): ``calls`` answered (active or ended), ``active``, ``handled`` (ended),
-    ``failed`` (never answered), ``aht_s`` the mean handle time (end minus start) of the handled calls,
-    ``adherence_mean`` the mean adherence score (0..1) of the handled calls that have one, ``alerts``
-    the alerts raised in these calls (a live call's as of its last final utterance). Two aggregate
-    queries, whatever the number of calls."""
+def _day(db: Database, user: UserRecord, since: datetime, team: str | None) -> list[ColumnElement[bool]]:
+    """The calls ``user`` sees that started at or after ``since``, of ``team``'s members when given."""
     where: list[ColumnElement[bool]] = [CallRow.started_at >= since, visible_calls(user)]
     if team:
         members = (
@@ -100,28 +95,43 @@ def day_numbers(db: Database, user: UserRecord, since: datetime, team: str | Non
             .where(TeamRow.name == team)
         )
         where.append(CallRow.agent.in_(members))
+    return where
+
+
+def day_numbers(db: Database, user: UserRecord, since: datetime, team: str | None = None) -> dict[str, Any]:
+    """The KPIs of the calls ``user`` sees that started at or after ``since`` (of ``team``'s members
+    only, when given): ``calls`` answered (active or ended), ``active``, ``handled`` (ended),
+    ``failed`` (never answered), ``aht_s`` the mean handle time (end minus start) of the handled calls,
+    ``adherence_mean`` the mean adherence score (0..1) of the handled calls that have one, ``alerts``
+    the alerts stored for the calls that are not active (a live call's alerts are the wall's to add:
+    the store has them only as of the call's last final utterance), and ``active_ids``. Three
+    queries, whatever the number of calls."""
+    where = _day(db, user, since, team)
     ended = CallRow.status == "ended"
     answered = CallRow.status.in_(("active", "ended"))
     numbers = select(
         func.coalesce(func.sum(case((answered, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((CallRow.status == "active", 1), else_=0)), 0),
         func.coalesce(func.sum(case((ended, 1), else_=0)), 0),
         func.coalesce(func.sum(case((CallRow.status == "failed", 1), else_=0)), 0),
         func.avg(case((ended, _duration_s(db.dialect)))),
         func.avg(case((ended, CallRow.adherence_score))),
     ).where(*where)
-    alerts = select(func.coalesce(func.sum(CallAlertRow.count), 0)).join(CallRow).where(*where)
+    alerts = (
+        select(func.coalesce(func.sum(CallAlertRow.count), 0)).join(CallRow).where(*where, CallRow.status != "active")
+    )
     with db.session() as s:
-        calls, active, handled, failed, aht, adherence = s.execute(numbers).one()
+        calls, handled, failed, aht, adherence = s.execute(numbers).one()
         alert_count = s.scalar(alerts) or 0
+        active = list(s.scalars(select(CallRow.id).where(*where, CallRow.status == "active")))
     return {
         "from": iso(since),
         "team": team,
         "calls": int(calls),
-        "active": int(active),
+        "active": len(active),
         "handled": int(handled),
         "failed": int(failed),
         "aht_s": round(float(aht), 1) if aht is not None else None,
         "adherence_mean": round(float(adherence), 4) if adherence is not None else None,
         "alerts": int(alert_count),
+        "active_ids": active,
     }
