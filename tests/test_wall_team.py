@@ -44,6 +44,7 @@ EXPECTED = {
 }  # fmt: skip
 SHORT = bytes(25 * FRAME)  # half a second of silence: inside the step's budget
 LONG = bytes(150 * FRAME)  # three seconds: past it, a step_time alert
+KPIS = ("calls", "aht", "adherence", "alerts")  # the header strip's numbers, by data-kpi
 
 
 class Team:
@@ -144,7 +145,7 @@ def test_a_team_leaders_wall_shows_twelve_agents_in_every_state(team: tuple[Team
         assert shown == EXPECTED
         r2 = page.locator("#wall [data-agent=r2]")
         assert r2.locator(".step").inner_text().startswith("greet")
-        assert "step_time" == r2.locator(".alert").first.get_attribute("data-alert")
+        assert r2.locator(".alert").first.get_attribute("data-alert") == "step_time"
         assert page.locator("#wall [data-agent=b2] .badge").inner_text() == "on hold"
         assert tiles.first.get_attribute("data-agent") == "r2"  # sorted by alert first
         page.screenshot(path=str(shots / "wall-team.png"))

@@ -42,15 +42,6 @@ router = APIRouter(prefix="/api/wall", tags=["live"])
 WallViewer = Annotated[UserRecord, require(*LIVE_WALL_ROLES)]
 
 
-class AgentState(enum.StrEnum):
-    IN_CALL = "in_call"
-    ON_HOLD = "on_hold"
-    RINGING = "ringing"
-    OFFLINE = "offline"
-    WRAP_UP = "wrap_up"
-    IDLE = "idle"
-
-
 @dataclass(frozen=True, slots=True)
 class LiveCall:
     """An active call on the wall (its tile): whose, since when, held, how many alerts so far."""
@@ -66,6 +57,15 @@ class LiveCall:
 class DeskView:
     connected: bool
     ringing: tuple[tuple[str, datetime], ...] = ()  # (call id, since), oldest first
+
+
+class AgentState(enum.StrEnum):
+    IN_CALL = "in_call"
+    ON_HOLD = "on_hold"
+    RINGING = "ringing"
+    OFFLINE = "offline"
+    WRAP_UP = "wrap_up"
+    IDLE = "idle"
 
 
 def agent_state(

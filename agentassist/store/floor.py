@@ -17,7 +17,7 @@ from agentassist.store.calls import _duration_s
 from agentassist.store.database import Database
 from agentassist.store.dates import iso, utc
 from agentassist.store.models import CallAlertRow, CallRow, TeamMemberRow, TeamRow, UserRow
-from agentassist.store.scope import LEADER_ROLES, UserRecord, sees_all, team_agents, visible_calls
+from agentassist.store.scope import LEADER_ROLES, UserRecord, sees_all, team_agents, team_members, visible_calls
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +88,7 @@ def _day(db: Database, user: UserRecord, since: datetime, team: str | None) -> l
     """The calls ``user`` sees that started at or after ``since``, of ``team``'s members when given."""
     where: list[ColumnElement[bool]] = [CallRow.started_at >= since, visible_calls(user)]
     if team:
-        members = (
-            select(UserRow.name)
-            .join(TeamMemberRow, TeamMemberRow.user_id == UserRow.id)
-            .join(TeamRow, TeamRow.id == TeamMemberRow.team_id)
-            .where(TeamRow.name == team)
-        )
-        where.append(CallRow.agent.in_(members))
+        where.append(CallRow.agent.in_(team_members(team)))
     return where
 
 

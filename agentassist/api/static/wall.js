@@ -78,7 +78,7 @@ function agentViews() {
   });
 }
 
-function shown(v) {
+function passesFilters(v) {
   return (!view.state || v.state === view.state) && (!view.team || v.teams.includes(view.team)) && (!view.alerts || v.alerts > 0);
 }
 
@@ -105,7 +105,7 @@ function tileFor(name) {
 function render() {
   const views = agentViews();
   const box = document.getElementById("wall");
-  const visible = views.filter(shown).sort(SORTS[view.sort] || SORTS.alert);
+  const visible = views.filter(passesFilters).sort(SORTS[view.sort] || SORTS.alert);
   for (const [name, node] of state.tiles) if (!views.some((v) => v.name === name)) { node.remove(); state.tiles.delete(name); }
   const nodes = visible.map((v) => {
     const node = tileFor(v.name);
