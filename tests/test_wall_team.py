@@ -173,6 +173,8 @@ def test_a_team_leaders_wall_shows_twelve_agents_in_every_state(team: tuple[Team
 
         r2.focus()  # a tile is reached by keyboard and opened with Enter
         assert r2.get_attribute("tabindex") == "0"
+        page.evaluate("loadAgents()")  # the roster's refresh keeps the keyboard's place
+        assert page.evaluate("document.activeElement.dataset.agent") == "r2"
         page.keyboard.press("Enter")
         assert not page.locator("#drill").is_hidden()
         assert page.locator("#drill").get_attribute("data-call") == t.calls["r2"][0]

@@ -122,8 +122,14 @@ function render() {
     node.setAttribute("aria-label", `${v.name}: ${words}${v.current ? ", press Enter to follow the call" : ""}`);
     return node;
   });
-  if (nodes.length) box.replaceChildren(...nodes);
-  else box.replaceChildren(el("p", { class: "empty" }, views.length ? "No agent matches these filters." : "No agents."));
+  const same = nodes.length === box.children.length && nodes.every((n, i) => box.children[i] === n);
+  if (nodes.length && !same) {
+    const focused = document.activeElement;  // moving a tile would drop the keyboard's place
+    box.replaceChildren(...nodes);
+    if (focused && nodes.includes(focused)) focused.focus();
+  } else if (!nodes.length) {
+    box.replaceChildren(el("p", { class: "empty" }, views.length ? "No agent matches these filters." : "No agents."));
+  }
   document.getElementById("wall-count").textContent = nodes.length === views.length ? views.length : `${nodes.length} of ${views.length}`;
   const counts = {};
   for (const v of views) if (!view.team || v.teams.includes(view.team)) counts[v.state] = (counts[v.state] || 0) + 1;
