@@ -158,7 +158,8 @@ async function loadAgents() {
     const have = [...select.options].map((o) => o.value).slice(1);
     if (have.join() !== teams.join()) {
       select.replaceChildren(el("option", { value: "" }, "every team"), ...teams.map((t) => el("option", { value: t }, t)));
-      select.value = teams.includes(view.team) ? view.team : "";
+      if (view.team && !teams.includes(view.team)) { view.team = ""; localStorage.setItem(VIEW_KEY, JSON.stringify(view)); loadKpis(); }
+      select.value = view.team;  // a remembered team that is gone (or out of scope) is forgotten
     }
     render();
   } catch (e) { if (e.status === 403) { notAllowed(e.message); return; } console.error(e); }
