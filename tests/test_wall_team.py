@@ -196,3 +196,8 @@ def test_a_team_leaders_wall_shows_twelve_agents_in_every_state(team: tuple[Team
         for n, words in ((3, "in call"), (1, "on hold"), (1, "ringing"), (2, "wrap-up"), (2, "idle"), (3, "offline")):
             assert f"{n} {words}" in counts, counts
         page.screenshot(path=str(shots / "wall-team-filtered.png"))
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone: one column, nothing off the side
+        page.uncheck("#filter-alerts")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        page.screenshot(path=str(shots / "wall-team-390.png"), full_page=True)
+        assert width <= 390, f"the wall is {width} px wide at 390 px"
