@@ -228,6 +228,8 @@ TABLE: dict[str, Case] = {
     # "live" is active but this server runs no calls: no tracker to read (409), once past the scope check
     "GET /api/calls/{call_id}/assist": Case("409 409 403 409 409", "/api/calls/live/assist"),
     "WS /api/wall": _ws(f"4403 {OPEN} 4403 {OPEN} {OPEN}"),
+    "GET /api/wall/agents": Case(LEADERS.format(200)),
+    "GET /api/wall/kpis": Case(LEADERS.format(200)),
     "POST /api/assignments/distribute": Case(
         LEADERS.format(200), body={"from": T0.isoformat(), "to": (T0 + timedelta(days=1)).isoformat()}
     ),

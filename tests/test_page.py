@@ -37,6 +37,7 @@ def test_page_shows_live_call_then_replays_it(tmp_path: Path, make_server: Any, 
         phone.dial(server.sip_uri, seconds=12)
         card = page.locator("#active article.call")
         card.wait_for(timeout=10_000)
+        assert card.locator(".call-head .agent").inner_text() == "Alex"  # whose call it is (issue 23)
         # the agent's line shows up live, and its step ticks on the checklist
         final_line = page.locator("#active .transcript li.agent:not(.partial)").first
         final_line.wait_for(timeout=20_000)

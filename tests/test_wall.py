@@ -72,8 +72,9 @@ def test_wall_shows_a_live_call_within_a_second(tmp_path: Path, make_server: Any
 
         phone = baresip(SOUNDS_EN / "demo-echotest.wav")
         phone.dial(server.sip_uri, seconds=12)
-        tile = page.locator("#wall article.tile")
+        tile = page.locator("#wall article.tile[data-call]")  # Casey, an agent with no phone, is offline
         tile.wait_for(timeout=10_000)
+        assert page.locator("#wall [data-agent=Casey]").get_attribute("data-state") == "offline"
         assert tile.locator(".agent").inner_text() == "Alex"
         assert "leave-message" in tile.locator(".step").inner_text()  # the step the script opens with
         line = page.locator("#wall .lines li.agent:not(.partial)").first
@@ -89,7 +90,7 @@ def test_wall_shows_a_live_call_within_a_second(tmp_path: Path, make_server: Any
         page.screenshot(path=str(shots / "wall-drill.png"))
 
         phone.wait(40)
-        page.wait_for_selector("#wall article.tile", state="detached", timeout=30_000)
+        page.wait_for_selector("#wall article.tile[data-call]", state="detached", timeout=30_000)
         finals: dict[str, Any] = page.evaluate("window.finals")
         shown: dict[str, int] = page.evaluate("window.shown")
 

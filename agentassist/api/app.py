@@ -36,6 +36,7 @@ from agentassist.api import (
     scripts,
     tokens,
     wall,
+    wallagents,
 )
 from agentassist.api.deps import NullRuntime, Runtime
 from agentassist.api.headers import SecurityHeaders
@@ -148,6 +149,7 @@ def create_app(
     app.include_router(phone.router)
     app.include_router(audiohook.router)
     app.include_router(wall.router)
+    app.include_router(wallagents.router)
     app.include_router(health.router)
     app.include_router(scorecards.router)
     app.include_router(evaluations.router)

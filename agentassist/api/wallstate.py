@@ -60,9 +60,12 @@ class WallOptions:
     queue_size: int = 256  # messages waiting for one client before partials are dropped
     behind_s: float = BEHIND_WARN_S  # a call whose oldest unfinished final waited this long is marked behind
     lag_poll_s: float = 1.0  # how often the transcription lag is read
+    # an agent whose last answered call ended this recently with no disposition is in wrap-up; 5 min is
+    # well past the 30-120 s of after-call work centres plan for, so a slow wrap-up still shows as one
+    wrap_up_s: float = 300.0
 
     def __post_init__(self) -> None:
-        for name in ("lines", "alerts", "queue_size"):
+        for name in ("lines", "alerts", "queue_size", "wrap_up_s"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}: expected >= 1, got {getattr(self, name)}")
         for name in ("behind_s", "lag_poll_s"):
@@ -121,6 +124,7 @@ class CallTile:
     paused: bool = False
     lag_s: float = 0.0  # how long its oldest unfinished final has waited, as last read
     behind: bool = False  # lag_s >= WallOptions.behind_s
+    alerts_total: int = 0  # every alert of the call (``alerts`` keeps the last few)
 
     @property
     def ready(self) -> bool:
@@ -162,6 +166,7 @@ class CallTile:
             self.step = {"id": prompt.get("step_id"), "prompt": prompt.get("text", "")}
         elif kind == EventType.ASSIST_ALERT.value:
             self.alerts.append(item.get("alert") or {})
+            self.alerts_total += 1
             while len(self.alerts) > self.alerts_kept:
                 self.alerts.popleft()
         elif kind in _FLAGS:

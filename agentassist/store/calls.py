@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from agentassist.store.call_details import Digit, Span, details
 from agentassist.store.database import Database
 from agentassist.store.dates import iso, utc
-from agentassist.store.models import CallAlertRow, CallRow, TeamMemberRow, TeamRow, UserRow, UtteranceRow
-from agentassist.store.scope import UserRecord, visible_calls
+from agentassist.store.models import CallAlertRow, CallRow, UtteranceRow
+from agentassist.store.scope import UserRecord, team_members, visible_calls
 
 
 class CallJson(TypedDict):
@@ -169,13 +169,7 @@ def list_calls(
     if agent:
         stmt = stmt.where(CallRow.agent == agent)
     if team:
-        members = (
-            select(UserRow.name)
-            .join(TeamMemberRow, TeamMemberRow.user_id == UserRow.id)
-            .join(TeamRow, TeamRow.id == TeamMemberRow.team_id)
-            .where(TeamRow.name == team)
-        )
-        stmt = stmt.where(CallRow.agent.in_(members))
+        stmt = stmt.where(CallRow.agent.in_(team_members(team)))
     if campaign:
         stmt = stmt.where(CallRow.campaign == campaign)
     if status:

@@ -77,6 +77,16 @@ def team_agents(user: UserRecord) -> Select[str]:
     )
 
 
+def team_members(team: str) -> Select[str]:
+    """The names of the members of the team named ``team`` (a filter by team: within a scope, not one)."""
+    return (
+        select(UserRow.name)
+        .join(TeamMemberRow, TeamMemberRow.user_id == UserRow.id)
+        .join(TeamRow, TeamRow.id == TeamMemberRow.team_id)
+        .where(TeamRow.name == team)
+    )
+
+
 def sees_agent(db: Database, user: UserRecord, agent: str) -> bool:
     """Whether the calls of the agent named ``agent`` are in ``user``'s scope: the agent themself, a
     leader of one of their teams, a leader with ``all_teams``, an admin. (The softphone's calls

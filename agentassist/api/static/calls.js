@@ -5,7 +5,8 @@ const state = { calls: new Map(), live: false };  // common.js holds the session
 // ---- active calls -------------------------------------------------------------------------------
 function callCard(call) {
   const card = el("article", { class: "call", "data-call": call.id },
-    el("div", { class: "call-head" }, el("span", {}, call.remote || call.id), el("span", { class: "timer" }, "")),
+    el("div", { class: "call-head" }, el("span", { class: "agent" }, call.agent || "—"),
+      el("span", { class: "remote" }, call.remote || call.id), el("span", { class: "timer" }, "")),
     el("div", { class: "prompt" }),
     el("div", { class: "call-body" },
       el("ol", { class: "transcript" }),
