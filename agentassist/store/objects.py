@@ -17,7 +17,7 @@ import base64
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -119,7 +119,8 @@ class ObjectStore:
         checksum = r.get("ChecksumSHA256")
         if checksum and "-" not in checksum:  # a whole-object checksum (not a multipart one's)
             sha = base64.b64decode(checksum).hex()
-        return StoredObject(key, name, int(r["ContentLength"]), r["ETag"], r["LastModified"], sha)
+        modified = r["LastModified"].astimezone(UTC)  # botocore's tzutc is not the UTC HTTP dates need
+        return StoredObject(key, name, int(r["ContentLength"]), r["ETag"], modified, sha)
 
     def find(self, call_id: str) -> StoredObject | None:
         """The call's recording in the store: the Ogg first, as on disk (RecordingStore.find)."""
