@@ -18,9 +18,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from agentassist.audio.peaks import peaks
 from agentassist.audio.recorder import HEADER_BYTES
+from agentassist.config import StorageSettings
+from agentassist.store.objects import split_url
 from benchmarks.wirephone import FRAME, WirePhone, add_phone
 from tests.conftest import AGENTASSIST, REPO, Server, add_user
 from tests.s3server import BUCKET, CREDENTIALS, REGION, S3Server
@@ -163,3 +166,15 @@ def test_the_store_away_around_a_hangup_then_a_node_killed_before_its_upload(mak
     with server.client() as c:
         r = c.get(f"/api/calls/{second}/recording", headers={"Range": "bytes=0-43"})
     assert r.status_code == 206 and r.content[:4] == b"RIFF"
+
+
+@pytest.mark.parametrize("url", ["recordings", "s3://", "s3:///prefix", "http://store/recordings"])
+def test_a_storage_url_that_is_not_s3_is_refused_naming_the_form(url: str) -> None:
+    with pytest.raises(ValidationError, match=r"expected \"\" \(data_dir\) or s3://BUCKET/PREFIX"):
+        StorageSettings(url=url)
+
+
+def test_the_url_gives_the_bucket_and_a_prefix_of_whole_folders() -> None:
+    assert split_url("s3://recordings") == ("recordings", "")
+    assert split_url("s3://recordings/") == ("recordings", "")
+    assert split_url("s3://recordings/node-a/calls/") == ("recordings", "node-a/calls/")
