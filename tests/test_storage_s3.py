@@ -27,6 +27,7 @@ from agentassist.store.objects import split_url
 from benchmarks.wirephone import FRAME, WirePhone, add_phone
 from tests.conftest import AGENTASSIST, REPO, Server, add_user
 from tests.s3server import BUCKET, CREDENTIALS, REGION, S3Server
+from tests.test_bus_nodes import _metric
 from tests.test_wire_restart import _call_audio, _get, _wait
 
 PREFIX = "node-a/calls"
@@ -54,14 +55,6 @@ def _center(make_server: Any, s3: S3Server) -> tuple[Server, str]:
     credential = add_phone(AGENTASSIST, server.config, "alice", REPO)
     server.start()
     return server, credential
-
-
-def _metric(server: Server, name: str) -> float:
-    with server.client() as c:
-        for line in c.get("/metrics").text.splitlines():
-            if line.startswith(name + " "):
-                return float(line.split()[1])
-    raise AssertionError(f"{name} not in {server.url}/metrics")
 
 
 def _hung_up_call(server: Server, credential: str, pcm: bytes) -> str:

@@ -82,15 +82,15 @@ class Uploads:
         return found
 
     def metrics(self) -> dict[str, float]:
-        with self._cond:
-            pending = len(self._queue)
-        return {
-            "agentassist_storage_uploads_pending": float(pending),
+        values = {
             "agentassist_storage_uploads_total": float(self.uploaded_total),
             "agentassist_storage_upload_retries_total": float(self.retries_total),
             "agentassist_storage_upload_failures_total": float(self.failures_total),
             "agentassist_storage_reachable": float(self.reachable),
         }
+        with self._cond:  # the call being uploaded counts: it is still on disk
+            values["agentassist_storage_uploads_pending"] = float(len(self._queue))
+        return values
 
     def _run(self) -> None:
         self._scan_quietly()
