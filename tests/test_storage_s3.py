@@ -44,10 +44,10 @@ def s3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     server.stop()
 
 
-def _center(make_server: Any, s3: S3Server) -> tuple[Server, str]:
+def _center(make_server: Any, s3: S3Server, recording_format: str = "wav") -> tuple[Server, str]:
     server: Server = make_server(
         sip={"listen": ""},
-        recorder={"format": "wav"},
+        recorder={"format": recording_format},
         transcribe={"enabled": False},  # the recording is what is looked at: no model to load
         storage={"url": f"s3://{BUCKET}/{PREFIX}", "endpoint_url": s3.endpoint_url, "region": REGION},
     )
@@ -159,6 +159,19 @@ def test_the_store_away_around_a_hangup_then_a_node_killed_before_its_upload(mak
     with server.client() as c:
         r = c.get(f"/api/calls/{second}/recording", headers={"Range": "bytes=0-43"})
     assert r.status_code == 206 and r.content[:4] == b"RIFF"
+
+
+def test_an_opus_recording_moves_once_converted(make_server: Any, s3: S3Server) -> None:
+    server, credential = _center(make_server, s3, "opus")
+    call_id = _hung_up_call(server, credential, _call_audio()[: 250 * FRAME])
+    _wait(lambda: _metric(server, "agentassist_storage_uploads_total") == 1, 30, "the upload")
+    data = s3.client().get_object(Bucket=BUCKET, Key=f"{PREFIX}/{call_id}.ogg")["Body"].read()
+    assert data[:4] == b"OggS" and _local(server, call_id) == []  # the Ogg went, and no WAV is left
+    with server.client() as c:
+        r = c.get(f"/api/calls/{call_id}/recording", headers={"Range": "bytes=100-"})
+        assert (r.status_code, r.content, r.headers["content-type"]) == (206, data[100:], "audio/ogg")
+        p = c.get(f"/api/calls/{call_id}/peaks", params={"buckets": 10})
+    assert p.status_code == 200 and p.json()["duration_s"] == pytest.approx(5.0, abs=0.1), p.text
 
 
 @pytest.mark.parametrize("url", ["recordings", "s3://", "s3:///prefix", "http://store/recordings"])
