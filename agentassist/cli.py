@@ -42,6 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from agentassist.restart import left_by_phones
     from agentassist.runtime import Runtime
     from agentassist.store.modes import make_private
+    from agentassist.store.objects import ObjectStore
     from agentassist.store.passwords import PasswordPool
     from agentassist.store.recordings import RecordingStore
     from agentassist.transcribe.models import resolve
@@ -50,7 +51,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.transcribe.enabled:  # a missing or corrupt model stops here, naming the fix
         resolve(settings.transcribe.model, settings.transcribe.transcriber_options().models_dir)
     store = _open_store(settings, PasswordPool(settings.server.password_hash_workers))
-    recordings = RecordingStore(settings.data_dir / "recordings")
+    objects = ObjectStore(settings.storage) if settings.storage.url else None  # boto3 missing stops here
+    recordings = RecordingStore(settings.data_dir / "recordings", objects)
     make_private(settings.data_dir, store.url)  # an older version's files were world-readable
     if not settings.recorder.store_dtmf_digits:
         masked = store.mask_digits()

@@ -386,6 +386,29 @@ class BusSettings(_Section):
         return v
 
 
+class StorageSettings(_Section):
+    """Where recordings go after hangup (docs/storage.md): ``data_dir`` (one node), or an S3 object store.
+    Credentials are not settings: the S3 client's own AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or files."""
+
+    url: str = ""  # "": <data_dir>/recordings; "s3://BUCKET/PREFIX": that bucket, keys under PREFIX
+    endpoint_url: str = ""  # "": AWS; else the store's URL (MinIO, Ceph): http://10.0.0.6:9000
+    region: str = ""  # "": the client's default (AWS_DEFAULT_REGION or its config file)
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, v: str) -> str:
+        if v and (not v.startswith("s3://") or not v.removeprefix("s3://").split("/", 1)[0]):
+            raise ValueError(f'expected "" (data_dir) or s3://BUCKET/PREFIX, got {v!r}')
+        return v
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _check_endpoint(cls, v: str) -> str:
+        if v and not v.startswith(("http://", "https://")):
+            raise ValueError(f'expected "" (AWS) or an http(s):// URL, got {v!r}')
+        return v
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="AGENTASSIST_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
@@ -400,6 +423,7 @@ class Settings(BaseSettings):
     phone: PhoneSettings = PhoneSettings()
     center: CenterSettings = CenterSettings()
     bus: BusSettings = BusSettings()
+    storage: StorageSettings = StorageSettings()
 
     @classmethod
     def settings_customise_sources(

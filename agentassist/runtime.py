@@ -44,6 +44,7 @@ from agentassist.sip.quality import StreamQuality
 from agentassist.store.db import Store
 from agentassist.store.prompts import PromptStore
 from agentassist.store.recordings import RecordingStore
+from agentassist.store.uploads import uploads_for
 from agentassist.transcribe.engine import StreamingTranscriber, Transcriber
 
 if TYPE_CHECKING:
@@ -82,12 +83,15 @@ class Runtime:
         self.failures = FailureCounter()
         self._unstored = UnstoredEnds(_RETRY_S)
         self.waiting = WaitingCalls(store, recordings, bus, settings.center.phone_timeout_s)  # agentassist.restart
+        self.uploads = uploads_for(recordings, store)  # None without [storage] url
 
     # ---- lifecycle ---------------------------------------------------------------------------------
 
     def start(self) -> None:
         t = self.settings.transcribe
         say_default_script(self.scripts, self.settings.assist.default_script)
+        if self.uploads is not None:
+            self.uploads.start()  # first what an earlier run left on disk
         try:
             if t.enabled:  # else a recorder only: no model at all
                 self._transcriber = StreamingTranscriber(Transcriber(t.transcriber_options()))
@@ -114,6 +118,8 @@ class Runtime:
             self._phone.stop()  # ends every call: their sessions close below
             self._phone = None
         self.waiting.stop()
+        if self.uploads is not None:
+            self.uploads.stop()
         for session in self._hurry(deadline):  # those that started meanwhile too
             session.suspend()  # a call not ended is a phone's: the next run resumes it (agentassist.restart)
             session.join(timeout_s=max(0.0, deadline - time.monotonic()) + _CLOSE_MARGIN_S)
@@ -265,6 +271,7 @@ class Runtime:
         if self._phone is not None:
             values.update(self._phone.metrics())
         values.update(self.waiting.metrics())
+        values.update(self.uploads.metrics() if self.uploads is not None else {})
         values.update(self.failures.metrics())
         values.update(memory.metrics())
         if t is not None:
@@ -474,7 +481,9 @@ class Runtime:
     def _closed(self, call_id: str) -> None:
         self.desks.forget(call_id)
         with self._lock:
-            self._sessions.pop(call_id, None)
+            session = self._sessions.pop(call_id, None)
             idle = not self._sessions
+        if self.uploads is not None and session is not None and not session.suspended:
+            self.uploads.add(call_id)  # its recording is final (and converted): to the object store
         if idle:  # trimming walks the heap under malloc's locks: never while a call's media runs
             memory.trim()

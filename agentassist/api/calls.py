@@ -28,6 +28,7 @@ from agentassist.api.deps import (
     require,
     visible_call,
 )
+from agentassist.api.objects import locate, object_peaks, object_response
 from agentassist.api.signing import LinkError, Signer
 from agentassist.audio.encode import MEDIA_TYPES
 from agentassist.audio.peaks import peaks
@@ -35,6 +36,7 @@ from agentassist.desk import NoDeskError
 from agentassist.errors import AgentassistError, AudioError
 from agentassist.store.accounts import UserRecord
 from agentassist.store.calls import CallJson
+from agentassist.store.objects import StoredObject
 from agentassist.store.prompts import PROMPT_ID_PATTERN, UnknownPromptError
 from agentassist.subtitles import subtitles
 
@@ -263,7 +265,10 @@ def get_recording(
     user: Annotated[UserRecord, Depends(_media_user)],
 ) -> Response:
     visible_call(store, call_id, user)
-    path = recordings.find(call_id)  # the Ogg once an Opus conversion is done, else the WAV
+    path = locate(recordings, call_id)  # the Ogg once an Opus conversion is done, else the WAV
+    if isinstance(path, StoredObject):  # uploaded after hangup ([storage] url)
+        store.audit(user, "recording", call_id, request.headers.get("range", ""))
+        return object_response(request, recordings, path, call_id)
     try:
         if path is None:
             raise FileNotFoundError(call_id)
@@ -315,11 +320,11 @@ def get_peaks(
     buckets: Annotated[int, Query(ge=1, le=20000, description="number of spans the recording is cut into")] = 1000,
 ) -> dict[str, Any]:
     visible_call(store, call_id, user)
-    path = recordings.find(call_id)
+    path = locate(recordings, call_id)
     if path is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"call {call_id!r} has no recording")
     try:
-        p = peaks(path, buckets)
+        p = object_peaks(recordings, path, call_id, buckets) if isinstance(path, StoredObject) else peaks(path, buckets)
     except (ValueError, EOFError, wave.Error, AudioError) as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, f"recording of call {call_id!r} is unreadable: {exc}") from None
     store.audit(user, "peaks", call_id)

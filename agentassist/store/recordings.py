@@ -3,16 +3,23 @@
 While a call runs its recording is ``<id>.wav``; with ``[recorder] format = "opus"`` it becomes
 ``<id>.ogg`` after hangup (see :mod:`agentassist.audio.encode`). :meth:`RecordingStore.find` gives
 whichever exists, the Ogg first.
+
+With ``[storage] url`` set, an ended call's recording moves to the object store
+(agentassist.store.uploads): :meth:`RecordingStore.locate` gives the local file while there is one,
+else the object.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from agentassist.store.objects import ObjectStore, StoredObject
+
 
 class RecordingStore:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, objects: ObjectStore | None = None) -> None:
         self.directory = directory
+        self.objects = objects  # None: the recordings stay in ``directory``
         directory.mkdir(parents=True, exist_ok=True)
 
     def path_for(self, call_id: str) -> Path:
@@ -30,3 +37,12 @@ class RecordingStore:
             if path.is_file():
                 return path
         return None
+
+    def locate(self, call_id: str) -> Path | StoredObject | None:
+        """The call's recording: the local file while there is one (the call runs, or its upload waits),
+        else the object in the store, else None. Raises the S3 client's error when the store is away."""
+        path = self.find(call_id)
+        if path is not None or self.objects is None:
+            return path
+        self.path_for(call_id)  # the id checked before it makes a key
+        return self.objects.find(call_id)

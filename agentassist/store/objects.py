@@ -1,0 +1,177 @@
+"""Recordings in an S3 object store (``[storage] url = "s3://BUCKET/PREFIX"``, docs/storage.md).
+
+Only the S3 API, through boto3: AWS S3, MinIO, Ceph's RGW or any other store that speaks it
+(``[storage] endpoint_url``). Credentials come from the client's own chain (``AWS_ACCESS_KEY_ID`` /
+``AWS_SECRET_ACCESS_KEY``, ``~/.aws/credentials``, an instance role); they are never settings and never
+logged. A recording is ``PREFIX/<call id>.wav`` or ``.ogg``, the name it had on the node's disk.
+
+An upload is verified before the local copy may go (:meth:`ObjectStore.put_verified`): the PUT carries
+the file's MD5 (``Content-MD5``: the store refuses a body that arrived different) and its SHA-256 (as
+``ChecksumSHA256``, which stores that keep checksums check and return, and as the object's metadata
+``sha256``); a HEAD afterwards must answer the file's size and SHA-256.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from agentassist.config import StorageSettings
+from agentassist.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+_CHUNK_BYTES = 1 << 20  # hashing reads and download writes, 1 MiB at a time
+# The client gives up fast: the upload worker retries with its own backoff (agentassist.store.uploads),
+# and an API read waits on the store at most this long before it answers 503.
+_CONNECT_TIMEOUT_S = 5.0
+_READ_TIMEOUT_S = 30.0
+
+
+class VerifyError(Exception):
+    """The object in the store is not the file that was uploaded (size or checksum differ)."""
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One recording in the store, as a HEAD answers it."""
+
+    key: str
+    name: str  # "<call id>.wav" or ".ogg"
+    size: int
+    etag: str  # quoted, as HTTP sends it
+    last_modified: datetime
+    sha256: str  # hex, "" when the object has no such metadata (not uploaded by agentassist)
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.name).suffix
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """``s3://BUCKET/PREFIX`` → (bucket, "PREFIX/"), the prefix empty or ending in one slash."""
+    bucket, _, prefix = url.removeprefix("s3://").partition("/")
+    prefix = prefix.strip("/")
+    return bucket, f"{prefix}/" if prefix else ""
+
+
+def file_digests(path: Path) -> tuple[int, str, bytes]:
+    """(size, SHA-256 hex, MD5 digest) of a file, read once."""
+    sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK_BYTES):
+            sha.update(chunk)
+            md5.update(chunk)
+            size += len(chunk)
+    return size, sha.hexdigest(), md5.digest()
+
+
+class ObjectStore:
+    """The bucket and prefix of ``[storage] url``; thread-safe (boto3 clients are)."""
+
+    def __init__(self, settings: StorageSettings) -> None:
+        try:
+            import boto3
+            from botocore.config import Config
+        except ImportError:
+            raise ConfigError(
+                f"[storage] url = {settings.url!r} needs the S3 client boto3: pip install boto3==1.44.8"
+            ) from None
+        self.bucket, self.prefix = split_url(settings.url)
+        self.url = settings.url
+        config = Config(
+            connect_timeout=_CONNECT_TIMEOUT_S,
+            read_timeout=_READ_TIMEOUT_S,
+            retries={"max_attempts": 2, "mode": "standard"},
+            # a checksum only where the call asks for one (ours does): some S3 servers refuse the
+            # CRC32 trailers boto3 adds by default since 1.36
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+        )
+        self._client: Any = boto3.session.Session().client(
+            "s3",
+            endpoint_url=settings.endpoint_url or None,
+            region_name=settings.region or None,
+            config=config,
+        )
+        log.info("recordings go to %s (endpoint %s) after hangup", settings.url, settings.endpoint_url or "AWS")
+
+    def key(self, name: str) -> str:
+        return self.prefix + name
+
+    def head(self, name: str) -> StoredObject | None:
+        """The object called ``name`` (None: there is none). Raises the client's errors otherwise."""
+        from botocore.exceptions import ClientError
+
+        key = self.key(name)
+        try:
+            r = self._client.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        sha = (r.get("Metadata") or {}).get("sha256", "")
+        checksum = r.get("ChecksumSHA256")
+        if checksum and "-" not in checksum:  # a whole-object checksum (not a multipart one's)
+            sha = base64.b64decode(checksum).hex()
+        modified = r["LastModified"].astimezone(UTC)  # botocore's tzutc is not the UTC HTTP dates need
+        return StoredObject(key, name, int(r["ContentLength"]), r["ETag"], modified, sha)
+
+    def find(self, call_id: str) -> StoredObject | None:
+        """The call's recording in the store: the Ogg first, as on disk (RecordingStore.find)."""
+        for suffix in (".ogg", ".wav"):
+            found = self.head(call_id + suffix)
+            if found is not None:
+                return found
+        return None
+
+    def put_verified(self, path: Path) -> StoredObject:
+        """Upload ``path`` as its own name, unless the store holds it already; then check that the store
+        holds exactly its bytes (VerifyError if not)."""
+        from botocore.exceptions import ClientError
+
+        size, sha, md5 = file_digests(path)
+        try:
+            there = self.head(path.name)
+        except ClientError:  # AWS answers a missing key 403 to a node without s3:ListBucket: upload it
+            there = None
+        if there is None or there.size != size or there.sha256 != sha:
+            with path.open("rb") as body:
+                self._client.put_object(
+                    Bucket=self.bucket,
+                    Key=self.key(path.name),
+                    Body=body,
+                    ContentLength=size,
+                    ContentMD5=base64.b64encode(md5).decode(),
+                    ChecksumSHA256=base64.b64encode(bytes.fromhex(sha)).decode(),
+                    Metadata={"sha256": sha},
+                    ContentType="audio/ogg" if path.suffix == ".ogg" else "audio/wav",
+                )
+            there = self.head(path.name)
+        if there is None:
+            raise VerifyError(f"{self.key(path.name)}: uploaded, but the store does not have it")
+        if there.size != size or there.sha256 != sha:
+            raise VerifyError(
+                f"{there.key}: expected {size} bytes of SHA-256 {sha}, "
+                f"the store has {there.size} of {there.sha256 or '?'}"
+            )
+        return there
+
+    def read(self, obj: StoredObject, start: int, end: int) -> Any:
+        """A streaming body of bytes ``start`` to ``end`` (inclusive) of ``obj``: a ranged GET."""
+        r = self._client.get_object(Bucket=self.bucket, Key=obj.key, Range=f"bytes={start}-{end}")
+        return r["Body"]
+
+    def download(self, obj: StoredObject, into: BinaryIO) -> None:
+        """The whole object into an open file."""
+        body = self._client.get_object(Bucket=self.bucket, Key=obj.key)["Body"]
+        try:
+            for chunk in body.iter_chunks(_CHUNK_BYTES):
+                into.write(chunk)
+        finally:
+            body.close()
