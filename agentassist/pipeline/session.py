@@ -19,10 +19,12 @@ raising) is reported and the call goes on (:mod:`agentassist.failures`); the clo
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -48,6 +50,11 @@ log = logging.getLogger(__name__)
 
 _QUEUE_ITEMS = 3000  # 30 s of both channels (a SIP call's two items a frame): far more than the call thread ever lags
 _TICK_S = 1.0
+# Recording only, the call thread sleeps this long between batches instead of waking for every frame:
+# a wakeup per 20 ms frame (the event loop handing the GIL to the call thread and back) was most of the
+# center's CPU with 100 calls (floor benchmark, NOTES-floorperf.md). The recording and the acks lag by
+# this much more; nothing reads the audio sooner when nothing transcribes it.
+_RECORD_ONLY_WAIT_S = 0.1
 _SILENCE = bytes(FRAME_BYTES)
 
 
@@ -97,6 +104,7 @@ class CallSession:
         self._written = 0  # frames of both channels in the recording: what a phone's ack covers
         self._taken = 0  # frames of both channels the call thread has taken off the queue
         self._watchers: list[tuple[int, Callable[[], None]]] = []  # when_taken
+        self._taken_ahead: deque[Item] = deque()  # recording only: taken off the queue, not yet handled
         self._card = CardPause(dtmf_pause)
         self.recorder = Recorder(info.recording_path, fsync_every_s=fsync_every_s)
         self.streams = {
@@ -246,10 +254,7 @@ class CallSession:
         next_tick = time.monotonic() + _TICK_S
         try:
             while True:
-                try:
-                    item: Item | None = self._queue.get(timeout=0.2)
-                except queue.Empty:
-                    item = None
+                item = self._next()
                 if isinstance(item, EndInput):
                     break
                 try:  # report and keep going: the call is up, and the next frame may well work
@@ -260,6 +265,26 @@ class CallSession:
                     next_tick += _TICK_S
         finally:
             close_call(self)
+
+    def _next(self) -> Item | None:
+        """The next queued item; None after a while without one. Transcribing, each item as it comes;
+        recording only, the thread wakes every ``_RECORD_ONLY_WAIT_S`` and takes all that came, a
+        phone's consecutive frames joined into one item."""
+        if self.streams:
+            try:
+                return self._queue.get(timeout=0.2)
+            except queue.Empty:
+                return None
+        if not self._taken_ahead:
+            items: list[Item] = []
+            with contextlib.suppress(queue.Empty):
+                while len(items) < _QUEUE_ITEMS:
+                    items.append(self._queue.get_nowait())
+            if not items:
+                time.sleep(_RECORD_ONLY_WAIT_S)
+                return None
+            self._taken_ahead = _joined(items)
+        return self._taken_ahead.popleft()
 
     def _step(self, item: Item | None, next_tick: float) -> None:
         """One turn of the loop: a frame, an alignment or a digit; the keypad's quiet; the tick."""
@@ -365,3 +390,20 @@ class CallSession:
         self.failures.detach()
         if self._on_closed is not None:
             self._on_closed(self.call_id)
+
+
+def _joined(items: list[Item]) -> deque[Item]:
+    """``items`` in order, each run of consecutive :class:`Stereo` as one (one write, one count)."""
+    out: deque[Item] = deque()
+    run: list[bytes] = []
+    for item in items:
+        if isinstance(item, Stereo):
+            run.append(item.pcm)
+            continue
+        if run:
+            out.append(Stereo(b"".join(run)))
+            run = []
+        out.append(item)
+    if run:
+        out.append(Stereo(b"".join(run)))
+    return out
