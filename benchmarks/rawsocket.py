@@ -97,7 +97,7 @@ class RawSocket:
 
     async def close(self) -> None:
         """Say goodbye (close 1000), then drop the connection."""
-        with contextlib.suppress(ConnectionError, RuntimeError):
+        with contextlib.suppress(ConnectionError, RuntimeError, TimeoutError):  # a goodbye, not a figure
             self._send(CLOSE, struct.pack("!H", 1000))
             await asyncio.wait_for(asyncio.shield(self._task), 5)
         self._task.cancel()
