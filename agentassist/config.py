@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from agentassist.audio.segmenter import SegmenterOptions
+from agentassist.audio.segmenter_options import SegmenterOptions
 from agentassist.errors import ConfigError
 from agentassist.pause import DtmfPauseOptions, check_sequences
 from agentassist.sip.guard import REGISTRAR, parse_network
-from agentassist.transcribe.stream import StreamOptions
-from agentassist.transcribe.transcriber import TranscriberOptions
+from agentassist.transcribe.options import StreamOptions, TranscriberOptions
 
 if TYPE_CHECKING:
     from agentassist.api.throttle import ThrottleOptions

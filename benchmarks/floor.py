@@ -125,11 +125,9 @@ def check_recording(client: httpx.Client, figures: CallFigures, call: dict[Chann
     return True
 
 
-def latencies(
-    feed: Feed, figures: list[CallFigures], calls: list[dict[Channel, tuple[bytes, list[float]]]]
-) -> list[float]:
+def latencies(feed: Feed, paired: list[tuple[CallFigures, dict[Channel, tuple[bytes, list[float]]]]]) -> list[float]:
     """Each final's arrival less the true end of the prompts it covers (benchmarks.load's rule)."""
-    index = {f.call_id: (f, calls[i]) for i, f in enumerate(figures)}
+    index = {f.call_id: (f, call) for f, call in paired}
     out: list[float] = []
     for call_id, channel, start, end, arrived in feed.finals:
         if call_id not in index:
@@ -191,10 +189,12 @@ def summarize(
     calls: list[dict[Channel, tuple[bytes, list[float]]]],
     client: httpx.Client,
 ) -> dict[str, Any]:
-    figures = [r for r in results if isinstance(r, CallFigures)]
+    # each call's figures beside its audio (results are in the calls' order; a failed call has none)
+    paired = [(r, calls[i]) for i, r in enumerate(results) if isinstance(r, CallFigures)]
+    figures = [f for f, _ in paired]
     failed = [repr(r) for r in results if not isinstance(r, CallFigures)]
-    whole = [f for f in figures if f.closed and check_recording(client, f, calls[figures.index(f)])]
-    lat = latencies(feed, figures, calls) if transcribe else []
+    whole = [f for f, call in paired if f.closed and check_recording(client, f, call)]
+    lat = latencies(feed, paired) if transcribe else []
     delays = [d for f in figures for d in f.delays_s]
     spool = [s for f in figures for s in f.spool_s]
     return {

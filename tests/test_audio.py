@@ -47,6 +47,28 @@ def test_recorder_interleaves_channels_in_step(tmp_path: Path) -> None:
     assert (data[50 * 320 :, 1] == 0).all()
 
 
+def test_recorder_takes_a_phones_stereo_customer_first_and_writes_it_in_chunks(tmp_path: Path) -> None:
+    path = tmp_path / "call.wav"
+    rec = Recorder(path, flush_interval_s=60)
+    wire = np.empty(2 * 320, dtype="<i2")
+    wire[0::2], wire[1::2] = -2000, 1000  # the wire's order: the customer (external), then the agent
+    for _ in range(9):
+        rec.write_stereo(wire.tobytes())
+    assert rec.held_frames == 9 and path.stat().st_size == 44  # batched: nothing handed to the kernel yet
+    rec.write_stereo(wire.tobytes())
+    assert rec.held_frames == 0 and path.stat().st_size == 44 + 10 * 1280  # a 0.2 s chunk in one write
+    rec.write(Channel.AGENT, np.full(320, 7, dtype="<i2").tobytes())  # a SIP-style frame after: in order
+    rec.write(Channel.CUSTOMER, np.full(320, 8, dtype="<i2").tobytes())
+    rec.write_stereo(wire.tobytes())
+    rec.close()
+    with wave.open(str(path)) as w:
+        assert w.getnframes() == 12 * 320
+        data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, 2)
+    assert (data[: 10 * 320, 0] == 1000).all() and (data[: 10 * 320, 1] == -2000).all()  # the agent left
+    assert (data[10 * 320 : 11 * 320] == [7, 8]).all()
+    assert (data[11 * 320 :, 0] == 1000).all() and (data[11 * 320 :, 1] == -2000).all()
+
+
 def test_recorder_fills_a_silent_channel_to_stay_aligned(tmp_path: Path) -> None:
     rec = Recorder(tmp_path / "c.wav")
     for _ in range(100):  # 2 s of agent, nothing from the customer

@@ -22,14 +22,15 @@ from fastapi.responses import JSONResponse
 from starlette.websockets import WebSocketDisconnect
 
 from agentassist.api.deps import NullRuntime, token_from
-from agentassist.api.phonecalls import Center, PhoneCall, PhoneCalls, RemoteDesk, command_message, feed, room
+from agentassist.api.phonecalls import Center, PhoneCall, PhoneCalls, RemoteDesk, command_message, feed_stereo, room
 from agentassist.config import Settings
 from agentassist.desk import CallInfo, DtmfDigit, HoldChange, TransferProgress
 from agentassist.errors import AgentassistError
 from agentassist.restart import WIRE_PHONE
 from agentassist.store.db import Store
 from agentassist.store.phones import PhoneCheck, check_phone, is_live
-from agentassist.wire import DESK, Message, WireError, decode_audio, decode_text, deinterleave, encode_text
+from agentassist.wire import DESK, Message, WireError, decode_audio, decode_text, encode_text
+from agentassist.wire.audio import FRAME_BYTES_STEREO
 from agentassist.wire.messages import parse_time
 
 log = logging.getLogger(__name__)
@@ -320,7 +321,8 @@ class PhoneLink:
             )
         call.sent_from = a.frame + a.frames
         call.last_active = time.monotonic()
-        await feed(call, deinterleave(a.pcm)[call.received - a.frame :])  # frames the center holds: dropped
+        held = call.received - a.frame  # frames the center holds already: dropped
+        await feed_stereo(call, a.pcm[held * FRAME_BYTES_STEREO :] if held else a.pcm)
 
     async def _call_message(self, m: Message, call: PhoneCall) -> None:
         p = m.parameters

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from agentassist.audio.frames import FRAME_BYTES, FRAME_SAMPLES, SAMPLE_RATE_HZ, SILENT_FRAME, read_wav_mono
+from agentassist.audio.pcm import FRAME_BYTES, FRAME_SAMPLES, SAMPLE_RATE_HZ, SILENT_FRAME
 from agentassist.config import AudioSettings
 from agentassist.errors import AudioError
 
@@ -60,6 +60,8 @@ class FileMicrophone:
 
 def file_microphone(path: Path) -> FileMicrophone:
     """A microphone that plays ``path`` (any PCM WAV, resampled to 16 kHz mono) once."""
+    from agentassist.audio.frames import read_wav_mono  # numpy: not imported by a phone that plays no file
+
     return FileMicrophone(read_wav_mono(path, SAMPLE_RATE_HZ).astype("<i2").tobytes())
 
 
@@ -221,6 +223,8 @@ class AudioIO:
         self._file_pcm: bytes | None = None
         self._streams: _DeviceStreams | None = None
         if settings.agent_audio_file:
+            from agentassist.audio.frames import read_wav_mono  # numpy: only for a file as the agent's voice
+
             samples = read_wav_mono(Path(settings.agent_audio_file), SAMPLE_RATE_HZ)
             self._file_pcm = samples.astype("<i2").tobytes()  # loaded once, replayed for every call
             log.info("agent audio from file %s (%.1f s)", settings.agent_audio_file, samples.size / SAMPLE_RATE_HZ)

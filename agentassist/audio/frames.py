@@ -1,6 +1,7 @@
 """PCM helpers: WAV loading and resampling, numpy in, numpy out.
 
-The pipeline works on 16 kHz, 16-bit mono, 20 ms frames (320 samples, 640 bytes).
+The pipeline works on 16 kHz, 16-bit mono, 20 ms frames (320 samples, 640 bytes): the units are in
+agentassist.audio.pcm (numpy-free, for the phone) and importable from here too.
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from agentassist.audio.pcm import FRAME_BYTES as FRAME_BYTES
+from agentassist.audio.pcm import FRAME_MS as FRAME_MS
+from agentassist.audio.pcm import FRAME_SAMPLES as FRAME_SAMPLES
+from agentassist.audio.pcm import SAMPLE_RATE_HZ as SAMPLE_RATE_HZ
+from agentassist.audio.pcm import SILENT_FRAME as SILENT_FRAME
 from agentassist.errors import AudioError
-
-SAMPLE_RATE_HZ = 16000
-FRAME_MS = 20
-FRAME_SAMPLES = SAMPLE_RATE_HZ * FRAME_MS // 1000
-FRAME_BYTES = FRAME_SAMPLES * 2
-SILENT_FRAME = bytes(FRAME_BYTES)
 
 Int16Array = npt.NDArray[np.int16]
 Float32Array = npt.NDArray[np.float32]

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentassist.audio.frames import FRAME_BYTES
+from agentassist.audio.pcm import FRAME_BYTES
 from agentassist.errors import AgentassistError
 
 log = logging.getLogger(__name__)

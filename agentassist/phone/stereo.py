@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from agentassist.audio.frames import FRAME_BYTES, FRAME_MS, SILENT_FRAME
+from agentassist.audio.pcm import FRAME_BYTES, FRAME_MS, SILENT_FRAME
 from agentassist.events import Channel
 from agentassist.pause import Digit, DtmfPauseOptions, DtmfTriggers
 from agentassist.wire import FRAME_BYTES_STEREO, interleave

@@ -45,6 +45,12 @@ class ChannelAligner:
         self.frames[channel] += 1
         return self._fill(self.max_lag_frames)
 
+    def push_both(self, frames: int) -> None:
+        """``frames`` frames of both channels arrived together (a phone's stereo): the lag stays as it was,
+        so nothing needs filling."""
+        self.frames[Channel.AGENT] += frames
+        self.frames[Channel.CUSTOMER] += frames
+
     def level(self) -> Fill | None:
         """Bring the channels level whatever the lag (:class:`~agentassist.pipeline.commands.Align`)."""
         return self._fill(0)

@@ -4,8 +4,17 @@ to the media loop, each a class (livekit's sentinels as types, not magic tuples)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from agentassist.events import Frame
+
+
+class Stereo(NamedTuple):
+    """Whole 20 ms frames of both channels as a phone sends them, interleaved sample by sample: the
+    customer (``external``) then the agent (``internal``). One queue item for both channels and every
+    frame of a message: the event loop does no per-channel work, and the call thread wakes once."""
+
+    pcm: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,4 +36,4 @@ class DigitIn:
     method: str  # "rfc4733" | "info"
 
 
-Item = Frame | EndInput | Align | DigitIn
+Item = Stereo | Frame | EndInput | Align | DigitIn

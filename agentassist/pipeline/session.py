@@ -19,10 +19,12 @@ raising) is reported and the call goes on (:mod:`agentassist.failures`); the clo
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -37,16 +39,22 @@ from agentassist.failures import CallFailures, FailureHandler, stage_of
 from agentassist.pause import CardPause, Digit, DtmfPauseOptions
 from agentassist.pipeline.align import ChannelAligner, Fill
 from agentassist.pipeline.close import close_call
-from agentassist.pipeline.commands import Align, DigitIn, EndInput, Item
+from agentassist.pipeline.commands import Align, DigitIn, EndInput, Item, Stereo
 from agentassist.pipeline.ports import CallStore, Publisher, SessionInfo, Tracker
 from agentassist.pipeline.records import CallRecords
 from agentassist.transcribe.engine import StreamingTranscriber
 from agentassist.transcribe.stream import ChannelStream, StreamOptions
+from agentassist.wire.audio import FRAME_BYTES_STEREO, deinterleave
 
 log = logging.getLogger(__name__)
 
-_QUEUE_ITEMS = 3000  # 30 s of both channels: far more than the call thread ever lags
+_QUEUE_ITEMS = 3000  # 30 s of both channels (a SIP call's two items a frame): far more than the call thread ever lags
 _TICK_S = 1.0
+# Recording only, the call thread sleeps this long between batches instead of waking for every frame:
+# a wakeup per 20 ms frame (the event loop handing the GIL to the call thread and back) was most of the
+# center's CPU with 100 calls (floor benchmark, NOTES-floorperf.md). The recording and the acks lag by
+# this much more; nothing reads the audio sooner when nothing transcribes it.
+_RECORD_ONLY_WAIT_S = 0.1
 _SILENCE = bytes(FRAME_BYTES)
 
 
@@ -88,7 +96,9 @@ class CallSession:
         self.opus = opus
         self.row = row
         self._on_closed = on_closed
-        self._queue: queue.Queue[Item] = queue.Queue(maxsize=_QUEUE_ITEMS)
+        # SimpleQueue (C): a put and a get that wakes the call thread cost about a third of queue.Queue's
+        # (a Condition in Python, a new lock every wait); bounded by _put
+        self._queue: queue.SimpleQueue[Item] = queue.SimpleQueue()
         self.dropped_frames = 0
         self.records = CallRecords(info.call_id, store, bus, tracker, store_dtmf_digits)
         self.failures = CallFailures(info.call_id, failures, self.records.publish, lambda: self.now_s)
@@ -97,6 +107,9 @@ class CallSession:
         self._media_lock = threading.Lock()
         self.aligner = ChannelAligner()
         self._written = 0  # frames of both channels in the recording: what a phone's ack covers
+        self._taken = 0  # frames of both channels the call thread has taken off the queue
+        self._watchers: list[tuple[int, Callable[[], None]]] = []  # when_taken
+        self._taken_ahead: deque[Item] = deque()  # recording only: taken off the queue, not yet handled
         self._card = CardPause(dtmf_pause)
         self.recorder = Recorder(info.recording_path, fsync_every_s=fsync_every_s, keep_samples=_samples(info))
         self.streams = {
@@ -152,18 +165,23 @@ class CallSession:
         """A 20 ms frame of ``channel`` (the desk's media thread): queued, never waits."""
         self._put(Frame(self.call_id, channel, pcm))
 
+    def push_stereo(self, pcm: bytes) -> None:
+        """Whole 20 ms frames of both channels, the customer first (a phone's audio on the wire): one
+        queued item for all of them, never waits."""
+        self._put(Stereo(pcm))
+
     def _put(self, item: Item) -> None:
-        try:
-            self._queue.put_nowait(item)
-        except queue.Full:
+        if self._queue.qsize() >= _QUEUE_ITEMS:
             self.dropped_frames += 1  # only the call thread would be slower; counted in /metrics
+            return
+        self._queue.put(item)
 
     def end(self, reason: str = "hangup", status: str = "ended") -> None:
         """The call is over; the session finishes its work and closes in the background."""
         self.end_reason = reason
         self.end_status = status
         self.ended_at = datetime.now(UTC)  # the hangup, not when the last transcription finishes
-        self._queue.put(EndInput())  # waits for room: the end is never dropped
+        self._queue.put(EndInput())  # past the bound: the end is never dropped
 
     def suspend(self) -> None:
         """The center stops under a call that goes on elsewhere (its phone carries it): the recording is
@@ -236,9 +254,25 @@ class CallSession:
 
     @property
     def frames_written(self) -> int:
-        """20 ms frames of both channels handed to the recording (a phone may drop them from its spool)."""
+        """20 ms frames of both channels the recording holds, the kernel has them (a phone may drop them
+        from its spool); the recorder's batch is not counted until it is written."""
         with self._media_lock:
             return self._written
+
+    @property
+    def frames_taken(self) -> int:
+        """20 ms frames of both channels the call thread has taken (recorded or batched for the recording)."""
+        with self._media_lock:
+            return self._taken
+
+    def when_taken(self, frames: int, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (on the call thread, or here when it is so already) once ``frames_taken``
+        reaches ``frames``: a waiter is woken, never polls. Not called after the call's end."""
+        with self._media_lock:
+            if self._taken < frames:
+                self._watchers.append((frames, callback))
+                return
+        callback()
 
     @property
     def now_s(self) -> float:
@@ -259,10 +293,7 @@ class CallSession:
         try:
             self.failures.guarded("transcribe", self._transcribe_again)
             while True:
-                try:
-                    item: Item | None = self._queue.get(timeout=0.2)
-                except queue.Empty:
-                    item = None
+                item = self._next()
                 if isinstance(item, EndInput):
                     break
                 try:  # report and keep going: the call is up, and the next frame may well work
@@ -274,9 +305,31 @@ class CallSession:
         finally:
             close_call(self)
 
+    def _next(self) -> Item | None:
+        """The next queued item; None after a while without one. Transcribing, each item as it comes;
+        recording only, the thread wakes every ``_RECORD_ONLY_WAIT_S`` and takes all that came, a
+        phone's consecutive frames joined into one item."""
+        if self.streams:
+            try:
+                return self._queue.get(timeout=0.2)
+            except queue.Empty:
+                return None
+        if not self._taken_ahead:
+            items: list[Item] = []
+            with contextlib.suppress(queue.Empty):
+                while len(items) < _QUEUE_ITEMS:
+                    items.append(self._queue.get_nowait())
+            if not items:
+                time.sleep(_RECORD_ONLY_WAIT_S)
+                return None
+            self._taken_ahead = _joined(items)
+        return self._taken_ahead.popleft()
+
     def _step(self, item: Item | None, next_tick: float) -> None:
         """One turn of the loop: a frame, an alignment or a digit; the keypad's quiet; the tick."""
-        if isinstance(item, Frame):
+        if isinstance(item, Stereo):
+            self._stereo(item.pcm)
+        elif isinstance(item, Frame):
             self._frame(item.channel, item.pcm)
         elif isinstance(item, Align):
             with self._media_lock:
@@ -291,6 +344,7 @@ class CallSession:
             self.records.span_off("pause", now_s)
         if time.monotonic() >= next_tick:
             self.recorder_do(self.recorder.flush)
+            self._count_written()
             speaking = any(s.in_speech for s in self.streams.values())
             self.records.tick(now_s, speaking)
 
@@ -300,8 +354,32 @@ class CallSession:
             paused = self._card.paused
         self._write(channel, _SILENCE if paused else pcm)  # card data never reaches the file or the recogniser
         self._fill(fill)
+        self._count_written()
+
+    def _stereo(self, pcm: bytes) -> None:
         with self._media_lock:
-            self._written = min(self.aligner.frames.values())
+            self.aligner.push_both(len(pcm) // FRAME_BYTES_STEREO)
+            paused = self._card.paused
+        if paused:  # card data never reaches the file or the recogniser
+            pcm = bytes(len(pcm))
+        self.recorder_do(lambda: self.recorder.write_stereo(pcm))
+        if self.streams:  # none when transcription is off: no per-channel work at all
+            customer, agent = self.streams[Channel.CUSTOMER], self.streams[Channel.AGENT]
+            for external, internal in deinterleave(pcm):
+                customer.push(external)
+                agent.push(internal)
+        self._count_written()
+
+    def _count_written(self) -> None:
+        """What a phone's ack may cover: frames the kernel holds, not those the recorder batches still."""
+        with self._media_lock:
+            self._taken = min(self.aligner.frames.values())
+            self._written = self._taken - self.recorder.held_frames
+            due = [w for w in self._watchers if w[0] <= self._taken] if self._watchers else []
+            if due:
+                self._watchers = [w for w in self._watchers if w[0] > self._taken]
+        for _, callback in due:
+            callback()
 
     def _fill(self, fill: Fill | None) -> None:
         """Silence for a channel that lags the other, so the recording, the segmenters and the
@@ -351,3 +429,20 @@ class CallSession:
         self.failures.detach()
         if self._on_closed is not None:
             self._on_closed(self.call_id)
+
+
+def _joined(items: list[Item]) -> deque[Item]:
+    """``items`` in order, each run of consecutive :class:`Stereo` as one (one write, one count)."""
+    out: deque[Item] = deque()
+    run: list[bytes] = []
+    for item in items:
+        if isinstance(item, Stereo):
+            run.append(item.pcm)
+            continue
+        if run:
+            out.append(Stereo(b"".join(run)))
+            run = []
+        out.append(item)
+    if run:
+        out.append(Stereo(b"".join(run)))
+    return out

@@ -19,7 +19,7 @@ from typing import Any
 import pjsua2 as pj
 
 from agentassist.audio.devices import Microphone, Speaker
-from agentassist.audio.frames import FRAME_BYTES, FRAME_MS, SAMPLE_RATE_HZ
+from agentassist.audio.pcm import FRAME_BYTES, FRAME_MS, SAMPLE_RATE_HZ
 from agentassist.desk import FrameSink
 from agentassist.events import Channel
 

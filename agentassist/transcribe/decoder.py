@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from agentassist.transcribe.options import MAX_S as MAX_S  # Whisper's window
+
 SAMPLE_RATE_HZ = 16000
 HOP = 160  # samples per mel frame
-MAX_S = 30.0  # Whisper's window
 TIME_PRECISION_S = 0.02  # one timestamp token
 PREPEND_PUNCTUATION = "\"'“¿([{-"
 APPEND_PUNCTUATION = "\"'.。,，!！?？:：”)]}、"

@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from agentassist.events import SpeechSegment, Utterance, Word
+from agentassist.transcribe.options import TURN_MAX_S as TURN_MAX_S
 from agentassist.transcribe.transcriber import RELIABLE_MIN_CONFIDENCE
-
-TURN_MAX_S = 25.0  # a turn is revised once it spans this much audio, even if speech goes on
 
 _WORD = re.compile(r"[^\w']+")
 

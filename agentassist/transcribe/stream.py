@@ -32,36 +32,14 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
 
 from agentassist.audio.segmenter import Segmenter, SegmenterOptions
 from agentassist.events import Channel, SpeechSegment, Utterance
 from agentassist.transcribe.drafts import Draft, Drafts, Revision, Step
 from agentassist.transcribe.engine import Job, JobKind, StreamingTranscriber
-from agentassist.transcribe.revise import TURN_MAX_S
+from agentassist.transcribe.options import StreamOptions as StreamOptions
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class StreamOptions:
-    partials: bool = True
-    partial_every_s: float = 0.35  # a new hypothesis this often while speech goes on: a decode takes 0.1-0.4 s
-    first_partial_after_s: float = 0.2  # of speech after its start was detected
-    speculative_silence_ms: int = 100  # decode what was said when speech pauses this long; 0: never
-    revise: bool = True  # decode each closed turn again, offline style, and emit what changed
-    revise_beam_size: int = 5
-    revise_gap_s: float = 1.0  # a pause this long between finals closes the turn
-
-    def __post_init__(self) -> None:
-        if self.partial_every_s <= 0:
-            raise ValueError(f"partial_every_s: expected > 0, got {self.partial_every_s}")
-        if self.speculative_silence_ms < 0:
-            raise ValueError(f"speculative_silence_ms: expected >= 0, got {self.speculative_silence_ms}")
-        if not 1 <= self.revise_beam_size <= 10:
-            raise ValueError(f"revise_beam_size: expected 1..10, got {self.revise_beam_size}")
-        if not 0 < self.revise_gap_s <= TURN_MAX_S:
-            raise ValueError(f"revise_gap_s: expected 0 < s <= {TURN_MAX_S:.0f}, got {self.revise_gap_s}")
 
 
 class ChannelStream:

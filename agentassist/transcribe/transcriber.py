@@ -14,7 +14,6 @@ import os
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,45 +23,9 @@ from agentassist.audio.frames import pcm_to_float
 from agentassist.events import SpeechSegment, Utterance, Word
 from agentassist.transcribe.decoder import MAX_S, Decoded, DecodedWord, ShortDecoder, glue_words
 from agentassist.transcribe.models import MODELS, resolve
+from agentassist.transcribe.options import TranscriberOptions as TranscriberOptions
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class TranscriberOptions:
-    model: str = "tiny.en"
-    language: str = "auto"
-    compute_type: str = "int8"
-    beam_size: int = 1
-    workers: int = 0  # 0: one per core
-    cpu_threads: int = 0  # threads inside one decode; 0: one per core
-    no_speech_threshold: float = 0.6
-    log_prob_threshold: float = -1.0
-    compression_ratio_threshold: float = 2.4
-    initial_prompt: str | None = None
-    floor_s: float = 10.0  # segments are padded to this much audio, not to 30 s (see decoder.py)
-    # finals of several calls decoded in one batch, at most this many (1: one at a time). Off by
-    # default: benchmarks.batch halves the decoder's cost per window from 1 to 4 windows but the
-    # encoder's, most of a final, does not move (docs/transcription-under-load.md)
-    final_batch: int = 1
-    # a background revision that has waited this long goes before partials (0: after them, the default);
-    # under steady load it would otherwise wait out its 30 s and be dropped (schedule.py)
-    revise_due_s: float = 0.0
-    models_dir: Path | None = None  # where a model named as in models.MODELS is; None: models.default_models_dir()
-
-    def __post_init__(self) -> None:
-        if self.beam_size < 1:
-            raise ValueError(f"beam_size: expected >= 1, got {self.beam_size}")
-        if self.workers < 0:
-            raise ValueError(f"workers: expected >= 0, got {self.workers}")
-        if self.cpu_threads < 0:
-            raise ValueError(f"cpu_threads: expected >= 0, got {self.cpu_threads}")
-        if not 1.0 <= self.floor_s <= MAX_S:
-            raise ValueError(f"floor_s: expected 1..{MAX_S:.0f} seconds, got {self.floor_s}")
-        if not 1 <= self.final_batch <= 16:
-            raise ValueError(f"final_batch: expected 1..16, got {self.final_batch}")
-        if not 0 <= self.revise_due_s < 30:
-            raise ValueError(f"revise_due_s: expected 0 (off) or under 30 seconds, got {self.revise_due_s}")
 
 
 class Transcriber:

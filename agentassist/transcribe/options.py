@@ -1,0 +1,70 @@
+"""The options of the recogniser (agentassist.transcribe.transcriber) and of a channel's live
+transcription (agentassist.transcribe.stream), in a module of their own: the settings
+(agentassist.config) take their defaults from here, and a phone, which loads the settings but never
+transcribes, does not import numpy for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_S = 30.0  # Whisper's window
+TURN_MAX_S = 25.0  # a turn is revised once it spans this much audio, even if speech goes on
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriberOptions:
+    model: str = "tiny.en"
+    language: str = "auto"
+    compute_type: str = "int8"
+    beam_size: int = 1
+    workers: int = 0  # 0: one per core
+    cpu_threads: int = 0  # threads inside one decode; 0: one per core
+    no_speech_threshold: float = 0.6
+    log_prob_threshold: float = -1.0
+    compression_ratio_threshold: float = 2.4
+    initial_prompt: str | None = None
+    floor_s: float = 10.0  # segments are padded to this much audio, not to 30 s (see decoder.py)
+    # finals of several calls decoded in one batch, at most this many (1: one at a time). Off by
+    # default: benchmarks.batch halves the decoder's cost per window from 1 to 4 windows but the
+    # encoder's, most of a final, does not move (docs/transcription-under-load.md)
+    final_batch: int = 1
+    # a background revision that has waited this long goes before partials (0: after them, the default);
+    # under steady load it would otherwise wait out its 30 s and be dropped (schedule.py)
+    revise_due_s: float = 0.0
+    models_dir: Path | None = None  # where a model named as in models.MODELS is; None: models.default_models_dir()
+
+    def __post_init__(self) -> None:
+        if self.beam_size < 1:
+            raise ValueError(f"beam_size: expected >= 1, got {self.beam_size}")
+        if self.workers < 0:
+            raise ValueError(f"workers: expected >= 0, got {self.workers}")
+        if self.cpu_threads < 0:
+            raise ValueError(f"cpu_threads: expected >= 0, got {self.cpu_threads}")
+        if not 1.0 <= self.floor_s <= MAX_S:
+            raise ValueError(f"floor_s: expected 1..{MAX_S:.0f} seconds, got {self.floor_s}")
+        if not 1 <= self.final_batch <= 16:
+            raise ValueError(f"final_batch: expected 1..16, got {self.final_batch}")
+        if not 0 <= self.revise_due_s < 30:
+            raise ValueError(f"revise_due_s: expected 0 (off) or under 30 seconds, got {self.revise_due_s}")
+
+
+@dataclass(frozen=True, slots=True)
+class StreamOptions:
+    partials: bool = True
+    partial_every_s: float = 0.35  # a new hypothesis this often while speech goes on: a decode takes 0.1-0.4 s
+    first_partial_after_s: float = 0.2  # of speech after its start was detected
+    speculative_silence_ms: int = 100  # decode what was said when speech pauses this long; 0: never
+    revise: bool = True  # decode each closed turn again, offline style, and emit what changed
+    revise_beam_size: int = 5
+    revise_gap_s: float = 1.0  # a pause this long between finals closes the turn
+
+    def __post_init__(self) -> None:
+        if self.partial_every_s <= 0:
+            raise ValueError(f"partial_every_s: expected > 0, got {self.partial_every_s}")
+        if self.speculative_silence_ms < 0:
+            raise ValueError(f"speculative_silence_ms: expected >= 0, got {self.speculative_silence_ms}")
+        if not 1 <= self.revise_beam_size <= 10:
+            raise ValueError(f"revise_beam_size: expected 1..10, got {self.revise_beam_size}")
+        if not 0 < self.revise_gap_s <= TURN_MAX_S:
+            raise ValueError(f"revise_gap_s: expected 0 < s <= {TURN_MAX_S:.0f}, got {self.revise_gap_s}")
