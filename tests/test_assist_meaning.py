@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from agentassist.assist.matcher import tokens
 from agentassist.assist.parsing import parse_script
-from agentassist.assist.semantic import default_embedder, sentences
+from agentassist.assist.semantic import coverage, default_embedder, sentences
 from agentassist.assist.tracker import ScriptTracker, TrackerOptions
 from agentassist.errors import ScriptError
 from agentassist.events import Channel, EventType, Utterance, Word
@@ -185,3 +186,73 @@ def test_an_unrelated_line_sharing_words_does_not_tick_on_meaning() -> None:
     ):
         tracker.on_utterance(_utt(text, 1.0 + 6 * i))
     assert _done(tracker) == {}
+
+
+PARAPHRASE = """\
+id: desk
+language: en
+steps:
+  - id: greet
+    say: ["Thank you for calling {company}, my name is {agent}."]
+  - id: hold
+    say: ["Please stay on the line while I check your account."]
+  - id: away
+    say: ["Your adviser has stepped away from the desk, let me find them."]
+  - id: plan
+    say: ["We can offer you a payment plan."]
+  - id: goodbye
+    say: ["Thank you for your call, goodbye."]
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "heard", "negated"),
+    [
+        ("this call is recorded", "this call is not recorded", True),
+        ("your adviser has stepped away from the desk", "your adviser is not at the desk right now", False),
+        ("your adviser is at the desk", "your adviser is not at the desk right now", True),
+        ("відповідь отримаєте протягом десяти днів", "відповідь отримаєте не пізніше ніж за десять днів", False),
+        (
+            "odpowiedź dostanie pan w ciągu dziesięciu dni",
+            "odpowiedź dostanie pan nie później niż w dziesięć dni",
+            False,
+        ),
+        ("номер договора назовите", "номер договора назвать не могу", True),
+    ],
+)
+def test_a_negation_counts_only_when_it_denies_the_line(line: str, heard: str, negated: bool) -> None:
+    """A negated place ("not at the desk") is the line's "stepped away" unless the line says "at" too; a
+    negated comparative ("не пізніше ніж") is a bound, not a denial."""
+    assert coverage(tokens(line), tokens(heard)).negated is negated
+
+
+@needs_model
+def test_a_paraphrase_sharing_no_content_word_ticks_on_a_clear_margin() -> None:
+    tracker = _tracker(PARAPHRASE, options=None)
+    tracker.on_utterance(_utt("Cheers for getting in touch, bye now.", 1.0))
+    ev = _done(tracker)["goodbye"]["evidence"]
+    assert ev["method"] == "meaning" and ev["words"] == [] and ev["content"] == 0
+    assert ev["similarity"] >= 0.92 and ev["margin"] >= 0.04  # closer to its line than to any other
+    assert set(_done(tracker)) == {"goodbye"}
+
+
+@needs_model
+def test_a_sentence_sharing_no_content_word_does_not_tick_on_a_name_a_negation_or_a_small_margin() -> None:
+    tracker = _tracker(PARAPHRASE, options=None)
+    for i, text in enumerate(
+        [
+            "Acme, Alex speaking.",  # the names lift the cosine with the greeting, not its words
+            "I won't say bye now, there is one more thing.",  # negated
+            "Do not hang up, I will be right back.",  # near "hold" and near "goodbye": no margin
+        ]
+    ):
+        tracker.on_utterance(_utt(text, 1.0 + 6 * i))
+    assert _done(tracker) == {}
+
+
+@needs_model
+def test_a_negated_place_said_for_a_line_ticks_on_meaning() -> None:
+    tracker = _tracker(PARAPHRASE, options=None)
+    tracker.on_utterance(_utt("Your adviser is not at the desk right now, I will look for them.", 1.0))
+    ev = _done(tracker)["away"]["evidence"]
+    assert ev["method"] == "meaning" and "desk" in ev["words"]

@@ -100,6 +100,7 @@ def test_saves_get_the_next_version_and_every_version_is_kept(env: dict[str, Any
         "after": [],
         "time_budget_s": None,
         "say_within_s": None,
+        "must_hear": [],
     }
     now = c.get("/api/scripts/helpdesk", headers=_h(env, "alex"))
     assert now.headers["etag"] == '"3"' and now.json()["summary"]["forbidden"] == ["guaranteed"]

@@ -101,6 +101,7 @@ def summary(script: Script) -> dict[str, Any]:
                 "after": list(s.after),
                 "time_budget_s": s.time_budget_s,
                 "say_within_s": s.say_within_s,
+                "must_hear": list(s.must_hear),
             }
             for s in script.steps
         ],

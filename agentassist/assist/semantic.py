@@ -190,28 +190,54 @@ def coverage(
     if not content_at:
         return Coverage(got / total, 0.0, (), -1, -1, False, False)
     first, last = content_at[0], content_at[-1]
-    negated = negated_at(heard, first, last, sum(1 for t in line_tokens if t in NEGATIONS), clauses)
+    negated = negated_at(
+        heard, first, last, sum(1 for t in line_tokens if t in NEGATIONS), clauses, frozenset(line_tokens)
+    )
     words = tuple(heard[j] for j in content_at)
     subset = all(j in used for j, t in enumerate(heard) if content(t))
     return Coverage(got / total, len(content_at) / max(1, content_total), words, first, last, negated, subset)
 
 
 # a negation followed by these is a polite request, not a denial ("не могли бы вы назвать ...")
-_POLITE = ("могл", "змогл", "хотел", "хотіл", "мог")
+# ("не мог бы"); "не могу" is a denial
+_POLITE = ("могл", "змогл", "хотел", "хотіл")
+# a negation before a comparative is a bound, not a denial: "не пізніше ніж за десять днів" is "within
+# ten days", "no later than", "nie później niż", "не более" (uk-20 in assist_cases_v2 lost its term step)
+_BOUND = (
+    "later", "more", "less", "earlier", "longer", "позднее", "позже", "пізніше", "більше", "более", "больше",
+    "менее", "меньше", "менше", "раньше", "раніше", "pozniej", "wiecej", "mniej", "dluzej",
+)  # fmt: skip
+# a negation before a preposition negates a place or state ("not at their desk", "нет на месте"),
+# which a line may say in other words ("stepped away from the desk"); it denies the line only when the
+# line itself puts the same preposition there ("the manager is at the desk")
+_PREPOSITIONS = frozenset(("at", "in", "on", "на", "в", "у", "w", "na", "przy"))
 _NEGATION_BEFORE = 5  # "I cannot tell you if this call is recorded": the negation 5 words before the content
 
 
-def negated_at(heard: list[str], first: int, last: int, in_line: int = 0, clauses: tuple[int, ...] = ()) -> bool:
+def negated_at(
+    heard: list[str],
+    first: int,
+    last: int,
+    in_line: int = 0,
+    clauses: tuple[int, ...] = (),
+    line: frozenset[str] = frozenset(),
+) -> bool:
     """More negations than the line itself has ("нет, карта не заблокирована" against "карта
     заблокирована, операции больше не пройдут") among the matched words, or up to 5 words before them
     or 2 after ("назвать не могу") within their clauses (``clauses``: the token indices where clauses
-    start): "авария не числится, давайте так, выключите роутер" is no negation of the last clause."""
+    start): "авария не числится, давайте так, выключите роутер" is no negation of the last clause.
+    Not counted: a polite request ("не могли бы вы"), a bound ("не пізніше ніж"), and a negated place
+    ("not at their desk") unless the line (``line``: its tokens) has that preposition too."""
     start = max([0, first - _NEGATION_BEFORE] + [c for c in clauses if c <= first])
     end = min([len(heard), last + 3] + [c for c in clauses if c > last])
     found = 0
     for j in range(start, end):
-        if heard[j] in NEGATIONS and not (j + 1 < len(heard) and heard[j + 1].startswith(_POLITE)):
-            found += 1
+        after = heard[j + 1] if j + 1 < len(heard) else ""
+        if heard[j] not in NEGATIONS or after.startswith(_POLITE) or after == "мог" or after in _BOUND:
+            continue
+        if after in _PREPOSITIONS and line and after not in line:
+            continue
+        found += 1
     return found > in_line
 
 
