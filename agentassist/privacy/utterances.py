@@ -1,0 +1,123 @@
+"""Card data masked in a call's utterances before they are stored, indexed or published.
+
+:class:`CallRedaction` takes each partial, final and revised utterance of a call (in the order the
+records see them) and returns what may leave: the utterance with its text and words masked
+(``[CARD]``, ``[EXPIRY]``, ``[CVV]``), plus any earlier final of the same speaker that a card number
+said across two utterances reaches back into, masked again as a revision. The spans of each final
+(kind, channel, time from its words) are what the call's record lists and what the recording is
+silenced over after the call. On by default, for every call: PCI DSS leaves no choice for card data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TypedDict
+
+from agentassist.events import Utterance, Word
+from agentassist.privacy.detect import Span, find_spans, mask
+from agentassist.privacy.redactor import Redactor
+
+_KEEP = 8  # finals kept in their original text, for a card number reaching back into them
+
+
+class Redaction(TypedDict):
+    utterance_id: str
+    channel: str
+    kind: str  # card | expiry | cvv
+    start: float  # seconds from the call's start
+    end: float
+    by: str  # "text": found in what was said
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Masked:
+    """An utterance as it may leave, and the spans masked in it (finals only: a partial's are not kept)."""
+
+    utterance: Utterance
+    redactions: list[Redaction]
+
+
+class CallRedaction:
+    """One call's redaction of what is said; not thread-safe (the records lock serialises it)."""
+
+    def __init__(self) -> None:
+        self._redactor = Redactor()
+        self._originals: dict[str, Utterance] = {}  # recent finals, as transcribed, by id
+        self._masked_ids: set[str] = set()  # finals that held card data (their revisions masked eagerly)
+
+    def apply(self, u: Utterance) -> list[Masked]:
+        """``u`` masked (first), then any earlier final masked anew because of it."""
+        channel = u.channel.value
+        if not u.final:
+            return [_masked(u, self._redactor.partial(channel, u.text, u.start_s))]
+        if u.revised:
+            # a revision of a turn: no context, and a final that held card data is masked as a partial
+            # is (any long run of digits), since the revision may have moved a card number's pieces
+            held = u.id in self._masked_ids
+            spans = self._redactor.partial(channel, u.text, u.start_s) if held else find_spans(u.text)
+            return [self._final(u, spans)]
+        changed = self._redactor.final(u.id, channel, u.text, u.start_s, u.end_s)
+        self._originals[u.id] = u
+        while len(self._originals) > _KEEP:
+            self._originals.pop(next(iter(self._originals)))
+        out = [self._final(u, changed.pop(u.id, []))]
+        for key, spans in changed.items():
+            if (before := self._originals.get(key)) is not None:
+                out.append(self._final(dataclasses.replace(before, revised=True), spans))
+        return out
+
+    def _final(self, u: Utterance, spans: list[Span]) -> Masked:
+        if spans:
+            self._masked_ids.add(u.id)
+        return _masked(u, spans)
+
+
+def _masked(u: Utterance, spans: list[Span]) -> Masked:
+    if not spans:
+        return Masked(u, [])
+    places = _word_places(u)
+    words: list[Word] = []
+    redactions: list[Redaction] = []
+    for span in spans:
+        inside = [w for w, (a, b) in zip(u.words, places, strict=True) if a < span.end and span.start < b]
+        start_s, end_s = (inside[0].start_s, inside[-1].end_s) if inside else (u.start_s, u.end_s)
+        redactions.append(_redaction(u, span.kind, start_s, end_s))
+    last = -1  # the span the previous word was masked for: its words become one
+    for w, (a, b) in zip(u.words, places, strict=True):
+        hit = next((n for n, s in enumerate(spans) if a < s.end and s.start < b), None)
+        if hit is None and a < 0 and any(c.isdigit() for c in w.text):
+            hit = 0  # a word not found in the text: its digits are not let through
+        if hit is None:
+            words.append(w)
+        elif hit == last:
+            words[-1] = dataclasses.replace(words[-1], end_s=w.end_s)
+        else:
+            lead = " " if w.text.startswith(" ") else ""
+            words.append(dataclasses.replace(w, text=f"{lead}[{spans[hit].kind.upper()}]"))
+        last = -1 if hit is None else hit
+    return Masked(dataclasses.replace(u, text=mask(u.text, spans), words=tuple(words)), redactions)
+
+
+def _word_places(u: Utterance) -> list[tuple[int, int]]:
+    """Where each word's text is in the utterance's text ((-1, -1): not found, masks nothing)."""
+    places, at = [], 0
+    for w in u.words:
+        text = w.text.strip()
+        found = u.text.find(text, at) if text else -1
+        if found < 0:
+            places.append((-1, -1))
+            continue
+        places.append((found, found + len(text)))
+        at = found + len(text)
+    return places
+
+
+def _redaction(u: Utterance, kind: str, start_s: float, end_s: float) -> Redaction:
+    return {
+        "utterance_id": u.id,
+        "channel": u.channel.value,
+        "kind": kind,
+        "start": round(start_s, 3),
+        "end": round(end_s, 3),
+        "by": "text",
+    }
