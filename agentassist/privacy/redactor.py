@@ -27,99 +27,103 @@ from agentassist.privacy.detect import (
 CONTEXT_S = 15.0  # an utterance further back than this does not carry a number or a question on
 LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many words
 PARTIAL_RUN_DIGITS = 8  # a partial with this many digits in a row may be half a card: masked
+REVISION_RUN_DIGITS = 12  # a revision merges a turn's pieces: this many digits in a row are most of a card
 
 
 @dataclass(eq=False)  # one final is one object: hashed by identity
 class _Said:
     key: str
+    channel: str
     text: str
+    start_s: float
     end_s: float
-    spans: list[Span] = field(default_factory=list)
-
-
-@dataclass
-class _Channel:
-    said: list[_Said] = field(default_factory=list)  # the last few finals, oldest first
-    pending: list[tuple[_Said, Item]] = field(default_factory=list)  # digits said last, maybe a card's start
+    spans: list[Span] = field(default_factory=list)  # masked so far: a span once masked stays masked
 
 
 class Redactor:
-    """Card data spans for the finals and partials of one call, per channel (speaker)."""
+    """Card data spans for the finals and partials of one call, both speakers.
 
-    def __init__(self, context_s: float = CONTEXT_S, keep: int = 6) -> None:
+    Finals may come in out of their order in time (each is decoded on a pool thread), so each new one
+    is placed by its start and the last ``keep`` finals are read again in time order: the customer's
+    "737" that came in before the agent's "the security code is" is still a code."""
+
+    def __init__(self, context_s: float = CONTEXT_S, keep: int = 8) -> None:
         self.context_s = context_s
         self._keep = keep
-        self._channels: dict[str, _Channel] = {}
-        self._last: _Said | None = None  # the last final of either channel (a question, a card)
+        self._said: list[_Said] = []  # the last finals of both channels, by start time
 
-    def _context(self, start_s: float) -> tuple[bool, bool]:
-        last = self._last
-        if last is None or start_s - last.end_s > self.context_s:
-            return False, False
-        return asks_code(last.text), any(s.kind == CARD for s in last.spans)
+    def _context(self, before: list[_Said], start_s: float) -> tuple[bool, bool]:
+        """Whether the last final of either speaker before ``start_s`` asked for the code or held a card."""
+        last: dict[str, _Said] = {}
+        for s in before:
+            if s.start_s < start_s and start_s - s.end_s <= self.context_s:
+                last[s.channel] = s
+        return any(asks_code(s.text) for s in last.values()), any(
+            x.kind == CARD for s in last.values() for x in s.spans
+        )
 
-    def partial(self, channel: str, text: str, start_s: float) -> list[Span]:
-        """The spans of a partial: those of a final, and any long run of digits (half a card, maybe)."""
-        asked, card = self._context(start_s)
+    def partial(self, channel: str, text: str, start_s: float, run_digits: int = PARTIAL_RUN_DIGITS) -> list[Span]:
+        """The spans of a partial: those of a final, and any run of ``run_digits`` digits or more (part of
+        a card number, maybe)."""
+        asked, card = self._context(self._said, start_s)
         spans = find_spans(text, asked, card)
         folded = fold(text)
         for chain in chains(folded, items(text)):
             digits = "".join(i.digits for i in chain)
-            if len(digits) >= PARTIAL_RUN_DIGITS and not any(s.start <= chain[0].start < s.end for s in spans):
+            if len(digits) >= run_digits and not any(s.start <= chain[0].start < s.end for s in spans):
                 spans.append(Span(CARD, chain[0].start, chain[-1].end))
         return sorted(spans, key=lambda s: s.start)
 
     def final(self, key: str, channel: str, text: str, start_s: float, end_s: float) -> dict[str, list[Span]]:
-        """Spans of the final ``key`` and of earlier finals that changed, by key (all spans of each)."""
-        state = self._channels.setdefault(channel, _Channel())
-        said = _Said(key, text, end_s)
-        asked, card = self._context(start_s)
-        if state.said and start_s - state.said[-1].end_s > self.context_s:
-            state.pending = []
-        folded = fold(text)
-        found = chains(folded, items(text))
+        """Spans of the final ``key`` and of the earlier finals that gained one, by key (all spans of each)."""
+        said = _Said(key, channel, text, start_s, end_s)
+        self._said = sorted([*self._said, said], key=lambda s: s.start_s)[-self._keep :]
+        before = {s: list(s.spans) for s in self._said}
+        pending: dict[str, list[tuple[_Said, Item]]] = {}
+        for n, s in enumerate(self._said):
+            self._read(s, self._said[:n], pending)
+        return {s.key: list(s.spans) for s in self._said if s is said or s.spans != before[s]}
+
+    def _read(self, said: _Said, before: list[_Said], pending: dict[str, list[tuple[_Said, Item]]]) -> None:
+        """One final read in its place in time: its spans added to those it had."""
+        mine = pending.get(said.channel, [])
+        if mine and said.start_s - mine[-1][0].end_s > self.context_s:
+            mine = []
+        asked, card = self._context(before, said.start_s)
+        folded = fold(said.text)
+        found = chains(folded, items(said.text))
         lead = found[0] if found and len(_words(folded[: found[0][0].start])) <= LEAD_WORDS else []
-        changed: dict[str, _Said] = {}
-        across = self._across(state.pending, said, lead)
-        for part in across:
-            changed[part.key] = part
-        said.spans = across.get(said, [])
-        found_here = find_spans(text, asked, card or bool(across))
-        said.spans = [
-            *said.spans,
-            *(s for s in found_here if not _overlaps(s, said.spans)),
-        ]
-        said.spans.sort(key=lambda s: s.start)
-        changed[key] = said
+        across = _across(mine, said, lead)
+        for owner, spans in across.items():
+            _add(owner, spans)
+        _add(said, find_spans(said.text, asked, card or bool(across)))
         # what is left said last may be the start of a card number said on in the next utterance
         tail = found[-1] if found and not _words(folded[found[-1][-1].end :]) else []
         tail = [i for i in tail if not any(s.start <= i.start < s.end for s in said.spans)]
         if across:
-            state.pending = []
+            mine = []
         if tail and lead and tail[0] is lead[0] and len(tail) == len(lead):
-            state.pending = _trim(state.pending + [(said, i) for i in tail])
+            pending[said.channel] = _trim(mine + [(said, i) for i in tail])
         else:
-            state.pending = _trim([(said, i) for i in tail])
-        state.said = [*state.said, said][-self._keep :]
-        self._last = said
-        return {k: list(s.spans) for k, s in changed.items()}
+            pending[said.channel] = _trim([(said, i) for i in tail])
 
-    def _across(self, pending: list[tuple[_Said, Item]], said: _Said, lead: list[Item]) -> dict[_Said, list[Span]]:
-        """Card numbers that begin in earlier finals and end in this one: their spans, by final."""
-        if not pending or not lead:
-            return {}
-        owners = [p for p, _ in pending] + [said] * len(lead)
-        chain = [i for _, i in pending] + lead
-        spans: dict[_Said, list[Span]] = {}
-        for i, j in card_windows(chain, across=len(pending)):
-            for owner in dict.fromkeys(owners[i:j]):
-                mine = [chain[k] for k in range(i, j) if owners[k] is owner]
-                span = Span(CARD, mine[0].start, mine[-1].end)
-                spans.setdefault(owner, []).append(span)
-                if owner is not said:
-                    kept = [s for s in owner.spans if not _overlaps(s, [span])]
-                    owner.spans = sorted([*kept, span], key=lambda s: s.start)
-        return spans
+
+def _add(said: _Said, spans: list[Span]) -> None:
+    said.spans = sorted([*said.spans, *(s for s in spans if not _overlaps(s, said.spans))], key=lambda s: s.start)
+
+
+def _across(pending: list[tuple[_Said, Item]], said: _Said, lead: list[Item]) -> dict[_Said, list[Span]]:
+    """Card numbers that begin in earlier finals and end in this one: their spans, by final."""
+    if not pending or not lead:
+        return {}
+    owners = [p for p, _ in pending] + [said] * len(lead)
+    chain = [i for _, i in pending] + lead
+    spans: dict[_Said, list[Span]] = {}
+    for i, j in card_windows(chain, across=len(pending)):
+        for owner in dict.fromkeys(owners[i:j]):
+            mine = [chain[k] for k in range(i, j) if owners[k] is owner]
+            spans.setdefault(owner, []).append(Span(CARD, mine[0].start, mine[-1].end))
+    return spans
 
 
 def _words(text: str) -> list[str]:

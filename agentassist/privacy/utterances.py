@@ -14,10 +14,11 @@ import dataclasses
 from typing import TypedDict
 
 from agentassist.events import Utterance, Word
-from agentassist.privacy.detect import Span, find_spans, mask
-from agentassist.privacy.redactor import Redactor
+from agentassist.privacy.detect import Span, chains, fold, items, mask
+from agentassist.privacy.redactor import PARTIAL_RUN_DIGITS, REVISION_RUN_DIGITS, Redactor
 
 _KEEP = 8  # finals kept in their original text, for a card number reaching back into them
+_NEAR_S = 1.0  # a revision's number this close to a span masked before is part of it (words move a little)
 
 
 class Redaction(TypedDict):
@@ -44,6 +45,7 @@ class CallRedaction:
         self._redactor = Redactor()
         self._originals: dict[str, Utterance] = {}  # recent finals, as transcribed, by id
         self._masked_ids: set[str] = set()  # finals that held card data (their revisions masked eagerly)
+        self._masked_s: dict[str, list[Redaction]] = {}  # by channel: where card data was said
 
     def apply(self, u: Utterance) -> list[Masked]:
         """``u`` masked (first), then any earlier final masked anew because of it."""
@@ -51,11 +53,13 @@ class CallRedaction:
         if not u.final:
             return [_masked(u, self._redactor.partial(channel, u.text, u.start_s))]
         if u.revised:
-            # a revision of a turn: no context, and a final that held card data is masked as a partial
-            # is (any long run of digits), since the revision may have moved a card number's pieces
-            held = u.id in self._masked_ids
-            spans = self._redactor.partial(channel, u.text, u.start_s) if held else find_spans(u.text)
-            return [self._final(u, spans)]
+            # a revision merges a turn's finals: a card number said in pieces may be whole in it, or
+            # still without a piece the recognizer lost; a long run of digits is masked as a partial's is
+            # (a code's digits may move into the next turn's text: a number said where card data was
+            # masked before is masked as it was)
+            run = PARTIAL_RUN_DIGITS if u.id in self._masked_ids else REVISION_RUN_DIGITS
+            spans = self._redactor.partial(channel, u.text, u.start_s, run)
+            return [self._final(u, spans + _said_where(u, self._masked_s.get(channel, []), spans))]
         changed = self._redactor.final(u.id, channel, u.text, u.start_s, u.end_s)
         self._originals[u.id] = u
         while len(self._originals) > _KEEP:
@@ -67,9 +71,28 @@ class CallRedaction:
         return out
 
     def _final(self, u: Utterance, spans: list[Span]) -> Masked:
+        masked = _masked(u, spans)
         if spans:
             self._masked_ids.add(u.id)
-        return _masked(u, spans)
+            self._masked_s.setdefault(u.channel.value, []).extend(masked.redactions)
+        return masked
+
+
+def _said_where(u: Utterance, before: list[Redaction], found: list[Span]) -> list[Span]:
+    """The numbers of ``u`` said within ``_NEAR_S`` of a span masked before, as spans of its kind."""
+    out: list[Span] = []
+    if not before:
+        return out
+    places = _word_places(u)
+    for chain in chains(fold(u.text), items(u.text)):
+        start, end = chain[0].start, chain[-1].end
+        timed = [w for w, (a, b) in zip(u.words, places, strict=True) if a < end and start < b]
+        if not timed or any(s.start < end and start < s.end for s in found):
+            continue
+        near = [r for r in before if r["start"] - _NEAR_S < timed[-1].end_s and timed[0].start_s < r["end"] + _NEAR_S]
+        if near:
+            out.append(Span(near[0]["kind"], start, end))
+    return out
 
 
 def _masked(u: Utterance, spans: list[Span]) -> Masked:
