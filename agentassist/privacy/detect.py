@@ -103,10 +103,10 @@ def items(text: str) -> list[Item]:
         if tok.isdigit():
             flush()
             out.append(Item(start, end, tok))
-        elif tok in _REPEAT and n + 1 < len(tokens) and is_number_word(tokens[n + 1][0]):
+        elif tok in _REPEAT and n + 1 < len(tokens) and (is_number_word(tokens[n + 1][0]) or tokens[n + 1][0] in _ZERO):
             repeat, repeat_start = _REPEAT[tok], start  # "double seven": 77, masked from "double"
             continue
-        elif is_number_word("zero" if tok in _ZERO and _beside_number(tokens, n) else tok):
+        elif is_number_word("zero" if tok in _ZERO and (repeat or _beside_number(tokens, n)) else tok):
             word = "zero" if tok in _ZERO else tok
             words.extend([(word, repeat_start if repeat else start, end)] * max(repeat, 1))
         else:
@@ -157,8 +157,9 @@ def _words_between(folded: str, start: int, end: int) -> int:
     return len(_TOKEN.findall(folded[start:end]))
 
 
-def _cue_before(cues: list[tuple[int, int]], folded: str, at: int) -> bool:
-    return any(end <= at and _words_between(folded, end, at) <= _CUE_WORDS for _, end in cues)
+def _cue_before(cues: list[tuple[int, int]], folded: str, at: int) -> int:
+    """Where the nearest cue before ``at`` ends, if it is near enough (-1: none)."""
+    return max((end for _, end in cues if end <= at and _words_between(folded, end, at) <= _CUE_WORDS), default=-1)
 
 
 def _cues(pattern: re.Pattern[str], folded: str) -> list[tuple[int, int]]:
@@ -213,9 +214,12 @@ def find_spans(text: str, asked_code: bool = False, card_before: bool = False) -
     for chain in filter(None, rest):
         at = chain[0].start
         opening = asked_code and _words_between(folded, 0, at) <= _CONTEXT_WORDS
-        if _cue_before(expiry_cues, folded, at) and (k := _expiry(chain)):
+        expiry_at, code_at = _cue_before(expiry_cues, folded, at), _cue_before(code_cues, folded, at)
+        code_at = max(code_at, 0) if opening else code_at
+        # the nearer cue says which ("expires 07/30, code 551": 551 is the code)
+        if expiry_at > code_at and (k := _expiry(chain)):
             spans.append(Span(EXPIRY, at, chain[k - 1].end))
-        elif (_cue_before(code_cues, folded, at) or opening) and (k := _code(chain)):
+        elif code_at >= 0 and (k := _code(chain)):
             spans.append(Span(CVV, at, chain[k - 1].end))
     return sorted(spans, key=lambda s: s.start)
 
