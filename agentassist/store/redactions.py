@@ -31,16 +31,18 @@ def save_redactions(db: Database, call_id: str, utterance_id: str, spans: list[R
 
 
 def redactions(db: Database, call_id: str) -> list[Redaction]:
+    query = select(RedactionRow).where(RedactionRow.call_id == call_id).order_by(RedactionRow.start_s)
     with db.session() as s:
-        rows = s.scalars(select(RedactionRow).where(RedactionRow.call_id == call_id).order_by(RedactionRow.start_s))
-        return [
-            {
-                "utterance_id": r.utterance_id,
-                "channel": r.channel,
-                "kind": r.kind,
-                "start": round(r.start_s, 3),
-                "end": round(r.end_s, 3),
-                "by": r.by,
-            }
-            for r in rows
-        ]
+        return [_json(r) for r in s.scalars(query)]
+
+
+def _json(r: RedactionRow) -> Redaction:
+    start, end = round(r.start_s, 3), round(r.end_s, 3)
+    return {
+        "utterance_id": r.utterance_id,
+        "channel": r.channel,
+        "kind": r.kind,
+        "start": start,
+        "end": end,
+        "by": r.by,
+    }
