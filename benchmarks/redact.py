@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ def score(case: dict[str, Any], found: list[list[Span]], tally: Counter[str]) ->
     wrong: list[str] = []
     expected = []
     for e in case["spans"]:
-        start = case["utterances"][e["utterance"]].index(e["text"])
+        start = _place(case["utterances"][e["utterance"]], e["text"])
         expected.append((e["utterance"], Span(e["kind"], start, start + len(e["text"]))))
     for u, e in expected:
         hit = any(f.kind == e.kind and _covered(e, f) for f in found[u])
@@ -60,6 +61,12 @@ def score(case: dict[str, Any], found: list[list[Span]], tally: Counter[str]) ->
         tally["ordinary"] += 1
         tally["ordinary.masked"] += any(found)
     return wrong
+
+
+def _place(text: str, said: str) -> int:
+    """Where ``said`` stands as whole words in ``text`` ("123" in "CVV 123", not in "4123 4567")."""
+    found = re.search(rf"(?<!\w){re.escape(said)}(?!\w)", text)
+    return found.start() if found else text.index(said)
 
 
 def _covered(expected: Span, found: Span) -> bool:
