@@ -82,6 +82,9 @@ def test_a_partial_with_a_long_run_of_digits_is_masked() -> None:
     r = Redactor()
     assert mask("5105 1051 05", r.partial("customer", "5105 1051 05", 0.0)) == "[CARD]"
     assert r.partial("customer", "room 404", 0.0) == []
+    r.final("c1", "customer", "it's 5105 1051", 1.0, 2.0)
+    assert mask("0510", r.partial("customer", "0510", 3.0)) == "[CARD]"  # 12 digits with the last final's
+    assert r.partial("agent", "0510", 3.0) == []
 
 
 def _utterance(text: str, words: list[tuple[str, float, float]], final: bool = True) -> Utterance:

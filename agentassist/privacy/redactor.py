@@ -64,15 +64,34 @@ class Redactor:
 
     def partial(self, channel: str, text: str, start_s: float, run_digits: int = PARTIAL_RUN_DIGITS) -> list[Span]:
         """The spans of a partial: those of a final, and any run of ``run_digits`` digits or more (part of
-        a card number, maybe)."""
+        a card number, maybe), counting the digits this speaker's last final ended with or the card
+        number it ended with ("4539 1488" then a partial "0343": masked)."""
         asked, card = self._context(self._said, start_s)
         spans = find_spans(text, asked, card)
         folded = fold(text)
-        for chain in chains(folded, items(text)):
+        carried = self._carried(channel, start_s)
+        for n, chain in enumerate(chains(folded, items(text))):
             digits = "".join(i.digits for i in chain)
-            if len(digits) >= run_digits and not any(s.start <= chain[0].start < s.end for s in spans):
+            lead = n == 0 and len(_words(folded[: chain[0].start])) <= LEAD_WORDS
+            if len(digits) + (carried if lead else 0) >= run_digits and not _overlaps(
+                Span(CARD, chain[0].start, chain[-1].end), spans
+            ):
                 spans.append(Span(CARD, chain[0].start, chain[-1].end))
         return sorted(spans, key=lambda s: s.start)
+
+    def _carried(self, channel: str, start_s: float) -> int:
+        """How many digits this speaker's last final ended with (a card number counts as all of one)."""
+        last = [s for s in self._said if s.channel == channel and s.start_s < start_s]
+        if not last or start_s - last[-1].end_s > self.context_s:
+            return 0
+        said = last[-1]
+        folded = fold(said.text)
+        if said.spans and said.spans[-1].kind == CARD and not _words(folded[said.spans[-1].end :]):
+            return CARD_DIGITS[1]
+        found = chains(folded, items(said.text))
+        if not found or _words(folded[found[-1][-1].end :]):
+            return 0
+        return sum(len(i.digits) for i in found[-1])
 
     def final(self, key: str, channel: str, text: str, start_s: float, end_s: float) -> dict[str, list[Span]]:
         """Spans of the final ``key`` and of the earlier finals that gained one, by key (all spans of each)."""
