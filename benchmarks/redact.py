@@ -9,7 +9,8 @@ any later utterance reached back into it) are compared with the expected ones:
 
 - recall: expected spans covered by a found span of the same kind (all but 2 characters of it);
 - precision: found spans that overlap an expected span of the same kind;
-- false masks: cases of ordinary numbers (no expected span) in which anything was masked.
+- false masks: cases of ordinary numbers (no expected span) in which anything was masked; and the same
+  for each utterance given whole as a partial (partials mask any 8 digits in a row: phone numbers).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def score(case: dict[str, Any], found: list[list[Span]], tally: Counter[str]) ->
     if not case["spans"]:
         tally["ordinary"] += 1
         tally["ordinary.masked"] += any(found)
+        tally["ordinary.partial_masked"] += any(Redactor().partial("customer", t, 0.0) for t in case["utterances"])
     return wrong
 
 
@@ -80,8 +82,8 @@ def _ratio(a: int, b: int) -> str:
 
 def report(half: str, show: bool) -> list[str]:
     head = " | ".join(f"{k} recall | {k} precision" for k in KINDS)
-    lines = [f"## {half}", "", f"| lang | {head} | ordinary masked |"]
-    lines.append("|---" * (2 + 2 * len(KINDS)) + "|")
+    lines = [f"## {half}", "", f"| lang | {head} | ordinary masked | as partials |"]
+    lines.append("|---" * (3 + 2 * len(KINDS)) + "|")
     total: Counter[str] = Counter()
     for lang in LANGUAGES:
         tally: Counter[str] = Counter()
@@ -102,7 +104,11 @@ def _row(name: str, t: Counter[str]) -> str:
     cells = []
     for k in KINDS:
         cells += [_ratio(t[f"{k}.recalled"], t[f"{k}.expected"]), _ratio(t[f"{k}.right"], t[f"{k}.found"])]
-    return f"| {name} | " + " | ".join(cells) + f" | {_ratio(t['ordinary.masked'], t['ordinary'])} |"
+    return (
+        f"| {name} | "
+        + " | ".join(cells)
+        + f" | {_ratio(t['ordinary.masked'], t['ordinary'])} | {_ratio(t['ordinary.partial_masked'], t['ordinary'])} |"
+    )
 
 
 def main() -> None:
