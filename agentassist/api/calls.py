@@ -62,6 +62,11 @@ class CallOut(BaseModel):
     dtmf: list[dict[str, Any]] = Field(default_factory=list, description="digits received outside pauses")
     media: dict[str, Any] | None = Field(None, description="sip_call_id, codec, RTP loss and jitter, mos")
     disposition: str | None = None
+    redactions: list[dict[str, Any]] | None = Field(
+        None,
+        description="card data masked in what was said: utterance_id, channel, kind (card|expiry|cvv), start, end,"
+        " by ('text'); the recording is silent over each after the call. GET /api/calls/{id} only (null in lists)",
+    )
 
 
 class CallList(BaseModel):
@@ -205,8 +210,8 @@ def hangup_call(
 
 
 @router.get("/{call_id}", response_model=CallOut)
-def get_call(call_id: str, store: StoreDep, user: UserDep) -> CallJson:
-    return visible_call(store, call_id, user)
+def get_call(call_id: str, store: StoreDep, user: UserDep) -> dict[str, Any]:
+    return {**visible_call(store, call_id, user), "redactions": store.redactions(call_id)}
 
 
 @router.put("/{call_id}/disposition", response_model=CallOut)

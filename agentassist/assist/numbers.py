@@ -14,7 +14,7 @@ _UNITS: dict[int, str] = {
     2: "two два две двух двум два дві двох двом dwa dwie dwoch dwoma",
     3: "three три трех трем три трьох трьом trzy trzech trzema",
     4: "four четыре четырех четырем чотири чотирьох cztery czterech",
-    5: "five пять пяти пятью пять пяти пятьох piec pieciu",
+    5: "five пять пяти пятью п'ять п'яти п'ятьох piec pieciu",
     6: "six шесть шести шість шести szesc szesciu",
     7: "seven семь семи сім семи siedem siedmiu",
     8: "eight восемь восьми вісім восьми osiem osmiu",
@@ -87,13 +87,28 @@ def _fits(kind: str, value: int, current: int, last_kind: str) -> bool:
     return current % 10 == 0 and last_kind != "unit" and not (value >= 10 and current % 100)
 
 
+def is_number_word(token: str) -> bool:
+    return _value(token) is not None
+
+
 def words_to_digits(tokens: list[str]) -> list[str]:
     """Replace each run of number words with its value in digits; other tokens pass unchanged."""
     out: list[str] = []
     i = 0
+    for first, end, value in number_runs(tokens):
+        out += tokens[i:first]
+        out.append(str(value))
+        i = end
+    return out + tokens[i:]
+
+
+def number_runs(tokens: list[str]) -> list[tuple[int, int, int]]:
+    """Each run of number words as (first token, end token, value): "forty five thirty two" is two
+    runs, 45 and 32; "two three" is two (digit by digit, as in a spelled-out card number)."""
+    runs: list[tuple[int, int, int]] = []
+    i = 0
     while i < len(tokens):
         if _value(tokens[i]) is None or tokens[i] in _THOUSAND or tokens[i] in _HUNDRED:
-            out.append(tokens[i])
             i += 1
             continue
         total, current, last_kind = 0, 0, ""
@@ -114,6 +129,6 @@ def words_to_digits(tokens: list[str]) -> list[str]:
                 break  # "two three": two numbers, as in a spelled-out account number
             last_kind = kind
             j += 1
-        out.append(str(total + current))
+        runs.append((i, j, total + current))
         i = j
-    return out
+    return runs

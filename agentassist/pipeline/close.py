@@ -1,8 +1,8 @@
-"""The end of a call, in order: held digits, the last transcriptions, the recording closed (and
-converted), the final script report, open spans closed, the call marked ended and ``call.ended``
-published - after the last final utterance, so feeds see the call's events in order, and after its
-last turns' revisions when they come within ``REVISION_WAIT_S`` (a later one still updates the stored
-transcript and is published).
+"""The end of a call, in order: held digits, the last transcriptions, the recording closed, the last
+finals in (card data they masked silenced in the recording, then converted), the final script report,
+open spans closed, the call marked ended and ``call.ended`` published - after the last final
+utterance, so feeds see the call's events in order, and after its last turns' revisions when they come
+within ``REVISION_WAIT_S`` (a later one still updates the stored transcript and is published).
 
 A center stopping under a call its phone carries on suspends it instead (:func:`suspend_call`): the
 recording closed as it is, the call left active for the next run (agentassist.restart).
@@ -26,6 +26,8 @@ from agentassist.errors import AudioError
 from agentassist.events import Channel, Event, EventType
 from agentassist.failures import cause_of, retried, stage_of
 from agentassist.pipeline.records import SPAN_EVENTS
+from agentassist.privacy.silence import silence
+from agentassist.privacy.utterances import Redaction
 
 if TYPE_CHECKING:
     from agentassist.pipeline.session import CallSession
@@ -47,7 +49,6 @@ def close_call(session: CallSession) -> None:
         for stream in session.streams.values():
             failures.guarded("transcribe", stream.finish)
         session.recorder_do(session.recorder.close)
-        failures.guarded("close", lambda: finish_recording(session))
         frames, filled = session.aligner.frames, session.aligner.filled
         log.info(
             "call %s: %d agent and %d customer frames, %d and %d of them silence filled in",
@@ -62,6 +63,8 @@ def close_call(session: CallSession) -> None:
         # the finals are in: the turns they closed have been submitted for revision
         revisions = [f for stream in session.streams.values() for f in stream.revisions()]
         wait(revisions, timeout=_left_s(session, REVISION_WAIT_S))
+        # after the last finals: their card data is silenced in the WAV before it is converted
+        failures.guarded("close", lambda: finish_recording(session))
         for f in finals:
             if f.done() and f.exception() is not None:
                 failures.report("transcribe", f.exception())  # type: ignore[arg-type]
@@ -153,6 +156,13 @@ def finish_recording(session: CallSession) -> None:
                 recorded_s,
                 recorded_s + gap_s,
             )
+    kept: list[Redaction] = []  # those stored (a call resumed after a restart has them from its first run)
+    with contextlib.suppress(Exception):  # the database down: those of this run, from memory, still count
+        kept = session.records.store.redactions(session.call_id)
+    here = [r for rs in list(session.records.redactions.values()) for r in rs]
+    spans = [(r["start"], r["end"]) for r in kept + here]
+    if spans and not recorder.failed:
+        facts["recording_silenced_s"] = round(silence(path, spans, recorder.sample_rate_hz), 3)
     if session.opus is not None:
         try:
             path = wav_to_opus(path, session.opus)

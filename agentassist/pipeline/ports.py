@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from agentassist.assist.script import Script
 from agentassist.events import Channel, Event, Utterance
+from agentassist.privacy.utterances import Redaction
 
 
 class Publisher(Protocol):
@@ -32,6 +33,10 @@ class CallStore(Protocol):
     def add_digit(self, call_id: str, t_s: float, digit: str, method: str) -> None: ...
 
     def save_media(self, call_id: str, data: dict[str, Any]) -> None: ...
+
+    def save_redactions(self, call_id: str, utterance_id: str, spans: list[Redaction]) -> None: ...
+
+    def redactions(self, call_id: str) -> list[Redaction]: ...
 
 
 class Tracker(Protocol):

@@ -16,6 +16,7 @@ from agentassist.events import Event, EventType, Utterance, utterance_event
 from agentassist.failures import CallFailures, stage_of
 from agentassist.pause import Digit
 from agentassist.pipeline.ports import CallStore, Publisher, Tracker
+from agentassist.privacy.utterances import CallRedaction, Redaction
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ class CallRecords:
         self._open_spans: set[str] = set()
         self.assist_finished = False
         self.failures: CallFailures | None = None
+        self._redaction = CallRedaction()  # card data masked before anything is stored or published
+        self._redaction_lock = threading.Lock()
+        self.redactions: dict[str, list[Redaction]] = {}  # by utterance id: the recording silenced there
 
     def publish(self, events: list[Event]) -> None:
         for event in events:
@@ -150,6 +154,22 @@ class CallRecords:
             self.store.save_adherence(self.call_id, self.tracker.report())
 
     def on_utterance(self, utterance: Utterance) -> None:
+        """Card data masked first (agentassist.privacy): only the masked utterance is stored, indexed and
+        published, with any earlier final it masks anew (a card number said in two pieces)."""
+        with self._redaction_lock:  # both channels' pool threads: one redaction state
+            masked = self._redaction.apply(utterance)
+        for m in masked:
+            self._record(m.utterance)
+            if m.utterance.final and (m.redactions or m.utterance.id in self.redactions):
+                self._save_redactions(m.utterance.id, m.redactions)
+
+    def _save_redactions(self, utterance_id: str, spans: list[Redaction]) -> None:
+        assert self.failures is not None, "the session sets failures before any audio"
+        with self.lock:
+            self.redactions[utterance_id] = spans
+            self.failures.guarded("pipeline", lambda: self.store.save_redactions(self.call_id, utterance_id, spans))
+
+    def _record(self, utterance: Utterance) -> None:
         """A partial, final or revised utterance of either channel (pool thread; the channel stream keeps
         them in order). A revision replaces the stored final; the script tracker sees only the live finals
         (it has acted on them already). A failing database does not blind the agent: the events go out."""

@@ -21,6 +21,7 @@ from agentassist.store import calibrations as calibration_module
 from agentassist.store import evaluations as evaluation_module
 from agentassist.store import offers as offer_module
 from agentassist.store import queue as queue_module
+from agentassist.store import redactions as redaction_module
 from agentassist.store import scorecards as scorecard_module
 from agentassist.store.calls import recording_seconds
 from agentassist.store.database import Database
@@ -72,6 +73,8 @@ class Store(Database):
     transcript = _Bound(transcripts.transcript)
     save_adherence = _Bound(transcripts.save_adherence)
     adherence = _Bound(transcripts.adherence)
+    save_redactions = _Bound(redaction_module.save_redactions)
+    redactions = _Bound(redaction_module.redactions)
 
     # who sees what
     sees_all = staticmethod(scope.sees_all)

@@ -300,3 +300,18 @@ class StepOfferRow(Base):
     accepted_version: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the script version it made
 
     __table_args__ = (UniqueConstraint("call_id", "step_id", "checker_id", name="uq_step_offers_call_step_checker"),)
+
+
+class RedactionRow(Base):
+    """A span of a call masked for what was said in it (card data): its kind and time, never the text.
+    Migration 0009."""
+
+    __tablename__ = "redactions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), index=True)
+    utterance_id: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    start_s: Mapped[float] = mapped_column(Float)
+    end_s: Mapped[float] = mapped_column(Float)
+    by: Mapped[str] = mapped_column(String(16))

@@ -1,0 +1,160 @@
+"""One call's redaction state: what was just said, so that a card number said in two pieces (two
+utterances of one speaker) is still found, and a code answered to the agent's question is a code.
+
+:class:`Redactor` works on text (pure, no I/O): :meth:`Redactor.final` returns the spans of the new
+final utterance and of any earlier one that a new span reaches back into (the caller stores and
+publishes that one again, revised); :meth:`Redactor.partial` masks a partial more eagerly, since
+its digits may yet become a card number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agentassist.privacy.detect import (
+    CARD,
+    CARD_DIGITS,
+    Item,
+    Span,
+    asks_code,
+    card_windows,
+    chains,
+    find_spans,
+    fold,
+    items,
+)
+
+CONTEXT_S = 15.0  # an utterance further back than this does not carry a number or a question on
+LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many words
+PARTIAL_RUN_DIGITS = 8  # a partial with this many digits in a row may be half a card: masked
+REVISION_RUN_DIGITS = 12  # a revision merges a turn's pieces: this many digits in a row are most of a card
+
+
+@dataclass(eq=False)  # one final is one object: hashed by identity
+class _Said:
+    key: str
+    channel: str
+    text: str
+    start_s: float
+    end_s: float
+    spans: list[Span] = field(default_factory=list)  # masked so far: a span once masked stays masked
+
+
+class Redactor:
+    """Card data spans for the finals and partials of one call, both speakers.
+
+    Finals may come in out of their order in time (each is decoded on a pool thread), so each new one
+    is placed by its start and the last ``keep`` finals are read again in time order: the customer's
+    "737" that came in before the agent's "the security code is" is still a code."""
+
+    def __init__(self, context_s: float = CONTEXT_S, keep: int = 8) -> None:
+        self.context_s = context_s
+        self._keep = keep
+        self._said: list[_Said] = []  # the last finals of both channels, by start time
+
+    def _context(self, before: list[_Said], start_s: float) -> tuple[bool, bool]:
+        """Whether the last final of either speaker before ``start_s`` asked for the code or held a card."""
+        last: dict[str, _Said] = {}
+        for s in before:
+            if s.start_s < start_s and start_s - s.end_s <= self.context_s:
+                last[s.channel] = s
+        return any(asks_code(s.text) for s in last.values()), any(
+            x.kind == CARD for s in last.values() for x in s.spans
+        )
+
+    def partial(self, channel: str, text: str, start_s: float, run_digits: int = PARTIAL_RUN_DIGITS) -> list[Span]:
+        """The spans of a partial: those of a final, and any run of ``run_digits`` digits or more (part of
+        a card number, maybe), counting the digits this speaker's last final ended with or the card
+        number it ended with ("4539 1488" then a partial "0343": masked)."""
+        asked, card = self._context(self._said, start_s)
+        spans = find_spans(text, asked, card)
+        folded = fold(text)
+        carried = self._carried(channel, start_s)
+        for n, chain in enumerate(chains(folded, items(text))):
+            digits = "".join(i.digits for i in chain)
+            lead = n == 0 and len(_words(folded[: chain[0].start])) <= LEAD_WORDS
+            if len(digits) + (carried if lead else 0) >= run_digits and not _overlaps(
+                Span(CARD, chain[0].start, chain[-1].end), spans
+            ):
+                spans.append(Span(CARD, chain[0].start, chain[-1].end))
+        return sorted(spans, key=lambda s: s.start)
+
+    def _carried(self, channel: str, start_s: float) -> int:
+        """How many digits this speaker's last final ended with (a card number counts as all of one)."""
+        last = [s for s in self._said if s.channel == channel and s.start_s < start_s]
+        if not last or start_s - last[-1].end_s > self.context_s:
+            return 0
+        said = last[-1]
+        folded = fold(said.text)
+        if said.spans and said.spans[-1].kind == CARD and not _words(folded[said.spans[-1].end :]):
+            return CARD_DIGITS[1]
+        found = chains(folded, items(said.text))
+        if not found or _words(folded[found[-1][-1].end :]):
+            return 0
+        return sum(len(i.digits) for i in found[-1])
+
+    def final(self, key: str, channel: str, text: str, start_s: float, end_s: float) -> dict[str, list[Span]]:
+        """Spans of the final ``key`` and of the earlier finals that gained one, by key (all spans of each)."""
+        said = _Said(key, channel, text, start_s, end_s)
+        self._said = sorted([*self._said, said], key=lambda s: s.start_s)[-self._keep :]
+        before = {s: list(s.spans) for s in self._said}
+        pending: dict[str, list[tuple[_Said, Item]]] = {}
+        for n, s in enumerate(self._said):
+            self._read(s, self._said[:n], pending)
+        return {s.key: list(s.spans) for s in self._said if s is said or s.spans != before[s]}
+
+    def _read(self, said: _Said, before: list[_Said], pending: dict[str, list[tuple[_Said, Item]]]) -> None:
+        """One final read in its place in time: its spans added to those it had."""
+        mine = pending.get(said.channel, [])
+        if mine and said.start_s - mine[-1][0].end_s > self.context_s:
+            mine = []
+        asked, card = self._context(before, said.start_s)
+        folded = fold(said.text)
+        found = chains(folded, items(said.text))
+        lead = found[0] if found and len(_words(folded[: found[0][0].start])) <= LEAD_WORDS else []
+        across = _across(mine, said, lead)
+        for owner, spans in across.items():
+            _add(owner, spans)
+        _add(said, find_spans(said.text, asked, card or bool(across)))
+        # what is left said last may be the start of a card number said on in the next utterance
+        tail = found[-1] if found and not _words(folded[found[-1][-1].end :]) else []
+        tail = [i for i in tail if not any(s.start <= i.start < s.end for s in said.spans)]
+        if across:
+            mine = []
+        if tail and lead and tail[0] is lead[0] and len(tail) == len(lead):
+            pending[said.channel] = _trim(mine + [(said, i) for i in tail])
+        else:
+            pending[said.channel] = _trim([(said, i) for i in tail])
+
+
+def _add(said: _Said, spans: list[Span]) -> None:
+    said.spans = sorted([*said.spans, *(s for s in spans if not _overlaps(s, said.spans))], key=lambda s: s.start)
+
+
+def _across(pending: list[tuple[_Said, Item]], said: _Said, lead: list[Item]) -> dict[_Said, list[Span]]:
+    """Card numbers that begin in earlier finals and end in this one: their spans, by final."""
+    if not pending or not lead:
+        return {}
+    owners = [p for p, _ in pending] + [said] * len(lead)
+    chain = [i for _, i in pending] + lead
+    spans: dict[_Said, list[Span]] = {}
+    for i, j in card_windows(chain, across=len(pending)):
+        for owner in dict.fromkeys(owners[i:j]):
+            mine = [chain[k] for k in range(i, j) if owners[k] is owner]
+            spans.setdefault(owner, []).append(Span(CARD, mine[0].start, mine[-1].end))
+    return spans
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in text.split() if any(c.isalpha() for c in w)]
+
+
+def _overlaps(span: Span, others: list[Span]) -> bool:
+    return any(span.start < o.end and o.start < span.end for o in others)
+
+
+def _trim(pending: list[tuple[_Said, Item]]) -> list[tuple[_Said, Item]]:
+    """Keep the last digits said, no more than a card number less its last group."""
+    while pending and sum(len(i.digits) for _, i in pending) > CARD_DIGITS[1] - 1:
+        pending = pending[1:]
+    return pending

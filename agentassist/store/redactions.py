@@ -1,0 +1,48 @@
+"""The spans of a call masked for what was said in them: listed with the call (kind, start, end, by
+what), and the times whose audio is silenced in its recording after the call."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+
+from agentassist.privacy.utterances import Redaction
+from agentassist.store.database import Database
+from agentassist.store.models import RedactionRow
+
+
+def save_redactions(db: Database, call_id: str, utterance_id: str, spans: list[Redaction]) -> None:
+    """The spans of one utterance, replacing those stored for it (a revision masks anew)."""
+    with db.session.begin() as s:
+        s.execute(
+            delete(RedactionRow).where(RedactionRow.call_id == call_id, RedactionRow.utterance_id == utterance_id)
+        )
+        s.add_all(
+            RedactionRow(
+                call_id=call_id,
+                utterance_id=utterance_id,
+                channel=r["channel"],
+                kind=r["kind"],
+                start_s=r["start"],
+                end_s=r["end"],
+                by=r["by"],
+            )
+            for r in spans
+        )
+
+
+def redactions(db: Database, call_id: str) -> list[Redaction]:
+    query = select(RedactionRow).where(RedactionRow.call_id == call_id).order_by(RedactionRow.start_s)
+    with db.session() as s:
+        return [_json(r) for r in s.scalars(query)]
+
+
+def _json(r: RedactionRow) -> Redaction:
+    start, end = round(r.start_s, 3), round(r.end_s, 3)
+    return {
+        "utterance_id": r.utterance_id,
+        "channel": r.channel,
+        "kind": r.kind,
+        "start": start,
+        "end": end,
+        "by": r.by,
+    }

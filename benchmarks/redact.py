@@ -1,0 +1,125 @@
+"""Redaction of card data said aloud: recall and precision per kind, ordinary numbers masked.
+
+    python -m benchmarks.redact [--half tune|heldout|both] [--show]
+
+Reads benchmarks/redact_cases/<half>/<lang>.jsonl (written before the detector; see the README
+there). Each case's utterances go through one :class:`~agentassist.privacy.redactor.Redactor` in
+order, as consecutive finals of one speaker 2 s apart, and the spans each utterance ends with (after
+any later utterance reached back into it) are compared with the expected ones:
+
+- recall: expected spans covered by a found span of the same kind (all but 2 characters of it);
+- precision: found spans that overlap an expected span of the same kind;
+- false masks: cases of ordinary numbers (no expected span) in which anything was masked; and the same
+  for each utterance given whole as a partial (partials mask any 8 digits in a row: phone numbers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from agentassist.privacy.detect import KINDS, Span, mask
+from agentassist.privacy.redactor import Redactor
+
+CASES = Path(__file__).parent / "redact_cases"
+LANGUAGES = ("en", "ru", "uk", "pl")
+_SLACK_CHARS = 2  # a found span may miss this much of an expected one ("-" or "," at an edge)
+
+
+def run_case(case: dict[str, Any]) -> list[list[Span]]:
+    redactor = Redactor()
+    found: dict[str, list[Span]] = {}
+    for n, text in enumerate(case["utterances"]):
+        found.update(redactor.final(str(n), "customer", text, 2.0 * n, 2.0 * n + 1.5))
+    return [found.get(str(n), []) for n in range(len(case["utterances"]))]
+
+
+def score(case: dict[str, Any], found: list[list[Span]], tally: Counter[str]) -> list[str]:
+    """Add the case's counts to ``tally``; return what it got wrong, for --show."""
+    wrong: list[str] = []
+    expected = []
+    for e in case["spans"]:
+        start = _place(case["utterances"][e["utterance"]], e["text"])
+        expected.append((e["utterance"], Span(e["kind"], start, start + len(e["text"]))))
+    for u, e in expected:
+        hit = any(f.kind == e.kind and _covered(e, f) for f in found[u])
+        tally[f"{e.kind}.expected"] += 1
+        tally[f"{e.kind}.recalled"] += hit
+        if not hit:
+            wrong.append(f"missed {e.kind}: {case['utterances'][u][e.start : e.end]!r}")
+    for u, spans in enumerate(found):
+        for f in spans:
+            right = any(eu == u and e.kind == f.kind and e.start < f.end and f.start < e.end for eu, e in expected)
+            tally[f"{f.kind}.found"] += 1
+            tally[f"{f.kind}.right"] += right
+            if not right:
+                wrong.append(f"wrong {f.kind}: {case['utterances'][u][f.start : f.end]!r}")
+    if not case["spans"]:
+        tally["ordinary"] += 1
+        tally["ordinary.masked"] += any(found)
+        tally["ordinary.partial_masked"] += any(Redactor().partial("customer", t, 0.0) for t in case["utterances"])
+    return wrong
+
+
+def _place(text: str, said: str) -> int:
+    """Where ``said`` stands as whole words in ``text`` ("123" in "CVV 123", not in "4123 4567")."""
+    found = re.search(rf"(?<!\w){re.escape(said)}(?!\w)", text)
+    return found.start() if found else text.index(said)
+
+
+def _covered(expected: Span, found: Span) -> bool:
+    inside = min(expected.end, found.end) - max(expected.start, found.start)
+    return inside >= expected.end - expected.start - _SLACK_CHARS
+
+
+def _ratio(a: int, b: int) -> str:
+    return f"{a / b:.3f} ({a}/{b})" if b else "-"
+
+
+def report(half: str, show: bool) -> list[str]:
+    head = " | ".join(f"{k} recall | {k} precision" for k in KINDS)
+    lines = [f"## {half}", "", f"| lang | {head} | ordinary masked | as partials |"]
+    lines.append("|---" * (3 + 2 * len(KINDS)) + "|")
+    total: Counter[str] = Counter()
+    for lang in LANGUAGES:
+        tally: Counter[str] = Counter()
+        for line in (CASES / half / f"{lang}.jsonl").read_text().splitlines():
+            case = json.loads(line)
+            found = run_case(case)
+            wrong = score(case, found, tally)
+            if show and wrong:
+                masked = " || ".join(mask(t, s) for t, s in zip(case["utterances"], found, strict=True))
+                print(f"{case['id']}: {'; '.join(wrong)}\n    {masked}")
+        total.update(tally)
+        lines.append(_row(lang, tally))
+    lines.append(_row("all", total))
+    return lines
+
+
+def _row(name: str, t: Counter[str]) -> str:
+    cells = []
+    for k in KINDS:
+        cells += [_ratio(t[f"{k}.recalled"], t[f"{k}.expected"]), _ratio(t[f"{k}.right"], t[f"{k}.found"])]
+    return (
+        f"| {name} | "
+        + " | ".join(cells)
+        + f" | {_ratio(t['ordinary.masked'], t['ordinary'])} | {_ratio(t['ordinary.partial_masked'], t['ordinary'])} |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--half", choices=("tune", "heldout", "both"), default="tune")
+    parser.add_argument("--show", action="store_true", help="print each case with a miss or a wrong mask")
+    args = parser.parse_args()
+    halves = ("tune", "heldout") if args.half == "both" else (args.half,)
+    for half in halves:
+        print("\n".join(report(half, args.show)) + "\n")
+
+
+if __name__ == "__main__":
+    main()
