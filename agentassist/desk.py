@@ -157,9 +157,10 @@ class Desks:
         with self._lock:
             desk = self._by_agent.get(agent)
         if desk is None:
-            # an agent signed in under another name than the server's phone's gets no calls: say why
+            # an agent signed in under another name than the server's phone's gets no calls: say why, without
+            # naming a colleague to them (tests/test_call_waiting.py): the setting tells the operator who
             mine = self._own and self._own != agent
-            own = f": this server's own phone belongs to {self._own!r} ([assist] agent_name)" if mine else ""
+            own = ": this server's own phone is for the agent named in [assist] agent_name" if mine else ""
             raise NoDeskError(f"agent {agent!r} has no phone connected{own}")
         return desk
 

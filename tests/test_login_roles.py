@@ -101,7 +101,7 @@ def test_each_role_signs_in_through_the_form(floor: Any) -> None:
                 assert page.locator("#who").inner_text() == f"{name} ({role})"
                 page.goto(f"{floor.url}/wall")  # not an agent's page: said so, and the session stays
                 page.locator("#not-allowed").wait_for(timeout=10_000)
-                assert "live wall is for team leaders, supervisors and admins" in page.inner_text("#not-allowed")
+                assert "team wall is for team leaders, supervisors and admins" in page.inner_text("#not-allowed")
                 assert page.evaluate("localStorage.getItem('agentassist.token')") == token
             elif role == "quality_checker":  # on to the assigned call's replay page
                 page.click('#past tbody tr[data-call="call-alice"] a.replay-link')

@@ -52,7 +52,7 @@ from agentassist.sip.endpoint import (  # noqa: F401 - build_max_calls is import
 from agentassist.sip.guard import SourcePolicy, trusted_sources
 from agentassist.sip.pjcalls import DTMF_DIGITS, DTMF_METHODS, PjAccount, PjCall
 from agentassist.sip.tap import CallTap
-from agentassist.sip.watch import drop_unplaced, hang_up_held, hang_up_silent
+from agentassist.sip.watch import drop_unplaced, hang_up_held, hang_up_silent, sample_quality
 
 log = logging.getLogger(__name__)
 
@@ -449,6 +449,9 @@ class Softphone:
             tap = CallTap(str(self._tap_count))
         tap.attach(call.microphone or self._audio.microphone(), self._audio.speaker(), sink)
         call.tap = tap
+        # a first sample now (codec, SRTP): a call that ends before the watch's next second still reports
+        # its media at the end; the watch's samples replace it
+        sample_quality(call)
 
     def _ended(self, call: PjCall, reason: str) -> None:
         if call.ended:

@@ -306,7 +306,8 @@ function notAllowed(message) {  // signed in, but not for this page: the session
 // Team leaders, supervisors and admins watch the wall; anyone else is told so on the sign-in form.
 startPage(async (me) => {
   if (!["team_leader", "supervisor", "admin"].includes(me.role)) {
-    notAllowed(`Signed in as ${me.name}, a ${me.role.replace("_", " ")}: the team wall is for team leaders, supervisors and admins.`);
+    const role = me.role.replace("_", " ");
+    notAllowed(`Signed in as ${me.name}, ${/^[aeiou]/.test(role) ? "an" : "a"} ${role}: the team wall is for team leaders, supervisors and admins.`);
     return;
   }
   bindTools();
