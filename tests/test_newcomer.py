@@ -163,7 +163,10 @@ def test_the_readme_first_call_works_as_written(tmp_path: Path) -> None:
                 ann,
                 "() => !document.getElementById('desk').hidden && document.getElementById('desk').textContent",
             )
-            assert "'ann' has no phone connected" in said and "own phone is for the agent named in [assist] agent_name" in said, said
+            assert (
+                "'ann' has no phone connected" in said
+                and "own phone is for the agent named in [assist] agent_name" in said
+            ), said
             ann.screenshot(path=str(tmp_path / "agent-page-ann.png"))
 
             page = browser.new_page()
