@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentassist import memory
 from agentassist.assist.script import Script, script_prompt
-from agentassist.assist.tracker import ScriptTracker, TrackerOptions
+from agentassist.assist.tracker import ScriptTracker, TrackerOptions, warm_say_lines
 from agentassist.assist.versions import ScriptVersions, say_default_script
 from agentassist.audio.devices import AudioIO, file_microphone
 from agentassist.audio.encode import OpusOptions
@@ -292,15 +292,18 @@ class Runtime:
         return lags
 
     def _preload(self, script_id: str) -> None:
-        """Load the model the campaign's calls will need before the first of them rings: loading it
-        on the SIP thread would hold every call's signalling for a second or more."""
+        """Load the models the campaign's calls will need before the first of them rings (speech, and the
+        checklist's embedding of its say-lines): loading them on the SIP thread would hold every call's
+        signalling for a second or more."""
         if not script_id:
             return
         try:
-            language = self.scripts.get(script_id).fixed_language
+            script = self.scripts.get(script_id)
         except (AgentassistError, ValueError):
             return  # the call reports an unusable script; nothing to load for it
-        self._transcriber_for(language)
+        self._transcriber_for(script.fixed_language)
+        a = self.settings.assist
+        warm_say_lines(script, {"agent": a.agent_name, "company": a.company})  # the desk's calls' variables
 
     def _transcriber_for(self, language: str | None) -> StreamingTranscriber | None:
         """The main model, or the multilingual one for a campaign in another language than English

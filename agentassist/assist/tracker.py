@@ -25,7 +25,7 @@ from typing import Any
 from agentassist.assist.decide import Decision, Heard, decide, token_time
 from agentassist.assist.matcher import Match, contains_phrase, fill, score_line, tokens
 from agentassist.assist.script import Script, Step
-from agentassist.assist.semantic import default_embedder
+from agentassist.assist.semantic import E5Embedder, default_embedder
 from agentassist.events import Channel, Event, EventType, Utterance
 
 log = logging.getLogger(__name__)
@@ -345,9 +345,7 @@ class ScriptTracker:
     def _embed_lines(self) -> None:
         """Embed the say-lines now (call start, a new version), not on the first utterance's tick."""
         if self._embedder is not None:
-            for s in self._steps:
-                for line in s.step.say:
-                    self._embedder.line(fill(line, self.variables))
+            _embed_say_lines(self._embedder, self.script, self.variables)
 
     def _decide(self, step: Step, heard: Heard) -> Decision | None:
         o = self.options
@@ -495,3 +493,18 @@ class ScriptTracker:
         alert = {"type": kind, "message": message, "t": round(t, 3), **extra}
         self._alerts.append(alert)
         return Event(EventType.ASSIST_ALERT, self.call_id, t, {"alert": alert})
+
+
+def warm_say_lines(script: Script, variables: dict[str, str]) -> None:
+    """Load the embedder and embed a script's say-lines before its first call: a desk's call starts on
+    the SIP thread, where loading the model and embedding ten lines (~28 ms each) would hold the call's
+    signalling. The cache is keyed by the filled text, so the variables must be those the calls get."""
+    embedder = default_embedder()
+    if embedder is not None:
+        _embed_say_lines(embedder, script, {**script.default_variables(), **{k: v for k, v in variables.items() if v}})
+
+
+def _embed_say_lines(embedder: E5Embedder, script: Script, variables: dict[str, str]) -> None:
+    for step in script.steps:
+        for line in step.say:
+            embedder.line(fill(line, variables))
