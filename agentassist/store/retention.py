@@ -1,0 +1,220 @@
+"""Retention: what of an ended call is deleted when (``[retention]``, docs/privacy.md).
+
+Each kind of a call's data has its days, counted from the call's end: the recording (files and objects
+in the store), the transcript (utterances and their search words, the adherence report with its quoted
+evidence, checkers' marks quoting the agent) and the evaluations. A campaign's rule
+(``[retention.campaigns.NAME]``) overrides the default's days that it names; 0 keeps that kind for ever.
+A call whose every kind has expired is deleted whole (:func:`agentassist.store.removal.delete_calls`).
+A standing legal hold on the call or its campaign keeps all of it. Active calls are never touched.
+
+:func:`run_retention` is one pass, given ``now`` (tests move the clock, the server passes the time); each
+deletion is audited as agentassist's ("retention"): the call id, what went and the rule, never the
+party's number or name.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypedDict
+
+from sqlalchemy import ColumnElement, and_, column, exists, or_, select, true
+
+from agentassist.config import RetentionSettings
+from agentassist.store.audit import audit_as
+from agentassist.store.database import Database
+from agentassist.store.holds import not_held
+from agentassist.store.models import (
+    AdherenceRow,
+    CallRow,
+    DeletedRecordingRow,
+    EvaluationRow,
+    StepOfferRow,
+    UtteranceRow,
+)
+from agentassist.store.recordings import RecordingStore
+from agentassist.store.removal import delete_calls, delete_recording, delete_where, scrub
+
+log = logging.getLogger(__name__)
+
+ACTOR = "retention"  # the audit log's user for what agentassist deletes by itself
+_BATCH = 200  # calls per query; a pass goes on until nothing is due
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The days of one scope: the default, or one campaign's (its unnamed days from the default)."""
+
+    name: str  # "default" or "campaign 'sales'"
+    recordings_days: int
+    transcripts_days: int
+    evaluations_days: int
+
+    def describe(self) -> str:
+        days = [("recordings", self.recordings_days), ("transcripts", self.transcripts_days)]
+        days.append(("evaluations", self.evaluations_days))
+        return f"{self.name}: " + ", ".join(f"{k} {f'{d} d' if d else 'kept'}" for k, d in days)
+
+    @property
+    def whole_days(self) -> int:
+        """After this many days the whole call goes (0: never, some kind is kept for ever)."""
+        all_days = (self.recordings_days, self.transcripts_days, self.evaluations_days)
+        return 0 if 0 in all_days else max(all_days)
+
+
+def rules(settings: RetentionSettings) -> tuple[Rule, dict[str, Rule]]:
+    """The default rule and each campaign's."""
+    default = Rule("default", settings.recordings_days, settings.transcripts_days, settings.evaluations_days)
+    campaigns = {
+        name: Rule(
+            f"campaign {name!r}",
+            default.recordings_days if r.recordings_days is None else r.recordings_days,
+            default.transcripts_days if r.transcripts_days is None else r.transcripts_days,
+            default.evaluations_days if r.evaluations_days is None else r.evaluations_days,
+        )
+        for name, r in settings.campaigns.items()
+    }
+    return default, campaigns
+
+
+class DeletionJson(TypedDict):
+    call_id: str
+    what: str
+    rule: str
+
+
+@dataclass
+class RetentionReport:
+    now: datetime
+    deleted: list[DeletionJson] = field(default_factory=list)
+    failed: list[DeletionJson] = field(default_factory=list)  # what is tried again at the next pass
+
+    def json(self) -> dict[str, Any]:
+        return {"now": self.now.isoformat().replace("+00:00", "Z"), "deleted": self.deleted, "failed": self.failed}
+
+
+def _in_scope(name: str | None, overridden: list[str]) -> ColumnElement[bool]:
+    """Ended calls of one campaign (``name``), or of the default's (no campaign, or one without a rule)."""
+    ended = and_(CallRow.status.in_(("ended", "failed")), CallRow.ended_at.is_not(None), not_held())
+    if name is not None:
+        return and_(ended, CallRow.campaign == name)
+    return and_(ended, or_(CallRow.campaign.is_(None), CallRow.campaign.not_in(overridden)))
+
+
+def _each_due(
+    db: Database, scope: ColumnElement[bool], days: int, now: datetime, more: ColumnElement[bool]
+) -> Iterator[str]:
+    """The ids of the calls in ``scope`` that ended ``days`` before ``now`` and match ``more``, oldest
+    first, each once (a call its deletion left due, the store away, is not asked for again this pass)."""
+    if not days:
+        return
+    cutoff = now - timedelta(days=days)
+    seen: list[str] = []
+    while True:
+        stmt = select(CallRow.id).where(scope, CallRow.ended_at < cutoff, more, CallRow.id.not_in(seen))
+        with db.session() as s:
+            ids = list(s.scalars(stmt.order_by(CallRow.ended_at, CallRow.id).limit(_BATCH)))
+        if not ids:
+            return
+        seen += ids
+        yield from ids
+
+
+def run_retention(
+    db: Database, recordings: RecordingStore, settings: RetentionSettings, now: datetime | None = None
+) -> RetentionReport:
+    """One pass over every rule: what is due is deleted and audited (see the module docstring)."""
+    now = now or datetime.now(UTC)
+    report = RetentionReport(now)
+    default, campaigns = rules(settings)
+    overridden = list(campaigns)
+    for name, rule in [(None, default), *campaigns.items()]:
+        scope = _in_scope(name, overridden)
+        _whole_calls(db, recordings, scope, rule, now, report)
+        _recordings(db, recordings, scope, rule, now, report)
+        _rows(db, scope, rule, now, report)
+    if report.deleted:
+        scrub(db)
+        log.info("retention: %d deletion(s), %d failed", len(report.deleted), len(report.failed))
+    return report
+
+
+def _done(db: Database, report: RetentionReport, call_id: str, what: str, rule: Rule) -> None:
+    report.deleted.append({"call_id": call_id, "what": what, "rule": rule.describe()})
+    audit_as(db, ACTOR, "retention.delete", call_id, f"{what}; rule {rule.describe()}", at=report.now)
+
+
+def _remove_recording(
+    db: Database, recordings: RecordingStore, call_id: str, report: RetentionReport, rule: Rule
+) -> bool | None:
+    """Whether the call had a recording to delete; None when the store failed (the call is due again
+    at the next pass)."""
+    with db.session() as s:
+        path = s.scalar(select(CallRow.recording_path).where(CallRow.id == call_id)) or ""
+    try:
+        return bool(delete_recording(recordings, call_id, path))
+    except Exception as exc:
+        log.warning("retention: call %s: recording not deleted from the store: %s", call_id, exc)
+        report.failed.append({"call_id": call_id, "what": "recording", "rule": rule.describe()})
+        return None
+
+
+def _whole_calls(
+    db: Database,
+    recordings: RecordingStore,
+    scope: ColumnElement[bool],
+    rule: Rule,
+    now: datetime,
+    report: RetentionReport,
+) -> None:
+    for call_id in _each_due(db, scope, rule.whole_days, now, true()):
+        had = _remove_recording(db, recordings, call_id, report, rule)
+        if had is None:
+            continue
+        counts = delete_calls(db, [call_id])
+        _done(db, report, call_id, f"call (recording {'deleted' if had else 'none'}; {_rows_text(counts)})", rule)
+
+
+def _recordings(
+    db: Database,
+    recordings: RecordingStore,
+    scope: ColumnElement[bool],
+    rule: Rule,
+    now: datetime,
+    report: RetentionReport,
+) -> None:
+    left = CallRow.id.not_in(select(DeletedRecordingRow.call_id))
+    for call_id in _each_due(db, scope, rule.recordings_days, now, left):
+        had = _remove_recording(db, recordings, call_id, report, rule)
+        if had is None:
+            continue
+        with db.session.begin() as s:
+            s.add(DeletedRecordingRow(call_id=call_id, at=now))
+            row = s.get(CallRow, call_id)
+            if row is not None:
+                row.recording_path = ""
+        if had:
+            _done(db, report, call_id, "recording", rule)
+
+
+def _rows(db: Database, scope: ColumnElement[bool], rule: Rule, now: datetime, report: RetentionReport) -> None:
+    transcript = or_(
+        exists().where(UtteranceRow.call_id == CallRow.id),
+        exists().where(AdherenceRow.call_id == CallRow.id),
+        exists().where(StepOfferRow.call_id == CallRow.id),
+    )
+    for call_id in _each_due(db, scope, rule.transcripts_days, now, transcript):
+        counts: dict[str, int] = {}
+        for name in ("utterances", "adherence", "step_offers"):
+            counts.update(delete_where(db, name, column("call_id") == call_id))
+        _done(db, report, call_id, f"transcript ({_rows_text(counts)})", rule)
+    evaluated = exists().where(EvaluationRow.call_id == CallRow.id)
+    for call_id in _each_due(db, scope, rule.evaluations_days, now, evaluated):
+        counts = delete_where(db, "evaluations", column("call_id") == call_id)
+        _done(db, report, call_id, f"evaluations ({_rows_text(counts)})", rule)
+
+
+def _rows_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{t} {n}" for t, n in sorted(counts.items()))
