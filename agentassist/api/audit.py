@@ -8,10 +8,11 @@ retention's deletions (user ``retention``), and every change the other routes au
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -36,51 +37,57 @@ class AuditPage(BaseModel):
     next: int | None = Field(description="pass as ?before= for the next (older) page")
 
 
-UserQ = Annotated[str | None, Query(description="only this user's lines ('retention': agentassist's deletions)")]
-ActionQ = Annotated[
-    str | None,
-    Query(max_length=40, description="one action (recording, transcript, refused...) or a family ending in '.'"),
-]
-FromQ = Annotated[datetime | None, Query(alias="from", description="lines at or after this time")]
-ToQ = Annotated[datetime | None, Query(description="lines before this time")]
+@dataclass(frozen=True)
+class Filters:
+    """What both routes narrow the log by (query parameters, a from-to span checked)."""
+
+    user: str | None
+    call_id: str | None
+    action: str | None
+    from_: datetime | None
+    to: datetime | None
+
+    def text(self) -> str:
+        return " ".join(f"{k.rstrip('_')}={v}" for k, v in vars(self).items() if v)
+
+
+def filters(
+    user: Annotated[
+        str | None, Query(description="only this user's lines ('retention': agentassist's deletions)")
+    ] = None,
+    call_id: str | None = None,
+    action: Annotated[
+        str | None, Query(max_length=40, description="one action (recording, refused...) or a family ending in '.'")
+    ] = None,
+    from_: Annotated[datetime | None, Query(alias="from", description="lines at or after this time")] = None,
+    to: Annotated[datetime | None, Query(description="lines before this time")] = None,
+) -> Filters:
+    check_range(from_, to)
+    return Filters(user, call_id, action, from_, to)
+
+
+FiltersDep = Annotated[Filters, Depends(filters)]
 
 
 @router.get("/audit", response_model=AuditPage)
 def audit_log(
     store: StoreDep,
     admin: AdminDep,
-    user: UserQ = None,
-    call_id: str | None = None,
-    action: ActionQ = None,
-    from_: FromQ = None,
-    to: ToQ = None,
+    f: FiltersDep,
     before: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Newest first."""
-    check_range(from_, to)
-    items, nxt = store.audit_log(
-        user=user, call_id=call_id, action=action, from_=from_, to=to, before=before, limit=limit
-    )
+    items, nxt = store.audit_log(**vars(f), before=before, limit=limit)
     return {"items": items, "next": nxt}
 
 
 @router.get("/audit.csv", response_class=StreamingResponse, responses={200: {"content": {"text/csv": {}}}})
-def audit_export(
-    store: StoreDep,
-    admin: AdminDep,
-    user: UserQ = None,
-    call_id: str | None = None,
-    action: ActionQ = None,
-    from_: FromQ = None,
-    to: ToQ = None,
-) -> StreamingResponse:
+def audit_export(store: StoreDep, admin: AdminDep, f: FiltersDep) -> StreamingResponse:
     """Every matching line, oldest first, as CSV (id, at, user, action, call_id, detail); the export is
     itself audited."""
-    check_range(from_, to)
-    lines = audit_lines(store, user=user, call_id=call_id, action=action, from_=from_, to=to)
-    filters = {"user": user, "call_id": call_id, "action": action, "from": from_, "to": to}
-    store.audit(admin, "audit.export", None, " ".join(f"{k}={v}" for k, v in filters.items() if v))
+    lines = audit_lines(store, **vars(f))
+    store.audit(admin, "audit.export", None, f.text())
     return StreamingResponse(
         audit_csv(lines),
         media_type="text/csv; charset=utf-8",

@@ -36,17 +36,6 @@ class HoldIn(BaseModel):
         return self
 
 
-class HoldOut(BaseModel):
-    id: int
-    call_id: str | None
-    campaign: str | None
-    reason: str
-    created_by: str
-    created_at: str
-    released_by: str | None
-    released_at: str | None
-
-
 @router.get("/retention")
 def retention_rules(settings: SettingsDep, admin: AdminDep) -> dict[str, Any]:
     """The rules in force: ``{"default": {...days}, "campaigns": {NAME: {...days}}, "run_every_s"}``
@@ -75,7 +64,7 @@ async def retention_run(
     return report.json()
 
 
-@router.get("/holds", response_model=list[HoldOut])
+@router.get("/holds", response_model=list[HoldJson])
 def list_holds(
     store: StoreDep,
     admin: AdminDep,
@@ -84,7 +73,7 @@ def list_holds(
     return holds(store, active=not all_)
 
 
-@router.post("/holds", response_model=HoldOut, status_code=status.HTTP_201_CREATED)
+@router.post("/holds", response_model=HoldJson, status_code=status.HTTP_201_CREATED)
 def create_hold(body: HoldIn, store: StoreDep, admin: AdminDep) -> HoldJson:
     """A legal hold on a call or a campaign: neither retention nor an erasure deletes it until released."""
     with answering():
@@ -94,7 +83,7 @@ def create_hold(body: HoldIn, store: StoreDep, admin: AdminDep) -> HoldJson:
     return hold
 
 
-@router.delete("/holds/{hold_id}", response_model=HoldOut)
+@router.delete("/holds/{hold_id}", response_model=HoldJson)
 def delete_hold(hold_id: RowId, store: StoreDep, admin: AdminDep) -> HoldJson:
     """Release a hold (the row stays, with who released it and when); 409 when it was released already."""
     with answering():

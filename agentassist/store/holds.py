@@ -4,9 +4,13 @@ while the hold stands. A hold says who placed it, when and why; releasing it kee
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TypedDict
+from typing import cast
 
 from sqlalchemy import ColumnElement, and_, or_, select
+
+# typing_extensions' (pydantic's own dependency): FastAPI answers with this shape on Python 3.11, where
+# pydantic cannot read typing.TypedDict
+from typing_extensions import TypedDict
 
 from agentassist.store.database import Database
 from agentassist.store.dates import iso
@@ -76,13 +80,6 @@ def not_held() -> ColumnElement[bool]:
 
 
 def _json(row: LegalHoldRow) -> HoldJson:
-    return {
-        "id": row.id,
-        "call_id": row.call_id,
-        "campaign": row.campaign,
-        "reason": row.reason,
-        "created_by": row.created_by,
-        "created_at": iso(row.created_at),
-        "released_by": row.released_by,
-        "released_at": iso(row.released_at),
-    }
+    out = {name: getattr(row, name) for name in HoldJson.__annotations__}
+    out["created_at"], out["released_at"] = iso(row.created_at), iso(row.released_at)
+    return cast(HoldJson, out)

@@ -126,94 +126,89 @@ def run_retention(
     db: Database, recordings: RecordingStore, settings: RetentionSettings, now: datetime | None = None
 ) -> RetentionReport:
     """One pass over every rule: what is due is deleted and audited (see the module docstring)."""
-    now = now or datetime.now(UTC)
-    report = RetentionReport(now)
+    report = RetentionReport(now or datetime.now(UTC))
     default, campaigns = rules(settings)
     overridden = list(campaigns)
     for name, rule in [(None, default), *campaigns.items()]:
-        scope = _in_scope(name, overridden)
-        _whole_calls(db, recordings, scope, rule, now, report)
-        _recordings(db, recordings, scope, rule, now, report)
-        _rows(db, scope, rule, now, report)
+        one = _Pass(db, recordings, _in_scope(name, overridden), rule, report)
+        one.whole_calls()
+        one.recordings()
+        one.rows()
     if report.deleted:
         scrub(db)
         log.info("retention: %d deletion(s), %d failed", len(report.deleted), len(report.failed))
     return report
 
 
-def _done(db: Database, report: RetentionReport, call_id: str, what: str, rule: Rule) -> None:
-    report.deleted.append({"call_id": call_id, "what": what, "rule": rule.describe()})
-    audit_as(db, ACTOR, "retention.delete", call_id, f"{what}; rule {rule.describe()}", at=report.now)
+@dataclass
+class _Pass:
+    """One rule's share of a pass: the calls in its scope, what of them is due."""
 
+    db: Database
+    store: RecordingStore
+    scope: ColumnElement[bool]
+    rule: Rule
+    report: RetentionReport
 
-def _remove_recording(
-    db: Database, recordings: RecordingStore, call_id: str, report: RetentionReport, rule: Rule
-) -> bool | None:
-    """Whether the call had a recording to delete; None when the store failed (the call is due again
-    at the next pass)."""
-    with db.session() as s:
-        path = s.scalar(select(CallRow.recording_path).where(CallRow.id == call_id)) or ""
-    try:
-        return bool(delete_recording(recordings, call_id, path))
-    except Exception as exc:
-        log.warning("retention: call %s: recording not deleted from the store: %s", call_id, exc)
-        report.failed.append({"call_id": call_id, "what": "recording", "rule": rule.describe()})
-        return None
+    def _due(self, days: int, more: ColumnElement[bool]) -> Iterator[str]:
+        return _each_due(self.db, self.scope, days, self.report.now, more)
 
+    def _done(self, call_id: str, what: str) -> None:
+        self.report.deleted.append({"call_id": call_id, "what": what, "rule": self.rule.describe()})
+        detail = f"{what}; rule {self.rule.describe()}"
+        audit_as(self.db, ACTOR, "retention.delete", call_id, detail, at=self.report.now)
 
-def _whole_calls(
-    db: Database,
-    recordings: RecordingStore,
-    scope: ColumnElement[bool],
-    rule: Rule,
-    now: datetime,
-    report: RetentionReport,
-) -> None:
-    for call_id in _each_due(db, scope, rule.whole_days, now, true()):
-        had = _remove_recording(db, recordings, call_id, report, rule)
-        if had is None:
-            continue
-        counts = delete_calls(db, [call_id])
-        _done(db, report, call_id, f"call (recording {'deleted' if had else 'none'}; {_rows_text(counts)})", rule)
+    def _remove_recording(self, call_id: str) -> bool | None:
+        """Whether the call had a recording to delete; None when the store failed (the call is due
+        again at the next pass)."""
+        with self.db.session() as s:
+            path = s.scalar(select(CallRow.recording_path).where(CallRow.id == call_id)) or ""
+        try:
+            return bool(delete_recording(self.store, call_id, path))
+        except Exception as exc:
+            log.warning("retention: call %s: recording not deleted from the store: %s", call_id, exc)
+            self.report.failed.append({"call_id": call_id, "what": "recording", "rule": self.rule.describe()})
+            return None
 
+    def whole_calls(self) -> None:
+        for call_id in self._due(self.rule.whole_days, true()):
+            had = self._remove_recording(call_id)
+            if had is not None:
+                counts = delete_calls(self.db, [call_id])
+                self._done(call_id, f"call (recording {'deleted' if had else 'none'}; {_rows_text(counts)})")
 
-def _recordings(
-    db: Database,
-    recordings: RecordingStore,
-    scope: ColumnElement[bool],
-    rule: Rule,
-    now: datetime,
-    report: RetentionReport,
-) -> None:
-    left = CallRow.id.not_in(select(DeletedRecordingRow.call_id))
-    for call_id in _each_due(db, scope, rule.recordings_days, now, left):
-        had = _remove_recording(db, recordings, call_id, report, rule)
-        if had is None:
-            continue
-        with db.session.begin() as s:
-            s.add(DeletedRecordingRow(call_id=call_id, at=now))
-            row = s.get(CallRow, call_id)
-            if row is not None:
-                row.recording_path = ""
-        if had:
-            _done(db, report, call_id, "recording", rule)
+    def recordings(self) -> None:
+        left = CallRow.id.not_in(select(DeletedRecordingRow.call_id))
+        for call_id in self._due(self.rule.recordings_days, left):
+            had = self._remove_recording(call_id)
+            if had is None:
+                continue
+            with self.db.session.begin() as s:
+                s.add(DeletedRecordingRow(call_id=call_id, at=self.report.now))
+                row = s.get(CallRow, call_id)
+                if row is not None:
+                    row.recording_path = ""
+            if had:
+                self._done(call_id, "recording")
 
-
-def _rows(db: Database, scope: ColumnElement[bool], rule: Rule, now: datetime, report: RetentionReport) -> None:
-    transcript = or_(
-        exists().where(UtteranceRow.call_id == CallRow.id),
-        exists().where(AdherenceRow.call_id == CallRow.id),
-        exists().where(StepOfferRow.call_id == CallRow.id),
-    )
-    for call_id in _each_due(db, scope, rule.transcripts_days, now, transcript):
-        counts: dict[str, int] = {}
-        for name in ("utterances", "adherence", "step_offers"):
-            counts.update(delete_where(db, name, column("call_id") == call_id))
-        _done(db, report, call_id, f"transcript ({_rows_text(counts)})", rule)
-    evaluated = exists().where(EvaluationRow.call_id == CallRow.id)
-    for call_id in _each_due(db, scope, rule.evaluations_days, now, evaluated):
-        counts = delete_where(db, "evaluations", column("call_id") == call_id)
-        _done(db, report, call_id, f"evaluations ({_rows_text(counts)})", rule)
+    def rows(self) -> None:
+        """Transcripts, then evaluations: their rows and what refers to them."""
+        transcript = or_(*(exists().where(t.call_id == CallRow.id) for t in (UtteranceRow, AdherenceRow, StepOfferRow)))
+        kinds = [
+            ("transcript", self.rule.transcripts_days, transcript, ("utterances", "adherence", "step_offers")),
+            (
+                "evaluations",
+                self.rule.evaluations_days,
+                exists().where(EvaluationRow.call_id == CallRow.id),
+                ("evaluations",),
+            ),
+        ]
+        for what, days, present, tables in kinds:
+            for call_id in self._due(days, present):
+                counts: dict[str, int] = {}
+                for name in tables:
+                    counts.update(delete_where(self.db, name, column("call_id") == call_id))
+                self._done(call_id, f"{what} ({_rows_text(counts)})")
 
 
 def _rows_text(counts: dict[str, int]) -> str:
