@@ -35,6 +35,17 @@ START_WINDOW = timedelta(seconds=60)
 SEEK_WINDOW = timedelta(hours=1)
 
 
+class AuditLine(TypedDict):
+    """A row of the log as written in bulk (retention's lines, in the transaction of their deletion)."""
+
+    at: datetime
+    user_id: int | None
+    user_name: str
+    action: str
+    call_id: str | None
+    detail: str
+
+
 def audit(db: Database, user: UserRecord, action: str, call_id: str | None = None, detail: str = "") -> None:
     audit_as(db, user.name, action, call_id, detail, user_id=user.id)
 

@@ -36,7 +36,7 @@ from agentassist.store.models import AdherenceRow, CallRow, ErasureRow, Evaluati
 from agentassist.store.objects import StoredObject
 from agentassist.store.person import Findings, FoundCall, Subject, dumps, find, scrubbed
 from agentassist.store.recordings import RecordingStore
-from agentassist.store.removal import delete_calls, delete_recording, delete_where, scrub
+from agentassist.store.removal import delete_calls, delete_recording, delete_where, references, scrub
 from agentassist.store.transcripts import adherence, transcript
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,7 @@ def erase(db: Database, recordings: RecordingStore, subject: Subject, by: str, s
     kept = [{"call_id": c["id"], "party": c["party"]} for c in found["calls"] if c["held"]]
     files = objects = lines = texts = 0
     silenced_s, not_silenced, failed = 0.0, [], []
+    refs = references(db)
     for call in (c for c in found["calls"] if not c["held"]):
         if call["party"]:
             try:
@@ -114,12 +115,12 @@ def erase(db: Database, recordings: RecordingStore, subject: Subject, by: str, s
                 failed.append({"call_id": call["id"], "error": f"recording not deleted from the store: {exc}"})
                 continue
             files, objects = files + len(removed.files), objects + len(removed.objects)
-            _add(rows, delete_calls(db, [call["id"]]))
+            _add(rows, delete_calls(db, [call["id"]], refs=refs))
             erased_calls.append(call["id"])
             continue
         ids = [u["id"] for u in call["lines"]]
         if ids:
-            _add(rows, delete_where(db, "utterances", column("id").in_(ids)))
+            _add(rows, delete_where(db, ["utterances"], column("id").in_(ids), refs=refs))
             lines += len(ids)
             seconds = _silence(recordings, call["id"], [(u["start"], u["end"]) for u in call["lines"]])
             if seconds is None:

@@ -17,15 +17,17 @@ PostgreSQL frees dead rows at its next VACUUM (autovacuum; docs/privacy.md).
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, column, inspect, select, table, text
+from sqlalchemy import Connection, column, insert, inspect, select, table, text
 from sqlalchemy.sql.elements import ColumnElement
 
+from agentassist.store.audit import AuditLine
 from agentassist.store.database import Database
+from agentassist.store.models import AuditRow
 from agentassist.store.objects import own_file
 from agentassist.store.recordings import RecordingStore
 
@@ -91,18 +93,41 @@ def delete_rows(
     return counts
 
 
-def delete_calls(db: Database, call_ids: Collection[str]) -> dict[str, int]:
-    """Every row of these calls in every table (the calls' own rows last); rows deleted per table."""
-    if not call_ids:
-        return {}
-    with db.engine.begin() as conn:
-        return delete_rows(conn, call_tables(conn), "calls", column("id").in_(list(call_ids)))
+References = dict[str, list[Reference]]
 
 
-def delete_where(db: Database, name: str, where: ColumnElement[bool]) -> dict[str, int]:
-    """The rows of one table (``utterances``, ``evaluations``...) and what refers to them."""
+def references(db: Database) -> References:
+    """:func:`call_tables` read once: a caller deleting many calls passes it to each deletion."""
+    with db.engine.connect() as conn:
+        return call_tables(conn)
+
+
+def delete_calls(
+    db: Database, call_ids: Collection[str], *, refs: References | None = None, audit: Sequence[AuditLine] = ()
+) -> dict[str, int]:
+    """Every row of these calls in every table (the calls' own rows last); rows deleted per table.
+    ``audit``: lines written in the same transaction, so a deletion is never left unaudited."""
+    return delete_where(db, ["calls"], column("id").in_(list(call_ids)), refs=refs, audit=audit) if call_ids else {}
+
+
+def delete_where(
+    db: Database,
+    tables: Sequence[str],
+    where: ColumnElement[bool],
+    *,
+    refs: References | None = None,
+    audit: Sequence[AuditLine] = (),
+) -> dict[str, int]:
+    """The rows of these tables (``utterances``, ``evaluations``...) that match ``where``, and what refers
+    to them; with ``audit`` lines in the same transaction."""
+    counts: dict[str, int] = {}
     with db.engine.begin() as conn:
-        return delete_rows(conn, call_tables(conn), name, where)
+        refs = refs if refs is not None else call_tables(conn)
+        for name in tables:
+            counts.update(delete_rows(conn, refs, name, where))
+        if audit:
+            conn.execute(insert(AuditRow), [dict(line) for line in audit])
+    return counts
 
 
 @dataclass

@@ -20,14 +20,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypedDict
 
-from sqlalchemy import ColumnElement, and_, column, exists, or_, select, true
+from sqlalchemy import ColumnElement, and_, column, exists, or_, select, true, update
 
 from agentassist.config import RetentionSettings
-from agentassist.store.audit import audit_as
+from agentassist.store.audit import AuditLine
 from agentassist.store.database import Database
 from agentassist.store.holds import not_held
 from agentassist.store.models import (
     AdherenceRow,
+    AuditRow,
     CallRow,
     DeletedRecordingRow,
     EvaluationRow,
@@ -35,7 +36,7 @@ from agentassist.store.models import (
     UtteranceRow,
 )
 from agentassist.store.recordings import RecordingStore
-from agentassist.store.removal import delete_calls, delete_recording, delete_where, scrub
+from agentassist.store.removal import References, delete_calls, delete_recording, delete_where, references, scrub
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +106,10 @@ def _in_scope(name: str | None, overridden: list[str]) -> ColumnElement[bool]:
 
 def _each_due(
     db: Database, scope: ColumnElement[bool], days: int, now: datetime, more: ColumnElement[bool]
-) -> Iterator[str]:
+) -> Iterator[list[str]]:
     """The ids of the calls in ``scope`` that ended ``days`` before ``now`` and match ``more``, oldest
-    first, each once (a call its deletion left due, the store away, is not asked for again this pass)."""
+    first, in batches, each once (a call its deletion left due, the store away, is not asked for again
+    this pass)."""
     if not days:
         return
     cutoff = now - timedelta(days=days)
@@ -119,7 +121,7 @@ def _each_due(
         if not ids:
             return
         seen += ids
-        yield from ids
+        yield ids
 
 
 def run_retention(
@@ -142,21 +144,27 @@ def run_retention(
 
 @dataclass
 class _Pass:
-    """One rule's share of a pass: the calls in its scope, what of them is due."""
+    """One rule's share of a pass: the calls in its scope, what of them is due, deleted a batch at a time
+    with its audit lines in the same transaction."""
 
     db: Database
     store: RecordingStore
     scope: ColumnElement[bool]
     rule: Rule
     report: RetentionReport
+    refs: References = field(default_factory=dict)
 
-    def _due(self, days: int, more: ColumnElement[bool]) -> Iterator[str]:
+    def __post_init__(self) -> None:
+        self.refs = references(self.db)
+
+    def _due(self, days: int, more: ColumnElement[bool]) -> Iterator[list[str]]:
         return _each_due(self.db, self.scope, days, self.report.now, more)
 
-    def _done(self, call_id: str, what: str) -> None:
+    def _line(self, call_id: str, what: str) -> AuditLine:
         self.report.deleted.append({"call_id": call_id, "what": what, "rule": self.rule.describe()})
         detail = f"{what}; rule {self.rule.describe()}"
-        audit_as(self.db, ACTOR, "retention.delete", call_id, detail, at=self.report.now)
+        return AuditLine(at=self.report.now, user_id=None, user_name=ACTOR, action="retention.delete",
+                         call_id=call_id, detail=detail)  # fmt: skip
 
     def _remove_recording(self, call_id: str) -> bool | None:
         """Whether the call had a recording to delete; None when the store failed (the call is due
@@ -170,46 +178,36 @@ class _Pass:
             self.report.failed.append({"call_id": call_id, "what": "recording", "rule": self.rule.describe()})
             return None
 
+    def _recordings_of(self, batch: list[str]) -> list[tuple[str, bool]]:
+        """(call id, had a recording) of the calls whose recording is gone now."""
+        return [(c, had) for c in batch if (had := self._remove_recording(c)) is not None]
+
     def whole_calls(self) -> None:
-        for call_id in self._due(self.rule.whole_days, true()):
-            had = self._remove_recording(call_id)
-            if had is not None:
-                counts = delete_calls(self.db, [call_id])
-                self._done(call_id, f"call (recording {'deleted' if had else 'none'}; {_rows_text(counts)})")
+        for batch in self._due(self.rule.whole_days, true()):
+            gone = self._recordings_of(batch)
+            lines = [self._line(c, f"call (recording {'deleted' if had else 'none'})") for c, had in gone]
+            delete_calls(self.db, [c for c, _ in gone], refs=self.refs, audit=lines)
 
     def recordings(self) -> None:
         left = CallRow.id.not_in(select(DeletedRecordingRow.call_id))
-        for call_id in self._due(self.rule.recordings_days, left):
-            had = self._remove_recording(call_id)
-            if had is None:
-                continue
+        for batch in self._due(self.rule.recordings_days, left):
+            gone = self._recordings_of(batch)
             with self.db.session.begin() as s:
-                s.add(DeletedRecordingRow(call_id=call_id, at=self.report.now))
-                row = s.get(CallRow, call_id)
-                if row is not None:
-                    row.recording_path = ""
-            if had:
-                self._done(call_id, "recording")
+                for call_id, had in gone:
+                    s.add(DeletedRecordingRow(call_id=call_id, at=self.report.now))
+                    if had:
+                        s.add(AuditRow(**self._line(call_id, "recording")))
+                s.execute(update(CallRow).where(CallRow.id.in_([c for c, _ in gone])).values(recording_path=""))
 
     def rows(self) -> None:
         """Transcripts, then evaluations: their rows and what refers to them."""
-        transcript = or_(*(exists().where(t.call_id == CallRow.id) for t in (UtteranceRow, AdherenceRow, StepOfferRow)))
+        said = or_(*(exists().where(t.call_id == CallRow.id) for t in (UtteranceRow, AdherenceRow, StepOfferRow)))
+        scored = exists().where(EvaluationRow.call_id == CallRow.id)
         kinds = [
-            ("transcript", self.rule.transcripts_days, transcript, ("utterances", "adherence", "step_offers")),
-            (
-                "evaluations",
-                self.rule.evaluations_days,
-                exists().where(EvaluationRow.call_id == CallRow.id),
-                ("evaluations",),
-            ),
+            ("transcript", self.rule.transcripts_days, said, ("utterances", "adherence", "step_offers")),
+            ("evaluations", self.rule.evaluations_days, scored, ("evaluations",)),
         ]
         for what, days, present, tables in kinds:
-            for call_id in self._due(days, present):
-                counts: dict[str, int] = {}
-                for name in tables:
-                    counts.update(delete_where(self.db, name, column("call_id") == call_id))
-                self._done(call_id, f"{what} ({_rows_text(counts)})")
-
-
-def _rows_text(counts: dict[str, int]) -> str:
-    return ", ".join(f"{t} {n}" for t, n in sorted(counts.items()))
+            for batch in self._due(days, present):
+                lines = [self._line(c, what) for c in batch]
+                delete_where(self.db, tables, column("call_id").in_(batch), refs=self.refs, audit=lines)
