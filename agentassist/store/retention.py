@@ -132,6 +132,8 @@ def run_retention(
     default, campaigns = rules(settings)
     overridden = list(campaigns)
     for name, rule in [(None, default), *campaigns.items()]:
+        if not (rule.recordings_days or rule.transcripts_days or rule.evaluations_days):
+            continue  # keeps everything (the default's default): not a query asked
         one = _Pass(db, recordings, _in_scope(name, overridden), rule, report)
         one.whole_calls()
         one.recordings()
