@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -203,6 +204,24 @@ def test_the_command_runs_a_pass_at_the_time_it_is_given(tmp_path: Path) -> None
     assert store.audit_log(action="retention.run")[0][0]["user"].startswith("cli ")
     naive = subprocess.run([*run, "--now", "2027-01-01T00:00:00"], capture_output=True, text=True, env=env, timeout=120)
     assert naive.returncode == 2 and "expected a time with its UTC offset" in naive.stderr
+
+
+def test_the_server_deletes_by_itself(tmp_path: Path) -> None:
+    """The app's lifespan runs a pass every ``run_every_s`` (the first after as long, here 0.5 s)."""
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store.migrate()
+    recordings = RecordingStore(tmp_path / "recordings")
+    add_call(store, recordings, "ancient", "sip:100@pbx", started=T0)  # ended years before the test runs
+    settings = Settings.model_validate({
+        "server": {"data_dir": str(tmp_path / "data")},
+        "retention": {"recordings_days": 1, "transcripts_days": 1, "evaluations_days": 1, "run_every_s": 0.5},
+    })  # fmt: skip
+    with TestClient(create_app(settings, store, EventBus(), recordings)):
+        deadline = time.monotonic() + 20
+        while store.get_call("ancient") is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert store.get_call("ancient") is None and not list(recordings.directory.glob("ancient.*"))
+    assert _deleted(store) == [("ancient", "call")]
 
 
 def test_a_campaign_rule_names_only_what_differs_and_zero_keeps() -> None:
