@@ -168,8 +168,8 @@ def test_find_export_and_erase_through_the_api(world: World) -> None:
     _nothing_left(world)
     stored = c.get("/api/privacy/receipts", headers=world.admin).json()
     assert [r["id"] for r in stored] == [again["id"], receipt["id"]] and _secrets_in(json.dumps(stored)) == []
-    mine = world.post("/api/privacy/receipts/search", {"q": NUMBER}).json()
-    assert [r["id"] for r in mine] == [again["id"], receipt["id"]]  # both queries were the same number
+    mine = world.post("/api/privacy/receipts/search", {"q": "600 123 456"}).json()
+    assert [r["id"] for r in mine] == [again["id"], receipt["id"]]  # one number, however written
     actions = [e["action"] for e in world.store.audit_log(action="privacy.", limit=100)[0]]
     assert actions.count("privacy.erase") == 10 + 2 and "privacy.export" in actions and "privacy.find" in actions
     assert _secrets_in(json.dumps(world.store.audit_log(limit=1000)[0])) == []

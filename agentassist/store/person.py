@@ -86,8 +86,9 @@ class Subject:
 
     @property
     def key(self) -> str:
-        """The normalised query: ``number:48600123456`` or ``name:jan kowalski`` (the HMAC's input)."""
-        return f"{self.kind}:{self.number or self.name}"
+        """The query as an erasure receipt is filed under (the HMAC's input): ``number:600123456``, the
+        last 9 digits (with or without a country or trunk prefix, one number), or ``name:jan kowalski``."""
+        return f"number:{self.number[-9:]}" if self.number else f"name:{self.name}"
 
     def _name_re(self) -> re.Pattern[str]:
         return re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, self.name.split())) + r"(?!\w)")
