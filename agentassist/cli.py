@@ -452,6 +452,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_config(users.add_parser("revoke-phone", help="revoke a phone credential by its id"))
     sp.add_argument("id", type=int)
     sp.set_defaults(func=cmd_users_revoke_phone)
+
+    from agentassist.privacy.commands import add_commands  # retention run, privacy find|export|erase
+
+    add_commands(sub, with_config, _open_store)
     return p
 
 

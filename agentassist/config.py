@@ -408,6 +408,27 @@ class StorageSettings(_Section):
         return v
 
 
+class RetentionRule(_Section):
+    """How many days after a call ends each kind of its data is kept; 0: for ever. A campaign's rule
+    names only what differs from the default (``None``: the default's)."""
+
+    recordings_days: int | None = Field(default=None, ge=0, le=36500)
+    transcripts_days: int | None = Field(default=None, ge=0, le=36500)  # utterances, adherence, checkers' marks
+    evaluations_days: int | None = Field(default=None, ge=0, le=36500)
+
+
+class RetentionSettings(_Section):
+    """What is deleted when (docs/privacy.md): a default rule, rules per campaign, and how often the
+    server applies them. A call whose every kind has expired is deleted whole; a legal hold keeps all."""
+
+    recordings_days: int = Field(default=0, ge=0, le=36500)  # 0: kept for ever
+    transcripts_days: int = Field(default=0, ge=0, le=36500)
+    evaluations_days: int = Field(default=0, ge=0, le=36500)
+    # [retention.campaigns.NAME]: the campaign's own days, each key optional
+    campaigns: dict[str, RetentionRule] = {}
+    run_every_s: float = Field(default=3600.0, ge=0)  # the server's deletion pass; 0: only `agentassist retention run`
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="AGENTASSIST_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
@@ -423,6 +444,7 @@ class Settings(BaseSettings):
     center: CenterSettings = CenterSettings()
     bus: BusSettings = BusSettings()
     storage: StorageSettings = StorageSettings()
+    retention: RetentionSettings = RetentionSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -1,4 +1,4 @@
-"""Accounts: password login, the current user, users and teams (admin), assignments, the audit log."""
+"""Accounts: password login, the current user, users and teams (admin), assignments (the audit log: audit.py)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from agentassist.api.deps import ID_MAX, AdminDep, StoreDep, UserDep, require, token_from
+from agentassist.api.deps import AdminDep, StoreDep, UserDep, require, token_from
 from agentassist.api.throttle import LoginThrottle
 from agentassist.errors import ConfigError
 from agentassist.store.accounts import TeamJson, UserJson
@@ -101,20 +101,6 @@ class AssignmentOut(BaseModel):
     checker: str
     assigned_at: str | None
     assigned_by: str
-
-
-class AuditEntry(BaseModel):
-    id: int
-    at: str | None
-    user: str
-    action: str
-    call_id: str | None
-    detail: str
-
-
-class AuditPage(BaseModel):
-    items: list[AuditEntry]
-    next: int | None = Field(description="pass as ?before= for the next (older) page")
 
 
 def _bad(exc: ConfigError) -> HTTPException:
@@ -271,16 +257,3 @@ def create_assignment(body: AssignmentIn, store: StoreDep, user: Annotated[Any, 
         return store.assign(body.call_id, body.checker, user.name)
     except ConfigError as exc:
         raise _bad(exc) from None
-
-
-@router.get("/audit", response_model=AuditPage)
-def audit_log(
-    store: StoreDep,
-    admin: AdminDep,
-    user: Annotated[str | None, Query(description="only this user's accesses")] = None,
-    call_id: str | None = None,
-    before: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
-    items, nxt = store.audit_log(user=user, call_id=call_id, before=before, limit=limit)
-    return {"items": items, "next": nxt}

@@ -19,6 +19,7 @@ from agentassist.api import (
     accounts,
     assist,
     audiohook,
+    audit,
     calibrations,
     calls,
     control,
@@ -29,9 +30,11 @@ from agentassist.api import (
     live,
     offers,
     phone,
+    privacy,
     prompts,
     queue,
     reports,
+    retention,
     scorecards,
     scripts,
     tokens,
@@ -61,6 +64,7 @@ PAGES = {
     "/wall": "wall.html",
     "/scripts": "scripts.html",
     "/calibrations": "calibrations.html",
+    "/privacy": "privacy.html",
 }
 
 
@@ -85,12 +89,16 @@ def create_app(
         hub.start()
         await asyncio.to_thread(store.migrate)
         sweep = asyncio.create_task(sockets.sweep(store), name="sockets-sweep")
+        deletions = asyncio.create_task(
+            retention.retention_loop(store, recordings, settings.retention), name="retention"
+        )
         if start_runtime:
             await asyncio.to_thread(carrier.start)  # the model loads before the first request
         try:
             yield
         finally:
             sweep.cancel()
+            deletions.cancel()
             await asyncio.to_thread(carrier.stop)
             await hub.stop()
             await bus.aclose()
@@ -157,6 +165,9 @@ def create_app(
     app.include_router(distribution.router)
     app.include_router(queue.router)
     app.include_router(reports.router)
+    app.include_router(audit.router)
+    app.include_router(privacy.router)
+    app.include_router(retention.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     def page(path: str, html: str) -> None:

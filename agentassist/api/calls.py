@@ -1,5 +1,6 @@
 """Calls: list, one call, its recording (HTTP Range, If-Range), waveform peaks, transcript and adherence;
-placing a call. Each read of a recording, its peaks or a transcript is written to the audit log."""
+placing a call. Each read of a recording (once per play: store/audit.py's audit_read), its peaks or a
+transcript is written to the audit log, and so is each of them refused."""
 
 from __future__ import annotations
 
@@ -244,7 +245,7 @@ def _media_user(request: Request, store: StoreDep) -> UserRecord:
 def recording_link(call_id: str, request: Request, store: StoreDep, user: UserDep) -> dict[str, Any]:
     """A URL of this call's recording that works without a header, for this user, for 5 minutes
     (an ``<audio src>``: its Range requests reuse it). Ask again once it has expired."""
-    visible_call(store, call_id, user)
+    visible_call(store, call_id, user, "recording link")
     path = request.url.path.removesuffix("/link")
     signer: Signer = request.app.state.signer
     query, exp = signer.media_query(path, user.id)
@@ -269,10 +270,12 @@ def get_recording(
     recordings: RecordingsDep,
     user: Annotated[UserRecord, Depends(_media_user)],
 ) -> Response:
-    visible_call(store, call_id, user)
+    visible_call(store, call_id, user, "recording")
     path = locate(recordings, call_id)  # the Ogg once an Opus conversion is done, else the WAV
+    wanted = request.headers.get("range", "")
+    from_start = not wanted or wanted.replace(" ", "").startswith("bytes=0-")  # a play or a download begins
     if isinstance(path, StoredObject):  # uploaded after hangup ([storage] url)
-        store.audit(user, "recording", call_id, request.headers.get("range", ""))
+        store.audit_read(user, "recording", call_id, wanted, from_start=from_start)
         return object_response(request, recordings, path, call_id)
     try:
         if path is None:
@@ -280,7 +283,7 @@ def get_recording(
         stat = os.stat(path)
     except FileNotFoundError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"call {call_id!r} has no recording") from None
-    store.audit(user, "recording", call_id, request.headers.get("range", ""))
+    store.audit_read(user, "recording", call_id, wanted, from_start=from_start)
     response = FileResponse(
         path,
         media_type=MEDIA_TYPES[path.suffix],
@@ -297,7 +300,7 @@ def get_recording(
 def get_transcript(
     call_id: str, store: StoreDep, user: UserDep, format: Literal["json", "vtt", "srt"] = "json"
 ) -> Response | dict[str, Any]:
-    visible_call(store, call_id, user)
+    visible_call(store, call_id, user, "transcript")
     utterances = store.transcript(call_id)
     store.audit(user, "transcript", call_id, format)
     if format == "json":
@@ -324,7 +327,7 @@ def get_peaks(
     user: UserDep,
     buckets: Annotated[int, Query(ge=1, le=20000, description="number of spans the recording is cut into")] = 1000,
 ) -> dict[str, Any]:
-    visible_call(store, call_id, user)
+    visible_call(store, call_id, user, "peaks")
     path = locate(recordings, call_id)
     if path is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"call {call_id!r} has no recording")

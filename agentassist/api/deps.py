@@ -183,13 +183,15 @@ def current_user(request: Request, store: Annotated[Store, Depends(get_store)]) 
     return check.user
 
 
-def visible_call(store: Store, call_id: str, user: UserRecord) -> CallJson:
+def visible_call(store: Store, call_id: str, user: UserRecord, reading: str = "call") -> CallJson:
     """The call if this user may see it: 404 when it does not exist, 403 when it is out of their scope
-    (another agent's call, another team's, a call not assigned to this checker)."""
+    (another agent's call, another team's, a call not assigned to this checker), written to the audit
+    log as ``refused`` with what was asked (``reading``: "recording", "transcript", ...)."""
     call = store.get_call(call_id)
     if call is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no call with id {call_id!r}")
     if not store.can_see_call(user, call_id):
+        store.audit(user, "refused", call_id, reading)
         if user.role == "agent":
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"call {call_id!r} belongs to another agent")
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"call {call_id!r} is outside what a {user.role} may see")

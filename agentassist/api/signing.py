@@ -92,6 +92,11 @@ class Signer:
         mac = hmac.new(self._key, "\n".join(parts).encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
+    def digest(self, purpose: str, value: str) -> str:
+        """A hex HMAC of ``value`` for ``purpose`` (an erasure receipt's subject): the same on every node,
+        and no way back to ``value`` without the secret."""
+        return hmac.new(self._key, f"{purpose}\0{value}".encode(), hashlib.sha256).hexdigest()
+
     # ---- media links -----------------------------------------------------------------------------
 
     def media_query(self, path: str, user_id: int, ttl_s: int = MEDIA_LINK_TTL_S) -> tuple[str, int]:

@@ -81,4 +81,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
+    # what is deleted or shortened (retention, an erasure) is overwritten in the file, not left in free space
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()

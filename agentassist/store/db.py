@@ -102,6 +102,7 @@ class Store(Database):
     set_teams = _Bound(accounts.set_teams)
     audit = _Bound(audit_module.audit)
     audit_log = _Bound(audit_module.audit_log)
+    audit_read = _Bound(audit_module.audit_read)
 
     # quality
     create_scorecard = _Bound(scorecard_module.create_scorecard)

@@ -315,3 +315,39 @@ class RedactionRow(Base):
     start_s: Mapped[float] = mapped_column(Float)
     end_s: Mapped[float] = mapped_column(Float)
     by: Mapped[str] = mapped_column(String(16))
+
+
+class LegalHoldRow(Base):
+    """A legal hold: the call (``call_id``) or every call of the campaign (``campaign``) is deleted by
+    neither retention nor an erasure while it is not released. Migration 0012."""
+
+    __tablename__ = "legal_holds"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)  # no FK: it outlives nothing
+    campaign: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    released_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ErasureRow(Base):
+    """The receipt of a person's data erased: counts and call ids, never the person's number or name
+    (``subject``: an HMAC of the normalised query under the server's secret). Migration 0012."""
+
+    __tablename__ = "erasures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    by: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(64), index=True)
+    receipt: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class DeletedRecordingRow(Base):
+    """A call whose recording retention has deleted (files and objects), so that the next pass does not
+    look for it again. Migration 0012."""
+
+    __tablename__ = "deleted_recordings"
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -175,3 +175,26 @@ class ObjectStore:
                 into.write(chunk)
         finally:
             body.close()
+
+    def delete_call(self, call_id: str) -> list[str]:
+        """Remove the call's recording from the store: every ``<call id>.<suffix>`` object (``.wav``,
+        ``.ogg``, whatever a later format names it); returns the names removed. Raises the client's
+        errors (the store away: the caller tries again later)."""
+        names: list[str] = []
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.key(call_id + ".")
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                name = item["Key"][len(self.prefix) :]
+                if own_file(call_id, name):
+                    self._client.delete_object(Bucket=self.bucket, Key=item["Key"])
+                    names.append(name)
+        return names
+
+
+def own_file(call_id: str, name: str) -> bool:
+    """Whether ``name`` is one of the call's recording files: ``<call id>.`` and a suffix of letters
+    and dots (``wav``, ``ogg.part``), so that call ``c1``'s never reach call ``c1.2``'s ``c1.2.wav``."""
+    rest = name.removeprefix(call_id + ".")
+    return rest != name and bool(rest) and all(c.isalpha() or c == "." for c in rest)

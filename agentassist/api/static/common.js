@@ -16,6 +16,7 @@ const PAGES = [
   { path: "/wall", id: "wall-link", title: "live wall", roles: "team_leader supervisor admin" },
   { path: "/calibrations", id: "calibrations-link", title: "calibrations", roles: "quality_checker team_leader supervisor admin" },
   { path: "/scripts", id: "scripts-link", title: "scripts", roles: "team_leader supervisor admin" },
+  { path: "/privacy", id: "privacy-link", title: "privacy", roles: "admin" },
 ];
 
 const TOKEN_KEY = "agentassist.token";

@@ -1,0 +1,217 @@
+"""A person's data exported (one zip) and erased (with a receipt): what :func:`agentassist.store.person.find`
+finds, less what a legal hold keeps.
+
+Erased: the person's own calls whole (every row that refers to them, their recordings' files and objects);
+in other calls, the transcript lines that mention them (their search words with them), the recording
+silenced over those lines (a WAV on this node's disk; an Ogg or an object in the store is listed in the
+receipt as not silenced), and the texts of adherence evidence, checkers' marks and evaluation comments
+that mention them replaced by ``[erased]``. Then :func:`~agentassist.store.removal.scrub`. agentassist
+makes no copy or backup of its database itself (docs/privacy.md says what the operator's own need).
+
+The receipt lists what was erased, counted, and what a hold kept; it is stored without the person's
+number or name (``subject``: an HMAC of the normalised query, so a later request for the same person can
+be matched to it).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import tempfile
+import wave
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import column, select
+
+from agentassist.privacy.silence import silence
+from agentassist.store.audit import audit_as, audit_lines
+from agentassist.store.database import Database
+from agentassist.store.dates import iso
+from agentassist.store.evaluations import evaluation
+from agentassist.store.models import AdherenceRow, CallRow, ErasureRow, EvaluationRow, StepOfferRow
+from agentassist.store.objects import StoredObject
+from agentassist.store.person import Findings, FoundCall, Subject, dumps, find, scrubbed
+from agentassist.store.recordings import RecordingStore
+from agentassist.store.removal import delete_calls, delete_recording, delete_where, references, scrub
+from agentassist.store.transcripts import adherence, transcript
+
+log = logging.getLogger(__name__)
+
+AUDIT_FIELDS = ["id", "at", "user", "action", "call_id", "detail"]
+
+
+def audit_csv(rows: Any) -> Any:
+    """CSV text, a header then one line per audit entry, yielded a line at a time."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, AUDIT_FIELDS)
+    w.writeheader()
+    yield buf.getvalue()
+    for row in rows:
+        buf.seek(0)
+        buf.truncate()
+        w.writerow(row)
+        yield buf.getvalue()
+
+
+def export(db: Database, recordings: RecordingStore, subject: Subject, out: IO[bytes]) -> Findings:
+    """Write the zip: ``findings.json``; per call ``calls/<id>/``: ``call.json``, ``transcript.json`` and
+    ``.txt`` (all of a party call's lines, else those mentioning the person), ``evaluations.json``,
+    ``adherence.json`` and the recording (party calls only: another caller's call is theirs); ``audit.csv``
+    (every audit line of these calls)."""
+    found = find(db, recordings, subject)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("findings.json", dumps(found))
+        for call in found["calls"]:
+            _export_call(db, recordings, z, call)
+        lines = audit_lines(db, call_ids=[c["id"] for c in found["calls"]])
+        z.writestr("audit.csv", "".join(audit_csv(lines)))
+    return found
+
+
+def _export_call(db: Database, recordings: RecordingStore, z: zipfile.ZipFile, call: FoundCall) -> None:
+    base = f"calls/{call['id']}/"
+    z.writestr(base + "call.json", dumps(call))
+    lines: list[Any] = list(transcript(db, call["id"])) if call["party"] else list(call["lines"])
+    z.writestr(base + "transcript.json", dumps({"utterances": lines}))
+    z.writestr(base + "transcript.txt", "".join(f"[{u['start']:.1f}] {u['channel']}: {u['text']}\n" for u in lines))
+    z.writestr(base + "evaluations.json", dumps([evaluation(db, eid) for eid in call["evaluations"]]))
+    if call["party"]:
+        report = adherence(db, call["id"])
+        if report is not None:
+            z.writestr(base + "adherence.json", dumps(report))
+        where = recordings.locate(call["id"]) if call["recording"] else None
+        if isinstance(where, Path):
+            z.write(where, base + "recording" + where.suffix, zipfile.ZIP_STORED)
+        elif isinstance(where, StoredObject) and recordings.objects is not None:
+            with tempfile.TemporaryFile() as tmp:
+                recordings.objects.download(where, tmp)
+                tmp.seek(0)
+                with z.open(base + "recording" + where.suffix, "w", force_zip64=True) as dst:
+                    while chunk := tmp.read(1 << 20):
+                        dst.write(chunk)
+
+
+def erase(db: Database, recordings: RecordingStore, subject: Subject, by: str, subject_digest: str) -> dict[str, Any]:
+    """Erase what concerns ``subject`` (the module docstring) and return the receipt, stored and audited."""
+    found = find(db, recordings, subject)
+    now = datetime.now(UTC)
+    rows: dict[str, int] = {}
+    erased_calls: list[str] = []
+    kept = [{"call_id": c["id"], "party": c["party"]} for c in found["calls"] if c["held"]]
+    files = objects = lines = texts = 0
+    silenced_s, not_silenced, failed = 0.0, [], []
+    refs = references(db)
+    for call in (c for c in found["calls"] if not c["held"]):
+        if call["party"]:
+            try:
+                with db.session() as s:
+                    path = s.scalar(select(CallRow.recording_path).where(CallRow.id == call["id"])) or ""
+                removed = delete_recording(recordings, call["id"], path)
+            except Exception as exc:  # the store away: nothing of this call is erased, the receipt says so
+                failed.append({"call_id": call["id"], "error": f"recording not deleted from the store: {exc}"})
+                continue
+            files, objects = files + len(removed.files), objects + len(removed.objects)
+            _add(rows, delete_calls(db, [call["id"]], refs=refs))
+            erased_calls.append(call["id"])
+            continue
+        ids = [u["id"] for u in call["lines"]]
+        if ids:
+            _add(rows, delete_where(db, ["utterances"], column("id").in_(ids), refs=refs))
+            lines += len(ids)
+            seconds = _silence(recordings, call["id"], [(u["start"], u["end"]) for u in call["lines"]])
+            if seconds is None:
+                not_silenced.append(call["id"])
+            else:
+                silenced_s += seconds
+        texts += _scrub_texts(db, subject, call)
+    scrub(db)
+    receipt: dict[str, Any] = {
+        "at": iso(now),
+        "by": by,
+        "query": {"kind": subject.kind},
+        "erased": {
+            "calls": erased_calls,
+            "rows": rows,
+            "recording_files": files,
+            "recording_objects": objects,
+            "transcript_lines_in_other_calls": lines,
+            "texts_replaced": texts,
+            "silenced_s": round(silenced_s, 3),
+        },
+        "not_silenced": not_silenced,  # other callers' recordings (Ogg, in the store) still hold the mention
+        "kept_by_hold": kept,
+        "failed": failed,
+        "search_index": "rows removed from the full-text index with their lines; SQLite: the index merged",
+        "backups": "agentassist makes no copies of its database; SQLite: freed pages overwritten, WAL truncated",
+    }
+    with db.session.begin() as s:
+        row = ErasureRow(at=now, by=by, subject=subject_digest, receipt=receipt)
+        s.add(row)
+        s.flush()
+        receipt["id"] = row.id
+        row.receipt = dict(receipt)
+    for call_id in erased_calls:
+        audit_as(db, by, "privacy.erase", call_id, f"receipt {receipt['id']}: the call, whole")
+    done = len(erased_calls)
+    audit_as(db, by, "privacy.erase", None, f"receipt {receipt['id']}: {done} calls, {lines} lines, {len(kept)} held")
+    return receipt
+
+
+def _add(total: dict[str, int], counts: dict[str, int]) -> None:
+    for t, n in counts.items():
+        total[t] = total.get(t, 0) + n
+
+
+def _silence(recordings: RecordingStore, call_id: str, spans: list[tuple[float, float]]) -> float | None:
+    """Seconds silenced over ``spans`` in the call's WAV on this node; None when there is none to do it in."""
+    path = recordings.find(call_id)
+    if path is None or path.suffix != ".wav":
+        try:
+            return 0.0 if recordings.locate(call_id) is None else None
+        except Exception:
+            return None
+    try:
+        with wave.open(str(path)) as w:
+            rate = w.getframerate()
+    except (OSError, wave.Error, EOFError):
+        return None
+    return silence(path, spans, rate)
+
+
+def _scrub_texts(db: Database, subject: Subject, call: FoundCall) -> int:
+    """Texts mentioning ``subject`` in the call's adherence report, checkers' marks and evaluation comments
+    replaced by ``[erased]``; returns how many rows changed."""
+    changed = 0
+    with db.session.begin() as s:
+        if call["adherence_mentions"]:
+            row = s.get(AdherenceRow, call["id"])
+            if row is not None:
+                row.report, changed = scrubbed(row.report, subject), changed + 1
+        for oid in call["offers_mentioning"]:
+            offer = s.get(StepOfferRow, oid)
+            if offer is not None:
+                offer.text, offer.evidence = scrubbed(offer.text, subject), scrubbed(offer.evidence, subject)
+                changed += 1
+        for eid in call["evaluations"]:
+            ev = s.get(EvaluationRow, eid)
+            if ev is not None and subject.mentioned_in(ev.comments):
+                ev.comments, changed = scrubbed(ev.comments, subject), changed + 1
+    return changed
+
+
+def receipts(db: Database, subject_digest: str | None = None) -> list[dict[str, Any]]:
+    """The stored receipts, newest first (only those for one person's digest, when given)."""
+    stmt = select(ErasureRow).order_by(ErasureRow.id.desc())
+    if subject_digest:
+        stmt = stmt.where(ErasureRow.subject == subject_digest)
+    with db.session() as s:
+        return [{**r.receipt, "id": r.id} for r in s.scalars(stmt)]
+
+
+def temporary_zip(directory: Path) -> tuple[int, str]:
+    """A private file for an export next to the recordings (same disk, same permissions)."""
+    return tempfile.mkstemp(prefix=".export-", suffix=".zip", dir=directory)
