@@ -319,7 +319,7 @@ class RedactionRow(Base):
 
 class LegalHoldRow(Base):
     """A legal hold: the call (``call_id``) or every call of the campaign (``campaign``) is deleted by
-    neither retention nor an erasure while it is not released. Migration 0012."""
+    neither retention nor an erasure while it is not released. Migration 0010."""
 
     __tablename__ = "legal_holds"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -334,7 +334,7 @@ class LegalHoldRow(Base):
 
 class ErasureRow(Base):
     """The receipt of a person's data erased: counts and call ids, never the person's number or name
-    (``subject``: an HMAC of the normalised query under the server's secret). Migration 0012."""
+    (``subject``: an HMAC of the normalised query under the server's secret). Migration 0010."""
 
     __tablename__ = "erasures"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -346,7 +346,7 @@ class ErasureRow(Base):
 
 class DeletedRecordingRow(Base):
     """A call whose recording retention has deleted (files and objects), so that the next pass does not
-    look for it again. Migration 0012."""
+    look for it again. Migration 0010."""
 
     __tablename__ = "deleted_recordings"
     call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), primary_key=True)

@@ -1,7 +1,7 @@
 """Legal holds on calls and campaigns, the receipts of erasures of a person's data, and the calls whose
 recording retention has deleted.
 
-Revision ID: 0012
+Revision ID: 0010
 Revises: 0009
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
