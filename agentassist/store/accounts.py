@@ -133,6 +133,12 @@ def set_all_teams(db: Database, name: str, all_teams: bool) -> None:
         row.all_teams = all_teams
 
 
+def set_language(db: Database, name: str, language: str | None) -> None:
+    """The language ``name`` reads the pages in (None: the browser's); the API checks it is one the pages have."""
+    with db.session.begin() as s:
+        live_user(s, name).language = language
+
+
 def check_password(db: Database, name: str, password: str) -> bool:
     """Whether ``password`` is ``name``'s (False for a user without one, or no such user)."""
     with db.session() as s:
@@ -310,7 +316,7 @@ def _check_all_teams(role: str, all_teams: bool) -> None:
 
 
 def user_record(s: Session, row: UserRow) -> UserRecord:
-    return UserRecord(row.id, row.name, row.role, tuple(_teams_of(s, row.id)), row.all_teams)
+    return UserRecord(row.id, row.name, row.role, tuple(_teams_of(s, row.id)), row.all_teams, row.language)
 
 
 def live_user(s: Session, name: str) -> UserRow:

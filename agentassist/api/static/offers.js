@@ -24,7 +24,7 @@ async function loadOffers() {
 
 function offerItem(o) {
   const call = el("a", { href: `/static/replay.html?call=${encodeURIComponent(o.call_id)}` }, `${o.agent}'s call`);
-  const meta = el("span", { class: "meta" }, ` · marked by ${o.checker} ${new Date(o.created_at).toLocaleString()} on `,
+  const meta = el("span", { class: "meta" }, ` · marked by ${o.checker} ${fmtDate(o.created_at)} on `,
     call, ` (script version ${o.script_version})`);
   const item = el("li", { "data-offer": o.id, "data-mark": o.mark, "data-step": o.step_id });
   if (o.mark === "not_said") {
