@@ -11,19 +11,25 @@
   roles, the wall's states, evaluation statuses.
 
 A text without two letters in a row ("?", "0:00", "−5 s") is not language.
+
+tr() and fixed() say what a page shows in a language, for the browser tests that run in Russian.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 STATIC = Path(__file__).resolve().parent.parent / "agentassist" / "api" / "static"
 ATTRS = ("placeholder", "title", "aria-label")
 SKIP_TAGS = {"script", "style", "textarea", "kbd"}
 WORDS = re.compile(r"[A-Za-z]{2,}")
 NOT_TEXT = {"agentassist"}  # the product's name
+PLACEHOLDER = re.compile(r"\{\w+\}")
 
 VALUES = {
     # call statuses and end reasons (docs/call-control.md)
@@ -40,7 +46,7 @@ VALUES = {
 
 T_CALL = re.compile(r'\bt\(\s*"((?:[^"\\]|\\.)+)"')
 JS_LITERALS = [
-    re.compile(r'\bel\("[a-z0-9]+",\s*\{[^{}]*\},\s*"((?:[^"\\]|\\.)+)"\)'),
+    re.compile(r'\bel\("[a-z0-9]+",\s*\{[^{}]*\},\s*"((?:[^"\\]|\\.)+)"[,)]'),
     re.compile(r'\.textContent\s*=\s*"((?:[^"\\]|\\.)+)"'),
     re.compile(r'\.textContent\s*=[^;\n]*\?\s*"((?:[^"\\]|\\.)+)"\s*:\s*"((?:[^"\\]|\\.)+)"'),
     re.compile(r'\b(?:fail|notAllowed|showError|signOut|setStatus)\(\s*"((?:[^"\\]|\\.)+)"'),
@@ -138,3 +144,37 @@ def page_strings() -> dict[str, set[str]]:
     for s in VALUES:
         where.setdefault(s, set()).add("API values")
     return where
+
+
+# ---- what a page shows in a language -------------------------------------------------------------
+@cache
+def dictionary(lang: str) -> dict[str, Any]:
+    return dict(json.loads((STATIC / "i18n" / f"{lang}.json").read_text(encoding="utf-8")))
+
+
+def tr(lang: str, text: str, n: int | None = None, **params: Any) -> str:
+    """What t(text, params) shows in ``lang`` (i18n.js), for the tests that read the pages."""
+    entry: Any = text if lang == "en" else dictionary(lang).get(text, text)
+    if "|" in text:
+        if lang == "en":
+            one, other = text.split("|")
+            entry = one if n == 1 else other
+        else:
+            entry = entry[category(lang, n or 0)]
+    return str(entry).format(n=n, **params) if (params or n is not None) else str(entry)
+
+
+def category(lang: str, n: int) -> str:
+    """CLDR's integer plural category for ru, uk and pl (Intl.PluralRules)."""
+    if n % 10 == 1 and n % 100 != 11 and lang != "pl":
+        return "one"
+    if lang == "pl" and n == 1:
+        return "one"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return "few"
+    return "many"
+
+
+def fixed(lang: str, text: str) -> str:
+    """The longest piece of ``text``'s translation that no value fills: what is surely on the page."""
+    return max((p.strip() for p in PLACEHOLDER.split(tr(lang, text)) if p.strip()), key=len)

@@ -10,7 +10,6 @@ the header's select changes the language for the user everywhere, and dates show
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -29,41 +28,13 @@ from agentassist.store.db import Store
 from agentassist.store.recordings import RecordingStore
 from benchmarks.ports import served
 from tests.conftest import chromium_browser, need_chromium, wait_js
-from tests.i18n_strings import STATIC, page_strings
+from tests.i18n_strings import STATIC, category, dictionary, page_strings, tr
 
-DICTS = STATIC / "i18n"
 TRANSLATED = ("ru", "uk", "pl")
 # the plural categories of Intl.PluralRules(lang).select for integers and fractions (CLDR)
 PLURAL_FORMS = {"ru": {"one", "few", "many", "other"}, "uk": {"one", "few", "many", "other"},
                 "pl": {"one", "few", "many", "other"}}  # fmt: skip
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-
-def dictionary(lang: str) -> dict[str, Any]:
-    return dict(json.loads((DICTS / f"{lang}.json").read_text(encoding="utf-8")))
-
-
-def tr(lang: str, text: str, n: int | None = None, **params: Any) -> str:
-    """What t(text, params) shows in ``lang`` (i18n.js), for the tests that read the pages."""
-    entry: Any = text if lang == "en" else dictionary(lang).get(text, text)
-    if "|" in text:
-        if lang == "en":
-            one, other = text.split("|")
-            entry = one if n == 1 else other
-        else:
-            entry = entry[_category(lang, n or 0)]
-    return str(entry).format(n=n, **params) if (params or n is not None) else str(entry)
-
-
-def _category(lang: str, n: int) -> str:
-    """CLDR's integer plural category for ru, uk and pl (Intl.PluralRules)."""
-    if n % 10 == 1 and n % 100 != 11 and lang != "pl":
-        return "one"
-    if lang == "pl" and n == 1:
-        return "one"
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return "few"
-    return "many"
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)
@@ -94,7 +65,7 @@ def test_the_languages_agree_between_the_api_the_script_and_the_dictionaries() -
     declared = re.search(r"const LANGUAGES = \{([^}]*)\}", script)
     assert declared, "i18n.js: expected `const LANGUAGES = { code: name, ... }`"
     in_script = set(re.findall(r"(\w+):", declared.group(1)))
-    assert in_script == set(get_args(Language)) == {"en", *(p.stem for p in DICTS.glob("*.json"))}
+    assert in_script == set(get_args(Language)) == {"en", *(p.stem for p in (STATIC / "i18n").glob("*.json"))}
 
 
 def test_every_page_loads_i18n_before_common() -> None:
@@ -106,8 +77,8 @@ def test_every_page_loads_i18n_before_common() -> None:
 
 def test_plural_categories_as_intl_chooses_them() -> None:
     """tr()'s rule is CLDR's: ru 1 one, 3 few, 5 many, 21 one, 11 many; pl 1 one, 22 few, 21 many."""
-    assert [_category("ru", n) for n in (1, 3, 5, 11, 21, 22)] == ["one", "few", "many", "many", "one", "few"]
-    assert [_category("pl", n) for n in (1, 2, 5, 12, 21, 22)] == ["one", "few", "many", "many", "many", "few"]
+    assert [category("ru", n) for n in (1, 3, 5, 11, 21, 22)] == ["one", "few", "many", "many", "one", "few"]
+    assert [category("pl", n) for n in (1, 2, 5, 12, 21, 22)] == ["one", "few", "many", "many", "many", "few"]
     assert tr("ru", "{n} alert|{n} alerts", 3) == "3 оповещения"
     assert tr("en", "{n} alert|{n} alerts", 1) == "1 alert"
 

@@ -48,7 +48,7 @@ function renderLines() {
   const items = entries.map((entry) => {
     const c = entry.call, { name, number } = parseRemote(c.remote), state = lineState(entry);
     const li = el("li", { class: `line ${state}${c.id === phone.focus ? " focus" : ""}`, "data-call": c.id, "data-state": state },
-      el("button", { type: "button", class: "show link", title: c.remote, onclick: () => focusCall(c.id) },
+      el("button", { type: "button", class: "show link", title: c.remote, translate: "no", onclick: () => focusCall(c.id) },
         el("b", {}, name || number), name ? ` ${number}` : ""),
       el("span", { class: "state" }, lineLabel(entry)), el("span", { class: "timer" }, fmtTime(elapsed(entry))));
     if (state === "held") li.append(el("button", { type: "button", class: "resume", onclick: () => resume(c.id) }, "Resume"));
@@ -206,7 +206,7 @@ function showJoin(entry) {
   $("join").dataset.key = key;
   $("join").replaceChildren(...(others.length ? [t("or connect here:")] : []), ...others.map((e) => {
     const { name, number } = parseRemote(e.call.remote);
-    return el("button", { type: "button", class: "secondary", "data-call": e.call.id, title: e.call.remote,
+    return el("button", { type: "button", class: "secondary", "data-call": e.call.id, title: e.call.remote, translate: "no",
       onclick: () => attended(e.call.id, entry.call.id) }, name || number);
   }));
 }

@@ -5,8 +5,8 @@ const state = { calls: new Map(), live: false };  // common.js holds the session
 // ---- active calls -------------------------------------------------------------------------------
 function callCard(call) {
   const card = el("article", { class: "call", "data-call": call.id },
-    el("div", { class: "call-head" }, el("span", { class: "agent" }, call.agent || "—"),
-      el("span", { class: "remote" }, call.remote || call.id), el("span", { class: "timer" }, "")),
+    el("div", { class: "call-head" }, el("span", { class: "agent", translate: "no" }, call.agent || "—"),
+      el("span", { class: "remote", translate: "no" }, call.remote || call.id), el("span", { class: "timer" }, "")),
     el("div", { class: "prompt" }),
     el("div", { class: "call-body" },
       el("ol", { class: "transcript" }),
@@ -129,7 +129,7 @@ function apiQuery(params) {
 
 function pastRow(c) {
   return el("tr", { "data-call": c.id, onclick: () => openReplay(c) },
-    el("td", {}, fmtDate(c.started_at)), el("td", {}, c.remote), el("td", {}, c.agent),
+    el("td", {}, fmtDate(c.started_at)), el("td", { translate: "no" }, c.remote), el("td", { translate: "no" }, c.agent),
     el("td", {}, fmtTime(c.duration_s)), el("td", {}, c.adherence_score == null ? "—" : `${Math.round(c.adherence_score * 100)} %`),
     el("td", { class: "status" }, c.end_reason === "abnormal" ? "ended abnormally" : t(c.status)),
     el("td", {}, el("a", { class: "replay-link", href: `/static/replay.html?call=${encodeURIComponent(c.id)}`,

@@ -34,7 +34,7 @@ function alertItem(a) { return el("div", { class: "alert", "data-alert": a.type 
 
 function putCall(call) {
   const part = el("div", { class: "call-part" },
-    el("div", { class: "call-head" }, el("span", { class: "remote" }, call.remote || ""), el("span", { class: "badge" }, "")),
+    el("div", { class: "call-head" }, el("span", { class: "remote", translate: "no" }, call.remote || ""), el("span", { class: "badge" }, "")),
     el("div", { class: "step" }), el("ol", { class: "lines" }), el("div", { class: "alerts" }));
   renderStep(part.querySelector(".step"), call.step);
   const list = part.querySelector(".lines");
@@ -97,7 +97,7 @@ function tileFor(name) {
       onclick: () => { if (node.dataset.call) openDrill(node.dataset.call); },
       onkeydown: (e) => { if ((e.key === "Enter" || e.key === " ") && node.dataset.call) { e.preventDefault(); openDrill(node.dataset.call); } } },
       el("div", { class: "tile-head" },
-        el("span", { class: "agent" }, name), el("span", { class: "state" }, ""), el("span", { class: "timer" }, "")),
+        el("span", { class: "agent", translate: "no" }, name), el("span", { class: "state" }, ""), el("span", { class: "timer" }, "")),
       el("div", { class: "teams" }), el("div", { class: "slot" }));
     state.tiles.set(name, node);
   }
