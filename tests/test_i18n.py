@@ -109,6 +109,11 @@ def test_the_language_is_remembered_for_the_user(store: Store, tmp_path: Path) -
         assert client.put("/api/me/language", json={"language": "pl"}, headers={}).status_code == 401
 
 
+CSP_WATCH = """window.__csp = [];
+document.addEventListener("securitypolicyviolation",
+  (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));"""
+
+
 def in_language(page: Any, lang: str) -> None:
     """Wait until ``page`` shows ``lang``: i18n.js sets <html lang> and shows the page once translated."""
     wait_js(page, "(l) => document.documentElement.lang === l && !document.documentElement.style.visibility", lang)
@@ -125,6 +130,7 @@ def test_a_russian_browser_gets_russian_pages_and_the_choice_follows_the_user(st
     with served(app) as port, chromium_browser() as browser:
         url = f"http://127.0.0.1:{port}"
         ru = browser.new_context(locale="ru-RU", timezone_id="Europe/Warsaw")
+        ru.add_init_script(CSP_WATCH)  # hiding the page until it is translated is CSSOM: the policy allows it
         page = ru.new_page()
         page.goto(f"{url}/")
         page.wait_for_selector("#login-form", timeout=15_000)
@@ -158,6 +164,7 @@ def test_a_russian_browser_gets_russian_pages_and_the_choice_follows_the_user(st
         page.goto(f"{url}/wall")
         page.wait_for_selector("#kpis", timeout=15_000)
         assert page.inner_text('[data-kpi="calls"] .k') == "rozmowy dzisiaj"
+        assert page.evaluate("window.__csp") == []
         ru.close()
 
         en = browser.new_context(locale="en-US")  # an English browser, the same user: Polish

@@ -51,6 +51,7 @@ class UserJson(TypedDict):
     has_password: bool
     created_at: str
     token_expires_at: str | None
+    language: str | None
 
 
 class TeamJson(TypedDict):
@@ -357,4 +358,5 @@ def _user_json(s: Session, row: UserRow) -> UserJson:
         "has_password": row.password_hash is not None,
         "created_at": iso(row.created_at),
         "token_expires_at": iso(row.token_expires_at),
+        "language": row.language,
     }
