@@ -42,6 +42,8 @@ VALUES = {
     "in call", "on hold", "wrap-up", "idle", "offline",
     # checklist steps and evaluations
     "done", "missed", "pending", "submitted", "acknowledged", "disputed", "resolved",
+    # step marks offered to the script's editors
+    "accepted", "rejected",
 }  # fmt: skip
 
 T_CALL = re.compile(r'\bt\(\s*"((?:[^"\\]|\\.)+)"')
