@@ -126,6 +126,7 @@ TABLE: dict[str, Case] = {
     "GET /api/me": Case(ALL_200),
     # a wrong current password: 403 for everyone signed in (the right one: tests/test_passwords.py)
     "PUT /api/me/password": Case("403 403 403 403 403", body={"current": "not-it-at-all", "new": "new-password"}),
+    "PUT /api/me/language": Case(ALL_200, body={"language": "pl"}),
     "GET /api/calls": Case(ALL_200),
     "POST /api/calls": Case(PHONE.format(503), body={"uri": "sip:100@127.0.0.1"}),
     "POST /api/prompts": Case(PHONE.format(201), content=WAV),

@@ -5,7 +5,8 @@ calls page and evaluates all three with the keyboard only - speed, a skip, the t
 answering, a comment, saving with ctrl+enter and "n" for the next call. The evaluations the API then
 returns are the ones typed; the form is read-only after each save; the agent of the auto-failed call
 sees the answer that failed it. A leader builds a calibration session by ticking calls and checkers,
-and reads its report against a reference checker's answers."""
+and reads its report against a reference checker's answers. Both run in Russian too (a Russian
+browser): everything found by id, role and data, the page's words from the dictionary."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from agentassist.store.db import Store
 from agentassist.store.recordings import RecordingStore
 from benchmarks.ports import served
 from tests.conftest import chromium_browser, need_chromium, wait_js
+from tests.i18n_strings import tr
 
 pytestmark = [pytest.mark.slow]
 
@@ -37,6 +39,8 @@ T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 USERS = {"ada": "admin", "alice": "agent", "quinn": "quality_checker", "rae": "quality_checker"}
 CALL_S = 12.0
 RATE_HZ = 8000
+LOCALES = {"en": "en-US", "ru": "ru-RU"}  # the browser's language: the page's
+IN_QUEUE = "{n} more call in my queue after this one|{n} more calls in my queue after this one"
 
 
 def _yes_no(qid: str, text: str, **more: Any) -> dict[str, Any]:
@@ -147,7 +151,8 @@ def _saved(page: Any) -> None:
     assert page.locator("#eval-edit").is_visible()  # still submitted: its evaluator may change it
 
 
-def test_a_checker_evaluates_three_queued_calls_with_next_and_the_keyboard(day: Day) -> None:
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_checker_evaluates_three_queued_calls_with_next_and_the_keyboard(day: Day, lang: str) -> None:
     need_chromium()
     first, second, third = day.calls
     with day.api("ada") as ada:  # someone else's evaluation of the first call: it stays in quinn's queue
@@ -155,16 +160,20 @@ def test_a_checker_evaluates_three_queued_calls_with_next_and_the_keyboard(day: 
         answers = {"greet": "yes", "notice": "yes", "polite": "yes"}
         r = ada.post(f"/api/calls/{first}/evaluations", json={"scorecard_id": card, "answers": answers})
         assert r.status_code == 201, r.text
+    suffix = "" if lang == "en" else f"-{lang}"
     with chromium_browser() as browser:
-        page = browser.new_page(viewport={"width": 1366, "height": 1000})
+        page = browser.new_page(viewport={"width": 1366, "height": 1000}, locale=LOCALES[lang])
         page.goto(f"{day.url}/?token={day.tokens['quinn']}")
         page.wait_for_selector("#queue-line:not([hidden])", timeout=30_000)
         assert page.inner_text("#queue-count") == "3"
         page.wait_for_selector("#past tr[data-evaluated]", timeout=10_000)
-        assert page.inner_text(f'#past tr[data-call="{first}"] .evaluated') == "evaluated ×1"
+        assert page.inner_text(f'#past tr[data-call="{first}"] .evaluated') == tr(lang, "evaluated ×{n}", n=1)
         page.click("#queue-open")  # the one click: the day starts from "my queue"
         _ready(page, first)
-        assert "2 more calls" in page.inner_text("#queue-left")
+        assert page.inner_text("#queue-left") == tr(lang, IN_QUEUE, 2)
+        if lang == "ru":
+            assert page.inner_text("#queue-left") == "ещё 2 звонка в моей очереди после этого"
+            assert page.inner_text("#next-call") == "Следующий звонок →"
 
         # the waveform's markers: two steps ticked and one alert, each seeking to its moment
         assert page.locator("#wave-marks .marker.step").count() == 2
@@ -195,9 +204,9 @@ def test_a_checker_evaluates_three_queued_calls_with_next_and_the_keyboard(day: 
         keys.press("/")
         keys.type("refund")
         assert page.locator("#transcript mark").count() == 2
-        assert page.inner_text("#search-count") == "1 of 2"
+        assert page.inner_text("#search-count") == tr(lang, "{shown} of {n}", shown=1, n=2)
         keys.press("Enter")
-        assert page.inner_text("#search-count") == "2 of 2"
+        assert page.inner_text("#search-count") == tr(lang, "{shown} of {n}", shown=2, n=2)
         assert page.locator("#transcript mark.current").evaluate("m => m.closest('li').dataset.start") == "6"
         keys.press("Escape")
 
@@ -211,12 +220,12 @@ def test_a_checker_evaluates_three_queued_calls_with_next_and_the_keyboard(day: 
         assert page.evaluate("document.getElementById('player').playbackRate") == 1.25  # the speed stays
         _press(page, "a", "ArrowRight", "Control+Enter")
         _saved(page)
-        assert "auto-failed by" in page.inner_text("#evaluations")
+        assert tr(lang, "auto-failed by:") in page.inner_text("#evaluations")
         keys.press("n")
 
         # call 3: a comment at the moment the player is at, enter adds it (and saves nothing)
         _ready(page, third)
-        assert page.inner_text("#queue-left") == "the last call in my queue"
+        assert page.inner_text("#queue-left") == tr(lang, "the last call in my queue")
         keys.press("ArrowRight")
         wait_js(page, "() => Math.abs(document.getElementById('player').currentTime - 5) < 0.3")
         keys.press("c")
@@ -227,24 +236,26 @@ def test_a_checker_evaluates_three_queued_calls_with_next_and_the_keyboard(day: 
         _press(page, "Escape", "a", "Space", "Control+Enter")
         _saved(page)
         keys.press("n")
-        assert page.inner_text("#queue-left") == "my queue is empty"
-        page.screenshot(path=str(day.shots / "checker-replay.png"), full_page=True)
+        assert page.inner_text("#queue-left") == tr(lang, "my queue is empty")
+        page.screenshot(path=str(day.shots / f"checker-replay{suffix}.png"), full_page=True)
 
         # the calls list marks what is evaluated: all three by quinn, the first by someone else too
         page.goto(f"{day.url}/")
         page.wait_for_selector("#past tr[data-evaluated]:nth-child(3)", timeout=15_000)
         marks = {c: page.inner_text(f'#past tr[data-call="{c}"] .evaluated') for c in day.calls}
-        assert marks == {first: "evaluated by me +1", second: "evaluated by me", third: "evaluated by me"}
+        by_me = tr(lang, "evaluated by me")
+        assert marks == {first: f"{by_me} +1", second: by_me, third: by_me}
         assert page.inner_text("#queue-count") == "0"
-        page.screenshot(path=str(day.shots / "checker-calls.png"))
+        page.screenshot(path=str(day.shots / f"checker-calls{suffix}.png"))
 
         # the agent of the auto-failed call reads which answer failed it
-        agent = browser.new_page(viewport={"width": 1366, "height": 900})
+        agent = browser.new_page(viewport={"width": 1366, "height": 900}, locale=LOCALES[lang])
         agent.goto(f"{day.url}/static/replay.html?call={second}&token={day.tokens['alice']}")
         _ready(agent, second)
-        assert "“Recording notice?” answered no" in agent.inner_text("#evaluations .auto-failed-by")
+        failed_by = tr(lang, "“{question}” answered no", question="Recording notice?")
+        assert failed_by in agent.inner_text("#evaluations .auto-failed-by")
         assert agent.locator("#eval-form").is_hidden()
-        agent.screenshot(path=str(day.shots / "checker-agent-view.png"), full_page=True)
+        agent.screenshot(path=str(day.shots / f"checker-agent-view{suffix}.png"), full_page=True)
 
     with day.api("quinn") as quinn:
         assert quinn.get("/api/quality/queue").json() == []
@@ -259,10 +270,12 @@ def test_a_checker_evaluates_three_queued_calls_with_next_and_the_keyboard(day: 
     assert three["comments"] == [{"t": 5.0, "text": "clear and calm", "question_id": None}]
 
 
-def test_a_leader_builds_a_calibration_session_by_picking_and_reads_it_against_a_reference(day: Day) -> None:
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_leader_builds_a_calibration_session_by_picking_and_reads_it_against_a_reference(day: Day, lang: str) -> None:
     need_chromium()
+    suffix = "" if lang == "en" else f"-{lang}"
     with chromium_browser() as browser:
-        page = browser.new_page(viewport={"width": 1366, "height": 1000})
+        page = browser.new_page(viewport={"width": 1366, "height": 1000}, locale=LOCALES[lang])
         page.goto(f"{day.url}/calibrations?token={day.tokens['ada']}")
         page.click("#new-calibration")
         page.wait_for_selector("#pick-checkers li", timeout=30_000)
@@ -281,10 +294,12 @@ def test_a_leader_builds_a_calibration_session_by_picking_and_reads_it_against_a
         page.click("#pick-calls-find")
         page.wait_for_selector("#pick-calls li:nth-child(3)", timeout=10_000)
         page.check(f'#pick-calls input[value="{day.calls[0]}"]')
-        assert page.inner_text("#picked-count") == "2 calls chosen"
+        assert page.inner_text("#picked-count") == tr(lang, "{n} call chosen|{n} calls chosen", 2)
+        if lang == "ru":
+            assert page.inner_text("#picked-count") == "выбрано 2 звонка"
         page.check('#pick-checkers input[value="quinn"]')
         page.check('#pick-checkers input[value="rae"]')
-        page.screenshot(path=str(day.shots / "checker-calibration-new.png"), full_page=True)
+        page.screenshot(path=str(day.shots / f"checker-calibration-new{suffix}.png"), full_page=True)
         page.click("#create button[type=submit]")
         page.wait_for_selector("#session:not([hidden])", timeout=15_000)
         with day.api("ada") as ada:

@@ -3,7 +3,8 @@ single-box `agentassist serve`, with real customers (baresip): the agent takes t
 held by answering the second (a keyboard shortcut), switches back with one click, mutes, transfers one
 to a third phone and hangs up the other, and dispositions both in their wrap-up without leaving the
 panel. What the page shows is checked, and so is the server's state (holds, mutes, end reasons,
-dispositions)."""
+dispositions). The same day runs in Russian (a Russian browser: the page's words from the dictionary,
+everything found by id and role)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import SOUNDS_EN, add_user, chromium_browser, need, need_chromium
+from tests.i18n_strings import fixed, tr
 from tests.test_call_control import _wait
 
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
@@ -39,7 +41,14 @@ def _fmt(seconds: float) -> str:
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
-def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(make_server: Any, baresip: Any) -> None:
+LOCALES = {"en": "en-US", "ru": "ru-RU"}  # the browser's language: the page's
+NO_DOMAIN = "type a full SIP address (sip:{number}@pbx.example.com): there is no call to take the domain from"
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(
+    make_server: Any, baresip: Any, lang: str
+) -> None:
     need("baresip")
     need_chromium()
     server = make_server(
@@ -62,9 +71,14 @@ def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(make_ser
         def open_span(call_id: str, kind: str) -> bool:
             return any(s["end"] is None and s["by"] in ("agent", "sam") for s in call(call_id)[kind])
 
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale=LOCALES[lang])
         page.goto(f"{server.url}/agent?token={sam}")
         page.locator("#idle").wait_for(timeout=10_000)
+        assert page.locator("#idle").inner_text() == tr(lang, "Waiting for your next call…")
+        if lang == "ru":
+            assert page.locator("#hangup").text_content() == "Завершить"  # hidden until a call: its text all the same
+            assert page.locator("#hold").text_content() == "Удержание"
+        suffix = "" if lang == "en" else f"-{lang}"
 
         first.dial(server.sip_uri, seconds=150)
         page.locator("#call[data-call]").wait_for(timeout=15_000)
@@ -78,12 +92,12 @@ def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(make_ser
         warning = page.locator('#compliance .due[data-step="recording-notice"]')
         warning.wait_for(timeout=10_000)
         assert "This call is recorded for quality and training." in warning.inner_text()
-        assert "left" in warning.inner_text()
+        assert fixed(lang, "{time} left") in warning.inner_text()
         # the agent's recorded line ticks its step; its evidence shows on a click
         ticked = page.locator('#checklist li.done[data-step="leave-message"]')
         ticked.wait_for(timeout=45_000)
         ticked.click()
-        assert "said at" in page.locator("#evidence").inner_text()
+        assert fixed(lang, "said at {time}: “{text}”") in page.locator("#evidence").inner_text()
         # the controls of a call that is up: hang up, hold, mute, pause, keypad, transfer enabled
         for button in ("hangup", "hold", "mute", "pause", "keypad-toggle", "transfer-toggle"):
             assert page.locator(f"#{button}").is_enabled(), button
@@ -92,7 +106,7 @@ def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(make_ser
         page.locator("#pause").click()
         page.locator("#paused").wait_for(timeout=10_000)
         _wait(lambda: any(p["end"] is None for p in call(one)["pauses"]), 5, "the recording was not paused")
-        assert page.locator("#pause").inner_text() == "Resume recording"
+        assert page.locator("#pause").inner_text() == tr(lang, "Resume recording")
         page.keyboard.press("p")
         page.locator("#paused").wait_for(state="hidden", timeout=10_000)
         assert all(p["end"] is not None for p in call(one)["pauses"])
@@ -137,14 +151,14 @@ def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(make_ser
         assert page.locator("#call").get_attribute("data-call") == one
         # the page learns the second call's hold from the server's next answer: wait for it, a loaded
         # machine may take a second
-        _wait(lambda: page.locator("#hold").inner_text() == "Hold", 10, "the Hold button still says Resume")
-        page.screenshot(path=str(shots / "agent-phone-two-calls.png"))
+        _wait(lambda: page.locator("#hold").inner_text() == tr(lang, "Hold"), 10, "the Hold button still says Resume")
+        page.screenshot(path=str(shots / f"agent-phone-two-calls{suffix}.png"))
 
         # "m" mutes the first call, the Unmute button unmutes it
         page.keyboard.press("m")
         page.locator("#muted").wait_for(timeout=10_000)
         _wait(lambda: open_span(one, "mutes"), 10, "the first call was not muted")
-        assert page.locator("#mute").inner_text() == "Unmute"
+        assert page.locator("#mute").inner_text() == tr(lang, "Unmute")
         page.locator("#mute").click()
         page.locator("#muted").wait_for(state="hidden", timeout=10_000)
         assert not open_span(one, "mutes")
@@ -165,22 +179,23 @@ def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(make_ser
         ended = call(one)
         _wait(lambda: page.locator("#timer").inner_text() == _fmt(ended["duration_s"]), 5, "timer")
         summary = page.locator("#summary").inner_text()
-        assert "transferred" in summary and "steps said" in summary, summary
+        assert tr(lang, "transferred") in summary and fixed(lang, "{said} of {n} steps said") in summary, summary
         assert page.locator("#hangup").is_hidden() or page.locator("#hangup").is_disabled()
-        page.screenshot(path=str(shots / "agent-phone-wrapup.png"))
+        page.screenshot(path=str(shots / f"agent-phone-wrapup{suffix}.png"))
         page.reload()  # the wrap-up outlives a reload of the page; the held call is found again
         page.locator(f'#call[data-call="{one}"] #wrapup').wait_for(timeout=10_000)
         page.locator(f'#lines li[data-call="{two}"][data-state="held"]').wait_for(timeout=10_000)
         page.locator("#disposition").fill("transferred")
         page.locator("#save-disposition").click()
-        page.locator("#disposition-saved", has_text="saved: transferred").wait_for(timeout=10_000)
+        saved = tr(lang, "saved: {disposition}", disposition="transferred")
+        page.locator("#disposition-saved", has_text=saved).wait_for(timeout=10_000)
         assert call(one)["disposition"] == "transferred"
 
         # closing the wrap-up shows the held call; Resume (the hold button) brings it back
         page.locator("#close-wrapup").click()
         _wait(lambda: page.locator("#call").get_attribute("data-call") == two, 10, "the held call was not shown")
         page.locator("#held").wait_for(timeout=5_000)
-        _wait(lambda: page.locator("#hold").inner_text() == "Resume", 10, "the Hold button does not say Resume")
+        _wait(lambda: page.locator("#hold").inner_text() == tr(lang, "Resume"), 10, "the Hold button is not Resume")
         page.locator("#hold").click()
         _wait(lambda: not open_span(two, "holds"), 15, "the second call was not resumed")
         page.locator("#held").wait_for(state="hidden", timeout=10_000)
@@ -208,7 +223,8 @@ def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(make_ser
         ]
         page.locator("#disposition").fill("callback")
         page.keyboard.press("Enter")
-        page.locator("#disposition-saved", has_text="saved: callback").wait_for(timeout=10_000)
+        saved = tr(lang, "saved: {disposition}", disposition="callback")
+        page.locator("#disposition-saved", has_text=saved).wait_for(timeout=10_000)
         assert call(two)["disposition"] == "callback"
         assert page.locator("#error").is_hidden()
 
@@ -216,7 +232,7 @@ def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(make_ser
         page.set_viewport_size({"width": 390, "height": 844})
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 390, width
-        page.screenshot(path=str(shots / "agent-phone-390.png"))
+        page.screenshot(path=str(shots / f"agent-phone-390{suffix}.png"))
         page.set_viewport_size({"width": 1280, "height": 900})
 
         # dial a new call; it is shown while it rings and once answered; hang it up, close both wrap-ups
@@ -241,7 +257,7 @@ def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(make_ser
         page.locator("#idle").wait_for(timeout=5_000)
         page.locator("#dial-to").fill("200")  # an extension with no call to take the domain from
         page.locator("#dial").click()
-        assert "full SIP address" in page.locator("#error").inner_text()
+        assert fixed(lang, NO_DOMAIN) in page.locator("#error").inner_text()
         page.set_viewport_size({"width": 390, "height": 844})  # idle, with an error: still no sideways overflow
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     for phone in (first, second, target, dialled):

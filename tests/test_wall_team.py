@@ -7,7 +7,8 @@ so alerting), one holding, one with a call ringing on their phone, two in wrap-u
 disposition), two idle (one after a call that has its disposition), three offline (no phone; one of
 them with an undispositioned call: offline comes first). An agent of a third team is out of the
 leader's scope. The page shows a tile per agent, filters and sorts them, remembers the filters across
-a reload, opens a call from the keyboard, and shows the day's numbers as the API answers them."""
+a reload, opens a call from the keyboard, and shows the day's numbers as the API answers them. The same
+wall in Russian (a Russian browser): the tiles found by their data, the words from the dictionary."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from agentassist.store.db import Store
 from agentassist.store.phones import add_phone
 from benchmarks.wirephone import FRAME, WirePhone
 from tests.conftest import Server, chromium_browser, need_chromium, new_server, wait_js
+from tests.i18n_strings import tr
 
 pytestmark = [pytest.mark.slow]
 
@@ -45,6 +47,7 @@ EXPECTED = {
 SHORT = bytes(25 * FRAME)  # half a second of silence: inside the step's budget
 LONG = bytes(150 * FRAME)  # three seconds: past it, a step_time alert
 KPIS = ("calls", "aht", "adherence", "alerts")  # the header strip's numbers, by data-kpi
+LOCALES = {"en": "en-US", "ru": "ru-RU"}  # the browser's language: the page's
 
 
 class Team:
@@ -111,7 +114,8 @@ def _states(team: Team, token: str) -> dict[str, str]:
     return {a["name"]: a["state"] for a in team.get("/api/wall/agents", token)["agents"]}
 
 
-def test_a_team_leaders_wall_shows_twelve_agents_in_every_state(team: tuple[Team, str]) -> None:
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_team_leaders_wall_shows_twelve_agents_in_every_state(team: tuple[Team, str], lang: str) -> None:
     t, leader = team
     for agent in ("r1", "r2", "r3", "r4", "r5", "b1", "b2", "b3", "b4", "g1"):
         t.phone(agent)
@@ -134,8 +138,9 @@ def test_a_team_leaders_wall_shows_twelve_agents_in_every_state(team: tuple[Team
     assert states == EXPECTED  # g1 is green: outside lea's teams
 
     shots = Path(t.server.root)
+    suffix = "" if lang == "en" else f"-{lang}"
     with chromium_browser() as browser:
-        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page = browser.new_page(viewport={"width": 1366, "height": 900}, locale=LOCALES[lang])
         page.goto(f"{t.server.url}/wall?token={leader}")
         page.wait_for_selector("#conn.on", timeout=10_000)
         tiles = page.locator("#wall article.tile")
@@ -146,9 +151,13 @@ def test_a_team_leaders_wall_shows_twelve_agents_in_every_state(team: tuple[Team
         r2 = page.locator("#wall [data-agent=r2]")
         assert r2.locator(".step").inner_text().startswith("greet")
         assert r2.locator(".alert").first.get_attribute("data-alert") == "step_time"
-        assert page.locator("#wall [data-agent=b2] .badge").inner_text() == "on hold"
+        assert page.locator("#wall [data-agent=b2] .badge").inner_text() == tr(lang, "on hold")
         assert tiles.first.get_attribute("data-agent") == "r2"  # sorted by alert first
-        page.screenshot(path=str(shots / "wall-team.png"))
+        if lang == "ru":
+            assert page.locator("#wall [data-agent=b2] .badge").inner_text() == "на удержании"
+            assert page.locator("#wall [data-agent=r5] .state").inner_text() == "свободен"
+            assert page.locator('[data-kpi="aht"] .k').inner_text() == "среднее время обработки"
+        page.screenshot(path=str(shots / f"wall-team{suffix}.png"))
 
         def names() -> list[str]:
             return [tiles.nth(i).get_attribute("data-agent") or "" for i in range(tiles.count())]
@@ -163,7 +172,7 @@ def test_a_team_leaders_wall_shows_twelve_agents_in_every_state(team: tuple[Team
         assert names() == sorted(EXPECTED)
         page.check("#filter-alerts")
         assert names() == ["r2"]
-        assert page.locator("#wall-count").inner_text() == "1 of 12"
+        assert page.locator("#wall-count").inner_text() == tr(lang, "{shown} of {n}", shown=1, n=12)
 
         page.reload()  # the filters are remembered
         page.wait_for_selector("#conn.on", timeout=10_000)
@@ -194,10 +203,10 @@ def test_a_team_leaders_wall_shows_twelve_agents_in_every_state(team: tuple[Team
         assert shown_kpis["adherence"] == adherence
         counts = page.locator("#state-counts").inner_text()
         for n, words in ((3, "in call"), (1, "on hold"), (1, "ringing"), (2, "wrap-up"), (2, "idle"), (3, "offline")):
-            assert f"{n} {words}" in counts, counts
-        page.screenshot(path=str(shots / "wall-team-filtered.png"))
+            assert f"{n} {tr(lang, words)}" in counts, counts
+        page.screenshot(path=str(shots / f"wall-team-filtered{suffix}.png"))
         page.set_viewport_size({"width": 390, "height": 844})  # a phone: one column, nothing off the side
         page.uncheck("#filter-alerts")
         width = page.evaluate("document.documentElement.scrollWidth")
-        page.screenshot(path=str(shots / "wall-team-390.png"), full_page=True)
+        page.screenshot(path=str(shots / f"wall-team-390{suffix}.png"), full_page=True)
         assert width <= 390, f"the wall is {width} px wide at 390 px"

@@ -20,6 +20,9 @@ from agentassist.store.distribution import AssignmentJson
 router = APIRouter(prefix="/api", tags=["accounts"])
 
 Role = Literal["agent", "team_leader", "quality_checker", "supervisor", "admin"]
+# the pages' languages: static/i18n/<language>.json for each but English (tests/test_i18n.py keeps them in step)
+Language = Literal["en", "ru", "uk", "pl"]
+LANGUAGE_DOC = "the language the pages show for this user; null: the browser's (navigator.languages)"
 LEADERS = ("team_leader", "supervisor", "admin")
 
 
@@ -39,6 +42,11 @@ class UserOut(BaseModel):
     role: Role
     teams: list[str]
     all_teams: bool = Field(False, description=ALL_TEAMS_DOC)
+    language: Language | None = Field(None, description=LANGUAGE_DOC)
+
+
+class LanguageIn(BaseModel):
+    language: Language | None = Field(description=LANGUAGE_DOC)
 
 
 class LoginOut(BaseModel):
@@ -155,7 +163,20 @@ def me(user: UserDep) -> dict[str, Any]:
 
 
 def _me(user: UserRecord) -> dict[str, Any]:
-    return {"name": user.name, "role": user.role, "teams": list(user.teams), "all_teams": user.all_teams}
+    return {
+        "name": user.name,
+        "role": user.role,
+        "teams": list(user.teams),
+        "all_teams": user.all_teams,
+        "language": user.language,
+    }
+
+
+@router.put("/me/language", response_model=UserOut)
+def set_my_language(body: LanguageIn, store: StoreDep, user: UserDep) -> dict[str, Any]:
+    """The language the pages show for the signed-in user, remembered across browsers (null: the browser's)."""
+    store.set_language(user.name, body.language)
+    return {**_me(user), "language": body.language}
 
 
 @router.put("/me/password", status_code=status.HTTP_204_NO_CONTENT)

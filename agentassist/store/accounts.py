@@ -51,6 +51,7 @@ class UserJson(TypedDict):
     has_password: bool
     created_at: str
     token_expires_at: str | None
+    language: str | None
 
 
 class TeamJson(TypedDict):
@@ -131,6 +132,12 @@ def set_all_teams(db: Database, name: str, all_teams: bool) -> None:
         row = live_user(s, name)
         _check_all_teams(row.role, all_teams)
         row.all_teams = all_teams
+
+
+def set_language(db: Database, name: str, language: str | None) -> None:
+    """The language ``name`` reads the pages in (None: the browser's); the API checks it is one the pages have."""
+    with db.session.begin() as s:
+        live_user(s, name).language = language
 
 
 def check_password(db: Database, name: str, password: str) -> bool:
@@ -310,7 +317,7 @@ def _check_all_teams(role: str, all_teams: bool) -> None:
 
 
 def user_record(s: Session, row: UserRow) -> UserRecord:
-    return UserRecord(row.id, row.name, row.role, tuple(_teams_of(s, row.id)), row.all_teams)
+    return UserRecord(row.id, row.name, row.role, tuple(_teams_of(s, row.id)), row.all_teams, row.language)
 
 
 def live_user(s: Session, name: str) -> UserRow:
@@ -351,4 +358,5 @@ def _user_json(s: Session, row: UserRow) -> UserJson:
         "has_password": row.password_hash is not None,
         "created_at": iso(row.created_at),
         "token_expires_at": iso(row.token_expires_at),
+        "language": row.language,
     }

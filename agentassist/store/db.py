@@ -86,6 +86,7 @@ class Store(Database):
     set_password = _Bound(accounts.set_password)
     rotate_token = _Bound(accounts.rotate_token)
     set_all_teams = _Bound(accounts.set_all_teams)
+    set_language = _Bound(accounts.set_language)
     check_password = _Bound(accounts.check_password)
     end_logins = _Bound(accounts.end_logins)
     delete_user = _Bound(accounts.delete_user)

@@ -43,6 +43,8 @@ class UserRow(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # sees every team's calls (supervisors and team leaders only; an admin always does): migration 0005
     all_teams: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # the pages' language (en, ru, uk, pl); None: the browser's (migration 0011)
+    language: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
 
 class TeamRow(Base):

@@ -39,6 +39,7 @@ class UserRecord:
     role: str
     teams: tuple[str, ...] = ()
     all_teams: bool = False
+    language: str | None = None  # the pages' language the user chose; None: the browser's
 
 
 def sees_all(user: UserRecord) -> bool:

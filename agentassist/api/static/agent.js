@@ -30,7 +30,7 @@ function known(call) {
 // ---- the list of calls ----------------------------------------------------------------------------
 function lineLabel(entry) {
   const c = entry.call;
-  if (entry.wrap) return c.disposition ? `wrap-up · ${c.disposition}` : "wrap-up";
+  if (entry.wrap) return c.disposition ? `${t("wrap-up")} · ${c.disposition}` : "wrap-up";
   if (c.status === "ringing") return "calling…";
   if (heldByMe(entry)) return "on hold";
   return openSpan(c, "holds") ? "held by the customer" : "on the line";
@@ -48,7 +48,7 @@ function renderLines() {
   const items = entries.map((entry) => {
     const c = entry.call, { name, number } = parseRemote(c.remote), state = lineState(entry);
     const li = el("li", { class: `line ${state}${c.id === phone.focus ? " focus" : ""}`, "data-call": c.id, "data-state": state },
-      el("button", { type: "button", class: "show link", title: c.remote, onclick: () => focusCall(c.id) },
+      el("button", { type: "button", class: "show link", title: c.remote, translate: "no", onclick: () => focusCall(c.id) },
         el("b", {}, name || number), name ? ` ${number}` : ""),
       el("span", { class: "state" }, lineLabel(entry)), el("span", { class: "timer" }, fmtTime(elapsed(entry))));
     if (state === "held") li.append(el("button", { type: "button", class: "resume", onclick: () => resume(c.id) }, "Resume"));
@@ -94,7 +94,7 @@ function showState() {
   $("muted").hidden = !muted;
   $("paused").hidden = !paused;
   $("ended").hidden = !entry.wrap;
-  $("ended").textContent = entry.wrap && c.end_reason ? `call ended · ${c.end_reason}` : "call ended";
+  $("ended").textContent = entry.wrap && c.end_reason ? `${t("call ended")} · ${t(c.end_reason)}` : "call ended";
   $("hangup").disabled = !(up || (!entry.wrap && c.status === "ringing"));
   $("hangup").textContent = c.status === "ringing" && !entry.wrap ? "Cancel" : "Hang up";
   $("hold").disabled = !up;
@@ -178,13 +178,13 @@ async function toggleSpan(kind, on, off) {
 // An extension or number typed becomes a SIP URI at the domain of the call shown (its remote's host:
 // the PBX the calls come through); a full sip: URI is taken as it is.
 function toUri(text) {
-  const t = text.trim();
-  if (!t || /^sips?:/i.test(t)) return t;
-  if (t.includes("@")) return `sip:${t}`;
+  const typed = text.trim();
+  if (!typed || /^sips?:/i.test(typed)) return typed;
+  if (typed.includes("@")) return `sip:${typed}`;
   const uri = parseRemote(phone.calls.get(view.callId)?.call.remote || [...phone.calls.values()][0]?.call.remote || "").uri;
   const host = /@([^;?>]+)/.exec(uri)?.[1];
-  if (!host) throw new Error(`type a full SIP address (sip:${t}@pbx.example.com): there is no call to take the domain from`);
-  return `sip:${t}@${host}`;
+  if (!host) throw new Error(t("type a full SIP address (sip:{number}@pbx.example.com): there is no call to take the domain from", { number: typed }));
+  return `sip:${typed}@${host}`;
 }
 
 async function transfer(e) {
@@ -204,9 +204,9 @@ function showJoin(entry) {
   const key = `${entry.call.id}:${others.map((e) => e.call.id).join(",")}`;
   if ($("join").dataset.key === key) return;  // unchanged: its buttons stay (one being clicked too)
   $("join").dataset.key = key;
-  $("join").replaceChildren(...(others.length ? ["or connect here:"] : []), ...others.map((e) => {
+  $("join").replaceChildren(...(others.length ? [t("or connect here:")] : []), ...others.map((e) => {
     const { name, number } = parseRemote(e.call.remote);
-    return el("button", { type: "button", class: "secondary", "data-call": e.call.id, title: e.call.remote,
+    return el("button", { type: "button", class: "secondary", "data-call": e.call.id, title: e.call.remote, translate: "no",
       onclick: () => attended(e.call.id, entry.call.id) }, name || number);
   }));
 }
@@ -242,7 +242,7 @@ async function saveDisposition(e) {
   if (!call) return;
   const entry = phone.calls.get(id);
   if (entry) entry.call = call;
-  $("disposition-saved").textContent = value ? `saved: ${value}` : "cleared";
+  $("disposition-saved").textContent = value ? t("saved: {disposition}", { disposition: value }) : t("cleared");
   renderLines();
 }
 
@@ -280,7 +280,7 @@ function renderRinging() {
   box.replaceChildren(...phone.ringing.map((c) => {
     const { name, number } = parseRemote(c.remote);
     return el("div", { class: "ring", "data-call": c.id },
-      el("span", { class: "who", title: c.remote }, `Incoming call from ${name ? `${name} ${number}` : number}`),
+      el("span", { class: "who", title: c.remote }, t("Incoming call from {caller}", { caller: name ? `${name} ${number}` : number })),
       el("button", { type: "button", class: "answer", onclick: () => decide(c.id, "answer") }, "Answer"),
       el("button", { type: "button", class: "decline", onclick: () => decide(c.id, "decline") }, "Decline"));
   }));
@@ -294,7 +294,7 @@ async function pollRinging() {
   try { phone.ringing = await api("/api/ringing"); } catch (e) {
     if (e.status === 403 || e.status === 503) phone.ringingOff = true;  // not this agent's phone, or no phone
     phone.ringing = [];
-    why = `No calls will ring here: ${e.message}`;
+    why = t("No calls will ring here: {reason}", { reason: e.message });
   }
   $("desk").textContent = why;
   $("desk").hidden = !why;

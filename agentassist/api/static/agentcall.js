@@ -21,11 +21,11 @@ const COMPLIANCE_WARN_S = 60;  // [assist] compliance_warn_s's default, when the
 // ---- the checklist --------------------------------------------------------------------------------
 function evidenceText(step) {
   const e = step.evidence || {};
-  if (step.status !== "done" || !e.text) return step.status === "missed" ? "not said" : "not said yet";
-  const parts = [`said at ${fmtTime(e.t ?? step.t)}: “${e.text}”`];
-  if (e.score != null) parts.push(`match ${Math.round(e.score * 100)} %`);
-  if (e.partial) parts.push("from a partial transcript");
-  if (e.out_of_order) parts.push(`before ${e.out_of_order.join(", ")}`);
+  if (step.status !== "done" || !e.text) return step.status === "missed" ? t("not said") : t("not said yet");
+  const parts = [t("said at {time}: “{text}”", { time: fmtTime(e.t ?? step.t), text: e.text })];
+  if (e.score != null) parts.push(t("match {percent} %", { percent: Math.round(e.score * 100) }));
+  if (e.partial) parts.push(t("from a partial transcript"));
+  if (e.out_of_order) parts.push(t("before {steps}", { steps: e.out_of_order.join(", ") }));
   return parts.join(" · ");
 }
 
@@ -80,7 +80,7 @@ function setPrompt(prompt) {
 
 function showCard(card) {
   const old = $("cards").querySelector(`[data-card="${CSS.escape(card.id)}"]`);
-  const node = el("div", { class: "kcard", "data-card": card.id, title: `customer said “${card.trigger}”` },
+  const node = el("div", { class: "kcard", "data-card": card.id, title: t("customer said “{words}”", { words: card.trigger }) },
     el("b", {}, card.title), card.body);
   if (old) old.replaceWith(node); else $("cards").prepend(node);
 }
@@ -91,12 +91,12 @@ function showAlert(alert) {
 }
 
 function addLine(u, partial = false) {
-  const who = `${u.channel === "agent" ? "you" : "customer"} · ${fmtTime(u.start)}`;
+  const who = `${u.channel === "agent" ? t("you") : t("customer")} · ${fmtTime(u.start)}`;
   putLine($("transcript"), u, { partial, who, follow: true });
 }
 
 function setScript(id, version) {
-  $("script").textContent = id ? `script ${id} · version ${version}` : "no script";
+  $("script").textContent = id ? t("script {id} · version {version}", { id, version }) : t("no script");
   $("script").dataset.version = version ?? "";
 }
 
@@ -126,12 +126,12 @@ function checkCompliance() {
   if (!unsaid.length) { box.replaceChildren(); return; }
   const now = elapsed(entry), warn = view.script?.alerts?.compliance_warn_s ?? COMPLIANCE_WARN_S;
   let urgent = false;
-  box.replaceChildren(el("b", {}, "Still to say (compliance)"), ...unsaid.map((s) => {
+  box.replaceChildren(el("b", {}, t("Still to say (compliance)")), ...unsaid.map((s) => {
     const due = s.say_within_s ?? view.script?.handle_time_s ?? null;
-    let when = "before the call ends";
+    let when = t("before the call ends");
     if (due != null) {
       const left = due - now;
-      when = left >= 0 ? `${fmtTime(left)} left` : `${fmtTime(-left)} overdue: say it now`;
+      when = left >= 0 ? t("{time} left", { time: fmtTime(left) }) : t("{time} overdue: say it now", { time: fmtTime(-left) });
       if (left <= Math.min(warn, due / 2)) urgent = true;
     }
     return el("div", { class: "due", "data-step": s.id }, `“${s.text}” · ${when}`);
@@ -187,7 +187,7 @@ function show(entry) {
   $("next").dataset.step = "";
   $("next-text").textContent = "";
   $("disposition").value = call.disposition || "";
-  $("disposition-saved").textContent = call.disposition ? `saved: ${call.disposition}` : "";
+  $("disposition-saved").textContent = call.disposition ? t("saved: {disposition}", { disposition: call.disposition }) : "";
   setDispositions([]);
   setScript(call.script_id, "");
   showState();
@@ -256,12 +256,12 @@ function showWrapup() {
   const missed = steps.filter(([, s]) => s === "missed").map(([id]) => stepText(id));
   const alerts = $("alerts").children.length;
   const parts = [
-    el("span", { "data-k": "duration" }, `lasted ${fmtTime(call.duration_s)}`),
-    el("span", { "data-k": "reason" }, `ended: ${call.end_reason || call.status}`),
+    el("span", { "data-k": "duration" }, t("lasted {time}", { time: fmtTime(call.duration_s) })),
+    el("span", { "data-k": "reason" }, t("ended: {reason}", { reason: t(call.end_reason || call.status) })),
   ];
-  if (steps.length) parts.push(el("span", { "data-k": "steps" }, `${said} of ${steps.length} steps said`));
-  if (missed.length) parts.push(el("span", { "data-k": "missed" }, `missed: ${missed.map((t) => `“${t}”`).join(", ")}`));
-  parts.push(el("span", { "data-k": "alerts" }, `${alerts} alert${alerts === 1 ? "" : "s"}`));
+  if (steps.length) parts.push(el("span", { "data-k": "steps" }, t("{said} of {n} steps said", { said, n: steps.length })));
+  if (missed.length) parts.push(el("span", { "data-k": "missed" }, t("missed: {steps}", { steps: missed.map((m) => `“${m}”`).join(", ") })));
+  parts.push(el("span", { "data-k": "alerts" }, t("{n} alert|{n} alerts", { n: alerts })));
   $("summary").replaceChildren(...parts);
 }
 

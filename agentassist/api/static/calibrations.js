@@ -25,8 +25,9 @@ function renderList() {
   }, el("td", {}, c.id), el("td", {}, c.title || ""), el("td", {}, `${c.scorecard.name} (v${c.scorecard.version})`),
     el("td", { class: "num" }, c.call_ids.length), el("td", {}, c.checker_ids.join(", ")),
     el("td", {}, el("span", { class: `badge ${c.status}` }, c.status)),
-    el("td", {}, c.created_at ? `${new Date(c.created_at).toLocaleString()} by ${c.created_by}` : c.created_by)))
-    : [el("tr", {}, el("td", { colspan: 7, class: "empty" }, want ? `No ${want} sessions.` : "No calibration sessions yet."))]));
+    el("td", {}, c.created_at ? t("{date} by {who}", { date: fmtDate(c.created_at), who: c.created_by }) : c.created_by)))
+    : [el("tr", {}, el("td", { colspan: 7, class: "empty" }, want === "open" ? t("No open sessions.")
+      : want === "closed" ? t("No closed sessions.") : t("No calibration sessions yet.")))]));
 }
 $("status-filter").addEventListener("change", renderList);
 
@@ -84,9 +85,10 @@ async function openSession(id) {
   $("session-title").textContent = `#${cal.id} ${cal.title || "Calibration"}`;
   $("session-status").textContent = cal.status;
   $("session-status").className = `badge ${cal.status}`;
-  $("session-meta").textContent = `${cal.scorecard.name}, version ${cal.scorecard.version} · opened by ${cal.created_by}` +
-    `${cal.created_at ? ` ${new Date(cal.created_at).toLocaleString()}` : ""}` +
-    `${cal.closed_at ? ` · closed ${new Date(cal.closed_at).toLocaleString()}` : ""}`;
+  $("session-meta").textContent = t("{scorecard}, version {version} · opened by {who}",
+    { scorecard: cal.scorecard.name, version: cal.scorecard.version, who: cal.created_by }) +
+    `${cal.created_at ? ` ${fmtDate(cal.created_at)}` : ""}` +
+    `${cal.closed_at ? ` · ${t("closed {date}", { date: fmtDate(cal.closed_at) })}` : ""}`;
   const me = state.me;
   $("close-session").hidden = cal.status !== "open" ||
     !(me.name === cal.created_by || ["supervisor", "admin"].includes(me.role));
@@ -102,7 +104,7 @@ async function openSession(id) {
   $("session-calls").tBodies[0].replaceChildren(...cal.call_ids.map((callId) => {
     const ev = state.mine.get(callId);
     let score = "";
-    if (ev) score = `scored: total ${num(ev.total)}`;
+    if (ev) score = t("scored: total {total}", { total: num(ev.total) });
     else if (checker && cal.status === "open") {
       score = el("button", { type: "button", class: "small score-call", onclick: () => startScoring(callId) }, "score");
     } else if (checker) score = "not scored";
@@ -115,7 +117,7 @@ async function openSession(id) {
       el("td", { class: "mine" }, score));
   }));
   $("progress").tBodies[0].replaceChildren(...cal.checker_ids.map((name) => el("tr", { "data-checker": name },
-    el("td", {}, name), el("td", { class: "num" }, `${cal.progress[name] ?? 0} of ${cal.call_ids.length}`))));
+    el("td", {}, name), el("td", { class: "num" }, t("{shown} of {n}", { shown: cal.progress[name] ?? 0, n: cal.call_ids.length })))));
   $("report").hidden = true;
   if (cal.status === "closed") await loadReport(cal.id);
 }
@@ -139,7 +141,8 @@ async function startScoring(callId) {
   } catch (e) { $("session-error").textContent = e.message; return; }
   state.scoring = callId;
   $("score").dataset.call = callId;
-  $("score-title").textContent = `Score ${callId} (${state.card.name}, version ${state.card.version})`;
+  $("score-title").textContent = t("Score {call} ({scorecard}, version {version})",
+    { call: callId, scorecard: state.card.name, version: state.card.version });
   $("score-questions").replaceChildren(...questions(state.card).map((q) => el("div", { class: "question", "data-question": q.id },
     el("span", {}, q.text, q.auto_fail ? " (auto-fail)" : ""), answerInput(q))));
   $("score").hidden = false;
@@ -149,7 +152,7 @@ $("score-cancel").addEventListener("click", () => { $("score").hidden = true; st
 $("score").addEventListener("submit", async (e) => {
   e.preventDefault();
   const { answers, missing } = collectAnswers($("score"), state.card);
-  if (missing.length) { $("score-error").textContent = `Answer every question: ${missing.join("; ")}`; return; }
+  if (missing.length) { $("score-error").textContent = t("Answer every question: {missing}", { missing: missing.join("; ") }); return; }
   try {
     await api(`/api/calls/${encodeURIComponent(state.scoring)}/evaluations`, {
       method: "POST", body: { scorecard_id: state.cal.scorecard.id, answers, comments: [], calibration_id: state.cal.id },
@@ -218,7 +221,8 @@ function notAllowed(message) {  // signed in, but not for this page: the session
 startPage(async (me) => {
   state.me = me;
   if (!EVALUATORS.includes(me.role)) {
-    notAllowed(`Signed in as ${me.name}, a ${me.role.replace("_", " ")}: calibration is for quality checkers, team leaders, supervisors and admins.`);
+    notAllowed(t("Signed in as {name}, a {role}: calibration is for quality checkers, team leaders, supervisors and admins.",
+      { name: me.name, role: t(me.role) === me.role ? me.role.replace("_", " ") : t(me.role) }));
     return;
   }
   $("new-calibration").hidden = !LEADERS.includes(me.role);

@@ -5,8 +5,8 @@ const state = { calls: new Map(), live: false };  // common.js holds the session
 // ---- active calls -------------------------------------------------------------------------------
 function callCard(call) {
   const card = el("article", { class: "call", "data-call": call.id },
-    el("div", { class: "call-head" }, el("span", { class: "agent" }, call.agent || "—"),
-      el("span", { class: "remote" }, call.remote || call.id), el("span", { class: "timer" }, "")),
+    el("div", { class: "call-head" }, el("span", { class: "agent", translate: "no" }, call.agent || "—"),
+      el("span", { class: "remote", translate: "no" }, call.remote || call.id), el("span", { class: "timer" }, "")),
     el("div", { class: "prompt" }),
     el("div", { class: "call-body" },
       el("ol", { class: "transcript" }),
@@ -129,9 +129,9 @@ function apiQuery(params) {
 
 function pastRow(c) {
   return el("tr", { "data-call": c.id, onclick: () => openReplay(c) },
-    el("td", {}, new Date(c.started_at).toLocaleString()), el("td", {}, c.remote), el("td", {}, c.agent),
+    el("td", {}, fmtDate(c.started_at)), el("td", { translate: "no" }, c.remote), el("td", { translate: "no" }, c.agent),
     el("td", {}, fmtTime(c.duration_s)), el("td", {}, c.adherence_score == null ? "—" : `${Math.round(c.adherence_score * 100)} %`),
-    el("td", { class: "status" }, c.end_reason === "abnormal" ? "ended abnormally" : c.status),
+    el("td", { class: "status" }, c.end_reason === "abnormal" ? "ended abnormally" : t(c.status)),
     el("td", {}, el("a", { class: "replay-link", href: `/static/replay.html?call=${encodeURIComponent(c.id)}`,
       onclick: (e) => e.stopPropagation() }, session.me.role === "agent" ? "replay" : "replay & evaluate")));
 }
@@ -205,7 +205,7 @@ window.addEventListener("popstate", () => {
 async function openReplay(call) {
   const box = document.getElementById("replay");
   box.hidden = false;
-  document.getElementById("replay-title").textContent = `${call.remote} · ${new Date(call.started_at).toLocaleString()}`;
+  document.getElementById("replay-title").textContent = `${call.remote} · ${fmtDate(call.started_at)}`;
   const player = document.getElementById("player");
   await playRecording(player, call.id);
   const list = document.getElementById("replay-transcript");
@@ -241,10 +241,10 @@ async function markEvaluated(rows) {
       const row = document.querySelector(`#past tr[data-call="${CSS.escape(e.call_id)}"]`);
       if (!row || row.querySelector(".evaluated")) continue;
       const others = e.by_anyone - e.by_me;
-      const text = e.by_me ? `evaluated by me${others ? ` +${others}` : ""}` : `evaluated ×${e.by_anyone}`;
+      const text = e.by_me ? `${t("evaluated by me")}${others ? ` +${others}` : ""}` : t("evaluated ×{n}", { n: e.by_anyone });
       row.dataset.evaluated = e.by_me ? "me" : "others";
       row.querySelector("td.status").append(" ", el("span", { class: `evaluated ${e.by_me ? "by-me" : "by-others"}`,
-        title: `${e.by_anyone} evaluation${e.by_anyone === 1 ? "" : "s"}, ${e.by_me} of them mine` }, text));
+        title: t("{n} evaluation, {mine} of them mine|{n} evaluations, {mine} of them mine", { n: e.by_anyone, mine: e.by_me }) }, text));
     }
   }
 }

@@ -5,7 +5,7 @@
 const picked = new Map();  // call id -> the call, in the order ticked
 
 function callLabel(c) {
-  return `${new Date(c.started_at).toLocaleString()} · ${c.agent || "?"} · ${c.remote} · ${fmtTime(c.duration_s)}`;
+  return `${fmtDate(c.started_at)} · ${c.agent || "?"} · ${c.remote} · ${fmtTime(c.duration_s)}`;
 }
 
 async function findCalls() {
@@ -24,7 +24,7 @@ async function findCalls() {
 }
 
 function countPicked() {
-  $("picked-count").textContent = `${picked.size} call${picked.size === 1 ? "" : "s"} chosen`;
+  $("picked-count").textContent = t("{n} call chosen|{n} calls chosen", { n: picked.size });
 }
 
 async function loadCheckers() {

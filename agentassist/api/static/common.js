@@ -221,7 +221,7 @@ function loginForm(onReady) {
         body: JSON.stringify({ name, password: $("login-password").value }),
       });
       const data = r.headers.get("content-type")?.includes("json") ? await r.json() : {};
-      if (!r.ok) { $("login-error").textContent = data.detail || `Sign in failed: ${r.status}`; return; }
+      if (!r.ok) { $("login-error").textContent = data.detail || t("Sign in failed: {status}", { status: r.status }); return; }
       $("login-password").value = "";
       await enter(data.token, onReady);
     } else if (token) {
@@ -238,14 +238,15 @@ async function enter(token, onReady) {
   session.token = token;
   let me;
   try { me = await api("/api/me"); } catch (e) {
-    if (e.status !== 401) { signOut(`Could not sign in: ${e.message}`); }
+    if (e.status !== 401) { signOut(t("Could not sign in: {error}", { error: e.message })); }
     return;
   }
   localStorage.setItem(TOKEN_KEY, token);
   session.me = me;
+  if (typeof i18nSignedIn === "function") await i18nSignedIn(me);  // the user's language (i18n.js)
   const who = $("who");
   if (who) {
-    who.textContent = `${me.name} (${me.role})`;
+    who.textContent = `${me.name} (${t(me.role)})`;
     if (!$("sign-out")) who.after(el("button", { id: "sign-out", type: "button", class: "link", onclick: logout }, "Sign out"));
   }
   const nav = document.querySelector("header nav");

@@ -14,9 +14,9 @@ function renderEvaluations(list) {
   if (!list || !list.length) { box.replaceChildren(el("li", { class: "empty" }, "Not evaluated yet.")); return; }
   box.replaceChildren(...list.map((ev) => el("li", { "data-evaluation": ev.id, "data-status": ev.status },
     el("b", {}, ev.total == null ? "n/a" : `${ev.total}`), ` · ${ev.scorecard.name} v${ev.scorecard.version}`,
-    ` · ${ev.evaluator} · ${ev.status}${ev.auto_failed ? " · auto-failed" : ""}`,
-    ev.dispute ? el("div", { class: "muted" }, `disputed: ${ev.dispute.reason}`,
-      ev.dispute.resolution ? ` · resolved by ${ev.dispute.resolved_by}: ${ev.dispute.resolution}` : "") : "",
+    ` · ${ev.evaluator} · ${t(ev.status)}${ev.auto_failed ? ` · ${t("auto-failed")}` : ""}`,
+    ev.dispute ? el("div", { class: "muted" }, t("disputed: {reason}", { reason: ev.dispute.reason }),
+      ev.dispute.resolution ? ` · ${t("resolved by {who}: {resolution}", { who: ev.dispute.resolved_by, resolution: ev.dispute.resolution })}` : "") : "",
     answersBox(ev),
     el("ul", {}, ...ev.comments.map((c) =>
       el("li", { class: "seekable", "data-t": c.t, onclick: () => seek(c.t) }, `${fmtTime(c.t)} ${c.text}`))),
@@ -29,7 +29,7 @@ function answersBox(ev) {
   const failed = qs.filter((q) => q.auto_fail && ev.answers[q.id] === "no");
   const why = failed.length
     ? el("div", { class: "auto-failed-by" }, "auto-failed by: ", ...failed.map((q, i) =>
-      el("span", { "data-question": q.id }, `${i ? "; " : ""}“${q.text}” answered no`)))
+      el("span", { "data-question": q.id }, `${i ? "; " : ""}${t("“{question}” answered no", { question: q.text })}`)))
     : "";
   const rows = qs.map((q) => el("li", { "data-question": q.id, class: failed.includes(q) ? "failed" : "" },
     `${q.section} · ${q.text}: `, el("b", {}, shownAnswer(ev.answers[q.id]))));
@@ -67,7 +67,7 @@ function renderQuestions(card, answers, sources = {}) {
     rows.push(el("div", { class: `question${src ? " prefilled" : ""}`, "data-question": q.id },
       el("span", { class: "qtext" }, q.text, q.auto_fail ? el("span", { class: "t" }, " (auto-fail)") : "",
         src ? el("span", { class: "t seekable", onclick: () => src.t != null && seek(src.t) },
-          ` step ${src.step}: ${src.status}${src.t != null ? ` at ${fmtTime(src.t)}` : ""}`) : ""),
+          ` ${t("step {step}: {status}", { step: src.step, status: t(src.status) })}${src.t != null ? ` ${t("at {time}", { time: fmtTime(src.t) })}` : ""}`) : ""),
       answerInput(q, answers[q.id])));
   }
   $("questions").replaceChildren(...rows);
@@ -81,7 +81,7 @@ async function chooseScorecard(id) {
   state.prefill = pre.answers;
   const filled = Object.keys(pre.answers).length;
   $("prefill-note").textContent = pre.report
-    ? `${filled} answer${filled === 1 ? "" : "s"} pre-filled from the checklist; check them against the call.`
+    ? t("{n} answer pre-filled from the checklist; check them against the call.|{n} answers pre-filled from the checklist; check them against the call.", { n: filled })
     : "No checklist on this call: nothing pre-filled.";
   renderQuestions(card, pre.answers, pre.sources);
 }
@@ -130,8 +130,9 @@ function showSaved(ev) {
   const editable = ev.evaluator === state.me.name && ev.status === "submitted" && (!ev.calibration || ev.calibration.open);
   $("eval-edit").hidden = !editable;
   $("eval-edit").disabled = !editable;
-  $("eval-result").textContent = `Saved: total ${ev.total == null ? "n/a" : ev.total}${ev.auto_failed ? " (auto-failed)" : ""}` +
-    `${editable ? "." : ` · ${ev.status}: no longer changed from here.`}`;
+  $("eval-result").textContent = t("Saved: total {total}", { total: ev.total == null ? t("n/a") : ev.total })
+    + (ev.auto_failed ? ` (${t("auto-failed")})` : "")
+    + (editable ? "." : ` · ${t("{status}: no longer changed from here.", { status: t(ev.status) })}`);
   $("eval-result").dataset.evaluation = ev.id;
   renderComments();
 }
@@ -152,7 +153,7 @@ $("eval-form").addEventListener("submit", async (e) => {
   $("eval-error").textContent = "";
   if (state.saved && !state.editing) return;
   const { answers, missing } = collectAnswers(document, state.card);
-  if (missing.length) { $("eval-error").textContent = `Answer every question: ${missing.join("; ")}`; return; }
+  if (missing.length) { $("eval-error").textContent = t("Answer every question: {missing}", { missing: missing.join("; ") }); return; }
   const save = $("eval-save");
   save.disabled = true;
   try {
@@ -183,12 +184,12 @@ async function setUpForm() {
   if (state.calibrationId) {  // scoring for a calibration session: blind, on the session's scorecard
     state.calibration = await optional(`/api/calibrations/${state.calibrationId}`);
     if (!state.calibration || state.calibration.status !== "open") {
-      fail(`Calibration ${state.calibrationId} is not open to you: this evaluation would not count in it.`);
+      fail(t("Calibration {id} is not open to you: this evaluation would not count in it.", { id: state.calibrationId }));
       return;
     }
     choices = cards.filter((c) => c.id === state.calibration.scorecard.id);
     $("calibration-note").textContent =
-      `Scoring for the calibration session “${state.calibration.title}”: the others' scores stay hidden until it closes.`;
+      t("Scoring for the calibration session “{title}”: the others' scores stay hidden until it closes.", { title: state.calibration.title });
   }
   const done = (state.evaluations || []).filter(mine).pop();
   $("eval-form").hidden = false;

@@ -16,11 +16,12 @@ function markBox(step) {  // what goes under a checklist step: its marks, then t
   // scoring blind for a calibration session: the other checkers' marks stay hidden, as their scores do
   const shown = (state.marks || []).filter((x) => x.step_id === step.id && (!state.calibrationId || x.checker === state.me?.name));
   for (const m of shown) {
-    const what = m.mark === "said" ? "marked said" : "marked not said";
-    const decided = m.status === "pending" ? "offered to the script's editors"
-      : `${m.status} by ${m.decided_by}${m.accepted_version ? ` (version ${m.accepted_version})` : ""}`;
+    const what = m.mark === "said" ? t("marked said") : t("marked not said");
+    const decided = m.status === "pending" ? t("offered to the script's editors")
+      : t("{status} by {who}", { status: t(m.status), who: m.decided_by })
+        + (m.accepted_version ? ` (${t("version {version}", { version: m.accepted_version })})` : "");
     box.append(el("div", { class: `mark ${m.mark}`, "data-mark": m.id, "data-status": m.status },
-      `${what} by ${m.checker} · ${decided}`, m.text ? el("q", {}, m.text) : ""));
+      t("{what} by {checker} · {decided}", { what, checker: m.checker, decided }), m.text ? el("q", {}, m.text) : ""));
   }
   if (!canMark()) return box;
   const done = step.status === "done";
@@ -37,7 +38,7 @@ function openPicker(box, stepId) {
   const lines = (state.utterances || []).filter((u) => u.channel === "agent");
   if (!lines.length) { fail("The agent said nothing in this call's transcript: there is no line to pick."); return; }
   const picker = el("div", { class: "mark-picker" },
-    el("p", { class: "muted" }, `Which of the agent's lines said “${stepId}”?`),
+    el("p", { class: "muted" }, t("Which of the agent's lines said “{step}”?", { step: stepId })),
     ...lines.map((u) => el("label", { class: "pick" },
       el("input", { type: "checkbox", value: u.id, checked: now >= u.start && now < u.end }),
       el("a", { href: "#", onclick: (e) => { e.preventDefault(); seek(u.start); } }, fmtTime(u.start)), ` ${u.text}`)));

@@ -12,7 +12,7 @@ async function showPending(scripts) {  // "helpdesk: 2 offers waiting", per scri
     .then((list) => [s.id, list.length]).catch(() => [s.id, 0])));
   $("pending-offers").replaceChildren(...counts.filter(([, n]) => n > 0).map(([id, n]) => el("li", {
     "data-script": id, onclick: () => openScript(id),
-  }, el("b", {}, id), `: ${n} offer${n === 1 ? "" : "s"} from the quality checkers waiting`)));
+  }, el("b", {}, id), `: ${t("{n} offer from the quality checkers waiting|{n} offers from the quality checkers waiting", { n })}`)));
 }
 
 async function loadOffers() {
@@ -23,19 +23,19 @@ async function loadOffers() {
 }
 
 function offerItem(o) {
-  const call = el("a", { href: `/static/replay.html?call=${encodeURIComponent(o.call_id)}` }, `${o.agent}'s call`);
-  const meta = el("span", { class: "meta" }, ` · marked by ${o.checker} ${new Date(o.created_at).toLocaleString()} on `,
-    call, ` (script version ${o.script_version})`);
+  const call = el("a", { href: `/static/replay.html?call=${encodeURIComponent(o.call_id)}` }, t("{agent}'s call", { agent: o.agent }));
+  const meta = el("span", { class: "meta" }, ` · ${t("marked by {checker} {date} on", { checker: o.checker, date: fmtDate(o.created_at) })} `,
+    call, ` (${t("script version {version}", { version: o.script_version })})`);
   const item = el("li", { "data-offer": o.id, "data-mark": o.mark, "data-step": o.step_id });
   if (o.mark === "not_said") {
     const ev = o.evidence || {};
-    item.append(el("div", {}, el("b", {}, "False tick"), ` on step ${o.step_id}: ticked on `, el("q", {}, o.text || "?"),
-      ev.score != null ? ` (match ${Math.round(ev.score * 100)} %${ev.t != null ? `, at ${fmtTime(ev.t)}` : ""})` : "", meta),
+    item.append(el("div", {}, el("b", {}, "False tick"), ` ${t("on step {step}: ticked on", { step: o.step_id })} `, el("q", {}, o.text || "?"),
+      ev.score != null ? ` (${t("match {percent} %", { percent: Math.round(ev.score * 100) })}${ev.t != null ? `, ${t("at {time}", { time: fmtTime(ev.t) })}` : ""})` : "", meta),
     el("button", { type: "button", class: "small secondary reject", onclick: () => decide(o, "reject") }, "Dismiss"));
     return item;
   }
   const words = el("input", { class: "wording", value: o.text, "aria-label": "the wording to add" });
-  item.append(el("div", {}, "Step ", el("b", {}, o.step_id), " was said as:", meta), words,
+  item.append(el("div", {}, "Step ", el("b", {}, o.step_id), ` ${t("was said as:")}`, meta), words,
     el("button", { type: "button", class: "small accept", onclick: () => decide(o, "accept", words.value.trim()) },
       "Accept as a new wording"),
     el("button", { type: "button", class: "small secondary reject", onclick: () => decide(o, "reject") }, "Reject"));
@@ -53,9 +53,9 @@ async function decide(o, verb, text) {
         : `Accepted: step ${o.step_id} said it already (version ${saved.version}).`, "ok");
       if (saved.changed) await reloadAfterAccept(saved.version);
     } else {
-      setStatus(`${o.mark === "said" ? "Rejected" : "Dismissed"}: nothing changed in the script.`);
+      setStatus(o.mark === "said" ? t("Rejected: nothing changed in the script.") : t("Dismissed: nothing changed in the script."));
     }
-  } catch (e) { setStatus(`Not done: ${e.message}`, "error"); }
+  } catch (e) { setStatus(t("Not done: {error}", { error: e.message }), "error"); }
   await Promise.all([loadOffers(), loadList()]);
 }
 

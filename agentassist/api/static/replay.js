@@ -96,7 +96,7 @@ function drawSpans() {
       const end = s.end == null ? total : s.end;
       const span = el("div", {
         class: `span ${kind}`, "data-start": s.start, "data-end": end,
-        title: `${kind === "pause" ? "paused" : "on hold"} ${fmtTime(s.start)}–${fmtTime(end)}${s.by ? ` by ${s.by}` : ""}`,
+        title: `${kind === "pause" ? t("paused") : t("on hold")} ${fmtTime(s.start)}–${fmtTime(end)}${s.by ? ` ${t("by {who}", { who: s.by })}` : ""}`,
       });
       // through the CSSOM: a style="" attribute is inline style, which the Content-Security-Policy refuses
       span.style.left = `${(s.start / total) * 100}%`;
@@ -129,10 +129,10 @@ function renderAdherence(report) {
   steps.replaceChildren(...report.steps.map((s) => {
     const ev = s.evidence || {};
     const said = ev.text ? el("q", {}, ev.text) : "";
-    const how = ev.score != null ? el("span", { class: "t" }, ` match ${Math.round(ev.score * 100)} %`) : "";
+    const how = ev.score != null ? el("span", { class: "t" }, ` ${t("match {percent} %", { percent: Math.round(ev.score * 100) })}`) : "";
     return el("li", { class: `${s.status}${s.t != null ? " seekable" : ""}`, "data-step": s.id, "data-t": s.t,
       onclick: s.t != null ? () => seek(s.t) : null },
-    s.id, el("span", { class: "t" }, s.t != null ? ` at ${fmtTime(s.t)}` : ""), how, said ? el("br") : "", said,
+    s.id, el("span", { class: "t" }, s.t != null ? ` ${t("at {time}", { time: fmtTime(s.t) })}` : ""), how, said ? el("br") : "", said,
     markBox(s));
   }));
   $("alerts").replaceChildren(...(report.alerts || []).map((a) =>
@@ -148,8 +148,10 @@ async function start(me) {
   } catch (e) { if (session.token) fail(e.message); return; }
   state.me = me;
   const c = state.call;
-  $("call-title").textContent = `${c.direction} call ${c.remote} · ${c.agent}`;
-  $("call-facts").textContent = [new Date(c.started_at).toLocaleString(), c.status,
+  const who = { remote: c.remote, agent: c.agent };
+  $("call-title").textContent = c.direction === "outbound" ? t("outbound call {remote} · {agent}", who)
+    : t("inbound call {remote} · {agent}", who);
+  $("call-facts").textContent = [fmtDate(c.started_at), t(c.status),
     c.duration_s != null ? fmtTime(c.duration_s) : "", c.campaign, c.disposition].filter(Boolean).join(" · ");
   state.duration = c.duration_s || 0;
   await playRecording(player, c.id);

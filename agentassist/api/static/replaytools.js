@@ -47,7 +47,7 @@ function drawMarkers() {
   if (!total || !report) { $("wave-marks").replaceChildren(); return; }
   const marks = [
     ...report.steps.filter((s) => s.status === "done" && s.t != null)
-      .map((s) => ({ kind: "step", t: s.t, key: s.id, title: `step ${s.id} ticked at ${fmtTime(s.t)}` })),
+      .map((s) => ({ kind: "step", t: s.t, key: s.id, title: t("step {step} ticked at {time}", { step: s.id, time: fmtTime(s.t) }) })),
     ...(report.alerts || []).filter((a) => a.t != null)
       .map((a) => ({ kind: "alert", t: a.t, key: a.type || "", title: `${fmtTime(a.t)} ${a.message}` })),
   ];
@@ -82,7 +82,7 @@ function runSearch() {
   }
   search.hits = [...document.querySelectorAll("#transcript mark")];
   search.at = -1;
-  $("search-count").textContent = needle ? `${search.hits.length} found` : "";
+  $("search-count").textContent = needle ? t("{n} found", { n: search.hits.length }) : "";
   if (search.hits.length) jumpHit(1);
 }
 
@@ -95,7 +95,7 @@ function jumpHit(by) {
   const li = hit.closest("li");
   const list = $("transcript");
   list.scrollTop = li.offsetTop - list.offsetTop - list.clientHeight / 3;
-  $("search-count").textContent = `${search.at + 1} of ${search.hits.length}`;
+  $("search-count").textContent = t("{shown} of {n}", { shown: search.at + 1, n: search.hits.length });
   seek(Number(li.dataset.start), false);
 }
 
@@ -115,8 +115,9 @@ async function loadQueue() {  // GET /api/quality/queue: the calls assigned to m
   const rest = state.queue.filter((q) => q.call_id !== state.callId);
   const here = state.queue.some((q) => q.call_id === state.callId);
   $("queue-left").textContent = rest.length
-    ? `${rest.length} more call${rest.length === 1 ? "" : "s"} in my queue${here ? " after this one" : ""}`
-    : here ? "the last call in my queue" : "my queue is empty";
+    ? (here ? t("{n} more call in my queue after this one|{n} more calls in my queue after this one", { n: rest.length })
+      : t("{n} more call in my queue|{n} more calls in my queue", { n: rest.length }))
+    : here ? t("the last call in my queue") : t("my queue is empty");
   $("next-call").disabled = !rest.length;
 }
 

@@ -188,7 +188,7 @@ async function loadVersions() {
   const items = [...data.items].sort((a, b) => b.version - a.version);
   $("versions").replaceChildren(...items.map((v) => el("li", {
     "data-version": v.version, class: v.version === data.current_version ? "current" : null,
-  }, el("b", {}, `v${v.version}`), el("span", { class: "meta" }, `${new Date(v.saved_at).toLocaleString()} · ${v.by}`),
+  }, el("b", {}, `v${v.version}`), el("span", { class: "meta" }, `${fmtDate(v.saved_at)} · ${v.by}`),
     el("button", { type: "button", class: "small secondary view", onclick: () => viewVersion(v.version) }, "view"))));
 }
 

@@ -34,7 +34,7 @@ function alertItem(a) { return el("div", { class: "alert", "data-alert": a.type 
 
 function putCall(call) {
   const part = el("div", { class: "call-part" },
-    el("div", { class: "call-head" }, el("span", { class: "remote" }, call.remote || ""), el("span", { class: "badge" }, "")),
+    el("div", { class: "call-head" }, el("span", { class: "remote", translate: "no" }, call.remote || ""), el("span", { class: "badge" }, "")),
     el("div", { class: "step" }), el("ol", { class: "lines" }), el("div", { class: "alerts" }));
   renderStep(part.querySelector(".step"), call.step);
   const list = part.querySelector(".lines");
@@ -51,8 +51,8 @@ function putCall(call) {
 function setFlags(entry, flags) {
   Object.assign(entry.call, flags);
   const c = entry.call;
-  const behind = c.behind ? `transcript ${Math.round(c.lag_s || 0)} s behind` : "";
-  const words = [c.on_hold ? "on hold" : "", c.paused ? "paused" : "", behind].filter(Boolean);
+  const behind = c.behind ? t("transcript {s} s behind", { s: Math.round(c.lag_s || 0) }) : "";
+  const words = [c.on_hold ? t("on hold") : "", c.paused ? t("paused") : "", behind].filter(Boolean);
   entry.part.querySelector(".badge").textContent = words.join(" · ");
 }
 
@@ -97,7 +97,7 @@ function tileFor(name) {
       onclick: () => { if (node.dataset.call) openDrill(node.dataset.call); },
       onkeydown: (e) => { if ((e.key === "Enter" || e.key === " ") && node.dataset.call) { e.preventDefault(); openDrill(node.dataset.call); } } },
       el("div", { class: "tile-head" },
-        el("span", { class: "agent" }, name), el("span", { class: "state" }, ""), el("span", { class: "timer" }, "")),
+        el("span", { class: "agent", translate: "no" }, name), el("span", { class: "state" }, ""), el("span", { class: "timer" }, "")),
       el("div", { class: "teams" }), el("div", { class: "slot" }));
     state.tiles.set(name, node);
   }
@@ -116,13 +116,14 @@ function render() {
     node.classList.toggle("alerting", v.alerts > 0);
     node.classList.toggle("behind", !!v.current?.call.behind);  // its transcript is behind (wall.lag)
     node.classList.toggle("open", !!(state.drill && v.current && state.drill.callId === v.current.call.call_id));
-    const words = STATES[v.state] + (v.ringing && v.state !== "ringing" ? ` · ${v.ringing} ringing` : "") + (v.alerts ? ` · ${v.alerts} alert${v.alerts > 1 ? "s" : ""}` : "");
+    const words = t(STATES[v.state]) + (v.ringing && v.state !== "ringing" ? ` · ${t("{n} ringing", { n: v.ringing })}` : "")
+      + (v.alerts ? ` · ${t("{n} alert|{n} alerts", { n: v.alerts })}` : "");
     node.querySelector(".state").textContent = words;
     node.querySelector(".timer").textContent = v.seconds == null ? "" : fmtTime(Math.max(0, v.seconds));
     node.querySelector(".teams").textContent = v.teams.join(", ");
     const slot = node.querySelector(".slot");
     if (v.current) { if (slot.firstChild !== v.current.part) slot.replaceChildren(v.current.part); } else slot.replaceChildren();
-    node.setAttribute("aria-label", `${v.name}: ${words}${v.current ? ", press Enter to follow the call" : ""}`);
+    node.setAttribute("aria-label", `${v.name}: ${words}${v.current ? t(", press Enter to follow the call") : ""}`);
     return node;
   });
   const same = nodes.length === box.children.length && nodes.every((n, i) => box.children[i] === n);
@@ -133,11 +134,12 @@ function render() {
   } else if (!nodes.length) {
     box.replaceChildren(el("p", { class: "empty" }, views.length ? "No agent matches these filters." : "No agents."));
   }
-  document.getElementById("wall-count").textContent = nodes.length === views.length ? views.length : `${nodes.length} of ${views.length}`;
+  document.getElementById("wall-count").textContent = nodes.length === views.length ? views.length
+    : t("{shown} of {n}", { shown: nodes.length, n: views.length });
   const counts = {};
   for (const v of views) if (!view.team || v.teams.includes(view.team)) counts[v.state] = (counts[v.state] || 0) + 1;
   document.getElementById("state-counts").replaceChildren(...Object.keys(STATES).map((s) =>
-    el("span", { class: "state-count", "data-state": s }, el("b", {}, String(counts[s] || 0)), ` ${STATES[s]}`)));
+    el("span", { class: "state-count", "data-state": s }, el("b", {}, String(counts[s] || 0)), ` ${t(STATES[s])}`)));
 }
 
 function tileOf(callId) { return document.querySelector(`#wall article[data-call="${CSS.escape(callId)}"]`); }
@@ -306,8 +308,10 @@ function notAllowed(message) {  // signed in, but not for this page: the session
 // Team leaders, supervisors and admins watch the wall; anyone else is told so on the sign-in form.
 startPage(async (me) => {
   if (!["team_leader", "supervisor", "admin"].includes(me.role)) {
-    const role = me.role.replace("_", " ");
-    notAllowed(`Signed in as ${me.name}, ${/^[aeiou]/.test(role) ? "an" : "a"} ${role}: the team wall is for team leaders, supervisors and admins.`);
+    const role = me.role.replace("_", " "), said = { name: me.name, role: t(me.role) === me.role ? role : t(me.role) };
+    notAllowed(/^[aeiou]/.test(role)
+      ? t("Signed in as {name}, an {role}: the team wall is for team leaders, supervisors and admins.", said)
+      : t("Signed in as {name}, a {role}: the team wall is for team leaders, supervisors and admins.", said));
     return;
   }
   bindTools();
