@@ -34,6 +34,7 @@ from agentassist.api import (
     reports,
     scorecards,
     scripts,
+    scripttools,
     tokens,
     wall,
     wallagents,
@@ -142,6 +143,7 @@ def create_app(
     app.include_router(control.ringing_router)
     app.include_router(assist.router)
     app.include_router(scripts.router)
+    app.include_router(scripttools.router)
     app.include_router(offers.router)
     app.include_router(accounts.router)
     app.include_router(tokens.router)
