@@ -57,6 +57,8 @@ def test_try_diff_save_and_merge_a_conflict(make_server: Any) -> None:
         page.goto(f"{server.url}/scripts?script=helpdesk&token={pat}")
         page.wait_for_selector('#editor[data-version="1"]', timeout=15_000)
         assert component(page) == ("codemirror" if installed else "textarea")
+        if installed:  # the field that takes the keys is labelled as the textarea it replaced
+            assert page.locator("#editor .CodeMirror textarea").get_attribute("aria-label") == "script YAML"
 
         # 1. edit: the new wording of verify, then a line typed at the end of the text
         set_editor_text(page, EDITED)

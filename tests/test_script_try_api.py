@@ -73,6 +73,7 @@ def test_pasted_dialogue_becomes_timed_utterances() -> None:
         ("hello there\nagent: hi\n", 1, "expected 'agent:' or 'customer:' at the start, got 'hello there'"),
         ("\n\n", None, "got none"),
         ("[0:30] agent: hi\n[0:10] customer: hello\n", 2, "time 10 s is before the line above's 30 s"),
+        ("agent: hi\n" * 1001, None, "expected at most 1000 lines of dialogue, got 1001"),
     ],
 )
 def test_pasted_text_that_is_no_dialogue_names_its_line(text: str, line: int | None, message: str) -> None:

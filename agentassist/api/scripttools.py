@@ -23,7 +23,7 @@ from agentassist.api.deps import ScriptsDep, SettingsDep, StoreDep, UserDep, req
 from agentassist.api.scripts import WRITER_ROLES, ScriptProblem, ScriptRefused, refused
 from agentassist.assist.parsing import parse_script
 from agentassist.assist.textdiff import diff, merge
-from agentassist.assist.trial import TranscriptError, parse_transcript, try_script
+from agentassist.assist.trial import MAX_UTTERANCES, TranscriptError, parse_transcript, try_script
 from agentassist.assist.versions import ScriptVersions, error_lines
 from agentassist.errors import ScriptError
 from agentassist.restart import stored_utterance
@@ -92,6 +92,11 @@ def try_on_transcript(body: TryIn, settings: SettingsDep, store: StoreDep, user:
         store.audit(user, "transcript", body.call_id, "script try")
         if not said:
             raise HTTPException(status.HTTP_409_CONFLICT, f"call {body.call_id!r} has no transcript to try on")
+        if len(said) > MAX_UTTERANCES:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                f"call {body.call_id!r}: expected at most {MAX_UTTERANCES} utterances to try on, got {len(said)}",
+            )
         variables["agent"] = call["agent"] or a.agent_name
     else:
         try:

@@ -23,7 +23,9 @@ from agentassist.events import Channel, EventType, Utterance, Word
 
 WORD_S = 0.4  # about 150 words a minute: a calm agent's pace on the phone
 TURN_GAP_S = 0.8  # between one speaker's end and the next line
-MAX_UTTERANCES = 2000  # a long call has about 300; each agent line costs the matcher a few ms
+# A long call has about 300 turns; the tracker took 2.9-3.8 s of CPU on 300 (10-13 ms a turn, half of
+# them the agent's, semantic matching on: benchmarks/script_try.py), so a try stays within about 13 s.
+MAX_UTTERANCES = 1000
 _TIME = r"\[?(?:(?P<h>\d+):)?(?P<m>\d{1,2}):(?P<s>\d{2}(?:\.\d+)?)\]?"  # [m:ss], m:ss, h:mm:ss
 _LINE = re.compile(rf"^\s*(?:{_TIME}\s+)?(?P<who>agent|customer)\s*:\s*(?P<text>.*)$", re.IGNORECASE)
 
