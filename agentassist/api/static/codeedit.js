@@ -52,8 +52,11 @@ function codeEditor(textarea, CM) {
     mode: "yaml", lineNumbers: true, indentUnit: 2, tabSize: 2, lineWrapping: false,
     gutters: ["problems", "CodeMirror-linenumbers"],
     screenReaderLabel: textarea.getAttribute("aria-label") || "code",  // the label of the textarea it replaces
-    extraKeys: { "Ctrl-S": save, "Cmd-S": save, Tab: (c) => c.execCommand("insertSoftTab") },  // YAML: no tabs
+    // Tab and Shift+Tab leave the editor, as in any form field (no keyboard trap, WCAG 2.1.2): Enter keeps
+    // the line's indent, Ctrl+] and Ctrl+[ indent and outdent (CodeMirror's defaults), with spaces.
+    extraKeys: { "Ctrl-S": save, "Cmd-S": save, Tab: false, "Shift-Tab": false },
   });
+  cm.getScrollerElement().setAttribute("tabindex", "0");  // a scrolling region keys can reach (axe)
   cm.on("change", () => {
     cm.save();  // the textarea keeps the text too: whatever reads #yaml reads what is in the editor
     changed.forEach((f) => f());

@@ -18,7 +18,7 @@ function diffTable(d) {
     }
   }
   return el("table", { class: "diff" }, el("thead", {}, el("tr", {}, el("th", {}, "old"), el("th", {}, "new"),
-    el("th", {}, ""), el("th", {}, "line"))), body);
+    el("th", {}, "±"), el("th", {}, "line"))), body);
 }
 
 function showDiff(title, d, kind) {
