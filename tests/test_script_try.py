@@ -92,7 +92,7 @@ def test_try_diff_save_and_merge_a_conflict(make_server: Any) -> None:
         # ... and on pasted dialogue: lines 1 and 4 tick greet and verify
         page.check('input[name="try-source"][value="paste"]')
         page.fill("#try-text", DIALOGUE)
-        page.click("#try-run")
+        page.press("#try-text", "Control+Enter")
         page.locator('#try-lines li[data-utt="line-4"] .tick[data-step="verify"]').wait_for(timeout=30_000)
         assert _statuses(page) == {"greet": "done", "verify": "done", "close": "pending"}
         assert "line 1" in page.locator('#try-lines li[data-utt="line-1"] .who').inner_text()

@@ -63,6 +63,9 @@ async function runTry() {
   }
 }
 $("try-run").addEventListener("click", runTry);
+$("try-text").addEventListener("keydown", (e) => {
+  if ((e.ctrlKey || e.metaKey) && e.key === "Enter") { e.preventDefault(); runTry(); }
+});
 
 function showTry(r) {
   const marks = { done: "✓", missed: "✗", pending: "·" };
