@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from agentassist.assist.tracker import TrackerOptions
 from agentassist.audio.segmenter_options import SegmenterOptions
 from agentassist.errors import ConfigError
 from agentassist.pause import DtmfPauseOptions, check_sequences
@@ -289,6 +290,17 @@ class AssistSettings(_Section):
     talk_ratio_max: float = 0.85
     talk_ratio_min: float = 0.1
     compliance_warn_s: float = 60.0
+
+    def tracker_options(self) -> TrackerOptions:
+        """The tracker's thresholds: a live call's, and a script's tried on a transcript (scripttools.py)."""
+        return TrackerOptions(
+            match_threshold=self.match_threshold,
+            silence_s=self.silence_alert_s,
+            overtalk_s=self.overtalk_alert_s,
+            talk_ratio_max=self.talk_ratio_max,
+            talk_ratio_min=self.talk_ratio_min,
+            compliance_warn_s=self.compliance_warn_s,
+        )
 
 
 class ServerSettings(_Section):

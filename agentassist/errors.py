@@ -27,10 +27,13 @@ class ModelError(AgentassistError):
 
 
 class ScriptError(AgentassistError):
-    """An invalid script; ``errors`` holds every problem found, each naming file and line."""
+    """An invalid script; ``errors`` holds every problem found, each naming file and line; ``columns``
+    the 1-based column of each where the parser knew it (None where it did not)."""
 
-    def __init__(self, errors: list[str]) -> None:
+    def __init__(self, errors: list[str], columns: list[int | None] | None = None) -> None:
         self.errors = list(errors)
+        self.columns: list[int | None] = list(columns or [])[: len(self.errors)]
+        self.columns += [None] * (len(self.errors) - len(self.columns))
         super().__init__("\n".join(self.errors))
 
 

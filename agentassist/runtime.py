@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentassist import memory
 from agentassist.assist.script import Script, script_prompt
-from agentassist.assist.tracker import ScriptTracker, TrackerOptions, warm_say_lines
+from agentassist.assist.tracker import ScriptTracker, warm_say_lines
 from agentassist.assist.versions import ScriptVersions, say_default_script
 from agentassist.audio.devices import AudioIO, file_microphone
 from agentassist.audio.encode import OpusOptions
@@ -374,14 +374,7 @@ class Runtime:
         if script_id:
             try:
                 script = self.scripts.get(script_id)
-                options = TrackerOptions(
-                    match_threshold=a.match_threshold,
-                    silence_s=a.silence_alert_s,
-                    overtalk_s=a.overtalk_alert_s,
-                    talk_ratio_max=a.talk_ratio_max,
-                    talk_ratio_min=a.talk_ratio_min,
-                    compliance_warn_s=a.compliance_warn_s,
-                )
+                options = a.tracker_options()
                 variables = {"agent": agent, "company": a.company}
                 tracker = ScriptTracker(script, variables, info.call_id, options=options)
                 for said in resumed.said if resumed is not None else ():  # ticked steps stay ticked

@@ -239,6 +239,11 @@ TABLE: dict[str, Case] = {
     "POST /api/scripts/{script_id}/offers/{offer_id}/accept": Case(LEADERS.format(200), f"{OFFERS}/1/accept"),
     "POST /api/scripts/{script_id}/offers/{offer_id}/reject": Case(LEADERS.format(200), f"{OFFERS}/2/reject"),
     "PUT /api/scripts/{script_id}": Case(LEADERS.format(200), "/api/scripts/s1", {"yaml": SCRIPT + "# v2\n"}),
+    "POST /api/scripts/check": Case(LEADERS.format(200), "/api/scripts/check", {"yaml": SCRIPT}),
+    # c2 is alice's (team red: tom and sue see it) and has a transcript; nothing is saved
+    "POST /api/scripts/try": Case(LEADERS.format(200), "/api/scripts/try", {"yaml": SCRIPT, "call_id": "c2"}),
+    "GET /api/scripts/{script_id}/diff": Case(ALL_200, "/api/scripts/s1/diff"),
+    "POST /api/scripts/{script_id}/diff": Case(LEADERS.format(200), "/api/scripts/s1/diff", {"yaml": SCRIPT + "#\n"}),
     # "live" is active but this server runs no calls: no tracker to read (409), once past the scope check
     "GET /api/calls/{call_id}/assist": Case("409 409 403 409 409", "/api/calls/live/assist"),
     "WS /api/wall": _ws(f"4403 {OPEN} 4403 {OPEN} {OPEN}"),

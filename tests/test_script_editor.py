@@ -1,6 +1,8 @@
 """The script editor (/scripts) in a real browser (Debian's chromium driven by Playwright) on a real
 `agentassist serve` with one script file: save a change (Ctrl+S), a refused script (its errors by
-line, the text kept), restore an earlier version, and a save overtaken by someone else's (412).
+line, in the list and in the code editor's gutter, the text kept), restore an earlier version, and a
+save overtaken by someone else's (412). The page runs on CodeMirror when tools/vendor-editor.sh has
+installed it (`make install`), on the plain textarea otherwise: both are driven the same way.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import add_user, chromium_browser
+from tests.scriptpage import component, editor_text, selected_text, set_editor_text
+
+STATIC = Path(__file__).resolve().parent.parent / "agentassist" / "api" / "static"
 
 pytestmark = [pytest.mark.slow]
 
@@ -71,28 +76,32 @@ def test_edit_save_refuse_restore_and_conflict(make_server: Any) -> None:
         ]  # fmt: skip
         row.click()
         page.wait_for_selector('#editor[data-version="1"]')
-        editor = page.locator("#yaml")
-        assert editor.input_value() == V1
+        installed = (STATIC / "vendor" / "editor" / "codemirror.js").is_file()
+        assert component(page) == ("codemirror" if installed else "textarea")
+        if installed:  # line numbers and YAML highlighting
+            assert page.locator("#editor .CodeMirror-code .CodeMirror-linenumber").first.inner_text() == "1"
+            assert page.locator("#editor .CodeMirror .cm-atom").count() > 0  # YAML keys
+        assert editor_text(page) == V1
         page.locator('#versions li[data-version="1"]').wait_for()
 
         # 1. edit and save with Ctrl+S: version 2 with the change
         v2_text = V1.replace('"Goodbye."', '"Goodbye, and have a nice day."')
-        editor.fill(v2_text)
+        set_editor_text(page, v2_text)
         assert page.locator("#dirty").is_visible()
-        editor.press("Control+s")
+        page.keyboard.press("Control+s")
         page.wait_for_selector('#editor[data-version="2"]')
         assert "Saved as version 2" in page.locator("#save-status").inner_text()
         saved = current()
         assert saved["current_version"] == 2
         assert "have a nice day" in saved["yaml"]
-        assert editor.input_value() == saved["yaml"]  # with the version: line the server set
+        assert editor_text(page) == saved["yaml"]  # with the version: line the server set
         assert page.locator("#dirty").is_hidden()
         assert page.locator('#scripts tr[data-script="helpdesk"] td').nth(4).inner_text() == "2"
         page.locator('#versions li[data-version="2"]').wait_for()
 
         # 2. a broken script: each error by its line, the text kept, nothing saved
         broken = saved["yaml"] + BROKEN_TAIL
-        editor.fill(broken)
+        set_editor_text(page, broken)
         page.click("#save")
         problems = page.locator("#problems li")
         problems.first.wait_for(timeout=10_000)
@@ -100,14 +109,15 @@ def test_edit_save_refuse_restore_and_conflict(make_server: Any) -> None:
         assert any("line 12" in t and "duplicate step id 'greet'" in t for t in texts), texts
         assert any("line 14" in t and "without 'id'" in t for t in texts), texts
         assert page.locator('#problems li[data-line="12"]').count() == 1
+        if installed:  # each marked in the gutter, at its line
+            page.locator('#editor .problem-marker[data-line="14"]').wait_for(timeout=10_000)
+            assert page.locator('#editor .problem-marker[data-line="12"]').count() == 1
         page.screenshot(path=str(shots / "scripts-errors.png"), full_page=True)
-        assert editor.input_value() == broken
+        assert editor_text(page) == broken
         assert "Not saved" in page.locator("#save-status").inner_text()
         assert current()["current_version"] == 2
         page.locator('#problems li[data-line="12"]').click()  # selects the line in the editor
-        selected = page.evaluate("() => { const t = document.getElementById('yaml'); "
-                                 "return t.value.slice(t.selectionStart, t.selectionEnd); }")  # fmt: skip
-        assert selected == "  - id: greet"
+        assert selected_text(page) == "  - id: greet"
 
         # 3. view version 1 (read only) and restore it: version 3 is version 1's content
         page.click('#versions li[data-version="1"] button.view')
@@ -115,8 +125,8 @@ def test_edit_save_refuse_restore_and_conflict(make_server: Any) -> None:
         assert page.locator("#old-yaml").input_value() == V1
         assert page.locator("#old-yaml").get_attribute("readonly") is not None
         page.click("#restore")
-        assert editor.input_value() == V1
-        assert page.locator("#problems-box").is_visible()  # the old errors stay until the next save
+        assert editor_text(page) == V1
+        page.locator("#problems-box").wait_for(state="hidden")  # checked as it changed: no problems left
         page.click("#save")
         page.wait_for_selector('#editor[data-version="3"]')
         assert page.locator("#problems-box").is_hidden()
@@ -129,27 +139,27 @@ def test_edit_save_refuse_restore_and_conflict(make_server: Any) -> None:
 
         # 4. someone else saves meanwhile: the page's save is refused, its text kept
         mine = v3["yaml"].replace('"Goodbye."', '"Goodbye from the page."')
-        editor.fill(mine)
+        set_editor_text(page, mine)
         theirs = v3["yaml"].replace('"Goodbye."', '"Goodbye from the API."')
         r = api.put("/api/scripts/helpdesk", content=theirs, headers={"Content-Type": "text/yaml", "If-Match": '"3"'})
         assert r.status_code == 200 and r.json()["version"] == 4, r.text
-        editor.press("Control+s")
+        page.keyboard.press("Control+s")
         page.locator("#conflict").wait_for(timeout=10_000)
         assert "someone else saved" in page.locator("#conflict-text").inner_text()
         assert "version" in page.locator("#conflict-text").inner_text()
-        assert editor.input_value() == mine
+        assert editor_text(page) == mine
         assert current()["current_version"] == 4
         assert "from the API" in current()["yaml"]
 
         # reload: the editor gets version 4, the page's text waits below and goes back into the editor
         page.click("#conflict-reload")
         page.wait_for_selector('#editor[data-version="4"]')
-        assert "from the API" in editor.input_value()
+        assert "from the API" in editor_text(page)
         assert page.locator("#mine").input_value() == mine
         page.screenshot(path=str(shots / "scripts-conflict.png"), full_page=True)
         page.click("#mine-restore")
-        assert editor.input_value() == mine
-        editor.press("Control+s")
+        assert editor_text(page) == mine
+        page.keyboard.press("Control+s")
         page.wait_for_selector('#editor[data-version="5"]')
         final = current()
         assert final["current_version"] == 5 and "from the page" in final["yaml"]
@@ -162,7 +172,7 @@ def test_edit_save_refuse_restore_and_conflict(make_server: Any) -> None:
         page.fill("#new-id", "sales")
         page.click("#new-form button[type=submit]")
         page.wait_for_selector("#editor:not([data-version])")
-        assert editor.input_value().startswith("id: sales\n")
+        assert editor_text(page).startswith("id: sales\n")
         page.click("#save")
         page.wait_for_selector('#editor[data-version="1"]')
         page.locator('#scripts tr[data-script="sales"]').wait_for()

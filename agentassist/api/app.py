@@ -37,6 +37,7 @@ from agentassist.api import (
     retention,
     scorecards,
     scripts,
+    scripttools,
     tokens,
     wall,
     wallagents,
@@ -150,6 +151,7 @@ def create_app(
     app.include_router(control.ringing_router)
     app.include_router(assist.router)
     app.include_router(scripts.router)
+    app.include_router(scripttools.router)
     app.include_router(offers.router)
     app.include_router(accounts.router)
     app.include_router(tokens.router)

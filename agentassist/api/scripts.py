@@ -44,6 +44,7 @@ class ScriptListed(BaseModel):
 class ScriptProblem(BaseModel):
     file: str | None
     line: int | None
+    column: int | None = None  # 1-based, where the parser knew it
     message: str
 
 
@@ -224,14 +225,19 @@ async def put_script(
             script_id, text, request.headers.get("if-match"), scripts, runtime, store, user, bus
         )
     except ScriptError as exc:
-        problems = error_lines(exc.errors)
-        detail = f"script {script_id!r} is invalid, nothing was saved: {exc.errors[0]}"
-        if len(problems) > 1:
-            detail += f" (and {len(problems) - 1} more)"
-        return JSONResponse({"detail": detail, "errors": problems}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+        return refused(exc, f"script {script_id!r} is invalid, nothing was saved")
     body = {"id": script.id, "version": script.version, "changed": changed, "applied_to": applied}
     code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return JSONResponse(body, code, headers={"ETag": etag(script.version)})
+
+
+def refused(exc: ScriptError, what: str) -> JSONResponse:
+    """422 ScriptRefused: ``what`` with the first problem in ``detail``, every problem by line in ``errors``."""
+    problems = error_lines(exc.errors, exc.columns)
+    detail = f"{what}: {exc.errors[0]}"
+    if len(problems) > 1:
+        detail += f" (and {len(problems) - 1} more)"
+    return JSONResponse({"detail": detail, "errors": problems}, status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
 async def save_version(

@@ -52,15 +52,18 @@ class _Checker:
     def __init__(self, source: str) -> None:
         self.source = source
         self.errors: list[str] = []
+        self.columns: list[int | None] = []  # of each error, 1-based, where a node gave it (the editor's marks)
         self.after_lines: dict[str, int] = {}  # step id -> line of its 'after'
         self.ref_lines: dict[tuple[str, str], int] = {}  # (kind, intent id) -> line of the reference
 
     def error_at(self, line: int, message: str) -> None:
         self.errors.append(f"{self.source}:{line}: {message}")
+        self.columns.append(None)
 
     def error(self, node: Node | None, message: str) -> None:
         line = node.start_mark.line + 1 if node is not None else 1
         self.errors.append(f"{self.source}:{line}: {message}")
+        self.columns.append(node.start_mark.column + 1 if node is not None else None)
 
     def mapping(self, node: Node, allowed: set[str], where: str) -> dict[str, tuple[Node, Node]]:
         if not isinstance(node, MappingNode):
@@ -145,11 +148,13 @@ def parse_script(text: str, source: str = "<script>") -> Script:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else 1
-        raise ScriptError([f"{source}:{line}: invalid YAML: {exc.problem}"]) from None
+        column = mark.column + 1 if mark is not None else None
+        raise ScriptError([f"{source}:{line}: invalid YAML: {exc.problem}"], [column]) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a control code)
         line = text[: exc.position].count("\n") + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
-        raise ScriptError([f"{source}:{line}: invalid YAML: character U+{code:04X} is not allowed"]) from None
+        raise ScriptError([f"{source}:{line}: invalid YAML: character U+{code:04X} is not allowed"], [column]) from None
     except yaml.YAMLError as exc:
         raise ScriptError([f"{source}:1: invalid YAML: {exc}"]) from None
     c = _Checker(source)
@@ -176,7 +181,7 @@ def parse_script(text: str, source: str = "<script>") -> Script:
     alerts = _alerts(c, top["alerts"][1]) if "alerts" in top else ()
     _check_references(c, steps, cards, intents, variables)
     if c.errors:
-        raise ScriptError(c.errors)
+        raise ScriptError(c.errors, c.columns)
     assert script_id is not None
     return Script(
         id=script_id,

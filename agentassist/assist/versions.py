@@ -49,15 +49,19 @@ class ScriptVersion:
         return {"version": self.version, "saved_at": self.saved_at, "by": self.by}
 
 
-def error_lines(errors: list[str]) -> list[dict[str, Any]]:
-    """ScriptError messages ("file:line: message") as ``{"file", "line", "message"}`` objects."""
+def error_lines(errors: list[str], columns: list[int | None] | None = None) -> list[dict[str, Any]]:
+    """ScriptError messages ("file:line: message") as ``{"file", "line", "column", "message"}`` objects;
+    ``column`` (1-based) from ``columns`` (a ScriptError's), None where unknown."""
     out: list[dict[str, Any]] = []
-    for e in errors:
+    for i, e in enumerate(errors):
+        column = columns[i] if columns is not None and i < len(columns) else None
         m = _LINE.match(e)
         if m:
-            out.append({"file": Path(m.group(1)).name, "line": int(m.group(2)), "message": m.group(3)})
+            out.append(
+                {"file": Path(m.group(1)).name, "line": int(m.group(2)), "column": column, "message": m.group(3)}
+            )
         else:
-            out.append({"file": None, "line": None, "message": e})
+            out.append({"file": None, "line": None, "column": None, "message": e})
     return out
 
 
@@ -114,14 +118,17 @@ class ScriptVersions:
         """An old (or the current) version and its text; None when it was never saved.
 
         Raises ScriptError when the stored text no longer passes validation (the format changed since)."""
+        text = self.text(script_id, version)
+        return None if text is None else (parse_script(text, f"{script_id}.yaml@{version}"), text)
+
+    def text(self, script_id: str, version: int) -> str | None:
+        """A saved version's text exactly as saved, valid or not by today's rules; None when never saved."""
         if not SCRIPT_ID.fullmatch(script_id):
             return None
-        path = self._archive(script_id) / f"{version}.yaml"
         try:
-            text = path.read_text(encoding="utf-8")
+            return (self._archive(script_id) / f"{version}.yaml").read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
-        return parse_script(text, f"{script_id}.yaml@{version}"), text
 
     def versions(self, script_id: str) -> list[ScriptVersion]:
         """Every saved version of ``script_id``, oldest first."""

@@ -60,7 +60,7 @@ async function decide(o, verb, text) {
 }
 
 async function reloadAfterAccept(version) {  // the editor shows the new version unless it holds unsaved text
-  if (editor.value === state.saved) {
+  if (code.get() === state.saved) {
     load(await api(`/api/scripts/${encodeURIComponent(state.id)}`));
   } else {
     setStatus(`Version ${version} has the accepted wording; your unsaved text is still on version ${state.version}` +

@@ -1,9 +1,11 @@
 "use strict";
-// agentassist script editor: the scripts of scripts_dir, one opened as YAML in a textarea, saved as a
-// new version (PUT /api/scripts/{id} with If-Match: a save that someone else's save overtook is
-// refused, 412, and the text stays), its earlier versions viewed read-only and copied back to
-// restore; the quality checkers' offered wordings accepted or rejected (offers.js). Open as /scripts
-// (optionally ?script=ID). For the roles that may save scripts.
+// agentassist script editor: the scripts of scripts_dir, one opened as YAML in a code editor (codeedit.js:
+// line numbers, highlighting, problems marked at their lines as you type), saved as a new version
+// (PUT /api/scripts/{id} with If-Match: a save that someone else's save overtook is refused, 412, the
+// text stays, and the page shows the difference and can merge both: scriptdiff.js), its earlier
+// versions viewed read-only, compared and copied back to restore; tried on a transcript before saving
+// (scripttry.js); the quality checkers' offered wordings accepted or rejected (offers.js). Open as
+// /scripts (optionally ?script=ID). For the roles that may save scripts.
 const WRITERS = ["team_leader", "supervisor", "admin"];
 const state = {
   scripts: [],       // GET /api/scripts items
@@ -14,7 +16,9 @@ const state = {
   old: null,         // {version, yaml} of the earlier version being viewed
   saving: false,
 };
-const editor = $("yaml");
+let code = null;  // codeEditor() over #yaml, once the page has started
+const CHECK_AFTER_MS = 600;  // a pause in typing this long checks the text (POST /api/scripts/check)
+let checkTimer = null, checkSeq = 0;
 
 const template = (id) => `id: ${id}
 title: ${id}
@@ -31,7 +35,19 @@ function setStatus(text, kind = "") {
   box.className = kind;
 }
 
-function markDirty() { $("dirty").hidden = editor.value === state.saved; }
+function markDirty() { $("dirty").hidden = code.get() === state.saved; }
+
+// Problems marked while typing: each check's answer is shown unless a newer one was asked meanwhile.
+function checkSoon() {
+  clearTimeout(checkTimer);
+  checkTimer = setTimeout(async () => {
+    const seq = ++checkSeq;
+    try {
+      const r = await api("/api/scripts/check", { method: "POST", body: { yaml: code.get() } });
+      if (seq === checkSeq) showProblems(r.errors, "Problems in the text (not saved until they are fixed)");
+    } catch (e) { /* the save says it again */ }
+  }, CHECK_AFTER_MS);
+}
 
 // ---- the list ----------------------------------------------------------------------------------------
 async function loadList() {
@@ -54,6 +70,8 @@ function showEditor(id, title) {
   $("editing").textContent = title;
   $("conflict").hidden = true;
   showProblems([]);
+  closeDiff();
+  code.refresh();  // a code editor drawn while its section was hidden measures itself now
   document.querySelectorAll("#scripts tbody tr").forEach((tr) => tr.classList.toggle("open", tr.dataset.script === id));
 }
 
@@ -62,7 +80,7 @@ function load(script) {
   state.version = script.current_version;
   state.isNew = false;
   state.saved = script.yaml;
-  editor.value = script.yaml;
+  code.set(script.yaml);
   markDirty();
   showEditor(script.id, `${script.id} · version ${script.current_version}`);
   $("editor").dataset.version = script.current_version;
@@ -72,14 +90,14 @@ function load(script) {
 }
 
 async function openScript(id) {
-  if (state.id && editor.value !== state.saved && id !== state.id
+  if (state.id && code.get() !== state.saved && id !== state.id
       && !window.confirm(`Leave ${state.id} without saving your changes?`)) return;
   setStatus("");
   closeOld();
   $("mine-box").hidden = true;
   try {
     load(await api(`/api/scripts/${encodeURIComponent(id)}`));
-    await Promise.all([loadVersions(), loadOffers()]);
+    await Promise.all([loadVersions(), loadOffers(), loadTryCalls()]);
   } catch (e) { setStatus(e.message, "error"); }
 }
 
@@ -88,21 +106,22 @@ function startNew(id) {
   state.version = null;
   state.isNew = true;
   state.saved = "";
-  editor.value = template(id);
+  code.set(template(id));
   markDirty();
   closeOld();
   $("versions").replaceChildren(el("li", {}, el("span", { class: "meta" }, "Not saved yet.")));
+  fillCompare([]);
   $("offers-box").hidden = true;
   showEditor(id, `${id} · new script`);
   delete $("editor").dataset.version;
   setStatus("A new script: edit it and save to create version 1.");
-  editor.focus();
+  code.focus();
 }
 
 // ---- saving -------------------------------------------------------------------------------------------
 async function save({ overwrite = false } = {}) {
   if (!state.id || state.saving) return;
-  const text = editor.value;
+  const text = code.get();
   const headers = { Authorization: `Bearer ${session.token}`, "Content-Type": "text/yaml" };
   if (overwrite) headers["If-Match"] = "*";
   else if (!state.isNew) headers["If-Match"] = `"${state.version}"`;
@@ -113,9 +132,9 @@ async function save({ overwrite = false } = {}) {
     const r = await fetch(`/api/scripts/${encodeURIComponent(state.id)}`, { method: "PUT", headers, body: text });
     const data = r.headers.get("content-type")?.includes("json") ? await r.json() : {};
     if (r.status === 401) { signOut("The token was refused: sign in again."); return; }
-    if (r.status === 412) { conflict(data.detail); return; }
+    if (r.status === 412) { await conflict(data.detail, text); return; }
     if (r.status === 422) {
-      showProblems(data.errors || [{ line: null, message: data.detail }]);
+      showProblems(data.errors || [{ line: null, message: data.detail }], "Not saved: the script has errors");
       setStatus(`Not saved: ${data.detail || "the script is invalid"}. Your text is unchanged.`, "error");
       return;
     }
@@ -123,8 +142,9 @@ async function save({ overwrite = false } = {}) {
     showProblems([]);
     $("conflict").hidden = true;
     $("mine-box").hidden = true;
+    closeDiff();
     const fresh = await api(`/api/scripts/${encodeURIComponent(data.id)}`);  // the server set its version: line
-    if (editor.value === text) load(fresh);
+    if (code.get() === text) load(fresh);
     else { state.version = fresh.current_version; state.isNew = false; state.saved = text; markDirty(); }  // typed meanwhile: kept
     setStatus(data.changed ? `Saved as version ${data.version}` +
       (data.applied_to.length ? `; applied to ${data.applied_to.length} active call(s).` : ".")
@@ -138,33 +158,20 @@ async function save({ overwrite = false } = {}) {
   }
 }
 
-function showProblems(problems) {
+// The problems of the text, listed beside the editor (a click selects the line) and marked in its gutter.
+function showProblems(problems, title = "") {
   $("problems-box").hidden = !problems.length;
+  if (title) $("problems-title").textContent = title;
   $("editor").querySelector(".editor-body").classList.toggle("with-problems", problems.length > 0);
   $("problems").replaceChildren(...problems.map((p) => el("li", {
-    "data-line": p.line ?? "", title: p.line ? "show the line" : null, onclick: () => p.line && selectLine(p.line),
-  }, p.line ? el("span", { class: "line" }, `line ${p.line}`) : "", p.message)));
-}
-
-function selectLine(n) {  // select line n (1-based) of the editor and scroll it into view
-  const lines = editor.value.split("\n");
-  const start = lines.slice(0, n - 1).reduce((a, l) => a + l.length + 1, 0);
-  editor.focus();
-  editor.setSelectionRange(start, start + (lines[n - 1] || "").length);
-  const lineHeight = parseFloat(getComputedStyle(editor).lineHeight) || 18;
-  editor.scrollTop = Math.max(0, (n - 5) * lineHeight);
-}
-
-function conflict(detail) {
-  $("conflict-text").textContent = `Not saved: someone else saved this script since you opened it (${detail}). ` +
-    "Your text is still in the editor.";
-  $("conflict").hidden = false;
-  setStatus("Not saved: conflict.", "error");
+    "data-line": p.line ?? "", title: p.line ? "show the line" : null, onclick: () => p.line && code.selectLine(p.line),
+  }, p.line ? el("span", { class: "line" }, `line ${p.line}${p.column ? `:${p.column}` : ""}`) : "", p.message)));
+  code.mark(problems);
 }
 
 // Load the newest version into the editor; the user's text goes to the read-only box below, to copy from.
 $("conflict-reload").addEventListener("click", async () => {
-  const mine = editor.value;
+  const mine = code.get();
   try {
     const script = await api(`/api/scripts/${encodeURIComponent(state.id)}`);
     $("mine").value = mine;  // before load() marks the editor with the new version
@@ -176,7 +183,7 @@ $("conflict-reload").addEventListener("click", async () => {
 });
 $("conflict-overwrite").addEventListener("click", () => save({ overwrite: true }));
 $("mine-restore").addEventListener("click", () => {
-  editor.value = $("mine").value;
+  code.set($("mine").value);
   markDirty();
   $("mine-box").hidden = true;
   setStatus(`Your text is back in the editor; saving makes it the version after ${state.version}.`);
@@ -189,7 +196,10 @@ async function loadVersions() {
   $("versions").replaceChildren(...items.map((v) => el("li", {
     "data-version": v.version, class: v.version === data.current_version ? "current" : null,
   }, el("b", {}, `v${v.version}`), el("span", { class: "meta" }, `${fmtDate(v.saved_at)} · ${v.by}`),
-    el("button", { type: "button", class: "small secondary view", onclick: () => viewVersion(v.version) }, "view"))));
+    el("button", { type: "button", class: "small secondary view", onclick: () => viewVersion(v.version) }, "view"),
+    v.version > 1 ? el("button", { type: "button", class: "small secondary changes",
+      onclick: () => compareVersions(v.version - 1, v.version) }, "changes") : "")));
+  fillCompare(items.map((v) => v.version));
 }
 
 async function viewVersion(version) {
@@ -210,11 +220,11 @@ function closeOld() {
 
 $("restore").addEventListener("click", () => {
   if (!state.old) return;
-  editor.value = state.old.yaml;
+  code.set(state.old.yaml);
   markDirty();
   setStatus(`Version ${state.old.version} copied into the editor: save to make it version ${state.version + 1}.`);
   closeOld();
-  editor.focus();
+  code.focus();
 });
 $("old-close").addEventListener("click", closeOld);
 
@@ -231,16 +241,16 @@ $("new-form").addEventListener("submit", (e) => {
 });
 
 // ---- keys and leaving ---------------------------------------------------------------------------------
-editor.addEventListener("input", markDirty);
 $("save").addEventListener("click", () => save());
 document.addEventListener("keydown", (e) => {
+  if (e.defaultPrevented) return;  // the code editor's own Ctrl+S
   if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "s") {
     e.preventDefault();
     if (!$("editor").hidden) save();
   }
 });
 window.addEventListener("beforeunload", (e) => {
-  if (state.id && editor.value !== state.saved) e.preventDefault();
+  if (state.id && code && code.get() !== state.saved) e.preventDefault();
 });
 
 function notAllowed(message) {  // signed in, but not for this page: the session stays for the others
@@ -252,6 +262,12 @@ startPage(async (me) => {
   if (!WRITERS.includes(me.role)) {
     notAllowed(`Signed in as ${me.name}, a ${me.role.replace("_", " ")}: the script editor is for team leaders, supervisors and admins.`);
     return;
+  }
+  if (!code) {
+    code = codeEditor($("yaml"), await loadCodeMirror());
+    $("editor").dataset.component = code.kind;
+    code.onChange(() => { markDirty(); checkSoon(); });
+    code.onSave(() => save());
   }
   await loadList();
   const wanted = new URLSearchParams(location.search).get("script");
