@@ -19,7 +19,7 @@ from agentassist.store.distribution import AssignmentJson
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
-Role = Literal["agent", "team_leader", "quality_checker", "supervisor", "admin"]
+Role = Literal["agent", "team_leader", "quality_checker", "supervisor", "admin", "client"]
 LEADERS = ("team_leader", "supervisor", "admin")
 
 
@@ -34,11 +34,16 @@ ALL_TEAMS_DOC = (
 )
 
 
+CAMPAIGNS_DOC = "a client's campaigns: their reports and outcomes, and the calls shared with them"
+Campaigns = list[Annotated[str, Field(min_length=1, max_length=200)]]
+
+
 class UserOut(BaseModel):
     name: str
     role: Role
     teams: list[str]
     all_teams: bool = Field(False, description=ALL_TEAMS_DOC)
+    campaigns: list[str] = Field([], description=CAMPAIGNS_DOC)
 
 
 class LoginOut(BaseModel):
@@ -52,6 +57,7 @@ class UserIn(BaseModel):
     teams: list[Annotated[str, Field(min_length=1, max_length=200)]] = []
     password: str | None = Field(None, min_length=8, max_length=1000)
     all_teams: bool = Field(False, description=ALL_TEAMS_DOC)
+    campaigns: Campaigns = Field([], description=CAMPAIGNS_DOC + " (one or more for a client)")
 
 
 class PasswordIn(BaseModel):
@@ -68,6 +74,7 @@ class UserCreated(BaseModel):
     role: Role
     teams: list[str]
     all_teams: bool
+    campaigns: list[str] = []
     token: str = Field(description="API token; shown once")
 
 
@@ -169,7 +176,8 @@ def me(user: UserDep) -> dict[str, Any]:
 
 
 def _me(user: UserRecord) -> dict[str, Any]:
-    return {"name": user.name, "role": user.role, "teams": list(user.teams), "all_teams": user.all_teams}
+    me = {"name": user.name, "role": user.role, "teams": list(user.teams), "all_teams": user.all_teams}
+    return {**me, "campaigns": list(user.campaigns)}
 
 
 @router.put("/me/password", status_code=status.HTTP_204_NO_CONTENT)
@@ -208,10 +216,18 @@ def list_users(store: StoreDep, admin: AdminDep) -> list[UserJson]:
 @router.post("/users", response_model=UserCreated, status_code=status.HTTP_201_CREATED)
 def create_user(body: UserIn, store: StoreDep, admin: AdminDep) -> dict[str, Any]:
     try:
-        token = store.add_user(body.name, body.role, teams=body.teams, password=body.password, all_teams=body.all_teams)
+        token = store.add_user(
+            body.name,
+            body.role,
+            teams=body.teams,
+            password=body.password,
+            all_teams=body.all_teams,
+            campaigns=body.campaigns,
+        )
     except ConfigError as exc:
         raise _bad(exc) from None
-    return {"name": body.name, "role": body.role, "teams": body.teams, "all_teams": body.all_teams, "token": token}
+    created = {"name": body.name, "role": body.role, "teams": body.teams, "all_teams": body.all_teams}
+    return {**created, "campaigns": body.campaigns, "token": token}
 
 
 @router.delete("/users/{name}", status_code=status.HTTP_204_NO_CONTENT)

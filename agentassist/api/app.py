@@ -28,12 +28,14 @@ from agentassist.api import (
     health,
     live,
     offers,
+    outcomes,
     phone,
     prompts,
     queue,
     reports,
     scorecards,
     scripts,
+    sharing,
     tokens,
     wall,
     wallagents,
@@ -61,6 +63,7 @@ PAGES = {
     "/wall": "wall.html",
     "/scripts": "scripts.html",
     "/calibrations": "calibrations.html",
+    "/outcomes": "outcomes.html",
 }
 
 
@@ -157,6 +160,8 @@ def create_app(
     app.include_router(distribution.router)
     app.include_router(queue.router)
     app.include_router(reports.router)
+    app.include_router(outcomes.router)
+    app.include_router(sharing.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     def page(path: str, html: str) -> None:

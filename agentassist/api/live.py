@@ -23,6 +23,7 @@ from agentassist.bus import EventBus, Subscription
 from agentassist.store.accounts import TokenCheck, token_hash
 from agentassist.store.db import Store, UserRecord
 from agentassist.store.phones import check_phone
+from agentassist.store.scope import CLIENT
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["live"])
@@ -177,6 +178,9 @@ async def _live_call(ws: WebSocket, held: Held, call_id: str) -> None:
     call = await asyncio.to_thread(store.get_call, call_id)
     if call is None:
         await ws.close(_CLOSE_NOT_FOUND, f"no call with id {call_id!r}")
+        return
+    if ws.state.user.role == CLIENT:  # shared calls are ended ones; a client follows no call live
+        await ws.close(_CLOSE_FORBIDDEN, "a client may not follow a call live")
         return
     if not await asyncio.to_thread(store.can_see_call, ws.state.user, call_id):
         reason = "another agent's call" if ws.state.user.role == "agent" else "outside what this user may see"
