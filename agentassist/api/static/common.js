@@ -16,6 +16,7 @@ const PAGES = [
   { path: "/wall", id: "wall-link", title: "live wall", roles: "team_leader supervisor admin" },
   { path: "/calibrations", id: "calibrations-link", title: "calibrations", roles: "quality_checker team_leader supervisor admin" },
   { path: "/scripts", id: "scripts-link", title: "scripts", roles: "team_leader supervisor admin" },
+  { path: "/outcomes", id: "outcomes-link", title: "outcomes", roles: "team_leader supervisor admin client" },
 ];
 
 const TOKEN_KEY = "agentassist.token";
