@@ -128,6 +128,12 @@ class World:
     client: TestClient
     store: Store
     tokens: dict[str, str]
+    tmp: Path
+
+    def app(self) -> Any:
+        """Another app on the same store (for a real uvicorn: the TestClient's runs its own lifespan)."""
+        settings = Settings(server={"data_dir": str(self.tmp / "data")})  # type: ignore[arg-type]
+        return create_app(settings, self.store, EventBus(), RecordingStore(self.tmp / "rec"))
 
     def get(self, user: str, **params: Any) -> Any:
         return self.client.get("/api/outcomes", params=params, headers={"Authorization": f"Bearer {self.tokens[user]}"})
@@ -167,9 +173,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tokens = {name: store.add_user(name, role) for name, role in (("ada", "admin"), ("alice", "agent"))}
     _write(store)
     settings = Settings(server={"data_dir": str(tmp / "data")})  # type: ignore[arg-type]
-    app = create_app(settings, store, EventBus(), RecordingStore(tmp / "rec"))
-    with TestClient(app) as client:
-        yield World(client, store, tokens)
+    with TestClient(create_app(settings, store, EventBus(), RecordingStore(tmp / "rec"))) as client:
+        yield World(client, store, tokens, tmp)
     store.engine.dispose()
 
 
@@ -300,8 +305,7 @@ def _page_values(page: Any) -> dict[str, Any]:
 def test_the_chart_page_shows_the_figures(world: World, tmp_path: Path) -> None:
     need_chromium()
     a = _answer(world)
-    app: Any = world.client.app
-    with served(app) as port, chromium_browser() as browser:
+    with served(world.app()) as port, chromium_browser() as browser:
         url = (
             f"http://127.0.0.1:{port}/outcomes?token={world.tokens['ada']}&campaign=acme&from=2026-11-02&to=2026-11-05"
         )
