@@ -179,7 +179,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def _answer(world: World, **params: Any) -> dict[str, Any]:
-    r = world.get("ada", campaign="acme", **{"from": FROM, "to": TO, **params})
+    r = world.get("ada", **{"campaign": "acme", "from": FROM, "to": TO, **params})
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -260,8 +260,11 @@ def test_csv_holds_the_same_tables(world: World) -> None:
             for part in flat_key:
                 want = want[part]
             assert float(row[key]) == pytest.approx(want), (table, row)
-    versions = list(csv.DictReader(io.StringIO(world.get("ada", campaign="acme", format="csv").text)))
-    assert versions[1]["dispositions_sale_count"] == "35" and versions[1]["handle_time_s_low"] != ""
+    everything = world.get("ada", campaign="acme", format="csv")  # no period: the call before it too
+    versions = list(csv.DictReader(io.StringIO(everything.text)))
+    assert [(v["version"], v["calls"]) for v in versions] == [("", "1"), ("3", "100"), ("4", "100")]
+    assert versions[2]["dispositions_sale_count"] == "35" and versions[2]["handle_time_s_low"] != ""
+    assert versions[0]["handle_time_s_mean"] == "30.0" and versions[0]["handle_time_s_low"] == ""  # one call: no interval
 
 
 def test_bad_input_answers_422_and_an_unknown_campaign_is_empty(world: World) -> None:

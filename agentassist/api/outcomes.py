@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from agentassist.api.deps import StoreDep, check_range, require
 from agentassist.store.db import Store, UserRecord
@@ -122,7 +122,7 @@ def outcome_campaigns(store: StoreDep, user: Reader) -> list[str]:
 
 
 def campaigns(store: Store, user: UserRecord) -> list[str]:
-    stmt = select(distinct(CallRow.campaign)).where(reported_calls(user), CallRow.campaign.is_not(None))
+    stmt = select(CallRow.campaign).distinct().where(reported_calls(user), CallRow.campaign.is_not(None))
     with store.session() as s:
         return sorted(c for c in s.scalars(stmt) if c)
 
