@@ -47,14 +47,11 @@ class World:
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
     config = write_config(tmp_path, 5999, 8999)
-    tokens = {
-        "ada": add_user(config, "ada", "admin"),
-        "tom": add_user(config, "tom", "team_leader", "--team", "red"),
-        "alice": add_user(config, "alice", "agent", "--team", "red"),
-        "cleo": add_user(config, "cleo", "client", "--campaign", "acme", "--campaign", "gamma"),
-    }
+    tokens = {"cleo": add_user(config, "cleo", "client", "--campaign", "acme", "--campaign", "gamma")}  # the CLI
     store = Store(f"sqlite:///{(tmp_path / 'data' / 'agentassist.db').resolve()}")
     store.migrate()
+    for name, role, team in (("ada", "admin", None), ("tom", "team_leader", "red"), ("alice", "agent", "red")):
+        tokens[name] = store.add_user(name, role, teams=[team] if team else None)
     store.add_user("bob", "agent", teams=["blue"])
     recordings = RecordingStore(tmp_path / "rec")
     recordings.directory.mkdir(parents=True, exist_ok=True)
