@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from agentassist.store.database import Database
 from agentassist.store.dates import seconds_between, utc
@@ -57,8 +57,16 @@ class OutcomeCall:
 def outcome_calls(
     db: Database, user: UserRecord, *, campaign: str, from_: datetime | None, to: datetime | None
 ) -> list[OutcomeCall]:
+    # columns, not CallRow entities: building 5000 ORM objects took 0.55 s of 1.8 s (cProfile)
     stmt = (
-        select(CallRow, AdherenceRow.report)
+        select(
+            CallRow.script_id,
+            CallRow.started_at,
+            CallRow.ended_at,
+            CallRow.disposition,
+            CallRow.adherence_score,
+            AdherenceRow.report,
+        )
         .outerjoin(AdherenceRow, AdherenceRow.call_id == CallRow.id)
         .where(reported_calls(user), CallRow.status == "ended", CallRow.campaign == campaign)
     )
@@ -67,20 +75,21 @@ def outcome_calls(
     if to is not None:
         stmt = stmt.where(CallRow.started_at < to)
     with db.session() as s:
-        return [_outcome_call(call, report) for call, report in s.execute(stmt)]
+        return [_outcome_call(row) for row in s.execute(stmt)]
 
 
-def _outcome_call(call: CallRow, report: dict[str, Any] | None) -> OutcomeCall:
-    handle_s = max(0.0, seconds_between(call.started_at, call.ended_at)) if call.ended_at is not None else 0.0
-    steps = [s for s in (report or {}).get("steps", []) if isinstance(s, dict) and "id" in s]
-    version = (report or {}).get("version")
+def _outcome_call(row: Row[Any]) -> OutcomeCall:
+    report: dict[str, Any] = row.report or {}
+    handle_s = max(0.0, seconds_between(row.started_at, row.ended_at)) if row.ended_at is not None else 0.0
+    steps = [s for s in report.get("steps", []) if isinstance(s, dict) and "id" in s]
+    version = report.get("version")
     return OutcomeCall(
-        script_id=call.script_id or (report or {}).get("script_id"),
+        script_id=row.script_id or report.get("script_id"),
         version=int(version) if isinstance(version, int | float) else None,
-        day=utc(call.started_at).date(),
+        day=utc(row.started_at).date(),
         handle_s=handle_s,
-        disposition=call.disposition or NO_DISPOSITION,
-        adherence=call.adherence_score,
+        disposition=row.disposition or NO_DISPOSITION,
+        adherence=row.adherence_score,
         steps=tuple(str(s["id"]) for s in steps),
         said=frozenset(str(s["id"]) for s in steps if s.get("status") == "done"),
     )
