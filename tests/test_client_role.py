@@ -21,7 +21,8 @@ from agentassist.config import Settings
 from agentassist.events import Channel, Utterance
 from agentassist.store.db import Store
 from agentassist.store.recordings import RecordingStore
-from tests.conftest import add_user, write_config
+from benchmarks.ports import served
+from tests.conftest import add_user, chromium_browser, need_chromium, wait_js, write_config
 from tests.test_authz import _wav
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -39,6 +40,7 @@ CALLS = [
 class World:
     client: TestClient
     tokens: dict[str, str]
+    again: Any  # () -> another app on the same store and recordings, for a real uvicorn
 
     def ask(self, who: str, method: str, path: str, **kwargs: Any) -> Any:
         return self.client.request(method, path, headers={"Authorization": f"Bearer {self.tokens[who]}"}, **kwargs)
@@ -65,9 +67,12 @@ def world(tmp_path: Path) -> Iterator[World]:
         store.set_disposition(call_id, disposition)
         store.end_call(call_id, started + timedelta(seconds=60))
     settings = Settings(server={"data_dir": str(tmp_path / "data")})  # type: ignore[arg-type]
-    app = create_app(settings, store, EventBus(), recordings)
-    with TestClient(app) as client:
-        yield World(client, tokens)
+
+    def app() -> Any:
+        return create_app(settings, store, EventBus(), recordings)
+
+    with TestClient(app()) as client:
+        yield World(client, tokens, app)
     store.engine.dispose()
 
 
@@ -152,3 +157,28 @@ def test_a_client_gets_403_beyond_their_routes(world: World) -> None:
                          ("GET", "/openapi.json"), ("PUT", "/api/calls/a1/shared")]:  # fmt: skip
         assert world.ask("cleo", method, path).status_code == 403, (method, path)
     assert world.client.get("/outcomes").status_code == 200  # the page itself is public; its data is not
+
+
+@pytest.mark.slow
+def test_a_client_in_the_browser_sees_their_shared_calls_and_outcomes(world: World) -> None:
+    need_chromium()
+    assert world.ask("ada", "PUT", "/api/calls/a3/shared").status_code == 200
+    with served(world.again()) as port, chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.goto(f"http://127.0.0.1:{port}/?token={world.tokens['cleo']}")
+        wait_js(page, "document.getElementById('who').textContent === 'cleo (client)'", timeout=15_000)
+        page.wait_for_selector("#past tbody tr[data-call]", timeout=15_000)
+        assert page.eval_on_selector_all("#past tbody tr[data-call]", "rows => rows.map((r) => r.dataset.call)") == [
+            "a3"
+        ]
+        assert page.locator("#outcomes-link").is_visible()
+        for other in ("#wall-link", "#scripts-link", "#calibrations-link", "#agent-link"):
+            assert page.locator(other).is_hidden(), other
+        page.click("#outcomes-link")
+        page.wait_for_selector("body[data-ready]", timeout=15_000)
+        assert page.eval_on_selector_all("#campaign option", "os => os.map((o) => o.value)") == ["acme", "gamma"]
+        page.fill("#from", "2026-11-02")
+        page.fill("#to", "2026-11-02")
+        page.click("#period button[type=submit]")
+        wait_js(page, "document.querySelector('#versions td.outcome')?.dataset.count === '2'", timeout=15_000)
+        assert page.inner_text("#summary").startswith("3 ended calls of acme")
