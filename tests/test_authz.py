@@ -168,6 +168,7 @@ TABLE: dict[str, Case] = {
     "POST /api/ws-ticket": Case(ALL_200),
     "POST /api/calls/{call_id}/recording/link": Case(ALL_200, "/api/calls/c1/recording/link"),
     "PUT /api/users/{name}/all-teams": Case(ADMIN.format(200), "/api/users/tom/all-teams", {"all_teams": True}),
+    "PUT /api/users/{name}/campaigns": Case(ADMIN.format(200), "/api/users/cleo/campaigns", {"campaigns": ["acme"]}),
     "PUT /api/users/{name}/password": Case(ADMIN.format(204), "/api/users/bob/password", {"new": "bob-password"}),
     "GET /api/teams": Case(LEADERS.format(200)),
     "GET /api/assignments": Case(EVALUATORS.format(200)),

@@ -5,6 +5,7 @@ shared call's checklist or evaluations, a live feed, the scripts. Sharing is a l
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,7 +23,7 @@ from agentassist.events import Channel, Utterance
 from agentassist.store.db import Store
 from agentassist.store.recordings import RecordingStore
 from benchmarks.ports import served
-from tests.conftest import add_user, chromium_browser, need_chromium, wait_js, write_config
+from tests.conftest import AGENTASSIST, _env, add_user, chromium_browser, need_chromium, wait_js, write_config
 from tests.test_authz import _wav
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -76,9 +77,16 @@ def world(tmp_path: Path) -> Iterator[World]:
     store.engine.dispose()
 
 
-def test_the_cli_makes_a_client_of_their_campaigns(world: World) -> None:
+def test_the_cli_makes_a_client_of_their_campaigns(world: World, tmp_path: Path) -> None:
     me = world.ask("cleo", "GET", "/api/me").json()
     assert (me["role"], me["campaigns"], me["teams"]) == ("client", ["acme", "gamma"], [])
+    config = tmp_path / "agentassist.toml"
+    out = subprocess.run(
+        [str(AGENTASSIST), "users", "campaigns", "cleo", "--campaign", "acme", "--config", str(config)],
+        capture_output=True, text=True, check=True, env=_env(),
+    )  # fmt: skip
+    assert "campaigns acme" in out.stdout
+    assert world.ask("cleo", "GET", "/api/me").json()["campaigns"] == ["acme"]
     listed = {u["name"]: u for u in world.ask("ada", "GET", "/api/users").json()}
     assert listed["cleo"]["role"] == "client"
     r = world.ask("ada", "POST", "/api/users", json={"name": "carl", "role": "client"})
@@ -87,6 +95,10 @@ def test_the_cli_makes_a_client_of_their_campaigns(world: World) -> None:
     assert r.status_code == 422 and "client" in r.json()["detail"]
     r = world.ask("ada", "POST", "/api/users", json={"name": "carl", "role": "client", "campaigns": ["beta"]})
     assert r.status_code == 201 and r.json()["campaigns"] == ["beta"]
+    r = world.ask("ada", "PUT", "/api/users/carl/campaigns", json={"campaigns": ["beta", "acme"]})
+    assert r.status_code == 200 and r.json()["campaigns"] == ["acme", "beta"]
+    assert world.ask("ada", "PUT", "/api/users/tom/campaigns", json={"campaigns": ["acme"]}).status_code == 422
+    assert world.ask("cleo", "PUT", "/api/users/carl/campaigns", json={"campaigns": ["beta"]}).status_code == 403
 
 
 def test_a_client_reads_their_campaigns_reports_and_outcomes(world: World) -> None:

@@ -250,6 +250,16 @@ def set_user_all_teams(name: str, body: AllTeamsIn, store: StoreDep, admin: Admi
     return _changed(store, name, lambda: store.set_all_teams(name, body.all_teams))
 
 
+class CampaignsIn(BaseModel):
+    campaigns: Campaigns = Field(description=CAMPAIGNS_DOC)
+
+
+@router.put("/users/{name}/campaigns", response_model=UserListed)
+def set_user_campaigns(name: str, body: CampaignsIn, store: StoreDep, admin: AdminDep) -> UserJson:
+    """A client's campaigns, replacing theirs (422 for a user of another role given campaigns)."""
+    return _changed(store, name, lambda: store.set_campaigns(name, body.campaigns))
+
+
 def _changed(store: Store, name: str, change: Callable[[], None]) -> UserJson:
     """Apply an admin's ``change`` to user ``name``; the user as it is now (the store's refusal as 404/409/422)."""
     try:
