@@ -278,13 +278,6 @@ def _store_with_user(args: argparse.Namespace) -> Store:
     return store
 
 
-def cmd_users_campaigns(args: argparse.Namespace) -> int:
-    store = _store_with_user(args)
-    store.set_campaigns(args.name, args.campaign or [])  # a client's next request sees the new ones
-    sys.stdout.write(f"user {args.name!r}: campaigns {', '.join(sorted(set(args.campaign or []))) or 'none'}\n")
-    return 0
-
-
 def cmd_users_delete(args: argparse.Namespace) -> int:
     store = _store_with_user(args)
     store.delete_user(args.name)  # a running server closes their sockets at its next sweep (within 30 s)
@@ -461,10 +454,6 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_users_reset_password)
     sp = with_config(users.add_parser("list", help="list the users: role, password set, token expiry, teams"))
     sp.set_defaults(func=cmd_users_list)
-    sp = with_config(users.add_parser("campaigns", help="set a client's campaigns (replacing theirs)"))
-    sp.add_argument("name")
-    sp.add_argument("--campaign", action="append", help="a campaign (repeat); none: the client sees nothing")
-    sp.set_defaults(func=cmd_users_campaigns)
     sp = with_config(users.add_parser("delete", help="delete a user: their token and login sessions end"))
     sp.add_argument("name")
     sp.set_defaults(func=cmd_users_delete)
