@@ -175,12 +175,12 @@ async def live_call(ws: WebSocket, call_id: str) -> None:
 async def _live_call(ws: WebSocket, held: Held, call_id: str) -> None:
     store: Store = ws.app.state.store
     bus: EventBus = ws.app.state.bus
+    if ws.state.user.role == CLIENT:  # a client follows no call live, nor learns here which calls exist
+        await ws.close(_CLOSE_FORBIDDEN, "a client may not follow a call live")
+        return
     call = await asyncio.to_thread(store.get_call, call_id)
     if call is None:
         await ws.close(_CLOSE_NOT_FOUND, f"no call with id {call_id!r}")
-        return
-    if ws.state.user.role == CLIENT:  # shared calls are ended ones; a client follows no call live
-        await ws.close(_CLOSE_FORBIDDEN, "a client may not follow a call live")
         return
     if not await asyncio.to_thread(store.can_see_call, ws.state.user, call_id):
         reason = "another agent's call" if ws.state.user.role == "agent" else "outside what this user may see"
