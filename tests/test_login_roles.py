@@ -89,6 +89,7 @@ def test_each_role_signs_in_through_the_form(floor: Any) -> None:
             assert page.locator("#wall-link").is_visible() == (role in WALL_ROLES), name
             assert page.locator("#agent-link").is_visible() == (role != "quality_checker"), name
             assert page.locator("#scripts-link").is_visible() == (role in WALL_ROLES), name
+            assert page.locator("#outcomes-link").is_visible() == (role in WALL_ROLES), name
             assert page.locator("#calibrations-link").is_visible() == (role != "agent"), name
             assert page.locator("#active-box").is_visible() == (role in WALL_ROLES), name
             token = page.evaluate("localStorage.getItem('agentassist.token')")

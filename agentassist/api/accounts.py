@@ -19,7 +19,7 @@ from agentassist.store.distribution import AssignmentJson
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
-Role = Literal["agent", "team_leader", "quality_checker", "supervisor", "admin"]
+Role = Literal["agent", "team_leader", "quality_checker", "supervisor", "admin", "client"]
 # the pages' languages: static/i18n/<language>.json for each but English (tests/test_i18n.py keeps them in step)
 Language = Literal["en", "ru", "uk", "pl"]
 LANGUAGE_DOC = "the language the pages show for this user; null: the browser's (navigator.languages)"
@@ -37,12 +37,17 @@ ALL_TEAMS_DOC = (
 )
 
 
+CAMPAIGNS_DOC = "a client's campaigns: their reports and outcomes, and the calls shared with them"
+Campaigns = list[Annotated[str, Field(min_length=1, max_length=200)]]
+
+
 class UserOut(BaseModel):
     name: str
     role: Role
     teams: list[str]
     all_teams: bool = Field(False, description=ALL_TEAMS_DOC)
     language: Language | None = Field(None, description=LANGUAGE_DOC)
+    campaigns: list[str] = Field([], description=CAMPAIGNS_DOC)
 
 
 class LanguageIn(BaseModel):
@@ -60,6 +65,7 @@ class UserIn(BaseModel):
     teams: list[Annotated[str, Field(min_length=1, max_length=200)]] = []
     password: str | None = Field(None, min_length=8, max_length=1000)
     all_teams: bool = Field(False, description=ALL_TEAMS_DOC)
+    campaigns: Campaigns = Field([], description=CAMPAIGNS_DOC + " (one or more for a client)")
 
 
 class PasswordIn(BaseModel):
@@ -76,6 +82,7 @@ class UserCreated(BaseModel):
     role: Role
     teams: list[str]
     all_teams: bool
+    campaigns: list[str] = []
     token: str = Field(description="API token; shown once")
 
 
@@ -169,6 +176,7 @@ def _me(user: UserRecord) -> dict[str, Any]:
         "teams": list(user.teams),
         "all_teams": user.all_teams,
         "language": user.language,
+        "campaigns": list(user.campaigns),
     }
 
 
@@ -215,10 +223,18 @@ def list_users(store: StoreDep, admin: AdminDep) -> list[UserJson]:
 @router.post("/users", response_model=UserCreated, status_code=status.HTTP_201_CREATED)
 def create_user(body: UserIn, store: StoreDep, admin: AdminDep) -> dict[str, Any]:
     try:
-        token = store.add_user(body.name, body.role, teams=body.teams, password=body.password, all_teams=body.all_teams)
+        token = store.add_user(
+            body.name,
+            body.role,
+            teams=body.teams,
+            password=body.password,
+            all_teams=body.all_teams,
+            campaigns=body.campaigns,
+        )
     except ConfigError as exc:
         raise _bad(exc) from None
-    return {"name": body.name, "role": body.role, "teams": body.teams, "all_teams": body.all_teams, "token": token}
+    created = {"name": body.name, "role": body.role, "teams": body.teams, "all_teams": body.all_teams}
+    return {**created, "campaigns": body.campaigns, "token": token}
 
 
 @router.delete("/users/{name}", status_code=status.HTTP_204_NO_CONTENT)
@@ -239,6 +255,16 @@ def set_user_teams(name: str, body: TeamsIn, store: StoreDep, admin: AdminDep) -
 def set_user_all_teams(name: str, body: AllTeamsIn, store: StoreDep, admin: AdminDep) -> UserJson:
     """Let a supervisor or team leader see every team's calls (true), or only their teams' (false)."""
     return _changed(store, name, lambda: store.set_all_teams(name, body.all_teams))
+
+
+class CampaignsIn(BaseModel):
+    campaigns: Campaigns = Field(description=CAMPAIGNS_DOC)
+
+
+@router.put("/users/{name}/campaigns", response_model=UserListed)
+def set_user_campaigns(name: str, body: CampaignsIn, store: StoreDep, admin: AdminDep) -> UserJson:
+    """A client's campaigns, replacing theirs (422 for a user of another role given campaigns)."""
+    return _changed(store, name, lambda: store.set_campaigns(name, body.campaigns))
 
 
 def _changed(store: Store, name: str, change: Callable[[], None]) -> UserJson:

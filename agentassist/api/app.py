@@ -29,6 +29,7 @@ from agentassist.api import (
     health,
     live,
     offers,
+    outcomes,
     phone,
     privacy,
     prompts,
@@ -38,6 +39,7 @@ from agentassist.api import (
     scorecards,
     scripts,
     scripttools,
+    sharing,
     tokens,
     wall,
     wallagents,
@@ -66,6 +68,7 @@ PAGES = {
     "/scripts": "scripts.html",
     "/calibrations": "calibrations.html",
     "/privacy": "privacy.html",
+    "/outcomes": "outcomes.html",
 }
 
 
@@ -170,6 +173,8 @@ def create_app(
     app.include_router(audit.router)
     app.include_router(privacy.router)
     app.include_router(retention.router)
+    app.include_router(outcomes.router)
+    app.include_router(sharing.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     def page(path: str, html: str) -> None:

@@ -22,6 +22,7 @@ from agentassist.store.db import Store, UserRecord
 from agentassist.store.phones import check_phone
 from agentassist.store.prompts import PromptStore
 from agentassist.store.recordings import RecordingStore
+from agentassist.store.scope import CLIENT
 from agentassist.store.scoring import ConflictError, FieldError, ForbiddenError, NotFoundError
 
 
@@ -180,10 +181,47 @@ def current_user(request: Request, store: Annotated[Store, Depends(get_store)]) 
     if check.expired:
         raise _unauthorized("token expired: sign in again, or ask an admin for a new API token")
     request.state.token_hash = check.token_hash  # logout and ws-ticket name the token itself
+    if check.user.role == CLIENT:
+        _client_route(request)
     return check.user
 
 
 def visible_call(store: Store, call_id: str, user: UserRecord, reading: str = "call") -> CallJson:
+# What a client may ask (docs/outcomes.md#clients): their account, their campaigns' reports and
+# outcomes, and the calls shared with them (list, recording, its waveform, transcript). Every other
+# route answers them 403 before it runs, a route added later included: a client is outside the center.
+CLIENT_ROUTES = frozenset(
+    {
+        "GET /api/me",
+        "PUT /api/me/password",
+        "PUT /api/me/language",
+        "POST /api/me/token",
+        "POST /api/logout",
+        "GET /api/calls",
+        "GET /api/calls/{call_id}",
+        "POST /api/calls/{call_id}/recording/link",
+        "GET /api/calls/{call_id}/recording",
+        "GET /api/calls/{call_id}/peaks",
+        "GET /api/calls/{call_id}/transcript",
+        "GET /api/reports/agents",
+        "GET /api/reports/teams",
+        "GET /api/outcomes",
+        "GET /api/outcomes/campaigns",
+    }
+)
+
+
+def _client_route(request: Request) -> None:
+    method = "GET" if request.method == "HEAD" else request.method
+    route = request.scope.get("route")  # FastAPI's matched route: its path as declared, {call_id} and all
+    if f"{method} {getattr(route, 'path', '')}" not in CLIENT_ROUTES:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "a client may read their campaigns' reports and outcomes and the calls shared with them, nothing else",
+        )
+
+
+def visible_call(store: Store, call_id: str, user: UserRecord) -> CallJson:
     """The call if this user may see it: 404 when it does not exist, 403 when it is out of their scope
     (another agent's call, another team's, a call not assigned to this checker), written to the audit
     log as ``refused`` with what was asked (``reading``: "recording", "transcript", ...)."""

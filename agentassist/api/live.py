@@ -23,6 +23,7 @@ from agentassist.bus import EventBus, Subscription
 from agentassist.store.accounts import TokenCheck, token_hash
 from agentassist.store.db import Store, UserRecord
 from agentassist.store.phones import check_phone
+from agentassist.store.scope import CLIENT
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["live"])
@@ -174,6 +175,9 @@ async def live_call(ws: WebSocket, call_id: str) -> None:
 async def _live_call(ws: WebSocket, held: Held, call_id: str) -> None:
     store: Store = ws.app.state.store
     bus: EventBus = ws.app.state.bus
+    if ws.state.user.role == CLIENT:  # a client follows no call live, nor learns here which calls exist
+        await ws.close(_CLOSE_FORBIDDEN, "a client may not follow a call live")
+        return
     call = await asyncio.to_thread(store.get_call, call_id)
     if call is None:
         await ws.close(_CLOSE_NOT_FOUND, f"no call with id {call_id!r}")

@@ -1,8 +1,8 @@
 """Reports: per agent and per team, over the calls the user may see (docs/reports.md); JSON or CSV.
 
 Agents get their own row; team leaders and supervisors their teams' agents; admins (and leaders
-with ``all_teams``) everyone. The teams report is for leaders only. Quality checkers get neither: their
-scope is their work list, not the floor's performance.
+with ``all_teams``) everyone; a client every call of their campaigns. The teams report is for leaders
+and clients. Quality checkers get neither: their scope is their work list, not the floor's performance.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from pydantic import BaseModel, Field
 
 from agentassist.api.accounts import LEADERS
 from agentassist.api.deps import StoreDep, check_range, require
+from agentassist.api.outcomes import check_client_campaign
 from agentassist.store.db import UserRecord
 from agentassist.store.reports import as_csv
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
-AgentsReader = Annotated[UserRecord, require("agent", *LEADERS)]
-TeamsReader = Annotated[UserRecord, require(*LEADERS)]
+AgentsReader = Annotated[UserRecord, require("agent", *LEADERS, "client")]
+TeamsReader = Annotated[UserRecord, require(*LEADERS, "client")]
 From = Annotated[datetime | None, Query(alias="from", description="calls started at or after (ISO 8601)")]
 To = Annotated[datetime | None, Query(description="calls started before (ISO 8601)")]
 Campaign = Annotated[str | None, Query(max_length=200, description="only this campaign's calls")]
@@ -94,6 +95,7 @@ def agents_report(
     format: Format = "json",
 ) -> Any:
     check_range(from_, to)
+    check_client_campaign(user, campaign)
     rows = store.agent_report(user, from_=from_, to=to, campaign=campaign)
     return _answer(rows, "agent", format, {"from": from_, "to": to, "campaign": campaign}, "agents")
 
@@ -113,5 +115,6 @@ def teams_report(
     format: Format = "json",
 ) -> Any:
     check_range(from_, to)
+    check_client_campaign(user, campaign)
     rows = store.team_report(user, from_=from_, to=to, campaign=campaign)
     return _answer(rows, "team", format, {"from": from_, "to": to, "campaign": campaign}, "teams")

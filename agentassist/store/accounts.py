@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from agentassist.errors import ConfigError
 from agentassist.store.database import Database
 from agentassist.store.dates import iso, utc
-from agentassist.store.models import ROLES, SessionTokenRow, TeamMemberRow, TeamRow, UserRow
-from agentassist.store.scope import LEADER_ROLES
+from agentassist.store.models import ROLES, ClientCampaignRow, SessionTokenRow, TeamMemberRow, TeamRow, UserRow
+from agentassist.store.scope import CLIENT, LEADER_ROLES
 from agentassist.store.scope import UserRecord as UserRecord  # where api/ has long imported it from
 
 LOGIN_TOKEN_TTL = timedelta(hours=12)
@@ -48,6 +48,7 @@ class UserJson(TypedDict):
     role: str
     teams: list[str]
     all_teams: bool
+    campaigns: list[str]  # a client's
     has_password: bool
     created_at: str
     token_expires_at: str | None
@@ -74,12 +75,14 @@ def add_user(
     teams: list[str] | None = None,
     password: str | None = None,
     all_teams: bool = False,
+    campaigns: list[str] | None = None,
 ) -> str:
     """Create a user (teams are created when new); returns their API token. ``all_teams``: a
-    supervisor or team leader who sees every team's calls."""
+    supervisor or team leader who sees every team's calls; ``campaigns``: a client's."""
     if role not in ROLES:
         raise ConfigError(f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
     _check_all_teams(role, all_teams)
+    _check_campaigns(role, campaigns or [])
     if not name.strip():
         raise ConfigError("user name must not be empty")
     if password is not None and len(password) < 8:
@@ -102,7 +105,27 @@ def add_user(
         s.flush()
         for team in teams or []:
             s.add(TeamMemberRow(user_id=row.id, team_id=_team_id(s, team)))
+        s.add_all(ClientCampaignRow(user_id=row.id, campaign=c) for c in sorted(set(campaigns or [])))
     return token
+
+
+def set_campaigns(db: Database, name: str, campaigns: list[str]) -> None:
+    """The campaigns a client sees, replacing those they had."""
+    with db.session.begin() as s:
+        row = live_user(s, name)
+        _check_campaigns(row.role, campaigns, required=False)
+        s.execute(delete(ClientCampaignRow).where(ClientCampaignRow.user_id == row.id))
+        s.add_all(ClientCampaignRow(user_id=row.id, campaign=c) for c in sorted(set(campaigns)))
+
+
+def _check_campaigns(role: str, campaigns: list[str], required: bool = True) -> None:
+    if campaigns and role != CLIENT:
+        raise ConfigError(f"campaigns are a client's: expected role {CLIENT!r}, got {role!r}")
+    if role == CLIENT and required and not campaigns:
+        raise ConfigError("a client sees their campaigns' reports: expected one campaign or more, got none")
+    for c in campaigns:
+        if not c.strip() or len(c) > 200:
+            raise ConfigError(f"campaign name: expected 1 to 200 characters, not all blank, got {c!r}")
 
 
 def set_password(db: Database, name: str, password: str) -> None:
@@ -317,7 +340,13 @@ def _check_all_teams(role: str, all_teams: bool) -> None:
 
 
 def user_record(s: Session, row: UserRow) -> UserRecord:
-    return UserRecord(row.id, row.name, row.role, tuple(_teams_of(s, row.id)), row.all_teams, row.language)
+    campaigns = tuple(_campaigns_of(s, row.id)) if row.role == CLIENT else ()
+    return UserRecord(row.id, row.name, row.role, tuple(_teams_of(s, row.id)), row.all_teams, row.language, campaigns)
+
+
+def _campaigns_of(s: Session, user_id: int) -> list[str]:
+    stmt = select(ClientCampaignRow.campaign).where(ClientCampaignRow.user_id == user_id)
+    return list(s.scalars(stmt.order_by(ClientCampaignRow.campaign)))
 
 
 def live_user(s: Session, name: str) -> UserRow:
@@ -355,6 +384,7 @@ def _user_json(s: Session, row: UserRow) -> UserJson:
         "role": row.role,
         "teams": _teams_of(s, row.id),
         "all_teams": row.all_teams,
+        "campaigns": _campaigns_of(s, row.id),
         "has_password": row.password_hash is not None,
         "created_at": iso(row.created_at),
         "token_expires_at": iso(row.token_expires_at),

@@ -4,7 +4,8 @@ The work is done by plain functions, one module per resource, each taking the :c
 first: calls.py, call_details.py (spans, digits, media), transcripts.py (utterances, adherence),
 accounts.py (users, teams, tokens), audit.py, scorecards.py, evaluations.py, calibrations.py,
 distribution.py (sampling rules, assignments), queue.py (a checker's work queue), offers.py
-(checkers' marks offered to script editors), reports.py. Which calls a user sees is decided in one
+(checkers' marks offered to script editors), reports.py, outcomes.py, sharing.py (calls shared with
+clients). Which calls a user sees is decided in one
 place, scope.py, and passed to those functions as the user. ``store.get_call(call_id)`` is
 ``calls.get_call(store, call_id)``: the Store adds no behaviour of its own.
 """
@@ -20,9 +21,11 @@ from agentassist.store import audit as audit_module  # (``audit`` and the others
 from agentassist.store import calibrations as calibration_module
 from agentassist.store import evaluations as evaluation_module
 from agentassist.store import offers as offer_module
+from agentassist.store import outcomes as outcome_module
 from agentassist.store import queue as queue_module
 from agentassist.store import redactions as redaction_module
 from agentassist.store import scorecards as scorecard_module
+from agentassist.store import sharing as sharing_module
 from agentassist.store.calls import recording_seconds
 from agentassist.store.database import Database
 from agentassist.store.models import ROLES, Base
@@ -87,6 +90,7 @@ class Store(Database):
     rotate_token = _Bound(accounts.rotate_token)
     set_all_teams = _Bound(accounts.set_all_teams)
     set_language = _Bound(accounts.set_language)
+    set_campaigns = _Bound(accounts.set_campaigns)
     check_password = _Bound(accounts.check_password)
     end_logins = _Bound(accounts.end_logins)
     delete_user = _Bound(accounts.delete_user)
@@ -141,3 +145,9 @@ class Store(Database):
     # reports
     agent_report = _Bound(reports.agent_report)
     team_report = _Bound(reports.team_report)
+    outcomes = _Bound(outcome_module.outcomes)
+
+    # calls shared with their campaign's clients
+    share_call = _Bound(sharing_module.share_call)
+    unshare_call = _Bound(sharing_module.unshare_call)
+    sharing = _Bound(sharing_module.sharing)

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-ROLES = ("agent", "team_leader", "quality_checker", "supervisor", "admin")
+ROLES = ("agent", "team_leader", "quality_checker", "supervisor", "admin", "client")
 
 
 class Base(DeclarativeBase):
@@ -353,3 +353,18 @@ class DeletedRecordingRow(Base):
     __tablename__ = "deleted_recordings"
     call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+class ClientCampaignRow(Base):
+    """A campaign whose reports and outcomes a user of role ``client`` sees. Migration 0012."""
+
+    __tablename__ = "client_campaigns"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+class SharedCallRow(Base):
+    """A call the center shares with the clients of its campaign (list, recording, transcript). Migration 0012."""
+
+    __tablename__ = "shared_calls"
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), primary_key=True)
+    shared_by: Mapped[str] = mapped_column(String(200))
+    shared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -12,7 +12,8 @@ mean adherence score (0..1) of its calls that have one; ``quality_mean`` the mea
 the evaluations of its calls, calibration evaluations and all-"na" ones (no total) left out;
 ``dispositions`` counts the outbound calls' dispositions (``"none"`` when a call has none).
 
-A team's row covers its present members' calls (an agent in two teams counts in both).
+A team's row covers its present members' calls (an agent in two teams counts in both). A client's
+reports add up every call of their campaigns (scope.py's ``reported_calls``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from agentassist.store.models import (
     UserRow,
     UtteranceRow,
 )
-from agentassist.store.scope import UserRecord, sees_all, visible_calls
+from agentassist.store.scope import CLIENT, UserRecord, reported_calls, sees_all
 
 NO_DISPOSITION = "none"
 METRICS = (
@@ -174,8 +175,8 @@ def as_csv(rows: Sequence[dict[str, Any]], key: str) -> str:
 def call_facts(
     db: Database, user: UserRecord, *, from_: datetime | None, to: datetime | None, campaign: str | None
 ) -> list[CallFacts]:
-    """The facts of every ended or failed call in range that ``user`` may see."""
-    stmt = select(CallRow).where(visible_calls(user), CallRow.status.in_(("ended", "failed")))
+    """The facts of every ended or failed call in range that ``user``'s reports add up (scope.py)."""
+    stmt = select(CallRow).where(reported_calls(user), CallRow.status.in_(("ended", "failed")))
     if from_ is not None:
         stmt = stmt.where(CallRow.started_at >= from_)
     if to is not None:
@@ -224,23 +225,26 @@ def agent_report(
 def team_report(
     db: Database, user: UserRecord, *, from_: datetime | None, to: datetime | None, campaign: str | None
 ) -> list[dict[str, Any]]:
-    """One row per team ``user`` leads (every team for an admin or a leader with ``all_teams``)."""
+    """One row per team ``user`` leads (every team for an admin or a leader with ``all_teams``; for a
+    client, the teams whose members took their campaigns' calls, and no other team's name)."""
     stmt = (
         select(TeamRow.name, UserRow.name)
         .join(TeamMemberRow, TeamMemberRow.team_id == TeamRow.id)
         .join(UserRow, UserRow.id == TeamMemberRow.user_id)
         .where(UserRow.deleted_at.is_(None))
     )
-    if not sees_all(user):
+    if not sees_all(user) and user.role != CLIENT:  # a client's rows: the teams that took their calls (below)
         stmt = stmt.where(TeamRow.name.in_(user.teams))
     teams_of: dict[str, list[str]] = defaultdict(list)
     with db.session() as s:
         for team, member in s.execute(stmt):
             teams_of[member].append(team)
-    groups: dict[str, Totals] = {team: Totals() for teams in teams_of.values() for team in teams}
+    groups: dict[str, Totals] = {}
+    if user.role != CLIENT:
+        groups = {team: Totals() for teams in teams_of.values() for team in teams}
     for c in call_facts(db, user, from_=from_, to=to, campaign=campaign):
         for team in teams_of.get(c.agent, ()):
-            groups[team].add(c)
+            groups.setdefault(team, Totals()).add(c)
     return [{"team": t, "agents": len(groups[t].agents), **groups[t].row()} for t in sorted(groups)]
 
 

@@ -8,7 +8,11 @@ calibrations.py). By role:
 - team leader, supervisor: their own calls and their teams' members' calls;
 - agent: their own calls;
 - quality checker: the calls assigned to them and the calls of the calibration sessions they score in;
+- client: the calls the center shared (:class:`SharedCallRow`) of their campaigns;
 - anyone else: none.
+
+Reports and outcomes add up the calls of :func:`reported_calls`: the same, but a client's are every
+call of their campaigns (the aggregate, never a call itself).
 """
 
 from __future__ import annotations
@@ -23,12 +27,14 @@ from agentassist.store.models import (
     CalibrationCallRow,
     CalibrationCheckerRow,
     CallRow,
+    SharedCallRow,
     TeamMemberRow,
     TeamRow,
     UserRow,
 )
 
 LEADER_ROLES = ("team_leader", "supervisor")  # see their teams' calls; every team's with ``all_teams``
+CLIENT = "client"  # a campaign's client: its reports and outcomes, and the calls shared with them
 EVALUATOR_ROLES = ("quality_checker", "team_leader", "supervisor", "admin")  # score calls, read scorecards
 
 
@@ -40,6 +46,7 @@ class UserRecord:
     teams: tuple[str, ...] = ()
     all_teams: bool = False
     language: str | None = None  # the pages' language the user chose; None: the browser's
+    campaigns: tuple[str, ...] = ()  # a client's (client_campaigns); empty for every other role
 
 
 def sees_all(user: UserRecord) -> bool:
@@ -65,7 +72,17 @@ def visible_calls(user: UserRecord) -> ColumnElement[bool]:
             .where(CalibrationCheckerRow.user_id == user.id)
         )
         return or_(CallRow.id.in_(assigned), CallRow.id.in_(calibrating))
+    if user.role == CLIENT:
+        return CallRow.campaign.in_(user.campaigns) & CallRow.id.in_(select(SharedCallRow.call_id))
     return false()
+
+
+def reported_calls(user: UserRecord) -> ColumnElement[bool]:
+    """Which calls ``user``'s reports and outcomes add up: a client's campaigns' calls, else
+    :func:`visible_calls`."""
+    if user.role == CLIENT:
+        return CallRow.campaign.in_(user.campaigns)
+    return visible_calls(user)
 
 
 def team_agents(user: UserRecord) -> Select[str]:

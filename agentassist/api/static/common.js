@@ -17,6 +17,7 @@ const PAGES = [
   { path: "/calibrations", id: "calibrations-link", title: "calibrations", roles: "quality_checker team_leader supervisor admin" },
   { path: "/scripts", id: "scripts-link", title: "scripts", roles: "team_leader supervisor admin" },
   { path: "/privacy", id: "privacy-link", title: "privacy", roles: "admin" },
+  { path: "/outcomes", id: "outcomes-link", title: "outcomes", roles: "team_leader supervisor admin client" },
 ];
 
 const TOKEN_KEY = "agentassist.token";
