@@ -204,6 +204,10 @@ class TranscribeSettings(_Section):
     final_batch: int = _MODEL.final_batch
     # a revision that has waited this long goes before partials; 0: after them (the default)
     revise_due_s: float = _MODEL.revise_due_s
+    # A call's thread takes the audio that came this often instead of waking for each 20 ms frame (0):
+    # each wakeup is a handoff of the GIL from the event loop, which the decoders then wait behind
+    # (benchmarks/RESULTS.md, session 13). An utterance's end is seen up to this much later.
+    frame_wait_ms: int = Field(default=0, ge=0, le=200)
     partials: bool = _STREAM.partials
     # a new partial this often while someone speaks (news within 0.5 s)
     partial_every_s: float = _STREAM.partial_every_s

@@ -417,6 +417,7 @@ class Runtime:
             on_closed=self._closed,
             segmenter_options=t.segmenter_options(),
             stream_options=t.stream_options(),
+            frame_wait_s=t.frame_wait_ms / 1000,
             prompt=prompt,
             language=language,
             opus=self._opus,

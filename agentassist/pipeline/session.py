@@ -84,18 +84,21 @@ class CallSession:
         fsync_every_s: float = 2.0,
         store_dtmf_digits: bool = False,
         row: Callable[[], None] | None = None,
+        frame_wait_s: float = 0.0,
     ) -> None:
         """``opus``: convert the recording to Ogg Opus after hangup (None: keep the WAV);
         ``dtmf_pause``: digits from the far end that pause and resume the recording; ``failures``: told
         of what fails; ``fsync_every_s``: the most audio a power loss may cost; ``store_dtmf_digits``:
         store and publish received digits as keyed (False: masked); ``row``: writes the call's row, when
         it could not be written at the start (the database failing): tried again at the end;
-        ``transcriber`` None: recorded only (``[transcribe] enabled = false``)."""
+        ``transcriber`` None: recorded only (``[transcribe] enabled = false``); ``frame_wait_s``: while
+        transcribing, take the audio that came this often instead of waking for each frame (0)."""
         self.info = info
         self.call_id = info.call_id
         self.opus = opus
         self.row = row
         self._on_closed = on_closed
+        self._frame_wait_s = frame_wait_s
         # SimpleQueue (C): a put and a get that wakes the call thread cost about a third of queue.Queue's
         # (a Condition in Python, a new lock every wait); bounded by _put
         self._queue: queue.SimpleQueue[Item] = queue.SimpleQueue()
@@ -109,7 +112,7 @@ class CallSession:
         self._written = 0  # frames of both channels in the recording: what a phone's ack covers
         self._taken = 0  # frames of both channels the call thread has taken off the queue
         self._watchers: list[tuple[int, Callable[[], None]]] = []  # when_taken
-        self._taken_ahead: deque[Item] = deque()  # recording only: taken off the queue, not yet handled
+        self._taken_ahead: deque[Item] = deque()  # taken off the queue in a batch, not yet handled
         self._card = CardPause(dtmf_pause)
         self.recorder = Recorder(info.recording_path, fsync_every_s=fsync_every_s, keep_samples=_samples(info))
         self.streams = {
@@ -306,10 +309,10 @@ class CallSession:
             close_call(self)
 
     def _next(self) -> Item | None:
-        """The next queued item; None after a while without one. Transcribing, each item as it comes;
-        recording only, the thread wakes every ``_RECORD_ONLY_WAIT_S`` and takes all that came, a
-        phone's consecutive frames joined into one item."""
-        if self.streams:
+        """The next queued item; None after a while without one. Transcribing, each item as it comes
+        (or every ``frame_wait_s``); recording only, the thread wakes every ``_RECORD_ONLY_WAIT_S``; a
+        batch is all that came, a phone's consecutive frames joined into one item."""
+        if self.streams and self._frame_wait_s <= 0:
             try:
                 return self._queue.get(timeout=0.2)
             except queue.Empty:
@@ -320,7 +323,7 @@ class CallSession:
                 while len(items) < _QUEUE_ITEMS:
                     items.append(self._queue.get_nowait())
             if not items:
-                time.sleep(_RECORD_ONLY_WAIT_S)
+                time.sleep(self._frame_wait_s if self.streams else _RECORD_ONLY_WAIT_S)
                 return None
             self._taken_ahead = _joined(items)
         return self._taken_ahead.popleft()
