@@ -186,7 +186,6 @@ def current_user(request: Request, store: Annotated[Store, Depends(get_store)]) 
     return check.user
 
 
-def visible_call(store: Store, call_id: str, user: UserRecord, reading: str = "call") -> CallJson:
 # What a client may ask (docs/outcomes.md#clients): their account, their campaigns' reports and
 # outcomes, and the calls shared with them (list, recording, its waveform, transcript). Every other
 # route answers them 403 before it runs, a route added later included: a client is outside the center.
@@ -221,7 +220,7 @@ def _client_route(request: Request) -> None:
         )
 
 
-def visible_call(store: Store, call_id: str, user: UserRecord) -> CallJson:
+def visible_call(store: Store, call_id: str, user: UserRecord, reading: str = "call") -> CallJson:
     """The call if this user may see it: 404 when it does not exist, 403 when it is out of their scope
     (another agent's call, another team's, a call not assigned to this checker), written to the audit
     log as ``refused`` with what was asked (``reading``: "recording", "transcript", ...)."""

@@ -353,6 +353,8 @@ class DeletedRecordingRow(Base):
     __tablename__ = "deleted_recordings"
     call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ClientCampaignRow(Base):
     """A campaign whose reports and outcomes a user of role ``client`` sees. Migration 0012."""
 
