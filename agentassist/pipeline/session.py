@@ -32,6 +32,7 @@ from typing import Any
 from agentassist.assist.script import Script
 from agentassist.audio.encode import OpusOptions
 from agentassist.audio.frames import FRAME_BYTES
+from agentassist.audio.keyring import KeyRing
 from agentassist.audio.recorder import Recorder, RecordingError, channel_frames
 from agentassist.audio.segmenter import SegmenterOptions
 from agentassist.events import Channel, Event, EventType, Frame
@@ -84,16 +85,19 @@ class CallSession:
         fsync_every_s: float = 2.0,
         store_dtmf_digits: bool = False,
         row: Callable[[], None] | None = None,
+        keys: KeyRing | None = None,
     ) -> None:
         """``opus``: convert the recording to Ogg Opus after hangup (None: keep the WAV);
         ``dtmf_pause``: digits from the far end that pause and resume the recording; ``failures``: told
         of what fails; ``fsync_every_s``: the most audio a power loss may cost; ``store_dtmf_digits``:
         store and publish received digits as keyed (False: masked); ``row``: writes the call's row, when
         it could not be written at the start (the database failing): tried again at the end;
-        ``transcriber`` None: recorded only (``[transcribe] enabled = false``)."""
+        ``transcriber`` None: recorded only (``[transcribe] enabled = false``); ``keys``: the recording is
+        encrypted with the current one (None: in clear)."""
         self.info = info
         self.call_id = info.call_id
         self.opus = opus
+        self.keys = keys
         self.row = row
         self._on_closed = on_closed
         # SimpleQueue (C): a put and a get that wakes the call thread cost about a third of queue.Queue's
@@ -111,7 +115,9 @@ class CallSession:
         self._watchers: list[tuple[int, Callable[[], None]]] = []  # when_taken
         self._taken_ahead: deque[Item] = deque()  # recording only: taken off the queue, not yet handled
         self._card = CardPause(dtmf_pause)
-        self.recorder = Recorder(info.recording_path, fsync_every_s=fsync_every_s, keep_samples=_samples(info))
+        self.recorder = Recorder(
+            info.recording_path, fsync_every_s=fsync_every_s, keep_samples=_samples(info), keys=keys
+        )
         self.streams = {
             ch: ChannelStream(
                 info.call_id,
@@ -153,10 +159,10 @@ class CallSession:
     def _transcribe_again(self) -> None:
         """A resumed call: the speech its earlier run had not finished transcribing, from the recording
         (on the call thread, before the first new frame)."""
-        c = self.info.resumed
+        c, path = self.info.resumed, self.info.recording_path
         for channel, stream in self.streams.items():
             if c is not None and c.transcribed[channel] < c.frames:
-                for pcm in channel_frames(self.info.recording_path, channel, c.transcribed[channel], c.frames):
+                for pcm in channel_frames(path, channel, c.transcribed[channel], c.frames, keys=self.keys):
                     stream.push(pcm)
 
     # ---- FrameSink and the desk's commands: through the queue -------------------------------------------
