@@ -7,16 +7,22 @@ file is read back (``open_recording``), and 64 KiB ranges at random offsets, as 
 figure is CPU time (``time.process_time``) per recorded second, the median of ``--runs`` runs after
 one warm-up run; the load average is printed with it, since the machine is shared.
 
-    python -m benchmarks.recording_crypto [--seconds 600] [--runs 5]
+``--kills N``: N processes each record 3.0 s in real time, encrypted, and SIGKILL themselves; the
+seconds that then decrypt say how much a kill costs.
+
+    python -m benchmarks.recording_crypto [--seconds 600] [--runs 5] [--kills 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -25,13 +31,26 @@ from typing import Any
 
 import numpy as np
 
-from agentassist.audio.keyring import KeyRing, RecordingKey
+from agentassist.audio.keyring import KeyRing, RecordingKey, load_keys
 from agentassist.audio.recorder import Recorder
 from agentassist.audio.sealed import open_recording
 from benchmarks.common import machine
 
 FRAME_BYTES = 1280  # 20 ms of both channels
 RANGE_BYTES = 64 * 1024
+# argv: the recording, the key file. 3 s of a constant sample, written in real time, then SIGKILL.
+KILLED_WRITER = """
+import os, signal, sys, time
+from pathlib import Path
+from agentassist.audio.keyring import load_keys
+from agentassist.audio.recorder import Recorder
+rec = Recorder(Path(sys.argv[1]), keys=load_keys(sys.argv[2]))
+frame = b"\\x10\\x00" * 640
+for i in range(150):
+    rec.write_stereo(frame)
+    time.sleep(0.02)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
 
 
 def write(path: Path, pcm: bytes, keys: KeyRing | None) -> None:
@@ -58,6 +77,20 @@ def read_ranges(path: Path, keys: KeyRing | None, count: int = 200) -> None:
             f.read(RANGE_BYTES)
 
 
+def killed_short_s(directory: Path, kills: int) -> list[float]:
+    """Seconds short of the 3.0 s each killed writer recorded."""
+    key_file = directory / "keys"
+    key_file.write_text("bench " + base64.b64encode(os.urandom(32)).decode() + "\n")
+    key_file.chmod(0o600)
+    short = []
+    for i in range(kills):
+        path = directory / f"killed-{i}.wav"
+        subprocess.run([sys.executable, "-c", KILLED_WRITER, str(path), str(key_file)], check=False)
+        with open_recording(path, load_keys(str(key_file), {})) as f:
+            short.append(round(3.0 - (len(f.read()) - 44) / 64000, 3))
+    return short
+
+
 def cpu_s(step: Callable[[], None], runs: int) -> float:
     step()  # warm-up: imports, the page cache, cryptography's backend
     times = []
@@ -72,6 +105,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=int, default=600)
     p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--kills", type=int, default=0)
     args = p.parse_args()
     pcm = np.random.default_rng(1).integers(-3000, 3000, (args.seconds * 16000, 2), dtype="<i2").tobytes()
     keys = KeyRing([], RecordingKey("bench", os.urandom(32)))
@@ -89,6 +123,8 @@ def main() -> None:
                 "range_64k_cpu_us": round(g / 200 * 1e6, 1),
                 "file_bytes": path.stat().st_size,
             }
+        if args.kills:
+            out["killed_short_of_3s_s"] = killed_short_s(Path(tmp), args.kills)
     for figure in ("write_cpu_us_per_recorded_s", "read_cpu_us_per_recorded_s", "range_64k_cpu_us"):
         out[f"{figure}_ratio"] = round(out["encrypted"][figure] / max(out["plain"][figure], 1e-9), 2)
     out["load_average_1m"] = [round(load_before[0], 2), round(os.getloadavg()[0], 2)]  # before, after

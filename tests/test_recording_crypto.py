@@ -38,6 +38,7 @@ from agentassist.privacy.silence import silence
 from agentassist.store.db import Store
 from agentassist.store.objects import ObjectStore
 from agentassist.store.recordings import RecordingStore
+from benchmarks.recording_crypto import KILLED_WRITER
 from benchmarks.wirephone import FRAME, WirePhone, add_phone
 from tests.conftest import AGENTASSIST, REPO, Server, _env, add_user
 from tests.s3server import BUCKET, CREDENTIALS, REGION, S3Server
@@ -289,20 +290,6 @@ def test_an_encrypted_recording_in_the_object_store_is_served_as_the_plain_one(
         s3.stop()
 
 
-_KILLED_WRITER = """
-import base64, os, signal, sys, time
-from pathlib import Path
-from agentassist.audio.keyring import load_keys
-from agentassist.audio.recorder import Recorder
-rec = Recorder(Path(sys.argv[1]), keys=load_keys(sys.argv[2]))
-frame = b"\\x10\\x00" * 640
-for i in range(150):          # 3 s of audio, written in real time
-    rec.write_stereo(frame)
-    time.sleep(0.02)
-os.kill(os.getpid(), signal.SIGKILL)
-"""
-
-
 def _key_file(tmp_path: Path, *keys: RecordingKey) -> Path:
     path = tmp_path / "recording-keys"
     path.write_text("".join(f"{k.key_id} {base64.b64encode(k.secret).decode()}\n" for k in keys))
@@ -319,7 +306,7 @@ def test_a_killed_writer_leaves_what_it_wrote_and_the_recordings_commands_finish
     path = tmp_path / "recordings" / "killed.wav"
     path.parent.mkdir()
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-c", _KILLED_WRITER, str(path), str(key_file)], env=_env(), check=False)
+    proc = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(path), str(key_file)], env=_env(), check=False)
     assert proc.returncode == -9, proc
     assert time.monotonic() - started < 30
     audio = _read(path, _ring(KEY_A))[HEADER_BYTES:]
