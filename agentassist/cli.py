@@ -66,6 +66,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for call_id in store.close_abandoned_calls(spare=waiting):
         path = recordings.path_for(call_id)
         path.with_suffix(".ogg.part").unlink(missing_ok=True)  # a conversion cut short: the WAV is whole
+        path.with_name(path.name + ".part").unlink(missing_ok=True)  # an encrypted one's silencing, likewise
         if path.with_suffix(".ogg").is_file():
             log.warning("call %s ended abnormally after its recording was converted", call_id)
         elif path.is_file():
