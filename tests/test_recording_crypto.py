@@ -29,7 +29,7 @@ from agentassist.audio import sealed
 from agentassist.audio.encode import read_stereo, wav_to_opus
 from agentassist.audio.keyring import KeyRing, RecordingKey, fingerprint, load_keys
 from agentassist.audio.peaks import peaks
-from agentassist.audio.recorder import HEADER_BYTES, Recorder, channel_frames, needs_repair, repair
+from agentassist.audio.recorder import HEADER_BYTES, Recorder, RecordingError, channel_frames, needs_repair, repair
 from agentassist.bus import EventBus
 from agentassist.config import Settings, StorageSettings
 from agentassist.errors import ConfigError
@@ -42,6 +42,7 @@ from benchmarks.recording_crypto import KILLED_WRITER
 from benchmarks.wirephone import FRAME, WirePhone, add_phone
 from tests.conftest import AGENTASSIST, REPO, Server, _env, add_user
 from tests.s3server import BUCKET, CREDENTIALS, REGION, S3Server
+from tests.test_disk_full import tmpfs  # noqa: F401  (a fixture: a small tmpfs to fill)
 from tests.test_wire_restart import _call_audio, _get, _wait
 
 KEY_A = RecordingKey("2026-11", bytes(range(32)))
@@ -137,6 +138,28 @@ def test_a_recording_cut_short_reads_up_to_its_last_whole_record_and_is_finished
     assert got[HEADER_BYTES:] == full[HEADER_BYTES : HEADER_BYTES + len(got) - HEADER_BYTES]
     with wave.open(io.BytesIO(got)) as w:  # the header says what is there
         assert w.getnframes() * 4 + HEADER_BYTES == len(got)
+
+
+def test_an_encrypted_recording_on_a_full_disk_keeps_every_whole_record(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    disk = request.getfixturevalue("tmpfs")(tmp_path / "small", 256)  # 4 s of stereo audio at most
+    rec = Recorder(disk / "call.wav", flush_interval_s=0.2, keys=_ring(KEY_A))
+    pcm = _audio(10.0)
+    failed = 0
+    for at in range(0, len(pcm), FRAME):
+        try:
+            rec.write_stereo(pcm[at : at + FRAME])
+        except RecordingError as exc:
+            failed += 1
+            assert "No space left on device" in str(exc) and "call.wav" in str(exc), exc
+    assert failed == 1 and rec.failed and "No space left" in rec.failed
+    rec.close()  # no error: it stopped already
+    got = _read(disk / "call.wav", _ring(KEY_A))
+    seconds = (len(got) - HEADER_BYTES) / 64000
+    assert 2.0 <= seconds <= 4.1 and abs(seconds - rec.duration_s) < 0.01, (seconds, rec.duration_s)
+    plain = _record(tmp_path / "plain.wav", pcm, None).read_bytes()
+    assert got[HEADER_BYTES:] == plain[HEADER_BYTES : len(got)]
 
 
 def test_a_resumed_recording_goes_on_in_its_own_form_and_key(tmp_path: Path) -> None:
