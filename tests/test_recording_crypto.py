@@ -155,6 +155,9 @@ def test_an_encrypted_recording_on_a_full_disk_keeps_every_whole_record(
             assert "No space left on device" in str(exc) and "call.wav" in str(exc), exc
     assert failed == 1 and rec.failed and "No space left" in rec.failed
     rec.close()  # no error: it stopped already
+    opened, fd = sealed.open_sealed(disk / "call.wav", _ring(KEY_A))
+    os.close(fd)
+    assert opened.torn_bytes == 0  # cut to its last whole record (FINAL too where the disk took 28 bytes more)
     got = _read(disk / "call.wav", _ring(KEY_A))
     seconds = (len(got) - HEADER_BYTES) / 64000
     assert 2.0 <= seconds <= 4.1 and abs(seconds - rec.duration_s) < 0.01, (seconds, rec.duration_s)

@@ -270,7 +270,7 @@ def get_recording(
     recordings: RecordingsDep,
     user: Annotated[UserRecord, Depends(_media_user)],
 ) -> Response:
-    visible_call(store, call_id, user)
+    call = visible_call(store, call_id, user)
     path = locate(recordings, call_id)  # the Ogg once an Opus conversion is done, else the WAV
     if isinstance(path, StoredObject):  # uploaded after hangup ([storage] url)
         store.audit(user, "recording", call_id, request.headers.get("range", ""))
@@ -284,7 +284,7 @@ def get_recording(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"call {call_id!r} has no recording") from None
     store.audit(user, "recording", call_id, request.headers.get("range", ""))
     if encrypted:  # decrypted as it is served, only the records a Range spans
-        return sealed_file_response(request, recordings, path, call_id)
+        return sealed_file_response(request, recordings, path, call_id, call["status"] in ("ended", "failed"))
     response = FileResponse(
         path,
         media_type=MEDIA_TYPES[path.suffix],

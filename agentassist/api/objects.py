@@ -9,6 +9,7 @@ so a client's cached copy is fetched once more after the move.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import tempfile
@@ -29,6 +30,7 @@ from agentassist.errors import AudioError
 from agentassist.store.objects import ObjectStore, StoredObject
 from agentassist.store.recordings import RecordingStore
 
+log = logging.getLogger(__name__)
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _CHUNK_BYTES = 64 * 1024
 
@@ -140,8 +142,12 @@ def object_response(request: Request, recordings: RecordingStore, obj: StoredObj
     return ranged_response(request, Served(obj.size, _etag(obj), obj.last_modified, obj.suffix, read), call_id)
 
 
-def sealed_file_response(request: Request, recordings: RecordingStore, path: Path, call_id: str) -> Response:
-    """A local encrypted recording: ETag and Last-Modified as FileResponse makes them for a file."""
+def sealed_file_response(
+    request: Request, recordings: RecordingStore, path: Path, call_id: str, ended: bool
+) -> Response:
+    """A local encrypted recording: ETag and Last-Modified as FileResponse makes them for a file. One of
+    an ended call without its FINAL record was cut short (a failed write, or altered after the call):
+    served, with a WARNING."""
 
     def pread(at: int, n: int) -> bytes:  # opened for each read: the file may be replaced (silenced) whole
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
@@ -152,6 +158,8 @@ def sealed_file_response(request: Request, recordings: RecordingStore, path: Pat
 
     stat = os.stat(path)
     sealed = _unsealed(call_id, lambda: SealedFile(str(path), stat.st_size, pread, recordings.keys))
+    if ended and not sealed.final:
+        log.warning("call %s: its encrypted recording ends without its FINAL record: cut short", call_id)
     etag = '"' + hashlib.md5(f"{stat.st_mtime}-{stat.st_size}".encode(), usedforsecurity=False).hexdigest() + '"'
     modified = datetime.fromtimestamp(stat.st_mtime, UTC)
     return ranged_response(request, _sealed_served(sealed, call_id, etag, modified, path.suffix), call_id)

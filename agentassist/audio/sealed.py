@@ -302,13 +302,21 @@ class SealedWriter:
         write_all(self.fd, out)
 
     def cut_back(self) -> int:
-        """After a failed write: the file cut to its last whole record (it then reads as cut short, and
-        truncating frees blocks rather than taking any); the plaintext bytes it holds."""
+        """After a failed write: the file cut to its last whole record (truncating frees blocks rather
+        than taking any) and finished with an empty FINAL record where the disk still takes its 28
+        bytes (else it reads as cut short); the plaintext bytes it holds."""
         c = self._chunk
-        records = max(0, os.fstat(self.fd).st_size - HEADER_BYTES) // (c + OVERHEAD)
-        os.ftruncate(self.fd, HEADER_BYTES + records * (c + OVERHEAD))
+        whole = max(0, os.fstat(self.fd).st_size - HEADER_BYTES) // (c + OVERHEAD)
+        os.ftruncate(self.fd, HEADER_BYTES + whole * (c + OVERHEAD))
+        os.lseek(self.fd, 0, os.SEEK_END)  # the FINAL record right after it, not after a hole
+        self.records = whole
+        self._held.clear()
+        try:
+            self.finish()
+        except OSError:
+            os.ftruncate(self.fd, HEADER_BYTES + whole * (c + OVERHEAD))  # no torn FINAL record left
         os.fsync(self.fd)
-        return records * c
+        return whole * c
 
     def _seal(self, data: bytes | bytearray, final: bool) -> bytes:
         meta = _META.pack(len(data) | (FINAL if final else 0))
