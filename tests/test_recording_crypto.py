@@ -35,6 +35,7 @@ from agentassist.config import Settings, StorageSettings
 from agentassist.errors import ConfigError
 from agentassist.events import Channel
 from agentassist.privacy.silence import silence
+from agentassist.restart import recorded_frames
 from agentassist.store.db import Store
 from agentassist.store.objects import ObjectStore
 from agentassist.store.recordings import RecordingStore
@@ -178,6 +179,10 @@ def test_a_resumed_recording_goes_on_in_its_own_form_and_key(tmp_path: Path) -> 
     plain = _record(tmp_path / "plain.wav", pcm, None)
     assert _read(path, _ring(KEY_A)) == plain.read_bytes()
     assert sealed.Header.parse(path.read_bytes()[:80], "x").key_id == KEY_A.key_id
+    before = path.read_bytes()  # started again without the key: the call is not resumed over it
+    with pytest.raises(sealed.SealedError, match="encrypted with key '2026-11'"):
+        recorded_frames(path, _ring(KEY_B))
+    assert Recorder(path, keep_samples=keep, keys=None).failed and path.read_bytes() == before
 
 
 def test_keys_rotate_new_recordings_use_the_current_key_and_old_ones_still_open(
