@@ -37,6 +37,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from agentassist.api.app import create_app
+    from agentassist.audio.keyring import load_keys
     from agentassist.audio.recorder import repair
     from agentassist.bus import make_bus
     from agentassist.restart import left_by_phones
@@ -52,7 +53,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         resolve(settings.transcribe.model, settings.transcribe.transcriber_options().models_dir)
     store = _open_store(settings, PasswordPool(settings.server.password_hash_workers))
     objects = ObjectStore(settings.storage) if settings.storage.url else None  # boto3 missing stops here
-    recordings = RecordingStore(settings.data_dir / "recordings", objects)
+    keys = load_keys(settings.storage.encryption_key_file)  # a missing or unsafe key file stops here
+    recordings = RecordingStore(settings.data_dir / "recordings", objects, keys)
+    if keys is not None:
+        log.info("recordings are encrypted with key %r (%d key(s) known)", keys.current.key_id, len(keys.ids))
     make_private(settings.data_dir, store.url)  # an older version's files were world-readable
     if not settings.recorder.store_dtmf_digits:
         masked = store.mask_digits()
@@ -62,13 +66,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for call_id in store.close_abandoned_calls(spare=waiting):
         path = recordings.path_for(call_id)
         path.with_suffix(".ogg.part").unlink(missing_ok=True)  # a conversion cut short: the WAV is whole
+        path.with_name(path.name + ".part").unlink(missing_ok=True)  # an encrypted one's silencing, likewise
         if path.with_suffix(".ogg").is_file():
             log.warning("call %s ended abnormally after its recording was converted", call_id)
         elif path.is_file():
             try:
-                duration_s = repair(path)
+                duration_s = repair(path, keys)
                 log.warning("call %s ended abnormally; recording repaired (%.1f s)", call_id, duration_s)
-            except ValueError as exc:
+            except (ValueError, AgentassistError) as exc:
                 log.error("call %s ended abnormally; recording unusable: %s", call_id, exc)
         else:
             log.warning("call %s ended abnormally; no recording", call_id)
@@ -330,9 +335,12 @@ def cmd_users_revoke_phone(args: argparse.Namespace) -> int:
 
 
 def cmd_recordings_repair(args: argparse.Namespace) -> int:
+    from agentassist.audio.keyring import load_keys
     from agentassist.audio.recorder import needs_repair, repair
 
-    target = Path(args.path) if args.path else _settings(args).data_dir / "recordings"
+    settings = _settings(args)
+    keys = load_keys(settings.storage.encryption_key_file)  # an encrypted recording is finished with its key
+    target = Path(args.path) if args.path else settings.data_dir / "recordings"
     if target.is_dir():
         files = sorted(target.glob("*.wav"))
     elif target.is_file():
@@ -342,15 +350,36 @@ def cmd_recordings_repair(args: argparse.Namespace) -> int:
     failed = 0
     for path in files:
         try:
-            if needs_repair(path):
-                sys.stdout.write(f"{path}: repaired ({repair(path):.1f} s)\n")
+            if needs_repair(path, keys):
+                sys.stdout.write(f"{path}: repaired ({repair(path, keys):.1f} s)\n")
             else:
                 sys.stdout.write(f"{path}: ok\n")
-        except (ValueError, OSError) as exc:
+        except (ValueError, OSError, AgentassistError) as exc:
             failed += 1
             sys.stderr.write(f"error: {exc}\n")
     sys.stdout.write(f"{len(files)} recording(s) checked, {failed} unusable\n")
     return 2 if failed else 0
+
+
+def cmd_recordings_decrypt(args: argparse.Namespace) -> int:
+    from agentassist.audio.keyring import load_keys
+    from agentassist.audio.sealed import FILE_MODE, open_recording
+
+    keys = load_keys(_settings(args).storage.encryption_key_file)
+    fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+    try:
+        with open_recording(Path(args.path), keys) as source, os.fdopen(fd, "wb", closefd=False) as out:
+            size = 0
+            while data := source.read(1 << 20):  # every record checked: TamperedError names the first bad one
+                out.write(data)
+                size += len(data)
+    except BaseException:
+        os.close(fd)
+        os.unlink(args.output)
+        raise
+    os.close(fd)
+    sys.stdout.write(f"{args.output}: {size} bytes\n")
+    return 0
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
@@ -417,6 +446,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("path", nargs="?", help="a recording or a directory (default: <data_dir>/recordings)")
     sp.set_defaults(func=cmd_recordings_repair)
+    sp = with_config(
+        recordings.add_parser(
+            "decrypt", help="write a recording as plain audio (an encrypted one checked and decrypted; mode 0600)"
+        )
+    )
+    sp.add_argument("path", help="the recording (<data_dir>/recordings/<call id>.wav or .ogg)")
+    sp.add_argument("output", help="the file to write (must not exist)")
+    sp.set_defaults(func=cmd_recordings_decrypt)
 
     sp = sub.add_parser("devices", help="list the sound devices ([audio] input_device, output_device)")
     sp.set_defaults(func=cmd_devices)

@@ -408,6 +408,9 @@ class StorageSettings(_Section):
     url: str = ""  # "": <data_dir>/recordings; "s3://BUCKET/PREFIX": that bucket, keys under PREFIX
     endpoint_url: str = ""  # "": AWS; else the store's URL (MinIO, Ceph): http://10.0.0.6:9000
     region: str = ""  # "": the client's default (AWS_DEFAULT_REGION or its config file)
+    # "": recordings in clear, unless AGENTASSIST_RECORDING_KEY is set; else a file of "<id> <base64 key>"
+    # lines, mode 0600, the last the current key (docs/encryption.md)
+    encryption_key_file: str = ""
 
     @field_validator("url")
     @classmethod

@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from agentassist.audio.frames import FRAME_BYTES, SAMPLE_RATE_HZ
-from agentassist.audio.recorder import HEADER_BYTES, repair
+from agentassist.audio.keyring import KeyRing
+from agentassist.audio.recorder import audio_bytes, repair
 from agentassist.bus import EventBus
+from agentassist.errors import AudioError
 from agentassist.events import Channel, Event, EventType, Utterance, Word
 from agentassist.pipeline import Continuation
 from agentassist.store.db import Store
@@ -54,10 +56,11 @@ def left_by_phones(store: Store) -> list[str]:
     return left
 
 
-def recorded_frames(path: Path) -> int:
-    """Whole 20 ms stereo frames in a recording (its header may be stale: the size counts)."""
+def recorded_frames(path: Path, keys: KeyRing | None = None) -> int:
+    """Whole 20 ms stereo frames in a recording (its header may be stale: the size counts), encrypted or not.
+    An encrypted one that no key opens raises AudioError: the call is not resumed over it."""
     try:
-        return max(0, path.stat().st_size - HEADER_BYTES) // _STEREO_FRAME_BYTES
+        return audio_bytes(path, keys) // _STEREO_FRAME_BYTES
     except OSError:
         return 0
 
@@ -71,12 +74,12 @@ class Resumption:
     said: list[Utterance]
 
 
-def resumption(store: Store, call_id: str, recording: Path) -> Resumption:
+def resumption(store: Store, call_id: str, recording: Path, keys: KeyRing | None = None) -> Resumption:
     """Where a call an earlier run recorded goes on (KeyError: no such call)."""
     call = store.get_call(call_id)
     if call is None:
         raise KeyError(call_id)
-    frames = recorded_frames(recording)
+    frames = recorded_frames(recording, keys)
     lines = store.transcript(call_id)
     segments = {ch: 0 for ch in Channel}
     transcribed = {ch: max(0, frames - _AGAIN_FRAMES) for ch in Channel}
@@ -115,8 +118,8 @@ class WaitingCalls:
         for call_id in call_ids:
             path = self._recordings.path_for(call_id)
             try:
-                seconds = repair(path) if path.is_file() else 0.0
-            except ValueError as exc:
+                seconds = repair(path, self._recordings.keys) if path.is_file() else 0.0
+            except (ValueError, AudioError) as exc:
                 log.error("call %s: recording unusable: %s", call_id, exc)
                 seconds = 0.0
             log.warning("call %s was streaming when the center stopped (%.1f s recorded): waits "
@@ -138,7 +141,8 @@ class WaitingCalls:
                 return None
             self._calls.discard(call_id)
         try:
-            return start(resumption(self._store, call_id, self._recordings.path_for(call_id)))
+            path = self._recordings.path_for(call_id)
+            return start(resumption(self._store, call_id, path, self._recordings.keys))
         except Exception:
             with self._lock:
                 self._calls.add(call_id)

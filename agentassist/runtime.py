@@ -426,6 +426,7 @@ class Runtime:
             fsync_every_s=r.fsync_every_s,
             store_dtmf_digits=r.store_dtmf_digits,
             row=row,
+            keys=self.recordings.keys,
         )
         if row_error is not None:
             session.failures.report("store", row_error)

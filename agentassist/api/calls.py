@@ -29,10 +29,11 @@ from agentassist.api.deps import (
     require,
     visible_call,
 )
-from agentassist.api.objects import locate, object_peaks, object_response
+from agentassist.api.objects import locate, object_peaks, object_response, sealed_file_response
 from agentassist.api.signing import LinkError, Signer
 from agentassist.audio.encode import MEDIA_TYPES
 from agentassist.audio.peaks import peaks
+from agentassist.audio.sealed import is_sealed
 from agentassist.desk import NoDeskError
 from agentassist.errors import AgentassistError, AudioError
 from agentassist.store.accounts import UserRecord
@@ -270,7 +271,7 @@ def get_recording(
     recordings: RecordingsDep,
     user: Annotated[UserRecord, Depends(_media_user)],
 ) -> Response:
-    visible_call(store, call_id, user, "recording")
+    call = visible_call(store, call_id, user, "recording")
     path = locate(recordings, call_id)  # the Ogg once an Opus conversion is done, else the WAV
     wanted = request.headers.get("range", "")
     from_start = not wanted or wanted.replace(" ", "").startswith("bytes=0-")  # a play or a download begins
@@ -281,9 +282,12 @@ def get_recording(
         if path is None:
             raise FileNotFoundError(call_id)
         stat = os.stat(path)
+        encrypted = is_sealed(path)
     except FileNotFoundError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"call {call_id!r} has no recording") from None
     store.audit_read(user, "recording", call_id, wanted, from_start=from_start)
+    if encrypted:  # decrypted as it is served, only the records a Range spans
+        return sealed_file_response(request, recordings, path, call_id, call["status"] in ("ended", "failed"))
     response = FileResponse(
         path,
         media_type=MEDIA_TYPES[path.suffix],
@@ -332,7 +336,11 @@ def get_peaks(
     if path is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"call {call_id!r} has no recording")
     try:
-        p = object_peaks(recordings, path, call_id, buckets) if isinstance(path, StoredObject) else peaks(path, buckets)
+        p = (
+            object_peaks(recordings, path, call_id, buckets)
+            if isinstance(path, StoredObject)
+            else peaks(path, buckets, recordings.keys)
+        )
     except (ValueError, EOFError, wave.Error, AudioError) as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, f"recording of call {call_id!r} is unreadable: {exc}") from None
     store.audit(user, "peaks", call_id)

@@ -4,20 +4,27 @@ The recorder writes a WAV while the call runs (crash-safe: a playable file after
 hangup :func:`wav_to_opus` encodes it to ``<id>.ogg.part``, decodes that file in full to check it
 (two channels, the WAV's length within :func:`tolerance_samples`), renames it to ``<id>.ogg`` and
 only then removes the WAV. Whatever fails on the way, the WAV stays and is what is served.
+
+An encrypted WAV (agentassist.audio.sealed) is read through its key and encoded in memory (Opus at
+32 kbit/s: 14 MB an hour); the Ogg is written encrypted with the current key, never in clear on disk.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
+from agentassist.audio import sealed
 from agentassist.audio.frames import FRAME_MS
+from agentassist.audio.keyring import KeyRing
 from agentassist.errors import AudioError
 
 log = logging.getLogger(__name__)
@@ -51,17 +58,17 @@ def _wav_blocks(w: wave.Wave_read) -> Iterator[np.ndarray]:
         yield np.frombuffer(data, dtype="<i2").reshape(1, -1)  # packed s16: L R L R ...
 
 
-def _encode(wav: Path, target: Path, options: OpusOptions) -> int:
+def _encode(wav: Path, target: Path | BinaryIO, options: OpusOptions, keys: KeyRing | None) -> int:
     """Encode ``wav`` (stereo 16-bit) to Ogg Opus at ``target``; returns its samples per channel."""
     import av  # PyAV, faster-whisper's dependency: imported when a recording is converted
 
-    with wave.open(str(wav)) as w:
+    with sealed.open_recording(wav, keys) as source, wave.open(source) as w:
         rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
         if (channels, width) != (2, 2):
             raise AudioError(f"{wav}: expected stereo 16-bit PCM, got {channels} channels of {8 * width} bits")
         if rate not in OPUS_RATES_HZ:
             raise AudioError(f"{wav}: Opus takes {', '.join(map(str, OPUS_RATES_HZ))} Hz, got {rate} Hz")
-        with av.open(str(target), "w", format="ogg") as out:
+        with av.open(str(target) if isinstance(target, Path) else target, "w", format="ogg") as out:
             stream = out.add_stream("libopus", rate=rate, layout="stereo")
             stream.bit_rate = options.bitrate_bps
             pts = 0
@@ -75,13 +82,18 @@ def _encode(wav: Path, target: Path, options: OpusOptions) -> int:
     return pts
 
 
-def read_stereo(path: Path, sample_rate_hz: int | None = None) -> tuple[int, np.ndarray]:
-    """A recording (WAV or Ogg Opus) as int16 samples, shape (n, channels), and its sample rate.
-
-    An Ogg file decodes at 48 kHz; ``sample_rate_hz`` resamples it (a WAV is returned as it is).
+def read_stereo(path: Path, sample_rate_hz: int | None = None, keys: KeyRing | None = None) -> tuple[int, np.ndarray]:
+    """A recording (WAV or Ogg Opus, encrypted or not: ``keys``) as int16 samples, shape (n, channels),
+    and its sample rate. An Ogg file decodes at 48 kHz; ``sample_rate_hz`` resamples it (a WAV is
+    returned as it is).
     """
+    with sealed.open_recording(path, keys) as source:
+        return _read_stereo(path, source, sample_rate_hz)
+
+
+def _read_stereo(path: Path, source: BinaryIO, sample_rate_hz: int | None) -> tuple[int, np.ndarray]:
     if path.suffix == ".wav":
-        with wave.open(str(path)) as w:
+        with wave.open(source) as w:
             if w.getsampwidth() != 2:
                 raise AudioError(f"{path}: expected 16-bit samples, got {8 * w.getsampwidth()}-bit")
             rate, channels = w.getframerate(), w.getnchannels()
@@ -90,7 +102,7 @@ def read_stereo(path: Path, sample_rate_hz: int | None = None) -> tuple[int, np.
     import av
 
     try:
-        with av.open(str(path)) as container:
+        with av.open(source, "r") as container:
             if not container.streams.audio:
                 raise AudioError(f"{path}: no audio stream")
             stream = container.streams.audio[0]
@@ -110,11 +122,11 @@ def read_stereo(path: Path, sample_rate_hz: int | None = None) -> tuple[int, np.
     return rate, data
 
 
-def _decoded_length(path: Path) -> tuple[int, int, int]:
+def _decoded_length(path: Path | BinaryIO) -> tuple[int, int, int]:
     """Channels, sample rate and samples per channel of an Ogg file, decoding every packet."""
     import av
 
-    with av.open(str(path)) as container:
+    with av.open(str(path) if isinstance(path, Path) else path, "r") as container:
         stream = container.streams.audio[0]
         samples, rate, channels = 0, 0, 0
         for frame in container.decode(stream):
@@ -123,11 +135,12 @@ def _decoded_length(path: Path) -> tuple[int, int, int]:
     return channels, rate, samples
 
 
-def wav_to_opus(wav: Path, options: OpusOptions | None = None) -> Path:
+def wav_to_opus(wav: Path, options: OpusOptions | None = None, keys: KeyRing | None = None) -> Path:
     """Convert a closed recording to ``<stem>.ogg`` beside it and remove the WAV; returns the Ogg path.
 
     The WAV is removed only after the Ogg decodes in full with two channels and the WAV's length
-    (within :func:`tolerance_samples`). On failure the WAV stays and AudioError says why.
+    (within :func:`tolerance_samples`). On failure the WAV stays and AudioError says why. An encrypted
+    WAV gives an Ogg encrypted with the current key of ``keys``.
     """
     import av
 
@@ -135,10 +148,12 @@ def wav_to_opus(wav: Path, options: OpusOptions | None = None) -> Path:
     ogg = wav.with_suffix(".ogg")
     part = wav.with_suffix(".ogg.part")
     try:
-        with wave.open(str(wav)) as w:
+        encrypted = sealed.is_sealed(wav)
+        with sealed.open_recording(wav, keys) as source, wave.open(source) as w:
             wav_samples, wav_rate = w.getnframes(), w.getframerate()
-        _encode(wav, part, options)
-        channels, rate, samples = _decoded_length(part)
+        memory = io.BytesIO()
+        _encode(wav, memory if encrypted else part, options, keys)
+        channels, rate, samples = _decoded_length(io.BytesIO(memory.getvalue()) if encrypted else part)
         expected = wav_samples * rate // wav_rate if rate else 0
         slack = tolerance_samples(expected, rate) if rate else 0
         if channels != 2 or abs(samples - expected) > slack:
@@ -146,8 +161,15 @@ def wav_to_opus(wav: Path, options: OpusOptions | None = None) -> Path:
                 f"{part}: expected 2 channels of {expected} samples at {rate} Hz (+- {slack}), "
                 f"got {channels} channels of {samples}"
             )
-        with open(part, "rb") as f:
-            os.fsync(f.fileno())
+        if encrypted:
+            assert keys is not None, "an encrypted WAV was read, so there are keys"
+            data = memory.getbuffer()
+            step = sealed.CHUNK_BYTES
+            chunks = (bytes(data[i : i + step]) for i in range(0, len(data), step))
+            sealed.seal_stream(chunks, part, keys.current, sealed.Kind.FILE)  # fsynced
+        else:
+            with open(part, "rb") as f:
+                os.fsync(f.fileno())
         os.replace(part, ogg)
     except (AudioError, OSError, wave.Error, EOFError, av.FFmpegError) as exc:
         part.unlink(missing_ok=True)

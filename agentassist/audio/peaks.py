@@ -9,6 +9,7 @@ import numpy as np
 
 from agentassist.audio.encode import read_stereo
 from agentassist.audio.frames import SAMPLE_RATE_HZ
+from agentassist.audio.keyring import KeyRing
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,11 +20,12 @@ class Peaks:
     channels: list[list[float]]  # per channel: the largest |sample| in each bucket, 0..1
 
 
-def peaks(path: Path, buckets: int) -> Peaks:
-    """``buckets`` equal spans over the whole recording (fewer when it has fewer samples)."""
+def peaks(path: Path, buckets: int, keys: KeyRing | None = None) -> Peaks:
+    """``buckets`` equal spans over the whole recording (fewer when it has fewer samples); ``keys``:
+    those of an encrypted recording."""
     if buckets < 1:
         raise ValueError(f"expected at least 1 bucket, got {buckets}")
-    rate, frames = read_stereo(path, SAMPLE_RATE_HZ)  # a WAV as it is; an Ogg Opus decoded at 16 kHz
+    rate, frames = read_stereo(path, SAMPLE_RATE_HZ, keys)  # a WAV as it is; an Ogg Opus decoded at 16 kHz
     channels = frames.shape[1]
     count = min(buckets, len(frames))
     if count == 0:

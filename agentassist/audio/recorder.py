@@ -11,6 +11,12 @@ the last fsync. :func:`repair` fixes the header of a file left by a crash betwee
 flushes; a recorder made with ``keep_samples`` continues such a file (a call resumed after
 the center restarted), and :func:`channel_frames` reads one channel of it back.
 
+With ``keys`` (``[storage] encryption_key_file``, ``AGENTASSIST_RECORDING_KEY``) a new recording is
+written encrypted with the current key (agentassist.audio.sealed): the same WAV bytes, sealed in
+records of 16 KiB as they fill, so a kill costs at most one record more than the 0.2 s batch (the
+header's sizes are not rewritten: readers compute them). A file is continued as it was written,
+encrypted or not, and every function here reads both.
+
 A write that fails (disk full, I/O error) does not raise out of :meth:`Recorder.write`
 more than once: the recorder cuts the file back to its last whole stereo sample,
 makes its header match, raises :class:`RecordingError` naming the cause, and from
@@ -20,7 +26,6 @@ then on drops frames (``failed`` says why). The call goes on; the caller reports
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import os
 import struct
@@ -30,7 +35,10 @@ from pathlib import Path
 
 import numpy as np
 
+from agentassist.audio import sealed
 from agentassist.audio.frames import SAMPLE_RATE_HZ
+from agentassist.audio.keyring import KeyRing
+from agentassist.audio.sealed import SealedWriter, write_all
 from agentassist.errors import AudioError
 from agentassist.events import Channel
 
@@ -72,17 +80,20 @@ class Recorder:
         flush_interval_s: float = 1.0,
         fsync_every_s: float = 2.0,
         keep_samples: int = 0,
+        keys: KeyRing | None = None,
     ) -> None:
         """``fsync_every_s``: the longest stretch of audio a power loss may cost (0: fsync on every flush);
         ``keep_samples``: continue the file at ``path``, which holds at least this many stereo samples (a
         call resumed after the center restarted): they are kept, anything after them cut off, and what
-        is written goes after them (0: a new file)."""
+        is written goes after them (0: a new file); ``keys``: a new file is encrypted with the current
+        key, and an encrypted file is continued with its own (None: a new file in clear)."""
         self.path = path
         self.sample_rate_hz = sample_rate_hz
         self.flush_interval_s = flush_interval_s
         self.fsync_every_s = fsync_every_s
         self.failed: str | None = None  # why the recording stopped, once it has
         self._fd: int | None = None
+        self._sealed: SealedWriter | None = None  # an encrypted recording's writer (None: in clear)
         self._pending: dict[Channel, bytearray] = {Channel.AGENT: bytearray(), Channel.CUSTOMER: bytearray()}
         self._wire = bytearray()  # stereo with the customer first (write_stereo), not yet swapped
         self._out = bytearray()  # stereo in the file's order, not yet written (at most _CHUNK_BYTES)
@@ -92,13 +103,19 @@ class Recorder:
         self.filled_bytes = {Channel.AGENT: 0, Channel.CUSTOMER: 0}  # silence inserted to keep alignment
         try:  # a full disk or a missing folder: the call goes on, and the caller reads ``failed``
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            if keep_samples:
+            if keep_samples and sealed.is_sealed(path):
+                self._sealed = sealed.reopen(path, keys, HEADER_BYTES + keep_samples * 4)
+                self._fd = self._sealed.fd
+                self._data_bytes = keep_samples * 4
+            elif keep_samples:
                 self._fd = _reopen(path, keep_samples * 4, sample_rate_hz)
                 self._data_bytes = keep_samples * 4
             else:
                 self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, FILE_MODE)
-                self._guard(lambda fd: _write_all(fd, wav_header(0, sample_rate_hz)))
-        except (OSError, ValueError, RecordingError) as exc:
+                if keys is not None:
+                    self._sealed = SealedWriter.create(self._fd, keys.current, sealed.Kind.WAV)
+                self._guard(lambda fd: self._put(wav_header(0, sample_rate_hz)))
+        except (OSError, ValueError, RecordingError, sealed.SealedError) as exc:
             self.failed = self.failed or f"{getattr(exc, 'strerror', None) or exc} ({path})"
             log.error("recording %s not started: %s", path.name, self.failed)
 
@@ -136,7 +153,15 @@ class Recorder:
     @property
     def held_frames(self) -> int:
         """Stereo 20 ms frames taken but not yet handed to the kernel (at most ``_CHUNK_BYTES``)."""
-        return -(-(len(self._out) + len(self._wire)) // _FRAME_STEREO_BYTES)
+        held = len(self._out) + len(self._wire) + (self._sealed.held_bytes if self._sealed is not None else 0)
+        return -(-held // _FRAME_STEREO_BYTES)
+
+    def _put(self, data: bytes | bytearray) -> None:
+        """Bytes after those written: sealed a record at a time when encrypted, else as they are."""
+        if self._sealed is not None:
+            self._sealed.append(data)
+        elif self._fd is not None:
+            write_all(self._fd, data)
 
     def _swap_in(self) -> None:
         """The customer-first frames of :meth:`write_stereo` into the file's order, after what is held."""
@@ -171,7 +196,7 @@ class Recorder:
         if not self._out or self._fd is None:
             return
         out, self._out = self._out, bytearray()
-        self._guard(lambda fd: _write_all(fd, out))
+        self._guard(lambda fd: self._put(out))
         if self._fd is not None:
             self._data_bytes += len(out)
 
@@ -184,7 +209,7 @@ class Recorder:
             return
         now = time.monotonic()
         sync = now - self._last_fsync >= self.fsync_every_s
-        self._guard(lambda fd: _header(fd, self._data_bytes, self.sample_rate_hz, sync))
+        self._guard(lambda fd: self._header(fd, sync))
         self._last_flush = now
         if sync:
             self._last_fsync = now
@@ -200,13 +225,22 @@ class Recorder:
         self._swap_in()
         self._interleave()
         self._drain()
+        writer = self._sealed
+        if self._fd is not None and writer is not None:
+            self._guard(lambda fd: writer.finish())  # the FINAL record: a reader knows nothing is cut off
         if self._fd is None:
             return
-        self._guard(lambda fd: _header(fd, self._data_bytes, self.sample_rate_hz, True))
+        self._guard(lambda fd: self._header(fd, True))
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
             log.info("recording %s closed (%.1f s)", self.path.name, self.duration_s)
+
+    def _header(self, fd: int, sync: bool) -> None:
+        if self._sealed is None:  # an encrypted WAV's sizes are computed by its readers
+            os.pwrite(fd, wav_header(self._data_bytes, self.sample_rate_hz), 0)  # blocks already on disk
+        if sync:
+            os.fsync(fd)
 
     def _guard(self, step: Callable[[int], None]) -> None:
         """Run one write; when it fails, keep what the disk holds as a valid WAV and stop recording."""
@@ -216,7 +250,7 @@ class Recorder:
             step(fd)
         except OSError as exc:
             self._fd = None
-            self._data_bytes = _salvage(fd, self.sample_rate_hz)
+            self._data_bytes = _salvage(fd, self.sample_rate_hz, self._sealed)
             with contextlib.suppress(OSError):
                 os.close(fd)
             self.failed = f"{exc.strerror or exc} ({self.path})"
@@ -246,25 +280,13 @@ def _reopen(path: Path, data_bytes: int, sample_rate_hz: int) -> int:
     return fd
 
 
-def _write_all(fd: int, data: bytes | bytearray) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)  # short on a disk about to fill; the next one raises ENOSPC
-        if written <= 0:  # never seen on a regular file; without it the loop could spin
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        view = view[written:]
-
-
-def _header(fd: int, data_bytes: int, sample_rate_hz: int, sync: bool) -> None:
-    os.pwrite(fd, wav_header(data_bytes, sample_rate_hz), 0)  # rewrites bytes already on disk: no new block
-    if sync:
-        os.fsync(fd)
-
-
-def _salvage(fd: int, sample_rate_hz: int) -> int:
+def _salvage(fd: int, sample_rate_hz: int, writer: SealedWriter | None) -> int:
     """After a failed write: cut the file to its last whole stereo sample and make the header say so
-    (both change no more than blocks already allocated, so they work on a full disk); the data bytes."""
+    (both change no more than blocks already allocated, so they work on a full disk); the data bytes.
+    An encrypted one is cut to its last whole record (it then reads as a recording cut short)."""
     try:
+        if writer is not None:
+            return max(0, writer.cut_back() - HEADER_BYTES) // 4 * 4
         size = os.fstat(fd).st_size
         data = max(0, size - HEADER_BYTES) // 4 * 4
         if size >= HEADER_BYTES:
@@ -290,11 +312,15 @@ def _check_header(path: Path, head: bytes, size: int) -> int:
     return int(rate)
 
 
-def channel_frames(path: Path, channel: Channel, start: int, end: int, frame_ms: int = 20) -> list[bytes]:
+def channel_frames(
+    path: Path, channel: Channel, start: int, end: int, frame_ms: int = 20, keys: KeyRing | None = None
+) -> list[bytes]:
     """Frames ``start`` to ``end - 1`` of one channel of a recording (fewer where it ends first)."""
     frame_samples = SAMPLE_RATE_HZ * frame_ms // 1000
-    with open(path, "rb") as f:
-        rate = _check_header(path, f.read(HEADER_BYTES), os.fstat(f.fileno()).st_size)
+    with sealed.open_recording(path, keys) as f:
+        size = f.seek(0, os.SEEK_END)
+        f.seek(0)
+        rate = _check_header(path, f.read(HEADER_BYTES), size)
         if rate != SAMPLE_RATE_HZ:
             raise ValueError(f"{path}: expected {SAMPLE_RATE_HZ} Hz, got {rate}")
         f.seek(HEADER_BYTES + start * frame_samples * 4)
@@ -305,8 +331,20 @@ def channel_frames(path: Path, channel: Channel, start: int, end: int, frame_ms:
     return [mono[i : i + step] for i in range(0, len(mono) - step + 1, step)]
 
 
-def needs_repair(path: Path) -> bool:
-    """Whether the header of a recording disagrees with its size (a crash between two flushes)."""
+def audio_bytes(path: Path, keys: KeyRing | None = None) -> int:
+    """Bytes of samples a recording holds, encrypted or not (a stale header does not count: its size does)."""
+    if sealed.is_sealed(path):
+        opened, fd = sealed.open_sealed(path, keys)
+        os.close(fd)
+        return max(0, opened.view_bytes - HEADER_BYTES)
+    return max(0, path.stat().st_size - HEADER_BYTES)
+
+
+def needs_repair(path: Path, keys: KeyRing | None = None) -> bool:
+    """Whether the header of a recording disagrees with its size (a crash between two flushes); an
+    encrypted one: whether it lacks its FINAL record or ends in a torn one."""
+    if sealed.is_sealed(path):
+        return sealed.needs_repair(path, keys)
     size = path.stat().st_size
     with open(path, "rb") as f:
         head = f.read(HEADER_BYTES)
@@ -316,11 +354,17 @@ def needs_repair(path: Path) -> bool:
     return bool(data != expected or riff != 36 + expected or size != HEADER_BYTES + expected)
 
 
-def repair(path: Path) -> float:
-    """Rewrite the header of a stereo 16-bit WAV to match its size; returns its duration in seconds.
+def repair(path: Path, keys: KeyRing | None = None) -> float:
+    """Rewrite the header of a stereo 16-bit WAV to match its size; returns its duration in seconds. An
+    encrypted one: torn bytes cut off and its FINAL record added (:func:`agentassist.audio.sealed.repair`).
 
     Idempotent. Never run it on the recording of a call in progress: it truncates a partial frame.
     """
+    if sealed.is_sealed(path):
+        size = sealed.repair(path, keys)
+        with sealed.open_recording(path, keys) as f:
+            rate = _check_header(path, f.read(HEADER_BYTES), size)
+        return (size - HEADER_BYTES) / 4 / rate
     size = path.stat().st_size
     with open(path, "r+b") as f:
         head = f.read(HEADER_BYTES)

@@ -162,10 +162,10 @@ def finish_recording(session: CallSession) -> None:
     here = [r for rs in list(session.records.redactions.values()) for r in rs]
     spans = [(r["start"], r["end"]) for r in kept + here]
     if spans and not recorder.failed:
-        facts["recording_silenced_s"] = round(silence(path, spans, recorder.sample_rate_hz), 3)
+        facts["recording_silenced_s"] = round(silence(path, spans, recorder.sample_rate_hz, keys=session.keys), 3)
     if session.opus is not None:
         try:
-            path = wav_to_opus(path, session.opus)
+            path = wav_to_opus(path, session.opus, session.keys)
             facts["recording_format"] = "opus"
         except AudioError as exc:
             log.error("call %s: recording kept as WAV: %s", session.call_id, exc)

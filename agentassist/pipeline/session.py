@@ -32,6 +32,7 @@ from typing import Any
 from agentassist.assist.script import Script
 from agentassist.audio.encode import OpusOptions
 from agentassist.audio.frames import FRAME_BYTES
+from agentassist.audio.keyring import KeyRing
 from agentassist.audio.recorder import Recorder, RecordingError, channel_frames
 from agentassist.audio.segmenter import SegmenterOptions
 from agentassist.events import Channel, Event, EventType, Frame
@@ -85,6 +86,7 @@ class CallSession:
         store_dtmf_digits: bool = False,
         row: Callable[[], None] | None = None,
         frame_wait_s: float = 0.0,
+        keys: KeyRing | None = None,
     ) -> None:
         """``opus``: convert the recording to Ogg Opus after hangup (None: keep the WAV);
         ``dtmf_pause``: digits from the far end that pause and resume the recording; ``failures``: told
@@ -92,10 +94,12 @@ class CallSession:
         store and publish received digits as keyed (False: masked); ``row``: writes the call's row, when
         it could not be written at the start (the database failing): tried again at the end;
         ``transcriber`` None: recorded only (``[transcribe] enabled = false``); ``frame_wait_s``: while
-        transcribing, take the audio that came this often instead of waking for each frame (0)."""
+        transcribing, take the audio that came this often instead of waking for each frame (0); ``keys``:
+        the recording is encrypted with the current one (None: in clear)."""
         self.info = info
         self.call_id = info.call_id
         self.opus = opus
+        self.keys = keys
         self.row = row
         self._on_closed = on_closed
         self._frame_wait_s = frame_wait_s
@@ -114,7 +118,9 @@ class CallSession:
         self._watchers: list[tuple[int, Callable[[], None]]] = []  # when_taken
         self._taken_ahead: deque[Item] = deque()  # taken off the queue in a batch, not yet handled
         self._card = CardPause(dtmf_pause)
-        self.recorder = Recorder(info.recording_path, fsync_every_s=fsync_every_s, keep_samples=_samples(info))
+        self.recorder = Recorder(
+            info.recording_path, fsync_every_s=fsync_every_s, keep_samples=_samples(info), keys=keys
+        )
         self.streams = {
             ch: ChannelStream(
                 info.call_id,
@@ -156,10 +162,10 @@ class CallSession:
     def _transcribe_again(self) -> None:
         """A resumed call: the speech its earlier run had not finished transcribing, from the recording
         (on the call thread, before the first new frame)."""
-        c = self.info.resumed
+        c, path = self.info.resumed, self.info.recording_path
         for channel, stream in self.streams.items():
             if c is not None and c.transcribed[channel] < c.frames:
-                for pcm in channel_frames(self.info.recording_path, channel, c.transcribed[channel], c.frames):
+                for pcm in channel_frames(path, channel, c.transcribed[channel], c.frames, keys=self.keys):
                     stream.push(pcm)
 
     # ---- FrameSink and the desk's commands: through the queue -------------------------------------------

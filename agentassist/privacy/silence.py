@@ -2,17 +2,20 @@
 
 Works in place on the closed stereo WAV (agentassist.audio.recorder's layout: a 44-byte header, then
 16-bit samples interleaved left/right), before any conversion to Opus, so no copy of the spoken
-card data is left on disk by this step.
+card data is left on disk by this step. An encrypted recording is written again, silenced (never
+decrypted to disk).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from agentassist.audio.recorder import HEADER_BYTES
+from agentassist.audio import sealed
+from agentassist.audio.keyring import KeyRing
+from agentassist.audio.recorder import HEADER_BYTES, audio_bytes
 from agentassist.errors import AudioError
 
 log = logging.getLogger(__name__)
@@ -22,9 +25,15 @@ _BYTES_PER_FRAME = 4  # one 16-bit sample per channel, two channels
 _CHUNK_FRAMES = 16000  # zeros written a second at a time at 16 kHz
 
 
-def silence(path: Path, spans: Iterable[tuple[float, float]], sample_rate_hz: int, pad_s: float = PAD_S) -> float:
+def silence(
+    path: Path,
+    spans: Iterable[tuple[float, float]],
+    sample_rate_hz: int,
+    pad_s: float = PAD_S,
+    keys: KeyRing | None = None,
+) -> float:
     """Zero both channels of ``path`` over each (start, end) in seconds, widened by ``pad_s``; returns
-    the seconds silenced (overlaps counted once)."""
+    the seconds silenced (overlaps counted once). ``keys``: those of an encrypted recording."""
     merged: list[list[float]] = []
     for start, end in sorted((max(0.0, a - pad_s), b + pad_s) for a, b in spans):
         if merged and start <= merged[-1][1]:
@@ -34,22 +43,56 @@ def silence(path: Path, spans: Iterable[tuple[float, float]], sample_rate_hz: in
     if not merged:
         return 0.0
     try:
-        fd = os.open(path, os.O_RDWR)
-    except OSError as exc:
+        encrypted = sealed.is_sealed(path)
+        frames = audio_bytes(path, keys) // _BYTES_PER_FRAME
+    except (OSError, AudioError) as exc:
         raise AudioError(f"{path}: expected a recording to silence card data in, got {exc}") from exc
-    total = 0.0
+    cuts = [(min(frames, int(a * sample_rate_hz)), min(frames, int(b * sample_rate_hz))) for a, b in merged]
+    if encrypted:
+        _zero_sealed(path, cuts, keys)
+    else:
+        _zero_plain(path, cuts)
+    total = sum(last - first for first, last in cuts) / sample_rate_hz
+    log.info("%s: %.2f s silenced over %d masked spans", path, total, len(merged))
+    return total
+
+
+def _zero_plain(path: Path, cuts: list[tuple[int, int]]) -> None:
+    fd = os.open(path, os.O_RDWR)
     try:
-        frames = max(0, os.fstat(fd).st_size - HEADER_BYTES) // _BYTES_PER_FRAME
-        for start, end in merged:
-            first, last = min(frames, int(start * sample_rate_hz)), min(frames, int(end * sample_rate_hz))
+        for first, last in cuts:
             at = first
             while at < last:
                 n = min(_CHUNK_FRAMES, last - at)
                 os.pwrite(fd, bytes(n * _BYTES_PER_FRAME), HEADER_BYTES + at * _BYTES_PER_FRAME)
                 at += n
-            total += (last - first) / sample_rate_hz
         os.fsync(fd)
     finally:
         os.close(fd)
-    log.info("%s: %.2f s silenced over %d masked spans", path, total, len(merged))
-    return total
+
+
+def _zero_sealed(path: Path, cuts: list[tuple[int, int]], keys: KeyRing | None) -> None:
+    """An encrypted recording is not changed in place (a record sealed again under its nonce would give
+    its key away): it is written again, silenced, with the current key, beside it, then renamed over it."""
+    opened, fd = sealed.open_sealed(path, keys)
+    spans = [(HEADER_BYTES + a * _BYTES_PER_FRAME, HEADER_BYTES + b * _BYTES_PER_FRAME) for a, b in cuts]
+
+    def silenced() -> Iterator[bytes]:
+        at = 0
+        for data in opened.plain(0, opened.plain_bytes):
+            chunk = bytearray(data)
+            for a, b in spans:
+                lo, hi = max(a, at), min(b, at + len(chunk))
+                if lo < hi:
+                    chunk[lo - at : hi - at] = bytes(hi - lo)
+            at += len(chunk)
+            yield bytes(chunk)
+
+    part = path.with_name(path.name + ".part")
+    try:
+        assert keys is not None, "an encrypted recording was opened, so there are keys"
+        sealed.seal_stream(silenced(), part, keys.current, sealed.Kind.WAV)
+        os.replace(part, path)
+    finally:
+        os.close(fd)
+        part.unlink(missing_ok=True)

@@ -8,7 +8,9 @@ logged. A recording is ``PREFIX/<call id>.wav`` or ``.ogg``, the name it had on 
 An upload is verified before the local copy may go (:meth:`ObjectStore.put_verified`): the PUT carries
 the file's MD5 (``Content-MD5``: the store refuses a body that arrived different) and its SHA-256 (as
 ``ChecksumSHA256``, which stores that keep checksums check and return, and as the object's metadata
-``sha256``); a HEAD afterwards must answer the file's size and SHA-256.
+``sha256``); a HEAD afterwards must answer the file's size and SHA-256. An encrypted recording is
+uploaded as it is on disk (its SHA-256 is of those bytes, so nothing of the audio is hashed in clear)
+with the metadata ``encryption``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from agentassist.audio.sealed import is_sealed
 from agentassist.config import StorageSettings
 from agentassist.errors import ConfigError
 
@@ -31,6 +34,7 @@ _CHUNK_BYTES = 1 << 20  # hashing reads and download writes, 1 MiB at a time
 # and an API read waits on the store at most this long before it answers 503.
 _CONNECT_TIMEOUT_S = 5.0
 _READ_TIMEOUT_S = 30.0
+ENCRYPTION = "aes-256-gcm"  # the metadata "encryption" of an encrypted recording
 
 
 class VerifyError(Exception):
@@ -47,6 +51,7 @@ class StoredObject:
     etag: str  # quoted, as HTTP sends it
     last_modified: datetime
     sha256: str  # hex, "" when the object has no such metadata (not uploaded by agentassist)
+    encrypted: bool = False  # an encrypted recording (agentassist.audio.sealed): metadata "encryption"
 
     @property
     def suffix(self) -> str:
@@ -120,7 +125,8 @@ class ObjectStore:
         if checksum and "-" not in checksum:  # a whole-object checksum (not a multipart one's)
             sha = base64.b64decode(checksum).hex()
         modified = r["LastModified"].astimezone(UTC)  # botocore's tzutc is not the UTC HTTP dates need
-        return StoredObject(key, name, int(r["ContentLength"]), r["ETag"], modified, sha)
+        encrypted = (r.get("Metadata") or {}).get("encryption") == ENCRYPTION
+        return StoredObject(key, name, int(r["ContentLength"]), r["ETag"], modified, sha, encrypted)
 
     def find(self, call_id: str) -> StoredObject | None:
         """The call's recording in the store: the Ogg first, as on disk (RecordingStore.find)."""
@@ -135,7 +141,11 @@ class ObjectStore:
         holds exactly its bytes (VerifyError if not)."""
         from botocore.exceptions import ClientError
 
-        size, sha, md5 = file_digests(path)
+        size, sha, md5 = file_digests(path)  # of the bytes stored: an encrypted file's, not its audio's
+        metadata = {"sha256": sha}
+        media_type = "audio/ogg" if path.suffix == ".ogg" else "audio/wav"
+        if is_sealed(path):  # served decrypted by the center; a raw download of the object is no audio
+            metadata["encryption"], media_type = ENCRYPTION, "application/octet-stream"
         try:
             there = self.head(path.name)
         except ClientError:  # AWS answers a missing key 403 to a node without s3:ListBucket: upload it
@@ -149,8 +159,8 @@ class ObjectStore:
                     ContentLength=size,
                     ContentMD5=base64.b64encode(md5).decode(),
                     ChecksumSHA256=base64.b64encode(bytes.fromhex(sha)).decode(),
-                    Metadata={"sha256": sha},
-                    ContentType="audio/ogg" if path.suffix == ".ogg" else "audio/wav",
+                    Metadata=metadata,
+                    ContentType=media_type,
                 )
             there = self.head(path.name)
         if there is None:

@@ -4,6 +4,10 @@ While a call runs its recording is ``<id>.wav``; with ``[recorder] format = "opu
 ``<id>.ogg`` after hangup (see :mod:`agentassist.audio.encode`). :meth:`RecordingStore.find` gives
 whichever exists, the Ogg first.
 
+With a key configured (``[storage] encryption_key_file``, ``AGENTASSIST_RECORDING_KEY``: ``keys``)
+new recordings are encrypted (agentassist.audio.sealed, docs/encryption.md); a file keeps the form it
+was written in, and readers given ``keys`` read both.
+
 With ``[storage] url`` set, an ended call's recording moves to the object store
 (agentassist.store.uploads): :meth:`RecordingStore.locate` gives the local file while there is one,
 else the object.
@@ -13,13 +17,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agentassist.audio.keyring import KeyRing
 from agentassist.store.objects import ObjectStore, StoredObject
 
 
 class RecordingStore:
-    def __init__(self, directory: Path, objects: ObjectStore | None = None) -> None:
+    def __init__(self, directory: Path, objects: ObjectStore | None = None, keys: KeyRing | None = None) -> None:
         self.directory = directory
         self.objects = objects  # None: the recordings stay in ``directory``
+        self.keys = keys  # None: new recordings in clear (encrypted ones cannot be read)
         directory.mkdir(parents=True, exist_ok=True)
 
     def path_for(self, call_id: str) -> Path:
