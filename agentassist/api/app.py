@@ -21,6 +21,7 @@ from agentassist.api import (
     audiohook,
     calibrations,
     calls,
+    coaching,
     control,
     distribution,
     docs,
@@ -61,6 +62,7 @@ PAGES = {
     "/wall": "wall.html",
     "/scripts": "scripts.html",
     "/calibrations": "calibrations.html",
+    "/coaching": "coaching.html",
 }
 
 
@@ -157,6 +159,7 @@ def create_app(
     app.include_router(distribution.router)
     app.include_router(queue.router)
     app.include_router(reports.router)
+    app.include_router(coaching.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     def page(path: str, html: str) -> None:

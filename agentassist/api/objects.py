@@ -11,6 +11,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -106,8 +107,15 @@ def _chunks(body: Any) -> Iterator[bytes]:
 
 
 def object_peaks(recordings: RecordingStore, obj: StoredObject, call_id: str, buckets: int) -> Peaks:
-    """Peaks of a recording in the store: downloaded into a private temporary file next to the local
-    recordings (a name the upload scan skips), read, deleted."""
+    """Peaks of a recording in the store (read from a local copy: :func:`downloaded`)."""
+    with downloaded(recordings, obj, call_id) as path:
+        return peaks(path, buckets)
+
+
+@contextmanager
+def downloaded(recordings: RecordingStore, obj: StoredObject, call_id: str) -> Iterator[Path]:
+    """A recording in the store downloaded into a private temporary file next to the local recordings
+    (a name the upload scan skips), deleted afterwards; 503 when the store fails."""
     fd, name = tempfile.mkstemp(prefix=".peaks-", suffix=obj.suffix, dir=recordings.directory)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -115,6 +123,20 @@ def object_peaks(recordings: RecordingStore, obj: StoredObject, call_id: str, bu
                 _objects(recordings).download(obj, f)
             except Exception as exc:
                 raise _store_away(call_id, exc) from None
-        return peaks(Path(name), buckets)
+        yield Path(name)
     finally:
         os.unlink(name)
+
+
+def read_range(recordings: RecordingStore, obj: StoredObject, call_id: str, first: int, last: int) -> bytes:
+    """Bytes ``first``..``last`` (inclusive) of a recording in the store, one ranged GET (a coaching clip's
+    span: api/clipmedia.py); 503 when the store fails."""
+    try:
+        body = _objects(recordings).read(obj, first, last)
+        try:
+            data: bytes = body.read()
+        finally:
+            body.close()
+    except Exception as exc:
+        raise _store_away(call_id, exc) from None
+    return data
