@@ -175,6 +175,8 @@ def test_a_trainer_clips_two_calls_and_the_agent_plays_only_the_spans_and_acknow
             agent.click(f'.clip-card[data-clip="{clip_id}"] button.ack')
             agent.wait_for_selector(f'.clip-card.acked[data-clip="{clip_id}"]', timeout=15_000)
         assert agent.locator("button.ack").count() == 0
+        for n in (1, 2):  # the cards drawn again after the last acknowledgement: their lines back
+            agent.wait_for_selector(f".clip-card:nth-child({n}) .clip-lines li[data-start]", timeout=15_000)
         agent.screenshot(path=str(center.shots / "coaching-agent.png"), full_page=True)
 
         # the network log: every audio byte came from the clips' routes, within each clip's WAV (its span)
