@@ -6,18 +6,13 @@ them; another agent gets 403."""
 
 from __future__ import annotations
 
-import math
 import os
 import re
-import struct
-import wave
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from agentassist.api.app import create_app
@@ -28,13 +23,12 @@ from agentassist.store.db import Store
 from agentassist.store.recordings import RecordingStore
 from benchmarks.ports import served
 from tests.conftest import chromium_browser, need_chromium, wait_js
+from tests.test_checker_day import CALL_S, RATE_HZ, Day, _stereo_wav
 
 pytestmark = [pytest.mark.slow]
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 USERS = {"tom": ("team_leader", ["red"]), "alice": ("agent", ["red"]), "bob": ("agent", ["red"])}
-CALL_S = 12.0
-RATE_HZ = 8000
 RECORDING_BYTES = 44 + int(CALL_S * RATE_HZ) * 4
 LINES = [  # (channel, start_s, end_s, text)
     (Channel.AGENT, 0.5, 2.5, "Thank you for calling, how can I help?"),
@@ -47,34 +41,8 @@ CLIPS = [("0:02.5", "0:05.5", "both", "objection heard out", 44 + 3 * RATE_HZ * 
 AUDIO = re.compile(r"/api/coaching/clips/(\d+)/audio\?")
 
 
-@dataclass
-class Center:
-    url: str
-    store: Store
-    tokens: dict[str, str]
-    calls: list[str]
-    shots: Path
-
-    def api(self, user: str) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.tokens[user]}"}, timeout=10)
-
-
-def _stereo_wav(path: Path) -> None:
-    """A 440 Hz tone, the agent's on the left, the customer's on the right, taking turns each second."""
-    frames = bytearray()
-    for i in range(int(CALL_S * RATE_HZ)):
-        tone = int(8000 * math.sin(2 * math.pi * 440 * i / RATE_HZ))
-        left = (i // RATE_HZ) % 2 == 0
-        frames += struct.pack("<hh", tone if left else 0, 0 if left else tone)
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(2)
-        w.setsampwidth(2)
-        w.setframerate(RATE_HZ)
-        w.writeframes(bytes(frames))
-
-
 @pytest.fixture
-def center(tmp_path: Path) -> Iterator[Center]:
+def center(tmp_path: Path) -> Iterator[Day]:
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     store.migrate()
     tokens = {name: store.add_user(name, role, teams=teams) for name, (role, teams) in USERS.items()}
@@ -90,7 +58,7 @@ def center(tmp_path: Path) -> Iterator[Center]:
     settings = Settings.model_validate({"server": {"data_dir": str(tmp_path / "data")}})
     with served(create_app(settings, store, EventBus(), recordings)) as port:
         shots = Path(os.environ.get("AGENTASSIST_SCREENSHOTS", tmp_path))
-        yield Center(f"http://127.0.0.1:{port}", store, tokens, calls, shots)
+        yield Day(f"http://127.0.0.1:{port}", store, tokens, calls, shots)
     store.engine.dispose()
 
 
@@ -98,7 +66,7 @@ def _ready(page: Any) -> None:
     page.wait_for_selector("body[data-ready]", timeout=30_000)
 
 
-def _clip_on_replay(page: Any, center: Center, call_id: str, clip: tuple[Any, ...]) -> None:
+def _clip_on_replay(page: Any, center: Day, call_id: str, clip: tuple[Any, ...]) -> None:
     start, end, channel, tag, _ = clip
     page.goto(f"{center.url}/static/replay.html?call={call_id}")
     _ready(page)
@@ -113,7 +81,7 @@ def _clip_on_replay(page: Any, center: Center, call_id: str, clip: tuple[Any, ..
     assert page.locator("#wave-clips .clip-span").count() == 1
 
 
-def test_a_trainer_clips_two_calls_and_the_agent_plays_only_the_spans_and_acknowledges(center: Center) -> None:
+def test_a_trainer_clips_two_calls_and_the_agent_plays_only_the_spans_and_acknowledges(center: Day) -> None:
     need_chromium()
     with chromium_browser() as browser:
         trainer = browser.new_page(viewport={"width": 1366, "height": 1000})

@@ -11,16 +11,14 @@ store/coaching.py.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentassist.api.calls import LinkOut, _media_user
+from agentassist.api.calls import LinkOut, _media_user, media_link
 from agentassist.api.clipmedia import ClipSpan, clip_response
 from agentassist.api.deps import ID_MAX, RecordingsDep, RowId, StoreDep, UserDep, answering, require
-from agentassist.api.signing import Signer
 from agentassist.store.coaching import MAX_CLIP_S, ClipJson, ClipRecord
 from agentassist.store.coachsessions import AckJson, SessionJson
 from agentassist.store.db import Store, UserRecord
@@ -151,10 +149,7 @@ def _clip(store: Store, user: UserRecord, clip_id: int) -> ClipRecord:
 def clip_audio_link(clip_id: RowId, request: Request, store: StoreDep, user: UserDep) -> dict[str, Any]:
     """A URL of the clip's audio that works without a header, for this user, for 5 minutes (``<audio src>``)."""
     _clip(store, user, clip_id)
-    path = request.url.path.removesuffix("/link")
-    signer: Signer = request.app.state.signer
-    query, exp = signer.media_query(path, user.id)
-    return {"url": f"{path}?{query}", "expires_at": datetime.fromtimestamp(exp, UTC).isoformat().replace("+00:00", "Z")}
+    return media_link(request, user)
 
 
 @router.get(
