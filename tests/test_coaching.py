@@ -268,13 +268,20 @@ def test_a_clip_goes_with_its_call(world: World) -> None:
     assert world.ok("tom", "GET", "/api/coaching/clips") == []
 
 
-def test_a_clip_of_an_opus_recording_is_decoded(world: World) -> None:
-    clip = world.clip("tom", "a2", 3.0, 5.0)
+def test_a_clip_of_an_opus_recording_decodes_its_span(world: World) -> None:
+    """The recording is silent but for a tone on the agent's side at 7.5-8.0 s; the clip 7.0-9.0 s has
+    it at 0.5-1.0 s (within the 20 ms of an Opus frame)."""
+    t = np.arange(int(CALL_S * 16000)) / 16000
+    tone = (np.sin(2 * np.pi * 1000 * t) * 12000 * ((t >= 7.5) & (t < 8.0))).astype("<i2")
+    world.recordings.path_for("a2").write_bytes(wav_bytes(np.stack([tone, np.zeros_like(tone)], axis=1), 16000))
+    clip = world.clip("tom", "a2", 7.0, 9.0)
     wav_to_opus(world.recordings.path_for("a2"))
     r = world.client.get(f"/api/coaching/clips/{clip}/audio", headers=world.as_("tom"))
     assert r.status_code == 200, r.text
     rate, frames = read_wav(r.content)
     assert rate == 16000 and frames.shape == (32000, 2)  # decoded at 16 kHz: 2.0 s, both channels
+    loud = np.flatnonzero(np.abs(frames[:, 0].astype(np.int32)) > 3000)
+    assert abs(loud[0] / rate - 0.5) < 0.02 and abs(loud[-1] / rate - 1.0) < 0.02, (loud[0], loud[-1])
     part = world.client.get(f"/api/coaching/clips/{clip}/audio", headers={**world.as_("tom"), "Range": "bytes=44-1043"})
     assert part.status_code == 206 and part.content == r.content[44:1044]
 

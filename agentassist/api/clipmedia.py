@@ -5,7 +5,7 @@ object store of ``[storage] url``), with ``Range`` (206, 416), ``If-Range``, an 
 
 A WAV recording is read by byte ranges: a request for part of a clip reads just the frames it holds
 (one ranged GET on the store). An Ogg recording (``[recorder] format = "opus"``) cannot be cut by
-bytes: it is decoded at 16 kHz (downloaded first from the store) and the span taken from that.
+bytes: the span is decoded at 16 kHz from a seek to its start (the file downloaded first from the store).
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ import numpy as np
 from fastapi import HTTPException, Request, Response, status
 
 from agentassist.api.objects import _byte_range, downloaded, locate, read_range
-from agentassist.audio.clips import HEAD_BYTES, HEADER_BYTES, ClipWav, WavLayout, wav_layout
-from agentassist.audio.encode import read_stereo
+from agentassist.audio.clips import HEAD_BYTES, HEADER_BYTES, ClipWav, WavLayout, decode_span, wav_layout
 from agentassist.audio.frames import SAMPLE_RATE_HZ
 from agentassist.errors import AudioError
 from agentassist.store.objects import StoredObject
@@ -72,9 +71,10 @@ def clip_response(request: Request, recordings: RecordingStore, clip: ClipSpan) 
 
 def _source(recordings: RecordingStore, located: Path | StoredObject, clip: ClipSpan) -> tuple[ClipWav, Reader, str]:
     """The clip's WAV, a reader of the recording's frames and a version of the recording (for the ETag)."""
-    if located.suffix == ".ogg":
-        rate, frames = _decoded(recordings, located, clip.call_id)
-        cut = ClipWav.cut(clip.start_s, clip.end_s, clip.channel, rate, (len(frames), frames.shape[1]))
+    if located.suffix == ".ogg":  # the span alone, decoded: its frames count from the clip's start
+        frames = _decoded(recordings, located, clip)
+        span_s = clip.end_s - clip.start_s
+        cut = ClipWav.cut(0.0, span_s, clip.channel, SAMPLE_RATE_HZ, (len(frames), frames.shape[1]))
         return cut, lambda a, b: frames[a:b], _version(located)
     if isinstance(located, StoredObject):
         obj = located
@@ -98,12 +98,12 @@ def _source(recordings: RecordingStore, located: Path | StoredObject, clip: Clip
     return cut, _frames_reader(wav, read_bytes), _version(located)
 
 
-def _decoded(recordings: RecordingStore, located: Path | StoredObject, call_id: str) -> tuple[int, np.ndarray]:
-    """An Ogg recording decoded whole at 16 kHz (a local copy of one in the store)."""
+def _decoded(recordings: RecordingStore, located: Path | StoredObject, clip: ClipSpan) -> np.ndarray:
+    """The clip's span of an Ogg recording decoded at 16 kHz (from a local copy of one in the store)."""
     if isinstance(located, StoredObject):
-        with downloaded(recordings, located, call_id) as path:
-            return read_stereo(path, SAMPLE_RATE_HZ)
-    return read_stereo(located, SAMPLE_RATE_HZ)
+        with downloaded(recordings, located, clip.call_id) as path:
+            return decode_span(path, clip.start_s, clip.end_s, SAMPLE_RATE_HZ)
+    return decode_span(located, clip.start_s, clip.end_s, SAMPLE_RATE_HZ)
 
 
 def _frames_reader(wav: WavLayout, read_bytes: Callable[[int, int], bytes]) -> Reader:
