@@ -247,6 +247,7 @@ TABLE: dict[str, Case] = {
     "GET /api/coaching/sessions/{session_id}": Case("200 200 403 200 200", f"{SESSIONS}/1"),
     "PUT /api/coaching/sessions/{session_id}": Case(LEADERS.format(200), f"{SESSIONS}/2", {"notes": "n"}),
     "POST /api/coaching/sessions/{session_id}/share": Case(LEADERS.format(200), f"{SESSIONS}/2/share"),
+    "DELETE /api/coaching/sessions/{session_id}": Case(LEADERS.format(204), f"{SESSIONS}/1"),
     "POST /api/coaching/sessions/{session_id}/clips/{clip_id}/acknowledge": Case(
         "200 403 403 403 403", f"{SESSIONS}/1/clips/1/acknowledge"
     ),

@@ -237,6 +237,11 @@ def test_a_team_session_shows_clips_of_several_agents_but_not_their_calls(world:
     assert world.code("bob", "GET", f"/api/coaching/sessions/{sid}") == 403
     assert world.code("tina", "GET", f"/api/coaching/sessions/{sid}") == 403
     assert world.code("tina", "POST", "/api/coaching/sessions", {"team": "red", "clip_ids": []}) == 403
+    assert world.code("tina", "DELETE", f"/api/coaching/sessions/{sid}") == 403
+    assert world.code("tom", "DELETE", f"/api/coaching/sessions/{sid}") == 204  # shared or not; the clips stay
+    assert world.ok("alice", "GET", "/api/coaching/sessions") == []
+    assert world.code("alice", "GET", f"/api/coaching/clips/{carls}/audio") == 403  # shown by the session alone
+    assert [c["id"] for c in world.ok("tom", "GET", "/api/coaching/clips")] == [carls, mine]
 
 
 def test_a_line_across_a_clips_edge_keeps_only_its_words_inside() -> None:

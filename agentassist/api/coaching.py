@@ -215,6 +215,15 @@ def share_session(session_id: RowId, store: StoreDep, user: Trainer) -> SessionJ
     return session
 
 
+@router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_session(session_id: RowId, store: StoreDep, user: Trainer) -> Response:
+    """A draft or a shared session, with its acknowledgements; its clips stay."""
+    with answering():
+        store.delete_coaching(user, session_id)
+    store.audit(user, "coaching", detail=f"coaching session {session_id} deleted")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.post("/sessions/{session_id}/clips/{clip_id}/acknowledge", response_model=AckOut)
 def acknowledge_clip(session_id: RowId, clip_id: RowId, store: StoreDep, user: UserDep) -> AckJson:
     """I (of the session's audience) have played and understood this clip; again: the first time stays."""

@@ -118,6 +118,16 @@ def share_session(db: Database, user: UserRecord, session_id: int) -> SessionJso
         return _session_json(s, row, user)
 
 
+def delete_session(db: Database, user: UserRecord, session_id: int) -> None:
+    """Its creator, a supervisor or an admin removes a session (a draft, or a shared one with its
+    acknowledgements); its clips stay."""
+    with db.session.begin() as s:
+        row = _editable(s, user, session_id, drafts_only=False)
+        for table in (CoachingAckRow, CoachingItemRow):
+            s.execute(delete(table).where(table.session_id == row.id))
+        s.delete(row)
+
+
 def sessions(db: Database, user: UserRecord) -> list[SessionJson]:
     """The sessions ``user`` may read, newest first."""
     stmt = select(CoachingSessionRow).where(readable_sessions(user)).order_by(CoachingSessionRow.id.desc())
@@ -192,13 +202,13 @@ def _readable(s: Session, user: UserRecord, session_id: int) -> CoachingSessionR
     return row
 
 
-def _editable(s: Session, user: UserRecord, session_id: int) -> CoachingSessionRow:
+def _editable(s: Session, user: UserRecord, session_id: int, drafts_only: bool = True) -> CoachingSessionRow:
     row = _readable(s, user, session_id)
     if row.created_by != user.name and user.role not in EDITORS:
         raise ForbiddenError(
             f"only the creator of coaching session {session_id}, a supervisor or an admin may change it"
         )
-    if row.status != "draft":
+    if drafts_only and row.status != "draft":
         raise ConflictError(f"coaching session {session_id} is {row.status}: expected a draft")
     return row
 

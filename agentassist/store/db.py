@@ -148,6 +148,7 @@ class Store(Database):
     create_coaching = _Bound(coaching_module.create_session)
     update_coaching = _Bound(coaching_module.update_session)
     share_coaching = _Bound(coaching_module.share_session)
+    delete_coaching = _Bound(coaching_module.delete_session)
     coaching_sessions = _Bound(coaching_module.sessions)
     coaching_session = _Bound(coaching_module.session)
     acknowledge_clip = _Bound(coaching_module.acknowledge)

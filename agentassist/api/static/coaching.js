@@ -64,9 +64,10 @@ async function showSession(id) {
   $("session-facts").textContent = [audienceText(s), `by ${s.created_by}`, s.status,
     s.shared_at ? `shared ${new Date(s.shared_at).toLocaleString()}` : "", progressText(s)].filter(Boolean).join(" · ");
   $("session-notes").textContent = s.notes;
-  const editor = s.status === "draft" && TRAINERS.includes(page.me.role);
-  $("session-edit").hidden = !editor;
-  $("session-share").hidden = !editor;
+  const editor = TRAINERS.includes(page.me.role) && (s.created_by === page.me.name || ["supervisor", "admin"].includes(page.me.role));
+  $("session-edit").hidden = !editor || s.status !== "draft";
+  $("session-share").hidden = !editor || s.status !== "draft";
+  $("session-delete").hidden = !editor;
   $("session-clips").replaceChildren(...s.clips.map((c, i) => clipCard(s, c, i)));
   $("session-view").hidden = false;
   $("session-view").dataset.progress = String(s.progress.acknowledged);
@@ -149,6 +150,11 @@ $("s-cancel").addEventListener("click", () => location.assign("/coaching"));
 $("new-session").addEventListener("click", () => location.assign("/coaching?new=1"));
 $("session-edit").addEventListener("click", () => location.assign(`/coaching?edit=${page.session.id}`));
 $("session-share").addEventListener("click", () => share(page.session.id));
+$("session-delete").addEventListener("click", async () => {
+  if (!confirm("Delete this session and its acknowledgements? Its clips stay.")) return;
+  try { await api(`/api/coaching/sessions/${page.session.id}`, { method: "DELETE" }); } catch (e) { showError(e.message); return; }
+  location.assign("/coaching");
+});
 
 async function start(me) {
   page.me = me;
