@@ -20,7 +20,8 @@ import numpy as np
 from fastapi import HTTPException, Request, Response, status
 
 from agentassist.api.objects import _byte_range, downloaded, locate, read_range
-from agentassist.audio.clips import HEAD_BYTES, HEADER_BYTES, ClipWav, WavLayout, decode_span, wav_layout
+from agentassist.audio.clips import HEAD_BYTES, HEADER_BYTES, ClipWav, WavLayout, wav_layout
+from agentassist.audio.encode import decode_ogg
 from agentassist.audio.frames import SAMPLE_RATE_HZ
 from agentassist.errors import AudioError
 from agentassist.store.objects import StoredObject
@@ -102,8 +103,8 @@ def _decoded(recordings: RecordingStore, located: Path | StoredObject, clip: Cli
     """The clip's span of an Ogg recording decoded at 16 kHz (from a local copy of one in the store)."""
     if isinstance(located, StoredObject):
         with downloaded(recordings, located, clip.call_id) as path:
-            return decode_span(path, clip.start_s, clip.end_s, SAMPLE_RATE_HZ)
-    return decode_span(located, clip.start_s, clip.end_s, SAMPLE_RATE_HZ)
+            return decode_ogg(path, SAMPLE_RATE_HZ, clip.start_s, clip.end_s)[1]
+    return decode_ogg(located, SAMPLE_RATE_HZ, clip.start_s, clip.end_s)[1]
 
 
 def _frames_reader(wav: WavLayout, read_bytes: Callable[[int, int], bytes]) -> Reader:

@@ -1,12 +1,11 @@
 """A clip of a recording as a WAV of its own: a span of a call (start, end; one channel or both) cut
-from the stereo recording (left = agent, right = customer). Bytes and arrays in, bytes out, but for
-:func:`decode_span`, which reads an Ogg file.
+from the stereo recording (left = agent, right = customer). Pure: bytes and arrays in, bytes out.
 
 A Range request on a clip asks for bytes of the clip's WAV; :meth:`ClipWav.bytes_of` turns them into
 the recording's frames that hold them, asks for exactly those (``read``), and gives back the bytes
 asked for. With a WAV recording :meth:`WavLayout.byte_span` says where those frames lie in the file,
 so a clip's bytes cost one ranged read of the recording (a ranged GET on the object store), never the
-whole of it; an Ogg recording is decoded from a seek to the span (:func:`decode_span`).
+whole of it; of an Ogg recording the span is decoded (audio/encode.py, ``decode_ogg``).
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -138,38 +136,3 @@ class ClipWav:
             skip = k0 - f0 * self.frame_bytes
             out += pcm.tobytes()[skip : skip + k1 - k0 + 1]
         return bytes(out)
-
-
-SEEK_EARLY_S = 0.5  # a seek lands on an Ogg page at or before the time asked; this early leaves room for it
-
-
-def decode_span(path: Path, start_s: float, end_s: float, sample_rate_hz: int) -> np.ndarray:
-    """The span ``start_s``..``end_s`` of an Ogg Opus recording as int16, shape (n, channels), at
-    ``sample_rate_hz``: a seek to just before the span and a decode to its end, not the whole file (a
-    10-minute recording decoded whole takes seconds on one core; a 30 s span of it, a fraction)."""
-    import av  # PyAV, as agentassist.audio.encode reads recordings
-
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.audio:
-                raise AudioError(f"{path}: no audio stream")
-            stream = container.streams.audio[0]
-            channels = stream.codec_context.channels
-            container.seek(int(max(0.0, start_s - SEEK_EARLY_S) * av.time_base))  # in microseconds
-            resampler = av.AudioResampler(
-                format="s16", layout="stereo" if channels == 2 else "mono", rate=sample_rate_hz
-            )
-            chunks: list[np.ndarray] = []
-            first_s: float | None = None
-            for frame in container.decode(stream):
-                if first_s is None:
-                    first_s = float(frame.time or 0.0)
-                if frame.time is not None and frame.time > end_s:
-                    break
-                chunks += [f.to_ndarray().reshape(-1, channels) for f in resampler.resample(frame)]
-            chunks += [f.to_ndarray().reshape(-1, channels) for f in resampler.resample(None)]
-    except av.FFmpegError as exc:
-        raise AudioError(f"{path}: not a readable Ogg Opus file: {exc}") from None
-    data = np.concatenate(chunks) if chunks else np.zeros((0, channels), dtype="<i2")
-    skip = max(0, round((start_s - (first_s or 0.0)) * sample_rate_hz))
-    return data[skip : skip + max(0, round((end_s - start_s) * sample_rate_hz))]
