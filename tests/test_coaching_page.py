@@ -168,6 +168,11 @@ def test_a_trainer_clips_two_calls_and_the_agent_plays_only_the_spans_and_acknow
         assert sorted(got) == sorted(sizes)
         for clip_id, ranges in got.items():  # played to the end: the whole clip came, and nothing more
             assert max(last for _, last in ranges) == sizes[clip_id] - 1, (clip_id, ranges)
+        came = sum(last - first + 1 for ranges in got.values() for first, last in ranges)
+        # each clip once (measured: one answer a clip, 144088 bytes); a media cache may ask a range again
+        assert sum(sizes.values()) <= came <= 2 * sum(sizes.values()), came
+        print(f"audio bytes fetched for 2 clips: {came} in {sum(map(len, got.values()))} answers;"
+              f" clips {sum(sizes.values())} bytes, recordings {2 * RECORDING_BYTES}")  # fmt: skip
 
         # another agent: 403 on the session and on the clips, in the page and on the API
         other = browser.new_page(viewport={"width": 1366, "height": 800})

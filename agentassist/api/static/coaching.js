@@ -31,7 +31,7 @@ async function showList() {
 function clipCard(s, c, i) {
   const mine = c.acks.find((a) => a.user === page.me.name);
   const audience = s.status === "shared" && s.members.includes(page.me.name);
-  const audio = el("audio", { controls: true, preload: "metadata", "data-clip": c.id });
+  const audio = el("audio", { controls: true, preload: "none", "data-clip": c.id });  // fetched when played
   const lines = el("ol", { class: "transcript clip-lines", "aria-label": "what was said in the clip" });
   const card = el("li", { class: `clip-card${mine ? " acked" : ""}`, "data-clip": c.id },
     el("h3", {}, `${i + 1}. ${c.tag}`),
@@ -41,7 +41,7 @@ function clipCard(s, c, i) {
     audio, lines,
     el("div", { class: "ack-row" },
       audience && !mine ? el("button", { type: "button", class: "ack", onclick: () => acknowledge(s, c) }, "Acknowledge") : "",
-      ...c.acks.map((a) => el("span", { class: "ack-done" }, `✔ acknowledged by ${a.user} ${new Date(a.at).toLocaleString()}`))));
+      ...c.acks.map(ackDone)));
   playRecording(audio, `clip-${c.id}`, `/api/coaching/clips/${c.id}/audio/link`).catch((e) => showError(e.message));
   api(`/api/coaching/clips/${c.id}/transcript`).then((t) => {
     lines.replaceChildren(...(t.utterances.length
@@ -52,17 +52,30 @@ function clipCard(s, c, i) {
   return card;
 }
 
-async function acknowledge(s, c) {
-  try { await api(`/api/coaching/sessions/${s.id}/clips/${c.id}/acknowledge`, { method: "POST" }); } catch (e) { showError(e.message); return; }
-  await showSession(s.id);
+async function acknowledge(s, c) {  // the card changes in place: its player keeps what it loaded
+  let ack;
+  try { ack = await api(`/api/coaching/sessions/${s.id}/clips/${c.id}/acknowledge`, { method: "POST" }); } catch (e) { showError(e.message); return; }
+  c.acks.push(ack);
+  s.progress.acknowledged += 1;
+  const card = document.querySelector(`.clip-card[data-clip="${CSS.escape(String(c.id))}"]`);
+  card.querySelector("button.ack")?.replaceWith(ackDone(ack));
+  card.classList.add("acked");
+  showFacts(s);
+}
+
+const ackDone = (a) => el("span", { class: "ack-done" }, `✔ acknowledged by ${a.user} ${new Date(a.at).toLocaleString()}`);
+
+function showFacts(s) {
+  $("session-facts").textContent = [audienceText(s), `by ${s.created_by}`, s.status,
+    s.shared_at ? `shared ${new Date(s.shared_at).toLocaleString()}` : "", progressText(s)].filter(Boolean).join(" · ");
+  $("session-view").dataset.progress = String(s.progress.acknowledged);
 }
 
 async function showSession(id) {
   const s = await api(`/api/coaching/sessions/${id}`);
   page.session = s;
   $("session-title").textContent = s.title || `Session ${s.id}`;
-  $("session-facts").textContent = [audienceText(s), `by ${s.created_by}`, s.status,
-    s.shared_at ? `shared ${new Date(s.shared_at).toLocaleString()}` : "", progressText(s)].filter(Boolean).join(" · ");
+  showFacts(s);
   $("session-notes").textContent = s.notes;
   const editor = TRAINERS.includes(page.me.role) && (s.created_by === page.me.name || ["supervisor", "admin"].includes(page.me.role));
   $("session-edit").hidden = !editor || s.status !== "draft";
@@ -70,7 +83,6 @@ async function showSession(id) {
   $("session-delete").hidden = !editor;
   $("session-clips").replaceChildren(...s.clips.map((c, i) => clipCard(s, c, i)));
   $("session-view").hidden = false;
-  $("session-view").dataset.progress = String(s.progress.acknowledged);
 }
 
 async function share(id) {
