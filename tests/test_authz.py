@@ -62,6 +62,8 @@ SCRIPT = 'id: s1\nversion: 1\nlanguage: en\nsteps:\n  - id: greet\n    say: ["He
 OFFERS = "/api/scripts/s1/offers"
 CALL_IDS = ("c1", "c2", "c3", "live", "b1")
 P = "0123456789abcdef0123456789abcdef"  # the stored prompt's id
+CLIP, SESSIONS, COACHING = "/api/coaching/clips/1", "/api/coaching/sessions", {"agent": "alice", "clip_ids": [1]}
+CLIPPED = {"call_id": "c1", "start": 0, "end": 0.1, "tag": "t"}  # clip 1
 
 
 def _wav(seconds: float = 1.0) -> bytes:
@@ -261,6 +263,23 @@ TABLE: dict[str, Case] = {
     "POST /api/assignments/distribute": Case(
         LEADERS.format(200), body={"from": T0.isoformat(), "to": (T0 + timedelta(days=1)).isoformat()}
     ),
+    # coaching: clip 1 is tom's on c1; session 1 his for alice, shared; session 2 the same, a draft
+    "POST /api/coaching/clips": Case(EVALUATORS.format(201), body=CLIPPED),
+    "GET /api/coaching/clips": Case(EVALUATORS.format(200)),
+    "DELETE /api/coaching/clips/{clip_id}": Case("403 204 403 204 204", CLIP),
+    "POST /api/coaching/clips/{clip_id}/audio/link": Case(ALL_200, f"{CLIP}/audio/link"),
+    "GET /api/coaching/clips/{clip_id}/audio": Case(ALL_200, f"{CLIP}/audio"),
+    "GET /api/coaching/clips/{clip_id}/transcript": Case(ALL_200, f"{CLIP}/transcript"),
+    "POST /api/coaching/sessions": Case(EVALUATORS.format(201), body=COACHING),
+    "GET /api/coaching/sessions": Case(ALL_200),
+    "GET /api/coaching/sessions/{session_id}": Case("200 200 403 200 200", f"{SESSIONS}/1"),
+    "PUT /api/coaching/sessions/{session_id}": Case(LEADERS.format(200), f"{SESSIONS}/2", {"notes": "n"}),
+    "POST /api/coaching/sessions/{session_id}/share": Case(LEADERS.format(200), f"{SESSIONS}/2/share"),
+    "DELETE /api/coaching/sessions/{session_id}": Case(LEADERS.format(204), f"{SESSIONS}/1"),
+    "POST /api/coaching/sessions/{session_id}/clips/{clip_id}/acknowledge": Case(
+        "200 403 403 403 403", f"{SESSIONS}/1/clips/1/acknowledge"
+    ),
+    "GET /coaching": Case(ALL_200, public=True),
 }  # fmt: skip
 
 # The client column (cleo, of campaign acme; c1 is acme's and shared with her): their account, their
@@ -454,6 +473,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         said = {"step_id": "greet", "mark": "said", "utterance_ids": ["c2-a1"]}
         ok("quality_checker", "POST", "/api/calls/c2/step-marks", said)
         ok("quality_checker", "POST", "/api/calls/c1/step-marks", {"step_id": "greet", "mark": "not_said"})
+        ok("team_leader", "POST", "/api/coaching/clips", CLIPPED)
+        for _ in range(2):
+            ok("team_leader", "POST", SESSIONS, COACHING)
+        ok("team_leader", "POST", f"{SESSIONS}/1/share")
         store.engine.dispose()
         yield w
     store.engine.dispose()

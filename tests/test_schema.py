@@ -42,6 +42,8 @@ KNOWN_IDS = {
     "rule_id": 1,
     "script_id": "s1",
     "offer_id": 1,  # ada's mark: c1's ticked step greet not said
+    "clip_id": 1,  # ada's clip of c1, in coaching session 1 (a draft)
+    "session_id": 1,
 }
 SCRIPT = 'id: s1\nversion: 1\nlanguage: en\nsteps:\n  - id: greet\n    say: ["Hello, thank you for calling."]\n'
 CARD = {
@@ -93,6 +95,10 @@ def app_and_token(tmp_path: Path) -> Iterator[tuple[Any, str]]:
         assert client.post("/api/assignment-rules", json=rule, headers=h).status_code == 201
         mark = {"step_id": "greet", "mark": "not_said"}
         assert client.post("/api/calls/c1/step-marks", json=mark, headers=h).status_code == 201
+        clip = {"call_id": "c1", "start": 0.5, "end": 2.0, "tag": "t"}
+        assert client.post("/api/coaching/clips", json=clip, headers=h).status_code == 201
+        coaching = {"agent": "alice", "clip_ids": [1]}
+        assert client.post("/api/coaching/sessions", json=coaching, headers=h).status_code == 201
         yield app, token
     store.engine.dispose()
 

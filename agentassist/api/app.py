@@ -22,6 +22,7 @@ from agentassist.api import (
     audit,
     calibrations,
     calls,
+    coaching,
     control,
     distribution,
     docs,
@@ -69,6 +70,7 @@ PAGES = {
     "/calibrations": "calibrations.html",
     "/privacy": "privacy.html",
     "/outcomes": "outcomes.html",
+    "/coaching": "coaching.html",
 }
 
 
@@ -175,6 +177,7 @@ def create_app(
     app.include_router(retention.router)
     app.include_router(outcomes.router)
     app.include_router(sharing.router)
+    app.include_router(coaching.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     def page(path: str, html: str) -> None:

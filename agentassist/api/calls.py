@@ -247,6 +247,11 @@ def recording_link(call_id: str, request: Request, store: StoreDep, user: UserDe
     """A URL of this call's recording that works without a header, for this user, for 5 minutes
     (an ``<audio src>``: its Range requests reuse it). Ask again once it has expired."""
     visible_call(store, call_id, user, "recording link")
+    return media_link(request, user)
+
+
+def media_link(request: Request, user: UserRecord) -> dict[str, Any]:
+    """A signed link, for ``user``, of the route this ``POST .../link`` request names less its ``/link``."""
     path = request.url.path.removesuffix("/link")
     signer: Signer = request.app.state.signer
     query, exp = signer.media_query(path, user.id)

@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -114,21 +115,28 @@ def ranged_response(request: Request, served: Served, call_id: str) -> Response:
     return StreamingResponse(body, code, headers, media_type=MEDIA_TYPES[served.suffix])
 
 
+def sealed_object(recordings: RecordingStore, obj: StoredObject, call_id: str) -> SealedFile:
+    """An encrypted recording in the store, read by ranged GETs of the records a view needs; 409 when no
+    key configured opens it, 503 when the store fails."""
+    objects = _objects(recordings)
+
+    def pread(at: int, n: int) -> bytes:
+        try:
+            body = objects.read(obj, at, at + n - 1)
+            try:
+                return bytes(body.read())
+            finally:
+                body.close()
+        except Exception as exc:
+            raise _store_away(call_id, exc) from None
+
+    return _unsealed(call_id, lambda: SealedFile(obj.key, obj.size, pread, recordings.keys))
+
+
 def object_response(request: Request, recordings: RecordingStore, obj: StoredObject, call_id: str) -> Response:
     objects = _objects(recordings)
     if obj.encrypted:
-
-        def pread(at: int, n: int) -> bytes:
-            try:
-                body = objects.read(obj, at, at + n - 1)
-                try:
-                    return bytes(body.read())
-                finally:
-                    body.close()
-            except Exception as exc:
-                raise _store_away(call_id, exc) from None
-
-        sealed = _unsealed(call_id, lambda: SealedFile(obj.key, obj.size, pread, recordings.keys))
+        sealed = sealed_object(recordings, obj, call_id)
         return ranged_response(
             request, _sealed_served(sealed, call_id, _etag(obj), obj.last_modified, obj.suffix), call_id
         )
@@ -204,8 +212,15 @@ def _chunks(body: Any) -> Iterator[bytes]:
 
 
 def object_peaks(recordings: RecordingStore, obj: StoredObject, call_id: str, buckets: int) -> Peaks:
-    """Peaks of a recording in the store: downloaded into a private temporary file next to the local
-    recordings (a name the upload scan skips), read, deleted."""
+    """Peaks of a recording in the store (read from a local copy: :func:`downloaded`)."""
+    with downloaded(recordings, obj, call_id) as path:
+        return peaks(path, buckets, recordings.keys)  # an encrypted one stays so in the file
+
+
+@contextmanager
+def downloaded(recordings: RecordingStore, obj: StoredObject, call_id: str) -> Iterator[Path]:
+    """A recording in the store downloaded into a private temporary file next to the local recordings
+    (a name the upload scan skips), deleted afterwards; 503 when the store fails."""
     fd, name = tempfile.mkstemp(prefix=".peaks-", suffix=obj.suffix, dir=recordings.directory)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -213,6 +228,20 @@ def object_peaks(recordings: RecordingStore, obj: StoredObject, call_id: str, bu
                 _objects(recordings).download(obj, f)
             except Exception as exc:
                 raise _store_away(call_id, exc) from None
-        return peaks(Path(name), buckets, recordings.keys)  # an encrypted one stays so in the file
+        yield Path(name)
     finally:
         os.unlink(name)
+
+
+def read_range(recordings: RecordingStore, obj: StoredObject, call_id: str, first: int, last: int) -> bytes:
+    """Bytes ``first``..``last`` (inclusive) of a recording in the store, one ranged GET (a coaching clip's
+    span: api/clipmedia.py); 503 when the store fails."""
+    try:
+        body = _objects(recordings).read(obj, first, last)
+        try:
+            data: bytes = body.read()
+        finally:
+            body.close()
+    except Exception as exc:
+        raise _store_away(call_id, exc) from None
+    return data

@@ -99,8 +99,32 @@ def _read_stereo(path: Path, source: BinaryIO, sample_rate_hz: int | None) -> tu
             rate, channels = w.getframerate(), w.getnchannels()
             samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
         return rate, samples[: len(samples) // channels * channels].reshape(-1, channels)
+    return _decode_ogg(path, source, sample_rate_hz)
+
+
+SEEK_EARLY_S = 0.5  # a seek lands on an Ogg page at or before the time asked; this early leaves room for it
+
+
+def decode_ogg(
+    path: Path,
+    sample_rate_hz: int | None = None,
+    start_s: float = 0.0,
+    end_s: float | None = None,
+    keys: KeyRing | None = None,
+) -> tuple[int, np.ndarray]:
+    """An Ogg Opus file (encrypted or not: ``keys``) as :func:`read_stereo` gives it; with ``start_s`` /
+    ``end_s`` only that span, from a seek to just before it to its end (a 30 s clip of a 10-minute
+    recording: 0.6 s on one core instead of 7 s for the whole, benchmarks/clips.py)."""
+    with sealed.open_recording(path, keys) as source:
+        return _decode_ogg(path, source, sample_rate_hz, start_s, end_s)
+
+
+def _decode_ogg(
+    path: Path, source: BinaryIO, sample_rate_hz: int | None, start_s: float = 0.0, end_s: float | None = None
+) -> tuple[int, np.ndarray]:
     import av
 
+    first_s: float | None = None
     try:
         with av.open(source, "r") as container:
             if not container.streams.audio:
@@ -110,16 +134,22 @@ def _read_stereo(path: Path, source: BinaryIO, sample_rate_hz: int | None) -> tu
             rate = sample_rate_hz or stream.codec_context.sample_rate
             layout = "stereo" if channels == 2 else "mono"
             resampler = av.AudioResampler(format="s16", layout=layout, rate=rate)
-            chunks = [
-                f.to_ndarray().reshape(-1, channels)
-                for frame in container.decode(stream)
-                for f in resampler.resample(frame)
-            ]
+            if start_s > 0:
+                container.seek(int(max(0.0, start_s - SEEK_EARLY_S) * av.time_base))  # in microseconds
+            chunks: list[np.ndarray] = []
+            for frame in container.decode(stream):
+                first_s = float(frame.time or 0.0) if first_s is None else first_s
+                if end_s is not None and frame.time is not None and frame.time > end_s:
+                    break
+                chunks += [f.to_ndarray().reshape(-1, channels) for f in resampler.resample(frame)]
             chunks += [f.to_ndarray().reshape(-1, channels) for f in resampler.resample(None)]
     except av.FFmpegError as exc:
         raise AudioError(f"{path}: not a readable Ogg Opus file: {exc}") from None
     data = np.concatenate(chunks) if chunks else np.zeros((0, channels), dtype=np.int16)
-    return rate, data
+    if start_s <= 0 and end_s is None:
+        return rate, data
+    skip = max(0, round((start_s - (first_s or 0.0)) * rate))
+    return rate, data[skip : None if end_s is None else skip + max(0, round((end_s - start_s) * rate))]
 
 
 def _decoded_length(path: Path | BinaryIO) -> tuple[int, int, int]:

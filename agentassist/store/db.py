@@ -19,6 +19,8 @@ from typing import Concatenate, Generic, ParamSpec, Self, TypeVar, overload
 from agentassist.store import accounts, call_details, calls, distribution, reports, scope, transcripts
 from agentassist.store import audit as audit_module  # (``audit`` and the others below name Store methods too)
 from agentassist.store import calibrations as calibration_module
+from agentassist.store import coaching as clip_module
+from agentassist.store import coachsessions as coaching_module
 from agentassist.store import evaluations as evaluation_module
 from agentassist.store import offers as offer_module
 from agentassist.store import outcomes as outcome_module
@@ -141,6 +143,21 @@ class Store(Database):
     distribute = _Bound(distribution.distribute)
     queue = _Bound(queue_module.queue)
     evaluated = _Bound(queue_module.evaluated)
+
+    # coaching: clips and sessions
+    create_clip = _Bound(clip_module.create_clip)
+    clips = _Bound(clip_module.clips)
+    delete_clip = _Bound(clip_module.delete_clip)
+    readable_clip = _Bound(clip_module.readable_clip)
+    clip_transcript = _Bound(clip_module.clip_transcript)
+    delete_call_clips = _Bound(clip_module.delete_call_clips)
+    create_coaching = _Bound(coaching_module.create_session)
+    update_coaching = _Bound(coaching_module.update_session)
+    share_coaching = _Bound(coaching_module.share_session)
+    delete_coaching = _Bound(coaching_module.delete_session)
+    coaching_sessions = _Bound(coaching_module.sessions)
+    coaching_session = _Bound(coaching_module.session)
+    acknowledge_clip = _Bound(coaching_module.acknowledge)
 
     # reports
     agent_report = _Bound(reports.agent_report)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import shutil
 import tempfile
 import wave
 import zipfile
@@ -27,6 +28,7 @@ from typing import IO, Any
 
 from sqlalchemy import column, select
 
+from agentassist.audio.sealed import open_recording
 from agentassist.privacy.silence import silence
 from agentassist.store.audit import audit_as, audit_lines
 from agentassist.store.database import Database
@@ -85,14 +87,22 @@ def _export_call(db: Database, recordings: RecordingStore, z: zipfile.ZipFile, c
             z.writestr(base + "adherence.json", dumps(report))
         where = recordings.locate(call["id"]) if call["recording"] else None
         if isinstance(where, Path):
-            z.write(where, base + "recording" + where.suffix, zipfile.ZIP_STORED)
+            _add_recording(z, base + "recording" + where.suffix, where, recordings)
         elif isinstance(where, StoredObject) and recordings.objects is not None:
-            with tempfile.TemporaryFile() as tmp:
-                recordings.objects.download(where, tmp)
-                tmp.seek(0)
-                with z.open(base + "recording" + where.suffix, "w", force_zip64=True) as dst:
-                    while chunk := tmp.read(1 << 20):
-                        dst.write(chunk)
+            with tempfile.TemporaryDirectory() as folder:
+                local = Path(folder) / ("recording" + where.suffix)
+                with local.open("wb") as tmp:
+                    recordings.objects.download(where, tmp)
+                _add_recording(z, base + "recording" + where.suffix, local, recordings)
+
+
+def _add_recording(z: zipfile.ZipFile, name: str, path: Path, recordings: RecordingStore) -> None:
+    """The recording as its plain audio: one encrypted at rest (docs/encryption.md) is decrypted into the
+    archive, which is the person's copy of their data."""
+    entry = zipfile.ZipInfo(name, datetime.fromtimestamp(path.stat().st_mtime, UTC).timetuple()[:6])
+    entry.compress_type = zipfile.ZIP_STORED  # audio does not deflate
+    with open_recording(path, recordings.keys) as src, z.open(entry, "w", force_zip64=True) as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
 
 
 def erase(db: Database, recordings: RecordingStore, subject: Subject, by: str, subject_digest: str) -> dict[str, Any]:

@@ -370,3 +370,57 @@ class SharedCallRow(Base):
     call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), primary_key=True)
     shared_by: Mapped[str] = mapped_column(String(200))
     shared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# ---- coaching: clips of calls and sessions built from them (revision 0010) -----------------------------
+
+
+class CoachingClipRow(Base):
+    """A span of a call a trainer marked (seconds from the call's start) with a tag and a comment. It goes
+    with its call: the foreign keys cascade, so a call erased or expired takes its clips along."""
+
+    __tablename__ = "coaching_clips"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    start_s: Mapped[float] = mapped_column(Float)
+    end_s: Mapped[float] = mapped_column(Float)
+    channel: Mapped[str] = mapped_column(String(16))  # agent | customer | both
+    tag: Mapped[str] = mapped_column(String(100))
+    comment: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CoachingSessionRow(Base):
+    """Clips in order with the trainer's notes, for one agent or for a team; draft until shared."""
+
+    __tablename__ = "coaching_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    agent: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)  # the audience: an agent
+    team: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)  # or a team's members
+    notes: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # draft | shared
+    created_by: Mapped[str] = mapped_column(String(200), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    shared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CoachingItemRow(Base):
+    __tablename__ = "coaching_items"
+    session_id: Mapped[int] = mapped_column(ForeignKey("coaching_sessions.id", ondelete="CASCADE"), primary_key=True)
+    clip_id: Mapped[int] = mapped_column(
+        ForeignKey("coaching_clips.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class CoachingAckRow(Base):
+    """Who in a session's audience acknowledged which of its clips, and when."""
+
+    __tablename__ = "coaching_acks"
+    session_id: Mapped[int] = mapped_column(ForeignKey("coaching_sessions.id", ondelete="CASCADE"), primary_key=True)
+    clip_id: Mapped[int] = mapped_column(ForeignKey("coaching_clips.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

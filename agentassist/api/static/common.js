@@ -18,6 +18,7 @@ const PAGES = [
   { path: "/scripts", id: "scripts-link", title: "scripts", roles: "team_leader supervisor admin" },
   { path: "/privacy", id: "privacy-link", title: "privacy", roles: "admin" },
   { path: "/outcomes", id: "outcomes-link", title: "outcomes", roles: "team_leader supervisor admin client" },
+  { path: "/coaching", id: "coaching-link", title: "coaching" },
 ];
 
 const TOKEN_KEY = "agentassist.token";
@@ -106,10 +107,11 @@ function liveFeed(path, { onMessage, conn = false, onOpen, retryMs, onRefused, o
 
 // An <audio> plays a recording from a signed link (POST .../recording/link: this user, 5 minutes; its
 // Range requests reuse it). A seek that fails once the link has expired gets a fresh link, at the same time.
-async function playRecording(player, callId) {
+// `linkPath`: another signed link's route (a coaching clip's: POST /api/coaching/clips/{id}/audio/link).
+async function playRecording(player, callId, linkPath = `/api/calls/${encodeURIComponent(callId)}/recording/link`) {
   const link = async () => {
     player.dataset.linkAt = String(Date.now());
-    return (await api(`/api/calls/${encodeURIComponent(callId)}/recording/link`, { method: "POST" })).url;
+    return (await api(linkPath, { method: "POST" })).url;
   };
   player.dataset.call = callId;
   player.onerror = async () => {

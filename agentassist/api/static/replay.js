@@ -172,6 +172,7 @@ async function start(me) {
   showTime();
   await setUpForm();
   await loadQueue();
+  if (typeof setUpClips === "function") await setUpClips(me);  // clips.js: coaching clips of this call
   document.body.dataset.ready = "1";
 }
 
