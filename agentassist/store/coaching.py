@@ -14,7 +14,7 @@ Who may do what (the routes check the role, these functions the rows):
 - each member of the audience (the agent, or each agent of the team) acknowledges each clip of a
   shared session, once.
 
-A clip goes with its call: the foreign keys cascade (migration 0010), and :func:`delete_call_clips`
+A clip goes with its call: the foreign keys cascade (migration 0013), and :func:`delete_call_clips`
 removes a call's clips, their places in sessions and their acknowledgements explicitly, for whatever
 deletes calls. Functions raise the errors of scoring.py: ``FieldError`` naming a body field,
 ``NotFoundError``, ``ForbiddenError``, ``ConflictError``.

@@ -372,7 +372,7 @@ class SharedCallRow(Base):
     shared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-# ---- coaching: clips of calls and sessions built from them (revision 0010) -----------------------------
+# ---- coaching: clips of calls and sessions built from them (revision 0013) -----------------------------
 
 
 class CoachingClipRow(Base):
