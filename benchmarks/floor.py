@@ -59,7 +59,9 @@ _METRICS = (
 )
 
 
-def write_config(root: Path, http_port: int, model: str, lang: str | None, transcribe: bool) -> Path:
+def write_config(
+    root: Path, http_port: int, model: str, lang: str | None, transcribe: bool, frame_wait_ms: int = 0
+) -> Path:
     config = root / "agentassist.toml"
     (root / "scripts").mkdir(exist_ok=True)
     config.write_text(
@@ -77,6 +79,7 @@ format = "wav"  # compared sample for sample with what the phones sent
 enabled = {"true" if transcribe else "false"}
 model = "{model}"
 language = "{lang or "auto"}"
+frame_wait_ms = {frame_wait_ms}
 
 [assist]
 scripts_dir = "{root / "scripts"}"
@@ -199,6 +202,7 @@ def summarize(
     spool = [s for f in figures for s in f.spool_s]
     return {
         "calls": args.calls,
+        "frame_wait_ms": args.frame_wait_ms,
         "seconds": args.seconds,
         "transcribe": transcribe,
         "calls_failed": failed[:5],
@@ -228,7 +232,7 @@ def floor(
     """One center, ``calls`` streamed into it by as many phones: the figures, and the center's log."""
     root = Path(tempfile.mkdtemp(prefix="floor-"))
     http_port = free_port()
-    config = write_config(root, http_port, args.model, lang, transcribe)
+    config = write_config(root, http_port, args.model, lang, transcribe, args.frame_wait_ms)
     proc, token = start_server(root, config, http_port)
     center = Process(proc.pid)
     try:
@@ -288,6 +292,7 @@ def main() -> int:
     p.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
     p.add_argument("--limit", type=int, default=None, help="first N manifest items (default 60, as load)")
     p.add_argument("--no-transcribe", action="store_true", help="the center records only")
+    p.add_argument("--frame-wait-ms", type=int, default=0, help="the center's [transcribe] frame_wait_ms")
     p.add_argument("--compare-load", action="store_true", help="then benchmarks.load on the same calls")
     p.add_argument("--record", action="store_true")
     args = p.parse_args()

@@ -289,6 +289,7 @@ CLIENT_ALLOWED = {
     "POST /api/logout": "204",
     "GET /api/me": "200",
     "PUT /api/me/password": "403",  # the current password sent is wrong, as for everyone
+    "PUT /api/me/language": "200",
     "POST /api/me/token": "200",
     "GET /api/calls": "200",
     "GET /api/calls/{call_id}": "200",
