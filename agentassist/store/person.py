@@ -269,6 +269,8 @@ def _mentioning_lines(db: Database, subject: Subject) -> dict[str, list[LineJson
         stmt = stmt.where(hint)
     elif db.dialect == "sqlite" and subject.name:  # the search index folds case in every script
         match = " ".join(f'"{w}"' for w in re.findall(r"\w+", subject.name))
+        if not match:  # a name of no word characters mentions nothing (and an empty MATCH is an FTS5 error)
+            return {}
         hits = text(
             "SELECT u.id FROM utterances u JOIN utterances_fts f ON f.rowid = u.rowid WHERE utterances_fts MATCH :m"
         ).bindparams(m=match)
