@@ -44,6 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from agentassist.store.objects import ObjectStore
     from agentassist.store.passwords import PasswordPool
     from agentassist.store.recordings import RecordingStore
+    from agentassist.sweep import Sweeper
     from agentassist.transcribe.models import resolve
 
     settings = _settings(args)
@@ -66,6 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # its message; events of a call that arrives before the loop runs wait in the bus.
     runtime.start()
     runtime.waiting.expect(waiting)  # from now (the model loaded), as the phones can be taken in a moment
+    Sweeper(store, runtime.claims, runtime.waiting, bus).start()  # what nodes that die leave (shared database)
     app = create_app(settings, store, bus, recordings, runtime, start_runtime=False)
     host, port = settings.server.host_port
     log.info("serving on http://%s:%d (SIP on %s)", host, port, settings.sip.listen)

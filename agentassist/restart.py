@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,14 +62,15 @@ class CarriedElsewhereError(AgentassistError):
     """A phone asked this node for a call that another living node carries."""
 
 
-def _by_phone(call: CallJson | None) -> bool:
+def is_phone_call(call: CallJson | None) -> bool:
+    """An active call a phone streamed (one a phone may resume, here or on another node)."""
     return call is not None and call["status"] == "active" and (call["media"] or {}).get("wire") == WIRE_PHONE["wire"]
 
 
 def left_by_phones(store: Store, claims: Claims | None = None) -> list[str]:
     """Calls still active in the database that a phone streamed: the center stopped under them (with
     ``claims``: only those this node could claim, and now holds)."""
-    return [c for c in store.active_calls() if _by_phone(store.get_call(c)) and (claims is None or claims.take(c))]
+    return [c for c in store.active_calls() if is_phone_call(store.get_call(c)) and (claims is None or claims.take(c))]
 
 
 def settle_left_calls(store: Store, recordings: RecordingStore, claims: Claims) -> list[str]:
@@ -149,13 +151,15 @@ class WaitingCalls:
         self._store, self._recordings, self._bus, self.timeout_s = store, recordings, bus, timeout_s
         self.claims = claims
         self._lock = threading.Lock()
-        self._calls: set[str] = set()
-        self._timer: threading.Timer | None = None
+        self._calls: dict[str, float] = {}  # each one's deadline (time.monotonic())
+        self._timer: threading.Timer | None = None  # for the earliest deadline
+        self._stopped = False
         self.abnormal_total = 0  # calls whose phone did not come back in time (ended abnormal)
         self.taken_over_total = 0  # calls another node carried until it died, taken over here
 
     def expect(self, call_ids: list[str]) -> None:
-        """At start (no session writes these recordings yet): repair each one's recording, and wait."""
+        """At start, or calls a dead node left (no session writes these recordings here): repair each one's
+        recording, and wait ``timeout_s`` from now."""
         for call_id in call_ids:
             path = self._recordings.path_for(call_id)
             try:
@@ -167,12 +171,10 @@ class WaitingCalls:
                         "%g s for its phone", call_id, seconds, self.timeout_s)  # fmt: skip
         if not call_ids:
             return
+        deadline = time.monotonic() + self.timeout_s
         with self._lock:
-            self._calls.update(call_ids)
-            if self._timer is None:
-                self._timer = threading.Timer(self.timeout_s, self._expire)
-                self._timer.daemon = True
-                self._timer.start()
+            self._calls.update(dict.fromkeys(call_ids, deadline))
+            self._arm()
 
     def resume(self, call_id: str, start: Callable[[Resumption], T]) -> T | None:
         """``start`` the call from where its recording ends if it waits for its phone (it then waits no
@@ -180,10 +182,10 @@ class WaitingCalls:
         that had it died); None if it is neither. CarriedElsewhereError: another living node carries it. A
         waiting call whose start fails waits again (and ends with the others)."""
         with self._lock:
-            waited = call_id in self._calls
-            self._calls.discard(call_id)
-        if not waited:
-            if not self.claims.shared or not _by_phone(self._store.get_call(call_id)):
+            deadline = self._calls.pop(call_id, None)
+            waited = deadline is not None
+        if deadline is None:
+            if not self.claims.shared or not is_phone_call(self._store.get_call(call_id)):
                 return None
             if not self.claims.take(call_id):
                 raise CarriedElsewhereError(f"call {call_id!r} is carried by another node of this center")
@@ -191,9 +193,9 @@ class WaitingCalls:
         try:
             started = start(resumption(self._store, call_id, self._recordings.path_for(call_id)))
         except Exception:
-            if waited:
+            if deadline is not None:
                 with self._lock:
-                    self._calls.add(call_id)
+                    self._calls[call_id] = deadline
             else:
                 self.claims.drop(call_id)
             raise
@@ -211,13 +213,26 @@ class WaitingCalls:
 
     def stop(self) -> None:
         with self._lock:
-            timer, self._timer = self._timer, None
+            timer, self._timer, self._stopped = self._timer, None, True
         if timer is not None:
             timer.cancel()
 
+    def _arm(self) -> None:
+        """Under the lock: the timer for the earliest deadline, unless one is set (deadlines only grow)."""
+        if self._timer is None and self._calls and not self._stopped:
+            delay_s = max(0.0, min(self._calls.values()) - time.monotonic())
+            self._timer = threading.Timer(delay_s, self._expire)
+            self._timer.daemon = True
+            self._timer.start()
+
     def _expire(self) -> None:
         with self._lock:
-            left, self._calls, self._timer = self._calls, set(), None
+            now = time.monotonic()
+            left = {c for c, deadline in self._calls.items() if deadline <= now + 0.01}
+            for call_id in left:
+                del self._calls[call_id]
+            self._timer = None
+            self._arm()  # the calls expected later
         if not left:
             return
         try:

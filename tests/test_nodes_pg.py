@@ -319,3 +319,34 @@ def _transcript_goes_on(node: Server, call_id: str) -> None:
     assert any(u["channel"] == "agent" and "goodbye" in u["text"].lower() and u["start"] > 14 for u in lines), lines
     steps = {s["id"]: s["status"] for s in _get(node, f"/api/calls/{call_id}/adherence")["steps"]}
     assert steps == {"leave-message": "done", "goodbye": "done"}, steps
+
+
+def test_a_call_whose_node_died_and_whose_phone_never_came_back_ends_abnormal_on_another_node(
+    shared: dict[str, Any],
+) -> None:
+    """Node B's sweep (agentassist/sweep.py, every 30 s) finds the call no living node carries, waits
+    [center] phone_timeout_s for its phone, then ends it abnormal: no call of a dead node stays active."""
+    timeout_s = 5.0
+    a, b = (_node(shared, n, transcribe={"enabled": False}, center={"phone_timeout_s": timeout_s}) for n in "ab")
+    token = add_user(a.config, "Alex", "admin")
+    add_user(a.config, "alice", "agent", "--team", "red")
+    credential = add_phone(AGENTASSIST, a.config, "alice", REPO)
+    a.token = b.token = token
+    a.start()
+    b.start()
+    try:
+        phone = WirePhone(a.http_port, credential, "alice")
+        assert phone.hello()["parameters"] == {"agent": "alice"}
+        call_id, stream, _ = phone.open()
+        phone.audio(stream, 0, _call_audio()[: 100 * FRAME])
+        _wait(lambda: _metric(a, "agentassist_calls_claimed") == 1, 10, "the call claimed by node A")
+        a.kill()
+        phone.close()  # and never back
+        killed = time.monotonic()
+        call = _wait(lambda: (c := _get(b, f"/api/calls/{call_id}"))["status"] == "ended" and c, 60, "ended on B")
+        print(f"the dead node's call ended abnormal on node B {time.monotonic() - killed:.1f} s after the kill")
+        assert (call["end_reason"], call["media"]["wire_error"]) == ("abnormal", "phone lost"), call
+        assert _metric(b, "agentassist_phone_calls_not_resumed_total") == 1
+        assert _metric(b, "agentassist_calls_claimed") == 0
+    finally:
+        b.stop()

@@ -74,14 +74,14 @@ class Claims:
         """The media facts of a call this node records: which node (only on a shared database)."""
         return {"node": self.node} if self.shared and self.node else {}
 
-    def take(self, call_id: str) -> bool:
+    def take(self, call_id: str, new: bool = False) -> bool:
         """Claim the call (held until :meth:`drop`); False when another living node has it. A call this
-        node holds already is simply True. Raises the driver's error when the database is away."""
+        node holds already is True (``new``: False). Raises the driver's error when the database is away."""
         if not self.shared:
             return True
         with self._lock:
             if call_id in self._held:
-                return True
+                return not new
             if not self._try(claim_key(call_id)):
                 return False
             self._held.add(call_id)
