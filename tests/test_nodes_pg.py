@@ -174,15 +174,21 @@ def _engines(node: Server) -> dict[str, Any]:
     return engines
 
 
+def _started_with_alice(a: Server, b: Server) -> str:
+    """The admin Alex (both nodes' token) and the agent alice with a phone, then both nodes started;
+    alice's phone credential."""
+    a.token = b.token = add_user(a.config, "Alex", "admin")  # migrates the database: before the nodes
+    add_user(a.config, "alice", "agent", "--team", "red")
+    credential = add_phone(AGENTASSIST, a.config, "alice", REPO)
+    a.start()
+    b.start()
+    return credential
+
+
 def test_phones_on_node_a_the_wall_on_node_b(shared: dict[str, Any]) -> None:
     a = _node(shared, "node-a")
     b = _node(shared, "node-b", transcribe={"enabled": False})  # the wall's node: no calls, no model
-    token = add_user(a.config, "Alex", "admin")  # migrates the database: one node after the other here
-    add_user(a.config, "alice", "agent", "--team", "red")
-    credential = add_phone(AGENTASSIST, a.config, "alice", REPO)
-    a.token = b.token = token
-    a.start()
-    b.start()
+    credential = _started_with_alice(a, b)
     try:
         _call(a, b, credential, shared["nats"])  # tests/test_bus_nodes.py: the wall within 200 ms, the script
         call_id = _get(b, "/api/calls")["items"][0]["id"]
@@ -328,12 +334,7 @@ def test_a_call_whose_node_died_and_whose_phone_never_came_back_ends_abnormal_on
     [center] phone_timeout_s for its phone, then ends it abnormal: no call of a dead node stays active."""
     timeout_s = 5.0
     a, b = (_node(shared, n, transcribe={"enabled": False}, center={"phone_timeout_s": timeout_s}) for n in "ab")
-    token = add_user(a.config, "Alex", "admin")
-    add_user(a.config, "alice", "agent", "--team", "red")
-    credential = add_phone(AGENTASSIST, a.config, "alice", REPO)
-    a.token = b.token = token
-    a.start()
-    b.start()
+    credential = _started_with_alice(a, b)
     try:
         phone = WirePhone(a.http_port, credential, "alice")
         assert phone.hello()["parameters"] == {"agent": "alice"}
