@@ -133,6 +133,10 @@ class EventBus:
     def metrics(self) -> dict[str, float]:
         return {}
 
+    def reach(self) -> dict[str, Any]:
+        """For /healthz: the bus engine, where it is (no credentials), and whether this node reaches it."""
+        return {"engine": "in-process", "ok": True}
+
     async def aclose(self) -> None:
         """Let go of the connection to other nodes, if any (the app's lifespan ends)."""
 

@@ -38,14 +38,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from agentassist.api.app import create_app
     from agentassist.audio.keyring import load_keys
-    from agentassist.audio.recorder import repair
     from agentassist.bus import make_bus
-    from agentassist.restart import left_by_phones
+    from agentassist.restart import settle_left_calls
     from agentassist.runtime import Runtime
     from agentassist.store.modes import make_private
     from agentassist.store.objects import ObjectStore
     from agentassist.store.passwords import PasswordPool
     from agentassist.store.recordings import RecordingStore
+    from agentassist.sweep import Sweeper
     from agentassist.transcribe.models import resolve
 
     settings = _settings(args)
@@ -62,27 +62,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         masked = store.mask_digits()
         if masked:
             log.info("masked %d DTMF digit(s) stored in clear ([recorder] store_dtmf_digits = false)", masked)
-    waiting = left_by_phones(store)  # not closed yet: each waits [center] phone_timeout_s for its phone
-    for call_id in store.close_abandoned_calls(spare=waiting):
-        path = recordings.path_for(call_id)
-        path.with_suffix(".ogg.part").unlink(missing_ok=True)  # a conversion cut short: the WAV is whole
-        path.with_name(path.name + ".part").unlink(missing_ok=True)  # an encrypted one's silencing, likewise
-        if path.with_suffix(".ogg").is_file():
-            log.warning("call %s ended abnormally after its recording was converted", call_id)
-        elif path.is_file():
-            try:
-                duration_s = repair(path, keys)
-                log.warning("call %s ended abnormally; recording repaired (%.1f s)", call_id, duration_s)
-            except (ValueError, AgentassistError) as exc:
-                log.error("call %s ended abnormally; recording unusable: %s", call_id, exc)
-        else:
-            log.warning("call %s ended abnormally; no recording", call_id)
     bus = make_bus(settings.bus.url)
     runtime = Runtime(settings, store, bus, recordings)
+    # not closed yet: each waits [center] phone_timeout_s for its phone; on a shared database only what
+    # no living node carries (agentassist.store.claims)
+    waiting = settle_left_calls(store, recordings, runtime.claims)
     # Started before serving, so that a taken SIP port or an unusable model ends the command with
     # its message; events of a call that arrives before the loop runs wait in the bus.
     runtime.start()
     runtime.waiting.expect(waiting)  # from now (the model loaded), as the phones can be taken in a moment
+    Sweeper(store, runtime.claims, runtime.waiting, bus).start()  # what nodes that die leave (shared database)
     app = create_app(settings, store, bus, recordings, runtime, start_runtime=False)
     host, port = settings.server.host_port
     log.info("serving on http://%s:%d (SIP on %s)", host, port, settings.sip.listen)
@@ -120,7 +109,7 @@ def cmd_phone(args: argparse.Namespace) -> int:
     memory.cap_arenas()
     from agentassist.phone.run import run_phone
 
-    return run_phone(_settings(args), args.server)
+    return run_phone(_settings(args), ",".join(args.server) if args.server else None)
 
 
 def cmd_call(args: argparse.Namespace) -> int:
@@ -410,7 +399,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_serve)
 
     sp = with_config(sub.add_parser("phone", help="the softphone on an agent's desk, streaming to a center"))
-    sp.add_argument("--server", help="the center's URL, or several comma-separated (default: [phone] server)")
+    sp.add_argument(
+        "--server",
+        action="append",
+        help="the center's URL, or several comma-separated; repeat it for more (default: [phone] server)",
+    )
     sp.set_defaults(func=cmd_phone)
 
     sp = with_config(sub.add_parser("call", help="place a call from the running softphone"))

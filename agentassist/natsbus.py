@@ -31,6 +31,7 @@ import logging
 import re
 from collections import deque
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -123,6 +124,12 @@ class NatsBus(EventBus):
             "agentassist_bus_reconnects_total": float(self.reconnects),
             "agentassist_bus_scripts_received_total": float(self.scripts_received),
         }
+
+    def reach(self) -> dict[str, Any]:
+        where = _without_credentials(self.url)
+        if self._up.is_set():
+            return {"engine": "nats", "at": where, "ok": True}
+        return {"engine": "nats", "at": where, "ok": False, "error": "not connected: reconnecting every 2 s"}
 
     async def aclose(self) -> None:
         self._closing = True
@@ -230,6 +237,12 @@ class NatsBus(EventBus):
             return
         if self._taker is not None:
             await asyncio.to_thread(_apply, self._taker, script_id, version, text)
+
+
+def _without_credentials(url: str) -> str:
+    """``nats://user:password@host:4222`` -> ``nats://host:4222``."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
 
 
 def _report(task: asyncio.Task[None]) -> None:

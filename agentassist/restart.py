@@ -12,6 +12,16 @@ the earlier run recorded (:class:`WaitingCalls`).
 
 Other calls left active (this process's own softphone, AudioHook, a center of an older version)
 are closed ``abnormal`` at start, as before.
+
+Several nodes on one PostgreSQL database (docs/deploy.md, *Takeover*): a node touches only the calls
+it can claim (:class:`agentassist.store.claims.Claims`), never those another living node carries. A
+phone whose node died reconnects to another node, which takes the call over (:meth:`WaitingCalls.resume`):
+that node has none of the recording (it was on the dead node's disk), so ``opened.frame`` is 0 and the
+phone sends the whole call again from its spool (a node on a shared database acknowledges a phone's
+frames only at the call's close, so the spool still holds them all): the new node's recording is the
+whole call, frame for frame. Only the speech after the stored transcript is transcribed again
+(:class:`~agentassist.pipeline.Continuation` with ``frames`` 0 and ``transcribed`` where each channel's
+transcript ends); ids, times and the tracker go on as after a restart.
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +39,11 @@ from agentassist.audio.frames import FRAME_BYTES, SAMPLE_RATE_HZ
 from agentassist.audio.keyring import KeyRing
 from agentassist.audio.recorder import audio_bytes, repair
 from agentassist.bus import EventBus
-from agentassist.errors import AudioError
+from agentassist.errors import AgentassistError, AudioError
 from agentassist.events import Channel, Event, EventType, Utterance, Word
 from agentassist.pipeline import Continuation
+from agentassist.store.calls import CallJson
+from agentassist.store.claims import Claims
 from agentassist.store.db import Store
 from agentassist.store.recordings import RecordingStore
 from agentassist.store.transcripts import TranscriptLine
@@ -46,14 +59,43 @@ _FRAME_S = FRAME_BYTES / 2 / SAMPLE_RATE_HZ
 _AGAIN_FRAMES = 1500
 
 
-def left_by_phones(store: Store) -> list[str]:
-    """Calls still active in the database that a phone streamed: the center stopped under them."""
-    left = []
-    for call_id in store.active_calls():
-        call = store.get_call(call_id)
-        if call is not None and (call["media"] or {}).get("wire") == WIRE_PHONE["wire"]:
-            left.append(call_id)
-    return left
+class CarriedElsewhereError(AgentassistError):
+    """A phone asked this node for a call that another living node carries."""
+
+
+def is_phone_call(call: CallJson | None) -> bool:
+    """An active call a phone streamed (one a phone may resume, here or on another node)."""
+    return call is not None and call["status"] == "active" and (call["media"] or {}).get("wire") == WIRE_PHONE["wire"]
+
+
+def left_by_phones(store: Store, claims: Claims | None = None) -> list[str]:
+    """Calls still active in the database that a phone streamed: the center stopped under them (with
+    ``claims``: only those this node could claim, and now holds)."""
+    return [c for c in store.active_calls() if is_phone_call(store.get_call(c)) and (claims is None or claims.take(c))]
+
+
+def settle_left_calls(store: Store, recordings: RecordingStore, claims: Claims) -> list[str]:
+    """At start: the calls left unfinished that no living node carries are closed ``abnormal``, their
+    recordings repaired, except a phone's, which wait for it; returns those (claimed by this node)."""
+    waiting = left_by_phones(store, claims)
+    mine = [c for c in store.unfinished_calls() if c not in waiting and claims.take(c)]
+    for call_id in store.close_abandoned_calls(spare=waiting, only=mine if claims.shared else None):
+        path = recordings.path_for(call_id)
+        path.with_suffix(".ogg.part").unlink(missing_ok=True)  # a conversion cut short: the WAV is whole
+        path.with_name(path.name + ".part").unlink(missing_ok=True)  # an encrypted one's silencing, likewise
+        if path.with_suffix(".ogg").is_file():
+            log.warning("call %s ended abnormally after its recording was converted", call_id)
+        elif path.is_file():
+            try:
+                duration_s = repair(path, recordings.keys)
+                log.warning("call %s ended abnormally; recording repaired (%.1f s)", call_id, duration_s)
+            except (ValueError, AgentassistError) as exc:
+                log.error("call %s ended abnormally; recording unusable: %s", call_id, exc)
+        else:
+            log.warning("call %s ended abnormally; no recording", call_id)
+    for call_id in mine:
+        claims.drop(call_id)
+    return waiting
 
 
 def recorded_frames(path: Path, keys: KeyRing | None = None) -> int:
@@ -79,7 +121,7 @@ def resumption(store: Store, call_id: str, recording: Path, keys: KeyRing | None
     call = store.get_call(call_id)
     if call is None:
         raise KeyError(call_id)
-    frames = recorded_frames(recording, keys)
+    frames = recorded_frames(recording, keys)  # 0: taken over from another node (its recording out of reach)
     lines = store.transcript(call_id)
     segments = {ch: 0 for ch in Channel}
     transcribed = {ch: max(0, frames - _AGAIN_FRAMES) for ch in Channel}
@@ -88,7 +130,8 @@ def resumption(store: Store, call_id: str, recording: Path, keys: KeyRing | None
         number = re.search(r"(\d+)$", line["id"])
         if number is not None:
             segments[channel] = max(segments[channel], int(number.group(1)))
-        transcribed[channel] = max(transcribed[channel], min(frames, int(line["end"] / _FRAME_S)))
+        end = int(line["end"] / _FRAME_S)
+        transcribed[channel] = max(transcribed[channel], min(frames, end) if frames else end)
     said = [stored_utterance(call_id, line) for line in lines]
     return Resumption(Continuation(frames, segments, transcribed), call["script_id"], said)
 
@@ -106,15 +149,21 @@ class WaitingCalls:
     """The calls an earlier run left to their phones; each waits until ``timeout_s`` after :meth:`expect`.
     Thread-safe: the start, the expiry timer and the phones' ``open`` (API threads) reach it."""
 
-    def __init__(self, store: Store, recordings: RecordingStore, bus: EventBus, timeout_s: float) -> None:
+    def __init__(
+        self, store: Store, recordings: RecordingStore, bus: EventBus, timeout_s: float, claims: Claims
+    ) -> None:
         self._store, self._recordings, self._bus, self.timeout_s = store, recordings, bus, timeout_s
+        self.claims = claims
         self._lock = threading.Lock()
-        self._calls: set[str] = set()
-        self._timer: threading.Timer | None = None
+        self._calls: dict[str, float] = {}  # each one's deadline (time.monotonic())
+        self._timer: threading.Timer | None = None  # for the earliest deadline
+        self._stopped = False
         self.abnormal_total = 0  # calls whose phone did not come back in time (ended abnormal)
+        self.taken_over_total = 0  # calls another node carried until it died, taken over here
 
     def expect(self, call_ids: list[str]) -> None:
-        """At start (no session writes these recordings yet): repair each one's recording, and wait."""
+        """At start, or calls a dead node left (no session writes these recordings here): repair each one's
+        recording, and wait ``timeout_s`` from now."""
         for call_id in call_ids:
             path = self._recordings.path_for(call_id)
             try:
@@ -126,27 +175,37 @@ class WaitingCalls:
                         "%g s for its phone", call_id, seconds, self.timeout_s)  # fmt: skip
         if not call_ids:
             return
+        deadline = time.monotonic() + self.timeout_s
         with self._lock:
-            self._calls.update(call_ids)
-            if self._timer is None:
-                self._timer = threading.Timer(self.timeout_s, self._expire)
-                self._timer.daemon = True
-                self._timer.start()
+            self._calls.update(dict.fromkeys(call_ids, deadline))
+            self._arm()
 
     def resume(self, call_id: str, start: Callable[[Resumption], T]) -> T | None:
         """``start`` the call from where its recording ends if it waits for its phone (it then waits no
-        more); None if it does not. A call whose start fails waits again (and ends with the others)."""
+        more), or if it is a phone's call still active that no living node carries (a takeover: the node
+        that had it died); None if it is neither. CarriedElsewhereError: another living node carries it. A
+        waiting call whose start fails waits again (and ends with the others)."""
         with self._lock:
-            if call_id not in self._calls:
+            deadline = self._calls.pop(call_id, None)
+            waited = deadline is not None
+        if deadline is None:
+            if not self.claims.shared or not is_phone_call(self._store.get_call(call_id)):
                 return None
-            self._calls.discard(call_id)
+            if not self.claims.take(call_id):
+                raise CarriedElsewhereError(f"call {call_id!r} is carried by another node of this center")
+            log.warning("call %s: taken over from the node that carried it (gone); its phone resends the call", call_id)
         try:
             path = self._recordings.path_for(call_id)
-            return start(resumption(self._store, call_id, path, self._recordings.keys))
+            started = start(resumption(self._store, call_id, path, self._recordings.keys))
         except Exception:
-            with self._lock:
-                self._calls.add(call_id)
+            if deadline is not None:
+                with self._lock:
+                    self._calls[call_id] = deadline
+            else:
+                self.claims.drop(call_id)
             raise
+        self.taken_over_total += 0 if waited else 1
+        return started
 
     def metrics(self) -> dict[str, float]:
         with self._lock:
@@ -154,17 +213,31 @@ class WaitingCalls:
         return {
             "agentassist_phone_calls_waiting": float(waiting),
             "agentassist_phone_calls_not_resumed_total": float(self.abnormal_total),
+            "agentassist_phone_calls_taken_over_total": float(self.taken_over_total),
         }
 
     def stop(self) -> None:
         with self._lock:
-            timer, self._timer = self._timer, None
+            timer, self._timer, self._stopped = self._timer, None, True
         if timer is not None:
             timer.cancel()
 
+    def _arm(self) -> None:
+        """Under the lock: the timer for the earliest deadline, unless one is set (deadlines only grow)."""
+        if self._timer is None and self._calls and not self._stopped:
+            delay_s = max(0.0, min(self._calls.values()) - time.monotonic())
+            self._timer = threading.Timer(delay_s, self._expire)
+            self._timer.daemon = True
+            self._timer.start()
+
     def _expire(self) -> None:
         with self._lock:
-            left, self._calls, self._timer = self._calls, set(), None
+            now = time.monotonic()
+            left = {c for c, deadline in self._calls.items() if deadline <= now + 0.01}
+            for call_id in left:
+                del self._calls[call_id]
+            self._timer = None
+            self._arm()  # the calls expected later
         if not left:
             return
         try:
@@ -174,6 +247,8 @@ class WaitingCalls:
         except Exception as exc:  # the database failing: the calls stay active, and the next start sees them
             log.error("%d call(s) whose phone did not come back not closed: %s", len(left), exc)
             return
+        for call_id in left:
+            self.claims.drop(call_id)
         for call_id in closed:
             self.abnormal_total += 1
             log.warning("call %s ends abnormal: its phone did not come back within %g s", call_id, self.timeout_s)

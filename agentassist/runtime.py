@@ -41,6 +41,7 @@ from agentassist.failures import FailureCounter, Stage, UnstoredEnds, cause_of, 
 from agentassist.pipeline import CallSession, SessionInfo
 from agentassist.restart import Resumption, WaitingCalls
 from agentassist.sip.quality import StreamQuality
+from agentassist.store.claims import Claims
 from agentassist.store.db import Store
 from agentassist.store.prompts import PromptStore
 from agentassist.store.recordings import RecordingStore
@@ -82,8 +83,9 @@ class Runtime:
         self.error: str | None = None
         self.failures = FailureCounter()
         self._unstored = UnstoredEnds(_RETRY_S)
-        self.waiting = WaitingCalls(store, recordings, bus, settings.center.phone_timeout_s)  # agentassist.restart
-        self.uploads = uploads_for(recordings, store)  # None without [storage] url
+        self.claims = Claims(store.engine, settings.data_dir)  # which node carries a call, on a shared database
+        self.waiting = WaitingCalls(store, recordings, bus, settings.center.phone_timeout_s, self.claims)
+        self.uploads = uploads_for(recordings, store, self.claims)  # None without [storage] url
 
     # ---- lifecycle ---------------------------------------------------------------------------------
 
@@ -123,6 +125,7 @@ class Runtime:
         for session in self._hurry(deadline):  # those that started meanwhile too
             session.suspend()  # a call not ended is a phone's: the next run resumes it (agentassist.restart)
             session.join(timeout_s=max(0.0, deadline - time.monotonic()) + _CLOSE_MARGIN_S)
+        self.claims.close()  # the calls left to their phones: any node may take them over now
         left = self._unstored.close()
         if left:
             log.error("%d call(s) left active in the database (%s): the next start closes them", len(left), left)
@@ -155,6 +158,7 @@ class Runtime:
         # read whole here, so deleting the prompt later does not cut the call's audio
         microphone = file_microphone(self.prompts.path(prompt)) if prompt else None
         call_id = desk.call(uri, microphone)
+        self.claims.carry(call_id)
         self.desks.bind(call_id, agent)
         # The row exists from now on, "ringing" until the answer (or the failure) brings it up to date.
         self.store.create_call(
@@ -272,6 +276,7 @@ class Runtime:
             values.update(self._phone.metrics())
         values.update(self.waiting.metrics())
         values.update(self.uploads.metrics() if self.uploads is not None else {})
+        values.update(self.claims.metrics())
         values.update(self.failures.metrics())
         values.update(memory.metrics())
         if t is not None:
@@ -362,6 +367,7 @@ class Runtime:
     def call_started(self, info: CallInfo, resumed: Resumption | None = None) -> CallSession:
         a = self.settings.assist
         agent = info.agent or a.agent_name
+        self.claims.carry(info.call_id)  # before the row: no node starting meanwhile closes the call
         self.desks.bind(info.call_id, agent)
         script_id = (resumed.script_id if resumed is not None else a.default_script) or None
         campaign: str | None = None  # the script's: what reports, searches and assignment rules go by
@@ -399,7 +405,7 @@ class Runtime:
                 recording_path=str(path),
                 campaign=campaign,
             )
-            self.store.save_media(info.call_id, {"sip_call_id": info.sip_call_id})
+            self.store.save_media(info.call_id, {"sip_call_id": info.sip_call_id, **self.claims.facts()})
 
         row: Callable[[], None] | None = None
         row_error: Exception | None = None
@@ -478,6 +484,7 @@ class Runtime:
 
     def _closed(self, call_id: str) -> None:
         self.desks.forget(call_id)
+        self.claims.drop(call_id)
         with self._lock:
             session = self._sessions.pop(call_id, None)
             idle = not self._sessions

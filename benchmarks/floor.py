@@ -2,6 +2,7 @@
 
     python -m benchmarks.floor --calls 4 --seconds 30 [--compare-load] [--record]
     python -m benchmarks.floor --calls 50 --seconds 30 --no-transcribe [--record]
+    python -m benchmarks.floor --nodes 2 --calls 4 --seconds 30   (benchmarks/floor_nodes.py)
 
 One ``agentassist serve`` with no softphone (``[sip] listen = ""``) is the center; N agents each get a
 phone credential, and N phones (benchmarks/floorphones.py, one WebSocket each, no pjsua) stream the
@@ -60,8 +61,11 @@ _METRICS = (
 
 
 def write_config(
-    root: Path, http_port: int, model: str, lang: str | None, transcribe: bool, frame_wait_ms: int = 0
-) -> Path:
+    root: Path, http_port: int, model: str, lang: str | None, transcribe: bool,
+    database_url: str = "", bus_url: str = "", frame_wait_ms: int = 0,
+) -> Path:  # fmt: skip
+    """A center's config; ``database_url`` "" is SQLite under ``root``, ``bus_url`` "" the in-process bus."""
+    database_url = database_url or f"sqlite:///{root / 'data' / 'agentassist.db'}"
     config = root / "agentassist.toml"
     (root / "scripts").mkdir(exist_ok=True)
     config.write_text(
@@ -88,15 +92,18 @@ default_script = ""  # no script: what these figures have always measured
 [server]
 listen = "127.0.0.1:{http_port}"
 data_dir = "{root / "data"}"
-database_url = "sqlite:///{root / "data" / "agentassist.db"}"
+database_url = "{database_url}"
+
+[bus]
+url = "{bus_url}"
 """
     )
     return config
 
 
-def agents(root: Path, n: int) -> list[tuple[str, str]]:
+def agents(database_url: str, n: int) -> list[tuple[str, str]]:
     """N agent users, each with a phone credential (the store's functions: N CLI runs take minutes)."""
-    store = Store(f"sqlite:///{root / 'data' / 'agentassist.db'}")
+    store = Store(database_url)
     out = []
     for i in range(n):
         name = f"desk{i:03d}"
@@ -232,11 +239,11 @@ def floor(
     """One center, ``calls`` streamed into it by as many phones: the figures, and the center's log."""
     root = Path(tempfile.mkdtemp(prefix="floor-"))
     http_port = free_port()
-    config = write_config(root, http_port, args.model, lang, transcribe, args.frame_wait_ms)
+    config = write_config(root, http_port, args.model, lang, transcribe, frame_wait_ms=args.frame_wait_ms)
     proc, token = start_server(root, config, http_port)
     center = Process(proc.pid)
     try:
-        desks = agents(root, args.calls)
+        desks = agents(f"sqlite:///{root / 'data' / 'agentassist.db'}", args.calls)
         phones = [Phone(http_port, cred, name, wire_pcm(calls[i])) for i, (name, cred) in enumerate(desks)]
         at_start: list[float] = []  # the center's and this process's CPU seconds as the first frame is due
 
@@ -294,12 +301,18 @@ def main() -> int:
     p.add_argument("--no-transcribe", action="store_true", help="the center records only")
     p.add_argument("--frame-wait-ms", type=int, default=0, help="the center's [transcribe] frame_wait_ms")
     p.add_argument("--compare-load", action="store_true", help="then benchmarks.load on the same calls")
+    p.add_argument("--nodes", type=int, default=1, help="centers on one PostgreSQL and NATS (floor_nodes.py)")
     p.add_argument("--record", action="store_true")
     args = p.parse_args()
     os.environ["CT2_VERBOSE"] = "1"  # CTranslate2 logs the ISA it selects (the center and load inherit it)
     lang = model_language(args.model, args.lang)
     calls = conversations(args.manifest, lang, args.limit, args.calls, args.seconds)
-    summary, serve_log = floor(args, calls, lang, not args.no_transcribe)
+    if args.nodes > 1:
+        from benchmarks.floor_nodes import floor_nodes
+
+        summary, serve_log = floor_nodes(args, calls, lang, not args.no_transcribe)
+    else:
+        summary, serve_log = floor(args, calls, lang, not args.no_transcribe)
     summary["isa"] = selected_isa(serve_log)
     if args.compare_load and not args.no_transcribe:
         load_log = compare(args, calls, lang, summary)

@@ -140,10 +140,11 @@ def memory_figures(client: httpx.Client) -> dict[str, float]:
     return out
 
 
-def start_server(root: Path, config: Path, http_port: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(root: Path, config: Path, http_port: int, user: str = "bench") -> tuple[subprocess.Popen[bytes], str]:
+    """``agentassist serve`` on ``config``, healthy, and the token of a new admin ``user``."""
     env = {**os.environ, "AGENTASSIST_MODELS_DIR": str(REPO / "models")}
     add = subprocess.run(
-        [str(AGENTASSIST), "users", "add", "bench", "--role", "admin", "--config", str(config)],
+        [str(AGENTASSIST), "users", "add", user, "--role", "admin", "--config", str(config)],
         cwd=REPO, capture_output=True, text=True, env=env, check=True,
     )  # fmt: skip
     token = add.stdout.strip().splitlines()[-1]

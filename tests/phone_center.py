@@ -36,8 +36,14 @@ class CenterCall:
 
 
 class FakeCenter:
-    def __init__(self, port: int, tokens: dict[str, str], tls: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self, port: int, tokens: dict[str, str], tls: ssl.SSLContext | None = None, *, acks: bool = True,
+        elsewhere: bool = False,
+    ) -> None:  # fmt: skip
+        """``acks`` False: a node on a shared database (acks only at the close); ``elsewhere``: a node that
+        answers every ``open`` with error ``elsewhere`` (another living node carries the call)."""
         self.port, self.tokens, self.tls = port, tokens, tls  # credential -> agent
+        self.acks, self.elsewhere = acks, elsewhere
         self.calls: dict[str, CenterCall] = {}
         self.results: list[dict[str, Any]] = []
         self.failed: list[dict[str, Any]] = []
@@ -113,7 +119,8 @@ class FakeCenter:
                         if audio.frame != call.frames:
                             raise WireError("out-of-order", f"expected frame {call.frames}, got {audio.frame}")
                         call.pcm += audio.pcm
-                        await send("ack", streams[audio.stream], frame=call.frames)
+                        if self.acks:
+                            await send("ack", streams[audio.stream], frame=call.frames)
                         continue
                     m = decode_text(raw)
                     if m.type == "hello":
@@ -121,6 +128,9 @@ class FakeCenter:
                     elif m.type == "open":
                         call = self.calls.setdefault(m.id, CenterCall(m.parameters))
                         call.opens += 1
+                        if self.elsewhere:
+                            await send("error", m.id, code="elsewhere", message="carried by another node")
+                            continue
                         streams[len(streams) + 1] = m.id
                         await send("opened", m.id, stream=len(streams), frame=call.frames)
                     elif m.type == "close":
@@ -128,6 +138,8 @@ class FakeCenter:
                         if m.parameters["frames"] != call.frames:
                             raise WireError("bad-message", f"close: {m.parameters['frames']} != {call.frames}")
                         call.closed = m.parameters
+                        if not self.acks:
+                            await send("ack", m.id, frame=call.frames)
                         await send("closed", m.id)
                     elif m.type == "result":
                         self.results.append(m.parameters)

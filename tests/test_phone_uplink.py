@@ -282,3 +282,31 @@ def test_a_call_that_failed_while_the_center_was_away_is_told_when_it_is_back(
     center.start()
     center.wait(lambda: len(center.failed) == 1)
     assert center.failed[0]["agent"] == "alex" and center.failed[0]["reason"] == "busy"
+
+
+def test_a_call_goes_on_at_the_next_center_when_its_node_dies(tmp_path: Path) -> None:
+    """Nodes on a shared database ack only at the close: the spool holds the call, so the node the phone
+    reaches after its node died gets it whole from frame 0; a node that answers ``elsewhere`` is passed."""
+    a, busy, b = (FakeCenter(free_port(), {TOKEN: "alex"}, acks=False, elsewhere=n == 1) for n in range(3))
+    for c in (a, busy, b):
+        c.start()
+    uplink = Uplink([a.url, busy.url, b.url], TOKEN, Spool(tmp_path / "spool", 10**9), backoff_s=(0.1, 0.5))
+    uplink.attach(FakeDesk())  # type: ignore[arg-type]
+    uplink.start()
+    try:
+        assert uplink.connected.wait(10)
+        call = Call(uplink)
+        call.frames(100)
+        a.wait(lambda: call.id in a.calls and a.calls[call.id].frames == 100)
+        a.stop()  # node A dies mid-call
+        call.frames(50)
+        call.end()
+        b.wait(lambda: call.id in b.calls and b.calls[call.id].closed is not None)
+        assert busy.calls[call.id].opens >= 1  # refused there: carried by another node
+        assert bytes(b.calls[call.id].pcm) == expected(range(150))  # the whole call, from frame 0
+        assert b.calls[call.id].closed == {"reason": "hangup", "frames": 150} and b.errors == []
+        b.wait(lambda: not (uplink.spool.root / call.id).exists())  # closed: the spool goes
+    finally:
+        uplink.stop(grace_s=0.5)
+        for c in (busy, b):
+            c.stop()

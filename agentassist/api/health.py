@@ -8,17 +8,32 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from agentassist.api.deps import BusDep, RuntimeDep, StoreDep, current_user, token_from
+from agentassist.api.engines import Engines
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz(runtime: RuntimeDep) -> JSONResponse:
+def healthz(request: Request, runtime: RuntimeDep) -> JSONResponse:
+    """``status`` and ``checks`` say whether this node is ready (the model, SIP); ``engines`` whether it
+    reaches its database, bus and object store (docs/deploy.md): reported, not part of ``status``, as a
+    node serves its own calls through a bus or store outage."""
     checks = runtime.health()
+    engines = _engines(request).report()
     waiting = [name for name, ok in checks.items() if not ok]
     if waiting:
-        return JSONResponse({"status": "starting", "checks": checks, "detail": f"not ready: {', '.join(waiting)}"}, 503)
-    return JSONResponse({"status": "ok", "checks": checks})
+        detail = f"not ready: {', '.join(waiting)}"
+        return JSONResponse({"status": "starting", "checks": checks, "detail": detail, "engines": engines}, 503)
+    return JSONResponse({"status": "ok", "checks": checks, "engines": engines})
+
+
+def _engines(request: Request) -> Engines:
+    """The app's probes, made at the first /healthz (app.state is the app's one place for such things)."""
+    state = request.app.state
+    if getattr(state, "engines", None) is None:
+        state.engines = Engines(state.store, state.bus, state.recordings)
+    engines: Engines = state.engines
+    return engines
 
 
 def metrics_reader(request: Request, store: StoreDep) -> None:

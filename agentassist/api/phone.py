@@ -26,7 +26,7 @@ from agentassist.api.phonecalls import Center, PhoneCall, PhoneCalls, RemoteDesk
 from agentassist.config import Settings
 from agentassist.desk import CallInfo, DtmfDigit, HoldChange, TransferProgress
 from agentassist.errors import AgentassistError
-from agentassist.restart import WIRE_PHONE
+from agentassist.restart import WIRE_PHONE, CarriedElsewhereError
 from agentassist.store.db import Store
 from agentassist.store.phones import PhoneCheck, check_phone, is_live
 from agentassist.wire import DESK, Message, WireError, decode_audio, decode_text, encode_text
@@ -97,6 +97,9 @@ class PhoneLink:
         self._last_in = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self.desk = RemoteDesk(self, settings.center.command_timeout_s)
+        # On a shared database another node may take a call over (agentassist.restart) and needs the whole
+        # call from the phone's spool: a live call's frames are acknowledged only at its close.
+        self._ack_live = ws.app.state.store.dialect != "postgresql"
 
     # ---- the connection --------------------------------------------------------------------------
 
@@ -186,7 +189,8 @@ class PhoneLink:
                     await self._error(call.call_id, "timeout", f"no audio or message for {timeout_s:g} s")
                     self.calls.fail(call, "phone stream silent")
                     continue
-                await self._ack(call)
+                if self._ack_live:
+                    await self._ack(call)
             if now >= next_check:
                 next_check = now + self.settings.center.credential_check_s
                 if not await asyncio.to_thread(is_live, store, self._credential_id):
@@ -299,10 +303,14 @@ class PhoneLink:
         await self.send(Message("opened", m.id, {"stream": stream, "frame": call.received}))
 
     async def _resumed(self, info: CallInfo, agent: str) -> Any:
-        """A call an earlier run of the center recorded: it goes on if it waits for its phone."""
+        """A call an earlier run of the center recorded: it goes on if it waits for its phone, or if its node
+        died (a takeover: agentassist.restart)."""
         if agent != self.agent:
             raise WireError("not-yours", f"open: call {info.call_id!r} is another agent's")
-        session = await asyncio.to_thread(self.center.call_resumed, info)
+        try:
+            session = await asyncio.to_thread(self.center.call_resumed, info)
+        except CarriedElsewhereError as exc:  # its node lives: the phone goes back to it
+            raise WireError("elsewhere", f"open: {exc}; connect to another node") from None
         if session is None:
             raise WireError(
                 "ended", f"open: call {info.call_id!r} was recorded by an earlier run of the center and ended"

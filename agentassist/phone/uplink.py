@@ -345,6 +345,13 @@ class Uplink:
         code, text = m.parameters["code"], m.parameters["message"]
         if feed is None:
             log.error("center: %s (%s)", text, code)
+        elif code == "elsewhere":  # another node of the center carries the call: that node is the one to reach
+            log.warning("call %s: %s; connecting to the next center", m.id, text)
+            feed.close_sent, feed.stream = True, None
+            if self._ws is not None:
+                task = asyncio.create_task(self._ws.close(1000, "call carried by another node"))
+                self._commands.add(task)
+                task.add_done_callback(self._commands.discard)
         elif code in ("ended", "timeout"):
             unsent = feed.frames - feed.spooled.acked
             log.warning("call %s: the center ended it already (%s); %d frame(s) not acknowledged", m.id, text, unsent)

@@ -118,6 +118,9 @@ class CallSession:
         self._watchers: list[tuple[int, Callable[[], None]]] = []  # when_taken
         self._taken_ahead: deque[Item] = deque()  # taken off the queue in a batch, not yet handled
         self._card = CardPause(dtmf_pause)
+        # per channel, frames before this one are in the stored transcript: a call taken over from another
+        # node gets them again from the phone (recorded, not transcribed again: agentassist.restart)
+        self._transcribed_to = {ch: 0 for ch in Channel}
         self.recorder = Recorder(
             info.recording_path, fsync_every_s=fsync_every_s, keep_samples=_samples(info), keys=keys
         )
@@ -158,6 +161,7 @@ class CallSession:
         self._written = c.frames
         for channel, stream in self.streams.items():
             stream.segmenter.continue_at(c.transcribed[channel], c.segments.get(channel, 0))
+            self._transcribed_to[channel] = c.transcribed[channel]
 
     def _transcribe_again(self) -> None:
         """A resumed call: the speech its earlier run had not finished transcribing, from the recording
@@ -367,6 +371,9 @@ class CallSession:
 
     def _stereo(self, pcm: bytes) -> None:
         with self._media_lock:
+            # each channel's index of the first frame: the skip of a call taken over counts from there
+            skip_customer = self._transcribed_to[Channel.CUSTOMER] - self.aligner.frames[Channel.CUSTOMER]
+            skip_agent = self._transcribed_to[Channel.AGENT] - self.aligner.frames[Channel.AGENT]
             self.aligner.push_both(len(pcm) // FRAME_BYTES_STEREO)
             paused = self._card.paused
         if paused:  # card data never reaches the file or the recogniser
@@ -374,9 +381,11 @@ class CallSession:
         self.recorder_do(lambda: self.recorder.write_stereo(pcm))
         if self.streams:  # none when transcription is off: no per-channel work at all
             customer, agent = self.streams[Channel.CUSTOMER], self.streams[Channel.AGENT]
-            for external, internal in deinterleave(pcm):
-                customer.push(external)
-                agent.push(internal)
+            for i, (external, internal) in enumerate(deinterleave(pcm)):
+                if i >= skip_customer:
+                    customer.push(external)
+                if i >= skip_agent:
+                    agent.push(internal)
         self._count_written()
 
     def _count_written(self) -> None:

@@ -133,6 +133,12 @@ def active_calls(db: Database) -> list[str]:
         return list(s.scalars(select(CallRow.id).where(CallRow.status == "active")))
 
 
+def unfinished_calls(db: Database) -> list[str]:
+    """Calls 'active' or 'ringing': those close_abandoned_calls would close."""
+    with db.session() as s:
+        return list(s.scalars(select(CallRow.id).where(CallRow.status.in_(("active", "ringing")))))
+
+
 def set_disposition(db: Database, call_id: str, disposition: str | None) -> None:
     with db.session.begin() as s:
         row = s.get(CallRow, call_id)

@@ -9,6 +9,7 @@ every start).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BASE_REVISION = "0001"  # the schema 0.1.0's create_all made before migrations existed
+# The PostgreSQL advisory lock that one node's upgrade holds while the others wait: any constant
+# bigint agentassist alone uses (the first 8 bytes of SHA-256 of "agentassist:migrate", signed).
+MIGRATE_LOCK = int.from_bytes(hashlib.sha256(b"agentassist:migrate").digest()[:8], "big", signed=True)
 API_TOKEN_TTL = timedelta(days=90)  # the default of [server] api_token_ttl_days
 
 
@@ -56,10 +60,16 @@ class Database:
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision. A database made by 0.1.0's ``create_all`` (tables
-        but no ``alembic_version``) is stamped as revision 0001 first, so its data is kept."""
+        but no ``alembic_version``) is stamped as revision 0001 first, so its data is kept.
+
+        On PostgreSQL several nodes may start at once on one database: each upgrade runs under a
+        transaction-level advisory lock, so the first node upgrades while the others wait, then find the
+        schema at head and change nothing (without it both run ``CREATE TABLE`` and one start fails)."""
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as conn:
+            if self.dialect == "postgresql":  # released at this transaction's end, as the upgrade commits
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
             cfg.attributes["connection"] = conn
             ttl = self.api_token_ttl
             cfg.attributes["api_token_ttl_days"] = ttl.days if ttl is not None else 0  # 0006: old tokens' expiry

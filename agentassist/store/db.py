@@ -66,6 +66,7 @@ class Store(Database):
     get_call = _Bound(calls.get_call)
     recording_path = _Bound(calls.recording_path)
     active_calls = _Bound(calls.active_calls)
+    unfinished_calls = _Bound(calls.unfinished_calls)
     set_disposition = _Bound(calls.set_disposition)
     list_calls = _Bound(calls.list_calls)
     open_span = _Bound(call_details.open_span)

@@ -41,6 +41,11 @@ class VerifyError(Exception):
     """The object in the store is not the file that was uploaded (size or checksum differ)."""
 
 
+class SupersededError(VerifyError):
+    """The store holds another recording of the call already: one the node that closed the call uploaded.
+    The local file is what a node that died mid-call left, the call having been taken over (docs/deploy.md)."""
+
+
 @dataclass(frozen=True)
 class StoredObject:
     """One recording in the store, as a HEAD answers it."""
@@ -106,6 +111,10 @@ class ObjectStore:
         )
         log.info("recordings go to %s (endpoint %s) after hangup", settings.url, settings.endpoint_url or "AWS")
 
+    def reach(self) -> None:
+        """Raise the client's error unless the bucket answers (a HEAD of the bucket: for /healthz)."""
+        self._client.head_bucket(Bucket=self.bucket)
+
     def key(self, name: str) -> str:
         return self.prefix + name
 
@@ -138,7 +147,9 @@ class ObjectStore:
 
     def put_verified(self, path: Path) -> StoredObject:
         """Upload ``path`` as its own name, unless the store holds it already; then check that the store
-        holds exactly its bytes (VerifyError if not)."""
+        holds exactly its bytes (VerifyError if not). An object of the same name with other bytes is never
+        replaced (SupersededError): recordings are uploaded once, after their call ended, by the node that
+        closed it, so such a file is a partial copy left by a node the call was taken over from."""
         from botocore.exceptions import ClientError
 
         size, sha, md5 = file_digests(path)  # of the bytes stored: an encrypted file's, not its audio's
@@ -150,7 +161,12 @@ class ObjectStore:
             there = self.head(path.name)
         except ClientError:  # AWS answers a missing key 403 to a node without s3:ListBucket: upload it
             there = None
-        if there is None or there.size != size or there.sha256 != sha:
+        if there is not None and (there.size != size or there.sha256 != sha):
+            raise SupersededError(
+                f"{there.key}: the store holds {there.size} bytes of SHA-256 {there.sha256 or '?'}, "
+                f"expected {size} of {sha} or nothing: not replaced"
+            )
+        if there is None:
             with path.open("rb") as body:
                 self._client.put_object(
                     Bucket=self.bucket,

@@ -18,8 +18,9 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
+from agentassist.store.claims import Claims
 from agentassist.store.db import Store
-from agentassist.store.objects import ObjectStore, VerifyError
+from agentassist.store.objects import ObjectStore, SupersededError, VerifyError
 from agentassist.store.recordings import RecordingStore
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class Uploads:
         self.retries_total = 0  # attempts that failed and are tried again
         self.failures_total = 0  # of those, the ones the store refused or did not verify (not: was away)
         self.reachable = True  # the last attempt reached the store
+        self.superseded_total = 0  # local copies set aside: the store has the call's whole recording
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="uploads", daemon=True)
@@ -87,6 +89,7 @@ class Uploads:
             "agentassist_storage_upload_retries_total": float(self.retries_total),
             "agentassist_storage_upload_failures_total": float(self.failures_total),
             "agentassist_storage_reachable": float(self.reachable),
+            "agentassist_storage_superseded_total": float(self.superseded_total),
         }
         with self._cond:  # the call being uploaded counts: it is still on disk
             values["agentassist_storage_uploads_pending"] = float(len(self._queue))
@@ -129,6 +132,12 @@ class Uploads:
             return True
         try:
             stored = self._objects.put_verified(path)
+        except SupersededError as exc:  # kept, never uploaded: a person may look at it
+            aside = path.with_name(path.name + ".superseded")
+            path.rename(aside)
+            self.superseded_total += 1
+            log.warning("recording %s not uploaded: %s; the local copy is kept as %s", call_id, exc, aside.name)
+            return True
         except Exception as exc:
             away = not isinstance(exc, VerifyError) and _is_away(exc)
             self.retries_total += 1
@@ -166,13 +175,31 @@ def _is_away(exc: Exception) -> bool:
     return isinstance(exc, BotoCoreError | OSError)
 
 
-def uploads_for(recordings: RecordingStore, store: Store) -> Uploads | None:
+def uploads_for(recordings: RecordingStore, store: Store, claims: Claims | None = None) -> Uploads | None:
     """The upload worker of a node whose recordings go to an object store (None: they stay on disk)."""
     if recordings.objects is None:
         return None
 
     def ended(call_id: str) -> bool:
         call = store.get_call(call_id)  # None: no row (yet): not known to be over, left on disk
-        return call is not None and call["status"] in ("ended", "failed")
+        if call is None or call["status"] not in ("ended", "failed"):
+            return False
+        node = (call["media"] or {}).get("node")
+        if claims is not None and node is not None and node != claims.node:
+            _set_aside(recordings, call_id, node)
+            return False
+        return True
 
     return Uploads(recordings, recordings.objects, ended)
+
+
+def _set_aside(recordings: RecordingStore, call_id: str, node: str) -> None:
+    """A recording this node left of a call another node took over and closed (media fact ``node``):
+    that node uploads the whole call; this partial copy is kept aside, never uploaded."""
+    path = recordings.find(call_id)
+    if path is not None:
+        aside = path.with_name(path.name + ".superseded")
+        path.rename(aside)
+        log.warning(
+            "recording %s: node %s took the call over and holds all of it; kept as %s", call_id, node, aside.name
+        )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from agentassist.errors import AgentassistError
 
 # The codes of an ``error`` message (docs/wire-protocol.md).
-ERROR_CODES = frozenset({"bad-message", "too-large", "out-of-order", "not-yours", "unknown-stream", "ended", "timeout"})
+ERROR_CODES = frozenset(
+    {"bad-message", "too-large", "out-of-order", "not-yours", "unknown-stream", "ended", "timeout", "elsewhere"}
+)
 
 
 class WireError(AgentassistError):
