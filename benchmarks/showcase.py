@@ -98,6 +98,7 @@ CARD: dict[str, Any] = {
     ],
 }  # fmt: skip
 ACTIVE = "call-live"  # alice's call that is still going
+RINGING = "call-ringing"  # and one that rings on her desk meanwhile
 ENDED = [f"call-{i}" for i in range(4)]
 REMOTES = [
     '"Dana Smith" <sip:+4930555010@pbx.example.com>',
@@ -149,11 +150,17 @@ def visits() -> list[Visit]:
 
 class ShowcaseDesk(NullRuntime):
     """A runtime with no softphone whose active calls still have a live assist state: the real
-    ScriptTracker's, over the lines said so far (what ``agentassist serve`` answers mid-call)."""
+    ScriptTracker's, over the lines said so far (what ``agentassist serve`` answers mid-call); one call
+    rings on alice's desk. Commands (answer, hold...) answer 503 as NullRuntime's do."""
 
     def __init__(self, settings: Settings, said: dict[str, list[Utterance]]) -> None:
         super().__init__(settings, "a showcase floor: no softphone here")
         self.said = said
+
+    def ringing(self, agent: str | None = None) -> list[dict[str, Any]]:
+        """A second caller waits on alice's desk (the agent panel's Answer and Decline)."""
+        since = datetime.now(UTC) - timedelta(seconds=8)
+        return [{"id": RINGING, "remote": REMOTES[2], "since": since}] if agent == "alice" else []
 
     def assist_state(self, call_id: str) -> dict[str, Any] | None:
         current = self.scripts.current("refunds")
@@ -264,10 +271,12 @@ def _through_the_api(api: httpx.Client) -> None:
 
 
 def _live(bus: EventBus) -> None:
-    """What the softphone publishes of the active call: it started, its lines, an alert (the wall's tile)."""
+    """What the softphone publishes of the active call: it started, its lines, the next line, an alert."""
     bus.publish(Event(EventType.CALL_STARTED, ACTIVE, 0.0, {"call": {"id": ACTIVE}}))
     for u in _utterances(ACTIVE)[:4]:
         bus.publish(utterance_event(u))
+    prompt = {"step_id": "close", "text": "Is there anything else I can help you with today?"}
+    bus.publish(Event(EventType.ASSIST_PROMPT, ACTIVE, 9.2, {"prompt": prompt}))
     alert = {"type": "talk_ratio", "message": "the agent talked 70 % of the call", "t": 9.2}
     bus.publish(Event(EventType.ASSIST_ALERT, ACTIVE, 9.2, {"alert": alert}))
 
@@ -288,7 +297,10 @@ def showcase(root: Path) -> Iterator[Showcase]:
     recordings.directory.mkdir(parents=True, exist_ok=True)
     _fill(store, recordings, datetime.now(UTC))
     settings = Settings.model_validate(
-        {"server": {"data_dir": str(root / "data")}, "assist": {"scripts_dir": str(root / "scripts")}}
+        {
+            "server": {"data_dir": str(root / "data")},
+            "assist": {"scripts_dir": str(root / "scripts"), "company": "Acme"},
+        }
     )
     desk = ShowcaseDesk(settings, {ACTIVE: _utterances(ACTIVE)[:4]})
     bus = EventBus()
