@@ -145,3 +145,46 @@ def test_table_rows_open_with_the_keyboard(browser: Any, site: Showcase) -> None
         page.locator("#session:not([hidden]) #session-calls tbody tr").first.wait_for(timeout=10_000)
     finally:
         page.context.close()
+
+
+# Every control a keyboard can reach (shown, enabled, not taken out of the tab order), as "#id" or its
+# path; a radio group counts once (Tab stops on one radio of a group, the arrows move within it).
+CONTROLS = """() => {
+  const path = (e) => e.id ? "#" + e.id : [...e.parentElement.children].indexOf(e) + ">" + e.localName
+    + (e.parentElement === document.body ? "" : " in " + path(e.parentElement));
+  const all = [...document.querySelectorAll(
+    "a[href], button, input, select, textarea, summary, audio[controls], [tabindex]")];
+  const seen = new Set();
+  return all.filter((e) => e.checkVisibility() && !e.disabled && e.tabIndex >= 0 && !e.closest("[inert]"))
+    .filter((e) => e.type !== "radio" || (!seen.has(e.name) && seen.add(e.name)))
+    .map((e) => e.type === "radio" ? "radio " + e.name : path(e));
+}"""
+# The element that has the focus, named as CONTROLS names it, and whether it shows where the focus is.
+FOCUSED = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  const path = (e) => e.id ? "#" + e.id : [...e.parentElement.children].indexOf(e) + ">" + e.localName
+    + (e.parentElement === document.body ? "" : " in " + path(e.parentElement));
+  const style = getComputedStyle(e);
+  const ring = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0 || style.boxShadow !== "none";
+  return { name: e.type === "radio" ? "radio " + e.name : path(e), shown: e.matches(":focus-visible") && ring };
+}"""
+
+
+@pytest.mark.parametrize("visit", visits(), ids=lambda v: v.name)
+def test_the_keyboard_reaches_every_control_and_shows_where_it_is(browser: Any, site: Showcase, visit: Visit) -> None:
+    page = _opened(browser, site, visit, 1366)
+    try:
+        controls: list[str] = page.evaluate(CONTROLS)
+        reached: dict[str, bool] = {}
+        for _ in range(len(controls) + 20):  # the audio player's own buttons and scroll boxes are stops too
+            page.keyboard.press("Tab")
+            focused = page.evaluate(FOCUSED)
+            if focused is not None:
+                reached.setdefault(focused["name"], focused["shown"])
+    finally:
+        page.context.close()
+    missed = [c for c in controls if c not in reached]
+    unseen = [name for name, shown in reached.items() if not shown and name in controls]
+    assert not missed, f"{visit.path}: Tab never reaches {missed}"
+    assert not unseen, f"{visit.path}: the focus does not show on {unseen}"
