@@ -81,7 +81,7 @@ LINES = [  # (channel, start_s, end_s, text): what every call in the showcase sa
 ]
 CALL_S = 12.0
 RATE_HZ = 8000
-QUESTIONS = [  # (section, id, text, kind, more)
+QUESTIONS: list[tuple[str, str, str, str, dict[str, Any]]] = [  # (section, id, text, kind, more)
     ("Script", "greet", "Greeted by the script?", "yes_no", {"adherence_step": "greet"}),
     ("Script", "notice", "Recording notice?", "yes_no", {"adherence_step": "notice", "auto_fail": True}),
     ("Manner", "polite", "Polite throughout?", "yes_no", {}),
@@ -211,7 +211,7 @@ def _utterances(call_id: str) -> list[Utterance]:
 
 def _report(notice_said: bool) -> dict[str, Any]:
     """The checklist of an ended call as the tracker reports it; the notice missed on request."""
-    steps = [
+    steps: list[dict[str, Any]] = [
         {"id": "greet", "status": "done", "t": 0.5, "evidence": {"text": LINES[0][3], "score": 0.93}},
         {"id": "notice", "status": "done" if notice_said else "missed", "t": 2.7 if notice_said else None,
          "evidence": {"text": LINES[1][3], "score": 1.0} if notice_said else {}},
