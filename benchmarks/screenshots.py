@@ -18,6 +18,8 @@ from benchmarks.showcase import USERS, Visit, showcase, visits
 from tests.conftest import REPO, chromium_browser
 
 WIDTHS_PX = {1366: 900, 390: 844}  # width: viewport height (a laptop; an iPhone 12-15)
+PHONE_PX = 390  # the only width of the parts that open on demand (a visit's clicks): where they are likeliest
+# to break; at 1366 px tests/test_axe.py checks them all the same, and the files stay fewer (28: 2.5 MB)
 MAX_HEIGHT_PX = 2400  # a longer page is cut here: the top is what a reader looks at
 QUALITY = 70
 PREFIX = "page-"  # these files in docs/screenshots/ are this script's; the others come from the browser tests
@@ -30,7 +32,8 @@ session), at 1366 px (a laptop) and 390 px (a phone), in Debian's chromium. Made
     python -m benchmarks.screenshots
 
 which rewrites the `{prefix}*` files and this list; the other files here are written by the browser
-tests when `AGENTASSIST_SCREENSHOTS` names this directory.
+tests when `AGENTASSIST_SCREENSHOTS` names this directory. The parts of a page that open on demand
+(clicked open, as listed) are shown at 390 px only.
 
 | page | signed in as | 1366 px | 390 px |
 |---|---|---|---|
@@ -65,14 +68,16 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as root, showcase(Path(root)) as site, chromium_browser() as browser:
         for visit in visits():
-            shots = [shoot(browser, site, visit, width, out, "jpeg" if args.jpeg else "png") for width in WIDTHS_PX]
-            cells = " | ".join(f"[{p.name}]({p.name})" for p in shots)
+            widths = [PHONE_PX] if visit.clicks else list(WIDTHS_PX)
+            shots = {w: shoot(browser, site, visit, w, out, "jpeg" if args.jpeg else "png") for w in widths}
+            cells = " | ".join(f"[{shots[w].name}]({shots[w].name})" if w in shots else "" for w in WIDTHS_PX)
             who = f"{visit.user} ({USERS[visit.user][0]})" if visit.user else "(signed out)"
-            rows.append(f"| {visit.name} (`{visit.path}`) | {who} | {cells} |")
-            print(" ".join(f"{p.name} {p.stat().st_size // 1024} KB" for p in shots))
+            opened = f" then {', '.join(f'`{c}`' for c in visit.clicks)}" if visit.clicks else ""
+            rows.append(f"| {visit.name} (`{visit.path}`{opened}) | {who} | {cells} |")
+            print(" ".join(f"{p.name} {p.stat().st_size // 1024} KB" for p in shots.values()))
     (out / "README.md").write_text(README.format(prefix=PREFIX) + "\n".join(rows) + "\n")
-    total = sum(p.stat().st_size for p in out.glob(f"{PREFIX}*"))
-    print(f"{len(rows) * len(WIDTHS_PX)} screenshots, {total // 1024} KB in all, in {out}")
+    files = list(out.glob(f"{PREFIX}*"))
+    print(f"{len(files)} screenshots, {sum(p.stat().st_size for p in files) // 1024} KB in all, in {out}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ any other is opened by the admin with no query.
 from __future__ import annotations
 
 import contextlib
+import time
 import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -111,13 +112,15 @@ REMOTES = [
 @dataclass(frozen=True)
 class Visit:
     """How to open one page with its data: ``path`` (with the query), as ``user`` ("" signed out), shown
-    once ``ready`` (a selector) is in the page."""
+    once ``ready`` (a selector) is in the page; then ``clicks`` (selectors, in turn) open the parts
+    that show on demand (a form, a drill-down, the help), each once the one before has settled."""
 
     name: str  # the screenshot's file name
     page: str  # its HTML file in the static directory
     path: str
     user: str
     ready: str
+    clicks: tuple[str, ...] = ()
 
 
 def route(page: str) -> str:
@@ -125,16 +128,29 @@ def route(page: str) -> str:
     return next((path for path, html in PAGES.items() if html == page), f"/static/{page}")
 
 
+ROW = f'#past tr[data-call="{ENDED[1]}"]'
+TILE = f'.tile[data-call="{ACTIVE}"]'
 VISITS = [
     Visit("sign-in", "calls.html", "/", "", "#login-form"),
     Visit("calls", "calls.html", "/", "ada", f'#past tr[data-call="{ENDED[0]}"] .evaluated'),
     Visit("calls-agent", "calls.html", "/", "alice", f'#past tr[data-call="{ENDED[0]}"]'),
     Visit("agent", "agent.html", "/agent", "alice", '#checklist li[data-step="order"].done'),
-    Visit("wall", "wall.html", "/wall", "lee", f'.tile[data-call="{ACTIVE}"] .lines li'),
+    Visit("wall", "wall.html", "/wall", "lee", f"{TILE} .lines li"),
     Visit("scripts", "scripts.html", "/scripts?script=refunds", "ada", "#versions li:nth-child(2)"),
     Visit("calibrations", "calibrations.html", "/calibrations?id=1", "lee", "#session-calls tbody tr"),
     Visit("replay", "replay.html", f"/static/replay.html?call={ENDED[0]}", "quinn", "body[data-ready]"),
-]
+    # the parts that open on demand
+    Visit("calls-player", "calls.html", "/", "ada", ROW, (ROW,)),
+    Visit("agent-tools", "agent.html", "/agent", "alice", "#checklist li.done",
+          ("#help-toggle", "#keypad-toggle", "#transfer-toggle", '#checklist li[data-step="notice"] .say')),
+    Visit("wall-drill", "wall.html", "/wall", "lee", f"{TILE} .lines li", (TILE,)),
+    Visit("scripts-new", "scripts.html", "/scripts?script=refunds", "ada", "#versions li:nth-child(2)",
+          ("#new-script", "#versions li:nth-child(2) .view")),
+    Visit("calibrations-new", "calibrations.html", "/calibrations", "lee", "#calibrations tbody tr",
+          ("#new-calibration",)),
+    Visit("replay-tools", "replay.html", f"/static/replay.html?call={ENDED[0]}", "quinn", "body[data-ready]",
+          ("#shortcuts-toggle", "#evaluations details summary")),
+]  # fmt: skip
 
 
 def visits() -> list[Visit]:
@@ -185,9 +201,29 @@ class Showcase:
 
     def open(self, page: Any, visit: Visit, timeout_ms: float = 30_000) -> None:
         """``page`` at the visit, once its data shows and its fonts and pictures are loaded."""
+        flying: set[Any] = set()
+        page.on("request", lambda r: flying.add(r))  # Playwright wraps a handler: a builtin cannot be one
+        page.on("requestfinished", lambda r: flying.discard(r))
+        page.on("requestfailed", lambda r: flying.discard(r))
         page.goto(self.address(visit))
         page.wait_for_selector(visit.ready, timeout=timeout_ms)
         page.wait_for_load_state("networkidle", timeout=timeout_ms)
+        for selector in visit.clicks:
+            page.click(selector, timeout=timeout_ms)
+            _quiet(page, flying, timeout_ms)
+
+
+def _quiet(page: Any, flying: set[Any], timeout_ms: float, quiet_s: float = 0.5) -> None:
+    """Until no request has been in flight for ``quiet_s``: what a click fetched has come. (Playwright's
+    "networkidle" is a state a page reaches once: waiting for it again returns at once.)"""
+    deadline = time.monotonic() + timeout_ms / 1000
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < quiet_s:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"requests still in flight after {timeout_ms:.0f} ms: {[r.url for r in flying]}")
+        page.wait_for_timeout(50)
+        if flying:
+            quiet_since = time.monotonic()
 
 
 def _stereo_wav(path: Path) -> None:

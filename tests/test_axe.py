@@ -5,7 +5,9 @@ at 390 px, controls included at 24 px at least (axe's target-size, off by defaul
 page is wider than the screen (a table scrolls in its own box).
 
 The pages are found from the app (its routes and static directory), so a page added later is checked
-too, by the admin unless benchmarks/showcase.py says how to open it."""
+too, by the admin unless benchmarks/showcase.py says how to open it; the parts that open on demand
+(forms, drill-downs, help, the inline player) are clicked open and checked as well. The keyboard
+reaches every control of every page by Tab, and shows where the focus is."""
 
 from __future__ import annotations
 
@@ -39,7 +41,10 @@ OVERFLOW = """(width) => {
     return false;
   };
   const name = (e) => e.localName + (e.id ? "#" + e.id : "") + [...e.classList].map((c) => "." + c).join("");
-  const right = (e) => Math.round(e.getBoundingClientRect().right);
+  const right = (e) => {  // its box's edge, or its content's when that sticks out (a word longer than its line)
+    const box = e.getBoundingClientRect(), spills = getComputedStyle(e).overflowX === "visible";
+    return Math.round(Math.max(box.right, spills ? box.left + e.scrollWidth : 0));
+  };
   const over = [...document.body.querySelectorAll("*")].filter((e) => right(e) > width);
   const free = over.filter((e) => !clipped(e));
   const wide = free.length ? free : over;  // none free: one is placed outside the box that clips it
