@@ -152,11 +152,17 @@ def test_table_rows_open_with_the_keyboard(browser: Any, site: Showcase) -> None
         page.context.close()
 
 
-# Every control a keyboard can reach (shown, enabled, not taken out of the tab order), as "#id" or its
-# path; a radio group counts once (Tab stops on one radio of a group, the arrows move within it).
-CONTROLS = """() => {
+# A name for element e: "#id", or its place in its parent's, up to one with an id or the body.
+PATH = """
   const path = (e) => e.id ? "#" + e.id : [...e.parentElement.children].indexOf(e) + ">" + e.localName
     + (e.parentElement === document.body ? "" : " in " + path(e.parentElement));
+"""
+# Every control a keyboard can reach (shown, enabled, not taken out of the tab order), as "#id" or its
+# path; a radio group counts once (Tab stops on one radio of a group, the arrows move within it).
+CONTROLS = (
+    "() => {"
+    + PATH
+    + """
   const all = [...document.querySelectorAll(
     "a[href], button, input, select, textarea, summary, audio[controls], [tabindex]")];
   const seen = new Set();
@@ -164,16 +170,19 @@ CONTROLS = """() => {
     .filter((e) => e.type !== "radio" || (!seen.has(e.name) && seen.add(e.name)))
     .map((e) => e.type === "radio" ? "radio " + e.name : path(e));
 }"""
+)
 # The element that has the focus, named as CONTROLS names it, and whether it shows where the focus is.
-FOCUSED = """() => {
+FOCUSED = (
+    "() => {"
+    + PATH
+    + """
   const e = document.activeElement;
   if (!e || e === document.body) return null;
-  const path = (e) => e.id ? "#" + e.id : [...e.parentElement.children].indexOf(e) + ">" + e.localName
-    + (e.parentElement === document.body ? "" : " in " + path(e.parentElement));
   const style = getComputedStyle(e);
   const ring = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0 || style.boxShadow !== "none";
   return { name: e.type === "radio" ? "radio " + e.name : path(e), shown: e.matches(":focus-visible") && ring };
 }"""
+)
 
 
 @pytest.mark.parametrize("visit", visits(), ids=lambda v: v.name)
@@ -193,3 +202,30 @@ def test_the_keyboard_reaches_every_control_and_shows_where_it_is(browser: Any, 
     unseen = [name for name, shown in reached.items() if not shown and name in controls]
     assert not missed, f"{visit.path}: Tab never reaches {missed}"
     assert not unseen, f"{visit.path}: the focus does not show on {unseen}"
+
+
+# Controls smaller than 24 px either way (WCAG 2.5.8's minimum, which axe's target-size lets pass when they
+# stand apart): a box's target is its label; a link within a line of text is exempt, as WCAG says.
+SMALL = (
+    "() => {"
+    + PATH
+    + """
+  const text = (n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim();
+  const inText = (e) => e.localName === "a" && [...e.parentElement.childNodes].some(text);
+  return [...document.querySelectorAll("a[href], button, input, select, textarea, summary, [tabindex]")]
+    .filter((e) => e.checkVisibility() && !inText(e))
+    .map((e) => [path(e), (["checkbox", "radio"].includes(e.type) && e.closest("label") || e).getBoundingClientRect()])
+    .filter(([, r]) => r.width < 23.5 || r.height < 23.5)
+    .map(([name, r]) => `${name}: ${Math.round(r.width)}x${Math.round(r.height)}`);
+}"""
+)
+
+
+@pytest.mark.parametrize("visit", visits(), ids=lambda v: v.name)
+def test_every_control_is_24_px_or_more_on_a_phone(browser: Any, site: Showcase, visit: Visit) -> None:
+    page = _opened(browser, site, visit, PHONE_PX)
+    try:
+        small = page.evaluate(SMALL)
+    finally:
+        page.context.close()
+    assert not small, f"{visit.path} at {PHONE_PX} px: under 24 px: {small}"
