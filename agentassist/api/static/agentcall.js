@@ -32,10 +32,11 @@ function evidenceText(step) {
 const stepText = (id) => view.steps[id]?.text || id;
 
 function stepItem(step) {
-  const li = el("li", { "data-step": step.id, tabindex: "0", role: "button", "aria-controls": "evidence" },
-    el("span", { class: "say" }, stepText(step.id)), el("span", { class: "t" }, ""));
+  // the line is a button (a list holds only items): Enter, Space or a click on it, or a click on its item
+  const li = el("li", { "data-step": step.id },
+    el("button", { type: "button", class: "say", "aria-controls": "evidence", "aria-expanded": "false" }, stepText(step.id)),
+    el("span", { class: "t" }, ""));
   li.addEventListener("click", () => showEvidence(li));
-  li.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); showEvidence(li); } });
   setStep(li, step);
   return li;
 }
@@ -53,8 +54,12 @@ function setStep(li, step) {
 // The evidence of a step under the checklist, until the step is clicked again.
 function showEvidence(li) {
   const open = !li.classList.contains("open");
-  for (const other of $("checklist").children) other.classList.remove("open");
+  for (const other of $("checklist").children) {
+    other.classList.remove("open");
+    other.querySelector(".say").setAttribute("aria-expanded", "false");
+  }
   li.classList.toggle("open", open);
+  li.querySelector(".say").setAttribute("aria-expanded", String(open));
   $("evidence").hidden = !open;
   $("evidence").textContent = open ? `${stepText(li.dataset.step)}: ${li.title}` : "";
 }

@@ -20,7 +20,7 @@ function renderList() {
   const want = $("status-filter").value;
   const rows = state.sessions.filter((c) => !want || c.status === want).sort((a, b) => b.id - a.id);
   $("calibrations").tBodies[0].replaceChildren(...(rows.length ? rows.map((c) => el("tr", {
-    "data-calibration": c.id, "data-status": c.status, class: state.cal?.id === c.id ? "open" : null,
+    "data-calibration": c.id, "data-status": c.status, tabindex: "0", class: state.cal?.id === c.id ? "open" : null,
     onclick: () => openSession(c.id),
   }, el("td", {}, c.id), el("td", {}, c.title || ""), el("td", {}, `${c.scorecard.name} (v${c.scorecard.version})`),
     el("td", { class: "num" }, c.call_ids.length), el("td", {}, c.checker_ids.join(", ")),

@@ -128,7 +128,7 @@ function apiQuery(params) {
 }
 
 function pastRow(c) {
-  return el("tr", { "data-call": c.id, onclick: () => openReplay(c) },
+  return el("tr", { "data-call": c.id, tabindex: "0", onclick: () => openReplay(c) },
     el("td", {}, fmtDate(c.started_at)), el("td", { translate: "no" }, c.remote), el("td", { translate: "no" }, c.agent),
     el("td", {}, fmtTime(c.duration_s)), el("td", {}, c.adherence_score == null ? "—" : `${Math.round(c.adherence_score * 100)} %`),
     el("td", { class: "status" }, c.end_reason === "abnormal" ? "ended abnormally" : t(c.status)),

@@ -167,6 +167,14 @@ function reviseLine(list, u) {
   else if (li) li.remove();  // revised to no text: its words went to the line before or after
 }
 
+// A table row that opens something on a click (it has tabindex="0") opens it on Enter or Space too.
+document.addEventListener("keydown", (e) => {
+  if (e.key !== "Enter" && e.key !== " " || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (!(e.target instanceof Element) || !e.target.matches("tbody tr[tabindex]")) return;
+  e.preventDefault();
+  e.target.click();
+});
+
 async function api(path, { method = "GET", body } = {}) {
   const headers = { Authorization: `Bearer ${session.token}` };
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -235,6 +243,7 @@ function loginForm(onReady) {
     }
   });
   $("login").replaceChildren(form);
+  $("login").setAttribute("role", "main");  // the page's main part while signed out (its <main> is hidden)
 }
 
 async function enter(token, onReady) {

@@ -55,7 +55,7 @@ async function loadList() {
   state.scripts = data.items;
   const body = $("scripts").tBodies[0];
   body.replaceChildren(...(data.items.length ? data.items.map((s) => el("tr", {
-    "data-script": s.id, class: s.id === state.id ? "open" : null, onclick: () => openScript(s.id),
+    "data-script": s.id, tabindex: "0", class: s.id === state.id ? "open" : null, onclick: () => openScript(s.id),
   }, el("td", {}, s.id), el("td", {}, s.title === s.id ? "" : s.title), el("td", {}, s.campaign || ""),
     el("td", {}, s.language || ""), el("td", { class: "v" }, s.version), el("td", { class: "v" }, s.steps)))
     : [el("tr", {}, el("td", { colspan: 6, class: "empty" }, "No scripts yet: start one with New script."))]));
