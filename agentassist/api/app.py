@@ -64,6 +64,9 @@ PAGES = {
     "/scripts": "scripts.html",
     "/calibrations": "calibrations.html",
     "/outcomes": "outcomes.html",
+    "/scorecards": "scorecards.html",
+    "/distribution": "distribution.html",
+    "/reports": "reports.html",
 }
 
 
