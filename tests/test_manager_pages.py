@@ -254,9 +254,10 @@ def test_the_reports_page_shows_the_stores_figures(world: World, tmp_path: Path)
     assert bare.locator("#charts").is_hidden()
 
 
+@pytest.mark.parametrize("width", [390, 1366])
 @pytest.mark.parametrize("path", ["/scorecards", "/distribution", f"/reports?from={DAY}&to={DAY}"])
-def test_the_pages_fit_a_phone_and_link_each_other(world: World, path: str, tmp_path: Path) -> None:
-    page = world.page(path, width=390)
+def test_the_pages_fit_a_phone_and_link_each_other(world: World, path: str, width: int, tmp_path: Path) -> None:
+    page = world.page(path, width=width)
     _fits(page)
     links = page.eval_on_selector_all("header nav a:not([hidden])", "as => as.map((a) => a.getAttribute('href'))")
     mine = {"/scorecards", "/distribution", "/reports"} - {path.split("?")[0]}
@@ -266,4 +267,4 @@ def test_the_pages_fit_a_phone_and_link_each_other(world: World, path: str, tmp_
         page.click("#add-section")
         _fits(page)
     shots = Path(os.environ.get("AGENTASSIST_SCREENSHOTS", tmp_path))
-    page.screenshot(path=str(shots / f"{path.split('?')[0].strip('/')}-390.png"), full_page=True)
+    page.screenshot(path=str(shots / f"{path.split('?')[0].strip('/')}-{width}.png"), full_page=True)

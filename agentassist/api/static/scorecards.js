@@ -8,7 +8,9 @@ const state = { editing: null };  // the scorecard id being edited, null for a n
 
 const blankQuestion = (n) => ({ id: `q${n}`, text: "", kind: "yes_no", weight: 1, min: null, max: null,
   na_allowed: false, auto_fail: false, adherence_step: null });
-const blankSection = (n) => ({ id: `s${n}`, title: "", questions: [blankQuestion(1)] });
+// question ids are unique across the whole scorecard, not only in their section
+const questionCount = (card) => card.sections.reduce((n, s) => n + s.questions.length, 0);
+const blankSection = (n, card) => ({ id: `s${n}`, title: "", questions: [blankQuestion(card ? questionCount(card) + 1 : 1)] });
 
 function input(path, label, value, attrs = {}) {
   return el("label", { class: `field${attrs.wide ? " text" : ""}` }, label,
@@ -50,7 +52,7 @@ function sectionBox(s, i) {
     el("div", { class: "questions", "data-path": `${at}.questions` },
       ...s.questions.map((q, j) => questionRow(q, `${at}.questions.${j}`, i, j))),
     el("div", { class: "actions" }, el("button", { type: "button", class: "small secondary", "data-add-question": i,
-      onclick: () => edit((c) => c.sections[i].questions.push(blankQuestion(c.sections[i].questions.length + 1))) },
+      onclick: () => edit((c) => c.sections[i].questions.push(blankQuestion(questionCount(c) + 1))) },
     "Add question")));
 }
 
@@ -137,7 +139,7 @@ async function list() {
 }
 
 $("new-card").addEventListener("click", () => open(null));
-$("add-section").addEventListener("click", () => edit((c) => c.sections.push(blankSection(c.sections.length + 1))));
+$("add-section").addEventListener("click", () => edit((c) => c.sections.push(blankSection(c.sections.length + 1, c))));
 $("cancel-card").addEventListener("click", () => { $("editor").hidden = true; });
 $("editor").addEventListener("submit", save);
 
