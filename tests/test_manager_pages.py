@@ -28,7 +28,8 @@ pytestmark = pytest.mark.slow
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 DAY = "2026-11-02"
-RANGE = {"from": f"{DAY}T00:00:00Z", "to": "2026-11-03T00:00:00Z"}  # the page's day, as the API's half-open range
+PERIOD = "from=2026-11-01&to=2026-11-03"  # the reports page's days, the last included
+RANGE = {"from": "2026-11-01T00:00:00Z", "to": "2026-11-04T00:00:00Z"}  # the same, as the API's half-open range
 VENDOR = STATIC / "vendor" / "chart.umd.js"
 # (call id, agent, campaign, seconds, adherence)
 CALLS = [
@@ -202,7 +203,9 @@ def _report_values(page: Any) -> dict[str, Any]:
             [tr.dataset.agent, Object.fromEntries([...tr.querySelectorAll('td[data-key]')].map((td) =>
                 [td.dataset.key, td.dataset.value === '' ? null : +td.dataset.value]))])),
         teams: [...document.querySelectorAll('#teams tbody tr[data-team]')].map((tr) => tr.dataset.team),
-        chart: ['adherence-chart', 'aht-chart', 'team-calls-chart'].map((id) => {
+        days: [...document.querySelectorAll('#days tbody tr[data-day]')].map((tr) => [tr.dataset.day,
+            ...[...tr.querySelectorAll('td[data-key]')].map((td) => td.dataset.value ? +td.dataset.value : null)]),
+        chart: ['adherence-chart', 'aht-chart', 'team-calls-chart', 'days-chart'].map((id) => {
             const c = document.getElementById(id);
             return [JSON.parse(c.dataset.labels), JSON.parse(c.dataset.values), c.dataset.drawn || null];
         }),
@@ -212,7 +215,7 @@ def _report_values(page: Any) -> dict[str, Any]:
 
 
 def test_the_reports_page_shows_the_stores_figures(world: World, tmp_path: Path) -> None:
-    query = f"campaign=acme&from={DAY}&to={DAY}"
+    query = f"campaign=acme&{PERIOD}"
     page = world.page(f"/reports?{query}")
     # the picker lists the scripts' campaigns as well as those of calls
     options = page.eval_on_selector_all("#campaign option", "os => os.map((o) => o.value)")
@@ -231,8 +234,13 @@ def test_the_reports_page_shows_the_stores_figures(world: World, tmp_path: Path)
     assert dict(zip(names, adherence, strict=True)) == pytest.approx({"alice": 0.7667, "bob": 0.75}, abs=1e-3)
     assert dict(zip(got["chart"][1][0], got["chart"][1][1], strict=True)) == pytest.approx({"alice": 70, "bob": 60})
     assert got["chart"][2][:2] == [["blue", "red"], [0, 5]] and got["teams"] == ["blue", "red"]  # blue: no acme call
+    # per day: the five acme calls on the 2nd, handle time and adherence over them all
+    # (the page weighs the agents' means, which the API rounds to 4 places: 0.76002, not 0.76)
+    assert got["days"] == [["2026-11-01", 0, None, None], ["2026-11-02", 5, 66.0, pytest.approx(0.76, abs=1e-4)],
+                           ["2026-11-03", 0, None, None]]  # fmt: skip
+    assert got["chart"][3][:2] == [["2026-11-01", "2026-11-02", "2026-11-03"], [0, 5, 0]]
     if VENDOR.exists():  # `make install` puts it there (tools/vendor-js.sh)
-        assert [c[2] for c in got["chart"]] == ["1", "1", "1"] and not got["missing"]
+        assert [c[2] for c in got["chart"]] == ["1", "1", "1", "1"] and not got["missing"]
     shots = Path(os.environ.get("AGENTASSIST_SCREENSHOTS", tmp_path))
     page.screenshot(path=str(shots / "reports-1366.png"), full_page=True)
     # the CSV button downloads the agents' rows, as the API's CSV has them
@@ -255,7 +263,7 @@ def test_the_reports_page_shows_the_stores_figures(world: World, tmp_path: Path)
 
 
 @pytest.mark.parametrize("width", [390, 1366])
-@pytest.mark.parametrize("path", ["/scorecards", "/distribution", f"/reports?from={DAY}&to={DAY}"])
+@pytest.mark.parametrize("path", ["/scorecards", "/distribution", f"/reports?{PERIOD}"])
 def test_the_pages_fit_a_phone_and_link_each_other(world: World, path: str, width: int, tmp_path: Path) -> None:
     page = world.page(path, width=width)
     _fits(page)

@@ -1,11 +1,13 @@
 "use strict";
 // agentassist reports: per agent and per team (GET /api/reports/agents, /api/reports/teams) for a
 // period and optionally one campaign (the scripts' campaigns, and those of calls in scope), as tables,
-// Chart.js bar charts (adherence and average handle time per agent, calls per team) and CSV downloads.
+// Chart.js charts (adherence and average handle time per agent, calls per day and per team) and CSV
+// downloads. The days are the agents' report asked once per day (at most MAX_DAYS of them), summed.
 // Open as /reports (optionally ?campaign=C&from=YYYY-MM-DD&to=YYYY-MM-DD; "to" is the last day, included).
 // Without the chart library (static/vendor/, `make install`) the tables still show. What a chart is drawn
 // from is in its canvas's data-labels and data-values; every figure cell carries data-value.
 const state = { charts: {} };
+const MAX_DAYS = 62;  // two months of one request a day; a longer period shows no per-day figures
 const pct = (x) => x == null ? "—" : `${(x * 100).toFixed(1)} %`;
 const num = (x, digits = 1) => x == null ? "—" : Number(x).toFixed(digits);
 
@@ -32,7 +34,39 @@ function fillTable(table, rows, key, extra = []) {
       "No ended calls in this period."))]));
 }
 
-function barChart(id, labels, values, label, { percent = false } = {}) {
+// One day's figures over the agents' rows: calls, and handle time and adherence weighted by calls.
+function dayFigures(day, rows) {
+  const calls = rows.reduce((n, r) => n + r.calls, 0);
+  const weighted = (key, weight) => {
+    const w = rows.reduce((n, r) => n + (r[key] == null ? 0 : weight(r)), 0);
+    return w ? rows.reduce((n, r) => n + (r[key] == null ? 0 : r[key] * weight(r)), 0) / w : null;
+  };
+  return { day, calls, handle_time_s_mean: weighted("handle_time_s_mean", (r) => r.calls),
+    adherence_mean: weighted("adherence_mean", (r) => r.adherence_calls) };
+}
+
+async function showDays(campaign) {
+  const from = $("from").value, to = $("to").value;
+  const days = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`); from && to && t <= Date.parse(`${to}T00:00:00Z`); t += DAY_MS) {
+    days.push(isoDay(new Date(t)));
+    if (days.length > MAX_DAYS) break;
+  }
+  const tooMany = days.length > MAX_DAYS || !days.length;
+  $("days-note").hidden = !tooMany;
+  $("days-note").textContent = tooMany ? `Calls per day: pick from 1 to ${MAX_DAYS} days.` : "";
+  const figures = tooMany ? [] : await Promise.all(days.map(async (day) => {
+    const q = new URLSearchParams({ ...periodParams(day, day), ...(campaign ? { campaign } : {}) });
+    return dayFigures(day, (await api(`/api/reports/agents?${q}`)).items);
+  }));
+  $("days").tBodies[0].replaceChildren(...figures.map((d) => el("tr", { class: "static", "data-day": d.day },
+    el("td", {}, d.day), el("td", { class: "num", "data-key": "calls", "data-value": d.calls }, d.calls),
+    el("td", { class: "num", "data-key": "handle_time_s_mean", "data-value": d.handle_time_s_mean ?? "" }, num(d.handle_time_s_mean)),
+    el("td", { class: "num", "data-key": "adherence_mean", "data-value": d.adherence_mean ?? "" }, pct(d.adherence_mean)))));
+  barChart("days-chart", figures.map((d) => d.day), figures.map((d) => d.calls), "calls", { type: "line" });
+}
+
+function barChart(id, labels, values, label, { percent = false, type = "bar" } = {}) {
   const canvas = $(id);
   canvas.dataset.labels = JSON.stringify(labels);
   canvas.dataset.values = JSON.stringify(values);
@@ -44,7 +78,7 @@ function barChart(id, labels, values, label, { percent = false } = {}) {
     scales: { y: percent ? { min: 0, max: 1, ticks: { callback: (v) => `${Math.round(v * 100)} %` } } : { beginAtZero: true } },
   };
   state.charts[id] = new window.Chart(canvas, {
-    type: "bar", data: { labels, datasets: [{ label, data: values, backgroundColor: "#1f6feb" }] }, options });
+    type, data: { labels, datasets: [{ label, data: values, backgroundColor: "#1f6feb", borderColor: "#1f6feb" }] }, options });
   canvas.dataset.drawn = "1";
 }
 
@@ -80,6 +114,7 @@ async function show() {
   barChart("adherence-chart", names, agents.items.map((r) => r.adherence_mean), "adherence", { percent: true });
   barChart("aht-chart", names, agents.items.map((r) => r.handle_time_s_mean), "average handle time (s)");
   barChart("team-calls-chart", teams.items.map((r) => r.team), teams.items.map((r) => r.calls), "calls");
+  try { await showDays($("campaign").value); } catch (e) { $("error").textContent = e.message; }
   document.body.dataset.ready = "";
 }
 
