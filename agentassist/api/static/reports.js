@@ -75,7 +75,7 @@ function barChart(id, labels, values, label, { percent = false, type = "bar" } =
   const options = {
     animation: false, maintainAspectRatio: false, plugins: { legend: { display: false },
       tooltip: { callbacks: { label: (ctx) => `${label}: ${percent ? pct(ctx.parsed.y) : num(ctx.parsed.y)}` } } },
-    scales: { y: percent ? { min: 0, max: 1, ticks: { callback: (v) => `${Math.round(v * 100)} %` } } : { beginAtZero: true } },
+    scales: { y: percent ? { min: 0, max: 1, ticks: { callback: (v) => `${Math.round(v * 100)} %` } } : { beginAtZero: true, ticks: { precision: 0 } } },
   };
   state.charts[id] = new window.Chart(canvas, {
     type, data: { labels, datasets: [{ label, data: values, backgroundColor: "#1f6feb", borderColor: "#1f6feb" }] }, options });
