@@ -126,6 +126,9 @@ def test_a_manager_builds_a_scorecard_of_two_sections(world: World) -> None:
                  "sections.1.questions.0.text": "Calm and friendly?", "sections.1.questions.0.weight": "2",
                  "sections.1.questions.0.min": "5", "sections.1.questions.0.max": "1"})  # fmt: skip
     page.click('[data-add-question="1"]')
+    # the fields that do not apply to a question's kind are disabled
+    assert page.is_disabled('[data-path="sections.1.questions.1.min"]')
+    assert page.is_disabled('[data-path="sections.1.questions.0.auto_fail"]')
     _fill(page, {"sections.1.questions.1.id": "pace", "sections.1.questions.1.text": "Kept a good pace?",
                  "sections.1.questions.1.na_allowed": True})  # fmt: skip
     # the server's check fails at one field: the message shows under it, the field is marked and focused

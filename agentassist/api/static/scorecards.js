@@ -24,9 +24,10 @@ function check(path, label, checked) {
 }
 
 function questionRow(q, at, i, j) {
-  const kind = el("select", { "data-path": `${at}.kind`, "data-key": "kind", "aria-label": `question ${j + 1} kind` },
+  const kind = el("select", { "data-path": `${at}.kind`, "data-key": "kind", "aria-label": `question ${j + 1} kind`,
+    onchange: (e) => fitKind(e.target.closest(".question")) },
     ...[["yes_no", "yes / no"], ["scale", "scale"]].map(([v, t]) => el("option", { value: v, selected: q.kind === v }, t)));
-  return el("div", { class: "question row", "data-question": j },
+  const row = el("div", { class: "question row", "data-question": j },
     input(`${at}.id`, "Question id", q.id, { narrow: true }),
     input(`${at}.text`, "Question", q.text, { wide: true }),
     el("label", { class: "field" }, "Answer", kind),
@@ -38,6 +39,16 @@ function questionRow(q, at, i, j) {
     input(`${at}.adherence_step`, "Script step", q.adherence_step, { narrow: true }),
     el("button", { type: "button", class: "small secondary", "aria-label": `remove question ${j + 1} of section ${i + 1}`,
       onclick: () => edit((c) => c.sections[i].questions.splice(j, 1)) }, "Remove"));
+  fitKind(row);
+  return row;
+}
+
+// A scale has a range and no auto-fail or script step; a yes / no question the other way round:
+// the fields that do not apply to the question's kind are disabled (and sent as null / false).
+function fitKind(row) {
+  const scale = row.querySelector('[data-key="kind"]').value === "scale";
+  for (const key of ["min", "max"]) row.querySelector(`[data-key="${key}"]`).disabled = !scale;
+  for (const key of ["auto_fail", "adherence_step"]) row.querySelector(`[data-key="${key}"]`).disabled = scale;
 }
 
 function sectionBox(s, i) {
@@ -59,7 +70,7 @@ function sectionBox(s, i) {
 // What the form holds, as the API's body: numbers as numbers, empty optional fields as null.
 function readForm() {
   const value = (root, key) => root.querySelector(`:scope [data-key="${key}"]`);
-  const num = (n) => n.value === "" ? null : Number(n.value);
+  const num = (n) => n.value === "" || n.disabled ? null : Number(n.value);
   return {
     name: $("card-name").value.trim(),
     description: $("card-description").value,
@@ -74,8 +85,8 @@ function readForm() {
         min: num(value(q, "min")),
         max: num(value(q, "max")),
         na_allowed: value(q, "na_allowed").checked,
-        auto_fail: value(q, "auto_fail").checked,
-        adherence_step: value(q, "adherence_step").value.trim() || null,
+        auto_fail: !value(q, "auto_fail").disabled && value(q, "auto_fail").checked,
+        adherence_step: (!value(q, "adherence_step").disabled && value(q, "adherence_step").value.trim()) || null,
       })),
     })),
   };
