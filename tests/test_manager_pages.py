@@ -114,8 +114,14 @@ def _fill(page: Any, fields: dict[str, str | bool]) -> None:
 
 def test_a_manager_builds_a_scorecard_of_two_sections(world: World) -> None:
     page = world.page("/scorecards")
-    page.click("#new-card")
-    page.fill("#card-name", "Inbound quality")
+    # by keyboard: Enter opens the form at its first field, Escape closes it and goes back
+    page.focus("#new-card")
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "card-name"
+    page.keyboard.press("Escape")
+    assert page.locator("#editor").is_hidden() and page.evaluate("() => document.activeElement.id") == "new-card"
+    page.keyboard.press("Enter")
+    page.keyboard.type("Inbound quality")
     _fill(page, {"sections.0.id": "open", "sections.0.title": "Opening", "sections.0.questions.0.id": "greet",
                  "sections.0.questions.0.text": "Greeted the customer by name?",
                  "sections.0.questions.0.auto_fail": True,

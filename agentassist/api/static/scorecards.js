@@ -151,7 +151,9 @@ async function list() {
 
 $("new-card").addEventListener("click", () => open(null));
 $("add-section").addEventListener("click", () => edit((c) => c.sections.push(blankSection(c.sections.length + 1, c))));
-$("cancel-card").addEventListener("click", () => { $("editor").hidden = true; });
+const closeEditor = () => { $("editor").hidden = true; $("new-card").focus(); };
+$("cancel-card").addEventListener("click", closeEditor);
+$("editor").addEventListener("keydown", (e) => { if (e.key === "Escape") closeEditor(); });
 $("editor").addEventListener("submit", save);
 
 startPage(async () => {
