@@ -71,6 +71,9 @@ PAGES = {
     "/privacy": "privacy.html",
     "/outcomes": "outcomes.html",
     "/coaching": "coaching.html",
+    "/scorecards": "scorecards.html",
+    "/distribution": "distribution.html",
+    "/reports": "reports.html",
 }
 
 

@@ -19,6 +19,9 @@ const PAGES = [
   { path: "/privacy", id: "privacy-link", title: "privacy", roles: "admin" },
   { path: "/outcomes", id: "outcomes-link", title: "outcomes", roles: "team_leader supervisor admin client" },
   { path: "/coaching", id: "coaching-link", title: "coaching" },
+  { path: "/scorecards", id: "scorecards-link", title: "scorecards", roles: "team_leader supervisor admin" },
+  { path: "/distribution", id: "distribution-link", title: "distribution", roles: "team_leader supervisor admin" },
+  { path: "/reports", id: "reports-link", title: "reports", roles: "team_leader supervisor admin client" },
 ];
 
 const TOKEN_KEY = "agentassist.token";
@@ -125,8 +128,9 @@ async function playRecording(player, callId, linkPath = `/api/calls/${encodeURIC
   player.src = await link();
 }
 
+// body: the answer as sent (a 422's "errors" list their {loc, msg}: a page may show each at its field)
 class ApiError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
+  constructor(status, message, body) { super(message); this.status = status; this.body = body; }
 }
 
 // ---- transcript lines ---------------------------------------------------------------------------
@@ -181,7 +185,7 @@ async function api(path, { method = "GET", body } = {}) {
   const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const data = r.headers.get("content-type")?.includes("json") ? await r.json() : null;
   if (r.status === 401) signOut("The token was refused: sign in again.");
-  if (!r.ok) throw new ApiError(r.status, errorText(data && data.detail) || `${method} ${path}: ${r.status}`);
+  if (!r.ok) throw new ApiError(r.status, errorText(data && data.detail) || `${method} ${path}: ${r.status}`, data);
   return data;
 }
 
