@@ -12,17 +12,20 @@ function showError(message) {
 }
 
 const span = (c) => `${fmtTime(c.start)}–${fmtTime(c.end)}`;
-const progressText = (s) => `${s.progress.acknowledged} of ${s.progress.expected} acknowledged`;
-const audienceText = (s) => s.agent ? `for ${s.agent}` : `for team ${s.team} (${s.members.join(", ")})`;
+const progressText = (s) => t("{acknowledged} of {expected} acknowledged", s.progress);
+// a session is a draft until shared; the test of the dictionaries sees only literal keys
+const statusText = (s) => (s.status === "shared" ? t("shared") : s.status === "draft" ? t("draft") : s.status);
+const audienceText = (s) => s.agent ? t("for {agent}", s)
+  : t("for team {team} ({members})", { team: s.team, members: s.members.join(", ") });
 
 // ---- the list -------------------------------------------------------------------------------------------
 async function showList() {
   const sessions = await api("/api/coaching/sessions");
   $("sessions").replaceChildren(...(sessions.length ? sessions.map((s) =>
     el("li", { "data-session": s.id, class: s.status },
-      el("a", { href: `/coaching?id=${s.id}` }, s.title || `Session ${s.id}`),
-      el("span", { class: "muted" }, ` · ${audienceText(s)} · ${s.clips.length} clip${s.clips.length === 1 ? "" : "s"}`
-        + ` · ${s.status} · ${progressText(s)} · by ${s.created_by}`)))
+      el("a", { href: `/coaching?id=${s.id}` }, s.title || t("Session {id}", s)),
+      el("span", { class: "muted" }, ` · ${audienceText(s)} · ${t("{n} clip|{n} clips", { n: s.clips.length })}`
+        + ` · ${statusText(s)} · ${progressText(s)} · ${t("by {user}", { user: s.created_by })}`)))
     : [el("li", { class: "empty" }, "No coaching sessions yet.")]));
   $("list-view").hidden = false;
 }
@@ -63,11 +66,11 @@ async function acknowledge(s, c) {  // the card changes in place: its player kee
   showFacts(s);
 }
 
-const ackDone = (a) => el("span", { class: "ack-done" }, `✔ acknowledged by ${a.user} ${new Date(a.at).toLocaleString()}`);
+const ackDone = (a) => el("span", { class: "ack-done" }, t("✔ acknowledged by {user} {at}", { user: a.user, at: fmtDate(a.at) }));
 
 function showFacts(s) {
-  $("session-facts").textContent = [audienceText(s), `by ${s.created_by}`, s.status,
-    s.shared_at ? `shared ${new Date(s.shared_at).toLocaleString()}` : "", progressText(s)].filter(Boolean).join(" · ");
+  $("session-facts").textContent = [audienceText(s), t("by {user}", { user: s.created_by }), statusText(s),
+    s.shared_at ? t("shared {at}", { at: fmtDate(s.shared_at) }) : "", progressText(s)].filter(Boolean).join(" · ");
   $("session-view").dataset.progress = String(s.progress.acknowledged);
 }
 

@@ -44,8 +44,9 @@ function renderVersions(a) {
 }
 
 function renderSteps(a) {
-  const t = $("steps");
-  head(t, "step", NUM("said: calls"), NUM(`said: ${a.outcome}`), NUM("not said: calls"), NUM(`not said: ${a.outcome}`),
+  const table = $("steps");
+  head(table, "step", NUM("said: calls"), NUM(t("said: {outcome}", a)), NUM("not said: calls"),
+    NUM(t("not said: {outcome}", a)),
     NUM("difference"));
   const rows = [];
   let group = null;
@@ -137,7 +138,8 @@ async function show() {
   state.answer = a;
   const outcomes = new Set([...a.dispositions, a.outcome]);
   $("outcome").replaceChildren(...[...outcomes].sort().map((d) => el("option", { value: d, selected: d === a.outcome }, d)));
-  $("summary").textContent = `${a.calls} ended calls of ${a.campaign}; outcome "${a.outcome}".`;
+  $("summary").textContent = t("{n} ended call of {campaign}; outcome \"{outcome}\".|{n} ended calls of {campaign}; outcome \"{outcome}\".",
+    { n: a.calls, campaign: a.campaign, outcome: a.outcome });
   renderVersions(a);
   renderSteps(a);
   renderDays(a);

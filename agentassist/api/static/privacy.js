@@ -32,13 +32,14 @@ async function findPerson() {
   const found = await api("/api/privacy/find", { method: "POST", body: query() });
   const c = found.counts;
   $("person-counts").textContent = c.calls
-    ? `${c.calls} calls (${c.party_calls} theirs, ${c.mentioning_calls} mentioning them, ${c.held_calls} held), ` +
-      `${c.recordings} recordings, ${c.transcript_lines} transcript lines, ${c.evaluations} evaluations`
+    ? t("{calls} calls ({party} theirs, {mentioning} mentioning them, {held} held), {recordings} recordings, {lines} transcript lines, {evaluations} evaluations", { calls: c.calls, party: c.party_calls,
+      mentioning: c.mentioning_calls, held: c.held_calls, recordings: c.recordings, lines: c.transcript_lines,
+      evaluations: c.evaluations })
     : "Nothing about this person.";
   $("person-calls").tBodies[0].replaceChildren(...found.calls.map((f) => el("tr", { "data-call": f.id },
     el("td", {}, el("a", { href: `/static/replay.html?call=${encodeURIComponent(f.id)}` }, f.id)),
     el("td", {}, when(f.started_at)), el("td", {}, f.agent), el("td", {}, f.remote),
-    el("td", {}, f.party ? "theirs" : "mentions them"), el("td", {}, f.recording ? "yes" : ""),
+    el("td", {}, f.party ? t("their own call") : t("mentions them")), el("td", {}, f.recording ? "yes" : ""),
     el("td", { class: "num" }, f.transcript_lines), el("td", {}, f.evaluations.join(", ")),
     el("td", { class: "held" }, f.held ? "held" : ""))));
   return found;
@@ -63,15 +64,16 @@ $("person-erase").addEventListener("click", async () => {
     const found = await findPerson();
     if (!found.calls.length) return;
     const c = found.counts;
-    const ask = `Erase for good: ${c.party_calls} of their calls whole and their mentions in ${c.mentioning_calls} others` +
-      `${c.held_calls ? ` (${c.held_calls} held: kept)` : ""}?`;
+    const ask = t("Erase for good: {party} of their calls whole and their mentions in {mentioning} others",
+      { party: c.party_calls, mentioning: c.mentioning_calls }) +
+      (c.held_calls ? " " + t("({held} held: kept)", { held: c.held_calls }) : "") + "?";
     if (!confirm(ask)) return;
     const receipt = await api("/api/privacy/erase", { method: "POST", body: query() });
     $("receipt-box").hidden = false;
     $("receipt-id").textContent = `#${receipt.id}`;
     const kept = receipt.kept_by_hold.length;
-    $("receipt-summary").textContent = `${receipt.erased.calls.length} calls erased, ` +
-      `${receipt.erased.transcript_lines_in_other_calls} lines in other calls, ${kept} kept by a legal hold.`;
+    $("receipt-summary").textContent = t("{calls} calls erased, {lines} lines in other calls, {kept} kept by a legal hold.",
+      { calls: receipt.erased.calls.length, lines: receipt.erased.transcript_lines_in_other_calls, kept });
     $("receipt").textContent = JSON.stringify(receipt, null, 2);
     await findPerson();
     await loadAudit();

@@ -52,12 +52,12 @@ async function runTry() {
       setTry(`Not tried: ${data.detail}`, "error");
       return;
     }
-    if (!r.ok) { setTry(`Not tried: ${errorText(data.detail) || r.status}`, "error"); return; }
+    if (!r.ok) { setTry(t("Not tried: {error}", { error: errorText(data.detail) || r.status }), "error"); return; }
     showTry(data);
     const done = data.steps.filter((s) => s.status === "done").length;
-    setTry(`Tried on ${data.utterances.length} lines: ${done} of ${data.steps.length} steps would tick.`, "ok");
+    setTry(t("Tried on {lines} lines: {done} of {steps} steps would tick.", { lines: data.utterances.length, done, steps: data.steps.length }), "ok");
   } catch (e) {
-    setTry(`Not tried: ${e.message}`, "error");
+    setTry(t("Not tried: {error}", { error: e.message }), "error");
   } finally {
     $("try-run").disabled = false;
   }
@@ -69,8 +69,8 @@ $("try-text").addEventListener("keydown", (e) => {
 
 function showTry(r) {
   const marks = { done: "✓", missed: "✗", pending: "·" };
-  $("try-score").textContent = `Adherence ${Math.round(r.score * 100)}% (the mandatory steps said)` +
-    (r.call_id ? ` · call ${r.call_id}` : "");
+  $("try-score").textContent = t("Adherence {percent}% (the mandatory steps said)", { percent: Math.round(r.score * 100) }) +
+    (r.call_id ? " · " + t("call {call}", { call: r.call_id }) : "");
   $("try-steps").replaceChildren(...r.steps.map((s) => el("li", {
     "data-step": s.id, "data-status": s.status, class: s.status, title: "show the step in the script",
     onclick: () => s.line && code.selectLine(s.line),
