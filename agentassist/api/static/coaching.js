@@ -15,6 +15,8 @@ const span = (c) => `${fmtTime(c.start)}–${fmtTime(c.end)}`;
 const progressText = (s) => t("{acknowledged} of {expected} acknowledged", s.progress);
 // a session is a draft until shared; the test of the dictionaries sees only literal keys
 const statusText = (s) => (s.status === "shared" ? t("shared") : s.status === "draft" ? t("draft") : s.status);
+const voiceText = (channel) => (channel === "both" ? t("both voices") : channel === "agent" ? t("the agent's voice")
+  : channel === "customer" ? t("the customer's voice") : channel);
 const audienceText = (s) => s.agent ? t("for {agent}", s)
   : t("for team {team} ({members})", { team: s.team, members: s.members.join(", ") });
 
@@ -38,7 +40,7 @@ function clipCard(s, c, i) {
   const lines = el("ol", { class: "transcript clip-lines", "aria-label": "what was said in the clip" });
   const card = el("li", { class: `clip-card${mine ? " acked" : ""}`, "data-clip": c.id },
     el("h3", {}, `${i + 1}. ${c.tag}`),
-    el("p", { class: "muted" }, [c.agent, c.agent ? span(c) : "", c.channel === "both" ? "both voices" : `the ${c.channel}'s voice`,
+    el("p", { class: "muted" }, [c.agent, c.agent ? span(c) : "", voiceText(c.channel),
       `${c.duration_s.toFixed(1)} s`].filter(Boolean).join(" · ")),
     c.comment ? el("p", { class: "comment" }, c.comment) : "",
     audio, lines,

@@ -84,8 +84,8 @@ $("person-erase").addEventListener("click", async () => {
 async function loadHolds() {
   const holds = await api("/api/holds");
   $("hold-list").tBodies[0].replaceChildren(...(holds.length ? holds.map((h) => el("tr", { "data-hold": h.id },
-    el("td", {}, h.id), el("td", {}, h.call_id ? `call ${h.call_id}` : `campaign ${h.campaign}`), el("td", {}, h.reason),
-    el("td", {}, `${when(h.created_at)} by ${h.created_by}`),
+    el("td", {}, h.id), el("td", {}, h.call_id ? t("call {call}", { call: h.call_id }) : t("campaign {campaign}", h)), el("td", {}, h.reason),
+    el("td", {}, t("{at} by {user}", { at: when(h.created_at), user: h.created_by })),
     el("td", {}, el("button", { type: "button", class: "small secondary", onclick: () => release(h.id) }, "Release"))))
     : [el("tr", {}, el("td", { colspan: 5, class: "empty" }, "No legal hold stands."))]));
 }
@@ -108,19 +108,24 @@ $("hold-form").addEventListener("submit", async (e) => {
 });
 
 // ---- retention -------------------------------------------------------------------------------------
-const days = (r) => ["recordings", "transcripts", "evaluations"]
-  .map((k) => `${k} ${r[`${k}_days`] ? `${r[`${k}_days`]} days` : "kept"}`).join(", ");
+// each kind's rule: kept for good, or deleted after so many days
+const RULE = {
+  recordings: (n) => (n ? t("recordings {n} day|recordings {n} days", { n }) : t("recordings kept")),
+  transcripts: (n) => (n ? t("transcripts {n} day|transcripts {n} days", { n }) : t("transcripts kept")),
+  evaluations: (n) => (n ? t("evaluations {n} day|evaluations {n} days", { n }) : t("evaluations kept")),
+};
+const days = (r) => Object.entries(RULE).map(([k, rule]) => rule(r[`${k}_days`])).join(", ");
 
 async function loadRetention() {
   const r = await api("/api/retention");
-  const campaigns = Object.entries(r.campaigns).map(([name, rule]) => `; campaign ${name}: ${days(rule)}`).join("");
-  $("retention-rules").textContent = `Default: ${days(r.default)}${campaigns}.`;
+  const campaigns = Object.entries(r.campaigns).map(([name, rule]) => "; " + t("campaign {campaign}: {rules}", { campaign: name, rules: days(rule) })).join("");
+  $("retention-rules").textContent = t("Default: {rules}", { rules: days(r.default) }) + campaigns + ".";
 }
 
 $("retention-run").addEventListener("click", async () => {
   try {
     const report = await api("/api/retention/run", { method: "POST" });
-    $("retention-result").textContent = `${report.deleted.length} deletions, ${report.failed.length} failed.`;
+    $("retention-result").textContent = t("{deleted} deletions, {failed} failed.", { deleted: report.deleted.length, failed: report.failed.length });
     await loadAudit();
   } catch (err) { $("retention-result").textContent = err.message; }
 });
