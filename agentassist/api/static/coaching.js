@@ -132,7 +132,7 @@ async function showBuilder(editId) {
   if (editId) {
     const s = await api(`/api/coaching/sessions/${editId}`);
     page.session = s;
-    $("builder-title").textContent = `Edit: ${s.title || `session ${s.id}`}`;
+    $("builder-title").textContent = t("Edit: {title}", { title: s.title || t("Session {id}", s) });
     $("s-title").value = s.title;
     $("s-notes").value = s.notes;
     $("s-target").value = s.agent || s.team;
@@ -140,6 +140,8 @@ async function showBuilder(editId) {
     for (const input of document.querySelectorAll('input[name="audience"], #s-target')) input.disabled = true;  // fixed once made
     page.picked = s.clips.map((c) => c.id);
   }
+  // i18n.js leaves a textarea alone, its placeholder too
+  $("s-notes").placeholder = t("what to work on, what went well");
   renderPool();
   renderPicked();
   $("builder").hidden = false;
