@@ -23,7 +23,7 @@ function diffTable(d) {
 
 function showDiff(title, d, kind) {
   $("diff-title").textContent = title;
-  $("diff-summary").textContent = `+${d.added} −${d.removed} lines`;
+  $("diff-summary").textContent = t("+{added} −{removed} lines", d);
   $("diff").replaceChildren(diffTable(d));
   $("diff-box").dataset.kind = kind;
   $("diff-box").hidden = false;
@@ -51,7 +51,7 @@ async function compareVersions(from, to) {
     const r = await api(`${scriptPath()}/diff?from=${from}&to=${to}`);
     $("cmp-from").value = r.from;
     $("cmp-to").value = r.to;
-    showDiff(`Version ${r.from} → version ${r.to}`, r.diff, "versions");
+    showDiff(t("Version {from} → version {to}", r), r.diff, "versions");
   } catch (e) { setStatus(e.message, "error"); }
 }
 
@@ -89,7 +89,7 @@ $("conflict-merge").addEventListener("click", () => {
   code.set(c.merge.yaml);
   state.version = c.version;  // the next save goes on top of the version saved meanwhile
   $("editor").dataset.version = c.version;
-  $("editing").textContent = `${state.id} · version ${c.version}`;
+  $("editing").textContent = `${state.id} · ${t("version {version}", c)}`;
   markDirty();
   $("conflict").hidden = true;
   closeDiff();

@@ -82,7 +82,7 @@ function load(script) {
   state.saved = script.yaml;
   code.set(script.yaml);
   markDirty();
-  showEditor(script.id, `${script.id} · version ${script.current_version}`);
+  showEditor(script.id, `${script.id} · ${t("version {version}", { version: script.current_version })}`);
   $("editor").dataset.version = script.current_version;
   const url = new URL(location.href);
   url.searchParams.set("script", script.id);
