@@ -196,7 +196,8 @@ async function loadVersions() {
   const items = [...data.items].sort((a, b) => b.version - a.version);
   $("versions").replaceChildren(...items.map((v) => el("li", {
     "data-version": v.version, class: v.version === data.current_version ? "current" : null,
-  }, el("b", {}, `v${v.version}`), el("span", { class: "meta" }, `${fmtDate(v.saved_at)} · ${v.by}`),
+  }, el("b", {}, `v${v.version}`), el("span", { class: "meta" }, `${fmtDate(v.saved_at)} · ${v.by}`,
+    v.version === data.current_version ? el("span", { class: "current-mark" }, " · ", t("current version")) : ""),
     el("button", { type: "button", class: "small secondary view", onclick: () => viewVersion(v.version) }, "view"),
     v.version > 1 ? el("button", { type: "button", class: "small secondary changes",
       onclick: () => compareVersions(v.version - 1, v.version) }, "changes") : "")));
