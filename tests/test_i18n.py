@@ -25,6 +25,7 @@ from agentassist.api.app import create_app
 from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.store.db import Store
+from agentassist.store.holds import place_hold
 from agentassist.store.recordings import RecordingStore
 from benchmarks.ports import served
 from tests.conftest import chromium_browser, need_chromium, wait_js
@@ -174,3 +175,29 @@ def test_a_russian_browser_gets_russian_pages_and_the_choice_follows_the_user(st
         other.wait_for_selector('#past tr[data-call="c1"]', timeout=15_000)
         assert other.inner_text("#sign-out") == "Wyloguj się"
         en.close()
+
+
+def test_the_texts_pages_build_from_values_come_in_russian(store: Store, tmp_path: Path) -> None:
+    """privacy.js and outcomes.js put values into sentences with t(): a hold, the retention rules, a count
+    with its plural form, the outcomes' table heads (where the page once hid t() behind a table named t)."""
+    need_chromium()
+    token = store.add_user("ada", "admin", password="ada-secret-12")
+    started = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    store.create_call("c1", "inbound", "sip:ann@x", "ada", None, started, "", campaign="acme")
+    store.end_call("c1", started + timedelta(seconds=30))
+    place_hold(store, "ada", "case 17", call_id="c1")
+    app = create_app(Settings(), store, EventBus(), RecordingStore(tmp_path / "rec"))
+    with served(app) as port, chromium_browser() as browser:
+        url = f"http://127.0.0.1:{port}"
+        page = browser.new_context(locale="ru-RU", timezone_id="Europe/Warsaw").new_page()
+        page.goto(f"{url}/privacy?token={token}")
+        in_language(page, "ru")
+        page.wait_for_selector("#hold-list tr[data-hold]", timeout=15_000)
+        assert page.inner_text("#hold-list tr[data-hold] td:nth-child(2)") == "звонок c1"
+        wait_js(page, "document.getElementById('retention-rules').textContent !== ''")
+        assert page.inner_text("#retention-rules").startswith("По умолчанию: записи хранятся бессрочно")
+        page.goto(f"{url}/outcomes?campaign=acme&from=2026-11-01&to=2026-11-03")
+        in_language(page, "ru")
+        wait_js(page, "document.getElementById('summary').textContent !== ''", timeout=15_000)
+        assert page.inner_text("#summary").startswith("1 завершённый звонок кампании acme")
+        assert page.inner_text("#steps thead th:first-child") == "шаг"

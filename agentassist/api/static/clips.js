@@ -20,10 +20,10 @@ function clipForm() {
     onclick: () => { $(input).value = clipTime(player.currentTime); } }, "now");
   return el("form", { id: "clip-form", class: "clip-form" },
     el("div", { class: "clip-row" },
-      el("label", { for: "clip-start" }, "from"), el("input", { id: "clip-start", size: 7, inputmode: "decimal", placeholder: "0:00.0" }), now("clip-start"),
-      el("label", { for: "clip-end" }, "to"), el("input", { id: "clip-end", size: 7, inputmode: "decimal", placeholder: "0:00.0" }), now("clip-end"),
+      el("label", { for: "clip-start" }, "clip from"), el("input", { id: "clip-start", size: 7, inputmode: "decimal", placeholder: "0:00.0" }), now("clip-start"),
+      el("label", { for: "clip-end" }, "clip to"), el("input", { id: "clip-end", size: 7, inputmode: "decimal", placeholder: "0:00.0" }), now("clip-end"),
       el("select", { id: "clip-channel", "aria-label": "whose voice" },
-        el("option", { value: "both" }, "both"), el("option", { value: "agent" }, "agent"), el("option", { value: "customer" }, "customer"))),
+        el("option", { value: "both" }, "both voices"), el("option", { value: "agent" }, "agent"), el("option", { value: "customer" }, "customer"))),
     el("input", { id: "clip-tag", list: "clip-tags", maxlength: 100, placeholder: "tag, e.g. objection handled well", "aria-label": "tag" }),
     el("datalist", { id: "clip-tags" }),
     el("input", { id: "clip-comment", maxlength: 4000, placeholder: "comment for the agent", "aria-label": "comment" }),

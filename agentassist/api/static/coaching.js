@@ -12,17 +12,22 @@ function showError(message) {
 }
 
 const span = (c) => `${fmtTime(c.start)}–${fmtTime(c.end)}`;
-const progressText = (s) => `${s.progress.acknowledged} of ${s.progress.expected} acknowledged`;
-const audienceText = (s) => s.agent ? `for ${s.agent}` : `for team ${s.team} (${s.members.join(", ")})`;
+const progressText = (s) => t("{acknowledged} of {expected} acknowledged", s.progress);
+// a session is a draft until shared; the test of the dictionaries sees only literal keys
+const statusText = (s) => (s.status === "shared" ? t("shared") : s.status === "draft" ? t("draft") : s.status);
+const voiceText = (channel) => (channel === "both" ? t("both voices") : channel === "agent" ? t("the agent's voice")
+  : channel === "customer" ? t("the customer's voice") : channel);
+const audienceText = (s) => s.agent ? t("for {agent}", s)
+  : t("for team {team} ({members})", { team: s.team, members: s.members.join(", ") });
 
 // ---- the list -------------------------------------------------------------------------------------------
 async function showList() {
   const sessions = await api("/api/coaching/sessions");
   $("sessions").replaceChildren(...(sessions.length ? sessions.map((s) =>
     el("li", { "data-session": s.id, class: s.status },
-      el("a", { href: `/coaching?id=${s.id}` }, s.title || `Session ${s.id}`),
-      el("span", { class: "muted" }, ` · ${audienceText(s)} · ${s.clips.length} clip${s.clips.length === 1 ? "" : "s"}`
-        + ` · ${s.status} · ${progressText(s)} · by ${s.created_by}`)))
+      el("a", { href: `/coaching?id=${s.id}` }, s.title || t("Session {id}", s)),
+      el("span", { class: "muted" }, ` · ${audienceText(s)} · ${t("{n} clip|{n} clips", { n: s.clips.length })}`
+        + ` · ${statusText(s)} · ${progressText(s)} · ${t("by {user}", { user: s.created_by })}`)))
     : [el("li", { class: "empty" }, "No coaching sessions yet.")]));
   $("list-view").hidden = false;
 }
@@ -35,7 +40,7 @@ function clipCard(s, c, i) {
   const lines = el("ol", { class: "transcript clip-lines", "aria-label": "what was said in the clip" });
   const card = el("li", { class: `clip-card${mine ? " acked" : ""}`, "data-clip": c.id },
     el("h3", {}, `${i + 1}. ${c.tag}`),
-    el("p", { class: "muted" }, [c.agent, c.agent ? span(c) : "", c.channel === "both" ? "both voices" : `the ${c.channel}'s voice`,
+    el("p", { class: "muted" }, [c.agent, c.agent ? span(c) : "", voiceText(c.channel),
       `${c.duration_s.toFixed(1)} s`].filter(Boolean).join(" · ")),
     c.comment ? el("p", { class: "comment" }, c.comment) : "",
     audio, lines,
@@ -63,11 +68,11 @@ async function acknowledge(s, c) {  // the card changes in place: its player kee
   showFacts(s);
 }
 
-const ackDone = (a) => el("span", { class: "ack-done" }, `✔ acknowledged by ${a.user} ${new Date(a.at).toLocaleString()}`);
+const ackDone = (a) => el("span", { class: "ack-done" }, t("✔ acknowledged by {user} {at}", { user: a.user, at: fmtDate(a.at) }));
 
 function showFacts(s) {
-  $("session-facts").textContent = [audienceText(s), `by ${s.created_by}`, s.status,
-    s.shared_at ? `shared ${new Date(s.shared_at).toLocaleString()}` : "", progressText(s)].filter(Boolean).join(" · ");
+  $("session-facts").textContent = [audienceText(s), t("by {user}", { user: s.created_by }), statusText(s),
+    s.shared_at ? t("shared {at}", { at: fmtDate(s.shared_at) }) : "", progressText(s)].filter(Boolean).join(" · ");
   $("session-view").dataset.progress = String(s.progress.acknowledged);
 }
 
@@ -127,7 +132,7 @@ async function showBuilder(editId) {
   if (editId) {
     const s = await api(`/api/coaching/sessions/${editId}`);
     page.session = s;
-    $("builder-title").textContent = `Edit: ${s.title || `session ${s.id}`}`;
+    $("builder-title").textContent = t("Edit: {title}", { title: s.title || t("Session {id}", s) });
     $("s-title").value = s.title;
     $("s-notes").value = s.notes;
     $("s-target").value = s.agent || s.team;
@@ -135,6 +140,8 @@ async function showBuilder(editId) {
     for (const input of document.querySelectorAll('input[name="audience"], #s-target')) input.disabled = true;  // fixed once made
     page.picked = s.clips.map((c) => c.id);
   }
+  // i18n.js leaves a textarea alone, its placeholder too
+  $("s-notes").placeholder = t("what to work on, what went well");
   renderPool();
   renderPicked();
   $("builder").hidden = false;

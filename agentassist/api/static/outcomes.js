@@ -31,12 +31,13 @@ function head(table, ...names) {
 }
 
 const NUM = (text) => ({ text, num: true });
+const rateText = (a) => t("{outcome} rate", a);
 
 function renderVersions(a) {
-  const t = $("versions");
-  head(t, "script version", NUM("calls"), NUM("handle time (s)"), NUM("adherence"), NUM(`${a.outcome} rate`),
+  const table = $("versions");
+  head(table, "script version", NUM("calls"), NUM("handle time (s)"), NUM("adherence"), NUM(rateText(a)),
     ...a.dispositions.filter((d) => d !== a.outcome).map((d) => NUM(d)));
-  t.tBodies[0].replaceChildren(...(a.versions.length ? a.versions.map((r) => el("tr", { "data-version": versionName(r) },
+  table.tBodies[0].replaceChildren(...(a.versions.length ? a.versions.map((r) => el("tr", { "data-version": versionName(r) },
     el("td", {}, versionName(r)), el("td", { class: "num", "data-value": r.calls }, r.calls),
     meanCell(r.handle_time_s, 1), meanCell(r.adherence, 3), shareCell(r.outcome, { class: "num outcome" }),
     ...a.dispositions.filter((d) => d !== a.outcome).map((d) => shareCell(r.dispositions[d], { "data-disposition": d }))))
@@ -44,8 +45,9 @@ function renderVersions(a) {
 }
 
 function renderSteps(a) {
-  const t = $("steps");
-  head(t, "step", NUM("said: calls"), NUM(`said: ${a.outcome}`), NUM("not said: calls"), NUM(`not said: ${a.outcome}`),
+  const table = $("steps");
+  head(table, "step", NUM("said: calls"), NUM(t("said: {outcome}", a)), NUM("not said: calls"),
+    NUM(t("not said: {outcome}", a)),
     NUM("difference"));
   const rows = [];
   let group = null;
@@ -60,17 +62,17 @@ function renderSteps(a) {
       el("td", {}, s.step_id), el("td", { class: "num" }, s.said.calls), shareCell(s.said, { "data-side": "said" }),
       el("td", { class: "num" }, s.not_said.calls), shareCell(s.not_said, { "data-side": "not_said" }),
       el("td", { class: `num difference${sure ? ` ${sure}` : ""}`, "data-value": d.value ?? "", "data-low": d.low ?? "",
-        "data-high": d.high ?? "" }, d.value == null ? "—" : `${d.value > 0 ? "+" : ""}${num(d.value * 100)} pts`,
+        "data-high": d.high ?? "" }, d.value == null ? "—" : t("{points} pts", { points: `${d.value > 0 ? "+" : ""}${num(d.value * 100)}` }),
         el("span", { class: "ci" }, d.low == null ? "" : `[${num(d.low * 100)} – ${num(d.high * 100)}]`))));
   }
-  t.tBodies[0].replaceChildren(...(rows.length ? rows
+  table.tBodies[0].replaceChildren(...(rows.length ? rows
     : [el("tr", {}, el("td", { colspan: 6, class: "empty" }, "No checklist steps in these calls."))]));
 }
 
 function renderDays(a) {
-  const t = $("days");
-  head(t, "day", "script version", NUM("calls"), NUM(`${a.outcome} rate`));
-  t.tBodies[0].replaceChildren(...a.days.map((d) => el("tr", { "data-day": d.day, "data-version": versionName(d) },
+  const table = $("days");
+  head(table, "day", "script version", NUM("calls"), NUM(rateText(a)));
+  table.tBodies[0].replaceChildren(...a.days.map((d) => el("tr", { "data-day": d.day, "data-version": versionName(d) },
     el("td", {}, d.day), el("td", {}, versionName(d)), el("td", { class: "num" }, d.calls), shareCell(d))));
 }
 
@@ -137,7 +139,8 @@ async function show() {
   state.answer = a;
   const outcomes = new Set([...a.dispositions, a.outcome]);
   $("outcome").replaceChildren(...[...outcomes].sort().map((d) => el("option", { value: d, selected: d === a.outcome }, d)));
-  $("summary").textContent = `${a.calls} ended calls of ${a.campaign}; outcome "${a.outcome}".`;
+  $("summary").textContent = t("{n} ended call of {campaign}; outcome \"{outcome}\".|{n} ended calls of {campaign}; outcome \"{outcome}\".",
+    { n: a.calls, campaign: a.campaign, outcome: a.outcome });
   renderVersions(a);
   renderSteps(a);
   renderDays(a);

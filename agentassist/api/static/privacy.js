@@ -32,13 +32,14 @@ async function findPerson() {
   const found = await api("/api/privacy/find", { method: "POST", body: query() });
   const c = found.counts;
   $("person-counts").textContent = c.calls
-    ? `${c.calls} calls (${c.party_calls} theirs, ${c.mentioning_calls} mentioning them, ${c.held_calls} held), ` +
-      `${c.recordings} recordings, ${c.transcript_lines} transcript lines, ${c.evaluations} evaluations`
+    ? t("{calls} calls ({party} theirs, {mentioning} mentioning them, {held} held), {recordings} recordings, {lines} transcript lines, {evaluations} evaluations", { calls: c.calls, party: c.party_calls,
+      mentioning: c.mentioning_calls, held: c.held_calls, recordings: c.recordings, lines: c.transcript_lines,
+      evaluations: c.evaluations })
     : "Nothing about this person.";
   $("person-calls").tBodies[0].replaceChildren(...found.calls.map((f) => el("tr", { "data-call": f.id },
     el("td", {}, el("a", { href: `/static/replay.html?call=${encodeURIComponent(f.id)}` }, f.id)),
     el("td", {}, when(f.started_at)), el("td", {}, f.agent), el("td", {}, f.remote),
-    el("td", {}, f.party ? "theirs" : "mentions them"), el("td", {}, f.recording ? "yes" : ""),
+    el("td", {}, f.party ? t("their own call") : t("mentions them")), el("td", {}, f.recording ? "yes" : ""),
     el("td", { class: "num" }, f.transcript_lines), el("td", {}, f.evaluations.join(", ")),
     el("td", { class: "held" }, f.held ? "held" : ""))));
   return found;
@@ -63,15 +64,16 @@ $("person-erase").addEventListener("click", async () => {
     const found = await findPerson();
     if (!found.calls.length) return;
     const c = found.counts;
-    const ask = `Erase for good: ${c.party_calls} of their calls whole and their mentions in ${c.mentioning_calls} others` +
-      `${c.held_calls ? ` (${c.held_calls} held: kept)` : ""}?`;
+    const ask = t("Erase for good: {party} of their calls whole and their mentions in {mentioning} others",
+      { party: c.party_calls, mentioning: c.mentioning_calls }) +
+      (c.held_calls ? " " + t("({held} held: kept)", { held: c.held_calls }) : "") + "?";
     if (!confirm(ask)) return;
     const receipt = await api("/api/privacy/erase", { method: "POST", body: query() });
     $("receipt-box").hidden = false;
     $("receipt-id").textContent = `#${receipt.id}`;
     const kept = receipt.kept_by_hold.length;
-    $("receipt-summary").textContent = `${receipt.erased.calls.length} calls erased, ` +
-      `${receipt.erased.transcript_lines_in_other_calls} lines in other calls, ${kept} kept by a legal hold.`;
+    $("receipt-summary").textContent = t("{calls} calls erased, {lines} lines in other calls, {kept} kept by a legal hold.",
+      { calls: receipt.erased.calls.length, lines: receipt.erased.transcript_lines_in_other_calls, kept });
     $("receipt").textContent = JSON.stringify(receipt, null, 2);
     await findPerson();
     await loadAudit();
@@ -82,8 +84,8 @@ $("person-erase").addEventListener("click", async () => {
 async function loadHolds() {
   const holds = await api("/api/holds");
   $("hold-list").tBodies[0].replaceChildren(...(holds.length ? holds.map((h) => el("tr", { "data-hold": h.id },
-    el("td", {}, h.id), el("td", {}, h.call_id ? `call ${h.call_id}` : `campaign ${h.campaign}`), el("td", {}, h.reason),
-    el("td", {}, `${when(h.created_at)} by ${h.created_by}`),
+    el("td", {}, h.id), el("td", {}, h.call_id ? t("call {call}", { call: h.call_id }) : t("campaign {campaign}", h)), el("td", {}, h.reason),
+    el("td", {}, t("{at} by {user}", { at: when(h.created_at), user: h.created_by })),
     el("td", {}, el("button", { type: "button", class: "small secondary", onclick: () => release(h.id) }, "Release"))))
     : [el("tr", {}, el("td", { colspan: 5, class: "empty" }, "No legal hold stands."))]));
 }
@@ -106,19 +108,24 @@ $("hold-form").addEventListener("submit", async (e) => {
 });
 
 // ---- retention -------------------------------------------------------------------------------------
-const days = (r) => ["recordings", "transcripts", "evaluations"]
-  .map((k) => `${k} ${r[`${k}_days`] ? `${r[`${k}_days`]} days` : "kept"}`).join(", ");
+// each kind's rule: kept for good, or deleted after so many days
+const RULE = {
+  recordings: (n) => (n ? t("recordings {n} day|recordings {n} days", { n }) : t("recordings kept")),
+  transcripts: (n) => (n ? t("transcripts {n} day|transcripts {n} days", { n }) : t("transcripts kept")),
+  evaluations: (n) => (n ? t("evaluations {n} day|evaluations {n} days", { n }) : t("evaluations kept")),
+};
+const days = (r) => Object.entries(RULE).map(([k, rule]) => rule(r[`${k}_days`])).join(", ");
 
 async function loadRetention() {
   const r = await api("/api/retention");
-  const campaigns = Object.entries(r.campaigns).map(([name, rule]) => `; campaign ${name}: ${days(rule)}`).join("");
-  $("retention-rules").textContent = `Default: ${days(r.default)}${campaigns}.`;
+  const campaigns = Object.entries(r.campaigns).map(([name, rule]) => "; " + t("campaign {campaign}: {rules}", { campaign: name, rules: days(rule) })).join("");
+  $("retention-rules").textContent = t("Default: {rules}", { rules: days(r.default) }) + campaigns + ".";
 }
 
 $("retention-run").addEventListener("click", async () => {
   try {
     const report = await api("/api/retention/run", { method: "POST" });
-    $("retention-result").textContent = `${report.deleted.length} deletions, ${report.failed.length} failed.`;
+    $("retention-result").textContent = t("{deleted} deletions, {failed} failed.", { deleted: report.deleted.length, failed: report.failed.length });
     await loadAudit();
   } catch (err) { $("retention-result").textContent = err.message; }
 });

@@ -17,13 +17,13 @@ function diffTable(d) {
         el("td", { class: "sign" }, sign[r.op]), el("td", { class: "t" }, r.text)));
     }
   }
-  return el("table", { class: "diff" }, el("thead", {}, el("tr", {}, el("th", {}, "old"), el("th", {}, "new"),
-    el("th", {}, "±"), el("th", {}, "line"))), body);
+  return el("table", { class: "diff" }, el("thead", {}, el("tr", {}, el("th", {}, "old version"), el("th", {}, "new version"),
+    el("th", {}, "±"), el("th", {}, "line in the script"))), body);
 }
 
 function showDiff(title, d, kind) {
   $("diff-title").textContent = title;
-  $("diff-summary").textContent = `+${d.added} −${d.removed} lines`;
+  $("diff-summary").textContent = t("+{added} −{removed} lines", d);
   $("diff").replaceChildren(diffTable(d));
   $("diff-box").dataset.kind = kind;
   $("diff-box").hidden = false;
@@ -41,7 +41,7 @@ $("diff-saved").addEventListener("click", async () => {
   if (!state.id || state.isNew) { setStatus("Not saved yet: there is no version to compare with."); return; }
   try {
     const r = await api(`${scriptPath()}/diff`, { method: "POST", body: { yaml: code.get(), version: state.version } });
-    showDiff(`Your text against version ${r.version}`, r.diff, "saved");
+    showDiff(t("Your text against version {version}", r), r.diff, "saved");
   } catch (e) { setStatus(e.message, "error"); }
 });
 $("diff-close").addEventListener("click", closeDiff);
@@ -51,7 +51,7 @@ async function compareVersions(from, to) {
     const r = await api(`${scriptPath()}/diff?from=${from}&to=${to}`);
     $("cmp-from").value = r.from;
     $("cmp-to").value = r.to;
-    showDiff(`Version ${r.from} → version ${r.to}`, r.diff, "versions");
+    showDiff(t("Version {from} → version {to}", r), r.diff, "versions");
   } catch (e) { setStatus(e.message, "error"); }
 }
 
@@ -70,8 +70,7 @@ $("compare").addEventListener("submit", (e) => {
 // A save someone else's overtook (412): the text stays; what it changes in the version saved meanwhile
 // is shown, and "Merge both" puts both edits of the version it was loaded from into the editor.
 async function conflict(detail, mine) {
-  $("conflict-text").textContent = `Not saved: someone else saved this script since you opened it (${detail}). ` +
-    "Your text is still in the editor; below, how it differs from the version saved meanwhile.";
+  $("conflict-text").textContent = t("Not saved: someone else saved this script since you opened it ({detail}). Your text is still in the editor; below, how it differs from the version saved meanwhile.", { detail });
   $("conflict").hidden = false;
   $("conflict-merge").hidden = true;
   setStatus("Not saved: conflict.", "error");
@@ -80,8 +79,8 @@ async function conflict(detail, mine) {
     state.conflict = { version: r.version, merge: r.merge };
     $("conflict").dataset.version = r.version;
     $("conflict-merge").hidden = !r.merge;
-    showDiff(`Yours against version ${r.version}, saved meanwhile`, r.diff, "conflict");
-  } catch (e) { setStatus(`Not saved: conflict (${e.message}).`, "error"); }
+    showDiff(t("Yours against version {version}, saved meanwhile", r), r.diff, "conflict");
+  } catch (e) { setStatus(t("Not saved: conflict ({error}).", { error: e.message }), "error"); }
 }
 
 $("conflict-merge").addEventListener("click", () => {
@@ -90,14 +89,13 @@ $("conflict-merge").addEventListener("click", () => {
   code.set(c.merge.yaml);
   state.version = c.version;  // the next save goes on top of the version saved meanwhile
   $("editor").dataset.version = c.version;
-  $("editing").textContent = `${state.id} · version ${c.version}`;
+  $("editing").textContent = `${state.id} · ${t("version {version}", c)}`;
   markDirty();
   $("conflict").hidden = true;
   closeDiff();
   state.conflict = null;
   const n = c.merge.conflicts;
-  setStatus(n ? `Merged with version ${c.version}: ${n} stretch${n > 1 ? "es" : ""} changed on both sides ` +
-    "stand between <<<<<<< and >>>>>>> lines: keep what should stay, delete the markers, then save."
-    : `Merged with version ${c.version}: both edits are in the editor; check and save.`, n ? "error" : "ok");
+  setStatus(n ? t("Merged with version {version}: {n} stretch changed on both sides stands between <<<<<<< and >>>>>>> lines: keep what should stay, delete the markers, then save.|Merged with version {version}: {n} stretches changed on both sides stand between <<<<<<< and >>>>>>> lines: keep what should stay, delete the markers, then save.", { n, version: c.version })
+    : t("Merged with version {version}: both edits are in the editor; check and save.", c), n ? "error" : "ok");
   code.focus();
 });

@@ -82,7 +82,7 @@ function load(script) {
   state.saved = script.yaml;
   code.set(script.yaml);
   markDirty();
-  showEditor(script.id, `${script.id} · version ${script.current_version}`);
+  showEditor(script.id, `${script.id} · ${t("version {version}", { version: script.current_version })}`);
   $("editor").dataset.version = script.current_version;
   const url = new URL(location.href);
   url.searchParams.set("script", script.id);
@@ -91,7 +91,7 @@ function load(script) {
 
 async function openScript(id) {
   if (state.id && code.get() !== state.saved && id !== state.id
-      && !window.confirm(`Leave ${state.id} without saving your changes?`)) return;
+      && !window.confirm(t("Leave {id} without saving your changes?", state))) return;
   setStatus("");
   closeOld();
   $("mine-box").hidden = true;
@@ -112,7 +112,7 @@ function startNew(id) {
   $("versions").replaceChildren(el("li", {}, el("span", { class: "meta" }, "Not saved yet.")));
   fillCompare([]);
   $("offers-box").hidden = true;
-  showEditor(id, `${id} · new script`);
+  showEditor(id, `${id} · ${t("new script")}`);
   delete $("editor").dataset.version;
   setStatus("A new script: edit it and save to create version 1.");
   code.focus();
@@ -135,10 +135,10 @@ async function save({ overwrite = false } = {}) {
     if (r.status === 412) { await conflict(data.detail, text); return; }
     if (r.status === 422) {
       showProblems(data.errors || [{ line: null, message: data.detail }], "Not saved: the script has errors");
-      setStatus(`Not saved: ${data.detail || "the script is invalid"}. Your text is unchanged.`, "error");
+      setStatus(t("Not saved: {error}. Your text is unchanged.", { error: data.detail || t("the script is invalid") }), "error");
       return;
     }
-    if (!r.ok) { setStatus(`Not saved: ${data.detail || r.status}`, "error"); return; }
+    if (!r.ok) { setStatus(t("Not saved: {error}", { error: data.detail || r.status }), "error"); return; }
     showProblems([]);
     $("conflict").hidden = true;
     $("mine-box").hidden = true;
@@ -146,12 +146,13 @@ async function save({ overwrite = false } = {}) {
     const fresh = await api(`/api/scripts/${encodeURIComponent(data.id)}`);  // the server set its version: line
     if (code.get() === text) load(fresh);
     else { state.version = fresh.current_version; state.isNew = false; state.saved = text; markDirty(); }  // typed meanwhile: kept
-    setStatus(data.changed ? `Saved as version ${data.version}` +
-      (data.applied_to.length ? `; applied to ${data.applied_to.length} active call(s).` : ".")
-      : `Nothing changed: still version ${data.version}.`, "ok");
+    const applied = data.applied_to.length;
+    setStatus(data.changed ? t("Saved as version {version}", data) +
+      (applied ? "; " + t("applied to {n} active call.|applied to {n} active calls.", { n: applied }) : ".")
+      : t("Nothing changed: still version {version}.", data), "ok");
     await Promise.all([loadVersions(), loadList()]);
   } catch (e) {
-    setStatus(`Not saved: ${e.message}`, "error");
+    setStatus(t("Not saved: {error}", { error: e.message }), "error");
   } finally {
     state.saving = false;
     $("save").disabled = false;
@@ -165,7 +166,7 @@ function showProblems(problems, title = "") {
   $("editor").querySelector(".editor-body").classList.toggle("with-problems", problems.length > 0);
   $("problems").replaceChildren(...problems.map((p) => el("li", {
     "data-line": p.line ?? "", title: p.line ? "show the line" : null, onclick: () => p.line && code.selectLine(p.line),
-  }, p.line ? el("span", { class: "line" }, `line ${p.line}${p.column ? `:${p.column}` : ""}`) : "", p.message)));
+  }, p.line ? el("span", { class: "line" }, t("line {line}", { line: `${p.line}${p.column ? `:${p.column}` : ""}` })) : "", p.message)));
   code.mark(problems);
 }
 
@@ -179,14 +180,14 @@ $("conflict-reload").addEventListener("click", async () => {
     load(script);
     await loadVersions();
   } catch (e) { setStatus(e.message, "error"); return; }
-  setStatus(`Loaded version ${state.version}; your unsaved text is kept below.`);
+  setStatus(t("Loaded version {version}; your unsaved text is kept below.", state));
 });
 $("conflict-overwrite").addEventListener("click", () => save({ overwrite: true }));
 $("mine-restore").addEventListener("click", () => {
   code.set($("mine").value);
   markDirty();
   $("mine-box").hidden = true;
-  setStatus(`Your text is back in the editor; saving makes it the version after ${state.version}.`);
+  setStatus(t("Your text is back in the editor; saving makes it the version after {version}.", state));
 });
 
 // ---- versions -----------------------------------------------------------------------------------------
@@ -195,7 +196,8 @@ async function loadVersions() {
   const items = [...data.items].sort((a, b) => b.version - a.version);
   $("versions").replaceChildren(...items.map((v) => el("li", {
     "data-version": v.version, class: v.version === data.current_version ? "current" : null,
-  }, el("b", {}, `v${v.version}`), el("span", { class: "meta" }, `${fmtDate(v.saved_at)} · ${v.by}`),
+  }, el("b", {}, `v${v.version}`), el("span", { class: "meta" }, `${fmtDate(v.saved_at)} · ${v.by}`,
+    v.version === data.current_version ? el("span", { class: "current-mark" }, " · ", t("current version")) : ""),
     el("button", { type: "button", class: "small secondary view", onclick: () => viewVersion(v.version) }, "view"),
     v.version > 1 ? el("button", { type: "button", class: "small secondary changes",
       onclick: () => compareVersions(v.version - 1, v.version) }, "changes") : "")));
@@ -206,7 +208,7 @@ async function viewVersion(version) {
   try {
     const old = await api(`/api/scripts/${encodeURIComponent(state.id)}?version=${version}`);
     state.old = { version, yaml: old.yaml };
-    $("old-title").textContent = `Version ${version} (read only)`;
+    $("old-title").textContent = t("Version {version} (read only)", { version });
     $("old-yaml").value = old.yaml;
     $("old-box").hidden = false;
     $("old-box").dataset.version = version;
@@ -222,7 +224,7 @@ $("restore").addEventListener("click", () => {
   if (!state.old) return;
   code.set(state.old.yaml);
   markDirty();
-  setStatus(`Version ${state.old.version} copied into the editor: save to make it version ${state.version + 1}.`);
+  setStatus(t("Version {old} copied into the editor: save to make it version {next}.", { old: state.old.version, next: state.version + 1 }));
   closeOld();
   code.focus();
 });
@@ -260,7 +262,7 @@ function notAllowed(message) {  // signed in, but not for this page: the session
 // ---- start ---------------------------------------------------------------------------------------
 startPage(async (me) => {
   if (!WRITERS.includes(me.role)) {
-    notAllowed(`Signed in as ${me.name}, a ${me.role.replace("_", " ")}: the script editor is for team leaders, supervisors and admins.`);
+    notAllowed(t("Signed in as {name}, a {role}: the script editor is for team leaders, supervisors and admins.", { name: me.name, role: t(me.role).replace("_", " ") }));  // the role as the header names it
     return;
   }
   if (!code) {

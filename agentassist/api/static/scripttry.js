@@ -17,7 +17,7 @@ async function loadTryCalls() {  // ended calls the user sees, those on this scr
     const r = await api("/api/calls?status=ended&limit=100");
     const calls = [...r.items].sort((a, b) => (b.script_id === state.id) - (a.script_id === state.id));
     $("try-call").replaceChildren(...calls.map((c) => el("option", { value: c.id },
-      `${new Date(c.started_at).toLocaleString()} · ${c.agent || "no agent"} · ${c.script_id || "no script"} · ${c.id.slice(0, 8)}`)));
+      `${fmtDate(c.started_at)} · ${c.agent || t("no agent")} · ${c.script_id || t("no script")} · ${c.id.slice(0, 8)}`)));
   } catch (e) {
     $("try-call").replaceChildren();
   }
@@ -49,15 +49,15 @@ async function runTry() {
     if (r.status === 401) { signOut("The token was refused: sign in again."); return; }
     if (r.status === 422 && data.errors) {
       showProblems(data.errors, "Not tried: the script has errors");
-      setTry(`Not tried: ${data.detail}`, "error");
+      setTry(t("Not tried: {error}", { error: data.detail }), "error");
       return;
     }
-    if (!r.ok) { setTry(`Not tried: ${errorText(data.detail) || r.status}`, "error"); return; }
+    if (!r.ok) { setTry(t("Not tried: {error}", { error: errorText(data.detail) || r.status }), "error"); return; }
     showTry(data);
     const done = data.steps.filter((s) => s.status === "done").length;
-    setTry(`Tried on ${data.utterances.length} lines: ${done} of ${data.steps.length} steps would tick.`, "ok");
+    setTry(t("Tried on {lines} lines: {done} of {steps} steps would tick.", { lines: data.utterances.length, done, steps: data.steps.length }), "ok");
   } catch (e) {
-    setTry(`Not tried: ${e.message}`, "error");
+    setTry(t("Not tried: {error}", { error: e.message }), "error");
   } finally {
     $("try-run").disabled = false;
   }
@@ -69,20 +69,20 @@ $("try-text").addEventListener("keydown", (e) => {
 
 function showTry(r) {
   const marks = { done: "✓", missed: "✗", pending: "·" };
-  $("try-score").textContent = `Adherence ${Math.round(r.score * 100)}% (the mandatory steps said)` +
-    (r.call_id ? ` · call ${r.call_id}` : "");
+  $("try-score").textContent = t("Adherence {percent}% (the mandatory steps said)", { percent: Math.round(r.score * 100) }) +
+    (r.call_id ? " · " + t("call {call}", { call: r.call_id }) : "");
   $("try-steps").replaceChildren(...r.steps.map((s) => el("li", {
     "data-step": s.id, "data-status": s.status, class: s.status, title: "show the step in the script",
     onclick: () => s.line && code.selectLine(s.line),
   }, el("span", { class: "mark" }, marks[s.status] || "·"), el("b", {}, s.id),
-    s.mandatory ? el("span", { class: "tag" }, s.compliance ? "compliance" : "mandatory") : "",
-    el("span", { class: "when" }, s.t != null ? `at ${fmtTime(s.t)}` : s.status === "missed" ? "never said" : "not said"),
+    s.mandatory ? el("span", { class: "tag" }, s.compliance ? t("compliance") : t("mandatory")) : "",
+    el("span", { class: "when" }, s.t != null ? t("at {time}", { time: fmtTime(s.t) }) : s.status === "missed" ? t("never said") : t("not said")),
     el("div", { class: "say" }, s.say),
     s.evidence && s.evidence.text ? el("div", { class: "evidence" },
-      `on “${s.evidence.text}” (${s.evidence.method || "lexical"}, score ${s.evidence.score})`) : "")));
+      t("on “{text}” ({method}, score {score})", { text: s.evidence.text, method: s.evidence.method || "lexical", score: s.evidence.score })) : "")));
   $("try-lines").replaceChildren(...r.utterances.map((u) => el("li", {
     "data-utt": u.id, class: `${u.channel}${u.ticked.length ? " ticked" : ""}`,
-  }, el("span", { class: "who" }, `${u.line ? `line ${u.line} · ` : ""}${u.channel} · ${fmtTime(u.start)}`), " ", u.text,
+  }, el("span", { class: "who" }, `${u.line ? `${t("line {line}", u)} · ` : ""}${u.channel} · ${fmtTime(u.start)}`), " ", u.text,
     ...u.ticked.map((id) => el("span", { class: "tick", "data-step": id }, `✓ ${id}`)))));
   $("try-alerts").replaceChildren(...r.alerts.map((a) => el("li", { "data-type": a.type },
     `${fmtTime(a.t)} ${a.type}: ${a.message}`)));
