@@ -16,6 +16,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from agentassist.assist.script import BUILTIN_VARIABLES, Card, Intent, Script, Step
 from agentassist.errors import ScriptError
+from agentassist.privacy.detect import KINDS as CARD_KINDS
+from agentassist.privacy.kinds import OPTIONAL_KINDS, PATTERN_NAME
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _ALERT_KEYS = {
@@ -40,6 +42,7 @@ _TOP_KEYS = {
     "intents",
     "dispositions",
     "alerts",
+    "redact",
 }
 _STEP_KEYS = {"id", "say", "mandatory", "compliance", "after", "time_budget_s", "say_within_s", "must_hear"}
 _CARD_KEYS = {"id", "title", "triggers", "body"}
@@ -174,6 +177,7 @@ def parse_script(text: str, source: str = "<script>") -> Script:
     intents = _intents(c, top["intents"][1]) if "intents" in top else ()
     dispositions = _dispositions(c, top["dispositions"][1]) if "dispositions" in top else ()
     alerts = _alerts(c, top["alerts"][1]) if "alerts" in top else ()
+    redact, patterns = _redact(c, top["redact"][1]) if "redact" in top else ((), ())
     _check_references(c, steps, cards, intents, variables)
     if c.errors:
         raise ScriptError(c.errors)
@@ -193,6 +197,8 @@ def parse_script(text: str, source: str = "<script>") -> Script:
         dispositions=dispositions,
         alerts=alerts,
         title=title or "",
+        redact=redact,
+        redact_patterns=patterns,
     )
 
 
@@ -306,6 +312,49 @@ def _alerts(c: _Checker, node: Node) -> tuple[tuple[str, float], ...]:
             continue
         out.append((key, float(value)))
     return tuple(out)
+
+
+def _redact(c: _Checker, node: Node) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """``redact``: a list of kinds (iban, phone, email) and ``name: regex`` patterns of the script's own."""
+    if not isinstance(node, SequenceNode):
+        c.error(
+            node, f"redact: expected a list of kinds ({', '.join(OPTIONAL_KINDS)}) or name: regex, got {_kind(node)}"
+        )
+        return (), ()
+    kinds: list[str] = []
+    patterns: list[tuple[str, str]] = []
+    for item in node.value:
+        if isinstance(item, MappingNode):
+            for key_node, value_node in item.value:
+                name, regex = str(key_node.value), c.string(value_node, f"redact pattern {key_node.value!r}")
+                if not PATTERN_NAME.fullmatch(name) or name in OPTIONAL_KINDS + CARD_KINDS:
+                    c.error(
+                        key_node, f"redact: expected a pattern name of a-z, 0-9 and _ that is not a kind, got {name!r}"
+                    )
+                elif regex is not None and (problem := _regex_problem(regex)):
+                    c.error(
+                        value_node, f"redact pattern {name!r}: expected a regular expression, got {regex!r} ({problem})"
+                    )
+                elif regex is not None:
+                    patterns.append((name, regex))
+        elif (kind := c.string(item, "redact")) is not None:
+            if kind in CARD_KINDS:
+                c.error(
+                    item, f"redact: {kind!r} is always redacted; list only {', '.join(OPTIONAL_KINDS)} or name: regex"
+                )
+            elif kind not in OPTIONAL_KINDS:
+                c.error(item, f"redact: expected one of {', '.join(OPTIONAL_KINDS)} or name: regex, got {kind!r}")
+            else:
+                kinds.append(kind)
+    return tuple(dict.fromkeys(kinds)), tuple(patterns)
+
+
+def _regex_problem(regex: str) -> str:
+    try:
+        compiled = re.compile(regex)
+    except re.error as exc:
+        return str(exc)
+    return "it matches nothing said, an empty text" if compiled.fullmatch("") else ""
 
 
 def _check_references(

@@ -60,6 +60,8 @@ class Script:
     dispositions: tuple[str, ...] = ()
     alerts: tuple[tuple[str, float], ...] = ()  # thresholds overriding [assist] settings
     title: str = ""  # a name for people; lists show the id when there is none
+    redact: tuple[str, ...] = ()  # kinds masked beyond card data: iban | phone | email (agentassist.privacy.kinds)
+    redact_patterns: tuple[tuple[str, str], ...] = ()  # the script's own kinds: (name, regular expression)
 
     @property
     def fixed_language(self) -> str | None:

@@ -16,6 +16,7 @@ from agentassist.events import Event, EventType, Utterance, utterance_event
 from agentassist.failures import CallFailures, stage_of
 from agentassist.pause import Digit
 from agentassist.pipeline.ports import CallStore, Publisher, Tracker
+from agentassist.privacy.kinds import rules_of
 from agentassist.privacy.utterances import CallRedaction, Redaction
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,8 @@ class CallRecords:
         self._open_spans: set[str] = set()
         self.assist_finished = False
         self.failures: CallFailures | None = None
-        self._redaction = CallRedaction()  # card data masked before anything is stored or published
+        # card data (and the script's kinds) masked before anything is stored or published
+        self._redaction = CallRedaction(rules_of(tracker.script) if tracker is not None else None)
         self._redaction_lock = threading.Lock()
         self.redactions: dict[str, list[Redaction]] = {}  # by utterance id: the recording silenced there
 

@@ -15,6 +15,7 @@ from typing import TypedDict
 
 from agentassist.events import Utterance, Word
 from agentassist.privacy.detect import Span, chains, fold, items, mask
+from agentassist.privacy.kinds import Rules
 from agentassist.privacy.redactor import PARTIAL_RUN_DIGITS, REVISION_RUN_DIGITS, Redactor
 
 _KEEP = 8  # finals kept in their original text, for a card number reaching back into them
@@ -24,7 +25,7 @@ _NEAR_S = 1.0  # a revision's number this close to a span masked before is part 
 class Redaction(TypedDict):
     utterance_id: str
     channel: str
-    kind: str  # card | expiry | cvv
+    kind: str  # card | expiry | cvv, and what the script chose: iban | phone | email | a pattern's name
     start: float  # seconds from the call's start
     end: float
     by: str  # "text": found in what was said
@@ -41,8 +42,8 @@ class Masked:
 class CallRedaction:
     """One call's redaction of what is said; not thread-safe (the records lock serialises it)."""
 
-    def __init__(self) -> None:
-        self._redactor = Redactor()
+    def __init__(self, rules: Rules | None = None) -> None:
+        self._redactor = Redactor(rules=rules)
         self._originals: dict[str, Utterance] = {}  # recent finals, as transcribed, by id
         self._masked_ids: set[str] = set()  # finals that held card data (their revisions masked eagerly)
         self._masked_s: dict[str, list[Redaction]] = {}  # by channel: where card data was said
