@@ -45,6 +45,8 @@ _TOP_KEYS = {
     "redact",
 }
 _STEP_KEYS = {"id", "say", "mandatory", "compliance", "after", "time_budget_s", "say_within_s", "must_hear"}
+_STEP_KEYS |= {"pause_recording"}
+PAUSE_TIMEOUT_S = 180.0  # a card read aloud and checked takes a minute or two; then the recording resumes
 _CARD_KEYS = {"id", "title", "triggers", "body"}
 _INTENT_KEYS = {"id", "triggers", "goto", "card"}
 
@@ -221,12 +223,24 @@ def _steps(c: _Checker, node: Node) -> tuple[Step, ...]:
         after = c.strings(fields["after"][1], f"after of step {step_id!r}") if "after" in fields else ()
         budget, within = (_positive(c, fields, key) for key in ("time_budget_s", "say_within_s"))
         must = c.strings(fields["must_hear"][1], f"must_hear of step {step_id!r}") if "must_hear" in fields else ()
+        pause_s = _pause_recording(c, fields["pause_recording"][1]) if "pause_recording" in fields else None
         if step_id is None or not c.first(seen, item, fields, step_id, "step"):
             continue
         after_line = fields["after"][1].start_mark.line + 1 if "after" in fields else line
-        steps.append(Step(step_id, say, bool(mandatory), bool(compliance), line, after, budget, within, must))
+        steps.append(Step(step_id, say, bool(mandatory), bool(compliance), line, after, budget, within, must, pause_s))
         c.after_lines[step_id] = after_line
     return tuple(steps)
+
+
+def _pause_recording(c: _Checker, node: Node) -> float | None:
+    """``pause_recording: true`` (for PAUSE_TIMEOUT_S at most) or ``{timeout_s: N}``; false: None."""
+    if isinstance(node, MappingNode):
+        fields = c.mapping(node, {"timeout_s"}, "pause_recording")
+        return _positive(c, fields, "timeout_s") if "timeout_s" in fields else PAUSE_TIMEOUT_S
+    if not isinstance(node, ScalarNode) or not node.tag.endswith(":bool"):
+        c.error(node, f"pause_recording: expected true, false or {{timeout_s: seconds}}, got {_kind(node)}")
+        return None
+    return PAUSE_TIMEOUT_S if c.scalar(node, bool, "pause_recording") else None
 
 
 def _positive(c: _Checker, fields: dict[str, tuple[Node, Node]], key: str) -> float | None:

@@ -22,6 +22,7 @@ class Step:
     time_budget_s: float | None = None  # how long the agent may stay on this step
     say_within_s: float | None = None  # a compliance line's deadline, seconds from the call's start (the panel warns)
     must_hear: tuple[str, ...] = ()  # words (any inflection) without which the step does not tick
+    pause_timeout_s: float | None = None  # pause_recording: the recording pauses this long once it is said
 
 
 @dataclass(frozen=True, slots=True)
