@@ -56,7 +56,7 @@ _TLD = (
     r"|ком|нет|орг|ру|юа|уа|ua)"
 )
 _WORD = r"[^\W_][\w+\-]*"
-_EMAIL = re.compile(rf"(?<![\w.@]){_WORD}(?:{_JOIN_LOCAL}{_WORD})*{_AT}{_WORD}(?:{_DOT}{_WORD})*?{_DOT}{_TLD}\b")
+_EMAIL = re.compile(rf"(?<![\w.@]){_WORD}(?:{_JOIN_LOCAL}{_WORD})*{_AT}{_WORD}(?:{_DOT}{_WORD})*{_DOT}{_TLD}\b")
 
 
 @dataclass(frozen=True, slots=True)
