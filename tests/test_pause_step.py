@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 
@@ -34,6 +35,8 @@ steps:
     pause_recording: {timeout_s: 40}
   - id: done
     say: "Your payment is complete, thank you."
+redact: [phone]
+keep_originals: [quality_checker]
 """
 RATE_HZ = 16000
 
@@ -81,9 +84,9 @@ TIMELINE = [
     ("agent", 3.5, "I will now take your card details."),
     ("customer", 11.0, "My card number is 4 5 3 9, 1 4 8 8, 0 3 4 3, 6 4 6 7."),
     ("agent", 22.0, "Your payment is complete, thank you."),
-    ("customer", 28.0, "Thank you so much, goodbye."),
+    ("customer", 27.0, "Thanks. My phone is 6 0 0, 1 2 3, 4 5 6."),
 ]
-CALL_S = 33.0
+CALL_S = 38.0
 
 
 def _call_audio(tmp: Path) -> tuple[bytes, tuple[float, float]]:
@@ -113,18 +116,19 @@ def center(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     server = Server(root, config, 0, http_port)
     server.token = add_user(config, "Alex", "admin")
     add_user(config, "alice", "agent", "--team", "red")
+    tokens = {role: add_user(config, role, role, "--team", "red") for role in ("quality_checker", "team_leader")}
     server.start()
     try:
-        yield {"server": server, "alice": add_phone(AGENTASSIST, config, "alice", REPO)}
+        yield {"server": server, "alice": add_phone(AGENTASSIST, config, "alice", REPO), "tokens": tokens}
     finally:
         server.stop()
 
 
-def test_the_payment_step_pauses_the_recording_and_the_next_step_resumes_it(
-    center: dict[str, Any], tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def paid(center: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One call, streamed in real time: its record, transcript, adherence and when the card was said."""
     server: Server = center["server"]
-    pcm, (card_from_s, card_to_s) = _call_audio(tmp_path)
+    pcm, card_s = _call_audio(tmp_path_factory.mktemp("speech"))
     phone = _phone(center)
     try:
         call_id, stream, _ = phone.open()
@@ -139,17 +143,65 @@ def test_the_payment_step_pauses_the_recording_and_the_next_step_resumes_it(
     with server.client() as c:
         utterances = c.get(f"/api/calls/{call_id}/transcript").json()["utterances"]
         adherence = c.get(f"/api/calls/{call_id}/adherence").json()
+    return {"call": call, "utterances": utterances, "adherence": adherence, "card_s": card_s}
+
+
+def test_the_payment_step_pauses_the_recording_and_the_next_step_resumes_it(
+    center: dict[str, Any], paid: dict[str, Any]
+) -> None:
+    server: Server = center["server"]
+    call, utterances, adherence = paid["call"], paid["utterances"], paid["adherence"]
+    call_id, (card_from_s, card_to_s) = call["id"], paid["card_s"]
     heard = [(u["channel"], u["start"], u["text"]) for u in utterances]
     (pause,) = [p for p in call["pauses"] if p["by"] == "step:payment"] or [call["pauses"]]
-    assert pause["start"] < card_from_s and card_to_s < pause["end"] < 28.0, (call["pauses"], heard)
+    assert pause["start"] < card_from_s and card_to_s < pause["end"] < 27.0, (call["pauses"], heard)
     steps = {s["id"]: s["status"] for s in adherence["steps"]}
     assert steps == {"greeting": "done", "payment": "done", "done": "done"}, (adherence, heard)
     agent, customer = (np.frombuffer(ch, dtype="<i2") for ch in _channels(server, call_id))
     a, b = int(pause["start"] * RATE_HZ), int(pause["end"] * RATE_HZ)
     assert not customer[a:b].any() and not agent[a:b].any()
-    assert customer[int(28.0 * RATE_HZ) :].any(), "the recording resumed: the goodbye is kept"
+    assert customer[int(27.0 * RATE_HZ) :].any(), "the recording resumed: the customer's thanks are kept"
     # nothing the customer said in the pause is kept (the agent's line that resumed it is heard by the
     # tracker alone; its tail, decoded once the pause is over, may be kept)
     assert not [h for h in heard if h[0] == "customer" and pause["start"] <= h[1] < pause["end"]], heard
     said = " ".join(t for ch, _, t in heard if ch == "customer").lower()
-    assert "4539" not in said and "card" not in said and "goodbye" in said, heard
+    assert "4539" not in said and "card" not in said and "thank" in said, heard
+
+
+def test_the_original_is_read_by_the_roles_the_script_names_and_each_read_is_audited(
+    center: dict[str, Any], paid: dict[str, Any]
+) -> None:
+    server: Server = center["server"]
+    call_id = paid["call"]["id"]
+    phone = [u for u in paid["utterances"] if "[PHONE]" in u["text"]]
+    assert phone and not any("original" in u for u in paid["utterances"]), paid["utterances"]
+    assert "600" not in " ".join(u["text"] for u in paid["utterances"])
+    assert {r["kind"] for r in paid["call"]["redactions"]} >= {"phone"}, paid["call"]["redactions"]
+    url = f"/api/calls/{call_id}/transcript"
+    with server.client() as c:  # a checker sees the calls assigned to them
+        assert c.post("/api/assignments", json={"call_id": call_id, "checker": "quality_checker"}).status_code == 201
+    for token in (server.token, center["tokens"]["quality_checker"]):
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as c:
+            got = c.get(url, params={"originals": "true"})
+            assert got.status_code == 200, got.text
+            originals = {u["id"]: u["original"] for u in got.json()["utterances"] if "original" in u}
+            assert set(originals) == {u["id"] for u in phone}, got.json()
+            assert all("[PHONE]" not in t and "6" in t for t in originals.values()), originals
+            assert c.get(url, params={"originals": "true", "format": "vtt"}).status_code == 422
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {center['tokens']['team_leader']}"}) as c:
+        refused = c.get(url, params={"originals": "true"})
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["detail"] == (
+            f"originals of call {call_id}: a team_leader may not read them (allowed: admin, quality_checker)"
+        )
+        assert c.get(url).status_code == 200  # the masked transcript stays theirs
+    with server.client() as c:
+        found = c.get("/api/calls", params={"q": "600"}).json()["items"]
+        audit = c.get("/api/audit", params={"call_id": call_id, "limit": 1000}).json()["items"]
+    assert not any(r["id"] == call_id for r in found), "an original is never indexed"
+    reads = sorted((a["user"], a["action"]) for a in audit if a["action"].startswith("transcript.originals"))
+    assert reads == [
+        ("Alex", "transcript.originals"),
+        ("quality_checker", "transcript.originals"),
+        ("team_leader", "transcript.originals.refused"),
+    ], audit

@@ -207,3 +207,26 @@ def test_the_redact_key_is_checked(items: str, error: str) -> None:
     with pytest.raises(ScriptError) as caught:
         parse_script(SCRIPT + items)
     assert error in str(caught.value)
+
+
+def test_an_original_is_kept_for_the_script_s_roles_but_never_a_security_code() -> None:
+    u = _utterance(
+        "card 5105 1051 0510 5100 code 123",
+        [(" card", 1.0, 1.2), (" 5105", 1.3, 1.6), (" 1051", 1.7, 2.0), (" 0510", 2.1, 2.4), (" 5100", 2.5, 2.8),
+         (" code", 3.0, 3.2), (" 123", 3.3, 3.6)],
+    )  # fmt: skip
+    (kept,) = CallRedaction(Rules.of(original_roles=("admin",))).apply(u)
+    assert kept.utterance.text == "card [CARD] code [CVV]" and kept.original == "card 5105 1051 0510 5100 code [CVV]"
+    (plain,) = CallRedaction().apply(u)
+    assert plain.original is None  # no script keeps it: nothing but the masked text exists
+
+
+def test_keep_originals_is_parsed() -> None:
+    assert parse_script(SCRIPT.replace("redact:\n", "keep_originals: true\n")).original_roles == ("admin",)
+    script = parse_script(SCRIPT.replace("redact:\n", "keep_originals: [quality_checker]\n"))
+    assert script.original_roles == ("admin", "quality_checker")
+    with pytest.raises(ScriptError) as caught:
+        parse_script(SCRIPT.replace("redact:\n", "keep_originals: [agent]\n"))
+    assert "keep_originals: expected roles from admin, quality_checker, supervisor, team_leader, got 'agent'" in str(
+        caught.value
+    )

@@ -17,7 +17,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from agentassist.assist.script import BUILTIN_VARIABLES, Card, Intent, Script, Step
 from agentassist.errors import ScriptError
 from agentassist.privacy.detect import KINDS as CARD_KINDS
-from agentassist.privacy.kinds import OPTIONAL_KINDS, PATTERN_NAME
+from agentassist.privacy.kinds import OPTIONAL_KINDS, ORIGINAL_ROLES, PATTERN_NAME
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _ALERT_KEYS = {
@@ -43,6 +43,7 @@ _TOP_KEYS = {
     "dispositions",
     "alerts",
     "redact",
+    "keep_originals",
 }
 _STEP_KEYS = {"id", "say", "mandatory", "compliance", "after", "time_budget_s", "say_within_s", "must_hear"}
 _STEP_KEYS |= {"pause_recording"}
@@ -180,6 +181,7 @@ def parse_script(text: str, source: str = "<script>") -> Script:
     dispositions = _dispositions(c, top["dispositions"][1]) if "dispositions" in top else ()
     alerts = _alerts(c, top["alerts"][1]) if "alerts" in top else ()
     redact, patterns = _redact(c, top["redact"][1]) if "redact" in top else ((), ())
+    originals = _keep_originals(c, top["keep_originals"][1]) if "keep_originals" in top else ()
     _check_references(c, steps, cards, intents, variables)
     if c.errors:
         raise ScriptError(c.errors)
@@ -201,6 +203,7 @@ def parse_script(text: str, source: str = "<script>") -> Script:
         title=title or "",
         redact=redact,
         redact_patterns=patterns,
+        original_roles=originals,
     )
 
 
@@ -361,6 +364,19 @@ def _redact(c: _Checker, node: Node) -> tuple[tuple[str, ...], tuple[tuple[str, 
             else:
                 kinds.append(kind)
     return tuple(dict.fromkeys(kinds)), tuple(patterns)
+
+
+def _keep_originals(c: _Checker, node: Node) -> tuple[str, ...]:
+    """``keep_originals``: false, true (admin reads them) or a list of roles besides admin."""
+    if isinstance(node, ScalarNode) and node.tag.endswith(":bool"):
+        return ("admin",) if c.scalar(node, bool, "keep_originals") else ()
+    roles = c.strings(node, "keep_originals") if isinstance(node, SequenceNode) else ()
+    if not isinstance(node, SequenceNode):
+        c.error(node, f"keep_originals: expected true, false or a list of roles, got {_kind(node)}")
+    for role in roles:
+        if role not in ORIGINAL_ROLES:
+            c.error(node, f"keep_originals: expected roles from {', '.join(ORIGINAL_ROLES)}, got {role!r}")
+    return tuple(dict.fromkeys(("admin", *roles)))
 
 
 def _regex_problem(regex: str) -> str:

@@ -63,6 +63,7 @@ class Script:
     title: str = ""  # a name for people; lists show the id when there is none
     redact: tuple[str, ...] = ()  # kinds masked beyond card data: iban | phone | email (agentassist.privacy.kinds)
     redact_patterns: tuple[tuple[str, str], ...] = ()  # the script's own kinds: (name, regular expression)
+    original_roles: tuple[str, ...] = ()  # keep_originals: roles that may read what was masked (admin first)
 
     @property
     def fixed_language(self) -> str | None:

@@ -178,8 +178,17 @@ class CallRecords:
                 said += self._record(m.utterance)
                 if m.utterance.final and (m.redactions or m.utterance.id in self.redactions):
                     self._save_redactions(m.utterance.id, m.redactions)
+                if m.original is not None:
+                    self._save_original(m.utterance.id, m.original)
         if said:
             self.steps_said(said)  # outside the records lock: the session takes its media lock, then this one
+
+    def _save_original(self, utterance_id: str, text: str) -> None:
+        """What was masked, kept apart for the roles the script names (never indexed, never published)."""
+        assert self.failures is not None and self.tracker is not None, "originals come from a script's rules"
+        roles = self.tracker.script.original_roles
+        with self.lock:
+            self.failures.guarded("pipeline", lambda: self.store.save_original(self.call_id, utterance_id, text, roles))
 
     def _heard_only(self, utterance: Utterance) -> list[str]:
         """The agent's final during a step's pause, given to the tracker alone; the steps it ticks are

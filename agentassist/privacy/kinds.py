@@ -28,7 +28,8 @@ IBAN = "iban"
 PHONE = "phone"
 EMAIL = "email"
 OPTIONAL_KINDS = (IBAN, PHONE, EMAIL)
-PATTERN_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+ORIGINAL_ROLES = ("admin", "quality_checker", "supervisor", "team_leader")  # never an agent or a client
+PATTERN_NAME = re.compile(r"[a-z][a-z0-9_]{0,15}")  # redactions.kind is 16 characters
 
 IBAN_CHARS = (15, 34)  # Norway's 15 to Saint Lucia's 32; ISO 13616 allows 34
 PHONE_DIGITS = (7, 15)  # a local number without its area code to E.164's most
@@ -65,6 +66,7 @@ class Rules:
 
     kinds: frozenset[str] = frozenset()
     patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    original_roles: tuple[str, ...] = ()  # who may read what was masked (never a security code); (): not kept
 
     def __post_init__(self) -> None:
         unknown = set(self.kinds) - set(OPTIONAL_KINDS)
@@ -72,9 +74,15 @@ class Rules:
             raise ValueError(f"redact: expected kinds from {', '.join(OPTIONAL_KINDS)}, got {sorted(unknown)}")
 
     @classmethod
-    def of(cls, kinds: tuple[str, ...] = (), patterns: tuple[tuple[str, str], ...] = ()) -> Rules:
+    def of(
+        cls,
+        kinds: tuple[str, ...] = (),
+        patterns: tuple[tuple[str, str], ...] = (),
+        original_roles: tuple[str, ...] = (),
+    ) -> Rules:
         """From a script's ``redact`` key (kinds, and (name, regex) pairs already validated)."""
-        return cls(frozenset(kinds), tuple((name, re.compile(rx, re.IGNORECASE)) for name, rx in patterns))
+        compiled = tuple((name, re.compile(rx, re.IGNORECASE)) for name, rx in patterns)
+        return cls(frozenset(kinds), compiled, original_roles)
 
     def __bool__(self) -> bool:
         return bool(self.kinds or self.patterns)
@@ -103,7 +111,7 @@ class Rules:
 
 def rules_of(script: Script) -> Rules:
     """What the call's script redacts beyond card data (its ``redact`` key, validated when parsed)."""
-    return Rules.of(script.redact, script.redact_patterns)
+    return Rules.of(script.redact, script.redact_patterns, script.original_roles)
 
 
 def iban_valid(chars: str) -> bool:

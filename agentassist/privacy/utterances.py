@@ -14,7 +14,7 @@ import dataclasses
 from typing import TypedDict
 
 from agentassist.events import Utterance, Word
-from agentassist.privacy.detect import Span, chains, fold, items, mask
+from agentassist.privacy.detect import CVV, Span, chains, fold, items, mask
 from agentassist.privacy.kinds import Rules
 from agentassist.privacy.redactor import PARTIAL_RUN_DIGITS, REVISION_RUN_DIGITS, Redactor
 
@@ -37,12 +37,14 @@ class Masked:
 
     utterance: Utterance
     redactions: list[Redaction]
+    original: str | None = None  # the text with only its security codes masked, where the script keeps it
 
 
 class CallRedaction:
     """One call's redaction of what is said; not thread-safe (the records lock serialises it)."""
 
     def __init__(self, rules: Rules | None = None) -> None:
+        self._keep_originals = rules is not None and bool(rules.original_roles)
         self._redactor = Redactor(rules=rules)
         self._originals: dict[str, Utterance] = {}  # recent finals, as transcribed, by id
         self._masked_ids: set[str] = set()  # finals that held card data (their revisions masked eagerly)
@@ -73,6 +75,9 @@ class CallRedaction:
 
     def _final(self, u: Utterance, spans: list[Span]) -> Masked:
         masked = _masked(u, spans)
+        if self._keep_originals and any(s.kind != CVV for s in spans):
+            # PCI DSS 3.3.1: a security code is never kept, not even for the roles that read originals
+            masked = dataclasses.replace(masked, original=mask(u.text, [s for s in spans if s.kind == CVV]))
         if spans:
             self._masked_ids.add(u.id)
             self._masked_s.setdefault(u.channel.value, []).extend(masked.redactions)
