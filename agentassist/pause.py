@@ -96,15 +96,36 @@ class CardPause:
 
     def __init__(self, options: DtmfPauseOptions | None = None) -> None:
         self.paused = False
+        self.step: str | None = None  # the script step that paused (``pause_recording``): the agent is still heard
         self._triggers = DtmfTriggers(options) if options is not None and options.enabled else None
         self._resume_at_s: float | None = None  # a pause keyed digits opened ends at this media time
 
-    def pause(self) -> None:
+    def pause(self, until_s: float | None = None, step: str | None = None) -> None:
         self.paused = True
+        if until_s is not None:
+            self._resume_at_s = until_s
+        if step is not None:
+            self.step = step
 
     def resume(self) -> None:
         self.paused = False
         self._resume_at_s = None
+        self.step = None
+
+    def steps_said(self, said: list[tuple[str, float | None]], now_s: float) -> Action | None:
+        """Script steps the agent was just heard saying, each with its pause timeout (None: the step does
+        not pause). A pausing step pauses until ``now_s`` + its timeout; any other step said during a
+        step's pause ends it (the payment is over). "pause" or "resume" when the span opens or closes."""
+        action: Action | None = None
+        for step_id, timeout_s in said:
+            if timeout_s is not None and step_id != self.step:
+                if not self.paused:
+                    action = "pause"
+                self.pause(now_s + timeout_s, step_id)
+            elif timeout_s is None and self.step is not None:
+                self.resume()
+                action = None if action == "pause" else "resume"
+        return action
 
     def digit(self, d: Digit) -> PauseSteps:
         """A digit the peer sent at ``d.t_s``. A trigger sequence pauses or resumes and is never

@@ -10,9 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from agentassist.assist.parsing import parse_script
 from agentassist.audio.recorder import wav_header
+from agentassist.errors import ScriptError
 from agentassist.events import Channel, Utterance, Word
-from agentassist.privacy.detect import find_spans, luhn, mask
+from agentassist.privacy.detect import Span, find_spans, luhn, mask
+from agentassist.privacy.kinds import Rules, iban_valid, rules_of
 from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.silence import silence
 from agentassist.privacy.utterances import CallRedaction
@@ -125,3 +128,105 @@ def test_the_recording_is_silent_over_the_spans_on_both_channels(tmp_path: Path)
         got = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, 2)
     assert not got[12000:36000].any()
     assert (got[:11990] == pcm[:11990]).all() and (got[36010:] == pcm[36010:]).all()
+
+
+RULES = Rules.of(("iban", "phone", "email"), (("customer_id", r"\bC-?\d{6}\b"),))
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("my IBAN is PL61 1090 1014 0000 0712 1981 2874 thanks", "my IBAN is [IBAN] thanks"),
+        ("GB29 NWBK 6016 1331 9268 19", "[IBAN]"),
+        ("P L six one one zero nine zero one zero one four zero zero zero zero zero seven one two one nine eight "
+         "one two eight seven four", "[IBAN]"),
+        ("рахунок 61109010140000071219812874", "рахунок [IBAN]"),
+        ("call me on +44 20 7946 0958", "call me on [PHONE]"),
+        ("мой телефон 8 916 123 45 67", "мой телефон [PHONE]"),
+        ("mój numer telefonu to 600 123 456", "mój numer telefonu to [PHONE]"),
+        ("plus four eight six zero zero one two three four five six", "[PHONE]"),
+        ("john dot smith at gmail dot com", "[EMAIL]"),
+        ("иван точка петров собака mail точка ru", "[EMAIL]"),
+        ("пишіть на olena крапка bondar равлик ukr крапка net", "пишіть на [EMAIL]"),
+        ("jan kropka kowalski małpa wp kropka pl", "[EMAIL]"),
+        ("jan.kowalski@wp.pl please", "[EMAIL] please"),
+        ("my customer number is C-123456", "my customer number is [CUSTOMER_ID]"),
+        ("card 5105 1051 0510 5100, phone 600 123 456", "card [CARD], phone [PHONE]"),
+    ],
+)  # fmt: skip
+def test_the_scripts_kinds_are_masked(said: str, expected: str) -> None:
+    assert mask(said, Redactor(rules=RULES).final("u", "customer", said, 0.0, 3.0)["u"]) == expected
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "that's 1,499 dollars for 24 months",
+        "meet me at the office at 10",
+        "order 12 pieces at 5 each, 2024",
+        "on 12/05/2024 at 10:30",
+        "это стоит 12 500 рублей",
+        "GB29 NWBK 6016 1331 9268 18",  # the check digits do not match
+        "zamówienie na 3 sztuki po 250 złotych",
+    ],
+)
+def test_ordinary_text_stays_with_every_kind_chosen(said: str) -> None:
+    assert Redactor(rules=RULES).final("u", "customer", said, 0.0, 3.0) == {"u": []}
+
+
+def test_without_the_script_choosing_them_phones_and_emails_stay() -> None:
+    said = "call me on +44 20 7946 0958 or john dot smith at gmail dot com"
+    assert Redactor().final("u", "customer", said, 0.0, 3.0) == {"u": []}
+
+
+def test_iban_check() -> None:
+    assert iban_valid("GB29NWBK60161331926819") and not iban_valid("GB29NWBK60161331926818")
+
+
+SCRIPT = "id: s\nsteps:\n  - id: a\n    say: hello\nredact:\n"
+
+
+def test_the_redact_key_is_parsed() -> None:
+    script = parse_script(SCRIPT + "  - phone\n  - email\n  - customer_id: 'C-\\d{6}'\n")
+    assert script.redact == ("phone", "email") and script.redact_patterns == (("customer_id", "C-\\d{6}"),)
+    assert rules_of(script).find("C-123456 or 600 123 456 789") == [Span("customer_id", 0, 8), Span("phone", 12, 27)]
+
+
+@pytest.mark.parametrize(
+    ("items", "error"),
+    [
+        ("  - fax\n", "<script>:6: redact: expected one of iban, phone, email or name: regex, got 'fax'"),
+        ("  - cvv\n", "<script>:6: redact: 'cvv' is always redacted"),
+        ("  - Customer ID: 'x'\n", "<script>:6: redact: expected a pattern name of a-z, 0-9 and _"),
+        ("  - passport: '[A-Z'\n", "<script>:6: redact pattern 'passport': expected a regular expression, got '[A-Z'"),
+        ("  - anything: '\\d*'\n", "it matches nothing said, an empty text"),
+        ("  phone\n", "<script>:6: redact: expected a list of kinds (iban, phone, email) or name: regex, got 'phone'"),
+    ],
+)
+def test_the_redact_key_is_checked(items: str, error: str) -> None:
+    with pytest.raises(ScriptError) as caught:
+        parse_script(SCRIPT + items)
+    assert error in str(caught.value)
+
+
+def test_an_original_is_kept_for_the_script_s_roles_but_never_a_security_code() -> None:
+    u = _utterance(
+        "card 5105 1051 0510 5100 code 123",
+        [(" card", 1.0, 1.2), (" 5105", 1.3, 1.6), (" 1051", 1.7, 2.0), (" 0510", 2.1, 2.4), (" 5100", 2.5, 2.8),
+         (" code", 3.0, 3.2), (" 123", 3.3, 3.6)],
+    )  # fmt: skip
+    (kept,) = CallRedaction(Rules.of(original_roles=("admin",))).apply(u)
+    assert kept.utterance.text == "card [CARD] code [CVV]" and kept.original == "card 5105 1051 0510 5100 code [CVV]"
+    (plain,) = CallRedaction().apply(u)
+    assert plain.original is None  # no script keeps it: nothing but the masked text exists
+
+
+def test_keep_originals_is_parsed() -> None:
+    assert parse_script(SCRIPT.replace("redact:\n", "keep_originals: true\n")).original_roles == ("admin",)
+    script = parse_script(SCRIPT.replace("redact:\n", "keep_originals: [quality_checker]\n"))
+    assert script.original_roles == ("admin", "quality_checker")
+    with pytest.raises(ScriptError) as caught:
+        parse_script(SCRIPT.replace("redact:\n", "keep_originals: [agent]\n"))
+    assert "keep_originals: expected roles from admin, quality_checker, supervisor, team_leader, got 'agent'" in str(
+        caught.value
+    )

@@ -18,7 +18,7 @@ from agentassist.store.db import Store
 from agentassist.store.models import Base
 from tests.databases import database_url, pg_admin_url, pg_url  # noqa: F401 - fixtures
 
-HEAD = "0013"
+HEAD = "0014"
 
 
 def _make_010_database(url: str) -> None:

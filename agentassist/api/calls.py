@@ -30,6 +30,7 @@ from agentassist.api.deps import (
     visible_call,
 )
 from agentassist.api.objects import locate, object_peaks, object_response, sealed_file_response
+from agentassist.api.originals import with_originals
 from agentassist.api.signing import LinkError, Signer
 from agentassist.audio.encode import MEDIA_TYPES
 from agentassist.audio.peaks import peaks
@@ -307,10 +308,16 @@ def get_recording(
 
 @router.get("/{call_id}/transcript", response_model=None)
 def get_transcript(
-    call_id: str, store: StoreDep, user: UserDep, format: Literal["json", "vtt", "srt"] = "json"
+    call_id: str,
+    store: StoreDep,
+    user: UserDep,
+    format: Literal["json", "vtt", "srt"] = "json",
+    originals: Annotated[bool, Query(description="what was masked, for the roles the call's script names")] = False,
 ) -> Response | dict[str, Any]:
     visible_call(store, call_id, user, "transcript")
     utterances = store.transcript(call_id)
+    if originals:
+        return {"utterances": with_originals(store, user, call_id, utterances, format)}
     store.audit(user, "transcript", call_id, format)
     if format == "json":
         return {"utterances": utterances}

@@ -16,6 +16,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from agentassist.assist.script import BUILTIN_VARIABLES, Card, Intent, Script, Step
 from agentassist.errors import ScriptError
+from agentassist.privacy.detect import KINDS as CARD_KINDS
+from agentassist.privacy.kinds import OPTIONAL_KINDS, ORIGINAL_ROLES, PATTERN_NAME
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _ALERT_KEYS = {
@@ -40,8 +42,12 @@ _TOP_KEYS = {
     "intents",
     "dispositions",
     "alerts",
+    "redact",
+    "keep_originals",
 }
 _STEP_KEYS = {"id", "say", "mandatory", "compliance", "after", "time_budget_s", "say_within_s", "must_hear"}
+_STEP_KEYS |= {"pause_recording"}
+PAUSE_TIMEOUT_S = 180.0  # a card read aloud and checked takes a minute or two; then the recording resumes
 _CARD_KEYS = {"id", "title", "triggers", "body"}
 _INTENT_KEYS = {"id", "triggers", "goto", "card"}
 
@@ -179,6 +185,8 @@ def parse_script(text: str, source: str = "<script>") -> Script:
     intents = _intents(c, top["intents"][1]) if "intents" in top else ()
     dispositions = _dispositions(c, top["dispositions"][1]) if "dispositions" in top else ()
     alerts = _alerts(c, top["alerts"][1]) if "alerts" in top else ()
+    redact, patterns = _redact(c, top["redact"][1]) if "redact" in top else ((), ())
+    originals = _keep_originals(c, top["keep_originals"][1]) if "keep_originals" in top else ()
     _check_references(c, steps, cards, intents, variables)
     if c.errors:
         raise ScriptError(c.errors, c.columns)
@@ -198,6 +206,9 @@ def parse_script(text: str, source: str = "<script>") -> Script:
         dispositions=dispositions,
         alerts=alerts,
         title=title or "",
+        redact=redact,
+        redact_patterns=patterns,
+        original_roles=originals,
     )
 
 
@@ -220,12 +231,24 @@ def _steps(c: _Checker, node: Node) -> tuple[Step, ...]:
         after = c.strings(fields["after"][1], f"after of step {step_id!r}") if "after" in fields else ()
         budget, within = (_positive(c, fields, key) for key in ("time_budget_s", "say_within_s"))
         must = c.strings(fields["must_hear"][1], f"must_hear of step {step_id!r}") if "must_hear" in fields else ()
+        pause_s = _pause_recording(c, fields["pause_recording"][1]) if "pause_recording" in fields else None
         if step_id is None or not c.first(seen, item, fields, step_id, "step"):
             continue
         after_line = fields["after"][1].start_mark.line + 1 if "after" in fields else line
-        steps.append(Step(step_id, say, bool(mandatory), bool(compliance), line, after, budget, within, must))
+        steps.append(Step(step_id, say, bool(mandatory), bool(compliance), line, after, budget, within, must, pause_s))
         c.after_lines[step_id] = after_line
     return tuple(steps)
+
+
+def _pause_recording(c: _Checker, node: Node) -> float | None:
+    """``pause_recording: true`` (for PAUSE_TIMEOUT_S at most) or ``{timeout_s: N}``; false: None."""
+    if isinstance(node, MappingNode):
+        fields = c.mapping(node, {"timeout_s"}, "pause_recording")
+        return _positive(c, fields, "timeout_s") if "timeout_s" in fields else PAUSE_TIMEOUT_S
+    if not isinstance(node, ScalarNode) or not node.tag.endswith(":bool"):
+        c.error(node, f"pause_recording: expected true, false or {{timeout_s: seconds}}, got {_kind(node)}")
+        return None
+    return PAUSE_TIMEOUT_S if c.scalar(node, bool, "pause_recording") else None
 
 
 def _positive(c: _Checker, fields: dict[str, tuple[Node, Node]], key: str) -> float | None:
@@ -311,6 +334,62 @@ def _alerts(c: _Checker, node: Node) -> tuple[tuple[str, float], ...]:
             continue
         out.append((key, float(value)))
     return tuple(out)
+
+
+def _redact(c: _Checker, node: Node) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """``redact``: a list of kinds (iban, phone, email) and ``name: regex`` patterns of the script's own."""
+    if not isinstance(node, SequenceNode):
+        c.error(
+            node, f"redact: expected a list of kinds ({', '.join(OPTIONAL_KINDS)}) or name: regex, got {_kind(node)}"
+        )
+        return (), ()
+    kinds: list[str] = []
+    patterns: list[tuple[str, str]] = []
+    for item in node.value:
+        if isinstance(item, MappingNode):
+            for key_node, value_node in item.value:
+                name, regex = str(key_node.value), c.string(value_node, f"redact pattern {key_node.value!r}")
+                if not PATTERN_NAME.fullmatch(name) or name in OPTIONAL_KINDS + CARD_KINDS:
+                    c.error(
+                        key_node, f"redact: expected a pattern name of a-z, 0-9 and _ that is not a kind, got {name!r}"
+                    )
+                elif regex is not None and (problem := _regex_problem(regex)):
+                    c.error(
+                        value_node, f"redact pattern {name!r}: expected a regular expression, got {regex!r} ({problem})"
+                    )
+                elif regex is not None:
+                    patterns.append((name, regex))
+        elif (kind := c.string(item, "redact")) is not None:
+            if kind in CARD_KINDS:
+                c.error(
+                    item, f"redact: {kind!r} is always redacted; list only {', '.join(OPTIONAL_KINDS)} or name: regex"
+                )
+            elif kind not in OPTIONAL_KINDS:
+                c.error(item, f"redact: expected one of {', '.join(OPTIONAL_KINDS)} or name: regex, got {kind!r}")
+            else:
+                kinds.append(kind)
+    return tuple(dict.fromkeys(kinds)), tuple(patterns)
+
+
+def _keep_originals(c: _Checker, node: Node) -> tuple[str, ...]:
+    """``keep_originals``: false, true (admin reads them) or a list of roles besides admin."""
+    if isinstance(node, ScalarNode) and node.tag.endswith(":bool"):
+        return ("admin",) if c.scalar(node, bool, "keep_originals") else ()
+    roles = c.strings(node, "keep_originals") if isinstance(node, SequenceNode) else ()
+    if not isinstance(node, SequenceNode):
+        c.error(node, f"keep_originals: expected true, false or a list of roles, got {_kind(node)}")
+    for role in roles:
+        if role not in ORIGINAL_ROLES:
+            c.error(node, f"keep_originals: expected roles from {', '.join(ORIGINAL_ROLES)}, got {role!r}")
+    return tuple(dict.fromkeys(("admin", *roles)))
+
+
+def _regex_problem(regex: str) -> str:
+    try:
+        compiled = re.compile(regex)
+    except re.error as exc:
+        return str(exc)
+    return "it matches nothing said, an empty text" if compiled.fullmatch("") else ""
 
 
 def _check_references(

@@ -22,6 +22,7 @@ class Step:
     time_budget_s: float | None = None  # how long the agent may stay on this step
     say_within_s: float | None = None  # a compliance line's deadline, seconds from the call's start (the panel warns)
     must_hear: tuple[str, ...] = ()  # words (any inflection) without which the step does not tick
+    pause_timeout_s: float | None = None  # pause_recording: the recording pauses this long once it is said
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,9 @@ class Script:
     dispositions: tuple[str, ...] = ()
     alerts: tuple[tuple[str, float], ...] = ()  # thresholds overriding [assist] settings
     title: str = ""  # a name for people; lists show the id when there is none
+    redact: tuple[str, ...] = ()  # kinds masked beyond card data: iban | phone | email (agentassist.privacy.kinds)
+    redact_patterns: tuple[tuple[str, str], ...] = ()  # the script's own kinds: (name, regular expression)
+    original_roles: tuple[str, ...] = ()  # keep_originals: roles that may read what was masked (admin first)
 
     @property
     def fixed_language(self) -> str | None:

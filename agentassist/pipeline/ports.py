@@ -38,6 +38,8 @@ class CallStore(Protocol):
 
     def redactions(self, call_id: str) -> list[Redaction]: ...
 
+    def save_original(self, call_id: str, utterance_id: str, text: str, roles: tuple[str, ...]) -> None: ...
+
 
 class Tracker(Protocol):
     script: Script

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from agentassist.assist.script import Script
-from agentassist.events import Event, EventType, Utterance, utterance_event
+from agentassist.events import Channel, Event, EventType, Utterance, utterance_event
 from agentassist.failures import CallFailures, stage_of
 from agentassist.pause import Digit
 from agentassist.pipeline.ports import CallStore, Publisher, Tracker
+from agentassist.privacy.kinds import rules_of
 from agentassist.privacy.utterances import CallRedaction, Redaction
 
 log = logging.getLogger(__name__)
@@ -42,9 +44,17 @@ class CallRecords:
         self._open_spans: set[str] = set()
         self.assist_finished = False
         self.failures: CallFailures | None = None
-        self._redaction = CallRedaction()  # card data masked before anything is stored or published
+        # card data (and the script's kinds) masked before anything is stored or published
+        self._redaction = CallRedaction(rules_of(tracker.script) if tracker is not None else None)
         self._redaction_lock = threading.Lock()
         self.redactions: dict[str, list[Redaction]] = {}  # by utterance id: the recording silenced there
+        # the session's: whether a script step paused the recording, and what to do when steps are said
+        self.step_paused: Callable[[], bool] = _never_paused
+        self.steps_said: Callable[[list[str]], None] = _nothing_said
+
+    def detach_session(self) -> None:
+        """The session's hooks let go (the call closed): no reference cycle keeps the session alive."""
+        self.step_paused, self.steps_said = _never_paused, _nothing_said
 
     def publish(self, events: list[Event]) -> None:
         for event in events:
@@ -155,13 +165,44 @@ class CallRecords:
 
     def on_utterance(self, utterance: Utterance) -> None:
         """Card data masked first (agentassist.privacy): only the masked utterance is stored, indexed and
-        published, with any earlier final it masks anew (a card number said in two pieces)."""
-        with self._redaction_lock:  # both channels' pool threads: one redaction state
-            masked = self._redaction.apply(utterance)
-        for m in masked:
-            self._record(m.utterance)
-            if m.utterance.final and (m.redactions or m.utterance.id in self.redactions):
-                self._save_redactions(m.utterance.id, m.redactions)
+        published, with any earlier final it masks anew (a card number said in two pieces). While a script
+        step pauses the recording, the agent is heard by the script tracker only (the next step said ends
+        the pause): nothing said then is stored, indexed or published."""
+        if self.step_paused() and utterance.channel is Channel.AGENT:
+            said = self._heard_only(utterance)
+        else:
+            with self._redaction_lock:  # both channels' pool threads: one redaction state
+                masked = self._redaction.apply(utterance)
+            said = []
+            for m in masked:
+                said += self._record(m.utterance)
+                if m.utterance.final and (m.redactions or m.utterance.id in self.redactions):
+                    self._save_redactions(m.utterance.id, m.redactions)
+                if m.original is not None:
+                    self._save_original(m.utterance.id, m.original)
+        if said:
+            self.steps_said(said)  # outside the records lock: the session takes its media lock, then this one
+
+    def _save_original(self, utterance_id: str, text: str) -> None:
+        """What was masked, kept apart for the roles the script names (never indexed, never published)."""
+        assert self.failures is not None and self.tracker is not None, "originals come from a script's rules"
+        roles = self.tracker.script.original_roles
+        with self.lock:
+            self.failures.guarded("pipeline", lambda: self.store.save_original(self.call_id, utterance_id, text, roles))
+
+    def _heard_only(self, utterance: Utterance) -> list[str]:
+        """The agent's final during a step's pause, given to the tracker alone; the steps it ticks are
+        published without their evidence (the words heard)."""
+        tracker = self.tracker
+        if tracker is None or not utterance.final or utterance.revised:
+            return []
+        with self.lock:
+            events = [e for e in tracker.on_utterance(utterance) if e.type is EventType.ASSIST_STEP]
+            for e in events:
+                e.data["step"] = {**e.data["step"], "evidence": {"recording_paused": True}}
+            self._guarded(lambda: self.store.save_adherence(self.call_id, tracker.report()))
+            self.publish(events)
+        return _done(events)
 
     def _save_redactions(self, utterance_id: str, spans: list[Redaction]) -> None:
         assert self.failures is not None, "the session sets failures before any audio"
@@ -169,7 +210,7 @@ class CallRecords:
             self.redactions[utterance_id] = spans
             self.failures.guarded("pipeline", lambda: self.store.save_redactions(self.call_id, utterance_id, spans))
 
-    def _record(self, utterance: Utterance) -> None:
+    def _record(self, utterance: Utterance) -> list[str]:
         """A partial, final or revised utterance of either channel (pool thread; the channel stream keeps
         them in order). A revision replaces the stored final; the script tracker sees only the live finals
         (it has acted on them already). A failing database does not blind the agent: the events go out."""
@@ -180,7 +221,7 @@ class CallRecords:
             if utterance.revised:
                 failures.guarded("pipeline", lambda: self.store.update_utterance(self.call_id, utterance))
                 self.publish(events)
-                return
+                return []
             if utterance.final:
                 failures.guarded("pipeline", lambda: self.store.add_utterance(self.call_id, utterance))
             if self.tracker is not None:
@@ -189,3 +230,19 @@ class CallRecords:
                 if utterance.final or len(events) > 1:
                     failures.guarded("pipeline", lambda: self.store.save_adherence(self.call_id, tracker.report()))
             self.publish(events)
+        return _done(events) if utterance.final else []
+
+
+def _never_paused() -> bool:
+    return False
+
+
+def _nothing_said(said: list[str]) -> None:
+    return None
+
+
+def _done(events: list[Event]) -> list[str]:
+    """The ids of the steps that ``events`` say were said."""
+    return [
+        e.data["step"]["id"] for e in events if e.type is EventType.ASSIST_STEP and e.data["step"]["status"] == "done"
+    ]

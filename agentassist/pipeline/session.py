@@ -110,6 +110,8 @@ class CallSession:
         self.records = CallRecords(info.call_id, store, bus, tracker, store_dtmf_digits)
         self.failures = CallFailures(info.call_id, failures, self.records.publish, lambda: self.now_s)
         self.records.failures = self.failures
+        self.records.step_paused = lambda: self.step_paused
+        self.records.steps_said = self.steps_said
         # the media lock: the media clock and the card-data pause (module docstring)
         self._media_lock = threading.Lock()
         self.aligner = ChannelAligner()
@@ -238,6 +240,27 @@ class CallSession:
         with self._media_lock:
             return self._card.paused
 
+    @property
+    def step_paused(self) -> bool:
+        with self._media_lock:
+            return self._card.paused and self._card.step is not None
+
+    def steps_said(self, said: list[str]) -> None:
+        """Steps the agent was heard saying (a pool thread): a ``pause_recording`` step pauses the
+        recording for its timeout, with a "pause" span by ``step:<id>``; the next step said resumes it."""
+        script = self.records.tracker.script if self.records.tracker is not None else None
+        if script is None:
+            return
+        timeouts = [(s, step.pause_timeout_s if (step := script.step(s)) else None) for s in said]
+        with self._media_lock:
+            t = self.aligner.now_s
+            action = self._card.steps_said(timeouts, t)
+            by = f"step:{self._card.step}"
+        if action == "pause":
+            self.records.span_on("pause", by, t)
+        elif action == "resume":
+            self.records.span_off("pause", t)
+
     def transfer(self, target: str, status_code: int, reason: str) -> None:
         """Progress of a blind transfer, as the peer reports it; the target is kept with the call."""
         self.records.transfer(target, status_code, reason, self.now_s)
@@ -365,7 +388,10 @@ class CallSession:
         with self._media_lock:
             fill = self.aligner.push(channel)
             paused = self._card.paused
-        self._write(channel, _SILENCE if paused else pcm)  # card data never reaches the file or the recogniser
+            heard = pcm if channel is Channel.AGENT and self._card.step is not None else _SILENCE
+        # card data never reaches the file or the recogniser (the agent's voice does in a step's pause: the
+        # tracker alone hears it, for the next step)
+        self._write(channel, _SILENCE if paused else pcm, heard if paused else pcm)
         self._fill(fill)
         self._count_written()
 
@@ -376,16 +402,19 @@ class CallSession:
             skip_agent = self._transcribed_to[Channel.AGENT] - self.aligner.frames[Channel.AGENT]
             self.aligner.push_both(len(pcm) // FRAME_BYTES_STEREO)
             paused = self._card.paused
+            agent_heard = self._card.step is not None
+        said = pcm
         if paused:  # card data never reaches the file or the recogniser
             pcm = bytes(len(pcm))
         self.recorder_do(lambda: self.recorder.write_stereo(pcm))
         if self.streams:  # none when transcription is off: no per-channel work at all
             customer, agent = self.streams[Channel.CUSTOMER], self.streams[Channel.AGENT]
-            for i, (external, internal) in enumerate(deinterleave(pcm)):
-                if i >= skip_customer:
+            spoken = [internal for _, internal in deinterleave(said)] if paused and agent_heard else None
+            for n, (external, internal) in enumerate(deinterleave(pcm)):
+                if n >= skip_customer:
                     customer.push(external)
-                if i >= skip_agent:
-                    agent.push(internal)
+                if n >= skip_agent:
+                    agent.push(internal if spoken is None else spoken[n])
         self._count_written()
 
     def _count_written(self) -> None:
@@ -406,10 +435,10 @@ class CallSession:
             for _ in range(fill.frames):
                 self._write(fill.channel, _SILENCE)
 
-    def _write(self, channel: Channel, pcm: bytes) -> None:
+    def _write(self, channel: Channel, pcm: bytes, heard: bytes | None = None) -> None:
         self.recorder_do(lambda: self.recorder.write(channel, pcm))
         if self.streams:  # none when transcription is off
-            self.streams[channel].push(pcm)
+            self.streams[channel].push(pcm if heard is None else heard)
 
     def _digit(self, item: DigitIn) -> None:
         with self._media_lock:
@@ -444,6 +473,7 @@ class CallSession:
         by reference counting when the runtime lets it go, not by the collector's next full pass (audio
         and all). A revision still running keeps its own stream alive and can still emit."""
         self.streams = {}
+        self.records.detach_session()
         self.failures.detach()
         if self._on_closed is not None:
             self._on_closed(self.call_id)

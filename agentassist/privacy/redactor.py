@@ -23,6 +23,7 @@ from agentassist.privacy.detect import (
     fold,
     items,
 )
+from agentassist.privacy.kinds import IBAN, Rules
 
 CONTEXT_S = 15.0  # an utterance further back than this does not carry a number or a question on
 LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many words
@@ -47,8 +48,9 @@ class Redactor:
     is placed by its start and the last ``keep`` finals are read again in time order: the customer's
     "737" that came in before the agent's "the security code is" is still a code."""
 
-    def __init__(self, context_s: float = CONTEXT_S, keep: int = 8) -> None:
+    def __init__(self, context_s: float = CONTEXT_S, keep: int = 8, rules: Rules | None = None) -> None:
         self.context_s = context_s
+        self.rules = rules or Rules()  # the campaign's kinds beyond card data
         self._keep = keep
         self._said: list[_Said] = []  # the last finals of both channels, by start time
 
@@ -67,7 +69,7 @@ class Redactor:
         a card number, maybe), counting the digits this speaker's last final ended with or the card
         number it ended with ("4539 1488" then a partial "0343": masked)."""
         asked, card = self._context(self._said, start_s)
-        spans = find_spans(text, asked, card)
+        spans = _merged(find_spans(text, asked, card), self.rules.find(text))
         folded = fold(text)
         carried = self._carried(channel, start_s)
         for n, chain in enumerate(chains(folded, items(text))):
@@ -115,7 +117,7 @@ class Redactor:
         across = _across(mine, said, lead)
         for owner, spans in across.items():
             _add(owner, spans)
-        _add(said, find_spans(said.text, asked, card or bool(across)))
+        _add(said, _merged(find_spans(said.text, asked, card or bool(across)), self.rules.find(said.text)))
         # what is left said last may be the start of a card number said on in the next utterance
         tail = found[-1] if found and not _words(folded[found[-1][-1].end :]) else []
         tail = [i for i in tail if not any(s.start <= i.start < s.end for s in said.spans)]
@@ -125,6 +127,14 @@ class Redactor:
             pending[said.channel] = _trim(mine + [(said, i) for i in tail])
         else:
             pending[said.channel] = _trim([(said, i) for i in tail])
+
+
+def _merged(card: list[Span], other: list[Span]) -> list[Span]:
+    """Card data first (PCI DSS), then the campaign's kinds where they do not overlap it; but an IBAN
+    (mod-97 checked) that holds a Luhn-valid run of its digits is the IBAN, masked whole."""
+    ibans = [s for s in other if s.kind == IBAN]
+    card = [c for c in card if not any(i.start <= c.start and c.end <= i.end for i in ibans)]
+    return sorted([*card, *(s for s in other if not _overlaps(s, card))], key=lambda s: s.start)
 
 
 def _add(said: _Said, spans: list[Span]) -> None:

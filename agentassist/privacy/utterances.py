@@ -14,7 +14,8 @@ import dataclasses
 from typing import TypedDict
 
 from agentassist.events import Utterance, Word
-from agentassist.privacy.detect import Span, chains, fold, items, mask
+from agentassist.privacy.detect import CVV, Span, chains, fold, items, mask
+from agentassist.privacy.kinds import Rules
 from agentassist.privacy.redactor import PARTIAL_RUN_DIGITS, REVISION_RUN_DIGITS, Redactor
 
 _KEEP = 8  # finals kept in their original text, for a card number reaching back into them
@@ -24,7 +25,7 @@ _NEAR_S = 1.0  # a revision's number this close to a span masked before is part 
 class Redaction(TypedDict):
     utterance_id: str
     channel: str
-    kind: str  # card | expiry | cvv
+    kind: str  # card | expiry | cvv, and what the script chose: iban | phone | email | a pattern's name
     start: float  # seconds from the call's start
     end: float
     by: str  # "text": found in what was said
@@ -36,13 +37,15 @@ class Masked:
 
     utterance: Utterance
     redactions: list[Redaction]
+    original: str | None = None  # the text with only its security codes masked, where the script keeps it
 
 
 class CallRedaction:
     """One call's redaction of what is said; not thread-safe (the records lock serialises it)."""
 
-    def __init__(self) -> None:
-        self._redactor = Redactor()
+    def __init__(self, rules: Rules | None = None) -> None:
+        self._keep_originals = rules is not None and bool(rules.original_roles)
+        self._redactor = Redactor(rules=rules)
         self._originals: dict[str, Utterance] = {}  # recent finals, as transcribed, by id
         self._masked_ids: set[str] = set()  # finals that held card data (their revisions masked eagerly)
         self._masked_s: dict[str, list[Redaction]] = {}  # by channel: where card data was said
@@ -72,6 +75,9 @@ class CallRedaction:
 
     def _final(self, u: Utterance, spans: list[Span]) -> Masked:
         masked = _masked(u, spans)
+        if self._keep_originals and any(s.kind != CVV for s in spans):
+            # PCI DSS 3.3.1: a security code is never kept, not even for the roles that read originals
+            masked = dataclasses.replace(masked, original=mask(u.text, [s for s in spans if s.kind == CVV]))
         if spans:
             self._masked_ids.add(u.id)
             self._masked_s.setdefault(u.channel.value, []).extend(masked.redactions)

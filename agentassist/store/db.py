@@ -81,6 +81,8 @@ class Store(Database):
     adherence = _Bound(transcripts.adherence)
     save_redactions = _Bound(redaction_module.save_redactions)
     redactions = _Bound(redaction_module.redactions)
+    save_original = _Bound(redaction_module.save_original)
+    originals = _Bound(redaction_module.originals)
 
     # who sees what
     sees_all = staticmethod(scope.sees_all)

@@ -131,6 +131,9 @@ def erase(db: Database, recordings: RecordingStore, subject: Subject, by: str, s
         ids = [u["id"] for u in call["lines"]]
         if ids:
             _add(rows, delete_where(db, ["utterances"], column("id").in_(ids), refs=refs))
+            # what those lines masked, kept for permitted roles (agentassist.privacy), goes with them
+            of_lines = column("utterance_id").in_(ids) & (column("call_id") == call["id"])
+            _add(rows, delete_where(db, ["redaction_originals", "redactions"], of_lines, refs=refs))
             lines += len(ids)
             seconds = _silence(recordings, call["id"], [(u["start"], u["end"]) for u in call["lines"]])
             if seconds is None:

@@ -304,6 +304,20 @@ class StepOfferRow(Base):
     __table_args__ = (UniqueConstraint("call_id", "step_id", "checker_id", name="uq_step_offers_call_step_checker"),)
 
 
+class RedactionOriginalRow(Base):
+    """What was said before it was masked (security codes still masked), for the roles a call's script
+    names: read only by ``GET /api/calls/{id}/transcript?originals=true``, never indexed. Migration 0014."""
+
+    __tablename__ = "redaction_originals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), index=True)
+    utterance_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    roles: Mapped[str] = mapped_column(String(128))  # comma-separated: who may read it
+
+    __table_args__ = (UniqueConstraint("call_id", "utterance_id", name="uq_redaction_originals_utterance"),)
+
+
 class RedactionRow(Base):
     """A span of a call masked for what was said in it (card data): its kind and time, never the text.
     Migration 0009."""

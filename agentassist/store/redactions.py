@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 
 from agentassist.privacy.utterances import Redaction
 from agentassist.store.database import Database
-from agentassist.store.models import RedactionRow
+from agentassist.store.models import RedactionOriginalRow, RedactionRow
 
 
 def save_redactions(db: Database, call_id: str, utterance_id: str, spans: list[Redaction]) -> None:
@@ -46,3 +46,21 @@ def _json(r: RedactionRow) -> Redaction:
         "end": end,
         "by": r.by,
     }
+
+
+def save_original(db: Database, call_id: str, utterance_id: str, text: str, roles: tuple[str, ...]) -> None:
+    """An utterance's text before it was masked (a revision replaces it)."""
+    with db.session.begin() as s:
+        s.execute(
+            delete(RedactionOriginalRow).where(
+                RedactionOriginalRow.call_id == call_id, RedactionOriginalRow.utterance_id == utterance_id
+            )
+        )
+        s.add(RedactionOriginalRow(call_id=call_id, utterance_id=utterance_id, text=text, roles=",".join(roles)))
+
+
+def originals(db: Database, call_id: str) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The call's originals by utterance id: (text, roles that may read it)."""
+    query = select(RedactionOriginalRow).where(RedactionOriginalRow.call_id == call_id)
+    with db.session() as s:
+        return {r.utterance_id: (r.text, tuple(r.roles.split(","))) for r in s.scalars(query)}
