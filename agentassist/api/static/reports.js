@@ -21,7 +21,7 @@ const COLUMNS = [
   ["adherence", "adherence_mean", pct],
   ["quality (0-100)", "quality_mean", num],
   ["evaluations", "evaluations", (x) => x],
-  ["outbound", "outbound_calls", (x) => x],
+  ["outbound calls", "outbound_calls", (x) => x],
 ];
 
 function fillTable(table, rows, key, extra = []) {
