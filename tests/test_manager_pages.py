@@ -23,6 +23,7 @@ from agentassist.store.db import Store
 from agentassist.store.recordings import RecordingStore
 from benchmarks.ports import served
 from tests.conftest import chromium_browser, need_chromium
+from tests.i18n_strings import dictionary, fixed, tr
 
 pytestmark = pytest.mark.slow
 
@@ -285,3 +286,47 @@ def test_the_pages_fit_a_phone_and_link_each_other(world: World, path: str, widt
         _fits(page)
     shots = Path(os.environ.get("AGENTASSIST_SCREENSHOTS", tmp_path))
     page.screenshot(path=str(shots / f"{path.split('?')[0].strip('/')}-{width}.png"), full_page=True)
+
+
+# the labels, headings and buttons whose text is cut or spills out of its box (tables scroll in theirs)
+SPILLED = """() => [...document.querySelectorAll('button, label, th, h1, h2, h3, legend, select, nav a')]
+  .filter((n) => n.offsetParent && n.scrollWidth > n.clientWidth + 1 && !n.closest('.scroll'))
+  .map((n) => `${n.tagName} ${n.scrollWidth} > ${n.clientWidth} px: ${n.innerText.slice(0, 40)}`)"""
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_pages_in_russian(world: World, width: int, tmp_path: Path) -> None:
+    """A Russian browser: every page and the texts it builds with values are Russian and fit their boxes."""
+    ctx = world.browser.new_context(
+        locale="ru-RU", timezone_id="Europe/Warsaw", viewport={"width": width, "height": 900}
+    )
+    shots = Path(os.environ.get("AGENTASSIST_SCREENSHOTS", tmp_path))
+    expect = {
+        "/scorecards": [("#new-card", "New scorecard"), ("#sections legend", tr("ru", "Section {n}", n=1))],
+        "/distribution": [
+            ("#save-rule", "Add rule"),
+            ("#rule-period option", "per day"),
+            ("#distribute-result", fixed("ru", "{assigned} calls assigned, {skipped} skipped.")),
+        ],
+        f"/reports?campaign=acme&{PERIOD}": [
+            ("#summary", fixed("ru", "Ended calls: {calls}, agents: {agents}, campaign {campaign}; days in UTC.")),
+            ("#agents th:last-child", "outbound calls"),
+        ],
+    }
+    for path, texts in expect.items():
+        page = ctx.new_page()
+        page.goto(f"{world.base}{path}{'&' if '?' in path else '?'}token={world.tokens['sam']}")
+        page.wait_for_selector("body[data-ready]", timeout=30_000)
+        if path == "/scorecards":
+            page.click("#new-card")
+            page.click("#add-section")
+        if path == "/distribution":
+            page.click("#distribute")
+            page.wait_for_selector("#distribute-result:not(:empty)")
+        for selector, text in texts:
+            want = tr("ru", text) if text in dictionary("ru") else text
+            assert want in page.locator(selector).first.inner_text(), (path, selector, want)
+        _fits(page)
+        assert page.evaluate(SPILLED) == [], path
+        page.screenshot(path=str(shots / f"ru-{path.split('?')[0].strip('/')}-{width}.png"), full_page=True)
+    ctx.close()

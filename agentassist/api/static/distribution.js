@@ -4,7 +4,8 @@
 // skipped and why) and the current distribution, every assignment counted by checker (GET /api/assignments).
 // The API keeps rules as they were made: "Edit" adds the changed rule, then deletes the old one.
 const state = { editing: null, targets: { agent: [], team: [], campaign: [] } };
-const SCOPES = { agent: "agent", team: "team", campaign: "campaign" };
+const SCOPES = { agent: () => t("agent"), team: () => t("team"), campaign: () => t("campaign") };
+const PERIODS = { day: () => t("per day"), week: () => t("per week") };
 
 function fillTargets() {
   const names = state.targets[$("rule-scope").value] || [];
@@ -21,13 +22,13 @@ async function loadTargets() {
 
 function editRule(rule) {
   state.editing = rule;
-  $("rule-title").textContent = `Change rule ${rule.id}: saving adds the changed rule and deletes this one`;
+  $("rule-title").textContent = t("Change rule {id}: saving adds the changed rule and deletes this one", { id: rule.id });
   $("rule-scope").value = rule.scope;
   $("rule-target").value = rule.target;
   $("rule-count").value = rule.per_period;
   $("rule-period").value = rule.period;
   $("rule-own-team").checked = rule.allow_own_team;
-  $("save-rule").textContent = "Save rule";
+  $("save-rule").textContent = t("Save rule");
   $("cancel-rule").hidden = false;
   fillTargets();
   $("rule-target").focus();
@@ -44,7 +45,7 @@ function resetRuleForm() {
 }
 
 async function removeRule(rule) {
-  if (!confirm(`Delete the rule for ${rule.scope} ${rule.target}?`)) return;
+  if (!confirm(t("Delete the rule for {target}?", { target: rule.target }))) return;
   try { await api(`/api/assignment-rules/${rule.id}`, { method: "DELETE" }); } catch (e) { $("rules-error").textContent = e.message; return; }
   await listRules();
 }
@@ -54,12 +55,12 @@ async function listRules() {
   let rules;
   try { rules = await api("/api/assignment-rules"); } catch (e) { $("rules-error").textContent = e.message; return; }
   const rows = rules.map((r) => el("tr", { class: "static", "data-id": r.id },
-    el("td", {}, SCOPES[r.scope] ?? r.scope), el("td", {}, r.target), el("td", { class: "num" }, r.per_period),
-    el("td", {}, r.period), el("td", {}, r.allow_own_team ? "allowed" : "no"), el("td", {}, r.created_by),
+    el("td", {}, SCOPES[r.scope]?.() ?? r.scope), el("td", {}, r.target), el("td", { class: "num" }, r.per_period),
+    el("td", {}, PERIODS[r.period]?.() ?? r.period), el("td", {}, r.allow_own_team ? t("allowed") : t("no")), el("td", {}, r.created_by),
     el("td", {},
-      el("button", { type: "button", class: "small secondary", "aria-label": `edit the rule for ${r.target}`, onclick: () => editRule(r) }, "Edit"),
+      el("button", { type: "button", class: "small secondary", "aria-label": t("edit the rule for {target}", { target: r.target }), onclick: () => editRule(r) }, "Edit"),
       " ",
-      el("button", { type: "button", class: "small danger", "aria-label": `delete the rule for ${r.target}`, onclick: () => removeRule(r) }, "Delete"))));
+      el("button", { type: "button", class: "small danger", "aria-label": t("delete the rule for {target}", { target: r.target }), onclick: () => removeRule(r) }, "Delete"))));
   $("rules").tBodies[0].replaceChildren(...(rows.length ? rows
     : [el("tr", { class: "static" }, el("td", { colspan: 7, class: "empty" }, "No rules yet: no call is sampled."))]));
 }
@@ -97,7 +98,7 @@ async function showLoad() {
     el("tr", { class: "static", "data-checker": checker },
       el("td", {}, checker), el("td", { class: "num", "data-value": c.n }, c.n),
       el("td", { class: "num" }, `${((c.n / all.length) * 100).toFixed(0)} %`),
-      el("td", {}, c.last ? `${c.last.slice(0, 16).replace("T", " ")} UTC` : "")));
+      el("td", {}, c.last ? fmtDate(c.last) : "")));
   $("load").tBodies[0].replaceChildren(...(rows.length ? rows
     : [el("tr", { class: "static" }, el("td", { colspan: 4, class: "empty" }, "No call is assigned yet."))]));
 }
@@ -114,8 +115,8 @@ async function distribute(e) {
   }
   clearFieldErrors($("distribute-form"));
   const load = Object.entries(out.load).map(([c, n]) => `${c} ${n}`).join(", ");
-  $("distribute-result").textContent = `${out.assigned.length} calls assigned, ${out.skipped.length} skipped.` +
-    (load ? ` Calls of this period per checker: ${load}.` : "");
+  $("distribute-result").textContent = t("{assigned} calls assigned, {skipped} skipped.", { assigned: out.assigned.length, skipped: out.skipped.length }) +
+    (load ? ` ${t("Calls of this period per checker: {load}.", { load })}` : "");
   $("skipped").hidden = !out.skipped.length;
   $("skipped").tBodies[0].replaceChildren(...out.skipped.map((s) => el("tr", { class: "static" },
     el("td", {}, el("a", { href: `/static/replay.html?call=${encodeURIComponent(s.call_id)}` }, s.call_id)), el("td", {}, s.reason))));

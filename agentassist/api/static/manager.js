@@ -31,7 +31,7 @@ function showFieldErrors(form, err, rest) {
     field.after(el("span", { class: "field-error", id, "data-for": loc.join(".") }, d.msg));
     if (!placed++) field.focus();
   }
-  rest.textContent = unplaced.join("; ") || (placed ? `${placed} field${placed > 1 ? "s" : ""} to correct.` : "");
+  rest.textContent = unplaced.join("; ") || (placed ? t("{n} field to correct.|{n} fields to correct.", { n: placed }) : "");
   return placed;
 }
 

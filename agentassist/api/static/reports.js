@@ -21,7 +21,7 @@ const COLUMNS = [
   ["adherence", "adherence_mean", pct],
   ["quality (0-100)", "quality_mean", num],
   ["evaluations", "evaluations", (x) => x],
-  ["outbound", "outbound_calls", (x) => x],
+  ["outbound calls", "outbound_calls", (x) => x],
 ];
 
 function fillTable(table, rows, key, extra = []) {
@@ -54,7 +54,7 @@ async function showDays(campaign) {
   }
   const tooMany = days.length > MAX_DAYS || !days.length;
   $("days-note").hidden = !tooMany;
-  $("days-note").textContent = tooMany ? `Calls per day: pick from 1 to ${MAX_DAYS} days.` : "";
+  $("days-note").textContent = tooMany ? t("Calls per day: pick from 1 to {max} days.", { max: MAX_DAYS }) : "";
   const figures = tooMany ? [] : await Promise.all(days.map(async (day) => {
     const q = new URLSearchParams({ ...periodParams(day, day), ...(campaign ? { campaign } : {}) });
     return dayFigures(day, (await api(`/api/reports/agents?${q}`)).items);
@@ -63,7 +63,7 @@ async function showDays(campaign) {
     el("td", {}, d.day), el("td", { class: "num", "data-key": "calls", "data-value": d.calls }, d.calls),
     el("td", { class: "num", "data-key": "handle_time_s_mean", "data-value": d.handle_time_s_mean ?? "" }, num(d.handle_time_s_mean)),
     el("td", { class: "num", "data-key": "adherence_mean", "data-value": d.adherence_mean ?? "" }, pct(d.adherence_mean)))));
-  barChart("days-chart", figures.map((d) => d.day), figures.map((d) => d.calls), "calls", { type: "line" });
+  barChart("days-chart", figures.map((d) => d.day), figures.map((d) => d.calls), t("calls"), { type: "line" });
 }
 
 function barChart(id, labels, values, label, { percent = false, type = "bar" } = {}) {
@@ -106,14 +106,15 @@ async function show() {
   const teams = await api(`/api/reports/teams?${query}`).catch((e) => { $("teams-error").textContent = e.message; return { items: [] }; });
   fillTable($("teams"), teams.items, "team", [["agents", "agents", (x) => x]]);
   const calls = agents.items.reduce((n, r) => n + r.calls, 0);
-  $("summary").textContent = `${calls} ended calls of ${agents.items.length} agents` +
-    `${$("campaign").value ? ` in campaign ${$("campaign").value}` : ", every campaign"}; days in UTC.`;
+  $("summary").textContent = $("campaign").value
+    ? t("Ended calls: {calls}, agents: {agents}, campaign {campaign}; days in UTC.", { calls, agents: agents.items.length, campaign: $("campaign").value })
+    : t("Ended calls: {calls}, agents: {agents}, every campaign; days in UTC.", { calls, agents: agents.items.length });
   const names = agents.items.map((r) => r.agent);
   $("chart-missing").hidden = typeof window.Chart === "function";
   $("charts").hidden = typeof window.Chart !== "function";
-  barChart("adherence-chart", names, agents.items.map((r) => r.adherence_mean), "adherence", { percent: true });
-  barChart("aht-chart", names, agents.items.map((r) => r.handle_time_s_mean), "average handle time (s)");
-  barChart("team-calls-chart", teams.items.map((r) => r.team), teams.items.map((r) => r.calls), "calls");
+  barChart("adherence-chart", names, agents.items.map((r) => r.adherence_mean), t("adherence"), { percent: true });
+  barChart("aht-chart", names, agents.items.map((r) => r.handle_time_s_mean), t("average handle time (s)"));
+  barChart("team-calls-chart", teams.items.map((r) => r.team), teams.items.map((r) => r.calls), t("calls"));
   try { await showDays($("campaign").value); } catch (e) { $("error").textContent = e.message; }
   document.body.dataset.ready = "";
 }

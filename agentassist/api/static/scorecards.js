@@ -24,21 +24,21 @@ function check(path, label, checked) {
 }
 
 function questionRow(q, at, i, j) {
-  const kind = el("select", { "data-path": `${at}.kind`, "data-key": "kind", "aria-label": `question ${j + 1} kind`,
+  const kind = el("select", { "data-path": `${at}.kind`, "data-key": "kind", "aria-label": t("question {n}: kind of answer", { n: j + 1 }),
     onchange: (e) => fitKind(e.target.closest(".question")) },
-    ...[["yes_no", "yes / no"], ["scale", "scale"]].map(([v, t]) => el("option", { value: v, selected: q.kind === v }, t)));
+    ...[["yes_no", t("yes / no")], ["scale", t("scale")]].map(([v, text]) => el("option", { value: v, selected: q.kind === v }, text)));
   const row = el("div", { class: "question row", "data-question": j },
-    input(`${at}.id`, "Question id", q.id, { narrow: true }),
-    input(`${at}.text`, "Question", q.text, { wide: true }),
-    el("label", { class: "field" }, "Answer", kind),
-    input(`${at}.weight`, "Weight", q.weight, { narrow: true, type: "number", extra: { step: "any", min: "0" } }),
-    input(`${at}.min`, "Scale from", q.min, { narrow: true, type: "number" }),
-    input(`${at}.max`, "Scale to", q.max, { narrow: true, type: "number" }),
-    check(`${at}.na_allowed`, "n/a allowed", q.na_allowed),
-    check(`${at}.auto_fail`, "critical (auto-fail)", q.auto_fail),
-    input(`${at}.adherence_step`, "Script step", q.adherence_step, { narrow: true }),
-    el("button", { type: "button", class: "small secondary", "aria-label": `remove question ${j + 1} of section ${i + 1}`,
-      onclick: () => edit((c) => c.sections[i].questions.splice(j, 1)) }, "Remove"));
+    input(`${at}.id`, t("Question id"), q.id, { narrow: true }),
+    input(`${at}.text`, t("Question"), q.text, { wide: true }),
+    el("label", { class: "field" }, t("Kind of answer"), kind),
+    input(`${at}.weight`, t("Weight"), q.weight, { narrow: true, type: "number", extra: { step: "any", min: "0" } }),
+    input(`${at}.min`, t("Scale from"), q.min, { narrow: true, type: "number" }),
+    input(`${at}.max`, t("Scale to"), q.max, { narrow: true, type: "number" }),
+    check(`${at}.na_allowed`, t("n/a allowed"), q.na_allowed),
+    check(`${at}.auto_fail`, t("critical (auto-fail)"), q.auto_fail),
+    input(`${at}.adherence_step`, t("Script step"), q.adherence_step, { narrow: true }),
+    el("button", { type: "button", class: "small secondary", "aria-label": t("remove question {question} of section {section}", { question: j + 1, section: i + 1 }),
+      onclick: () => edit((c) => c.sections[i].questions.splice(j, 1)) }, t("Remove")));
   fitKind(row);
   return row;
 }
@@ -54,17 +54,17 @@ function fitKind(row) {
 function sectionBox(s, i) {
   const at = `sections.${i}`;
   return el("fieldset", { class: "section", "data-section": i },
-    el("legend", {}, `Section ${i + 1}`),
+    el("legend", {}, t("Section {n}", { n: i + 1 })),
     el("div", { class: "row" },
-      input(`${at}.id`, "Section id", s.id, { narrow: true }),
-      input(`${at}.title`, "Title", s.title, { wide: true }),
-      el("button", { type: "button", class: "small secondary", "aria-label": `remove section ${i + 1}`,
-        onclick: () => edit((c) => c.sections.splice(i, 1)) }, "Remove section")),
+      input(`${at}.id`, t("Section id"), s.id, { narrow: true }),
+      input(`${at}.title`, t("Title"), s.title, { wide: true }),
+      el("button", { type: "button", class: "small secondary", "aria-label": t("remove section {n}", { n: i + 1 }),
+        onclick: () => edit((c) => c.sections.splice(i, 1)) }, t("Remove section"))),
     el("div", { class: "questions", "data-path": `${at}.questions` },
       ...s.questions.map((q, j) => questionRow(q, `${at}.questions.${j}`, i, j))),
     el("div", { class: "actions" }, el("button", { type: "button", class: "small secondary", "data-add-question": i,
       onclick: () => edit((c) => c.sections[i].questions.push(blankQuestion(questionCount(c) + 1))) },
-    "Add question")));
+    t("Add question"))));
 }
 
 // What the form holds, as the API's body: numbers as numbers, empty optional fields as null.
@@ -107,7 +107,8 @@ function edit(change) {
 
 function open(card) {
   state.editing = card ? card.id : null;
-  $("editor-title").textContent = card ? `${card.name} (version ${card.version}: saving makes version ${card.version + 1})` : "New scorecard";
+  $("editor-title").textContent = card ? t("{name} (version {version}: saving makes version {next})", { name: card.name, version: card.version, next: card.version + 1 })
+    : t("New scorecard");
   clearFieldErrors($("editor"));
   $("save-error").textContent = "";
   $("saved").textContent = "";
@@ -131,8 +132,8 @@ async function save(e) {
   }
   clearFieldErrors($("editor"));
   state.editing = card.id;
-  $("editor-title").textContent = `${card.name} (version ${card.version})`;
-  $("saved").textContent = `Saved: ${card.name}, version ${card.version}.`;
+  $("editor-title").textContent = t("{name} (version {version})", { name: card.name, version: card.version });
+  $("saved").textContent = t("Saved: {name}, version {version}.", { name: card.name, version: card.version });
   $("editor").dataset.savedId = card.id;
   await list();
 }
@@ -143,8 +144,8 @@ async function list() {
   const rows = cards.map((c) => el("tr", { class: "static", "data-id": c.id },
     el("td", {}, c.name), el("td", { class: "num" }, c.version), el("td", { class: "num" }, c.sections.length),
     el("td", { class: "num" }, c.sections.reduce((n, s) => n + s.questions.length, 0)),
-    el("td", {}, `${c.created_by}${c.created_at ? ` · ${c.created_at.slice(0, 16).replace("T", " ")} UTC` : ""}`),
-    el("td", {}, el("button", { type: "button", class: "small", "aria-label": `edit ${c.name}`, onclick: () => open(c) }, "Edit"))));
+    el("td", {}, `${c.created_by}${c.created_at ? ` · ${fmtDate(c.created_at)}` : ""}`),
+    el("td", {}, el("button", { type: "button", class: "small", "aria-label": t("edit {name}", { name: c.name }), onclick: () => open(c) }, "Edit"))));
   $("cards").tBodies[0].replaceChildren(...(rows.length ? rows
     : [el("tr", { class: "static" }, el("td", { colspan: 6, class: "empty" }, "No scorecards yet."))]));
 }
