@@ -156,6 +156,8 @@ def test_table_rows_open_with_the_keyboard(browser: Any, site: Showcase) -> None
 PATH = """
   const path = (e) => e.id ? "#" + e.id : [...e.parentElement.children].indexOf(e) + ">" + e.localName
     + (e.parentElement === document.body ? "" : " in " + path(e.parentElement));
+  // the script editor (CodeMirror): its hidden textarea takes the keys, its box is what a user sees
+  const boxOf = (e) => e.closest(".CodeMirror") || e;
 """
 # Every control a keyboard can reach (shown, enabled, not taken out of the tab order), as "#id" or its
 # path; a radio group counts once (Tab stops on one radio of a group, the arrows move within it).
@@ -167,8 +169,9 @@ CONTROLS = (
     "a[href], button, input, select, textarea, summary, audio[controls], [tabindex]")];
   const seen = new Set();
   return all.filter((e) => e.checkVisibility() && !e.disabled && e.tabIndex >= 0 && !e.closest("[inert]"))
+    .filter((e) => !e.closest(".CodeMirror") || e.localName === "textarea")
     .filter((e) => e.type !== "radio" || (!seen.has(e.name) && seen.add(e.name)))
-    .map((e) => e.type === "radio" ? "radio " + e.name : path(e));
+    .map((e) => e.type === "radio" ? "radio " + e.name : path(boxOf(e)));
 }"""
 )
 # The element that has the focus, named as CONTROLS names it, and whether it shows where the focus is.
@@ -176,11 +179,13 @@ FOCUSED = (
     "() => {"
     + PATH
     + """
-  const e = document.activeElement;
-  if (!e || e === document.body) return null;
+  const active = document.activeElement;
+  if (!active || active === document.body) return null;
+  const e = boxOf(active);
   const style = getComputedStyle(e);
   const ring = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0 || style.boxShadow !== "none";
-  return { name: e.type === "radio" ? "radio " + e.name : path(e), shown: e.matches(":focus-visible") && ring };
+  const shown = (e === active ? e.matches(":focus-visible") : e.matches(":focus-within")) && ring;
+  return { name: e.type === "radio" ? "radio " + e.name : path(e), shown };
 }"""
 )
 
@@ -213,7 +218,7 @@ SMALL = (
   const text = (n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim();
   const inText = (e) => e.localName === "a" && [...e.parentElement.childNodes].some(text);
   return [...document.querySelectorAll("a[href], button, input, select, textarea, summary, [tabindex]")]
-    .filter((e) => e.checkVisibility() && !inText(e))
+    .filter((e) => e.checkVisibility() && !inText(e) && !e.closest(".CodeMirror"))
     .map((e) => [path(e), (["checkbox", "radio"].includes(e.type) && e.closest("label") || e).getBoundingClientRect()])
     .filter(([, r]) => r.width < 23.5 || r.height < 23.5)
     .map(([name, r]) => `${name}: ${Math.round(r.width)}x${Math.round(r.height)}`);
