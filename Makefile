@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 APT_RUN := libportaudio2
 APT_TEST := sip-tester baresip kamailio kamailio-tls-modules openssl sox \
 	asterisk-core-sounds-en-wav asterisk-core-sounds-ru-wav \
-	asterisk-core-sounds-en asterisk-core-sounds-ru chromium postgresql nginx nats-server npm
+	asterisk-core-sounds-en asterisk-core-sounds-ru chromium postgresql nginx nats-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # pjsua2: "source" builds it from Debian's pjproject source (system OpenSSL 3, Opus, PJSUA2_MAX_CALLS
 # calls at once; about 3 minutes once, then kept in build/wheels); "wheel" keeps PyPI's pjsua2-python

@@ -14,7 +14,7 @@ dest=${1:-build/js}
 if [ -f "$dest/axe.min.js" ] && head -n 1 "$dest/axe.min.js" | grep -qx "/\*! axe v$AXE_VERSION"; then
   exit 0
 fi
-command -v npm >/dev/null || { echo "need npm for axe-core $AXE_VERSION (apt-get install npm)"; exit 1; }
+command -v npm >/dev/null || bash "$(dirname "$0")/apt-ensure.sh" npm  # a nodejs that carries npm (NodeSource) is enough
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 (cd "$tmp" && npm pack --silent "axe-core@$AXE_VERSION" >/dev/null)
