@@ -280,6 +280,9 @@ TABLE: dict[str, Case] = {
         "200 403 403 403 403", f"{SESSIONS}/1/clips/1/acknowledge"
     ),
     "GET /coaching": Case(ALL_200, public=True),
+    "GET /scorecards": Case(ALL_200, public=True),
+    "GET /distribution": Case(ALL_200, public=True),
+    "GET /reports": Case(ALL_200, public=True),
 }  # fmt: skip
 
 # The client column (cleo, of campaign acme; c1 is acme's and shared with her): their account, their
