@@ -18,7 +18,9 @@ def with_originals(
     """``utterances``, each masked one with its ``original`` text; 403 for a role the script does not name
     (admin always may), 422 for subtitles (the originals come as JSON only)."""
     if format != "json":
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"originals=true: expected format=json, got {format}")
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"originals=true: expected format=json, got {format}"
+        )
     kept = store.originals(call_id)
     readable = {uid: text for uid, (text, roles) in kept.items() if user.role == "admin" or user.role in roles}
     if not readable and (kept or user.role != "admin"):
