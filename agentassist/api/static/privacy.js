@@ -4,7 +4,7 @@
 // searched and exported as CSV. The number or name goes in POST bodies only, never in the address.
 const state = { audit: { next: null } };
 
-const when = (iso) => iso ? new Date(iso).toLocaleString() : "";
+const when = (iso) => iso ? fmtDate(iso) : "";  // the user's language, with the time zone (i18n.js)
 
 // A file the API answers (an export) saved through a link: the request carries the token, so it is fetched.
 async function download(path, { method = "GET", body } = {}, fallbackName = "download") {
