@@ -613,6 +613,6 @@ def test_every_quality_route_checks_roles_and_ids(env: Env) -> None:
     assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "sections"]
     r = env.req("ada", "POST", "/api/calls/c-bob/evaluations", {"scorecard_id": sid, "answers": {}})
     assert r.status_code == 422 and r.json()["errors"][0]["loc"][:2] == ["body", "answers"]
-    # the audit log tells who scored what
+    # the audit log tells who scored what, and who was refused a look at the call's evaluations
     audit = env.ok("ada", "GET", "/api/audit?call_id=c-alice")["items"]
-    assert [(a["user"], a["action"]) for a in audit] == [("sue", "evaluation")]
+    assert sorted((a["user"], a["action"]) for a in audit) == [("bob", "refused"), ("sue", "evaluation")]
