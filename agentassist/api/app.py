@@ -28,6 +28,7 @@ from agentassist.api import (
     docs,
     evaluations,
     health,
+    listen,
     live,
     offers,
     outcomes,
@@ -164,6 +165,7 @@ def create_app(
     app.include_router(accounts.router)
     app.include_router(tokens.router)
     app.include_router(live.router)
+    app.include_router(listen.router)
     app.include_router(phone.router)
     app.include_router(audiohook.router)
     app.include_router(wall.router)
