@@ -241,6 +241,7 @@ def test_the_wall_plays_a_call_a_leader_listens_to_and_stops(center: dict[str, A
     data-samples and data-played count what was scheduled and what has played: a headless browser
     has no sound card to check by ear); the volume sets the gain; Stop ends the socket and the audio."""
     from tests.conftest import chromium_browser, need_chromium, wait_js
+    from tests.test_axe import AXE, SEVERE, _axe, _described
 
     need_chromium()
     server: Server = center["server"]
@@ -266,6 +267,9 @@ def test_the_wall_plays_a_call_a_leader_listens_to_and_stops(center: dict[str, A
             assert page.evaluate("() => listening.gain.gain.value") == pytest.approx(0.3)
             wait_js(page, "() => Number(document.getElementById('listen').dataset.played) >= 8000", timeout=15_000)
             assert page.evaluate("() => listening.ctx.state") == "running"
+            if AXE.exists():  # the bar open, as axe-core sees it (test_axe checks the wall with it closed)
+                severe = [v for v in _axe(page) if v["impact"] in SEVERE]
+                assert not severe, _described(severe)
             page.click("#listen-stop")
             assert page.locator("#listen").is_hidden()
             assert page.evaluate("() => listening.ws === null && listening.ctx === null")
