@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from agentassist.api.live import _CLOSE_FORBIDDEN, _CLOSE_NOT_FOUND, LIVE_WALL_ROLES, _accept
+from agentassist.api.live import _CLOSE_FORBIDDEN, _CLOSE_NOT_FOUND, LIVE_WALL_ROLES, accepted
 from agentassist.api.sockets import Held, guarded
 from agentassist.audio.pcm import SAMPLE_RATE_HZ
 from agentassist.errors import AgentassistError
@@ -41,13 +41,7 @@ CLOSE_NOT_ACTIVE = 4409  # the call exists but is not going on here (ended, or c
 
 @router.websocket("/api/calls/{call_id}/listen")
 async def listen(ws: WebSocket, call_id: str) -> None:
-    held = await _accept(ws)
-    if held is None:
-        return
-    try:
-        await _listen(ws, held, call_id)
-    finally:
-        ws.app.state.sockets.release(held)
+    await accepted(ws, lambda held: _listen(ws, held, call_id))
 
 
 async def _listen(ws: WebSocket, held: Held, call_id: str) -> None:
@@ -108,6 +102,10 @@ def _refusal(store: Store, user: UserRecord, call_id: str) -> tuple[int, str] | 
     return None
 
 
+class _CallEndedError(Exception):
+    """The call's audio is all sent: ends the socket's other task (the client's reader)."""
+
+
 async def _serve(ws: WebSocket, listener: Listener) -> bool:
     """Send the call's audio and pause markers until the call ends (True) or the client goes (False)."""
 
@@ -121,15 +119,15 @@ async def _serve(ws: WebSocket, listener: Listener) -> bool:
                 await ws.send_bytes(item)
             else:
                 await ws.send_json({"type": "listen.paused", "paused": item.on})
+        raise _CallEndedError
 
-    reader = asyncio.create_task(drain_client())
-    sender = asyncio.create_task(send_audio())
+    ended = False
     try:
-        await asyncio.wait({reader, sender}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (reader, sender):
-            task.cancel()
-        for task in (reader, sender):
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError, OSError):
-                await task
-    return sender.done() and not sender.cancelled() and sender.exception() is None
+        async with asyncio.TaskGroup() as tasks:  # the first to fail ends the other
+            tasks.create_task(drain_client())
+            tasks.create_task(send_audio())
+    except* _CallEndedError:
+        ended = True
+    except* (WebSocketDisconnect, RuntimeError, OSError, KeyError):
+        pass  # the client went (KeyError: it sent binary, which Starlette's receive_text does not take)
+    return ended
