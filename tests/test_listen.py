@@ -8,9 +8,11 @@ listen and refusal is in the audit log."""
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import threading
 import time
+import wave
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -280,3 +282,48 @@ def test_the_wall_plays_a_call_a_leader_listens_to_and_stops(center: dict[str, A
         streaming.end()
         phone.close()
     assert ("tom", "listen", "") in audit(server, streaming.call_id)
+
+
+@pytest.mark.sip
+@pytest.mark.slow
+def test_a_softphone_call_is_heard_as_it_is_recorded(make_server: Any, baresip: Any) -> None:
+    """The softphone's path (each channel's frames apart, paired by the tap): baresip plays a customer
+    to `agentassist serve`, whose agent plays a WAV; an admin listens from a second into the call to its
+    end and hears a run of the recording's own mix (left + right), sample for sample."""
+    from tests.conftest import need
+
+    need("baresip")
+    server: Server = make_server(
+        audio={"agent_audio_file": str(SOUNDS_EN / "vm-intro.wav")},
+        recorder={"format": "wav"},
+        transcribe={"enabled": False},
+    )
+    server.token = add_user(server.config, "ada", "admin")
+    server.start(timeout_s=240)
+    customer = baresip(SOUNDS_EN / "demo-echotest.wav")
+    customer.dial(server.sip_uri, seconds=8)
+    deadline = time.monotonic() + 30
+    with server.client() as c:
+        while not (active := [x for x in c.get("/api/calls").json()["items"] if x["status"] == "active"]):
+            assert time.monotonic() < deadline, "no active call"
+            time.sleep(0.2)
+    call_id = active[0]["id"]
+    listening = Listening(server, call_id, server.token)
+    listening.started()
+    heard = listening.wait(60)
+    assert heard.close == (1000, "call ended"), heard.close
+    with server.client() as c:
+        deadline = time.monotonic() + 30
+        while c.get(f"/api/calls/{call_id}").json()["status"] == "active":
+            assert time.monotonic() < deadline, "the call did not end"
+            time.sleep(0.2)
+        r = c.get(f"/api/calls/{call_id}/recording")
+    assert r.status_code == 200, r.text
+    with wave.open(io.BytesIO(r.content)) as w:
+        recorded = mixed(w.readframes(w.getnframes()))
+    got = heard.audio
+    assert 4 * 16000 * 2 <= len(got) <= len(recorded), (len(got), len(recorded))  # 4 s or more of an 8 s call
+    at = recorded.find(got[: 16000 * 2])  # where the listener came in: its first half second in the recording
+    assert at > 0 and at % 2 == 0, at
+    assert got == recorded[at : at + len(got)]
+    assert len(recorded) - (at + len(got)) <= 10 * MONO_FRAME  # at most the aligner's lag left unpaired at the end
