@@ -179,6 +179,10 @@ def test_a_team_leader_hears_the_calls_audio_exactly_and_others_are_refused(cent
         ("tina", "refused", "listen"), ("alice", "refused", "listen"), ("qa", "refused", "listen")
     }, lines  # fmt: skip
     assert refused(server, call_id, tokens["ada"])[0] == 4409  # the call is over: nothing to listen to
+    with server.client() as c:
+        metrics = dict(line.split() for line in c.get("/metrics").text.splitlines() if line.startswith("agentassist_"))
+    assert float(metrics["agentassist_listens_total"]) >= 1 and float(metrics["agentassist_listeners"]) == 0, metrics
+    assert float(metrics["agentassist_listen_dropped_frames_total"]) == 0
 
 
 def test_a_pause_withholds_the_audio_and_says_where(center: dict[str, Any]) -> None:

@@ -132,6 +132,7 @@ def create_app(
     app.state.runtime = carrier
     app.state.wall = hub
     app.state.sockets = sockets
+    app.state.listen_counts = listen.ListenCounts()
     app.state.signer = Signer(load_secret(settings))
     app.state.login_throttle = LoginThrottle(settings.server.throttle_options())
     app.state.phone_calls = PhoneCalls(settings.center.phone_timeout_s)  # calls streamed over the wire

@@ -39,6 +39,22 @@ LISTEN_ROLES = LIVE_WALL_ROLES  # who may watch the wall may listen in on the ca
 CLOSE_NOT_ACTIVE = 4409  # the call exists but is not going on here (ended, or carried by another node)
 
 
+class ListenCounts:
+    """Who listens now and what the slow ones lost, for /metrics (one per app, touched on its loop)."""
+
+    def __init__(self) -> None:
+        self.listening = 0
+        self.listens = 0
+        self.dropped_frames = 0
+
+    def metrics(self) -> dict[str, float]:
+        return {
+            "agentassist_listeners": float(self.listening),
+            "agentassist_listens_total": float(self.listens),
+            "agentassist_listen_dropped_frames_total": float(self.dropped_frames),  # a listener's oldest audio
+        }
+
+
 @router.websocket("/api/calls/{call_id}/listen")
 async def listen(ws: WebSocket, call_id: str) -> None:
     await accepted(ws, lambda held: _listen(ws, held, call_id))
@@ -60,6 +76,9 @@ async def _listen(ws: WebSocket, held: Held, call_id: str) -> None:
         return
     listener = tap.listen(asyncio.get_running_loop())
     started = time.monotonic()
+    counts: ListenCounts = ws.app.state.listen_counts
+    counts.listening += 1
+    counts.listens += 1
     try:
         await asyncio.to_thread(store.audit, user, "listen", call_id)
         log.info("call %s: %s (%s) listens in", call_id, user.name, user.role)
@@ -75,6 +94,8 @@ async def _listen(ws: WebSocket, held: Held, call_id: str) -> None:
         ended = await guarded(ws, held, _serve(ws, listener))
     finally:
         tap.leave(listener)
+        counts.listening -= 1
+        counts.dropped_frames += listener.dropped_frames
     log.info(
         "call %s: %s stopped listening after %.1f s (%d frames dropped: too slow)",
         call_id,
