@@ -10,11 +10,13 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import threading
 import time
 import wave
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -273,6 +275,8 @@ def test_the_wall_plays_a_call_a_leader_listens_to_and_stops(center: dict[str, A
             assert page.evaluate("() => listening.gain.gain.value") == pytest.approx(0.3)
             wait_js(page, "() => Number(document.getElementById('listen').dataset.played) >= 8000", timeout=15_000)
             assert page.evaluate("() => listening.ctx.state") == "running"
+            shots = Path(os.environ.get("AGENTASSIST_SCREENSHOTS", server.root))
+            page.screenshot(path=str(shots / "wall-listen.png"))
             if AXE.exists():  # the bar open, as axe-core sees it (test_axe checks the wall with it closed)
                 severe = [v for v in _axe(page) if v["impact"] in SEVERE]
                 assert not severe, _described(severe)
