@@ -272,6 +272,7 @@ def test_the_wall_plays_a_call_a_leader_listens_to_and_stops(center: dict[str, A
             wait_js(page, "() => Number(document.getElementById('listen').dataset.samples) >= 16000", timeout=15_000)
             assert page.get_attribute("#listen", "data-state") == "playing"
             assert page.get_attribute("#listen", "data-call") == streaming.call_id
+            assert button.get_attribute("aria-pressed") == "true"
             assert page.evaluate("() => listening.gain.gain.value") == pytest.approx(0.3)
             wait_js(page, "() => Number(document.getElementById('listen').dataset.played) >= 8000", timeout=15_000)
             assert page.evaluate("() => listening.ctx.state") == "running"
@@ -283,6 +284,7 @@ def test_the_wall_plays_a_call_a_leader_listens_to_and_stops(center: dict[str, A
             page.click("#listen-stop")
             assert page.locator("#listen").is_hidden()
             assert page.evaluate("() => listening.ws === null && listening.ctx === null")
+            assert button.get_attribute("aria-pressed") == "false"
             stopped = page.get_attribute("#listen", "data-samples")
             page.wait_for_timeout(800)  # the call goes on: nothing more reaches the page
             assert page.get_attribute("#listen", "data-samples") == stopped

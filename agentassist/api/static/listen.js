@@ -32,6 +32,7 @@ async function listenTo(callId, title) {
   gain.gain.value = Number(document.getElementById("listen-volume").value) / 100;
   gain.connect(ctx.destination);
   Object.assign(listening, { ctx, gain, at: 0, samples: 0, played: 0, callId });
+  markListening();
   listenState("connecting", t("connecting…"));
   let ws;
   try { ws = await openSocket(`/api/calls/${encodeURIComponent(callId)}/listen`); } catch (e) {
@@ -87,7 +88,14 @@ function playChunk(ctx, data) {
 function closeAudio() {
   listening.ctx?.close().catch(() => {});
   listening.ctx = listening.gain = null;
+  markListening();
 }
+
+// The Listen button of the call being heard is pressed (aria-pressed); pressing it again stops.
+function markListening() {
+  for (const b of document.querySelectorAll("button.listen")) b.setAttribute("aria-pressed", String(isHeard(b.dataset.listen)));
+}
+function isHeard(callId) { return !!listening.ctx && listening.callId === callId; }
 
 function stopListening() {
   const ws = listening.ws;
@@ -110,7 +118,11 @@ function bindListening() {
 
 // The button a live call's part of its tile gets: a click there listens, it does not open the drill.
 function listenButton(call) {
-  const start = (e) => { e.stopPropagation(); listenTo(call.call_id, `${call.agent || "—"} · ${parseRemote(call.remote).name || parseRemote(call.remote).number}`); };
-  return el("button", { type: "button", class: "listen", "data-listen": call.call_id, onclick: start,
+  const who = parseRemote(call.remote);
+  const start = (e) => {
+    e.stopPropagation();
+    if (isHeard(call.call_id)) { stopListening(); listenBar().hidden = true; } else listenTo(call.call_id, `${call.agent || "—"} · ${who.name || who.number}`);
+  };
+  return el("button", { type: "button", class: "listen", "data-listen": call.call_id, "aria-pressed": String(isHeard(call.call_id)), onclick: start,
     onkeydown: (e) => e.stopPropagation() }, "Listen");
 }
