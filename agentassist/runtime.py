@@ -39,6 +39,7 @@ from agentassist.errors import AgentassistError
 from agentassist.events import Event, EventType
 from agentassist.failures import FailureCounter, Stage, UnstoredEnds, cause_of, stage_of
 from agentassist.pipeline import CallSession, SessionInfo
+from agentassist.pipeline.tap import AudioTap
 from agentassist.restart import Resumption, WaitingCalls
 from agentassist.sip.quality import StreamQuality
 from agentassist.store.claims import Claims
@@ -251,6 +252,10 @@ class Runtime:
     def assist_state(self, call_id: str) -> dict[str, Any] | None:
         """The live assist state of an active call (next prompt, steps, cards); None without a script."""
         return self._session(call_id).assist_state()
+
+    def tap(self, call_id: str) -> AudioTap:
+        """An active call's audio as it is recorded, for listening in (api/listen.py)."""
+        return self._session(call_id).tap
 
     def _session(self, call_id: str) -> CallSession:
         with self._lock:

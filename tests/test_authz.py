@@ -162,6 +162,8 @@ TABLE: dict[str, Case] = {
     "WS /api/audiohook": Case("401 401 401 401 401", websocket=True, public=True),  # X-API-KEY, not Bearer
     "WS /api/live": _ws(f"4403 {OPEN} 4403 {OPEN} {OPEN}"),
     "WS /api/calls/{call_id}/live": _ws(f"{OPEN} {OPEN} {OPEN} {OPEN} {OPEN}", "/api/calls/c1/live"),
+    # leaders who see the call; "live" is alice's active call, which this server does not carry (4409)
+    "WS /api/calls/{call_id}/listen": _ws("4403 4409 4403 4409 4409", "/api/calls/live/listen"),
     "GET /api/users": Case(ADMIN.format(200)),
     "POST /api/users": Case(ADMIN.format(201), body={"name": "newbie", "role": "agent"}),
     "DELETE /api/users/{name}": Case(ADMIN.format(204), "/api/users/bob"),

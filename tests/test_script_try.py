@@ -2,7 +2,9 @@
 `agentassist serve`: open a script, edit it (typed into the code editor, its problems marked at their
 lines as they are typed), try the unsaved text on a past call's transcript and on pasted dialogue (the
 steps tick as the tracker ticks them on a call), see the diff against the saved version, save; compare
-two versions; a save overtaken by someone else's shows the diff against theirs and merges both.
+two versions; a save overtaken by someone else's shows the diff against theirs and merges both. The
+same day runs in Russian (a Russian browser): everything found by id and data, the page's words from
+the dictionary.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pytest
 from agentassist.events import Channel, Utterance
 from agentassist.store.db import Store
 from tests.conftest import add_user, chromium_browser
+from tests.i18n_strings import tr
 from tests.scriptpage import component, editor_text, set_editor_text
 from tests.test_script_try_api import DIALOGUE, EDITED, HELPDESK
 
@@ -24,6 +27,7 @@ pytestmark = [pytest.mark.slow]
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 STATIC = Path(__file__).resolve().parent.parent / "agentassist" / "api" / "static"
+LOCALES = {"en": "en-US", "ru": "ru-RU"}  # the browser's language: the page's
 
 
 def _statuses(page: Any) -> dict[str, str]:
@@ -33,7 +37,8 @@ def _statuses(page: Any) -> dict[str, str]:
     }
 
 
-def test_try_diff_save_and_merge_a_conflict(make_server: Any) -> None:
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_try_diff_save_and_merge_a_conflict(make_server: Any, lang: str) -> None:
     server = make_server(assist={"company": "Acme"})
     (server.root / "scripts" / "helpdesk.yaml").write_text(HELPDESK)
     pat = add_user(server.config, "Pat", "supervisor", "--all-teams")
@@ -51,9 +56,10 @@ def test_try_diff_save_and_merge_a_conflict(make_server: Any) -> None:
     api = server.client()
     shots = Path(os.environ.get("AGENTASSIST_SCREENSHOTS", server.root))
     installed = (STATIC / "vendor" / "editor" / "codemirror.js").is_file()
+    suffix = "" if lang == "en" else f"-{lang}"
 
     with chromium_browser() as browser:
-        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        page = browser.new_context(viewport={"width": 1400, "height": 1000}, locale=LOCALES[lang]).new_page()
         page.goto(f"{server.url}/scripts?script=helpdesk&token={pat}")
         page.wait_for_selector('#editor[data-version="1"]', timeout=15_000)
         assert component(page) == ("codemirror" if installed else "textarea")
@@ -87,7 +93,7 @@ def test_try_diff_save_and_merge_a_conflict(make_server: Any) -> None:
         assert _statuses(page) == {"greet": "done", "verify": "done", "close": "pending"}
         assert page.locator('#try-lines li[data-utt="past-a1"] .tick').all_inner_texts() == ["✓ greet"]
         assert "0:07" in page.locator('#try-steps li[data-step="verify"] .when').inner_text()
-        assert "call past-call" in page.locator("#try-score").inner_text()
+        assert tr(lang, "call {call}", call="past-call") in page.locator("#try-score").inner_text()
 
         # ... and on pasted dialogue: lines 1 and 4 tick greet and verify
         page.check('input[name="try-source"][value="paste"]')
@@ -95,9 +101,12 @@ def test_try_diff_save_and_merge_a_conflict(make_server: Any) -> None:
         page.press("#try-text", "Control+Enter")
         page.locator('#try-lines li[data-utt="line-4"] .tick[data-step="verify"]').wait_for(timeout=30_000)
         assert _statuses(page) == {"greet": "done", "verify": "done", "close": "pending"}
-        assert "line 1" in page.locator('#try-lines li[data-utt="line-1"] .who').inner_text()
-        assert "3 steps" in page.locator("#try-status").inner_text()
-        page.screenshot(path=str(shots / "scripts-try.png"), full_page=True)
+        assert tr(lang, "line {line}", line=1) in page.locator('#try-lines li[data-utt="line-1"] .who').inner_text()
+        tried = tr(lang, "Tried on {lines} lines: {done} of {steps} steps would tick.", lines=4, done=2, steps=3)
+        assert page.locator("#try-status").inner_text() == tried
+        if lang == "ru":
+            assert tried == "Проверено на 4 репликах: отметилось бы шагов — 2 из 3."
+        page.screenshot(path=str(shots / f"scripts-try{suffix}.png"), full_page=True)
         assert api.get("/api/scripts/helpdesk").json()["current_version"] == 1  # trying saved nothing
 
         # 3. the diff against the saved version, then save
@@ -108,7 +117,7 @@ def test_try_diff_save_and_merge_a_conflict(make_server: Any) -> None:
         assert removed == ['    say: ["Let me look at your details in our system."]'], removed
         assert added == ['    say: ["Can I have your account number please?"]', "forbidden: [whatever]"], added
         assert page.locator("#diff tr.del td.n").first.inner_text() == "9"  # the old side's line number
-        page.screenshot(path=str(shots / "scripts-diff.png"), full_page=True)
+        page.screenshot(path=str(shots / f"scripts-diff{suffix}.png"), full_page=True)
         page.click("#save")
         page.wait_for_selector('#editor[data-version="2"]')
         assert "account number" in api.get("/api/scripts/helpdesk").json()["yaml"]
@@ -116,7 +125,9 @@ def test_try_diff_save_and_merge_a_conflict(make_server: Any) -> None:
         # 4. compare two saved versions
         page.locator('#versions li[data-version="2"] button.changes').click()
         page.wait_for_selector('#diff-box[data-kind="versions"]')
-        assert page.locator("#diff-title").inner_text() == "Version 1 → version 2"
+        assert page.locator("#diff-title").inner_text() == tr(
+            lang, "Version {from} → version {to}", **{"from": 1, "to": 2}
+        )
         assert page.locator("#diff tr.add").count() == 3  # the version: line, verify's wording, forbidden
 
         # 5. a conflict: the page changes the close line while someone saves a new greeting
@@ -128,10 +139,11 @@ def test_try_diff_save_and_merge_a_conflict(make_server: Any) -> None:
         assert r.status_code == 200 and r.json()["version"] == 3, r.text
         page.click("#save")
         page.wait_for_selector('#diff-box[data-kind="conflict"]', timeout=10_000)
-        assert page.locator("#diff-title").inner_text() == "Yours against version 3, saved meanwhile"
+        conflict = tr(lang, "Yours against version {version}, saved meanwhile", version=3)
+        assert page.locator("#diff-title").inner_text() == conflict
         conflict_rows = page.locator("#diff tr.del td.t, #diff tr.add td.t").all_inner_texts()
         assert any("Thanks for calling" in t for t in conflict_rows), conflict_rows  # theirs, not in mine
-        page.screenshot(path=str(shots / "scripts-conflict-diff.png"), full_page=True)
+        page.screenshot(path=str(shots / f"scripts-conflict-diff{suffix}.png"), full_page=True)
         page.click("#conflict-merge")
         page.wait_for_selector('#editor[data-version="3"]')
         merged = editor_text(page)

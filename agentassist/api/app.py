@@ -28,6 +28,7 @@ from agentassist.api import (
     docs,
     evaluations,
     health,
+    listen,
     live,
     offers,
     outcomes,
@@ -131,6 +132,7 @@ def create_app(
     app.state.runtime = carrier
     app.state.wall = hub
     app.state.sockets = sockets
+    app.state.listen_counts = listen.ListenCounts()
     app.state.signer = Signer(load_secret(settings))
     app.state.login_throttle = LoginThrottle(settings.server.throttle_options())
     app.state.phone_calls = PhoneCalls(settings.center.phone_timeout_s)  # calls streamed over the wire
@@ -164,6 +166,7 @@ def create_app(
     app.include_router(accounts.router)
     app.include_router(tokens.router)
     app.include_router(live.router)
+    app.include_router(listen.router)
     app.include_router(phone.router)
     app.include_router(audiohook.router)
     app.include_router(wall.router)

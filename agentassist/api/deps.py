@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path as FilePath
-from typing import Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.exceptions import RequestValidationError
@@ -24,6 +24,9 @@ from agentassist.store.prompts import PromptStore
 from agentassist.store.recordings import RecordingStore
 from agentassist.store.scope import CLIENT
 from agentassist.store.scoring import ConflictError, FieldError, ForbiddenError, NotFoundError
+
+if TYPE_CHECKING:  # the pipeline (numpy and all) is the runtime's to import, not every route's
+    from agentassist.pipeline.tap import AudioTap
 
 
 class Runtime(Protocol):
@@ -77,6 +80,11 @@ class Runtime(Protocol):
 
     def apply_script(self, script: Script) -> list[str]: ...
 
+    def tap(self, call_id: str) -> AudioTap:
+        """An active call's audio as it is recorded, for listening in; AgentassistError when this
+        process does not carry the call."""
+        ...
+
 
 class NullRuntime:
     """The runtime of an app that carries no calls (no model, no desks: tests, benchmarks, a database
@@ -113,6 +121,9 @@ class NullRuntime:
 
     def apply_script(self, script: Script) -> list[str]:
         return []
+
+    def tap(self, call_id: str) -> AudioTap:
+        raise AgentassistError(f"call {call_id!r} is not carried here ({self.reason}): nothing to listen to")
 
 
 def get_settings(request: Request) -> Settings:

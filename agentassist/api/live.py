@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
@@ -129,6 +130,17 @@ async def _accept(ws: WebSocket) -> Held | None:
         return None
     ws.state.user = check.user
     return held
+
+
+async def accepted(ws: WebSocket, serve: Callable[[Held], Awaitable[None]]) -> None:
+    """Accept ``ws`` (:func:`_accept`), then ``serve`` it with its claim, released at the end."""
+    held = await _accept(ws)
+    if held is None:
+        return
+    try:
+        await serve(held)
+    finally:
+        ws.app.state.sockets.release(held)
 
 
 @router.post("/api/ws-ticket", response_model=TicketOut)

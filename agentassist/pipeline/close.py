@@ -40,6 +40,7 @@ REVISION_WAIT_S = 10.0  # at hangup, call.ended waits this long at most for the 
 
 def close_call(session: CallSession) -> None:
     """Finish ``session``'s work and mark the call ended (on the call thread, after EndInput)."""
+    session.tap.close()  # its last frame is in: whoever listens in hears the rest, then the end
     if session.suspended:
         suspend_call(session)
         return

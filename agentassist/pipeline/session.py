@@ -9,7 +9,8 @@ Threads and where they cross (each entry goes through one of these, and nothing 
   pause (:class:`~agentassist.pause.CardPause`), held for a few operations by the call thread on
   every frame and by an API thread pausing or resuming;
 - the records lock (:class:`~agentassist.pipeline.records.CallRecords`): tracker and store, from pool
-  threads (utterances), API threads (spans, a new script version) and the call thread.
+  threads (utterances), API threads (spans, a new script version) and the call thread;
+- the tap (:class:`~agentassist.pipeline.tap.AudioTap`): the recorded audio to listeners' loops.
 
 The call thread owns the recorder and the channel streams (segmenting, partial and final scheduling).
 A failure under the call (the recording's disk full, the database refusing a write, the recogniser
@@ -43,6 +44,7 @@ from agentassist.pipeline.close import close_call
 from agentassist.pipeline.commands import Align, DigitIn, EndInput, Item, Stereo
 from agentassist.pipeline.ports import CallStore, Publisher, SessionInfo, Tracker
 from agentassist.pipeline.records import CallRecords
+from agentassist.pipeline.tap import AudioTap
 from agentassist.transcribe.engine import StreamingTranscriber
 from agentassist.transcribe.stream import ChannelStream, StreamOptions
 from agentassist.wire.audio import FRAME_BYTES_STEREO, deinterleave
@@ -120,6 +122,7 @@ class CallSession:
         self._watchers: list[tuple[int, Callable[[], None]]] = []  # when_taken
         self._taken_ahead: deque[Item] = deque()  # taken off the queue in a batch, not yet handled
         self._card = CardPause(dtmf_pause)
+        self.tap = AudioTap(self._card)  # listening in (api/listen.py): what the recording gets
         # per channel, frames before this one are in the stored transcript: a call taken over from another
         # node gets them again from the phone (recorded, not transcribed again: agentassist.restart)
         self._transcribed_to = {ch: 0 for ch in Channel}
@@ -407,6 +410,7 @@ class CallSession:
         if paused:  # card data never reaches the file or the recogniser
             pcm = bytes(len(pcm))
         self.recorder_do(lambda: self.recorder.write_stereo(pcm))
+        self.tap.stereo(pcm)
         if self.streams:  # none when transcription is off: no per-channel work at all
             customer, agent = self.streams[Channel.CUSTOMER], self.streams[Channel.AGENT]
             spoken = [internal for _, internal in deinterleave(said)] if paused and agent_heard else None
@@ -437,6 +441,7 @@ class CallSession:
 
     def _write(self, channel: Channel, pcm: bytes, heard: bytes | None = None) -> None:
         self.recorder_do(lambda: self.recorder.write(channel, pcm))
+        self.tap.channel(channel, pcm)
         if self.streams:  # none when transcription is off
             self.streams[channel].push(pcm if heard is None else heard)
 
@@ -469,9 +474,8 @@ class CallSession:
             self.records.digit(d, paused)
 
     def closed(self) -> None:
-        """The close is done. The streams hold the records' bound methods: dropped, the session is freed
-        by reference counting when the runtime lets it go, not by the collector's next full pass (audio
-        and all). A revision still running keeps its own stream alive and can still emit."""
+        """The close is done. The streams hold the records' bound methods: dropped, the session is freed by
+        reference counting, not by the collector's next full pass; a revision running can still emit."""
         self.streams = {}
         self.records.detach_session()
         self.failures.detach()

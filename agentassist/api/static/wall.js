@@ -1,7 +1,8 @@
 "use strict";
 // agentassist team wall: a tile per agent of this user's scope (GET /api/wall/agents, every few seconds)
 // with their state; an agent in a call shows the call live (WS /api/wall): its step, last lines and
-// alerts; click one (or Enter on it) to follow its whole transcript (WS /api/calls/{id}/live). Above
+// alerts; click one (or Enter on it) to follow its whole transcript (WS /api/calls/{id}/live), or its
+// Listen button to hear it (listen.js). Above
 // them, today's numbers (GET /api/wall/kpis) and the agents by state. Sorting and filters are
 // remembered in localStorage.
 const state = {
@@ -34,7 +35,8 @@ function alertItem(a) { return el("div", { class: "alert", "data-alert": a.type 
 
 function putCall(call) {
   const part = el("div", { class: "call-part" },
-    el("div", { class: "call-head" }, el("span", { class: "remote", translate: "no" }, call.remote || ""), el("span", { class: "badge" }, "")),
+    el("div", { class: "call-head" }, el("span", { class: "remote", translate: "no" }, call.remote || ""), el("span", { class: "badge" }, ""),
+      listenButton(call)),
     el("div", { class: "step" }), el("ol", { class: "lines" }), el("div", { class: "alerts" }));
   renderStep(part.querySelector(".step"), call.step);
   const list = part.querySelector(".lines");
@@ -315,6 +317,7 @@ startPage(async (me) => {
     return;
   }
   bindTools();
+  bindListening();
   connect();
   loadAgents();
   loadKpis();
