@@ -182,6 +182,7 @@ EVENTS = [
     (250, "resume", {}),
     (300, "dtmf", {"digit": "5", "method": "rfc4733"}),  # the same key later: a digit of its own
 ]
+STORED = ([(2.0, 3.0)], [(4.0, 5.0)], [(3.0, "rfc4733"), (6.0, "rfc4733")])  # what _details gives of them
 
 
 def _with_events(phone: WirePhone, stream: int, call_id: str, pcm: bytes, frames: int) -> int:
@@ -207,12 +208,11 @@ def test_a_call_sent_again_from_frame_0_stores_each_hold_pause_and_digit_once(ma
     sends the whole call again, its events at their frames: each is stored once, where it was."""
     server, credential = _center(make_server, transcribe={"enabled": False})
     pcm = _call_audio()
-    stored = ([(2.0, 3.0)], [(4.0, 5.0)], [(3.0, "rfc4733"), (6.0, "rfc4733")])
     phone = _phone(server, credential)
     try:
         call_id, stream, _ = phone.open()
         _with_events(phone, stream, call_id, pcm, 400)
-        _wait(lambda: _details(_get(server, f"/api/calls/{call_id}")) == stored, 30, "the events stored")
+        _wait(lambda: _details(_get(server, f"/api/calls/{call_id}")) == STORED, 30, "the events stored")
     finally:
         phone.close()
     server.kill()
@@ -230,4 +230,4 @@ def test_a_call_sent_again_from_frame_0_stores_each_hold_pause_and_digit_once(ma
     finally:
         phone.close()
     call = _wait(lambda: (c := _get(server, f"/api/calls/{call_id}"))["status"] == "ended" and c, 60, "ended")
-    assert _details(call) == stored, call
+    assert _details(call) == STORED, call
