@@ -34,7 +34,7 @@ from tests.natsserver import NatsServer
 from tests.s3server import BUCKET, CREDENTIALS, REGION, S3Server
 from tests.test_bus_nodes import _call, _metric
 from tests.test_storage_s3 import PREFIX, _stored, s3  # noqa: F401 - s3 is a fixture
-from tests.test_wire_restart import STORED, _acked, _call_audio, _details, _get, _wait, _with_events
+from tests.test_wire_restart import STORED, _acked, _call_audio, _details, _get, _wait, _with_events, sent_again_from_0
 
 pytestmark = [pytest.mark.slow]
 
@@ -345,17 +345,8 @@ def test_a_call_taken_over_stores_its_holds_pauses_and_digits_once(shared: dict[
         finally:
             phone.close()
         phone = WirePhone(b.http_port, credential, "alice")
-        try:
-            assert phone.hello()["parameters"] == {"agent": "alice"}
-            stream, have = _open_again(phone, call_id)
-            assert have == 0
-            resent = _with_events(phone, stream, call_id, pcm, 400)
-            end = phone.audio(stream, resent, pcm[resent * FRAME :])
-            assert phone.close_call(call_id, end) == end
-        finally:
-            phone.close()
-        call = _wait(lambda: (c := _get(b, f"/api/calls/{call_id}"))["status"] == "ended" and c, 60, "ended on B")
-        assert _details(call) == STORED, call
+        assert phone.hello()["parameters"] == {"agent": "alice"}
+        sent_again_from_0(b, phone, call_id, pcm, lambda: _open_again(phone, call_id))
     finally:
         b.stop()
         if a.proc is not None:

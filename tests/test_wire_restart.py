@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -221,8 +222,16 @@ def test_a_call_sent_again_from_frame_0_stores_each_hold_pause_and_digit_once(ma
     recording.unlink()  # what a node taking the call over has of it: nothing
     server.start()
     phone = _phone(server, credential)
+    sent_again_from_0(server, phone, call_id, pcm, lambda: phone.open(call_id)[1:])
+
+
+def sent_again_from_0(
+    server: Server, phone: WirePhone, call_id: str, pcm: bytes, open_call: Callable[[], tuple[int, int]]
+) -> None:
+    """``open_call`` (its stream and ``opened.frame``, 0), the call sent whole again with EVENTS at their
+    frames and closed; then it holds each event once, where it was."""
     try:
-        _, stream, have = phone.open(call_id)
+        stream, have = open_call()
         assert have == 0
         resent = _with_events(phone, stream, call_id, pcm, 400)
         end = phone.audio(stream, resent, pcm[resent * FRAME :])
