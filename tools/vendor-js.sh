@@ -62,7 +62,10 @@ vendor() {
   for file in "$@"; do
     paths+=("package/${file%%=*}")
   done
-  tar -xzf "$work/$tarball" -C "$work" "${paths[@]}"
+  if ! tar -xzf "$work/$tarball" -C "$work" "${paths[@]}"; then
+    echo "vendor-js: $name@$version: expected ${paths[*]#package/} in the package: not installed" >&2
+    return 1
+  fi
   mkdir -p "$dest"
   for file in "$@"; do
     target=${file#*=}
