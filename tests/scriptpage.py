@@ -32,5 +32,5 @@ def selected_text(page: Any) -> str:
 
 
 def component(page: Any) -> str:
-    """'codemirror' or 'textarea': what the page loaded (tools/vendor-editor.sh installs the first)."""
+    """'codemirror' or 'textarea': what the page loaded (tools/vendor-js.sh codemirror installs the first)."""
     return str(page.locator("#editor").get_attribute("data-component"))

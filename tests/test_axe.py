@@ -1,6 +1,6 @@
 """Every page the server serves, with real data in it, in a real browser (Debian's chromium driven by
 Playwright) against the real app under a real uvicorn (benchmarks/showcase.py): axe-core (from the npm
-registry, pinned and checked by tools/test-js.sh) finds no serious or critical violation at 1366 px nor
+registry, pinned and checked by tools/vendor-js.sh) finds no serious or critical violation at 1366 px nor
 at 390 px, controls included at 24 px at least (axe's target-size, off by default), and at 390 px no
 page is wider than the screen (a table scrolls in its own box).
 
@@ -57,7 +57,7 @@ OVERFLOW = """(width) => {
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Showcase]:
     need_chromium()
     if not AXE.exists():
-        pytest.skip("axe-core not installed: run `make install-test` (tools/test-js.sh)")
+        pytest.skip("axe-core not installed: run `make install-test` (tools/vendor-js.sh axe-core)")
     with showcase(tmp_path_factory.mktemp("showcase")) as floor:
         yield floor
 
@@ -121,13 +121,13 @@ def test_no_page_is_wider_than_a_phone(browser: Any, site: Showcase, visit: Visi
 
 
 def test_axe_is_the_pinned_one() -> None:
-    """build/js holds what tools/test-js.sh pinned (a stale copy would check by older rules)."""
+    """build/js holds what tools/vendor-js.sh pinned (a stale copy would check by older rules)."""
     if not AXE.exists():
-        pytest.skip("axe-core not installed: run `make install-test` (tools/test-js.sh)")
+        pytest.skip("axe-core not installed: run `make install-test` (tools/vendor-js.sh axe-core)")
     pinned = next(
-        line.split("=", 1)[1]
-        for line in (REPO / "tools" / "test-js.sh").read_text().splitlines()
-        if line.startswith("AXE_VERSION=")
+        line.split()[1]
+        for line in (REPO / "tools" / "vendor-js.sh").read_text().splitlines()
+        if line.strip().startswith('"axe-core ')
     )
     assert AXE.read_text().splitlines()[0] == f"/*! axe v{pinned}"
 

@@ -9,7 +9,8 @@ PostgreSQL database (tests/databases.py), one nats-server (tests/natsserver.py) 
   the call on A; the recording lands in the object store, every frame.
 - SIGKILL node A with 4 calls up: their phones reconnect to node B, which takes the calls over; after
   hangup every recording in the object store holds every frame the phones captured (count and SHA-256),
-  the transcript goes on without a line twice, and the script's steps ticked on A stay ticked.
+  the transcript goes on without a line twice, and the script's steps ticked on A stay ticked; the
+  holds, pauses and digits node A stored, which the phone sends again from frame 0, are stored once.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from tests.natsserver import NatsServer
 from tests.s3server import BUCKET, CREDENTIALS, REGION, S3Server
 from tests.test_bus_nodes import _call, _metric
 from tests.test_storage_s3 import PREFIX, _stored, s3  # noqa: F401 - s3 is a fixture
-from tests.test_wire_restart import _acked, _call_audio, _get, _wait
+from tests.test_wire_restart import STORED, _acked, _call_audio, _details, _get, _wait, _with_events, sent_again_from_0
 
 pytestmark = [pytest.mark.slow]
 
@@ -325,6 +326,31 @@ def _transcript_goes_on(node: Server, call_id: str) -> None:
     assert any(u["channel"] == "agent" and "goodbye" in u["text"].lower() and u["start"] > 14 for u in lines), lines
     steps = {s["id"]: s["status"] for s in _get(node, f"/api/calls/{call_id}/adherence")["steps"]}
     assert steps == {"leave-message": "done", "goodbye": "done"}, steps
+
+
+def test_a_call_taken_over_stores_its_holds_pauses_and_digits_once(shared: dict[str, Any]) -> None:
+    """The phone sends the call again from frame 0 with its events at their frames: node B stored every
+    hold, pause and digit node A had stored a second time (session 13's known gap); now each is once."""
+    a, b = (_node(shared, n, transcribe={"enabled": False}) for n in ("node-a", "node-b"))
+    credential = _started_with_alice(a, b)
+    pcm = _call_audio()
+    try:
+        phone = WirePhone(a.http_port, credential, "alice")
+        try:
+            assert phone.hello()["parameters"] == {"agent": "alice"}
+            call_id, stream, _ = phone.open()
+            _with_events(phone, stream, call_id, pcm, 400)
+            _wait(lambda: _details(_get(b, f"/api/calls/{call_id}")) == STORED, 30, "node A's events stored")
+            a.kill()
+        finally:
+            phone.close()
+        phone = WirePhone(b.http_port, credential, "alice")
+        assert phone.hello()["parameters"] == {"agent": "alice"}
+        sent_again_from_0(b, phone, call_id, pcm, lambda: _open_again(phone, call_id))
+    finally:
+        b.stop()
+        if a.proc is not None:
+            a.stop()
 
 
 def test_a_call_whose_node_died_and_whose_phone_never_came_back_ends_abnormal_on_another_node(

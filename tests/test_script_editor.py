@@ -1,8 +1,8 @@
 """The script editor (/scripts) in a real browser (Debian's chromium driven by Playwright) on a real
 `agentassist serve` with one script file: save a change (Ctrl+S), a refused script (its errors by
 line, in the list and in the code editor's gutter, the text kept), restore an earlier version, and a
-save overtaken by someone else's (412). The page runs on CodeMirror when tools/vendor-editor.sh has
-installed it (`make install`), on the plain textarea otherwise: both are driven the same way.
+save overtaken by someone else's (412). The page runs on CodeMirror when `tools/vendor-js.sh codemirror`
+has installed it (`make install`), on the plain textarea otherwise: both are driven the same way.
 """
 
 from __future__ import annotations

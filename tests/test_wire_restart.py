@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,12 +26,13 @@ from tests.test_wire_phone import _channels, _same, _sent
 TIMEOUT_S = 8.0  # [center] phone_timeout_s
 
 
-def _center(make_server: Any) -> tuple[Server, str]:
+def _center(make_server: Any, **sections: dict[str, Any]) -> tuple[Server, str]:
     server: Server = make_server(
         sip={"listen": ""},
         recorder={"format": "wav"},
         assist={"default_script": "vm"},
         center={"phone_timeout_s": TIMEOUT_S},
+        **sections,
     )
     (server.root / "scripts" / "vm.yaml").write_text(voicemail_script("vm") + "campaign: voicemail\n")
     add_user(server.config, "alice", "agent", "--team", "red")
@@ -170,3 +172,71 @@ def test_a_call_whose_phone_does_not_come_back_ends_abnormal_with_what_the_cente
         assert (error["id"], error["parameters"]["code"]) == (call_id, "ended"), error
     finally:
         phone.close()
+
+
+# A call's events as its phone marks them (the frame each came at), and sends them again from its spool
+EVENTS = [
+    (100, "hold", {"held": True, "by": "agent"}),
+    (150, "hold", {"held": False, "by": "agent"}),
+    (150, "dtmf", {"digit": "5", "method": "rfc4733"}),
+    (200, "pause", {"by": "agent"}),
+    (250, "resume", {}),
+    (300, "dtmf", {"digit": "5", "method": "rfc4733"}),  # the same key later: a digit of its own
+]
+STORED = ([(2.0, 3.0)], [(4.0, 5.0)], [(3.0, "rfc4733"), (6.0, "rfc4733")])  # what _details gives of them
+
+
+def _with_events(phone: WirePhone, stream: int, call_id: str, pcm: bytes, frames: int) -> int:
+    """Send the call's first ``frames`` with each of EVENTS at its frame; the next frame's index."""
+    at = 0
+    for frame, kind, parameters in EVENTS:
+        at = phone.audio(stream, at, pcm[at * FRAME : frame * FRAME])
+        phone.send(kind, call_id, frame=frame, **parameters)
+    return phone.audio(stream, at, pcm[at * FRAME : frames * FRAME])
+
+
+def _details(call: dict[str, Any]) -> tuple[list[tuple[float, float | None]], ...]:
+    return (
+        [(h["start"], h["end"]) for h in call["holds"]],
+        [(p["start"], p["end"]) for p in call["pauses"]],
+        [(d["t"], d["method"]) for d in call["dtmf"]],
+    )
+
+
+def test_a_call_sent_again_from_frame_0_stores_each_hold_pause_and_digit_once(make_server: Any) -> None:
+    """A takeover's resend, on one node: the center killed and the call's recording gone with it, as on a
+    node that takes over the call of a dead one (agentassist.restart: ``opened.frame`` 0), so the phone
+    sends the whole call again, its events at their frames: each is stored once, where it was."""
+    server, credential = _center(make_server, transcribe={"enabled": False})
+    pcm = _call_audio()
+    phone = _phone(server, credential)
+    try:
+        call_id, stream, _ = phone.open()
+        _with_events(phone, stream, call_id, pcm, 400)
+        _wait(lambda: _details(_get(server, f"/api/calls/{call_id}")) == STORED, 30, "the events stored")
+    finally:
+        phone.close()
+    server.kill()
+    recording = server.root / "data" / "recordings" / f"{call_id}.wav"
+    assert recording.is_file()
+    recording.unlink()  # what a node taking the call over has of it: nothing
+    server.start()
+    phone = _phone(server, credential)
+    sent_again_from_0(server, phone, call_id, pcm, lambda: phone.open(call_id)[1:])
+
+
+def sent_again_from_0(
+    server: Server, phone: WirePhone, call_id: str, pcm: bytes, open_call: Callable[[], tuple[int, int]]
+) -> None:
+    """``open_call`` (its stream and ``opened.frame``, 0), the call sent whole again with EVENTS at their
+    frames and closed; then it holds each event once, where it was."""
+    try:
+        stream, have = open_call()
+        assert have == 0
+        resent = _with_events(phone, stream, call_id, pcm, 400)
+        end = phone.audio(stream, resent, pcm[resent * FRAME :])
+        assert phone.close_call(call_id, end) == end
+    finally:
+        phone.close()
+    call = _wait(lambda: (c := _get(server, f"/api/calls/{call_id}"))["status"] == "ended" and c, 60, "ended")
+    assert _details(call) == STORED, call

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agentassist.api.accounts import LEADERS
 from agentassist.api.deps import ID_MAX, RowId, StoreDep, answering, require
-from agentassist.store.calibrations import CalibrationJson
+from agentassist.store.calibrations import CalibrationJson, ScorecardRef
 from agentassist.store.db import Store, UserRecord
 from agentassist.store.scope import EVALUATOR_ROLES
 
@@ -38,23 +38,10 @@ class CalibrationIn(BaseModel):
     title: str = Field("", max_length=200)
 
 
-class ScorecardRef(BaseModel):
-    id: int
-    version: int
-    name: str
-
-
-class CalibrationOut(BaseModel):
-    id: int
-    title: str
-    scorecard: ScorecardRef
-    call_ids: list[str]
-    checker_ids: list[str]
-    status: str = Field(description="open | closed")
-    progress: dict[str, int] = Field(description="checker -> calls scored so far (no scores while open)")
-    created_by: str
-    created_at: str | None
-    closed_at: str | None
+# The store's shape under the name the OpenAPI document has always given it (clients generate code from
+# it): one definition of each field, in agentassist/store/calibrations.py. No docstring: it would be the schema's.
+class CalibrationOut(CalibrationJson):
+    pass
 
 
 class CallSpread(BaseModel):

@@ -47,28 +47,19 @@ class ClipIn(BaseModel):
     comment: str = Field("", max_length=4000)
 
 
-class ClipOut(BaseModel):
-    id: int
-    call_id: str | None = Field(description="null for a viewer who does not see the call (a session's audience)")
-    agent: str | None = Field(description="whose call; null as call_id")
-    start: float
-    end: float
-    duration_s: float
-    channel: str
-    tag: str
-    comment: str
-    created_by: str
-    created_at: str
+# The store's shapes under the names the OpenAPI document has always given them (clients generate code
+# from it): one definition of each field, in agentassist/store/. No docstring: it would be the schema's.
+class ClipOut(ClipJson):
+    pass
 
 
-class AckOut(BaseModel):
-    user: str
-    at: str
+class AckOut(AckJson):
+    pass
 
 
 class SessionClipOut(ClipOut):
     position: int
-    acks: list[AckOut] = Field(description="who acknowledged it, when (the audience sees their own only)")
+    acks: Annotated[list[AckOut], Field(description="who acknowledged it, when (the audience sees their own only)")]
 
 
 class SessionIn(BaseModel):

@@ -33,14 +33,13 @@ from agentassist.api.scripts import WRITER_ROLES, SavedOut, etag, save_version
 from agentassist.assist.wording import says, with_say
 from agentassist.errors import ScriptError
 from agentassist.store.db import Store, UserRecord
-from agentassist.store.offers import OfferJson
+from agentassist.store.offers import OfferJson, Status
 from agentassist.store.scope import EVALUATOR_ROLES
 
 router = APIRouter(prefix="/api", tags=["scripts"])
 
 Checker = Annotated[UserRecord, require(*EVALUATOR_ROLES)]
 Editor = Annotated[UserRecord, require(*WRITER_ROLES)]
-Status = Literal["pending", "accepted", "rejected"]
 
 
 class MarkIn(BaseModel):
@@ -55,24 +54,10 @@ class MarkIn(BaseModel):
     )
 
 
-class OfferOut(BaseModel):
-    id: int
-    call_id: str
-    agent: str
-    script_id: str
-    script_version: int = Field(description="the version the call followed")
-    step_id: str
-    mark: Literal["said", "not_said"]
-    utterance_ids: list[str]
-    text: str = Field(description="said: the agent's words, the offered wording; not_said: the ticked utterance")
-    evidence: dict[str, Any] = Field(description="the checklist's evidence for the step when it was marked")
-    checker: str
-    created_at: str
-    status: Status
-    decided_by: str | None
-    decided_at: str | None
-    reason: str | None
-    accepted_version: int | None = Field(description="the script version that has the wording")
+# The store's shape under the name the OpenAPI document has always given it (clients generate code from
+# it): one definition of each field, in agentassist/store/offers.py. No docstring: it would be the schema's.
+class OfferOut(OfferJson):
+    pass
 
 
 class AcceptIn(BaseModel):

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, TypedDict
+from typing import Annotated, Any
 
+from pydantic import Field
 from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session
+from typing_extensions import TypedDict  # pydantic reads it (the API's schema) on Python 3.11
 
 from agentassist.store.accounts import user_record
 from agentassist.store.database import Database
@@ -31,7 +33,8 @@ from agentassist.store.scorecards import card_of, scorecard_version
 from agentassist.store.scoring import ConflictError, FieldError, ForbiddenError, NotFoundError, calibration_numbers
 
 
-class CalibrationScorecard(TypedDict):
+# The API's shapes (agentassist.api.calibrations): no docstrings, which would become their schemas'.
+class ScorecardRef(TypedDict):
     id: int
     version: int
     name: str
@@ -40,13 +43,13 @@ class CalibrationScorecard(TypedDict):
 class CalibrationJson(TypedDict):
     id: int
     title: str
-    scorecard: CalibrationScorecard
+    scorecard: ScorecardRef
     call_ids: list[str]
     checker_ids: list[str]
-    status: str
-    progress: dict[str, int]
+    status: Annotated[str, Field(description="open | closed")]
+    progress: Annotated[dict[str, int], Field(description="checker -> calls scored so far (no scores while open)")]
     created_by: str
-    created_at: str
+    created_at: str | None  # never None; the API's schema has said "or null" from the start, and still does
     closed_at: str | None
 
 
@@ -229,7 +232,7 @@ def _calibration_json(s: Session, cal: CalibrationRow) -> CalibrationJson:
     return {
         "id": cal.id,
         "title": cal.title,
-        "scorecard": CalibrationScorecard(id=version.scorecard_id, version=version.version, name=version.name),
+        "scorecard": ScorecardRef(id=version.scorecard_id, version=version.version, name=version.name),
         "call_ids": list(calls),
         "checker_ids": [name for _, name in checkers],
         "status": "open" if cal.closed_at is None else "closed",

@@ -26,10 +26,12 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypedDict
+from typing import Annotated, Any
 
+from pydantic import Field
 from sqlalchemy import ColumnElement, and_, delete, false, or_, select, true
 from sqlalchemy.orm import Session
+from typing_extensions import TypedDict  # pydantic reads it (the API's schema) on Python 3.11
 
 from agentassist.store.database import Database
 from agentassist.store.dates import iso, seconds_between
@@ -53,9 +55,13 @@ EDITORS = ("supervisor", "admin")  # besides a session's creator
 
 
 class ClipJson(TypedDict):
+    """A clip as the API answers it (agentassist.api.coaching.ClipOut: the descriptions go to its schema)."""
+
     id: int
-    call_id: str | None  # None for a viewer who does not see the call (the audience of a session)
-    agent: str | None  # whose call: the same
+    call_id: Annotated[
+        str | None, Field(description="null for a viewer who does not see the call (a session's audience)")
+    ]
+    agent: Annotated[str | None, Field(description="whose call; null as call_id")]
     start: float  # seconds from the call's start
     end: float
     duration_s: float

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TypedDict, cast
+from typing import cast
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
+from typing_extensions import TypedDict  # pydantic reads AckJson (the API's AckOut) on Python 3.11
 
 from agentassist.store.coaching import EDITORS, ClipJson, clip_json, in_audience, readable_sessions
 from agentassist.store.database import Database

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, cast
 
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typing_extensions import TypedDict  # pydantic reads it (the API's OfferOut) on Python 3.11
 
 from agentassist.events import Channel
 from agentassist.store.database import Database
@@ -30,26 +32,31 @@ from agentassist.store.scoring import ConflictError, FieldError, NotFoundError
 
 Mark = Literal["said", "not_said"]
 Decision = Literal["accepted", "rejected"]
+Status = Literal["pending", "accepted", "rejected"]
 
 
+# An offer as the API answers it (agentassist.api.offers.OfferOut: the descriptions go to its schema; no
+# docstring, which would too).
 class OfferJson(TypedDict):
     id: int
     call_id: str
     agent: str
     script_id: str
-    script_version: int
+    script_version: Annotated[int, Field(description="the version the call followed")]
     step_id: str
-    mark: str  # "said" | "not_said"
+    mark: Mark
     utterance_ids: list[str]
-    text: str
-    evidence: dict[str, Any]
+    text: Annotated[
+        str, Field(description="said: the agent's words, the offered wording; not_said: the ticked utterance")
+    ]
+    evidence: Annotated[dict[str, Any], Field(description="the checklist's evidence for the step when it was marked")]
     checker: str
     created_at: str
-    status: str  # "pending" | "accepted" | "rejected"
+    status: Status
     decided_by: str | None
     decided_at: str | None
     reason: str | None
-    accepted_version: int | None
+    accepted_version: Annotated[int | None, Field(description="the script version that has the wording")]
 
 
 def mark_step(
@@ -202,7 +209,7 @@ def _offers_json(s: Session, rows: list[StepOfferRow]) -> list[OfferJson]:
             "evidence": dict(r.evidence),
             "checker": names.get(r.checker_id, ""),
             "created_at": iso(r.created_at),
-            "status": r.status,
+            "status": cast(Status, r.status),
             "decided_by": r.decided_by,
             "decided_at": iso(r.decided_at),
             "reason": r.reason,

@@ -1,6 +1,6 @@
 "use strict";
-// The script page's code editor: CodeMirror 5 (static/vendor/editor/, which tools/vendor-editor.sh puts
-// there at `make install`) over the page's textarea, with line numbers, YAML highlighting and a gutter
+// The script page's code editor: CodeMirror 5 (static/vendor/editor/, which `tools/vendor-js.sh codemirror`
+// puts there at `make install`) over the page's textarea, with line numbers, YAML highlighting and a gutter
 // that marks each problem of the script at its line; without those files, the plain textarea, with the
 // same few verbs, so scripts.js does not care which it has.
 const VENDOR = "/static/vendor/editor";
