@@ -207,7 +207,7 @@ class TranscribeSettings(_Section):
     # what the encoder reads of a short segment: "padded" (the floor_s window) or "reduced" (the audio's own
     # length rounded up to 1 s, silence's encoding for the rest): docs/transcription-under-load.md
     window: str = _MODEL.window
-    # partials of several calls decoded in one batch, at most this many; 1: one at a time
+    # partials of several calls queued at once are decoded in one batch, at most this many; 1: one at a time
     partial_batch: int = _MODEL.partial_batch
     # A call's thread takes the audio that came this often instead of waking for each 20 ms frame (0):
     # each wakeup is a handoff of the GIL from the event loop, which the decoders then wait behind

@@ -7,11 +7,10 @@ floor is decoded through the Transcriber's own path (guards included), one intra
 time (``process_time``) per decode, by each window variant (``--variants``):
 
     padded    today's: the floor (10 s) through the encoder
-    reduced   the audio and 0.5 s of silence, rounded up to 1 s, through the encoder; silence's encoding
-              for the rest of the floor (windows.py)
-    reduced1  the same with 1 s of silence after the audio
-    reduced0  the same with only the 1 s bucket's rest of silence after the audio
-    cut       the reduced window alone (no silence's encoding after it): the decoder reads less
+    reduced   ``[transcribe] window = "reduced"``: the audio and 2 s of silence, rounded up to 1 s,
+              through the encoder; silence's encoding for the rest of the floor (windows.py)
+    reducedN  the same with N s of silence after the audio (0: only the 1 s bucket's rest; 05: 0.5 s)
+    cut05     the audio and 0.5 s of silence alone (no silence's encoding after it): the decoder reads less
     cut0      the bucket alone: the audio and the bucket's rest (load27's "reduced")
 
 each as a final (beam ``--beam``, as the transcriber's default; words aligned) and as a partial
@@ -45,11 +44,13 @@ from benchmarks.isa import selected_isa
 from benchmarks.quality import channel_wer
 
 VARIANTS = {  # name: (window, bucket_s, silence encoded after the audio (s), silence's encoding after that)
-    "padded": ("padded", 1.0, 0.5, True),
-    "reduced": ("reduced", 1.0, 0.5, True),
-    "reduced1": ("reduced", 1.0, 1.0, True),
+    "padded": ("padded", 1.0, 0.0, True),
+    "reduced": ("reduced", 1.0, 2.0, True),
     "reduced0": ("reduced", 1.0, 0.0, True),
-    "cut": ("reduced", 1.0, 0.5, False),
+    "reduced05": ("reduced", 1.0, 0.5, True),
+    "reduced1": ("reduced", 1.0, 1.0, True),
+    "reduced3": ("reduced", 1.0, 3.0, True),
+    "cut05": ("reduced", 1.0, 0.5, False),
     "cut0": ("reduced", 1.0, 0.0, False),
 }
 
@@ -134,7 +135,7 @@ def main() -> int:
     p.add_argument("--beam", type=int, default=TranscriberOptions().beam_size, help="finals' beam (partials: 1)")
     p.add_argument("--threads", type=int, default=1, help="intra-op threads (CPU time is comparable with 1)")
     p.add_argument("--partial-share", type=float, default=0.6, help="a partial decodes this share of its prompt")
-    p.add_argument("--variants", default=",".join(VARIANTS))
+    p.add_argument("--variants", default="padded,reduced,reduced05,cut0", help=f"of {', '.join(VARIANTS)}")
     p.add_argument("--batch", type=int, default=4, help="the partials also in batches of this many (1: not)")
     args = p.parse_args()
     names = args.variants.split(",")

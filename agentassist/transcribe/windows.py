@@ -37,8 +37,10 @@ MEL_MARGIN = 480  # samples of silence after the audio (the STFT window reaches 
 BUCKET_S = 1.0  # reduced windows: the audio rounded up to this much (fewer distinct encoder shapes)
 # reduced windows: at least this much silence after the audio goes through the encoder. With less (the
 # bucket's rest, 0.08 s after a 1.89 s prompt) Whisper repeated the prompt ("The conference is now
-# unlocked. The conference is now unlocked. The conference is"), with 0.5 s it ended it (benchmarks.window)
-AFTER_S = 0.5
+# unlocked. The conference is now unlocked. The conference is"). Tune half, tiny.en, finals' WER against
+# the padded window's 0.0724: 0.2089 with the bucket's rest, 0.1337 with 0.5 s, 0.0975 with 1 s, 0.0919
+# with 2 s, 0.0947 with 3 s, at about the same CPU a partial (benchmarks.window)
+AFTER_S = 2.0
 SILENCE_STEP = 0.05  # silence feature values this close share one cached encoding
 
 
