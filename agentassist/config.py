@@ -204,8 +204,9 @@ class TranscribeSettings(_Section):
     final_batch: int = _MODEL.final_batch
     # a revision that has waited this long goes before partials; 0: after them (the default)
     revise_due_s: float = _MODEL.revise_due_s
-    # what the encoder reads of a short segment: "padded" (the floor_s window) or "reduced" (the audio's own
-    # length rounded up to 1 s, silence's encoding for the rest): docs/transcription-under-load.md
+    # what the encoder reads of a short segment: "padded" (the floor_s window) or "reduced" (the audio and 2 s
+    # of silence rounded up to 1 s, silence's encoding for the rest; less CPU, worse WER):
+    # docs/transcription-under-load.md
     window: str = _MODEL.window
     # partials of several calls queued at once are decoded in one batch, at most this many; 1: one at a time
     partial_batch: int = _MODEL.partial_batch

@@ -39,8 +39,9 @@ class TranscriberOptions:
     # a background revision that has waited this long goes before partials (0: after them, the default);
     # under steady load it would otherwise wait out its 30 s and be dropped (schedule.py)
     revise_due_s: float = 0.0
-    # "padded": the encoder reads the floor's whole window; "reduced": only the audio's own length, rounded
-    # up to a second, and silence's encoding stands for the rest (windows.py, benchmarks/window.py)
+    # "padded": the encoder reads the floor's whole window; "reduced": only the audio and 2 s of silence,
+    # rounded up to a second, and silence's encoding stands for the rest (windows.py). Not the default:
+    # finals 1.27x the padded window's WER on the tune half (docs/transcription-under-load.md)
     window: str = "padded"
     # partials of several calls queued at once are decoded in one batch, at most this many (1: one at a
     # time): the same text, 21 % less CPU a partial at 4 (benchmarks.window, docs/transcription-under-load.md)
