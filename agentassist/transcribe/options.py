@@ -44,8 +44,10 @@ class TranscriberOptions:
     # finals 1.27x the padded window's WER on the tune half (docs/transcription-under-load.md)
     window: str = "padded"
     # partials of several calls queued at once are decoded in one batch, at most this many (1: one at a
-    # time): the same text, 21 % less CPU a partial at 4 (benchmarks.window, docs/transcription-under-load.md)
-    partial_batch: int = 4
+    # time, the default): the same text at 21 % less CPU a partial at 4 (benchmarks.window), but on the
+    # loaded machine of those figures the finals waited longer behind a batch (benchmarks.load, 8 calls:
+    # p50 4.97 and 2.53 s against 1.36 and 2.15 s); docs/transcription-under-load.md
+    partial_batch: int = 1
     models_dir: Path | None = None  # where a model named as in models.MODELS is; None: models.default_models_dir()
 
     def __post_init__(self) -> None:
