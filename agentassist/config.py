@@ -204,6 +204,12 @@ class TranscribeSettings(_Section):
     final_batch: int = _MODEL.final_batch
     # a revision that has waited this long goes before partials; 0: after them (the default)
     revise_due_s: float = _MODEL.revise_due_s
+    # what the encoder reads of a short segment: "padded" (the floor_s window) or "reduced" (the audio and 2 s
+    # of silence rounded up to 1 s, silence's encoding for the rest; less CPU, worse WER):
+    # docs/transcription-under-load.md
+    window: str = _MODEL.window
+    # partials of several calls queued at once are decoded in one batch, at most this many; 1: one at a time
+    partial_batch: int = _MODEL.partial_batch
     # A call's thread takes the audio that came this often instead of waking for each 20 ms frame (0):
     # each wakeup is a handoff of the GIL from the event loop, which the decoders then wait behind
     # (benchmarks/RESULTS.md, session 13). An utterance's end is seen up to this much later.
@@ -255,6 +261,8 @@ class TranscribeSettings(_Section):
             floor_s=self.floor_s,
             final_batch=self.final_batch,
             revise_due_s=self.revise_due_s,
+            window=self.window,
+            partial_batch=self.partial_batch,
             models_dir=Path(self.models_dir) if self.models_dir else None,  # None: models.default_models_dir()
         )
 

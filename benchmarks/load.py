@@ -38,9 +38,11 @@ from typing import Any
 import numpy as np
 
 from agentassist.audio.frames import FRAME_BYTES, SAMPLE_RATE_HZ
+from agentassist.config import TranscribeSettings
 from agentassist.events import Channel, Utterance
 from agentassist.transcribe.engine import StreamingTranscriber, Transcriber
 from agentassist.transcribe.models import MODELS
+from agentassist.transcribe.options import WINDOWS
 from agentassist.transcribe.stream import ChannelStream
 from benchmarks.common import (
     HALVES,
@@ -139,8 +141,13 @@ def main() -> int:
     p.add_argument("--half", choices=HALVES, default="heldout", help="which half of the prompts (default held-out)")
     p.add_argument("--offline-cache", type=Path, default=None, help=f"offline texts (default {default_cache()})")
     p.add_argument("--no-offline", action="store_true", help="no wer_offline (null), nothing decoded offline")
-    p.add_argument("--final-batch", type=int, default=1, help="finals decoded in one batch, at most ([transcribe])")
-    p.add_argument("--revise-due-s", type=float, default=0.0, help="a revision this old goes before partials (0: off)")
+    d = TranscribeSettings()  # the production defaults: a plain run measures what a new install runs
+    p.add_argument("--final-batch", type=int, default=d.final_batch, help="finals in one batch, at most ([transcribe])")
+    p.add_argument("--partial-batch", type=int, default=d.partial_batch, help="partials in one batch, at most")
+    p.add_argument(
+        "--revise-due-s", type=float, default=d.revise_due_s, help="a revision this old goes before partials"
+    )
+    p.add_argument("--window", choices=WINDOWS, default=d.window, help="what the encoder reads of a short segment")
     p.add_argument("--record", action="store_true")
     args = p.parse_args()
     lang = model_language(args.model, args.lang)
@@ -154,7 +161,9 @@ def main() -> int:
         args.beam,
         args.threads,
         final_batch=args.final_batch,
+        partial_batch=args.partial_batch,
         revise_due_s=args.revise_due_s,
+        window=args.window,
     )
     offline = None if args.no_offline else offline_texts(args, transcriber, items, lang or items[0].lang)
     streaming = StreamingTranscriber(transcriber)
@@ -165,7 +174,8 @@ def main() -> int:
     summary.update(
         {"half": args.half, "prompts": len(items), "final_batch": args.final_batch, "batches": streaming.batches}
     )
-    summary.update({"revise_due_s": args.revise_due_s})
+    summary.update({"revise_due_s": args.revise_due_s, "window": args.window, "partial_batch": args.partial_batch})
+    summary["partial_batches"] = streaming.partial_batches
     summary.update({"isa": isa, "compute_type": compute_type, "model": args.model})
     summary["load_avg"] = [round(x, 2) for x in os.getloadavg()]
     summary["machine"] = machine()

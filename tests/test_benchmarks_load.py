@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from agentassist.config import TranscribeSettings
 from benchmarks.common import DEFAULT_MANIFEST, REPO, half_of, load_manifest
 from benchmarks.isa import parse
 from benchmarks.quality import Shown, Spoken, fresh_share
@@ -65,5 +66,8 @@ def test_a_short_load_run_reports_quality_beside_latency(tmp_path: Path) -> None
     assert summary["wer_offline"] <= 0.5 and summary["wer_stored"] <= 0.5  # real speech, the real model
     assert summary["isa"] in ("GENERIC", "AVX", "AVX2", "AVX512", "NEON")  # ctranslate2's names (CT2_VERBOSE)
     assert summary["half"] == "heldout" and summary["finals"] >= 1
+    defaults = TranscribeSettings()  # a plain run measures what a new install runs
+    assert (summary["partial_batch"], summary["window"]) == (defaults.partial_batch, defaults.window)
+    assert (summary["final_batch"], summary["revise_due_s"]) == (defaults.final_batch, defaults.revise_due_s)
     entries = json.loads(cache.read_text())
     assert entries and all(k.startswith("tiny.en|en|beam5|") for k in entries)

@@ -6,7 +6,7 @@ import pytest
 
 from agentassist.audio.frames import FRAME_BYTES
 from agentassist.events import Channel, SpeechSegment, Utterance
-from agentassist.transcribe.schedule import Job, JobKind, Schedule
+from agentassist.transcribe.schedule import Job, JobKind, Schedule, Shed
 
 
 def _job(kind: JobKind, uid: str, at: float = 0.0, call: str = "c1", channel: Channel = Channel.AGENT) -> Job:
@@ -159,3 +159,24 @@ def test_a_revision_past_its_due_time_goes_before_partials_but_after_finals() ->
     plain.push(_job(JobKind.REVISE, "r", at=0.0))
     plain.push(_job(JobKind.PARTIAL, "p", at=19.9))
     assert _run_all(plain, 20.0) == ["p", "r"]
+
+
+def test_partials_of_several_channels_are_taken_together_and_a_stale_one_is_dropped() -> None:
+    s = Schedule(partial_max_wait_s=1.0)
+    jobs = [_job(JobKind.PARTIAL, f"p{i}", at=0.9 if i != 2 else 0.0, call=f"c{i}") for i in range(5)]
+    for job in jobs:
+        s.push(job)
+    s.push(_job(JobKind.REVISE, "r1", at=0.0))
+    first = s.pop(1.5)
+    assert isinstance(first, Job) and first.segment.utterance_id == "p0"
+    more = s.pop_more(1.5, first, 2, lambda j: j.segment.call_id != "c4")
+    assert [j.segment.utterance_id for j in more] == ["p1", "p3"]  # p2 waited 1.5 s: stale, dropped
+    assert jobs[2].cancelled and s.shed[Shed.PARTIAL_STALE] == 1
+    assert s.pop_more(1.5, first, 4, lambda j: j.segment.call_id != "c4") == []  # p4 does not fit: it waits
+    assert all(j in s.running for j in (first, *more))
+    assert {j.segment.utterance_id for j in s.queued()} == {"p4", "r1"}
+    # finals are never taken into a batch of partials, nor partials into one of finals
+    final = _job(JobKind.FINAL, "f1", at=1.5)
+    s.push(final)
+    assert s.pop_more(1.5, first, 4, lambda j: True) == []
+    assert s.pop(1.5) is final and s.pop_more(1.5, final, 4, lambda j: True) == []

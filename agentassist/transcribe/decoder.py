@@ -11,7 +11,9 @@ padded with silence to ``floor_s``, decoded in timestamp mode with a length cap
 from their duration, and whatever the decoder says after the real audio ended
 (a timestamp past the end, a phrase repeated) is cut off and flagged.
 
-Longer segments (up to Whisper's 30 s) are encoded at their own length.
+Longer segments (up to Whisper's 30 s) are encoded at their own length. How the floor's encoding
+is built, the padded window through the encoder or only the audio's own length continued with
+silence's encoding (``window="reduced"``), is windows.py's.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from typing import Any
 import numpy as np
 
 from agentassist.transcribe.options import MAX_S as MAX_S  # Whisper's window
+from agentassist.transcribe.windows import HOP as HOP
+from agentassist.transcribe.windows import SAMPLE_RATE_HZ as SAMPLE_RATE_HZ
+from agentassist.transcribe.windows import Windows
 
-SAMPLE_RATE_HZ = 16000
-HOP = 160  # samples per mel frame
 TIME_PRECISION_S = 0.02  # one timestamp token
 PREPEND_PUNCTUATION = "\"'“¿([{-"
 APPEND_PUNCTUATION = "\"'.。,，!！?？:：”)]}、"
@@ -39,7 +42,6 @@ TOKENS_PER_S_EN = 8  # the decode length cap per second of audio
 TOKENS_PER_S_OTHER = 20
 MAX_PASSES = 3  # decodes of one segment when Whisper leaves its last phrase open
 MIN_REST_S = 0.3  # less audio than this after an open end is not decoded again
-MEL_MARGIN = 480  # samples of silence after the audio (the STFT window reaches 200 past a frame's centre)
 
 
 def _open_end(tok: Any, tokens: list[int], duration_s: float) -> float | None:
@@ -162,14 +164,21 @@ def cut_token_loops(tokens: list[int], words_of: Any, max_n: int = 16) -> tuple[
 class ShortDecoder:
     """Decodes float32 16 kHz audio of at most 30 s with a faster-whisper model, thread-safe."""
 
-    def __init__(self, whisper: Any, *, floor_s: float = 10.0, multilingual: bool | None = None) -> None:
-        from faster_whisper.feature_extractor import FeatureExtractor
-
+    def __init__(
+        self,
+        whisper: Any,
+        *,
+        floor_s: float = 10.0,
+        multilingual: bool | None = None,
+        window: str = "padded",
+        tail: bool = True,
+    ) -> None:
+        """``window``: "padded" or "reduced" (windows.py); ``tail`` False: a reduced window's encoding is not
+        continued with silence's (benchmarks.window measures what that costs)."""
         self._whisper = whisper  # faster_whisper.WhisperModel
         self.floor_s = floor_s
         self.multilingual = bool(whisper.model.is_multilingual) if multilingual is None else multilingual
-        n_mels = int(getattr(whisper.model, "n_mels", 80) or 80)
-        self._features = FeatureExtractor(feature_size=n_mels)  # our own: faster-whisper's is mutated by calls
+        self.windows = Windows(whisper, floor_s=floor_s, window=window, tail=tail)
         self._tokenizers: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -192,27 +201,13 @@ class ShortDecoder:
         """The log-mel features of ``audio`` padded with silence to the floor (or to its own length)."""
         if audio.size > MAX_S * SAMPLE_RATE_HZ:
             raise ValueError(f"segment of {audio.size / SAMPLE_RATE_HZ:.1f} s: at most {MAX_S:.0f} s can be decoded")
-        target = max(int(self.floor_s * SAMPLE_RATE_HZ), audio.size)
-        frames = target // HOP
-        frames -= frames % 2  # the encoder's convolution halves the frame count
-        # The log-mel of the padding is a constant: only the audio and a margin of silence go through the
-        # STFT (a tenth of the CPU under load went to the padding's; benchmarks.profile_load). Every
-        # column is the one of the whole padded window, bit for bit: a frame past the margin holds only
-        # zeros (mel 0, clipped to 1e-10 like all silence), so the window's maximum, which the scaling
-        # uses, is the audio's, and the last column, pure silence, is every column after it.
-        short = np.zeros(min(target, audio.size + MEL_MARGIN), np.float32)
-        short[: audio.size] = audio
-        feats = self._features(short)
-        if short.size == target:
-            return np.ascontiguousarray(feats[:, :frames])
-        window = np.empty((feats.shape[0], frames), feats.dtype)
-        window[:, : feats.shape[1]] = feats
-        window[:, feats.shape[1] :] = feats[:, -1:]
-        return window
+        return self.windows.features(audio)
 
     def encode(self, audio: np.ndarray[Any, Any]) -> tuple[Any, int]:
-        """The encoder output of ``audio`` padded to the floor, and the number of real mel frames."""
-        return self._whisper.encode(self.window(audio)), audio.size // HOP
+        """The encoder output of ``audio`` (a floor of positions, or its own length), and its real mel frames."""
+        if audio.size > MAX_S * SAMPLE_RATE_HZ:
+            raise ValueError(f"segment of {audio.size / SAMPLE_RATE_HZ:.1f} s: at most {MAX_S:.0f} s can be decoded")
+        return self.windows.encode([audio]), audio.size // HOP
 
     def detect_language(self, encoded: Any) -> tuple[str, float]:
         if not self.multilingual:
@@ -256,7 +251,7 @@ class ShortDecoder:
         loop), and the guards after decoding cut it too."""
         if any(a.size > self.floor_s * SAMPLE_RATE_HZ for a in audios):
             raise ValueError(f"decode_batch: expected segments of at most {self.floor_s:g} s (the floor)")
-        encoded = self._whisper.encode(np.stack([self.window(a) for a in audios]))
+        encoded = self.windows.encode(audios)
         tok = self.tokenizer(language)
         durations = [a.size / SAMPLE_RATE_HZ for a in audios]
         heads = [self._prefix(tok, p, d) for p, d in zip(prompts, durations, strict=True)]

@@ -48,16 +48,20 @@ class StreamingTranscriber:
         partial_max_wait_s: float = PARTIAL_MAX_WAIT_S,
         final_batch: int | None = None,
         revise_due_s: float | None = None,
+        partial_batch: int | None = None,
     ) -> None:
         """``revise_max_wait_s`` None: revisions are never dropped for waiting (offline files, benchmarks).
         ``final_batch``: at most this many queued finals decoded in one batch; None: the transcriber's
-        ``options.final_batch`` (1, one at a time, for a transcriber without options). ``revise_due_s``: a
-        revision that waited this long goes before partials; None: the transcriber's (0: never)."""
+        ``options.final_batch`` (1, one at a time, for a transcriber without options); ``partial_batch``
+        the same for partials. ``revise_due_s``: a revision that waited this long goes before partials;
+        None: the transcriber's (0: never)."""
         self._transcriber = transcriber
         self.workers = workers or transcriber.workers
         options = getattr(transcriber, "options", None)
         self.final_batch: int = final_batch or (options.final_batch if options is not None else 1)
+        self.partial_batch: int = partial_batch or (options.partial_batch if options is not None else 1)
         self.batches = 0  # decodes of more than one final at once
+        self.partial_batches = 0  # decodes of more than one partial at once
         due_s = revise_due_s if revise_due_s is not None else (options.revise_due_s if options is not None else 0.0)
         self.schedule = Schedule(
             partial_max_wait_s=partial_max_wait_s,
@@ -173,6 +177,7 @@ class StreamingTranscriber:
             "agentassist_revisions_dropped_total": float(q.dropped_revisions),
             "agentassist_transcription_max_lag_seconds": max(lags.values(), default=0.0),
             "agentassist_transcription_final_batches_total": float(self.batches),  # decodes of several finals
+            "agentassist_transcription_partial_batches_total": float(self.partial_batches),
             **{
                 f'agentassist_transcription_shed_total{{kind="{s.value[0]}",reason="{s.value[1]}"}}': float(q.shed[s])
                 for s in Shed
@@ -185,19 +190,21 @@ class StreamingTranscriber:
         out.update(self.queue_wait.series("agentassist_final_queue_wait_seconds"))
         return out
 
-    def _next(self) -> list[Job] | None:
-        """The next job to run, with the finals queued behind it that may share its batch."""
+    def _next(self) -> list[Job]:
+        """The next job to run, with the jobs of its kind queued behind it that may share its batch (finals
+        with a final, partials with a partial); an empty list: the transcriber closed."""
         with self._cv:
             while True:
                 now = time.monotonic()
                 got = self.schedule.pop(now)
                 if isinstance(got, Job):
-                    if got.kind is not JobKind.FINAL or self.final_batch < 2 or not self._batchable(got, got):
+                    most = {JobKind.FINAL: self.final_batch, JobKind.PARTIAL: self.partial_batch}.get(got.kind, 1)
+                    if most < 2 or not self._batchable(got, got):
                         return [got]
                     fits = functools.partial(self._batchable, got)
-                    return [got, *self.schedule.pop_finals(now, self.final_batch - 1, fits)]
+                    return [got, *self.schedule.pop_more(now, got, most - 1, fits)]
                 if self.schedule.stopped:
-                    return None
+                    return []
                 self._cv.wait(got)
 
     def _batchable(self, first: Job, job: Job) -> bool:
@@ -207,22 +214,25 @@ class StreamingTranscriber:
             language is not None
             and language == (first.language or t.language)
             and job.prompt == first.prompt  # CTranslate2 batches prompts of one length only
-            and (job.beam_size or t.options.beam_size) == 1  # greedy: a batch gives each the same tokens
+            # greedy (partials always are): a batch gives each the same tokens
+            and (job.kind is JobKind.PARTIAL or (job.beam_size or t.options.beam_size) == 1)
             and t.batchable(job.segment)
         )
 
     def _work(self) -> None:
-        while (jobs := self._next()) is not None:
+        while jobs := self._next():
             if len(jobs) > 1:
                 self._run_batch(jobs)
             else:
                 self._run(jobs[0])
 
     def _run_batch(self, jobs: list[Job]) -> None:
-        """Finals of several calls in one decode; if the batch fails, each is decoded on its own."""
-        for job in jobs:
-            self.queue_wait.observe((job.started or 0.0) - job.submitted)
-        self._warn_if_behind((jobs[0].started or 0.0) - jobs[0].submitted)  # the oldest: they run oldest first
+        """Finals (or partials) of several calls in one decode; if the batch fails, each is decoded alone."""
+        partial = jobs[0].kind is JobKind.PARTIAL  # a hypothesis soon replaced: no word times
+        if not partial:
+            for job in jobs:
+                self.queue_wait.observe((job.started or 0.0) - job.submitted)
+            self._warn_if_behind((jobs[0].started or 0.0) - jobs[0].submitted)  # the oldest: they run oldest first
         started = time.monotonic()
         try:
             utterances = self._transcriber.transcribe_batch(
@@ -230,14 +240,19 @@ class StreamingTranscriber:
                 language=jobs[0].language or self._transcriber.language or "en",
                 prompts=[j.prompt for j in jobs],
                 beam_size=1,
+                words=not partial,
+                final=not partial,
             )
         except Exception:
-            log.exception("a batch of %d finals failed: decoding them one at a time", len(jobs))
+            log.exception("a batch of %d %ss failed: decoding them one at a time", len(jobs), jobs[0].kind.name.lower())
             for job in jobs:
                 self._run(job, observed=True)
             return
         with self._cv:
-            self.batches += 1
+            if partial:
+                self.partial_batches += 1
+            else:
+                self.batches += 1
         elapsed = (time.monotonic() - started) / len(jobs)
         for job, utterance in zip(jobs, utterances, strict=True):
             self._finish(job, utterance, elapsed)

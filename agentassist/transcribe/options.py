@@ -10,6 +10,13 @@ from pathlib import Path
 
 MAX_S = 30.0  # Whisper's window
 TURN_MAX_S = 25.0  # a turn is revised once it spans this much audio, even if speech goes on
+WINDOWS = ("padded", "reduced")  # what the encoder reads of a short segment (agentassist.transcribe.windows)
+
+
+def check_window(window: str) -> str:
+    if window not in WINDOWS:
+        raise ValueError(f"window: expected one of {', '.join(map(repr, WINDOWS))}, got {window!r}")
+    return window
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +39,15 @@ class TranscriberOptions:
     # a background revision that has waited this long goes before partials (0: after them, the default);
     # under steady load it would otherwise wait out its 30 s and be dropped (schedule.py)
     revise_due_s: float = 0.0
+    # "padded": the encoder reads the floor's whole window; "reduced": only the audio and 2 s of silence,
+    # rounded up to a second, and silence's encoding stands for the rest (windows.py). Not the default:
+    # finals 1.27x the padded window's WER on the tune half (docs/transcription-under-load.md)
+    window: str = "padded"
+    # partials of several calls queued at once are decoded in one batch, at most this many (1: one at a
+    # time, the default): the same text at 21 % less CPU a partial at 4 (benchmarks.window), but on the
+    # loaded machine of those figures the finals waited longer behind a batch (benchmarks.load, 8 calls:
+    # p50 4.97 and 2.53 s against 1.36 and 2.15 s); docs/transcription-under-load.md
+    partial_batch: int = 1
     models_dir: Path | None = None  # where a model named as in models.MODELS is; None: models.default_models_dir()
 
     def __post_init__(self) -> None:
@@ -45,6 +61,9 @@ class TranscriberOptions:
             raise ValueError(f"floor_s: expected 1..{MAX_S:.0f} seconds, got {self.floor_s}")
         if not 1 <= self.final_batch <= 16:
             raise ValueError(f"final_batch: expected 1..16, got {self.final_batch}")
+        check_window(self.window)
+        if not 1 <= self.partial_batch <= 16:
+            raise ValueError(f"partial_batch: expected 1..16, got {self.partial_batch}")
         if not 0 <= self.revise_due_s < 30:
             raise ValueError(f"revise_due_s: expected 0 (off) or under 30 seconds, got {self.revise_due_s}")
 

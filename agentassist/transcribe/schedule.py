@@ -1,7 +1,8 @@
 """Which decode runs next: the scheduling rules of the transcription stage, with no threads and no clock.
 
 One queue for all calls: finals first, then speculative finals, then partials, then
-revisions, oldest first within a kind. Only the newest queued partial of a channel is
+revisions, oldest first within a kind (a worker may take several finals, or several partials, of
+the front of the queue at once: ``pop_more``). Only the newest queued partial of a channel is
 kept, a partial that waited too long is dropped (both counted), finals are never
 dropped. A revision starts only when nothing more urgent waits, no other revision runs
 (a worker stays free for finals) and nobody is speaking on any channel (their partials
@@ -200,29 +201,28 @@ class Schedule:
                     return held_s  # someone speaks: their partials get the cores first
                 self._revising += 1
             heapq.heappop(self._heap)
-            if job.kind is JobKind.PARTIAL:
-                if self._queued_partial.get(job.key) is job:
-                    del self._queued_partial[job.key]
-                if now - job.submitted > self.partial_max_wait_s:
-                    job.cancelled = True
-                    job.resolve(None)
-                    self.shed[Shed.PARTIAL_STALE] += 1
-                    continue
+            if job.kind is JobKind.PARTIAL and self._stale(job, now):
+                continue
             job.started = now
             self.running.add(job)
             return job
         return None
 
-    def pop_finals(self, now: float, n: int, fits: Callable[[Job], bool]) -> list[Job]:
-        """Up to ``n`` more finals to run from ``now`` in one batch with a final just popped: those at the
-        front of the queue, oldest first, while ``fits`` accepts them (so nothing more urgent is passed
-        over, and a final that does not fit waits for the next worker)."""
+    def pop_more(self, now: float, first: Job, n: int, fits: Callable[[Job], bool]) -> list[Job]:
+        """Up to ``n`` more jobs of ``first``'s kind (a final or a partial just popped) to run from ``now`` in
+        one batch with it: those at the front of the queue, oldest first, while ``fits`` accepts them (so
+        nothing more urgent is passed over, and a job that does not fit waits for the next worker). A
+        stale partial met on the way is dropped and counted, as ``pop`` drops it."""
         out: list[Job] = []
         while len(out) < n and self._heap:
             job = self._heap[0][2]
-            if job.kind is not JobKind.FINAL or not fits(job):
+            if job.kind is not first.kind or job.kind not in (JobKind.FINAL, JobKind.PARTIAL) or not fits(job):
                 break
+            if job.kind is JobKind.PARTIAL and self._due_revision(now) is not None:
+                break  # the next pop gives the revision that is due
             heapq.heappop(self._heap)
+            if job.kind is JobKind.PARTIAL and self._stale(job, now):
+                continue
             job.started = now
             self.running.add(job)
             out.append(job)
@@ -244,6 +244,18 @@ class Schedule:
             elif job.kind is JobKind.REVISE:
                 self._withdraw(job)
                 self.shed[Shed.REVISION_CLOSED] += 1
+
+    def _stale(self, job: Job, now: float) -> bool:
+        """A partial just taken off the heap: no longer its channel's queued one; dropped (counted) if it
+        waited longer than ``partial_max_wait_s``."""
+        if self._queued_partial.get(job.key) is job:
+            del self._queued_partial[job.key]
+        if now - job.submitted <= self.partial_max_wait_s:
+            return False
+        job.cancelled = True
+        job.resolve(None)
+        self.shed[Shed.PARTIAL_STALE] += 1
+        return True
 
     def _withdraw(self, job: Job) -> None:
         job.cancelled = True

@@ -56,7 +56,9 @@ class Transcriber:
             if self.language not in (None, "en"):
                 log.warning("model %s is English-only; language %r ignored", options.model, lang)
             self.language = "en"
-        self._decoder = ShortDecoder(self._model, floor_s=options.floor_s, multilingual=self.multilingual)
+        self._decoder = ShortDecoder(
+            self._model, floor_s=options.floor_s, multilingual=self.multilingual, window=options.window
+        )
         log.info("model %s loaded from %s in %.1f s", options.model, directory, time.monotonic() - started)
 
     def transcribe_audio(
@@ -114,16 +116,27 @@ class Transcriber:
         return audio_s <= self.options.floor_s - 0.05  # a little under: resampling may add a sample
 
     def transcribe_batch(
-        self, segments: Sequence[SpeechSegment], *, language: str, prompts: Sequence[str | None], beam_size: int | None
+        self,
+        segments: Sequence[SpeechSegment],
+        *,
+        language: str,
+        prompts: Sequence[str | None],
+        beam_size: int | None,
+        words: bool = True,
+        final: bool = True,
     ) -> list[Utterance | None]:
-        """Final segments of several calls (each :meth:`batchable`, one language) decoded in one batch;
-        each result as :meth:`transcribe` gives it."""
+        """Segments of several calls (each :meth:`batchable`, one language) decoded in one batch: finals, or
+        partials (``words`` and ``final`` False); each result as :meth:`transcribe` gives it."""
         o = self.options
         full = [" ".join(p for p in (o.initial_prompt, prompt) if p) or None for prompt in prompts]
         decoded = self._decoder.decode_batch(
-            [_audio(s) for s in segments], language=language, prompts=full, beam_size=beam_size or o.beam_size
+            [_audio(s) for s in segments],
+            language=language,
+            prompts=full,
+            beam_size=beam_size or o.beam_size,
+            words=words,
         )
-        return [self._judged(s, d, True) for s, d in zip(segments, decoded, strict=True)]
+        return [self._judged(s, d, final) for s, d in zip(segments, decoded, strict=True)]
 
     def _judged(self, segment: SpeechSegment, d: Decoded, final: bool) -> Utterance | None:
         """The utterance of a decoded segment; None when Whisper's guards say it invented it."""
