@@ -51,6 +51,15 @@ SUBSET = 0.88
 # Telecom, my name is Alex", and a checker does not count it as that line).
 BARE = 0.92
 BARE_MARGIN = 0.04
+# A greeting said with the names: "Hi there, Northwave, Priya here" for "Thank you for calling
+# Northwave Broadband, my name is Priya". A name heard lifts the cosine by itself, and a bare
+# "Acme Telecom, Alex speaking" is no greeting (benchmarks/assist_cases' off-script traps), so the names
+# count only beside a salutation.
+GREETING = 0.88
+SALUTATIONS = frozenset(
+    ("hi", "hello", "hiya", "hey", "morning", "afternoon", "evening", "здравствуйте", "здрасьте", "алло",
+     "добрый", "доброе", "вітаю", "добрий", "доброго", "привіт", "dzien", "halo", "witam", "czesc")
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,11 +176,14 @@ def decide(
     best: Decision | None = None
     for line in lines:
         want = tokens(line)
+        own_names = names.intersection(want)
         for i, window in enumerate(heard.meaning):
             cov = coverage(want, window.tokens, names, window.clauses)
             if cov.negated or must_hear_missing(step.must_hear, window.tokens):
                 continue
-            if not cov.words and (any(t in names for t in window.tokens) or _negated(want, window)):
+            greeting = bool(own_names.intersection(window.tokens) and SALUTATIONS.intersection(window.tokens))
+            named = not greeting and any(t in names for t in window.tokens)
+            if not cov.words and (named or negated_anywhere(want, window)):
                 continue
             vector = heard.vector(i)
             similarity = cosine(embedder.line(line), vector)
@@ -179,7 +191,9 @@ def decide(
                 continue
             near = [(cosine(embedder.line(r), vector), r) for r in rivals]
             margin = similarity - max((c for c, _ in near), default=0.0)
-            if cov.words:
+            if greeting and margin > 0 and similarity >= GREETING:
+                pass
+            elif cov.words:
                 sure = similarity >= SURE
                 close = similarity >= similarity_threshold and similarity + CONTENT_WEIGHT * cov.content >= COMBINED
                 shortened = cov.subset and similarity >= SUBSET and cov.content >= content_threshold
@@ -200,7 +214,7 @@ def decide(
     return best
 
 
-def _negated(line: list[str], window: Window) -> bool:
+def negated_anywhere(line: list[str], window: Window) -> bool:
     """A negation anywhere in the window that the line does not have (no content word to scope it to)."""
     in_line = sum(1 for t in line if t in NEGATIONS)
     return negated_at(window.tokens, 0, len(window.tokens) - 1, in_line, (), frozenset(line))

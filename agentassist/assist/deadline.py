@@ -1,0 +1,68 @@
+"""The compliance decision at its deadline: the whole call's agent speech, judged once more.
+
+A compliance step still pending when its alert is due (``compliance_pending`` near the end of the
+handle time, ``compliance_missed`` at the end of the call) is judged again, before the alert fires,
+on every sentence the agent said in the call: a line said in other words scores lower than the
+online rule asks of one sentence (cosine 0.87-0.91 for "we need a month's warning, which means
+you'll be charged one last time" against "there is a thirty day notice period, so one more payment
+will be taken"), but a false "missed" alert costs a supervisor's trust in every number on the page,
+while a tick at the deadline costs no delay that anyone waits for. A sentence says the step there
+when its cosine with one of the step's lines is at least ``DEADLINE`` and that line is the script's
+closest to it by ``DEADLINE_MARGIN`` (it is not another line's sentence), with no negation at the
+line's words and every ``must_hear`` word heard. No tick waits for this: the online decision is
+unchanged, and this runs only where an alert would otherwise fire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from agentassist.assist.decide import Decision, Heard, negated_anywhere
+from agentassist.assist.matcher import fill, tokens
+from agentassist.assist.script import Step
+from agentassist.assist.semantic import E5Embedder, cosine, coverage, must_hear_missing
+
+DEADLINE = 0.86
+DEADLINE_MARGIN = 0.0
+KEPT = 400  # final agent utterances kept for the deadline: a 15-minute call has about 150
+
+
+def settle(
+    step: Step,
+    said: Iterable[Heard],
+    variables: dict[str, str],
+    rivals: tuple[str, ...],
+    embedder: E5Embedder | None,
+) -> Decision | None:
+    """The sentence of the call that best says ``step``'s line, by the rule above; None when none does."""
+    if embedder is None:
+        return None
+    lines = [fill(line, variables) for line in step.say]
+    names = frozenset(t for value in variables.values() for t in tokens(value))
+    best: Decision | None = None
+    for heard in said:
+        for i, window in enumerate(heard.meaning):
+            for line in lines:
+                want = tokens(line)
+                cov = coverage(want, window.tokens, names, window.clauses)
+                if cov.negated or must_hear_missing(step.must_hear, window.tokens):
+                    continue
+                if not cov.words and negated_anywhere(want, window):
+                    continue
+                vector = heard.vector(i)
+                similarity = cosine(embedder.line(line), vector)
+                if similarity < DEADLINE or (best is not None and similarity <= best.score):
+                    continue
+                margin = similarity - max((cosine(embedder.line(r), vector) for r in rivals), default=0.0)
+                if margin < DEADLINE_MARGIN:
+                    continue
+                extra = {
+                    "matched": " ".join(window.tokens[cov.first : cov.last + 1]) if cov.words else window.text,
+                    "similarity": round(similarity, 3),
+                    "content": round(cov.content, 3),
+                    "margin": round(margin, 3),
+                    "line": line,
+                    "deadline": True,
+                }
+                best = Decision("meaning", similarity, window, cov.first, cov.words, extra)
+    return best
