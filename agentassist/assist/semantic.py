@@ -240,9 +240,10 @@ def negated_at(
 def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clauses: tuple[int, ...] = ()) -> bool:
     """A negative line said without its negation: fewer negations at the matched words than the line has
     ("ваш роутер сейчас в сети" against "ваш роутер сейчас не в сети") says the opposite of the line.
-    The line's own are counted by the same rule ("не могли бы вы" is no negation in either)."""
-    own = negations_at(line, 0, len(line) - 1, (), frozenset(line)) if NEGATIONS.intersection(line) else 0
-    return own > 0 and negations_at(heard, first, last, clauses, frozenset(line)) < own
+    The line's own are counted by the same rule ("не могли бы вы" is no negation in either); a negated
+    place counts here ("не в сети" keeps the negation of "не подключён к сети")."""
+    own = negations_at(line, 0, len(line) - 1) if NEGATIONS.intersection(line) else 0
+    return own > 0 and negations_at(heard, first, last, clauses) < own
 
 
 def negations_at(
