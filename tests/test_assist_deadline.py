@@ -150,3 +150,10 @@ def test_a_negative_line_keeps_its_negation_in_other_words() -> None:
     assert coverage(line, tokens("Модем сейчас подключён к сети, я его вижу.")).negated
     assert not coverage(line, tokens("Вижу, модем сейчас не подключён к сети.")).negated
     assert not coverage(line, tokens("Модем у вас сейчас не в сети.")).negated  # under half its words
+
+
+def test_a_second_instruction_negated_after_a_negative_line_is_no_denial() -> None:
+    line = tokens("Proszę nie otwierać skrzynki z licznikiem.")
+    heard = tokens("Proszę nie otwierać skrzynki z licznikiem i nie ruszać kabli, to niebezpieczne.")
+    assert not coverage(line, heard).negated
+    assert coverage(line, tokens("Nie, proszę nie otwierać skrzynki z licznikiem.")).negated

@@ -218,6 +218,7 @@ _BOUND = (
 # line itself puts the same preposition there ("the manager is at the desk")
 _PREPOSITIONS = frozenset(("at", "in", "on", "на", "в", "у", "w", "na", "przy"))
 _NEGATION_BEFORE = 5  # "I cannot tell you if this call is recorded": the negation 5 words before the content
+_NEGATION_AFTER = 2  # "номер договора назвать не могу"
 
 
 def negated_at(
@@ -234,7 +235,9 @@ def negated_at(
     start): "авария не числится, давайте так, выключите роутер" is no negation of the last clause.
     Not counted: a polite request ("не могли бы вы"), a bound ("не пізніше ніж"), and a negated place
     ("not at their desk") unless the line (``line``: its tokens) has that preposition too."""
-    return negations_at(heard, first, last, clauses, line) > in_line
+    # a line with its own negation: one after its words starts another instruction ("proszę nie dotykać
+    # przewodów i nie pozwalać dzieciom podchodzić"), it does not deny this one
+    return negations_at(heard, first, last, clauses, line, 0 if in_line else _NEGATION_AFTER) > in_line
 
 
 def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clauses: tuple[int, ...] = ()) -> bool:
@@ -247,11 +250,17 @@ def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clause
 
 
 def negations_at(
-    heard: list[str], first: int, last: int, clauses: tuple[int, ...] = (), line: frozenset[str] = frozenset()
+    heard: list[str],
+    first: int,
+    last: int,
+    clauses: tuple[int, ...] = (),
+    line: frozenset[str] = frozenset(),
+    after: int = 2,
 ) -> int:
-    """The negations that deny something at the matched words ``first..last`` (see :func:`negated_at`)."""
+    """The negations that deny something at the matched words ``first..last``, from 5 words before them
+    to ``after`` words after (see :func:`negated_at`)."""
     start = max([0, first - _NEGATION_BEFORE] + [c for c in clauses if c <= first])
-    end = min([len(heard), last + 3] + [c for c in clauses if c > last])
+    end = min([len(heard), last + 1 + after] + [c for c in clauses if c > last])
     found = 0
     for j in range(start, end):
         after = heard[j + 1] if j + 1 < len(heard) else ""
