@@ -2,15 +2,16 @@
 
 A compliance step still pending when its alert is due (``compliance_pending`` near the end of the
 handle time, ``compliance_missed`` at the end of the call) is judged again, before the alert fires,
-on every sentence the agent said in the call: a line said in other words scores lower than the
+on every sentence the agent said in the call. A line said in other words scores lower than the
 online rule asks of one sentence (cosine 0.87-0.91 for "we need a month's warning, which means
 you'll be charged one last time" against "there is a thirty day notice period, so one more payment
-will be taken"), but a false "missed" alert costs a supervisor's trust in every number on the page,
-while a tick at the deadline costs no delay that anyone waits for. A sentence says the step there
-when its cosine with one of the step's lines is at least ``DEADLINE`` and that line is the script's
-closest to it by ``DEADLINE_MARGIN`` (it is not another line's sentence), with no negation at the
-line's words and every ``must_hear`` word heard. No tick waits for this: the online decision is
-unchanged, and this runs only where an alert would otherwise fire.
+will be taken"), and a false "missed" alert costs a supervisor's trust in every number on the page,
+while a tick at the deadline keeps no one waiting. A sentence says the step there when its cosine
+with one of the step's lines is at least ``DEADLINE`` and that line is the script's closest to it
+(``DEADLINE_MARGIN``: it is no other line's sentence), with no negation at the line's words and
+every ``must_hear`` word heard. Fitted on benchmarks/assist_cases*, v4 included (NOTES-match5.md):
+compliance false "missed" 33 -> 2, at 10 more false ticks (sentences in the very frame of an unsaid
+compliance line). No tick waits for this: the decision on each utterance is unchanged.
 """
 
 from __future__ import annotations
@@ -34,24 +35,26 @@ def settle(
     rivals: tuple[str, ...],
     embedder: E5Embedder | None,
 ) -> Decision | None:
-    """The sentence of the call that best says ``step``'s line, by the rule above; None when none does."""
+    """The sentence of the call that best says ``step``'s line by the rule above, or None.
+
+    Only sentences already embedded are judged (a pending step has every sentence embedded while it
+    waits), so the deadline costs cosines, not new embeddings."""
     if embedder is None:
         return None
     lines = [fill(line, variables) for line in step.say]
     names = frozenset(t for value in variables.values() for t in tokens(value))
     best: Decision | None = None
     for heard in said:
-        for i, window in enumerate(heard.meaning):
+        for window, vector in heard.embedded():
             for line in lines:
+                similarity = cosine(embedder.line(line), vector)
+                if similarity < DEADLINE or (best is not None and similarity <= best.score):
+                    continue
                 want = tokens(line)
                 cov = coverage(want, window.tokens, names, window.clauses)
                 if cov.negated or must_hear_missing(step.must_hear, window.tokens):
                     continue
                 if not cov.words and negated_anywhere(want, window):
-                    continue
-                vector = heard.vector(i)
-                similarity = cosine(embedder.line(line), vector)
-                if similarity < DEADLINE or (best is not None and similarity <= best.score):
                     continue
                 margin = similarity - max((cosine(embedder.line(r), vector) for r in rivals), default=0.0)
                 if margin < DEADLINE_MARGIN:

@@ -14,6 +14,8 @@ carried it.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,14 +145,20 @@ class Heard:
             self.lexical.append(_window([(previous, 0, previous.text), (u, 0, u.text)]))
             self.meaning.append(_window([_sentence_pieces(previous)[-1], pieces[0]]))
         self._embedder = embedder
-        self._vectors: dict[int, list[float]] = {}
+        # float32 arrays: a call keeps its finals' vectors for the compliance deadline (1.5 KB each, where
+        # a list of Python floats takes 12 KB)
+        self._vectors: dict[int, array[float]] = {}
 
-    def vector(self, index: int) -> list[float]:
+    def vector(self, index: int) -> Sequence[float]:
         """The embedding of meaning window ``index``, computed on first need."""
         hit = self._vectors.get(index)
         if hit is None and self._embedder is not None:
-            hit = self._vectors[index] = self._embedder.embed([self.meaning[index].text])[0]
-        return hit or []
+            hit = self._vectors[index] = array("f", self._embedder.embed([self.meaning[index].text])[0])
+        return hit if hit is not None else []
+
+    def embedded(self) -> list[tuple[Window, Sequence[float]]]:
+        """The meaning windows embedded so far, with their vectors (no new embedding)."""
+        return [(self.meaning[i], v) for i, v in sorted(self._vectors.items())]
 
 
 def decide(

@@ -255,12 +255,12 @@ def negations_at(
     last: int,
     clauses: tuple[int, ...] = (),
     line: frozenset[str] = frozenset(),
-    after: int = 2,
+    reach: int = _NEGATION_AFTER,
 ) -> int:
     """The negations that deny something at the matched words ``first..last``, from 5 words before them
-    to ``after`` words after (see :func:`negated_at`)."""
+    to ``reach`` words after (see :func:`negated_at`)."""
     start = max([0, first - _NEGATION_BEFORE] + [c for c in clauses if c <= first])
-    end = min([len(heard), last + 1 + after] + [c for c in clauses if c > last])
+    end = min([len(heard), last + 1 + reach] + [c for c in clauses if c > last])
     found = 0
     for j in range(start, end):
         after = heard[j + 1] if j + 1 < len(heard) else ""
