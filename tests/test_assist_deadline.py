@@ -157,3 +157,28 @@ def test_a_second_instruction_negated_after_a_negative_line_is_no_denial() -> No
     heard = tokens("Proszę nie otwierać skrzynki z licznikiem i nie ruszać kabli, to niebezpieczne.")
     assert not coverage(line, heard).negated
     assert coverage(line, tokens("Nie, proszę nie otwierać skrzynki z licznikiem.")).negated
+
+
+@pytest.mark.parametrize(
+    ("heard", "opening"),
+    [
+        ("Попереджаю, що ціна залежить від площі.", True),  # the line's frame, then another matter
+        ("Попереджаю, що дзвінок записується.", False),
+        ("Розмова в нас записується, щоб ви знали.", False),
+    ],
+)
+def test_a_sentence_sharing_only_the_opening_of_a_line_is_its_frame(heard: str, opening: bool) -> None:
+    """At the deadline such a sentence is not taken for the compliance line (deadline.py)."""
+    line = tokens("Попереджаю, що розмова записується.")
+    assert coverage(line, tokens(heard)).opening is opening
+
+
+@needs_model
+def test_the_deadline_does_not_take_a_sentence_in_the_frame_of_an_unsaid_line() -> None:
+    tracker = _tracker()
+    _say(tracker, "Hello there, Brightwater, Sam speaking.", 1.0)
+    _say(tracker, "This conversation will take about five minutes of your time.", 4.0)
+    _say(tracker, "Could you tell me your customer number?", 9.0)
+    _say(tracker, "Leaving the house? The engineer can come any time.", 13.0)
+    events = tracker.finish(20.0)
+    assert _alerts(events) == ["compliance_missed", "compliance_missed"]

@@ -3,15 +3,17 @@
 A compliance step still pending when its alert is due (``compliance_pending`` near the end of the
 handle time, ``compliance_missed`` at the end of the call) is judged again, before the alert fires,
 on every sentence the agent said in the call. A line said in other words scores lower than the
-online rule asks of one sentence (cosine 0.87-0.91 for "we need a month's warning, which means
-you'll be charged one last time" against "there is a thirty day notice period, so one more payment
-will be taken"), and a false "missed" alert costs a supervisor's trust in every number on the page,
-while a tick at the deadline keeps no one waiting. A sentence says the step there when its cosine
-with one of the step's lines is at least ``DEADLINE`` and that line is the script's closest to it
-(``DEADLINE_MARGIN``: it is no other line's sentence), with no negation at the line's words and
-every ``must_hear`` word heard. Fitted on benchmarks/assist_cases*, v4 included (NOTES-match5.md):
-compliance false "missed" 33 -> 2, at 10 more false ticks (sentences in the very frame of an unsaid
-compliance line). No tick waits for this: the decision on each utterance is unchanged.
+online rule asks of one sentence ("so you're aware, we tape everything said on this line so we can
+get better at what we do" for "this conversation is recorded to improve our service": cosine 0.87),
+and a false "missed" alert costs a supervisor's trust in every number on the page, while a tick at
+the deadline keeps no one waiting. A sentence says the step there when its cosine with one of the
+step's lines is at least ``DEADLINE`` and that line is the script's closest to it
+(``DEADLINE_MARGIN``: it is no other line's sentence), with no negation at the line's words, every
+``must_hear`` word heard, and more of the line heard than its opening words: "this conversation will
+take about five minutes" shares only the line's frame. Fitted on benchmarks/assist_cases*, v4
+included (NOTES-match5.md): compliance false "missed" 33 -> 2, at 6 more false ticks (sentences in
+the frame of an unsaid compliance line; 10 without the opening rule). No tick waits for this: the
+decision on each utterance is unchanged.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def settle(
                     continue
                 want = tokens(line)
                 cov = coverage(want, window.tokens, names, window.clauses)
-                if cov.negated or must_hear_missing(step.must_hear, window.tokens):
+                if cov.negated or cov.opening or must_hear_missing(step.must_hear, window.tokens):
                     continue
                 if not cov.words and negated_anywhere(want, window):
                     continue

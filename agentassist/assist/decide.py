@@ -53,8 +53,8 @@ SUBSET = 0.88
 # Telecom, my name is Alex", and a checker does not count it as that line).
 BARE = 0.92
 BARE_MARGIN = 0.04
-# A greeting said with the names: "Hi there, Northwave, Priya here" for "Thank you for calling
-# Northwave Broadband, my name is Priya". A name heard lifts the cosine by itself, and a bare
+# A greeting said with the names: "Hello there, Brightwater, Sam speaking" for "Good morning, you are
+# speaking with Brightwater Energy, this is Sam". A name heard lifts the cosine by itself, and a bare
 # "Acme Telecom, Alex speaking" is no greeting (benchmarks/assist_cases' off-script traps), so the names
 # count only beside a salutation.
 GREETING = 0.88

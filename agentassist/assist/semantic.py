@@ -149,6 +149,7 @@ class Coverage:
     last: int
     negated: bool  # a negation at the matched words that the line does not have
     subset: bool  # every content word heard in the window is one of the line's: a shortened line
+    opening: bool = False  # only the line's first content words heard, not its rest: its frame
 
 
 def same_word(a: str, b: str) -> bool:
@@ -201,7 +202,10 @@ def coverage(
         negated = True  # most of a negative line's words, without its negation: the opposite said
     words = tuple(heard[j] for j in content_at)
     subset = all(j in used for j, t in enumerate(heard) if content(t))
-    return Coverage(got / total, content_share, words, first, last, negated, subset)
+    own = [t for t in line_tokens if content(t)]
+    heard_own = {tok for tok in used.values() if content(tok)}
+    opening = len(heard_own) < len(own) and set(own[: len(heard_own)]) == heard_own
+    return Coverage(got / total, content_share, words, first, last, negated, subset, opening)
 
 
 # a negation followed by these is a polite request, not a denial ("не могли бы вы назвать ...")
@@ -235,14 +239,14 @@ def negated_at(
     start): "авария не числится, давайте так, выключите роутер" is no negation of the last clause.
     Not counted: a polite request ("не могли бы вы"), a bound ("не пізніше ніж"), and a negated place
     ("not at their desk") unless the line (``line``: its tokens) has that preposition too."""
-    # a line with its own negation: one after its words starts another instruction ("proszę nie dotykać
-    # przewodów i nie pozwalać dzieciom podchodzić"), it does not deny this one
+    # a line with its own negation: one after its words starts another instruction ("proszę nie otwierać
+    # skrzynki z licznikiem i nie ruszać kabli"), it does not deny this one
     return negations_at(heard, first, last, clauses, line, 0 if in_line else _NEGATION_AFTER) > in_line
 
 
 def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clauses: tuple[int, ...] = ()) -> bool:
     """A negative line said without its negation: fewer negations at the matched words than the line has
-    ("ваш роутер сейчас в сети" against "ваш роутер сейчас не в сети") says the opposite of the line.
+    ("модем сейчас подключён к сети" against "ваш модем сейчас не подключён к сети") says its opposite.
     The line's own are counted by the same rule ("не могли бы вы" is no negation in either); a negated
     place counts here ("не в сети" keeps the negation of "не подключён к сети")."""
     own = negations_at(line, 0, len(line) - 1) if NEGATIONS.intersection(line) else 0
