@@ -116,6 +116,8 @@ def test_the_deadline_judges_before_the_compliance_pending_alert() -> None:
     assert _steps(tracker)["recording"]["status"] == "pending"
     events = tracker.tick(541.0)  # handle_time_s 600 - compliance_warn_s 60
     assert _steps(tracker)["recording"]["status"] == "done"
+    ticked = [e.type for e in events if e.type is not EventType.ASSIST_ALERT]
+    assert ticked == [EventType.ASSIST_STEP, EventType.ASSIST_PROMPT]  # and the next line to say
     alert = next(e.data["alert"] for e in events if e.type is EventType.ASSIST_ALERT and "steps" in e.data["alert"])
     assert alert["type"] == "compliance_pending" and alert["steps"] == ["exit-fee"]
 

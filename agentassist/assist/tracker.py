@@ -134,7 +134,7 @@ class ScriptTracker:
                     )
                 )
         if budget is not None and not self._compliance_warned and now_s >= budget - o.compliance_warn_s:
-            events += self._settle_compliance()
+            events += self._settle_compliance(now_s)
             unsaid = [s.step.id for s in self._steps if s.status == "pending" and s.step.compliance]
             if unsaid:
                 self._compliance_warned = True
@@ -180,7 +180,7 @@ class ScriptTracker:
             if s.provisional:  # its final never came
                 events += self._withdraw(s.provisional, end_s)
         events += self._talk_ratio(end_s, final=True)
-        events += self._settle_compliance()
+        events += self._settle_compliance(end_s)
         for s in self._steps:
             if s.status == "pending" and s.step.mandatory:
                 s.status = "missed"
@@ -333,7 +333,7 @@ class ScriptTracker:
             self._rivals(step),
         )
 
-    def _settle_compliance(self) -> list[Event]:
+    def _settle_compliance(self, now_s: float) -> list[Event]:
         """Compliance steps still pending, judged on the whole call before their alert (deadline.py)."""
         events: list[Event] = []
         for s in self._steps:
@@ -342,6 +342,8 @@ class ScriptTracker:
             decision = deadline.settle(s.step, self._said, self.variables, self._rivals(s.step), self._embedder)
             if decision is not None:
                 events.append(self._tick(s, decision.window.utterances[-1], decision))
+        if events and not self._finished:
+            events.append(self._prompt_event(now_s))
         return events
 
     def _agent_said(self, u: Utterance) -> list[Event]:
