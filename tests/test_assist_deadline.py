@@ -94,16 +94,37 @@ def test_a_compliance_line_in_other_words_is_said_at_the_deadline_not_missed() -
     assert steps["recording"]["t"] == 7.0
 
 
+_AGENT, _CUSTOMER = Channel.AGENT, Channel.CUSTOMER
+
+
 @needs_model
-def test_the_deadline_ticks_no_negated_or_unsaid_compliance_line() -> None:
+@pytest.mark.parametrize(
+    "middle",
+    [
+        [
+            ("Just so you know, we do not record this conversation.", _AGENT),  # negated
+            ("Is there a fee if I leave?", _CUSTOMER),  # the customer says the words
+            ("I will check the contract and come back to you on that tomorrow.", _AGENT),
+        ],
+        [
+            ("This conversation will take about five minutes of your time.", _AGENT),  # the line's frame only
+            ("Leaving the house? The engineer can come any time.", _AGENT),
+        ],
+    ],
+    ids=["negated", "frame"],
+)
+def test_the_deadline_ticks_no_negated_unsaid_or_frame_only_compliance_line(middle: list[tuple[str, Channel]]) -> None:
     tracker = _tracker()
-    _say(tracker, "Hello there, Brightwater, Sam speaking.", 1.0)
-    _say(tracker, "Just so you know, we do not record this conversation.", 4.0)
-    _say(tracker, "Could you tell me your customer number?", 9.0)
-    _say(tracker, "Is there a fee if I leave?", 13.0, Channel.CUSTOMER)  # the customer says the words
-    _say(tracker, "I will check the contract and come back to you on that tomorrow.", 16.0)
-    _say(tracker, "Thanks for your time, goodbye.", 22.0)
-    events = tracker.finish(25.0)
+    said = [
+        ("Hello there, Brightwater, Sam speaking.", _AGENT),
+        middle[0],
+        ("Could you tell me your customer number?", _AGENT),
+        *middle[1:],
+        ("Thanks for your time, goodbye.", _AGENT),
+    ]
+    for i, (text, channel) in enumerate(said):
+        _say(tracker, text, 1.0 + 6 * i, channel)
+    events = tracker.finish(6.0 * len(said) + 2)
     assert _alerts(events) == ["compliance_missed", "compliance_missed"]
     steps = _steps(tracker)
     assert steps["recording"]["status"] == "missed" and steps["exit-fee"]["status"] == "missed"
@@ -173,14 +194,3 @@ def test_a_sentence_sharing_only_the_opening_of_a_line_is_its_frame(heard: str, 
     """At the deadline such a sentence is not taken for the compliance line (deadline.py)."""
     line = tokens("Попереджаю, що розмова записується.")
     assert coverage(line, tokens(heard)).opening is opening
-
-
-@needs_model
-def test_the_deadline_does_not_take_a_sentence_in_the_frame_of_an_unsaid_line() -> None:
-    tracker = _tracker()
-    _say(tracker, "Hello there, Brightwater, Sam speaking.", 1.0)
-    _say(tracker, "This conversation will take about five minutes of your time.", 4.0)
-    _say(tracker, "Could you tell me your customer number?", 9.0)
-    _say(tracker, "Leaving the house? The engineer can come any time.", 13.0)
-    events = tracker.finish(20.0)
-    assert _alerts(events) == ["compliance_missed", "compliance_missed"]
