@@ -14,6 +14,8 @@ carried it.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +23,7 @@ from agentassist.assist.matcher import NEGATIONS, Match, fill, score_line, token
 from agentassist.assist.script import Step
 from agentassist.assist.semantic import (
     E5Embedder,
+    affirmed_at,
     clause_starts,
     cosine,
     coverage,
@@ -50,6 +53,15 @@ SUBSET = 0.88
 # Telecom, my name is Alex", and a checker does not count it as that line).
 BARE = 0.92
 BARE_MARGIN = 0.04
+# A greeting said with the names: "Hello there, Brightwater, Sam speaking" for "Good morning, you are
+# speaking with Brightwater Energy, this is Sam". A name heard lifts the cosine by itself, and a bare
+# "Acme Telecom, Alex speaking" is no greeting (benchmarks/assist_cases' off-script traps), so the names
+# count only beside a salutation.
+GREETING = 0.88
+SALUTATIONS = frozenset(
+    ("hi", "hello", "hiya", "hey", "morning", "afternoon", "evening", "здравствуйте", "здрасьте", "алло",
+     "добрый", "доброе", "вітаю", "добрий", "доброго", "привіт", "dzien", "halo", "witam", "czesc")
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,14 +145,20 @@ class Heard:
             self.lexical.append(_window([(previous, 0, previous.text), (u, 0, u.text)]))
             self.meaning.append(_window([_sentence_pieces(previous)[-1], pieces[0]]))
         self._embedder = embedder
-        self._vectors: dict[int, list[float]] = {}
+        # float32 arrays: a call keeps its finals' vectors for the compliance deadline (1.5 KB each, where
+        # a list of Python floats takes 12 KB)
+        self._vectors: dict[int, array[float]] = {}
 
-    def vector(self, index: int) -> list[float]:
+    def vector(self, index: int) -> Sequence[float]:
         """The embedding of meaning window ``index``, computed on first need."""
         hit = self._vectors.get(index)
         if hit is None and self._embedder is not None:
-            hit = self._vectors[index] = self._embedder.embed([self.meaning[index].text])[0]
-        return hit or []
+            hit = self._vectors[index] = array("f", self._embedder.embed([self.meaning[index].text])[0])
+        return hit if hit is not None else []
+
+    def embedded(self) -> list[tuple[Window, Sequence[float]]]:
+        """The meaning windows embedded so far, with their vectors (no new embedding)."""
+        return [(self.meaning[i], v) for i, v in sorted(self._vectors.items())]
 
 
 def decide(
@@ -166,11 +184,14 @@ def decide(
     best: Decision | None = None
     for line in lines:
         want = tokens(line)
+        own_names = names.intersection(want)
         for i, window in enumerate(heard.meaning):
             cov = coverage(want, window.tokens, names, window.clauses)
             if cov.negated or must_hear_missing(step.must_hear, window.tokens):
                 continue
-            if not cov.words and (any(t in names for t in window.tokens) or _negated(want, window)):
+            greeting = bool(own_names.intersection(window.tokens) and SALUTATIONS.intersection(window.tokens))
+            named = not greeting and any(t in names for t in window.tokens)
+            if not cov.words and (named or negated_anywhere(want, window)):
                 continue
             vector = heard.vector(i)
             similarity = cosine(embedder.line(line), vector)
@@ -178,7 +199,9 @@ def decide(
                 continue
             near = [(cosine(embedder.line(r), vector), r) for r in rivals]
             margin = similarity - max((c for c, _ in near), default=0.0)
-            if cov.words:
+            if greeting and margin > 0 and similarity >= GREETING:
+                pass
+            elif cov.words:
                 sure = similarity >= SURE
                 close = similarity >= similarity_threshold and similarity + CONTENT_WEIGHT * cov.content >= COMBINED
                 shortened = cov.subset and similarity >= SUBSET and cov.content >= content_threshold
@@ -199,7 +222,7 @@ def decide(
     return best
 
 
-def _negated(line: list[str], window: Window) -> bool:
+def negated_anywhere(line: list[str], window: Window) -> bool:
     """A negation anywhere in the window that the line does not have (no content word to scope it to)."""
     in_line = sum(1 for t in line if t in NEGATIONS)
     return negated_at(window.tokens, 0, len(window.tokens) - 1, in_line, (), frozenset(line))
@@ -217,6 +240,8 @@ def _lexical(lines: list[str], heard: Heard, threshold: float) -> Decision | Non
             negations = sum(1 for t in want if t in NEGATIONS)
             if negated_at(window.tokens, m.first, m.last, negations, window.clauses, frozenset(want)):
                 continue  # "we don't record this call ...", "I cannot tell you if this call is recorded"
+            if affirmed_at(window.tokens, m.first, m.last, want, window.clauses):
+                continue  # "ваш роутер в сети" for "ваш роутер не в сети": the opposite
             if len(window.parts) > 1 and (m.first >= window.parts[0][2] or m.last - m.first > 2 * len(want) + 2):
                 continue  # joined, the line must run across the cut, close together (not across a topic)
             best = (m, window, line)

