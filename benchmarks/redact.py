@@ -1,11 +1,12 @@
 """Redaction of card data said aloud: recall and precision per kind, ordinary numbers masked.
 
-    python -m benchmarks.redact [--half tune|heldout|both] [--show] [--kinds]
+    python -m benchmarks.redact [--half tune|heldout|heldout2|both] [--show] [--kinds]
 
-Reads benchmarks/redact_cases/<half>/<lang>.jsonl (written before the detector; see the README
-there). Each case's utterances go through one :class:`~agentassist.privacy.redactor.Redactor` in
-order, as consecutive finals of one speaker 2 s apart, and the spans each utterance ends with (after
-any later utterance reached back into it) are compared with the expected ones:
+Reads benchmarks/redact_cases/<half>/<lang>.jsonl (see the README there); ``both`` (the default)
+prints tune and heldout, the old held-out half, scored blind once and tuned on since (session 14).
+Each case's utterances go through one :class:`~agentassist.privacy.redactor.Redactor` in order, as
+consecutive finals of one speaker 2 s apart, and the spans each utterance ends with (after any later
+utterance reached back into it) are compared with the expected ones:
 
 - recall: expected spans covered by a found span of the same kind (all but 2 characters of it);
 - precision: found spans that overlap an expected span of the same kind;
@@ -91,12 +92,17 @@ def report(half: str, show: bool, with_kinds: bool = False) -> list[str]:
     kinds = OPTIONAL_KINDS if with_kinds else KINDS
     rules = Rules.of(OPTIONAL_KINDS) if with_kinds else None
     head = " | ".join(f"{k} recall | {k} precision" for k in kinds)
-    lines = [f"## {half}{' (kinds)' if with_kinds else ''}", "", f"| lang | {head} | ordinary masked | as partials |"]
+    title = f"{half} (old: scored blind once, tuned on since)" if half == "heldout" else half
+    lines = [f"## {title}{' (kinds)' if with_kinds else ''}", "", f"| lang | {head} | ordinary masked | as partials |"]
     lines.append("|---" * (3 + 2 * len(kinds)) + "|")
     total: Counter[str] = Counter()
     for lang in LANGUAGES:
         tally: Counter[str] = Counter()
-        for line in (CASES / half / f"{'kinds-' if with_kinds else ''}{lang}.jsonl").read_text().splitlines():
+        path = CASES / half / f"{'kinds-' if with_kinds else ''}{lang}.jsonl"
+        if not path.is_file():
+            lines.append(f"| {lang} | (no {path.name}) |")
+            continue
+        for line in path.read_text().splitlines():
             case = json.loads(line)
             found = run_case(case, rules)
             wrong = score(case, found, tally, rules)
@@ -122,11 +128,14 @@ def _row(name: str, t: Counter[str], kinds: tuple[str, ...] = KINDS) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--half", choices=("tune", "heldout", "both"), default="tune")
+    parser.add_argument("--half", default="both", help="a folder of redact_cases (tune, heldout, heldout2) or both")
     parser.add_argument("--show", action="store_true", help="print each case with a miss or a wrong mask")
     parser.add_argument("--kinds", action="store_true", help="the kinds a script chooses: iban, phone, email")
     args = parser.parse_args()
     halves = ("tune", "heldout") if args.half == "both" else (args.half,)
+    for half in halves:
+        if not (CASES / half).is_dir():
+            parser.error(f"--half: expected both or a folder of {CASES}, got {half!r}")
     for half in halves:
         print("\n".join(report(half, args.show, args.kinds)) + "\n")
 

@@ -11,17 +11,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from agentassist.privacy.cues import CARD, OTHER
 from agentassist.privacy.detect import (
-    CARD,
     CARD_DIGITS,
+    KINDS,
+    Before,
     Item,
     Span,
-    asks_code,
+    asks,
     card_windows,
     chains,
     find_spans,
     fold,
     items,
+    named_before,
+    ordinary,
+    unchecked_window,
 )
 from agentassist.privacy.kinds import IBAN, Rules
 
@@ -54,29 +59,33 @@ class Redactor:
         self._keep = keep
         self._said: list[_Said] = []  # the last finals of both channels, by start time
 
-    def _context(self, before: list[_Said], start_s: float) -> tuple[bool, bool]:
-        """Whether the last final of either speaker before ``start_s`` asked for the code or held a card."""
+    def _context(self, before: list[_Said], start_s: float) -> Before:
+        """What the last final of either speaker before ``start_s`` asked for, and the card data the
+        latest of them held (a code said right after a card number and its expiry is a code)."""
         last: dict[str, _Said] = {}
         for s in before:
             if s.start_s < start_s and start_s - s.end_s <= self.context_s:
                 last[s.channel] = s
-        return any(asks_code(s.text) for s in last.values()), any(
-            x.kind == CARD for s in last.values() for x in s.spans
-        )
+        latest = max(last.values(), key=lambda s: s.start_s, default=None)
+        said = frozenset(x.kind for x in latest.spans if x.kind in KINDS) if latest is not None else frozenset()
+        return Before(frozenset().union(*(asks(s.text) for s in last.values())), said)
 
     def partial(self, channel: str, text: str, start_s: float, run_digits: int = PARTIAL_RUN_DIGITS) -> list[Span]:
         """The spans of a partial: those of a final, and any run of ``run_digits`` digits or more (part of
         a card number, maybe), counting the digits this speaker's last final ended with or the card
-        number it ended with ("4539 1488" then a partial "0343": masked)."""
-        asked, card = self._context(self._said, start_s)
-        spans = _merged(find_spans(text, asked, card), self.rules.find(text))
+        number it ended with ("4539 1488" then a partial "0343": masked); but not a run that the words
+        before it say is another number ("order 4829 3377", "+48 600 123 456"), unless a card is named."""
+        before = self._context(self._said, start_s)
+        spans = _merged(find_spans(text, before), self.rules.find(text))
         folded = fold(text)
         carried = self._carried(channel, start_s)
         for n, chain in enumerate(chains(folded, items(text))):
             digits = "".join(i.digits for i in chain)
             lead = n == 0 and len(_words(folded[: chain[0].start])) <= LEAD_WORDS
-            if len(digits) + (carried if lead else 0) >= run_digits and not _overlaps(
-                Span(CARD, chain[0].start, chain[-1].end), spans
+            if (
+                len(digits) + (carried if lead else 0) >= run_digits
+                and not _overlaps(Span(CARD, chain[0].start, chain[-1].end), spans)
+                and not (_other_number(folded, chain, before) and not (lead and carried))
             ):
                 spans.append(Span(CARD, chain[0].start, chain[-1].end))
         return sorted(spans, key=lambda s: s.start)
@@ -110,14 +119,17 @@ class Redactor:
         mine = pending.get(said.channel, [])
         if mine and said.start_s - mine[-1][0].end_s > self.context_s:
             mine = []
-        asked, card = self._context(before, said.start_s)
+        context = self._context(before, said.start_s)
         folded = fold(said.text)
         found = chains(folded, items(said.text))
         lead = found[0] if found and len(_words(folded[: found[0][0].start])) <= LEAD_WORDS else []
-        across = _across(mine, said, lead)
+        first = mine[0][0] if mine else said  # where a number said across finals began: its context
+        across = _across(mine, said, lead, self._context(before, first.start_s))
         for owner, spans in across.items():
             _add(owner, spans)
-        _add(said, _merged(find_spans(said.text, asked, card or bool(across)), self.rules.find(said.text)))
+        if across:
+            context = Before(context.asked, context.said | {CARD})
+        _add(said, _merged(find_spans(said.text, context), self.rules.find(said.text)))
         # what is left said last may be the start of a card number said on in the next utterance
         tail = found[-1] if found and not _words(folded[found[-1][-1].end :]) else []
         tail = [i for i in tail if not any(s.start <= i.start < s.end for s in said.spans)]
@@ -141,18 +153,30 @@ def _add(said: _Said, spans: list[Span]) -> None:
     said.spans = sorted([*said.spans, *(s for s in spans if not _overlaps(s, said.spans))], key=lambda s: s.start)
 
 
-def _across(pending: list[tuple[_Said, Item]], said: _Said, lead: list[Item]) -> dict[_Said, list[Span]]:
-    """Card numbers that begin in earlier finals and end in this one: their spans, by final."""
+def _across(
+    pending: list[tuple[_Said, Item]], said: _Said, lead: list[Item], before: Before
+) -> dict[_Said, list[Span]]:
+    """Card numbers that begin in earlier finals and end in this one: their spans, by final (one failing
+    the Luhn check where the words before its first piece, or ``before`` them, say it is a card)."""
     if not pending or not lead:
         return {}
     owners = [p for p, _ in pending] + [said] * len(lead)
     chain = [i for _, i in pending] + lead
     spans: dict[_Said, list[Span]] = {}
-    for i, j in card_windows(chain, across=len(pending)):
+    windows = card_windows(chain, across=len(pending)) or unchecked_window(
+        chain, fold(owners[0].text), before, across=len(pending)
+    )
+    for i, j in windows:
         for owner in dict.fromkeys(owners[i:j]):
             mine = [chain[k] for k in range(i, j) if owners[k] is owner]
             spans.setdefault(owner, []).append(Span(CARD, mine[0].start, mine[-1].end))
     return spans
+
+
+def _other_number(folded: str, chain: list[Item], before: Before) -> bool:
+    """Whether a run is plainly no card number: the words before it say so ("order 4829 3377"), or it is
+    a phone or a date ("+48 600 123 456", "12.03.2024")."""
+    return ordinary(folded, chain) or named_before(folded, chain[0].start, before) == OTHER
 
 
 def _words(text: str) -> list[str]:

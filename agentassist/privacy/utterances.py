@@ -14,7 +14,8 @@ import dataclasses
 from typing import TypedDict
 
 from agentassist.events import Utterance, Word
-from agentassist.privacy.detect import CVV, Span, chains, fold, items, mask
+from agentassist.privacy.cues import CVV
+from agentassist.privacy.detect import Span, chains, fold, items, mask
 from agentassist.privacy.kinds import Rules
 from agentassist.privacy.redactor import PARTIAL_RUN_DIGITS, REVISION_RUN_DIGITS, Redactor
 
