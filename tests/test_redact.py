@@ -107,9 +107,13 @@ def test_a_card_number_asked_for_or_cut_in_two_is_masked_though_luhn_fails() -> 
     r.final("a1", "agent", "can I have the long number on the card, please?", 0.0, 2.0)
     assert [s.kind for s in r.final("c1", "customer", "yeah, it's 5280 9342 8317 1081", 2.5, 5.0)["c1"]] == ["card"]
     r = Redactor()
-    assert r.final("c1", "customer", "my card number is 4916 3385", 0.0, 2.0) == {"c1": []}
-    changed = r.final("c2", "customer", "0608 2833", 3.0, 5.0)
+    r.final("c1", "customer", "my number is 4916 3385", 0.0, 2.0)
+    changed = r.final("c2", "customer", "0608 2833", 3.0, 5.0)  # 16 digits said as a card is, Luhn failing
     assert {k: [s.kind for s in v] for k, v in changed.items()} == {"c1": ["card"], "c2": ["card"]}
+    r = Redactor()  # a final ending with a card's first piece: masked at once, joined to the next when it comes
+    assert [s.kind for s in r.final("c1", "customer", "my card number is 4539", 0.0, 2.0)["c1"]] == ["card"]
+    changed = r.final("c2", "customer", "1488 0343 6467", 3.0, 5.0)
+    assert {k: [s.kind for s in v] for k, v in changed.items()} == {"c2": ["card"]}
     r = Redactor()
     r.final("a1", "agent", "what's your order number?", 0.0, 2.0)
     assert r.final("c1", "customer", "it's 4829 3377 1234 5678", 2.5, 5.0) == {"c1": []}
@@ -131,6 +135,17 @@ def test_a_partial_of_another_number_is_not_masked() -> None:
         assert r.partial("customer", said, 0.0) == [], said
     assert mask("my card is 4829 3377", r.partial("customer", "my card is 4829 3377", 0.0)) == "my card is [CARD]"
     assert mask("4829 3377", r.partial("customer", "4829 3377", 0.0)) == "[CARD]"  # nothing says what it is
+    for said, shown in [
+        ("my card number is 453", "my card number is [CARD]"),  # still being said: masked from its first digit
+        ("the security code is 7", "the security code is [CVV]"),
+        ("the expiry date is 12", "the expiry date is [EXPIRY]"),
+        ("my card number is 453, sorry, wait", "my card number is 453, sorry, wait"),  # no longer said: a final's rules
+    ]:
+        assert mask(said, r.partial("customer", said, 0.0)) == shown
+    r.final("c1", "customer", "the card is 4111 1111 1111 1111", 1.0, 3.0)  # card data being given: any number
+    said = "the next pirate's name is 12, 12"  # "the expiry date is 12 27", misheard
+    assert mask(said, r.partial("customer", said, 3.5)) == "the next pirate's name is [EXPIRY]"
+    assert r.partial("customer", said, 3.5, said=True) == []  # a revision is read as a final
 
 
 def test_luhn() -> None:

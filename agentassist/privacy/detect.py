@@ -217,6 +217,21 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     return ""
 
 
+def announced(folded: str, at: int, before: Before = NOTHING) -> str:
+    """The card data the words just before ``at`` announce, the nearest cue's (or the question's just
+    before): ``card``, ``expiry``, ``cvv`` or "". A partial's number said only in part yet is masked as it
+    ("my card number is 453", "the CVV is 7")."""
+    opening = _words_between(folded, 0, at) <= _CONTEXT_WORDS
+    found = {}
+    for kind in (EXPIRY, CVV):
+        found[kind] = _cue_before(cues(kind, folded), folded, at)
+        found[kind] = max(found[kind], 0) if opening and kind in before.asked else found[kind]
+    if named_before(folded, at, before) == CARD:
+        found[CARD] = max(_last(cues(CARD, folded), at), 0)
+    kind, where = max(found.items(), key=lambda kv: kv[1])
+    return kind if where >= 0 else ""
+
+
 def ordinary(folded: str, run: list[Item]) -> bool:
     """A run that is plainly no card number: a phone ("+48 ...", "00 48 ..."), a date ("12.03.2024"),
     years ("2019, 2020, 2021"), a list in order ("36, 38, 40, 42")."""
@@ -282,6 +297,14 @@ def _code(chain: list[Item]) -> int:
     return 0
 
 
+def by_shape(chain: list[Item], said: frozenset[str]) -> str:
+    """What card data ``chain`` looks like, after card data (``said``): an expiry date if none was said
+    yet and it is a month and a year, a code if 3 or 4 digits, else a card number's piece."""
+    if EXPIRY not in said and _expiry(chain) == len(chain):
+        return EXPIRY
+    return CVV if 3 <= sum(len(i.digits) for i in chain) <= 4 else CARD
+
+
 def _months(folded: str, found: list[Item]) -> list[Item]:
     """Month names as items of two digits ("December": 12), where no number is."""
     return [
@@ -291,11 +314,13 @@ def _months(folded: str, found: list[Item]) -> list[Item]:
     ]
 
 
-def find_spans(text: str, before: Before = NOTHING) -> list[Span]:
-    """The card data in ``text``, said after what ``before`` tells (the utterances just before)."""
+def find_spans(text: str, before: Before = NOTHING, taken: tuple[Span, ...] = ()) -> list[Span]:
+    """The card data in ``text``, said after what ``before`` tells (the utterances just before);
+    ``taken``: pieces of a card number already known (one said on from the utterance before), the
+    numbers after them read as what follows a card."""
     folded = fold(text)
-    found = items(text)
-    cards: list[Span] = []
+    found = [i for i in items(text) if not any(t.start <= i.start < t.end for t in taken)]
+    cards: list[Span] = list(taken)
     rest: list[Item] = []
     for chain in chains(folded, found):
         last = 0
@@ -358,8 +383,11 @@ def _expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: li
 
 
 def asks(text: str) -> frozenset[str]:
-    """What ``text`` ends asking for (or naming): ``card``, ``expiry``, ``cvv`` or ``other``."""
-    return asked_for(fold(text))
+    """What ``text`` ends asking for (or naming): ``card``, ``expiry``, ``cvv`` or ``other``; not what it
+    answers itself ("the card is 4111 ...")."""
+    folded = fold(text)
+    found = items(text)
+    return frozenset(k for k in asked_for(folded) if not any(i.start >= cues(k, folded)[-1][1] for i in found))
 
 
 def mask(text: str, spans: list[Span]) -> str:

@@ -15,10 +15,13 @@ from agentassist.privacy.cues import CARD, OTHER
 from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
+    UNCHECKED_DIGITS,
     Before,
     Item,
     Span,
+    announced,
     asks,
+    by_shape,
     card_windows,
     chains,
     find_spans,
@@ -44,6 +47,7 @@ class _Said:
     start_s: float
     end_s: float
     spans: list[Span] = field(default_factory=list)  # masked so far: a span once masked stays masked
+    open: list[Span] = field(default_factory=list)  # a card number's first piece it ended with, masked at once
 
 
 class Redactor:
@@ -70,24 +74,38 @@ class Redactor:
         said = frozenset(x.kind for x in latest.spans if x.kind in KINDS) if latest is not None else frozenset()
         return Before(frozenset().union(*(asks(s.text) for s in last.values())), said)
 
-    def partial(self, channel: str, text: str, start_s: float, run_digits: int = PARTIAL_RUN_DIGITS) -> list[Span]:
+    def partial(
+        self, channel: str, text: str, start_s: float, run_digits: int = PARTIAL_RUN_DIGITS, said: bool = False
+    ) -> list[Span]:
         """The spans of a partial: those of a final, and any run of ``run_digits`` digits or more (part of
         a card number, maybe), counting the digits this speaker's last final ended with or the card
         number it ended with ("4539 1488" then a partial "0343": masked); but not a run that the words
-        before it say is another number ("order 4829 3377", "+48 600 123 456"), unless a card is named."""
+        before it say is another number ("order 4829 3377", "+48 600 123 456"). A number still being said
+        (the partial's last words) after a card data cue is masked whatever its length ("card number 453"),
+        and so is any number of 2 digits or more while card data is being given (the last final held some).
+        ``said``: the text is all said (a revision), none of it still being said."""
         before = self._context(self._said, start_s)
         spans = _merged(find_spans(text, before), self.rules.find(text))
         folded = fold(text)
         carried = self._carried(channel, start_s)
-        for n, chain in enumerate(chains(folded, items(text))):
+        found = chains(folded, items(text))
+        for n, chain in enumerate(found):
             digits = "".join(i.digits for i in chain)
             lead = n == 0 and len(_words(folded[: chain[0].start])) <= LEAD_WORDS
-            if (
-                len(digits) + (carried if lead else 0) >= run_digits
-                and not _overlaps(Span(CARD, chain[0].start, chain[-1].end), spans)
-                and not (_other_number(folded, chain, before) and not (lead and carried))
+            whole = Span(CARD, chain[0].start, chain[-1].end)
+            if _overlaps(whole, spans):
+                continue
+            # the number still being said, after its cue: masked as what it will be, from its first digit;
+            # any number while card data is being given (the last final held some): the words may be misheard
+            kind = announced(folded, chain[0].start, before) if chain is found[-1] and not said else ""
+            if kind and not _words(folded[chain[-1].end :]):
+                spans.append(Span(kind, whole.start, whole.end))
+            elif before.said and len(digits) >= 2 and not said:
+                spans.append(Span(by_shape(chain, before.said), whole.start, whole.end))
+            elif len(digits) + (carried if lead else 0) >= run_digits and not (
+                _other_number(folded, chain, before) and not (lead and carried)
             ):
-                spans.append(Span(CARD, chain[0].start, chain[-1].end))
+                spans.append(whole)
         return sorted(spans, key=lambda s: s.start)
 
     def _carried(self, channel: str, start_s: float) -> int:
@@ -129,13 +147,23 @@ class Redactor:
             _add(owner, spans)
         if across:
             context = Before(context.asked, context.said | {CARD})
-        _add(said, _merged(find_spans(said.text, context), self.rules.find(said.text)))
-        # what is left said last may be the start of a card number said on in the next utterance
+        going_on = [] if across else _going_on(mine, lead)
+        taken = (Span(CARD, going_on[0].start, going_on[-1].end),) if going_on else ()
+        said.open += [t for t in taken if t not in said.open]
+        _add(said, _merged(find_spans(said.text, context, taken), self.rules.find(said.text)))
+        # what is left said last may be the start of a card number said on in the next utterance; after a
+        # card's cue ("my card number is 4539") it is masked now, and still joins the next piece
         tail = found[-1] if found and not _words(folded[found[-1][-1].end :]) else []
-        tail = [i for i in tail if not any(s.start <= i.start < s.end for s in said.spans)]
+        tail = [i for i in tail if not any(s.start <= i.start < s.end for s in said.spans if s not in said.open)]
+        piece = Span(CARD, tail[0].start, tail[-1].end) if tail else None
+        if piece and not _overlaps(piece, said.spans) and announced(folded, piece.start, context) == CARD:
+            said.open.append(piece)
+            _add(said, [piece])
         if across:
             mine = []
-        if tail and lead and tail[0] is lead[0] and len(tail) == len(lead):
+        if going_on and (len(going_on) < len(lead) or _digits(mine) + _digits(going_on) >= UNCHECKED_DIGITS[0]):
+            pending[said.channel] = []  # the card number is whole: what follows is its expiry or code
+        elif tail and lead and tail[0] is lead[0] and len(tail) == len(lead):
             pending[said.channel] = _trim(mine + [(said, i) for i in tail])
         else:
             pending[said.channel] = _trim([(said, i) for i in tail])
@@ -171,6 +199,25 @@ def _across(
             mine = [chain[k] for k in range(i, j) if owners[k] is owner]
             spans.setdefault(owner, []).append(Span(CARD, mine[0].start, mine[-1].end))
     return spans
+
+
+def _digits(found: list[Item] | list[tuple[_Said, Item]]) -> int:
+    return sum(len(x.digits if isinstance(x, Item) else x[1].digits) for x in found)
+
+
+def _going_on(pending: list[tuple[_Said, Item]], lead: list[Item]) -> list[Item]:
+    """The first numbers of an utterance that go on with a card number begun in the finals before and not
+    yet whole (its pieces masked as they came: "my card number is 4539" then "1488"), up to 16 digits."""
+    if not pending or not all(any(s.start <= i.start < s.end for s in owner.open) for owner, i in pending):
+        return []
+    digits = _digits(pending)
+    out: list[Item] = []
+    for item in lead:
+        digits += len(item.digits)
+        if digits > UNCHECKED_DIGITS[0]:
+            break
+        out.append(item)
+    return out
 
 
 def _other_number(folded: str, chain: list[Item], before: Before) -> bool:
