@@ -119,6 +119,16 @@ def test_a_card_number_asked_for_or_cut_in_two_is_masked_though_luhn_fails() -> 
     assert r.final("c1", "customer", "it's 4829 3377 1234 5678", 2.5, 5.0) == {"c1": []}
 
 
+def test_a_card_read_group_by_group_as_tiny_en_heard_it_in_a_call_is_masked() -> None:
+    said = ["My card number is", "in 5, 3, 9", "1, 4, 8, 8", "zero three four three", "6, 4, 6, 7, 6, 4, 6, 7, 6,",
+            "But if you're ready to code, it is.", "7, 3, 7.", "Thank you."]  # fmt: skip
+    r, found = Redactor(), {}
+    for n, text in enumerate(said):
+        found.update(r.final(str(n), "customer", text, 3.0 * n, 3.0 * n + 2.0))
+    shown = [mask(text, found.get(str(n), [])) for n, text in enumerate(said)]
+    assert shown[1:5] == ["in [CARD]", "[CARD]", "[CARD]", "[CARD], [CVV],"] and shown[6] == "[CVV]."
+
+
 def test_an_expiry_and_a_code_said_after_the_card_number_are_masked() -> None:
     r = Redactor()
     r.final("c1", "customer", "the card is 4111 1111 1111 1111", 0.0, 3.0)

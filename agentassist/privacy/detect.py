@@ -319,7 +319,8 @@ def find_spans(text: str, before: Before = NOTHING, taken: tuple[Span, ...] = ()
     ``taken``: pieces of a card number already known (one said on from the utterance before), the
     numbers after them read as what follows a card."""
     folded = fold(text)
-    found = [i for i in items(text) if not any(t.start <= i.start < t.end for t in taken)]
+    said = items(text)
+    found = [i for i in said if not any(t.start <= i.start < t.end for t in taken)]
     cards: list[Span] = list(taken)
     rest: list[Item] = []
     for chain in chains(folded, found):
@@ -330,7 +331,26 @@ def find_spans(text: str, before: Before = NOTHING, taken: tuple[Span, ...] = ()
             last = j
         rest += chain[last:]
     rest = sorted(rest + _months(folded, found), key=lambda i: i.start)
-    return sorted(cards + _expiries_and_codes(folded, rest, before, cards), key=lambda s: s.start)
+    spans = sorted(cards + _expiries_and_codes(folded, rest, before, cards), key=lambda s: s.start)
+    return _whole(chains(folded, said), spans)
+
+
+def _whole(found: list[list[Item]], spans: list[Span]) -> list[Span]:
+    """``spans`` and, for a chain partly masked, its other numbers as the span before them (or after): one
+    number as said is masked whole ("6, 4, 6, 7, 6, 4, 6, 7": a group heard twice after a card number)."""
+    out = list(spans)
+    for chain in found:
+        inside = [s for s in spans if chain[0].start <= s.start < chain[-1].end]
+        run: list[Item] = []
+        for item in [*chain, None] if inside else []:
+            if item is not None and not any(s.start <= item.start < s.end for s in inside):
+                run.append(item)
+                continue
+            if run:
+                near = max((s for s in inside if s.end <= run[0].start), key=lambda s: s.end, default=inside[0])
+                out.append(Span(near.kind, run[0].start, run[-1].end))
+            run = []
+    return sorted(out, key=lambda s: s.start)
 
 
 def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int, int]]:

@@ -148,8 +148,8 @@ class Redactor:
         if across:
             context = Before(context.asked, context.said | {CARD})
         going_on = [] if across else _going_on(mine, lead)
-        taken = (Span(CARD, going_on[0].start, going_on[-1].end),) if going_on else ()
-        said.open += [t for t in taken if t not in said.open]
+        taken = (Span(CARD, going_on[0].start, going_on[-1].end),) if going_on else tuple(across.get(said, []))
+        said.open += [t for t in taken if going_on and t not in said.open]
         _add(said, _merged(find_spans(said.text, context, taken), self.rules.find(said.text)))
         # what is left said last may be the start of a card number said on in the next utterance; after a
         # card's cue ("my card number is 4539") it is masked now, and still joins the next piece
