@@ -129,6 +129,14 @@ def test_a_card_read_group_by_group_as_tiny_en_heard_it_in_a_call_is_masked() ->
     assert shown[1:5] == ["in [CARD]", "[CARD]", "[CARD]", "[CARD], [CVV],"] and shown[6] == "[CVV]."
 
 
+def test_an_expiry_cut_short_by_the_recognizer_is_masked_as_one() -> None:
+    said = ["The expiration date is...", "1, 2, 2.", "8.", "The card security code is...", "9, 8, 2."]  # a real call
+    r, found = Redactor(), {}
+    for n, text in enumerate(said):
+        found.update(r.final(str(n), "customer", text, 3.0 * n, 3.0 * n + 2.0))
+    assert [[s.kind for s in found.get(str(n), [])] for n in range(5)] == [[], ["expiry"], [], [], ["cvv"]]
+
+
 def test_an_expiry_and_a_code_said_after_the_card_number_are_masked() -> None:
     r = Redactor()
     r.final("c1", "customer", "the card is 4111 1111 1111 1111", 0.0, 3.0)

@@ -152,12 +152,14 @@ class Redactor:
         said.open += [t for t in taken if going_on and t not in said.open]
         _add(said, _merged(find_spans(said.text, context, taken), self.rules.find(said.text)))
         # what is left said last may be the start of a card number said on in the next utterance; after a
-        # card's cue ("my card number is 4539") it is masked now, and still joins the next piece
+        # card's cue ("my card number is 4539") it is masked now, and still joins the next piece; after an
+        # expiry's or a code's cue it is masked as one
         tail = found[-1] if found and not _words(folded[found[-1][-1].end :]) else []
         tail = [i for i in tail if not any(s.start <= i.start < s.end for s in said.spans if s not in said.open)]
-        piece = Span(CARD, tail[0].start, tail[-1].end) if tail else None
-        if piece and not _overlaps(piece, said.spans) and announced(folded, piece.start, context) == CARD:
-            said.open.append(piece)
+        kind = announced(folded, tail[0].start, context) if tail else ""
+        piece = Span(kind, tail[0].start, tail[-1].end) if tail else None
+        if kind and piece and not _overlaps(piece, said.spans):  # an expiry or code cut short ("1, 2, 2." "8.")
+            said.open += [piece] if kind == CARD else []
             _add(said, [piece])
         if across:
             mine = []
