@@ -137,6 +137,16 @@ def test_an_expiry_cut_short_by_the_recognizer_is_masked_as_one() -> None:
     assert [[s.kind for s in found.get(str(n), [])] for n in range(5)] == [[], ["expiry"], [], [], ["cvv"]]
 
 
+def test_card_data_whose_cues_were_misheard_is_masked_by_what_it_follows() -> None:
+    said = ["Номикатый", "4, 5, 6", "0, 8, 1, 2,", "3, 4, 5, 8.", "9-0-1-8", "Сок яйство", "1, 2, 2, 8", "Кот.",
+            "9 8 2"]  # fmt: skip
+    r, found = Redactor(), {}  # base heard a real call so: "Номер карты", "Срок действия", "Код" lost
+    for n, text in enumerate(said):
+        found.update(r.final(str(n), "customer", text, 2.5 * n, 2.5 * n + 2.0))
+    kinds = [[s.kind for s in found.get(str(n), [])] for n in range(len(said))]
+    assert kinds == [[], ["card"], ["card"], ["card"], ["card"], [], ["expiry"], [], ["cvv"]]
+
+
 def test_an_expiry_and_a_code_said_after_the_card_number_are_masked() -> None:
     r = Redactor()
     r.final("c1", "customer", "the card is 4111 1111 1111 1111", 0.0, 3.0)

@@ -63,14 +63,17 @@ class Redactor:
         self._keep = keep
         self._said: list[_Said] = []  # the last finals of both channels, by start time
 
-    def _context(self, before: list[_Said], start_s: float) -> Before:
+    def _context(self, before: list[_Said], start_s: float, channel: str = "") -> Before:
         """What the last final of either speaker before ``start_s`` asked for, and the card data the
-        latest of them held (a code said right after a card number and its expiry is a code)."""
-        last: dict[str, _Said] = {}
-        for s in before:
-            if s.start_s < start_s and start_s - s.end_s <= self.context_s:
-                last[s.channel] = s
-        latest = max(last.values(), key=lambda s: s.start_s, default=None)
+        latest of them held (a code said right after a card number and its expiry is a code); a final of
+        ``channel``'s with no number in it is passed over ("Сок яйство": an expiry's cue misheard)."""
+        recent = [s for s in before if s.start_s < start_s and start_s - s.end_s <= self.context_s]
+        last = {s.channel: s for s in recent}
+        latest = None
+        for s in reversed(recent):
+            latest = s
+            if s.channel != channel or s.spans or items(s.text):
+                break
         said = frozenset(x.kind for x in latest.spans if x.kind in KINDS) if latest is not None else frozenset()
         return Before(frozenset().union(*(asks(s.text) for s in last.values())), said)
 
@@ -84,7 +87,7 @@ class Redactor:
         (the partial's last words) after a card data cue is masked whatever its length ("card number 453"),
         and so is any number of 2 digits or more while card data is being given (the last final held some).
         ``said``: the text is all said (a revision), none of it still being said."""
-        before = self._context(self._said, start_s)
+        before = self._context(self._said, start_s, channel)
         spans = _merged(find_spans(text, before), self.rules.find(text))
         folded = fold(text)
         carried = self._carried(channel, start_s)
@@ -137,12 +140,12 @@ class Redactor:
         mine = pending.get(said.channel, [])
         if mine and said.start_s - mine[-1][0].end_s > self.context_s:
             mine = []
-        context = self._context(before, said.start_s)
+        context = self._context(before, said.start_s, said.channel)
         folded = fold(said.text)
         found = chains(folded, items(said.text))
         lead = found[0] if found and len(_words(folded[: found[0][0].start])) <= LEAD_WORDS else []
         first = mine[0][0] if mine else said  # where a number said across finals began: its context
-        across = _across(mine, said, lead, self._context(before, first.start_s))
+        across = _across(mine, said, lead, self._context(before, first.start_s, said.channel))
         for owner, spans in across.items():
             _add(owner, spans)
         if across:
