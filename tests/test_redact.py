@@ -145,6 +145,8 @@ def test_card_data_whose_cues_were_misheard_is_masked_by_what_it_follows() -> No
         found.update(r.final(str(n), "customer", text, 2.5 * n, 2.5 * n + 2.0))
     kinds = [[s.kind for s in found.get(str(n), [])] for n in range(len(said))]
     assert kinds == [[], ["card"], ["card"], ["card"], ["card"], [], ["expiry"], [], ["cvv"]]
+    code = "Которая на Оке 9-8-2."  # another run of the same call: "Код на обороте 982"
+    assert mask(code, r.final("9", "customer", code, 2.5 * 7, 2.5 * 7 + 2.0)["9"]) == "Которая на Оке [CVV]."
 
 
 def test_an_expiry_and_a_code_said_after_the_card_number_are_masked() -> None:
@@ -173,6 +175,9 @@ def test_a_partial_of_another_number_is_not_masked() -> None:
     r.final("c1", "customer", "the card is 4111 1111 1111 1111", 1.0, 3.0)  # card data being given: any number
     said = "the next pirate's name is 12, 12"  # "the expiry date is 12 27", misheard
     assert mask(said, r.partial("customer", said, 3.5)) == "the next pirate's name is [EXPIRY]"
+    assert mask(said, r.partial("customer", said, 3.5, said=True)) == "the next pirate's name is [EXPIRY]"  # ending it
+    said = "okay so we have 12 more and that is all"
+    assert mask(said, r.partial("customer", said, 3.5)) == "okay so we have [CARD] more and that is all"
     assert r.partial("customer", said, 3.5, said=True) == []  # a revision is read as a final
 
 

@@ -48,6 +48,7 @@ _ZERO = {"oh", "o"}  # "oh nine": English says zero so inside a number
 _REPEAT = {"double": 2, "triple": 3}
 _CUE_WORDS = 3  # a cue reaches a number this many words after it ("the CVV is 123")
 _CARD_CUE_WORDS = 5  # "my card number is, um, 4539 ...": a card's cue reaches further (13+ digits follow)
+_MISHEARD_WORDS = 5  # after card data, a number ending an utterance this many words in is card data still
 _CONTEXT_WORDS = 2  # an answer to a cue said before ("318", "it's 318"), or going on after card data ("and 737")
 _UNIT = re.compile(
     r"[\s,]*(?:%|percent|per cent|dollars?|euros?|pounds?|cents?|bucks|minutes?|hours?|days?|units?|pieces?|items?"
@@ -378,8 +379,13 @@ def _expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: li
             at = piece[0].start
             opening = _words_between(folded, 0, at) <= _CONTEXT_WORDS
             after = max((s.end for s in cards + spans if s.end <= at), default=-1)
+            # right after card data, here or in the last final; or ending an utterance a few words into it
+            # after card data (its cue misheard: "Которая на Оке 9-8-2" for "Код на обороте 982")
+            ending = _words_between(folded, 0, at) <= _MISHEARD_WORDS and not _words_between(
+                folded, piece[-1].end, len(folded)
+            )
             following = (after >= 0 and _words_between(folded, after, at) <= _CONTEXT_WORDS) or (
-                opening and bool(before.said)
+                (opening or ending) and bool(before.said)
             )
             following = following and _last(other_cues, at) <= after  # "card ..., phone 600 123 456"
             expiry_at, code_at = _cue_before(expiry_cues, folded, at), _cue_before(code_cues, folded, at)
