@@ -139,7 +139,13 @@ def _repeatable(tok: str) -> bool:
 
 def _beside_number(tokens: list[tuple[str, int, int]], n: int) -> bool:
     near = [tokens[k][0] for k in (n - 1, n + 1) if 0 <= k < len(tokens)]
+    if tokens[n][0] == "o":  # Polish "o 10:30" (at half past ten) is no zero: an English "o" comes before a digit
+        return n + 1 < len(tokens) and _digit(tokens[n + 1][0])
     return any(t.isdigit() or (t not in _ZERO and is_number_word(t)) for t in near)
+
+
+def _digit(tok: str) -> bool:
+    return (tok.isdigit() and len(tok) == 1) or (is_number_word(tok) and len(str(number_runs([tok])[0][2])) == 1)
 
 
 def chains(text: str, found: list[Item]) -> list[list[Item]]:
@@ -235,13 +241,14 @@ def announced(folded: str, at: int, before: Before = NOTHING) -> str:
 
 def ordinary(folded: str, run: list[Item]) -> bool:
     """A run that is plainly no card number: a phone ("+48 ...", "00 48 ..."), a date ("12.03.2024"),
-    years ("2019, 2020, 2021"), a list in order ("36, 38, 40, 42")."""
+    years ("2019, 2020, 2021"), an evenly spaced list ("36, 38, 40, 42")."""
     if _PHONE_PREFIX.search(folded[: run[0].start]) or run[0].digits.startswith("00"):
         return True
     if all(len(i.digits) == 4 and i.digits[:2] in ("19", "20") for i in run):
         return True
-    if len(run) >= 4 and all(len(a.digits) == len(b.digits) and a.digits < b.digits for a, b in pairwise(run)):
-        return True  # a list: "sizes 36, 38, 40, 42, 44" (a card's groups are not in order)
+    steps = {int(b.digits) - int(a.digits) for a, b in pairwise(run)}
+    if len(run) >= 4 and len({len(i.digits) for i in run}) == 1 and len(steps) == 1 and steps.pop() > 0:
+        return True  # a list: "sizes 36, 38, 40, 42, 44" (a card's groups are not evenly spaced)
     for a, b, c in zip(run, run[1:], run[2:], strict=False):  # day, month, year
         if (
             len(c.digits) == 4

@@ -35,7 +35,7 @@ from agentassist.privacy.kinds import IBAN, Rules
 
 CONTEXT_S = 15.0  # an utterance further back than this does not carry a number or a question on
 LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many words
-PARTIAL_RUN_DIGITS = 8  # a partial with this many digits in a row may be half a card: masked
+PARTIAL_RUN_DIGITS = 7  # a partial with this many digits in a row may be part of a card: masked (PCI DSS: six show)
 REVISION_RUN_DIGITS = 12  # a revision merges a turn's pieces: this many digits in a row are most of a card
 
 
