@@ -401,6 +401,8 @@ def _expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: li
             kind, k = "", 0
             if expiry_at >= 0 and expiry_at >= code_at and (k := _expiry(piece)):
                 kind = EXPIRY
+            elif expiry_at >= 0 and expiry_at >= code_at and ending and sum(len(i.digits) for i in piece) <= 6:
+                kind, k = EXPIRY, len(piece)  # cut short by the recognizer ("1, 2, 2." of "1, 2, 2, 8")
             elif code_at >= 0 and (k := _code(piece)):
                 kind = CVV
             elif following and EXPIRY not in said and (k := _expiry(piece)):

@@ -5,6 +5,11 @@ utterances of one speaker) is still found, and a code answered to the agent's qu
 final utterance and of any earlier one that a new span reaches back into (the caller stores and
 publishes that one again, revised); :meth:`Redactor.partial` masks a partial more eagerly, since
 its digits may yet become a card number.
+
+A card number read group by group ("my card number is 4539" / "1488" / ...) is masked from its first
+group: a group ending a final after a card's cue (or the question for one) is an open piece, masked at
+once, and the next finals' first numbers go on with it up to 16 digits; what follows a whole card is
+read as its expiry date and code, whatever words the recognizer made of their cues.
 """
 
 from __future__ import annotations
