@@ -1,16 +1,20 @@
 """Redaction of card data said aloud: recall and precision per kind, ordinary numbers masked.
 
-    python -m benchmarks.redact [--half tune|heldout|both] [--show] [--kinds]
+    python -m benchmarks.redact [--half tune|heldout|heldout2|both] [--show] [--kinds]
 
-Reads benchmarks/redact_cases/<half>/<lang>.jsonl (written before the detector; see the README
-there). Each case's utterances go through one :class:`~agentassist.privacy.redactor.Redactor` in
-order, as consecutive finals of one speaker 2 s apart, and the spans each utterance ends with (after
-any later utterance reached back into it) are compared with the expected ones:
+Reads benchmarks/redact_cases/<half>/<lang>.jsonl (see the README there); ``both`` (the default)
+prints tune and heldout, the old held-out half, scored blind once and tuned on since (session 14).
+Each case's utterances go through one :class:`~agentassist.privacy.redactor.Redactor` in order, as
+consecutive finals of one speaker 2 s apart, and the spans each utterance ends with (after any later
+utterance reached back into it) are compared with the expected ones:
 
 - recall: expected spans covered by a found span of the same kind (all but 2 characters of it);
 - precision: found spans that overlap an expected span of the same kind;
 - false masks: cases of ordinary numbers (no expected span) in which anything was masked; and the same
-  for each utterance given whole as a partial (partials mask any 8 digits in a row: phone numbers).
+  for each utterance given whole as a partial (partials mask any 8 digits in a row: phone numbers);
+- partials showing card data: each utterance given word by word as partials before its final, those
+  that reach into an expected span and show any of its digits (in brackets: more than six, what PCI
+  DSS allows of a card number).
 
 ``--kinds``: the kinds a script chooses (iban, phone, email), all of them on, from
 ``<half>/kinds-<lang>.jsonl`` (written before the detector was tuned on the tune half); card data
@@ -26,7 +30,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from agentassist.privacy.detect import KINDS, Span, mask
+from agentassist.privacy.detect import KINDS, Span, items, mask
 from agentassist.privacy.kinds import OPTIONAL_KINDS, Rules
 from agentassist.privacy.redactor import Redactor
 
@@ -35,21 +39,47 @@ LANGUAGES = ("en", "ru", "uk", "pl")
 _SLACK_CHARS = 2  # a found span may miss this much of an expected one ("-" or "," at an edge)
 
 
-def run_case(case: dict[str, Any], rules: Rules | None = None) -> list[list[Span]]:
+def run_case(case: dict[str, Any], rules: Rules | None = None, tally: Counter[str] | None = None) -> list[list[Span]]:
+    """The spans each utterance ends with; with ``tally``, each utterance is first given word by word as
+    partials and the card data they show is counted (``partial.reached``: partials that reach into an
+    expected span; ``partial.shown``: those showing any of its digits; ``partial.shown6``: more than six)."""
     redactor = Redactor(rules=rules)
     found: dict[str, list[Span]] = {}
+    expected = _expected(case)
     for n, text in enumerate(case["utterances"]):
+        if tally is not None:
+            for end in (m.end() for m in re.finditer(r"\S+", text)):
+                shown = _shown(text[:end], redactor.partial("customer", text[:end], 2.0 * n), expected, n)
+                tally["partial.reached"] += len(shown)
+                tally["partial.shown"] += sum(d > 0 for d in shown)
+                tally["partial.shown6"] += sum(d > 6 for d in shown)
         found.update(redactor.final(str(n), "customer", text, 2.0 * n, 2.0 * n + 1.5))
     return [found.get(str(n), []) for n in range(len(case["utterances"]))]
+
+
+def _expected(case: dict[str, Any]) -> list[tuple[int, Span]]:
+    out = []
+    for e in case["spans"]:
+        start = _place(case["utterances"][e["utterance"]], e["text"])
+        out.append((e["utterance"], Span(e["kind"], start, start + len(e["text"]))))
+    return out
+
+
+def _shown(prefix: str, spans: list[Span], expected: list[tuple[int, Span]], n: int) -> list[int]:
+    """For each expected span of utterance ``n`` that ``prefix`` reaches into, how many of its digits show
+    (as digits or words)."""
+    said = [i for i in items(prefix) if not any(s.start <= i.start < s.end for s in spans)]
+    return [
+        sum(len(i.digits) for i in said if e.start <= i.start < e.end)
+        for u, e in expected
+        if u == n and e.start < len(prefix)
+    ]
 
 
 def score(case: dict[str, Any], found: list[list[Span]], tally: Counter[str], rules: Rules | None = None) -> list[str]:
     """Add the case's counts to ``tally``; return what it got wrong, for --show."""
     wrong: list[str] = []
-    expected = []
-    for e in case["spans"]:
-        start = _place(case["utterances"][e["utterance"]], e["text"])
-        expected.append((e["utterance"], Span(e["kind"], start, start + len(e["text"]))))
+    expected = _expected(case)
     for u, e in expected:
         hit = any(f.kind == e.kind and _covered(e, f) for f in found[u])
         tally[f"{e.kind}.expected"] += 1
@@ -91,14 +121,23 @@ def report(half: str, show: bool, with_kinds: bool = False) -> list[str]:
     kinds = OPTIONAL_KINDS if with_kinds else KINDS
     rules = Rules.of(OPTIONAL_KINDS) if with_kinds else None
     head = " | ".join(f"{k} recall | {k} precision" for k in kinds)
-    lines = [f"## {half}{' (kinds)' if with_kinds else ''}", "", f"| lang | {head} | ordinary masked | as partials |"]
-    lines.append("|---" * (3 + 2 * len(kinds)) + "|")
+    title = f"{half} (old: scored blind once, tuned on since)" if half == "heldout" else half
+    lines = [
+        f"## {title}{' (kinds)' if with_kinds else ''}",
+        "",
+        f"| lang | {head} | ordinary masked | as partials | partials showing card data (> 6 digits) |",
+    ]
+    lines.append("|---" * (4 + 2 * len(kinds)) + "|")
     total: Counter[str] = Counter()
     for lang in LANGUAGES:
         tally: Counter[str] = Counter()
-        for line in (CASES / half / f"{'kinds-' if with_kinds else ''}{lang}.jsonl").read_text().splitlines():
+        path = CASES / half / f"{'kinds-' if with_kinds else ''}{lang}.jsonl"
+        if not path.is_file():
+            lines.append(f"| {lang} | (no {path.name}) |")
+            continue
+        for line in path.read_text().splitlines():
             case = json.loads(line)
-            found = run_case(case, rules)
+            found = run_case(case, rules, tally)
             wrong = score(case, found, tally, rules)
             if show and wrong:
                 masked = " || ".join(mask(t, s) for t, s in zip(case["utterances"], found, strict=True))
@@ -116,17 +155,21 @@ def _row(name: str, t: Counter[str], kinds: tuple[str, ...] = KINDS) -> str:
     return (
         f"| {name} | "
         + " | ".join(cells)
-        + f" | {_ratio(t['ordinary.masked'], t['ordinary'])} | {_ratio(t['ordinary.partial_masked'], t['ordinary'])} |"
+        + f" | {_ratio(t['ordinary.masked'], t['ordinary'])} | {_ratio(t['ordinary.partial_masked'], t['ordinary'])}"
+        + f" | {_ratio(t['partial.shown'], t['partial.reached'])} ({t['partial.shown6']}) |"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--half", choices=("tune", "heldout", "both"), default="tune")
+    parser.add_argument("--half", default="both", help="a folder of redact_cases (tune, heldout, heldout2) or both")
     parser.add_argument("--show", action="store_true", help="print each case with a miss or a wrong mask")
     parser.add_argument("--kinds", action="store_true", help="the kinds a script chooses: iban, phone, email")
     args = parser.parse_args()
     halves = ("tune", "heldout") if args.half == "both" else (args.half,)
+    for half in halves:
+        if not (CASES / half).is_dir():
+            parser.error(f"--half: expected both or a folder of {CASES}, got {half!r}")
     for half in halves:
         print("\n".join(report(half, args.show, args.kinds)) + "\n")
 

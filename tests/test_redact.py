@@ -61,6 +61,126 @@ def test_ordinary_numbers_stay(said: str) -> None:
     assert masked(said) == said
 
 
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("my card number is 4539 1488 0343 6468", "my card number is [CARD]"),  # a digit misheard: Luhn fails
+        ("номер карты 4539 1488 0343 6468, срок действия 12/27", "номер карты [CARD], срок действия [EXPIRY]"),
+        ("номер картки 4539 1488 0343 6468", "номер картки [CARD]"),
+        ("numer karty 4539 1488 0343 6468", "numer karty [CARD]"),
+        ("I'll pay by Visa, number 5469 3800 4123 4568", "I'll pay by Visa, number [CARD]"),
+        # said as a card is (in groups, starting with 2-6) and nothing says it is another number
+        ("пятьсот пятьдесят пять, пятьсот пятьдесят пять, пятьсот пятьдесят пять, пятьсот пятьдесят четыре, "
+         "сорок четыре", "[CARD]"),
+        ("4024 0071 0393 9509, 11/25, 402", "[CARD], [EXPIRY], [CVV]"),  # card data in a row, no cue
+        ("4-5-3-9-1-4-8-8-0-3-4-3-6-4-6-7 and 1 2 2 7 and 7 3 7", "[CARD] and [EXPIRY] and [CVV]"),
+        ("the CVV is double 7 5", "the CVV is [CVV]"),
+        ("it expires December 2027", "it expires [EXPIRY]"),
+        ("срок действия до декабря 2027 года", "срок действия до [EXPIRY] года"),
+        ("expiry twelve slash twenty seven", "expiry [EXPIRY]"),
+        ("card 4111 1111 1111 1111 for 2 tickets, 250 dollars", "card [CARD] for 2 tickets, 250 dollars"),
+    ],
+)  # fmt: skip
+def test_card_data_is_masked_as_real_calls_say_it(said: str, expected: str) -> None:
+    assert masked(said) == expected
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "your order number is 4829 3377 1234 5678",  # 16 digits failing Luhn, named an order
+        "номер договора 4276 3800 1234 5678",
+        "my loyalty card number is 5012 3456 7890 1234",
+        "numer karty lojalnościowej 5012 3456 7890 1234",
+        "you can reach me on 00 48 600 123 456",
+        "we have sizes 36, 38, 40, 42, 44, 46, 48",
+        "we worked with them in 2019, 2020, 2021, 2022",
+        "the booking runs from 12.03.2024 - 14.03.2024",
+    ],
+)
+def test_ordinary_long_numbers_stay(said: str) -> None:
+    assert masked(said) == said
+
+
+def test_a_card_number_asked_for_or_cut_in_two_is_masked_though_luhn_fails() -> None:
+    r = Redactor()
+    r.final("a1", "agent", "can I have the long number on the card, please?", 0.0, 2.0)
+    assert [s.kind for s in r.final("c1", "customer", "yeah, it's 5280 9342 8317 1081", 2.5, 5.0)["c1"]] == ["card"]
+    r = Redactor()
+    r.final("c1", "customer", "my number is 4916 3385", 0.0, 2.0)
+    changed = r.final("c2", "customer", "0608 2833", 3.0, 5.0)  # 16 digits said as a card is, Luhn failing
+    assert {k: [s.kind for s in v] for k, v in changed.items()} == {"c1": ["card"], "c2": ["card"]}
+    r = Redactor()  # a final ending with a card's first piece: masked at once, joined to the next when it comes
+    assert [s.kind for s in r.final("c1", "customer", "my card number is 4539", 0.0, 2.0)["c1"]] == ["card"]
+    changed = r.final("c2", "customer", "1488 0343 6467", 3.0, 5.0)
+    assert {k: [s.kind for s in v] for k, v in changed.items()} == {"c2": ["card"]}
+    r = Redactor()
+    r.final("a1", "agent", "what's your order number?", 0.0, 2.0)
+    assert r.final("c1", "customer", "it's 4829 3377 1234 5678", 2.5, 5.0) == {"c1": []}
+
+
+def test_a_card_read_group_by_group_as_tiny_en_heard_it_in_a_call_is_masked() -> None:
+    said = ["My card number is", "in 5, 3, 9", "1, 4, 8, 8", "zero three four three", "6, 4, 6, 7, 6, 4, 6, 7, 6,",
+            "But if you're ready to code, it is.", "7, 3, 7.", "Thank you."]  # fmt: skip
+    r, found = Redactor(), {}
+    for n, text in enumerate(said):
+        found.update(r.final(str(n), "customer", text, 3.0 * n, 3.0 * n + 2.0))
+    shown = [mask(text, found.get(str(n), [])) for n, text in enumerate(said)]
+    assert shown[1:5] == ["in [CARD]", "[CARD]", "[CARD]", "[CARD], [CVV],"] and shown[6] == "[CVV]."
+
+
+def test_an_expiry_cut_short_by_the_recognizer_is_masked_as_one() -> None:
+    said = ["The expiration date is...", "1, 2, 2.", "8.", "The card security code is...", "9, 8, 2."]  # a real call
+    r, found = Redactor(), {}
+    for n, text in enumerate(said):
+        found.update(r.final(str(n), "customer", text, 3.0 * n, 3.0 * n + 2.0))
+    assert [[s.kind for s in found.get(str(n), [])] for n in range(5)] == [[], ["expiry"], [], [], ["cvv"]]
+
+
+def test_card_data_whose_cues_were_misheard_is_masked_by_what_it_follows() -> None:
+    said = ["Номикатый", "4, 5, 6", "0, 8, 1, 2,", "3, 4, 5, 8.", "9-0-1-8", "Сок яйство", "1, 2, 2, 8", "Кот.",
+            "9 8 2"]  # fmt: skip
+    r, found = Redactor(), {}  # base heard a real call so: "Номер карты", "Срок действия", "Код" lost
+    for n, text in enumerate(said):
+        found.update(r.final(str(n), "customer", text, 2.5 * n, 2.5 * n + 2.0))
+    kinds = [[s.kind for s in found.get(str(n), [])] for n in range(len(said))]
+    assert kinds == [[], ["card"], ["card"], ["card"], ["card"], [], ["expiry"], [], ["cvv"]]
+    code = "Которая на Оке 9-8-2."  # another run of the same call: "Код на обороте 982"
+    assert mask(code, r.final("9", "customer", code, 2.5 * 7, 2.5 * 7 + 2.0)["9"]) == "Которая на Оке [CVV]."
+
+
+def test_an_expiry_and_a_code_said_after_the_card_number_are_masked() -> None:
+    r = Redactor()
+    r.final("c1", "customer", "the card is 4111 1111 1111 1111", 0.0, 3.0)
+    assert [s.kind for s in r.final("c2", "customer", "12/27", 3.5, 4.5)["c2"]] == ["expiry"]
+    assert [s.kind for s in r.final("c3", "customer", "737", 5.0, 6.0)["c3"]] == ["cvv"]
+    r = Redactor()
+    r.final("c1", "customer", "the card is 4111 1111 1111 1111", 0.0, 3.0)
+    assert r.final("c2", "customer", "and I want to pay 250 dollars today", 3.5, 6.0) == {"c2": []}
+
+
+def test_a_partial_of_another_number_is_not_masked() -> None:
+    r = Redactor()
+    for said in ("your order number is 4829 3377", "call me on +48 600 123 456", "from 12.03.2024 to 14.03.2024"):
+        assert r.partial("customer", said, 0.0) == [], said
+    assert mask("my card is 4829 3377", r.partial("customer", "my card is 4829 3377", 0.0)) == "my card is [CARD]"
+    assert mask("4829 3377", r.partial("customer", "4829 3377", 0.0)) == "[CARD]"  # nothing says what it is
+    for said, shown in [
+        ("my card number is 453", "my card number is [CARD]"),  # still being said: masked from its first digit
+        ("the security code is 7", "the security code is [CVV]"),
+        ("the expiry date is 12", "the expiry date is [EXPIRY]"),
+        ("my card number is 453, sorry, wait", "my card number is 453, sorry, wait"),  # no longer said: a final's rules
+    ]:
+        assert mask(said, r.partial("customer", said, 0.0)) == shown
+    r.final("c1", "customer", "the card is 4111 1111 1111 1111", 1.0, 3.0)  # card data being given: any number
+    said = "the next pirate's name is 12, 12"  # "the expiry date is 12 27", misheard
+    assert mask(said, r.partial("customer", said, 3.5)) == "the next pirate's name is [EXPIRY]"
+    assert mask(said, r.partial("customer", said, 3.5, said=True)) == "the next pirate's name is [EXPIRY]"  # ending it
+    said = "okay so we have 12 more and that is all"
+    assert mask(said, r.partial("customer", said, 3.5)) == "okay so we have [CARD] more and that is all"
+    assert r.partial("customer", said, 3.5, said=True) == []  # a revision is read as a final
+
+
 def test_luhn() -> None:
     assert luhn("79927398713") and not luhn("79927398710")
 

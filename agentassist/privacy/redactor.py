@@ -5,29 +5,42 @@ utterances of one speaker) is still found, and a code answered to the agent's qu
 final utterance and of any earlier one that a new span reaches back into (the caller stores and
 publishes that one again, revised); :meth:`Redactor.partial` masks a partial more eagerly, since
 its digits may yet become a card number.
+
+A card number read group by group ("my card number is 4539" / "1488" / ...) is masked from its first
+group: a group ending a final after a card's cue (or the question for one) is an open piece, masked at
+once, and the next finals' first numbers go on with it up to 16 digits; what follows a whole card is
+read as its expiry date and code, whatever words the recognizer made of their cues.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from agentassist.privacy.cues import CARD, OTHER
 from agentassist.privacy.detect import (
-    CARD,
     CARD_DIGITS,
+    KINDS,
+    UNCHECKED_DIGITS,
+    Before,
     Item,
     Span,
-    asks_code,
+    announced,
+    asks,
+    by_shape,
     card_windows,
     chains,
     find_spans,
     fold,
     items,
+    named_before,
+    ordinary,
+    unchecked_window,
 )
 from agentassist.privacy.kinds import IBAN, Rules
 
 CONTEXT_S = 15.0  # an utterance further back than this does not carry a number or a question on
 LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many words
-PARTIAL_RUN_DIGITS = 8  # a partial with this many digits in a row may be half a card: masked
+PARTIAL_RUN_DIGITS = 7  # a partial with this many digits in a row may be part of a card: masked (PCI DSS: six show)
 REVISION_RUN_DIGITS = 12  # a revision merges a turn's pieces: this many digits in a row are most of a card
 
 
@@ -39,6 +52,7 @@ class _Said:
     start_s: float
     end_s: float
     spans: list[Span] = field(default_factory=list)  # masked so far: a span once masked stays masked
+    open: list[Span] = field(default_factory=list)  # a card number's first piece it ended with, masked at once
 
 
 class Redactor:
@@ -54,31 +68,52 @@ class Redactor:
         self._keep = keep
         self._said: list[_Said] = []  # the last finals of both channels, by start time
 
-    def _context(self, before: list[_Said], start_s: float) -> tuple[bool, bool]:
-        """Whether the last final of either speaker before ``start_s`` asked for the code or held a card."""
-        last: dict[str, _Said] = {}
-        for s in before:
-            if s.start_s < start_s and start_s - s.end_s <= self.context_s:
-                last[s.channel] = s
-        return any(asks_code(s.text) for s in last.values()), any(
-            x.kind == CARD for s in last.values() for x in s.spans
-        )
+    def _context(self, before: list[_Said], start_s: float, channel: str = "") -> Before:
+        """What the last final of either speaker before ``start_s`` asked for, and the card data the
+        latest of them held (a code said right after a card number and its expiry is a code); a final of
+        ``channel``'s with no number in it is passed over ("Сок яйство": an expiry's cue misheard)."""
+        recent = [s for s in before if s.start_s < start_s and start_s - s.end_s <= self.context_s]
+        last = {s.channel: s for s in recent}
+        latest = None
+        for s in reversed(recent):
+            latest = s
+            if s.channel != channel or s.spans or items(s.text):
+                break
+        said = frozenset(x.kind for x in latest.spans if x.kind in KINDS) if latest is not None else frozenset()
+        return Before(frozenset().union(*(asks(s.text) for s in last.values())), said)
 
-    def partial(self, channel: str, text: str, start_s: float, run_digits: int = PARTIAL_RUN_DIGITS) -> list[Span]:
+    def partial(
+        self, channel: str, text: str, start_s: float, run_digits: int = PARTIAL_RUN_DIGITS, said: bool = False
+    ) -> list[Span]:
         """The spans of a partial: those of a final, and any run of ``run_digits`` digits or more (part of
         a card number, maybe), counting the digits this speaker's last final ended with or the card
-        number it ended with ("4539 1488" then a partial "0343": masked)."""
-        asked, card = self._context(self._said, start_s)
-        spans = _merged(find_spans(text, asked, card), self.rules.find(text))
+        number it ended with ("4539 1488" then a partial "0343": masked); but not a run that the words
+        before it say is another number ("order 4829 3377", "+48 600 123 456"). A number still being said
+        (the partial's last words) after a card data cue is masked whatever its length ("card number 453"),
+        and so is any number of 2 digits or more while card data is being given (the last final held some).
+        ``said``: the text is all said (a revision), none of it still being said."""
+        before = self._context(self._said, start_s, channel)
+        spans = _merged(find_spans(text, before), self.rules.find(text))
         folded = fold(text)
         carried = self._carried(channel, start_s)
-        for n, chain in enumerate(chains(folded, items(text))):
+        found = chains(folded, items(text))
+        for n, chain in enumerate(found):
             digits = "".join(i.digits for i in chain)
             lead = n == 0 and len(_words(folded[: chain[0].start])) <= LEAD_WORDS
-            if len(digits) + (carried if lead else 0) >= run_digits and not _overlaps(
-                Span(CARD, chain[0].start, chain[-1].end), spans
+            whole = Span(CARD, chain[0].start, chain[-1].end)
+            if _overlaps(whole, spans):
+                continue
+            # the number still being said, after its cue: masked as what it will be, from its first digit;
+            # any number while card data is being given (the last final held some): the words may be misheard
+            kind = announced(folded, chain[0].start, before) if chain is found[-1] and not said else ""
+            if kind and not _words(folded[chain[-1].end :]):
+                spans.append(Span(kind, whole.start, whole.end))
+            elif before.said and len(digits) >= 2 and not said:
+                spans.append(Span(by_shape(chain, before.said), whole.start, whole.end))
+            elif len(digits) + (carried if lead else 0) >= run_digits and not (
+                _other_number(folded, chain, before) and not (lead and carried)
             ):
-                spans.append(Span(CARD, chain[0].start, chain[-1].end))
+                spans.append(whole)
         return sorted(spans, key=lambda s: s.start)
 
     def _carried(self, channel: str, start_s: float) -> int:
@@ -110,20 +145,35 @@ class Redactor:
         mine = pending.get(said.channel, [])
         if mine and said.start_s - mine[-1][0].end_s > self.context_s:
             mine = []
-        asked, card = self._context(before, said.start_s)
+        context = self._context(before, said.start_s, said.channel)
         folded = fold(said.text)
         found = chains(folded, items(said.text))
         lead = found[0] if found and len(_words(folded[: found[0][0].start])) <= LEAD_WORDS else []
-        across = _across(mine, said, lead)
+        first = mine[0][0] if mine else said  # where a number said across finals began: its context
+        across = _across(mine, said, lead, self._context(before, first.start_s, said.channel))
         for owner, spans in across.items():
             _add(owner, spans)
-        _add(said, _merged(find_spans(said.text, asked, card or bool(across)), self.rules.find(said.text)))
-        # what is left said last may be the start of a card number said on in the next utterance
+        if across:
+            context = Before(context.asked, context.said | {CARD})
+        going_on = [] if across else _going_on(mine, lead)
+        taken = (Span(CARD, going_on[0].start, going_on[-1].end),) if going_on else tuple(across.get(said, []))
+        said.open += [t for t in taken if going_on and t not in said.open]
+        _add(said, _merged(find_spans(said.text, context, taken), self.rules.find(said.text)))
+        # what is left said last may be the start of a card number said on in the next utterance; after a
+        # card's cue ("my card number is 4539") it is masked now, and still joins the next piece; after an
+        # expiry's or a code's cue it is masked as one
         tail = found[-1] if found and not _words(folded[found[-1][-1].end :]) else []
-        tail = [i for i in tail if not any(s.start <= i.start < s.end for s in said.spans)]
+        tail = [i for i in tail if not any(s.start <= i.start < s.end for s in said.spans if s not in said.open)]
+        kind = announced(folded, tail[0].start, context) if tail else ""
+        piece = Span(kind, tail[0].start, tail[-1].end) if tail else None
+        if kind and piece and not _overlaps(piece, said.spans):  # an expiry or code cut short ("1, 2, 2." "8.")
+            said.open += [piece] if kind == CARD else []
+            _add(said, [piece])
         if across:
             mine = []
-        if tail and lead and tail[0] is lead[0] and len(tail) == len(lead):
+        if going_on and (len(going_on) < len(lead) or _digits(mine) + _digits(going_on) >= UNCHECKED_DIGITS[0]):
+            pending[said.channel] = []  # the card number is whole: what follows is its expiry or code
+        elif tail and lead and tail[0] is lead[0] and len(tail) == len(lead):
             pending[said.channel] = _trim(mine + [(said, i) for i in tail])
         else:
             pending[said.channel] = _trim([(said, i) for i in tail])
@@ -141,18 +191,49 @@ def _add(said: _Said, spans: list[Span]) -> None:
     said.spans = sorted([*said.spans, *(s for s in spans if not _overlaps(s, said.spans))], key=lambda s: s.start)
 
 
-def _across(pending: list[tuple[_Said, Item]], said: _Said, lead: list[Item]) -> dict[_Said, list[Span]]:
-    """Card numbers that begin in earlier finals and end in this one: their spans, by final."""
+def _across(
+    pending: list[tuple[_Said, Item]], said: _Said, lead: list[Item], before: Before
+) -> dict[_Said, list[Span]]:
+    """Card numbers that begin in earlier finals and end in this one: their spans, by final (one failing
+    the Luhn check where the words before its first piece, or ``before`` them, say it is a card)."""
     if not pending or not lead:
         return {}
     owners = [p for p, _ in pending] + [said] * len(lead)
     chain = [i for _, i in pending] + lead
     spans: dict[_Said, list[Span]] = {}
-    for i, j in card_windows(chain, across=len(pending)):
+    windows = card_windows(chain, across=len(pending)) or unchecked_window(
+        chain, fold(owners[0].text), before, across=len(pending)
+    )
+    for i, j in windows:
         for owner in dict.fromkeys(owners[i:j]):
             mine = [chain[k] for k in range(i, j) if owners[k] is owner]
             spans.setdefault(owner, []).append(Span(CARD, mine[0].start, mine[-1].end))
     return spans
+
+
+def _digits(found: list[Item] | list[tuple[_Said, Item]]) -> int:
+    return sum(len(x.digits if isinstance(x, Item) else x[1].digits) for x in found)
+
+
+def _going_on(pending: list[tuple[_Said, Item]], lead: list[Item]) -> list[Item]:
+    """The first numbers of an utterance that go on with a card number begun in the finals before and not
+    yet whole (its pieces masked as they came: "my card number is 4539" then "1488"), up to 16 digits."""
+    if not pending or not all(any(s.start <= i.start < s.end for s in owner.open) for owner, i in pending):
+        return []
+    digits = _digits(pending)
+    out: list[Item] = []
+    for item in lead:
+        digits += len(item.digits)
+        if digits > UNCHECKED_DIGITS[0]:
+            break
+        out.append(item)
+    return out
+
+
+def _other_number(folded: str, chain: list[Item], before: Before) -> bool:
+    """Whether a run is plainly no card number: the words before it say so ("order 4829 3377"), or it is
+    a phone or a date ("+48 600 123 456", "12.03.2024")."""
+    return ordinary(folded, chain) or named_before(folded, chain[0].start, before) == OTHER
 
 
 def _words(text: str) -> list[str]:

@@ -14,7 +14,8 @@ import dataclasses
 from typing import TypedDict
 
 from agentassist.events import Utterance, Word
-from agentassist.privacy.detect import CVV, Span, chains, fold, items, mask
+from agentassist.privacy.cues import CVV
+from agentassist.privacy.detect import Span, chains, fold, items, mask
 from agentassist.privacy.kinds import Rules
 from agentassist.privacy.redactor import PARTIAL_RUN_DIGITS, REVISION_RUN_DIGITS, Redactor
 
@@ -61,7 +62,7 @@ class CallRedaction:
             # (a code's digits may move into the next turn's text: a number said where card data was
             # masked before is masked as it was)
             run = PARTIAL_RUN_DIGITS if u.id in self._masked_ids else REVISION_RUN_DIGITS
-            spans = self._redactor.partial(channel, u.text, u.start_s, run)
+            spans = self._redactor.partial(channel, u.text, u.start_s, run, said=True)
             return [self._final(u, spans + _said_where(u, self._masked_s.get(channel, []), spans))]
         changed = self._redactor.final(u.id, channel, u.text, u.start_s, u.end_s)
         self._originals[u.id] = u
