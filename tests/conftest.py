@@ -22,6 +22,8 @@ import pytest
 
 from benchmarks.ports import free_port
 
+pytest_plugins = ["tests.parallel"]  # the suite in pytest-xdist workers: the "alone" mark and the groups
+
 REPO = Path(__file__).resolve().parent.parent
 SOUNDS_EN = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
 TEXTS_EN = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
