@@ -1,21 +1,20 @@
-"""The suite in pytest-xdist workers (`make test`: ``-n $(TEST_WORKERS) --dist loadgroup``).
+"""The suite in pytest-xdist workers (`make test`: ``-n $(TEST_WORKERS) --dist loadfile``).
 
 Every test owns what it uses: ports come from its worker's own slice (benchmarks/ports.py), files from
 its ``tmp_path``, and the session fixtures (PostgreSQL, nats-server, moto, Chromium, Kamailio) start once
-per worker on that worker's ports and temporary folders. Two marks are left for tests that cannot:
+per worker on that worker's ports and temporary folders. ``--dist loadfile`` runs the tests of one file
+on one worker, one after another, in file order: a module-scoped fixture (a server or a floor started
+once for the file) starts once, and tests that build on the one before (test_floor) keep their order.
+(``--dist loadgroup`` would do that per ``xdist_group`` mark, but pytest-xdist 3.8.0 marks a group by
+rewriting ``item._nodeid``, which pytest 9.2 no longer reads: every group mark is ignored.)
 
-- ``@pytest.mark.alone``: the test runs with no other test at the same time, on any worker (it measures
-  time against a budget that a loaded machine would miss, or it needs a fixed resource: the README's
-  own ports). The others wait at their next test; the alone test waits for those running to end. All
-  alone tests also share one ``xdist_group``, so they queue on one worker instead of stalling several.
-- a module whose tests share a module-scoped fixture (a server started once for the file) keeps its
-  tests on one worker (an ``xdist_group`` named after the module), so that the fixture starts once and
-  not once per worker.
-
-The "alone" turn is two ``flock`` files in a folder the controller makes for the run: every test holds
-``turn.lock`` shared while it runs (setup and teardown included), an alone test holds it exclusive. A
-test first passes ``gate.lock``, which an alone test holds while it waits, so a stream of shared holders
-cannot starve it. Without xdist (``-n 0``, or one file run plainly) nothing of this applies.
+``@pytest.mark.alone``: the test runs with no other test at the same time, on any worker (it measures
+time against a budget that a loaded machine would miss, or it needs a fixed resource: the README's own
+ports). The others wait at their next test; the alone test waits for those running to end. The turn is
+two ``flock`` files in a folder the controller makes for the run: every test holds ``turn.lock`` shared
+while it runs (setup and teardown included), an alone test holds it exclusive. A test first passes
+``gate.lock``, which an alone test holds while it waits, so a stream of shared holders cannot starve it.
+Without xdist (``-n 0``, or one file run plainly) nothing of this applies.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ from typing import Any
 
 import pytest
 
-ALONE_GROUP = "alone"
 _DIR_KEY = "agentassist_turn_dir"  # in each worker's workerinput
 _dir_key = pytest.StashKey[str]()  # the controller's own record of the same folder
 
@@ -61,23 +59,11 @@ def pytest_configure_node(node: Any) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if hasattr(config, "workerinput"):
-        # the slow tests first (the longest took 400 s on a loaded machine): one started last would
-        # hold the run's end while the other workers idle. Stable, and the same in every worker.
-        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
-    for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            continue
-        if item.get_closest_marker("alone") is not None:
-            item.add_marker(pytest.mark.xdist_group(ALONE_GROUP))
-        elif _uses_module_fixture(item):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-
-
-def _uses_module_fixture(item: pytest.Item) -> bool:
-    info = getattr(item, "_fixtureinfo", None)  # pytest's own record of the fixtures an item closes over
-    if info is None:
-        return False
-    return any(defs and defs[-1].scope in ("module", "package") for defs in info.name2fixturedefs.values())
+        # the files with a slow test first (the longest took 400 s on a loaded machine): one started
+        # last would hold the run's end while the other workers idle. Stable, so each file keeps its
+        # order, and the same in every worker.
+        slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
+        items.sort(key=lambda item: item.path not in slow)
 
 
 @pytest.hookimpl(wrapper=True)
