@@ -79,8 +79,14 @@ install-test: install
 	@bash tools/vendor-js.sh axe-core  # the tests' JavaScript (tests/test_axe.py)
 	@$(BIN)/python -m playwright --version >/dev/null 2>&1 || true
 
+# The suite runs in TEST_WORKERS pytest-xdist workers (0: in this process, one test after another).
+# Most tests wait on subprocesses, sockets, SIP peers and browsers rather than compute, so 4 workers
+# on CI's 2 cores (NOTES-xdist.md has the figures). --dist loadfile keeps each file on one worker, in
+# order (a module's shared server starts once); tests/parallel.py has the "alone" mark.
+# PYTEST_ARGS picks files or adds options: make test PYTEST_ARGS=tests/test_x.py
+TEST_WORKERS ?= 4
 test: install-test
-	$(BIN)/python -m pytest -q -ra $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -ra --durations=30 -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # What .ci/run checks besides the suite: formatting, lint rules and strict typing.
 lint: $(STAMP)

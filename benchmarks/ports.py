@@ -4,6 +4,7 @@ served by a real uvicorn on one of them."""
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 import socket
 import threading
@@ -20,6 +21,24 @@ def _ephemeral_low() -> int:
         return 32768
 
 
+def _pool(low: int) -> tuple[int, int] | None:
+    """The ports this process picks from: 10000 up to just below the ephemeral range, or, under
+    pytest-xdist, this worker's own slice of it (``PYTEST_XDIST_WORKER`` "gw3" of
+    ``PYTEST_XDIST_WORKER_COUNT``; the programs a test starts inherit both). Workers never pick the
+    same port, so a port that a test picked but has not bound yet, or that it frees and binds again
+    (a restart on the same port), cannot be taken by another worker in between."""
+    if low - 100 <= 12_000:
+        return None
+    start, stop = 10_000, low - 100
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0") or 0)
+    if worker.startswith("gw") and worker[2:].isdigit() and count > 1:
+        size = (stop - start) // count
+        start += int(worker[2:]) % count * size
+        stop = start + size - 50  # baresip's RTP range reaches 40 ports past the one picked
+    return start, stop
+
+
 _given: set[int] = set()
 
 
@@ -30,8 +49,7 @@ def free_port() -> int:
     handed out again, to any outgoing connection (a browser's, an HTTP client's), before the server
     it was picked for binds it; one below that range is only ever taken by someone who asks for it.
     No port is given twice in a process."""
-    low = _ephemeral_low()
-    pool = (10_000, low - 100) if low - 100 > 12_000 else None
+    pool = _pool(_ephemeral_low())
     for _ in range(200):
         if pool is not None:
             port = random.randrange(*pool)

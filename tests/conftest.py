@@ -22,6 +22,8 @@ import pytest
 
 from benchmarks.ports import free_port
 
+pytest_plugins = ["tests.parallel"]  # the suite in pytest-xdist workers: the "alone" mark and the groups
+
 REPO = Path(__file__).resolve().parent.parent
 SOUNDS_EN = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
 TEXTS_EN = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
@@ -181,8 +183,12 @@ class Server:
         self.proc.wait()
         self.proc = None
 
+    def text(self) -> str:
+        """The whole log, for what a test looks for in it (:meth:`log` is its tail, for messages)."""
+        return self.log_path.read_text(errors="replace") if self.log_path.is_file() else ""
+
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-6000:] if self.log_path.is_file() else ""
+        return self.text()[-6000:]
 
 
 def _env() -> dict[str, str]:
@@ -356,9 +362,15 @@ class Baresip:
             self.proc.kill()
             self.proc.wait()
 
-    def log(self) -> str:
+    def text(self) -> str:
+        """baresip's whole log, for what a test looks for in it: :meth:`log` is its tail, for messages,
+        and a call that lasts longer (a loaded machine) pushes early lines out of that tail with its
+        status lines ("[0:00:11] audio=...")."""
         p = self.dir / "baresip.log"
-        return p.read_text(errors="replace")[-3000:] if p.is_file() else ""
+        return p.read_text(errors="replace") if p.is_file() else ""
+
+    def log(self) -> str:
+        return self.text()[-3000:]
 
 
 @pytest.fixture

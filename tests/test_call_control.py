@@ -220,7 +220,7 @@ def test_dtmf_sent_by_api_arrives_by_rfc4733_and_sip_info(make_server: Any) -> N
         ("#", "info"),
     ], received
     assert gone.status_code == 409
-    assert "4111" not in callee.log()
+    assert "4111" not in callee.text()
 
 
 def test_blind_transfer_to_a_second_baresip(make_server: Any, baresip: Any) -> None:

@@ -140,7 +140,7 @@ def test_mandatory_srtp_refuses_a_plain_rtp_call(make_server: Any, baresip: Any)
         assert client.get("/api/calls", params={"status": "active"}).json()["items"] == []
         ended = [c for c in client.get("/api/calls").json()["items"] if c["status"] == "ended"]
     assert ended == [], ended  # no call was answered
-    assert "488 Not Acceptable" in phone.log(), phone.log()
+    assert "488 Not Acceptable" in phone.text(), phone.log()
     assert "incoming call from" in server.log() and "refused: 488" in server.log(), server.log()
 
 

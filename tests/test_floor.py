@@ -207,7 +207,7 @@ def test_the_agents_page_holds_and_hangs_up_the_call_on_the_agents_phone(floor: 
         # the customer's phone took the re-INVITE: one direction of its audio stopped
         assert wait(lambda: not _both_ways(customer), 10), customer.log()
         page.locator("#hangup").click()
-        assert wait(lambda: "terminated" in customer.log(), 10), customer.log()
+        assert wait(lambda: "terminated" in customer.text(), 10), customer.log()
         page.locator("#wrapup").wait_for(timeout=60_000)  # the call ended at the center too
         assert page.locator("#error").is_hidden(), page.locator("#error").inner_text()
     call = floor.ended("ann")

@@ -35,7 +35,8 @@ import pytest
 from tests.conftest import REPO, chromium_browser, need, need_chromium, wait_js
 from tests.test_shutdown import port_free
 
-pytestmark = [pytest.mark.sip, pytest.mark.slow]
+# alone (tests/parallel.py): the README's fixed ports, and a Ctrl-C timed against 5 s
+pytestmark = [pytest.mark.sip, pytest.mark.slow, pytest.mark.alone]
 
 URL = "http://127.0.0.1:8000"
 PORTS = {5060: "the README's SIP port", 8000: "the README's HTTP port", 5062: "baresip's port in its config"}

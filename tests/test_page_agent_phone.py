@@ -307,6 +307,6 @@ def test_the_agent_consults_a_colleague_and_connects_the_caller(make_server: Any
         page.locator(f'#lines li[data-call="{caller}"][data-state="wrapup"]').wait_for(timeout=15_000)
         page.locator(f'#lines li[data-call="{consult_id}"][data-state="wrapup"]').wait_for(timeout=15_000)
         assert page.locator("#error").is_hidden(), page.locator("#error").inner_text()
-    _wait(lambda: colleague.log().lower().count("established") >= 2, 10, colleague.log())  # the customer's call
+    _wait(lambda: colleague.text().lower().count("established") >= 2, 10, colleague.log())  # the customer's call
     for phone in (customer, colleague):
         phone.stop()
