@@ -40,3 +40,14 @@ def test_a_span_and_a_digit_sent_again_are_stored_once(database_url: str) -> Non
     store.add_digit("c1", 3.0, "6", "rfc4733")  # another key at the same instant
     assert _details(store) == ([(2.0, 3.0), (3.02, None)], [(3.0, "5"), (3.0, "6"), (3.02, "5"), (6.0, "5")])
     store.engine.dispose()
+
+
+def test_digits_of_one_burst_are_each_stored_and_sent_again_once(database_url: str) -> None:  # noqa: F811
+    """SIP INFO "9731" arrives in one frame: four masked digits ("") at one time, each a digit of its own;
+    a later process handed the same four again (a takeover) stores none of them."""
+    store = _store(database_url)
+    assert [store.add_digit("c1", 4.0, "", "info", known) for known in range(4)] == [True] * 4
+    assert [store.add_digit("c1", 4.0, "", "info", known) for known in range(4)] == [False] * 4  # sent again
+    assert store.add_digit("c1", 4.0, "", "info", 4) is True  # a fifth of the burst, after the four
+    assert _details(store)[1] == [(4.0, None)] * 5
+    store.engine.dispose()

@@ -333,7 +333,9 @@ def test_a_softphone_call_is_heard_as_it_is_recorded(make_server: Any, baresip: 
         recorded = mixed(w.readframes(w.getnframes()))
     got = heard.audio
     assert 4 * 16000 * 2 <= len(got) <= len(recorded), (len(got), len(recorded))  # 4 s or more of an 8 s call
-    at = recorded.find(got[: 16000 * 2])  # where the listener came in: its first half second in the recording
-    assert at > 0 and at % 2 == 0, at
+    # where the listener came in: its first half second in the recording (0 where the listener was there
+    # before the recorder's first frame: the machine was slow to answer the call's first second)
+    at = recorded.find(got[: 16000 * 2])
+    assert at >= 0 and at % 2 == 0, at
     assert got == recorded[at : at + len(got)]
     assert len(recorded) - (at + len(got)) <= 10 * MONO_FRAME  # at most the aligner's lag left unpaired at the end

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -42,6 +43,9 @@ class CallRecords:
         self._store_dtmf_digits = store_dtmf_digits
         self.lock = threading.Lock()  # the records lock: tracker and store, from any thread
         self._open_spans: set[str] = set()
+        # digits handed to the store by this process, by (time, key, method): one the store holds more of
+        # was stored by an earlier process and is sent again (store/call_details.add_digit)
+        self._digits_handed: Counter[tuple[float, str, str]] = Counter()
         self.assist_finished = False
         self.failures: CallFailures | None = None
         # card data (and the script's kinds) masked before anything is stored or published
@@ -103,7 +107,9 @@ class CallRecords:
 
         def add() -> None:
             with self.lock:
-                self.store.add_digit(self.call_id, d.t_s, digit, d.method)
+                key = (round(d.t_s, 3), digit, d.method)
+                self.store.add_digit(self.call_id, d.t_s, digit, d.method, self._digits_handed[key])
+                self._digits_handed[key] += 1
 
         self._guarded(add)
         dtmf = {"digit": digit or None, "method": d.method, "masked": not digit}

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, TypedDict
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from agentassist.store.database import Database
@@ -73,17 +73,24 @@ def close_span(db: Database, call_id: str, kind: str, end_s: float) -> dict[str,
         return {**_span_json(row)}
 
 
-def add_digit(db: Database, call_id: str, t_s: float, digit: str, method: str) -> None:
-    """Store a received digit ("" masked), unless the call has it already at ``t_s`` (sent again)."""
-    same = select(CallDigitRow.id).where(
+def add_digit(db: Database, call_id: str, t_s: float, digit: str, method: str, known: int = 0) -> bool:
+    """Store a received digit ("" masked) unless it was sent again; True where it was stored.
+
+    ``known``: how many digits of this key and method at ``t_s`` the caller has handed here already. The
+    call holding more than that at ``t_s`` holds this one from an earlier process (a node that died, a
+    center restarted): the phone sent it again. Digits sent in one burst (SIP INFO "9731", masked "" each)
+    share a frame and so a time: each is new, since the caller has counted the ones before it."""
+    same = select(func.count()).where(
         CallDigitRow.call_id == call_id,
         CallDigitRow.t_s.between(t_s - SAME_S, t_s + SAME_S),
         CallDigitRow.digit == digit,
         CallDigitRow.method == method,
     )
     with db.session.begin() as s:
-        if s.scalar(same.limit(1)) is None:
-            s.add(CallDigitRow(call_id=call_id, t_s=t_s, digit=digit, method=method))
+        if (s.scalar(same) or 0) > known:
+            return False
+        s.add(CallDigitRow(call_id=call_id, t_s=t_s, digit=digit, method=method))
+        return True
 
 
 def mask_digits(db: Database) -> int:

@@ -16,13 +16,16 @@ const heldByMe = (entry) => live(entry) && openSpan(entry.call, "holds", "agent"
 const elapsed = (entry) => (entry.wrap || entry.call.status !== "active" && entry.call.status !== "ringing"
   ? entry.call.duration_s ?? 0 : ((entry.hungUpAt || Date.now()) - entry.base) / 1000);
 
-function known(call) {
+// ``asked``: when the poll that brought ``call`` was sent. A span event that came after that (the agent
+// paused the recording while the answer was on its way) is newer than the answer's spans: they stay.
+function known(call, asked) {
   const entry = phone.calls.get(call.id);
   // the timer counts from the server's duration so far: the browser's clock may not be the server's
   if (!entry) { phone.calls.set(call.id, { call, base: Date.now() - (call.duration_s || 0) * 1000, wrap: false }); return true; }
   if (!entry.wrap) {
     if (entry.call.status === "ringing" && call.status === "active") entry.base = Date.now() - (call.duration_s || 0) * 1000;
-    entry.call = call;
+    const old = entry.call;
+    entry.call = entry.spanAt > asked ? { ...call, pauses: old.pauses, holds: old.holds, mutes: old.mutes } : call;
   }
   return false;
 }
@@ -313,12 +316,13 @@ async function poll() {
   phone.polling = true;
   try {
     await pollRinging();
+    const asked = Date.now();
     const lists = await Promise.all(["active", "ringing"].map((status) =>
       api(`/api/calls?${new URLSearchParams({ status, agent: phone.me.name, limit: "10" })}`)));
     const calls = lists.flatMap((l) => l.items);
     const ids = new Set(calls.map((c) => c.id));
     for (const c of [...calls].reverse()) {  // oldest first: the newest call that is new and up is shown
-      if (known(c) && (c.status === "ringing" || !openSpan(c, "holds", "agent"))) phone.focus = c.id;
+      if (known(c, asked) && (c.status === "ringing" || !openSpan(c, "holds", "agent"))) phone.focus = c.id;
     }
     for (const entry of phone.calls.values()) {  // gone from the lists: it ended
       if (!entry.wrap && !ids.has(entry.call.id)) await callEnded(entry.call.id, null);
@@ -388,6 +392,7 @@ function onSpan(ev) {
   if (!span) return;
   const spans = (entry.call[kind] || []).filter((s) => s.start !== span.start);
   entry.call = { ...entry.call, [kind]: [...spans, span] };
+  entry.spanAt = Date.now();
   showState();
   renderLines();
 }
