@@ -80,11 +80,11 @@ install-test: install
 	@$(BIN)/python -m playwright --version >/dev/null 2>&1 || true
 
 # The suite runs in TEST_WORKERS pytest-xdist workers (0: in this process, one test after another).
-# Most tests wait on subprocesses, sockets, SIP peers and browsers rather than compute, so 4 workers
-# on CI's 2 cores (NOTES-xdist.md has the figures). --dist loadfile keeps each file on one worker, in
+# Most tests wait on subprocesses, sockets, SIP peers and browsers rather than compute: 3 workers on
+# CI's 2 cores (4 took 19-20 minutes but each clean-clone run failed a different wait that load stretched). --dist loadfile keeps each file on one worker, in
 # order (a module's shared server starts once); tests/parallel.py has the "alone" mark.
 # PYTEST_ARGS picks files or adds options: make test PYTEST_ARGS=tests/test_x.py
-TEST_WORKERS ?= 4
+TEST_WORKERS ?= 3
 test: install-test
 	$(BIN)/python -m pytest -q -ra --durations=30 -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
