@@ -235,6 +235,10 @@ def test_a_manager_adds_a_sampling_rule_and_distributes(day: tuple[World, str]) 
     counts: dict[str, int] = {}
     for a in assigned:
         counts[a["checker"]] = counts.get(a["checker"], 0) + 1
+    # the checkers' load is fetched after the result is shown: wait for its rows
+    page.wait_for_function(
+        "n => document.querySelectorAll('#load tbody tr[data-checker]').length === n", arg=len(counts)
+    )
     shown = page.eval_on_selector_all(
         "#load tbody tr[data-checker]", "rs => rs.map((r) => [r.dataset.checker, +r.cells[1].dataset.value])"
     )
