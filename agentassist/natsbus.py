@@ -253,14 +253,15 @@ def _report(task: asyncio.Task[None]) -> None:
 def _apply(taker: ScriptTaker, script_id: str, version: int, text: str) -> None:
     """A version saved on another node, for this node's calls. A shared scripts_dir holds it already
     (read again now, so new calls get it too); otherwise the text that came is applied."""
-    changed = taker.scripts.refresh()
-    applied = [call for script in changed for call in taker.apply_script(script)]
-    if not any(s.id == script_id and s.version >= version for s in changed):
-        try:
-            script = parse_script(text, f"{script_id}.yaml@{version} (from the bus)")
-        except ScriptError as exc:
-            log.error("bus: script %s version %d from another node is invalid here: %s", script_id, version, exc)
-            return
-        applied += taker.apply_script(script)
+    taker.scripts.refresh()  # what it finds changed, the runtime's listener applies (ScriptVersions.on_change)
+    current = taker.scripts.current(script_id)
+    if current is not None and current[0].version >= version:
+        return
+    try:
+        script = parse_script(text, f"{script_id}.yaml@{version} (from the bus)")
+    except ScriptError as exc:
+        log.error("bus: script %s version %d from another node is invalid here: %s", script_id, version, exc)
+        return
+    applied = taker.apply_script(script)
     if applied:
         log.info("bus: script %s version %d applied to %d call(s)", script_id, version, len(applied))

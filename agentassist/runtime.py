@@ -71,6 +71,7 @@ class Runtime:
         # Checked before anything starts: a bad agent_audio_file or script dir refuses the start.
         self.audio = AudioIO(settings.audio)
         self.scripts = ScriptVersions(Path(settings.assist.scripts_dir))
+        self.scripts.on_change(self.apply_script)  # a file edited on disk: calls in progress get it too
         r = settings.recorder
         self._opus = OpusOptions(r.opus_bitrate_bps) if r.format == "opus" else None
         self._transcriber: StreamingTranscriber | None = None
@@ -380,8 +381,7 @@ class Runtime:
         t = self.settings.transcribe
         language: str | None = None
         prompt: str | None = None
-        for changed in self.scripts.refresh():  # a file edited on disk: calls in progress get it too
-            self.apply_script(changed)
+        self.scripts.refresh()  # before the script is read: an edit on disk reaches calls in progress too
         if script_id:
             try:
                 script = self.scripts.get(script_id)

@@ -101,6 +101,7 @@ class FakeRuntime:
     def __init__(self, scripts_dir: Path) -> None:
         self.scripts = ScriptVersions(scripts_dir)
         self.applied: list[Script] = []
+        self.scripts.on_change(self.apply_script)
 
     def apply_script(self, script: Script) -> list[str]:
         self.applied.append(script)

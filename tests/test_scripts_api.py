@@ -205,6 +205,19 @@ def test_library_refresh_reports_only_changed_scripts(tmp_path: Path) -> None:
     assert lib.get("helpdesk").version == 5 and lib.refresh() == []
 
 
+def test_an_edit_found_by_any_reader_reaches_the_listeners(tmp_path: Path) -> None:
+    """Whoever looks first (a model preload's get, the scripts page's list) the edit is not lost to calls."""
+    (tmp_path / "helpdesk.yaml").write_text(HELPDESK)
+    lib = ScriptVersions(tmp_path)
+    heard: list[tuple[str, int]] = []
+    lib.on_change(lambda script: heard.append((script.id, script.version)))
+    lib.on_change(lambda script: 1 / 0)  # a failing listener stops neither the others nor the reader
+    (tmp_path / "helpdesk.yaml").write_text(with_version(HELPDESK, 5))
+    assert lib.get("helpdesk").version == 5
+    assert heard == [("helpdesk", 5)]
+    assert lib.refresh() == [] and heard == [("helpdesk", 5)]  # once per change
+
+
 def test_saves_at_the_same_time_get_distinct_versions(tmp_path: Path) -> None:
     (tmp_path / "helpdesk.yaml").write_text(HELPDESK)
     lib = ScriptVersions(tmp_path)

@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,7 +91,13 @@ class ScriptVersions:
         self._texts: dict[str, str] = {}
         self._stamps: dict[Path, tuple[int, int]] = {}
         self._lock = threading.RLock()
+        self._listeners: list[Callable[[Script], object]] = []
         self.refresh()
+
+    def on_change(self, listener: Callable[[Script], object]) -> None:
+        """Call ``listener`` with each script whose current version a refresh changed (a file edited on
+        disk), whichever reader's look found it: the running calls get the edit, never only the caller."""
+        self._listeners.append(listener)
 
     # ---- reading ---------------------------------------------------------------------------------
 
@@ -100,8 +107,8 @@ class ScriptVersions:
 
     def get(self, script_id: str) -> Script:
         """The current version; files changed on disk since the last look are read first."""
+        self.refresh()
         with self._lock:
-            self.refresh()
             script = self._scripts.get(script_id)
             if script is None:
                 have = ", ".join(self.ids())
@@ -150,8 +157,8 @@ class ScriptVersions:
         if script.id != script_id:
             line = _id_line(text)
             raise ScriptError([f"{source}:{line}: id {script.id!r} does not match the script saved, {script_id!r}"])
+        self.refresh()
         with self._lock:
-            self.refresh()
             current = self._scripts.get(script_id)
             if current is not None and with_version(text, current.version) == self._texts[script_id]:
                 return current, False
@@ -170,7 +177,18 @@ class ScriptVersions:
             return saved, True
 
     def refresh(self) -> list[Script]:
-        """Read the directory again when a file changed; returns scripts whose current version changed."""
+        """Read the directory again when a file changed; returns scripts whose current version changed,
+        after each listener (``on_change``) had them. Listeners run outside the lock."""
+        changed = self._reread()
+        for script in changed:
+            for listener in self._listeners:
+                try:
+                    listener(script)
+                except Exception:  # one listener failing neither stops the others nor the reader
+                    log.exception("script %s version %d: a listener failed", script.id, script.version)
+        return changed
+
+    def _reread(self) -> list[Script]:
         with self._lock:
             paths = self._files()
             stamps = {p: _stamp(p) for p in paths}
