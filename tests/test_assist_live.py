@@ -216,9 +216,10 @@ def test_timing_alerts_with_script_and_config_thresholds() -> None:
     assert _types(t.on_utterance(_u("4", "I'm calling about Fiber 300 for thirty euros a month", 42.5, 46.0))) == [
         "long_silence"
     ]
-    # the agent then talks for 40 s: talk ratio out of bounds at the end; compliance never said
+    # the agent then talks for 40 s: talk ratio out of bounds at the end; compliance never said (the
+    # talk is near enough its line, 0.822, to leave it "said in other words?" for a person: deadline.py)
     t.on_utterance(_u("5", "and let me tell you everything about it " * 10, 47.0, 87.0))
-    assert set(_types(t.finish(90.0))) == {"talk_ratio", "compliance_missed"}
+    assert set(_types(t.finish(90.0))) == {"talk_ratio", "compliance_unsure"}
     alert = next(a for a in t.report()["alerts"] if a["type"] == "talk_ratio")
     assert alert["ratio"] > 0.8
 
