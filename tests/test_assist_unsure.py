@@ -10,7 +10,7 @@ import pytest
 
 from agentassist.assist.parsing import parse_script
 from agentassist.assist.semantic import default_embedder
-from agentassist.assist.tracker import ScriptTracker
+from agentassist.assist.tracker import ScriptTracker, TrackerOptions
 from agentassist.events import Channel, Event, EventType, Utterance
 from benchmarks import assist as bench
 
@@ -154,3 +154,40 @@ def test_the_benchmark_scores_unsure_as_an_alert_and_half_a_false_one() -> None:
     # an unsure is not a tick; its alert stands for the judge's compliance_missed
     assert s["steps"]["tp"] == 1 and s["steps"]["fn"] == 3 and s["steps"]["fp"] == 1
     assert s["alerts"]["tp"] == 2 and s["alerts"]["fn"] == 1 and s["alerts"]["fp"] == 2
+
+
+HOTEL = """\
+id: hotel
+language: ru
+steps:
+  - id: deposit
+    say: ["Залог можно вернуть полностью не позднее чем за два дня до заезда."]
+    mandatory: true
+    compliance: true
+  - id: cot
+    say: ["Кроватку можно заказать бесплатно не позднее чем за два дня до заезда."]
+"""
+# the other step's line, heard for the compliance one: the frame and the bound, not the deposit
+COT = "Кроватку можно заказать бесплатно не позднее чем за два дня до заезда."
+
+
+@needs_model
+@pytest.mark.parametrize("compliance", [True, False])
+def test_a_compliance_line_barely_heard_in_order_and_not_sure_by_meaning_is_unsure(compliance: bool) -> None:
+    # a low lexical threshold makes COT a lexical tick of the deposit line (0.68, cosine 0.925): for a
+    # compliance step a guess (under 0.75 in order, under decide.SURE by meaning), left unsure at once
+    script = HOTEL if compliance else HOTEL.replace("    compliance: true\n", "")
+    tracker = ScriptTracker(parse_script(script), {}, "c1", options=TrackerOptions(match_threshold=0.6))
+    events = _say(tracker, COT, 1.0)
+    deposit = _steps(tracker)["deposit"]
+    if not compliance:
+        assert deposit["status"] == "done"  # the rule is for compliance lines, whose false tick is silent
+        return
+    assert deposit["status"] == "unsure"
+    assert deposit["evidence"]["unsure"] is True and deposit["evidence"]["method"] == "lexical"
+    assert deposit["evidence"]["similarity"] < 0.93 and deposit["evidence"]["text"] == COT
+    assert [a["type"] for a in _alerts(events)] == ["compliance_unsure"]
+    # the line itself, said after: done
+    _say(tracker, "Залог можно вернуть полностью не позднее чем за два дня до заезда.", 9.0)
+    assert _steps(tracker)["deposit"]["status"] == "done"
+    assert [a["type"] for a in _alerts(tracker.finish(20.0))] == []

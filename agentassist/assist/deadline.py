@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from agentassist.assist.decide import Decision, Heard, Window, negated_anywhere
+from agentassist.assist.decide import SURE, Decision, Heard, Window, negated_anywhere
 from agentassist.assist.matcher import fill, tokens
 from agentassist.assist.script import Step
 from agentassist.assist.semantic import Coverage, E5Embedder, cosine, coverage, must_hear_missing
@@ -111,3 +111,22 @@ def settle(
         if near and (nearest is None or c.similarity > nearest.similarity):
             nearest = c
     return nearest.decision() if nearest is not None else None
+
+
+# A compliance line heard barely in order (under this share of its words; the lexical threshold is
+# 0.7) is a guess too when its sentence is not sure by meaning (cosine under decide.SURE): "Багаж
+# можна здати не пізніше ніж за годину до відправлення" shares 0.72 of "Квиток можна повернути не
+# пізніше ніж за шість годин до відправлення" (the frame and the bound, not the ticket or the refund;
+# cosine 0.917), while compliance lines said in other words that tick lexically under 0.75 are at
+# 0.92-0.98 (NOTES-match6.md). Such a tick leaves the step unsure at once, not done.
+WEAK_LEXICAL = 0.75
+
+
+def weak(decision: Decision, heard: Heard, embedder: E5Embedder | None) -> float | None:
+    """The sentence cosine of a lexical ``decision`` too weak to tick a compliance step (see
+    ``WEAK_LEXICAL``), or None when the tick stands. Embeds the utterance's sentences when needed."""
+    if embedder is None or decision.method != "lexical" or decision.score >= WEAK_LEXICAL:
+        return None
+    line = embedder.line(str(decision.extra["line"]))
+    similarity = max((cosine(line, heard.vector(i)) for i in range(len(heard.meaning))), default=0.0)
+    return similarity if similarity < SURE else None

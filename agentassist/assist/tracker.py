@@ -324,13 +324,18 @@ class ScriptTracker:
             nearest = deadline.settle(s.step, self._said, self.variables, self._rivals(s.step), self._embedder)
             if nearest is None:
                 continue
-            first = s.doubted(evidence_of(nearest.window.utterances[-1], nearest)[1])
-            if first is None:
-                continue  # no nearer sentence since it was left unsure
-            events.append(Event(EventType.ASSIST_STEP, self.call_id, now_s, {"step": s.to_json()}))
-            if first:
-                message, fields = unsure_alert(s.step.id, s.evidence)
-                events.append(self._alert("compliance_unsure", now_s, message, **fields))
+            events += self._doubt(s, evidence_of(nearest.window.utterances[-1], nearest)[1], now_s)
+        return events
+
+    def _doubt(self, s: StepState, evidence: dict[str, Any], now_s: float) -> list[Event]:
+        """``s`` left unsure on ``evidence``: its event, and its ``compliance_unsure`` alert the first time."""
+        first = s.doubted({**evidence, "unsure": True})
+        if first is None:
+            return []  # no nearer sentence since it was left unsure
+        events = [Event(EventType.ASSIST_STEP, self.call_id, now_s, {"step": s.to_json()})]
+        if first:
+            message, fields = unsure_alert(s.step.id, s.evidence)
+            events.append(self._alert("compliance_unsure", now_s, message, **fields))
         return events
 
     def _agent_said(self, u: Utterance) -> list[Event]:
@@ -355,6 +360,10 @@ class ScriptTracker:
                 continue
             decision = self._decide(s.step, heard)
             if decision is None:
+                continue
+            similarity = deadline.weak(decision, heard, self._embedder) if s.step.compliance else None
+            if similarity is not None:  # a compliance line barely heard: a guess, unsure (deadline.py)
+                events += self._doubt(s, {**evidence_of(u, decision)[1], "similarity": round(similarity, 3)}, u.end_s)
                 continue
             events.append(self._tick(s, u, decision))
             changed = True
