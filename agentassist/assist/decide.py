@@ -156,7 +156,7 @@ class Heard:
             hit = self._vectors[index] = array("f", self._embedder.embed([self.meaning[index].text])[0])
         return hit if hit is not None else []
 
-    def embedded(self) -> list[tuple[Window, Sequence[float]]]:
+    def embedded(self) -> list[tuple[Window, array[float]]]:
         """The meaning windows embedded so far, with their vectors (no new embedding)."""
         return [(self.meaning[i], v) for i, v in sorted(self._vectors.items())]
 
