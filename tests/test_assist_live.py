@@ -283,6 +283,8 @@ def test_assist_benchmark_meets_its_targets(tmp_path: Path) -> None:
         assert s["steps"]["precision"] >= 0.95, (lang, s)
         assert s["steps"]["recall"] >= 0.90, (lang, s)
         assert s["cards"]["recall"] >= 0.9 and s["alerts"]["recall"] >= 0.9, (lang, s)
+        # a real compliance miss is never silent, a said compliance line never "missed" (an unsure instead)
+        assert s["missed_alert_recall"] == 1.0 and s["compliance_false_missed"] == 0, (lang, s)
     # the tick budget (issue 18: p95 <= 0.3 s after the final utterance): CPU time per final agent
     # utterance, which the other work on this shared machine does not inflate as it does wall time
     assert summary["utterance_cpu_p95_s"] < 0.3
