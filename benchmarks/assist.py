@@ -12,10 +12,21 @@ call time in between, then ``finish`` at the end of the last utterance.
 
 Scored per language (the script's ``language``): steps as a "done" detector
 (precision: of the steps ticked, how many a judge says were said; recall: of
-the steps said, how many ticked), cards and alerts as sets per case (alert
-types). Compliance false "missed": a compliance step the judge says was said
-that the tracker left missed (each one raised a wrong ``compliance_missed``
-alert). Tick delay: wall time from handing a final agent utterance to the
+the steps said, how many ticked; an ``unsure`` step is not ticked), cards and
+alerts as sets per case (alert types; a ``compliance_unsure`` alert counts as
+the ``compliance_missed`` a judge writes: the judge has no "unsure").
+
+Compliance alerts, per compliance step the judge decided (defined before any
+figure was looked at, NOTES-match6.md): a step the judge says was *not* said is
+alerted when the tracker left it ``missed`` or ``unsure`` (either raised an
+alert: ``compliance_missed`` or ``compliance_unsure``, "said in other words?")
+and silent when the tracker ticked it; ``missed_alert_recall`` = alerted /
+(alerted + silent), 1.0 when no real miss is ever silent. A step the judge says
+*was* said is a false "missed" when the tracker left it ``missed`` (cost 1: a
+wrong alert and a wrong score) and a false "unsure" when it left it ``unsure``
+(cost 0.5: a checker looks at one sentence shown to them);
+``compliance_alert_precision`` = alerted / (alerted + false missed + 0.5 x
+false unsure). Tick delay: wall time from handing a final agent utterance to the
 tracker to its events (p50/p95 over every final agent utterance: the cost per
 utterance; and over those that ticked a step). A cases directory whose
 subdirectories are themselves directories of cases (``tune/``, ``heldout/``)
@@ -73,16 +84,25 @@ class Language:
     cards: Counts = field(default_factory=Counts)
     alerts: Counts = field(default_factory=Counts)
     compliance_false_missed: int = 0
+    compliance_false_unsure: int = 0
+    compliance_alerted: int = 0  # real misses the tracker alerted (missed or unsure)
+    compliance_silent: int = 0  # real misses the tracker ticked: no alert
     delays_s: list[float] = field(default_factory=list)
     cpu_s: list[float] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
+        alerted, real = self.compliance_alerted, self.compliance_alerted + self.compliance_silent
+        cost = alerted + self.compliance_false_missed + 0.5 * self.compliance_false_unsure
         return {
             "cases": self.cases,
             "steps": self.steps.to_json(),
             "cards": self.cards.to_json(),
             "alerts": self.alerts.to_json(),
             "compliance_false_missed": self.compliance_false_missed,
+            "compliance_false_unsure": self.compliance_false_unsure,
+            "compliance_silent_misses": self.compliance_silent,
+            "missed_alert_recall": round(alerted / (alerted + self.compliance_silent), 3) if real else 1.0,
+            "compliance_alert_precision": round(alerted / cost, 3) if cost else 1.0,
             **_percentiles(self.delays_s, "utterance_delay"),
             **_percentiles(self.cpu_s, "utterance_cpu"),
         }
@@ -192,10 +212,16 @@ def score(results: list[CaseResult]) -> dict[str, Any]:
             {k for k, v in judged.items() if v == "done"},
         )
         lang.cards.add(set(r.cards), set(r.expected.get("cards", [])))
-        lang.alerts.add(set(r.alerts), set(r.expected.get("alerts", [])))
-        lang.compliance_false_missed += sum(
-            1 for k in r.compliance if judged.get(k) == "done" and r.steps.get(k) == "missed"
-        )
+        raised = {"compliance_missed" if a == "compliance_unsure" else a for a in r.alerts}
+        lang.alerts.add(raised, set(r.expected.get("alerts", [])))
+        for k in r.compliance:
+            got = r.steps.get(k)
+            if judged.get(k) == "done":
+                lang.compliance_false_missed += got == "missed"
+                lang.compliance_false_unsure += got == "unsure"
+            elif judged.get(k) == "missed":
+                lang.compliance_alerted += got in ("missed", "unsure")
+                lang.compliance_silent += got == "done"
         lang.delays_s += r.utterance_delays_s
         lang.cpu_s += r.utterance_cpu_s
     delays = sorted(d for r in results for d in r.tick_delays_s)
@@ -282,7 +308,10 @@ def _print(half: str, results: list[CaseResult], summary: dict[str, Any]) -> Non
             if p50 is not None and c50 is not None and c95 is not None
             else "delay -"
         )
-        false_missed = f"compliance false missed={s['compliance_false_missed']}"
+        false_missed = (
+            f"compliance false missed={s['compliance_false_missed']} unsure={s['compliance_false_unsure']}"
+            f" missed-alert R={s['missed_alert_recall']:.3f} P={s['compliance_alert_precision']:.3f}"
+        )
         sys.stdout.write(f"{prefix}{lang} ({s['cases']} cases): {line}  {false_missed}  {delay}\n")
 
 

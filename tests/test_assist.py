@@ -134,7 +134,7 @@ def test_tracker_ticks_steps_with_evidence_from_word_times() -> None:
     assert [e.data["card"]["id"] for e in cards] == ["prices"]
     assert tracker.on_utterance(_utt("and what is the price again", Channel.CUSTOMER, start=9.0)) == []
     # forbidden phrase
-    alerts = tracker.on_utterance(_utt("it is a guaranteed profit for you", start=12.0))
+    alerts = tracker.on_utterance(_utt("buy now, guaranteed profit", start=12.0))  # far from the notice: 0.81
     assert [e.data["alert"]["type"] for e in alerts] == ["forbidden_phrase"]
     # handle time: warned once at 80 % with mandatory steps left; the compliance step is unsaid
     # within compliance_warn_s (60 s) of the end; nobody has spoken since 13.5 s

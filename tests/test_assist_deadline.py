@@ -1,6 +1,6 @@
 """Issue 18, the decisions a quality checker trusts: a compliance line said in other words is judged on the
-whole call before a "missed" alert fires, a greeting said with the names ticks, and a negative line said
-without its negation says the opposite."""
+whole call before a "missed" alert fires (and left ``unsure`` for a person, never ticked on the guess), a
+greeting said with the names ticks, and a negative line said without its negation says the opposite."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def _alerts(events: list[Event]) -> list[str]:
 
 
 @needs_model
-def test_a_compliance_line_in_other_words_is_said_at_the_deadline_not_missed() -> None:
+def test_a_compliance_line_in_other_words_is_unsure_at_the_deadline_not_missed() -> None:
     tracker = _tracker()
     _say(tracker, "Hello there, Brightwater, Sam speaking.", 1.0)
     _say(tracker, "Hi, I want to switch to another supplier.", 4.0, Channel.CUSTOMER)
@@ -85,12 +85,15 @@ def test_a_compliance_line_in_other_words_is_said_at_the_deadline_not_missed() -
     assert _steps(tracker)["recording"]["status"] == "pending"
     assert _steps(tracker)["exit-fee"]["status"] == "pending"
     events = tracker.finish(30.0)
-    assert "compliance_missed" not in _alerts(events)
+    assert _alerts(events) == ["compliance_unsure", "compliance_unsure"]  # said in other words? not "missed"
     steps = _steps(tracker)
-    assert all(s["status"] == "done" for s in steps.values())
+    assert {k: s["status"] for k, s in steps.items() if s["status"] != "done"} == {
+        "recording": "unsure",
+        "exit-fee": "unsure",
+    }
     ev = steps["recording"]["evidence"]
-    assert ev["deadline"] is True and ev["method"] == "meaning" and ev["text"] == words
-    assert ev["similarity"] >= 0.86 and ev["margin"] >= 0  # nearer this line than any other of the script
+    assert ev["deadline"] is True and ev["unsure"] is True and ev["method"] == "meaning" and ev["text"] == words
+    assert ev["similarity"] >= 0.82 and ev["margin"] >= -0.1  # near, and not clearly another line's
     assert steps["recording"]["t"] == 7.0
 
 
@@ -125,9 +128,14 @@ def test_the_deadline_ticks_no_negated_unsaid_or_frame_only_compliance_line(midd
     for i, (text, channel) in enumerate(said):
         _say(tracker, text, 1.0 + 6 * i, channel)
     events = tracker.finish(6.0 * len(said) + 2)
-    assert _alerts(events) == ["compliance_missed", "compliance_missed"]
     steps = _steps(tracker)
-    assert steps["recording"]["status"] == "missed" and steps["exit-fee"]["status"] == "missed"
+    # never ticked; each alerted: "missed", or "said in other words?" with the nearest sentence for a person
+    for step in ("recording", "exit-fee"):
+        assert steps[step]["status"] in ("missed", "unsure")
+    assert sorted(_alerts(events)) == sorted(
+        "compliance_unsure" if steps[k]["status"] == "unsure" else "compliance_missed"
+        for k in ("recording", "exit-fee")
+    )
 
 
 @needs_model
@@ -136,11 +144,14 @@ def test_the_deadline_judges_before_the_compliance_pending_alert() -> None:
     _say(tracker, "Sure, and so you're aware, we tape everything said on this line so we can get better.", 1.0)
     assert _steps(tracker)["recording"]["status"] == "pending"
     events = tracker.tick(541.0)  # handle_time_s 600 - compliance_warn_s 60
-    assert _steps(tracker)["recording"]["status"] == "done"
-    ticked = [e.type for e in events if e.type is not EventType.ASSIST_ALERT]
-    assert ticked == [EventType.ASSIST_STEP, EventType.ASSIST_PROMPT]  # and the next line to say
-    alert = next(e.data["alert"] for e in events if e.type is EventType.ASSIST_ALERT and "steps" in e.data["alert"])
-    assert alert["type"] == "compliance_pending" and alert["steps"] == ["exit-fee"]
+    assert _steps(tracker)["recording"]["status"] == "unsure"
+    changed = [e.data["step"] for e in events if e.type is EventType.ASSIST_STEP]
+    assert [(c["id"], c["status"]) for c in changed] == [("recording", "unsure")]
+    alerts = [e.data["alert"] for e in events if e.type is EventType.ASSIST_ALERT]
+    unsure, pending = (a for a in alerts if a["type"].startswith("compliance"))  # the unsure one first
+    assert unsure["type"] == "compliance_unsure" and unsure["step"] == "recording"
+    # the agent is asked now: both still to say for sure
+    assert pending["type"] == "compliance_pending" and pending["steps"] == ["recording", "exit-fee"]
 
 
 @needs_model

@@ -216,9 +216,10 @@ def test_timing_alerts_with_script_and_config_thresholds() -> None:
     assert _types(t.on_utterance(_u("4", "I'm calling about Fiber 300 for thirty euros a month", 42.5, 46.0))) == [
         "long_silence"
     ]
-    # the agent then talks for 40 s: talk ratio out of bounds at the end; compliance never said
+    # the agent then talks for 40 s: talk ratio out of bounds at the end; compliance never said (the
+    # talk is near enough its line, 0.822, to leave it "said in other words?" for a person: deadline.py)
     t.on_utterance(_u("5", "and let me tell you everything about it " * 10, 47.0, 87.0))
-    assert set(_types(t.finish(90.0))) == {"talk_ratio", "compliance_missed"}
+    assert set(_types(t.finish(90.0))) == {"talk_ratio", "compliance_unsure"}
     alert = next(a for a in t.report()["alerts"] if a["type"] == "talk_ratio")
     assert alert["ratio"] > 0.8
 
@@ -282,6 +283,8 @@ def test_assist_benchmark_meets_its_targets(tmp_path: Path) -> None:
         assert s["steps"]["precision"] >= 0.95, (lang, s)
         assert s["steps"]["recall"] >= 0.90, (lang, s)
         assert s["cards"]["recall"] >= 0.9 and s["alerts"]["recall"] >= 0.9, (lang, s)
+        # a real compliance miss is never silent, a said compliance line never "missed" (an unsure instead)
+        assert s["missed_alert_recall"] == 1.0 and s["compliance_false_missed"] == 0, (lang, s)
     # the tick budget (issue 18: p95 <= 0.3 s after the final utterance): CPU time per final agent
     # utterance, which the other work on this shared machine does not inflate as it does wall time
     assert summary["utterance_cpu_p95_s"] < 0.3

@@ -214,7 +214,10 @@ def test_the_agent_takes_two_calls_switches_transfers_and_wraps_up_both(
         assert ended["end_reason"] == "hangup", ended
         _wait(lambda: page.locator("#timer").inner_text() == _fmt(ended["duration_s"]), 5, "timer")
         assert page.locator("#next").is_hidden() and page.locator("#compliance").is_hidden()
-        assert "This call is recorded" in page.locator('#summary [data-k="missed"]').inner_text()
+        # the notice was never said: missed, or "said in other words?" where a sentence came near it
+        # ("When done hang up or press the pound key": 0.839, assist/deadline.py)
+        lists = page.locator('#summary [data-k="missed"], #summary [data-k="unsure"]').all_inner_texts()
+        assert any("This call is recorded" in text for text in lists), lists
         options = page.locator("#dispositions option")
         assert [options.nth(i).get_attribute("value") for i in range(options.count())] == [
             "sale",

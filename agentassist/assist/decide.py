@@ -156,7 +156,7 @@ class Heard:
             hit = self._vectors[index] = array("f", self._embedder.embed([self.meaning[index].text])[0])
         return hit if hit is not None else []
 
-    def embedded(self) -> list[tuple[Window, Sequence[float]]]:
+    def embedded(self) -> list[tuple[Window, array[float]]]:
         """The meaning windows embedded so far, with their vectors (no new embedding)."""
         return [(self.meaning[i], v) for i, v in sorted(self._vectors.items())]
 
@@ -264,3 +264,14 @@ def token_time(u: Utterance, token_index: int) -> float:
             return w.start_s
         seen += n
     return u.start_s
+
+
+def evidence_of(u: Utterance, best: Match | Decision) -> tuple[float, dict[str, Any]]:
+    """When the step's words began, and the evidence of ``best`` heard in ``u`` (docs/api.md)."""
+    if isinstance(best, Match):
+        t = round(token_time(u, best.first), 3)
+        extra: dict[str, Any] = {"matched": best.matched, "method": "lexical", "words": best.matched.split()}
+    else:
+        t = round(best.t, 3)
+        extra = {"matched": best.extra.get("matched", " ".join(best.words)), **best.evidence()}
+    return t, {"utterance_id": u.id, "text": u.text, "score": round(best.score, 3), "t": t, **extra}

