@@ -21,7 +21,8 @@ phone sends the whole call again from its spool (a node on a shared database ack
 frames only at the call's close, so the spool still holds them all): the new node's recording is the
 whole call, frame for frame. Only the speech after the stored transcript is transcribed again
 (:class:`~agentassist.pipeline.Continuation` with ``frames`` 0 and ``transcribed`` where each channel's
-transcript ends); ids, times and the tracker go on as after a restart.
+transcript ends); ids, times and the tracker go on as after a restart. The pauses, holds and digits it
+sends again are applied again but stored once (:func:`events_of`, agentassist.pipeline.resume).
 """
 
 from __future__ import annotations
@@ -35,13 +36,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from agentassist.audio.frames import FRAME_BYTES, SAMPLE_RATE_HZ
+from agentassist.audio.frames import FRAME_BYTES
 from agentassist.audio.keyring import KeyRing
 from agentassist.audio.recorder import audio_bytes, repair
 from agentassist.bus import EventBus
 from agentassist.errors import AgentassistError, AudioError
 from agentassist.events import Channel, Event, EventType, Utterance, Word
 from agentassist.pipeline import Continuation
+from agentassist.pipeline.ports import StoredEvents
+from agentassist.pipeline.resume import FRAME_S, digit_key, span_key, stored_events
 from agentassist.store.calls import CallJson
 from agentassist.store.claims import Claims
 from agentassist.store.db import Store
@@ -53,7 +56,6 @@ T = TypeVar("T")
 
 WIRE_PHONE = {"wire": "phone"}  # the media fact of a call streamed on /api/phone: one a phone may resume
 _STEREO_FRAME_BYTES = 2 * FRAME_BYTES
-_FRAME_S = FRAME_BYTES / 2 / SAMPLE_RATE_HZ
 # Transcribed again at most: the last 30 s of the recording, longer than any speech segment (max_segment_s
 # is 20 s), so speech cut by the restart is whole and a silent channel costs little to go through.
 _AGAIN_FRAMES = 1500
@@ -130,10 +132,23 @@ def resumption(store: Store, call_id: str, recording: Path, keys: KeyRing | None
         number = re.search(r"(\d+)$", line["id"])
         if number is not None:
             segments[channel] = max(segments[channel], int(number.group(1)))
-        end = int(line["end"] / _FRAME_S)
+        end = int(line["end"] / FRAME_S)
         transcribed[channel] = max(transcribed[channel], min(frames, end) if frames else end)
     said = [stored_utterance(call_id, line) for line in lines]
-    return Resumption(Continuation(frames, segments, transcribed), call["script_id"], said)
+    return Resumption(Continuation(frames, segments, transcribed, events_of(call)), call["script_id"], said)
+
+
+def events_of(call: CallJson) -> StoredEvents:
+    """The call's stored pauses', holds' and mutes' starts and ends and its digits: those its phone sends
+    again are stored once (agentassist.pipeline.resume)."""
+    events: list[tuple[float, str]] = []
+    for kind, spans in (("pause", call["pauses"]), ("hold", call["holds"]), ("mute", call["mutes"])):
+        for span in spans:
+            events.append((span["start"], span_key(kind, True)))
+            if span["end"] is not None:
+                events.append((span["end"], span_key(kind, False)))
+    events += [(d["t"], digit_key(d["digit"] or "", d["method"])) for d in call["dtmf"]]
+    return stored_events(events)
 
 
 def stored_utterance(call_id: str, line: TranscriptLine) -> Utterance:

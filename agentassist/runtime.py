@@ -1,4 +1,5 @@
-"""The center's runtime: the model, one CallSession per call, and the desks that carry the calls.
+"""The center's runtime: the speech models (agentassist.callmodels), one CallSession per call, and the
+desks that carry the calls.
 
 Owned by the API's lifespan (``start`` in a worker thread, ``stop`` at shutdown); it is the
 :class:`~agentassist.desk.CallHandler` every desk reports to: this process's own softphone (unless
@@ -23,6 +24,7 @@ from agentassist.assist.versions import ScriptVersions, say_default_script
 from agentassist.audio.devices import AudioIO, file_microphone
 from agentassist.audio.encode import OpusOptions
 from agentassist.bus import EventBus
+from agentassist.callmodels import CallModels
 from agentassist.config import Settings
 from agentassist.desk import (
     ENDED_REASONS,
@@ -47,7 +49,6 @@ from agentassist.store.db import Store
 from agentassist.store.prompts import PromptStore
 from agentassist.store.recordings import RecordingStore
 from agentassist.store.uploads import uploads_for
-from agentassist.transcribe.engine import StreamingTranscriber, Transcriber
 
 if TYPE_CHECKING:
     from agentassist.sip.softphone import Softphone
@@ -74,14 +75,11 @@ class Runtime:
         self.scripts.on_change(self.apply_script)  # a file edited on disk: calls in progress get it too
         r = settings.recorder
         self._opus = OpusOptions(r.opus_bitrate_bps) if r.format == "opus" else None
-        self._transcriber: StreamingTranscriber | None = None
-        self._multilingual: StreamingTranscriber | None = None  # loaded by the first call that needs it
-        self._multilingual_failed = False
+        self.models = CallModels(settings.transcribe)
         self._phone: Softphone | None = None
         self.desks = Desks()
         self._sessions: dict[str, CallSession] = {}
         self._lock = threading.Lock()
-        self._model_lock = threading.Lock()
         self.error: str | None = None
         self.failures = FailureCounter()
         self._unstored = UnstoredEnds(_RETRY_S)
@@ -92,13 +90,12 @@ class Runtime:
     # ---- lifecycle ---------------------------------------------------------------------------------
 
     def start(self) -> None:
-        t = self.settings.transcribe
         say_default_script(self.scripts, self.settings.assist.default_script)
         if self.uploads is not None:
             self.uploads.start()  # first what an earlier run left on disk
         try:
-            if t.enabled:  # else a recorder only: no model at all
-                self._transcriber = StreamingTranscriber(Transcriber(t.transcriber_options()))
+            self.models.load()  # none when transcription is off: a recorder only
+            if self.models.main is not None:
                 self._preload(self.settings.assist.default_script)
             if self.settings.sip.listen:
                 from agentassist.sip.softphone import Softphone  # pjsua2 only where a softphone runs
@@ -131,9 +128,7 @@ class Runtime:
         left = self._unstored.close()
         if left:
             log.error("%d call(s) left active in the database (%s): the next start closes them", len(left), left)
-        for streaming in (self._transcriber, self._multilingual):
-            if streaming is not None:
-                streaming.close(timeout_s=max(0.0, deadline - time.monotonic()))
+        self.models.close(deadline)
         self.audio.close()
 
     def _hurry(self, deadline: float) -> list[CallSession]:
@@ -145,7 +140,7 @@ class Runtime:
         return sessions
 
     def health(self) -> dict[str, bool]:
-        checks = {"model": self._transcriber is not None or not self.settings.transcribe.enabled}
+        checks = {"model": self.models.ready}
         if self.settings.sip.listen:  # a center only ([sip] listen = "") has no softphone to wait for
             checks["sip"] = self._phone is not None and self._phone.listening
         return checks
@@ -243,7 +238,7 @@ class Runtime:
 
     def apply_script(self, script: Script) -> list[str]:
         """A new version of ``script`` for every active call that follows it; the ids of those calls."""
-        if script.id == self.settings.assist.default_script and self._transcriber is not None:
+        if script.id == self.settings.assist.default_script and self.models.main is not None:
             # a campaign switched to another language: its model loads now, not at the next call's answer
             threading.Thread(target=self._preload, args=(script.id,), name="model-preload", daemon=True).start()
         with self._lock:
@@ -266,12 +261,9 @@ class Runtime:
         return session
 
     def metrics(self) -> dict[str, float]:
-        t = self._transcriber
         with self._lock:
             sessions = list(self._sessions.values())
         values = {
-            "agentassist_model_loaded": float(t is not None),
-            "agentassist_model_multilingual_loaded": float(self._multilingual is not None),
             "agentassist_sip_listening": float(self._phone is not None and self._phone.listening),
             "agentassist_sip_registered": float(self._phone is not None and self._phone.registered),
             "agentassist_sip_calls": float(self._phone.call_count if self._phone is not None else 0),
@@ -285,22 +277,12 @@ class Runtime:
         values.update(self.claims.metrics())
         values.update(self.failures.metrics())
         values.update(memory.metrics())
-        if t is not None:
-            values.update(t.metrics())
-        m = self._multilingual
-        if m is not None:
-            label = f'model="{self.settings.transcribe.model_multilingual}"'
-            for key, value in m.metrics().items():
-                values[key.replace("{", "{" + label + ",", 1) if "{" in key else key + "{" + label + "}"] = value
+        values.update(self.models.metrics())
         return values
 
     def transcription_lag(self) -> dict[str, float]:
         """Per call: how long its oldest unfinished final has waited, on whichever model it runs."""
-        lags: dict[str, float] = {}
-        for t in (self._transcriber, self._multilingual):
-            if t is not None:
-                lags.update(t.lag_s())
-        return lags
+        return self.models.lag_s()
 
     def _preload(self, script_id: str) -> None:
         """Load the models the campaign's calls will need before the first of them rings (speech, and the
@@ -312,39 +294,9 @@ class Runtime:
             script = self.scripts.get(script_id)
         except (AgentassistError, ValueError):
             return  # the call reports an unusable script; nothing to load for it
-        self._transcriber_for(script.fixed_language)
+        self.models.for_language(script.fixed_language)
         a = self.settings.assist
         warm_say_lines(script, {"agent": a.agent_name, "company": a.company})  # the desk's calls' variables
-
-    def _transcriber_for(self, language: str | None) -> StreamingTranscriber | None:
-        """The main model, or the multilingual one for a campaign in another language than English
-        when the main model is English-only (loaded once, by the first such call); None when
-        ``[transcribe] enabled`` is false."""
-        main = self._transcriber
-        if main is None:
-            return None
-        name = self.settings.transcribe.model_multilingual
-        if main.transcriber.multilingual or language in (None, "en") or not name:
-            if language not in (None, "en") and not main.transcriber.multilingual:
-                log.warning(
-                    "campaign language %r but model %s is English-only", language, main.transcriber.options.model
-                )
-            return main
-        with self._model_lock:  # not self._lock: loading takes a second, and the calls' table must not wait
-            if self._multilingual is None and not self._multilingual_failed:
-                try:
-                    options = self.settings.transcribe.transcriber_options(model=name)
-                    self._multilingual = StreamingTranscriber(Transcriber(options))
-                except AgentassistError as exc:
-                    self._multilingual_failed = True
-                    log.error(
-                        "model_multilingual %r unusable, %s calls get %s: %s",
-                        name,
-                        language,
-                        main.transcriber.options.model,
-                        exc,
-                    )
-            return self._multilingual or main
 
     # ---- FailureHandler (call threads) -------------------------------------------------------------
 
@@ -421,7 +373,7 @@ class Runtime:
         r = self.settings.recorder
         session = CallSession(
             SessionInfo(info.call_id, info.started_at, path, resumed.at if resumed is not None else None),
-            self._transcriber_for(language),
+            self.models.for_language(language),
             self.store,
             self.bus,
             tracker,

@@ -182,8 +182,13 @@ EVENTS = [
     (200, "pause", {"by": "agent"}),
     (250, "resume", {}),
     (300, "dtmf", {"digit": "5", "method": "rfc4733"}),  # the same key later: a digit of its own
+    *[(320, "dtmf", {"digit": "*", "method": "info", "masked": True})] * 2,  # a burst (SIP INFO): two digits
 ]
-STORED = ([(2.0, 3.0)], [(4.0, 5.0)], [(3.0, "rfc4733"), (6.0, "rfc4733")])  # what _details gives of them
+STORED = (  # what _details gives of them
+    [(2.0, 3.0)],
+    [(4.0, 5.0)],
+    [(3.0, "rfc4733"), (6.0, "rfc4733"), (6.4, "info"), (6.4, "info")],
+)
 
 
 def _with_events(phone: WirePhone, stream: int, call_id: str, pcm: bytes, frames: int) -> int:

@@ -112,14 +112,15 @@ async def _authenticate(ws: WebSocket) -> TokenCheck | str:
     return check
 
 
-async def _accept(ws: WebSocket) -> Held | None:
-    """Accept, then either close with the reason (4401 who, 4429 too many) or return the socket's claim
-    (``ws.state.user`` is its user); the caller releases it."""
+async def accepted(ws: WebSocket, serve: Callable[[Held], Awaitable[None]]) -> None:
+    """Accept ``ws``, then either close it with the reason (4401 who, 4403 a phone's credential, 4429 too
+    many) or ``serve`` it with its claim (``ws.state.user`` is its user), released at the end. Every socket
+    route opens with this."""
     check = await _authenticate(ws)
     await ws.accept()
     if isinstance(check, str):
         await ws.close(_CLOSE_FORBIDDEN if check == PHONE_ONLY else CLOSE_UNAUTHORIZED, check)
-        return None
+        return
     assert check.user is not None
     sockets: SocketRegistry = ws.app.state.sockets
     held = sockets.hold(check.user.id, check.token_hash, check.expires_at)
@@ -127,20 +128,12 @@ async def _accept(ws: WebSocket) -> Held | None:
         reason = f"too many open sockets: {check.user.name} holds {sockets.max_per_user}, the most allowed"
         log.warning("live: %s", reason)
         await ws.close(CLOSE_TOO_MANY, reason.encode()[:120].decode(errors="ignore"))  # at most 123 bytes
-        return None
-    ws.state.user = check.user
-    return held
-
-
-async def accepted(ws: WebSocket, serve: Callable[[Held], Awaitable[None]]) -> None:
-    """Accept ``ws`` (:func:`_accept`), then ``serve`` it with its claim, released at the end."""
-    held = await _accept(ws)
-    if held is None:
         return
+    ws.state.user = check.user
     try:
         await serve(held)
     finally:
-        ws.app.state.sockets.release(held)
+        sockets.release(held)
 
 
 @router.post("/api/ws-ticket", response_model=TicketOut)
@@ -152,13 +145,7 @@ def ws_ticket(request: Request, user: UserDep) -> dict[str, Any]:
 
 @router.websocket("/api/live")
 async def live_all(ws: WebSocket) -> None:
-    held = await _accept(ws)
-    if held is None:
-        return
-    try:
-        await _live_all(ws, held)
-    finally:
-        ws.app.state.sockets.release(held)
+    await accepted(ws, lambda held: _live_all(ws, held))
 
 
 async def _live_all(ws: WebSocket, held: Held) -> None:
@@ -175,13 +162,7 @@ async def _live_all(ws: WebSocket, held: Held) -> None:
 
 @router.websocket("/api/calls/{call_id}/live")
 async def live_call(ws: WebSocket, call_id: str) -> None:
-    held = await _accept(ws)
-    if held is None:
-        return
-    try:
-        await _live_call(ws, held, call_id)
-    finally:
-        ws.app.state.sockets.release(held)
+    await accepted(ws, lambda held: _live_call(ws, held, call_id))
 
 
 async def _live_call(ws: WebSocket, held: Held, call_id: str) -> None:

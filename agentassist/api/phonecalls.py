@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -101,17 +101,21 @@ class PhoneCall:
     last_active: float = field(default_factory=time.monotonic)
     expiry: asyncio.TimerHandle | None = None
     ended: bool = False
-    marks: set[str] = field(default_factory=set)  # events taken at frame ``received``: a resend is dropped
+    marks: Counter[str] = field(default_factory=Counter)  # events taken at frame ``marks_at``, each counted
     marks_at: int = -1
+    resent: Counter[str] = field(default_factory=Counter)  # of those, the ones this connection may send again
 
     def first_time(self, kind: str, parameters: dict[str, Any]) -> bool:
-        """False for an event already taken at this frame (a phone resends events from ``opened.frame``)."""
+        """False for an event taken at this frame on an earlier connection: a phone that reconnects sends
+        again its events from ``opened.frame``. Alike events on one connection are each new (digits of one
+        burst, masked "*", share a frame)."""
         if self.marks_at != self.received:
-            self.marks, self.marks_at = set(), self.received
+            self.marks, self.resent, self.marks_at = Counter(), Counter(), self.received
         key = json.dumps([kind, parameters], sort_keys=True)
-        if key in self.marks:
+        if self.resent[key] > 0:
+            self.resent[key] -= 1
             return False
-        self.marks.add(key)
+        self.marks[key] += 1
         return True
 
 
@@ -148,6 +152,7 @@ class PhoneCalls:
             call.expiry.cancel()
             call.expiry = None
         call.link, call.sent_from, call.last_active = link, 0, time.monotonic()
+        call.resent = Counter(call.marks) if call.marks_at == call.received else Counter()
 
     def away(self, call: PhoneCall) -> None:
         """Its phone went away: the call waits ``timeout_s`` for it to come back."""

@@ -24,7 +24,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from agentassist.api.live import _CLOSE_FORBIDDEN, LIVE_WALL_ROLES, _accept
+from agentassist.api.live import _CLOSE_FORBIDDEN, LIVE_WALL_ROLES, accepted
 from agentassist.api.sockets import Held, guarded
 from agentassist.api.wallstate import CallDetails, ClientQueue, Outgoing, WallOptions, WallState
 from agentassist.assist.tracker import ScriptTracker
@@ -295,13 +295,7 @@ async def _serve(ws: WebSocket, client: WallClient) -> str | None:
 
 @router.websocket("/api/wall")
 async def wall(ws: WebSocket) -> None:
-    held = await _accept(ws)
-    if held is None:
-        return
-    try:
-        await _wall(ws, held)
-    finally:
-        ws.app.state.sockets.release(held)
+    await accepted(ws, lambda held: _wall(ws, held))
 
 
 async def _wall(ws: WebSocket, held: Held) -> None:

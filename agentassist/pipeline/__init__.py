@@ -8,8 +8,9 @@
 
 Modules: :mod:`.session` the media loop and the call's public face (CallSession), :mod:`.commands`
 what travels on its queue besides frames, :mod:`.align` the channel aligner, :mod:`.records` the
-call's store, tracker and feed under one lock, :mod:`.close` the end-of-call sequence, :mod:`.ports`
-the interfaces it needs of the rest. The card-data pause's state machine is
+call's store, tracker and feed under one lock, :mod:`.close` the end-of-call sequence, :mod:`.resume`
+a call that goes on after an earlier run (and the events its phone sends again), :mod:`.ports` the
+interfaces it needs of the rest. The card-data pause's state machine is
 :class:`agentassist.pause.CardPause`.
 """
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,7 +30,7 @@ class CallStore(Protocol):
 
     def close_span(self, call_id: str, kind: str, end_s: float) -> dict[str, Any] | None: ...
 
-    def add_digit(self, call_id: str, t_s: float, digit: str, method: str, known: int = 0) -> bool: ...
+    def add_digit(self, call_id: str, t_s: float, digit: str, method: str) -> None: ...
 
     def save_media(self, call_id: str, data: dict[str, Any]) -> None: ...
 
@@ -59,6 +59,15 @@ class Tracker(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class StoredEvents:
+    """The pauses', holds' and mutes' starts and ends and the digits a resumed call's store holds, by the
+    frame each was marked at (agentassist.pipeline.resume)."""
+
+    last: int = -1  # the frame of the latest (-1: none)
+    at_last: Mapping[str, int] = field(default_factory=dict)  # how many of each kind are at ``last``
+
+
+@dataclass(frozen=True, slots=True)
 class Continuation:
     """A call resumed after the center restarted mid-call: what the earlier run left of it."""
 
@@ -67,6 +76,7 @@ class Continuation:
     # per channel, the frame its stored transcript ends at: from there to ``frames`` the recording is
     # transcribed again (speech the earlier run had not finished decoding)
     transcribed: Mapping[Channel, int]
+    events: StoredEvents = field(default_factory=StoredEvents)  # those its phone sends again are stored once
 
 
 @dataclass(frozen=True, slots=True)

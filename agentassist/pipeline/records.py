@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -17,12 +16,14 @@ from agentassist.assist.script import Script
 from agentassist.events import Channel, Event, EventType, Utterance, utterance_event
 from agentassist.failures import CallFailures, stage_of
 from agentassist.pause import Digit
-from agentassist.pipeline.ports import CallStore, Publisher, Tracker
+from agentassist.pipeline.ports import CallStore, Publisher, StoredEvents, Tracker
+from agentassist.pipeline.resume import Resent, digit_key, span_key
 from agentassist.privacy.kinds import rules_of
 from agentassist.privacy.utterances import CallRedaction, Redaction
 
 log = logging.getLogger(__name__)
 
+_SENT_AGAIN = ("pause", "hold")  # the spans a phone's events open and close, sent again after a takeover
 SPAN_EVENTS = {
     "pause": (EventType.CALL_PAUSED, EventType.CALL_RESUMED),
     "hold": (EventType.CALL_HELD, EventType.CALL_UNHELD),
@@ -31,10 +32,17 @@ SPAN_EVENTS = {
 
 
 class CallRecords:
-    """One call's store, tracker and feed. ``failures`` is set by the session once it exists."""
+    """One call's store, tracker and feed. ``failures`` is set by the session once it exists; ``stored``:
+    what the store held of a resumed call's events (those its phone sends again are stored once)."""
 
     def __init__(
-        self, call_id: str, store: CallStore, bus: Publisher, tracker: Tracker | None, store_dtmf_digits: bool
+        self,
+        call_id: str,
+        store: CallStore,
+        bus: Publisher,
+        tracker: Tracker | None,
+        store_dtmf_digits: bool,
+        stored: StoredEvents | None = None,
     ) -> None:
         self.call_id = call_id
         self.store = store
@@ -43,9 +51,7 @@ class CallRecords:
         self._store_dtmf_digits = store_dtmf_digits
         self.lock = threading.Lock()  # the records lock: tracker and store, from any thread
         self._open_spans: set[str] = set()
-        # digits handed to the store by this process, by (time, key, method): one the store holds more of
-        # was stored by an earlier process and is sent again (store/call_details.add_digit)
-        self._digits_handed: Counter[tuple[float, str, str]] = Counter()
+        self._resent = Resent(stored or StoredEvents())  # under the lock
         self.assist_finished = False
         self.failures: CallFailures | None = None
         # card data (and the script's kinds) masked before anything is stored or published
@@ -74,8 +80,12 @@ class CallRecords:
 
     # ---- spans, digits, transfers, media facts --------------------------------------------------------
 
-    def span_on(self, kind: str, by: str, t: float) -> dict[str, Any]:
+    def span_on(self, kind: str, by: str, t: float, replayable: bool = True) -> dict[str, Any]:
+        """Open a span (the open one of that kind if there is one). ``replayable`` False: not an event a
+        phone sends again (a script step's pause: the transcript decides it, not the phone)."""
         with self.lock:
+            if replayable and self._sent_again(kind, True, t):
+                return {"start": round(t, 3), "end": None, "by": by}
             new = kind not in self._open_spans
             self._open_spans.add(kind)
             span = self.store.open_span(self.call_id, kind, t, by)
@@ -83,13 +93,20 @@ class CallRecords:
             self.publish([Event(SPAN_EVENTS[kind][0], self.call_id, t, {kind: span})])
         return span
 
-    def span_off(self, kind: str, t: float) -> dict[str, Any] | None:
+    def span_off(self, kind: str, t: float, replayable: bool = True) -> dict[str, Any] | None:
         with self.lock:
             self._open_spans.discard(kind)
+            if replayable and self._sent_again(kind, False, t):
+                return None
             span = self.store.close_span(self.call_id, kind, t)
         if span is not None:
             self.publish([Event(SPAN_EVENTS[kind][1], self.call_id, t, {kind: span})])
         return span
+
+    def _sent_again(self, kind: str, on: bool, t: float) -> bool:
+        """Under the lock: a pause's or hold's edge that the call's earlier run stored and published, sent
+        again by its phone (agentassist.pipeline.resume; a phone sends no mutes)."""
+        return kind in _SENT_AGAIN and self._resent(t, span_key(kind, on))
 
     def close_span(self, kind: str, end_s: float) -> None:
         """A span still open at the end of the call ends with it (no event: call.ended says it)."""
@@ -107,10 +124,11 @@ class CallRecords:
 
         def add() -> None:
             with self.lock:
-                key = (round(d.t_s, 3), digit, d.method)
-                self.store.add_digit(self.call_id, d.t_s, digit, d.method, self._digits_handed[key])
-                self._digits_handed[key] += 1
+                self.store.add_digit(self.call_id, d.t_s, digit, d.method)
 
+        with self.lock:
+            if self._resent(d.t_s, digit_key(digit, d.method)):
+                return  # stored and published by the call's earlier run
         self._guarded(add)
         dtmf = {"digit": digit or None, "method": d.method, "masked": not digit}
         self.publish([Event(EventType.CALL_DTMF, self.call_id, d.t_s, {"dtmf": dtmf})])

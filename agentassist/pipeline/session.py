@@ -34,7 +34,7 @@ from agentassist.assist.script import Script
 from agentassist.audio.encode import OpusOptions
 from agentassist.audio.frames import FRAME_BYTES
 from agentassist.audio.keyring import KeyRing
-from agentassist.audio.recorder import Recorder, RecordingError, channel_frames
+from agentassist.audio.recorder import Recorder, RecordingError
 from agentassist.audio.segmenter import SegmenterOptions
 from agentassist.events import Channel, Event, EventType, Frame
 from agentassist.failures import CallFailures, FailureHandler, stage_of
@@ -44,6 +44,7 @@ from agentassist.pipeline.close import close_call
 from agentassist.pipeline.commands import Align, DigitIn, EndInput, Item, Stereo
 from agentassist.pipeline.ports import CallStore, Publisher, SessionInfo, Tracker
 from agentassist.pipeline.records import CallRecords
+from agentassist.pipeline.resume import go_on, kept_frames, transcribe_again
 from agentassist.pipeline.tap import AudioTap
 from agentassist.transcribe.engine import StreamingTranscriber
 from agentassist.transcribe.stream import ChannelStream, StreamOptions
@@ -59,11 +60,6 @@ _TICK_S = 1.0
 # this much more; nothing reads the audio sooner when nothing transcribes it.
 _RECORD_ONLY_WAIT_S = 0.1
 _SILENCE = bytes(FRAME_BYTES)
-
-
-def _samples(info: SessionInfo) -> int:
-    """The stereo samples of the recording a resumed call keeps (0: a new recording)."""
-    return info.resumed.frames * FRAME_BYTES // 2 if info.resumed is not None else 0
 
 
 class CallSession:
@@ -109,7 +105,9 @@ class CallSession:
         # (a Condition in Python, a new lock every wait); bounded by _put
         self._queue: queue.SimpleQueue[Item] = queue.SimpleQueue()
         self.dropped_frames = 0
-        self.records = CallRecords(info.call_id, store, bus, tracker, store_dtmf_digits)
+        resumed = info.resumed  # a call that goes on after an earlier run (agentassist.pipeline.resume)
+        stored = resumed.events if resumed is not None else None
+        self.records = CallRecords(info.call_id, store, bus, tracker, store_dtmf_digits, stored)
         self.failures = CallFailures(info.call_id, failures, self.records.publish, lambda: self.now_s)
         self.records.failures = self.failures
         self.records.step_paused = lambda: self.step_paused
@@ -117,17 +115,14 @@ class CallSession:
         # the media lock: the media clock and the card-data pause (module docstring)
         self._media_lock = threading.Lock()
         self.aligner = ChannelAligner()
-        self._written = 0  # frames of both channels in the recording: what a phone's ack covers
+        self._written = kept_frames(resumed)  # frames of both channels in the recording: what a phone's ack covers
         self._taken = 0  # frames of both channels the call thread has taken off the queue
         self._watchers: list[tuple[int, Callable[[], None]]] = []  # when_taken
         self._taken_ahead: deque[Item] = deque()  # taken off the queue in a batch, not yet handled
         self._card = CardPause(dtmf_pause)
         self.tap = AudioTap(self._card)  # listening in (api/listen.py): what the recording gets
-        # per channel, frames before this one are in the stored transcript: a call taken over from another
-        # node gets them again from the phone (recorded, not transcribed again: agentassist.restart)
-        self._transcribed_to = {ch: 0 for ch in Channel}
         self.recorder = Recorder(
-            info.recording_path, fsync_every_s=fsync_every_s, keep_samples=_samples(info), keys=keys
+            info.recording_path, fsync_every_s=fsync_every_s, keep_samples=self._written * FRAME_BYTES // 2, keys=keys
         )
         self.streams = {
             ch: ChannelStream(
@@ -151,31 +146,11 @@ class CallSession:
         self.close_deadline: float | None = None
         if self.recorder.failed:
             self.failures.report("record", RecordingError(f"recording not started: {self.recorder.failed}"))
-        self._go_on_from(info)
+        # per channel, frames before this one are in the stored transcript: a call taken over from another
+        # node gets them again from the phone (recorded, not transcribed again: agentassist.restart)
+        self._transcribed_to = go_on(resumed, self.aligner, self.streams)
         self._thread = threading.Thread(target=self._run, name=f"call-{info.call_id[:8]}", daemon=True)
         self._thread.start()
-
-    def _go_on_from(self, info: SessionInfo) -> None:
-        """A call resumed after the center restarted (``info.resumed``): its media clock and what a phone's
-        ack covers go on after what its recording holds; utterance times and ids after the transcript's."""
-        c = info.resumed
-        if c is None:
-            return
-        for channel in Channel:
-            self.aligner.frames[channel] = c.frames
-        self._written = c.frames
-        for channel, stream in self.streams.items():
-            stream.segmenter.continue_at(c.transcribed[channel], c.segments.get(channel, 0))
-            self._transcribed_to[channel] = c.transcribed[channel]
-
-    def _transcribe_again(self) -> None:
-        """A resumed call: the speech its earlier run had not finished transcribing, from the recording
-        (on the call thread, before the first new frame)."""
-        c, path = self.info.resumed, self.info.recording_path
-        for channel, stream in self.streams.items():
-            if c is not None and c.transcribed[channel] < c.frames:
-                for pcm in channel_frames(path, channel, c.transcribed[channel], c.frames, keys=self.keys):
-                    stream.push(pcm)
 
     # ---- FrameSink and the desk's commands: through the queue -------------------------------------------
 
@@ -259,10 +234,10 @@ class CallSession:
             t = self.aligner.now_s
             action = self._card.steps_said(timeouts, t)
             by = f"step:{self._card.step}"
-        if action == "pause":
-            self.records.span_on("pause", by, t)
+        if action == "pause":  # the transcript's doing, never an event a phone sends again
+            self.records.span_on("pause", by, t, replayable=False)
         elif action == "resume":
-            self.records.span_off("pause", t)
+            self.records.span_off("pause", t, replayable=False)
 
     def transfer(self, target: str, status_code: int, reason: str) -> None:
         """Progress of a blind transfer, as the peer reports it; the target is kept with the call."""
@@ -330,7 +305,8 @@ class CallSession:
             publish([Event(EventType.ASSIST_PROMPT, self.call_id, 0.0, {"prompt": prompt})])
         next_tick = time.monotonic() + _TICK_S
         try:
-            self.failures.guarded("transcribe", self._transcribe_again)
+            resumed, path = self.info.resumed, self.info.recording_path
+            self.failures.guarded("transcribe", lambda: transcribe_again(resumed, path, self.streams, self.keys))
             while True:
                 item = self._next()
                 if isinstance(item, EndInput):
@@ -378,9 +354,10 @@ class CallSession:
             self._digit(item)
         with self._media_lock:
             now_s = self.aligner.now_s
+            step = self._card.step
             quiet = self._card.due(now_s)
-        if quiet:  # the keypad has been quiet: the customer is done typing
-            self.records.span_off("pause", now_s)
+        if quiet:  # the keypad has been quiet (the customer is done typing), or a step's pause timed out
+            self.records.span_off("pause", now_s, replayable=step is None)
         if time.monotonic() >= next_tick:
             self.recorder_do(self.recorder.flush)
             self._count_written()

@@ -7,20 +7,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, TypedDict
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from agentassist.store.database import Database
 from agentassist.store.models import CallDigitRow, CallMediaRow, CallSpanRow
 
 SPAN_KINDS = ("pause", "hold", "mute")
-# A span or a digit stored already at this media time is the same event sent again, not a second one:
-# a phone resends a call's events from the frame the center's recording ends at (docs/wire-protocol.md),
-# which is frame 0 on a node that takes the call over from a dead one (agentassist.restart), and each
-# event is marked at its frame, so at the same media time as the first time. 1 ms covers a float's
-# rounding in the database and is far below a frame (20 ms); a phone's same event twice at one frame is
-# one event already (agentassist.api.phonecalls.PhoneCall.first_time).
-SAME_S = 0.001
 
 
 class Span(TypedDict):
@@ -46,17 +39,12 @@ class Details(TypedDict):
 
 def open_span(db: Database, call_id: str, kind: str, start_s: float, by: str = "") -> dict[str, Any]:
     """Start a pause, hold or mute; the open one of that kind if there is one already (as a
-    :class:`Span`; a plain dict because it goes on as an event's payload). One of that kind that
-    started at ``start_s`` is the same span sent again (:data:`SAME_S`): it is open again, and its end,
-    sent again too, closes it where it was."""
+    :class:`Span`; a plain dict because it goes on as an event's payload). An event a phone sends again
+    after a restart or a takeover does not come here (agentassist.pipeline.resume)."""
     if kind not in SPAN_KINDS:
         raise ValueError(f"unknown span kind {kind!r}: expected one of {', '.join(SPAN_KINDS)}")
     with db.session.begin() as s:
         row = s.scalar(_open_span(call_id, kind))
-        if row is None:
-            row = s.scalar(_spans(call_id, kind).where(CallSpanRow.start_s.between(start_s - SAME_S, start_s + SAME_S)))
-            if row is not None:
-                row.end_s = None
         if row is None:
             row = CallSpanRow(call_id=call_id, kind=kind, start_s=start_s, end_s=None, by=by)
             s.add(row)
@@ -73,24 +61,10 @@ def close_span(db: Database, call_id: str, kind: str, end_s: float) -> dict[str,
         return {**_span_json(row)}
 
 
-def add_digit(db: Database, call_id: str, t_s: float, digit: str, method: str, known: int = 0) -> bool:
-    """Store a received digit ("" masked) unless it was sent again; True where it was stored.
-
-    ``known``: how many digits of this key and method at ``t_s`` the caller has handed here already. The
-    call holding more than that at ``t_s`` holds this one from an earlier process (a node that died, a
-    center restarted): the phone sent it again. Digits sent in one burst (SIP INFO "9731", masked "" each)
-    share a frame and so a time: each is new, since the caller has counted the ones before it."""
-    same = select(func.count()).where(
-        CallDigitRow.call_id == call_id,
-        CallDigitRow.t_s.between(t_s - SAME_S, t_s + SAME_S),
-        CallDigitRow.digit == digit,
-        CallDigitRow.method == method,
-    )
+def add_digit(db: Database, call_id: str, t_s: float, digit: str, method: str) -> None:
+    """Store a received digit ("" masked); each digit of a burst is one (SIP INFO "9731": four at one time)."""
     with db.session.begin() as s:
-        if (s.scalar(same) or 0) > known:
-            return False
         s.add(CallDigitRow(call_id=call_id, t_s=t_s, digit=digit, method=method))
-        return True
 
 
 def mask_digits(db: Database) -> int:
