@@ -8,6 +8,7 @@ A cue is a regular expression; :func:`cues` finds its places less those a counte
 
 from __future__ import annotations
 
+import functools
 import re
 
 CARD = "card"
@@ -107,12 +108,19 @@ _WORD = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
 def cues(kind: str, folded: str) -> list[tuple[int, int]]:
     """Where ``kind``'s cues are in ``folded``, less those its counter-pattern takes back; a number
     that is not card data (:data:`OTHER`) includes the cues taken back from card data."""
+    return list(_cues(kind, folded))
+
+
+# a call's last finals are read again with each new one: the same texts, five kinds each (bounded: what it
+# holds is no more than the redactors hold, the last finals of the calls in progress)
+@functools.lru_cache(maxsize=1024)
+def _cues(kind: str, folded: str) -> tuple[tuple[int, int], ...]:
     if kind == OTHER:
         taken = [m.span() for p in _TAKEN_BACK.values() for m in p.finditer(folded)]
-        return sorted([m.span() for m in OTHER_CUE.finditer(folded)] + taken)
+        return tuple(sorted([m.span() for m in OTHER_CUE.finditer(folded)] + taken))
     back = _TAKEN_BACK.get(kind)
     excluded = [m.span() for m in back.finditer(folded)] if back is not None else []
-    return [m.span() for m in _ASKED[kind].finditer(folded) if not any(a <= m.start() < b for a, b in excluded)]
+    return tuple(m.span() for m in _ASKED[kind].finditer(folded) if not any(a <= m.start() < b for a, b in excluded))
 
 
 def asked_for(folded: str) -> frozenset[str]:

@@ -10,6 +10,7 @@ said in groups: :func:`chains`). Text is read :func:`fold` ed: lowercase, Polish
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -109,13 +110,22 @@ class Before:
 NOTHING = Before()
 
 
+@functools.lru_cache(maxsize=256)  # a call's last finals are read again with each new one: the same texts
 def fold(text: str) -> str:
     """Lowercase, Polish diacritics and ё folded, apostrophes unified: the same length as ``text``."""
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text).translate(_FOLD)
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter that lowercases to two ("İ"): kept as it is
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return lowered.translate(_FOLD)
 
 
 def items(text: str) -> list[Item]:
     """Every number in ``text``, digits and number words alike, in order."""
+    return list(_items(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _items(text: str) -> tuple[Item, ...]:
     folded = fold(text)
     tokens = [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(folded)]
     out: list[Item] = []
@@ -158,7 +168,7 @@ def items(text: str) -> list[Item]:
             flush()
         repeat = 0
     flush()
-    return [i for i in out if i.digits and not _QUANTITY.match(folded, i.end)]
+    return tuple(i for i in out if i.digits and not _QUANTITY.match(folded, i.end))
 
 
 def _number_after(tokens: list[tuple[str, int, int]], n: int) -> bool:
@@ -212,6 +222,8 @@ def _thousands_apart(words: list[tuple[str, int, int]]) -> list[list[tuple[str, 
     """A run of number words cut where a new number begins that :func:`number_runs` would take on: before the
     multiplier of a second "thousand" ("две тысячи триста, восемь тысяч ...": 2300, 8000 ..., not 2308000), and
     at a "тысяча" said without "one" (1000, not skipped: "тысяча восемьсот" is 1800)."""
+    if not any(word in _THOUSANDS for word, _, _ in words):
+        return [words]
     runs: list[list[tuple[str, int, int]]] = [[]]
     thousands = False
     for k, word in enumerate(words):
