@@ -33,6 +33,8 @@ def masked(text: str) -> str:
         ("the last 4 digits are 1234", ["1234"]),  # how many digits: no number said
         ("four thousand five hundred and thirty-nine", ["4539"]),  # English "and" inside a number
         ("a hundred and twelve, nought four", ["112", "0", "4"]),
+        ("four thousand, twelve hundred", ["4000", "1200"]),  # a comma ends a number said in words
+        ("потом тысячу триста", ["1300"]),
     ],
 )
 def test_numbers_said_in_words_are_read(said: str, digits: list[str]) -> None:
@@ -60,6 +62,7 @@ def test_a_year_s_ending_is_part_of_its_number() -> None:
         ("and it runs out March of '29", "and it runs out [EXPIRY]"),
         ("data ważności: maj dwa tysiące trzydziestego", "data ważności: [EXPIRY]"),
         ("It expires December of twenty twenty-seven", "It expires [EXPIRY]"),
+        ("Expiry date: 09 dash 28.", "Expiry date: [EXPIRY]."),
         ("Срок действия: в сентябре двадцать восьмого.", "Срок действия: в [EXPIRY]."),  # "in September"
         ("Карта 4111 1111 1111 1111, действует до 29 года", "Карта [CARD], действует до [EXPIRY] года"),
         # a code named so, or on the front of an American Express card
@@ -90,6 +93,8 @@ def test_card_data_said_with_pauses_corrections_and_years_is_masked(said: str, e
         "Срок действия договора до 2029 года.",  # another thing's expiry
         "Your verification code is 4829, it's valid for 5 minutes.",  # a one-time code, no card's
         "Код подтверждения 4829.",
+        "Заплатил пять тысяч, потом ещё четыре тысячи двести, потом тысячу триста, потом две тысячи.",  # amounts
+        "We paid 4 500, then 12 000, and then 1 250, and 7 300 more.",
         "Срок действия договора до 12.2029.",
     ],
 )

@@ -252,7 +252,7 @@ def _interrupted(found: list[list[Item]], folded: str, before: Before) -> list[l
     ("4352 3068 2012, ой, нет, 2102 8476"; the retracted part is card data said too). The parts together
     pass the Luhn check, begin as an issued card does and hold no card number of their own."""
     out: list[list[Item]] = []
-    alone = [not _card_runs(chain, folded, before) for chain in found]
+    alone = [not _card_runs(chain, folded, before) and not _amount(chain) for chain in found]
     for a, first in enumerate(found):
         if not alone[a] or any(first is c for c in out) or named_before(folded, first[0].start, before) == OTHER:
             continue
@@ -269,6 +269,15 @@ def _interrupted(found: list[list[Item]], folded: str, before: Before) -> list[l
                 out += parts
                 break
     return out
+
+
+def _amount(chain: list[Item]) -> bool:
+    """Whether a chain is said as an amount, not as a card's groups: round numbers said as words ("пять
+    тысяч", "two hundred") or thousands written apart ("4 500", "12 000")."""
+    if all(i.spoken and len(i.digits) > 2 and i.digits.endswith("00") for i in chain):
+        return True
+    head, *rest = chain
+    return bool(rest) and len(head.digits) <= 3 and all(len(i.digits) == 3 and not i.spoken for i in rest)
 
 
 def _card_said(run: list[Item], folded: str) -> bool:

@@ -19,7 +19,10 @@ from agentassist.assist.numbers import is_number_word, number_runs
 _FOLD = str.maketrans("ąćęłńóśźżё’ʼ`", "acelnoszzе'''")
 TOKEN = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
 # between two groups of one number: "4111 1111", "12/27", "45, 32", "twelve slash twenty seven"
-JOIN = re.compile(r"[\s,.\-–—/']{0,4}|\s+(?:slash|дробь|слеш|слэш|lamane przez|lamane)\s+")
+JOIN = re.compile(
+    r"[\s,.\-–—/']{0,4}|\s+(?:slash|dash|дробь|слеш|слэш|тире|дефис|дефіс|lamane przez|lamane|myslnik|kreska)\s+"
+)
+_GROUP_END = re.compile(r"[,./]")  # words said apart by a comma are two numbers, not one ("five thousand, ...")
 _ZERO = {"oh", "o"}  # "oh nine": English says zero so inside a number
 _REPEAT = {"double": 2, "triple": 3, "дважды": 2, "трижды": 3, "двічі": 2, "тричі": 3}
 _TIMES = {"razy"}  # Polish "dwa razy siedem": seven twice
@@ -145,7 +148,8 @@ def _items(text: str) -> tuple[Item, ...]:
     for n, (tok, start, end) in enumerate(tokens):
         if n == skip:  # "razy" of "dwa razy siedem"
             continue
-        if words and not JOIN.fullmatch(folded[max(words[-1][2], joint) : repeat_start if repeat else start]):
+        gap = folded[max(words[-1][2], joint) : repeat_start if repeat else start] if words else ""
+        if words and (not JOIN.fullmatch(gap) or _GROUP_END.search(gap)):  # "four thousand, twelve hundred": two
             flush()
         joint = -1
         if tok == "and" and words and words[-1][0] in _HUNDREDS and _number_after(tokens, n):
@@ -202,6 +206,8 @@ def _number_word(tokens: list[tuple[str, int, int]], n: int, repeat: int, folded
         return "one" if n + 1 < len(tokens) and tokens[n + 1][0] in _HUNDREDS else ""
     if tok in _NOUGHT:
         return "zero"
+    if tok in ("тысячу", "тисячу"):  # "потом тысячу триста": the accusative of "тысяча", 1000
+        return "тысяча"
     if tok in _ZERO:
         return "zero" if repeat or _beside_number(tokens, n) else ""
     if tok in _ORDINALS:
