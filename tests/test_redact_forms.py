@@ -24,6 +24,7 @@ def masked(text: str) -> str:
         ("дві вісімки і п'ять", ["8", "8", "5"]),
         ("trzy razy zero", ["0", "0", "0"]),
         ("dwa razy dziennie", ["2"]),  # twice a day: no digit follows
+        ("dwa razy tysiące", ["2"]),  # no digit either (a thousand alone was an IndexError)
         ("тысяча триста, две тысячи сорок", ["1300", "2040"]),  # "тысяча" is 1000; a second thousands is apart
         ("do końca dwa tysiące trzydziestego roku", ["2030"]),  # a year said as an ordinal
         ("до конца тридцатого года", ["30"]),

@@ -256,7 +256,8 @@ def _beside_number(tokens: list[tuple[str, int, int]], n: int) -> bool:
 
 
 def _digit(tok: str) -> bool:
-    return (tok.isdigit() and len(tok) == 1) or (is_number_word(tok) and len(str(number_runs([tok])[0][2])) == 1)
+    runs = number_runs([tok]) if is_number_word(tok) else []  # none for "thousand" alone
+    return (tok.isdigit() and len(tok) == 1) or (bool(runs) and len(str(runs[0][2])) == 1)
 
 
 def chains(text: str, found: list[Item]) -> list[list[Item]]:
