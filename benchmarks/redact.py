@@ -3,7 +3,8 @@
     python -m benchmarks.redact [--half tune|heldout|heldout2|both] [--show] [--kinds]
 
 Reads benchmarks/redact_cases/<half>/<lang>.jsonl (see the README there); ``both`` (the default)
-prints tune and heldout, the old held-out half, scored blind once and tuned on since (session 14).
+prints tune and heldout, the old held-out half, scored blind once and tuned on since (session 14), as
+heldout2 was (session 15).
 Each case's utterances go through one :class:`~agentassist.privacy.redactor.Redactor` in order, as
 consecutive finals of one speaker 2 s apart, and the spans each utterance ends with (after any later
 utterance reached back into it) are compared with the expected ones:
@@ -30,9 +31,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from agentassist.privacy.detect import KINDS, Span, items, mask
+from agentassist.privacy.detect import KINDS, mask
 from agentassist.privacy.kinds import OPTIONAL_KINDS, Rules
 from agentassist.privacy.redactor import Redactor
+from agentassist.privacy.said import Span, items
 
 CASES = Path(__file__).parent / "redact_cases"
 LANGUAGES = ("en", "ru", "uk", "pl")
@@ -121,7 +123,7 @@ def report(half: str, show: bool, with_kinds: bool = False) -> list[str]:
     kinds = OPTIONAL_KINDS if with_kinds else KINDS
     rules = Rules.of(OPTIONAL_KINDS) if with_kinds else None
     head = " | ".join(f"{k} recall | {k} precision" for k in kinds)
-    title = f"{half} (old: scored blind once, tuned on since)" if half == "heldout" else half
+    title = f"{half} (old: scored blind once, tuned on since)" if half in ("heldout", "heldout2") else half
     lines = [
         f"## {title}{' (kinds)' if with_kinds else ''}",
         "",

@@ -27,7 +27,7 @@ import httpx
 import numpy as np
 import pytest
 
-from agentassist.privacy.detect import chains, fold, items
+from agentassist.privacy.said import chains, fold, items
 from tests.conftest import REPO, SOUNDS_EN, SOUNDS_RU, Server, add_user, need
 from tests.test_call_control import _stereo
 from tests.test_e2e_call import Feed

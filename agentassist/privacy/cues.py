@@ -8,6 +8,7 @@ A cue is a regular expression; :func:`cues` finds its places less those a counte
 
 from __future__ import annotations
 
+import functools
 import re
 
 CARD = "card"
@@ -15,18 +16,35 @@ EXPIRY = "expiry"
 CVV = "cvv"
 OTHER = "other"  # a number that is not card data: an order, a reference, a phone
 
+# the named cues first: a bare "code" (the last alternatives) is a security code's only where card data is
+# about (:func:`code_cues_named` leaves it out); an American Express code is on the card's front
 CVV_CUE = re.compile(
-    r"\b(?:cvv2?|cvc2?|cv2|cid|security code|verification code|card code|code|digits on the back|on the back"
-    r"|код\w*|на обороте|обратной стороне|на звороті|звороті|три цифр\w*|kod\w*|z tylu|trzy cyfry)\b"
+    r"\b(?:cvv2?|cvc2?|cv2|c[ -]v[ -][vc]2?|cid|сиви|сививи|security code|card verification (?:code|value)|card code"
+    r"|digits on the back|on the back|(?:three|four|3|4)[- ]digit (?:security )?code"
+    r"|трехзначн\w* код\w*|тризначн\w* код\w*|trzycyfrow\w* kod\w*|kod\w* trzycyfrow\w*"
+    r"|(?:three|four|3|4) digits on the front|code on the front|код\w* (?:на лицевой стороне|спереди|на лицьовому боці)"
+    r"|(?:три|четыре|чотири|3|4) цифр\w* (?:на лицевой стороне|спереди|на лицьовому боці)"
+    r"|(?:kod\w*|trzy cyfry|cztery cyfry|3 cyfry|4 cyfry) z przodu"
+    r"|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa"
+    r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
+    r"|at the back|back of the card|си ?ви ?ви|сі ?ві ?ві|trzy cyfry|code|код\w*|kod\w*)\b"
 )
+_BARE_CODE = re.compile(r"code|код\w*|kod\w*")
+# codes of other things: a place's, a discount's, a door's, goods' (customs tariff: HS, CN, ТН ВЭД, УКТ ЗЕД)
 NOT_CVV = re.compile(
-    r"\b(?:zip|area|postal|post|promo|discount|country|dialling|dialing) code|код\w* (?:города|міста|страны|країни)"
-    r"|(?:почтов\w*|поштов\w*) код\w*|kod\w* (?:pocztow\w*|kraju|rabatow\w*|kreskow\w*)|промокод\w*|штрих-?код\w*"
+    r"\b(?:zip|area|postal|post|promo|discount|country|dialling|dialing|door|gate|entry|access|alarm|intercom"
+    r"|tariff|customs|commodity|hs|cn|product|item|sort|wi-?fi|sms|text|one-time|otp|login|confirmation|blik"
+    r"|activation) codes?|смс-код\w*|sms-код\w*"
+    r"|код\w* (?:города|міста|страны|країни|домофон\w*|двер\w*|подъезд\w*|під'їзд\w*|хвіртк\w*|калитк\w*"
+    r"|ворот|(?:від|от) (?!карт)|тн|укт|товар\w*|тариф\w*|из смс|из sms|з смс|подтвержден\w*|підтвердженн\w*"
+    r"|активаци\w*|активації)|(?:почтов\w*|поштов\w*) код\w*|промокод\w*|штрих-?код\w*"
+    r"|kod\w* (?:pocztow\w*|kraju|rabatow\w*|kreskow\w*|do (?!kart)|cn|hs|taryf\w*|celn\w*|towar\w*|domofonu|bramy"
+    r"|sms|blik|z sms|potwierdzaj\w*|aktywacyjn\w*)"
 )
 EXPIRY_CUE = re.compile(
     r"\b(?:expiry|expiration|expires?|expiring|exp|valid (?:until|thru|through|till|to)|good (?:until|thru|through)"
     r"|срок\w* действия|действует до|действительна до|годна до|термін\w* дії|дійсна до|діє до"
-    r"|data waznosci|waznosc|wazna do)\b"
+    r"|data waznosci|waznosc|wazna do|runs? out|срок|термін)\b"
 )
 NEAR_CARD_CUE = re.compile(r"\b(?:до|do|until)\b")  # "card ..., до 11/25": an expiry only beside a card number
 # a payment card, by name or brand ("номер карты", "na karcie", "картка", "Visa")
@@ -46,7 +64,8 @@ NOT_CARD = re.compile(
 OTHER_CUE = re.compile(
     r"\b(?:reference|ref|order|invoice|ticket|tracking|contract|account|policy|booking|confirmation|case|claim"
     r"|customer number|member number|serial|imei|barcode|parcel|shipment|transaction|receipt|reservation"
-    r"|registration|passport|licen[cs]e|social security|tax|vat|postcode|zip|phone|mobile|telephone|fax|extension"
+    r"|registration|passport|licen[cs]e|social security|tax|vat|postcode|zip|phone|mobile|cell|cellphone|telephone"
+    r"|fax|extension"
     r"|call (?:me|us|back)|reach (?:me|us)|text me|ring me|whatsapp|viber|звонит\w*|перезвонит\w*|позвонит\w*"
     r"|передзвон\w*|зателефонуй\w*|подзвон\w*|dzwon\w*|zadzwon\w*|oddzwon\w*"
     r"|договор\w*|договір|заказ\w*|сч[её]т\w*|полис\w*|поліс\w*|обращени\w*|заявк\w*|накладн\w*|трек\w*|посылк\w*"
@@ -58,22 +77,27 @@ OTHER_CUE = re.compile(
     r"|transakcj\w*|paragon\w*|telefon\w*|komork\w*|kod\w* kreskow\w*|kod\w* pocztow\w*)\b"
 )
 
-_MONTH_NAMES = {
-    1: "january jan январь января январе січень січня styczen stycznia",
-    2: "february feb февраль февраля лютий лютого luty lutego",
-    3: "march mar март марта березень березня marzec marca",
-    4: "april apr апрель апреля квітень квітня kwiecien kwietnia",
-    5: "may май мая травень травня maj maja",
-    6: "june jun июнь июня червень червня czerwiec czerwca",
-    7: "july jul июль июля липень липня lipiec lipca",
-    8: "august aug август августа серпень серпня sierpien sierpnia",
-    9: "september sep sept сентябрь сентября вересень вересня wrzesien wrzesnia",
-    10: "october oct октябрь октября жовтень жовтня pazdziernik pazdziernika",
-    11: "november nov ноябрь ноября листопад листопада listopad listopada",
-    12: "december dec декабрь декабря грудень грудня grudzien grudnia",
+_MONTH_NAMES = {  # as said alone, "until" one (genitive) and "in" one (locative)
+    1: "january jan январь января январе січень січня січні styczen stycznia styczniu",
+    2: "february feb февраль февраля феврале лютий лютого лютому luty lutego lutym",
+    3: "march mar март марта марте березень березня березні marzec marca marcu",
+    4: "april apr апрель апреля апреле квітень квітня квітні kwiecien kwietnia kwietniu",
+    5: "may май мая мае травень травня травні maj maja maju",
+    6: "june jun июнь июня июне червень червня червні czerwiec czerwca czerwcu",
+    7: "july jul июль июля июле липень липня липні lipiec lipca lipcu",
+    8: "august aug август августа августе серпень серпня серпні sierpien sierpnia sierpniu",
+    9: "september sep sept сентябрь сентября сентябре вересень вересня вересні wrzesien wrzesnia wrzesniu",
+    10: "october oct октябрь октября октябре жовтень жовтня жовтні pazdziernik pazdziernika pazdzierniku",
+    11: "november nov ноябрь ноября ноябре листопад листопада листопаді listopad listopada listopadzie",
+    12: "december dec декабрь декабря декабре грудень грудня грудні grudzien grudnia grudniu",
 }
 MONTHS = {word: month for month, words in _MONTH_NAMES.items() for word in words.split()}
 MONTH = re.compile(r"(?<![^\W\d_])(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")(?![^\W\d_])")
+
+# a number said again, corrected: "twelve twenty-six, no, sorry, twelve twenty-seven", "4352 3068 2012, ой, нет, 2102"
+CORRECTION = re.compile(
+    r"\b(?:no|sorry|i mean|wait|нет|ой|простите|извините|то есть|ні|вибачте|тобто|nie|przepraszam|to znaczy)\b"
+)
 
 ASK_WORDS = {CARD: 6, EXPIRY: 3, CVV: 3, OTHER: 3}  # a question ends this many words after its cue at most
 _ASKED = {CARD: CARD_CUE, EXPIRY: EXPIRY_CUE, CVV: CVV_CUE, OTHER: OTHER_CUE}
@@ -84,12 +108,19 @@ _WORD = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
 def cues(kind: str, folded: str) -> list[tuple[int, int]]:
     """Where ``kind``'s cues are in ``folded``, less those its counter-pattern takes back; a number
     that is not card data (:data:`OTHER`) includes the cues taken back from card data."""
+    return list(_cues(kind, folded))
+
+
+# a call's last finals are read again with each new one: the same texts, five kinds each (bounded: what it
+# holds is no more than the redactors hold, the last finals of the calls in progress)
+@functools.lru_cache(maxsize=1024)
+def _cues(kind: str, folded: str) -> tuple[tuple[int, int], ...]:
     if kind == OTHER:
         taken = [m.span() for p in _TAKEN_BACK.values() for m in p.finditer(folded)]
-        return sorted([m.span() for m in OTHER_CUE.finditer(folded)] + taken)
+        return tuple(sorted([m.span() for m in OTHER_CUE.finditer(folded)] + taken))
     back = _TAKEN_BACK.get(kind)
     excluded = [m.span() for m in back.finditer(folded)] if back is not None else []
-    return [m.span() for m in _ASKED[kind].finditer(folded) if not any(a <= m.start() < b for a, b in excluded)]
+    return tuple(m.span() for m in _ASKED[kind].finditer(folded) if not any(a <= m.start() < b for a, b in excluded))
 
 
 def asked_for(folded: str) -> frozenset[str]:
@@ -100,3 +131,8 @@ def asked_for(folded: str) -> frozenset[str]:
         if found and len(_WORD.findall(folded[found[-1][1] :])) <= reach:
             out.add(kind)
     return frozenset(out)
+
+
+def code_cues_named(folded: str) -> list[tuple[int, int]]:
+    """A security code's cues that name it (not a bare "code", "код", "kod": a door's or a tariff's may be)."""
+    return [(a, b) for a, b in cues(CVV, folded) if not _BARE_CODE.fullmatch(folded, a, b)]

@@ -1,37 +1,43 @@
 """Card data said aloud, found in one utterance's text: card numbers, expiry dates, security codes.
 
-Whisper writes numbers as digits ("4111 1111 1111 1111", "12/27", "4-5-3-9") and sometimes as words
-("four one one one ...", "forty five thirty two", "oh nine twenty eight", "double seven", "double 7",
-"сорок пять", "п'ять", "pięć"); both become :class:`Item` s with their character offsets, and items
-separated by nothing but spaces, commas, dots, dashes, slashes or a said "slash" form a chain (a number
-said in groups). The words around a number are :mod:`agentassist.privacy.cues`.
+The numbers said (digits or words, chained into groups) are :mod:`agentassist.privacy.said`'s items;
+the words around them are :mod:`agentassist.privacy.cues`.
 
 - A card number is a run of whole items in a chain with 13 to 19 digits that passes the Luhn check
   (no cue needed: PCI DSS data is redacted wherever it is said); or one that fails it (a digit misheard)
   where a card is named just before ("card", "карта", "картка", "karta", "Visa") or was asked for, or
   where nothing says it is another number (an order, a reference, a phone: :data:`cues.OTHER_CUE`) and it
   is said as a card is: starting with 2-6, in at most six groups or digit by digit, not a date or a list
-  of years.
-- An expiry date is month and year (``MM/YY``, ``MM YY``, ``MMYY``, ``MM/YYYY``, "December 27") said after
-  an expiry cue ("expiry", "срок действия", "термін дії", "data ważności"; a bare "до"/"do" only next to a
-  card number), asked for, or said right after a card number.
-- A security code is 3 or 4 digits said after a code cue ("CVV", "security code", "код", "kod", "on the
-  back"), asked for (the agent asks, the customer answers), or said right after a card number or its
-  expiry date ("4539 ... 6467, 12/27, 737").
+  of years. A Luhn-valid run named as another number stays if no card scheme's numbers begin so.
+- A card number said in parts with a pause, a filler or a correction between them is one where the parts
+  together (or with the last groups said again in place of those before) pass the Luhn check.
+- Expiry dates and security codes are read among the numbers left: :mod:`agentassist.privacy.expiry`.
 
 Everything here is pure: text in, spans out (:func:`find_spans`); the call's state (numbers said over
 several utterances) is :mod:`agentassist.privacy.redactor`'s, which tells what was said just before as a
-:class:`Before`.
+:class:`~agentassist.privacy.said.Before`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from itertools import pairwise
 
-from agentassist.assist.numbers import is_number_word, number_runs
-from agentassist.privacy.cues import CARD, CVV, EXPIRY, MONTH, MONTHS, NEAR_CARD_CUE, OTHER, asked_for, cues
+from agentassist.privacy.cues import CARD, CORRECTION, CVV, EXPIRY, OTHER, asked_for, cues
+from agentassist.privacy.expiry import expiries_and_codes, months
+from agentassist.privacy.said import (
+    CONTEXT_WORDS,
+    NOTHING,
+    Before,
+    Item,
+    Span,
+    chains,
+    cue_before,
+    fold,
+    items,
+    last_cue,
+    words_between,
+)
 
 KINDS = (CARD, EXPIRY, CVV)
 CARD_DIGITS = (13, 19)  # ISO/IEC 7812 primary account numbers: 13 (old Visa) to 19 digits
@@ -39,57 +45,17 @@ CARD_DIGITS = (13, 19)  # ISO/IEC 7812 primary account numbers: 13 (old Visa) to
 UNCHECKED_DIGITS = (16, 15, 14, 13, 19, 18, 17)
 _UNCHECKED_GROUPS = 6  # said with no cue, a card is read in at most this many groups (or digit by digit)
 _CARD_FIRST = "23456"  # Mir, Amex/Diners/JCB, Visa, Mastercard/Maestro, Discover/UnionPay (not 0, 1, 8, 9: phones)
-
-_FOLD = str.maketrans("ąćęłńóśźżё’ʼ`", "acelnoszzе'''")
-_TOKEN = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
-# between two groups of one number: "4111 1111", "12/27", "45, 32", "twelve slash twenty seven"
-_JOIN = re.compile(r"[\s,.\-–—/]{0,4}|\s+(?:slash|дробь|слеш|слэш|lamane przez|lamane)\s+")
-_ZERO = {"oh", "o"}  # "oh nine": English says zero so inside a number
-_REPEAT = {"double": 2, "triple": 3}
-_CUE_WORDS = 3  # a cue reaches a number this many words after it ("the CVV is 123")
 _CARD_CUE_WORDS = 5  # "my card number is, um, 4539 ...": a card's cue reaches further (13+ digits follow)
-_MISHEARD_WORDS = 5  # after card data, a number ending an utterance this many words in is card data still
-_CONTEXT_WORDS = 2  # an answer to a cue said before ("318", "it's 318"), or going on after card data ("and 737")
-_UNIT = re.compile(
-    r"[\s,]*(?:%|percent|per cent|dollars?|euros?|pounds?|cents?|bucks|minutes?|hours?|days?|units?|pieces?|items?"
-    r"|руб\w*|грн|гривен\w*|гривн\w*|евро|євро|доллар\w*|долар\w*|процент\w*|відсот\w*|минут\w*|хвилин\w*|час\w*"
-    r"|штук\w*|zl\w*|zlot\w*|euro|procent\w*|minut\w*|godzin\w*|sztuk\w*)(?!\w)"
-)  # "and 200 dollars" after a card number: an amount, not its code
+_ISSUED = re.compile(r"220[0-4]|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720|[3-6]")
+_GAP_WORDS = 4  # "4891 5860, сейчас, очки надену, 6255 0076": a pause in a card number takes this many words
+_MONEY = re.compile(
+    r" ?(?:%|percent|dollars?|euros?|pounds?|bucks|usd|eur|pln|uah|rub|руб\w*|грн|гривен\w*|гривн\w*|евро|євро"
+    r"|доллар\w*|долар\w*|процент\w*|відсот\w*|zl\w*|zlot\w*|euro|procent\w*)(?!\w)"
+)  # an amount's unit right after it
+_OR = re.compile(r"\b(?:or|или|або|чи|lub|albo)\b")  # "600 123 456 or 601 234 567": two numbers
+_AND = re.compile(r"[\s,]*\b(?:and|и|і|та|i|oraz)\s+")
 _PHONE_PREFIX = re.compile(r"(?:\+|\bplus|\bплюс)\s*$")
 _CODE_BEFORE = re.compile(r"(?:[^\W\d_]+\d|\d+[^\W\d_])\w*(?:[\s\-]+\w+)?[\s\-]*$")  # letters and digits mixed
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One number as said: its digits and where it is in the text (``end`` exclusive)."""
-
-    start: int
-    end: int
-    digits: str
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    kind: str  # card | expiry | cvv
-    start: int
-    end: int
-
-
-@dataclass(frozen=True, slots=True)
-class Before:
-    """What was said just before an utterance: what a final of either speaker ended asking for (``card``,
-    ``expiry``, ``cvv``, or ``other``: an order or phone number) and the card data kinds the last final held."""
-
-    asked: frozenset[str] = frozenset()
-    said: frozenset[str] = frozenset()
-
-
-NOTHING = Before()
-
-
-def fold(text: str) -> str:
-    """Lowercase, Polish diacritics and ё folded, apostrophes unified: the same length as ``text``."""
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text).translate(_FOLD)
 
 
 def luhn(digits: str) -> bool:
@@ -98,65 +64,6 @@ def luhn(digits: str) -> bool:
         d = int(ch) * (2 if i % 2 else 1)
         total += d - 9 if d > 9 else d
     return total % 10 == 0
-
-
-def items(text: str) -> list[Item]:
-    """Every number in ``text``, digits and number words alike, in order."""
-    folded = fold(text)
-    tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
-    out: list[Item] = []
-    words: list[tuple[str, int, int]] = []  # a run of number words, joined only by separators
-
-    def flush() -> None:
-        for first, end, value in number_runs([w for w, _, _ in words]):
-            out.append(Item(words[first][1], words[end - 1][2], str(value)))
-        words.clear()
-
-    repeat, repeat_start = 0, 0
-    for n, (tok, start, end) in enumerate(tokens):
-        if words and not _JOIN.fullmatch(folded[words[-1][2] : repeat_start if repeat else start]):
-            flush()
-        if tok.isdigit():
-            flush()
-            # "double 7": Whisper writes the digit, the word stays
-            out.append(Item(repeat_start, end, tok * repeat) if repeat and len(tok) == 1 else Item(start, end, tok))
-        elif tok in _REPEAT and n + 1 < len(tokens) and _repeatable(tokens[n + 1][0]):
-            repeat, repeat_start = _REPEAT[tok], start  # "double seven": 77, masked from "double"
-            continue
-        elif is_number_word("zero" if tok in _ZERO and (repeat or _beside_number(tokens, n)) else tok):
-            word = "zero" if tok in _ZERO else tok
-            words.extend([(word, repeat_start if repeat else start, end)] * max(repeat, 1))
-        else:
-            flush()
-        repeat = 0
-    flush()
-    return [i for i in out if i.digits]
-
-
-def _repeatable(tok: str) -> bool:
-    return is_number_word(tok) or tok in _ZERO or (tok.isdigit() and len(tok) == 1)
-
-
-def _beside_number(tokens: list[tuple[str, int, int]], n: int) -> bool:
-    near = [tokens[k][0] for k in (n - 1, n + 1) if 0 <= k < len(tokens)]
-    if tokens[n][0] == "o":  # Polish "o 10:30" (at half past ten) is no zero: an English "o" comes before a digit
-        return n + 1 < len(tokens) and _digit(tokens[n + 1][0])
-    return any(t.isdigit() or (t not in _ZERO and is_number_word(t)) for t in near)
-
-
-def _digit(tok: str) -> bool:
-    return (tok.isdigit() and len(tok) == 1) or (is_number_word(tok) and len(str(number_runs([tok])[0][2])) == 1)
-
-
-def chains(text: str, found: list[Item]) -> list[list[Item]]:
-    """Items said as one number: adjacent, with only separators between them."""
-    out: list[list[Item]] = []
-    for item in found:
-        if out and _JOIN.fullmatch(text[out[-1][-1].end : item.start]):
-            out[-1].append(item)
-        else:
-            out.append([item])
-    return out
 
 
 def card_windows(chain: list[Item], across: int | None = None) -> list[tuple[int, int]]:
@@ -205,21 +112,33 @@ def said_as_card(folded: str, run: list[Item], before: Before = NOTHING) -> bool
     named = named_before(folded, run[0].start, before)
     if named:
         return named == CARD
-    grouped = len(run) <= _UNCHECKED_GROUPS or all(len(i.digits) == 1 for i in run)
+    grouped = _groups(run) <= _UNCHECKED_GROUPS or all(len(i.digits) == 1 for i in run)
     coded = _CODE_BEFORE.search(folded[: run[0].start])  # "GB29 NWBK 6016 ...", "1Z 999 AA1 0123 ...": an identifier
     return grouped and run[0].digits[0] in _CARD_FIRST and not coded and not ordinary(folded, run)
+
+
+def _groups(run: list[Item]) -> int:
+    """How many groups ``run`` is said in: numbers said as words with only spaces between are one ("thirty
+    seven fifty, ..."); digits are each a group ("4111 1111" is two)."""
+    return 1 + sum(not i.joined for i in run[1:])
+
+
+def issued(digits: str) -> bool:
+    """Whether ``digits`` begin as the cards of a scheme in use do: Mir (2200-2204), Mastercard (2221-2720,
+    51-55), American Express, Diners and JCB (3), Visa (4), Maestro (5, 6), Discover and UnionPay (6)."""
+    return bool(_ISSUED.match(digits))
 
 
 def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     """What the words before ``at`` say the number there is: ``card`` (the nearest cue, within reach, or
     the question just before), ``other`` (an order, a reference, a phone: a cue or the question), or ""."""
-    card_at = _last(cues(CARD, folded), at)
-    other_at = _last(cues(OTHER, folded), at)
-    if card_at > other_at and _words_between(folded, card_at, at) <= _CARD_CUE_WORDS:
+    card_at = last_cue(cues(CARD, folded), at)
+    other_at = last_cue(cues(OTHER, folded), at)
+    if card_at > other_at and words_between(folded, card_at, at) <= _CARD_CUE_WORDS:
         return CARD
     if other_at >= 0 or OTHER in before.asked:
         return OTHER
-    if CARD in before.asked and _words_between(folded, 0, at) <= _CARD_CUE_WORDS:
+    if CARD in before.asked and words_between(folded, 0, at) <= _CARD_CUE_WORDS:
         return CARD
     return ""
 
@@ -228,20 +147,25 @@ def announced(folded: str, at: int, before: Before = NOTHING) -> str:
     """The card data the words just before ``at`` announce, the nearest cue's (or the question's just
     before): ``card``, ``expiry``, ``cvv`` or "". A partial's number said only in part yet is masked as it
     ("my card number is 453", "the CVV is 7")."""
-    opening = _words_between(folded, 0, at) <= _CONTEXT_WORDS
+    opening = words_between(folded, 0, at) <= CONTEXT_WORDS
+    other_at = last_cue(cues(OTHER, folded), at)  # "срок действия договора до ...": another thing's
     found = {}
     for kind in (EXPIRY, CVV):
-        found[kind] = _cue_before(cues(kind, folded), folded, at)
+        found[kind] = cue_before(cues(kind, folded), folded, at)
         found[kind] = max(found[kind], 0) if opening and kind in before.asked else found[kind]
+        found[kind] = -1 if other_at > found[kind] else found[kind]
     if named_before(folded, at, before) == CARD:
-        found[CARD] = max(_last(cues(CARD, folded), at), 0)
+        found[CARD] = max(last_cue(cues(CARD, folded), at), 0)
     kind, where = max(found.items(), key=lambda kv: kv[1])
     return kind if where >= 0 else ""
 
 
 def ordinary(folded: str, run: list[Item]) -> bool:
     """A run that is plainly no card number: a phone ("+48 ...", "00 48 ..."), a date ("12.03.2024"),
-    years ("2019, 2020, 2021"), an evenly spaced list ("36, 38, 40, 42")."""
+    years ("2019, 2020, 2021"), an evenly spaced list ("36, 38, 40, 42"), amounts (a unit after: "35 200,
+    42 100, 12 000 рублей"; or a number said as words past a card's groups of four: "сорок две тысячи")."""
+    if _MONEY.match(folded, run[-1].end) or any(i.spoken and len(i.digits) > 4 for i in run):
+        return True
     if _PHONE_PREFIX.search(folded[: run[0].start]) or run[0].digits.startswith("00"):
         return True
     if all(len(i.digits) == 4 and i.digits[:2] in ("19", "20") for i in run):
@@ -261,67 +185,6 @@ def ordinary(folded: str, run: list[Item]) -> bool:
     return False
 
 
-def _last(found: list[tuple[int, int]], at: int) -> int:
-    """Where the last cue before ``at`` ends (-1: none)."""
-    return max((end for _, end in found if end <= at), default=-1)
-
-
-def _words_between(folded: str, start: int, end: int) -> int:
-    return len(_TOKEN.findall(folded[start:end]))
-
-
-def _cue_before(found: list[tuple[int, int]], folded: str, at: int) -> int:
-    """Where the nearest cue before ``at`` ends, if it is near enough (-1: none)."""
-    return max((end for _, end in found if end <= at and _words_between(folded, end, at) <= _CUE_WORDS), default=-1)
-
-
-def _month_year(chain: list[Item], k: int) -> bool:
-    """Whether the first ``k`` items of ``chain`` say a month and a year: "12 27", "1227", "12/2027",
-    "9 28" (a one-digit month, then a year of its own), "oh nine twenty eight", "December 2027"."""
-    digits = "".join(i.digits for i in chain[:k])
-    if len(digits) == 3 and k == 2 and len(chain[1].digits) == 2:
-        month, year = digits[:1], digits[1:]
-    elif len(digits) in (4, 6) and (k > 1 or len(digits) == 4):
-        month, year = digits[:2], digits[2:]
-    else:
-        return False
-    return 1 <= int(month) <= 12 and (len(year) == 2 or year.startswith("20"))
-
-
-def _expiry(chain: list[Item]) -> int:
-    """How many leading items of ``chain`` say a month and a year, the most that do (0: none)."""
-    return max((k for k in range(1, min(len(chain), 4) + 1) if _month_year(chain, k)), default=0)
-
-
-def _code(chain: list[Item]) -> int:
-    """How many leading items of ``chain`` say a 3- or 4-digit security code (0: none)."""
-    digits = ""
-    for k, item in enumerate(chain[:4], start=1):
-        digits += item.digits
-        if len(digits) in (3, 4) and (k == len(chain) or len(digits + chain[k].digits) > 4):
-            return k
-        if len(digits) > 4:
-            return 0
-    return 0
-
-
-def by_shape(chain: list[Item], said: frozenset[str]) -> str:
-    """What card data ``chain`` looks like, after card data (``said``): an expiry date if none was said
-    yet and it is a month and a year, a code if 3 or 4 digits, else a card number's piece."""
-    if EXPIRY not in said and _expiry(chain) == len(chain):
-        return EXPIRY
-    return CVV if 3 <= sum(len(i.digits) for i in chain) <= 4 else CARD
-
-
-def _months(folded: str, found: list[Item]) -> list[Item]:
-    """Month names as items of two digits ("December": 12), where no number is."""
-    return [
-        Item(m.start(), m.end(), f"{MONTHS[m.group()]:02d}")
-        for m in MONTH.finditer(folded)
-        if not any(i.start < m.end() and m.start() < i.end for i in found)
-    ]
-
-
 def find_spans(text: str, before: Before = NOTHING, taken: tuple[Span, ...] = ()) -> list[Span]:
     """The card data in ``text``, said after what ``before`` tells (the utterances just before);
     ``taken``: pieces of a card number already known (one said on from the utterance before), the
@@ -331,15 +194,23 @@ def find_spans(text: str, before: Before = NOTHING, taken: tuple[Span, ...] = ()
     found = [i for i in said if not any(t.start <= i.start < t.end for t in taken)]
     cards: list[Span] = list(taken)
     rest: list[Item] = []
+    said_apart = _interrupted(chains(folded, found), folded, before)
+    for chain in said_apart:  # parts joined by an "and" are one span ("four fives ... and four fours")
+        if cards and cards[-1] not in taken and _AND.fullmatch(folded, cards[-1].end, chain[0].start):
+            cards[-1] = Span(CARD, cards[-1].start, chain[-1].end)
+        else:
+            cards.append(Span(CARD, chain[0].start, chain[-1].end))
     for chain in chains(folded, found):
+        if chain in said_apart:
+            continue
         last = 0
         for i, j in _card_runs(chain, folded, before):
             cards.append(Span(CARD, chain[i].start, chain[j - 1].end))
             rest += chain[last:i]
             last = j
         rest += chain[last:]
-    rest = sorted(rest + _months(folded, found), key=lambda i: i.start)
-    spans = sorted(cards + _expiries_and_codes(folded, rest, before, cards), key=lambda s: s.start)
+    rest = sorted(rest + months(folded, found), key=lambda i: i.start)
+    spans = sorted(cards + expiries_and_codes(folded, rest, before, cards), key=lambda s: s.start)
     return _whole(chains(folded, said), spans)
 
 
@@ -366,55 +237,53 @@ def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int
     card that holds them all (a misheard card number may hold a shorter run that passes Luhn by chance:
     "five | three seven five ... three two", 15 digits of 16)."""
     windows = [(i, j) for i, j in card_windows(chain) if not ordinary(folded, chain[i:j])]
+    if named_before(folded, chain[0].start, before) == OTHER:  # "DPD tracking number 1550 6023 7781 42"
+        long = sum(len(i.digits) for i in chain) > CARD_DIGITS[1]  # "my account is 6110 9010 ... 74": all of it
+        windows = [(i, j) for i, j in windows if issued(chain[i].digits) and not long]
     wide = unchecked_window(chain, folded, before)
     if wide and all(wide[0][0] <= i and j <= wide[0][1] for i, j in windows):
         return wide
     return windows
 
 
-def _expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: list[Span]) -> list[Span]:
-    """Expiry dates and security codes among the numbers left once the card numbers are taken: after a
-    cue (the nearer of an expiry's and a code's says which: "expires 07/30, code 551"), an answer to a
-    question, or right after card data (an expiry date first, if none was said yet, then a code)."""
-    said = set(before.said) | ({CARD} if cards else set())
-    expiry_cues = cues(EXPIRY, folded) + ([m.span() for m in NEAR_CARD_CUE.finditer(folded)] if CARD in said else [])
-    code_cues = cues(CVV, folded)
-    other_cues = cues(OTHER, folded)
-    spans: list[Span] = []
-    for piece in chains(folded, rest):
-        while piece:
-            at = piece[0].start
-            opening = _words_between(folded, 0, at) <= _CONTEXT_WORDS
-            after = max((s.end for s in cards + spans if s.end <= at), default=-1)
-            # right after card data, here or in the last final; or ending an utterance a few words into it
-            # after card data (its cue misheard: "Которая на Оке 9-8-2" for "Код на обороте 982")
-            ending = _words_between(folded, 0, at) <= _MISHEARD_WORDS and not _words_between(
-                folded, piece[-1].end, len(folded)
-            )
-            following = (after >= 0 and _words_between(folded, after, at) <= _CONTEXT_WORDS) or (
-                (opening or ending) and bool(before.said)
-            )
-            following = following and _last(other_cues, at) <= after  # "card ..., phone 600 123 456"
-            expiry_at, code_at = _cue_before(expiry_cues, folded, at), _cue_before(code_cues, folded, at)
-            expiry_at = max(expiry_at, 0) if opening and EXPIRY in before.asked else expiry_at
-            code_at = max(code_at, 0) if opening and CVV in before.asked else code_at
-            kind, k = "", 0
-            if expiry_at >= 0 and expiry_at >= code_at and (k := _expiry(piece)):
-                kind = EXPIRY
-            elif expiry_at >= 0 and expiry_at >= code_at and ending and sum(len(i.digits) for i in piece) <= 6:
-                kind, k = EXPIRY, len(piece)  # cut short by the recognizer ("1, 2, 2." of "1, 2, 2, 8")
-            elif code_at >= 0 and (k := _code(piece)):
-                kind = CVV
-            elif following and EXPIRY not in said and (k := _expiry(piece)):
-                kind = EXPIRY
-            elif following and CVV not in said and (k := _code(piece)) and not _UNIT.match(folded, piece[k - 1].end):
-                kind = CVV
-            if not kind:
+def _interrupted(found: list[list[Item]], folded: str, before: Before) -> list[list[Item]]:
+    """Chains that are one card number said in parts with a few words between them: a pause or a filler
+    ("4891 5860, сейчас, очки надену, 6255 0076"), or a correction that says its last groups again
+    ("4352 3068 2012, ой, нет, 2102 8476"; the retracted part is card data said too). The parts together
+    pass the Luhn check, begin as an issued card does and hold no card number of their own."""
+    out: list[list[Item]] = []
+    alone = [not _card_runs(chain, folded, before) and not _amount(chain) for chain in found]
+    for a, first in enumerate(found):
+        if not alone[a] or any(first is c for c in out) or named_before(folded, first[0].start, before) == OTHER:
+            continue
+        parts = [first]
+        for b in range(a + 1, len(found)):
+            gap = (found[b - 1][-1].end, found[b][0].start)
+            if not alone[b] or words_between(folded, *gap) > _GAP_WORDS or _OR.search(folded, *gap):
                 break
-            spans.append(Span(kind, at, piece[k - 1].end))
-            said.add(kind)
-            piece = piece[k:]
-    return spans
+            parts.append(found[b])
+            said = [i for p in parts[:-1] for i in p]
+            again = (1, 2) if CORRECTION.search(folded, *gap) else ()  # the last groups said again
+            readings = [said + parts[-1]] + [said[:-k] + parts[-1] for k in again if len(parts[-2]) > k]
+            if any(_card_said(r, folded) for r in readings):
+                out += parts
+                break
+    return out
+
+
+def _amount(chain: list[Item]) -> bool:
+    """Whether a chain is said as an amount, not as a card's groups: round numbers said as words ("пять
+    тысяч", "two hundred") or thousands written apart ("4 500", "12 000")."""
+    if all(i.spoken and len(i.digits) > 2 and i.digits.endswith("00") for i in chain):
+        return True
+    head, *rest = chain
+    return bool(rest) and len(head.digits) <= 3 and all(len(i.digits) == 3 and not i.spoken for i in rest)
+
+
+def _card_said(run: list[Item], folded: str) -> bool:
+    digits = "".join(i.digits for i in run)
+    lo, hi = CARD_DIGITS
+    return lo <= len(digits) <= hi and luhn(digits) and issued(digits) and not ordinary(folded, run)
 
 
 def asks(text: str) -> frozenset[str]:

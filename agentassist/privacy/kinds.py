@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 
 from agentassist.assist.script import Script
-from agentassist.privacy.detect import Item, Span, chains, fold, items
+from agentassist.privacy.said import Item, Span, chains, fold, items
 
 IBAN = "iban"
 PHONE = "phone"
@@ -107,6 +107,15 @@ class Rules:
             if all(s.end <= o.start or s.start >= o.end for o in out):
                 out.append(s)
         return sorted(out, key=lambda s: s.start)
+
+    def named(self, folded: str, at: int) -> str:
+        """The kind of these the words before ``at`` name the number there (an account's cue: ``iban``; a
+        phone's or a "+": ``phone``), or "": a partial's long number is masked as it while still said."""
+        if IBAN in self.kinds and _cue_before(_ACCOUNT_CUE, folded, at):
+            return IBAN
+        if PHONE in self.kinds and (_cue_before(_PHONE_CUE, folded, at) or _PLUS.search(folded[max(0, at - 6) : at])):
+            return PHONE
+        return ""
 
 
 def rules_of(script: Script) -> Rules:

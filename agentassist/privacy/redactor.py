@@ -21,25 +21,22 @@ from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
     UNCHECKED_DIGITS,
-    Before,
-    Item,
-    Span,
     announced,
     asks,
-    by_shape,
     card_windows,
-    chains,
     find_spans,
-    fold,
-    items,
     named_before,
     ordinary,
     unchecked_window,
 )
+from agentassist.privacy.expiry import by_shape
 from agentassist.privacy.kinds import IBAN, Rules
+from agentassist.privacy.said import Before, Item, Span, chains, fold, items
 
 CONTEXT_S = 15.0  # an utterance further back than this does not carry a number or a question on
 LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many words
+OPEN_LEAD_WORDS = 6  # after a card's first groups named so ("my card is 4539"): "sorry, I lost my place. 1488";
+# after any groups where the pieces pass the Luhn check together
 PARTIAL_RUN_DIGITS = 7  # a partial with this many digits in a row may be part of a card: masked (PCI DSS: six show)
 REVISION_RUN_DIGITS = 12  # a revision merges a turn's pieces: this many digits in a row are most of a card
 
@@ -114,6 +111,8 @@ class Redactor:
                 _other_number(folded, chain, before) and not (lead and carried)
             ):
                 spans.append(whole)
+            elif len(digits) >= run_digits and (chosen := self.rules.named(folded, chain[0].start)):
+                spans.append(Span(chosen, whole.start, whole.end))  # an account or a phone the script masks
         return sorted(spans, key=lambda s: s.start)
 
     def _carried(self, channel: str, start_s: float) -> int:
@@ -148,9 +147,13 @@ class Redactor:
         context = self._context(before, said.start_s, said.channel)
         folded = fold(said.text)
         found = chains(folded, items(said.text))
-        lead = found[0] if found and len(_words(folded[: found[0][0].start])) <= LEAD_WORDS else []
+        opened = bool(mine) and all(any(s.start <= i.start < s.end for s in owner.open) for owner, i in mine)
+        reach = OPEN_LEAD_WORDS if opened else LEAD_WORDS
+        lead = found[0] if found and len(_words(folded[: found[0][0].start])) <= reach else []
         first = mine[0][0] if mine else said  # where a number said across finals began: its context
         across = _across(mine, said, lead, self._context(before, first.start_s, said.channel))
+        if not lead and found and len(_words(folded[: found[0][0].start])) <= OPEN_LEAD_WORDS:
+            across = _across(mine, said, found[0], Before(), checked=True)  # "Hold on, let me look. 0343 6467"
         for owner, spans in across.items():
             _add(owner, spans)
         if across:
@@ -175,6 +178,8 @@ class Redactor:
             pending[said.channel] = []  # the card number is whole: what follows is its expiry or code
         elif tail and lead and tail[0] is lead[0] and len(tail) == len(lead):
             pending[said.channel] = _trim(mine + [(said, i) for i in tail])
+        elif all(_digits(c) < 2 for c in found):  # no number ("Hold on, one moment", "Секундочку"): it goes on after
+            pending[said.channel] = mine
         else:
             pending[said.channel] = _trim([(said, i) for i in tail])
 
@@ -192,18 +197,19 @@ def _add(said: _Said, spans: list[Span]) -> None:
 
 
 def _across(
-    pending: list[tuple[_Said, Item]], said: _Said, lead: list[Item], before: Before
+    pending: list[tuple[_Said, Item]], said: _Said, lead: list[Item], before: Before, checked: bool = False
 ) -> dict[_Said, list[Span]]:
     """Card numbers that begin in earlier finals and end in this one: their spans, by final (one failing
-    the Luhn check where the words before its first piece, or ``before`` them, say it is a card)."""
+    the Luhn check where the words before its first piece, or ``before`` them, say it is a card; not with
+    ``checked``: Luhn-valid ones only)."""
     if not pending or not lead:
         return {}
     owners = [p for p, _ in pending] + [said] * len(lead)
     chain = [i for _, i in pending] + lead
     spans: dict[_Said, list[Span]] = {}
-    windows = card_windows(chain, across=len(pending)) or unchecked_window(
-        chain, fold(owners[0].text), before, across=len(pending)
-    )
+    windows = card_windows(chain, across=len(pending))
+    if not windows and not checked:
+        windows = unchecked_window(chain, fold(owners[0].text), before, across=len(pending))
     for i, j in windows:
         for owner in dict.fromkeys(owners[i:j]):
             mine = [chain[k] for k in range(i, j) if owners[k] is owner]

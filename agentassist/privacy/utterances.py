@@ -15,9 +15,10 @@ from typing import TypedDict
 
 from agentassist.events import Utterance, Word
 from agentassist.privacy.cues import CVV
-from agentassist.privacy.detect import Span, chains, fold, items, mask
+from agentassist.privacy.detect import mask
 from agentassist.privacy.kinds import Rules
 from agentassist.privacy.redactor import PARTIAL_RUN_DIGITS, REVISION_RUN_DIGITS, Redactor
+from agentassist.privacy.said import Span, chains, fold, items
 
 _KEEP = 8  # finals kept in their original text, for a card number reaching back into them
 _NEAR_S = 1.0  # a revision's number this close to a span masked before is part of it (words move a little)

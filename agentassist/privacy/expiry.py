@@ -1,0 +1,172 @@
+"""Expiry dates and security codes said aloud, found among the numbers of an utterance that are not a
+card number (:mod:`agentassist.privacy.detect` takes those first).
+
+- An expiry date is month and year (``MM/YY``, ``MM YY``, ``MMYY``, ``MM/YYYY``, "December 27", "July of
+  '29") said after an expiry cue ("expiry", "срок действия", "термін дії", "data ważności"; a bare
+  "до"/"do" only next to a card number), asked for, or said right after a card number; or a year alone
+  after a cue ("до конца 27-го", "valid until 2029" where card data is about).
+- A security code is 3 or 4 digits said after a code cue ("CVV", "security code", "on the back"; a bare
+  "код", "kod", "code" only where card data is about), asked for (the agent asks, the customer answers),
+  or said right after a card number or its expiry date ("4539 ... 6467, 12/27, 737").
+- Either said again after a correction ("twelve twenty-six, no, sorry, twelve twenty-seven") is that kind
+  again; a cue that another thing's name follows is not one ("срок действия договора до ...").
+"""
+
+from __future__ import annotations
+
+import re
+
+from agentassist.privacy.cues import (
+    CARD,
+    CORRECTION,
+    CVV,
+    EXPIRY,
+    MONTH,
+    MONTHS,
+    NEAR_CARD_CUE,
+    OTHER,
+    code_cues_named,
+    cues,
+)
+from agentassist.privacy.said import (
+    CONTEXT_WORDS,
+    Before,
+    Item,
+    Span,
+    chains,
+    cue_before,
+    last_cue,
+    words_between,
+)
+
+_MISHEARD_WORDS = 5  # after card data, a number ending an utterance this many words in is card data still
+UNIT = re.compile(
+    r"[\s,]*(?:%|percent|per cent|dollars?|euros?|pounds?|cents?|bucks|minutes?|hours?|days?|units?|pieces?|items?"
+    r"|руб\w*|грн|гривен\w*|гривн\w*|евро|євро|доллар\w*|долар\w*|процент\w*|відсот\w*|минут\w*|хвилин\w*|час\w*"
+    r"|штук\w*|zl\w*|zlot\w*|euro|procent\w*|minut\w*|godzin\w*|sztuk\w*)(?!\w)"
+)  # "and 200 dollars" after a card number: an amount, not its code
+_OF = re.compile(r"\s+of\b")
+_YEAR_WORD = re.compile(r"\s*(?:года|году|року|roku|year)\b")
+_END_OF = re.compile(r"(?:\bконца|\bкінця|\bkonca|\bend of)\s*$")  # "до конца 27-го": the year alone
+CORRECTION_WORDS = 3  # "12/26, no, sorry, 12/27": a correction takes this many words at most
+
+
+def _month_year(chain: list[Item], k: int) -> bool:
+    """Whether the first ``k`` items of ``chain`` say a month and a year: "12 27", "1227", "12/2027",
+    "9 28" (a one-digit month, then a year of its own), "oh nine twenty eight", "December 2027"."""
+    digits = "".join(i.digits for i in chain[:k])
+    if len(digits) == 3 and k == 2 and len(chain[1].digits) == 2:
+        month, year = digits[:1], digits[1:]
+    elif len(digits) in (4, 6) and (k > 1 or len(digits) == 4):
+        month, year = digits[:2], digits[2:]
+    else:
+        return False
+    return 1 <= int(month) <= 12 and (len(year) == 2 or year.startswith("20"))
+
+
+def _expiry(chain: list[Item]) -> int:
+    """How many leading items of ``chain`` say a month and a year, the most that do (0: none)."""
+    return max((k for k in range(1, min(len(chain), 4) + 1) if _month_year(chain, k)), default=0)
+
+
+def _code(chain: list[Item]) -> int:
+    """How many leading items of ``chain`` say a 3- or 4-digit security code (0: none)."""
+    digits = ""
+    for k, item in enumerate(chain[:4], start=1):
+        digits += item.digits
+        if len(digits) in (3, 4) and (k == len(chain) or len(digits + chain[k].digits) > 4):
+            return k
+        if len(digits) > 4:
+            return 0
+    return 0
+
+
+def by_shape(chain: list[Item], said: frozenset[str]) -> str:
+    """What card data ``chain`` looks like, after card data (``said``): an expiry date if none was said
+    yet and it is a month and a year, a code if 3 or 4 digits, else a card number's piece."""
+    if EXPIRY not in said and _expiry(chain) == len(chain):
+        return EXPIRY
+    return CVV if 3 <= sum(len(i.digits) for i in chain) <= 4 else CARD
+
+
+def months(folded: str, found: list[Item]) -> list[Item]:
+    """Month names as items of two digits ("December": 12), where no number is; "July of '29" is one number."""
+    out = []
+    for m in MONTH.finditer(folded):
+        if not any(i.start < m.end() and m.start() < i.end for i in found):
+            of = _OF.match(folded, m.end())  # "July of '29", "December of twenty twenty-seven"
+            of = of if of and any(0 <= i.start - of.end() <= 2 for i in found) else None
+            out.append(Item(m.start(), of.end() if of else m.end(), f"{MONTHS[m.group()]:02d}"))
+    return out
+
+
+def _year(piece: list[Item], folded: str, card: bool) -> int:
+    """1 where ``piece`` begins with a year alone said as an expiry is (after an expiry's cue): the end of
+    that year ("до конца 27-го", "do końca 2027 roku", "the end of 2027"), or, where card data is about
+    (``card``), a year said as one ("до 2029 года", "until 2029"); else 0."""
+    digits = piece[0].digits
+    year = len(digits) == 2 or (len(digits) == 4 and digits.startswith("20"))
+    said_so = len(digits) == 4 or bool(_YEAR_WORD.match(folded, piece[0].end))
+    return int(year and (bool(_END_OF.search(folded, 0, piece[0].start)) or (card and said_so)))
+
+
+def _corrected(folded: str, spans: list[Span], at: int) -> str:
+    """The kind of the span just before ``at`` where a correction follows it ("twelve twenty-six, no, sorry,
+    twelve twenty-seven"): the number at ``at`` may be that kind again; else ""."""
+    if not spans or words_between(folded, spans[-1].end, at) > CORRECTION_WORDS:
+        return ""
+    return spans[-1].kind if CORRECTION.search(folded, spans[-1].end, at) else ""
+
+
+def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: list[Span]) -> list[Span]:
+    """Expiry dates and security codes among the numbers left once the card numbers are taken: after a
+    cue (the nearer of an expiry's and a code's says which: "expires 07/30, code 551"), an answer to a
+    question, or right after card data (an expiry date first, if none was said yet, then a code)."""
+    said = set(before.said) | ({CARD} if cards else set())
+    expiry_cues = cues(EXPIRY, folded) + ([m.span() for m in NEAR_CARD_CUE.finditer(folded)] if CARD in said else [])
+    # a bare "code" is a security code's only where card data is about ("door code 4417" is not)
+    card = bool(said or before.asked & {CARD, EXPIRY, CVV} or cues(CARD, folded))
+    code_cues = cues(CVV, folded) if card or cues(EXPIRY, folded) else code_cues_named(folded)
+    other_cues = cues(OTHER, folded)
+    spans: list[Span] = []
+    for piece in chains(folded, rest):
+        while piece:
+            at = piece[0].start
+            opening = words_between(folded, 0, at) <= CONTEXT_WORDS
+            after = max((s.end for s in cards + spans if s.end <= at), default=-1)
+            # right after card data, here or in the last final; or ending an utterance a few words into it
+            # after card data (its cue misheard: "Которая на Оке 9-8-2" for "Код на обороте 982")
+            ending = words_between(folded, 0, at) <= _MISHEARD_WORDS and not words_between(
+                folded, piece[-1].end, len(folded)
+            )
+            following = (after >= 0 and words_between(folded, after, at) <= CONTEXT_WORDS) or (
+                (opening or ending) and bool(before.said)
+            )
+            following = following and last_cue(other_cues, at) <= after  # "card ..., phone 600 123 456"
+            expiry_at, code_at = cue_before(expiry_cues, folded, at), cue_before(code_cues, folded, at)
+            other_at = last_cue(other_cues, at)  # "срок действия договора до ...": another thing's
+            expiry_at, code_at = (-1 if other_at > expiry_at else expiry_at), (-1 if other_at > code_at else code_at)
+            expiry_at = max(expiry_at, 0) if opening and EXPIRY in before.asked else expiry_at
+            code_at = max(code_at, 0) if opening and CVV in before.asked else code_at
+            kind, k = "", 0
+            again = _corrected(folded, spans, at)
+            if expiry_at >= 0 and expiry_at >= code_at and (k := _expiry(piece) or _year(piece, folded, card)):
+                kind = EXPIRY
+            elif expiry_at >= 0 and expiry_at >= code_at and ending and sum(len(i.digits) for i in piece) <= 6:
+                kind, k = EXPIRY, len(piece)  # cut short by the recognizer ("1, 2, 2." of "1, 2, 2, 8")
+            elif code_at >= 0 and (k := _code(piece)):
+                kind = CVV
+            elif ((following and EXPIRY not in said) or again == EXPIRY) and (k := _expiry(piece)):
+                kind = EXPIRY
+            elif (
+                ((following and CVV not in said) or again == CVV)
+                and (k := _code(piece))
+                and not UNIT.match(folded, piece[k - 1].end)
+            ):
+                kind = CVV
+            if not kind:
+                break
+            spans.append(Span(kind, at, piece[k - 1].end))
+            said.add(kind)
+            piece = piece[k:]
+    return spans

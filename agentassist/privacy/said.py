@@ -1,0 +1,285 @@
+"""Numbers as said, found in one utterance's text: the pieces every card data rule reads.
+
+Whisper writes numbers as digits ("4111 1111 1111 1111", "12/27", "4-5-3-9") and sometimes as words
+("four one one one ...", "forty five thirty two", "oh nine twenty eight", "double seven", "double 7",
+"сорок пять", "п'ять", "pięć", "две двойки", "dwa razy siedem", "тысяча восемьсот", a year's
+"двадцать седьмого"); both become :class:`Item` s with their character offsets, and items
+separated by nothing but spaces, commas, dots, dashes, slashes or a said "slash" form a chain (a number
+said in groups: :func:`chains`). Text is read :func:`fold` ed: lowercase, Polish diacritics and ё folded.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from agentassist.assist.numbers import is_number_word, number_runs
+
+_FOLD = str.maketrans("ąćęłńóśźżё’ʼ`", "acelnoszzе'''")
+TOKEN = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
+# between two groups of one number: "4111 1111", "12/27", "45, 32", "twelve slash twenty seven"
+JOIN = re.compile(
+    r"[\s,.\-–—/']{0,4}|\s+(?:slash|dash|дробь|слеш|слэш|тире|дефис|дефіс|lamane przez|lamane|myslnik|kreska)\s+"
+)
+_GROUP_END = re.compile(r"[,./]")  # words said apart by a comma are two numbers, not one ("five thousand, ...")
+_ZERO = {"oh", "o"}  # "oh nine": English says zero so inside a number
+_REPEAT = {"double": 2, "triple": 3, "дважды": 2, "трижды": 3, "двічі": 2, "тричі": 3}
+_TIMES = {"razy"}  # Polish "dwa razy siedem": seven twice
+# a digit's name as a noun, said after how many times it comes: "две двойки" (22), "чотири п'ятірки" (5555),
+# "dwa zera" (00); as folded (ё to е, Polish diacritics off)
+_DIGIT_NOUNS = {
+    word: digit
+    for digit, words in enumerate(
+        (
+            "нуля нули нулей нулі нулів zera zer",
+            "единицы единички одиниці jedynki",
+            "двойки двоек двійки dwojki",
+            "тройки троек трійки trojki",
+            "четверки четверок четвірки czworki",
+            "пятерки пятерок п'ятірки piatki",
+            "шестерки шестерок шістки szostki",
+            "семерки семерок сімки siodemki",
+            "восьмерки восьмерок вісімки osemki",
+            "девятки девяток дев'ятки dziewiatki",
+        )
+    )
+    for word in words.split()
+}
+_COUNTS = {"два": 2, "две": 2, "дві": 2, "dwa": 2, "dwie": 2, "три": 3, "trzy": 3}
+_COUNTS |= {"четыре": 4, "чотири": 4, "cztery": 4}
+_DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+# an ordinal read as its number where it ends a number said in words: a year, "двадцать седьмого" (27),
+# "dwa tysiące dwudziestego siódmego" (2027); one alone ("первого декабря") stays a word
+_ORDINALS = {
+    word: value
+    for value, words in {
+        1: "первого першого pierwszego",
+        2: "второго другого drugiego",
+        3: "третьего третього trzeciego",
+        4: "четвертого четвертого czwartego",
+        5: "пятого п'ятого piatego",
+        6: "шестого шостого szostego",
+        7: "седьмого сьомого siodmego",
+        8: "восьмого восьмого osmego",
+        9: "девятого дев'ятого dziewiatego",
+        20: "двадцатого двадцятого dwudziestego",
+        30: "тридцатого тридцятого trzydziestego",
+    }.items()
+    for word in words.split()
+}
+_CARDINAL_OF = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
+_CARDINAL_OF |= {20: "twenty", 30: "thirty"}
+_ONE_BEFORE = {"a", "an", "the", "this", "that", "another", "which", "each", "every", "any"}  # "a funny one": a word
+_SUFFIX = re.compile(r"-(?:го|ого|его|й|ий|ый|ой|я|е)(?![^\W\d_])")  # "до конца 27-го", "2029-го"
+_QUANTITY = re.compile(r"[\s-]*(?:digits?|numbers|цифр\w*|cyfr\w*)(?![^\W\d_])")  # "three digits": how many, no number
+_YEAR = {"year", "года", "году", "року", "roku"}  # "до конца тридцатого года": an ordinal said as a year
+_HUNDREDS = {"hundred", "thousand"}  # English says "and" after them inside a number
+_NOUGHT = {"nought", "naught"}
+_THOUSANDS = {"thousand", "тысяча", "тысячи", "тысяч", "тисяча", "тисячі", "тисяч", "tysiac", "tysiace", "tysiecy"}
+_A_THOUSAND = {"тысяча", "тисяча", "tysiac"}  # one thousand, said without "one": "тысяча восемьсот" (1800)
+_ONE = {"one", "один", "одна", "одну", "jeden"}
+CUE_WORDS = 3  # a cue reaches a number this many words after it ("the CVV is 123")
+CONTEXT_WORDS = 2  # an answer to a cue said before ("318", "it's 318"), or going on after card data ("and 737")
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One number as said: its digits and where it is in the text (``end`` exclusive)."""
+
+    start: int
+    end: int
+    digits: str
+    joined: bool = False  # said in words right after the one before, one group with it ("thirty seven | fifty")
+    spoken: bool = False  # said in words ("forty two thousand one hundred"), not written in digits
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    kind: str  # card | expiry | cvv
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Before:
+    """What was said just before an utterance: what a final of either speaker ended asking for (``card``,
+    ``expiry``, ``cvv``, or ``other``: an order or phone number) and the card data kinds the last final held."""
+
+    asked: frozenset[str] = frozenset()
+    said: frozenset[str] = frozenset()
+
+
+NOTHING = Before()
+
+
+@functools.lru_cache(maxsize=256)  # a call's last finals are read again with each new one: the same texts
+def fold(text: str) -> str:
+    """Lowercase, Polish diacritics and ё folded, apostrophes unified: the same length as ``text``."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter that lowercases to two ("İ"): kept as it is
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return lowered.translate(_FOLD)
+
+
+def items(text: str) -> list[Item]:
+    """Every number in ``text``, digits and number words alike, in order."""
+    return list(_items(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _items(text: str) -> tuple[Item, ...]:
+    folded = fold(text)
+    tokens = [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(folded)]
+    out: list[Item] = []
+    words: list[tuple[str, int, int]] = []  # a run of number words, joined only by separators
+
+    def flush() -> None:
+        for run in _thousands_apart(words):
+            last = -1
+            for first, end, value in number_runs([w for w, _, _ in run]):
+                start = run[first][1]
+                joined = last >= 0 and (start <= last or folded[last:start].isspace())
+                out.append(Item(start, run[end - 1][2], str(value), joined, spoken=True))
+                last = run[end - 1][2]
+        words.clear()
+
+    repeat, repeat_start, skip, joint = 0, 0, -1, -1
+    for n, (tok, start, end) in enumerate(tokens):
+        if n == skip:  # "razy" of "dwa razy siedem"
+            continue
+        gap = folded[max(words[-1][2], joint) : repeat_start if repeat else start] if words else ""
+        if words and (not JOIN.fullmatch(gap) or _GROUP_END.search(gap)):  # "four thousand, twelve hundred": two
+            flush()
+        joint = -1
+        if tok == "and" and words and words[-1][0] in _HUNDREDS and _number_after(tokens, n):
+            joint = end  # "four thousand five hundred and thirty-nine": one number
+            continue
+        if tok.isdigit():
+            flush()
+            end = suffix.end() if (suffix := _SUFFIX.match(folded, end)) else end  # "27-го": the year's ending too
+            # "double 7": Whisper writes the digit, the word stays
+            out.append(Item(repeat_start, end, tok * repeat) if repeat and len(tok) == 1 else Item(start, end, tok))
+        elif count := _repeat(tokens, n):
+            repeat, repeat_start = count, start  # "double seven": 77, masked from "double"
+            skip = n + 1 if tokens[n + 1][0] in _TIMES else -1
+            continue
+        elif repeat and tok in _DIGIT_NOUNS:
+            words.extend([(_DIGIT_WORDS[_DIGIT_NOUNS[tok]], repeat_start, end)] * repeat)
+        elif word := _number_word(tokens, n, repeat, folded):
+            words.extend([(word, repeat_start if repeat else start, end)] * max(repeat, 1))
+        else:
+            flush()
+        repeat = 0
+    flush()
+    return tuple(i for i in out if i.digits and not _QUANTITY.match(folded, i.end))
+
+
+def _number_after(tokens: list[tuple[str, int, int]], n: int) -> bool:
+    return n + 1 < len(tokens) and is_number_word(tokens[n + 1][0])
+
+
+def _repeat(tokens: list[tuple[str, int, int]], n: int) -> int:
+    """How many times the digit after ``tokens[n]`` comes: "double seven", "две двойки", "dwa razy siedem" (0: no
+    repeat)."""
+    tok, after = tokens[n][0], [t for t, _, _ in tokens[n + 1 : n + 3]]
+    if tok in _REPEAT and after and _repeatable(after[0]):
+        return _REPEAT[tok]
+    if (
+        tok in _COUNTS
+        and after
+        and (after[0] in _DIGIT_NOUNS or (after[0] in _TIMES and after[1:] and _digit(after[1])))
+    ):
+        return _COUNTS[tok]
+    return 0
+
+
+def _number_word(tokens: list[tuple[str, int, int]], n: int, repeat: int, folded: str) -> str:
+    """The number word ``tokens[n]`` is read as ("oh" as zero, an ordinal as its cardinal), or ""."""
+    tok = tokens[n][0]
+    if tok == "one" and any(
+        t in _ONE_BEFORE and re.fullmatch(r"[^\W\d_\s]*\s[^\W\d_\s]*\s?", folded[end : tokens[n][1]])
+        for t, _, end in tokens[max(0, n - 2) : n]
+    ):
+        return ""  # "it's a funny one", "the new one" (not "it's a Visa, one four ..."): no number
+    if tok in ("a", "an"):  # "a hundred and twelve"
+        return "one" if n + 1 < len(tokens) and tokens[n + 1][0] in _HUNDREDS else ""
+    if tok in _NOUGHT:
+        return "zero"
+    if tok in ("тысячу", "тисячу"):  # "потом тысячу триста": the accusative of "тысяча", 1000
+        return "тысяча"
+    if tok in _ZERO:
+        return "zero" if repeat or _beside_number(tokens, n) else ""
+    if tok in _ORDINALS:
+        return _CARDINAL_OF[_ORDINALS[tok]] if _in_number(tokens, n) else ""
+    return tok if is_number_word(tok) else ""
+
+
+def _in_number(tokens: list[tuple[str, int, int]], n: int) -> bool:
+    """Whether the ordinal ``tokens[n]`` ends a number said in words ("двадцать шестого", "dwudziestego siódmego")."""
+    before = tokens[n - 1][0] if n else ""
+    after = tokens[n + 1][0] if n + 1 < len(tokens) else ""
+    if _ORDINALS.get(before, 0) >= 20 or (before not in _ORDINALS and is_number_word(before)) or after in _YEAR:
+        return True
+    return _ORDINALS[tokens[n][0]] >= 20 and 0 < _ORDINALS.get(after, 0) < 10
+
+
+def _thousands_apart(words: list[tuple[str, int, int]]) -> list[list[tuple[str, int, int]]]:
+    """A run of number words cut where a new number begins that :func:`number_runs` would take on: before the
+    multiplier of a second "thousand" ("две тысячи триста, восемь тысяч ...": 2300, 8000 ..., not 2308000), and
+    at a "тысяча" said without "one" (1000, not skipped: "тысяча восемьсот" is 1800)."""
+    if not any(word in _THOUSANDS for word, _, _ in words):
+        return [words]
+    runs: list[list[tuple[str, int, int]]] = [[]]
+    thousands = False
+    for k, word in enumerate(words):
+        following = words[k + 1][0] if k + 1 < len(words) else ""
+        if word[0] in _A_THOUSAND and not (runs[-1] and runs[-1][-1][0] in _ONE):
+            runs.append([("one", word[1], word[1])])
+        elif thousands and following in _THOUSANDS - _A_THOUSAND and word[0] not in _THOUSANDS:
+            runs.append([])
+            thousands = False
+        runs[-1].append(word)
+        thousands = thousands or word[0] in _THOUSANDS
+    return [run for run in runs if run]
+
+
+def _repeatable(tok: str) -> bool:
+    return is_number_word(tok) or tok in _ZERO or (tok.isdigit() and len(tok) == 1)
+
+
+def _beside_number(tokens: list[tuple[str, int, int]], n: int) -> bool:
+    near = [tokens[k][0] for k in (n - 1, n + 1) if 0 <= k < len(tokens)]
+    if tokens[n][0] == "o":  # Polish "o 10:30" (at half past ten) is no zero: an English "o" comes before a digit
+        return n + 1 < len(tokens) and _digit(tokens[n + 1][0])
+    return any(t.isdigit() or (t not in _ZERO and is_number_word(t)) for t in near)
+
+
+def _digit(tok: str) -> bool:
+    runs = number_runs([tok]) if is_number_word(tok) else []  # none for "thousand" alone
+    return (tok.isdigit() and len(tok) == 1) or (bool(runs) and len(str(runs[0][2])) == 1)
+
+
+def chains(text: str, found: list[Item]) -> list[list[Item]]:
+    """Items said as one number: adjacent, with only separators between them."""
+    out: list[list[Item]] = []
+    for item in found:
+        if out and JOIN.fullmatch(text[out[-1][-1].end : item.start]):
+            out[-1].append(item)
+        else:
+            out.append([item])
+    return out
+
+
+def last_cue(found: list[tuple[int, int]], at: int) -> int:
+    """Where the last cue before ``at`` ends (-1: none)."""
+    return max((end for _, end in found if end <= at), default=-1)
+
+
+def words_between(folded: str, start: int, end: int) -> int:
+    return len(TOKEN.findall(folded[start:end]))
+
+
+def cue_before(found: list[tuple[int, int]], folded: str, at: int) -> int:
+    """Where the nearest cue before ``at`` ends, if it is near enough (-1: none)."""
+    return max((end for _, end in found if end <= at and words_between(folded, end, at) <= CUE_WORDS), default=-1)
