@@ -14,12 +14,14 @@ from agentassist.assist.parsing import parse_script
 from agentassist.audio.recorder import wav_header
 from agentassist.errors import ScriptError
 from agentassist.events import Channel, Utterance, Word
+from agentassist.privacy import cues
+from agentassist.privacy import said as said_module
 from agentassist.privacy.detect import find_spans, luhn, mask
 from agentassist.privacy.kinds import Rules, iban_valid, rules_of
 from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import Span
 from agentassist.privacy.silence import silence
-from agentassist.privacy.utterances import CallRedaction
+from agentassist.privacy.utterances import CallRedaction, forget_texts
 
 
 def masked(text: str) -> str:
@@ -351,3 +353,14 @@ def test_keep_originals_is_parsed() -> None:
     assert "keep_originals: expected roles from admin, quality_checker, supervisor, team_leader, got 'agent'" in str(
         caught.value
     )
+
+
+def test_no_card_number_stays_in_the_detectors_caches_after_the_call() -> None:
+    redaction = CallRedaction()
+    heard = "my card is 4111 1111 1111 1111"
+    masked = redaction.apply(_utterance(heard, []))
+    assert masked[0].utterance.text == "my card is [CARD]"
+    caches = (said_module.fold, said_module._items, cues._cues)
+    assert any(c.cache_info().currsize for c in caches)  # the texts are read once per final
+    forget_texts()  # what a call's end does (pipeline/close.py)
+    assert [c.cache_info().currsize for c in caches] == [0, 0, 0]

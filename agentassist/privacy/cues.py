@@ -111,8 +111,13 @@ def cues(kind: str, folded: str) -> list[tuple[int, int]]:
     return list(_cues(kind, folded))
 
 
-# a call's last finals are read again with each new one: the same texts, five kinds each (bounded: what it
-# holds is no more than the redactors hold, the last finals of the calls in progress)
+def clear() -> None:
+    """Forget the texts read (agentassist.privacy.utterances.forget_texts)."""
+    _cues.cache_clear()
+
+
+# a call's last finals are read again with each new one: the same texts, five kinds each (bounded, and
+# emptied as each call ends: agentassist.privacy.utterances.forget_texts)
 @functools.lru_cache(maxsize=1024)
 def _cues(kind: str, folded: str) -> tuple[tuple[int, int], ...]:
     if kind == OTHER:

@@ -127,6 +127,11 @@ def items(text: str) -> list[Item]:
     return list(_items(text))
 
 
+def clear_items() -> None:
+    """Forget the texts read (agentassist.privacy.utterances.forget_texts)."""
+    _items.cache_clear()
+
+
 @functools.lru_cache(maxsize=256)
 def _items(text: str) -> tuple[Item, ...]:
     folded = fold(text)
