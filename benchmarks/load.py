@@ -19,7 +19,12 @@ share of speaking time during which the newest text shown reaches to within 1 s 
 ``isa`` (CTranslate2's instruction set here). The prompts are the manifest's held-out half
 (``--half``; the split is a hash of the file name, benchmarks.common.half_of): tune on the other.
 Last line: {"calls", "final_latency_p95_s", "max_lag_s", "wer_live_finals", "wer_stored",
-"wer_offline", "partial_fresh_share", "isa", ...}.
+"wer_offline", "partial_fresh_share", "isa", "first_call", ...}; ``first_call``: the same WERs of the
+first call alone, which speaks the same prompts at every ``--calls`` (compare loads on it).
+
+A live final keeps the words its partials made stable (LocalAgreement-3, agreement.py): one call
+has every partial decoded, a loaded run sheds them, so its finals are their own decode, the same
+text as ``--fast --no-partials`` gives (docs/transcription-under-load.md, "What a final loses").
 """
 
 from __future__ import annotations
@@ -323,12 +328,23 @@ def quality(
                 off.append(" ".join(offline[sp.prompt] for sp in spoken))
             f, t = fresh_share(spoken, run.shown.get((c, ch), []))
             fresh, total = fresh + f, total + t
+    # The first call speaks the same prompts at every --calls (plans draws the calls in order from one seed):
+    # its figures compare loads on the same speech. The whole run's do not: 1 call x 120 s is 28 prompts
+    # (196 words) and more calls draw others, so their offline WER moves too (0.036 at 1 call, 0.045 at 64)
+    first = slice(0, len(Channel))  # its two channels' documents
+    first_off = channel_wer(lang, refs[first], off[first]) if offline is not None else None
     return {
         "wer_live_finals": channel_wer(lang, refs, live),
         "wer_stored": channel_wer(lang, refs, stored),
         "wer_offline": channel_wer(lang, refs, off) if offline is not None else None,
         "partial_fresh_share": round(fresh / total, 4) if total else None,
         "reference_words": sum(len(r.split()) for r in refs),
+        "first_call": {
+            "wer_live_finals": channel_wer(lang, refs[first], live[first]),
+            "wer_stored": channel_wer(lang, refs[first], stored[first]),
+            "wer_offline": first_off,
+            "reference_words": sum(len(r.split()) for r in refs[first]),
+        },
     }
 
 

@@ -14,6 +14,7 @@ import pytest
 from agentassist.config import TranscribeSettings
 from benchmarks.common import DEFAULT_MANIFEST, REPO, half_of, load_manifest
 from benchmarks.isa import parse
+from benchmarks.load import plans
 from benchmarks.quality import Shown, Spoken, fresh_share
 
 MANIFEST = next(
@@ -32,6 +33,14 @@ def test_the_halves_split_the_prompts_by_name_the_same_everywhere() -> None:
     assert 0.4 < len(held) / len(every) < 0.6
     with pytest.raises(ValueError, match="half: expected one of tune, heldout, all, got 'both'"):
         load_manifest(MANIFEST, half="both")
+
+
+def test_the_first_call_speaks_the_same_prompts_at_every_number_of_calls() -> None:
+    if MANIFEST is None:
+        pytest.skip(f"no speech manifest at {DEFAULT_MANIFEST}")
+    _, _, one = plans(MANIFEST, "en", 12, 1, 30.0)
+    _, _, four = plans(MANIFEST, "en", 12, 4, 30.0)
+    assert one[0] == four[0] and four[1] != four[0]  # so load.py's first_call compares loads on one speech
 
 
 def test_fresh_share_counts_speech_whose_shown_text_is_at_most_a_second_behind() -> None:
@@ -66,6 +75,11 @@ def test_a_short_load_run_reports_quality_beside_latency(tmp_path: Path) -> None
     assert summary["wer_offline"] <= 0.5 and summary["wer_stored"] <= 0.5  # real speech, the real model
     assert summary["isa"] in ("GENERIC", "AVX", "AVX2", "AVX512", "NEON")  # ctranslate2's names (CT2_VERBOSE)
     assert summary["half"] == "heldout" and summary["finals"] >= 1
+    # the first call speaks the same prompts at every --calls: with one call it is the whole run
+    first = summary["first_call"]
+    assert first["reference_words"] == summary["reference_words"]
+    for key in ("wer_live_finals", "wer_stored", "wer_offline"):
+        assert first[key] == summary[key], key
     defaults = TranscribeSettings()  # a plain run measures what a new install runs
     assert (summary["partial_batch"], summary["window"]) == (defaults.partial_batch, defaults.window)
     assert (summary["final_batch"], summary["revise_due_s"]) == (defaults.final_batch, defaults.revise_due_s)

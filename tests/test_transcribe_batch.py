@@ -2,7 +2,10 @@
 decoded in one batch (the text, words and verdicts of one at a time: the real tiny.en model on real
 recorded speech, through the Transcriber and through the scheduler), the padded window's log-mel
 features computed from the audio alone (the same to the bit), and the reduced encoder window (the
-text of the padded one, within the disagreement benchmarks.window measured); the settings' checks."""
+text of the padded one, within the disagreement benchmarks.window measured); the settings' checks.
+A final's own decode depends on nothing but its call's audio and script prompt: the same text alone
+as beside other calls with other prompts, all queued at once (issue 27: what changes a live final
+under load is only the stable words of the partials it no longer gets, agreement.py)."""
 
 from __future__ import annotations
 
@@ -12,11 +15,12 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from agentassist.audio.frames import read_wav_mono
+from agentassist.audio.frames import FRAME_BYTES, read_wav_mono
 from agentassist.config import TranscribeSettings
 from agentassist.events import Channel, CutReason, SpeechSegment, Utterance
 from agentassist.transcribe.engine import Job, StreamingTranscriber, Transcriber, TranscriberOptions
 from agentassist.transcribe.schedule import Done
+from agentassist.transcribe.stream import ChannelStream, StreamOptions
 from tests.conftest import REPO, SOUNDS_EN
 
 MODELS = REPO / "models"
@@ -107,6 +111,81 @@ def test_the_scheduler_batches_queued_finals_across_calls() -> None:
     metrics = streaming.metrics()
     assert metrics['agentassist_decodes_total{kind="final"}'] == len(segments)
     assert metrics["agentassist_transcription_final_batches_total"] == streaming.batches
+
+
+# Three calls speaking the same prompts in other orders; two without a script prompt (their finals may share
+# a batch), one with one (its finals may not: CTranslate2 batches prompts of one length only)
+CALLS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "call-a": (("conf-unlockednow", "vm-goodbye", "queue-thankyou"), None),
+    "call-b": (("queue-thankyou", "conf-unlockednow", "vm-goodbye"), None),
+    "call-c": (("vm-goodbye", "queue-thankyou", "conf-unlockednow"), "Asterisk conference bridge"),
+}
+
+
+def _call_audio(names: tuple[str, ...]) -> bytes:
+    """The prompts one after another, 1 s of silence after each (the segmenter cuts each at its end)."""
+    parts = [np.zeros(8000, np.int16)]
+    for name in names:
+        parts += [read_wav_mono(SOUNDS_EN / f"{name}.wav"), np.zeros(16000, np.int16)]
+    pcm = np.concatenate(parts).astype("<i2").tobytes()
+    return pcm + bytes(-len(pcm) % FRAME_BYTES)
+
+
+def _finals(streaming: StreamingTranscriber, calls: list[str], *, wait: bool) -> tuple[dict[str, list[str]], int]:
+    """The finals' texts of ``calls`` streamed together, frame by frame, and the most jobs pending at once;
+    ``wait``: every job done after each frame, else fed as fast as they come (the workers fall behind)."""
+    finals: dict[str, list[str]] = {c: [] for c in calls}
+    lock = threading.Lock()
+
+    def emitter(call: str) -> Callable[[Utterance], None]:
+        def emit(u: Utterance) -> None:
+            if u.final and not u.revised:
+                with lock:
+                    finals[call].append(u.text)
+
+        return emit
+
+    options = StreamOptions(partials=False, revise=False)  # no partials: no stable words to keep
+    streams = {
+        c: ChannelStream(c, Channel.CUSTOMER, streaming, emitter(c), options=options, prompt=CALLS[c][1]) for c in calls
+    }
+    audio = {c: _call_audio(CALLS[c][0]) for c in calls}
+    most = 0
+    for off in range(0, max(map(len, audio.values())), FRAME_BYTES):
+        for c, stream in streams.items():
+            if off < len(audio[c]):
+                stream.push(audio[c][off : off + FRAME_BYTES])
+        most = max(most, streaming.pending)
+        if wait:
+            streaming.wait_idle()
+    for stream in streams.values():
+        stream.finish()
+    for stream in streams.values():
+        for f in stream.futures:
+            f.result()
+    streaming.wait_idle()
+    return finals, most
+
+
+def test_a_final_reads_the_same_alone_and_beside_other_calls_with_other_prompts() -> None:
+    _segments()  # skips without the model or the prompts
+    t = Transcriber(TranscriberOptions(model="tiny.en", workers=2, cpu_threads=1, final_batch=4), MODELS)
+    alone: dict[str, list[str]] = {}
+    for call in CALLS:
+        streaming = StreamingTranscriber(t, workers=1)
+        try:
+            alone |= _finals(streaming, [call], wait=True)[0]
+        finally:
+            streaming.close()
+    assert all(len(texts) == 3 and all(texts) for texts in alone.values()), alone
+    streaming = StreamingTranscriber(t, workers=2)
+    try:
+        together, most = _finals(streaming, list(CALLS), wait=False)
+    finally:
+        streaming.close()
+    assert most >= 3  # jobs of several calls waited for the two workers
+    # no call's text, prompt or language conditions another's, and a batch or a wait changes nothing
+    assert together == alone
 
 
 def test_the_floor_window_is_the_padded_audios_log_mel_to_the_bit() -> None:
