@@ -322,6 +322,31 @@ def compare(
     return load_log
 
 
+def no_wire(
+    args: argparse.Namespace, calls: list[dict[Channel, tuple[bytes, list[float]]]], lang: str | None, transcribe: bool
+) -> dict[str, Any]:
+    """``--no-wire``: the same calls pushed into an in-process center's sessions (floor_nowire.py)."""
+    from benchmarks.floor_nowire import floor_nowire
+
+    def config_for(root: Path) -> Path:
+        return write_config(root, free_port(), args.model, lang, transcribe, frame_wait_ms=args.frame_wait_ms)
+
+    own, feed, figures = floor_nowire(args, calls, [wire_pcm(c) for c in calls], config_for, transcribe)
+    lat = latencies(feed, list(zip(figures, calls, strict=True))) if transcribe else []
+    return {
+        "calls": args.calls,
+        "seconds": args.seconds,
+        "transcribe": transcribe,
+        "no_wire": True,
+        "final_latency_p50_s": round(percentile(lat, 50), 3) if lat else None,
+        "final_latency_p95_s": round(percentile(lat, 95), 3) if lat else None,
+        "final_latency_max_s": round(max(lat), 3) if lat else None,
+        "finals": len(feed.finals),
+        "prompts_spoken": sum(len(c[ch][1]) for c in calls for ch in Channel),
+        **own,
+    }
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--calls", type=int, default=4)
@@ -331,6 +356,7 @@ def main() -> int:
     p.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
     p.add_argument("--limit", type=int, default=None, help="first N manifest items (default 60, as load)")
     p.add_argument("--no-transcribe", action="store_true", help="the center records only")
+    p.add_argument("--no-wire", action="store_true", help="the calls pushed into an in-process center's sessions")
     p.add_argument("--frame-wait-ms", type=int, default=0, help="the center's [transcribe] frame_wait_ms")
     p.add_argument("--compare-load", action="store_true", help="then benchmarks.load on the same calls")
     p.add_argument("--nodes", type=int, default=1, help="centers on one PostgreSQL and NATS (floor_nodes.py)")
@@ -341,6 +367,11 @@ def main() -> int:
     os.environ["CT2_VERBOSE"] = "1"  # CTranslate2 logs the ISA it selects (the center and load inherit it)
     lang = model_language(args.model, args.lang)
     calls = conversations(args.manifest, lang, args.limit, args.calls, args.seconds)
+    if args.no_wire:
+        summary = no_wire(args, calls, lang, not args.no_transcribe)
+        summary["isa"], summary["machine"] = probe_isa(args.model), machine()
+        print(json.dumps(summary))
+        return 0
     if args.nodes > 1:
         from benchmarks.floor_nodes import floor_nodes
 

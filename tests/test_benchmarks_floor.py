@@ -62,6 +62,16 @@ def test_floor_recording_only() -> None:
     assert (summary["transcribe"], summary["finals"], summary["model"]) == (False, 0, None)
 
 
+def test_floor_without_the_wire() -> None:
+    """``--no-wire``: the same calls pushed into an in-process center's sessions, whose CPU is set beside
+    the wire's (benchmarks/floor_nowire.py)."""
+    summary = _floor("--no-wire", "--no-transcribe")
+    assert (summary["no_wire"], summary["transcribe"], summary["calls"]) == (True, False, 2)
+    threads = summary["threads_cpu_s"]
+    assert isinstance(threads, dict) and threads["process"] > 0
+    assert isinstance(summary["cpu_per_call_s"], float) and summary["cpu_per_call_s"] > 0
+
+
 def test_a_threads_cpu_is_counted_under_its_group_and_an_ended_ones_apart() -> None:
     def burn(seconds: float) -> None:
         end = time.thread_time() + seconds
