@@ -253,8 +253,6 @@ def floor(
     config = write_config(root, http_port, args.model, lang, transcribe, frame_wait_ms=args.frame_wait_ms)
     threads = root / "threads.jsonl"  # the center's CPU by thread as the first frame is due and after the last
     profile = ["--profile", str(args.profile / ("center" if transcribe else "recorder"))] if args.profile else []
-    if args.switch_interval:
-        profile += ["--switch-interval", str(args.switch_interval)]
     serve = [sys.executable, "-m", "benchmarks.threadcpu", "--out", str(threads), *profile]
     proc, token = start_server(root, config, http_port, serve=serve)
     center = Process(proc.pid)
@@ -361,7 +359,6 @@ def main() -> int:
     p.add_argument("--compare-load", action="store_true", help="then benchmarks.load on the same calls")
     p.add_argument("--nodes", type=int, default=1, help="centers on one PostgreSQL and NATS (floor_nodes.py)")
     p.add_argument("--profile", type=Path, default=None, help="the center's cProfile statistics here (threadcpu.py)")
-    p.add_argument("--switch-interval", type=float, default=None, help="the center's sys.setswitchinterval")
     p.add_argument("--record", action="store_true")
     args = p.parse_args()
     os.environ["CT2_VERBOSE"] = "1"  # CTranslate2 logs the ISA it selects (the center and load inherit it)

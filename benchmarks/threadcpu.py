@@ -146,10 +146,7 @@ def serve(argv: list[str]) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--out", type=Path, required=True, help="snapshots, one JSON line each SIGUSR1")
     p.add_argument("--profile", type=Path, default=None, help="cProfile statistics into this folder")
-    p.add_argument("--switch-interval", type=float, default=None, help="sys.setswitchinterval (an experiment)")
     args, rest = p.parse_known_args(argv)
-    if args.switch_interval:
-        sys.setswitchinterval(args.switch_interval)
     out: Path = args.out
     profiles = _Profiles(args.profile) if args.profile else None
     taken = 0
