@@ -14,8 +14,6 @@ import sys
 from typing import Any
 
 M_ARENA_MAX = -8
-M_MMAP_THRESHOLD = -3
-MMAP_THRESHOLD_BYTES = 256 * 1024
 
 
 def _libc() -> Any:
@@ -46,19 +44,20 @@ if _LIBC is not None:
 def cap_arenas(arenas: int = 2) -> None:
     """glibc gives a thread that contends for memory an arena of its own, up to 8 per core, and keeps
     each arena's high-water mark: with a thread per call and a pool of decoders, a 30-minute soak's RSS
-    climbed from 0.2 to 1.1 GB. Two arenas are enough here.
+    climbed from 0.2 to 1.1 GB. Two arenas are enough here. Call before any thread starts;
+    MALLOC_ARENA_MAX in the environment wins.
 
-    Blocks of 256 KiB and more (audio buffers, decoder activations) are mapped on their own and given
-    back when freed. glibc's default raises that threshold to the largest block freed so far (up to
-    32 MiB), after which such blocks come from the arenas and fragment them: the soaks' free-but-kept
-    memory. Call before any thread starts; MALLOC_ARENA_MAX / MALLOC_MMAP_THRESHOLD_ in the environment win."""
+    The mmap threshold stays glibc's own (dynamic: it rises to the largest mapped block freed, so the
+    decoder's activations, 0.3-6 MB each, come from the arenas after the first decode). Fixed at 256 KiB,
+    as it was, every such block was mapped afresh and faulted in page by page: 40 000 minor faults a
+    decode, the decodes 2-3 times slower, and the center's finals 0.3-0.5 s later than the same pipeline
+    in benchmarks.load (issue 16, NOTES-floorcap.md). MALLOC_MMAP_THRESHOLD_ in the environment still
+    fixes it (and glibc's trim threshold with it)."""
     if _LIBC is None:
         return
     with contextlib.suppress(OSError, AttributeError):
         if not os.environ.get("MALLOC_ARENA_MAX"):
             _LIBC.mallopt(M_ARENA_MAX, arenas)
-        if not os.environ.get("MALLOC_MMAP_THRESHOLD_"):
-            _LIBC.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
 
 
 def trim() -> None:

@@ -12,7 +12,11 @@ calls benchmarks.load makes from the same manifest and seed (both channels speak
 Measured: final latency p50/p95 (each prompt's true end to its ``utterance.final`` on ``/api/live``, as
 benchmarks.load defines it); frames sent against each recording (count and SHA-256 of both channels:
 0 lost); acks; the capture-to-pipeline delay (ping after a frame, see floorphones.py); the center
-process's CPU over the calls (from /proc) and its peak RSS. ``--no-transcribe``: the center with
+process's CPU over the calls (from /proc) and its peak RSS; while the frames stream (no start-up, no
+drain), the center's CPU by thread (``center_threads_cpu_s``: event loop, call threads, decode workers,
+CTranslate2's native threads; benchmarks/threadcpu.py) and a call-second's CPU (``center_cpu_per_call_s``,
+beside benchmarks.load's ``cpu_per_call_s``); ``--profile DIR``: the center's event loop and call
+threads under cProfile. ``--no-transcribe``: the center with
 ``[transcribe] enabled = false``, a recorder only. ``--compare-load``: afterwards, benchmarks.load on
 the same calls in its own process; its CPU (less a 1 s run's: start-up and model load) against the
 center's says what the wire, the recording and the store cost; and the same calls into a second center
@@ -31,6 +35,7 @@ import json
 import os
 import re
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -50,6 +55,8 @@ from benchmarks.floorphones import CallFigures, Feed, Phone, run_floor
 from benchmarks.load import conversations, model_language
 from benchmarks.ports import free_port
 from benchmarks.sip_load import Process, start_server
+from benchmarks.stages import means, wanted
+from benchmarks.threadcpu import read_split
 
 _ISA = re.compile(r"Selected ISA: (\S+)")
 _METRICS = (
@@ -175,13 +182,17 @@ def run_load(args: argparse.Namespace, seconds: float) -> tuple[float, dict[str,
     return cpu_s, json.loads(lines[-1]), out.stderr
 
 
-def metrics(client: httpx.Client) -> dict[str, float]:
+def metrics(client: httpx.Client) -> tuple[dict[str, float], dict[str, object]]:
+    """The center's counters of _METRICS, and its transcription stage's means (benchmarks/stages.py)."""
     out: dict[str, float] = {}
+    stage: dict[str, float] = {}
     for line in client.get("/metrics").text.splitlines():
-        name, _, value = line.partition(" ")
+        name, _, value = line.rpartition(" ")
         if name in _METRICS:
             out[name.removeprefix("agentassist_")] = float(value)
-    return out
+        elif wanted(name):
+            stage[name] = float(value)
+    return out, means(stage)
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -240,30 +251,47 @@ def floor(
     root = Path(tempfile.mkdtemp(prefix="floor-"))
     http_port = free_port()
     config = write_config(root, http_port, args.model, lang, transcribe, frame_wait_ms=args.frame_wait_ms)
-    proc, token = start_server(root, config, http_port)
+    threads = root / "threads.jsonl"  # the center's CPU by thread as the first frame is due and after the last
+    profile = ["--profile", str(args.profile / ("center" if transcribe else "recorder"))] if args.profile else []
+    serve = [sys.executable, "-m", "benchmarks.threadcpu", "--out", str(threads), *profile]
+    proc, token = start_server(root, config, http_port, serve=serve)
     center = Process(proc.pid)
     try:
         desks = agents(f"sqlite:///{root / 'data' / 'agentassist.db'}", args.calls)
         phones = [Phone(http_port, cred, name, wire_pcm(calls[i])) for i, (name, cred) in enumerate(desks)]
         at_start: list[float] = []  # the center's and this process's CPU seconds as the first frame is due
+        streamed: list[float] = []  # this process's CPU seconds as the last frame is sent
 
         def started() -> None:
             at_start.extend((center.cpu_s(), time.process_time()))
+            os.kill(proc.pid, signal.SIGUSR1)
 
-        results, feed, start, done = asyncio.run(run_floor(http_port, token, phones, started))
+        def all_sent() -> None:
+            os.kill(proc.pid, signal.SIGUSR1)
+            streamed.append(time.process_time())
+
+        results, feed, start, done = asyncio.run(run_floor(http_port, token, phones, started, all_sent))
         cpu_s, own_s = center.cpu_s() - at_start[0], time.process_time() - at_start[1]
         with httpx.Client(base_url=f"http://127.0.0.1:{http_port}", headers={"Authorization": f"Bearer {token}"}) as c:
             summary = summarize(args, transcribe, results, feed, calls, c)
-            summary["center_metrics"] = metrics(c)
+            summary["center_metrics"], stage = metrics(c)
+            if transcribe:
+                summary["center_stage"] = stage
         summary["center_cpu_s"] = round(cpu_s, 2)
         summary["center_cores"] = round(cpu_s / (done - start), 3)  # from the first frame to the last closed
         summary["center_core_per_call"] = round(cpu_s / (done - start) / max(1, args.calls), 4)
         summary["center_peak_rss_mb"] = peak_rss_mb(proc.pid)
         summary["phones_cpu_s"] = round(own_s, 2)  # this process: the phones and the feed watcher
         summary["drain_s"] = round(done - start - args.seconds, 2)  # last frame's clock to the last closed
+        summary["phones_cpu_per_call_s"] = round((streamed[0] - at_start[1]) / (args.calls * args.seconds), 5)
     finally:
         proc.terminate()
         proc.wait(30)
+    by_thread = read_split(threads)  # while the frames streamed: the steady state, no start-up and no drain
+    if by_thread is not None:
+        summary["center_threads_cpu_s"] = by_thread
+        # CPU seconds a call-second of audio costs the center (the wire, the recording, the pipeline)
+        summary["center_cpu_per_call_s"] = round(by_thread["process"] / (args.calls * args.seconds), 5)
     return summary, (root / "serve.log").read_text(errors="replace")
 
 
@@ -280,14 +308,41 @@ def compare(
     streaming_cpu = (load_cpu - base_cpu) * args.seconds / max(args.seconds - 1.0, 1.0)
     # finals and dropped partials too: a pipeline behind real time drops partials, and so does less work
     keys = ("final_latency_p50_s", "final_latency_p95_s", "max_lag_s", "finals", "partials_dropped", "revisions")
+    keys += ("cpu_per_call_s", "threads_cpu_s", "stage")  # as the center's: threads while fed, the stage's means
     summary["load"] = {k: load_json[k] for k in keys}
     summary["load_cpu_s"] = round(streaming_cpu, 2)
     summary["wire_recording_store_cpu_share"] = round((cpu_s - streaming_cpu) / cpu_s, 3) if cpu_s else None
     # the same calls into a center that only records: the wire, the recording and the store, nothing else
     recorder, _ = floor(args, calls, lang, transcribe=False)
-    summary["recorder_only"] = {k: recorder[k] for k in ("center_cpu_s", "center_core_per_call", "frames_lost")}
+    kept = ("center_cpu_s", "center_core_per_call", "frames_lost", "center_cpu_per_call_s", "center_threads_cpu_s")
+    summary["recorder_only"] = {k: recorder.get(k) for k in kept}
     summary["recorder_cpu_share"] = round(recorder["center_cpu_s"] / cpu_s, 3) if cpu_s else None
     return load_log
+
+
+def no_wire(
+    args: argparse.Namespace, calls: list[dict[Channel, tuple[bytes, list[float]]]], lang: str | None, transcribe: bool
+) -> dict[str, Any]:
+    """``--no-wire``: the same calls pushed into an in-process center's sessions (floor_nowire.py)."""
+    from benchmarks.floor_nowire import floor_nowire
+
+    def config_for(root: Path) -> Path:
+        return write_config(root, free_port(), args.model, lang, transcribe, frame_wait_ms=args.frame_wait_ms)
+
+    own, feed, figures = floor_nowire(args, calls, [wire_pcm(c) for c in calls], config_for, transcribe)
+    lat = latencies(feed, list(zip(figures, calls, strict=True))) if transcribe else []
+    return {
+        "calls": args.calls,
+        "seconds": args.seconds,
+        "transcribe": transcribe,
+        "no_wire": True,
+        "final_latency_p50_s": round(percentile(lat, 50), 3) if lat else None,
+        "final_latency_p95_s": round(percentile(lat, 95), 3) if lat else None,
+        "final_latency_max_s": round(max(lat), 3) if lat else None,
+        "finals": len(feed.finals),
+        "prompts_spoken": sum(len(c[ch][1]) for c in calls for ch in Channel),
+        **own,
+    }
 
 
 def main() -> int:
@@ -299,14 +354,21 @@ def main() -> int:
     p.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
     p.add_argument("--limit", type=int, default=None, help="first N manifest items (default 60, as load)")
     p.add_argument("--no-transcribe", action="store_true", help="the center records only")
+    p.add_argument("--no-wire", action="store_true", help="the calls pushed into an in-process center's sessions")
     p.add_argument("--frame-wait-ms", type=int, default=0, help="the center's [transcribe] frame_wait_ms")
     p.add_argument("--compare-load", action="store_true", help="then benchmarks.load on the same calls")
     p.add_argument("--nodes", type=int, default=1, help="centers on one PostgreSQL and NATS (floor_nodes.py)")
+    p.add_argument("--profile", type=Path, default=None, help="the center's cProfile statistics here (threadcpu.py)")
     p.add_argument("--record", action="store_true")
     args = p.parse_args()
     os.environ["CT2_VERBOSE"] = "1"  # CTranslate2 logs the ISA it selects (the center and load inherit it)
     lang = model_language(args.model, args.lang)
     calls = conversations(args.manifest, lang, args.limit, args.calls, args.seconds)
+    if args.no_wire:
+        summary = no_wire(args, calls, lang, not args.no_transcribe)
+        summary["isa"], summary["machine"] = probe_isa(args.model), machine()
+        print(json.dumps(summary))
+        return 0
     if args.nodes > 1:
         from benchmarks.floor_nodes import floor_nodes
 

@@ -192,11 +192,16 @@ async def watch(port: int, token: str, feed: Feed, ready: asyncio.Event) -> None
 
 
 async def run_floor(
-    port: int, token: str, phones: list[Phone], on_start: Callable[[], None]
+    port: int,
+    token: str,
+    phones: list[Phone],
+    on_start: Callable[[], None],
+    on_streamed: Callable[[], None] | None = None,
 ) -> tuple[list[CallFigures | BaseException], Feed, float, float]:
     """Every phone's call at once, with the feed watched; ``on_start`` is called as the first frame is
-    due. The figures, the feed, and the monotonic times the first call started and the last ``closed``
-    came. A phone that fails to connect or open is reported as its exception; the others go on."""
+    due, ``on_streamed`` once the last frame is sent (before the calls close). The figures, the feed, and
+    the monotonic times the first call started and the last ``closed`` came. A phone that fails to
+    connect or open is reported as its exception; the others go on."""
     feed = Feed()
     ready = asyncio.Event()
     watcher = asyncio.create_task(watch(port, token, feed, ready))
@@ -212,6 +217,8 @@ async def run_floor(
     start = time.monotonic() + 0.5
     asyncio.get_running_loop().call_later(0.5, on_start)
     await stream(live, start)
+    if on_streamed is not None:
+        on_streamed()
     closed = dict(zip(live, await asyncio.gather(*(p.close() for p in live), return_exceptions=True), strict=True))
     results: list[CallFigures | BaseException] = []
     for p, o in zip(phones, opened, strict=True):

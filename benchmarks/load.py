@@ -65,6 +65,8 @@ from benchmarks.common import (
 )
 from benchmarks.isa import selected as isa_selected
 from benchmarks.quality import OfflineCache, Shown, Spoken, channel_wer, default_cache, fresh_share
+from benchmarks.stages import means
+from benchmarks.threadcpu import snapshot, split
 
 PAUSE_S = (0.8, 2.0)
 
@@ -247,6 +249,7 @@ class Run:
         ]  # fmt: skip
         self._t0 = time.monotonic()
         next_sample = 1.0
+        before = snapshot()  # the CPU by thread while the frames are fed (benchmarks.floor reads its center's so)
         for tick in range(int(args.seconds * 1000 / 20)):
             if not args.fast:
                 delay = self._t0 + tick * 0.02 - time.monotonic()
@@ -265,6 +268,7 @@ class Run:
                 self.max_lag = max(self.max_lag, lag)
                 self.lag_curve.append(round(lag, 2))
                 next_sample += 1.0
+        self.threads_cpu = split(before, snapshot())
         for _, _, stream in streams:
             stream.finish()
         for _, _, stream in streams:
@@ -306,6 +310,9 @@ class Run:
             "busy_s_per_audio_s": round(streaming.busy_s / (args.seconds * n * 2), 3),
             "busy_s_per_speech_s": round(streaming.busy_s / speech_s, 3) if speech_s else None,
             "feeder_max_late_s": round(self.max_feed_lag, 3),
+            "threads_cpu_s": self.threads_cpu,
+            "stage": means(self.metrics),
+            "cpu_per_call_s": round(self.threads_cpu["process"] / (args.seconds * n), 5),
         }
 
 

@@ -140,8 +140,11 @@ def memory_figures(client: httpx.Client) -> dict[str, float]:
     return out
 
 
-def start_server(root: Path, config: Path, http_port: int, user: str = "bench") -> tuple[subprocess.Popen[bytes], str]:
-    """``agentassist serve`` on ``config``, healthy, and the token of a new admin ``user``."""
+def start_server(
+    root: Path, config: Path, http_port: int, user: str = "bench", serve: list[str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``agentassist serve`` on ``config``, healthy, and the token of a new admin ``user``; ``serve``: another
+    command line that runs the server with the arguments of ``agentassist`` (benchmarks.threadcpu)."""
     env = {**os.environ, "AGENTASSIST_MODELS_DIR": str(REPO / "models")}
     add = subprocess.run(
         [str(AGENTASSIST), "users", "add", user, "--role", "admin", "--config", str(config)],
@@ -150,8 +153,9 @@ def start_server(root: Path, config: Path, http_port: int, user: str = "bench") 
     token = add.stdout.strip().splitlines()[-1]
     log = open(root / "serve.log", "wb")  # noqa: SIM115 - handed to the child
     proc = subprocess.Popen(
-        [str(AGENTASSIST), "serve", "--config", str(config)], cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env
-    )
+        [*(serve or [str(AGENTASSIST)]), "serve", "--config", str(config)],
+        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env,
+    )  # fmt: skip
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:

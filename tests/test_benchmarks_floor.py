@@ -8,10 +8,13 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
 from benchmarks.common import DEFAULT_MANIFEST, REPO
+from benchmarks.threadcpu import group_of, snapshot, split
 
 # the main checkout's ../shared; a worktree (../wt/NAME) has it one folder further up
 MANIFEST = next(
@@ -39,6 +42,10 @@ def _whole(summary: dict[str, object]) -> None:
     assert isinstance(summary["pipeline_probes"], int) and summary["pipeline_probes"] >= 8  # one a second a call
     assert isinstance(summary["center_cpu_s"], float) and summary["center_cpu_s"] > 0
     assert summary["isa"] in ("GENERIC", "AVX", "AVX2", "AVX512", "NEON")  # ctranslate2's names (CT2_VERBOSE)
+    # the center's CPU while the frames streamed, by thread (benchmarks.threadcpu), and per call-second
+    threads = summary["center_threads_cpu_s"]
+    assert isinstance(threads, dict) and {"event loop", "process"} <= threads.keys()
+    assert isinstance(summary["center_cpu_per_call_s"], float) and summary["center_cpu_per_call_s"] > 0
 
 
 def test_floor_with_transcription() -> None:
@@ -53,3 +60,43 @@ def test_floor_recording_only() -> None:
     summary = _floor("--no-transcribe")
     _whole(summary)
     assert (summary["transcribe"], summary["finals"], summary["model"]) == (False, 0, None)
+
+
+def test_floor_without_the_wire() -> None:
+    """``--no-wire``: the same calls pushed into an in-process center's sessions, whose CPU is set beside
+    the wire's (benchmarks/floor_nowire.py)."""
+    summary = _floor("--no-wire", "--no-transcribe")
+    assert (summary["no_wire"], summary["transcribe"], summary["calls"]) == (True, False, 2)
+    threads = summary["threads_cpu_s"]
+    assert isinstance(threads, dict) and threads["process"] > 0
+    assert isinstance(summary["cpu_per_call_s"], float) and summary["cpu_per_call_s"] > 0
+
+
+def test_a_threads_cpu_is_counted_under_its_group_and_an_ended_ones_apart() -> None:
+    def burn(seconds: float) -> None:
+        end = time.thread_time() + seconds
+        while time.thread_time() < end:
+            pass
+
+    before = snapshot()
+    live = threading.Thread(target=burn, args=(0.3,), name="call-live")
+    live.start()
+    live.join(5)
+    ended_alone = split(before, snapshot())  # the thread has ended: its CPU is the process's, not a group's
+    assert "call threads" not in ended_alone and ended_alone["ended"] >= 0.2
+    assert ended_alone["process"] >= ended_alone["ended"]
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (burn(0.3), done.wait(5)), name="transcribe-9")
+    worker.start()
+    try:
+        for _ in range(100):  # bounded: until the thread has burnt its 0.3 s (the clock counts in ticks)
+            during = split(before, snapshot())
+            if during.get("decode workers", 0.0) >= 0.2:
+                break
+            time.sleep(0.05)
+        assert during["decode workers"] >= 0.2 and during["event loop"] >= 0.0  # this thread is MainThread
+    finally:
+        done.set()
+        worker.join(5)
+    assert group_of("asyncio_3") == group_of("AnyIO worker thread") == "executor"
+    assert group_of("pool-1") == "other"
