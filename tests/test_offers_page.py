@@ -109,7 +109,8 @@ def test_a_checkers_mark_becomes_a_wording_that_the_next_call_ticks(
             page.wait_for_selector('#editor[data-version="2"]', timeout=10_000)
             assert "Accepted" in page.locator("#save-status").inner_text()
             assert offer["text"] in page.locator("#yaml").input_value()
-            assert page.locator("#offers-box").is_hidden()  # nothing pending any more
+            # nothing pending any more: the list is fetched again after the new version and its history
+            page.wait_for_selector("#offers-box", state="hidden", timeout=10_000)
 
         v2 = admin.get("/api/scripts/refunds").json()
         assert v2["version"] == 2 and v2["summary"]["steps"][0]["say"][-1] == offer["text"]

@@ -29,8 +29,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-import numpy as np
-
 from agentassist.assist.decide import SURE, Decision, Heard, Window, negated_anywhere
 from agentassist.assist.matcher import fill, tokens
 from agentassist.assist.script import Step
@@ -90,6 +88,8 @@ def candidates(
     waits), so the deadline costs cosines, not new embeddings: one matrix product for the whole call
     (400 finals of two sentences against 20 lines: under a millisecond, where a Python loop of cosines
     took a third of a second)."""
+    import numpy as np  # here, not at the top: the desk's phone imports the tracker's module tree and no numpy
+
     lines = [fill(line, variables) for line in step.say]
     windows = [(window, vector) for heard in said for window, vector in heard.embedded()]
     if not windows or not lines:
