@@ -454,7 +454,9 @@ def build_parser() -> argparse.ArgumentParser:
     users = sub.add_parser("users", help="user accounts").add_subparsers(dest="users_command", required=True)
     sp = with_config(users.add_parser("add", help="create a user and print its API token"))
     sp.add_argument("name")
-    from agentassist.store.models import ROLES  # here: the CLI imports the store only when it runs a command
+    # The roles only: every command builds this parser, and the store (SQLAlchemy, 20 MB) is imported by the
+    # commands that open it, never by `agentassist phone` (issue 16: the desk's RSS budget).
+    from agentassist.store.roles import ROLES
 
     sp.add_argument("--role", required=True, choices=list(ROLES))
     sp.add_argument(

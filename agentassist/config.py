@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from agentassist.assist.tracker import TrackerOptions
 from agentassist.audio.segmenter_options import SegmenterOptions
 from agentassist.errors import ConfigError
 from agentassist.pause import DtmfPauseOptions, check_sequences
@@ -22,6 +21,7 @@ from agentassist.transcribe.options import StreamOptions, TranscriberOptions
 
 if TYPE_CHECKING:
     from agentassist.api.throttle import ThrottleOptions
+    from agentassist.assist.options import TrackerOptions
 
 # The [transcribe] defaults are the stages' own: each is written once, in its options dataclass.
 _MODEL, _SEGMENTER, _STREAM = TranscriberOptions(), SegmenterOptions(), StreamOptions()
@@ -305,6 +305,10 @@ class AssistSettings(_Section):
 
     def tracker_options(self) -> TrackerOptions:
         """The tracker's thresholds: a live call's, and a script's tried on a transcript (scripttools.py)."""
+        # Imported here: the settings, which the desk's phone reads too, import nothing of the tracker (its
+        # matcher, rapidfuzz, the embedder's loader; issue 16).
+        from agentassist.assist.options import TrackerOptions
+
         return TrackerOptions(
             match_threshold=self.match_threshold,
             silence_s=self.silence_alert_s,

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-ROLES = ("agent", "team_leader", "quality_checker", "supervisor", "admin", "client")
+from agentassist.store.roles import ROLES as ROLES  # defined apart: the CLI's parser names them without SQLAlchemy
 
 
 class Base(DeclarativeBase):
