@@ -138,9 +138,20 @@ def test_a_segmenter_goes_on_from_a_frame_with_later_ids_and_times() -> None:
     assert [(round(s.start_s + 20, 6), round(s.end_s + 20, 6)) for s in first] == [
         (round(s.start_s, 6), round(s.end_s, 6)) for s in later
     ]
-    assert later[0].utterance_id == "call-123-a5"
+    assert later[0].utterance_id == "call-1234-a5"
     with pytest.raises(ValueError, match="no frames yet"):
         resumed.continue_at(0, 0)
+
+
+def test_utterance_ids_differ_between_calls_named_alike() -> None:
+    """Utterance ids are the store's primary key: calls whose ids share a long prefix (a floor's
+    ``floor-desk000-...``) must not write over each other's transcript rows."""
+    ids = {Segmenter(f"floor-desk00{n}-0001", Channel.AGENT).utterance_id for n in range(3)}
+    assert len(ids) == 3
+    long_a, long_b = "x" * 60 + "a", "x" * 60 + "b"
+    a, b = Segmenter(long_a, Channel.CUSTOMER), Segmenter(long_b, Channel.CUSTOMER)
+    a.continue_at(0, 999_999)
+    assert a.utterance_id != b.utterance_id and len(a.utterance_id) <= 64
 
 
 def test_repair_rejects_what_is_not_a_wav(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ Pure: frames in, segments out, no threads and no I/O.
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 
 import numpy as np
@@ -169,7 +170,8 @@ class Segmenter:
 
     @property
     def utterance_id(self) -> str:
-        return f"{self.call_id[:8]}-{self.channel.value[0]}{self._count}"
+        """Unique across calls (the store's primary key): the whole call id, or a digest of a long one."""
+        return f"{_id_base(self.call_id)}-{self.channel.value[0]}{self._count}"
 
     @property
     def trailing_silence_ms(self) -> int:
@@ -242,3 +244,13 @@ class Segmenter:
                 pause_tail=reason is CutReason.PAUSE,
             )
         ]
+
+
+def _id_base(call_id: str) -> str:
+    """The call's part of an utterance id. Ids were once the call id's first 8 characters: calls named
+    alike (``floor-desk000-...``, or one uuid in 77 000 sharing its first 8 hex digits) then wrote over each
+    other's rows. A call id up to 48 characters is kept whole; a longer one (ids are 64 at most) is cut and
+    made unique with 11 hex digits of its SHA-256, so that ``-a123456`` still fits."""
+    if len(call_id) <= 48:
+        return call_id
+    return call_id[:36] + "~" + hashlib.sha256(call_id.encode()).hexdigest()[:11]
