@@ -6,8 +6,8 @@ words are not. First on a call's records with a real store and tracker, then in 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
+import asyncio
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,25 +16,18 @@ import pytest
 
 from agentassist.assist.parsing import parse_script
 from agentassist.assist.tracker import ScriptTracker, TrackerOptions
-from agentassist.events import Channel, Event, EventType, Utterance
+from agentassist.events import Channel, EventType, Utterance
 from agentassist.failures import CallFailures
 from agentassist.pipeline.records import CallRecords, TickDelays
 from agentassist.store.db import Store
-from benchmarks.wirephone import FRAME, add_phone, stereo
-from tests.conftest import AGENTASSIST, REPO, SOUNDS_EN, Server, add_user, voicemail_script
-from tests.test_wire_phone import _call, _phone
+from benchmarks.floorphones import CallFigures, Phone, run_floor
+from benchmarks.wirephone import stereo
+from tests.conftest import SOUNDS_EN, Server, voicemail_script
+from tests.test_call_details import Feed
+from tests.test_wire_audiohook import center  # noqa: F401 - the fixture: a center with the voicemail script
+from tests.test_wire_phone import _call
 
 NAME = "agentassist_assist_tick_delay_seconds"
-
-
-class Feed:
-    """The call's feed (a Publisher): what it was told."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    def publish(self, event: Event) -> None:
-        self.events.append(event)
 
 
 def _records(tmp_path: Path) -> tuple[CallRecords, Feed, TickDelays]:
@@ -68,29 +61,6 @@ def test_a_final_that_moves_a_step_is_timed_once_and_nothing_else_is(tmp_path: P
     assert 0.0 < series[f"{NAME}_sum"] < 0.3, series
 
 
-@pytest.fixture(scope="module")
-def center(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from benchmarks.ports import free_port
-    from tests.conftest import write_config
-
-    if not (REPO / "models" / "tiny.en" / "model.bin").is_file():
-        pytest.skip("tiny.en not installed: run `make install`")
-    root = tmp_path_factory.mktemp("center")
-    http_port = free_port()
-    config = write_config(
-        root, 0, http_port, sip={"listen": ""}, recorder={"format": "wav"}, assist={"default_script": "vm"}
-    )
-    (root / "scripts" / "vm.yaml").write_text(voicemail_script("vm"))
-    server = Server(root, config, 0, http_port)
-    server.token = add_user(config, "Alex", "admin")
-    add_user(config, "alice", "agent", "--team", "red")
-    server.start()
-    try:
-        yield {"server": server, "alice": add_phone(AGENTASSIST, config, "alice", REPO)}
-    finally:
-        server.stop()
-
-
 def _histogram(server: Server) -> dict[str, float]:
     with server.client() as c:
         text = c.get("/metrics").text
@@ -102,23 +72,17 @@ def _histogram(server: Server) -> dict[str, float]:
     return out
 
 
-def test_the_center_exports_the_delay_of_a_real_calls_ticks(center: dict[str, Any]) -> None:
+def test_the_center_exports_the_delay_of_a_real_calls_ticks(center: dict[str, Any]) -> None:  # noqa: F811
     """The agent says the voicemail line (vm-intro) on a call streamed in real time: its final ticks the
     step, and the center's histogram counts it."""
     server: Server = center["server"]
     before = _histogram(server)
     assert before[f"{NAME}_count"] == 0.0 and f'{NAME}_bucket{{le="0.3"}}' in before, before
     pcm = stereo(SOUNDS_EN / "silence" / "1.wav", SOUNDS_EN / "vm-intro.wav", seconds=9)
-    phone = _phone(center)
-    try:
-        call_id, stream, _ = phone.open()
-        sent, begun = 0, time.monotonic()
-        for n, at in enumerate(range(0, len(pcm), 10 * FRAME)):
-            sent = phone.audio(stream, sent, pcm[at : at + 10 * FRAME], per_message=1)
-            time.sleep(max(0.0, begun + (n + 1) * 0.2 - time.monotonic()))  # real time, as a phone sends
-        phone.close_call(call_id, sent)
-    finally:
-        phone.close()
+    phone = Phone(server.http_port, center["key"], "carol", pcm)  # benchmarks.floor's: real time, then close
+    (figures,), _, _, _ = asyncio.run(run_floor(server.http_port, server.token, [phone], lambda: None))
+    assert isinstance(figures, CallFigures) and figures.closed, figures
+    call_id = figures.call_id
     call = _call(server, call_id, timeout_s=60)
     with server.client() as c:
         adherence = c.get(f"/api/calls/{call_id}/adherence").json()
@@ -126,7 +90,38 @@ def test_the_center_exports_the_delay_of_a_real_calls_ticks(center: dict[str, An
     done = [s["id"] for s in adherence["steps"] if s["status"] == "done"]
     assert call["status"] == "ended" and "leave-message" in done, (adherence, utterances)
     after = _histogram(server)
-    # each agent final that moved a step is one observation (a step a partial ticked first is confirmed by
-    # its final without a new step event, and is not counted)
+    # each agent final that moved a step is one observation (a final confirming what its partial ticked
+    # moves the step again: counted)
     assert 1.0 <= after[f"{NAME}_count"] <= len(done), (after, adherence, utterances)
     assert after[f'{NAME}_bucket{{le="+Inf"}}'] == after[f"{NAME}_count"] and after[f"{NAME}_sum"] > 0.0, after
+
+
+def test_the_benchmark_reads_the_histogram_as_prometheus_does_and_writes_a_valid_script() -> None:
+    from benchmarks.common import Item
+    from benchmarks.quality import Spoken
+    from benchmarks.tickload import quantile, script_text, steps_of, tick_figures
+
+    delays = TickDelays()
+    for value in (0.04, 0.08, 0.09, 0.15, 0.25, 0.28, 0.4, 7.0):
+        delays.observe(value)
+    text = "".join(f"{k} {v:g}\n" for k, v in delays.series(NAME).items())
+    figures = tick_figures(text)
+    assert figures["ticks"] == 8 and figures["tick_delay_le_0_3_share"] == 0.75, figures
+    assert figures["tick_delay_max_le_s"] is None, figures  # the 7 s one is past the last bound
+    # the 4th of 8 is the 0.2 bucket's only one: its top; the 95th percentile falls in +Inf: the last bound
+    assert figures["tick_delay_p50_s"] == 0.2 and figures["tick_delay_p95_s"] == 5.0, figures
+    assert quantile([(0.1, 0.0), (0.2, 4.0), (math.inf, 4.0)], 0.5) == pytest.approx(0.15)
+    assert quantile([(0.1, 0.0), (math.inf, 0.0)], 0.5) is None
+    items = [
+        Item(Path(f"{n}.wav"), text, "en", 2.0)
+        for n, text in enumerate(['Say "yes": it\'s fine.', "Goodbye", "goodbye."])
+    ]
+    plans = [
+        {Channel.AGENT: [Spoken(0, 1, 1), Spoken(2, 3, 0)], Channel.CUSTOMER: []},
+        {Channel.AGENT: [Spoken(0, 1, 2)], Channel.CUSTOMER: []},
+    ]
+    lines, step = steps_of(items, plans)
+    assert lines == ["Goodbye", 'Say "yes": it\'s fine.'] and step == {1: "s01", 0: "s02", 2: "s01"}
+    script = parse_script(script_text(lines, "en"))
+    assert [(s.id, s.say) for s in script.steps] == [("s01", ("Goodbye",)), ("s02", ('Say "yes": it\'s fine.',))]
+    assert script.campaign == "tickload" and script.language == "en"
