@@ -14,7 +14,8 @@ embedder and every call's tracker share the machine's cores, as on a floor.
 Measured:
 
 - ``tick_delay_*``: the center's ``agentassist_assist_tick_delay_seconds`` histogram (/metrics): each final
-  that moved a step, from the channel stream handing it over to its ``assist.step`` events published.
+  that moved a step, from the channel stream handing it over to its ``assist.step`` events published
+  (``ticks``: how many such finals; one final may tick two steps).
   p50 and p95 are interpolated within the buckets, as Prometheus' ``histogram_quantile`` does;
   ``tick_delay_le_0_3_share`` is exact (0.3 s is a bound) and says whether the target is met;
   ``tick_delay_max_le_s`` is the smallest bound holding every observation (a histogram keeps no maximum).
@@ -24,7 +25,11 @@ Measured:
   arriving, less the true end of the agent's prompt that said it (benchmarks.load's rule for finals).
 - ``steps_said`` (a call's agent saying a step's prompt; once a call and step), ``steps_ticked`` (of those,
   done in the call's adherence at its end), ``steps_ticked_unsaid`` (done without the agent saying it).
-- final latency p50/p95 (benchmarks.floor's), the center's drop counters, the ISA CTranslate2 selected.
+- final latency p50/p95 (benchmarks.floor's), the center's drop counters and call failures by stage, the
+  ISA CTranslate2 selected.
+
+The agents are named 00desk, 01desk, ... (``desks``): benchmarks.floor's desk000, desk001, ... make call
+ids alike in their first 8 characters, which the utterance ids are made of (see ``desks``).
 
 Last line: one JSON object.
 """
@@ -48,8 +53,10 @@ import httpx
 from websockets.asyncio.client import connect
 
 from agentassist.events import Channel
+from agentassist.store.db import Store
+from agentassist.store.phones import add_phone
 from benchmarks.common import DEFAULT_MANIFEST, Item, machine, percentile, record
-from benchmarks.floor import agents, latencies, metrics, probe_isa, selected_isa, wire_pcm, write_config
+from benchmarks.floor import latencies, metrics, probe_isa, selected_isa, wire_pcm, write_config
 from benchmarks.floorphones import CallFigures, Phone, run_floor
 from benchmarks.load import model_language, plans, render
 from benchmarks.ports import free_port
@@ -86,6 +93,23 @@ def script_text(lines: list[str], lang: str | None) -> str:
     steps = "".join(f"  - id: s{n:02d}\n    say: [{json.dumps(line)}]\n" for n, line in enumerate(lines, 1))
     language = f"language: {lang}\n" if lang else ""
     return f"id: {SCRIPT_ID}\nversion: 1\n{language}campaign: {SCRIPT_ID}\nsteps:\n{steps}"
+
+
+def desks(database_url: str, n: int) -> list[tuple[str, str]]:
+    """N agents with a phone credential each, named so that their calls' ids (floorphones:
+    ``floor-<agent>-<ms>``) differ in the first 8 characters. The segmenter's utterance ids are a call id's
+    first 8 characters and a count, and the store keys utterances by that id alone: with benchmarks.floor's
+    desk000, desk001, ... every call after the first loses its transcript rows to UNIQUE failures (a
+    store failure reported in each call), which is not what a center with random call ids does."""
+    if n > 100:
+        raise SystemExit(f"--calls: at most 100 (two digits tell the calls' ids apart), got {n}")
+    names = [f"{i:02d}desk" for i in range(n)]
+    store = Store(database_url)
+    for name in names:
+        store.add_user(name, "agent")
+    credentials = [add_phone(store, name)[1] for name in names]
+    store.engine.dispose()
+    return list(zip(names, credentials, strict=True))
 
 
 def center_config(root: Path, http_port: int, model: str, lang: str | None) -> Path:
@@ -181,6 +205,12 @@ def tick_figures(text: str) -> dict[str, Any]:
     }
 
 
+def failures(text: str) -> dict[str, int]:
+    """The center's call failures by stage (agentassist.failures), those above 0."""
+    found = re.findall(r'^agentassist_call_failures_total\{stage="(\w+)"\} (\S+)$', text, re.MULTILINE)
+    return {stage: int(float(n)) for stage, n in found if float(n)}
+
+
 def said_and_ticked(
     client: httpx.Client,
     figures: list[tuple[CallFigures, Plan]],
@@ -231,13 +261,14 @@ def tickload(args: argparse.Namespace) -> dict[str, Any]:
     (root / "scripts" / f"{SCRIPT_ID}.yaml").write_text(script_text(lines, lang))
     proc, token = start_server(root, config, http_port)
     try:
-        desks = agents(f"sqlite:///{root / 'data' / 'agentassist.db'}", args.calls)
-        phones = [Phone(http_port, cred, name, wire_pcm(calls[i])) for i, (name, cred) in enumerate(desks)]
+        agents = desks(f"sqlite:///{root / 'data' / 'agentassist.db'}", args.calls)
+        phones = [Phone(http_port, cred, name, wire_pcm(calls[i])) for i, (name, cred) in enumerate(agents)]
         results, feed, ticks = asyncio.run(run(http_port, token, phones))
         paired = [(r, i) for i, r in enumerate(results) if isinstance(r, CallFigures)]
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=f"http://127.0.0.1:{http_port}", headers=headers, timeout=30) as c:
-            figures = tick_figures(c.get("/metrics").text)
+            text = c.get("/metrics").text
+            figures = tick_figures(text)
             steps = said_and_ticked(c, [(f, placed[i]) for f, i in paired], step, ticks)
             counters, _ = metrics(c)
     finally:
@@ -257,6 +288,7 @@ def tickload(args: argparse.Namespace) -> dict[str, Any]:
         "final_latency_p95_s": round(percentile(lat, 95), 3) if lat else None,
         "finals": len(feed.finals),
         "center_metrics": counters,
+        "call_failures": failures(text),  # by stage: a failing store or tracker would time something else
         "isa": selected_isa((root / "serve.log").read_text(errors="replace")) or probe_isa(args.model),
         "model": args.model,
         "machine": machine(),
