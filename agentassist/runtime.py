@@ -41,6 +41,7 @@ from agentassist.errors import AgentassistError
 from agentassist.events import Event, EventType
 from agentassist.failures import FailureCounter, Stage, UnstoredEnds, cause_of, stage_of
 from agentassist.pipeline import CallSession, SessionInfo
+from agentassist.pipeline.records import TickDelays
 from agentassist.pipeline.tap import AudioTap
 from agentassist.restart import Resumption, WaitingCalls
 from agentassist.sip.quality import StreamQuality
@@ -82,6 +83,7 @@ class Runtime:
         self._lock = threading.Lock()
         self.error: str | None = None
         self.failures = FailureCounter()
+        self.tick_delays = TickDelays()  # every call's: a final to the checklist's step events published
         self._unstored = UnstoredEnds(_RETRY_S)
         self.claims = Claims(store.engine, settings.data_dir)  # which node carries a call, on a shared database
         self.waiting = WaitingCalls(store, recordings, bus, settings.center.phone_timeout_s, self.claims)
@@ -278,6 +280,7 @@ class Runtime:
         values.update(self.failures.metrics())
         values.update(memory.metrics())
         values.update(self.models.metrics())
+        values.update(self.tick_delays.series("agentassist_assist_tick_delay_seconds"))
         return values
 
     def transcription_lag(self) -> dict[str, float]:
@@ -391,6 +394,7 @@ class Runtime:
             row=row,
             keys=self.recordings.keys,
         )
+        session.records.tick_delay = self.tick_delays
         if row_error is not None:
             session.failures.report("store", row_error)
         with self._lock:
