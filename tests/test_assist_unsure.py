@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 
+from agentassist.assist.deadline import other_ending
+from agentassist.assist.decide import Heard
+from agentassist.assist.matcher import tokens
 from agentassist.assist.parsing import parse_script
 from agentassist.assist.semantic import default_embedder
 from agentassist.assist.tracker import ScriptTracker, TrackerOptions
@@ -191,3 +194,76 @@ def test_a_compliance_line_barely_heard_in_order_and_not_sure_by_meaning_is_unsu
     _say(tracker, "Залог можно вернуть полностью не позднее чем за два дня до заезда.", 9.0)
     assert _steps(tracker)["deposit"]["status"] == "done"
     assert [a["type"] for a in _alerts(tracker.finish(20.0))] == []
+
+
+FLAT = """\
+id: flat
+language: {lang}
+steps:
+  - id: greet
+    say: ["{greet}"]
+  - id: deposit
+    say: ["{line}"]
+    mandatory: true
+    compliance: true
+"""
+DEPOSIT = {
+    "en": (
+        "Hello, lettings desk.",
+        "The deposit is returned within ten days after the keys are handed back and the flat is inspected.",
+    ),
+    "ru": ("Здравствуйте, агентство аренды.", "Залог возвращается только после сдачи ключей и осмотра квартиры."),
+}
+
+
+def _deposit(lang: str, text: str) -> dict[str, Any]:
+    greet, line = DEPOSIT[lang]
+    tracker = ScriptTracker(parse_script(FLAT.format(lang=lang, greet=greet, line=line)), {}, "c1")
+    _say(tracker, text, 1.0)
+    return _steps(tracker)["deposit"]
+
+
+# the line's opening word for word, then another condition: the embedding puts these at 0.93-0.94, which
+# ticked the step silently; the agent never said the keys and the inspection
+TRAPS = {
+    "en": "The deposit is returned within ten days after the final bills are settled by the tenant.",
+    "ru": "Залог возвращается только после оплаты последнего месяца аренды.",
+}
+NOT_REWORDED = {
+    "en": ["The deposit is returned within ten days after the keys are handed back, so keep them safe."],
+    "ru": [
+        "Залог возвращается только после сдачи ключей и осмотра квартиры нашим менеджером.",
+        "Залог возвращается только после сдачи ключей.",  # shortened: nothing in the ending's place
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "reworded"),
+    [(lang, text, True) for lang, text in TRAPS.items()]
+    + [(lang, text, False) for lang, texts in NOT_REWORDED.items() for text in texts],
+)
+def test_a_line_whose_ending_is_said_in_other_words_is_told_apart(lang: str, text: str, reworded: bool) -> None:
+    window = Heard(Utterance("u1", "c1", Channel.AGENT, 0.0, 3.0, text), None, None).lexical[0]
+    assert other_ending(tokens(DEPOSIT[lang][1]), window, frozenset()) is reworded
+
+
+@needs_model
+@pytest.mark.parametrize(("lang", "text"), list(TRAPS.items()))
+def test_a_compliance_line_with_its_ending_replaced_is_unsure_not_ticked(lang: str, text: str) -> None:
+    deposit = _deposit(lang, text)
+    assert deposit["status"] == "unsure" and deposit["evidence"]["unsure"] is True
+    assert deposit["evidence"]["text"] == text
+
+
+@needs_model
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "You get the deposit back within ten days of handing in the keys, once we've inspected the flat."),
+        ("ru", "Залог вы получите обратно, когда сдадите ключи и мы осмотрим квартиру."),
+        ("ru", "Залог возвращается только после сдачи ключей и осмотра квартиры нашим менеджером."),
+    ],
+)
+def test_a_compliance_line_said_whole_in_other_words_still_ticks(lang: str, text: str) -> None:
+    assert _deposit(lang, text)["status"] == "done"

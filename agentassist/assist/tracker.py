@@ -298,6 +298,10 @@ class ScriptTracker:
         if self._embedder is not None:
             embed_say_lines(self._embedder, self.script, self.variables)
 
+    def _names(self) -> frozenset[str]:
+        """The tokens of the filled ``{variables}``: heard, they are no content of a line."""
+        return frozenset(t for value in self.variables.values() for t in tokens(value))
+
     def _rivals(self, step: Step) -> tuple[str, ...]:
         return tuple(fill(line, self.variables) for s in self._steps if s.step is not step for line in s.step.say)
 
@@ -361,8 +365,8 @@ class ScriptTracker:
             decision = self._decide(s.step, heard)
             if decision is None:
                 continue
-            similarity = deadline.weak(decision, heard, self._embedder) if s.step.compliance else None
-            if similarity is not None:  # a compliance line barely heard: a guess, unsure (deadline.py)
+            similarity = deadline.weak(decision, heard, self._embedder, self._names()) if s.step.compliance else None
+            if similarity is not None:  # a compliance line barely heard or its ending reworded: unsure (deadline.py)
                 events += self._doubt(s, {**evidence_of(u, decision)[1], "similarity": round(similarity, 3)}, u.end_s)
                 continue
             events.append(self._tick(s, u, decision))
