@@ -86,6 +86,7 @@ def test_a_compliance_line_near_but_not_sure_is_unsure_with_the_nearest_sentence
     assert step["status"] == "unsure"
     ev = step["evidence"]
     assert ev["unsure"] is True and ev["deadline"] is True and ev["text"] == FRAME
+    assert ev["near"] is True  # evidence: it has the line's word "conversation"
     assert step["t"] == ev["t"] == 9.0 and ev["utterance_id"]
     assert ev["line"] == "This conversation is recorded to improve our service."
     # the events: the step unsure, then its alert; no "missed" for it
@@ -122,6 +123,27 @@ def test_an_unsure_step_near_the_end_of_the_handle_time_still_ticks_when_said() 
     _say(tracker, "And just to say, this conversation is recorded to improve our service.", 552.0)
     assert _steps(tracker)["recording"]["status"] == "done"
     assert [a for a in _alerts(tracker.finish(560.0)) if a["type"].startswith("compliance")] == []
+
+
+@needs_model
+def test_the_nearest_sentence_is_shown_only_when_it_is_evidence() -> None:
+    # the least far sentence of a call without the notice: nearer another line than this one, none of its
+    # words; still unsure (a paraphrase cannot be ruled out), but the alert does not offer it as the line
+    far = "Right, let me just pull up your account on the screen."
+    tracker = _tracker()
+    _call(tracker, far)
+    alerts = _alerts(tracker.finish(30.0))
+    step = _steps(tracker)["recording"]
+    assert step["status"] == "unsure" and step["evidence"]["near"] is False
+    assert step["evidence"]["margin"] <= 0 and step["evidence"]["words"] == []
+    [alert] = alerts
+    assert alert["type"] == "compliance_unsure" and alert["near"] is False and alert["text"] == far
+    assert alert["message"] == "compliance step 'recording': said in other words? no sentence of the call is near it"
+    # nearer this line than any other: evidence, shown
+    tracker = _tracker()
+    _call(tracker, "We'll improve the service in your area next year.")
+    [alert] = _alerts(tracker.finish(30.0))
+    assert alert["near"] is True and "nearest: \"We'll improve the service" in alert["message"]
 
 
 @needs_model

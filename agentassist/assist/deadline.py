@@ -76,7 +76,15 @@ class Candidate:
         }
         if self.negated:
             extra["negated"] = True
+        extra["near"] = self.near
         return Decision("meaning", self.similarity, self.window, cov.first, cov.words, extra)
+
+    @property
+    def near(self) -> bool:
+        """The sentence is evidence a checker can judge: nearer this line than any other of the script, or
+        it has one of the line's words. Else it is only the least far of the call (e5 puts most sentences
+        at 0.80-0.85 from any line: "Да, верно." for a recording notice), not worth showing."""
+        return self.margin > 0 or bool(self.cov.words)
 
 
 def candidates(
@@ -127,14 +135,16 @@ def settle(
     embedder: E5Embedder | None,
 ) -> Decision | None:
     """The sentence of the call nearest to ``step``'s lines, as the evidence of an ``unsure`` step, or None
-    when none is near (``UNSURE``) and more this line's than another's (``UNSURE_MARGIN``)."""
+    when none is near (``UNSURE``) and more this line's than another's (``UNSURE_MARGIN``). A sentence
+    that is evidence (``Candidate.near``) goes before a nearer one that is not; the evidence says which
+    (``near``), and the pages show the sentence only when it is."""
     if embedder is None:
         return None
     nearest: Candidate | None = None
     for c in candidates(step, said, variables, rivals, embedder, UNSURE, UNSURE_MARGIN):
-        near = c.similarity >= UNSURE and c.margin >= UNSURE_MARGIN
-        if near and (nearest is None or c.similarity > nearest.similarity):
-            nearest = c
+        close = c.similarity >= UNSURE and c.margin >= UNSURE_MARGIN
+        if close and (nearest is None or (c.near, c.similarity) > (nearest.near, nearest.similarity)):
+            nearest = c  # a sentence that is evidence first, then the nearest
     return nearest.decision() if nearest is not None else None
 
 

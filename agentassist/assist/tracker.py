@@ -367,7 +367,8 @@ class ScriptTracker:
                 continue
             similarity = deadline.weak(decision, heard, self._embedder, self._names()) if s.step.compliance else None
             if similarity is not None:  # a compliance line barely heard or its ending reworded: unsure (deadline.py)
-                events += self._doubt(s, {**evidence_of(u, decision)[1], "similarity": round(similarity, 3)}, u.end_s)
+                evidence = {**evidence_of(u, decision)[1], "similarity": round(similarity, 3), "near": True}
+                events += self._doubt(s, evidence, u.end_s)
                 continue
             events.append(self._tick(s, u, decision))
             changed = True
