@@ -205,3 +205,33 @@ def test_a_sentence_sharing_only_the_opening_of_a_line_is_its_frame(heard: str, 
     """At the deadline such a sentence is not taken for the compliance line (deadline.py)."""
     line = tokens("Попереджаю, що розмова записується.")
     assert coverage(line, tokens(heard)).opening is opening
+
+
+@needs_model
+@pytest.mark.parametrize(
+    ("first", "text", "ticks"),
+    [
+        ("", "Brightwater, Sam.", True),
+        ("", "Brightwater Energy, Sam speaking.", True),
+        ("", "Brightwater, Sam, your meter reading is overdue this month.", False),  # more than the names
+        ("Sorry, one second please, the line is bad.", "Brightwater, Sam.", False),  # not how the call was answered
+    ],
+)
+def test_a_greeting_line_is_said_by_answering_the_call_with_its_names(first: str, text: str, ticks: bool) -> None:
+    tracker = _tracker()
+    if first:
+        _say(tracker, first, 0.5)
+    _say(tracker, text, 3.0)
+    assert (_steps(tracker)["greet"]["status"] == "done") is ticks
+
+
+@needs_model
+def test_answering_with_the_names_does_not_say_a_line_that_thanks() -> None:
+    # the line's thanks are its content, which the names leave out
+    thanks = SWITCH.replace(
+        "Good morning, you are speaking with {company}, this is {agent}.",
+        "Thank you for calling {company}, my name is {agent}.",
+    )
+    tracker = _tracker(thanks)
+    _say(tracker, "Brightwater Energy, Sam speaking.", 1.0)
+    assert _steps(tracker)["greet"]["status"] == "pending"

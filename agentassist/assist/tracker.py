@@ -316,6 +316,7 @@ class ScriptTracker:
             o.content_threshold,
             self._embedder,
             self._rivals(step),
+            answering=len(self._said) == 1,  # the agent's first final of the call (decide.ANSWER)
         )
 
     def _settle_compliance(self, now_s: float) -> list[Event]:
