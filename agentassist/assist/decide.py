@@ -66,6 +66,17 @@ GREETING = 0.88
 # Telecom, my name is Alex", whose thanks it leaves out (benchmarks/assist_cases' off-script traps).
 # v2-v6 (NOTES-match7.md): such answers sit at cosine 0.86-0.94 from their line.
 ANSWER = 0.85
+# The step the script expects next is likelier: a sentence clearly nearest its line (margin 0.06 or more
+# over every other line) ticks it at a cosine of 0.88, under the combined rule, unless it shares 40 % or
+# more of the line's content words: that is the profile of a sentence in the line's frame about something
+# else ("Could you read me your flight number" for "... your booking reference": 0.926, 50 %), while
+# lines said in other words share few ("Скільки ви готові платити за місяць" for "Який у вас бюджет на
+# оренду на місяць?"). v2-v6 (NOTES-match7.md): 7 said steps more ticked, no false tick; at a margin of
+# 0.05, 11 and 1; without the share rule, 11 and 4 (same-frame traps). Not for compliance lines, whose
+# misses must never be silent.
+EXPECTED = 0.88
+EXPECTED_MARGIN = 0.06
+EXPECTED_CONTENT = 0.4
 SALUTATIONS = frozenset(
     ("hi", "hello", "hiya", "hey", "morning", "afternoon", "evening", "здравствуйте", "здрасьте", "алло",
      "добрый", "доброе", "вітаю", "добрий", "доброго", "привіт", "dzien", "halo", "witam", "czesc")
@@ -179,11 +190,13 @@ def decide(
     embedder: E5Embedder | None,
     rivals: tuple[str, ...] = (),
     answering: bool = False,
+    expected: bool = False,
 ) -> Decision | None:
     """``rivals``: the other steps' say-lines (filled). A sentence ticks a step on meaning only when its
     line is the script's closest to it among the lines with a content word in it: "назовите ваше имя и
     номер договора" is near "подтвердите дату рождения владельца договора" (0.93), but nearer its own.
-    ``answering``: the utterance is the agent's first in the call (see ``ANSWER``)."""
+    ``answering``: the utterance is the agent's first in the call (see ``ANSWER``); ``expected``: the step
+    is the one the script expects next (see ``EXPECTED``)."""
     lines = [fill(line, variables) for line in step.say]
     names = frozenset(t for value in variables.values() for t in tokens(value))
     lexical = _lexical(lines, heard, match_threshold)
@@ -210,7 +223,17 @@ def decide(
                 continue
             near = [(cosine(embedder.line(r), vector), r) for r in rivals]
             margin = similarity - max((c for c, _ in near), default=0.0)
-            if (greeting and margin > 0 and similarity >= GREETING) or (answer and similarity >= ANSWER):
+            if (
+                (greeting and margin > 0 and similarity >= GREETING)
+                or (answer and similarity >= ANSWER)
+                or (
+                    expected
+                    and not named
+                    and similarity >= EXPECTED
+                    and margin >= EXPECTED_MARGIN
+                    and cov.content < EXPECTED_CONTENT
+                )
+            ):
                 pass
             elif cov.words:
                 sure = similarity >= SURE

@@ -305,7 +305,7 @@ class ScriptTracker:
     def _rivals(self, step: Step) -> tuple[str, ...]:
         return tuple(fill(line, self.variables) for s in self._steps if s.step is not step for line in s.step.say)
 
-    def _decide(self, step: Step, heard: Heard) -> Decision | None:
+    def _decide(self, step: Step, heard: Heard, expected: bool = False) -> Decision | None:
         o = self.options
         return decide(
             step,
@@ -317,6 +317,7 @@ class ScriptTracker:
             self._embedder,
             self._rivals(step),
             answering=len(self._said) == 1,  # the agent's first final of the call (decide.ANSWER)
+            expected=expected,
         )
 
     def _settle_compliance(self, now_s: float) -> list[Event]:
@@ -349,6 +350,7 @@ class ScriptTracker:
         prev = self._last_agent
         joined = prev if prev is not None and 0 <= u.start_s - prev.end_s <= _JOIN_GAP_S else None
         heard = Heard(u, joined, self._embedder)
+        nxt = self._next()
         self._last_agent = u
         self._said.append(heard)
         for s in self._steps:
@@ -363,7 +365,7 @@ class ScriptTracker:
                 continue
             if not s.open:
                 continue
-            decision = self._decide(s.step, heard)
+            decision = self._decide(s.step, heard, expected=s is nxt and not s.step.compliance)
             if decision is None:
                 continue
             similarity = deadline.weak(decision, heard, self._embedder, self._names()) if s.step.compliance else None
