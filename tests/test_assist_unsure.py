@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 
+from agentassist.assist.deadline import other_ending
+from agentassist.assist.decide import Heard
+from agentassist.assist.matcher import tokens
 from agentassist.assist.parsing import parse_script
 from agentassist.assist.semantic import default_embedder
 from agentassist.assist.tracker import ScriptTracker, TrackerOptions
@@ -83,6 +86,7 @@ def test_a_compliance_line_near_but_not_sure_is_unsure_with_the_nearest_sentence
     assert step["status"] == "unsure"
     ev = step["evidence"]
     assert ev["unsure"] is True and ev["deadline"] is True and ev["text"] == FRAME
+    assert ev["near"] is True  # evidence: it has the line's word "conversation"
     assert step["t"] == ev["t"] == 9.0 and ev["utterance_id"]
     assert ev["line"] == "This conversation is recorded to improve our service."
     # the events: the step unsure, then its alert; no "missed" for it
@@ -119,6 +123,27 @@ def test_an_unsure_step_near_the_end_of_the_handle_time_still_ticks_when_said() 
     _say(tracker, "And just to say, this conversation is recorded to improve our service.", 552.0)
     assert _steps(tracker)["recording"]["status"] == "done"
     assert [a for a in _alerts(tracker.finish(560.0)) if a["type"].startswith("compliance")] == []
+
+
+@needs_model
+def test_the_nearest_sentence_is_shown_only_when_it_is_evidence() -> None:
+    # the least far sentence of a call without the notice: nearer another line than this one, none of its
+    # words; still unsure (a paraphrase cannot be ruled out), but the alert does not offer it as the line
+    far = "Right, let me just pull up your account on the screen."
+    tracker = _tracker()
+    _call(tracker, far)
+    alerts = _alerts(tracker.finish(30.0))
+    step = _steps(tracker)["recording"]
+    assert step["status"] == "unsure" and step["evidence"]["near"] is False
+    assert step["evidence"]["margin"] <= 0 and step["evidence"]["words"] == []
+    [alert] = alerts
+    assert alert["type"] == "compliance_unsure" and alert["near"] is False and alert["text"] == far
+    assert alert["message"] == "compliance step 'recording': said in other words? no sentence of the call is near it"
+    # nearer this line than any other: evidence, shown
+    tracker = _tracker()
+    _call(tracker, "We'll improve the service in your area next year.")
+    [alert] = _alerts(tracker.finish(30.0))
+    assert alert["near"] is True and "nearest: \"We'll improve the service" in alert["message"]
 
 
 @needs_model
@@ -191,3 +216,76 @@ def test_a_compliance_line_barely_heard_in_order_and_not_sure_by_meaning_is_unsu
     _say(tracker, "Залог можно вернуть полностью не позднее чем за два дня до заезда.", 9.0)
     assert _steps(tracker)["deposit"]["status"] == "done"
     assert [a["type"] for a in _alerts(tracker.finish(20.0))] == []
+
+
+FLAT = """\
+id: flat
+language: {lang}
+steps:
+  - id: greet
+    say: ["{greet}"]
+  - id: deposit
+    say: ["{line}"]
+    mandatory: true
+    compliance: true
+"""
+DEPOSIT = {
+    "en": (
+        "Hello, lettings desk.",
+        "The deposit is returned within ten days after the keys are handed back and the flat is inspected.",
+    ),
+    "ru": ("Здравствуйте, агентство аренды.", "Залог возвращается только после сдачи ключей и осмотра квартиры."),
+}
+
+
+def _deposit(lang: str, text: str) -> dict[str, Any]:
+    greet, line = DEPOSIT[lang]
+    tracker = ScriptTracker(parse_script(FLAT.format(lang=lang, greet=greet, line=line)), {}, "c1")
+    _say(tracker, text, 1.0)
+    return _steps(tracker)["deposit"]
+
+
+# the line's opening word for word, then another condition: the embedding puts these at 0.93-0.94, which
+# ticked the step silently; the agent never said the keys and the inspection
+TRAPS = {
+    "en": "The deposit is returned within ten days after the final bills are settled by the tenant.",
+    "ru": "Залог возвращается только после оплаты последнего месяца аренды.",
+}
+NOT_REWORDED = {
+    "en": ["The deposit is returned within ten days after the keys are handed back, so keep them safe."],
+    "ru": [
+        "Залог возвращается только после сдачи ключей и осмотра квартиры нашим менеджером.",
+        "Залог возвращается только после сдачи ключей.",  # shortened: nothing in the ending's place
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "reworded"),
+    [(lang, text, True) for lang, text in TRAPS.items()]
+    + [(lang, text, False) for lang, texts in NOT_REWORDED.items() for text in texts],
+)
+def test_a_line_whose_ending_is_said_in_other_words_is_told_apart(lang: str, text: str, reworded: bool) -> None:
+    window = Heard(Utterance("u1", "c1", Channel.AGENT, 0.0, 3.0, text), None, None).lexical[0]
+    assert other_ending(tokens(DEPOSIT[lang][1]), window, frozenset()) is reworded
+
+
+@needs_model
+@pytest.mark.parametrize(("lang", "text"), list(TRAPS.items()))
+def test_a_compliance_line_with_its_ending_replaced_is_unsure_not_ticked(lang: str, text: str) -> None:
+    deposit = _deposit(lang, text)
+    assert deposit["status"] == "unsure" and deposit["evidence"]["unsure"] is True
+    assert deposit["evidence"]["text"] == text
+
+
+@needs_model
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "You get the deposit back within ten days of handing in the keys, once we've inspected the flat."),
+        ("ru", "Залог вы получите обратно, когда сдадите ключи и мы осмотрим квартиру."),
+        ("ru", "Залог возвращается только после сдачи ключей и осмотра квартиры нашим менеджером."),
+    ],
+)
+def test_a_compliance_line_said_whole_in_other_words_still_ticks(lang: str, text: str) -> None:
+    assert _deposit(lang, text)["status"] == "done"

@@ -188,11 +188,43 @@ def test_the_prefill_follows_the_checkers_own_marks(env: dict[str, Any]) -> None
     assert theirs["answers"] == {"greet": "yes", "notice": "no"} and "marked" not in theirs["sources"]["greet"]
 
 
+def test_a_checker_marks_an_unsure_step_said_or_not_said(env: dict[str, Any]) -> None:
+    # the recording notice left unsure: a compliance line near ("Just so you know,"), not surely said
+    c, store = env["client"], env["store"]
+    near = {"utterance_id": "c1-a2", "text": "Just so you know,", "score": 0.84, "t": 3.0, "unsure": True}
+    for call_id in ("c1", "c2"):
+        report = store.adherence(call_id)
+        report["steps"][1] = {
+            "id": "notice",
+            "status": "unsure",
+            "t": 3.0,
+            "evidence": {**near, "utterance_id": f"{call_id}-a2"},
+        }
+        store.save_adherence(call_id, report)
+    no = _mark(env, "quinn", "c1", step_id="notice", mark="not_said")
+    assert no.status_code == 201, no.text
+    assert (no.json()["mark"], no.json()["text"], no.json()["utterance_ids"]) == ("not_said", near["text"], ["c1-a2"])
+    assert no.json()["evidence"]["unsure"] is True  # the editors see the sentence the tracker doubted
+    yes = _mark(env, "quinn", "c2", step_id="notice", mark="said", utterance_ids=["c2-a2", "c2-a3"])
+    assert yes.status_code == 201 and yes.json()["text"] == WORDS
+    questions = [{"id": "notice", "text": "Notice?", "kind": "yes_no", "adherence_step": "notice"}]
+    card = {"name": "QA", "description": "", "sections": [{"id": "s", "title": "S", "questions": questions}]}
+    assert c.post("/api/scorecards", json=card, headers=_as(env, "ada")).status_code == 201
+    for call_id, answer in (("c1", "no"), ("c2", "yes")):  # the checker's mark answers what unsure left open
+        r = c.get(f"/api/calls/{call_id}/evaluations/prefill?scorecard_id=1", headers=_as(env, "quinn")).json()
+        assert r["answers"] == {"notice": answer}, r
+    assert c.get("/api/calls/c1/evaluations/prefill?scorecard_id=1", headers=_as(env, "tess")).json()["answers"] == {}
+    r = c.post(f"/api/scripts/sales/offers/{no.json()['id']}/accept", headers=_as(env, "ada"))
+    assert r.status_code == 409  # no wording takes a step away: dismissed, as a false tick is
+    r = c.post(f"/api/scripts/sales/offers/{no.json()['id']}/reject", headers=_as(env, "ada"))
+    assert r.status_code == 200 and r.json()["status"] == "rejected"
+
+
 def test_refusals_say_what_was_expected(env: dict[str, Any]) -> None:
     c = env["client"]
     cases = [
         ("quinn", "c1", {"step_id": "greet", "mark": "said", "utterance_ids": ["c1-a1"]}, 409, "ticked already"),
-        ("quinn", "c1", {"step_id": "notice", "mark": "not_said"}, 409, "expected a ticked step"),
+        ("quinn", "c1", {"step_id": "notice", "mark": "not_said"}, 409, "expected a ticked or unsure step"),
         ("quinn", "c1", {"step_id": "close", "mark": "said", "utterance_ids": ["c1-a1"]}, 422, "steps: greet, notice"),
         ("quinn", "c1", {"step_id": "notice", "mark": "said"}, 422, "expected the agent's utterance"),
         ("quinn", "c1", {"step_id": "notice", "mark": "said", "utterance_ids": ["c1-c1"]}, 422, "customer's"),

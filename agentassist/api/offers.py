@@ -2,12 +2,13 @@
 
 A checker (the evaluator roles) marks a step of an ended call *said*, naming the agent's utterances
 that said it, when the checklist missed it; or *not said* when it ticked a step the checker did not
-hear. Everyone who sees the call reads its marks. The editors (the roles that save scripts) read the
-marks on a script's steps, in the calls they see: accepting a *said* mark saves the script's next
-version with the agent's words added to the step's ``say:`` (the same save as ``PUT
-/api/scripts/{id}``: running calls take it, later calls tick those words); a *not said* mark is a
-false tick, shown with the tracker's evidence, which the editor can only dismiss (reject): no wording
-takes a tick away. Every mark and decision is in the audit log.
+hear; an *unsure* step either way. Everyone who sees the call reads its marks. The editors (the roles
+that save scripts) read the marks on a script's steps, in the calls they see: accepting a *said*
+mark saves the script's next version with the agent's words added to the step's ``say:`` (the same
+save as ``PUT /api/scripts/{id}``: running calls take it, later calls tick those words); a *not
+said* mark is a false tick (or an unsure step's nearest sentence), shown with the tracker's
+evidence, which the editor can only dismiss (reject): no wording takes a tick away. Every mark and
+decision is in the audit log.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ class MarkIn(BaseModel):
 
     step_id: str = Field(min_length=1, max_length=200)
     mark: Literal["said", "not_said"] = Field(
-        description="said: the checklist missed a step the agent said; not_said: it ticked one the agent did not say"
+        description="said: the checklist missed a step the agent said (missed, pending or unsure); not_said: it"
+        " ticked one the agent did not say, or left unsure one the agent did not say"
     )
     utterance_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
         default_factory=list, max_length=50, description="said: the agent's utterance(s) that said the step"

@@ -53,6 +53,8 @@ class StepState:
 
 def unsure_alert(step_id: str, evidence: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The ``compliance_unsure`` alert's message and fields: the nearest sentence, for the agent and the checker."""
-    message = f"compliance step {step_id!r}: said in other words? nearest: {evidence['text']!r}"
+    near = evidence.get("near", True)
+    nearest = f"nearest: {evidence['text']!r}" if near else "no sentence of the call is near it"
+    message = f"compliance step {step_id!r}: said in other words? {nearest}"
     fields = {k: evidence[k] for k in ("utterance_id", "text", "similarity", "line")}
-    return message, {"step": step_id, "said_at": evidence["t"], **fields}
+    return message, {"step": step_id, "said_at": evidence["t"], "near": near, **fields}

@@ -290,6 +290,16 @@ def clause_starts(text: str) -> tuple[int, ...]:
     return tuple(out)
 
 
+def sentence_starts(text: str) -> tuple[int, ...]:
+    """The token indices (of :func:`tokens`) where the sentences of ``text`` start, after the first."""
+    out: list[int] = []
+    at = 0
+    for piece in re.split(r"[.!?;]", text)[:-1]:
+        at += len(tokens(piece))
+        out.append(at)
+    return tuple(out)
+
+
 def must_hear_missing(must: Sequence[str], heard: list[str]) -> list[str]:
     """The ``must_hear`` entries not heard: each of an entry's words must match a heard token."""
     return [m for m in must if not all(any(same_word(w, h) for h in heard) for w in tokens(m))]

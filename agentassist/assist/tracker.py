@@ -298,10 +298,14 @@ class ScriptTracker:
         if self._embedder is not None:
             embed_say_lines(self._embedder, self.script, self.variables)
 
+    def _names(self) -> frozenset[str]:
+        """The tokens of the filled ``{variables}``: heard, they are no content of a line."""
+        return frozenset(t for value in self.variables.values() for t in tokens(value))
+
     def _rivals(self, step: Step) -> tuple[str, ...]:
         return tuple(fill(line, self.variables) for s in self._steps if s.step is not step for line in s.step.say)
 
-    def _decide(self, step: Step, heard: Heard) -> Decision | None:
+    def _decide(self, step: Step, heard: Heard, expected: bool = False) -> Decision | None:
         o = self.options
         return decide(
             step,
@@ -312,6 +316,8 @@ class ScriptTracker:
             o.content_threshold,
             self._embedder,
             self._rivals(step),
+            answering=len(self._said) == 1,  # the agent's first final of the call (decide.ANSWER)
+            expected=expected,
         )
 
     def _settle_compliance(self, now_s: float) -> list[Event]:
@@ -344,6 +350,7 @@ class ScriptTracker:
         prev = self._last_agent
         joined = prev if prev is not None and 0 <= u.start_s - prev.end_s <= _JOIN_GAP_S else None
         heard = Heard(u, joined, self._embedder)
+        nxt = self._next()
         self._last_agent = u
         self._said.append(heard)
         for s in self._steps:
@@ -358,12 +365,13 @@ class ScriptTracker:
                 continue
             if not s.open:
                 continue
-            decision = self._decide(s.step, heard)
+            decision = self._decide(s.step, heard, expected=s is nxt and not s.step.compliance)
             if decision is None:
                 continue
-            similarity = deadline.weak(decision, heard, self._embedder) if s.step.compliance else None
-            if similarity is not None:  # a compliance line barely heard: a guess, unsure (deadline.py)
-                events += self._doubt(s, {**evidence_of(u, decision)[1], "similarity": round(similarity, 3)}, u.end_s)
+            similarity = deadline.weak(decision, heard, self._embedder, self._names()) if s.step.compliance else None
+            if similarity is not None:  # a compliance line barely heard or its ending reworded: unsure (deadline.py)
+                evidence = {**evidence_of(u, decision)[1], "similarity": round(similarity, 3), "near": True}
+                events += self._doubt(s, evidence, u.end_s)
                 continue
             events.append(self._tick(s, u, decision))
             changed = True

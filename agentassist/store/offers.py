@@ -4,8 +4,9 @@ A checker who hears a step said that the tracker missed marks it *said*, naming 
 utterances that said it: their words are offered as a new ``say:`` wording of the step, which an
 editor accepts (the script's next version has it, api/offers.py) or rejects. A tick the checker did
 not hear is marked *not said*: the editors see it as a false tick with the tracker's evidence, and
-nothing changes by itself. One mark per checker, call and step; marked again while pending, it is
-replaced.
+nothing changes by itself. An *unsure* step (a compliance line near but not surely said) may be
+marked either way: not said, the editors see its nearest sentence, which they dismiss. One mark per
+checker, call and step; marked again while pending, it is replaced.
 
 Errors are scoring.py's: ``FieldError`` names the body field at fault, ``NotFoundError``,
 ``ForbiddenError`` (one's own call), ``ConflictError`` when the call or the offer says not now.
@@ -82,8 +83,10 @@ def mark_step(
                 raise ConflictError(f"step {step_id!r} is ticked already: expected a step the checklist missed")
             ids, text = _agent_words(s, call_id, utterance_ids)
         else:
-            if not ticked:
-                raise ConflictError(f"step {step_id!r} is {step.get('status')}: expected a ticked step")
+            # an unsure step (a compliance line near, not surely said) is the checker's to judge either way:
+            # not said, its nearest sentence is kept as the evidence the editors see
+            if not ticked and step.get("status") != "unsure":
+                raise ConflictError(f"step {step_id!r} is {step.get('status')}: expected a ticked or unsure step")
             ids = [str(evidence["utterance_id"])] if evidence.get("utterance_id") else []
             text = str(evidence.get("text", ""))
         found = s.scalar(

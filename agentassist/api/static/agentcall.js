@@ -21,6 +21,8 @@ const COMPLIANCE_WARN_S = 60;  // [assist] compliance_warn_s's default, when the
 // ---- the checklist --------------------------------------------------------------------------------
 function evidenceText(step) {
   const e = step.evidence || {};
+  // near false: the call's least far sentence is no evidence (nearer another line, none of this one's words)
+  if (step.status === "unsure" && e.near === false) return t("said in other words? no sentence of the call is near it");
   if (step.status === "unsure" && e.text) return t("said in other words? nearest at {time}: “{text}”", { time: fmtTime(e.t ?? step.t), text: e.text });
   if (step.status !== "done" || !e.text) return step.status === "missed" ? t("not said") : t("not said yet");
   const parts = [t("said at {time}: “{text}”", { time: fmtTime(e.t ?? step.t), text: e.text })];

@@ -2,7 +2,7 @@
 // The replay page's step marks: under each checklist step, the checkers' marks on it (said / not said,
 // by whom, and what the script's editors decided), and for a checker the buttons to mark it: "said…"
 // on a step the checklist missed opens the agent's lines to pick the one(s) that said it, offered to
-// the editors as a new wording; "not said" on a ticked step reports a false tick. The evaluation form's
+// the editors as a new wording; "not said" on a ticked step reports a false tick; an unsure step has both. The evaluation form's
 // answer to a question on that step follows the mark.
 // POST/GET /api/calls/{id}/step-marks; uses replay.js's `state` and `seek`.
 const MARKERS = ["quality_checker", "team_leader", "supervisor", "admin"];
@@ -24,11 +24,17 @@ function markBox(step) {  // what goes under a checklist step: its marks, then t
       t("{what} by {checker} · {decided}", { what, checker: m.checker, decided }), m.text ? el("q", {}, m.text) : ""));
   }
   if (!canMark()) return box;
-  const done = step.status === "done";
-  box.append(el("button", {
-    type: "button", class: "link mark-step", "data-step": step.id,
-    onclick: () => (done ? saveMark(step.id, "not_said", []) : openPicker(box, step.id)),
-  }, done ? "not said" : "said…"));
+  // a ticked step may be not said, a missed one said; an unsure one (a compliance line near, not surely
+  // said) either
+  const status = step.status;
+  if (status !== "done") {
+    box.append(el("button", { type: "button", class: "link mark-step", "data-step": step.id, "data-mark": "said",
+      onclick: () => openPicker(box, step.id) }, "said…"));
+  }
+  if (status === "done" || status === "unsure") {
+    box.append(el("button", { type: "button", class: "link mark-step", "data-step": step.id, "data-mark": "not_said",
+      onclick: () => saveMark(step.id, "not_said", []) }, "not said"));
+  }
   return box;
 }
 

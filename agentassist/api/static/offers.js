@@ -29,7 +29,10 @@ function offerItem(o) {
   const item = el("li", { "data-offer": o.id, "data-mark": o.mark, "data-step": o.step_id });
   if (o.mark === "not_said") {
     const ev = o.evidence || {};
-    item.append(el("div", {}, el("b", {}, "False tick"), ` ${t("on step {step}: ticked on", { step: o.step_id })} `, el("q", {}, o.text || "?"),
+    // not said on an unsure step: the checker's answer, with the nearest sentence the tracker showed
+    const what = ev.unsure ? [el("b", {}, "Not said"), ` ${t("on step {step}: nearest sentence", { step: o.step_id })} `]
+      : [el("b", {}, "False tick"), ` ${t("on step {step}: ticked on", { step: o.step_id })} `];
+    item.append(el("div", {}, ...what, el("q", {}, o.text || "?"),
       ev.score != null ? ` (${t("match {percent} %", { percent: Math.round(ev.score * 100) })}${ev.t != null ? `, ${t("at {time}", { time: fmtTime(ev.t) })}` : ""})` : "", meta),
     el("button", { type: "button", class: "small secondary reject", onclick: () => decide(o, "reject") }, "Dismiss"));
     return item;

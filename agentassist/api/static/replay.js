@@ -128,8 +128,10 @@ function renderAdherence(report) {
   $("adherence-score").textContent = report.score == null ? "" : `${Math.round(report.score * 100)} %`;
   steps.replaceChildren(...report.steps.map((s) => {
     const ev = s.evidence || {};
-    const said = ev.text ? el("q", {}, ev.text) : "";
-    const how = s.status === "unsure" ? el("span", { class: "t" }, ` ${t("said in other words? nearest {percent} %", { percent: Math.round(ev.score * 100) })}`)
+    const far = s.status === "unsure" && ev.near === false;  // the nearest sentence is no evidence: not shown
+    const said = ev.text && !far ? el("q", {}, ev.text) : "";
+    const how = far ? el("span", { class: "t" }, ` ${t("said in other words? no sentence of the call is near it")}`)
+      : s.status === "unsure" ? el("span", { class: "t" }, ` ${t("said in other words? nearest {percent} %", { percent: Math.round(ev.score * 100) })}`)
       : ev.score != null ? el("span", { class: "t" }, ` ${t("match {percent} %", { percent: Math.round(ev.score * 100) })}`) : "";
     return el("li", { class: `${s.status}${s.t != null ? " seekable" : ""}`, "data-step": s.id, "data-t": s.t,
       onclick: s.t != null ? () => seek(s.t) : null },

@@ -76,10 +76,11 @@ function showTry(r) {
     onclick: () => s.line && code.selectLine(s.line),
   }, el("span", { class: "mark" }, marks[s.status] || "·"), el("b", {}, s.id),
     s.mandatory ? el("span", { class: "tag" }, s.compliance ? t("compliance") : t("mandatory")) : "",
-    el("span", { class: "when" }, s.status === "unsure" ? t("said in other words? nearest at {time}", { time: fmtTime(s.t) })
+    el("span", { class: "when" }, s.status === "unsure" && s.evidence?.near === false ? t("said in other words? no sentence of the call is near it")
+      : s.status === "unsure" ? t("said in other words? nearest at {time}", { time: fmtTime(s.t) })
       : s.t != null ? t("at {time}", { time: fmtTime(s.t) }) : s.status === "missed" ? t("never said") : t("not said")),
     el("div", { class: "say" }, s.say),
-    s.evidence && s.evidence.text ? el("div", { class: "evidence" },
+    s.evidence && s.evidence.text && s.evidence.near !== false ? el("div", { class: "evidence" },
       t("on “{text}” ({method}, score {score})", { text: s.evidence.text, method: s.evidence.method || "lexical", score: s.evidence.score })) : "")));
   $("try-lines").replaceChildren(...r.utterances.map((u) => el("li", {
     "data-utt": u.id, class: `${u.channel}${u.ticked.length ? " ticked" : ""}`,
