@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 from collections.abc import Sequence
@@ -303,7 +304,14 @@ def main() -> int:
             "final": _sample(recorded, ("final", "speculative"), args.sample),
             "partial": _sample(recorded, ("partial",), args.sample),
         }
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
         costs = {w: cost(t, w, segments, sizes, args.repeat) for w in args.windows.split(",")}
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+        # CPU time is user and kernel time: the kernel's is mostly page faults of the decoder's buffers
+        summary["kernel_share"] = round(
+            (r1.ru_stime - r0.ru_stime) / (r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime), 3
+        )
+        summary["minor_faults"] = r1.ru_minflt - r0.ru_minflt
         t._decoder = decoder_for(t, "padded")
         revision_ms = revision_cost(t, _sample(recorded, ("revision",), args.revisions))
         summary["cost_cpu_ms"] = {w: c["jobs"] | {"revision": {1: revision_ms}} for w, c in costs.items()}
