@@ -255,7 +255,7 @@ def budget(
     return out
 
 
-def main() -> int:
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
     p.add_argument("--half", choices=HALVES, default="heldout", help="which half of the prompts (as benchmarks.load)")
@@ -271,7 +271,7 @@ def main() -> int:
     p.add_argument("--targets", default="1,16,32,64")
     p.add_argument("--model", default="tiny.en")
     p.add_argument("--no-cost", action="store_true", help="the demand only (no model)")
-    for name in (
+    for name in (  # the segmenter's and stream's options benchmarks.common reads: the production defaults
         "end_silence_ms",
         "min_speech_ms",
         "split_after_s",
@@ -280,7 +280,11 @@ def main() -> int:
         "speculative_ms",
     ):
         p.set_defaults(**{name: None})
-    args = p.parse_args()
+    return p
+
+
+def main() -> int:
+    args = parser().parse_args()
     hops = [float(h) for h in args.hops.split(",")]
     sizes = [int(s) for s in args.sizes.split(",")]
     targets = [int(n) for n in args.targets.split(",")]
