@@ -270,6 +270,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--windows", default="padded,reduced")
     p.add_argument("--targets", default="1,16,32,64")
     p.add_argument("--model", default="tiny.en")
+    p.add_argument("--threads", type=int, default=1, help="intra-op threads (1: the work alone; 2: production's)")
     p.add_argument("--no-cost", action="store_true", help="the demand only (no model)")
     for name in (  # the segmenter's and stream's options benchmarks.common reads: the production defaults
         "end_silence_ms",
@@ -302,7 +303,7 @@ def main() -> int:
     summary: dict[str, Any] = {"demand": demands, "calls": args.calls, "seconds": args.seconds, "half": args.half}
     summary["revise_gaps"] = {g: {k: d[k] for k in ("revision", "mean_s")} for g, (d, _) in gaps.items()}
     if not args.no_cost:
-        options = TranscriberOptions(model=args.model, language="en", workers=1, cpu_threads=1)
+        options = TranscriberOptions(model=args.model, language="en", workers=1, cpu_threads=args.threads)
         t = Transcriber(replace(options, beam_size=1))
         segments = {
             "final": _sample(recorded, ("final", "speculative"), args.sample),
@@ -329,7 +330,8 @@ def main() -> int:
                 "revision_cpu_ms": ms,
                 "cpu_s_per_call_s": round(d["revision"] * ms / 1000, 4),
             }
-        summary |= {"model": args.model, "compute_type": "int8", "threads": 1, "isa": selected_isa(args.model)}
+        summary |= {"model": args.model, "compute_type": "int8", "threads": args.threads}
+        summary["isa"] = selected_isa(args.model)
         summary["sample"] = {k: len(v) for k, v in segments.items()} | {"revision": args.revisions}
     summary["load_avg"] = [round(x, 2) for x in os.getloadavg()]
     summary["machine"] = machine()
