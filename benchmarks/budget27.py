@@ -2,8 +2,8 @@
 
     python -m benchmarks.budget27 --calls 4 --seconds 120 --sample 24
 
-Two parts, both measured on this CPU in CPU time (``process_time``, one intra-op thread), so a
-machine shared with others still gives the work itself:
+Two parts, both measured on this CPU in CPU time (``process_time``, user and kernel; one intra-op
+thread), so a machine shared with others still gives the work itself:
 
 1. **Demand.** The first ``--calls`` calls of benchmarks.load's plan (the held-out half, the
    same speech as ``benchmarks.load --calls N`` starts with) go through the production path
@@ -23,10 +23,15 @@ machine shared with others still gives the work itself:
    30 s windows) one at a time.
 
 The budget: jobs per call-second × CPU per job, summed, × ``--targets`` calls, against the cores
-(``os.cpu_count()``): ``cores_needed`` at batch 1 and at each kind's cheapest batch size. Queueing
-needs headroom on top: a final waits behind whatever a worker is doing.
-Last line: {"demand": {hop: {kind: jobs per call-second}}, "cost_cpu_ms": {window: {kind: {size:
-ms}}}, "encoder_cpu_ms", "budget": {...}, "isa", "load_avg", "machine"}.
+(``os.cpu_count()``): ``cores_needed`` at batch 1 and at each kind's cheapest batch size, with partials
+(the 32-call target: fresh partials) and without (the 64-call one: finals and revisions). Queueing
+needs headroom on top: a final waits behind whatever a worker is doing. ``--gaps``: revisions counted
+and costed again with turns closed by longer pauses (``revise_gap_s``). ``--threads 2``: production's
+intra-op threads (more CPU per job). English (tiny.en) as written. docs/transcription-under-load.md
+has the figures of the 2-core AMD EPYC.
+Last line: {"demand": {hop: {kind: jobs per call-second, ...}}, "revise_gaps", "cost_cpu_ms": {window:
+{kind: {size: ms}}}, "encoder_cpu_ms", "budget": {window: {hop: {"cpu_s_per_call_s", "with_partials",
+"without_partials"}}}, "kernel_share", "minor_faults", "isa", "load_avg", "machine"}.
 """
 
 from __future__ import annotations
