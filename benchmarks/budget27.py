@@ -27,7 +27,7 @@ The budget: jobs per call-second × CPU per job, summed, × ``--targets`` calls,
 (the 32-call target: fresh partials) and without (the 64-call one: finals and revisions). Queueing
 needs headroom on top: a final waits behind whatever a worker is doing. ``--gaps``: revisions counted
 and costed again with turns closed by longer pauses (``revise_gap_s``). ``--threads 2``: production's
-intra-op threads (more CPU per job). English (tiny.en) as written. docs/transcription-under-load.md
+intra-op threads (more CPU per job). ``--lang ru --model base``: the Russian run. docs/transcription-under-load.md
 has the figures of the 2-core AMD EPYC.
 Last line: {"demand": {hop: {kind: jobs per call-second, ...}}, "revise_gaps", "cost_cpu_ms": {window:
 {kind: {size: ms}}}, "encoder_cpu_ms", "budget": {window: {hop: {"cpu_s_per_call_s", "with_partials",
@@ -73,18 +73,18 @@ class Recorder:
     """The Transcriber's interface, decoding nothing: each job is recorded and answered at once (a partial
     and a final with two words, a revision with nothing heard: the live text stays)."""
 
-    multilingual = False
-    language = "en"
+    multilingual = True  # the stream then keeps the language it is given
     workers = 1
 
-    def __init__(self) -> None:
+    def __init__(self, language: str) -> None:
         self.options = TranscriberOptions()
+        self.language = language
         self.jobs: list[Recorded] = []
 
     def transcribe(self, segment: SpeechSegment, *, words: bool = True, final: bool = True, **_: Any) -> Utterance:
         kind = "final" if final else ("speculative" if words else "partial")
         self.jobs.append(Recorded(kind, segment))
-        return _utterance(segment, (), "so far", final, "en", 0.9, 0.0)
+        return _utterance(segment, (), "so far", final, self.language, 0.9, 0.0)
 
     def transcribe_long(self, segment: SpeechSegment, **_: Any) -> None:
         self.jobs.append(Recorded("revision", segment))
@@ -96,9 +96,9 @@ class Recorder:
 def demand(args: argparse.Namespace, hop_s: float, gap_s: float) -> tuple[dict[str, Any], list[Recorded]]:
     """The jobs of ``args.calls`` calls with partials every ``hop_s`` and turns closed by pauses of ``gap_s``
     (``revise_gap_s``): per call-second by kind, and the jobs."""
-    _, prompts, placed = plans(args.manifest, "en", None, args.calls, args.seconds, args.half)
+    _, prompts, placed = plans(args.manifest, args.lang, None, args.calls, args.seconds, args.half)
     calls = [render(prompts, p, args.seconds) for p in placed]
-    recorder = Recorder()
+    recorder = Recorder(args.lang)
     streaming = StreamingTranscriber(cast(Transcriber, recorder), 1, revise_max_wait_s=None)
     args.partial_every_s, args.no_partials, args.no_revise = hop_s, False, False
     options, seg_options = replace(stream_options(args), revise_gap_s=gap_s), segmenter_options(args)
@@ -109,7 +109,7 @@ def demand(args: argparse.Namespace, hop_s: float, gap_s: float) -> tuple[dict[s
 
     streams = [
         (c, ch, ChannelStream(f"call{c}", ch, streaming, lambda u: None, options=options,
-                              segmenter_options=seg_options, language="en", clock=clock))
+                              segmenter_options=seg_options, language=args.lang, clock=clock))
         for c in range(len(calls))
         for ch in Channel
     ]  # fmt: skip
@@ -186,16 +186,16 @@ def _cpu(fn: Any, *a: Any, **kw: Any) -> float:
     return time.process_time() - c0
 
 
-def _decodes(t: Transcriber, segs: list[SpeechSegment], size: int, kw: dict[str, bool]) -> float:
+def _decodes(t: Transcriber, segs: list[SpeechSegment], size: int, kw: dict[str, Any]) -> float:
     """CPU seconds to decode ``segs`` in batches of ``size`` (1: ``transcribe``, the path one job takes)."""
     cpu = 0.0
     for i in range(0, len(segs), size):
         chunk = segs[i : i + size]
         if size == 1:
-            cpu += _cpu(t.transcribe, chunk[0], language="en", beam_size=1, **kw)
+            cpu += _cpu(t.transcribe, chunk[0], beam_size=1, **kw)
         else:
             prompts: list[str | None] = [None] * len(chunk)
-            cpu += _cpu(t.transcribe_batch, chunk, language="en", prompts=prompts, beam_size=1, **kw)
+            cpu += _cpu(t.transcribe_batch, chunk, prompts=prompts, beam_size=1, **kw)
     return cpu
 
 
@@ -209,7 +209,11 @@ def cost(
         t.transcribe(s)  # warm up (shapes, and the reduced window's silence encodings)
     jobs: dict[str, dict[int, float]] = {}
     encoder: dict[int, float] = {}
-    for kind, kw in (("final", {"words": True, "final": True}), ("partial", {"words": False, "final": False})):
+    lang = t.language or "en"
+    for kind, kw in (
+        ("final", {"words": True, "final": True, "language": lang}),
+        ("partial", {"words": False, "final": False, "language": lang}),
+    ):
         segs = [s for s in segments[kind] if t.batchable(s)]
         for size in sizes:
             cpu = min(_decodes(t, segs, size, kw) for _ in range(repeat))
@@ -226,7 +230,7 @@ def cost(
 
 def revision_cost(t: Transcriber, segments: list[SpeechSegment]) -> float:
     """CPU ms per revision: faster-whisper's long form at beam 5 (StreamOptions.revise_beam_size)."""
-    cpu = sum(_cpu(t.transcribe_long, s, language="en", beam_size=5) for s in segments)
+    cpu = sum(_cpu(t.transcribe_long, s, language=t.language, beam_size=5) for s in segments)
     return round(1000 * cpu / len(segments), 1)
 
 
@@ -275,6 +279,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--windows", default="padded,reduced")
     p.add_argument("--targets", default="1,16,32,64")
     p.add_argument("--model", default="tiny.en")
+    p.add_argument("--lang", default="en", help="the prompts' language (ru with --model base)")
     p.add_argument("--threads", type=int, default=1, help="intra-op threads (1: the work alone; 2: production's)")
     p.add_argument("--no-cost", action="store_true", help="the demand only (no model)")
     for name in (  # the segmenter's and stream's options benchmarks.common reads: the production defaults
@@ -306,9 +311,10 @@ def main() -> int:
         gaps[str(g)] = demand(args, hops[0], g)
         print(f"gap {g}: {json.dumps(gaps[str(g)][0])}", file=sys.stderr)
     summary: dict[str, Any] = {"demand": demands, "calls": args.calls, "seconds": args.seconds, "half": args.half}
+    summary["lang"] = args.lang
     summary["revise_gaps"] = {g: {k: d[k] for k in ("revision", "mean_s")} for g, (d, _) in gaps.items()}
     if not args.no_cost:
-        options = TranscriberOptions(model=args.model, language="en", workers=1, cpu_threads=args.threads)
+        options = TranscriberOptions(model=args.model, language=args.lang, workers=1, cpu_threads=args.threads)
         t = Transcriber(replace(options, beam_size=1))
         segments = {
             "final": _sample(recorded, ("final", "speculative"), args.sample),
