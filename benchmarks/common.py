@@ -115,6 +115,7 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--no-partials", action="store_true", help="finals only")
     p.add_argument("--partial-every-s", type=float, default=None, help="stream: a partial this often during speech")
     p.add_argument("--no-revise", action="store_true", help="stream: no background revision of closed turns")
+    p.add_argument("--revise-gap-s", type=float, default=None, help="stream: a pause this long closes a turn")
     return p
 
 
@@ -145,6 +146,8 @@ def stream_options(args: argparse.Namespace) -> StreamOptions:
         s.speculative_silence_ms = args.speculative_ms
     if args.partial_every_s is not None:
         s.partial_every_s = args.partial_every_s
+    if getattr(args, "revise_gap_s", None) is not None:
+        s.revise_gap_s = args.revise_gap_s
     return s.stream_options()
 
 

@@ -183,6 +183,7 @@ def main() -> int:
     )
     summary.update({"revise_due_s": args.revise_due_s, "window": args.window, "partial_batch": args.partial_batch})
     summary["partial_batches"] = streaming.partial_batches
+    summary["revise_gap_s"] = stream_options(args).revise_gap_s
     summary.update({"isa": isa, "compute_type": compute_type, "model": args.model})
     summary["load_avg"] = [round(x, 2) for x in os.getloadavg()]
     summary["machine"] = machine()
