@@ -15,17 +15,18 @@ CARD = "card"
 EXPIRY = "expiry"
 CVV = "cvv"
 OTHER = "other"  # a number that is not card data: an order, a reference, a phone
+DOCUMENT = "document"  # another thing's number that no card number is: a policy's, a contract's, a parcel's
 
 # the named cues first: a bare "code" (the last alternatives) is a security code's only where card data is
 # about (:func:`code_cues_named` leaves it out); an American Express code is on the card's front
 CVV_CUE = re.compile(
     r"\b(?:cvv2?|cvc2?|cv2|c[ -]v[ -][vc]2?|cid|сиви|сививи|security code|card verification (?:code|value)|card code"
-    r"|digits on the back|on the back|(?:three|four|3|4)[- ]digit (?:security )?code"
+    r"|digits on the back|on the back|(?:three|four|3|4)[- ]digit (?:security )?code(?: on the (?:front|back))?"
     r"|трехзначн\w* код\w*|тризначн\w* код\w*|trzycyfrow\w* kod\w*|kod\w* trzycyfrow\w*"
     r"|(?:three|four|3|4) digits on the front|code on the front|код\w* (?:на лицевой стороне|спереди|на лицьовому боці)"
-    r"|(?:три|четыре|чотири|3|4) цифр\w* (?:на лицевой стороне|спереди|на лицьовому боці)"
+    r"|(?:три|четыре|чотири|3|4) цифр\w* (?:на лицевой стороне|спереди|на лицьовому боці|спереду)"
     r"|(?:kod\w*|trzy cyfry|cztery cyfry|3 cyfry|4 cyfry) z przodu"
-    r"|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa"
+    r"|код\w* спереду|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa"
     r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
     r"|at the back|back of the card|си ?ви ?ви|сі ?ві ?ві|trzy cyfry|code|код\w*|kod\w*)\b"
 )
@@ -47,9 +48,12 @@ EXPIRY_CUE = re.compile(
     r"|data waznosci|waznosc|wazna do|runs? out|срок|термін)\b"
 )
 NEAR_CARD_CUE = re.compile(r"\b(?:до|do|until)\b")  # "card ..., до 11/25": an expiry only beside a card number
+# or a card named, right before a month ("Карта до апреля 2030-го")
+DATE_CUE = re.compile(r"\b(?:date|дата|дату|data)\b")  # "the date on it is ...": where card data is about
 # a payment card, by name or brand ("номер карты", "na karcie", "картка", "Visa")
 CARD_CUE = re.compile(
-    r"\b(?:cards?|credit|debit|visa|mastercard|master card|amex|american express|maestro|long number"
+    r"\b(?:cards?|credit|debit|visa|mastercard|master card|amex|american express|maestro|long number|unionpay|union pay"
+    r"|discover|jcb|diners"
     r"|карт(?:а|ы|у|е|ой|очк\w*)|картк\w*|карт[иіу]|карткою|виза|віза|мастеркард\w*|маэстро"
     r"|kart(?:a|y|e|o)|karcie|kartow\w*)\b"
 )
@@ -71,10 +75,19 @@ OTHER_CUE = re.compile(
     r"|договор\w*|договір|заказ\w*|сч[её]т\w*|полис\w*|поліс\w*|обращени\w*|заявк\w*|накладн\w*|трек\w*|посылк\w*"
     r"|отправлени\w*|инн|снилс|паспорт\w*|квитанц\w*|транзакц\w*|лицев\w*|бронювання|бронировани\w*|билет\w*"
     r"|абонент\w*|телефон\w*|мобильн\w*|мобільн\w*|замовлен\w*|рахун\w*|звернен\w*|посилк\w*|відправлен\w*"
-    r"|іпн|ипн|квит\w*|штрих-?код\w*|индекс\w*|індекс\w*"
+    r"|іпн|ипн|квит\w*|штрих-?код\w*|индекс\w*|індекс\w*|iban|ибан|айбан|ттн|ттн-\w*"
     r"|zamowieni\w*|faktur\w*|umow\w*|rachun\w*|konto|konta|kontem|zgloszeni\w*|przesylk\w*|paczk\w*|pesel|nip"
     r"|regon|dowod\w*|paszport\w*|polis\w*|numer klienta|referencyjn\w*|sledzeni\w*|bilet\w*|rezerwacj\w*"
     r"|transakcj\w*|paragon\w*|telefon\w*|komork\w*|kod\w* kreskow\w*|kod\w* pocztow\w*)\b"
+)
+# a document's or a parcel's number (among OTHER_CUE's): one said so is no card number, even Luhn-valid and
+# beginning as a card does ("policy number 4021 7735 9910 2281": one in ten numbers passes Luhn), unless a card
+# is named in the same utterance; "account", "phone" and the like are not here (a card account may be said so)
+DOCUMENT_CUE = re.compile(
+    r"\b(?:policy|contract|invoice|order|booking|reservation|ticket|tracking|parcel|shipment|waybill"
+    r"|договор\w*|договір\w*|полис\w*|поліс\w*|заказ\w*|замовлен\w*|накладн\w*|ттн|посылк\w*|посилк\w*"
+    r"|квитанц\w*|бронировани\w*|бронювання|билет\w*|квит\w*"
+    r"|umow\w*|polis\w*|faktur\w*|zamowieni\w*|przesylk\w*|paczk\w*|rezerwacj\w*|bilet\w*)\b"
 )
 
 _MONTH_NAMES = {  # as said alone, "until" one (genitive) and "in" one (locative)
@@ -100,7 +113,7 @@ CORRECTION = re.compile(
 )
 
 ASK_WORDS = {CARD: 6, EXPIRY: 3, CVV: 3, OTHER: 3}  # a question ends this many words after its cue at most
-_ASKED = {CARD: CARD_CUE, EXPIRY: EXPIRY_CUE, CVV: CVV_CUE, OTHER: OTHER_CUE}
+_ASKED = {CARD: CARD_CUE, EXPIRY: EXPIRY_CUE, CVV: CVV_CUE, OTHER: OTHER_CUE, DOCUMENT: DOCUMENT_CUE}
 _TAKEN_BACK = {CARD: NOT_CARD, CVV: NOT_CVV}
 _WORD = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from agentassist.privacy.cues import CARD, CORRECTION, CVV, EXPIRY, OTHER, asked_for, cues
-from agentassist.privacy.expiry import expiries_and_codes, months
+from agentassist.privacy.cues import CARD, CORRECTION, CVV, DOCUMENT, EXPIRY, OTHER, asked_for, cues
+from agentassist.privacy.expiry import CORRECTION_WORDS, code_items, expiries_and_codes, months
 from agentassist.privacy.said import (
     CONTEXT_WORDS,
     NOTHING,
@@ -46,7 +46,8 @@ UNCHECKED_DIGITS = (16, 15, 14, 13, 19, 18, 17)
 _UNCHECKED_GROUPS = 6  # said with no cue, a card is read in at most this many groups (or digit by digit)
 _CARD_FIRST = "23456"  # Mir, Amex/Diners/JCB, Visa, Mastercard/Maestro, Discover/UnionPay (not 0, 1, 8, 9: phones)
 _CARD_CUE_WORDS = 5  # "my card number is, um, 4539 ...": a card's cue reaches further (13+ digits follow)
-_ISSUED = re.compile(r"220[0-4]|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720|[3-6]")
+# ... and the national schemes beginning with 8 or 9: ПРОСТІР (9804), Humo (9860), Uzcard (8600), Belkart (9112)
+_ISSUED = re.compile(r"220[0-4]|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720|[3-6]|9804|9860|8600|9112")
 _GAP_WORDS = 4  # "4891 5860, сейчас, очки надену, 6255 0076": a pause in a card number takes this many words
 _MONEY = re.compile(
     r" ?(?:%|percent|dollars?|euros?|pounds?|bucks|usd|eur|pln|uah|rub|руб\w*|грн|гривен\w*|гривн\w*|евро|євро"
@@ -209,9 +210,28 @@ def find_spans(text: str, before: Before = NOTHING, taken: tuple[Span, ...] = ()
             rest += chain[last:i]
             last = j
         rest += chain[last:]
+    again = _said_again(folded, said, cards, rest)
+    cards += again
+    rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
     rest = sorted(rest + months(folded, found), key=lambda i: i.start)
     spans = sorted(cards + expiries_and_codes(folded, rest, before, cards), key=lambda s: s.start)
     return _whole(chains(folded, said), spans)
+
+
+def _said_again(folded: str, said: list[Item], cards: list[Span], rest: list[Item]) -> list[Span]:
+    """A card number's last group said again after a correction ("... 3408 7904, no, sorry, 7804 at the end"),
+    where the number with it in its place passes the Luhn check: card data too (not its security code)."""
+    out = []
+    for card in cards:
+        after = chains(folded, [i for i in rest if i.start >= card.end])[:1]
+        if not after or words_between(folded, card.end, after[0][0].start) > CORRECTION_WORDS:
+            continue
+        if not CORRECTION.search(folded, card.end, after[0][0].start) or not (k := code_items(after[0])):
+            continue
+        digits, group = _joined([i for i in said if card.start <= i.start < card.end]), _joined(after[0][:k])
+        if len(digits) > len(group) and luhn(digits[: -len(group)] + group):
+            out.append(Span(CARD, after[0][0].start, after[0][k - 1].end))
+    return out
 
 
 def _whole(found: list[list[Item]], spans: list[Span]) -> list[Span]:
@@ -237,13 +257,27 @@ def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int
     card that holds them all (a misheard card number may hold a shorter run that passes Luhn by chance:
     "five | three seven five ... three two", 15 digits of 16)."""
     windows = [(i, j) for i, j in card_windows(chain) if not ordinary(folded, chain[i:j])]
-    if named_before(folded, chain[0].start, before) == OTHER:  # "DPD tracking number 1550 6023 7781 42"
+    named = named_before(folded, chain[0].start, before)
+    if named == OTHER:  # "DPD tracking number 1550 6023 7781 42"
         long = sum(len(i.digits) for i in chain) > CARD_DIGITS[1]  # "my account is 6110 9010 ... 74": all of it
-        windows = [(i, j) for i, j in windows if issued(chain[i].digits) and not long]
+        document = _document(folded, chain[0].start) and not cues(CARD, folded)  # "policy number 4021 ..."
+        windows = [(i, j) for i, j in windows if issued(_joined(chain[i:j])) and not long and not document]
+    elif named != CARD and not (before.said or before.asked & {CARD, EXPIRY, CVV}):
+        windows = [(i, j) for i, j in windows if issued(_joined(chain[i:j]))]  # "ТТН 2045 0871 2366 45"
     wide = unchecked_window(chain, folded, before)
     if wide and all(wide[0][0] <= i and j <= wide[0][1] for i, j in windows):
         return wide
     return windows
+
+
+def _joined(run: list[Item]) -> str:
+    return "".join(i.digits for i in run)
+
+
+def _document(folded: str, at: int) -> bool:
+    """Whether the nearest cue of another number before ``at`` names a document or a parcel."""
+    other_at = last_cue(cues(OTHER, folded), at)
+    return other_at >= 0 and last_cue(cues(DOCUMENT, folded), at) == other_at
 
 
 def _interrupted(found: list[list[Item]], folded: str, before: Before) -> list[list[Item]]:

@@ -20,11 +20,14 @@ _FOLD = str.maketrans("ąćęłńóśźżё’ʼ`", "acelnoszzе'''")
 TOKEN = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
 # between two groups of one number: "4111 1111", "12/27", "45, 32", "twelve slash twenty seven"
 JOIN = re.compile(
-    r"[\s,.\-–—/']{0,4}|\s+(?:slash|dash|дробь|слеш|слэш|тире|дефис|дефіс|lamane przez|lamane|myslnik|kreska)\s+"
+    r"[\s,.\-–—/']{0,4}"
+    r"|\s+(?:slash|dash|дробь|слеш|слэш|тире|дефис|дефіс|lamane przez|lamane na|lamane|myslnik|kreska)\s+"
 )
 _GROUP_END = re.compile(r"[,./]")  # words said apart by a comma are two numbers, not one ("five thousand, ...")
 _ZERO = {"oh", "o"}  # "oh nine": English says zero so inside a number
 _REPEAT = {"double": 2, "triple": 3, "дважды": 2, "трижды": 3, "двічі": 2, "тричі": 3}
+_REPEAT |= {w: 2 for w in ("podwojne", "podwojna", "podwojny", "podwojnie")}  # "podwójne osiem": 88
+_REPEAT |= {w: 3 for w in ("potrojne", "potrojna", "potrojny", "potrojnie")}
 _TIMES = {"razy"}  # Polish "dwa razy siedem": seven twice
 # a digit's name as a noun, said after how many times it comes: "две двойки" (22), "чотири п'ятірки" (5555),
 # "dwa zera" (00); as folded (ё to е, Polish diacritics off)

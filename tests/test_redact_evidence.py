@@ -1,0 +1,86 @@
+"""Card data said in the forms the third blind set showed missed (issue 19, session 16), each fix in general
+form: a code's cue with where the code is ("four-digit code on the front"), "спереду", "podwójne", "łamane
+na", a 19-digit scheme named, a card's last group said again after a correction, "до" and a month after a
+card named, a bare "date" where card data is about; and the numbers that stay: a document's Luhn-valid
+number, an IBAN, a Luhn-valid run no card scheme begins so. Sentences of our own, not the benchmark's."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentassist.privacy.detect import find_spans, luhn, mask
+from agentassist.privacy.said import items
+
+# Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
+MASTERCARD = "5510 5260 1815 9083"
+VISA = "4556 1909 3786 5797"
+PROSTIR = "9804 2440 2685 9952"
+
+
+def masked(text: str) -> str:
+    return mask(text, find_spans(text))
+
+
+def test_the_numbers_made_for_these_tests_pass_luhn() -> None:
+    assert all(luhn(n.replace(" ", "")) for n in (MASTERCARD, VISA, PROSTIR))
+
+
+@pytest.mark.parametrize(
+    ("said", "digits"),
+    [
+        ("podwójne pięć, potrójne zero", ["5", "5", "0", "0", "0"]),  # Polish "double", "triple"
+        ("zero dziewięć łamane na dwadzieścia osiem", ["0", "9", "28"]),  # "slash" said "łamane na": one chain
+    ],
+)
+def test_polish_double_and_slash_are_read(said: str, digits: list[str]) -> None:
+    assert [i.digits for i in items(said)] == digits
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("Amex 3782 8224 6310 005, the four digit code on the front: 8 1 2 0",
+         "Amex [CARD], the four digit code on the front: [CVV]"),
+        ("the three-digit code on the back is 5 0 9", "the three-digit code on the back is [CVV]"),
+        ("Картка Amex, чотири цифри спереду 3 0 1 9", "Картка Amex, чотири цифри спереду [CVV]"),
+        ("Karta, ważna do zero dziewięć łamane na dwadzieścia osiem", "Karta, ważna do [EXPIRY]"),
+        (f"Mastercard, podwójne pięć, {MASTERCARD[2:]}", "Mastercard, [CARD]"),
+        # a card's last group said again after a correction: the number with it in place passes Luhn
+        (f"{VISA[:-4]} 5897, no, wait, {VISA[-4:]} is the end", "[CARD], no, wait, [CARD] is the end"),
+        (f"{VISA[:-4]} 5897, ой, нет, {VISA[-4:]}", "[CARD], ой, нет, [CARD]"),
+        # a card named just before "до" and a month: its expiry
+        ("Карта до сентября 2029-го", "Карта до [EXPIRY]"),  # the year's "-го" with it
+        ("Картка дійсна, до травня 2031 року", "Картка дійсна, до [EXPIRY] року"),
+        # a bare "date" where card data is about
+        (f"The card is {VISA}, the date on it is nine twenty nine", "The card is [CARD], the date on it is [EXPIRY]"),
+        (f"Karta {VISA}, data na niej to wrzesień dwadzieścia dziewięć", "Karta [CARD], data na niej to [EXPIRY]"),
+        (f"ПРОСТІР {PROSTIR}", "ПРОСТІР [CARD]"),  # a national scheme beginning with 9
+        (f"it's {PROSTIR}", "it's [CARD]"),
+    ],
+)  # fmt: skip
+def test_card_data_in_these_forms_is_masked(said: str, expected: str) -> None:
+    assert masked(said) == expected
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        f"Your policy number is {VISA} on the renewal letter",  # a document's number passes Luhn by chance
+        f"номер полиса {VISA}",
+        f"numer umowy {MASTERCARD}",
+        "Mój IBAN to PL61 1090 1014 0000 0712 1981 2874",
+        "Номер ТТН 59000123456789, чекаю на посилку",
+        "it's 7000 1912 8452 9841",  # Luhn-valid, but no card scheme's numbers begin with 7
+        "Карту пришлют до 15 сентября 2026 года",  # "до", a day and a month: a delivery, no expiry
+        "The delivery date is 12 27",  # a bare "date", no card data about
+        "Karta przyjdzie do 12 maja",  # a day and a month: no expiry
+        "I paid by card on the date 05.11",
+    ],
+)
+def test_these_numbers_stay(said: str) -> None:
+    assert masked(said) == said
+
+
+def test_a_card_named_in_the_utterance_keeps_a_document_s_luhn_valid_number_masked() -> None:
+    said = f"my card {VISA}, the policy number is on the letter"
+    assert masked(said) == "my card [CARD], the policy number is on the letter"
