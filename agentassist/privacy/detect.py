@@ -71,7 +71,8 @@ def card_windows(chain: list[Item], across: int | None = None) -> list[tuple[int
     """Non-overlapping runs ``[i, j)`` of whole items that form a Luhn-valid card number, the likeliest
     lengths first (16 digits before a 19-digit run that took in the expiry date by chance); with
     ``across``, only runs that take an item before that index and one at it or after (a number said
-    across two utterances)."""
+    across two utterances), those from the first digit said first (a UnionPay's 19 digits, not 16 of them
+    that pass the check by chance)."""
     lo, hi = CARD_DIGITS
     found: list[tuple[int, int]] = []
     candidates = []
@@ -83,7 +84,7 @@ def card_windows(chain: list[Item], across: int | None = None) -> list[tuple[int
                 break
             if len(digits) >= lo and luhn(digits) and (across is None or i < across <= j):
                 candidates.append((UNCHECKED_DIGITS.index(len(digits)), i, j + 1))
-    for _, i, j in sorted(candidates):
+    for _, i, j in sorted(candidates, key=lambda c: (across is not None and c[1] > 0, c)):
         if all(j <= a or i >= b for a, b in found):
             found.append((i, j))
     return sorted(found)

@@ -38,6 +38,7 @@ LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many w
 OPEN_LEAD_WORDS = 6  # after a card's first groups named so ("my card is 4539"): "sorry, I lost my place. 1488";
 # after any groups where the pieces pass the Luhn check together
 PARTIAL_RUN_DIGITS = 7  # a partial with this many digits in a row may be part of a card: masked (PCI DSS: six show)
+READ_BACK_DIGITS = 4  # a card number's piece said again ("5163 1557, yes"): as long as a group at least
 REVISION_RUN_DIGITS = 12  # a revision merges a turn's pieces: this many digits in a row are most of a card
 
 
@@ -137,6 +138,7 @@ class Redactor:
         pending: dict[str, list[tuple[_Said, Item]]] = {}
         for n, s in enumerate(self._said):
             self._read(s, self._said[:n], pending)
+        _read_back(self._said)
         return {s.key: list(s.spans) for s in self._said if s is said or s.spans != before[s]}
 
     def _read(self, said: _Said, before: list[_Said], pending: dict[str, list[tuple[_Said, Item]]]) -> None:
@@ -150,6 +152,10 @@ class Redactor:
         opened = bool(mine) and all(any(s.start <= i.start < s.end for s in owner.open) for owner, i in mine)
         reach = OPEN_LEAD_WORDS if opened else LEAD_WORDS
         lead = found[0] if found and len(_words(folded[: found[0][0].start])) <= reach else []
+        if mine and lead and _echoes(lead, mine):  # "1234 5678" then "1234 5678, yes": read back, it goes on after
+            _add(said, _merged(find_spans(said.text, context), self.rules.find(said.text)))
+            pending[said.channel] = mine
+            return
         first = mine[0][0] if mine else said  # where a number said across finals began: its context
         across = _across(mine, said, lead, self._context(before, first.start_s, said.channel))
         if not lead and found and len(_words(folded[: found[0][0].start])) <= OPEN_LEAD_WORDS:
@@ -182,6 +188,34 @@ class Redactor:
             pending[said.channel] = mine
         else:
             pending[said.channel] = _trim([(said, i) for i in tail])
+
+
+def _echoes(lead: list[Item], pending: list[tuple[_Said, Item]]) -> bool:
+    """Whether ``lead`` says again the last digits said before (4 or more): a read-back, not the number going on."""
+    digits, before = _joined(lead), "".join(i.digits for _, i in pending)
+    return len(digits) >= READ_BACK_DIGITS and before.endswith(digits)
+
+
+def _read_back(finals: list[_Said]) -> None:
+    """A number said again (read back by the agent, or repeated) where another final has it as card data: a
+    card span's digits, or 8 and more of them in a row, is card data too."""
+    cards = [
+        (s, _joined([i for i in items(s.text) if span.start <= i.start < span.end]))
+        for s in finals
+        for span in s.spans
+        if span.kind == CARD
+    ]
+    for said in finals:
+        for chain in chains(fold(said.text), items(said.text)):
+            whole, digits = Span(CARD, chain[0].start, chain[-1].end), _joined(chain)
+            if len(digits) < READ_BACK_DIGITS or _overlaps(whole, said.spans):
+                continue
+            if any(o is not said and (d == digits or (len(digits) >= 8 and digits in d)) for o, d in cards):
+                _add(said, [whole])
+
+
+def _joined(found: list[Item]) -> str:
+    return "".join(i.digits for i in found)
 
 
 def _merged(card: list[Span], other: list[Span]) -> list[Span]:
