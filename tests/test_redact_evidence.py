@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.detect import find_spans, luhn, mask
+from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import items
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
@@ -84,3 +85,38 @@ def test_these_numbers_stay(said: str) -> None:
 def test_a_card_named_in_the_utterance_keeps_a_document_s_luhn_valid_number_masked() -> None:
     said = f"my card {VISA}, the policy number is on the letter"
     assert masked(said) == "my card [CARD], the policy number is on the letter"
+
+
+def _call(*turns: tuple[str, str]) -> list[str]:
+    """Each (channel, text) given as consecutive finals 2 s apart; each final as it ends the call."""
+    r, out = Redactor(), {}
+    for n, (channel, text) in enumerate(turns):
+        out.update(r.final(str(n), channel, text, 2.0 * n, 2.0 * n + 1.5))
+    return [mask(text, out.get(str(n), [])) for n, (_, text) in enumerate(turns)]
+
+
+@pytest.mark.parametrize("reader", ["agent", "customer"])
+def test_a_card_number_read_back_halfway_goes_on_after_it(reader: str) -> None:
+    # the agent reads the first half back (or the customer says it again): the second half goes on from the first
+    assert _call(
+        ("customer", "five oh three one, six oh two eight,"),
+        (reader, "five oh three one, six oh two eight, got it."),
+        ("customer", "and five two seven two, eight eight seven seven."),
+    ) == ["[CARD],", "[CARD], got it.", "and [CARD]."]
+
+
+def test_a_phone_number_read_back_stays() -> None:
+    said = ("customer", "my number is 600 123 456"), ("agent", "600 123 456, thank you")
+    assert _call(*said) == [text for _, text in said]
+
+
+def test_a_partial_after_a_card_number_read_back_is_masked() -> None:
+    r = Redactor()
+    r.final("0", "customer", "4685 6395 0032", 0.0, 1.5)
+    r.final("1", "customer", "4685 6395 0032, right", 2.0, 3.5)  # said again: the number is still being given
+    assert mask("67", r.partial("customer", "67", 4.0)) == "[CARD]"
+
+
+def test_a_19_digit_number_said_across_finals_is_taken_from_its_first_digit() -> None:
+    # the 19 digits pass Luhn, and so do the 15 from the second group (by chance): all 19 are masked
+    assert _call(("customer", "UnionPay, 6224 4797 8910"), ("customer", "2448 594.")) == ["UnionPay, [CARD]", "[CARD]."]

@@ -51,6 +51,7 @@ class _Said:
     end_s: float
     spans: list[Span] = field(default_factory=list)  # masked so far: a span once masked stays masked
     open: list[Span] = field(default_factory=list)  # a card number's first piece it ended with, masked at once
+    echo: int = 0  # the digits of a number being said that it read back ("4539 1488" then "4539 1488, yes")
 
 
 class Redactor:
@@ -122,6 +123,8 @@ class Redactor:
         if not last or start_s - last[-1].end_s > self.context_s:
             return 0
         said = last[-1]
+        if said.echo:  # the number being said was read back: it goes on
+            return said.echo
         folded = fold(said.text)
         if said.spans and said.spans[-1].kind == CARD and not _words(folded[said.spans[-1].end :]):
             return CARD_DIGITS[1]
@@ -152,7 +155,8 @@ class Redactor:
         opened = bool(mine) and all(any(s.start <= i.start < s.end for s in owner.open) for owner, i in mine)
         reach = OPEN_LEAD_WORDS if opened else LEAD_WORDS
         lead = found[0] if found and len(_words(folded[: found[0][0].start])) <= reach else []
-        if mine and lead and _echoes(lead, mine):  # "1234 5678" then "1234 5678, yes": read back, it goes on after
+        said.echo = _digits(mine) if mine and lead and _echoes(lead, mine) else 0
+        if said.echo:  # "1234 5678" then "1234 5678, yes": read back, it goes on after
             _add(said, _merged(find_spans(said.text, context), self.rules.find(said.text)))
             pending[said.channel] = mine
             return
