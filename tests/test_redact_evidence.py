@@ -120,3 +120,11 @@ def test_a_partial_after_a_card_number_read_back_is_masked() -> None:
 def test_a_19_digit_number_said_across_finals_is_taken_from_its_first_digit() -> None:
     # the 19 digits pass Luhn, and so do the 15 from the second group (by chance): all 19 are masked
     assert _call(("customer", "UnionPay, 6224 4797 8910"), ("customer", "2448 594.")) == ["UnionPay, [CARD]", "[CARD]."]
+
+
+# 4556 1909 3786 5797 is Luhn-valid: a last digit misheard as 8 fails the check
+def test_a_card_number_with_a_pause_and_a_misheard_digit_is_masked_where_a_card_came_up_before() -> None:
+    misheard = "4556 1909 3786, hold on, 5798"
+    assert _call(("customer", "I'll pay with my Visa."), ("customer", misheard))[1] == "[CARD], hold on, [CARD]"
+    assert _call(("agent", "What's the long number?"), ("customer", misheard))[1] == "[CARD], hold on, [CARD]"
+    assert _call(("customer", misheard)) == [misheard]  # nothing says it is a card: Luhn decides

@@ -289,8 +289,12 @@ def _interrupted(found: list[list[Item]], folded: str, before: Before) -> list[l
     out: list[list[Item]] = []
     alone = [not _card_runs(chain, folded, before) and not _amount(chain) for chain in found]
     for a, first in enumerate(found):
-        if not alone[a] or any(first is c for c in out) or named_before(folded, first[0].start, before) == OTHER:
+        named = named_before(folded, first[0].start, before)
+        if not alone[a] or any(first is c for c in out) or named == OTHER:
             continue
+        # a digit misheard fails the check: a card named or asked for before, or said a little before in
+        # the call, and a card's length (16, or an Amex's 15) are evidence enough
+        carded = named == CARD or before.carded or CARD in before.asked
         parts = [first]
         for b in range(a + 1, len(found)):
             gap = (found[b - 1][-1].end, found[b][0].start)
@@ -300,7 +304,7 @@ def _interrupted(found: list[list[Item]], folded: str, before: Before) -> list[l
             said = [i for p in parts[:-1] for i in p]
             again = (1, 2) if CORRECTION.search(folded, *gap) else ()  # the last groups said again
             readings = [said + parts[-1]] + [said[:-k] + parts[-1] for k in again if len(parts[-2]) > k]
-            if any(_card_said(r, folded) for r in readings):
+            if any(_card_said(r, folded, carded) for r in readings):
                 out += parts
                 break
     return out
@@ -315,10 +319,12 @@ def _amount(chain: list[Item]) -> bool:
     return bool(rest) and len(head.digits) <= 3 and all(len(i.digits) == 3 and not i.spoken for i in rest)
 
 
-def _card_said(run: list[Item], folded: str) -> bool:
+def _card_said(run: list[Item], folded: str, carded: bool = False) -> bool:
+    """Whether ``run`` is a card number: Luhn-valid, or (``carded``: a card is about) a card's length."""
     digits = "".join(i.digits for i in run)
     lo, hi = CARD_DIGITS
-    return lo <= len(digits) <= hi and luhn(digits) and issued(digits) and not ordinary(folded, run)
+    checked = luhn(digits) or (carded and (len(digits) == 16 or (len(digits) == 15 and digits[:2] in ("34", "37"))))
+    return lo <= len(digits) <= hi and checked and issued(digits) and not ordinary(folded, run)
 
 
 def asks(text: str) -> frozenset[str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from agentassist.privacy.cues import CARD, OTHER
+from agentassist.privacy.cues import CARD, OTHER, cues
 from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
@@ -79,7 +79,8 @@ class Redactor:
             if s.channel != channel or s.spans or items(s.text):
                 break
         said = frozenset(x.kind for x in latest.spans if x.kind in KINDS) if latest is not None else frozenset()
-        return Before(frozenset().union(*(asks(s.text) for s in last.values())), said)
+        carded = any(s.spans or cues(CARD, fold(s.text)) for s in recent)  # "which card?" ... "the Visa" ...
+        return Before(frozenset().union(*(asks(s.text) for s in last.values())), said, carded)
 
     def partial(
         self, channel: str, text: str, start_s: float, run_digits: int = PARTIAL_RUN_DIGITS, said: bool = False
@@ -167,7 +168,7 @@ class Redactor:
         for owner, spans in across.items():
             _add(owner, spans)
         if across:
-            context = Before(context.asked, context.said | {CARD})
+            context = Before(context.asked, context.said | {CARD}, True)
         going_on = [] if across else _going_on(mine, lead)
         taken = (Span(CARD, going_on[0].start, going_on[-1].end),) if going_on else tuple(across.get(said, []))
         said.open += [t for t in taken if going_on and t not in said.open]

@@ -107,10 +107,12 @@ class Span:
 @dataclass(frozen=True, slots=True)
 class Before:
     """What was said just before an utterance: what a final of either speaker ended asking for (``card``,
-    ``expiry``, ``cvv``, or ``other``: an order or phone number) and the card data kinds the last final held."""
+    ``expiry``, ``cvv``, or ``other``: an order or phone number), the card data kinds the last final held, and
+    whether a card came up a little before (``carded``: evidence for a number that fails the Luhn check)."""
 
     asked: frozenset[str] = frozenset()
     said: frozenset[str] = frozenset()
+    carded: bool = False  # a payment card named, or card data said, in the call's last finals (either speaker)
 
 
 NOTHING = Before()
