@@ -69,7 +69,8 @@ OTHER_CUE = re.compile(
     r"\b(?:reference|ref|order|invoice|ticket|tracking|contract|account|policy|booking|confirmation|case|claim"
     r"|customer number|member number|serial|imei|barcode|parcel|shipment|transaction|receipt|reservation"
     r"|registration|passport|licen[cs]e|social security|tax|vat|postcode|zip|phone|mobile|cell|cellphone|telephone"
-    r"|fax|extension"
+    r"|fax|extension|my number|мой номер|мій номер|moj numer"  # "my number" alone: a phone ("my card number": a card)
+    r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"  # carriers: a parcel
     r"|call (?:me|us|back)|reach (?:me|us)|text me|ring me|whatsapp|viber|звонит\w*|перезвонит\w*|позвонит\w*"
     r"|передзвон\w*|зателефонуй\w*|подзвон\w*|dzwon\w*|zadzwon\w*|oddzwon\w*"
     r"|договор\w*|договір|заказ\w*|сч[её]т\w*|полис\w*|поліс\w*|обращени\w*|заявк\w*|накладн\w*|трек\w*|посылк\w*"
@@ -84,7 +85,8 @@ OTHER_CUE = re.compile(
 # beginning as a card does ("policy number 4021 7735 9910 2281": one in ten numbers passes Luhn), unless a card
 # is named in the same utterance; "account", "phone" and the like are not here (a card account may be said so)
 DOCUMENT_CUE = re.compile(
-    r"\b(?:policy|contract|invoice|order|booking|reservation|ticket|tracking|parcel|shipment|waybill"
+    r"\b(?:policy|contract|invoice|order(?! to\b)|booking|reservation|ticket|tracking|parcel|shipment|waybill"
+    r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"
     r"|договор\w*|договір\w*|полис\w*|поліс\w*|заказ\w*|замовлен\w*|накладн\w*|ттн|посылк\w*|посилк\w*"
     r"|квитанц\w*|бронировани\w*|бронювання|билет\w*|квит\w*"
     r"|umow\w*|polis\w*|faktur\w*|zamowieni\w*|przesylk\w*|paczk\w*|rezerwacj\w*|bilet\w*)\b"
