@@ -69,7 +69,7 @@ OTHER_CUE = re.compile(
     r"\b(?:reference|ref|order|invoice|ticket|tracking|contract|account|policy|booking|confirmation|case|claim"
     r"|customer number|member number|serial|imei|barcode|parcel|shipment|transaction|receipt|reservation"
     r"|registration|passport|licen[cs]e|social security|tax|vat|postcode|zip|phone|mobile|cell|cellphone|telephone"
-    r"|fax|extension|my number|мой номер|мій номер|moj numer"  # "my number" alone: a phone ("my card number": a card)
+    r"|fax|extension"  # not "my number" alone: a card is said so too ("my number is 4916 3385 ...")
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"  # carriers: a parcel
     r"|call (?:me|us|back)|reach (?:me|us)|text me|ring me|whatsapp|viber|звонит\w*|перезвонит\w*|позвонит\w*"
     r"|передзвон\w*|зателефонуй\w*|подзвон\w*|dzwon\w*|zadzwon\w*|oddzwon\w*"
