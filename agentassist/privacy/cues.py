@@ -8,8 +8,9 @@ A cue is a regular expression; :func:`cues` finds its places less those a counte
 
 from __future__ import annotations
 
-import functools
 import re
+
+from agentassist.privacy.memo import remembered
 
 CARD = "card"
 EXPIRY = "expiry"
@@ -126,14 +127,9 @@ def cues(kind: str, folded: str) -> list[tuple[int, int]]:
     return list(_cues(kind, folded))
 
 
-def clear() -> None:
-    """Forget the texts read (agentassist.privacy.utterances.forget_texts)."""
-    _cues.cache_clear()
-
-
-# a call's last finals are read again with each new one: the same texts, five kinds each (bounded, and
-# emptied as each call ends: agentassist.privacy.utterances.forget_texts)
-@functools.lru_cache(maxsize=1024)
+# a call's last finals are read again with each new one: the same texts, five kinds each (remembered by the
+# call being read only: agentassist.privacy.memo)
+@remembered("cues")
 def _cues(kind: str, folded: str) -> tuple[tuple[int, int], ...]:
     if kind == OTHER:
         taken = [m.span() for p in _TAKEN_BACK.values() for m in p.finditer(folded)]

@@ -31,6 +31,7 @@ from agentassist.privacy.detect import (
 )
 from agentassist.privacy.expiry import by_shape
 from agentassist.privacy.kinds import IBAN, Rules
+from agentassist.privacy.memo import Memo, reading
 from agentassist.privacy.said import Before, Item, Span, chains, fold, items
 
 CONTEXT_S = 15.0  # an utterance further back than this does not carry a number or a question on
@@ -66,6 +67,7 @@ class Redactor:
         self.rules = rules or Rules()  # the campaign's kinds beyond card data
         self._keep = keep
         self._said: list[_Said] = []  # the last finals of both channels, by start time
+        self.memo = Memo()  # what this call's texts were read as: this call's only, gone with it
 
     def _context(self, before: list[_Said], start_s: float, channel: str = "") -> Before:
         """What the last final of either speaker before ``start_s`` asked for, and the card data the
@@ -85,6 +87,10 @@ class Redactor:
     def partial(
         self, channel: str, text: str, start_s: float, run_digits: int = PARTIAL_RUN_DIGITS, said: bool = False
     ) -> list[Span]:
+        with reading(self.memo):
+            return self._partial(channel, text, start_s, run_digits, said)
+
+    def _partial(self, channel: str, text: str, start_s: float, run_digits: int, said: bool) -> list[Span]:
         """The spans of a partial: those of a final, and any run of ``run_digits`` digits or more (part of
         a card number, maybe), counting the digits this speaker's last final ended with or the card
         number it ended with ("4539 1488" then a partial "0343": masked); but not a run that the words
@@ -136,6 +142,10 @@ class Redactor:
 
     def final(self, key: str, channel: str, text: str, start_s: float, end_s: float) -> dict[str, list[Span]]:
         """Spans of the final ``key`` and of the earlier finals that gained one, by key (all spans of each)."""
+        with reading(self.memo):
+            return self._final(key, channel, text, start_s, end_s)
+
+    def _final(self, key: str, channel: str, text: str, start_s: float, end_s: float) -> dict[str, list[Span]]:
         said = _Said(key, channel, text, start_s, end_s)
         self._said = sorted([*self._said, said], key=lambda s: s.start_s)[-self._keep :]
         before = {s: list(s.spans) for s in self._said}

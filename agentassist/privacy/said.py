@@ -10,11 +10,11 @@ said in groups: :func:`chains`). Text is read :func:`fold` ed: lowercase, Polish
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
 from agentassist.assist.numbers import is_number_word, number_runs
+from agentassist.privacy.memo import remembered
 
 _FOLD = str.maketrans("ąćęłńóśźżё’ʼ`", "acelnoszzе'''")
 TOKEN = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
@@ -118,7 +118,7 @@ class Before:
 NOTHING = Before()
 
 
-@functools.lru_cache(maxsize=256)  # a call's last finals are read again with each new one: the same texts
+@remembered("fold")  # a call's last finals are read again with each new one: the same texts
 def fold(text: str) -> str:
     """Lowercase, Polish diacritics and ё folded, apostrophes unified: the same length as ``text``."""
     lowered = text.lower()
@@ -132,12 +132,7 @@ def items(text: str) -> list[Item]:
     return list(_items(text))
 
 
-def clear_items() -> None:
-    """Forget the texts read (agentassist.privacy.utterances.forget_texts)."""
-    _items.cache_clear()
-
-
-@functools.lru_cache(maxsize=256)
+@remembered("items")
 def _items(text: str) -> tuple[Item, ...]:
     folded = fold(text)
     tokens = [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(folded)]
