@@ -25,6 +25,7 @@ from itertools import pairwise
 
 from agentassist.privacy.cues import CARD, CORRECTION, CVV, DOCUMENT, EXPIRY, OTHER, asked_for, cues
 from agentassist.privacy.expiry import CORRECTION_WORDS, code_items, expiries_and_codes, months
+from agentassist.privacy.memo import reads
 from agentassist.privacy.said import (
     CONTEXT_WORDS,
     NOTHING,
@@ -187,6 +188,7 @@ def ordinary(folded: str, run: list[Item]) -> bool:
     return False
 
 
+@reads
 def find_spans(text: str, before: Before = NOTHING, taken: tuple[Span, ...] = ()) -> list[Span]:
     """The card data in ``text``, said after what ``before`` tells (the utterances just before);
     ``taken``: pieces of a card number already known (one said on from the utterance before), the
@@ -327,6 +329,7 @@ def _card_said(run: list[Item], folded: str, carded: bool = False) -> bool:
     return lo <= len(digits) <= hi and checked and issued(digits) and not ordinary(folded, run)
 
 
+@reads
 def asks(text: str) -> frozenset[str]:
     """What ``text`` ends asking for (or naming): ``card``, ``expiry``, ``cvv`` or ``other``; not what it
     answers itself ("the card is 4111 ...")."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections import OrderedDict
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterator
 from contextvars import ContextVar
 from typing import Any, TypeVar, cast
@@ -25,30 +25,20 @@ SIZE = 256  # entries a table keeps: the call's last 8 finals and the partials b
 
 
 class Memo:
-    """What one call's texts were read as, by table (a reader's name) and arguments; least recently used
-    entries go first past ``size`` a table."""
+    """What one call's texts were read as, by table (a reader's name) and arguments; the oldest entries go
+    first past ``size`` a table (a plain dict: a lookup costs ~0.1 µs, an OrderedDict's move ~0.3 µs more)."""
 
     def __init__(self, size: int = SIZE) -> None:
         self.size = size
-        self._tables: dict[str, OrderedDict[Hashable, Any]] = {}
-
-    def get(self, table: str, key: Hashable, compute: Callable[[], Any]) -> Any:
-        found = self._tables.setdefault(table, OrderedDict())
-        if key in found:
-            found.move_to_end(key)
-            return found[key]
-        value = found[key] = compute()
-        if len(found) > self.size:
-            found.popitem(last=False)
-        return value
+        self.tables: defaultdict[str, dict[Hashable, Any]] = defaultdict(dict)
 
     def texts(self) -> set[str]:
         """The texts remembered (each entry's arguments that are text)."""
-        keys = (k for table in self._tables.values() for k in table)
+        keys = (k for table in self.tables.values() for k in table)
         return {a for k in keys for a in (k if isinstance(k, tuple) else (k,)) if isinstance(a, str)}
 
     def clear(self) -> None:
-        self._tables.clear()
+        self.tables.clear()
 
 
 _READING: ContextVar[Memo | None] = ContextVar("agentassist_privacy_memo", default=None)
@@ -65,6 +55,20 @@ def reading(memo: Memo) -> Iterator[Memo]:
         _READING.reset(token)
 
 
+def reads(reader: F) -> F:
+    """A reader of whole utterances (``find_spans``): it remembers in the call's memo, or, read outside a
+    call, in one of its own that goes when it returns (it reads a text's words and cues many times over)."""
+
+    @functools.wraps(reader)
+    def read(*args: Any, **kwargs: Any) -> Any:
+        if _READING.get() is not None:
+            return reader(*args, **kwargs)
+        with reading(Memo()):
+            return reader(*args, **kwargs)
+
+    return cast(F, read)
+
+
 def remembered(table: str) -> Callable[[F], F]:
     """A pure reader of text whose results the call being read remembers (see :func:`reading`)."""
 
@@ -72,7 +76,16 @@ def remembered(table: str) -> Callable[[F], F]:
         @functools.wraps(reader)
         def read(*args: Hashable) -> Any:
             memo = _READING.get()
-            return reader(*args) if memo is None else memo.get(table, args, lambda: reader(*args))
+            if memo is None:
+                return reader(*args)
+            found = memo.tables[table]
+            try:
+                return found[args]
+            except KeyError:
+                value = found[args] = reader(*args)
+            if len(found) > memo.size:
+                del found[next(iter(found))]
+            return value
 
         return cast(F, read)
 
