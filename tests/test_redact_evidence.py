@@ -151,3 +151,20 @@ def test_a_partial_of_a_carrier_s_number_is_not_masked(said: str) -> None:
 )
 def test_a_partial_of_a_card_said_without_its_name_is_masked(said: str, expected: str) -> None:
     assert mask(said, Redactor().partial("customer", said, 0.0)) == expected
+
+
+@pytest.mark.parametrize(
+    "between",
+    [
+        [("customer", "Так."), ("agent", "Хорошо.")],  # a final of each speaker with no number and no question
+        [("agent", "Okay."), ("customer", "Right, hang on.")],
+    ],
+)
+def test_an_expiry_said_after_its_cue_and_a_word_from_each_speaker_is_masked(between: list[tuple[str, str]]) -> None:
+    r = Redactor()
+    r.final("0", "customer", f"the card number is {VISA}", 0.0, 3.0)
+    r.final("1", "customer", "Срок действия", 4.0, 5.0)  # the cue, a final of its own
+    for n, (channel, text) in enumerate(between):
+        r.final(f"m{n}", channel, text, 6.0 + n, 6.8 + n)
+    assert mask("1, 2, 2, 8.", r.partial("customer", "1, 2, 2, 8.", 8.5)) == "[EXPIRY]."  # the live feed's partial
+    assert [s.kind for s in r.final("2", "customer", "1, 2, 2, 8.", 8.5, 9.5)["2"]] == ["expiry"]

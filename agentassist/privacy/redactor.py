@@ -72,13 +72,16 @@ class Redactor:
     def _context(self, before: list[_Said], start_s: float, channel: str = "") -> Before:
         """What the last final of either speaker before ``start_s`` asked for, and the card data the
         latest of them held (a code said right after a card number and its expiry is a code); a final of
-        ``channel``'s with no number in it is passed over ("Сок яйство": an expiry's cue misheard)."""
+        ``channel``'s with no number in it is passed over ("Сок яйство": an expiry's cue misheard), and
+        so is one of either speaker's with no number and no question ("Так." "Хорошо." between "Срок
+        действия" and "1, 2, 2, 8": the cue a few utterances back still says what the number is)."""
         recent = [s for s in before if s.start_s < start_s and start_s - s.end_s <= self.context_s]
-        last = {s.channel: s for s in recent}
+        quiet = {s: not s.spans and not items(s.text) and not asks(s.text) for s in recent}
+        last = {s.channel: s for s in recent if not quiet[s]}
         latest = None
         for s in reversed(recent):
             latest = s
-            if s.channel != channel or s.spans or items(s.text):
+            if not quiet[s] and (s.channel != channel or s.spans or items(s.text)):
                 break
         said = frozenset(x.kind for x in latest.spans if x.kind in KINDS) if latest is not None else frozenset()
         carded = any(s.spans or cues(CARD, fold(s.text)) for s in recent)  # "which card?" ... "the Visa" ...
