@@ -168,3 +168,23 @@ def test_an_expiry_said_after_its_cue_and_a_word_from_each_speaker_is_masked(bet
         r.final(f"m{n}", channel, text, 6.0 + n, 6.8 + n)
     assert mask("1, 2, 2, 8.", r.partial("customer", "1, 2, 2, 8.", 8.5)) == "[EXPIRY]."  # the live feed's partial
     assert [s.kind for s in r.final("2", "customer", "1, 2, 2, 8.", 8.5, 9.5)["2"]] == ["expiry"]
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        # a code's or an expiry's short start, corrected: the retracted digits are that kind too
+        ("CVV is seven seven, no, seven eight one", "CVV is [CVV], no, [CVV]"),
+        ("Код безопасности два, ой, нет, два один четыре", "Код безопасности [CVV], ой, нет, [CVV]"),
+        ("the expiry is oh three, no, oh four twenty nine", "the expiry is [EXPIRY], no, [EXPIRY]"),
+        ("The three digits on the signature strip are 5 1 2", "The three digits on the signature strip are [CVV]"),
+        ("Valid from 01/24 until 01/29", "Valid from [EXPIRY] until [EXPIRY]"),  # the first month with the last
+        # the last four digits of a card may show (PCI DSS): after "ends in" they are not its first group
+        ("My Visa ends in 5797", "My Visa ends in 5797"),
+        ("Карта заканчивается на 5797", "Карта заканчивается на 5797"),
+        ("Karta kończy się na 5797", "Karta kończy się na 5797"),
+        (f"my card ends in {VISA}", "my card ends in [CARD]"),  # the whole number is still masked
+    ],
+)
+def test_corrections_signature_strips_and_last_four(said: str, expected: str) -> None:
+    assert _call(("customer", said)) == [expected]

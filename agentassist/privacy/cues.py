@@ -29,6 +29,7 @@ CVV_CUE = re.compile(
     r"|(?:kod\w*|trzy cyfry|cztery cyfry|3 cyfry|4 cyfry) z przodu"
     r"|код\w* спереду|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa"
     r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
+    r"|signature (?:strip|panel)|полос\w* для подписи|смуз\w* для підпису|pasku podpisu|pasek podpisu"
     r"|at the back|back of the card|си ?ви ?ви|сі ?ві ?ві|trzy cyfry|code|код\w*|kod\w*)\b"
 )
 _BARE_CODE = re.compile(r"code|код\w*|kod\w*")
@@ -46,7 +47,8 @@ NOT_CVV = re.compile(
 EXPIRY_CUE = re.compile(
     r"\b(?:expiry|expiration|expires?|expiring|exp|valid (?:until|thru|through|till|to)|good (?:until|thru|through)"
     r"|срок\w* действия|действует до|действительна до|годна до|термін\w* дії|дійсна до|діє до"
-    r"|data waznosci|waznosc|wazna do|runs? out|срок|термін)\b"
+    r"|data waznosci|waznosc|wazna do|runs? out|срок|термін"
+    r"|valid from|действует с|действительна с|дійсна з|діє з|wazna od)\b"  # the first month: masked with the last
 )
 NEAR_CARD_CUE = re.compile(r"\b(?:до|do|until)\b")  # "card ..., до 11/25": an expiry only beside a card number
 # or a card named, right before a month ("Карта до апреля 2030-го")
@@ -113,6 +115,13 @@ MONTH = re.compile(r"(?<![^\W\d_])(?:" + "|".join(sorted(MONTHS, key=len, revers
 # a number said again, corrected: "twelve twenty-six, no, sorry, twelve twenty-seven", "4352 3068 2012, ой, нет, 2102"
 CORRECTION = re.compile(
     r"\b(?:no|sorry|i mean|wait|нет|ой|простите|извините|то есть|ні|вибачте|тобто|nie|przepraszam|to znaczy)\b"
+)
+
+# the last four digits of a card (PCI DSS lets them show): "my Visa ends in 5797", "карта на 5797" is not
+LAST_FOUR = re.compile(
+    r"\b(?:ends? (?:in|with)|ending (?:in|with)|last (?:four|4)(?: digits)?(?: are| is)?|заканчива\w* на|закінчу\w* на"
+    r"|последн\w* (?:четыре|4) цифр\w*|останн\w* (?:чотири|4) цифр\w*|konczy sie na|konczac\w* sie na"
+    r"|ostatnie (?:cztery|4) cyfry)\s*$"
 )
 
 ASK_WORDS = {CARD: 6, EXPIRY: 3, CVV: 3, OTHER: 3}  # a question ends this many words after its cue at most

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from agentassist.privacy.cues import CARD, CORRECTION, CVV, DOCUMENT, EXPIRY, OTHER, asked_for, cues
+from agentassist.privacy.cues import CARD, CORRECTION, CVV, DOCUMENT, EXPIRY, LAST_FOUR, OTHER, asked_for, cues
 from agentassist.privacy.expiry import CORRECTION_WORDS, code_items, expiries_and_codes, months
 from agentassist.privacy.memo import reads
 from agentassist.privacy.said import (
@@ -157,7 +157,7 @@ def announced(folded: str, at: int, before: Before = NOTHING) -> str:
         found[kind] = cue_before(cues(kind, folded), folded, at)
         found[kind] = max(found[kind], 0) if opening and kind in before.asked else found[kind]
         found[kind] = -1 if other_at > found[kind] else found[kind]
-    if named_before(folded, at, before) == CARD:
+    if named_before(folded, at, before) == CARD and not LAST_FOUR.search(folded, 0, at):  # "my Visa ends in 57"
         found[CARD] = max(last_cue(cues(CARD, folded), at), 0)
     kind, where = max(found.items(), key=lambda kv: kv[1])
     return kind if where >= 0 else ""

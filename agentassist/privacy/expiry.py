@@ -123,6 +123,17 @@ def _year(piece: list[Item], folded: str, card: bool) -> int:
     return int(year and (bool(_END_OF.search(folded, 0, piece[0].start)) or (card and said_so)))
 
 
+def _retracted(folded: str, piece: list[Item], following: list[Item]) -> str:
+    """What ``piece`` is the retracted start of, where a correction and a code or an expiry date follow it
+    ("seven seven, no, seven eight one"): ``cvv``, ``expiry`` or ""."""
+    if not following or sum(len(i.digits) for i in piece) > 2:
+        return ""
+    gap = (piece[-1].end, following[0].start)
+    if words_between(folded, *gap) > CORRECTION_WORDS or not CORRECTION.search(folded, *gap):
+        return ""
+    return EXPIRY if _expiry(following) else CVV if code_items(following) else ""
+
+
 def _corrected(folded: str, spans: list[Span], at: int) -> str:
     """The kind of the span just before ``at`` where a correction follows it ("twelve twenty-six, no, sorry,
     twelve twenty-seven"): the number at ``at`` may be that kind again; else ""."""
@@ -154,7 +165,9 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
     code_cues = cues(CVV, folded) if card or cues(EXPIRY, folded) else code_cues_named(folded)
     other_cues = cues(OTHER, folded)
     spans: list[Span] = []
-    for piece in chains(folded, rest):
+    pieces = chains(folded, rest)
+    for n, piece in enumerate(pieces):
+        retracted = _retracted(folded, piece, pieces[n + 1] if n + 1 < len(pieces) else [])
         while piece:
             at = piece[0].start
             opening = words_between(folded, 0, at) <= CONTEXT_WORDS
@@ -175,12 +188,16 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
             code_at = max(code_at, 0) if opening and CVV in before.asked else code_at
             kind, k = "", 0
             again = _corrected(folded, spans, at)
-            if expiry_at >= 0 and expiry_at >= code_at and (k := _expiry(piece) or _year(piece, folded, card)):
+            if (
+                expiry_at >= 0
+                and expiry_at >= code_at
+                and (k := _expiry(piece) or _year(piece, folded, card) or (retracted == EXPIRY and len(piece)))
+            ):
                 kind = EXPIRY if _plausible(piece[:k]) or expiry_at not in (b for _, b in dates) else ""
             elif expiry_at >= 0 and expiry_at >= code_at and ending and sum(len(i.digits) for i in piece) <= 6:
                 kind, k = EXPIRY, len(piece)  # cut short by the recognizer ("1, 2, 2." of "1, 2, 2, 8")
-            elif code_at >= 0 and (k := code_items(piece)):
-                kind = CVV
+            elif code_at >= 0 and (k := code_items(piece) or (retracted == CVV and len(piece))):
+                kind = CVV  # a short start said again whole ("CVV is seven seven, no, seven eight one") is it too
             elif ((following and EXPIRY not in said) or again == EXPIRY) and (k := _expiry(piece)):
                 kind = EXPIRY
             elif (
