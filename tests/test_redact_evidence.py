@@ -184,6 +184,8 @@ def test_an_expiry_said_after_its_cue_and_a_word_from_each_speaker_is_masked(bet
         ("Карта заканчивается на 5797", "Карта заканчивается на 5797"),
         ("Karta kończy się na 5797", "Karta kończy się na 5797"),
         (f"my card ends in {VISA}", "my card ends in [CARD]"),  # the whole number is still masked
+        (f"It's {VISA[:-1]} — sorry, {VISA[-4:]}", "It's [CARD] — sorry, [CARD]"),  # its last group said whole
+        ("Сі-ві-ві двісті чотирнадцять", "Сі-ві-ві [CVV]"),
     ],
 )
 def test_corrections_signature_strips_and_last_four(said: str, expected: str) -> None:

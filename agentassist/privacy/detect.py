@@ -231,8 +231,11 @@ def _said_again(folded: str, said: list[Item], cards: list[Span], rest: list[Ite
             continue
         if not CORRECTION.search(folded, card.end, after[0][0].start) or not (k := code_items(after[0])):
             continue
-        digits, group = _joined([i for i in said if card.start <= i.start < card.end]), _joined(after[0][:k])
-        if len(digits) > len(group) and luhn(digits[: -len(group)] + group):
+        number = [i for i in said if card.start <= i.start < card.end]
+        digits, group = _joined(number), _joined(after[0][:k])
+        # in place of as many digits ("7904 ... 7804"), or of the last group ("579, sorry, 5797")
+        readings = [digits[: -len(group)] + group, _joined(number[:-1]) + group]
+        if len(digits) > len(group) and any(CARD_DIGITS[0] <= len(r) <= CARD_DIGITS[1] and luhn(r) for r in readings):
             out.append(Span(CARD, after[0][0].start, after[0][k - 1].end))
     return out
 
