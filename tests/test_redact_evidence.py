@@ -190,3 +190,22 @@ def test_an_expiry_said_after_its_cue_and_a_word_from_each_speaker_is_masked(bet
 )
 def test_corrections_signature_strips_and_last_four(said: str, expected: str) -> None:
     assert _call(("customer", said)) == [expected]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Заплатив карткою 1 200 гривень, номер чека 58213",  # the card's cue was about the amount
+        "Zapłaciłem kartą 349,99 zł dnia 05.03.2026",
+        "Баланс по карте 15 230 рублей, минимальный платёж 1 523",
+        "Flat 117, entrance 3, code for the intercom 2580",  # a bare "code", no card data about
+    ],
+)
+def test_a_number_ending_a_final_after_a_payment_or_another_thing_s_code_stays(said: str) -> None:
+    assert _call(("customer", said)) == [said]
+    assert Redactor().partial("customer", said, 0.0) == []
+
+
+def test_a_card_named_after_an_amount_still_names_the_number_after_it() -> None:
+    said = "I paid 200 dollars by card, the card is 4556 1909"
+    assert _call(("customer", said)) == ["I paid 200 dollars by card, the card is [CARD]"]

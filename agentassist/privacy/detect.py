@@ -23,7 +23,18 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from agentassist.privacy.cues import CARD, CORRECTION, CVV, DOCUMENT, EXPIRY, LAST_FOUR, OTHER, asked_for, cues
+from agentassist.privacy.cues import (
+    CARD,
+    CORRECTION,
+    CVV,
+    DOCUMENT,
+    EXPIRY,
+    LAST_FOUR,
+    OTHER,
+    asked_for,
+    code_cues_named,
+    cues,
+)
 from agentassist.privacy.expiry import CORRECTION_WORDS, code_items, expiries_and_codes, months
 from agentassist.privacy.memo import reads
 from agentassist.privacy.said import (
@@ -137,7 +148,11 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     the question just before), ``other`` (an order, a reference, a phone: a cue or the question), or ""."""
     card_at = last_cue(cues(CARD, folded), at)
     other_at = last_cue(cues(OTHER, folded), at)
-    if card_at > other_at and words_between(folded, card_at, at) <= _CARD_CUE_WORDS:
+    # an amount between is what the card's cue was about ("оплатил картой 1 200 гривень, номер чека ...")
+    paid = card_at >= 0 and any(
+        card_at <= i.start and i.end <= at and _MONEY.match(folded, i.end) for i in items(folded)
+    )
+    if card_at > other_at and words_between(folded, card_at, at) <= _CARD_CUE_WORDS and not paid:
         return CARD
     if other_at >= 0 or OTHER in before.asked:
         return OTHER
@@ -153,8 +168,14 @@ def announced(folded: str, at: int, before: Before = NOTHING) -> str:
     opening = words_between(folded, 0, at) <= CONTEXT_WORDS
     other_at = last_cue(cues(OTHER, folded), at)  # "срок действия договора до ...": another thing's
     found = {}
+    # a bare "code" announces a security code only where card data is about ("code for the intercom 2580")
+    carded = (
+        before.said or before.carded or before.asked & {CARD, EXPIRY, CVV} or cues(CARD, folded) or cues(EXPIRY, folded)
+    )
     for kind in (EXPIRY, CVV):
-        found[kind] = cue_before(cues(kind, folded), folded, at)
+        found[kind] = cue_before(
+            cues(kind, folded) if kind == EXPIRY or carded else code_cues_named(folded), folded, at
+        )
         found[kind] = max(found[kind], 0) if opening and kind in before.asked else found[kind]
         found[kind] = -1 if other_at > found[kind] else found[kind]
     if named_before(folded, at, before) == CARD and not LAST_FOUR.search(folded, 0, at):  # "my Visa ends in 57"
