@@ -209,3 +209,14 @@ def test_a_number_ending_a_final_after_a_payment_or_another_thing_s_code_stays(s
 def test_a_card_named_after_an_amount_still_names_the_number_after_it() -> None:
     said = "I paid 200 dollars by card, the card is 4556 1909"
     assert _call(("customer", said)) == ["I paid 200 dollars by card, the card is [CARD]"]
+
+
+def test_digits_said_before_a_card_number_across_finals_are_masked_with_it() -> None:
+    # a digit heard twice at the start: the Luhn-valid run across the two finals begins after it
+    assert _call(
+        ("customer", "So it's five five oh, three one six..."),
+        ("customer", "...oh two eight five, two seven two eight, eight seven seven"),
+    ) == [
+        "So it's [CARD]...",
+        "...[CARD]",
+    ]

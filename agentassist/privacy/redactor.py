@@ -262,6 +262,8 @@ def _across(
     windows = card_windows(chain, across=len(pending))
     if not windows and not checked:
         windows = unchecked_window(chain, fold(owners[0].text), before, across=len(pending))
+    if windows:  # the digits said before the first (a digit heard twice, a misheard start) are the number's too
+        windows = [(0, windows[0][1]), *windows[1:]]
     for i, j in windows:
         for owner in dict.fromkeys(owners[i:j]):
             mine = [chain[k] for k in range(i, j) if owners[k] is owner]
