@@ -226,17 +226,19 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
     found = [i for i in said if not any(t.start <= i.start < t.end for t in taken)]
     cards: list[Span] = list(taken)
     rest: list[Item] = []
-    said_apart = _interrupted(chains(folded, found), folded, before)
+    found_chains = chains(folded, found)
+    runs = [_card_runs(chain, folded, before) for chain in found_chains]  # each read once (card_windows is dear)
+    said_apart = _interrupted(found_chains, runs, folded, before)
     for chain in said_apart:  # parts joined by an "and" are one span ("four fives ... and four fours")
         if cards and cards[-1] not in taken and _AND.fullmatch(folded, cards[-1].end, chain[0].start):
             cards[-1] = Span(CARD, cards[-1].start, chain[-1].end)
         else:
             cards.append(Span(CARD, chain[0].start, chain[-1].end))
-    for chain in chains(folded, found):
-        if chain in said_apart:
+    for chain, chain_runs in zip(found_chains, runs, strict=True):
+        if any(chain is c for c in said_apart):
             continue
         last = 0
-        for i, j in _card_runs(chain, folded, before):
+        for i, j in chain_runs:
             cards.append(Span(CARD, chain[i].start, chain[j - 1].end))
             rest += chain[last:i]
             last = j
@@ -314,13 +316,16 @@ def _document(folded: str, at: int) -> bool:
     return other_at >= 0 and last_cue(cues(DOCUMENT, folded), at) == other_at
 
 
-def _interrupted(found: list[list[Item]], folded: str, before: Before) -> list[list[Item]]:
+def _interrupted(
+    found: list[list[Item]], runs: list[list[tuple[int, int]]], folded: str, before: Before
+) -> list[list[Item]]:
     """Chains that are one card number said in parts with a few words between them: a pause or a filler
     ("4891 5860, сейчас, очки надену, 6255 0076"), or a correction that says its last groups again
     ("4352 3068 2012, ой, нет, 2102 8476"; the retracted part is card data said too). The parts together
-    pass the Luhn check, begin as an issued card does and hold no card number of their own."""
+    pass the Luhn check, begin as an issued card does and hold no card number of their own (``runs``: each
+    chain's, :func:`_card_runs`)."""
     out: list[list[Item]] = []
-    alone = [not _card_runs(chain, folded, before) and not _amount(chain) for chain in found]
+    alone = [not chain_runs and not _amount(chain) for chain, chain_runs in zip(found, runs, strict=True)]
     for a, first in enumerate(found):
         named = named_before(folded, first[0].start, before)
         if not alone[a] or any(first is c for c in out) or named == OTHER:
