@@ -325,7 +325,7 @@ def _interrupted(
     pass the Luhn check, begin as an issued card does and hold no card number of their own (``runs``: each
     chain's, :func:`_card_runs`)."""
     out: list[list[Item]] = []
-    alone = [not chain_runs and not _amount(chain) for chain, chain_runs in zip(found, runs, strict=True)]
+    alone = [not chain_runs and not amount(chain) for chain, chain_runs in zip(found, runs, strict=True)]
     for a, first in enumerate(found):
         named = named_before(folded, first[0].start, before)
         if not alone[a] or any(first is c for c in out) or named == OTHER:
@@ -348,7 +348,7 @@ def _interrupted(
     return out
 
 
-def _amount(chain: list[Item]) -> bool:
+def amount(chain: list[Item]) -> bool:
     """Whether a chain is said as an amount, not as a card's groups: round numbers said as words ("пять
     тысяч", "two hundred") or thousands written apart ("4 500", "12 000")."""
     if all(i.spoken and len(i.digits) > 2 and i.digits.endswith("00") for i in chain):

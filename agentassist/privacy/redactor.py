@@ -21,6 +21,7 @@ from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
     UNCHECKED_DIGITS,
+    amount,
     announced,
     asks,
     card_windows,
@@ -41,6 +42,7 @@ OPEN_LEAD_WORDS = 6  # after a card's first groups named so ("my card is 4539"):
 PARTIAL_RUN_DIGITS = 7  # a partial with this many digits in a row may be part of a card: masked (PCI DSS: six show)
 READ_BACK_DIGITS = 4  # a card number's piece said again ("5163 1557, yes"): as long as a group at least
 REVISION_RUN_DIGITS = 12  # a revision merges a turn's pieces: this many digits in a row are most of a card
+_CARD_FIRST = "234569"  # a card's first digit: Mir, Amex/JCB, Visa, Mastercard, Discover, national schemes (9)
 
 
 @dataclass(eq=False)  # one final is one object: hashed by identity
@@ -114,7 +116,7 @@ class Redactor:
                 continue
             # the number still being said, after its cue: masked as what it will be, from its first digit;
             # any number while card data is being given (the last final held some): the words may be misheard
-            kind = announced(folded, chain[0].start, before) if chain is found[-1] and not said else ""
+            kind = _announced(folded, chain, before) if chain is found[-1] and not said else ""
             if kind and not _words(folded[chain[-1].end :]):
                 spans.append(Span(kind, whole.start, whole.end))
             elif before.said and len(digits) >= 2 and not said:
@@ -191,7 +193,7 @@ class Redactor:
         # expiry's or a code's cue it is masked as one
         tail = found[-1] if found and not _words(folded[found[-1][-1].end :]) else []
         tail = [i for i in tail if not any(s.start <= i.start < s.end for s in said.spans if s not in said.open)]
-        kind = announced(folded, tail[0].start, context) if tail else ""
+        kind = _announced(folded, tail, context) if tail else ""
         piece = Span(kind, tail[0].start, tail[-1].end) if tail else None
         if kind and piece and not _overlaps(piece, said.spans):  # an expiry or code cut short ("1, 2, 2." "8.")
             said.open += [piece] if kind == CARD else []
@@ -234,6 +236,16 @@ def _read_back(finals: list[_Said]) -> None:
 
 def _joined(found: list[Item]) -> str:
     return "".join(i.digits for i in found)
+
+
+def _announced(folded: str, chain: list[Item], before: Before) -> str:
+    """What the cue before ``chain`` announces it is (:func:`announced`), but no card's first group where it
+    is a round amount ("лимит 50 000") or begins as no card does ("привязанный к карте: 8 916 ...")."""
+    kind = announced(folded, chain[0].start, before)
+    round_sum = amount(chain) and chain[-1].digits.endswith("00")  # not "Карта 4 044 ..." (a card written so)
+    if kind == CARD and (round_sum or chain[0].digits[0] not in _CARD_FIRST):
+        return ""
+    return kind
 
 
 def _merged(card: list[Span], other: list[Span]) -> list[Span]:
