@@ -181,6 +181,7 @@ def test_an_expiry_said_after_its_cue_and_a_word_from_each_speaker_is_masked(bet
         ("Valid from 01/24 until 01/29", "Valid from [EXPIRY] until [EXPIRY]"),  # the first month with the last
         # the last four digits of a card may show (PCI DSS): after "ends in" they are not its first group
         ("My Visa ends in 5797", "My Visa ends in 5797"),
+        ("the Visa ending 5797", "the Visa ending 5797"),
         ("Карта заканчивается на 5797", "Карта заканчивается на 5797"),
         ("Karta kończy się na 5797", "Karta kończy się na 5797"),
         (f"my card ends in {VISA}", "my card ends in [CARD]"),  # the whole number is still masked

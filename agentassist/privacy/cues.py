@@ -117,10 +117,12 @@ CORRECTION = re.compile(
     r"\b(?:no|sorry|i mean|wait|нет|ой|простите|извините|то есть|ні|вибачте|тобто|nie|przepraszam|to znaczy)\b"
 )
 
-# the last four digits of a card (PCI DSS lets them show): "my Visa ends in 5797", "карта на 5797" is not
+# the last four digits of a card (PCI DSS lets them show), said right before them: "my Visa ends in 5797",
+# "the one ending 5797", "заканчивается на 5797"
 LAST_FOUR = re.compile(
-    r"\b(?:ends? (?:in|with)|ending (?:in|with)|last (?:four|4)(?: digits)?(?: are| is)?|заканчива\w* на|закінчу\w* на"
-    r"|последн\w* (?:четыре|4) цифр\w*|останн\w* (?:чотири|4) цифр\w*|konczy sie na|konczac\w* sie na"
+    r"\b(?:ends?(?: in| with)?|ending(?: in| with)?|last (?:four|4)(?: digits)?(?: are| is)?"
+    r"|заканчива\w* на|закінчу\w* на|последн\w* (?:четыре|4) цифр\w*|останн\w* (?:чотири|4) цифр\w*"
+    r"|konczy sie na|konczac\w* sie na"
     r"|ostatnie (?:cztery|4) cyfry)\s*$"
 )
 
