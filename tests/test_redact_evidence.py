@@ -242,3 +242,22 @@ def test_a_phone_ending_a_final_after_a_card_named_stays_in_the_final() -> None:
 
 def test_a_card_written_with_thousands_apart_is_masked_from_its_first_group_after_its_cue() -> None:
     assert mask("Карта 4 044", Redactor().partial("customer", "Карта 4 044", 0.0)) == "Карта [CARD]"
+
+
+def test_a_card_s_groups_said_again_are_card_data_but_a_code_stays_a_code() -> None:
+    assert _call(
+        ("customer", f"Карта {MASTERCARD}"), ("agent", "Повторите последние четыре?"), ("customer", "9083")
+    ) == [
+        "Карта [CARD]",
+        "Повторите последние четыре?",
+        "[CARD]",
+    ]
+    assert _call(("customer", f"Card {MASTERCARD}"), ("agent", "So that's 1815 9083?")) == [
+        "Card [CARD]",
+        "So that's [CARD]?",  # read as two codes after card data before
+    ]
+    # a code that happens to be one of the card's groups stays a code (PCI DSS keeps no code as an original)
+    assert _call(("customer", f"Card {MASTERCARD}"), ("customer", "the CVV is 9083")) == [
+        "Card [CARD]",
+        "the CVV is [CVV]",
+    ]

@@ -218,9 +218,10 @@ def _echoes(lead: list[Item], pending: list[tuple[_Said, Item]]) -> bool:
 
 def _read_back(finals: list[_Said]) -> None:
     """A number said again (read back by the agent, or repeated) where another final has it as card data: a
-    card span's digits, or 8 and more of them in a row, is card data too."""
+    card span's digits, one of its groups of 4 or more ("Повторите последние четыре?" "9084"), or 8 and more
+    of its digits in a row, is card data too."""
     cards = [
-        (s, _joined([i for i in items(s.text) if span.start <= i.start < span.end]))
+        (s, [i.digits for i in items(s.text) if span.start <= i.start < span.end])
         for s in finals
         for span in s.spans
         if span.kind == CARD
@@ -228,10 +229,19 @@ def _read_back(finals: list[_Said]) -> None:
     for said in finals:
         for chain in chains(fold(said.text), items(said.text)):
             whole, digits = Span(CARD, chain[0].start, chain[-1].end), _joined(chain)
-            if len(digits) < READ_BACK_DIGITS or _overlaps(whole, said.spans):
+            inside = [x for x in said.spans if _overlaps(whole, [x])]
+            # a code (never kept as an original: PCI DSS) is not taken for a card's group said again
+            if len(digits) < READ_BACK_DIGITS or any(x.kind == CARD for x in inside) or (inside and len(digits) < 8):
                 continue
-            if any(o is not said and (d == digits or (len(digits) >= 8 and digits in d)) for o, d in cards):
+            if any(o is not said and _repeats(digits, groups) for o, groups in cards):
+                # read as a code or an expiry after card data ("So that's 1815 9083?"): the card's, whole
+                said.spans = [x for x in said.spans if x not in inside]
                 _add(said, [whole])
+
+
+def _repeats(digits: str, groups: list[str]) -> bool:
+    number = "".join(groups)
+    return digits == number or digits in groups or (len(digits) >= 8 and digits in number)
 
 
 def _joined(found: list[Item]) -> str:
