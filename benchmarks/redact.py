@@ -1,12 +1,13 @@
 """Redaction of card data said aloud: recall and precision per kind, ordinary numbers masked.
 
-    python -m benchmarks.redact [--half tune|heldout|heldout2|both] [--show] [--kinds]
+    python -m benchmarks.redact [--half tune|heldout|heldout2|heldout3|both] [--show] [--kinds]
 
 Reads benchmarks/redact_cases/<half>/<lang>.jsonl (see the README there); ``both`` (the default)
 prints tune and heldout, the old held-out half, scored blind once and tuned on since (session 14), as
 heldout2 was (session 15).
 Each case's utterances go through one :class:`~agentassist.privacy.redactor.Redactor` in order, as
-consecutive finals of one speaker 2 s apart, and the spans each utterance ends with (after any later
+consecutive finals of one speaker 2 s apart (the customer; the agent's where the case's note says
+"utterance N is the agent ..."), and the spans each utterance ends with (after any later
 utterance reached back into it) are compared with the expected ones:
 
 - recall: expected spans covered by a found span of the same kind (all but 2 characters of it);
@@ -38,6 +39,8 @@ from agentassist.privacy.said import Span, items
 
 CASES = Path(__file__).parent / "redact_cases"
 LANGUAGES = ("en", "ru", "uk", "pl")
+_RETIRED = ("heldout", "heldout2", "heldout3")  # blind sets scored once and tuned on since
+_AGENT = re.compile(r"utterance (\d+) is the agent")  # a case's note: that utterance is the agent's (a read-back)
 _SLACK_CHARS = 2  # a found span may miss this much of an expected one ("-" or "," at an edge)
 
 
@@ -48,14 +51,16 @@ def run_case(case: dict[str, Any], rules: Rules | None = None, tally: Counter[st
     redactor = Redactor(rules=rules)
     found: dict[str, list[Span]] = {}
     expected = _expected(case)
+    agent = {int(n) for n in _AGENT.findall(case.get("note", ""))}
     for n, text in enumerate(case["utterances"]):
+        channel = "agent" if n in agent else "customer"
         if tally is not None:
             for end in (m.end() for m in re.finditer(r"\S+", text)):
-                shown = _shown(text[:end], redactor.partial("customer", text[:end], 2.0 * n), expected, n)
+                shown = _shown(text[:end], redactor.partial(channel, text[:end], 2.0 * n), expected, n)
                 tally["partial.reached"] += len(shown)
                 tally["partial.shown"] += sum(d > 0 for d in shown)
                 tally["partial.shown6"] += sum(d > 6 for d in shown)
-        found.update(redactor.final(str(n), "customer", text, 2.0 * n, 2.0 * n + 1.5))
+        found.update(redactor.final(str(n), channel, text, 2.0 * n, 2.0 * n + 1.5))
     return [found.get(str(n), []) for n in range(len(case["utterances"]))]
 
 
@@ -123,7 +128,7 @@ def report(half: str, show: bool, with_kinds: bool = False) -> list[str]:
     kinds = OPTIONAL_KINDS if with_kinds else KINDS
     rules = Rules.of(OPTIONAL_KINDS) if with_kinds else None
     head = " | ".join(f"{k} recall | {k} precision" for k in kinds)
-    title = f"{half} (old: scored blind once, tuned on since)" if half in ("heldout", "heldout2") else half
+    title = f"{half} (old: scored blind once, tuned on since)" if half in _RETIRED else half
     lines = [
         f"## {title}{' (kinds)' if with_kinds else ''}",
         "",
@@ -164,7 +169,7 @@ def _row(name: str, t: Counter[str], kinds: tuple[str, ...] = KINDS) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--half", default="both", help="a folder of redact_cases (tune, heldout, heldout2) or both")
+    parser.add_argument("--half", default="both", help="a folder of redact_cases (tune, heldout3, ...) or both")
     parser.add_argument("--show", action="store_true", help="print each case with a miss or a wrong mask")
     parser.add_argument("--kinds", action="store_true", help="the kinds a script chooses: iban, phone, email")
     args = parser.parse_args()

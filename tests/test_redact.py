@@ -4,6 +4,7 @@ silenced over the spans."""
 
 from __future__ import annotations
 
+import threading
 import wave
 from pathlib import Path
 
@@ -14,14 +15,12 @@ from agentassist.assist.parsing import parse_script
 from agentassist.audio.recorder import wav_header
 from agentassist.errors import ScriptError
 from agentassist.events import Channel, Utterance, Word
-from agentassist.privacy import cues
-from agentassist.privacy import said as said_module
 from agentassist.privacy.detect import find_spans, luhn, mask
 from agentassist.privacy.kinds import Rules, iban_valid, rules_of
 from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import Span
 from agentassist.privacy.silence import silence
-from agentassist.privacy.utterances import CallRedaction, forget_texts
+from agentassist.privacy.utterances import CallRedaction
 
 
 def masked(text: str) -> str:
@@ -355,12 +354,35 @@ def test_keep_originals_is_parsed() -> None:
     )
 
 
-def test_no_card_number_stays_in_the_detectors_caches_after_the_call() -> None:
-    redaction = CallRedaction()
+def test_what_the_detector_remembers_is_each_call_s_own() -> None:
+    # the detector remembers the texts it read (a call's last finals are read again with each new one):
+    # in each call's own memory, never in the process's, and a call's end empties its own only
+    first, second = CallRedaction(), CallRedaction()
     heard = "my card is 4111 1111 1111 1111"
-    masked = redaction.apply(_utterance(heard, []))
-    assert masked[0].utterance.text == "my card is [CARD]"
-    caches = (said_module.fold, said_module._items, cues._cues)
-    assert any(c.cache_info().currsize for c in caches)  # the texts are read once per final
-    forget_texts()  # what a call's end does (pipeline/close.py)
-    assert [c.cache_info().currsize for c in caches] == [0, 0, 0]
+    assert first.apply(_utterance(heard, []))[0].utterance.text == "my card is [CARD]"
+    assert find_spans("card 4111 1111 1111 1111 outside any call")  # read outside a call: kept nowhere
+    assert second.apply(_utterance("the order is 4829 3377", []))[0].utterance.text == "the order is 4829 3377"
+    assert heard in first.remembered_texts()
+    assert not any("4111" in text for text in second.remembered_texts())
+    first.forget_texts()  # what the first call's end does (pipeline/close.py)
+    assert first.remembered_texts() == set() and "the order is 4829 3377" in second.remembered_texts()
+
+
+def test_calls_redacted_on_two_threads_at_once_remember_only_their_own() -> None:
+    calls = {"4111 1111 1111 1111": CallRedaction(), "5105 1051 0510 5100": CallRedaction()}
+    barrier = threading.Barrier(2)
+
+    def talk(card: str) -> None:
+        barrier.wait()
+        for n in range(40):  # interleaved with the other thread's
+            calls[card].apply(_utterance(f"card {card}, that's {n} of them", []))
+
+    threads = [threading.Thread(target=talk, args=(card,)) for card in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    for card, redaction in calls.items():
+        texts = redaction.remembered_texts()
+        assert any(card in t for t in texts)
+        assert not any(other in t for other in calls if other != card for t in texts)

@@ -83,6 +83,17 @@ def _numbers_left(text: str) -> list[str]:
     return [n for n in found if sum(c.isdigit() for c in n) >= 3 or len(re.findall(r"[^\W\d_]+", n)) >= 3]
 
 
+def _around(sent: list[dict[str, Any]], k: int, shown: str, heard: list[tuple[float, str]]) -> str:
+    """A leak on the live feed explained: the finals and partials sent around the ``k``-th (8 before, 3
+    after: the cue said a few utterances back, what came between), and the originals heard."""
+    lines = [f"{shown!r} shown on the team leader's feed; the feed around it:"]
+    for n in range(max(0, k - 8), min(len(sent), k + 4)):
+        u = sent[n]["utterance"]
+        mark = "=>" if n == k else "  "
+        lines.append(f"{mark} {sent[n]['type']:<20} {u['id']:<10} {u['channel']:<9} {u['start']:7.2f} {u['text']!r}")
+    return "\n".join([*lines, "heard (originals, codes masked):", *(f"   {t:7.2f} {x!r}" for t, x in heard)])
+
+
 def _as(server: Server, token: str) -> httpx.Client:
     return httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
@@ -153,15 +164,17 @@ def test_card_data_read_aloud_in_a_sip_call_is_nowhere_but_the_originals(
     sent = [e for e in feed.events if e.get("call_id") == call_id and "utterance" in e]
     assert any("[CARD]" in json.dumps(e) for e in sent), [e.get("type") for e in feed.events][:20]
     last = {e["utterance"]["id"]: e for e in sent if e["type"] != "utterance.partial"}  # what stays on screen
-    for e in sent:
+    for k, e in enumerate(sent):
         u = e["utterance"]
         assert "original" not in u, u
         for shown in [u["text"], *(w["word"] for w in u["words"])]:
             if last.get(u["id"]) is e:
-                assert not _numbers_left(shown) and not _DIGIT_RUN.search(shown), shown
+                assert not _numbers_left(shown) and not _DIGIT_RUN.search(shown), _around(sent, k, shown, heard)
             else:  # before the words around it are heard ("4.4.4." of "4556"): PCI DSS's first six at most
                 digits = ["".join(i.digits for i in c) for c in chains(fold(shown), items(shown))]
-                assert all(len(d) <= 6 and CODE not in d and EXPIRY not in d for d in digits), shown
+                assert all(len(d) <= 6 and CODE not in d and EXPIRY not in d for d in digits), _around(
+                    sent, k, shown, heard
+                )
 
     # the spans, and the recording silent over each on both channels
     kinds = {r["kind"] for r in call["redactions"]}

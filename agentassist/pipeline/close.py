@@ -27,7 +27,7 @@ from agentassist.events import Channel, Event, EventType
 from agentassist.failures import cause_of, retried, stage_of
 from agentassist.pipeline.records import SPAN_EVENTS
 from agentassist.privacy.silence import silence
-from agentassist.privacy.utterances import Redaction, forget_texts
+from agentassist.privacy.utterances import Redaction
 
 if TYPE_CHECKING:
     from agentassist.pipeline.session import CallSession
@@ -137,7 +137,7 @@ def mark_ended(session: CallSession, end_s: float) -> None:
     if failures.causes:
         data["failures"] = failures.causes
     session.records.publish([Event(EventType.CALL_ENDED, call_id, end_s, data)])
-    forget_texts()  # the detector's caches held this call's words, card numbers too
+    session.records.forget_texts()  # what the detector remembers of this call's words, card numbers too
 
 
 def finish_recording(session: CallSession) -> None:

@@ -91,6 +91,11 @@ class CallRecords:
         """The session's hooks let go (the call closed): no reference cycle keeps the session alive."""
         self.step_paused, self.steps_said = _never_paused, _nothing_said
 
+    def forget_texts(self) -> None:
+        """The call ended: what the detector remembers of its texts (card numbers too) is dropped, this call's only."""
+        with self._redaction_lock:
+            self._redaction.forget_texts()
+
     def publish(self, events: list[Event]) -> None:
         for event in events:
             self._bus.publish(event)

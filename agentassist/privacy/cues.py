@@ -8,26 +8,29 @@ A cue is a regular expression; :func:`cues` finds its places less those a counte
 
 from __future__ import annotations
 
-import functools
 import re
+
+from agentassist.privacy.memo import remembered
 
 CARD = "card"
 EXPIRY = "expiry"
 CVV = "cvv"
 OTHER = "other"  # a number that is not card data: an order, a reference, a phone
+DOCUMENT = "document"  # another thing's number that no card number is: a policy's, a contract's, a parcel's
 
 # the named cues first: a bare "code" (the last alternatives) is a security code's only where card data is
 # about (:func:`code_cues_named` leaves it out); an American Express code is on the card's front
 CVV_CUE = re.compile(
     r"\b(?:cvv2?|cvc2?|cv2|c[ -]v[ -][vc]2?|cid|сиви|сививи|security code|card verification (?:code|value)|card code"
-    r"|digits on the back|on the back|(?:three|four|3|4)[- ]digit (?:security )?code"
+    r"|digits on the back|on the back|(?:three|four|3|4)[- ]digit (?:security )?code(?: on the (?:front|back))?"
     r"|трехзначн\w* код\w*|тризначн\w* код\w*|trzycyfrow\w* kod\w*|kod\w* trzycyfrow\w*"
     r"|(?:three|four|3|4) digits on the front|code on the front|код\w* (?:на лицевой стороне|спереди|на лицьовому боці)"
-    r"|(?:три|четыре|чотири|3|4) цифр\w* (?:на лицевой стороне|спереди|на лицьовому боці)"
+    r"|(?:три|четыре|чотири|3|4) цифр\w* (?:на лицевой стороне|спереди|на лицьовому боці|спереду)"
     r"|(?:kod\w*|trzy cyfry|cztery cyfry|3 cyfry|4 cyfry) z przodu"
-    r"|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa"
+    r"|код\w* спереду|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa"
     r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
-    r"|at the back|back of the card|си ?ви ?ви|сі ?ві ?ві|trzy cyfry|code|код\w*|kod\w*)\b"
+    r"|signature (?:strip|panel)|полос\w* для подписи|смуз\w* для підпису|pasku podpisu|pasek podpisu"
+    r"|at the back|back of the card|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*)\b"
 )
 _BARE_CODE = re.compile(r"code|код\w*|kod\w*")
 # codes of other things: a place's, a discount's, a door's, goods' (customs tariff: HS, CN, ТН ВЭД, УКТ ЗЕД)
@@ -44,12 +47,16 @@ NOT_CVV = re.compile(
 EXPIRY_CUE = re.compile(
     r"\b(?:expiry|expiration|expires?|expiring|exp|valid (?:until|thru|through|till|to)|good (?:until|thru|through)"
     r"|срок\w* действия|действует до|действительна до|годна до|термін\w* дії|дійсна до|діє до"
-    r"|data waznosci|waznosc|wazna do|runs? out|срок|термін)\b"
+    r"|data waznosci|waznosc|wazna do|runs? out|срок|термін"
+    r"|valid from|действует с|действительна с|дійсна з|діє з|wazna od)\b"  # the first month: masked with the last
 )
 NEAR_CARD_CUE = re.compile(r"\b(?:до|do|until)\b")  # "card ..., до 11/25": an expiry only beside a card number
+# or a card named, right before a month ("Карта до апреля 2030-го")
+DATE_CUE = re.compile(r"\b(?:date|дата|дату|data)\b")  # "the date on it is ...": where card data is about
 # a payment card, by name or brand ("номер карты", "na karcie", "картка", "Visa")
 CARD_CUE = re.compile(
-    r"\b(?:cards?|credit|debit|visa|mastercard|master card|amex|american express|maestro|long number"
+    r"\b(?:cards?|credit|debit|visa|mastercard|master card|amex|american express|maestro|long number|unionpay|union pay"
+    r"|discover|jcb|diners"
     r"|карт(?:а|ы|у|е|ой|очк\w*)|картк\w*|карт[иіу]|карткою|виза|віза|мастеркард\w*|маэстро"
     r"|kart(?:a|y|e|o)|karcie|kartow\w*)\b"
 )
@@ -65,16 +72,27 @@ OTHER_CUE = re.compile(
     r"\b(?:reference|ref|order|invoice|ticket|tracking|contract|account|policy|booking|confirmation|case|claim"
     r"|customer number|member number|serial|imei|barcode|parcel|shipment|transaction|receipt|reservation"
     r"|registration|passport|licen[cs]e|social security|tax|vat|postcode|zip|phone|mobile|cell|cellphone|telephone"
-    r"|fax|extension"
+    r"|fax|extension"  # not "my number" alone: a card is said so too ("my number is 4916 3385 ...")
+    r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"  # carriers: a parcel
     r"|call (?:me|us|back)|reach (?:me|us)|text me|ring me|whatsapp|viber|звонит\w*|перезвонит\w*|позвонит\w*"
     r"|передзвон\w*|зателефонуй\w*|подзвон\w*|dzwon\w*|zadzwon\w*|oddzwon\w*"
     r"|договор\w*|договір|заказ\w*|сч[её]т\w*|полис\w*|поліс\w*|обращени\w*|заявк\w*|накладн\w*|трек\w*|посылк\w*"
     r"|отправлени\w*|инн|снилс|паспорт\w*|квитанц\w*|транзакц\w*|лицев\w*|бронювання|бронировани\w*|билет\w*"
     r"|абонент\w*|телефон\w*|мобильн\w*|мобільн\w*|замовлен\w*|рахун\w*|звернен\w*|посилк\w*|відправлен\w*"
-    r"|іпн|ипн|квит\w*|штрих-?код\w*|индекс\w*|індекс\w*"
+    r"|операци\w*|операці\w*|operacj\w*|іпн|ипн|квит\w*|чек(?:а|у|ом|е|и|ів|ов)?|штрих-?код\w*|индекс\w*|індекс\w*|iban|ибан|айбан|ттн|ттн-\w*"
     r"|zamowieni\w*|faktur\w*|umow\w*|rachun\w*|konto|konta|kontem|zgloszeni\w*|przesylk\w*|paczk\w*|pesel|nip"
     r"|regon|dowod\w*|paszport\w*|polis\w*|numer klienta|referencyjn\w*|sledzeni\w*|bilet\w*|rezerwacj\w*"
     r"|transakcj\w*|paragon\w*|telefon\w*|komork\w*|kod\w* kreskow\w*|kod\w* pocztow\w*)\b"
+)
+# a document's or a parcel's number (among OTHER_CUE's): one said so is no card number, even Luhn-valid and
+# beginning as a card does ("policy number 4021 7735 9910 2281": one in ten numbers passes Luhn), unless a card
+# is named in the same utterance; "account", "phone" and the like are not here (a card account may be said so)
+DOCUMENT_CUE = re.compile(
+    r"\b(?:policy|contract|invoice|order(?! to\b)|booking|reservation|ticket|tracking|parcel|shipment|waybill"
+    r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"
+    r"|договор\w*|договір\w*|полис\w*|поліс\w*|заказ\w*|замовлен\w*|накладн\w*|ттн|посылк\w*|посилк\w*"
+    r"|квитанц\w*|бронировани\w*|бронювання|билет\w*|квит\w*"
+    r"|umow\w*|polis\w*|faktur\w*|zamowieni\w*|przesylk\w*|paczk\w*|rezerwacj\w*|bilet\w*)\b"
 )
 
 _MONTH_NAMES = {  # as said alone, "until" one (genitive) and "in" one (locative)
@@ -99,8 +117,17 @@ CORRECTION = re.compile(
     r"\b(?:no|sorry|i mean|wait|нет|ой|простите|извините|то есть|ні|вибачте|тобто|nie|przepraszam|to znaczy)\b"
 )
 
+# the last four digits of a card (PCI DSS lets them show), said right before them: "my Visa ends in 5797",
+# "the one ending 5797", "заканчивается на 5797"
+LAST_FOUR = re.compile(
+    r"\b(?:ends?(?: in| with)?|ending(?: in| with)?|last (?:four|4)(?: digits)?(?: are| is)?"
+    r"|заканчива\w* на|закінчу\w* на|последн\w* (?:четыре|4) цифр\w*|останн\w* (?:чотири|4) цифр\w*"
+    r"|konczy sie na|konczac\w* sie na"
+    r"|ostatnie (?:cztery|4) cyfry)\s*$"
+)
+
 ASK_WORDS = {CARD: 6, EXPIRY: 3, CVV: 3, OTHER: 3}  # a question ends this many words after its cue at most
-_ASKED = {CARD: CARD_CUE, EXPIRY: EXPIRY_CUE, CVV: CVV_CUE, OTHER: OTHER_CUE}
+_ASKED = {CARD: CARD_CUE, EXPIRY: EXPIRY_CUE, CVV: CVV_CUE, OTHER: OTHER_CUE, DOCUMENT: DOCUMENT_CUE}
 _TAKEN_BACK = {CARD: NOT_CARD, CVV: NOT_CVV}
 _WORD = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
 
@@ -111,14 +138,9 @@ def cues(kind: str, folded: str) -> list[tuple[int, int]]:
     return list(_cues(kind, folded))
 
 
-def clear() -> None:
-    """Forget the texts read (agentassist.privacy.utterances.forget_texts)."""
-    _cues.cache_clear()
-
-
-# a call's last finals are read again with each new one: the same texts, five kinds each (bounded, and
-# emptied as each call ends: agentassist.privacy.utterances.forget_texts)
-@functools.lru_cache(maxsize=1024)
+# a call's last finals are read again with each new one: the same texts, five kinds each (remembered by the
+# call being read only: agentassist.privacy.memo)
+@remembered("cues")
 def _cues(kind: str, folded: str) -> tuple[tuple[int, int], ...]:
     if kind == OTHER:
         taken = [m.span() for p in _TAKEN_BACK.values() for m in p.finditer(folded)]

@@ -23,8 +23,20 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from agentassist.privacy.cues import CARD, CORRECTION, CVV, EXPIRY, OTHER, asked_for, cues
-from agentassist.privacy.expiry import expiries_and_codes, months
+from agentassist.privacy.cues import (
+    CARD,
+    CORRECTION,
+    CVV,
+    DOCUMENT,
+    EXPIRY,
+    LAST_FOUR,
+    OTHER,
+    asked_for,
+    code_cues_named,
+    cues,
+)
+from agentassist.privacy.expiry import CORRECTION_WORDS, code_items, expiries_and_codes, months
+from agentassist.privacy.memo import reads, remembered
 from agentassist.privacy.said import (
     CONTEXT_WORDS,
     NOTHING,
@@ -46,7 +58,8 @@ UNCHECKED_DIGITS = (16, 15, 14, 13, 19, 18, 17)
 _UNCHECKED_GROUPS = 6  # said with no cue, a card is read in at most this many groups (or digit by digit)
 _CARD_FIRST = "23456"  # Mir, Amex/Diners/JCB, Visa, Mastercard/Maestro, Discover/UnionPay (not 0, 1, 8, 9: phones)
 _CARD_CUE_WORDS = 5  # "my card number is, um, 4539 ...": a card's cue reaches further (13+ digits follow)
-_ISSUED = re.compile(r"220[0-4]|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720|[3-6]")
+# ... and the national schemes beginning with 8 or 9: ПРОСТІР (9804), Humo (9860), Uzcard (8600), Belkart (9112)
+_ISSUED = re.compile(r"220[0-4]|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720|[3-6]|9804|9860|8600|9112")
 _GAP_WORDS = 4  # "4891 5860, сейчас, очки надену, 6255 0076": a pause in a card number takes this many words
 _MONEY = re.compile(
     r" ?(?:%|percent|dollars?|euros?|pounds?|bucks|usd|eur|pln|uah|rub|руб\w*|грн|гривен\w*|гривн\w*|евро|євро"
@@ -70,7 +83,8 @@ def card_windows(chain: list[Item], across: int | None = None) -> list[tuple[int
     """Non-overlapping runs ``[i, j)`` of whole items that form a Luhn-valid card number, the likeliest
     lengths first (16 digits before a 19-digit run that took in the expiry date by chance); with
     ``across``, only runs that take an item before that index and one at it or after (a number said
-    across two utterances)."""
+    across two utterances), those from the first digit said first (a UnionPay's 19 digits, not 16 of them
+    that pass the check by chance)."""
     lo, hi = CARD_DIGITS
     found: list[tuple[int, int]] = []
     candidates = []
@@ -82,7 +96,7 @@ def card_windows(chain: list[Item], across: int | None = None) -> list[tuple[int
                 break
             if len(digits) >= lo and luhn(digits) and (across is None or i < across <= j):
                 candidates.append((UNCHECKED_DIGITS.index(len(digits)), i, j + 1))
-    for _, i, j in sorted(candidates):
+    for _, i, j in sorted(candidates, key=lambda c: (across is not None and c[1] > 0, c)):
         if all(j <= a or i >= b for a, b in found):
             found.append((i, j))
     return sorted(found)
@@ -134,7 +148,11 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     the question just before), ``other`` (an order, a reference, a phone: a cue or the question), or ""."""
     card_at = last_cue(cues(CARD, folded), at)
     other_at = last_cue(cues(OTHER, folded), at)
-    if card_at > other_at and words_between(folded, card_at, at) <= _CARD_CUE_WORDS:
+    # an amount between is what the card's cue was about ("оплатил картой 1 200 гривень, номер чека ...")
+    paid = card_at >= 0 and any(
+        card_at <= i.start and i.end <= at and _MONEY.match(folded, i.end) for i in items(folded)
+    )
+    if card_at > other_at and words_between(folded, card_at, at) <= _CARD_CUE_WORDS and not paid:
         return CARD
     if other_at >= 0 or OTHER in before.asked:
         return OTHER
@@ -150,11 +168,17 @@ def announced(folded: str, at: int, before: Before = NOTHING) -> str:
     opening = words_between(folded, 0, at) <= CONTEXT_WORDS
     other_at = last_cue(cues(OTHER, folded), at)  # "срок действия договора до ...": another thing's
     found = {}
+    # a bare "code" announces a security code only where card data is about ("code for the intercom 2580")
+    carded = (
+        before.said or before.carded or before.asked & {CARD, EXPIRY, CVV} or cues(CARD, folded) or cues(EXPIRY, folded)
+    )
     for kind in (EXPIRY, CVV):
-        found[kind] = cue_before(cues(kind, folded), folded, at)
+        found[kind] = cue_before(
+            cues(kind, folded) if kind == EXPIRY or carded else code_cues_named(folded), folded, at
+        )
         found[kind] = max(found[kind], 0) if opening and kind in before.asked else found[kind]
         found[kind] = -1 if other_at > found[kind] else found[kind]
-    if named_before(folded, at, before) == CARD:
+    if named_before(folded, at, before) == CARD and not LAST_FOUR.search(folded, 0, at):  # "my Visa ends in 57"
         found[CARD] = max(last_cue(cues(CARD, folded), at), 0)
     kind, where = max(found.items(), key=lambda kv: kv[1])
     return kind if where >= 0 else ""
@@ -185,33 +209,65 @@ def ordinary(folded: str, run: list[Item]) -> bool:
     return False
 
 
+@reads
 def find_spans(text: str, before: Before = NOTHING, taken: tuple[Span, ...] = ()) -> list[Span]:
     """The card data in ``text``, said after what ``before`` tells (the utterances just before);
     ``taken``: pieces of a card number already known (one said on from the utterance before), the
     numbers after them read as what follows a card."""
+    return list(_find_spans(text, before, taken))
+
+
+# a call's last 8 finals are read again with each new one, mostly in the same context (6172 readings of
+# 775 finals in the benchmark halves): remembered by the call (agentassist.privacy.memo)
+@remembered("spans")
+def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Span, ...]:
     folded = fold(text)
     said = items(text)
     found = [i for i in said if not any(t.start <= i.start < t.end for t in taken)]
     cards: list[Span] = list(taken)
     rest: list[Item] = []
-    said_apart = _interrupted(chains(folded, found), folded, before)
+    found_chains = chains(folded, found)
+    runs = [_card_runs(chain, folded, before) for chain in found_chains]  # each read once (card_windows is dear)
+    said_apart = _interrupted(found_chains, runs, folded, before)
     for chain in said_apart:  # parts joined by an "and" are one span ("four fives ... and four fours")
         if cards and cards[-1] not in taken and _AND.fullmatch(folded, cards[-1].end, chain[0].start):
             cards[-1] = Span(CARD, cards[-1].start, chain[-1].end)
         else:
             cards.append(Span(CARD, chain[0].start, chain[-1].end))
-    for chain in chains(folded, found):
-        if chain in said_apart:
+    for chain, chain_runs in zip(found_chains, runs, strict=True):
+        if any(chain is c for c in said_apart):
             continue
         last = 0
-        for i, j in _card_runs(chain, folded, before):
+        for i, j in chain_runs:
             cards.append(Span(CARD, chain[i].start, chain[j - 1].end))
             rest += chain[last:i]
             last = j
         rest += chain[last:]
+    again = _said_again(folded, said, cards, rest)
+    cards += again
+    rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
     rest = sorted(rest + months(folded, found), key=lambda i: i.start)
     spans = sorted(cards + expiries_and_codes(folded, rest, before, cards), key=lambda s: s.start)
-    return _whole(chains(folded, said), spans)
+    return tuple(_whole(chains(folded, said), spans))
+
+
+def _said_again(folded: str, said: list[Item], cards: list[Span], rest: list[Item]) -> list[Span]:
+    """A card number's last group said again after a correction ("... 3408 7904, no, sorry, 7804 at the end"),
+    where the number with it in its place passes the Luhn check: card data too (not its security code)."""
+    out = []
+    for card in cards:
+        after = chains(folded, [i for i in rest if i.start >= card.end])[:1]
+        if not after or words_between(folded, card.end, after[0][0].start) > CORRECTION_WORDS:
+            continue
+        if not CORRECTION.search(folded, card.end, after[0][0].start) or not (k := code_items(after[0])):
+            continue
+        number = [i for i in said if card.start <= i.start < card.end]
+        digits, group = _joined(number), _joined(after[0][:k])
+        # in place of as many digits ("7904 ... 7804"), or of the last group ("579, sorry, 5797")
+        readings = [digits[: -len(group)] + group, _joined(number[:-1]) + group]
+        if len(digits) > len(group) and any(CARD_DIGITS[0] <= len(r) <= CARD_DIGITS[1] and luhn(r) for r in readings):
+            out.append(Span(CARD, after[0][0].start, after[0][k - 1].end))
+    return out
 
 
 def _whole(found: list[list[Item]], spans: list[Span]) -> list[Span]:
@@ -237,25 +293,46 @@ def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int
     card that holds them all (a misheard card number may hold a shorter run that passes Luhn by chance:
     "five | three seven five ... three two", 15 digits of 16)."""
     windows = [(i, j) for i, j in card_windows(chain) if not ordinary(folded, chain[i:j])]
-    if named_before(folded, chain[0].start, before) == OTHER:  # "DPD tracking number 1550 6023 7781 42"
+    named = named_before(folded, chain[0].start, before)
+    if named == OTHER:  # "DPD tracking number 1550 6023 7781 42"
         long = sum(len(i.digits) for i in chain) > CARD_DIGITS[1]  # "my account is 6110 9010 ... 74": all of it
-        windows = [(i, j) for i, j in windows if issued(chain[i].digits) and not long]
+        document = _document(folded, chain[0].start) and not cues(CARD, folded)  # "policy number 4021 ..."
+        windows = [(i, j) for i, j in windows if issued(_joined(chain[i:j])) and not long and not document]
+    elif named != CARD and not (before.said or before.asked & {CARD, EXPIRY, CVV}):
+        windows = [(i, j) for i, j in windows if issued(_joined(chain[i:j]))]  # "ТТН 2045 0871 2366 45"
     wide = unchecked_window(chain, folded, before)
     if wide and all(wide[0][0] <= i and j <= wide[0][1] for i, j in windows):
         return wide
     return windows
 
 
-def _interrupted(found: list[list[Item]], folded: str, before: Before) -> list[list[Item]]:
+def _joined(run: list[Item]) -> str:
+    return "".join(i.digits for i in run)
+
+
+def _document(folded: str, at: int) -> bool:
+    """Whether the nearest cue of another number before ``at`` names a document or a parcel."""
+    other_at = last_cue(cues(OTHER, folded), at)
+    return other_at >= 0 and last_cue(cues(DOCUMENT, folded), at) == other_at
+
+
+def _interrupted(
+    found: list[list[Item]], runs: list[list[tuple[int, int]]], folded: str, before: Before
+) -> list[list[Item]]:
     """Chains that are one card number said in parts with a few words between them: a pause or a filler
     ("4891 5860, сейчас, очки надену, 6255 0076"), or a correction that says its last groups again
     ("4352 3068 2012, ой, нет, 2102 8476"; the retracted part is card data said too). The parts together
-    pass the Luhn check, begin as an issued card does and hold no card number of their own."""
+    pass the Luhn check, begin as an issued card does and hold no card number of their own (``runs``: each
+    chain's, :func:`_card_runs`)."""
     out: list[list[Item]] = []
-    alone = [not _card_runs(chain, folded, before) and not _amount(chain) for chain in found]
+    alone = [not chain_runs and not amount(chain) for chain, chain_runs in zip(found, runs, strict=True)]
     for a, first in enumerate(found):
-        if not alone[a] or any(first is c for c in out) or named_before(folded, first[0].start, before) == OTHER:
+        named = named_before(folded, first[0].start, before)
+        if not alone[a] or any(first is c for c in out) or named == OTHER:
             continue
+        # a digit misheard fails the check: a card named or asked for before, or said a little before in
+        # the call, and a card's length (16, or an Amex's 15) are evidence enough
+        carded = named == CARD or before.carded or CARD in before.asked
         parts = [first]
         for b in range(a + 1, len(found)):
             gap = (found[b - 1][-1].end, found[b][0].start)
@@ -265,13 +342,13 @@ def _interrupted(found: list[list[Item]], folded: str, before: Before) -> list[l
             said = [i for p in parts[:-1] for i in p]
             again = (1, 2) if CORRECTION.search(folded, *gap) else ()  # the last groups said again
             readings = [said + parts[-1]] + [said[:-k] + parts[-1] for k in again if len(parts[-2]) > k]
-            if any(_card_said(r, folded) for r in readings):
+            if any(_card_said(r, folded, carded) for r in readings):
                 out += parts
                 break
     return out
 
 
-def _amount(chain: list[Item]) -> bool:
+def amount(chain: list[Item]) -> bool:
     """Whether a chain is said as an amount, not as a card's groups: round numbers said as words ("пять
     тысяч", "two hundred") or thousands written apart ("4 500", "12 000")."""
     if all(i.spoken and len(i.digits) > 2 and i.digits.endswith("00") for i in chain):
@@ -280,12 +357,15 @@ def _amount(chain: list[Item]) -> bool:
     return bool(rest) and len(head.digits) <= 3 and all(len(i.digits) == 3 and not i.spoken for i in rest)
 
 
-def _card_said(run: list[Item], folded: str) -> bool:
+def _card_said(run: list[Item], folded: str, carded: bool = False) -> bool:
+    """Whether ``run`` is a card number: Luhn-valid, or (``carded``: a card is about) a card's length."""
     digits = "".join(i.digits for i in run)
     lo, hi = CARD_DIGITS
-    return lo <= len(digits) <= hi and luhn(digits) and issued(digits) and not ordinary(folded, run)
+    checked = luhn(digits) or (carded and (len(digits) == 16 or (len(digits) == 15 and digits[:2] in ("34", "37"))))
+    return lo <= len(digits) <= hi and checked and issued(digits) and not ordinary(folded, run)
 
 
+@reads
 def asks(text: str) -> frozenset[str]:
     """What ``text`` ends asking for (or naming): ``card``, ``expiry``, ``cvv`` or ``other``; not what it
     answers itself ("the card is 4111 ...")."""

@@ -20,6 +20,7 @@ from agentassist.privacy.cues import (
     CARD,
     CORRECTION,
     CVV,
+    DATE_CUE,
     EXPIRY,
     MONTH,
     MONTHS,
@@ -48,6 +49,9 @@ UNIT = re.compile(
 _OF = re.compile(r"\s+of\b")
 _YEAR_WORD = re.compile(r"\s*(?:года|году|року|roku|year)\b")
 _END_OF = re.compile(r"(?:\bконца|\bкінця|\bkonca|\bend of)\s*$")  # "до конца 27-го": the year alone
+# a card's expiry year, two digits, after a bare "date" (a weak cue): cards last up to 10 years, one expired a few
+# years ago may be read out ("the date 05.11" on an invoice is a day and a month, no expiry date)
+_YEARS = (15, 49)
 CORRECTION_WORDS = 3  # "12/26, no, sorry, 12/27": a correction takes this many words at most
 
 
@@ -64,12 +68,21 @@ def _month_year(chain: list[Item], k: int) -> bool:
     return 1 <= int(month) <= 12 and (len(year) == 2 or year.startswith("20"))
 
 
+def _plausible(said: list[Item]) -> bool:
+    """Whether an expiry date's year (its last two digits) is one a card in use or lately expired has."""
+    return _YEARS[0] <= int(_joined(said)[-2:]) <= _YEARS[1]
+
+
+def _joined(said: list[Item]) -> str:
+    return "".join(i.digits for i in said)
+
+
 def _expiry(chain: list[Item]) -> int:
     """How many leading items of ``chain`` say a month and a year, the most that do (0: none)."""
     return max((k for k in range(1, min(len(chain), 4) + 1) if _month_year(chain, k)), default=0)
 
 
-def _code(chain: list[Item]) -> int:
+def code_items(chain: list[Item]) -> int:
     """How many leading items of ``chain`` say a 3- or 4-digit security code (0: none)."""
     digits = ""
     for k, item in enumerate(chain[:4], start=1):
@@ -110,6 +123,17 @@ def _year(piece: list[Item], folded: str, card: bool) -> int:
     return int(year and (bool(_END_OF.search(folded, 0, piece[0].start)) or (card and said_so)))
 
 
+def _retracted(folded: str, piece: list[Item], following: list[Item]) -> str:
+    """What ``piece`` is the retracted start of, where a correction and a code or an expiry date follow it
+    ("seven seven, no, seven eight one"): ``cvv``, ``expiry`` or ""."""
+    if not following or sum(len(i.digits) for i in piece) > 2:
+        return ""
+    gap = (piece[-1].end, following[0].start)
+    if words_between(folded, *gap) > CORRECTION_WORDS or not CORRECTION.search(folded, *gap):
+        return ""
+    return EXPIRY if _expiry(following) else CVV if code_items(following) else ""
+
+
 def _corrected(folded: str, spans: list[Span], at: int) -> str:
     """The kind of the span just before ``at`` where a correction follows it ("twelve twenty-six, no, sorry,
     twelve twenty-seven"): the number at ``at`` may be that kind again; else ""."""
@@ -123,13 +147,27 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
     cue (the nearer of an expiry's and a code's says which: "expires 07/30, code 551"), an answer to a
     question, or right after card data (an expiry date first, if none was said yet, then a code)."""
     said = set(before.said) | ({CARD} if cards else set())
-    expiry_cues = cues(EXPIRY, folded) + ([m.span() for m in NEAR_CARD_CUE.finditer(folded)] if CARD in said else [])
-    # a bare "code" is a security code's only where card data is about ("door code 4417" is not)
+    # a bare "code" or "date" is a security code's or an expiry's only where card data is about ("door code 4417")
     card = bool(said or before.asked & {CARD, EXPIRY, CVV} or cues(CARD, folded))
+    named = cues(CARD, folded)  # "Карта до апреля 2030-го": a card named just before "до" and a month
+    expiry_cues = cues(EXPIRY, folded) + [
+        m.span()
+        for m in NEAR_CARD_CUE.finditer(folded)
+        if CARD in said
+        or (
+            MONTH.match(folded, m.end() + 1)
+            and (at := last_cue(named, m.start())) >= 0
+            and words_between(folded, at, m.start()) <= CONTEXT_WORDS
+        )
+    ]
+    dates = [m.span() for m in DATE_CUE.finditer(folded)] if card else []
+    expiry_cues += dates
     code_cues = cues(CVV, folded) if card or cues(EXPIRY, folded) else code_cues_named(folded)
     other_cues = cues(OTHER, folded)
     spans: list[Span] = []
-    for piece in chains(folded, rest):
+    pieces = chains(folded, rest)
+    for n, piece in enumerate(pieces):
+        retracted = _retracted(folded, piece, pieces[n + 1] if n + 1 < len(pieces) else [])
         while piece:
             at = piece[0].start
             opening = words_between(folded, 0, at) <= CONTEXT_WORDS
@@ -150,17 +188,21 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
             code_at = max(code_at, 0) if opening and CVV in before.asked else code_at
             kind, k = "", 0
             again = _corrected(folded, spans, at)
-            if expiry_at >= 0 and expiry_at >= code_at and (k := _expiry(piece) or _year(piece, folded, card)):
-                kind = EXPIRY
+            if (
+                expiry_at >= 0
+                and expiry_at >= code_at
+                and (k := _expiry(piece) or _year(piece, folded, card) or (retracted == EXPIRY and len(piece)))
+            ):
+                kind = EXPIRY if _plausible(piece[:k]) or expiry_at not in (b for _, b in dates) else ""
             elif expiry_at >= 0 and expiry_at >= code_at and ending and sum(len(i.digits) for i in piece) <= 6:
                 kind, k = EXPIRY, len(piece)  # cut short by the recognizer ("1, 2, 2." of "1, 2, 2, 8")
-            elif code_at >= 0 and (k := _code(piece)):
-                kind = CVV
+            elif code_at >= 0 and (k := code_items(piece) or (retracted == CVV and len(piece))):
+                kind = CVV  # a short start said again whole ("CVV is seven seven, no, seven eight one") is it too
             elif ((following and EXPIRY not in said) or again == EXPIRY) and (k := _expiry(piece)):
                 kind = EXPIRY
             elif (
                 ((following and CVV not in said) or again == CVV)
-                and (k := _code(piece))
+                and (k := code_items(piece))
                 and not UNIT.match(folded, piece[k - 1].end)
             ):
                 kind = CVV

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from agentassist.privacy.cues import CARD, OTHER
+from agentassist.privacy.cues import CARD, OTHER, cues
 from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
     UNCHECKED_DIGITS,
+    amount,
     announced,
     asks,
     card_windows,
@@ -31,6 +32,7 @@ from agentassist.privacy.detect import (
 )
 from agentassist.privacy.expiry import by_shape
 from agentassist.privacy.kinds import IBAN, Rules
+from agentassist.privacy.memo import Memo, reading
 from agentassist.privacy.said import Before, Item, Span, chains, fold, items
 
 CONTEXT_S = 15.0  # an utterance further back than this does not carry a number or a question on
@@ -38,7 +40,9 @@ LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many w
 OPEN_LEAD_WORDS = 6  # after a card's first groups named so ("my card is 4539"): "sorry, I lost my place. 1488";
 # after any groups where the pieces pass the Luhn check together
 PARTIAL_RUN_DIGITS = 7  # a partial with this many digits in a row may be part of a card: masked (PCI DSS: six show)
+READ_BACK_DIGITS = 4  # a card number's piece said again ("5163 1557, yes"): as long as a group at least
 REVISION_RUN_DIGITS = 12  # a revision merges a turn's pieces: this many digits in a row are most of a card
+_CARD_FIRST = "234569"  # a card's first digit: Mir, Amex/JCB, Visa, Mastercard, Discover, national schemes (9)
 
 
 @dataclass(eq=False)  # one final is one object: hashed by identity
@@ -50,6 +54,7 @@ class _Said:
     end_s: float
     spans: list[Span] = field(default_factory=list)  # masked so far: a span once masked stays masked
     open: list[Span] = field(default_factory=list)  # a card number's first piece it ended with, masked at once
+    echo: int = 0  # the digits of a number being said that it read back ("4539 1488" then "4539 1488, yes")
 
 
 class Redactor:
@@ -64,24 +69,33 @@ class Redactor:
         self.rules = rules or Rules()  # the campaign's kinds beyond card data
         self._keep = keep
         self._said: list[_Said] = []  # the last finals of both channels, by start time
+        self.memo = Memo()  # what this call's texts were read as: this call's only, gone with it
 
     def _context(self, before: list[_Said], start_s: float, channel: str = "") -> Before:
         """What the last final of either speaker before ``start_s`` asked for, and the card data the
         latest of them held (a code said right after a card number and its expiry is a code); a final of
-        ``channel``'s with no number in it is passed over ("Сок яйство": an expiry's cue misheard)."""
+        ``channel``'s with no number in it is passed over ("Сок яйство": an expiry's cue misheard), and
+        so is one of either speaker's with no number and no question ("Так." "Хорошо." between "Срок
+        действия" and "1, 2, 2, 8": the cue a few utterances back still says what the number is)."""
         recent = [s for s in before if s.start_s < start_s and start_s - s.end_s <= self.context_s]
-        last = {s.channel: s for s in recent}
+        quiet = {s: not s.spans and not items(s.text) and not asks(s.text) for s in recent}
+        last = {s.channel: s for s in recent if not quiet[s]}
         latest = None
         for s in reversed(recent):
             latest = s
-            if s.channel != channel or s.spans or items(s.text):
+            if not quiet[s] and (s.channel != channel or s.spans or items(s.text)):
                 break
         said = frozenset(x.kind for x in latest.spans if x.kind in KINDS) if latest is not None else frozenset()
-        return Before(frozenset().union(*(asks(s.text) for s in last.values())), said)
+        carded = any(s.spans or cues(CARD, fold(s.text)) for s in recent)  # "which card?" ... "the Visa" ...
+        return Before(frozenset().union(*(asks(s.text) for s in last.values())), said, carded)
 
     def partial(
         self, channel: str, text: str, start_s: float, run_digits: int = PARTIAL_RUN_DIGITS, said: bool = False
     ) -> list[Span]:
+        with reading(self.memo):
+            return self._partial(channel, text, start_s, run_digits, said)
+
+    def _partial(self, channel: str, text: str, start_s: float, run_digits: int, said: bool) -> list[Span]:
         """The spans of a partial: those of a final, and any run of ``run_digits`` digits or more (part of
         a card number, maybe), counting the digits this speaker's last final ended with or the card
         number it ended with ("4539 1488" then a partial "0343": masked); but not a run that the words
@@ -102,7 +116,7 @@ class Redactor:
                 continue
             # the number still being said, after its cue: masked as what it will be, from its first digit;
             # any number while card data is being given (the last final held some): the words may be misheard
-            kind = announced(folded, chain[0].start, before) if chain is found[-1] and not said else ""
+            kind = _announced(folded, chain, before) if chain is found[-1] and not said else ""
             if kind and not _words(folded[chain[-1].end :]):
                 spans.append(Span(kind, whole.start, whole.end))
             elif before.said and len(digits) >= 2 and not said:
@@ -121,6 +135,8 @@ class Redactor:
         if not last or start_s - last[-1].end_s > self.context_s:
             return 0
         said = last[-1]
+        if said.echo:  # the number being said was read back: it goes on
+            return said.echo
         folded = fold(said.text)
         if said.spans and said.spans[-1].kind == CARD and not _words(folded[said.spans[-1].end :]):
             return CARD_DIGITS[1]
@@ -131,12 +147,17 @@ class Redactor:
 
     def final(self, key: str, channel: str, text: str, start_s: float, end_s: float) -> dict[str, list[Span]]:
         """Spans of the final ``key`` and of the earlier finals that gained one, by key (all spans of each)."""
+        with reading(self.memo):
+            return self._final(key, channel, text, start_s, end_s)
+
+    def _final(self, key: str, channel: str, text: str, start_s: float, end_s: float) -> dict[str, list[Span]]:
         said = _Said(key, channel, text, start_s, end_s)
         self._said = sorted([*self._said, said], key=lambda s: s.start_s)[-self._keep :]
         before = {s: list(s.spans) for s in self._said}
         pending: dict[str, list[tuple[_Said, Item]]] = {}
         for n, s in enumerate(self._said):
             self._read(s, self._said[:n], pending)
+        _read_back(self._said)
         return {s.key: list(s.spans) for s in self._said if s is said or s.spans != before[s]}
 
     def _read(self, said: _Said, before: list[_Said], pending: dict[str, list[tuple[_Said, Item]]]) -> None:
@@ -150,6 +171,11 @@ class Redactor:
         opened = bool(mine) and all(any(s.start <= i.start < s.end for s in owner.open) for owner, i in mine)
         reach = OPEN_LEAD_WORDS if opened else LEAD_WORDS
         lead = found[0] if found and len(_words(folded[: found[0][0].start])) <= reach else []
+        said.echo = _digits(mine) if mine and lead and _echoes(lead, mine) else 0
+        if said.echo:  # "1234 5678" then "1234 5678, yes": read back, it goes on after
+            _add(said, _merged(find_spans(said.text, context), self.rules.find(said.text)))
+            pending[said.channel] = mine
+            return
         first = mine[0][0] if mine else said  # where a number said across finals began: its context
         across = _across(mine, said, lead, self._context(before, first.start_s, said.channel))
         if not lead and found and len(_words(folded[: found[0][0].start])) <= OPEN_LEAD_WORDS:
@@ -157,7 +183,7 @@ class Redactor:
         for owner, spans in across.items():
             _add(owner, spans)
         if across:
-            context = Before(context.asked, context.said | {CARD})
+            context = Before(context.asked, context.said | {CARD}, True)
         going_on = [] if across else _going_on(mine, lead)
         taken = (Span(CARD, going_on[0].start, going_on[-1].end),) if going_on else tuple(across.get(said, []))
         said.open += [t for t in taken if going_on and t not in said.open]
@@ -167,7 +193,7 @@ class Redactor:
         # expiry's or a code's cue it is masked as one
         tail = found[-1] if found and not _words(folded[found[-1][-1].end :]) else []
         tail = [i for i in tail if not any(s.start <= i.start < s.end for s in said.spans if s not in said.open)]
-        kind = announced(folded, tail[0].start, context) if tail else ""
+        kind = _announced(folded, tail, context) if tail else ""
         piece = Span(kind, tail[0].start, tail[-1].end) if tail else None
         if kind and piece and not _overlaps(piece, said.spans):  # an expiry or code cut short ("1, 2, 2." "8.")
             said.open += [piece] if kind == CARD else []
@@ -182,6 +208,54 @@ class Redactor:
             pending[said.channel] = mine
         else:
             pending[said.channel] = _trim([(said, i) for i in tail])
+
+
+def _echoes(lead: list[Item], pending: list[tuple[_Said, Item]]) -> bool:
+    """Whether ``lead`` says again the last digits said before (4 or more): a read-back, not the number going on."""
+    digits, before = _joined(lead), "".join(i.digits for _, i in pending)
+    return len(digits) >= READ_BACK_DIGITS and before.endswith(digits)
+
+
+def _read_back(finals: list[_Said]) -> None:
+    """A number said again (read back by the agent, or repeated) where another final has it as card data: a
+    card span's digits, one of its groups of 4 or more ("Повторите последние четыре?" "9084"), or 8 and more
+    of its digits in a row, is card data too."""
+    cards = [
+        (s, [i.digits for i in items(s.text) if span.start <= i.start < span.end])
+        for s in finals
+        for span in s.spans
+        if span.kind == CARD
+    ]
+    for said in finals:
+        for chain in chains(fold(said.text), items(said.text)):
+            whole, digits = Span(CARD, chain[0].start, chain[-1].end), _joined(chain)
+            inside = [x for x in said.spans if _overlaps(whole, [x])]
+            # a code (never kept as an original: PCI DSS) is not taken for a card's group said again
+            if len(digits) < READ_BACK_DIGITS or any(x.kind == CARD for x in inside) or (inside and len(digits) < 8):
+                continue
+            if any(o is not said and _repeats(digits, groups) for o, groups in cards):
+                # read as a code or an expiry after card data ("So that's 1815 9083?"): the card's, whole
+                said.spans = [x for x in said.spans if x not in inside]
+                _add(said, [whole])
+
+
+def _repeats(digits: str, groups: list[str]) -> bool:
+    number = "".join(groups)
+    return digits == number or digits in groups or (len(digits) >= 8 and digits in number)
+
+
+def _joined(found: list[Item]) -> str:
+    return "".join(i.digits for i in found)
+
+
+def _announced(folded: str, chain: list[Item], before: Before) -> str:
+    """What the cue before ``chain`` announces it is (:func:`announced`), but no card's first group where it
+    is a round amount ("лимит 50 000") or begins as no card does ("привязанный к карте: 8 916 ...")."""
+    kind = announced(folded, chain[0].start, before)
+    round_sum = amount(chain) and chain[-1].digits.endswith("00")  # not "Карта 4 044 ..." (a card written so)
+    if kind == CARD and (round_sum or chain[0].digits[0] not in _CARD_FIRST):
+        return ""
+    return kind
 
 
 def _merged(card: list[Span], other: list[Span]) -> list[Span]:
@@ -210,6 +284,8 @@ def _across(
     windows = card_windows(chain, across=len(pending))
     if not windows and not checked:
         windows = unchecked_window(chain, fold(owners[0].text), before, across=len(pending))
+    if windows:  # the digits said before the first (a digit heard twice, a misheard start) are the number's too
+        windows = [(0, windows[0][1]), *windows[1:]]
     for i, j in windows:
         for owner in dict.fromkeys(owners[i:j]):
             mine = [chain[k] for k in range(i, j) if owners[k] is owner]

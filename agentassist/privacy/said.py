@@ -10,21 +10,24 @@ said in groups: :func:`chains`). Text is read :func:`fold` ed: lowercase, Polish
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
 from agentassist.assist.numbers import is_number_word, number_runs
+from agentassist.privacy.memo import remembered
 
 _FOLD = str.maketrans("ąćęłńóśźżё’ʼ`", "acelnoszzе'''")
 TOKEN = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
 # between two groups of one number: "4111 1111", "12/27", "45, 32", "twelve slash twenty seven"
 JOIN = re.compile(
-    r"[\s,.\-–—/']{0,4}|\s+(?:slash|dash|дробь|слеш|слэш|тире|дефис|дефіс|lamane przez|lamane|myslnik|kreska)\s+"
+    r"[\s,.\-–—/']{0,4}"
+    r"|\s+(?:slash|dash|дробь|слеш|слэш|тире|дефис|дефіс|lamane przez|lamane na|lamane|myslnik|kreska)\s+"
 )
 _GROUP_END = re.compile(r"[,./]")  # words said apart by a comma are two numbers, not one ("five thousand, ...")
 _ZERO = {"oh", "o"}  # "oh nine": English says zero so inside a number
 _REPEAT = {"double": 2, "triple": 3, "дважды": 2, "трижды": 3, "двічі": 2, "тричі": 3}
+_REPEAT |= {w: 2 for w in ("podwojne", "podwojna", "podwojny", "podwojnie")}  # "podwójne osiem": 88
+_REPEAT |= {w: 3 for w in ("potrojne", "potrojna", "potrojny", "potrojnie")}
 _TIMES = {"razy"}  # Polish "dwa razy siedem": seven twice
 # a digit's name as a noun, said after how many times it comes: "две двойки" (22), "чотири п'ятірки" (5555),
 # "dwa zera" (00); as folded (ё to е, Polish diacritics off)
@@ -104,16 +107,18 @@ class Span:
 @dataclass(frozen=True, slots=True)
 class Before:
     """What was said just before an utterance: what a final of either speaker ended asking for (``card``,
-    ``expiry``, ``cvv``, or ``other``: an order or phone number) and the card data kinds the last final held."""
+    ``expiry``, ``cvv``, or ``other``: an order or phone number), the card data kinds the last final held, and
+    whether a card came up a little before (``carded``: evidence for a number that fails the Luhn check)."""
 
     asked: frozenset[str] = frozenset()
     said: frozenset[str] = frozenset()
+    carded: bool = False  # a payment card named, or card data said, in the call's last finals (either speaker)
 
 
 NOTHING = Before()
 
 
-@functools.lru_cache(maxsize=256)  # a call's last finals are read again with each new one: the same texts
+@remembered("fold")  # a call's last finals are read again with each new one: the same texts
 def fold(text: str) -> str:
     """Lowercase, Polish diacritics and ё folded, apostrophes unified: the same length as ``text``."""
     lowered = text.lower()
@@ -127,12 +132,7 @@ def items(text: str) -> list[Item]:
     return list(_items(text))
 
 
-def clear_items() -> None:
-    """Forget the texts read (agentassist.privacy.utterances.forget_texts)."""
-    _items.cache_clear()
-
-
-@functools.lru_cache(maxsize=256)
+@remembered("items")
 def _items(text: str) -> tuple[Item, ...]:
     folded = fold(text)
     tokens = [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(folded)]

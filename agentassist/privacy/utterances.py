@@ -14,7 +14,6 @@ import dataclasses
 from typing import TypedDict
 
 from agentassist.events import Utterance, Word
-from agentassist.privacy import cues, said
 from agentassist.privacy.cues import CVV
 from agentassist.privacy.detect import mask
 from agentassist.privacy.kinds import Rules
@@ -43,15 +42,6 @@ class Masked:
     original: str | None = None  # the text with only its security codes masked, where the script keeps it
 
 
-def forget_texts() -> None:
-    """Drop the texts the detector's caches hold (the last few hundred utterances read, card numbers in
-    them): called as each call ends, so no caller's card data stays in memory after their call. The
-    calls still going read their last finals again once (about 2 ms a final)."""
-    said.fold.cache_clear()
-    said.clear_items()
-    cues.clear()
-
-
 class CallRedaction:
     """One call's redaction of what is said; not thread-safe (the records lock serialises it)."""
 
@@ -61,6 +51,15 @@ class CallRedaction:
         self._originals: dict[str, Utterance] = {}  # recent finals, as transcribed, by id
         self._masked_ids: set[str] = set()  # finals that held card data (their revisions masked eagerly)
         self._masked_s: dict[str, list[Redaction]] = {}  # by channel: where card data was said
+
+    def forget_texts(self) -> None:
+        """Drop what the detector remembers of this call's texts (card numbers in them) as the call ends;
+        each call's memory is its own (agentassist.privacy.memo): no other call's is touched."""
+        self._redactor.memo.clear()
+
+    def remembered_texts(self) -> set[str]:
+        """The texts the detector remembers for this call (what :meth:`forget_texts` drops)."""
+        return self._redactor.memo.texts()
 
     def apply(self, u: Utterance) -> list[Masked]:
         """``u`` masked (first), then any earlier final masked anew because of it."""
