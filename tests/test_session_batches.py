@@ -39,16 +39,9 @@ def test_a_phones_frames_are_taken_in_batches_and_recorded_whole(tmp_path: Path)
     store.create_call("c1", "inbound", "sip:cust@x", "alice", None, started, "")
     streaming = StreamingTranscriber(GatedModel(), workers=1)  # type: ignore[arg-type]
     feed = Feed()
-    session = CallSession(
-        SessionInfo("c1", started, tmp_path / "c1.wav"),
-        streaming,
-        store,
-        feed,
-        None,
-        segmenter_options=settings.segmenter_options(),
-        stream_options=settings.stream_options(),
-        frame_wait_s=settings.frame_wait_ms / 1000,
-    )
+    options = {"segmenter_options": settings.segmenter_options(), "stream_options": settings.stream_options()}
+    info = SessionInfo("c1", started, tmp_path / "c1.wav")
+    session = CallSession(info, streaming, store, feed, None, frame_wait_s=settings.frame_wait_ms / 1000, **options)
     speech = read_wav_mono(SOUNDS_EN / PROMPTS[0])[: 16000 * 3]
     customer = np.concatenate([np.zeros(8000, np.int16), speech, np.zeros(16000, np.int16)])
     customer = customer[: customer.size - customer.size % 320]
