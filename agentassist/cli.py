@@ -37,6 +37,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from agentassist.api.app import create_app
+    from agentassist.api.wsflow import QueuedReading
     from agentassist.audio.keyring import load_keys
     from agentassist.bus import make_bus
     from agentassist.restart import settle_left_calls
@@ -77,6 +78,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     log.info("serving on http://%s:%d (SIP on %s)", host, port, settings.sip.listen)
     # ws_max_size: the largest message any socket takes is a phone's 64 KiB (docs/wire-protocol.md); 1 MiB
     # instead of uvicorn's 16 MiB bounds what one connection can make the center buffer
+    # ws: uvicorn's sans-I/O protocol, reading paused only when messages wait for the app (api/wsflow.py)
     # timeout_graceful_shutdown: a stop waits this long for open requests and sockets (uvicorn's default
     # waits for ever), then the lifespan stops the runtime (Runtime.stop: STOP_S)
     config = uvicorn.Config(
@@ -84,7 +86,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=host,
         port=port,
         log_level="warning",
-        ws="websockets-sansio",
+        ws=QueuedReading,
         ws_max_size=1 << 20,
         timeout_graceful_shutdown=1,
     )

@@ -47,6 +47,7 @@ from typing import Any
 import httpx
 import numpy as np
 
+from agentassist.config import TranscribeSettings
 from agentassist.events import Channel
 from agentassist.store.db import Store
 from agentassist.store.phones import add_phone
@@ -69,9 +70,10 @@ _METRICS = (
 
 def write_config(
     root: Path, http_port: int, model: str, lang: str | None, transcribe: bool,
-    database_url: str = "", bus_url: str = "", frame_wait_ms: int = 0,
+    database_url: str = "", bus_url: str = "", frame_wait_ms: int | None = None,
 ) -> Path:  # fmt: skip
-    """A center's config; ``database_url`` "" is SQLite under ``root``, ``bus_url`` "" the in-process bus."""
+    """A center's config; ``database_url`` "" is SQLite under ``root``, ``bus_url`` "" the in-process bus,
+    ``frame_wait_ms`` None the center's default."""
     database_url = database_url or f"sqlite:///{root / 'data' / 'agentassist.db'}"
     config = root / "agentassist.toml"
     (root / "scripts").mkdir(exist_ok=True)
@@ -90,7 +92,7 @@ format = "wav"  # compared sample for sample with what the phones sent
 enabled = {"true" if transcribe else "false"}
 model = "{model}"
 language = "{lang or "auto"}"
-frame_wait_ms = {frame_wait_ms}
+{"" if frame_wait_ms is None else f"frame_wait_ms = {frame_wait_ms}"}
 
 [assist]
 scripts_dir = "{root / "scripts"}"
@@ -220,7 +222,7 @@ def summarize(
     spool = [s for f in figures for s in f.spool_s]
     return {
         "calls": args.calls,
-        "frame_wait_ms": args.frame_wait_ms,
+        "frame_wait_ms": TranscribeSettings().frame_wait_ms if args.frame_wait_ms is None else args.frame_wait_ms,
         "seconds": args.seconds,
         "transcribe": transcribe,
         "calls_failed": failed[:5],
@@ -355,7 +357,7 @@ def main() -> int:
     p.add_argument("--limit", type=int, default=None, help="first N manifest items (default 60, as load)")
     p.add_argument("--no-transcribe", action="store_true", help="the center records only")
     p.add_argument("--no-wire", action="store_true", help="the calls pushed into an in-process center's sessions")
-    p.add_argument("--frame-wait-ms", type=int, default=0, help="the center's [transcribe] frame_wait_ms")
+    p.add_argument("--frame-wait-ms", type=int, default=None, help="the center's [transcribe] frame_wait_ms")
     p.add_argument("--compare-load", action="store_true", help="then benchmarks.load on the same calls")
     p.add_argument("--nodes", type=int, default=1, help="centers on one PostgreSQL and NATS (floor_nodes.py)")
     p.add_argument("--profile", type=Path, default=None, help="the center's cProfile statistics here (threadcpu.py)")

@@ -74,12 +74,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served(app: Any, start_timeout_s: float = 20.0) -> Iterator[int]:
-    """``app`` under a real uvicorn (with its lifespan and WebSockets) on a thread; yields its port."""
+def served(app: Any, start_timeout_s: float = 20.0, ws: Any = None) -> Iterator[int]:
+    """``app`` under a real uvicorn (with its lifespan and WebSockets) on a thread; yields its port.
+    ``ws``: uvicorn's WebSocket protocol class (None: `agentassist serve`'s, api/wsflow.py)."""
     import uvicorn
 
+    from agentassist.api.wsflow import QueuedReading
+
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws=ws or QueuedReading)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -82,6 +83,10 @@ def test_a_threads_cpu_is_counted_under_its_group_and_an_ended_ones_apart() -> N
     live = threading.Thread(target=burn, args=(0.3,), name="call-live")
     live.start()
     live.join(5)
+    for _ in range(100):  # join returns before the kernel has let the thread go from /proc/self/task
+        if not Path(f"/proc/self/task/{live.native_id}").exists():
+            break
+        time.sleep(0.02)
     ended_alone = split(before, snapshot())  # the thread has ended: its CPU is the process's, not a group's
     assert "call threads" not in ended_alone and ended_alone["ended"] >= 0.2
     assert ended_alone["process"] >= ended_alone["ended"]

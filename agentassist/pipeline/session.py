@@ -101,6 +101,7 @@ class CallSession:
         self.row = row
         self._on_closed = on_closed
         self._frame_wait_s = frame_wait_s
+        self._wake_at = 0.0  # batched (_next): when the call thread next takes what came
         # SimpleQueue (C): a put and a get that wakes the call thread cost about a third of queue.Queue's
         # (a Condition in Python, a new lock every wait); bounded by _put
         self._queue: queue.SimpleQueue[Item] = queue.SimpleQueue()
@@ -322,20 +323,24 @@ class CallSession:
 
     def _next(self) -> Item | None:
         """The next queued item; None after a while without one. Transcribing, each item as it comes
-        (or every ``frame_wait_s``); recording only, the thread wakes every ``_RECORD_ONLY_WAIT_S``; a
-        batch is all that came, a phone's consecutive frames joined into one item."""
+        (or every ``frame_wait_s``); recording only, every ``_RECORD_ONLY_WAIT_S``; a batch is all that
+        came since the last, a phone's consecutive frames joined into one item. Batched, the thread wakes
+        once a period whatever it took (not again at once for the frame that came while it worked)."""
         if self.streams and self._frame_wait_s <= 0:
             try:
                 return self._queue.get(timeout=0.2)
             except queue.Empty:
                 return None
         if not self._taken_ahead:
+            wait = self._wake_at - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._wake_at = time.monotonic() + (self._frame_wait_s if self.streams else _RECORD_ONLY_WAIT_S)
             items: list[Item] = []
             with contextlib.suppress(queue.Empty):
                 while len(items) < _QUEUE_ITEMS:
                     items.append(self._queue.get_nowait())
             if not items:
-                time.sleep(self._frame_wait_s if self.streams else _RECORD_ONLY_WAIT_S)
                 return None
             self._taken_ahead = _joined(items)
         return self._taken_ahead.popleft()
