@@ -214,7 +214,7 @@ class TranscribeSettings(_Section):
     # each wakeup is a handoff of the GIL from the event loop, which the decoders then wait behind
     # (benchmarks/RESULTS.md, session 13). At 32 calls on the wire 60 cut the call threads' CPU by a
     # third (NOTES-floor32.md). An utterance's end is seen up to this much later.
-    frame_wait_ms: int = Field(default=60, ge=0, le=200)
+    frame_wait_ms: int = Field(default=0, ge=0, le=200)
     partials: bool = _STREAM.partials
     # a new partial this often while someone speaks (news within 0.5 s)
     partial_every_s: float = _STREAM.partial_every_s

@@ -1,8 +1,8 @@
-"""A call's thread takes a phone's frames in batches (``[transcribe] frame_wait_ms``, 60 by default): a
-real CallSession, a real SQLite store and WAV recording, speech from the shared prompts pushed on the
-frames' clock as the center pushes a phone's, and a stand-in model (tests/test_stream.py's GatedModel,
-the model's interface). Batched, the recording is still every frame, in order, and the speech is still
-transcribed; the thread wakes about once a period, not once a frame."""
+"""A call's thread takes a phone's frames in batches (``[transcribe] frame_wait_ms = 60``, a setting for
+a center with many calls): a real CallSession, a real SQLite store and WAV recording, speech from the
+shared prompts pushed on the frames' clock as the center pushes a phone's, and a stand-in model
+(tests/test_stream.py's GatedModel, the model's interface). Batched, the recording is still every frame,
+in order, and the speech is still transcribed; the thread wakes about once a period, not once a frame."""
 
 from __future__ import annotations
 
@@ -31,8 +31,7 @@ from tests.test_stream import GatedModel
 def test_a_phones_frames_are_taken_in_batches_and_recorded_whole(tmp_path: Path) -> None:
     if not (SOUNDS_EN / PROMPTS[0]).is_file():
         pytest.skip("asterisk-core-sounds-en-wav not installed")
-    settings = TranscribeSettings()
-    assert settings.frame_wait_ms == 60
+    settings = TranscribeSettings(frame_wait_ms=60)
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     store.migrate()
     started = datetime.now(UTC)
