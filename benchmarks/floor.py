@@ -347,14 +347,20 @@ def no_wire(
     }
 
 
-def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__)
+def center_parser(description: str | None, seconds: float) -> argparse.ArgumentParser:
+    """The options of a benchmark that streams N calls of the manifest's speech into a center."""
+    p = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--calls", type=int, default=4)
-    p.add_argument("--seconds", type=float, default=30.0)
+    p.add_argument("--seconds", type=float, default=seconds)
     p.add_argument("--model", default="tiny.en")
     p.add_argument("--lang", default=None)
     p.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
     p.add_argument("--limit", type=int, default=None, help="first N manifest items (default 60, as load)")
+    return p
+
+
+def main() -> int:
+    p = center_parser(__doc__, seconds=30.0)
     p.add_argument("--no-transcribe", action="store_true", help="the center records only")
     p.add_argument("--no-wire", action="store_true", help="the calls pushed into an in-process center's sessions")
     p.add_argument("--frame-wait-ms", type=int, default=None, help="the center's [transcribe] frame_wait_ms")

@@ -55,8 +55,8 @@ from websockets.asyncio.client import connect
 from agentassist.events import Channel
 from agentassist.store.db import Store
 from agentassist.store.phones import add_phone
-from benchmarks.common import DEFAULT_MANIFEST, Item, machine, percentile, record
-from benchmarks.floor import latencies, metrics, probe_isa, selected_isa, wire_pcm, write_config
+from benchmarks.common import Item, machine, percentile, record
+from benchmarks.floor import center_parser, latencies, metrics, probe_isa, selected_isa, wire_pcm, write_config
 from benchmarks.floorphones import CallFigures, Phone, run_floor
 from benchmarks.load import model_language, plans, render
 from benchmarks.ports import free_port
@@ -296,13 +296,7 @@ def tickload(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--calls", type=int, default=4)
-    p.add_argument("--seconds", type=float, default=60.0)
-    p.add_argument("--model", default="tiny.en")
-    p.add_argument("--lang", default=None)
-    p.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
-    p.add_argument("--limit", type=int, default=None, help="first N manifest items (default 60, as load)")
+    p = center_parser(__doc__, seconds=60.0)
     p.add_argument("--record", action="store_true")
     args = p.parse_args()
     os.environ["CT2_VERBOSE"] = "1"  # CTranslate2 logs the ISA it selects (the center inherits it)
