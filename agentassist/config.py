@@ -212,8 +212,8 @@ class TranscribeSettings(_Section):
     partial_batch: int = _MODEL.partial_batch
     # A call's thread takes the audio that came this often instead of waking for each 20 ms frame (0):
     # each wakeup is a handoff of the GIL from the event loop, which the decoders then wait behind
-    # (benchmarks/RESULTS.md, session 13). At 32 calls on the wire 60 cut the call threads' CPU by a
-    # third (NOTES-floor32.md). An utterance's end is seen up to this much later.
+    # (benchmarks/RESULTS.md, session 13). An utterance's end is seen up to this much later: at 32 calls on
+    # the wire 60 cut the call threads' CPU by a third, at 1 call it made each final 35 ms later (session 16).
     frame_wait_ms: int = Field(default=0, ge=0, le=200)
     partials: bool = _STREAM.partials
     # a new partial this often while someone speaks (news within 0.5 s)
