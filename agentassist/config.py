@@ -17,14 +17,15 @@ from agentassist.audio.segmenter_options import SegmenterOptions
 from agentassist.errors import ConfigError
 from agentassist.pause import DtmfPauseOptions, check_sequences
 from agentassist.sip.guard import REGISTRAR, parse_network
+from agentassist.tracker_options import TrackerOptions
 from agentassist.transcribe.options import StreamOptions, TranscriberOptions
 
 if TYPE_CHECKING:
     from agentassist.api.throttle import ThrottleOptions
-    from agentassist.assist.options import TrackerOptions
 
-# The [transcribe] defaults are the stages' own: each is written once, in its options dataclass.
+# The [transcribe] and [assist] defaults are the stages' own: each is written once, in its options dataclass.
 _MODEL, _SEGMENTER, _STREAM = TranscriberOptions(), SegmenterOptions(), StreamOptions()
+_TRACKER = TrackerOptions()
 
 
 class _Section(BaseModel):
@@ -297,19 +298,15 @@ class AssistSettings(_Section):
     # The agent whose phone this server's softphone is: the agent user of this name sees its calls on /agent
     agent_name: str = "Alex"
     company: str = "Example Corp"
-    match_threshold: float = 0.7  # share of a say-line heard for a final utterance to tick its step
-    silence_alert_s: float = 10.0  # alert thresholds; a script's `alerts:` overrides them; 0 disables
-    overtalk_alert_s: float = 2.0
-    talk_ratio_max: float = 0.85
-    talk_ratio_min: float = 0.1
-    compliance_warn_s: float = 60.0
+    match_threshold: float = _TRACKER.match_threshold  # share of a say-line heard for a final to tick its step
+    silence_alert_s: float = _TRACKER.silence_s  # alert thresholds; a script's `alerts:` overrides them; 0 disables
+    overtalk_alert_s: float = _TRACKER.overtalk_s
+    talk_ratio_max: float = _TRACKER.talk_ratio_max
+    talk_ratio_min: float = _TRACKER.talk_ratio_min
+    compliance_warn_s: float = _TRACKER.compliance_warn_s
 
     def tracker_options(self) -> TrackerOptions:
         """The tracker's thresholds: a live call's, and a script's tried on a transcript (scripttools.py)."""
-        # Imported here: the settings, which the desk's phone reads too, import nothing of the tracker (its
-        # matcher, rapidfuzz, the embedder's loader; issue 16).
-        from agentassist.assist.options import TrackerOptions
-
         return TrackerOptions(
             match_threshold=self.match_threshold,
             silence_s=self.silence_alert_s,

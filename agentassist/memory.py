@@ -51,8 +51,9 @@ def cap_arenas(arenas: int = 2) -> None:
     decoder's activations, 0.3-6 MB each, come from the arenas after the first decode). Fixed at 256 KiB,
     as it was, every such block was mapped afresh and faulted in page by page: 40 000 minor faults a
     decode, the decodes 2-3 times slower, and the center's finals 0.3-0.5 s later than the same pipeline
-    in benchmarks.load (issue 16, NOTES-floorcap.md). MALLOC_MMAP_THRESHOLD_ in the environment still
-    fixes it (and glibc's trim threshold with it)."""
+    in benchmarks.load (issue 16; benchmarks/RESULTS.md, session 15, "floor — the center beside the
+    in-process pipeline after the mmap fix"). MALLOC_MMAP_THRESHOLD_ in the environment still fixes it
+    (and glibc's trim threshold with it)."""
     if _LIBC is None:
         return
     with contextlib.suppress(OSError, AttributeError):

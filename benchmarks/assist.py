@@ -17,7 +17,7 @@ alerts as sets per case (alert types; a ``compliance_unsure`` alert counts as
 the ``compliance_missed`` a judge writes: the judge has no "unsure").
 
 Compliance alerts, per compliance step the judge decided (defined before any
-figure was looked at, NOTES-match6.md): a step the judge says was *not* said is
+figure was looked at, session 15): a step the judge says was *not* said is
 alerted when the tracker left it ``missed`` or ``unsure`` (either raised an
 alert: ``compliance_missed`` or ``compliance_unsure``, "said in other words?")
 and silent when the tracker ticked it; ``missed_alert_recall`` = alerted /

@@ -6,7 +6,7 @@ The simulator shares the machine with the center it measures, so it is built to 
 loop sends every desk's frame of the moment (desks in four groups 5 ms apart, as desks are not in step),
 and each connection is a minimal RFC 6455 client on an asyncio stream (benchmarks/rawsocket.py): a frame
 is one ``write`` of a header and the payload, masked in C. With ``websockets``' client and one task a desk,
-the phones of 100 calls took 0.19 of a core (NOTES-floorperf.md).
+the phones of 100 calls took 0.19 of a core (session 12).
 
 Besides the audio, each phone measures what the wire lets a phone see:
 

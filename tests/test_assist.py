@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from agentassist.assist.library import ScriptLibrary
 from agentassist.assist.matcher import contains_phrase, score_line
 from agentassist.assist.parsing import load_script, parse_script
 from agentassist.assist.tracker import ScriptTracker
+from agentassist.assist.versions import ScriptVersions
 from agentassist.errors import ScriptError
 from agentassist.events import Channel, EventType, Utterance, Word
 
@@ -90,11 +90,13 @@ def test_invalid_scripts_name_the_line(text: str, expected: list[str]) -> None:
 def test_library_skips_bad_files_and_names_them(tmp_path: Path) -> None:
     (tmp_path / "good.yaml").write_text(SCRIPT)
     (tmp_path / "bad.yaml").write_text("id: bad\nsteps: 3\n")
-    lib = ScriptLibrary(tmp_path)
+    lib = ScriptVersions(tmp_path)  # the scripts' one reader: serve's, the API's, the wall's
     assert lib.ids() == ["helpdesk"]
     assert lib.errors and str(tmp_path / "bad.yaml") in lib.errors[0]
     with pytest.raises(ScriptError, match="no script with id 'nope'"):
         lib.get("nope")
+    (tmp_path / "late.yaml").write_text(SCRIPT.replace("id: helpdesk", "id: late", 1))
+    assert lib.get("late").id == "late"  # a script saved since the last look is read when asked for
     with pytest.raises(ScriptError, match="not found"):
         load_script(tmp_path / "missing.yaml")
 

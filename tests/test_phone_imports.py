@@ -36,6 +36,7 @@ def test_the_settings_still_give_the_trackers_options() -> None:
 
     options = Settings().assist.tracker_options()
     assert isinstance(options, TrackerOptions) and options.match_threshold == 0.7
+    assert options == TrackerOptions()  # each [assist] default is the tracker's own, written once
 
 
 def test_the_options_are_importable_where_they_were() -> None:

@@ -98,7 +98,7 @@ def test_a_signal_stops_serve_within_5_s_in_a_live_call(
             rc = server.proc.wait(30)
         finally:
             took_s = time.monotonic() - started
-            print(f"{sig.name}: serve stopped in {took_s:.2f} s")  # the figure in NOTES-newcomer.md
+            print(f"{sig.name}: serve stopped in {took_s:.2f} s")  # benchmarks/RESULTS.md quotes it (pytest -s)
     log = server.log()
     assert took_s < STOP_WITHIN_S, f"serve took {took_s:.1f} s to stop after {sig.name}:\n{log}"
     assert rc in ((-signal.SIGTERM,) if sig == signal.SIGTERM else (130,)), f"exit status {rc}:\n{log}"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -70,6 +72,44 @@ def _histogram(server: Server) -> dict[str, float]:
         if name.startswith(NAME):
             out[name] = float(value)
     return out
+
+
+def test_two_threads_observing_at_once_lose_no_count_and_a_reading_is_never_half_done() -> None:
+    delays = TickDelays()
+    each, values = 20_000, (0.04, 0.25, 7.0)  # a bucket low, one at the target, +Inf
+    readings: list[dict[str, float]] = []
+    done = threading.Event()
+
+    def observe(value: float) -> None:
+        for _ in range(each):
+            delays.observe(value)
+
+    def read() -> None:
+        while not done.is_set():
+            readings.append(delays.series(NAME))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as CPython lets them
+    try:
+        reader = threading.Thread(target=read)
+        reader.start()
+        observers = [threading.Thread(target=observe, args=(v,)) for v in values[:2]]
+        for thread in observers:
+            thread.start()
+        observe(values[2])
+        for thread in observers:
+            thread.join()
+        done.set()
+        reader.join()
+    finally:
+        sys.setswitchinterval(interval)
+    after = delays.series(NAME)
+    assert after[f"{NAME}_count"] == 3 * each and after[f"{NAME}_sum"] == pytest.approx(each * sum(values)), after
+    assert after[f'{NAME}_bucket{{le="0.05"}}'] == each and after[f'{NAME}_bucket{{le="0.3"}}'] == 2 * each, after
+    assert after[f'{NAME}_bucket{{le="+Inf"}}'] == 3 * each, after
+    assert readings, "the reader never read"
+    half_done = [r for r in readings if r[f'{NAME}_bucket{{le="+Inf"}}'] != r[f"{NAME}_count"]]
+    assert not half_done, half_done[:3]
 
 
 def test_the_center_exports_the_delay_of_a_real_calls_ticks(center: dict[str, Any]) -> None:  # noqa: F811

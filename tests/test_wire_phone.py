@@ -15,7 +15,7 @@ import uuid
 import wave
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 import numpy as np
@@ -24,6 +24,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from benchmarks.wirephone import FRAME, MEDIA, WirePhone, add_phone, stereo
 from tests.conftest import AGENTASSIST, REPO, SOUNDS_EN, Server, add_user
+
+if TYPE_CHECKING:
+    from agentassist.api.phonecalls import Link, Recording
 
 CUSTOMER, AGENT = "demo-echotest", "vm-intro"
 
@@ -177,6 +180,29 @@ def test_a_reconnect_resumes_where_the_center_is_and_drops_repeats(center: dict[
     agent, customer = _channels(server, call_id)
     _same(agent, _sent(pcm)[0])
     _same(customer, _sent(pcm)[1])
+
+
+def test_events_sent_again_after_a_reconnect_are_taken_once_and_alike_ones_each_count() -> None:
+    """What the reconnect test above does through a real center, frame by frame: the events taken at the
+    frame a phone resends from are dropped once each; everything else is new, however alike."""
+    from agentassist.api.phonecalls import PhoneCall, PhoneCalls
+
+    calls, link = PhoneCalls(timeout_s=3.0), cast("Link", object())
+    call = PhoneCall("c1", "alice", session=cast("Recording", object()), received=50)
+    star = ("dtmf", {"digit": "", "method": "info"})  # masked: four digits of a burst are alike
+    hold = ("hold", {"held": True, "by": "customer"})
+    assert [call.first_time(*star), call.first_time(*star), call.first_time(*hold)] == [True, True, True]
+    calls.attach(call, link)  # a reconnect at frame 50: the phone sends the three again, then a new one
+    assert [call.first_time(*hold), call.first_time(*star), call.first_time(*star)] == [False, False, False]
+    assert call.first_time(*star) is True
+    calls.attach(call, link)  # a second reconnect at the same frame: the three digits and the hold taken there
+    assert [call.first_time(*star) for _ in range(4)] == [False, False, False, True]
+    assert call.first_time(*hold) is False
+    call.received = 51  # a frame on: alike events are new, and a reconnect there has none to drop
+    assert call.first_time(*hold) is True
+    call.received = 52
+    calls.attach(call, link)
+    assert call.first_time(*hold) is True and call.first_time(*hold) is True
 
 
 def test_a_call_uploaded_after_the_fact_says_so(center: dict[str, Any]) -> None:

@@ -23,6 +23,8 @@ from agentassist.audio.devices import Microphone
 from agentassist.desk import CallChange, CallInfo, Desks
 from agentassist.errors import AgentassistError
 from agentassist.events import Channel
+from agentassist.pipeline.ports import StoredEvents
+from agentassist.pipeline.resume import Resent
 from agentassist.wire import DESK, Message
 from agentassist.wire.audio import FRAME_BYTES_STEREO
 
@@ -103,17 +105,16 @@ class PhoneCall:
     ended: bool = False
     marks: Counter[str] = field(default_factory=Counter)  # events taken at frame ``marks_at``, each counted
     marks_at: int = -1
-    resent: Counter[str] = field(default_factory=Counter)  # of those, the ones this connection may send again
+    resent: Resent = field(default_factory=lambda: Resent(StoredEvents()))  # what this connection may send again
 
     def first_time(self, kind: str, parameters: dict[str, Any]) -> bool:
         """False for an event taken at this frame on an earlier connection: a phone that reconnects sends
         again its events from ``opened.frame``. Alike events on one connection are each new (digits of one
         burst, masked "*", share a frame)."""
         if self.marks_at != self.received:
-            self.marks, self.resent, self.marks_at = Counter(), Counter(), self.received
+            self.marks, self.marks_at = Counter(), self.received
         key = json.dumps([kind, parameters], sort_keys=True)
-        if self.resent[key] > 0:
-            self.resent[key] -= 1
+        if self.resent.at(self.received, key):
             return False
         self.marks[key] += 1
         return True
@@ -152,7 +153,7 @@ class PhoneCalls:
             call.expiry.cancel()
             call.expiry = None
         call.link, call.sent_from, call.last_active = link, 0, time.monotonic()
-        call.resent = Counter(call.marks) if call.marks_at == call.received else Counter()
+        call.resent = Resent(StoredEvents(call.marks_at, call.marks))  # the phone resends from ``received``
 
     def away(self, call: PhoneCall) -> None:
         """Its phone went away: the call waits ``timeout_s`` for it to come back."""

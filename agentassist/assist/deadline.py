@@ -8,7 +8,7 @@ what we do" for "this conversation is recorded to improve our service": cosine 0
 "missed" alert costs a supervisor's trust in every number on the page. But the embedding cannot
 tell such a paraphrase from a sentence in the line's frame about something else ("это надо
 уточнить" for "наш разговор записывается": 0.89), and a tick on such a guess silences a real miss,
-the worst error of a compliance checklist. Over benchmarks/assist_cases, v2-v5 (NOTES-match6.md) no
+the worst error of a compliance checklist. Over benchmarks/assist_cases, v2-v5, no
 rule on the cosine, the margin and the share of the line's words heard ticked a single paraphrase
 at the deadline without also ticking a real miss (a funcwords trap: 0.919, margin 0.06, 43 % of the
 line's words) that the online rule had left alone.
@@ -42,7 +42,7 @@ from agentassist.assist.semantic import (
     sentence_starts,
 )
 
-# Fitted on benchmarks/assist_cases, v2-v5 (NOTES-match6.md): each of the 44 compliance lines said
+# Fitted on benchmarks/assist_cases, v2-v5 (the session-15 tuning): each of the 44 compliance lines said
 # that the online rule left open has a sentence at 0.834 or more with a margin of -0.039 or more (no
 # false "missed"); of the 111 real misses, the nearest sentence of 56 is another line's (the
 # greeting, the goodbye: margins down to -0.17) or far, and they stay "missed"; 55 are "unsure".
@@ -153,7 +153,7 @@ def settle(
 # можна здати не пізніше ніж за годину до відправлення" shares 0.72 of "Квиток можна повернути не
 # пізніше ніж за шість годин до відправлення" (the frame and the bound, not the ticket or the refund;
 # cosine 0.917), while compliance lines said in other words that tick lexically under 0.75 are at
-# 0.92-0.98 (NOTES-match6.md). Such a tick leaves the step unsure at once, not done.
+# 0.92-0.98 on v2-v5. Such a tick leaves the step unsure at once, not done.
 WEAK_LEXICAL = 0.75
 
 
@@ -179,7 +179,7 @@ def weak(
 # довідки": the line's opening heard word for word, its ending (the point: what is required, what is
 # withheld) replaced by other words. The lexical share (0.74) and the cosine (0.93-0.94) of such a
 # sentence are those of a paraphrase; what gives it away is where the line's words stop. v2-v6
-# (NOTES-match7.md): of the compliance lines ticked, the 2 traps and no line said were heard as a run
+# (the session-16 tuning): of the compliance lines ticked, the 2 traps and no line said were heard as a run
 # of the line's content words followed by 2 or more of its own unheard and 2 or more other words.
 ENDING_WORDS = 2
 

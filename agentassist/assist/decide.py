@@ -34,7 +34,7 @@ from agentassist.assist.semantic import (
 )
 from agentassist.events import Utterance
 
-# The meaning rule, fitted on benchmarks/assist_cases_v2/tune (NOTES-matcher.md). The embedding alone
+# The meaning rule, fitted on benchmarks/assist_cases_v2/tune (scores: RESULTS.md, session 12). The embedding alone
 # puts lines that share a frame but not the point ("we can offer you delivery by post" for "we can
 # offer you a payment plan": 0.927) as close as true paraphrases (0.90-0.93), so below SURE the share
 # of the line's content words heard must make up for it: cosine + CONTENT_WEIGHT * content >= COMBINED
@@ -46,7 +46,7 @@ COMBINED = 1.04
 SUBSET = 0.88
 # The margin: how much closer the sentence is to this line than to the script's nearest other line. A
 # paraphrase is near its own line and clearly nearer it than to any other. Added to the combined score
-# it bought recall only with false ticks (NOTES-matcher2.md: it does not tell "назовите ваш город" from
+# it bought recall only with false ticks (on v2's tune half: it does not tell "назовите ваш город" from
 # "назовите кодовое слово"), so it serves one rule: a sentence that shares no content word with the
 # line ticks when cosine >= BARE and margin >= BARE_MARGIN ("Благодарю за звонок, до свидания." for
 # "Спасибо за обращение, всего доброго."), with no negation in it and no filled name (a name
@@ -64,14 +64,14 @@ GREETING = 0.88
 # name of the line and at most one other word ("słucham", "speaking"). Only for a line that itself
 # greets (a salutation in it): "Acme Telecom, Alex speaking" does not say "Thank you for calling Acme
 # Telecom, my name is Alex", whose thanks it leaves out (benchmarks/assist_cases' off-script traps).
-# v2-v6 (NOTES-match7.md): such answers sit at cosine 0.86-0.94 from their line.
+# On v2-v6 such answers sit at cosine 0.86-0.94 from their line.
 ANSWER = 0.85
 # The step the script expects next is likelier: a sentence clearly nearest its line (margin 0.06 or more
 # over every other line) ticks it at a cosine of 0.88, under the combined rule, unless it shares 40 % or
 # more of the line's content words: that is the profile of a sentence in the line's frame about something
 # else ("Could you read me your flight number" for "... your booking reference": 0.926, 50 %), while
 # lines said in other words share few ("Скільки ви готові платити за місяць" for "Який у вас бюджет на
-# оренду на місяць?"). v2-v6 (NOTES-match7.md): 7 said steps more ticked, no false tick; at a margin of
+# оренду на місяць?"). On v2-v6: 7 said steps more ticked, no false tick; at a margin of
 # 0.05, 11 and 1; without the share rule, 11 and 4 (same-frame traps). Not for compliance lines, whose
 # misses must never be silent.
 EXPECTED = 0.88

@@ -60,14 +60,19 @@ def stored_events(events: Iterable[tuple[float, str]]) -> StoredEvents:
 
 class Resent:
     """Whether each event of a resumed call is one its earlier run stored (module docstring). Under the
-    records lock: the call thread, pool threads and API threads reach it."""
+    records lock: the call thread, pool threads and API threads reach it. The center's copy of a phone's
+    call uses one per connection the same way (agentassist.api.phonecalls): "stored" is what the center
+    took at the frame the phone resends from."""
 
     def __init__(self, stored: StoredEvents) -> None:
         self._last = stored.last
         self._at_last = Counter(stored.at_last)  # counted down as the phone sends them again
 
     def __call__(self, t_s: float, key: str) -> bool:
-        frame = frame_of(t_s)
+        return self.at(frame_of(t_s), key)
+
+    def at(self, frame: int, key: str) -> bool:
+        """Whether the event ``key`` marked at ``frame`` is one taken before (each taken one answers once)."""
         if frame < self._last:
             return True
         if frame == self._last and self._at_last[key] > 0:

@@ -56,7 +56,8 @@ _QUEUE_ITEMS = 3000  # 30 s of both channels (a SIP call's two items a frame): f
 _TICK_S = 1.0
 # Recording only, the call thread sleeps this long between batches instead of waking for every frame:
 # a wakeup per 20 ms frame (the event loop handing the GIL to the call thread and back) was most of the
-# center's CPU with 100 calls (floor benchmark, NOTES-floorperf.md). The recording and the acks lag by
+# center's CPU with 100 calls (benchmarks/RESULTS.md, session 12, "floor — recording only, 400 calls": 101 µs
+# a frame before, 43 µs after). The recording and the acks lag by
 # this much more; nothing reads the audio sooner when nothing transcribes it.
 _RECORD_ONLY_WAIT_S = 0.1
 _SILENCE = bytes(FRAME_BYTES)

@@ -72,7 +72,8 @@ def recent_calls(db: Database, agents: list[str], ended_since: datetime) -> list
     Two queries, each on an index whatever the agents: the calls ringing or active (by status: a few
     hundred at most), and those that ended lately, found among the calls started within
     ``LONGEST_CALL_S`` before (by start; the end has no index). The agents are picked out here: with
-    ``agent IN (...)`` SQLite walks every past call of each agent instead (measured in NOTES-wall.md)."""
+    ``agent IN (...)`` SQLite walks every past call of each agent instead, a cost that grows with the call
+    history rather than with the calls of the moment."""
     if not agents:
         return []
     wanted = set(agents)

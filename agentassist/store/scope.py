@@ -85,24 +85,23 @@ def reported_calls(user: UserRecord) -> ColumnElement[bool]:
     return visible_calls(user)
 
 
-def team_agents(user: UserRecord) -> Select[str]:
-    """The names of the members of ``user``'s teams."""
+def _members() -> Select[str]:
+    """The names of the users of every team membership, for a filter on the team (``TeamRow``)."""
     return (
         select(UserRow.name)
         .join(TeamMemberRow, TeamMemberRow.user_id == UserRow.id)
         .join(TeamRow, TeamRow.id == TeamMemberRow.team_id)
-        .where(TeamRow.name.in_(user.teams))
     )
+
+
+def team_agents(user: UserRecord) -> Select[str]:
+    """The names of the members of ``user``'s teams."""
+    return _members().where(TeamRow.name.in_(user.teams))
 
 
 def team_members(team: str) -> Select[str]:
     """The names of the members of the team named ``team`` (a filter by team: within a scope, not one)."""
-    return (
-        select(UserRow.name)
-        .join(TeamMemberRow, TeamMemberRow.user_id == UserRow.id)
-        .join(TeamRow, TeamRow.id == TeamMemberRow.team_id)
-        .where(TeamRow.name == team)
-    )
+    return _members().where(TeamRow.name == team)
 
 
 def sees_agent(db: Database, user: UserRecord, agent: str) -> bool:
