@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_RUN := libportaudio2
-APT_TEST := sip-tester baresip kamailio kamailio-tls-modules openssl sox \
+APT_TEST := sip-tester baresip kamailio kamailio-tls-modules openssl sox espeak-ng \
 	asterisk-core-sounds-en-wav asterisk-core-sounds-ru-wav \
 	asterisk-core-sounds-en asterisk-core-sounds-ru chromium postgresql nginx nats-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

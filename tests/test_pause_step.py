@@ -6,7 +6,6 @@ with nobody pressing anything."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from agentassist.audio.frames import read_wav_mono
 from agentassist.errors import ScriptError
 from agentassist.pause import CardPause
 from benchmarks.wirephone import FRAME, add_phone
-from tests.conftest import AGENTASSIST, REPO, Server, add_user
+from tests.conftest import AGENTASSIST, REPO, Server, add_user, need
 from tests.test_wire_phone import _call, _channels, _phone
 
 SCRIPT = """id: pay
@@ -70,8 +69,7 @@ def test_a_pausing_step_pauses_until_the_next_step_or_its_timeout() -> None:
 
 
 def _speak(text: str, tmp: Path, name: str) -> np.ndarray:
-    if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
-        pytest.skip("needs espeak-ng and sox (apt-get install espeak-ng sox)")
+    need("espeak-ng", "sox")
     raw, wav = tmp / f"{name}22k.wav", tmp / f"{name}.wav"
     subprocess.run(["espeak-ng", "-m", "-v", "en-us", "-s", "130", "-g", "8", "-w", str(raw), text], check=True)
     subprocess.run(["sox", str(raw), "-r", str(RATE_HZ), "-c", "1", "-b", "16", str(wav)], check=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import threading
 import time
@@ -18,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 from websockets.sync.client import connect
 
 from benchmarks.wirephone import FRAME, stereo
-from tests.conftest import SOUNDS_EN, Server
+from tests.conftest import SOUNDS_EN, Server, need
 from tests.test_wire_phone import _call, _channels, _phone, center  # noqa: F401 - the fixture
 
 # espeak-ng says each digit ("four five three nine"): tiny.en writes them as digits. Not 4111 1111...:
@@ -37,8 +35,7 @@ _LONG_DIGITS = re.compile(r"\d[\d\s,.\-]{10,}\d")
 
 
 def _speech(tmp: Path) -> Path:
-    if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
-        pytest.skip("needs espeak-ng and sox (apt-get install espeak-ng sox)")
+    need("espeak-ng", "sox")
     raw, wav = tmp / "said22k.wav", tmp / "said.wav"
     subprocess.run(["espeak-ng", "-m", "-v", "en-us", "-s", "120", "-g", "8", "-w", str(raw), SAID], check=True)
     subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(wav)], check=True)

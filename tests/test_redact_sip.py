@@ -54,7 +54,7 @@ def _speech(tmp: Path, lang: str) -> tuple[Path, float]:
     need("espeak-ng", "sox")
     sounds = SOUNDS_EN if lang == "en" else SOUNDS_RU
     if not (sounds / "digits" / "9.wav").is_file():
-        pytest.skip(f"needs Asterisk's {lang} sounds (apt-get install asterisk-core-sounds-{lang}-wav)")
+        pytest.skip(f"Asterisk's {lang} sounds not installed (apt-get install asterisk-core-sounds-{lang}-wav)")
     parts: list[Path] = []
     for n, said in enumerate([1.0, *SAID, 1.0]):
         part = tmp / f"{lang}-{n}.wav"
@@ -119,7 +119,7 @@ def test_card_data_read_aloud_in_a_sip_call_is_nowhere_but_the_originals(
             pytest.skip("model base not installed: run `make test` (or `agentassist models install base`)")
         transcribe = {"model": "tiny.en", "language": "en", "model_multilingual": "base"}
     if shutil.which("soxi") is None:
-        pytest.skip("needs sox's soxi (apt-get install sox)")
+        pytest.skip("sox's soxi not installed (apt-get install sox)")
     customer_wav, seconds = _speech(tmp_path, lang)
     server = make_server(assist={"default_script": "pay"}, transcribe=transcribe)
     (tmp_path / "scripts" / "pay.yaml").write_text(
