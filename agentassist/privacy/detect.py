@@ -94,9 +94,14 @@ def card_windows(chain: list[Item], across: int | None = None) -> list[tuple[int
             digits += chain[j].digits
             if len(digits) > hi:
                 break
-            if len(digits) >= lo and luhn(digits) and (across is None or i < across <= j):
+            # no card number begins with 0 (ISO/IEC 7812: industry 0 issues none): a run from such a group
+            # passing the check is a piece of a longer number ("6262 | 0977 ... 135": 15 of 19 digits)
+            if len(digits) >= lo and digits[0] != "0" and luhn(digits) and (across is None or i < across <= j):
                 candidates.append((UNCHECKED_DIGITS.index(len(digits)), i, j + 1))
-    for _, i, j in sorted(candidates, key=lambda c: (across is not None and c[1] > 0, c)):
+    # a run that ends inside a group said as one ("... пять | семь четыре семь"): a card read aloud ends
+    # where a group does, so such a run passing the check is a chance, after those that end at a group's end
+    cut = {(i, j): j < len(chain) and chain[j].joined for _, i, j in candidates}
+    for _, i, j in sorted(candidates, key=lambda c: (across is not None and c[1] > 0, cut[c[1], c[2]], c)):
         if all(j <= a or i >= b for a, b in found):
             found.append((i, j))
     return sorted(found)
