@@ -26,6 +26,7 @@ from agentassist.privacy.detect import (
     asks,
     card_windows,
     find_spans,
+    luhn,
     named_before,
     ordinary,
     unchecked_window,
@@ -177,7 +178,10 @@ class Redactor:
             pending[said.channel] = mine
             return
         first = mine[0][0] if mine else said  # where a number said across finals began: its context
-        across = _across(mine, said, lead, self._context(before, first.start_s, said.channel))
+        # a card's 16 digits said that fail the check may be the first of a 19-digit one's: only a Luhn-valid
+        # number goes on from them (the next final's "737" is its code more likely than 3 digits misheard)
+        whole = _digits(mine) >= UNCHECKED_DIGITS[0]
+        across = _across(mine, said, lead, self._context(before, first.start_s, said.channel), checked=whole)
         if not lead and found and len(_words(folded[: found[0][0].start])) <= OPEN_LEAD_WORDS:
             across = _across(mine, said, found[0], Before(), checked=True)  # "Hold on, let me look. 0343 6467"
         for owner, spans in across.items():
@@ -192,12 +196,17 @@ class Redactor:
         # card's cue ("my card number is 4539") it is masked now, and still joins the next piece; after an
         # expiry's or a code's cue it is masked as one
         tail = found[-1] if found and not _words(folded[found[-1][-1].end :]) else []
+        said_on = bool(tail) and bool(lead) and tail[0] is lead[0] and len(tail) == len(lead)  # all it said goes on
+        misheard = said_on and _misheard_16([i for _, i in mine] + lead)
         tail = [i for i in tail if not any(s.start <= i.start < s.end for s in said.spans if s not in said.open)]
         kind = _announced(folded, tail, context) if tail else ""
         piece = Span(kind, tail[0].start, tail[-1].end) if tail else None
         if kind and piece and not _overlaps(piece, said.spans):  # an expiry or code cut short ("1, 2, 2." "8.")
             said.open += [piece] if kind == CARD else []
             _add(said, [piece])
+        if misheard and (across or going_on == lead):
+            pending[said.channel] = _trim(mine + [(said, i) for i in lead])  # 16 digits failing: 19 maybe
+            return
         if across:
             mine = []
         if going_on and (len(going_on) < len(lead) or _digits(mine) + _digits(going_on) >= UNCHECKED_DIGITS[0]):
@@ -208,6 +217,12 @@ class Redactor:
             pending[said.channel] = mine
         else:
             pending[said.channel] = _trim([(said, i) for i in tail])
+
+
+def _misheard_16(number: list[Item]) -> bool:
+    """Whether ``number`` is 16 digits that fail the Luhn check: a misheard card's, or the first 16 of a
+    19-digit one's still being said ("... nine two five five," "and then zero three six")."""
+    return _digits(number) == UNCHECKED_DIGITS[0] and not luhn(_joined(number))
 
 
 def _echoes(lead: list[Item], pending: list[tuple[_Said, Item]]) -> bool:
