@@ -150,17 +150,16 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
     # a bare "code" or "date" is a security code's or an expiry's only where card data is about ("door code 4417")
     card = bool(said or before.asked & {CARD, EXPIRY, CVV} or cues(CARD, folded))
     named = cues(CARD, folded)  # "Карта до апреля 2030-го": a card named just before "до" and a month
-    expiry_cues = cues(EXPIRY, folded) + [
-        m.span()
-        for m in NEAR_CARD_CUE.finditer(folded)
-        if CARD in said
-        or (
-            MONTH.match(folded, m.end() + 1)
-            and (at := last_cue(named, m.start())) >= 0
-            and words_between(folded, at, m.start()) <= CONTEXT_WORDS
-        )
+    near = [m for m in NEAR_CARD_CUE.finditer(folded) if CARD not in said]
+    named_near = [  # "Карта до апреля 2030-го", "Картка до 07/29": a card named right before "до"
+        m for m in near if (at := last_cue(named, m.start())) >= 0 and words_between(folded, at, m.start()) <= CONTEXT_WORDS
     ]
+    expiry_cues = cues(EXPIRY, folded) + [m.span() for m in NEAR_CARD_CUE.finditer(folded) if CARD in said]
+    expiry_cues += [m.span() for m in named_near if MONTH.match(folded, m.end() + 1)]
     dates = [m.span() for m in DATE_CUE.finditer(folded)] if card else []
+    # a card named before "до" and digits after ("оплачу картой до 10.06": a day and a month) is a weak cue, as a
+    # bare "date" is: the year must be one a card has
+    dates += [m.span() for m in named_near if not MONTH.match(folded, m.end() + 1)]
     expiry_cues += dates
     code_cues = cues(CVV, folded) if card or cues(EXPIRY, folded) else code_cues_named(folded)
     other_cues = cues(OTHER, folded)
