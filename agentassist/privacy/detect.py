@@ -346,11 +346,19 @@ def _interrupted(
             parts.append(found[b])
             said = [i for p in parts[:-1] for i in p]
             again = (1, 2) if CORRECTION.search(folded, *gap) else ()  # the last groups said again
-            readings = [said + parts[-1]] + [said[:-k] + parts[-1] for k in again if len(parts[-2]) > k]
+            cut = [_group_items(parts[-2], k) for k in again]  # groups, not items: "cztery cztery pięć trzy" is one
+            readings = [said + parts[-1]] + [said[:-k] + parts[-1] for k in cut if len(parts[-2]) > k]
             if any(_card_said(r, folded, carded) for r in readings):
                 out += parts
                 break
     return out
+
+
+def _group_items(chain: list[Item], groups: int) -> int:
+    """How many items the last ``groups`` groups of ``chain`` hold (digits said as words with only spaces
+    between are one group: "four four five three")."""
+    starts = [n for n, i in enumerate(chain) if n == 0 or not i.joined]
+    return len(chain) - starts[-groups] if len(starts) >= groups else len(chain)
 
 
 def amount(chain: list[Item]) -> bool:
