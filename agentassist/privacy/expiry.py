@@ -54,7 +54,7 @@ _END_OF = re.compile(r"(?:\bконца|\bкінця|\bkonca|\bend of)\s*$")  # "
 _YEARS = (15, 49)
 # a run of digits said as one this long (a card's shortest) holds no code or date: a code and an expiry said
 # together are 10 digits at most ("12/2027 7373"); a SIM card's ICCID read "on the back" is 19
-_LONG_DIGITS = 13
+LONG_DIGITS = 13
 CORRECTION_WORDS = 3  # "12/26, no, sorry, 12/27": a correction takes this many words at most
 
 
@@ -170,7 +170,7 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
     pieces = chains(folded, rest)
     for n, piece in enumerate(pieces):
         retracted = _retracted(folded, piece, pieces[n + 1] if n + 1 < len(pieces) else [])
-        if sum(len(i.digits) for i in piece) >= _LONG_DIGITS:
+        if sum(len(i.digits) for i in piece) >= LONG_DIGITS:
             continue  # one number as long as a card's that no card rule took: a SIM card's, an account's
         while piece:
             at = piece[0].start

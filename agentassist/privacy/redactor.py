@@ -31,7 +31,7 @@ from agentassist.privacy.detect import (
     ordinary,
     unchecked_window,
 )
-from agentassist.privacy.expiry import by_shape
+from agentassist.privacy.expiry import LONG_DIGITS, by_shape
 from agentassist.privacy.kinds import IBAN, Rules
 from agentassist.privacy.memo import Memo, reading
 from agentassist.privacy.said import Before, Item, Span, chains, fold, items
@@ -269,6 +269,8 @@ def _announced(folded: str, chain: list[Item], before: Before) -> str:
     kind = announced(folded, chain[0].start, before)
     round_sum = amount(chain) and chain[-1].digits.endswith("00")  # not "Карта 4 044 ..." (a card written so)
     if kind == CARD and (round_sum or chain[0].digits[0] not in _CARD_FIRST):
+        return ""
+    if kind != CARD and _digits(chain) >= LONG_DIGITS:  # "the SIM card number on the back is 8944 ...": no code
         return ""
     return kind
 
