@@ -111,6 +111,28 @@ _MONTH_NAMES = {  # as said alone, "until" one (genitive) and "in" one (locative
 }
 MONTHS = {word: month for month, words in _MONTH_NAMES.items() for word in words.split()}
 MONTH = re.compile(r"(?<![^\W\d_])(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")(?![^\W\d_])")
+# a month said by its number as an ordinal, "of the month": "восьмого месяца" (August), "do dwunastego miesiąca"
+_MONTH_ORDINALS = {
+    1: "первого першого pierwszego",
+    2: "второго другого drugiego",
+    3: "третьего третього trzeciego",
+    4: "четвертого czwartego",
+    5: "пятого п'ятого piatego",
+    6: "шестого шостого szostego",
+    7: "седьмого сьомого siodmego",
+    8: "восьмого osmego",
+    9: "девятого дев'ятого dziewiatego",
+    10: "десятого dziesiatego",
+    11: "одиннадцатого одинадцятого jedenastego",
+    12: "двенадцатого дванадцятого dwunastego",
+}
+MONTH_ORDINALS = {word: month for month, words in _MONTH_ORDINALS.items() for word in words.split()}
+MONTH_BY_NUMBER = re.compile(
+    r"(?<![^\W\d_])(" + "|".join(MONTH_ORDINALS) + r")\s+(?:месяца|місяця|miesiaca)(?![^\W\d_])"
+)
+# an expiry said as its parts named: "месяц ноль три, год двадцать девять", "miesiąc 04, rok 30", "month 7, year 28"
+MONTH_WORD = re.compile(r"\b(?:month|месяц|місяць|miesiac)\b[\s:,\-–—]*$")
+YEAR_WORD = re.compile(r"\b(?:year|год|рік|rok)\b[\s:,\-–—]*$")
 
 # a number said again, corrected: "twelve twenty-six, no, sorry, twelve twenty-seven", "4352 3068 2012, ой, нет, 2102"
 CORRECTION = re.compile(

@@ -23,9 +23,11 @@ from agentassist.privacy.cues import (
     DATE_CUE,
     EXPIRY,
     MONTH,
+    MONTH_WORD,
     MONTHS,
     NEAR_CARD_CUE,
     OTHER,
+    YEAR_WORD,
     code_cues_named,
     cues,
 )
@@ -145,6 +147,22 @@ def _corrected(folded: str, spans: list[Span], at: int) -> str:
     return spans[-1].kind if CORRECTION.search(folded, spans[-1].end, at) else ""
 
 
+def _named_parts(folded: str, pieces: list[list[Item]]) -> list[Span]:
+    """An expiry date said as its parts named, the month's number then the year's ("месяц ноль три, год двадцать
+    девять", "miesiąc 04, rok 30"): two spans; a month number (1-12) and a card's year, each right after its
+    word, the year within a few words of the month (no cue needed: so said, they are a card's date)."""
+    out: list[Span] = []
+    for month, year in zip(pieces, pieces[1:], strict=False):
+        m, y = _joined(month), _joined(year)
+        if not (MONTH_WORD.search(folded, 0, month[0].start) and YEAR_WORD.search(folded, month[-1].end, year[0].start)):
+            continue
+        if words_between(folded, month[-1].end, year[0].start) > CONTEXT_WORDS or not 1 <= int(m) <= 12 or len(m) > 2:
+            continue
+        if (len(y) == 2 or (len(y) == 4 and y.startswith("20"))) and _plausible(year):
+            out += [Span(EXPIRY, month[0].start, month[-1].end), Span(EXPIRY, year[0].start, year[-1].end)]
+    return out
+
+
 def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: list[Span]) -> list[Span]:
     """Expiry dates and security codes among the numbers left once the card numbers are taken: after a
     cue (the nearer of an expiry's and a code's says which: "expires 07/30, code 551"), an answer to a
@@ -168,7 +186,11 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
     other_cues = cues(OTHER, folded)
     spans: list[Span] = []
     pieces = chains(folded, rest)
+    named_parts = _named_parts(folded, pieces)
+    spans += named_parts
     for n, piece in enumerate(pieces):
+        if any(s.start == piece[0].start for s in named_parts):
+            continue
         retracted = _retracted(folded, piece, pieces[n + 1] if n + 1 < len(pieces) else [])
         if sum(len(i.digits) for i in piece) >= LONG_DIGITS:
             continue  # one number as long as a card's that no card rule took: a SIM card's, an account's
