@@ -23,6 +23,8 @@ from agentassist.privacy.cues import (
     DATE_CUE,
     EXPIRY,
     MONTH,
+    MONTH_BY_NUMBER,
+    MONTH_ORDINALS,
     MONTH_WORD,
     MONTHS,
     NEAR_CARD_CUE,
@@ -115,6 +117,9 @@ def months(folded: str, found: list[Item]) -> list[Item]:
             of = _OF.match(folded, m.end())  # "July of '29", "December of twenty twenty-seven"
             of = of if of and any(0 <= i.start - of.end() <= 2 for i in found) else None
             out.append(Item(m.start(), of.end() if of else m.end(), f"{MONTHS[m.group()]:02d}"))
+    for m in MONTH_BY_NUMBER.finditer(folded):  # "до восьмого месяца двадцать седьмого года"
+        if not any(i.start < m.end() and m.start() < i.end for i in found):
+            out.append(Item(m.start(), m.end(), f"{MONTH_ORDINALS[m.group(1)]:02d}"))
     return out
 
 
