@@ -230,6 +230,8 @@ def _number_word(tokens: list[tuple[str, int, int]], n: int, repeat: int, folded
         return "one" if n + 1 < len(tokens) and tokens[n + 1][0] in _HUNDREDS else ""
     if tok in _NOUGHT:
         return "zero"
+    if tok == "for" and _four(tokens, n):
+        return "four"
     if tok in ("тысячу", "тисячу"):  # "потом тысячу триста": the accusative of "тысяча", 1000
         return "тысяча"
     if tok in _ZERO:
@@ -237,6 +239,17 @@ def _number_word(tokens: list[tuple[str, int, int]], n: int, repeat: int, folded
     if tok in _ORDINALS:
         return _CARDINAL_OF[_ORDINALS[tok]] if _in_number(tokens, n) else ""
     return tok if is_number_word(tok) else ""
+
+
+def _four(tokens: list[tuple[str, int, int]], n: int) -> bool:
+    """Whether "for" at ``n`` is Whisper's spelling of four among digits said one by one: digits on both sides
+    ("five two eight five, for oh seven one"), or three after it ("it's for one one eight"; not "for two
+    three weeks")."""
+
+    def digit(k: int) -> bool:
+        return 0 <= k < len(tokens) and (tokens[k][0] in _ZERO or _digit(tokens[k][0]))
+
+    return digit(n + 1) and (digit(n - 1) or (digit(n + 2) and digit(n + 3)))
 
 
 def _in_number(tokens: list[tuple[str, int, int]], n: int) -> bool:
