@@ -15,6 +15,7 @@ read as its expiry date and code, whatever words the recognizer made of their cu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from agentassist.privacy.cues import CARD, OTHER, cues
 from agentassist.privacy.detect import (
@@ -26,6 +27,7 @@ from agentassist.privacy.detect import (
     asks,
     card_windows,
     find_spans,
+    issued,
     luhn,
     named_before,
     ordinary,
@@ -159,6 +161,7 @@ class Redactor:
         for n, s in enumerate(self._said):
             self._read(s, self._said[:n], pending)
         _read_back(self._said)
+        _dictated(self._said, self.context_s)
         return {s.key: list(s.spans) for s in self._said if s is said or s.spans != before[s]}
 
     def _read(self, said: _Said, before: list[_Said], pending: dict[str, list[tuple[_Said, Item]]]) -> None:
@@ -252,6 +255,46 @@ def _read_back(finals: list[_Said]) -> None:
                 # read as a code or an expiry after card data ("So that's 1815 9083?"): the card's, whole
                 said.spans = [x for x in said.spans if x not in inside]
                 _add(said, [whole])
+
+
+def _dictated(finals: list[_Said], context_s: float) -> None:
+    """A card number dictated group by group: finals of one speaker in a row, each beginning with groups of four
+    digits said one by one ("Four seven five seven, one one six one, okay." "Seven nine three seven, got it"),
+    the first beginning as an issued card does. Each group is card data, whatever words follow it: a speaker
+    taking down or reading back a card (two such finals at least; 19 digits at most)."""
+    by_channel: dict[str, list[_Said]] = {}
+    for said in finals:
+        by_channel.setdefault(said.channel, []).append(said)
+    for mine in by_channel.values():
+        run: list[tuple[_Said, list[Item]]] = []
+        for said in [*mine, None]:
+            groups = _dictated_groups(said) if said is not None else []
+            near = bool(run) and said is not None and said.start_s - run[-1][0].end_s <= context_s
+            if groups and (near or not run):
+                run.append((said, groups))
+                continue
+            digits = "".join(i.digits for _, g in run for i in g)
+            if len(run) >= 2 and len(digits) <= CARD_DIGITS[1] and issued(digits):
+                for owner, group in run:
+                    whole = Span(CARD, group[0].start, group[-1].end)
+                    if not any(x.kind == CARD for x in owner.spans if _overlaps(whole, [x])):
+                        owner.spans = [x for x in owner.spans if not _overlaps(whole, [x])]
+                        owner.open.append(whole)  # a piece of a card being said: the next piece goes on with it
+                        _add(owner, [whole])
+            run = [(said, groups)] if groups and said is not None else []
+
+
+def _dictated_groups(said: _Said) -> list[Item]:
+    """The items of the groups of four digits said one by one (in words) that ``said`` begins with, or []."""
+    folded = fold(said.text)
+    found = chains(folded, items(said.text))
+    if not found or len(_words(folded[: found[0][0].start])) > LEAD_WORDS:
+        return []
+    chain = found[0]
+    starts = [n for n, i in enumerate(chain) if n == 0 or not i.joined]
+    sizes = [b - a for a, b in pairwise([*starts, len(chain)])]
+    one_by_one = all(i.spoken and len(i.digits) == 1 for i in chain)
+    return chain if one_by_one and sizes and all(n == READ_BACK_DIGITS for n in sizes) else []
 
 
 def _repeats(digits: str, groups: list[str]) -> bool:
