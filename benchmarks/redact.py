@@ -16,7 +16,9 @@ utterance reached back into it) are compared with the expected ones:
   for each utterance given whole as a partial (partials mask any 8 digits in a row: phone numbers);
 - partials showing card data: each utterance given word by word as partials before its final, those
   that reach into an expected span and show any of its digits (in brackets: more than six, what PCI
-  DSS allows of a card number).
+  DSS allows of a card number);
+- the CPU time of a final's redaction and of a partial's, per utterance (the machine's load shows in it:
+  compare two commits in one run).
 
 ``--kinds``: the kinds a script chooses (iban, phone, email), all of them on, from
 ``<half>/kinds-<lang>.jsonl`` (written before the detector was tuned on the tune half); card data
@@ -28,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -56,11 +59,19 @@ def run_case(case: dict[str, Any], rules: Rules | None = None, tally: Counter[st
         channel = "agent" if n in agent else "customer"
         if tally is not None:
             for end in (m.end() for m in re.finditer(r"\S+", text)):
-                shown = _shown(text[:end], redactor.partial(channel, text[:end], 2.0 * n), expected, n)
+                began = time.process_time_ns()
+                partial = redactor.partial(channel, text[:end], 2.0 * n)
+                tally["partial.ns"] += time.process_time_ns() - began
+                tally["partial.n"] += 1
+                shown = _shown(text[:end], partial, expected, n)
                 tally["partial.reached"] += len(shown)
                 tally["partial.shown"] += sum(d > 0 for d in shown)
                 tally["partial.shown6"] += sum(d > 6 for d in shown)
+        began = time.process_time_ns()
         found.update(redactor.final(str(n), channel, text, 2.0 * n, 2.0 * n + 1.5))
+        if tally is not None:
+            tally["final.ns"] += time.process_time_ns() - began
+            tally["final.n"] += 1
     return [found.get(str(n), []) for n in range(len(case["utterances"]))]
 
 
@@ -152,7 +163,19 @@ def report(half: str, show: bool, with_kinds: bool = False) -> list[str]:
         total.update(tally)
         lines.append(_row(lang, tally, kinds))
     lines.append(_row("all", total, kinds))
+    lines += ["", _cost(total)]
     return lines
+
+
+def _cost(t: Counter[str]) -> str:
+    """The CPU time of one utterance's redaction, a final's (each re-reads the call's last finals) and a
+    partial's (each word of a final, given as a partial before it), averaged over the half."""
+    final = t["final.ns"] / t["final.n"] / 1e6 if t["final.n"] else 0.0
+    partial = t["partial.ns"] / t["partial.n"] / 1e6 if t["partial.n"] else 0.0
+    return (
+        f"CPU per utterance: a final {final:.3f} ms ({t['final.n']} finals), "
+        f"a partial {partial:.3f} ms ({t['partial.n']} partials)"
+    )
 
 
 def _row(name: str, t: Counter[str], kinds: tuple[str, ...] = KINDS) -> str:
