@@ -100,8 +100,11 @@ def card_windows(chain: list[Item], across: int | None = None) -> list[tuple[int
             if len(digits) >= lo and digits[0] != "0" and luhn(digits) and (across is None or i < across <= j):
                 candidates.append((UNCHECKED_DIGITS.index(len(digits)), i, j + 1))
     # a run that ends inside a group said as one ("... пять | семь четыре семь"): a card read aloud ends
-    # where a group does, so such a run passing the check is a chance, after those that end at a group's end
+    # where a group does, so such a run passing the check is a chance, after those that end at a group's end;
+    # across finals, where the group goes on in the next, none at all
     cut = {(i, j): j < len(chain) and chain[j].joined for _, i, j in candidates}
+    if across is not None:
+        candidates = [c for c in candidates if not cut[c[1], c[2]]]
     for _, i, j in sorted(candidates, key=lambda c: (across is not None and c[1] > 0, cut[c[1], c[2]], c)):
         if all(j <= a or i >= b for a, b in found):
             found.append((i, j))
