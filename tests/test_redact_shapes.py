@@ -19,9 +19,9 @@ MAESTRO_19 = "6351059757277818601"  # no shorter run from its start passes
 VISA = "4663764717387394"
 VISA_FOURS = "4100058263437740"
 
-EN = "zero one two three four five six seven eight nine".split()
-RU = "ноль один два три четыре пять шесть семь восемь девять".split()
-PL = "zero jeden dwa trzy cztery pięć sześć siedem osiem dziewięć".split()
+EN = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+RU = ["ноль", "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"]
+PL = ["zero", "jeden", "dwa", "trzy", "cztery", "pięć", "sześć", "siedem", "osiem", "dziewięć"]
 
 
 def words(digits: str, names: list[str], group: int = 4) -> str:

@@ -45,7 +45,8 @@ NOT_CVV = re.compile(
     r"|sms|blik|z sms|potwierdzaj\w*|aktywacyjn\w*)"
 )
 EXPIRY_CUE = re.compile(
-    r"\b(?:expiry|expiration|expires?|expiring|exp|valid (?:until|thru|through|till|to)|good (?:until|till|thru|through)"
+    r"\b(?:expiry|expiration|expires?|expiring|exp|valid (?:until|thru|through|till|to)"
+    r"|good (?:until|till|thru|through)"
     r"|срок\w* действия|действует до|действительна до|годна до|термін\w* дії|дійсна до|діє до"
     r"|data waznosci|waznosc|wazna do|runs? out|срок|термін"
     r"|valid from|действует с|действительна с|дійсна з|діє з|wazna od)\b"  # the first month: masked with the last

@@ -15,6 +15,7 @@ card number (:mod:`agentassist.privacy.detect` takes those first).
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from agentassist.privacy.cues import (
     CARD,
@@ -152,14 +153,19 @@ def _corrected(folded: str, spans: list[Span], at: int) -> str:
     return spans[-1].kind if CORRECTION.search(folded, spans[-1].end, at) else ""
 
 
+def _near(folded: str, start: int, end: int) -> bool:
+    return words_between(folded, start, end) <= CONTEXT_WORDS
+
+
 def _named_parts(folded: str, pieces: list[list[Item]]) -> list[Span]:
     """An expiry date said as its parts named, the month's number then the year's ("месяц ноль три, год двадцать
     девять", "miesiąc 04, rok 30"): two spans; a month number (1-12) and a card's year, each right after its
     word, the year within a few words of the month (no cue needed: so said, they are a card's date)."""
     out: list[Span] = []
-    for month, year in zip(pieces, pieces[1:], strict=False):
+    for month, year in pairwise(pieces):
         m, y = _joined(month), _joined(year)
-        if not (MONTH_WORD.search(folded, 0, month[0].start) and YEAR_WORD.search(folded, month[-1].end, year[0].start)):
+        named = MONTH_WORD.search(folded, 0, month[0].start) and YEAR_WORD.search(folded, month[-1].end, year[0].start)
+        if not named:
             continue
         if words_between(folded, month[-1].end, year[0].start) > CONTEXT_WORDS or not 1 <= int(m) <= 12 or len(m) > 2:
             continue
@@ -177,9 +183,8 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
     card = bool(said or before.asked & {CARD, EXPIRY, CVV} or cues(CARD, folded))
     named = cues(CARD, folded)  # "Карта до апреля 2030-го": a card named just before "до" and a month
     near = [m for m in NEAR_CARD_CUE.finditer(folded) if CARD not in said]
-    named_near = [  # "Карта до апреля 2030-го", "Картка до 07/29": a card named right before "до"
-        m for m in near if (at := last_cue(named, m.start())) >= 0 and words_between(folded, at, m.start()) <= CONTEXT_WORDS
-    ]
+    # "Карта до апреля 2030-го", "Картка до 07/29": a card named right before "до"
+    named_near = [m for m in near if (at := last_cue(named, m.start())) >= 0 and _near(folded, at, m.start())]
     expiry_cues = cues(EXPIRY, folded) + [m.span() for m in NEAR_CARD_CUE.finditer(folded) if CARD in said]
     expiry_cues += [m.span() for m in named_near if MONTH.match(folded, m.end() + 1)]
     dates = [m.span() for m in DATE_CUE.finditer(folded)] if card else []
