@@ -137,7 +137,7 @@ def test_an_expiry_said_as_its_parts_or_its_month_s_number_is_masked(said: str, 
     [
         "Оплачу картой до 10.06, хорошо?",  # a day and a month: no year a card has
         "Month three of the plan, and the year is fine.",  # no numbers for both parts
-        "The number on the back of the SIM card is 8948 1234 5678 9012 345.",  # an ICCID: no code
+        "The SIM number on the back is 8931 0400 1234 5678 901.",  # an ICCID (19 digits): no code in it
     ],
 )
 def test_numbers_near_a_card_s_words_that_are_no_card_data_stay(said: str) -> None:
