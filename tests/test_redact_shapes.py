@@ -118,6 +118,11 @@ def test_groups_of_four_that_are_no_card_dictated_stay(turns: list[tuple[str, st
     ("said", "expected"),
     [
         ("Month seven, year twenty-eight.", "Month [EXPIRY], year [EXPIRY]."),
+        (
+            "The expiry month is seven and the year is twenty-eight.",
+            "The expiry month is [EXPIRY] and the year is [EXPIRY].",
+        ),
+        (f"Card {VISA}, valid 11/27.", "Card [CARD], valid [EXPIRY]."),  # a weak cue where a card is about
         ("Месяц ноль пять, год тридцать первый.", "Месяц [EXPIRY], год [EXPIRY]."),
         ("Місяць — 11, рік — 27.", "Місяць — [EXPIRY], рік — [EXPIRY]."),
         ("Miesiąc zero dziewięć, rok dwudziesty dziewiąty.", "Miesiąc [EXPIRY], rok [EXPIRY]."),
@@ -136,6 +141,7 @@ def test_an_expiry_said_as_its_parts_or_its_month_s_number_is_masked(said: str, 
     "said",
     [
         "Оплачу картой до 10.06, хорошо?",  # a day and a month: no year a card has
+        "Скидка по карте действует 10.12.",  # a discount's day and month, "действует" a weak cue
         "Month three of the plan, and the year is fine.",  # no numbers for both parts
         "The SIM number on the back is 8931 0400 1234 5678 901.",  # an ICCID (19 digits): no code in it
     ],
@@ -147,3 +153,8 @@ def test_numbers_near_a_card_s_words_that_are_no_card_data_stay(said: str) -> No
 def test_an_amount_with_cents_after_a_card_is_no_code() -> None:
     card = " ".join(VISA[i : i + 4] for i in range(0, 16, 4))
     assert masked(f"Proszę obciążyć kartę {card} kwotą 149,50 zł.") == "Proszę obciążyć kartę [CARD] kwotą 149,50 zł."
+
+
+def test_a_bare_term_after_a_card_said_in_the_final_before_is_its_expiry() -> None:
+    turns = [("customer", f"Karta {VISA}."), ("customer", "Termin: 03.29")]
+    assert _call(*turns) == ["Karta [CARD].", "Termin: [EXPIRY]"]

@@ -53,7 +53,11 @@ EXPIRY_CUE = re.compile(
 )
 NEAR_CARD_CUE = re.compile(r"\b(?:до|do|until)\b")  # "card ..., до 11/25": an expiry only beside a card number
 # or a card named, right before a month ("Карта до апреля 2030-го")
-DATE_CUE = re.compile(r"\b(?:date|дата|дату|data)\b")  # "the date on it is ...": where card data is about
+# "the date on it is ...", "valid 11/27", "termin: 03.29", "ważna: 04/28": a weak cue, an expiry's only where card
+# data is about and the year is one a card has
+DATE_CUE = re.compile(
+    r"\b(?:date|дата|дату|data|valid|termin|wazn[aey]|действительн\w*|действует|годн[аы]|дійсн\w*|діє|чинн\w*)\b"
+)
 # a payment card, by name or brand ("номер карты", "na karcie", "картка", "Visa")
 CARD_CUE = re.compile(
     r"\b(?:cards?|credit|debit|visa|mastercard|master card|amex|american express|maestro|long number|unionpay|union pay"
@@ -132,8 +136,8 @@ MONTH_BY_NUMBER = re.compile(
     r"(?<![^\W\d_])(" + "|".join(MONTH_ORDINALS) + r")\s+(?:месяца|місяця|miesiaca)(?![^\W\d_])"
 )
 # an expiry said as its parts named: "месяц ноль три, год двадцать девять", "miesiąc 04, rok 30", "month 7, year 28"
-MONTH_WORD = re.compile(r"\b(?:month|месяц|місяць|miesiac)\b[\s:,\-–—]*$")
-YEAR_WORD = re.compile(r"\b(?:year|год|рік|rok)\b[\s:,\-–—]*$")
+MONTH_WORD = re.compile(r"\b(?:month|месяц|місяць|miesiac)\b[\s:,\-–—]*(?:(?:is|это|to)[\s:,\-–—]*)?$")
+YEAR_WORD = re.compile(r"\b(?:year|год|рік|rok)\b[\s:,\-–—]*(?:(?:is|это|to)[\s:,\-–—]*)?$")
 
 # a number said again, corrected: "twelve twenty-six, no, sorry, twelve twenty-seven", "4352 3068 2012, ой, нет, 2102"
 CORRECTION = re.compile(

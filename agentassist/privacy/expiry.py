@@ -60,6 +60,7 @@ _YEARS = (15, 49)
 # a run of digits said as one this long (a card's shortest) holds no code or date: a code and an expiry said
 # together are 10 digits at most ("12/2027 7373"); a SIM card's ICCID read "on the back" is 19
 LONG_DIGITS = 13
+_PARTS_WORDS = 4  # "month seven and the year is twenty-eight": the year's word and the words around it
 CORRECTION_WORDS = 3  # "12/26, no, sorry, 12/27": a correction takes this many words at most
 
 
@@ -167,7 +168,7 @@ def _named_parts(folded: str, pieces: list[list[Item]]) -> list[Span]:
         named = MONTH_WORD.search(folded, 0, month[0].start) and YEAR_WORD.search(folded, month[-1].end, year[0].start)
         if not named:
             continue
-        if words_between(folded, month[-1].end, year[0].start) > CONTEXT_WORDS or not 1 <= int(m) <= 12 or len(m) > 2:
+        if words_between(folded, month[-1].end, year[0].start) > _PARTS_WORDS or not 1 <= int(m) <= 12 or len(m) > 2:
             continue
         if (len(y) == 2 or (len(y) == 4 and y.startswith("20"))) and _plausible(year):
             out += [Span(EXPIRY, month[0].start, month[-1].end), Span(EXPIRY, year[0].start, year[-1].end)]
