@@ -124,6 +124,7 @@ def test_groups_of_four_that_are_no_card_dictated_stay(turns: list[tuple[str, st
         ),
         (f"Card {VISA}, valid 11/27.", "Card [CARD], valid [EXPIRY]."),  # a weak cue where a card is about
         ("Месяц ноль пять, год тридцать первый.", "Месяц [EXPIRY], год [EXPIRY]."),
+        ("Rok 2029, miesiąc 5.", "Rok [EXPIRY], miesiąc [EXPIRY]."),  # the year first
         ("Місяць — 11, рік — 27.", "Місяць — [EXPIRY], рік — [EXPIRY]."),
         ("Miesiąc zero dziewięć, rok dwudziesty dziewiąty.", "Miesiąc [EXPIRY], rok [EXPIRY]."),
         ("Дійсна до третього місяця тридцятого року", "Дійсна до [EXPIRY] року"),
@@ -143,6 +144,7 @@ def test_an_expiry_said_as_its_parts_or_its_month_s_number_is_masked(said: str, 
         "Оплачу картой до 10.06, хорошо?",  # a day and a month: no year a card has
         "Скидка по карте действует 10.12.",  # a discount's day and month, "действует" a weak cue
         "Month three of the plan, and the year is fine.",  # no numbers for both parts
+        "Year 2019, month 3 of the contract.",  # another thing's month and year
         "The SIM number on the back is 8931 0400 1234 5678 901.",  # an ICCID (19 digits): no code in it
     ],
 )

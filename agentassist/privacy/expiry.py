@@ -159,19 +159,26 @@ def _near(folded: str, start: int, end: int) -> bool:
 
 
 def _named_parts(folded: str, pieces: list[list[Item]]) -> list[Span]:
-    """An expiry date said as its parts named, the month's number then the year's ("месяц ноль три, год двадцать
-    девять", "miesiąc 04, rok 30"): two spans; a month number (1-12) and a card's year, each right after its
-    word, the year within a few words of the month (no cue needed: so said, they are a card's date)."""
+    """An expiry date said as its parts named, the month's number and the year's ("месяц ноль три, год двадцать
+    девять", "miesiąc 04, rok 30", "rok 2029, miesiąc 5"): two spans; a month number (1-12) and a card's year,
+    each right after its word, one within a few words of the other (no cue needed: so said, they are a card's
+    date, unless another thing is named)."""
     out: list[Span] = []
-    for month, year in pairwise(pieces):
+    if cues(OTHER, folded):  # "year 2019, month 3 of the contract": another thing's
+        return out
+    for first, second in pairwise(pieces):
+        if words_between(folded, first[-1].end, second[0].start) > _PARTS_WORDS:
+            continue
+        gap = (first[-1].end, second[0].start)
+        if MONTH_WORD.search(folded, 0, first[0].start) and YEAR_WORD.search(folded, *gap):
+            month, year = first, second
+        elif YEAR_WORD.search(folded, 0, first[0].start) and MONTH_WORD.search(folded, *gap):
+            month, year = second, first
+        else:
+            continue
         m, y = _joined(month), _joined(year)
-        named = MONTH_WORD.search(folded, 0, month[0].start) and YEAR_WORD.search(folded, month[-1].end, year[0].start)
-        if not named:
-            continue
-        if words_between(folded, month[-1].end, year[0].start) > _PARTS_WORDS or not 1 <= int(m) <= 12 or len(m) > 2:
-            continue
-        if (len(y) == 2 or (len(y) == 4 and y.startswith("20"))) and _plausible(year):
-            out += [Span(EXPIRY, month[0].start, month[-1].end), Span(EXPIRY, year[0].start, year[-1].end)]
+        if 1 <= int(m) <= 12 and len(m) <= 2 and (len(y) == 2 or (len(y) == 4 and y[:2] == "20")) and _plausible(year):
+            out += [Span(EXPIRY, first[0].start, first[-1].end), Span(EXPIRY, second[0].start, second[-1].end)]
     return out
 
 
