@@ -160,3 +160,11 @@ def test_an_amount_with_cents_after_a_card_is_no_code() -> None:
 def test_a_bare_term_after_a_card_said_in_the_final_before_is_its_expiry() -> None:
     turns = [("customer", f"Karta {VISA}."), ("customer", "Termin: 03.29")]
     assert _call(*turns) == ["Karta [CARD].", "Termin: [EXPIRY]"]
+
+
+@pytest.mark.parametrize(
+    "after", ["room 412", "квартира 112", "сумма 350", "ціна 199", "kwota 249", "the amount is 300"]
+)
+def test_an_amount_or_an_address_named_after_a_card_is_no_code(after: str) -> None:
+    card = " ".join(VISA[i : i + 4] for i in range(0, 16, 4))
+    assert masked(f"Card {card}, {after}.") == f"Card [CARD], {after}."

@@ -78,6 +78,9 @@ OTHER_CUE = re.compile(
     r"|customer number|member number|serial|imei|barcode|parcel|shipment|transaction|receipt|reservation"
     r"|registration|passport|licen[cs]e|social security|tax|vat|postcode|zip|phone|mobile|cell|cellphone|telephone"
     r"|fax|extension"  # not "my number" alone: a card is said so too ("my number is 4916 3385 ...")
+    # an amount's or an address's noun ("card ..., room 412", "карта ..., сумма 350"): no code after them
+    r"|amount|total|price|room|apartment|flat|suite|сумм[аеуы]|цен[аеуы]|стоимост\w*|квартир\w*|сум[аиу]|ціна|ціну"
+    r"|вартіст\w*|kwot[aeyą]|kwocie|sum[aeyą]|cen[aeyą]|koszt\w*|mieszkani\w*|pokoj\w*|lokal\w*"
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"  # carriers: a parcel
     r"|call (?:me|us|back)|reach (?:me|us)|text me|ring me|whatsapp|viber|звонит\w*|перезвонит\w*|позвонит\w*"
     r"|передзвон\w*|зателефонуй\w*|подзвон\w*|dzwon\w*|zadzwon\w*|oddzwon\w*"
