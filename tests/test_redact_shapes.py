@@ -168,3 +168,17 @@ def test_a_bare_term_after_a_card_said_in_the_final_before_is_its_expiry() -> No
 def test_an_amount_or_an_address_named_after_a_card_is_no_code(after: str) -> None:
     card = " ".join(VISA[i : i + 4] for i in range(0, 16, 4))
     assert masked(f"Card {card}, {after}.") == f"Card [CARD], {after}."
+
+
+@pytest.mark.parametrize(
+    "after", ["And I'd like to pay 250.", "Доставка на вулицю Шевченка 125.", "Zapłacę 199 teraz."]
+)
+def test_an_amount_paid_or_a_street_number_in_the_final_after_a_card_is_no_code(after: str) -> None:
+    card = " ".join(VISA[i : i + 4] for i in range(0, 16, 4))
+    assert _call(("customer", f"Card {card}."), ("customer", after)) == ["Card [CARD].", after]
+
+
+def test_a_card_after_an_amount_charged_is_masked_as_it_is_said() -> None:
+    r = Redactor()
+    partial = f"Please charge the 120 dollars to {VISA[:4]} {VISA[4:8]}"
+    assert mask(partial, r.partial("customer", partial, 0.0)).endswith("to [CARD]")

@@ -81,6 +81,7 @@ OTHER_CUE = re.compile(
     # an amount's or an address's noun ("card ..., room 412", "карта ..., сумма 350"): no code after them
     r"|amount|total|price|room|apartment|flat|suite|сумм[аеуы]|цен[аеуы]|стоимост\w*|квартир\w*|сум[аиу]|ціна|ціну"
     r"|вартіст\w*|kwot[aeyą]|kwocie|sum[aeyą]|cen[aeyą]|koszt\w*|mieszkani\w*|pokoj\w*|lokal\w*"
+    r"|street|avenue|road|улиц\w*|вулиц\w*|проспект\w*|ulic\w*|alej\w*"
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"  # carriers: a parcel
     r"|call (?:me|us|back)|reach (?:me|us)|text me|ring me|whatsapp|viber|звонит\w*|перезвонит\w*|позвонит\w*"
     r"|передзвон\w*|зателефонуй\w*|подзвон\w*|dzwon\w*|zadzwon\w*|oddzwon\w*"
@@ -92,6 +93,10 @@ OTHER_CUE = re.compile(
     r"|regon|dowod\w*|paszport\w*|polis\w*|numer klienta|referencyjn\w*|sledzeni\w*|bilet\w*|rezerwacj\w*"
     r"|transakcj\w*|paragon\w*|telefon\w*|komork\w*|kod\w* kreskow\w*|kod\w* pocztow\w*)\b"
 )
+# paying an amount ("I'd like to pay 250", "заплачу 300", "zapłacę 199"): the number after is no code; not a cue
+# of another number for a card ("charge the $249.50 to 5388 ...": the card follows it)
+PAYING = re.compile(r"\b(?:pay|paying|paid|charge|заплат\w*|заплач\w*|оплач\w*|сплач\w*|сплат\w*|zaplac\w*|oplac\w*)\b")
+
 # a document's or a parcel's number (among OTHER_CUE's): one said so is no card number, even Luhn-valid and
 # beginning as a card does ("policy number 4021 7735 9910 2281": one in ten numbers passes Luhn), unless a card
 # is named in the same utterance; "account", "phone" and the like are not here (a card account may be said so)
@@ -150,7 +155,7 @@ CORRECTION = re.compile(
 # the last four digits of a card (PCI DSS lets them show), said right before them: "my Visa ends in 5797",
 # "the one ending 5797", "заканчивается на 5797"
 LAST_FOUR = re.compile(
-    r"\b(?:ends?(?: in| with)?|ending(?: in| with)?|last (?:four|4)(?: digits)?(?: are| is)?"
+    r"\b(?:ends?(?: in| with| on)?|ending(?: in| with| on)?|last (?:four|4)(?: digits)?(?: are| is)?"
     r"|заканчива\w* на|закінчу\w* на|последн\w* (?:четыре|4) цифр\w*|останн\w* (?:чотири|4) цифр\w*"
     r"|konczy sie na|konczac\w* sie na"
     r"|ostatnie (?:cztery|4) cyfry)\s*$"

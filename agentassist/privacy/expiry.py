@@ -30,6 +30,7 @@ from agentassist.privacy.cues import (
     MONTHS,
     NEAR_CARD_CUE,
     OTHER,
+    PAYING,
     YEAR_WORD,
     code_cues_named,
     cues,
@@ -201,7 +202,7 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
     dates += [m.span() for m in named_near if not MONTH.match(folded, m.end() + 1)]
     expiry_cues += dates
     code_cues = cues(CVV, folded) if card or cues(EXPIRY, folded) else code_cues_named(folded)
-    other_cues = cues(OTHER, folded)
+    other_cues = sorted(cues(OTHER, folded) + [m.span() for m in PAYING.finditer(folded)])
     spans: list[Span] = []
     pieces = chains(folded, rest)
     named_parts = _named_parts(folded, pieces)
