@@ -182,3 +182,10 @@ def test_a_card_after_an_amount_charged_is_masked_as_it_is_said() -> None:
     r = Redactor()
     partial = f"Please charge the 120 dollars to {VISA[:4]} {VISA[4:8]}"
     assert mask(partial, r.partial("customer", partial, 0.0)).endswith("to [CARD]")
+
+
+def test_the_three_digits_after_a_card_are_its_code_but_a_phone_s_stay() -> None:
+    card = " ".join(VISA[i : i + 4] for i in range(0, 16, 4))
+    said = f"Card {card}, expiry December 2028, and the three digits are 5 1 2."
+    assert masked(said) == "Card [CARD], expiry [EXPIRY], and the three digits are [CVV]."
+    assert masked("The last three digits of my phone are 512.") == "The last three digits of my phone are 512."

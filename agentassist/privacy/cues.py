@@ -30,9 +30,10 @@ CVV_CUE = re.compile(
     r"|код\w* спереду|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa|kod\w* zabezpieczaj\w*"
     r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
     r"|signature (?:strip|panel)|полос\w* для подписи|смуз\w* для підпису|pasku podpisu|pasek podpisu"
-    r"|at the back|back of the card|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*)\b"
+    r"|at the back|back of the card|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*"
+    r"|(?:three|four) digits)\b"
 )
-_BARE_CODE = re.compile(r"code|код\w*|kod\w*")
+_BARE_CODE = re.compile(r"code|код\w*|kod\w*|(?:three|four) digits")  # "the three digits are 5 1 2"
 # codes of other things: a place's, a discount's, a door's, goods' (customs tariff: HS, CN, ТН ВЭД, УКТ ЗЕД)
 NOT_CVV = re.compile(
     r"\b(?:zip|area|postal|post|promo|discount|country|dialling|dialing|door|gate|entry|access|alarm|intercom"
