@@ -7,7 +7,7 @@ the words around them are :mod:`agentassist.privacy.cues`.
   (no cue needed: PCI DSS data is redacted wherever it is said); or one that fails it (a digit misheard)
   where a card is named just before ("card", "карта", "картка", "karta", "Visa") or was asked for, or
   where nothing says it is another number (an order, a reference, a phone: :data:`cues.OTHER_CUE`) and it
-  is said as a card is: starting with 2-6, in at most six groups or digit by digit, not a date or a list
+  is said as a card is: starting with 2-6, in at most eight groups or digit by digit, not a date or a list
   of years. A Luhn-valid run named as another number stays if no card scheme's numbers begin so.
 - A card number said in parts with a pause, a filler or a correction between them is one where the parts
   together (or with the last groups said again in place of those before) pass the Luhn check.

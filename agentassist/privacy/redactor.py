@@ -8,8 +8,10 @@ its digits may yet become a card number.
 
 A card number read group by group ("my card number is 4539" / "1488" / ...) is masked from its first
 group: a group ending a final after a card's cue (or the question for one) is an open piece, masked at
-once, and the next finals' first numbers go on with it up to 16 digits; what follows a whole card is
-read as its expiry date and code, whatever words the recognizer made of their cues.
+once, and the next finals' first numbers go on with it up to 16 digits (19 where the 16 fail the Luhn
+check); what follows a whole card is read as its expiry date and code, whatever words the recognizer made
+of their cues. Finals in a row that each begin with groups of four digits said one by one are a card
+dictated (or read back) group by group, with no cue needed.
 """
 
 from __future__ import annotations
