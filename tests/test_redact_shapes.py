@@ -108,6 +108,7 @@ def test_a_card_dictated_group_by_group_is_card_data(names: list[str]) -> None:
         [("agent", "seven three one nine, ok,"), ("agent", "two two oh one, next?")],  # no card begins with 7
         [("agent", "four three one nine, yes, that's the PIN.")],  # one group alone
         [("customer", "4663 7647, ok,"), ("customer", "1738, next?")],  # written, not said one by one: prices may be
+        [("agent", "Номер заказа: четыре два три четыре, так,"), ("agent", "пять шесть семь восемь, записала.")],
     ],
 )
 def test_groups_of_four_that_are_no_card_dictated_stay(turns: list[tuple[str, str]]) -> None:
@@ -189,3 +190,8 @@ def test_the_three_digits_after_a_card_are_its_code_but_a_phone_s_stay() -> None
     said = f"Card {card}, expiry December 2028, and the three digits are 5 1 2."
     assert masked(said) == "Card [CARD], expiry [EXPIRY], and the three digits are [CVV]."
     assert masked("The last three digits of my phone are 512.") == "The last three digits of my phone are 512."
+
+
+@pytest.mark.parametrize("said", ["Скидка действует до 31.12.2026.", "Offer valid until 31.12.2026."])
+def test_a_day_s_date_after_an_expiry_s_cue_ending_a_final_stays(said: str) -> None:
+    assert _call(("customer", said)) == [said]

@@ -276,7 +276,9 @@ def _dictated(finals: list[_Said], context_s: float) -> None:
                 run.append((said, groups))
                 continue
             digits = "".join(i.digits for _, g in run for i in g)
-            if len(run) >= 2 and len(digits) <= CARD_DIGITS[1] and issued(digits):
+            # not a number named as another thing first ("Номер заказа: четыре два три четыре, так, ...")
+            named = run and named_before(fold(run[0][0].text), run[0][1][0].start) == OTHER
+            if len(run) >= 2 and len(digits) <= CARD_DIGITS[1] and issued(digits) and not named:
                 for owner, group in run:
                     whole = Span(CARD, group[0].start, group[-1].end)
                     if not any(x.kind == CARD for x in owner.spans if _overlaps(whole, [x])):
@@ -316,6 +318,8 @@ def _announced(folded: str, chain: list[Item], before: Before) -> str:
     if kind == CARD and (round_sum or chain[0].digits[0] not in _CARD_FIRST):
         return ""
     if kind != CARD and _digits(chain) >= LONG_DIGITS:  # "the SIM card number on the back is 8944 ...": no code
+        return ""
+    if kind != CARD and ordinary(folded, chain):  # "скидка действует до 31.12.2026": a day's date, an amount
         return ""
     return kind
 
