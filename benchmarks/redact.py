@@ -1,10 +1,10 @@
 """Redaction of card data said aloud: recall and precision per kind, ordinary numbers masked.
 
-    python -m benchmarks.redact [--half tune|heldout|heldout2|heldout3|both] [--show] [--kinds]
+    python -m benchmarks.redact [--half tune|heldout|heldout2|heldout3|heldout4|heldout5|both] [--show] [--kinds]
 
 Reads benchmarks/redact_cases/<half>/<lang>.jsonl (see the README there); ``both`` (the default)
 prints tune and heldout, the old held-out half, scored blind once and tuned on since (session 14), as
-heldout2 was (session 15).
+heldout2 (session 15), heldout3 (session 16) and heldout4 (session 17) were.
 Each case's utterances go through one :class:`~agentassist.privacy.redactor.Redactor` in order, as
 consecutive finals of one speaker 2 s apart (the customer; the agent's where the case's note says
 "utterance N is the agent ..."), and the spans each utterance ends with (after any later
@@ -16,7 +16,9 @@ utterance reached back into it) are compared with the expected ones:
   for each utterance given whole as a partial (partials mask any 8 digits in a row: phone numbers);
 - partials showing card data: each utterance given word by word as partials before its final, those
   that reach into an expected span and show any of its digits (in brackets: more than six, what PCI
-  DSS allows of a card number).
+  DSS allows of a card number);
+- the CPU time of a final's redaction and of a partial's, per utterance (the machine's load shows in it:
+  compare two commits in one run).
 
 ``--kinds``: the kinds a script chooses (iban, phone, email), all of them on, from
 ``<half>/kinds-<lang>.jsonl`` (written before the detector was tuned on the tune half); card data
@@ -28,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -39,7 +42,7 @@ from agentassist.privacy.said import Span, items
 
 CASES = Path(__file__).parent / "redact_cases"
 LANGUAGES = ("en", "ru", "uk", "pl")
-_RETIRED = ("heldout", "heldout2", "heldout3")  # blind sets scored once and tuned on since
+_RETIRED = ("heldout", "heldout2", "heldout3", "heldout4")  # blind sets scored once and tuned on since
 _AGENT = re.compile(r"utterance (\d+) is the agent")  # a case's note: that utterance is the agent's (a read-back)
 _SLACK_CHARS = 2  # a found span may miss this much of an expected one ("-" or "," at an edge)
 
@@ -56,11 +59,19 @@ def run_case(case: dict[str, Any], rules: Rules | None = None, tally: Counter[st
         channel = "agent" if n in agent else "customer"
         if tally is not None:
             for end in (m.end() for m in re.finditer(r"\S+", text)):
-                shown = _shown(text[:end], redactor.partial(channel, text[:end], 2.0 * n), expected, n)
+                began = time.process_time_ns()
+                partial = redactor.partial(channel, text[:end], 2.0 * n)
+                tally["partial.ns"] += time.process_time_ns() - began
+                tally["partial.n"] += 1
+                shown = _shown(text[:end], partial, expected, n)
                 tally["partial.reached"] += len(shown)
                 tally["partial.shown"] += sum(d > 0 for d in shown)
                 tally["partial.shown6"] += sum(d > 6 for d in shown)
+        began = time.process_time_ns()
         found.update(redactor.final(str(n), channel, text, 2.0 * n, 2.0 * n + 1.5))
+        if tally is not None:
+            tally["final.ns"] += time.process_time_ns() - began
+            tally["final.n"] += 1
     return [found.get(str(n), []) for n in range(len(case["utterances"]))]
 
 
@@ -152,7 +163,19 @@ def report(half: str, show: bool, with_kinds: bool = False) -> list[str]:
         total.update(tally)
         lines.append(_row(lang, tally, kinds))
     lines.append(_row("all", total, kinds))
+    lines += ["", _cost(total)]
     return lines
+
+
+def _cost(t: Counter[str]) -> str:
+    """The CPU time of one utterance's redaction, a final's (each re-reads the call's last finals) and a
+    partial's (each word of a final, given as a partial before it), averaged over the half."""
+    final = t["final.ns"] / t["final.n"] / 1e6 if t["final.n"] else 0.0
+    partial = t["partial.ns"] / t["partial.n"] / 1e6 if t["partial.n"] else 0.0
+    return (
+        f"CPU per utterance: a final {final:.3f} ms ({t['final.n']} finals), "
+        f"a partial {partial:.3f} ms ({t['partial.n']} partials)"
+    )
 
 
 def _row(name: str, t: Counter[str], kinds: tuple[str, ...] = KINDS) -> str:

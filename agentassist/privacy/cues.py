@@ -27,12 +27,13 @@ CVV_CUE = re.compile(
     r"|(?:three|four|3|4) digits on the front|code on the front|код\w* (?:на лицевой стороне|спереди|на лицьовому боці)"
     r"|(?:три|четыре|чотири|3|4) цифр\w* (?:на лицевой стороне|спереди|на лицьовому боці|спереду)"
     r"|(?:kod\w*|trzy cyfry|cztery cyfry|3 cyfry|4 cyfry) z przodu"
-    r"|код\w* спереду|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa"
+    r"|код\w* спереду|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa|kod\w* zabezpieczaj\w*"
     r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
     r"|signature (?:strip|panel)|полос\w* для подписи|смуз\w* для підпису|pasku podpisu|pasek podpisu"
-    r"|at the back|back of the card|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*)\b"
+    r"|at the back|back of the card|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*"
+    r"|(?:three|four) digits)\b"
 )
-_BARE_CODE = re.compile(r"code|код\w*|kod\w*")
+_BARE_CODE = re.compile(r"code|код\w*|kod\w*|(?:three|four) digits")  # "the three digits are 5 1 2"
 # codes of other things: a place's, a discount's, a door's, goods' (customs tariff: HS, CN, ТН ВЭД, УКТ ЗЕД)
 NOT_CVV = re.compile(
     r"\b(?:zip|area|postal|post|promo|discount|country|dialling|dialing|door|gate|entry|access|alarm|intercom"
@@ -45,14 +46,19 @@ NOT_CVV = re.compile(
     r"|sms|blik|z sms|potwierdzaj\w*|aktywacyjn\w*)"
 )
 EXPIRY_CUE = re.compile(
-    r"\b(?:expiry|expiration|expires?|expiring|exp|valid (?:until|thru|through|till|to)|good (?:until|thru|through)"
+    r"\b(?:expiry|expiration|expires?|expiring|exp|valid (?:until|thru|through|till|to)"
+    r"|good (?:until|till|thru|through)"
     r"|срок\w* действия|действует до|действительна до|годна до|термін\w* дії|дійсна до|діє до"
     r"|data waznosci|waznosc|wazna do|runs? out|срок|термін"
     r"|valid from|действует с|действительна с|дійсна з|діє з|wazna od)\b"  # the first month: masked with the last
 )
 NEAR_CARD_CUE = re.compile(r"\b(?:до|do|until)\b")  # "card ..., до 11/25": an expiry only beside a card number
 # or a card named, right before a month ("Карта до апреля 2030-го")
-DATE_CUE = re.compile(r"\b(?:date|дата|дату|data)\b")  # "the date on it is ...": where card data is about
+# "the date on it is ...", "valid 11/27", "termin: 03.29", "ważna: 04/28": a weak cue, an expiry's only where card
+# data is about and the year is one a card has
+DATE_CUE = re.compile(
+    r"\b(?:date|дата|дату|data|valid|termin|wazn[aey]|действительн\w*|действует|годн[аы]|дійсн\w*|діє|чинн\w*)\b"
+)
 # a payment card, by name or brand ("номер карты", "na karcie", "картка", "Visa")
 CARD_CUE = re.compile(
     r"\b(?:cards?|credit|debit|visa|mastercard|master card|amex|american express|maestro|long number|unionpay|union pay"
@@ -73,6 +79,10 @@ OTHER_CUE = re.compile(
     r"|customer number|member number|serial|imei|barcode|parcel|shipment|transaction|receipt|reservation"
     r"|registration|passport|licen[cs]e|social security|tax|vat|postcode|zip|phone|mobile|cell|cellphone|telephone"
     r"|fax|extension"  # not "my number" alone: a card is said so too ("my number is 4916 3385 ...")
+    # an amount's or an address's noun ("card ..., room 412", "карта ..., сумма 350"): no code after them
+    r"|amount|total|price|room|apartment|flat|suite|сумм[аеуы]|цен[аеуы]|стоимост\w*|квартир\w*|сум[аиу]|ціна|ціну"
+    r"|вартіст\w*|kwot[aeyą]|kwocie|sum[aeyą]|cen[aeyą]|koszt\w*|mieszkani\w*|pokoj\w*|lokal\w*"
+    r"|street|avenue|road|улиц\w*|вулиц\w*|проспект\w*|ulic\w*|alej\w*"
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"  # carriers: a parcel
     r"|call (?:me|us|back)|reach (?:me|us)|text me|ring me|whatsapp|viber|звонит\w*|перезвонит\w*|позвонит\w*"
     r"|передзвон\w*|зателефонуй\w*|подзвон\w*|dzwon\w*|zadzwon\w*|oddzwon\w*"
@@ -84,6 +94,10 @@ OTHER_CUE = re.compile(
     r"|regon|dowod\w*|paszport\w*|polis\w*|numer klienta|referencyjn\w*|sledzeni\w*|bilet\w*|rezerwacj\w*"
     r"|transakcj\w*|paragon\w*|telefon\w*|komork\w*|kod\w* kreskow\w*|kod\w* pocztow\w*)\b"
 )
+# paying an amount ("I'd like to pay 250", "заплачу 300", "zapłacę 199"): the number after is no code; not a cue
+# of another number for a card ("charge the $249.50 to 5388 ...": the card follows it)
+PAYING = re.compile(r"\b(?:pay|paying|paid|charge|заплат\w*|заплач\w*|оплач\w*|сплач\w*|сплат\w*|zaplac\w*|oplac\w*)\b")
+
 # a document's or a parcel's number (among OTHER_CUE's): one said so is no card number, even Luhn-valid and
 # beginning as a card does ("policy number 4021 7735 9910 2281": one in ten numbers passes Luhn), unless a card
 # is named in the same utterance; "account", "phone" and the like are not here (a card account may be said so)
@@ -111,6 +125,28 @@ _MONTH_NAMES = {  # as said alone, "until" one (genitive) and "in" one (locative
 }
 MONTHS = {word: month for month, words in _MONTH_NAMES.items() for word in words.split()}
 MONTH = re.compile(r"(?<![^\W\d_])(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")(?![^\W\d_])")
+# a month said by its number as an ordinal, "of the month": "восьмого месяца" (August), "do dwunastego miesiąca"
+_MONTH_ORDINALS = {
+    1: "первого першого pierwszego",
+    2: "второго другого drugiego",
+    3: "третьего третього trzeciego",
+    4: "четвертого czwartego",
+    5: "пятого п'ятого piatego",
+    6: "шестого шостого szostego",
+    7: "седьмого сьомого siodmego",
+    8: "восьмого osmego",
+    9: "девятого дев'ятого dziewiatego",
+    10: "десятого dziesiatego",
+    11: "одиннадцатого одинадцятого jedenastego",
+    12: "двенадцатого дванадцятого dwunastego",
+}
+MONTH_ORDINALS = {word: month for month, words in _MONTH_ORDINALS.items() for word in words.split()}
+MONTH_BY_NUMBER = re.compile(
+    r"(?<![^\W\d_])(" + "|".join(MONTH_ORDINALS) + r")\s+(?:месяца|місяця|miesiaca)(?![^\W\d_])"
+)
+# an expiry said as its parts named: "месяц ноль три, год двадцать девять", "miesiąc 04, rok 30", "month 7, year 28"
+MONTH_WORD = re.compile(r"\b(?:month|месяц|місяць|miesiac)\b[\s:,\-–—]*(?:(?:is|это|to)[\s:,\-–—]*)?$")
+YEAR_WORD = re.compile(r"\b(?:year|год|рік|rok)\b[\s:,\-–—]*(?:(?:is|это|to)[\s:,\-–—]*)?$")
 
 # a number said again, corrected: "twelve twenty-six, no, sorry, twelve twenty-seven", "4352 3068 2012, ой, нет, 2102"
 CORRECTION = re.compile(
@@ -120,7 +156,7 @@ CORRECTION = re.compile(
 # the last four digits of a card (PCI DSS lets them show), said right before them: "my Visa ends in 5797",
 # "the one ending 5797", "заканчивается на 5797"
 LAST_FOUR = re.compile(
-    r"\b(?:ends?(?: in| with)?|ending(?: in| with)?|last (?:four|4)(?: digits)?(?: are| is)?"
+    r"\b(?:ends?(?: in| with| on)?|ending(?: in| with| on)?|last (?:four|4)(?: digits)?(?: are| is)?"
     r"|заканчива\w* на|закінчу\w* на|последн\w* (?:четыре|4) цифр\w*|останн\w* (?:чотири|4) цифр\w*"
     r"|konczy sie na|konczac\w* sie na"
     r"|ostatnie (?:cztery|4) cyfry)\s*$"

@@ -7,7 +7,7 @@ the words around them are :mod:`agentassist.privacy.cues`.
   (no cue needed: PCI DSS data is redacted wherever it is said); or one that fails it (a digit misheard)
   where a card is named just before ("card", "карта", "картка", "karta", "Visa") or was asked for, or
   where nothing says it is another number (an order, a reference, a phone: :data:`cues.OTHER_CUE`) and it
-  is said as a card is: starting with 2-6, in at most six groups or digit by digit, not a date or a list
+  is said as a card is: starting with 2-6, in at most eight groups or digit by digit, not a date or a list
   of years. A Luhn-valid run named as another number stays if no card scheme's numbers begin so.
 - A card number said in parts with a pause, a filler or a correction between them is one where the parts
   together (or with the last groups said again in place of those before) pass the Luhn check.
@@ -55,7 +55,8 @@ KINDS = (CARD, EXPIRY, CVV)
 CARD_DIGITS = (13, 19)  # ISO/IEC 7812 primary account numbers: 13 (old Visa) to 19 digits
 # a card number failing the Luhn check: its likeliest lengths first (16: Visa, Mastercard, Mir; 15: Amex)
 UNCHECKED_DIGITS = (16, 15, 14, 13, 19, 18, 17)
-_UNCHECKED_GROUPS = 6  # said with no cue, a card is read in at most this many groups (or digit by digit)
+_UNCHECKED_GROUPS = 8  # said with no cue, a card is read in at most this many groups (16 digits in pairs),
+# or digit by digit
 _CARD_FIRST = "23456"  # Mir, Amex/Diners/JCB, Visa, Mastercard/Maestro, Discover/UnionPay (not 0, 1, 8, 9: phones)
 _CARD_CUE_WORDS = 5  # "my card number is, um, 4539 ...": a card's cue reaches further (13+ digits follow)
 # ... and the national schemes beginning with 8 or 9: ПРОСТІР (9804), Humo (9860), Uzcard (8600), Belkart (9112)
@@ -94,9 +95,17 @@ def card_windows(chain: list[Item], across: int | None = None) -> list[tuple[int
             digits += chain[j].digits
             if len(digits) > hi:
                 break
-            if len(digits) >= lo and luhn(digits) and (across is None or i < across <= j):
+            # no card number begins with 0 (ISO/IEC 7812: industry 0 issues none): a run from such a group
+            # passing the check is a piece of a longer number ("6262 | 0977 ... 135": 15 of 19 digits)
+            if len(digits) >= lo and digits[0] != "0" and luhn(digits) and (across is None or i < across <= j):
                 candidates.append((UNCHECKED_DIGITS.index(len(digits)), i, j + 1))
-    for _, i, j in sorted(candidates, key=lambda c: (across is not None and c[1] > 0, c)):
+    # a run that ends inside a group said as one ("... пять | семь четыре семь"): a card read aloud ends
+    # where a group does, so such a run passing the check is a chance, after those that end at a group's end;
+    # across finals, where the group goes on in the next, none at all
+    cut = {(i, j): j < len(chain) and chain[j].joined for _, i, j in candidates}
+    if across is not None:
+        candidates = [c for c in candidates if not cut[c[1], c[2]]]
+    for _, i, j in sorted(candidates, key=lambda c: (across is not None and c[1] > 0, cut[c[1], c[2]], c)):
         if all(j <= a or i >= b for a, b in found):
             found.append((i, j))
     return sorted(found)
@@ -341,11 +350,19 @@ def _interrupted(
             parts.append(found[b])
             said = [i for p in parts[:-1] for i in p]
             again = (1, 2) if CORRECTION.search(folded, *gap) else ()  # the last groups said again
-            readings = [said + parts[-1]] + [said[:-k] + parts[-1] for k in again if len(parts[-2]) > k]
+            cut = [_group_items(parts[-2], k) for k in again]  # groups, not items: "cztery cztery pięć trzy" is one
+            readings = [said + parts[-1]] + [said[:-k] + parts[-1] for k in cut if len(parts[-2]) > k]
             if any(_card_said(r, folded, carded) for r in readings):
                 out += parts
                 break
     return out
+
+
+def _group_items(chain: list[Item], groups: int) -> int:
+    """How many items the last ``groups`` groups of ``chain`` hold (digits said as words with only spaces
+    between are one group: "four four five three")."""
+    starts = [n for n, i in enumerate(chain) if n == 0 or not i.joined]
+    return len(chain) - starts[-groups] if len(starts) >= groups else len(chain)
 
 
 def amount(chain: list[Item]) -> bool:

@@ -15,6 +15,7 @@ card number (:mod:`agentassist.privacy.detect` takes those first).
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from agentassist.privacy.cues import (
     CARD,
@@ -23,9 +24,14 @@ from agentassist.privacy.cues import (
     DATE_CUE,
     EXPIRY,
     MONTH,
+    MONTH_BY_NUMBER,
+    MONTH_ORDINALS,
+    MONTH_WORD,
     MONTHS,
     NEAR_CARD_CUE,
     OTHER,
+    PAYING,
+    YEAR_WORD,
     code_cues_named,
     cues,
 )
@@ -52,6 +58,10 @@ _END_OF = re.compile(r"(?:\bконца|\bкінця|\bkonca|\bend of)\s*$")  # "
 # a card's expiry year, two digits, after a bare "date" (a weak cue): cards last up to 10 years, one expired a few
 # years ago may be read out ("the date 05.11" on an invoice is a day and a month, no expiry date)
 _YEARS = (15, 49)
+# a run of digits said as one this long (a card's shortest) holds no code or date: a code and an expiry said
+# together are 10 digits at most ("12/2027 7373"); a SIM card's ICCID read "on the back" is 19
+LONG_DIGITS = 13
+_PARTS_WORDS = 4  # "month seven and the year is twenty-eight": the year's word and the words around it
 CORRECTION_WORDS = 3  # "12/26, no, sorry, 12/27": a correction takes this many words at most
 
 
@@ -110,6 +120,9 @@ def months(folded: str, found: list[Item]) -> list[Item]:
             of = _OF.match(folded, m.end())  # "July of '29", "December of twenty twenty-seven"
             of = of if of and any(0 <= i.start - of.end() <= 2 for i in found) else None
             out.append(Item(m.start(), of.end() if of else m.end(), f"{MONTHS[m.group()]:02d}"))
+    for m in MONTH_BY_NUMBER.finditer(folded):  # "до восьмого месяца двадцать седьмого года"
+        if not any(i.start < m.end() and m.start() < i.end for i in found):
+            out.append(Item(m.start(), m.end(), f"{MONTH_ORDINALS[m.group(1)]:02d}"))
     return out
 
 
@@ -142,6 +155,34 @@ def _corrected(folded: str, spans: list[Span], at: int) -> str:
     return spans[-1].kind if CORRECTION.search(folded, spans[-1].end, at) else ""
 
 
+def _near(folded: str, start: int, end: int) -> bool:
+    return words_between(folded, start, end) <= CONTEXT_WORDS
+
+
+def _named_parts(folded: str, pieces: list[list[Item]]) -> list[Span]:
+    """An expiry date said as its parts named, the month's number and the year's ("месяц ноль три, год двадцать
+    девять", "miesiąc 04, rok 30", "rok 2029, miesiąc 5"): two spans; a month number (1-12) and a card's year,
+    each right after its word, one within a few words of the other (no cue needed: so said, they are a card's
+    date, unless another thing is named)."""
+    out: list[Span] = []
+    if cues(OTHER, folded):  # "year 2019, month 3 of the contract": another thing's
+        return out
+    for first, second in pairwise(pieces):
+        if words_between(folded, first[-1].end, second[0].start) > _PARTS_WORDS:
+            continue
+        gap = (first[-1].end, second[0].start)
+        if MONTH_WORD.search(folded, 0, first[0].start) and YEAR_WORD.search(folded, *gap):
+            month, year = first, second
+        elif YEAR_WORD.search(folded, 0, first[0].start) and MONTH_WORD.search(folded, *gap):
+            month, year = second, first
+        else:
+            continue
+        m, y = _joined(month), _joined(year)
+        if 1 <= int(m) <= 12 and len(m) <= 2 and (len(y) == 2 or (len(y) == 4 and y[:2] == "20")) and _plausible(year):
+            out += [Span(EXPIRY, first[0].start, first[-1].end), Span(EXPIRY, second[0].start, second[-1].end)]
+    return out
+
+
 def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: list[Span]) -> list[Span]:
     """Expiry dates and security codes among the numbers left once the card numbers are taken: after a
     cue (the nearer of an expiry's and a code's says which: "expires 07/30, code 551"), an answer to a
@@ -150,24 +191,28 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
     # a bare "code" or "date" is a security code's or an expiry's only where card data is about ("door code 4417")
     card = bool(said or before.asked & {CARD, EXPIRY, CVV} or cues(CARD, folded))
     named = cues(CARD, folded)  # "Карта до апреля 2030-го": a card named just before "до" and a month
-    expiry_cues = cues(EXPIRY, folded) + [
-        m.span()
-        for m in NEAR_CARD_CUE.finditer(folded)
-        if CARD in said
-        or (
-            MONTH.match(folded, m.end() + 1)
-            and (at := last_cue(named, m.start())) >= 0
-            and words_between(folded, at, m.start()) <= CONTEXT_WORDS
-        )
-    ]
+    near = [m for m in NEAR_CARD_CUE.finditer(folded) if CARD not in said]
+    # "Карта до апреля 2030-го", "Картка до 07/29": a card named right before "до"
+    named_near = [m for m in near if (at := last_cue(named, m.start())) >= 0 and _near(folded, at, m.start())]
+    expiry_cues = cues(EXPIRY, folded) + [m.span() for m in NEAR_CARD_CUE.finditer(folded) if CARD in said]
+    expiry_cues += [m.span() for m in named_near if MONTH.match(folded, m.end() + 1)]
     dates = [m.span() for m in DATE_CUE.finditer(folded)] if card else []
+    # a card named before "до" and digits after ("оплачу картой до 10.06": a day and a month) is a weak cue, as a
+    # bare "date" is: the year must be one a card has
+    dates += [m.span() for m in named_near if not MONTH.match(folded, m.end() + 1)]
     expiry_cues += dates
     code_cues = cues(CVV, folded) if card or cues(EXPIRY, folded) else code_cues_named(folded)
-    other_cues = cues(OTHER, folded)
+    other_cues = sorted(cues(OTHER, folded) + [m.span() for m in PAYING.finditer(folded)])
     spans: list[Span] = []
     pieces = chains(folded, rest)
+    named_parts = _named_parts(folded, pieces)
+    spans += named_parts
     for n, piece in enumerate(pieces):
+        if any(s.start == piece[0].start for s in named_parts):
+            continue
         retracted = _retracted(folded, piece, pieces[n + 1] if n + 1 < len(pieces) else [])
+        if sum(len(i.digits) for i in piece) >= LONG_DIGITS:
+            continue  # one number as long as a card's that no card rule took: a SIM card's, an account's
         while piece:
             at = piece[0].start
             opening = words_between(folded, 0, at) <= CONTEXT_WORDS
@@ -204,6 +249,7 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
                 ((following and CVV not in said) or again == CVV)
                 and (k := code_items(piece))
                 and not UNIT.match(folded, piece[k - 1].end)
+                and not UNIT.match(folded, piece[-1].end)  # "249,99 zł": an amount's whole and its cents
             ):
                 kind = CVV
             if not kind:

@@ -8,13 +8,16 @@ its digits may yet become a card number.
 
 A card number read group by group ("my card number is 4539" / "1488" / ...) is masked from its first
 group: a group ending a final after a card's cue (or the question for one) is an open piece, masked at
-once, and the next finals' first numbers go on with it up to 16 digits; what follows a whole card is
-read as its expiry date and code, whatever words the recognizer made of their cues.
+once, and the next finals' first numbers go on with it up to 16 digits (19 where the 16 fail the Luhn
+check); what follows a whole card is read as its expiry date and code, whatever words the recognizer made
+of their cues. Finals in a row that each begin with groups of four digits said one by one are a card
+dictated (or read back) group by group, with no cue needed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from agentassist.privacy.cues import CARD, OTHER, cues
 from agentassist.privacy.detect import (
@@ -26,11 +29,13 @@ from agentassist.privacy.detect import (
     asks,
     card_windows,
     find_spans,
+    issued,
+    luhn,
     named_before,
     ordinary,
     unchecked_window,
 )
-from agentassist.privacy.expiry import by_shape
+from agentassist.privacy.expiry import LONG_DIGITS, by_shape
 from agentassist.privacy.kinds import IBAN, Rules
 from agentassist.privacy.memo import Memo, reading
 from agentassist.privacy.said import Before, Item, Span, chains, fold, items
@@ -158,6 +163,7 @@ class Redactor:
         for n, s in enumerate(self._said):
             self._read(s, self._said[:n], pending)
         _read_back(self._said)
+        _dictated(self._said, self.context_s)
         return {s.key: list(s.spans) for s in self._said if s is said or s.spans != before[s]}
 
     def _read(self, said: _Said, before: list[_Said], pending: dict[str, list[tuple[_Said, Item]]]) -> None:
@@ -177,7 +183,10 @@ class Redactor:
             pending[said.channel] = mine
             return
         first = mine[0][0] if mine else said  # where a number said across finals began: its context
-        across = _across(mine, said, lead, self._context(before, first.start_s, said.channel))
+        # a card's 16 digits said that fail the check may be the first of a 19-digit one's: only a Luhn-valid
+        # number goes on from them (the next final's "737" is its code more likely than 3 digits misheard)
+        whole = _digits(mine) >= UNCHECKED_DIGITS[0]
+        across = _across(mine, said, lead, self._context(before, first.start_s, said.channel), checked=whole)
         if not lead and found and len(_words(folded[: found[0][0].start])) <= OPEN_LEAD_WORDS:
             across = _across(mine, said, found[0], Before(), checked=True)  # "Hold on, let me look. 0343 6467"
         for owner, spans in across.items():
@@ -192,12 +201,17 @@ class Redactor:
         # card's cue ("my card number is 4539") it is masked now, and still joins the next piece; after an
         # expiry's or a code's cue it is masked as one
         tail = found[-1] if found and not _words(folded[found[-1][-1].end :]) else []
+        said_on = bool(tail) and bool(lead) and tail[0] is lead[0] and len(tail) == len(lead)  # all it said goes on
+        misheard = said_on and _misheard_16([i for _, i in mine] + lead)
         tail = [i for i in tail if not any(s.start <= i.start < s.end for s in said.spans if s not in said.open)]
         kind = _announced(folded, tail, context) if tail else ""
         piece = Span(kind, tail[0].start, tail[-1].end) if tail else None
         if kind and piece and not _overlaps(piece, said.spans):  # an expiry or code cut short ("1, 2, 2." "8.")
             said.open += [piece] if kind == CARD else []
             _add(said, [piece])
+        if misheard and (across or going_on == lead):
+            pending[said.channel] = _trim(mine + [(said, i) for i in lead])  # 16 digits failing: 19 maybe
+            return
         if across:
             mine = []
         if going_on and (len(going_on) < len(lead) or _digits(mine) + _digits(going_on) >= UNCHECKED_DIGITS[0]):
@@ -208,6 +222,12 @@ class Redactor:
             pending[said.channel] = mine
         else:
             pending[said.channel] = _trim([(said, i) for i in tail])
+
+
+def _misheard_16(number: list[Item]) -> bool:
+    """Whether ``number`` is 16 digits that fail the Luhn check: a misheard card's, or the first 16 of a
+    19-digit one's still being said ("... nine two five five," "and then zero three six")."""
+    return _digits(number) == UNCHECKED_DIGITS[0] and not luhn(_joined(number))
 
 
 def _echoes(lead: list[Item], pending: list[tuple[_Said, Item]]) -> bool:
@@ -239,6 +259,48 @@ def _read_back(finals: list[_Said]) -> None:
                 _add(said, [whole])
 
 
+def _dictated(finals: list[_Said], context_s: float) -> None:
+    """A card number dictated group by group: finals of one speaker in a row, each beginning with groups of four
+    digits said one by one ("Four seven five seven, one one six one, okay." "Seven nine three seven, got it"),
+    the first beginning as an issued card does. Each group is card data, whatever words follow it: a speaker
+    taking down or reading back a card (two such finals at least; 19 digits at most)."""
+    by_channel: dict[str, list[_Said]] = {}
+    for said in finals:
+        by_channel.setdefault(said.channel, []).append(said)
+    for mine in by_channel.values():
+        run: list[tuple[_Said, list[Item]]] = []
+        for said in [*mine, None]:
+            groups = _dictated_groups(said) if said is not None else []
+            near = bool(run) and said is not None and said.start_s - run[-1][0].end_s <= context_s
+            if groups and (near or not run):
+                run.append((said, groups))
+                continue
+            digits = "".join(i.digits for _, g in run for i in g)
+            # not a number named as another thing first ("Номер заказа: четыре два три четыре, так, ...")
+            named = run and named_before(fold(run[0][0].text), run[0][1][0].start) == OTHER
+            if len(run) >= 2 and len(digits) <= CARD_DIGITS[1] and issued(digits) and not named:
+                for owner, group in run:
+                    whole = Span(CARD, group[0].start, group[-1].end)
+                    if not any(x.kind == CARD for x in owner.spans if _overlaps(whole, [x])):
+                        owner.spans = [x for x in owner.spans if not _overlaps(whole, [x])]
+                        owner.open.append(whole)  # a piece of a card being said: the next piece goes on with it
+                        _add(owner, [whole])
+            run = [(said, groups)] if groups and said is not None else []
+
+
+def _dictated_groups(said: _Said) -> list[Item]:
+    """The items of the groups of four digits said one by one (in words) that ``said`` begins with, or []."""
+    folded = fold(said.text)
+    found = chains(folded, items(said.text))
+    if not found or len(_words(folded[: found[0][0].start])) > LEAD_WORDS:
+        return []
+    chain = found[0]
+    starts = [n for n, i in enumerate(chain) if n == 0 or not i.joined]
+    sizes = [b - a for a, b in pairwise([*starts, len(chain)])]
+    one_by_one = all(i.spoken and len(i.digits) == 1 for i in chain)
+    return chain if one_by_one and sizes and all(n == READ_BACK_DIGITS for n in sizes) else []
+
+
 def _repeats(digits: str, groups: list[str]) -> bool:
     number = "".join(groups)
     return digits == number or digits in groups or (len(digits) >= 8 and digits in number)
@@ -254,6 +316,10 @@ def _announced(folded: str, chain: list[Item], before: Before) -> str:
     kind = announced(folded, chain[0].start, before)
     round_sum = amount(chain) and chain[-1].digits.endswith("00")  # not "Карта 4 044 ..." (a card written so)
     if kind == CARD and (round_sum or chain[0].digits[0] not in _CARD_FIRST):
+        return ""
+    if kind != CARD and _digits(chain) >= LONG_DIGITS:  # "the SIM card number on the back is 8944 ...": no code
+        return ""
+    if kind != CARD and ordinary(folded, chain):  # "скидка действует до 31.12.2026": a day's date, an amount
         return ""
     return kind
 

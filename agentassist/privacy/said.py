@@ -21,7 +21,7 @@ TOKEN = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
 # between two groups of one number: "4111 1111", "12/27", "45, 32", "twelve slash twenty seven"
 JOIN = re.compile(
     r"[\s,.\-–—/']{0,4}"
-    r"|\s+(?:slash|dash|дробь|слеш|слэш|тире|дефис|дефіс|lamane przez|lamane na|lamane|myslnik|kreska)\s+"
+    r"|\s+(?:slash|dash|дробь|слеш|слэш|тире|дефис|дефіс|lamane przez|lamane na|lamane|przez|myslnik|kreska)\s+"
 )
 _GROUP_END = re.compile(r"[,./]")  # words said apart by a comma are two numbers, not one ("five thousand, ...")
 _ZERO = {"oh", "o"}  # "oh nine": English says zero so inside a number
@@ -71,12 +71,31 @@ _ORDINALS = {
     }.items()
     for word in words.split()
 }
+# the same as said of a year named before ("рік — тридцятий", "год двадцать девятый", "rok trzydziesty")
+_ORDINALS |= {
+    word: value
+    for value, words in {
+        1: "первый перший pierwszy",
+        2: "второй другий drugi",
+        3: "третий третій trzeci",
+        4: "четвертый четвертий czwarty",
+        5: "пятый п'ятий piaty",
+        6: "шестой шостий szosty",
+        7: "седьмой сьомий siodmy",
+        8: "восьмой восьмий osmy",
+        9: "девятый дев'ятий dziewiaty",
+        20: "двадцатый двадцятий dwudziesty",
+        30: "тридцатый тридцятий trzydziesty",
+    }.items()
+    for word in words.split()
+}
 _CARDINAL_OF = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
 _CARDINAL_OF |= {20: "twenty", 30: "thirty"}
 _ONE_BEFORE = {"a", "an", "the", "this", "that", "another", "which", "each", "every", "any"}  # "a funny one": a word
 _SUFFIX = re.compile(r"-(?:го|ого|его|й|ий|ый|ой|я|е)(?![^\W\d_])")  # "до конца 27-го", "2029-го"
 _QUANTITY = re.compile(r"[\s-]*(?:digits?|numbers|цифр\w*|cyfr\w*)(?![^\W\d_])")  # "three digits": how many, no number
 _YEAR = {"year", "года", "году", "року", "roku"}  # "до конца тридцатого года": an ordinal said as a year
+_YEAR_BEFORE = {"year", "год", "рік", "rok"}  # "рік — тридцятий": an ordinal said after the word is a year
 _HUNDREDS = {"hundred", "thousand"}  # English says "and" after them inside a number
 _NOUGHT = {"nought", "naught"}
 _THOUSANDS = {"thousand", "тысяча", "тысячи", "тысяч", "тисяча", "тисячі", "тисяч", "tysiac", "tysiace", "tysiecy"}
@@ -211,6 +230,8 @@ def _number_word(tokens: list[tuple[str, int, int]], n: int, repeat: int, folded
         return "one" if n + 1 < len(tokens) and tokens[n + 1][0] in _HUNDREDS else ""
     if tok in _NOUGHT:
         return "zero"
+    if tok == "for" and _four(tokens, n):
+        return "four"
     if tok in ("тысячу", "тисячу"):  # "потом тысячу триста": the accusative of "тысяча", 1000
         return "тысяча"
     if tok in _ZERO:
@@ -220,11 +241,24 @@ def _number_word(tokens: list[tuple[str, int, int]], n: int, repeat: int, folded
     return tok if is_number_word(tok) else ""
 
 
+def _four(tokens: list[tuple[str, int, int]], n: int) -> bool:
+    """Whether "for" at ``n`` is Whisper's spelling of four among digits said one by one: digits on both sides
+    ("five two eight five, for oh seven one"), or three after it ("it's for one one eight"; not "for two
+    three weeks")."""
+
+    def digit(k: int) -> bool:
+        return 0 <= k < len(tokens) and (tokens[k][0] in _ZERO or _digit(tokens[k][0]))
+
+    return digit(n + 1) and (digit(n - 1) or (digit(n + 2) and digit(n + 3)))
+
+
 def _in_number(tokens: list[tuple[str, int, int]], n: int) -> bool:
     """Whether the ordinal ``tokens[n]`` ends a number said in words ("двадцать шестого", "dwudziestego siódmego")."""
     before = tokens[n - 1][0] if n else ""
     after = tokens[n + 1][0] if n + 1 < len(tokens) else ""
     if _ORDINALS.get(before, 0) >= 20 or (before not in _ORDINALS and is_number_word(before)) or after in _YEAR:
+        return True
+    if before in _YEAR_BEFORE and _ORDINALS[tokens[n][0]] >= 20:
         return True
     return _ORDINALS[tokens[n][0]] >= 20 and 0 < _ORDINALS.get(after, 0) < 10
 
