@@ -218,11 +218,16 @@ steps:
             False,
         ),
         ("номер договора назовите", "номер договора назвать не могу", True),
+        # after "otherwise" a negation says what follows when the condition fails: the line's requirement
+        ("refunds are only possible with the receipt", "keep the receipt, otherwise we cannot do a refund", False),
+        ("возврат возможен только по чеку", "чек сохраните, иначе возврат не оформим", False),
+        ("повернення можливе лише з чеком", "чек збережіть, бо інакше повернення не зробимо", False),
+        ("refunds are possible with the receipt", "we cannot do a refund, even with the receipt", True),
     ],
 )
 def test_a_negation_counts_only_when_it_denies_the_line(line: str, heard: str, negated: bool) -> None:
     """A negated place ("not at the desk") is the line's "stepped away" unless the line says "at" too; a
-    negated comparative ("не пізніше ніж") is a bound, not a denial."""
+    negated comparative ("не пізніше ніж") is a bound, not a denial; nor is a negation after "otherwise"."""
     assert coverage(tokens(line), tokens(heard)).negated is negated
 
 

@@ -222,6 +222,10 @@ _BOUND = (
 # which a line may say in other words ("stepped away from the desk"); it denies the line only when the
 # line itself puts the same preposition there ("the manager is at the desk")
 _PREPOSITIONS = frozenset(("at", "in", "on", "на", "в", "у", "w", "na", "przy"))
+# a negation just after "otherwise" states what follows when a condition is not met, which restates the
+# condition as a requirement ("bring the card, otherwise we can't take him" says "we only take him with
+# the card"), not a denial of it
+_OTHERWISE = frozenset(("otherwise", "else", "иначе", "інакше", "inaczej"))
 _NEGATION_BEFORE = 5  # "I cannot tell you if this call is recorded": the negation 5 words before the content
 _NEGATION_AFTER = 2  # "номер договора назвать не могу"
 
@@ -270,6 +274,8 @@ def negations_at(
     for j in range(start, end):
         after = heard[j + 1] if j + 1 < len(heard) else ""
         if heard[j] not in NEGATIONS or after.startswith(_POLITE) or after == "мог" or after in _BOUND:
+            continue
+        if _OTHERWISE.intersection(heard[max(0, j - 3) : j]):
             continue
         if after in _PREPOSITIONS and line and after not in line:
             continue
