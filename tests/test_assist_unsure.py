@@ -317,9 +317,7 @@ MIDDLE = {
 }
 
 
-@pytest.mark.parametrize(
-    ("lang", "which", "reworded"), [(lang, i, i == 1) for lang in MIDDLE for i in (1, 2)]
-)
+@pytest.mark.parametrize(("lang", "which", "reworded"), [(lang, i, i == 1) for lang in MIDDLE for i in (1, 2)])
 def test_a_line_whose_middle_is_said_with_another_meaning_is_told_apart(lang: str, which: int, reworded: bool) -> None:
     line, text = MIDDLE[lang][0], MIDDLE[lang][which]
     window = Heard(Utterance("u1", "c1", Channel.AGENT, 0.0, 3.0, text), None, None).lexical[0]

@@ -163,7 +163,8 @@ def weak(
     """The score to show when ``decision`` is too weak to tick a compliance step, or None when the tick
     stands: a lexical tick barely in order and not sure by meaning (``WEAK_LEXICAL``; its sentence
     cosine), or a line whose ending was said in other words (:func:`other_ending`; the decision's
-    cosine, or its lexical share without the embedder), or whose middle was (:func:`other_middle`). Embeds the utterance's sentences when needed."""
+    cosine, or its lexical share without the embedder), or whose middle was (:func:`other_middle`).
+    Embeds the utterance's sentences when needed."""
     line = str(decision.extra["line"])
     want = tokens(line)
     reworded = other_ending(want, decision.window, names) or other_middle(want, decision.window, names)
