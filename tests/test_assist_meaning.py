@@ -8,7 +8,7 @@ import pytest
 
 from agentassist.assist.matcher import tokens
 from agentassist.assist.parsing import parse_script
-from agentassist.assist.semantic import coverage, default_embedder, sentences
+from agentassist.assist.semantic import clause_starts, coverage, default_embedder, sentences
 from agentassist.assist.tracker import ScriptTracker, TrackerOptions
 from agentassist.errors import ScriptError
 from agentassist.events import Channel, EventType, Utterance, Word
@@ -223,7 +223,38 @@ steps:
 def test_a_negation_counts_only_when_it_denies_the_line(line: str, heard: str, negated: bool) -> None:
     """A negated place ("not at the desk") is the line's "stepped away" unless the line says "at" too; a
     negated comparative ("не пізніше ніж") is a bound, not a denial."""
-    assert coverage(tokens(line), tokens(heard)).negated is negated
+    assert coverage(tokens(line), tokens(heard), clauses=clause_starts(heard)).negated is negated
+
+
+# line | heard | whether the heard words deny the line ("denied") or say it ("said"). A negation that states
+# what follows when a condition fails restates the condition as a requirement: after "otherwise",
+# "without it" or "if" in its own clause, or before "until" in it; "don't forget" asks for the thing.
+CONDITIONS = """
+refunds are only possible with the receipt | keep the receipt, otherwise we cannot do a refund | said
+возврат возможен только по чеку | чек сохраните, иначе возврат не оформим | said
+повернення можливе лише з чеком | чек збережіть, бо інакше повернення не зробимо | said
+refunds are possible with the receipt | we cannot do a refund, even with the receipt | denied
+для возврата нужен чек | нужен чек, без него возврат не сделаем | said
+zwrot jest możliwy tylko z paragonem | zwrot zrobimy tylko wtedy, jeśli nie zgubi Pan paragonu | said
+якщо запізнитеся, запис скасують | якщо запізнитеся, запис не скасують | denied
+the parcel is released after you show your ID | we can't release the parcel until you show your ID | said
+I will cancel the old order now | I won't cancel the old order, it stays open until the new one ships | denied
+bring your passport to the appointment | don't forget your passport for the appointment | said
+нам нужно ваше согласие на обработку данных | нужно согласие на обработку данных, вы не против? | said
+якщо ви не заберете посилку протягом тижня, її повернуть | посилку треба забрати протягом тижня, її повернуть | denied
+zmian po terminie nie uwzględnimy | zmian po terminie już potem nic nie uwzględnimy | said
+zmian po terminie nie uwzględnimy | zmiany po terminie uwzględnimy bez problemu | denied
+"""
+
+
+@pytest.mark.parametrize("case", CONDITIONS.strip().splitlines())
+def test_a_conditions_negation_denies_nothing_and_a_lines_own_negation_still_counts(case: str) -> None:
+    """The rows "якщо запізнитеся" and "until the new one ships": the condition word must be in the
+    negation's own clause. "якщо ви не заберете посилку": a conditional line's own negation still counts
+    (said without it, the line's opposite is said). The last two: a negative line's own negation heard a
+    few words after its last matched word keeps the line's meaning."""
+    line, heard, verdict = (part.strip() for part in case.split("|"))
+    assert coverage(tokens(line), tokens(heard), clauses=clause_starts(heard)).negated is (verdict == "denied")
 
 
 @needs_model

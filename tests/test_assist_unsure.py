@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from agentassist.assist.deadline import other_ending
+from agentassist.assist.deadline import other_ending, other_middle
 from agentassist.assist.decide import Heard
 from agentassist.assist.matcher import tokens
 from agentassist.assist.parsing import parse_script
@@ -289,3 +289,48 @@ def test_a_compliance_line_with_its_ending_replaced_is_unsure_not_ticked(lang: s
 )
 def test_a_compliance_line_said_whole_in_other_words_still_ticks(lang: str, text: str) -> None:
     assert _deposit(lang, text)["status"] == "done"
+
+
+# A line whose middle carries its point: the opening and the ending heard, the middle (the condition, who
+# does what) replaced by words of another meaning. Each (line, trap, said in other words).
+MIDDLE = {
+    "en": (
+        "The deposit is returned within ten days after the keys are handed back and the flat is inspected.",
+        "The deposit is returned within ten days if the tenant has paid every bill and the flat is inspected.",
+        "The deposit is returned within ten days after you hand back the keys and we inspect the flat.",
+    ),
+    "ru": (
+        "Возврат оформляем только при наличии чека и заводской упаковки, деньги приходят за неделю.",
+        "Возврат оформляем только если вы позвоните менеджеру заранее, деньги приходят за неделю.",
+        "Возврат оформляем только с чеком и в заводской упаковке, деньги придут за неделю.",
+    ),
+    "uk": (
+        "Ремонт за гарантією роблять лише за наявності талона з печаткою магазину, строк до двох тижнів.",
+        "Ремонт за гарантією роблять лише коли ви привезете прилад самі, строк до двох тижнів.",
+        "Ремонт за гарантією роблять лише з талоном, де стоїть печатка магазину, строк до двох тижнів.",
+    ),
+    "pl": (
+        "Zwrot kaucji następuje po oddaniu kluczy i odbiorze mieszkania przez właściciela w ciągu tygodnia.",
+        "Zwrot kaucji następuje po zapłaceniu ostatniego czynszu za wodę przez właściciela w ciągu tygodnia.",
+        "Zwrot kaucji następuje po oddaniu kluczy i po tym, jak właściciel odbierze mieszkanie, w ciągu tygodnia.",
+    ),
+}
+
+
+@pytest.mark.parametrize(("lang", "which", "reworded"), [(lang, i, i == 1) for lang in MIDDLE for i in (1, 2)])
+def test_a_line_whose_middle_is_said_with_another_meaning_is_told_apart(lang: str, which: int, reworded: bool) -> None:
+    line, text = MIDDLE[lang][0], MIDDLE[lang][which]
+    window = Heard(Utterance("u1", "c1", Channel.AGENT, 0.0, 3.0, text), None, None).lexical[0]
+    assert other_middle(tokens(line), window, frozenset()) is reworded
+    # the ending rule is for a line whose words stop: these pick up again after the middle
+    assert other_ending(tokens(line), window, frozenset()) is False
+
+
+@needs_model
+@pytest.mark.parametrize("lang", ["en", "uk"])
+def test_a_compliance_line_with_its_middle_replaced_is_unsure_not_ticked(lang: str) -> None:
+    line, trap, _ = MIDDLE[lang]
+    tracker = ScriptTracker(parse_script(FLAT.format(lang=lang, greet="Hello.", line=line)), {}, "c1")
+    _say(tracker, trap, 1.0)
+    deposit = _steps(tracker)["deposit"]
+    assert deposit["status"] == "unsure" and deposit["evidence"]["text"] == trap

@@ -210,7 +210,14 @@ def decide(
         own_names = names.intersection(want)
         for i, window in enumerate(heard.meaning):
             cov = coverage(want, window.tokens, names, window.clauses)
-            if cov.negated or must_hear_missing(step.must_hear, window.tokens):
+            if must_hear_missing(step.must_hear, window.tokens):
+                continue
+            if cov.negated:
+                if step.compliance:
+                    # The deadline judges only embedded sentences, and a negation at a compliance line's
+                    # words may say it in other words ("otherwise we can't take him" for "we can only take
+                    # dogs whose ..."): embedded here, it can leave the step unsure, not a plain "missed".
+                    heard.vector(i)
                 continue
             greeting = bool(own_names.intersection(window.tokens) and SALUTATIONS.intersection(window.tokens))
             answer = answering and _answer(want, window.tokens, own_names, names)

@@ -222,8 +222,23 @@ _BOUND = (
 # which a line may say in other words ("stepped away from the desk"); it denies the line only when the
 # line itself puts the same preposition there ("the manager is at the desk")
 _PREPOSITIONS = frozenset(("at", "in", "on", "на", "в", "у", "w", "na", "przy"))
+# a negation just after "otherwise", "without" or "if" in its clause states what follows when a condition
+# is not met, which restates the condition as a requirement ("bring the card, otherwise we can't take him"
+# says "we only take him with the card"; "без этого путёвку не оформим"; "jeśli nie chce Pan kolejnego roku,
+# trzeba zrezygnować"), not a denial of the line
+_CONDITION = frozenset(
+    ("otherwise", "else", "иначе", "інакше", "inaczej", "without", "без", "bez", "if", "если", "якщо", "jesli",
+     "jezeli")
+)  # fmt: skip
+# "can't change it until we have the letter" is "the letter before it is changed": a requirement
+_UNTIL = frozenset(("until", "till", "пока", "поки", "доки", "dopoki", "zanim"))
+# "don't forget your passport" asks for the passport; "вы не против?", "ви не заперечуєте?" ask for consent
+_AFFIRMING = ("forget", "забуд", "забыв", "забув", "zapomn", "против", "проти", "заперечу", "возража", "mind")
 _NEGATION_BEFORE = 5  # "I cannot tell you if this call is recorded": the negation 5 words before the content
 _NEGATION_AFTER = 2  # "номер договора назвать не могу"
+# a negative line's own negation heard a little after its last word, in its clause: "później już nic nie
+# zmienimy" for "późniejszych nie uwzględnimy" keeps the negation
+_AFFIRMED_REACH = 4
 
 
 def negated_at(
@@ -242,7 +257,7 @@ def negated_at(
     ("not at their desk") unless the line (``line``: its tokens) has that preposition too."""
     # a line with its own negation: one after its words starts another instruction ("proszę nie otwierać
     # skrzynki z licznikiem i nie ruszać kabli"), it does not deny this one
-    return negations_at(heard, first, last, clauses, line, 0 if in_line else _NEGATION_AFTER) > in_line
+    return negations_at(heard, first, last, clauses, line, 0 if in_line else _NEGATION_AFTER, True) > in_line
 
 
 def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clauses: tuple[int, ...] = ()) -> bool:
@@ -251,7 +266,7 @@ def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clause
     The line's own are counted by the same rule ("не могли бы вы" is no negation in either); a negated
     place counts here ("не в сети" keeps the negation of "не подключён к сети")."""
     own = negations_at(line, 0, len(line) - 1) if NEGATIONS.intersection(line) else 0
-    return own > 0 and negations_at(heard, first, last, clauses) < own
+    return own > 0 and negations_at(heard, first, last, clauses, reach=_AFFIRMED_REACH) < own
 
 
 def negations_at(
@@ -261,9 +276,12 @@ def negations_at(
     clauses: tuple[int, ...] = (),
     line: frozenset[str] = frozenset(),
     reach: int = _NEGATION_AFTER,
+    conditions: bool = False,
 ) -> int:
     """The negations that deny something at the matched words ``first..last``, from 5 words before them
-    to ``reach`` words after (see :func:`negated_at`)."""
+    to ``reach`` words after (see :func:`negated_at`). ``conditions``: leave out the negations of a
+    condition or a reminder (``_CONDITION``, ``_UNTIL``, ``_AFFIRMING``), which deny nothing the line says;
+    :func:`affirmed_at` counts them, since a line's own negation is often one ("если вы не заберёте шины")."""
     start = max([0, first - _NEGATION_BEFORE] + [c for c in clauses if c <= first])
     end = min([len(heard), last + 1 + reach] + [c for c in clauses if c > last])
     found = 0
@@ -271,10 +289,24 @@ def negations_at(
         after = heard[j + 1] if j + 1 < len(heard) else ""
         if heard[j] not in NEGATIONS or after.startswith(_POLITE) or after == "мог" or after in _BOUND:
             continue
+        if conditions and _condition(heard, j, clauses):
+            continue
         if after in _PREPOSITIONS and line and after not in line:
             continue
         found += 1
     return found
+
+
+def _condition(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
+    """The negation at ``j`` is a condition's or a reminder's, by a word in its own clause."""
+    start = max([0, j - 3] + [c for c in clauses if c <= j])
+    end = min([len(heard), j + 5] + [c for c in clauses if c > j])
+    after = heard[j + 1] if j + 1 < len(heard) else ""
+    return (
+        after.startswith(_AFFIRMING)
+        or bool(_UNTIL.intersection(heard[j + 1 : end]))
+        or bool(_CONDITION.intersection(heard[start:j]))
+    )
 
 
 _CLAUSE = re.compile(r"[,.;:!?()\u2013\u2014]")
