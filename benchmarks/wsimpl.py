@@ -28,7 +28,7 @@ from typing import Any
 from fastapi import FastAPI, WebSocket
 
 from benchmarks.common import REPO, machine, percentile
-from benchmarks.ports import free_port
+from benchmarks.ports import free_port, lifespan
 from benchmarks.rawsocket import RawSocket
 from benchmarks.sip_load import Process
 
@@ -38,27 +38,27 @@ PROTOCOLS = ("queued", "websockets-sansio", "websockets", "wsproto")
 APPS = ("starlette", "asgi")
 
 
+def _take(m: dict[str, Any], count: int) -> tuple[int, bool]:
+    """A message taken: the count with it, and whether it asks for the count (a text message)."""
+    data = m.get("bytes")
+    if data is None:
+        return count, True
+    return count + int.from_bytes(data[:2], "big") + 1, False  # the stream number read, as /api/phone does
+
+
 def make_app(kind: str) -> Any:
     """The server's app: it counts messages and, to a text message, answers how many came."""
     if kind == "asgi":
 
         async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-            if scope["type"] == "lifespan":
-                while (await receive())["type"] != "lifespan.shutdown":
-                    await send({"type": "lifespan.startup.complete"})
-                await send({"type": "lifespan.shutdown.complete"})
+            if await lifespan(scope, receive, send):
                 return
             assert (await receive())["type"] == "websocket.connect"
             await send({"type": "websocket.accept"})
             count = 0
-            while True:
-                m = await receive()
-                if m["type"] == "websocket.disconnect":
-                    return
-                data = m.get("bytes")
-                if data is not None:
-                    count += int.from_bytes(data[:2], "big") + 1
-                else:
+            while (m := await receive())["type"] != "websocket.disconnect":
+                count, asked = _take(m, count)
+                if asked:
                     await send({"type": "websocket.send", "text": str(count)})
 
         return app
@@ -68,14 +68,9 @@ def make_app(kind: str) -> Any:
     async def phone(ws: WebSocket) -> None:
         await ws.accept()
         count = 0
-        while True:
-            m = await ws.receive()
-            if m["type"] == "websocket.disconnect":
-                return
-            data = m.get("bytes")
-            if data is not None:
-                count += int.from_bytes(data[:2], "big") + 1
-            else:
+        while (m := await ws.receive())["type"] != "websocket.disconnect":
+            count, asked = _take(m, count)
+            if asked:
                 await ws.send_text(str(count))
 
     return api
