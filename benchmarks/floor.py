@@ -21,7 +21,9 @@ threads under cProfile. ``--no-transcribe``: the center with
 the same calls in its own process; its CPU (less a 1 s run's: start-up and model load) against the
 center's says what the wire, the recording and the store cost; and the same calls into a second center
 that records only, whose CPU is what they cost without transcription (on a machine short of CPU the
-first comparison misleads: a pipeline behind real time drops partials, so does less work). The ISA CTranslate2 selected
+first comparison misleads: a pipeline behind real time drops partials, so does less work); ``stage_gap_s``:
+the transcription stage's means (queue wait, decode, last voiced frame to final), the center's less load's,
+which say how much of the final latency's gap is made before a final exists. The ISA CTranslate2 selected
 (``CT2_VERBOSE=1``) is in the JSON. Last line: one JSON object.
 """
 
@@ -312,6 +314,14 @@ def compare(
     keys = ("final_latency_p50_s", "final_latency_p95_s", "max_lag_s", "finals", "partials_dropped", "revisions")
     keys += ("cpu_per_call_s", "threads_cpu_s", "stage")  # as the center's: threads while fed, the stage's means
     summary["load"] = {k: load_json[k] for k in keys}
+    # where the finals' extra time goes before they exist (the transcription stage's means, center less load);
+    # what is left of the p50 gap is the way out: the store, the bus, /api/live and this process reading it
+    center_stage, load_stage = summary.get("center_stage") or {}, load_json["stage"]
+    summary["stage_gap_s"] = {
+        k: round(center_stage[k] - load_stage[k], 3)
+        for k in ("final_queue_wait_mean_s", "decode_mean_s", "final_latency_mean_s")
+        if center_stage.get(k) is not None and load_stage.get(k) is not None
+    }
     summary["load_cpu_s"] = round(streaming_cpu, 2)
     summary["wire_recording_store_cpu_share"] = round((cpu_s - streaming_cpu) / cpu_s, 3) if cpu_s else None
     # the same calls into a center that only records: the wire, the recording and the store, nothing else

@@ -73,6 +73,16 @@ def free_port() -> int:
     raise RuntimeError("no free port")
 
 
+async def lifespan(scope: dict[str, Any], receive: Any, send: Any) -> bool:
+    """A bare ASGI app's lifespan, answered (True: ``scope`` was the lifespan, now over)."""
+    if scope["type"] != "lifespan":
+        return False
+    while (await receive())["type"] != "lifespan.shutdown":
+        await send({"type": "lifespan.startup.complete"})
+    await send({"type": "lifespan.shutdown.complete"})
+    return True
+
+
 @contextlib.contextmanager
 def served(app: Any, start_timeout_s: float = 20.0, ws: Any = None) -> Iterator[int]:
     """``app`` under a real uvicorn (with its lifespan and WebSockets) on a thread; yields its port.

@@ -33,6 +33,7 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 GROUPS = (
     ("MainThread", "event loop"),  # uvicorn's loop in the center; the feeder in benchmarks.load
     ("call-", "call threads"),
+    ("recording-fsync", "call threads"),  # the recordings' fsyncs, taken off the call threads (audio/recorder.py)
     ("transcribe-", "decode workers"),
     ("asyncio_", "executor"),  # asyncio.to_thread
     ("AnyIO", "executor"),  # Starlette's threadpool (sync routes)

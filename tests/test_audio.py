@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
+import time
 import wave
 from pathlib import Path
 
@@ -67,6 +68,28 @@ def test_recorder_takes_a_phones_stereo_customer_first_and_writes_it_in_chunks(t
     assert (data[: 10 * 320, 0] == 1000).all() and (data[: 10 * 320, 1] == -2000).all()  # the agent left
     assert (data[10 * 320 : 11 * 320] == [7, 8]).all()
     assert (data[11 * 320 :, 0] == 1000).all() and (data[11 * 320 :, 1] == -2000).all()
+
+
+def test_a_recording_synced_in_the_background_is_whole_and_leaves_no_descriptor_open(tmp_path: Path) -> None:
+    """The periodic fsync runs beside the call's thread on a duplicate descriptor: every frame is in the file,
+    and once the recording is closed and its syncs are done no descriptor of it is left open."""
+    fds = Path("/proc/self/fd")
+    before = len(list(fds.iterdir()))
+    path = tmp_path / "call.wav"
+    rec = Recorder(path, flush_interval_s=0.01, fsync_every_s=0.01)
+    frame = np.arange(640, dtype="<i2")
+    for _ in range(30):  # a flush, and an fsync handed to the background, every other frame or so
+        rec.write_stereo(frame.tobytes())
+        time.sleep(0.006)
+    rec.close()
+    with wave.open(str(path)) as w:
+        assert w.getnframes() == 30 * 320
+        data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, 2)
+    assert (data[:, 0] == np.tile(frame[1::2], 30)).all() and (data[:, 1] == np.tile(frame[0::2], 30)).all()
+    deadline = time.monotonic() + 10
+    while len(list(fds.iterdir())) > before and time.monotonic() < deadline:
+        time.sleep(0.01)  # a background fsync still running holds its duplicate until it is done
+    assert len(list(fds.iterdir())) == before
 
 
 def test_recorder_fills_a_silent_channel_to_stay_aligned(tmp_path: Path) -> None:

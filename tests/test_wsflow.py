@@ -13,7 +13,7 @@ from typing import Any
 from websockets.sync.client import connect
 
 from agentassist.api.wsflow import QUEUED, QueuedReading
-from benchmarks.ports import served
+from benchmarks.ports import lifespan, served
 
 MESSAGES = 200
 
@@ -34,10 +34,7 @@ def app_reading(hold: threading.Event) -> Any:
     """An ASGI app that takes every message (after ``hold`` is set) and answers their SHA-256, joined."""
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            while (await receive())["type"] != "lifespan.shutdown":
-                await send({"type": "lifespan.startup.complete"})
-            await send({"type": "lifespan.shutdown.complete"})
+        if await lifespan(scope, receive, send):
             return
         await receive()  # websocket.connect
         await send({"type": "websocket.accept"})

@@ -15,6 +15,7 @@ import itertools
 import json
 import logging
 import time
+from collections.abc import Coroutine
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
@@ -23,7 +24,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from agentassist.api.deps import NullRuntime, token_from
 from agentassist.api.phonecalls import Center, PhoneCall, PhoneCalls, RemoteDesk, command_message, feed_stereo, room
-from agentassist.config import Settings
+from agentassist.config import CenterSettings, Settings
 from agentassist.desk import CallInfo, DtmfDigit, HoldChange, TransferProgress
 from agentassist.errors import AgentassistError
 from agentassist.restart import WIRE_PHONE, CarriedElsewhereError
@@ -37,7 +38,8 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["phone"])
 
 _HELLO_S = 10.0  # a phone that says nothing this long after connecting is cut off
-_TICK_S = 0.2  # acks go out this often: a phone's spool holds about this much beyond the recording
+_ACK_S = 0.2  # acks go out this often: a phone's spool holds about this much beyond the recording
+_TICK_S = 0.2  # every connection's silent calls and credential are looked at this often
 CLOSE_REVOKED = 4401
 
 
@@ -78,12 +80,74 @@ async def phone(ws: WebSocket) -> None:
     await link.run()
 
 
+def ticker_of(ws: WebSocket) -> Ticker:
+    """The app's one ticker of phone connections (made on first use, on the app's loop)."""
+    ticker: Ticker | None = getattr(ws.app.state, "phone_ticker", None)
+    if ticker is None:
+        ticker = ws.app.state.phone_ticker = Ticker(ws.app.state.store, ws.app.state.settings.center)
+    return ticker
+
+
+class Ticker:
+    """One task for every phone connection of the app, not one a connection: every ``_TICK_S`` it ends the
+    calls whose stream went silent, and every ``[center] credential_check_s`` it cuts off the phones whose
+    credential was revoked (the checks of every phone due in one worker-thread hop). It runs while phones
+    are connected. Acks are not its work: each connection sends its own as audio comes (``PhoneLink._acks``)."""
+
+    def __init__(self, store: Store, center: CenterSettings) -> None:
+        self.store = store
+        self.timeout_s = center.phone_timeout_s
+        self.check_s = center.credential_check_s
+        self.links: set[PhoneLink] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, link: PhoneLink) -> None:
+        self.links.add(link)
+        task = self._task
+        # none yet, ended when the last phone went, or of a loop gone (an app started again: tests)
+        if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
+            self._task = asyncio.create_task(self._run(), name="phone-ticker")
+
+    def discard(self, link: PhoneLink) -> None:
+        self.links.discard(link)
+
+    async def _run(self) -> None:
+        while self.links:
+            await asyncio.sleep(_TICK_S)
+            now = time.monotonic()
+            due: list[PhoneLink] = []
+            for link in list(self.links):
+                try:
+                    link.tick(now, self.timeout_s)
+                except Exception:  # one connection's failure stops no other's ticks
+                    log.exception("phone of %s: its tick failed", link.agent)
+                if now >= link.next_check:
+                    link.next_check = now + self.check_s
+                    due.append(link)
+            if due:
+                await self._check(due)
+
+    async def _check(self, links: list[PhoneLink]) -> None:
+        store = self.store
+
+        def revoked() -> list[PhoneLink]:
+            return [link for link in links if not is_live(store, link.credential_id)]
+
+        try:
+            cut = await asyncio.to_thread(revoked)
+        except Exception:  # the database failing: the phones stay on, and are checked again next time
+            log.exception("phone credentials could not be checked")
+            return
+        for link in cut:
+            link.spawn(link.revoked())
+
+
 class PhoneLink:
     def __init__(self, ws: WebSocket, check: PhoneCheck, center: Center, calls: PhoneCalls, settings: Settings) -> None:
         assert check.agent is not None and check.credential_id is not None
         self.ws = ws
         self.agent = check.agent
-        self._credential_id = check.credential_id
+        self.credential_id = check.credential_id
         self.center = center
         self.calls = calls
         self.settings = settings
@@ -100,6 +164,9 @@ class PhoneLink:
         # On a shared database another node may take a call over (agentassist.restart) and needs the whole
         # call from the phone's spool: a live call's frames are acknowledged only at its close.
         self._ack_live = ws.app.state.store.dialect != "postgresql"
+        self._next_ack = time.monotonic() + _ACK_S
+        self._last_audio = 0.0  # when the last audio message came: while audio comes, its reader acks
+        self.next_check = time.monotonic() + settings.center.credential_check_s
 
     # ---- the connection --------------------------------------------------------------------------
 
@@ -119,8 +186,9 @@ class PhoneLink:
         self._ringing(hello.param("ringing", []))
         await self.send(Message("welcome", DESK, {"agent": self.agent}))
         self.center.desks.attach(self.agent, self.desk)
-        log.info("phone of %s connected (credential %d)", self.agent, self._credential_id)
-        ticker = asyncio.create_task(self._tick(), name=f"phone-{self.agent}")
+        log.info("phone of %s connected (credential %d)", self.agent, self.credential_id)
+        ticker = ticker_of(self.ws)
+        ticker.add(self)
         self.calls.connected += 1
         try:
             while True:
@@ -132,7 +200,7 @@ class PhoneLink:
             pass
         finally:
             self.calls.connected -= 1
-            ticker.cancel()
+            ticker.discard(self)
             self.center.desks.detach(self.agent, self.desk)
             for call in self._streams.values():
                 if call.link is self:
@@ -157,7 +225,9 @@ class PhoneLink:
             if data is not None:
                 call = self._streams.get(int.from_bytes(data[:2], "big")) if len(data) >= 2 else None
                 ident = call.call_id if call is not None else DESK
-                await self._audio(data)
+                now = self._last_audio = await self._audio(data)
+                if now >= self._next_ack and self._ack_live:
+                    await self._acks(now)
             elif text is not None:
                 ident = _ident(text)
                 known = self.calls.get(ident)
@@ -174,29 +244,39 @@ class PhoneLink:
         except AgentassistError as exc:  # the runtime refused (a call not active, the store failing)
             await self._error(ident, "ended", str(exc))
 
-    async def _tick(self) -> None:
-        """Acks, the calls whose stream went silent, and a credential revoked meanwhile."""
-        next_check = time.monotonic() + self.settings.center.credential_check_s
-        timeout_s = self.settings.center.phone_timeout_s
-        store: Store = self.ws.app.state.store
-        while True:
-            await asyncio.sleep(_TICK_S)
-            now = time.monotonic()
-            for call in list(self._streams.values()):
-                if call.ended or call.link is not self:
-                    continue
-                if now - call.last_active > timeout_s:
-                    await self._error(call.call_id, "timeout", f"no audio or message for {timeout_s:g} s")
-                    self.calls.fail(call, "phone stream silent")
-                    continue
-                if self._ack_live:
-                    await self._ack(call)
-            if now >= next_check:
-                next_check = now + self.settings.center.credential_check_s
-                if not await asyncio.to_thread(is_live, store, self._credential_id):
-                    log.warning("phone of %s: its credential was revoked: cut off", self.agent)
-                    await self.ws.close(CLOSE_REVOKED, "phone credential revoked")
-                    return
+    def tick(self, now: float, timeout_s: float) -> None:
+        """The shared ticker's look at this connection (on the loop, never waits): a call whose stream went
+        silent for ``timeout_s`` ends ``abnormal``, its error sent by a task of its own; frames written since
+        the last ack while no audio came (a burst sent, the phone waiting for its ack) are acknowledged."""
+        owed = False
+        for call in list(self._streams.values()):
+            if call.ended or call.link is not self:
+                continue
+            if now - call.last_active > timeout_s:
+                self.spawn(self._error(call.call_id, "timeout", f"no audio or message for {timeout_s:g} s"))
+                self.calls.fail(call, "phone stream silent")
+            elif self._ack_live and now >= self._next_ack and now - self._last_audio >= _ACK_S:
+                owed = owed or min(call.session.frames_written, call.received) > call.acked
+        if owed:
+            self.spawn(self._acks(now))
+
+    async def revoked(self) -> None:
+        log.warning("phone of %s: its credential was revoked: cut off", self.agent)
+        with contextlib.suppress(Exception):  # gone already
+            await self.ws.close(CLOSE_REVOKED, "phone credential revoked")
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _acks(self, now: float) -> None:
+        """Acks, at most every ``_ACK_S``, sent by the connection's own reader after an audio message:
+        no timer, and a phone slow to read its acks holds up no other phone."""
+        self._next_ack = now + _ACK_S
+        for call in list(self._streams.values()):
+            if not call.ended and call.link is self:
+                await self._ack(call)
 
     async def _ack(self, call: PhoneCall) -> None:
         written = min(call.session.frames_written, call.received)
@@ -317,7 +397,8 @@ class PhoneLink:
             )
         return session
 
-    async def _audio(self, data: bytes) -> None:
+    async def _audio(self, data: bytes) -> float:
+        """The audio message pushed to its call's session; the monotonic time it came."""
         a = decode_audio(data)
         call = self._streams.get(a.stream)
         if call is None or call.ended or call.link is not self:
@@ -328,9 +409,10 @@ class PhoneLink:
                 f"audio: expected frame {call.received} (or a repeat from {call.sent_from}), got {a.frame}",
             )
         call.sent_from = a.frame + a.frames
-        call.last_active = time.monotonic()
+        call.last_active = now = time.monotonic()
         held = call.received - a.frame  # frames the center holds already: dropped
         await feed_stereo(call, a.pcm[held * FRAME_BYTES_STEREO :] if held else a.pcm)
+        return now
 
     async def _call_message(self, m: Message, call: PhoneCall) -> None:
         p = m.parameters
@@ -360,9 +442,7 @@ class PhoneLink:
                 return
             self.calls.finish(call)
             await asyncio.to_thread(self.center.call_ended, call.call_id, p["reason"])
-            task = asyncio.create_task(self._closed(call))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self.spawn(self._closed(call))
 
     async def _closed(self, call: PhoneCall) -> None:
         """Once the session has written the whole recording: the last ack, and ``closed``."""
