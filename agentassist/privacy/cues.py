@@ -76,7 +76,7 @@ NOT_CARD = re.compile(
 # a number that is not card data, whatever its digits: it is not masked unless Luhn-valid
 OTHER_CUE = re.compile(
     r"\b(?:reference|ref|order|invoice|ticket|tracking|contract|account|policy|booking|confirmation|case|claim"
-    r"|customer number|member number|serial|imei|barcode|parcel|shipment|transaction|receipt|reservation"
+    r"|customer number|member number|serial|imei|iccid|meid|barcode|parcel|shipment|transaction|receipt|reservation"
     r"|registration|passport|licen[cs]e|social security|tax|vat|postcode|zip|phone|mobile|cell|cellphone|telephone"
     r"|fax|extension"  # not "my number" alone: a card is said so too ("my number is 4916 3385 ...")
     # an amount's or an address's noun ("card ..., room 412", "карта ..., сумма 350"): no code after them
@@ -100,9 +100,10 @@ PAYING = re.compile(r"\b(?:pay|paying|paid|charge|заплат\w*|заплач\w
 
 # a document's or a parcel's number (among OTHER_CUE's): one said so is no card number, even Luhn-valid and
 # beginning as a card does ("policy number 4021 7735 9910 2281": one in ten numbers passes Luhn), unless a card
-# is named in the same utterance; "account", "phone" and the like are not here (a card account may be said so)
+# is named in the same utterance; a device's or a SIM's identifier (IMEI, ICCID, MEID, serial) carries a Luhn
+# check digit by design; "account", "phone" and the like are not here (a card account may be said so)
 DOCUMENT_CUE = re.compile(
-    r"\b(?:policy|contract|invoice|order(?! to\b)|booking|reservation|ticket|tracking|parcel|shipment|waybill"
+    r"\b(?:policy|contract|invoice|order(?! to\b)|imei|iccid|meid|serial|booking|reservation|ticket|tracking|parcel|shipment|waybill"
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"
     r"|договор\w*|договір\w*|полис\w*|поліс\w*|заказ\w*|замовлен\w*|накладн\w*|ттн|посылк\w*|посилк\w*"
     r"|квитанц\w*|бронировани\w*|бронювання|билет\w*|квит\w*"
@@ -156,10 +157,10 @@ CORRECTION = re.compile(
 # the last four digits of a card (PCI DSS lets them show), said right before them: "my Visa ends in 5797",
 # "the one ending 5797", "заканчивается на 5797"
 LAST_FOUR = re.compile(
-    r"\b(?:ends?(?: in| with| on)?|ending(?: in| with| on)?|last (?:four|4)(?: digits)?(?: are| is)?"
-    r"|заканчива\w* на|закінчу\w* на|последн\w* (?:четыре|4) цифр\w*|останн\w* (?:чотири|4) цифр\w*"
-    r"|konczy sie na|konczac\w* sie na"
-    r"|ostatnie (?:cztery|4) cyfry)\s*$"
+    r"\b(?:ends?(?: in| with| on)?|ending(?: in| with| on)?|last (?:four|4)(?: digits)?(?: are| is| were)?"
+    r"|заканчива\w* на|закінчу\w* на|последн\w* (?:четыре|4)(?: цифр\w*)?(?: это)?"
+    r"|останн\w* (?:чотири|4)(?: цифр\w*)?(?: це)?|konczy sie na|konczac\w* sie na"
+    r"|ostatnie (?:cztery|4)(?: cyfry)?(?: to)?)[\s:,\-–—]*$"
 )
 
 ASK_WORDS = {CARD: 6, EXPIRY: 3, CVV: 3, OTHER: 3}  # a question ends this many words after its cue at most

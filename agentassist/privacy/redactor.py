@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from agentassist.privacy.cues import CARD, OTHER, cues
+from agentassist.privacy.cues import CARD, LAST_FOUR, OTHER, cues
 from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
@@ -33,6 +33,7 @@ from agentassist.privacy.detect import (
     luhn,
     named_before,
     ordinary,
+    paid,
     unchecked_window,
 )
 from agentassist.privacy.expiry import LONG_DIGITS, by_shape
@@ -195,6 +196,8 @@ class Redactor:
             context = Before(context.asked, context.said | {CARD}, True)
         going_on = [] if across else _going_on(mine, lead)
         taken = (Span(CARD, going_on[0].start, going_on[-1].end),) if going_on else tuple(across.get(said, []))
+        if not taken and (again := _last_four_again(said, before, folded, found, self.context_s)):
+            taken = (again,)
         said.open += [t for t in taken if going_on and t not in said.open]
         _add(said, _merged(find_spans(said.text, context, taken), self.rules.find(said.text)))
         # what is left said last may be the start of a card number said on in the next utterance; after a
@@ -222,6 +225,28 @@ class Redactor:
             pending[said.channel] = mine
         else:
             pending[said.channel] = _trim([(said, i) for i in tail])
+
+
+def _last_four_again(
+    said: _Said, before: list[_Said], folded: str, found: list[list[Item]], context_s: float
+) -> Span | None:
+    """A card's last four said again, named so, in the final after the one where this speaker said the card
+    ("Sorry, the last four are 5578", "Извините, последние четыре 0142", "ostatnie cztery to 9930"): the
+    card's data (a correction or a repeat of its end), not a security code. Not a card's last four named
+    with no card said just before ("the card ending in 4821": PCI DSS lets those show)."""
+    mine = [s for s in before if s.channel == said.channel and s.start_s < said.start_s]
+    if not mine or said.start_s - mine[-1].end_s > context_s or not any(x.kind == CARD for x in mine[-1].spans):
+        return None
+    for chain in found:
+        if not LAST_FOUR.search(folded, 0, chain[0].start):
+            continue
+        digits, k = 0, 0
+        while k < len(chain) and digits < READ_BACK_DIGITS:
+            digits += len(chain[k].digits)
+            k += 1
+        if digits == READ_BACK_DIGITS:
+            return Span(CARD, chain[0].start, chain[k - 1].end)
+    return None
 
 
 def _misheard_16(number: list[Item]) -> bool:
@@ -315,7 +340,7 @@ def _announced(folded: str, chain: list[Item], before: Before) -> str:
     is a round amount ("лимит 50 000") or begins as no card does ("привязанный к карте: 8 916 ...")."""
     kind = announced(folded, chain[0].start, before)
     round_sum = amount(chain) and chain[-1].digits.endswith("00")  # not "Карта 4 044 ..." (a card written so)
-    if kind == CARD and (round_sum or chain[0].digits[0] not in _CARD_FIRST):
+    if kind == CARD and (round_sum or chain[0].digits[0] not in _CARD_FIRST or paid(folded, chain)):  # "for $59"
         return ""
     if kind != CARD and _digits(chain) >= LONG_DIGITS:  # "the SIM card number on the back is 8944 ...": no code
         return ""
