@@ -344,9 +344,12 @@ def _joined(run: list[Item]) -> str:
 
 
 def _document(folded: str, at: int) -> bool:
-    """Whether the nearest cue of another number before ``at`` names a document or a parcel."""
+    """Whether the nearest cue of another number before ``at`` names a document or a parcel, or one does a
+    few words before it ("the IMEI on the phone is ...", "IMEI telefonu: ...": the thing it is on named after)."""
     other_at = last_cue(cues(OTHER, folded), at)
-    return other_at >= 0 and last_cue(cues(DOCUMENT, folded), at) == other_at
+    document_at = last_cue(cues(DOCUMENT, folded), at)
+    near = document_at >= 0 and words_between(folded, document_at, at) <= _CARD_CUE_WORDS
+    return other_at >= 0 and (document_at == other_at or near)
 
 
 def _interrupted(

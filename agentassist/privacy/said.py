@@ -206,13 +206,16 @@ def _items(text: str) -> tuple[Item, ...]:
             flush()
         repeat = 0
     flush()
-    return tuple(
-        i
-        for i in out
-        if i.digits
-        and not _QUANTITY.match(folded, i.end)
-        and not (i.spoken and len(i.digits) == 1 and _LAST.search(folded, 0, i.start))
-    )
+    out = [i for i in out if i.digits and not _QUANTITY.match(folded, i.end)]
+    return tuple(i for n, i in enumerate(out) if not _count_of_last(folded, i, out[n + 1 : n + 2]))
+
+
+def _count_of_last(folded: str, item: Item, after: list[Item]) -> bool:
+    """Whether ``item`` says how many digits follow, after "last", not a digit of them ("последние четыре 7782",
+    "the last four 9156"): one digit said in words, a number right after it."""
+    if not (item.spoken and len(item.digits) == 1 and after and _LAST.search(folded, 0, item.start)):
+        return False
+    return bool(JOIN.fullmatch(folded, item.end, after[0].start))
 
 
 def _number_after(tokens: list[tuple[str, int, int]], n: int) -> bool:
