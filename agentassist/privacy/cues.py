@@ -103,7 +103,8 @@ PAYING = re.compile(r"\b(?:pay|paying|paid|charge|заплат\w*|заплач\w
 # is named in the same utterance; a device's or a SIM's identifier (IMEI, ICCID, MEID, serial) carries a Luhn
 # check digit by design; "account", "phone" and the like are not here (a card account may be said so)
 DOCUMENT_CUE = re.compile(
-    r"\b(?:policy|contract|invoice|order(?! to\b)|imei|iccid|meid|serial|booking|reservation|ticket|tracking|parcel|shipment|waybill"
+    r"\b(?:policy|contract|invoice|order(?! to\b)|booking|reservation|ticket|tracking|parcel|shipment|waybill"
+    r"|imei|iccid|meid|serial"
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"
     r"|договор\w*|договір\w*|полис\w*|поліс\w*|заказ\w*|замовлен\w*|накладн\w*|ттн|посылк\w*|посилк\w*"
     r"|квитанц\w*|бронировани\w*|бронювання|билет\w*|квит\w*"
