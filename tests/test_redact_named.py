@@ -150,3 +150,23 @@ def test_a_19_digit_card_said_whole_is_one_span() -> None:
 )
 def test_a_device_s_identifier_passing_the_check_stays(said: str) -> None:
     assert _call(("customer", said)) == [said]
+
+
+def test_a_diners_club_card_being_said_is_masked_in_the_partial() -> None:
+    partial = "It's my Diners Club card, number 3056 930902"
+    assert mask(partial, Redactor().partial("customer", partial, 0.0)).endswith("number [CARD]")
+    partial = "My club card number is 3056 930902"  # a loyalty card's: another thing's number
+    assert Redactor().partial("customer", partial, 0.0) == []
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "The meter reading is 4521 8812",
+        "Номер претензии 7781 2290 4415",
+        "Numer reklamacji 7781 2290 4415",
+        "РНОКПП 3120 4456 78",
+    ],
+)
+def test_a_number_named_as_a_complaint_s_a_meter_s_or_a_tax_number_stays_in_a_partial(said: str) -> None:
+    assert Redactor().partial("customer", said, 0.0) == []

@@ -67,8 +67,8 @@ CARD_CUE = re.compile(
     r"|kart(?:a|y|e|o)|karcie|kartow\w*)\b"
 )
 NOT_CARD = re.compile(
-    r"\b(?:loyalty|bonus|club|discount|membership|gift|sim|id|identity|library|health|insurance|business|boarding"
-    r"|key|reward|rewards|store) cards?"
+    r"\b(?:loyalty|bonus|(?<!diners )club|discount|membership|gift|sim|id|identity|library|health|insurance"
+    r"|business|boarding|key|reward|rewards|store) cards?"
     r"|(?:бонусн|дисконтн|клубн|подарочн|подарунков|накопительн)\w* карт\w*|(?:sim|сим)[- ]карт\w*"
     r"|карт\w* (?:лояльност\w*|клиента|клієнта|постоянного)"
     r"|kart\w* (?:lojalnosciow\w*|stalego klienta|podarunkow\w*|sim|klubow\w*|rabatow\w*)"
@@ -91,6 +91,8 @@ OTHER_CUE = re.compile(
     r"|абонент\w*|телефон\w*|мобильн\w*|мобільн\w*|замовлен\w*|рахун\w*|звернен\w*|посилк\w*|відправлен\w*"
     r"|операци\w*|операці\w*|operacj\w*|іпн|ипн|квит\w*|чек(?:а|у|ом|е|и|ів|ов)?|штрих-?код\w*|индекс\w*|індекс\w*|iban|ибан|айбан|ттн|ттн-\w*"
     r"|zamowieni\w*|faktur\w*|umow\w*|rachun\w*|konto|konta|kontem|zgloszeni\w*|przesylk\w*|paczk\w*|pesel|nip"
+    r"|meter|счетчик\w*|счётчик\w*|лічильник\w*|licznik\w*|рнокпп"
+    r"|complaint|жалоб\w*|претензи\w*|претензі\w*|рекламаци\w*|рекламаці\w*|скарг\w*|reklamacj\w*|skarg\w*"
     r"|regon|dowod\w*|paszport\w*|polis\w*|numer klienta|referencyjn\w*|sledzeni\w*|bilet\w*|rezerwacj\w*"
     r"|transakcj\w*|paragon\w*|telefon\w*|komork\w*|kod\w* kreskow\w*|kod\w* pocztow\w*)\b"
 )
