@@ -170,3 +170,14 @@ def test_a_diners_club_card_being_said_is_masked_in_the_partial() -> None:
 )
 def test_a_number_named_as_a_complaint_s_a_meter_s_or_a_tax_number_stays_in_a_partial(said: str) -> None:
     assert Redactor().partial("customer", said, 0.0) == []
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Paid with the card ending in 3025, the order is 4521 8812 7781",
+        "Карта заканчивается на 3025, номер заказа 4521 8812 7781",
+    ],
+)
+def test_a_number_named_as_another_thing_does_not_go_on_with_a_card_s_last_four(said: str) -> None:
+    assert _call(("customer", said)) == [said]

@@ -374,6 +374,8 @@ def _interrupted(
             gap = (found[b - 1][-1].end, found[b][0].start)
             if not alone[b] or words_between(folded, *gap) > _GAP_WORDS or _OR.search(folded, *gap):
                 break
+            if last_cue(cues(OTHER, folded), gap[1]) > gap[0]:  # "ending in 3025, the order is 4521 ...": another's
+                break
             parts.append(found[b])
             said = [i for p in parts[:-1] for i in p]
             again = (1, 2) if CORRECTION.search(folded, *gap) else ()  # the last groups said again
