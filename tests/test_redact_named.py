@@ -49,6 +49,9 @@ def test_the_numbers_are_valid_card_numbers() -> None:
         (MIR, "Последние 4 цифры 4578."),
         (VISA, "Ой, ні, останні чотири 3052."),
         (MASTERCARD, "Nie, przepraszam, ostatnie cztery to 1067."),
+        (MASTERCARD, "Nie, ostatnie cyfry to 1067."),
+        (MIR, "Ой, последние цифры 4578."),
+        (VISA, "Sorry, the last digits are 3052."),
     ],
 )
 def test_a_card_s_last_four_said_again_in_the_next_final_are_card_data_not_a_code(card: str, again: str) -> None:

@@ -160,10 +160,11 @@ CORRECTION = re.compile(
 # the last four digits of a card (PCI DSS lets them show), said right before them: "my Visa ends in 5797",
 # "the one ending 5797", "заканчивается на 5797"
 LAST_FOUR = re.compile(
-    r"\b(?:ends?(?: in| with| on)?|ending(?: in| with| on)?|last (?:four|4)(?: digits)?(?: are| is| were)?"
-    r"|заканчива\w* на|закінчу\w* на|последн\w* (?:четыре|4)(?: цифр\w*)?(?: это)?"
-    r"|останн\w* (?:чотири|4)(?: цифр\w*)?(?: це)?|konczy sie na|konczac\w* sie na"
-    r"|ostatnie (?:cztery|4)(?: cyfry)?(?: to)?)[\s:,\-–—]*$"
+    r"\b(?:ends?(?: in| with| on)?|ending(?: in| with| on)?|last (?:four |4 )?digits(?: are| is| were)?"
+    r"|last (?:four|4)(?: are| is| were)?|заканчива\w* на|закінчу\w* на"
+    r"|последн\w* (?:(?:четыре|4)(?: цифр\w*)?|цифр\w*)(?: это)?"
+    r"|останн\w* (?:(?:чотири|4)(?: цифр\w*)?|цифр\w*)(?: це)?"
+    r"|konczy sie na|konczac\w* sie na|ostatnie (?:(?:cztery|4)(?: cyfry)?|cyfry)(?: to)?)[\s:,\-–—]*$"
 )
 
 ASK_WORDS = {CARD: 6, EXPIRY: 3, CVV: 3, OTHER: 3}  # a question ends this many words after its cue at most
