@@ -184,3 +184,9 @@ def test_a_number_named_as_a_complaint_s_a_meter_s_or_a_tax_number_stays_in_a_pa
 )
 def test_a_number_named_as_another_thing_does_not_go_on_with_a_card_s_last_four(said: str) -> None:
     assert _call(("customer", said)) == [said]
+
+
+def test_a_complaint_named_alone_does_not_name_the_card_said_after_it() -> None:
+    misheard = VISA[:-1] + str((int(VISA[-1]) + 1) % 10)  # one digit misheard: fails the check
+    said = f"I'm calling with a complaint, the number is {fours(misheard)}."
+    assert _call(("customer", said)) == ["I'm calling with a complaint, the number is [CARD]."]

@@ -92,7 +92,9 @@ OTHER_CUE = re.compile(
     r"|операци\w*|операці\w*|operacj\w*|іпн|ипн|квит\w*|чек(?:а|у|ом|е|и|ів|ов)?|штрих-?код\w*|индекс\w*|індекс\w*|iban|ибан|айбан|ттн|ттн-\w*"
     r"|zamowieni\w*|faktur\w*|umow\w*|rachun\w*|konto|konta|kontem|zgloszeni\w*|przesylk\w*|paczk\w*|pesel|nip"
     r"|meter|счетчик\w*|счётчик\w*|лічильник\w*|licznik\w*|рнокпп"
-    r"|complaint|жалоб\w*|претензи\w*|претензі\w*|рекламаци\w*|рекламаці\w*|скарг\w*|reklamacj\w*|skarg\w*"
+    # a complaint's number ("номер претензии", "numer reklamacji"), not a complaint alone (a card may follow)
+    r"|complaint (?:number|no|id|reference)|жалобы|претензии|рекламации|скарги|претензії|рекламації|reklamacji"
+    r"|skargi"
     r"|regon|dowod\w*|paszport\w*|polis\w*|numer klienta|referencyjn\w*|sledzeni\w*|bilet\w*|rezerwacj\w*"
     r"|transakcj\w*|paragon\w*|telefon\w*|komork\w*|kod\w* kreskow\w*|kod\w* pocztow\w*)\b"
 )
