@@ -358,7 +358,13 @@ def _merged(card: list[Span], other: list[Span]) -> list[Span]:
 
 
 def _add(said: _Said, spans: list[Span]) -> None:
-    said.spans = sorted([*said.spans, *(s for s in spans if not _overlaps(s, said.spans))], key=lambda s: s.start)
+    """``spans`` added to those ``said`` has: one that overlaps none, or one of the same kind that holds all
+    it overlaps (a piece masked before, now one span with the rest of its number: "1 | 8" as "1 8")."""
+    for s in spans:
+        inside = [x for x in said.spans if _overlaps(s, [x])]
+        if inside and not all(x.kind == s.kind and s.start <= x.start and x.end <= s.end for x in inside):
+            continue
+        said.spans = sorted([*(x for x in said.spans if x not in inside), s], key=lambda x: x.start)
 
 
 def _across(
