@@ -189,11 +189,11 @@ def announced(folded: str, at: int, before: Before = NOTHING) -> str:
         )
         found[kind] = max(found[kind], 0) if opening and kind in before.asked else found[kind]
         found[kind] = -1 if other_at > found[kind] else found[kind]
-    card_at = last_cue(cues(CARD, folded), at)
-    # "my Visa ends in 57"; "the card ending in 4821, for 59": the card named by its end, not what follows it
-    ended = any(card_at <= i.start < at and LAST_FOUR.search(folded, 0, i.start) for i in items(folded))
-    if named_before(folded, at, before) == CARD and not LAST_FOUR.search(folded, 0, at) and not ended:
-        found[CARD] = max(card_at, 0)
+    if named_before(folded, at, before) == CARD and not LAST_FOUR.search(folded, 0, at):  # "my Visa ends in 57"
+        card_at = last_cue(cues(CARD, folded), at)
+        # "the card ending in 4821, for 59": the card named by its end, not what follows it
+        if not any(card_at <= i.start < at and LAST_FOUR.search(folded, 0, i.start) for i in items(folded)):
+            found[CARD] = max(card_at, 0)
     kind, where = max(found.items(), key=lambda kv: kv[1])
     return kind if where >= 0 else ""
 
