@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from agentassist.privacy.detect import find_spans, luhn, mask
+from agentassist.privacy.detect import luhn, mask
 from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import items
+from tests.test_redact_shapes import _call, masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4738282906543025"
@@ -22,18 +23,6 @@ IMEI = "356491307729906"  # a phone's IMEI: 15 digits, Luhn by design, begins as
 
 def fours(digits: str) -> str:
     return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
-
-
-def masked(text: str) -> str:
-    return mask(text, find_spans(text))
-
-
-def _call(*turns: tuple[str, str]) -> list[str]:
-    """Each (channel, text) given as consecutive finals 2 s apart; each final as it ends the call."""
-    r, out = Redactor(), {}
-    for n, (channel, text) in enumerate(turns):
-        out.update(r.final(str(n), channel, text, 2.0 * n, 2.0 * n + 1.5))
-    return [mask(text, out[str(n)]) for n, (_, text) in enumerate(turns)]
 
 
 def test_the_numbers_are_valid_card_numbers() -> None:
