@@ -186,3 +186,21 @@ def test_a_card_heard_in_many_pieces_is_masked_to_its_last_digit() -> None:
     # (4744623165405817: misheard, failing the check, while its first 15 digits pass it by chance)
     pieces = ["Nomikat 4", "7 4 4", "6 2 3 1 6", "5 4", "0 58", "1 7"]
     assert _call(*(("customer", p) for p in pieces)) == ["Nomikat [CARD]", *(["[CARD]"] * 5)]
+
+
+def test_a_card_s_first_digits_passing_by_chance_at_a_length_its_scheme_never_has_go_on() -> None:
+    # 4738 2829 0654 30: 14 digits of a Visa (13, 16 or 19 digits) passing the check by chance
+    pieces = ["Card 4738", "2829", "0654", "30", "2 5"]
+    assert _call(*(("customer", p) for p in pieces)) == ["Card [CARD]", *(["[CARD]"] * 4)]
+
+
+@pytest.mark.parametrize(
+    ("last", "out"), [("expires 12/27", "expires [EXPIRY]"), ("12/27", "[EXPIRY]"), ("code 412", "code [CVV]")]
+)
+def test_an_expiry_or_a_code_after_a_card_with_a_digit_lost_is_not_taken_for_its_last_digits(
+    last: str, out: str
+) -> None:
+    # an American Express number with one digit lost (14 of 15) and a Visa's (15 of 16): no card yet, but what
+    # follows is announced or written as an expiry or a code
+    for first, second in (("Card 3782 822463", "1000"), ("Card 4738 2829", "0654 302")):
+        assert _call(("customer", first), ("customer", second), ("customer", last)) == ["Card [CARD]", "[CARD]", out]

@@ -156,6 +156,22 @@ def issued(digits: str) -> bool:
     return bool(_ISSUED.match(digits))
 
 
+def issued_length(digits: str) -> bool:
+    """Whether a card number of ``digits``'s length begins so in a scheme: Visa 13, 16 or 19; American Express
+    15 (34, 37); Mastercard 16 (51-55, 2221-2720); Diners Club 14 to 19 (30, 36, 38, 39); the others 16 to 19
+    (Maestro, beginning with 5 or 6, 12 to 19)."""
+    n = len(digits)
+    if digits[0] == "4":
+        return n in (13, 16, 19)
+    if digits[:2] in ("34", "37"):
+        return n == 15
+    if "51" <= digits[:2] <= "55" or "2221" <= digits[:4] <= "2720":
+        return n == 16
+    if digits[:2] in ("30", "36", "38", "39"):
+        return 14 <= n <= 19
+    return 16 <= n <= 19 or digits[0] in "56"
+
+
 def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     """What the words before ``at`` say the number there is: ``card`` (the nearest cue, within reach, or
     the question just before), ``other`` (an order, a reference, a phone: a cue or the question), or ""."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from agentassist.privacy.cues import CARD, LAST_FOUR, OTHER, cues
+from agentassist.privacy.cues import CARD, CVV, EXPIRY, LAST_FOUR, OTHER, cues
 from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
@@ -30,6 +30,7 @@ from agentassist.privacy.detect import (
     card_windows,
     find_spans,
     issued,
+    issued_length,
     luhn,
     named_before,
     ordinary,
@@ -178,6 +179,9 @@ class Redactor:
         opened = bool(mine) and all(any(s.start <= i.start < s.end for s in owner.open) for owner, i in mine)
         reach = OPEN_LEAD_WORDS if opened else LEAD_WORDS
         lead = found[0] if found and len(_words(folded[: found[0][0].start])) <= reach else []
+        # "expires 12/27", "code 412", "12/27" after a card's pieces: the card is over
+        over = bool(found) and bool(mine) and _not_going_on(folded, found[0], context)
+        lead = [] if over else lead
         said.echo = _digits(mine) if mine and lead and _echoes(lead, mine) else 0
         if said.echo:  # "1234 5678" then "1234 5678, yes": read back, it goes on after
             _add(said, _merged(find_spans(said.text, context), self.rules.find(said.text)))
@@ -187,8 +191,9 @@ class Redactor:
         # a card's 16 digits said that fail the check may be the first of a 19-digit one's: only a Luhn-valid
         # number goes on from them (the next final's "737" is its code more likely than 3 digits misheard)
         whole = _digits(mine) >= UNCHECKED_DIGITS[0]
-        across = _across(mine, said, lead, self._context(before, first.start_s, said.channel), checked=whole)
-        if not lead and found and len(_words(folded[: found[0][0].start])) <= OPEN_LEAD_WORDS:
+        context_first = self._context(before, first.start_s, said.channel)
+        across = _across(mine, said, lead, context_first, checked=whole, opened=opened)
+        if not lead and not over and found and len(_words(folded[: found[0][0].start])) <= OPEN_LEAD_WORDS:
             across = _across(mine, said, found[0], Before(), checked=True)  # "Hold on, let me look. 0343 6467"
         for owner, spans in across.items():
             _add(owner, spans)
@@ -225,6 +230,14 @@ class Redactor:
             pending[said.channel] = mine
         else:
             pending[said.channel] = _trim([(said, i) for i in tail])
+
+
+def _not_going_on(folded: str, lead: list[Item], before: Before) -> bool:
+    """Whether the number a final begins with is announced as an expiry or a code ("expires 12/27", "the code
+    is 412") or written as a month and a year ("12/27"): not a card's next piece, however few digits it had."""
+    if announced(folded, lead[0].start, before) in (EXPIRY, CVV):
+        return True
+    return len(lead) == 2 and by_shape(lead, frozenset()) == EXPIRY and folded[lead[0].end : lead[1].start] == "/"
 
 
 def _last_four_again(
@@ -368,11 +381,17 @@ def _add(said: _Said, spans: list[Span]) -> None:
 
 
 def _across(
-    pending: list[tuple[_Said, Item]], said: _Said, lead: list[Item], before: Before, checked: bool = False
+    pending: list[tuple[_Said, Item]],
+    said: _Said,
+    lead: list[Item],
+    before: Before,
+    checked: bool = False,
+    opened: bool = False,
 ) -> dict[_Said, list[Span]]:
     """Card numbers that begin in earlier finals and end in this one: their spans, by final (one failing
     the Luhn check where the words before its first piece, or ``before`` them, say it is a card; not with
-    ``checked``: Luhn-valid ones only)."""
+    ``checked``: Luhn-valid ones only). With ``opened`` (the pieces before were masked as a card's as they
+    came), none of a length its scheme issues no card of: the number goes on in the next final."""
     if not pending or not lead:
         return {}
     owners = [p for p, _ in pending] + [said] * len(lead)
@@ -381,6 +400,8 @@ def _across(
     windows = card_windows(chain, across=len(pending))
     if not windows and not checked:
         windows = unchecked_window(chain, fold(owners[0].text), before, across=len(pending))
+    if opened:  # "Card 4738" | "2829" | "0654" | "30": 14 digits of a Visa passing by chance, the rest to come
+        windows = [(i, j) for i, j in windows if issued_length(_joined(chain[:j]))]
     if windows:  # the digits said before the first (a digit heard twice, a misheard start) are the number's too
         windows = [(0, windows[0][1]), *windows[1:]]
     for i, j in windows:
