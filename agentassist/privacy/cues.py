@@ -67,8 +67,8 @@ CARD_CUE = re.compile(
     r"|kart(?:a|y|e|o)|karcie|kartow\w*)\b"
 )
 NOT_CARD = re.compile(
-    r"\b(?:loyalty|bonus|club|discount|membership|gift|sim|id|identity|library|health|insurance|business|boarding"
-    r"|key|reward|rewards|store) cards?"
+    r"\b(?:loyalty|bonus|(?<!diners )club|discount|membership|gift|sim|id|identity|library|health|insurance"
+    r"|business|boarding|key|reward|rewards|store) cards?"
     r"|(?:бонусн|дисконтн|клубн|подарочн|подарунков|накопительн)\w* карт\w*|(?:sim|сим)[- ]карт\w*"
     r"|карт\w* (?:лояльност\w*|клиента|клієнта|постоянного)"
     r"|kart\w* (?:lojalnosciow\w*|stalego klienta|podarunkow\w*|sim|klubow\w*|rabatow\w*)"
@@ -76,7 +76,7 @@ NOT_CARD = re.compile(
 # a number that is not card data, whatever its digits: it is not masked unless Luhn-valid
 OTHER_CUE = re.compile(
     r"\b(?:reference|ref|order|invoice|ticket|tracking|contract|account|policy|booking|confirmation|case|claim"
-    r"|customer number|member number|serial|imei|barcode|parcel|shipment|transaction|receipt|reservation"
+    r"|customer number|member number|serial|imei|iccid|meid|barcode|parcel|shipment|transaction|receipt|reservation"
     r"|registration|passport|licen[cs]e|social security|tax|vat|postcode|zip|phone|mobile|cell|cellphone|telephone"
     r"|fax|extension"  # not "my number" alone: a card is said so too ("my number is 4916 3385 ...")
     # an amount's or an address's noun ("card ..., room 412", "карта ..., сумма 350"): no code after them
@@ -91,6 +91,10 @@ OTHER_CUE = re.compile(
     r"|абонент\w*|телефон\w*|мобильн\w*|мобільн\w*|замовлен\w*|рахун\w*|звернен\w*|посилк\w*|відправлен\w*"
     r"|операци\w*|операці\w*|operacj\w*|іпн|ипн|квит\w*|чек(?:а|у|ом|е|и|ів|ов)?|штрих-?код\w*|индекс\w*|індекс\w*|iban|ибан|айбан|ттн|ттн-\w*"
     r"|zamowieni\w*|faktur\w*|umow\w*|rachun\w*|konto|konta|kontem|zgloszeni\w*|przesylk\w*|paczk\w*|pesel|nip"
+    r"|meter|счетчик\w*|счётчик\w*|лічильник\w*|licznik\w*|рнокпп"
+    # a complaint's number ("номер претензии", "numer reklamacji"), not a complaint alone (a card may follow)
+    r"|complaint (?:number|no|id|reference)|жалобы|претензии|рекламации|скарги|претензії|рекламації|reklamacji"
+    r"|skargi"
     r"|regon|dowod\w*|paszport\w*|polis\w*|numer klienta|referencyjn\w*|sledzeni\w*|bilet\w*|rezerwacj\w*"
     r"|transakcj\w*|paragon\w*|telefon\w*|komork\w*|kod\w* kreskow\w*|kod\w* pocztow\w*)\b"
 )
@@ -100,9 +104,11 @@ PAYING = re.compile(r"\b(?:pay|paying|paid|charge|заплат\w*|заплач\w
 
 # a document's or a parcel's number (among OTHER_CUE's): one said so is no card number, even Luhn-valid and
 # beginning as a card does ("policy number 4021 7735 9910 2281": one in ten numbers passes Luhn), unless a card
-# is named in the same utterance; "account", "phone" and the like are not here (a card account may be said so)
+# is named in the same utterance; a device's or a SIM's identifier (IMEI, ICCID, MEID, serial) carries a Luhn
+# check digit by design; "account", "phone" and the like are not here (a card account may be said so)
 DOCUMENT_CUE = re.compile(
     r"\b(?:policy|contract|invoice|order(?! to\b)|booking|reservation|ticket|tracking|parcel|shipment|waybill"
+    r"|imei|iccid|meid|serial"
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"
     r"|договор\w*|договір\w*|полис\w*|поліс\w*|заказ\w*|замовлен\w*|накладн\w*|ттн|посылк\w*|посилк\w*"
     r"|квитанц\w*|бронировани\w*|бронювання|билет\w*|квит\w*"
@@ -156,10 +162,11 @@ CORRECTION = re.compile(
 # the last four digits of a card (PCI DSS lets them show), said right before them: "my Visa ends in 5797",
 # "the one ending 5797", "заканчивается на 5797"
 LAST_FOUR = re.compile(
-    r"\b(?:ends?(?: in| with| on)?|ending(?: in| with| on)?|last (?:four|4)(?: digits)?(?: are| is)?"
-    r"|заканчива\w* на|закінчу\w* на|последн\w* (?:четыре|4) цифр\w*|останн\w* (?:чотири|4) цифр\w*"
-    r"|konczy sie na|konczac\w* sie na"
-    r"|ostatnie (?:cztery|4) cyfry)\s*$"
+    r"\b(?:ends?(?: in| with| on)?|ending(?: in| with| on)?|last (?:four |4 )?digits(?: are| is| were)?"
+    r"|last (?:four|4)(?: are| is| were)?|заканчива\w* на|закінчу\w* на"
+    r"|последн\w* (?:(?:четыре|4)(?: цифр\w*)?|цифр\w*)(?: это)?"
+    r"|останн\w* (?:(?:чотири|4)(?: цифр\w*)?|цифр\w*)(?: це)?"
+    r"|konczy sie na|konczac\w* sie na|ostatnie (?:(?:cztery|4)(?: cyfry)?|cyfry)(?: to)?)[\s:,\-–—]*$"
 )
 
 ASK_WORDS = {CARD: 6, EXPIRY: 3, CVV: 3, OTHER: 3}  # a question ends this many words after its cue at most

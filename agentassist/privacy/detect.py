@@ -39,6 +39,7 @@ from agentassist.privacy.expiry import CORRECTION_WORDS, code_items, expiries_an
 from agentassist.privacy.memo import reads, remembered
 from agentassist.privacy.said import (
     CONTEXT_WORDS,
+    JOIN,
     NOTHING,
     Before,
     Item,
@@ -66,6 +67,7 @@ _MONEY = re.compile(
     r" ?(?:%|percent|dollars?|euros?|pounds?|bucks|usd|eur|pln|uah|rub|руб\w*|грн|гривен\w*|гривн\w*|евро|євро"
     r"|доллар\w*|долар\w*|процент\w*|відсот\w*|zl\w*|zlot\w*|euro|procent\w*)(?!\w)"
 )  # an amount's unit right after it
+_CURRENCY = re.compile(r"[$€£¥₴₽]\s?$")  # an amount's currency sign right before it ("for $59")
 _OR = re.compile(r"\b(?:or|или|або|чи|lub|albo)\b")  # "600 123 456 or 601 234 567": two numbers
 _AND = re.compile(r"[\s,]*\b(?:and|и|і|та|i|oraz)\s+")
 _PHONE_PREFIX = re.compile(r"(?:\+|\bplus|\bплюс)\s*$")
@@ -105,7 +107,9 @@ def card_windows(chain: list[Item], across: int | None = None) -> list[tuple[int
     cut = {(i, j): j < len(chain) and chain[j].joined for _, i, j in candidates}
     if across is not None:
         candidates = [c for c in candidates if not cut[c[1], c[2]]]
-    for _, i, j in sorted(candidates, key=lambda c: (across is not None and c[1] > 0, cut[c[1], c[2]], c)):
+    # a run from the chain's first group before one that leaves it out ("4507 | 3395 ... 453": 15 of 19 digits
+    # pass by chance); across finals, that first
+    for _, i, j in sorted(candidates, key=lambda c: (across is not None and c[1] > 0, cut[c[1], c[2]], c[1] > 0, c)):
         if all(j <= a or i >= b for a, b in found):
             found.append((i, j))
     return sorted(found)
@@ -152,16 +156,30 @@ def issued(digits: str) -> bool:
     return bool(_ISSUED.match(digits))
 
 
+def issued_length(digits: str) -> bool:
+    """Whether a card number of ``digits``'s length begins so in a scheme: Visa 13, 16 or 19; American Express
+    15 (34, 37); Mastercard 16 (51-55, 2221-2720); Diners Club 14 to 19 (30, 36, 38, 39); the others 16 to 19
+    (Maestro, beginning with 5 or 6, 12 to 19)."""
+    n = len(digits)
+    if digits[0] == "4":
+        return n in (13, 16, 19)
+    if digits[:2] in ("34", "37"):
+        return n == 15
+    if "51" <= digits[:2] <= "55" or "2221" <= digits[:4] <= "2720":
+        return n == 16
+    if digits[:2] in ("30", "36", "38", "39"):
+        return 14 <= n <= 19
+    return 16 <= n <= 19 or digits[0] in "56"
+
+
 def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     """What the words before ``at`` say the number there is: ``card`` (the nearest cue, within reach, or
     the question just before), ``other`` (an order, a reference, a phone: a cue or the question), or ""."""
     card_at = last_cue(cues(CARD, folded), at)
     other_at = last_cue(cues(OTHER, folded), at)
     # an amount between is what the card's cue was about ("оплатил картой 1 200 гривень, номер чека ...")
-    paid = card_at >= 0 and any(
-        card_at <= i.start and i.end <= at and _MONEY.match(folded, i.end) for i in items(folded)
-    )
-    if card_at > other_at and words_between(folded, card_at, at) <= _CARD_CUE_WORDS and not paid:
+    spent = card_at >= 0 and any(card_at <= i.start and i.end <= at and paid(folded, [i]) for i in items(folded))
+    if card_at > other_at and words_between(folded, card_at, at) <= _CARD_CUE_WORDS and not spent:
         return CARD
     if other_at >= 0 or OTHER in before.asked:
         return OTHER
@@ -188,16 +206,25 @@ def announced(folded: str, at: int, before: Before = NOTHING) -> str:
         found[kind] = max(found[kind], 0) if opening and kind in before.asked else found[kind]
         found[kind] = -1 if other_at > found[kind] else found[kind]
     if named_before(folded, at, before) == CARD and not LAST_FOUR.search(folded, 0, at):  # "my Visa ends in 57"
-        found[CARD] = max(last_cue(cues(CARD, folded), at), 0)
+        card_at = last_cue(cues(CARD, folded), at)
+        # "the card ending in 4821, for 59": the card named by its end, not what follows it
+        if not any(card_at <= i.start < at and LAST_FOUR.search(folded, 0, i.start) for i in items(folded)):
+            found[CARD] = max(card_at, 0)
     kind, where = max(found.items(), key=lambda kv: kv[1])
     return kind if where >= 0 else ""
+
+
+def paid(folded: str, run: list[Item]) -> bool:
+    """Whether ``run`` is said as an amount: a unit after it ("59 dollars", "599 рублей") or a currency sign
+    before it ("$59", "€ 120")."""
+    return bool(_MONEY.match(folded, run[-1].end) or _CURRENCY.search(folded, 0, run[0].start))
 
 
 def ordinary(folded: str, run: list[Item]) -> bool:
     """A run that is plainly no card number: a phone ("+48 ...", "00 48 ..."), a date ("12.03.2024"),
     years ("2019, 2020, 2021"), an evenly spaced list ("36, 38, 40, 42"), amounts (a unit after: "35 200,
     42 100, 12 000 рублей"; or a number said as words past a card's groups of four: "сорок две тысячи")."""
-    if _MONEY.match(folded, run[-1].end) or any(i.spoken and len(i.digits) > 4 for i in run):
+    if paid(folded, run) or any(i.spoken and len(i.digits) > 4 for i in run):
         return True
     if _PHONE_PREFIX.search(folded[: run[0].start]) or run[0].digits.startswith("00"):
         return True
@@ -257,7 +284,20 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
     rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
     rest = sorted(rest + months(folded, found), key=lambda i: i.start)
     spans = sorted(cards + expiries_and_codes(folded, rest, before, cards), key=lambda s: s.start)
-    return tuple(_whole(chains(folded, said), spans))
+    return tuple(_adjacent_joined(folded, _whole(chains(folded, said), spans)))
+
+
+def _adjacent_joined(folded: str, spans: list[Span]) -> list[Span]:
+    """Spans of one kind with nothing but spaces and punctuation between them made one: one number said is
+    one span ("4507 | 3395 7787 9368 453", its first group taken apart from a run passing the check)."""
+    out: list[Span] = []
+    for s in spans:
+        gap = folded[out[-1].end : s.start] if out else "x"
+        if out and out[-1].kind == s.kind and not any(c.isalnum() for c in gap) and JOIN.fullmatch(gap):
+            out[-1] = Span(s.kind, out[-1].start, s.end)
+        else:
+            out.append(s)
+    return out
 
 
 def _said_again(folded: str, said: list[Item], cards: list[Span], rest: list[Item]) -> list[Span]:
@@ -320,9 +360,12 @@ def _joined(run: list[Item]) -> str:
 
 
 def _document(folded: str, at: int) -> bool:
-    """Whether the nearest cue of another number before ``at`` names a document or a parcel."""
+    """Whether the nearest cue of another number before ``at`` names a document or a parcel, or one does a
+    few words before it ("the IMEI on the phone is ...", "IMEI telefonu: ...": the thing it is on named after)."""
     other_at = last_cue(cues(OTHER, folded), at)
-    return other_at >= 0 and last_cue(cues(DOCUMENT, folded), at) == other_at
+    document_at = last_cue(cues(DOCUMENT, folded), at)
+    near = document_at >= 0 and words_between(folded, document_at, at) <= _CARD_CUE_WORDS
+    return other_at >= 0 and (document_at == other_at or near)
 
 
 def _interrupted(
@@ -346,6 +389,8 @@ def _interrupted(
         for b in range(a + 1, len(found)):
             gap = (found[b - 1][-1].end, found[b][0].start)
             if not alone[b] or words_between(folded, *gap) > _GAP_WORDS or _OR.search(folded, *gap):
+                break
+            if last_cue(cues(OTHER, folded), gap[1]) > gap[0]:  # "ending in 3025, the order is 4521 ...": another's
                 break
             parts.append(found[b])
             said = [i for p in parts[:-1] for i in p]

@@ -53,6 +53,7 @@ UNIT = re.compile(
     r"|штук\w*|zl\w*|zlot\w*|euro|procent\w*|minut\w*|godzin\w*|sztuk\w*)(?!\w)"
 )  # "and 200 dollars" after a card number: an amount, not its code
 _OF = re.compile(r"\s+of\b")
+_OF_BETWEEN = re.compile(r"\s+of\s+")  # "oh six of twenty-seven": a month and a year
 _YEAR_WORD = re.compile(r"\s*(?:года|году|року|roku|year)\b")
 _END_OF = re.compile(r"(?:\bконца|\bкінця|\bkonca|\bend of)\s*$")  # "до конца 27-го": the year alone
 # a card's expiry year, two digits, after a bare "date" (a weak cue): cards last up to 10 years, one expired a few
@@ -183,6 +184,25 @@ def _named_parts(folded: str, pieces: list[list[Item]]) -> list[Span]:
     return out
 
 
+def _of_joined(folded: str, pieces: list[list[Item]]) -> list[list[Item]]:
+    """``pieces`` with a month's number and a year said with "of" between them made one ("oh six of
+    twenty-seven", as "July of '29" is for a month's name): a month (1-12, one or two digits) and a card's
+    two-digit year (or 20YY)."""
+    out: list[list[Item]] = []
+    for piece in pieces:
+        if out and _OF_BETWEEN.fullmatch(folded, out[-1][-1].end, piece[0].start) and _of_date(out[-1], piece):
+            out[-1] = out[-1] + piece
+        else:
+            out.append(piece)
+    return out
+
+
+def _of_date(month: list[Item], year: list[Item]) -> bool:
+    m, y = _joined(month), _joined(year)
+    card_year = (len(y) == 2 or (len(y) == 4 and y.startswith("20"))) and _plausible(year)
+    return len(m) <= 2 and 1 <= int(m) <= 12 and card_year
+
+
 def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: list[Span]) -> list[Span]:
     """Expiry dates and security codes among the numbers left once the card numbers are taken: after a
     cue (the nearer of an expiry's and a code's says which: "expires 07/30, code 551"), an answer to a
@@ -204,7 +224,7 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
     code_cues = cues(CVV, folded) if card or cues(EXPIRY, folded) else code_cues_named(folded)
     other_cues = sorted(cues(OTHER, folded) + [m.span() for m in PAYING.finditer(folded)])
     spans: list[Span] = []
-    pieces = chains(folded, rest)
+    pieces = _of_joined(folded, chains(folded, rest))
     named_parts = _named_parts(folded, pieces)
     spans += named_parts
     for n, piece in enumerate(pieces):

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from agentassist.privacy.cues import CARD, OTHER, cues
+from agentassist.privacy.cues import CARD, CVV, EXPIRY, LAST_FOUR, OTHER, cues
 from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
@@ -30,9 +30,11 @@ from agentassist.privacy.detect import (
     card_windows,
     find_spans,
     issued,
+    issued_length,
     luhn,
     named_before,
     ordinary,
+    paid,
     unchecked_window,
 )
 from agentassist.privacy.expiry import LONG_DIGITS, by_shape
@@ -177,6 +179,9 @@ class Redactor:
         opened = bool(mine) and all(any(s.start <= i.start < s.end for s in owner.open) for owner, i in mine)
         reach = OPEN_LEAD_WORDS if opened else LEAD_WORDS
         lead = found[0] if found and len(_words(folded[: found[0][0].start])) <= reach else []
+        # "expires 12/27", "code 412", "12/27" after a card's pieces: the card is over
+        over = bool(found) and bool(mine) and _not_going_on(folded, found[0], context)
+        lead = [] if over else lead
         said.echo = _digits(mine) if mine and lead and _echoes(lead, mine) else 0
         if said.echo:  # "1234 5678" then "1234 5678, yes": read back, it goes on after
             _add(said, _merged(find_spans(said.text, context), self.rules.find(said.text)))
@@ -186,8 +191,9 @@ class Redactor:
         # a card's 16 digits said that fail the check may be the first of a 19-digit one's: only a Luhn-valid
         # number goes on from them (the next final's "737" is its code more likely than 3 digits misheard)
         whole = _digits(mine) >= UNCHECKED_DIGITS[0]
-        across = _across(mine, said, lead, self._context(before, first.start_s, said.channel), checked=whole)
-        if not lead and found and len(_words(folded[: found[0][0].start])) <= OPEN_LEAD_WORDS:
+        context_first = self._context(before, first.start_s, said.channel)
+        across = _across(mine, said, lead, context_first, checked=whole, opened=opened)
+        if not lead and not over and found and len(_words(folded[: found[0][0].start])) <= OPEN_LEAD_WORDS:
             across = _across(mine, said, found[0], Before(), checked=True)  # "Hold on, let me look. 0343 6467"
         for owner, spans in across.items():
             _add(owner, spans)
@@ -195,6 +201,8 @@ class Redactor:
             context = Before(context.asked, context.said | {CARD}, True)
         going_on = [] if across else _going_on(mine, lead)
         taken = (Span(CARD, going_on[0].start, going_on[-1].end),) if going_on else tuple(across.get(said, []))
+        if not taken and (again := _last_four_again(said, before, folded, found, self.context_s)):
+            taken = (again,)
         said.open += [t for t in taken if going_on and t not in said.open]
         _add(said, _merged(find_spans(said.text, context, taken), self.rules.find(said.text)))
         # what is left said last may be the start of a card number said on in the next utterance; after a
@@ -222,6 +230,36 @@ class Redactor:
             pending[said.channel] = mine
         else:
             pending[said.channel] = _trim([(said, i) for i in tail])
+
+
+def _not_going_on(folded: str, lead: list[Item], before: Before) -> bool:
+    """Whether the number a final begins with is announced as an expiry or a code ("expires 12/27", "the code
+    is 412") or written as a month and a year ("12/27"): not a card's next piece, however few digits it had."""
+    if announced(folded, lead[0].start, before) in (EXPIRY, CVV):
+        return True
+    return len(lead) == 2 and by_shape(lead, frozenset()) == EXPIRY and folded[lead[0].end : lead[1].start] == "/"
+
+
+def _last_four_again(
+    said: _Said, before: list[_Said], folded: str, found: list[list[Item]], context_s: float
+) -> Span | None:
+    """A card's last four said again, named so, in the final after the one where this speaker said the card
+    ("Sorry, the last four are 5578", "Извините, последние четыре 0142", "ostatnie cztery to 9930"): the
+    card's data (a correction or a repeat of its end), not a security code. Not a card's last four named
+    with no card said just before ("the card ending in 4821": PCI DSS lets those show)."""
+    mine = [s for s in before if s.channel == said.channel and s.start_s < said.start_s]
+    if not mine or said.start_s - mine[-1].end_s > context_s or not any(x.kind == CARD for x in mine[-1].spans):
+        return None
+    for chain in found:
+        if not LAST_FOUR.search(folded, 0, chain[0].start):
+            continue
+        digits, k = 0, 0
+        while k < len(chain) and digits < READ_BACK_DIGITS:
+            digits += len(chain[k].digits)
+            k += 1
+        if digits == READ_BACK_DIGITS:
+            return Span(CARD, chain[0].start, chain[k - 1].end)
+    return None
 
 
 def _misheard_16(number: list[Item]) -> bool:
@@ -315,7 +353,7 @@ def _announced(folded: str, chain: list[Item], before: Before) -> str:
     is a round amount ("лимит 50 000") or begins as no card does ("привязанный к карте: 8 916 ...")."""
     kind = announced(folded, chain[0].start, before)
     round_sum = amount(chain) and chain[-1].digits.endswith("00")  # not "Карта 4 044 ..." (a card written so)
-    if kind == CARD and (round_sum or chain[0].digits[0] not in _CARD_FIRST):
+    if kind == CARD and (round_sum or chain[0].digits[0] not in _CARD_FIRST or paid(folded, chain)):  # "for $59"
         return ""
     if kind != CARD and _digits(chain) >= LONG_DIGITS:  # "the SIM card number on the back is 8944 ...": no code
         return ""
@@ -333,15 +371,27 @@ def _merged(card: list[Span], other: list[Span]) -> list[Span]:
 
 
 def _add(said: _Said, spans: list[Span]) -> None:
-    said.spans = sorted([*said.spans, *(s for s in spans if not _overlaps(s, said.spans))], key=lambda s: s.start)
+    """``spans`` added to those ``said`` has: one that overlaps none, or one of the same kind that holds all
+    it overlaps (a piece masked before, now one span with the rest of its number: "1 | 8" as "1 8")."""
+    for s in spans:
+        inside = [x for x in said.spans if _overlaps(s, [x])]
+        if inside and not all(x.kind == s.kind and s.start <= x.start and x.end <= s.end for x in inside):
+            continue
+        said.spans = sorted([*(x for x in said.spans if x not in inside), s], key=lambda x: x.start)
 
 
 def _across(
-    pending: list[tuple[_Said, Item]], said: _Said, lead: list[Item], before: Before, checked: bool = False
+    pending: list[tuple[_Said, Item]],
+    said: _Said,
+    lead: list[Item],
+    before: Before,
+    checked: bool = False,
+    opened: bool = False,
 ) -> dict[_Said, list[Span]]:
     """Card numbers that begin in earlier finals and end in this one: their spans, by final (one failing
     the Luhn check where the words before its first piece, or ``before`` them, say it is a card; not with
-    ``checked``: Luhn-valid ones only)."""
+    ``checked``: Luhn-valid ones only). With ``opened`` (the pieces before were masked as a card's as they
+    came), none of a length its scheme issues no card of: the number goes on in the next final."""
     if not pending or not lead:
         return {}
     owners = [p for p, _ in pending] + [said] * len(lead)
@@ -350,6 +400,8 @@ def _across(
     windows = card_windows(chain, across=len(pending))
     if not windows and not checked:
         windows = unchecked_window(chain, fold(owners[0].text), before, across=len(pending))
+    if opened:  # "Card 4738" | "2829" | "0654" | "30": 14 digits of a Visa passing by chance, the rest to come
+        windows = [(i, j) for i, j in windows if issued_length(_joined(chain[:j]))]
     if windows:  # the digits said before the first (a digit heard twice, a misheard start) are the number's too
         windows = [(0, windows[0][1]), *windows[1:]]
     for i, j in windows:

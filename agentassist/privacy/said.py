@@ -66,6 +66,9 @@ _ORDINALS = {
         7: "седьмого сьомого siodmego",
         8: "восьмого восьмого osmego",
         9: "девятого дев'ятого dziewiatego",
+        10: "десятого dziesiatego",
+        11: "одиннадцатого одинадцятого jedenastego",
+        12: "двенадцатого дванадцятого dwunastego",
         20: "двадцатого двадцятого dwudziestego",
         30: "тридцатого тридцятого trzydziestego",
     }.items()
@@ -84,18 +87,25 @@ _ORDINALS |= {
         7: "седьмой сьомий siodmy",
         8: "восьмой восьмий osmy",
         9: "девятый дев'ятий dziewiaty",
+        10: "десятый десятий dziesiaty",
+        11: "одиннадцатый одинадцятий jedenasty",
+        12: "двенадцатый дванадцятий dwunasty",
         20: "двадцатый двадцятий dwudziesty",
         30: "тридцатый тридцятий trzydziesty",
     }.items()
     for word in words.split()
 }
 _CARDINAL_OF = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
-_CARDINAL_OF |= {20: "twenty", 30: "thirty"}
+_CARDINAL_OF |= {10: "ten", 11: "eleven", 12: "twelve", 20: "twenty", 30: "thirty"}
 _ONE_BEFORE = {"a", "an", "the", "this", "that", "another", "which", "each", "every", "any"}  # "a funny one": a word
 _SUFFIX = re.compile(r"-(?:го|ого|его|й|ий|ый|ой|я|е)(?![^\W\d_])")  # "до конца 27-го", "2029-го"
 _QUANTITY = re.compile(r"[\s-]*(?:digits?|numbers|цифр\w*|cyfr\w*)(?![^\W\d_])")  # "three digits": how many, no number
+# "последние четыре 7782", "the last four 9156": how many digits follow (a card's end), no number
+_LAST = re.compile(r"\b(?:last|последн\w*|останн\w*|ostatni\w*)\s+$")
 _YEAR = {"year", "года", "году", "року", "roku"}  # "до конца тридцатого года": an ordinal said as a year
 _YEAR_BEFORE = {"year", "год", "рік", "rok"}  # "рік — тридцятий": an ordinal said after the word is a year
+# "Місяць четвертий", "miesiąc piąty": an ordinal said after the word "month" is the month's number (1-12)
+_MONTH_BEFORE = {"month", "месяц", "місяць", "miesiac"}
 _HUNDREDS = {"hundred", "thousand"}  # English says "and" after them inside a number
 _NOUGHT = {"nought", "naught"}
 _THOUSANDS = {"thousand", "тысяча", "тысячи", "тысяч", "тисяча", "тисячі", "тисяч", "tysiac", "tysiace", "tysiecy"}
@@ -196,7 +206,16 @@ def _items(text: str) -> tuple[Item, ...]:
             flush()
         repeat = 0
     flush()
-    return tuple(i for i in out if i.digits and not _QUANTITY.match(folded, i.end))
+    out = [i for i in out if i.digits and not _QUANTITY.match(folded, i.end)]
+    return tuple(i for n, i in enumerate(out) if not _count_of_last(folded, i, out[n + 1 : n + 2]))
+
+
+def _count_of_last(folded: str, item: Item, after: list[Item]) -> bool:
+    """Whether ``item`` says how many digits follow, after "last", not a digit of them ("последние четыре 7782",
+    "the last four 9156"): one digit said in words, a number right after it."""
+    if not (item.spoken and len(item.digits) == 1 and after and _LAST.search(folded, 0, item.start)):
+        return False
+    return bool(JOIN.fullmatch(folded, item.end, after[0].start))
 
 
 def _number_after(tokens: list[tuple[str, int, int]], n: int) -> bool:
@@ -232,6 +251,8 @@ def _number_word(tokens: list[tuple[str, int, int]], n: int, repeat: int, folded
         return "zero"
     if tok == "for" and _four(tokens, n):
         return "four"
+    if tok == "to" and _two(tokens, n, folded):
+        return "two"
     if tok in ("тысячу", "тисячу"):  # "потом тысячу триста": the accusative of "тысяча", 1000
         return "тысяча"
     if tok in _ZERO:
@@ -252,6 +273,22 @@ def _four(tokens: list[tuple[str, int, int]], n: int) -> bool:
     return digit(n + 1) and (digit(n - 1) or (digit(n + 2) and digit(n + 3)))
 
 
+def _two(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bool:
+    """Whether "to" at ``n`` is Whisper's spelling of two: the first of a group of four digits said one by one
+    (a card's group: three single digits after it), where a group begins: the utterance's first word (a card
+    number said on from the final before: "to three four one"), or after a comma that ends a group of four
+    said so ("four six one two, to eight ..."); not "from nine to five", "at five to three", "put me through
+    to three one four" (a room)."""
+
+    def digit(k: int) -> bool:
+        return 0 <= k < len(tokens) and (tokens[k][0] in _ZERO or _digit(tokens[k][0]))
+
+    if not all(digit(n + k) for k in (1, 2, 3)):
+        return False
+    after_group = n >= 4 and all(digit(n - k) for k in (1, 2, 3, 4)) and "," in folded[tokens[n - 1][2] : tokens[n][1]]
+    return n == 0 or after_group
+
+
 def _in_number(tokens: list[tuple[str, int, int]], n: int) -> bool:
     """Whether the ordinal ``tokens[n]`` ends a number said in words ("двадцать шестого", "dwudziestego siódmego")."""
     before = tokens[n - 1][0] if n else ""
@@ -259,6 +296,8 @@ def _in_number(tokens: list[tuple[str, int, int]], n: int) -> bool:
     if _ORDINALS.get(before, 0) >= 20 or (before not in _ORDINALS and is_number_word(before)) or after in _YEAR:
         return True
     if before in _YEAR_BEFORE and _ORDINALS[tokens[n][0]] >= 20:
+        return True
+    if before in _MONTH_BEFORE and _ORDINALS[tokens[n][0]] <= 12:
         return True
     return _ORDINALS[tokens[n][0]] >= 20 and 0 < _ORDINALS.get(after, 0) < 10
 
