@@ -29,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ def worker(cases: list[str]) -> dict[str, Any]:
     embedded: list[str] = []
     real_embed = embedder.embed
 
-    def counting(texts: list[str]) -> list[list[float]]:
+    def counting(texts: Sequence[str]) -> list[list[float]]:
         embedded.extend(texts)
         return real_embed(texts)
 

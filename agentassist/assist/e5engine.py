@@ -194,7 +194,8 @@ class OnnxE5:
         mean = x.mean(axis=1, keepdims=True)
         centered = x - mean
         var = (centered * centered).mean(axis=1, keepdims=True)
-        return (centered / np.sqrt(var + np.float32(self._h.eps)) * self._ln[0] + self._ln[1]).astype(np.float32)
+        normed: np.ndarray = centered / np.sqrt(var + np.float32(self._h.eps)) * self._ln[0] + self._ln[1]
+        return normed.astype(np.float32)
 
 
 def read_tokenizer(weights_path: str) -> _Tokenizer:
