@@ -31,6 +31,7 @@ MODELS = REPO / "models"
 # (measured), and one leaves room for another CPU's rounding
 MAX_REDUCED_MISMATCHES = 1
 PROMPTS = ("vm-intro", "conf-unlockednow", "vm-goodbye", "queue-thankyou", "vm-review", "demo-thanks")
+_F32_EPS = float(np.finfo(np.float32).eps)  # 1.19e-7: the last bit of a float32 near 1
 
 
 def _segments() -> list[SpeechSegment]:
@@ -188,7 +189,11 @@ def test_a_final_reads_the_same_alone_and_beside_other_calls_with_other_prompts(
     assert together == alone
 
 
-def test_the_floor_window_is_the_padded_audios_log_mel_to_the_bit() -> None:
+def test_the_floor_window_is_the_padded_audios_log_mel_within_float_rounding() -> None:
+    """The floor window's features are the padded audio's, up to float32 rounding: on one 2-core EPYC they
+    were equal to the bit, on another (numpy finding AVX-512) about one value in 1000 differs in its last
+    bit or two (1.2e-7 at most), as numpy's vector paths round by an array's length and alignment; the
+    int8 model does not see such a difference."""
     from faster_whisper import WhisperModel
     from faster_whisper.feature_extractor import FeatureExtractor
 
@@ -204,7 +209,7 @@ def test_the_floor_window_is_the_padded_audios_log_mel_to_the_bit() -> None:
         padded = np.zeros(target, np.float32)
         padded[: audio.size] = audio
         frames = target // HOP - (target // HOP) % 2
-        assert np.array_equal(decoder.window(audio), features(padded)[:, :frames])
+        np.testing.assert_allclose(decoder.window(audio), features(padded)[:, :frames], rtol=0, atol=4 * _F32_EPS)
 
 
 def _partials(t: Transcriber, segments: list[SpeechSegment]) -> list[Utterance | None]:
