@@ -42,7 +42,8 @@ from agentassist.privacy.said import Span, items
 
 CASES = Path(__file__).parent / "redact_cases"
 LANGUAGES = ("en", "ru", "uk", "pl")
-_RETIRED = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")  # blind sets scored once and tuned on since
+# blind sets scored once and tuned on since
+_RETIRED = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
 _AGENT = re.compile(r"utterance (\d+) is the agent")  # a case's note: that utterance is the agent's (a read-back)
 _SLACK_CHARS = 2  # a found span may miss this much of an expected one ("-" or "," at an edge)
 

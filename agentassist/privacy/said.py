@@ -52,19 +52,18 @@ _NOUN_ENDINGS = {
     "ru": "а и е у ой ою ам ами ах",
     "uk": "а и у ою ам ами ах ці",  # двійка, двійки, двійці (its "к" turns "ц"), ...
 }
-_NOUN_STEMS = (  # (stem, genitive plural) for each digit's nouns in each language, for ``_NOUN_ENDINGS``
-    ("pl", "jedyn jedynek", "dwoj dwojek", "troj trojek", "czwor czworek", "piat piatek", "szost szostek",
-     "siodem siodemek", "osem osemek", "dziewiat dziewiatek"),
-    ("ru", "единичк единичек", "двойк двоек", "тройк троек", "четверк четверок", "пятерк пятерок",
-     "шестерк шестерок", "семерк семерок", "восьмерк восьмерок", "девятк девяток"),
-    ("uk", "одиничк одиничок", "двійк двійок", "трійк трійок", "четвірк четвірок", "п'ятірк п'ятірок",
-     "шістк шісток", "сімк сімок", "вісімк вісімок", "дев'ятк дев'яток"),
-)
-_DIGIT_NOUNS = {"нуля": 0, "нули": 0, "нулей": 0, "нулі": 0, "нулів": 0, "zera": 0, "zer": 0}
-_DIGIT_NOUNS |= {"единицы": 1, "единица": 1, "единицу": 1, "одиниці": 1, "одиниця": 1, "одиницю": 1}
+# each digit's noun from 1 to 9 in each language, for ``_NOUN_ENDINGS``: its stem and its genitive plural
+_NOUN_STEMS = {
+    "pl": "jedyn/jedynek dwoj/dwojek troj/trojek czwor/czworek piat/piatek szost/szostek siodem/siodemek osem/osemek"
+    " dziewiat/dziewiatek",
+    "ru": "единичк/единичек двойк/двоек тройк/троек четверк/четверок пятерк/пятерок шестерк/шестерок семерк/семерок"
+    " восьмерк/восьмерок девятк/девяток",
+    "uk": "одиничк/одиничок двійк/двійок трійк/трійок четвірк/четвірок п'ятірк/п'ятірок шістк/шісток сімк/сімок"
+    " вісімк/вісімок дев'ятк/дев'яток",
+}
 
 
-def _noun_forms(lang: str, stem: str, ending: str) -> str:
+def _noun_form(lang: str, stem: str, ending: str) -> str:
     """A digit noun's form: its stem with ``ending``; Polish "ósem|k|a" but "ósem|c|e", Ukrainian "двій|к|а" but
     "двій|ц|і"."""
     if lang == "pl":
@@ -72,11 +71,19 @@ def _noun_forms(lang: str, stem: str, ending: str) -> str:
     return stem[:-1] + ending if ending == "ці" else stem + ending
 
 
-for _lang, *_stems in _NOUN_STEMS:
-    for _value, _forms in enumerate(_stems, start=1):
-        _stem, _plural = _forms.split()
-        _DIGIT_NOUNS |= {_noun_forms(_lang, _stem, e): _value for e in _NOUN_ENDINGS[_lang].split()}
-        _DIGIT_NOUNS[_plural] = _value
+def _digit_nouns() -> dict[str, int]:
+    """Each form of each digit's noun (:data:`_NOUN_STEMS`), and the digit it names."""
+    out = {"нуля": 0, "нули": 0, "нулей": 0, "нулі": 0, "нулів": 0, "zera": 0, "zer": 0}
+    out |= {"единицы": 1, "единица": 1, "единицу": 1, "одиниці": 1, "одиниця": 1, "одиницю": 1}
+    for lang, stems in _NOUN_STEMS.items():
+        for value, forms in enumerate(stems.split(), start=1):
+            stem, plural = forms.split("/")
+            out |= {_noun_form(lang, stem, ending): value for ending in _NOUN_ENDINGS[lang].split()}
+            out[plural] = value
+    return out
+
+
+_DIGIT_NOUNS = _digit_nouns()
 _COUNTS = {"два": 2, "две": 2, "дві": 2, "dwa": 2, "dwie": 2, "три": 3, "trzy": 3}
 _COUNTS |= {"четыре": 4, "чотири": 4, "cztery": 4}
 _DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
