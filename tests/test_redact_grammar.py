@@ -64,6 +64,7 @@ def test_a_code_with_a_doubled_digit_after_a_card_is_masked_whole() -> None:
     [
         "four five ate ate three seven to zero zero one for six nine nine to eight",  # Luhn-valid
         "four five ate ate three seven to zero zero one for six nine nine to nine",  # one digit misheard
+        "four five ate ate three seven to oh oh one for six nine nine to eight",  # "oh" beside a "to" read as two
     ],
 )
 def test_digit_homophones_in_an_english_card_said_digit_by_digit_are_digits(said: str) -> None:

@@ -293,7 +293,7 @@ def _number_word(tokens: list[tuple[str, int, int]], n: int, repeat: int, folded
     if tok in ("тысячу", "тисячу"):  # "потом тысячу триста": the accusative of "тысяча", 1000
         return "тысяча"
     if tok in _ZERO:
-        return "zero" if repeat or _beside_number(tokens, n) else ""
+        return "zero" if repeat or _beside_number(tokens, n, folded) else ""
     if tok in _ORDINALS:
         return _CARDINAL_OF[_ORDINALS[tok]] if _in_number(tokens, n) else ""
     return tok if is_number_word(tok) else ""
@@ -384,11 +384,13 @@ def _repeatable(tok: str) -> bool:
     return is_number_word(tok) or tok in _ZERO or (tok.isdigit() and len(tok) == 1)
 
 
-def _beside_number(tokens: list[tuple[str, int, int]], n: int) -> bool:
-    near = [tokens[k][0] for k in (n - 1, n + 1) if 0 <= k < len(tokens)]
+def _beside_number(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bool:
+    near = [k for k in (n - 1, n + 1) if 0 <= k < len(tokens)]
     if tokens[n][0] == "o":  # Polish "o 10:30" (at half past ten) is no zero: an English "o" comes before a digit
         return n + 1 < len(tokens) and _digit(tokens[n + 1][0])
-    return any(t.isdigit() or (t not in _ZERO and is_number_word(t)) for t in near)
+    if any(tokens[k][0] in _HOMOPHONES and _among_digits(tokens, k, folded) for k in near):
+        return True  # "seven to oh oh one": the "to" is a card's digit
+    return any(tokens[k][0].isdigit() or (tokens[k][0] not in _ZERO and is_number_word(tokens[k][0])) for k in near)
 
 
 def _digit(tok: str) -> bool:
