@@ -72,6 +72,16 @@ def test_digit_homophones_in_an_english_card_said_digit_by_digit_are_digits(said
     assert masked("My card is " + said) == "My card is [CARD]"
 
 
+def test_a_homophone_at_either_end_of_a_card_said_digit_by_digit_is_a_word() -> None:
+    # Polish "to" (it is) before a card: 4588 3720 0146 9928, not a 2 before it
+    said = "Numer karty to cztery pięć osiem osiem trzy siedem dwa zero zero jeden cztery sześć dziewięć"
+    said += " dziewięć dwa osiem"
+    assert "".join(i.digits for i in items(said)) == "4588372001469928"
+    assert masked(said) == "Numer karty to [CARD]"
+    said = "I'll read it for you: five three six two one four nine zero zero seven three eight five four one eight"
+    assert masked(said) == "I'll read it for you: [CARD]"
+
+
 @pytest.mark.parametrize(
     "said",
     [

@@ -301,8 +301,9 @@ def _number_word(tokens: list[tuple[str, int, int]], n: int, repeat: int, folded
 
 def _among_digits(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bool:
     """Whether the homophone of a digit at ``n`` ("for", "to", "too", "ate") is one of a card number's digits said
-    one by one: in a run of at least a card's 13 digits said singly with only separators between them, where
-    the homophones are at most a third of the run ("five for to three for nine for six five seven ...")."""
+    one by one: inside a run of at least a card's 13 digits said singly with only separators between them (not
+    at its ends), where the homophones are at most a third of the run ("five for to three for nine for six
+    five seven ...")."""
 
     def digit(k: int) -> bool:
         return tokens[k][0] in _ZERO or _digit(tokens[k][0]) or tokens[k][0] in _HOMOPHONES
@@ -315,6 +316,13 @@ def _among_digits(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bo
         first -= 1
     while last + 1 < len(tokens) and digit(last + 1) and joined(last):
         last += 1
+    # one at either end is no digit: Polish "to" (it is) before a card said digit by digit, "for" after one
+    while first < n and tokens[first][0] in _HOMOPHONES:
+        first += 1
+    while last > n and tokens[last][0] in _HOMOPHONES:
+        last -= 1
+    if tokens[first][0] in _HOMOPHONES or tokens[last][0] in _HOMOPHONES:
+        return False
     size = last - first + 1
     homophones = sum(tokens[k][0] in _HOMOPHONES for k in range(first, last + 1))
     return size >= _CARD_LEAST and 3 * homophones <= size
