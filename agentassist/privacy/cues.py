@@ -96,7 +96,11 @@ OTHER_CUE = re.compile(
     r"|complaint (?:number|no|id|reference)|жалобы|претензии|рекламации|скарги|претензії|рекламації|reklamacji"
     r"|skargi"
     r"|regon|dowod\w*|paszport\w*|polis\w*|numer klienta|referencyjn\w*|sledzeni\w*|bilet\w*|rezerwacj\w*"
-    r"|transakcj\w*|paragon\w*|telefon\w*|komork\w*|kod\w* kreskow\w*|kod\w* pocztow\w*)\b"
+    r"|transakcj\w*|paragon\w*|telefon\w*|komork\w*|kod\w* kreskow\w*|kod\w* pocztow\w*"
+    # a case's number at a court, an office or an insurer: "numer sprawy", "номер дела", "номер справи", "sygnatura
+    # akt" (not "w sprawie": about; not "дела", "справи" alone: affairs)
+    r"|numer\w* sprawy|sprawa numer|sygnatur\w*|номер\w* дела|дело (?:номер|№)|номер\w* справи"
+    r"|справа (?:номер|№))\b"
 )
 # paying an amount ("I'd like to pay 250", "заплачу 300", "zapłacę 199"): the number after is no code; not a cue
 # of another number for a card ("charge the $249.50 to 5388 ...": the card follows it)
@@ -108,7 +112,8 @@ PAYING = re.compile(r"\b(?:pay|paying|paid|charge|заплат\w*|заплач\w
 # check digit by design; "account", "phone" and the like are not here (a card account may be said so)
 DOCUMENT_CUE = re.compile(
     r"\b(?:policy|contract|invoice|order(?! to\b)|booking|reservation|ticket|tracking|parcel|shipment|waybill"
-    r"|imei|iccid|meid|serial"
+    r"|imei|iccid|meid|serial|case (?:number|no|file|reference)"
+    r"|numer\w* sprawy|sprawa numer|sygnatur\w*|номер\w* дела|дело (?:номер|№)|номер\w* справи|справа (?:номер|№)"
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"
     r"|договор\w*|договір\w*|полис\w*|поліс\w*|заказ\w*|замовлен\w*|накладн\w*|ттн|посылк\w*|посилк\w*"
     r"|квитанц\w*|бронировани\w*|бронювання|билет\w*|квит\w*"

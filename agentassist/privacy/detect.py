@@ -62,6 +62,8 @@ _CARD_FIRST = "23456"  # Mir, Amex/Diners/JCB, Visa, Mastercard/Maestro, Discove
 _CARD_CUE_WORDS = 5  # "my card number is, um, 4539 ...": a card's cue reaches further (13+ digits follow)
 # ... and the national schemes beginning with 8 or 9: ПРОСТІР (9804), Humo (9860), Uzcard (8600), Belkart (9112)
 _ISSUED = re.compile(r"220[0-4]|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720|[3-6]|9804|9860|8600|9112")
+# Maestro's own ranges (no other scheme issues there): 5018, 5020, 5038, 5893, 6304, 6759, 6761-6763
+_MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
 _GAP_WORDS = 4  # "4891 5860, сейчас, очки надену, 6255 0076": a pause in a card number takes this many words
 _MONEY = re.compile(
     r" ?(?:%|percent|dollars?|euros?|pounds?|bucks|usd|eur|pln|uah|rub|руб\w*|грн|гривен\w*|гривн\w*|евро|євро"
@@ -100,7 +102,7 @@ def card_windows(chain: list[Item], across: int | None = None) -> list[tuple[int
             # no card number begins with 0 (ISO/IEC 7812: industry 0 issues none): a run from such a group
             # passing the check is a piece of a longer number ("6262 | 0977 ... 135": 15 of 19 digits)
             if len(digits) >= lo and digits[0] != "0" and luhn(digits) and (across is None or i < across <= j):
-                candidates.append((UNCHECKED_DIGITS.index(len(digits)), i, j + 1))
+                candidates.append((_likeliest(digits), i, j + 1))
     # a run that ends inside a group said as one ("... пять | семь четыре семь"): a card read aloud ends
     # where a group does, so such a run passing the check is a chance, after those that end at a group's end;
     # across finals, where the group goes on in the next, none at all
@@ -113,6 +115,15 @@ def card_windows(chain: list[Item], across: int | None = None) -> list[tuple[int
         if all(j <= a or i >= b for a, b in found):
             found.append((i, j))
     return sorted(found)
+
+
+def _likeliest(digits: str) -> int:
+    """How likely a Luhn-valid run of ``digits`` is a whole card number (0 first): by :data:`UNCHECKED_DIGITS`'
+    order of lengths, but a Maestro's own ranges (:data:`_MAESTRO`) issue 19 digits more than 16, and a 19-digit
+    run passing the check there is the card, not 16 digits and a code after them ("6759 1591 8565 5549 759")."""
+    if len(digits) == CARD_DIGITS[1] and _MAESTRO.match(digits):
+        return -1
+    return UNCHECKED_DIGITS.index(len(digits))
 
 
 def unchecked_window(

@@ -26,29 +26,64 @@ JOIN = re.compile(
 _GROUP_END = re.compile(r"[,./]")  # words said apart by a comma are two numbers, not one ("five thousand, ...")
 _ZERO = {"oh", "o"}  # "oh nine": English says zero so inside a number
 _REPEAT = {"double": 2, "triple": 3, "дважды": 2, "трижды": 3, "двічі": 2, "тричі": 3}
-_REPEAT |= {w: 2 for w in ("podwojne", "podwojna", "podwojny", "podwojnie")}  # "podwójne osiem": 88
-_REPEAT |= {w: 3 for w in ("potrojne", "potrojna", "potrojny", "potrojnie")}
-_TIMES = {"razy"}  # Polish "dwa razy siedem": seven twice
-# a digit's name as a noun, said after how many times it comes: "две двойки" (22), "чотири п'ятірки" (5555),
-# "dwa zera" (00); as folded (ё to е, Polish diacritics off)
-_DIGIT_NOUNS = {
-    word: digit
-    for digit, words in enumerate(
-        (
-            "нуля нули нулей нулі нулів zera zer",
-            "единицы единички одиниці jedynki",
-            "двойки двоек двійки dwojki",
-            "тройки троек трійки trojki",
-            "четверки четверок четвірки czworki",
-            "пятерки пятерок п'ятірки piatki",
-            "шестерки шестерок шістки szostki",
-            "семерки семерок сімки siodemki",
-            "восьмерки восьмерок вісімки osemki",
-            "девятки девяток дев'ятки dziewiatki",
-        )
+# "podwójne osiem": 88; an adjective in every case and gender ("podwójną ósemkę", "двойная семёрка", "подвійну
+# сімку"), as folded
+_REPEAT |= {
+    stem + ending: count
+    for stem, count, endings in (
+        ("podwojn", 2, "e a y ie ej ego ym emu ych"),
+        ("potrojn", 3, "e a y ie ej ego ym emu ych"),
+        ("двойн", 2, "ая ую ой ое ые ого ым"),
+        ("тройн", 3, "ая ую ой ое ые ого ым"),
+        ("подвійн", 2, "а у ий е і ої ого им"),
+        ("потрійн", 3, "а у ий е і ої ого им"),
     )
-    for word in words.split()
+    for ending in endings.split()
 }
+# Whisper's spellings of a digit said alone ("five for to three"): read as digits where a card is said digit by digit
+_HOMOPHONES = {"for": "four", "fore": "four", "to": "two", "too": "two", "ate": "eight"}
+_CARD_LEAST = 13  # the fewest digits a card number has (an old Visa's)
+_TIMES = {"razy"}  # Polish "dwa razy siedem": seven twice
+# a digit's name as a noun, said after how many times it comes ("две двойки": 22, "чотири п'ятірки": 5555,
+# "dwa zera": 00) or after "double" ("podwójna ósemka": 88): in every case, singular and plural, as folded (ё to е,
+# Polish diacritics off); a stem and the endings of its declension
+_NOUN_ENDINGS = {
+    "pl": "a i e ce om ami ach",  # ósemka, ósemki, ósemkę, ósemce, ...; the genitive plural is the stem's own
+    "ru": "а и е у ой ою ам ами ах",
+    "uk": "а и у ою ам ами ах ці",  # двійка, двійки, двійці (its "к" turns "ц"), ...
+}
+# each digit's noun from 1 to 9 in each language, for ``_NOUN_ENDINGS``: its stem and its genitive plural
+_NOUN_STEMS = {
+    "pl": "jedyn/jedynek dwoj/dwojek troj/trojek czwor/czworek piat/piatek szost/szostek siodem/siodemek osem/osemek"
+    " dziewiat/dziewiatek",
+    "ru": "единичк/единичек двойк/двоек тройк/троек четверк/четверок пятерк/пятерок шестерк/шестерок семерк/семерок"
+    " восьмерк/восьмерок девятк/девяток",
+    "uk": "одиничк/одиничок двійк/двійок трійк/трійок четвірк/четвірок п'ятірк/п'ятірок шістк/шісток сімк/сімок"
+    " вісімк/вісімок дев'ятк/дев'яток",
+}
+
+
+def _noun_form(lang: str, stem: str, ending: str) -> str:
+    """A digit noun's form: its stem with ``ending``; Polish "ósem|k|a" but "ósem|c|e", Ukrainian "двій|к|а" but
+    "двій|ц|і"."""
+    if lang == "pl":
+        return stem + ("" if ending == "ce" else "k") + ending
+    return stem[:-1] + ending if ending == "ці" else stem + ending
+
+
+def _digit_nouns() -> dict[str, int]:
+    """Each form of each digit's noun (:data:`_NOUN_STEMS`), and the digit it names."""
+    out = {"нуля": 0, "нули": 0, "нулей": 0, "нулі": 0, "нулів": 0, "zera": 0, "zer": 0}
+    out |= {"единицы": 1, "единица": 1, "единицу": 1, "одиниці": 1, "одиниця": 1, "одиницю": 1}
+    for lang, stems in _NOUN_STEMS.items():
+        for value, forms in enumerate(stems.split(), start=1):
+            stem, plural = forms.split("/")
+            out |= {_noun_form(lang, stem, ending): value for ending in _NOUN_ENDINGS[lang].split()}
+            out[plural] = value
+    return out
+
+
+_DIGIT_NOUNS = _digit_nouns()
 _COUNTS = {"два": 2, "две": 2, "дві": 2, "dwa": 2, "dwie": 2, "три": 3, "trzy": 3}
 _COUNTS |= {"четыре": 4, "чотири": 4, "cztery": 4}
 _DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -226,7 +261,7 @@ def _repeat(tokens: list[tuple[str, int, int]], n: int) -> int:
     """How many times the digit after ``tokens[n]`` comes: "double seven", "две двойки", "dwa razy siedem" (0: no
     repeat)."""
     tok, after = tokens[n][0], [t for t, _, _ in tokens[n + 1 : n + 3]]
-    if tok in _REPEAT and after and _repeatable(after[0]):
+    if tok in _REPEAT and after and (_repeatable(after[0]) or after[0] in _DIGIT_NOUNS):
         return _REPEAT[tok]
     if (
         tok in _COUNTS
@@ -249,6 +284,8 @@ def _number_word(tokens: list[tuple[str, int, int]], n: int, repeat: int, folded
         return "one" if n + 1 < len(tokens) and tokens[n + 1][0] in _HUNDREDS else ""
     if tok in _NOUGHT:
         return "zero"
+    if tok in _HOMOPHONES and _among_digits(tokens, n, folded):
+        return _HOMOPHONES[tok]
     if tok == "for" and _four(tokens, n):
         return "four"
     if tok == "to" and _two(tokens, n, folded):
@@ -256,10 +293,39 @@ def _number_word(tokens: list[tuple[str, int, int]], n: int, repeat: int, folded
     if tok in ("тысячу", "тисячу"):  # "потом тысячу триста": the accusative of "тысяча", 1000
         return "тысяча"
     if tok in _ZERO:
-        return "zero" if repeat or _beside_number(tokens, n) else ""
+        return "zero" if repeat or _beside_number(tokens, n, folded) else ""
     if tok in _ORDINALS:
         return _CARDINAL_OF[_ORDINALS[tok]] if _in_number(tokens, n) else ""
     return tok if is_number_word(tok) else ""
+
+
+def _among_digits(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bool:
+    """Whether the homophone of a digit at ``n`` ("for", "to", "too", "ate") is one of a card number's digits said
+    one by one: inside a run of at least a card's 13 digits said singly with only separators between them (not
+    at its ends), where the homophones are at most a third of the run ("five for to three for nine for six
+    five seven ...")."""
+
+    def digit(k: int) -> bool:
+        return tokens[k][0] in _ZERO or _digit(tokens[k][0]) or tokens[k][0] in _HOMOPHONES
+
+    def joined(k: int) -> bool:  # tokens k and k + 1 said one after the other
+        return bool(JOIN.fullmatch(folded, tokens[k][2], tokens[k + 1][1]))
+
+    first = last = n
+    while first > 0 and digit(first - 1) and joined(first - 1):
+        first -= 1
+    while last + 1 < len(tokens) and digit(last + 1) and joined(last):
+        last += 1
+    # one at either end is no digit: Polish "to" (it is) before a card said digit by digit, "for" after one
+    while first < n and tokens[first][0] in _HOMOPHONES:
+        first += 1
+    while last > n and tokens[last][0] in _HOMOPHONES:
+        last -= 1
+    if tokens[first][0] in _HOMOPHONES or tokens[last][0] in _HOMOPHONES:
+        return False
+    size = last - first + 1
+    homophones = sum(tokens[k][0] in _HOMOPHONES for k in range(first, last + 1))
+    return size >= _CARD_LEAST and 3 * homophones <= size
 
 
 def _four(tokens: list[tuple[str, int, int]], n: int) -> bool:
@@ -326,11 +392,13 @@ def _repeatable(tok: str) -> bool:
     return is_number_word(tok) or tok in _ZERO or (tok.isdigit() and len(tok) == 1)
 
 
-def _beside_number(tokens: list[tuple[str, int, int]], n: int) -> bool:
-    near = [tokens[k][0] for k in (n - 1, n + 1) if 0 <= k < len(tokens)]
+def _beside_number(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bool:
+    near = [k for k in (n - 1, n + 1) if 0 <= k < len(tokens)]
     if tokens[n][0] == "o":  # Polish "o 10:30" (at half past ten) is no zero: an English "o" comes before a digit
         return n + 1 < len(tokens) and _digit(tokens[n + 1][0])
-    return any(t.isdigit() or (t not in _ZERO and is_number_word(t)) for t in near)
+    if any(tokens[k][0] in _HOMOPHONES and _among_digits(tokens, k, folded) for k in near):
+        return True  # "seven to oh oh one": the "to" is a card's digit
+    return any(tokens[k][0].isdigit() or (tokens[k][0] not in _ZERO and is_number_word(tokens[k][0])) for k in near)
 
 
 def _digit(tok: str) -> bool:
