@@ -303,14 +303,14 @@ def _dictated(finals: list[_Said], context_s: float) -> None:
     the first beginning as an issued card does. Each group is card data, whatever words follow it: a speaker
     taking down or reading back a card (two such finals at least; 19 digits at most)."""
     by_channel: dict[str, list[_Said]] = {}
-    for said in finals:
-        by_channel.setdefault(said.channel, []).append(said)
+    for final in finals:
+        by_channel.setdefault(final.channel, []).append(final)
     for mine in by_channel.values():
         run: list[tuple[_Said, list[Item]]] = []
         for said in [*mine, None]:
             groups = _dictated_groups(said) if said is not None else []
             near = bool(run) and said is not None and said.start_s - run[-1][0].end_s <= context_s
-            if groups and (near or not run):
+            if said is not None and groups and (near or not run):
                 run.append((said, groups))
                 continue
             digits = "".join(i.digits for _, g in run for i in g)
