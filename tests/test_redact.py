@@ -386,3 +386,22 @@ def test_calls_redacted_on_two_threads_at_once_remember_only_their_own() -> None
         texts = redaction.remembered_texts()
         assert any(card in t for t in texts)
         assert not any(other in t for other in calls if other != card for t in texts)
+
+
+def test_a_card_read_in_groups_is_found_though_the_agent_answers_each_group() -> None:
+    """The finals the detector reads again are the last of each speaker, not of the call: an agent saying
+    "yes" and "go on" after every group must not push the card's first groups out of sight."""
+    redactor = Redactor()
+    card = "5168 7423 9012 3457"
+    assert luhn(card.replace(" ", ""))
+    masked: dict[str, list[str]] = {}
+    t = 0.0
+    for n, group in enumerate(card.split()):
+        said = ", ".join(group)  # "5, 1, 6, 8" as the recognizer writes digits said one by one
+        turns = ((f"c{n}", "customer", said), (f"a{n}", "agent", "Yes."), (f"b{n}", "agent", "Go on."))
+        for key, channel, text in turns:
+            for k, spans in redactor.final(key, channel, text, t, t + 1.0).items():
+                masked[k] = [s.kind for s in spans]
+            t += 1.2
+    assert [masked[f"c{n}"] for n in range(4)] == [["card"]] * 4
+    assert all(masked[f"{who}{n}"] == [] for who in "ab" for n in range(4))

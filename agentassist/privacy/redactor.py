@@ -68,14 +68,14 @@ class Redactor:
     """Card data spans for the finals and partials of one call, both speakers.
 
     Finals may come in out of their order in time (each is decoded on a pool thread), so each new one
-    is placed by its start and the last ``keep`` finals are read again in time order: the customer's
-    "737" that came in before the agent's "the security code is" is still a code."""
+    is placed by its start and the last ``keep`` finals of each channel are read again in time order: the
+    customer's "737" that came in before the agent's "the security code is" is still a code."""
 
     def __init__(self, context_s: float = CONTEXT_S, keep: int = 8, rules: Rules | None = None) -> None:
         self.context_s = context_s
         self.rules = rules or Rules()  # the campaign's kinds beyond card data
         self._keep = keep
-        self._said: list[_Said] = []  # the last finals of both channels, by start time
+        self._said: list[_Said] = []  # the last finals of each channel, by start time
         self.memo = Memo()  # what this call's texts were read as: this call's only, gone with it
 
     def _context(self, before: list[_Said], start_s: float, channel: str = "") -> Before:
@@ -159,7 +159,7 @@ class Redactor:
 
     def _final(self, key: str, channel: str, text: str, start_s: float, end_s: float) -> dict[str, list[Span]]:
         said = _Said(key, channel, text, start_s, end_s)
-        self._said = sorted([*self._said, said], key=lambda s: s.start_s)[-self._keep :]
+        self._said = _last_of_each(sorted([*self._said, said], key=lambda s: s.start_s), self._keep)
         before = {s: list(s.spans) for s in self._said}
         pending: dict[str, list[tuple[_Said, Item]]] = {}
         for n, s in enumerate(self._said):
@@ -295,6 +295,18 @@ def _read_back(finals: list[_Said]) -> None:
                 # read as a code or an expiry after card data ("So that's 1815 9083?"): the card's, whole
                 said.spans = [x for x in said.spans if x not in inside]
                 _add(said, [whole])
+
+
+def _last_of_each(finals: list[_Said], keep: int) -> list[_Said]:
+    """The last ``keep`` finals of each channel, in order: an agent saying "yes", "ok" after each group the
+    customer reads must not push the card's first groups out of what the detector sees."""
+    seen: dict[str, int] = {}
+    kept: list[_Said] = []
+    for said in reversed(finals):
+        if seen.get(said.channel, 0) < keep:
+            seen[said.channel] = seen.get(said.channel, 0) + 1
+            kept.append(said)
+    return kept[::-1]
 
 
 def _dictated(finals: list[_Said], context_s: float) -> None:
