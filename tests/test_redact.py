@@ -405,3 +405,21 @@ def test_a_card_read_in_groups_is_found_though_the_agent_answers_each_group() ->
             t += 1.2
     assert [masked[f"c{n}"] for n in range(4)] == [["card"]] * 4
     assert all(masked[f"{who}{n}"] == [] for who in "ab" for n in range(4))
+
+
+def test_a_card_masked_back_into_earlier_finals_though_the_agent_answered_each_group() -> None:
+    """The call's redaction keeps each speaker's last finals for a card reaching back into them: the
+    customer's first groups are masked again when the last group makes the card, whatever the agent said."""
+    call = CallRedaction()
+    t = 0.0
+    stored: dict[str, str] = {}
+    for n, group in enumerate(["4556", "0812", "3458", "9018"]):
+        said = ", ".join(group)
+        agent = Channel.AGENT
+        turns = ((f"c{n}", Channel.CUSTOMER, said), (f"a{n}", agent, "Yes."), (f"b{n}", agent, "Go on."))
+        for key, channel, text in turns:
+            u = Utterance(key, "call", channel, t, t + 1.0, text, words=(Word(t, t + 1.0, text, 0.9),))
+            for m in call.apply(u):
+                stored[m.utterance.id] = m.utterance.text
+            t += 1.2
+    assert [stored[f"c{n}"] for n in range(4)] == ["[CARD]"] * 4

@@ -20,7 +20,7 @@ from agentassist.privacy.kinds import Rules
 from agentassist.privacy.redactor import PARTIAL_RUN_DIGITS, REVISION_RUN_DIGITS, Redactor
 from agentassist.privacy.said import Span, chains, fold, items
 
-_KEEP = 8  # finals kept in their original text, for a card number reaching back into them
+_KEEP = 8  # finals of each speaker kept in their original text, for a card number reaching back into them
 _NEAR_S = 1.0  # a revision's number this close to a span masked before is part of it (words move a little)
 
 
@@ -76,8 +76,9 @@ class CallRedaction:
             return [self._final(u, spans + _said_where(u, self._masked_s.get(channel, []), spans))]
         changed = self._redactor.final(u.id, channel, u.text, u.start_s, u.end_s)
         self._originals[u.id] = u
-        while len(self._originals) > _KEEP:
-            self._originals.pop(next(iter(self._originals)))
+        mine = [key for key, kept in self._originals.items() if kept.channel == u.channel]
+        if len(mine) > _KEEP:  # each speaker's last finals, as the detector reads them again
+            del self._originals[mine[0]]
         out = [self._final(u, changed.pop(u.id, []))]
         for key, spans in changed.items():
             if (before := self._originals.get(key)) is not None:
