@@ -20,7 +20,7 @@ from agentassist.store.call_details import Digit, Span, details
 from agentassist.store.database import Database
 from agentassist.store.dates import iso, utc
 from agentassist.store.models import CallAlertRow, CallRow, UtteranceRow
-from agentassist.store.scope import UserRecord, team_members, visible_calls
+from agentassist.store.scope import UserRecord, started_between, team_members, visible_calls
 
 
 class CallJson(TypedDict):
@@ -186,10 +186,7 @@ def list_calls(
         stmt = stmt.where(CallRow.disposition == disposition)
     if alert:
         stmt = stmt.where(CallRow.id.in_(select(CallAlertRow.call_id).where(CallAlertRow.type == alert)))
-    if from_:
-        stmt = stmt.where(CallRow.started_at >= from_)
-    if to:
-        stmt = stmt.where(CallRow.started_at < to)
+    stmt = stmt.where(*started_between(from_, to))
     if min_adherence is not None:
         stmt = stmt.where(CallRow.adherence_score >= min_adherence)
     if max_adherence is not None:

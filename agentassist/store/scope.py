@@ -18,6 +18,7 @@ call of their campaigns (the aggregate, never a call itself).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
@@ -83,6 +84,17 @@ def reported_calls(user: UserRecord) -> ColumnElement[bool]:
     if user.role == CLIENT:
         return CallRow.campaign.in_(user.campaigns)
     return visible_calls(user)
+
+
+def started_between(from_: datetime | None, to: datetime | None) -> list[ColumnElement[bool]]:
+    """The conditions on CallRow of a time range: started at or after ``from_`` and before ``to`` (None:
+    no bound on that side), for ``stmt.where(*started_between(from_, to))``."""
+    where: list[ColumnElement[bool]] = []
+    if from_ is not None:
+        where.append(CallRow.started_at >= from_)
+    if to is not None:
+        where.append(CallRow.started_at < to)
+    return where
 
 
 def _members() -> Select[str]:
