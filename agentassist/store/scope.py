@@ -12,7 +12,8 @@ calibrations.py). By role:
 - anyone else: none.
 
 Reports and outcomes add up the calls of :func:`reported_calls`: the same, but a client's are every
-call of their campaigns (the aggregate, never a call itself).
+call of their campaigns (the aggregate, never a call itself). A time range (a listing's, a report's, a
+distribution's) narrows them further by their start, with :func:`started_between`.
 """
 
 from __future__ import annotations
