@@ -326,6 +326,15 @@ def test_a_line_whose_middle_is_said_with_another_meaning_is_told_apart(lang: st
     assert other_ending(tokens(line), window, frozenset()) is False
 
 
+def test_an_opening_heard_only_in_light_words_is_no_middle_said_otherwise() -> None:
+    # "please" and "your" (light words) are all that the opening "Pleased yourself" matches: the line's
+    # frame was never heard, so nothing in the window replaced its middle (this raised IndexError once)
+    line = "Pleased yourself, the refund amount gets paid back by transfer within ten working days."
+    text = "Please your bank sends the money in a month or so, then within ten working days."
+    window = Heard(Utterance("u1", "c1", Channel.AGENT, 0.0, 3.0, text), None, None).lexical[0]
+    assert other_middle(tokens(line), window, frozenset()) is False
+
+
 @needs_model
 @pytest.mark.parametrize("lang", ["en", "uk"])
 def test_a_compliance_line_with_its_middle_replaced_is_unsure_not_ticked(lang: str) -> None:

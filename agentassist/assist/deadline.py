@@ -241,6 +241,8 @@ def other_middle(line: list[str], window: Window, names: frozenset[str]) -> bool
     if run < 2 or run == len(hits) or hits[run] - (hits[0] + run) < MIDDLE_WORDS:
         return False
     frame = [j for j, h in enumerate(heard) if content(h) and any(same_word(t, h) for t in own[: hits[0] + run])]
+    if not frame:  # the opening heard only as light words or names ("please" for "pleased"): no frame to leave
+        return False
     again = next((j for j in range(frame[-1] + 1, len(heard)) if same_word(own[hits[run]], heard[j])), None)
     if again is None:
         return False

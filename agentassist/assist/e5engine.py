@@ -284,10 +284,10 @@ def _int(number: int, value: int) -> bytes:
     return _varint(number << 3) + _varint(value)
 
 
-def _tensor(name: str, array: np.ndarray) -> bytes:
+def _tensor(name: str, values: np.ndarray) -> bytes:
     kinds = {np.dtype(np.float32): 1, np.dtype(np.uint8): 2, np.dtype(np.int64): 7}
-    dims = b"".join(_int(1, d) for d in array.shape)
-    return dims + _int(2, kinds[array.dtype]) + _field(8, name) + _field(9, np.ascontiguousarray(array).tobytes())
+    dims = b"".join(_int(1, d) for d in values.shape)
+    return dims + _int(2, kinds[values.dtype]) + _field(8, name) + _field(9, np.ascontiguousarray(values).tobytes())
 
 
 def _attr(name: str, value: int | float | list[int]) -> bytes:

@@ -57,16 +57,6 @@ _CHUNK_BYTES = 10 * _FRAME_STEREO_BYTES
 
 
 _SYNC_THREADS = 4  # fsyncs of different recordings at once (one call's fsync never waits for another's long)
-_syncers: list[ThreadPoolExecutor] = []
-_syncers_lock = threading.Lock()
-
-
-def _syncer() -> ThreadPoolExecutor:
-    """The threads that fsync recordings in the background (made on first use)."""
-    with _syncers_lock:
-        if not _syncers:
-            _syncers.append(ThreadPoolExecutor(_SYNC_THREADS, thread_name_prefix="recording-fsync"))
-        return _syncers[0]
 
 
 def _fsync_and_close(fd: int) -> None:
@@ -74,6 +64,28 @@ def _fsync_and_close(fd: int) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+class _FsyncThreads:
+    """The threads that fsync recordings in the background, shared by every recorder of the process and
+    started by the first fsync, so that a process that records nothing starts none."""
+
+    def __init__(self, threads: int) -> None:
+        self._threads = threads
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+
+    def fsync_and_close(self, fd: int) -> Future[None]:
+        """``fd`` fsynced and closed in one of the threads; raises RuntimeError once the interpreter is
+        shutting down."""
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self._threads, thread_name_prefix="recording-fsync")
+            executor = self._executor
+        return executor.submit(_fsync_and_close, fd)
+
+
+_FSYNC_THREADS = _FsyncThreads(_SYNC_THREADS)
 
 
 class RecordingError(AudioError):
@@ -255,7 +267,7 @@ class Recorder:
             syncing.result()  # its OSError: the recording stops here, as on a failed write
         copy = os.dup(fd)
         try:
-            self._syncing = _syncer().submit(_fsync_and_close, copy)
+            self._syncing = _FSYNC_THREADS.fsync_and_close(copy)
         except RuntimeError:  # the interpreter is shutting down: sync here
             _fsync_and_close(copy)
         self._last_fsync = now

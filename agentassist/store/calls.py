@@ -10,21 +10,21 @@ import wave
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypedDict
 
 from sqlalchemy import ColumnElement, Float, func, or_, select, text, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from agentassist.store.call_details import Digit, Span, details
+from agentassist.store.call_details import Details, details
 from agentassist.store.database import Database
 from agentassist.store.dates import iso, utc
 from agentassist.store.models import CallAlertRow, CallRow, UtteranceRow
-from agentassist.store.scope import UserRecord, team_members, visible_calls
+from agentassist.store.scope import UserRecord, started_between, team_members, visible_calls
 
 
-class CallJson(TypedDict):
-    """A call as the API answers it (GET /api/calls, /api/calls/{id}, the wall)."""
+class CallJson(Details):
+    """A call as the API answers it (GET /api/calls, /api/calls/{id}, the wall): its row's fields and its
+    :class:`~agentassist.store.call_details.Details`."""
 
     id: str
     status: str
@@ -39,11 +39,6 @@ class CallJson(TypedDict):
     end_reason: str | None
     adherence_score: float | None
     disposition: str | None
-    pauses: list[Span]
-    holds: list[Span]
-    mutes: list[Span]
-    dtmf: list[Digit]
-    media: dict[str, Any] | None
 
 
 def create_call(
@@ -186,10 +181,7 @@ def list_calls(
         stmt = stmt.where(CallRow.disposition == disposition)
     if alert:
         stmt = stmt.where(CallRow.id.in_(select(CallAlertRow.call_id).where(CallAlertRow.type == alert)))
-    if from_:
-        stmt = stmt.where(CallRow.started_at >= from_)
-    if to:
-        stmt = stmt.where(CallRow.started_at < to)
+    stmt = stmt.where(*started_between(from_, to))
     if min_adherence is not None:
         stmt = stmt.where(CallRow.adherence_score >= min_adherence)
     if max_adherence is not None:
@@ -246,7 +238,6 @@ def _calls_json(s: Session, rows: Sequence[CallRow]) -> list[CallJson]:
         duration = (ended - started).total_seconds() if started and ended else None
         if duration is None and started and row.status == "active":
             duration = (datetime.now(UTC) - started).total_seconds()
-        d = more[row.id]
         out.append(
             {
                 "id": row.id,
@@ -262,11 +253,7 @@ def _calls_json(s: Session, rows: Sequence[CallRow]) -> list[CallJson]:
                 "end_reason": row.end_reason,
                 "adherence_score": row.adherence_score,
                 "disposition": row.disposition,
-                "pauses": d["pauses"],
-                "holds": d["holds"],
-                "mutes": d["mutes"],
-                "dtmf": d["dtmf"],
-                "media": d["media"],
+                **more[row.id],
             }
         )
     return out

@@ -24,7 +24,7 @@ from agentassist.store.accounts import live_user
 from agentassist.store.database import Database
 from agentassist.store.dates import iso, utc
 from agentassist.store.models import AssignmentRow, AssignmentRuleRow, CallRow, TeamMemberRow, TeamRow, UserRow
-from agentassist.store.scope import UserRecord, visible_calls
+from agentassist.store.scope import UserRecord, started_between, visible_calls
 from agentassist.store.scoring import FieldError, NotFoundError
 
 RULE_SCOPES = ("agent", "team", "campaign")
@@ -185,8 +185,7 @@ def distribute(db: Database, user: UserRecord, from_: datetime, to: datetime) ->
             for r in s.execute(
                 select(CallRow.id, CallRow.agent, CallRow.campaign, CallRow.started_at).where(
                     CallRow.status == "ended",
-                    CallRow.started_at >= lo,
-                    CallRow.started_at < hi,
+                    *started_between(lo, hi),
                     visible_calls(user),
                 )
             )
@@ -195,7 +194,7 @@ def distribute(db: Database, user: UserRecord, from_: datetime, to: datetime) ->
             s.scalars(
                 select(AssignmentRow.call_id)
                 .join(CallRow, CallRow.id == AssignmentRow.call_id)
-                .where(CallRow.started_at >= lo, CallRow.started_at < hi)
+                .where(*started_between(lo, hi))
             )
         )
         teams: dict[str, set[str]] = defaultdict(set)
@@ -214,7 +213,7 @@ def distribute(db: Database, user: UserRecord, from_: datetime, to: datetime) ->
             select(UserRow.name, func.count())
             .join(AssignmentRow, AssignmentRow.checker_id == UserRow.id)
             .join(CallRow, CallRow.id == AssignmentRow.call_id)
-            .where(CallRow.started_at >= from_, CallRow.started_at < to, UserRow.name.in_(checkers))
+            .where(*started_between(from_, to), UserRow.name.in_(checkers))
             .group_by(UserRow.name)
         ):
             load[name] = n

@@ -31,7 +31,7 @@ from agentassist.store.dates import seconds_between, utc
 from agentassist.store.intervals import CONFIDENCE, Interval, difference, mean, wilson
 from agentassist.store.models import AdherenceRow, CallRow
 from agentassist.store.reports import NO_DISPOSITION, cell
-from agentassist.store.scope import UserRecord, reported_calls
+from agentassist.store.scope import UserRecord, reported_calls, started_between
 
 VersionKey = tuple[str | None, int | None]  # (script id, version)
 
@@ -70,10 +70,7 @@ def outcome_calls(
         .outerjoin(AdherenceRow, AdherenceRow.call_id == CallRow.id)
         .where(reported_calls(user), CallRow.status == "ended", CallRow.campaign == campaign)
     )
-    if from_ is not None:
-        stmt = stmt.where(CallRow.started_at >= from_)
-    if to is not None:
-        stmt = stmt.where(CallRow.started_at < to)
+    stmt = stmt.where(*started_between(from_, to))
     with db.session() as s:
         return [_outcome_call(row) for row in s.execute(stmt)]
 

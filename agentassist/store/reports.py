@@ -39,7 +39,7 @@ from agentassist.store.models import (
     UserRow,
     UtteranceRow,
 )
-from agentassist.store.scope import CLIENT, UserRecord, reported_calls, sees_all
+from agentassist.store.scope import CLIENT, UserRecord, reported_calls, sees_all, started_between
 
 NO_DISPOSITION = "none"
 METRICS = (
@@ -177,10 +177,7 @@ def call_facts(
 ) -> list[CallFacts]:
     """The facts of every ended or failed call in range that ``user``'s reports add up (scope.py)."""
     stmt = select(CallRow).where(reported_calls(user), CallRow.status.in_(("ended", "failed")))
-    if from_ is not None:
-        stmt = stmt.where(CallRow.started_at >= from_)
-    if to is not None:
-        stmt = stmt.where(CallRow.started_at < to)
+    stmt = stmt.where(*started_between(from_, to))
     if campaign:
         stmt = stmt.where(CallRow.campaign == campaign)
     with db.session() as s:

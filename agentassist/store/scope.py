@@ -12,12 +12,14 @@ calibrations.py). By role:
 - anyone else: none.
 
 Reports and outcomes add up the calls of :func:`reported_calls`: the same, but a client's are every
-call of their campaigns (the aggregate, never a call itself).
+call of their campaigns (the aggregate, never a call itself). A time range (a listing's, a report's, a
+distribution's) narrows them further by their start, with :func:`started_between`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
@@ -83,6 +85,17 @@ def reported_calls(user: UserRecord) -> ColumnElement[bool]:
     if user.role == CLIENT:
         return CallRow.campaign.in_(user.campaigns)
     return visible_calls(user)
+
+
+def started_between(from_: datetime | None, to: datetime | None) -> list[ColumnElement[bool]]:
+    """The conditions on CallRow of a time range: started at or after ``from_`` and before ``to`` (None:
+    no bound on that side), for ``stmt.where(*started_between(from_, to))``."""
+    where: list[ColumnElement[bool]] = []
+    if from_ is not None:
+        where.append(CallRow.started_at >= from_)
+    if to is not None:
+        where.append(CallRow.started_at < to)
+    return where
 
 
 def _members() -> Select[str]:
