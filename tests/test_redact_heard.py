@@ -114,6 +114,7 @@ def test_a_card_s_last_four_named_with_no_card_said_before_stay() -> None:
         f"{VISA[:4]} {VISA[4:8]} {VISA[8:12]} {VISA[12:15]}",  # a digit lost from the last group: 15
         f"{VISA[:4]} {VISA[4:8]} {VISA[8:11]} {VISA[12:]}",  # ... from the third: 15
         f"{VISA[:4]} {VISA[4:8]} {VISA[8:12]} {VISA[12:14]}{VISA[13:]}",  # a digit heard twice: 17
+        f"{VISA[:4]} {VISA[4:8]} {VISA[8:10]}{VISA[9:12]} {VISA[12:]}",  # ... in the third group: 17, not 13 and a code
         f"{said(VISA[:4])}, {said(VISA[4:8])}, {said(VISA[8:11])}, {said(VISA[12:])}",  # in words, 15
         f"{said(VISA[:4])}, {said(VISA[4:9])}{VISA[8]}, {said(VISA[9:])}",  # in words, 17
     ],
@@ -121,6 +122,11 @@ def test_a_card_s_last_four_named_with_no_card_said_before_stay() -> None:
 def test_a_card_with_a_digit_lost_or_heard_twice_is_masked_after_its_cue(number: str) -> None:
     assert not luhn("".join(i.digits for i in items(number)))
     assert masked(f"My card number is {number}, the CVV is 316.") == "My card number is [CARD], the CVV is [CVV]."
+
+
+def test_a_card_with_a_group_heard_twice_answering_the_question_is_one_card_with_no_code() -> None:
+    number = f"{VISA[:4]} {VISA[4:8]} {VISA[8:10]}{VISA[9:12]} {VISA[12:]}"
+    assert _call(("agent", "What's the card number?"), ("customer", number)) == ["What's the card number?", "[CARD]"]
 
 
 @pytest.mark.parametrize(
