@@ -335,15 +335,21 @@ def _last_four_named(folded: str, cards: list[Span], rest: list[Item]) -> list[S
     out = []
     for chain in chains(folded, rest):
         card_end = max((c.end for c in cards if c.end <= chain[0].start), default=-1)
-        if card_end < 0 or not LAST_FOUR.search(folded, card_end, chain[0].start):
-            continue
-        digits, k = 0, 0
-        while k < len(chain) and digits < _LAST_DIGITS:
-            digits += len(chain[k].digits)
-            k += 1
-        if digits == _LAST_DIGITS:
-            out.append(Span(CARD, chain[0].start, chain[k - 1].end))
+        if card_end >= 0 and (span := last_four(folded, chain, card_end)):
+            out.append(span)
     return out
+
+
+def last_four(folded: str, chain: list[Item], after: int = 0) -> Span | None:
+    """The first four digits of ``chain`` where the words between ``after`` and it name them a card's last four
+    ("the last four are 6467", "последние четыре 0142", "ostatnie cztery to 9930"), as a card span."""
+    if not LAST_FOUR.search(folded, after, chain[0].start):
+        return None
+    digits, k = 0, 0
+    while k < len(chain) and digits < _LAST_DIGITS:
+        digits += len(chain[k].digits)
+        k += 1
+    return Span(CARD, chain[0].start, chain[k - 1].end) if digits == _LAST_DIGITS else None
 
 
 def _whole(found: list[list[Item]], spans: list[Span]) -> list[Span]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from agentassist.privacy.cues import CARD, CVV, EXPIRY, LAST_FOUR, OTHER, cues
+from agentassist.privacy.cues import CARD, CVV, EXPIRY, OTHER, cues
 from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
@@ -31,6 +31,7 @@ from agentassist.privacy.detect import (
     find_spans,
     issued,
     issued_length,
+    last_four,
     luhn,
     named_before,
     ordinary,
@@ -252,16 +253,7 @@ def _last_four_again(
     recent = [s for s in before if s.start_s < said.start_s and said.start_s - s.end_s <= context_s]
     if not any(x.kind == CARD for s in recent for x in s.spans):
         return None
-    for chain in found:
-        if not LAST_FOUR.search(folded, 0, chain[0].start):
-            continue
-        digits, k = 0, 0
-        while k < len(chain) and digits < READ_BACK_DIGITS:
-            digits += len(chain[k].digits)
-            k += 1
-        if digits == READ_BACK_DIGITS:
-            return Span(CARD, chain[0].start, chain[k - 1].end)
-    return None
+    return next((span for chain in found if (span := last_four(folded, chain))), None)
 
 
 def _misheard_16(number: list[Item]) -> bool:
