@@ -130,6 +130,20 @@ def test_a_card_with_a_group_heard_twice_answering_the_question_is_one_card_with
 
 
 @pytest.mark.parametrize(
+    "turns",
+    [
+        ["Diners 3056 930902 5905 316."],  # 14 digits failing the check, then its code: no group of five
+        ["Diners 3056.", "930902.", "5905.", "316."],  # ... group by group
+        ["Amex 3782 822463 10006, CVV 1234."],  # an American Express's 4-6-5 is no digit heard twice
+    ],
+)
+def test_a_code_after_a_misheard_card_with_no_group_heard_twice_stays_a_code(turns: list[str]) -> None:
+    # a security code read as the card's would be kept in the original text for the roles that read it
+    out = _call(*(("customer", t) for t in turns))
+    assert out[-1].endswith("[CVV].") and not any(c.isdigit() for c in "".join(out))
+
+
+@pytest.mark.parametrize(
     "groups",
     [
         [VISA[:4], VISA[4:8], VISA[8:12], VISA[12:15]],  # 15 digits

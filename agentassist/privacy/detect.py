@@ -57,9 +57,10 @@ KINDS = (CARD, EXPIRY, CVV)
 CARD_DIGITS = (13, 19)  # ISO/IEC 7812 primary account numbers: 13 (old Visa) to 19 digits
 # a card number failing the Luhn check: its likeliest lengths first (16: Visa, Mastercard, Mir; 15: Amex)
 UNCHECKED_DIGITS = (16, 15, 14, 13, 19, 18, 17)
-# ... and said so: a 16-digit card with a digit lost or heard twice (15, 17: "4716 2385 90331 7759") before a
-# whole card of a rarer length failing it
-_MISHEARD_DIGITS = (16, 15, 17, 14, 13, 19, 18)
+# ... where a group of five is said in a card read in fours (a digit heard twice: "4716 2385 90331 7759"): 17
+# before a whole card of a rarer length and a code after it
+_HEARD_TWICE_DIGITS = (16, 15, 17, 14, 13, 19, 18)
+_HEARD_TWICE_GROUP = 5
 _UNCHECKED_GROUPS = 8  # said with no cue, a card is read in at most this many groups (16 digits in pairs),
 # or digit by digit
 _CARD_FIRST = "23456"  # Mir, Amex/Diners/JCB, Visa, Mastercard/Maestro, Discover/UnionPay (not 0, 1, 8, 9: phones)
@@ -135,10 +136,18 @@ def unchecked_window(
         if digits > CARD_DIGITS[1]:
             break
         ends.setdefault(digits, j)
-    j = next((ends[n] for n in _MISHEARD_DIGITS if n in ends and (across is None or across < ends[n])), 0)
+    lengths = _HEARD_TWICE_DIGITS if 17 in ends and heard_twice(chain[: ends[17]]) else UNCHECKED_DIGITS
+    j = next((ends[n] for n in lengths if n in ends and (across is None or across < ends[n])), 0)
     if not j or chain[0].digits[0] == "0" or not said_as_card(folded, chain[:j], before):
         return []
     return [(0, j)]
+
+
+def heard_twice(run: list[Item]) -> bool:
+    """Whether ``run`` (a card number's digits so far) has a group of five in a card read in fours: a digit heard
+    twice ("0343" as "03433"); not an American Express's 4-6-5."""
+    digits = "".join(i.digits for i in run)
+    return digits[:2] not in ("34", "37") and any(len(i.digits) == _HEARD_TWICE_GROUP for i in run)
 
 
 def said_as_card(folded: str, run: list[Item], before: Before = NOTHING) -> bool:

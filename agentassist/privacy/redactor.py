@@ -29,6 +29,7 @@ from agentassist.privacy.detect import (
     asks,
     card_windows,
     find_spans,
+    heard_twice,
     issued,
     issued_length,
     last_four,
@@ -50,7 +51,6 @@ OPEN_LEAD_WORDS = 6  # after a card's first groups named so ("my card is 4539"):
 PARTIAL_RUN_DIGITS = 7  # a partial with this many digits in a row may be part of a card: masked (PCI DSS: six show)
 READ_BACK_DIGITS = 4  # a card number's piece said again ("5163 1557, yes"): as long as a group at least
 REVISION_RUN_DIGITS = 12  # a revision merges a turn's pieces: this many digits in a row are most of a card
-_DOUBLED_GROUP = 5  # a card's group of four with a digit heard twice ("6467" as "64677")
 _CARD_FIRST = "234569"  # a card's first digit: Mir, Amex/JCB, Visa, Mastercard, Discover, national schemes (9)
 
 
@@ -410,7 +410,9 @@ def _across(
     if opened:  # "Card 4738" | "2829" | "0654" | "30": 14 digits of a Visa passing by chance, the rest to come
         windows = [(i, j) for i, j in windows if issued_length(_joined(chain[:j]))]
     if opened and unchecked:  # "Card 4539" | "1488" | "00343" (a digit heard twice) | "6467": the rest to come
-        windows = [(i, j) for i, j in windows if len(_joined(chain[:j])) >= UNCHECKED_DIGITS[0]]
+        windows = [
+            (i, j) for i, j in windows if _digits(chain[:j]) >= UNCHECKED_DIGITS[0] or not heard_twice(chain[:j])
+        ]
     if windows:  # the digits said before the first (a digit heard twice, a misheard start) are the number's too
         windows = [(0, windows[0][1]), *windows[1:]]
     for i, j in windows:
@@ -431,12 +433,10 @@ def _going_on(pending: list[tuple[_Said, Item]], lead: list[Item]) -> list[Item]
     if not pending or not all(any(s.start <= i.start < s.end for s in owner.open) for owner, i in pending):
         return []
     digits = _digits(pending)
-    doubled = any(len(i.digits) == _DOUBLED_GROUP for _, i in pending)
     out: list[Item] = []
     for item in lead:
         digits += len(item.digits)
-        doubled = doubled or len(item.digits) == _DOUBLED_GROUP
-        if digits > UNCHECKED_DIGITS[0] + doubled:
+        if digits > UNCHECKED_DIGITS[0] + heard_twice([i for _, i in pending] + [*out, item]):
             break
         out.append(item)
     return out
