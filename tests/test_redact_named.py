@@ -117,10 +117,10 @@ def test_a_count_said_with_of_and_no_expiry_s_cue_stays(said: str) -> None:
 @pytest.mark.parametrize(
     ("said", "out"),
     [
-        ("Месяц одиннадцатый, год тридцатый.", "Месяц [EXPIRY], год [EXPIRY]."),
-        ("Місяць дев'ятий, рік двадцять дев'ятий.", "Місяць [EXPIRY], рік [EXPIRY]."),
-        ("Miesiąc dwunasty, rok dwudziesty dziewiąty.", "Miesiąc [EXPIRY], rok [EXPIRY]."),
-        ("Rok trzydziesty, miesiąc trzeci.", "Rok [EXPIRY], miesiąc [EXPIRY]."),
+        ("Месяц одиннадцатый, год тридцатый.", "[EXPIRY]."),
+        ("Місяць дев'ятий, рік двадцять дев'ятий.", "[EXPIRY]."),
+        ("Miesiąc dwunasty, rok dwudziesty dziewiąty.", "[EXPIRY]."),
+        ("Rok trzydziesty, miesiąc trzeci.", "[EXPIRY]."),
     ],
 )
 def test_a_month_said_by_its_ordinal_after_the_word_month_is_an_expiry_s(said: str, out: str) -> None:

@@ -118,16 +118,16 @@ def test_groups_of_four_that_are_no_card_dictated_stay(turns: list[tuple[str, st
 @pytest.mark.parametrize(
     ("said", "expected"),
     [
-        ("Month seven, year twenty-eight.", "Month [EXPIRY], year [EXPIRY]."),
+        ("Month seven, year twenty-eight.", "[EXPIRY]."),
         (
             "The expiry month is seven and the year is twenty-eight.",
             "The expiry month is [EXPIRY] and the year is [EXPIRY].",
         ),
         (f"Card {VISA}, valid 11/27.", "Card [CARD], valid [EXPIRY]."),  # a weak cue where a card is about
-        ("Месяц ноль пять, год тридцать первый.", "Месяц [EXPIRY], год [EXPIRY]."),
-        ("Rok 2029, miesiąc 5.", "Rok [EXPIRY], miesiąc [EXPIRY]."),  # the year first
-        ("Місяць — 11, рік — 27.", "Місяць — [EXPIRY], рік — [EXPIRY]."),
-        ("Miesiąc zero dziewięć, rok dwudziesty dziewiąty.", "Miesiąc [EXPIRY], rok [EXPIRY]."),
+        ("Месяц ноль пять, год тридцать первый.", "[EXPIRY]."),
+        ("Rok 2029, miesiąc 5.", "[EXPIRY]."),  # the year first
+        ("Місяць — 11, рік — 27.", "[EXPIRY]."),
+        ("Miesiąc zero dziewięć, rok dwudziesty dziewiąty.", "[EXPIRY]."),
         ("Дійсна до третього місяця тридцятого року", "Дійсна до [EXPIRY] року"),
         ("Ważna do jeden dwa przez dwadzieścia dziewięć", "Ważna do [EXPIRY]"),
         ("Картка до 05/30.", "Картка до [EXPIRY]."),

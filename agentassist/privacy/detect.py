@@ -49,6 +49,7 @@ from agentassist.privacy.said import (
     fold,
     items,
     last_cue,
+    luhn,
     words_between,
 )
 
@@ -56,6 +57,10 @@ KINDS = (CARD, EXPIRY, CVV)
 CARD_DIGITS = (13, 19)  # ISO/IEC 7812 primary account numbers: 13 (old Visa) to 19 digits
 # a card number failing the Luhn check: its likeliest lengths first (16: Visa, Mastercard, Mir; 15: Amex)
 UNCHECKED_DIGITS = (16, 15, 14, 13, 19, 18, 17)
+# ... where a group of five is said in a card read in fours (a digit heard twice: "4716 2385 90331 7759"): 17
+# before a whole card of a rarer length and a code after it
+_HEARD_TWICE_DIGITS = (16, 15, 17, 14, 13, 19, 18)
+_HEARD_TWICE_GROUP = 5
 _UNCHECKED_GROUPS = 8  # said with no cue, a card is read in at most this many groups (16 digits in pairs),
 # or digit by digit
 _CARD_FIRST = "23456"  # Mir, Amex/Diners/JCB, Visa, Mastercard/Maestro, Discover/UnionPay (not 0, 1, 8, 9: phones)
@@ -64,6 +69,7 @@ _CARD_CUE_WORDS = 5  # "my card number is, um, 4539 ...": a card's cue reaches f
 _ISSUED = re.compile(r"220[0-4]|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720|[3-6]|9804|9860|8600|9112")
 # Maestro's own ranges (no other scheme issues there): 5018, 5020, 5038, 5893, 6304, 6759, 6761-6763
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
+_LAST_DIGITS = 4  # "the last four are 6467": a card's last group said again
 _GAP_WORDS = 4  # "4891 5860, сейчас, очки надену, 6255 0076": a pause in a card number takes this many words
 _MONEY = re.compile(
     r" ?(?:%|percent|dollars?|euros?|pounds?|bucks|usd|eur|pln|uah|rub|руб\w*|грн|гривен\w*|гривн\w*|евро|євро"
@@ -74,14 +80,6 @@ _OR = re.compile(r"\b(?:or|или|або|чи|lub|albo)\b")  # "600 123 456 or 6
 _AND = re.compile(r"[\s,]*\b(?:and|и|і|та|i|oraz)\s+")
 _PHONE_PREFIX = re.compile(r"(?:\+|\bplus|\bплюс)\s*$")
 _CODE_BEFORE = re.compile(r"(?:[^\W\d_]+\d|\d+[^\W\d_])\w*(?:[\s\-]+\w+)?[\s\-]*$")  # letters and digits mixed
-
-
-def luhn(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
 
 
 def card_windows(chain: list[Item], across: int | None = None) -> list[tuple[int, int]]:
@@ -138,10 +136,18 @@ def unchecked_window(
         if digits > CARD_DIGITS[1]:
             break
         ends.setdefault(digits, j)
-    j = next((ends[n] for n in UNCHECKED_DIGITS if n in ends and (across is None or across < ends[n])), 0)
+    lengths = _HEARD_TWICE_DIGITS if 17 in ends and heard_twice(chain[: ends[17]]) else UNCHECKED_DIGITS
+    j = next((ends[n] for n in lengths if n in ends and (across is None or across < ends[n])), 0)
     if not j or chain[0].digits[0] == "0" or not said_as_card(folded, chain[:j], before):
         return []
     return [(0, j)]
+
+
+def heard_twice(run: list[Item]) -> bool:
+    """Whether ``run`` (a card number's digits so far) has a group of five in a card read in fours: a digit heard
+    twice ("0343" as "03433"); not an American Express's 4-6-5."""
+    digits = "".join(i.digits for i in run)
+    return digits[:2] not in ("34", "37") and any(len(i.digits) == _HEARD_TWICE_GROUP for i in run)
 
 
 def said_as_card(folded: str, run: list[Item], before: Before = NOTHING) -> bool:
@@ -291,6 +297,7 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
             last = j
         rest += chain[last:]
     again = _said_again(folded, said, cards, rest)
+    again += [s for s in _last_four_named(folded, cards, rest) if not any(a.start == s.start for a in again)]
     cards += again
     rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
     rest = sorted(rest + months(folded, found), key=lambda i: i.start)
@@ -328,6 +335,30 @@ def _said_again(folded: str, said: list[Item], cards: list[Span], rest: list[Ite
         if len(digits) > len(group) and any(CARD_DIGITS[0] <= len(r) <= CARD_DIGITS[1] and luhn(r) for r in readings):
             out.append(Span(CARD, after[0][0].start, after[0][k - 1].end))
     return out
+
+
+def _last_four_named(folded: str, cards: list[Span], rest: list[Item]) -> list[Span]:
+    """A card's last four said again, named so, after the card in the same utterance ("4539 ... 6467, the last
+    four are 6467", or a correction of them): card data, not a security code (a card's last four named with no
+    card said before stay: PCI DSS lets them show)."""
+    out = []
+    for chain in chains(folded, rest):
+        card_end = max((c.end for c in cards if c.end <= chain[0].start), default=-1)
+        if card_end >= 0 and (span := last_four(folded, chain, card_end)):
+            out.append(span)
+    return out
+
+
+def last_four(folded: str, chain: list[Item], after: int = 0) -> Span | None:
+    """The first four digits of ``chain`` where the words between ``after`` and it name them a card's last four
+    ("the last four are 6467", "последние четыре 0142", "ostatnie cztery to 9930"), as a card span."""
+    if not LAST_FOUR.search(folded, after, chain[0].start):
+        return None
+    digits, k = 0, 0
+    while k < len(chain) and digits < _LAST_DIGITS:
+        digits += len(chain[k].digits)
+        k += 1
+    return Span(CARD, chain[0].start, chain[k - 1].end) if digits == _LAST_DIGITS else None
 
 
 def _whole(found: list[list[Item]], spans: list[Span]) -> list[Span]:

@@ -164,7 +164,8 @@ def _named_parts(folded: str, pieces: list[list[Item]]) -> list[Span]:
     """An expiry date said as its parts named, the month's number and the year's ("месяц ноль три, год двадцать
     девять", "miesiąc 04, rok 30", "rok 2029, miesiąc 5"): two spans; a month number (1-12) and a card's year,
     each right after its word, one within a few words of the other (no cue needed: so said, they are a card's
-    date, unless another thing is named)."""
+    date, unless another thing is named). Each span holds its word too ("valid thru [EXPIRY], [EXPIRY]" for
+    "valid thru month nine, year twenty-seven"): the part said whole, as the recording is silenced over it."""
     out: list[Span] = []
     if cues(OTHER, folded):  # "year 2019, month 3 of the contract": another thing's
         return out
@@ -172,16 +173,25 @@ def _named_parts(folded: str, pieces: list[list[Item]]) -> list[Span]:
         if words_between(folded, first[-1].end, second[0].start) > _PARTS_WORDS:
             continue
         gap = (first[-1].end, second[0].start)
-        if MONTH_WORD.search(folded, 0, first[0].start) and YEAR_WORD.search(folded, *gap):
+        if (a := MONTH_WORD.search(folded, 0, first[0].start)) and (b := YEAR_WORD.search(folded, *gap)):
             month, year = first, second
-        elif YEAR_WORD.search(folded, 0, first[0].start) and MONTH_WORD.search(folded, *gap):
+        elif (a := YEAR_WORD.search(folded, 0, first[0].start)) and (b := MONTH_WORD.search(folded, *gap)):
             month, year = second, first
         else:
             continue
         m, y = _joined(month), _joined(year)
         if 1 <= int(m) <= 12 and len(m) <= 2 and (len(y) == 2 or (len(y) == 4 and y[:2] == "20")) and _plausible(year):
-            out += [Span(EXPIRY, first[0].start, first[-1].end), Span(EXPIRY, second[0].start, second[-1].end)]
+            out += [Span(EXPIRY, _from_word(folded, a, first), first[-1].end)]
+            out += [Span(EXPIRY, _from_word(folded, b, second), second[-1].end)]
     return out
+
+
+def _from_word(folded: str, word: re.Match[str], piece: list[Item]) -> int:
+    """Where a part named by its word begins: at the word where the number follows it with nothing but
+    punctuation between ("month nine", "rok: 30"), at the number where a verb is between ("the month is seven")."""
+    named = re.match(r"[^\W\d_]+", folded[word.start() :])
+    end = word.start() + (named.end() if named else 0)
+    return word.start() if not any(c.isalnum() for c in folded[end : piece[0].start]) else piece[0].start
 
 
 def _of_joined(folded: str, pieces: list[list[Item]]) -> list[list[Item]]:
@@ -228,7 +238,7 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
     named_parts = _named_parts(folded, pieces)
     spans += named_parts
     for n, piece in enumerate(pieces):
-        if any(s.start == piece[0].start for s in named_parts):
+        if any(s.start <= piece[0].start < s.end for s in named_parts):
             continue
         retracted = _retracted(folded, piece, pieces[n + 1] if n + 1 < len(pieces) else [])
         if sum(len(i.digits) for i in piece) >= LONG_DIGITS:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from agentassist.privacy.cues import CARD, CVV, EXPIRY, LAST_FOUR, OTHER, cues
+from agentassist.privacy.cues import CARD, CVV, EXPIRY, OTHER, cues
 from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
@@ -29,8 +29,10 @@ from agentassist.privacy.detect import (
     asks,
     card_windows,
     find_spans,
+    heard_twice,
     issued,
     issued_length,
+    last_four,
     luhn,
     named_before,
     ordinary,
@@ -243,23 +245,15 @@ def _not_going_on(folded: str, lead: list[Item], before: Before) -> bool:
 def _last_four_again(
     said: _Said, before: list[_Said], folded: str, found: list[list[Item]], context_s: float
 ) -> Span | None:
-    """A card's last four said again, named so, in the final after the one where this speaker said the card
-    ("Sorry, the last four are 5578", "Извините, последние четыре 0142", "ostatnie cztery to 9930"): the
-    card's data (a correction or a repeat of its end), not a security code. Not a card's last four named
-    with no card said just before ("the card ending in 4821": PCI DSS lets those show)."""
-    mine = [s for s in before if s.channel == said.channel and s.start_s < said.start_s]
-    if not mine or said.start_s - mine[-1].end_s > context_s or not any(x.kind == CARD for x in mine[-1].spans):
+    """A card's last four said again, named so, in a final after one where either speaker said the card, a
+    little before ("Sorry, the last four are 5578", "Извините, последние четыре 0142", "ostatnie cztery to
+    9930", after the expiry was said in between, or the agent's "so the last four are 5578?"): the card's
+    data (a correction or a repeat of its end), not a security code. Not a card's last four named with no
+    card said just before ("the card ending in 4821": PCI DSS lets those show)."""
+    recent = [s for s in before if s.start_s < said.start_s and said.start_s - s.end_s <= context_s]
+    if not any(x.kind == CARD for s in recent for x in s.spans):
         return None
-    for chain in found:
-        if not LAST_FOUR.search(folded, 0, chain[0].start):
-            continue
-        digits, k = 0, 0
-        while k < len(chain) and digits < READ_BACK_DIGITS:
-            digits += len(chain[k].digits)
-            k += 1
-        if digits == READ_BACK_DIGITS:
-            return Span(CARD, chain[0].start, chain[k - 1].end)
-    return None
+    return next((span for chain in found if (span := last_four(folded, chain))), None)
 
 
 def _misheard_16(number: list[Item]) -> bool:
@@ -410,10 +404,15 @@ def _across(
     chain = [i for _, i in pending] + lead
     spans: dict[_Said, list[Span]] = {}
     windows = card_windows(chain, across=len(pending))
-    if not windows and not checked:
+    unchecked = not windows and not checked
+    if unchecked:
         windows = unchecked_window(chain, fold(owners[0].text), before, across=len(pending))
     if opened:  # "Card 4738" | "2829" | "0654" | "30": 14 digits of a Visa passing by chance, the rest to come
         windows = [(i, j) for i, j in windows if issued_length(_joined(chain[:j]))]
+    if opened and unchecked:  # "Card 4539" | "1488" | "00343" (a digit heard twice) | "6467": the rest to come
+        windows = [
+            (i, j) for i, j in windows if _digits(chain[:j]) >= UNCHECKED_DIGITS[0] or not heard_twice(chain[:j])
+        ]
     if windows:  # the digits said before the first (a digit heard twice, a misheard start) are the number's too
         windows = [(0, windows[0][1]), *windows[1:]]
     for i, j in windows:
@@ -429,14 +428,15 @@ def _digits(found: list[Item] | list[tuple[_Said, Item]]) -> int:
 
 def _going_on(pending: list[tuple[_Said, Item]], lead: list[Item]) -> list[Item]:
     """The first numbers of an utterance that go on with a card number begun in the finals before and not
-    yet whole (its pieces masked as they came: "my card number is 4539" then "1488"), up to 16 digits."""
+    yet whole (its pieces masked as they came: "my card number is 4539" then "1488"), up to 16 digits; 17 where
+    a group of five is said (a group of four with a digit heard twice: "0343" | "64677")."""
     if not pending or not all(any(s.start <= i.start < s.end for s in owner.open) for owner, i in pending):
         return []
     digits = _digits(pending)
     out: list[Item] = []
     for item in lead:
         digits += len(item.digits)
-        if digits > UNCHECKED_DIGITS[0]:
+        if digits > UNCHECKED_DIGITS[0] + heard_twice([i for _, i in pending] + [*out, item]):
             break
         out.append(item)
     return out

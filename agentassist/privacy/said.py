@@ -43,6 +43,7 @@ _REPEAT |= {
 # Whisper's spellings of a digit said alone ("five for to three"): read as digits where a card is said digit by digit
 _HOMOPHONES = {"for": "four", "fore": "four", "to": "two", "too": "two", "ate": "eight"}
 _CARD_LEAST = 13  # the fewest digits a card number has (an old Visa's)
+_CARD_MOST = 19  # the most (a Maestro's, a UnionPay's)
 _TIMES = {"razy"}  # Polish "dwa razy siedem": seven twice
 # a digit's name as a noun, said after how many times it comes ("две двойки": 22, "чотири п'ятірки": 5555,
 # "dwa zera": 00) or after "double" ("podwójna ósemka": 88): in every case, singular and plural, as folded (ё to е,
@@ -137,6 +138,7 @@ _SUFFIX = re.compile(r"-(?:го|ого|его|й|ий|ый|ой|я|е)(?![^\W\d_
 _QUANTITY = re.compile(r"[\s-]*(?:digits?|numbers|цифр\w*|cyfr\w*)(?![^\W\d_])")  # "three digits": how many, no number
 # "последние четыре 7782", "the last four 9156": how many digits follow (a card's end), no number
 _LAST = re.compile(r"\b(?:last|последн\w*|останн\w*|ostatni\w*)\s+$")
+_NAMING = re.compile(r"\s+(?:are|is|were|это|це|to)[\s:,\-–—]*")  # "the last four are 9156": the count, then a verb
 _YEAR = {"year", "года", "году", "року", "roku"}  # "до конца тридцатого года": an ordinal said as a year
 _YEAR_BEFORE = {"year", "год", "рік", "rok"}  # "рік — тридцятий": an ordinal said after the word is a year
 # "Місяць четвертий", "miesiąc piąty": an ordinal said after the word "month" is the month's number (1-12)
@@ -247,10 +249,11 @@ def _items(text: str) -> tuple[Item, ...]:
 
 def _count_of_last(folded: str, item: Item, after: list[Item]) -> bool:
     """Whether ``item`` says how many digits follow, after "last", not a digit of them ("последние четыре 7782",
-    "the last four 9156"): one digit said in words, a number right after it."""
+    "the last four 9156", "the last four are 9156", "ostatnie cztery to 9930"): one digit said in words, a number
+    right after it or after a verb that names it."""
     if not (item.spoken and len(item.digits) == 1 and after and _LAST.search(folded, 0, item.start)):
         return False
-    return bool(JOIN.fullmatch(folded, item.end, after[0].start))
+    return bool(JOIN.fullmatch(folded, item.end, after[0].start) or _NAMING.fullmatch(folded, item.end, after[0].start))
 
 
 def _number_after(tokens: list[tuple[str, int, int]], n: int) -> bool:
@@ -301,9 +304,11 @@ def _number_word(tokens: list[tuple[str, int, int]], n: int, repeat: int, folded
 
 def _among_digits(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bool:
     """Whether the homophone of a digit at ``n`` ("for", "to", "too", "ate") is one of a card number's digits said
-    one by one: inside a run of at least a card's 13 digits said singly with only separators between them (not
-    at its ends), where the homophones are at most a third of the run ("five for to three for nine for six
-    five seven ...")."""
+    one by one: inside a run of at least a card's 13 digits said singly with only separators between them,
+    where the homophones are at most a third of the run ("five for to three for nine for six five seven ...");
+    at its first or last place only where the run passes the Luhn check with it read as its digit and fails
+    it without ("for nine nine four nine ...": a Visa's first 4 as Whisper writes it, not Polish "to" (it is)
+    before a card that passes the check alone)."""
 
     def digit(k: int) -> bool:
         return tokens[k][0] in _ZERO or _digit(tokens[k][0]) or tokens[k][0] in _HOMOPHONES
@@ -321,11 +326,32 @@ def _among_digits(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bo
         first += 1
     while last > n and tokens[last][0] in _HOMOPHONES:
         last -= 1
-    if tokens[first][0] in _HOMOPHONES or tokens[last][0] in _HOMOPHONES:
-        return False
     size = last - first + 1
     homophones = sum(tokens[k][0] in _HOMOPHONES for k in range(first, last + 1))
-    return size >= _CARD_LEAST and 3 * homophones <= size
+    if size < _CARD_LEAST or 3 * homophones > size:
+        return False
+    if n not in (first, last):
+        return True
+    digits = "".join(_digit_of(tokens[k][0]) for k in range(first, last + 1))
+    without = digits[1:] if n == first else digits[:-1]
+    return size <= _CARD_MOST and luhn(digits) and not luhn(without)
+
+
+def _digit_of(tok: str) -> str:
+    """The digit a word said alone is: a digit's name, "oh", or a homophone of one ("for")."""
+    tok = _HOMOPHONES.get(tok, tok)
+    if tok in _ZERO:
+        return "0"
+    return tok if tok.isdigit() else str(number_runs([tok])[0][2])
+
+
+def luhn(digits: str) -> bool:
+    """Whether ``digits`` pass the Luhn check, as every payment card number does."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
 
 
 def _four(tokens: list[tuple[str, int, int]], n: int) -> bool:
