@@ -33,7 +33,6 @@ from agentassist.privacy.detect import (
     issued,
     issued_length,
     last_four,
-    luhn,
     named_before,
     ordinary,
     paid,
@@ -42,7 +41,7 @@ from agentassist.privacy.detect import (
 from agentassist.privacy.expiry import LONG_DIGITS, by_shape
 from agentassist.privacy.kinds import IBAN, Rules
 from agentassist.privacy.memo import Memo, reading
-from agentassist.privacy.said import Before, Item, Span, chains, fold, items
+from agentassist.privacy.said import Before, Item, Span, chains, fold, items, luhn
 
 CONTEXT_S = 15.0  # an utterance further back than this does not carry a number or a question on
 LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many words
