@@ -164,14 +164,28 @@ CORRECTION = re.compile(
     r"\b(?:no|sorry|i mean|wait|нет|ой|простите|извините|то есть|ні|вибачте|тобто|nie|przepraszam|to znaczy)\b"
 )
 
+# a speaker's filler sounds ("um", "э-э", "е-е", "yyy"): a final ending on them has said nothing after its last
+# number, which may go on in the next final ("The first eight are 6011 0682, um" | "8897 2285.")
+FILLER = re.compile(
+    r"(?:u+m+|u+h+|e+r+m*|h+m+|m+|a+h+|e+h+|э+(?:-?э+)*|э+м+|м+|е+(?:-?е+)*|е+м+|ну|y+|e+(?:-?e+)*)"
+)
+
+
+def fillers_only(folded: str) -> bool:
+    """Whether ``folded`` holds no word but fillers (:data:`FILLER`), or none at all."""
+    return all(FILLER.fullmatch(w) for w in _WORD.findall(folded))
+
+
 # the last four digits of a card (PCI DSS lets them show), said right before them: "my Visa ends in 5797",
 # "the one ending 5797", "заканчивается на 5797"
 LAST_FOUR = re.compile(
-    r"\b(?:ends?(?: in| with| on)?|ending(?: in| with| on)?|last (?:four |4 )?digits(?: are| is| were)?"
-    r"|last (?:four|4)(?: are| is| were)?|заканчива\w* на|закінчу\w* на"
-    r"|последн\w* (?:(?:четыре|4)(?: цифр\w*)?|цифр\w*)(?: это)?"
-    r"|останн\w* (?:(?:чотири|4)(?: цифр\w*)?|цифр\w*)(?: це)?"
-    r"|konczy sie na|konczac\w* sie na|ostatnie (?:(?:cztery|4)(?: cyfry)?|cyfry)(?: to)?)[\s:,\-–—]*$"
+    r"\b(?:ends?(?: in| with| on)?|ending(?: in| with| on)?|(?:(?:last|final) (?:four|4)(?: digits)?|last digits)"
+    r"|заканчива\w* на|закінчу\w* на|konczy sie na|konczac\w* sie na"
+    r"|(?:последн\w* (?:четыре|4)|(?:четыре|4) последн\w*)(?: цифр\w*)?|последн\w* цифр\w*"
+    r"|(?:останн\w* (?:чотири|4)|(?:чотири|4) останн\w*)(?: цифр\w*)?|останн\w* цифр\w*"
+    r"|(?:ostatni\w* (?:cztery|4)|(?:cztery|4) ostatni\w*)(?: cyfry)?|ostatni\w* cyfry)"
+    # said again ("the last four again were 9008", "последние четыре ещё раз: 3498"), then a verb naming them
+    r"(?:,? (?:again|once more|еще раз|ще раз|jeszcze raz|raz jeszcze))?(?: are| is| were| это| це| to)?[\s:,\-–—]*$"
 )
 
 ASK_WORDS = {CARD: 6, EXPIRY: 3, CVV: 3, OTHER: 3}  # a question ends this many words after its cue at most

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from agentassist.privacy.cues import CARD, CVV, EXPIRY, OTHER, cues
+from agentassist.privacy.cues import CARD, CVV, EXPIRY, OTHER, cues, fillers_only
 from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
@@ -209,7 +209,7 @@ class Redactor:
         # what is left said last may be the start of a card number said on in the next utterance; after a
         # card's cue ("my card number is 4539") it is masked now, and still joins the next piece; after an
         # expiry's or a code's cue it is masked as one
-        tail = found[-1] if found and not _words(folded[found[-1][-1].end :]) else []
+        tail = found[-1] if found and fillers_only(folded[found[-1][-1].end :]) else []  # "..., um": said on
         said_on = bool(tail) and bool(lead) and tail[0] is lead[0] and len(tail) == len(lead)  # all it said goes on
         misheard = said_on and _misheard_16([i for _, i in mine] + lead)
         tail = [i for i in tail if not any(s.start <= i.start < s.end for s in said.spans if s not in said.open)]

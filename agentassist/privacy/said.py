@@ -137,8 +137,11 @@ _ONE_BEFORE = {"a", "an", "the", "this", "that", "another", "which", "each", "ev
 _SUFFIX = re.compile(r"-(?:го|ого|его|й|ий|ый|ой|я|е)(?![^\W\d_])")  # "до конца 27-го", "2029-го"
 _QUANTITY = re.compile(r"[\s-]*(?:digits?|numbers|цифр\w*|cyfr\w*)(?![^\W\d_])")  # "three digits": how many, no number
 # "последние четыре 7782", "the last four 9156": how many digits follow (a card's end), no number
-_LAST = re.compile(r"\b(?:last|последн\w*|останн\w*|ostatni\w*)\s+$")
-_NAMING = re.compile(r"\s+(?:are|is|were|это|це|to)[\s:,\-–—]*")  # "the last four are 9156": the count, then a verb
+_LAST = re.compile(r"\b(?:last|final|последн\w*|останн\w*|ostatni\w*)\s+$")
+# "the last four are 9156", "последние четыре ещё раз: 3498": the count, then "again" or a verb
+_NAMING = re.compile(
+    r"(?:,?\s+(?:again|once more|еще раз|ще раз|jeszcze raz|raz jeszcze))?(?:\s+(?:are|is|were|это|це|to))?[\s:,\-–—]*"
+)
 _YEAR = {"year", "года", "году", "року", "roku"}  # "до конца тридцатого года": an ordinal said as a year
 _YEAR_BEFORE = {"year", "год", "рік", "rok"}  # "рік — тридцятий": an ordinal said after the word is a year
 # "Місяць четвертий", "miesiąc piąty": an ordinal said after the word "month" is the month's number (1-12)
