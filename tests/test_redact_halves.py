@@ -74,3 +74,39 @@ def test_a_19_digit_card_with_its_code_named_after_it_is_one_card(number: str) -
 def test_16_digits_then_three_with_no_code_named_after_are_a_card_and_its_code() -> None:
     assert masked(f"It's {fours(UNIONPAY_16[:16])} {UNIONPAY_16[16:]}.") == "It's [CARD] [CVV]."
     assert "".join(i.digits for i in items(fours(UNIONPAY_16))) == UNIONPAY_16
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        (f"{fours(VISA)}, CVV 318, and the payment is 1249.50 dollars.", "1249.50 dollars"),
+        (f"Номер {fours(VISA)}, код 318, и оплата 2 490 рублей.", "2 490 рублей"),
+        (f"Номер {fours(VISA)}, код 318, і оплата 1 870 гривень.", "1 870 гривень"),
+        (f"Karta {fours(VISA)}, kod 318, a płatność 649,99 zł.", "649,99 zł"),
+    ],
+)
+def test_an_amount_named_after_a_card_s_code_stays(text: str, kept: str) -> None:
+    out = masked(text)
+    assert kept in out and out.count("[CVV]") == 1 and "318" not in out
+
+
+def test_a_code_said_with_a_day_after_it_is_still_a_code() -> None:
+    assert "512" not in masked(f"Card {fours(VISA)}, the code is 512, 3 days left to pay.")
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("Numer konta 61 1090 1014 0000 0712 1981 2874.", "I proszę oddzwonić na 601 234 567."),
+        ("My account number is 12 3456 7890 1234 5678 9012 34.", "And call me back on 415 555 0199."),
+        ("Request number 5512 8834 0271 6633, I called about it last week.", "Call me back on 212 555 0143."),
+        ("Номер заявки 5512 8834 0271 6633.", "Перезвоните мне на 916 555 0143."),
+    ],
+)
+def test_an_account_or_a_request_named_so_and_the_phone_after_it_stay(turns: tuple[str, str]) -> None:
+    assert _call(*(("customer", t) for t in turns)) == list(turns)
+
+
+def test_a_card_number_named_after_its_account_still_goes_on_over_finals() -> None:
+    out = _call(("customer", f"The card on my account is {fours(MIR[:8])}"), ("customer", fours(MIR[8:])))
+    assert out == ["The card on my account is [CARD]", "[CARD]"]

@@ -76,6 +76,7 @@ NOT_CARD = re.compile(
 # a number that is not card data, whatever its digits: it is not masked unless Luhn-valid
 OTHER_CUE = re.compile(
     r"\b(?:reference|ref|order|invoice|ticket|tracking|contract|account|policy|booking|confirmation|case|claim"
+    r"|request|application|inquiry|enquiry"
     r"|customer number|member number|serial|imei|iccid|meid|barcode|parcel|shipment|transaction|receipt|reservation"
     r"|registration|passport|licen[cs]e|social security|tax|vat|postcode|zip|phone|mobile|cell|cellphone|telephone"
     r"|fax|extension"  # not "my number" alone: a card is said so too ("my number is 4916 3385 ...")
@@ -102,9 +103,13 @@ OTHER_CUE = re.compile(
     r"|numer\w* sprawy|sprawa numer|sygnatur\w*|номер\w* дела|дело (?:номер|№)|номер\w* справи"
     r"|справа (?:номер|№))\b"
 )
-# paying an amount ("I'd like to pay 250", "заплачу 300", "zapłacę 199"): the number after is no code; not a cue
-# of another number for a card ("charge the $249.50 to 5388 ...": the card follows it)
-PAYING = re.compile(r"\b(?:pay|paying|paid|charge|заплат\w*|заплач\w*|оплач\w*|сплач\w*|сплат\w*|zaplac\w*|oplac\w*)\b")
+# paying an amount ("I'd like to pay 250", "заплачу 300", "zapłacę 199"), or the payment named ("and the payment
+# is 249.99", "и оплата 1 490 рублей", "a płatność 349,50 zł"): the number after is no code; not a cue of another
+# number for a card ("charge the $249.50 to 5388 ...", "оплата картой 4276 ...": the card follows it)
+PAYING = re.compile(
+    r"\b(?:pay|paying|paid|payment|payments|charge|заплат\w*|заплач\w*|оплач\w*|оплат\w*|платеж\w*|платіж\w*"
+    r"|сплач\w*|сплат\w*|zaplac\w*|oplac\w*|oplat\w*|platnosc\w*|platnos\w*|wplat\w*|doplat\w*)\b"
+)
 
 # a document's or a parcel's number (among OTHER_CUE's): one said so is no card number, even Luhn-valid and
 # beginning as a card does ("policy number 4021 7735 9910 2281": one in ten numbers passes Luhn), unless a card

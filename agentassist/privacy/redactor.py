@@ -194,8 +194,10 @@ class Redactor:
         whole = _digits(mine) >= UNCHECKED_DIGITS[0]
         context_first = self._context(before, first.start_s, said.channel)
         across = _across(mine, said, lead, context_first, checked=whole, opened=opened)
+        # "Hold on, let me look. 0343 6467"; not a number named as another thing ("call me back on 882 ...")
+        named_other = bool(found) and _named_other(folded, found[0], context)
         if not lead and not over and found and len(_words(folded[: found[0][0].start])) <= OPEN_LEAD_WORDS:
-            across = _across(mine, said, found[0], Before(), checked=True)  # "Hold on, let me look. 0343 6467"
+            across = {} if named_other else _across(mine, said, found[0], Before(), checked=True)
         for owner, spans in across.items():
             _add(owner, spans)
         if across:
@@ -225,6 +227,8 @@ class Redactor:
             mine = []
         if going_on and (len(going_on) < len(lead) or _digits(mine) + _digits(going_on) >= UNCHECKED_DIGITS[0]):
             pending[said.channel] = []  # the card number is whole: what follows is its expiry or code
+        elif tail and _named_other(folded, tail, context):  # "Numer konta 19 1592 ...": no card's first groups
+            pending[said.channel] = []
         elif tail and lead and tail[0] is lead[0] and len(tail) == len(lead):
             pending[said.channel] = _trim(mine + [(said, i) for i in tail])
         elif all(_digits(c) < 2 for c in found):  # no number ("Hold on, one moment", "Секундочку"): it goes on after
@@ -445,6 +449,14 @@ def _other_number(folded: str, chain: list[Item], before: Before) -> bool:
     """Whether a run is plainly no card number: the words before it say so ("order 4829 3377"), or it is
     a phone or a date ("+48 600 123 456", "12.03.2024")."""
     return ordinary(folded, chain) or named_before(folded, chain[0].start, before) == OTHER
+
+
+def _named_other(folded: str, chain: list[Item], before: Before) -> bool:
+    """Whether ``chain`` is named as another thing's number (an account, a request, a phone to call back) in a
+    final that names no card and answers no question for one: it neither goes on with a card begun before
+    nor begins one said on in the next final."""
+    named = named_before(folded, chain[0].start, before) == OTHER  # not a year-like group alone ("Then 1944.")
+    return named and not cues(CARD, folded) and CARD not in before.asked
 
 
 def _words(text: str) -> list[str]:
