@@ -42,6 +42,12 @@ def test_a_card_s_halves_over_two_finals_with_a_filler_ending_the_first_are_card
     assert out[0].count("[CARD]") == 1 and out[1] == "[CARD]"
 
 
+@pytest.mark.parametrize("first", ["The first eight", "Первые восемь", "Перші вісім", "Pierwsze osiem"])
+def test_the_count_in_the_first_eight_is_no_digit(first: str) -> None:
+    out = _call(("customer", f"{first} {fours(MIR[:8])}, um"), ("customer", f"{fours(MIR[8:])}."))
+    assert out == [f"{first} [CARD], um", "[CARD]."]
+
+
 def test_halves_with_a_filler_that_fail_the_check_together_stay() -> None:
     out = _call(("customer", "Room 1204 5518, um,"), ("customer", "and 7730 2291."))
     assert out == ["Room 1204 5518, um,", "and 7730 2291."]
