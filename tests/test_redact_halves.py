@@ -107,6 +107,8 @@ def test_a_code_said_with_a_day_after_it_is_still_a_code() -> None:
         ("My account number is 12 3456 7890 1234 5678 9012 34.", "And call me back on 415 555 0199."),
         ("Request number 5512 8834 0271 6633, I called about it last week.", "Call me back on 212 555 0143."),
         ("Номер заявки 5512 8834 0271 6633.", "Перезвоните мне на 916 555 0143."),
+        ("Номер запиту 5512 8834 0271 6633.", "Передзвоніть мені на 067 555 0143."),
+        ("Numer wniosku 5512 8834 0271 6633.", "Proszę oddzwonić na 601 234 567."),
     ],
 )
 def test_an_account_or_a_request_named_so_and_the_phone_after_it_stay(turns: tuple[str, str]) -> None:
@@ -116,3 +118,7 @@ def test_an_account_or_a_request_named_so_and_the_phone_after_it_stay(turns: tup
 def test_a_card_number_named_after_its_account_still_goes_on_over_finals() -> None:
     out = _call(("customer", f"The card on my account is {fours(MIR[:8])}"), ("customer", fours(MIR[8:])))
     assert out == ["The card on my account is [CARD]", "[CARD]"]
+
+
+def test_a_card_number_named_as_a_request_s_that_passes_the_check_is_still_masked() -> None:
+    assert masked(f"Request number {fours(VISA)}.") == "Request number [CARD]."

@@ -76,7 +76,7 @@ NOT_CARD = re.compile(
 # a number that is not card data, whatever its digits: it is not masked unless Luhn-valid
 OTHER_CUE = re.compile(
     r"\b(?:reference|ref|order|invoice|ticket|tracking|contract|account|policy|booking|confirmation|case|claim"
-    r"|request|application|inquiry|enquiry"
+    r"|request|application|inquiry|enquiry|запрос\w*|запит\w*|wniosk\w*"
     r"|customer number|member number|serial|imei|iccid|meid|barcode|parcel|shipment|transaction|receipt|reservation"
     r"|registration|passport|licen[cs]e|social security|tax|vat|postcode|zip|phone|mobile|cell|cellphone|telephone"
     r"|fax|extension"  # not "my number" alone: a card is said so too ("my number is 4916 3385 ...")
