@@ -195,9 +195,9 @@ class Redactor:
         context_first = self._context(before, first.start_s, said.channel)
         across = _across(mine, said, lead, context_first, checked=whole, opened=opened)
         # "Hold on, let me look. 0343 6467"; not a number named as another thing ("call me back on 882 ...")
-        named_other = bool(found) and _named_other(folded, found[0], context)
-        if not lead and not over and found and len(_words(folded[: found[0][0].start])) <= OPEN_LEAD_WORDS:
-            across = {} if named_other else _across(mine, said, found[0], Before(), checked=True)
+        hold_on = not lead and not over and bool(found) and len(_words(folded[: found[0][0].start])) <= OPEN_LEAD_WORDS
+        if mine and hold_on and not _named_other(folded, found[0], context):
+            across = _across(mine, said, found[0], Before(), checked=True)
         for owner, spans in across.items():
             _add(owner, spans)
         if across:
