@@ -115,9 +115,10 @@ def test_an_account_or_a_request_named_so_and_the_phone_after_it_stay(turns: tup
     assert _call(*(("customer", t) for t in turns)) == list(turns)
 
 
-def test_a_card_number_named_after_its_account_still_goes_on_over_finals() -> None:
-    out = _call(("customer", f"The card on my account is {fours(MIR[:8])}"), ("customer", fours(MIR[8:])))
-    assert out == ["The card on my account is [CARD]", "[CARD]"]
+@pytest.mark.parametrize("first", ["The card on my account is", "My account number is", "I request a refund to"])
+def test_a_card_number_named_as_an_account_s_still_goes_on_over_finals(first: str) -> None:
+    out = _call(("customer", f"{first} {fours(MIR[:8])}"), ("customer", fours(MIR[8:])))
+    assert out == [f"{first} [CARD]", "[CARD]"]
 
 
 def test_a_card_number_named_as_a_request_s_that_passes_the_check_is_still_masked() -> None:

@@ -76,7 +76,10 @@ NOT_CARD = re.compile(
 # a number that is not card data, whatever its digits: it is not masked unless Luhn-valid
 OTHER_CUE = re.compile(
     r"\b(?:reference|ref|order|invoice|ticket|tracking|contract|account|policy|booking|confirmation|case|claim"
-    r"|request|application|inquiry|enquiry|запрос\w*|запит\w*|wniosk\w*"
+    # a request's or an application's number named so ("request number", "номер запроса", "numer wniosku"), not the
+    # verb ("I request a refund to ...")
+    r"|(?:request|application|inquiry|enquiry) (?:number|no|id|reference|ref)|номер\w* (?:запрос\w*|запит\w*)"
+    r"|(?:запрос\w*|запит\w*) (?:номер|№)|numer\w* wniosku|nr wniosku|wniosek (?:numer|nr)"
     r"|customer number|member number|serial|imei|iccid|meid|barcode|parcel|shipment|transaction|receipt|reservation"
     r"|registration|passport|licen[cs]e|social security|tax|vat|postcode|zip|phone|mobile|cell|cellphone|telephone"
     r"|fax|extension"  # not "my number" alone: a card is said so too ("my number is 4916 3385 ...")

@@ -180,8 +180,10 @@ class Redactor:
         opened = bool(mine) and all(any(s.start <= i.start < s.end for s in owner.open) for owner, i in mine)
         reach = OPEN_LEAD_WORDS if opened else LEAD_WORDS
         lead = found[0] if found and len(_words(folded[: found[0][0].start])) <= reach else []
-        # "expires 12/27", "code 412", "12/27" after a card's pieces: the card is over
+        # "expires 12/27", "code 412", "12/27" after a card's pieces, or a number named as another thing ("and call
+        # me back on 882 ..."): the card is over
         over = bool(found) and bool(mine) and _not_going_on(folded, found[0], context)
+        over = over or (bool(found) and bool(mine) and _named_other(folded, found[0], context))
         lead = [] if over else lead
         said.echo = _digits(mine) if mine and lead and _echoes(lead, mine) else 0
         if said.echo:  # "1234 5678" then "1234 5678, yes": read back, it goes on after
@@ -194,10 +196,8 @@ class Redactor:
         whole = _digits(mine) >= UNCHECKED_DIGITS[0]
         context_first = self._context(before, first.start_s, said.channel)
         across = _across(mine, said, lead, context_first, checked=whole, opened=opened)
-        # "Hold on, let me look. 0343 6467"; not a number named as another thing ("call me back on 882 ...")
-        hold_on = not lead and not over and bool(found) and len(_words(folded[: found[0][0].start])) <= OPEN_LEAD_WORDS
-        if mine and hold_on and not _named_other(folded, found[0], context):
-            across = _across(mine, said, found[0], Before(), checked=True)
+        if not lead and not over and found and len(_words(folded[: found[0][0].start])) <= OPEN_LEAD_WORDS:
+            across = _across(mine, said, found[0], Before(), checked=True)  # "Hold on, let me look. 0343 6467"
         for owner, spans in across.items():
             _add(owner, spans)
         if across:
@@ -227,7 +227,7 @@ class Redactor:
             mine = []
         if going_on and (len(going_on) < len(lead) or _digits(mine) + _digits(going_on) >= UNCHECKED_DIGITS[0]):
             pending[said.channel] = []  # the card number is whole: what follows is its expiry or code
-        elif tail and _named_other(folded, tail, context):  # "Numer konta 19 1592 ...": no card's first groups
+        elif _digits(tail) > CARD_DIGITS[1]:  # "Numer konta 19 1592 ... 7851": longer than a card, none's start
             pending[said.channel] = []
         elif tail and lead and tail[0] is lead[0] and len(tail) == len(lead):
             pending[said.channel] = _trim(mine + [(said, i) for i in tail])
@@ -452,9 +452,8 @@ def _other_number(folded: str, chain: list[Item], before: Before) -> bool:
 
 
 def _named_other(folded: str, chain: list[Item], before: Before) -> bool:
-    """Whether ``chain`` is named as another thing's number (an account, a request, a phone to call back) in a
-    final that names no card and answers no question for one: it neither goes on with a card begun before
-    nor begins one said on in the next final."""
+    """Whether ``chain`` is named as another thing's number (a phone to call back, a request) in a final that
+    names no card and answers no question for one: it does not go on with a card begun before."""
     named = named_before(folded, chain[0].start, before) == OTHER  # not a year-like group alone ("Then 1944.")
     return named and not cues(CARD, folded) and CARD not in before.asked
 
