@@ -76,6 +76,10 @@ NOT_CARD = re.compile(
 # a number that is not card data, whatever its digits: it is not masked unless Luhn-valid
 OTHER_CUE = re.compile(
     r"\b(?:reference|ref|order|invoice|ticket|tracking|contract|account|policy|booking|confirmation|case|claim"
+    # a request's or an application's number named so ("request number", "номер запроса", "numer wniosku"), not the
+    # verb ("I request a refund to ...")
+    r"|(?:request|application|inquiry|enquiry) (?:number|no|id|reference|ref)|номер\w* (?:запрос\w*|запит\w*)"
+    r"|(?:запрос\w*|запит\w*) (?:номер|№)|numer\w* wniosku|nr wniosku|wniosek (?:numer|nr)"
     r"|customer number|member number|serial|imei|iccid|meid|barcode|parcel|shipment|transaction|receipt|reservation"
     r"|registration|passport|licen[cs]e|social security|tax|vat|postcode|zip|phone|mobile|cell|cellphone|telephone"
     r"|fax|extension"  # not "my number" alone: a card is said so too ("my number is 4916 3385 ...")
@@ -102,9 +106,13 @@ OTHER_CUE = re.compile(
     r"|numer\w* sprawy|sprawa numer|sygnatur\w*|номер\w* дела|дело (?:номер|№)|номер\w* справи"
     r"|справа (?:номер|№))\b"
 )
-# paying an amount ("I'd like to pay 250", "заплачу 300", "zapłacę 199"): the number after is no code; not a cue
-# of another number for a card ("charge the $249.50 to 5388 ...": the card follows it)
-PAYING = re.compile(r"\b(?:pay|paying|paid|charge|заплат\w*|заплач\w*|оплач\w*|сплач\w*|сплат\w*|zaplac\w*|oplac\w*)\b")
+# paying an amount ("I'd like to pay 250", "заплачу 300", "zapłacę 199"), or the payment named ("and the payment
+# is 249.99", "и оплата 1 490 рублей", "a płatność 349,50 zł"): the number after is no code; not a cue of another
+# number for a card ("charge the $249.50 to 5388 ...", "оплата картой 4276 ...": the card follows it)
+PAYING = re.compile(
+    r"\b(?:pay|paying|paid|payment|payments|charge|заплат\w*|заплач\w*|оплач\w*|оплат\w*|платеж\w*|платіж\w*"
+    r"|сплач\w*|сплат\w*|zaplac\w*|oplac\w*|oplat\w*|platnosc\w*|platnos\w*|wplat\w*|doplat\w*)\b"
+)
 
 # a document's or a parcel's number (among OTHER_CUE's): one said so is no card number, even Luhn-valid and
 # beginning as a card does ("policy number 4021 7735 9910 2281": one in ten numbers passes Luhn), unless a card
@@ -164,14 +172,26 @@ CORRECTION = re.compile(
     r"\b(?:no|sorry|i mean|wait|нет|ой|простите|извините|то есть|ні|вибачте|тобто|nie|przepraszam|to znaczy)\b"
 )
 
+# a speaker's filler sounds ("um", "э-э", "е-е", "yyy"): a final ending on them has said nothing after its last
+# number, which may go on in the next final ("My card is 4929 8758, um" | "8670 2278.")
+FILLER = re.compile(r"u+m+|u+h+|e+r+m*|h+m+|m+|a+h+|e+h+|e+|y+|э+|э+м+|м+|е+|е+м+|ну")
+
+
+def fillers_only(folded: str) -> bool:
+    """Whether ``folded`` holds no word but fillers (:data:`FILLER`), or none at all."""
+    return all(FILLER.fullmatch(w) for w in _WORD.findall(folded))
+
+
 # the last four digits of a card (PCI DSS lets them show), said right before them: "my Visa ends in 5797",
 # "the one ending 5797", "заканчивается на 5797"
 LAST_FOUR = re.compile(
-    r"\b(?:ends?(?: in| with| on)?|ending(?: in| with| on)?|last (?:four |4 )?digits(?: are| is| were)?"
-    r"|last (?:four|4)(?: are| is| were)?|заканчива\w* на|закінчу\w* на"
-    r"|последн\w* (?:(?:четыре|4)(?: цифр\w*)?|цифр\w*)(?: это)?"
-    r"|останн\w* (?:(?:чотири|4)(?: цифр\w*)?|цифр\w*)(?: це)?"
-    r"|konczy sie na|konczac\w* sie na|ostatnie (?:(?:cztery|4)(?: cyfry)?|cyfry)(?: to)?)[\s:,\-–—]*$"
+    r"\b(?:ends?(?: in| with| on)?|ending(?: in| with| on)?|(?:(?:last|final) (?:four|4)(?: digits)?|last digits)"
+    r"|заканчива\w* на|закінчу\w* на|konczy sie na|konczac\w* sie na"
+    r"|(?:последн\w* (?:четыре|4)|(?:четыре|4) последн\w*)(?: цифр\w*)?|последн\w* цифр\w*"
+    r"|(?:останн\w* (?:чотири|4)|(?:чотири|4) останн\w*)(?: цифр\w*)?|останн\w* цифр\w*"
+    r"|(?:ostatni\w* (?:cztery|4)|(?:cztery|4) ostatni\w*)(?: cyfry)?|ostatni\w* cyfry)"
+    # said again ("the last four again were 9008", "последние четыре ещё раз: 3498"), then a verb naming them
+    r"(?:,? (?:again|once more|еще раз|ще раз|jeszcze raz|raz jeszcze))?(?: are| is| were| это| це| to)?[\s:,\-–—]*$"
 )
 
 ASK_WORDS = {CARD: 6, EXPIRY: 3, CVV: 3, OTHER: 3}  # a question ends this many words after its cue at most

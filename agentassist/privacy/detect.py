@@ -82,12 +82,13 @@ _PHONE_PREFIX = re.compile(r"(?:\+|\bplus|\bплюс)\s*$")
 _CODE_BEFORE = re.compile(r"(?:[^\W\d_]+\d|\d+[^\W\d_])\w*(?:[\s\-]+\w+)?[\s\-]*$")  # letters and digits mixed
 
 
-def card_windows(chain: list[Item], across: int | None = None) -> list[tuple[int, int]]:
+def card_windows(chain: list[Item], across: int | None = None, coded_after: bool = False) -> list[tuple[int, int]]:
     """Non-overlapping runs ``[i, j)`` of whole items that form a Luhn-valid card number, the likeliest
     lengths first (16 digits before a 19-digit run that took in the expiry date by chance); with
     ``across``, only runs that take an item before that index and one at it or after (a number said
     across two utterances), those from the first digit said first (a UnionPay's 19 digits, not 16 of them
-    that pass the check by chance)."""
+    that pass the check by chance); with ``coded_after`` (a security code is named after the chain), a
+    19-digit run first: its last three digits are no code, the code is the one named."""
     lo, hi = CARD_DIGITS
     found: list[tuple[int, int]] = []
     candidates = []
@@ -100,7 +101,7 @@ def card_windows(chain: list[Item], across: int | None = None) -> list[tuple[int
             # no card number begins with 0 (ISO/IEC 7812: industry 0 issues none): a run from such a group
             # passing the check is a piece of a longer number ("6262 | 0977 ... 135": 15 of 19 digits)
             if len(digits) >= lo and digits[0] != "0" and luhn(digits) and (across is None or i < across <= j):
-                candidates.append((_likeliest(digits), i, j + 1))
+                candidates.append((_likeliest(digits, coded_after), i, j + 1))
     # a run that ends inside a group said as one ("... пять | семь четыре семь"): a card read aloud ends
     # where a group does, so such a run passing the check is a chance, after those that end at a group's end;
     # across finals, where the group goes on in the next, none at all
@@ -115,11 +116,13 @@ def card_windows(chain: list[Item], across: int | None = None) -> list[tuple[int
     return sorted(found)
 
 
-def _likeliest(digits: str) -> int:
+def _likeliest(digits: str, coded_after: bool = False) -> int:
     """How likely a Luhn-valid run of ``digits`` is a whole card number (0 first): by :data:`UNCHECKED_DIGITS`'
     order of lengths, but a Maestro's own ranges (:data:`_MAESTRO`) issue 19 digits more than 16, and a 19-digit
-    run passing the check there is the card, not 16 digits and a code after them ("6759 1591 8565 5549 759")."""
-    if len(digits) == CARD_DIGITS[1] and _MAESTRO.match(digits):
+    run passing the check there is the card, not 16 digits and a code after them ("6759 1591 8565 5549 759");
+    so is one of a scheme issuing 19 digits (:func:`issued_length`) where a code is named after it ("UnionPay,
+    6212 ... 280. The code is ...": one in ten 19-digit numbers holds 16 passing the check too)."""
+    if len(digits) == CARD_DIGITS[1] and (_MAESTRO.match(digits) or (coded_after and issued_length(digits))):
         return -1
     return UNCHECKED_DIGITS.index(len(digits))
 
@@ -383,7 +386,8 @@ def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int
     """The card numbers of a chain: its Luhn-valid runs, but not a date or a phone; or the run said as a
     card that holds them all (a misheard card number may hold a shorter run that passes Luhn by chance:
     "five | three seven five ... three two", 15 digits of 16)."""
-    windows = [(i, j) for i, j in card_windows(chain) if not ordinary(folded, chain[i:j])]
+    coded_after = any(a >= chain[-1].end for a, _ in cues(CVV, folded))  # "..., 280. Code 134."
+    windows = [(i, j) for i, j in card_windows(chain, coded_after=coded_after) if not ordinary(folded, chain[i:j])]
     named = named_before(folded, chain[0].start, before)
     if named == OTHER:  # "DPD tracking number 1550 6023 7781 42"
         long = sum(len(i.digits) for i in chain) > CARD_DIGITS[1]  # "my account is 6110 9010 ... 74": all of it

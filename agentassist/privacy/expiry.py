@@ -105,6 +105,18 @@ def code_items(chain: list[Item]) -> int:
     return 0
 
 
+def _amount(folded: str, piece: list[Item], k: int) -> bool:
+    """Whether ``piece``'s first ``k`` items are an amount with its unit after it: one number ("1249 zł"), with
+    its cents ("1249,99 zł", "12.50 dollars"), or thousands written apart ("3 490 гривень"); not a code said in
+    parts ("512, 3 days left": the code is 5123)."""
+    said = piece[:k]
+    thousands = all(len(i.digits) == 3 and not i.spoken and folded[i.start - 1] == " " for i in said[1:])
+    if len(said) > 1 and not (len(said[0].digits) <= 3 and thousands):
+        return False
+    cents = k < len(piece) and len(piece[k].digits) == 2 and folded[piece[k - 1].end : piece[k].start] in (",", ".")
+    return bool(UNIT.match(folded, piece[k].end if cents else piece[k - 1].end))
+
+
 def by_shape(chain: list[Item], said: frozenset[str]) -> str:
     """What card data ``chain`` looks like, after card data (``said``): an expiry date if none was said
     yet and it is a month and a year, a code if 3 or 4 digits, else a card number's piece."""
@@ -271,7 +283,11 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
                 kind = EXPIRY if _plausible(piece[:k]) or expiry_at not in (b for _, b in dates) else ""
             elif expiry_at >= 0 and expiry_at >= code_at and ending and sum(len(i.digits) for i in piece) <= 6:
                 kind, k = EXPIRY, len(piece)  # cut short by the recognizer ("1, 2, 2." of "1, 2, 2, 8")
-            elif code_at >= 0 and (k := code_items(piece) or (retracted == CVV and len(piece))):
+            elif (
+                code_at >= 0
+                and (k := code_items(piece) or (retracted == CVV and len(piece)))
+                and not _amount(folded, piece, k)  # "code ..., and the payment 1249,99 zł": an amount
+            ):
                 kind = CVV  # a short start said again whole ("CVV is seven seven, no, seven eight one") is it too
             elif ((following and EXPIRY not in said) or again == EXPIRY) and (k := _expiry(piece)):
                 kind = EXPIRY

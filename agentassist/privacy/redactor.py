@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from agentassist.privacy.cues import CARD, CVV, EXPIRY, OTHER, cues
+from agentassist.privacy.cues import CARD, CVV, EXPIRY, OTHER, cues, fillers_only
 from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
@@ -180,8 +180,10 @@ class Redactor:
         opened = bool(mine) and all(any(s.start <= i.start < s.end for s in owner.open) for owner, i in mine)
         reach = OPEN_LEAD_WORDS if opened else LEAD_WORDS
         lead = found[0] if found and len(_words(folded[: found[0][0].start])) <= reach else []
-        # "expires 12/27", "code 412", "12/27" after a card's pieces: the card is over
+        # "expires 12/27", "code 412", "12/27" after a card's pieces, or a number named as another thing ("and call
+        # me back on 882 ..."): the card is over
         over = bool(found) and bool(mine) and _not_going_on(folded, found[0], context)
+        over = over or (bool(found) and bool(mine) and _named_other(folded, found[0], context))
         lead = [] if over else lead
         said.echo = _digits(mine) if mine and lead and _echoes(lead, mine) else 0
         if said.echo:  # "1234 5678" then "1234 5678, yes": read back, it goes on after
@@ -209,7 +211,7 @@ class Redactor:
         # what is left said last may be the start of a card number said on in the next utterance; after a
         # card's cue ("my card number is 4539") it is masked now, and still joins the next piece; after an
         # expiry's or a code's cue it is masked as one
-        tail = found[-1] if found and not _words(folded[found[-1][-1].end :]) else []
+        tail = found[-1] if found and fillers_only(folded[found[-1][-1].end :]) else []  # "..., um": said on
         said_on = bool(tail) and bool(lead) and tail[0] is lead[0] and len(tail) == len(lead)  # all it said goes on
         misheard = said_on and _misheard_16([i for _, i in mine] + lead)
         tail = [i for i in tail if not any(s.start <= i.start < s.end for s in said.spans if s not in said.open)]
@@ -225,6 +227,8 @@ class Redactor:
             mine = []
         if going_on and (len(going_on) < len(lead) or _digits(mine) + _digits(going_on) >= UNCHECKED_DIGITS[0]):
             pending[said.channel] = []  # the card number is whole: what follows is its expiry or code
+        elif _digits(tail) > CARD_DIGITS[1]:  # "Numer konta 19 1592 ... 7851": longer than a card, none's start
+            pending[said.channel] = []
         elif tail and lead and tail[0] is lead[0] and len(tail) == len(lead):
             pending[said.channel] = _trim(mine + [(said, i) for i in tail])
         elif all(_digits(c) < 2 for c in found):  # no number ("Hold on, one moment", "Секундочку"): it goes on after
@@ -445,6 +449,13 @@ def _other_number(folded: str, chain: list[Item], before: Before) -> bool:
     """Whether a run is plainly no card number: the words before it say so ("order 4829 3377"), or it is
     a phone or a date ("+48 600 123 456", "12.03.2024")."""
     return ordinary(folded, chain) or named_before(folded, chain[0].start, before) == OTHER
+
+
+def _named_other(folded: str, chain: list[Item], before: Before) -> bool:
+    """Whether ``chain`` is named as another thing's number (a phone to call back, a request) in a final that
+    names no card and answers no question for one: it does not go on with a card begun before."""
+    named = named_before(folded, chain[0].start, before) == OTHER  # not a year-like group alone ("Then 1944.")
+    return named and not cues(CARD, folded) and CARD not in before.asked
 
 
 def _words(text: str) -> list[str]:

@@ -136,9 +136,13 @@ _CARDINAL_OF |= {10: "ten", 11: "eleven", 12: "twelve", 20: "twenty", 30: "thirt
 _ONE_BEFORE = {"a", "an", "the", "this", "that", "another", "which", "each", "every", "any"}  # "a funny one": a word
 _SUFFIX = re.compile(r"-(?:го|ого|его|й|ий|ый|ой|я|е)(?![^\W\d_])")  # "до конца 27-го", "2029-го"
 _QUANTITY = re.compile(r"[\s-]*(?:digits?|numbers|цифр\w*|cyfr\w*)(?![^\W\d_])")  # "three digits": how many, no number
-# "последние четыре 7782", "the last four 9156": how many digits follow (a card's end), no number
-_LAST = re.compile(r"\b(?:last|последн\w*|останн\w*|ostatni\w*)\s+$")
-_NAMING = re.compile(r"\s+(?:are|is|were|это|це|to)[\s:,\-–—]*")  # "the last four are 9156": the count, then a verb
+# "последние четыре 7782", "the last four 9156", "первые восемь 2200 1813": how many digits follow (a card's end
+# or its first half), no number
+_LAST = re.compile(r"\b(?:last|final|first|последн\w*|перв\w*|останн\w*|перш\w*|ostatni\w*|pierwsz\w*)\s+$")
+# "the last four are 9156", "последние четыре ещё раз: 3498": the count, then "again" or a verb
+_NAMING = re.compile(
+    r"(?:,?\s+(?:again|once more|еще раз|ще раз|jeszcze raz|raz jeszcze))?(?:\s+(?:are|is|were|это|це|to))?[\s:,\-–—]*"
+)
 _YEAR = {"year", "года", "году", "року", "roku"}  # "до конца тридцатого года": an ordinal said as a year
 _YEAR_BEFORE = {"year", "год", "рік", "rok"}  # "рік — тридцятий": an ordinal said after the word is a year
 # "Місяць четвертий", "miesiąc piąty": an ordinal said after the word "month" is the month's number (1-12)
@@ -248,9 +252,9 @@ def _items(text: str) -> tuple[Item, ...]:
 
 
 def _count_of_last(folded: str, item: Item, after: list[Item]) -> bool:
-    """Whether ``item`` says how many digits follow, after "last", not a digit of them ("последние четыре 7782",
-    "the last four 9156", "the last four are 9156", "ostatnie cztery to 9930"): one digit said in words, a number
-    right after it or after a verb that names it."""
+    """Whether ``item`` says how many digits follow, after "last" or "first", not a digit of them ("последние
+    четыре 7782", "the last four 9156", "the last four are 9156", "ostatnie cztery to 9930", "первые восемь 2200
+    1813"): one digit said in words, a number right after it or after a verb that names it."""
     if not (item.spoken and len(item.digits) == 1 and after and _LAST.search(folded, 0, item.start)):
         return False
     return bool(JOIN.fullmatch(folded, item.end, after[0].start) or _NAMING.fullmatch(folded, item.end, after[0].start))
