@@ -182,6 +182,9 @@ CORRECTION = re.compile(
     r"\b(?:no|sorry|i mean|wait|нет|ой|простите|извините|то есть|ні|вибачте|тобто|nie|przepraszam|to znaczy)\b"
 )
 
+# an amount's currency sign right before it ("for $59", "€ 120", "the $249.99 order"): no card data follows one
+CURRENCY = re.compile(r"[$€£¥₴₽]\s?$")
+
 # a speaker's filler sounds ("um", "э-э", "е-е", "yyy"): a final ending on them has said nothing after its last
 # number, which may go on in the next final ("My card is 4929 8758, um" | "8670 2278.")
 FILLER = re.compile(r"u+m+|u+h+|e+r+m*|h+m+|m+|a+h+|e+h+|e+|y+|э+|э+м+|м+|е+|е+м+|ну")

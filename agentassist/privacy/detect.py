@@ -26,6 +26,7 @@ from itertools import pairwise
 from agentassist.privacy.cues import (
     CARD,
     CORRECTION,
+    CURRENCY,
     CVV,
     DOCUMENT,
     EXPIRY,
@@ -75,7 +76,6 @@ _MONEY = re.compile(
     r" ?(?:%|percent|dollars?|euros?|pounds?|bucks|usd|eur|pln|uah|rub|руб\w*|грн|гривен\w*|гривн\w*|евро|євро"
     r"|доллар\w*|долар\w*|процент\w*|відсот\w*|zl\w*|zlot\w*|euro|procent\w*)(?!\w)"
 )  # an amount's unit right after it
-_CURRENCY = re.compile(r"[$€£¥₴₽]\s?$")  # an amount's currency sign right before it ("for $59")
 _OR = re.compile(r"\b(?:or|или|або|чи|lub|albo)\b")  # "600 123 456 or 601 234 567": two numbers
 _AND = re.compile(r"[\s,]*\b(?:and|и|і|та|i|oraz)\s+")
 _PHONE_PREFIX = re.compile(r"(?:\+|\bplus|\bплюс)\s*$")
@@ -237,7 +237,7 @@ def announced(folded: str, at: int, before: Before = NOTHING) -> str:
 def paid(folded: str, run: list[Item]) -> bool:
     """Whether ``run`` is said as an amount: a unit after it ("59 dollars", "599 рублей") or a currency sign
     before it ("$59", "€ 120")."""
-    return bool(_MONEY.match(folded, run[-1].end) or _CURRENCY.search(folded, 0, run[0].start))
+    return bool(_MONEY.match(folded, run[-1].end) or CURRENCY.search(folded, 0, run[0].start))
 
 
 def ordinary(folded: str, run: list[Item]) -> bool:
