@@ -301,6 +301,7 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
         rest += chain[last:]
     again = _said_again(folded, said, cards, rest)
     again += [s for s in _last_four_named(folded, cards, rest) if not any(a.start == s.start for a in again)]
+    again += [s for s in _last_four_before(folded, said, cards, rest) if not any(a.start == s.start for a in again)]
     cards += again
     rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
     rest = sorted(rest + months(folded, found), key=lambda i: i.start)
@@ -349,6 +350,22 @@ def _last_four_named(folded: str, cards: list[Span], rest: list[Item]) -> list[S
         card_end = max((c.end for c in cards if c.end <= chain[0].start), default=-1)
         if card_end >= 0 and (span := last_four(folded, chain, card_end)):
             out.append(span)
+    return out
+
+
+def _last_four_before(folded: str, said: list[Item], cards: list[Span], rest: list[Item]) -> list[Span]:
+    """A card's last four said before the whole card in the same utterance ("the card ending 2259, the whole
+    number is 4836 ... 2259", "карта на 9314, полностью 4279 ... 9314"): the same four digits as the card's
+    last, whatever words name them, are card data as much as they are said after it (a card's last four said
+    with no card after them stay: PCI DSS lets them show)."""
+    out = []
+    for chain in chains(folded, rest):
+        digits = _joined(chain)
+        if len(digits) != _LAST_DIGITS or paid(folded, chain):
+            continue
+        after = [c for c in cards if c.start >= chain[-1].end]
+        if any(_joined([i for i in said if c.start <= i.start < c.end]).endswith(digits) for c in after[:1]):
+            out.append(Span(CARD, chain[0].start, chain[-1].end))
     return out
 
 
