@@ -130,7 +130,8 @@ PAYING = re.compile(
 # check digit by design; "account", "phone" and the like are not here (a card account may be said so)
 DOCUMENT_CUE = re.compile(
     r"\b(?:policy|contract|invoice|order(?! to\b)|booking|reservation|ticket|tracking|parcel|shipment|waybill"
-    r"|imei|iccid|meid|serial|case (?:number|no|file|reference)|" + _PROGRAMME
+    r"|imei|iccid|meid|serial|case (?:number|no|file|reference)|"
+    + _PROGRAMME
     + r"|numer\w* sprawy|sprawa numer|sygnatur\w*|номер\w* дела|дело (?:номер|№)|номер\w* справи|справа (?:номер|№)"
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"
     r"|договор\w*|договір\w*|полис\w*|поліс\w*|заказ\w*|замовлен\w*|накладн\w*|ттн|посылк\w*|посилк\w*"
