@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.detect import find_spans, luhn
+from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import items
 from tests.test_redact_named import fours
 from tests.test_redact_shapes import _call, masked
@@ -132,3 +133,28 @@ def test_a_code_after_a_card_is_masked_where_an_amount_with_its_sign_follows() -
     text = f"{fours(MAESTRO)}, 09/29, 442, that's for the £89 booking."
     kinds = [s.kind for s in find_spans(text)]
     assert kinds == ["card", "expiry", "cvv"] and "£89" in masked(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Мой номер 8 903 455 12 09.", "Мій номер 050 233 17 48.", "Мой номер 8 800 555 35 35"]
+)
+def test_a_phone_grouped_as_one_and_beginning_as_no_card_does_is_not_masked_in_a_partial(text: str) -> None:
+    assert Redactor().partial("customer", text, 0.0) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Триста семьдесят шесть, пятьсот семьдесят восемь, четыреста восемьдесят пять",  # a card read in threes
+        "My card is 077 412 33 81",  # a card named
+        "412 330 81 77",  # begins as a card does
+    ],
+)
+def test_a_run_read_in_threes_that_may_be_a_card_s_is_masked_in_a_partial(text: str) -> None:
+    assert Redactor().partial("customer", text, 0.0)
+
+
+def test_a_card_s_next_groups_after_its_first_in_the_last_final_are_masked_in_a_partial_whatever_their_shape() -> None:
+    r = Redactor()
+    r.final("0", "customer", f"{fours(VISA[:8])}", 0.0, 1.5)
+    assert r.partial("customer", "083 722 837", 2.0)

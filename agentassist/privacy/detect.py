@@ -78,6 +78,8 @@ _MONEY = re.compile(
 )  # an amount's unit right after it
 _OR = re.compile(r"\b(?:or|или|або|чи|lub|albo)\b")  # "600 123 456 or 601 234 567": two numbers
 _AND = re.compile(r"[\s,]*\b(?:and|и|і|та|i|oraz)\s+")
+_PHONE_DIGITS = (7, 11)  # a national phone number's digits, its trunk prefix with them
+_PHONE_GROUPS = 3  # ... said in this many groups at least
 _PHONE_PREFIX = re.compile(r"(?:\+|\bplus|\bплюс)\s*$")
 _CODE_BEFORE = re.compile(r"(?:[^\W\d_]+\d|\d+[^\W\d_])\w*(?:[\s\-]+\w+)?[\s\-]*$")  # letters and digits mixed
 
@@ -246,7 +248,7 @@ def ordinary(folded: str, run: list[Item]) -> bool:
     42 100, 12 000 рублей"; or a number said as words past a card's groups of four: "сорок две тысячи")."""
     if paid(folded, run) or any(i.spoken and len(i.digits) > 4 for i in run):
         return True
-    if _PHONE_PREFIX.search(folded[: run[0].start]) or run[0].digits.startswith("00"):
+    if _PHONE_PREFIX.search(folded[: run[0].start]) or run[0].digits.startswith("00") or _phone_grouped(folded, run):
         return True
     if all(len(i.digits) == 4 and i.digits[:2] in ("19", "20") for i in run):
         return True
@@ -263,6 +265,25 @@ def ordinary(folded: str, run: list[Item]) -> bool:
         ):
             return True
     return False
+
+
+def _phone_grouped(folded: str, run: list[Item]) -> bool:
+    """Whether ``run`` is grouped as a national phone number is said and begins as no card does, with no card
+    named: a group of three, then groups of two or three, 7 to 11 digits in all, a trunk prefix before them or
+    not ("8 903 455 12 09", "050 233 17 48"). A card read in groups of three ("триста семьдесят шесть, пятьсот
+    ...") begins with a scheme's digit (:func:`issued`); and has 13 digits at least: only a partial's run is this
+    short."""
+    sizes = [len(i.digits) for i in run]
+    if len(sizes) > 1 and run[0].digits in ("8", "0"):
+        sizes = sizes[1:]
+    return (
+        _PHONE_DIGITS[0] <= sum(len(i.digits) for i in run) <= _PHONE_DIGITS[1]
+        and len(sizes) >= _PHONE_GROUPS
+        and sizes[0] == 3
+        and all(n in (2, 3) for n in sizes[1:])
+        and not issued(_joined(run))
+        and not cues(CARD, folded)
+    )
 
 
 @reads
