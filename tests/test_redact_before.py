@@ -158,3 +158,21 @@ def test_a_card_s_next_groups_after_its_first_in_the_last_final_are_masked_in_a_
     r = Redactor()
     r.final("0", "customer", f"{fours(VISA[:8])}", 0.0, 1.5)
     assert r.partial("customer", "083 722 837", 2.0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I owe $1,200 on the account, so I'll pay it with {n}",
+        "The order is paid in part, charge the rest to {n}",
+        "Долг по договору, оплачу через {n}",
+    ],
+)
+def test_what_is_paid_with_after_another_thing_s_cue_is_masked_in_a_partial(text: str) -> None:
+    said = text.format(n=fours(VISA[:12]))
+    spans = Redactor().partial("customer", said, 0.0)
+    assert [said[s.start : s.end] for s in spans] == [fours(VISA[:12])]
+
+
+def test_another_thing_named_after_paying_is_that_thing_in_a_partial() -> None:
+    assert Redactor().partial("customer", "I'll pay it with the account number 7712 3456 88", 0.0) == []

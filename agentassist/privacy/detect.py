@@ -32,6 +32,7 @@ from agentassist.privacy.cues import (
     EXPIRY,
     LAST_FOUR,
     OTHER,
+    PAYING,
     asked_for,
     code_cues_named,
     cues,
@@ -76,6 +77,8 @@ _MONEY = re.compile(
     r" ?(?:%|percent|dollars?|euros?|pounds?|bucks|usd|eur|pln|uah|rub|руб\w*|грн|гривен\w*|гривн\w*|евро|євро"
     r"|доллар\w*|долар\w*|процент\w*|відсот\w*|zl\w*|zlot\w*|euro|procent\w*)(?!\w)"
 )  # an amount's unit right after it
+# paying with what follows ("pay it with", "charge it to", "оплачу через", "zapłacę przez"): the means of payment
+_PAID_WITH = re.compile(PAYING.pattern + r"(?:\s+[^\W\d_]+){0,2}\s+(?:with|by|using|to|on|с|со|через|з|z|przez)\s*$")
 _OR = re.compile(r"\b(?:or|или|або|чи|lub|albo)\b")  # "600 123 456 or 601 234 567": two numbers
 _AND = re.compile(r"[\s,]*\b(?:and|и|і|та|i|oraz)\s+")
 _PHONE_DIGITS = (7, 11)  # a national phone number's digits, its trunk prefix with them
@@ -199,6 +202,10 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     the question just before), ``other`` (an order, a reference, a phone: a cue or the question), or ""."""
     card_at = last_cue(cues(CARD, folded), at)
     other_at = last_cue(cues(OTHER, folded), at)
+    # what is paid with, said after another thing's cue, is the means, not that thing ("I owe $1,340 on the
+    # account, so pay it with 4280 ...")
+    means = _PAID_WITH.search(folded, 0, at)
+    other_at = -1 if means and means.start() >= other_at else other_at
     # an amount between is what the card's cue was about ("оплатил картой 1 200 гривень, номер чека ...")
     spent = card_at >= 0 and any(card_at <= i.start and i.end <= at and paid(folded, [i]) for i in items(folded))
     if card_at > other_at and words_between(folded, card_at, at) <= _CARD_CUE_WORDS and not spent:
