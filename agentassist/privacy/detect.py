@@ -204,8 +204,8 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     other_at = last_cue(cues(OTHER, folded), at)
     # what is paid with, said after another thing's cue, is the means, not that thing ("I owe $1,340 on the
     # account, so pay it with 4280 ...")
-    means = _PAID_WITH.search(folded, 0, at)
-    other_at = -1 if means and means.start() >= other_at else other_at
+    if other_at >= 0 and _PAID_WITH.search(folded, other_at, at):
+        other_at = -1
     # an amount between is what the card's cue was about ("оплатил картой 1 200 гривень, номер чека ...")
     spent = card_at >= 0 and any(card_at <= i.start and i.end <= at and paid(folded, [i]) for i in items(folded))
     if card_at > other_at and words_between(folded, card_at, at) <= _CARD_CUE_WORDS and not spent:
