@@ -73,6 +73,15 @@ NOT_CARD = re.compile(
     r"|карт\w* (?:лояльност\w*|клиента|клієнта|постоянного)"
     r"|kart\w* (?:lojalnosciow\w*|stalego klienta|podarunkow\w*|sim|klubow\w*|rabatow\w*)"
 )
+# a loyalty programme's number named so ("rewards number", "номер бонусной программы", "numer programu
+# lojalnościowego"): a programme issues its own numbers, often with a Luhn check digit, and no card's
+_PROGRAMME = (
+    r"(?:rewards?|loyalty|bonus|points|mileage|miles|frequent (?:flyer|flier)|membership)"
+    r" (?:number|no|id|account|programme|program|club)"
+    r"|(?:бонусн|накопительн|накопичувальн)\w* (?:программ\w*|програм\w*|сч[её]т\w*|рахун\w*)"
+    r"|(?:программ\w*|програм\w*) (?:лояльност\w*|бонус\w*|лояльності)"
+    r"|program\w* (?:lojalnosciow\w*|bonusow\w*|punktow\w*|partnersk\w*)|(?:lojalnosciow|bonusow)\w* program\w*"
+)
 # a number that is not card data, whatever its digits: it is not masked unless Luhn-valid
 OTHER_CUE = re.compile(
     r"\b(?:reference|ref|order|invoice|ticket|tracking|contract|account|policy|booking|confirmation|case|claim"
@@ -80,7 +89,8 @@ OTHER_CUE = re.compile(
     # verb ("I request a refund to ...")
     r"|(?:request|application|inquiry|enquiry) (?:number|no|id|reference|ref)|номер\w* (?:запрос\w*|запит\w*)"
     r"|(?:запрос\w*|запит\w*) (?:номер|№)|numer\w* wniosku|nr wniosku|wniosek (?:numer|nr)"
-    r"|customer number|member number|serial|imei|iccid|meid|barcode|parcel|shipment|transaction|receipt|reservation"
+    r"|" + _PROGRAMME + r"|customer number|member number"
+    r"|serial|imei|iccid|meid|barcode|parcel|shipment|transaction|receipt|reservation"
     r"|registration|passport|licen[cs]e|social security|tax|vat|postcode|zip|phone|mobile|cell|cellphone|telephone"
     r"|fax|extension"  # not "my number" alone: a card is said so too ("my number is 4916 3385 ...")
     # an amount's or an address's noun ("card ..., room 412", "карта ..., сумма 350"): no code after them
@@ -120,8 +130,9 @@ PAYING = re.compile(
 # check digit by design; "account", "phone" and the like are not here (a card account may be said so)
 DOCUMENT_CUE = re.compile(
     r"\b(?:policy|contract|invoice|order(?! to\b)|booking|reservation|ticket|tracking|parcel|shipment|waybill"
-    r"|imei|iccid|meid|serial|case (?:number|no|file|reference)"
-    r"|numer\w* sprawy|sprawa numer|sygnatur\w*|номер\w* дела|дело (?:номер|№)|номер\w* справи|справа (?:номер|№)"
+    r"|imei|iccid|meid|serial|case (?:number|no|file|reference)|"
+    + _PROGRAMME
+    + r"|numer\w* sprawy|sprawa numer|sygnatur\w*|номер\w* дела|дело (?:номер|№)|номер\w* справи|справа (?:номер|№)"
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"
     r"|договор\w*|договір\w*|полис\w*|поліс\w*|заказ\w*|замовлен\w*|накладн\w*|ттн|посылк\w*|посилк\w*"
     r"|квитанц\w*|бронировани\w*|бронювання|билет\w*|квит\w*"
@@ -171,6 +182,9 @@ YEAR_WORD = re.compile(r"\b(?:year|год|рік|rok)\b[\s:,\-–—]*(?:(?:is|�
 CORRECTION = re.compile(
     r"\b(?:no|sorry|i mean|wait|нет|ой|простите|извините|то есть|ні|вибачте|тобто|nie|przepraszam|to znaczy)\b"
 )
+
+# an amount's currency sign right before it ("for $59", "€ 120", "the $249.99 order"): no card data follows one
+CURRENCY = re.compile(r"[$€£¥₴₽]\s?$")
 
 # a speaker's filler sounds ("um", "э-э", "е-е", "yyy"): a final ending on them has said nothing after its last
 # number, which may go on in the next final ("My card is 4929 8758, um" | "8670 2278.")

@@ -26,11 +26,13 @@ from itertools import pairwise
 from agentassist.privacy.cues import (
     CARD,
     CORRECTION,
+    CURRENCY,
     CVV,
     DOCUMENT,
     EXPIRY,
     LAST_FOUR,
     OTHER,
+    PAYING,
     asked_for,
     code_cues_named,
     cues,
@@ -75,9 +77,12 @@ _MONEY = re.compile(
     r" ?(?:%|percent|dollars?|euros?|pounds?|bucks|usd|eur|pln|uah|rub|руб\w*|грн|гривен\w*|гривн\w*|евро|євро"
     r"|доллар\w*|долар\w*|процент\w*|відсот\w*|zl\w*|zlot\w*|euro|procent\w*)(?!\w)"
 )  # an amount's unit right after it
-_CURRENCY = re.compile(r"[$€£¥₴₽]\s?$")  # an amount's currency sign right before it ("for $59")
+# paying with what follows ("pay it with", "charge it to", "оплачу через", "zapłacę przez"): the means of payment
+_PAID_WITH = re.compile(PAYING.pattern + r"(?:\s+[^\W\d_]+){0,2}\s+(?:with|by|using|to|on|с|со|через|з|z|przez)\s*$")
 _OR = re.compile(r"\b(?:or|или|або|чи|lub|albo)\b")  # "600 123 456 or 601 234 567": two numbers
 _AND = re.compile(r"[\s,]*\b(?:and|и|і|та|i|oraz)\s+")
+_PHONE_DIGITS = (7, 11)  # a national phone number's digits, its trunk prefix with them
+_PHONE_GROUPS = 3  # ... said in this many groups at least
 _PHONE_PREFIX = re.compile(r"(?:\+|\bplus|\bплюс)\s*$")
 _CODE_BEFORE = re.compile(r"(?:[^\W\d_]+\d|\d+[^\W\d_])\w*(?:[\s\-]+\w+)?[\s\-]*$")  # letters and digits mixed
 
@@ -197,6 +202,10 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     the question just before), ``other`` (an order, a reference, a phone: a cue or the question), or ""."""
     card_at = last_cue(cues(CARD, folded), at)
     other_at = last_cue(cues(OTHER, folded), at)
+    # what is paid with, said after another thing's cue, is the means, not that thing ("I owe $1,340 on the
+    # account, so pay it with 4280 ...")
+    if other_at >= 0 and _PAID_WITH.search(folded, other_at, at):
+        other_at = -1
     # an amount between is what the card's cue was about ("оплатил картой 1 200 гривень, номер чека ...")
     spent = card_at >= 0 and any(card_at <= i.start and i.end <= at and paid(folded, [i]) for i in items(folded))
     if card_at > other_at and words_between(folded, card_at, at) <= _CARD_CUE_WORDS and not spent:
@@ -237,7 +246,7 @@ def announced(folded: str, at: int, before: Before = NOTHING) -> str:
 def paid(folded: str, run: list[Item]) -> bool:
     """Whether ``run`` is said as an amount: a unit after it ("59 dollars", "599 рублей") or a currency sign
     before it ("$59", "€ 120")."""
-    return bool(_MONEY.match(folded, run[-1].end) or _CURRENCY.search(folded, 0, run[0].start))
+    return bool(_MONEY.match(folded, run[-1].end) or CURRENCY.search(folded, 0, run[0].start))
 
 
 def ordinary(folded: str, run: list[Item]) -> bool:
@@ -246,7 +255,7 @@ def ordinary(folded: str, run: list[Item]) -> bool:
     42 100, 12 000 рублей"; or a number said as words past a card's groups of four: "сорок две тысячи")."""
     if paid(folded, run) or any(i.spoken and len(i.digits) > 4 for i in run):
         return True
-    if _PHONE_PREFIX.search(folded[: run[0].start]) or run[0].digits.startswith("00"):
+    if _PHONE_PREFIX.search(folded[: run[0].start]) or run[0].digits.startswith("00") or _phone_grouped(folded, run):
         return True
     if all(len(i.digits) == 4 and i.digits[:2] in ("19", "20") for i in run):
         return True
@@ -263,6 +272,25 @@ def ordinary(folded: str, run: list[Item]) -> bool:
         ):
             return True
     return False
+
+
+def _phone_grouped(folded: str, run: list[Item]) -> bool:
+    """Whether ``run`` is grouped as a national phone number is said and begins as no card does, with no card
+    named: a group of three, then groups of two or three, 7 to 11 digits in all, a trunk prefix before them or
+    not ("8 903 455 12 09", "050 233 17 48"). A card read in groups of three ("триста семьдесят шесть, пятьсот
+    ...") begins with a scheme's digit (:func:`issued`); and has 13 digits at least: only a partial's run is this
+    short."""
+    sizes = [len(i.digits) for i in run]
+    if len(sizes) > 1 and run[0].digits in ("8", "0"):
+        sizes = sizes[1:]
+    return (
+        _PHONE_DIGITS[0] <= sum(len(i.digits) for i in run) <= _PHONE_DIGITS[1]
+        and len(sizes) >= _PHONE_GROUPS
+        and sizes[0] == 3
+        and all(n in (2, 3) for n in sizes[1:])
+        and not issued(_joined(run))
+        and not cues(CARD, folded)
+    )
 
 
 @reads
@@ -301,6 +329,7 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
         rest += chain[last:]
     again = _said_again(folded, said, cards, rest)
     again += [s for s in _last_four_named(folded, cards, rest) if not any(a.start == s.start for a in again)]
+    again += [s for s in _last_four_before(folded, said, cards, rest) if not any(a.start == s.start for a in again)]
     cards += again
     rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
     rest = sorted(rest + months(folded, found), key=lambda i: i.start)
@@ -349,6 +378,22 @@ def _last_four_named(folded: str, cards: list[Span], rest: list[Item]) -> list[S
         card_end = max((c.end for c in cards if c.end <= chain[0].start), default=-1)
         if card_end >= 0 and (span := last_four(folded, chain, card_end)):
             out.append(span)
+    return out
+
+
+def _last_four_before(folded: str, said: list[Item], cards: list[Span], rest: list[Item]) -> list[Span]:
+    """A card's last four said before the whole card in the same utterance ("the card ending 2259, the whole
+    number is 4836 ... 2259", "карта на 9314, полностью 4279 ... 9314"): the same four digits as the card's
+    last, whatever words name them, are card data as much as they are said after it (a card's last four said
+    with no card after them stay: PCI DSS lets them show)."""
+    out = []
+    for chain in chains(folded, rest):
+        digits = _joined(chain)
+        if len(digits) != _LAST_DIGITS or paid(folded, chain):
+            continue
+        after = [c for c in cards if c.start >= chain[-1].end]
+        if any(_joined([i for i in said if c.start <= i.start < c.end]).endswith(digits) for c in after[:1]):
+            out.append(Span(CARD, chain[0].start, chain[-1].end))
     return out
 
 

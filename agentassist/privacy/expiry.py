@@ -20,6 +20,7 @@ from itertools import pairwise
 from agentassist.privacy.cues import (
     CARD,
     CORRECTION,
+    CURRENCY,
     CVV,
     DATE_CUE,
     EXPIRY,
@@ -255,6 +256,8 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
         retracted = _retracted(folded, piece, pieces[n + 1] if n + 1 < len(pieces) else [])
         if sum(len(i.digits) for i in piece) >= LONG_DIGITS:
             continue  # one number as long as a card's that no card rule took: a SIM card's, an account's
+        if CURRENCY.search(folded, 0, piece[0].start):
+            continue  # an amount ("for the $249.99 order"), wherever a code's cue or card data is before it
         while piece:
             at = piece[0].start
             opening = words_between(folded, 0, at) <= CONTEXT_WORDS

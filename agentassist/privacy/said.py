@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from agentassist.assist.numbers import is_number_word, number_runs
 from agentassist.privacy.memo import remembered
@@ -248,16 +249,34 @@ def _items(text: str) -> tuple[Item, ...]:
         repeat = 0
     flush()
     out = [i for i in out if i.digits and not _QUANTITY.match(folded, i.end)]
-    return tuple(i for n, i in enumerate(out) if not _count_of_last(folded, i, out[n + 1 : n + 2]))
+    return tuple(i for n, i in enumerate(out) if not _count_of_last(folded, i, out[n + 1 :]))
 
 
 def _count_of_last(folded: str, item: Item, after: list[Item]) -> bool:
     """Whether ``item`` says how many digits follow, after "last" or "first", not a digit of them ("последние
     четыре 7782", "the last four 9156", "the last four are 9156", "ostatnie cztery to 9930", "первые восемь 2200
-    1813"): one digit said in words, a number right after it or after a verb that names it."""
+    1813"): one digit said in words, a number right after it or after a verb that names it, and as many digits
+    as it says after it, in one group or in the number they make. A word that says another count is the
+    number's first digit ("И последние два четыре три три": 2433, the last group; "ostatnie siedem cztery jeden
+    siedem": 7417)."""
     if not (item.spoken and len(item.digits) == 1 and after and _LAST.search(folded, 0, item.start)):
         return False
-    return bool(JOIN.fullmatch(folded, item.end, after[0].start) or _NAMING.fullmatch(folded, item.end, after[0].start))
+    if not (JOIN.fullmatch(folded, item.end, after[0].start) or _NAMING.fullmatch(folded, item.end, after[0].start)):
+        return False
+    count = int(item.digits)
+    return count in (_said_after(folded, after, whole=False), _said_after(folded, after, whole=True))
+
+
+def _said_after(folded: str, after: list[Item], whole: bool) -> int:
+    """How many digits the items from ``after[0]`` say: in its group (only spaces between them: "2200 1813",
+    "четыре три три"), or with ``whole`` in the number they make (any separator between: "77, 82")."""
+    digits = len(after[0].digits)
+    for a, b in pairwise(after):
+        gap = folded[a.end : b.start]
+        if not (JOIN.fullmatch(gap) if whole else gap.isspace()):
+            break
+        digits += len(b.digits)
+    return digits
 
 
 def _number_after(tokens: list[tuple[str, int, int]], n: int) -> bool:
