@@ -33,6 +33,7 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 GROUPS = (
     ("MainThread", "event loop"),  # uvicorn's loop in the center; the feeder in benchmarks.load
     ("call-", "call threads"),
+    ("media", "call threads"),  # every call's frames, once a tick (agentassist/pipeline/media.py)
     ("recording-fsync", "call threads"),  # the recordings' fsyncs, taken off the call threads (audio/recorder.py)
     ("transcribe-", "decode workers"),
     ("asyncio_", "executor"),  # asyncio.to_thread
