@@ -100,8 +100,9 @@ def split(before: Snapshot, after: Snapshot) -> dict[str, Any]:
     for tid, (group, cpu, *woken) in after["threads"].items():
         earlier = before["threads"].get(tid)
         out[group] = out.get(group, 0.0) + cpu - (earlier[1] if earlier is not None else 0.0)
-        if woken:
-            wakes[group] = wakes.get(group, 0) + woken[0] - (earlier[2] if earlier is not None and len(earlier) > 2 else 0)
+        if woken:  # a snapshot written before wakes were counted has none
+            was = earlier[2] if earlier is not None and len(earlier) > 2 else 0
+            wakes[group] = wakes.get(group, 0) + woken[0] - was
     out["ended"] = after["process"] - before["process"] - sum(out.values())
     out = {k: round(v, 2) for k, v in sorted(out.items(), key=lambda kv: -kv[1])}
     out["process"] = round(after["process"] - before["process"], 2)
