@@ -45,7 +45,7 @@ def _stereo(seed: int) -> bytes:
 
 def _recorded(path: Path) -> bytes:
     with wave.open(str(path)) as w:
-        return w.readframes(w.getnframes())
+        return bytes(w.readframes(w.getnframes()))
 
 
 def _media_threads(media: MediaThread) -> list[threading.Thread]:
