@@ -88,7 +88,8 @@ def test_a_threads_cpu_is_counted_under_its_group_and_an_ended_ones_apart() -> N
             break
         time.sleep(0.02)
     ended_alone = split(before, snapshot())  # the thread has ended: its CPU is the process's, not a group's
-    assert "call threads" not in ended_alone and ended_alone["ended"] >= 0.2
+    # a live thread of the group (the recordings' fsync pool, left by an earlier test) may be listed, idle
+    assert ended_alone.get("call threads", 0.0) < 0.1 and ended_alone["ended"] >= 0.2
     assert ended_alone["process"] >= ended_alone["ended"]
     done = threading.Event()
     worker = threading.Thread(target=lambda: (burn(0.3), done.wait(5)), name="transcribe-9")
