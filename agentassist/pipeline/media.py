@@ -3,7 +3,8 @@
 A call's audio used to be handed to a thread of its own, blocked on its queue: every 20 ms frame of every
 call woke that thread, and the thread that put the frame (a center's event loop, a desk's media thread)
 paid for the wakeup, about 100 µs of wall time a frame with the kernel's switch and the GIL handed to and
-fro (benchmarks/RESULTS.md, "What the center's threads spend their time on, per frame"). Here one thread
+fro (benchmarks/RESULTS.md, "What the center's threads spend their time on, per frame"); a put that wakes
+nobody costs the event loop 1.5 µs (session 18's profile at 16 calls). Here one thread
 wakes every ``tick_s`` and gives each call a turn: the call takes what its queue holds and runs it
 through its pipeline (recording, segmenting, decodes submitted), as benchmarks.load's feeder pushes every
 call's frames once a tick. A put into a queue no thread waits on wakes nothing.
@@ -26,6 +27,7 @@ from typing import Protocol
 log = logging.getLogger(__name__)
 
 TICK_S = 0.01  # a frame waits for its turn 5 ms on average; 100 wakeups a second for all the calls together
+_WARN_EVERY_S = 60.0  # falling behind is logged at most this often
 
 
 class MediaMember(Protocol):
@@ -53,6 +55,7 @@ class MediaThread:
         self._thread: threading.Thread | None = None
         self.ticks = 0  # turns of the loop, all calls together: the thread's wakeups
         self.late_ticks = 0  # ticks that began a whole tick late: the calls' turns took longer than a tick
+        self._warned_at = -_WARN_EVERY_S
 
     def add(self, member: MediaMember) -> None:
         """``member`` takes a turn from the next tick on; the thread starts if it is not running."""
@@ -87,6 +90,14 @@ class MediaThread:
             elif wait < -self.tick_s:  # behind by more than a tick: start afresh rather than run ticks back to back
                 self.late_ticks += 1
                 next_at = time.monotonic()
+                if next_at - self._warned_at >= _WARN_EVERY_S:
+                    self._warned_at = next_at
+                    log.warning(
+                        "media thread behind real time: a tick of %d calls took %.0f ms (%d late ticks so far)",
+                        len(members),
+                        (self.tick_s - wait) * 1000,
+                        self.late_ticks,
+                    )
 
     @staticmethod
     def _turn(member: MediaMember, now: float) -> bool:
