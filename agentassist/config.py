@@ -213,10 +213,10 @@ class TranscribeSettings(_Section):
     window: str = _MODEL.window
     # partials of several calls queued at once are decoded in one batch, at most this many; 1: one at a time
     partial_batch: int = _MODEL.partial_batch
-    # A call's thread takes the audio that came this often instead of waking for each 20 ms frame (0):
-    # each wakeup is a handoff of the GIL from the event loop, which the decoders then wait behind
-    # (benchmarks/RESULTS.md, session 13). An utterance's end is seen up to this much later: at 32 calls on
-    # the wire 60 cut the call threads' CPU by a third, at 1 call it made each final 35 ms later (session 16).
+    # The media thread takes a call's audio this often instead of at every 10 ms tick (0). It was a saving
+    # when each call had a thread woken by each frame (32 calls on the wire: a third of the call threads' CPU,
+    # session 16); one media thread for every call wakes once a tick anyway (agentassist/pipeline/media.py).
+    # An utterance's end is seen up to this much later (60: one call's finals 35 ms later, session 16).
     frame_wait_ms: int = Field(default=0, ge=0, le=200)
     partials: bool = _STREAM.partials
     # a new partial this often while someone speaks (news within 0.5 s)

@@ -41,6 +41,7 @@ from agentassist.errors import AgentassistError
 from agentassist.events import Event, EventType
 from agentassist.failures import FailureCounter, Stage, UnstoredEnds, cause_of, stage_of
 from agentassist.pipeline import CallSession, SessionInfo
+from agentassist.pipeline.media import MediaThread
 from agentassist.pipeline.records import TickDelays
 from agentassist.pipeline.tap import AudioTap
 from agentassist.restart import Resumption, WaitingCalls
@@ -80,6 +81,7 @@ class Runtime:
         self._phone: Softphone | None = None
         self.desks = Desks()
         self._sessions: dict[str, CallSession] = {}
+        self.media = MediaThread()  # every call's frames taken once a tick (agentassist.pipeline.media)
         self._lock = threading.Lock()
         self.error: str | None = None
         self.failures = FailureCounter()
@@ -393,6 +395,7 @@ class Runtime:
             store_dtmf_digits=r.store_dtmf_digits,
             row=row,
             keys=self.recordings.keys,
+            media=self.media,
         )
         session.records.tick_delay = self.tick_delays
         if row_error is not None:

@@ -25,6 +25,7 @@ import numpy as np
 from agentassist.audio.frames import read_wav_mono
 from agentassist.config import TranscribeSettings
 from agentassist.pipeline import CallSession, SessionInfo
+from agentassist.pipeline.media import MediaThread
 from agentassist.store.db import Store
 from agentassist.transcribe.engine import StreamingTranscriber
 from benchmarks.threadcpu import snapshot, split
@@ -50,12 +51,13 @@ def main() -> int:
     speech = np.tile(np.concatenate(turns), frames * 320 // sum(t.size for t in turns) + 1)[: frames * 320]
     stereo = np.stack([speech, speech[::-1]], axis=1).astype("<i2").tobytes()
     sessions = []
+    media = MediaThread()  # one for every call, as a center's runtime has
     for i in range(args.calls):
         started = datetime.now(UTC)
         store.create_call(f"c{i}", "inbound", "sip:customer@127.0.0.1", "desk", None, started, "")
         info = SessionInfo(f"c{i}", started, root / f"c{i}.wav")
         wait_s = args.frame_wait_ms / 1000
-        sessions.append(CallSession(info, streaming, store, Feed(), None, frame_wait_s=wait_s, **options))
+        sessions.append(CallSession(info, streaming, store, Feed(), None, frame_wait_s=wait_s, media=media, **options))
     before, start = snapshot(), time.monotonic()
     for k in range(frames):
         time.sleep(max(0.0, start + k * 0.02 - time.monotonic()))

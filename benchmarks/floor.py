@@ -13,8 +13,9 @@ Measured: final latency p50/p95 (each prompt's true end to its ``utterance.final
 benchmarks.load defines it); frames sent against each recording (count and SHA-256 of both channels:
 0 lost); acks; the capture-to-pipeline delay (ping after a frame, see floorphones.py); the center
 process's CPU over the calls (from /proc) and its peak RSS; while the frames stream (no start-up, no
-drain), the center's CPU by thread (``center_threads_cpu_s``: event loop, call threads, decode workers,
-CTranslate2's native threads; benchmarks/threadcpu.py) and a call-second's CPU (``center_cpu_per_call_s``,
+drain), the center's CPU by thread (``center_threads_cpu_s``: event loop, call threads and the media
+thread, decode workers, CTranslate2's native threads; its ``wakes``: how often each group's threads
+blocked and were woken; benchmarks/threadcpu.py) and a call-second's CPU (``center_cpu_per_call_s``,
 beside benchmarks.load's ``cpu_per_call_s``); ``--profile DIR``: the center's event loop and call
 threads under cProfile. ``--no-transcribe``: the center with
 ``[transcribe] enabled = false``, a recorder only. ``--compare-load``: afterwards, benchmarks.load on

@@ -11,7 +11,8 @@ process's total less the live threads'). /proc counts in clock ticks (10 ms): re
 
 As the center: agentassist's CLI, plus a SIGUSR1 handler that appends a snapshot (one JSON line) to
 ``--out``; with ``--profile`` (a folder) the event loop is under cProfile between the
-first and second signal, each call thread (``CallSession._run``) and decode worker for its whole life,
+first and second signal, each call thread (``CallSession._run``), the media thread and each decode worker
+for its whole life,
 and the statistics are written there when the process ends (``loop.prof``, ``calls.prof``,
 ``workers.prof``; read them with pstats).
 cProfile's overhead inflates the Python parts: read shares, not seconds.
@@ -33,6 +34,7 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 GROUPS = (
     ("MainThread", "event loop"),  # uvicorn's loop in the center; the feeder in benchmarks.load
     ("call-", "call threads"),
+    ("media", "call threads"),  # every call's frames, once a tick (agentassist/pipeline/media.py)
     ("recording-fsync", "call threads"),  # the recordings' fsyncs, taken off the call threads (audio/recorder.py)
     ("transcribe-", "decode workers"),
     ("asyncio_", "executor"),  # asyncio.to_thread
@@ -40,7 +42,8 @@ GROUPS = (
     ("ThreadPoolExecutor", "executor"),
 )
 
-Snapshot = dict[str, Any]  # {"process": s, "kernel": s, "minor_faults": n, "threads": {tid: [group, s]}}
+# {"process": s, "kernel": s, "minor_faults": n, "threads": {tid: [group, s, voluntary context switches]}}
+Snapshot = dict[str, Any]
 
 
 def group_of(name: str) -> str:
@@ -59,6 +62,14 @@ def _cpu_s(stat: str) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
 
 
+def _wakes(status: str) -> int:
+    """A thread's voluntary context switches: each time it blocked (a queue, a sleep, a poll) and was woken."""
+    for line in status.splitlines():
+        if line.startswith("voluntary_ctxt_switches:"):
+            return int(line.split()[1])
+    return 0
+
+
 def snapshot(pid: int | None = None) -> Snapshot:
     """Every live thread's CPU seconds with its group, and the process's (this process unless ``pid``)."""
     base = Path(f"/proc/{pid or 'self'}")
@@ -67,10 +78,11 @@ def snapshot(pid: int | None = None) -> Snapshot:
     for task in base.joinpath("task").iterdir():
         try:
             cpu = _cpu_s(task.joinpath("stat").read_text())
+            wakes = _wakes(task.joinpath("status").read_text())
         except (FileNotFoundError, ProcessLookupError):  # ended meanwhile: counted in "ended"
             continue
         name = names.get(int(task.name))
-        threads[task.name] = [group_of(name) if name is not None else "native", cpu]
+        threads[task.name] = [group_of(name) if name is not None else "native", cpu, wakes]
     process = _fields(base.joinpath("stat").read_text())
     return {
         "process": (int(process[11]) + int(process[12])) / _TICKS,
@@ -80,21 +92,26 @@ def snapshot(pid: int | None = None) -> Snapshot:
     }
 
 
-def split(before: Snapshot, after: Snapshot) -> dict[str, float]:
-    """CPU seconds between two snapshots, by group; ``ended``: threads that ended between them."""
+def split(before: Snapshot, after: Snapshot) -> dict[str, Any]:
+    """CPU seconds between two snapshots, by group; ``ended``: threads that ended between them; ``wakes``:
+    by group, how often its threads blocked and were woken (threads that ended meanwhile not counted)."""
     out: dict[str, float] = {}
-    for tid, (group, cpu) in after["threads"].items():
+    wakes: dict[str, int] = {}
+    for tid, (group, cpu, *woken) in after["threads"].items():
         earlier = before["threads"].get(tid)
         out[group] = out.get(group, 0.0) + cpu - (earlier[1] if earlier is not None else 0.0)
+        if woken:  # a snapshot written before wakes were counted has none
+            was = earlier[2] if earlier is not None and len(earlier) > 2 else 0
+            wakes[group] = wakes.get(group, 0) + woken[0] - was
     out["ended"] = after["process"] - before["process"] - sum(out.values())
     out = {k: round(v, 2) for k, v in sorted(out.items(), key=lambda kv: -kv[1])}
     out["process"] = round(after["process"] - before["process"], 2)
     out["kernel"] = round(after["kernel"] - before["kernel"], 2)  # of the process's, in the kernel
     out["minor_faults"] = after["minor_faults"] - before["minor_faults"]
-    return out
+    return {**out, "wakes": dict(sorted(wakes.items(), key=lambda kv: -kv[1]))}
 
 
-def read_split(path: Path) -> dict[str, float] | None:
+def read_split(path: Path) -> dict[str, Any] | None:
     """The split between the first two snapshots written to ``path`` (None when there are fewer)."""
     lines = path.read_text().splitlines() if path.exists() else []
     return split(json.loads(lines[0]), json.loads(lines[1])) if len(lines) >= 2 else None
@@ -104,6 +121,7 @@ class _Profiles:
     """cProfile of the event loop (between the first two signals) and of every call thread."""
 
     def __init__(self, folder: Path) -> None:
+        from agentassist.pipeline.media import MediaThread
         from agentassist.pipeline.session import CallSession
         from agentassist.transcribe.engine import StreamingTranscriber
 
@@ -112,6 +130,7 @@ class _Profiles:
         self.threads: dict[str, list[cProfile.Profile]] = {"calls": [], "workers": []}
         self._lock = threading.Lock()
         CallSession._run = self._profiled("calls", CallSession._run)  # type: ignore[method-assign]
+        MediaThread._run = self._profiled("calls", MediaThread._run)  # type: ignore[method-assign]
         StreamingTranscriber._work = self._profiled("workers", StreamingTranscriber._work)  # type: ignore[method-assign]
 
     def _profiled(self, kind: str, run: Any) -> Any:

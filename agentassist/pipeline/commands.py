@@ -12,7 +12,7 @@ from agentassist.events import Frame
 class Stereo(NamedTuple):
     """Whole 20 ms frames of both channels as a phone sends them, interleaved sample by sample: the
     customer (``external``) then the agent (``internal``). One queue item for both channels and every
-    frame of a message: the event loop does no per-channel work, and the call thread wakes once."""
+    frame of a message: the event loop does no per-channel work, and one turn of the media thread takes it."""
 
     pcm: bytes
 

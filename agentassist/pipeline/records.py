@@ -1,6 +1,6 @@
 """What a call leaves behind and tells the feeds: its store rows, its script tracker, its events.
 
-Reached from four threads (the call thread, pool threads with utterances, the pj thread with media
+Reached from four threads (the media thread, pool threads with utterances, the pj thread with media
 facts, API threads with spans and script versions): every step that touches the tracker or the store
 runs under :attr:`CallRecords.lock`; events are published in the order they were made.
 

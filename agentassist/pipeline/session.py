@@ -1,4 +1,4 @@
-"""A call's session: the media loop and the call's public face.
+"""A call's session: the call's media turns and its public face.
 
 Threads and where they cross (each entry goes through one of these, and nothing else):
 
@@ -6,13 +6,17 @@ Threads and where they cross (each entry goes through one of these, and nothing 
   (:meth:`CallSession.push`), the desk's thread ends the call, lines the channels up after a hold and
   hands over received digits, as :mod:`commands <agentassist.pipeline.commands>`;
 - the media lock: the media clock (:class:`~agentassist.pipeline.align.ChannelAligner`) and the card-data
-  pause (:class:`~agentassist.pause.CardPause`), held for a few operations by the call thread on
+  pause (:class:`~agentassist.pause.CardPause`), held for a few operations by the media thread on
   every frame and by an API thread pausing or resuming;
 - the records lock (:class:`~agentassist.pipeline.records.CallRecords`): tracker and store, from pool
-  threads (utterances), API threads (spans, a new script version) and the call thread;
-- the tap (:class:`~agentassist.pipeline.tap.AudioTap`): the recorded audio to listeners' loops.
+  threads (utterances), API threads (spans, a new script version) and the media thread;
+- the tap (:class:`~agentassist.pipeline.tap.AudioTap`): the recorded audio to listeners' loops;
+- the end of the input (an Event): the media thread tells the call's own thread to close the call.
 
-The call thread owns the recorder and the channel streams (segmenting, partial and final scheduling).
+The media thread (:mod:`agentassist.pipeline.media`, one for a process's calls) takes the queue's items
+once a tick and owns the recorder and the channel streams (segmenting, partial and final scheduling)
+while the call is up; the call's own thread starts the call, sleeps, and closes it. Nothing puts a frame
+into a queue that a thread waits on: the put wakes nobody.
 A failure under the call (the recording's disk full, the database refusing a write, the recogniser
 raising) is reported and the call goes on (:mod:`agentassist.failures`); the close is
 :func:`agentassist.pipeline.close.close_call`.
@@ -42,6 +46,7 @@ from agentassist.pause import CardPause, Digit, DtmfPauseOptions
 from agentassist.pipeline.align import ChannelAligner, Fill
 from agentassist.pipeline.close import close_call
 from agentassist.pipeline.commands import Align, DigitIn, EndInput, Item, Stereo
+from agentassist.pipeline.media import MediaThread
 from agentassist.pipeline.ports import CallStore, Publisher, SessionInfo, Tracker
 from agentassist.pipeline.records import CallRecords
 from agentassist.pipeline.resume import go_on, kept_frames, transcribe_again
@@ -52,13 +57,14 @@ from agentassist.wire.audio import FRAME_BYTES_STEREO, deinterleave
 
 log = logging.getLogger(__name__)
 
-_QUEUE_ITEMS = 3000  # 30 s of both channels (a SIP call's two items a frame): far more than the call thread ever lags
+_QUEUE_ITEMS = 3000  # 30 s of both channels (a SIP call's two items a frame): far more than a call ever lags
+# A turn takes at most this many items: a call catching up after a cut (its phone sending faster than real
+# time) takes a second of audio a turn, not all its backlog at once while the other calls wait.
+_TURN_ITEMS = 100
 _TICK_S = 1.0
-# Recording only, the call thread sleeps this long between batches instead of waking for every frame:
-# a wakeup per 20 ms frame (the event loop handing the GIL to the call thread and back) was most of the
-# center's CPU with 100 calls (benchmarks/RESULTS.md, session 12, "floor — recording only, 400 calls": 101 µs
-# a frame before, 43 µs after). The recording and the acks lag by
-# this much more; nothing reads the audio sooner when nothing transcribes it.
+_IDLE_S = 0.2  # with no audio coming, the keypad's quiet and the tick are looked at this often
+# Recording only, a call takes its audio this often, not every tick: fewer, larger recording writes. The
+# recording and the acks lag by this much more; nothing reads the audio sooner when nothing transcribes it.
 _RECORD_ONLY_WAIT_S = 0.1
 _SILENCE = bytes(FRAME_BYTES)
 
@@ -86,6 +92,7 @@ class CallSession:
         row: Callable[[], None] | None = None,
         frame_wait_s: float = 0.0,
         keys: KeyRing | None = None,
+        media: MediaThread | None = None,
     ) -> None:
         """``opus``: convert the recording to Ogg Opus after hangup (None: keep the WAV);
         ``dtmf_pause``: digits from the far end that pause and resume the recording; ``failures``: told
@@ -94,7 +101,8 @@ class CallSession:
         it could not be written at the start (the database failing): tried again at the end;
         ``transcriber`` None: recorded only (``[transcribe] enabled = false``); ``frame_wait_s``: while
         transcribing, take the audio that came this often instead of waking for each frame (0); ``keys``:
-        the recording is encrypted with the current one (None: in clear)."""
+        the recording is encrypted with the current one (None: in clear); ``media``: the thread that gives
+        the call its turns, shared by a process's calls (None: one of its own)."""
         self.info = info
         self.call_id = info.call_id
         self.opus = opus
@@ -102,9 +110,13 @@ class CallSession:
         self.row = row
         self._on_closed = on_closed
         self._frame_wait_s = frame_wait_s
-        self._wake_at = 0.0  # batched (_next): when the call thread next takes what came
-        # SimpleQueue (C): a put and a get that wakes the call thread cost about a third of queue.Queue's
-        # (a Condition in Python, a new lock every wait); bounded by _put
+        self._media = media if media is not None else MediaThread(f"media-{info.call_id[:8]}")
+        self._wake_at = 0.0  # when the call's next turn takes what came
+        self._stepped_at = 0.0  # the last turn that stepped the pipeline
+        self._next_tick = 0.0  # the next once-a-second flush of the recording and tick of the tracker
+        self._input_over = threading.Event()  # set by the media thread at the end of the call's input
+        # SimpleQueue (C): its put and get cost about a third of queue.Queue's (a Condition in Python);
+        # bounded by _put
         self._queue: queue.SimpleQueue[Item] = queue.SimpleQueue()
         self.dropped_frames = 0
         resumed = info.resumed  # a call that goes on after an earlier run (agentassist.pipeline.resume)
@@ -118,9 +130,8 @@ class CallSession:
         self._media_lock = threading.Lock()
         self.aligner = ChannelAligner()
         self._written = kept_frames(resumed)  # frames of both channels in the recording: what a phone's ack covers
-        self._taken = 0  # frames of both channels the call thread has taken off the queue
+        self._taken = 0  # frames of both channels the media thread has taken off the queue
         self._watchers: list[tuple[int, Callable[[], None]]] = []  # when_taken
-        self._taken_ahead: deque[Item] = deque()  # taken off the queue in a batch, not yet handled
         self._card = CardPause(dtmf_pause)
         self.tap = AudioTap(self._card)  # listening in (api/listen.py): what the recording gets
         self.recorder = Recorder(
@@ -167,7 +178,7 @@ class CallSession:
 
     def _put(self, item: Item) -> None:
         if self._queue.qsize() >= _QUEUE_ITEMS:
-            self.dropped_frames += 1  # only the call thread would be slower; counted in /metrics
+            self.dropped_frames += 1  # only the media thread would be slower; counted in /metrics
             return
         self._queue.put(item)
 
@@ -187,7 +198,7 @@ class CallSession:
             self._queue.put(EndInput())
 
     def dtmf(self, digit: str, method: str) -> None:
-        """A digit the peer sent: handled on the call thread (the card-data pause's triggers, then
+        """A digit the peer sent: handled on the media thread (the card-data pause's triggers, then
         stored or masked), stamped with the media time of the frames before it."""
         self._put(DigitIn(digit, method))
 
@@ -277,12 +288,12 @@ class CallSession:
 
     @property
     def frames_taken(self) -> int:
-        """20 ms frames of both channels the call thread has taken (recorded or batched for the recording)."""
+        """20 ms frames of both channels the media thread has taken (recorded or batched for the recording)."""
         with self._media_lock:
             return self._taken
 
     def when_taken(self, frames: int, callback: Callable[[], None]) -> None:
-        """Call ``callback`` (on the call thread, or here when it is so already) once ``frames_taken``
+        """Call ``callback`` (on the media thread, or here when it is so already) once ``frames_taken``
         reaches ``frames``: a waiter is woken, never polls. Not called after the call's end."""
         with self._media_lock:
             if self._taken < frames:
@@ -296,55 +307,64 @@ class CallSession:
         with self._media_lock:
             return self.aligner.now_s
 
-    # ---- the media loop (call thread) -------------------------------------------------------------------
+    # ---- the call's thread and the media thread's turns -------------------------------------------------
 
     def _run(self) -> None:
+        """The call's own thread: the start, then asleep while the media thread gives the call its turns,
+        then the close."""
         publish = self.records.publish
         publish([Event(EventType.CALL_STARTED, self.call_id, 0.0, {"call": {"id": self.call_id}})])
         state = self.assist_state()
         if state is not None:  # the first line to say, before anything is heard
             prompt = {"step_id": state["current_step"], "text": state["next_prompt"] or ""}
             publish([Event(EventType.ASSIST_PROMPT, self.call_id, 0.0, {"prompt": prompt})])
-        next_tick = time.monotonic() + _TICK_S
         try:
             resumed, path = self.info.resumed, self.info.recording_path
             self.failures.guarded("transcribe", lambda: transcribe_again(resumed, path, self.streams, self.keys))
-            while True:
-                item = self._next()
-                if isinstance(item, EndInput):
-                    break
-                try:  # report and keep going: the call is up, and the next frame may well work
-                    self._step(item, next_tick)
-                except Exception as exc:
-                    self.failures.report(stage_of(exc, "pipeline"), exc)
-                if time.monotonic() >= next_tick:
-                    next_tick += _TICK_S
+            self._next_tick = time.monotonic() + _TICK_S
+            self._media.add(self)
+            self._input_over.wait()
         finally:
             close_call(self)
 
-    def _next(self) -> Item | None:
-        """The next queued item; None after a while without one. Transcribing, each item as it comes
-        (or every ``frame_wait_s``); recording only, every ``_RECORD_ONLY_WAIT_S``; a batch is all that
-        came since the last, a phone's consecutive frames joined into one item. Batched, the thread wakes
-        once a period whatever it took (not again at once for the frame that came while it worked)."""
-        if self.streams and self._frame_wait_s <= 0:
-            try:
-                return self._queue.get(timeout=0.2)
-            except queue.Empty:
-                return None
-        if not self._taken_ahead:
-            wait = self._wake_at - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            self._wake_at = time.monotonic() + (self._frame_wait_s if self.streams else _RECORD_ONLY_WAIT_S)
-            items: list[Item] = []
-            with contextlib.suppress(queue.Empty):
-                while len(items) < _QUEUE_ITEMS:
-                    items.append(self._queue.get_nowait())
-            if not items:
-                return None
-            self._taken_ahead = _joined(items)
-        return self._taken_ahead.popleft()
+    def media_turn(self, now: float) -> bool:
+        """The media thread's turn (agentassist.pipeline.media): every item that came since the last, in
+        order, a phone's consecutive frames joined into one; False at the end of the call's input (what
+        came after it is dropped). Transcribing, every tick (or every ``frame_wait_s``); recording only,
+        every ``_RECORD_ONLY_WAIT_S``; with nothing come, the keypad's quiet and the tick every
+        ``_IDLE_S``."""
+        if now < self._wake_at:
+            return True
+        self._wake_at = now + (self._frame_wait_s if self.streams else _RECORD_ONLY_WAIT_S)
+        items: list[Item] = []
+        with contextlib.suppress(queue.Empty):
+            while len(items) < _TURN_ITEMS and not self._queue.empty():
+                items.append(self._queue.get_nowait())
+        if not items:
+            if now - self._stepped_at >= _IDLE_S:
+                self._stepped_at = now
+                self._guarded_step(None)
+            return True
+        self._stepped_at = now
+        for item in _joined(items):
+            if isinstance(item, EndInput):
+                self._input_over.set()
+                return False
+            self._guarded_step(item)
+        return True
+
+    def media_lost(self, exc: Exception) -> None:
+        """The media thread gave up on this call (its turn raised): it is reported and the call closes."""
+        self.failures.report(stage_of(exc, "pipeline"), exc)
+        self._input_over.set()
+
+    def _guarded_step(self, item: Item | None) -> None:
+        try:  # report and keep going: the call is up, and the next frame may well work
+            self._step(item, self._next_tick)
+        except Exception as exc:
+            self.failures.report(stage_of(exc, "pipeline"), exc)
+        if time.monotonic() >= self._next_tick:
+            self._next_tick += _TICK_S
 
     def _step(self, item: Item | None, next_tick: float) -> None:
         """One turn of the loop: a frame, an alignment or a digit; the keypad's quiet; the tick."""

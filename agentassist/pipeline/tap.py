@@ -3,10 +3,10 @@
 
 ::
 
-    call thread --AudioTap.channel()/.stereo()--> mono chunks --call_soon_threadsafe--> Listener x N (loop)
+    media thread --AudioTap.channel()/.stereo()--> mono chunks --call_soon_threadsafe--> Listener x N (loop)
         Listener: its queue, bounded by dropping the oldest audio --> the socket's sender
 
-The call thread never waits and does a small, constant amount of work per listener: with nobody
+The media thread never waits and does a small, constant amount of work per listener: with nobody
 listening a frame costs a look at an empty tuple (and, on the softphone's per-channel path, the
 pairing of the two channels: two deque operations); with listeners it mixes both channels (numpy)
 and hands the bytes to each listener's loop, the one thread crossing. Each listener's queue is owned
@@ -80,7 +80,7 @@ class Listener:
         self._wake = asyncio.Event()
 
     def offer(self, item: Item | None) -> bool:
-        """From the call thread: ``item`` for the loop (None: the call's audio is over). Never waits;
+        """From the media thread: ``item`` for the loop (None: the call's audio is over). Never waits;
         False when the loop is gone (the server stopping)."""
         try:
             self._loop.call_soon_threadsafe(self.put, item)
@@ -133,7 +133,7 @@ class Listener:
 
 
 class AudioTap:
-    """A call's recorded audio for whoever listens in: fed by the call thread, read on a loop.
+    """A call's recorded audio for whoever listens in: fed by the media thread, read on a loop.
 
     ``pause``: the call's card-data pause, asked only while someone listens, without the media lock:
     the audio handed in is already what the recording got (silenced under the lock in a pause); the
@@ -143,8 +143,8 @@ class AudioTap:
         self.max_frames = max_frames
         self.closed = False
         self._pause = pause
-        self._paused = False  # what the listeners were last told (call thread)
-        # replaced whole on the loop, read whole on the call thread: no lock between them
+        self._paused = False  # what the listeners were last told (media thread)
+        # replaced whole on the loop, read whole on the media thread: no lock between them
         self._listeners: tuple[Listener, ...] = ()
         self._ahead: dict[Channel, deque[bytes]] = {ch: deque() for ch in Channel}
 
@@ -167,7 +167,7 @@ class AudioTap:
     def leave(self, listener: Listener) -> None:
         self._listeners = tuple(each for each in self._listeners if each is not listener)
 
-    # ---- the call thread --------------------------------------------------------------------------
+    # ---- the media thread ------------------------------------------------------------------------
 
     def channel(self, channel: Channel, pcm: bytes) -> None:
         """A 20 ms frame of one channel as recorded (the softphone's path): paired with the other

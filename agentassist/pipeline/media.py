@@ -1,0 +1,110 @@
+"""The media thread: every call's queued frames taken once a tick by one thread.
+
+A call's audio used to be handed to a thread of its own, blocked on its queue: every 20 ms frame of every
+call woke that thread, and the thread that put the frame (a center's event loop, a desk's media thread)
+paid for the wakeup, about 100 µs of wall time a frame with the kernel's switch and the GIL handed to and
+fro (benchmarks/RESULTS.md, "What the center's threads spend their time on, per frame"); a put that wakes
+nobody costs the event loop 1.5 µs (session 18's profile at 16 calls). Here one thread
+wakes every ``tick_s`` and gives each call a turn: the call takes what its queue holds and runs it
+through its pipeline (recording, segmenting, decodes submitted), as benchmarks.load's feeder pushes every
+call's frames once a tick. A put into a queue no thread waits on wakes nothing.
+
+One thread is enough: a turn is Python under the GIL, which a second media thread would only contend for,
+and the heavy work (decoding) runs in the transcriber's workers. A call's start and its close (the last
+decodes awaited, the recording converted, the database's last writes) stay on the call's own thread, which
+sleeps in between: a slow close holds up no other call's audio.
+
+The thread starts with its first call and ends when the last has left: nothing to stop at shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+TICK_S = 0.01  # a frame waits for its turn 5 ms on average; 100 wakeups a second for all the calls together
+_WARN_EVERY_S = 60.0  # falling behind is logged at most this often
+
+
+class MediaMember(Protocol):
+    """A call that takes a turn every tick (:class:`~agentassist.pipeline.session.CallSession`)."""
+
+    call_id: str
+
+    def media_turn(self, now: float) -> bool:
+        """Take what came and run it; False once the call's input has ended (it leaves the thread)."""
+        ...
+
+    def media_lost(self, exc: Exception) -> None:
+        """The turn raised: the call leaves the thread and must end without it."""
+        ...
+
+
+class MediaThread:
+    """One thread giving every member call a turn each ``tick_s`` (module docstring)."""
+
+    def __init__(self, name: str = "media", tick_s: float = TICK_S) -> None:
+        self.name = name
+        self.tick_s = tick_s
+        self._lock = threading.Lock()
+        self._members: list[MediaMember] = []
+        self._thread: threading.Thread | None = None
+        self.ticks = 0  # turns of the loop, all calls together: the thread's wakeups
+        self.late_ticks = 0  # ticks that began a whole tick late: the calls' turns took longer than a tick
+        self._warned_at = -_WARN_EVERY_S
+
+    def add(self, member: MediaMember) -> None:
+        """``member`` takes a turn from the next tick on; the thread starts if it is not running."""
+        with self._lock:
+            self._members.append(member)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+                self._thread.start()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._members)
+
+    def _run(self) -> None:
+        next_at = time.monotonic()
+        while True:
+            with self._lock:
+                if not self._members:  # under the lock: an add from now on starts a new thread
+                    self._thread = None
+                    return
+                members = list(self._members)
+            self.ticks += 1
+            now = time.monotonic()
+            left = [m for m in members if not self._turn(m, now)]
+            if left:
+                with self._lock:
+                    self._members = [m for m in self._members if m not in left]
+            next_at += self.tick_s
+            wait = next_at - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            elif wait < -self.tick_s:  # behind by more than a tick: start afresh rather than run ticks back to back
+                self.late_ticks += 1
+                next_at = time.monotonic()
+                if next_at - self._warned_at >= _WARN_EVERY_S:
+                    self._warned_at = next_at
+                    log.warning(
+                        "media thread behind real time: a tick of %d calls took %.0f ms (%d late ticks so far)",
+                        len(members),
+                        (self.tick_s - wait) * 1000,
+                        self.late_ticks,
+                    )
+
+    @staticmethod
+    def _turn(member: MediaMember, now: float) -> bool:
+        """The member's turn; False when it leaves. A member's failure is its own: the others go on."""
+        try:
+            return member.media_turn(now)
+        except Exception as exc:
+            log.exception("call %s: its media turn failed; the call ends", member.call_id)
+            member.media_lost(exc)
+            return False
