@@ -21,6 +21,7 @@ from typing import Any
 
 from agentassist.assist.matcher import NEGATIONS, Match, fill, score_line, tokens, weight
 from agentassist.assist.script import Step
+from agentassist.assist.specifics import changed
 from agentassist.assist.semantic import (
     E5Embedder,
     affirmed_at,
@@ -212,11 +213,12 @@ def decide(
             cov = coverage(want, window.tokens, names, window.clauses)
             if must_hear_missing(step.must_hear, window.tokens):
                 continue
-            if cov.negated:
+            if cov.negated or changed(want, window.tokens):
                 if step.compliance:
                     # The deadline judges only embedded sentences, and a negation at a compliance line's
                     # words may say it in other words ("otherwise we can't take him" for "we can only take
-                    # dogs whose ..."): embedded here, it can leave the step unsure, not a plain "missed".
+                    # dogs whose ..."): embedded here, it can leave the step unsure, not a plain "missed". So is
+                    # a figure said as another ("for an hour" for "for four hours").
                     heard.vector(i)
                 continue
             greeting = bool(own_names.intersection(window.tokens) and SALUTATIONS.intersection(window.tokens))
@@ -296,6 +298,8 @@ def _lexical(lines: list[str], heard: Heard, threshold: float) -> Decision | Non
                 continue  # "we don't record this call ...", "I cannot tell you if this call is recorded"
             if affirmed_at(window.tokens, m.first, m.last, want, window.clauses):
                 continue  # "ваш роутер в сети" for "ваш роутер не в сети": the opposite
+            if changed(want, window.tokens):
+                continue  # "thirty percent" for "fifty percent", "of May" for "of April": another figure
             if len(window.parts) > 1 and (m.first >= window.parts[0][2] or m.last - m.first > 2 * len(want) + 2):
                 continue  # joined, the line must run across the cut, close together (not across a topic)
             best = (m, window, line)
