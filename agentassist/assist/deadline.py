@@ -166,16 +166,13 @@ def weak(
     stands: a lexical tick barely in order and not sure by meaning (``WEAK_LEXICAL``; its sentence
     cosine), or a line whose ending was said in other words (:func:`other_ending`; the decision's
     cosine, or its lexical share without the embedder), or whose middle was (:func:`other_middle`),
-    a figure of it not heard (specifics.missing), its last clause left out (:func:`left_out`) or its
-    condition widened (:func:`conceded`).
-    Embeds the utterance's sentences when needed."""
+    or whose condition was widened (:func:`conceded`). A line cut short is judged apart
+    (:func:`cut_short`). Embeds the utterance's sentences when needed."""
     line = str(decision.extra["line"])
     want = tokens(line)
     reworded = (
         other_ending(want, decision.window, names)
         or other_middle(want, decision.window, names)
-        or bool(missing(want, decision.window.tokens))
-        or left_out(line, decision.window, names)
         or conceded(want, decision.window.tokens)
     )
     if not reworded and (embedder is None or decision.method != "lexical" or decision.score >= WEAK_LEXICAL):
@@ -258,6 +255,25 @@ def other_middle(line: list[str], window: Window, names: frozenset[str]) -> bool
         return False
     between = heard[frame[-1] + 1 : again]
     return sum(1 for h in between if content(h) and not any(same_word(h, t) for t in line)) >= ENDING_WORDS
+
+
+def cut_short(
+    decision: Decision, heard: Heard, embedder: E5Embedder | None, names: frozenset[str] = frozenset()
+) -> float | None:
+    """The score to show when ``decision`` heard a compliance line without one of its figures
+    (specifics.missing: "for four hours", "fifty zloty") or without its last clause (:func:`left_out`),
+    or None. Unlike a reworded line, such a sentence may be the line's first half, the recognizer having
+    cut it at a pause: the tracker waits for the agent's next final (which the line, joined across the
+    cut, may tick) before it leaves the step unsure. Embeds every sentence of ``heard``, so that the
+    deadline can judge them if no final completes the line."""
+    line = str(decision.extra["line"])
+    if not missing(tokens(line), decision.window.tokens) and not left_out(line, decision.window, names):
+        return None
+    if embedder is None:
+        return decision.score
+    heard.embed_all()
+    vector = embedder.line(line)
+    return max((cosine(vector, v) for _, v in heard.embedded()), default=decision.score)
 
 
 # "The tuning is guaranteed for three months." for "The tuning is guaranteed for three months, unless the

@@ -63,10 +63,17 @@ _HALF = frozenset(("half", "пол", "пів", "pol"))
 _HALVES = {"полчаса": "hour", "півгодини": "hour", "полгода": "year", "півроку": "year", "полдня": "day"}
 # collective numerals, said of days and people ("двое суток", "troje dzieci"), which numbers.py leaves as words
 _COLLECTIVE = {"двое": 2, "трое": 3, "четверо": 4, "двоє": 2, "троє": 3, "dwoje": 2, "troje": 3, "czworo": 4}
-# an article or a word like "working", "business", "календарных" may stand between a number and its unit
-_BETWEEN = 1
-
-
+# A word such as "working", "business" or "рабочих" may stand between a number and its unit; a preposition
+# may not ("пять тысяч за час" is a price per hour, not five thousand hours).
+# A unit said without a number is one of it only after an article or a preposition of time ("for an hour",
+# "меньше чем за сутки", "протягом року", "w ciągu dnia"): alone it is a greeting ("хорошего дня", "dzień
+# dobry"), a day named ("the day before") or a vague span ("a couple of minutes").
+_SPAN = frozenset(
+    ("a", "an", "for", "within", "per", "за", "через", "течение", "протягом", "впродовж", "на", "przez", "ciagu",
+     "za", "na", "po")
+)  # fmt: skip
+# "an hour and a half", "час с половиной", "годину з половиною", "godzinę i pół"
+_AND_A_HALF = frozenset(("half", "половиной", "половиною", "pol"))
 @dataclass(frozen=True, slots=True)
 class Figures:
     """The figures of a text: bare numbers, periods (in minutes, with the number they were said with, or
@@ -96,15 +103,23 @@ def figures(toks: Sequence[str]) -> Figures:
         if tok in _HALVES:
             periods.add((_MINUTES[_HALVES[tok]] / 2, None))
         elif unit is not None:
-            before = [j for j in range(max(0, i - 1 - _BETWEEN), i) if toks[j].isdigit() and j not in taken]
-            if before:
-                n = int(toks[before[-1]])
-                taken.add(before[-1])
-                periods.add((n * _MINUTES[unit], n))
-            elif any(toks[j] in _HALF for j in range(max(0, i - 1 - _BETWEEN), i)):
-                periods.add((_MINUTES[unit] / 2, None))
+            size = _MINUTES[unit]
+            half = size / 2 if _AND_A_HALF.intersection(toks[i + 1 : i + 4]) else 0
+            if i and toks[i - 1].isdigit() and i - 1 not in taken:
+                n = int(toks[i - 1])
+                taken.add(i - 1)
+            elif i >= 2 and toks[i - 2].isdigit() and toks[i - 1] not in _SPAN and i - 2 not in taken:
+                n = int(toks[i - 2])
+                taken.add(i - 2)
+            elif _HALF.intersection(toks[max(0, i - 2) : i]):
+                periods.add((size / 2, None))
+                continue
+            elif _SPAN.intersection(toks[max(0, i - 2) : i]):
+                periods.add((size + half, None))
+                continue
             else:
-                periods.add((_MINUTES[unit], None))
+                continue
+            periods.add((n * size + half, n))
         elif tok in _MONTH:
             previous = toks[i - 1] if i else ""
             if tok not in _AMBIGUOUS or previous.isdigit() or previous == "of":
