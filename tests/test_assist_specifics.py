@@ -39,6 +39,9 @@ def _window(text: str) -> Window:
         ("Сеанс коштує шістсот гривень за годину.", {600}, {(60, None)}, set()),
         ("Dzień dobry, dziękuję i miłego dnia.", set(), set(), set()),
         ("We text you the day before, it takes a couple of minutes.", set(), set(), set()),
+        # colloquial hundreds and thousands
+        ("Przegląd to dwie stówy, płatne gotówką.", {200}, set(), set()),
+        ("Залог — две тыщи, вернём при выезде.", {2000}, set(), set()),
     ],
 )
 def test_figures_read_numbers_periods_and_months_in_each_language(

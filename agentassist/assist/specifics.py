@@ -63,6 +63,12 @@ _HALF = frozenset(("half", "пол", "пів", "pol"))
 _HALVES = {"полчаса": "hour", "півгодини": "hour", "полгода": "year", "півроку": "year", "полдня": "day"}
 # collective numerals, said of days and people ("двое суток", "troje dzieci"), which numbers.py leaves as words
 _COLLECTIVE = {"двое": 2, "трое": 3, "четверо": 4, "двоє": 2, "троє": 3, "dwoje": 2, "troje": 3, "czworo": 4}
+# Colloquial hundreds and thousands, which numbers.py does not read: "dwie stówy" is 200, "две тыщи" 2000,
+# "two grand" 2000; said alone ("stówa"), one of them.
+_TIMES = {
+    "stowa": 100, "stowy": 100, "stow": 100, "сотни": 100, "сотен": 100, "сотні": 100, "сотень": 100,
+    "тыща": 1000, "тыщи": 1000, "тыщ": 1000, "grand": 1000,
+}  # fmt: skip
 # A word such as "working", "business" or "рабочих" may stand between a number and its unit; a preposition
 # may not ("пять тысяч за час" is a price per hour, not five thousand hours).
 # A unit said without a number is one of it only after an article or a preposition of time ("for an hour",
@@ -97,7 +103,7 @@ def figures(toks: Sequence[str]) -> Figures:
     periods: set[tuple[float, int | None]] = set()
     months: set[int] = set()
     taken: set[int] = set()  # numbers read as a period's
-    toks = [str(_COLLECTIVE[t]) if t in _COLLECTIVE else t for t in toks]
+    toks = _colloquial([str(_COLLECTIVE[t]) if t in _COLLECTIVE else t for t in toks])
     for i, tok in enumerate(toks):
         unit = _UNIT.get(tok)
         if tok in _HALVES:
@@ -128,10 +134,25 @@ def figures(toks: Sequence[str]) -> Figures:
     return Figures(frozenset(numbers), frozenset(periods), frozenset(months))
 
 
+def _colloquial(toks: list[str]) -> list[str]:
+    """``toks`` with each colloquial hundred or thousand (``_TIMES``) multiplied into its number."""
+    out: list[str] = []
+    for tok in toks:
+        if tok not in _TIMES:
+            out.append(tok)
+        elif out and out[-1].isdigit():
+            out[-1] = str(int(out[-1]) * _TIMES[tok])
+        else:
+            out.append(str(_TIMES[tok]))
+    return out
+
+
 def figure_words(toks: Sequence[str]) -> frozenset[str]:
     """The tokens of ``toks`` that say its figures: numbers, units of time, halves and month names."""
     return frozenset(
-        t for t in toks if t.isdigit() or t in _UNIT or t in _MONTH or t in _HALF or t in _HALVES or t in _COLLECTIVE
+        t
+        for t in toks
+        if t.isdigit() or t in _UNIT or t in _MONTH or t in _HALF or t in _HALVES or t in _COLLECTIVE or t in _TIMES
     )
 
 
