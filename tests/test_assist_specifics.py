@@ -13,7 +13,7 @@ from agentassist.assist.deadline import conceded, left_out
 from agentassist.assist.decide import Heard, Window
 from agentassist.assist.matcher import tokens
 from agentassist.assist.parsing import parse_script
-from agentassist.assist.semantic import default_embedder
+from agentassist.assist.semantic import affirmed_at, default_embedder
 from agentassist.assist.specifics import changed, figures, missing
 from agentassist.assist.tracker import ScriptTracker
 from agentassist.events import Channel, EventType, Utterance
@@ -215,3 +215,11 @@ def test_a_compliance_line_cut_short_and_never_completed_is_unsure_when_the_cust
     term = {s["id"]: s for s in tracker.report()["steps"]}["term"]
     assert term["status"] == "unsure" and term["evidence"]["text"] == first
     assert [e.data["alert"]["type"] for e in events if e.type is EventType.ASSIST_ALERT] == ["compliance_unsure"]
+
+
+def test_an_english_no_before_a_noun_keeps_a_negative_line_negative() -> None:
+    line = tokens("You must not lift the lid for ten minutes.")
+    kept = tokens("So no lifting the lid for ten minutes, please.")
+    dropped = tokens("So you can lift the lid for ten minutes, please.")
+    assert not affirmed_at(kept, 1, len(kept) - 2, line)
+    assert affirmed_at(dropped, 1, len(dropped) - 2, line)
