@@ -21,7 +21,6 @@ from typing import Any
 
 from agentassist.assist.matcher import NEGATIONS, Match, fill, score_line, tokens, weight
 from agentassist.assist.script import Step
-from agentassist.assist.specifics import changed
 from agentassist.assist.semantic import (
     E5Embedder,
     affirmed_at,
@@ -33,6 +32,7 @@ from agentassist.assist.semantic import (
     same_word,
     sentences,
 )
+from agentassist.assist.specifics import changed
 from agentassist.events import Utterance
 
 # The meaning rule, fitted on benchmarks/assist_cases_v2/tune (scores: RESULTS.md, session 12). The embedding alone

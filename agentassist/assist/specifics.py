@@ -80,6 +80,8 @@ _SPAN = frozenset(
 )  # fmt: skip
 # "an hour and a half", "час с половиной", "годину з половиною", "godzinę i pół"
 _AND_A_HALF = frozenset(("half", "половиной", "половиною", "pol"))
+
+
 @dataclass(frozen=True, slots=True)
 class Figures:
     """The figures of a text: bare numbers, periods (in minutes, with the number they were said with, or
