@@ -223,3 +223,17 @@ def test_an_english_no_before_a_noun_keeps_a_negative_line_negative() -> None:
     dropped = tokens("So you can lift the lid for ten minutes, please.")
     assert not affirmed_at(kept, 1, len(kept) - 2, line)
     assert affirmed_at(dropped, 1, len(dropped) - 2, line)
+
+
+def test_a_negative_line_keeps_its_negation_in_a_later_clause_or_in_one_of_its_clauses() -> None:
+    # the negation in the next clause of the sentence, after the line's words
+    line = tokens("A deposit paid less than a week before is not returned.")
+    later = tokens("If you cancel later than a week before, the deposit, we can't return it.")
+    assert not affirmed_at(later, 1, 8, line)
+    # a line of two negated clauses said with one of them
+    two = tokens("Кошти, які не використали за рік, ми не повертаємо і не переносимо.")
+    one = tokens("Кошти, які не використали за рік, ми не повертаємо.")
+    assert not affirmed_at(one, 0, len(one) - 1, two)
+    # none of the negations heard: the opposite
+    none = tokens("Кошти, які використали за рік, ми повертаємо.")
+    assert affirmed_at(none, 0, len(none) - 1, two)

@@ -297,10 +297,14 @@ def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clause
     own = negations_at(line, 0, len(line) - 1) if NEGATIONS.intersection(line) else 0
     if own == 0:
         return False
-    kept = negations_at(heard, first, last, clauses, reach=_AFFIRMED_REACH)
+    # The line's negation may come in a later clause of the heard sentence ("если отмените позже чем за
+    # сутки, вернуть её мы не сможем" for "при отмене меньше чем за сутки она не возвращается"), and a
+    # line of several negated clauses may be said with some of them left out ("речі, які не забрали за
+    # три місяці, ми не зберігаємо" for "..., ми не зберігаємо і не відповідаємо за них"): the line is
+    # said without its negation only when none is heard from its words to the end of the window.
     start = max([0, first - _NEGATION_BEFORE] + [c for c in clauses if c <= first])
-    end = min([len(heard), last + 1 + _AFFIRMED_REACH] + [c for c in clauses if c > last])
-    return kept + sum(1 for t in heard[start:end] if t in _NO) < own
+    kept = negations_at(heard, first, last, (), reach=len(heard))
+    return kept + sum(1 for t in heard[start:] if t in _NO) == 0
 
 
 def negations_at(
