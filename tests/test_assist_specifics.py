@@ -237,3 +237,22 @@ def test_a_negative_line_keeps_its_negation_in_a_later_clause_or_in_one_of_its_c
     # none of the negations heard: the opposite
     none = tokens("Кошти, які використали за рік, ми повертаємо.")
     assert affirmed_at(none, 0, len(none) - 1, two)
+
+
+@needs_model
+def test_a_partial_tick_of_a_compliance_line_is_withdrawn_when_its_final_says_otherwise() -> None:
+    script = LEGAL.format(
+        lang="en",
+        greet="Hello, Brookside Dental.",
+        line="The whitening is guaranteed for a year, unless you smoke during that time.",
+        slot="The hygienist can see you on Thursday at ten.",
+    )
+    tracker = ScriptTracker(parse_script(script), {}, "c1")
+    partial = "The whitening is guaranteed for a year, unless you smoke during that time"
+    tracker.on_utterance(Utterance("u1", "c1", Channel.AGENT, 1.0, 4.0, partial, final=False))
+    assert {s["id"]: s["status"] for s in tracker.report()["steps"]}["term"] == "done"  # provisional
+    # the final, revised by the recognizer, concedes what the line excludes
+    final = "The whitening is guaranteed for a year, even if you smoke during that time."
+    tracker.on_utterance(Utterance("u1", "c1", Channel.AGENT, 1.0, 4.5, final))
+    term = {s["id"]: s for s in tracker.report()["steps"]}["term"]
+    assert term["status"] == "unsure" and term["evidence"]["text"] == final

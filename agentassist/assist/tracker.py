@@ -337,6 +337,23 @@ class ScriptTracker:
             events += self._doubt(s, evidence_of(nearest.window.utterances[-1], nearest)[1], now_s)
         return events
 
+    def _held(self, s: StepState, u: Utterance, heard: Heard, decision: Decision) -> list[Event] | None:
+        """None when ``decision`` ticks ``s``; else the events of a compliance line not surely said: barely
+        heard, or its ending, middle or condition reworded (deadline.weak: unsure now), or cut short
+        (deadline.cut_short: held until the agent's next final, no event yet)."""
+        if not s.step.compliance:
+            return None
+        similarity = deadline.weak(decision, heard, self._embedder, self._names())
+        if similarity is not None:
+            evidence = {**evidence_of(u, decision)[1], "similarity": round(similarity, 3), "near": True}
+            return self._doubt(s, evidence, u.end_s)
+        cut_at = deadline.cut_short(decision, heard, self._embedder, self._names())
+        if cut_at is not None:
+            # "If you can't attend, please cancel" may go on "at least a day before" in the next final
+            self._cut[s.step.id] = {**evidence_of(u, decision)[1], "similarity": round(cut_at, 3), "near": True}
+            return []
+        return None
+
     def _doubt_cut(self, now_s: float) -> list[Event]:
         """The steps cut short by the agent's last final left unsure: the customer spoke, or the call ended."""
         cut, self._cut = self._cut, {}
@@ -366,11 +383,13 @@ class ScriptTracker:
         for s in self._steps:
             if s.provisional == u.id:  # ticked by this utterance's partial: the final decides
                 decision = self._decide(s.step, heard)
-                if decision is not None:
+                held = self._held(s, u, heard, decision) if decision is not None else None
+                if decision is not None and held is None:
                     s.provisional = ""
                     events.append(self._tick(s, u, decision))
                 else:
                     events.append(self._withdraw_step(s, u.end_s))
+                    events += held or []
                 changed = True
                 continue
             if not s.open:
@@ -378,15 +397,9 @@ class ScriptTracker:
             decision = self._decide(s.step, heard, expected=s is nxt and not s.step.compliance)
             if decision is None:
                 continue
-            similarity = deadline.weak(decision, heard, self._embedder, self._names()) if s.step.compliance else None
-            if similarity is not None:  # a compliance line barely heard or its ending reworded: unsure (deadline.py)
-                evidence = {**evidence_of(u, decision)[1], "similarity": round(similarity, 3), "near": True}
-                events += self._doubt(s, evidence, u.end_s)
-                continue
-            cut_at = deadline.cut_short(decision, heard, self._embedder, self._names()) if s.step.compliance else None
-            if cut_at is not None:
-                # "If you can't attend, please cancel" may go on "at least a day before" in the next final
-                self._cut[s.step.id] = {**evidence_of(u, decision)[1], "similarity": round(cut_at, 3), "near": True}
+            held = self._held(s, u, heard, decision)
+            if held is not None:
+                events += held
                 continue
             events.append(self._tick(s, u, decision))
             changed = True
