@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Forms of each unit of time, normalized (casefolded, Polish diacritics folded, "ё" as "е"): listed, not
 # matched by prefix, since the prefixes collide ("год" is a Russian year and a Ukrainian hour's root;
@@ -149,6 +150,12 @@ def _colloquial(toks: list[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=4096)
+def _line_figures(line: tuple[str, ...]) -> Figures:
+    """A say-line's figures, cached: the same lines are read on every final of every call."""
+    return figures(line)
+
+
 def figure_words(toks: Sequence[str]) -> frozenset[str]:
     """The tokens of ``toks`` that say its figures: numbers, units of time, halves and month names."""
     return frozenset(
@@ -187,7 +194,10 @@ def changed(line: Sequence[str], heard: Sequence[str]) -> bool:
     """``heard`` says one of the line's figures as another of its kind: a number, a period or a month
     that the line lacks, where one of the line's own of that kind is not heard ("thirty percent" for
     "fifty percent", "within three hours" for "within a day", "of May" for "of April")."""
-    want, got = figures(line), figures(heard)
+    want = _line_figures(tuple(line))
+    if not (want.numbers or want.periods or want.months):
+        return False  # most lines: nothing to change, and this runs for every window against every line
+    got = figures(heard)
     numbers = bool(want.numbers - got.said()) and bool(got.numbers - want.said())
     periods = bool(want.lengths() - got.lengths()) and bool(got.lengths() - want.lengths())
     months = bool(want.months - got.months) and bool(got.months - want.months)
