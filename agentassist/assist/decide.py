@@ -32,6 +32,7 @@ from agentassist.assist.semantic import (
     same_word,
     sentences,
 )
+from agentassist.assist.specifics import changed
 from agentassist.events import Utterance
 
 # The meaning rule, fitted on benchmarks/assist_cases_v2/tune (scores: RESULTS.md, session 12). The embedding alone
@@ -175,6 +176,11 @@ class Heard:
             hit = self._vectors[index] = array("f", self._embedder.embed([self.meaning[index].text])[0])
         return hit if hit is not None else []
 
+    def embed_all(self) -> None:
+        """Embed every meaning window now (a compliance line heard cut short: the deadline judges them)."""
+        for i in range(len(self.meaning)):
+            self.vector(i)
+
     def embedded(self) -> list[tuple[Window, array[float]]]:
         """The meaning windows embedded so far, with their vectors (no new embedding)."""
         return [(self.meaning[i], v) for i, v in sorted(self._vectors.items())]
@@ -212,11 +218,12 @@ def decide(
             cov = coverage(want, window.tokens, names, window.clauses)
             if must_hear_missing(step.must_hear, window.tokens):
                 continue
-            if cov.negated:
+            if cov.negated or changed(want, window.tokens):
                 if step.compliance:
                     # The deadline judges only embedded sentences, and a negation at a compliance line's
                     # words may say it in other words ("otherwise we can't take him" for "we can only take
-                    # dogs whose ..."): embedded here, it can leave the step unsure, not a plain "missed".
+                    # dogs whose ..."): embedded here, it can leave the step unsure, not a plain "missed". So is
+                    # a figure said as another ("for an hour" for "for four hours").
                     heard.vector(i)
                 continue
             greeting = bool(own_names.intersection(window.tokens) and SALUTATIONS.intersection(window.tokens))
@@ -296,6 +303,8 @@ def _lexical(lines: list[str], heard: Heard, threshold: float) -> Decision | Non
                 continue  # "we don't record this call ...", "I cannot tell you if this call is recorded"
             if affirmed_at(window.tokens, m.first, m.last, want, window.clauses):
                 continue  # "ваш роутер в сети" for "ваш роутер не в сети": the opposite
+            if changed(want, window.tokens):
+                continue  # "thirty percent" for "fifty percent", "of May" for "of April": another figure
             if len(window.parts) > 1 and (m.first >= window.parts[0][2] or m.last - m.first > 2 * len(want) + 2):
                 continue  # joined, the line must run across the cut, close together (not across a topic)
             best = (m, window, line)

@@ -259,6 +259,10 @@ _CONDITION = frozenset(
 _UNTIL = frozenset(("until", "till", "пока", "поки", "доки", "dopoki", "zanim"))
 # "don't forget your passport" asks for the passport; "вы не против?", "ви не заперечуєте?" ask for consent
 _AFFIRMING = ("forget", "забуд", "забыв", "забув", "zapomn", "против", "проти", "заперечу", "возража", "mind")
+# English denies a noun with "no" ("no driving for four hours" for "you must not drive for four hours"): it
+# keeps a negative line's negation, though it is no negation of a verb (and "No, that's fine" denies nothing
+# a line says, so it is counted only here)
+_NO = frozenset(("no", "nobody", "nothing", "none"))
 _NEGATION_BEFORE = 5  # "I cannot tell you if this call is recorded": the negation 5 words before the content
 _NEGATION_AFTER = 2  # "номер договора назвать не могу"
 # a negative line's own negation heard a little after its last word, in its clause: "później już nic nie
@@ -291,7 +295,16 @@ def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clause
     The line's own are counted by the same rule ("не могли бы вы" is no negation in either); a negated
     place counts here ("не в сети" keeps the negation of "не подключён к сети")."""
     own = negations_at(line, 0, len(line) - 1) if NEGATIONS.intersection(line) else 0
-    return own > 0 and negations_at(heard, first, last, clauses, reach=_AFFIRMED_REACH) < own
+    if own == 0:
+        return False
+    # The line's negation may come in a later clause of the heard sentence ("если отмените позже чем за
+    # сутки, вернуть её мы не сможем" for "при отмене меньше чем за сутки она не возвращается"), and a
+    # line of several negated clauses may be said with some of them left out ("речі, які не забрали за
+    # три місяці, ми не зберігаємо" for "..., ми не зберігаємо і не відповідаємо за них"): the line is
+    # said without its negation only when none is heard from its words to the end of the window.
+    start = max([0, first - _NEGATION_BEFORE] + [c for c in clauses if c <= first])
+    kept = negations_at(heard, first, last, (), reach=len(heard))
+    return kept + sum(1 for t in heard[start:] if t in _NO) == 0
 
 
 def negations_at(

@@ -83,6 +83,9 @@ class ScriptTracker:
         self._embedder = default_embedder() if self.options.semantic else None
         self._last_agent: Utterance | None = None  # the agent's previous final utterance
         self._said: deque[Heard] = deque(maxlen=deadline.KEPT)  # the agent's finals, for the deadline
+        # compliance steps heard cut short by the agent's last final (deadline.cut_short), with its evidence:
+        # the line may go on in the next final, so the doubt waits for it
+        self._cut: dict[str, dict[str, Any]] = {}
         self._embed_lines()
 
     # ---- inputs -----------------------------------------------------------------------------------
@@ -102,7 +105,7 @@ class ScriptTracker:
         if u.channel is Channel.AGENT:
             return events + self._agent_said(u)
         self._last_agent = None  # the customer spoke: the agent's next words start anew, not a cut line
-        return events + self._customer_said(u)
+        return events + self._doubt_cut(u.end_s) + self._customer_said(u)
 
     def tick(self, now_s: float, speaking: bool = False) -> list[Event]:
         """Clock-driven alerts; ``speaking``: voice activity now on either channel (not yet text)."""
@@ -168,6 +171,7 @@ class ScriptTracker:
             if s.provisional:  # its final never came
                 events += self._withdraw(s.provisional, end_s)
         events += self._talk_ratio(end_s, final=True)
+        events += self._doubt_cut(end_s)
         events += self._settle_compliance(end_s)
         for s in self._steps:
             if s.status == "pending" and s.step.mandatory:
@@ -333,6 +337,28 @@ class ScriptTracker:
             events += self._doubt(s, evidence_of(nearest.window.utterances[-1], nearest)[1], now_s)
         return events
 
+    def _held(self, s: StepState, u: Utterance, heard: Heard, decision: Decision) -> list[Event] | None:
+        """None when ``decision`` ticks ``s``; else the events of a compliance line not surely said: barely
+        heard, or its ending, middle or condition reworded (deadline.weak: unsure now), or cut short
+        (deadline.cut_short: held until the agent's next final, no event yet)."""
+        if not s.step.compliance:
+            return None
+        similarity = deadline.weak(decision, heard, self._embedder, self._names())
+        if similarity is not None:
+            evidence = {**evidence_of(u, decision)[1], "similarity": round(similarity, 3), "near": True}
+            return self._doubt(s, evidence, u.end_s)
+        cut_at = deadline.cut_short(decision, heard, self._embedder, self._names())
+        if cut_at is not None:
+            # "If you can't attend, please cancel" may go on "at least a day before" in the next final
+            self._cut[s.step.id] = {**evidence_of(u, decision)[1], "similarity": round(cut_at, 3), "near": True}
+            return []
+        return None
+
+    def _doubt_cut(self, now_s: float) -> list[Event]:
+        """The steps cut short by the agent's last final left unsure: the customer spoke, or the call ended."""
+        cut, self._cut = self._cut, {}
+        return [e for s in self._steps if s.step.id in cut and s.open for e in self._doubt(s, cut[s.step.id], now_s)]
+
     def _doubt(self, s: StepState, evidence: dict[str, Any], now_s: float) -> list[Event]:
         """``s`` left unsure on ``evidence``: its event, and its ``compliance_unsure`` alert the first time."""
         first = s.doubted({**evidence, "unsure": True})
@@ -353,14 +379,17 @@ class ScriptTracker:
         nxt = self._next()
         self._last_agent = u
         self._said.append(heard)
+        cut, self._cut = self._cut, {}
         for s in self._steps:
             if s.provisional == u.id:  # ticked by this utterance's partial: the final decides
                 decision = self._decide(s.step, heard)
-                if decision is not None:
+                held = self._held(s, u, heard, decision) if decision is not None else None
+                if decision is not None and held is None:
                     s.provisional = ""
                     events.append(self._tick(s, u, decision))
                 else:
                     events.append(self._withdraw_step(s, u.end_s))
+                    events += held or []
                 changed = True
                 continue
             if not s.open:
@@ -368,13 +397,15 @@ class ScriptTracker:
             decision = self._decide(s.step, heard, expected=s is nxt and not s.step.compliance)
             if decision is None:
                 continue
-            similarity = deadline.weak(decision, heard, self._embedder, self._names()) if s.step.compliance else None
-            if similarity is not None:  # a compliance line barely heard or its ending reworded: unsure (deadline.py)
-                evidence = {**evidence_of(u, decision)[1], "similarity": round(similarity, 3), "near": True}
-                events += self._doubt(s, evidence, u.end_s)
+            held = self._held(s, u, heard, decision)
+            if held is not None:
+                events += held
                 continue
             events.append(self._tick(s, u, decision))
             changed = True
+        for s in self._steps:
+            if s.step.id in cut and s.open and s.step.id not in self._cut:
+                events += self._doubt(s, cut[s.step.id], u.end_s)  # this final did not complete the line
         if changed:
             events.append(self._prompt_event(u.end_s))
         for phrase in self.script.forbidden:

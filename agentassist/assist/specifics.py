@@ -1,0 +1,204 @@
+"""The specifics of a line: its numbers, its units of time and its months, in en, ru, uk and pl.
+
+A compliance line's point is often a figure: "you must not drive for four hours", "the prepayment is
+fifty percent", "applications are accepted until the thirtieth of April", "a cancellation less than a
+day before is not refunded". A sentence that keeps the line's frame and changes one of these ("for an
+hour", "thirty percent", "of May", "less than three hours before") scores as a paraphrase on every
+other measure (its words heard in order: 0.85-0.97; its cosine: 0.94-0.97), yet it says something else,
+and a checker marks the line not said. Figures are read from normalized tokens (matcher.tokens, whose
+number words are digits already), so "four", "четыре", "чотири" and "cztery" are all ``4``.
+
+A period is compared by its length, whatever its unit ("seven days" is "a week", "дві доби" is "сорок
+вісім годин"); a unit said without a number ("an hour", "сутки", "року") is one of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Forms of each unit of time, normalized (casefolded, Polish diacritics folded, "ё" as "е"): listed, not
+# matched by prefix, since the prefixes collide ("год" is a Russian year and a Ukrainian hour's root;
+# "час" begins "часто", "часть").
+_UNITS: dict[str, str] = {
+    "minute": "minute minutes min mins минута минуты минут минуту минутами хвилина хвилини хвилин хвилину "
+    "minuta minuty minut minute",
+    "hour": "hour hours hrs час часа часов часу часам часами година години годин годину годинами "
+    "godzina godziny godzin godzine godzinami",
+    "day": "day days день дня дней дни днем дням днями сутки суток суткам доба доби діб добу днів дні "
+    "dzien dni dnia dniach dniami doba doby dob dobe",
+    "week": "week weeks неделя недели недель неделю неделями тиждень тижні тижня тижнів тижнями "
+    "tydzien tygodnie tygodnia tygodni tygodniu",
+    "month": "month months месяц месяца месяцев месяцы месяцу місяць місяці місяця місяців місяцями "
+    "miesiac miesiace miesiaca miesiecy miesiacu",
+    "year": "year years год года лет году годы рік року роки років рокiв rok roku lata lat latach",
+}
+# Month names, in the forms a date takes ("the thirtieth of April", "до тридцатого апреля", "до
+# тридцятого квітня", "do trzydziestego kwietnia") and the bare name.
+_MONTHS: tuple[str, ...] = (
+    "january jan январь января январе січень січня styczen stycznia",
+    "february feb февраль февраля феврале лютий лютого luty lutego",
+    "march mar март марта марте березень березня marzec marca",
+    "april apr апрель апреля апреле квітень квітня kwiecien kwietnia",
+    "may май мая мае травень травня maj maja",
+    "june jun июнь июня июне червень червня czerwiec czerwca",
+    "july jul июль июля июле липень липня lipiec lipca",
+    "august aug август августа августе серпень серпня sierpien sierpnia",
+    "september sep sept сентябрь сентября сентябре вересень вересня wrzesien wrzesnia",
+    "october oct октябрь октября октябре жовтень жовтня pazdziernik pazdziernika",
+    "november nov ноябрь ноября ноябре листопад листопада listopad listopada",
+    "december dec декабрь декабря декабре грудень грудня grudzien grudnia",
+)
+_UNIT = {form: unit for unit, forms in _UNITS.items() for form in forms.split()}
+_MONTH = {form: i + 1 for i, forms in enumerate(_MONTHS) for form in forms.split()}
+# short English forms that are everyday words too ("may", "mar", "sep"): a month only after a number or
+# "of" ("the 30th of May", "until 30 May"), never alone ("you may", "it may")
+_AMBIGUOUS = frozenset(("may", "mar", "jan", "feb", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"))
+# Each unit in minutes, so that a period said in another unit is the same period: "seven days" is "a week",
+# "дві доби" is "сорок вісім годин", "пів року" is "шість місяців" (a month counted as 30 days, a year as
+# twelve of them: what a speaker means by "half a year").
+_MINUTES = {"minute": 1, "hour": 60, "day": 1440, "week": 10080, "month": 43200, "year": 518400}
+# "half" before a unit ("half an hour", "пів року", "pół roku"), and the one-word halves
+_HALF = frozenset(("half", "пол", "пів", "pol"))
+_HALVES = {"полчаса": "hour", "півгодини": "hour", "полгода": "year", "півроку": "year", "полдня": "day"}
+# collective numerals, said of days and people ("двое суток", "troje dzieci"), which numbers.py leaves as words
+_COLLECTIVE = {"двое": 2, "трое": 3, "четверо": 4, "двоє": 2, "троє": 3, "dwoje": 2, "troje": 3, "czworo": 4}
+# Colloquial hundreds and thousands, which numbers.py does not read: "dwie stówy" is 200, "две тыщи" 2000,
+# "two grand" 2000; said alone ("stówa"), one of them.
+_TIMES = {
+    "stowa": 100, "stowy": 100, "stow": 100, "сотни": 100, "сотен": 100, "сотні": 100, "сотень": 100,
+    "тыща": 1000, "тыщи": 1000, "тыщ": 1000, "grand": 1000,
+}  # fmt: skip
+# A word such as "working", "business" or "рабочих" may stand between a number and its unit; a preposition
+# may not ("пять тысяч за час" is a price per hour, not five thousand hours).
+# A unit said without a number is one of it only after an article or a preposition of time ("for an hour",
+# "меньше чем за сутки", "протягом року", "w ciągu dnia"): alone it is a greeting ("хорошего дня", "dzień
+# dobry"), a day named ("the day before") or a vague span ("a couple of minutes").
+_SPAN = frozenset(
+    ("a", "an", "for", "within", "per", "за", "через", "течение", "протягом", "впродовж", "на", "przez", "ciagu",
+     "za", "na", "po")
+)  # fmt: skip
+# "an hour and a half", "час с половиной", "годину з половиною", "godzinę i pół"
+_AND_A_HALF = frozenset(("half", "половиной", "половиною", "pol"))
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """The figures of a text: bare numbers, periods (in minutes, with the number they were said with, or
+    None for a unit said alone: "an hour", "сутки") and months (1-12)."""
+
+    numbers: frozenset[int]
+    periods: frozenset[tuple[float, int | None]]
+    months: frozenset[int]
+
+    def said(self) -> frozenset[int]:
+        """Every number said, bare or as a period's."""
+        return self.numbers | {n for _, n in self.periods if n is not None}
+
+    def lengths(self) -> frozenset[float]:
+        return frozenset(length for length, _ in self.periods)
+
+
+def figures(toks: Sequence[str]) -> Figures:
+    """The figures of a normalized token list (matcher.tokens: number words are digits already)."""
+    numbers: set[int] = set()
+    periods: set[tuple[float, int | None]] = set()
+    months: set[int] = set()
+    taken: set[int] = set()  # numbers read as a period's
+    toks = _colloquial([str(_COLLECTIVE[t]) if t in _COLLECTIVE else t for t in toks])
+    for i, tok in enumerate(toks):
+        unit = _UNIT.get(tok)
+        if tok in _HALVES:
+            periods.add((_MINUTES[_HALVES[tok]] / 2, None))
+        elif unit is not None:
+            size = _MINUTES[unit]
+            half = size / 2 if _AND_A_HALF.intersection(toks[i + 1 : i + 4]) else 0
+            if i and toks[i - 1].isdigit() and i - 1 not in taken:
+                n = int(toks[i - 1])
+                taken.add(i - 1)
+            elif i >= 2 and toks[i - 2].isdigit() and toks[i - 1] not in _SPAN and i - 2 not in taken:
+                n = int(toks[i - 2])
+                taken.add(i - 2)
+            elif _HALF.intersection(toks[max(0, i - 2) : i]):
+                periods.add((size / 2, None))
+                continue
+            elif _SPAN.intersection(toks[max(0, i - 2) : i]):
+                periods.add((size + half, None))
+                continue
+            else:
+                continue
+            periods.add((n * size + half, n))
+        elif tok in _MONTH:
+            previous = toks[i - 1] if i else ""
+            if tok not in _AMBIGUOUS or previous.isdigit() or previous == "of":
+                months.add(_MONTH[tok])
+    numbers.update(int(t) for j, t in enumerate(toks) if t.isdigit() and j not in taken)
+    return Figures(frozenset(numbers), frozenset(periods), frozenset(months))
+
+
+def _colloquial(toks: list[str]) -> list[str]:
+    """``toks`` with each colloquial hundred or thousand (``_TIMES``) multiplied into its number."""
+    out: list[str] = []
+    for tok in toks:
+        if tok not in _TIMES:
+            out.append(tok)
+        elif out and out[-1].isdigit():
+            out[-1] = str(int(out[-1]) * _TIMES[tok])
+        else:
+            out.append(str(_TIMES[tok]))
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _line_figures(line: tuple[str, ...]) -> Figures:
+    """A say-line's figures, cached: the same lines are read on every final of every call."""
+    return figures(line)
+
+
+def figure_words(toks: Sequence[str]) -> frozenset[str]:
+    """The tokens of ``toks`` that say its figures: numbers, units of time, halves and month names."""
+    return frozenset(
+        t
+        for t in toks
+        if t.isdigit() or t in _UNIT or t in _MONTH or t in _HALF or t in _HALVES or t in _COLLECTIVE or t in _TIMES
+    )
+
+
+def agreeing_words(line: Sequence[str], heard: Sequence[str]) -> frozenset[str]:
+    """The figure words of both, when ``heard`` says every figure of the line and none other in its place
+    (:func:`missing`, :func:`changed`): "сорок восемь часов" for "двух суток" is the line's period in
+    other words, not words of another meaning. Empty when the figures disagree or the line has none."""
+    own = figure_words(line)
+    if not own or missing(line, heard) or changed(line, heard):
+        return frozenset()
+    return own | figure_words(heard)
+
+
+def missing(line: Sequence[str], heard: Sequence[str]) -> list[str]:
+    """The line's figures that ``heard`` does not say, as text for the evidence: each number (bare, or
+    a period's: heard as the same period in any unit, or as the number alone: "старше восемнадцати" for
+    "старше восемнадцати лет"), and each month. A unit the line says alone is not required ("bring the
+    card on the day", "per month": rarely a period)."""
+    want, got = figures(line), figures(heard)
+    out = [str(n) for n in sorted(want.numbers) if n not in got.said()]
+    out += [
+        f"{n} ({length:g} min)"
+        for length, n in sorted(want.periods, key=str)
+        if n is not None and length not in got.lengths() and n not in got.said()
+    ]
+    return out + [f"month {m}" for m in sorted(want.months - got.months)]
+
+
+def changed(line: Sequence[str], heard: Sequence[str]) -> bool:
+    """``heard`` says one of the line's figures as another of its kind: a number, a period or a month
+    that the line lacks, where one of the line's own of that kind is not heard ("thirty percent" for
+    "fifty percent", "within three hours" for "within a day", "of May" for "of April")."""
+    want = _line_figures(tuple(line))
+    if not (want.numbers or want.periods or want.months):
+        return False  # most lines: nothing to change, and this runs for every window against every line
+    got = figures(heard)
+    numbers = bool(want.numbers - got.said()) and bool(got.numbers - want.said())
+    periods = bool(want.lengths() - got.lengths()) and bool(got.lengths() - want.lengths())
+    months = bool(want.months - got.months) and bool(got.months - want.months)
+    return numbers or periods or months
