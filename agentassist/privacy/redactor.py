@@ -49,6 +49,7 @@ OPEN_LEAD_WORDS = 6  # after a card's first groups named so ("my card is 4539"):
 PARTIAL_RUN_DIGITS = 7  # a partial with this many digits in a row may be part of a card: masked (PCI DSS: six show)
 READ_BACK_DIGITS = 4  # a card number's piece said again ("5163 1557, yes"): as long as a group at least
 REVISION_RUN_DIGITS = 12  # a revision merges a turn's pieces: this many digits in a row are most of a card
+_BEGUN_DIGITS = 8  # digits a speaker said in the last finals, with nothing said of card data: a card begun maybe
 _CARD_FIRST = "234569"  # a card's first digit: Mir, Amex/JCB, Visa, Mastercard, Discover, national schemes (9)
 
 
@@ -77,6 +78,11 @@ class Redactor:
         self._keep = keep
         self._said: list[_Said] = []  # the last finals of each channel, by start time
         self.memo = Memo()  # what this call's texts were read as: this call's only, gone with it
+
+    def held(self) -> set[str]:
+        """The keys of the finals read again with each new one (each channel's last ``keep``): the only
+        finals a later one may mask back into."""
+        return {s.key for s in self._said}
 
     def _context(self, before: list[_Said], start_s: float, channel: str = "") -> Before:
         """What the last final of either speaker before ``start_s`` asked for, and the card data the
@@ -108,9 +114,11 @@ class Redactor:
         number it ended with ("4539 1488" then a partial "0343": masked); but not a run that the words
         before it say is another number ("order 4829 3377", "+48 600 123 456"). A number still being said
         (the partial's last words) after a card data cue is masked whatever its length ("card number 453"),
-        and so is any number of 2 digits or more while card data is being given (the last final held some).
+        and so is any number of 2 digits or more while the customer is reading card data (:meth:`_reading`):
+        what the final will make of it is not known yet, and a partial shown unmasked cannot be taken back.
         ``said``: the text is all said (a revision), none of it still being said."""
         before = self._context(self._said, start_s, channel)
+        eager = not said and self._reading(channel, start_s)
         spans = _merged(find_spans(text, before), self.rules.find(text))
         folded = fold(text)
         carried = self._carried(channel, start_s)
@@ -134,7 +142,26 @@ class Redactor:
                 spans.append(whole)
             elif len(digits) >= run_digits and (chosen := self.rules.named(folded, chain[0].start)):
                 spans.append(Span(chosen, whole.start, whole.end))  # an account or a phone the script masks
+            elif eager and len(digits) >= 2:
+                spans.append(Span(by_shape(chain, before.said), whole.start, whole.end))
         return sorted(spans, key=lambda s: s.start)
+
+    def _reading(self, channel: str, start_s: float) -> bool:
+        """Whether card data is being read as ``start_s`` begins: the latest final within ``context_s`` that
+        has to do with card data (a span of it, its cue, a question for it) is no security code (the code is
+        said last), or ``channel`` has said a card's first digits in the finals since (a card begun and not
+        complete: "4 5 5 6" | "0, 8, 1, 2," | "3, 4," with its cue misheard)."""
+        recent = [s for s in self._said if s.start_s < start_s and start_s - s.end_s <= self.context_s]
+        begun = 0
+        for s in reversed(recent):
+            kinds = {x.kind for x in s.spans if x.kind in KINDS}
+            if kinds:
+                return CVV not in kinds
+            if asks(s.text) & set(KINDS) or any(cues(k, fold(s.text)) for k in KINDS):
+                return True
+            if s.channel == channel:
+                begun += sum(len(i.digits) for i in items(s.text))
+        return begun >= _BEGUN_DIGITS
 
     def _carried(self, channel: str, start_s: float) -> int:
         """How many digits this speaker's last final ended with (a card number counts as all of one)."""
@@ -155,6 +182,14 @@ class Redactor:
     def final(self, key: str, channel: str, text: str, start_s: float, end_s: float) -> dict[str, list[Span]]:
         """Spans of the final ``key`` and of the earlier finals that gained one, by key (all spans of each)."""
         with reading(self.memo):
+            return self._final(key, channel, text, start_s, end_s)
+
+    def revise(self, key: str, channel: str, text: str, start_s: float, end_s: float) -> dict[str, list[Span]]:
+        """The final ``key`` revised (its turn decoded again: "4" | "5 5 6" | "0 8 1 2 3" where the live
+        finals lost digits): read again with its new words, in place of its old ones, as :meth:`final`
+        reads a new one; a revision to no text leaves nothing. Its spans are of the new text."""
+        with reading(self.memo):
+            self._said = [s for s in self._said if s.key != key]
             return self._final(key, channel, text, start_s, end_s)
 
     def _final(self, key: str, channel: str, text: str, start_s: float, end_s: float) -> dict[str, list[Span]]:

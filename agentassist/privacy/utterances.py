@@ -13,14 +13,13 @@ from __future__ import annotations
 import dataclasses
 from typing import TypedDict
 
-from agentassist.events import Utterance, Word
+from agentassist.events import Channel, Utterance, Word
 from agentassist.privacy.cues import CVV
 from agentassist.privacy.detect import mask
 from agentassist.privacy.kinds import Rules
 from agentassist.privacy.redactor import PARTIAL_RUN_DIGITS, REVISION_RUN_DIGITS, Redactor
 from agentassist.privacy.said import Span, chains, fold, items
 
-_KEEP = 8  # finals of each speaker kept in their original text, for a card number reaching back into them
 _NEAR_S = 1.0  # a revision's number this close to a span masked before is part of it (words move a little)
 
 
@@ -43,12 +42,20 @@ class Masked:
 
 
 class CallRedaction:
-    """One call's redaction of what is said; not thread-safe (the records lock serialises it)."""
+    """One call's redaction of what is said; not thread-safe (the records lock serialises it).
+
+    A final's line may be replaced twice over: by the transcriber's revision of its turn (better words,
+    some moved to a neighbour's line) and by a later final that shows it held card data (a card number
+    said in pieces). Whichever comes last, what leaves is masked: a final masked back is sent again as
+    its revision's words where it has one (masked where card data was said), else as its own; and each
+    revision still held is masked again wherever card data turns out to have been said near its words."""
 
     def __init__(self, rules: Rules | None = None) -> None:
         self._keep_originals = rules is not None and bool(rules.original_roles)
         self._redactor = Redactor(rules=rules)
-        self._originals: dict[str, Utterance] = {}  # recent finals, as transcribed, by id
+        self._originals: dict[str, Utterance] = {}  # the finals the detector still reads, as transcribed, by id
+        self._revisions: dict[str, tuple[Utterance, list[Span]]] = {}  # the last revision of each, as sent
+        self._found: dict[str, list[Redaction]] = {}  # by id: where the detector found card data in the final
         self._masked_ids: set[str] = set()  # finals that held card data (their revisions masked eagerly)
         self._masked_s: dict[str, list[Redaction]] = {}  # by channel: where card data was said
 
@@ -62,38 +69,104 @@ class CallRedaction:
         return self._redactor.memo.texts()
 
     def apply(self, u: Utterance) -> list[Masked]:
-        """``u`` masked (first), then any earlier final masked anew because of it."""
+        """``u`` masked (first), then any earlier final or revision masked anew because of it."""
         channel = u.channel.value
         if not u.final:
             return [_masked(u, self._redactor.partial(channel, u.text, u.start_s))]
-        if u.revised:
-            # a revision merges a turn's finals: a card number said in pieces may be whole in it, or
-            # still without a piece the recognizer lost; a long run of digits is masked as a partial's is
-            # (a code's digits may move into the next turn's text: a number said where card data was
-            # masked before is masked as it was)
-            run = PARTIAL_RUN_DIGITS if u.id in self._masked_ids else REVISION_RUN_DIGITS
-            spans = self._redactor.partial(channel, u.text, u.start_s, run, said=True)
-            return [self._final(u, spans + _said_where(u, self._masked_s.get(channel, []), spans))]
-        changed = self._redactor.final(u.id, channel, u.text, u.start_s, u.end_s)
-        self._originals[u.id] = u
-        mine = [key for key, kept in self._originals.items() if kept.channel == u.channel]
-        if len(mine) > _KEEP:  # each speaker's last finals, as the detector reads them again
-            del self._originals[mine[0]]
-        out = [self._final(u, changed.pop(u.id, []))]
+        said_before = len(self._masked_s.get(channel, []))
+        if u.revised and u.id not in self._originals:  # a final the detector no longer reads
+            out = [self._revision(u)]
+        elif u.revised:
+            changed = self._redactor.revise(u.id, channel, u.text, u.start_s, u.end_s)
+            out = [self._revision(u, changed.pop(u.id, [])), *self._masked_back(changed)]
+        else:
+            changed = self._redactor.final(u.id, channel, u.text, u.start_s, u.end_s)
+            held = self._redactor.held()  # the detector's window of finals: the only ones masked back into
+            self._originals = {key: kept for key, kept in [*self._originals.items(), (u.id, u)] if key in held}
+            self._revisions = {key: r for key, r in self._revisions.items() if key in held}
+            self._found = {key: found for key, found in self._found.items() if key in held}
+            out = [self._final(u, changed.pop(u.id, []))]
+            if out[0].redactions:
+                self._found[u.id] = out[0].redactions
+            out += self._masked_back(changed)
+        if len(self._masked_s.get(channel, [])) > said_before:  # card data found anew: the revisions near it
+            out += self._revisions_again(u.channel, {m.utterance.id for m in out})
+        return out
+
+    def _masked_back(self, changed: dict[str, list[Span]]) -> list[Masked]:
+        """The earlier finals a new final or revision showed to hold card data, sent again masked: as the
+        revision of its turn where one replaced the final's words (the detector reads those now), else as
+        the final was."""
+        out: list[Masked] = []
         for key, spans in changed.items():
-            if (before := self._originals.get(key)) is not None:
+            if key in self._revisions:
+                out.append(self._revision(self._revisions[key][0], spans))
+            elif (before := self._originals.get(key)) is not None:
+                self._found[key] = _masked(before, spans).redactions
                 out.append(self._final(dataclasses.replace(before, revised=True), spans))
         return out
 
+    def _revision(self, u: Utterance, found: list[Span] | None = None) -> Masked:
+        """A revised final masked, with the spans the detector ``found`` in it; held for masking again while
+        the detector reads its final."""
+        spans = self._revision_spans(u, found or [])
+        if u.id in self._originals:
+            self._revisions[u.id] = (u, spans)
+        return self._final(u, spans)
+
+    def _revision_spans(self, u: Utterance, found: list[Span]) -> list[Span]:
+        """A revision's spans: those the detector ``found`` in it read with the finals around it, a long run
+        of digits masked as a partial's is (a revision merges a turn's finals: a card number said in pieces
+        may be whole in it), a shorter one where its final held card data, and any number said where card
+        data was masked before (a code's digits may move into the next turn's text); what was masked in
+        this same revision before stays masked."""
+        run = PARTIAL_RUN_DIGITS if u.id in self._masked_ids else REVISION_RUN_DIGITS
+        spans = _union(found, self._redactor.partial(u.channel.value, u.text, u.start_s, run, said=True))
+        spans = spans + _said_where(u, self._masked_s.get(u.channel.value, []), spans)
+        if (sent := self._revisions.get(u.id)) is not None and sent[0] is u:
+            return _union(sent[1], spans)
+        return sorted(spans, key=lambda s: s.start)
+
+    def _revisions_again(self, channel: Channel, sent: set[str]) -> list[Masked]:
+        """The revisions held of ``channel``'s finals that gain a span now that card data was found near
+        them, sent again (each may show more: until none does); not those in ``sent``."""
+        out: list[Masked] = []
+        again = True
+        while again:
+            again = False
+            for key, (r, spans) in list(self._revisions.items()):
+                if key in sent or r.channel is not channel or not r.text:
+                    continue
+                if (now := self._revision_spans(r, [])) != spans:
+                    out.append(self._revision(r, now))
+                    sent.add(key)
+                    again = True
+        return out
+
+    def _with_found(self, key: str, redactions: list[Redaction]) -> list[Redaction]:
+        """``redactions`` and where the detector found card data in the final ``key`` (its revision may
+        have lost those words: the recording is still silenced there)."""
+        return [*redactions, *(r for r in self._found.get(key, []) if r not in redactions)]
+
     def _final(self, u: Utterance, spans: list[Span]) -> Masked:
         masked = _masked(u, spans)
+        masked = dataclasses.replace(masked, redactions=self._with_found(u.id, masked.redactions))
         if self._keep_originals and any(s.kind != CVV for s in spans):
             # PCI DSS 3.3.1: a security code is never kept, not even for the roles that read originals
             masked = dataclasses.replace(masked, original=mask(u.text, [s for s in spans if s.kind == CVV]))
-        if spans:
+        if masked.redactions:
             self._masked_ids.add(u.id)
-            self._masked_s.setdefault(u.channel.value, []).extend(masked.redactions)
+            known = self._masked_s.setdefault(u.channel.value, [])
+            known.extend(r for r in masked.redactions if r not in known)
         return masked
+
+
+def _union(before: list[Span], now: list[Span]) -> list[Span]:
+    """The spans masked before in a text, and those found now that overlap none of them."""
+    return sorted(
+        [*before, *(s for s in now if not any(s.start < b.end and b.start < s.end for b in before))],
+        key=lambda s: s.start,
+    )
 
 
 def _said_where(u: Utterance, before: list[Redaction], found: list[Span]) -> list[Span]:
