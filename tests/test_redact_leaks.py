@@ -179,12 +179,12 @@ def test_the_agent_reading_the_card_back_on_another_thread_leaves_no_line_unmask
         agent = [_u("a1", "So that's 4556 0812 3458 9018?", 9.5, 13.0, A)]
         start = threading.Barrier(2)
 
-        def feed_in(said: list[Utterance]) -> None:
+        def feed_in(records: CallRecords, start: threading.Barrier, said: list[Utterance]) -> None:
             start.wait()
             for u in said:
                 records.on_utterance(u)
 
-        threads = [threading.Thread(target=feed_in, args=(said,)) for said in (customer, agent)]
+        threads = [threading.Thread(target=feed_in, args=(records, start, said)) for said in (customer, agent)]
         for t in threads:
             t.start()
         for t in threads:
