@@ -223,3 +223,35 @@ def test_a_run_that_leaked_both_ways_replayed_as_it_came(tmp_path: Path) -> None
     ]:
         records.on_utterance(u)
     _nowhere(store, feed)
+
+
+def test_the_expiry_after_a_card_heard_whole_only_in_its_revision_is_masked(tmp_path: Path) -> None:
+    """Another run here: the card came whole in the finals ("9" its last), and the revision of its turn
+    split it anew ("4" | "5 5 6" | "0 8 1 2 3" | "4 5 8" | "9 0 1 8") before the expiry, its cue misheard
+    ("Сок яйст верь."), was said: the revised lines read on their own took "4 5 8" for a code, and the
+    expiry's partials and final, read after them, went out unmasked."""
+    records, store, feed = _records(tmp_path)
+    for u in [
+        _u("c1", "Номикат.", 0.82, 2.10),
+        _u("c2", "4 5 5 6", 2.66, 4.90),
+        _partial("c3", "0,8,1,2.", 5.52, 7.82),
+        _u("c3", "0,8,1,2.", 5.52, 8.02),
+        _u("c4", "3, 4, 5, 8", 8.48, 10.78),
+        _partial("c5", "9 0 1", 11.30, 13.26),
+        _u("c5", "9", 11.30, 13.84),
+        _u("c6", "Сок яйст верь.", 15.10, 16.82),
+        _revised("c1", "4", 0.82, 3.14),
+        _revised("c2", "5 5 6", 3.14, 4.90),
+        _revised("c3", "0 8 1 2 3", 4.90, 8.90),
+        _revised("c4", "4 5 8", 8.90, 10.60),
+        _revised("c5", "9 0 1 8", 10.60, 13.64),
+        _partial("c7", "1, 2.", 17.32, 18.56),
+        _partial("c7", "1, 2, 2.", 17.32, 18.92),
+        _partial("c7", "1, 2, 2, 8.", 17.32, 19.64),
+        _u("c7", "1, 2, 2, 8", 17.32, 19.78),
+        _u("c8", "Котома роти.", 21.06, 22.50),
+        _partial("c9", "9-8-2.", 22.92, 24.90),
+        _u("c9", "9-8-2", 22.92, 25.00),
+    ]:
+        records.on_utterance(u)
+    _nowhere(store, feed)

@@ -77,6 +77,7 @@ class Redactor:
         self.rules = rules or Rules()  # the campaign's kinds beyond card data
         self._keep = keep
         self._said: list[_Said] = []  # the last finals of each channel, by start time
+        self._revised: dict[str, tuple[str, float, float]] = {}  # of those, the revised: text, start, end
         self.memo = Memo()  # what this call's texts were read as: this call's only, gone with it
 
     def held(self) -> set[str]:
@@ -186,11 +187,33 @@ class Redactor:
 
     def revise(self, key: str, channel: str, text: str, start_s: float, end_s: float) -> dict[str, list[Span]]:
         """The final ``key`` revised (its turn decoded again: "4" | "5 5 6" | "0 8 1 2 3" where the live
-        finals lost digits): read again with its new words, in place of its old ones, as :meth:`final`
-        reads a new one; a revision to no text leaves nothing. Its spans are of the new text."""
+        finals lost digits): the finals held read again with each revision in place of its final's words,
+        as :meth:`final` reads them. The spans of each revised final, by key (of its revision's text).
+
+        The finals themselves stay as they were heard for what comes next (their spans, the context of
+        later finals and partials): a revision read with its neighbours still unrevised may take a card's
+        last group for a code, and the expiry said next would then be read as no card data."""
         with reading(self.memo):
-            self._said = [s for s in self._said if s.key != key]
-            return self._final(key, channel, text, start_s, end_s)
+            held = {s.key for s in self._said}
+            self._revised = {k: v for k, v in self._revised.items() if k in held}
+            if key not in held:
+                return {}
+            self._revised[key] = (text, start_s, end_s)
+            view = sorted(
+                (
+                    _Said(s.key, s.channel, *self._revised[s.key])
+                    if s.key in self._revised
+                    else _Said(s.key, s.channel, s.text, s.start_s, s.end_s, list(s.spans), list(s.open), s.echo)
+                    for s in self._said
+                ),
+                key=lambda s: s.start_s,
+            )
+            pending: dict[str, list[tuple[_Said, Item]]] = {}
+            for n, s in enumerate(view):
+                self._read(s, view[:n], pending)
+            _read_back(view)
+            _dictated(view, self.context_s)
+            return {s.key: list(s.spans) for s in view if s.key in self._revised}
 
     def _final(self, key: str, channel: str, text: str, start_s: float, end_s: float) -> dict[str, list[Span]]:
         said = _Said(key, channel, text, start_s, end_s)

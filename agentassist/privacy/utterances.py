@@ -77,8 +77,12 @@ class CallRedaction:
         if u.revised and u.id not in self._originals:  # a final the detector no longer reads
             out = [self._revision(u)]
         elif u.revised:
-            changed = self._redactor.revise(u.id, channel, u.text, u.start_s, u.end_s)
-            out = [self._revision(u, changed.pop(u.id, [])), *self._masked_back(changed)]
+            found = self._redactor.revise(u.id, channel, u.text, u.start_s, u.end_s)
+            out = [self._revision(u, found.pop(u.id, []))]
+            for key, spans in found.items():  # the other revisions, read with this one: a card across them
+                r, sent = self._revisions[key]
+                if r.text and (now := self._revision_spans(r, spans)) != sent:
+                    out.append(self._revision(r, now))
         else:
             changed = self._redactor.final(u.id, channel, u.text, u.start_s, u.end_s)
             held = self._redactor.held()  # the detector's window of finals: the only ones masked back into
@@ -99,10 +103,13 @@ class CallRedaction:
         the final was."""
         out: list[Masked] = []
         for key, spans in changed.items():
-            if key in self._revisions:
-                out.append(self._revision(self._revisions[key][0], spans))
-            elif (before := self._originals.get(key)) is not None:
-                self._found[key] = _masked(before, spans).redactions
+            if (before := self._originals.get(key)) is None:
+                continue
+            self._found[key] = _masked(before, spans).redactions
+            if key in self._revisions:  # masked where the final's card data was said (the spans are the final's)
+                self._said(before.channel.value, self._found[key])
+                out.append(self._revision(self._revisions[key][0]))
+            else:
                 out.append(self._final(dataclasses.replace(before, revised=True), spans))
         return out
 
@@ -156,9 +163,13 @@ class CallRedaction:
             masked = dataclasses.replace(masked, original=mask(u.text, [s for s in spans if s.kind == CVV]))
         if masked.redactions:
             self._masked_ids.add(u.id)
-            known = self._masked_s.setdefault(u.channel.value, [])
-            known.extend(r for r in masked.redactions if r not in known)
+            self._said(u.channel.value, masked.redactions)
         return masked
+
+    def _said(self, channel: str, redactions: list[Redaction]) -> None:
+        """Card data said there, on ``channel``: a revision's number said there is masked."""
+        known = self._masked_s.setdefault(channel, [])
+        known.extend(r for r in redactions if r not in known)
 
 
 def _union(before: list[Span], now: list[Span]) -> list[Span]:
