@@ -36,23 +36,22 @@ def _records(tmp_path: Path) -> tuple[CallRecords, Store, Feed]:
     return records, store, feed
 
 
-def _u(
-    uid: str, text: str, start_s: float, end_s: float, channel: Channel = C, final: bool = True, revised: bool = False
-) -> Utterance:
-    """An utterance as the transcriber makes one: a final's and a revision's words timed evenly over it (a
-    partial has none)."""
-    said = text.split()
-    step = (end_s - start_s) / max(len(said), 1)
-    words = tuple(Word(start_s + n * step, start_s + (n + 1) * step, f" {w}", 0.9) for n, w in enumerate(said))
-    return Utterance(uid, "c1", channel, start_s, end_s, text, final, words if final else (), revised=revised)
-
-
-def _partial(uid: str, text: str, start_s: float, end_s: float, channel: Channel = C) -> Utterance:
-    return _u(uid, text, start_s, end_s, channel, final=False)
-
-
-def _revised(uid: str, text: str, start_s: float, end_s: float, channel: Channel = C) -> Utterance:
-    return _u(uid, text, start_s, end_s, channel, revised=True)
+def _said(script: str) -> list[Utterance]:
+    """Utterances written one a line, as they came: ``F`` a final of the customer's, ``P`` a partial, ``R``
+    the revision of a final, ``A`` a final of the agent's; its id, start and end, and its text (a final's
+    and a revision's words timed evenly over it, as the transcriber times them; a partial has none)."""
+    out = []
+    for line in script.strip().splitlines():
+        kind, uid, start, end, *said = line.split()
+        start_s, end_s = float(start), float(end)
+        step = (end_s - start_s) / max(len(said), 1)
+        words = tuple(Word(start_s + n * step, start_s + (n + 1) * step, f" {w}", 0.9) for n, w in enumerate(said))
+        channel, final = (A if kind == "A" else C), kind != "P"
+        text = " ".join(said)
+        out.append(
+            Utterance(uid, "c1", channel, start_s, end_s, text, final, words if final else (), revised=kind == "R")
+        )
+    return out
 
 
 def _nowhere(store: Store, feed: Feed) -> None:
@@ -77,73 +76,84 @@ def _nowhere(store: Store, feed: Feed) -> None:
 
 
 # The live finals lost digits ("3, 4," | "8"): no card in them; the turn's revision heard it whole, over five
-# lines, each too short to be masked alone (the last one stored "9 0 1 8" and "0 8 1 2 3" unmasked).
-_LOST_DIGITS = [
-    _u("c1", "Номикат.", 0.82, 2.12),
-    _u("c2", "4, 5, 5, 6.", 2.70, 5.00),
-    _u("c3", "0,8,1,2", 5.54, 8.04),
-    _u("c4", "3, 4,", 8.50, 10.80),
-    _u("c5", "8", 11.34, 12.28),
-]
-_LOST_DIGITS_REVISED = [
-    _revised("c1", "4", 0.82, 3.18),
-    _revised("c2", "5 5 6", 3.18, 4.88),
-    _revised("c3", "0 8 1 2 3", 4.88, 8.92),
-    _revised("c4", "4 5 8", 8.92, 10.66),
-    _revised("c5", "9 0 1 8", 10.66, 13.64),
-]
-_EXPIRY_AND_CODE = [
-    _u("c6", "Срок вействия", 15.10, 16.76),
-    _partial("c7", "1, 2, 2, 8.", 17.32, 19.64),
-    _u("c7", "1, 2, 2, 8.", 17.32, 19.74),
-    _u("c8", "Клот омароте", 21.10, 22.50),
-    _partial("c9", "9-8-2.", 22.96, 24.94),
-    _u("c9", "9-8-2.", 22.96, 25.02),
-]
+# lines, each too short to be masked alone (a run here stored "9 0 1 8" and "0 8 1 2 3" unmasked).
+_LOST_DIGITS = _said("""
+F c1 0.82 2.12 Номикат.
+F c2 2.70 5.00 4, 5, 5, 6.
+F c3 5.54 8.04 0,8,1,2
+F c4 8.50 10.80 3, 4,
+F c5 11.34 12.28 8
+""")
+_LOST_DIGITS_REVISED = _said("""
+R c1 0.82 3.18 4
+R c2 3.18 4.88 5 5 6
+R c3 4.88 8.92 0 8 1 2 3
+R c4 8.92 10.66 4 5 8
+R c5 10.66 13.64 9 0 1 8
+""")
+_EXPIRY_AND_CODE = _said("""
+F c6 15.10 16.76 Срок вействия
+P c7 17.32 19.64 1, 2, 2, 8.
+F c7 17.32 19.74 1, 2, 2, 8.
+F c8 21.10 22.50 Клот омароте
+P c9 22.96 24.94 9-8-2.
+F c9 22.96 25.02 9-8-2.
+""")
+
+
+def _replayed(tmp_path: Path, said: list[Utterance]) -> CallRecords:
+    """``said`` handed to a call's records as the channel streams hand it; nothing of the card is left."""
+    records, store, feed = _records(tmp_path)
+    for u in said:
+        records.on_utterance(u)
+    _nowhere(store, feed)
+    return records
 
 
 def test_a_card_the_revision_heard_whole_over_lines_too_short_alone_is_masked(tmp_path: Path) -> None:
-    records, store, feed = _records(tmp_path)
-    for u in [*_LOST_DIGITS, *_LOST_DIGITS_REVISED, *_EXPIRY_AND_CODE]:
-        records.on_utterance(u)
-    _nowhere(store, feed)
+    records = _replayed(tmp_path, [*_LOST_DIGITS, *_LOST_DIGITS_REVISED, *_EXPIRY_AND_CODE])
     assert any(r["kind"] == "card" for rs in records.redactions.values() for r in rs), records.redactions
 
 
 @pytest.mark.parametrize("order", list(permutations(range(5)))[::7])
 def test_the_revised_lines_masked_whatever_order_they_come_in(tmp_path: Path, order: tuple[int, ...]) -> None:
-    records, store, feed = _records(tmp_path)
-    for u in [*_LOST_DIGITS, *(_LOST_DIGITS_REVISED[n] for n in order), *_EXPIRY_AND_CODE]:
-        records.on_utterance(u)
-    _nowhere(store, feed)
+    _replayed(tmp_path, [*_LOST_DIGITS, *(_LOST_DIGITS_REVISED[n] for n in order), *_EXPIRY_AND_CODE])
 
 
 # Session 17's first leak: the whole card over four finals, its cue misheard ("Номикат."). A turn closes
 # at a pause of a second: where one between the groups was longer, the first groups' turn was revised
-# before the last group came, the revision moving a group's digits into the cue's line.
-_WHOLE = [
-    _u("c1", "Номикат.", 0.84, 2.12),
-    _u("c2", "4 5 5 6", 2.68, 5.00),
-    _u("c3", "0, 8, 1, 2,", 5.54, 8.04),
-    _u("c4", "3, 4, 5, 8.", 8.50, 10.78),
-    _u("c5", "9, 0, 1, 8.", 11.32, 13.86),
-]
-_WHOLE_REVISED = [
-    _revised("c1", "Номер карты 4 5", 0.84, 3.60),
-    _revised("c2", "5 6", 3.60, 5.00),
-    _revised("c3", "0 8 1 2", 5.54, 8.04),
-    _revised("c4", "3 4 5 8", 8.50, 10.78),
-]
+# before the last group came (here with a group's digits moved into the cue's line); the agent may
+# answer each group.
+_WHOLE = _said("""
+F c1 0.84 2.12 Номикат.
+F c2 2.68 5.00 4 5 5 6
+F c3 5.54 8.04 0, 8, 1, 2,
+F c4 8.50 10.78 3, 4, 5, 8.
+F c5 11.32 13.86 9, 0, 1, 8.
+""")
+_WHOLE_REVISED = _said("""
+R c1 0.84 3.60 Номер карты 4 5
+R c2 3.60 5.00 5 6
+R c3 5.54 8.04 0 8 1 2
+R c4 8.50 10.78 3 4 5 8
+""")
+_AGENT = _said("""
+A a2 5.10 5.40 Да.
+A a3 8.10 8.40 Так.
+A a4 11.0 11.3 Угу.
+A a5 14.0 14.3 Спасибо.
+""")
 
 
+@pytest.mark.parametrize("agent", [False, True])
 @pytest.mark.parametrize("revised_after", [2, 3, 4, 5])
-def test_a_card_over_four_finals_is_masked_wherever_its_turn_was_revised(tmp_path: Path, revised_after: int) -> None:
-    records, store, feed = _records(tmp_path)
-    finals = _WHOLE[:revised_after]
-    revisions = [r for r in _WHOLE_REVISED if any(f.id == r.id for f in finals)]
-    for u in [*finals, *revisions, *_WHOLE[revised_after:], *_EXPIRY_AND_CODE]:
-        records.on_utterance(u)
-    _nowhere(store, feed)
+def test_a_card_over_four_finals_is_masked_wherever_its_turn_was_revised(
+    tmp_path: Path, revised_after: int, agent: bool
+) -> None:
+    finals = [u for f in _WHOLE for u in [f, *(a for a in _AGENT if agent and a.id == f"a{f.id[1]}")]]
+    ended = finals.index(_WHOLE[revised_after - 1]) + 1
+    revisions = [r for r in _WHOLE_REVISED if int(r.id[1]) <= revised_after]
+    _replayed(tmp_path, [*finals[:ended], *revisions, *finals[ended:], *_EXPIRY_AND_CODE])
 
 
 @pytest.mark.parametrize("agent_between", [False, True])
@@ -151,32 +161,30 @@ def test_the_expiry_on_a_partial_is_masked_while_card_data_is_read(tmp_path: Pat
     """Session 17's second leak: the recognizer lost digits ("3, 4," | "9, 0,"), so the card never came
     whole, and a partial showed the expiry "1, 2, 2, 8" before its final; here also before the final of
     the group before it (a final is decoded after the next utterance's first partials at times)."""
-    records, store, feed = _records(tmp_path)
-    agent = [_u("a1", "Да.", 7.0, 7.3, A), _u("a2", "Так.", 10.9, 11.2, A)] if agent_between else []
-    said = [
-        _u("c1", "Номер карты.", 0.84, 2.12),
-        _u("c2", "4 5 5 6", 2.68, 5.00),
-        _u("c3", "0, 8, 1, 2,", 5.54, 8.04),
-        _u("c4", "3, 4,", 8.50, 10.20),
-        *agent,
-        _partial("c6", "1, 2,", 14.0, 15.0),
-        _u("c5", "9, 0,", 11.32, 12.90),
-        _partial("c6", "1, 2, 2, 8", 14.0, 16.0),
-        _u("c6", "1, 2, 2, 8", 14.0, 16.1),
-    ]
-    for u in said:
-        records.on_utterance(u)
-    _nowhere(store, feed)
+    agent = _said("A a1 7.0 7.3 Да.\nA a2 10.9 11.2 Так.") if agent_between else []
+    said = _said("""
+F c1 0.84 2.12 Номер карты.
+F c2 2.68 5.00 4 5 5 6
+F c3 5.54 8.04 0, 8, 1, 2,
+F c4 8.50 10.20 3, 4,
+""")
+    later = _said("""
+P c6 14.0 15.0 1, 2,
+F c5 11.32 12.90 9, 0,
+P c6 14.0 16.0 1, 2, 2, 8
+F c6 14.0 16.1 1, 2, 2, 8
+""")
+    _replayed(tmp_path, [*said, *agent, *later])
 
 
 def test_the_agent_reading_the_card_back_on_another_thread_leaves_no_line_unmasked(tmp_path: Path) -> None:
     """The customer's groups come on one pool thread while the agent's read-back, which masks them back,
     comes on the other: however the two interleave, each line's last version, stored and shown, is masked."""
+    customer = _said("F c1 1.0 3.0 4 5 5 6\nF c2 4.0 6.0 0 8 1 2\nF c3 7.0 9.0 3 4 5 8")
+    agent = _said("A a1 9.5 13.0 So that's 4556 0812 3458 9018?")
     for attempt in range(5):
         (tmp_path / str(attempt)).mkdir()
         records, store, feed = _records(tmp_path / str(attempt))
-        customer = [_u(f"c{n}", " ".join(g), 1.0 + 3 * n, 3.0 + 3 * n) for n, g in enumerate(["4556", "0812", "3458"])]
-        agent = [_u("a1", "So that's 4556 0812 3458 9018?", 9.5, 13.0, A)]
         start = threading.Barrier(2)
 
         def feed_in(records: CallRecords, start: threading.Barrier, said: list[Utterance]) -> None:
@@ -196,33 +204,33 @@ def test_a_run_that_leaked_both_ways_replayed_as_it_came(tmp_path: Path) -> None
     """A run of test_redact_sip[ru] here (shared machine): the live finals lost digits ("3, 4," | "9 0."),
     the revision of the turn heard the card whole over three lines stored unmasked, and the expiry's
     partials ("1, 2, 2, 8.") went out unmasked before its final made the card."""
-    records, store, feed = _records(tmp_path)
-    for u in [
-        _u("c1", "Номикат.", 0.84, 2.10),
-        _u("c2", "4 5 5 6", 2.68, 4.94),
-        _partial("c3", "0,8,1,2.", 5.54, 8.0),
-        _u("c3", "0,8,1,2.", 5.54, 8.04),
-        _partial("c4", "3, 4, 5, 8.", 8.50, 10.82),
-        _u("c4", "3, 4,", 8.50, 10.78),
-        _partial("c5", "9 0. 1. 8.", 11.32, 13.64),
-        _u("c5", "9 0.", 11.32, 13.90),
-        _partial("c6", "Сок яйст виллы.", 15.16, 16.40),
-        _u("c6", "Сок яйцеве", 15.16, 16.84),
-        _revised("c3", "0, 8, 1, 2,", 5.06, 7.72),
-        _revised("c4", "3, 4, 5, 8,", 7.92, 10.56),
-        _revised("c5", "9, 0, 1, 8.", 10.86, 13.72),
-        _partial("c7", "1-2", 17.36, 18.60),
-        _partial("c7", "1, 2, 2...", 17.36, 18.96),
-        _partial("c7", "1, 2, 2, 8.", 17.36, 19.32),
-        _u("c7", "1, 2, 2, 8.", 17.36, 19.78),
-        _u("c8", "Котома оттеп.", 21.10, 22.48),
-        _partial("c9", "9, 8, 2.", 22.94, 24.80),
-        _u("c9", "9-8-2.", 22.94, 24.98),
-        _revised("c8", "", 21.10, 22.48),
-        _revised("c9", "От обороты. 9 8 2", 21.10, 24.72),
-    ]:
-        records.on_utterance(u)
-    _nowhere(store, feed)
+    _replayed(
+        tmp_path,
+        _said("""
+F c1 0.84 2.10 Номикат.
+F c2 2.68 4.94 4 5 5 6
+P c3 5.54 8.00 0,8,1,2.
+F c3 5.54 8.04 0,8,1,2.
+P c4 8.50 10.82 3, 4, 5, 8.
+F c4 8.50 10.78 3, 4,
+P c5 11.32 13.64 9 0. 1. 8.
+F c5 11.32 13.90 9 0.
+P c6 15.16 16.40 Сок яйст виллы.
+F c6 15.16 16.84 Сок яйцеве
+R c3 5.06 7.72 0, 8, 1, 2,
+R c4 7.92 10.56 3, 4, 5, 8,
+R c5 10.86 13.72 9, 0, 1, 8.
+P c7 17.36 18.60 1-2
+P c7 17.36 18.96 1, 2, 2...
+P c7 17.36 19.32 1, 2, 2, 8.
+F c7 17.36 19.78 1, 2, 2, 8.
+F c8 21.10 22.48 Котома оттеп.
+P c9 22.94 24.80 9, 8, 2.
+F c9 22.94 24.98 9-8-2.
+R c8 21.10 22.48
+R c9 21.10 24.72 От обороты. 9 8 2
+"""),
+    )
 
 
 def test_the_expiry_after_a_card_heard_whole_only_in_its_revision_is_masked(tmp_path: Path) -> None:
@@ -230,28 +238,28 @@ def test_the_expiry_after_a_card_heard_whole_only_in_its_revision_is_masked(tmp_
     split it anew ("4" | "5 5 6" | "0 8 1 2 3" | "4 5 8" | "9 0 1 8") before the expiry, its cue misheard
     ("Сок яйст верь."), was said: the revised lines read on their own took "4 5 8" for a code, and the
     expiry's partials and final, read after them, went out unmasked."""
-    records, store, feed = _records(tmp_path)
-    for u in [
-        _u("c1", "Номикат.", 0.82, 2.10),
-        _u("c2", "4 5 5 6", 2.66, 4.90),
-        _partial("c3", "0,8,1,2.", 5.52, 7.82),
-        _u("c3", "0,8,1,2.", 5.52, 8.02),
-        _u("c4", "3, 4, 5, 8", 8.48, 10.78),
-        _partial("c5", "9 0 1", 11.30, 13.26),
-        _u("c5", "9", 11.30, 13.84),
-        _u("c6", "Сок яйст верь.", 15.10, 16.82),
-        _revised("c1", "4", 0.82, 3.14),
-        _revised("c2", "5 5 6", 3.14, 4.90),
-        _revised("c3", "0 8 1 2 3", 4.90, 8.90),
-        _revised("c4", "4 5 8", 8.90, 10.60),
-        _revised("c5", "9 0 1 8", 10.60, 13.64),
-        _partial("c7", "1, 2.", 17.32, 18.56),
-        _partial("c7", "1, 2, 2.", 17.32, 18.92),
-        _partial("c7", "1, 2, 2, 8.", 17.32, 19.64),
-        _u("c7", "1, 2, 2, 8", 17.32, 19.78),
-        _u("c8", "Котома роти.", 21.06, 22.50),
-        _partial("c9", "9-8-2.", 22.92, 24.90),
-        _u("c9", "9-8-2", 22.92, 25.00),
-    ]:
-        records.on_utterance(u)
-    _nowhere(store, feed)
+    _replayed(
+        tmp_path,
+        _said("""
+F c1 0.82 2.10 Номикат.
+F c2 2.66 4.90 4 5 5 6
+P c3 5.52 7.82 0,8,1,2.
+F c3 5.52 8.02 0,8,1,2.
+F c4 8.48 10.78 3, 4, 5, 8
+P c5 11.30 13.26 9 0 1
+F c5 11.30 13.84 9
+F c6 15.10 16.82 Сок яйст верь.
+R c1 0.82 3.14 4
+R c2 3.14 4.90 5 5 6
+R c3 4.90 8.90 0 8 1 2 3
+R c4 8.90 10.60 4 5 8
+R c5 10.60 13.64 9 0 1 8
+P c7 17.32 18.56 1, 2.
+P c7 17.32 18.92 1, 2, 2.
+P c7 17.32 19.64 1, 2, 2, 8.
+F c7 17.32 19.78 1, 2, 2, 8
+F c8 21.06 22.50 Котома роти.
+P c9 22.92 24.90 9-8-2.
+F c9 22.92 25.00 9-8-2
+"""),
+    )
