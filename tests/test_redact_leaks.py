@@ -19,6 +19,7 @@ from agentassist.events import Channel, Event, EventType, Utterance, Word
 from agentassist.failures import CallFailures
 from agentassist.pipeline.records import CallRecords
 from agentassist.privacy.said import chains, fold, items
+from agentassist.privacy.utterances import CallRedaction
 from agentassist.store.db import Store
 from tests.test_call_details import Feed
 from tests.test_redact_sip import _DIGIT_RUN, CARD, CODE, EXPIRY, _numbers_left
@@ -263,3 +264,15 @@ P c9 22.92 24.90 9-8-2.
 F c9 22.92 25.00 9-8-2
 """),
     )
+
+
+def test_a_revision_after_the_call_ended_is_masked_and_not_remembered() -> None:
+    """The call's end waits for its last turns' revisions a while only (pipeline/close.py): one that comes
+    after it forgot the call's texts is masked as before, and leaves nothing in the detector's memory."""
+    call = CallRedaction()
+    for u in _LOST_DIGITS:
+        call.apply(u)
+    call.forget_texts()
+    lines = {m.utterance.id: m.utterance.text for u in _LOST_DIGITS_REVISED for m in call.apply(u)}
+    assert all(not _numbers_left(text) for text in lines.values()) and "[CARD]" in "".join(lines.values()), lines
+    assert call.remembered_texts() == set()

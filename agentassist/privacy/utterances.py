@@ -58,10 +58,14 @@ class CallRedaction:
         self._found: dict[str, list[Redaction]] = {}  # by id: where the detector found card data in the final
         self._masked_ids: set[str] = set()  # finals that held card data (their revisions masked eagerly)
         self._masked_s: dict[str, list[Redaction]] = {}  # by channel: where card data was said
+        self._ended = False  # the call ended: the detector remembers no text after each utterance
 
     def forget_texts(self) -> None:
         """Drop what the detector remembers of this call's texts (card numbers in them) as the call ends;
-        each call's memory is its own (agentassist.privacy.memo): no other call's is touched."""
+        each call's memory is its own (agentassist.privacy.memo): no other call's is touched. A revision
+        that comes later still (the call's end waits for them a while only) is masked as any other, and
+        what the detector read of it is dropped at once."""
+        self._ended = True
         self._redactor.memo.clear()
 
     def remembered_texts(self) -> set[str]:
@@ -70,6 +74,13 @@ class CallRedaction:
 
     def apply(self, u: Utterance) -> list[Masked]:
         """``u`` masked (first), then any earlier final or revision masked anew because of it."""
+        try:
+            return self._apply(u)
+        finally:
+            if self._ended:
+                self._redactor.memo.clear()
+
+    def _apply(self, u: Utterance) -> list[Masked]:
         channel = u.channel.value
         if not u.final:
             return [_masked(u, self._redactor.partial(channel, u.text, u.start_s))]
