@@ -276,3 +276,21 @@ def test_a_revision_after_the_call_ended_is_masked_and_not_remembered() -> None:
     lines = {m.utterance.id: m.utterance.text for u in _LOST_DIGITS_REVISED for m in call.apply(u)}
     assert all(not _numbers_left(text) for text in lines.values()) and "[CARD]" in "".join(lines.values()), lines
     assert call.remembered_texts() == set()
+
+
+def test_a_card_begun_in_revised_lines_and_ended_in_a_final_is_masked(tmp_path: Path) -> None:
+    """The live finals lost digits of the first groups, their turn's revision heard them (each line too
+    short to be masked alone), and the last group came as a final after a long pause: the card is read
+    across the revisions and that final."""
+    _replayed(
+        tmp_path,
+        _said("""
+F c1 0.84 2.12 Номикат.
+F c2 2.68 5.00 4 5 5 6
+F c3 5.54 8.04 0, 8,
+F c4 8.50 10.78 3, 4,
+R c3 5.54 8.04 0 8 1 2
+R c4 8.50 10.78 3 4 5 8
+F c5 12.32 14.86 9, 0, 1, 8.
+"""),
+    )

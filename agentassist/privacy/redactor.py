@@ -78,6 +78,7 @@ class Redactor:
         self._keep = keep
         self._said: list[_Said] = []  # the last finals of each channel, by start time
         self._revised: dict[str, tuple[str, float, float]] = {}  # of those, the revised: text, start, end
+        self._shown: dict[str, list[Span]] = {}  # of those not revised, the spans only their revised neighbours show
         self.memo = Memo()  # what this call's texts were read as: this call's only, gone with it
 
     def held(self) -> set[str]:
@@ -187,18 +188,25 @@ class Redactor:
 
     def revise(self, key: str, channel: str, text: str, start_s: float, end_s: float) -> dict[str, list[Span]]:
         """The final ``key`` revised (its turn decoded again: "4" | "5 5 6" | "0 8 1 2 3" where the live
-        finals lost digits): the finals held read again with each revision in place of its final's words,
-        as :meth:`final` reads them. The spans of each revised final, by key (of its revision's text).
+        finals lost digits): :meth:`revised` with it; nothing where the final is no longer held."""
+        if key not in {s.key for s in self._said}:
+            return {}
+        self._revised[key] = (text, start_s, end_s)
+        return self.revised()
+
+    def revised(self) -> dict[str, list[Span]]:
+        """The finals held read again, as :meth:`final` reads them, with each revision in place of its
+        final's words: the spans of each revised final (of its revision's text), and all those of each final
+        not revised that gained one, by key; nothing where no final held was revised.
 
         The finals themselves stay as they were heard for what comes next (their spans, the context of
         later finals and partials): a revision read with its neighbours still unrevised may take a card's
         last group for a code, and the expiry said next would then be read as no card data."""
+        held = {s.key for s in self._said}
+        self._revised = {k: v for k, v in self._revised.items() if k in held}
+        if not self._revised:
+            return {}
         with reading(self.memo):
-            held = {s.key for s in self._said}
-            self._revised = {k: v for k, v in self._revised.items() if k in held}
-            if key not in held:
-                return {}
-            self._revised[key] = (text, start_s, end_s)
             view = sorted(
                 (
                     _Said(s.key, s.channel, *self._revised[s.key])
@@ -213,7 +221,22 @@ class Redactor:
                 self._read(s, view[:n], pending)
             _read_back(view)
             _dictated(view, self.context_s)
-            return {s.key: list(s.spans) for s in view if s.key in self._revised}
+        # a final not revised keeps what the revisions around it showed it held, apart from its own spans:
+        # a view with only some of a turn's revisions in may read its digits as no final did (a card's group
+        # as a code), and what is read after the finals must not take that for what was said
+        kept = {s.key: s for s in self._said}
+        self._shown = {k: v for k, v in self._shown.items() if k in held}
+        out: dict[str, list[Span]] = {}
+        for s in view:
+            if s.key in self._revised:
+                out[s.key] = list(s.spans)
+                continue
+            shown = self._shown.setdefault(s.key, [])
+            gained = [x for x in s.spans if not _overlaps(x, [*kept[s.key].spans, *shown])]
+            if gained:
+                shown += gained
+                out[s.key] = sorted([*kept[s.key].spans, *shown], key=lambda x: x.start)
+        return out
 
     def _final(self, key: str, channel: str, text: str, start_s: float, end_s: float) -> dict[str, list[Span]]:
         said = _Said(key, channel, text, start_s, end_s)

@@ -90,20 +90,21 @@ class CallRedaction:
         elif u.revised:
             found = self._redactor.revise(u.id, channel, u.text, u.start_s, u.end_s)
             out = [self._revision(u, found.pop(u.id, []))]
-            for key, spans in found.items():  # the other revisions, read with this one: a card across them
-                r, sent = self._revisions[key]
-                if r.text and (now := self._revision_spans(r, spans)) != sent:
-                    out.append(self._revision(r, now))
+            out += self._masked_back({key: spans for key, spans in found.items() if key not in self._revisions})
+            out += self._revisions_found(found, {u.id})  # a card across this revision and others
         else:
             changed = self._redactor.final(u.id, channel, u.text, u.start_s, u.end_s)
             held = self._redactor.held()  # the detector's window of finals: the only ones masked back into
             self._originals = {key: kept for key, kept in [*self._originals.items(), (u.id, u)] if key in held}
             self._revisions = {key: r for key, r in self._revisions.items() if key in held}
             self._found = {key: found for key, found in self._found.items() if key in held}
-            out = [self._final(u, changed.pop(u.id, []))]
+            found = self._redactor.revised()  # a card begun in revised lines may end in this final
+            out = [self._final(u, _union(changed.pop(u.id, []), found.pop(u.id, [])))]
             if out[0].redactions:
                 self._found[u.id] = out[0].redactions
+            changed.update({key: spans for key, spans in found.items() if key not in self._revisions})
             out += self._masked_back(changed)
+            out += self._revisions_found(found, {m.utterance.id for m in out})
         if len(self._masked_s.get(channel, [])) > said_before:  # card data found anew: the revisions near it
             out += self._revisions_again(u.channel, {m.utterance.id for m in out})
         return out
@@ -122,6 +123,18 @@ class CallRedaction:
                 out.append(self._revision(self._revisions[key][0]))
             else:
                 out.append(self._final(dataclasses.replace(before, revised=True), spans))
+        return out
+
+    def _revisions_found(self, found: dict[str, list[Span]], sent: set[str]) -> list[Masked]:
+        """The revisions held that the detector ``found`` more in (read with the finals and revisions around
+        them), sent again; not those in ``sent``."""
+        out: list[Masked] = []
+        for key, spans in found.items():
+            if key in sent or key not in self._revisions:
+                continue
+            r, before = self._revisions[key]
+            if r.text and (now := self._revision_spans(r, spans)) != before:
+                out.append(self._revision(r, now))
         return out
 
     def _revision(self, u: Utterance, found: list[Span] | None = None) -> Masked:
