@@ -18,8 +18,9 @@ import pytest
 from agentassist.events import Channel, Event, EventType, Utterance, Word
 from agentassist.failures import CallFailures
 from agentassist.pipeline.records import CallRecords
+from agentassist.privacy.kinds import Rules
 from agentassist.privacy.said import chains, fold, items
-from agentassist.privacy.utterances import CallRedaction
+from agentassist.privacy.utterances import CallRedaction, Masked
 from agentassist.store.db import Store
 from tests.test_call_details import Feed
 from tests.test_redact_sip import _DIGIT_RUN, CARD, CODE, EXPIRY, _numbers_left
@@ -294,3 +295,24 @@ R c4 8.50 10.78 3 4 5 8
 F c5 12.32 14.86 9, 0, 1, 8.
 """),
     )
+
+
+def test_revised_groups_of_a_card_keep_the_kind_their_finals_were_read_as() -> None:
+    """A run here: the card masked when its last group came, then its turn's revision split two groups
+    anew; read with only some of the turn's revisions in, "0, 8, 1, 2," looked like an expiry and
+    "3, 4, 5, 8," like a code. Masked either way, but a supervisor's original loses a code: they are the
+    card's, as the finals were read."""
+    call = CallRedaction(Rules.of(original_roles=("supervisor",)))
+    last: dict[str, Masked] = {}
+    for u in _said("""
+F c1 0.96 2.26 Номикат.
+F c2 2.82 5.30 4, 5, 5, 6
+F c3 5.84 8.30 0,8,1,2.
+F c4 8.72 11.00 3,
+F c5 11.54 14.06 9 0 1 8
+R c3 5.28 7.98 0, 8, 1, 2,
+R c4 8.24 10.82 3, 4, 5, 8,
+"""):
+        last.update((m.utterance.id, m) for m in call.apply(u))
+    assert {r["kind"] for key in ("c3", "c4") for r in last[key].redactions} == {"card"}, last
+    assert last["c4"].original == "3, 4, 5, 8,", last["c4"]

@@ -15,7 +15,7 @@ from typing import TypedDict
 
 from agentassist.events import Channel, Utterance, Word
 from agentassist.privacy.cues import CVV
-from agentassist.privacy.detect import mask
+from agentassist.privacy.detect import KINDS, mask
 from agentassist.privacy.kinds import Rules
 from agentassist.privacy.redactor import PARTIAL_RUN_DIGITS, REVISION_RUN_DIGITS, Redactor
 from agentassist.privacy.said import Span, chains, fold, items
@@ -153,10 +153,25 @@ class CallRedaction:
         this same revision before stays masked."""
         run = PARTIAL_RUN_DIGITS if u.id in self._masked_ids else REVISION_RUN_DIGITS
         spans = _union(found, self._redactor.partial(u.channel.value, u.text, u.start_s, run, said=True))
-        spans = spans + _said_where(u, self._masked_s.get(u.channel.value, []), spans)
+        spans = self._as_heard(u, spans + _said_where(u, self._masked_s.get(u.channel.value, []), spans))
         if (sent := self._revisions.get(u.id)) is not None and sent[0] is u:
             return _union(sent[1], spans)
         return sorted(spans, key=lambda s: s.start)
+
+    def _as_heard(self, u: Utterance, spans: list[Span]) -> list[Span]:
+        """A revision's card data spans, each of the kind the finals were read as where it was said (most of
+        its time; a code wherever a code was): a revision read with only some of its turn's revisions in may
+        take a card's group for an expiry or a code, and the originals kept for supervisors would lose it."""
+        heard = [r for found in self._found.values() for r in found if r["channel"] == u.channel.value]
+        out: list[Span] = []
+        for span, at in zip(spans, _masked(u, spans).redactions, strict=True):
+            over: dict[str, float] = {}
+            for h in heard if span.kind in KINDS else []:
+                if h["kind"] in KINDS and (both := min(at["end"], h["end"]) - max(at["start"], h["start"])) > 0:
+                    over[h["kind"]] = over.get(h["kind"], 0.0) + both
+            kind = CVV if CVV in over else max(over, key=lambda k: over[k]) if over else span.kind
+            out.append(Span(kind, span.start, span.end))
+        return out
 
     def _revisions_again(self, channel: Channel, sent: set[str]) -> list[Masked]:
         """The revisions held of ``channel``'s finals that gain a span now that card data was found near
