@@ -2,10 +2,13 @@
 
 :class:`CallRedaction` takes each partial, final and revised utterance of a call (in the order the
 records see them) and returns what may leave: the utterance with its text and words masked
-(``[CARD]``, ``[EXPIRY]``, ``[CVV]``), plus any earlier final of the same speaker that a card number
-said across two utterances reaches back into, masked again as a revision. The spans of each final
-(kind, channel, time from its words) are what the call's record lists and what the recording is
-silenced over after the call. On by default, for every call: PCI DSS leaves no choice for card data.
+(``[CARD]``, ``[EXPIRY]``, ``[CVV]``), plus any earlier line that it shows to hold card data (a card
+number said across utterances reaches back into them; a turn's revision may hear a card its finals
+lost digits of), masked again as a revision. The records store and publish them in that order, under
+one lock: the last version of every line, stored, indexed and shown, is the masked one. The spans of
+each final (kind, channel, time from its words) are what the call's record lists and what the
+recording is silenced over after the call. On by default, for every call: PCI DSS leaves no choice for
+card data.
 """
 
 from __future__ import annotations
