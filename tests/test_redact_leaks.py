@@ -316,3 +316,30 @@ R c4 8.24 10.82 3, 4, 5, 8,
         last.update((m.utterance.id, m) for m in call.apply(u))
     assert {r["kind"] for key in ("c3", "c4") for r in last[key].redactions} == {"card"}, last
     assert last["c4"].original == "3, 4, 5, 8,", last["c4"]
+
+
+def test_the_expiry_after_a_card_only_its_revision_heard_whole_is_an_expiry(tmp_path: Path) -> None:
+    """A run here: the finals lost digits ("4.5.6" | "3," | "9 0"), the turn's revision heard the card
+    whole, and the expiry said next went on with the card the finals had left unfinished ([CARD], and
+    with no expiry or code masked the call's record listed card numbers only). Read after the revised
+    turn, it is the expiry."""
+    records = _replayed(
+        tmp_path,
+        _said("""
+F c1 0.84 2.12 ломикат.
+F c2 2.68 4.90 4.5.6
+F c3 5.58 8.06 0,8,1,2.
+F c4 8.50 10.76 3,
+F c5 11.32 13.86 9 0
+R c2 2.58 4.88 4, 5, 5, 6,
+R c3 5.06 7.74 0, 8, 1, 2,
+R c4 8.02 10.56 3, 4, 5, 8,
+R c5 10.86 13.66 9, 0, 1, 8.
+F c6 15.10 16.82 Сок яйц верь.
+P c7 17.34 19.50 1, 2, 2,
+F c7 17.34 20.02 1, 2, 2, 8
+F c8 21.28 23.06 Котя, Амаро-ти.
+F c9 23.36 25.52 8-2.
+"""),
+    )
+    assert [r["kind"] for r in records.redactions["c7"]] == ["expiry"], records.redactions

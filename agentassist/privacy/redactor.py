@@ -194,10 +194,13 @@ class Redactor:
         self._revised[key] = (text, start_s, end_s)
         return self.revised()
 
-    def revised(self) -> dict[str, list[Span]]:
+    def revised(self, latest: str = "") -> dict[str, list[Span]]:
         """The finals held read again, as :meth:`final` reads them, with each revision in place of its
         final's words: the spans of each revised final (of its revision's text), and all those of each final
-        not revised that gained one, by key; nothing where no final held was revised.
+        not revised that gained one, by key; nothing where no final held was revised. ``latest``: the final
+        just heard, whose spans in the view are given whole (read after the revised turns, it is read
+        better so: "1, 2, 2, 8" after a card the revision heard whole, that the finals lost digits of, is
+        its expiry, not the card's end).
 
         The finals themselves stay as they were heard for what comes next (their spans, the context of
         later finals and partials): a revision read with its neighbours still unrevised may take a card's
@@ -211,6 +214,8 @@ class Redactor:
                 (
                     _Said(s.key, s.channel, *self._revised[s.key])
                     if s.key in self._revised
+                    else _Said(s.key, s.channel, s.text, s.start_s, s.end_s)
+                    if s.key == latest
                     else _Said(s.key, s.channel, s.text, s.start_s, s.end_s, list(s.spans), list(s.open), s.echo)
                     for s in self._said
                 ),
@@ -228,7 +233,7 @@ class Redactor:
         self._shown = {k: v for k, v in self._shown.items() if k in held}
         out: dict[str, list[Span]] = {}
         for s in view:
-            if s.key in self._revised:
+            if s.key in self._revised or s.key == latest:
                 out[s.key] = list(s.spans)
                 continue
             shown = self._shown.setdefault(s.key, [])

@@ -101,8 +101,9 @@ class CallRedaction:
             self._originals = {key: kept for key, kept in [*self._originals.items(), (u.id, u)] if key in held}
             self._revisions = {key: r for key, r in self._revisions.items() if key in held}
             self._found = {key: found for key, found in self._found.items() if key in held}
-            found = self._redactor.revised()  # a card begun in revised lines may end in this final
-            out = [self._final(u, _union(changed.pop(u.id, []), found.pop(u.id, [])))]
+            found = self._redactor.revised(u.id)  # a card begun in revised lines may end in this final
+            spans = changed.pop(u.id, [])
+            out = [self._final(u, _preferred(found.pop(u.id), spans) if u.id in found else spans)]
             if out[0].redactions:
                 self._found[u.id] = out[0].redactions
             changed.update({key: spans for key, spans in found.items() if key not in self._revisions})
@@ -220,6 +221,15 @@ def _union(before: list[Span], now: list[Span]) -> list[Span]:
         [*before, *(s for s in now if not any(s.start < b.end and b.start < s.end for b in before))],
         key=lambda s: s.start,
     )
+
+
+def _preferred(revised: list[Span], heard: list[Span]) -> list[Span]:
+    """A final's spans read after the revisions of the turns before it (``revised``), and those read after
+    their finals (``heard``) where none of the first overlaps them; but a security code read so stays one
+    (PCI DSS: a code is never kept, not even as an original)."""
+    codes = [h for h in heard if h.kind == CVV]
+    kept = [r for r in revised if not any(r.start < c.end and c.start < r.end for c in codes)]
+    return _union(_union(codes, kept), heard)
 
 
 def _said_where(u: Utterance, before: list[Redaction], found: list[Span]) -> list[Span]:
