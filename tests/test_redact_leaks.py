@@ -343,3 +343,30 @@ F c9 23.36 25.52 8-2.
 """),
     )
     assert [r["kind"] for r in records.redactions["c7"]] == ["expiry"], records.redactions
+
+
+def test_the_expiry_and_code_after_a_card_its_finals_misheard_are_masked(tmp_path: Path) -> None:
+    """A run here: a final heard two digits too many ("3, 2, 3, 4, 5, 8"), so the finals made a card of
+    the first three groups and the last ("9 0") none; the turn's revision heard the four groups right.
+    Read with the finals' spans, the revised groups went on from a card already whole (an expiry, a
+    code), the card data was over, and the expiry and the code after it were stored unmasked."""
+    _replayed(
+        tmp_path,
+        _said("""
+F c1 0.82 2.10 Номикат.
+F c2 2.66 4.94 4 5 5 6
+F c3 5.62 8.10 0,8,1,2.
+F c4 8.58 10.72 3, 2, 3, 4, 5, 8
+F c5 11.34 13.90 9 0
+R c3 5.10 7.80 0, 8, 1, 2,
+R c4 8.10 10.64 3, 4, 5, 8,
+R c5 10.86 13.66 9, 0, 1, 8.
+F c6 15.16 16.80 Сок, есть мне.
+P c7 17.36 19.60 1, 2, 2, 8
+F c7 17.36 19.78 1, 2, 2, 8
+F c8 21.12 22.48 Протома роти.
+P c9 22.94 24.70 9-8-2.
+F c9 22.94 24.96 9-8-2.
+R c8 21.12 22.18 Продоморота
+"""),
+    )

@@ -195,8 +195,10 @@ class Redactor:
         return self.revised()
 
     def revised(self, latest: str = "") -> dict[str, list[Span]]:
-        """The finals held read again, as :meth:`final` reads them, with each revision in place of its
-        final's words: the spans of each revised final (of its revision's text), and all those of each final
+        """The finals held read again afresh, in time order as :meth:`final` reads them, with each revision
+        in place of its final's words (none of the spans the finals were given as they came: a card's first
+        groups taken for a whole card once, the next groups were read as its expiry and code): the spans
+        of each revised final (of its revision's text), and all those of each final
         not revised that gained one, by key; nothing where no final held was revised. ``latest``: the final
         just heard, whose spans in the view are given whole (read after the revised turns, it is read
         better so: "1, 2, 2, 8" after a card the revision heard whole, that the finals lost digits of, is
@@ -215,8 +217,6 @@ class Redactor:
                     _Said(s.key, s.channel, *self._revised[s.key])
                     if s.key in self._revised
                     else _Said(s.key, s.channel, s.text, s.start_s, s.end_s)
-                    if s.key == latest
-                    else _Said(s.key, s.channel, s.text, s.start_s, s.end_s, list(s.spans), list(s.open), s.echo)
                     for s in self._said
                 ),
                 key=lambda s: s.start_s,
