@@ -58,7 +58,8 @@ def _said(script: str) -> list[Utterance]:
 
 def _nowhere(store: Store, feed: Feed) -> None:
     """No number of three digits or more in a stored line, its words, a search or what stays on the feed;
-    a partial shows a card's first six digits at most, never its expiry or its code."""
+    a partial, or a line a later version masked, shows a card's first six digits at most, never its expiry
+    or its code."""
     lines = store.transcript("c1")
     for line in lines:
         for stored in [line["text"], *(w["word"] for w in line["words"])]:
@@ -72,7 +73,7 @@ def _nowhere(store: Store, feed: Feed) -> None:
         u = e.data["utterance"]
         if last.get(u["id"]) is e:
             assert not _numbers_left(u["text"]) and not _DIGIT_RUN.search(u["text"]), shown
-        elif e.type is EventType.UTTERANCE_PARTIAL:
+        else:  # a partial, or a line before a later one masked it
             digits = ["".join(i.digits for i in c) for c in chains(fold(u["text"]), items(u["text"]))]
             assert all(len(d) <= 6 and CODE not in d and EXPIRY not in d for d in digits), shown
 
@@ -368,5 +369,26 @@ F c8 21.12 22.48 Протома роти.
 P c9 22.94 24.70 9-8-2.
 F c9 22.94 24.96 9-8-2.
 R c8 21.12 22.18 Продоморота
+"""),
+    )
+
+
+def test_numbers_said_while_an_unfinished_card_is_read_are_masked_in_their_finals(tmp_path: Path) -> None:
+    """The finals lost digits of the card and the expiry's cue was misheard ("Ей свет."): read on their
+    own the expiry and the code are no card data, and no revision has come yet to show the card whole.
+    While card data is being read their finals are masked as they come, not after."""
+    _replayed(
+        tmp_path,
+        _said("""
+F c1 0.90 2.10 Номикат.
+F c2 2.70 5.00 4 5 5 6
+F c3 5.94 8.04 0, 8, 1, 2,
+F c4 8.88 10.20 3, 4,
+F c5 11.32 12.90 9, 0,
+F c6 15.22 15.90 Сок.
+F c7 16.14 17.00 Ей свет.
+F c8 17.72 19.80 1, 2, 2, 8
+F c9 21.20 22.50 Код на обороте.
+F c10 23.18 25.00 9, 8, 2.
 """),
     )
