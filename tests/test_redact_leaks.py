@@ -26,6 +26,7 @@ from tests.test_call_details import Feed
 from tests.test_redact_sip import _DIGIT_RUN, CARD, CODE, EXPIRY, _numbers_left
 
 C, A = Channel.CUSTOMER, Channel.AGENT
+RUNS = Path(__file__).parent / "redact_runs"
 
 
 def _records(tmp_path: Path) -> tuple[CallRecords, Store, Feed]:
@@ -36,6 +37,11 @@ def _records(tmp_path: Path) -> tuple[CallRecords, Store, Feed]:
     records = CallRecords("c1", store, feed, None, store_dtmf_digits=False)
     records.failures = CallFailures("c1", None, records.publish, lambda: 0.0)
     return records, store, feed
+
+
+def _run(name: str) -> list[Utterance]:
+    """What the recognizer made of a run of test_redact_sip[ru] here, as it came (tests/redact_runs)."""
+    return _said((RUNS / f"{name}.txt").read_text(encoding="utf-8"))
 
 
 def _said(script: str) -> list[Utterance]:
@@ -209,30 +215,7 @@ def test_a_run_that_leaked_both_ways_replayed_as_it_came(tmp_path: Path) -> None
     partials ("1, 2, 2, 8.") went out unmasked before its final made the card."""
     _replayed(
         tmp_path,
-        _said("""
-F c1 0.84 2.10 Номикат.
-F c2 2.68 4.94 4 5 5 6
-P c3 5.54 8.00 0,8,1,2.
-F c3 5.54 8.04 0,8,1,2.
-P c4 8.50 10.82 3, 4, 5, 8.
-F c4 8.50 10.78 3, 4,
-P c5 11.32 13.64 9 0. 1. 8.
-F c5 11.32 13.90 9 0.
-P c6 15.16 16.40 Сок яйст виллы.
-F c6 15.16 16.84 Сок яйцеве
-R c3 5.06 7.72 0, 8, 1, 2,
-R c4 7.92 10.56 3, 4, 5, 8,
-R c5 10.86 13.72 9, 0, 1, 8.
-P c7 17.36 18.60 1-2
-P c7 17.36 18.96 1, 2, 2...
-P c7 17.36 19.32 1, 2, 2, 8.
-F c7 17.36 19.78 1, 2, 2, 8.
-F c8 21.10 22.48 Котома оттеп.
-P c9 22.94 24.80 9, 8, 2.
-F c9 22.94 24.98 9-8-2.
-R c8 21.10 22.48
-R c9 21.10 24.72 От обороты. 9 8 2
-"""),
+        _run("both-ways"),
     )
 
 
@@ -243,28 +226,7 @@ def test_the_expiry_after_a_card_heard_whole_only_in_its_revision_is_masked(tmp_
     expiry's partials and final, read after them, went out unmasked."""
     _replayed(
         tmp_path,
-        _said("""
-F c1 0.82 2.10 Номикат.
-F c2 2.66 4.90 4 5 5 6
-P c3 5.52 7.82 0,8,1,2.
-F c3 5.52 8.02 0,8,1,2.
-F c4 8.48 10.78 3, 4, 5, 8
-P c5 11.30 13.26 9 0 1
-F c5 11.30 13.84 9
-F c6 15.10 16.82 Сок яйст верь.
-R c1 0.82 3.14 4
-R c2 3.14 4.90 5 5 6
-R c3 4.90 8.90 0 8 1 2 3
-R c4 8.90 10.60 4 5 8
-R c5 10.60 13.64 9 0 1 8
-P c7 17.32 18.56 1, 2.
-P c7 17.32 18.92 1, 2, 2.
-P c7 17.32 19.64 1, 2, 2, 8.
-F c7 17.32 19.78 1, 2, 2, 8
-F c8 21.06 22.50 Котома роти.
-P c9 22.92 24.90 9-8-2.
-F c9 22.92 25.00 9-8-2
-"""),
+        _run("split-anew"),
     )
 
 
@@ -326,22 +288,7 @@ def test_the_expiry_after_a_card_only_its_revision_heard_whole_is_an_expiry(tmp_
     turn, it is the expiry."""
     records = _replayed(
         tmp_path,
-        _said("""
-F c1 0.84 2.12 ломикат.
-F c2 2.68 4.90 4.5.6
-F c3 5.58 8.06 0,8,1,2.
-F c4 8.50 10.76 3,
-F c5 11.32 13.86 9 0
-R c2 2.58 4.88 4, 5, 5, 6,
-R c3 5.06 7.74 0, 8, 1, 2,
-R c4 8.02 10.56 3, 4, 5, 8,
-R c5 10.86 13.66 9, 0, 1, 8.
-F c6 15.10 16.82 Сок яйц верь.
-P c7 17.34 19.50 1, 2, 2,
-F c7 17.34 20.02 1, 2, 2, 8
-F c8 21.28 23.06 Котя, Амаро-ти.
-F c9 23.36 25.52 8-2.
-"""),
+        _run("expiry-as-card"),
     )
     assert [r["kind"] for r in records.redactions["c7"]] == ["expiry"], records.redactions
 
@@ -353,23 +300,7 @@ def test_the_expiry_and_code_after_a_card_its_finals_misheard_are_masked(tmp_pat
     code), the card data was over, and the expiry and the code after it were stored unmasked."""
     _replayed(
         tmp_path,
-        _said("""
-F c1 0.82 2.10 Номикат.
-F c2 2.66 4.94 4 5 5 6
-F c3 5.62 8.10 0,8,1,2.
-F c4 8.58 10.72 3, 2, 3, 4, 5, 8
-F c5 11.34 13.90 9 0
-R c3 5.10 7.80 0, 8, 1, 2,
-R c4 8.10 10.64 3, 4, 5, 8,
-R c5 10.86 13.66 9, 0, 1, 8.
-F c6 15.16 16.80 Сок, есть мне.
-P c7 17.36 19.60 1, 2, 2, 8
-F c7 17.36 19.78 1, 2, 2, 8
-F c8 21.12 22.48 Протома роти.
-P c9 22.94 24.70 9-8-2.
-F c9 22.94 24.96 9-8-2.
-R c8 21.12 22.18 Продоморота
-"""),
+        _run("closed-early"),
     )
 
 
