@@ -109,15 +109,7 @@ def _ended(server: Server, call_id: str, timeout_s: float) -> dict[str, Any]:
             time.sleep(0.5)
 
 
-# Russian is xfail, not strict: in session 17's clean clone it failed twice in a row, both real. Once the
-# recognizer heard the whole card (four groups over four finals, its cue misheard) and the stored transcript
-# kept it unmasked, though the detector masks those finals replayed in any order (a path between the
-# retroactive masks and the store, not found yet: issue 19's first item); once it lost digits and a partial
-# showed the expiry on the team leader's feed. It passes more often than not; it is not to be trusted yet.
-_RU_LEAKS = pytest.mark.xfail(reason="issue 19: a live leak seen in session 17's CI, not yet found", strict=False)
-
-
-@pytest.mark.parametrize("lang", ["en", pytest.param("ru", marks=_RU_LEAKS)])
+@pytest.mark.parametrize("lang", ["en", "ru"])
 def test_card_data_read_aloud_in_a_sip_call_is_nowhere_but_the_originals(
     lang: str, tmp_path: Path, make_server: Any, baresip: Any
 ) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from agentassist.assist.script import Script
 from agentassist.events import Channel, Event, EventType, Utterance, utterance_event
-from agentassist.failures import CallFailures, stage_of
+from agentassist.failures import CallFailures, retried, stage_of
 from agentassist.pause import Digit
 from agentassist.pipeline.ports import CallStore, Publisher, StoredEvents, Tracker
 from agentassist.pipeline.resume import Resent, digit_key, span_key
@@ -219,15 +219,17 @@ class CallRecords:
         if self.step_paused() and utterance.channel is Channel.AGENT:
             said = self._heard_only(utterance, handed_s)
         else:
-            with self._redaction_lock:  # both channels' pool threads: one redaction state
-                masked = self._redaction.apply(utterance)
+            # both channels' pool threads: one redaction state, and what it lets out stored and published in
+            # the order it was masked (else one channel's final, masked back by the other's, could be
+            # stored or shown masked and then overwritten by its first, unmasked, version)
             said = []
-            for m in masked:
-                said += self._record(m.utterance, handed_s)
-                if m.utterance.final and (m.redactions or m.utterance.id in self.redactions):
-                    self._save_redactions(m.utterance.id, m.redactions)
-                if m.original is not None:
-                    self._save_original(m.utterance.id, m.original)
+            with self._redaction_lock:
+                for m in self._redaction.apply(utterance):
+                    said += self._record(m.utterance, handed_s)
+                    if m.utterance.final and (m.redactions or m.utterance.id in self.redactions):
+                        self._save_redactions(m.utterance.id, m.redactions)
+                    if m.original is not None:
+                        self._save_original(m.utterance.id, m.original)
         if said:
             self.steps_said(said)  # outside the records lock: the session takes its media lock, then this one
 
@@ -272,8 +274,9 @@ class CallRecords:
         assert failures is not None, "the session sets failures before any audio"
         with self.lock:
             events = [utterance_event(utterance)]
-            if utterance.revised:
-                failures.guarded("pipeline", lambda: self.store.update_utterance(self.call_id, utterance))
+            if utterance.revised:  # tried again on a database error: a masked line must replace the unmasked one
+                update = lambda: self.store.update_utterance(self.call_id, utterance)  # noqa: E731
+                failures.guarded("pipeline", lambda: retried(update, f"call {self.call_id}: a revised line"))
                 self.publish(events)
                 return []
             if utterance.final:

@@ -50,6 +50,7 @@ OPEN_LEAD_WORDS = 6  # after a card's first groups named so ("my card is 4539"):
 PARTIAL_RUN_DIGITS = 7  # a partial with this many digits in a row may be part of a card: masked (PCI DSS: six show)
 READ_BACK_DIGITS = 4  # a card number's piece said again ("5163 1557, yes"): as long as a group at least
 REVISION_RUN_DIGITS = 12  # a revision merges a turn's pieces: this many digits in a row are most of a card
+_BEGUN_DIGITS = 8  # digits a speaker said in the last finals, with nothing said of card data: a card begun maybe
 _CARD_FIRST = "234569"  # a card's first digit: Mir, Amex/JCB, Visa, Mastercard, Discover, national schemes (9)
 
 
@@ -77,7 +78,14 @@ class Redactor:
         self.rules = rules or Rules()  # the campaign's kinds beyond card data
         self._keep = keep
         self._said: list[_Said] = []  # the last finals of each channel, by start time
+        self._revised: dict[str, tuple[str, float, float]] = {}  # of those, the revised: text, start, end
+        self._shown: dict[str, list[Span]] = {}  # of those not revised, the spans only their revised neighbours show
         self.memo = Memo()  # what this call's texts were read as: this call's only, gone with it
+
+    def held(self) -> set[str]:
+        """The keys of the finals read again with each new one (each channel's last ``keep``): the only
+        finals a later one may mask back into."""
+        return {s.key for s in self._said}
 
     def _context(self, before: list[_Said], start_s: float, channel: str = "") -> Before:
         """What the last final of either speaker before ``start_s`` asked for, and the card data the
@@ -109,9 +117,11 @@ class Redactor:
         number it ended with ("4539 1488" then a partial "0343": masked); but not a run that the words
         before it say is another number ("order 4829 3377", "+48 600 123 456"). A number still being said
         (the partial's last words) after a card data cue is masked whatever its length ("card number 453"),
-        and so is any number of 2 digits or more while card data is being given (the last final held some).
+        and so is any number of 2 digits or more while the customer is reading card data (:meth:`_reading`):
+        what the final will make of it is not known yet, and a partial shown unmasked cannot be taken back.
         ``said``: the text is all said (a revision), none of it still being said."""
         before = self._context(self._said, start_s, channel)
+        eager = not said and self._reading(channel, start_s)
         spans = _merged(find_spans(text, before), self.rules.find(text))
         folded = fold(text)
         carried = self._carried(channel, start_s)
@@ -135,7 +145,26 @@ class Redactor:
                 spans.append(whole)
             elif len(digits) >= run_digits and (chosen := self.rules.named(folded, chain[0].start)):
                 spans.append(Span(chosen, whole.start, whole.end))  # an account or a phone the script masks
+            elif eager and len(digits) >= 2:
+                spans.append(Span(by_shape(chain, before.said), whole.start, whole.end))
         return sorted(spans, key=lambda s: s.start)
+
+    def _reading(self, channel: str, start_s: float) -> bool:
+        """Whether card data is being read as ``start_s`` begins: the latest final within ``context_s`` that
+        has to do with card data (a span of it, its cue, a question for it) is no security code (the code is
+        said last), or ``channel`` has said a card's first digits in the finals since (a card begun and not
+        complete: "4 5 5 6" | "0, 8, 1, 2," | "3, 4," with its cue misheard)."""
+        recent = [s for s in self._said if s.start_s < start_s and start_s - s.end_s <= self.context_s]
+        begun = 0
+        for s in reversed(recent):
+            kinds = {x.kind for x in s.spans if x.kind in KINDS}
+            if kinds:
+                return CVV not in kinds
+            if asks(s.text) & set(KINDS) or any(cues(k, fold(s.text)) for k in KINDS):
+                return True
+            if s.channel == channel:
+                begun += sum(len(i.digits) for i in items(s.text))
+        return begun >= _BEGUN_DIGITS
 
     def _carried(self, channel: str, start_s: float) -> int:
         """How many digits this speaker's last final ended with (a card number counts as all of one)."""
@@ -157,6 +186,63 @@ class Redactor:
         """Spans of the final ``key`` and of the earlier finals that gained one, by key (all spans of each)."""
         with reading(self.memo):
             return self._final(key, channel, text, start_s, end_s)
+
+    def revise(self, key: str, channel: str, text: str, start_s: float, end_s: float) -> dict[str, list[Span]]:
+        """The final ``key`` revised (its turn decoded again: "4" | "5 5 6" | "0 8 1 2 3" where the live
+        finals lost digits): :meth:`revised` with it; nothing where the final is no longer held."""
+        if key not in {s.key for s in self._said}:
+            return {}
+        self._revised[key] = (text, start_s, end_s)
+        return self.revised()
+
+    def revised(self, latest: str = "") -> dict[str, list[Span]]:
+        """The finals held read again afresh, in time order as :meth:`final` reads them, with each revision
+        in place of its final's words (none of the spans the finals were given as they came: a card's first
+        groups taken for a whole card once, the next groups were read as its expiry and code): the spans
+        of each revised final (of its revision's text), and all those of each final
+        not revised that gained one, by key; nothing where no final held was revised. ``latest``: the final
+        just heard, whose spans in the view are given whole (read after the revised turns, it is read
+        better so: "1, 2, 2, 8" after a card the revision heard whole, that the finals lost digits of, is
+        its expiry, not the card's end).
+
+        The finals themselves stay as they were heard for what comes next (their spans, the context of
+        later finals and partials): a revision read with its neighbours still unrevised may take a card's
+        last group for a code, and the expiry said next would then be read as no card data."""
+        held = {s.key for s in self._said}
+        self._revised = {k: v for k, v in self._revised.items() if k in held}
+        if not self._revised:
+            return {}
+        with reading(self.memo):
+            view = sorted(
+                (
+                    _Said(s.key, s.channel, *self._revised[s.key])
+                    if s.key in self._revised
+                    else _Said(s.key, s.channel, s.text, s.start_s, s.end_s)
+                    for s in self._said
+                ),
+                key=lambda s: s.start_s,
+            )
+            pending: dict[str, list[tuple[_Said, Item]]] = {}
+            for n, s in enumerate(view):
+                self._read(s, view[:n], pending)
+            _read_back(view)
+            _dictated(view, self.context_s)
+        # a final not revised keeps what the revisions around it showed it held, apart from its own spans:
+        # a view with only some of a turn's revisions in may read its digits as no final did (a card's group
+        # as a code), and what is read after the finals must not take that for what was said
+        kept = {s.key: s for s in self._said}
+        self._shown = {k: v for k, v in self._shown.items() if k in held}
+        out: dict[str, list[Span]] = {}
+        for s in view:
+            if s.key in self._revised or s.key == latest:
+                out[s.key] = list(s.spans)
+                continue
+            shown = self._shown.setdefault(s.key, [])
+            gained = [x for x in s.spans if not _overlaps(x, [*kept[s.key].spans, *shown])]
+            if gained:
+                shown += gained
+                out[s.key] = sorted([*kept[s.key].spans, *shown], key=lambda x: x.start)
+        return out
 
     def _final(self, key: str, channel: str, text: str, start_s: float, end_s: float) -> dict[str, list[Span]]:
         said = _Said(key, channel, text, start_s, end_s)

@@ -2,10 +2,13 @@
 
 :class:`CallRedaction` takes each partial, final and revised utterance of a call (in the order the
 records see them) and returns what may leave: the utterance with its text and words masked
-(``[CARD]``, ``[EXPIRY]``, ``[CVV]``), plus any earlier final of the same speaker that a card number
-said across two utterances reaches back into, masked again as a revision. The spans of each final
-(kind, channel, time from its words) are what the call's record lists and what the recording is
-silenced over after the call. On by default, for every call: PCI DSS leaves no choice for card data.
+(``[CARD]``, ``[EXPIRY]``, ``[CVV]``), plus any earlier line that it shows to hold card data (a card
+number said across utterances reaches back into them; a turn's revision may hear a card its finals
+lost digits of), masked again as a revision. The records store and publish them in that order, under
+one lock: the last version of every line, stored, indexed and shown, is the masked one. The spans of
+each final (kind, channel, time from its words) are what the call's record lists and what the
+recording is silenced over after the call. On by default, for every call: PCI DSS leaves no choice for
+card data.
 """
 
 from __future__ import annotations
@@ -13,14 +16,13 @@ from __future__ import annotations
 import dataclasses
 from typing import TypedDict
 
-from agentassist.events import Utterance, Word
+from agentassist.events import Channel, Utterance, Word
 from agentassist.privacy.cues import CVV
-from agentassist.privacy.detect import mask
+from agentassist.privacy.detect import KINDS, mask
 from agentassist.privacy.kinds import Rules
 from agentassist.privacy.redactor import PARTIAL_RUN_DIGITS, REVISION_RUN_DIGITS, Redactor
 from agentassist.privacy.said import Span, chains, fold, items
 
-_KEEP = 8  # finals of each speaker kept in their original text, for a card number reaching back into them
 _NEAR_S = 1.0  # a revision's number this close to a span masked before is part of it (words move a little)
 
 
@@ -43,18 +45,30 @@ class Masked:
 
 
 class CallRedaction:
-    """One call's redaction of what is said; not thread-safe (the records lock serialises it)."""
+    """One call's redaction of what is said; not thread-safe (the records lock serialises it).
+
+    A final's line may be replaced twice over: by the transcriber's revision of its turn (better words,
+    some moved to a neighbour's line) and by a later final that shows it held card data (a card number
+    said in pieces). Whichever comes last, what leaves is masked: a final masked back is sent again as
+    its revision's words where it has one (masked where card data was said), else as its own; and each
+    revision still held is masked again wherever card data turns out to have been said near its words."""
 
     def __init__(self, rules: Rules | None = None) -> None:
         self._keep_originals = rules is not None and bool(rules.original_roles)
         self._redactor = Redactor(rules=rules)
-        self._originals: dict[str, Utterance] = {}  # recent finals, as transcribed, by id
+        self._originals: dict[str, Utterance] = {}  # the finals the detector still reads, as transcribed, by id
+        self._revisions: dict[str, tuple[Utterance, list[Span]]] = {}  # the last revision of each, as sent
+        self._found: dict[str, list[Redaction]] = {}  # by id: where the detector found card data in the final
         self._masked_ids: set[str] = set()  # finals that held card data (their revisions masked eagerly)
         self._masked_s: dict[str, list[Redaction]] = {}  # by channel: where card data was said
+        self._ended = False  # the call ended: the detector remembers no text after each utterance
 
     def forget_texts(self) -> None:
         """Drop what the detector remembers of this call's texts (card numbers in them) as the call ends;
-        each call's memory is its own (agentassist.privacy.memo): no other call's is touched."""
+        each call's memory is its own (agentassist.privacy.memo): no other call's is touched. A revision
+        that comes later still (the call's end waits for them a while only) is masked as any other, and
+        what the detector read of it is dropped at once."""
+        self._ended = True
         self._redactor.memo.clear()
 
     def remembered_texts(self) -> set[str]:
@@ -62,38 +76,160 @@ class CallRedaction:
         return self._redactor.memo.texts()
 
     def apply(self, u: Utterance) -> list[Masked]:
-        """``u`` masked (first), then any earlier final masked anew because of it."""
+        """``u`` masked (first), then any earlier final or revision masked anew because of it."""
+        try:
+            return self._apply(u)
+        finally:
+            if self._ended:
+                self._redactor.memo.clear()
+
+    def _apply(self, u: Utterance) -> list[Masked]:
         channel = u.channel.value
         if not u.final:
             return [_masked(u, self._redactor.partial(channel, u.text, u.start_s))]
-        if u.revised:
-            # a revision merges a turn's finals: a card number said in pieces may be whole in it, or
-            # still without a piece the recognizer lost; a long run of digits is masked as a partial's is
-            # (a code's digits may move into the next turn's text: a number said where card data was
-            # masked before is masked as it was)
-            run = PARTIAL_RUN_DIGITS if u.id in self._masked_ids else REVISION_RUN_DIGITS
-            spans = self._redactor.partial(channel, u.text, u.start_s, run, said=True)
-            return [self._final(u, spans + _said_where(u, self._masked_s.get(channel, []), spans))]
-        changed = self._redactor.final(u.id, channel, u.text, u.start_s, u.end_s)
-        self._originals[u.id] = u
-        mine = [key for key, kept in self._originals.items() if kept.channel == u.channel]
-        if len(mine) > _KEEP:  # each speaker's last finals, as the detector reads them again
-            del self._originals[mine[0]]
-        out = [self._final(u, changed.pop(u.id, []))]
+        said_before = len(self._masked_s.get(channel, []))
+        if u.revised and u.id not in self._originals:  # a final the detector no longer reads
+            out = [self._revision(u)]
+        elif u.revised:
+            found = self._redactor.revise(u.id, channel, u.text, u.start_s, u.end_s)
+            out = [self._revision(u, found.pop(u.id, []))]
+            out += self._masked_back({key: spans for key, spans in found.items() if key not in self._revisions})
+            out += self._revisions_found(found, {u.id})  # a card across this revision and others
+        else:
+            changed = self._redactor.final(u.id, channel, u.text, u.start_s, u.end_s)
+            held = self._redactor.held()  # the detector's window of finals: the only ones masked back into
+            self._originals = {key: kept for key, kept in [*self._originals.items(), (u.id, u)] if key in held}
+            self._revisions = {key: r for key, r in self._revisions.items() if key in held}
+            self._found = {key: found for key, found in self._found.items() if key in held}
+            found = self._redactor.revised(u.id)  # a card begun in revised lines may end in this final
+            spans = changed.pop(u.id, [])
+            out = [self._final(u, _preferred(found.pop(u.id), spans) if u.id in found else spans)]
+            if out[0].redactions:
+                self._found[u.id] = out[0].redactions
+            changed.update({key: spans for key, spans in found.items() if key not in self._revisions})
+            out += self._masked_back(changed)
+            out += self._revisions_found(found, {m.utterance.id for m in out})
+        if len(self._masked_s.get(channel, [])) > said_before:  # card data found anew: the revisions near it
+            out += self._revisions_again(u.channel, {m.utterance.id for m in out})
+        return out
+
+    def _masked_back(self, changed: dict[str, list[Span]]) -> list[Masked]:
+        """The earlier finals a new final or revision showed to hold card data, sent again masked: as the
+        revision of its turn where one replaced the final's words (the detector reads those now), else as
+        the final was."""
+        out: list[Masked] = []
         for key, spans in changed.items():
-            if (before := self._originals.get(key)) is not None:
+            if (before := self._originals.get(key)) is None:
+                continue
+            self._found[key] = _masked(before, spans).redactions
+            if key in self._revisions:  # masked where the final's card data was said (the spans are the final's)
+                self._said(before.channel.value, self._found[key])
+                out.append(self._revision(self._revisions[key][0]))
+            else:
                 out.append(self._final(dataclasses.replace(before, revised=True), spans))
         return out
 
+    def _revisions_found(self, found: dict[str, list[Span]], sent: set[str]) -> list[Masked]:
+        """The revisions held that the detector ``found`` more in (read with the finals and revisions around
+        them), sent again; not those in ``sent``."""
+        out: list[Masked] = []
+        for key, spans in found.items():
+            if key in sent or key not in self._revisions:
+                continue
+            r, before = self._revisions[key]
+            if r.text and (now := self._revision_spans(r, spans)) != before:
+                out.append(self._revision(r, now))
+        return out
+
+    def _revision(self, u: Utterance, found: list[Span] | None = None) -> Masked:
+        """A revised final masked, with the spans the detector ``found`` in it; held for masking again while
+        the detector reads its final."""
+        spans = self._revision_spans(u, found or [])
+        if u.id in self._originals:
+            self._revisions[u.id] = (u, spans)
+        return self._final(u, spans)
+
+    def _revision_spans(self, u: Utterance, found: list[Span]) -> list[Span]:
+        """A revision's spans: those the detector ``found`` in it read with the finals around it, a long run
+        of digits masked as a partial's is (a revision merges a turn's finals: a card number said in pieces
+        may be whole in it), a shorter one where its final held card data, and any number said where card
+        data was masked before (a code's digits may move into the next turn's text); what was masked in
+        this same revision before stays masked."""
+        run = PARTIAL_RUN_DIGITS if u.id in self._masked_ids else REVISION_RUN_DIGITS
+        spans = _union(found, self._redactor.partial(u.channel.value, u.text, u.start_s, run, said=True))
+        spans = self._as_heard(u, spans + _said_where(u, self._masked_s.get(u.channel.value, []), spans))
+        if (sent := self._revisions.get(u.id)) is not None and sent[0] is u:
+            return _union(sent[1], spans)
+        return sorted(spans, key=lambda s: s.start)
+
+    def _as_heard(self, u: Utterance, spans: list[Span]) -> list[Span]:
+        """A revision's card data spans, each of the kind the finals were read as where it was said (most of
+        its time; a code wherever a code was): a revision read with only some of its turn's revisions in may
+        take a card's group for an expiry or a code, and the originals kept for supervisors would lose it."""
+        heard = [r for found in self._found.values() for r in found if r["channel"] == u.channel.value]
+        out: list[Span] = []
+        for span, at in zip(spans, _masked(u, spans).redactions, strict=True):
+            over: dict[str, float] = {}
+            for h in heard if span.kind in KINDS else []:
+                if h["kind"] in KINDS and (both := min(at["end"], h["end"]) - max(at["start"], h["start"])) > 0:
+                    over[h["kind"]] = over.get(h["kind"], 0.0) + both
+            kind = CVV if CVV in over else max(over, key=lambda k: over[k]) if over else span.kind
+            out.append(Span(kind, span.start, span.end))
+        return out
+
+    def _revisions_again(self, channel: Channel, sent: set[str]) -> list[Masked]:
+        """The revisions held of ``channel``'s finals that gain a span now that card data was found near
+        them, sent again (each may show more: until none does); not those in ``sent``."""
+        out: list[Masked] = []
+        again = True
+        while again:
+            again = False
+            for key, (r, spans) in list(self._revisions.items()):
+                if key in sent or r.channel is not channel or not r.text:
+                    continue
+                if (now := self._revision_spans(r, [])) != spans:
+                    out.append(self._revision(r, now))
+                    sent.add(key)
+                    again = True
+        return out
+
+    def _with_found(self, key: str, redactions: list[Redaction]) -> list[Redaction]:
+        """``redactions`` and where the detector found card data in the final ``key`` (its revision may
+        have lost those words: the recording is still silenced there)."""
+        return [*redactions, *(r for r in self._found.get(key, []) if r not in redactions)]
+
     def _final(self, u: Utterance, spans: list[Span]) -> Masked:
         masked = _masked(u, spans)
+        masked = dataclasses.replace(masked, redactions=self._with_found(u.id, masked.redactions))
         if self._keep_originals and any(s.kind != CVV for s in spans):
             # PCI DSS 3.3.1: a security code is never kept, not even for the roles that read originals
             masked = dataclasses.replace(masked, original=mask(u.text, [s for s in spans if s.kind == CVV]))
-        if spans:
+        if masked.redactions:
             self._masked_ids.add(u.id)
-            self._masked_s.setdefault(u.channel.value, []).extend(masked.redactions)
+            self._said(u.channel.value, masked.redactions)
         return masked
+
+    def _said(self, channel: str, redactions: list[Redaction]) -> None:
+        """Card data said there, on ``channel``: a revision's number said there is masked."""
+        known = self._masked_s.setdefault(channel, [])
+        known.extend(r for r in redactions if r not in known)
+
+
+def _union(before: list[Span], now: list[Span]) -> list[Span]:
+    """The spans masked before in a text, and those found now that overlap none of them."""
+    return sorted(
+        [*before, *(s for s in now if not any(s.start < b.end and b.start < s.end for b in before))],
+        key=lambda s: s.start,
+    )
+
+
+def _preferred(revised: list[Span], heard: list[Span]) -> list[Span]:
+    """A final's spans read after the revisions of the turns before it (``revised``), and those read after
+    their finals (``heard``) where none of the first overlaps them; but a security code read so stays one
+    (PCI DSS: a code is never kept, not even as an original)."""
+    codes = [h for h in heard if h.kind == CVV]
+    kept = [r for r in revised if not any(r.start < c.end and c.start < r.end for c in codes)]
+    return _union(_union(codes, kept), heard)
 
 
 def _said_where(u: Utterance, before: list[Redaction], found: list[Span]) -> list[Span]:
