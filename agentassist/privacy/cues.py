@@ -196,6 +196,24 @@ def fillers_only(folded: str) -> bool:
     return all(FILLER.fullmatch(w) for w in _WORD.findall(folded))
 
 
+# a short acknowledgement or discourse word a speaker ends a piece of a number with before going on ("0602
+# 1183... так" | "2869", "6317 5034, okay" | "0449"): a word that says nothing of the number
+ACKNOWLEDGEMENT = re.compile(
+    r"ok|okay|okey|yes|yeah|so|right|alright|got|it|and|then|"
+    r"так|да|ага|угу|вот|ладно|хорошо|дальше|далее|и|"
+    r"добре|далі|от|і|"
+    r"tak|okej|dobrze|dalej|wiec|i"
+)
+_ACKNOWLEDGEMENT_WORDS = 2  # "okay, so", "так, дальше": more words than this say something else
+
+
+def acknowledged_only(folded: str) -> bool:
+    """Whether ``folded`` holds an acknowledgement or two (:data:`ACKNOWLEDGEMENT`), fillers around them, and
+    no other word: a speaker pausing inside a number they go on with, not one naming what it was."""
+    words = [w for w in _WORD.findall(folded) if not FILLER.fullmatch(w)]
+    return 0 < len(words) <= _ACKNOWLEDGEMENT_WORDS and all(ACKNOWLEDGEMENT.fullmatch(w) for w in words)
+
+
 # the last four digits of a card (PCI DSS lets them show), said right before them: "my Visa ends in 5797",
 # "the one ending 5797", "заканчивается на 5797"
 LAST_FOUR = re.compile(

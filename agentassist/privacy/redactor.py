@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from agentassist.privacy.cues import CARD, CVV, EXPIRY, OTHER, cues, fillers_only
+from agentassist.privacy.cues import CARD, CVV, EXPIRY, OTHER, acknowledged_only, cues, fillers_only
 from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
@@ -64,6 +64,7 @@ class _Said:
     spans: list[Span] = field(default_factory=list)  # masked so far: a span once masked stays masked
     open: list[Span] = field(default_factory=list)  # a card number's first piece it ended with, masked at once
     echo: int = 0  # the digits of a number being said that it read back ("4539 1488" then "4539 1488, yes")
+    paused: bool = False  # it went on with a number and ended on an acknowledgement ("0602 1183... так")
 
 
 class Redactor:
@@ -279,7 +280,9 @@ class Redactor:
         first = mine[0][0] if mine else said  # where a number said across finals began: its context
         # a card's 16 digits said that fail the check may be the first of a 19-digit one's: only a Luhn-valid
         # number goes on from them (the next final's "737" is its code more likely than 3 digits misheard)
-        whole = _digits(mine) >= UNCHECKED_DIGITS[0]
+        # a number that went on past an acknowledgement ("0602 1183... так" | "2869") is a card's only where it
+        # passes the check: nothing else tells it from an order's or an account's number said in pieces
+        whole = _digits(mine) >= UNCHECKED_DIGITS[0] or any(owner.paused for owner, _ in mine)
         context_first = self._context(before, first.start_s, said.channel)
         across = _across(mine, said, lead, context_first, checked=whole, opened=opened)
         if not lead and not over and found and len(_words(folded[: found[0][0].start])) <= OPEN_LEAD_WORDS:
@@ -317,6 +320,9 @@ class Redactor:
             pending[said.channel] = []
         elif tail and lead and tail[0] is lead[0] and len(tail) == len(lead):
             pending[said.channel] = _trim(mine + [(said, i) for i in tail])
+        elif lead and _paused(mine, said, folded, found, context_first):
+            said.paused = True
+            pending[said.channel] = _trim(mine + [(said, i) for i in found[-1]])
         elif all(_digits(c) < 2 for c in found):  # no number ("Hold on, one moment", "Секундочку"): it goes on after
             pending[said.channel] = mine
         else:
@@ -529,6 +535,21 @@ def _going_on(pending: list[tuple[_Said, Item]], lead: list[Item]) -> list[Item]
             break
         out.append(item)
     return out
+
+
+def _paused(
+    pending: list[tuple[_Said, Item]], said: _Said, folded: str, found: list[list[Item]], before: Before
+) -> bool:
+    """Whether a final that goes on with a number begun before ends on an acknowledgement with all its
+    digits one run after the pieces said ("Э-э, 4817, э-э" | "0602 1183... так" | "И 2869."): the speaker
+    pauses inside the number, which goes on in the next final. Not a number named as another thing or
+    plainly no card's (a phone, a date), nor one already longer than a card."""
+    if not pending or len(found) != 1 or not acknowledged_only(folded[found[0][-1].end :]):
+        return False
+    if _digits(pending) + _digits(found[0]) >= CARD_DIGITS[1]:
+        return False
+    first, chain = pending[0][0], [i for owner, i in pending if owner is pending[0][0]]
+    return not _other_number(fold(first.text), chain, before) and not ordinary(folded, found[0])
 
 
 def _other_number(folded: str, chain: list[Item], before: Before) -> bool:

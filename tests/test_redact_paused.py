@@ -1,0 +1,68 @@
+"""Card data in the shapes the eleventh blind set showed missed (issue 19, session 18), each fix in general
+form: a card's groups said over three finals where the middle one ends on an acknowledgement ("так", "tak",
+"okay") before the number goes on; and the numbers that stay when they are joined so: one named as another
+thing, one failing the check, one followed by words that say something. Sentences and numbers of our own,
+not the benchmark's."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentassist.privacy.detect import luhn
+from tests.test_redact_shapes import _call
+
+# Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
+VISA = "4649261469152794"
+MASTERCARD = "5548232790009176"
+MASTERCARD_2 = "2637854542976938"
+NOT_A_CARD = "4564232968957473"  # begins as a Visa does, fails the check
+
+
+def test_the_numbers_made_for_these_tests_are_what_they_say() -> None:
+    assert luhn(VISA) and luhn(MASTERCARD) and luhn(MASTERCARD_2) and not luhn(NOT_A_CARD)
+
+
+def _three(number: str, opening: str, pause: str, ack: str, joiner: str) -> tuple[str, str, str]:
+    return (
+        f"{opening}, {number[:4]}, {pause}",
+        f"{number[4:8]} {number[8:12]}... {ack}",
+        f"{joiner} {number[12:]}.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("number", "opening", "pause", "ack", "joiner"),
+    [
+        (VISA, "Um", "um", "okay", "And"),
+        (MASTERCARD, "Э-э", "э-э", "так", "И"),
+        (MASTERCARD_2, "Э-э", "э-э", "да", "Потом"),
+        (VISA, "Е-е", "е-е", "так", "І"),
+        (MASTERCARD, "Yyy", "yyy", "tak", "I"),
+        (MASTERCARD_2, "Yyy", "yyy", "dobrze", "I"),
+    ],
+)
+def test_a_card_said_over_three_finals_with_an_acknowledgement_in_the_middle_is_masked_whole(
+    number: str, opening: str, pause: str, ack: str, joiner: str
+) -> None:
+    turns = _three(number, opening, pause, ack, joiner)
+    out = _call(*(("customer", t) for t in turns))
+    assert all("[CARD]" in o for o in out), out
+    assert not any(number[k : k + 4] in "".join(out) for k in range(0, 16, 4))
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        # named as another thing before its first piece: an order's number, however it checks
+        ("Order number, um, 4649, um", "2614 6915... okay", "And 2794."),
+        ("Номер заказа, э-э, 5548, э-э", "2327 9000... так", "И 9176."),
+        ("Numer zamówienia, yyy, 2637, yyy", "8545 4297... tak", "I 6938."),
+        # a number failing the check with no card's cue: nothing says it is a card
+        ("Um, 4564, um", "2329 6895... okay", "And 7473."),
+        ("Е-е, 4564, е-е", "2329 6895... так", "І 7473."),
+        # the words after the middle piece say something: the pieces are not one number
+        ("Um, 4649, um", "2614 6915, that was the old one", "And 2794."),
+    ],
+)
+def test_numbers_joined_over_an_acknowledgement_stay_unless_they_make_a_card(turns: tuple[str, str, str]) -> None:
+    assert _call(*(("customer", t) for t in turns)) == list(turns)
