@@ -2,14 +2,15 @@
 form: a card's groups said over three finals where the middle one ends on an acknowledgement ("так", "tak",
 "okay") before the number goes on; and the numbers that stay when they are joined so: one named as another
 thing, one failing the check, one followed by words that say something. Sentences and numbers of our own,
-not the benchmark's."""
+not the benchmark's. And a count of the digits printed on a side of the card ("the four on the front are",
+"четыре спереди"): a security code's cue, not a digit."""
 
 from __future__ import annotations
 
 import pytest
 
 from agentassist.privacy.detect import luhn
-from tests.test_redact_shapes import _call
+from tests.test_redact_shapes import _call, masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4649261469152794"
@@ -66,3 +67,41 @@ def test_a_card_said_over_three_finals_with_an_acknowledgement_in_the_middle_is_
 )
 def test_numbers_joined_over_an_acknowledgement_stay_unless_they_make_a_card(turns: tuple[str, str, str]) -> None:
     assert _call(*(("customer", t) for t in turns)) == list(turns)
+
+
+@pytest.mark.parametrize(
+    ("said", "code"),
+    [
+        ("Amex, and the four on the front are 8812.", "8812"),
+        ("The four on the front: 8812.", "8812"),
+        ("Четыре спереди: 4471.", "4471"),
+        ("Чотири спереду — 4471.", "4471"),
+        ("Cztery z przodu to 5120.", "5120"),
+        ("And the three on the back are 519.", "519"),
+    ],
+)
+def test_a_count_of_the_digits_printed_on_a_side_is_a_code_s_cue_not_a_digit(said: str, code: str) -> None:
+    out = masked(said)
+    assert "[CVV]" in out and code not in out, out
+
+
+def test_a_count_on_a_side_after_a_card_leaves_the_card_and_masks_the_code() -> None:
+    out = _call(
+        (
+            "customer",
+            f"It's a Visa, {' '.join(VISA[i : i + 4] for i in range(0, 16, 4))}, the three on the back are 519.",
+        )
+    )
+    assert out == ["It's a Visa, [CARD], the three on the back are [CVV]."]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "One two three four on the back of the form.",
+        "Seat four on the front row, please.",
+        "Four on the back, six on the front: ten chairs.",
+    ],
+)
+def test_numbers_said_before_a_side_with_no_code_stay(said: str) -> None:
+    assert masked(said) == said
