@@ -3,7 +3,8 @@ form: a card's groups said over three finals where the middle one ends on an ack
 "okay") before the number goes on; and the numbers that stay when they are joined so: one named as another
 thing, one failing the check, one followed by words that say something. Sentences and numbers of our own,
 not the benchmark's. And a count of the digits printed on a side of the card ("the four on the front are",
-"четыре спереди"): a security code's cue, not a digit."""
+"четыре спереди"): a security code's cue, not a digit. And a 19-digit card said over two finals whose code is
+given in the next: its last three digits are the card's, not a code."""
 
 from __future__ import annotations
 
@@ -105,3 +106,40 @@ def test_a_count_on_a_side_after_a_card_leaves_the_card_and_masks_the_code() -> 
 )
 def test_numbers_said_before_a_side_with_no_code_stay(said: str) -> None:
     assert masked(said) == said
+
+
+# 19-digit UnionPay numbers whose first 16 digits pass the check too (one in ten do)
+UNIONPAY_19 = "6285110284700671884"
+UNIONPAY_19_RU = "6223740153419741461"
+
+
+def test_the_19_digit_numbers_hold_16_that_pass_the_check() -> None:
+    assert all(luhn(n) and luhn(n[:16]) for n in (UNIONPAY_19, UNIONPAY_19_RU))
+
+
+@pytest.mark.parametrize(
+    ("number", "named", "code"),
+    [
+        (UNIONPAY_19, "UnionPay", "The code on the back is 472."),
+        (UNIONPAY_19_RU, "UnionPay", "Код на обороте 472."),
+        (UNIONPAY_19, "UnionPay", "Kod z tyłu 472."),
+    ],
+)
+def test_a_19_digit_card_over_two_finals_with_its_code_given_next_is_a_card_whole(
+    number: str, named: str, code: str
+) -> None:
+    first = f"{named}, {number[:4]} {number[4:8]}"
+    second = f"{number[8:12]} {number[12:16]} {number[16:]}."
+    assert _call(("customer", first), ("customer", second), ("customer", code)) == [
+        f"{named}, [CARD]",
+        "[CARD].",
+        code.replace("472", "[CVV]"),
+    ]
+
+
+def test_a_19_digit_run_over_two_finals_with_no_code_given_keeps_every_digit_masked() -> None:
+    first = f"UnionPay, {UNIONPAY_19[:4]} {UNIONPAY_19[4:8]}"
+    second = f"{UNIONPAY_19[8:12]} {UNIONPAY_19[12:16]} {UNIONPAY_19[16:]}."
+    out = _call(("customer", first), ("customer", second), ("customer", "Okay, thank you."))
+    assert out[0] == "UnionPay, [CARD]" and out[2] == "Okay, thank you."
+    assert not any(c.isdigit() for c in out[1]), out

@@ -197,8 +197,8 @@ def fillers_only(folded: str) -> bool:
     return all(FILLER.fullmatch(w) for w in _WORD.findall(folded))
 
 
-# a short acknowledgement or discourse word a speaker ends a piece of a number with before going on ("0602
-# 1183... так" | "2869", "6317 5034, okay" | "0449"): a word that says nothing of the number
+# a short acknowledgement or discourse word a speaker ends a piece of a number with before going on ("2614
+# 6915... так" | "2794", "2327 9000, okay" | "9176"): a word that says nothing of the number
 ACKNOWLEDGEMENT = re.compile(
     r"ok|okay|okey|yes|yeah|so|right|alright|got|it|and|then|"
     r"так|да|ага|угу|вот|ладно|хорошо|дальше|далее|и|"

@@ -137,7 +137,7 @@ _CARDINAL_OF |= {10: "ten", 11: "eleven", 12: "twelve", 20: "twenty", 30: "thirt
 _ONE_BEFORE = {"a", "an", "the", "this", "that", "another", "which", "each", "every", "any"}  # "a funny one": a word
 _SUFFIX = re.compile(r"-(?:го|ого|его|й|ий|ый|ой|я|е)(?![^\W\d_])")  # "до конца 27-го", "2029-го"
 _QUANTITY = re.compile(r"[\s-]*(?:digits?|numbers|цифр\w*|cyfr\w*)(?![^\W\d_])")  # "three digits": how many, no number
-# "the four on the front are 3920", "три на обороте": a count of the digits printed there (a security code's), no
+# "the four on the front are 8812", "три на обороте": a count of the digits printed there (a security code's), no
 # number; only one digit said alone (a number's last digit before them is said so rarely as to be taken for one)
 _PRINTED_THERE = re.compile(
     r"\s+(?:(?:on|at) the (?:front|back)|спереди|сзади|на обороте|на лицевой стороне|спереду|ззаду|на звороті"
