@@ -18,10 +18,11 @@ VISA = "4649261469152794"
 MASTERCARD = "5548232790009176"
 MASTERCARD_2 = "2637854542976938"
 NOT_A_CARD = "4564232968957473"  # begins as a Visa does, fails the check
+AMEX_16 = "3768275217488851"  # passes the check, begins as an Amex does: 16 digits, a length Amex issues none of
 
 
 def test_the_numbers_made_for_these_tests_are_what_they_say() -> None:
-    assert luhn(VISA) and luhn(MASTERCARD) and luhn(MASTERCARD_2) and not luhn(NOT_A_CARD)
+    assert luhn(VISA) and luhn(MASTERCARD) and luhn(MASTERCARD_2) and luhn(AMEX_16) and not luhn(NOT_A_CARD)
 
 
 def _three(number: str, opening: str, pause: str, ack: str, joiner: str) -> tuple[str, str, str]:
@@ -62,6 +63,8 @@ def test_a_card_said_over_three_finals_with_an_acknowledgement_in_the_middle_is_
         # a number failing the check with no card's cue: nothing says it is a card
         ("Um, 4564, um", "2329 6895... okay", "And 7473."),
         ("Е-е, 4564, е-е", "2329 6895... так", "І 7473."),
+        # passing the check at a length its scheme issues no card of
+        ("Um, 3768, um", "2752 1748... okay", "And 8851."),
         # the words after the middle piece say something: the pieces are not one number
         ("Um, 4649, um", "2614 6915, that was the old one", "And 2794."),
     ],

@@ -295,7 +295,8 @@ class Redactor:
         # number goes on from them (the next final's "737" is its code more likely than 3 digits misheard)
         # a number that went on past an acknowledgement ("2614 6915... так" | "2794") is a card's only where it
         # passes the check: nothing else tells it from an order's or an account's number said in pieces
-        whole = _digits(mine) >= UNCHECKED_DIGITS[0] or any(owner.paused for owner, _ in mine)
+        paused = any(owner.paused for owner, _ in mine)
+        whole = _digits(mine) >= UNCHECKED_DIGITS[0] or paused
         context_first = self._context(before, first.start_s, said.channel)
         # a code named after the number, in this final or a next one ("0284 7006 718." | "Kod z tyłu 519."): a
         # 19-digit card passing the check is the card, its last three digits no code (one card has one code)
@@ -304,7 +305,7 @@ class Redactor:
             and bool(mine)
             and (any(a >= lead[-1].end for a, _ in cues(CVV, folded)) or self._code_given(said, after or []))
         )
-        across = _across(mine, said, lead, context_first, checked=whole, opened=opened, coded_after=coded)
+        across = _across(mine, said, lead, context_first, checked=whole, opened=opened or paused, coded_after=coded)
         if not lead and not over and found and len(_words(folded[: found[0][0].start])) <= OPEN_LEAD_WORDS:
             across = _across(mine, said, found[0], Before(), checked=True)  # "Hold on, let me look. 0343 6467"
         for owner, spans in across.items():
@@ -515,7 +516,8 @@ def _across(
     """Card numbers that begin in earlier finals and end in this one: their spans, by final (one failing
     the Luhn check where the words before its first piece, or ``before`` them, say it is a card; not with
     ``checked``: Luhn-valid ones only). With ``opened`` (the pieces before were masked as a card's as they
-    came), none of a length its scheme issues no card of: the number goes on in the next final."""
+    came, or went on past an acknowledgement), none of a length its scheme issues no card of: the number goes
+    on in the next final. With ``coded_after`` (a security code is given after), a 19-digit card first."""
     if not pending or not lead:
         return {}
     owners = [p for p, _ in pending] + [said] * len(lead)
