@@ -1,11 +1,11 @@
 """Redaction of card data said aloud: recall and precision per kind, ordinary numbers masked.
 
-    python -m benchmarks.redact [--half tune|heldout|heldout2|...|heldout9|both] [--show] [--kinds]
+    python -m benchmarks.redact [--half tune|heldout|heldout2|...|heldout11|both] [--show] [--kinds]
 
 Reads benchmarks/redact_cases/<half>/<lang>.jsonl (see the README there); ``both`` (the default)
 prints tune and heldout, the old held-out half, scored blind once and tuned on since (session 14), as
 heldout2 (session 15), heldout3 (session 16), heldout4, heldout5 and heldout6 (all session 17) and
-heldout7, heldout8 and heldout9 (session 18) were.
+heldout7, heldout8, heldout9, heldout10 and heldout11 (session 18) were.
 Each case's utterances go through one :class:`~agentassist.privacy.redactor.Redactor` in order, as
 consecutive finals of one speaker 2 s apart (the customer; the agent's where the case's note says
 "utterance N is the agent ..."), and the spans each utterance ends with (after any later
@@ -43,8 +43,20 @@ from agentassist.privacy.said import Span, items
 
 CASES = Path(__file__).parent / "redact_cases"
 LANGUAGES = ("en", "ru", "uk", "pl")
-# blind sets scored once and tuned on since
-_RETIRED = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9")
+# blind sets scored blind (once; heldout10 twice) and tuned on since
+_RETIRED = (
+    "heldout",
+    "heldout2",
+    "heldout3",
+    "heldout4",
+    "heldout5",
+    "heldout6",
+    "heldout7",
+    "heldout8",
+    "heldout9",
+    "heldout10",
+    "heldout11",
+)
 _AGENT = re.compile(r"utterance (\d+) is the agent")  # a case's note: that utterance is the agent's (a read-back)
 _SLACK_CHARS = 2  # a found span may miss this much of an expected one ("-" or "," at an edge)
 
@@ -141,7 +153,7 @@ def report(half: str, show: bool, with_kinds: bool = False) -> list[str]:
     kinds = OPTIONAL_KINDS if with_kinds else KINDS
     rules = Rules.of(OPTIONAL_KINDS) if with_kinds else None
     head = " | ".join(f"{k} recall | {k} precision" for k in kinds)
-    title = f"{half} (old: scored blind once, tuned on since)" if half in _RETIRED else half
+    title = f"{half} (old: scored blind, tuned on since)" if half in _RETIRED else half
     lines = [
         f"## {title}{' (kinds)' if with_kinds else ''}",
         "",

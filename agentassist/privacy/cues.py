@@ -24,9 +24,10 @@ CVV_CUE = re.compile(
     r"\b(?:cvv2?|cvc2?|cv2|c[ -]v[ -][vc]2?|cid|сиви|сививи|security code|card verification (?:code|value)|card code"
     r"|digits on the back|on the back|(?:three|four|3|4)[- ]digit (?:security )?code(?: on the (?:front|back))?"
     r"|трехзначн\w* код\w*|тризначн\w* код\w*|trzycyfrow\w* kod\w*|kod\w* trzycyfrow\w*"
-    r"|(?:three|four|3|4) digits on the front|code on the front|код\w* (?:на лицевой стороне|спереди|на лицьовому боці)"
-    r"|(?:три|четыре|чотири|3|4) цифр\w* (?:на лицевой стороне|спереди|на лицьовому боці|спереду)"
-    r"|(?:kod\w*|trzy cyfry|cztery cyfry|3 cyfry|4 cyfry) z przodu"
+    r"|(?:three|four|3|4)(?: digits| numbers)? on the front|code on the front"
+    r"|код\w* (?:на лицевой стороне|спереди|на лицьовому боці)"
+    r"|(?:три|четыре|чотири|3|4)(?: цифр\w*)? (?:на лицевой стороне|спереди|на лицьовому боці|спереду)"
+    r"|(?:kod\w*|(?:trzy|cztery|3|4)(?: cyfry)?) z przodu"
     r"|код\w* спереду|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa|kod\w* zabezpieczaj\w*"
     r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
     r"|signature (?:strip|panel)|полос\w* для подписи|смуз\w* для підпису|pasku podpisu|pasek podpisu"
@@ -194,6 +195,24 @@ FILLER = re.compile(r"u+m+|u+h+|e+r+m*|h+m+|m+|a+h+|e+h+|e+|y+|э+|э+м+|м+|е
 def fillers_only(folded: str) -> bool:
     """Whether ``folded`` holds no word but fillers (:data:`FILLER`), or none at all."""
     return all(FILLER.fullmatch(w) for w in _WORD.findall(folded))
+
+
+# a short acknowledgement or discourse word a speaker ends a piece of a number with before going on ("2614
+# 6915... так" | "2794", "2327 9000, okay" | "9176"): a word that says nothing of the number
+ACKNOWLEDGEMENT = re.compile(
+    r"ok|okay|okey|yes|yeah|so|right|alright|got|it|and|then|"
+    r"так|да|ага|угу|вот|ладно|хорошо|дальше|далее|и|"
+    r"добре|далі|от|і|"
+    r"tak|okej|dobrze|dalej|wiec|i"
+)
+_ACKNOWLEDGEMENT_WORDS = 2  # "okay, so", "так, дальше": more words than this say something else
+
+
+def acknowledged_only(folded: str) -> bool:
+    """Whether ``folded`` holds an acknowledgement or two (:data:`ACKNOWLEDGEMENT`), fillers around them, and
+    no other word: a speaker pausing inside a number they go on with, not one naming what it was."""
+    words = [w for w in _WORD.findall(folded) if not FILLER.fullmatch(w)]
+    return 0 < len(words) <= _ACKNOWLEDGEMENT_WORDS and all(ACKNOWLEDGEMENT.fullmatch(w) for w in words)
 
 
 # the last four digits of a card (PCI DSS lets them show), said right before them: "my Visa ends in 5797",

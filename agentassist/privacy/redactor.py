@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from agentassist.privacy.cues import CARD, CVV, EXPIRY, OTHER, cues, fillers_only
+from agentassist.privacy.cues import CARD, CVV, EXPIRY, OTHER, acknowledged_only, cues, fillers_only
 from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
@@ -64,6 +64,7 @@ class _Said:
     spans: list[Span] = field(default_factory=list)  # masked so far: a span once masked stays masked
     open: list[Span] = field(default_factory=list)  # a card number's first piece it ended with, masked at once
     echo: int = 0  # the digits of a number being said that it read back ("4539 1488" then "4539 1488, yes")
+    paused: bool = False  # it went on with a number and ended on an acknowledgement ("2614 6915... так")
 
 
 class Redactor:
@@ -149,6 +150,12 @@ class Redactor:
                 spans.append(Span(by_shape(chain, before.said), whole.start, whole.end))
         return sorted(spans, key=lambda s: s.start)
 
+    def _code_given(self, said: _Said, after: list[_Said]) -> bool:
+        """Whether one of the next two finals after ``said``, a little after it, gives a security code (its cue
+        and its digits: "Kod z tyłu 519.")."""
+        near = [s for s in after[:2] if s.start_s - said.end_s <= self.context_s]
+        return any(x.kind == CVV for s in near for x in find_spans(s.text))
+
     def _reading(self, channel: str, start_s: float) -> bool:
         """Whether card data is being read as ``start_s`` begins: the latest final within ``context_s`` that
         has to do with card data (a span of it, its cue, a question for it) is no security code (the code is
@@ -224,7 +231,7 @@ class Redactor:
             )
             pending: dict[str, list[tuple[_Said, Item]]] = {}
             for n, s in enumerate(view):
-                self._read(s, view[:n], pending)
+                self._read(s, view[:n], pending, view[n + 1 :])
             _read_back(view)
             _dictated(view, self.context_s)
         # a final not revised keeps what the revisions around it showed it held, apart from its own spans:
@@ -250,13 +257,20 @@ class Redactor:
         before = {s: list(s.spans) for s in self._said}
         pending: dict[str, list[tuple[_Said, Item]]] = {}
         for n, s in enumerate(self._said):
-            self._read(s, self._said[:n], pending)
+            self._read(s, self._said[:n], pending, self._said[n + 1 :])
         _read_back(self._said)
         _dictated(self._said, self.context_s)
         return {s.key: list(s.spans) for s in self._said if s is said or s.spans != before[s]}
 
-    def _read(self, said: _Said, before: list[_Said], pending: dict[str, list[tuple[_Said, Item]]]) -> None:
-        """One final read in its place in time: its spans added to those it had."""
+    def _read(
+        self,
+        said: _Said,
+        before: list[_Said],
+        pending: dict[str, list[tuple[_Said, Item]]],
+        after: list[_Said] | None = None,
+    ) -> None:
+        """One final read in its place in time: its spans added to those it had. ``after``: the finals held
+        that came after it (a security code given in one tells the card's last digits from a code)."""
         mine = pending.get(said.channel, [])
         if mine and said.start_s - mine[-1][0].end_s > self.context_s:
             mine = []
@@ -279,12 +293,24 @@ class Redactor:
         first = mine[0][0] if mine else said  # where a number said across finals began: its context
         # a card's 16 digits said that fail the check may be the first of a 19-digit one's: only a Luhn-valid
         # number goes on from them (the next final's "737" is its code more likely than 3 digits misheard)
-        whole = _digits(mine) >= UNCHECKED_DIGITS[0]
+        # a number that went on past an acknowledgement ("2614 6915... так" | "2794") is a card's only where it
+        # passes the check: nothing else tells it from an order's or an account's number said in pieces
+        paused = any(owner.paused for owner, _ in mine)
+        whole = _digits(mine) >= UNCHECKED_DIGITS[0] or paused
         context_first = self._context(before, first.start_s, said.channel)
-        across = _across(mine, said, lead, context_first, checked=whole, opened=opened)
+        # a code named after the number, in this final or a next one ("0284 7006 718." | "Kod z tyłu 519."): a
+        # 19-digit card passing the check is the card, its last three digits no code (one card has one code)
+        coded = (
+            bool(lead)
+            and bool(mine)
+            and (any(a >= lead[-1].end for a, _ in cues(CVV, folded)) or self._code_given(said, after or []))
+        )
+        across = _across(mine, said, lead, context_first, checked=whole, opened=opened or paused, coded_after=coded)
         if not lead and not over and found and len(_words(folded[: found[0][0].start])) <= OPEN_LEAD_WORDS:
             across = _across(mine, said, found[0], Before(), checked=True)  # "Hold on, let me look. 0343 6467"
         for owner, spans in across.items():
+            if coded:  # its last digits read as a code before the code was given: the card's
+                owner.spans = [x for x in owner.spans if x.kind != CVV or not _overlaps(x, spans)]
             _add(owner, spans)
         if across:
             context = Before(context.asked, context.said | {CARD}, True)
@@ -317,6 +343,9 @@ class Redactor:
             pending[said.channel] = []
         elif tail and lead and tail[0] is lead[0] and len(tail) == len(lead):
             pending[said.channel] = _trim(mine + [(said, i) for i in tail])
+        elif lead and _paused(mine, said, folded, found, context_first):
+            said.paused = True
+            pending[said.channel] = _trim(mine + [(said, i) for i in found[-1]])
         elif all(_digits(c) < 2 for c in found):  # no number ("Hold on, one moment", "Секундочку"): it goes on after
             pending[said.channel] = mine
         else:
@@ -482,17 +511,19 @@ def _across(
     before: Before,
     checked: bool = False,
     opened: bool = False,
+    coded_after: bool = False,
 ) -> dict[_Said, list[Span]]:
     """Card numbers that begin in earlier finals and end in this one: their spans, by final (one failing
     the Luhn check where the words before its first piece, or ``before`` them, say it is a card; not with
     ``checked``: Luhn-valid ones only). With ``opened`` (the pieces before were masked as a card's as they
-    came), none of a length its scheme issues no card of: the number goes on in the next final."""
+    came, or went on past an acknowledgement), none of a length its scheme issues no card of: the number goes
+    on in the next final. With ``coded_after`` (a security code is given after), a 19-digit card first."""
     if not pending or not lead:
         return {}
     owners = [p for p, _ in pending] + [said] * len(lead)
     chain = [i for _, i in pending] + lead
     spans: dict[_Said, list[Span]] = {}
-    windows = card_windows(chain, across=len(pending))
+    windows = card_windows(chain, across=len(pending), coded_after=coded_after)
     unchecked = not windows and not checked
     if unchecked:
         windows = unchecked_window(chain, fold(owners[0].text), before, across=len(pending))
@@ -529,6 +560,21 @@ def _going_on(pending: list[tuple[_Said, Item]], lead: list[Item]) -> list[Item]
             break
         out.append(item)
     return out
+
+
+def _paused(
+    pending: list[tuple[_Said, Item]], said: _Said, folded: str, found: list[list[Item]], before: Before
+) -> bool:
+    """Whether a final that goes on with a number begun before ends on an acknowledgement with all its
+    digits one run after the pieces said ("Э-э, 4649, э-э" | "2614 6915... так" | "И 2794."): the speaker
+    pauses inside the number, which goes on in the next final. Not a number named as another thing or
+    plainly no card's (a phone, a date), nor one already longer than a card."""
+    if not pending or len(found) != 1 or not acknowledged_only(folded[found[0][-1].end :]):
+        return False
+    if _digits(pending) + _digits(found[0]) >= CARD_DIGITS[1]:
+        return False
+    first, chain = pending[0][0], [i for owner, i in pending if owner is pending[0][0]]
+    return not _other_number(fold(first.text), chain, before) and not ordinary(folded, found[0])
 
 
 def _other_number(folded: str, chain: list[Item], before: Before) -> bool:

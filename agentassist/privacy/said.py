@@ -137,6 +137,12 @@ _CARDINAL_OF |= {10: "ten", 11: "eleven", 12: "twelve", 20: "twenty", 30: "thirt
 _ONE_BEFORE = {"a", "an", "the", "this", "that", "another", "which", "each", "every", "any"}  # "a funny one": a word
 _SUFFIX = re.compile(r"-(?:го|ого|его|й|ий|ый|ой|я|е)(?![^\W\d_])")  # "до конца 27-го", "2029-го"
 _QUANTITY = re.compile(r"[\s-]*(?:digits?|numbers|цифр\w*|cyfr\w*)(?![^\W\d_])")  # "three digits": how many, no number
+# "the four on the front are 8812", "три на обороте": a count of the digits printed there (a security code's), no
+# number; only one digit said alone (a number's last digit before them is said so rarely as to be taken for one)
+_PRINTED_THERE = re.compile(
+    r"\s+(?:(?:on|at) the (?:front|back)|спереди|сзади|на обороте|на лицевой стороне|спереду|ззаду|на звороті"
+    r"|на лицьовому боці|z przodu|z tylu|na odwrocie)(?![^\W\d_])"
+)
 # "последние четыре 7782", "the last four 9156", "первые восемь 2200 1813": how many digits follow (a card's end
 # or its first half), no number
 _LAST = re.compile(r"\b(?:last|final|first|последн\w*|перв\w*|останн\w*|перш\w*|ostatni\w*|pierwsz\w*)\s+$")
@@ -248,8 +254,14 @@ def _items(text: str) -> tuple[Item, ...]:
             flush()
         repeat = 0
     flush()
-    out = [i for i in out if i.digits and not _QUANTITY.match(folded, i.end)]
+    out = [i for i in out if i.digits and not _QUANTITY.match(folded, i.end) and not _count_printed(folded, i)]
     return tuple(i for n, i in enumerate(out) if not _count_of_last(folded, i, out[n + 1 :]))
+
+
+def _count_printed(folded: str, item: Item) -> bool:
+    """Whether ``item`` is one digit said in words that counts the digits printed on a side of the card ("the
+    four on the front", "три на обороте"): how many, no number."""
+    return item.spoken and len(item.digits) == 1 and bool(_PRINTED_THERE.match(folded, item.end))
 
 
 def _count_of_last(folded: str, item: Item, after: list[Item]) -> bool:
