@@ -176,7 +176,7 @@ def _finish_recording(session: CallSession, late: LateSilence) -> None:
     spans = [(r["start"], r["end"]) for r in kept + here]
     if spans and not recorder.failed:
         facts["recording_silenced_s"] = round(silence(path, spans, recorder.sample_rate_hz, keys=session.keys), 3)
-        late.silenced += spans
+        late.silenced += sorted(set(spans))  # those stored and those in memory are mostly the same
     if session.opus is not None:
         try:
             path = wav_to_opus(path, session.opus, session.keys)
