@@ -12,6 +12,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -71,6 +72,13 @@ def _call(tmp_path: Path, opus: OpusOptions | None, keys: KeyRing | None) -> tup
     return session, store, feed
 
 
+def _media(store: Store) -> dict[str, Any]:
+    """The call's media facts, as GET /api/calls/{id} lists them."""
+    call = store.get_call("c1")
+    assert call is not None and call["media"] is not None
+    return dict(call["media"])
+
+
 def _recording(tmp_path: Path) -> Path:
     (path,) = [p for p in tmp_path.iterdir() if p.name.startswith("c1.")]
     return path
@@ -101,7 +109,7 @@ def test_a_revision_after_the_close_silences_its_card_number_in_the_finished_rec
     assert sealed.is_sealed(path) is (keys is not None)
     assert store.redactions("c1") == []  # the live final held no card number the detector could see
     assert _loud(path, keys, 2.0, 4.0) > 4000
-    media = store.get_call("c1")["media"]
+    media = _media(store)
     assert "recording_silenced_s" not in media
 
     session.records.on_utterance(_utterance(REVISED, revised=True))  # later than REVISION_WAIT_S
@@ -116,7 +124,7 @@ def test_a_revision_after_the_close_silences_its_card_number_in_the_finished_rec
     assert _loud(path, keys, 0.5, start - PAD_S - 0.3) > 4000 and _loud(path, keys, end + PAD_S + 0.3, 5.5) > 4000
     rate, data = read_stereo(path, RATE, keys)
     assert abs(len(data) / rate - CALL_S) < 0.05  # the whole call is still there
-    media = store.get_call("c1")["media"]
+    media = _media(store)
     assert media["recording_silenced_s"] == pytest.approx(end - start + 2 * PAD_S, abs=0.01)
     assert media["recording_bytes"] == path.stat().st_size
     assert "recording_silence_error" not in media
@@ -131,10 +139,10 @@ def test_a_late_span_already_silent_is_not_silenced_again(tmp_path: Path) -> Non
     session.records.on_utterance(_utterance(REVISED, revised=True))
     path = _recording(tmp_path)
     once = path.read_bytes()
-    first = store.get_call("c1")["media"]["recording_silenced_s"]
+    first = _media(store)["recording_silenced_s"]
     session.records.on_utterance(_utterance(REVISED, revised=True))
     assert path.read_bytes() == once
-    assert store.get_call("c1")["media"]["recording_silenced_s"] == first
+    assert _media(store)["recording_silenced_s"] == first
 
 
 def test_a_recording_gone_is_said_in_the_log_and_the_record_and_the_call_path_goes_on(
@@ -144,7 +152,7 @@ def test_a_recording_gone_is_said_in_the_log_and_the_record_and_the_call_path_go
     _recording(tmp_path).unlink()  # erased, or moved away
     session.records.on_utterance(_utterance(REVISED, revised=True))
     assert [r["kind"] for r in store.redactions("c1")] == ["card"]  # listed all the same
-    error = store.get_call("c1")["media"]["recording_silence_error"]
+    error = _media(store)["recording_silence_error"]
     assert "not silenced" in error and "2." in error
     assert any("NOT silenced" in r.getMessage() for r in caplog.records)
     assert [e for e in feed.events if e.type is EventType.UTTERANCE_REVISED]  # published all the same
@@ -186,5 +194,5 @@ def test_a_revision_racing_the_close_is_silenced_exactly_once(tmp_path: Path, ca
     by_close = [m for m in said if "s silenced over 1 masked spans" in m and "encoded again" not in m]
     late_ones = [m for m in said if "masked after the call" in m]
     assert len(by_close) + len(late_ones) == 1, said  # the close silenced it in the WAV, or it came too late
-    media = store.get_call("c1")["media"]
+    media = _media(store)
     assert media["recording_silenced_s"] == pytest.approx(span["end"] - span["start"] + 2 * PAD_S, abs=0.01)

@@ -171,6 +171,19 @@ def _decoded_length(path: Path | BinaryIO) -> tuple[int, int, int]:
     return channels, rate, samples
 
 
+def _check(encoded: Path | BinaryIO, source_samples: int, source_rate_hz: int, name: Path) -> None:
+    """AudioError unless the Ogg ``encoded`` decodes in full to two channels of its source's length
+    (``source_samples`` at ``source_rate_hz``, within :func:`tolerance_samples`)."""
+    channels, rate, samples = _decoded_length(encoded)
+    expected = source_samples * rate // source_rate_hz if rate else 0
+    slack = tolerance_samples(expected, rate) if rate else 0
+    if channels != 2 or abs(samples - expected) > slack:
+        raise AudioError(
+            f"{name}: expected 2 channels of {expected} samples at {rate} Hz (+- {slack}), "
+            f"got {channels} channels of {samples}"
+        )
+
+
 def wav_to_opus(wav: Path, options: OpusOptions | None = None, keys: KeyRing | None = None) -> Path:
     """Convert a closed recording to ``<stem>.ogg`` beside it and remove the WAV; returns the Ogg path.
 
@@ -189,14 +202,7 @@ def wav_to_opus(wav: Path, options: OpusOptions | None = None, keys: KeyRing | N
             wav_samples, wav_rate = w.getnframes(), w.getframerate()
         memory = io.BytesIO()
         _encode(wav, memory if encrypted else part, options, keys)
-        channels, rate, samples = _decoded_length(io.BytesIO(memory.getvalue()) if encrypted else part)
-        expected = wav_samples * rate // wav_rate if rate else 0
-        slack = tolerance_samples(expected, rate) if rate else 0
-        if channels != 2 or abs(samples - expected) > slack:
-            raise AudioError(
-                f"{part}: expected 2 channels of {expected} samples at {rate} Hz (+- {slack}), "
-                f"got {channels} channels of {samples}"
-            )
+        _check(io.BytesIO(memory.getvalue()) if encrypted else part, wav_samples, wav_rate, part)
         if encrypted:
             _seal(memory, part, keys)
         else:
@@ -252,14 +258,7 @@ def silence_ogg(
         blocks = (data[at : at + _BLOCK_FRAMES].reshape(1, -1) for at in range(0, n, _BLOCK_FRAMES))
         memory = io.BytesIO()
         _encode_blocks(blocks, rate, memory, options)
-        channels, out_rate, samples = _decoded_length(io.BytesIO(memory.getvalue()))
-        expected = n * out_rate // rate if out_rate else 0
-        slack = tolerance_samples(expected, out_rate) if out_rate else 0
-        if channels != 2 or abs(samples - expected) > slack:
-            raise AudioError(
-                f"{ogg}: silenced, expected 2 channels of {expected} samples at {out_rate} Hz (+- {slack}), "
-                f"got {channels} channels of {samples}"
-            )
+        _check(io.BytesIO(memory.getvalue()), n, rate, part)
         if encrypted:
             _seal(memory, part, keys)
         else:
@@ -272,4 +271,4 @@ def silence_ogg(
         if isinstance(exc, AudioError):
             raise
         raise AudioError(f"{ogg}: silencing the Opus recording failed: {exc}") from None
-    return sum(last - first for first, last in cuts) / rate
+    return float(sum(last - first for first, last in cuts) / rate)
