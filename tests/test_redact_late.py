@@ -26,6 +26,7 @@ from agentassist.pipeline import CallSession, SessionInfo
 from agentassist.pipeline.close import REVISION_WAIT_S
 from agentassist.privacy.silence import PAD_S
 from agentassist.store.db import Store
+from agentassist.store.removal import delete_calls
 from tests.test_pipeline_revise import Feed
 
 KEY = RecordingKey("2026-12", bytes(range(32)))
@@ -196,3 +197,17 @@ def test_a_revision_racing_the_close_is_silenced_exactly_once(tmp_path: Path, ca
     assert len(by_close) + len(late_ones) == 1, said  # the close silenced it in the WAV, or it came too late
     media = _media(store)
     assert media["recording_silenced_s"] == pytest.approx(span["end"] - span["start"] + 2 * PAD_S, abs=0.01)
+
+
+def test_a_call_erased_before_its_late_revision_is_left_erased(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The caller's data erased (rows and recording) before the revision comes: nothing raised to the
+    revision's thread, the log says the span was not silenced, and no row of the call comes back."""
+    session, store, feed = _call(tmp_path, OpusOptions(), None)
+    delete_calls(store, ["c1"])
+    _recording(tmp_path).unlink()
+    session.records.on_utterance(_utterance(REVISED, revised=True))
+    assert any("NOT silenced" in r.getMessage() for r in caplog.records)
+    assert store.get_call("c1") is None and store.redactions("c1") == []
+    assert [e for e in feed.events if e.type is EventType.UTTERANCE_REVISED]  # the feed still gets it masked
