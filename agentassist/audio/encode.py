@@ -15,7 +15,7 @@ import io
 import logging
 import os
 import wave
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -60,25 +60,31 @@ def _wav_blocks(w: wave.Wave_read) -> Iterator[np.ndarray]:
 
 def _encode(wav: Path, target: Path | BinaryIO, options: OpusOptions, keys: KeyRing | None) -> int:
     """Encode ``wav`` (stereo 16-bit) to Ogg Opus at ``target``; returns its samples per channel."""
-    import av  # PyAV, faster-whisper's dependency: imported when a recording is converted
-
     with sealed.open_recording(wav, keys) as source, wave.open(source) as w:
         rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
         if (channels, width) != (2, 2):
             raise AudioError(f"{wav}: expected stereo 16-bit PCM, got {channels} channels of {8 * width} bits")
         if rate not in OPUS_RATES_HZ:
             raise AudioError(f"{wav}: Opus takes {', '.join(map(str, OPUS_RATES_HZ))} Hz, got {rate} Hz")
-        with av.open(str(target) if isinstance(target, Path) else target, "w", format="ogg") as out:
-            stream = out.add_stream("libopus", rate=rate, layout="stereo")
-            stream.bit_rate = options.bitrate_bps
-            pts = 0
-            for block in _wav_blocks(w):
-                frame = av.AudioFrame.from_ndarray(block, format="s16", layout="stereo")
-                frame.sample_rate = rate
-                frame.pts = pts
-                pts += block.shape[1] // 2
-                out.mux(stream.encode(frame))
-            out.mux(stream.encode(None))
+        return _encode_blocks(_wav_blocks(w), rate, target, options)
+
+
+def _encode_blocks(blocks: Iterable[np.ndarray], rate: int, target: Path | BinaryIO, options: OpusOptions) -> int:
+    """Packed stereo s16 ``blocks`` (shape (1, 2n)) at ``rate`` encoded to Ogg Opus at ``target``; returns
+    the samples per channel."""
+    import av  # PyAV, faster-whisper's dependency: imported when a recording is converted
+
+    with av.open(str(target) if isinstance(target, Path) else target, "w", format="ogg") as out:
+        stream = out.add_stream("libopus", rate=rate, layout="stereo")
+        stream.bit_rate = options.bitrate_bps
+        pts = 0
+        for block in blocks:
+            frame = av.AudioFrame.from_ndarray(block, format="s16", layout="stereo")
+            frame.sample_rate = rate
+            frame.pts = pts
+            pts += block.shape[1] // 2
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
     return pts
 
 
@@ -165,6 +171,19 @@ def _decoded_length(path: Path | BinaryIO) -> tuple[int, int, int]:
     return channels, rate, samples
 
 
+def _check(encoded: Path | BinaryIO, source_samples: int, source_rate_hz: int, name: Path) -> None:
+    """AudioError unless the Ogg ``encoded`` decodes in full to two channels of its source's length
+    (``source_samples`` at ``source_rate_hz``, within :func:`tolerance_samples`)."""
+    channels, rate, samples = _decoded_length(encoded)
+    expected = source_samples * rate // source_rate_hz if rate else 0
+    slack = tolerance_samples(expected, rate) if rate else 0
+    if channels != 2 or abs(samples - expected) > slack:
+        raise AudioError(
+            f"{name}: expected 2 channels of {expected} samples at {rate} Hz (+- {slack}), "
+            f"got {channels} channels of {samples}"
+        )
+
+
 def wav_to_opus(wav: Path, options: OpusOptions | None = None, keys: KeyRing | None = None) -> Path:
     """Convert a closed recording to ``<stem>.ogg`` beside it and remove the WAV; returns the Ogg path.
 
@@ -183,20 +202,9 @@ def wav_to_opus(wav: Path, options: OpusOptions | None = None, keys: KeyRing | N
             wav_samples, wav_rate = w.getnframes(), w.getframerate()
         memory = io.BytesIO()
         _encode(wav, memory if encrypted else part, options, keys)
-        channels, rate, samples = _decoded_length(io.BytesIO(memory.getvalue()) if encrypted else part)
-        expected = wav_samples * rate // wav_rate if rate else 0
-        slack = tolerance_samples(expected, rate) if rate else 0
-        if channels != 2 or abs(samples - expected) > slack:
-            raise AudioError(
-                f"{part}: expected 2 channels of {expected} samples at {rate} Hz (+- {slack}), "
-                f"got {channels} channels of {samples}"
-            )
+        _check(io.BytesIO(memory.getvalue()) if encrypted else part, wav_samples, wav_rate, part)
         if encrypted:
-            assert keys is not None, "an encrypted WAV was read, so there are keys"
-            data = memory.getbuffer()
-            step = sealed.CHUNK_BYTES
-            chunks = (bytes(data[i : i + step]) for i in range(0, len(data), step))
-            sealed.seal_stream(chunks, part, keys.current, sealed.Kind.FILE)  # fsynced
+            _seal(memory, part, keys)
         else:
             with open(part, "rb") as f:
                 os.fsync(f.fileno())
@@ -209,3 +217,58 @@ def wav_to_opus(wav: Path, options: OpusOptions | None = None, keys: KeyRing | N
     wav.unlink()
     log.info("recording %s converted to Opus (%d -> %d bytes)", ogg.name, wav_samples * 4 + 44, ogg.stat().st_size)
     return ogg
+
+
+def _seal(memory: io.BytesIO, part: Path, keys: KeyRing | None) -> None:
+    """An Ogg encoded in memory written encrypted with the current key (fsynced): never in clear on disk."""
+    assert keys is not None, "an encrypted recording was read, so there are keys"
+    data = memory.getbuffer()
+    step = sealed.CHUNK_BYTES
+    chunks = (bytes(data[i : i + step]) for i in range(0, len(data), step))
+    sealed.seal_stream(chunks, part, keys.current, sealed.Kind.FILE)
+
+
+def silence_ogg(
+    ogg: Path,
+    spans_s: list[tuple[float, float]],
+    sample_rate_hz: int,
+    options: OpusOptions | None = None,
+    keys: KeyRing | None = None,
+) -> float:
+    """Zero both channels of an Ogg Opus recording over each (start, end) in seconds; returns the seconds
+    silenced (``spans_s`` must not overlap). Opus cannot be changed in place: the file is decoded at
+    ``sample_rate_hz`` (the rate its WAV had), silenced in memory and encoded again with ``options`` (those
+    it was made with), checked as :func:`wav_to_opus` checks it, written beside it (encrypted with the
+    current key when it was encrypted) and renamed over it. On failure the file is left as it was and
+    AudioError says why.
+    """
+    import av
+
+    options = options or OpusOptions()
+    part = ogg.with_suffix(".ogg.part")
+    try:
+        encrypted = sealed.is_sealed(ogg)
+        rate, data = read_stereo(ogg, sample_rate_hz, keys)
+        if data.ndim != 2 or data.shape[1] != 2:
+            raise AudioError(f"{ogg}: expected a stereo recording to silence, got {data.shape[-1]} channels")
+        n = data.shape[0]
+        cuts = [(min(n, int(a * rate)), min(n, int(b * rate))) for a, b in spans_s]
+        for first, last in cuts:
+            data[first:last] = 0
+        blocks = (data[at : at + _BLOCK_FRAMES].reshape(1, -1) for at in range(0, n, _BLOCK_FRAMES))
+        memory = io.BytesIO()
+        _encode_blocks(blocks, rate, memory, options)
+        _check(io.BytesIO(memory.getvalue()), n, rate, part)
+        if encrypted:
+            _seal(memory, part, keys)
+        else:
+            with open(part, "wb") as f:
+                f.write(memory.getbuffer())
+                os.fsync(f.fileno())
+        os.replace(part, ogg)
+    except (AudioError, OSError, av.FFmpegError) as exc:
+        part.unlink(missing_ok=True)
+        if isinstance(exc, AudioError):
+            raise
+        raise AudioError(f"{ogg}: silencing the Opus recording failed: {exc}") from None
+    return float(sum(last - first for first, last in cuts) / rate)

@@ -26,7 +26,7 @@ from agentassist.errors import AudioError
 from agentassist.events import Channel, Event, EventType
 from agentassist.failures import cause_of, retried, stage_of
 from agentassist.pipeline.records import SPAN_EVENTS
-from agentassist.privacy.silence import silence
+from agentassist.privacy.silence import covered, silence, silenced_s
 from agentassist.privacy.utterances import Redaction
 
 if TYPE_CHECKING:
@@ -141,8 +141,19 @@ def mark_ended(session: CallSession, end_s: float) -> None:
 
 
 def finish_recording(session: CallSession) -> None:
-    """Convert the closed WAV when asked to; before the call is marked ended, so an ended call's
-    recording is final. A failed conversion keeps the WAV and says why."""
+    """Silence the closed WAV over the spans masked so far and convert it when asked to; before the call
+    is marked ended, so an ended call's recording is final but for spans masked later still, which
+    :class:`LateSilence` silences in it. A failed conversion keeps the WAV and says why."""
+    records = session.records
+    late = LateSilence(session)
+    with records.recording_lock:  # a span masked meanwhile waits for late_silence (agentassist.pipeline.records)
+        try:
+            _finish_recording(session, late)
+        finally:
+            records.late_silence = late
+
+
+def _finish_recording(session: CallSession, late: LateSilence) -> None:
     info, recorder = session.info, session.recorder
     path = info.recording_path
     recorded_s = recorder.duration_s
@@ -165,6 +176,7 @@ def finish_recording(session: CallSession) -> None:
     spans = [(r["start"], r["end"]) for r in kept + here]
     if spans and not recorder.failed:
         facts["recording_silenced_s"] = round(silence(path, spans, recorder.sample_rate_hz, keys=session.keys), 3)
+        late.silenced += sorted(set(spans))  # those stored and those in memory are mostly the same
     if session.opus is not None:
         try:
             path = wav_to_opus(path, session.opus, session.keys)
@@ -172,8 +184,56 @@ def finish_recording(session: CallSession) -> None:
         except AudioError as exc:
             log.error("call %s: recording kept as WAV: %s", session.call_id, exc)
             facts["recording_error"] = str(exc)
+    late.path = path
     with contextlib.suppress(OSError):
         facts["recording_bytes"] = path.stat().st_size
     if recorder.failed:
         facts["recording_error"] = recorder.failed
     session.records.save_media(facts)
+
+
+class LateSilence:
+    """A finished recording, silenced over the spans masked after it was finished: a revision later than
+    :data:`REVISION_WAIT_S` (an overloaded center) that finds card data no final showed. Called by the
+    call's records under their ``recording_lock``, on the thread that masked the spans; returns the media
+    facts to store (None: nothing new). Each span is silenced once (one already silent is skipped, so an
+    Opus recording is not encoded again for nothing). A recording that cannot be silenced (the recorder
+    failed, the file is gone or erased) is said so in the log and in the call's media facts
+    (``recording_silence_error``); nothing is raised to the call path. It holds no reference to the
+    records or the session (they hold it: no cycle)."""
+
+    def __init__(self, session: CallSession) -> None:
+        self.call_id = session.call_id
+        self.path = session.info.recording_path  # the Ogg once converted
+        self.sample_rate_hz = session.recorder.sample_rate_hz
+        self.duration_s = session.recorder.duration_s
+        self.failed = session.recorder.failed
+        self.keys, self.opus = session.keys, session.opus
+        self.silenced: list[tuple[float, float]] = []  # the spans silent in the recording
+        self.unsilenced: list[tuple[float, float]] = []  # those that could not be (said once each)
+
+    def __call__(self, spans: list[Redaction]) -> dict[str, Any] | None:
+        done = self.silenced + self.unsilenced
+        new = [(r["start"], r["end"]) for r in spans if not covered((r["start"], r["end"]), done)]
+        if not new:
+            return None
+        where = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in new)
+        try:
+            if self.failed:
+                raise AudioError(f"the recording failed ({self.failed})")
+            silence(self.path, new, self.sample_rate_hz, keys=self.keys, opus=self.opus)
+        except AudioError as exc:
+            self.unsilenced += new
+            log.error(
+                "call %s: data masked after the call at %s is NOT silenced in its recording: %s",
+                self.call_id,
+                where,
+                exc,
+            )
+            return {"recording_silence_error": f"masked after the call at {where}, not silenced: {exc}"}
+        self.silenced += new
+        log.info("call %s: data masked after the call at %s silenced in its recording", self.call_id, where)
+        facts: dict[str, Any] = {"recording_silenced_s": round(silenced_s(self.silenced, self.duration_s), 3)}
+        with contextlib.suppress(OSError):
+            facts["recording_bytes"] = self.path.stat().st_size
+        return facts

@@ -75,6 +75,12 @@ class CallRecords:
         self._redaction = CallRedaction(rules_of(tracker.script) if tracker is not None else None)
         self._redaction_lock = threading.Lock()
         self.redactions: dict[str, list[Redaction]] = {}  # by utterance id: the recording silenced there
+        # The close holds this lock from reading the spans to silence until it has set ``late_silence``; a
+        # thread that masked spans takes it after storing them: each span is silenced once, by one or the other.
+        self.recording_lock = threading.Lock()
+        self.late_silence: Callable[[list[Redaction]], dict[str, Any] | None] | None = (
+            None  # the recording finished: spans masked since
+        )
         # the session's: whether a script step paused the recording, and what to do when steps are said
         self.step_paused: Callable[[], bool] = _never_paused
         self.steps_said: Callable[[list[str]], None] = _nothing_said
@@ -223,13 +229,17 @@ class CallRecords:
             # the order it was masked (else one channel's final, masked back by the other's, could be
             # stored or shown masked and then overwritten by its first, unmasked, version)
             said = []
+            masked: list[Redaction] = []
             with self._redaction_lock:
                 for m in self._redaction.apply(utterance):
                     said += self._record(m.utterance, handed_s)
                     if m.utterance.final and (m.redactions or m.utterance.id in self.redactions):
                         self._save_redactions(m.utterance.id, m.redactions)
+                        masked += m.redactions
                     if m.original is not None:
                         self._save_original(m.utterance.id, m.original)
+            if masked:
+                self._silence_late(masked)
         if said:
             self.steps_said(said)  # outside the records lock: the session takes its media lock, then this one
 
@@ -254,6 +264,21 @@ class CallRecords:
             self.publish(events)
             self._timed(events, handed_s)
         return _done(events)
+
+    def _silence_late(self, spans: list[Redaction]) -> None:
+        """Spans just stored, silenced in the recording if it was finished before they came (a revision
+        later than the close waits for), on this thread and outside the other locks; before that, the close
+        reads them from the store itself."""
+        with self.recording_lock:
+            late_silence = self.late_silence
+            if late_silence is None:
+                return
+            try:
+                facts = late_silence(spans)
+                if facts:
+                    self.save_media(facts)
+            except Exception as exc:  # the call erased meanwhile, the database away, or a bug: said, not raised
+                log.error("call %s: spans masked after the call: %s: %s", self.call_id, type(exc).__name__, exc)
 
     def _save_redactions(self, utterance_id: str, spans: list[Redaction]) -> None:
         assert self.failures is not None, "the session sets failures before any audio"

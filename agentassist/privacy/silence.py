@@ -3,7 +3,8 @@
 Works in place on the closed stereo WAV (agentassist.audio.recorder's layout: a 44-byte header, then
 16-bit samples interleaved left/right), before any conversion to Opus, so no copy of the spoken
 card data is left on disk by this step. An encrypted recording is written again, silenced (never
-decrypted to disk).
+decrypted to disk). A span masked after the recording was converted (a revision that came late) is
+silenced in the Ogg Opus file: decoded, silenced and encoded again (agentassist.audio.encode).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from agentassist.audio import sealed
+from agentassist.audio.encode import OpusOptions, silence_ogg
 from agentassist.audio.keyring import KeyRing
 from agentassist.audio.recorder import HEADER_BYTES, audio_bytes
 from agentassist.errors import AudioError
@@ -31,17 +33,19 @@ def silence(
     sample_rate_hz: int,
     pad_s: float = PAD_S,
     keys: KeyRing | None = None,
+    opus: OpusOptions | None = None,
 ) -> float:
     """Zero both channels of ``path`` over each (start, end) in seconds, widened by ``pad_s``; returns
-    the seconds silenced (overlaps counted once). ``keys``: those of an encrypted recording."""
-    merged: list[list[float]] = []
-    for start, end in sorted((max(0.0, a - pad_s), b + pad_s) for a, b in spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
+    the seconds silenced (overlaps counted once). ``keys``: those of an encrypted recording. A recording
+    already converted to Ogg Opus (a span masked after the call was finished) is encoded again with
+    ``opus``, the options it was converted with."""
+    merged = widened(spans, pad_s)
     if not merged:
         return 0.0
+    if path.suffix == ".ogg":
+        total = silence_ogg(path, merged, sample_rate_hz, opus, keys)
+        log.info("%s: %.2f s silenced over %d masked spans (encoded again)", path, total, len(merged))
+        return total
     try:
         encrypted = sealed.is_sealed(path)
         frames = audio_bytes(path, keys) // _BYTES_PER_FRAME
@@ -55,6 +59,28 @@ def silence(
     total = sum(last - first for first, last in cuts) / sample_rate_hz
     log.info("%s: %.2f s silenced over %d masked spans", path, total, len(merged))
     return total
+
+
+def widened(spans: Iterable[tuple[float, float]], pad_s: float = PAD_S) -> list[tuple[float, float]]:
+    """``spans`` widened by ``pad_s`` each side, in order, those that overlap merged into one."""
+    merged: list[list[float]] = []
+    for start, end in sorted((max(0.0, a - pad_s), b + pad_s) for a, b in spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(a, b) for a, b in merged]
+
+
+def covered(span: tuple[float, float], silenced: list[tuple[float, float]], pad_s: float = PAD_S) -> bool:
+    """Whether ``span`` lies within the ``silenced`` spans, each widened by ``pad_s`` as :func:`silence` does."""
+    (start, end), *_ = widened([span], pad_s)
+    return any(a <= start and end <= b for a, b in widened(silenced, pad_s))
+
+
+def silenced_s(spans: Iterable[tuple[float, float]], duration_s: float, pad_s: float = PAD_S) -> float:
+    """The seconds of a recording ``duration_s`` long that :func:`silence` zeroes over ``spans``."""
+    return sum(max(0.0, min(b, duration_s) - a) for a, b in widened(spans, pad_s) if a < duration_s)
 
 
 def _zero_plain(path: Path, cuts: list[tuple[int, int]]) -> None:
