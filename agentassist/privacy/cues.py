@@ -208,10 +208,26 @@ ACKNOWLEDGEMENT = re.compile(
 _ACKNOWLEDGEMENT_WORDS = 2  # "okay, so", "так, дальше": more words than this say something else
 
 
+# an aside about time or looking that a speaker ends a piece of a number with before going on ("3078 2379, um,
+# let me see" | "2638", "7784 0527, э-э, сейчас" | "0318"): it names nothing, like an acknowledgement; one per
+# language's few usual ways, no more (the joined digits must still make a card: redactor.py)
+ASIDE = re.compile(
+    r"\b(?:let me (?:see|check|look)|one (?:moment|sec|second)|(?:just )?a (?:moment|sec|second|minute)"
+    r"|hold on(?: a (?:sec|second|moment))?|hang on"
+    r"|сейчас|секунд\w*|минут\w*|момент\w*|щас|погодите|подождите|(?:дай|дайте) (?:посмотр\w*|глян\w*)"
+    r"|зараз|хвилин\w*|зачекайте|почекайте|(?:дай|дайте) (?:подивлю\w*|глян\w*)"
+    r"|zaraz|chwil\w*|sekund\w*|momencik|moment|(?:niech|daj) (?:zobacz\w*|sprawdz\w*))\b"
+)
+
+
 def acknowledged_only(folded: str) -> bool:
-    """Whether ``folded`` holds an acknowledgement or two (:data:`ACKNOWLEDGEMENT`), fillers around them, and
-    no other word: a speaker pausing inside a number they go on with, not one naming what it was."""
-    words = [w for w in _WORD.findall(folded) if not FILLER.fullmatch(w)]
+    """Whether ``folded`` holds an acknowledgement or two (:data:`ACKNOWLEDGEMENT`) or asides (:data:`ASIDE`),
+    fillers around them, and no other word: a speaker pausing inside a number they go on with, not one naming
+    what it was."""
+    rest = ASIDE.sub(" ", folded)
+    words = [w for w in _WORD.findall(rest) if not FILLER.fullmatch(w)]
+    if rest != folded and not words:
+        return True
     return 0 < len(words) <= _ACKNOWLEDGEMENT_WORDS and all(ACKNOWLEDGEMENT.fullmatch(w) for w in words)
 
 

@@ -159,6 +159,7 @@ _NOUGHT = {"nought", "naught"}
 _THOUSANDS = {"thousand", "тысяча", "тысячи", "тысяч", "тисяча", "тисячі", "тисяч", "tysiac", "tysiace", "tysiecy"}
 _A_THOUSAND = {"тысяча", "тисяча", "tysiac"}  # one thousand, said without "one": "тысяча восемьсот" (1800)
 _ONE = {"one", "один", "одна", "одну", "jeden"}
+_MOMENT = {"moment", "sec", "second", "minute"}  # "one moment", "one sec": a pause, no digit
 CUE_WORDS = 3  # a cue reaches a number this many words after it ("the CVV is 123")
 CONTEXT_WORDS = 2  # an answer to a cue said before ("318", "it's 318"), or going on after card data ("and 737")
 
@@ -318,6 +319,8 @@ def _number_word(tokens: list[tuple[str, int, int]], n: int, repeat: int, folded
         for t, _, end in tokens[max(0, n - 2) : n]
     ):
         return ""  # "it's a funny one", "the new one" (not "it's a Visa, one four ..."): no number
+    if tok == "one" and tokens[n + 1 : n + 2] and tokens[n + 1][0] in _MOMENT:
+        return ""  # "1909 0964, one moment": an aside about time, the number goes on after it
     if tok in ("a", "an"):  # "a hundred and twelve"
         return "one" if n + 1 < len(tokens) and tokens[n + 1][0] in _HUNDREDS else ""
     if tok in _NOUGHT:
