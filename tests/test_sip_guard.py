@@ -189,7 +189,13 @@ def test_invite_with_replaces_is_refused_and_the_call_goes_on(make_server: Any, 
     customer = Sipp(tmp_path, "uac", "-d", "6000", "-trace_msg", "-s", "agent", f"127.0.0.1:{server.sip_port}")
     customer.start()
     call = _wait(lambda: [c for c in _calls(server) if c["status"] == "active"], 10, "the call is not up")[0]
-    call_id, phone_tag, customer_tag = _dialog(next(tmp_path.glob("uac_*_messages.log")))
+    # The server may report the call active before sipp has written the 200 OK to its trace file.
+    log = _wait(
+        lambda: [p for p in tmp_path.glob("uac_*_messages.log") if "SIP/2.0 200 OK" in p.read_text(errors="replace")],
+        10,
+        "sipp logged no 200 OK",
+    )[0]
+    call_id, phone_tag, customer_tag = _dialog(log)
     replaces = f"{call_id};to-tag={phone_tag};from-tag={customer_tag}"
     header = (
         "Max-Forwards: 70\n      Content-Type",
