@@ -135,14 +135,16 @@ def _call_audio(names: tuple[str, ...]) -> bytes:
 def _finals(streaming: StreamingTranscriber, calls: list[str], *, wait: bool) -> tuple[dict[str, list[str]], int]:
     """The finals' texts of ``calls`` streamed together, frame by frame, and the most jobs pending at once;
     ``wait``: every job done after each frame, else fed as fast as they come (the workers fall behind)."""
-    finals: dict[str, list[str]] = {c: [] for c in calls}
+    # Two workers may finish one call's finals in either order: they are compared in the order said (their
+    # start times, as the store orders a call's lines), not in the order they came back.
+    finals: dict[str, list[tuple[float, str]]] = {c: [] for c in calls}
     lock = threading.Lock()
 
     def emitter(call: str) -> Callable[[Utterance], None]:
         def emit(u: Utterance) -> None:
             if u.final and not u.revised:
                 with lock:
-                    finals[call].append(u.text)
+                    finals[call].append((u.start_s, u.text))
 
         return emit
 
@@ -165,7 +167,7 @@ def _finals(streaming: StreamingTranscriber, calls: list[str], *, wait: bool) ->
         for f in stream.futures:
             f.result()
     streaming.wait_idle()
-    return finals, most
+    return {c: [text for _, text in sorted(said)] for c, said in finals.items()}, most
 
 
 def test_a_final_reads_the_same_alone_and_beside_other_calls_with_other_prompts() -> None:
