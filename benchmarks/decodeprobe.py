@@ -59,7 +59,7 @@ class _Probe:
         self.folder = folder
         self.lock = threading.Lock()
         self.sums: dict[str, dict[str, float]] = collections.defaultdict(lambda: dict.fromkeys(("n", *_FIELDS), 0.0))
-        self.handoff = [0, 0.0]  # count, seconds
+        self.handoff: dict[str, list[float]] = collections.defaultdict(lambda: [0, 0.0])  # by kind: count, s
         self.spec: collections.Counter[str] = collections.Counter()
         self.media: collections.Counter[int] = collections.Counter()
         self.over: list[float] = []
@@ -91,8 +91,9 @@ class _Probe:
         end = getattr(self.local, "end", None)
         if end is not None and all(j.submitted <= end for j in jobs):
             with self.lock:
-                self.handoff[0] += 1
-                self.handoff[1] += max(0.0, started - end)
+                row = self.handoff[jobs[0].kind.name.lower()]
+                row[0] += 1
+                row[1] += max(0.0, started - end)
         self.local.job = {"first": None, "last": None, "ct2": 0.0, "gaps": 0.0, "cpu": cpu, "runq": runq}
 
     def job_built(self) -> None:
@@ -150,7 +151,12 @@ class _Probe:
                 "elapsed_s": round(time.monotonic() - self.started, 1),
                 "switch_interval_s": sys.getswitchinterval(),
                 "jobs": jobs,
-                "workers": {**total, "handoff": round(self.handoff[1], 2), "handoffs": self.handoff[0]},
+                "workers": total,
+                "handoff": {
+                    k: {"n": int(n), "s": round(t, 2), "mean_ms": round(t / n * 1000, 2)}
+                    for k, (n, t) in self.handoff.items()
+                    if n
+                },
                 "spec": dict(self.spec),
                 "media": dict(sorted(self.media.items())),
                 "gil_probe": {
