@@ -663,3 +663,28 @@ def test_a_real_turn_is_revised_offline_style_and_changed_lines_keep_their_ids(r
     transcript = {**live, **{u.id: u for u in revised}}
     print(f"live WER {score(live):.3f}, revised WER {score(transcript):.3f}, {len(revised)} of 3 revised")
     assert score(transcript) <= min(score(live), 0.1)
+
+
+def test_wait_idle_returns_when_the_last_revisions_are_dropped_for_waiting_too_long() -> None:
+    """The worker's pop drops the revisions that waited too long; when that leaves nothing, wait_idle must
+    hear it (benchmarks.load hung here at 48 calls: both workers and the feeder waiting for ever)."""
+    model = GatedModel()
+    streaming = StreamingTranscriber(model, workers=1, revise_max_wait_s=0.2)  # type: ignore[arg-type]
+    try:
+        _busy(model, streaming)
+        busy = next(iter(streaming.schedule.running))
+        # the final's future is resolved after the finish wakes wait_idle: held there, the waiter looks first
+        # and still sees the revision queued, then the worker's next pop drops it
+        busy.future.add_done_callback(lambda _: time.sleep(0.3))
+        streaming.submit(_seg("revise", "late"), _noop, kind=JobKind.REVISE)
+        waiter = threading.Thread(target=streaming.wait_idle, daemon=True)
+        waiter.start()
+        time.sleep(0.3)  # the revision waited past revise_max_wait_s
+        model.gate.set()
+        waiter.join(5)
+        assert not waiter.is_alive(), "wait_idle never returned"
+        assert model.order == ["silence:busy"]  # the revision was dropped, not decoded
+        assert streaming.dropped_revisions == 1
+    finally:
+        model.gate.set()
+        streaming.close(timeout_s=5)

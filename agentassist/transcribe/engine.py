@@ -205,6 +205,10 @@ class StreamingTranscriber:
                     return [got, *self.schedule.pop_more(now, got, most - 1, fits)]
                 if self.schedule.stopped:
                     return []
+                if self.schedule.idle and self.schedule.idle_waiters:
+                    # pop dropped the last queued revisions (they waited too long): the schedule became idle
+                    # here, not in a finish, and nothing else would wake wait_idle
+                    self._cv.notify_all()
                 self._cv.wait(got)
 
     def _batchable(self, first: Job, job: Job) -> bool:
