@@ -114,6 +114,7 @@ def test_a_revision_after_the_close_silences_its_card_number_in_the_finished_rec
     assert "recording_silenced_s" not in media
 
     session.records.on_utterance(_utterance(REVISED, revised=True))  # later than REVISION_WAIT_S
+    assert session.records.late_work.wait(60)  # silenced on the late work's thread
 
     spans = store.redactions("c1")
     assert [(r["kind"], r["by"]) for r in spans] == [("card", "text")]
@@ -138,10 +139,12 @@ def test_a_late_span_already_silent_is_not_silenced_again(tmp_path: Path) -> Non
     """The same revision twice, and a span inside one silenced: the Opus file is not encoded again."""
     session, store, _ = _call(tmp_path, OpusOptions(), None)
     session.records.on_utterance(_utterance(REVISED, revised=True))
+    assert session.records.late_work.wait(60)
     path = _recording(tmp_path)
     once = path.read_bytes()
     first = _media(store)["recording_silenced_s"]
     session.records.on_utterance(_utterance(REVISED, revised=True))
+    assert session.records.late_work.wait(60)
     assert path.read_bytes() == once
     assert _media(store)["recording_silenced_s"] == first
 
@@ -152,6 +155,7 @@ def test_a_recording_gone_is_said_in_the_log_and_the_record_and_the_call_path_go
     session, store, feed = _call(tmp_path, None, None)
     _recording(tmp_path).unlink()  # erased, or moved away
     session.records.on_utterance(_utterance(REVISED, revised=True))
+    assert session.records.late_work.wait(60)
     assert [r["kind"] for r in store.redactions("c1")] == ["card"]  # listed all the same
     error = _media(store)["recording_silence_error"]
     assert "not silenced" in error and "2." in error
@@ -159,6 +163,7 @@ def test_a_recording_gone_is_said_in_the_log_and_the_record_and_the_call_path_go
     assert [e for e in feed.events if e.type is EventType.UTTERANCE_REVISED]  # published all the same
     caplog.clear()
     session.records.on_utterance(_utterance(REVISED, revised=True))
+    assert session.records.late_work.wait(60)
     assert not any("NOT silenced" in r.getMessage() for r in caplog.records)  # said once
 
 
@@ -186,6 +191,7 @@ def test_a_revision_racing_the_close_is_silenced_exactly_once(tmp_path: Path, ca
     late.start()
     session.join(60)
     late.join(60)
+    assert session.records.late_work.wait(60)
     (span,) = store.redactions("c1")
     path = _recording(tmp_path)
     assert path.suffix == ".ogg"
@@ -208,6 +214,7 @@ def test_a_call_erased_before_its_late_revision_is_left_erased(
     delete_calls(store, ["c1"])
     _recording(tmp_path).unlink()
     session.records.on_utterance(_utterance(REVISED, revised=True))
+    assert session.records.late_work.wait(60)
     assert any("NOT silenced" in r.getMessage() for r in caplog.records)
     assert store.get_call("c1") is None and store.redactions("c1") == []
     assert [e for e in feed.events if e.type is EventType.UTTERANCE_REVISED]  # the feed still gets it masked
