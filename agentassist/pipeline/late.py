@@ -48,6 +48,7 @@ class _Job:
     what: str  # what is left undone, said in the log when it is
     run: Callable[[], bool]
     recording: bool  # changes the call's recording: its upload waits for it
+    undone: Callable[[], None] | None  # says in the call's record that it was left undone
     due_s: float = 0.0  # time.monotonic() of the next try
     tries: int = 0
 
@@ -69,19 +70,29 @@ class LateWork:
         self.retries_total = 0
         self.left_total = 0  # jobs left undone by a stop
 
-    def submit(self, call_id: str, what: str, run: Callable[[], bool], recording: bool = False) -> bool:
-        """Queue ``run``; never waits. False: the work is stopped, the job is logged and dropped."""
+    def submit(
+        self,
+        call_id: str,
+        what: str,
+        run: Callable[[], bool],
+        recording: bool = False,
+        undone: Callable[[], None] | None = None,
+    ) -> bool:
+        """Queue ``run``; never waits. ``recording``: it changes the call's recording; ``undone``: called
+        (on the stopping thread) if a stop leaves it undone. False: the work is stopped, the job is left
+        undone at once."""
+        job = _Job(call_id, what, run, recording, undone, time.monotonic())
         with self._cond:
-            if self._stopped:
-                self.left_total += 1
-                log.error("call %s: %s NOT done: the server is stopping", call_id, what)
-                return False
-            self._jobs.append(_Job(call_id, what, run, recording, time.monotonic()))
-            self._cond.notify_all()
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
-                self._thread.start()
-        return True
+            if not self._stopped:
+                self._jobs.append(job)
+                self._cond.notify_all()
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                    self._thread.start()
+                return True
+            self.left_total += 1
+        _left_undone(job, "the server is stopping")
+        return False
 
     def pending(self, call_id: str) -> bool:
         """Whether a job that changes ``call_id``'s recording is queued or running."""
@@ -119,7 +130,7 @@ class LateWork:
             self.left_total += len(left)
             self._cond.notify_all()
         for job in left:
-            log.error("call %s: %s NOT done: the server stopped (tried %d times)", job.call_id, job.what, job.tries)
+            _left_undone(job, f"the server stopped (tried {job.tries} times)")
         return [f"{job.call_id}: {job.what}" for job in left]
 
     def _run(self) -> None:
@@ -160,3 +171,12 @@ class LateWork:
         except Exception:  # a bug: said with its trace, not tried again forever
             log.exception("call %s: %s failed", job.call_id, job.what)
             return True
+
+
+def _left_undone(job: _Job, why: str) -> None:
+    log.error("call %s: %s NOT done: %s", job.call_id, job.what, why)
+    if job.undone is not None:
+        try:
+            job.undone()
+        except Exception as exc:  # the database away too: the log line above is what is left
+            log.error("call %s: that %s was not done is not stored: %s", job.call_id, job.what, exc)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from agentassist.assist.script import Script
 from agentassist.events import Channel, Event, EventType, Utterance, utterance_event
@@ -289,6 +289,9 @@ class CallRecords:
                 f"silencing data masked after the call at {where}",
                 lambda: self._silence_now(late_silence, spans),
                 recording=True,
+                undone=lambda: self.save_media(
+                    {"recording_silence_error": f"masked after the call at {where}, not silenced: the server stopped"}
+                ),
             )
 
     def _silence_now(self, late_silence: LateSilencer, spans: list[Redaction]) -> bool:
@@ -351,9 +354,6 @@ class CallRecords:
             retried(update, f"call {self.call_id}: a revised line")
         except Exception as exc:
             self.failures.report(stage_of(exc, "pipeline"), exc)
-            if isinstance(exc, IntegrityError):  # the call's row is gone (erased): no line left to replace
-                log.warning("call %s: revised line %s not stored: %s", self.call_id, utterance.id, cause_of(exc))
-                return
             self._unwritten[utterance.id] = utterance
             log.error(
                 "call %s: revised line %s not stored (%s): the stored line may hold what it masks; written "
@@ -375,18 +375,26 @@ class CallRecords:
                 utterance = next(iter(self._unwritten.values()))
                 try:
                     self.store.update_utterance(self.call_id, utterance)
-                except IntegrityError as exc:  # the call erased meanwhile: nothing left to replace
-                    log.warning("call %s: revised line %s dropped: %s", self.call_id, utterance.id, cause_of(exc))
                 except SQLAlchemyError as exc:
-                    log.warning(
-                        "call %s: revised line %s still not stored: %s", self.call_id, utterance.id, cause_of(exc)
-                    )
-                    return False
+                    if not self._call_gone():
+                        log.warning(
+                            "call %s: revised line %s still not stored: %s", self.call_id, utterance.id, cause_of(exc)
+                        )
+                        return False
+                    log.warning("call %s: revised line %s dropped: the call was erased", self.call_id, utterance.id)
                 else:
                     log.info("call %s: revised line %s stored at last", self.call_id, utterance.id)
                 del self._unwritten[utterance.id]
             self._rewriting = False
         return True
+
+    def _call_gone(self) -> bool:
+        """Whether the call's row is gone (erased, by retention or a person's request): a line it refused
+        has no stored line left to replace. False while the database cannot say."""
+        try:
+            return self.store.get_call(self.call_id) is None
+        except SQLAlchemyError:
+            return False
 
     @property
     def unwritten(self) -> list[str]:
