@@ -120,15 +120,20 @@ class LateWork:
         undone, as "call: what". A job running at the deadline is let finish on its own."""
         deadline = time.monotonic() + timeout_s
         with self._cond:
-            while self._jobs and time.monotonic() < deadline:
-                if all(j.due_s > deadline for j in self._jobs):
+            while (self._jobs or self._running is not None) and time.monotonic() < deadline:
+                if self._running is None and all(j.due_s > deadline for j in self._jobs):
                     break  # each waits to be tried again after the deadline
                 self._cond.wait(max(0.0, deadline - time.monotonic()))
             self._stopped = True
+            running = self._running
             left = list(self._jobs)
             self._jobs.clear()
             self.left_total += len(left)
             self._cond.notify_all()
+        if running is not None:  # its file is replaced only once it is whole: cut short, it is as it was
+            log.error(
+                "call %s: %s still running as the server stops: it may be cut short", running.call_id, running.what
+            )
         for job in left:
             _left_undone(job, f"the server stopped (tried {job.tries} times)")
         return [f"{job.call_id}: {job.what}" for job in left]
