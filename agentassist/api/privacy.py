@@ -49,13 +49,7 @@ def _audit_detail(digest: str, found: Findings) -> str:
 
 @router.post("/find")
 def find_person(
-    subject: SubjectDep,
-    request: Request,
-    store: StoreDep,
-    recordings: RecordingsDep,
-    admin: AdminDep,
-    settings: SettingsDep,
-    runtime: RuntimeDep,
+    subject: SubjectDep, request: Request, store: StoreDep, recordings: RecordingsDep, admin: AdminDep
 ) -> dict[str, Any]:
     """Every call, recording, transcript line and evaluation that concerns the person: ``{"query",
     "calls": [{"id", "remote", "party", "held", "recording", "transcript_lines", "lines",
