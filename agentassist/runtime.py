@@ -284,6 +284,7 @@ class Runtime:
             values.update(self._phone.metrics())
         values.update(self.waiting.metrics())
         values.update(self.uploads.metrics() if self.uploads is not None else {})
+        values.update(self.late_work.metrics())
         values.update(self.claims.metrics())
         values.update(self.failures.metrics())
         values.update(memory.metrics())

@@ -94,6 +94,16 @@ class LateWork:
         _left_undone(job, "the server is stopping")
         return False
 
+    def metrics(self) -> dict[str, float]:
+        with self._cond:
+            waiting = len(self._jobs) + (self._running is not None)
+        return {
+            "agentassist_late_work_pending": float(waiting),
+            "agentassist_late_work_done_total": float(self.done_total),
+            "agentassist_late_work_retries_total": float(self.retries_total),
+            "agentassist_late_work_left_total": float(self.left_total),
+        }
+
     def pending(self, call_id: str) -> bool:
         """Whether a job that changes ``call_id``'s recording is queued or running."""
         with self._cond:
