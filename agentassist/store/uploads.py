@@ -178,7 +178,8 @@ class Uploads:
                     self._queue.remove(call_id)
                     backoff_s = BACKOFF_S
                     continue
-                self._queue.rotate(-1)  # the next one after the wait: the store may refuse only this one
+                self._queue.remove(call_id)  # the next one after the wait: the store may refuse only this one
+                self._queue.append(call_id)
                 self._cond.wait(backoff_s)  # a stop cuts it short
             backoff_s = min(backoff_s * 2, BACKOFF_MAX_S)
 
