@@ -82,16 +82,23 @@ class LateWork:
         (on the stopping thread) if a stop leaves it undone. False: the work is stopped, the job is left
         undone at once."""
         job = _Job(call_id, what, run, recording, undone, time.monotonic())
+        why = "the server is stopping"
         with self._cond:
             if not self._stopped:
                 self._jobs.append(job)
                 self._cond.notify_all()
-                if self._thread is None:
-                    self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
-                    self._thread.start()
-                return True
+                if self._thread is not None:
+                    return True
+                thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                try:
+                    thread.start()
+                    self._thread = thread
+                    return True
+                except RuntimeError as exc:  # the interpreter shutting down: no new thread
+                    self._jobs.remove(job)
+                    why = f"no thread to do it ({exc})"
             self.left_total += 1
-        _left_undone(job, "the server is stopping")
+        _left_undone(job, why)
         return False
 
     def metrics(self) -> dict[str, float]:
