@@ -41,6 +41,7 @@ from agentassist.errors import AgentassistError
 from agentassist.events import Event, EventType
 from agentassist.failures import FailureCounter, Stage, UnstoredEnds, cause_of, stage_of
 from agentassist.pipeline import CallSession, SessionInfo
+from agentassist.pipeline.late import LateWork
 from agentassist.pipeline.media import MediaThread
 from agentassist.pipeline.records import TickDelays
 from agentassist.pipeline.tap import AudioTap
@@ -90,6 +91,10 @@ class Runtime:
         self.claims = Claims(store.engine, settings.data_dir)  # which node carries a call, on a shared database
         self.waiting = WaitingCalls(store, recordings, bus, settings.center.phone_timeout_s, self.claims)
         self.uploads = uploads_for(recordings, store, self.claims)  # None without [storage] url
+        # what comes after the calls' paths (late silences, refused revised lines): one thread for all
+        self.late_work = LateWork(edits=self.uploads)
+        if self.uploads is not None:
+            self.uploads.held = self.late_work.pending  # a recording is uploaded once it is silenced
 
     # ---- lifecycle ---------------------------------------------------------------------------------
 
@@ -129,6 +134,7 @@ class Runtime:
             session.suspend()  # a call not ended is a phone's: the next run resumes it (agentassist.restart)
             session.join(timeout_s=max(0.0, deadline - time.monotonic()) + _CLOSE_MARGIN_S)
         self.claims.close()  # the calls left to their phones: any node may take them over now
+        self.late_work.stop(max(0.0, deadline - time.monotonic()))  # what is left undone is logged
         left = self._unstored.close()
         if left:
             log.error("%d call(s) left active in the database (%s): the next start closes them", len(left), left)
@@ -278,6 +284,7 @@ class Runtime:
             values.update(self._phone.metrics())
         values.update(self.waiting.metrics())
         values.update(self.uploads.metrics() if self.uploads is not None else {})
+        values.update(self.late_work.metrics())
         values.update(self.claims.metrics())
         values.update(self.failures.metrics())
         values.update(memory.metrics())
@@ -396,6 +403,7 @@ class Runtime:
             row=row,
             keys=self.recordings.keys,
             media=self.media,
+            late_work=self.late_work,
         )
         session.records.tick_delay = self.tick_delays
         if row_error is not None:

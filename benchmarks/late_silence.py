@@ -1,9 +1,13 @@
 """Time to silence a span masked after the call in a finished recording (a revision later than the
-close waits for): the thread that masked it does the work, so this is how long it is held. A WAV is
-zeroed in place; an encrypted WAV is written again; an Ogg Opus file (plain or encrypted) is decoded,
-silenced and encoded again, so its time grows with the call's length.
+close waits for). A WAV is zeroed in place; an encrypted WAV is written again; an Ogg Opus file (plain or
+encrypted) is decoded, silenced and encoded again, so its time grows with the call's length.
 
-    python -m benchmarks.late_silence [--minutes 1 10] [--repeat 3]
+``--call-path``: how long the thread that delivered the revision (a transcription pool thread) is held,
+on a real CallSession whose finished recording is a 10-minute Ogg: as it is now (the masked line stored
+and published, the silence queued for the late work's thread) against the silence done on that thread
+(as it was), interleaved, each on a new span; and the late work's time for the queued one.
+
+    python -m benchmarks.late_silence [--minutes 1 10] [--repeat 3] [--call-path]
 """
 
 from __future__ import annotations
@@ -53,12 +57,80 @@ def _recordings(folder: Path, minutes: float) -> dict[str, tuple[Path, KeyRing |
     }
 
 
+def _call_path(folder: Path, minutes: float, repeat: int) -> dict[str, float]:
+    """Seconds the revision's thread is held (queued now, done there before) and the late work takes."""
+    from datetime import UTC, datetime
+
+    from agentassist.audio.frames import FRAME_BYTES
+    from agentassist.events import Channel, Utterance, Word
+    from agentassist.pipeline import CallSession, SessionInfo
+    from agentassist.pipeline.late import LateWork
+    from agentassist.store.db import Store
+
+    store = Store(f"sqlite:///{folder / 'db.sqlite'}")
+    store.migrate()
+    started = datetime.now(UTC)
+    store.create_call("c1", "inbound", "sip:cust@x", "alice", None, started, "")
+    work = LateWork()
+    session = CallSession(
+        SessionInfo("c1", started, folder / "c1.wav"), None, store, _Feed(), None, opus=OpusOptions(), late_work=work
+    )
+    for _ in range(50):  # one second of both channels; the recording is swapped for a long one below
+        session.push(Channel.CUSTOMER, bytes(FRAME_BYTES))
+        session.push(Channel.AGENT, bytes(FRAME_BYTES))
+    session.end()
+    session.join(60)
+    late = session.records.late_silence
+    assert late is not None, "the close finished the recording"
+    write_recording(folder / "long.wav", minutes)
+    late.path = wav_to_opus(folder / "long.wav", OpusOptions())  # the call's finished Ogg, ten minutes long
+    late.duration_s = minutes * 60
+
+    def revision(n: int) -> tuple[Utterance, list[Any]]:
+        start_s = 10.0 + 6.0 * n
+        said = ["my", "card", "is", "4556", "0812", "3458", "9018"]
+        words = tuple(Word(start_s + i * 0.3, start_s + (i + 1) * 0.3, f" {w}", 0.9) for i, w in enumerate(said))
+        u = Utterance(f"u{n}", "c1", Channel.CUSTOMER, start_s, start_s + 2.1, " ".join(said), True, words, True)
+        return u, [{"start": start_s + 0.9, "end": start_s + 2.1}]
+
+    now, before, worker = [], [], []
+    for n in range(repeat):
+        u, _ = revision(2 * n)
+        began = time.perf_counter()
+        session.records.on_utterance(u)  # stores, publishes, queues the silence
+        now.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        assert work.wait(600)
+        worker.append(time.perf_counter() - began)
+        _, spans = revision(2 * n + 1)
+        began = time.perf_counter()
+        late(spans)  # type: ignore[arg-type]  # what the revision's thread did itself before
+        before.append(time.perf_counter() - began)
+    return {
+        "revision thread, silence queued (now)": round(statistics.median(now), 4),
+        "revision thread, silence done there (before)": round(statistics.median(before), 3),
+        "late work thread, queued silence": round(statistics.median(worker), 3),
+    }
+
+
+class _Feed:
+    def publish(self, event: Any) -> None:
+        pass
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--minutes", type=float, nargs="+", default=[1.0, 10.0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--call-path", action="store_true")
     args = parser.parse_args()
     out: dict[str, Any] = {"machine": machine(), "repeat": args.repeat, "seconds": {}}
+    if args.call_path:
+        for minutes in args.minutes:
+            with tempfile.TemporaryDirectory() as tmp:
+                out["seconds"][f"{minutes:g} min Ogg"] = _call_path(Path(tmp), minutes, args.repeat)
+        print(json.dumps(out, indent=2))
+        return
     for minutes in args.minutes:
         with tempfile.TemporaryDirectory() as tmp:
             for name, (path, keys) in _recordings(Path(tmp), minutes).items():

@@ -8,6 +8,7 @@ recorder, a real SQLite store, and PyAV's libopus for the Ogg."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from agentassist.audio.keyring import KeyRing, RecordingKey
 from agentassist.events import Channel, EventType, Utterance, Word
 from agentassist.pipeline import CallSession, SessionInfo
 from agentassist.pipeline.close import REVISION_WAIT_S
+from agentassist.pipeline.late import LateWork
 from agentassist.privacy.silence import PAD_S
 from agentassist.store.db import Store
 from agentassist.store.removal import delete_calls
@@ -51,16 +53,26 @@ def _tone() -> bytes:
     return (10000 * np.sin(2 * np.pi * 440 * t)).astype("<i2").tobytes()
 
 
-def _call(tmp_path: Path, opus: OpusOptions | None, keys: KeyRing | None) -> tuple[CallSession, Store, Feed]:
+def _call(
+    tmp_path: Path, opus: OpusOptions | None, keys: KeyRing | None, late_work: LateWork | None = None
+) -> tuple[CallSession, Store, Feed]:
     """A 6-second call of a loud tone on both channels, its live final handed to the records while it runs,
-    ended and closed (the recording silenced, converted when ``opus``): the revision has not come."""
+    ended and closed (the recording silenced, converted when ``opus``): the revision has not come.
+    ``late_work``: the process's late work (None: the session's own)."""
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     store.migrate()
     started = datetime.now(UTC)
     store.create_call("c1", "inbound", "sip:cust@x", "alice", None, started, "")
     feed = Feed()
     session = CallSession(
-        SessionInfo("c1", started, tmp_path / "c1.wav"), None, store, feed, None, opus=opus, keys=keys
+        SessionInfo("c1", started, tmp_path / "c1.wav"),
+        None,
+        store,
+        feed,
+        None,
+        opus=opus,
+        keys=keys,
+        late_work=late_work,
     )
     noise = _tone()
     for i in range(0, len(noise), FRAME_BYTES):
@@ -114,6 +126,7 @@ def test_a_revision_after_the_close_silences_its_card_number_in_the_finished_rec
     assert "recording_silenced_s" not in media
 
     session.records.on_utterance(_utterance(REVISED, revised=True))  # later than REVISION_WAIT_S
+    assert session.records.late_work.wait(60)  # silenced on the late work's thread
 
     spans = store.redactions("c1")
     assert [(r["kind"], r["by"]) for r in spans] == [("card", "text")]
@@ -138,10 +151,12 @@ def test_a_late_span_already_silent_is_not_silenced_again(tmp_path: Path) -> Non
     """The same revision twice, and a span inside one silenced: the Opus file is not encoded again."""
     session, store, _ = _call(tmp_path, OpusOptions(), None)
     session.records.on_utterance(_utterance(REVISED, revised=True))
+    assert session.records.late_work.wait(60)
     path = _recording(tmp_path)
     once = path.read_bytes()
     first = _media(store)["recording_silenced_s"]
     session.records.on_utterance(_utterance(REVISED, revised=True))
+    assert session.records.late_work.wait(60)
     assert path.read_bytes() == once
     assert _media(store)["recording_silenced_s"] == first
 
@@ -152,6 +167,7 @@ def test_a_recording_gone_is_said_in_the_log_and_the_record_and_the_call_path_go
     session, store, feed = _call(tmp_path, None, None)
     _recording(tmp_path).unlink()  # erased, or moved away
     session.records.on_utterance(_utterance(REVISED, revised=True))
+    assert session.records.late_work.wait(60)
     assert [r["kind"] for r in store.redactions("c1")] == ["card"]  # listed all the same
     error = _media(store)["recording_silence_error"]
     assert "not silenced" in error and "2." in error
@@ -159,6 +175,7 @@ def test_a_recording_gone_is_said_in_the_log_and_the_record_and_the_call_path_go
     assert [e for e in feed.events if e.type is EventType.UTTERANCE_REVISED]  # published all the same
     caplog.clear()
     session.records.on_utterance(_utterance(REVISED, revised=True))
+    assert session.records.late_work.wait(60)
     assert not any("NOT silenced" in r.getMessage() for r in caplog.records)  # said once
 
 
@@ -186,6 +203,7 @@ def test_a_revision_racing_the_close_is_silenced_exactly_once(tmp_path: Path, ca
     late.start()
     session.join(60)
     late.join(60)
+    assert session.records.late_work.wait(60)
     (span,) = store.redactions("c1")
     path = _recording(tmp_path)
     assert path.suffix == ".ogg"
@@ -208,6 +226,95 @@ def test_a_call_erased_before_its_late_revision_is_left_erased(
     delete_calls(store, ["c1"])
     _recording(tmp_path).unlink()
     session.records.on_utterance(_utterance(REVISED, revised=True))
+    assert session.records.late_work.wait(60)
     assert any("NOT silenced" in r.getMessage() for r in caplog.records)
     assert store.get_call("c1") is None and store.redactions("c1") == []
     assert [e for e in feed.events if e.type is EventType.UTTERANCE_REVISED]  # the feed still gets it masked
+
+
+def _busy(work: LateWork) -> threading.Event:
+    """Another call's long job (an Opus call of many minutes) holding ``work``'s thread until the event."""
+    done = threading.Event()
+    work.submit("c0", "another call's late silence", lambda: done.wait(60) or True, recording=True)
+    return done
+
+
+def test_the_late_silence_runs_on_the_late_work_thread_not_the_one_that_masked_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The revision's thread (a transcription pool thread) stores, lists and publishes the masked line and
+    returns; the recording is silenced on the late work's thread, after the job before it."""
+    caplog.set_level(logging.INFO)
+    work = LateWork()
+    session, store, feed = _call(tmp_path, OpusOptions(), None, work)
+    path = _recording(tmp_path)
+    other = _busy(work)
+    session.records.on_utterance(_utterance(REVISED, revised=True))
+    (span,) = store.redactions("c1")  # stored and listed by the revision's thread
+    assert [e for e in feed.events if e.type is EventType.UTTERANCE_REVISED]
+    assert work.pending("c1") and _loud(path, None, 2.5, 3.5) > 4000  # not silenced on the caller's thread
+    other.set()
+    assert work.wait(60)
+    assert not work.pending("c1")
+    assert _loud(path, None, span["start"] - PAD_S + 0.05, span["end"] + PAD_S - 0.05) < 300
+    (line,) = [r for r in caplog.records if "silenced in its recording" in r.getMessage()]
+    assert line.threadName == "late-work"
+    assert _media(store)["recording_silenced_s"] == pytest.approx(span["end"] - span["start"] + 2 * PAD_S, abs=0.01)
+
+
+def test_a_stop_says_what_it_left_undone_in_the_log_and_the_record(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server stopping while a late silence waits: the stop does not wait past its deadline; the span
+    is listed, the log and the call's media facts say it is not silenced; a revision after the stop too."""
+    work = LateWork()
+    session, store, _ = _call(tmp_path, None, None, work)
+    other = _busy(work)
+    session.records.on_utterance(_utterance(REVISED, revised=True))
+    left = work.stop(0.2)
+    other.set()
+    assert len(left) == 1 and left[0].startswith("c1: silencing data masked after the call at 2.")
+    assert any("NOT done: the server stopped" in r.getMessage() for r in caplog.records)
+    assert "the server stopped" in _media(store)["recording_silence_error"]
+    assert [r["kind"] for r in store.redactions("c1")] == ["card"]
+    assert _loud(_recording(tmp_path), None, 2.5, 3.5) > 4000  # said, not silenced
+    caplog.clear()
+    session.records.on_utterance(
+        _utterance(REVISED.replace("9018", "9019"), revised=True, uid="u2", start_s=4.5, end_s=5.5)
+    )
+    assert any("NOT done: the server is stopping" in r.getMessage() for r in caplog.records)
+    assert work.wait(10)
+    assert work.metrics()["agentassist_late_work_left_total"] == 2  # both, on /metrics
+
+
+def test_a_revised_line_the_database_refuses_is_written_again_once_it_takes_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database refuses to change the stored line (a trigger raises, as a full disk or a read-only
+    file would: the write fails in SQLite itself, after the call path's retries). The unmasked line must
+    not stay: the masked one is held, said in the log, and written by the late work as soon as the
+    database takes it again; the feed gets the masked line at once."""
+    caplog.set_level(logging.INFO)
+    work = LateWork(retry_s=0.2)
+    session, store, feed = _call(tmp_path, None, None, work)
+    spoken = "my card is 4556 0812 3458 9018 thanks"  # stored as the final said it: the detector missed it
+    store.update_utterance("c1", _utterance(spoken, revised=True))
+    db = sqlite3.connect(tmp_path / "db.sqlite")
+    db.execute("CREATE TRIGGER refuse BEFORE UPDATE ON utterances BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    db.commit()
+    try:
+        session.records.on_utterance(_utterance(REVISED, revised=True))
+        assert any("not stored" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
+        assert session.records.unwritten == ["u1"]
+        assert "[CARD]" in feed.events[-1].data["utterance"]["text"]
+        assert not work.wait(1.0)  # still refused, tried again
+        assert [u["text"] for u in store.transcript("c1")] == [spoken]
+    finally:
+        db.execute("DROP TRIGGER refuse")
+        db.commit()
+        db.close()
+    assert work.wait(30)
+    assert session.records.unwritten == []
+    (line,) = store.transcript("c1")
+    assert line["text"] == "my card is [CARD]" and "4556" not in str(line["words"])
+    assert any("stored at last" in r.getMessage() for r in caplog.records)

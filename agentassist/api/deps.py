@@ -16,6 +16,7 @@ from agentassist.assist.versions import ScriptVersions
 from agentassist.bus import EventBus
 from agentassist.config import Settings
 from agentassist.errors import AgentassistError
+from agentassist.pipeline.late import RecordingEdits
 from agentassist.store.accounts import token_hash
 from agentassist.store.calls import CallJson
 from agentassist.store.db import Store, UserRecord
@@ -38,6 +39,12 @@ class Runtime(Protocol):
     among them); ``agent`` names the desk (None: ``[assist] agent_name``'s)."""
 
     scripts: ScriptVersions  # the scripts the calls follow; the scripts routes and the wall read these
+
+    @property
+    def uploads(self) -> RecordingEdits | None:
+        """The upload worker of recordings to the object store (None: no store, or no calls carried here),
+        held off a recording while an erasure silences it."""
+        ...
 
     def start(self) -> None: ...
 
@@ -94,6 +101,7 @@ class NullRuntime:
     def __init__(self, settings: Settings, reason: str = "no softphone in this server") -> None:
         self.reason = reason
         self.scripts = ScriptVersions(FilePath(settings.assist.scripts_dir))
+        self.uploads: RecordingEdits | None = None  # no calls ended here to upload
 
     def _unavailable(self, *args: Any, **kwargs: Any) -> Any:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, self.reason)

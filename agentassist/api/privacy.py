@@ -16,8 +16,9 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
-from agentassist.api.deps import AdminDep, RecordingsDep, StoreDep, answering
+from agentassist.api.deps import AdminDep, RecordingsDep, RuntimeDep, SettingsDep, StoreDep, answering
 from agentassist.api.signing import Signer
+from agentassist.audio.encode import OpusOptions
 from agentassist.store.erasure import erase, export, receipts, temporary_zip
 from agentassist.store.person import Findings, Subject, find
 
@@ -83,13 +84,21 @@ async def export_person(
 
 @router.post("/erase")
 async def erase_person(
-    subject: SubjectDep, request: Request, store: StoreDep, recordings: RecordingsDep, admin: AdminDep
+    subject: SubjectDep,
+    request: Request,
+    store: StoreDep,
+    recordings: RecordingsDep,
+    admin: AdminDep,
+    settings: SettingsDep,
+    runtime: RuntimeDep,
 ) -> dict[str, Any]:
     """Erase everything about the person but what a legal hold keeps; the receipt (stored, less the
     query): ``{"id", "at", "by", "erased": {"calls", "rows", "recording_files", "recording_objects",
     "transcript_lines_in_other_calls", "texts_replaced", "silenced_s"}, "kept_by_hold", "not_silenced",
     "failed", ...}``."""
-    receipt = await run_in_threadpool(erase, store, recordings, subject, admin.name, digest_of(request, subject))
+    digest = digest_of(request, subject)
+    opus = OpusOptions(settings.recorder.opus_bitrate_bps)  # a silenced Ogg is encoded again as it was made
+    receipt = await run_in_threadpool(erase, store, recordings, subject, admin.name, digest, opus, runtime.uploads)
     if receipt["failed"]:
         receipt["warning"] = "some calls were not erased (the object store failed): erase again"
     return receipt

@@ -194,9 +194,11 @@ def _finish_recording(session: CallSession, late: LateSilence) -> None:
 
 class LateSilence:
     """A finished recording, silenced over the spans masked after it was finished: a revision later than
-    :data:`REVISION_WAIT_S` (an overloaded center) that finds card data no final showed. Called by the
-    call's records under their ``recording_lock``, on the thread that masked the spans; returns the media
-    facts to store (None: nothing new). Each span is silenced once (one already silent is skipped, so an
+    :data:`REVISION_WAIT_S` (an overloaded center) that finds card data no final showed. Called on the
+    late work's thread (agentassist.pipeline.late), one call at a time; returns the media facts to store
+    (None: nothing new). A recording that went to the object store is held from its upload, brought back,
+    silenced and uploaded again under the same key (agentassist.store.uploads); the store away raises
+    StoreAwayError. Each span is silenced once (one already silent is skipped, so an
     Opus recording is not encoded again for nothing). A recording that cannot be silenced (the recorder
     failed, the file is gone or erased) is said so in the log and in the call's media facts
     (``recording_silence_error``); nothing is raised to the call path. It holds no reference to the
@@ -209,6 +211,7 @@ class LateSilence:
         self.duration_s = session.recorder.duration_s
         self.failed = session.recorder.failed
         self.keys, self.opus = session.keys, session.opus
+        self.edit = session.records.late_work.editing  # the upload held off meanwhile
         self.silenced: list[tuple[float, float]] = []  # the spans silent in the recording
         self.unsilenced: list[tuple[float, float]] = []  # those that could not be (said once each)
 
@@ -221,7 +224,8 @@ class LateSilence:
         try:
             if self.failed:
                 raise AudioError(f"the recording failed ({self.failed})")
-            silence(self.path, new, self.sample_rate_hz, keys=self.keys, opus=self.opus)
+            with self.edit(self.call_id, self.path):
+                silence(self.path, new, self.sample_rate_hz, keys=self.keys, opus=self.opus)
         except AudioError as exc:
             self.unsilenced += new
             log.error(

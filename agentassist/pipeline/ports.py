@@ -40,6 +40,8 @@ class CallStore(Protocol):
 
     def save_original(self, call_id: str, utterance_id: str, text: str, roles: tuple[str, ...]) -> None: ...
 
+    def get_call(self, call_id: str) -> object: ...  # None: no such call (erased)
+
 
 class Tracker(Protocol):
     script: Script

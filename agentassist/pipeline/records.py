@@ -16,10 +16,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from agentassist.assist.script import Script
 from agentassist.events import Channel, Event, EventType, Utterance, utterance_event
-from agentassist.failures import CallFailures, retried, stage_of
+from agentassist.failures import CallFailures, cause_of, retried, stage_of
 from agentassist.pause import Digit
+from agentassist.pipeline.late import LateWork, StoreAwayError
 from agentassist.pipeline.ports import CallStore, Publisher, StoredEvents, Tracker
 from agentassist.pipeline.resume import Resent, digit_key, span_key
 from agentassist.privacy.kinds import rules_of
@@ -35,6 +38,11 @@ SPAN_EVENTS = {
     "hold": (EventType.CALL_HELD, EventType.CALL_UNHELD),
     "mute": (EventType.CALL_MUTED, EventType.CALL_UNMUTED),
 }
+
+
+# Silences spans in the finished recording (agentassist.pipeline.close.LateSilence): the media facts to
+# store, None when there is nothing new; raises StoreAwayError to be tried again (the object store away).
+LateSilencer = Callable[[list[Redaction]], dict[str, Any] | None]
 
 
 class TickDelays(Histogram):
@@ -78,9 +86,10 @@ class CallRecords:
         # The close holds this lock from reading the spans to silence until it has set ``late_silence``; a
         # thread that masked spans takes it after storing them: each span is silenced once, by one or the other.
         self.recording_lock = threading.Lock()
-        self.late_silence: Callable[[list[Redaction]], dict[str, Any] | None] | None = (
-            None  # the recording finished: spans masked since
-        )
+        self.late_silence: LateSilencer | None = None  # the recording finished: spans masked since
+        self.late_work = LateWork()  # the session's (the runtime's, shared by its calls)
+        self._unwritten: dict[str, Utterance] = {}  # revised lines the database refused, by id (the lock)
+        self._rewriting = False  # a job writing them is queued (the lock)
         # the session's: whether a script step paused the recording, and what to do when steps are said
         self.step_paused: Callable[[], bool] = _never_paused
         self.steps_said: Callable[[list[str]], None] = _nothing_said
@@ -267,18 +276,36 @@ class CallRecords:
 
     def _silence_late(self, spans: list[Redaction]) -> None:
         """Spans just stored, silenced in the recording if it was finished before they came (a revision
-        later than the close waits for), on this thread and outside the other locks; before that, the close
+        later than the close waits for): queued for the late work's thread (agentassist.pipeline.late),
+        never done on this one, a transcription pool thread; before the recording was finished, the close
         reads them from the store itself."""
         with self.recording_lock:
             late_silence = self.late_silence
             if late_silence is None:
                 return
-            try:
-                facts = late_silence(spans)
-                if facts:
-                    self.save_media(facts)
-            except Exception as exc:  # the call erased meanwhile, the database away, or a bug: said, not raised
-                log.error("call %s: spans masked after the call: %s: %s", self.call_id, type(exc).__name__, exc)
+            where = ", ".join(f"{r['start']:.1f}-{r['end']:.1f} s" for r in spans)
+            self.late_work.submit(
+                self.call_id,
+                f"silencing data masked after the call at {where}",
+                lambda: self._silence_now(late_silence, spans),
+                recording=True,
+                undone=lambda: self.save_media(
+                    {"recording_silence_error": f"masked after the call at {where}, not silenced: the server stopped"}
+                ),
+            )
+
+    def _silence_now(self, late_silence: LateSilencer, spans: list[Redaction]) -> bool:
+        """The late work's thread: ``spans`` silenced and the new media facts stored. False: the object
+        store was away, tried again later."""
+        try:
+            facts = late_silence(spans)
+            if facts is not None:
+                self.save_media(facts)
+        except StoreAwayError:
+            return False
+        except Exception as exc:  # the call erased meanwhile, the database away, or a bug: said, not raised
+            log.error("call %s: spans masked after the call: %s: %s", self.call_id, type(exc).__name__, exc)
+        return True
 
     def _save_redactions(self, utterance_id: str, spans: list[Redaction]) -> None:
         assert self.failures is not None, "the session sets failures before any audio"
@@ -299,9 +326,8 @@ class CallRecords:
         assert failures is not None, "the session sets failures before any audio"
         with self.lock:
             events = [utterance_event(utterance)]
-            if utterance.revised:  # tried again on a database error: a masked line must replace the unmasked one
-                update = lambda: self.store.update_utterance(self.call_id, utterance)  # noqa: E731
-                failures.guarded("pipeline", lambda: retried(update, f"call {self.call_id}: a revised line"))
+            if utterance.revised:
+                self._write_revision(utterance)
                 self.publish(events)
                 return []
             if utterance.final:
@@ -315,6 +341,66 @@ class CallRecords:
             if utterance.final:
                 self._timed(events, handed_s)
         return _done(events) if utterance.final else []
+
+    def _write_revision(self, utterance: Utterance) -> None:
+        """Under the lock: a revised final replaces the stored line, tried again on a database error. One
+        the database still refuses stays in memory and is written by the late work's thread until it goes
+        in (else the stored line would keep what the revision masked: a card number the final showed); a
+        newer revision of the line, written or not, replaces it there."""
+        assert self.failures is not None, "the session sets failures before any audio"
+        self._unwritten.pop(utterance.id, None)
+        try:
+            update = lambda: self.store.update_utterance(self.call_id, utterance)  # noqa: E731
+            retried(update, f"call {self.call_id}: a revised line")
+        except Exception as exc:
+            self.failures.report(stage_of(exc, "pipeline"), exc)
+            self._unwritten[utterance.id] = utterance
+            log.error(
+                "call %s: revised line %s not stored (%s): the stored line may hold what it masks; written "
+                "again in the background",
+                self.call_id,
+                utterance.id,
+                cause_of(exc),
+            )
+            if not self._rewriting:
+                self._rewriting = self.late_work.submit(
+                    self.call_id, "storing revised lines the database refused", self._write_unwritten
+                )
+
+    def _write_unwritten(self) -> bool:
+        """The late work's thread: the revised lines the database refused, written; False while one still
+        is refused (tried again later)."""
+        with self.lock:
+            while self._unwritten:
+                utterance = next(iter(self._unwritten.values()))
+                try:
+                    self.store.update_utterance(self.call_id, utterance)
+                except SQLAlchemyError as exc:
+                    if not self._call_gone():
+                        log.warning(
+                            "call %s: revised line %s still not stored: %s", self.call_id, utterance.id, cause_of(exc)
+                        )
+                        return False
+                    log.warning("call %s: revised line %s dropped: the call was erased", self.call_id, utterance.id)
+                else:
+                    log.info("call %s: revised line %s stored at last", self.call_id, utterance.id)
+                del self._unwritten[utterance.id]
+            self._rewriting = False
+        return True
+
+    def _call_gone(self) -> bool:
+        """Whether the call's row is gone (erased, by retention or a person's request): a line it refused
+        has no stored line left to replace. False while the database cannot say."""
+        try:
+            return self.store.get_call(self.call_id) is None
+        except SQLAlchemyError:
+            return False
+
+    @property
+    def unwritten(self) -> list[str]:
+        """The ids of the revised lines the database refused, still held to be written."""
+        with self.lock:
+            return list(self._unwritten)
 
 
 def _never_paused() -> bool:

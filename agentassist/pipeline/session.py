@@ -46,6 +46,7 @@ from agentassist.pause import CardPause, Digit, DtmfPauseOptions
 from agentassist.pipeline.align import ChannelAligner, Fill
 from agentassist.pipeline.close import close_call
 from agentassist.pipeline.commands import Align, DigitIn, EndInput, Item, Stereo
+from agentassist.pipeline.late import LateWork
 from agentassist.pipeline.media import MediaThread
 from agentassist.pipeline.ports import CallStore, Publisher, SessionInfo, Tracker
 from agentassist.pipeline.records import CallRecords
@@ -93,6 +94,7 @@ class CallSession:
         frame_wait_s: float = 0.0,
         keys: KeyRing | None = None,
         media: MediaThread | None = None,
+        late_work: LateWork | None = None,
     ) -> None:
         """``opus``: convert the recording to Ogg Opus after hangup (None: keep the WAV);
         ``dtmf_pause``: digits from the far end that pause and resume the recording; ``failures``: told
@@ -102,7 +104,9 @@ class CallSession:
         ``transcriber`` None: recorded only (``[transcribe] enabled = false``); ``frame_wait_s``: while
         transcribing, take the audio that came this often instead of waking for each frame (0); ``keys``:
         the recording is encrypted with the current one (None: in clear); ``media``: the thread that gives
-        the call its turns, shared by a process's calls (None: one of its own)."""
+        the call its turns, shared by a process's calls (None: one of its own); ``late_work``: the thread that
+        does what comes after the call path (agentassist.pipeline.late), shared by a process's calls (None:
+        one of its own)."""
         self.info = info
         self.call_id = info.call_id
         self.opus = opus
@@ -124,6 +128,8 @@ class CallSession:
         self.records = CallRecords(info.call_id, store, bus, tracker, store_dtmf_digits, stored)
         self.failures = CallFailures(info.call_id, failures, self.records.publish, lambda: self.now_s)
         self.records.failures = self.failures
+        if late_work is not None:
+            self.records.late_work = late_work
         self.records.step_paused = lambda: self.step_paused
         self.records.steps_said = self.steps_said
         # the media lock: the media clock and the card-data pause (module docstring)

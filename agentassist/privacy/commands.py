@@ -81,7 +81,11 @@ def cmd_privacy(args: argparse.Namespace, open_store: OpenStore) -> int:
     if args.privacy_command == "erase":
         if not args.yes:
             raise AgentassistError("erase deletes for good: run `agentassist privacy find` first, then add --yes")
-        receipt = erase(store, recordings, subject, _actor(), digest)
+        from agentassist.audio.encode import OpusOptions
+
+        # the bitrate the center's Ogg recordings are made with: one silenced is encoded again so
+        opus = OpusOptions(settings.recorder.opus_bitrate_bps)
+        receipt = erase(store, recordings, subject, _actor(), digest, opus)
         _print(receipt)
         return 1 if receipt["failed"] else 0
     if args.privacy_command == "export":

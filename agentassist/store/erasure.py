@@ -3,8 +3,9 @@ finds, less what a legal hold keeps.
 
 Erased: the person's own calls whole (every row that refers to them, their recordings' files and objects);
 in other calls, the transcript lines that mention them (their search words with them), the recording
-silenced over those lines (a WAV on this node's disk; an Ogg or an object in the store is listed in the
-receipt as not silenced), and the texts of adherence evidence, checkers' marks and evaluation comments
+silenced over those lines (a WAV or an Ogg, encrypted or not, on this node's disk or in the object store:
+brought back, silenced and uploaded again under its key; one that cannot be is listed in the receipt as
+not silenced, with why in the log), and the texts of adherence evidence, checkers' marks and evaluation comments
 that mention them replaced by ``[erased]``. Then :func:`~agentassist.store.removal.scrub`. agentassist
 makes no copy or backup of its database itself (docs/privacy.md says what the operator's own need).
 
@@ -15,6 +16,7 @@ be matched to it).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import logging
@@ -28,7 +30,12 @@ from typing import IO, Any
 
 from sqlalchemy import column, select
 
+from agentassist.audio.encode import OpusOptions
+from agentassist.audio.keyring import KeyRing
+from agentassist.audio.pcm import SAMPLE_RATE_HZ
 from agentassist.audio.sealed import open_recording
+from agentassist.errors import AudioError
+from agentassist.pipeline.late import RecordingEdits
 from agentassist.privacy.silence import silence
 from agentassist.store.audit import audit_as, audit_lines
 from agentassist.store.database import Database
@@ -105,8 +112,18 @@ def _add_recording(z: zipfile.ZipFile, name: str, path: Path, recordings: Record
         shutil.copyfileobj(src, dst, 1 << 20)
 
 
-def erase(db: Database, recordings: RecordingStore, subject: Subject, by: str, subject_digest: str) -> dict[str, Any]:
-    """Erase what concerns ``subject`` (the module docstring) and return the receipt, stored and audited."""
+def erase(
+    db: Database,
+    recordings: RecordingStore,
+    subject: Subject,
+    by: str,
+    subject_digest: str,
+    opus: OpusOptions | None = None,
+    edits: RecordingEdits | None = None,
+) -> dict[str, Any]:
+    """Erase what concerns ``subject`` (the module docstring) and return the receipt, stored and audited.
+    ``opus``: the options the center's Ogg recordings are made with (silenced ones are encoded again so);
+    ``edits``: the running center's upload worker, held off a recording while it is silenced."""
     found = find(db, recordings, subject)
     now = datetime.now(UTC)
     rows: dict[str, int] = {}
@@ -135,7 +152,7 @@ def erase(db: Database, recordings: RecordingStore, subject: Subject, by: str, s
             of_lines = column("utterance_id").in_(ids) & (column("call_id") == call["id"])
             _add(rows, delete_where(db, ["redaction_originals", "redactions"], of_lines, refs=refs))
             lines += len(ids)
-            seconds = _silence(recordings, call["id"], [(u["start"], u["end"]) for u in call["lines"]])
+            seconds = _silence(recordings, call["id"], [(u["start"], u["end"]) for u in call["lines"]], opus, edits)
             if seconds is None:
                 not_silenced.append(call["id"])
             else:
@@ -155,7 +172,7 @@ def erase(db: Database, recordings: RecordingStore, subject: Subject, by: str, s
             "texts_replaced": texts,
             "silenced_s": round(silenced_s, 3),
         },
-        "not_silenced": not_silenced,  # other callers' recordings (Ogg, in the store) still hold the mention
+        "not_silenced": not_silenced,  # other callers' recordings that could not be silenced (the log says why)
         "kept_by_hold": kept,
         "failed": failed,
         "search_index": "rows removed from the full-text index with their lines; SQLite: the index merged",
@@ -179,20 +196,57 @@ def _add(total: dict[str, int], counts: dict[str, int]) -> None:
         total[t] = total.get(t, 0) + n
 
 
-def _silence(recordings: RecordingStore, call_id: str, spans: list[tuple[float, float]]) -> float | None:
-    """Seconds silenced over ``spans`` in the call's WAV on this node; None when there is none to do it in."""
-    path = recordings.find(call_id)
-    if path is None or path.suffix != ".wav":
-        try:
-            return 0.0 if recordings.locate(call_id) is None else None
-        except Exception:
-            return None
+def _silence(
+    recordings: RecordingStore,
+    call_id: str,
+    spans: list[tuple[float, float]],
+    opus: OpusOptions | None,
+    edits: RecordingEdits | None,
+) -> float | None:
+    """Seconds silenced over ``spans`` in the call's recording; None when it could not be (said in the log)."""
     try:
-        with wave.open(str(path)) as w:
-            rate = w.getframerate()
-    except (OSError, wave.Error, EOFError):
+        where = recordings.locate(call_id)
+        if where is None:
+            return 0.0
+        path = where if isinstance(where, Path) else recordings.directory / where.name
+        # a running center's upload waits; it brings an uploaded recording back to ``path`` and replaces
+        # the object with it afterwards
+        with edits.editing(call_id, path) if edits is not None else contextlib.nullcontext():
+            if path.exists():
+                return _silence_file(path, spans, recordings.keys, opus)
+            if isinstance(where, StoredObject):
+                return _silence_object(recordings, where, spans, opus)
+            raise AudioError(f"{path}: expected the call's recording, got none (deleted meanwhile)")
+    except Exception as exc:  # the store away, a file that is no recording, no key for it: in the receipt
+        log.error("call %s: the recording is NOT silenced over the erased lines: %s", call_id, exc)
         return None
-    return silence(path, spans, rate)
+
+
+def _silence_file(
+    path: Path, spans: list[tuple[float, float]], keys: KeyRing | None, opus: OpusOptions | None
+) -> float:
+    """A recording on disk silenced in place (agentassist.privacy.silence); an Ogg is decoded at the
+    recorder's rate and encoded again with ``opus``, the options it was made with."""
+    if path.suffix == ".ogg":
+        return silence(path, spans, SAMPLE_RATE_HZ, keys=keys, opus=opus)
+    with open_recording(path, keys) as plain, wave.open(plain) as w:
+        rate = w.getframerate()
+    return silence(path, spans, rate, keys=keys)
+
+
+def _silence_object(
+    recordings: RecordingStore, obj: StoredObject, spans: list[tuple[float, float]], opus: OpusOptions | None
+) -> float:
+    """A recording in the object store: downloaded, silenced and uploaded again under its key (the object
+    replaced); the local copy removed."""
+    assert recordings.objects is not None, "an object was found, so there is a store"
+    with tempfile.TemporaryDirectory(dir=recordings.directory, prefix=".erase-") as folder:
+        local = Path(folder) / obj.name  # its name is its key
+        with local.open("wb") as f:
+            recordings.objects.download(obj, f)
+        seconds = _silence_file(local, spans, recordings.keys, opus)
+        recordings.objects.put_verified(local, replace=True)
+    return seconds
 
 
 def _scrub_texts(db: Database, subject: Subject, call: FoundCall) -> int:

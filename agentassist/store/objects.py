@@ -145,11 +145,12 @@ class ObjectStore:
                 return found
         return None
 
-    def put_verified(self, path: Path) -> StoredObject:
+    def put_verified(self, path: Path, replace: bool = False) -> StoredObject:
         """Upload ``path`` as its own name, unless the store holds it already; then check that the store
         holds exactly its bytes (VerifyError if not). An object of the same name with other bytes is never
         replaced (SupersededError): recordings are uploaded once, after their call ended, by the node that
-        closed it, so such a file is a partial copy left by a node the call was taken over from."""
+        closed it, so such a file is a partial copy left by a node the call was taken over from. ``replace``:
+        the file is the object changed (card data silenced after the upload): it replaces the object."""
         from botocore.exceptions import ClientError
 
         size, sha, md5 = file_digests(path)  # of the bytes stored: an encrypted file's, not its audio's
@@ -161,6 +162,8 @@ class ObjectStore:
             there = self.head(path.name)
         except ClientError:  # AWS answers a missing key 403 to a node without s3:ListBucket: upload it
             there = None
+        if replace and there is not None and (there.size != size or there.sha256 != sha):
+            there = None  # uploaded again below, over it
         if there is not None and (there.size != size or there.sha256 != sha):
             raise SupersededError(
                 f"{there.key}: the store holds {there.size} bytes of SHA-256 {there.sha256 or '?'}, "

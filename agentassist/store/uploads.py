@@ -9,15 +9,24 @@ next attempt, twice as long each time up to ``BACKOFF_MAX_S``, back to ``BACKOFF
 What a node left behind (killed before an upload, a call closed at start, a phone's call that ended
 while its center was away) is found by a scan of the recordings folder: at start, then every
 ``SCAN_S``: every recording of a call that has ended and is not queued is queued.
+
+A recording changed after its call (card data masked late, silenced by agentassist.pipeline.late) is
+not uploaded while the change is pending or under way (:meth:`Uploads.editing`); one that went to the
+store already is brought back, changed, and uploaded again under its key, replacing the object.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
+from agentassist.errors import AudioError
+from agentassist.pipeline.late import StoreAwayError
 from agentassist.store.claims import Claims
 from agentassist.store.db import Store
 from agentassist.store.objects import ObjectStore, SupersededError, VerifyError
@@ -30,6 +39,7 @@ BACKOFF_S = 1.0
 # 30 s gets its first recording within 16 s more (attempts at 0, 1, 3, 7, 15, 31 s...).
 BACKOFF_MAX_S = 30.0
 SCAN_S = 300.0  # what an earlier run or a call closed outside a session left is found this soon
+HELD_S = 1.0  # how often a recording whose change is pending is looked at again
 
 
 class Uploads:
@@ -46,6 +56,10 @@ class Uploads:
         self.failures_total = 0  # of those, the ones the store refused or did not verify (not: was away)
         self.reachable = True  # the last attempt reached the store
         self.superseded_total = 0  # local copies set aside: the store has the call's whole recording
+        # Whether a change of the call's recording is pending (the runtime's late work): not uploaded yet.
+        self.held: Callable[[str], bool] = _never_held
+        self._moving: str | None = None  # the call being uploaded (the condition)
+        self._editing: set[str] = set()  # calls whose recording is being changed (the condition)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="uploads", daemon=True)
@@ -95,6 +109,47 @@ class Uploads:
             values["agentassist_storage_uploads_pending"] = float(len(self._queue))
         return values
 
+    @contextlib.contextmanager
+    def editing(self, call_id: str, path: Path) -> Iterator[None]:
+        """Hold ``call_id``'s upload while its recording ``path`` is changed: an upload under way is waited
+        for; a recording that went to the store is downloaded back to ``path`` (StoreAwayError when the store is
+        away); afterwards the file is queued again, to replace the object under the same key."""
+        with self._cond:
+            self._editing.add(call_id)
+            while self._moving == call_id:
+                self._cond.wait()
+        try:
+            if not path.exists():
+                self._bring_back(path)
+            yield
+        finally:
+            with self._cond:
+                self._editing.discard(call_id)
+                self._cond.notify_all()
+            if path.exists():
+                self.add(call_id)
+
+    def _bring_back(self, path: Path) -> None:
+        """The object named ``path``'s name (if the store has one), downloaded to ``path``, with a mark
+        beside it that it replaces the object (kept on disk: a run stopped before the upload leaves the
+        next one's scan a file to upload over the object, not one to set aside as superseded)."""
+        part = path.with_name(path.name + ".part")
+        try:
+            there = self._objects.head(path.name)
+            if there is None:
+                return
+            _replaces(path).touch()
+            with part.open("wb") as f:
+                self._objects.download(there, f)
+                os.fsync(f.fileno())
+            os.replace(part, path)
+        except Exception as exc:
+            part.unlink(missing_ok=True)
+            if not _is_away(exc):  # refused (the object deleted meanwhile...): not to be tried again
+                raise AudioError(f"{path.name}: expected to bring it back from the object store, got {exc}") from exc
+            raise StoreAwayError(f"{path.name}: not brought back from the object store: {exc}") from exc
+        log.info("recording %s brought back from the object store to be changed", path.name)
+
     def _run(self) -> None:
         self._scan_quietly()
         backoff_s = BACKOFF_S
@@ -104,19 +159,36 @@ class Uploads:
                     self._cond.wait(SCAN_S)
                 if self._stopping:
                     return
-                call_id = self._queue[0] if self._queue else None
+                call_id = self._next() if self._queue else None
+                if call_id is None and self._queue:  # each one queued is being changed: after that
+                    self._cond.wait(HELD_S)
+                    continue
+                self._moving = call_id
             if call_id is None:  # SCAN_S without a call ending
                 self._scan_quietly()
                 continue
-            done = self._move(call_id)
+            try:
+                done = self._move(call_id)
+            finally:
+                with self._cond:
+                    self._moving = None
+                    self._cond.notify_all()
             with self._cond:
                 if done:
                     self._queue.remove(call_id)
                     backoff_s = BACKOFF_S
                     continue
-                self._queue.rotate(-1)  # the next one after the wait: the store may refuse only this one
+                self._queue.remove(call_id)  # the next one after the wait: the store may refuse only this one
+                self._queue.append(call_id)
                 self._cond.wait(backoff_s)  # a stop cuts it short
             backoff_s = min(backoff_s * 2, BACKOFF_MAX_S)
+
+    def _next(self) -> str | None:
+        """Under the condition: the first call queued whose recording no change waits on, or None."""
+        for call_id in self._queue:
+            if call_id not in self._editing and not self.held(call_id):
+                return call_id
+        return None
 
     def _scan_quietly(self) -> None:
         try:
@@ -131,7 +203,7 @@ class Uploads:
         if path is None:
             return True
         try:
-            stored = self._objects.put_verified(path)
+            stored = self._objects.put_verified(path, replace=_replaces(path).exists())
         except SupersededError as exc:  # kept, never uploaded: a person may look at it
             aside = path.with_name(path.name + ".superseded")
             path.rename(aside)
@@ -154,11 +226,21 @@ class Uploads:
             return False
         self.reachable = True
         path.unlink(missing_ok=True)
+        _replaces(path).unlink(missing_ok=True)
         if path.suffix == ".ogg":  # a WAV left by a conversion cut short after its rename
             self._recordings.path_for(call_id).unlink(missing_ok=True)
         self.uploaded_total += 1
         log.info("recording %s uploaded to %s (%d bytes, SHA-256 verified)", call_id, stored.key, stored.size)
         return True
+
+
+def _replaces(path: Path) -> Path:
+    """The mark that ``path`` was brought back from the store and changed: it replaces the object."""
+    return path.with_name(path.name + ".replaces")
+
+
+def _never_held(call_id: str) -> bool:
+    return False
 
 
 def _is_recording(name: str) -> bool:
