@@ -20,6 +20,7 @@ from agentassist.events import Channel, Utterance, Word
 from agentassist.privacy.cues import CARD, CVV
 from agentassist.privacy.detect import CARD_DIGITS, KINDS, issued_length, mask
 from agentassist.privacy.kinds import Rules
+from agentassist.privacy.memo import reading
 from agentassist.privacy.redactor import PARTIAL_RUN_DIGITS, REVISION_RUN_DIGITS, Redactor
 from agentassist.privacy.said import Span, chains, fold, items, luhn
 
@@ -61,6 +62,7 @@ class CallRedaction:
         self._found: dict[str, list[Redaction]] = {}  # by id: where the detector found card data in the final
         self._masked_ids: set[str] = set()  # finals that held card data (their revisions masked eagerly)
         self._masked_s: dict[str, list[Redaction]] = {}  # by channel: where card data was said
+        self._said_keys: dict[str, set[tuple[object, ...]]] = {}  # by channel: those of _masked_s, to look up
         self._read: dict[str, list[Span]] = {}  # by id: the detector's last reading of each held line's text
         self._sent: dict[str, tuple[Utterance, list[Span]]] = {}  # by id: each held line as last sent, its spans
         self._ended = False  # the call ended: the detector remembers no text after each utterance
@@ -119,11 +121,11 @@ class CallRedaction:
         return out + self._relabelled(u.channel)
 
     def _forget(self, held: set[str]) -> None:
-        """What is kept of the finals that left the detector's window, dropped: a new final adds one and
-        pushes out at most a few, so only those are looked for (not every dict rebuilt with each final)."""
-        for gone in [key for key in self._originals if key not in held]:
-            for kept in (self._originals, self._revisions, self._found, self._read, self._sent):
-                kept.pop(gone, None)
+        """What is kept of the finals that left the detector's window, dropped where it is (a new final pushes
+        out one or two: the dicts are not built anew with each final)."""
+        for kept in (self._originals, self._revisions, self._found, self._read, self._sent):
+            for gone in [key for key in kept if key not in held]:
+                del kept[gone]
 
     def _relabelled(self, channel: Channel) -> list[Masked]:
         """The held lines of ``channel`` sent with a security code where the detector's last readings show a
@@ -132,17 +134,17 @@ class CallRedaction:
         group for a code, and a code's label sticks where the finals were read so; a real code is said after
         the card, its digits no group of it, and stays one (PCI DSS 3.3.1: the originals kept for the roles
         that may see card numbers never show a code), so only a card made whole is positive evidence."""
-        pieces = [p for key, spans in self._read.items() for p in self._pieces(key, spans, channel)]
-        cards = _cards(pieces)
-        if not cards:
+        coded = [(key, sent) for key, sent in self._sent.items() if sent[0].channel is channel and _coded(sent[1])]
+        if not coded:  # no code's label sent in the lines held: nothing to look for (most finals)
             return []
+        with reading(self._redactor.memo):  # the texts' numbers as the detector found them (remembered)
+            cards = _cards([p for key, spans in self._read.items() for p in self._pieces(key, spans, channel)])
+            said = {key: _spans_said(line, spans) for key, (line, spans) in coded} if cards else {}
         out: list[Masked] = []
-        for key, (line, spans) in list(self._sent.items()):
-            if line.channel is not channel:
-                continue
+        for key, (line, spans) in coded if cards else []:
             relabelled = [
                 Span(CARD, s.start, s.end) if s.kind == CVV and _in_card(piece, cards) else s
-                for s, piece in zip(spans, _spans_said(line, spans), strict=True)
+                for s, piece in zip(spans, said[key], strict=True)
             ]
             if relabelled == spans:
                 continue
@@ -151,6 +153,7 @@ class CallRedaction:
             self._found[key] = [_relabel(r, moved) for r in self._found.get(key, [])]
             known = self._masked_s.get(channel.value, [])
             known[:] = [_relabel(r, moved) for r in known]
+            self._said_keys[channel.value] = {_key(r) for r in known}
             if key in self._revisions:
                 self._revisions[key] = (line, relabelled)
             out.append(self._final(line if line.revised else dataclasses.replace(line, revised=True), relabelled))
@@ -263,8 +266,11 @@ class CallRedaction:
 
     def _said(self, channel: str, redactions: list[Redaction]) -> None:
         """Card data said there, on ``channel``: a revision's number said there is masked."""
-        known = self._masked_s.setdefault(channel, [])
-        known.extend(r for r in redactions if r not in known)
+        known, keys = self._masked_s.setdefault(channel, []), self._said_keys.setdefault(channel, set())
+        for r in redactions:  # the call's whole list, growing with it: looked up by key, not compared with each
+            if (key := _key(r)) not in keys:
+                keys.add(key)
+                known.append(r)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -330,6 +336,14 @@ def _relabel(r: Redaction, moved: list[tuple[Redaction, Redaction]]) -> Redactio
         None,
     )
     return r if hit is None else {**r, "kind": hit["kind"]}
+
+
+def _coded(spans: list[Span]) -> bool:
+    return any(s.kind == CVV for s in spans)
+
+
+def _key(r: Redaction) -> tuple[object, ...]:
+    return (r["utterance_id"], r["channel"], r["kind"], r["start"], r["end"], r["by"])
 
 
 def _union(before: list[Span], now: list[Span]) -> list[Span]:
