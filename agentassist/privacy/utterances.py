@@ -7,7 +7,9 @@ number said across utterances reaches back into them; a turn's revision may hear
 lost digits of), masked again as a revision. The records store and publish them in that order, under
 one lock: the last version of every line, stored, indexed and shown, is the masked one. The spans of
 each final (kind, channel, time from its words) are what the call's record lists and what the
-recording is silenced over after the call. On by default, for every call: PCI DSS leaves no choice for
+recording is silenced over after the call. A line sent with a code's label ([CVV]) where a later reading of
+its turn shows a card's group (the card's digits made whole: a scheme's, Luhn-valid) is sent again as the
+card's; a real code keeps its label. On by default, for every call: PCI DSS leaves no choice for
 card data.
 """
 
@@ -18,7 +20,7 @@ from typing import TypedDict
 
 from agentassist.events import Channel, Utterance, Word
 from agentassist.privacy.cues import CARD, CVV
-from agentassist.privacy.detect import CARD_DIGITS, KINDS, issued_length, mask
+from agentassist.privacy.detect import CARD_DIGITS, KINDS, issued, issued_length, mask
 from agentassist.privacy.kinds import Rules
 from agentassist.privacy.memo import reading
 from agentassist.privacy.redactor import PARTIAL_RUN_DIGITS, REVISION_RUN_DIGITS, Redactor
@@ -297,8 +299,8 @@ def _spans_said(u: Utterance, spans: list[Span]) -> list[_Piece | None]:
 
 def _cards(pieces: list[_Piece]) -> list[_Piece]:
     """The card numbers the card spans of ``pieces`` (one channel's) make, in the order said: runs of them
-    one after another, no other kind's span between, whose digits joined are a card's (an issued length,
-    Luhn-valid, not beginning with 0), as one piece each."""
+    one after another, no other kind's span between, whose digits joined are a card's (:func:`_card_number`),
+    as one piece each."""
     pieces = sorted(pieces, key=lambda p: (p.start_s, p.end_s))
     others = [p for p in pieces if p.kind != CARD]
     said = [p for p in pieces if p.kind == CARD]
@@ -311,9 +313,14 @@ def _cards(pieces: list[_Piece]) -> list[_Piece]:
             digits += said[j].digits
             if len(digits) > CARD_DIGITS[1]:
                 break
-            if len(digits) >= CARD_DIGITS[0] and digits[0] != "0" and issued_length(digits) and luhn(digits):
+            if len(digits) >= CARD_DIGITS[0] and _card_number(digits):
                 out.append(_Piece(CARD, first.start_s, max(p.end_s for p in said[i : j + 1]), digits))
     return out
+
+
+def _card_number(digits: str) -> bool:
+    """Whether ``digits`` are a card number a scheme issues: its first digits, its length, the Luhn check."""
+    return digits[0] != "0" and issued(digits) and issued_length(digits) and luhn(digits)
 
 
 def _in_card(piece: _Piece | None, cards: list[_Piece]) -> bool:
