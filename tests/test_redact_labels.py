@@ -110,3 +110,44 @@ def test_the_code_is_never_kept_as_an_original_the_card_is(order: str, code: str
                 kinds[m.utterance.id] = {r["kind"] for r in m.redactions}
     assert kinds["c6"] == {"cvv"} and originals["c6"] is None, (kinds, originals)
     assert kinds["c4"] == {"card"} and "".join(c for c in originals["c4"] or "" if c.isdigit()) == "6467", originals
+
+
+# A card's first twelve digits, then a code of four that would make them a card ("6467": the card above's own
+# last group): the code's line names it a code, so it stays one, also where a revision heard its digits run on
+# from the card's in one line said over the code's time.
+_TWELVE = _said("""
+F c1 0.00 4.90 My card number is 4 5 3 9
+F c2 5.44 7.94 1, 4, 8, 8
+F c3 8.54 11.32 0 3 4 3
+F c5 15.66 18.46 The security code is 6 4 6 7.
+""")
+_TWELVE_REVISED = {
+    "none": [],
+    "line by line": _said("""
+R c1 0.00 4.90 My card number is 4539
+R c2 5.44 7.94 1488
+R c3 8.54 11.32 0343
+R c5 15.66 18.46 The security code is 6467.
+"""),
+    "run on over the code": _said("""
+R c1 0.00 2.48 My card number is
+R c2 5.44 7.94
+R c3 2.48 18.46 4539148803436467
+"""),
+}
+
+
+@pytest.mark.parametrize("revised", list(_TWELVE_REVISED))
+def test_a_code_that_would_make_the_card_whole_stays_a_code(tmp_path: Path, revised: str) -> None:
+    records, store, _ = _records(tmp_path)
+    call = CallRedaction(Rules.of(original_roles=("supervisor",)))
+    originals: dict[str, str | None] = {}
+    for u in [*_TWELVE, *_TWELVE_REVISED[revised]]:
+        records.on_utterance(u)
+        originals.update((m.utterance.id, m.original) for m in call.apply(u) if m.utterance.final)
+    lines = {line["id"]: line["text"] for line in store.transcript("c1")}
+    assert "[CVV]" in lines["c5"] and not any(c.isdigit() for text in lines.values() for c in text), lines
+    said_then = [r for spans in records.redactions.values() for r in spans if r["end"] > 15.66]
+    assert said_then and all(r["kind"] == "cvv" for r in said_then), records.redactions
+    kept = "".join(c for o in originals.values() if o for c in o if c.isdigit())
+    assert "6467" not in kept, originals

@@ -19,12 +19,12 @@ import dataclasses
 from typing import TypedDict
 
 from agentassist.events import Channel, Utterance, Word
-from agentassist.privacy.cues import CARD, CVV
+from agentassist.privacy.cues import CARD, CVV, cues
 from agentassist.privacy.detect import CARD_DIGITS, KINDS, issued, issued_length, mask
 from agentassist.privacy.kinds import Rules
 from agentassist.privacy.memo import reading
 from agentassist.privacy.redactor import PARTIAL_RUN_DIGITS, REVISION_RUN_DIGITS, Redactor
-from agentassist.privacy.said import Span, chains, fold, items, luhn
+from agentassist.privacy.said import Span, chains, fold, items, last_cue, luhn
 
 _NEAR_S = 1.0  # a revision's number this close to a span masked before is part of it (words move a little)
 
@@ -141,12 +141,33 @@ class CallRedaction:
             return []
         with reading(self._redactor.memo):  # the texts' numbers as the detector found them (remembered)
             cards = _cards([p for key, spans in self._read.items() for p in self._pieces(key, spans, channel)])
-            said = {key: _spans_said(line, spans) for key, (line, spans) in coded} if cards else {}
+            if not cards:
+                return []
+            said = {key: _spans_said(line, spans) for key, (line, spans) in coded}
+            group = {
+                key: [_group(line, s, p, cards) for s, p in zip(spans, said[key], strict=True)]
+                for key, (line, spans) in coded
+            }
+        # the codes that stay codes (said apart from the card, or named a code in their own line), and those the
+        # finals were read as where no line sent shows them now: no span said over one of them is relabelled
+        kept = [
+            p or _Piece(CVV, line.start_s, line.end_s, "")
+            for key, (line, spans) in coded
+            for s, p, g in zip(spans, said[key], group[key], strict=True)
+            if s.kind == CVV and not g
+        ]
+        kept += [
+            _Piece(CVV, r["start"], r["end"], "")
+            for key, found in self._found.items()
+            if key not in group
+            for r in found
+            if r["kind"] == CVV and r["channel"] == channel.value
+        ]
         out: list[Masked] = []
-        for key, (line, spans) in coded if cards else []:
+        for key, (line, spans) in coded:
             relabelled = [
-                Span(CARD, s.start, s.end) if s.kind == CVV and _in_card(piece, cards) else s
-                for s, piece in zip(spans, said[key], strict=True)
+                Span(CARD, s.start, s.end) if g and not any(_over(k, p) for k in kept) else s
+                for s, p, g in zip(spans, said[key], group[key], strict=True)
             ]
             if relabelled == spans:
                 continue
@@ -323,11 +344,17 @@ def _card_number(digits: str) -> bool:
     return digits[0] != "0" and issued(digits) and issued_length(digits) and luhn(digits)
 
 
-def _in_card(piece: _Piece | None, cards: list[_Piece]) -> bool:
-    """Whether ``piece`` was said while a card of ``cards`` was, and its digits are among the card's."""
-    return piece is not None and any(
-        c.start_s < piece.end_s and piece.start_s < c.end_s and piece.digits in c.digits for c in cards
-    )
+def _group(line: Utterance, span: Span, piece: _Piece | None, cards: list[_Piece]) -> bool:
+    """Whether ``span``, a code's, is a group of one of ``cards``: said while the card was, its digits among
+    the card's, and no code's cue before it in its own line ("the security code is 6 4 6 7": a code, even
+    where a revision heard its digits run on from the card's)."""
+    if span.kind != CVV or piece is None or last_cue(cues(CVV, fold(line.text)), span.start) >= 0:
+        return False
+    return any(_over(c, piece) and piece.digits in c.digits for c in cards)
+
+
+def _over(a: _Piece, b: _Piece | None) -> bool:
+    return b is not None and a.start_s < b.end_s and b.start_s < a.end_s
 
 
 def _relabel(r: Redaction, moved: list[tuple[Redaction, Redaction]]) -> Redaction:
