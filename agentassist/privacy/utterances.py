@@ -67,6 +67,7 @@ class CallRedaction:
         self._said_keys: dict[str, set[tuple[object, ...]]] = {}  # by channel: those of _masked_s, to look up
         self._read: dict[str, list[Span]] = {}  # by id: the detector's last reading of each held line's text
         self._sent: dict[str, tuple[Utterance, list[Span]]] = {}  # by id: each held line as last sent, its spans
+        self._timed: dict[str, tuple[Utterance, list[Span], list[_Piece]]] = {}  # by id: _read's spans, timed
         self._ended = False  # the call ended: the detector remembers no text after each utterance
 
     def forget_texts(self) -> None:
@@ -125,7 +126,7 @@ class CallRedaction:
     def _forget(self, held: set[str]) -> None:
         """What is kept of the finals that left the detector's window, dropped where it is (a new final pushes
         out one or two: the dicts are not built anew with each final)."""
-        for kept in (self._originals, self._revisions, self._found, self._read, self._sent):
+        for kept in (self._originals, self._revisions, self._found, self._read, self._sent, self._timed):
             for gone in [key for key in kept if key not in held]:
                 del kept[gone]
 
@@ -187,7 +188,10 @@ class CallRedaction:
         line = self._revisions[key][0] if key in self._revisions else self._originals.get(key)
         if line is None or line.channel is not channel:
             return []
-        return [p for p in _spans_said(line, spans) if p is not None]
+        timed = self._timed.get(key)  # each final's pieces are looked for again with every final after it
+        if timed is None or timed[0] is not line or timed[1] != spans:
+            timed = self._timed[key] = (line, spans, [p for p in _spans_said(line, spans) if p is not None])
+        return timed[2]
 
     def _masked_back(self, changed: dict[str, list[Span]]) -> list[Masked]:
         """The earlier finals a new final or revision showed to hold card data, sent again masked: as the
