@@ -81,6 +81,7 @@ class Redactor:
         self._said: list[_Said] = []  # the last finals of each channel, by start time
         self._revised: dict[str, tuple[str, float, float]] = {}  # of those, the revised: text, start, end
         self._shown: dict[str, list[Span]] = {}  # of those not revised, the spans only their revised neighbours show
+        self.whole: dict[str, list[Span]] = {}  # the spans of each final held as :meth:`revised` last read them all
         self.memo = Memo()  # what this call's texts were read as: this call's only, gone with it
 
     def held(self) -> set[str]:
@@ -234,6 +235,7 @@ class Redactor:
                 self._read(s, view[:n], pending, view[n + 1 :])
             _read_back(view)
             _dictated(view, self.context_s)
+        self.whole = {s.key: list(s.spans) for s in view}  # a revision's where one came, else its final's
         # a final not revised keeps what the revisions around it showed it held, apart from its own spans:
         # a view with only some of a turn's revisions in may read its digits as no final did (a card's group
         # as a code), and what is read after the finals must not take that for what was said

@@ -7,7 +7,9 @@ number said across utterances reaches back into them; a turn's revision may hear
 lost digits of), masked again as a revision. The records store and publish them in that order, under
 one lock: the last version of every line, stored, indexed and shown, is the masked one. The spans of
 each final (kind, channel, time from its words) are what the call's record lists and what the
-recording is silenced over after the call. On by default, for every call: PCI DSS leaves no choice for
+recording is silenced over after the call. A line sent with a code's label ([CVV]) where a later reading of
+its turn shows a card's group (the card's digits made whole: a scheme's, Luhn-valid) is sent again as the
+card's; a real code keeps its label. On by default, for every call: PCI DSS leaves no choice for
 card data.
 """
 
@@ -17,11 +19,12 @@ import dataclasses
 from typing import TypedDict
 
 from agentassist.events import Channel, Utterance, Word
-from agentassist.privacy.cues import CVV
-from agentassist.privacy.detect import KINDS, mask
+from agentassist.privacy.cues import CARD, CVV, cues
+from agentassist.privacy.detect import CARD_DIGITS, KINDS, issued, issued_length, mask
 from agentassist.privacy.kinds import Rules
+from agentassist.privacy.memo import reading
 from agentassist.privacy.redactor import PARTIAL_RUN_DIGITS, REVISION_RUN_DIGITS, Redactor
-from agentassist.privacy.said import Span, chains, fold, items
+from agentassist.privacy.said import Span, chains, fold, items, last_cue, luhn
 
 _NEAR_S = 1.0  # a revision's number this close to a span masked before is part of it (words move a little)
 
@@ -61,6 +64,10 @@ class CallRedaction:
         self._found: dict[str, list[Redaction]] = {}  # by id: where the detector found card data in the final
         self._masked_ids: set[str] = set()  # finals that held card data (their revisions masked eagerly)
         self._masked_s: dict[str, list[Redaction]] = {}  # by channel: where card data was said
+        self._said_keys: dict[str, set[tuple[object, ...]]] = {}  # by channel: those of _masked_s, to look up
+        self._read: dict[str, list[Span]] = {}  # by id: the detector's last reading of each held line's text
+        self._sent: dict[str, tuple[Utterance, list[Span]]] = {}  # by id: each held line as last sent, its spans
+        self._timed: dict[str, tuple[Utterance, list[Span], list[_Piece]]] = {}  # by id: _read's spans, timed
         self._ended = False  # the call ended: the detector remembers no text after each utterance
 
     def forget_texts(self) -> None:
@@ -92,17 +99,20 @@ class CallRedaction:
             out = [self._revision(u)]
         elif u.revised:
             found = self._redactor.revise(u.id, channel, u.text, u.start_s, u.end_s)
+            self._read.update(self._redactor.whole)  # the turn read whole: a revision's text, else its final's
             out = [self._revision(u, found.pop(u.id, []))]
             out += self._masked_back({key: spans for key, spans in found.items() if key not in self._revisions})
             out += self._revisions_found(found, {u.id})  # a card across this revision and others
         else:
             changed = self._redactor.final(u.id, channel, u.text, u.start_s, u.end_s)
             held = self._redactor.held()  # the detector's window of finals: the only ones masked back into
-            self._originals = {key: kept for key, kept in [*self._originals.items(), (u.id, u)] if key in held}
-            self._revisions = {key: r for key, r in self._revisions.items() if key in held}
-            self._found = {key: found for key, found in self._found.items() if key in held}
+            self._originals[u.id] = u
+            self._forget(held)
             found = self._redactor.revised(u.id)  # a card begun in revised lines may end in this final
             spans = changed.pop(u.id, [])
+            self._read[u.id] = spans
+            self._read.update((key, read) for key, read in changed.items() if key not in self._revisions)
+            self._read.update(self._redactor.whole if found else {})  # the finals read with the revisions in
             out = [self._final(u, _preferred(found.pop(u.id), spans) if u.id in found else spans)]
             if out[0].redactions:
                 self._found[u.id] = out[0].redactions
@@ -111,7 +121,77 @@ class CallRedaction:
             out += self._revisions_found(found, {m.utterance.id for m in out})
         if len(self._masked_s.get(channel, [])) > said_before:  # card data found anew: the revisions near it
             out += self._revisions_again(u.channel, {m.utterance.id for m in out})
+        return out + self._relabelled(u.channel)
+
+    def _forget(self, held: set[str]) -> None:
+        """What is kept of the finals that left the detector's window, dropped where it is (a new final pushes
+        out one or two: the dicts are not built anew with each final)."""
+        for kept in (self._originals, self._revisions, self._found, self._read, self._sent, self._timed):
+            for gone in [key for key in kept if key not in held]:
+                del kept[gone]
+
+    def _relabelled(self, channel: Channel) -> list[Masked]:
+        """The held lines of ``channel`` sent with a security code where the detector's last readings show a
+        card number said (:func:`_cards`), its digits among the card's and said while it was: sent again with
+        the card's label. A turn's revision read with only some of the turn's lines in may take a card's last
+        group for a code, and a code's label sticks where the finals were read so; a real code is said after
+        the card, its digits no group of it, and stays one (PCI DSS 3.3.1: the originals kept for the roles
+        that may see card numbers never show a code), so only a card made whole is positive evidence."""
+        coded = [(key, sent) for key, sent in self._sent.items() if sent[0].channel is channel and _coded(sent[1])]
+        if not coded:  # no code's label sent in the lines held: nothing to look for (most finals)
+            return []
+        with reading(self._redactor.memo):  # the texts' numbers as the detector found them (remembered)
+            cards = _cards([p for key, spans in self._read.items() for p in self._pieces(key, spans, channel)])
+            if not cards:
+                return []
+            said = {key: _spans_said(line, spans) for key, (line, spans) in coded}
+            group = {
+                key: [_group(line, s, p, cards) for s, p in zip(spans, said[key], strict=True)]
+                for key, (line, spans) in coded
+            }
+        # the codes that stay codes (said apart from the card, or named a code in their own line), and those the
+        # finals were read as where no line sent shows them now: no span said over one of them is relabelled
+        kept = [
+            p or _Piece(CVV, line.start_s, line.end_s, "")
+            for key, (line, spans) in coded
+            for s, p, g in zip(spans, said[key], group[key], strict=True)
+            if s.kind == CVV and not g
+        ]
+        kept += [
+            _Piece(CVV, r["start"], r["end"], "")
+            for key, found in self._found.items()
+            if key not in group
+            for r in found
+            if r["kind"] == CVV and r["channel"] == channel.value
+        ]
+        out: list[Masked] = []
+        for key, (line, spans) in coded:
+            relabelled = [
+                Span(CARD, s.start, s.end) if g and not any(_over(k, p) for k in kept) else s
+                for s, p, g in zip(spans, said[key], group[key], strict=True)
+            ]
+            if relabelled == spans:
+                continue
+            was, now = _masked(line, spans).redactions, _masked(line, relabelled).redactions
+            moved = [(a, b) for a, b in zip(was, now, strict=True) if a != b]
+            self._found[key] = [_relabel(r, moved) for r in self._found.get(key, [])]
+            known = self._masked_s.get(channel.value, [])
+            known[:] = [_relabel(r, moved) for r in known]
+            self._said_keys[channel.value] = {_key(r) for r in known}
+            if key in self._revisions:
+                self._revisions[key] = (line, relabelled)
+            out.append(self._final(line if line.revised else dataclasses.replace(line, revised=True), relabelled))
         return out
+
+    def _pieces(self, key: str, spans: list[Span], channel: Channel) -> list[_Piece]:
+        """The detector's spans of ``key``'s line as it reads it now (its revision where one came), timed."""
+        line = self._revisions[key][0] if key in self._revisions else self._originals.get(key)
+        if line is None or line.channel is not channel:
+            return []
+        timed = self._timed.get(key)  # each final's pieces are looked for again with every final after it
+        if timed is None or timed[0] is not line or timed[1] != spans:
+            timed = self._timed[key] = (line, spans, [p for p in _spans_said(line, spans) if p is not None])
+        return timed[2]
 
     def _masked_back(self, changed: dict[str, list[Span]]) -> list[Masked]:
         """The earlier finals a new final or revision showed to hold card data, sent again masked: as the
@@ -199,6 +279,8 @@ class CallRedaction:
         return [*redactions, *(r for r in self._found.get(key, []) if r not in redactions)]
 
     def _final(self, u: Utterance, spans: list[Span]) -> Masked:
+        if u.id in self._originals:
+            self._sent[u.id] = (u, spans)
         masked = _masked(u, spans)
         masked = dataclasses.replace(masked, redactions=self._with_found(u.id, masked.redactions))
         if self._keep_originals and any(s.kind != CVV for s in spans):
@@ -211,8 +293,95 @@ class CallRedaction:
 
     def _said(self, channel: str, redactions: list[Redaction]) -> None:
         """Card data said there, on ``channel``: a revision's number said there is masked."""
-        known = self._masked_s.setdefault(channel, [])
-        known.extend(r for r in redactions if r not in known)
+        known, keys = self._masked_s.setdefault(channel, []), self._said_keys.setdefault(channel, set())
+        for r in redactions:  # the call's whole list, growing with it: looked up by key, not compared with each
+            if (key := _key(r)) not in keys:
+                keys.add(key)
+                known.append(r)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Piece:
+    """A span's kind, when its words were said and its digits."""
+
+    kind: str
+    start_s: float
+    end_s: float
+    digits: str
+
+
+def _spans_said(u: Utterance, spans: list[Span]) -> list[_Piece | None]:
+    """Each of ``spans`` in ``u`` as a timed piece; None for one that no word of ``u`` is in."""
+    places = _word_places(u)
+    found = items(u.text)
+    out: list[_Piece | None] = []
+    for s in spans:
+        timed = [w for w, (a, b) in zip(u.words, places, strict=True) if a < s.end and s.start < b]
+        digits = "".join(i.digits for i in found if s.start <= i.start < s.end)
+        out.append(_Piece(s.kind, timed[0].start_s, timed[-1].end_s, digits) if timed and digits else None)
+    return out
+
+
+def _cards(pieces: list[_Piece]) -> list[_Piece]:
+    """The card numbers the card spans of ``pieces`` (one channel's) make, in the order said: runs of them
+    one after another, no other kind's span between, whose digits joined are a card's (:func:`_card_number`),
+    as one piece each."""
+    pieces = sorted(pieces, key=lambda p: (p.start_s, p.end_s))
+    others = [p for p in pieces if p.kind != CARD]
+    said = [p for p in pieces if p.kind == CARD]
+    out: list[_Piece] = []
+    for i, first in enumerate(said):
+        digits = ""
+        for j in range(i, len(said)):
+            if j > i and any(said[j - 1].end_s <= o.start_s and o.end_s <= said[j].start_s for o in others):
+                break
+            digits += said[j].digits
+            if len(digits) > CARD_DIGITS[1]:
+                break
+            if len(digits) >= CARD_DIGITS[0] and _card_number(digits):
+                out.append(_Piece(CARD, first.start_s, max(p.end_s for p in said[i : j + 1]), digits))
+    return out
+
+
+def _card_number(digits: str) -> bool:
+    """Whether ``digits`` are a card number a scheme issues: its first digits, its length, the Luhn check."""
+    return digits[0] != "0" and issued(digits) and issued_length(digits) and luhn(digits)
+
+
+def _group(line: Utterance, span: Span, piece: _Piece | None, cards: list[_Piece]) -> bool:
+    """Whether ``span``, a code's, is a group of one of ``cards``: said while the card was, its digits among
+    the card's, and no code's cue before it in its own line ("the security code is 6 4 6 7": a code, even
+    where a revision heard its digits run on from the card's)."""
+    if span.kind != CVV or piece is None or last_cue(cues(CVV, fold(line.text)), span.start) >= 0:
+        return False
+    return any(_over(c, piece) and piece.digits in c.digits for c in cards)
+
+
+def _over(a: _Piece, b: _Piece | None) -> bool:
+    return b is not None and a.start_s < b.end_s and b.start_s < a.end_s
+
+
+def _relabel(r: Redaction, moved: list[tuple[Redaction, Redaction]]) -> Redaction:
+    """``r`` with the card's label where it is a code's span of the line that ``moved`` relabels (by time)."""
+    if r["kind"] != CVV:
+        return r
+    hit = next(
+        (
+            b
+            for a, b in moved
+            if a["utterance_id"] == r["utterance_id"] and a["start"] < r["end"] and r["start"] < a["end"]
+        ),
+        None,
+    )
+    return r if hit is None else {**r, "kind": hit["kind"]}
+
+
+def _coded(spans: list[Span]) -> bool:
+    return any(s.kind == CVV for s in spans)
+
+
+def _key(r: Redaction) -> tuple[object, ...]:
+    return (r["utterance_id"], r["channel"], r["kind"], r["start"], r["end"], r["by"])
 
 
 def _union(before: list[Span], now: list[Span]) -> list[Span]:
