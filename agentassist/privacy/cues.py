@@ -53,6 +53,19 @@ EXPIRY_CUE = re.compile(
     r"|data waznosci|waznosc|wazna do|runs? out|срок|термін"
     r"|valid from|действует с|действительна с|дійсна з|діє з|wazna od)\b"  # the first month: masked with the last
 )
+# another thing's validity ("the warranty is valid till", "гарантия действует до", "licencja ważna do", "термін дії
+# гарантії"): no card's expiry, its cue taken back; a warranty's, a licence's, a subscription's, an insurance's
+_VALIDITY_OF = (
+    r"(?:warrant(?:y|ies)|guarantee|licen[cs]e|subscription|membership|insurance|coverage|passport|visa (?:is )?valid"
+    r"|гаранти[яиюей]\w*|лицензи\w*|подписк\w*|абонемент\w*|страховк\w*|паспорт\w*|виза действ\w*"
+    r"|гаранті[яїюйє]\w*|ліцензі\w*|підписк\w*|страхуванн\w*"
+    r"|gwarancj\w*|licencj\w*|subskrypcj\w*|abonament\w*|ubezpieczeni\w*|paszport\w*)"
+)
+NOT_EXPIRY = re.compile(
+    r"\b" + _VALIDITY_OF + r"(?:[\s,]+[^\W\d_]+){0,3}?[\s,]+(?:valid|good|expir|runs?|lasts?|действ|годн|дійсн|діє"
+    r"|чинн|wazn|obowiazuj)"
+    r"|\b(?:срок\w* действия|термін\w* дії|okres\w*|data waznosci) " + _VALIDITY_OF
+)
 NEAR_CARD_CUE = re.compile(r"\b(?:до|do|until)\b")  # "card ..., до 11/25": an expiry only beside a card number
 # or a card named, right before a month ("Карта до апреля 2030-го")
 # "the date on it is ...", "valid 11/27", "termin: 03.29", "ważna: 04/28": a weak cue, an expiry's only where card
@@ -91,7 +104,8 @@ OTHER_CUE = re.compile(
     r"|(?:request|application|inquiry|enquiry) (?:number|no|id|reference|ref)|номер\w* (?:запрос\w*|запит\w*)"
     r"|(?:запрос\w*|запит\w*) (?:номер|№)|numer\w* wniosku|nr wniosku|wniosek (?:numer|nr)"
     r"|" + _PROGRAMME + r"|customer number|member number"
-    r"|serial|imei|iccid|meid|barcode|parcel|shipment|transaction|receipt|reservation"
+    r"|serial|imei|iccid|meid|barcode|bar code|ean|upc|gtin|sku|серийн\w*|серійн\w*|seryjn\w*|артикул\w*"
+    r"|parcel|shipment|transaction|receipt|reservation"
     r"|registration|passport|licen[cs]e|social security|tax|vat|postcode|zip|phone|mobile|cell|cellphone|telephone"
     r"|fax|extension"  # not "my number" alone: a card is said so too ("my number is 4916 3385 ...")
     # an amount's or an address's noun ("card ..., room 412", "карта ..., сумма 350"): no code after them
@@ -131,7 +145,11 @@ PAYING = re.compile(
 # check digit by design; "account", "phone" and the like are not here (a card account may be said so)
 DOCUMENT_CUE = re.compile(
     r"\b(?:policy|contract|invoice|order(?! to\b)|booking|reservation|ticket|tracking|parcel|shipment|waybill"
-    r"|imei|iccid|meid|serial|case (?:number|no|file|reference)|"
+    r"|imei|iccid|meid|serial|case (?:number|no|file|reference)"
+    # a product's number (EAN-13 and UPC carry a check digit that passes Luhn's one in three times; a 13-digit Visa
+    # exists): the naming word decides
+    r"|barcode|bar code|ean|upc|gtin|sku|product (?:code|number)|штрих-?код\w*|kod\w* kreskow\w*|kod\w* produkt\w*"
+    r"|серийн\w*|серійн\w*|seryjn\w*|артикул\w*|"
     + _PROGRAMME
     + r"|numer\w* sprawy|sprawa numer|sygnatur\w*|номер\w* дела|дело (?:номер|№)|номер\w* справи|справа (?:номер|№)"
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"
@@ -245,7 +263,7 @@ LAST_FOUR = re.compile(
 
 ASK_WORDS = {CARD: 6, EXPIRY: 3, CVV: 3, OTHER: 3}  # a question ends this many words after its cue at most
 _ASKED = {CARD: CARD_CUE, EXPIRY: EXPIRY_CUE, CVV: CVV_CUE, OTHER: OTHER_CUE, DOCUMENT: DOCUMENT_CUE}
-_TAKEN_BACK = {CARD: NOT_CARD, CVV: NOT_CVV}
+_TAKEN_BACK = {CARD: NOT_CARD, CVV: NOT_CVV, EXPIRY: NOT_EXPIRY}
 _WORD = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from agentassist.privacy.cues import CARD, CVV, EXPIRY, OTHER, acknowledged_only, cues, fillers_only
+from agentassist.privacy.cues import CARD, CORRECTION, CVV, EXPIRY, OTHER, acknowledged_only, cues, fillers_only
 from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
@@ -38,10 +38,10 @@ from agentassist.privacy.detect import (
     paid,
     unchecked_window,
 )
-from agentassist.privacy.expiry import LONG_DIGITS, by_shape
+from agentassist.privacy.expiry import CORRECTION_WORDS, LONG_DIGITS, by_shape, code_items
 from agentassist.privacy.kinds import IBAN, Rules
 from agentassist.privacy.memo import Memo, reading
-from agentassist.privacy.said import Before, Item, Span, chains, fold, items, luhn
+from agentassist.privacy.said import Before, Item, Span, chains, fold, items, luhn, words_between
 
 CONTEXT_S = 15.0  # an utterance further back than this does not carry a number or a question on
 LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many words
@@ -318,8 +318,14 @@ class Redactor:
         taken = (Span(CARD, going_on[0].start, going_on[-1].end),) if going_on else tuple(across.get(said, []))
         if not taken and (again := _last_four_again(said, before, folded, found, self.context_s)):
             taken = (again,)
+        corrected = _corrected(said, before, folded, found, context, self.context_s) if not taken else None
+        if corrected is not None and corrected.kind == CARD:
+            taken = (corrected,)
         said.open += [t for t in taken if going_on and t not in said.open]
         _add(said, _merged(find_spans(said.text, context, taken), self.rules.find(said.text)))
+        if corrected is not None and corrected.kind != CARD:  # an expiry or a code said again: that kind again
+            said.spans = [x for x in said.spans if not _overlaps(x, [corrected])]
+            _add(said, [corrected])
         # what is left said last may be the start of a card number said on in the next utterance; after a
         # card's cue ("my card number is 4539") it is masked now, and still joins the next piece; after an
         # expiry's or a code's cue it is masked as one
@@ -372,6 +378,48 @@ def _last_four_again(
     if not any(x.kind == CARD for s in recent for x in s.spans):
         return None
     return next((span for chain in found if (span := last_four(folded, chain))), None)
+
+
+def _corrected(
+    said: _Said, before: list[_Said], folded: str, found: list[list[Item]], context: Before, context_s: float
+) -> Span | None:
+    """A number said again after a correction in a final of its own: it takes the kind of what it corrects, the
+    card data said last a little before (either speaker's). A card number's group ("no sorry, 4023" after the agent
+    read the card back with that group wrong; "ой, нет, 4120"; "nie, przepraszam, 5230"): where the card has a
+    group as long as it that it is close to (a digit or two apart) or that, put in its place, makes the number pass
+    the Luhn check. An expiry date said as one, or a security code's 3 or 4 digits ("The code is 418." "No, sorry,
+    481."). Not a number announced as another kind ("no, sorry, the code is 412": its cue says)."""
+    if not found or words_between(folded, 0, found[0][0].start) > CORRECTION_WORDS:
+        return None
+    chain = found[0]
+    if not CORRECTION.search(folded, 0, chain[0].start) or announced(folded, chain[0].start, context):
+        return None
+    recent = [s for s in before if s.start_s < said.start_s and said.start_s - s.end_s <= context_s]
+    last = next((s for s in reversed(recent) if any(x.kind in KINDS for x in s.spans)), None)
+    span = max((x for x in last.spans if x.kind in KINDS), key=lambda x: x.end) if last is not None else None
+    whole = Span(span.kind if span is not None else CARD, chain[0].start, chain[-1].end)
+    if span is None or ordinary(folded, chain):
+        return None
+    if span.kind == EXPIRY:
+        return whole if by_shape(chain, frozenset()) == EXPIRY else None
+    if span.kind == CVV:
+        return whole if code_items(chain) == len(chain) else None
+    number = [i for i in items(last.text) if span.start <= i.start < span.end]
+    groups = [_joined(number[a:b]) for a, b in pairwise([*_group_starts(number), len(number)])]
+    digits = _joined(chain)
+    for n, group in enumerate(groups):
+        if len(group) != len(digits) or group == digits:
+            continue
+        number_so = "".join([*groups[:n], digits, *groups[n + 1 :]])
+        if luhn(number_so) or sum(a != b for a, b in zip(group, digits, strict=True)) <= 2:
+            return whole
+    return None
+
+
+def _group_starts(number: list[Item]) -> list[int]:
+    """Where each group of a number as said begins: an item said apart from the one before (digits said as words
+    with only spaces between are one group: "four four five three")."""
+    return [n for n, i in enumerate(number) if n == 0 or not i.joined]
 
 
 def _misheard_16(number: list[Item]) -> bool:
