@@ -215,38 +215,35 @@ def fillers_only(folded: str) -> bool:
     return all(FILLER.fullmatch(w) for w in _WORD.findall(folded))
 
 
-# a short acknowledgement or discourse word a speaker ends a piece of a number with before going on ("2614
-# 6915... так" | "2794", "2327 9000, okay" | "9176"): a word that says nothing of the number
-ACKNOWLEDGEMENT = re.compile(
-    r"ok|okay|okey|yes|yeah|so|right|alright|got|it|and|then|"
-    r"так|да|ага|угу|вот|ладно|хорошо|дальше|далее|и|"
-    r"добре|далі|от|і|"
-    r"tak|okej|dobrze|dalej|wiec|i"
-)
-_ACKNOWLEDGEMENT_WORDS = 2  # "okay, so", "так, дальше": more words than this say something else
-
-
-# an aside about time or looking that a speaker ends a piece of a number with before going on ("3078 2379, um,
-# let me see" | "2638", "7784 0527, э-э, сейчас" | "0318"): it names nothing, like an acknowledgement; one per
-# language's few usual ways, no more (the joined digits must still make a card: redactor.py)
-ASIDE = re.compile(
-    r"\b(?:let me (?:see|check|look)|one (?:moment|sec|second)|(?:just )?a (?:moment|sec|second|minute)"
-    r"|hold on(?: a (?:sec|second|moment))?|hang on"
-    r"|сейчас|секунд\w*|минут\w*|момент\w*|щас|погодите|подождите|(?:дай|дайте) (?:посмотр\w*|глян\w*)"
-    r"|зараз|хвилин\w*|зачекайте|почекайте|(?:дай|дайте) (?:подивлю\w*|глян\w*)"
-    r"|zaraz|chwil\w*|sekund\w*|momencik|moment|(?:niech|daj) (?:zobacz\w*|sprawdz\w*))\b"
+# words that take back what was just said or set it aside as another card's: "that was the old one", "no wait, not
+# that", "wrong card", "это старая", "не та", "це стара", "to stara", "nie ta"; a number that went on past them is
+# not the one said before them
+RETRACTION = re.compile(
+    r"\b(?:old|older|previous|expired|wrong|cancel\w*|scratch that|never ?mind|forget (?:it|that)|not (?:that|this|it)"
+    r"|(?:another|different|the other) (?:card|one)"
+    r"|стар\w*|прежн\w*|предыдущ\w*|просроч\w*|неправильн\w*|неверн\w*|не (?:та|то|эта|этот|эту|тот|ту)"
+    r"|друг(?:ая|ую|ой) карт\w*|отмен\w*|забудьте|попередн\w*|прострочен\w*|не (?:ця|цю|цей|те)|інш\w* картк\w*"
+    r"|скасу\w*|star\w*|poprzedni\w*|przeterminowan\w*|niewazn\w*|bledn\w*|zl[aey]|nie (?:ta|to|tamta|ten)"
+    r"|inn\w* kart\w*|anul\w*|zapomnij\w*)\b"
 )
 
 
-def acknowledged_only(folded: str) -> bool:
-    """Whether ``folded`` holds an acknowledgement or two (:data:`ACKNOWLEDGEMENT`) or asides (:data:`ASIDE`),
-    fillers around them, and no other word: a speaker pausing inside a number they go on with, not one naming
-    what it was."""
-    rest = ASIDE.sub(" ", folded)
-    words = [w for w in _WORD.findall(rest) if not FILLER.fullmatch(w)]
-    if rest != folded and not words:
+# a correction's words that take back what was said (:data:`CORRECTION` less "wait", "sorry", "ой", "простите": a
+# speaker pausing says those too, "sorry, hold on", and the digits tell a card going on from a group said again)
+_TAKEN_BACK_WORD = re.compile(r"\b(?:no|нет|ні|nie|i mean|то есть|тобто|to znaczy)\b")
+
+
+def says_apart(folded: str) -> bool:
+    """Whether the words between two pieces of digits one speaker said in finals in a row say the pieces are not
+    one number: a retraction or a correction's "no" (:data:`RETRACTION`: "that was the old one", "no wait, not
+    that", "это старая"), another thing named (an order, a phone, a reference: :data:`OTHER_CUE`), or card data's
+    next kind announced (an expiry's or a code's cue). Any other words ("okay", "um, let me see", "так, сейчас",
+    "hold on, my glasses") say nothing of the number: whether its pieces are one card is the digits' to say
+    (redactor.py: only where, joined, they pass the Luhn check at a length their scheme issues). This rule stands
+    in for lists of the words a speaker pauses on (acknowledgements, asides), which grew with each set of cases."""
+    if RETRACTION.search(folded) or _TAKEN_BACK_WORD.search(folded):
         return True
-    return 0 < len(words) <= _ACKNOWLEDGEMENT_WORDS and all(ACKNOWLEDGEMENT.fullmatch(w) for w in words)
+    return any(cues(kind, folded) for kind in (OTHER, EXPIRY, CVV))
 
 
 # the last four digits of a card (PCI DSS lets them show), said right before them: "my Visa ends in 5797",

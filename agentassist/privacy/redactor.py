@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from agentassist.privacy.cues import CARD, CORRECTION, CVV, EXPIRY, OTHER, acknowledged_only, cues, fillers_only
+from agentassist.privacy.cues import CARD, CORRECTION, CVV, EXPIRY, OTHER, cues, fillers_only, says_apart
 from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
@@ -306,8 +306,11 @@ class Redactor:
             and (any(a >= lead[-1].end for a, _ in cues(CVV, folded)) or self._code_given(said, after or []))
         )
         across = _across(mine, said, lead, context_first, checked=whole, opened=opened or paused, coded_after=coded)
-        if not lead and not over and found and len(_words(folded[: found[0][0].start])) <= OPEN_LEAD_WORDS:
-            across = _across(mine, said, found[0], Before(), checked=True)  # "Hold on, let me look. 0343 6467"
+        # "Hold on, let me look. 0343 6467"; after a pause on words, any words that say nothing of the number
+        leading = folded[: found[0][0].start] if found else ""
+        near = len(_words(leading)) <= OPEN_LEAD_WORDS or (paused and not says_apart(leading))
+        if not lead and not over and found and near:
+            across = _across(mine, said, found[0], Before(), checked=True, opened=paused)
         for owner, spans in across.items():
             if coded:  # its last digits read as a code before the code was given: the card's
                 owner.spans = [x for x in owner.spans if x.kind != CVV or not _overlaps(x, spans)]
@@ -354,8 +357,25 @@ class Redactor:
             pending[said.channel] = _trim(mine + [(said, i) for i in found[-1]])
         elif all(_digits(c) < 2 for c in found):  # no number ("Hold on, one moment", "Секундочку"): it goes on after
             pending[said.channel] = mine
+        elif not tail and (first := _first_piece(said, folded, found, context)):
+            said.paused = True  # "My card is 4649 2614, let me find my glasses" | "6915 2794.": joined if a card
+            pending[said.channel] = _trim([(said, i) for i in first])
         else:
             pending[said.channel] = _trim([(said, i) for i in tail])
+
+
+def _first_piece(said: _Said, folded: str, found: list[list[Item]], before: Before) -> list[Item]:
+    """The number a final ends with, followed by words that say nothing of it (:func:`says_apart`), where it may be a
+    card's first piece said on in the next final: 4 digits or more, fewer than a card's, beginning as an issued card
+    does, not masked yet, not named as another thing nor plainly no card's (a phone, a date, an amount). The next
+    final's digits join it only where together they pass the Luhn check at a length their scheme issues."""
+    last = found[-1] if found else []
+    digits = _joined(last)
+    if not last or not 4 <= len(digits) < CARD_DIGITS[0] or not issued(digits) or says_apart(folded[last[-1].end :]):
+        return []
+    if _overlaps(Span(CARD, last[0].start, last[-1].end), said.spans) or _other_number(folded, last, before):
+        return []
+    return [] if paid(folded, last) else last
 
 
 def _not_going_on(folded: str, lead: list[Item], before: Before) -> bool:
@@ -613,11 +633,13 @@ def _going_on(pending: list[tuple[_Said, Item]], lead: list[Item]) -> list[Item]
 def _paused(
     pending: list[tuple[_Said, Item]], said: _Said, folded: str, found: list[list[Item]], before: Before
 ) -> bool:
-    """Whether a final that goes on with a number begun before ends on an acknowledgement with all its
-    digits one run after the pieces said ("Э-э, 4649, э-э" | "2614 6915... так" | "И 2794."): the speaker
-    pauses inside the number, which goes on in the next final. Not a number named as another thing or
-    plainly no card's (a phone, a date), nor one already longer than a card."""
-    if not pending or len(found) != 1 or not acknowledged_only(folded[found[0][-1].end :]):
+    """Whether a final that goes on with a number begun before ends on words that say nothing of it (:func:`says_apart`:
+    "так", "okay", "um, let me see", "hold on, my glasses"), all its digits one run after the pieces said ("Э-э,
+    4649, э-э" | "2614 6915... так" | "И 2794."): the speaker pauses inside the number, which may go on in the
+    next final (joined only where the pieces pass the Luhn check at a length their scheme issues: the words do not
+    tell it from an order's number said in pieces). Not a number named as another thing or plainly no card's (a
+    phone, a date), nor one already longer than a card."""
+    if not pending or len(found) != 1 or says_apart(folded[found[0][-1].end :]):
         return False
     if _digits(pending) + _digits(found[0]) >= CARD_DIGITS[1]:
         return False
