@@ -1,0 +1,118 @@
+"""A card number said in pieces over finals of one speaker, with any words between them: the digits decide (the
+pieces joined pass the Luhn check at a length their scheme issues), and only words that say the pieces are not one
+number keep them apart (a retraction, another thing named, an expiry's or a code's cue). Issue 19, session 19: the
+rule that stands in for the lists of acknowledgements and asides. Sentences and numbers of our own, not the
+benchmark's."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentassist.privacy.cues import says_apart
+from agentassist.privacy.detect import luhn
+from agentassist.privacy.said import fold
+from tests.test_redact_shapes import _call
+
+# Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
+VISA = "4917668203157746"
+MASTERCARD = "5361884029172607"
+MIR = "2200734199580125"
+NOT_A_CARD = "4917668203157747"  # VISA with its last digit changed: fails the check
+AMEX_16 = "3768275217488851"  # passes the check, begins as an Amex does: 16 digits, a length Amex issues none of
+
+
+def halves(number: str) -> tuple[str, str]:
+    return f"{number[:4]} {number[4:8]}", f"{number[8:12]} {number[12:]}"
+
+
+def test_the_numbers_are_what_they_say() -> None:
+    assert luhn(VISA) and luhn(MASTERCARD) and luhn(MIR) and luhn(AMEX_16) and not luhn(NOT_A_CARD)
+
+
+@pytest.mark.parametrize(
+    ("number", "first", "second"),
+    [
+        (VISA, "My card is {a}, hold on, the dog is barking", "{b}."),
+        (VISA, "{a}, wait, I need my glasses", "Right, found them, so the rest is {b}."),
+        (MASTERCARD, "Карта {a}, так, сейчас, очки найду", "{b}."),
+        (MIR, "{a}, зачекайте, де ж вона", "Ага, ось, {b}."),
+        (MASTERCARD, "{a}, chwileczkę, gdzie są okulary", "Mam, {b}."),
+    ],
+)
+def test_a_card_s_pieces_over_two_finals_join_whatever_the_words_between(number: str, first: str, second: str) -> None:
+    a, b = halves(number)
+    out = _call(("customer", first.format(a=a)), ("customer", second.format(b=b)))
+    assert all("[CARD]" in o for o in out), out
+    assert not any(number[k : k + 4] in "".join(out) for k in range(0, 16, 4))
+
+
+def test_a_card_s_pieces_over_three_finals_with_a_long_aside_in_the_middle_join() -> None:
+    out = _call(
+        ("customer", f"Um, {VISA[:4]}, um"),
+        ("customer", f"{VISA[4:8]} {VISA[8:12]}, sorry, my kid is asking for juice"),
+        ("customer", f"And {VISA[12:]}."),
+    )
+    assert all("[CARD]" in o for o in out), out
+
+
+@pytest.mark.parametrize(
+    "between",
+    [
+        "that was the old one",
+        "no wait, not that",
+        "это старая",
+        "нет, не та",
+        "це стара",
+        "to stara",
+        "nie, to nie ta",
+        "that's the order number",
+    ],
+)
+def test_words_that_take_the_pieces_apart_keep_them_apart(between: str) -> None:
+    a, b = halves(VISA)
+    turns = (f"{a}, {between}", f"{b}.")
+    assert _call(*(("customer", t) for t in turns)) == list(turns)
+
+
+@pytest.mark.parametrize("between", ["and it expires", "and the code on the back"])
+def test_a_cue_of_card_data_s_next_kind_keeps_the_pieces_apart(between: str) -> None:
+    a, b = halves(VISA)
+    first, second = _call(("customer", f"{a}, {between}"), ("customer", f"{b}."))
+    assert first == f"{a}, {between}"
+    assert "[CARD]" not in second
+
+
+@pytest.mark.parametrize("number", [NOT_A_CARD, AMEX_16])
+def test_pieces_that_make_no_card_stay_whatever_the_words(number: str) -> None:
+    a, b = halves(number)
+    turns = (f"{a}, hold on, the dog is barking", f"{b}.")
+    assert _call(*(("customer", t) for t in turns)) == list(turns)
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("I moved there in 2016, I think", "and left in 2021."),
+        ("It was 4917 dollars, more or less", "6682 0315 7746 is my order."),
+        ("Call me on 600 123 456, any time", "or 601 234 567."),
+    ],
+)
+def test_ordinary_numbers_over_finals_stay(turns: tuple[str, str]) -> None:
+    assert _call(*(("customer", t) for t in turns)) == list(turns)
+
+
+@pytest.mark.parametrize(
+    ("words", "apart"),
+    [
+        ("okay, let me see", False),
+        ("так, сейчас", False),
+        ("hold on, the dog is barking", False),
+        ("that was the old one", True),
+        ("это старая", True),
+        ("to stara", True),
+        ("the phone number", True),
+        ("номер заказа", True),
+    ],
+)
+def test_what_the_words_between_say(words: str, apart: bool) -> None:
+    assert says_apart(fold(words)) is apart
