@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.cues import says_apart
-from agentassist.privacy.detect import luhn
+from agentassist.privacy.detect import luhn, mask
+from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import fold
 from tests.test_redact_shapes import _call
 
@@ -116,3 +117,11 @@ def test_ordinary_numbers_over_finals_stay(turns: tuple[str, str]) -> None:
 )
 def test_what_the_words_between_say(words: str, apart: bool) -> None:
     assert says_apart(fold(words)) is apart
+
+
+def test_a_partial_going_on_after_a_pause_on_words_is_masked_from_its_first_group() -> None:
+    r = Redactor()
+    a, b = halves(VISA)
+    r.final("0", "customer", f"My card is {a}, hold on, the dog is barking", 0.0, 2.0)
+    partial = f"{b[:4]}"
+    assert mask(partial, r.partial("customer", partial, 3.0)) == "[CARD]"

@@ -185,7 +185,8 @@ class Redactor:
         if said.spans and said.spans[-1].kind == CARD and not _words(folded[said.spans[-1].end :]):
             return CARD_DIGITS[1]
         found = chains(folded, items(said.text))
-        if not found or _words(folded[found[-1][-1].end :]):
+        # words after it end the number, unless the speaker paused on them inside a card's digits (:func:`_paused`)
+        if not found or (_words(folded[found[-1][-1].end :]) and not said.paused):
             return 0
         return sum(len(i.digits) for i in found[-1])
 
