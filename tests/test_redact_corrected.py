@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.detect import find_spans, luhn, mask
+from tests.test_redact_named import fours
 from tests.test_redact_shapes import _call
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
@@ -18,10 +19,6 @@ MIR = "2200734199580125"
 VISA_REPEATS = "4777003581926042"  # 4, triple 7, double 0, ...
 EAN_4 = "4822601815908"  # EAN-13 barcodes whose check digit passes Luhn's too, beginning as a Visa or a Maestro
 EAN_5 = "5010729022271"
-
-
-def fours(digits: str) -> str:
-    return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
 
 
 def wrong_third(digits: str) -> str:
