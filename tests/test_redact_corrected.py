@@ -129,3 +129,31 @@ def test_a_product_s_number_named_so_is_no_card_even_luhn_valid(said: str) -> No
 def test_the_same_digits_named_as_a_card_are_masked() -> None:
     said = f"My card number is {EAN_4}."
     assert mask(said, find_spans(said)) == "My card number is [CARD]."
+
+
+def test_an_expiry_corrected_in_a_final_of_its_own_is_an_expiry() -> None:
+    said = _call(
+        ("customer", f"{fours(MASTERCARD)}."),
+        ("customer", "It expires 10/27."),
+        ("customer", "Ой, нет, 11/27."),
+    )
+    assert said[2] == "Ой, нет, [EXPIRY]."
+
+
+def test_a_group_corrected_after_a_read_back_with_its_expiry_is_the_card_s() -> None:
+    # the group passes the check in the card's place; as a month and a year it fits an expiry too: the card's first
+    said = _call(
+        ("customer", f"{fours(VISA)}, 04/29."),
+        ("agent", f"Okay, {fours(wrong_third(VISA))}, expiring 04/29?"),
+        ("customer", f"Nie, przepraszam, {VISA[8:12]}."),
+    )
+    assert said[2] == "Nie, przepraszam, [CARD]."
+
+
+def test_a_code_corrected_after_a_read_back_of_the_whole_is_a_code() -> None:
+    said = _call(
+        ("customer", f"{fours(VISA)}, 04/29, 552."),
+        ("agent", f"So {fours(VISA)}, 04/29, code 525?"),
+        ("customer", "Ні, 552."),
+    )
+    assert said[2] == "Ні, [CVV]."

@@ -405,11 +405,10 @@ def _corrected(
     said: _Said, before: list[_Said], folded: str, found: list[list[Item]], context: Before, context_s: float
 ) -> Span | None:
     """A number said again after a correction in a final of its own: it takes the kind of what it corrects, the
-    card data said last a little before (either speaker's). A card number's group ("no sorry, 4023" after the agent
-    read the card back with that group wrong; "ой, нет, 4120"; "nie, przepraszam, 5230"): where the card has a
-    group as long as it that it is close to (a digit or two apart) or that, put in its place, makes the number pass
-    the Luhn check. An expiry date said as one, or a security code's 3 or 4 digits ("The code is 418." "No, sorry,
-    481."). Not a number announced as another kind ("no, sorry, the code is 412": its cue says)."""
+    card data of the last final a little before that held some (either speaker's), its latest span the number fits
+    first (:func:`_fits`): a card number's group ("no sorry, 4023" after the agent read the card back with that
+    group wrong; "ой, нет, 4120"; "nie, przepraszam, 5230"), an expiry date, a security code ("The code is 418."
+    "No, sorry, 481."). Not a number announced as another kind ("no, sorry, the code is 412": its cue says)."""
     if not found or words_between(folded, 0, found[0][0].start) > CORRECTION_WORDS:
         return None
     chain = found[0]
@@ -417,24 +416,33 @@ def _corrected(
         return None
     recent = [s for s in before if s.start_s < said.start_s and said.start_s - s.end_s <= context_s]
     last = next((s for s in reversed(recent) if any(x.kind in KINDS for x in s.spans)), None)
-    span = max((x for x in last.spans if x.kind in KINDS), key=lambda x: x.end) if last is not None else None
-    whole = Span(span.kind if span is not None else CARD, chain[0].start, chain[-1].end)
-    if span is None or ordinary(folded, chain):
+    if last is None or ordinary(folded, chain):
         return None
-    if span.kind == EXPIRY:
-        return whole if by_shape(chain, frozenset()) == EXPIRY else None
-    if span.kind == CVV:
-        return whole if code_items(chain) == len(chain) else None
-    number = [i for i in items(last.text) if span.start <= i.start < span.end]
-    groups = [_joined(number[a:b]) for a, b in pairwise([*_group_starts(number), len(number)])]
+    spans = sorted((x for x in last.spans if x.kind in KINDS), key=lambda x: x.end, reverse=True)
+    # a card's group that makes the number pass the check in its place is the likeliest ("0315" fits as a date too)
+    checked = any(x.kind == CARD and _fits(chain, x, last.text, checked=True) for x in spans)
+    kind = CARD if checked else next((x.kind for x in spans if _fits(chain, x, last.text)), "")
+    return Span(kind, chain[0].start, chain[-1].end) if kind else None
+
+
+def _fits(chain: list[Item], span: Span, text: str, checked: bool = False) -> bool:
+    """Whether ``chain`` (a number said after a correction) may say again the card data ``span`` of ``text`` holds:
+    an expiry date as one; a code of as many digits; a card number's group as long as it, a digit or two apart
+    from it or, put in its place, making the number pass the Luhn check (with ``checked``: that only)."""
     digits = _joined(chain)
+    said = [i for i in items(text) if span.start <= i.start < span.end]
+    if span.kind == EXPIRY:
+        return by_shape(chain, frozenset()) == EXPIRY
+    if span.kind == CVV:
+        return code_items(chain) == len(chain) and len(digits) == len(_joined(said))
+    groups = [_joined(said[a:b]) for a, b in pairwise([*_group_starts(said), len(said)])]
     for n, group in enumerate(groups):
         if len(group) != len(digits) or group == digits:
             continue
-        number_so = "".join([*groups[:n], digits, *groups[n + 1 :]])
-        if luhn(number_so) or sum(a != b for a, b in zip(group, digits, strict=True)) <= 2:
-            return whole
-    return None
+        number = "".join([*groups[:n], digits, *groups[n + 1 :]])
+        if luhn(number) or (not checked and sum(a != b for a, b in zip(group, digits, strict=True)) <= 2):
+            return True
+    return False
 
 
 def _group_starts(number: list[Item]) -> list[int]:
