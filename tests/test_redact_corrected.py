@@ -157,3 +157,9 @@ def test_a_code_corrected_after_a_read_back_of_the_whole_is_a_code() -> None:
         ("customer", "Ні, 552."),
     )
     assert said[2] == "Ні, [CVV]."
+
+
+def test_a_homophone_inside_a_run_with_doubles_is_its_digit() -> None:
+    # 4888 0017 2635 4001: "to" for 2 inside, a "triple" and "double"s around it (which broke the run of digits)
+    said = "Number's four triple eight double zero one seven to six three five four double zero one."
+    assert mask(said, find_spans(said)) == "Number's [CARD]."

@@ -206,7 +206,10 @@ CORRECTION = re.compile(
 CURRENCY = re.compile(r"[$€£¥₴₽]\s?$")
 
 # a speaker's filler sounds ("um", "э-э", "е-е", "yyy"): a final ending on them has said nothing after its last
-# number, which may go on in the next final ("My card is 4929 8758, um" | "8670 2278.")
+# number, which may go on in the next final ("My card is 4929 8758, um" | "8670 2278."). A short closed list of
+# sounds, kept where the digits cannot decide alone: a number said on past them is joined even where it fails the
+# Luhn check (a digit misheard, a card named), which after any other words (:func:`says_apart`) it is not
+# (a sound says nothing at all; words might be about something else)
 FILLER = re.compile(r"u+m+|u+h+|e+r+m*|h+m+|m+|a+h+|e+h+|e+|y+|э+|э+м+|м+|е+|е+м+|ну")
 
 
