@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from itertools import pairwise
 
 from agentassist.assist.numbers import is_number_word, number_runs
@@ -367,7 +368,10 @@ def _among_digits(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bo
         first += 1
     while last > n and tokens[last][0] in _HOMOPHONES:
         last -= 1
-    digits = _run_digits([t for t, _, _ in tokens[first : last + 1]])
+    words = [t for t, _, _ in tokens[first : last + 1]]
+    if len(words) + 2 * sum(w in _REPEAT for w in words) < _CARD_LEAST:  # too few digits, whatever repeats say
+        return False
+    digits = _run_digits(words)
     size = len(digits)
     homophones = sum(tokens[k][0] in _HOMOPHONES for k in range(first, last + 1))
     if size < _CARD_LEAST or 3 * homophones > size:
@@ -397,6 +401,7 @@ def _digit_of_word(tok: str) -> str:
     return _digit_of(tok) if tok in _ZERO or tok in _HOMOPHONES or _digit(tok) else ""
 
 
+@cache  # a word's digit: the same few words, read for each homophone's run
 def _digit_of(tok: str) -> str:
     """The digit a word said alone is: a digit's name, "oh", or a homophone of one ("for")."""
     tok = _HOMOPHONES.get(tok, tok)
