@@ -54,17 +54,21 @@ EXPIRY_CUE = re.compile(
     r"|valid from|действует с|действительна с|дійсна з|діє з|wazna od)\b"  # the first month: masked with the last
 )
 # another thing's validity ("the warranty is valid till", "гарантия действует до", "licencja ważna do", "термін дії
-# гарантії"): no card's expiry, its cue taken back; a warranty's, a licence's, a subscription's, an insurance's
+# гарантії"): no card's expiry, its cue taken back; a warranty's, a licence's, a subscription's, an insurance's; not
+# where a card is named between ("the warranty is on the card, which expires ...": the card's)
 _VALIDITY_OF = (
-    r"(?:warrant(?:y|ies)|guarantee|licen[cs]e|subscription|membership|insurance|coverage|passport|visa (?:is )?valid"
-    r"|гаранти[яиюей]\w*|лицензи\w*|подписк\w*|абонемент\w*|страховк\w*|паспорт\w*|виза действ\w*"
+    r"(?:warrant(?:y|ies)|guarantee|licen[cs]e|subscription|membership|insurance|coverage|passport"
+    r"|гаранти[яиюей]\w*|лицензи\w*|подписк\w*|абонемент\w*|страховк\w*|паспорт\w*"
     r"|гаранті[яїюйє]\w*|ліцензі\w*|підписк\w*|страхуванн\w*"
     r"|gwarancj\w*|licencj\w*|subskrypcj\w*|abonament\w*|ubezpieczeni\w*|paszport\w*)"
 )
 NOT_EXPIRY = re.compile(
-    r"\b" + _VALIDITY_OF + r"(?:[\s,]+[^\W\d_]+){0,3}?[\s,]+(?:valid|good|expir|runs?|lasts?|действ|годн|дійсн|діє"
-    r"|чинн|wazn|obowiazuj)"
-    r"|\b(?:срок\w* действия|термін\w* дії|okres\w*|data waznosci) " + _VALIDITY_OF
+    r"\b"
+    + _VALIDITY_OF
+    + r"(?:[\s,]+(?!cards?\b|карт|kart)[^\W\d_]+){0,3}?[\s,]+"
+    + r"(?:valid|good|expir|runs?|lasts?|действ|годн|дійсн|діє|чинн|wazn|obowiazuj)"
+    + r"|\b(?:срок\w* действия|термін\w* дії|okres\w*|data waznosci) "
+    + _VALIDITY_OF
 )
 NEAR_CARD_CUE = re.compile(r"\b(?:до|do|until)\b")  # "card ..., до 11/25": an expiry only beside a card number
 # or a card named, right before a month ("Карта до апреля 2030-го")
