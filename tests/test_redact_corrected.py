@@ -163,3 +163,14 @@ def test_a_homophone_inside_a_run_with_doubles_is_its_digit() -> None:
     # 4888 0017 2635 4001: "to" for 2 inside, a "triple" and "double"s around it (which broke the run of digits)
     said = "Number's four triple eight double zero one seven to six three five four double zero one."
     assert mask(said, find_spans(said)) == "Number's [CARD]."
+
+
+@pytest.mark.parametrize(
+    ("said", "masked_as"),
+    [
+        ("Гарантия на карту действует до 12/28.", "Гарантия на карту действует до [EXPIRY]."),
+        ("My Visa is valid till 12/28.", "My Visa is valid till [EXPIRY]."),
+    ],
+)
+def test_a_card_named_between_a_validity_word_and_the_date_keeps_the_expiry(said: str, masked_as: str) -> None:
+    assert mask(said, find_spans(said)) == masked_as
