@@ -12,7 +12,7 @@ from agentassist.privacy.cues import says_apart
 from agentassist.privacy.detect import luhn, mask
 from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import fold
-from tests.test_redact_shapes import _call
+from tests.test_redact_shapes import _call, masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4917668203157746"
@@ -125,3 +125,29 @@ def test_a_partial_going_on_after_a_pause_on_words_is_masked_from_its_first_grou
     r.final("0", "customer", f"My card is {a}, hold on, the dog is barking", 0.0, 2.0)
     partial = f"{b[:4]}"
     assert mask(partial, r.partial("customer", partial, 3.0)) == "[CARD]"
+
+
+def test_a_card_s_pieces_in_one_final_join_over_a_longer_aside() -> None:
+    a, b = halves(MASTERCARD)
+    said = f"{a}, hold on, I have to find my glasses first, {b}."
+    assert masked(said) == "[CARD], hold on, I have to find my glasses first, [CARD]."
+    said = f"{a}, that was the old one, the new one is {b}."
+    assert masked(said) == said
+    said = f"{halves(NOT_A_CARD)[0]}, hold on, I have to find my glasses first, {halves(NOT_A_CARD)[1]}."
+    assert masked(said) == said
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        # a card's last four named so are its end, not a first piece going on
+        ("Вижу карту, которая заканчивается на 4821, оплачиваем ей?", "Мой номер +7 916 305 72 48."),
+        ("The one ending in 4821, is that okay?", "Then call me on +44 7911 123456."),
+        # a phone after a pause on words is no card's next piece
+        (f"My card is {VISA[:4]} {VISA[4:8]}, one second", "+7 916 305 72 48."),
+    ],
+)
+def test_a_last_four_or_a_phone_does_not_join_over_words(turns: tuple[str, str]) -> None:
+    out = _call(*(("customer", t) for t in turns))
+    assert out[1] == turns[1]
+    assert "[CARD]" not in out[0]

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from agentassist.privacy.cues import CARD, CORRECTION, CVV, EXPIRY, OTHER, cues, fillers_only, says_apart
+from agentassist.privacy.cues import CARD, CORRECTION, CVV, EXPIRY, LAST_FOUR, OTHER, cues, fillers_only, says_apart
 from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
@@ -285,6 +285,8 @@ class Redactor:
         # me back on 882 ..."): the card is over
         over = bool(found) and bool(mine) and _not_going_on(folded, found[0], context)
         over = over or (bool(found) and bool(mine) and _named_other(folded, found[0], context))
+        # after a pause on words, a phone or a date ("Мой номер +7 916 ...") is no card's next piece either
+        over = over or (bool(found) and any(o.paused for o, _ in mine) and ordinary(folded, found[0]))
         lead = [] if over else lead
         said.echo = _digits(mine) if mine and lead and _echoes(lead, mine) else 0
         if said.echo:  # "1234 5678" then "1234 5678, yes": read back, it goes on after
@@ -375,6 +377,8 @@ def _first_piece(said: _Said, folded: str, found: list[list[Item]], before: Befo
     if not last or not 4 <= len(digits) < CARD_DIGITS[0] or not issued(digits) or says_apart(folded[last[-1].end :]):
         return []
     if _overlaps(Span(CARD, last[0].start, last[-1].end), said.spans) or _other_number(folded, last, before):
+        return []
+    if LAST_FOUR.search(folded, 0, last[0].start):  # "the card ending in 4821": a card's end, not its first piece
         return []
     return [] if paid(folded, last) else last
 
