@@ -151,3 +151,15 @@ def test_a_last_four_or_a_phone_does_not_join_over_words(turns: tuple[str, str])
     out = _call(*(("customer", t) for t in turns))
     assert out[1] == turns[1]
     assert "[CARD]" not in out[0]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        # small numbers strung over long words: a time, an ordinal, a year, an amount are no card's groups
+        "The train leaves at 09:15 on the 21st, and I was born on the 3rd of May 1994, so that is it.",
+        "It came to 1,250.40 and then another 380 for delivery, we have been customers since 2011.",
+    ],
+)
+def test_numbers_far_apart_in_one_final_that_are_no_card_s_groups_stay(said: str) -> None:
+    assert masked(said) == said

@@ -484,7 +484,14 @@ def _interrupted(
             # a longer aside ("4891 5860, hold on, I have to find my glasses, 6255 0076") is a pause too, where its
             # words say nothing of the number (says_apart) and the digits joined make a card by themselves
             far = words_between(folded, *gap) > _GAP_WORDS
-            apart = far and (words_between(folded, *gap) > _ASIDE_WORDS or says_apart(folded[gap[0] : gap[1]]))
+            # ... between two card-like pieces (4 digits or more each, as a card's groups are said; not a time, an
+            # ordinal, an amount), with nothing before the first but what began there
+            pieces = (found[b - 1], found[b])
+            grouped = len(parts) == 1 and all(_joined(p) and len(_joined(p)) >= 4 for p in pieces)
+            grouped = grouped and not any(ordinary(folded, p) or amount(p) or _suffixed(folded, p) for p in pieces)
+            apart = far and (
+                not grouped or words_between(folded, *gap) > _ASIDE_WORDS or says_apart(folded[gap[0] : gap[1]])
+            )
             if not alone[b] or apart or _OR.search(folded, *gap):
                 break
             if last_cue(cues(OTHER, folded), gap[1]) > gap[0]:  # "ending in 3025, the order is 4521 ...": another's
@@ -498,6 +505,11 @@ def _interrupted(
                 out += parts
                 break
     return out
+
+
+def _suffixed(folded: str, piece: list[Item]) -> bool:
+    """Whether a letter or a colon follows ``piece`` right after its last digit ("12th", "14:35"): no card's group."""
+    return piece[-1].end < len(folded) and (folded[piece[-1].end].isalpha() or folded[piece[-1].end] == ":")
 
 
 def _group_items(chain: list[Item], groups: int) -> int:
