@@ -248,6 +248,8 @@ def says_apart(folded: str) -> bool:
     "hold on, my glasses") say nothing of the number: whether its pieces are one card is the digits' to say
     (redactor.py: only where, joined, they pass the Luhn check at a length their scheme issues). This rule stands
     in for lists of the words a speaker pauses on (acknowledgements, asides), which grew with each set of cases."""
+    if not any(c.isalpha() for c in folded):  # only punctuation (most often): nothing said
+        return False
     if RETRACTION.search(folded) or _TAKEN_BACK_WORD.search(folded):
         return True
     return any(cues(kind, folded) for kind in (OTHER, EXPIRY, CVV))
