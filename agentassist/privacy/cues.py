@@ -53,6 +53,23 @@ EXPIRY_CUE = re.compile(
     r"|data waznosci|waznosc|wazna do|runs? out|срок|термін"
     r"|valid from|действует с|действительна с|дійсна з|діє з|wazna od)\b"  # the first month: masked with the last
 )
+# another thing's validity ("the warranty is valid till", "гарантия действует до", "licencja ważna do", "термін дії
+# гарантії"): no card's expiry, its cue taken back; a warranty's, a licence's, a subscription's, an insurance's; not
+# where a card is named between ("the warranty is on the card, which expires ...": the card's)
+_VALIDITY_OF = (
+    r"(?:warrant(?:y|ies)|guarantee|licen[cs]e|subscription|membership|insurance|coverage|passport"
+    r"|гаранти[яиюей]\w*|лицензи\w*|подписк\w*|абонемент\w*|страховк\w*|паспорт\w*"
+    r"|гаранті[яїюйє]\w*|ліцензі\w*|підписк\w*|страхуванн\w*"
+    r"|gwarancj\w*|licencj\w*|subskrypcj\w*|abonament\w*|ubezpieczeni\w*|paszport\w*)"
+)
+NOT_EXPIRY = re.compile(
+    r"\b"
+    + _VALIDITY_OF
+    + r"(?:[\s,]+(?!cards?\b|карт|kart)[^\W\d_]+){0,3}?[\s,]+"
+    + r"(?:valid|good|expir|runs?|lasts?|действ|годн|дійсн|діє|чинн|wazn|obowiazuj)"
+    + r"|\b(?:срок\w* действия|термін\w* дії|okres\w*|data waznosci) "
+    + _VALIDITY_OF
+)
 NEAR_CARD_CUE = re.compile(r"\b(?:до|do|until)\b")  # "card ..., до 11/25": an expiry only beside a card number
 # or a card named, right before a month ("Карта до апреля 2030-го")
 # "the date on it is ...", "valid 11/27", "termin: 03.29", "ważna: 04/28": a weak cue, an expiry's only where card
@@ -91,7 +108,8 @@ OTHER_CUE = re.compile(
     r"|(?:request|application|inquiry|enquiry) (?:number|no|id|reference|ref)|номер\w* (?:запрос\w*|запит\w*)"
     r"|(?:запрос\w*|запит\w*) (?:номер|№)|numer\w* wniosku|nr wniosku|wniosek (?:numer|nr)"
     r"|" + _PROGRAMME + r"|customer number|member number"
-    r"|serial|imei|iccid|meid|barcode|parcel|shipment|transaction|receipt|reservation"
+    r"|serial|imei|iccid|meid|barcode|bar code|ean|upc|gtin|sku|серийн\w*|серійн\w*|seryjn\w*|артикул\w*"
+    r"|parcel|shipment|transaction|receipt|reservation"
     r"|registration|passport|licen[cs]e|social security|tax|vat|postcode|zip|phone|mobile|cell|cellphone|telephone"
     r"|fax|extension"  # not "my number" alone: a card is said so too ("my number is 4916 3385 ...")
     # an amount's or an address's noun ("card ..., room 412", "карта ..., сумма 350"): no code after them
@@ -131,7 +149,11 @@ PAYING = re.compile(
 # check digit by design; "account", "phone" and the like are not here (a card account may be said so)
 DOCUMENT_CUE = re.compile(
     r"\b(?:policy|contract|invoice|order(?! to\b)|booking|reservation|ticket|tracking|parcel|shipment|waybill"
-    r"|imei|iccid|meid|serial|case (?:number|no|file|reference)|"
+    r"|imei|iccid|meid|serial|case (?:number|no|file|reference)"
+    # a product's number (EAN-13 and UPC carry a check digit that passes Luhn's one in three times; a 13-digit Visa
+    # exists): the naming word decides
+    r"|barcode|bar code|ean|upc|gtin|sku|product (?:code|number)|штрих-?код\w*|kod\w* kreskow\w*|kod\w* produkt\w*"
+    r"|серийн\w*|серійн\w*|seryjn\w*|артикул\w*|"
     + _PROGRAMME
     + r"|numer\w* sprawy|sprawa numer|sygnatur\w*|номер\w* дела|дело (?:номер|№)|номер\w* справи|справа (?:номер|№)"
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"
@@ -188,7 +210,10 @@ CORRECTION = re.compile(
 CURRENCY = re.compile(r"[$€£¥₴₽]\s?$")
 
 # a speaker's filler sounds ("um", "э-э", "е-е", "yyy"): a final ending on them has said nothing after its last
-# number, which may go on in the next final ("My card is 4929 8758, um" | "8670 2278.")
+# number, which may go on in the next final ("My card is 4929 8758, um" | "8670 2278."). A short closed list of
+# sounds, kept where the digits cannot decide alone: a number said on past them is joined even where it fails the
+# Luhn check (a digit misheard, a card named), which after any other words (:func:`says_apart`) it is not
+# (a sound says nothing at all; words might be about something else)
 FILLER = re.compile(r"u+m+|u+h+|e+r+m*|h+m+|m+|a+h+|e+h+|e+|y+|э+|э+м+|м+|е+|е+м+|ну")
 
 
@@ -197,38 +222,37 @@ def fillers_only(folded: str) -> bool:
     return all(FILLER.fullmatch(w) for w in _WORD.findall(folded))
 
 
-# a short acknowledgement or discourse word a speaker ends a piece of a number with before going on ("2614
-# 6915... так" | "2794", "2327 9000, okay" | "9176"): a word that says nothing of the number
-ACKNOWLEDGEMENT = re.compile(
-    r"ok|okay|okey|yes|yeah|so|right|alright|got|it|and|then|"
-    r"так|да|ага|угу|вот|ладно|хорошо|дальше|далее|и|"
-    r"добре|далі|от|і|"
-    r"tak|okej|dobrze|dalej|wiec|i"
-)
-_ACKNOWLEDGEMENT_WORDS = 2  # "okay, so", "так, дальше": more words than this say something else
-
-
-# an aside about time or looking that a speaker ends a piece of a number with before going on ("3078 2379, um,
-# let me see" | "2638", "7784 0527, э-э, сейчас" | "0318"): it names nothing, like an acknowledgement; one per
-# language's few usual ways, no more (the joined digits must still make a card: redactor.py)
-ASIDE = re.compile(
-    r"\b(?:let me (?:see|check|look)|one (?:moment|sec|second)|(?:just )?a (?:moment|sec|second|minute)"
-    r"|hold on(?: a (?:sec|second|moment))?|hang on"
-    r"|сейчас|секунд\w*|минут\w*|момент\w*|щас|погодите|подождите|(?:дай|дайте) (?:посмотр\w*|глян\w*)"
-    r"|зараз|хвилин\w*|зачекайте|почекайте|(?:дай|дайте) (?:подивлю\w*|глян\w*)"
-    r"|zaraz|chwil\w*|sekund\w*|momencik|moment|(?:niech|daj) (?:zobacz\w*|sprawdz\w*))\b"
+# words that take back what was just said or set it aside as another card's: "that was the old one", "no wait, not
+# that", "wrong card", "это старая", "не та", "це стара", "to stara", "nie ta"; a number that went on past them is
+# not the one said before them
+RETRACTION = re.compile(
+    r"\b(?:old|older|previous|expired|wrong|cancel\w*|scratch that|never ?mind|forget (?:it|that)|not (?:that|this|it)"
+    r"|(?:another|different|the other) (?:card|one)"
+    r"|стар\w*|прежн\w*|предыдущ\w*|просроч\w*|неправильн\w*|неверн\w*|не (?:та|то|эта|этот|эту|тот|ту)"
+    r"|друг(?:ая|ую|ой) карт\w*|отмен\w*|забудьте|попередн\w*|прострочен\w*|не (?:ця|цю|цей|те)|інш\w* картк\w*"
+    r"|скасу\w*|star\w*|poprzedni\w*|przeterminowan\w*|niewazn\w*|bledn\w*|zl[aey]|nie (?:ta|to|tamta|ten)"
+    r"|inn\w* kart\w*|anul\w*|zapomnij\w*)\b"
 )
 
 
-def acknowledged_only(folded: str) -> bool:
-    """Whether ``folded`` holds an acknowledgement or two (:data:`ACKNOWLEDGEMENT`) or asides (:data:`ASIDE`),
-    fillers around them, and no other word: a speaker pausing inside a number they go on with, not one naming
-    what it was."""
-    rest = ASIDE.sub(" ", folded)
-    words = [w for w in _WORD.findall(rest) if not FILLER.fullmatch(w)]
-    if rest != folded and not words:
+# a correction's words that take back what was said (:data:`CORRECTION` less "wait", "sorry", "ой", "простите": a
+# speaker pausing says those too, "sorry, hold on", and the digits tell a card going on from a group said again)
+_TAKEN_BACK_WORD = re.compile(r"\b(?:no|нет|ні|nie|i mean|то есть|тобто|to znaczy)\b")
+
+
+def says_apart(folded: str) -> bool:
+    """Whether the words between two pieces of digits one speaker said in finals in a row say the pieces are not
+    one number: a retraction or a correction's "no" (:data:`RETRACTION`: "that was the old one", "no wait, not
+    that", "это старая"), another thing named (an order, a phone, a reference: :data:`OTHER_CUE`), or card data's
+    next kind announced (an expiry's or a code's cue). Any other words ("okay", "um, let me see", "так, сейчас",
+    "hold on, my glasses") say nothing of the number: whether its pieces are one card is the digits' to say
+    (redactor.py: only where, joined, they pass the Luhn check at a length their scheme issues). This rule stands
+    in for lists of the words a speaker pauses on (acknowledgements, asides), which grew with each set of cases."""
+    if not any(c.isalpha() for c in folded):  # only punctuation (most often): nothing said
+        return False
+    if RETRACTION.search(folded) or _TAKEN_BACK_WORD.search(folded):
         return True
-    return 0 < len(words) <= _ACKNOWLEDGEMENT_WORDS and all(ACKNOWLEDGEMENT.fullmatch(w) for w in words)
+    return any(cues(kind, folded) for kind in (OTHER, EXPIRY, CVV))
 
 
 # the last four digits of a card (PCI DSS lets them show), said right before them: "my Visa ends in 5797",
@@ -245,7 +269,7 @@ LAST_FOUR = re.compile(
 
 ASK_WORDS = {CARD: 6, EXPIRY: 3, CVV: 3, OTHER: 3}  # a question ends this many words after its cue at most
 _ASKED = {CARD: CARD_CUE, EXPIRY: EXPIRY_CUE, CVV: CVV_CUE, OTHER: OTHER_CUE, DOCUMENT: DOCUMENT_CUE}
-_TAKEN_BACK = {CARD: NOT_CARD, CVV: NOT_CVV}
+_TAKEN_BACK = {CARD: NOT_CARD, CVV: NOT_CVV, EXPIRY: NOT_EXPIRY}
 _WORD = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
 
 

@@ -36,6 +36,7 @@ from agentassist.privacy.cues import (
     asked_for,
     code_cues_named,
     cues,
+    says_apart,
 )
 from agentassist.privacy.expiry import CORRECTION_WORDS, code_items, expiries_and_codes, months
 from agentassist.privacy.memo import reads, remembered
@@ -72,6 +73,7 @@ _ISSUED = re.compile(r"220[0-4]|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720|[3-6
 # Maestro's own ranges (no other scheme issues there): 5018, 5020, 5038, 5893, 6304, 6759, 6761-6763
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
 _LAST_DIGITS = 4  # "the last four are 6467": a card's last group said again
+_ASIDE_WORDS = 12  # ... and, where the digits alone make a card, an aside of this many words (a sentence at most)
 _GAP_WORDS = 4  # "4891 5860, сейчас, очки надену, 6255 0076": a pause in a card number takes this many words
 _MONEY = re.compile(
     r" ?(?:%|percent|dollars?|euros?|pounds?|bucks|usd|eur|pln|uah|rub|руб\w*|грн|гривен\w*|гривн\w*|евро|євро"
@@ -479,19 +481,35 @@ def _interrupted(
         parts = [first]
         for b in range(a + 1, len(found)):
             gap = (found[b - 1][-1].end, found[b][0].start)
-            if not alone[b] or words_between(folded, *gap) > _GAP_WORDS or _OR.search(folded, *gap):
+            # a longer aside ("4891 5860, hold on, I have to find my glasses, 6255 0076") is a pause too, where its
+            # words say nothing of the number (says_apart) and the digits joined make a card by themselves
+            far = words_between(folded, *gap) > _GAP_WORDS
+            # ... between two card-like pieces (4 digits or more each, as a card's groups are said; not a time, an
+            # ordinal, an amount), with nothing before the first but what began there
+            pieces = (found[b - 1], found[b])
+            grouped = len(parts) == 1 and all(_joined(p) and len(_joined(p)) >= 4 for p in pieces)
+            grouped = grouped and not any(ordinary(folded, p) or amount(p) or _suffixed(folded, p) for p in pieces)
+            apart = far and (
+                not grouped or words_between(folded, *gap) > _ASIDE_WORDS or says_apart(folded[gap[0] : gap[1]])
+            )
+            if not alone[b] or apart or _OR.search(folded, *gap):
                 break
             if last_cue(cues(OTHER, folded), gap[1]) > gap[0]:  # "ending in 3025, the order is 4521 ...": another's
                 break
             parts.append(found[b])
             said = [i for p in parts[:-1] for i in p]
-            again = (1, 2) if CORRECTION.search(folded, *gap) else ()  # the last groups said again
+            again = (1, 2) if CORRECTION.search(folded, *gap) and not far else ()  # the last groups said again
             cut = [_group_items(parts[-2], k) for k in again]  # groups, not items: "cztery cztery pięć trzy" is one
             readings = [said + parts[-1]] + [said[:-k] + parts[-1] for k in cut if len(parts[-2]) > k]
-            if any(_card_said(r, folded, carded) for r in readings):
+            if any(_card_said(r, folded, carded and not far, far) for r in readings):
                 out += parts
                 break
     return out
+
+
+def _suffixed(folded: str, piece: list[Item]) -> bool:
+    """Whether a letter or a colon follows ``piece`` right after its last digit ("12th", "14:35"): no card's group."""
+    return piece[-1].end < len(folded) and (folded[piece[-1].end].isalpha() or folded[piece[-1].end] == ":")
 
 
 def _group_items(chain: list[Item], groups: int) -> int:
@@ -510,11 +528,13 @@ def amount(chain: list[Item]) -> bool:
     return bool(rest) and len(head.digits) <= 3 and all(len(i.digits) == 3 and not i.spoken for i in rest)
 
 
-def _card_said(run: list[Item], folded: str, carded: bool = False) -> bool:
-    """Whether ``run`` is a card number: Luhn-valid, or (``carded``: a card is about) a card's length."""
+def _card_said(run: list[Item], folded: str, carded: bool = False, scheme: bool = False) -> bool:
+    """Whether ``run`` is a card number: Luhn-valid, or (``carded``: a card is about) a card's length; with
+    ``scheme``, Luhn-valid at a length its scheme issues only (nothing but the digits says it is a card)."""
     digits = "".join(i.digits for i in run)
     lo, hi = CARD_DIGITS
     checked = luhn(digits) or (carded and (len(digits) == 16 or (len(digits) == 15 and digits[:2] in ("34", "37"))))
+    checked = checked and (not scheme or issued_length(digits))
     return lo <= len(digits) <= hi and checked and issued(digits) and not ordinary(folded, run)
 
 

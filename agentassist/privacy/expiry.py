@@ -169,6 +169,15 @@ def _corrected(folded: str, spans: list[Span], at: int) -> str:
     return spans[-1].kind if CORRECTION.search(folded, spans[-1].end, at) else ""
 
 
+def _cut_short(piece: list[Item]) -> bool:
+    """Whether ``piece`` may be an expiry date the recognizer cut short ("1, 2, 2." of "1, 2, 2, 8"): 6 digits at
+    most, beginning with a month; not a year alone ("valid till 2028": no card's expiry has no month)."""
+    digits = _joined(piece)
+    year = len(piece) == 1 and len(digits) == 4 and digits[:2] in ("19", "20")
+    month = len(digits) < 2 or 1 <= int(digits[:2]) <= 12 or len(piece[0].digits) == 1
+    return len(digits) <= 6 and not year and month
+
+
 def _near(folded: str, start: int, end: int) -> bool:
     return words_between(folded, start, end) <= CONTEXT_WORDS
 
@@ -239,7 +248,10 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
     named_near = [m for m in near if (at := last_cue(named, m.start())) >= 0 and _near(folded, at, m.start())]
     expiry_cues = cues(EXPIRY, folded) + [m.span() for m in NEAR_CARD_CUE.finditer(folded) if CARD in said]
     expiry_cues += [m.span() for m in named_near if MONTH.match(folded, m.end() + 1)]
-    dates = [m.span() for m in DATE_CUE.finditer(folded)] if card else []
+    # not one inside another thing's cue ("the warranty is valid till 2027": a cue taken back from an expiry's)
+    others = cues(OTHER, folded)
+    dates = [m.span() for m in DATE_CUE.finditer(folded) if not any(a <= m.start() < b for a, b in others)]
+    dates = dates if card else []
     # a card named before "до" and digits after ("оплачу картой до 10.06": a day and a month) is a weak cue, as a
     # bare "date" is: the year must be one a card has
     dates += [m.span() for m in named_near if not MONTH.match(folded, m.end() + 1)]
@@ -284,7 +296,7 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
                 and (k := _expiry(piece) or _year(piece, folded, card) or (retracted == EXPIRY and len(piece)))
             ):
                 kind = EXPIRY if _plausible(piece[:k]) or expiry_at not in (b for _, b in dates) else ""
-            elif expiry_at >= 0 and expiry_at >= code_at and ending and sum(len(i.digits) for i in piece) <= 6:
+            elif expiry_at >= 0 and expiry_at >= code_at and ending and _cut_short(piece):
                 kind, k = EXPIRY, len(piece)  # cut short by the recognizer ("1, 2, 2." of "1, 2, 2, 8")
             elif (
                 code_at >= 0

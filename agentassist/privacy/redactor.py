@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from agentassist.privacy.cues import CARD, CVV, EXPIRY, OTHER, acknowledged_only, cues, fillers_only
+from agentassist.privacy.cues import CARD, CORRECTION, CVV, EXPIRY, LAST_FOUR, OTHER, cues, fillers_only, says_apart
 from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
@@ -38,10 +38,10 @@ from agentassist.privacy.detect import (
     paid,
     unchecked_window,
 )
-from agentassist.privacy.expiry import LONG_DIGITS, by_shape
+from agentassist.privacy.expiry import CORRECTION_WORDS, LONG_DIGITS, by_shape, code_items
 from agentassist.privacy.kinds import IBAN, Rules
 from agentassist.privacy.memo import Memo, reading
-from agentassist.privacy.said import Before, Item, Span, chains, fold, items, luhn
+from agentassist.privacy.said import Before, Item, Span, chains, fold, items, luhn, words_between
 
 CONTEXT_S = 15.0  # an utterance further back than this does not carry a number or a question on
 LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many words
@@ -186,7 +186,8 @@ class Redactor:
         if said.spans and said.spans[-1].kind == CARD and not _words(folded[said.spans[-1].end :]):
             return CARD_DIGITS[1]
         found = chains(folded, items(said.text))
-        if not found or _words(folded[found[-1][-1].end :]):
+        # words after it end the number, unless the speaker paused on them inside a card's digits (:func:`_paused`)
+        if not found or (_words(folded[found[-1][-1].end :]) and not said.paused):
             return 0
         return sum(len(i.digits) for i in found[-1])
 
@@ -286,6 +287,8 @@ class Redactor:
         # me back on 882 ..."): the card is over
         over = bool(found) and bool(mine) and _not_going_on(folded, found[0], context)
         over = over or (bool(found) and bool(mine) and _named_other(folded, found[0], context))
+        # after a pause on words, a phone or a date ("Мой номер +7 916 ...") is no card's next piece either
+        over = over or (bool(found) and any(o.paused for o, _ in mine) and ordinary(folded, found[0]))
         lead = [] if over else lead
         said.echo = _digits(mine) if mine and lead and _echoes(lead, mine) else 0
         if said.echo:  # "1234 5678" then "1234 5678, yes": read back, it goes on after
@@ -308,8 +311,11 @@ class Redactor:
             and (any(a >= lead[-1].end for a, _ in cues(CVV, folded)) or self._code_given(said, after or []))
         )
         across = _across(mine, said, lead, context_first, checked=whole, opened=opened or paused, coded_after=coded)
-        if not lead and not over and found and len(_words(folded[: found[0][0].start])) <= OPEN_LEAD_WORDS:
-            across = _across(mine, said, found[0], Before(), checked=True)  # "Hold on, let me look. 0343 6467"
+        # "Hold on, let me look. 0343 6467"; after a pause on words, any words that say nothing of the number
+        leading = folded[: found[0][0].start] if found else ""
+        near = len(_words(leading)) <= OPEN_LEAD_WORDS or (paused and not says_apart(leading))
+        if not lead and not over and found and near:
+            across = _across(mine, said, found[0], Before(), checked=True, opened=paused)
         for owner, spans in across.items():
             if coded:  # its last digits read as a code before the code was given: the card's
                 owner.spans = [x for x in owner.spans if x.kind != CVV or not _overlaps(x, spans)]
@@ -320,8 +326,14 @@ class Redactor:
         taken = (Span(CARD, going_on[0].start, going_on[-1].end),) if going_on else tuple(across.get(said, []))
         if not taken and (again := _last_four_again(said, before, folded, found, self.context_s)):
             taken = (again,)
+        corrected = _corrected(said, before, folded, found, context, self.context_s) if not taken else None
+        if corrected is not None and corrected.kind == CARD:
+            taken = (corrected,)
         said.open += [t for t in taken if going_on and t not in said.open]
         _add(said, _merged(find_spans(said.text, context, taken), self.rules.find(said.text)))
+        if corrected is not None and corrected.kind != CARD:  # an expiry or a code said again: that kind again
+            said.spans = [x for x in said.spans if not _overlaps(x, [corrected])]
+            _add(said, [corrected])
         # what is left said last may be the start of a card number said on in the next utterance; after a
         # card's cue ("my card number is 4539") it is masked now, and still joins the next piece; after an
         # expiry's or a code's cue it is masked as one
@@ -350,8 +362,27 @@ class Redactor:
             pending[said.channel] = _trim(mine + [(said, i) for i in found[-1]])
         elif all(_digits(c) < 2 for c in found):  # no number ("Hold on, one moment", "Секундочку"): it goes on after
             pending[said.channel] = mine
+        elif not tail and (first := _first_piece(said, folded, found, context)):
+            said.paused = True  # "My card is 4649 2614, let me find my glasses" | "6915 2794.": joined if a card
+            pending[said.channel] = _trim([(said, i) for i in first])
         else:
             pending[said.channel] = _trim([(said, i) for i in tail])
+
+
+def _first_piece(said: _Said, folded: str, found: list[list[Item]], before: Before) -> list[Item]:
+    """The number a final ends with, followed by words that say nothing of it (:func:`says_apart`), where it may be a
+    card's first piece said on in the next final: 4 digits or more, fewer than a card's, beginning as an issued card
+    does, not masked yet, not named as another thing nor plainly no card's (a phone, a date, an amount). The next
+    final's digits join it only where together they pass the Luhn check at a length their scheme issues."""
+    last = found[-1] if found else []
+    digits = _joined(last)
+    if not last or not 4 <= len(digits) < CARD_DIGITS[0] or not issued(digits) or says_apart(folded[last[-1].end :]):
+        return []
+    if _overlaps(Span(CARD, last[0].start, last[-1].end), said.spans) or _other_number(folded, last, before):
+        return []
+    if LAST_FOUR.search(folded, 0, last[0].start):  # "the card ending in 4821": a card's end, not its first piece
+        return []
+    return [] if paid(folded, last) else last
 
 
 def _not_going_on(folded: str, lead: list[Item], before: Before) -> bool:
@@ -374,6 +405,56 @@ def _last_four_again(
     if not any(x.kind == CARD for s in recent for x in s.spans):
         return None
     return next((span for chain in found if (span := last_four(folded, chain))), None)
+
+
+def _corrected(
+    said: _Said, before: list[_Said], folded: str, found: list[list[Item]], context: Before, context_s: float
+) -> Span | None:
+    """A number said again after a correction in a final of its own: it takes the kind of what it corrects, the
+    card data of the last final a little before that held some (either speaker's), its latest span the number fits
+    first (:func:`_fits`): a card number's group ("no sorry, 4023" after the agent read the card back with that
+    group wrong; "ой, нет, 4120"; "nie, przepraszam, 5230"), an expiry date, a security code ("The code is 418."
+    "No, sorry, 481."). Not a number announced as another kind ("no, sorry, the code is 412": its cue says)."""
+    if not found or words_between(folded, 0, found[0][0].start) > CORRECTION_WORDS:
+        return None
+    chain = found[0]
+    if not CORRECTION.search(folded, 0, chain[0].start) or announced(folded, chain[0].start, context):
+        return None
+    recent = [s for s in before if s.start_s < said.start_s and said.start_s - s.end_s <= context_s]
+    last = next((s for s in reversed(recent) if any(x.kind in KINDS for x in s.spans)), None)
+    if last is None or ordinary(folded, chain):
+        return None
+    spans = sorted((x for x in last.spans if x.kind in KINDS), key=lambda x: x.end, reverse=True)
+    # a card's group that makes the number pass the check in its place is the likeliest ("0315" fits as a date too)
+    checked = any(x.kind == CARD and _fits(chain, x, last.text, checked=True) for x in spans)
+    kind = CARD if checked else next((x.kind for x in spans if _fits(chain, x, last.text)), "")
+    return Span(kind, chain[0].start, chain[-1].end) if kind else None
+
+
+def _fits(chain: list[Item], span: Span, text: str, checked: bool = False) -> bool:
+    """Whether ``chain`` (a number said after a correction) may say again the card data ``span`` of ``text`` holds:
+    an expiry date as one; a code of as many digits; a card number's group as long as it, a digit or two apart
+    from it or, put in its place, making the number pass the Luhn check (with ``checked``: that only)."""
+    digits = _joined(chain)
+    said = [i for i in items(text) if span.start <= i.start < span.end]
+    if span.kind == EXPIRY:
+        return by_shape(chain, frozenset()) == EXPIRY
+    if span.kind == CVV:
+        return code_items(chain) == len(chain) and len(digits) == len(_joined(said))
+    groups = [_joined(said[a:b]) for a, b in pairwise([*_group_starts(said), len(said)])]
+    for n, group in enumerate(groups):
+        if len(group) != len(digits) or group == digits:
+            continue
+        number = "".join([*groups[:n], digits, *groups[n + 1 :]])
+        if luhn(number) or (not checked and sum(a != b for a, b in zip(group, digits, strict=True)) <= 2):
+            return True
+    return False
+
+
+def _group_starts(number: list[Item]) -> list[int]:
+    """Where each group of a number as said begins: an item said apart from the one before (digits said as words
+    with only spaces between are one group: "four four five three")."""
+    return [n for n, i in enumerate(number) if n == 0 or not i.joined]
 
 
 def _misheard_16(number: list[Item]) -> bool:
@@ -567,11 +648,13 @@ def _going_on(pending: list[tuple[_Said, Item]], lead: list[Item]) -> list[Item]
 def _paused(
     pending: list[tuple[_Said, Item]], said: _Said, folded: str, found: list[list[Item]], before: Before
 ) -> bool:
-    """Whether a final that goes on with a number begun before ends on an acknowledgement with all its
-    digits one run after the pieces said ("Э-э, 4649, э-э" | "2614 6915... так" | "И 2794."): the speaker
-    pauses inside the number, which goes on in the next final. Not a number named as another thing or
-    plainly no card's (a phone, a date), nor one already longer than a card."""
-    if not pending or len(found) != 1 or not acknowledged_only(folded[found[0][-1].end :]):
+    """Whether a final that goes on with a number begun before ends on words that say nothing of it (:func:`says_apart`:
+    "так", "okay", "um, let me see", "hold on, my glasses"), all its digits one run after the pieces said ("Э-э,
+    4649, э-э" | "2614 6915... так" | "И 2794."): the speaker pauses inside the number, which may go on in the
+    next final (joined only where the pieces pass the Luhn check at a length their scheme issues: the words do not
+    tell it from an order's number said in pieces). Not a number named as another thing or plainly no card's (a
+    phone, a date), nor one already longer than a card."""
+    if not pending or len(found) != 1 or says_apart(folded[found[0][-1].end :]):
         return False
     if _digits(pending) + _digits(found[0]) >= CARD_DIGITS[1]:
         return False

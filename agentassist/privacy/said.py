@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from itertools import pairwise
 
 from agentassist.assist.numbers import is_number_word, number_runs
@@ -342,14 +343,17 @@ def _number_word(tokens: list[tuple[str, int, int]], n: int, repeat: int, folded
 
 def _among_digits(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bool:
     """Whether the homophone of a digit at ``n`` ("for", "to", "too", "ate") is one of a card number's digits said
-    one by one: inside a run of at least a card's 13 digits said singly with only separators between them,
-    where the homophones are at most a third of the run ("five for to three for nine for six five seven ...");
-    at its first or last place only where the run passes the Luhn check with it read as its digit and fails
-    it without ("for nine nine four nine ...": a Visa's first 4 as Whisper writes it, not Polish "to" (it is)
+    one by one: inside a run of at least a card's 13 digits said singly with only separators between them (a
+    digit said twice or thrice, "double five", "triple zero", counts as its digits), where the homophones are
+    at most a third of the run ("five for to three for nine for six five seven ..."); at its first or last place
+    only where the run passes the Luhn check with it read as its digit and fails it without ("for nine nine four
+    nine ...", "for triple five double zero ...": a Visa's first 4 as Whisper writes it, not Polish "to" (it is)
     before a card that passes the check alone)."""
 
     def digit(k: int) -> bool:
-        return tokens[k][0] in _ZERO or _digit(tokens[k][0]) or tokens[k][0] in _HOMOPHONES
+        tok = tokens[k][0]
+        repeat = tok in _REPEAT and k + 1 < len(tokens) and _digit_of_word(tokens[k + 1][0]) != ""
+        return tok in _ZERO or _digit(tok) or tok in _HOMOPHONES or repeat
 
     def joined(k: int) -> bool:  # tokens k and k + 1 said one after the other
         return bool(JOIN.fullmatch(folded, tokens[k][2], tokens[k + 1][1]))
@@ -364,17 +368,40 @@ def _among_digits(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bo
         first += 1
     while last > n and tokens[last][0] in _HOMOPHONES:
         last -= 1
-    size = last - first + 1
+    words = [t for t, _, _ in tokens[first : last + 1]]
+    if len(words) + 2 * sum(w in _REPEAT for w in words) < _CARD_LEAST:  # too few digits, whatever repeats say
+        return False
+    digits = _run_digits(words)
+    size = len(digits)
     homophones = sum(tokens[k][0] in _HOMOPHONES for k in range(first, last + 1))
     if size < _CARD_LEAST or 3 * homophones > size:
         return False
     if n not in (first, last):
         return True
-    digits = "".join(_digit_of(tokens[k][0]) for k in range(first, last + 1))
-    without = digits[1:] if n == first else digits[:-1]
+    without = _run_digits(
+        [t for t, _, _ in tokens[first + 1 : last + 1]] if n == first else [t for t, _, _ in tokens[first:last]]
+    )
     return size <= _CARD_MOST and luhn(digits) and not luhn(without)
 
 
+def _run_digits(words: list[str]) -> str:
+    """The digits of words said one by one, a digit said twice or thrice as many ("triple five": 555)."""
+    out, times = "", 1
+    for word in words:
+        if word in _REPEAT:
+            times = _REPEAT[word]
+            continue
+        out += _digit_of(word) * times
+        times = 1
+    return out
+
+
+def _digit_of_word(tok: str) -> str:
+    """The digit a word said alone is, or "" where it is none."""
+    return _digit_of(tok) if tok in _ZERO or tok in _HOMOPHONES or _digit(tok) else ""
+
+
+@cache  # a word's digit: the same few words, read for each homophone's run
 def _digit_of(tok: str) -> str:
     """The digit a word said alone is: a digit's name, "oh", or a homophone of one ("for")."""
     tok = _HOMOPHONES.get(tok, tok)
