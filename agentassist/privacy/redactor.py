@@ -362,9 +362,9 @@ class Redactor:
             pending[said.channel] = _trim(mine + [(said, i) for i in found[-1]])
         elif all(_digits(c) < 2 for c in found):  # no number ("Hold on, one moment", "Секундочку"): it goes on after
             pending[said.channel] = mine
-        elif not tail and (first := _first_piece(said, folded, found, context)):
+        elif not tail and (opening := _first_piece(said, folded, found, context)):
             said.paused = True  # "My card is 4649 2614, let me find my glasses" | "6915 2794.": joined if a card
-            pending[said.channel] = _trim([(said, i) for i in first])
+            pending[said.channel] = _trim([(said, i) for i in opening])
         else:
             pending[said.channel] = _trim([(said, i) for i in tail])
 
