@@ -65,7 +65,10 @@ _VALIDITY_OF = (
 NOT_EXPIRY = re.compile(
     r"\b"
     + _VALIDITY_OF
-    + r"(?:[\s,]+(?!cards?\b|карт|kart)[^\W\d_]+){0,3}?[\s,]+"
+    + r"(?:[\s,]+(?!cards?\b|карт|kart)[^\W\d_]+){0,3}?"
+    # the thing's own number may be between ("Licence 4400 1234 9876, it's valid till 11/27"): up to three groups
+    # of up to four digits, fewer than a card's (a card said there is named by its digits: its expiry stays one)
+    + r"(?:[\s,]+\d{1,4}){0,3}(?:[\s,]+(?!cards?\b|карт|kart)[^\W\d_]+(?:'[^\W\d_]+)?){0,3}?[\s,]+"
     + r"(?:valid|good|expir|runs?|lasts?|действ|годн|дійсн|діє|чинн|wazn|obowiazuj)"
     + r"|\b(?:срок\w* действия|термін\w* дії|okres\w*|data waznosci) "
     + _VALIDITY_OF

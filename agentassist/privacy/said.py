@@ -44,6 +44,8 @@ _REPEAT |= {
 }
 # Whisper's spellings of a digit said alone ("five for to three"): read as digits where a card is said digit by digit
 _HOMOPHONES = {"for": "four", "fore": "four", "to": "two", "too": "two", "ate": "eight"}
+# ... and in Russian, Ukrainian and Polish: "два", "dwa" said fast inside digits is written "за", "za"
+_HOMOPHONES |= {"за": "два", "za": "dwa"}
 _CARD_LEAST = 13  # the fewest digits a card number has (an old Visa's)
 _CARD_MOST = 19  # the most (a Maestro's, a UnionPay's)
 _TIMES = {"razy"}  # Polish "dwa razy siedem": seven twice
