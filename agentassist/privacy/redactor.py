@@ -41,7 +41,7 @@ from agentassist.privacy.detect import (
 from agentassist.privacy.expiry import CORRECTION_WORDS, LONG_DIGITS, by_shape, code_items
 from agentassist.privacy.kinds import IBAN, Rules
 from agentassist.privacy.memo import Memo, reading
-from agentassist.privacy.said import Before, Item, Span, chains, fold, items, luhn, words_between
+from agentassist.privacy.said import Before, Item, Span, chains, cue_before, fold, items, luhn, words_between
 
 CONTEXT_S = 15.0  # an utterance further back than this does not carry a number or a question on
 LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many words
@@ -479,10 +479,15 @@ def _read_back(finals: list[_Said]) -> None:
         for span in s.spans
         if span.kind == CARD
     ]
-    for said in finals:
-        for chain in chains(fold(said.text), items(said.text)):
+    for n, said in enumerate(finals):
+        folded = fold(said.text)
+        for chain in chains(folded, items(said.text)):
             whole, digits = Span(CARD, chain[0].start, chain[-1].end), _joined(chain)
             inside = [x for x in said.spans if _overlaps(whole, [x])]
+            if inside and _group_again(said, finals[:n], folded, chain, [o for o, _ in cards]):
+                said.spans = [x for x in said.spans if x not in inside]
+                _add(said, [whole])
+                continue
             # a code (never kept as an original: PCI DSS) is not taken for a card's group said again
             if len(digits) < READ_BACK_DIGITS or any(x.kind == CARD for x in inside) or (inside and len(digits) < 8):
                 continue
@@ -490,6 +495,34 @@ def _read_back(finals: list[_Said]) -> None:
                 # read as a code or an expiry after card data ("So that's 1815 9083?"): the card's, whole
                 said.spans = [x for x in said.spans if x not in inside]
                 _add(said, [whole])
+
+
+def _group_again(said: _Said, before: list[_Said], folded: str, chain: list[Item], carded: list[_Said]) -> bool:
+    """Whether ``chain``, read as a code or an expiry, is a group of four of a card said in an earlier final, said
+    again with no code asked for or named before it ("Is that the card ending 5019?" "Yes, 5019."; "no, the third
+    group is 7730"; "the one that ends one two nine eight"): the card's data, confirmed or corrected. A code said
+    after its cue ("the code is 5019") or asked for stays one: PCI DSS lets no code be kept, and a four-digit code
+    equal to a group of its card is one in thousands."""
+    digits = _joined(chain)
+    if len(digits) != READ_BACK_DIGITS or any(x.kind == CARD for x in said.spans if _overlaps(_whole_of(chain), [x])):
+        return False
+    if cue_before(cues(CVV, folded), folded, chain[0].start) >= 0 or (before and CVV in asks(before[-1].text)):
+        return False
+    for other in carded:
+        if other is said or other not in before:
+            continue
+        for span in other.spans:
+            if span.kind != CARD:
+                continue
+            number = [i for i in items(other.text) if span.start <= i.start < span.end]
+            groups = [_joined(number[a:b]) for a, b in pairwise([*_group_starts(number), len(number)])]
+            if digits in groups or digits in (i.digits for i in number):
+                return True
+    return False
+
+
+def _whole_of(chain: list[Item]) -> Span:
+    return Span(CARD, chain[0].start, chain[-1].end)
 
 
 def _last_of_each(finals: list[_Said], keep: int) -> list[_Said]:
