@@ -288,7 +288,7 @@ class Redactor:
         over = bool(found) and bool(mine) and _not_going_on(folded, found[0], context)
         over = over or (bool(found) and bool(mine) and _named_other(folded, found[0], context))
         # after a pause on words, a phone or a date ("Мой номер +7 916 ...") is no card's next piece either
-        over = over or (bool(found) and any(o.paused for o, _ in mine) and ordinary(folded, found[0]))
+        over = over or (bool(found) and any(o.paused for o, _ in mine) and _plainly_other(folded, found[0]))
         lead = [] if over else lead
         said.echo = _digits(mine) if mine and lead and _echoes(lead, mine) else 0
         if said.echo:  # "1234 5678" then "1234 5678, yes": read back, it goes on after
@@ -692,7 +692,15 @@ def _paused(
     if _digits(pending) + _digits(found[0]) >= CARD_DIGITS[1]:
         return False
     first, chain = pending[0][0], [i for owner, i in pending if owner is pending[0][0]]
-    return not _other_number(fold(first.text), chain, before) and not ordinary(folded, found[0])
+    return not _other_number(fold(first.text), chain, before) and not _plainly_other(folded, found[0])
+
+
+def _plainly_other(folded: str, piece: list[Item]) -> bool:
+    """Whether ``piece``, said on after a pause inside a number, is plainly no card's (:func:`ordinary`: a phone, a
+    date, an amount, years); but not one group of four alone that reads as a year ("2720 3136, um" | "2082."): a
+    card's group begins so as often, and only the digits together passing the Luhn check join it."""
+    year_alone = len(piece) == 1 and len(piece[0].digits) == READ_BACK_DIGITS and piece[0].digits[:2] in ("19", "20")
+    return ordinary(folded, piece) and not (year_alone and not paid(folded, piece))
 
 
 def _other_number(folded: str, chain: list[Item], before: Before) -> bool:
