@@ -56,6 +56,12 @@ UNIT = re.compile(
 _OF = re.compile(r"\s+of\b")
 _OF_BETWEEN = re.compile(r"\s+of\s+")  # "oh six of twenty-seven": a month and a year
 _YEAR_WORD = re.compile(r"\s*(?:года|году|року|roku|year)\b")
+# a security code named right after its digits, where card data is about: "955 is the code", "955 это код",
+# "955 це код", "955 to kod", "955, that's the CVV"
+CODE_AFTER = re.compile(
+    r"[\s,\-–—]*(?:(?:is|that's|that is|это|це|то|to|jest)\s+)?(?:the |my |its |мой |мій |moj )?"
+    r"(?:code|cvv2?|cvc2?|cvn2?|cid|код|kod)\b"
+)
 _END_OF_WORDS = re.compile(r"\b(?:конца|кінця|konca|end of)\b")
 _END_OF = re.compile(r"(?:\bконца|\bкінця|\bkonca|\bend of)\s*$")  # "до конца 27-го": the year alone
 # a card's expiry year, two digits, after a bare "date" (a weak cue): cards last up to 10 years, one expired a few
@@ -307,6 +313,8 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
                 and not _amount(folded, piece, k)  # "code ..., and the payment 1249,99 zł": an amount
             ):
                 kind = CVV  # a short start said again whole ("CVV is seven seven, no, seven eight one") is it too
+            elif card and (k := code_items(piece)) and CODE_AFTER.match(folded, piece[k - 1].end):
+                kind = CVV  # the code named after its digits: "and then 955, that's the code", "955 это код"
             elif ((following and EXPIRY not in said) or again == EXPIRY) and (k := _expiry(piece)):
                 kind = EXPIRY
             elif (

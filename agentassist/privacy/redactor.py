@@ -38,7 +38,7 @@ from agentassist.privacy.detect import (
     paid,
     unchecked_window,
 )
-from agentassist.privacy.expiry import CORRECTION_WORDS, LONG_DIGITS, by_shape, code_items
+from agentassist.privacy.expiry import CODE_AFTER, CORRECTION_WORDS, LONG_DIGITS, by_shape, code_items
 from agentassist.privacy.kinds import IBAN, Rules
 from agentassist.privacy.memo import Memo, reading
 from agentassist.privacy.said import Before, Item, Span, chains, cue_before, fold, items, luhn, words_between
@@ -331,6 +331,9 @@ class Redactor:
             taken = (corrected,)
         said.open += [t for t in taken if going_on and t not in said.open]
         _add(said, _merged(find_spans(said.text, context, taken), self.rules.find(said.text)))
+        if (last_digits := _coded_next(said, before, folded, found, self.context_s)) is not None:
+            said.spans = [x for x in said.spans if x.start != last_digits.start]
+            _add(said, [last_digits])
         if corrected is not None and corrected.kind != CARD:  # an expiry or a code said again: that kind again
             said.spans = [x for x in said.spans if not _overlaps(x, [corrected])]
             _add(said, [corrected])
@@ -383,6 +386,31 @@ def _first_piece(said: _Said, folded: str, found: list[list[Item]], before: Befo
     if LAST_FOUR.search(folded, 0, last[0].start):  # "the card ending in 4821": a card's end, not its first piece
         return []
     return [] if paid(folded, last) else last
+
+
+def _coded_next(
+    said: _Said, before: list[_Said], folded: str, found: list[list[Item]], context_s: float
+) -> Span | None:
+    """A card's last digits said on in a final that names another number its code after them ("6763 3051" |
+    "4320 8529" | "526, and then 955 is the code"), where the card said in this speaker's finals before passed the
+    check at 16 digits by chance: the first number, read as a code, is the card's end where the card with it
+    passes the check at a length its scheme issues (one card has one code, and the code is the one named)."""
+    spans = [x for x in said.spans if x.kind == CVV]
+    if len(spans) < 2 or not found or spans[0].start != found[0][0].start:
+        return None
+    named = spans[1]
+    if not (CODE_AFTER.match(folded, named.end) or any(spans[0].end <= a < named.start for a, _ in cues(CVV, folded))):
+        return None
+    recent = [
+        s for s in before if s.channel == said.channel and s.start_s < said.start_s and said.start_s - s.end_s <= context_s
+    ]
+    card = "".join(
+        i.digits for s in recent for x in s.spans if x.kind == CARD for i in items(s.text) if x.start <= i.start < x.end
+    )[-UNCHECKED_DIGITS[0] :]
+    number = card + _joined(found[0])
+    if len(card) == UNCHECKED_DIGITS[0] and luhn(number) and issued_length(number) and len(number) <= CARD_DIGITS[1]:
+        return Span(CARD, found[0][0].start, found[0][-1].end)
+    return None
 
 
 def _not_going_on(folded: str, lead: list[Item], before: Before) -> bool:
