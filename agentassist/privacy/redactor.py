@@ -402,7 +402,9 @@ def _coded_next(
     if not (CODE_AFTER.match(folded, named.end) or any(spans[0].end <= a < named.start for a, _ in cues(CVV, folded))):
         return None
     recent = [
-        s for s in before if s.channel == said.channel and s.start_s < said.start_s and said.start_s - s.end_s <= context_s
+        s
+        for s in before
+        if s.channel == said.channel and s.start_s < said.start_s and said.start_s - s.end_s <= context_s
     ]
     card = "".join(
         i.digits for s in recent for x in s.spans if x.kind == CARD for i in items(s.text) if x.start <= i.start < x.end
