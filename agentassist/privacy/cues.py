@@ -21,7 +21,8 @@ DOCUMENT = "document"  # another thing's number that no card number is: a policy
 # the named cues first: a bare "code" (the last alternatives) is a security code's only where card data is
 # about (:func:`code_cues_named` leaves it out); an American Express code is on the card's front
 CVV_CUE = re.compile(
-    r"\b(?:cvv2?|cvc2?|cvn2?|cav2|cvd|csc|cv2|c[ -]v[ -][vc]2?|cid|сиви|сививи|security code|card verification (?:code|value)|card code"
+    r"\b(?:cvv2?|cvc2?|cvn2?|cav2|cvd|csc|cv2|c[ -]v[ -][vc]2?|cid|сиви|сививи|security code"
+    r"|card verification (?:code|value)|card code"
     r"|digits on the back|on the back|(?:three|four|3|4)[- ]digit (?:security )?code(?: on the (?:front|back))?"
     r"|трехзначн\w* код\w*|тризначн\w* код\w*|trzycyfrow\w* kod\w*|kod\w* trzycyfrow\w*"
     r"|(?:three|four|3|4)(?: digits| numbers)? on the front|code on the front"
@@ -35,7 +36,8 @@ CVV_CUE = re.compile(
     r"|(?:three|four) digits"
     # an American Express's code is printed above its number, on the front: "the four small digits above the number",
     # "четыре цифры над номером", "чотири цифри над номером", "cztery cyferki nad numerem"
-    r"|(?:digits?|numbers?|цифр\w*|cyfr\w*|cyferk\w*) (?:above|over|над|nad) (?:it|the (?:card )?number|номером|numerem)"
+    r"|(?:digits?|numbers?|цифр\w*|cyfr\w*|cyferk\w*) (?:above|over|над|nad)"
+    r" (?:it|the (?:card )?number|номером|numerem)"
     r")\b"
 )
 _BARE_CODE = re.compile(r"code|код\w*|kod\w*|(?:three|four) digits")  # "the three digits are 5 1 2"
