@@ -178,3 +178,9 @@ def test_a_licences_validity_with_its_number_between_is_no_expiry(said: str) -> 
 def test_a_card_between_a_subscription_and_its_validity_keeps_its_expiry() -> None:
     said = f"The subscription is on {_groups(VISA)}, it's valid till 09/28."
     assert masked(said) == "The subscription is on [CARD], it's valid till [EXPIRY]."
+
+
+def test_a_code_cue_after_an_expiry_names_the_number_after_it() -> None:
+    said = f"{_groups(VISA)}, 03/30, code 512."
+    assert masked(said) == "[CARD], [EXPIRY], code [CVV]."
+    assert masked(f"Numer {_groups(VISA)}, 03/30, to kod 512.") == "Numer [CARD], [EXPIRY], to kod [CVV]."

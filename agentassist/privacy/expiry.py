@@ -57,10 +57,11 @@ _OF = re.compile(r"\s+of\b")
 _OF_BETWEEN = re.compile(r"\s+of\s+")  # "oh six of twenty-seven": a month and a year
 _YEAR_WORD = re.compile(r"\s*(?:года|году|року|roku|year)\b")
 # a security code named right after its digits, where card data is about: "955 is the code", "955 это код",
-# "955 це код", "955 to kod", "955, that's the CVV"
+# "955 це код", "955 to kod", "955, that's the CVV"; not a code's cue for the number after it ("03/30, code 512",
+# "03/30 to kod 512")
 CODE_AFTER = re.compile(
-    r"[\s,\-–—]*(?:(?:is|that's|that is|это|це|то|to|jest)\s+)?(?:the |my |its |мой |мій |moj )?"
-    r"(?:code|cvv2?|cvc2?|cvn2?|cid|код|kod)\b"
+    r"[\s,\-–—]*(?:is|that's|that is|это|це|то|to|jest)\s+(?:the |my |its |мой |мій |moj )?"
+    r"(?:code|cvv2?|cvc2?|cvn2?|cid|код|kod)\b(?![\s,:\-–—]*(?:is\s+|это\s+|це\s+|to\s+)?\d)"
 )
 _END_OF_WORDS = re.compile(r"\b(?:конца|кінця|konca|end of)\b")
 _END_OF = re.compile(r"(?:\bконца|\bкінця|\bkonca|\bend of)\s*$")  # "до конца 27-го": the year alone
