@@ -357,19 +357,7 @@ def _among_digits(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bo
     nine ...", "for triple five double zero ...": a Visa's first 4 as Whisper writes it, not Polish "to" (it is)
     before a card that passes the check alone)."""
 
-    def digit(k: int) -> bool:
-        tok = tokens[k][0]
-        repeat = tok in _REPEAT and k + 1 < len(tokens) and _digit_of_word(tokens[k + 1][0]) != ""
-        return tok in _ZERO or _digit(tok) or tok in _HOMOPHONES or repeat
-
-    def joined(k: int) -> bool:  # tokens k and k + 1 said one after the other
-        return bool(JOIN.fullmatch(folded, tokens[k][2], tokens[k + 1][1]))
-
-    first = last = n
-    while first > 0 and digit(first - 1) and joined(first - 1):
-        first -= 1
-    while last + 1 < len(tokens) and digit(last + 1) and joined(last):
-        last += 1
+    first, last = _digit_run(tokens, n, folded)
     # one at either end is no digit: Polish "to" (it is) before a card said digit by digit, "for" after one
     while first < n and tokens[first][0] in _HOMOPHONES:
         first += 1
@@ -389,6 +377,26 @@ def _among_digits(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bo
         [t for t, _, _ in tokens[first + 1 : last + 1]] if n == first else [t for t, _, _ in tokens[first:last]]
     )
     return size <= _CARD_MOST and luhn(digits) and not luhn(without)
+
+
+def _digit_run(tokens: list[tuple[str, int, int]], n: int, folded: str) -> tuple[int, int]:
+    """The first and last token of the digits said one by one around ``tokens[n]`` (a digit's name, "oh", a
+    homophone, "double" before a digit), with only separators between them."""
+
+    def digit(k: int) -> bool:
+        tok = tokens[k][0]
+        repeat = tok in _REPEAT and k + 1 < len(tokens) and _digit_of_word(tokens[k + 1][0]) != ""
+        return tok in _ZERO or _digit(tok) or tok in _HOMOPHONES or repeat
+
+    def joined(k: int) -> bool:  # tokens k and k + 1 said one after the other
+        return bool(JOIN.fullmatch(folded, tokens[k][2], tokens[k + 1][1]))
+
+    first = last = n
+    while first > 0 and digit(first - 1) and joined(first - 1):
+        first -= 1
+    while last + 1 < len(tokens) and digit(last + 1) and joined(last):
+        last += 1
+    return first, last
 
 
 def _run_digits(words: list[str]) -> str:
@@ -431,18 +439,7 @@ def _coded(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bool:
     English code's name ("the code is for to nine", "CVV, seven to for"): three or four digits, homophones among
     them, with at least one digit's own name, the run ending there (not "the code is to be sent")."""
 
-    def digit(k: int) -> bool:
-        tok = tokens[k][0]
-        return tok in _ZERO or _digit(tok) or tok in _HOMOPHONES
-
-    def joined(k: int) -> bool:
-        return bool(JOIN.fullmatch(folded, tokens[k][2], tokens[k + 1][1]))
-
-    first = last = n
-    while first > 0 and digit(first - 1) and joined(first - 1):
-        first -= 1
-    while last + 1 < len(tokens) and digit(last + 1) and joined(last):
-        last += 1
+    first, last = _digit_run(tokens, n, folded)
     run = [t for t, _, _ in tokens[first : last + 1]]
     if not _CODE_LEAST <= len(run) <= _CODE_MOST or all(t in _HOMOPHONES for t in run):
         return False
