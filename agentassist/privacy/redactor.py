@@ -514,7 +514,11 @@ def _read_back(finals: list[_Said]) -> None:
         for chain in chains(folded, items(said.text)):
             whole, digits = Span(CARD, chain[0].start, chain[-1].end), _joined(chain)
             inside = [x for x in said.spans if _overlaps(whole, [x])]
-            if inside and _group_again(said, finals[:n], folded, chain, [o for o, _ in cards]):
+            if (
+                inside
+                and all(x.kind == CVV for x in inside)
+                and _group_again(said, finals[:n], folded, chain, [o for o, _ in cards])
+            ):
                 said.spans = [x for x in said.spans if x not in inside]
                 _add(said, [whole])
                 continue
@@ -528,11 +532,11 @@ def _read_back(finals: list[_Said]) -> None:
 
 
 def _group_again(said: _Said, before: list[_Said], folded: str, chain: list[Item], carded: list[_Said]) -> bool:
-    """Whether ``chain``, read as a code or an expiry, is a group of four of a card said in an earlier final, said
-    again with no code asked for or named before it ("Is that the card ending 5019?" "Yes, 5019."; "no, the third
-    group is 7730"; "the one that ends one two nine eight"): the card's data, confirmed or corrected. A code said
-    after its cue ("the code is 5019") or asked for stays one: PCI DSS lets no code be kept, and a four-digit code
-    equal to a group of its card is one in thousands."""
+    """Whether ``chain``, read as a code, is a group of four of a card said in an earlier final, said again with no
+    code asked for or named before it ("Is that the card ending 5019?" "Yes, 5019."; "no, the third group is 7730";
+    "the one that ends one two nine eight"): the card's data, confirmed or corrected. A code said after its cue
+    ("the code is 5019") or asked for stays one: PCI DSS lets no code be kept, and a four-digit code equal to a
+    group of its card is one in thousands. One read as an expiry stays one (a month and a year equal to a group)."""
     digits = _joined(chain)
     if len(digits) != READ_BACK_DIGITS or any(x.kind == CARD for x in said.spans if _overlaps(_whole_of(chain), [x])):
         return False
