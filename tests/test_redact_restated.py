@@ -184,3 +184,22 @@ def test_a_code_cue_after_an_expiry_names_the_number_after_it() -> None:
     said = f"{_groups(VISA)}, 03/30, code 512."
     assert masked(said) == "[CARD], [EXPIRY], code [CVV]."
     assert masked(f"Numer {_groups(VISA)}, 03/30, to kod 512.") == "Numer [CARD], [EXPIRY], to kod [CVV]."
+
+
+@pytest.mark.parametrize(
+    ("broken", "again"),
+    [
+        ("{part}, sorry,", "from the top, {card}."),
+        ("Номер {part}, ой,", "давайте заново, {card}."),
+        ("Numer {part}, przepraszam,", "jeszcze raz, {card}."),
+    ],
+)
+def test_a_card_broken_off_at_a_finals_end_and_said_again_in_the_next(broken: str, again: str) -> None:
+    got = _call(
+        ("customer", broken.format(part=f"{MIR[:4]} {MIR[4:6]}")), ("customer", again.format(card=_groups(MIR)))
+    )
+    assert got == [broken.format(part="[CARD]"), again.format(card="[CARD]")]
+
+
+def test_an_amount_before_a_card_is_no_start_of_it() -> None:
+    assert masked(f"I paid $2202, the card is {_groups(MIR)}.") == "I paid $2202, the card is [CARD]."

@@ -360,7 +360,7 @@ def _started_again(folded: str, said: list[Item], cards: list[Span], rest: list[
     out = []
     for chain in chains(folded, rest):
         digits = _joined(chain)
-        if len(digits) < _LAST_DIGITS:
+        if len(digits) < _LAST_DIGITS or ordinary(folded, chain):  # "I paid $4916, the card is 4916 ...": an amount
             continue
         card = next((c for c in cards if c.start >= chain[-1].end), None)
         if card is None or words_between(folded, chain[-1].end, card.start) > _ASIDE_WORDS:

@@ -235,6 +235,7 @@ class Redactor:
             for n, s in enumerate(view):
                 self._read(s, view[:n], pending, view[n + 1 :])
             _read_back(view)
+            _restarted(view, self.context_s)
             _dictated(view, self.context_s)
         self.whole = {s.key: list(s.spans) for s in view}  # a revision's where one came, else its final's
         # a final not revised keeps what the revisions around it showed it held, apart from its own spans:
@@ -262,6 +263,7 @@ class Redactor:
         for n, s in enumerate(self._said):
             self._read(s, self._said[:n], pending, self._said[n + 1 :])
         _read_back(self._said)
+        _restarted(self._said, self.context_s)
         _dictated(self._said, self.context_s)
         return {s.key: list(s.spans) for s in self._said if s is said or s.spans != before[s]}
 
@@ -529,6 +531,29 @@ def _read_back(finals: list[_Said]) -> None:
                 # read as a code or an expiry after card data ("So that's 1815 9083?"): the card's, whole
                 said.spans = [x for x in said.spans if x not in inside]
                 _add(said, [whole])
+
+
+def _restarted(finals: list[_Said], context_s: float) -> None:
+    """A card broken off at the end of a final and said again from its start in the speaker's next ("4916 33,
+    sorry," | "from the top, 4916 3385 ..."): the number the first ended with (a few words at most after it), four
+    digits or more, not masked and plainly no other thing (an amount, a phone, a date), whose digits the card's
+    first ones are, is that card's data too (as :func:`detect.find_spans` reads it in one
+    final)."""
+    for prev, said in pairwise(finals):
+        if prev.channel != said.channel or said.start_s - prev.end_s > context_s:
+            continue
+        folded = fold(prev.text)
+        found = chains(folded, items(prev.text))
+        card = next((x for x in said.spans if x.kind == CARD), None)
+        if not found or card is None or words_between(fold(said.text), 0, card.start) > LEAD_WORDS + OPEN_LEAD_WORDS:
+            continue
+        last, number = found[-1], _joined([i for i in items(said.text) if card.start <= i.start < card.end])
+        whole = Span(CARD, last[0].start, last[-1].end)
+        digits = _joined(last)
+        broken_off = len(_words(folded[last[-1].end :])) <= LEAD_WORDS and not ordinary(folded, last)
+        begins = len(digits) >= READ_BACK_DIGITS and len(number) > len(digits) and number.startswith(digits)
+        if begins and broken_off and not _overlaps(whole, prev.spans):
+            _add(prev, [whole])
 
 
 def _group_again(said: _Said, before: list[_Said], folded: str, chain: list[Item], carded: list[_Said]) -> bool:
