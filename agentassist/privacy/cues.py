@@ -21,7 +21,8 @@ DOCUMENT = "document"  # another thing's number that no card number is: a policy
 # the named cues first: a bare "code" (the last alternatives) is a security code's only where card data is
 # about (:func:`code_cues_named` leaves it out); an American Express code is on the card's front
 CVV_CUE = re.compile(
-    r"\b(?:cvv2?|cvc2?|cv2|c[ -]v[ -][vc]2?|cid|сиви|сививи|security code|card verification (?:code|value)|card code"
+    r"\b(?:cvv2?|cvc2?|cvn2?|cav2|cvd|csc|cv2|c[ -]v[ -][vc]2?|cid|сиви|сививи|security code"
+    r"|card verification (?:code|value)|card code"
     r"|digits on the back|on the back|(?:three|four|3|4)[- ]digit (?:security )?code(?: on the (?:front|back))?"
     r"|трехзначн\w* код\w*|тризначн\w* код\w*|trzycyfrow\w* kod\w*|kod\w* trzycyfrow\w*"
     r"|(?:three|four|3|4)(?: digits| numbers)? on the front|code on the front"
@@ -32,7 +33,12 @@ CVV_CUE = re.compile(
     r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
     r"|signature (?:strip|panel)|полос\w* для подписи|смуз\w* для підпису|pasku podpisu|pasek podpisu"
     r"|at the back|back of the card|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*"
-    r"|(?:three|four) digits)\b"
+    r"|(?:three|four) digits"
+    # an American Express's code is printed above its number, on the front: "the four small digits above the number",
+    # "четыре цифры над номером", "чотири цифри над номером", "cztery cyferki nad numerem"
+    r"|(?:digits?|numbers?|цифр\w*|cyfr\w*|cyferk\w*) (?:above|over|над|nad)"
+    r" (?:it|the (?:card )?number|номером|numerem)"
+    r")\b"
 )
 _BARE_CODE = re.compile(r"code|код\w*|kod\w*|(?:three|four) digits")  # "the three digits are 5 1 2"
 # codes of other things: a place's, a discount's, a door's, goods' (customs tariff: HS, CN, ТН ВЭД, УКТ ЗЕД)
@@ -65,7 +71,10 @@ _VALIDITY_OF = (
 NOT_EXPIRY = re.compile(
     r"\b"
     + _VALIDITY_OF
-    + r"(?:[\s,]+(?!cards?\b|карт|kart)[^\W\d_]+){0,3}?[\s,]+"
+    + r"(?:[\s,]+(?!cards?\b|карт|kart)[^\W\d_]+){0,3}?"
+    # the thing's own number may be between ("Licence 4400 1234 9876, it's valid till 11/27"): up to three groups
+    # of up to four digits, fewer than a card's (a card said there is named by its digits: its expiry stays one)
+    + r"(?:[\s,]+\d{1,4}){0,3}(?:[\s,]+(?!cards?\b|карт|kart)[^\W\d_]+(?:'[^\W\d_]+)?){0,3}?[\s,]+"
     + r"(?:valid|good|expir|runs?|lasts?|действ|годн|дійсн|діє|чинн|wazn|obowiazuj)"
     + r"|\b(?:срок\w* действия|термін\w* дії|okres\w*|data waznosci) "
     + _VALIDITY_OF

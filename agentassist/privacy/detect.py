@@ -332,6 +332,7 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
     again = _said_again(folded, said, cards, rest)
     again += [s for s in _last_four_named(folded, cards, rest) if not any(a.start == s.start for a in again)]
     again += [s for s in _last_four_before(folded, said, cards, rest) if not any(a.start == s.start for a in again)]
+    again += [s for s in _started_again(folded, said, cards, rest) if not any(a.start == s.start for a in again)]
     cards += again
     rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
     rest = sorted(rest + months(folded, found), key=lambda i: i.start)
@@ -349,6 +350,24 @@ def _adjacent_joined(folded: str, spans: list[Span]) -> list[Span]:
             out[-1] = Span(s.kind, out[-1].start, s.end)
         else:
             out.append(s)
+    return out
+
+
+def _started_again(folded: str, said: list[Item], cards: list[Span], rest: list[Item]) -> list[Span]:
+    """A card number begun and broken off, then said from its start ("4916 33, sorry, from the top, 4916 3385 ...",
+    "5234 1, ой, заново, 5234 1187 ..."): a number of four digits or more, a sentence at most before a card whose
+    first digits it is, is that card's data too (the digits decide, whatever words the restart is said in)."""
+    out = []
+    for chain in chains(folded, rest):
+        digits = _joined(chain)
+        if len(digits) < _LAST_DIGITS or ordinary(folded, chain):  # "I paid $4916, the card is 4916 ...": an amount
+            continue
+        card = next((c for c in cards if c.start >= chain[-1].end), None)
+        if card is None or words_between(folded, chain[-1].end, card.start) > _ASIDE_WORDS:
+            continue
+        number = _joined([i for i in said if card.start <= i.start < card.end])
+        if len(number) > len(digits) and number.startswith(digits):
+            out.append(Span(CARD, chain[0].start, chain[-1].end))
     return out
 
 

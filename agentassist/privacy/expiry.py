@@ -56,6 +56,14 @@ UNIT = re.compile(
 _OF = re.compile(r"\s+of\b")
 _OF_BETWEEN = re.compile(r"\s+of\s+")  # "oh six of twenty-seven": a month and a year
 _YEAR_WORD = re.compile(r"\s*(?:года|году|року|roku|year)\b")
+# a security code named right after its digits, where card data is about: "955 is the code", "955 это код",
+# "955 це код", "955 to kod", "955, that's the CVV"; not a code's cue for the number after it ("03/30, code 512",
+# "03/30 to kod 512")
+CODE_AFTER = re.compile(
+    r"[\s,\-–—]*(?:is|that's|that is|это|це|то|to|jest)\s+(?:the |my |its |мой |мій |moj )?"
+    r"(?:code|cvv2?|cvc2?|cvn2?|cid|код|kod)\b(?![\s,:\-–—]*(?:is\s+|это\s+|це\s+|to\s+)?\d)"
+)
+_END_OF_WORDS = re.compile(r"\b(?:конца|кінця|konca|end of)\b")
 _END_OF = re.compile(r"(?:\bконца|\bкінця|\bkonca|\bend of)\s*$")  # "до конца 27-го": the year alone
 # a card's expiry year, two digits, after a bare "date" (a weak cue): cards last up to 10 years, one expired a few
 # years ago may be read out ("the date 05.11" on an invoice is a day and a month, no expiry date)
@@ -248,6 +256,8 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
     named_near = [m for m in near if (at := last_cue(named, m.start())) >= 0 and _near(folded, at, m.start())]
     expiry_cues = cues(EXPIRY, folded) + [m.span() for m in NEAR_CARD_CUE.finditer(folded) if CARD in said]
     expiry_cues += [m.span() for m in named_near if MONTH.match(folded, m.end() + 1)]
+    # "it expires at the end of February 2029", "действует до конца февраля": the cue reaches on past "end of"
+    expiry_cues += [m.span() for m in _END_OF_WORDS.finditer(folded) if cue_before(expiry_cues, folded, m.start()) >= 0]
     # not one inside another thing's cue ("the warranty is valid till 2027": a cue taken back from an expiry's)
     others = cues(OTHER, folded)
     dates = [m.span() for m in DATE_CUE.finditer(folded) if not any(a <= m.start() < b for a, b in others)]
@@ -304,6 +314,8 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
                 and not _amount(folded, piece, k)  # "code ..., and the payment 1249,99 zł": an amount
             ):
                 kind = CVV  # a short start said again whole ("CVV is seven seven, no, seven eight one") is it too
+            elif card and (k := code_items(piece)) and CODE_AFTER.match(folded, piece[k - 1].end):
+                kind = CVV  # the code named after its digits: "and then 955, that's the code", "955 это код"
             elif ((following and EXPIRY not in said) or again == EXPIRY) and (k := _expiry(piece)):
                 kind = EXPIRY
             elif (

@@ -38,10 +38,10 @@ from agentassist.privacy.detect import (
     paid,
     unchecked_window,
 )
-from agentassist.privacy.expiry import CORRECTION_WORDS, LONG_DIGITS, by_shape, code_items
+from agentassist.privacy.expiry import CODE_AFTER, CORRECTION_WORDS, LONG_DIGITS, by_shape, code_items
 from agentassist.privacy.kinds import IBAN, Rules
 from agentassist.privacy.memo import Memo, reading
-from agentassist.privacy.said import Before, Item, Span, chains, fold, items, luhn, words_between
+from agentassist.privacy.said import Before, Item, Span, chains, cue_before, fold, items, luhn, words_between
 
 CONTEXT_S = 15.0  # an utterance further back than this does not carry a number or a question on
 LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many words
@@ -235,6 +235,7 @@ class Redactor:
             for n, s in enumerate(view):
                 self._read(s, view[:n], pending, view[n + 1 :])
             _read_back(view)
+            _restarted(view, self.context_s)
             _dictated(view, self.context_s)
         self.whole = {s.key: list(s.spans) for s in view}  # a revision's where one came, else its final's
         # a final not revised keeps what the revisions around it showed it held, apart from its own spans:
@@ -262,6 +263,7 @@ class Redactor:
         for n, s in enumerate(self._said):
             self._read(s, self._said[:n], pending, self._said[n + 1 :])
         _read_back(self._said)
+        _restarted(self._said, self.context_s)
         _dictated(self._said, self.context_s)
         return {s.key: list(s.spans) for s in self._said if s is said or s.spans != before[s]}
 
@@ -288,7 +290,7 @@ class Redactor:
         over = bool(found) and bool(mine) and _not_going_on(folded, found[0], context)
         over = over or (bool(found) and bool(mine) and _named_other(folded, found[0], context))
         # after a pause on words, a phone or a date ("Мой номер +7 916 ...") is no card's next piece either
-        over = over or (bool(found) and any(o.paused for o, _ in mine) and ordinary(folded, found[0]))
+        over = over or (bool(found) and any(o.paused for o, _ in mine) and _plainly_other(folded, found[0]))
         lead = [] if over else lead
         said.echo = _digits(mine) if mine and lead and _echoes(lead, mine) else 0
         if said.echo:  # "1234 5678" then "1234 5678, yes": read back, it goes on after
@@ -331,6 +333,9 @@ class Redactor:
             taken = (corrected,)
         said.open += [t for t in taken if going_on and t not in said.open]
         _add(said, _merged(find_spans(said.text, context, taken), self.rules.find(said.text)))
+        if (last_digits := _coded_next(said, before, folded, found, self.context_s)) is not None:
+            said.spans = [x for x in said.spans if x.start != last_digits.start]
+            _add(said, [last_digits])
         if corrected is not None and corrected.kind != CARD:  # an expiry or a code said again: that kind again
             said.spans = [x for x in said.spans if not _overlaps(x, [corrected])]
             _add(said, [corrected])
@@ -383,6 +388,33 @@ def _first_piece(said: _Said, folded: str, found: list[list[Item]], before: Befo
     if LAST_FOUR.search(folded, 0, last[0].start):  # "the card ending in 4821": a card's end, not its first piece
         return []
     return [] if paid(folded, last) else last
+
+
+def _coded_next(
+    said: _Said, before: list[_Said], folded: str, found: list[list[Item]], context_s: float
+) -> Span | None:
+    """A card's last digits said on in a final that names another number its code after them ("6763 3051" |
+    "4320 8529" | "526, and then 955 is the code"), where the card said in this speaker's finals before passed the
+    check at 16 digits by chance: the first number, read as a code, is the card's end where the card with it
+    passes the check at a length its scheme issues (one card has one code, and the code is the one named)."""
+    spans = [x for x in said.spans if x.kind == CVV]
+    if len(spans) < 2 or not found or spans[0].start != found[0][0].start:
+        return None
+    named = spans[1]
+    if not (CODE_AFTER.match(folded, named.end) or any(spans[0].end <= a < named.start for a, _ in cues(CVV, folded))):
+        return None
+    recent = [
+        s
+        for s in before
+        if s.channel == said.channel and s.start_s < said.start_s and said.start_s - s.end_s <= context_s
+    ]
+    card = "".join(
+        i.digits for s in recent for x in s.spans if x.kind == CARD for i in items(s.text) if x.start <= i.start < x.end
+    )[-UNCHECKED_DIGITS[0] :]
+    number = card + _joined(found[0])
+    if len(card) == UNCHECKED_DIGITS[0] and luhn(number) and issued_length(number) and len(number) <= CARD_DIGITS[1]:
+        return Span(CARD, found[0][0].start, found[0][-1].end)
+    return None
 
 
 def _not_going_on(folded: str, lead: list[Item], before: Before) -> bool:
@@ -479,10 +511,19 @@ def _read_back(finals: list[_Said]) -> None:
         for span in s.spans
         if span.kind == CARD
     ]
-    for said in finals:
-        for chain in chains(fold(said.text), items(said.text)):
+    for n, said in enumerate(finals):
+        folded = fold(said.text)
+        for chain in chains(folded, items(said.text)):
             whole, digits = Span(CARD, chain[0].start, chain[-1].end), _joined(chain)
             inside = [x for x in said.spans if _overlaps(whole, [x])]
+            if (
+                inside
+                and all(x.kind == CVV for x in inside)
+                and _group_again(said, finals[:n], folded, chain, [o for o, _ in cards])
+            ):
+                said.spans = [x for x in said.spans if x not in inside]
+                _add(said, [whole])
+                continue
             # a code (never kept as an original: PCI DSS) is not taken for a card's group said again
             if len(digits) < READ_BACK_DIGITS or any(x.kind == CARD for x in inside) or (inside and len(digits) < 8):
                 continue
@@ -490,6 +531,57 @@ def _read_back(finals: list[_Said]) -> None:
                 # read as a code or an expiry after card data ("So that's 1815 9083?"): the card's, whole
                 said.spans = [x for x in said.spans if x not in inside]
                 _add(said, [whole])
+
+
+def _restarted(finals: list[_Said], context_s: float) -> None:
+    """A card broken off at the end of a final and said again from its start in the speaker's next ("4916 33,
+    sorry," | "from the top, 4916 3385 ..."): the number the first ended with (a few words at most after it), four
+    digits or more, not masked and plainly no other thing (an amount, a phone, a date), whose digits the card's
+    first ones are, is that card's data too (as :func:`detect.find_spans` reads it in one
+    final)."""
+    for prev, said in pairwise(finals):
+        if prev.channel != said.channel or said.start_s - prev.end_s > context_s:
+            continue
+        folded = fold(prev.text)
+        found = chains(folded, items(prev.text))
+        card = next((x for x in said.spans if x.kind == CARD), None)
+        if not found or card is None or words_between(fold(said.text), 0, card.start) > LEAD_WORDS + OPEN_LEAD_WORDS:
+            continue
+        last, number = found[-1], _joined([i for i in items(said.text) if card.start <= i.start < card.end])
+        whole = Span(CARD, last[0].start, last[-1].end)
+        digits = _joined(last)
+        broken_off = len(_words(folded[last[-1].end :])) <= LEAD_WORDS and not ordinary(folded, last)
+        begins = len(digits) >= READ_BACK_DIGITS and len(number) > len(digits) and number.startswith(digits)
+        if begins and broken_off and not _overlaps(whole, prev.spans):
+            _add(prev, [whole])
+
+
+def _group_again(said: _Said, before: list[_Said], folded: str, chain: list[Item], carded: list[_Said]) -> bool:
+    """Whether ``chain``, read as a code, is a group of four of a card said in an earlier final, said again with no
+    code asked for or named before it ("Is that the card ending 5019?" "Yes, 5019."; "no, the third group is 7730";
+    "the one that ends one two nine eight"): the card's data, confirmed or corrected. A code said after its cue
+    ("the code is 5019") or asked for stays one: PCI DSS lets no code be kept, and a four-digit code equal to a
+    group of its card is one in thousands. One read as an expiry stays one (a month and a year equal to a group)."""
+    digits = _joined(chain)
+    if len(digits) != READ_BACK_DIGITS or any(x.kind == CARD for x in said.spans if _overlaps(_whole_of(chain), [x])):
+        return False
+    if cue_before(cues(CVV, folded), folded, chain[0].start) >= 0 or (before and CVV in asks(before[-1].text)):
+        return False
+    for other in carded:
+        if other is said or other not in before:
+            continue
+        for span in other.spans:
+            if span.kind != CARD:
+                continue
+            number = [i for i in items(other.text) if span.start <= i.start < span.end]
+            groups = [_joined(number[a:b]) for a, b in pairwise([*_group_starts(number), len(number)])]
+            if digits in groups or digits in (i.digits for i in number):
+                return True
+    return False
+
+
+def _whole_of(chain: list[Item]) -> Span:
+    return Span(CARD, chain[0].start, chain[-1].end)
 
 
 def _last_of_each(finals: list[_Said], keep: int) -> list[_Said]:
@@ -659,7 +751,15 @@ def _paused(
     if _digits(pending) + _digits(found[0]) >= CARD_DIGITS[1]:
         return False
     first, chain = pending[0][0], [i for owner, i in pending if owner is pending[0][0]]
-    return not _other_number(fold(first.text), chain, before) and not ordinary(folded, found[0])
+    return not _other_number(fold(first.text), chain, before) and not _plainly_other(folded, found[0])
+
+
+def _plainly_other(folded: str, piece: list[Item]) -> bool:
+    """Whether ``piece``, said on after a pause inside a number, is plainly no card's (:func:`ordinary`: a phone, a
+    date, an amount, years); but not one group of four alone that reads as a year ("2720 3136, um" | "2082."): a
+    card's group begins so as often, and only the digits together passing the Luhn check join it."""
+    year_alone = len(piece) == 1 and len(piece[0].digits) == READ_BACK_DIGITS and piece[0].digits[:2] in ("19", "20")
+    return ordinary(folded, piece) and not (year_alone and not paid(folded, piece))
 
 
 def _other_number(folded: str, chain: list[Item], before: Before) -> bool:

@@ -44,6 +44,11 @@ _REPEAT |= {
 }
 # Whisper's spellings of a digit said alone ("five for to three"): read as digits where a card is said digit by digit
 _HOMOPHONES = {"for": "four", "fore": "four", "to": "two", "too": "two", "ate": "eight"}
+# ... and in Russian, Ukrainian and Polish: "два", "dwa" said fast inside digits is written "за", "za"
+_HOMOPHONES |= {"за": "два", "za": "dwa"}
+# a security code's length, and the English words naming one that its digits may follow ("the code is for to nine")
+_CODE_LEAST, _CODE_MOST = 3, 4
+_CODE_NAMES = {"code", "cvv", "cvc", "cvn", "cid", "csc", "cvv2", "cvc2", "cvn2"}
 _CARD_LEAST = 13  # the fewest digits a card number has (an old Visa's)
 _CARD_MOST = 19  # the most (a Maestro's, a UnionPay's)
 _TIMES = {"razy"}  # Polish "dwa razy siedem": seven twice
@@ -328,6 +333,8 @@ def _number_word(tokens: list[tuple[str, int, int]], n: int, repeat: int, folded
         return "zero"
     if tok in _HOMOPHONES and _among_digits(tokens, n, folded):
         return _HOMOPHONES[tok]
+    if tok in _HOMOPHONES and _coded(tokens, n, folded):
+        return _HOMOPHONES[tok]
     if tok == "for" and _four(tokens, n):
         return "four"
     if tok == "to" and _two(tokens, n, folded):
@@ -350,19 +357,7 @@ def _among_digits(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bo
     nine ...", "for triple five double zero ...": a Visa's first 4 as Whisper writes it, not Polish "to" (it is)
     before a card that passes the check alone)."""
 
-    def digit(k: int) -> bool:
-        tok = tokens[k][0]
-        repeat = tok in _REPEAT and k + 1 < len(tokens) and _digit_of_word(tokens[k + 1][0]) != ""
-        return tok in _ZERO or _digit(tok) or tok in _HOMOPHONES or repeat
-
-    def joined(k: int) -> bool:  # tokens k and k + 1 said one after the other
-        return bool(JOIN.fullmatch(folded, tokens[k][2], tokens[k + 1][1]))
-
-    first = last = n
-    while first > 0 and digit(first - 1) and joined(first - 1):
-        first -= 1
-    while last + 1 < len(tokens) and digit(last + 1) and joined(last):
-        last += 1
+    first, last = _digit_run(tokens, n, folded)
     # one at either end is no digit: Polish "to" (it is) before a card said digit by digit, "for" after one
     while first < n and tokens[first][0] in _HOMOPHONES:
         first += 1
@@ -382,6 +377,26 @@ def _among_digits(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bo
         [t for t, _, _ in tokens[first + 1 : last + 1]] if n == first else [t for t, _, _ in tokens[first:last]]
     )
     return size <= _CARD_MOST and luhn(digits) and not luhn(without)
+
+
+def _digit_run(tokens: list[tuple[str, int, int]], n: int, folded: str) -> tuple[int, int]:
+    """The first and last token of the digits said one by one around ``tokens[n]`` (a digit's name, "oh", a
+    homophone, "double" before a digit), with only separators between them."""
+
+    def digit(k: int) -> bool:
+        tok = tokens[k][0]
+        repeat = tok in _REPEAT and k + 1 < len(tokens) and _digit_of_word(tokens[k + 1][0]) != ""
+        return tok in _ZERO or _digit(tok) or tok in _HOMOPHONES or repeat
+
+    def joined(k: int) -> bool:  # tokens k and k + 1 said one after the other
+        return bool(JOIN.fullmatch(folded, tokens[k][2], tokens[k + 1][1]))
+
+    first = last = n
+    while first > 0 and digit(first - 1) and joined(first - 1):
+        first -= 1
+    while last + 1 < len(tokens) and digit(last + 1) and joined(last):
+        last += 1
+    return first, last
 
 
 def _run_digits(words: list[str]) -> str:
@@ -417,6 +432,19 @@ def luhn(digits: str) -> bool:
         d = int(ch) * (2 if i % 2 else 1)
         total += d - 9 if d > 9 else d
     return total % 10 == 0
+
+
+def _coded(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bool:
+    """Whether the homophone of a digit at ``n`` is one of a security code's digits said one by one right after an
+    English code's name ("the code is for to nine", "CVV, seven to for"): three or four digits, homophones among
+    them, with at least one digit's own name, the run ending there (not "the code is to be sent")."""
+
+    first, last = _digit_run(tokens, n, folded)
+    run = [t for t, _, _ in tokens[first : last + 1]]
+    if not _CODE_LEAST <= len(run) <= _CODE_MOST or all(t in _HOMOPHONES for t in run):
+        return False
+    named = [t for t, _, _ in tokens[max(0, first - 2) : first]]
+    return any(t in _CODE_NAMES for t in named) and (not named or named[-1] in _CODE_NAMES | {"is", "are"})
 
 
 def _four(tokens: list[tuple[str, int, int]], n: int) -> bool:
