@@ -22,7 +22,6 @@ import io
 import logging
 import shutil
 import tempfile
-import wave
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,11 +31,10 @@ from sqlalchemy import column, select
 
 from agentassist.audio.encode import OpusOptions
 from agentassist.audio.keyring import KeyRing
-from agentassist.audio.pcm import SAMPLE_RATE_HZ
 from agentassist.audio.sealed import open_recording
 from agentassist.errors import AudioError
 from agentassist.pipeline.late import RecordingEdits
-from agentassist.privacy.silence import silence
+from agentassist.privacy.silence import recording_rate, silence
 from agentassist.store.audit import audit_as, audit_lines
 from agentassist.store.database import Database
 from agentassist.store.dates import iso
@@ -227,11 +225,7 @@ def _silence_file(
 ) -> float:
     """A recording on disk silenced in place (agentassist.privacy.silence); an Ogg is decoded at the
     recorder's rate and encoded again with ``opus``, the options it was made with."""
-    if path.suffix == ".ogg":
-        return silence(path, spans, SAMPLE_RATE_HZ, keys=keys, opus=opus)
-    with open_recording(path, keys) as plain, wave.open(plain) as w:
-        rate = w.getframerate()
-    return silence(path, spans, rate, keys=keys)
+    return silence(path, spans, recording_rate(path, keys), keys=keys, opus=opus)
 
 
 def _silence_object(
