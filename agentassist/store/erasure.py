@@ -129,6 +129,7 @@ def erase(
     kept = [{"call_id": c["id"], "party": c["party"]} for c in found["calls"] if c["held"]]
     files = objects = lines = texts = 0
     silenced_s, not_silenced, failed = 0.0, [], []
+    not_silenced_why: dict[str, str] = {}
     refs = references(db)
     for call in (c for c in found["calls"] if not c["held"]):
         if call["party"]:
@@ -151,8 +152,9 @@ def erase(
             _add(rows, delete_where(db, ["redaction_originals", "redactions"], of_lines, refs=refs))
             lines += len(ids)
             seconds = _silence(recordings, call["id"], [(u["start"], u["end"]) for u in call["lines"]], opus, edits)
-            if seconds is None:
+            if isinstance(seconds, str):
                 not_silenced.append(call["id"])
+                not_silenced_why[call["id"]] = seconds
             else:
                 silenced_s += seconds
         texts += _scrub_texts(db, subject, call)
@@ -170,7 +172,8 @@ def erase(
             "texts_replaced": texts,
             "silenced_s": round(silenced_s, 3),
         },
-        "not_silenced": not_silenced,  # other callers' recordings that could not be silenced (the log says why)
+        "not_silenced": not_silenced,  # other callers' recordings that could not be silenced
+        "not_silenced_why": not_silenced_why,  # each one's error (paths and key ids, no personal data)
         "kept_by_hold": kept,
         "failed": failed,
         "search_index": "rows removed from the full-text index with their lines; SQLite: the index merged",
@@ -200,8 +203,8 @@ def _silence(
     spans: list[tuple[float, float]],
     opus: OpusOptions | None,
     edits: RecordingEdits | None,
-) -> float | None:
-    """Seconds silenced over ``spans`` in the call's recording; None when it could not be (said in the log)."""
+) -> float | str:
+    """Seconds silenced over ``spans`` in the call's recording; why not when it could not be (also logged)."""
     try:
         where = recordings.locate(call_id)
         if where is None:
@@ -217,7 +220,7 @@ def _silence(
             raise AudioError(f"{path}: expected the call's recording, got none (deleted meanwhile)")
     except Exception as exc:  # the store away, a file that is no recording, no key for it: in the receipt
         log.error("call %s: the recording is NOT silenced over the erased lines: %s", call_id, exc)
-        return None
+        return str(exc) or type(exc).__name__
 
 
 def _silence_file(
