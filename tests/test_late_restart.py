@@ -9,6 +9,8 @@ stopped with the silence queued behind another call's."""
 from __future__ import annotations
 
 import base64
+import logging
+import shutil
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,10 +26,12 @@ from agentassist.config import StorageSettings
 from agentassist.events import Channel
 from agentassist.pipeline import CallSession, SessionInfo
 from agentassist.pipeline.late import LateWork
+from agentassist.pipeline.unsilenced import sweep
 from agentassist.privacy.silence import PAD_S
 from agentassist.store.db import Store
-from agentassist.store.models import DeletedRecordingRow
+from agentassist.store.models import CallMediaRow, DeletedRecordingRow
 from agentassist.store.objects import ObjectStore
+from agentassist.store.recordings import RecordingStore
 from tests import test_storage_s3
 from tests.conftest import Server
 from tests.s3server import BUCKET, REGION, S3Server
@@ -173,3 +177,48 @@ def test_an_uploaded_recording_left_unsilenced_is_brought_back_silenced_and_repl
     stored.write_bytes(s3.client().get_object(Bucket=BUCKET, Key=f"{PREFIX}/c1.ogg")["Body"].read())
     _silenced(store, stored, keys)
     assert "brought back from the object store" in server.text()
+
+
+def _ended_with_span(store: Store, call_id: str, facts: dict[str, Any]) -> None:
+    at = datetime.now(UTC)
+    store.create_call(call_id, "inbound", "sip:other@x", "alice", None, at, "")
+    store.end_call(call_id, at)
+    span = {"utterance_id": "u9", "channel": "customer", "kind": "card", "start": 2.0, "end": 4.0, "by": "text"}
+    store.save_redactions(call_id, "u9", [span])  # type: ignore[list-item]
+    store.save_media(call_id, {"recording_s": 6.0, **facts})
+
+
+def test_an_older_versions_facts_and_a_recording_that_cannot_be_silenced(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The sweep itself (agentassist.pipeline.unsilenced) on what other runs leave: a call of a version
+    that kept no list of silent spans is looked at only when its facts hold the error; a recording that
+    cannot be silenced is said so once (its spans listed as not silenced) and not tried at every start."""
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store.migrate()
+    recordings = RecordingStore(tmp_path / "rec")
+    path = _stopped_mid_queue(store, recordings.directory, None)
+    with store.session.begin() as s:  # c1 as an older version left it: the error, no list
+        row = s.get(CallMediaRow, "c1")
+        assert row is not None
+        row.data = {k: v for k, v in row.data.items() if k != "recording_silenced_spans"}
+    shutil.copy(path, recordings.directory / "c3.wav")  # loud over 2-4 s too
+    _ended_with_span(store, "c3", {})  # an older version's call silenced at its close: trusted
+    (recordings.directory / "c4.wav").write_bytes(b"not a recording")
+    _ended_with_span(store, "c4", {"recording_silenced_spans": []})  # masked late, the stop left it
+    c3 = _media(store, "c3")
+
+    work = LateWork()
+    sweep(store, recordings, work, None, datetime.now(UTC))
+    assert work.wait(60) and work.done_total == 3  # the look, c1, c4
+    _silenced(store, path, None)
+    assert _media(store, "c3") == c3 and _loud(recordings.directory / "c3.wav", None, 2.5, 3.5) > 4000
+    c4 = _media(store, "c4")
+    assert "not silenced: " in c4["recording_silence_error"] and "expected a recording" in c4["recording_silence_error"]
+    assert c4["recording_unsilenced_spans"] == [[2.0, 4.0]] and c4["recording_silenced_spans"] == []
+
+    caplog.clear()
+    again = LateWork()
+    sweep(store, recordings, again, None, datetime.now(UTC))
+    assert again.wait(60) and again.done_total == 1  # the look alone
+    assert _media(store, "c4") == c4 and not [r for r in caplog.records if r.levelno >= logging.WARNING]
