@@ -75,6 +75,7 @@ def test_with_no_key_the_cli_names_each_recording_it_could_not_silence_and_why(t
     assert receipt["not_silenced"] == ["m00"] and receipt["erased"]["calls"] == ["p00"]
     why = receipt["not_silenced_why"]["m00"]
     assert f"encrypted with key '{KEY.key_id}'" in why and "got none" in why
+    assert receipt["not_silenced_spans"] == {"m00": [[1.5, 2.5]]}  # where the erased line was: silenced later
     said = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     assert said[0] == f"error: call m00: its recording is NOT silenced over the erased lines: {why}"
     assert "no recording key is configured here" in said[1] and ENV_KEY in said[1]

@@ -130,6 +130,7 @@ def erase(
     files = objects = lines = texts = 0
     silenced_s, not_silenced, failed = 0.0, [], []
     not_silenced_why: dict[str, str] = {}
+    not_silenced_spans: dict[str, list[list[float]]] = {}
     refs = references(db)
     for call in (c for c in found["calls"] if not c["held"]):
         if call["party"]:
@@ -151,10 +152,12 @@ def erase(
             of_lines = column("utterance_id").in_(ids) & (column("call_id") == call["id"])
             _add(rows, delete_where(db, ["redaction_originals", "redactions"], of_lines, refs=refs))
             lines += len(ids)
-            seconds = _silence(recordings, call["id"], [(u["start"], u["end"]) for u in call["lines"]], opus, edits)
+            spans = [(u["start"], u["end"]) for u in call["lines"]]
+            seconds = _silence(recordings, call["id"], spans, opus, edits)
             if isinstance(seconds, str):
                 not_silenced.append(call["id"])
                 not_silenced_why[call["id"]] = seconds
+                not_silenced_spans[call["id"]] = [[a, b] for a, b in spans]  # the lines are gone: where they were
             else:
                 silenced_s += seconds
         texts += _scrub_texts(db, subject, call)
@@ -174,6 +177,7 @@ def erase(
         },
         "not_silenced": not_silenced,  # other callers' recordings that could not be silenced
         "not_silenced_why": not_silenced_why,  # each one's error (paths and key ids, no personal data)
+        "not_silenced_spans": not_silenced_spans,  # each one's seconds left to silence (times, no text)
         "kept_by_hold": kept,
         "failed": failed,
         "search_index": "rows removed from the full-text index with their lines; SQLite: the index merged",
