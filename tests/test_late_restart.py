@@ -20,11 +20,8 @@ import pytest
 
 from agentassist.audio import sealed
 from agentassist.audio.encode import OpusOptions
-from agentassist.audio.frames import FRAME_BYTES
 from agentassist.audio.keyring import KeyRing
 from agentassist.config import StorageSettings
-from agentassist.events import Channel
-from agentassist.pipeline import CallSession, SessionInfo
 from agentassist.pipeline.late import LateWork
 from agentassist.pipeline.unsilenced import sweep
 from agentassist.privacy.silence import PAD_S
@@ -36,8 +33,7 @@ from tests import test_storage_s3
 from tests.conftest import Server
 from tests.s3server import BUCKET, REGION, S3Server
 from tests.test_bus_nodes import _metric
-from tests.test_pipeline_revise import Feed
-from tests.test_redact_late import FINAL, KEY, REVISED, _busy, _loud, _tone, _utterance
+from tests.test_redact_late import KEY, REVISED, _busy, _call, _loud, _utterance
 from tests.test_wire_restart import _wait
 
 s3 = test_storage_s3.s3  # the S3 endpoint, started for the test
@@ -69,27 +65,8 @@ def _stopped_mid_queue(store: Store, recordings: Path, keys: KeyRing | None) -> 
     """Call c1 as an earlier run leaves it when it stops with c1's late silence queued: a 6 s tone
     recorded and finished (an Ogg, encrypted, with ``keys``), the revised card number's span stored and
     listed, the recording loud over it, the media facts saying it is not silenced. Its recording."""
-    started = datetime.now(UTC)
-    store.create_call("c1", "inbound", "sip:cust@x", "alice", None, started, "")
     work = LateWork()
-    opus = OpusOptions() if keys else None
-    session = CallSession(
-        SessionInfo("c1", started, recordings / "c1.wav"),
-        None,
-        store,
-        Feed(),
-        None,
-        opus=opus,
-        keys=keys,
-        late_work=work,
-    )
-    tone = _tone()
-    for i in range(0, len(tone), FRAME_BYTES):
-        session.push(Channel.CUSTOMER, tone[i : i + FRAME_BYTES])
-        session.push(Channel.AGENT, tone[i : i + FRAME_BYTES])
-    session.records.on_utterance(_utterance(FINAL, revised=False))
-    session.end()
-    session.join(60)
+    session, _, _ = _call(recordings, OpusOptions() if keys else None, keys, work, store)
     other = _busy(work)  # another call's long silence holds the late work
     session.records.on_utterance(_utterance(REVISED, revised=True))  # after the close: queued behind it
     assert len(work.stop(0.2)) == 1
