@@ -40,45 +40,56 @@ def sweep(
 ) -> None:
     """Queue the look for calls ended before ``before`` (this run's start) with spans left unsilenced; it
     runs on the late work's thread (the start does not wait for it) and queues one silence per call."""
-    look = lambda: _look(store, recordings, late_work, opus, before)  # noqa: E731
+    queued: set[str] = set()  # those queued by a try that then found the store away: not queued twice
+    look = lambda: _look(store, recordings, late_work, opus, before, queued)  # noqa: E731
     late_work.submit(SWEEP, "looking for spans an earlier run left unsilenced", look)
 
 
 def _look(
-    store: Store, recordings: RecordingStore, late_work: LateWork, opus: OpusOptions | None, before: datetime
+    store: Store,
+    recordings: RecordingStore,
+    late_work: LateWork,
+    opus: OpusOptions | None,
+    before: datetime,
+    queued: set[str],
 ) -> bool:
     """The late work's thread: one silence queued per call with spans to do. False: the database or the
     object store away, looked at again later."""
     try:
-        calls = _candidates(store, before)
-        queued = 0
-        for call_id, facts in calls:
-            spans = [(r["start"], r["end"]) for r in store.redactions(call_id)]
-            late = _late_silence(recordings, late_work, opus, call_id, facts, spans)
+        for call_id, facts, spans in _candidates(store, before):
+            late = None if call_id in queued else _late_silence(recordings, late_work, opus, call_id, facts, spans)
             if late is not None:
                 _queue(store, late_work, late, spans)
-                queued += 1
+                queued.add(call_id)
     except Exception as exc:  # the database or the store away: the whole look again later
         log.warning("spans left unsilenced by an earlier run: not looked for yet: %s", exc)
         return False
     if queued:
-        log.warning("%d call(s) with spans an earlier run left unsilenced: silencing them now", queued)
+        log.warning("%d call(s) with spans an earlier run left unsilenced: silencing them now", len(queued))
     return True
 
 
-def _candidates(store: Store, before: datetime) -> list[tuple[str, dict[str, Any]]]:
-    """Calls ended before ``before`` with redaction spans and media facts, their recording not deleted."""
+def _candidates(store: Store, before: datetime) -> list[tuple[str, dict[str, Any], list[tuple[float, float]]]]:
+    """Calls ended before ``before`` with redaction spans and media facts, their recording not deleted by
+    retention: each with its facts and its spans (two queries, however many calls)."""
     with_spans = select(RedactionRow.call_id).distinct()
     deleted = select(DeletedRecordingRow.call_id)
-    query = (
-        select(CallRow.id, CallRow.ended_at, CallMediaRow.data)
-        .join(CallMediaRow, CallMediaRow.call_id == CallRow.id)
-        .where(CallRow.ended_at.is_not(None), CallRow.id.in_(with_spans), CallRow.id.not_in(deleted))
-        .order_by(CallRow.ended_at)
+    ended = CallRow.ended_at.is_not(None), CallRow.id.in_(with_spans), CallRow.id.not_in(deleted)
+    calls = select(CallRow.id, CallRow.ended_at, CallMediaRow.data).join(
+        CallMediaRow, CallMediaRow.call_id == CallRow.id
     )
+    which = select(CallRow.id).where(*ended)
+    spans_of = select(RedactionRow.call_id, RedactionRow.start_s, RedactionRow.end_s)
+    spans: dict[str, list[tuple[float, float]]] = {}
     with store.session() as s:
-        rows = s.execute(query).all()
-    return [(call_id, dict(data or {})) for call_id, ended_at, data in rows if _aware(ended_at) <= before]
+        rows = s.execute(calls.where(*ended).order_by(CallRow.ended_at)).all()
+        for call_id, start_s, end_s in s.execute(spans_of.where(RedactionRow.call_id.in_(which))):
+            spans.setdefault(call_id, []).append((round(start_s, 3), round(end_s, 3)))  # as `redactions` gives them
+    return [
+        (call_id, dict(data or {}), sorted(spans.get(call_id, [])))
+        for call_id, ended_at, data in rows
+        if _aware(ended_at) <= before
+    ]
 
 
 def _aware(at: datetime) -> datetime:
