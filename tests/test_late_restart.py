@@ -139,7 +139,7 @@ def test_an_uploaded_recording_left_unsilenced_is_brought_back_silenced_and_repl
 ) -> None:
     keys = KeyRing([KEY], KEY)
     storage = {"url": f"s3://{BUCKET}/{PREFIX}", "endpoint_url": s3.endpoint_url, "region": REGION}
-    server, store, recordings = _center(make_server, keys, storage=storage)
+    server, store, recordings = _center(make_server, keys, storage=dict(storage))
     path = _stopped_mid_queue(store, recordings, keys)
     objects = ObjectStore(StorageSettings(**storage))
     objects.put_verified(path)  # the earlier run's upload went before the stop; its local copy deleted
