@@ -45,6 +45,7 @@ from agentassist.pipeline.late import LateWork
 from agentassist.pipeline.media import MediaThread
 from agentassist.pipeline.records import TickDelays
 from agentassist.pipeline.tap import AudioTap
+from agentassist.pipeline.unsilenced import sweep as sweep_unsilenced
 from agentassist.restart import Resumption, WaitingCalls
 from agentassist.sip.quality import StreamQuality
 from agentassist.store.claims import Claims
@@ -100,6 +101,9 @@ class Runtime:
 
     def start(self) -> None:
         say_default_script(self.scripts, self.settings.assist.default_script)
+        # spans an earlier run left unsilenced (stopped with the silence queued): done in the background
+        opus = self._opus or OpusOptions(self.settings.recorder.opus_bitrate_bps)  # its Ogg files were made so
+        sweep_unsilenced(self.store, self.recordings, self.late_work, opus, datetime.now(UTC))
         if self.uploads is not None:
             self.uploads.start()  # first what an earlier run left on disk
         try:

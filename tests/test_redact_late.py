@@ -54,13 +54,19 @@ def _tone() -> bytes:
 
 
 def _call(
-    tmp_path: Path, opus: OpusOptions | None, keys: KeyRing | None, late_work: LateWork | None = None
+    tmp_path: Path,
+    opus: OpusOptions | None,
+    keys: KeyRing | None,
+    late_work: LateWork | None = None,
+    store: Store | None = None,
 ) -> tuple[CallSession, Store, Feed]:
     """A 6-second call of a loud tone on both channels, its live final handed to the records while it runs,
     ended and closed (the recording silenced, converted when ``opus``): the revision has not come.
-    ``late_work``: the process's late work (None: the session's own)."""
-    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    store.migrate()
+    ``late_work``: the process's late work (None: the session's own); ``store``: the database (None: one
+    made in ``tmp_path``), the recording in ``tmp_path`` either way."""
+    if store is None:
+        store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+        store.migrate()
     started = datetime.now(UTC)
     store.create_call("c1", "inbound", "sip:cust@x", "alice", None, started, "")
     feed = Feed()

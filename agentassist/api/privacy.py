@@ -95,7 +95,7 @@ async def erase_person(
     """Erase everything about the person but what a legal hold keeps; the receipt (stored, less the
     query): ``{"id", "at", "by", "erased": {"calls", "rows", "recording_files", "recording_objects",
     "transcript_lines_in_other_calls", "texts_replaced", "silenced_s"}, "kept_by_hold", "not_silenced",
-    "failed", ...}``."""
+    "not_silenced_why", "not_silenced_spans", "failed", ...}``."""
     digest = digest_of(request, subject)
     opus = OpusOptions(settings.recorder.opus_bitrate_bps)  # a silenced Ogg is encoded again as it was made
     receipt = await run_in_threadpool(erase, store, recordings, subject, admin.name, digest, opus, runtime.uploads)

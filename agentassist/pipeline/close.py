@@ -26,10 +26,15 @@ from agentassist.errors import AudioError
 from agentassist.events import Channel, Event, EventType
 from agentassist.failures import cause_of, retried, stage_of
 from agentassist.pipeline.records import SPAN_EVENTS
-from agentassist.privacy.silence import covered, silence, silenced_s
+from agentassist.privacy.silence import covered, recording_rate, silence, silenced_s
 from agentassist.privacy.utterances import Redaction
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from agentassist.audio.encode import OpusOptions
+    from agentassist.audio.keyring import KeyRing
     from agentassist.pipeline.session import CallSession
 
 log = logging.getLogger(__name__)
@@ -145,7 +150,7 @@ def finish_recording(session: CallSession) -> None:
     is marked ended, so an ended call's recording is final but for spans masked later still, which
     :class:`LateSilence` silences in it. A failed conversion keeps the WAV and says why."""
     records = session.records
-    late = LateSilence(session)
+    late = LateSilence.of_session(session)
     with records.recording_lock:  # a span masked meanwhile waits for late_silence (agentassist.pipeline.records)
         try:
             _finish_recording(session, late)
@@ -173,10 +178,13 @@ def _finish_recording(session: CallSession, late: LateSilence) -> None:
     with contextlib.suppress(Exception):  # the database down: those of this run, from memory, still count
         kept = session.records.store.redactions(session.call_id)
     here = [r for rs in list(session.records.redactions.values()) for r in rs]
-    spans = [(r["start"], r["end"]) for r in kept + here]
+    spans = sorted({(round(r["start"], 3), round(r["end"], 3)) for r in kept + here})  # as stored
     if spans and not recorder.failed:
         facts["recording_silenced_s"] = round(silence(path, spans, recorder.sample_rate_hz, keys=session.keys), 3)
-        late.silenced += sorted(set(spans))  # those stored and those in memory are mostly the same
+        late.silenced += spans
+    elif spans:
+        late.unsilenced += spans  # the recorder failed: the error says why
+    facts.update(late.spans_facts())
     if session.opus is not None:
         try:
             path = wav_to_opus(path, session.opus, session.keys)
@@ -204,20 +212,55 @@ class LateSilence:
     (``recording_silence_error``); nothing is raised to the call path. It holds no reference to the
     records or the session (they hold it: no cycle)."""
 
-    def __init__(self, session: CallSession) -> None:
-        self.call_id = session.call_id
-        self.path = session.info.recording_path  # the Ogg once converted
-        self.sample_rate_hz = session.recorder.sample_rate_hz
-        self.duration_s = session.recorder.duration_s
-        self.failed = session.recorder.failed
-        self.keys, self.opus = session.keys, session.opus
-        self.edit = session.records.late_work.editing  # the upload held off meanwhile
+    def __init__(
+        self,
+        call_id: str,
+        path: Path,
+        sample_rate_hz: int | None,
+        duration_s: float,
+        keys: KeyRing | None,
+        opus: OpusOptions | None,
+        edit: Callable[[str, Path], contextlib.AbstractContextManager[None]],
+        failed: str | None = None,
+    ) -> None:
+        self.call_id = call_id
+        self.path = path  # the Ogg once converted
+        self.sample_rate_hz = sample_rate_hz  # None: read from the recording (its WAV header), once there
+        self.duration_s = duration_s
+        self.failed = failed
+        self.keys, self.opus = keys, opus
+        self.edit = edit  # the upload held off meanwhile
         self.silenced: list[tuple[float, float]] = []  # the spans silent in the recording
         self.unsilenced: list[tuple[float, float]] = []  # those that could not be (said once each)
+        self.clears: str | None = None  # an error stored earlier that this silence, done, makes untrue
+
+    @classmethod
+    def of_session(cls, session: CallSession) -> LateSilence:
+        recorder = session.recorder
+        return cls(
+            session.call_id,
+            session.info.recording_path,
+            recorder.sample_rate_hz,
+            recorder.duration_s,
+            session.keys,
+            session.opus,
+            session.records.late_work.editing,
+            recorder.failed,
+        )
+
+    def spans_facts(self) -> dict[str, Any]:
+        """The spans silent in the recording and those that could not be, as the media facts keep them:
+        what a later start looks at for spans left unsilenced (agentassist.pipeline.unsilenced)."""
+        facts: dict[str, Any] = {"recording_silenced_spans": [[a, b] for a, b in sorted(self.silenced)]}
+        if self.unsilenced:
+            facts["recording_unsilenced_spans"] = [[a, b] for a, b in sorted(self.unsilenced)]
+        return facts
 
     def __call__(self, spans: list[Redaction]) -> dict[str, Any] | None:
         done = self.silenced + self.unsilenced
-        new = [(r["start"], r["end"]) for r in spans if not covered((r["start"], r["end"]), done)]
+        new = sorted(
+            {(round(r["start"], 3), round(r["end"], 3)) for r in spans if not covered((r["start"], r["end"]), done)}
+        )
         if not new:
             return None
         where = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in new)
@@ -225,7 +268,8 @@ class LateSilence:
             if self.failed:
                 raise AudioError(f"the recording failed ({self.failed})")
             with self.edit(self.call_id, self.path):
-                silence(self.path, new, self.sample_rate_hz, keys=self.keys, opus=self.opus)
+                rate = self.sample_rate_hz or recording_rate(self.path, self.keys)
+                silence(self.path, new, rate, keys=self.keys, opus=self.opus)
         except AudioError as exc:
             self.unsilenced += new
             log.error(
@@ -234,10 +278,19 @@ class LateSilence:
                 where,
                 exc,
             )
-            return {"recording_silence_error": f"masked after the call at {where}, not silenced: {exc}"}
+            return {
+                "recording_silence_error": f"masked after the call at {where}, not silenced: {exc}",
+                **self.spans_facts(),
+            }
         self.silenced += new
         log.info("call %s: data masked after the call at %s silenced in its recording", self.call_id, where)
-        facts: dict[str, Any] = {"recording_silenced_s": round(silenced_s(self.silenced, self.duration_s), 3)}
+        facts: dict[str, Any] = {
+            "recording_silenced_s": round(silenced_s(self.silenced, self.duration_s), 3),
+            **self.spans_facts(),
+        }
+        if self.clears is not None and not self.unsilenced:
+            facts["recording_silence_error"] = None  # silenced since: kept as null, the row has no deletion
+            facts["recording_silence_redone"] = self.clears  # what the error said, for the record
         with contextlib.suppress(OSError):
             facts["recording_bytes"] = self.path.stat().st_size
         return facts

@@ -27,13 +27,18 @@ def _actor() -> str:
 
 
 def _opened(args: argparse.Namespace, open_store: OpenStore) -> tuple[Settings, Store, RecordingStore]:
+    """The settings, the database and the recordings, with the keys the server reads (``[storage]
+    encryption_key_file``, ``AGENTASSIST_RECORDING_KEY``: docs/encryption.md), so that an encrypted
+    recording is read, silenced and exported here as the server would."""
+    from agentassist.audio.keyring import load_keys
     from agentassist.store.objects import ObjectStore
     from agentassist.store.recordings import RecordingStore
 
     settings = load_settings(args.config)
+    keys = load_keys(settings.storage.encryption_key_file)  # a missing or unsafe key file stops here
     store = open_store(settings)
     objects = ObjectStore(settings.storage) if settings.storage.url else None
-    return settings, store, RecordingStore(settings.data_dir / "recordings", objects)
+    return settings, store, RecordingStore(settings.data_dir / "recordings", objects, keys)
 
 
 def _subject(query: str) -> Subject:
@@ -87,7 +92,8 @@ def cmd_privacy(args: argparse.Namespace, open_store: OpenStore) -> int:
         opus = OpusOptions(settings.recorder.opus_bitrate_bps)
         receipt = erase(store, recordings, subject, _actor(), digest, opus)
         _print(receipt)
-        return 1 if receipt["failed"] else 0
+        _say_not_silenced(receipt, recordings)
+        return 1 if receipt["failed"] or receipt["not_silenced"] else 0
     if args.privacy_command == "export":
         with open(args.out, "wb") as out:
             found = export(store, recordings, subject, out)
@@ -99,6 +105,22 @@ def cmd_privacy(args: argparse.Namespace, open_store: OpenStore) -> int:
     detail = f"subject {digest[:16]}: {c['calls']} calls ({c['party_calls']} theirs, {c['held_calls']} held)"
     audit_as(store, _actor(), f"privacy.{args.privacy_command}", None, detail)
     return 0
+
+
+def _say_not_silenced(receipt: dict[str, Any], recordings: RecordingStore) -> None:
+    """Each recording left unsilenced, and why, on stderr (the receipt lists them too): the erasure is not
+    whole until they are silenced."""
+    why: dict[str, str] = receipt.get("not_silenced_why", {})
+    for call_id in receipt["not_silenced"]:
+        sys.stderr.write(
+            f"error: call {call_id}: its recording is NOT silenced over the erased lines: {why.get(call_id)}\n"
+        )
+    if receipt["not_silenced"] and recordings.keys is None:
+        sys.stderr.write(
+            "error: no recording key is configured here ([storage] encryption_key_file in the config given, or "
+            "AGENTASSIST_RECORDING_KEY): an encrypted recording cannot be silenced without it (docs/encryption.md); "
+            "configure the server's key and erase again\n"
+        )
 
 
 def add_commands(sub: Any, with_config: Callable[[argparse.ArgumentParser], argparse.ArgumentParser],

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 import os
+import wave
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from agentassist.audio import sealed
 from agentassist.audio.encode import OpusOptions, silence_ogg
 from agentassist.audio.keyring import KeyRing
+from agentassist.audio.pcm import SAMPLE_RATE_HZ
 from agentassist.audio.recorder import HEADER_BYTES, audio_bytes
 from agentassist.errors import AudioError
 
@@ -59,6 +61,17 @@ def silence(
     total = sum(last - first for first, last in cuts) / sample_rate_hz
     log.info("%s: %.2f s silenced over %d masked spans", path, total, len(merged))
     return total
+
+
+def recording_rate(path: Path, keys: KeyRing | None) -> int:
+    """The rate to silence ``path`` at: a WAV's own (its header), an Ogg's decoded at the recorder's."""
+    if path.suffix == ".ogg":
+        return SAMPLE_RATE_HZ
+    try:
+        with sealed.open_recording(path, keys) as plain, wave.open(plain) as w:
+            return int(w.getframerate())
+    except (OSError, EOFError, wave.Error) as exc:
+        raise AudioError(f"{path}: expected a recording to silence card data in, got {exc}") from exc
 
 
 def widened(spans: Iterable[tuple[float, float]], pad_s: float = PAD_S) -> list[tuple[float, float]]:

@@ -22,7 +22,6 @@ import io
 import logging
 import shutil
 import tempfile
-import wave
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,11 +31,10 @@ from sqlalchemy import column, select
 
 from agentassist.audio.encode import OpusOptions
 from agentassist.audio.keyring import KeyRing
-from agentassist.audio.pcm import SAMPLE_RATE_HZ
 from agentassist.audio.sealed import open_recording
 from agentassist.errors import AudioError
 from agentassist.pipeline.late import RecordingEdits
-from agentassist.privacy.silence import silence
+from agentassist.privacy.silence import recording_rate, silence
 from agentassist.store.audit import audit_as, audit_lines
 from agentassist.store.database import Database
 from agentassist.store.dates import iso
@@ -131,6 +129,8 @@ def erase(
     kept = [{"call_id": c["id"], "party": c["party"]} for c in found["calls"] if c["held"]]
     files = objects = lines = texts = 0
     silenced_s, not_silenced, failed = 0.0, [], []
+    not_silenced_why: dict[str, str] = {}
+    not_silenced_spans: dict[str, list[list[float]]] = {}
     refs = references(db)
     for call in (c for c in found["calls"] if not c["held"]):
         if call["party"]:
@@ -152,9 +152,12 @@ def erase(
             of_lines = column("utterance_id").in_(ids) & (column("call_id") == call["id"])
             _add(rows, delete_where(db, ["redaction_originals", "redactions"], of_lines, refs=refs))
             lines += len(ids)
-            seconds = _silence(recordings, call["id"], [(u["start"], u["end"]) for u in call["lines"]], opus, edits)
-            if seconds is None:
+            spans = [(u["start"], u["end"]) for u in call["lines"]]
+            seconds = _silence(recordings, call["id"], spans, opus, edits)
+            if isinstance(seconds, str):
                 not_silenced.append(call["id"])
+                not_silenced_why[call["id"]] = seconds
+                not_silenced_spans[call["id"]] = [[a, b] for a, b in spans]  # the lines are gone: where they were
             else:
                 silenced_s += seconds
         texts += _scrub_texts(db, subject, call)
@@ -172,7 +175,9 @@ def erase(
             "texts_replaced": texts,
             "silenced_s": round(silenced_s, 3),
         },
-        "not_silenced": not_silenced,  # other callers' recordings that could not be silenced (the log says why)
+        "not_silenced": not_silenced,  # other callers' recordings that could not be silenced
+        "not_silenced_why": not_silenced_why,  # each one's error (paths and key ids, no personal data)
+        "not_silenced_spans": not_silenced_spans,  # each one's seconds left to silence (times, no text)
         "kept_by_hold": kept,
         "failed": failed,
         "search_index": "rows removed from the full-text index with their lines; SQLite: the index merged",
@@ -202,8 +207,8 @@ def _silence(
     spans: list[tuple[float, float]],
     opus: OpusOptions | None,
     edits: RecordingEdits | None,
-) -> float | None:
-    """Seconds silenced over ``spans`` in the call's recording; None when it could not be (said in the log)."""
+) -> float | str:
+    """Seconds silenced over ``spans`` in the call's recording; why not when it could not be (also logged)."""
     try:
         where = recordings.locate(call_id)
         if where is None:
@@ -219,7 +224,7 @@ def _silence(
             raise AudioError(f"{path}: expected the call's recording, got none (deleted meanwhile)")
     except Exception as exc:  # the store away, a file that is no recording, no key for it: in the receipt
         log.error("call %s: the recording is NOT silenced over the erased lines: %s", call_id, exc)
-        return None
+        return str(exc) or type(exc).__name__
 
 
 def _silence_file(
@@ -227,11 +232,7 @@ def _silence_file(
 ) -> float:
     """A recording on disk silenced in place (agentassist.privacy.silence); an Ogg is decoded at the
     recorder's rate and encoded again with ``opus``, the options it was made with."""
-    if path.suffix == ".ogg":
-        return silence(path, spans, SAMPLE_RATE_HZ, keys=keys, opus=opus)
-    with open_recording(path, keys) as plain, wave.open(plain) as w:
-        rate = w.getframerate()
-    return silence(path, spans, rate, keys=keys)
+    return silence(path, spans, recording_rate(path, keys), keys=keys, opus=opus)
 
 
 def _silence_object(

@@ -1,0 +1,148 @@
+"""At a server's start: the spans an earlier run masked after its calls but left unsilenced in their
+recordings (the server stopped, or was killed, with the silence still queued on its late work), queued
+on this run's late work (agentassist.pipeline.late) to be silenced now.
+
+A call's media facts say which spans are silent in its recording (``recording_silenced_spans``) and which
+could not be (``recording_unsilenced_spans``, with ``recording_silence_error`` saying why); a stored span
+in neither is left to do. A call finished by a version that did not keep those lists is looked at only when
+its facts hold ``recording_silence_error`` (every span is then silenced again: silence stays silence).
+A recording erased with its call, deleted by retention, or gone is skipped; one in the object store is
+brought back, silenced and uploaded again under its key by the late work's edit (agentassist.store.uploads).
+Once done, the facts list the spans as silent, so a second start finds nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from agentassist.pipeline.close import LateSilence
+from agentassist.pipeline.late import LateWork, StoreAwayError
+from agentassist.privacy.silence import covered
+from agentassist.store.models import CallMediaRow, CallRow, DeletedRecordingRow, RedactionRow
+
+if TYPE_CHECKING:
+    from agentassist.audio.encode import OpusOptions
+    from agentassist.store.db import Store
+    from agentassist.store.recordings import RecordingStore
+
+log = logging.getLogger(__name__)
+
+SWEEP = "*"  # the sweep's own job, named for no call
+
+
+def sweep(
+    store: Store, recordings: RecordingStore, late_work: LateWork, opus: OpusOptions | None, before: datetime
+) -> None:
+    """Queue the look for calls ended before ``before`` (this run's start) with spans left unsilenced; it
+    runs on the late work's thread (the start does not wait for it) and queues one silence per call."""
+    queued: set[str] = set()  # those queued by a try that then found the store away: not queued twice
+    look = lambda: _look(store, recordings, late_work, opus, before, queued)  # noqa: E731
+    late_work.submit(SWEEP, "looking for spans an earlier run left unsilenced", look)
+
+
+def _look(
+    store: Store,
+    recordings: RecordingStore,
+    late_work: LateWork,
+    opus: OpusOptions | None,
+    before: datetime,
+    queued: set[str],
+) -> bool:
+    """The late work's thread: one silence queued per call with spans to do. False: the database or the
+    object store away, looked at again later."""
+    try:
+        for call_id, facts, spans in _candidates(store, before):
+            late = None if call_id in queued else _late_silence(recordings, late_work, opus, call_id, facts, spans)
+            if late is not None:
+                _queue(store, late_work, late, spans)
+                queued.add(call_id)
+    except Exception as exc:  # the database or the store away: the whole look again later
+        log.warning("spans left unsilenced by an earlier run: not looked for yet: %s", exc)
+        return False
+    if queued:
+        log.warning("%d call(s) with spans an earlier run left unsilenced: silencing them now", len(queued))
+    return True
+
+
+def _candidates(store: Store, before: datetime) -> list[tuple[str, dict[str, Any], list[tuple[float, float]]]]:
+    """Calls ended before ``before`` with redaction spans and media facts, their recording not deleted by
+    retention: each with its facts and its spans (two queries, however many calls)."""
+    with_spans = select(RedactionRow.call_id).distinct()
+    deleted = select(DeletedRecordingRow.call_id)
+    ended = CallRow.ended_at.is_not(None), CallRow.id.in_(with_spans), CallRow.id.not_in(deleted)
+    calls = select(CallRow.id, CallRow.ended_at, CallMediaRow.data).join(
+        CallMediaRow, CallMediaRow.call_id == CallRow.id
+    )
+    which = select(CallRow.id).where(*ended)
+    spans_of = select(RedactionRow.call_id, RedactionRow.start_s, RedactionRow.end_s)
+    spans: dict[str, list[tuple[float, float]]] = {}
+    with store.session() as s:
+        rows = s.execute(calls.where(*ended).order_by(CallRow.ended_at)).all()
+        for call_id, start_s, end_s in s.execute(spans_of.where(RedactionRow.call_id.in_(which))):
+            spans.setdefault(call_id, []).append((round(start_s, 3), round(end_s, 3)))  # as `redactions` gives them
+    return [
+        (call_id, dict(data or {}), sorted(spans.get(call_id, [])))
+        for call_id, ended_at, data in rows
+        if _aware(ended_at) <= before
+    ]
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite gives back times without their zone; they were stored in UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _late_silence(
+    recordings: RecordingStore,
+    late_work: LateWork,
+    opus: OpusOptions | None,
+    call_id: str,
+    facts: dict[str, Any],
+    spans: list[tuple[float, float]],
+) -> LateSilence | None:
+    """The call's silence as the facts leave it, when a span is left to do and the recording is there."""
+    silenced = facts.get("recording_silenced_spans")
+    if silenced is None and "recording_silence_error" not in facts:
+        return None  # an older version's call silenced whole at its close
+    done = [(a, b) for a, b in silenced or []]
+    failed = [(a, b) for a, b in facts.get("recording_unsilenced_spans") or []]
+    if all(covered(span, done + failed) for span in spans):
+        return None
+    where = recordings.locate(call_id)  # the store away raises: looked at again later
+    if where is None:
+        log.info("call %s: spans left unsilenced, but its recording is gone: nothing to silence", call_id)
+        return None
+    path = where if isinstance(where, Path) else recordings.directory / where.name  # brought back there
+    duration_s = float(facts.get("recording_s") or 0.0)
+    late = LateSilence(call_id, path, None, duration_s, recordings.keys, opus, late_work.editing)
+    late.silenced, late.unsilenced = done, failed
+    late.clears = facts.get("recording_silence_error")
+    return late
+
+
+def _queue(store: Store, late_work: LateWork, late: LateSilence, spans: list[tuple[float, float]]) -> None:
+    redactions: list[Any] = [{"start": a, "end": b} for a, b in spans]
+
+    def run() -> bool:
+        try:
+            facts = late(redactions)
+        except StoreAwayError:
+            return False
+        if facts is not None:
+            try:
+                store.save_media(late.call_id, facts)
+            except Exception as exc:  # the facts still list the spans as left: the next start looks again
+                log.error("call %s: silenced, but its media facts are not stored: %s", late.call_id, exc)
+        return True
+
+    late_work.submit(
+        late.call_id,
+        "silencing spans an earlier run left unsilenced",
+        run,
+        recording=True,  # the facts still say what is left if a stop leaves it: the next start tries again
+    )
