@@ -20,6 +20,7 @@ several utterances) is :mod:`agentassist.privacy.redactor`'s, which tells what w
 
 from __future__ import annotations
 
+import os
 import re
 from itertools import pairwise
 
@@ -71,6 +72,9 @@ _CARD_CUE_WORDS = 5  # "my card number is, um, 4539 ...": a card's cue reaches f
 # ... and the national schemes beginning with 8 or 9: ПРОСТІР (9804), Humo (9860), Uzcard (8600), Belkart (9112)
 _ISSUED = re.compile(r"220[0-4]|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720|[3-6]|9804|9860|8600|9112")
 # Maestro's own ranges (no other scheme issues there): 5018, 5020, 5038, 5893, 6304, 6759, 6761-6763
+# industries that issue no payment card (ISO/IEC 7812): 7 petroleum and loyalty schemes, 89 telecommunications (a
+# SIM's ICCID): a number beginning so is no card whatever names it ("my Clubcard number", "the SIM on the card holder")
+_NO_CARD = re.compile(r"7|89")
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
 _LAST_DIGITS = 4  # "the last four are 6467": a card's last group said again
 _ASIDE_WORDS = 12  # ... and, where the digits alone make a card, an aside of this many words (a sentence at most)
@@ -163,6 +167,8 @@ def heard_twice(run: list[Item]) -> bool:
 def said_as_card(folded: str, run: list[Item], before: Before = NOTHING) -> bool:
     """Whether the words around ``run`` (13-19 digits failing the Luhn check; ``folded``: the text it
     starts in) say it is a card number."""
+    if _NO_CARD.match(run[0].digits):
+        return False
     named = named_before(folded, run[0].start, before)
     if named:
         return named == CARD
@@ -366,7 +372,10 @@ def _started_again(folded: str, said: list[Item], cards: list[Span], rest: list[
         if card is None or words_between(folded, chain[-1].end, card.start) > _ASIDE_WORDS:
             continue
         number = _joined([i for i in said if card.start <= i.start < card.end])
-        if len(number) > len(digits) and number.startswith(digits):
+        # or read wrong past its first two groups ("4485 4397 1274, no, I read that wrong, 4485 4397 7421 ..."):
+        # eight digits shared from the start are the same card's, whatever follows them
+        shared = len(os.path.commonprefix([number, digits])) >= 2 * _LAST_DIGITS and len(digits) < len(number)
+        if (len(number) > len(digits) and number.startswith(digits)) or shared:
             out.append(Span(CARD, chain[0].start, chain[-1].end))
     return out
 
@@ -453,7 +462,11 @@ def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int
     card that holds them all (a misheard card number may hold a shorter run that passes Luhn by chance:
     "five | three seven five ... three two", 15 digits of 16)."""
     coded_after = any(a >= chain[-1].end for a, _ in cues(CVV, folded))  # "..., 280. Code 134."
-    windows = [(i, j) for i, j in card_windows(chain, coded_after=coded_after) if not ordinary(folded, chain[i:j])]
+    windows = [
+        (i, j)
+        for i, j in card_windows(chain, coded_after=coded_after)
+        if not ordinary(folded, chain[i:j]) and not _NO_CARD.match(chain[i].digits)
+    ]
     named = named_before(folded, chain[0].start, before)
     if named == OTHER:  # "DPD tracking number 1550 6023 7781 42"
         long = sum(len(i.digits) for i in chain) > CARD_DIGITS[1]  # "my account is 6110 9010 ... 74": all of it
