@@ -71,6 +71,7 @@ _YEARS = (15, 49)
 # a run of digits said as one this long (a card's shortest) holds no code or date: a code and an expiry said
 # together are 10 digits at most ("12/2027 7373"); a SIM card's ICCID read "on the back" is 19
 LONG_DIGITS = 13
+_DATE_DIGITS = 8  # a date said as one run of digits: DDMMYYYY
 _PARTS_WORDS = 4  # "month seven and the year is twenty-eight": the year's word and the words around it
 CORRECTION_WORDS = 3  # "12/26, no, sorry, 12/27": a correction takes this many words at most
 
@@ -112,6 +113,17 @@ def code_items(chain: list[Item]) -> int:
         if len(digits) > 4:
             return 0
     return 0
+
+
+def _dated(piece: list[Item]) -> bool:
+    """Whether ``piece`` is a day, a month and a year before any card's expiry (DDMMYYYY, 1900-2014): a birth date,
+    never a security code (3 or 4 digits) nor a code and an expiry together (an expiry's year is 2015 or later, and
+    a month of 19 or 20 is none)."""
+    digits = _joined(piece)
+    if len(digits) != _DATE_DIGITS:
+        return False
+    day, month, year = int(digits[:2]), int(digits[2:4]), int(digits[4:])
+    return 1 <= day <= 31 and 1 <= month <= 12 and 1900 <= year < 2000 + _YEARS[0]
 
 
 def _amount(folded: str, piece: list[Item], k: int) -> bool:
@@ -278,6 +290,8 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
         retracted = _retracted(folded, piece, pieces[n + 1] if n + 1 < len(pieces) else [])
         if sum(len(i.digits) for i in piece) >= LONG_DIGITS:
             continue  # one number as long as a card's that no card rule took: a SIM card's, an account's
+        if _dated(piece):
+            continue  # a day, a month and a year said as one run ("one four oh three one nine five two"): a birth date
         if CURRENCY.search(folded, 0, piece[0].start):
             continue  # an amount ("for the $249.99 order"), wherever a code's cue or card data is before it
         while piece:
