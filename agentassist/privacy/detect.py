@@ -339,6 +339,7 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
     again += [s for s in _last_four_named(folded, cards, rest) if not any(a.start == s.start for a in again)]
     again += [s for s in _last_four_before(folded, said, cards, rest) if not any(a.start == s.start for a in again)]
     again += [s for s in _started_again(folded, said, cards, rest) if not any(a.start == s.start for a in again)]
+    again += [s for s in _tail_joined(folded, said, cards, rest) if not any(a.start == s.start for a in again)]
     cards += again
     rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
     rest = sorted(rest + months(folded, found), key=lambda i: i.start)
@@ -376,6 +377,24 @@ def _started_again(folded: str, said: list[Item], cards: list[Span], rest: list[
         # eight digits shared from the start are the same card's, whatever follows them
         shared = len(os.path.commonprefix([number, digits])) >= 2 * _LAST_DIGITS and len(digits) < len(number)
         if (len(number) > len(digits) and number.startswith(digits)) or shared:
+            out.append(Span(CARD, chain[0].start, chain[-1].end))
+    return out
+
+
+def _tail_joined(folded: str, said: list[Item], cards: list[Span], rest: list[Item]) -> list[Span]:
+    """A card's last digits said on after an "and" ("4172 ... 3963 and 493, and the code is 417"), where 16 digits
+    passed the check by chance: the number after the "and" is the card's end where the card with it passes the
+    check at a length its scheme issues and a security code is named after it (one card has one code)."""
+    out = []
+    code_at = [a for a, _ in cues(CVV, folded)]
+    for chain in chains(folded, rest):
+        digits = _joined(chain)
+        card = next((c for c in reversed(cards) if c.end <= chain[0].start), None)
+        if card is None or len(digits) > 3 or not _AND.fullmatch(folded, card.end, chain[0].start):
+            continue
+        number = _joined([i for i in said if card.start <= i.start < card.end]) + digits
+        whole = len(number) <= CARD_DIGITS[1] and luhn(number) and issued_length(number)
+        if whole and any(a >= chain[-1].end for a in code_at):
             out.append(Span(CARD, chain[0].start, chain[-1].end))
     return out
 
