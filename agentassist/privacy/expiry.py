@@ -74,6 +74,7 @@ LONG_DIGITS = 13
 _DATE_DIGITS = 8  # a date said as one run of digits: DDMMYYYY
 _PARTS_WORDS = 4  # "month seven and the year is twenty-eight": the year's word and the words around it
 CORRECTION_WORDS = 3  # "12/26, no, sorry, 12/27": a correction takes this many words at most
+_RETAKEN_WORDS = 8  # "04/27, hmm, no, that's the old one, 04/28": a correction with its reason, a month and a year
 
 
 def _month_year(chain: list[Item], k: int) -> bool:
@@ -187,6 +188,15 @@ def _corrected(folded: str, spans: list[Span], at: int) -> str:
     if not spans or words_between(folded, spans[-1].end, at) > CORRECTION_WORDS:
         return ""
     return spans[-1].kind if CORRECTION.search(folded, spans[-1].end, at) else ""
+
+
+def _retaken(folded: str, spans: list[Span], piece: list[Item]) -> str:
+    """``expiry`` where ``piece`` is a month and a year a card has, said a sentence at most after an expiry date and
+    a correction ("expires 04/27, hmm, no, that's the old one, 04/28"): the date taken for the one said before."""
+    if not spans or spans[-1].kind != EXPIRY or not (k := _expiry(piece)) or not _plausible(piece[:k]):
+        return ""
+    gap = (spans[-1].end, piece[0].start)
+    return EXPIRY if words_between(folded, *gap) <= _RETAKEN_WORDS and CORRECTION.search(folded, *gap) else ""
 
 
 def _cut_short(piece: list[Item]) -> bool:
@@ -313,7 +323,7 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
             expiry_at = max(expiry_at, 0) if opening and EXPIRY in before.asked else expiry_at
             code_at = max(code_at, 0) if opening and CVV in before.asked else code_at
             kind, k = "", 0
-            again = _corrected(folded, spans, at)
+            again = _corrected(folded, spans, at) or _retaken(folded, spans, piece)
             if (
                 expiry_at >= 0
                 and expiry_at >= code_at
