@@ -37,7 +37,9 @@ CVV_CUE = re.compile(
     # an American Express's code is printed above its number, on the front: "the four small digits above the number",
     # "четыре цифры над номером", "чотири цифри над номером", "cztery cyferki nad numerem"
     r"|(?:digits?|numbers?|цифр\w*|cyfr\w*|cyferk\w*) (?:above|over|над|nad)"
-    r" (?:it|the (?:card )?number|номером|numerem)"
+    r" (?:it|the (?:card |big |long |main )?(?:number|one)|номером|numerem)"
+    # or the place named first, the digits after it ("над номером маленькие цифры", "nad numerem sa male cyfry")
+    r"|(?:над|nad) (?:номером|numerem)"
     r")\b"
 )
 _BARE_CODE = re.compile(r"code|код\w*|kod\w*|(?:three|four) digits")  # "the three digits are 5 1 2"
@@ -88,7 +90,7 @@ DATE_CUE = re.compile(
 )
 # a payment card, by name or brand ("номер карты", "na karcie", "картка", "Visa")
 CARD_CUE = re.compile(
-    r"\b(?:cards?|credit|debit|visa|mastercard|master card|amex|american express|maestro|long number|unionpay|union pay"
+    r"\b(?:cards?|credit|debit|visa|mastercard|master card|amex|american express|американ экспресс|американ експрес|maestro|long number|unionpay|union pay"
     r"|discover|jcb|diners"
     r"|карт(?:а|ы|у|е|ой|очк\w*)|картк\w*|карт[иіу]|карткою|виза|віза|мастеркард\w*|маэстро"
     r"|kart(?:a|y|e|o)|karcie|kartow\w*)\b"
