@@ -39,7 +39,7 @@ CVV_CUE = re.compile(
     r"|(?:digits?|numbers?|цифр\w*|cyfr\w*|cyferk\w*) (?:above|over|над|nad)"
     r" (?:it|the (?:card |big |long |main )?(?:number|one)|номером|numerem)"
     # or the place named first, the digits after it ("над номером маленькие цифры", "nad numerem sa male cyfry")
-    r"|(?:над|nad) (?:номером|numerem)"
+    r"|(?:над|nad) (?:номером|numerem)(?:(?: [^\W\d_]+){0,3} (?:цифр\w*|cyfr\w*|cyferk\w*))?"
     r")\b"
 )
 _BARE_CODE = re.compile(r"code|код\w*|kod\w*|(?:three|four) digits")  # "the three digits are 5 1 2"
