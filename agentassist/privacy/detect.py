@@ -78,6 +78,8 @@ _NO_CARD = re.compile(r"7|89")
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
 _LAST_DIGITS = 4  # "the last four are 6467": a card's last group said again
 _ASIDE_WORDS = 12  # ... and, where the digits alone make a card, an aside of this many words (a sentence at most)
+_HALF_DIGITS = 6  # a card said in two halves: 6 digits or more each (8 as two groups of four most often)
+_HALVES_ASIDE_WORDS = 20  # ... with an aside of this many words at most between them (a name on the card, a pause)
 _GAP_WORDS = 4  # "4891 5860, сейчас, очки надену, 6255 0076": a pause in a card number takes this many words
 _MONEY = re.compile(
     r" ?(?:%|percent|dollars?|euros?|pounds?|bucks|usd|eur|pln|uah|rub|руб\w*|грн|гривен\w*|гривн\w*|евро|євро"
@@ -540,8 +542,16 @@ def _interrupted(
             pieces = (found[b - 1], found[b])
             grouped = len(parts) == 1 and all(_joined(p) and len(_joined(p)) >= 4 for p in pieces)
             grouped = grouped and not any(ordinary(folded, p) or amount(p) or _suffixed(folded, p) for p in pieces)
+            # two halves of a card (6 digits or more each, a card's length together: "4556 4744, then my name ...,
+            # no, the number goes on, 2391 4735") are the digits' to join, whatever the aside says (a correction's
+            # "no" about what was said between), over a longer one
+            halves = grouped and all(len(_joined(p)) >= _HALF_DIGITS for p in pieces)
+            halves = halves and CARD_DIGITS[0] <= len(_joined(pieces[0]) + _joined(pieces[1])) <= CARD_DIGITS[1]
+            aside = words_between(folded, *gap)
             apart = far and (
-                not grouped or words_between(folded, *gap) > _ASIDE_WORDS or says_apart(folded[gap[0] : gap[1]])
+                not grouped
+                or aside > (_HALVES_ASIDE_WORDS if halves else _ASIDE_WORDS)
+                or (says_apart(folded[gap[0] : gap[1]]) and not halves)
             )
             if not alone[b] or apart or _OR.search(folded, *gap):
                 break
