@@ -113,7 +113,8 @@ def card_windows(chain: list[Item], across: int | None = None, coded_after: bool
                 break
             # no card number begins with 0 (ISO/IEC 7812: industry 0 issues none): a run from such a group
             # passing the check is a piece of a longer number ("6262 | 0977 ... 135": 15 of 19 digits)
-            if len(digits) >= lo and digits[0] != "0" and luhn(digits) and (across is None or i < across <= j):
+            # nor with 7 or 89 (industries issuing none: a loyalty scheme's, a SIM's ICCID, Luhn-valid by design)
+            if len(digits) >= lo and digits[0] != "0" and not _NO_CARD.match(digits) and luhn(digits) and (across is None or i < across <= j):
                 candidates.append((_likeliest(digits, coded_after), i, j + 1))
     # a run that ends inside a group said as one ("... пять | семь четыре семь"): a card read aloud ends
     # where a group does, so such a run passing the check is a chance, after those that end at a group's end;
@@ -154,7 +155,7 @@ def unchecked_window(
         ends.setdefault(digits, j)
     lengths = _HEARD_TWICE_DIGITS if 17 in ends and heard_twice(chain[: ends[17]]) else UNCHECKED_DIGITS
     j = next((ends[n] for n in lengths if n in ends and (across is None or across < ends[n])), 0)
-    if not j or chain[0].digits[0] == "0" or not said_as_card(folded, chain[:j], before):
+    if not j or chain[0].digits[0] == "0" or _NO_CARD.match(chain[0].digits) or not said_as_card(folded, chain[:j], before):
         return []
     return [(0, j)]
 
@@ -483,11 +484,7 @@ def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int
     card that holds them all (a misheard card number may hold a shorter run that passes Luhn by chance:
     "five | three seven five ... three two", 15 digits of 16)."""
     coded_after = any(a >= chain[-1].end for a, _ in cues(CVV, folded))  # "..., 280. Code 134."
-    windows = [
-        (i, j)
-        for i, j in card_windows(chain, coded_after=coded_after)
-        if not ordinary(folded, chain[i:j]) and not _NO_CARD.match(chain[i].digits)
-    ]
+    windows = [(i, j) for i, j in card_windows(chain, coded_after=coded_after) if not ordinary(folded, chain[i:j])]
     named = named_before(folded, chain[0].start, before)
     if named == OTHER:  # "DPD tracking number 1550 6023 7781 42"
         long = sum(len(i.digits) for i in chain) > CARD_DIGITS[1]  # "my account is 6110 9010 ... 74": all of it
