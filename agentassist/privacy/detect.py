@@ -114,7 +114,13 @@ def card_windows(chain: list[Item], across: int | None = None, coded_after: bool
             # no card number begins with 0 (ISO/IEC 7812: industry 0 issues none): a run from such a group
             # passing the check is a piece of a longer number ("6262 | 0977 ... 135": 15 of 19 digits)
             # nor with 7 or 89 (industries issuing none: a loyalty scheme's, a SIM's ICCID, Luhn-valid by design)
-            if len(digits) >= lo and digits[0] != "0" and not _NO_CARD.match(digits) and luhn(digits) and (across is None or i < across <= j):
+            if (
+                len(digits) >= lo
+                and digits[0] != "0"
+                and not _NO_CARD.match(digits)
+                and luhn(digits)
+                and (across is None or i < across <= j)
+            ):
                 candidates.append((_likeliest(digits, coded_after), i, j + 1))
     # a run that ends inside a group said as one ("... пять | семь четыре семь"): a card read aloud ends
     # where a group does, so such a run passing the check is a chance, after those that end at a group's end;
@@ -155,7 +161,12 @@ def unchecked_window(
         ends.setdefault(digits, j)
     lengths = _HEARD_TWICE_DIGITS if 17 in ends and heard_twice(chain[: ends[17]]) else UNCHECKED_DIGITS
     j = next((ends[n] for n in lengths if n in ends and (across is None or across < ends[n])), 0)
-    if not j or chain[0].digits[0] == "0" or _NO_CARD.match(chain[0].digits) or not said_as_card(folded, chain[:j], before):
+    if (
+        not j
+        or chain[0].digits[0] == "0"
+        or _NO_CARD.match(chain[0].digits)
+        or not said_as_card(folded, chain[:j], before)
+    ):
         return []
     return [(0, j)]
 
