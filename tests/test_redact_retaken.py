@@ -24,10 +24,10 @@ ICCID_16 = "8947519362980144200"  # its first 16 digits pass the check too
 BROKEN = VISA[:-1] + str((int(VISA[-1]) + 1) % 10)  # its last digit changed: no card
 
 WORDS = {
-    "en": "oh one two three four five six seven eight nine".split(),
-    "ru": "ноль один два три четыре пять шесть семь восемь девять".split(),
-    "uk": "нуль один два три чотири п'ять шість сім вісім дев'ять".split(),
-    "pl": "zero jeden dwa trzy cztery pięć sześć siedem osiem dziewięć".split(),
+    "en": ["oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"],
+    "ru": ["ноль", "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"],
+    "uk": ["нуль", "один", "два", "три", "чотири", "п'ять", "шість", "сім", "вісім", "дев'ять"],
+    "pl": ["zero", "jeden", "dwa", "trzy", "cztery", "pięć", "sześć", "siedem", "osiem", "dziewięć"],
 }
 
 

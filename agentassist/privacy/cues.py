@@ -90,7 +90,8 @@ DATE_CUE = re.compile(
 )
 # a payment card, by name or brand ("номер карты", "na karcie", "картка", "Visa")
 CARD_CUE = re.compile(
-    r"\b(?:cards?|credit|debit|visa|mastercard|master card|amex|american express|американ экспресс|американ експрес|maestro|long number|unionpay|union pay"
+    r"\b(?:cards?|credit|debit|visa|mastercard|master card|amex|american express|maestro|long number|unionpay|union pay"
+    r"|американ экспресс|американ експрес"
     r"|discover|jcb|diners"
     r"|карт(?:а|ы|у|е|ой|очк\w*)|картк\w*|карт[иіу]|карткою|виза|віза|мастеркард\w*|маэстро"
     r"|kart(?:a|y|e|o)|karcie|kartow\w*)\b"

@@ -20,7 +20,6 @@ several utterances) is :mod:`agentassist.privacy.redactor`'s, which tells what w
 
 from __future__ import annotations
 
-import os
 import re
 from itertools import pairwise
 
@@ -389,7 +388,9 @@ def _started_again(folded: str, said: list[Item], cards: list[Span], rest: list[
         number = _joined([i for i in said if card.start <= i.start < card.end])
         # or read wrong past its first two groups ("4485 4397 1274, no, I read that wrong, 4485 4397 7421 ..."):
         # eight digits shared from the start are the same card's, whatever follows them
-        shared = len(os.path.commonprefix([number, digits])) >= 2 * _LAST_DIGITS and len(digits) < len(number)
+        shared = (
+            number[: 2 * _LAST_DIGITS] == digits[: 2 * _LAST_DIGITS] and len(number) > len(digits) >= 2 * _LAST_DIGITS
+        )
         if (len(number) > len(digits) and number.startswith(digits)) or shared:
             out.append(Span(CARD, chain[0].start, chain[-1].end))
     return out
