@@ -561,7 +561,8 @@ def _group_again(said: _Said, before: list[_Said], folded: str, chain: list[Item
     code asked for or named before it ("Is that the card ending 5019?" "Yes, 5019."; "no, the third group is 7730";
     "the one that ends one two nine eight"; its last four where it was read digit by digit): the card's data,
     confirmed or corrected. A code said after its cue ("the code is 5019") or asked for stays one: PCI DSS lets no
-    code be kept, and a four-digit code equal to a group of its card is one in thousands. One read as an expiry stays one (a month and a year equal to a group)."""
+    code be kept, and a four-digit code equal to a group of its card is one in thousands. One read as an expiry
+    stays one (a month and a year equal to a group)."""
     digits = _joined(chain)
     if len(digits) != READ_BACK_DIGITS or any(x.kind == CARD for x in said.spans if _overlaps(_whole_of(chain), [x])):
         return False
