@@ -282,6 +282,8 @@ class Redactor:
         context = self._context(before, said.start_s, said.channel)
         folded = fold(said.text)
         found = chains(folded, items(said.text))
+        echoed = _echoed(folded, found)
+        found = found[len(echoed) :]
         opened = bool(mine) and all(any(s.start <= i.start < s.end for s in owner.open) for owner, i in mine)
         reach = OPEN_LEAD_WORDS if opened else LEAD_WORDS
         lead = found[0] if found and len(_words(folded[: found[0][0].start])) <= reach else []
@@ -333,6 +335,8 @@ class Redactor:
             taken = (corrected,)
         said.open += [t for t in taken if going_on and t not in said.open]
         _add(said, _merged(find_spans(said.text, context, taken), self.rules.find(said.text)))
+        if echoed and any(x.kind == CARD for x in said.spans if _overlaps(_whole_of(found[0]), [x])):
+            _add(said, [_whole_of(e) for e in echoed])  # "What? 8628? Okay, 8628 4471": the card's too
         if (last_digits := _coded_next(said, before, folded, found, self.context_s)) is not None:
             said.spans = [x for x in said.spans if x.start != last_digits.start]
             _add(said, [last_digits])
@@ -372,6 +376,21 @@ class Redactor:
             pending[said.channel] = _trim([(said, i) for i in opening])
         else:
             pending[said.channel] = _trim([(said, i) for i in tail])
+
+
+def _echoed(folded: str, found: list[list[Item]]) -> list[list[Item]]:
+    """The numbers a final opens with that the number said right after them begins with ("What? 8628? Okay, 8628
+    4471", a caller repeating a group someone else reads, then it with the next): each an echo of the next, said
+    again from its start; the number that goes on is the one after them (the digits decide, not the words)."""
+    out: list[list[Item]] = []
+    for first, then in pairwise(found):
+        head, whole = _joined(first), _joined(then)
+        if len(head) < READ_BACK_DIGITS or len(whole) <= len(head) or not whole.startswith(head):
+            break
+        if words_between(folded, first[-1].end, then[0].start) > LEAD_WORDS:
+            break
+        out.append(first)
+    return out
 
 
 def _first_piece(said: _Said, folded: str, found: list[list[Item]], before: Before) -> list[Item]:
