@@ -237,6 +237,7 @@ class Redactor:
             _read_back(view)
             _restarted(view, self.context_s)
             _dictated(view, self.context_s)
+            _echoes_carded(view)
         self.whole = {s.key: list(s.spans) for s in view}  # a revision's where one came, else its final's
         # a final not revised keeps what the revisions around it showed it held, apart from its own spans:
         # a view with only some of a turn's revisions in may read its digits as no final did (a card's group
@@ -265,6 +266,7 @@ class Redactor:
         _read_back(self._said)
         _restarted(self._said, self.context_s)
         _dictated(self._said, self.context_s)
+        _echoes_carded(self._said)
         return {s.key: list(s.spans) for s in self._said if s is said or s.spans != before[s]}
 
     def _read(
@@ -282,8 +284,8 @@ class Redactor:
         context = self._context(before, said.start_s, said.channel)
         folded = fold(said.text)
         found = chains(folded, items(said.text))
-        echoed = _echoed(folded, found)
-        found = found[len(echoed) :]
+        # "What? 8628? Okay, 8628 4471": the card goes on from the last of the numbers said again
+        found = found[len(_echoed(folded, found)) :]
         opened = bool(mine) and all(any(s.start <= i.start < s.end for s in owner.open) for owner, i in mine)
         reach = OPEN_LEAD_WORDS if opened else LEAD_WORDS
         lead = found[0] if found and len(_words(folded[: found[0][0].start])) <= reach else []
@@ -335,8 +337,6 @@ class Redactor:
             taken = (corrected,)
         said.open += [t for t in taken if going_on and t not in said.open]
         _add(said, _merged(find_spans(said.text, context, taken), self.rules.find(said.text)))
-        if echoed and any(x.kind == CARD for x in said.spans if _overlaps(_whole_of(found[0]), [x])):
-            _add(said, [_whole_of(e) for e in echoed])  # "What? 8628? Okay, 8628 4471": the card's too
         if (last_digits := _coded_next(said, before, folded, found, self.context_s)) is not None:
             said.spans = [x for x in said.spans if x.start != last_digits.start]
             _add(said, [last_digits])
@@ -391,6 +391,20 @@ def _echoed(folded: str, found: list[list[Item]]) -> list[list[Item]]:
             break
         out.append(first)
     return out
+
+
+def _echoes_carded(finals: list[_Said]) -> None:
+    """A group said and then said again with the rest of a card's digits after it, a few words between ("he says
+    four nine two nine, yeah, 4929 0312", "What? 8628? Okay, 8628 4471"): the echo is the card's data too, once the
+    number it begins is masked as a card's (here or with the finals around it)."""
+    for said in finals:
+        folded = fold(said.text)
+        found = chains(folded, items(said.text))
+        for first, then in pairwise(found):
+            if not any(x.kind == CARD for x in said.spans if _overlaps(_whole_of(then), [x])):
+                continue
+            if _echoed(folded, [first, then]) and not _overlaps(_whole_of(first), said.spans):
+                _add(said, [_whole_of(first)])
 
 
 def _first_piece(said: _Said, folded: str, found: list[list[Item]], before: Before) -> list[Item]:
