@@ -262,7 +262,14 @@ def says_apart(folded: str) -> bool:
     in for lists of the words a speaker pauses on (acknowledgements, asides), which grew with each set of cases."""
     if not any(c.isalpha() for c in folded):  # only punctuation (most often): nothing said
         return False
-    if RETRACTION.search(folded) or _TAKEN_BACK_WORD.search(folded):
+    return bool(_TAKEN_BACK_WORD.search(folded)) or says_other(folded)
+
+
+def says_other(folded: str) -> bool:
+    """Whether the words between two pieces of digits take back what was said or name another thing: what
+    :func:`says_apart` says but a correction's bare "no" (which may be about the words between: "my name, no, the
+    number goes on")."""
+    if RETRACTION.search(folded):
         return True
     return any(cues(kind, folded) for kind in (OTHER, EXPIRY, CVV))
 

@@ -37,6 +37,7 @@ from agentassist.privacy.cues import (
     code_cues_named,
     cues,
     says_apart,
+    says_other,
 )
 from agentassist.privacy.expiry import CORRECTION_WORDS, code_items, expiries_and_codes, months
 from agentassist.privacy.memo import reads, remembered
@@ -552,15 +553,15 @@ def _interrupted(
             grouped = len(parts) == 1 and all(_joined(p) and len(_joined(p)) >= 4 for p in pieces)
             grouped = grouped and not any(ordinary(folded, p) or amount(p) or _suffixed(folded, p) for p in pieces)
             # two halves of a card (6 digits or more each, a card's length together: "4556 4744, then my name ...,
-            # no, the number goes on, 2391 4735") are the digits' to join, whatever the aside says (a correction's
-            # "no" about what was said between), over a longer one
+            # no, the number goes on, 2391 4735") are the digits' to join over a longer aside, a correction's "no"
+            # in it (about what was said between); not one taking the first back ("that was the old one")
             halves = grouped and all(len(_joined(p)) >= _HALF_DIGITS for p in pieces)
             halves = halves and CARD_DIGITS[0] <= len(_joined(pieces[0]) + _joined(pieces[1])) <= CARD_DIGITS[1]
             aside = words_between(folded, *gap)
             apart = far and (
                 not grouped
                 or aside > (_HALVES_ASIDE_WORDS if halves else _ASIDE_WORDS)
-                or (says_apart(folded[gap[0] : gap[1]]) and not halves)
+                or (says_other if halves else says_apart)(folded[gap[0] : gap[1]])
             )
             if not alone[b] or apart or _OR.search(folded, *gap):
                 break
