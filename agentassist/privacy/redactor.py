@@ -41,7 +41,18 @@ from agentassist.privacy.detect import (
 from agentassist.privacy.expiry import CODE_AFTER, CORRECTION_WORDS, LONG_DIGITS, by_shape, code_items
 from agentassist.privacy.kinds import IBAN, Rules
 from agentassist.privacy.memo import Memo, reading
-from agentassist.privacy.said import Before, Item, Span, chains, cue_before, fold, items, luhn, words_between
+from agentassist.privacy.said import (
+    NOTHING,
+    Before,
+    Item,
+    Span,
+    chains,
+    cue_before,
+    fold,
+    items,
+    luhn,
+    words_between,
+)
 
 CONTEXT_S = 15.0  # an utterance further back than this does not carry a number or a question on
 LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many words
@@ -238,6 +249,7 @@ class Redactor:
             _restarted(view, self.context_s)
             _dictated(view, self.context_s)
             _echoes_carded(view)
+            _grouped_over(view, self.context_s)
         self.whole = {s.key: list(s.spans) for s in view}  # a revision's where one came, else its final's
         # a final not revised keeps what the revisions around it showed it held, apart from its own spans:
         # a view with only some of a turn's revisions in may read its digits as no final did (a card's group
@@ -267,6 +279,7 @@ class Redactor:
         _restarted(self._said, self.context_s)
         _dictated(self._said, self.context_s)
         _echoes_carded(self._said)
+        _grouped_over(self._said, self.context_s)
         return {s.key: list(s.spans) for s in self._said if s is said or s.spans != before[s]}
 
     def _read(
@@ -405,6 +418,52 @@ def _echoes_carded(finals: list[_Said]) -> None:
                 continue
             if _echoed(folded, [first, then]) and not _overlaps(_whole_of(first), said.spans):
                 _add(said, [_whole_of(first)])
+
+
+def _grouped_over(finals: list[_Said], context_s: float) -> None:
+    """A card read one group of four at a time over a speaker's finals in a row, whatever is said between the groups
+    (an elderly caller's asides: "The first lot is 4531, the light isn't good." | "Then it's 6807. ... Then 0444." |
+    "And the very last ones are 5781."): groups said alone, in two finals at least, that together pass the Luhn
+    check at a length their scheme issues, beginning as an issued card does, each card data. The digits decide: a
+    number named as another thing, an amount, a date or years break the run."""
+    by_channel: dict[str, list[_Said]] = {}
+    for final in finals:
+        by_channel.setdefault(final.channel, []).append(final)
+    for mine in by_channel.values():
+        groups: list[tuple[_Said, list[Item]]] = []  # the groups said alone, in order, over finals near each other
+        for said in mine:
+            if groups and said.start_s - groups[-1][0].end_s > context_s:
+                _card_of_groups(groups)
+                groups = []
+            folded = fold(said.text)
+            for chain in chains(folded, items(said.text)):
+                alone = len(chain) == 1 and len(chain[0].digits) == READ_BACK_DIGITS
+                if not alone or _other_number(folded, chain, NOTHING) or paid(folded, chain):
+                    _card_of_groups(groups)
+                    groups = []
+                    continue
+                groups.append((said, chain))
+        _card_of_groups(groups)
+
+
+def _card_of_groups(groups: list[tuple[_Said, list[Item]]]) -> None:
+    """The groups of :func:`_grouped_over` that make a card, masked as its data (each run of them from its first)."""
+    n = 0
+    while n < len(groups):
+        digits, end = "", 0
+        for m in range(n, min(len(groups), n + CARD_DIGITS[1] // READ_BACK_DIGITS)):
+            digits += groups[m][1][0].digits
+            owners = {id(o) for o, _ in groups[n : m + 1]}
+            if len(owners) >= 2 and issued(digits) and issued_length(digits) and luhn(digits):
+                end = m + 1
+        if not end:
+            n += 1
+            continue
+        for owner, chain in groups[n:end]:
+            whole = _whole_of(chain)
+            if not _overlaps(whole, owner.spans):
+                _add(owner, [whole])
+        n = end
 
 
 def _first_piece(said: _Said, folded: str, found: list[list[Item]], before: Before) -> list[Item]:
