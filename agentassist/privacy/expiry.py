@@ -127,6 +127,12 @@ def _dated(piece: list[Item]) -> bool:
     return 1 <= day <= 31 and 1 <= month <= 12 and 1900 <= year < 2000 + _YEARS[0]
 
 
+def _clocked(folded: str, said: list[Item]) -> bool:
+    """Whether ``said`` is two numbers written with a dot or a colon between ("15.03", "16:30"): a day and a month or
+    a time, which a recognizer writes so; a code it writes as one number ("1503"), so one with no cue is none."""
+    return any(folded[a.end : b.start] in (".", ":") for a, b in pairwise(said))
+
+
 def _amount(folded: str, piece: list[Item], k: int) -> bool:
     """Whether ``piece``'s first ``k`` items are an amount with its unit after it: one number ("1249 zł"), with
     its cents ("1249,99 zł", "12.50 dollars"), or thousands written apart ("3 490 гривень"); not a code said in
@@ -345,6 +351,7 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
             elif (
                 ((following and CVV not in said) or again == CVV)
                 and (k := code_items(piece))
+                and not (following and _clocked(folded, piece[:k]))
                 and not UNIT.match(folded, piece[k - 1].end)
                 and not UNIT.match(folded, piece[-1].end)  # "249,99 zł": an amount's whole and its cents
             ):
