@@ -572,7 +572,12 @@ def _interrupted(
             again = (1, 2) if CORRECTION.search(folded, *gap) and not far else ()  # the last groups said again
             cut = [_group_items(parts[-2], k) for k in again]  # groups, not items: "cztery cztery pięć trzy" is one
             readings = [said + parts[-1]] + [said[:-k] + parts[-1] for k in cut if len(parts[-2]) > k]
-            if any(_card_said(r, folded, carded and not far, far) for r in readings):
+            # a card read digit by digit in two runs joined by a few words ("five two ..., and then six four ..."),
+            # failing the check (a digit heard twice): as one run of single digits would be (:func:`unchecked_window`)
+            spelled = not far and all(i.spoken and len(i.digits) == 1 for p in parts for i in p)
+            if any(_card_said(r, folded, carded and not far, far) for r in readings) or (
+                spelled and unchecked_window(said + parts[-1], folded, before)
+            ):
                 out += parts
                 break
     return out
