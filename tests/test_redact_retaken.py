@@ -196,3 +196,77 @@ def test_a_card_said_in_two_halves_with_a_long_aside_between_is_one_card(aside: 
 def test_two_halves_failing_the_check_after_a_long_aside_stay() -> None:
     text = f"Invoice {_groups(BROKEN[:8])}, then the other one after the long list of items, {_groups(BROKEN[8:])}."
     assert masked(text) == text
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("My wife is reading it out. She says {a}, right, {ab}.", "Sorry? {c}? Yes, {cd}, she says."),
+        ("Жена читает. Говорит {a}, так, {ab}.", "Как? {c}? Ага, {cd}, говорит."),
+        ("Дружина читає. Каже {a}, так, {ab}.", "Як? {c}? Ага, {cd}, каже."),
+        ("Żona czyta. Mówi {a}, tak, {ab}.", "Jak? {c}? Aha, {cd}, mówi."),
+    ],
+)
+def test_a_group_echoed_before_it_is_said_with_the_next_is_the_cards(first: str, second: str) -> None:
+    g = _groups(MASTERCARD).split()
+    got = _call(
+        ("customer", first.format(a=g[0], ab=f"{g[0]} {g[1]}")),
+        ("customer", second.format(c=g[2], cd=f"{g[2]} {g[3]}")),
+    )
+    assert got == [first.format(a="[CARD]", ab="[CARD]"), second.format(c="[CARD]", cd="[CARD]")]
+
+
+def test_a_number_said_again_with_more_after_it_is_no_card_where_no_card_is_made() -> None:
+    text = "Room 4417? Yes, 4417 2, the second floor."
+    assert _call(("customer", text)) == [text]
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        (
+            "It starts {0}, sorry, my eyes are not what they were.",
+            "Next is {1}. Hang on, the dog. Then {2}.",
+            "Last {3}.",
+        ),
+        ("Начало {0}, простите, плохо вижу.", "Дальше {1}. Подождите, собака лает. Потом {2}.", "И конец {3}."),
+        ("Спочатку {0}, вибачте, погано бачу.", "Далі {1}. Зачекайте, собака гавкає. Потім {2}.", "І кінець {3}."),
+        (
+            "Najpierw {0}, przepraszam, słabo widzę.",
+            "Dalej {1}. Chwileczkę, pies szczeka. Potem {2}.",
+            "I na koniec {3}.",
+        ),
+    ],
+)
+def test_a_card_read_one_group_at_a_time_over_finals_with_asides_is_all_card(turns: tuple[str, str, str]) -> None:
+    g = _groups(VISA).split()
+    got = _call(*(("customer", t.format(*g)) for t in turns))
+    assert got == [t.format(*(["[CARD]"] * 4)) for t in turns]
+
+
+def test_groups_over_finals_failing_the_check_stay() -> None:
+    g = _groups(BROKEN).split()
+    turns = (f"The gate is {g[0]}, I think.", f"Then {g[1]}. And {g[2]}.", f"And the last one {g[3]}.")
+    assert _call(*(("customer", t) for t in turns)) == list(turns)
+
+
+@pytest.mark.parametrize(
+    ("lang", "joined"), [("en", "and then"), ("ru", "и дальше"), ("uk", "і далі"), ("pl", "i dalej")]
+)
+def test_a_card_read_digit_by_digit_in_two_runs_a_digit_heard_twice_is_card(lang: str, joined: str) -> None:
+    heard = VISA[:8] + VISA[7] + VISA[8:]  # its eighth digit heard twice: 17 digits, failing the check
+    assert not luhn(heard)
+    text = f"{_words(heard[:8], lang)}, {joined} {_words(heard[8:], lang)}."
+    assert masked(text) == f"[CARD], {joined} [CARD]."
+
+
+def test_a_phone_read_digit_by_digit_in_two_runs_stays() -> None:
+    text = "Call me on oh seven seven one two, and then three four five six seven eight."
+    assert masked(text) == text
+
+
+@pytest.mark.parametrize(
+    "said", ["Booked for 15.03 at 16:30, can we move it?", "Запись на 15.03 в 16:30.", "Wizyta 15.03 o 16:30."]
+)
+def test_a_day_and_month_or_a_time_after_a_card_is_no_code(said: str) -> None:
+    assert _call(("customer", f"{_groups(VISA)}."), ("customer", said)) == ["[CARD].", said]
