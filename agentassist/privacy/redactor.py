@@ -41,18 +41,7 @@ from agentassist.privacy.detect import (
 from agentassist.privacy.expiry import CODE_AFTER, CORRECTION_WORDS, LONG_DIGITS, by_shape, code_items
 from agentassist.privacy.kinds import IBAN, Rules
 from agentassist.privacy.memo import Memo, reading
-from agentassist.privacy.said import (
-    NOTHING,
-    Before,
-    Item,
-    Span,
-    chains,
-    cue_before,
-    fold,
-    items,
-    luhn,
-    words_between,
-)
+from agentassist.privacy.said import NOTHING, Before, Item, Span, chains, cue_before, fold, items, luhn, words_between
 
 CONTEXT_S = 15.0  # an utterance further back than this does not carry a number or a question on
 LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many words
