@@ -270,3 +270,15 @@ def test_a_phone_read_digit_by_digit_in_two_runs_stays() -> None:
 )
 def test_a_day_and_month_or_a_time_after_a_card_is_no_code(said: str) -> None:
     assert _call(("customer", f"{_groups(VISA)}."), ("customer", said)) == ["[CARD].", said]
+
+
+@pytest.mark.parametrize(
+    "said", ["We have 4 250 members now.", "Кредит 450 000 на два года.", "Маю 3 500 балів.", "Mam 12 500 punktów."]
+)
+def test_a_number_in_thousands_apart_after_a_card_is_no_code(said: str) -> None:
+    assert _call(("customer", f"{_groups(VISA)}."), ("customer", said)) == ["[CARD].", said]
+
+
+@pytest.mark.parametrize("code", ["4250", "4 2 5 0", "425"])
+def test_a_code_after_a_card_written_as_one_number_or_digit_by_digit_is_still_one(code: str) -> None:
+    assert _call(("customer", f"{_groups(VISA)}."), ("customer", f"{code}.")) == ["[CARD].", "[CVV]."]

@@ -133,6 +133,14 @@ def _clocked(folded: str, said: list[Item]) -> bool:
     return any(folded[a.end : b.start] in (".", ":") for a, b in pairwise(said))
 
 
+def _thousands(folded: str, piece: list[Item]) -> bool:
+    """Whether ``piece`` is one number written in thousands apart ("4 250", "450 000", "12 500 000"): a recognizer
+    writes a count or a sum so, and a code it writes as one number ("4250") or digit by digit ("4 2 5 0")."""
+    if len(piece) < 2 or piece[0].spoken or len(piece[0].digits) > 3:
+        return False
+    return all(len(i.digits) == 3 and not i.spoken and folded[a.end : i.start] == " " for a, i in pairwise(piece))
+
+
 def _amount(folded: str, piece: list[Item], k: int) -> bool:
     """Whether ``piece``'s first ``k`` items are an amount with its unit after it: one number ("1249 zł"), with
     its cents ("1249,99 zł", "12.50 dollars"), or thousands written apart ("3 490 гривень"); not a code said in
@@ -351,7 +359,7 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
             elif (
                 ((following and CVV not in said) or again == CVV)
                 and (k := code_items(piece))
-                and not (following and _clocked(folded, piece[:k]))
+                and not (following and (_clocked(folded, piece[:k]) or _thousands(folded, piece)))
                 and not UNIT.match(folded, piece[k - 1].end)
                 and not UNIT.match(folded, piece[-1].end)  # "249,99 zł": an amount's whole and its cents
             ):
