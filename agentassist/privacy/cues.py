@@ -37,7 +37,9 @@ CVV_CUE = re.compile(
     # an American Express's code is printed above its number, on the front: "the four small digits above the number",
     # "четыре цифры над номером", "чотири цифри над номером", "cztery cyferki nad numerem"
     r"|(?:digits?|numbers?|цифр\w*|cyfr\w*|cyferk\w*) (?:above|over|над|nad)"
-    r" (?:it|the (?:card )?number|номером|numerem)"
+    r" (?:it|the (?:card |big |long |main )?(?:number|one)|номером|numerem)"
+    # or the place named first, the digits after it ("над номером маленькие цифры", "nad numerem sa male cyfry")
+    r"|(?:над|nad) (?:номером|numerem)(?:(?: [^\W\d_]+){0,3} (?:цифр\w*|cyfr\w*|cyferk\w*))?"
     r")\b"
 )
 _BARE_CODE = re.compile(r"code|код\w*|kod\w*|(?:three|four) digits")  # "the three digits are 5 1 2"
@@ -89,6 +91,7 @@ DATE_CUE = re.compile(
 # a payment card, by name or brand ("номер карты", "na karcie", "картка", "Visa")
 CARD_CUE = re.compile(
     r"\b(?:cards?|credit|debit|visa|mastercard|master card|amex|american express|maestro|long number|unionpay|union pay"
+    r"|американ экспресс|американ експрес"
     r"|discover|jcb|diners"
     r"|карт(?:а|ы|у|е|ой|очк\w*)|картк\w*|карт[иіу]|карткою|виза|віза|мастеркард\w*|маэстро"
     r"|kart(?:a|y|e|o)|karcie|kartow\w*)\b"
@@ -259,7 +262,14 @@ def says_apart(folded: str) -> bool:
     in for lists of the words a speaker pauses on (acknowledgements, asides), which grew with each set of cases."""
     if not any(c.isalpha() for c in folded):  # only punctuation (most often): nothing said
         return False
-    if RETRACTION.search(folded) or _TAKEN_BACK_WORD.search(folded):
+    return bool(_TAKEN_BACK_WORD.search(folded)) or says_other(folded)
+
+
+def says_other(folded: str) -> bool:
+    """Whether the words between two pieces of digits take back what was said or name another thing: what
+    :func:`says_apart` says but a correction's bare "no" (which may be about the words between: "my name, no, the
+    number goes on")."""
+    if RETRACTION.search(folded):
         return True
     return any(cues(kind, folded) for kind in (OTHER, EXPIRY, CVV))
 

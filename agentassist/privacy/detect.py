@@ -37,6 +37,7 @@ from agentassist.privacy.cues import (
     code_cues_named,
     cues,
     says_apart,
+    says_other,
 )
 from agentassist.privacy.expiry import CORRECTION_WORDS, code_items, expiries_and_codes, months
 from agentassist.privacy.memo import reads, remembered
@@ -71,9 +72,14 @@ _CARD_CUE_WORDS = 5  # "my card number is, um, 4539 ...": a card's cue reaches f
 # ... and the national schemes beginning with 8 or 9: ПРОСТІР (9804), Humo (9860), Uzcard (8600), Belkart (9112)
 _ISSUED = re.compile(r"220[0-4]|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720|[3-6]|9804|9860|8600|9112")
 # Maestro's own ranges (no other scheme issues there): 5018, 5020, 5038, 5893, 6304, 6759, 6761-6763
+# industries that issue no payment card (ISO/IEC 7812): 7 petroleum and loyalty schemes, 89 telecommunications (a
+# SIM's ICCID): a number beginning so is no card whatever names it ("my Clubcard number", "the SIM on the card holder")
+_NO_CARD = re.compile(r"7|89")
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
 _LAST_DIGITS = 4  # "the last four are 6467": a card's last group said again
 _ASIDE_WORDS = 12  # ... and, where the digits alone make a card, an aside of this many words (a sentence at most)
+_HALF_DIGITS = 6  # a card said in two halves: 6 digits or more each (8 as two groups of four most often)
+_HALVES_ASIDE_WORDS = 20  # ... with an aside of this many words at most between them (a name on the card, a pause)
 _GAP_WORDS = 4  # "4891 5860, сейчас, очки надену, 6255 0076": a pause in a card number takes this many words
 _MONEY = re.compile(
     r" ?(?:%|percent|dollars?|euros?|pounds?|bucks|usd|eur|pln|uah|rub|руб\w*|грн|гривен\w*|гривн\w*|евро|євро"
@@ -107,7 +113,14 @@ def card_windows(chain: list[Item], across: int | None = None, coded_after: bool
                 break
             # no card number begins with 0 (ISO/IEC 7812: industry 0 issues none): a run from such a group
             # passing the check is a piece of a longer number ("6262 | 0977 ... 135": 15 of 19 digits)
-            if len(digits) >= lo and digits[0] != "0" and luhn(digits) and (across is None or i < across <= j):
+            # nor with 7 or 89 (industries issuing none: a loyalty scheme's, a SIM's ICCID, Luhn-valid by design)
+            if (
+                len(digits) >= lo
+                and digits[0] != "0"
+                and not _NO_CARD.match(digits)
+                and luhn(digits)
+                and (across is None or i < across <= j)
+            ):
                 candidates.append((_likeliest(digits, coded_after), i, j + 1))
     # a run that ends inside a group said as one ("... пять | семь четыре семь"): a card read aloud ends
     # where a group does, so such a run passing the check is a chance, after those that end at a group's end;
@@ -148,7 +161,12 @@ def unchecked_window(
         ends.setdefault(digits, j)
     lengths = _HEARD_TWICE_DIGITS if 17 in ends and heard_twice(chain[: ends[17]]) else UNCHECKED_DIGITS
     j = next((ends[n] for n in lengths if n in ends and (across is None or across < ends[n])), 0)
-    if not j or chain[0].digits[0] == "0" or not said_as_card(folded, chain[:j], before):
+    if (
+        not j
+        or chain[0].digits[0] == "0"
+        or _NO_CARD.match(chain[0].digits)
+        or not said_as_card(folded, chain[:j], before)
+    ):
         return []
     return [(0, j)]
 
@@ -163,6 +181,8 @@ def heard_twice(run: list[Item]) -> bool:
 def said_as_card(folded: str, run: list[Item], before: Before = NOTHING) -> bool:
     """Whether the words around ``run`` (13-19 digits failing the Luhn check; ``folded``: the text it
     starts in) say it is a card number."""
+    if _NO_CARD.match(run[0].digits):
+        return False
     named = named_before(folded, run[0].start, before)
     if named:
         return named == CARD
@@ -333,6 +353,7 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
     again += [s for s in _last_four_named(folded, cards, rest) if not any(a.start == s.start for a in again)]
     again += [s for s in _last_four_before(folded, said, cards, rest) if not any(a.start == s.start for a in again)]
     again += [s for s in _started_again(folded, said, cards, rest) if not any(a.start == s.start for a in again)]
+    again += [s for s in _tail_joined(folded, said, cards, rest) if not any(a.start == s.start for a in again)]
     cards += again
     rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
     rest = sorted(rest + months(folded, found), key=lambda i: i.start)
@@ -366,7 +387,30 @@ def _started_again(folded: str, said: list[Item], cards: list[Span], rest: list[
         if card is None or words_between(folded, chain[-1].end, card.start) > _ASIDE_WORDS:
             continue
         number = _joined([i for i in said if card.start <= i.start < card.end])
-        if len(number) > len(digits) and number.startswith(digits):
+        # or read wrong past its first two groups ("4485 4397 1274, no, I read that wrong, 4485 4397 7421 ..."):
+        # eight digits shared from the start are the same card's, whatever follows them
+        shared = (
+            number[: 2 * _LAST_DIGITS] == digits[: 2 * _LAST_DIGITS] and len(number) > len(digits) >= 2 * _LAST_DIGITS
+        )
+        if (len(number) > len(digits) and number.startswith(digits)) or shared:
+            out.append(Span(CARD, chain[0].start, chain[-1].end))
+    return out
+
+
+def _tail_joined(folded: str, said: list[Item], cards: list[Span], rest: list[Item]) -> list[Span]:
+    """A card's last digits said on after an "and" ("4172 ... 3963 and 493, and the code is 417"), where 16 digits
+    passed the check by chance: the number after the "and" is the card's end where the card with it passes the
+    check at a length its scheme issues and a security code is named after it (one card has one code)."""
+    out = []
+    code_at = [a for a, _ in cues(CVV, folded)]
+    for chain in chains(folded, rest):
+        digits = _joined(chain)
+        card = next((c for c in reversed(cards) if c.end <= chain[0].start), None)
+        if card is None or len(digits) > 3 or not _AND.fullmatch(folded, card.end, chain[0].start):
+            continue
+        number = _joined([i for i in said if card.start <= i.start < card.end]) + digits
+        whole = len(number) <= CARD_DIGITS[1] and luhn(number) and issued_length(number)
+        if whole and any(a >= chain[-1].end for a in code_at):
             out.append(Span(CARD, chain[0].start, chain[-1].end))
     return out
 
@@ -508,8 +552,16 @@ def _interrupted(
             pieces = (found[b - 1], found[b])
             grouped = len(parts) == 1 and all(_joined(p) and len(_joined(p)) >= 4 for p in pieces)
             grouped = grouped and not any(ordinary(folded, p) or amount(p) or _suffixed(folded, p) for p in pieces)
+            # two halves of a card (6 digits or more each, a card's length together: "4556 4744, then my name ...,
+            # no, the number goes on, 2391 4735") are the digits' to join over a longer aside, a correction's "no"
+            # in it (about what was said between); not one taking the first back ("that was the old one")
+            halves = grouped and all(len(_joined(p)) >= _HALF_DIGITS for p in pieces)
+            halves = halves and CARD_DIGITS[0] <= len(_joined(pieces[0]) + _joined(pieces[1])) <= CARD_DIGITS[1]
+            aside = words_between(folded, *gap)
             apart = far and (
-                not grouped or words_between(folded, *gap) > _ASIDE_WORDS or says_apart(folded[gap[0] : gap[1]])
+                not grouped
+                or aside > (_HALVES_ASIDE_WORDS if halves else _ASIDE_WORDS)
+                or (says_other if halves else says_apart)(folded[gap[0] : gap[1]])
             )
             if not alone[b] or apart or _OR.search(folded, *gap):
                 break
@@ -520,7 +572,12 @@ def _interrupted(
             again = (1, 2) if CORRECTION.search(folded, *gap) and not far else ()  # the last groups said again
             cut = [_group_items(parts[-2], k) for k in again]  # groups, not items: "cztery cztery pięć trzy" is one
             readings = [said + parts[-1]] + [said[:-k] + parts[-1] for k in cut if len(parts[-2]) > k]
-            if any(_card_said(r, folded, carded and not far, far) for r in readings):
+            # a card read digit by digit in two runs joined by a few words ("five two ..., and then six four ..."),
+            # failing the check (a digit heard twice): as one run of single digits would be (:func:`unchecked_window`)
+            spelled = not far and all(i.spoken and len(i.digits) == 1 for p in parts for i in p)
+            if any(_card_said(r, folded, carded and not far, far) for r in readings) or (
+                spelled and unchecked_window(said + parts[-1], folded, before)
+            ):
                 out += parts
                 break
     return out

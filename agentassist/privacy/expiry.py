@@ -71,8 +71,10 @@ _YEARS = (15, 49)
 # a run of digits said as one this long (a card's shortest) holds no code or date: a code and an expiry said
 # together are 10 digits at most ("12/2027 7373"); a SIM card's ICCID read "on the back" is 19
 LONG_DIGITS = 13
+_DATE_DIGITS = 8  # a date said as one run of digits: DDMMYYYY
 _PARTS_WORDS = 4  # "month seven and the year is twenty-eight": the year's word and the words around it
 CORRECTION_WORDS = 3  # "12/26, no, sorry, 12/27": a correction takes this many words at most
+_RETAKEN_WORDS = 8  # "04/27, hmm, no, that's the old one, 04/28": a correction with its reason, a month and a year
 
 
 def _month_year(chain: list[Item], k: int) -> bool:
@@ -112,6 +114,31 @@ def code_items(chain: list[Item]) -> int:
         if len(digits) > 4:
             return 0
     return 0
+
+
+def _dated(piece: list[Item]) -> bool:
+    """Whether ``piece`` is a day, a month and a year before any card's expiry (DDMMYYYY, 1900-2014): a birth date,
+    never a security code (3 or 4 digits) nor a code and an expiry together (an expiry's year is 2015 or later, and
+    a month of 19 or 20 is none)."""
+    digits = _joined(piece)
+    if len(digits) != _DATE_DIGITS:
+        return False
+    day, month, year = int(digits[:2]), int(digits[2:4]), int(digits[4:])
+    return 1 <= day <= 31 and 1 <= month <= 12 and 1900 <= year < 2000 + _YEARS[0]
+
+
+def _clocked(folded: str, said: list[Item]) -> bool:
+    """Whether ``said`` is two numbers written with a dot or a colon between ("15.03", "16:30"): a day and a month or
+    a time, which a recognizer writes so; a code it writes as one number ("1503"), so one with no cue is none."""
+    return any(folded[a.end : b.start] in (".", ":") for a, b in pairwise(said))
+
+
+def _thousands(folded: str, piece: list[Item]) -> bool:
+    """Whether ``piece`` is one number written in thousands apart ("4 250", "450 000", "12 500 000"): a recognizer
+    writes a count or a sum so, and a code it writes as one number ("4250") or digit by digit ("4 2 5 0")."""
+    if len(piece) < 2 or piece[0].spoken or len(piece[0].digits) > 3:
+        return False
+    return all(len(i.digits) == 3 and not i.spoken and folded[a.end : i.start] == " " for a, i in pairwise(piece))
 
 
 def _amount(folded: str, piece: list[Item], k: int) -> bool:
@@ -175,6 +202,15 @@ def _corrected(folded: str, spans: list[Span], at: int) -> str:
     if not spans or words_between(folded, spans[-1].end, at) > CORRECTION_WORDS:
         return ""
     return spans[-1].kind if CORRECTION.search(folded, spans[-1].end, at) else ""
+
+
+def _retaken(folded: str, spans: list[Span], piece: list[Item]) -> str:
+    """``expiry`` where ``piece`` is a month and a year a card has, said a sentence at most after an expiry date and
+    a correction ("expires 04/27, hmm, no, that's the old one, 04/28"): the date taken for the one said before."""
+    if not spans or spans[-1].kind != EXPIRY or not (k := _expiry(piece)) or not _plausible(piece[:k]):
+        return ""
+    gap = (spans[-1].end, piece[0].start)
+    return EXPIRY if words_between(folded, *gap) <= _RETAKEN_WORDS and CORRECTION.search(folded, *gap) else ""
 
 
 def _cut_short(piece: list[Item]) -> bool:
@@ -278,6 +314,8 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
         retracted = _retracted(folded, piece, pieces[n + 1] if n + 1 < len(pieces) else [])
         if sum(len(i.digits) for i in piece) >= LONG_DIGITS:
             continue  # one number as long as a card's that no card rule took: a SIM card's, an account's
+        if _dated(piece):
+            continue  # a day, a month and a year said as one run ("one four oh three one nine five two"): a birth date
         if CURRENCY.search(folded, 0, piece[0].start):
             continue  # an amount ("for the $249.99 order"), wherever a code's cue or card data is before it
         while piece:
@@ -299,7 +337,7 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
             expiry_at = max(expiry_at, 0) if opening and EXPIRY in before.asked else expiry_at
             code_at = max(code_at, 0) if opening and CVV in before.asked else code_at
             kind, k = "", 0
-            again = _corrected(folded, spans, at)
+            again = _corrected(folded, spans, at) or _retaken(folded, spans, piece)
             if (
                 expiry_at >= 0
                 and expiry_at >= code_at
@@ -321,6 +359,7 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
             elif (
                 ((following and CVV not in said) or again == CVV)
                 and (k := code_items(piece))
+                and not (following and (_clocked(folded, piece[:k]) or _thousands(folded, piece)))
                 and not UNIT.match(folded, piece[k - 1].end)
                 and not UNIT.match(folded, piece[-1].end)  # "249,99 zł": an amount's whole and its cents
             ):

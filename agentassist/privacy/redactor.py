@@ -41,7 +41,7 @@ from agentassist.privacy.detect import (
 from agentassist.privacy.expiry import CODE_AFTER, CORRECTION_WORDS, LONG_DIGITS, by_shape, code_items
 from agentassist.privacy.kinds import IBAN, Rules
 from agentassist.privacy.memo import Memo, reading
-from agentassist.privacy.said import Before, Item, Span, chains, cue_before, fold, items, luhn, words_between
+from agentassist.privacy.said import NOTHING, Before, Item, Span, chains, cue_before, fold, items, luhn, words_between
 
 CONTEXT_S = 15.0  # an utterance further back than this does not carry a number or a question on
 LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many words
@@ -237,6 +237,8 @@ class Redactor:
             _read_back(view)
             _restarted(view, self.context_s)
             _dictated(view, self.context_s)
+            _echoes_carded(view)
+            _grouped_over(view, self.context_s)
         self.whole = {s.key: list(s.spans) for s in view}  # a revision's where one came, else its final's
         # a final not revised keeps what the revisions around it showed it held, apart from its own spans:
         # a view with only some of a turn's revisions in may read its digits as no final did (a card's group
@@ -265,6 +267,8 @@ class Redactor:
         _read_back(self._said)
         _restarted(self._said, self.context_s)
         _dictated(self._said, self.context_s)
+        _echoes_carded(self._said)
+        _grouped_over(self._said, self.context_s)
         return {s.key: list(s.spans) for s in self._said if s is said or s.spans != before[s]}
 
     def _read(
@@ -282,6 +286,8 @@ class Redactor:
         context = self._context(before, said.start_s, said.channel)
         folded = fold(said.text)
         found = chains(folded, items(said.text))
+        # "What? 8628? Okay, 8628 4471": the card goes on from the last of the numbers said again
+        found = found[len(_echoed(folded, found)) :]
         opened = bool(mine) and all(any(s.start <= i.start < s.end for s in owner.open) for owner, i in mine)
         reach = OPEN_LEAD_WORDS if opened else LEAD_WORDS
         lead = found[0] if found and len(_words(folded[: found[0][0].start])) <= reach else []
@@ -372,6 +378,81 @@ class Redactor:
             pending[said.channel] = _trim([(said, i) for i in opening])
         else:
             pending[said.channel] = _trim([(said, i) for i in tail])
+
+
+def _echoed(folded: str, found: list[list[Item]]) -> list[list[Item]]:
+    """The numbers a final opens with that the number said right after them begins with ("What? 8628? Okay, 8628
+    4471", a caller repeating a group someone else reads, then it with the next): each an echo of the next, said
+    again from its start; the number that goes on is the one after them (the digits decide, not the words)."""
+    out: list[list[Item]] = []
+    for first, then in pairwise(found):
+        head, whole = _joined(first), _joined(then)
+        if len(head) < READ_BACK_DIGITS or len(whole) <= len(head) or not whole.startswith(head):
+            break
+        if words_between(folded, first[-1].end, then[0].start) > LEAD_WORDS:
+            break
+        out.append(first)
+    return out
+
+
+def _echoes_carded(finals: list[_Said]) -> None:
+    """A group said and then said again with the rest of a card's digits after it, a few words between ("he says
+    four nine two nine, yeah, 4929 0312", "What? 8628? Okay, 8628 4471"): the echo is the card's data too, once the
+    number it begins is masked as a card's (here or with the finals around it)."""
+    for said in finals:
+        folded = fold(said.text)
+        found = chains(folded, items(said.text))
+        for first, then in pairwise(found):
+            if not any(x.kind == CARD for x in said.spans if _overlaps(_whole_of(then), [x])):
+                continue
+            if _echoed(folded, [first, then]) and not _overlaps(_whole_of(first), said.spans):
+                _add(said, [_whole_of(first)])
+
+
+def _grouped_over(finals: list[_Said], context_s: float) -> None:
+    """A card read one group of four at a time over a speaker's finals in a row, whatever is said between the groups
+    (an elderly caller's asides: "The first lot is 4531, the light isn't good." | "Then it's 6807. ... Then 0444." |
+    "And the very last ones are 5781."): groups said alone, in two finals at least, that together pass the Luhn
+    check at a length their scheme issues, beginning as an issued card does, each card data. The digits decide: a
+    number named as another thing, an amount, a date or years break the run."""
+    by_channel: dict[str, list[_Said]] = {}
+    for final in finals:
+        by_channel.setdefault(final.channel, []).append(final)
+    for mine in by_channel.values():
+        groups: list[tuple[_Said, list[Item]]] = []  # the groups said alone, in order, over finals near each other
+        for said in mine:
+            if groups and said.start_s - groups[-1][0].end_s > context_s:
+                _card_of_groups(groups)
+                groups = []
+            folded = fold(said.text)
+            for chain in chains(folded, items(said.text)):
+                alone = len(chain) == 1 and len(chain[0].digits) == READ_BACK_DIGITS
+                if not alone or _other_number(folded, chain, NOTHING) or paid(folded, chain):
+                    _card_of_groups(groups)
+                    groups = []
+                    continue
+                groups.append((said, chain))
+        _card_of_groups(groups)
+
+
+def _card_of_groups(groups: list[tuple[_Said, list[Item]]]) -> None:
+    """The groups of :func:`_grouped_over` that make a card, masked as its data (each run of them from its first)."""
+    n = 0
+    while n < len(groups):
+        digits, end = "", 0
+        for m in range(n, min(len(groups), n + CARD_DIGITS[1] // READ_BACK_DIGITS)):
+            digits += groups[m][1][0].digits
+            owners = {id(o) for o, _ in groups[n : m + 1]}
+            if len(owners) >= 2 and issued(digits) and issued_length(digits) and luhn(digits):
+                end = m + 1
+        if not end:
+            n += 1
+            continue
+        for owner, chain in groups[n:end]:
+            whole = _whole_of(chain)
+            if not _overlaps(whole, owner.spans):
+                _add(owner, [whole])
+        n = end
 
 
 def _first_piece(said: _Said, folded: str, found: list[list[Item]], before: Before) -> list[Item]:
@@ -559,9 +640,10 @@ def _restarted(finals: list[_Said], context_s: float) -> None:
 def _group_again(said: _Said, before: list[_Said], folded: str, chain: list[Item], carded: list[_Said]) -> bool:
     """Whether ``chain``, read as a code, is a group of four of a card said in an earlier final, said again with no
     code asked for or named before it ("Is that the card ending 5019?" "Yes, 5019."; "no, the third group is 7730";
-    "the one that ends one two nine eight"): the card's data, confirmed or corrected. A code said after its cue
-    ("the code is 5019") or asked for stays one: PCI DSS lets no code be kept, and a four-digit code equal to a
-    group of its card is one in thousands. One read as an expiry stays one (a month and a year equal to a group)."""
+    "the one that ends one two nine eight"; its last four where it was read digit by digit): the card's data,
+    confirmed or corrected. A code said after its cue ("the code is 5019") or asked for stays one: PCI DSS lets no
+    code be kept, and a four-digit code equal to a group of its card is one in thousands. One read as an expiry
+    stays one (a month and a year equal to a group)."""
     digits = _joined(chain)
     if len(digits) != READ_BACK_DIGITS or any(x.kind == CARD for x in said.spans if _overlaps(_whole_of(chain), [x])):
         return False
@@ -575,7 +657,8 @@ def _group_again(said: _Said, before: list[_Said], folded: str, chain: list[Item
                 continue
             number = [i for i in items(other.text) if span.start <= i.start < span.end]
             groups = [_joined(number[a:b]) for a, b in pairwise([*_group_starts(number), len(number)])]
-            if digits in groups or digits in (i.digits for i in number):
+            # or the card's last four, said digit by digit ("... пять пять семь ноль" | "карта на 5570")
+            if digits in groups or digits in (i.digits for i in number) or _joined(number).endswith(digits):
                 return True
     return False
 
