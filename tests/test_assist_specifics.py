@@ -256,3 +256,29 @@ def test_a_partial_tick_of_a_compliance_line_is_withdrawn_when_its_final_says_ot
     tracker.on_utterance(Utterance("u1", "c1", Channel.AGENT, 1.0, 4.5, final))
     term = {s["id"]: s for s in tracker.report()["steps"]}["term"]
     assert term["status"] == "unsure" and term["evidence"]["text"] == final
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("you pay half the amount up front", {50}),
+        ("внесите половину стоимости заранее", {50}),
+        ("сплатіть половину вартості наперед", {50}),
+        ("prosimy o połowę kwoty z góry", {50}),
+        ("come at half past three", {3}),  # a clock time, not fifty per cent
+        ("see you at half four", {4}),
+        ("приходите в половине второго", set()),
+        ("the session lasts an hour and a half", set()),
+        ("wait half an hour", set()),
+    ],
+)
+def test_a_half_of_an_amount_is_fifty_per_cent_and_a_half_hour_or_clock_time_is_not(text: str, numbers: set[int]) -> None:
+    assert figures(tokens(text)).numbers == numbers
+
+
+def test_a_percentage_said_as_a_half_keeps_or_changes_the_lines_figure() -> None:
+    line = tokens("A deposit of fifty percent is taken when you order.")
+    assert not missing(line, tokens("You pay half when you order."))
+    assert not changed(line, tokens("You pay half when you order."))
+    other = tokens("A deposit of thirty percent is taken when you order.")
+    assert changed(other, tokens("You pay half when you order."))

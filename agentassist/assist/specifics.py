@@ -62,6 +62,16 @@ _MINUTES = {"minute": 1, "hour": 60, "day": 1440, "week": 10080, "month": 43200,
 # "half" before a unit ("half an hour", "пів року", "pół roku"), and the one-word halves
 _HALF = frozenset(("half", "пол", "пів", "pol"))
 _HALVES = {"полчаса": "hour", "півгодини": "hour", "полгода": "year", "півроку": "year", "полдня": "day"}
+# "half" said of an amount ("half the price", "половину суммы", "połowę kwoty") is fifty per cent: a line's
+# "50 %" said as a half keeps its figure, and a line's "30 %" said as a half changes it. Not before a unit
+# (a period: "half an hour", "пів року"), a number or "past" (a clock time: "half two", "half past two"), or
+# an ordinal ("половина второго": half past one), nor after a unit ("an hour and a half").
+_HALF_AMOUNT = frozenset(
+    ("half", "половина", "половину", "половины", "половиной", "половини", "половиною", "polowa", "polowe",
+     "polowy", "polowie")
+)  # fmt: skip
+_AND = frozenset(("and", "с", "и", "з", "і", "й", "i"))
+_ORDINAL_ENDINGS = ("ого", "ої", "ой", "ей")
 # collective numerals, said of days and people ("двое суток", "troje dzieci"), which numbers.py leaves as words
 _COLLECTIVE = {"двое": 2, "трое": 3, "четверо": 4, "двоє": 2, "троє": 3, "dwoje": 2, "troje": 3, "czworo": 4}
 # Colloquial hundreds and thousands, which numbers.py does not read: "dwie stówy" is 200, "две тыщи" 2000,
@@ -134,7 +144,20 @@ def figures(toks: Sequence[str]) -> Figures:
             if tok not in _AMBIGUOUS or previous.isdigit() or previous == "of":
                 months.add(_MONTH[tok])
     numbers.update(int(t) for j, t in enumerate(toks) if t.isdigit() and j not in taken)
+    if any(_half_amount(toks, i) for i, t in enumerate(toks) if t in _HALF_AMOUNT):
+        numbers.add(50)
     return Figures(frozenset(numbers), frozenset(periods), frozenset(months))
+
+
+def _half_amount(toks: Sequence[str], i: int) -> bool:
+    """The half at ``i`` is of an amount (fifty per cent), not of a period or a clock time."""
+    after = toks[i + 1 : i + 3]
+    before = [t for t in toks[max(0, i - 3) : i] if t != "a"]
+    if len(before) >= 2 and before[-1] in _AND and before[-2] in _UNIT:
+        return False  # "an hour and a half", "час с половиной": the period's
+    if any(t in _UNIT or t.isdigit() for t in after) or (after and (after[0] == "past" or after[0] in _AND_A_HALF)):
+        return False
+    return not (after and after[0].endswith(_ORDINAL_ENDINGS))
 
 
 def _colloquial(toks: list[str]) -> list[str]:
