@@ -282,3 +282,13 @@ def test_a_percentage_said_as_a_half_keeps_or_changes_the_lines_figure() -> None
     assert not changed(line, tokens("You pay half when you order."))
     other = tokens("A deposit of thirty percent is taken when you order.")
     assert changed(other, tokens("You pay half when you order."))
+
+
+def test_polish_ten_is_this_not_ten_and_english_ten_stays_a_number() -> None:
+    assert figures(tokens("Ten przegląd kosztuje piętnaście złotych.")).numbers == {15}
+    assert tokens("Za ten sprzęt płaci się dwadzieścia złotych.")[:2] == ["za", "ten"]
+    assert figures(tokens("We will call you back in ten minutes.")).periods == {(10.0, 10)}
+    # a line with "ten" (this) needs no figure 10 heard: said in other words, nothing is missing
+    line = tokens("Ten depozyt zwracamy w ciągu dwóch dni.")
+    assert not missing(line, tokens("Kaucję oddajemy w ciągu dwóch dni."))
+    assert not changed(line, tokens("Kaucję oddajemy w ciągu dwóch dni."))
