@@ -272,7 +272,7 @@ def test_a_partial_tick_of_a_compliance_line_is_withdrawn_when_its_final_says_ot
         ("wait half an hour", set()),
     ],
 )
-def test_a_half_of_an_amount_is_fifty_per_cent_and_a_half_hour_or_clock_time_is_not(text: str, numbers: set[int]) -> None:
+def test_a_half_of_an_amount_is_fifty_per_cent_not_a_half_hour_or_a_clock_time(text: str, numbers: set[int]) -> None:
     assert figures(tokens(text)).numbers == numbers
 
 

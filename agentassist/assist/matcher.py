@@ -191,7 +191,7 @@ def _digits_but(toks: list[str], word: str) -> list[str]:
     start = 0
     for i, tok in enumerate(toks):
         if tok == word:
-            out += words_to_digits(toks[start:i]) + [tok]
+            out += [*words_to_digits(toks[start:i]), tok]
             start = i + 1
     return out + words_to_digits(toks[start:])
 
