@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from agentassist.assist.decide import NEAREST, NEAREST_MARGIN, Heard, decide
+from agentassist.assist.decide import BARE, BARE_MARGIN, NEAREST, NEAREST_MARGIN, Heard, decide
 from agentassist.assist.parsing import parse_script
 from agentassist.events import Channel, Utterance
 
@@ -89,3 +89,10 @@ def test_a_sentence_sharing_most_of_the_lines_words_needs_the_combined_rule() ->
 def test_a_compliance_line_is_never_ticked_by_its_margin() -> None:
     heard = "So the deposit, is everybody paying it today?"
     assert not _decide("deposit", heard, NEAREST + 0.01, 0.7)
+
+
+def test_a_sentence_sharing_no_word_with_its_line_ticks_at_the_bare_cosine_on_a_clear_margin() -> None:
+    heard = "So what sort of headcount should we expect on the day?"  # none of the line's content words
+    assert _decide("guests", heard, BARE + 0.005, BARE - BARE_MARGIN - 0.01)
+    assert not _decide("guests", heard, BARE - 0.005, BARE - 0.2)
+    assert not _decide("guests", heard, BARE + 0.005, BARE - BARE_MARGIN + 0.01)

@@ -53,7 +53,9 @@ SUBSET = 0.88
 # "Спасибо за обращение, всего доброго."), with no negation in it and no filled name (a name
 # heard lifts the cosine: "Acme Telecom, Alex speaking" is 0.943 from "Thank you for calling Acme
 # Telecom, my name is Alex", and a checker does not count it as that line).
-BARE = 0.92
+# BARE was 0.92 (v2's tune half); on v1-v10 (session 19) 0.90 ticks 5 said steps more and nothing
+# wrong, 0.88 ticks two goodbyes a compliance-missed case never said (v1).
+BARE = 0.90
 BARE_MARGIN = 0.04
 # A greeting said with the names: "Hello there, Brightwater, Sam speaking" for "Good morning, you are
 # speaking with Brightwater Energy, this is Sam". A name heard lifts the cosine by itself, and a bare
