@@ -292,3 +292,27 @@ def test_polish_ten_is_this_not_ten_and_english_ten_stays_a_number() -> None:
     line = tokens("Ten depozyt zwracamy w ciągu dwóch dni.")
     assert not missing(line, tokens("Kaucję oddajemy w ciągu dwóch dni."))
     assert not changed(line, tokens("Kaucję oddajemy w ciągu dwóch dni."))
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [
+        ("Klucze proszę oddać do siedemnastej.", {5}),
+        ("Technik będzie o dziewiątej rano.", {9}),
+        ("Dzwonimy między ósmą a dwunastą.", {8, 0}),
+        ("Пральна машина має бути вільна до дев'ятнадцятої.", {7}),
+        ("Майстер приїде о десятій.", {10}),
+        ("Druga rata jest płatna w maju.", set()),  # an adjective, no clock time
+    ],
+)
+def test_clock_hours_said_as_ordinals_are_read_on_a_twelve_hour_dial(text: str, hours: set[int]) -> None:
+    assert figures(tokens(text)).hours == hours
+
+
+def test_a_clock_hour_said_as_another_changes_the_line_and_the_same_hour_in_other_words_does_not() -> None:
+    line = tokens("Samochód trzeba oddać do siedemnastej, później liczymy karę.")
+    assert changed(line, tokens("Samochód trzeba oddać do dziewiętnastej, później liczymy karę."))
+    assert not changed(line, tokens("Auto wraca do piątej po południu, potem jest kara."))
+    assert not changed(line, tokens("Auto oddaje Pan do 17, potem jest kara."))
+    uk = tokens("Ключі треба повернути до шістнадцятої.")
+    assert changed(uk, tokens("Ключі треба повернути до двадцятої."))
