@@ -273,19 +273,20 @@ def _budget(lang: str, text: str, greeted: bool) -> str:
 
 @needs_model
 @pytest.mark.parametrize(
-    ("lang", "text"),
+    ("lang", "text", "unexpected"),
     [
-        ("en", "How much are you happy to pay each month?"),
-        ("en", "Roughly what can you afford a month?"),
-        ("ru", "На какую сумму в месяц рассчитываете?"),
-        ("ru", "А по деньгам сколько в месяц потянете?"),
+        ("en", "How much are you happy to pay each month?", "done"),
+        ("en", "Roughly what can you afford a month?", "pending"),
+        ("ru", "На какую сумму в месяц рассчитываете?", "done"),
+        ("ru", "А по деньгам сколько в месяц потянете?", "done"),
     ],
 )
-def test_the_step_expected_next_ticks_in_other_words(lang: str, text: str) -> None:
+def test_the_step_expected_next_ticks_in_other_words(lang: str, text: str, unexpected: str) -> None:
     # clearly nearest the budget line (margin 0.1 or more), cosine 0.90-0.93: the step the script expects
-    # after the greeting; before the greeting, the same sentence is not enough
+    # after the greeting ticks; before the greeting, a sentence that shares one of the line's words ticks
+    # it too (decide.NEAREST), one that shares none ("afford" for "budget") only when it is expected
     assert _budget(lang, text, greeted=True) == "done"
-    assert _budget(lang, text, greeted=False) == "pending"
+    assert _budget(lang, text, greeted=False) == unexpected
 
 
 @needs_model

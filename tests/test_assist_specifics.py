@@ -256,3 +256,63 @@ def test_a_partial_tick_of_a_compliance_line_is_withdrawn_when_its_final_says_ot
     tracker.on_utterance(Utterance("u1", "c1", Channel.AGENT, 1.0, 4.5, final))
     term = {s["id"]: s for s in tracker.report()["steps"]}["term"]
     assert term["status"] == "unsure" and term["evidence"]["text"] == final
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("you pay half the amount up front", {50}),
+        ("внесите половину стоимости заранее", {50}),
+        ("сплатіть половину вартості наперед", {50}),
+        ("prosimy o połowę kwoty z góry", {50}),
+        ("come at half past three", {3}),  # a clock time, not fifty per cent
+        ("see you at half four", {4}),
+        ("приходите в половине второго", set()),
+        ("the session lasts an hour and a half", set()),
+        ("wait half an hour", set()),
+    ],
+)
+def test_a_half_of_an_amount_is_fifty_per_cent_not_a_half_hour_or_a_clock_time(text: str, numbers: set[int]) -> None:
+    assert figures(tokens(text)).numbers == numbers
+
+
+def test_a_percentage_said_as_a_half_keeps_or_changes_the_lines_figure() -> None:
+    line = tokens("A deposit of fifty percent is taken when you order.")
+    assert not missing(line, tokens("You pay half when you order."))
+    assert not changed(line, tokens("You pay half when you order."))
+    other = tokens("A deposit of thirty percent is taken when you order.")
+    assert changed(other, tokens("You pay half when you order."))
+
+
+def test_polish_ten_is_this_not_ten_and_english_ten_stays_a_number() -> None:
+    assert figures(tokens("Ten przegląd kosztuje piętnaście złotych.")).numbers == {15}
+    assert tokens("Za ten sprzęt płaci się dwadzieścia złotych.")[:2] == ["za", "ten"]
+    assert figures(tokens("We will call you back in ten minutes.")).periods == {(10.0, 10)}
+    # a line with "ten" (this) needs no figure 10 heard: said in other words, nothing is missing
+    line = tokens("Ten depozyt zwracamy w ciągu dwóch dni.")
+    assert not missing(line, tokens("Kaucję oddajemy w ciągu dwóch dni."))
+    assert not changed(line, tokens("Kaucję oddajemy w ciągu dwóch dni."))
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [
+        ("Klucze proszę oddać do siedemnastej.", {5}),
+        ("Technik będzie o dziewiątej rano.", {9}),
+        ("Dzwonimy między ósmą a dwunastą.", {8, 0}),
+        ("Пральна машина має бути вільна до дев'ятнадцятої.", {7}),
+        ("Майстер приїде о десятій.", {10}),
+        ("Druga rata jest płatna w maju.", set()),  # an adjective, no clock time
+    ],
+)
+def test_clock_hours_said_as_ordinals_are_read_on_a_twelve_hour_dial(text: str, hours: set[int]) -> None:
+    assert figures(tokens(text)).hours == hours
+
+
+def test_a_clock_hour_said_as_another_changes_the_line_and_the_same_hour_in_other_words_does_not() -> None:
+    line = tokens("Samochód trzeba oddać do siedemnastej, później liczymy karę.")
+    assert changed(line, tokens("Samochód trzeba oddać do dziewiętnastej, później liczymy karę."))
+    assert not changed(line, tokens("Auto wraca do piątej po południu, potem jest kara."))
+    assert not changed(line, tokens("Auto oddaje Pan do 17, potem jest kara."))
+    uk = tokens("Ключі треба повернути до шістнадцятої.")
+    assert changed(uk, tokens("Ключі треба повернути до двадцятої."))

@@ -173,7 +173,27 @@ def tokens(text: str) -> list[str]:
                 out.append(tok)
             continue
         out.append(_ABBREVIATIONS.get(tok, tok))
+    if _POLISH_LETTERS.intersection(t):
+        return _digits_but(out, "ten")
     return words_to_digits(out)
+
+
+# Letters that only Polish, of the four languages, writes. Polish "ten" is "this" ("ten termin", "ten
+# sprzęt"), not 10: read as a number it would lend a sentence a figure it does not say (and a compliance
+# line with "ten" one it could never hear). The recognizer writes Polish with its diacritics, so a text
+# that has one of these is read as Polish; one without any (a short "ten termin pasuje") is read as before.
+_POLISH_LETTERS = frozenset("ąćęłńóśźż")
+
+
+def _digits_but(toks: list[str], word: str) -> list[str]:
+    """``words_to_digits`` on each stretch of ``toks`` between occurrences of ``word``, which stays a word."""
+    out: list[str] = []
+    start = 0
+    for i, tok in enumerate(toks):
+        if tok == word:
+            out += [*words_to_digits(toks[start:i]), tok]
+            start = i + 1
+    return out + words_to_digits(toks[start:])
 
 
 def weight(token: str) -> float:

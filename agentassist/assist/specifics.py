@@ -50,6 +50,37 @@ _MONTHS: tuple[str, ...] = (
     "november nov ноябрь ноября ноябре листопад листопада listopad listopada",
     "december dec декабрь декабря декабре грудень грудня grudzien grudnia",
 )
+# The hours of the clock said as ordinals, as Polish and Ukrainian say them ("do osiemnastej", "o ósmej",
+# "przed dwunastą", "до вісімнадцятої", "о восьмій", "між восьмою"), normalized (Polish diacritics folded):
+# the stems of the first to the twentieth, each with its case endings. A clock time is no period and no
+# bare number ("do osiemnastej" is six in the evening, not 18 of anything); it is compared only with
+# another clock time, on a 12-hour dial ("do szóstej wieczorem" is "do osiemnastej").
+_PL_HOURS = (
+    "pierwsz drug trzeci czwart piat szost siodm osm dziewiat dziesiat jedenast dwunast trzynast czternast "
+    "pietnast szesnast siedemnast osiemnast dziewietnast dwudziest"
+)
+_UK_HOURS = (
+    "перш друг треть четверт п'ят шост сьом восьм дев'ят десят одинадцят дванадцят тринадцят чотирнадцят "
+    "п'ятнадцят шістнадцят сімнадцят вісімнадцят дев'ятнадцят двадцят"
+)
+# which endings make a clock hour after which words: the genitive and locative after "until", "at",
+# "from", "after" (Polish "-ej", Ukrainian "-ої", "-ій"), the instrumental after "before", "between" and
+# "and" (Polish "-ą", folded "-a", which alone is also an adjective: "druga rata"; Ukrainian "-ою")
+_HOUR_AFTER: dict[str, frozenset[str]] = {
+    "ej": frozenset(("do", "o", "od", "po", "okolo")),
+    "a": frozenset(("przed", "miedzy", "a")),
+    "ої": frozenset(("до", "з", "від", "після")),
+    "ій": frozenset(("о", "об")),
+    "ою": frozenset(("перед", "між", "і", "та")),
+}
+_HOUR_FORMS: dict[str, tuple[int, str]] = {}
+for _i, _stem in enumerate(_PL_HOURS.split()):
+    _HOUR_FORMS[("drugi" if _stem == "drug" else _stem) + "ej"] = (_i + 1, "ej")
+    _HOUR_FORMS[_stem + "a"] = (_i + 1, "a")
+for _i, _stem in enumerate(_UK_HOURS.split()):
+    for _ending in ("ої", "ій", "ою"):
+        _HOUR_FORMS[_stem + _ending] = (_i + 1, _ending)
+        _HOUR_FORMS[_stem.replace("'", "") + _ending] = (_i + 1, _ending)
 _UNIT = {form: unit for unit, forms in _UNITS.items() for form in forms.split()}
 _MONTH = {form: i + 1 for i, forms in enumerate(_MONTHS) for form in forms.split()}
 # short English forms that are everyday words too ("may", "mar", "sep"): a month only after a number or
@@ -62,6 +93,16 @@ _MINUTES = {"minute": 1, "hour": 60, "day": 1440, "week": 10080, "month": 43200,
 # "half" before a unit ("half an hour", "пів року", "pół roku"), and the one-word halves
 _HALF = frozenset(("half", "пол", "пів", "pol"))
 _HALVES = {"полчаса": "hour", "півгодини": "hour", "полгода": "year", "півроку": "year", "полдня": "day"}
+# "half" said of an amount ("half the price", "половину суммы", "połowę kwoty") is fifty per cent: a line's
+# "50 %" said as a half keeps its figure, and a line's "30 %" said as a half changes it. Not before a unit
+# (a period: "half an hour", "пів року"), a number or "past" (a clock time: "half two", "half past two"), or
+# an ordinal ("половина второго": half past one), nor after a unit ("an hour and a half").
+_HALF_AMOUNT = frozenset(
+    ("half", "половина", "половину", "половины", "половиной", "половини", "половиною", "polowa", "polowe",
+     "polowy", "polowie")
+)  # fmt: skip
+_AND = frozenset(("and", "с", "и", "з", "і", "й", "i"))
+_ORDINAL_ENDINGS = ("ого", "ої", "ой", "ей")
 # collective numerals, said of days and people ("двое суток", "troje dzieci"), which numbers.py leaves as words
 _COLLECTIVE = {"двое": 2, "трое": 3, "четверо": 4, "двоє": 2, "троє": 3, "dwoje": 2, "troje": 3, "czworo": 4}
 # Colloquial hundreds and thousands, which numbers.py does not read: "dwie stówy" is 200, "две тыщи" 2000,
@@ -91,6 +132,7 @@ class Figures:
     numbers: frozenset[int]
     periods: frozenset[tuple[float, int | None]]
     months: frozenset[int]
+    hours: frozenset[int] = frozenset()  # clock hours said as ordinals, on a 12-hour dial (0-11)
 
     def said(self) -> frozenset[int]:
         """Every number said, bare or as a period's."""
@@ -134,7 +176,25 @@ def figures(toks: Sequence[str]) -> Figures:
             if tok not in _AMBIGUOUS or previous.isdigit() or previous == "of":
                 months.add(_MONTH[tok])
     numbers.update(int(t) for j, t in enumerate(toks) if t.isdigit() and j not in taken)
-    return Figures(frozenset(numbers), frozenset(periods), frozenset(months))
+    hours = frozenset(
+        _HOUR_FORMS[t][0] % 12
+        for i, t in enumerate(toks)
+        if t in _HOUR_FORMS and i and toks[i - 1] in _HOUR_AFTER[_HOUR_FORMS[t][1]]
+    )
+    if any(_half_amount(toks, i) for i, t in enumerate(toks) if t in _HALF_AMOUNT):
+        numbers.add(50)
+    return Figures(frozenset(numbers), frozenset(periods), frozenset(months), hours)
+
+
+def _half_amount(toks: Sequence[str], i: int) -> bool:
+    """The half at ``i`` is of an amount (fifty per cent), not of a period or a clock time."""
+    after = toks[i + 1 : i + 3]
+    before = [t for t in toks[max(0, i - 3) : i] if t != "a"]
+    if len(before) >= 2 and before[-1] in _AND and before[-2] in _UNIT:
+        return False  # "an hour and a half", "час с половиной": the period's
+    if any(t in _UNIT or t.isdigit() for t in after) or (after and (after[0] == "past" or after[0] in _AND_A_HALF)):
+        return False
+    return not (after and after[0].endswith(_ORDINAL_ENDINGS))
 
 
 def _colloquial(toks: list[str]) -> list[str]:
@@ -195,10 +255,14 @@ def changed(line: Sequence[str], heard: Sequence[str]) -> bool:
     that the line lacks, where one of the line's own of that kind is not heard ("thirty percent" for
     "fifty percent", "within three hours" for "within a day", "of May" for "of April")."""
     want = _line_figures(tuple(line))
-    if not (want.numbers or want.periods or want.months):
+    if not (want.numbers or want.periods or want.months or want.hours):
         return False  # most lines: nothing to change, and this runs for every window against every line
     got = figures(heard)
     numbers = bool(want.numbers - got.said()) and bool(got.numbers - want.said())
     periods = bool(want.lengths() - got.lengths()) and bool(got.lengths() - want.lengths())
     months = bool(want.months - got.months) and bool(got.months - want.months)
-    return numbers or periods or months
+    # a clock hour of the line heard as another ("do dwudziestej" for "do osiemnastej"); one heard as a
+    # number ("do osiemnastej" as "do 18") is the same hour
+    dial = got.hours | {n % 12 for n in got.numbers}
+    hours = bool(want.hours - dial) and bool(got.hours - want.hours)
+    return numbers or periods or months or hours
