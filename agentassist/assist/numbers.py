@@ -59,7 +59,21 @@ def _table(groups: dict[int, str]) -> dict[str, int]:
     return {word: value for value, words in groups.items() for word in words.split()}
 
 
-_SMALL = _table(_UNITS)
+# The teens' oblique forms, made from the nominatives ("до восемнадцати лет", "до вісімнадцяти років",
+# "od osiemnastu lat"): unlisted, "вісімнадцяти" stayed a word and was no figure at all.
+_TEEN_CASES = (("надцать", ("надцати", "надцатью")), ("надцять", ("надцяти", "надцятьох")), ("nascie", ("nastu",)))
+
+
+def _with_teen_cases(table: dict[str, int]) -> dict[str, int]:
+    out = dict(table)
+    for word, number in table.items():
+        for ending, forms in _TEEN_CASES:
+            if word.endswith(ending):
+                out.update((word[: -len(ending)] + form, number) for form in forms)
+    return out
+
+
+_SMALL = _with_teen_cases(_table(_UNITS))
 _TEN = _table(_TENS)
 _HUND = _table(_HUNDREDS)
 

@@ -120,6 +120,10 @@ _SPAN = frozenset(
     ("a", "an", "for", "within", "per", "за", "через", "течение", "протягом", "впродовж", "на", "przez", "ciagu",
      "za", "na", "po")
 )  # fmt: skip
+# "one of" is a choice, not a count: "лише у присутності одного з батьків" (one of the parents), "jedna z
+# tych opcji", "one of our engineers". Read as the figure 1, a line saying it was heard without its figure
+# whenever the sentence said "with a parent" instead, and a compliance line said whole was left unsure.
+_PARTITIVE = frozenset(("of", "из", "изо", "з", "із", "зі", "серед", "среди", "z", "ze", "sposrod"))
 # "an hour and a half", "час с половиной", "годину з половиною", "godzinę i pół"
 _AND_A_HALF = frozenset(("half", "половиной", "половиною", "pol"))
 
@@ -175,7 +179,11 @@ def figures(toks: Sequence[str]) -> Figures:
             previous = toks[i - 1] if i else ""
             if tok not in _AMBIGUOUS or previous.isdigit() or previous == "of":
                 months.add(_MONTH[tok])
-    numbers.update(int(t) for j, t in enumerate(toks) if t.isdigit() and j not in taken)
+    numbers.update(
+        int(t)
+        for j, t in enumerate(toks)
+        if t.isdigit() and j not in taken and not (t == "1" and toks[j + 1 : j + 2] and toks[j + 1] in _PARTITIVE)
+    )
     hours = frozenset(
         _HOUR_FORMS[t][0] % 12
         for i, t in enumerate(toks)
