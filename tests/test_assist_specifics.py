@@ -273,7 +273,7 @@ def test_a_partial_tick_of_a_compliance_line_is_withdrawn_when_its_final_says_ot
     ],
 )
 def test_a_half_of_an_amount_is_fifty_per_cent_not_a_half_hour_or_a_clock_time(text: str, numbers: set[int]) -> None:
-    assert figures(tokens(text)).numbers == numbers
+    assert figures(tokens(text)).said() == numbers
 
 
 def test_a_percentage_said_as_a_half_keeps_or_changes_the_lines_figure() -> None:
@@ -316,3 +316,37 @@ def test_a_clock_hour_said_as_another_changes_the_line_and_the_same_hour_in_othe
     assert not changed(line, tokens("Auto oddaje Pan do 17, potem jest kara."))
     uk = tokens("Ключі треба повернути до шістнадцятої.")
     assert changed(uk, tokens("Ключі треба повернути до двадцятої."))
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("Знижка діє для дітей до чотирнадцяти років.", {14}),
+        ("Скидка действует для детей до шестнадцати лет.", {16}),
+        ("Zniżka obowiązuje od siedemnastu lat.", {17}),
+        ("Курс для тих, кому виповнилося вісімнадцять.", {18}),
+    ],
+)
+def test_the_teens_are_numbers_in_their_oblique_cases_too(text: str, numbers: set[int]) -> None:
+    assert figures(tokens(text)).said() == numbers
+
+
+def test_one_of_is_a_choice_not_a_figure() -> None:
+    line = tokens("Дітей до шістнадцяти років пускаємо тільки з одним з батьків або опікуном.")
+    assert figures(tokens("Підпис одного з батьків обов'язковий.")).numbers == set()
+    assert figures(tokens("Call one of our engineers.")).numbers == set()
+    assert figures(tokens("Jedna z opcji kosztuje jeden złoty.")).numbers == {1}
+    assert not missing(tokens("Прийдіть з одним з батьків на примірку."), tokens("Прийдіть з мамою на примірку."))
+    assert [m.split()[0] for m in missing(line, tokens("Дітей пускаємо тільки з батьками або опікуном."))] == ["16"]
+
+
+@pytest.mark.parametrize("apostrophe", ["'", "’", "ʼ", "‘", "`"])
+def test_a_ukrainian_apostrophe_in_any_of_its_spellings_is_one_word(apostrophe: str) -> None:
+    assert tokens(f"Запис у п{apostrophe}ятницю на п{apostrophe}ять годин") == [
+        "запис",
+        "у",
+        "п'ятницю",
+        "на",
+        "5",
+        "годин",
+    ]
