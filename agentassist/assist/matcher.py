@@ -150,7 +150,11 @@ _LIGHT = frozenset(
 )
 _LIGHT_WEIGHT = 0.35
 _REORDER_PENALTY = 0.9
-NEGATIONS = frozenset({"not", "never", "cannot", "не", "нет", "ни", "ні", "nie", "nigdy", "никогда", "ніколи"})
+# "немає" and "нема" (Ukrainian), "нету" (Russian) deny what they follow as "нет" does: "вільного часу немає"
+# says the slot the line offers is not there.
+NEGATIONS = frozenset(
+    {"not", "never", "cannot", "не", "нет", "ни", "ні", "nie", "nigdy", "никогда", "ніколи", "немає", "нема", "нету"}
+)
 _NEGATION_PENALTY = 0.6
 _ABBREVIATIONS = {"zl": "zlotych", "руб": "рублей", "грн": "гривень", "eur": "euros", "min": "minut"}
 
