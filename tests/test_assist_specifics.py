@@ -350,3 +350,31 @@ def test_a_ukrainian_apostrophe_in_any_of_its_spellings_is_one_word(apostrophe: 
         "5",
         "годин",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [
+        ("The engineer comes at seven pm.", {7}),
+        ("The engineer comes at seven in the evening.", {7}),
+        ("Курьер приедет до девяти часов вечера.", {9}),
+        ("Курьер приедет в два часа дня.", {2}),
+        ("Кур'єр приїде до дев'ятої вечора.", {9}),
+        ("Кур'єр приїде до дев'яти вечора.", {9}),
+        ("Kurier będzie o siódmej wieczorem.", {7}),
+    ],
+)
+def test_a_cardinal_hour_with_a_part_of_the_day_is_a_clock_time(text: str, hours: set[int]) -> None:
+    got = figures(tokens(text))
+    assert got.hours == hours
+    assert not got.periods and not got.numbers
+
+
+def test_a_clock_time_said_as_another_changes_the_line_and_not_a_period() -> None:
+    line = tokens("Курьер приедет до девяти часов вечера.")
+    assert changed(line, tokens("Курьер приедет до семи часов вечера."))
+    assert not changed(line, tokens("Курьер будет до 21."))
+    assert not changed(tokens("We deliver until eight pm."), tokens("We deliver until eight in the evening."))
+    assert changed(tokens("We deliver until eight pm."), tokens("We deliver until six pm."))
+    # two days stay a period; "дня" is the afternoon only after the hour's unit
+    assert figures(tokens("Доставка займет два дня.")).lengths() == {2880}

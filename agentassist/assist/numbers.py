@@ -18,7 +18,7 @@ _UNITS: dict[int, str] = {
     6: "six шесть шести шість шести szesc szesciu",
     7: "seven семь семи сім семи siedem siedmiu",
     8: "eight восемь восьми вісім восьми osiem osmiu",
-    9: "nine девять девяти дев'ять девяти dziewiec dziewieciu",
+    9: "nine девять девяти дев'ять дев'яти dziewiec dziewieciu",
     10: "ten десять десяти десять десяти dziesiec dziesieciu",
     11: "eleven одиннадцать одиннадцати одинадцять jedenascie",
     12: "twelve двенадцать двенадцати дванадцять dwanascie",

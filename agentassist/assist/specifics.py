@@ -73,6 +73,15 @@ _HOUR_AFTER: dict[str, frozenset[str]] = {
     "ій": frozenset(("о", "об")),
     "ою": frozenset(("перед", "між", "і", "та")),
 }
+# A cardinal hour said with the part of the day is a clock time, not a period or a bare number: "six pm",
+# "до восьми часов вечера", "о сьомій годині вечора" is read above, "o szóstej wieczorem" too; "до 8 часов
+# вечера" was eight hours long. The number, at most one unit of hours ("часов", "годин", "o'clock"), then
+# one of these words. "дня" is the afternoon only after the hour's unit ("в три часа дня"): alone, "два
+# дня" are two days.
+_DAY_PARTS = frozenset(
+    ("am", "pm", "утра", "вечера", "ночи", "ранку", "вечора", "ночі", "rano", "wieczorem", "wieczor", "nocy")
+)
+_DAY_PARTS_AFTER_HOURS = frozenset(("дня", "morning", "evening", "afternoon", "night"))
 _HOUR_FORMS: dict[str, tuple[int, str]] = {}
 for _i, _stem in enumerate(_PL_HOURS.split()):
     _HOUR_FORMS[("drugi" if _stem == "drug" else _stem) + "ej"] = (_i + 1, "ej")
@@ -153,8 +162,12 @@ def figures(toks: Sequence[str]) -> Figures:
     months: set[int] = set()
     taken: set[int] = set()  # numbers read as a period's
     toks = _colloquial([str(_COLLECTIVE[t]) if t in _COLLECTIVE else t for t in toks])
+    clock = _clock_times(toks)
+    taken.update(clock)
     for i, tok in enumerate(toks):
         unit = _UNIT.get(tok)
+        if i in taken:
+            continue
         if tok in _HALVES:
             periods.add((_MINUTES[_HALVES[tok]] / 2, None))
         elif unit is not None:
@@ -191,7 +204,26 @@ def figures(toks: Sequence[str]) -> Figures:
     )
     if any(_half_amount(toks, i) for i, t in enumerate(toks) if t in _HALF_AMOUNT):
         numbers.add(50)
-    return Figures(frozenset(numbers), frozenset(periods), frozenset(months), hours)
+    return Figures(frozenset(numbers), frozenset(periods), frozenset(months), hours | set(clock.values()))
+
+
+def _clock_times(toks: Sequence[str]) -> dict[int, int]:
+    """The cardinal hours said with a part of the day (``_DAY_PARTS``), by the index of each token they
+    take (the number and its unit), as hours on a 12-hour dial."""
+    out: dict[int, int] = {}
+    for i, tok in enumerate(toks):
+        if not tok.isdigit() or not 1 <= int(tok) <= 24:
+            continue
+        unit = i + 1 < len(toks) and (_UNIT.get(toks[i + 1]) == "hour" or toks[i + 1] == "o'clock")
+        after = [t for t in toks[i + 2 if unit else i + 1 :][:3] if t not in ("in", "the")][:1]
+        part = bool(after) and (
+            after[0] in _DAY_PARTS or (after[0] in _DAY_PARTS_AFTER_HOURS and (unit or after[0] != "дня"))
+        )
+        if part:
+            out[i] = int(tok) % 12
+            if unit:
+                out[i + 1] = int(tok) % 12
+    return out
 
 
 def _half_amount(toks: Sequence[str], i: int) -> bool:
