@@ -378,3 +378,10 @@ def test_a_clock_time_said_as_another_changes_the_line_and_not_a_period() -> Non
     assert changed(tokens("We deliver until eight pm."), tokens("We deliver until six pm."))
     # two days stay a period; "дня" is the afternoon only after the hour's unit
     assert figures(tokens("Доставка займет два дня.")).lengths() == {2880}
+
+
+def test_a_number_heard_at_a_lines_clock_hour_is_that_hour() -> None:
+    line = tokens("The pool is open from seven in the morning to nine at night.")
+    assert figures(tokens("We open at seven a.m.")).hours == {7}
+    assert not changed(line, tokens("Swimming starts at seven."))
+    assert changed(line, tokens("Swimming starts at eight."))

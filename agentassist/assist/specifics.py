@@ -215,7 +215,10 @@ def _clock_times(toks: Sequence[str]) -> dict[int, int]:
         if not tok.isdigit() or not 1 <= int(tok) <= 24:
             continue
         unit = i + 1 < len(toks) and (_UNIT.get(toks[i + 1]) == "hour" or toks[i + 1] == "o'clock")
-        after = [t for t in toks[i + 2 if unit else i + 1 :][:3] if t not in ("in", "the")][:1]
+        after = [t for t in toks[i + 2 if unit else i + 1 :][:3] if t not in ("in", "the")][:2]
+        if after in (["a", "m"], ["p", "m"]):  # "a.m.", "p.m."
+            after = ["am"]
+        after = after[:1]
         part = bool(after) and (
             after[0] in _DAY_PARTS or (after[0] in _DAY_PARTS_AFTER_HOURS and (unit or after[0] != "дня"))
         )
@@ -298,7 +301,10 @@ def changed(line: Sequence[str], heard: Sequence[str]) -> bool:
     if not (want.numbers or want.periods or want.months or want.hours):
         return False  # most lines: nothing to change, and this runs for every window against every line
     got = figures(heard)
-    numbers = bool(want.numbers - got.said()) and bool(got.numbers - want.said())
+    # a number heard at one of the line's clock hours is that hour ("from six a.m." for "from six in the morning")
+    numbers = bool(want.numbers - got.said()) and bool(
+        {n for n in got.numbers - want.said() if n % 12 not in want.hours}
+    )
     periods = bool(want.lengths() - got.lengths()) and bool(got.lengths() - want.lengths())
     months = bool(want.months - got.months) and bool(got.months - want.months)
     # a clock hour of the line heard as another ("do dwudziestej" for "do osiemnastej"); one heard as a
