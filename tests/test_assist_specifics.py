@@ -385,3 +385,9 @@ def test_a_number_heard_at_a_lines_clock_hour_is_that_hour() -> None:
     assert figures(tokens("We open at seven a.m.")).hours == {7}
     assert not changed(line, tokens("Swimming starts at seven."))
     assert changed(line, tokens("Swimming starts at eight."))
+
+
+def test_a_number_is_not_the_lines_clock_hour_when_the_sentence_has_another_part_of_the_day() -> None:
+    line = tokens("Мастер приедет в субботу с пяти до восьми вечера.")
+    assert changed(line, tokens("Мастер приедет в воскресенье с восьми до одиннадцати утра."))
+    assert not changed(line, tokens("Мастер будет в субботу с пяти до восьми."))

@@ -301,10 +301,11 @@ def changed(line: Sequence[str], heard: Sequence[str]) -> bool:
     if not (want.numbers or want.periods or want.months or want.hours):
         return False  # most lines: nothing to change, and this runs for every window against every line
     got = figures(heard)
-    # a number heard at one of the line's clock hours is that hour ("from six a.m." for "from six in the morning")
-    numbers = bool(want.numbers - got.said()) and bool(
-        {n for n in got.numbers - want.said() if n % 12 not in want.hours}
-    )
+    # a number heard at one of the line's clock hours is that hour ("from six a.m." for "from six in the
+    # morning"), unless the sentence says a clock hour of its own that the line lacks ("с девяти до двенадцати
+    # утра" for "с шести до девяти вечера": its nine is the morning's)
+    at_hour = set() if got.hours - want.hours else {n for n in got.numbers if n % 12 in want.hours}
+    numbers = bool(want.numbers - got.said()) and bool(got.numbers - want.said() - at_hour)
     periods = bool(want.lengths() - got.lengths()) and bool(got.lengths() - want.lengths())
     months = bool(want.months - got.months) and bool(got.months - want.months)
     # a clock hour of the line heard as another ("do dwudziestej" for "do osiemnastej"); one heard as a
