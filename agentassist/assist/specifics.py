@@ -74,9 +74,9 @@ _HOUR_AFTER: dict[str, frozenset[str]] = {
     "ою": frozenset(("перед", "між", "і", "та")),
 }
 # A cardinal hour said with the part of the day is a clock time, not a period or a bare number: "six pm",
-# "до восьми часов вечера", "о сьомій годині вечора" is read above, "o szóstej wieczorem" too; "до 8 часов
-# вечера" was eight hours long. The number, at most one unit of hours ("часов", "годин", "o'clock"), then
-# one of these words. "дня" is the afternoon only after the hour's unit ("в три часа дня"): alone, "два
+# "seven in the evening", "до восьми часов вечера" (which was read as eight hours long), "до дев'яти
+# вечора"; the ordinal hours ("o szóstej wieczorem", "о сьомій вечора") are read by _HOUR_FORMS below. The
+# number, at most one unit of hours ("часов", "годин", "o'clock"), then one of these words. "дня" is the afternoon only after the hour's unit ("в три часа дня"): alone, "два
 # дня" are two days.
 _DAY_PARTS = frozenset(
     ("am", "pm", "утра", "вечера", "ночи", "ранку", "вечора", "ночі", "rano", "wieczorem", "wieczor", "nocy")
@@ -160,7 +160,7 @@ def figures(toks: Sequence[str]) -> Figures:
     numbers: set[int] = set()
     periods: set[tuple[float, int | None]] = set()
     months: set[int] = set()
-    taken: set[int] = set()  # numbers read as a period's
+    taken: set[int] = set()  # numbers read as a period's or a clock time's
     toks = _colloquial([str(_COLLECTIVE[t]) if t in _COLLECTIVE else t for t in toks])
     clock = _clock_times(toks)
     taken.update(clock)
