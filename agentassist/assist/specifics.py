@@ -76,8 +76,8 @@ _HOUR_AFTER: dict[str, frozenset[str]] = {
 # A cardinal hour said with the part of the day is a clock time, not a period or a bare number: "six pm",
 # "seven in the evening", "до восьми часов вечера" (which was read as eight hours long), "до дев'яти
 # вечора"; the ordinal hours ("o szóstej wieczorem", "о сьомій вечора") are read by _HOUR_FORMS below. The
-# number, at most one unit of hours ("часов", "годин", "o'clock"), then one of these words. "дня" is the afternoon only after the hour's unit ("в три часа дня"): alone, "два
-# дня" are two days.
+# number, at most one unit of hours ("часов", "годин", "o'clock"), then one of these words. "дня" is the
+# afternoon only after the hour's unit ("в три часа дня"): alone, "два дня" are two days.
 _DAY_PARTS = frozenset(
     ("am", "pm", "утра", "вечера", "ночи", "ранку", "вечора", "ночі", "rano", "wieczorem", "wieczor", "nocy")
 )
