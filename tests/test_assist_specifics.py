@@ -273,7 +273,7 @@ def test_a_partial_tick_of_a_compliance_line_is_withdrawn_when_its_final_says_ot
     ],
 )
 def test_a_half_of_an_amount_is_fifty_per_cent_not_a_half_hour_or_a_clock_time(text: str, numbers: set[int]) -> None:
-    assert figures(tokens(text)).numbers == numbers
+    assert figures(tokens(text)).said() == numbers
 
 
 def test_a_percentage_said_as_a_half_keeps_or_changes_the_lines_figure() -> None:
@@ -316,3 +316,78 @@ def test_a_clock_hour_said_as_another_changes_the_line_and_the_same_hour_in_othe
     assert not changed(line, tokens("Auto oddaje Pan do 17, potem jest kara."))
     uk = tokens("Ключі треба повернути до шістнадцятої.")
     assert changed(uk, tokens("Ключі треба повернути до двадцятої."))
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("Знижка діє для дітей до чотирнадцяти років.", {14}),
+        ("Скидка действует для детей до шестнадцати лет.", {16}),
+        ("Zniżka obowiązuje od siedemnastu lat.", {17}),
+        ("Курс для тих, кому виповнилося вісімнадцять.", {18}),
+    ],
+)
+def test_the_teens_are_numbers_in_their_oblique_cases_too(text: str, numbers: set[int]) -> None:
+    assert figures(tokens(text)).said() == numbers
+
+
+def test_one_of_is_a_choice_not_a_figure() -> None:
+    line = tokens("Дітей до шістнадцяти років пускаємо тільки з одним з батьків або опікуном.")
+    assert figures(tokens("Підпис одного з батьків обов'язковий.")).numbers == set()
+    assert figures(tokens("Call one of our engineers.")).numbers == set()
+    assert figures(tokens("Jedna z opcji kosztuje jeden złoty.")).numbers == {1}
+    assert not missing(tokens("Прийдіть з одним з батьків на примірку."), tokens("Прийдіть з мамою на примірку."))
+    assert [m.split()[0] for m in missing(line, tokens("Дітей пускаємо тільки з батьками або опікуном."))] == ["16"]
+
+
+@pytest.mark.parametrize("apostrophe", ["'", "’", "ʼ", "‘", "`"])
+def test_a_ukrainian_apostrophe_in_any_of_its_spellings_is_one_word(apostrophe: str) -> None:
+    assert tokens(f"Запис у п{apostrophe}ятницю на п{apostrophe}ять годин") == [
+        "запис",
+        "у",
+        "п'ятницю",
+        "на",
+        "5",
+        "годин",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [
+        ("The engineer comes at seven pm.", {7}),
+        ("The engineer comes at seven in the evening.", {7}),
+        ("Курьер приедет до девяти часов вечера.", {9}),
+        ("Курьер приедет в два часа дня.", {2}),
+        ("Кур'єр приїде до дев'ятої вечора.", {9}),
+        ("Кур'єр приїде до дев'яти вечора.", {9}),
+        ("Kurier będzie o siódmej wieczorem.", {7}),
+    ],
+)
+def test_a_cardinal_hour_with_a_part_of_the_day_is_a_clock_time(text: str, hours: set[int]) -> None:
+    got = figures(tokens(text))
+    assert got.hours == hours
+    assert not got.periods and not got.numbers
+
+
+def test_a_clock_time_said_as_another_changes_the_line_and_not_a_period() -> None:
+    line = tokens("Курьер приедет до девяти часов вечера.")
+    assert changed(line, tokens("Курьер приедет до семи часов вечера."))
+    assert not changed(line, tokens("Курьер будет до 21."))
+    assert not changed(tokens("We deliver until eight pm."), tokens("We deliver until eight in the evening."))
+    assert changed(tokens("We deliver until eight pm."), tokens("We deliver until six pm."))
+    # two days stay a period; "дня" is the afternoon only after the hour's unit
+    assert figures(tokens("Доставка займет два дня.")).lengths() == {2880}
+
+
+def test_a_number_heard_at_a_lines_clock_hour_is_that_hour() -> None:
+    line = tokens("The pool is open from seven in the morning to nine at night.")
+    assert figures(tokens("We open at seven a.m.")).hours == {7}
+    assert not changed(line, tokens("Swimming starts at seven."))
+    assert changed(line, tokens("Swimming starts at eight."))
+
+
+def test_a_number_is_not_the_lines_clock_hour_when_the_sentence_has_another_part_of_the_day() -> None:
+    line = tokens("Мастер приедет в субботу с пяти до восьми вечера.")
+    assert changed(line, tokens("Мастер приедет в воскресенье с восьми до одиннадцати утра."))
+    assert not changed(line, tokens("Мастер будет в субботу с пяти до восьми."))

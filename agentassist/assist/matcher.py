@@ -150,13 +150,23 @@ _LIGHT = frozenset(
 )
 _LIGHT_WEIGHT = 0.35
 _REORDER_PENALTY = 0.9
-NEGATIONS = frozenset({"not", "never", "cannot", "не", "нет", "ни", "ні", "nie", "nigdy", "никогда", "ніколи"})
+# "немає" and "нема" (Ukrainian), "нету" (Russian) deny what they follow as "нет" does: "вільного часу немає"
+# says the slot the line offers is not there.
+NEGATIONS = frozenset(
+    {"not", "never", "cannot", "не", "нет", "ни", "ні", "nie", "nigdy", "никогда", "ніколи", "немає", "нема", "нету"}
+)
 _NEGATION_PENALTY = 0.6
 _ABBREVIATIONS = {"zl": "zlotych", "руб": "рублей", "грн": "гривень", "eur": "euros", "min": "minut"}
 
 
+# Ukrainian writes its apostrophe ("п'ятниця") as ', ’ or ʼ (the modifier letter its orthography
+# prescribes), and keyboards give ‘ or `: as anything but ' the word splits in two ("п", "ятниця") or, as
+# ʼ (a letter to Unicode), stays one word that matches none of the line's, so "пʼять" was not "п'ять".
+_APOSTROPHES = str.maketrans({"ʼ": "'", "‘": "'", "`": "'", "′": "'"})
+
+
 def tokens(text: str) -> list[str]:
-    t = normalize(text).replace("’", "'")
+    t = normalize(text.translate(_APOSTROPHES)).replace("’", "'")
     out: list[str] = []
     for tok in t.translate(_FOLD).split():
         if "'" in tok:

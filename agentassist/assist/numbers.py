@@ -18,7 +18,7 @@ _UNITS: dict[int, str] = {
     6: "six шесть шести шість шести szesc szesciu",
     7: "seven семь семи сім семи siedem siedmiu",
     8: "eight восемь восьми вісім восьми osiem osmiu",
-    9: "nine девять девяти дев'ять девяти dziewiec dziewieciu",
+    9: "nine девять девяти дев'ять дев'яти dziewiec dziewieciu",
     10: "ten десять десяти десять десяти dziesiec dziesieciu",
     11: "eleven одиннадцать одиннадцати одинадцять jedenascie",
     12: "twelve двенадцать двенадцати дванадцять dwanascie",
@@ -59,7 +59,21 @@ def _table(groups: dict[int, str]) -> dict[str, int]:
     return {word: value for value, words in groups.items() for word in words.split()}
 
 
-_SMALL = _table(_UNITS)
+# The teens' oblique forms, made from the nominatives ("до восемнадцати лет", "до вісімнадцяти років",
+# "od osiemnastu lat"): unlisted, "вісімнадцяти" stayed a word and was no figure at all.
+_TEEN_CASES = (("надцать", ("надцати", "надцатью")), ("надцять", ("надцяти", "надцятьох")), ("nascie", ("nastu",)))
+
+
+def _with_teen_cases(table: dict[str, int]) -> dict[str, int]:
+    out = dict(table)
+    for word, number in table.items():
+        for ending, forms in _TEEN_CASES:
+            if word.endswith(ending):
+                out.update((word[: -len(ending)] + form, number) for form in forms)
+    return out
+
+
+_SMALL = _with_teen_cases(_table(_UNITS))
 _TEN = _table(_TENS)
 _HUND = _table(_HUNDREDS)
 

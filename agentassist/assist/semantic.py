@@ -237,6 +237,9 @@ def coverage(
 # a negation followed by these is a polite request, not a denial ("не могли бы вы назвать ...")
 # ("не мог бы"); "не могу" is a denial
 _POLITE = ("могл", "змогл", "хотел", "хотіл")
+# a negation in an indirect question asks, it denies nothing: "перевірити, чи нема алергії" (check whether
+# there is an allergy), "sprawdzić, czy nie ma uczulenia", "узнать, нет ли аллергии"
+_WHETHER = frozenset(("чи", "czy"))
 # a negation before a comparative is a bound, not a denial: "не пізніше ніж за десять днів" is "within
 # ten days", "no later than", "nie później niż", "не более" (uk-20 in assist_cases_v2 lost its term step)
 _BOUND = (
@@ -326,6 +329,8 @@ def negations_at(
     for j in range(start, end):
         after = heard[j + 1] if j + 1 < len(heard) else ""
         if heard[j] not in NEGATIONS or after.startswith(_POLITE) or after == "мог" or after in _BOUND:
+            continue
+        if (j and heard[j - 1] in _WHETHER) or after == "ли":
             continue
         if conditions and _condition(heard, j, clauses):
             continue

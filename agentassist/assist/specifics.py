@@ -73,6 +73,15 @@ _HOUR_AFTER: dict[str, frozenset[str]] = {
     "ій": frozenset(("о", "об")),
     "ою": frozenset(("перед", "між", "і", "та")),
 }
+# A cardinal hour said with the part of the day is a clock time, not a period or a bare number: "six pm",
+# "seven in the evening", "до восьми часов вечера" (which was read as eight hours long), "до дев'яти
+# вечора"; the ordinal hours ("o szóstej wieczorem", "о сьомій вечора") are read by _HOUR_FORMS below. The
+# number, at most one unit of hours ("часов", "годин", "o'clock"), then one of these words. "дня" is the
+# afternoon only after the hour's unit ("в три часа дня"): alone, "два дня" are two days.
+_DAY_PARTS = frozenset(
+    ("am", "pm", "утра", "вечера", "ночи", "ранку", "вечора", "ночі", "rano", "wieczorem", "wieczor", "nocy")
+)
+_DAY_PARTS_AFTER_HOURS = frozenset(("дня", "morning", "evening", "afternoon", "night"))
 _HOUR_FORMS: dict[str, tuple[int, str]] = {}
 for _i, _stem in enumerate(_PL_HOURS.split()):
     _HOUR_FORMS[("drugi" if _stem == "drug" else _stem) + "ej"] = (_i + 1, "ej")
@@ -120,6 +129,10 @@ _SPAN = frozenset(
     ("a", "an", "for", "within", "per", "за", "через", "течение", "протягом", "впродовж", "на", "przez", "ciagu",
      "za", "na", "po")
 )  # fmt: skip
+# "one of" is a choice, not a count: "лише у присутності одного з батьків" (one of the parents), "jedna z
+# tych opcji", "one of our engineers". Read as the figure 1, a line saying it was heard without its figure
+# whenever the sentence said "with a parent" instead, and a compliance line said whole was left unsure.
+_PARTITIVE = frozenset(("of", "из", "изо", "з", "із", "зі", "серед", "среди", "z", "ze", "sposrod"))
 # "an hour and a half", "час с половиной", "годину з половиною", "godzinę i pół"
 _AND_A_HALF = frozenset(("half", "половиной", "половиною", "pol"))
 
@@ -147,10 +160,14 @@ def figures(toks: Sequence[str]) -> Figures:
     numbers: set[int] = set()
     periods: set[tuple[float, int | None]] = set()
     months: set[int] = set()
-    taken: set[int] = set()  # numbers read as a period's
+    taken: set[int] = set()  # numbers read as a period's or a clock time's
     toks = _colloquial([str(_COLLECTIVE[t]) if t in _COLLECTIVE else t for t in toks])
+    clock = _clock_times(toks)
+    taken.update(clock)
     for i, tok in enumerate(toks):
         unit = _UNIT.get(tok)
+        if i in taken:
+            continue
         if tok in _HALVES:
             periods.add((_MINUTES[_HALVES[tok]] / 2, None))
         elif unit is not None:
@@ -175,7 +192,11 @@ def figures(toks: Sequence[str]) -> Figures:
             previous = toks[i - 1] if i else ""
             if tok not in _AMBIGUOUS or previous.isdigit() or previous == "of":
                 months.add(_MONTH[tok])
-    numbers.update(int(t) for j, t in enumerate(toks) if t.isdigit() and j not in taken)
+    numbers.update(
+        int(t)
+        for j, t in enumerate(toks)
+        if t.isdigit() and j not in taken and not (t == "1" and toks[j + 1 : j + 2] and toks[j + 1] in _PARTITIVE)
+    )
     hours = frozenset(
         _HOUR_FORMS[t][0] % 12
         for i, t in enumerate(toks)
@@ -183,7 +204,29 @@ def figures(toks: Sequence[str]) -> Figures:
     )
     if any(_half_amount(toks, i) for i, t in enumerate(toks) if t in _HALF_AMOUNT):
         numbers.add(50)
-    return Figures(frozenset(numbers), frozenset(periods), frozenset(months), hours)
+    return Figures(frozenset(numbers), frozenset(periods), frozenset(months), hours | set(clock.values()))
+
+
+def _clock_times(toks: Sequence[str]) -> dict[int, int]:
+    """The cardinal hours said with a part of the day (``_DAY_PARTS``), by the index of each token they
+    take (the number and its unit), as hours on a 12-hour dial."""
+    out: dict[int, int] = {}
+    for i, tok in enumerate(toks):
+        if not tok.isdigit() or not 1 <= int(tok) <= 24:
+            continue
+        unit = i + 1 < len(toks) and (_UNIT.get(toks[i + 1]) == "hour" or toks[i + 1] == "o'clock")
+        after = [t for t in toks[i + 2 if unit else i + 1 :][:3] if t not in ("in", "the")][:2]
+        if after in (["a", "m"], ["p", "m"]):  # "a.m.", "p.m."
+            after = ["am"]
+        after = after[:1]
+        part = bool(after) and (
+            after[0] in _DAY_PARTS or (after[0] in _DAY_PARTS_AFTER_HOURS and (unit or after[0] != "дня"))
+        )
+        if part:
+            out[i] = int(tok) % 12
+            if unit:
+                out[i + 1] = int(tok) % 12
+    return out
 
 
 def _half_amount(toks: Sequence[str], i: int) -> bool:
@@ -258,7 +301,11 @@ def changed(line: Sequence[str], heard: Sequence[str]) -> bool:
     if not (want.numbers or want.periods or want.months or want.hours):
         return False  # most lines: nothing to change, and this runs for every window against every line
     got = figures(heard)
-    numbers = bool(want.numbers - got.said()) and bool(got.numbers - want.said())
+    # a number heard at one of the line's clock hours is that hour ("from six a.m." for "from six in the
+    # morning"), unless the sentence says a clock hour of its own that the line lacks ("с девяти до двенадцати
+    # утра" for "с шести до девяти вечера": its nine is the morning's)
+    at_hour = set() if got.hours - want.hours else {n for n in got.numbers if n % 12 in want.hours}
+    numbers = bool(want.numbers - got.said()) and bool(got.numbers - want.said() - at_hour)
     periods = bool(want.lengths() - got.lengths()) and bool(got.lengths() - want.lengths())
     months = bool(want.months - got.months) and bool(got.months - want.months)
     # a clock hour of the line heard as another ("do dwudziestej" for "do osiemnastej"); one heard as a
