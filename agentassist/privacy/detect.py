@@ -75,6 +75,12 @@ _ISSUED = re.compile(r"220[0-4]|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720|[3-6
 # industries that issue no payment card (ISO/IEC 7812): 7 petroleum and loyalty schemes, 89 telecommunications (a
 # SIM's ICCID): a number beginning so is no card whatever names it ("my Clubcard number", "the SIM on the card holder")
 _NO_CARD = re.compile(r"7|89")
+# a payment card's number named as such, or a scheme's name: more than a card as a thing ("the card they left")
+_CARD_NUMBER = re.compile(
+    r"\b(?:card (?:number|no|details)|(?:credit|debit|payment|bank) card|visa|mastercard|master card|amex|maestro"
+    r"|american express|номер\w* карт\w*|карт\w* номер|номер\w* картк\w*|картк\w* номер|(?:кредитн|дебетов|банковск"
+    r"|банківськ)\w* карт\w*|виза|віза|мастеркард\w*|numer\w* kart\w*|kart\w* (?:kredytow|debetow|platnicz)\w*)\b"
+)
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
 _LAST_DIGITS = 4  # "the last four are 6467": a card's last group said again
 _ASIDE_WORDS = 12  # ... and, where the digits alone make a card, an aside of this many words (a sentence at most)
@@ -501,7 +507,9 @@ def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int
     named = named_before(folded, chain[0].start, before)
     if named == OTHER:  # "DPD tracking number 1550 6023 7781 42"
         long = sum(len(i.digits) for i in chain) > CARD_DIGITS[1]  # "my account is 6110 9010 ... 74": all of it
-        document = _document(folded, chain[0].start) and not cues(CARD, folded)  # "policy number 4021 ..."
+        # "policy number 4021 ...": a document's number, unless a card's number is named too; a card said only as
+        # what the number is printed on ("the parcel number on the card they left") does not make it a card's
+        document = _document(folded, chain[0].start) and not _CARD_NUMBER.search(folded)
         windows = [(i, j) for i, j in windows if issued(_joined(chain[i:j])) and not long and not document]
     elif named != CARD and not (before.said or before.asked & {CARD, EXPIRY, CVV}):
         windows = [(i, j) for i, j in windows if issued(_joined(chain[i:j]))]  # "ТТН 2045 0871 2366 45"

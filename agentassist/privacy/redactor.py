@@ -51,6 +51,9 @@ PARTIAL_RUN_DIGITS = 7  # a partial with this many digits in a row may be part o
 READ_BACK_DIGITS = 4  # a card number's piece said again ("5163 1557, yes"): as long as a group at least
 REVISION_RUN_DIGITS = 12  # a revision merges a turn's pieces: this many digits in a row are most of a card
 _BEGUN_DIGITS = 8  # digits a speaker said in the last finals, with nothing said of card data: a card begun maybe
+WINDOW_S = 30.0  # a card window stays open this long after the last final with card data (a payment's pause)
+WINDOW_GROUPS = 3  # ... takes at most this many groups of four in a row: a piece of a card, not a whole one
+WINDOW_GAP_S = 6.0  # ... and reaches back into the speaker's final just before, this close before the card data
 _CARD_FIRST = "234569"  # a card's first digit: Mir, Amex/JCB, Visa, Mastercard, Discover, national schemes (9)
 
 
@@ -239,6 +242,7 @@ class Redactor:
             _dictated(view, self.context_s)
             _echoes_carded(view)
             _grouped_over(view, self.context_s)
+            _card_window(view)
         self.whole = {s.key: list(s.spans) for s in view}  # a revision's where one came, else its final's
         # a final not revised keeps what the revisions around it showed it held, apart from its own spans:
         # a view with only some of a turn's revisions in may read its digits as no final did (a card's group
@@ -269,6 +273,7 @@ class Redactor:
         _dictated(self._said, self.context_s)
         _echoes_carded(self._said)
         _grouped_over(self._said, self.context_s)
+        _card_window(self._said)
         return {s.key: list(s.spans) for s in self._said if s is said or s.spans != before[s]}
 
     def _read(
@@ -433,6 +438,76 @@ def _grouped_over(finals: list[_Said], context_s: float) -> None:
                     continue
                 groups.append((said, chain))
         _card_of_groups(groups)
+
+
+def _card_window(finals: list[_Said]) -> None:
+    """The card window: once a speaker said card data in a final (a card, its expiry or its code found by any rule),
+    the groups of digits that speaker says around it while the payment goes on are the card's, whatever words are
+    between them (a restart: "1971, oh hang on, I've swapped those round, 1791 6112 ..."; a resumption: "where was I,
+    2837, then 6428 ..."; a group said again). The window covers the final with card data itself, the final of the
+    same speaker just before it where that one ended on its digits (only fillers after: "5167 2837, uh,"), and the
+    finals after it until the card, the expiry and the code have all been given and a final with none of them follows,
+    or :data:`WINDOW_S` pass with no card data. A card's group is what is taken: groups of four digits said as such,
+    or four digits and more said one by one; a number named as another thing (an order, a phone, a reference), an
+    amount, a date, years, or three digits (a code's length: the code rules decide those) is not."""
+    by_channel: dict[str, list[_Said]] = {}
+    for final in finals:
+        by_channel.setdefault(final.channel, []).append(final)
+    for mine in by_channel.values():
+        last_data: float | None = None  # when the window was last fed: the end of the last final with card data
+        given: set[str] = set()
+        for n, said in enumerate(mine):
+            kinds = {x.kind for x in said.spans if x.kind in KINDS}
+            if kinds:
+                if last_data is None or said.start_s - last_data > WINDOW_S:
+                    given = set()
+                    if n and said.start_s - mine[n - 1].end_s <= WINDOW_GAP_S:
+                        _window_groups(mine[n - 1], tail_only=True)
+                given |= kinds
+                last_data = said.end_s
+                _window_groups(said)
+            elif last_data is not None and said.start_s - last_data <= WINDOW_S:
+                if {CARD, EXPIRY, CVV} <= given:
+                    last_data = None  # all of it given and the talk moved on: the window closes
+                    continue
+                _window_groups(said)
+
+
+def _window_groups(said: _Said, tail_only: bool = False) -> None:
+    """Mask as card data the card's groups in ``said`` that no span holds yet (:func:`_card_window`); ``tail_only``:
+    only a number the final ends on, with nothing but fillers after it."""
+    folded = fold(said.text)
+    found = chains(folded, items(said.text))
+    if tail_only:
+        if not found or not fillers_only(folded[found[-1][-1].end :]):
+            return
+        found = found[-1:]
+    for chain in found:
+        whole = _whole_of(chain)
+        if _overlaps(whole, said.spans) or not _card_group(folded, chain):
+            continue
+        _add(said, [Span(CARD, whole.start, whole.end)])
+
+
+def _card_group(folded: str, chain: list[Item]) -> bool:
+    """Whether ``chain`` reads as a card's group or groups: four digits to a group, or four and more one by one;
+    not named as another thing, an amount, a date, a decimal or years."""
+    grouped = all(len(i.digits) == READ_BACK_DIGITS for i in chain)
+    single = len(chain) >= READ_BACK_DIGITS and all(len(i.digits) == 1 for i in chain)
+    if not (grouped or single) or (grouped and len(chain) > WINDOW_GROUPS):
+        return False  # a whole card's digits are for the card rules to judge (its scheme, its check digit)
+    whole = _whole_of(chain)
+    if "/" in folded[whole.start : whole.end]:
+        return False  # "04/28" heard as one number: a month and a year, never a card's group
+    # one group alone beginning "00" is no phone (ordinary() reads a run so): "where was I, 0032, then ..."
+    other = named_before(folded, chain[0].start, NOTHING) == OTHER if len(chain) == 1 else _other_number(folded, chain, NOTHING)
+    if other or paid(folded, chain) or amount(chain) or (len(chain) == 1 and _year_alone(chain[0])):
+        return False
+    return not any(folded[a.end : b.start] in (".", ",") and len(b.digits) <= 2 for a, b in pairwise(chain))
+
+
+def _year_alone(item: Item) -> bool:
+    return len(item.digits) == READ_BACK_DIGITS and item.digits[:2] in ("19", "20")
 
 
 def _card_of_groups(groups: list[tuple[_Said, list[Item]]]) -> None:
