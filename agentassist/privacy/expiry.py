@@ -74,6 +74,7 @@ LONG_DIGITS = 13
 _DATE_DIGITS = 8  # a date said as one run of digits: DDMMYYYY
 _PARTS_WORDS = 4  # "month seven and the year is twenty-eight": the year's word and the words around it
 CORRECTION_WORDS = 3  # "12/26, no, sorry, 12/27": a correction takes this many words at most
+_BOTH_NAMED_WORDS = 3  # "the date and the code": an expiry's cue this close before a code's names both of them
 _RETAKEN_WORDS = 8  # "04/27, hmm, no, that's the old one, 04/28": a correction with its reason, a month and a year
 
 
@@ -139,6 +140,15 @@ def _thousands(folded: str, piece: list[Item]) -> bool:
     if len(piece) < 2 or piece[0].spoken or len(piece[0].digits) > 3:
         return False
     return all(len(i.digits) == 3 and not i.spoken and folded[a.end : i.start] == " " for a, i in pairwise(piece))
+
+
+def _decimal(folded: str, piece: list[Item], k: int) -> bool:
+    """Whether ``piece``'s first ``k`` items end on a decimal point or comma with two digits after it and no space
+    ("249.50", "249,50"): an amount with its cents, written so by a recognizer (a code is never written so)."""
+    end = piece[k - 1].end
+    if k < len(piece) and piece[k].start == end + 1 and folded[end] in ".," and len(piece[k].digits) == 2:
+        return True
+    return k > 1 and folded[piece[k - 2].end] in ".," and piece[k - 1].start == piece[k - 2].end + 1
 
 
 def _amount(folded: str, piece: list[Item], k: int) -> bool:
@@ -340,6 +350,17 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
             again = _corrected(folded, spans, at) or _retaken(folded, spans, piece)
             if (
                 expiry_at >= 0
+                and code_at > expiry_at
+                and words_between(folded, expiry_at, code_at) <= _BOTH_NAMED_WORDS
+                and (k := _expiry(piece))
+                and k < len(piece)
+                and code_items(piece[k:]) == len(piece) - k
+            ):
+                # both named, then both said ("the date and the code, 09 27 714", "дата с кодом"): the month and
+                # the year first, the code after them (the code is read on the next turn of this loop)
+                kind = EXPIRY
+            elif (
+                expiry_at >= 0
                 and expiry_at >= code_at
                 and (k := _expiry(piece) or _year(piece, folded, card) or (retracted == EXPIRY and len(piece)))
             ):
@@ -364,6 +385,8 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
                 and not UNIT.match(folded, piece[-1].end)  # "249,99 zł": an amount's whole and its cents
             ):
                 kind = CVV
+            if kind == CVV and _decimal(folded, piece, k):
+                kind = ""  # "take 249.50 off it": an amount with its cents is never a code
             if not kind:
                 break
             spans.append(Span(kind, at, piece[k - 1].end))
