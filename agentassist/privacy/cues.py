@@ -145,6 +145,7 @@ OTHER_CUE = re.compile(
     r"|zamowieni\w*|faktur\w*|umow\w*|rachun\w*|konto|konta|kontem|zgloszeni\w*|przesylk\w*|paczk\w*|pesel|nip"
     r"|membership|subscription|gym|абонемент\w*|спортзал\w*|karnet\w*|abonament\w*|silowni\w*"
     r"|payment reference|назначени\w* платеж\w*|призначенн\w* платеж\w*|tytul\w* (?:przelewu|platnosci)"
+    r"|лицензи\w*|ліцензі\w*|licencj\w*|rozliczeniow\w*|routing|sort code"
     r"|meter|счетчик\w*|счётчик\w*|лічильник\w*|licznik\w*|рнокпп"
     # a complaint's number ("номер претензии", "numer reklamacji"), not a complaint alone (a card may follow)
     r"|complaint (?:number|no|id|reference)|жалобы|претензии|рекламации|скарги|претензії|рекламації|reklamacji"
