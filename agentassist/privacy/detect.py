@@ -81,6 +81,7 @@ _CARD_NUMBER = re.compile(
     r"|american express|номер\w* карт\w*|карт\w* номер|номер\w* картк\w*|картк\w* номер|(?:кредитн|дебетов|банковск"
     r"|банківськ)\w* карт\w*|виза|віза|мастеркард\w*|numer\w* kart\w*|kart\w* (?:kredytow|debetow|platnicz)\w*)\b"
 )
+_SLASHED = re.compile(r"(?:(?<=\A)|(?<=[\s,;]))[\s,;]*(?:0?[1-9]|1[0-2])/(?:\d{2}|20\d{2})(?!\d)")  # "06/28", "1/2029"
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
 _LAST_DIGITS = 4  # "the last four are 6467": a card's last group said again
 _ASIDE_WORDS = 12  # ... and, where the digits alone make a card, an aside of this many words (a sentence at most)
@@ -364,7 +365,25 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
     rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
     rest = sorted(rest + months(folded, found), key=lambda i: i.start)
     spans = sorted(cards + expiries_and_codes(folded, rest, before, cards), key=lambda s: s.start)
-    return tuple(_adjacent_joined(folded, _whole(chains(folded, said), spans)))
+    return tuple(_slashed_apart(folded, _adjacent_joined(folded, _whole(chains(folded, said), spans))))
+
+
+def _slashed_apart(folded: str, spans: list[Span]) -> list[Span]:
+    """A month and a year written with a slash ("06/28", "1/29") are an expiry, never a card's digits: a card span
+    that ends with one (a card of an odd length the rules read on into it: "5531 22554 5491 1298, 06/28") is cut
+    before it, and one that is only that is an expiry. A recognizer writes a card's groups apart, never so."""
+    out: list[Span] = []
+    for span in spans:
+        m = _SLASHED.search(folded, span.start, span.end) if span.kind == CARD else None
+        if m is None or m.end() != span.end:
+            out.append(span)
+        elif m.start() == span.start:
+            out.append(Span(EXPIRY, span.start, span.end))
+        else:
+            cut = m.start() + len(m.group(0)) - len(m.group(0).lstrip(" ,;"))
+            head = folded[span.start : m.start()].rstrip(" ,;")
+            out += [Span(CARD, span.start, span.start + len(head)), Span(EXPIRY, cut, span.end)]
+    return out
 
 
 def _adjacent_joined(folded: str, spans: list[Span]) -> list[Span]:
