@@ -82,6 +82,8 @@ _CARD_NUMBER = re.compile(
     r"|банківськ)\w* карт\w*|виза|віза|мастеркард\w*|numer\w* kart\w*|kart\w* (?:kredytow|debetow|platnicz)\w*)\b"
 )
 _SLASHED = re.compile(r"(?:(?<=\A)|(?<=[\s,;]))[\s,;]*(?:0?[1-9]|1[0-2])/(?:\d{2}|20\d{2})(?!\d)")  # "06/28", "1/2029"
+_DOCUMENT_REACH = 20  # characters before "number" a document's name may end in ("tracking and parcel number")
+_PRINTED_ON = re.compile(r"\b(?:number|no|номер\w*|numer\w*)(?:\s+[^\W\d_]+)?\s+(?:on|from|of|на|з|с|na|z|ze)\s+(?:(?:the|a|that|this|their|your|my)\s+)?$")
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
 _LAST_DIGITS = 4  # "the last four are 6467": a card's last group said again
 _ASIDE_WORDS = 12  # ... and, where the digits alone make a card, an aside of this many words (a sentence at most)
@@ -238,12 +240,23 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     # an amount between is what the card's cue was about ("оплатил картой 1 200 гривень, номер чека ...")
     spent = card_at >= 0 and any(card_at <= i.start and i.end <= at and paid(folded, [i]) for i in items(folded))
     if card_at > other_at and words_between(folded, card_at, at) <= _CARD_CUE_WORDS and not spent:
-        return CARD
+        if not _printed_on(folded, card_at):
+            return CARD
+        other_at = card_at  # "the parcel number on the card they left": the card is where the number is, not what
     if other_at >= 0 or OTHER in before.asked:
         return OTHER
     if CARD in before.asked and words_between(folded, 0, at) <= _CARD_CUE_WORDS:
         return CARD
     return ""
+
+
+def _printed_on(folded: str, card_at: int) -> bool:
+    """Whether the card cue ending at ``card_at`` is only where another thing's number is printed: a document's
+    number named, then "on the card" ("the parcel number on the card they left", "номер посылки на карточке")."""
+    start = max((a for a, b in cues(CARD, folded) if b == card_at), default=-1)
+    m = _PRINTED_ON.search(folded, 0, start) if start >= 0 else None
+    # the document named just before "number" ("parcel number") or just after it ("номер посылки")
+    return m is not None and any(m.start() - _DOCUMENT_REACH <= b <= start for _, b in cues(DOCUMENT, folded))
 
 
 def announced(folded: str, at: int, before: Before = NOTHING) -> str:
@@ -375,14 +388,18 @@ def _slashed_apart(folded: str, spans: list[Span]) -> list[Span]:
     out: list[Span] = []
     for span in spans:
         m = _SLASHED.search(folded, span.start, span.end) if span.kind == CARD else None
-        if m is None or m.end() != span.end:
+        if m is None:
             out.append(span)
-        elif m.start() == span.start:
-            out.append(Span(EXPIRY, span.start, span.end))
-        else:
-            cut = m.start() + len(m.group(0)) - len(m.group(0).lstrip(" ,;"))
-            head = folded[span.start : m.start()].rstrip(" ,;")
-            out += [Span(CARD, span.start, span.start + len(head)), Span(EXPIRY, cut, span.end)]
+            continue
+        cut = m.start() + len(m.group(0)) - len(m.group(0).lstrip(" ,;"))
+        head = folded[span.start : m.start()].rstrip(" ,;")
+        if head:
+            out.append(Span(CARD, span.start, span.start + len(head)))
+        out.append(Span(EXPIRY, cut, m.end()))
+        tail = [i for i in items(folded[: span.end]) if i.start >= m.end()]
+        if tail:  # "..., 06/28, 389" read on into the card: a code after the expiry, else the card's still
+            kind = CVV if len(tail) == 1 and len(tail[0].digits) in (3, 4) else CARD
+            out.append(Span(kind, tail[0].start, tail[-1].end))
     return out
 
 
