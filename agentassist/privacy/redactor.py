@@ -504,6 +504,8 @@ def _window_groups(said: _Said, groups: set[str], tail_only: bool = False) -> se
         # a filler heard as a digit after written groups ("5598 1971, oh hang on": "oh" read as 0) is no part of them
         while len(chain) > 1 and chain[-1].spoken and not chain[-2].spoken:
             chain = chain[:-1]
+        while len(chain) > 1 and chain[0].spoken and not chain[1].spoken:
+            chain = chain[1:]  # a group's name said as a number before it ("third four, 0429")
         whole = _whole_of(chain)
         if len(chain) == 1 and chain[0].digits in groups and not chain[0].spoken:
             # a group of the card said again, read as a month and a year ("third group, 0298"): the card's
