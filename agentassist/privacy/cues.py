@@ -30,7 +30,10 @@ CVV_CUE = re.compile(
     r"|(?:три|четыре|чотири|3|4)(?: цифр\w*)? (?:на лицевой стороне|спереди|на лицьовому боці|спереду)"
     # a code named by where it is printed, whatever the sentence around it: small digits ("the little ones", "маленькие
     # цифры", "małe cyferki"), the card's front or back, the signature strip, above, below or next to the number
-    r"|(?:little|small|tiny|short) (?:ones|numbers?|digits?)|on the (?:front|reverse)"
+    r"|(?:little|small|tiny|short) (?:ones|numbers?|digits?)"
+    # the place said after them is part of the cue ("the little number above the big one, 8140": the cue ends there)
+    r"(?: (?:printed |written )?(?:on|above|over|below|under|beside|next to) the (?:[^\W\d_]+ ){0,2}(?:number|one|front|back))?"
+    r"|on the (?:front|reverse)"
     r"|(?:above|below|under|over|beside|next to) the (?:[^\W\d_]+ )?(?:number|digits)"
     r"|signature (?:strip|box|bar|area)|(?:маленьк|мелк|дрібн|мал)\w* (?:цифр\w*|числ\w*)|сзади|ззаду"
     r"|(?:полос|смуг|смуж|смуз)\w* (?:для )?(?:подпис|підпис)\w*|(?:над|рядом с|біля|поруч з) (?:номером|подписью|підписом)"
