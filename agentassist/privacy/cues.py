@@ -146,7 +146,7 @@ OTHER_CUE = re.compile(
     r"|абонент\w*|телефон\w*|мобильн\w*|мобільн\w*|замовлен\w*|рахун\w*|звернен\w*|посилк\w*|відправлен\w*"
     r"|операци\w*|операці\w*|operacj\w*|іпн|ипн|квит\w*|чек(?:а|у|ом|е|и|ів|ов)?|штрих-?код\w*|индекс\w*|індекс\w*|iban|ибан|айбан|ттн|ттн-\w*"
     r"|zamowieni\w*|faktur\w*|umow\w*|rachun\w*|konto|konta|kontem|zgloszeni\w*|przesylk\w*|paczk\w*|pesel|nip"
-    r"|membership|subscription|gym|абонемент\w*|спортзал\w*|karnet\w*|abonament\w*|silowni\w*"
+    r"|gym|абонемент\w*|спортзал\w*|karnet\w*|abonament\w*|silowni\w*"
     r"|payment reference|назначени\w* платеж\w*|призначенн\w* платеж\w*|tytul\w* (?:przelewu|platnosci)"
     r"|лицензи\w*|ліцензі\w*|licencj\w*|rozliczeniow\w*|routing|sort code"
     r"|meter|счетчик\w*|счётчик\w*|лічильник\w*|licznik\w*|рнокпп"
@@ -184,7 +184,7 @@ DOCUMENT_CUE = re.compile(
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"
     r"|договор\w*|договір\w*|полис\w*|поліс\w*|заказ\w*|замовлен\w*|накладн\w*|ттн|посылк\w*|посилк\w*"
     r"|квитанц\w*|бронировани\w*|бронювання|билет\w*|квит\w*"
-    r"|membership|subscription|gym|абонемент\w*|спортзал\w*|karnet\w*|abonament\w*|silowni\w*"
+    r"|gym|абонемент\w*|спортзал\w*|karnet\w*|abonament\w*|silowni\w*"
     r"|payment reference|назначени\w* платеж\w*|призначенн\w* платеж\w*|tytul\w* (?:przelewu|platnosci)"
     r"|umow\w*|polis\w*|faktur\w*|zamowieni\w*|przesylk\w*|paczk\w*|rezerwacj\w*|bilet\w*)\b"
 )
