@@ -62,7 +62,11 @@ def test_a_card_resumed_from_its_last_group_is_card_data_in_both_finals(first: s
 
 def test_a_card_group_asked_for_again_is_the_card_not_an_expiry() -> None:
     card = "5283 7572 0429 9376"  # its third group reads as a month and a year (Luhn-valid)
-    got = _call(("customer", f"It's {card}."), ("agent", "Sorry, the line broke, the third four again?"), ("customer", "Third four, 0429."))
+    got = _call(
+        ("customer", f"It's {card}."),
+        ("agent", "Sorry, the line broke, the third four again?"),
+        ("customer", "Third four, 0429."),
+    )
     assert got[2] == "Third four, [CARD]."
 
 

@@ -32,11 +32,13 @@ CVV_CUE = re.compile(
     # цифры", "małe cyferki"), the card's front or back, the signature strip, above, below or next to the number
     r"|(?:little|small|tiny|short) (?:ones|numbers?|digits?)"
     # the place said after them is part of the cue ("the little number above the big one, 8140": the cue ends there)
-    r"(?: (?:printed |written )?(?:on|above|over|below|under|beside|next to) the (?:[^\W\d_]+ ){0,2}(?:number|one|front|back))?"
+    r"(?: (?:printed |written )?(?:on|above|over|below|under|beside|next to)"
+    r" the (?:[^\W\d_]+ ){0,2}(?:number|one|front|back))?"
     r"|on the (?:front|reverse)"
     r"|(?:above|below|under|over|beside|next to) the (?:[^\W\d_]+ )?(?:number|digits)"
     r"|signature (?:strip|box|bar|area)|(?:маленьк|мелк|дрібн|мал)\w* (?:цифр\w*|числ\w*)|сзади|ззаду"
-    r"|(?:полос|смуг|смуж|смуз)\w* (?:для )?(?:подпис|підпис)\w*|(?:над|рядом с|біля|поруч з) (?:номером|подписью|підписом)"
+    r"|(?:полос|смуг|смуж|смуз)\w* (?:для )?(?:подпис|підпис)\w*"
+    r"|(?:над|рядом с|біля|поруч з) (?:номером|подписью|підписом)"
     r"|pas\w* (?:do |na )?podpis\w*|(?:mal|drobn)\w* (?:cyfr|cyferk|liczb)\w*|(?:nad|obok|pod) (?:numerem|podpisem)"
     r"|(?:kod\w*|(?:trzy|cztery|3|4)(?: cyfry)?) z przodu"
     r"|код\w* спереду|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa|kod\w* zabezpieczaj\w*"

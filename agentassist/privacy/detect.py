@@ -83,7 +83,9 @@ _CARD_NUMBER = re.compile(
 )
 _SLASHED = re.compile(r"(?:(?<=\A)|(?<=[\s,;]))[\s,;]*(?:0?[1-9]|1[0-2])/(?:\d{2}|20\d{2})(?!\d)")  # "06/28", "1/2029"
 _DOCUMENT_REACH = 20  # characters before "number" a document's name may end in ("tracking and parcel number")
-_PRINTED_ON = re.compile(r"\b(?:number|no|номер\w*|numer\w*)(?:\s+[^\W\d_]+)?\s+(?:on|from|of|на|з|с|na|z|ze)\s+(?:(?:the|a|that|this|their|your|my)\s+)?$")
+_PRINTED_ON = re.compile(
+    r"\b(?:number|no|номер\w*|numer\w*)(?:\s+[^\W\d_]+)?\s+(?:on|from|of|на|з|с|na|z|ze)\s+(?:(?:the|a|that|this|their|your|my)\s+)?$"
+)
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
 _LAST_DIGITS = 4  # "the last four are 6467": a card's last group said again
 _ASIDE_WORDS = 12  # ... and, where the digits alone make a card, an aside of this many words (a sentence at most)

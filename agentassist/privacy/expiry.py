@@ -146,7 +146,12 @@ def _decimal(folded: str, piece: list[Item], k: int) -> bool:
     """Whether ``piece``'s first ``k`` items end on a decimal point or comma with two digits after it and no space
     ("249.50", "249,50"): an amount with its cents, written so by a recognizer (a code is never written so)."""
     end = piece[k - 1].end
-    if k < len(piece) and piece[k].start == end + 1 and folded[end : end + 1] in (".", ",") and len(piece[k].digits) == 2:
+    if (
+        k < len(piece)
+        and piece[k].start == end + 1
+        and folded[end : end + 1] in (".", ",")
+        and len(piece[k].digits) == 2
+    ):
         return True
     if k < 2 or piece[k - 1].start != piece[k - 2].end + 1:
         return False

@@ -509,7 +509,9 @@ def _window_groups(said: _Said, groups: set[str], tail_only: bool = False) -> se
         whole = _whole_of(chain)
         if len(chain) == 1 and chain[0].digits in groups and not chain[0].spoken:
             # a group of the card said again, read as a month and a year ("third group, 0298"): the card's
-            said.spans = [Span(CARD, x.start, x.end) if x == Span(EXPIRY, whole.start, whole.end) else x for x in said.spans]
+            said.spans = [
+                Span(CARD, x.start, x.end) if x == Span(EXPIRY, whole.start, whole.end) else x for x in said.spans
+            ]
         if _overlaps(whole, said.spans) or not _card_piece(said.text, folded, chain, groups):
             continue
         _add(said, [Span(CARD, whole.start, whole.end)])
