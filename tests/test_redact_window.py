@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.detect import luhn
+from tests.test_redact_retaken import _groups
 from tests.test_redact_shapes import _call, masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
@@ -18,10 +19,6 @@ MASTERCARD = "5283757272229370"
 AMEX = "374104709278467"
 VISA_13 = "4160130746389"
 PARCEL = "4915911095548883"  # a parcel's or a gym's number passing the check by chance
-
-
-def _groups(number: str) -> str:
-    return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
 
 
 def test_the_numbers_made_for_these_tests_pass_luhn() -> None:
