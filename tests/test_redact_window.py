@@ -139,3 +139,16 @@ def test_a_document_number_passing_the_check_is_no_card(said: str) -> None:
 
 def test_a_card_number_read_from_the_card_is_still_a_card() -> None:
     assert masked(f"The number on the card is {_groups(VISA)}.") == "The number on the card is [CARD]."
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "The warranty 2291 5530, it's valid until 03/28, covers both units.",
+        "Гарантия 2291 5530 действует до 03/28, на оба прибора.",
+        "Gwarancja 2291 5530 ważna do 03/28, na oba urządzenia.",
+    ],
+)
+def test_another_things_validity_after_a_whole_card_is_no_expiry(said: str) -> None:
+    got = _call(("customer", f"{_groups(MASTERCARD)}, 09/29, 114."), ("customer", said))
+    assert got[1] == said

@@ -30,6 +30,7 @@ from agentassist.privacy.cues import (
     MONTH_WORD,
     MONTHS,
     NEAR_CARD_CUE,
+    NOT_EXPIRY,
     OTHER,
     PAYING,
     YEAR_WORD,
@@ -307,7 +308,14 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
     near = [m for m in NEAR_CARD_CUE.finditer(folded) if CARD not in said]
     # "Карта до апреля 2030-го", "Картка до 07/29": a card named right before "до"
     named_near = [m for m in near if (at := last_cue(named, m.start())) >= 0 and _near(folded, at, m.start())]
-    expiry_cues = cues(EXPIRY, folded) + [m.span() for m in NEAR_CARD_CUE.finditer(folded) if CARD in said]
+    # "до" after card data is an expiry's cue, but not where it ends another thing's validity ("Лицензия 4400 1234
+    # 9876, действует до 11/27" after a card: the licence's)
+    validity = [m.end() for m in NOT_EXPIRY.finditer(folded)]
+    expiry_cues = cues(EXPIRY, folded) + [
+        m.span()
+        for m in NEAR_CARD_CUE.finditer(folded)
+        if CARD in said and not any(b <= m.start() and words_between(folded, b, m.start()) <= 1 for b in validity)
+    ]
     expiry_cues += [m.span() for m in named_near if MONTH.match(folded, m.end() + 1)]
     # "it expires at the end of February 2029", "действует до конца февраля": the cue reaches on past "end of"
     expiry_cues += [m.span() for m in _END_OF_WORDS.finditer(folded) if cue_before(expiry_cues, folded, m.start()) >= 0]
