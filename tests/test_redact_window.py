@@ -112,7 +112,7 @@ def test_a_date_and_a_code_named_together_split_into_both(said: str) -> None:
     assert got[1].endswith("[EXPIRY] [CVV].") or got[1].endswith("[EXPIRY], [CVV].")
 
 
-@pytest.mark.parametrize("expiry", ["3/30", "03/30"])
+@pytest.mark.parametrize("expiry", ["3/30", "03/30", "11/2031"])
 def test_a_month_and_a_year_with_a_slash_after_an_odd_length_card_are_its_expiry(expiry: str) -> None:
     assert masked(f"The spare Visa, {VISA_13}, {expiry}.") == "The spare Visa, [CARD], [EXPIRY]."
 

@@ -387,8 +387,14 @@ def _slashed_apart(folded: str, spans: list[Span]) -> list[Span]:
     """A month and a year written with a slash ("06/28", "1/29") are an expiry, never a card's digits: a card span
     that ends with one (a card of an odd length the rules read on into it: "5531 22554 5491 1298, 06/28") is cut
     before it, and one that is only that is an expiry. A recognizer writes a card's groups apart, never so."""
+    joined: list[Span] = []
+    for span in spans:  # "4160130746389, 11/2031" read as a card to "11" and a code "2031": one span to cut again
+        if joined and joined[-1].kind == CARD and span.start == joined[-1].end + 1 and folded[joined[-1].end] == "/":
+            joined[-1] = Span(CARD, joined[-1].start, span.end)
+        else:
+            joined.append(span)
     out: list[Span] = []
-    for span in spans:
+    for span in joined:
         m = _SLASHED.search(folded, span.start, span.end) if span.kind == CARD else None
         if m is None:
             out.append(span)
