@@ -147,6 +147,7 @@ def test_a_card_number_read_from_the_card_is_still_a_card() -> None:
         "The warranty 2291 5530, it's valid until 03/28, covers both units.",
         "Гарантия 2291 5530 действует до 03/28, на оба прибора.",
         "Gwarancja 2291 5530 ważna do 03/28, na oba urządzenia.",
+        "Страховка до июня 2028, а абонемент действует до 2029 года.",
     ],
 )
 def test_another_things_validity_after_a_whole_card_is_no_expiry(said: str) -> None:

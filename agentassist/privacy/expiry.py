@@ -308,13 +308,14 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
     near = [m for m in NEAR_CARD_CUE.finditer(folded) if CARD not in said]
     # "Карта до апреля 2030-го", "Картка до 07/29": a card named right before "до"
     named_near = [m for m in near if (at := last_cue(named, m.start())) >= 0 and _near(folded, at, m.start())]
-    # "до" after card data is an expiry's cue, but not where it ends another thing's validity ("Лицензия 4400 1234
-    # 9876, действует до 11/27" after a card: the licence's)
-    validity = [m.end() for m in NOT_EXPIRY.finditer(folded)]
+    # "до" after card data is an expiry's cue, but not inside another thing's validity or where it ends one
+    # ("Лицензия 4400 1234 9876, действует до 11/27", "Гарантия до марта 2027, а подписка действует до 2028" after a
+    # card: the licence's, the warranty's)
+    validity = [m.span() for m in NOT_EXPIRY.finditer(folded)]
     expiry_cues = cues(EXPIRY, folded) + [
         m.span()
         for m in NEAR_CARD_CUE.finditer(folded)
-        if CARD in said and not any(b <= m.start() and words_between(folded, b, m.start()) <= 1 for b in validity)
+        if CARD in said and not any(a <= m.start() and words_between(folded, b, m.start()) <= 1 for a, b in validity)
     ]
     expiry_cues += [m.span() for m in named_near if MONTH.match(folded, m.end() + 1)]
     # "it expires at the end of February 2029", "действует до конца февраля": the cue reaches on past "end of"
