@@ -28,6 +28,18 @@ CVV_CUE = re.compile(
     r"|(?:three|four|3|4)(?: digits| numbers)? on the front|code on the front"
     r"|код\w* (?:на лицевой стороне|спереди|на лицьовому боці)"
     r"|(?:три|четыре|чотири|3|4)(?: цифр\w*)? (?:на лицевой стороне|спереди|на лицьовому боці|спереду)"
+    # a code named by where it is printed, whatever the sentence around it: small digits ("the little ones", "маленькие
+    # цифры", "małe cyferki"), the card's front or back, the signature strip, above, below or next to the number
+    r"|(?:little|small|tiny|short) (?:ones|numbers?|digits?)"
+    # the place said after them is part of the cue ("the little number above the big one, 8140": the cue ends there)
+    r"(?: (?:printed |written )?(?:on|above|over|below|under|beside|next to)"
+    r" the (?:[^\W\d_]+ ){0,2}(?:number|one|front|back))?"
+    r"|on the (?:front|reverse)"
+    r"|(?:above|below|under|over|beside|next to) the (?:[^\W\d_]+ )?(?:number|digits)"
+    r"|signature (?:strip|box|bar|area)|(?:маленьк|мелк|дрібн|мал)\w* (?:цифр\w*|числ\w*)|сзади|ззаду"
+    r"|(?:полос|смуг|смуж|смуз)\w* (?:для )?(?:подпис|підпис)\w*"
+    r"|(?:над|рядом с|біля|поруч з) (?:номером|подписью|підписом)"
+    r"|pas\w* (?:do |na )?podpis\w*|(?:mal|drobn)\w* (?:cyfr|cyferk|liczb)\w*|(?:nad|obok|pod) (?:numerem|podpisem)"
     r"|(?:kod\w*|(?:trzy|cztery|3|4)(?: cyfry)?) z przodu"
     r"|код\w* спереду|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa|kod\w* zabezpieczaj\w*"
     r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
@@ -136,6 +148,9 @@ OTHER_CUE = re.compile(
     r"|абонент\w*|телефон\w*|мобильн\w*|мобільн\w*|замовлен\w*|рахун\w*|звернен\w*|посилк\w*|відправлен\w*"
     r"|операци\w*|операці\w*|operacj\w*|іпн|ипн|квит\w*|чек(?:а|у|ом|е|и|ів|ов)?|штрих-?код\w*|индекс\w*|індекс\w*|iban|ибан|айбан|ттн|ттн-\w*"
     r"|zamowieni\w*|faktur\w*|umow\w*|rachun\w*|konto|konta|kontem|zgloszeni\w*|przesylk\w*|paczk\w*|pesel|nip"
+    r"|gym|абонемент\w*|спортзал\w*|karnet\w*|abonament\w*|silowni\w*"
+    r"|payment reference|назначени\w* платеж\w*|призначенн\w* платеж\w*|tytul\w* (?:przelewu|platnosci)"
+    r"|лицензи\w*|ліцензі\w*|licencj\w*|rozliczeniow\w*|routing|sort code"
     r"|meter|счетчик\w*|счётчик\w*|лічильник\w*|licznik\w*|рнокпп"
     # a complaint's number ("номер претензии", "numer reklamacji"), not a complaint alone (a card may follow)
     r"|complaint (?:number|no|id|reference)|жалобы|претензии|рекламации|скарги|претензії|рекламації|reklamacji"
@@ -171,6 +186,8 @@ DOCUMENT_CUE = re.compile(
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"
     r"|договор\w*|договір\w*|полис\w*|поліс\w*|заказ\w*|замовлен\w*|накладн\w*|ттн|посылк\w*|посилк\w*"
     r"|квитанц\w*|бронировани\w*|бронювання|билет\w*|квит\w*"
+    r"|gym|абонемент\w*|спортзал\w*|karnet\w*|abonament\w*|silowni\w*"
+    r"|payment reference|назначени\w* платеж\w*|призначенн\w* платеж\w*|tytul\w* (?:przelewu|platnosci)"
     r"|umow\w*|polis\w*|faktur\w*|zamowieni\w*|przesylk\w*|paczk\w*|rezerwacj\w*|bilet\w*)\b"
 )
 

@@ -75,6 +75,17 @@ _ISSUED = re.compile(r"220[0-4]|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720|[3-6
 # industries that issue no payment card (ISO/IEC 7812): 7 petroleum and loyalty schemes, 89 telecommunications (a
 # SIM's ICCID): a number beginning so is no card whatever names it ("my Clubcard number", "the SIM on the card holder")
 _NO_CARD = re.compile(r"7|89")
+# a payment card's number named as such, or a scheme's name: more than a card as a thing ("the card they left")
+_CARD_NUMBER = re.compile(
+    r"\b(?:card (?:number|no|details)|(?:credit|debit|payment|bank) card|visa|mastercard|master card|amex|maestro"
+    r"|american express|номер\w* карт\w*|карт\w* номер|номер\w* картк\w*|картк\w* номер|(?:кредитн|дебетов|банковск"
+    r"|банківськ)\w* карт\w*|виза|віза|мастеркард\w*|numer\w* kart\w*|kart\w* (?:kredytow|debetow|platnicz)\w*)\b"
+)
+_SLASHED = re.compile(r"(?:(?<=\A)|(?<=[\s,;]))[\s,;]*(?:0?[1-9]|1[0-2])/(?:\d{2}|20\d{2})(?!\d)")  # "06/28", "1/2029"
+_DOCUMENT_REACH = 20  # characters before "number" a document's name may end in ("tracking and parcel number")
+_PRINTED_ON = re.compile(
+    r"\b(?:number|no|номер\w*|numer\w*)(?:\s+[^\W\d_]+)?\s+(?:on|from|of|на|з|с|na|z|ze)\s+(?:(?:the|a|that|this|their|your|my)\s+)?$"
+)
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
 _LAST_DIGITS = 4  # "the last four are 6467": a card's last group said again
 _ASIDE_WORDS = 12  # ... and, where the digits alone make a card, an aside of this many words (a sentence at most)
@@ -231,12 +242,23 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     # an amount between is what the card's cue was about ("оплатил картой 1 200 гривень, номер чека ...")
     spent = card_at >= 0 and any(card_at <= i.start and i.end <= at and paid(folded, [i]) for i in items(folded))
     if card_at > other_at and words_between(folded, card_at, at) <= _CARD_CUE_WORDS and not spent:
-        return CARD
+        if not _printed_on(folded, card_at):
+            return CARD
+        other_at = card_at  # "the parcel number on the card they left": the card is where the number is, not what
     if other_at >= 0 or OTHER in before.asked:
         return OTHER
     if CARD in before.asked and words_between(folded, 0, at) <= _CARD_CUE_WORDS:
         return CARD
     return ""
+
+
+def _printed_on(folded: str, card_at: int) -> bool:
+    """Whether the card cue ending at ``card_at`` is only where another thing's number is printed: a document's
+    number named, then "on the card" ("the parcel number on the card they left", "номер посылки на карточке")."""
+    start = max((a for a, b in cues(CARD, folded) if b == card_at), default=-1)
+    m = _PRINTED_ON.search(folded, 0, start) if start >= 0 else None
+    # the document named just before "number" ("parcel number") or just after it ("номер посылки")
+    return m is not None and any(m.start() - _DOCUMENT_REACH <= b <= start for _, b in cues(DOCUMENT, folded))
 
 
 def announced(folded: str, at: int, before: Before = NOTHING) -> str:
@@ -358,7 +380,35 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
     rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
     rest = sorted(rest + months(folded, found), key=lambda i: i.start)
     spans = sorted(cards + expiries_and_codes(folded, rest, before, cards), key=lambda s: s.start)
-    return tuple(_adjacent_joined(folded, _whole(chains(folded, said), spans)))
+    return tuple(_slashed_apart(folded, _adjacent_joined(folded, _whole(chains(folded, said), spans))))
+
+
+def _slashed_apart(folded: str, spans: list[Span]) -> list[Span]:
+    """A month and a year written with a slash ("06/28", "1/29") are an expiry, never a card's digits: a card span
+    that ends with one (a card of an odd length the rules read on into it: "5531 22554 5491 1298, 06/28") is cut
+    before it, and one that is only that is an expiry. A recognizer writes a card's groups apart, never so."""
+    joined: list[Span] = []
+    for span in spans:  # "4160130746389, 11/2031" read as a card to "11" and a code "2031": one span to cut again
+        if joined and joined[-1].kind == CARD and span.start == joined[-1].end + 1 and folded[joined[-1].end] == "/":
+            joined[-1] = Span(CARD, joined[-1].start, span.end)
+        else:
+            joined.append(span)
+    out: list[Span] = []
+    for span in joined:
+        m = _SLASHED.search(folded, span.start, span.end) if span.kind == CARD else None
+        if m is None:
+            out.append(span)
+            continue
+        cut = m.start() + len(m.group(0)) - len(m.group(0).lstrip(" ,;"))
+        head = folded[span.start : m.start()].rstrip(" ,;")
+        if head:
+            out.append(Span(CARD, span.start, span.start + len(head)))
+        out.append(Span(EXPIRY, cut, m.end()))
+        tail = [i for i in items(folded[: span.end]) if i.start >= m.end()]
+        if tail:  # "..., 06/28, 389" read on into the card: a code after the expiry, else the card's still
+            kind = CVV if len(tail) == 1 and len(tail[0].digits) in (3, 4) else CARD
+            out.append(Span(kind, tail[0].start, tail[-1].end))
+    return out
 
 
 def _adjacent_joined(folded: str, spans: list[Span]) -> list[Span]:
@@ -501,7 +551,9 @@ def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int
     named = named_before(folded, chain[0].start, before)
     if named == OTHER:  # "DPD tracking number 1550 6023 7781 42"
         long = sum(len(i.digits) for i in chain) > CARD_DIGITS[1]  # "my account is 6110 9010 ... 74": all of it
-        document = _document(folded, chain[0].start) and not cues(CARD, folded)  # "policy number 4021 ..."
+        # "policy number 4021 ...": a document's number, unless a card's number is named too; a card said only as
+        # what the number is printed on ("the parcel number on the card they left") does not make it a card's
+        document = _document(folded, chain[0].start) and not _CARD_NUMBER.search(folded)
         windows = [(i, j) for i, j in windows if issued(_joined(chain[i:j])) and not long and not document]
     elif named != CARD and not (before.said or before.asked & {CARD, EXPIRY, CVV}):
         windows = [(i, j) for i, j in windows if issued(_joined(chain[i:j]))]  # "ТТН 2045 0871 2366 45"

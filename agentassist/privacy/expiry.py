@@ -30,6 +30,7 @@ from agentassist.privacy.cues import (
     MONTH_WORD,
     MONTHS,
     NEAR_CARD_CUE,
+    NOT_EXPIRY,
     OTHER,
     PAYING,
     YEAR_WORD,
@@ -74,6 +75,7 @@ LONG_DIGITS = 13
 _DATE_DIGITS = 8  # a date said as one run of digits: DDMMYYYY
 _PARTS_WORDS = 4  # "month seven and the year is twenty-eight": the year's word and the words around it
 CORRECTION_WORDS = 3  # "12/26, no, sorry, 12/27": a correction takes this many words at most
+_BOTH_NAMED_WORDS = 3  # "the date and the code": an expiry's cue this close before a code's names both of them
 _RETAKEN_WORDS = 8  # "04/27, hmm, no, that's the old one, 04/28": a correction with its reason, a month and a year
 
 
@@ -139,6 +141,22 @@ def _thousands(folded: str, piece: list[Item]) -> bool:
     if len(piece) < 2 or piece[0].spoken or len(piece[0].digits) > 3:
         return False
     return all(len(i.digits) == 3 and not i.spoken and folded[a.end : i.start] == " " for a, i in pairwise(piece))
+
+
+def _decimal(folded: str, piece: list[Item], k: int) -> bool:
+    """Whether ``piece``'s first ``k`` items end on a decimal point or comma with two digits after it and no space
+    ("249.50", "249,50"): an amount with its cents, written so by a recognizer (a code is never written so)."""
+    end = piece[k - 1].end
+    if (
+        k < len(piece)
+        and piece[k].start == end + 1
+        and folded[end : end + 1] in (".", ",")
+        and len(piece[k].digits) == 2
+    ):
+        return True
+    if k < 2 or piece[k - 1].start != piece[k - 2].end + 1:
+        return False
+    return folded[piece[k - 2].end] in ".," and len(piece[k - 1].digits) == 2
 
 
 def _amount(folded: str, piece: list[Item], k: int) -> bool:
@@ -290,7 +308,15 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
     near = [m for m in NEAR_CARD_CUE.finditer(folded) if CARD not in said]
     # "Карта до апреля 2030-го", "Картка до 07/29": a card named right before "до"
     named_near = [m for m in near if (at := last_cue(named, m.start())) >= 0 and _near(folded, at, m.start())]
-    expiry_cues = cues(EXPIRY, folded) + [m.span() for m in NEAR_CARD_CUE.finditer(folded) if CARD in said]
+    # "до" after card data is an expiry's cue, but not inside another thing's validity or where it ends one
+    # ("Лицензия 4400 1234 9876, действует до 11/27", "Гарантия до марта 2027, а подписка действует до 2028" after a
+    # card: the licence's, the warranty's)
+    validity = [m.span() for m in NOT_EXPIRY.finditer(folded)]
+    expiry_cues = cues(EXPIRY, folded) + [
+        m.span()
+        for m in NEAR_CARD_CUE.finditer(folded)
+        if CARD in said and not any(a <= m.start() and words_between(folded, b, m.start()) <= 1 for a, b in validity)
+    ]
     expiry_cues += [m.span() for m in named_near if MONTH.match(folded, m.end() + 1)]
     # "it expires at the end of February 2029", "действует до конца февраля": the cue reaches on past "end of"
     expiry_cues += [m.span() for m in _END_OF_WORDS.finditer(folded) if cue_before(expiry_cues, folded, m.start()) >= 0]
@@ -340,6 +366,17 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
             again = _corrected(folded, spans, at) or _retaken(folded, spans, piece)
             if (
                 expiry_at >= 0
+                and code_at > expiry_at
+                and words_between(folded, expiry_at, code_at) <= _BOTH_NAMED_WORDS
+                and (k := _expiry(piece))
+                and k < len(piece)
+                and code_items(piece[k:]) == len(piece) - k
+            ):
+                # both named, then both said ("the date and the code, 09 27 714", "дата с кодом"): the month and
+                # the year first, the code after them (the code is read on the next turn of this loop)
+                kind = EXPIRY
+            elif (
+                expiry_at >= 0
                 and expiry_at >= code_at
                 and (k := _expiry(piece) or _year(piece, folded, card) or (retracted == EXPIRY and len(piece)))
             ):
@@ -364,6 +401,8 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
                 and not UNIT.match(folded, piece[-1].end)  # "249,99 zł": an amount's whole and its cents
             ):
                 kind = CVV
+            if kind == CVV and _decimal(folded, piece, k):
+                kind = ""  # "take 249.50 off it": an amount with its cents is never a code
             if not kind:
                 break
             spans.append(Span(kind, at, piece[k - 1].end))

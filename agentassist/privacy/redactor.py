@@ -16,6 +16,7 @@ dictated (or read back) group by group, with no cue needed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -51,6 +52,10 @@ PARTIAL_RUN_DIGITS = 7  # a partial with this many digits in a row may be part o
 READ_BACK_DIGITS = 4  # a card number's piece said again ("5163 1557, yes"): as long as a group at least
 REVISION_RUN_DIGITS = 12  # a revision merges a turn's pieces: this many digits in a row are most of a card
 _BEGUN_DIGITS = 8  # digits a speaker said in the last finals, with nothing said of card data: a card begun maybe
+WINDOW_S = 30.0  # a card window stays open this long after the last final with card data (a payment's pause)
+WINDOW_GROUPS = 3  # ... takes at most this many groups of four in a row: a piece of a card, not a whole one
+_LETTERS_BEFORE = re.compile(r"\b[A-ZА-ЯІЇЄҐ]{1,3}\s*$")  # "BA 2491", "LO 3921", "PS 9012": a flight's, a plate's
+WINDOW_GAP_S = 6.0  # ... and reaches back into the speaker's final just before, this close before the card data
 _CARD_FIRST = "234569"  # a card's first digit: Mir, Amex/JCB, Visa, Mastercard, Discover, national schemes (9)
 
 
@@ -239,6 +244,7 @@ class Redactor:
             _dictated(view, self.context_s)
             _echoes_carded(view)
             _grouped_over(view, self.context_s)
+            _card_window(view)
         self.whole = {s.key: list(s.spans) for s in view}  # a revision's where one came, else its final's
         # a final not revised keeps what the revisions around it showed it held, apart from its own spans:
         # a view with only some of a turn's revisions in may read its digits as no final did (a card's group
@@ -269,6 +275,7 @@ class Redactor:
         _dictated(self._said, self.context_s)
         _echoes_carded(self._said)
         _grouped_over(self._said, self.context_s)
+        _card_window(self._said)
         return {s.key: list(s.spans) for s in self._said if s is said or s.spans != before[s]}
 
     def _read(
@@ -433,6 +440,104 @@ def _grouped_over(finals: list[_Said], context_s: float) -> None:
                     continue
                 groups.append((said, chain))
         _card_of_groups(groups)
+
+
+def _card_window(finals: list[_Said]) -> None:
+    """The card window: once a speaker said card data in a final (a card, its expiry or its code found by any rule),
+    the pieces of a card that speaker says around it while the payment goes on are the card's, whatever words are
+    between them (a restart: "1971, oh hang on, I've swapped those round, 1791 6112 ..."; a resumption: "where was I,
+    2837, then 6428 ..."). The window covers the final with card data itself, the final of the same speaker just
+    before it where that one ended on its digits (only fillers after: "5167 2837, uh,"), and the finals after it
+    until the card, the expiry and the code have all been given and a final with none of them follows, or
+    :data:`WINDOW_S` pass with no card data.
+
+    What is taken is a card's piece: two to three groups of four digits in a row, or one group of four that repeats a
+    group of the card said in the window (a resumption from the group said last). One group of four alone otherwise
+    is a flight's, a PIN's, a count's as often as a card's (random pairings of a card call and an ordinary sentence
+    showed it): it is left to the rules that read groups over finals with their check digit. A number named as
+    another thing (an order, a phone, a reference), an amount, a date or years is never taken."""
+    by_channel: dict[str, list[_Said]] = {}
+    for final in finals:
+        by_channel.setdefault(final.channel, []).append(final)
+    for mine in by_channel.values():
+        last_data: float | None = None  # when the window was last fed: the end of the last final with card data
+        given: set[str] = set()
+        groups: set[str] = set()  # the groups of four of the card said in the window
+        for n, said in enumerate(mine):
+            kinds = {x.kind for x in said.spans if x.kind in KINDS}
+            if kinds:
+                if last_data is None or said.start_s - last_data > WINDOW_S:
+                    given, groups = set(), set()
+                    if n and said.start_s - mine[n - 1].end_s <= WINDOW_GAP_S:
+                        groups |= _window_groups(mine[n - 1], groups, tail_only=True)
+                given |= kinds
+                last_data = said.end_s
+                groups |= _card_groups(said)
+                groups |= _window_groups(said, groups)
+            elif last_data is not None and said.start_s - last_data <= WINDOW_S:
+                if {CARD, EXPIRY, CVV} <= given:
+                    last_data = None  # all of it given and the talk moved on: the window closes
+                    continue
+                groups |= _window_groups(said, groups)
+
+
+def _card_groups(said: _Said) -> set[str]:
+    """The groups of four digits of the card spans ``said`` holds."""
+    return {
+        i.digits
+        for i in items(said.text)
+        if len(i.digits) == READ_BACK_DIGITS and any(x.kind == CARD and x.start <= i.start < x.end for x in said.spans)
+    }
+
+
+def _window_groups(said: _Said, groups: set[str], tail_only: bool = False) -> set[str]:
+    """Mask as card data the card's pieces in ``said`` that no span holds yet (:func:`_card_window`); ``tail_only``:
+    only a number the final ends on, with nothing but fillers after it. The groups of four masked so."""
+    folded = fold(said.text)
+    found = chains(folded, items(said.text))
+    if tail_only:
+        if not found or not fillers_only(folded[found[-1][-1].end :]):
+            return set()
+        found = found[-1:]
+    taken: set[str] = set()
+    for chain in found:
+        # a filler heard as a digit after written groups ("5598 1971, oh hang on": "oh" read as 0) is no part of them
+        while len(chain) > 1 and chain[-1].spoken and not chain[-2].spoken:
+            chain = chain[:-1]
+        while len(chain) > 1 and chain[0].spoken and not chain[1].spoken:
+            chain = chain[1:]  # a group's name said as a number before it ("third four, 0429")
+        whole = _whole_of(chain)
+        if len(chain) == 1 and chain[0].digits in groups and not chain[0].spoken:
+            # a group of the card said again, read as a month and a year ("third group, 0298"): the card's
+            said.spans = [
+                Span(CARD, x.start, x.end) if x == Span(EXPIRY, whole.start, whole.end) else x for x in said.spans
+            ]
+        if _overlaps(whole, said.spans) or not _card_piece(said.text, folded, chain, groups):
+            continue
+        _add(said, [Span(CARD, whole.start, whole.end)])
+        taken |= {i.digits for i in chain}
+    return taken
+
+
+def _card_piece(text: str, folded: str, chain: list[Item], groups: set[str]) -> bool:
+    """Whether ``chain`` reads as a piece of a card: two or three groups of four digits, or one that repeats a group
+    of the card (``groups``); not named as another thing, an amount, a date, years, nor after letters (a flight's
+    "BA 2491", a plate's "WX 4729")."""
+    if not all(len(i.digits) == READ_BACK_DIGITS and not i.spoken for i in chain) or len(chain) > WINDOW_GROUPS:
+        return False  # a whole card's digits are for the card rules to judge (its scheme, its check digit)
+    if len(chain) == 1 and chain[0].digits not in groups:
+        return False
+    whole = _whole_of(chain)
+    if "/" in folded[whole.start : whole.end] or _LETTERS_BEFORE.search(text, 0, chain[0].start):
+        return False  # "04/28" heard as one number: a month and a year, never a card's group
+    # one group alone beginning "00" is no phone (ordinary() reads a run so): "where was I, 0032, then ..."
+    other = named_before(folded, chain[0].start, NOTHING) == OTHER
+    other = other or (len(chain) > 1 and _other_number(folded, chain, NOTHING))
+    return not (other or paid(folded, chain) or amount(chain))
+
+
+def _year_alone(item: Item) -> bool:
+    return len(item.digits) == READ_BACK_DIGITS and item.digits[:2] in ("19", "20")
 
 
 def _card_of_groups(groups: list[tuple[_Said, list[Item]]]) -> None:
