@@ -321,7 +321,9 @@ def cues(kind: str, folded: str) -> list[tuple[int, int]]:
 def _cues(kind: str, folded: str) -> tuple[tuple[int, int], ...]:
     if kind == OTHER:
         taken = [m.span() for p in _TAKEN_BACK.values() for m in p.finditer(folded)]
-        return tuple(sorted([m.span() for m in OTHER_CUE.finditer(folded)] + taken))
+        return tuple(sorted([m.span() for m in OTHER_CUE.finditer(folded)] + taken + named_things(folded)))
+    if kind == DOCUMENT:  # a thing named by its noun is a document's number: Luhn-valid, it is still no card
+        return tuple(sorted([m.span() for m in DOCUMENT_CUE.finditer(folded)] + named_things(folded)))
     back = _TAKEN_BACK.get(kind)
     excluded = [m.span() for m in back.finditer(folded)] if back is not None else []
     return tuple(m.span() for m in _ASKED[kind].finditer(folded) if not any(a <= m.start() < b for a, b in excluded))
@@ -340,3 +342,50 @@ def asked_for(folded: str) -> frozenset[str]:
 def code_cues_named(folded: str) -> list[tuple[int, int]]:
     """A security code's cues that name it (not a bare "code", "код", "kod": a door's or a tariff's may be)."""
     return [(a, b) for a, b in cues(CVV, folded) if not _BARE_CODE.fullmatch(folded, a, b)]
+
+
+# a number named as another thing by its head noun, in any wording: "the prescription number is", "my parking permit
+# number", "номер начисления", "номер моего парковочного разрешения", "numer mandatu", "номер платежу"; what
+# the number is named decides, whatever the noun (a list of nouns would miss the next one), unless a card or its data
+# is named in the words: "the card number", "номер карты", "numer mojej karty", "CVV number"
+# English names the thing before "number" ("permit number"), Russian, Ukrainian and Polish after it ("номер
+# разрешения", "numer mandatu"); a word before "номер" is no name ("podać numer karty", "ветер, номер 2221 ...")
+_NAMED_BEFORE = re.compile(r"\b([^\W\d_]{3,})(?:'s|')? number\b")
+_NAMED_AFTER = re.compile(
+    r"\b(?:номер|номера|номеру|номером|numer|numeru|numerem|nr)((?: [^\W\d_]+){1,3})(?=[\s:,\-–—]*(?:\d|$))"
+)
+# words that name nothing: a determiner, a possessive, a filler, a word of the number's length or place, a verb
+# of reading it out ("let me read the number", "номер продиктую", "numer podam")
+_NAMES_NOTHING = frozenset(
+    "the a an my your our his her their its this that same whole full entire right correct new old other first second"
+    " last next digit digits long sixteen fifteen which what whose any one here there yes yeah okay ok so well and or"
+    " but then now just it is was read give say tell repeat spell check got have has the ready sorry also"
+    " мой моя моего моей мои твой твоего твоей ваш вашей вашего наш нашей нашего его её ее их у меня мне это вот"
+    " такой такая так пожалуйста там тут же ну и а весь полностью целиком сам тот этот да скажу назову продиктую"
+    " диктую повторю записывайте пишите такий така мій моєї мого моя твій твого ваш вашої вашого наш у мене це ось"
+    " будь ласка так ну і а та весь повністю цілком цей той назву продиктую диктую повторю записуйте пишіть"
+    " moj moja mojej mojego twoj twojej twojego pana pani panski panskiej to jest tak wiec prosze caly cala calosci no"
+    " a i ten ta tej tego taki taka podam powiem podyktuje powtorze zapisuje prosze tutaj oto".split()
+)
+
+
+def _names_a_thing(words: list[str], folded: str) -> bool:
+    """Whether ``words`` (said with "number" right before or after them) name a thing other than a card or its data:
+    a word of content among them and none a card's, an expiry's or a code's cue."""
+    text = " ".join(words)
+    if any(p.search(text) for p in (CARD_CUE, CVV_CUE, EXPIRY_CUE, DATE_CUE, LAST_FOUR)):
+        return False
+    return any(w not in _NAMES_NOTHING and len(w) >= 3 for w in words)
+
+
+def named_things(folded: str) -> list[tuple[int, int]]:
+    """Where a number is named as another thing than a card by a noun before "number" ("permit number") or after
+    "номер" / "numer" ("номер разрешения", "numer mandatu"): the spans of the naming words and "number"."""
+    out = []
+    for m in _NAMED_BEFORE.finditer(folded):
+        if _names_a_thing([m.group(1)], folded):
+            out.append(m.span())
+    for m in _NAMED_AFTER.finditer(folded):
+        if _names_a_thing(m.group(1).split(), folded):
+            out.append(m.span())
+    return sorted(out)

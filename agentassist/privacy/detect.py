@@ -35,6 +35,7 @@ from agentassist.privacy.cues import (
     PAYING,
     asked_for,
     code_cues_named,
+    named_things,
     cues,
     says_apart,
     says_other,
@@ -86,6 +87,8 @@ _DOCUMENT_REACH = 20  # characters before "number" a document's name may end in 
 _PRINTED_ON = re.compile(
     r"\b(?:number|no|номер\w*|numer\w*)(?:\s+[^\W\d_]+)?\s+(?:on|from|of|на|з|с|na|z|ze)\s+(?:(?:the|a|that|this|their|your|my)\s+)?$"
 )
+_NAMED_WORDS = 2  # "the voucher number is 6607 ...", "номер начисления это 5123 ...": a named thing's number follows
+_CLAUSE_END = re.compile(r"[.;!?]")
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
 _LAST_DIGITS = 4  # "the last four are 6467": a card's last group said again
 _ASIDE_WORDS = 12  # ... and, where the digits alone make a card, an aside of this many words (a sentence at most)
@@ -234,7 +237,10 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     """What the words before ``at`` say the number there is: ``card`` (the nearest cue, within reach, or
     the question just before), ``other`` (an order, a reference, a phone: a cue or the question), or ""."""
     card_at = last_cue(cues(CARD, folded), at)
-    other_at = last_cue(cues(OTHER, folded), at)
+    # a thing named by its noun ("the permit number is", "номер начисления") names the number right after it, not
+    # one said further on ("Постановление номер 1881..., штраф 500 рублей. Оплачу Амексом, 3760 ...")
+    named = {b for _, b in named_things(folded)}
+    other_at = last_cue([(a, b) for a, b in cues(OTHER, folded) if b not in named or _names(folded, b, at)], at)
     # what is paid with, said after another thing's cue, is the means, not that thing ("I owe $1,340 on the
     # account, so pay it with 4280 ...")
     if other_at >= 0 and _PAID_WITH.search(folded, other_at, at):
@@ -250,6 +256,12 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     if CARD in before.asked and words_between(folded, 0, at) <= _CARD_CUE_WORDS:
         return CARD
     return ""
+
+
+def _names(folded: str, named_at: int, at: int) -> bool:
+    """Whether a thing named so that its naming ends at ``named_at`` names the number at ``at``: the number follows
+    it in the same clause, a verb at most between ("the permit number is 4042 ...")."""
+    return words_between(folded, named_at, at) <= _NAMED_WORDS and not _CLAUSE_END.search(folded, named_at, at)
 
 
 def _printed_on(folded: str, card_at: int) -> bool:
