@@ -354,6 +354,11 @@ _NAMED_BEFORE = re.compile(r"\b([^\W\d_]{3,})(?:'s|')? number\b")
 _NAMED_AFTER = re.compile(
     r"\b(?:номер|номера|номеру|номером|numer|numeru|numerem|nr)((?: [^\W\d_]+){1,3})(?=[\s:,\-–—]*(?:\d|$))"
 )
+# the number's length said ("numer ma dziewiętnaście cyfr", "номер из шестнадцати цифр"): no name
+_DIGITS_WORD = re.compile(r"\b(?:digits?|цифр\w*|cyfr\w*)\b")
+# a gift's number ("a gift voucher, number ...", "подарочный сертификат, номер ...", "bon podarunkowy, numer ..."):
+# a shop's own, often with a Luhn check digit; what is a gift is no payment card (a gift card neither)
+_GIFT = re.compile(r"\b(?:gift|подарочн\w*|подарунков\w*|podarunkow\w*)(?: [^\W\d_]+)?\b")
 # words that name nothing: a determiner, a possessive, a filler, a word of the number's length or place, a verb
 # of reading it out ("let me read the number", "номер продиктую", "numer podam")
 _NAMES_NOTHING = frozenset(
@@ -365,7 +370,12 @@ _NAMES_NOTHING = frozenset(
     " диктую повторю записывайте пишите такий така мій моєї мого моя твій твого ваш вашої вашого наш у мене це ось"
     " будь ласка так ну і а та весь повністю цілком цей той назву продиктую диктую повторю записуйте пишіть"
     " moj moja mojej mojego twoj twojej twojego pana pani panski panskiej to jest tak wiec prosze caly cala calosci no"
-    " a i ten ta tej tego taki taka podam powiem podyktuje powtorze zapisuje prosze tutaj oto".split()
+    " a i ten ta tej tego taki taka podam powiem podyktuje powtorze zapisuje prosze tutaj oto"
+    # what is said of the number itself, not whose it is: its length, that it goes on ("номер длинный", "numer jest
+    # długi", "номер дальше", "numer idzie dalej", "numer ma dziewiętnaście cyfr")
+    " длинный длинная короткий полный следующий дальше потом затем будет идет звучит такой"
+    " довгий довга короткий повний наступний далі потім буде йде іде звучить"
+    " dlugi dluga krotki pelny nastepny dalej potem bedzie idzie brzmi ma maja".split()
 )
 
 
@@ -373,7 +383,8 @@ def _names_a_thing(words: list[str], folded: str) -> bool:
     """Whether ``words`` (said with "number" right before or after them) name a thing other than a card or its data:
     a word of content among them and none a card's, an expiry's or a code's cue."""
     text = " ".join(words)
-    if any(p.search(text) for p in (CARD_CUE, CVV_CUE, EXPIRY_CUE, DATE_CUE, LAST_FOUR)):
+    # a card's data, or a thing another cue names already ("account number", "phone number": their own rules)
+    if any(p.search(text) for p in (CARD_CUE, CVV_CUE, EXPIRY_CUE, DATE_CUE, LAST_FOUR, OTHER_CUE, _DIGITS_WORD)):
         return False
     return any(w not in _NAMES_NOTHING and len(w) >= 3 for w in words)
 
@@ -388,4 +399,5 @@ def named_things(folded: str) -> list[tuple[int, int]]:
     for m in _NAMED_AFTER.finditer(folded):
         if _names_a_thing(m.group(1).split(), folded):
             out.append(m.span())
+    out += [m.span() for m in _GIFT.finditer(folded)]
     return sorted(out)

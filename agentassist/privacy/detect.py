@@ -392,7 +392,28 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
     rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
     rest = sorted(rest + months(folded, found), key=lambda i: i.start)
     spans = sorted(cards + expiries_and_codes(folded, rest, before, cards), key=lambda s: s.start)
-    return tuple(_slashed_apart(folded, _adjacent_joined(folded, _whole(chains(folded, said), spans))))
+    spans = _slashed_apart(folded, _adjacent_joined(folded, _whole(chains(folded, said), spans)))
+    return tuple(s for s in spans if not _written_amount(folded, said, s))
+
+
+def _written_amount(folded: str, said: list[Item], span: Span) -> bool:
+    """Whether ``span`` is one amount as a recognizer writes it, and nothing else: cents after a point or a comma
+    ("9.90", "74,99", "1,299.99"), thousands set off by a comma for a code ("4,250") or a currency or a unit named with it
+    ("£50", "300 zł"). No card's number, code or expiry is written so: a span that is only an amount is no card data,
+    whatever was said before it (a card's last four "7499", then "12 rat po 74,99 zł"). An expiry may be written
+    with a point ("12.25"): it is no amount unless a currency or a unit says so."""
+    inside = [i for i in said if span.start <= i.start < span.end]
+    if not inside or folded[span.start : span.end].strip(" ,.;") != folded[inside[0].start : inside[-1].end]:
+        return False
+    tight = all(b.start == a.end + 1 and folded[a.end] in ".," for a, b in pairwise(inside))
+    if not tight:  # "300 zł" alone is one item; a card's groups said apart are no amount
+        return len(inside) == 1 and paid(folded, inside) and not inside[0].spoken
+    cents = len(inside) > 1 and len(inside[-1].digits) == 2 and folded[inside[-1].start - 1] in ".,"
+    thousands = len(inside) > 1 and all(len(i.digits) == 3 and folded[i.start - 1] == "," for i in inside[1:])
+    if span.kind == EXPIRY:
+        return paid(folded, inside) or (cents and len(inside) > 2)
+    # a card written with its digits set off by commas ("4,539,148,803,436,467") is no amount: thousands decide a code
+    return paid(folded, inside) or cents or (thousands and span.kind == CVV)
 
 
 def _slashed_apart(folded: str, spans: list[Span]) -> list[Span]:
