@@ -393,10 +393,10 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
     rest = sorted(rest + months(folded, found), key=lambda i: i.start)
     spans = sorted(cards + expiries_and_codes(folded, rest, before, cards), key=lambda s: s.start)
     spans = _slashed_apart(folded, _adjacent_joined(folded, _whole(chains(folded, said), spans)))
-    return tuple(s for s in spans if not _written_amount(folded, said, s))
+    return tuple(s for s in spans if not written_amount(folded, said, s))
 
 
-def _written_amount(folded: str, said: list[Item], span: Span) -> bool:
+def written_amount(folded: str, said: list[Item], span: Span) -> bool:
     """Whether ``span`` is one amount as a recognizer writes it, and nothing else: cents after a point or a comma
     ("9.90", "74,99", "1,299.99"), thousands set off by a comma for a code ("4,250") or a currency or a unit named with it
     ("£50", "300 zł"). No card's number, code or expiry is written so: a span that is only an amount is no card data,

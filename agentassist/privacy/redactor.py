@@ -38,6 +38,7 @@ from agentassist.privacy.detect import (
     ordinary,
     paid,
     unchecked_window,
+    written_amount,
 )
 from agentassist.privacy.expiry import CODE_AFTER, CORRECTION_WORDS, LONG_DIGITS, by_shape, code_items
 from agentassist.privacy.kinds import IBAN, Rules
@@ -245,6 +246,7 @@ class Redactor:
             _echoes_carded(view)
             _grouped_over(view, self.context_s)
             _card_window(view)
+            _amounts_kept(view)
         self.whole = {s.key: list(s.spans) for s in view}  # a revision's where one came, else its final's
         # a final not revised keeps what the revisions around it showed it held, apart from its own spans:
         # a view with only some of a turn's revisions in may read its digits as no final did (a card's group
@@ -276,6 +278,7 @@ class Redactor:
         _echoes_carded(self._said)
         _grouped_over(self._said, self.context_s)
         _card_window(self._said)
+        _amounts_kept(self._said)
         return {s.key: list(s.spans) for s in self._said if s is said or s.spans != before[s]}
 
     def _read(
@@ -440,6 +443,16 @@ def _grouped_over(finals: list[_Said], context_s: float) -> None:
                     continue
                 groups.append((said, chain))
         _card_of_groups(groups)
+
+
+def _amounts_kept(finals: list[_Said]) -> None:
+    """An amount as a recognizer writes it ("74,99 zł", "45.51", "£9.90") is no card data, whatever the call's rules
+    read it as: a card's last four said before it ("the last four are 4551", then "it came to 45.51") or a code still
+    owed. Its span is taken off each final (:func:`agentassist.privacy.detect.written_amount`)."""
+    for said in finals:
+        if said.spans:
+            folded, found = fold(said.text), items(said.text)
+            said.spans = [x for x in said.spans if not written_amount(folded, found, x)]
 
 
 def _card_window(finals: list[_Said]) -> None:
