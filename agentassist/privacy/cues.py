@@ -361,7 +361,7 @@ _DIGITS_WORD = re.compile(r"\b(?:digits?|цифр\w*|cyfr\w*)\b")
 _GIFT = re.compile(r"\b(?:gift|подарочн\w*|подарунков\w*|podarunkow\w*)(?: [^\W\d_]+)?\b")
 # words that name nothing: a determiner, a possessive, a filler, a word of the number's length or place, a verb
 # of reading it out ("let me read the number", "номер продиктую", "numer podam")
-_NAMES_NOTHING = frozenset(
+_NAMES_NOTHING_WORDS = (
     "the a an my your our his her their its this that same whole full entire right correct new old other first second"
     " last next digit digits long sixteen fifteen which what whose any one here there yes yeah okay ok so well and or"
     " but then now just it is was read give say tell repeat spell check got have has the ready sorry also"
@@ -375,29 +375,33 @@ _NAMES_NOTHING = frozenset(
     # długi", "номер дальше", "numer idzie dalej", "numer ma dziewiętnaście cyfr")
     " длинный длинная короткий полный следующий дальше потом затем будет идет звучит такой"
     " довгий довга короткий повний наступний далі потім буде йде іде звучить"
-    " dlugi dluga krotki pelny nastepny dalej potem bedzie idzie brzmi ma maja".split()
+    " dlugi dluga krotki pelny nastepny dalej potem bedzie idzie brzmi ma maja"
 )
+_NAMES_NOTHING = frozenset(_NAMES_NOTHING_WORDS.split())
 
 
-def _names_a_thing(words: list[str], folded: str) -> bool:
+def _names_a_thing(words: list[str]) -> bool:
     """Whether ``words`` (said with "number" right before or after them) name a thing other than a card or its data:
     a word of content among them and none a card's, an expiry's or a code's cue."""
     text = " ".join(words)
     # a card's data, or a thing another cue names already ("account number", "phone number": their own rules)
     if any(p.search(text) for p in (CARD_CUE, CVV_CUE, EXPIRY_CUE, DATE_CUE, LAST_FOUR, OTHER_CUE, _DIGITS_WORD)):
         return False
-    return any(w not in _NAMES_NOTHING and len(w) >= 3 for w in words)
+    # a reflexive verb ("номер продолжается", "номер продовжується", "numer się kończy") says what the number does
+    return not any(w.endswith(("ся", "сь")) or w == "sie" for w in words) and any(
+        w not in _NAMES_NOTHING and len(w) >= 3 for w in words
+    )
 
 
 def named_things(folded: str) -> list[tuple[int, int]]:
     """Where a number is named as another thing than a card by a noun before "number" ("permit number") or after
     "номер" / "numer" ("номер разрешения", "numer mandatu"): the spans of the naming words and "number"."""
     out = []
-    for m in _NAMED_BEFORE.finditer(folded):
-        if _names_a_thing([m.group(1)], folded):
+    for m in _NAMED_BEFORE.finditer(folded):  # "request number" is another cue's whole ("request" alone is not)
+        if _names_a_thing([m.group(1)]) and not OTHER_CUE.fullmatch(m.group(0)):
             out.append(m.span())
     for m in _NAMED_AFTER.finditer(folded):
-        if _names_a_thing(m.group(1).split(), folded):
+        if _names_a_thing(m.group(1).split()):
             out.append(m.span())
     out += [m.span() for m in _GIFT.finditer(folded)]
     return sorted(out)
