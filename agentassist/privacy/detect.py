@@ -399,9 +399,9 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
 def written_amount(folded: str, said: list[Item], span: Span) -> bool:
     """Whether ``span`` is one amount as a recognizer writes it, and nothing else: cents after a point or a comma
     ("9.90", "74,99", "1,299.99"), thousands set off by a comma for a code ("4,250") or a currency or a unit named
-    with it ("£50", "300 zł"). No card's number, code or expiry is written so: a span that is only an amount is no card data,
-    whatever was said before it (a card's last four "7499", then "12 rat po 74,99 zł"). An expiry may be written
-    with a point ("12.25"): it is no amount unless a currency or a unit says so."""
+    with it ("£50", "300 zł"). No card's number, code or expiry is written so: a span that is only an amount is no
+    card data, whatever was said before it (a card's last four "7499", then "12 rat po 74,99 zł"). An expiry may be
+    written with a point ("12.25"): it is no amount unless a currency or a unit says so."""
     inside = [i for i in said if span.start <= i.start < span.end]
     if not inside or folded[span.start : span.end].strip(" ,.;") != folded[inside[0].start : inside[-1].end]:
         return False
