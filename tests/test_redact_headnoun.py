@@ -102,3 +102,23 @@ def test_an_amount_with_a_price_before_a_card_stays_and_the_card_is_masked() -> 
 def test_an_amount_said_after_card_data_stays(turns: list[str], last: str) -> None:
     out = _call(*[("customer", t) for t in turns])
     assert out[0].count("[CARD]") == 1 and out[-1] == last
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "Номер сейчас скажу, ",  # words set off by a comma or a colon name nothing
+        "Numer zaraz powiem: ",
+        "Номер значит ",
+        "Номер запишите ",  # an imperative
+        "Номер продовжується, ",  # a reflexive verb
+        "Numer pani podam ",
+    ],
+)
+def test_a_card_after_words_that_name_nothing_is_masked(opening: str) -> None:
+    assert masked(f"{opening}{fours(VISA)}.") == f"{opening}[CARD]."
+
+
+def test_a_card_asked_for_is_masked_whatever_words_open_the_answer() -> None:
+    out = _call(("agent", "Podaj proszę numer karty."), ("customer", f"Numer zapisałam tutaj {fours(MASTERCARD)}."))
+    assert out[1] == "Numer zapisałam tutaj [CARD]."

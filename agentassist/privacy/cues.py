@@ -352,13 +352,15 @@ def code_cues_named(folded: str) -> list[tuple[int, int]]:
 # разрешения", "numer mandatu"); a word before "номер" is no name ("podać numer karty", "ветер, номер 2221 ...")
 _NAMED_BEFORE = re.compile(r"\b([^\W\d_]{3,})(?:'s|')? number\b")
 _NAMED_AFTER = re.compile(
-    r"\b(?:номер|номера|номеру|номером|numer|numeru|numerem|nr)((?: [^\W\d_]+){1,3})(?=[\s:,\-–—]*(?:\d|$))"
+    r"\b(?:номер|номера|номеру|номером|numer|numeru|numerem|nr)((?: [^\W\d_]+){1,3})(?= +(?:\d|$))"
 )
 # the number's length said ("numer ma dziewiętnaście cyfr", "номер из шестнадцати цифр"): no name
 _DIGITS_WORD = re.compile(r"\b(?:digits?|цифр\w*|cyfr\w*)\b")
 # a gift's number ("a gift voucher, number ...", "подарочный сертификат, номер ...", "bon podarunkowy, numer ..."):
 # a shop's own, often with a Luhn check digit; what is a gift is no payment card (a gift card neither)
 _GIFT = re.compile(r"\b(?:gift|подарочн\w*|подарунков\w*|podarunkow\w*)(?: [^\W\d_]+)?\b")
+# the name runs on into the number with nothing between ("номер начисления 5123 ..."): words set off by a comma or a
+# colon say something else before it ("Номер сейчас скажу, 4155 ...", "Numer mam tutaj: 4155 ...")
 # words that name nothing: a determiner, a possessive, a filler, a word of the number's length or place, a verb
 # of reading it out ("let me read the number", "номер продиктую", "numer podam")
 _NAMES_NOTHING_WORDS = (
@@ -376,6 +378,8 @@ _NAMES_NOTHING_WORDS = (
     " длинный длинная короткий полный следующий дальше потом затем будет идет звучит такой"
     " довгий довга короткий повний наступний далі потім буде йде іде звучить"
     " dlugi dluga krotki pelny nastepny dalej potem bedzie idzie brzmi ma maja"
+    " значит слушайте смотрите значить слухайте дивіться znaczy sluchaj sluchajcie patrz"
+    " пишу скажу читаю зачитаю диктую назову кажу пишу читаю зачитаю pisze czytam dyktuje powiem podam"
 )
 _NAMES_NOTHING = frozenset(_NAMES_NOTHING_WORDS.split())
 
@@ -387,8 +391,9 @@ def _names_a_thing(words: list[str]) -> bool:
     # a card's data, or a thing another cue names already ("account number", "phone number": their own rules)
     if any(p.search(text) for p in (CARD_CUE, CVV_CUE, EXPIRY_CUE, DATE_CUE, LAST_FOUR, OTHER_CUE, _DIGITS_WORD)):
         return False
-    # a reflexive verb ("номер продолжается", "номер продовжується", "numer się kończy") says what the number does
-    return not any(w.endswith(("ся", "сь")) or w == "sie" for w in words) and any(
+    # a reflexive verb ("номер продолжается", "номер продовжується", "numer się kończy") says what the number does,
+    # not whose it is; nor does an imperative ("номер запишите", "номер записуйте", "numer zapiszcie")
+    return not any(w.endswith(("ся", "сь", "те", "cie")) or w == "sie" for w in words) and any(
         w not in _NAMES_NOTHING and len(w) >= 3 for w in words
     )
 

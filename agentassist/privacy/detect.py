@@ -239,8 +239,12 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     card_at = last_cue(cues(CARD, folded), at)
     # a thing named by its noun ("the permit number is", "номер начисления") names the number right after it, not
     # one said further on ("Постановление номер 1881..., штраф 500 рублей. Оплачу Амексом, 3760 ...")
+    # ... and a card asked for just before is what the answer gives, whatever words it opens with ("Номер значит ...")
     named = {b for _, b in named_things(folded)}
-    other_at = last_cue([(a, b) for a, b in cues(OTHER, folded) if b not in named or _names(folded, b, at)], at)
+    asked = CARD in before.asked
+    other_at = last_cue(
+        [(a, b) for a, b in cues(OTHER, folded) if b not in named or (not asked and _names(folded, b, at))], at
+    )
     # what is paid with, said after another thing's cue, is the means, not that thing ("I owe $1,340 on the
     # account, so pay it with 4280 ...")
     if other_at >= 0 and _PAID_WITH.search(folded, other_at, at):
