@@ -51,6 +51,7 @@ from agentassist.store.db import Store
 from agentassist.store.prompts import PromptStore
 from agentassist.store.recordings import RecordingStore
 from agentassist.store.uploads import uploads_for
+from agentassist.transcribe.delivery import Delivery
 
 if TYPE_CHECKING:
     from agentassist.sip.softphone import Softphone
@@ -82,6 +83,7 @@ class Runtime:
         self.desks = Desks()
         self._sessions: dict[str, CallSession] = {}
         self.media = MediaThread()  # every call's frames taken once a tick (agentassist.pipeline.media)
+        self.delivery = Delivery()  # every call's utterances to its records (agentassist.transcribe.delivery)
         self._lock = threading.Lock()
         self.error: str | None = None
         self.failures = FailureCounter()
@@ -396,6 +398,7 @@ class Runtime:
             row=row,
             keys=self.recordings.keys,
             media=self.media,
+            delivery=self.delivery,
         )
         session.records.tick_delay = self.tick_delays
         if row_error is not None:
