@@ -20,11 +20,12 @@ from agentassist.audio.frames import FRAME_BYTES, read_wav_mono
 from agentassist.audio.segmenter import SegmenterOptions
 from agentassist.events import Channel, Event, EventType, SpeechSegment, Utterance, Word
 from agentassist.pipeline import CallSession, SessionInfo
-from agentassist.store.db import Store
 from agentassist.transcribe.delivery import Delivery, handed_at
 from agentassist.transcribe.engine import StreamingTranscriber
 from agentassist.transcribe.stream import ChannelStream, StreamOptions
+from agentassist.wire.audio import FRAME_BYTES_STEREO
 from tests.conftest import SOUNDS_EN
+from tests.test_media_thread import _store
 
 PROMPTS = ("confbridge-only-participant.wav", "vm-invalidpassword.wav", "vm-intro.wav", "vm-goodbye.wav")
 
@@ -216,28 +217,23 @@ class SlowFeed:
 
 
 def test_a_calls_close_waits_for_its_deliveries_revisions_at_hangup_included(tmp_path: Path) -> None:
-    pcm = _speech()
-    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    store.migrate()
-    started = datetime.now(UTC)
+    pcm, store, started = _speech(), _store(tmp_path), datetime.now(UTC)
     store.create_call("c1", "inbound", "sip:cust@x", "alice", None, started, "")
     streaming = StreamingTranscriber(WordModel(), workers=2)  # type: ignore[arg-type]
     feed = SlowFeed()
+    info = SessionInfo("c1", started, tmp_path / "c1.wav")
+    options = StreamOptions(revise=True, revise_gap_s=0.4)
+    segmenting = SegmenterOptions(end_silence_ms=300)
+    delivery = Delivery("deliver-test-close")
     session = CallSession(
-        SessionInfo("c1", started, tmp_path / "c1.wav"),
-        streaming,
-        store,
-        feed,
-        None,
-        segmenter_options=SegmenterOptions(end_silence_ms=300),
-        stream_options=StreamOptions(revise=True, revise_gap_s=0.4),
-        delivery=Delivery("deliver-test-close"),
+        info, streaming, store, feed, None, segmenter_options=segmenting, stream_options=options, delivery=delivery
     )
     streams = dict(session.streams)
+    customer = np.frombuffer(pcm, "<i2")
+    stereo = np.stack([customer, np.zeros_like(customer)], axis=1).tobytes()  # a phone's: the customer first
     try:
-        for i in range(0, len(pcm), FRAME_BYTES):  # faster than real time: the deliveries fall behind
-            session.push(Channel.CUSTOMER, pcm[i : i + FRAME_BYTES])
-            session.push(Channel.AGENT, bytes(FRAME_BYTES))
+        for k in range(0, len(stereo), FRAME_BYTES_STEREO):  # faster than real time: the deliveries fall behind
+            session.push_stereo(stereo[k : k + FRAME_BYTES_STEREO])
         session.end()
         session.join(60)
     finally:
