@@ -275,6 +275,8 @@ class Runtime:
             "agentassist_sip_calls": float(self._phone.call_count if self._phone is not None else 0),
             "agentassist_dropped_frames_total": float(sum(s.dropped_frames for s in sessions)),
             "agentassist_call_ends_unstored": float(len(self._unstored)),
+            "agentassist_delivery_pending": float(self.delivery.pending),  # utterances not yet at their records
+            "agentassist_delivery_failures_total": float(self.delivery.failed),
         }
         if self._phone is not None:
             values.update(self._phone.metrics())
