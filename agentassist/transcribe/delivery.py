@@ -67,7 +67,8 @@ class Delivery:
             return self._put - self._done
 
     def put(self, emit: Callable[[Utterance], None], utterance: Utterance) -> None:
-        """Have ``emit(utterance)`` run on the delivery thread after everything put before; never waits."""
+        """Have ``emit(utterance)`` run on the delivery thread after everything put before; never waits for
+        a consumer."""
         with self._cv:
             self._items.append((time.monotonic(), emit, utterance))
             self._put += 1
