@@ -53,6 +53,7 @@ from agentassist.store.db import Store
 from agentassist.store.prompts import PromptStore
 from agentassist.store.recordings import RecordingStore
 from agentassist.store.uploads import uploads_for
+from agentassist.transcribe.delivery import Delivery
 
 if TYPE_CHECKING:
     from agentassist.sip.softphone import Softphone
@@ -84,6 +85,7 @@ class Runtime:
         self.desks = Desks()
         self._sessions: dict[str, CallSession] = {}
         self.media = MediaThread()  # every call's frames taken once a tick (agentassist.pipeline.media)
+        self.delivery = Delivery()  # every call's utterances to its records (agentassist.transcribe.delivery)
         self._lock = threading.Lock()
         self.error: str | None = None
         self.failures = FailureCounter()
@@ -283,6 +285,8 @@ class Runtime:
             "agentassist_sip_calls": float(self._phone.call_count if self._phone is not None else 0),
             "agentassist_dropped_frames_total": float(sum(s.dropped_frames for s in sessions)),
             "agentassist_call_ends_unstored": float(len(self._unstored)),
+            "agentassist_delivery_pending": float(self.delivery.pending),  # utterances not yet at their records
+            "agentassist_delivery_failures_total": float(self.delivery.failed),
         }
         if self._phone is not None:
             values.update(self._phone.metrics())
@@ -408,6 +412,7 @@ class Runtime:
             keys=self.recordings.keys,
             media=self.media,
             late_work=self.late_work,
+            delivery=self.delivery,
         )
         session.records.tick_delay = self.tick_delays
         if row_error is not None:

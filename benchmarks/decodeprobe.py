@@ -24,6 +24,11 @@ Each process writes ``DIR/<pid>.json`` every 2 s and at exit: its command line, 
 - ``gil_probe``: a thread that sleeps 5 ms a loop: how much later than asked it runs again (ms, p50 / p95 /
   p99 / mean): a core and the interpreter's lock both have to come free for it.
 - ``media``: in a center, the items (frames) a call's media turn found queued, as a histogram.
+- ``delivery``: in a center, the delivery thread (agentassist.transcribe.delivery), per kind of utterance
+  (``partial``, ``final``, ``revised``): the count and the means (ms) of ``wait`` (put by the stream to
+  taken by the thread) and ``run`` (the consumer: redaction, the store, the tracker, the bus), and the
+  thread's own CPU (s) and run-queue wait (s). The workers' ``deliver`` is then only the drafts' step and
+  the put.
 
 ``DECODE_PROBE_SWITCH_S``: ``sys.setswitchinterval`` of the process (the A/B of the interpreter's lock's
 hand-over interval). ``DECODE_PROBE_TICK_S``: the media thread's tick. Measurement only: nothing here is
@@ -63,6 +68,8 @@ class _Probe:
         self.spec: collections.Counter[str] = collections.Counter()
         self.media: collections.Counter[int] = collections.Counter()
         self.over: list[float] = []
+        self.delivery: dict[str, list[float]] = collections.defaultdict(lambda: [0, 0.0, 0.0])  # n, wait, run
+        self.delivery_threads: dict[int, tuple[float, float]] = {}  # native id: (cpu, runq) at its last item
         self.local = threading.local()
         self.started = time.monotonic()
 
@@ -159,6 +166,13 @@ class _Probe:
                 },
                 "spec": dict(self.spec),
                 "media": dict(sorted(self.media.items())),
+                "delivery": {
+                    k: {"n": int(n), "wait": round(w / n * 1000, 2), "run": round(r / n * 1000, 2)}
+                    for k, (n, w, r) in self.delivery.items()
+                    if n
+                },
+                "delivery_thread_cpu_s": round(sum(c for c, _ in self.delivery_threads.values()), 2),
+                "delivery_thread_runq_s": round(sum(q for _, q in self.delivery_threads.values()), 2),
                 "gil_probe": {
                     "n": len(over),
                     **{f"p{p}": round(over[int(len(over) * p / 100)] * 1000, 3) for p in (50, 95, 99) if over},
@@ -294,6 +308,35 @@ def _install_media(p: _Probe) -> None:
     session.CallSession.media_turn = patched_turn  # type: ignore[method-assign]
 
 
+def _install_delivery(p: _Probe) -> None:
+    try:
+        from agentassist.transcribe import delivery
+    except ImportError:  # code from before the delivery thread
+        return
+    put = delivery.Delivery.put
+
+    def patched_put(self: Any, emit: Any, utterance: Any) -> None:
+        def timed(u: Any) -> None:
+            start = time.monotonic()
+            waited = start - delivery.handed_at()
+            try:
+                emit(u)
+            finally:
+                ran = time.monotonic() - start
+                kind = "revised" if u.revised else "final" if u.final else "partial"
+                cpu, runq = _schedstat()
+                with p.lock:
+                    row = p.delivery[kind]
+                    row[0] += 1
+                    row[1] += waited
+                    row[2] += ran
+                    p.delivery_threads[threading.get_native_id()] = (cpu, runq)
+
+        put(self, timed, utterance)
+
+    delivery.Delivery.put = patched_put  # type: ignore[method-assign]
+
+
 def install() -> None:
     folder = os.environ.get("DECODE_PROBE")
     if not folder:
@@ -306,6 +349,7 @@ def install() -> None:
     _install_workers(p)
     _install_drafts(p)
     _install_media(p)
+    _install_delivery(p)
     threading.Thread(target=p.gil_loop, name="probe-gil", daemon=True).start()
     threading.Thread(target=p.dump_loop, name="probe-dump", daemon=True).start()
     atexit.register(p.dump)

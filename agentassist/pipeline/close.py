@@ -67,8 +67,10 @@ def close_call(session: CallSession) -> None:
         finals = [f for stream in session.streams.values() for f in stream.futures]
         wait(finals, timeout=_left_s(session, None))
         # the finals are in: the turns they closed have been submitted for revision
+        _delivered(session, None, "finals")
         revisions = [f for stream in session.streams.values() for f in stream.revisions()]
         wait(revisions, timeout=_left_s(session, REVISION_WAIT_S))
+        _delivered(session, REVISION_WAIT_S, "revisions")
         # after the last finals: their card data is silenced in the WAV before it is converted
         failures.guarded("close", lambda: finish_recording(session))
         for f in finals:
@@ -99,6 +101,19 @@ def suspend_call(session: CallSession) -> None:
         log.info("call %s: left to its phone at %.1f s, for the next run to resume", session.call_id, session.now_s)
     finally:
         session.closed()
+
+
+def _delivered(session: CallSession, wait_s: float | None, what: str) -> None:
+    """Wait for the utterances the streams have emitted to reach the call's records (stored, masked,
+    tracked, published: agentassist.transcribe.delivery), within ``_left_s``."""
+    left_s = _left_s(session, wait_s)
+    if not all(stream.delivered(left_s) for stream in session.streams.values()):
+        log.warning(
+            "call %s: its %s were not all delivered in %.1f s: the call ends without them",
+            session.call_id,
+            what,
+            left_s or 0.0,
+        )
 
 
 def _left_s(session: CallSession, wait_s: float | None) -> float | None:

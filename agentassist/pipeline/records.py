@@ -1,11 +1,12 @@
 """What a call leaves behind and tells the feeds: its store rows, its script tracker, its events.
 
-Reached from four threads (the media thread, pool threads with utterances, the pj thread with media
+Reached from four threads (the media thread, the delivery thread with utterances, the pj thread with media
 facts, API threads with spans and script versions): every step that touches the tracker or the store
 runs under :attr:`CallRecords.lock`; events are published in the order they were made.
 
 A final that moves the checklist (a step ticked, withdrawn or left unsure) is timed from its hand-over
-by the channel stream to its step events published (:class:`TickDelays`, ``/metrics``).
+by the channel stream to its step events published (:class:`TickDelays`, ``/metrics``): the wait for the
+delivery thread included.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from agentassist.pipeline.ports import CallStore, Publisher, StoredEvents, Track
 from agentassist.pipeline.resume import Resent, digit_key, span_key
 from agentassist.privacy.kinds import rules_of
 from agentassist.privacy.utterances import CallRedaction, Redaction
+from agentassist.transcribe.delivery import handed_at
 from agentassist.transcribe.drafts import Observer
 from agentassist.transcribe.metrics import Histogram
 
@@ -48,7 +50,7 @@ LateSilencer = Callable[[list[Redaction]], dict[str, Any] | None]
 class TickDelays(Histogram):
     """The checklist's delay after a final: from the channel stream handing the final over to the step
     events it caused published (one observation per final that ticked, withdrew or doubted a step; the
-    other finals and the partials are not counted). Any thread: the calls' pool threads observe it, under
+    other finals and the partials are not counted). Any thread: the delivery thread observes it, under
     the Histogram's own lock."""
 
     # the issue's target is p95 <= 0.3 s at the most calls a center holds: a bound at 0.3 says it exactly,
@@ -230,11 +232,11 @@ class CallRecords:
         published, with any earlier final it masks anew (a card number said in two pieces). While a script
         step pauses the recording, the agent is heard by the script tracker only (the next step said ends
         the pause): nothing said then is stored, indexed or published."""
-        handed_s = time.monotonic()  # the channel stream hands the utterance over (its worker thread)
+        handed_s = handed_at()  # the channel stream handed the utterance over (to the delivery thread)
         if self.step_paused() and utterance.channel is Channel.AGENT:
             said = self._heard_only(utterance, handed_s)
         else:
-            # both channels' pool threads: one redaction state, and what it lets out stored and published in
+            # both channels' utterances: one redaction state, and what it lets out stored and published in
             # the order it was masked (else one channel's final, masked back by the other's, could be
             # stored or shown masked and then overwritten by its first, unmasked, version)
             said = []
@@ -319,7 +321,7 @@ class CallRecords:
             self.tick_delay.observe(time.monotonic() - handed_s)
 
     def _record(self, utterance: Utterance, handed_s: float) -> list[str]:
-        """A partial, final or revised utterance of either channel (pool thread; the channel stream keeps
+        """A partial, final or revised utterance of either channel (the delivery thread; the channel stream keeps
         them in order). A revision replaces the stored final; the script tracker sees only the live finals
         (it has acted on them already). A failing database does not blind the agent: the events go out."""
         failures = self.failures

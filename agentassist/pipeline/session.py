@@ -8,8 +8,9 @@ Threads and where they cross (each entry goes through one of these, and nothing 
 - the media lock: the media clock (:class:`~agentassist.pipeline.align.ChannelAligner`) and the card-data
   pause (:class:`~agentassist.pause.CardPause`), held for a few operations by the media thread on
   every frame and by an API thread pausing or resuming;
-- the records lock (:class:`~agentassist.pipeline.records.CallRecords`): tracker and store, from pool
-  threads (utterances), API threads (spans, a new script version) and the media thread;
+- the records lock (:class:`~agentassist.pipeline.records.CallRecords`): tracker and store, from the
+  delivery thread (utterances, :mod:`agentassist.transcribe.delivery`: off the decode workers and outside
+  the channel streams' locks), API threads (spans, a new script version) and the media thread;
 - the tap (:class:`~agentassist.pipeline.tap.AudioTap`): the recorded audio to listeners' loops;
 - the end of the input (an Event): the media thread tells the call's own thread to close the call.
 
@@ -52,6 +53,7 @@ from agentassist.pipeline.ports import CallStore, Publisher, SessionInfo, Tracke
 from agentassist.pipeline.records import CallRecords
 from agentassist.pipeline.resume import go_on, kept_frames, transcribe_again
 from agentassist.pipeline.tap import AudioTap
+from agentassist.transcribe.delivery import Delivery
 from agentassist.transcribe.engine import StreamingTranscriber
 from agentassist.transcribe.stream import ChannelStream, StreamOptions
 from agentassist.wire.audio import FRAME_BYTES_STEREO, deinterleave
@@ -95,6 +97,7 @@ class CallSession:
         keys: KeyRing | None = None,
         media: MediaThread | None = None,
         late_work: LateWork | None = None,
+        delivery: Delivery | None = None,
     ) -> None:
         """``opus``: convert the recording to Ogg Opus after hangup (None: keep the WAV);
         ``dtmf_pause``: digits from the far end that pause and resume the recording; ``failures``: told
@@ -106,7 +109,8 @@ class CallSession:
         the recording is encrypted with the current one (None: in clear); ``media``: the thread that gives
         the call its turns, shared by a process's calls (None: one of its own); ``late_work``: the thread that
         does what comes after the call path (agentassist.pipeline.late), shared by a process's calls (None:
-        one of its own)."""
+        one of its own); ``delivery``: the thread that hands the call's utterances to its records, shared by
+        a process's calls (None: one of its own)."""
         self.info = info
         self.call_id = info.call_id
         self.opus = opus
@@ -115,6 +119,7 @@ class CallSession:
         self._on_closed = on_closed
         self._frame_wait_s = frame_wait_s
         self._media = media if media is not None else MediaThread(f"media-{info.call_id[:8]}")
+        self._delivery = delivery if delivery is not None else Delivery(f"deliver-{info.call_id[:8]}")
         self._wake_at = 0.0  # when the call's next turn takes what came
         self._stepped_at = 0.0  # the last turn that stepped the pipeline
         self._next_tick = 0.0  # the next once-a-second flush of the recording and tick of the tracker
@@ -153,6 +158,7 @@ class CallSession:
                 options=stream_options,
                 prompt=prompt,
                 language=language,
+                delivery=self._delivery,
             )
             for ch in Channel
             if transcriber is not None

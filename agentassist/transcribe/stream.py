@@ -22,7 +22,9 @@ files are (30 s windows, beam search), at the lowest priority; an utterance whos
 text changed is emitted again, same id, ``revised=True`` (agentassist.transcribe.revise).
 
 Threads: ``push`` and ``finish`` run on the call's thread, the jobs' callbacks on the
-transcription workers; both reach the drafts only under ``_lock``.
+transcription workers; both reach the drafts only under ``_lock``. With a
+:class:`~agentassist.transcribe.delivery.Delivery`, ``emit`` runs on its thread, outside the lock and off
+the worker, in the order the drafts made the utterances; without one, on the worker under the lock.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from concurrent.futures import Future
 
 from agentassist.audio.segmenter import Segmenter, SegmenterOptions
 from agentassist.events import Channel, SpeechSegment, Utterance
+from agentassist.transcribe.delivery import Delivery
 from agentassist.transcribe.drafts import Draft, Drafts, Revision, Step
 from agentassist.transcribe.engine import Job, JobKind, StreamingTranscriber
 from agentassist.transcribe.options import StreamOptions as StreamOptions
@@ -57,11 +60,15 @@ class ChannelStream:
         language: str | None = None,
         prompt: str | None = None,
         clock: Callable[[], float] = time.monotonic,
+        delivery: Delivery | None = None,
     ) -> None:
+        """``delivery``: the thread that runs ``emit`` (None: the worker that made the utterance runs it,
+        under the stream's lock)."""
         self.segmenter = Segmenter(call_id, channel, segmenter_options)
         self.options = options or StreamOptions()
         self._streaming = streaming
         self._emit = emit
+        self._delivery = delivery
         self._clock = clock
         t = streaming.transcriber
         # the campaign's language, else the configured one, else detected by the first final and kept
@@ -128,6 +135,11 @@ class ChannelStream:
         with self._lock:
             self._do(self._drafts.finish())
 
+    def delivered(self, timeout_s: float | None = None) -> bool:
+        """Wait until every utterance emitted so far has been handed to ``emit`` (at once without a
+        delivery thread); False if ``timeout_s`` passed first."""
+        return self._delivery is None or self._delivery.flush(timeout_s)
+
     def revisions(self) -> list[Future[Utterance | None]]:
         """The revision jobs submitted so far (each done once its result was emitted, or dropped)."""
         with self._lock:
@@ -184,7 +196,10 @@ class ChannelStream:
             if u.final and not u.revised and self.language is None and u.language:
                 self.language = u.language  # detected once per channel, then kept
                 log.info("call %s %s: language %s", u.call_id, u.channel.value, u.language)
-            self._emit(u)
+            if self._delivery is not None:
+                self._delivery.put(self._emit, u)  # put under the lock: in the order the drafts made them
+            else:
+                self._emit(u)
         if step.promote is not None:
             self._streaming.promote(step.promote)
 
