@@ -125,7 +125,7 @@ def test_promoted_speculative_job_runs_as_a_final_and_cancel_withdraws() -> None
     model.gate.set()
     streaming.wait_idle()
     streaming.close()
-    assert model.order == ["silence:busy", "speculative:s", "silence:f"]  # the promoted job was submitted first
+    assert model.order == ["silence:busy", "silence:f", "speculative:s"]
     assert streaming.superseded_partials == 1
 
 

@@ -158,16 +158,13 @@ class Schedule:
         heapq.heappush(self._heap, (int(job.kind), next(self._order), job))
 
     def promote(self, job: Job) -> None:
-        """A speculative job becomes a final: it moves to the front class if it is still queued, where it
-        keeps its place by the time it was submitted. Its speech ended before a final cut after that
-        submission ended, so it goes before that final, as the oldest final goes first (at 48 calls on
-        two cores, 676-731 of 790 speculative decodes were promoted while queued, and each went behind
-        every final cut meanwhile)."""
+        """A speculative job becomes a final: it moves to the front class if it is still queued."""
         queued = job.started is None and not job.cancelled
-        order = self._unqueue(job) if queued else None
+        if queued:
+            self._unqueue(job)
         job.kind = JobKind.FINAL
-        if order is not None:
-            heapq.heappush(self._heap, (int(JobKind.FINAL), order, job))
+        if queued:
+            heapq.heappush(self._heap, (int(JobKind.FINAL), next(self._order), job))
 
     def cancel(self, job: Job) -> bool:
         """Withdraw a queued job (a partial whose utterance ended); False if it already started or ended."""
@@ -267,17 +264,15 @@ class Schedule:
             del self._queued_partial[job.key]
         job.resolve(None)
 
-    def _unqueue(self, job: Job) -> int | None:
-        """Take ``job``'s entry out of the heap, if it has one (a few dozen entries at most: a scan); its
-        order number (None: it had none)."""
+    def _unqueue(self, job: Job) -> None:
+        """Take ``job``'s entry out of the heap, if it has one (a few dozen entries at most: a scan)."""
         for i, entry in enumerate(self._heap):
             if entry[2] is job:
                 last = self._heap.pop()
                 if i < len(self._heap):
                     self._heap[i] = last
                     heapq.heapify(self._heap)
-                return entry[1]
-        return None
+                return
 
     def _due_revision(self, now: float) -> Job | None:
         """The oldest queued revision if it has waited ``revise_due_s`` and none runs (one at a time)."""
