@@ -10,9 +10,12 @@ from agentassist.store.database import Database
 from agentassist.store.models import RedactionOriginalRow, RedactionRow
 
 
-def save_redactions(db: Database, call_id: str, utterance_id: str, spans: list[Redaction]) -> None:
-    """The spans of one utterance, replacing those stored for it (a revision masks anew)."""
-    with db.session.begin() as s:
+def save_redactions(
+    db: Database, call_id: str, utterance_id: str, spans: list[Redaction], lock_wait_s: float | None = None
+) -> None:
+    """The spans of one utterance, replacing those stored for it (a revision masks anew); ``lock_wait_s``:
+    how long to wait for another writer's lock (None: the engine's own wait)."""
+    with db.writing(lock_wait_s) as s:
         s.execute(
             delete(RedactionRow).where(RedactionRow.call_id == call_id, RedactionRow.utterance_id == utterance_id)
         )
@@ -48,9 +51,17 @@ def _json(r: RedactionRow) -> Redaction:
     }
 
 
-def save_original(db: Database, call_id: str, utterance_id: str, text: str, roles: tuple[str, ...]) -> None:
-    """An utterance's text before it was masked (a revision replaces it)."""
-    with db.session.begin() as s:
+def save_original(
+    db: Database,
+    call_id: str,
+    utterance_id: str,
+    text: str,
+    roles: tuple[str, ...],
+    lock_wait_s: float | None = None,
+) -> None:
+    """An utterance's text before it was masked (a revision replaces it); ``lock_wait_s`` as for
+    :func:`save_redactions`."""
+    with db.writing(lock_wait_s) as s:
         s.execute(
             delete(RedactionOriginalRow).where(
                 RedactionOriginalRow.call_id == call_id, RedactionOriginalRow.utterance_id == utterance_id
