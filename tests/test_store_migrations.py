@@ -18,7 +18,7 @@ from agentassist.store.db import Store
 from agentassist.store.models import Base
 from tests.databases import database_url, pg_admin_url, pg_url  # noqa: F401 - fixtures
 
-HEAD = "0014"
+HEAD = "0015"
 
 
 def _make_010_database(url: str) -> None:
@@ -210,3 +210,34 @@ def test_supervisors_of_no_team_keep_seeing_every_team_after_0005(database_url: 
     store.migrate()
     assert store.revision() == HEAD and (store.user("floor") or {})["all_teams"] is True
     store.engine.dispose()
+
+
+def test_0015_marks_the_calls_with_spans_for_the_first_starts_look(database_url: str) -> None:  # noqa: F811
+    """A database at 0014: its calls with a redaction span are marked ``spans_unchecked`` by the upgrade
+    (the first start looks at each once, as every start did before), the others are not."""
+    store = Store(database_url)
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0014")
+    at = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    with store.engine.begin() as conn:
+        for call_id in ("with-span", "without"):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO calls (id, status, direction, remote, agent, started_at, ended_at, recording_path)"
+                    " VALUES (:id, 'ended', 'inbound', '', 'a', :at, :at, '')"
+                ),
+                {"id": call_id, "at": at},
+            )
+        conn.execute(
+            sa.text(
+                "INSERT INTO redactions (call_id, utterance_id, channel, kind, start_s, end_s, by)"
+                " VALUES ('with-span', 'u1', 'customer', 'card', 1.0, 2.0, 'text')"
+            )
+        )
+    store.migrate()
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, spans_unchecked FROM calls ORDER BY id")).all()
+    assert [(i, bool(m)) for i, m in rows] == [("with-span", True), ("without", False)]

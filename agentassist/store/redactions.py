@@ -3,11 +3,11 @@ what), and the times whose audio is silenced in its recording after the call."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from agentassist.privacy.utterances import Redaction
 from agentassist.store.database import Database
-from agentassist.store.models import RedactionOriginalRow, RedactionRow
+from agentassist.store.models import CallRow, RedactionOriginalRow, RedactionRow
 
 
 def save_redactions(
@@ -31,6 +31,12 @@ def save_redactions(
             )
             for r in spans
         )
+        if spans:  # the start's sweep looks at the call until its recording is known silent there
+            s.execute(
+                update(CallRow)
+                .where(CallRow.id == call_id, CallRow.spans_unchecked.is_(False))
+                .values(spans_unchecked=True)
+            )
 
 
 def redactions(db: Database, call_id: str) -> list[Redaction]:
