@@ -95,7 +95,7 @@ class Database:
             if self.dialect == "sqlite":
                 # SQLite's busy wait belongs to the connection, which goes back to the pool: set for this
                 # transaction, then put back as it was
-                before = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+                before = int(conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one())
                 conn.exec_driver_sql(f"PRAGMA busy_timeout = {wait_ms}")
                 conn.commit()
             try:
@@ -106,7 +106,7 @@ class Database:
             finally:
                 if self.dialect == "sqlite":
                     conn.rollback()
-                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(before)}")
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {before}")
                     conn.commit()
 
     def revision(self) -> str | None:
