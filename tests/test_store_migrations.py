@@ -180,12 +180,8 @@ def test_a_revision_replaces_the_stored_utterance_and_its_search_words(database_
 def test_supervisors_of_no_team_keep_seeing_every_team_after_0005(database_url: str) -> None:  # noqa: F811
     """0005 makes "sees every team" a flag of its own; supervisors who had no team (and so saw every
     call before it) get the flag, so that nobody's view changes on upgrade."""
-    store = Store(database_url)
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    store, cfg = _at_revision(database_url, "0004")
     with store.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0004")
         t0 = datetime(2026, 11, 1, tzinfo=UTC)
         for i, (name, role) in enumerate([("floor", "supervisor"), ("red-sup", "supervisor"), ("lead", "team_leader"),
                                           ("ann", "agent"), ("ada", "admin")], start=1):  # fmt: skip
@@ -215,12 +211,7 @@ def test_supervisors_of_no_team_keep_seeing_every_team_after_0005(database_url: 
 def test_0015_marks_the_calls_with_spans_for_the_first_starts_look(database_url: str) -> None:  # noqa: F811
     """A database at 0014: its calls with a redaction span are marked ``spans_unchecked`` by the upgrade
     (the first start looks at each once, as every start did before), the others are not."""
-    store = Store(database_url)
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with store.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0014")
+    store, cfg = _at_revision(database_url, "0014")
     at = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
     with store.engine.begin() as conn:
         for call_id in ("with-span", "without"):
@@ -241,3 +232,20 @@ def test_0015_marks_the_calls_with_spans_for_the_first_starts_look(database_url:
     with store.engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT id, spans_unchecked FROM calls ORDER BY id")).all()
     assert [(i, bool(m)) for i, m in rows] == [("with-span", True), ("without", False)]
+    with store.engine.begin() as conn:  # down and up again, the rows kept
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0014")
+    store.migrate()
+    assert store.revision() == HEAD and store.get_call("with-span") is not None
+    store.engine.dispose()
+
+
+def _at_revision(url: str, revision: str) -> tuple[Store, AlembicConfig]:
+    """A new database upgraded to ``revision``, and the Alembic config that did it."""
+    store = Store(url)
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    return store, cfg
