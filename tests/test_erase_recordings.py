@@ -5,6 +5,7 @@ real encoder, a real SQLite store and, for the object, the S3 endpoint the stora
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from agentassist.audio.keyring import KeyRing, RecordingKey
 from agentassist.config import StorageSettings
 from agentassist.store.db import Store
 from agentassist.store.erasure import erase
-from agentassist.store.objects import ObjectStore
+from agentassist.store.objects import ObjectStore, changed_object, replaces_mark
 from agentassist.store.person import Subject
 from agentassist.store.recordings import RecordingStore
 from tests import test_storage_s3
@@ -82,3 +83,36 @@ def test_a_recording_in_the_object_store_is_silenced_and_replaced_under_its_key(
     assert _level(stored, None, SAID[0] - PAD_S + 0.05, SAID[1] + PAD_S - 0.05) < 300
     assert _level(stored, None, 0.3, 1.0) > 3000
     assert [p.name for p in recordings.directory.iterdir() if not p.name.startswith("p00")] == []  # no copy left
+
+
+def test_bring_back_change_replace_checks_what_it_uploads_and_a_failed_change_leaves_the_object(
+    tmp_path: Path, s3: S3Server
+) -> None:
+    """The piece the erasure and the running center's late silence share: the object brought back whole,
+    changed, uploaded over itself with its SHA-256 checked, the local copy gone; a change that fails
+    leaves the object as it was, and the file with its mark on disk (the upload worker's to put back)."""
+    objects = ObjectStore(StorageSettings(url=f"s3://{BUCKET}/rec", endpoint_url=s3.endpoint_url, region=REGION))
+    first = tmp_path / "up" / "c9.wav"
+    first.parent.mkdir()
+    first.write_bytes(WAV)
+    objects.put_verified(first)
+    there = objects.head("c9.wav")
+    assert there is not None and there.sha256 == hashlib.sha256(WAV).hexdigest()
+
+    back = tmp_path / "back" / "c9.wav"
+    back.parent.mkdir()
+    with pytest.raises(RuntimeError, match="the change failed"), changed_object(objects, there, back) as local:
+        assert local.read_bytes() == WAV  # brought back whole
+        local.write_bytes(WAV[:100])
+        raise RuntimeError("the change failed")
+    assert objects.head("c9.wav") == there  # not replaced
+    assert back.exists() and replaces_mark(back).exists()
+
+    changed = WAV[:-2000] + bytes(2000)
+    again = tmp_path / "again" / "c9.wav"
+    again.parent.mkdir()
+    with changed_object(objects, there, again) as local:
+        local.write_bytes(changed)
+    now = objects.head("c9.wav")
+    assert now is not None and now.sha256 == hashlib.sha256(changed).hexdigest() and now.size == len(changed)
+    assert list(again.parent.iterdir()) == []  # neither the copy nor its mark left

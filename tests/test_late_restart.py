@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from agentassist.audio import sealed
 from agentassist.audio.encode import OpusOptions
@@ -26,7 +27,7 @@ from agentassist.pipeline.late import LateWork
 from agentassist.pipeline.unsilenced import sweep
 from agentassist.privacy.silence import PAD_S
 from agentassist.store.db import Store
-from agentassist.store.models import CallMediaRow, DeletedRecordingRow
+from agentassist.store.models import CallMediaRow, CallRow, DeletedRecordingRow
 from agentassist.store.objects import ObjectStore
 from agentassist.store.recordings import RecordingStore
 from tests import test_storage_s3
@@ -199,3 +200,45 @@ def test_an_older_versions_facts_and_a_recording_that_cannot_be_silenced(
     sweep(store, recordings, again, None, datetime.now(UTC))
     assert again.wait(60) and again.done_total == 1  # the look alone
     assert _media(store, "c4") == c4 and not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def _marked(store: Store) -> list[str]:
+    """The calls the next start's look reads (``spans_unchecked``)."""
+    with store.session() as s:
+        return sorted(s.scalars(select(CallRow.id).where(CallRow.spans_unchecked.is_(True))))
+
+
+def test_a_start_looks_only_at_the_calls_marked_since_the_last_look(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stored span marks its call; the look unmarks each call it finds with nothing left to do, so the
+    next start reads only the calls that got a span since; an unmarked call is not read, whatever its
+    facts say."""
+    caplog.set_level(logging.INFO)
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store.migrate()
+    recordings = RecordingStore(tmp_path / "rec")
+    for call_id in ("c5", "c6"):
+        _ended_with_span(store, call_id, {"recording_silenced_spans": [[2.0, 4.0]]})  # silenced at the close
+    _ended_with_span(store, "c7", {"recording_silenced_spans": []})  # left to do, its recording gone
+    assert _marked(store) == ["c5", "c6", "c7"]
+    work = LateWork()
+    sweep(store, recordings, work, None, datetime.now(UTC))
+    assert work.wait(60) and work.done_total == 1  # the look alone: nothing to silence
+    assert _marked(store) == []
+    assert any("call c7: spans left unsilenced, but its recording is gone" in r.getMessage() for r in caplog.records)
+
+    span = {"utterance_id": "u10", "channel": "customer", "kind": "card", "start": 5.0, "end": 5.5, "by": "text"}
+    store.save_redactions("c6", "u10", [span])  # type: ignore[list-item]
+    with store.session.begin() as s:  # c5 as if a span were left: not read, since it is not marked
+        row = s.get(CallMediaRow, "c5")
+        assert row is not None
+        row.data = {**row.data, "recording_silenced_spans": []}
+    assert _marked(store) == ["c6"]
+    caplog.clear()
+    again = LateWork()
+    sweep(store, recordings, again, None, datetime.now(UTC))
+    assert again.wait(60) and again.done_total == 1
+    said = [r.getMessage() for r in caplog.records]
+    assert any("call c6: spans left unsilenced" in m for m in said) and not any("c5" in m for m in said)
+    assert _marked(store) == []

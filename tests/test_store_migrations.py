@@ -18,7 +18,7 @@ from agentassist.store.db import Store
 from agentassist.store.models import Base
 from tests.databases import database_url, pg_admin_url, pg_url  # noqa: F401 - fixtures
 
-HEAD = "0014"
+HEAD = "0015"
 
 
 def _make_010_database(url: str) -> None:
@@ -180,12 +180,8 @@ def test_a_revision_replaces_the_stored_utterance_and_its_search_words(database_
 def test_supervisors_of_no_team_keep_seeing_every_team_after_0005(database_url: str) -> None:  # noqa: F811
     """0005 makes "sees every team" a flag of its own; supervisors who had no team (and so saw every
     call before it) get the flag, so that nobody's view changes on upgrade."""
-    store = Store(database_url)
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    store, cfg = _at_revision(database_url, "0004")
     with store.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0004")
         t0 = datetime(2026, 11, 1, tzinfo=UTC)
         for i, (name, role) in enumerate([("floor", "supervisor"), ("red-sup", "supervisor"), ("lead", "team_leader"),
                                           ("ann", "agent"), ("ada", "admin")], start=1):  # fmt: skip
@@ -210,3 +206,46 @@ def test_supervisors_of_no_team_keep_seeing_every_team_after_0005(database_url: 
     store.migrate()
     assert store.revision() == HEAD and (store.user("floor") or {})["all_teams"] is True
     store.engine.dispose()
+
+
+def test_0015_marks_the_calls_with_spans_for_the_first_starts_look(database_url: str) -> None:  # noqa: F811
+    """A database at 0014: its calls with a redaction span are marked ``spans_unchecked`` by the upgrade
+    (the first start looks at each once, as every start did before), the others are not."""
+    store, cfg = _at_revision(database_url, "0014")
+    at = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    with store.engine.begin() as conn:
+        for call_id in ("with-span", "without"):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO calls (id, status, direction, remote, agent, started_at, ended_at, recording_path)"
+                    " VALUES (:id, 'ended', 'inbound', '', 'a', :at, :at, '')"
+                ),
+                {"id": call_id, "at": at},
+            )
+        conn.execute(
+            sa.text(
+                "INSERT INTO redactions (call_id, utterance_id, channel, kind, start_s, end_s, by)"
+                " VALUES ('with-span', 'u1', 'customer', 'card', 1.0, 2.0, 'text')"
+            )
+        )
+    store.migrate()
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, spans_unchecked FROM calls ORDER BY id")).all()
+    assert [(i, bool(m)) for i, m in rows] == [("with-span", True), ("without", False)]
+    with store.engine.begin() as conn:  # down and up again, the rows kept
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0014")
+    store.migrate()
+    assert store.revision() == HEAD and store.get_call("with-span") is not None
+    store.engine.dispose()
+
+
+def _at_revision(url: str, revision: str) -> tuple[Store, AlembicConfig]:
+    """A new database upgraded to ``revision``, and the Alembic config that did it."""
+    store = Store(url)
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    return store, cfg

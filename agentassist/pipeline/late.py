@@ -51,6 +51,11 @@ class _Job:
     undone: Callable[[], None] | None  # says in the call's record that it was left undone
     due_s: float = 0.0  # time.monotonic() of the next try
     tries: int = 0
+    delays_s: tuple[float, ...] = ()  # the waits before its first tries; then LateWork.retry_s each
+
+    def wait_s(self, retry_s: float) -> float:
+        """How long to wait before the next try, ``tries`` made so far."""
+        return self.delays_s[self.tries] if self.tries < len(self.delays_s) else retry_s
 
 
 class LateWork:
@@ -77,11 +82,14 @@ class LateWork:
         run: Callable[[], bool],
         recording: bool = False,
         undone: Callable[[], None] | None = None,
+        delays_s: tuple[float, ...] = (),
     ) -> bool:
         """Queue ``run``; never waits. ``recording``: it changes the call's recording; ``undone``: called
-        (on the stopping thread) if a stop leaves it undone. False: the work is stopped, the job is left
-        undone at once."""
-        job = _Job(call_id, what, run, recording, undone, time.monotonic())
+        (on the stopping thread) if a stop leaves it undone; ``delays_s``: the job is first tried after
+        ``delays_s[0]``, tried again after each of the others, then every ``retry_s`` (without: at once,
+        then every ``retry_s``). False: the work is stopped, the job is left undone at once."""
+        job = _Job(call_id, what, run, recording, undone, 0.0, 0, delays_s[1:])
+        job.due_s = time.monotonic() + (delays_s[0] if delays_s else 0.0)
         why = "the server is stopping"
         with self._cond:
             if not self._stopped:
@@ -171,8 +179,8 @@ class LateWork:
                     self.done_total += 1
                 elif not self._stopped:
                     self.retries_total += 1
+                    job.due_s = time.monotonic() + job.wait_s(self.retry_s)
                     job.tries += 1
-                    job.due_s = time.monotonic() + self.retry_s
                     self._jobs.append(job)
                 self._cond.notify_all()
 

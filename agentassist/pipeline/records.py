@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from agentassist.assist.script import Script
 from agentassist.events import Channel, Event, EventType, Utterance, utterance_event
-from agentassist.failures import CallFailures, cause_of, retried, stage_of
+from agentassist.failures import RETRY_DELAYS_S, CallFailures, cause_of, stage_of
 from agentassist.pause import Digit
 from agentassist.pipeline.late import LateWork, StoreAwayError
 from agentassist.pipeline.ports import CallStore, Publisher, StoredEvents, Tracker
@@ -41,6 +41,14 @@ SPAN_EVENTS = {
     "mute": (EventType.CALL_MUTED, EventType.CALL_UNMUTED),
 }
 
+
+# The delivery thread's one try of a line waits this long at most for another writer's lock before the
+# line is handed to the late work: ordinary writes (a line, a call's media facts) hold SQLite's lock for
+# milliseconds, and a writer holding it longer (a retention sweep, a backup, another process) must not
+# stall every call's delivery for the 30 s of the engine's own wait.
+LINE_LOCK_WAIT_S = 0.5
+
+Write = Callable[[float | None], None]  # a store write, given how long it may wait for a lock (None: the engine's)
 
 # Silences spans in the finished recording (agentassist.pipeline.close.LateSilence): the media facts to
 # store, None when there is nothing new; raises StoreAwayError to be tried again (the object store away).
@@ -90,8 +98,8 @@ class CallRecords:
         self.recording_lock = threading.Lock()
         self.late_silence: LateSilencer | None = None  # the recording finished: spans masked since
         self.late_work = LateWork()  # the session's (the runtime's, shared by its calls)
-        self._unwritten: dict[str, Utterance] = {}  # revised lines the database refused, by id (the lock)
-        self._rewriting = False  # a job writing them is queued (the lock)
+        self._held: dict[tuple[str, str], Write] = {}  # writes the database refused, in order (the lock)
+        self._rewriting = False  # a late job running them is queued (the lock)
         # the session's: whether a script step paused the recording, and what to do when steps are said
         self.step_paused: Callable[[], bool] = _never_paused
         self.steps_said: Callable[[list[str]], None] = _nothing_said
@@ -257,9 +265,13 @@ class CallRecords:
     def _save_original(self, utterance_id: str, text: str) -> None:
         """What was masked, kept apart for the roles the script names (never indexed, never published)."""
         assert self.failures is not None and self.tracker is not None, "originals come from a script's rules"
-        roles = self.tracker.script.original_roles
+        roles, call_id = self.tracker.script.original_roles, self.call_id
         with self.lock:
-            self.failures.guarded("pipeline", lambda: self.store.save_original(self.call_id, utterance_id, text, roles))
+            self._write(
+                ("original", utterance_id),
+                f"original of {utterance_id}",
+                lambda wait: self.store.save_original(call_id, utterance_id, text, roles, lock_wait_s=wait),
+            )
 
     def _heard_only(self, utterance: Utterance, handed_s: float) -> list[str]:
         """The agent's final during a step's pause, given to the tracker alone; the steps it ticks are
@@ -271,7 +283,8 @@ class CallRecords:
             events = [e for e in tracker.on_utterance(utterance) if e.type is EventType.ASSIST_STEP]
             for e in events:
                 e.data["step"] = {**e.data["step"], "evidence": {"recording_paused": True}}
-            self._guarded(lambda: self.store.save_adherence(self.call_id, tracker.report()))
+            report = tracker.report()
+            self._guarded(lambda: self.store.save_adherence(self.call_id, report, lock_wait_s=LINE_LOCK_WAIT_S))
             self.publish(events)
             self._timed(events, handed_s)
         return _done(events)
@@ -311,9 +324,14 @@ class CallRecords:
 
     def _save_redactions(self, utterance_id: str, spans: list[Redaction]) -> None:
         assert self.failures is not None, "the session sets failures before any audio"
+        call_id = self.call_id
         with self.lock:
             self.redactions[utterance_id] = spans
-            self.failures.guarded("pipeline", lambda: self.store.save_redactions(self.call_id, utterance_id, spans))
+            self._write(
+                ("spans", utterance_id),
+                f"masked spans of {utterance_id}",
+                lambda wait: self.store.save_redactions(call_id, utterance_id, spans, lock_wait_s=wait),
+            )
 
     def _timed(self, events: list[Event], handed_s: float) -> None:
         """A final's step events just published: their delay after its hand-over, for /metrics."""
@@ -329,66 +347,90 @@ class CallRecords:
         with self.lock:
             events = [utterance_event(utterance)]
             if utterance.revised:
-                self._write_revision(utterance)
+                self._write_line(utterance)
                 self.publish(events)
                 return []
             if utterance.final:
-                failures.guarded("pipeline", lambda: self.store.add_utterance(self.call_id, utterance))
+                self._write_line(utterance)
             if self.tracker is not None:
                 tracker = self.tracker
                 events += tracker.on_utterance(utterance)
                 if utterance.final or len(events) > 1:
-                    failures.guarded("pipeline", lambda: self.store.save_adherence(self.call_id, tracker.report()))
+                    # the whole report, which the next one and the call's end replace: one refused here
+                    # is reported, not held (the end's is written with the engine's full wait)
+                    report = tracker.report()
+                    failures.guarded(
+                        "pipeline",
+                        lambda: self.store.save_adherence(self.call_id, report, lock_wait_s=LINE_LOCK_WAIT_S),
+                    )
             self.publish(events)
             if utterance.final:
                 self._timed(events, handed_s)
         return _done(events) if utterance.final else []
 
-    def _write_revision(self, utterance: Utterance) -> None:
-        """Under the lock: a revised final replaces the stored line, tried again on a database error. One
-        the database still refuses stays in memory and is written by the late work's thread until it goes
-        in (else the stored line would keep what the revision masked: a card number the final showed); a
-        newer revision of the line, written or not, replaces it there."""
+    def _write_line(self, utterance: Utterance) -> None:
+        """Under the lock: a final stored, or a revised final replacing its stored line (stored anew if
+        it is missing, as a held final is); a revision to no text removes it."""
+        u, call_id = utterance, self.call_id
+        if u.revised:
+            what = f"revised line {u.id} (the stored line may hold what it masks)"
+            self._write(("line", u.id), what, lambda wait: self.store.update_utterance(call_id, u, lock_wait_s=wait))
+        else:
+            self._write(
+                ("line", u.id),
+                f"line {u.id}",
+                lambda wait: self.store.add_utterance(call_id, u, lock_wait_s=wait),
+                lambda wait: self.store.update_utterance(call_id, u, lock_wait_s=wait),
+            )
+
+    def _write(self, key: tuple[str, str], what: str, write: Write, again: Write | None = None) -> None:
+        """Under the lock, on the delivery thread: a write of what the call's utterances leave (a line, its
+        masked spans, its original), tried once, waiting :data:`LINE_LOCK_WAIT_S` at most for another
+        writer's lock. The delivery thread serves every call: a write refused here is not lost but held
+        (``again``, else ``write``, under ``key``) and handed to the late work's thread at once, which
+        tries it on the schedule the call path used to wait through (failures.RETRY_DELAYS_S, then every
+        late.RETRY_S), so an unmasked line a revision replaces stays stored no longer than before. While
+        the call has writes held, its new ones join them untried, in the order they came (a newer write
+        of the same key takes the held one's place): the late work runs them in that order, and no older
+        version of a line is ever written over a newer one."""
         assert self.failures is not None, "the session sets failures before any audio"
-        self._unwritten.pop(utterance.id, None)
+        if self._rewriting:
+            self._held[key] = again or write
+            return
+        self._held.pop(key, None)  # the late work stopped with an older one held: this one replaces it
         try:
-            update = lambda: self.store.update_utterance(self.call_id, utterance)  # noqa: E731
-            retried(update, f"call {self.call_id}: a revised line")
+            write(LINE_LOCK_WAIT_S)
         except Exception as exc:
             self.failures.report(stage_of(exc, "pipeline"), exc)
-            self._unwritten[utterance.id] = utterance
-            log.error(
-                "call %s: revised line %s not stored (%s): the stored line may hold what it masks; written "
-                "again in the background",
-                self.call_id,
-                utterance.id,
-                cause_of(exc),
+            self._held[key] = again or write
+            log.error("call %s: %s not stored (%s): written again in the background", self.call_id, what, cause_of(exc))
+            self._rewriting = self.late_work.submit(
+                self.call_id, "storing lines the database refused", self._write_held, delays_s=RETRY_DELAYS_S
             )
-            if not self._rewriting:
-                self._rewriting = self.late_work.submit(
-                    self.call_id, "storing revised lines the database refused", self._write_unwritten
-                )
 
-    def _write_unwritten(self) -> bool:
-        """The late work's thread: the revised lines the database refused, written; False while one still
-        is refused (tried again later)."""
-        with self.lock:
-            while self._unwritten:
-                utterance = next(iter(self._unwritten.values()))
-                try:
-                    self.store.update_utterance(self.call_id, utterance)
-                except SQLAlchemyError as exc:
-                    if not self._call_gone():
-                        log.warning(
-                            "call %s: revised line %s still not stored: %s", self.call_id, utterance.id, cause_of(exc)
-                        )
-                        return False
-                    log.warning("call %s: revised line %s dropped: the call was erased", self.call_id, utterance.id)
-                else:
-                    log.info("call %s: revised line %s stored at last", self.call_id, utterance.id)
-                del self._unwritten[utterance.id]
-            self._rewriting = False
-        return True
+    def _write_held(self) -> bool:
+        """The late work's thread: the writes the database refused, run in the order they came; False
+        while one still is refused (tried again later). The records lock is not held while one runs: a
+        database that keeps this thread waiting must not keep the delivery thread (every call's lines)
+        waiting for the lock."""
+        while True:
+            with self.lock:
+                if not self._held:
+                    self._rewriting = False
+                    return True
+                key, write = next(iter(self._held.items()))
+            try:
+                write(None)
+            except SQLAlchemyError as exc:
+                if not self._call_gone():
+                    log.warning("call %s: %s %s still not stored: %s", self.call_id, *key, cause_of(exc))
+                    return False
+                log.warning("call %s: %s %s dropped: the call was erased", self.call_id, *key)
+            else:
+                log.info("call %s: %s %s stored at last", self.call_id, *key)
+            with self.lock:  # unless a newer write of it came meanwhile: that one runs next
+                if self._held.get(key) is write:
+                    del self._held[key]
 
     def _call_gone(self) -> bool:
         """Whether the call's row is gone (erased, by retention or a person's request): a line it refused
@@ -400,9 +442,9 @@ class CallRecords:
 
     @property
     def unwritten(self) -> list[str]:
-        """The ids of the revised lines the database refused, still held to be written."""
+        """The ids of the lines the database refused (finals and revisions), still held to be written."""
         with self.lock:
-            return list(self._unwritten)
+            return [uid for kind, uid in self._held if kind == "line"]
 
 
 def _never_paused() -> bool:

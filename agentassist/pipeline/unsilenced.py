@@ -9,6 +9,16 @@ its facts hold ``recording_silence_error`` (every span is then silenced again: s
 A recording erased with its call, deleted by retention, or gone is skipped; one in the object store is
 brought back, silenced and uploaded again under its key by the late work's edit (agentassist.store.uploads).
 Once done, the facts list the spans as silent, so a second start finds nothing.
+
+Only the calls marked ``spans_unchecked`` are looked at (an index; migration 0015): a stored span marks
+its call, and the look unmarks each call it finds with nothing left to do (and each it silences once the
+facts saying so are stored). A start therefore reads the calls with spans since the last start's look,
+however many calls the center has kept: at 20 000 ended calls with spans, the look of every one at every
+start cost 0.49 s of CPU time (benchmarks/RESULTS.md, "late_sweep"). The mark is cleared by the look
+rather than by the call's close: a span a late revision stores after the close has read the spans to
+silence would otherwise be unmarked by a close that did not silence it. The look only reads calls ended
+before this run's start, to which no thread of this run adds a span, so it cannot unmark one it has not
+seen.
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from agentassist.pipeline.close import LateSilence
 from agentassist.pipeline.late import LateWork, StoreAwayError
@@ -53,14 +63,20 @@ def _look(
     before: datetime,
     queued: set[str],
 ) -> bool:
-    """The late work's thread: one silence queued per call with spans to do. False: the database or the
-    object store away, looked at again later."""
+    """The late work's thread: one silence queued per call with spans to do; the others unmarked. False:
+    the database or the object store away, looked at again later."""
+    checked: list[str] = []
     try:
-        for call_id, facts, spans in _candidates(store, before):
-            late = None if call_id in queued else _late_silence(recordings, late_work, opus, call_id, facts, spans)
+        for call_id, facts, spans, deleted in _candidates(store, before):
+            if call_id in queued:
+                continue
+            late = None if deleted else _late_silence(recordings, late_work, opus, call_id, facts, spans)
             if late is not None:
                 _queue(store, late_work, late, spans)
                 queued.add(call_id)
+            else:
+                checked.append(call_id)
+        _checked(store, checked)
     except Exception as exc:  # the database or the store away: the whole look again later
         log.warning("spans left unsilenced by an earlier run: not looked for yet: %s", exc)
         return False
@@ -69,27 +85,38 @@ def _look(
     return True
 
 
-def _candidates(store: Store, before: datetime) -> list[tuple[str, dict[str, Any], list[tuple[float, float]]]]:
-    """Calls ended before ``before`` with redaction spans and media facts, their recording not deleted by
-    retention: each with its facts and its spans (two queries, however many calls)."""
-    with_spans = select(RedactionRow.call_id).distinct()
-    deleted = select(DeletedRecordingRow.call_id)
-    ended = CallRow.ended_at.is_not(None), CallRow.id.in_(with_spans), CallRow.id.not_in(deleted)
-    calls = select(CallRow.id, CallRow.ended_at, CallMediaRow.data).join(
-        CallMediaRow, CallMediaRow.call_id == CallRow.id
+def _candidates(store: Store, before: datetime) -> list[tuple[str, dict[str, Any], list[tuple[float, float]], bool]]:
+    """Calls marked ``spans_unchecked`` and ended before ``before``: each with its media facts, its spans
+    and whether retention deleted its recording (two queries, each on the marked calls alone)."""
+    marked = CallRow.spans_unchecked.is_(True), CallRow.ended_at.is_not(None)
+    deleted = select(DeletedRecordingRow.call_id).where(DeletedRecordingRow.call_id == CallRow.id).exists()
+    calls = (
+        select(CallRow.id, CallRow.ended_at, CallMediaRow.data, deleted)
+        .outerjoin(CallMediaRow, CallMediaRow.call_id == CallRow.id)
+        .where(*marked)
+        .order_by(CallRow.ended_at)
     )
-    which = select(CallRow.id).where(*ended)
-    spans_of = select(RedactionRow.call_id, RedactionRow.start_s, RedactionRow.end_s)
+    spans_of = select(RedactionRow.call_id, RedactionRow.start_s, RedactionRow.end_s).join(
+        CallRow, CallRow.id == RedactionRow.call_id
+    )
     spans: dict[str, list[tuple[float, float]]] = {}
     with store.session() as s:
-        rows = s.execute(calls.where(*ended).order_by(CallRow.ended_at)).all()
-        for call_id, start_s, end_s in s.execute(spans_of.where(RedactionRow.call_id.in_(which))):
+        rows = s.execute(calls).all()
+        for call_id, start_s, end_s in s.execute(spans_of.where(*marked)):
             spans.setdefault(call_id, []).append((round(start_s, 3), round(end_s, 3)))  # as `redactions` gives them
     return [
-        (call_id, dict(data or {}), sorted(spans.get(call_id, [])))
-        for call_id, ended_at, data in rows
+        (call_id, dict(data or {}), sorted(spans.get(call_id, [])), bool(gone))
+        for call_id, ended_at, data, gone in rows
         if _aware(ended_at) <= before
     ]
+
+
+def _checked(store: Store, call_ids: list[str]) -> None:
+    """The calls' recordings hold no span left to silence: the next start's look passes them by."""
+    with store.session.begin() as s:
+        for n in range(0, len(call_ids), 500):  # bound parameters per statement: SQLite allows 32 766
+            batch = call_ids[n : n + 500]
+            s.execute(update(CallRow).where(CallRow.id.in_(batch)).values(spans_unchecked=False))
 
 
 def _aware(at: datetime) -> datetime:
@@ -133,11 +160,12 @@ def _queue(store: Store, late_work: LateWork, late: LateSilence, spans: list[tup
             facts = late(redactions)
         except StoreAwayError:
             return False
-        if facts is not None:
-            try:
+        try:
+            if facts is not None:
                 store.save_media(late.call_id, facts)
-            except Exception as exc:  # the facts still list the spans as left: the next start looks again
-                log.error("call %s: silenced, but its media facts are not stored: %s", late.call_id, exc)
+            _checked(store, [late.call_id])  # the facts list every span as silent or as not to be
+        except Exception as exc:  # the facts still list the spans as left: the next start looks again
+            log.error("call %s: silenced, but its media facts are not stored: %s", late.call_id, exc)
         return True
 
     late_work.submit(

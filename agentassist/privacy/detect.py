@@ -388,10 +388,15 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
             last = j
         rest += chain[last:]
     again = _said_again(folded, said, cards, rest)
-    again += [s for s in _last_four_named(folded, cards, rest) if not any(a.start == s.start for a in again)]
-    again += [s for s in _last_four_before(folded, said, cards, rest) if not any(a.start == s.start for a in again)]
-    again += [s for s in _started_again(folded, said, cards, rest) if not any(a.start == s.start for a in again)]
-    again += [s for s in _tail_joined(folded, said, cards, rest) if not any(a.start == s.start for a in again)]
+    found_later = (
+        _last_four_named(folded, cards, rest),
+        _last_four_before(folded, said, cards, rest),
+        _started_again(folded, said, cards, rest),
+        _tail_joined(folded, said, cards, rest),
+    )
+    for spans_found in found_later:  # each finder's spans but those starting where an earlier finder's do
+        starts = {a.start for a in again}
+        again += [s for s in spans_found if s.start not in starts]
     cards += again
     rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
     rest = sorted(rest + months(folded, found), key=lambda i: i.start)

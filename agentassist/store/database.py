@@ -9,8 +9,10 @@ every start).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -78,6 +80,34 @@ class Database:
                 log.info("database made before migrations: stamping revision %s", BASE_REVISION)
                 command.stamp(cfg, BASE_REVISION)
             command.upgrade(cfg, "head")
+
+    @contextlib.contextmanager
+    def writing(self, lock_wait_s: float | None = None) -> Iterator[Session]:
+        """A session in one transaction, committed at the end. ``lock_wait_s``: how long its writes wait
+        for another writer's lock before the database refuses them (None: the engine's own wait, 30 s
+        on SQLite), for a thread that must not stall on a writer holding the lock long."""
+        if lock_wait_s is None:
+            with self.session.begin() as s:
+                yield s
+            return
+        wait_ms = max(1, round(lock_wait_s * 1000))
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                # SQLite's busy wait belongs to the connection, which goes back to the pool: set for this
+                # transaction, then put back as it was
+                before = int(conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one())
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {wait_ms}")
+                conn.commit()
+            try:
+                with Session(bind=conn, expire_on_commit=False) as s, s.begin():
+                    if self.dialect == "postgresql":  # ends with the transaction
+                        s.execute(text(f"SET LOCAL lock_timeout = '{wait_ms}ms'"))
+                    yield s
+            finally:
+                if self.dialect == "sqlite":
+                    conn.rollback()
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {before}")
+                    conn.commit()
 
     def revision(self) -> str | None:
         with self.engine.connect() as conn:

@@ -40,7 +40,7 @@ from agentassist.store.database import Database
 from agentassist.store.dates import iso
 from agentassist.store.evaluations import evaluation
 from agentassist.store.models import AdherenceRow, CallRow, ErasureRow, EvaluationRow, StepOfferRow
-from agentassist.store.objects import StoredObject
+from agentassist.store.objects import StoredObject, changed_object
 from agentassist.store.person import Findings, FoundCall, Subject, dumps, find, scrubbed
 from agentassist.store.recordings import RecordingStore
 from agentassist.store.removal import delete_calls, delete_recording, delete_where, references, scrub
@@ -238,16 +238,15 @@ def _silence_file(
 def _silence_object(
     recordings: RecordingStore, obj: StoredObject, spans: list[tuple[float, float]], opus: OpusOptions | None
 ) -> float:
-    """A recording in the object store: downloaded, silenced and uploaded again under its key (the object
-    replaced); the local copy removed."""
+    """A recording in the object store (no center running to bring it back): downloaded, silenced and
+    uploaded again under its key (the object replaced); the local copy removed."""
     assert recordings.objects is not None, "an object was found, so there is a store"
-    with tempfile.TemporaryDirectory(dir=recordings.directory, prefix=".erase-") as folder:
-        local = Path(folder) / obj.name  # its name is its key
-        with local.open("wb") as f:
-            recordings.objects.download(obj, f)
-        seconds = _silence_file(local, spans, recordings.keys, opus)
-        recordings.objects.put_verified(local, replace=True)
-    return seconds
+    objects = recordings.objects
+    with (
+        tempfile.TemporaryDirectory(dir=recordings.directory, prefix=".erase-") as folder,
+        changed_object(objects, obj, Path(folder) / obj.name) as local,  # its name is its key
+    ):
+        return _silence_file(local, spans, recordings.keys, opus)
 
 
 def _scrub_texts(db: Database, subject: Subject, call: FoundCall) -> int:

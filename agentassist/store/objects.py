@@ -11,13 +11,20 @@ the file's MD5 (``Content-MD5``: the store refuses a body that arrived different
 ``sha256``); a HEAD afterwards must answer the file's size and SHA-256. An encrypted recording is
 uploaded as it is on disk (its SHA-256 is of those bytes, so nothing of the audio is hashed in clear)
 with the metadata ``encryption``.
+
+A recording changed after it was uploaded (card data silenced late, an erasure's lines silenced) is
+brought back, changed and uploaded again over its object by one piece, :func:`changed_object`
+(:func:`bring_back`, the change, :func:`upload_and_remove`), checked by SHA-256 as any upload is.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import logging
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -227,3 +234,46 @@ def own_file(call_id: str, name: str) -> bool:
     and dots (``wav``, ``ogg.part``), so that call ``c1``'s never reach call ``c1.2``'s ``c1.2.wav``."""
     rest = name.removeprefix(call_id + ".")
     return rest != name and bool(rest) and all(c.isalpha() or c == "." for c in rest)
+
+
+def replaces_mark(path: Path) -> Path:
+    """The mark beside a file brought back from the store to be changed: the file replaces the object.
+    It stays on disk until the upload: a run stopped before it leaves the next one's scan a file to upload
+    over the object, not one to set aside as superseded (:meth:`ObjectStore.put_verified`)."""
+    return path.with_name(path.name + ".replaces")
+
+
+def bring_back(objects: ObjectStore, obj: StoredObject, path: Path) -> None:
+    """``obj`` downloaded to ``path``, marked as replacing it: written to ``path.part``, synced, then
+    renamed, so that a download cut short never leaves half a recording under the recording's name."""
+    part = path.with_name(path.name + ".part")
+    replaces_mark(path).touch()
+    try:
+        with part.open("wb") as f:
+            objects.download(obj, f)
+            os.fsync(f.fileno())
+        os.replace(part, path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        if not path.exists():  # nothing brought back: nothing to replace the object with
+            replaces_mark(path).unlink(missing_ok=True)
+        raise
+
+
+def upload_and_remove(objects: ObjectStore, path: Path) -> StoredObject:
+    """``path`` uploaded (over the object of its name when marked as replacing it) and checked by its
+    SHA-256 (:meth:`ObjectStore.put_verified`), then removed from disk with its mark."""
+    stored = objects.put_verified(path, replace=replaces_mark(path).exists())
+    path.unlink(missing_ok=True)
+    replaces_mark(path).unlink(missing_ok=True)
+    return stored
+
+
+@contextlib.contextmanager
+def changed_object(objects: ObjectStore, obj: StoredObject, path: Path) -> Iterator[Path]:
+    """Bring back, change, replace: ``obj`` brought back to ``path`` for the body to change in place,
+    then uploaded over the object, checked, and removed from disk. A body that raises leaves the object
+    as it was, and the file with its mark where it is."""
+    bring_back(objects, obj, path)
+    yield path
+    upload_and_remove(objects, path)

@@ -3,16 +3,19 @@ what), and the times whose audio is silenced in its recording after the call."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from agentassist.privacy.utterances import Redaction
 from agentassist.store.database import Database
-from agentassist.store.models import RedactionOriginalRow, RedactionRow
+from agentassist.store.models import CallRow, RedactionOriginalRow, RedactionRow
 
 
-def save_redactions(db: Database, call_id: str, utterance_id: str, spans: list[Redaction]) -> None:
-    """The spans of one utterance, replacing those stored for it (a revision masks anew)."""
-    with db.session.begin() as s:
+def save_redactions(
+    db: Database, call_id: str, utterance_id: str, spans: list[Redaction], lock_wait_s: float | None = None
+) -> None:
+    """The spans of one utterance, replacing those stored for it (a revision masks anew); ``lock_wait_s``:
+    how long to wait for another writer's lock (None: the engine's own wait)."""
+    with db.writing(lock_wait_s) as s:
         s.execute(
             delete(RedactionRow).where(RedactionRow.call_id == call_id, RedactionRow.utterance_id == utterance_id)
         )
@@ -28,6 +31,12 @@ def save_redactions(db: Database, call_id: str, utterance_id: str, spans: list[R
             )
             for r in spans
         )
+        if spans:  # the start's sweep looks at the call until its recording is known silent there
+            s.execute(
+                update(CallRow)
+                .where(CallRow.id == call_id, CallRow.spans_unchecked.is_(False))
+                .values(spans_unchecked=True)
+            )
 
 
 def redactions(db: Database, call_id: str) -> list[Redaction]:
@@ -48,9 +57,17 @@ def _json(r: RedactionRow) -> Redaction:
     }
 
 
-def save_original(db: Database, call_id: str, utterance_id: str, text: str, roles: tuple[str, ...]) -> None:
-    """An utterance's text before it was masked (a revision replaces it)."""
-    with db.session.begin() as s:
+def save_original(
+    db: Database,
+    call_id: str,
+    utterance_id: str,
+    text: str,
+    roles: tuple[str, ...],
+    lock_wait_s: float | None = None,
+) -> None:
+    """An utterance's text before it was masked (a revision replaces it); ``lock_wait_s`` as for
+    :func:`save_redactions`."""
+    with db.writing(lock_wait_s) as s:
         s.execute(
             delete(RedactionOriginalRow).where(
                 RedactionOriginalRow.call_id == call_id, RedactionOriginalRow.utterance_id == utterance_id

@@ -24,15 +24,17 @@ class TranscriptLine(TypedDict):
     confidence: float  # 0..1
 
 
-def add_utterance(db: Database, call_id: str, u: Utterance) -> None:
-    with db.session.begin() as s:
+def add_utterance(db: Database, call_id: str, u: Utterance, lock_wait_s: float | None = None) -> None:
+    """A final stored; ``lock_wait_s``: how long to wait for another writer's lock (None: the engine's)."""
+    with db.writing(lock_wait_s) as s:
         s.add(_utterance_row(call_id, u))
 
 
-def update_utterance(db: Database, call_id: str, u: Utterance) -> None:
+def update_utterance(db: Database, call_id: str, u: Utterance, lock_wait_s: float | None = None) -> None:
     """A revised final replaces the stored utterance with its id (stored anew if it is missing); a
-    revision to no text (its words went to a neighbour) removes it."""
-    with db.session.begin() as s:
+    revision to no text (its words went to a neighbour) removes it. ``lock_wait_s`` as for
+    :func:`add_utterance`."""
+    with db.writing(lock_wait_s) as s:
         if u.text:
             s.merge(_utterance_row(call_id, u))
         elif (row := s.get(UtteranceRow, u.id)) is not None and row.call_id == call_id:
@@ -57,8 +59,9 @@ def transcript(db: Database, call_id: str) -> list[TranscriptLine]:
         ]
 
 
-def save_adherence(db: Database, call_id: str, report: dict[str, Any]) -> None:
-    with db.session.begin() as s:
+def save_adherence(db: Database, call_id: str, report: dict[str, Any], lock_wait_s: float | None = None) -> None:
+    """The call's adherence report, replacing the stored one; ``lock_wait_s`` as for :func:`add_utterance`."""
+    with db.writing(lock_wait_s) as s:
         row = s.get(AdherenceRow, call_id)
         if row is None:
             s.add(AdherenceRow(call_id=call_id, report=report, updated_at=datetime.now(UTC)))

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -29,7 +28,7 @@ from agentassist.errors import AudioError
 from agentassist.pipeline.late import StoreAwayError
 from agentassist.store.claims import Claims
 from agentassist.store.db import Store
-from agentassist.store.objects import ObjectStore, SupersededError, VerifyError
+from agentassist.store.objects import ObjectStore, SupersededError, VerifyError, bring_back, upload_and_remove
 from agentassist.store.recordings import RecordingStore
 
 log = logging.getLogger(__name__)
@@ -130,21 +129,15 @@ class Uploads:
                 self.add(call_id)
 
     def _bring_back(self, path: Path) -> None:
-        """The object named ``path``'s name (if the store has one), downloaded to ``path``, with a mark
-        beside it that it replaces the object (kept on disk: a run stopped before the upload leaves the
-        next one's scan a file to upload over the object, not one to set aside as superseded)."""
-        part = path.with_name(path.name + ".part")
+        """The object named ``path``'s name (if the store has one), brought back to ``path`` to be changed
+        (:func:`~agentassist.store.objects.bring_back`); the upload worker puts it back over the object
+        (:func:`~agentassist.store.objects.upload_and_remove`), the two halves of ``changed_object``."""
         try:
             there = self._objects.head(path.name)
             if there is None:
                 return
-            _replaces(path).touch()
-            with part.open("wb") as f:
-                self._objects.download(there, f)
-                os.fsync(f.fileno())
-            os.replace(part, path)
+            bring_back(self._objects, there, path)
         except Exception as exc:
-            part.unlink(missing_ok=True)
             if not _is_away(exc):  # refused (the object deleted meanwhile...): not to be tried again
                 raise AudioError(f"{path.name}: expected to bring it back from the object store, got {exc}") from exc
             raise StoreAwayError(f"{path.name}: not brought back from the object store: {exc}") from exc
@@ -203,7 +196,7 @@ class Uploads:
         if path is None:
             return True
         try:
-            stored = self._objects.put_verified(path, replace=_replaces(path).exists())
+            stored = upload_and_remove(self._objects, path)
         except SupersededError as exc:  # kept, never uploaded: a person may look at it
             aside = path.with_name(path.name + ".superseded")
             path.rename(aside)
@@ -225,18 +218,11 @@ class Uploads:
             self.reachable = not away
             return False
         self.reachable = True
-        path.unlink(missing_ok=True)
-        _replaces(path).unlink(missing_ok=True)
         if path.suffix == ".ogg":  # a WAV left by a conversion cut short after its rename
             self._recordings.path_for(call_id).unlink(missing_ok=True)
         self.uploaded_total += 1
         log.info("recording %s uploaded to %s (%d bytes, SHA-256 verified)", call_id, stored.key, stored.size)
         return True
-
-
-def _replaces(path: Path) -> Path:
-    """The mark that ``path`` was brought back from the store and changed: it replaces the object."""
-    return path.with_name(path.name + ".replaces")
 
 
 def _never_held(call_id: str) -> bool:
