@@ -108,12 +108,20 @@ CARD_CUE = re.compile(
     r"|карт(?:а|ы|у|е|ой|очк\w*)|картк\w*|карт[иіу]|карткою|виза|віза|мастеркард\w*|маэстро"
     r"|kart(?:a|y|e|o)|karcie|kartow\w*)\b"
 )
+# the head noun "card" with a modifier that makes it another thing's card: a club's, a member's, a fan club's, a
+# loyalty scheme's, a gift, a SIM, a library's; the modifier said before the noun (an adjective: "членской карты",
+# "loyalty card") or after it (a genitive or an adjective: "карты клуба", "картки фан-клубу", "karty członkowskiej
+# klubu", "karta stałego klienta"; English says it before), one word of other modifiers at most between ("членской карты нашего клуба")
+_NOT_PAYMENT = (
+    r"(?:(?<![^\W\d_])(?:(?:фан|fan)-?)?(?:(?<!diners )club|клуб|klub|member|член|czlonk|loyal|лояльн|lojaln|bonus|бонус"
+    r"|discount|дисконт|rabat|gift|подароч|подарун|podarunk|накопит|накопич|library|библиот|бібліот|bibliot"
+    r"|identity|health|insurance|business|boarding|reward|store|клиент|клієнт|klient|постоянн|постійн|stal(?=[aeoy]))"
+    r"[^\W\d_]*(?:-[^\W\d_]+)?|(?<![^\W\d_])(?:sim|сим|id|key)(?![^\W\d_]))"
+)
+_CARD_NOUN = r"(?:cards?|карт[^\W\d_]*|kart[^\W\d_]*|karcie)(?![^\W\d_])"
 NOT_CARD = re.compile(
-    r"\b(?:loyalty|bonus|(?<!diners )club|discount|membership|gift|sim|id|identity|library|health|insurance"
-    r"|business|boarding|key|reward|rewards|store) cards?"
-    r"|(?:бонусн|дисконтн|клубн|подарочн|подарунков|накопительн)\w* карт\w*|(?:sim|сим)[- ]карт\w*"
-    r"|карт\w* (?:лояльност\w*|клиента|клієнта|постоянного)"
-    r"|kart\w* (?:lojalnosciow\w*|stalego klienta|podarunkow\w*|sim|klubow\w*|rabatow\w*)"
+    rf"{_NOT_PAYMENT}[\s-]+(?:[^\W\d_]+\s+)?{_CARD_NOUN}"
+    rf"|(?<![^\W\d_])(?:карт|kart)[^\W\d_]*(?:\s+[^\W\d_]+)?\s+{_NOT_PAYMENT}"
 )
 # a loyalty programme's number named so ("rewards number", "номер бонусной программы", "numer programu
 # lojalnościowego"): a programme issues its own numbers, often with a Luhn check digit, and no card's
@@ -389,7 +397,8 @@ def _names_a_thing(words: list[str]) -> bool:
     a word of content among them and none a card's, an expiry's or a code's cue."""
     text = " ".join(words)
     # a card's data, or a thing another cue names already ("account number", "phone number": their own rules)
-    if any(p.search(text) for p in (CARD_CUE, CVV_CUE, EXPIRY_CUE, DATE_CUE, LAST_FOUR, OTHER_CUE, _DIGITS_WORD)):
+    # (a card noun another thing's modifier makes that thing's card names it: "номер членской карты клуба")
+    if cues(CARD, text) or any(p.search(text) for p in (CVV_CUE, EXPIRY_CUE, DATE_CUE, LAST_FOUR, OTHER_CUE, _DIGITS_WORD)):
         return False
     # a reflexive verb ("номер продолжается", "номер продовжується", "numer się kończy") says what the number does,
     # not whose it is; nor does an imperative ("номер запишите", "номер записуйте", "numer zapiszcie")

@@ -40,7 +40,7 @@ from agentassist.privacy.cues import (
     says_apart,
     says_other,
 )
-from agentassist.privacy.expiry import CORRECTION_WORDS, code_items, expiries_and_codes, months
+from agentassist.privacy.expiry import UNIT, CORRECTION_WORDS, code_items, expiries_and_codes, months
 from agentassist.privacy.memo import reads, remembered
 from agentassist.privacy.said import (
     CONTEXT_WORDS,
@@ -293,7 +293,7 @@ def announced(folded: str, at: int, before: Before = NOTHING) -> str:
             cues(kind, folded) if kind == EXPIRY or carded else code_cues_named(folded), folded, at
         )
         found[kind] = max(found[kind], 0) if opening and kind in before.asked else found[kind]
-        found[kind] = -1 if other_at > found[kind] else found[kind]
+        found[kind] = -1 if other_at > found[kind] or _named_already(folded, found[kind], at) else found[kind]
     if named_before(folded, at, before) == CARD and not LAST_FOUR.search(folded, 0, at):  # "my Visa ends in 57"
         card_at = last_cue(cues(CARD, folded), at)
         # "the card ending in 4821, for 59": the card named by its end, not what follows it
@@ -301,6 +301,19 @@ def announced(folded: str, at: int, before: Before = NOTHING) -> str:
             found[CARD] = max(card_at, 0)
     kind, where = max(found.items(), key=lambda kv: kv[1])
     return kind if where >= 0 else ""
+
+
+def _named_already(folded: str, cue_end: int, at: int) -> bool:
+    """Whether a whole number (3 digits or more) was said between a cue ending at ``cue_end`` and ``at``, words
+    after it ("CVC 507, а збір 400"): the cue named that number, not the one at ``at``; a correction between ("the
+    code is 512, no, 521") leaves it the cue of the number said again."""
+    if cue_end < 0:
+        return False
+    named = [i for i in items(folded[cue_end:at]) if len(i.digits) >= 3]
+    if not named:
+        return False
+    rest = folded[cue_end + named[-1].end : at]
+    return any(c.isalpha() for c in rest) and not CORRECTION.search(rest)
 
 
 def paid(folded: str, run: list[Item]) -> bool:
@@ -622,9 +635,13 @@ def _interrupted(
     pass the Luhn check, begin as an issued card does and hold no card number of their own (``runs``: each
     chain's, :func:`_card_runs`)."""
     out: list[list[Item]] = []
-    alone = [not chain_runs and not amount(chain) for chain, chain_runs in zip(found, runs, strict=True)]
+    alone = [
+        not chain_runs and not amount(chain) and not _other_piece(folded, chain)
+        for chain, chain_runs in zip(found, runs, strict=True)
+    ]
     for a, first in enumerate(found):
         named = named_before(folded, first[0].start, before)
+        named = "" if named == OTHER and _headed(folded, first[0].start) else named
         if not alone[a] or any(first is c for c in out) or named == OTHER:
             continue
         # a digit misheard fails the check: a card named or asked for before, or said a little before in
@@ -670,6 +687,23 @@ def _interrupted(
                 out += parts
                 break
     return out
+
+
+def _headed(folded: str, at: int) -> bool:
+    """Whether the nearest cue of another number before ``at`` is in a sentence that ended with no number in it
+    ("Счёт сантехника. 5200 2849, секундочку, ..."): what the call is about, said as a heading, names no number said
+    after it; a card said in parts after it is the digits' to tell (they pass the check at a card's length)."""
+    other_at = last_cue(cues(OTHER, folded), at)
+    end = _CLAUSE_END.search(folded, other_at, at) if other_at >= 0 else None
+    return end is not None and not items(folded[other_at : end.start()])
+
+
+def _other_piece(folded: str, piece: list[Item]) -> bool:
+    """Whether ``piece`` is plainly no piece of a card said in parts: an amount (a currency sign before it, a unit
+    after it: "£70", "300 zł"), a count ("in 14 days", "3 hours"), or digits run on from letters ("ZY40318279",
+    "AB12"): a reference's or a plate's, which a recognizer writes so and a card's group never is."""
+    before = folded[piece[0].start - 1] if piece[0].start else " "
+    return paid(folded, piece) or bool(UNIT.match(folded, piece[-1].end)) or before.isalpha()
 
 
 def _suffixed(folded: str, piece: list[Item]) -> bool:
