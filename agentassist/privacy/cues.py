@@ -44,8 +44,8 @@ CVV_CUE = re.compile(
     r"|код\w* спереду|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa|kod\w* zabezpieczaj\w*"
     r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
     r"|signature (?:strip|panel)|полос\w* для подписи|смуз\w* для підпису|pasku podpisu|pasek podpisu"
-    r"|at the back|back of the card|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*"
-    r"|(?:three|four) digits"
+    r"|at the back|back of the card|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*|security"
+    r"|(?:three|four) digits|(?:three|four) more(?: digits| numbers)?"
     # an American Express's code is printed above its number, on the front: "the four small digits above the number",
     # "четыре цифры над номером", "чотири цифри над номером", "cztery cyferki nad numerem"
     r"|(?:digits?|numbers?|цифр\w*|cyfr\w*|cyferk\w*) (?:above|over|над|nad)"
@@ -54,12 +54,12 @@ CVV_CUE = re.compile(
     r"|(?:над|nad) (?:номером|numerem)(?:(?: [^\W\d_]+){0,3} (?:цифр\w*|cyfr\w*|cyferk\w*))?"
     r")\b"
 )
-_BARE_CODE = re.compile(r"code|код\w*|kod\w*|(?:three|four) digits")  # "the three digits are 5 1 2"
+_BARE_CODE = re.compile(r"code|код\w*|kod\w*|(?:three|four) digits|(?:three|four) more(?: digits| numbers)?|security")  # "the three digits are 5 1 2"
 # codes of other things: a place's, a discount's, a door's, goods' (customs tariff: HS, CN, ТН ВЭД, УКТ ЗЕД)
 NOT_CVV = re.compile(
     r"\b(?:zip|area|postal|post|promo|discount|country|dialling|dialing|door|gate|entry|access|alarm|intercom"
     r"|tariff|customs|commodity|hs|cn|product|item|sort|wi-?fi|sms|text|one-time|otp|login|confirmation|blik"
-    r"|activation) codes?|смс-код\w*|sms-код\w*"
+    r"|activation) codes?|social security|security (?:guard|deposit|alarm|system|question|check)s?|смс-код\w*|sms-код\w*"
     r"|код\w* (?:города|міста|страны|країни|домофон\w*|двер\w*|подъезд\w*|під'їзд\w*|хвіртк\w*|калитк\w*"
     r"|ворот|(?:від|от) (?!карт)|тн|укт|товар\w*|тариф\w*|из смс|из sms|з смс|подтвержден\w*|підтвердженн\w*"
     r"|активаци\w*|активації)|(?:почтов\w*|поштов\w*) код\w*|промокод\w*|штрих-?код\w*"
@@ -105,7 +105,9 @@ CARD_CUE = re.compile(
     r"\b(?:cards?|credit|debit|visa|mastercard|master card|amex|american express|maestro|long number|unionpay|union pay"
     r"|американ экспресс|американ експрес"
     r"|discover|jcb|diners"
-    r"|карт(?:а|ы|у|е|ой|очк\w*)|картк\w*|карт[иіу]|карткою|виза|віза|мастеркард\w*|маэстро"
+    r"|карт(?:а|ы|у|е|ой|очк\w*)|картк\w*|карт[иіу]|карткою|виз(?:а|ы|у|ой)|віз(?:а|и|у|ою)|мастеркард\w*|маэстро"
+    # a brand as a case of Russian, Ukrainian or Polish says it ("оплачу Визой", "Це Амекс", "mam Visę": "vise")
+    r"|vis[eyą]|visie|маестро|амекс\w*|амэкс\w*|дайнерс\w*|мастеркарт\w*"
     r"|kart(?:a|y|e|o)|karcie|kartow\w*)\b"
 )
 # the head noun "card" with a modifier that makes it another thing's card: a club's, a member's, a fan club's, a

@@ -89,6 +89,7 @@ _PRINTED_ON = re.compile(
 )
 _NAMED_WORDS = 2  # "the voucher number is 6607 ...", "номер начисления это 5123 ...": a named thing's number follows
 _CLAUSE_END = re.compile(r"[.;!?]")
+_SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")  # not a decimal point ("64.90")
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
 _LAST_DIGITS = 4  # "the last four are 6467": a card's last group said again
 _ASIDE_WORDS = 12  # ... and, where the digits alone make a card, an aside of this many words (a sentence at most)
@@ -249,6 +250,10 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     # account, so pay it with 4280 ...")
     if other_at >= 0 and _PAID_WITH.search(folded, other_at, at):
         other_at = -1
+    # another thing named in a sentence that gave its number is done with ("Wpisowe na siłownię 99 zł. Mam długą
+    # Visę, 4917 ..."): the next sentence's number is not its
+    if other_at >= 0 and _spent_before(folded, other_at, at):
+        other_at = -1
     # an amount between is what the card's cue was about ("оплатил картой 1 200 гривень, номер чека ...")
     spent = card_at >= 0 and any(card_at <= i.start and i.end <= at and paid(folded, [i]) for i in items(folded))
     if card_at > other_at and words_between(folded, card_at, at) <= _CARD_CUE_WORDS and not spent:
@@ -260,6 +265,12 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     if CARD in before.asked and words_between(folded, 0, at) <= _CARD_CUE_WORDS:
         return CARD
     return ""
+
+
+def _spent_before(folded: str, cue_end: int, at: int) -> bool:
+    """Whether a sentence ends between a cue ending at ``cue_end`` and ``at``, a number said in it after the cue."""
+    end = _SENTENCE_END.search(folded, cue_end, at)
+    return end is not None and bool(items(folded[cue_end : end.start()]))
 
 
 def _names(folded: str, named_at: int, at: int) -> bool:
@@ -703,7 +714,8 @@ def _other_piece(folded: str, piece: list[Item]) -> bool:
     after it: "£70", "300 zł"), a count ("in 14 days", "3 hours"), or digits run on from letters ("ZY40318279",
     "AB12"): a reference's or a plate's, which a recognizer writes so and a card's group never is."""
     before = folded[piece[0].start - 1] if piece[0].start else " "
-    return paid(folded, piece) or bool(UNIT.match(folded, piece[-1].end)) or before.isalpha()
+    counted = folded[piece[-1].end : piece[-1].end + 1] == " " and UNIT.match(folded, piece[-1].end)
+    return paid(folded, piece) or bool(counted) or before.isalpha()
 
 
 def _suffixed(folded: str, piece: list[Item]) -> bool:

@@ -142,7 +142,8 @@ _CARDINAL_OF = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 
 _CARDINAL_OF |= {10: "ten", 11: "eleven", 12: "twelve", 20: "twenty", 30: "thirty"}
 _ONE_BEFORE = {"a", "an", "the", "this", "that", "another", "which", "each", "every", "any"}  # "a funny one": a word
 _SUFFIX = re.compile(r"-(?:го|ого|его|й|ий|ый|ой|я|е)(?![^\W\d_])")  # "до конца 27-го", "2029-го"
-_QUANTITY = re.compile(r"[\s-]*(?:digits?|numbers|цифр\w*|cyfr\w*)(?![^\W\d_])")  # "three digits": how many, no number
+# "three digits", "three more": how many, no number
+_QUANTITY = re.compile(r"[\s-]*(?:digits?|numbers|more|цифр\w*|cyfr\w*)(?![^\W\d_])")
 # "the four on the front are 8812", "три на обороте": a count of the digits printed there (a security code's), no
 # number; only one digit said alone (a number's last digit before them is said so rarely as to be taken for one)
 _PRINTED_THERE = re.compile(
@@ -525,11 +526,30 @@ def _digit(tok: str) -> bool:
     return (tok.isdigit() and len(tok) == 1) or (bool(runs) and len(str(runs[0][2])) == 1)
 
 
+# a sum named by what it is paid for or how it is counted ("Задаток за банкетный зал 150 000.", "Zaliczka za salę 6000.",
+# "two tickets at 64 each", "разом 2 580.")
+_SUM_BEFORE = re.compile(
+    r"\b(?:for|at|each|total|price|costs?|за|по|итого|всего|стоит|цена|разом|всього|коштує|ціна|za|po|razem|kosztuje"
+    r"|cena)(?:\s+[^\W\d_]+){0,3}\s+$"
+)
+
+
+def _sum_ended(text: str, chain: list[Item], at: int) -> bool:
+    """Whether ``chain`` is a sum that a sentence ends ("Задаток за банкетный зал 150 000. 5321 0955 ..."): written in
+    thousands apart, or named by what it is paid for, then a full stop before the number at ``at``; the next number
+    begins anew (a card's groups a pause splits are read on by the card rules, which join pieces said apart)."""
+    gap = text[chain[-1].end : at]
+    if "." not in gap or not gap.endswith(" "):
+        return False
+    thousands = len(chain) > 1 and all(len(i.digits) == 3 and not i.spoken for i in chain[1:])
+    return thousands or bool(_SUM_BEFORE.search(text, 0, chain[0].start))
+
+
 def chains(text: str, found: list[Item]) -> list[list[Item]]:
     """Items said as one number: adjacent, with only separators between them."""
     out: list[list[Item]] = []
     for item in found:
-        if out and JOIN.fullmatch(text[out[-1][-1].end : item.start]):
+        if out and JOIN.fullmatch(text[out[-1][-1].end : item.start]) and not _sum_ended(text, out[-1], item.start):
             out[-1].append(item)
         else:
             out.append([item])
