@@ -92,6 +92,10 @@ NOT_EXPIRY = re.compile(
     + r"(?:valid|good|expir|runs?|lasts?|действ|годн|дійсн|діє|чинн|wazn|obowiazuj)"
     + r"|\b(?:срок\w* действия|термін\w* дії|okres\w*|data waznosci) "
     + _VALIDITY_OF
+    # or with no verb, the thing and "until" right after it ("Гарантия до 2028 года", "the warranty until 2028")
+    + r"|\b"
+    + _VALIDITY_OF
+    + r"[\s,]+(?:до|do|until|till)\b"
 )
 NEAR_CARD_CUE = re.compile(r"\b(?:до|do|until)\b")  # "card ..., до 11/25": an expiry only beside a card number
 # or a card named, right before a month ("Карта до апреля 2030-го")
