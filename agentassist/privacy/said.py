@@ -142,8 +142,8 @@ _CARDINAL_OF = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 
 _CARDINAL_OF |= {10: "ten", 11: "eleven", 12: "twelve", 20: "twenty", 30: "thirty"}
 _ONE_BEFORE = {"a", "an", "the", "this", "that", "another", "which", "each", "every", "any"}  # "a funny one": a word
 _SUFFIX = re.compile(r"-(?:го|ого|его|й|ий|ый|ой|я|е)(?![^\W\d_])")  # "до конца 27-го", "2029-го"
-# "three digits", "three more": how many, no number
-_QUANTITY = re.compile(r"[\s-]*(?:digits?|numbers|more|цифр\w*|cyfr\w*)(?![^\W\d_])")
+_QUANTITY = re.compile(r"[\s-]*(?:digits?|numbers|цифр\w*|cyfr\w*)(?![^\W\d_])")  # "three digits": how many, no number
+_MORE = re.compile(r"\s+more(?![^\W\d_])")  # "three more" said in words: how many more digits come, no number
 # "the four on the front are 8812", "три на обороте": a count of the digits printed there (a security code's), no
 # number; only one digit said alone (a number's last digit before them is said so rarely as to be taken for one)
 _PRINTED_THERE = re.compile(
@@ -262,7 +262,14 @@ def _items(text: str) -> tuple[Item, ...]:
             flush()
         repeat = 0
     flush()
-    out = [i for i in out if i.digits and not _QUANTITY.match(folded, i.end) and not _count_printed(folded, i)]
+    out = [
+        i
+        for i in out
+        if i.digits
+        and not _QUANTITY.match(folded, i.end)
+        and not (i.spoken and _MORE.match(folded, i.end))
+        and not _count_printed(folded, i)
+    ]
     return tuple(i for n, i in enumerate(out) if not _count_of_last(folded, i, out[n + 1 :]))
 
 
