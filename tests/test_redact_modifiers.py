@@ -2,7 +2,7 @@
 fixed as mechanisms). Sentences and numbers of our own, worded otherwise than the benchmark's:
 
 - a code's cue names one number: a sum said after the code (by the month, a delivery's) is no code, while the code
-  said again or corrected still is;
+  said again (anywhere in the utterance) or corrected still is;
 - a card's noun that another thing's modifier heads is that thing's card ("карты члена клуба", "karty członka
   klubu"), while a bank's or a credit card stays a card, and a Visa's digits are masked whatever the card is called;
 - a card said in two halves with a pause between after a heading ("Заказ на доставку."), or after a sum a sentence
@@ -59,11 +59,14 @@ def test_a_sum_by_the_month_in_the_next_final_is_no_code() -> None:
     [
         f"Карта {fours(VISA)}, срок 11/29, код 482, повторяю, 482.",
         f"Card {fours(VISA)}, expiry 11/29, CVV 482, no, 483.",
+        # said again further on, past the cue's reach, in digits or in words
+        f"Карта {fours(VISA)}, срок 11/29. Код на обороте 482, и ещё раз, 482.",
+        f"Karta {fours(VISA)}, ważna do 11/29, kod 482, powtarzam: cztery osiem dwa.",
     ],
 )
 def test_a_code_said_again_or_corrected_is_still_masked(text: str) -> None:
     out = masked(text)
-    assert "482" not in out and "483" not in out and out.count("[CVV]") == 2
+    assert "482" not in out and "483" not in out and "cztery" not in out and out.count("[CVV]") == 2
 
 
 @pytest.mark.parametrize(

@@ -235,6 +235,11 @@ def _retaken(folded: str, spans: list[Span], piece: list[Item]) -> str:
     return EXPIRY if words_between(folded, *gap) <= _RETAKEN_WORDS and CORRECTION.search(folded, *gap) else ""
 
 
+def _said_again(folded: str, spans: list[Span], said: list[Item]) -> bool:
+    """Whether ``said`` repeats the digits of a security code found before it in the utterance."""
+    return any(s.kind == CVV and _joined(items(folded[s.start : s.end])) == _joined(said) for s in spans)
+
+
 def _spent(folded: str, spans: list[Span], cue_at: int, piece: list[Item]) -> bool:
     """Whether the code's cue ending at ``cue_at`` named its code already, a code found between it and ``piece``
     ("код 803. Это же 8990 в месяц?", "CVC 507, а пошлина 2000"): a cue names the one number after it, and the next
@@ -409,6 +414,8 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
                 kind = CVV  # a short start said again whole ("CVV is seven seven, no, seven eight one") is it too
             elif card and (k := code_items(piece)) and CODE_AFTER.match(folded, piece[k - 1].end):
                 kind = CVV  # the code named after its digits: "and then 955, that's the code", "955 это код"
+            elif (k := code_items(piece)) and _said_again(folded, spans, piece[:k]):
+                kind = CVV  # the code said again, whatever words between ("код 614, и ещё раз, 614")
             elif ((following and EXPIRY not in said) or again == EXPIRY) and (k := _expiry(piece)):
                 kind = EXPIRY
             elif (
