@@ -54,12 +54,15 @@ CVV_CUE = re.compile(
     r"|(?:над|nad) (?:номером|numerem)(?:(?: [^\W\d_]+){0,3} (?:цифр\w*|cyfr\w*|cyferk\w*))?"
     r")\b"
 )
-_BARE_CODE = re.compile(r"code|код\w*|kod\w*|(?:three|four) digits|(?:three|four) more(?: digits| numbers)?|security")  # "the three digits are 5 1 2"
+_BARE_CODE = re.compile(
+    r"code|код\w*|kod\w*|(?:three|four) digits|(?:three|four) more(?: digits| numbers)?|security"
+)  # "the three digits are 5 1 2"
 # codes of other things: a place's, a discount's, a door's, goods' (customs tariff: HS, CN, ТН ВЭД, УКТ ЗЕД)
 NOT_CVV = re.compile(
     r"\b(?:zip|area|postal|post|promo|discount|country|dialling|dialing|door|gate|entry|access|alarm|intercom"
     r"|tariff|customs|commodity|hs|cn|product|item|sort|wi-?fi|sms|text|one-time|otp|login|confirmation|blik"
-    r"|activation) codes?|social security|security (?:guard|deposit|alarm|system|question|check)s?|смс-код\w*|sms-код\w*"
+    r"|activation) codes?|social security|security (?:guard|deposit|alarm|system|question|check)s?"
+    r"|смс-код\w*|sms-код\w*"
     r"|код\w* (?:города|міста|страны|країни|домофон\w*|двер\w*|подъезд\w*|під'їзд\w*|хвіртк\w*|калитк\w*"
     r"|ворот|(?:від|от) (?!карт)|тн|укт|товар\w*|тариф\w*|из смс|из sms|з смс|подтвержден\w*|підтвердженн\w*"
     r"|активаци\w*|активації)|(?:почтов\w*|поштов\w*) код\w*|промокод\w*|штрих-?код\w*"
@@ -117,10 +120,11 @@ CARD_CUE = re.compile(
 # the head noun "card" with a modifier that makes it another thing's card: a club's, a member's, a fan club's, a
 # loyalty scheme's, a gift, a SIM, a library's; the modifier said before the noun (an adjective: "членской карты",
 # "loyalty card") or after it (a genitive or an adjective: "карты клуба", "картки фан-клубу", "karty członkowskiej
-# klubu", "karta stałego klienta"; English says it before), one word of other modifiers at most between ("членской карты нашего клуба")
+# klubu", "karta stałego klienta"; English says it before), one word of other modifiers at most between
+# ("членской карты нашего клуба")
 _NOT_PAYMENT = (
-    r"(?:(?<![^\W\d_])(?:(?:фан|fan)-?)?(?:(?<!diners )club|клуб|klub|member|член|czlonk|loyal|лояльн|lojaln|bonus|бонус"
-    r"|discount|дисконт|rabat|gift|подароч|подарун|podarunk|накопит|накопич|library|библиот|бібліот|bibliot"
+    r"(?:(?<![^\W\d_])(?:(?:фан|fan)-?)?(?:(?<!diners )club|клуб|klub|member|член|czlonk|loyal|лояльн|lojaln"
+    r"|bonus|бонус|discount|дисконт|rabat|gift|подароч|подарун|podarunk|накопит|накопич|library|библиот|бібліот|bibliot"
     r"|identity|health|insurance|business|boarding|reward|store|клиент|клієнт|klient|постоянн|постійн|stal(?=[aeoy]))"
     r"[^\W\d_]*(?:-[^\W\d_]+)?|(?<![^\W\d_])(?:sim|сим|id|key)(?![^\W\d_]))"
 )
@@ -404,7 +408,9 @@ def _names_a_thing(words: list[str]) -> bool:
     text = " ".join(words)
     # a card's data, or a thing another cue names already ("account number", "phone number": their own rules)
     # (a card noun another thing's modifier makes that thing's card names it: "номер членской карты клуба")
-    if cues(CARD, text) or any(p.search(text) for p in (CVV_CUE, EXPIRY_CUE, DATE_CUE, LAST_FOUR, OTHER_CUE, _DIGITS_WORD)):
+    if cues(CARD, text) or any(
+        p.search(text) for p in (CVV_CUE, EXPIRY_CUE, DATE_CUE, LAST_FOUR, OTHER_CUE, _DIGITS_WORD)
+    ):
         return False
     # a reflexive verb ("номер продолжается", "номер продовжується", "numer się kończy") says what the number does,
     # not whose it is; nor does an imperative ("номер запишите", "номер записуйте", "numer zapiszcie")

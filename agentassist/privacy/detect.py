@@ -40,7 +40,7 @@ from agentassist.privacy.cues import (
     says_apart,
     says_other,
 )
-from agentassist.privacy.expiry import UNIT, CORRECTION_WORDS, code_items, expiries_and_codes, months
+from agentassist.privacy.expiry import CORRECTION_WORDS, UNIT, code_items, expiries_and_codes, months
 from agentassist.privacy.memo import reads, remembered
 from agentassist.privacy.said import (
     CONTEXT_WORDS,

@@ -55,7 +55,8 @@ UNIT = re.compile(
     r"|руб\w*|грн|гривен\w*|гривн\w*|евро|євро|доллар\w*|долар\w*|процент\w*|відсот\w*|минут\w*|хвилин\w*|час\w*"
     r"|штук\w*|zl\w*|zlot\w*|euro|procent\w*|minut\w*|godzin\w*|sztuk\w*"
     # a sum by the period or by the piece ("8990 в месяц", "1 799 на місяць", "349 miesięcznie", "49 each")
-    r"|(?:a|per|every|each|в|на|за|у|w|na|za) (?:month|week|year|месяц|неделю|год|місяць|тиждень|рік|miesiac|tydzien|rok)"
+    r"|(?:a|per|every|each|в|на|за|у|w|na|za)"
+    r" (?:month|week|year|месяц|неделю|год|місяць|тиждень|рік|miesiac|tydzien|rok)"
     r"|monthly|weekly|yearly|annually|ежемесячно|щомісяця|miesiecznie|tygodniowo|rocznie|each|apiece)(?!\w)"
 )  # "and 200 dollars" after a card number: an amount, not its code
 _OF = re.compile(r"\s+of\b")

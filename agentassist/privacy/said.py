@@ -533,8 +533,8 @@ def _digit(tok: str) -> bool:
     return (tok.isdigit() and len(tok) == 1) or (bool(runs) and len(str(runs[0][2])) == 1)
 
 
-# a sum named by what it is paid for or how it is counted ("Задаток за банкетный зал 150 000.", "Zaliczka za salę 6000.",
-# "two tickets at 64 each", "разом 2 580.")
+# a sum named by what it is paid for or how it is counted ("Задаток за банкетный зал 150 000.", "Zaliczka za salę
+# 6000.", "two tickets at 64 each", "разом 2 580.")
 _SUM_BEFORE = re.compile(
     r"\b(?:for|at|each|total|price|costs?|за|по|итого|всего|стоит|цена|разом|всього|коштує|ціна|za|po|razem|kosztuje"
     r"|cena)(?:\s+[^\W\d_]+){0,3}\s+$"
