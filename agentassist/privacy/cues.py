@@ -44,8 +44,8 @@ CVV_CUE = re.compile(
     r"|код\w* спереду|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa|kod\w* zabezpieczaj\w*"
     r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
     r"|signature (?:strip|panel)|полос\w* для подписи|смуз\w* для підпису|pasku podpisu|pasek podpisu"
-    r"|at the back|back of the card|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*"
-    r"|(?:three|four) digits"
+    r"|at the back|back of the card|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*|security"
+    r"|(?:three|four) digits|(?:three|four) more(?: digits| numbers)?"
     # an American Express's code is printed above its number, on the front: "the four small digits above the number",
     # "четыре цифры над номером", "чотири цифри над номером", "cztery cyferki nad numerem"
     r"|(?:digits?|numbers?|цифр\w*|cyfr\w*|cyferk\w*) (?:above|over|над|nad)"
@@ -54,12 +54,15 @@ CVV_CUE = re.compile(
     r"|(?:над|nad) (?:номером|numerem)(?:(?: [^\W\d_]+){0,3} (?:цифр\w*|cyfr\w*|cyferk\w*))?"
     r")\b"
 )
-_BARE_CODE = re.compile(r"code|код\w*|kod\w*|(?:three|four) digits")  # "the three digits are 5 1 2"
+_BARE_CODE = re.compile(
+    r"code|код\w*|kod\w*|(?:three|four) digits|(?:three|four) more(?: digits| numbers)?|security"
+)  # "the three digits are 5 1 2"
 # codes of other things: a place's, a discount's, a door's, goods' (customs tariff: HS, CN, ТН ВЭД, УКТ ЗЕД)
 NOT_CVV = re.compile(
     r"\b(?:zip|area|postal|post|promo|discount|country|dialling|dialing|door|gate|entry|access|alarm|intercom"
     r"|tariff|customs|commodity|hs|cn|product|item|sort|wi-?fi|sms|text|one-time|otp|login|confirmation|blik"
-    r"|activation) codes?|смс-код\w*|sms-код\w*"
+    r"|activation) codes?|social security|security (?:guard|deposit|alarm|system|question|check)s?"
+    r"|смс-код\w*|sms-код\w*"
     r"|код\w* (?:города|міста|страны|країни|домофон\w*|двер\w*|подъезд\w*|під'їзд\w*|хвіртк\w*|калитк\w*"
     r"|ворот|(?:від|от) (?!карт)|тн|укт|товар\w*|тариф\w*|из смс|из sms|з смс|подтвержден\w*|підтвердженн\w*"
     r"|активаци\w*|активації)|(?:почтов\w*|поштов\w*) код\w*|промокод\w*|штрих-?код\w*"
@@ -92,6 +95,10 @@ NOT_EXPIRY = re.compile(
     + r"(?:valid|good|expir|runs?|lasts?|действ|годн|дійсн|діє|чинн|wazn|obowiazuj)"
     + r"|\b(?:срок\w* действия|термін\w* дії|okres\w*|data waznosci) "
     + _VALIDITY_OF
+    # or with no verb, the thing and "until" right after it ("Гарантия до 2028 года", "the warranty until 2028")
+    + r"|\b"
+    + _VALIDITY_OF
+    + r"[\s,]+(?:до|do|until|till)\b"
 )
 NEAR_CARD_CUE = re.compile(r"\b(?:до|do|until)\b")  # "card ..., до 11/25": an expiry only beside a card number
 # or a card named, right before a month ("Карта до апреля 2030-го")
@@ -105,15 +112,26 @@ CARD_CUE = re.compile(
     r"\b(?:cards?|credit|debit|visa|mastercard|master card|amex|american express|maestro|long number|unionpay|union pay"
     r"|американ экспресс|американ експрес"
     r"|discover|jcb|diners"
-    r"|карт(?:а|ы|у|е|ой|очк\w*)|картк\w*|карт[иіу]|карткою|виза|віза|мастеркард\w*|маэстро"
+    r"|карт(?:а|ы|у|е|ой|очк\w*)|картк\w*|карт[иіу]|карткою|виз(?:а|ы|у|ой)|віз(?:а|и|у|ою)|мастеркард\w*|маэстро"
+    # a brand as a case of Russian, Ukrainian or Polish says it ("оплачу Визой", "Це Амекс", "mam Visę": "vise")
+    r"|vis[eyą]|visie|маестро|амекс\w*|амэкс\w*|дайнерс\w*|мастеркарт\w*"
     r"|kart(?:a|y|e|o)|karcie|kartow\w*)\b"
 )
+# the head noun "card" with a modifier that makes it another thing's card: a club's, a member's, a fan club's, a
+# loyalty scheme's, a gift, a SIM, a library's; the modifier said before the noun (an adjective: "членской карты",
+# "loyalty card") or after it (a genitive or an adjective: "карты клуба", "картки фан-клубу", "karty członkowskiej
+# klubu", "karta stałego klienta"; English says it before), one word of other modifiers at most between
+# ("членской карты нашего клуба")
+_NOT_PAYMENT = (
+    r"(?:(?<![^\W\d_])(?:(?:фан|fan)-?)?(?:(?<!diners )club|клуб|klub|member|член|czlonk|loyal|лояльн|lojaln"
+    r"|bonus|бонус|discount|дисконт|rabat|gift|подароч|подарун|podarunk|накопит|накопич|library|библиот|бібліот|bibliot"
+    r"|identity|health|insurance|business|boarding|reward|store|клиент|клієнт|klient|постоянн|постійн|stal(?=[aeoy]))"
+    r"[^\W\d_]*(?:-[^\W\d_]+)?|(?<![^\W\d_])(?:sim|сим|id|key)(?![^\W\d_]))"
+)
+_CARD_NOUN = r"(?:cards?|карт[^\W\d_]*|kart[^\W\d_]*|karcie)(?![^\W\d_])"
 NOT_CARD = re.compile(
-    r"\b(?:loyalty|bonus|(?<!diners )club|discount|membership|gift|sim|id|identity|library|health|insurance"
-    r"|business|boarding|key|reward|rewards|store) cards?"
-    r"|(?:бонусн|дисконтн|клубн|подарочн|подарунков|накопительн)\w* карт\w*|(?:sim|сим)[- ]карт\w*"
-    r"|карт\w* (?:лояльност\w*|клиента|клієнта|постоянного)"
-    r"|kart\w* (?:lojalnosciow\w*|stalego klienta|podarunkow\w*|sim|klubow\w*|rabatow\w*)"
+    rf"{_NOT_PAYMENT}[\s-]+(?:[^\W\d_]+\s+)?{_CARD_NOUN}"
+    rf"|(?<![^\W\d_])(?:карт|kart)[^\W\d_]*(?:\s+[^\W\d_]+)?\s+{_NOT_PAYMENT}"
 )
 # a loyalty programme's number named so ("rewards number", "номер бонусной программы", "numer programu
 # lojalnościowego"): a programme issues its own numbers, often with a Luhn check digit, and no card's
@@ -389,7 +407,10 @@ def _names_a_thing(words: list[str]) -> bool:
     a word of content among them and none a card's, an expiry's or a code's cue."""
     text = " ".join(words)
     # a card's data, or a thing another cue names already ("account number", "phone number": their own rules)
-    if any(p.search(text) for p in (CARD_CUE, CVV_CUE, EXPIRY_CUE, DATE_CUE, LAST_FOUR, OTHER_CUE, _DIGITS_WORD)):
+    # (a card noun another thing's modifier makes that thing's card names it: "номер членской карты клуба")
+    if cues(CARD, text) or any(
+        p.search(text) for p in (CVV_CUE, EXPIRY_CUE, DATE_CUE, LAST_FOUR, OTHER_CUE, _DIGITS_WORD)
+    ):
         return False
     # a reflexive verb ("номер продолжается", "номер продовжується", "numer się kończy") says what the number does,
     # not whose it is; nor does an imperative ("номер запишите", "номер записуйте", "numer zapiszcie")

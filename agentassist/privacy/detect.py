@@ -40,7 +40,7 @@ from agentassist.privacy.cues import (
     says_apart,
     says_other,
 )
-from agentassist.privacy.expiry import CORRECTION_WORDS, code_items, expiries_and_codes, months
+from agentassist.privacy.expiry import CORRECTION_WORDS, UNIT, code_items, expiries_and_codes, months
 from agentassist.privacy.memo import reads, remembered
 from agentassist.privacy.said import (
     CONTEXT_WORDS,
@@ -89,6 +89,7 @@ _PRINTED_ON = re.compile(
 )
 _NAMED_WORDS = 2  # "the voucher number is 6607 ...", "номер начисления это 5123 ...": a named thing's number follows
 _CLAUSE_END = re.compile(r"[.;!?]")
+_SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")  # not a decimal point ("64.90")
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
 _LAST_DIGITS = 4  # "the last four are 6467": a card's last group said again
 _ASIDE_WORDS = 12  # ... and, where the digits alone make a card, an aside of this many words (a sentence at most)
@@ -249,6 +250,10 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     # account, so pay it with 4280 ...")
     if other_at >= 0 and _PAID_WITH.search(folded, other_at, at):
         other_at = -1
+    # another thing named in a sentence that gave its number is done with ("Wpisowe na siłownię 99 zł. Mam długą
+    # Visę, 4917 ..."): the next sentence's number is not its
+    if other_at >= 0 and _spent_before(folded, other_at, at):
+        other_at = -1
     # an amount between is what the card's cue was about ("оплатил картой 1 200 гривень, номер чека ...")
     spent = card_at >= 0 and any(card_at <= i.start and i.end <= at and paid(folded, [i]) for i in items(folded))
     if card_at > other_at and words_between(folded, card_at, at) <= _CARD_CUE_WORDS and not spent:
@@ -260,6 +265,12 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     if CARD in before.asked and words_between(folded, 0, at) <= _CARD_CUE_WORDS:
         return CARD
     return ""
+
+
+def _spent_before(folded: str, cue_end: int, at: int) -> bool:
+    """Whether a sentence ends between a cue ending at ``cue_end`` and ``at``, a number said in it after the cue."""
+    end = _SENTENCE_END.search(folded, cue_end, at)
+    return end is not None and bool(items(folded[cue_end : end.start()]))
 
 
 def _names(folded: str, named_at: int, at: int) -> bool:
@@ -293,7 +304,7 @@ def announced(folded: str, at: int, before: Before = NOTHING) -> str:
             cues(kind, folded) if kind == EXPIRY or carded else code_cues_named(folded), folded, at
         )
         found[kind] = max(found[kind], 0) if opening and kind in before.asked else found[kind]
-        found[kind] = -1 if other_at > found[kind] else found[kind]
+        found[kind] = -1 if other_at > found[kind] or _named_already(folded, found[kind], at) else found[kind]
     if named_before(folded, at, before) == CARD and not LAST_FOUR.search(folded, 0, at):  # "my Visa ends in 57"
         card_at = last_cue(cues(CARD, folded), at)
         # "the card ending in 4821, for 59": the card named by its end, not what follows it
@@ -301,6 +312,19 @@ def announced(folded: str, at: int, before: Before = NOTHING) -> str:
             found[CARD] = max(card_at, 0)
     kind, where = max(found.items(), key=lambda kv: kv[1])
     return kind if where >= 0 else ""
+
+
+def _named_already(folded: str, cue_end: int, at: int) -> bool:
+    """Whether a whole number (3 digits or more) was said between a cue ending at ``cue_end`` and ``at``, words
+    after it ("CVC 507, а збір 400"): the cue named that number, not the one at ``at``; a correction between ("the
+    code is 512, no, 521") leaves it the cue of the number said again."""
+    if cue_end < 0:
+        return False
+    named = [i for i in items(folded[cue_end:at]) if len(i.digits) >= 3]
+    if not named:
+        return False
+    rest = folded[cue_end + named[-1].end : at]
+    return any(c.isalpha() for c in rest) and not CORRECTION.search(rest)
 
 
 def paid(folded: str, run: list[Item]) -> bool:
@@ -627,9 +651,13 @@ def _interrupted(
     pass the Luhn check, begin as an issued card does and hold no card number of their own (``runs``: each
     chain's, :func:`_card_runs`)."""
     out: list[list[Item]] = []
-    alone = [not chain_runs and not amount(chain) for chain, chain_runs in zip(found, runs, strict=True)]
+    alone = [
+        not chain_runs and not amount(chain) and not _other_piece(folded, chain)
+        for chain, chain_runs in zip(found, runs, strict=True)
+    ]
     for a, first in enumerate(found):
         named = named_before(folded, first[0].start, before)
+        named = "" if named == OTHER and _headed(folded, first[0].start) else named
         if not alone[a] or any(first is c for c in out) or named == OTHER:
             continue
         # a digit misheard fails the check: a card named or asked for before, or said a little before in
@@ -675,6 +703,24 @@ def _interrupted(
                 out += parts
                 break
     return out
+
+
+def _headed(folded: str, at: int) -> bool:
+    """Whether the nearest cue of another number before ``at`` is in a sentence that ended with no number in it
+    ("Счёт сантехника. 5200 2849, секундочку, ..."): what the call is about, said as a heading, names no number said
+    after it; a card said in parts after it is the digits' to tell (they pass the check at a card's length)."""
+    other_at = last_cue(cues(OTHER, folded), at)
+    end = _CLAUSE_END.search(folded, other_at, at) if other_at >= 0 else None
+    return end is not None and not items(folded[other_at : end.start()])
+
+
+def _other_piece(folded: str, piece: list[Item]) -> bool:
+    """Whether ``piece`` is plainly no piece of a card said in parts: an amount (a currency sign before it, a unit
+    after it: "£70", "300 zł"), a count ("in 14 days", "3 hours"), or digits run on from letters ("ZY40318279",
+    "AB12"): a reference's or a plate's, which a recognizer writes so and a card's group never is."""
+    before = folded[piece[0].start - 1] if piece[0].start else " "
+    counted = folded[piece[-1].end : piece[-1].end + 1] == " " and UNIT.match(folded, piece[-1].end)
+    return paid(folded, piece) or bool(counted) or before.isalpha()
 
 
 def _suffixed(folded: str, piece: list[Item]) -> bool:

@@ -44,6 +44,7 @@ from agentassist.privacy.said import (
     Span,
     chains,
     cue_before,
+    items,
     last_cue,
     words_between,
 )
@@ -52,7 +53,11 @@ _MISHEARD_WORDS = 5  # after card data, a number ending an utterance this many w
 UNIT = re.compile(
     r"[\s,]*(?:%|percent|per cent|dollars?|euros?|pounds?|cents?|bucks|minutes?|hours?|days?|units?|pieces?|items?"
     r"|руб\w*|грн|гривен\w*|гривн\w*|евро|євро|доллар\w*|долар\w*|процент\w*|відсот\w*|минут\w*|хвилин\w*|час\w*"
-    r"|штук\w*|zl\w*|zlot\w*|euro|procent\w*|minut\w*|godzin\w*|sztuk\w*)(?!\w)"
+    r"|штук\w*|zl\w*|zlot\w*|euro|procent\w*|minut\w*|godzin\w*|sztuk\w*"
+    # a sum by the period or by the piece ("8990 в месяц", "1 799 на місяць", "349 miesięcznie", "49 each")
+    r"|(?:a|per|every|each|в|на|за|у|w|na|za)"
+    r" (?:month|week|year|месяц|неделю|год|місяць|тиждень|рік|miesiac|tydzien|rok)"
+    r"|monthly|weekly|yearly|annually|ежемесячно|щомісяця|miesiecznie|tygodniowo|rocznie|each|apiece)(?!\w)"
 )  # "and 200 dollars" after a card number: an amount, not its code
 _OF = re.compile(r"\s+of\b")
 _OF_BETWEEN = re.compile(r"\s+of\s+")  # "oh six of twenty-seven": a month and a year
@@ -231,6 +236,24 @@ def _retaken(folded: str, spans: list[Span], piece: list[Item]) -> str:
     return EXPIRY if words_between(folded, *gap) <= _RETAKEN_WORDS and CORRECTION.search(folded, *gap) else ""
 
 
+def _said_again(folded: str, spans: list[Span], said: list[Item]) -> bool:
+    """Whether ``said`` repeats the digits of a security code found before it in the utterance."""
+    return any(s.kind == CVV and _joined(items(folded[s.start : s.end])) == _joined(said) for s in spans)
+
+
+def _spent(folded: str, spans: list[Span], cue_at: int, piece: list[Item]) -> bool:
+    """Whether the code's cue ending at ``cue_at`` named its code already, a code found between it and ``piece``
+    ("код 803. Это же 8990 в месяц?", "CVC 507, а пошлина 2000"): a cue names the one number after it, and the next
+    number is a code only where it is that code said again ("CVV 357, 357") or a correction makes it one."""
+    if cue_at < 0:
+        return False
+    codes = [s for s in spans if s.kind == CVV and cue_at <= s.start < piece[0].start]
+    if not codes:
+        return False
+    k = code_items(piece)
+    return not k or _joined(piece[:k]) != _joined(items(folded[codes[-1].start : codes[-1].end]))
+
+
 def _cut_short(piece: list[Item]) -> bool:
     """Whether ``piece`` may be an expiry date the recognizer cut short ("1, 2, 2." of "1, 2, 2, 8"): 6 digits at
     most, beginning with a month; not a year alone ("valid till 2028": no card's expiry has no month)."""
@@ -360,6 +383,7 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
             expiry_at, code_at = cue_before(expiry_cues, folded, at), cue_before(code_cues, folded, at)
             other_at = last_cue(other_cues, at)  # "срок действия договора до ...": another thing's
             expiry_at, code_at = (-1 if other_at > expiry_at else expiry_at), (-1 if other_at > code_at else code_at)
+            code_at = -1 if _spent(folded, spans, code_at, piece) else code_at
             expiry_at = max(expiry_at, 0) if opening and EXPIRY in before.asked else expiry_at
             code_at = max(code_at, 0) if opening and CVV in before.asked else code_at
             kind, k = "", 0
@@ -391,6 +415,8 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
                 kind = CVV  # a short start said again whole ("CVV is seven seven, no, seven eight one") is it too
             elif card and (k := code_items(piece)) and CODE_AFTER.match(folded, piece[k - 1].end):
                 kind = CVV  # the code named after its digits: "and then 955, that's the code", "955 это код"
+            elif (k := code_items(piece)) and _said_again(folded, spans, piece[:k]):
+                kind = CVV  # the code said again, whatever words between ("код 614, и ещё раз, 614")
             elif ((following and EXPIRY not in said) or again == EXPIRY) and (k := _expiry(piece)):
                 kind = EXPIRY
             elif (

@@ -23,7 +23,7 @@ TOKEN = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
 # between two groups of one number: "4111 1111", "12/27", "45, 32", "twelve slash twenty seven"
 JOIN = re.compile(
     r"[\s,.\-–—/']{0,4}"
-    r"|\s+(?:slash|dash|дробь|слеш|слэш|тире|дефис|дефіс|lamane przez|lamane na|lamane|przez|myslnik|kreska)\s+"
+    r"|\s+(?:slash|dash|дробь|дріб|слеш|слэш|тире|дефис|дефіс|lamane przez|lamane na|lamane|przez|myslnik|kreska)\s+"
 )
 _GROUP_END = re.compile(r"[,./]")  # words said apart by a comma are two numbers, not one ("five thousand, ...")
 _ZERO = {"oh", "o"}  # "oh nine": English says zero so inside a number
@@ -143,6 +143,7 @@ _CARDINAL_OF |= {10: "ten", 11: "eleven", 12: "twelve", 20: "twenty", 30: "thirt
 _ONE_BEFORE = {"a", "an", "the", "this", "that", "another", "which", "each", "every", "any"}  # "a funny one": a word
 _SUFFIX = re.compile(r"-(?:го|ого|его|й|ий|ый|ой|я|е)(?![^\W\d_])")  # "до конца 27-го", "2029-го"
 _QUANTITY = re.compile(r"[\s-]*(?:digits?|numbers|цифр\w*|cyfr\w*)(?![^\W\d_])")  # "three digits": how many, no number
+_MORE = re.compile(r"\s+more(?![^\W\d_])")  # "three more" said in words: how many more digits come, no number
 # "the four on the front are 8812", "три на обороте": a count of the digits printed there (a security code's), no
 # number; only one digit said alone (a number's last digit before them is said so rarely as to be taken for one)
 _PRINTED_THERE = re.compile(
@@ -261,7 +262,14 @@ def _items(text: str) -> tuple[Item, ...]:
             flush()
         repeat = 0
     flush()
-    out = [i for i in out if i.digits and not _QUANTITY.match(folded, i.end) and not _count_printed(folded, i)]
+    out = [
+        i
+        for i in out
+        if i.digits
+        and not _QUANTITY.match(folded, i.end)
+        and not (i.spoken and _MORE.match(folded, i.end))
+        and not _count_printed(folded, i)
+    ]
     return tuple(i for n, i in enumerate(out) if not _count_of_last(folded, i, out[n + 1 :]))
 
 
@@ -525,11 +533,30 @@ def _digit(tok: str) -> bool:
     return (tok.isdigit() and len(tok) == 1) or (bool(runs) and len(str(runs[0][2])) == 1)
 
 
+# a sum named by what it is paid for or how it is counted ("Задаток за банкетный зал 150 000.", "Zaliczka za salę
+# 6000.", "two tickets at 64 each", "разом 2 580.")
+_SUM_BEFORE = re.compile(
+    r"\b(?:for|at|each|total|price|costs?|за|по|итого|всего|стоит|цена|разом|всього|коштує|ціна|za|po|razem|kosztuje"
+    r"|cena)(?:\s+[^\W\d_]+){0,3}\s+$"
+)
+
+
+def _sum_ended(text: str, chain: list[Item], at: int) -> bool:
+    """Whether ``chain`` is a sum that a sentence ends ("Задаток за банкетный зал 150 000. 5321 0955 ..."): written in
+    thousands apart, or named by what it is paid for, then a full stop before the number at ``at``; the next number
+    begins anew (a card's groups a pause splits are read on by the card rules, which join pieces said apart)."""
+    gap = text[chain[-1].end : at]
+    if "." not in gap or not gap.endswith(" "):
+        return False
+    thousands = len(chain) > 1 and all(len(i.digits) == 3 and not i.spoken for i in chain[1:])
+    return thousands or bool(_SUM_BEFORE.search(text, 0, chain[0].start))
+
+
 def chains(text: str, found: list[Item]) -> list[list[Item]]:
     """Items said as one number: adjacent, with only separators between them."""
     out: list[list[Item]] = []
     for item in found:
-        if out and JOIN.fullmatch(text[out[-1][-1].end : item.start]):
+        if out and JOIN.fullmatch(text[out[-1][-1].end : item.start]) and not _sum_ended(text, out[-1], item.start):
             out[-1].append(item)
         else:
             out.append([item])
