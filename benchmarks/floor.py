@@ -73,10 +73,10 @@ _METRICS = (
 
 def write_config(
     root: Path, http_port: int, model: str, lang: str | None, transcribe: bool,
-    database_url: str = "", bus_url: str = "", frame_wait_ms: int | None = None,
+    database_url: str = "", bus_url: str = "", frame_wait_ms: int | None = None, threads: int | None = None,
 ) -> Path:  # fmt: skip
     """A center's config; ``database_url`` "" is SQLite under ``root``, ``bus_url`` "" the in-process bus,
-    ``frame_wait_ms`` None the center's default."""
+    ``frame_wait_ms`` and ``threads`` ([transcribe] cpu_threads) None the center's default."""
     database_url = database_url or f"sqlite:///{root / 'data' / 'agentassist.db'}"
     config = root / "agentassist.toml"
     (root / "scripts").mkdir(exist_ok=True)
@@ -96,6 +96,7 @@ enabled = {"true" if transcribe else "false"}
 model = "{model}"
 language = "{lang or "auto"}"
 {"" if frame_wait_ms is None else f"frame_wait_ms = {frame_wait_ms}"}
+{"" if threads is None else f"cpu_threads = {threads}"}
 
 [assist]
 scripts_dir = "{root / "scripts"}"
@@ -177,6 +178,8 @@ def run_load(args: argparse.Namespace, seconds: float) -> tuple[float, dict[str,
     """benchmarks.load on the same calls in a process of its own: its CPU seconds, JSON and log."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     command = [sys.executable, "-m", "benchmarks.load", "--calls", str(args.calls), "--seconds", str(seconds)]
+    if args.threads is not None:
+        command += ["--threads", str(args.threads)]
     command += ["--model", args.model, "--manifest", str(args.manifest)]
     out = subprocess.run(command, cwd=REPO, capture_output=True, text=True, env={**os.environ})
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -226,6 +229,7 @@ def summarize(
     return {
         "calls": args.calls,
         "frame_wait_ms": TranscribeSettings().frame_wait_ms if args.frame_wait_ms is None else args.frame_wait_ms,
+        "cpu_threads": TranscribeSettings().cpu_threads if args.threads is None else args.threads,
         "seconds": args.seconds,
         "transcribe": transcribe,
         "calls_failed": failed[:5],
@@ -255,7 +259,9 @@ def floor(
     """One center, ``calls`` streamed into it by as many phones: the figures, and the center's log."""
     root = Path(tempfile.mkdtemp(prefix="floor-"))
     http_port = free_port()
-    config = write_config(root, http_port, args.model, lang, transcribe, frame_wait_ms=args.frame_wait_ms)
+    config = write_config(
+        root, http_port, args.model, lang, transcribe, frame_wait_ms=args.frame_wait_ms, threads=args.threads
+    )
     threads = root / "threads.jsonl"  # the center's CPU by thread as the first frame is due and after the last
     profile = ["--profile", str(args.profile / ("center" if transcribe else "recorder"))] if args.profile else []
     serve = [sys.executable, "-m", "benchmarks.threadcpu", "--out", str(threads), *profile]
@@ -340,7 +346,9 @@ def no_wire(
     from benchmarks.floor_nowire import floor_nowire
 
     def config_for(root: Path) -> Path:
-        return write_config(root, free_port(), args.model, lang, transcribe, frame_wait_ms=args.frame_wait_ms)
+        return write_config(
+            root, free_port(), args.model, lang, transcribe, frame_wait_ms=args.frame_wait_ms, threads=args.threads
+        )
 
     own, feed, figures = floor_nowire(args, calls, [wire_pcm(c) for c in calls], config_for, transcribe)
     lat = latencies(feed, list(zip(figures, calls, strict=True))) if transcribe else []
@@ -375,6 +383,7 @@ def main() -> int:
     p.add_argument("--no-transcribe", action="store_true", help="the center records only")
     p.add_argument("--no-wire", action="store_true", help="the calls pushed into an in-process center's sessions")
     p.add_argument("--frame-wait-ms", type=int, default=None, help="the center's [transcribe] frame_wait_ms")
+    p.add_argument("--threads", type=int, default=None, help="[transcribe] cpu_threads of the center (and of load)")
     p.add_argument("--compare-load", action="store_true", help="then benchmarks.load on the same calls")
     p.add_argument("--nodes", type=int, default=1, help="centers on one PostgreSQL and NATS (floor_nodes.py)")
     p.add_argument("--profile", type=Path, default=None, help="the center's cProfile statistics here (threadcpu.py)")

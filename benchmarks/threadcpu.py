@@ -42,7 +42,7 @@ GROUPS = (
     ("ThreadPoolExecutor", "executor"),
 )
 
-# {"process": s, "kernel": s, "minor_faults": n, "threads": {tid: [group, s, voluntary context switches]}}
+# {"process": s, "kernel": s, "minor_faults": n, "threads": {tid: [group, s, voluntary context switches, kernel s]}}
 Snapshot = dict[str, Any]
 
 
@@ -62,6 +62,10 @@ def _cpu_s(stat: str) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
 
 
+def _kernel_s(stat: str) -> float:
+    return int(_fields(stat)[12]) / _TICKS  # stime
+
+
 def _wakes(status: str) -> int:
     """A thread's voluntary context switches: each time it blocked (a queue, a sleep, a poll) and was woken."""
     for line in status.splitlines():
@@ -77,12 +81,12 @@ def snapshot(pid: int | None = None) -> Snapshot:
     threads: dict[str, list[Any]] = {}
     for task in base.joinpath("task").iterdir():
         try:
-            cpu = _cpu_s(task.joinpath("stat").read_text())
+            stat = task.joinpath("stat").read_text()
             wakes = _wakes(task.joinpath("status").read_text())
         except (FileNotFoundError, ProcessLookupError):  # ended meanwhile: counted in "ended"
             continue
         name = names.get(int(task.name))
-        threads[task.name] = [group_of(name) if name is not None else "native", cpu, wakes]
+        threads[task.name] = [group_of(name) if name is not None else "native", _cpu_s(stat), wakes, _kernel_s(stat)]
     process = _fields(base.joinpath("stat").read_text())
     return {
         "process": (int(process[11]) + int(process[12])) / _TICKS,
@@ -94,21 +98,30 @@ def snapshot(pid: int | None = None) -> Snapshot:
 
 def split(before: Snapshot, after: Snapshot) -> dict[str, Any]:
     """CPU seconds between two snapshots, by group; ``ended``: threads that ended between them; ``wakes``:
-    by group, how often its threads blocked and were woken (threads that ended meanwhile not counted)."""
+    by group, how often its threads blocked and were woken (threads that ended meanwhile not counted);
+    ``kernel_by_group``: the part of each group's seconds spent in the kernel (syscalls, page faults)."""
     out: dict[str, float] = {}
     wakes: dict[str, int] = {}
-    for tid, (group, cpu, *woken) in after["threads"].items():
+    kernel: dict[str, float] = {}
+    for tid, (group, cpu, *more) in after["threads"].items():
         earlier = before["threads"].get(tid)
         out[group] = out.get(group, 0.0) + cpu - (earlier[1] if earlier is not None else 0.0)
-        if woken:  # a snapshot written before wakes were counted has none
+        if more:  # a snapshot written before wakes were counted has none
             was = earlier[2] if earlier is not None and len(earlier) > 2 else 0
-            wakes[group] = wakes.get(group, 0) + woken[0] - was
+            wakes[group] = wakes.get(group, 0) + more[0] - was
+        if len(more) > 1:  # nor the kernel's share, before it was counted
+            was_s = earlier[3] if earlier is not None and len(earlier) > 3 else 0.0
+            kernel[group] = kernel.get(group, 0.0) + more[1] - was_s
     out["ended"] = after["process"] - before["process"] - sum(out.values())
     out = {k: round(v, 2) for k, v in sorted(out.items(), key=lambda kv: -kv[1])}
     out["process"] = round(after["process"] - before["process"], 2)
     out["kernel"] = round(after["kernel"] - before["kernel"], 2)  # of the process's, in the kernel
     out["minor_faults"] = after["minor_faults"] - before["minor_faults"]
-    return {**out, "wakes": dict(sorted(wakes.items(), key=lambda kv: -kv[1]))}
+    return {
+        **out,
+        "wakes": dict(sorted(wakes.items(), key=lambda kv: -kv[1])),
+        "kernel_by_group": {k: round(v, 2) for k, v in sorted(kernel.items(), key=lambda kv: -kv[1])},
+    }
 
 
 def read_split(path: Path) -> dict[str, Any] | None:
