@@ -14,8 +14,11 @@ and the heavy work (decoding) runs in the transcriber's workers. A call's start 
 decodes awaited, the recording converted, the database's last writes) stay on the call's own thread, which
 sleeps in between: a slow close holds up no other call's audio.
 
-The thread is an :class:`~agentassist.ordered.OrderedWorker` whose one job is the tick, each tick putting
-the next for its time: it starts with its first call and ends when the last has left. At shutdown
+The thread is an :class:`~agentassist.ordered.OrderedWorker` whose one job is the tick loop, queued by the
+first call: it starts with its first call and ends when the last has left. The loop sleeps between ticks
+in ``time.sleep`` rather than in the worker's wakeable wait for a later job (each tick a job put for the
+next: 6-9 µs more CPU for each of the 100 wakeups a second on this machine, benchmarks.ordered's media
+rounds): nothing but the loop ever runs on this worker, so nothing needs to wake it. At shutdown
 :meth:`MediaThread.stop` waits for the calls still on it to leave by a deadline; a call still there then
 (its queue holds more than the time left) is told it lost its turns, and ends without them.
 """
@@ -59,9 +62,8 @@ class MediaThread:
         self.tick_s = tick_s
         self._lock = threading.Lock()
         self._members: list[MediaMember] = []
-        self._ticking = False  # a tick is queued or running: it queues the next while there are members
-        self._worker: OrderedWorker[None] = OrderedWorker(name, describe=lambda _: f"a tick of {name}")
-        self._next_at = 0.0  # when the next tick is due (time.monotonic())
+        self._looping = False  # the tick loop is queued or running on the worker
+        self._worker: OrderedWorker[None] = OrderedWorker(name, describe=lambda _: f"the tick loop of {name}")
         self.ticks = 0  # turns of the loop, all calls together: the thread's wakeups
         self.late_ticks = 0  # ticks that began a whole tick late: the calls' turns took longer than a tick
         self._warned_at = -_WARN_EVERY_S
@@ -73,15 +75,14 @@ class MediaThread:
             if self._worker.stopped:
                 return False
             self._members.append(member)
-            if self._ticking:
+            if self._looping:
                 return True
-            self._ticking = True
-            self._next_at = time.monotonic()
-        if self._worker.put(self._tick, None):
+            self._looping = True
+        if self._worker.put(self._loop, None):
             return True
         with self._lock:  # stopped meanwhile, or no thread to be had
             self._members.remove(member)
-            self._ticking = False
+            self._looping = False
         return False
 
     def __len__(self) -> int:
@@ -92,7 +93,7 @@ class MediaThread:
         """Give the members still here their turns until they leave or ``deadline`` (``time.monotonic()``)
         passes, then end the thread; those left are told they lost their turns (``media_lost``) and
         returned."""
-        self._worker.stop(deadline)  # the tick is always due before the deadline: it runs while members stay
+        self._worker.stop(deadline)  # the loop runs while members stay: it is waited for until the deadline
         if not self._worker.wait_idle(_STOP_TICK_S):  # a member's turn and its close must not overlap
             log.error(
                 "%s: a tick still running %.1f s after the stop: its calls are left as they are",
@@ -102,47 +103,51 @@ class MediaThread:
             return []
         with self._lock:
             left, self._members = self._members, []
-            self._ticking = False
         for member in left:
             log.error("call %s: still on the media thread as the server stops: its input ends here", member.call_id)
             member.media_lost(AgentassistError("the server stopped before the call's input ended"))
         return left
 
-    def _tick(self, _: None) -> None:
-        """Every member's turn, then the next tick queued for its time (the worker's one job)."""
-        with self._lock:
-            if not self._members:  # under the lock: an add from now on queues a tick (and starts the thread)
-                self._ticking = False
-                return
-            members = list(self._members)
+    def _loop(self, _: None) -> None:
+        """The worker's one job: the ticks, until the last member has left or the worker stops."""
         try:
+            self._ticks()
+        finally:  # queued again when calls remain: a call added as the loop ended, or a bug in the loop
+            with self._lock:
+                again = bool(self._members) and not self._worker.stopped
+                self._looping = again
+            if again and not self._worker.put(self._loop, None):
+                with self._lock:
+                    self._looping = False
+
+    def _ticks(self) -> None:
+        next_at = time.monotonic()
+        while True:
+            with self._lock:
+                if not self._members or self._worker.stopped:
+                    return
+                members = list(self._members)
             self.ticks += 1
             now = time.monotonic()
             left = [m for m in members if not self._turn(m, now)]
             if left:
                 with self._lock:
                     self._members = [m for m in self._members if m not in left]
-        finally:  # a bug above still leaves the calls their next turns
-            self._again(len(members))
-
-    def _again(self, calls: int) -> None:
-        """The next tick, queued for ``tick_s`` after this one was due (at once when a whole tick late)."""
-        self._next_at += self.tick_s
-        wait = self._next_at - time.monotonic()
-        if wait < -self.tick_s:  # behind by more than a tick: start afresh rather than run ticks back to back
-            self.late_ticks += 1
-            self._next_at = time.monotonic()
-            if self._next_at - self._warned_at >= _WARN_EVERY_S:
-                self._warned_at = self._next_at
-                log.warning(
-                    "media thread behind real time: a tick of %d calls took %.0f ms (%d late ticks so far)",
-                    calls,
-                    (self.tick_s - wait) * 1000,
-                    self.late_ticks,
-                )
-        if not self._worker.put_at(self._next_at, self._tick, None):
-            with self._lock:  # stopped: the stop tells the members
-                self._ticking = False
+            next_at += self.tick_s
+            wait = next_at - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            elif wait < -self.tick_s:  # behind by more than a tick: start afresh rather than run ticks back to back
+                self.late_ticks += 1
+                next_at = time.monotonic()
+                if next_at - self._warned_at >= _WARN_EVERY_S:
+                    self._warned_at = next_at
+                    log.warning(
+                        "media thread behind real time: a tick of %d calls took %.0f ms (%d late ticks so far)",
+                        len(members),
+                        (self.tick_s - wait) * 1000,
+                        self.late_ticks,
+                    )
 
     @staticmethod
     def _turn(member: MediaMember, now: float) -> bool:
