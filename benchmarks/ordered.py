@@ -6,11 +6,13 @@ classes it replaced, taken from an earlier commit (``--against``) and run in the
   putting thread's (``put_us``, what a decode worker pays) and the whole process's (``total_us``, the
   delivery thread's included), per job.
 - ``media``: the media thread's ticks for ``--calls`` calls with nothing queued (what the thread costs
-  when it only wakes), ``--media-s`` seconds: the process's CPU per tick.
+  when it only wakes), ``--media-s`` seconds: the process's CPU per tick (its loop now runs as the one
+  job of an ordered worker).
 
 Old and new alternate within each round (old first in odd rounds, new first in even ones), ``--rounds``
-rounds; the figures are CPU time, not wall time, so that other processes on the machine count less (they
-still share the caches and the cores' clocks: compare ratios within one run).
+rounds; each figure is the median of the rounds (and their minimum, the least disturbed). They are CPU
+time, not wall time, so that other processes on the machine count less (they still share the caches and
+the cores: compare ratios within one run).
 
     python -m benchmarks.ordered [--against a4ab4b5] [--jobs 100000] [--rounds 3] [--media-s 3]
 """
@@ -110,7 +112,15 @@ def _rounds(label: str, old: Any, new: Any, rounds: int, run: Callable[[Any], di
     for key in runs["old"][0]:
         o = statistics.median(x[key] for x in runs["old"])
         n = statistics.median(x[key] for x in runs["new"])
-        out[key] = {"old": round(o, 3), "new": round(n, 3), "new_over_old": round(n / o, 3)}
+        o_min, n_min = min(x[key] for x in runs["old"]), min(x[key] for x in runs["new"])
+        out[key] = {
+            "old": round(o, 3),
+            "new": round(n, 3),
+            "new_over_old": round(n / o, 3),
+            "old_min": round(o_min, 3),
+            "new_min": round(n_min, 3),
+            "new_over_old_min": round(n_min / o_min, 3),
+        }
     print(f"{label}: " + ", ".join(f"{k} {v}" for k, v in out.items() if k != "rounds"), file=sys.stderr)
     return out
 
