@@ -237,16 +237,7 @@ class Redactor:
                 ),
                 key=lambda s: s.start_s,
             )
-            pending: dict[str, list[tuple[_Said, Item]]] = {}
-            for n, s in enumerate(view):
-                self._read(s, view[:n], pending, view[n + 1 :])
-            _read_back(view)
-            _restarted(view, self.context_s)
-            _dictated(view, self.context_s)
-            _echoes_carded(view)
-            _grouped_over(view, self.context_s)
-            _card_window(view)
-            _amounts_kept(view)
+            self._read_all(view)
         self.whole = {s.key: list(s.spans) for s in view}  # a revision's where one came, else its final's
         # a final not revised keeps what the revisions around it showed it held, apart from its own spans:
         # a view with only some of a turn's revisions in may read its digits as no final did (a card's group
@@ -269,17 +260,22 @@ class Redactor:
         said = _Said(key, channel, text, start_s, end_s)
         self._said = _last_of_each(sorted([*self._said, said], key=lambda s: s.start_s), self._keep)
         before = {s: list(s.spans) for s in self._said}
-        pending: dict[str, list[tuple[_Said, Item]]] = {}
-        for n, s in enumerate(self._said):
-            self._read(s, self._said[:n], pending, self._said[n + 1 :])
-        _read_back(self._said)
-        _restarted(self._said, self.context_s)
-        _dictated(self._said, self.context_s)
-        _echoes_carded(self._said)
-        _grouped_over(self._said, self.context_s)
-        _card_window(self._said)
-        _amounts_kept(self._said)
+        self._read_all(self._said)
         return {s.key: list(s.spans) for s in self._said if s is said or s.spans != before[s]}
+
+    def _read_all(self, finals: list[_Said]) -> None:
+        """The finals held read in time order, each in its place (:meth:`_read`), then read together: a number
+        said again, the card window of each speaker, and amounts taken off."""
+        pending: dict[str, list[tuple[_Said, Item]]] = {}
+        for n, said in enumerate(finals):
+            self._read(said, finals[:n], pending, finals[n + 1 :])
+        _read_back(finals)
+        _restarted(finals, self.context_s)
+        _dictated(finals, self.context_s)
+        _echoes_carded(finals)
+        _grouped_over(finals, self.context_s)
+        _card_window(finals)
+        _amounts_kept(finals)
 
     def _read(
         self,
