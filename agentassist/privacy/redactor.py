@@ -37,6 +37,7 @@ from agentassist.privacy.detect import (
     named_before,
     ordinary,
     paid,
+    restarts,
     unchecked_window,
     written_amount,
 )
@@ -270,11 +271,8 @@ class Redactor:
         for n, said in enumerate(finals):
             self._read(said, finals[:n], pending, finals[n + 1 :])
         _read_back(finals)
-        _restarted(finals, self.context_s)
-        _dictated(finals, self.context_s)
         _echoes_carded(finals)
-        _grouped_over(finals, self.context_s)
-        _card_window(finals)
+        _card_window(finals, self.context_s)
         _amounts_kept(finals)
 
     def _read(
@@ -415,32 +413,6 @@ def _echoes_carded(finals: list[_Said]) -> None:
                 _add(said, [_whole_of(first)])
 
 
-def _grouped_over(finals: list[_Said], context_s: float) -> None:
-    """A card read one group of four at a time over a speaker's finals in a row, whatever is said between the groups
-    (an elderly caller's asides: "The first lot is 4531, the light isn't good." | "Then it's 6807. ... Then 0444." |
-    "And the very last ones are 5781."): groups said alone, in two finals at least, that together pass the Luhn
-    check at a length their scheme issues, beginning as an issued card does, each card data. The digits decide: a
-    number named as another thing, an amount, a date or years break the run."""
-    by_channel: dict[str, list[_Said]] = {}
-    for final in finals:
-        by_channel.setdefault(final.channel, []).append(final)
-    for mine in by_channel.values():
-        groups: list[tuple[_Said, list[Item]]] = []  # the groups said alone, in order, over finals near each other
-        for said in mine:
-            if groups and said.start_s - groups[-1][0].end_s > context_s:
-                _card_of_groups(groups)
-                groups = []
-            folded = fold(said.text)
-            for chain in chains(folded, items(said.text)):
-                alone = len(chain) == 1 and len(chain[0].digits) == READ_BACK_DIGITS
-                if not alone or _other_number(folded, chain, NOTHING) or paid(folded, chain):
-                    _card_of_groups(groups)
-                    groups = []
-                    continue
-                groups.append((said, chain))
-        _card_of_groups(groups)
-
-
 def _amounts_kept(finals: list[_Said]) -> None:
     """An amount as a recognizer writes it ("74,99 zł", "45.51", "£9.90") is no card data, whatever the call's rules
     read it as: a card's last four said before it ("the last four are 4551", then "it came to 45.51") or a code still
@@ -451,11 +423,113 @@ def _amounts_kept(finals: list[_Said]) -> None:
             said.spans = [x for x in said.spans if not written_amount(folded, found, x)]
 
 
-def _card_window(finals: list[_Said]) -> None:
+def _by_speaker(finals: list[_Said]) -> list[list[_Said]]:
+    """The finals of each speaker, in time order."""
+    by_channel: dict[str, list[_Said]] = {}
+    for final in finals:
+        by_channel.setdefault(final.channel, []).append(final)
+    return list(by_channel.values())
+
+
+def _card_window(finals: list[_Said], context_s: float) -> None:
+    """A card said over a speaker's finals, read with the finals around it, each speaker apart (the other's words
+    between are no break): its groups said one per final (:func:`_groups_over`), then the card window
+    (:func:`_window`): its pieces said around a final with card data, a restart included."""
+    for mine in _by_speaker(finals):
+        _groups_over(mine, context_s)
+        _window(mine, context_s)
+
+
+def _groups_over(mine: list[_Said], context_s: float) -> None:
+    """A card read out group by group over a speaker's finals in a row, whatever is said between the groups: each
+    group card data where the finals hold two or more of them (a few at most between them). Two ways of saying
+    groups make such a run, and each is judged by what tells it from another number:
+
+    - said digit by digit at the start of each final ("Four seven five seven, one one six one, okay." "Seven nine
+      three seven, got it": a speaker taking down or reading back a card), one group or more per final: the way of
+      saying is the evidence; the run begins as an issued card does, 19 digits at most, and is not a number named
+      as another thing first ("Номер заказа: четыре два три четыре, так, ...");
+    - said alone as numbers, one per number said (an elderly caller's asides: "The first lot is 4531, the light
+      isn't good." | "Then it's 6807. ... Then 0444." | "And the very last ones are 5781."): only the check digit
+      tells a card from a flight's or a PIN's, so the groups must together pass the Luhn check at a length their
+      scheme issues, beginning as an issued card does. A number named as another thing, an amount, a date or years
+      break the run."""
+    dictated: list[tuple[_Said, list[Item]]] = []  # the finals in a row beginning with groups said digit by digit
+    alone: list[tuple[_Said, list[Item]]] = []  # the groups said alone, in order, over finals near each other
+    for said in mine:
+        folded = fold(said.text)
+        found = chains(folded, items(said.text))
+        groups = _dictated_groups(folded, found)
+        if dictated and (not groups or said.start_s - dictated[-1][0].end_s > context_s):
+            _card_dictated(dictated)
+            dictated = []
+        if groups:
+            dictated.append((said, groups))
+        if alone and said.start_s - alone[-1][0].end_s > context_s:
+            _card_checked(alone)
+            alone = []
+        for chain in found:
+            group = len(chain) == 1 and len(chain[0].digits) == READ_BACK_DIGITS
+            if not group or _other_number(folded, chain, NOTHING) or paid(folded, chain):
+                _card_checked(alone)
+                alone = []
+                continue
+            alone.append((said, chain))
+    _card_dictated(dictated)
+    _card_checked(alone)
+
+
+def _dictated_groups(folded: str, found: list[list[Item]]) -> list[Item]:
+    """The items of the groups of four digits said one by one (in words) that a final begins with, or []."""
+    if not found or len(_words(folded[: found[0][0].start])) > LEAD_WORDS:
+        return []
+    chain = found[0]
+    starts = [n for n, i in enumerate(chain) if n == 0 or not i.joined]
+    sizes = [b - a for a, b in pairwise([*starts, len(chain)])]
+    one_by_one = all(i.spoken and len(i.digits) == 1 for i in chain)
+    return chain if one_by_one and sizes and all(n == READ_BACK_DIGITS for n in sizes) else []
+
+
+def _card_dictated(run: list[tuple[_Said, list[Item]]]) -> None:
+    """The groups of :func:`_groups_over` said digit by digit, masked as a card's pieces where they make one."""
+    digits = "".join(i.digits for _, g in run for i in g)
+    named = run and named_before(fold(run[0][0].text), run[0][1][0].start) == OTHER
+    if len(run) < 2 or len(digits) > CARD_DIGITS[1] or not issued(digits) or named:
+        return
+    for owner, group in run:
+        whole = _whole_of(group)
+        if not any(x.kind == CARD for x in owner.spans if _overlaps(whole, [x])):
+            owner.spans = [x for x in owner.spans if not _overlaps(whole, [x])]
+            owner.open.append(whole)  # a piece of a card being said: the next piece goes on with it
+            _add(owner, [whole])
+
+
+def _card_checked(groups: list[tuple[_Said, list[Item]]]) -> None:
+    """The groups of :func:`_groups_over` said alone that make a card, masked as its data (each run of them from its
+    first)."""
+    n = 0
+    while n < len(groups):
+        digits, end = "", 0
+        for m in range(n, min(len(groups), n + CARD_DIGITS[1] // READ_BACK_DIGITS)):
+            digits += groups[m][1][0].digits
+            owners = {id(o) for o, _ in groups[n : m + 1]}
+            if len(owners) >= 2 and issued(digits) and issued_length(digits) and luhn(digits):
+                end = m + 1
+        if not end:
+            n += 1
+            continue
+        for owner, chain in groups[n:end]:
+            whole = _whole_of(chain)
+            if not _overlaps(whole, owner.spans):
+                _add(owner, [whole])
+        n = end
+
+
+def _window(mine: list[_Said], context_s: float) -> None:
     """The card window: once a speaker said card data in a final (a card, its expiry or its code found by any rule),
     the pieces of a card that speaker says around it while the payment goes on are the card's, whatever words are
-    between them (a restart: "1971, oh hang on, I've swapped those round, 1791 6112 ..."; a resumption: "where was I,
-    2837, then 6428 ..."). The window covers the final with card data itself, the final of the same speaker just
+    between them (a swap put right: "1971, oh hang on, I've swapped those round, 1791 6112 ..."; a resumption:
+    "where was I, 2837, then 6428 ..."). The window covers the final with card data itself, the speaker's final just
     before it where that one ended on its digits (only fillers after: "5167 2837, uh,"), and the finals after it
     until the card, the expiry and the code have all been given and a final with none of them follows, or
     :data:`WINDOW_S` pass with no card data.
@@ -464,30 +538,52 @@ def _card_window(finals: list[_Said]) -> None:
     group of the card said in the window (a resumption from the group said last). One group of four alone otherwise
     is a flight's, a PIN's, a count's as often as a card's (random pairings of a card call and an ordinary sentence
     showed it): it is left to the rules that read groups over finals with their check digit. A number named as
-    another thing (an order, a phone, a reference), an amount, a date or years is never taken."""
-    by_channel: dict[str, list[_Said]] = {}
-    for final in finals:
-        by_channel.setdefault(final.channel, []).append(final)
-    for mine in by_channel.values():
-        last_data: float | None = None  # when the window was last fed: the end of the last final with card data
-        given: set[str] = set()
-        groups: set[str] = set()  # the groups of four of the card said in the window
-        for n, said in enumerate(mine):
-            kinds = {x.kind for x in said.spans if x.kind in KINDS}
-            if kinds:
-                if last_data is None or said.start_s - last_data > WINDOW_S:
-                    given, groups = set(), set()
-                    if n and said.start_s - mine[n - 1].end_s <= WINDOW_GAP_S:
-                        groups |= _window_groups(mine[n - 1], groups, tail_only=True)
-                given |= kinds
-                last_data = said.end_s
-                groups |= _card_groups(said)
-                groups |= _window_groups(said, groups)
-            elif last_data is not None and said.start_s - last_data <= WINDOW_S:
-                if {CARD, EXPIRY, CVV} <= given:
-                    last_data = None  # all of it given and the talk moved on: the window closes
-                    continue
-                groups |= _window_groups(said, groups)
+    another thing (an order, a phone, a reference), an amount, a date or years is never taken.
+
+    A card broken off at a final's end and said again from its start in the speaker's next is taken too, before the
+    window reads the first final (:func:`_restarted`): the restart's card opens the window, and so does its start."""
+    last_data: float | None = None  # when the window was last fed: the end of the last final with card data
+    given: set[str] = set()
+    groups: set[str] = set()  # the groups of four of the card said in the window
+    for n, said in enumerate(mine):
+        if n + 1 < len(mine):
+            _restarted(said, mine[n + 1], context_s)
+        kinds = {x.kind for x in said.spans if x.kind in KINDS}
+        if kinds:
+            if last_data is None or said.start_s - last_data > WINDOW_S:
+                given, groups = set(), set()
+                if n and said.start_s - mine[n - 1].end_s <= WINDOW_GAP_S:
+                    groups |= _window_groups(mine[n - 1], groups, tail_only=True)
+            given |= kinds
+            last_data = said.end_s
+            groups |= _card_groups(said)
+            groups |= _window_groups(said, groups)
+        elif last_data is not None and said.start_s - last_data <= WINDOW_S:
+            if {CARD, EXPIRY, CVV} <= given:
+                last_data = None  # all of it given and the talk moved on: the window closes
+                continue
+            groups |= _window_groups(said, groups)
+
+
+def _restarted(prev: _Said, said: _Said, context_s: float) -> None:
+    """A card broken off at the end of ``prev`` and said again from its start in ``said``, the speaker's next final
+    ("4916 33, sorry," | "from the top, 4916 3385 ..."): the number ``prev`` ended with (a few words at most after
+    it), not masked and plainly no other thing (an amount, a phone, a date), that the card begins with
+    (:func:`agentassist.privacy.detect.restarts`, as one final is read), is that card's data too."""
+    if said.start_s - prev.end_s > context_s:
+        return
+    card = next((x for x in said.spans if x.kind == CARD), None)
+    if card is None or words_between(fold(said.text), 0, card.start) > LEAD_WORDS + OPEN_LEAD_WORDS:
+        return
+    folded = fold(prev.text)
+    found = chains(folded, items(prev.text))
+    if not found:
+        return
+    last, number = found[-1], _joined([i for i in items(said.text) if card.start <= i.start < card.end])
+    whole = _whole_of(last)
+    broken_off = len(_words(folded[last[-1].end :])) <= LEAD_WORDS and not ordinary(folded, last)
+    if restarts(_joined(last), number) and broken_off and not _overlaps(whole, prev.spans):
+        _add(prev, [whole])
 
 
 def _card_groups(said: _Said) -> set[str]:
@@ -543,30 +639,6 @@ def _card_piece(text: str, folded: str, chain: list[Item], groups: set[str]) -> 
     other = named_before(folded, chain[0].start, NOTHING) == OTHER
     other = other or (len(chain) > 1 and _other_number(folded, chain, NOTHING))
     return not (other or paid(folded, chain) or amount(chain))
-
-
-def _year_alone(item: Item) -> bool:
-    return len(item.digits) == READ_BACK_DIGITS and item.digits[:2] in ("19", "20")
-
-
-def _card_of_groups(groups: list[tuple[_Said, list[Item]]]) -> None:
-    """The groups of :func:`_grouped_over` that make a card, masked as its data (each run of them from its first)."""
-    n = 0
-    while n < len(groups):
-        digits, end = "", 0
-        for m in range(n, min(len(groups), n + CARD_DIGITS[1] // READ_BACK_DIGITS)):
-            digits += groups[m][1][0].digits
-            owners = {id(o) for o, _ in groups[n : m + 1]}
-            if len(owners) >= 2 and issued(digits) and issued_length(digits) and luhn(digits):
-                end = m + 1
-        if not end:
-            n += 1
-            continue
-        for owner, chain in groups[n:end]:
-            whole = _whole_of(chain)
-            if not _overlaps(whole, owner.spans):
-                _add(owner, [whole])
-        n = end
 
 
 def _first_piece(said: _Said, folded: str, found: list[list[Item]], before: Before) -> list[Item]:
@@ -728,29 +800,6 @@ def _read_back(finals: list[_Said]) -> None:
                 _add(said, [whole])
 
 
-def _restarted(finals: list[_Said], context_s: float) -> None:
-    """A card broken off at the end of a final and said again from its start in the speaker's next ("4916 33,
-    sorry," | "from the top, 4916 3385 ..."): the number the first ended with (a few words at most after it), four
-    digits or more, not masked and plainly no other thing (an amount, a phone, a date), whose digits the card's
-    first ones are, is that card's data too (as :func:`detect.find_spans` reads it in one
-    final)."""
-    for prev, said in pairwise(finals):
-        if prev.channel != said.channel or said.start_s - prev.end_s > context_s:
-            continue
-        folded = fold(prev.text)
-        found = chains(folded, items(prev.text))
-        card = next((x for x in said.spans if x.kind == CARD), None)
-        if not found or card is None or words_between(fold(said.text), 0, card.start) > LEAD_WORDS + OPEN_LEAD_WORDS:
-            continue
-        last, number = found[-1], _joined([i for i in items(said.text) if card.start <= i.start < card.end])
-        whole = Span(CARD, last[0].start, last[-1].end)
-        digits = _joined(last)
-        broken_off = len(_words(folded[last[-1].end :])) <= LEAD_WORDS and not ordinary(folded, last)
-        begins = len(digits) >= READ_BACK_DIGITS and len(number) > len(digits) and number.startswith(digits)
-        if begins and broken_off and not _overlaps(whole, prev.spans):
-            _add(prev, [whole])
-
-
 def _group_again(said: _Said, before: list[_Said], folded: str, chain: list[Item], carded: list[_Said]) -> bool:
     """Whether ``chain``, read as a code, is a group of four of a card said in an earlier final, said again with no
     code asked for or named before it ("Is that the card ending 5019?" "Yes, 5019."; "no, the third group is 7730";
@@ -791,48 +840,6 @@ def _last_of_each(finals: list[_Said], keep: int) -> list[_Said]:
             seen[said.channel] = seen.get(said.channel, 0) + 1
             kept.append(said)
     return kept[::-1]
-
-
-def _dictated(finals: list[_Said], context_s: float) -> None:
-    """A card number dictated group by group: finals of one speaker in a row, each beginning with groups of four
-    digits said one by one ("Four seven five seven, one one six one, okay." "Seven nine three seven, got it"),
-    the first beginning as an issued card does. Each group is card data, whatever words follow it: a speaker
-    taking down or reading back a card (two such finals at least; 19 digits at most)."""
-    by_channel: dict[str, list[_Said]] = {}
-    for final in finals:
-        by_channel.setdefault(final.channel, []).append(final)
-    for mine in by_channel.values():
-        run: list[tuple[_Said, list[Item]]] = []
-        for said in [*mine, None]:
-            groups = _dictated_groups(said) if said is not None else []
-            near = bool(run) and said is not None and said.start_s - run[-1][0].end_s <= context_s
-            if said is not None and groups and (near or not run):
-                run.append((said, groups))
-                continue
-            digits = "".join(i.digits for _, g in run for i in g)
-            # not a number named as another thing first ("Номер заказа: четыре два три четыре, так, ...")
-            named = run and named_before(fold(run[0][0].text), run[0][1][0].start) == OTHER
-            if len(run) >= 2 and len(digits) <= CARD_DIGITS[1] and issued(digits) and not named:
-                for owner, group in run:
-                    whole = Span(CARD, group[0].start, group[-1].end)
-                    if not any(x.kind == CARD for x in owner.spans if _overlaps(whole, [x])):
-                        owner.spans = [x for x in owner.spans if not _overlaps(whole, [x])]
-                        owner.open.append(whole)  # a piece of a card being said: the next piece goes on with it
-                        _add(owner, [whole])
-            run = [(said, groups)] if groups and said is not None else []
-
-
-def _dictated_groups(said: _Said) -> list[Item]:
-    """The items of the groups of four digits said one by one (in words) that ``said`` begins with, or []."""
-    folded = fold(said.text)
-    found = chains(folded, items(said.text))
-    if not found or len(_words(folded[: found[0][0].start])) > LEAD_WORDS:
-        return []
-    chain = found[0]
-    starts = [n for n, i in enumerate(chain) if n == 0 or not i.joined]
-    sizes = [b - a for a, b in pairwise([*starts, len(chain)])]
-    one_by_one = all(i.spoken and len(i.digits) == 1 for i in chain)
-    return chain if one_by_one and sizes and all(n == READ_BACK_DIGITS for n in sizes) else []
 
 
 def _repeats(digits: str, groups: list[str]) -> bool:
