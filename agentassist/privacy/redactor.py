@@ -271,7 +271,6 @@ class Redactor:
         for n, said in enumerate(finals):
             self._read(said, finals[:n], pending, finals[n + 1 :])
         _read_back(finals)
-        _echoes_carded(finals)
         _card_window(finals, self.context_s)
         _amounts_kept(finals)
 
@@ -397,20 +396,6 @@ def _echoed(folded: str, found: list[list[Item]]) -> list[list[Item]]:
             break
         out.append(first)
     return out
-
-
-def _echoes_carded(finals: list[_Said]) -> None:
-    """A group said and then said again with the rest of a card's digits after it, a few words between ("he says
-    four nine two nine, yeah, 4929 0312", "What? 8628? Okay, 8628 4471"): the echo is the card's data too, once the
-    number it begins is masked as a card's (here or with the finals around it)."""
-    for said in finals:
-        folded = fold(said.text)
-        found = chains(folded, items(said.text))
-        for first, then in pairwise(found):
-            if not any(x.kind == CARD for x in said.spans if _overlaps(_whole_of(then), [x])):
-                continue
-            if _echoed(folded, [first, then]) and not _overlaps(_whole_of(first), said.spans):
-                _add(said, [_whole_of(first)])
 
 
 def _amounts_kept(finals: list[_Said]) -> None:
@@ -540,14 +525,13 @@ def _window(mine: list[_Said], context_s: float) -> None:
     showed it): it is left to the rules that read groups over finals with their check digit. A number named as
     another thing (an order, a phone, a reference), an amount, a date or years is never taken.
 
-    A card broken off at a final's end and said again from its start in the speaker's next is taken too, before the
-    window reads the first final (:func:`_restarted`): the restart's card opens the window, and so does its start."""
+    A card begun, broken off and said again from its start is taken too, before the window reads the final it was
+    begun in (:func:`_restarted`): the restart's card opens the window, and so does its start."""
     last_data: float | None = None  # when the window was last fed: the end of the last final with card data
     given: set[str] = set()
     groups: set[str] = set()  # the groups of four of the card said in the window
     for n, said in enumerate(mine):
-        if n + 1 < len(mine):
-            _restarted(said, mine[n + 1], context_s)
+        _restarted(said, mine[n + 1] if n + 1 < len(mine) else None, context_s)
         kinds = {x.kind for x in said.spans if x.kind in KINDS}
         if kinds:
             if last_data is None or said.start_s - last_data > WINDOW_S:
@@ -565,25 +549,34 @@ def _window(mine: list[_Said], context_s: float) -> None:
             groups |= _window_groups(said, groups)
 
 
-def _restarted(prev: _Said, said: _Said, context_s: float) -> None:
-    """A card broken off at the end of ``prev`` and said again from its start in ``said``, the speaker's next final
-    ("4916 33, sorry," | "from the top, 4916 3385 ..."): the number ``prev`` ended with (a few words at most after
-    it), not masked and plainly no other thing (an amount, a phone, a date), that the card begins with
-    (:func:`agentassist.privacy.detect.restarts`, as one final is read), is that card's data too."""
-    if said.start_s - prev.end_s > context_s:
+def _restarted(said: _Said, then: _Said | None, context_s: float) -> None:
+    """A card begun, broken off and said again from its start, found by its digits
+    (:func:`agentassist.privacy.detect.restarts`, the rule one final is read with), once the card said again is
+    masked (by any rule): the number said just before it is that card's data too, in ``said`` (a few words between:
+    "What? 8628? Okay, 8628 4471", "he says four nine two nine, yeah, 4929 0312") or at the end of ``said`` where
+    ``then``, the speaker's next final, says the card again near its start ("4916 33, sorry," | "from the top, 4916
+    3385 ..."). Not a number masked already, nor one plainly no card's (an amount, a phone, a date)."""
+    folded = fold(said.text)
+    found = chains(folded, items(said.text))
+    for first, card in pairwise(found):
+        carded = any(x.kind == CARD for x in said.spans if _overlaps(_whole_of(card), [x]))
+        if carded and words_between(folded, first[-1].end, card[0].start) <= LEAD_WORDS:
+            _begun(said, folded, first, _joined(card))
+    if then is None or not found or then.start_s - said.end_s > context_s:
         return
-    card = next((x for x in said.spans if x.kind == CARD), None)
-    if card is None or words_between(fold(said.text), 0, card.start) > LEAD_WORDS + OPEN_LEAD_WORDS:
+    card_span = next((x for x in then.spans if x.kind == CARD), None)
+    if card_span is None or words_between(fold(then.text), 0, card_span.start) > LEAD_WORDS + OPEN_LEAD_WORDS:
         return
-    folded = fold(prev.text)
-    found = chains(folded, items(prev.text))
-    if not found:
-        return
-    last, number = found[-1], _joined([i for i in items(said.text) if card.start <= i.start < card.end])
-    whole = _whole_of(last)
-    broken_off = len(_words(folded[last[-1].end :])) <= LEAD_WORDS and not ordinary(folded, last)
-    if restarts(_joined(last), number) and broken_off and not _overlaps(whole, prev.spans):
-        _add(prev, [whole])
+    number = _joined([i for i in items(then.text) if card_span.start <= i.start < card_span.end])
+    if len(_words(folded[found[-1][-1].end :])) <= LEAD_WORDS:
+        _begun(said, folded, found[-1], number)
+
+
+def _begun(said: _Said, folded: str, chain: list[Item], card: str) -> None:
+    """``chain`` masked as the card ``card`` begun where it restarts it, unless masked already or plainly no card's."""
+    whole = _whole_of(chain)
+    if restarts(_joined(chain), card) and not _overlaps(whole, said.spans) and not ordinary(folded, chain):
+        _add(said, [whole])
 
 
 def _card_groups(said: _Said) -> set[str]:
