@@ -10,8 +10,18 @@ A card number read group by group ("my card number is 4539" / "1488" / ...) is m
 group: a group ending a final after a card's cue (or the question for one) is an open piece, masked at
 once, and the next finals' first numbers go on with it up to 16 digits (19 where the 16 fail the Luhn
 check); what follows a whole card is read as its expiry date and code, whatever words the recognizer made
-of their cues. Finals in a row that each begin with groups of four digits said one by one are a card
-dictated (or read back) group by group, with no cue needed.
+of their cues.
+
+With each new final the finals held are read again, in four steps (:meth:`Redactor._read_all`):
+
+1. each final in its place in time (:meth:`Redactor._read`): its card data by its words and the words before
+   it, and a number going on from the speaker's last finals;
+2. a number said again, read back or confirmed, where another final holds it as card data (:func:`_read_back`);
+3. each speaker's finals together (:func:`_card_window`): a card's groups said one per final, dictated digit by
+   digit or passing the check together (:func:`_groups_over`); then the card window (:func:`_window`), the card's
+   pieces said around a final with card data, a card begun and said again from its start included
+   (:func:`_restarted`, by the digits test one final is read with: :func:`agentassist.privacy.detect.restarts`);
+4. an amount as a recognizer writes it taken off (:func:`_amounts_kept`).
 """
 
 from __future__ import annotations
