@@ -112,7 +112,7 @@ class Redactor:
         ``channel``'s with no number in it is passed over ("Сок яйство": an expiry's cue misheard), and
         so is one of either speaker's with no number and no question ("Так." "Хорошо." between "Срок
         действия" and "1, 2, 2, 8": the cue a few utterances back still says what the number is)."""
-        recent = [s for s in before if s.start_s < start_s and start_s - s.end_s <= self.context_s]
+        recent = _recent(before, start_s, self.context_s)
         quiet = {s: not s.spans and not items(s.text) and not asks(s.text) for s in recent}
         last = {s.channel: s for s in recent if not quiet[s]}
         latest = None
@@ -179,7 +179,7 @@ class Redactor:
         has to do with card data (a span of it, its cue, a question for it) is no security code (the code is
         said last), or ``channel`` has said a card's first digits in the finals since (a card begun and not
         complete: "4 5 5 6" | "0, 8, 1, 2," | "3, 4," with its cue misheard)."""
-        recent = [s for s in self._said if s.start_s < start_s and start_s - s.end_s <= self.context_s]
+        recent = _recent(self._said, start_s, self.context_s)
         begun = 0
         for s in reversed(recent):
             kinds = {x.kind for x in s.spans if x.kind in KINDS}
@@ -673,11 +673,7 @@ def _coded_next(
     named = spans[1]
     if not (CODE_AFTER.match(folded, named.end) or any(spans[0].end <= a < named.start for a, _ in cues(CVV, folded))):
         return None
-    recent = [
-        s
-        for s in before
-        if s.channel == said.channel and s.start_s < said.start_s and said.start_s - s.end_s <= context_s
-    ]
+    recent = [s for s in _recent(before, said.start_s, context_s) if s.channel == said.channel]
     card = "".join(
         i.digits for s in recent for x in s.spans if x.kind == CARD for i in items(s.text) if x.start <= i.start < x.end
     )[-UNCHECKED_DIGITS[0] :]
@@ -703,7 +699,7 @@ def _last_four_again(
     9930", after the expiry was said in between, or the agent's "so the last four are 5578?"): the card's
     data (a correction or a repeat of its end), not a security code. Not a card's last four named with no
     card said just before ("the card ending in 4821": PCI DSS lets those show)."""
-    recent = [s for s in before if s.start_s < said.start_s and said.start_s - s.end_s <= context_s]
+    recent = _recent(before, said.start_s, context_s)
     if not any(x.kind == CARD for s in recent for x in s.spans):
         return None
     return next((span for chain in found if (span := last_four(folded, chain))), None)
@@ -722,7 +718,7 @@ def _corrected(
     chain = found[0]
     if not CORRECTION.search(folded, 0, chain[0].start) or announced(folded, chain[0].start, context):
         return None
-    recent = [s for s in before if s.start_s < said.start_s and said.start_s - s.end_s <= context_s]
+    recent = _recent(before, said.start_s, context_s)
     last = next((s for s in reversed(recent) if any(x.kind in KINDS for x in s.spans)), None)
     if last is None or ordinary(folded, chain):
         return None
@@ -827,6 +823,11 @@ def _group_again(said: _Said, before: list[_Said], folded: str, chain: list[Item
             if digits in groups or digits in (i.digits for i in number) or _joined(number).endswith(digits):
                 return True
     return False
+
+
+def _recent(finals: list[_Said], start_s: float, context_s: float) -> list[_Said]:
+    """The finals that began before ``start_s`` and ended ``context_s`` at most before it: what it is read after."""
+    return [s for s in finals if s.start_s < start_s and start_s - s.end_s <= context_s]
 
 
 def _whole_of(chain: list[Item]) -> Span:
