@@ -479,10 +479,8 @@ def _dictated_groups(folded: str, found: list[list[Item]]) -> list[Item]:
     if not found or len(_words(folded[: found[0][0].start])) > LEAD_WORDS:
         return []
     chain = found[0]
-    starts = [n for n, i in enumerate(chain) if n == 0 or not i.joined]
-    sizes = [b - a for a, b in pairwise([*starts, len(chain)])]
     one_by_one = all(i.spoken and len(i.digits) == 1 for i in chain)
-    return chain if one_by_one and sizes and all(n == READ_BACK_DIGITS for n in sizes) else []
+    return chain if one_by_one and all(len(g) == READ_BACK_DIGITS for g in _said_groups(chain)) else []
 
 
 def _card_dictated(run: list[tuple[_Said, list[Item]]]) -> None:
@@ -739,7 +737,7 @@ def _fits(chain: list[Item], span: Span, text: str, checked: bool = False) -> bo
         return by_shape(chain, frozenset()) == EXPIRY
     if span.kind == CVV:
         return code_items(chain) == len(chain) and len(digits) == len(_joined(said))
-    groups = [_joined(said[a:b]) for a, b in pairwise([*_group_starts(said), len(said)])]
+    groups = [_joined(g) for g in _said_groups(said)]
     for n, group in enumerate(groups):
         if len(group) != len(digits) or group == digits:
             continue
@@ -749,10 +747,11 @@ def _fits(chain: list[Item], span: Span, text: str, checked: bool = False) -> bo
     return False
 
 
-def _group_starts(number: list[Item]) -> list[int]:
-    """Where each group of a number as said begins: an item said apart from the one before (digits said as words
+def _said_groups(number: list[Item]) -> list[list[Item]]:
+    """The groups of a number as said, each beginning at an item said apart from the one before (digits said as words
     with only spaces between are one group: "four four five three")."""
-    return [n for n, i in enumerate(number) if n == 0 or not i.joined]
+    starts = [n for n, i in enumerate(number) if n == 0 or not i.joined]
+    return [number[a:b] for a, b in pairwise([*starts, len(number)])]
 
 
 def _misheard_16(number: list[Item]) -> bool:
@@ -818,7 +817,7 @@ def _group_again(said: _Said, before: list[_Said], folded: str, chain: list[Item
             if span.kind != CARD:
                 continue
             number = [i for i in items(other.text) if span.start <= i.start < span.end]
-            groups = [_joined(number[a:b]) for a, b in pairwise([*_group_starts(number), len(number)])]
+            groups = [_joined(g) for g in _said_groups(number)]
             # or the card's last four, said digit by digit ("... пять пять семь ноль" | "карта на 5570")
             if digits in groups or digits in (i.digits for i in number) or _joined(number).endswith(digits):
                 return True
