@@ -779,13 +779,9 @@ def _read_back(finals: list[_Said]) -> None:
     for n, said in enumerate(finals):
         folded = fold(said.text)
         for chain in chains(folded, items(said.text)):
-            whole, digits = Span(CARD, chain[0].start, chain[-1].end), _joined(chain)
+            whole, digits = _whole_of(chain), _joined(chain)
             inside = [x for x in said.spans if _overlaps(whole, [x])]
-            if (
-                inside
-                and all(x.kind == CVV for x in inside)
-                and _group_again(said, finals[:n], folded, chain, [o for o, _ in cards])
-            ):
+            if inside and all(x.kind == CVV for x in inside) and _group_again(said, finals[:n], folded, chain):
                 said.spans = [x for x in said.spans if x not in inside]
                 _add(said, [whole])
                 continue
@@ -798,7 +794,7 @@ def _read_back(finals: list[_Said]) -> None:
                 _add(said, [whole])
 
 
-def _group_again(said: _Said, before: list[_Said], folded: str, chain: list[Item], carded: list[_Said]) -> bool:
+def _group_again(said: _Said, before: list[_Said], folded: str, chain: list[Item]) -> bool:
     """Whether ``chain``, read as a code, is a group of four of a card said in an earlier final, said again with no
     code asked for or named before it ("Is that the card ending 5019?" "Yes, 5019."; "no, the third group is 7730";
     "the one that ends one two nine eight"; its last four where it was read digit by digit): the card's data,
@@ -810,9 +806,7 @@ def _group_again(said: _Said, before: list[_Said], folded: str, chain: list[Item
         return False
     if cue_before(cues(CVV, folded), folded, chain[0].start) >= 0 or (before and CVV in asks(before[-1].text)):
         return False
-    for other in carded:
-        if other is said or other not in before:
-            continue
+    for other in before:
         for span in other.spans:
             if span.kind != CARD:
                 continue
