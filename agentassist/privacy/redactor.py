@@ -19,8 +19,8 @@ With each new final the finals held are read again, in four steps (:meth:`Redact
 2. a number said again, read back or confirmed, where another final holds it as card data (:func:`_read_back`);
 3. each speaker's finals together (:func:`_card_window`): a card's groups said one per final, dictated digit by
    digit or passing the check together (:func:`_groups_over`); then the card window (:func:`_window`), the card's
-   pieces said around a final with card data, a card begun and said again from its start included
-   (:func:`_restarted`, by the digits test one final is read with: :func:`agentassist.privacy.detect.restarts`);
+   pieces said around a final with card data, a card begun and said again from its start included (by the digits
+   test one final is read with: :func:`agentassist.privacy.detect.restarts`);
 4. an amount as a recognizer writes it taken off (:func:`_amounts_kept`).
 """
 
@@ -533,19 +533,21 @@ def _window(mine: list[_Said], context_s: float) -> None:
     showed it): it is left to the rules that read groups over finals with their check digit. A number named as
     another thing (an order, a phone, a reference), an amount, a date or years is never taken.
 
-    A card begun, broken off and said again from its start is taken too, before the window reads the final it was
-    begun in (:func:`_restarted`): the restart's card opens the window, and so does its start."""
+    A card begun, broken off and said again from its start is taken too, by its digits, whether in one final
+    (:func:`_echo_restarted`) or from the speaker's final before (:func:`_reached_back`, the one place the window
+    reaches back into a final before the card data)."""
     last_data: float | None = None  # when the window was last fed: the end of the last final with card data
     given: set[str] = set()
     groups: set[str] = set()  # the groups of four of the card said in the window
     for n, said in enumerate(mine):
-        _restarted(said, mine[n + 1] if n + 1 < len(mine) else None, context_s)
+        _echo_restarted(said)
         kinds = {x.kind for x in said.spans if x.kind in KINDS}
         if kinds:
-            if last_data is None or said.start_s - last_data > WINDOW_S:
+            opening = last_data is None or said.start_s - last_data > WINDOW_S
+            if opening:
                 given, groups = set(), set()
-                if n and said.start_s - mine[n - 1].end_s <= WINDOW_GAP_S:
-                    groups |= _window_groups(mine[n - 1], groups, tail_only=True)
+            if n:
+                groups |= _reached_back(mine[n - 1], said, groups, opening, context_s)
             given |= kinds
             last_data = said.end_s
             groups |= _card_groups(said)
@@ -557,31 +559,37 @@ def _window(mine: list[_Said], context_s: float) -> None:
             groups |= _window_groups(said, groups)
 
 
-def _restarted(said: _Said, then: _Said | None, context_s: float) -> None:
-    """A card begun, broken off and said again from its start, found by its digits
-    (:func:`agentassist.privacy.detect.restarts`, the rule one final is read with), once the card said again is
-    masked (by any rule): the number said just before it is that card's data too, in ``said`` (a few words between:
-    "What? 8628? Okay, 8628 4471", "he says four nine two nine, yeah, 4929 0312") or at the end of ``said`` where
-    ``then``, the speaker's next final, says the card again near its start ("4916 33, sorry," | "from the top, 4916
-    3385 ..."). Not a number masked already, nor one plainly no card's (an amount, a phone, a date)."""
+def _reached_back(prev: _Said, said: _Said, groups: set[str], opening: bool, context_s: float) -> set[str]:
+    """The number ``prev``, the speaker's final just before ``said`` (a final with card data), ends on: the card's
+    where the card ``said`` holds near its start begins with it (a card broken off and said again from its start:
+    "4916 33, sorry," | "from the top, 4916 3385 ...": :func:`_begun`), or, where ``said`` opens the window, where it
+    is a piece of a card with only fillers after it ("5167 2837, uh,"). The groups of four masked as pieces."""
+    gap_s = said.start_s - prev.end_s
+    card = next((x for x in said.spans if x.kind == CARD), None)
+    if card is not None and gap_s <= context_s:
+        near = words_between(fold(said.text), 0, card.start) <= LEAD_WORDS + OPEN_LEAD_WORDS
+        folded = fold(prev.text)
+        found = chains(folded, items(prev.text))
+        if near and found and len(_words(folded[found[-1][-1].end :])) <= LEAD_WORDS:
+            number = _joined([i for i in items(said.text) if card.start <= i.start < card.end])
+            _begun(prev, folded, found[-1], number)
+    return _window_groups(prev, groups, tail_only=True) if opening and gap_s <= WINDOW_GAP_S else set()
+
+
+def _echo_restarted(said: _Said) -> None:
+    """A card begun and said again from its start in one final, a few words between ("What? 8628? Okay, 8628 4471",
+    "he says four nine two nine, yeah, 4929 0312"), once the card said again is masked (by any rule): the number said
+    just before it is that card's data too (:func:`_begun`)."""
     folded = fold(said.text)
-    found = chains(folded, items(said.text))
-    for first, card in pairwise(found):
+    for first, card in pairwise(chains(folded, items(said.text))):
         carded = any(x.kind == CARD for x in said.spans if _overlaps(_whole_of(card), [x]))
         if carded and words_between(folded, first[-1].end, card[0].start) <= LEAD_WORDS:
             _begun(said, folded, first, _joined(card))
-    if then is None or not found or then.start_s - said.end_s > context_s:
-        return
-    card_span = next((x for x in then.spans if x.kind == CARD), None)
-    if card_span is None or words_between(fold(then.text), 0, card_span.start) > LEAD_WORDS + OPEN_LEAD_WORDS:
-        return
-    number = _joined([i for i in items(then.text) if card_span.start <= i.start < card_span.end])
-    if len(_words(folded[found[-1][-1].end :])) <= LEAD_WORDS:
-        _begun(said, folded, found[-1], number)
 
 
 def _begun(said: _Said, folded: str, chain: list[Item], card: str) -> None:
-    """``chain`` masked as the card ``card`` begun where it restarts it, unless masked already or plainly no card's."""
+    """``chain`` masked as the card ``card`` begun where it restarts it (:func:`agentassist.privacy.detect.restarts`,
+    the rule one final is read with), unless masked already or plainly no card's (an amount, a phone, a date)."""
     whole = _whole_of(chain)
     if restarts(_joined(chain), card) and not _overlaps(whole, said.spans) and not ordinary(folded, chain):
         _add(said, [whole])
