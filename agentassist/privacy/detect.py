@@ -502,15 +502,21 @@ def _started_again(folded: str, said: list[Item], cards: list[Span], rest: list[
         card = next((c for c in cards if c.start >= chain[-1].end), None)
         if card is None or words_between(folded, chain[-1].end, card.start) > _ASIDE_WORDS:
             continue
-        number = _joined([i for i in said if card.start <= i.start < card.end])
-        # or read wrong past its first two groups ("4485 4397 1274, no, I read that wrong, 4485 4397 7421 ..."):
-        # eight digits shared from the start are the same card's, whatever follows them
-        shared = (
-            number[: 2 * _LAST_DIGITS] == digits[: 2 * _LAST_DIGITS] and len(number) > len(digits) >= 2 * _LAST_DIGITS
-        )
-        if (len(number) > len(digits) and number.startswith(digits)) or shared:
+        if restarts(digits, _joined([i for i in said if card.start <= i.start < card.end])):
             out.append(Span(CARD, chain[0].start, chain[-1].end))
     return out
+
+
+def restarts(digits: str, number: str) -> bool:
+    """Whether ``digits``, said before the card ``number`` (in one final or at the end of the final before), are
+    that card begun and broken off: its first digits, four or more; or read wrong past its first two groups ("4485
+    4397 1274, no, I read that wrong, 4485 4397 7421 ..."): eight digits shared from the start are the same card's,
+    whatever follows them. The digits decide, whatever words the restart is said in."""
+    if len(digits) < _LAST_DIGITS or len(number) <= len(digits):
+        return False
+    return number.startswith(digits) or (
+        len(digits) >= 2 * _LAST_DIGITS and number[: 2 * _LAST_DIGITS] == digits[: 2 * _LAST_DIGITS]
+    )
 
 
 def _tail_joined(folded: str, said: list[Item], cards: list[Span], rest: list[Item]) -> list[Span]:

@@ -10,8 +10,18 @@ A card number read group by group ("my card number is 4539" / "1488" / ...) is m
 group: a group ending a final after a card's cue (or the question for one) is an open piece, masked at
 once, and the next finals' first numbers go on with it up to 16 digits (19 where the 16 fail the Luhn
 check); what follows a whole card is read as its expiry date and code, whatever words the recognizer made
-of their cues. Finals in a row that each begin with groups of four digits said one by one are a card
-dictated (or read back) group by group, with no cue needed.
+of their cues.
+
+With each new final the finals held are read again, in four steps (:meth:`Redactor._read_all`):
+
+1. each final in its place in time (:meth:`Redactor._read`): its card data by its words and the words before
+   it, and a number going on from the speaker's last finals;
+2. a number said again, read back or confirmed, where another final holds it as card data (:func:`_read_back`);
+3. each speaker's finals together (:func:`_card_window`): a card's groups said one per final, dictated digit by
+   digit or passing the check together (:func:`_groups_over`); then the card window (:func:`_window`), the card's
+   pieces said around a final with card data, a card begun and said again from its start included (by the digits
+   test one final is read with: :func:`agentassist.privacy.detect.restarts`);
+4. an amount as a recognizer writes it taken off (:func:`_amounts_kept`).
 """
 
 from __future__ import annotations
@@ -37,6 +47,7 @@ from agentassist.privacy.detect import (
     named_before,
     ordinary,
     paid,
+    restarts,
     unchecked_window,
     written_amount,
 )
@@ -101,7 +112,7 @@ class Redactor:
         ``channel``'s with no number in it is passed over ("Сок яйство": an expiry's cue misheard), and
         so is one of either speaker's with no number and no question ("Так." "Хорошо." between "Срок
         действия" and "1, 2, 2, 8": the cue a few utterances back still says what the number is)."""
-        recent = [s for s in before if s.start_s < start_s and start_s - s.end_s <= self.context_s]
+        recent = _recent(before, start_s, self.context_s)
         quiet = {s: not s.spans and not items(s.text) and not asks(s.text) for s in recent}
         last = {s.channel: s for s in recent if not quiet[s]}
         latest = None
@@ -168,7 +179,7 @@ class Redactor:
         has to do with card data (a span of it, its cue, a question for it) is no security code (the code is
         said last), or ``channel`` has said a card's first digits in the finals since (a card begun and not
         complete: "4 5 5 6" | "0, 8, 1, 2," | "3, 4," with its cue misheard)."""
-        recent = [s for s in self._said if s.start_s < start_s and start_s - s.end_s <= self.context_s]
+        recent = _recent(self._said, start_s, self.context_s)
         begun = 0
         for s in reversed(recent):
             kinds = {x.kind for x in s.spans if x.kind in KINDS}
@@ -237,16 +248,7 @@ class Redactor:
                 ),
                 key=lambda s: s.start_s,
             )
-            pending: dict[str, list[tuple[_Said, Item]]] = {}
-            for n, s in enumerate(view):
-                self._read(s, view[:n], pending, view[n + 1 :])
-            _read_back(view)
-            _restarted(view, self.context_s)
-            _dictated(view, self.context_s)
-            _echoes_carded(view)
-            _grouped_over(view, self.context_s)
-            _card_window(view)
-            _amounts_kept(view)
+            self._read_all(view)
         self.whole = {s.key: list(s.spans) for s in view}  # a revision's where one came, else its final's
         # a final not revised keeps what the revisions around it showed it held, apart from its own spans:
         # a view with only some of a turn's revisions in may read its digits as no final did (a card's group
@@ -269,17 +271,18 @@ class Redactor:
         said = _Said(key, channel, text, start_s, end_s)
         self._said = _last_of_each(sorted([*self._said, said], key=lambda s: s.start_s), self._keep)
         before = {s: list(s.spans) for s in self._said}
-        pending: dict[str, list[tuple[_Said, Item]]] = {}
-        for n, s in enumerate(self._said):
-            self._read(s, self._said[:n], pending, self._said[n + 1 :])
-        _read_back(self._said)
-        _restarted(self._said, self.context_s)
-        _dictated(self._said, self.context_s)
-        _echoes_carded(self._said)
-        _grouped_over(self._said, self.context_s)
-        _card_window(self._said)
-        _amounts_kept(self._said)
+        self._read_all(self._said)
         return {s.key: list(s.spans) for s in self._said if s is said or s.spans != before[s]}
+
+    def _read_all(self, finals: list[_Said]) -> None:
+        """The finals held read in time order, each in its place (:meth:`_read`), then read together: a number
+        said again, the card window of each speaker, and amounts taken off."""
+        pending: dict[str, list[tuple[_Said, Item]]] = {}
+        for n, said in enumerate(finals):
+            self._read(said, finals[:n], pending, finals[n + 1 :])
+        _read_back(finals)
+        _card_window(finals, self.context_s)
+        _amounts_kept(finals)
 
     def _read(
         self,
@@ -405,46 +408,6 @@ def _echoed(folded: str, found: list[list[Item]]) -> list[list[Item]]:
     return out
 
 
-def _echoes_carded(finals: list[_Said]) -> None:
-    """A group said and then said again with the rest of a card's digits after it, a few words between ("he says
-    four nine two nine, yeah, 4929 0312", "What? 8628? Okay, 8628 4471"): the echo is the card's data too, once the
-    number it begins is masked as a card's (here or with the finals around it)."""
-    for said in finals:
-        folded = fold(said.text)
-        found = chains(folded, items(said.text))
-        for first, then in pairwise(found):
-            if not any(x.kind == CARD for x in said.spans if _overlaps(_whole_of(then), [x])):
-                continue
-            if _echoed(folded, [first, then]) and not _overlaps(_whole_of(first), said.spans):
-                _add(said, [_whole_of(first)])
-
-
-def _grouped_over(finals: list[_Said], context_s: float) -> None:
-    """A card read one group of four at a time over a speaker's finals in a row, whatever is said between the groups
-    (an elderly caller's asides: "The first lot is 4531, the light isn't good." | "Then it's 6807. ... Then 0444." |
-    "And the very last ones are 5781."): groups said alone, in two finals at least, that together pass the Luhn
-    check at a length their scheme issues, beginning as an issued card does, each card data. The digits decide: a
-    number named as another thing, an amount, a date or years break the run."""
-    by_channel: dict[str, list[_Said]] = {}
-    for final in finals:
-        by_channel.setdefault(final.channel, []).append(final)
-    for mine in by_channel.values():
-        groups: list[tuple[_Said, list[Item]]] = []  # the groups said alone, in order, over finals near each other
-        for said in mine:
-            if groups and said.start_s - groups[-1][0].end_s > context_s:
-                _card_of_groups(groups)
-                groups = []
-            folded = fold(said.text)
-            for chain in chains(folded, items(said.text)):
-                alone = len(chain) == 1 and len(chain[0].digits) == READ_BACK_DIGITS
-                if not alone or _other_number(folded, chain, NOTHING) or paid(folded, chain):
-                    _card_of_groups(groups)
-                    groups = []
-                    continue
-                groups.append((said, chain))
-        _card_of_groups(groups)
-
-
 def _amounts_kept(finals: list[_Said]) -> None:
     """An amount as a recognizer writes it ("74,99 zł", "45.51", "£9.90") is no card data, whatever the call's rules
     read it as: a card's last four said before it ("the last four are 4551", then "it came to 45.51") or a code still
@@ -455,11 +418,111 @@ def _amounts_kept(finals: list[_Said]) -> None:
             said.spans = [x for x in said.spans if not written_amount(folded, found, x)]
 
 
-def _card_window(finals: list[_Said]) -> None:
+def _by_speaker(finals: list[_Said]) -> list[list[_Said]]:
+    """The finals of each speaker, in time order."""
+    by_channel: dict[str, list[_Said]] = {}
+    for final in finals:
+        by_channel.setdefault(final.channel, []).append(final)
+    return list(by_channel.values())
+
+
+def _card_window(finals: list[_Said], context_s: float) -> None:
+    """A card said over a speaker's finals, read with the finals around it, each speaker apart (the other's words
+    between are no break): its groups said one per final (:func:`_groups_over`), then the card window
+    (:func:`_window`): its pieces said around a final with card data, a restart included."""
+    for mine in _by_speaker(finals):
+        _groups_over(mine, context_s)
+        _window(mine, context_s)
+
+
+def _groups_over(mine: list[_Said], context_s: float) -> None:
+    """A card read out group by group over a speaker's finals in a row, whatever is said between the groups: each
+    group card data where the finals hold two or more of them (a few at most between them). Two ways of saying
+    groups make such a run, and each is judged by what tells it from another number:
+
+    - said digit by digit at the start of each final ("Four seven five seven, one one six one, okay." "Seven nine
+      three seven, got it": a speaker taking down or reading back a card), one group or more per final: the way of
+      saying is the evidence; the run begins as an issued card does, 19 digits at most, and is not a number named
+      as another thing first ("Номер заказа: четыре два три четыре, так, ...");
+    - said alone as numbers, one per number said (an elderly caller's asides: "The first lot is 4531, the light
+      isn't good." | "Then it's 6807. ... Then 0444." | "And the very last ones are 5781."): only the check digit
+      tells a card from a flight's or a PIN's, so the groups must together pass the Luhn check at a length their
+      scheme issues, beginning as an issued card does. A number named as another thing, an amount, a date or years
+      break the run."""
+    dictated: list[tuple[_Said, list[Item]]] = []  # the finals in a row beginning with groups said digit by digit
+    alone: list[tuple[_Said, list[Item]]] = []  # the groups said alone, in order, over finals near each other
+    for said in mine:
+        folded = fold(said.text)
+        found = chains(folded, items(said.text))
+        groups = _dictated_groups(folded, found)
+        if dictated and (not groups or said.start_s - dictated[-1][0].end_s > context_s):
+            _card_dictated(dictated)
+            dictated = []
+        if groups:
+            dictated.append((said, groups))
+        if alone and said.start_s - alone[-1][0].end_s > context_s:
+            _card_checked(alone)
+            alone = []
+        for chain in found:
+            group = len(chain) == 1 and len(chain[0].digits) == READ_BACK_DIGITS
+            if not group or _other_number(folded, chain, NOTHING) or paid(folded, chain):
+                _card_checked(alone)
+                alone = []
+                continue
+            alone.append((said, chain))
+    _card_dictated(dictated)
+    _card_checked(alone)
+
+
+def _dictated_groups(folded: str, found: list[list[Item]]) -> list[Item]:
+    """The items of the groups of four digits said one by one (in words) that a final begins with, or []."""
+    if not found or len(_words(folded[: found[0][0].start])) > LEAD_WORDS:
+        return []
+    chain = found[0]
+    one_by_one = all(i.spoken and len(i.digits) == 1 for i in chain)
+    return chain if one_by_one and all(len(g) == READ_BACK_DIGITS for g in _said_groups(chain)) else []
+
+
+def _card_dictated(run: list[tuple[_Said, list[Item]]]) -> None:
+    """The groups of :func:`_groups_over` said digit by digit, masked as a card's pieces where they make one."""
+    digits = "".join(i.digits for _, g in run for i in g)
+    named = run and named_before(fold(run[0][0].text), run[0][1][0].start) == OTHER
+    if len(run) < 2 or len(digits) > CARD_DIGITS[1] or not issued(digits) or named:
+        return
+    for owner, group in run:
+        whole = _whole_of(group)
+        if not any(x.kind == CARD for x in owner.spans if _overlaps(whole, [x])):
+            owner.spans = [x for x in owner.spans if not _overlaps(whole, [x])]
+            owner.open.append(whole)  # a piece of a card being said: the next piece goes on with it
+            _add(owner, [whole])
+
+
+def _card_checked(groups: list[tuple[_Said, list[Item]]]) -> None:
+    """The groups of :func:`_groups_over` said alone that make a card, masked as its data (each run of them from its
+    first)."""
+    n = 0
+    while n < len(groups):
+        digits, end = "", 0
+        for m in range(n, min(len(groups), n + CARD_DIGITS[1] // READ_BACK_DIGITS)):
+            digits += groups[m][1][0].digits
+            owners = {id(o) for o, _ in groups[n : m + 1]}
+            if len(owners) >= 2 and issued(digits) and issued_length(digits) and luhn(digits):
+                end = m + 1
+        if not end:
+            n += 1
+            continue
+        for owner, chain in groups[n:end]:
+            whole = _whole_of(chain)
+            if not _overlaps(whole, owner.spans):
+                _add(owner, [whole])
+        n = end
+
+
+def _window(mine: list[_Said], context_s: float) -> None:
     """The card window: once a speaker said card data in a final (a card, its expiry or its code found by any rule),
     the pieces of a card that speaker says around it while the payment goes on are the card's, whatever words are
-    between them (a restart: "1971, oh hang on, I've swapped those round, 1791 6112 ..."; a resumption: "where was I,
-    2837, then 6428 ..."). The window covers the final with card data itself, the final of the same speaker just
+    between them (a swap put right: "1971, oh hang on, I've swapped those round, 1791 6112 ..."; a resumption:
+    "where was I, 2837, then 6428 ..."). The window covers the final with card data itself, the speaker's final just
     before it where that one ended on its digits (only fillers after: "5167 2837, uh,"), and the finals after it
     until the card, the expiry and the code have all been given and a final with none of them follows, or
     :data:`WINDOW_S` pass with no card data.
@@ -468,30 +531,68 @@ def _card_window(finals: list[_Said]) -> None:
     group of the card said in the window (a resumption from the group said last). One group of four alone otherwise
     is a flight's, a PIN's, a count's as often as a card's (random pairings of a card call and an ordinary sentence
     showed it): it is left to the rules that read groups over finals with their check digit. A number named as
-    another thing (an order, a phone, a reference), an amount, a date or years is never taken."""
-    by_channel: dict[str, list[_Said]] = {}
-    for final in finals:
-        by_channel.setdefault(final.channel, []).append(final)
-    for mine in by_channel.values():
-        last_data: float | None = None  # when the window was last fed: the end of the last final with card data
-        given: set[str] = set()
-        groups: set[str] = set()  # the groups of four of the card said in the window
-        for n, said in enumerate(mine):
-            kinds = {x.kind for x in said.spans if x.kind in KINDS}
-            if kinds:
-                if last_data is None or said.start_s - last_data > WINDOW_S:
-                    given, groups = set(), set()
-                    if n and said.start_s - mine[n - 1].end_s <= WINDOW_GAP_S:
-                        groups |= _window_groups(mine[n - 1], groups, tail_only=True)
-                given |= kinds
-                last_data = said.end_s
-                groups |= _card_groups(said)
-                groups |= _window_groups(said, groups)
-            elif last_data is not None and said.start_s - last_data <= WINDOW_S:
-                if {CARD, EXPIRY, CVV} <= given:
-                    last_data = None  # all of it given and the talk moved on: the window closes
-                    continue
-                groups |= _window_groups(said, groups)
+    another thing (an order, a phone, a reference), an amount, a date or years is never taken.
+
+    A card begun, broken off and said again from its start is taken too, by its digits, whether in one final
+    (:func:`_echo_restarted`) or from the speaker's final before (:func:`_reached_back`, the one place the window
+    reaches back into a final before the card data)."""
+    last_data: float | None = None  # when the window was last fed: the end of the last final with card data
+    given: set[str] = set()
+    groups: set[str] = set()  # the groups of four of the card said in the window
+    for n, said in enumerate(mine):
+        _echo_restarted(said)
+        kinds = {x.kind for x in said.spans if x.kind in KINDS}
+        if kinds:
+            opening = last_data is None or said.start_s - last_data > WINDOW_S
+            if opening:
+                given, groups = set(), set()
+            if n:
+                groups |= _reached_back(mine[n - 1], said, groups, opening, context_s)
+            given |= kinds
+            last_data = said.end_s
+            groups |= _card_groups(said)
+            groups |= _window_groups(said, groups)
+        elif last_data is not None and said.start_s - last_data <= WINDOW_S:
+            if {CARD, EXPIRY, CVV} <= given:
+                last_data = None  # all of it given and the talk moved on: the window closes
+                continue
+            groups |= _window_groups(said, groups)
+
+
+def _reached_back(prev: _Said, said: _Said, groups: set[str], opening: bool, context_s: float) -> set[str]:
+    """The number ``prev``, the speaker's final just before ``said`` (a final with card data), ends on: the card's
+    where the card ``said`` holds near its start begins with it (a card broken off and said again from its start:
+    "4916 33, sorry," | "from the top, 4916 3385 ...": :func:`_begun`), or, where ``said`` opens the window, where it
+    is a piece of a card with only fillers after it ("5167 2837, uh,"). The groups of four masked as pieces."""
+    gap_s = said.start_s - prev.end_s
+    card = next((x for x in said.spans if x.kind == CARD), None)
+    if card is not None and gap_s <= context_s:
+        near = words_between(fold(said.text), 0, card.start) <= LEAD_WORDS + OPEN_LEAD_WORDS
+        folded = fold(prev.text)
+        found = chains(folded, items(prev.text))
+        if near and found and len(_words(folded[found[-1][-1].end :])) <= LEAD_WORDS:
+            number = _joined([i for i in items(said.text) if card.start <= i.start < card.end])
+            _begun(prev, folded, found[-1], number)
+    return _window_groups(prev, groups, tail_only=True) if opening and gap_s <= WINDOW_GAP_S else set()
+
+
+def _echo_restarted(said: _Said) -> None:
+    """A card begun and said again from its start in one final, a few words between ("What? 8628? Okay, 8628 4471",
+    "he says four nine two nine, yeah, 4929 0312"), once the card said again is masked (by any rule): the number said
+    just before it is that card's data too (:func:`_begun`)."""
+    folded = fold(said.text)
+    for first, card in pairwise(chains(folded, items(said.text))):
+        carded = any(x.kind == CARD for x in said.spans if _overlaps(_whole_of(card), [x]))
+        if carded and words_between(folded, first[-1].end, card[0].start) <= LEAD_WORDS:
+            _begun(said, folded, first, _joined(card))
+
+
+def _begun(said: _Said, folded: str, chain: list[Item], card: str) -> None:
+    """``chain`` masked as the card ``card`` begun where it restarts it (:func:`agentassist.privacy.detect.restarts`,
+    the rule one final is read with), unless masked already or plainly no card's (an amount, a phone, a date)."""
+    whole = _whole_of(chain)
+    if restarts(_joined(chain), card) and not _overlaps(whole, said.spans) and not ordinary(folded, chain):
+        _add(said, [whole])
 
 
 def _card_groups(said: _Said) -> set[str]:
@@ -549,30 +650,6 @@ def _card_piece(text: str, folded: str, chain: list[Item], groups: set[str]) -> 
     return not (other or paid(folded, chain) or amount(chain))
 
 
-def _year_alone(item: Item) -> bool:
-    return len(item.digits) == READ_BACK_DIGITS and item.digits[:2] in ("19", "20")
-
-
-def _card_of_groups(groups: list[tuple[_Said, list[Item]]]) -> None:
-    """The groups of :func:`_grouped_over` that make a card, masked as its data (each run of them from its first)."""
-    n = 0
-    while n < len(groups):
-        digits, end = "", 0
-        for m in range(n, min(len(groups), n + CARD_DIGITS[1] // READ_BACK_DIGITS)):
-            digits += groups[m][1][0].digits
-            owners = {id(o) for o, _ in groups[n : m + 1]}
-            if len(owners) >= 2 and issued(digits) and issued_length(digits) and luhn(digits):
-                end = m + 1
-        if not end:
-            n += 1
-            continue
-        for owner, chain in groups[n:end]:
-            whole = _whole_of(chain)
-            if not _overlaps(whole, owner.spans):
-                _add(owner, [whole])
-        n = end
-
-
 def _first_piece(said: _Said, folded: str, found: list[list[Item]], before: Before) -> list[Item]:
     """The number a final ends with, followed by words that say nothing of it (:func:`says_apart`), where it may be a
     card's first piece said on in the next final: 4 digits or more, fewer than a card's, beginning as an issued card
@@ -602,11 +679,7 @@ def _coded_next(
     named = spans[1]
     if not (CODE_AFTER.match(folded, named.end) or any(spans[0].end <= a < named.start for a, _ in cues(CVV, folded))):
         return None
-    recent = [
-        s
-        for s in before
-        if s.channel == said.channel and s.start_s < said.start_s and said.start_s - s.end_s <= context_s
-    ]
+    recent = [s for s in _recent(before, said.start_s, context_s) if s.channel == said.channel]
     card = "".join(
         i.digits for s in recent for x in s.spans if x.kind == CARD for i in items(s.text) if x.start <= i.start < x.end
     )[-UNCHECKED_DIGITS[0] :]
@@ -632,7 +705,7 @@ def _last_four_again(
     9930", after the expiry was said in between, or the agent's "so the last four are 5578?"): the card's
     data (a correction or a repeat of its end), not a security code. Not a card's last four named with no
     card said just before ("the card ending in 4821": PCI DSS lets those show)."""
-    recent = [s for s in before if s.start_s < said.start_s and said.start_s - s.end_s <= context_s]
+    recent = _recent(before, said.start_s, context_s)
     if not any(x.kind == CARD for s in recent for x in s.spans):
         return None
     return next((span for chain in found if (span := last_four(folded, chain))), None)
@@ -651,7 +724,7 @@ def _corrected(
     chain = found[0]
     if not CORRECTION.search(folded, 0, chain[0].start) or announced(folded, chain[0].start, context):
         return None
-    recent = [s for s in before if s.start_s < said.start_s and said.start_s - s.end_s <= context_s]
+    recent = _recent(before, said.start_s, context_s)
     last = next((s for s in reversed(recent) if any(x.kind in KINDS for x in s.spans)), None)
     if last is None or ordinary(folded, chain):
         return None
@@ -672,7 +745,7 @@ def _fits(chain: list[Item], span: Span, text: str, checked: bool = False) -> bo
         return by_shape(chain, frozenset()) == EXPIRY
     if span.kind == CVV:
         return code_items(chain) == len(chain) and len(digits) == len(_joined(said))
-    groups = [_joined(said[a:b]) for a, b in pairwise([*_group_starts(said), len(said)])]
+    groups = [_joined(g) for g in _said_groups(said)]
     for n, group in enumerate(groups):
         if len(group) != len(digits) or group == digits:
             continue
@@ -682,10 +755,11 @@ def _fits(chain: list[Item], span: Span, text: str, checked: bool = False) -> bo
     return False
 
 
-def _group_starts(number: list[Item]) -> list[int]:
-    """Where each group of a number as said begins: an item said apart from the one before (digits said as words
+def _said_groups(number: list[Item]) -> list[list[Item]]:
+    """The groups of a number as said, each beginning at an item said apart from the one before (digits said as words
     with only spaces between are one group: "four four five three")."""
-    return [n for n, i in enumerate(number) if n == 0 or not i.joined]
+    starts = [n for n, i in enumerate(number) if n == 0 or not i.joined]
+    return [number[a:b] for a, b in pairwise([*starts, len(number)])]
 
 
 def _misheard_16(number: list[Item]) -> bool:
@@ -713,13 +787,9 @@ def _read_back(finals: list[_Said]) -> None:
     for n, said in enumerate(finals):
         folded = fold(said.text)
         for chain in chains(folded, items(said.text)):
-            whole, digits = Span(CARD, chain[0].start, chain[-1].end), _joined(chain)
+            whole, digits = _whole_of(chain), _joined(chain)
             inside = [x for x in said.spans if _overlaps(whole, [x])]
-            if (
-                inside
-                and all(x.kind == CVV for x in inside)
-                and _group_again(said, finals[:n], folded, chain, [o for o, _ in cards])
-            ):
+            if inside and all(x.kind == CVV for x in inside) and _group_again(said, finals[:n], folded, chain):
                 said.spans = [x for x in said.spans if x not in inside]
                 _add(said, [whole])
                 continue
@@ -732,30 +802,7 @@ def _read_back(finals: list[_Said]) -> None:
                 _add(said, [whole])
 
 
-def _restarted(finals: list[_Said], context_s: float) -> None:
-    """A card broken off at the end of a final and said again from its start in the speaker's next ("4916 33,
-    sorry," | "from the top, 4916 3385 ..."): the number the first ended with (a few words at most after it), four
-    digits or more, not masked and plainly no other thing (an amount, a phone, a date), whose digits the card's
-    first ones are, is that card's data too (as :func:`detect.find_spans` reads it in one
-    final)."""
-    for prev, said in pairwise(finals):
-        if prev.channel != said.channel or said.start_s - prev.end_s > context_s:
-            continue
-        folded = fold(prev.text)
-        found = chains(folded, items(prev.text))
-        card = next((x for x in said.spans if x.kind == CARD), None)
-        if not found or card is None or words_between(fold(said.text), 0, card.start) > LEAD_WORDS + OPEN_LEAD_WORDS:
-            continue
-        last, number = found[-1], _joined([i for i in items(said.text) if card.start <= i.start < card.end])
-        whole = Span(CARD, last[0].start, last[-1].end)
-        digits = _joined(last)
-        broken_off = len(_words(folded[last[-1].end :])) <= LEAD_WORDS and not ordinary(folded, last)
-        begins = len(digits) >= READ_BACK_DIGITS and len(number) > len(digits) and number.startswith(digits)
-        if begins and broken_off and not _overlaps(whole, prev.spans):
-            _add(prev, [whole])
-
-
-def _group_again(said: _Said, before: list[_Said], folded: str, chain: list[Item], carded: list[_Said]) -> bool:
+def _group_again(said: _Said, before: list[_Said], folded: str, chain: list[Item]) -> bool:
     """Whether ``chain``, read as a code, is a group of four of a card said in an earlier final, said again with no
     code asked for or named before it ("Is that the card ending 5019?" "Yes, 5019."; "no, the third group is 7730";
     "the one that ends one two nine eight"; its last four where it was read digit by digit): the card's data,
@@ -767,18 +814,21 @@ def _group_again(said: _Said, before: list[_Said], folded: str, chain: list[Item
         return False
     if cue_before(cues(CVV, folded), folded, chain[0].start) >= 0 or (before and CVV in asks(before[-1].text)):
         return False
-    for other in carded:
-        if other is said or other not in before:
-            continue
+    for other in before:
         for span in other.spans:
             if span.kind != CARD:
                 continue
             number = [i for i in items(other.text) if span.start <= i.start < span.end]
-            groups = [_joined(number[a:b]) for a, b in pairwise([*_group_starts(number), len(number)])]
+            groups = [_joined(g) for g in _said_groups(number)]
             # or the card's last four, said digit by digit ("... пять пять семь ноль" | "карта на 5570")
             if digits in groups or digits in (i.digits for i in number) or _joined(number).endswith(digits):
                 return True
     return False
+
+
+def _recent(finals: list[_Said], start_s: float, context_s: float) -> list[_Said]:
+    """The finals that began before ``start_s`` and ended ``context_s`` at most before it: what it is read after."""
+    return [s for s in finals if s.start_s < start_s and start_s - s.end_s <= context_s]
 
 
 def _whole_of(chain: list[Item]) -> Span:
@@ -795,48 +845,6 @@ def _last_of_each(finals: list[_Said], keep: int) -> list[_Said]:
             seen[said.channel] = seen.get(said.channel, 0) + 1
             kept.append(said)
     return kept[::-1]
-
-
-def _dictated(finals: list[_Said], context_s: float) -> None:
-    """A card number dictated group by group: finals of one speaker in a row, each beginning with groups of four
-    digits said one by one ("Four seven five seven, one one six one, okay." "Seven nine three seven, got it"),
-    the first beginning as an issued card does. Each group is card data, whatever words follow it: a speaker
-    taking down or reading back a card (two such finals at least; 19 digits at most)."""
-    by_channel: dict[str, list[_Said]] = {}
-    for final in finals:
-        by_channel.setdefault(final.channel, []).append(final)
-    for mine in by_channel.values():
-        run: list[tuple[_Said, list[Item]]] = []
-        for said in [*mine, None]:
-            groups = _dictated_groups(said) if said is not None else []
-            near = bool(run) and said is not None and said.start_s - run[-1][0].end_s <= context_s
-            if said is not None and groups and (near or not run):
-                run.append((said, groups))
-                continue
-            digits = "".join(i.digits for _, g in run for i in g)
-            # not a number named as another thing first ("Номер заказа: четыре два три четыре, так, ...")
-            named = run and named_before(fold(run[0][0].text), run[0][1][0].start) == OTHER
-            if len(run) >= 2 and len(digits) <= CARD_DIGITS[1] and issued(digits) and not named:
-                for owner, group in run:
-                    whole = Span(CARD, group[0].start, group[-1].end)
-                    if not any(x.kind == CARD for x in owner.spans if _overlaps(whole, [x])):
-                        owner.spans = [x for x in owner.spans if not _overlaps(whole, [x])]
-                        owner.open.append(whole)  # a piece of a card being said: the next piece goes on with it
-                        _add(owner, [whole])
-            run = [(said, groups)] if groups and said is not None else []
-
-
-def _dictated_groups(said: _Said) -> list[Item]:
-    """The items of the groups of four digits said one by one (in words) that ``said`` begins with, or []."""
-    folded = fold(said.text)
-    found = chains(folded, items(said.text))
-    if not found or len(_words(folded[: found[0][0].start])) > LEAD_WORDS:
-        return []
-    chain = found[0]
-    starts = [n for n, i in enumerate(chain) if n == 0 or not i.joined]
-    sizes = [b - a for a, b in pairwise([*starts, len(chain)])]
-    one_by_one = all(i.spoken and len(i.digits) == 1 for i in chain)
-    return chain if one_by_one and sizes and all(n == READ_BACK_DIGITS for n in sizes) else []
 
 
 def _repeats(digits: str, groups: list[str]) -> bool:
