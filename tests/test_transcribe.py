@@ -88,4 +88,3 @@ def test_the_default_threads_a_decode_share_the_cores_out_among_the_workers(monk
     assert [transcriber.default_cpu_threads(w) for w in (1, 2, 3, 4, 8, 16)] == [8, 4, 2, 2, 1, 1]
     monkeypatch.setattr(transcriber.os, "cpu_count", lambda: None)  # unknown: one core
     assert transcriber.default_cpu_threads(2) == 1
-
