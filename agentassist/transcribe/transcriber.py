@@ -44,7 +44,13 @@ class Transcriber:
     def __init__(self, options: TranscriberOptions, models_dir: Path | None = None) -> None:
         """``models_dir``: instead of ``options.models_dir``."""
         from faster_whisper import WhisperModel  # heavy: imported when a model is really loaded
+        from threadpoolctl import threadpool_limits
 
+        # The features of every decode are a small matrix product in numpy (faster-whisper's mel filters),
+        # which numpy's OpenBLAS splits over a thread per core; between products those threads spin, and
+        # at 48 calls on two cores they took a fifth of a center's CPU from the decodes (perf, session 20).
+        # The decodes are parallel already, one worker per core: one BLAS thread, for the whole process.
+        threadpool_limits(limits=1, user_api="blas")
         self.options = options
         self.workers = options.workers or os.cpu_count() or 1
         directory = resolve(options.model, models_dir or options.models_dir)
