@@ -65,6 +65,9 @@ _RETRY_S = 10.0  # a refused call end is written again this often
 # process's exit, SIGTERM ends `agentassist serve` within 5 s (tests/test_shutdown.py measures it).
 STOP_S = 2.0
 _CLOSE_MARGIN_S = 0.5  # after the deadline a close still stores the call's end and publishes call.ended
+# After the calls' closes, the deliveries they did not wait for: a line is a few milliseconds (4.5-7 ms a
+# final at 48 calls, benchmarks/RESULTS.md), so this is a hundred or more, and the stop stays within 5 s.
+_DELIVER_MARGIN_S = 0.5
 
 
 class Runtime:
@@ -125,9 +128,24 @@ class Runtime:
 
     def stop(self) -> None:
         """End every call and let go of the model within ``STOP_S``: a stopping process (SIGTERM, Ctrl-C)
-        frees its SIP port at once. The calls' ends are stored; their revisions, and a final still
-        decoding at the deadline, are left out."""
+        frees its SIP port at once. The calls' ends are stored, and every line decoded by then; their
+        revisions, and a final still decoding at the deadline, are left out."""
         deadline = time.monotonic() + STOP_S
+        # One order, each step feeding only the ones after it:
+        # 1. The calls: the softphone stopped (its calls end), every other call suspended, each close
+        #    joined by the deadline. A close puts its last finals on the delivery and waits for them there.
+        # 2. The media thread: the closes took every call off it; one still on it at the deadline (a queue
+        #    longer than the time left) is told so and ends without the rest of its audio. After it no
+        #    audio reaches a stream, so no decode is submitted.
+        # 3. The models: no decode is taken any more; a final that is done by the deadline has been put
+        #    on the delivery.
+        # 4. The delivery: what a close gave up waiting for (a call's last lines) and what a suspended call
+        #    never waited for is stored and published now, with a margin past the deadline: these are the
+        #    transcript, not its polish. It comes after the models, so that nothing decoded is put after it.
+        # 5. The late work, with what is left of the deadline: a delivered revision may have queued a late
+        #    silence or a refused line's rewrite, so it comes after the delivery.
+        # 6. The claims: the calls left to their phones are let go only once their last lines are stored,
+        #    so that the node that takes one over does not transcribe them again.
         self._hurry(deadline)
         if self._phone is not None:
             self.desks.detach(self.settings.assist.agent_name, self._phone)
@@ -139,12 +157,14 @@ class Runtime:
         for session in self._hurry(deadline):  # those that started meanwhile too
             session.suspend()  # a call not ended is a phone's: the next run resumes it (agentassist.restart)
             session.join(timeout_s=max(0.0, deadline - time.monotonic()) + _CLOSE_MARGIN_S)
-        self.claims.close()  # the calls left to their phones: any node may take them over now
+        self.media.stop(deadline)
+        self.models.close(deadline)
+        self.delivery.stop(max(deadline, time.monotonic()) + _DELIVER_MARGIN_S)  # what is left is logged
         self.late_work.stop(max(0.0, deadline - time.monotonic()))  # what is left undone is logged
+        self.claims.close()  # the calls left to their phones: any node may take them over now
         left = self._unstored.close()
         if left:
             log.error("%d call(s) left active in the database (%s): the next start closes them", len(left), left)
-        self.models.close(deadline)
         self.audio.close()
 
     def _hurry(self, deadline: float) -> list[CallSession]:

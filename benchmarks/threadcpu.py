@@ -134,7 +134,7 @@ class _Profiles:
     """cProfile of the event loop (between the first two signals) and of every call thread."""
 
     def __init__(self, folder: Path) -> None:
-        from agentassist.pipeline.media import MediaThread
+        from agentassist.ordered import OrderedWorker
         from agentassist.pipeline.session import CallSession
         from agentassist.transcribe.engine import StreamingTranscriber
 
@@ -143,11 +143,18 @@ class _Profiles:
         self.threads: dict[str, list[cProfile.Profile]] = {"calls": [], "workers": []}
         self._lock = threading.Lock()
         CallSession._run = self._profiled("calls", CallSession._run)  # type: ignore[method-assign]
-        MediaThread._run = self._profiled("calls", MediaThread._run)  # type: ignore[method-assign]
+        # the media thread is an ordered worker named "media" (agentassist.pipeline.media): its calls' turns
+        media = self._profiled("calls", OrderedWorker._run, lambda worker: worker.name.startswith("media"))
+        OrderedWorker._run = media  # type: ignore[method-assign]
         StreamingTranscriber._work = self._profiled("workers", StreamingTranscriber._work)  # type: ignore[method-assign]
 
-    def _profiled(self, kind: str, run: Any) -> Any:
+    def _profiled(self, kind: str, run: Any, only: Any = None) -> Any:
+        """``run`` profiled into ``kind``'s profiles; ``only``: for the owners it accepts, the others unprofiled."""
+
         def profiled(owner: Any) -> None:
+            if only is not None and not only(owner):
+                run(owner)
+                return
             prof = cProfile.Profile()
             with self._lock:
                 self.threads[kind].append(prof)

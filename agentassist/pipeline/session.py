@@ -41,6 +41,7 @@ from agentassist.audio.frames import FRAME_BYTES
 from agentassist.audio.keyring import KeyRing
 from agentassist.audio.recorder import Recorder, RecordingError
 from agentassist.audio.segmenter import SegmenterOptions
+from agentassist.errors import AgentassistError
 from agentassist.events import Channel, Event, EventType, Frame
 from agentassist.failures import CallFailures, FailureHandler, stage_of
 from agentassist.pause import CardPause, Digit, DtmfPauseOptions
@@ -334,7 +335,8 @@ class CallSession:
             resumed, path = self.info.resumed, self.info.recording_path
             self.failures.guarded("transcribe", lambda: transcribe_again(resumed, path, self.streams, self.keys))
             self._next_tick = time.monotonic() + _TICK_S
-            self._media.add(self)
+            if not self._media.add(self):  # the process is stopping: no turn will come
+                self.media_lost(AgentassistError("the server stopped before the call's audio was taken"))
             self._input_over.wait()
         finally:
             close_call(self)

@@ -11,10 +11,12 @@ two channels of a call) arrive in exactly the order the streams made them, and t
 the queue at once.
 
 One thread for every call of a process (the runtime owns it, as it owns the media thread): a delivery
-is Python under the GIL, which more threads would only contend for. The thread starts with the first
-item and ends after ``linger_s`` with nothing to do, so there is nothing to stop at shutdown. A consumer
-that raises is logged and the next item runs. :meth:`Delivery.flush` waits for every item put before it:
-a call's close has its last finals stored and masked before it silences the recording and ends the call.
+is Python under the GIL, which more threads would only contend for. The thread is an
+:class:`~agentassist.ordered.OrderedWorker`: it starts with the first item and ends after ``linger_s``
+with nothing to do. A consumer that raises is logged and counted, and the next item runs.
+:meth:`Delivery.flush` waits for every item put before it: a call's close has its last finals stored and
+masked before it silences the recording and ends the call. :meth:`Delivery.stop` is the process's last
+word: what the closes gave up waiting for is delivered by its deadline, and what is left then is logged.
 
 The queue is not bounded: every item is a decoded result that must not be lost, and its producers, the
 decode workers, are bounded by the schedule; ``pending`` says how far behind the thread is.
@@ -23,93 +25,67 @@ decode workers, are bounded by the schedule; ``pending`` says how far behind the
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections import deque
 from collections.abc import Callable
 
 from agentassist.events import Utterance
+from agentassist.ordered import OrderedWorker, queued_at
 
 log = logging.getLogger(__name__)
 
 LINGER_S = 1.0  # the thread waits this long for more work before it ends
 
-_local = threading.local()  # on a delivery thread, while it runs an item: when that item was put
+# When the result being delivered on this thread was handed over by its stream (``time.monotonic()``);
+# now, on any other thread (a consumer called directly). The worker keeps the time of every put.
+handed_at = queued_at
 
 
-def handed_at() -> float:
-    """When the result being delivered on this thread was handed over by its stream (``time.monotonic()``);
-    now, on any other thread (a consumer called directly)."""
-    put_s: float | None = getattr(_local, "put_s", None)
-    return put_s if put_s is not None else time.monotonic()
+def _delivering(utterance: Utterance) -> str:
+    return f"call {utterance.call_id} {utterance.channel.value}: delivering an utterance"
 
 
 class Delivery:
     """One thread running ``emit(utterance)`` for every item put, in the order they were put."""
 
     def __init__(self, name: str = "deliver", linger_s: float = LINGER_S) -> None:
-        self.name = name
-        self.linger_s = linger_s
-        lock = threading.Lock()
-        self._cv = threading.Condition(lock)  # the thread waits here for work
-        self._flushed = threading.Condition(lock)  # and flushers here for items run
-        self._items: deque[tuple[float, Callable[[Utterance], None], Utterance]] = deque()
-        self._put = 0  # items put so far
-        self._done = 0  # items run so far: always the first ones put
-        self._thread: threading.Thread | None = None
-        self._waiting = False  # the thread sleeps for work: a put wakes it
-        self.failed = 0  # consumers that raised
+        self._worker: OrderedWorker[Utterance] = OrderedWorker(name, linger_s=linger_s, describe=_delivering)
+
+    @property
+    def name(self) -> str:
+        return self._worker.name
 
     @property
     def pending(self) -> int:
         """Items put and not yet run."""
-        with self._cv:
-            return self._put - self._done
+        return self._worker.pending
+
+    @property
+    def failed(self) -> int:
+        """Consumers that raised."""
+        return self._worker.failed
 
     def put(self, emit: Callable[[Utterance], None], utterance: Utterance) -> None:
         """Have ``emit(utterance)`` run on the delivery thread after everything put before; never waits for
-        a consumer."""
-        with self._cv:
-            self._items.append((time.monotonic(), emit, utterance))
-            self._put += 1
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-                self._thread.start()
-            elif self._waiting:
-                self._cv.notify()
+        a consumer. After :meth:`stop` the utterance is not delivered: said in the log."""
+        if not self._worker.put(emit, utterance):
+            log.error(
+                "call %s %s: an utterance (%s) not delivered: the delivery has stopped",
+                utterance.call_id,
+                utterance.channel.value,
+                utterance.id,
+            )
 
     def flush(self, timeout_s: float | None = None) -> bool:
         """Wait until every item put before this call has run; False if ``timeout_s`` passed first. On the
         delivery thread itself (a consumer) nothing can run meanwhile: it says whether all had, at once."""
-        with self._cv:
-            target = self._put
-            if threading.current_thread() is self._thread:
-                return self._done >= target
-            return self._flushed.wait_for(lambda: self._done >= target, timeout_s)
+        return self._worker.flush(timeout_s)
 
-    def _run(self) -> None:
-        while True:
-            with self._cv:
-                while not self._items:
-                    self._waiting = True
-                    woken = self._cv.wait(self.linger_s)
-                    self._waiting = False
-                    if not woken and not self._items:
-                        self._thread = None  # under the lock: a put from now on starts a new thread
-                        return
-                batch = list(self._items)
-                self._items.clear()
-            for put_s, emit, utterance in batch:
-                _local.put_s = put_s
-                try:
-                    emit(utterance)
-                except Exception:
-                    self.failed += 1
-                    log.exception(
-                        "call %s %s: delivering an utterance failed", utterance.call_id, utterance.channel.value
-                    )
-                finally:
-                    _local.put_s = None
-            with self._cv:
-                self._done += len(batch)
-                self._flushed.notify_all()
+    def stop(self, deadline: float) -> list[Utterance]:
+        """Deliver what was put before ``deadline`` (``time.monotonic()``) allows, then take no more; returns
+        (and logs, by call) the utterances left undelivered."""
+        stopped = self._worker.stop(deadline)
+        calls: dict[str, int] = {}
+        for u in stopped.left:
+            calls[u.call_id] = calls.get(u.call_id, 0) + 1
+        for call_id, n in calls.items():
+            log.error("call %s: %d utterance(s) not delivered: the server stopped first", call_id, n)
+        return stopped.left
