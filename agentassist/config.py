@@ -195,8 +195,9 @@ class TranscribeSettings(_Section):
     language: str = _MODEL.language
     compute_type: str = _MODEL.compute_type
     workers: int = _MODEL.workers  # 0: one per core
-    # threads inside one decode; 0: one per core. Under a real-time scheduler (chrt -r) use 1: spinning
-    # OpenMP threads of one decode then hold the cores another needs, and decodes stall for seconds
+    # threads inside one decode; 0: the cores shared out among the workers (one each with a worker per
+    # core), so decodes at once never ask for more threads than there are cores: spinning OpenMP threads
+    # of one decode would hold the cores another needs (under chrt -r, for seconds)
     cpu_threads: int = _MODEL.cpu_threads
     beam_size: int = _MODEL.beam_size
     initial_prompt: str = _MODEL.initial_prompt or ""  # words to bias recognition towards (product names, jargon)

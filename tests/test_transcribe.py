@@ -79,3 +79,12 @@ def test_normalization() -> None:
     assert normalize("Hello, World! It's «fine» — Ёж.") == "hello world it's fine еж"
     assert wer("one two three", "one two three") == 0.0
     assert wer("one two three", "one three") == pytest.approx(1 / 3)
+
+
+def test_the_default_threads_a_decode_share_the_cores_out_among_the_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentassist.transcribe import transcriber
+
+    monkeypatch.setattr(transcriber.os, "cpu_count", lambda: 8)
+    assert [transcriber.default_cpu_threads(w) for w in (1, 2, 3, 4, 8, 16)] == [8, 4, 2, 2, 1, 1]
+    monkeypatch.setattr(transcriber.os, "cpu_count", lambda: None)  # unknown: one core
+    assert transcriber.default_cpu_threads(2) == 1

@@ -26,7 +26,7 @@ class TranscriberOptions:
     compute_type: str = "int8"
     beam_size: int = 1
     workers: int = 0  # 0: one per core
-    cpu_threads: int = 0  # threads inside one decode; 0: one per core
+    cpu_threads: int = 0  # threads inside one decode; 0: the cores shared out among the workers
     no_speech_threshold: float = 0.6
     log_prob_threshold: float = -1.0
     compression_ratio_threshold: float = 2.4

@@ -28,13 +28,29 @@ from agentassist.transcribe.options import TranscriberOptions as TranscriberOpti
 log = logging.getLogger(__name__)
 
 
+def default_cpu_threads(workers: int) -> int:
+    """Threads inside one decode when ``cpu_threads`` is 0: the cores shared out among the workers, so that
+    decodes running at once never ask for more threads than there are cores. With a thread per core in
+    every decode, the workers' OpenMP threads outnumber the cores whenever two decode at once (always,
+    under load), and a thread spinning at a barrier holds the core that the thread it waits for needs: at
+    56 calls on two cores in-process finals went from p95 3.65 s to 0.69 s with one thread a decode, and
+    the process's kernel time fell from 39.6 to 10.5 s (benchmarks/RESULTS.md, session 20)."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
 class Transcriber:
     """Loads the model once; ``transcribe`` may be called from several threads at once."""
 
     def __init__(self, options: TranscriberOptions, models_dir: Path | None = None) -> None:
         """``models_dir``: instead of ``options.models_dir``."""
         from faster_whisper import WhisperModel  # heavy: imported when a model is really loaded
+        from threadpoolctl import threadpool_limits
 
+        # The features of every decode are a small matrix product in numpy (faster-whisper's mel filters),
+        # which numpy's OpenBLAS splits over a thread per core; between products those threads spin, and
+        # at 48 calls on two cores they took a fifth of a center's CPU from the decodes (perf, session 20).
+        # The decodes are parallel already, one worker per core: one BLAS thread, for the whole process.
+        threadpool_limits(limits=1, user_api="blas")
         self.options = options
         self.workers = options.workers or os.cpu_count() or 1
         directory = resolve(options.model, models_dir or options.models_dir)
@@ -43,8 +59,7 @@ class Transcriber:
             str(directory),
             device="cpu",
             compute_type=options.compute_type,
-            # by default every core per decode: one call's latency is what the agent feels
-            cpu_threads=options.cpu_threads or os.cpu_count() or 1,
+            cpu_threads=options.cpu_threads or default_cpu_threads(self.workers),
             num_workers=self.workers,
             local_files_only=True,
         )
