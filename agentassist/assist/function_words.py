@@ -77,7 +77,7 @@ PL = frozenset(
     ten ta to ci te tego tej temu tym tych tamten
     nie
     ja mnie mi mna my nas nam nami wy was wam wami on go jego jemu niego niemu nim ona jej niej nia
-    ono oni one ich nich im
+    ono oni ich nich im
     moj moja moje moi mojego mojej mojemu moja nasz nasza nasze nasi naszego naszej naszemu
     wasz wasza wasze wasi waszego waszej waszemu
     swoj swoja swoje swojego swojej swojemu
