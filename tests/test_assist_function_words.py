@@ -1,4 +1,4 @@
-"""The per-language function-word lists: what every lexical check of the checklist ignores."""
+"""The per-language function-word lists (what every lexical check ignores) and the replaced-slot check."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 from agentassist.assist import function_words
 from agentassist.assist.matcher import tokens, weight
 from agentassist.assist.semantic import coverage
+from agentassist.assist.slots import replaced_slot
 
 
 @pytest.mark.parametrize(
@@ -58,3 +59,41 @@ def test_a_paraphrase_without_the_lines_frame_words_hears_all_its_content(
     line: str, heard: str, content: float
 ) -> None:
     assert coverage(tokens(line), tokens(heard)).content == pytest.approx(content)
+
+
+@pytest.mark.parametrize(
+    ("line", "heard"),
+    [
+        ("If your dog is allergic to chicken or beef, tell the groomer before the wash.",
+         "If your dog has a favourite toy or blanket, tell the groomer before the wash."),
+        ("Если у ребёнка аллергия на орехи, сообщите повару до начала занятия.",
+         "Если у ребёнка любимый цвет, сообщите повару до начала занятия."),
+        ("Якщо у дитини алергія на горіхи, повідомте кухаря до початку заняття.",
+         "Якщо у дитини улюблена іграшка, повідомте кухаря до початку заняття."),
+        ("Jeśli dziecko ma alergię na orzechy, proszę powiedzieć kucharzowi przed zajęciami.",
+         "Jeśli dziecko ma ulubioną zabawkę, proszę powiedzieć kucharzowi przed zajęciami."),
+    ],
+)  # fmt: skip
+def test_the_lines_frame_with_its_slot_said_as_another_thing(line: str, heard: str) -> None:
+    assert replaced_slot(tokens(line), tokens(heard))
+
+
+@pytest.mark.parametrize(
+    ("line", "heard"),
+    [
+        # the line said whole, with function words around it that the line lacks
+        ("If your dog is allergic to chicken or beef, tell the groomer before the wash.",
+         "So if your dog is allergic to chicken or to beef, you can just tell the groomer before the wash."),
+        # the line said in other words: replaced all over, not in one slot
+        ("Если у ребёнка аллергия на орехи, сообщите повару до начала занятия.",
+         "Про аллергию на орехи повару надо сказать заранее, ещё до занятия."),
+        # shortened: a stretch left out, nothing else said in its place
+        ("Якщо у дитини алергія на горіхи, повідомте кухаря до початку заняття.",
+         "Якщо у дитини алергія, повідомте кухаря до початку заняття."),
+        # the slot's words said in another order is no other word
+        ("Jeśli dziecko ma alergię na orzechy, proszę powiedzieć kucharzowi przed zajęciami.",
+         "Przed zajęciami proszę powiedzieć kucharzowi, jeśli dziecko ma alergię na orzechy."),
+    ],
+)  # fmt: skip
+def test_a_line_said_whole_shortened_or_in_other_words_has_no_replaced_slot(line: str, heard: str) -> None:
+    assert not replaced_slot(tokens(line), tokens(heard))

@@ -1,0 +1,60 @@
+"""A line's frame heard with one slot said as something else: the profile of a sentence about another thing.
+
+"If you have a favourite colour or pattern, please tell the stylist before the treatment" for "If you
+have an allergy to acrylic or varnish, please tell the stylist before the treatment": every content word
+of the line heard, in its order, but one short stretch (the slot: what the line is about), and in that
+stretch's place words the line does not have. The embedding puts such a sentence as near its line as a
+paraphrase (it shares the frame), and the share of the line's words it hears is high. A line said in
+other words does not look like that: its words are replaced all over (other verbs, another order), so
+either much more than one stretch is unheard, or the heard words run out of order.
+
+The check counts only content words (function_words.py): with pronouns, auxiliaries and particles counted,
+a paraphrase that says "если у кого-то" or "можно" in the slot's place would look like a frame with its
+slot replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from agentassist.assist.matcher import weight
+from agentassist.assist.semantic import same_word
+from agentassist.assist.specifics import agreeing_words
+
+# The longest slot: a thing named in one to three content words ("alergię na akryl lub lakiery" is three).
+# A longer stretch unheard is a middle said in other words, which deadline.other_middle judges.
+SLOT_WORDS = 3
+# The frame: content words of the line heard around the slot, at least this many.
+FRAME_WORDS = 3
+
+
+def replaced_slot(line: Sequence[str], heard: Sequence[str], names: frozenset[str] = frozenset()) -> bool:
+    """The line's content words heard in ``heard`` in the line's order, except one stretch of one to
+    ``SLOT_WORDS`` of them that has heard words of the line on both sides (its frame, ``FRAME_WORDS`` or
+    more), and between those two neighbours at least one content word the line does not have."""
+    figure = agreeing_words(line, heard)  # a figure said in other units is no other word
+
+    def content(t: str) -> bool:
+        return weight(t) == 1.0 and t not in names and t not in figure
+
+    own = [t for t in line if content(t)]
+    at: list[int | None] = []
+    used: set[int] = set()
+    for t in own:
+        j = next((j for j, h in enumerate(heard) if j not in used and same_word(t, h)), None)
+        at.append(j)
+        if j is not None:
+            used.add(j)
+    unheard = [i for i, j in enumerate(at) if j is None]
+    if not unheard or len(unheard) > SLOT_WORDS or unheard[-1] - unheard[0] + 1 != len(unheard):
+        return False
+    before, after = unheard[0] - 1, unheard[-1] + 1
+    if before < 0 or after >= len(own) or len(own) - len(unheard) < FRAME_WORDS:
+        return False
+    frame = [j for j in at if j is not None]
+    if frame != sorted(frame):
+        return False
+    left, right = at[before], at[after]
+    if left is None or right is None:  # never: the slot is the only stretch unheard
+        return False
+    return any(content(h) and not any(same_word(h, t) for t in line) for h in heard[left + 1 : right])
