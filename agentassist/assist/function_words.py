@@ -12,8 +12,9 @@ The lists are written as ``tokens()`` yields words: lower case, Polish letters f
 ``sie``), contractions split (``you'll`` is ``you will``). A token is looked up without knowing its
 language; the lists share no word that is a content word in another of the four languages (Cyrillic
 ru/uk and Latin en/pl cannot collide; "to", "do", "on", "a", "i", "o" are function words in both en
-and pl). Negations are here too (they are light in the in-order score); the negation checks read
-``matcher.NEGATIONS`` on their own. Question words ("what", "how", "when") are not function words:
+and pl). Of the negations only "не" and "nie" are light, as they always were: "not", "нет", "ні" are
+content words, so that a negation heard as the line's own is part of the matched span, which the negation
+checks (``semantic.negated_at``, ``affirmed_at``) measure from. Question words ("what", "how", "when") are not function words:
 "how many" and "when" carry what a question asks. Neither are modal verbs of obligation ("must",
 "need", "должны", "musi"): a compliance line's duty is its point.
 """
@@ -30,7 +31,6 @@ EN = frozenset(
     i me my mine we us our ours you your yours he him his she her hers they them their theirs
     myself yourself ourselves themselves itself
     just please also too very really well okay ok oh
-    not no
     """.split()
 )
 
@@ -39,7 +39,7 @@ RU = frozenset(
     и а но или либо да же ли ль бы б ведь вот вон уж уже еще тоже также
     в во на с со к ко по за о об обо от до из изо у при про для над под через между около
     что чтобы чтоб это этот эта эти этого этой этому эту этим этих тот та те то того той тому
-    не ни нет
+    не
     я меня мне мной мною мы нас нам нами вы вас вам вами он его него ему нему им ним она ее ей ней
     оно они их них
     мой моя мое мои моего моей моему мою наш наша наше наши нашего нашей нашему нашу
@@ -57,7 +57,7 @@ UK = frozenset(
     і й та а але або чи ж же би б бо вже ще теж також
     в у на з із зі до від для над під через між біля при про по за о об
     що щоб це цей ця ці цього цієї цьому цю цим цих той та ті те того тієї тому
-    не ні немає
+    не
     я мене мені мною ми нас нам нами ви вас вам вами він його нього йому ньому ним вона її неї їй ній
     воно вони їх них їм ним
     мій моя моє мої мого моєї моєму мою наш наша наше наші нашого нашої нашому нашу
