@@ -32,7 +32,7 @@ from agentassist.assist.semantic import (
     same_word,
     sentences,
 )
-from agentassist.assist.slots import replaced_slot
+from agentassist.assist.slots import other_slots
 from agentassist.assist.specifics import changed
 from agentassist.events import Utterance
 
@@ -260,7 +260,7 @@ def decide(
                     and not named
                     and similarity >= EXPECTED
                     and margin >= EXPECTED_MARGIN
-                    and cov.content < EXPECTED_CONTENT
+                    and (cov.content < EXPECTED_CONTENT or not other_slots(want, window.tokens, names))
                 )
             ):
                 pass
@@ -273,7 +273,7 @@ def decide(
                     and not cov.opening
                     and similarity >= NEAREST
                     and margin >= NEAREST_MARGIN
-                    and (cov.content < NEAREST_CONTENT or not replaced_slot(want, window.tokens, names))
+                    and (cov.content < NEAREST_CONTENT or not other_slots(want, window.tokens, names))
                 )
                 if not (sure or close or shortened or nearest) or any(
                     c > similarity and coverage(tokens(r), window.tokens, names).words for c, r in near

@@ -25,7 +25,7 @@ from agentassist.assist.specifics import agreeing_words
 # A longer stretch unheard is a middle said in other words, which deadline.other_middle judges.
 SLOT_WORDS = 3
 # The frame: content words of the line heard around the slot, at least this many.
-FRAME_WORDS = 3
+FRAME_WORDS = 2
 
 
 def replaced_slot(line: Sequence[str], heard: Sequence[str], names: frozenset[str] = frozenset()) -> bool:
@@ -58,3 +58,42 @@ def replaced_slot(line: Sequence[str], heard: Sequence[str], names: frozenset[st
     if left is None or right is None:  # never: the slot is the only stretch unheard
         return False
     return any(content(h) and not any(same_word(h, t) for t in line) for h in heard[left + 1 : right])
+
+
+def other_slots(line: Sequence[str], heard: Sequence[str], names: frozenset[str] = frozenset()) -> bool:
+    """The line's frame (``FRAME_WORDS`` or more of its content words, heard in its order) with every
+    stretch of its unheard content words (``SLOT_WORDS`` at most in all) said as other content words in
+    its place: between the stretch's heard neighbours, or before the first or after the last heard word
+    for a stretch that opens or closes the line. "And how many candles on the birthday cake?" for "How
+    many guests are coming to the birthday party?" is the frame "how many ... birthday" about other
+    things; "Зріст, вага, розмір взуття?" for "Назвіть, будь ласка, зріст, вагу і розмір взуття кожного"
+    leaves the line's opening and ending out, with nothing in their place: a shortened line."""
+    figure = agreeing_words(line, heard)
+
+    def content(t: str) -> bool:
+        return weight(t) == 1.0 and t not in names and t not in figure
+
+    own = [t for t in line if content(t)]
+    at: list[int | None] = []
+    used: set[int] = set()
+    for t in own:
+        j = next((j for j, h in enumerate(heard) if j not in used and same_word(t, h)), None)
+        at.append(j)
+        if j is not None:
+            used.add(j)
+    frame = [j for j in at if j is not None]
+    unheard = len(own) - len(frame)
+    if not unheard or unheard > SLOT_WORDS or len(frame) < FRAME_WORDS or frame != sorted(frame):
+        return False
+    i = 0
+    while i < len(own):
+        if at[i] is not None:
+            i += 1
+            continue
+        end = next((k for k in range(i, len(own)) if at[k] is not None), len(own))
+        left = at[i - 1] if i > 0 else -1
+        right = at[end] if end < len(own) else len(heard)
+        if not any(content(h) and not any(same_word(h, t) for t in line) for h in heard[left + 1 : right]):
+            return False
+        i = end
+    return True
