@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agentassist.assist.matcher import weight
+from agentassist.assist.matcher import NEGATIONS, weight
 from agentassist.assist.semantic import same_word
 from agentassist.assist.specifics import agreeing_words
 
@@ -35,7 +35,7 @@ def replaced_slot(line: Sequence[str], heard: Sequence[str], names: frozenset[st
     figure = agreeing_words(line, heard)  # a figure said in other units is no other word
 
     def content(t: str) -> bool:
-        return weight(t) == 1.0 and t not in names and t not in figure
+        return weight(t) == 1.0 and t not in names and t not in figure and t not in NEGATIONS
 
     own = [t for t in line if content(t)]
     at: list[int | None] = []
@@ -62,8 +62,7 @@ def replaced_slot(line: Sequence[str], heard: Sequence[str], names: frozenset[st
 
 def other_slots(line: Sequence[str], heard: Sequence[str], names: frozenset[str] = frozenset()) -> bool:
     """The line's frame (``FRAME_WORDS`` or more of its content words, heard in its order) with every
-    stretch of its unheard content words (``SLOT_WORDS`` at most in all) said as other content words in
-    its place: between the stretch's heard neighbours, or before the first or after the last heard word
+    stretch of its unheard content words said as other content words in its place: between the stretch's heard neighbours, or before the first or after the last heard word
     for a stretch that opens or closes the line. "And how many candles on the birthday cake?" for "How
     many guests are coming to the birthday party?" is the frame "how many ... birthday" about other
     things; "Зріст, вага, розмір взуття?" for "Назвіть, будь ласка, зріст, вагу і розмір взуття кожного"
@@ -71,7 +70,7 @@ def other_slots(line: Sequence[str], heard: Sequence[str], names: frozenset[str]
     figure = agreeing_words(line, heard)
 
     def content(t: str) -> bool:
-        return weight(t) == 1.0 and t not in names and t not in figure
+        return weight(t) == 1.0 and t not in names and t not in figure and t not in NEGATIONS
 
     own = [t for t in line if content(t)]
     at: list[int | None] = []
@@ -82,8 +81,7 @@ def other_slots(line: Sequence[str], heard: Sequence[str], names: frozenset[str]
         if j is not None:
             used.add(j)
     frame = [j for j in at if j is not None]
-    unheard = len(own) - len(frame)
-    if not unheard or unheard > SLOT_WORDS or len(frame) < FRAME_WORDS or frame != sorted(frame):
+    if len(frame) == len(own) or len(frame) < FRAME_WORDS or frame != sorted(frame):
         return False
     i = 0
     while i < len(own):
