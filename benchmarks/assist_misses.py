@@ -13,7 +13,7 @@ nearest in meaning (highest cosine) is judged against decide.py's rules in their
 - ``veto: negation/figure``: a negation at the line's words, or another figure (specifics.changed);
 - ``veto: name/negation, no content``: no content word shared and a name or a negation in the window;
 - ``rival``: a rival line sharing words with the window is nearer;
-- ``bare: cosine``/``bare: margin``: no content word shared, under ``BARE`` or ``BARE_MARGIN``;
+- ``bare: cosine``/``bare: margin``: no content word shared, under ``BARE`` or its margin;
 - ``near threshold``: content words shared, cosine within 0.03 of what the combined rule asks;
 - ``low cosine``: content words shared, cosine under 0.86;
 - ``nearest blocked``: the ``NEAREST`` rule's cosine and margin are met, blocked by compliance, the
@@ -29,12 +29,22 @@ from __future__ import annotations
 
 import argparse
 import collections
+import itertools
 import json
 import sys
 from pathlib import Path
 
-from agentassist.assist.decide import BARE, BARE_MARGIN, COMBINED, CONTENT_WEIGHT, NEAREST, NEAREST_MARGIN, SURE
-from agentassist.assist.decide import NEAREST_CONTENT, decide, negated_anywhere
+from agentassist.assist.decide import (
+    BARE,
+    COMBINED,
+    CONTENT_WEIGHT,
+    NEAREST,
+    NEAREST_MARGIN,
+    SURE,
+    Heard,
+    decide,
+    negated_anywhere,
+)
 from agentassist.assist.matcher import fill, tokens
 from agentassist.assist.parsing import load_script
 from agentassist.assist.semantic import cosine, coverage, must_hear_missing
@@ -100,15 +110,15 @@ def _cause(tracker: ScriptTracker, step_id: str) -> dict[str, object]:
     return {"cause": "other", **info}
 
 
-def _split(want: list[str], heards: list, names: frozenset[str], single: float) -> bool:
+def _split(want: list[str], heards: list[Heard], names: frozenset[str], single: float) -> bool:
     """The line's content words better covered by two consecutive finals than by the best window."""
     best_one = single
     for h in heards:
         for w in h.meaning:
             best_one = max(best_one, coverage(want, w.tokens, names).content)
-    for a, b in zip(heards, heards[1:], strict=False):
+    for a, b in itertools.pairwise(heards):
         both = coverage(want, a.lexical[0].tokens + b.lexical[0].tokens, names).content
-        alone = max(coverage(want, a.lexical[0].tokens, names).content, coverage(want, b.lexical[0].tokens, names).content)
+        alone = max(coverage(want, x.lexical[0].tokens, names).content for x in (a, b))
         if both >= 0.5 and both > best_one + 0.2 and both > alone + 0.2:
             return True
     return False

@@ -103,14 +103,14 @@ def test_a_line_said_whole_shortened_or_in_other_words_has_no_replaced_slot(line
     ("line", "heard", "trap"),
     [
         # the frame "how many ... wedding" about other things: each of the line's other words replaced
-        ("How many guests are invited to the wedding dinner?", "How many candles do you want on the wedding cake?", True),
+        ("How many guests are invited to the wedding dinner?", "How many candles go on the wedding cake?", True),
         ("Сколько гостей приглашено на свадебный ужин?", "Сколько свечей поставить на свадебный торт?", True),
         # a line said in other words: its words heard out of the line's order
         ("Сколько гостей приглашено на свадебный ужин?", "На ужин после свадьбы сколько гостей ждёте?", False),
         # a shortened line: its opening and its ending left out, nothing said in their place
         ("Назовите, пожалуйста, рост, вес и размер обуви каждого.", "Рост, вес, размер обуви?", False),
         # a negation in the place of a word is a polarity, which the negation checks judge, no other thing
-        ("The fitters cannot lift heavy boxes on their own.", "The fitters can not lift heavy boxes on their own.", False),
+        ("The fitters cannot lift heavy boxes alone.", "The fitters can not lift heavy boxes alone.", False),
     ],
 )  # fmt: skip
 def test_the_lines_frame_with_its_other_words_said_as_other_things(line: str, heard: str, trap: bool) -> None:

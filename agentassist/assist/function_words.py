@@ -12,16 +12,22 @@ The lists are written as ``tokens()`` yields words: lower case, Polish letters f
 ``sie``), contractions split (``you'll`` is ``you will``). A token is looked up without knowing its
 language; the lists share no word that is a content word in another of the four languages (Cyrillic
 ru/uk and Latin en/pl cannot collide; "to", "do", "on", "a", "i", "o" are function words in both en
-and pl). Of the negations only "не" and "nie" are light, as they always were: "not", "нет", "ні" are
-content words, so that a negation heard as the line's own is part of the matched span, which the negation
-checks (``semantic.negated_at``, ``affirmed_at``) measure from. Question words ("what", "how", "when") are not function words:
-"how many" and "when" carry what a question asks. Neither are modal verbs of obligation ("must",
+and pl). Of the negations only "не" and "nie" are light, as they always were: "not", "нет", "ні"
+are content words, so that a negation heard as the line's own is part of the matched span, which the
+negation checks (``semantic.negated_at``, ``affirmed_at``) measure from. Question words ("what",
+"how", "when") are not function words: "how many" and "when" carry what a question asks. Neither
+are modal verbs of obligation ("must",
 "need", "должны", "musi"): a compliance line's duty is its point.
 """
 
 from __future__ import annotations
 
-EN = frozenset(
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+EN = _words(
     """
     a an the and or but nor if so as than then
     to of for in on at by with from into onto about
@@ -31,10 +37,10 @@ EN = frozenset(
     i me my mine we us our ours you your yours he him his she her hers they them their theirs
     myself yourself ourselves themselves itself
     just please also too very really well okay ok oh
-    """.split()
+    """
 )
 
-RU = frozenset(
+RU = _words(
     """
     и а но или либо да же ли ль бы б ведь вот вон уж уже еще тоже также
     в во на с со к ко по за о об обо от до из изо у при про для над под через между около
@@ -49,10 +55,10 @@ RU = frozenset(
     быть был была было были будет будут буду будем будете будешь есть
     можем можете может могу можно
     пожалуйста просто сейчас вот так
-    """.split()
+    """
 )
 
-UK = frozenset(
+UK = _words(
     """
     і й та а але або чи ж же би б бо вже ще теж також
     в у на з із зі до від для над під через між біля при про по за о об
@@ -67,10 +73,10 @@ UK = frozenset(
     бути був була було були буде будуть буду будемо будете є
     можемо можете може можу можна
     будь ласка просто зараз ось
-    """.split()
+    """
 )
 
-PL = frozenset(
+PL = _words(
     """
     i a ale albo lub czy ze zeby bo to tez takze juz jeszcze wiec
     w we na z ze do od dla nad pod przez miedzy przy o po za u
@@ -86,7 +92,7 @@ PL = frozenset(
     byc jest sa jestem jestesmy jestescie byl byla bylo byli bedzie beda bede
     mozemy mozna moze moge mozecie
     prosze tak teraz
-    """.split()
+    """
 )
 
 ALL = EN | RU | UK | PL

@@ -62,9 +62,10 @@ def replaced_slot(line: Sequence[str], heard: Sequence[str], names: frozenset[st
 
 def other_slots(line: Sequence[str], heard: Sequence[str], names: frozenset[str] = frozenset()) -> bool:
     """The line's frame (``FRAME_WORDS`` or more of its content words, heard in its order) with every
-    stretch of its unheard content words said as other content words in its place: between the stretch's heard neighbours, or before the first or after the last heard word
-    for a stretch that opens or closes the line. "And how many candles on the birthday cake?" for "How
-    many guests are coming to the birthday party?" is the frame "how many ... birthday" about other
+    stretch of its unheard content words said as other content words in its place: between the stretch's
+    heard neighbours, or before the first or after the last heard word for a stretch that opens or closes
+    the line. "And how many candles on the birthday cake?" for "How many guests are coming to the
+    birthday party?" is the frame "how many ... birthday" about other
     things; "Зріст, вага, розмір взуття?" for "Назвіть, будь ласка, зріст, вагу і розмір взуття кожного"
     leaves the line's opening and ending out, with nothing in their place: a shortened line."""
     figure = agreeing_words(line, heard)
