@@ -46,11 +46,10 @@ from agentassist.assist.decide import (
     negated_anywhere,
 )
 from agentassist.assist.matcher import fill, tokens
-from agentassist.assist.parsing import load_script
 from agentassist.assist.semantic import cosine, coverage, must_hear_missing
 from agentassist.assist.specifics import changed
 from agentassist.assist.tracker import ScriptTracker
-from benchmarks.assist import _read_transcript, case_dirs, halves
+from benchmarks.assist import case_dirs, halves, run_case
 
 _NEAR = 0.03
 _LOW = 0.86
@@ -125,20 +124,10 @@ def _split(want: list[str], heards: list[Heard], names: frozenset[str], single: 
 
 
 def diagnose(directory: Path) -> list[dict[str, object]]:
-    script = load_script(directory / "script.yaml")
-    expected = json.loads((directory / "expected.json").read_text(encoding="utf-8"))
-    utterances = _read_transcript(directory / "transcript.jsonl", directory.name)
-    tracker = ScriptTracker(script, {}, directory.name)
-    clock = 0.0
-    for u in utterances:
-        while clock + 1.0 <= u.end_s:
-            clock += 1.0
-            tracker.tick(clock, any(v.start_s <= clock <= v.end_s for v in utterances))
-        tracker.on_utterance(u)
-    end_s = max((u.end_s for u in utterances), default=0.0)
-    tracker.tick(end_s)
-    tracker.finish(end_s)
-    got = {s["id"]: s["status"] for s in tracker.state()["steps"]}
+    trackers: list[ScriptTracker] = []
+    result = run_case(directory, trackers=trackers)
+    tracker, expected, got = trackers[0], result.expected, result.steps
+    script = tracker.script
     out = []
     for step_id, judged in expected.get("steps", {}).items():
         if judged == "done" and got.get(step_id) != "done":

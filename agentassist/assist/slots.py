@@ -15,7 +15,7 @@ slot replaced.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from agentassist.assist.matcher import NEGATIONS, weight
 from agentassist.assist.semantic import same_word
@@ -32,19 +32,8 @@ def replaced_slot(line: Sequence[str], heard: Sequence[str], names: frozenset[st
     """The line's content words heard in ``heard`` in the line's order, except one stretch of one to
     ``SLOT_WORDS`` of them that has heard words of the line on both sides (its frame, ``FRAME_WORDS`` or
     more), and between those two neighbours at least one content word the line does not have."""
-    figure = agreeing_words(line, heard)  # a figure said in other units is no other word
-
-    def content(t: str) -> bool:
-        return weight(t) == 1.0 and t not in names and t not in figure and t not in NEGATIONS
-
+    content, at = _places(line, heard, names)
     own = [t for t in line if content(t)]
-    at: list[int | None] = []
-    used: set[int] = set()
-    for t in own:
-        j = next((j for j, h in enumerate(heard) if j not in used and same_word(t, h)), None)
-        at.append(j)
-        if j is not None:
-            used.add(j)
     unheard = [i for i, j in enumerate(at) if j is None]
     if not unheard or len(unheard) > SLOT_WORDS or unheard[-1] - unheard[0] + 1 != len(unheard):
         return False
@@ -68,19 +57,8 @@ def other_slots(line: Sequence[str], heard: Sequence[str], names: frozenset[str]
     birthday party?" is the frame "how many ... birthday" about other
     things; "Зріст, вага, розмір взуття?" for "Назвіть, будь ласка, зріст, вагу і розмір взуття кожного"
     leaves the line's opening and ending out, with nothing in their place: a shortened line."""
-    figure = agreeing_words(line, heard)
-
-    def content(t: str) -> bool:
-        return weight(t) == 1.0 and t not in names and t not in figure and t not in NEGATIONS
-
+    content, at = _places(line, heard, names)
     own = [t for t in line if content(t)]
-    at: list[int | None] = []
-    used: set[int] = set()
-    for t in own:
-        j = next((j for j, h in enumerate(heard) if j not in used and same_word(t, h)), None)
-        at.append(j)
-        if j is not None:
-            used.add(j)
     frame = [j for j in at if j is not None]
     if len(frame) == len(own) or len(frame) < FRAME_WORDS or frame != sorted(frame):
         return False
@@ -96,3 +74,24 @@ def other_slots(line: Sequence[str], heard: Sequence[str], names: frozenset[str]
             return False
         i = end
     return True
+
+
+def _places(
+    line: Sequence[str], heard: Sequence[str], names: frozenset[str]
+) -> tuple[Callable[[str], bool], list[int | None]]:
+    """Which tokens are content here (not a function word, a name, a negation, or a figure the sentence
+    says in other units: no other word), and where in ``heard`` each of the line's content words is
+    heard (each heard token used once), None where it is not."""
+    figure = agreeing_words(line, heard)
+
+    def content(t: str) -> bool:
+        return weight(t) == 1.0 and t not in names and t not in figure and t not in NEGATIONS
+
+    at: list[int | None] = []
+    used: set[int] = set()
+    for t in (t for t in line if content(t)):
+        j = next((j for j, h in enumerate(heard) if j not in used and same_word(t, h)), None)
+        at.append(j)
+        if j is not None:
+            used.add(j)
+    return content, at
