@@ -7,7 +7,7 @@ import pytest
 from agentassist.assist import function_words
 from agentassist.assist.matcher import tokens, weight
 from agentassist.assist.semantic import coverage
-from agentassist.assist.slots import other_slots, replaced_slot
+from agentassist.assist.slots import framed_slot, other_slots, replaced_slot
 
 
 @pytest.mark.parametrize(
@@ -115,3 +115,19 @@ def test_a_line_said_whole_shortened_or_in_other_words_has_no_replaced_slot(line
 )  # fmt: skip
 def test_the_lines_frame_with_its_other_words_said_as_other_things(line: str, heard: str, trap: bool) -> None:
     assert other_slots(tokens(line), tokens(heard)) is trap
+
+
+@pytest.mark.parametrize(
+    ("line", "heard", "trap"),
+    [
+        # word for word, the function words too, but the thing asked for
+        ("Could you spell your surname for me, please?", "Could you spell your street for me, please?", True),
+        ("Не могли бы вы назвать номер заказа, пожалуйста?", "Не могли бы вы назвать адрес дома, пожалуйста?", True),
+        # the line said in other words: few of its words, none in a slot's place
+        ("Could you spell your surname for me, please?", "How do you write your last name?", False),
+        # the line said whole
+        ("Could you spell your surname for me, please?", "Sure, could you spell your surname for me, please?", False),
+    ],
+)  # fmt: skip
+def test_the_line_word_for_word_with_its_slot_said_as_another_thing(line: str, heard: str, trap: bool) -> None:
+    assert framed_slot(tokens(line), tokens(heard)) is trap

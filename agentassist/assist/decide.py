@@ -32,7 +32,7 @@ from agentassist.assist.semantic import (
     same_word,
     sentences,
 )
-from agentassist.assist.slots import other_slots
+from agentassist.assist.slots import framed_slot, other_slots
 from agentassist.assist.specifics import changed
 from agentassist.events import Utterance
 
@@ -261,6 +261,7 @@ def decide(
                     and similarity >= EXPECTED
                     and margin >= EXPECTED_MARGIN
                     and (cov.content < EXPECTED_CONTENT or _not_another_thing(want, window, names))
+                    and not framed_slot(want, window.tokens, names)
                 )
             ):
                 pass
@@ -274,6 +275,7 @@ def decide(
                     and similarity >= NEAREST
                     and margin >= NEAREST_MARGIN
                     and (cov.content < NEAREST_CONTENT or _not_another_thing(want, window, names))
+                    and not framed_slot(want, window.tokens, names)
                 )
                 if not (sure or close or shortened or nearest) or any(
                     c > similarity and coverage(tokens(r), window.tokens, names).words for c, r in near

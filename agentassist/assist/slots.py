@@ -49,6 +49,40 @@ def replaced_slot(line: Sequence[str], heard: Sequence[str], names: frozenset[st
     return any(content(h) and not any(same_word(h, t) for t in line) for h in heard[left + 1 : right])
 
 
+# The frame of a line said word for word, function words included, around its slot: at least this many of
+# its words. "Could you read me your flight number, please?" for "Could you read me your booking reference,
+# please?" hears six.
+FRAME_TOKENS = 4
+
+
+def framed_slot(line: Sequence[str], heard: Sequence[str], names: frozenset[str] = frozenset()) -> bool:
+    """The line heard word for word and in order, its function words too (``FRAME_TOKENS`` or more of
+    them), but for one stretch of one to ``SLOT_WORDS`` of its content words with words of the line
+    heard on both sides, and in that stretch's place at least one content word the line does not have:
+    "Could you read me your flight number, please?" for "Could you read me your booking reference,
+    please?". Its content words alone are too few to show the frame (one, "read"), and the share of
+    them heard is that of a line said in other words."""
+    content, _ = _places(line, heard, names)
+    seq: list[tuple[str, int | None]] = []
+    last = -1
+    for t in line:
+        j = next((j for j in range(last + 1, len(heard)) if same_word(t, heard[j])), None)
+        if j is not None:
+            last = j
+            seq.append((t, j))
+        elif content(t):
+            seq.append((t, None))  # an unheard function word or name is no part of a slot
+    unheard = [i for i, (_, j) in enumerate(seq) if j is None]
+    if not unheard or len(unheard) > SLOT_WORDS or unheard[-1] - unheard[0] + 1 != len(unheard):
+        return False
+    if unheard[0] == 0 or unheard[-1] == len(seq) - 1 or len(seq) - len(unheard) < FRAME_TOKENS:
+        return False
+    left, right = seq[unheard[0] - 1][1], seq[unheard[-1] + 1][1]
+    if left is None or right is None:  # never: the slot is the only stretch unheard
+        return False
+    return any(content(h) and not any(same_word(h, t) for t in line) for h in heard[left + 1 : right])
+
+
 def other_slots(line: Sequence[str], heard: Sequence[str], names: frozenset[str] = frozenset()) -> bool:
     """The line's frame (``FRAME_WORDS`` or more of its content words, heard in its order) with every
     stretch of its unheard content words said as other content words in its place: between the stretch's
