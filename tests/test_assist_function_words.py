@@ -32,7 +32,7 @@ def test_pronouns_auxiliaries_and_prepositions_are_light_in_each_language(
     "word",
     # a duty, a restriction, a time relation and a question carry a line's point, in every language
     ["must", "only", "before", "after", "without", "how", "when", "должны", "только", "без", "після", "тільки",
-     "musi", "tylko", "bez", "przed", "ile"],
+     "musi", "tylko", "bez", "przed", "ile", "jeszcze", "ще", "уже", "еще"],
 )  # fmt: skip
 def test_words_that_carry_a_lines_point_stay_content(word: str) -> None:
     assert weight(word) == 1.0

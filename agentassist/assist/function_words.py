@@ -16,7 +16,9 @@ and pl). Of the negations only "не" and "nie" are light, as they always were: 
 are content words, so that a negation heard as the line's own is part of the matched span, which the
 negation checks (``semantic.negated_at``, ``affirmed_at``) measure from. Question words ("what",
 "how", "when") are not function words: "how many" and "when" carry what a question asks. Neither
-are modal verbs of obligation ("must",
+are "still", "else" and "already" ("ещё", "ще", "jeszcze", "уже", "вже", "już"): "Czy mogę jeszcze w
+czymś pomóc?" (anything else?) is not the greeting's "w czym mogę pomóc?". Nor are modal verbs of
+obligation ("must",
 "need", "должны", "musi"): a compliance line's duty is its point.
 """
 
@@ -42,7 +44,7 @@ EN = _words(
 
 RU = _words(
     """
-    и а но или либо да же ли ль бы б ведь вот вон уж уже еще тоже также
+    и а но или либо да же ли ль бы б ведь вот вон тоже также
     в во на с со к ко по за о об обо от до из изо у при про для над под через между около
     что чтобы чтоб это этот эта эти этого этой этому эту этим этих тот та те то того той тому
     не
@@ -60,7 +62,7 @@ RU = _words(
 
 UK = _words(
     """
-    і й та а але або чи ж же би б бо вже ще теж також
+    і й та а але або чи ж же би б бо теж також
     в у на з із зі до від для над під через між біля при про по за о об
     що щоб це цей ця ці цього цієї цьому цю цим цих той та ті те того тієї тому
     не
@@ -78,7 +80,7 @@ UK = _words(
 
 PL = _words(
     """
-    i a ale albo lub czy ze zeby bo to tez takze juz jeszcze wiec
+    i a ale albo lub czy ze zeby bo to tez takze wiec
     w we na z ze do od dla nad pod przez miedzy przy o po za u
     ten ta to ci te tego tej temu tym tych tamten
     nie

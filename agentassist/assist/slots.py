@@ -24,6 +24,11 @@ from agentassist.assist.specifics import agreeing_words
 # The longest slot: a thing named in one to three content words ("alergię na akryl lub lakiery" is three).
 # A longer stretch unheard is a middle said in other words, which deadline.other_middle judges.
 SLOT_WORDS = 3
+# In the slot's place, at least this many content words the line does not have. With one, a slot said
+# in other words was doubted as often as a slot said as another thing (v11: "з кимось із батьків" for "у
+# присутності одного з батьків", in six said compliance lines); two ("ulubiony kolor albo wzór" for
+# "alergię na akryl lub lakiery") is the shape of another thing named.
+SLOT_OTHER = 2
 # The frame: content words of the line heard around the slot, at least this many.
 FRAME_WORDS = 2
 
@@ -31,7 +36,7 @@ FRAME_WORDS = 2
 def replaced_slot(line: Sequence[str], heard: Sequence[str], names: frozenset[str] = frozenset()) -> bool:
     """The line's content words heard in ``heard`` in the line's order, except one stretch of one to
     ``SLOT_WORDS`` of them that has heard words of the line on both sides (its frame, ``FRAME_WORDS`` or
-    more), and between those two neighbours at least one content word the line does not have."""
+    more), and between those two neighbours at least ``SLOT_OTHER`` content words the line does not have."""
     content, at = _places(line, heard, names)
     own = [t for t in line if content(t)]
     unheard = [i for i, j in enumerate(at) if j is None]
@@ -46,7 +51,8 @@ def replaced_slot(line: Sequence[str], heard: Sequence[str], names: frozenset[st
     left, right = at[before], at[after]
     if left is None or right is None:  # never: the slot is the only stretch unheard
         return False
-    return any(content(h) and not any(same_word(h, t) for t in line) for h in heard[left + 1 : right])
+    others = [h for h in heard[left + 1 : right] if content(h) and not any(same_word(h, t) for t in line)]
+    return len(others) >= SLOT_OTHER
 
 
 # The frame of a line said word for word, function words included, around its slot: at least this many of
