@@ -31,7 +31,7 @@ def _words(text: str) -> frozenset[str]:
 
 EN = _words(
     """
-    a an the and or but nor if so as than then
+    a an the and or but nor if so as then
     to of for in on at by with from into onto about
     is are am be been being was were do does did done have has had having
     will would can could shall should may might
