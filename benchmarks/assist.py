@@ -150,7 +150,8 @@ def _read_transcript(path: Path, call_id: str) -> list[Utterance]:
     return sorted(out, key=lambda u: (u.end_s, u.start_s))
 
 
-def run_case(directory: Path, lexical: bool = False) -> CaseResult:
+def run_case(directory: Path, lexical: bool = False, trackers: list[ScriptTracker] | None = None) -> CaseResult:
+    """``trackers``: the case's tracker is appended to it, for a caller that looks inside (assist_misses)."""
     try:
         script = load_script(directory / "script.yaml")
     except ScriptError as exc:
@@ -165,6 +166,8 @@ def run_case(directory: Path, lexical: bool = False) -> CaseResult:
     utterances = _read_transcript(directory / "transcript.jsonl", directory.name)
     options = TrackerOptions(semantic=False) if lexical else None
     tracker = ScriptTracker(script, {}, directory.name, options=options)
+    if trackers is not None:
+        trackers.append(tracker)
     delays: list[float] = []
     per_utterance: list[float] = []
     cpu: list[float] = []

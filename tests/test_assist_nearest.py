@@ -96,3 +96,15 @@ def test_a_sentence_sharing_no_word_with_its_line_ticks_at_the_bare_cosine_on_a_
     assert _decide("guests", heard, BARE + 0.005, BARE - BARE_MARGIN - 0.01)
     assert not _decide("guests", heard, BARE - 0.005, BARE - 0.2)
     assert not _decide("guests", heard, BARE + 0.005, BARE - BARE_MARGIN + 0.01)
+
+
+def test_a_sentence_sharing_most_of_the_lines_words_in_other_order_ticks_when_clearly_nearest() -> None:
+    # the line said in other words and order: no frame of the line with other things in its places
+    heard = "For the birthday party, the guests coming, what number roughly?"
+    assert _decide("guests", heard, NEAREST + 0.005, 0.7)
+    assert not _decide("guests", heard, NEAREST + 0.005, NEAREST - NEAREST_MARGIN + 0.01)
+
+
+def test_a_sentence_sharing_most_of_the_lines_words_with_a_negation_in_it_needs_the_combined_rule() -> None:
+    heard = "For the birthday party, the guests coming, and sorry, the garden is not open that day?"
+    assert not _decide("guests", heard, NEAREST + 0.005, 0.7)

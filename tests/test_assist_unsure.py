@@ -343,3 +343,34 @@ def test_a_compliance_line_with_its_middle_replaced_is_unsure_not_ticked(lang: s
     _say(tracker, trap, 1.0)
     deposit = _steps(tracker)["deposit"]
     assert deposit["status"] == "unsure" and deposit["evidence"]["text"] == trap
+
+
+ALLERGY = """\
+id: cookery
+language: {lang}
+steps:
+  - id: allergy
+    say: ["{line}"]
+    mandatory: true
+    compliance: true
+"""
+
+
+@needs_model
+@pytest.mark.parametrize(
+    ("lang", "line", "heard"),
+    [
+        ("en", "If your child has an allergy to nuts or gluten, please tell the teacher before the class.",
+         "If your child has a favourite song or game, please tell the teacher before the class."),
+        ("ru", "Если у ребёнка аллергия на орехи или глютен, скажите об этом педагогу до начала занятия.",
+         "Если у ребёнка любимая песня или игра, скажите об этом педагогу до начала занятия."),
+    ],
+)  # fmt: skip
+def test_a_compliance_line_with_its_slot_said_as_another_thing_never_ticks(lang: str, line: str, heard: str) -> None:
+    tracker = ScriptTracker(parse_script(ALLERGY.format(lang=lang, line=line)), {}, "c1")
+    _say(tracker, heard, 1.0)
+    tracker.finish(20.0)
+    assert _steps(tracker)["allergy"]["status"] != "done"
+    said = ScriptTracker(parse_script(ALLERGY.format(lang=lang, line=line)), {}, "c2")
+    _say(said, line, 1.0)
+    assert _steps(said)["allergy"]["status"] == "done"

@@ -42,6 +42,7 @@ from agentassist.assist.semantic import (
     same_word,
     sentence_starts,
 )
+from agentassist.assist.slots import replaced_slot
 from agentassist.assist.specifics import agreeing_words, figures, missing
 
 # Fitted on benchmarks/assist_cases, v2-v5 (the session-15 tuning): each of the 44 compliance lines said
@@ -174,6 +175,7 @@ def weak(
         other_ending(want, decision.window, names)
         or other_middle(want, decision.window, names)
         or conceded(want, decision.window.tokens)
+        or replaced_slot(want, decision.window.tokens, names)
     )
     if not reworded and (embedder is None or decision.method != "lexical" or decision.score >= WEAK_LEXICAL):
         return None
