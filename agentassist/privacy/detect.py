@@ -87,7 +87,8 @@ _DOCUMENT_REACH = 20  # characters before "number" a document's name may end in 
 _PRINTED_ON = re.compile(
     r"\b(?:number|no|номер\w*|numer\w*)(?:\s+[^\W\d_]+)?\s+(?:on|from|of|на|з|с|na|z|ze)\s+(?:(?:the|a|that|this|their|your|my)\s+)?$"
 )
-_NAMED_WORDS = 2  # "the voucher number is 6607 ...", "номер начисления это 5123 ...": a named thing's number follows
+_NAMED_WORDS = 6  # "the claim number for the windscreen is 4656 ...", "сертификат в спа, номер 6648 ...": a named
+# thing's number follows, a few words about the thing between (no card named, no other number said among them)
 _CLAUSE_END = re.compile(r"[.;!?]")
 _SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")  # not a decimal point ("64.90")
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
@@ -276,7 +277,13 @@ def _spent_before(folded: str, cue_end: int, at: int) -> bool:
 def _names(folded: str, named_at: int, at: int) -> bool:
     """Whether a thing named so that its naming ends at ``named_at`` names the number at ``at``: the number follows
     it in the same clause, a verb at most between ("the permit number is 4042 ...")."""
-    return words_between(folded, named_at, at) <= _NAMED_WORDS and not _CLAUSE_END.search(folded, named_at, at)
+    between = folded[named_at:at]
+    return (
+        words_between(folded, named_at, at) <= _NAMED_WORDS
+        and not _CLAUSE_END.search(between)
+        and not cues(CARD, between)
+        and not items(between)
+    )
 
 
 def _printed_on(folded: str, card_at: int) -> bool:
