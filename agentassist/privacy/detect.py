@@ -108,6 +108,9 @@ _AND = re.compile(r"[\s,]*\b(?:and|и|і|та|i|oraz)\s+")
 _PHONE_DIGITS = (7, 11)  # a national phone number's digits, its trunk prefix with them
 _PHONE_GROUPS = 3  # ... said in this many groups at least
 _PHONE_PREFIX = re.compile(r"(?:\+|\bplus|\bплюс)\s*$")
+# an amount with its cents as a recognizer writes it, thousands set apart ("41 284,37", "2 250.50"): no card's group
+_CENTS = re.compile(r"\d{1,3}(?: \d{3})+[,.]\d{2}")
+_DAY_MONTH = re.compile(r"(?:1[3-9]|2\d|3[01])[./](?:0?[1-9]|1[0-2])")
 _CODE_BEFORE = re.compile(r"(?:[^\W\d_]+\d|\d+[^\W\d_])\w*(?:[\s\-]+\w+)?[\s\-]*$")  # letters and digits mixed
 
 
@@ -441,7 +444,10 @@ def written_amount(folded: str, said: list[Item], span: Span) -> bool:
     ("9.90", "74,99", "1,299.99"), thousands set off by a comma for a code ("4,250") or a currency or a unit named
     with it ("£50", "300 zł"). No card's number, code or expiry is written so: a span that is only an amount is no
     card data, whatever was said before it (a card's last four "7499", then "12 rat po 74,99 zł"). An expiry may be
-    written with a point ("12.25"): it is no amount unless a currency or a unit says so."""
+    written with a point ("12.25"): it is no amount unless a currency or a unit says so. A day after the 12th and
+    a month, written so ("31/12", "28.11"), is a date, no card data either (:func:`day_and_month`)."""
+    if day_and_month(folded, span):
+        return True
     inside = [i for i in said if span.start <= i.start < span.end]
     if not inside or folded[span.start : span.end].strip(" ,.;") != folded[inside[0].start : inside[-1].end]:
         return False
@@ -727,7 +733,17 @@ def _other_piece(folded: str, piece: list[Item]) -> bool:
     "AB12"): a reference's or a plate's, which a recognizer writes so and a card's group never is."""
     before = folded[piece[0].start - 1] if piece[0].start else " "
     counted = folded[piece[-1].end : piece[-1].end + 1] == " " and UNIT.match(folded, piece[-1].end)
-    return paid(folded, piece) or bool(counted) or before.isalpha()
+    return paid(folded, piece) or bool(counted) or before.isalpha() or bool(_CENTS.fullmatch(folded, *_extent(piece)))
+
+
+def _extent(piece: list[Item]) -> tuple[int, int]:
+    return piece[0].start, piece[-1].end
+
+
+def day_and_month(folded: str, span: Span) -> bool:
+    """Whether ``span`` (an expiry or a code) is written as a day after the 12th and a month ("31/12", "28.11"): a
+    date, as a recognizer writes one; an expiry's month comes first and is 12 at most, and a code is one number."""
+    return span.kind != CARD and bool(_DAY_MONTH.fullmatch(folded, span.start, span.end))
 
 
 def _suffixed(folded: str, piece: list[Item]) -> bool:
