@@ -375,13 +375,17 @@ _NAMED_AFTER = re.compile(
 )
 # a preposition between "номер" and the name ("номер для отслеживания", "numer dla ..."): no name itself
 _PREPOSITIONS = frozenset("для от из по в во на с со у к за dla od z ze do po w we na u za z з із від по у в на до".split())
-# a head noun whose number has a rule of its own or may be a card's: an account's, a phone's, a payment's or a
-# transfer's ("номер для оплаты 4276 ...", "номер для перевода": a card to pay or send to), a bank's, a customer's
+# a head noun whose number has a rule of its own or may be a card's: an account's, a phone's, a bank's, a customer's
 _OWN_RULES = re.compile(
-    r"(?:account|acct|phone|mobile|cell|telephone|fax|extension|customer|client|payment|paying|pay|transfer|refund"
-    r"|bank|сч[её]т|рахун|konto|konta|kontem|rachun|телефон|мобильн|мобільн|telefon|komork|клиент|клієнт|klient"
-    r"|абонент|оплат|платеж|платіж|сплат|oplat|platnos|wplat|перевод|переказ|przelew|списан|возврат|поверн|zwrot"
-    r"|банк|bank|сбер|приват|privat|моно|mono|тиньк|tinkoff|revolut)"
+    r"(?:account|acct|phone|mobile|cell|telephone|fax|extension|customer|client|bank|сч[её]т|рахун|konto|konta"
+    r"|kontem|rachun|телефон|мобильн|мобільн|telefon|komork|клиент|клієнт|klient|абонент|банк|сбер|приват|privat"
+    r"|моно|mono|тиньк|tinkoff|revolut)"
+)
+# ... and a purpose after a preposition: what the number is for, paying, sending or a refund ("номер для оплаты
+# 4276 ...", "numer do przelewu"), is a card's; a payment's own number ("номер платежу") is a thing's
+_PURPOSE = re.compile(
+    r"(?:payment|paying|pay|transfer|refund|оплат|платеж|платіж|сплат|oplat|platnos|wplat|перевод|переказ|przelew"
+    r"|списан|возврат|поверн|zwrot|зачислен|зарахуван)"
 )
 # the number's length said ("numer ma dziewiętnaście cyfr", "номер из шестнадцати цифр"): no name
 _DIGITS_WORD = re.compile(r"\b(?:digits?|цифр\w*|cyfr\w*)\b")
@@ -435,8 +439,10 @@ def _names_a_thing(words: list[str]) -> bool:
     # number, whatever it tracks; "numer zlecenia naprawy telefonu": an order's, not a phone's): a claim, an order,
     # a membership, a voucher are named so; an account, a phone, a payment keep their own rules
     # (a number said in words is no name: "номер пятьдесят четыре 97 ..." is a card's first digits)
-    head = next((w for w in words if w not in _NAMES_NOTHING and w not in _PREPOSITIONS and len(w) >= 3), "")
-    return bool(head) and not _OWN_RULES.match(head) and not any(is_number_word(w) for w in words)
+    at = next((n for n, w in enumerate(words) if w not in _NAMES_NOTHING and w not in _PREPOSITIONS and len(w) >= 3), -1)
+    if at < 0 or _OWN_RULES.match(words[at]) or any(is_number_word(w) for w in words):
+        return False
+    return not (_PURPOSE.match(words[at]) and any(w in _PREPOSITIONS for w in words[:at]))
 
 
 def named_things(folded: str) -> list[tuple[int, int]]:
