@@ -375,11 +375,10 @@ _NAMED_AFTER = re.compile(
 )
 # a preposition between "номер" and the name ("номер для отслеживания", "numer dla ..."): no name itself
 _PREPOSITIONS = frozenset("для от из по в во на с со у к за dla od z ze do po w we na u za z з із від по у в на до".split())
-# a head noun whose number has a rule of its own or may be a card's: an account's, a phone's, a bank's, a customer's
+# a head noun whose number has a rule of its own or may be a card's: an account's, a phone's, a bank's
 _OWN_RULES = re.compile(
-    r"(?:account|acct|phone|mobile|cell|telephone|fax|extension|customer|client|bank|сч[её]т|рахун|konto|konta"
-    r"|kontem|rachun|телефон|мобильн|мобільн|telefon|komork|клиент|клієнт|klient|абонент|банк|сбер|приват|privat"
-    r"|моно|mono|тиньк|tinkoff|revolut)"
+    r"(?:account|acct|phone|mobile|cell|telephone|fax|extension|bank|сч[её]т|рахун|konto|konta|kontem|rachun"
+    r"|телефон|мобильн|мобільн|telefon|komork|банк|сбер|приват|privat|моно|mono|тиньк|tinkoff|revolut)"
 )
 # ... and a purpose after a preposition: what the number is for, paying, sending or a refund ("номер для оплаты
 # 4276 ...", "numer do przelewu"), is a card's; a payment's own number ("номер платежу") is a thing's

@@ -32,6 +32,7 @@ from agentassist.privacy.cues import (
     EXPIRY,
     LAST_FOUR,
     OTHER,
+    OTHER_CUE,
     PAYING,
     asked_for,
     code_cues_named,
@@ -245,7 +246,8 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     # a thing named by its noun ("the permit number is", "номер начисления") names the number right after it, not
     # one said further on ("Постановление номер 1881..., штраф 500 рублей. Оплачу Амексом, 3760 ...")
     # ... and a card asked for just before is what the answer gives, whatever words it opens with ("Номер значит ...")
-    named = {b for _, b in named_things(folded)}
+    # (a cue of its own that ends where the naming does, "номер полиса", is that cue's still, whatever its reach)
+    named = {b for _, b in named_things(folded)} - {m.end() for m in OTHER_CUE.finditer(folded)}
     asked = CARD in before.asked
     other_at = last_cue(
         [(a, b) for a, b in cues(OTHER, folded) if b not in named or (not asked and _names(folded, b, at))], at
