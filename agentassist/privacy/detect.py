@@ -93,6 +93,8 @@ _NAMED_WORDS = 6  # "the claim number for the windscreen is 4656 ...", "серт
 _CLAUSE_END = re.compile(r"[.;!?]")
 _SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")  # not a decimal point ("64.90")
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
+_CORRECTED_WORDS = 8  # "..., sorry, that last lot's wrong, it's 1638": a correction that says what it corrects
+_LAST_COUNTED = re.compile(r"\b(?:last|final|последн\w*|останн\w*|ostatni\w*)\s+$")
 _LAST_DIGITS = 4  # "the last four are 6467": a card's last group said again
 _ASIDE_WORDS = 12  # ... and, where the digits alone make a card, an aside of this many words (a sentence at most)
 _HALF_DIGITS = 6  # a card said in two halves: 6 digits or more each (8 as two groups of four most often)
@@ -551,8 +553,10 @@ def _said_again(folded: str, said: list[Item], cards: list[Span], rest: list[Ite
     where the number with it in its place passes the Luhn check: card data too (not its security code)."""
     out = []
     for card in cards:
-        after = chains(folded, [i for i in rest if i.start >= card.end])[:1]
-        if not after or words_between(folded, card.end, after[0][0].start) > CORRECTION_WORDS:
+        # ("ой, последние четыре не те, правильно 1317": how many digits were wrong is no number said again)
+        after = [c for c in chains(folded, [i for i in rest if i.start >= card.end]) if not _counted(folded, c)][:1]
+        between = words_between(folded, card.end, after[0][0].start) if after else _CORRECTED_WORDS + 1
+        if between > _CORRECTED_WORDS:
             continue
         if not CORRECTION.search(folded, card.end, after[0][0].start) or not (k := code_items(after[0])):
             continue
@@ -560,9 +564,23 @@ def _said_again(folded: str, said: list[Item], cards: list[Span], rest: list[Ite
         digits, group = _joined(number), _joined(after[0][:k])
         # in place of as many digits ("7904 ... 7804"), or of the last group ("579, sorry, 5797")
         readings = [digits[: -len(group)] + group, _joined(number[:-1]) + group]
-        if len(digits) > len(group) and any(CARD_DIGITS[0] <= len(r) <= CARD_DIGITS[1] and luhn(r) for r in readings):
+        checked = any(CARD_DIGITS[0] <= len(r) <= CARD_DIGITS[1] and luhn(r) for r in readings)
+        # a correction that says what was wrong ("... sorry, that last group's wrong, it's 1638", "ой, последние
+        # четыре не те, правильно 1317") takes more words: where the card as said failed the check and the group
+        # in its place makes it pass, the digits say it is the card's
+        # (not a code or an expiry, nor another thing, named in those words: "sorry, the code's 318")
+        words = folded[card.end : after[0][0].start]
+        if between > CORRECTION_WORDS and (luhn(digits) or any(cues(kind, words) for kind in (CVV, EXPIRY, OTHER))):
+            continue
+        if len(digits) > len(group) and checked:
             out.append(Span(CARD, after[0][0].start, after[0][k - 1].end))
     return out
+
+
+def _counted(folded: str, chain: list[Item]) -> bool:
+    """Whether ``chain`` is a count of a card's last digits said in words ("the last four", "последние четыре",
+    "останні чотири"), not digits said."""
+    return len(chain) == 1 and chain[0].spoken and bool(_LAST_COUNTED.search(folded, 0, chain[0].start))
 
 
 def _last_four_named(folded: str, cards: list[Span], rest: list[Item]) -> list[Span]:
