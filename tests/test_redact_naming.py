@@ -116,3 +116,25 @@ def test_a_day_and_month_after_a_card_stays_and_the_card_data_is_masked() -> Non
 )
 def test_an_expiry_written_month_first_is_masked(text: str) -> None:
     assert masked(text).count("[EXPIRY]") == 1
+
+
+def misheard(digits: str) -> str:
+    """The card with its last digit heard wrong: it fails the Luhn check."""
+    return digits[:-1] + str((int(digits[-1]) + 1) % 10)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Card {fours(misheard(VISA))}... sorry, I read the end wrong, it's {VISA[12:]}. Expires 09/29.",
+        f"Карта {fours(misheard(MASTERCARD))}... ой, последние четыре перепутала, верно {MASTERCARD[12:]}.",
+        f"Karta {fours(misheard(DISCOVER))}... przepraszam, końcówka jest inna, to {DISCOVER[12:]}.",
+    ],
+)
+def test_a_last_group_said_again_after_a_correction_that_says_what_was_wrong_is_card_data(text: str) -> None:
+    out = masked(text)
+    assert out.count("[CARD]") == 2 and not any(ch.isdigit() for ch in out.split("[CARD]")[2][:6])
+
+
+def test_a_code_named_after_a_correction_stays_a_code() -> None:
+    assert masked(f"Card {fours(misheard(VISA))}... sorry, hang on, the code on the back is {VISA[12:]}.").endswith("is [CVV].")

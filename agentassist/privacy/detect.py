@@ -449,8 +449,9 @@ def written_amount(folded: str, said: list[Item], span: Span) -> bool:
     with it ("£50", "300 zł"). No card's number, code or expiry is written so: a span that is only an amount is no
     card data, whatever was said before it (a card's last four "7499", then "12 rat po 74,99 zł"). An expiry may be
     written with a point ("12.25"): it is no amount unless a currency or a unit says so. A day after the 12th and
-    a month, written so ("31/12", "28.11"), is a date, no card data either (:func:`day_and_month`)."""
-    if day_and_month(folded, span):
+    a month, written so ("31/12", "28.11"), is a date, no card data either (:func:`day_and_month`); thousands set
+    apart with cents ("12 490,50") are an amount."""
+    if day_and_month(folded, span) or _CENTS.fullmatch(folded, span.start, span.end):
         return True
     inside = [i for i in said if span.start <= i.start < span.end]
     if not inside or folded[span.start : span.end].strip(" ,.;") != folded[inside[0].start : inside[-1].end]:
