@@ -137,4 +137,5 @@ def test_a_last_group_said_again_after_a_correction_that_says_what_was_wrong_is_
 
 
 def test_a_code_named_after_a_correction_stays_a_code() -> None:
-    assert masked(f"Card {fours(misheard(VISA))}... sorry, hang on, the code on the back is {VISA[12:]}.").endswith("is [CVV].")
+    text = f"Card {fours(misheard(VISA))}... sorry, hang on, the code on the back is {VISA[12:]}."
+    assert masked(text).endswith("is [CVV].")

@@ -374,7 +374,8 @@ _NAMED_AFTER = re.compile(
     r"\b(?:номер|номера|номеру|номером|numer|numeru|numerem|nr)((?: [^\W\d_]+(?:-[^\W\d_]+)*){1,6})(?= +(?:\d|$))"
 )
 # a preposition between "номер" and the name ("номер для отслеживания", "numer dla ..."): no name itself
-_PREPOSITIONS = frozenset("для от из по в во на с со у к за dla od z ze do po w we na u za z з із від по у в на до".split())
+_PREPOSITIONS_WORDS = "для от из по в во на с со у к за dla od z ze do po w we na u za з із від до"
+_PREPOSITIONS = frozenset(_PREPOSITIONS_WORDS.split())
 # a head noun whose number has a rule of its own or may be a card's: an account's, a phone's, a bank's
 _OWN_RULES = re.compile(
     r"(?:account|acct|phone|mobile|cell|telephone|fax|extension|bank|сч[её]т|рахун|konto|konta|kontem|rachun"
@@ -438,7 +439,8 @@ def _names_a_thing(words: list[str]) -> bool:
     # number, whatever it tracks; "numer zlecenia naprawy telefonu": an order's, not a phone's): a claim, an order,
     # a membership, a voucher are named so; an account, a phone, a payment keep their own rules
     # (a number said in words is no name: "номер пятьдесят четыре 97 ..." is a card's first digits)
-    at = next((n for n, w in enumerate(words) if w not in _NAMES_NOTHING and w not in _PREPOSITIONS and len(w) >= 3), -1)
+    content = [n for n, w in enumerate(words) if w not in _NAMES_NOTHING and w not in _PREPOSITIONS and len(w) >= 3]
+    at = content[0] if content else -1
     if at < 0 or _OWN_RULES.match(words[at]) or any(is_number_word(w) for w in words):
         return False
     return not (_PURPOSE.match(words[at]) and any(w in _PREPOSITIONS for w in words[:at]))
