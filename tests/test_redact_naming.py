@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.detect import luhn
+from tests.test_redact_headnoun import fours
 from tests.test_redact_shapes import _call, masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
@@ -18,12 +19,14 @@ DISCOVER = "6011583920471181"
 JCB = "3582859103648266"
 
 
-def fours(digits: str) -> str:
-    return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
+def misheard(digits: str) -> str:
+    """The card with its last digit heard wrong: it fails the Luhn check."""
+    return digits[:-1] + str((int(digits[-1]) + 1) % 10)
 
 
-def test_the_numbers_are_valid_card_numbers() -> None:
-    assert all(luhn(n) for n in (VISA, MASTERCARD, DISCOVER, JCB))
+def test_the_numbers_made_for_these_tests_pass_luhn_and_misheard_ones_do_not() -> None:
+    numbers = (VISA, MASTERCARD, DISCOVER, JCB)
+    assert all(luhn(n) and not luhn(misheard(n)) for n in numbers)
 
 
 @pytest.mark.parametrize(
@@ -116,11 +119,6 @@ def test_a_day_and_month_after_a_card_stays_and_the_card_data_is_masked() -> Non
 )
 def test_an_expiry_written_month_first_is_masked(text: str) -> None:
     assert masked(text).count("[EXPIRY]") == 1
-
-
-def misheard(digits: str) -> str:
-    """The card with its last digit heard wrong: it fails the Luhn check."""
-    return digits[:-1] + str((int(digits[-1]) + 1) % 10)
 
 
 @pytest.mark.parametrize(
