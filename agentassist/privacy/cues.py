@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from agentassist.assist.numbers import is_number_word
 from agentassist.privacy.memo import remembered
 
 CARD = "card"
@@ -370,13 +371,33 @@ def code_cues_named(folded: str) -> list[tuple[int, int]]:
 # разрешения", "numer mandatu"); a word before "номер" is no name ("podać numer karty", "ветер, номер 2221 ...")
 _NAMED_BEFORE = re.compile(r"\b([^\W\d_]{3,})(?:'s|')? number\b")
 _NAMED_AFTER = re.compile(
-    r"\b(?:номер|номера|номеру|номером|numer|numeru|numerem|nr)((?: [^\W\d_]+){1,3})(?= +(?:\d|$))"
+    r"\b(?:номер|номера|номеру|номером|numer|numeru|numerem|nr)((?: [^\W\d_]+(?:-[^\W\d_]+)*){1,6})(?= +(?:\d|$))"
+)
+# a preposition between "номер" and the name ("номер для отслеживания", "numer dla ..."): no name itself
+_PREPOSITIONS_WORDS = "для от из по в во на с со у к за dla od z ze do po w we na u za з із від до"
+_PREPOSITIONS = frozenset(_PREPOSITIONS_WORDS.split())
+# a head noun whose number has a rule of its own or may be a card's: an account's, a phone's, a bank's
+_OWN_RULES = re.compile(
+    r"(?:account|acct|phone|mobile|cell|telephone|fax|extension|bank|сч[её]т|рахун|konto|konta|kontem|rachun"
+    r"|телефон|мобильн|мобільн|telefon|komork|банк|сбер|приват|privat|моно|mono|тиньк|tinkoff|revolut)"
+)
+# ... and a purpose after a preposition: what the number is for, paying, sending or a refund ("номер для оплаты
+# 4276 ...", "numer do przelewu"), is a card's; a payment's own number ("номер платежу") is a thing's
+_PURPOSE = re.compile(
+    r"(?:payment|paying|pay|transfer|refund|оплат|платеж|платіж|сплат|oplat|platnos|wplat|перевод|переказ|przelew"
+    r"|списан|возврат|поверн|zwrot|зачислен|зарахуван)"
 )
 # the number's length said ("numer ma dziewiętnaście cyfr", "номер из шестнадцати цифр"): no name
 _DIGITS_WORD = re.compile(r"\b(?:digits?|цифр\w*|cyfr\w*)\b")
 # a gift's number ("a gift voucher, number ...", "подарочный сертификат, номер ...", "bon podarunkowy, numer ..."):
 # a shop's own, often with a Luhn check digit; what is a gift is no payment card (a gift card neither)
-_GIFT = re.compile(r"\b(?:gift|подарочн\w*|подарунков\w*|podarunkow\w*)(?: [^\W\d_]+)?\b")
+_GIFT = re.compile(
+    r"\b(?:gift|подарочн\w*|подарунков\w*|podarunkow\w*)(?: [^\W\d_]+)?\b"
+    # ... or a voucher, a certificate, a coupon by name: a shop's own number, whatever the shop ("a spa voucher,
+    # number ...", "сертификат в спа, номер ...", "voucher do spa, numer ...")
+    r"|\b(?:vouchers?|vouchera|voucherem|certificate|coupon|сертификат\w*|сертифікат\w*|купон\w*|certyfikat\w*"
+    r"|kupon\w*|bon|bonu|bonem)\b"
+)
 # the name runs on into the number with nothing between ("номер начисления 5123 ..."): words set off by a comma or a
 # colon say something else before it ("Номер сейчас скажу, 4155 ...", "Numer mam tutaj: 4155 ...")
 # words that name nothing: a determiner, a possessive, a filler, a word of the number's length or place, a verb
@@ -408,15 +429,21 @@ def _names_a_thing(words: list[str]) -> bool:
     text = " ".join(words)
     # a card's data, or a thing another cue names already ("account number", "phone number": their own rules)
     # (a card noun another thing's modifier makes that thing's card names it: "номер членской карты клуба")
-    if cues(CARD, text) or any(
-        p.search(text) for p in (CVV_CUE, EXPIRY_CUE, DATE_CUE, LAST_FOUR, OTHER_CUE, _DIGITS_WORD)
-    ):
+    if cues(CARD, text) or any(p.search(text) for p in (CVV_CUE, EXPIRY_CUE, DATE_CUE, LAST_FOUR, _DIGITS_WORD)):
         return False
     # a reflexive verb ("номер продолжается", "номер продовжується", "numer się kończy") says what the number does,
     # not whose it is; nor does an imperative ("номер запишите", "номер записуйте", "numer zapiszcie")
-    return not any(w.endswith(("ся", "сь", "те", "cie")) or w == "sie" for w in words) and any(
-        w not in _NAMES_NOTHING and len(w) >= 3 for w in words
-    )
+    if any(w.endswith(("ся", "сь", "те", "cie")) or w == "sie" for w in words):
+        return False
+    # the head noun decides, the first word of content ("номер для отслеживания ремонта ноутбука": a tracking
+    # number, whatever it tracks; "numer zlecenia naprawy telefonu": an order's, not a phone's): a claim, an order,
+    # a membership, a voucher are named so; an account, a phone, a payment keep their own rules
+    # (a number said in words is no name: "номер пятьдесят четыре 97 ..." is a card's first digits)
+    content = [n for n, w in enumerate(words) if w not in _NAMES_NOTHING and w not in _PREPOSITIONS and len(w) >= 3]
+    at = content[0] if content else -1
+    if at < 0 or _OWN_RULES.match(words[at]) or any(is_number_word(w) for w in words):
+        return False
+    return not (_PURPOSE.match(words[at]) and any(w in _PREPOSITIONS for w in words[:at]))
 
 
 def named_things(folded: str) -> list[tuple[int, int]]:

@@ -32,6 +32,7 @@ from agentassist.privacy.cues import (
     EXPIRY,
     LAST_FOUR,
     OTHER,
+    OTHER_CUE,
     PAYING,
     asked_for,
     code_cues_named,
@@ -87,10 +88,13 @@ _DOCUMENT_REACH = 20  # characters before "number" a document's name may end in 
 _PRINTED_ON = re.compile(
     r"\b(?:number|no|номер\w*|numer\w*)(?:\s+[^\W\d_]+)?\s+(?:on|from|of|на|з|с|na|z|ze)\s+(?:(?:the|a|that|this|their|your|my)\s+)?$"
 )
-_NAMED_WORDS = 2  # "the voucher number is 6607 ...", "номер начисления это 5123 ...": a named thing's number follows
+_NAMED_WORDS = 6  # "the claim number for the windscreen is 4656 ...", "сертификат в спа, номер 6648 ...": a named
+# thing's number follows, a few words about the thing between (no card named, no other number said among them)
 _CLAUSE_END = re.compile(r"[.;!?]")
 _SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")  # not a decimal point ("64.90")
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
+_CORRECTED_WORDS = 8  # "..., sorry, that last lot's wrong, it's 1638": a correction that says what it corrects
+_LAST_COUNTED = re.compile(r"\b(?:last|final|последн\w*|останн\w*|ostatni\w*)\s+$")
 _LAST_DIGITS = 4  # "the last four are 6467": a card's last group said again
 _ASIDE_WORDS = 12  # ... and, where the digits alone make a card, an aside of this many words (a sentence at most)
 _HALF_DIGITS = 6  # a card said in two halves: 6 digits or more each (8 as two groups of four most often)
@@ -107,6 +111,9 @@ _AND = re.compile(r"[\s,]*\b(?:and|и|і|та|i|oraz)\s+")
 _PHONE_DIGITS = (7, 11)  # a national phone number's digits, its trunk prefix with them
 _PHONE_GROUPS = 3  # ... said in this many groups at least
 _PHONE_PREFIX = re.compile(r"(?:\+|\bplus|\bплюс)\s*$")
+# an amount with its cents as a recognizer writes it, thousands set apart ("41 284,37", "2 250.50"): no card's group
+_CENTS = re.compile(r"\d{1,3}(?: \d{3})+[,.]\d{2}")
+_DAY_MONTH = re.compile(r"(?:1[3-9]|2\d|3[01])[./](?:0?[1-9]|1[0-2])")
 _CODE_BEFORE = re.compile(r"(?:[^\W\d_]+\d|\d+[^\W\d_])\w*(?:[\s\-]+\w+)?[\s\-]*$")  # letters and digits mixed
 
 
@@ -241,7 +248,8 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
     # a thing named by its noun ("the permit number is", "номер начисления") names the number right after it, not
     # one said further on ("Постановление номер 1881..., штраф 500 рублей. Оплачу Амексом, 3760 ...")
     # ... and a card asked for just before is what the answer gives, whatever words it opens with ("Номер значит ...")
-    named = {b for _, b in named_things(folded)}
+    # (a cue of its own that ends where the naming does, "номер полиса", is that cue's still, whatever its reach)
+    named = {b for _, b in named_things(folded)} - {m.end() for m in OTHER_CUE.finditer(folded)}
     asked = CARD in before.asked
     other_at = last_cue(
         [(a, b) for a, b in cues(OTHER, folded) if b not in named or (not asked and _names(folded, b, at))], at
@@ -276,7 +284,13 @@ def _spent_before(folded: str, cue_end: int, at: int) -> bool:
 def _names(folded: str, named_at: int, at: int) -> bool:
     """Whether a thing named so that its naming ends at ``named_at`` names the number at ``at``: the number follows
     it in the same clause, a verb at most between ("the permit number is 4042 ...")."""
-    return words_between(folded, named_at, at) <= _NAMED_WORDS and not _CLAUSE_END.search(folded, named_at, at)
+    between = folded[named_at:at]
+    return (
+        words_between(folded, named_at, at) <= _NAMED_WORDS
+        and not _CLAUSE_END.search(between)
+        and not cues(CARD, between)
+        and not items(between)
+    )
 
 
 def _printed_on(folded: str, card_at: int) -> bool:
@@ -434,7 +448,11 @@ def written_amount(folded: str, said: list[Item], span: Span) -> bool:
     ("9.90", "74,99", "1,299.99"), thousands set off by a comma for a code ("4,250") or a currency or a unit named
     with it ("£50", "300 zł"). No card's number, code or expiry is written so: a span that is only an amount is no
     card data, whatever was said before it (a card's last four "7499", then "12 rat po 74,99 zł"). An expiry may be
-    written with a point ("12.25"): it is no amount unless a currency or a unit says so."""
+    written with a point ("12.25"): it is no amount unless a currency or a unit says so. A day after the 12th and
+    a month, written so ("31/12", "28.11"), is a date, no card data either (:func:`day_and_month`); thousands set
+    apart with cents ("12 490,50") are an amount."""
+    if day_and_month(folded, span) or _CENTS.fullmatch(folded, span.start, span.end):
+        return True
     inside = [i for i in said if span.start <= i.start < span.end]
     if not inside or folded[span.start : span.end].strip(" ,.;") != folded[inside[0].start : inside[-1].end]:
         return False
@@ -542,8 +560,10 @@ def _said_again(folded: str, said: list[Item], cards: list[Span], rest: list[Ite
     where the number with it in its place passes the Luhn check: card data too (not its security code)."""
     out = []
     for card in cards:
-        after = chains(folded, [i for i in rest if i.start >= card.end])[:1]
-        if not after or words_between(folded, card.end, after[0][0].start) > CORRECTION_WORDS:
+        # ("ой, последние четыре не те, правильно 1317": how many digits were wrong is no number said again)
+        after = [c for c in chains(folded, [i for i in rest if i.start >= card.end]) if not _counted(folded, c)][:1]
+        between = words_between(folded, card.end, after[0][0].start) if after else _CORRECTED_WORDS + 1
+        if between > _CORRECTED_WORDS:
             continue
         if not CORRECTION.search(folded, card.end, after[0][0].start) or not (k := code_items(after[0])):
             continue
@@ -551,9 +571,23 @@ def _said_again(folded: str, said: list[Item], cards: list[Span], rest: list[Ite
         digits, group = _joined(number), _joined(after[0][:k])
         # in place of as many digits ("7904 ... 7804"), or of the last group ("579, sorry, 5797")
         readings = [digits[: -len(group)] + group, _joined(number[:-1]) + group]
-        if len(digits) > len(group) and any(CARD_DIGITS[0] <= len(r) <= CARD_DIGITS[1] and luhn(r) for r in readings):
+        checked = any(CARD_DIGITS[0] <= len(r) <= CARD_DIGITS[1] and luhn(r) for r in readings)
+        # a correction that says what was wrong ("... sorry, that last group's wrong, it's 1638", "ой, последние
+        # четыре не те, правильно 1317") takes more words: where the card as said failed the check and the group
+        # in its place makes it pass, the digits say it is the card's
+        # (not a code or an expiry, nor another thing, named in those words: "sorry, the code's 318")
+        words = folded[card.end : after[0][0].start]
+        if between > CORRECTION_WORDS and (luhn(digits) or any(cues(kind, words) for kind in (CVV, EXPIRY, OTHER))):
+            continue
+        if len(digits) > len(group) and checked:
             out.append(Span(CARD, after[0][0].start, after[0][k - 1].end))
     return out
+
+
+def _counted(folded: str, chain: list[Item]) -> bool:
+    """Whether ``chain`` is a count of a card's last digits said in words ("the last four", "последние четыре",
+    "останні чотири"), not digits said."""
+    return len(chain) == 1 and chain[0].spoken and bool(_LAST_COUNTED.search(folded, 0, chain[0].start))
 
 
 def _last_four_named(folded: str, cards: list[Span], rest: list[Item]) -> list[Span]:
@@ -726,7 +760,17 @@ def _other_piece(folded: str, piece: list[Item]) -> bool:
     "AB12"): a reference's or a plate's, which a recognizer writes so and a card's group never is."""
     before = folded[piece[0].start - 1] if piece[0].start else " "
     counted = folded[piece[-1].end : piece[-1].end + 1] == " " and UNIT.match(folded, piece[-1].end)
-    return paid(folded, piece) or bool(counted) or before.isalpha()
+    return paid(folded, piece) or bool(counted) or before.isalpha() or bool(_CENTS.fullmatch(folded, *_extent(piece)))
+
+
+def _extent(piece: list[Item]) -> tuple[int, int]:
+    return piece[0].start, piece[-1].end
+
+
+def day_and_month(folded: str, span: Span) -> bool:
+    """Whether ``span`` (an expiry or a code) is written as a day after the 12th and a month ("31/12", "28.11"): a
+    date, as a recognizer writes one; an expiry's month comes first and is 12 at most, and a code is one number."""
+    return span.kind != CARD and bool(_DAY_MONTH.fullmatch(folded, span.start, span.end))
 
 
 def _suffixed(folded: str, piece: list[Item]) -> bool:
