@@ -108,7 +108,8 @@ def other_slots(line: Sequence[str], heard: Sequence[str], names: frozenset[str]
             i += 1
             continue
         end = next((k for k in range(i, len(own)) if at[k] is not None), len(own))
-        left = at[i - 1] if i > 0 else -1
+        before = at[i - 1] if i > 0 else None  # heard: a gap starts after a heard word or at the start
+        left = before if before is not None else -1
         right = at[end] if end < len(own) else len(heard)
         if not any(content(h) and not any(same_word(h, t) for t in line) for h in heard[left + 1 : right]):
             return False
