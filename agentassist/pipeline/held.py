@@ -217,6 +217,7 @@ def keep(path: Path, refusing: Refusing) -> int:
             log.error("call %s: original of %s NOT kept: it holds what was masked", write.call_id, write.utterance_id)
         else:
             lines.append(json.dumps(kept, ensure_ascii=False) + "\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(path.name + ".part")
     # an earlier run's file not yet replayed (the database still away at that start) comes first
     before = path.read_text(encoding="utf-8") if path.exists() else ""
