@@ -30,7 +30,8 @@ def _blas_threads(setup: str) -> list[int]:
         [sys.executable, "-c", setup + _REPORT], capture_output=True, text=True, env=env, cwd=REPO, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    threads: list[int] = json.loads(done.stdout.strip().splitlines()[-1])
+    return threads
 
 
 def test_importing_agentassist_leaves_blas_as_it_was() -> None:
