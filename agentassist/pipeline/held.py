@@ -30,6 +30,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -136,7 +137,7 @@ class Refusing:
     write that changes nothing, given how long it may wait for a lock (None: none, a held write is
     simply tried)."""
 
-    def __init__(self, probe: Any = None) -> None:
+    def __init__(self, probe: Callable[[float], None] | None = None) -> None:
         self._probe = probe
         self._lock = threading.Lock()
         self._cause: BaseException | None = None
