@@ -13,6 +13,7 @@ import time
 from agentassist.config import TranscribeSettings
 from agentassist.errors import AgentassistError
 from agentassist.transcribe.engine import StreamingTranscriber, Transcriber
+from agentassist.transcribe.transcriber import one_blas_thread
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ class CallModels:
     def load(self) -> None:
         """The main model, unless transcription is off (a recorder only); AgentassistError if unusable."""
         if self.settings.enabled:
+            one_blas_thread()  # a process setting, made where the process gets its models
             self.main = StreamingTranscriber(Transcriber(self.settings.transcriber_options()))
 
     @property

@@ -155,8 +155,10 @@ def cmd_call(args: argparse.Namespace) -> int:
 
 def cmd_transcribe(args: argparse.Namespace) -> int:
     from agentassist.transcribe.offline import format_transcript, transcribe_file
+    from agentassist.transcribe.transcriber import one_blas_thread
 
     settings = _settings(args)
+    one_blas_thread()  # a process setting, made where the process is composed (not by the Transcriber)
     result = transcribe_file(Path(args.file), settings.transcribe, language=args.language)
     sys.stdout.write(format_transcript(result, args.format))
     return 0

@@ -41,6 +41,9 @@ from agentassist.errors import AgentassistError
 from agentassist.events import Event, EventType
 from agentassist.failures import FailureCounter, Stage, UnstoredEnds, cause_of, stage_of
 from agentassist.pipeline import CallSession, SessionInfo
+from agentassist.pipeline.held import HELD_FILE, Refusing
+from agentassist.pipeline.held import keep as keep_held
+from agentassist.pipeline.held import replay as replay_held
 from agentassist.pipeline.late import LateWork
 from agentassist.pipeline.media import MediaThread
 from agentassist.pipeline.records import TickDelays
@@ -99,6 +102,9 @@ class Runtime:
         self.uploads = uploads_for(recordings, store, self.claims)  # None without [storage] url
         # what comes after the calls' paths (late silences, refused revised lines): one thread for all
         self.late_work = LateWork(edits=self.uploads)
+        # whether the database refuses writes, for every call at once: once one line is refused, the others
+        # are held for the late work without each waiting for the lock first (agentassist.pipeline.held)
+        self.refusing = Refusing(store.probe_write)
         if self.uploads is not None:
             self.uploads.held = self.late_work.pending  # a recording is uploaded once it is silenced
 
@@ -106,6 +112,9 @@ class Runtime:
 
     def start(self) -> None:
         say_default_script(self.scripts, self.settings.assist.default_script)
+        # the lines an earlier run still held at its stop (the database refusing them), before anything else
+        # writes: a call it left to its phone may be resumed and revise them
+        replay_held(self.settings.data_dir / HELD_FILE, self.store)
         # spans an earlier run left unsilenced (stopped with the silence queued): done in the background
         opus = self._opus or OpusOptions(self.settings.recorder.opus_bitrate_bps)  # its Ogg files were made so
         sweep_unsilenced(self.store, self.recordings, self.late_work, opus, datetime.now(UTC))
@@ -143,7 +152,8 @@ class Runtime:
         #    never waited for is stored and published now, with a margin past the deadline: these are the
         #    transcript, not its polish. It comes after the models, so that nothing decoded is put after it.
         # 5. The late work, with what is left of the deadline: a delivered revision may have queued a late
-        #    silence or a refused line's rewrite, so it comes after the delivery.
+        #    silence or a refused line's rewrite, so it comes after the delivery. The lines the database
+        #    still refuses then are kept in a file that the next start writes first.
         # 6. The claims: the calls left to their phones are let go only once their last lines are stored,
         #    so that the node that takes one over does not transcribe them again.
         self._hurry(deadline)
@@ -161,6 +171,7 @@ class Runtime:
         self.models.close(deadline)
         self.delivery.stop(max(deadline, time.monotonic()) + _DELIVER_MARGIN_S)  # what is left is logged
         self.late_work.stop(max(0.0, deadline - time.monotonic()))  # what is left undone is logged
+        keep_held(self.settings.data_dir / HELD_FILE, self.refusing)  # what the database still refused
         self.claims.close()  # the calls left to their phones: any node may take them over now
         left = self._unstored.close()
         if left:
@@ -433,6 +444,7 @@ class Runtime:
             media=self.media,
             late_work=self.late_work,
             delivery=self.delivery,
+            refusing=self.refusing,
         )
         session.records.tick_delay = self.tick_delays
         if row_error is not None:

@@ -141,8 +141,9 @@ def transcriber_path(args: argparse.Namespace) -> int:
     """CPU per final through Transcriber.transcribe one at a time and transcribe_batch (words, guards and
     all), on the same prompts as SpeechSegments: what ``[transcribe] final_batch`` changes."""
     from agentassist.events import Channel, CutReason, SpeechSegment
-    from agentassist.transcribe.transcriber import Transcriber, TranscriberOptions
+    from agentassist.transcribe.transcriber import Transcriber, TranscriberOptions, one_blas_thread
 
+    one_blas_thread()  # as the center does before its first model (agentassist.callmodels)
     t = Transcriber(TranscriberOptions(model=args.model, language=args.lang, workers=1, cpu_threads=args.threads))
     items = [i for i in load_manifest(Path(args.manifest), args.lang) if 1.0 <= i.duration_s <= 6]
     segments = []

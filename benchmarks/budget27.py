@@ -54,7 +54,7 @@ from agentassist.events import Channel, SpeechSegment, Utterance
 from agentassist.transcribe.engine import StreamingTranscriber, Transcriber
 from agentassist.transcribe.options import StreamOptions, TranscriberOptions
 from agentassist.transcribe.stream import ChannelStream
-from agentassist.transcribe.transcriber import _audio, _utterance
+from agentassist.transcribe.transcriber import _audio, _utterance, one_blas_thread
 from benchmarks.common import DEFAULT_MANIFEST, HALVES, machine, segmenter_options, stream_options
 from benchmarks.isa import selected_isa
 from benchmarks.load import plans, render
@@ -315,6 +315,7 @@ def main() -> int:
     summary["revise_gaps"] = {g: {k: d[k] for k in ("revision", "mean_s")} for g, (d, _) in gaps.items()}
     if not args.no_cost:
         options = TranscriberOptions(model=args.model, language=args.lang, workers=1, cpu_threads=args.threads)
+        one_blas_thread()  # as the center does before its first model (agentassist.callmodels)
         t = Transcriber(replace(options, beam_size=1))
         segments = {
             "final": _sample(recorded, ("final", "speculative"), args.sample),

@@ -28,6 +28,7 @@ from agentassist.audio.segmenter import SegmenterOptions
 from agentassist.events import Channel, Utterance
 from agentassist.transcribe.engine import StreamingTranscriber, Transcriber, TranscriberOptions
 from agentassist.transcribe.stream import ChannelStream, StreamOptions
+from agentassist.transcribe.transcriber import one_blas_thread
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_MANIFEST = REPO.parent / "shared" / "speech" / "asterisk" / "manifest.jsonl"
@@ -156,6 +157,7 @@ def make_transcriber(
 ) -> Transcriber:
     """The model with the benchmark's options; ``options``: more TranscriberOptions fields (final_batch...)."""
     base = TranscriberOptions(model=model, language=language, workers=workers, beam_size=beam_size)
+    one_blas_thread()  # as the center does before its first model (agentassist.callmodels)
     return Transcriber(dataclasses.replace(base, cpu_threads=threads, **options))
 
 

@@ -38,7 +38,7 @@ import numpy as np
 
 from agentassist.events import Channel, CutReason, SpeechSegment, Utterance
 from agentassist.transcribe.decoder import ShortDecoder
-from agentassist.transcribe.transcriber import Transcriber, TranscriberOptions
+from agentassist.transcribe.transcriber import Transcriber, TranscriberOptions, one_blas_thread
 from benchmarks.common import DEFAULT_MANIFEST, HALVES, load_16k, load_manifest, machine
 from benchmarks.isa import selected_isa
 from benchmarks.quality import channel_wer
@@ -142,6 +142,7 @@ def main() -> int:
     if unknown := [n for n in names if n not in VARIANTS]:
         raise SystemExit(f"--variants: expected names of {', '.join(VARIANTS)}, got {', '.join(unknown)}")
     options = TranscriberOptions(model=args.model, language=args.lang, workers=1, cpu_threads=args.threads)
+    one_blas_thread()  # as the center does before its first model (agentassist.callmodels)
     t = Transcriber(replace(options, beam_size=args.beam))
     floor_s = t.options.floor_s
     items = [i for i in load_manifest(args.manifest, args.lang, None, args.half) if 0.3 <= i.duration_s < floor_s - 0.5]

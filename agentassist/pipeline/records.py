@@ -23,6 +23,7 @@ from agentassist.assist.script import Script
 from agentassist.events import Channel, Event, EventType, Utterance, utterance_event
 from agentassist.failures import RETRY_DELAYS_S, CallFailures, cause_of, stage_of
 from agentassist.pause import Digit
+from agentassist.pipeline.held import HeldWrite, Refusing
 from agentassist.pipeline.late import LateWork, StoreAwayError
 from agentassist.pipeline.ports import CallStore, Publisher, StoredEvents, Tracker
 from agentassist.pipeline.resume import Resent, digit_key, span_key
@@ -47,8 +48,6 @@ SPAN_EVENTS = {
 # milliseconds, and a writer holding it longer (a retention sweep, a backup, another process) must not
 # stall every call's delivery for the 30 s of the engine's own wait.
 LINE_LOCK_WAIT_S = 0.5
-
-Write = Callable[[float | None], None]  # a store write, given how long it may wait for a lock (None: the engine's)
 
 # Silences spans in the finished recording (agentassist.pipeline.close.LateSilence): the media facts to
 # store, None when there is nothing new; raises StoreAwayError to be tried again (the object store away).
@@ -98,7 +97,8 @@ class CallRecords:
         self.recording_lock = threading.Lock()
         self.late_silence: LateSilencer | None = None  # the recording finished: spans masked since
         self.late_work = LateWork()  # the session's (the runtime's, shared by its calls)
-        self._held: dict[tuple[str, str], Write] = {}  # writes the database refused, in order (the lock)
+        self.refusing = Refusing()  # the session's (the runtime's, shared by its calls): held without a try
+        self._held: dict[tuple[str, str], HeldWrite] = {}  # writes the database refused, in order (the lock)
         self._rewriting = False  # a late job running them is queued (the lock)
         # the session's: whether a script step paused the recording, and what to do when steps are said
         self.step_paused: Callable[[], bool] = _never_paused
@@ -265,12 +265,11 @@ class CallRecords:
     def _save_original(self, utterance_id: str, text: str) -> None:
         """What was masked, kept apart for the roles the script names (never indexed, never published)."""
         assert self.failures is not None and self.tracker is not None, "originals come from a script's rules"
-        roles, call_id = self.tracker.script.original_roles, self.call_id
+        roles = self.tracker.script.original_roles
         with self.lock:
             self._write(
-                ("original", utterance_id),
+                HeldWrite(self.call_id, "original", utterance_id, original=text, roles=roles),
                 f"original of {utterance_id}",
-                lambda wait: self.store.save_original(call_id, utterance_id, text, roles, lock_wait_s=wait),
             )
 
     def _heard_only(self, utterance: Utterance, handed_s: float) -> list[str]:
@@ -283,8 +282,7 @@ class CallRecords:
             events = [e for e in tracker.on_utterance(utterance) if e.type is EventType.ASSIST_STEP]
             for e in events:
                 e.data["step"] = {**e.data["step"], "evidence": {"recording_paused": True}}
-            report = tracker.report()
-            self._guarded(lambda: self.store.save_adherence(self.call_id, report, lock_wait_s=LINE_LOCK_WAIT_S))
+            self._save_report(tracker.report())
             self.publish(events)
             self._timed(events, handed_s)
         return _done(events)
@@ -324,13 +322,10 @@ class CallRecords:
 
     def _save_redactions(self, utterance_id: str, spans: list[Redaction]) -> None:
         assert self.failures is not None, "the session sets failures before any audio"
-        call_id = self.call_id
         with self.lock:
             self.redactions[utterance_id] = spans
             self._write(
-                ("spans", utterance_id),
-                f"masked spans of {utterance_id}",
-                lambda wait: self.store.save_redactions(call_id, utterance_id, spans, lock_wait_s=wait),
+                HeldWrite(self.call_id, "spans", utterance_id, spans=tuple(spans)), f"masked spans of {utterance_id}"
             )
 
     def _timed(self, events: list[Event], handed_s: float) -> None:
@@ -356,77 +351,99 @@ class CallRecords:
                 tracker = self.tracker
                 events += tracker.on_utterance(utterance)
                 if utterance.final or len(events) > 1:
-                    # the whole report, which the next one and the call's end replace: one refused here
-                    # is reported, not held (the end's is written with the engine's full wait)
-                    report = tracker.report()
-                    failures.guarded(
-                        "pipeline",
-                        lambda: self.store.save_adherence(self.call_id, report, lock_wait_s=LINE_LOCK_WAIT_S),
-                    )
+                    self._save_report(tracker.report())
             self.publish(events)
             if utterance.final:
                 self._timed(events, handed_s)
         return _done(events) if utterance.final else []
 
+    def _save_report(self, report: dict[str, Any]) -> None:
+        """Under the lock: the whole adherence report, which the next one and the call's end replace. While
+        the database refuses writes it is not tried (the next one replaces it, and the end's is written with
+        the engine's full wait); one refused here is reported, not held."""
+        assert self.failures is not None, "the session sets failures before any audio"
+        if self.refusing.cause is not None:
+            return
+        try:
+            self.store.save_adherence(self.call_id, report, lock_wait_s=LINE_LOCK_WAIT_S)
+        except Exception as exc:
+            if self.refusing.refusal(exc):
+                self.refusing.refused(exc)
+            self.failures.report(stage_of(exc, "pipeline"), exc)
+
     def _write_line(self, utterance: Utterance) -> None:
         """Under the lock: a final stored, or a revised final replacing its stored line (stored anew if
         it is missing, as a held final is); a revision to no text removes it."""
-        u, call_id = utterance, self.call_id
-        if u.revised:
-            what = f"revised line {u.id} (the stored line may hold what it masks)"
-            self._write(("line", u.id), what, lambda wait: self.store.update_utterance(call_id, u, lock_wait_s=wait))
-        else:
-            self._write(
-                ("line", u.id),
-                f"line {u.id}",
-                lambda wait: self.store.add_utterance(call_id, u, lock_wait_s=wait),
-                lambda wait: self.store.update_utterance(call_id, u, lock_wait_s=wait),
-            )
+        u = utterance
+        what = f"revised line {u.id} (the stored line may hold what it masks)" if u.revised else f"line {u.id}"
+        self._write(HeldWrite(self.call_id, "line", u.id, line=u), what)
 
-    def _write(self, key: tuple[str, str], what: str, write: Write, again: Write | None = None) -> None:
+    def _write(self, write: HeldWrite, what: str) -> None:
         """Under the lock, on the delivery thread: a write of what the call's utterances leave (a line, its
         masked spans, its original), tried once, waiting :data:`LINE_LOCK_WAIT_S` at most for another
         writer's lock. The delivery thread serves every call: a write refused here is not lost but held
-        (``again``, else ``write``, under ``key``) and handed to the late work's thread at once, which
-        tries it on the schedule the call path used to wait through (failures.RETRY_DELAYS_S, then every
-        late.RETRY_S), so an unmasked line a revision replaces stays stored no longer than before. While
+        (under its key) and handed to the late work's thread at once, which tries it on the schedule the
+        call path used to wait through (failures.RETRY_DELAYS_S, then every late.RETRY_S), so an unmasked
+        line a revision replaces stays stored no longer than before. While the process's database refuses
+        writes (:class:`~agentassist.pipeline.held.Refusing`, set by any call's refused write), a write is
+        held without that try, so the delivery thread waits for the lock once, not once per call. While
         the call has writes held, its new ones join them untried, in the order they came (a newer write
         of the same key takes the held one's place): the late work runs them in that order, and no older
         version of a line is ever written over a newer one."""
         assert self.failures is not None, "the session sets failures before any audio"
         if self._rewriting:
-            self._held[key] = again or write
+            self._held[write.key] = write
             return
-        self._held.pop(key, None)  # the late work stopped with an older one held: this one replaces it
-        try:
-            write(LINE_LOCK_WAIT_S)
-        except Exception as exc:
-            self.failures.report(stage_of(exc, "pipeline"), exc)
-            self._held[key] = again or write
-            log.error("call %s: %s not stored (%s): written again in the background", self.call_id, what, cause_of(exc))
-            self._rewriting = self.late_work.submit(
-                self.call_id, "storing lines the database refused", self._write_held, delays_s=RETRY_DELAYS_S
-            )
+        self._held.pop(write.key, None)  # the late work stopped with an older one held: this one replaces it
+        cause = self.refusing.cause
+        if cause is None:
+            try:
+                write.run(self.store, LINE_LOCK_WAIT_S)
+                return
+            except Exception as exc:
+                if self.refusing.refusal(exc):
+                    self.refusing.refused(exc)
+                cause = exc
+        self.failures.report(stage_of(cause, "pipeline"), cause)
+        self._held[write.key] = write
+        self.refusing.holding(self)
+        log.error("call %s: %s not stored (%s): written again in the background", self.call_id, what, cause_of(cause))
+        self._rewriting = self.late_work.submit(
+            self.call_id, "storing lines the database refused", self._write_held, delays_s=RETRY_DELAYS_S
+        )
+
+    def held_writes(self) -> list[HeldWrite]:
+        """The writes held, in the order they are to be written (:class:`~agentassist.pipeline.held.Holder`)."""
+        with self.lock:
+            return list(self._held.values())
 
     def _write_held(self) -> bool:
         """The late work's thread: the writes the database refused, run in the order they came; False
         while one still is refused (tried again later). The records lock is not held while one runs: a
         database that keeps this thread waiting must not keep the delivery thread (every call's lines)
         waiting for the lock."""
+        if not self.refusing.passes():  # still refused, as a write that changes nothing says
+            return False
         while True:
             with self.lock:
                 if not self._held:
                     self._rewriting = False
+                    self.refusing.released(self)
+                    return True
+                if self.refusing.kept:  # the stop kept them in the file for the next start
                     return True
                 key, write = next(iter(self._held.items()))
             try:
-                write(None)
+                write.run(self.store, None, again=True)
             except SQLAlchemyError as exc:
                 if not self._call_gone():
+                    if self.refusing.refusal(exc):
+                        self.refusing.refused(exc)
                     log.warning("call %s: %s %s still not stored: %s", self.call_id, *key, cause_of(exc))
                     return False
                 log.warning("call %s: %s %s dropped: the call was erased", self.call_id, *key)
             else:
+                self.refusing.taken()
                 log.info("call %s: %s %s stored at last", self.call_id, *key)
             with self.lock:  # unless a newer write of it came meanwhile: that one runs next
                 if self._held.get(key) is write:

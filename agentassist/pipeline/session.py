@@ -48,6 +48,7 @@ from agentassist.pause import CardPause, Digit, DtmfPauseOptions
 from agentassist.pipeline.align import ChannelAligner, Fill
 from agentassist.pipeline.close import close_call
 from agentassist.pipeline.commands import Align, DigitIn, EndInput, Item, Stereo
+from agentassist.pipeline.held import Refusing
 from agentassist.pipeline.late import LateWork
 from agentassist.pipeline.media import MediaThread
 from agentassist.pipeline.ports import CallStore, Publisher, SessionInfo, Tracker
@@ -99,6 +100,7 @@ class CallSession:
         media: MediaThread | None = None,
         late_work: LateWork | None = None,
         delivery: Delivery | None = None,
+        refusing: Refusing | None = None,
     ) -> None:
         """``opus``: convert the recording to Ogg Opus after hangup (None: keep the WAV);
         ``dtmf_pause``: digits from the far end that pause and resume the recording; ``failures``: told
@@ -111,7 +113,8 @@ class CallSession:
         the call its turns, shared by a process's calls (None: one of its own); ``late_work``: the thread that
         does what comes after the call path (agentassist.pipeline.late), shared by a process's calls (None:
         one of its own); ``delivery``: the thread that hands the call's utterances to its records, shared by
-        a process's calls (None: one of its own)."""
+        a process's calls (None: one of its own); ``refusing``: whether the database refuses writes, shared
+        by a process's calls (agentassist.pipeline.held; None: the call's own)."""
         self.info = info
         self.call_id = info.call_id
         self.opus = opus
@@ -136,6 +139,8 @@ class CallSession:
         self.records.failures = self.failures
         if late_work is not None:
             self.records.late_work = late_work
+        if refusing is not None:
+            self.records.refusing = refusing
         self.records.step_paused = lambda: self.step_paused
         self.records.steps_said = self.steps_said
         # the media lock: the media clock and the card-data pause (module docstring)

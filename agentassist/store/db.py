@@ -76,6 +76,7 @@ class Store(Database):
     save_media = _Bound(call_details.save_media)
     add_utterance = _Bound(transcripts.add_utterance)
     update_utterance = _Bound(transcripts.update_utterance)
+    probe_write = _Bound(transcripts.probe_write)
     transcript = _Bound(transcripts.transcript)
     save_adherence = _Bound(transcripts.save_adherence)
     adherence = _Bound(transcripts.adherence)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, false, select, update
 
 from agentassist.events import Utterance
 from agentassist.store.database import Database
@@ -39,6 +39,14 @@ def update_utterance(db: Database, call_id: str, u: Utterance, lock_wait_s: floa
             s.merge(_utterance_row(call_id, u))
         elif (row := s.get(UtteranceRow, u.id)) is not None and row.call_id == call_id:
             s.delete(row)
+
+
+def probe_write(db: Database, lock_wait_s: float) -> None:
+    """A write that changes nothing, on the transcript's table: raises as a line's write would while the
+    database refuses one (another writer's lock held past ``lock_wait_s``, the server away), so that the
+    pipeline learns it takes writes again without risking a line (agentassist.pipeline.held)."""
+    with db.writing(lock_wait_s) as s:
+        s.execute(update(UtteranceRow).where(false()).values(text=UtteranceRow.text))
 
 
 def transcript(db: Database, call_id: str) -> list[TranscriptLine]:

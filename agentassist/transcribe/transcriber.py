@@ -38,19 +38,28 @@ def default_cpu_threads(workers: int) -> int:
     return max(1, (os.cpu_count() or 1) // max(1, workers))
 
 
+def one_blas_thread() -> None:
+    """numpy's BLAS on one thread for the whole process: called by whoever composes a process that
+    transcribes (the runtime's :class:`~agentassist.callmodels.CallModels`, the ``transcribe`` command, the
+    benchmarks), before its first :class:`Transcriber`, never by a constructor or an import.
+
+    The features of every decode are a small matrix product in numpy (faster-whisper's mel filters), which
+    numpy's OpenBLAS splits over a thread per core; between products those threads spin, and at 48 calls on
+    two cores they took a fifth of a center's CPU from the decodes (perf, session 20). The decodes are
+    parallel already, one worker per core. Called before the model is loaded, it limits the BLAS libraries
+    loaded by then (numpy's), as it did when the constructor made it first thing."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
 class Transcriber:
     """Loads the model once; ``transcribe`` may be called from several threads at once."""
 
     def __init__(self, options: TranscriberOptions, models_dir: Path | None = None) -> None:
         """``models_dir``: instead of ``options.models_dir``."""
         from faster_whisper import WhisperModel  # heavy: imported when a model is really loaded
-        from threadpoolctl import threadpool_limits
 
-        # The features of every decode are a small matrix product in numpy (faster-whisper's mel filters),
-        # which numpy's OpenBLAS splits over a thread per core; between products those threads spin, and
-        # at 48 calls on two cores they took a fifth of a center's CPU from the decodes (perf, session 20).
-        # The decodes are parallel already, one worker per core: one BLAS thread, for the whole process.
-        threadpool_limits(limits=1, user_api="blas")
         self.options = options
         self.workers = options.workers or os.cpu_count() or 1
         directory = resolve(options.model, models_dir or options.models_dir)
