@@ -9,9 +9,10 @@ calls on the 2-core test machine the decodes' threads spent 38 s in the kernel o
 
 Under SCHED_BATCH a thread that wakes does not preempt: it waits for the running thread's time slice
 to end (a few milliseconds), so a decode keeps its core and the woken work is done a little later in a
-batch. CPU time is shared as before (nice values still count). The same 72 calls then held at final
-p95 0.79 s, with 16 s in the kernel (benchmarks/RESULTS.md, session 21). Linux only; elsewhere every
-function here does nothing.
+batch. CPU time is shared as before (nice values still count). On the same 72 calls the decodes' kernel
+time fell from 38 to 12-21 s, but the calls held did not rise in a way three runs could show, and the
+media thread's frames waited longer (benchmarks/RESULTS.md, session 21): `[transcribe] scheduling` is
+"normal" unless set. Linux only; elsewhere every function here does nothing.
 
 The threads that carry the agent's own audio (the softphone's and the headset's) stay under the
 default policy: they are woken every 20 ms for a frame the agent hears, and must run at once.

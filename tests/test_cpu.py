@@ -66,7 +66,7 @@ def test_threads_started_after_batch_process_inherit_it_and_audio_threads_leave_
 
 
 def test_a_transcribing_serve_batches_its_threads_but_not_the_softphones(make_server: Any) -> None:
-    server = make_server()
+    server = make_server(transcribe={"scheduling": "batch"})
     server.start()
     policies = _policies(server.proc.pid)
     main = policies.pop(server.proc.pid)
@@ -77,7 +77,10 @@ def test_a_transcribing_serve_batches_its_threads_but_not_the_softphones(make_se
     assert kinds.count(os.SCHED_OTHER) >= 1, kinds
 
 
-def test_scheduling_normal_leaves_every_thread_under_the_default(make_server: Any) -> None:
-    server = make_server(transcribe={"scheduling": "normal"})
+def test_by_default_every_thread_stays_under_the_default_policy(make_server: Any) -> None:
+    server = make_server()
     server.start()
-    assert set(_policies(server.proc.pid).values()) == {os.SCHED_OTHER}
+    policies = _policies(server.proc.pid)
+    # pjsua may raise its media clock's thread to SCHED_RR where it is allowed (as root): never to batch
+    assert os.SCHED_BATCH not in policies.values(), policies
+    assert policies[server.proc.pid] == os.SCHED_OTHER
