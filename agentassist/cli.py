@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agentassist import memory
+from agentassist import cpu, memory
 from agentassist.config import Settings, load_settings
 from agentassist.errors import AgentassistError, ScriptError
 
@@ -52,6 +52,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings.transcribe.enabled:  # a missing or corrupt model stops here, naming the fix
         resolve(settings.transcribe.model, settings.transcribe.transcriber_options().models_dir)
+        if settings.transcribe.scheduling == "batch":  # before any thread starts: they all inherit it
+            cpu.batch_process()
     store = _open_store(settings, PasswordPool(settings.server.password_hash_workers))
     objects = ObjectStore(settings.storage) if settings.storage.url else None  # boto3 missing stops here
     keys = load_keys(settings.storage.encryption_key_file)  # a missing or unsafe key file stops here

@@ -74,9 +74,10 @@ _METRICS = (
 def write_config(
     root: Path, http_port: int, model: str, lang: str | None, transcribe: bool,
     database_url: str = "", bus_url: str = "", frame_wait_ms: int | None = None, threads: int | None = None,
+    scheduling: str | None = None,
 ) -> Path:  # fmt: skip
     """A center's config; ``database_url`` "" is SQLite under ``root``, ``bus_url`` "" the in-process bus,
-    ``frame_wait_ms`` and ``threads`` ([transcribe] cpu_threads) None the center's default."""
+    ``frame_wait_ms``, ``threads`` ([transcribe] cpu_threads) and ``scheduling`` None the center's default."""
     database_url = database_url or f"sqlite:///{root / 'data' / 'agentassist.db'}"
     config = root / "agentassist.toml"
     (root / "scripts").mkdir(exist_ok=True)
@@ -97,6 +98,7 @@ model = "{model}"
 language = "{lang or "auto"}"
 {"" if frame_wait_ms is None else f"frame_wait_ms = {frame_wait_ms}"}
 {"" if threads is None else f"cpu_threads = {threads}"}
+{"" if scheduling is None else f'scheduling = "{scheduling}"'}
 
 [assist]
 scripts_dir = "{root / "scripts"}"
@@ -180,6 +182,7 @@ def run_load(args: argparse.Namespace, seconds: float) -> tuple[float, dict[str,
     command = [sys.executable, "-m", "benchmarks.load", "--calls", str(args.calls), "--seconds", str(seconds)]
     if args.threads is not None:
         command += ["--threads", str(args.threads)]
+    command += ["--scheduling", args.scheduling or TranscribeSettings().scheduling]
     command += ["--model", args.model, "--manifest", str(args.manifest)]
     out = subprocess.run(command, cwd=REPO, capture_output=True, text=True, env={**os.environ})
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -230,6 +233,7 @@ def summarize(
         "calls": args.calls,
         "frame_wait_ms": TranscribeSettings().frame_wait_ms if args.frame_wait_ms is None else args.frame_wait_ms,
         "cpu_threads": TranscribeSettings().cpu_threads if args.threads is None else args.threads,
+        "scheduling": args.scheduling or TranscribeSettings().scheduling,
         "seconds": args.seconds,
         "transcribe": transcribe,
         "calls_failed": failed[:5],
@@ -260,8 +264,9 @@ def floor(
     root = Path(tempfile.mkdtemp(prefix="floor-"))
     http_port = free_port()
     config = write_config(
-        root, http_port, args.model, lang, transcribe, frame_wait_ms=args.frame_wait_ms, threads=args.threads
-    )
+        root, http_port, args.model, lang, transcribe, frame_wait_ms=args.frame_wait_ms, threads=args.threads,
+        scheduling=args.scheduling,
+    )  # fmt: skip
     threads = root / "threads.jsonl"  # the center's CPU by thread as the first frame is due and after the last
     profile = ["--profile", str(args.profile / ("center" if transcribe else "recorder"))] if args.profile else []
     serve = [sys.executable, "-m", "benchmarks.threadcpu", "--out", str(threads), *profile]
@@ -347,8 +352,9 @@ def no_wire(
 
     def config_for(root: Path) -> Path:
         return write_config(
-            root, free_port(), args.model, lang, transcribe, frame_wait_ms=args.frame_wait_ms, threads=args.threads
-        )
+            root, free_port(), args.model, lang, transcribe, frame_wait_ms=args.frame_wait_ms, threads=args.threads,
+            scheduling=args.scheduling,
+        )  # fmt: skip
 
     own, feed, figures = floor_nowire(args, calls, [wire_pcm(c) for c in calls], config_for, transcribe)
     lat = latencies(feed, list(zip(figures, calls, strict=True))) if transcribe else []
@@ -384,6 +390,9 @@ def main() -> int:
     p.add_argument("--no-wire", action="store_true", help="the calls pushed into an in-process center's sessions")
     p.add_argument("--frame-wait-ms", type=int, default=None, help="the center's [transcribe] frame_wait_ms")
     p.add_argument("--threads", type=int, default=None, help="[transcribe] cpu_threads of the center (and of load)")
+    p.add_argument(
+        "--scheduling", choices=("batch", "normal"), default=None, help="[transcribe] scheduling (and load's)"
+    )
     p.add_argument("--compare-load", action="store_true", help="then benchmarks.load on the same calls")
     p.add_argument("--nodes", type=int, default=1, help="centers on one PostgreSQL and NATS (floor_nodes.py)")
     p.add_argument("--profile", type=Path, default=None, help="the center's cProfile statistics here (threadcpu.py)")

@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from agentassist import cpu
 from agentassist.audio.frames import FRAME_BYTES, SAMPLE_RATE_HZ
 from agentassist.config import TranscribeSettings
 from agentassist.events import Channel, Utterance
@@ -155,8 +156,13 @@ def main() -> int:
         "--revise-due-s", type=float, default=d.revise_due_s, help="a revision this old goes before partials"
     )
     p.add_argument("--window", choices=WINDOWS, default=d.window, help="what the encoder reads of a short segment")
+    p.add_argument(
+        "--scheduling", choices=("batch", "normal"), default=d.scheduling, help="CPU policy, as `serve`'s [transcribe]"
+    )
     p.add_argument("--record", action="store_true")
     args = p.parse_args()
+    if args.scheduling == "batch":  # as `serve` does, before any thread starts (agentassist/cpu.py)
+        cpu.batch_process()
     lang = model_language(args.model, args.lang)
     items, prompts, placed = plans(args.manifest, lang, args.limit, args.calls, args.seconds, args.half)
     calls = [render(prompts, pl, args.seconds) for pl in placed]
@@ -184,7 +190,7 @@ def main() -> int:
     summary.update({"revise_due_s": args.revise_due_s, "window": args.window, "partial_batch": args.partial_batch})
     summary["partial_batches"] = streaming.partial_batches
     summary["revise_gap_s"] = stream_options(args).revise_gap_s
-    summary.update({"isa": isa, "compute_type": compute_type, "model": args.model})
+    summary.update({"isa": isa, "compute_type": compute_type, "model": args.model, "scheduling": args.scheduling})
     summary["load_avg"] = [round(x, 2) for x in os.getloadavg()]
     summary["machine"] = machine()
     if args.record:

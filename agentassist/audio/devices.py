@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from agentassist import cpu
 from agentassist.audio.pcm import FRAME_BYTES, FRAME_SAMPLES, SAMPLE_RATE_HZ, SILENT_FRAME
 from agentassist.config import AudioSettings
 from agentassist.errors import AudioError
@@ -171,7 +172,8 @@ class _DeviceStreams:
         else:
             assert earpiece is not None
             self._stream = sd.RawOutputStream(device=earpiece.index, callback=self._play, **common)
-        self._stream.start()
+        with cpu.interactive():  # PortAudio's callback thread, started here, carries what the agent hears
+            self._stream.start()
 
     def _duplex(self, indata: Any, outdata: Any, frames: int, time: Any, status: Any) -> None:
         self._capture(indata, frames, time, status)

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 import pjsua2 as pj
 
+from agentassist import cpu
 from agentassist.audio.devices import AudioIO, Microphone
 from agentassist.config import SipSettings
 from agentassist.desk import (  # noqa: F401 - CallInfo and the changes are imported from here too
@@ -204,6 +205,9 @@ class Softphone:
         return future
 
     def _main(self) -> None:
+        # pjsua's threads (this one, its media clock, its I/O) carry the call's audio every 20 ms: they keep
+        # the default CPU policy in a `serve` that put its other threads under SCHED_BATCH
+        cpu.interactive_thread()
         try:
             self._create()
         except BaseException as exc:

@@ -1,0 +1,85 @@
+"""How a transcribing process's threads share the CPU with its decodes: Linux's SCHED_BATCH.
+
+A center wakes often: the event loop for the phones' frames (about 300 times a second at 64 calls),
+the media thread every tick, the calls' and the store's threads for each line. Under the default policy
+every such wake preempts whatever runs on the core it lands on, and on a loaded center that is a decode:
+the kernel sends the core an interrupt, switches, and the decode comes back to cold caches. At 72
+calls on the 2-core test machine the decodes' threads spent 38 s in the kernel over two minutes (against
+5 s in benchmarks.load, which wakes a seventh as often), and the finals fell behind.
+
+Under SCHED_BATCH a thread that wakes does not preempt: it waits for the running thread's time slice
+to end (a few milliseconds), so a decode keeps its core and the woken work is done a little later in a
+batch. CPU time is shared as before (nice values still count). On the same 72 calls the decodes' kernel
+time fell from 38 to 12-21 s, but the calls held did not rise in a way three runs could show, and the
+media thread's frames waited longer (benchmarks/RESULTS.md, session 21): `[transcribe] scheduling` is
+"normal" unless set. Linux only; elsewhere every function here does nothing.
+
+The threads that carry the agent's own audio (the softphone's and the headset's) stay under the
+default policy: they are woken every 20 ms for a frame the agent hears, and must run at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+
+log = logging.getLogger(__name__)
+
+_BATCH = getattr(os, "SCHED_BATCH", None)
+_OTHER = getattr(os, "SCHED_OTHER", None)
+
+
+def _policy() -> int | None:
+    if _BATCH is None:
+        return None
+    try:
+        return os.sched_getscheduler(0)
+    except OSError:
+        return None
+
+
+def _set(policy: int) -> bool:
+    try:
+        os.sched_setscheduler(0, policy, os.sched_param(0))
+    except OSError as exc:  # a seccomp profile or a container may forbid it: the process runs as before
+        log.warning("could not change the CPU scheduling policy: %s", exc)
+        return False
+    return True
+
+
+def batch_process() -> bool:
+    """Put the calling thread, and every thread it and its threads start from now, under SCHED_BATCH.
+    Call it first in a process, before any thread starts (a thread keeps the policy it started with).
+    False where the system has no such policy or refused it."""
+    if _BATCH is None or _policy() is None:
+        return False
+    return _policy() == _BATCH or _set(_BATCH)
+
+
+def batched() -> bool:
+    """Whether the calling thread runs under SCHED_BATCH."""
+    return _BATCH is not None and _policy() == _BATCH
+
+
+def interactive_thread() -> None:
+    """The calling thread (and the threads it starts) under the default policy again: for a thread that
+    carries audio someone hears."""
+    if _OTHER is not None and batched():
+        _set(_OTHER)
+
+
+@contextlib.contextmanager
+def interactive() -> Iterator[None]:
+    """The calling thread under the default policy for the block (threads a library starts inside it,
+    e.g. PortAudio's callback thread, keep it), then as it was."""
+    if not batched():
+        yield
+        return
+    assert _BATCH is not None
+    interactive_thread()
+    try:
+        yield
+    finally:
+        _set(_BATCH)
