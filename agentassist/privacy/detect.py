@@ -417,7 +417,10 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
         else:
             cards.append(Span(CARD, chain[0].start, chain[-1].end))
     for chain, chain_runs in zip(found_chains, runs, strict=True):
-        if any(chain is c for c in said_apart):
+        # a chain said apart is the card's, but for what its last part ran on into (an expiry, a code: :func:`_card_prefix`)
+        part = max((len(c) for c in said_apart if c[0] is chain[0]), default=0)
+        if part:
+            rest += chain[part:]
             continue
         last = 0
         for i, j in chain_runs:
@@ -691,14 +694,18 @@ def _interrupted(
     pass the Luhn check, begin as an issued card does and hold no card number of their own (``runs``: each
     chain's, :func:`_card_runs`)."""
     out: list[list[Item]] = []
+    # (a run that takes in a month and a year written with a slash is no card's: "5891 2080, 08/28, 659" passing the
+    # check to the code by chance is a piece, the expiry and the code after it)
     alone = [
-        not chain_runs and not amount(chain) and not _other_piece(folded, chain)
+        not [r for r in chain_runs if not _SLASHED.search(folded, chain[r[0]].start, chain[r[1] - 1].end)]
+        and not amount(chain)
+        and not _other_piece(folded, chain)
         for chain, chain_runs in zip(found, runs, strict=True)
     ]
     for a, first in enumerate(found):
         named = named_before(folded, first[0].start, before)
         named = "" if named == OTHER and _headed(folded, first[0].start) else named
-        if not alone[a] or any(first is c for c in out) or named == OTHER:
+        if not alone[a] or any(first[0] is c[0] for c in out) or named == OTHER:
             continue
         # a digit misheard fails the check: a card named or asked for before, or said a little before in
         # the call, and a card's length (16, or an Amex's 15) are evidence enough
@@ -742,7 +749,35 @@ def _interrupted(
             ):
                 out += parts
                 break
+            # the last part may run on into the expiry and the code with only commas between ("4326, um, 2470, um,
+            # 6808 7325, 01/28, 461"; "4310 6545 0981, no hang on, 1890 6731, 05/29, 678"): its first groups end
+            # the card where the parts with them pass the Luhn check (the check alone: nothing else says where the
+            # card ends), the rest is read as what follows a card; every part said as a card's groups are (4 digits
+            # or more, not a time, an amount or a count: "на 6 людей на 19:30")
+            if all(_group_like(folded, p) for p in parts) and (end := _card_prefix(said, parts[-1], cut, folded, far)):
+                out += [*parts[:-1], parts[-1][:end]]
+                break
     return out
+
+
+def _group_like(folded: str, piece: list[Item]) -> bool:
+    """Whether ``piece`` is said as a card's groups are: 4 digits or more, not an amount, a time or an ordinal (a
+    group may begin with zeros: "0051 4326")."""
+    return len(_joined(piece)) >= _LAST_DIGITS and not (
+        paid(folded, piece) or amount(piece) or _suffixed(folded, piece)
+    )
+
+
+def _card_prefix(said: list[Item], last: list[Item], cut: list[int], folded: str, far: bool) -> int:
+    """How many of ``last``'s first items end a card number said in parts before it (``said``, or it less its last
+    ``cut`` items, groups said again): the most that pass the Luhn check at a card's length, with items left after
+    them (0: none)."""
+    for end in range(len(last) - 1, 0, -1):
+        head = last[:end]
+        readings = [said + head] + [said[:-k] + head for k in cut if len(said) > k]
+        if any(_card_said(r, folded, False, far) for r in readings):
+            return end
+    return 0
 
 
 def _headed(folded: str, at: int) -> bool:
@@ -757,10 +792,17 @@ def _headed(folded: str, at: int) -> bool:
 def _other_piece(folded: str, piece: list[Item]) -> bool:
     """Whether ``piece`` is plainly no piece of a card said in parts: an amount (a currency sign before it, a unit
     after it: "£70", "300 zł"), a count ("in 14 days", "3 hours"), or digits run on from letters ("ZY40318279",
-    "AB12"): a reference's or a plate's, which a recognizer writes so and a card's group never is."""
+    "AB12"): a reference's or a plate's, which a recognizer writes so and a card's group never is; or a time's
+    minutes after a colon ("19:30")."""
     before = folded[piece[0].start - 1] if piece[0].start else " "
     counted = folded[piece[-1].end : piece[-1].end + 1] == " " and UNIT.match(folded, piece[-1].end)
-    return paid(folded, piece) or bool(counted) or before.isalpha() or bool(_CENTS.fullmatch(folded, *_extent(piece)))
+    return (
+        paid(folded, piece)
+        or bool(counted)
+        or before.isalpha()
+        or before == ":"
+        or bool(_CENTS.fullmatch(folded, *_extent(piece)))
+    )
 
 
 def _extent(piece: list[Item]) -> tuple[int, int]:

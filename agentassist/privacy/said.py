@@ -520,9 +520,21 @@ def _repeatable(tok: str) -> bool:
 
 
 def _beside_number(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bool:
-    near = [k for k in (n - 1, n + 1) if 0 <= k < len(tokens)]
+    """Whether the "oh" or "o" at ``n`` is a zero: a number beside it, or beside the run of "oh"s said one after the
+    other with only spaces between that it is in ("... eight oh oh", "nine oh oh oh five": each of them a zero, the
+    last before a comma too)."""
     if tokens[n][0] == "o":  # Polish "o 10:30" (at half past ten) is no zero: an English "o" comes before a digit
         return n + 1 < len(tokens) and _digit(tokens[n + 1][0])
+
+    def ohs(k: int, step: int) -> int:  # the last "oh" of the run from ``k`` on, going ``step``
+        while 0 <= k + step < len(tokens) and tokens[k + step][0] == "oh":
+            left, right = sorted((k, k + step))
+            if not folded[tokens[left][2] : tokens[right][1]].isspace():
+                break
+            k += step
+        return k
+
+    near = [k for k in (ohs(n, -1) - 1, ohs(n, 1) + 1) if 0 <= k < len(tokens)]
     if any(tokens[k][0] in _HOMOPHONES and _among_digits(tokens, k, folded) for k in near):
         return True  # "seven to oh oh one": the "to" is a card's digit
     return any(tokens[k][0].isdigit() or (tokens[k][0] not in _ZERO and is_number_word(tokens[k][0])) for k in near)
@@ -552,11 +564,27 @@ def _sum_ended(text: str, chain: list[Item], at: int) -> bool:
     return thousands or bool(_SUM_BEFORE.search(text, 0, chain[0].start))
 
 
+_COUNT_OPENS = re.compile(r"\d{1,2} [^\W\d_]")  # "6 people", "22 each", "6 человек", "6 osób"
+
+
+def _count_opens(text: str, at: int, item: Item) -> bool:
+    """Whether a new sentence opens at ``at`` with ``item``, a count written in one or two digits and the word it
+    counts ("..., 05/29, 678. 6 people at 22 each"): no card's data goes on so (a group of a card is four digits, an
+    expiry's year goes on in digits), the number before the full stop is done."""
+    gap = text[:at].rstrip()
+    return gap.endswith(".") and not item.spoken and bool(_COUNT_OPENS.match(text, item.start))
+
+
 def chains(text: str, found: list[Item]) -> list[list[Item]]:
     """Items said as one number: adjacent, with only separators between them."""
     out: list[list[Item]] = []
     for item in found:
-        if out and JOIN.fullmatch(text[out[-1][-1].end : item.start]) and not _sum_ended(text, out[-1], item.start):
+        if (
+            out
+            and JOIN.fullmatch(text[out[-1][-1].end : item.start])
+            and not _sum_ended(text, out[-1], item.start)
+            and not _count_opens(text, item.start, item)
+        ):
             out[-1].append(item)
         else:
             out.append([item])
