@@ -658,7 +658,12 @@ def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int
     coded_after = any(a >= chain[-1].end for a, _ in cues(CVV, folded))  # "..., 280. Code 134."
     windows = [(i, j) for i, j in card_windows(chain, coded_after=coded_after) if not ordinary(folded, chain[i:j])]
     named = named_before(folded, chain[0].start, before)
-    if named == OTHER:  # "DPD tracking number 1550 6023 7781 42"
+    if named == OTHER and _headed(folded, chain[0].start) and _data_after(folded, chain[-1].end):
+        # another thing named only in a sentence before, as what the call is about ("Билеты на Тоску. 4693 1940 2418
+        # 6475, срок 11/27, код 512"), names no number said after it: a card's length passing the check, an expiry
+        # or a code named right after it, is a card's, where its digits begin as an issued card's do
+        windows = [(i, j) for i, j in windows if issued(_joined(chain[i:j])) and len(_joined(chain[i:j])) >= 16]
+    elif named == OTHER:  # "DPD tracking number 1550 6023 7781 42"
         long = sum(len(i.digits) for i in chain) > CARD_DIGITS[1]  # "my account is 6110 9010 ... 74": all of it
         # "policy number 4021 ...": a document's number, unless a card's number is named too; a card said only as
         # what the number is printed on ("the parcel number on the card they left") does not make it a card's
@@ -778,6 +783,16 @@ def _card_prefix(said: list[Item], last: list[Item], cut: list[int], folded: str
         if any(_card_said(r, folded, False, far) for r in readings):
             return end
     return 0
+
+
+def _data_after(folded: str, end: int) -> bool:
+    """Whether an expiry's or a security code's cue opens within a few words after ``end`` ("..., действует до",
+    "..., valid thru", "..., CVV"; a bare "code" too: a card's data follows in the same breath)."""
+    return any(
+        a >= end and words_between(folded, end, a) <= CONTEXT_WORDS
+        for kind in (EXPIRY, CVV)
+        for a, _ in cues(kind, folded)
+    )
 
 
 def _headed(folded: str, at: int) -> bool:
