@@ -41,11 +41,11 @@ CVV_CUE = re.compile(
     r"|(?:полос|смуг|смуж|смуз)\w* (?:для )?(?:подпис|підпис)\w*"
     r"|(?:над|рядом с|біля|поруч з) (?:номером|подписью|підписом)"
     r"|pas\w* (?:do |na )?podpis\w*|(?:mal|drobn)\w* (?:cyfr|cyferk|liczb)\w*|(?:nad|obok|pod) (?:numerem|podpisem)"
-    r"|(?:kod\w*|(?:trzy|cztery|3|4)(?: cyfry)?) z przodu"
+    r"|(?:kod\w*|(?:trzy|cztery|3|4)(?: (?:cyfr|cyferk)\w*)?) z przodu"
     r"|код\w* спереду|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa|kod\w* zabezpieczaj\w*"
     r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
     r"|signature (?:strip|panel)|полос\w* для подписи|смуз\w* для підпису|pasku podpisu|pasek podpisu"
-    r"|at the back|back of the card|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*|security"
+    r"|at the back|back of the card|the back (?:says|reads|has|shows)|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*|security"
     r"|(?:three|four) digits|(?:three|four) more(?: digits| numbers)?"
     # an American Express's code is printed above its number, on the front: "the four small digits above the number",
     # "четыре цифры над номером", "чотири цифри над номером", "cztery cyferki nad numerem"
