@@ -45,7 +45,8 @@ CVV_CUE = re.compile(
     r"|код\w* спереду|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa|kod\w* zabezpieczaj\w*"
     r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
     r"|signature (?:strip|panel)|полос\w* для подписи|смуз\w* для підпису|pasku podpisu|pasek podpisu"
-    r"|at the back|back of the card|the back (?:says|reads|has|shows)|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*|security"
+    r"|at the back|back of the card|the back (?:says|reads|has|shows)"
+    r"|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*|security"
     r"|(?:three|four) digits|(?:three|four) more(?: digits| numbers)?"
     # an American Express's code is printed above its number, on the front: "the four small digits above the number",
     # "четыре цифры над номером", "чотири цифри над номером", "cztery cyferki nad numerem"
@@ -214,7 +215,8 @@ DOCUMENT_CUE = re.compile(
     r"|(?:loyalty|rewards?|bonus|club|member(?:ship)?|library|discount) cards?\b"
     r"|(?<![^\W\d_])(?:карт\w*|kart\w*|karcie) (?:лояльн|lojaln|бонусн|bonusow|клуб|klub|членск|членськ|czlonkowsk"
     r"|дисконт|rabatow|библиот|бібліот|bibliotecz)\w*"
-    r"|(?<![^\W\d_])(?:лояльн|lojaln|бонусн|bonusow|членск|членськ|czlonkowsk|дисконтн|клубн|клубн)\w* (?:карт\w*|kart\w*)"
+    r"|(?<![^\W\d_])(?:лояльн|lojaln|бонусн|bonusow|членск|членськ|czlonkowsk|дисконтн|клубн)\w*"
+    r" (?:карт\w*|kart\w*)"
 )
 
 _MONTH_NAMES = {  # as said alone, "until" one (genitive) and "in" one (locative)
@@ -269,12 +271,26 @@ CURRENCY = re.compile(r"[$€£¥₴₽]\s?$")
 # sounds, kept where the digits cannot decide alone: a number said on past them is joined even where it fails the
 # Luhn check (a digit misheard, a card named), which after any other words (:func:`says_apart`) it is not
 # (a sound says nothing at all; words might be about something else)
-FILLER = re.compile(r"u+m+|u+h+|e+r+m*|h+m+|m+|a+h+|e+h+|e+|y+|э+|э+м+|м+|е+|е+м+|ну")
+# Each language's, in one place (a recognizer writes a drawn sound with the letter repeated: "umm", "эээ", "yyy"; "э-э"
+# is two words of "э"). Polish "no" (well) is left out: it is English's correction, and a card said on past a
+# correction is read by the correction's rules (its last groups said again).
+FILLERS = {
+    "en": r"u+m+|u+h+|e+r+m*|h+m+|m+|a+h+|e+h+",
+    "ru": r"э+|э+м+|м+|ну",
+    "uk": r"е+|е+м+|м+|ну",
+    "pl": r"y+|e+|y+m+|e+m+|m+",
+}
+FILLER = re.compile("|".join(FILLERS.values()))
 
 
 def fillers_only(folded: str) -> bool:
     """Whether ``folded`` holds no word but fillers (:data:`FILLER`), or none at all."""
     return all(FILLER.fullmatch(w) for w in _WORD.findall(folded))
+
+
+def words_said(folded: str) -> int:
+    """How many words ``folded`` holds that are not fillers: "4326, um, 2470, um, 6808" has none between its groups."""
+    return sum(not FILLER.fullmatch(w) for w in _WORD.findall(folded))
 
 
 # words that take back what was just said or set it aside as another card's: "that was the old one", "no wait, not
@@ -472,6 +488,7 @@ def _names_a_thing(words: list[str]) -> bool:
 
 # a bare "number" said right before the digits, a thing named before it in the same clause ("a penalty notice from the
 # marina, number 4407 ...", "постановление о штрафе, номер 4126 ...", "mandat, numer 4960 ..."): that thing's number
+_SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")
 _NUMBER_AFTER_THING = re.compile(
     r"((?:[^\W\d_]+(?:'[^\W\d_]+)? ){0,4}[^\W\d_]+(?:'[^\W\d_]+)?),? (?:number|no|номер|numer|nr)(?:\.|:)?(?= +\d)"
 )
@@ -485,8 +502,11 @@ def things_numbered(folded: str) -> list[tuple[int, int]]:
     out = []
     for m in _NUMBER_AFTER_THING.finditer(folded):
         words = m.group(1).split()
-        # the clause's own words only ("..., so here goes, number ..." names nothing)
-        if words and _names_a_thing(words) and sum(w not in _NAMES_NOTHING for w in words) >= 2:
+        # the clause's own words only ("..., so here goes, number ..." names nothing); not where a card is named before
+        # in the sentence ("Это корпоративная карта, на ней написано ООО Северный ветер, номер 2221 ...": the card's)
+        sentence = max((e.end() for e in _SENTENCE_END.finditer(folded, 0, m.start())), default=0)
+        carded = bool(cues(CARD, folded[sentence : m.start()]))
+        if words and not carded and _names_a_thing(words) and sum(w not in _NAMES_NOTHING for w in words) >= 2:
             out.append(m.span())
     return out
 

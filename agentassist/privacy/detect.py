@@ -40,6 +40,7 @@ from agentassist.privacy.cues import (
     named_things,
     says_apart,
     says_other,
+    words_said,
 )
 from agentassist.privacy.expiry import CORRECTION_WORDS, UNIT, code_items, expiries_and_codes, months
 from agentassist.privacy.memo import reads, remembered
@@ -84,6 +85,7 @@ _CARD_NUMBER = re.compile(
     r"|банківськ)\w* карт\w*|виза|віза|мастеркард\w*|numer\w* kart\w*|kart\w* (?:kredytow|debetow|platnicz)\w*)\b"
 )
 _SLASHED = re.compile(r"(?:(?<=\A)|(?<=[\s,;]))[\s,;]*(?:0?[1-9]|1[0-2])/(?:\d{2}|20\d{2})(?!\d)")  # "06/28", "1/2029"
+_SLASHED_AFTER = re.compile(r"[\s,;]+(?:0?[1-9]|1[0-2])/(?:\d{2}|20\d{2})(?!\d)")  # "4693 ... 6475, 04/29"
 _DOCUMENT_REACH = 20  # characters before "number" a document's name may end in ("tracking and parcel number")
 _PRINTED_ON = re.compile(
     r"\b(?:number|no|номер\w*|numer\w*)(?:\s+[^\W\d_]+)?\s+(?:on|from|of|на|з|с|na|z|ze)\s+(?:(?:the|a|that|this|their|your|my)\s+)?$"
@@ -417,7 +419,8 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
         else:
             cards.append(Span(CARD, chain[0].start, chain[-1].end))
     for chain, chain_runs in zip(found_chains, runs, strict=True):
-        # a chain said apart is the card's, but for what its last part ran on into (an expiry, a code: :func:`_card_prefix`)
+        # a chain said apart is the card's, but for what its last part ran on into (an expiry, a code:
+        # :func:`_card_prefix`)
         part = max((len(c) for c in said_apart if c[0] is chain[0]), default=0)
         if part:
             rest += chain[part:]
@@ -658,17 +661,24 @@ def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int
     coded_after = any(a >= chain[-1].end for a, _ in cues(CVV, folded))  # "..., 280. Code 134."
     windows = [(i, j) for i, j in card_windows(chain, coded_after=coded_after) if not ordinary(folded, chain[i:j])]
     named = named_before(folded, chain[0].start, before)
-    if named == OTHER and _headed(folded, chain[0].start) and _data_after(folded, chain[-1].end):
-        # another thing named only in a sentence before, as what the call is about ("Билеты на Тоску. 4693 1940 2418
-        # 6475, срок 11/27, код 512"), names no number said after it: a card's length passing the check, an expiry
-        # or a code named right after it, is a card's, where its digits begin as an issued card's do
-        windows = [(i, j) for i, j in windows if issued(_joined(chain[i:j])) and len(_joined(chain[i:j])) >= 16]
-    elif named == OTHER:  # "DPD tracking number 1550 6023 7781 42"
+    if named == OTHER:  # "DPD tracking number 1550 6023 7781 42"
         long = sum(len(i.digits) for i in chain) > CARD_DIGITS[1]  # "my account is 6110 9010 ... 74": all of it
         # "policy number 4021 ...": a document's number, unless a card's number is named too; a card said only as
         # what the number is printed on ("the parcel number on the card they left") does not make it a card's
         document = _document(folded, chain[0].start) and not _CARD_NUMBER.search(folded)
-        windows = [(i, j) for i, j in windows if issued(_joined(chain[i:j])) and not long and not document]
+        # ... but another thing named only in a sentence before, as what the call is about ("Билеты на Тоску. 4693 1940
+        # 2418 6475, срок 11/27, код 512"), names no number said after it: a card's length passing the check, an
+        # expiry or a code right after it, is a card's
+        headed = _headed(folded, chain[0].start)
+        windows = [
+            (i, j)
+            for i, j in windows
+            if issued(_joined(chain[i:j]))
+            and (
+                (not long and not document)
+                or (headed and len(_joined(chain[i:j])) >= 16 and _data_after(folded, chain[j - 1].end))
+            )
+        ]
     elif named != CARD and not (before.said or before.asked & {CARD, EXPIRY, CVV}):
         windows = [(i, j) for i, j in windows if issued(_joined(chain[i:j]))]  # "ТТН 2045 0871 2366 45"
     wide = unchecked_window(chain, folded, before)
@@ -720,7 +730,8 @@ def _interrupted(
             gap = (found[b - 1][-1].end, found[b][0].start)
             # a longer aside ("4891 5860, hold on, I have to find my glasses, 6255 0076") is a pause too, where its
             # words say nothing of the number (says_apart) and the digits joined make a card by themselves
-            far = words_between(folded, *gap) > _GAP_WORDS
+            # (fillers are no words: "4326, um, er, hmm, 2470" is said on at once)
+            far = words_said(folded[gap[0] : gap[1]]) > _GAP_WORDS
             # ... between two card-like pieces (4 digits or more each, as a card's groups are said; not a time, an
             # ordinal, an amount), with nothing before the first but what began there
             pieces = (found[b - 1], found[b])
@@ -731,7 +742,7 @@ def _interrupted(
             # in it (about what was said between); not one taking the first back ("that was the old one")
             halves = grouped and all(len(_joined(p)) >= _HALF_DIGITS for p in pieces)
             halves = halves and CARD_DIGITS[0] <= len(_joined(pieces[0]) + _joined(pieces[1])) <= CARD_DIGITS[1]
-            aside = words_between(folded, *gap)
+            aside = words_said(folded[gap[0] : gap[1]])
             apart = far and (
                 not grouped
                 or aside > (_HALVES_ASIDE_WORDS if halves else _ASIDE_WORDS)
@@ -787,7 +798,10 @@ def _card_prefix(said: list[Item], last: list[Item], cut: list[int], folded: str
 
 def _data_after(folded: str, end: int) -> bool:
     """Whether an expiry's or a security code's cue opens within a few words after ``end`` ("..., действует до",
-    "..., valid thru", "..., CVV"; a bare "code" too: a card's data follows in the same breath)."""
+    "..., valid thru", "..., CVV"; a bare "code" too: a card's data follows in the same breath), or an expiry written
+    as a month and a year with a slash ("..., 04/29")."""
+    if _SLASHED_AFTER.match(folded, end):
+        return True
     return any(
         a >= end and words_between(folded, end, a) <= CONTEXT_WORDS
         for kind in (EXPIRY, CVV)

@@ -142,7 +142,9 @@ _CARDINAL_OF = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 
 _CARDINAL_OF |= {10: "ten", 11: "eleven", 12: "twelve", 20: "twenty", 30: "thirty"}
 _ONE_BEFORE = {"a", "an", "the", "this", "that", "another", "which", "each", "every", "any"}  # "a funny one": a word
 _SUFFIX = re.compile(r"-(?:го|ого|его|й|ий|ый|ой|я|е)(?![^\W\d_])")  # "до конца 27-го", "2029-го"
-_QUANTITY = re.compile(r"[\s-]*(?:digits?|numbers|цифр\w*|циферк\w*|цифірк\w*|cyfr\w*|cyferk\w*)(?![^\W\d_])")  # "three digits": how many, no number
+_QUANTITY = re.compile(
+    r"[\s-]*(?:digits?|numbers|цифр\w*|циферк\w*|цифірк\w*|cyfr\w*|cyferk\w*)(?![^\W\d_])"
+)  # "three digits": how many, no number
 _MORE = re.compile(r"\s+more(?![^\W\d_])")  # "three more" said in words: how many more digits come, no number
 # "the four on the front are 8812", "три на обороте": a count of the digits printed there (a security code's), no
 # number; only one digit said alone (a number's last digit before them is said so rarely as to be taken for one)
@@ -564,15 +566,22 @@ def _sum_ended(text: str, chain: list[Item], at: int) -> bool:
     return thousands or bool(_SUM_BEFORE.search(text, 0, chain[0].start))
 
 
-_COUNT_OPENS = re.compile(r"\d{1,3} [^\W\d_]")  # "6 people", "22 each", "500 cards", "6 человек", "6 osób"
+_COUNT_OPENS = re.compile(r" ([^\W\d_]+)")  # "6 people", "500 cards", "Twelve cartridges", "6 osób"
+_COUNT_DIGITS = 3
+_SENTENCE_ENDED = re.compile(r"\.\s+$")  # a full stop and a space: a sentence ended (not a decimal point: "249.50")
 
 
 def _count_opens(text: str, at: int, item: Item) -> bool:
-    """Whether a new sentence opens at ``at`` with ``item``, a count written in one to three digits and the word it
-    counts ("..., 05/29, 678. 6 people at 22 each"): no card's data goes on so (a group of a card is four digits, an
-    expiry's year goes on in digits), the number before the full stop is done."""
-    gap = text[:at].rstrip()
-    return gap.endswith(".") and not item.spoken and bool(_COUNT_OPENS.match(text, item.start))
+    """Whether a new sentence opens at ``at`` with ``item``, a count of up to three digits (written or said) and the
+    word it counts right after it ("..., 05/29, 678. 6 people at 22 each", "..., 713. Двенадцать штук"): no card's
+    data goes on so (a card's group, an expiry's year go on in digits), the number before the full stop is done."""
+    counted = _COUNT_OPENS.match(text, item.end)
+    return (
+        _SENTENCE_ENDED.search(text, 0, at) is not None
+        and len(item.digits) <= _COUNT_DIGITS
+        and counted is not None
+        and not is_number_word(counted.group(1))
+    )
 
 
 def chains(text: str, found: list[Item]) -> list[list[Item]]:
