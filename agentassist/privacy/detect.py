@@ -10,7 +10,10 @@ the words around them are :mod:`agentassist.privacy.cues`.
   is said as a card is: starting with 2-6, in at most eight groups or digit by digit, not a date or a list
   of years. A Luhn-valid run named as another number stays if no card scheme's numbers begin so.
 - A card number said in parts with a pause, a filler or a correction between them is one where the parts
-  together (or with the last groups said again in place of those before) pass the Luhn check.
+  together (or with the last groups said again in place of those before) pass the Luhn check; the last part may run
+  on into the expiry and the code ("4326, um, 2470, um, 6808 7325, 01/28, 461"), its first groups then end the card.
+- A Luhn-valid run of 16 to 19 digits after a sentence that only names what is paid for ("Билеты на Тоску.") is a
+  card where an expiry or a code follows it, though that thing's noun is another number's cue.
 - Expiry dates and security codes are read among the numbers left: :mod:`agentassist.privacy.expiry`.
 
 Everything here is pure: text in, spans out (:func:`find_spans`); the call's state (numbers said over
