@@ -88,7 +88,10 @@ _CARD_NUMBER = re.compile(
     r"|банківськ)\w* карт\w*|виза|віза|мастеркард\w*|numer\w* kart\w*|kart\w* (?:kredytow|debetow|platnicz)\w*)\b"
 )
 _SLASHED = re.compile(r"(?:(?<=\A)|(?<=[\s,;]))[\s,;]*(?:0?[1-9]|1[0-2])/(?:\d{2}|20\d{2})(?!\d)")  # "06/28", "1/2029"
-_SLASHED_AFTER = re.compile(r"[\s,;]+(?:0?[1-9]|1[0-2])/(?:\d{2}|20\d{2})(?!\d)")  # "4693 ... 6475, 04/29"
+# "4693 ... 6475, 04/29", "..., до 04/29": an expiry written right after a number, "until" before it or not
+_SLASHED_AFTER = re.compile(
+    r"[\s,;]+(?:(?:до|do|until|till|thru|through)\s+)?(?:0?[1-9]|1[0-2])/(?:\d{2}|20\d{2})(?!\d)"
+)
 _DOCUMENT_REACH = 20  # characters before "number" a document's name may end in ("tracking and parcel number")
 _PRINTED_ON = re.compile(
     r"\b(?:number|no|номер\w*|numer\w*)(?:\s+[^\W\d_]+)?\s+(?:on|from|of|на|з|с|na|z|ze)\s+(?:(?:the|a|that|this|their|your|my)\s+)?$"
