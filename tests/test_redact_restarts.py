@@ -19,7 +19,7 @@ VISA = "4363514499845322"
 MASTERCARD = "5247004395103579"
 VISA_2 = "4358576929401338"
 DISCOVER = "6294903367122931"
-MIR = "2765465949810242"
+MIR = "2202376555581939"
 ENDS_00 = "5539221979238400"  # read back in words, its last two digits "oh oh"
 THREE_0 = "6282550003157799"  # "... five five oh oh oh three ..."
 RESTARTED = ("44473645", "6362", "20872006")  # the card is the first and the last part; the middle group said wrong
@@ -57,6 +57,12 @@ def test_fillers_between_groups_do_not_break_the_card(heading: str, fillers: tup
     assert out == f"{heading} [CARD], {first}, [CARD], {second}, [CARD], [EXPIRY], [CVV]. 2 boxes."
 
 
+def test_fillers_between_groups_said_in_words() -> None:
+    groups = ["four three six three", "five one four four", "nine nine eight four five three two two"]
+    text = f"The card is {groups[0]}, um, {groups[1]}, um, {groups[2]}, 09/28."
+    assert masked(text) == "The card is [CARD], um, [CARD], um, [CARD], [EXPIRY]."
+
+
 def test_a_card_read_back_in_words_keeps_its_last_ohs() -> None:
     words = "five five three nine two two one nine seven nine two three eight four oh oh"
     assert masked(f"So that's {words}, right?") == "So that's [CARD], right?"
@@ -90,6 +96,7 @@ def test_a_card_begun_again_inside_is_masked_whole(restart: str) -> None:
         ("Билеты в цирк на субботу.", MASTERCARD, "действительна до 10/29, код 552."),
         ("Абонемент у басейн.", VISA_2, "термін дії 10/29, CVV 552."),
         ("Zamawiam bilety do kina.", DISCOVER, "10/29, 552."),
+        ("Заказ на шины.", MIR, "до 10/29, код 552."),
     ],
 )
 def test_a_card_after_a_sentence_naming_what_is_paid_for(heading: str, number: str, data: str) -> None:
