@@ -41,11 +41,12 @@ CVV_CUE = re.compile(
     r"|(?:полос|смуг|смуж|смуз)\w* (?:для )?(?:подпис|підпис)\w*"
     r"|(?:над|рядом с|біля|поруч з) (?:номером|подписью|підписом)"
     r"|pas\w* (?:do |na )?podpis\w*|(?:mal|drobn)\w* (?:cyfr|cyferk|liczb)\w*|(?:nad|obok|pod) (?:numerem|podpisem)"
-    r"|(?:kod\w*|(?:trzy|cztery|3|4)(?: cyfry)?) z przodu"
+    r"|(?:kod\w*|(?:trzy|cztery|3|4)(?: (?:cyfr|cyferk)\w*)?) z przodu"
     r"|код\w* спереду|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa|kod\w* zabezpieczaj\w*"
     r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
     r"|signature (?:strip|panel)|полос\w* для подписи|смуз\w* для підпису|pasku podpisu|pasek podpisu"
-    r"|at the back|back of the card|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*|security"
+    r"|at the back|back of the card|the back (?:says|reads|has|shows)"
+    r"|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*|security"
     r"|(?:three|four) digits|(?:three|four) more(?: digits| numbers)?"
     # an American Express's code is printed above its number, on the front: "the four small digits above the number",
     # "четыре цифры над номером", "чотири цифри над номером", "cztery cyferki nad numerem"
@@ -208,6 +209,14 @@ DOCUMENT_CUE = re.compile(
     r"|gym|абонемент\w*|спортзал\w*|karnet\w*|abonament\w*|silowni\w*"
     r"|payment reference|назначени\w* платеж\w*|призначенн\w* платеж\w*|tytul\w* (?:przelewu|platnosci)"
     r"|umow\w*|polis\w*|faktur\w*|zamowieni\w*|przesylk\w*|paczk\w*|rezerwacj\w*|bilet\w*)\b"
+    # a card a loyalty scheme, a club or a library issues, named so ("my loyalty card, 6333 ...", "на карту
+    # лояльности 6333 ...", "na kartę lojalnościową 6333 ..."): the scheme's own number, Luhn-valid by design (not a
+    # store's or a business's card: either may be a payment card)
+    r"|(?:loyalty|rewards?|bonus|club|member(?:ship)?|library|discount) cards?\b"
+    r"|(?<![^\W\d_])(?:карт\w*|kart\w*|karcie) (?:лояльн|lojaln|бонусн|bonusow|клуб|klub|членск|членськ|czlonkowsk"
+    r"|дисконт|rabatow|библиот|бібліот|bibliotecz)\w*"
+    r"|(?<![^\W\d_])(?:лояльн|lojaln|бонусн|bonusow|членск|членськ|czlonkowsk|дисконтн|клубн)\w*"
+    r" (?:карт\w*|kart\w*)"
 )
 
 _MONTH_NAMES = {  # as said alone, "until" one (genitive) and "in" one (locative)
@@ -262,12 +271,26 @@ CURRENCY = re.compile(r"[$€£¥₴₽]\s?$")
 # sounds, kept where the digits cannot decide alone: a number said on past them is joined even where it fails the
 # Luhn check (a digit misheard, a card named), which after any other words (:func:`says_apart`) it is not
 # (a sound says nothing at all; words might be about something else)
-FILLER = re.compile(r"u+m+|u+h+|e+r+m*|h+m+|m+|a+h+|e+h+|e+|y+|э+|э+м+|м+|е+|е+м+|ну")
+# Each language's, in one place (a recognizer writes a drawn sound with the letter repeated: "umm", "эээ", "yyy"; "э-э"
+# is two words of "э"). Polish "no" (well) is left out: it is English's correction, and a card said on past a
+# correction is read by the correction's rules (its last groups said again).
+FILLERS = {
+    "en": r"u+m+|u+h+|e+r+m*|h+m+|m+|a+h+|e+h+",
+    "ru": r"э+|э+м+|м+|ну",
+    "uk": r"е+|е+м+|м+|ну",
+    "pl": r"y+|e+|y+m+|e+m+|m+",
+}
+FILLER = re.compile("|".join(FILLERS.values()))
 
 
 def fillers_only(folded: str) -> bool:
     """Whether ``folded`` holds no word but fillers (:data:`FILLER`), or none at all."""
     return all(FILLER.fullmatch(w) for w in _WORD.findall(folded))
+
+
+def words_said(folded: str) -> int:
+    """How many words ``folded`` holds that are not fillers: "4326, um, 2470, um, 6808" has none between its groups."""
+    return sum(not FILLER.fullmatch(w) for w in _WORD.findall(folded))
 
 
 # words that take back what was just said or set it aside as another card's: "that was the old one", "no wait, not
@@ -340,7 +363,8 @@ def cues(kind: str, folded: str) -> list[tuple[int, int]]:
 def _cues(kind: str, folded: str) -> tuple[tuple[int, int], ...]:
     if kind == OTHER:
         taken = [m.span() for p in _TAKEN_BACK.values() for m in p.finditer(folded)]
-        return tuple(sorted([m.span() for m in OTHER_CUE.finditer(folded)] + taken + named_things(folded)))
+        named = named_things(folded) + things_numbered(folded)
+        return tuple(sorted([m.span() for m in OTHER_CUE.finditer(folded)] + taken + named))
     if kind == DOCUMENT:  # a thing named by its noun is a document's number: Luhn-valid, it is still no card
         return tuple(sorted([m.span() for m in DOCUMENT_CUE.finditer(folded)] + named_things(folded)))
     back = _TAKEN_BACK.get(kind)
@@ -351,11 +375,27 @@ def _cues(kind: str, folded: str) -> tuple[tuple[int, int], ...]:
 def asked_for(folded: str) -> frozenset[str]:
     """What ``folded`` ends asking for (or naming): card, expiry, cvv or other; the next answer may be it."""
     out = set()
+    # card data asked for together ("the expiry and the three digits on the back?", "срок действия и код?"): the
+    # words of a later kind's cue, and the "and" before it, are no words past the first kind's question
+    later = [span for kind in (CARD, EXPIRY, CVV) for span in cues(kind, folded)]
     for kind, reach in ASK_WORDS.items():
         found = cues(kind, folded)
-        if found and len(_WORD.findall(folded[found[-1][1] :])) <= reach:
+        if not found:
+            continue
+        end = found[-1][1]
+        words = [
+            m
+            for m in _WORD.finditer(folded, end)
+            if not any(a <= m.start() < b for a, b in later if a >= end)
+            and not (kind != OTHER and _ASKED_TOO.fullmatch(m.group()))
+        ]
+        if len(words) <= reach:
             out.add(kind)
     return frozenset(out)
+
+
+# the words joining card data asked for together ("and the", "и", "a także"): none of them a question's own
+_ASKED_TOO = re.compile(r"and|the|its|и|і|та|а|й|i|a|oraz|jej|ее|її")
 
 
 def code_cues_named(folded: str) -> list[tuple[int, int]]:
@@ -444,6 +484,31 @@ def _names_a_thing(words: list[str]) -> bool:
     if at < 0 or _OWN_RULES.match(words[at]) or any(is_number_word(w) for w in words):
         return False
     return not (_PURPOSE.match(words[at]) and any(w in _PREPOSITIONS for w in words[:at]))
+
+
+# a bare "number" said right before the digits, a thing named before it in the same clause ("a penalty notice from the
+# marina, number 4407 ...", "постановление о штрафе, номер 4126 ...", "mandat, numer 4960 ..."): that thing's number
+_SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")
+_NUMBER_AFTER_THING = re.compile(
+    r"((?:[^\W\d_]+(?:'[^\W\d_]+)? ){0,4}[^\W\d_]+(?:'[^\W\d_]+)?),? (?:number|no|номер|numer|nr)(?:\.|:)?(?= +\d)"
+)
+
+
+def things_numbered(folded: str) -> list[tuple[int, int]]:
+    """Where a thing is named in the words just before a bare "number" that the digits follow, set apart by a comma
+    or not ("a penalty notice from the marina, number 4407 ...", "постановление о штрафе, номер ..."): the spans of the
+    naming words and "number". A cue of another number (:data:`OTHER_CUE`) only: a card's number (Luhn-valid at a
+    length a scheme issues) said so stays a card's, whatever was named before it."""
+    out = []
+    for m in _NUMBER_AFTER_THING.finditer(folded):
+        words = m.group(1).split()
+        # the clause's own words only ("..., so here goes, number ..." names nothing); not where a card is named before
+        # in the sentence ("Это корпоративная карта, на ней написано ООО Северный ветер, номер 2221 ...": the card's)
+        sentence = max((e.end() for e in _SENTENCE_END.finditer(folded, 0, m.start())), default=0)
+        carded = bool(cues(CARD, folded[sentence : m.start()]))
+        if words and not carded and _names_a_thing(words) and sum(w not in _NAMES_NOTHING for w in words) >= 2:
+            out.append(m.span())
+    return out
 
 
 def named_things(folded: str) -> list[tuple[int, int]]:

@@ -10,7 +10,10 @@ the words around them are :mod:`agentassist.privacy.cues`.
   is said as a card is: starting with 2-6, in at most eight groups or digit by digit, not a date or a list
   of years. A Luhn-valid run named as another number stays if no card scheme's numbers begin so.
 - A card number said in parts with a pause, a filler or a correction between them is one where the parts
-  together (or with the last groups said again in place of those before) pass the Luhn check.
+  together (or with the last groups said again in place of those before) pass the Luhn check; the last part may run
+  on into the expiry and the code ("4326, um, 2470, um, 6808 7325, 01/28, 461"), its first groups then end the card.
+- A Luhn-valid run of 16 to 19 digits after a sentence that only names what is paid for ("Билеты на Тоску.") is a
+  card where an expiry or a code follows it, though that thing's noun is another number's cue.
 - Expiry dates and security codes are read among the numbers left: :mod:`agentassist.privacy.expiry`.
 
 Everything here is pure: text in, spans out (:func:`find_spans`); the call's state (numbers said over
@@ -40,6 +43,7 @@ from agentassist.privacy.cues import (
     named_things,
     says_apart,
     says_other,
+    words_said,
 )
 from agentassist.privacy.expiry import CORRECTION_WORDS, UNIT, code_items, expiries_and_codes, months
 from agentassist.privacy.memo import reads, remembered
@@ -84,6 +88,10 @@ _CARD_NUMBER = re.compile(
     r"|банківськ)\w* карт\w*|виза|віза|мастеркард\w*|numer\w* kart\w*|kart\w* (?:kredytow|debetow|platnicz)\w*)\b"
 )
 _SLASHED = re.compile(r"(?:(?<=\A)|(?<=[\s,;]))[\s,;]*(?:0?[1-9]|1[0-2])/(?:\d{2}|20\d{2})(?!\d)")  # "06/28", "1/2029"
+# "4693 ... 6475, 04/29", "..., до 04/29": an expiry written right after a number, "until" before it or not
+_SLASHED_AFTER = re.compile(
+    r"[\s,;]+(?:(?:до|do|until|till|thru|through)\s+)?(?:0?[1-9]|1[0-2])/(?:\d{2}|20\d{2})(?!\d)"
+)
 _DOCUMENT_REACH = 20  # characters before "number" a document's name may end in ("tracking and parcel number")
 _PRINTED_ON = re.compile(
     r"\b(?:number|no|номер\w*|numer\w*)(?:\s+[^\W\d_]+)?\s+(?:on|from|of|на|з|с|na|z|ze)\s+(?:(?:the|a|that|this|their|your|my)\s+)?$"
@@ -417,7 +425,11 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
         else:
             cards.append(Span(CARD, chain[0].start, chain[-1].end))
     for chain, chain_runs in zip(found_chains, runs, strict=True):
-        if any(chain is c for c in said_apart):
+        # a chain said apart is the card's, but for what its last part ran on into (an expiry, a code:
+        # :func:`_card_prefix`)
+        part = max((len(c) for c in said_apart if c[0] is chain[0]), default=0)
+        if part:
+            rest += chain[part:]
             continue
         last = 0
         for i, j in chain_runs:
@@ -660,7 +672,19 @@ def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int
         # "policy number 4021 ...": a document's number, unless a card's number is named too; a card said only as
         # what the number is printed on ("the parcel number on the card they left") does not make it a card's
         document = _document(folded, chain[0].start) and not _CARD_NUMBER.search(folded)
-        windows = [(i, j) for i, j in windows if issued(_joined(chain[i:j])) and not long and not document]
+        # ... but another thing named only in a sentence before, as what the call is about ("Билеты на Тоску. 4693 1940
+        # 2418 6475, срок 11/27, код 512"), names no number said after it: a card's length passing the check, an
+        # expiry or a code right after it, is a card's
+        headed = _headed(folded, chain[0].start)
+        windows = [
+            (i, j)
+            for i, j in windows
+            if issued(_joined(chain[i:j]))
+            and (
+                (not long and not document)
+                or (headed and len(_joined(chain[i:j])) >= 16 and _data_after(folded, chain[j - 1].end))
+            )
+        ]
     elif named != CARD and not (before.said or before.asked & {CARD, EXPIRY, CVV}):
         windows = [(i, j) for i, j in windows if issued(_joined(chain[i:j]))]  # "ТТН 2045 0871 2366 45"
     wide = unchecked_window(chain, folded, before)
@@ -691,14 +715,18 @@ def _interrupted(
     pass the Luhn check, begin as an issued card does and hold no card number of their own (``runs``: each
     chain's, :func:`_card_runs`)."""
     out: list[list[Item]] = []
+    # (a run that takes in a month and a year written with a slash is no card's: "5891 2080, 08/28, 659" passing the
+    # check to the code by chance is a piece, the expiry and the code after it)
     alone = [
-        not chain_runs and not amount(chain) and not _other_piece(folded, chain)
+        not [r for r in chain_runs if not _SLASHED.search(folded, chain[r[0]].start, chain[r[1] - 1].end)]
+        and not amount(chain)
+        and not _other_piece(folded, chain)
         for chain, chain_runs in zip(found, runs, strict=True)
     ]
     for a, first in enumerate(found):
         named = named_before(folded, first[0].start, before)
         named = "" if named == OTHER and _headed(folded, first[0].start) else named
-        if not alone[a] or any(first is c for c in out) or named == OTHER:
+        if not alone[a] or any(first[0] is c[0] for c in out) or named == OTHER:
             continue
         # a digit misheard fails the check: a card named or asked for before, or said a little before in
         # the call, and a card's length (16, or an Amex's 15) are evidence enough
@@ -708,7 +736,8 @@ def _interrupted(
             gap = (found[b - 1][-1].end, found[b][0].start)
             # a longer aside ("4891 5860, hold on, I have to find my glasses, 6255 0076") is a pause too, where its
             # words say nothing of the number (says_apart) and the digits joined make a card by themselves
-            far = words_between(folded, *gap) > _GAP_WORDS
+            # (fillers are no words: "4326, um, er, hmm, 2470" is said on at once)
+            far = words_said(folded[gap[0] : gap[1]]) > _GAP_WORDS
             # ... between two card-like pieces (4 digits or more each, as a card's groups are said; not a time, an
             # ordinal, an amount), with nothing before the first but what began there
             pieces = (found[b - 1], found[b])
@@ -719,7 +748,7 @@ def _interrupted(
             # in it (about what was said between); not one taking the first back ("that was the old one")
             halves = grouped and all(len(_joined(p)) >= _HALF_DIGITS for p in pieces)
             halves = halves and CARD_DIGITS[0] <= len(_joined(pieces[0]) + _joined(pieces[1])) <= CARD_DIGITS[1]
-            aside = words_between(folded, *gap)
+            aside = words_said(folded[gap[0] : gap[1]])
             apart = far and (
                 not grouped
                 or aside > (_HALVES_ASIDE_WORDS if halves else _ASIDE_WORDS)
@@ -742,7 +771,48 @@ def _interrupted(
             ):
                 out += parts
                 break
+            # the last part may run on into the expiry and the code with only commas between ("4326, um, 2470, um,
+            # 6808 7325, 01/28, 461"; "4310 6545 0981, no hang on, 1890 6731, 05/29, 678"): its first groups end
+            # the card where the parts with them pass the Luhn check (the check alone: nothing else says where the
+            # card ends), the rest is read as what follows a card; every part said as a card's groups are (4 digits
+            # or more, not a time, an amount or a count: "на 6 людей на 19:30")
+            if all(_group_like(folded, p) for p in parts) and (end := _card_prefix(said, parts[-1], cut, folded, far)):
+                out += [*parts[:-1], parts[-1][:end]]
+                break
     return out
+
+
+def _group_like(folded: str, piece: list[Item]) -> bool:
+    """Whether ``piece`` is said as a card's groups are: 4 digits or more, not an amount, a time or an ordinal (a
+    group may begin with zeros: "0051 4326")."""
+    return len(_joined(piece)) >= _LAST_DIGITS and not (
+        paid(folded, piece) or amount(piece) or _suffixed(folded, piece)
+    )
+
+
+def _card_prefix(said: list[Item], last: list[Item], cut: list[int], folded: str, far: bool) -> int:
+    """How many of ``last``'s first items end a card number said in parts before it (``said``, or it less its last
+    ``cut`` items, groups said again): the most that pass the Luhn check at a card's length, with items left after
+    them (0: none)."""
+    for end in range(len(last) - 1, 0, -1):
+        head = last[:end]
+        readings = [said + head] + [said[:-k] + head for k in cut if len(said) > k]
+        if any(_card_said(r, folded, False, far) for r in readings):
+            return end
+    return 0
+
+
+def _data_after(folded: str, end: int) -> bool:
+    """Whether an expiry's or a security code's cue opens within a few words after ``end`` ("..., действует до",
+    "..., valid thru", "..., CVV"; a bare "code" too: a card's data follows in the same breath), or an expiry written
+    as a month and a year with a slash ("..., 04/29")."""
+    if _SLASHED_AFTER.match(folded, end):
+        return True
+    return any(
+        a >= end and words_between(folded, end, a) <= CONTEXT_WORDS
+        for kind in (EXPIRY, CVV)
+        for a, _ in cues(kind, folded)
+    )
 
 
 def _headed(folded: str, at: int) -> bool:
@@ -757,10 +827,17 @@ def _headed(folded: str, at: int) -> bool:
 def _other_piece(folded: str, piece: list[Item]) -> bool:
     """Whether ``piece`` is plainly no piece of a card said in parts: an amount (a currency sign before it, a unit
     after it: "£70", "300 zł"), a count ("in 14 days", "3 hours"), or digits run on from letters ("ZY40318279",
-    "AB12"): a reference's or a plate's, which a recognizer writes so and a card's group never is."""
+    "AB12"): a reference's or a plate's, which a recognizer writes so and a card's group never is; or a time's
+    minutes after a colon ("19:30")."""
     before = folded[piece[0].start - 1] if piece[0].start else " "
     counted = folded[piece[-1].end : piece[-1].end + 1] == " " and UNIT.match(folded, piece[-1].end)
-    return paid(folded, piece) or bool(counted) or before.isalpha() or bool(_CENTS.fullmatch(folded, *_extent(piece)))
+    return (
+        paid(folded, piece)
+        or bool(counted)
+        or before.isalpha()
+        or before == ":"
+        or bool(_CENTS.fullmatch(folded, *_extent(piece)))
+    )
 
 
 def _extent(piece: list[Item]) -> tuple[int, int]:

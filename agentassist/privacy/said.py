@@ -142,7 +142,9 @@ _CARDINAL_OF = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 
 _CARDINAL_OF |= {10: "ten", 11: "eleven", 12: "twelve", 20: "twenty", 30: "thirty"}
 _ONE_BEFORE = {"a", "an", "the", "this", "that", "another", "which", "each", "every", "any"}  # "a funny one": a word
 _SUFFIX = re.compile(r"-(?:го|ого|его|й|ий|ый|ой|я|е)(?![^\W\d_])")  # "до конца 27-го", "2029-го"
-_QUANTITY = re.compile(r"[\s-]*(?:digits?|numbers|цифр\w*|cyfr\w*)(?![^\W\d_])")  # "three digits": how many, no number
+_QUANTITY = re.compile(
+    r"[\s-]*(?:digits?|numbers|цифр\w*|циферк\w*|цифірк\w*|cyfr\w*|cyferk\w*)(?![^\W\d_])"
+)  # "three digits": how many, no number
 _MORE = re.compile(r"\s+more(?![^\W\d_])")  # "three more" said in words: how many more digits come, no number
 # "the four on the front are 8812", "три на обороте": a count of the digits printed there (a security code's), no
 # number; only one digit said alone (a number's last digit before them is said so rarely as to be taken for one)
@@ -520,9 +522,21 @@ def _repeatable(tok: str) -> bool:
 
 
 def _beside_number(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bool:
-    near = [k for k in (n - 1, n + 1) if 0 <= k < len(tokens)]
+    """Whether the "oh" or "o" at ``n`` is a zero: a number beside it, or beside the run of "oh"s said one after the
+    other with only spaces between that it is in ("... eight oh oh", "nine oh oh oh five": each of them a zero, the
+    last before a comma too)."""
     if tokens[n][0] == "o":  # Polish "o 10:30" (at half past ten) is no zero: an English "o" comes before a digit
         return n + 1 < len(tokens) and _digit(tokens[n + 1][0])
+
+    def ohs(k: int, step: int) -> int:  # the last "oh" of the run from ``k`` on, going ``step``
+        while 0 <= k + step < len(tokens) and tokens[k + step][0] == "oh":
+            left, right = sorted((k, k + step))
+            if not folded[tokens[left][2] : tokens[right][1]].isspace():
+                break
+            k += step
+        return k
+
+    near = [k for k in (ohs(n, -1) - 1, ohs(n, 1) + 1) if 0 <= k < len(tokens)]
     if any(tokens[k][0] in _HOMOPHONES and _among_digits(tokens, k, folded) for k in near):
         return True  # "seven to oh oh one": the "to" is a card's digit
     return any(tokens[k][0].isdigit() or (tokens[k][0] not in _ZERO and is_number_word(tokens[k][0])) for k in near)
@@ -552,11 +566,34 @@ def _sum_ended(text: str, chain: list[Item], at: int) -> bool:
     return thousands or bool(_SUM_BEFORE.search(text, 0, chain[0].start))
 
 
+_COUNT_OPENS = re.compile(r" ([^\W\d_]+)")  # "6 people", "500 cards", "Twelve cartridges", "6 osób"
+_COUNT_DIGITS = 3
+_SENTENCE_ENDED = re.compile(r"\.\s+$")  # a full stop and a space: a sentence ended (not a decimal point: "249.50")
+
+
+def _count_opens(text: str, at: int, item: Item) -> bool:
+    """Whether a new sentence opens at ``at`` with ``item``, a count of up to three digits (written or said) and the
+    word it counts right after it ("..., 05/29, 678. 6 people at 22 each", "..., 713. Двенадцать штук"): no card's
+    data goes on so (a card's group, an expiry's year go on in digits), the number before the full stop is done."""
+    counted = _COUNT_OPENS.match(text, item.end)
+    return (
+        _SENTENCE_ENDED.search(text, 0, at) is not None
+        and len(item.digits) <= _COUNT_DIGITS
+        and counted is not None
+        and not is_number_word(counted.group(1))
+    )
+
+
 def chains(text: str, found: list[Item]) -> list[list[Item]]:
     """Items said as one number: adjacent, with only separators between them."""
     out: list[list[Item]] = []
     for item in found:
-        if out and JOIN.fullmatch(text[out[-1][-1].end : item.start]) and not _sum_ended(text, out[-1], item.start):
+        if (
+            out
+            and JOIN.fullmatch(text[out[-1][-1].end : item.start])
+            and not _sum_ended(text, out[-1], item.start)
+            and not _count_opens(text, item.start, item)
+        ):
             out[-1].append(item)
         else:
             out.append([item])
