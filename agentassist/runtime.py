@@ -318,6 +318,9 @@ class Runtime:
             "agentassist_call_ends_unstored": float(len(self._unstored)),
             "agentassist_delivery_pending": float(self.delivery.pending),  # utterances not yet at their records
             "agentassist_delivery_failures_total": float(self.delivery.failed),
+            # 1 while the database refuses writes and every call's lines are held (agentassist.pipeline.held)
+            "agentassist_store_refusing": float(self.refusing.cause is not None),
+            "agentassist_store_refusals_total": float(self.refusing.refusals_total),
         }
         if self._phone is not None:
             values.update(self._phone.metrics())

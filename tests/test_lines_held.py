@@ -148,6 +148,8 @@ def test_lines_held_at_a_stop_are_stored_by_the_next_start(tmp_path: Path) -> No
                     session.records.on_utterance, _final(f"c{n}", f"c{n}-u{turn}", text, 1.0 + 4 * turn)
                 )
         assert runtime.delivery.flush(30.0)
+        refusing = runtime.metrics()  # what /metrics shows an operator while the lines are held
+        assert refusing["agentassist_store_refusing"] == 1.0 and refusing["agentassist_store_refusals_total"] >= 1
         runtime.stop()
         kept = settings.data_dir / HELD_FILE
         assert kept.is_file()
@@ -160,6 +162,7 @@ def test_lines_held_at_a_stop_are_stored_by_the_next_start(tmp_path: Path) -> No
     again.start()
     try:
         assert not (settings.data_dir / HELD_FILE).exists()
+        assert again.metrics()["agentassist_store_refusing"] == 0.0
         for n in range(3):
             stored = [(u["id"], u["text"]) for u in store.transcript(f"c{n}")]
             assert stored == [(f"c{n}-u{t}", text.replace(CARD, "[CARD]")) for t, text in enumerate(lines)]
