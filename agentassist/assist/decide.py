@@ -34,7 +34,7 @@ from agentassist.assist.semantic import (
     same_word,
     sentences,
 )
-from agentassist.assist.slots import framed_slot, other_slots
+from agentassist.assist.slots import framed_slot, one_other_slot, other_slots
 from agentassist.assist.specifics import changed
 from agentassist.events import Utterance
 
@@ -275,7 +275,7 @@ def decide(
                 close = (
                     similarity >= similarity_threshold
                     and similarity + CONTENT_WEIGHT * cov.content >= COMBINED
-                    and not other_slots(want, window.tokens, names)
+                    and not one_other_slot(want, window.tokens, names)
                 )
                 shortened = cov.subset and similarity >= SUBSET and cov.content >= content_threshold
                 nearest = (

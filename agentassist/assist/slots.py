@@ -117,6 +117,18 @@ def other_slots(line: Sequence[str], heard: Sequence[str], names: frozenset[str]
     return True
 
 
+def one_other_slot(line: Sequence[str], heard: Sequence[str], names: frozenset[str] = frozenset()) -> bool:
+    """:func:`other_slots` with one stretch of the line's content words unheard: the line's frame about one
+    other thing ("Новий договір надішлемо на пошту протягом трьох днів" for "Виписку надішлемо на пошту
+    протягом трьох днів"). A line said in other words replaces words all over it, in two stretches or
+    more, which this leaves to the meaning rules."""
+    if not other_slots(line, heard, names):
+        return False
+    _, at = _places(line, heard, names)
+    starts = [i for i, j in enumerate(at) if j is None and (i == 0 or at[i - 1] is not None)]
+    return len(starts) == 1
+
+
 def _places(
     line: Sequence[str], heard: Sequence[str], names: frozenset[str]
 ) -> tuple[Callable[[str], bool], list[int | None]]:
