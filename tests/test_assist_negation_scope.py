@@ -11,6 +11,7 @@ import pytest
 from agentassist.assist.decide import Heard, Window, line_scope, negated_anywhere
 from agentassist.assist.matcher import tokens
 from agentassist.assist.semantic import affirmed_at, coverage, line_negations
+from agentassist.assist.slots import one_other_slot, other_slots
 from agentassist.assist.specifics import changed, figures
 from agentassist.events import Channel, Utterance
 
@@ -151,3 +152,20 @@ def test_a_number_read_in_groups_is_no_price() -> None:
     """A count and a hundred that is not round, or a third group after them: groups of a code, not a price."""
     assert figures(tokens("Код два триста сорок.")).numbers == {2, 340}
     assert figures(tokens("Номер один два триста.")).numbers == {1, 2, 300}
+
+
+@pytest.mark.parametrize(
+    ("line", "heard", "one"),
+    [
+        # the line's frame about one other thing: one stretch of its words replaced
+        ("The invoice is emailed to you within three days.", "The new contract is emailed to you within three days.", True),
+        ("Рахунок надішлемо на пошту протягом трьох днів.", "Новий договір надішлемо на пошту протягом трьох днів.", True),
+        # the frame kept in two places, with words replaced all over: a line said in other words
+        ("How many guests are invited to the wedding dinner?", "How many candles go on the wedding cake?", False),
+        ("Сколько гостей приглашено на свадебный ужин?", "Сколько человек позовёте на свадебный банкет?", False),
+    ],
+)  # fmt: skip
+def test_the_lines_frame_about_one_other_thing(line: str, heard: str, one: bool) -> None:
+    """The combined rule's guard (``slots.one_other_slot``) refuses only a frame with one thing swapped."""
+    assert other_slots(tokens(line), tokens(heard))
+    assert one_other_slot(tokens(line), tokens(heard)) is one
