@@ -34,7 +34,7 @@ from agentassist.assist.semantic import (
     same_word,
     sentences,
 )
-from agentassist.assist.slots import framed_slot, one_other_slot, other_slots
+from agentassist.assist.slots import framed_slot, other_slots, other_thing
 from agentassist.assist.specifics import changed
 from agentassist.events import Utterance
 
@@ -291,7 +291,7 @@ def decide(
                             and not negated_anywhere(want, window, cov)
                         )
                     )
-                    and not one_other_slot(want, window.tokens, names)
+                    and not other_thing(want, window.tokens, names)
                 )
                 shortened = cov.subset and similarity >= SUBSET and cov.content >= content_threshold
                 nearest = (
