@@ -102,20 +102,12 @@ def test_a_line_said_with_no_or_a_ban_has_a_negation_of_its_own() -> None:
     ("line", "heard", "opposite"),
     [
         # a ban said in one word keeps the line's negation
-        (
-            "Не можна купатися в морі три дні після процедури.",
-            "Купатися в морі три дні після процедури під забороною.",
-            False,
-        ),
+        ("Не можна купатися в морі три дні.", "Купатися в морі три дні під забороною.", False),
         ("You must not smoke in the room.", "Smoking in the room is forbidden.", False),
         # a negated payment said as "free"
         ("You don't pay for the first lesson.", "The first lesson is free.", False),
         # the line's words without any negation: its opposite
-        (
-            "Не можна купатися в морі три дні після процедури.",
-            "Купатися в морі можна через три дні після процедури.",
-            True,
-        ),
+        ("Не можна купатися в морі три дні.", "Купатися в морі можна через три дні.", True),
     ],
 )
 def test_a_negative_line_said_with_a_ban_or_as_free_is_not_its_opposite(line: str, heard: str, opposite: bool) -> None:

@@ -49,11 +49,13 @@ CONTENT_WEIGHT = 0.2
 COMBINED = 1.04
 # Refitted in session 21 on v1-v9 and v13, with function words no longer counted as content (which raised
 # every sentence's share): for a step that is not a compliance line the combined score ticks from 1.02,
-# when no negation stands in the line's part of the sentence (``negated_anywhere``: "Номер договора я
-# вам назвать не могу" for "Назовите ... номер договора" is 1.02-1.04 and its negation is past the
-# reach of the check at the line's words). A compliance line keeps 1.04: at 1.02 "we do ask for
-# twenty-four hours' notice if you need to cancel" ticked "cancellations with less than twenty-four
-# hours' notice are charged in full", a real miss made silent.
+# when the sentence is clearly nearer this line than any other (``BARE_MARGIN``: "Thank you for your
+# patience, my colleague will call you" is 1.02-1.04 from "Thank you for calling Acme, my name is Alex",
+# 0.03 above the nearest other line) and no negation stands in the line's part of the sentence
+# (``negated_anywhere``: in "Номер договора я вам назвать не могу" for "Назовите ... номер договора" the
+# negation is past the reach of the check at the line's words). A compliance line keeps 1.04: at 1.02
+# "we do ask for twenty-four hours' notice if you need to cancel" ticked "cancellations with less than
+# twenty-four hours' notice are charged in full", a real miss made silent.
 COMBINED_STEP = 1.02
 SUBSET = 0.88
 # The margin: how much closer the sentence is to this line than to the script's nearest other line. A
@@ -288,6 +290,7 @@ def decide(
                         or (
                             not step.compliance
                             and combined >= COMBINED_STEP
+                            and margin >= BARE_MARGIN
                             and not negated_anywhere(want, window, cov)
                         )
                     )
