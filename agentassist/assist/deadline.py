@@ -125,7 +125,7 @@ def candidates(
             continue
         want = tokens(lines[j])
         cov = coverage(want, window.tokens, names, window.clauses)
-        negated = cov.negated or (not cov.words and negated_anywhere(want, window))
+        negated = cov.negated or (not cov.words and negated_anywhere(want, window, cov))
         similarity = float(own[i, j])
         yield Candidate(window, lines[j], similarity, similarity - float(nearest_other[i]), cov, negated)
 

@@ -220,9 +220,7 @@ def coverage(
     if not content_at:
         return Coverage(got / total, 0.0, (), -1, -1, False, False)
     first, last = content_at[0], content_at[-1]
-    negated = negated_at(
-        heard, first, last, sum(1 for t in line_tokens if t in NEGATIONS), clauses, frozenset(line_tokens)
-    )
+    negated = negated_at(heard, first, last, line_negations(line_tokens), clauses, frozenset(line_tokens))
     content_share = len(content_at) / max(1, content_total)
     if content_share >= AFFIRMED_CONTENT and affirmed_at(heard, first, last, line_tokens, clauses):
         negated = True  # most of a negative line's words, without its negation: the opposite said
@@ -244,7 +242,8 @@ _WHETHER = frozenset(("чи", "czy"))
 # ten days", "no later than", "nie później niż", "не более" (uk-20 in assist_cases_v2 lost its term step)
 _BOUND = (
     "later", "more", "less", "earlier", "longer", "позднее", "позже", "пізніше", "більше", "более", "больше",
-    "менее", "меньше", "менше", "раньше", "раніше", "pozniej", "wiecej", "mniej", "dluzej",
+    "менее", "меньше", "менше", "раньше", "раніше", "pozniej", "wiecej", "mniej", "dluzej", "further", "farther",
+    "closer", "дальше", "далее", "ближе", "далі", "ближче", "dalej", "blizej",
 )  # fmt: skip
 # a negation before a preposition negates a place or state ("not at their desk", "нет на месте"),
 # which a line may say in other words ("stepped away from the desk"); it denies the line only when the
@@ -261,7 +260,43 @@ _CONDITION = frozenset(
 # "can't change it until we have the letter" is "the letter before it is changed": a requirement
 _UNTIL = frozenset(("until", "till", "пока", "поки", "доки", "dopoki", "zanim"))
 # "don't forget your passport" asks for the passport; "вы не против?", "ви не заперечуєте?" ask for consent
-_AFFIRMING = ("forget", "забуд", "забыв", "забув", "zapomn", "против", "проти", "заперечу", "возража", "mind")
+# "don't worry", "не волнуйтесь", "nie martw się" reassure, and deny nothing a line says either
+_AFFIRMING = (
+    "forget", "забуд", "забыв", "забув", "zapomn", "против", "проти", "заперечу", "возража", "mind", "worr",
+    "волну", "пережива", "хвилю", "турбу", "martw", "przejm",
+)  # fmt: skip
+# Neither-nor: "ні віск, ні епілятор не підходять", "ни воском, ни эпилятором нельзя" deny once, with the
+# verb's "не" (or none: "ни ... ни ..." alone); each "ні"/"ни" before another negation is no denial of its own.
+_NEITHER = frozenset(("ни", "ні"))
+_CONCORD_REACH = 6
+# A negated payment says a thing is free or included: "you won't pay anything for the quote" for "the quote
+# is free", "за выезд ничего не берём" for "выезд бесплатный", "переноску окремо не оплачуєте" for
+# "переноска входить у вартість". Such a negation denies nothing of a line that says the thing is free.
+_PAY = (
+    "pay", "paid", "charg", "cost", "плат", "оплач", "доплач", "берем", "беру", "возьм", "беремо", "візьм",
+    "стяг", "plac", "zaplac", "doplac", "pobier", "bierz", "wezm", "liczy",
+)  # fmt: skip
+_FREE = (
+    "free", "includ", "бесплат", "безплат", "включ", "входит", "безкоштовн", "входить", "bezplat", "gratis",
+    "darmo", "wliczon",
+)  # fmt: skip
+_PAY_REACH = 3
+# A line's negation need not be "не" or "not": "no", "nothing", "никаких", "жодних", "żadnych", and a ban
+# said as one word ("нельзя", "заборонено", "zakaz", "forbidden"). Counted as the line's own, a sentence
+# that says the line with "не" keeps its negation; a ban word heard keeps a negative line's negation.
+_DENYING_WORDS = frozenset(
+    ("no", "none", "nothing", "nobody", "никаких", "никакой", "никакого", "ничего", "нельзя", "жодних", "жодного",
+     "жодної", "жоден", "нічого", "zadnych", "zadnego", "zadnej", "zaden", "zadna", "nic")
+)  # fmt: skip
+_BAN = ("заборон", "запрещ", "запрет", "zakaz", "zabron", "forbid", "prohibit", "banned", "нельзя")
+
+
+def line_negations(line: Sequence[str]) -> int:
+    """How many negations a line has: "не", "not", and the negations said by a determiner or a ban
+    (``_DENYING_WORDS``, ``_BAN``)."""
+    return sum(1 for t in line if t in NEGATIONS or t in _DENYING_WORDS or t.startswith(_BAN))
+
+
 # English denies a noun with "no" ("no driving for four hours" for "you must not drive for four hours"): it
 # keeps a negative line's negation, though it is no negation of a verb (and "No, that's fine" denies nothing
 # a line says, so it is counted only here)
@@ -307,6 +342,12 @@ def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clause
     # said without its negation only when none is heard from its words to the end of the window.
     start = max([0, first - _NEGATION_BEFORE] + [c for c in clauses if c <= first])
     kept = negations_at(heard, first, last, (), reach=len(heard))
+    # a ban said as one word ("під забороною" for "не можна"), a thing said to be free for a negated
+    # payment ("the quote is free" for "you don't pay for the quote") keep the line's negation
+    kept += sum(1 for t in heard[start:] if t.startswith(_BAN) or t in _DENYING_WORDS)
+    paid = any(t in NEGATIONS and _pays(line, k + 1, k + 1 + _PAY_REACH) for k, t in enumerate(line))
+    if paid and any(t.startswith(_FREE) for t in heard[start:]):
+        kept += 1
     return kept + sum(1 for t in heard[start:] if t in _NO) == 0
 
 
@@ -334,10 +375,19 @@ def negations_at(
             continue
         if conditions and _condition(heard, j, clauses):
             continue
+        if heard[j] in _NEITHER and NEGATIONS.difference(_NEITHER).intersection(heard[j + 1 : j + 1 + _CONCORD_REACH]):
+            continue
+        if line and any(t.startswith(_FREE) for t in line) and _pays(heard, j + 1, j + 1 + _PAY_REACH):
+            continue
         if after in _PREPOSITIONS and line and after not in line:
             continue
         found += 1
     return found
+
+
+def _pays(toks: Sequence[str], start: int, end: int) -> bool:
+    """A verb of paying or charging among ``toks[start:end]``."""
+    return any(t.startswith(_PAY) for t in toks[start:end])
 
 
 def _condition(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
@@ -347,6 +397,7 @@ def _condition(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
     after = heard[j + 1] if j + 1 < len(heard) else ""
     return (
         after.startswith(_AFFIRMING)
+        or bool(_UNTIL.intersection(heard[start:j]))  # "пока (диван) не высохнет": until it is dry
         or bool(_UNTIL.intersection(heard[j + 1 : end]))
         or bool(_CONDITION.intersection(heard[start:j]))
     )

@@ -117,6 +117,27 @@ def other_slots(line: Sequence[str], heard: Sequence[str], names: frozenset[str]
     return True
 
 
+# The combined rule's guard: the line's frame about one other thing, in one stretch of at least this many of
+# the line's content words unheard ("Новий договір ... надішлемо на пошту" for "Виписку з вашого пенсійного
+# рахунку надішлемо на пошту"). With one word, the guard (match12's, every frame about other things) refused
+# a line with one word said another way as often as another thing ("Який у вас номер поліса?" for "Назвіть,
+# будь ласка, номер вашого поліса": "назвіть" is the one word unheard), and a line said in other words
+# replaces words all over it, in two stretches or more. On v1-v13 the frames about another thing that the
+# combined score reaches all replace one stretch of two or more of the line's words.
+OTHER_THING_WORDS = 2
+
+
+def other_thing(line: Sequence[str], heard: Sequence[str], names: frozenset[str] = frozenset()) -> bool:
+    """:func:`other_slots` with one stretch of ``OTHER_THING_WORDS`` or more of the line's content words
+    unheard: the line's frame about another thing, not the line with one word said another way nor a
+    line reworded all over."""
+    if not other_slots(line, heard, names):
+        return False
+    _, at = _places(line, heard, names)
+    stretches = sum(1 for i, j in enumerate(at) if j is None and (i == 0 or at[i - 1] is not None))
+    return stretches == 1 and sum(1 for j in at if j is None) >= OTHER_THING_WORDS
+
+
 def _places(
     line: Sequence[str], heard: Sequence[str], names: frozenset[str]
 ) -> tuple[Callable[[str], bool], list[int | None]]:

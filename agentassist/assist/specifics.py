@@ -120,6 +120,42 @@ _TIMES = {
     "stowa": 100, "stowy": 100, "stow": 100, "сотни": 100, "сотен": 100, "сотні": 100, "сотень": 100,
     "тыща": 1000, "тыщи": 1000, "тыщ": 1000, "grand": 1000,
 }  # fmt: skip
+# A price with its thousands left unnamed: "две пятьсот", "дві чотириста", "девять шестьсот" (the tokens
+# "2", "500") is 2500, as Russian and Ukrainian speakers say prices. A number of thousands (1-99) followed
+# at once by a round hundred says nothing else: a count and a hundred apart would be "two, five hundred".
+_ROUND_HUNDREDS = frozenset(range(100, 1000, 100))
+# "две с половиной тысячи", "дві з половиною тисячі", "dwa i pół tysiąca", "two and a half thousand", and
+# "полторы тысячи" (one and a half): a number, "and", a half, the thousand word. Read word by word, the half
+# was fifty per cent (``_HALF_AMOUNT``) beside a bare 2, and a line's "две тысячи пятьсот" was changed.
+_THOUSAND_WORDS = frozenset(
+    ("thousand", "тысяча", "тысячи", "тысяч", "тыщи", "тыщ", "тисяча", "тисячі", "тисяч", "tysiac", "tysiace",
+     "tysiecy", "tysiaca")
+)  # fmt: skip
+_ONE_AND_A_HALF = frozenset(("полторы", "полтора", "півтори", "півтора", "poltora", "poltorej"))
+
+
+def _thousands_unnamed(toks: Sequence[str], i: int) -> bool:
+    """``toks[i]`` and ``toks[i + 1]`` are a price with its thousands left unnamed ("2", "500")."""
+    if i + 1 >= len(toks) or not toks[i].isdigit() or not toks[i + 1].isdigit():
+        return False
+    if i and toks[i - 1].isdigit():
+        return False  # a run of groups, as a number read digit by digit
+    after = toks[i + 2] if i + 2 < len(toks) else ""
+    return 1 <= int(toks[i]) <= 99 and int(toks[i + 1]) in _ROUND_HUNDREDS and not after.isdigit()
+
+
+def _and_a_half_thousand(toks: Sequence[str], i: int) -> int:
+    """How many tokens from ``i`` say a number of thousands and a half, or 0."""
+    if toks[i] in _ONE_AND_A_HALF:
+        return 2 if i + 1 < len(toks) and toks[i + 1] in _THOUSAND_WORDS else 0
+    if not toks[i].isdigit() or i + 1 >= len(toks) or toks[i + 1] not in _AND:
+        return 0
+    j = i + 2 + (i + 2 < len(toks) and toks[i + 2] == "a")
+    if j + 1 < len(toks) and (toks[j] in _HALF_AMOUNT or toks[j] in _HALF) and toks[j + 1] in _THOUSAND_WORDS:
+        return j + 2 - i
+    return 0
+
+
 # A word such as "working", "business" or "рабочих" may stand between a number and its unit; a preposition
 # may not ("пять тысяч за час" is a price per hour, not five thousand hours).
 # A unit said without a number is one of it only after an article or a preposition of time ("for an hour",
@@ -182,6 +218,9 @@ def figures(toks: Sequence[str]) -> Figures:
             elif _HALF.intersection(toks[max(0, i - 2) : i]):
                 periods.add((size / 2, None))
                 continue
+            elif i and toks[i - 1] in _ONE_AND_A_HALF:  # "півтори години" is ninety minutes
+                periods.add((size * 1.5, None))
+                continue
             elif _SPAN.intersection(toks[max(0, i - 2) : i]):
                 periods.add((size + half, None))
                 continue
@@ -241,9 +280,23 @@ def _half_amount(toks: Sequence[str], i: int) -> bool:
 
 
 def _colloquial(toks: list[str]) -> list[str]:
-    """``toks`` with each colloquial hundred or thousand (``_TIMES``) multiplied into its number."""
+    """``toks`` with each colloquial hundred or thousand (``_TIMES``) multiplied into its number, a price
+    said with its thousands left unnamed ("две пятьсот" is 2500) and a thousand and a half ("две с
+    половиной тысячи" is 2500) read as one number."""
     out: list[str] = []
-    for tok in toks:
+    i = 0
+    while i < len(toks):
+        tok = toks[i]
+        size = _and_a_half_thousand(toks, i)
+        if size:
+            out.append(str((int(tok) if tok.isdigit() else 1) * 1000 + 500))
+            i += size
+            continue
+        if _thousands_unnamed(toks, i):
+            out.append(str(int(tok) * 1000 + int(toks[i + 1])))
+            i += 2
+            continue
+        i += 1
         if tok not in _TIMES:
             out.append(tok)
         elif out and out[-1].isdigit():
