@@ -71,12 +71,16 @@ NOT_CVV = re.compile(
     r"|kod\w* (?:pocztow\w*|kraju|rabatow\w*|kreskow\w*|do (?!kart)|cn|hs|taryf\w*|celn\w*|towar\w*|domofonu|bramy"
     r"|sms|blik|z sms|potwierdzaj\w*|aktywacyjn\w*)"
 )
+# the first month a card is valid: masked with the last, said with it; where the card's expiry was said before and
+# not beside it, another thing's start ("срок 05/28, ... и абонемент действует с 01.03": the pass's first day)
+VALID_FROM = re.compile(r"valid from|действует с|действительна с|дійсна з|діє з|wazna od")
 EXPIRY_CUE = re.compile(
     r"\b(?:expiry|expiration|expires?|expiring|exp|valid (?:until|thru|through|till|to)"
     r"|good (?:until|till|thru|through)"
     r"|срок\w* действия|действует до|действительна до|годна до|термін\w* дії|дійсна до|діє до"
-    r"|data waznosci|waznosc|wazna do|runs? out|срок|термін"
-    r"|valid from|действует с|действительна с|дійсна з|діє з|wazna od)\b"  # the first month: masked with the last
+    r"|data waznosci|waznosc|wazna do|runs? out|runs? (?:until|till|thru|through)|срок|термін|"
+    + VALID_FROM.pattern
+    + r")\b"
 )
 # another thing's validity ("the warranty is valid till", "гарантия действует до", "licencja ważna do", "термін дії
 # гарантії"): no card's expiry, its cue taken back; a warranty's, a licence's, a subscription's, an insurance's; not

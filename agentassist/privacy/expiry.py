@@ -33,6 +33,7 @@ from agentassist.privacy.cues import (
     NOT_EXPIRY,
     OTHER,
     PAYING,
+    VALID_FROM,
     YEAR_WORD,
     code_cues_named,
     cues,
@@ -254,6 +255,15 @@ def _spent(folded: str, spans: list[Span], cue_at: int, piece: list[Item]) -> bo
     return not k or _joined(piece[:k]) != _joined(items(folded[codes[-1].start : codes[-1].end]))
 
 
+def started(folded: str, cue_at: int, said: set[str], spans: list[Span]) -> bool:
+    """Whether the expiry cue ending at ``cue_at`` is "valid from" said after the card's expiry and not beside it
+    ("срок 05/28, CVV 512. ... и он действует с 01.03"): another thing's first day, a card's first month being said
+    with its last."""
+    if cue_at < 0 or EXPIRY not in said or not any(m.end() == cue_at for m in VALID_FROM.finditer(folded, 0, cue_at)):
+        return False
+    return not any(s.kind == EXPIRY and words_between(folded, s.end, cue_at) <= CONTEXT_WORDS for s in spans)
+
+
 def _cut_short(piece: list[Item]) -> bool:
     """Whether ``piece`` may be an expiry date the recognizer cut short ("1, 2, 2." of "1, 2, 2, 8"): 6 digits at
     most, beginning with a month; not a year alone ("valid till 2028": no card's expiry has no month)."""
@@ -384,6 +394,7 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
             other_at = last_cue(other_cues, at)  # "срок действия договора до ...": another thing's
             expiry_at, code_at = (-1 if other_at > expiry_at else expiry_at), (-1 if other_at > code_at else code_at)
             code_at = -1 if _spent(folded, spans, code_at, piece) else code_at
+            expiry_at = -1 if started(folded, expiry_at, said, spans) else expiry_at
             expiry_at = max(expiry_at, 0) if opening and EXPIRY in before.asked else expiry_at
             code_at = max(code_at, 0) if opening and CVV in before.asked else code_at
             kind, k = "", 0
@@ -431,7 +442,10 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
                 kind = ""  # "take 249.50 off it": an amount with its cents is never a code
             if not kind:
                 break
-            spans.append(Span(kind, at, piece[k - 1].end))
+            end = piece[k - 1].end
+            if kind == EXPIRY and (word := _YEAR_WORD.match(folded, end)):
+                end = word.end()  # "до ноября 2028 года": the year's word is said with it, silenced with it
+            spans.append(Span(kind, at, end))
             said.add(kind)
             piece = piece[k:]
     return spans

@@ -51,7 +51,7 @@ from agentassist.privacy.detect import (
     unchecked_window,
     written_amount,
 )
-from agentassist.privacy.expiry import CODE_AFTER, CORRECTION_WORDS, LONG_DIGITS, by_shape, code_items
+from agentassist.privacy.expiry import CODE_AFTER, CORRECTION_WORDS, LONG_DIGITS, by_shape, code_items, started
 from agentassist.privacy.kinds import IBAN, Rules
 from agentassist.privacy.memo import Memo, reading
 from agentassist.privacy.said import NOTHING, Before, Item, Span, chains, cue_before, fold, items, luhn, words_between
@@ -366,6 +366,13 @@ class Redactor:
         misheard = said_on and _misheard_16([i for _, i in mine] + lead)
         tail = [i for i in tail if not any(s.start <= i.start < s.end for s in said.spans if s not in said.open)]
         kind = _announced(folded, tail, context) if tail else ""
+        if kind == EXPIRY and started(
+            folded,
+            cue_before(cues(EXPIRY, folded), folded, tail[0].start),
+            set(context.said) | {x.kind for x in said.spans},
+            said.spans,
+        ):
+            kind = ""  # "... и он действует с 01.03?" after the card's expiry: another thing's first day
         piece = Span(kind, tail[0].start, tail[-1].end) if tail else None
         if kind and piece and not _overlaps(piece, said.spans):  # an expiry or code cut short ("1, 2, 2." "8.")
             said.open += [piece] if kind == CARD else []

@@ -140,7 +140,9 @@ _ORDINALS |= {
 }
 _CARDINAL_OF = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
 _CARDINAL_OF |= {10: "ten", 11: "eleven", 12: "twelve", 20: "twenty", 30: "thirty"}
-_ONE_BEFORE = {"a", "an", "the", "this", "that", "another", "which", "each", "every", "any"}  # "a funny one": a word
+# "a funny one", "my old one": a word
+_ONE_BEFORE = {"a", "an", "the", "this", "that", "another", "which", "each", "every", "any"}
+_ONE_BEFORE |= {"my", "your", "his", "her", "our", "their", "its"}
 _SUFFIX = re.compile(r"-(?:го|ого|его|й|ий|ый|ой|я|е)(?![^\W\d_])")  # "до конца 27-го", "2029-го"
 _QUANTITY = re.compile(
     r"[\s-]*(?:digits?|numbers|цифр\w*|циферк\w*|цифірк\w*|cyfr\w*|cyferk\w*)(?![^\W\d_])"
