@@ -210,6 +210,10 @@ DOCUMENT_CUE = re.compile(
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"
     r"|договор\w*|договір\w*|полис\w*|поліс\w*|заказ\w*|замовлен\w*|накладн\w*|ттн|посылк\w*|посилк\w*"
     r"|квитанц\w*|бронировани\w*|бронювання|билет\w*|квит\w*"
+    # an invoice ("счёт-фактура", "рахунок-фактура", "фактура") and a bill read from ("в счёте", "у рахунку": in it;
+    # not "на счёт", "на рахунок": an account paid into, which a card may be said as)
+    r"|сч[её]т\w*[- ]фактур\w*|рахун\w*[- ]фактур\w*|фактур\w*|(?<![^\W\d_])(?:в|во) сч[её]те|(?<![^\W\d_])у рахунку"
+    r"|сч[её]т\w* на оплату|рахун\w* на оплату"
     r"|gym|абонемент\w*|спортзал\w*|karnet\w*|abonament\w*|silowni\w*"
     r"|payment reference|назначени\w* платеж\w*|призначенн\w* платеж\w*|tytul\w* (?:przelewu|platnosci)"
     r"|umow\w*|polis\w*|faktur\w*|zamowieni\w*|przesylk\w*|paczk\w*|rezerwacj\w*|bilet\w*)\b"
