@@ -53,8 +53,9 @@ from agentassist.privacy.said import (
 _MISHEARD_WORDS = 5  # after card data, a number ending an utterance this many words in is card data still
 UNIT = re.compile(
     r"[\s,]*(?:%|percent|per cent|dollars?|euros?|pounds?|cents?|bucks|minutes?|hours?|days?|units?|pieces?|items?"
-    r"|руб\w*|грн|гривен\w*|гривн\w*|евро|євро|доллар\w*|долар\w*|процент\w*|відсот\w*|минут\w*|хвилин\w*|час\w*"
-    r"|штук\w*|zl\w*|zlot\w*|euro|procent\w*|minut\w*|godzin\w*|sztuk\w*"
+    # a unit's own words only: "zł" folded is "zl", and "CVC 028, zlecenie naprawy" names no sum
+    r"|руб\w*|грн|гривен\w*|гривн\w*|евро|євро|доллар\w*|долар\w*|процент\w*|відсот\w*|минут\w*|хвилин\w*"
+    r"|час(?:а|ов|ам|ами|ах)?|штук\w*|zl|zlot\w*|euro|procent\w*|minut\w*|godzin\w*|sztuk\w*"
     # a sum by the period or by the piece ("8990 в месяц", "1 799 на місяць", "349 miesięcznie", "49 each")
     r"|(?:a|per|every|each|в|на|за|у|w|na|za)"
     r" (?:month|week|year|месяц|неделю|год|місяць|тиждень|рік|miesiac|tydzien|rok)"
