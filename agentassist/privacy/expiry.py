@@ -246,10 +246,13 @@ def _said_again(folded: str, spans: list[Span], said: list[Item]) -> bool:
 def _spent(folded: str, spans: list[Span], cue_at: int, piece: list[Item]) -> bool:
     """Whether the code's cue ending at ``cue_at`` named its code already, a code found between it and ``piece``
     ("код 803. Это же 8990 в месяц?", "CVC 507, а пошлина 2000"): a cue names the one number after it, and the next
-    number is a code only where it is that code said again ("CVV 357, 357") or a correction makes it one."""
+    number is a code only where it is that code said again ("CVV 357, 357") or a correction makes it one. So is a
+    cue said right after its code ("482. That's the code. Call-out 600")."""
     if cue_at < 0:
         return False
     codes = [s for s in spans if s.kind == CVV and cue_at <= s.start < piece[0].start]
+    # or the code just before the cue, which names it ("482. Это код. Выезд 600": the cue said after its code)
+    codes += [s for s in spans if s.kind == CVV and s.end <= cue_at and words_between(folded, s.end, cue_at) <= 3]
     if not codes:
         return False
     k = code_items(piece)
