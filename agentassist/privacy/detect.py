@@ -665,6 +665,11 @@ def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int
     card that holds them all (a misheard card number may hold a shorter run that passes Luhn by chance:
     "five | three seven five ... three two", 15 digits of 16)."""
     coded_after = any(a >= chain[-1].end for a, _ in cues(CVV, folded))  # "..., 280. Code 134."
+    # or the expiry's cue right after it: the code comes after the expiry ("6212 ... 9378 055, valid till 08/29": the
+    # 19 digits are the card, not 16 of them and a code said before its expiry)
+    coded_after = coded_after or any(
+        a >= chain[-1].end and words_between(folded, chain[-1].end, a) <= CONTEXT_WORDS for a, _ in cues(EXPIRY, folded)
+    )
     windows = [(i, j) for i, j in card_windows(chain, coded_after=coded_after) if not ordinary(folded, chain[i:j])]
     named = named_before(folded, chain[0].start, before)
     if named == OTHER:  # "DPD tracking number 1550 6023 7781 42"
