@@ -715,7 +715,24 @@ def _last_four_again(
     recent = _recent(before, said.start_s, context_s)
     if not any(x.kind == CARD for s in recent for x in s.spans):
         return None
-    return next((span for chain in found if (span := last_four(folded, chain))), None)
+    if named := next((span for chain in found if (span := last_four(folded, chain))), None):
+        return named
+    # or with no cue, the card's own last four said alone as one number ("it's the debit one, the 1140 one", "та,
+    # что на 1140"): one in ten thousand numbers is so by chance, and a number said a few seconds after the card
+    ends = {_card_digits(s, x)[-READ_BACK_DIGITS:] for s in recent for x in s.spans if x.kind == CARD}
+    return next(
+        (
+            Span(CARD, chain[0].start, chain[0].end)
+            for chain in found
+            if len(chain) == 1 and len(chain[0].digits) == READ_BACK_DIGITS and chain[0].digits in ends
+        ),
+        None,
+    )
+
+
+def _card_digits(said: _Said, span: Span) -> str:
+    """The digits of the card span ``span`` of ``said``."""
+    return "".join(i.digits for i in items(said.text) if span.start <= i.start < span.end)
 
 
 def _corrected(

@@ -337,6 +337,15 @@ def _number_word(tokens: list[tuple[str, int, int]], n: int, repeat: int, folded
         for t, _, end in tokens[max(0, n - 2) : n]
     ):
         return ""  # "it's a funny one", "the new one" (not "it's a Visa, one four ..."): no number
+    if (
+        tok == "one"
+        and any(
+            t in _ONE_BEFORE and re.fullmatch(r"\s\d+\s", folded[end : tokens[n][1]])
+            for t, _, end in tokens[max(0, n - 2) : n]
+        )
+        and re.match(r"\s*(?:[.,;!?]|$)", folded[tokens[n][2] :])
+    ):
+        return ""  # "the 1140 one.": a thing named by its number, the sentence ending on "one"
     if tok == "one" and tokens[n + 1 : n + 2] and tokens[n + 1][0] in _MOMENT:
         return ""  # "1909 0964, one moment": an aside about time, the number goes on after it
     if tok in ("a", "an"):  # "a hundred and twelve"
