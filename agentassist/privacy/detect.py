@@ -833,14 +833,14 @@ def _other_piece(folded: str, piece: list[Item]) -> bool:
     """Whether ``piece`` is plainly no piece of a card said in parts: an amount (a currency sign before it, a unit
     after it: "£70", "300 zł"), a count ("in 14 days", "3 hours"), or digits run on from letters ("ZY40318279",
     "AB12"): a reference's or a plate's, which a recognizer writes so and a card's group never is; or a time's
-    minutes after a colon ("19:30")."""
+    minutes after a colon ("19:30"); or a phone's country code after a plus ("+7 903 215 48 60"), which no card has."""
     before = folded[piece[0].start - 1] if piece[0].start else " "
     counted = folded[piece[-1].end : piece[-1].end + 1] == " " and UNIT.match(folded, piece[-1].end)
     return (
         paid(folded, piece)
         or bool(counted)
         or before.isalpha()
-        or before == ":"
+        or before in ":+"
         or bool(_CENTS.fullmatch(folded, *_extent(piece)))
     )
 
