@@ -84,7 +84,8 @@ def test_the_last_four_said_again_alone_are_the_cards(data: str, again: str) -> 
 
 
 def test_four_digits_that_are_not_the_cards_end_stay() -> None:
-    out = _call(("customer", f"Card {fours(MASTERCARD_2)}, expires 07/29, CVV 316."), ("customer", "Room 4253, please."))
+    card = f"Card {fours(MASTERCARD_2)}, expires 07/29, CVV 316."
+    out = _call(("customer", card), ("customer", "Room 4253, please."))
     assert out[1] == "Room 4253, please."
 
 

@@ -724,7 +724,11 @@ def _last_four_again(
         (
             Span(CARD, chain[0].start, chain[0].end)
             for chain in found
-            if len(chain) == 1 and len(chain[0].digits) == READ_BACK_DIGITS and chain[0].digits in ends
+            if len(chain) == 1
+            and len(chain[0].digits) == READ_BACK_DIGITS
+            and chain[0].digits in ends
+            # not where a cue names it another kind ("the CVV is 9083": a code that is one of the card's groups)
+            and not announced(folded, chain[0].start)
         ),
         None,
     )
