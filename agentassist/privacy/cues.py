@@ -167,7 +167,7 @@ OTHER_CUE = re.compile(
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"  # carriers: a parcel
     # asked to call a number, not someone ringing now ("ktoś dzwoni do drzwi", "кто-то звонит в дверь": an aside)
     r"|call (?:me|us|back)|reach (?:me|us)|text me|ring me|whatsapp|viber|звонит[еь]\w*|перезвонит\w*|позвонит\w*"
-    r"|передзвон\w*|зателефонуй\w*|подзвон\w*|dzwon(?:cie|ic|ie)?|zadzwon\w*|oddzwon\w*"
+    r"|передзвон\w*|зателефонуй\w*|подзвон\w*|dzwon(?!ia?(?![^\W\d_]))\w*|zadzwon\w*|oddzwon\w*"
     r"|договор\w*|договір|заказ\w*|сч[её]т\w*|полис\w*|поліс\w*|обращени\w*|заявк\w*|накладн\w*|трек\w*|посылк\w*"
     r"|отправлени\w*|инн|снилс|паспорт\w*|квитанц\w*|транзакц\w*|лицев\w*|бронювання|бронировани\w*|билет\w*"
     r"|абонент\w*|телефон\w*|мобильн\w*|мобільн\w*|замовлен\w*|рахун\w*|звернен\w*|посилк\w*|відправлен\w*"
