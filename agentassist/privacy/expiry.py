@@ -71,6 +71,8 @@ CODE_AFTER = re.compile(
     r"[\s,\-–—]*(?:is|that's|that is|это|це|то|to|jest)\s+(?:the |my |its |мой |мій |moj )?"
     r"(?:code|cvv2?|cvc2?|cvn2?|cid|код|kod)\b(?![\s,:\-–—]*(?:is\s+|это\s+|це\s+|to\s+)?\d)"
 )
+# the same, in a sentence of its own after the code: "482. Это код.", "527. That's the code."
+_CODE_NAMED = re.compile(r"[\s,.\-–—]*" + CODE_AFTER.pattern.removeprefix(r"[\s,\-–—]*"))
 _END_OF_WORDS = re.compile(r"\b(?:конца|кінця|konca|end of)\b")
 _END_OF = re.compile(r"(?:\bконца|\bкінця|\bkonca|\bend of)\s*$")  # "до конца 27-го": the year alone
 # a card's expiry year, two digits, after a bare "date" (a weak cue): cards last up to 10 years, one expired a few
@@ -251,8 +253,9 @@ def _spent(folded: str, spans: list[Span], cue_at: int, piece: list[Item]) -> bo
     if cue_at < 0:
         return False
     codes = [s for s in spans if s.kind == CVV and cue_at <= s.start < piece[0].start]
-    # or the code just before the cue, which names it ("482. Это код. Выезд 600": the cue said after its code)
-    codes += [s for s in spans if s.kind == CVV and s.end <= cue_at and words_between(folded, s.end, cue_at) <= 3]
+    # or the code just before the cue, which names it ("482. Это код. Выезд 600": the cue said after its code, not
+    # one its own number follows: "759. Code 219")
+    codes += [s for s in spans if s.kind == CVV and (m := _CODE_NAMED.match(folded, s.end)) and m.end() == cue_at]
     if not codes:
         return False
     k = code_items(piece)
