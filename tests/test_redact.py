@@ -78,7 +78,7 @@ def test_ordinary_numbers_stay(said: str) -> None:
         ("4-5-3-9-1-4-8-8-0-3-4-3-6-4-6-7 and 1 2 2 7 and 7 3 7", "[CARD] and [EXPIRY] and [CVV]"),
         ("the CVV is double 7 5", "the CVV is [CVV]"),
         ("it expires December 2027", "it expires [EXPIRY]"),
-        ("срок действия до декабря 2027 года", "срок действия до [EXPIRY] года"),
+        ("срок действия до декабря 2027 года", "срок действия до [EXPIRY]"),
         ("expiry twelve slash twenty seven", "expiry [EXPIRY]"),
         ("card 4111 1111 1111 1111 for 2 tickets, 250 dollars", "card [CARD] for 2 tickets, 250 dollars"),
     ],

@@ -51,7 +51,7 @@ def test_polish_double_and_slash_are_read(said: str, digits: list[str]) -> None:
         (f"{VISA[:-4]} 5897, ой, нет, {VISA[-4:]}", "[CARD], ой, нет, [CARD]"),
         # a card named just before "до" and a month: its expiry
         ("Карта до сентября 2029-го", "Карта до [EXPIRY]"),  # the year's "-го" with it
-        ("Картка дійсна, до травня 2031 року", "Картка дійсна, до [EXPIRY] року"),
+        ("Картка дійсна, до травня 2031 року", "Картка дійсна, до [EXPIRY]"),
         # a bare "date" where card data is about
         (f"The card is {VISA}, the date on it is nine twenty nine", "The card is [CARD], the date on it is [EXPIRY]"),
         (f"Karta {VISA}, data na niej to wrzesień dwadzieścia dziewięć", "Karta [CARD], data na niej to [EXPIRY]"),

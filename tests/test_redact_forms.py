@@ -57,7 +57,7 @@ def test_a_year_s_ending_is_part_of_its_number() -> None:
         ("пять два, две пятерки, ноль ноль семь, две четверки, сорок четыре, ноль ноль, сто один", "[CARD]"),
         # an expiry said again, as a year alone, with a year said as an ordinal, "March of '29"
         ("it expires oh three twenty-nine, no, sorry, oh four twenty-nine", "it expires [EXPIRY], no, sorry, [EXPIRY]"),
-        ("karta 4111 1111 1111 1111, ważna do końca 2029 roku", "karta [CARD], ważna do końca [EXPIRY] roku"),
+        ("karta 4111 1111 1111 1111, ważna do końca 2029 roku", "karta [CARD], ważna do końca [EXPIRY]"),
         ("срок действия до конца 29-го", "срок действия до конца [EXPIRY]"),
         ("термін дії: травень двадцять дев'ятого", "термін дії: [EXPIRY]"),
         ("and it runs out March of '29", "and it runs out [EXPIRY]"),
@@ -65,7 +65,7 @@ def test_a_year_s_ending_is_part_of_its_number() -> None:
         ("It expires December of twenty twenty-seven", "It expires [EXPIRY]"),
         ("Expiry date: 09 dash 28.", "Expiry date: [EXPIRY]."),
         ("Срок действия: в сентябре двадцать восьмого.", "Срок действия: в [EXPIRY]."),  # "in September"
-        ("Карта 4111 1111 1111 1111, действует до 29 года", "Карта [CARD], действует до [EXPIRY] года"),
+        ("Карта 4111 1111 1111 1111, действует до 29 года", "Карта [CARD], действует до [EXPIRY]"),
         # a code named so, or on the front of an American Express card
         ("Amex 3782 822463 10005, four digits on the front: 4410", "Amex [CARD], four digits on the front: [CVV]"),
         ("Код безпеки 517", "Код безпеки [CVV]"),

@@ -155,7 +155,7 @@ def test_a_card_said_on_past_16_digits_passing_by_chance_before_a_code_named_aft
     ("said", "want"),
     [
         ("It runs out at the end of June 2031.", "It runs out at the end of [EXPIRY]."),
-        ("Действует до конца июня 2031 года.", "Действует до конца [EXPIRY] года."),
+        ("Действует до конца июня 2031 года.", "Действует до конца [EXPIRY]."),
     ],
 )
 def test_an_expiry_at_the_end_of_a_month(said: str, want: str) -> None:

@@ -128,7 +128,7 @@ def test_groups_of_four_that_are_no_card_dictated_stay(turns: list[tuple[str, st
         ("Rok 2029, miesiąc 5.", "[EXPIRY]."),  # the year first
         ("Місяць — 11, рік — 27.", "[EXPIRY]."),
         ("Miesiąc zero dziewięć, rok dwudziesty dziewiąty.", "[EXPIRY]."),
-        ("Дійсна до третього місяця тридцятого року", "Дійсна до [EXPIRY] року"),
+        ("Дійсна до третього місяця тридцятого року", "Дійсна до [EXPIRY]"),
         ("Ważna do jeden dwa przez dwadzieścia dziewięć", "Ważna do [EXPIRY]"),
         ("Картка до 05/30.", "Картка до [EXPIRY]."),
         ("It's good till the end of May thirty.", "It's good till the end of [EXPIRY]."),

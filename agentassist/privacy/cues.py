@@ -71,12 +71,16 @@ NOT_CVV = re.compile(
     r"|kod\w* (?:pocztow\w*|kraju|rabatow\w*|kreskow\w*|do (?!kart)|cn|hs|taryf\w*|celn\w*|towar\w*|domofonu|bramy"
     r"|sms|blik|z sms|potwierdzaj\w*|aktywacyjn\w*)"
 )
+# the first month a card is valid: masked with the last, said with it; where the card's expiry was said before and
+# not beside it, another thing's start ("срок 05/28, ... и абонемент действует с 01.03": the pass's first day)
+VALID_FROM = re.compile(r"valid from|действует с|действительна с|дійсна з|діє з|wazna od")
 EXPIRY_CUE = re.compile(
     r"\b(?:expiry|expiration|expires?|expiring|exp|valid (?:until|thru|through|till|to)"
     r"|good (?:until|till|thru|through)"
     r"|срок\w* действия|действует до|действительна до|годна до|термін\w* дії|дійсна до|діє до"
-    r"|data waznosci|waznosc|wazna do|runs? out|срок|термін"
-    r"|valid from|действует с|действительна с|дійсна з|діє з|wazna od)\b"  # the first month: masked with the last
+    r"|data waznosci|waznosc|wazna do|runs? out|runs? (?:until|till|thru|through)|срок|термін|"
+    + VALID_FROM.pattern
+    + r")\b"
 )
 # another thing's validity ("the warranty is valid till", "гарантия действует до", "licencja ważna do", "термін дії
 # гарантії"): no card's expiry, its cue taken back; a warranty's, a licence's, a subscription's, an insurance's; not
@@ -161,8 +165,9 @@ OTHER_CUE = re.compile(
     r"|вартіст\w*|kwot[aeyą]|kwocie|sum[aeyą]|cen[aeyą]|koszt\w*|mieszkani\w*|pokoj\w*|lokal\w*"
     r"|street|avenue|road|улиц\w*|вулиц\w*|проспект\w*|ulic\w*|alej\w*"
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"  # carriers: a parcel
-    r"|call (?:me|us|back)|reach (?:me|us)|text me|ring me|whatsapp|viber|звонит\w*|перезвонит\w*|позвонит\w*"
-    r"|передзвон\w*|зателефонуй\w*|подзвон\w*|dzwon\w*|zadzwon\w*|oddzwon\w*"
+    # asked to call a number, not someone ringing now ("ktoś dzwoni do drzwi", "кто-то звонит в дверь": an aside)
+    r"|call (?:me|us|back)|reach (?:me|us)|text me|ring me|whatsapp|viber|звонит[еь]\w*|перезвонит\w*|позвонит\w*"
+    r"|передзвон\w*|зателефонуй\w*|подзвон\w*|dzwon(?!ia?(?![^\W\d_]))\w*|zadzwon\w*|oddzwon\w*"
     r"|договор\w*|договір|заказ\w*|сч[её]т\w*|полис\w*|поліс\w*|обращени\w*|заявк\w*|накладн\w*|трек\w*|посылк\w*"
     r"|отправлени\w*|инн|снилс|паспорт\w*|квитанц\w*|транзакц\w*|лицев\w*|бронювання|бронировани\w*|билет\w*"
     r"|абонент\w*|телефон\w*|мобильн\w*|мобільн\w*|замовлен\w*|рахун\w*|звернен\w*|посилк\w*|відправлен\w*"
@@ -206,6 +211,10 @@ DOCUMENT_CUE = re.compile(
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"
     r"|договор\w*|договір\w*|полис\w*|поліс\w*|заказ\w*|замовлен\w*|накладн\w*|ттн|посылк\w*|посилк\w*"
     r"|квитанц\w*|бронировани\w*|бронювання|билет\w*|квит\w*"
+    # an invoice ("счёт-фактура", "рахунок-фактура", "фактура") and a bill read from ("в счёте", "у рахунку": in it;
+    # not "на счёт", "на рахунок": an account paid into, which a card may be said as)
+    r"|сч[её]т\w*[- ]фактур\w*|рахун\w*[- ]фактур\w*|фактур\w*|(?<![^\W\d_])(?:в|во) сч[её]те|(?<![^\W\d_])у рахунку"
+    r"|сч[её]т\w* на оплату|рахун\w* на оплату"
     r"|gym|абонемент\w*|спортзал\w*|karnet\w*|abonament\w*|silowni\w*"
     r"|payment reference|назначени\w* платеж\w*|призначенн\w* платеж\w*|tytul\w* (?:przelewu|platnosci)"
     r"|umow\w*|polis\w*|faktur\w*|zamowieni\w*|przesylk\w*|paczk\w*|rezerwacj\w*|bilet\w*)\b"

@@ -665,6 +665,11 @@ def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int
     card that holds them all (a misheard card number may hold a shorter run that passes Luhn by chance:
     "five | three seven five ... three two", 15 digits of 16)."""
     coded_after = any(a >= chain[-1].end for a, _ in cues(CVV, folded))  # "..., 280. Code 134."
+    # or the expiry's cue right after it: the code comes after the expiry ("6212 ... 9378 055, valid till 08/29": the
+    # 19 digits are the card, not 16 of them and a code said before its expiry)
+    coded_after = coded_after or any(
+        a >= chain[-1].end and words_between(folded, chain[-1].end, a) <= CONTEXT_WORDS for a, _ in cues(EXPIRY, folded)
+    )
     windows = [(i, j) for i, j in card_windows(chain, coded_after=coded_after) if not ordinary(folded, chain[i:j])]
     named = named_before(folded, chain[0].start, before)
     if named == OTHER:  # "DPD tracking number 1550 6023 7781 42"
@@ -828,14 +833,14 @@ def _other_piece(folded: str, piece: list[Item]) -> bool:
     """Whether ``piece`` is plainly no piece of a card said in parts: an amount (a currency sign before it, a unit
     after it: "£70", "300 zł"), a count ("in 14 days", "3 hours"), or digits run on from letters ("ZY40318279",
     "AB12"): a reference's or a plate's, which a recognizer writes so and a card's group never is; or a time's
-    minutes after a colon ("19:30")."""
+    minutes after a colon ("19:30"); or a phone's country code after a plus ("+7 903 215 48 60"), which no card has."""
     before = folded[piece[0].start - 1] if piece[0].start else " "
     counted = folded[piece[-1].end : piece[-1].end + 1] == " " and UNIT.match(folded, piece[-1].end)
     return (
         paid(folded, piece)
         or bool(counted)
         or before.isalpha()
-        or before == ":"
+        or before in ":+"
         or bool(_CENTS.fullmatch(folded, *_extent(piece)))
     )
 

@@ -33,6 +33,7 @@ from agentassist.privacy.cues import (
     NOT_EXPIRY,
     OTHER,
     PAYING,
+    VALID_FROM,
     YEAR_WORD,
     code_cues_named,
     cues,
@@ -52,8 +53,9 @@ from agentassist.privacy.said import (
 _MISHEARD_WORDS = 5  # after card data, a number ending an utterance this many words in is card data still
 UNIT = re.compile(
     r"[\s,]*(?:%|percent|per cent|dollars?|euros?|pounds?|cents?|bucks|minutes?|hours?|days?|units?|pieces?|items?"
-    r"|руб\w*|грн|гривен\w*|гривн\w*|евро|євро|доллар\w*|долар\w*|процент\w*|відсот\w*|минут\w*|хвилин\w*|час\w*"
-    r"|штук\w*|zl\w*|zlot\w*|euro|procent\w*|minut\w*|godzin\w*|sztuk\w*"
+    # a unit's own words only: "zł" folded is "zl", and "CVC 028, zlecenie naprawy" names no sum
+    r"|руб\w*|грн|гривен\w*|гривн\w*|евро|євро|доллар\w*|долар\w*|процент\w*|відсот\w*|минут\w*|хвилин\w*"
+    r"|час(?:а|ов|ам|ами|ах)?|штук\w*|zl|zlot\w*|euro|procent\w*|minut\w*|godzin\w*|sztuk\w*"
     # a sum by the period or by the piece ("8990 в месяц", "1 799 на місяць", "349 miesięcznie", "49 each")
     r"|(?:a|per|every|each|в|на|за|у|w|na|za)"
     r" (?:month|week|year|месяц|неделю|год|місяць|тиждень|рік|miesiac|tydzien|rok)"
@@ -69,6 +71,8 @@ CODE_AFTER = re.compile(
     r"[\s,\-–—]*(?:is|that's|that is|это|це|то|to|jest)\s+(?:the |my |its |мой |мій |moj )?"
     r"(?:code|cvv2?|cvc2?|cvn2?|cid|код|kod)\b(?![\s,:\-–—]*(?:is\s+|это\s+|це\s+|to\s+)?\d)"
 )
+# the same, in a sentence of its own after the code: "482. Это код.", "527. That's the code."
+_CODE_NAMED = re.compile(r"[\s,.\-–—]*" + CODE_AFTER.pattern.removeprefix(r"[\s,\-–—]*"))
 _END_OF_WORDS = re.compile(r"\b(?:конца|кінця|konca|end of)\b")
 _END_OF = re.compile(r"(?:\bконца|\bкінця|\bkonca|\bend of)\s*$")  # "до конца 27-го": the year alone
 # a card's expiry year, two digits, after a bare "date" (a weak cue): cards last up to 10 years, one expired a few
@@ -244,14 +248,27 @@ def _said_again(folded: str, spans: list[Span], said: list[Item]) -> bool:
 def _spent(folded: str, spans: list[Span], cue_at: int, piece: list[Item]) -> bool:
     """Whether the code's cue ending at ``cue_at`` named its code already, a code found between it and ``piece``
     ("код 803. Это же 8990 в месяц?", "CVC 507, а пошлина 2000"): a cue names the one number after it, and the next
-    number is a code only where it is that code said again ("CVV 357, 357") or a correction makes it one."""
+    number is a code only where it is that code said again ("CVV 357, 357") or a correction makes it one. So is a
+    cue said right after its code ("482. That's the code. Call-out 600")."""
     if cue_at < 0:
         return False
     codes = [s for s in spans if s.kind == CVV and cue_at <= s.start < piece[0].start]
+    # or the code just before the cue, which names it ("482. Это код. Выезд 600": the cue said after its code, not
+    # one its own number follows: "759. Code 219")
+    codes += [s for s in spans if s.kind == CVV and (m := _CODE_NAMED.match(folded, s.end)) and m.end() == cue_at]
     if not codes:
         return False
     k = code_items(piece)
     return not k or _joined(piece[:k]) != _joined(items(folded[codes[-1].start : codes[-1].end]))
+
+
+def started(folded: str, cue_at: int, said: set[str], spans: list[Span]) -> bool:
+    """Whether the expiry cue ending at ``cue_at`` is "valid from" said after the card's expiry and not beside it
+    ("срок 05/28, CVV 512. ... и он действует с 01.03"): another thing's first day, a card's first month being said
+    with its last."""
+    if cue_at < 0 or EXPIRY not in said or not any(m.end() == cue_at for m in VALID_FROM.finditer(folded, 0, cue_at)):
+        return False
+    return not any(s.kind == EXPIRY and words_between(folded, s.end, cue_at) <= CONTEXT_WORDS for s in spans)
 
 
 def _cut_short(piece: list[Item]) -> bool:
@@ -384,6 +401,7 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
             other_at = last_cue(other_cues, at)  # "срок действия договора до ...": another thing's
             expiry_at, code_at = (-1 if other_at > expiry_at else expiry_at), (-1 if other_at > code_at else code_at)
             code_at = -1 if _spent(folded, spans, code_at, piece) else code_at
+            expiry_at = -1 if started(folded, expiry_at, said, spans) else expiry_at
             expiry_at = max(expiry_at, 0) if opening and EXPIRY in before.asked else expiry_at
             code_at = max(code_at, 0) if opening and CVV in before.asked else code_at
             kind, k = "", 0
@@ -431,7 +449,10 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
                 kind = ""  # "take 249.50 off it": an amount with its cents is never a code
             if not kind:
                 break
-            spans.append(Span(kind, at, piece[k - 1].end))
+            end = piece[k - 1].end
+            if kind == EXPIRY and (word := _YEAR_WORD.match(folded, end)):
+                end = word.end()  # "до ноября 2028 года": the year's word is said with it, silenced with it
+            spans.append(Span(kind, at, end))
             said.add(kind)
             piece = piece[k:]
     return spans

@@ -51,7 +51,7 @@ from agentassist.privacy.detect import (
     unchecked_window,
     written_amount,
 )
-from agentassist.privacy.expiry import CODE_AFTER, CORRECTION_WORDS, LONG_DIGITS, by_shape, code_items
+from agentassist.privacy.expiry import CODE_AFTER, CORRECTION_WORDS, LONG_DIGITS, by_shape, code_items, started
 from agentassist.privacy.kinds import IBAN, Rules
 from agentassist.privacy.memo import Memo, reading
 from agentassist.privacy.said import NOTHING, Before, Item, Span, chains, cue_before, fold, items, luhn, words_between
@@ -366,6 +366,13 @@ class Redactor:
         misheard = said_on and _misheard_16([i for _, i in mine] + lead)
         tail = [i for i in tail if not any(s.start <= i.start < s.end for s in said.spans if s not in said.open)]
         kind = _announced(folded, tail, context) if tail else ""
+        if kind == EXPIRY and started(
+            folded,
+            cue_before(cues(EXPIRY, folded), folded, tail[0].start),
+            set(context.said) | {x.kind for x in said.spans},
+            said.spans,
+        ):
+            kind = ""  # "... и он действует с 01.03?" after the card's expiry: another thing's first day
         piece = Span(kind, tail[0].start, tail[-1].end) if tail else None
         if kind and piece and not _overlaps(piece, said.spans):  # an expiry or code cut short ("1, 2, 2." "8.")
             said.open += [piece] if kind == CARD else []
@@ -708,7 +715,28 @@ def _last_four_again(
     recent = _recent(before, said.start_s, context_s)
     if not any(x.kind == CARD for s in recent for x in s.spans):
         return None
-    return next((span for chain in found if (span := last_four(folded, chain))), None)
+    if named := next((span for chain in found if (span := last_four(folded, chain))), None):
+        return named
+    # or with no cue, the card's own last four said alone as one number ("it's the debit one, the 1140 one", "та,
+    # что на 1140"): one in ten thousand numbers is so by chance, and a number said a few seconds after the card
+    ends = {_card_digits(s, x)[-READ_BACK_DIGITS:] for s in recent for x in s.spans if x.kind == CARD}
+    return next(
+        (
+            Span(CARD, chain[0].start, chain[0].end)
+            for chain in found
+            if len(chain) == 1
+            and len(chain[0].digits) == READ_BACK_DIGITS
+            and chain[0].digits in ends
+            # not where a cue names it another kind ("the CVV is 9083": a code that is one of the card's groups)
+            and not announced(folded, chain[0].start)
+        ),
+        None,
+    )
+
+
+def _card_digits(said: _Said, span: Span) -> str:
+    """The digits of the card span ``span`` of ``said``."""
+    return "".join(i.digits for i in items(said.text) if span.start <= i.start < span.end)
 
 
 def _corrected(

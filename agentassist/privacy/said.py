@@ -140,7 +140,9 @@ _ORDINALS |= {
 }
 _CARDINAL_OF = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
 _CARDINAL_OF |= {10: "ten", 11: "eleven", 12: "twelve", 20: "twenty", 30: "thirty"}
-_ONE_BEFORE = {"a", "an", "the", "this", "that", "another", "which", "each", "every", "any"}  # "a funny one": a word
+# "a funny one", "my old one": a word
+_ONE_BEFORE = {"a", "an", "the", "this", "that", "another", "which", "each", "every", "any"}
+_ONE_BEFORE |= {"my", "your", "his", "her", "our", "their", "its"}
 _SUFFIX = re.compile(r"-(?:го|ого|его|й|ий|ый|ой|я|е)(?![^\W\d_])")  # "до конца 27-го", "2029-го"
 _QUANTITY = re.compile(
     r"[\s-]*(?:digits?|numbers|цифр\w*|циферк\w*|цифірк\w*|cyfr\w*|cyferk\w*)(?![^\W\d_])"
@@ -335,6 +337,15 @@ def _number_word(tokens: list[tuple[str, int, int]], n: int, repeat: int, folded
         for t, _, end in tokens[max(0, n - 2) : n]
     ):
         return ""  # "it's a funny one", "the new one" (not "it's a Visa, one four ..."): no number
+    if (
+        tok == "one"
+        and any(
+            t in _ONE_BEFORE and re.fullmatch(r"\s\d+\s", folded[end : tokens[n][1]])
+            for t, _, end in tokens[max(0, n - 2) : n]
+        )
+        and re.match(r"\s*(?:[.,;!?]|$)", folded[tokens[n][2] :])
+    ):
+        return ""  # "the 1140 one.": a thing named by its number, the sentence ending on "one"
     if tok == "one" and tokens[n + 1 : n + 2] and tokens[n + 1][0] in _MOMENT:
         return ""  # "1909 0964, one moment": an aside about time, the number goes on after it
     if tok in ("a", "an"):  # "a hundred and twelve"
