@@ -24,6 +24,7 @@ is not written to the file but logged as lost at the stop.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -218,17 +219,25 @@ def keep(path: Path, refusing: Refusing) -> int:
             log.error("call %s: original of %s NOT kept: it holds what was masked", write.call_id, write.utterance_id)
         else:
             lines.append(json.dumps(kept, ensure_ascii=False) + "\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(path.name + ".part")
-    # an earlier run's file not yet replayed (the database still away at that start) comes first
-    before = path.read_text(encoding="utf-8") if path.exists() else ""
-    with part.open("w", encoding="utf-8") as f:
-        f.write(before + "".join(lines))
-        f.flush()
-        os.fsync(f.fileno())
-    part.replace(path)
-    _sync_dir(path.parent)
     calls = len({w.call_id for w in writes})
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # an earlier run's file not yet replayed (the database still away at that start) comes first
+        before = path.read_text(encoding="utf-8") if path.exists() else ""
+        with part.open("w", encoding="utf-8") as f:
+            f.write(before + "".join(lines))
+            f.flush()
+            os.fsync(f.fileno())
+        part.replace(path)
+        _sync_dir(path.parent)
+    except OSError as exc:  # a full disk (the likely reason the database refused) must not stop the stop
+        with contextlib.suppress(OSError):
+            part.unlink()
+        log.error(
+            "%d write(s) of %d call(s) the database refused are LOST: %s not written: %s", len(lines), calls, path, exc
+        )
+        return 0
     log.warning("%d write(s) of %d call(s) the database refused kept in %s for the next start", len(lines), calls, path)
     return len(lines)
 
