@@ -53,9 +53,10 @@ def batch_process() -> bool:
     """Put the calling thread, and every thread it and its threads start from now, under SCHED_BATCH.
     Call it first in a process, before any thread starts (a thread keeps the policy it started with).
     False where the system has no such policy or refused it."""
-    if _BATCH is None or _policy() is None:
+    policy = _policy()
+    if _BATCH is None or policy is None:
         return False
-    return _policy() == _BATCH or _set(_BATCH)
+    return policy == _BATCH or _set(_BATCH)
 
 
 def batched() -> bool:
@@ -77,9 +78,8 @@ def interactive() -> Iterator[None]:
     if not batched():
         yield
         return
-    assert _BATCH is not None
     interactive_thread()
     try:
         yield
     finally:
-        _set(_BATCH)
+        batch_process()

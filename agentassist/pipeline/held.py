@@ -153,7 +153,10 @@ class Refusing:
         return self._cause
 
     def refused(self, exc: BaseException) -> None:
-        """A write was refused: the others are held from now on."""
+        """A write failed with ``exc``: when that is the database refusing (:meth:`refusal`), the others are
+        held from now on; any other failure changes nothing here."""
+        if not self.refusal(exc):
+            return
         with self._lock:
             first, self._cause = self._cause is None, exc
             self.refusals_total += 1

@@ -367,8 +367,7 @@ class CallRecords:
         try:
             self.store.save_adherence(self.call_id, report, lock_wait_s=LINE_LOCK_WAIT_S)
         except Exception as exc:
-            if self.refusing.refusal(exc):
-                self.refusing.refused(exc)
+            self.refusing.refused(exc)
             self.failures.report(stage_of(exc, "pipeline"), exc)
 
     def _write_line(self, utterance: Utterance) -> None:
@@ -401,8 +400,7 @@ class CallRecords:
                 write.run(self.store, LINE_LOCK_WAIT_S)
                 return
             except Exception as exc:
-                if self.refusing.refusal(exc):
-                    self.refusing.refused(exc)
+                self.refusing.refused(exc)
                 cause = exc
         self.failures.report(stage_of(cause, "pipeline"), cause)
         self._held[write.key] = write
@@ -437,8 +435,7 @@ class CallRecords:
                 write.run(self.store, None, again=True)
             except SQLAlchemyError as exc:
                 if not self._call_gone():
-                    if self.refusing.refusal(exc):
-                        self.refusing.refused(exc)
+                    self.refusing.refused(exc)
                     log.warning("call %s: %s %s still not stored: %s", self.call_id, *key, cause_of(exc))
                     return False
                 log.warning("call %s: %s %s dropped: the call was erased", self.call_id, *key)
