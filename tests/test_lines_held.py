@@ -5,6 +5,10 @@ CallSessions and a real Runtime, a real SQLite file whose write lock another con
 
 from __future__ import annotations
 
+import collections
+import dataclasses
+import gc
+import inspect
 import json
 import logging
 import sqlite3
@@ -229,3 +233,47 @@ def test_an_original_is_never_kept_in_the_file(tmp_path: Path) -> None:
     assert "4556" not in text and "9018" not in text
     kept = [HeldWrite.from_json(json.loads(line)) for line in text.splitlines()]
     assert [w.kind for w in kept] == ["line", "spans"] and kept[0].line == line and kept[1].spans == (span,)
+
+
+def test_a_refused_line_leaves_no_cycle_for_the_collector(tmp_path: Path) -> None:
+    """A refused write's exception holds the frames it passed through, and with them the write's session,
+    the row it removed and the call's records: kept as the refusal's cause, it must not tie them into a
+    reference cycle that waits for the collector's full pass (under load a line is refused now and then,
+    a lock held past 0.5 s: a parallel run of the suite once left a row so). The call has threads of its
+    own here, so that nothing outside it keeps its objects."""
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store.migrate()
+    started = datetime.now(UTC)
+    store.create_call("c1", "inbound", "sip:cust@x", "alice", None, started, "")
+    gc.collect()
+    gc.disable()
+    try:
+        session = CallSession(SessionInfo("c1", started, tmp_path / "c1.wav"), None, store, Feed(), None)
+        session.records.on_utterance(_final("c1", "u1", "hello I would", 1.0))
+        session.records.on_utterance(_final("c1", "u2", "like to pay", 2.0))
+        held = _lock(tmp_path / "db.sqlite")
+        try:  # u1's words went to u2: u1 revised to no text is removed, u2 replaced
+            session.records.on_utterance(dataclasses.replace(_final("c1", "u1", "", 1.0), revised=True))
+            session.records.on_utterance(
+                dataclasses.replace(_final("c1", "u2", "hello I would like to pay", 1.0), revised=True)
+            )
+            assert session.records.unwritten == ["u1", "u2"]
+        finally:
+            _unlock(held)
+        assert session.records.late_work.wait(30.0)
+        assert [u["text"] for u in store.transcript("c1")] == ["hello I would like to pay"]
+        session.end()
+        session.join(30)
+        del session
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = collections.Counter(
+            type(o).__qualname__ for o in gc.garbage if type(o).__module__.startswith(("agentassist", "sqlalchemy"))
+        )
+        # the frames are the cycle's own objects: any left say that a refusal still keeps them
+        left.update(f"frame of {o.f_code.co_name}" for o in gc.garbage if inspect.isframe(o))
+        assert not left, f"left for the collector: {dict(left)}"
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()

@@ -39,6 +39,7 @@ from typing import Any, Literal, Protocol
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from agentassist.events import Channel, Utterance, Word
+from agentassist.failures import cause_of
 from agentassist.pipeline.ports import CallStore
 from agentassist.privacy.utterances import Redaction
 
@@ -154,14 +155,26 @@ class Refusing:
 
     def refused(self, exc: BaseException) -> None:
         """A write failed with ``exc``: when that is the database refusing (:meth:`refusal`), the others are
-        held from now on; any other failure changes nothing here."""
+        held from now on; any other failure changes nothing here.
+
+        A refusal is said by its kind and message (``failures.cause_of``), never with its traceback: the
+        traceback is dropped here, along the chain of causes. Its frames hold the write's session and the
+        row it wrote, and frames that hold the exception in turn (the context managers' ``__exit__``, the
+        caller keeping it as the cause): a reference cycle that would keep the call's records, sessions
+        and rows for the collector's full pass, every time a write is refused under load."""
         if not self.refusal(exc):
             return
+        chained: BaseException | None = exc
+        while chained is not None:
+            chained.__traceback__ = None
+            chained = chained.__cause__ or chained.__context__
         with self._lock:
             first, self._cause = self._cause is None, exc
             self.refusals_total += 1
         if first:
-            log.warning("the database refuses writes (%s): every call's lines are held until it takes them", exc)
+            log.warning(
+                "the database refuses writes (%s): every call's lines are held until it takes them", cause_of(exc)
+            )
 
     def taken(self) -> None:
         """A write passed: the calls write directly again."""
