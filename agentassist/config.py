@@ -199,11 +199,12 @@ class TranscribeSettings(_Section):
     # core), so decodes at once never ask for more threads than there are cores: spinning OpenMP threads
     # of one decode would hold the cores another needs (under chrt -r, for seconds)
     cpu_threads: int = _MODEL.cpu_threads
-    # the CPU policy of `serve`'s threads when it transcribes: "normal" (Linux's default for every thread) or
-    # "batch" (SCHED_BATCH: a thread that wakes waits for a decode's time slice rather than cutting into it;
-    # the softphone's and the headset's audio threads keep the default): agentassist/cpu.py. "batch" cuts the
-    # decodes' kernel time by two thirds but has not yet shown more calls held (docs/transcription-under-load.md)
-    scheduling: Literal["batch", "normal"] = "normal"
+    # the CPU policy of `serve`'s threads when it transcribes (agentassist/cpu.py): "decodes-first" (every thread
+    # but the decodes' under SCHED_BATCH: a thread that wakes waits for a decode's time slice rather than
+    # cutting into it, while the decodes' own wakes run at once; the softphone's and the headset's audio threads
+    # keep the default), "batch" (every thread, the decodes' too) or "normal" (Linux's default for every
+    # thread). "decodes-first" halves the decodes' kernel time on a loaded center (docs/transcription-under-load.md)
+    scheduling: Literal["decodes-first", "batch", "normal"] = "decodes-first"
     beam_size: int = _MODEL.beam_size
     initial_prompt: str = _MODEL.initial_prompt or ""  # words to bias recognition towards (product names, jargon)
     script_prompt: bool = False  # also the active script's company, campaign and card titles

@@ -9,10 +9,19 @@ calls on the 2-core test machine the decodes' threads spent 38 s in the kernel o
 
 Under SCHED_BATCH a thread that wakes does not preempt: it waits for the running thread's time slice
 to end (a few milliseconds), so a decode keeps its core and the woken work is done a little later in a
-batch. CPU time is shared as before (nice values still count). On the same 72 calls the decodes' kernel
-time fell from 38 to 12-21 s, but the calls held did not rise in a way three runs could show, and the
-media thread's frames waited longer (benchmarks/RESULTS.md, session 21): `[transcribe] scheduling` is
-"normal" unless set. Linux only; elsewhere every function here does nothing.
+batch. CPU time is shared as before (nice values still count). `[transcribe] scheduling` chooses:
+
+- "decodes-first" (the default): every thread under SCHED_BATCH except the decodes' own (the
+  transcriber's workers and the threads CTranslate2 starts when the model loads, both started inside
+  :func:`decoding`), whose wakes still run at once, and the threads those start in turn (the delivery
+  thread, started by the first line a worker hands on). On a center at 56-72 calls the decodes' kernel
+  time halved, the event loop's CPU fell a fifth and the final latency's p95 was lower in 7 of 9 runs
+  side by side (benchmarks/RESULTS.md, session 22).
+- "batch": every thread, the decodes' too. The decodes' kernel time fell further, but a decode's own
+  hand-offs (a worker to CTranslate2's thread and back) then waited a slice too (session 21).
+- "normal": Linux's default for every thread.
+
+Linux only; elsewhere every function here does nothing.
 
 The threads that carry the agent's own audio (the softphone's and the headset's) stay under the
 default policy: they are woken every 20 ms for a frame the agent hears, and must run at once.
@@ -83,3 +92,26 @@ def interactive() -> Iterator[None]:
         yield
     finally:
         batch_process()
+
+
+_decodes_first = False  # set by batch_all_but_decodes: the decodes' threads start under the default policy
+
+
+def batch_all_but_decodes() -> bool:
+    """As :func:`batch_process`, except the threads that decode (the transcriber's workers and the threads
+    of its model, started inside :func:`decoding`): a thread that wakes never preempts a decode, and a
+    decode's own wakes still run at once. False as :func:`batch_process`."""
+    global _decodes_first
+    _decodes_first = batch_process()
+    return _decodes_first
+
+
+@contextlib.contextmanager
+def decoding() -> Iterator[None]:
+    """Around the start of the threads that decode: under the default policy when the process batches
+    everything else (:func:`batch_all_but_decodes`), else as the process is."""
+    if not _decodes_first:
+        yield
+        return
+    with interactive():
+        yield

@@ -391,7 +391,10 @@ def main() -> int:
     p.add_argument("--frame-wait-ms", type=int, default=None, help="the center's [transcribe] frame_wait_ms")
     p.add_argument("--threads", type=int, default=None, help="[transcribe] cpu_threads of the center (and of load)")
     p.add_argument(
-        "--scheduling", choices=("batch", "normal"), default=None, help="[transcribe] scheduling (and load's)"
+        "--scheduling",
+        choices=("batch", "normal", "decodes-first"),
+        default=None,
+        help="[transcribe] scheduling (and load's)",
     )
     p.add_argument("--compare-load", action="store_true", help="then benchmarks.load on the same calls")
     p.add_argument("--nodes", type=int, default=1, help="centers on one PostgreSQL and NATS (floor_nodes.py)")

@@ -1,5 +1,6 @@
 """The CPU policy of a transcribing `serve` (agentassist/cpu.py): its threads under SCHED_BATCH, so that
-a thread that wakes waits for a decode's time slice; the softphone's audio threads under the default."""
+a thread that wakes waits for a decode's time slice; the decodes' own threads (by default) and the
+softphone's audio threads under the default."""
 
 from __future__ import annotations
 
@@ -77,10 +78,64 @@ def test_a_transcribing_serve_batches_its_threads_but_not_the_softphones(make_se
     assert kinds.count(os.SCHED_OTHER) >= 1, kinds
 
 
-def test_by_default_every_thread_stays_under_the_default_policy(make_server: Any) -> None:
-    server = make_server()
+def test_by_default_the_decodes_and_the_softphone_keep_the_default_policy(make_server: Any) -> None:
+    server = make_server()  # scheduling = "decodes-first"
     server.start()
     policies = _policies(server.proc.pid)
-    # pjsua may raise its media clock's thread to SCHED_RR where it is allowed (as root): never to batch
+    assert policies.pop(server.proc.pid) == os.SCHED_BATCH, "the event loop's thread"
+    kinds = sorted(policies.values())
+    # the decodes' threads (two workers and CTranslate2's) and pjsua's own keep the default (pjsua may
+    # raise its media clock's thread to SCHED_RR where it is allowed, as root)
+    assert sum(k != os.SCHED_BATCH for k in kinds) >= 4, kinds
+    assert kinds.count(os.SCHED_BATCH) >= 1, kinds
+
+
+def test_normal_leaves_every_thread_under_the_default_policy(make_server: Any) -> None:
+    server = make_server(transcribe={"scheduling": "normal"})
+    server.start()
+    policies = _policies(server.proc.pid)
     assert os.SCHED_BATCH not in policies.values(), policies
     assert policies[server.proc.pid] == os.SCHED_OTHER
+
+
+_DECODES_FIRST = """
+import json, os, sys, threading
+from pathlib import Path
+from agentassist import cpu
+from agentassist.transcribe.engine import StreamingTranscriber
+from agentassist.transcribe.transcriber import Transcriber, TranscriberOptions
+
+out = {"applied": cpu.batch_all_but_decodes()}
+streaming = StreamingTranscriber(Transcriber(TranscriberOptions(model="tiny.en", workers=2), Path(sys.argv[1])))
+names = {t.native_id: t.name for t in threading.enumerate()}
+policies = {int(t): os.sched_getscheduler(int(t)) for t in os.listdir(f"/proc/{os.getpid()}/task")}
+out["main"] = policies[threading.main_thread().native_id]
+out["workers"] = sorted(p for tid, p in policies.items() if names.get(tid, "").startswith("transcribe-"))
+out["model"] = sorted(p for tid, p in policies.items() if tid not in names)  # CTranslate2's, started in C++
+seen = []
+later = threading.Thread(target=lambda: seen.append(os.sched_getscheduler(0)))
+later.start()
+later.join()
+out["later"] = seen[0]
+streaming.close()
+print(json.dumps(out))
+"""
+
+
+def test_decodes_first_batches_every_thread_but_the_decodes() -> None:
+    """``scheduling = "decodes-first"``: the transcriber's workers and its model's own threads (CTranslate2
+    starts them in C++) under the default policy, so a decode's wakes run at once; the process's other
+    threads, the ones started after the model included, under SCHED_BATCH, so their wakes never preempt
+    a decode."""
+    models = Path(__file__).resolve().parent.parent / "models"
+    if not (models / "tiny.en" / "model.bin").is_file():
+        pytest.skip("tiny.en not installed")
+    run = subprocess.run(
+        [sys.executable, "-c", _DECODES_FIRST, str(models)], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    got = json.loads(run.stdout)
+    batch, other = os.SCHED_BATCH, os.SCHED_OTHER
+    assert (got["applied"], got["main"], got["later"]) == (True, batch, batch)
+    assert got["workers"] == [other, other]
+    assert got["model"] and set(got["model"]) == {other}, got["model"]

@@ -14,6 +14,7 @@ import threading
 import time
 from typing import Any
 
+from agentassist import cpu
 from agentassist.events import SpeechSegment, Utterance
 from agentassist.transcribe.metrics import Histogram
 from agentassist.transcribe.schedule import (
@@ -81,8 +82,9 @@ class StreamingTranscriber:
         self._threads = [
             threading.Thread(target=self._work, name=f"transcribe-{i}", daemon=True) for i in range(self.workers)
         ]
-        for t in self._threads:
-            t.start()
+        with cpu.decoding():
+            for t in self._threads:
+                t.start()
 
     @property
     def transcriber(self) -> Transcriber:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from agentassist import cpu
 from agentassist.audio.frames import pcm_to_float
 from agentassist.events import SpeechSegment, Utterance, Word
 from agentassist.transcribe.decoder import MAX_S, Decoded, DecodedWord, ShortDecoder, glue_words
@@ -64,14 +65,15 @@ class Transcriber:
         self.workers = options.workers or os.cpu_count() or 1
         directory = resolve(options.model, models_dir or options.models_dir)
         started = time.monotonic()
-        self._model = WhisperModel(
-            str(directory),
-            device="cpu",
-            compute_type=options.compute_type,
-            cpu_threads=options.cpu_threads or default_cpu_threads(self.workers),
-            num_workers=self.workers,
-            local_files_only=True,
-        )
+        with cpu.decoding():  # CTranslate2 starts its threads here: they keep the policy they start with
+            self._model = WhisperModel(
+                str(directory),
+                device="cpu",
+                compute_type=options.compute_type,
+                cpu_threads=options.cpu_threads or default_cpu_threads(self.workers),
+                num_workers=self.workers,
+                local_files_only=True,
+            )
         spec = MODELS.get(options.model)
         self.multilingual = spec.multilingual if spec else bool(self._model.model.is_multilingual)
         lang = options.language
