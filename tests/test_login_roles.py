@@ -116,7 +116,10 @@ def test_each_role_signs_in_through_the_form(floor: Any) -> None:
                 assert page.locator("#app").is_visible()
                 assert page.locator("#who").inner_text() == f"{name} ({role})"
             else:  # the admin signs out: the form is back and the token is dead on the server
-                page.click("#sign-out")
+                # signing out loads the page afresh; the old page may show its form first (its feed closed
+                # by the logout), so wait for the new page before reading its storage
+                with page.expect_navigation(timeout=10_000):
+                    page.click("#sign-out")
                 page.locator("#login-form").wait_for(timeout=10_000)
                 assert page.evaluate("localStorage.getItem('agentassist.token')") is None
                 r = httpx.get(f"{floor.url}/api/me", headers={"Authorization": f"Bearer {token}"})
