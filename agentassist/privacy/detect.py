@@ -99,6 +99,7 @@ _PRINTED_ON = re.compile(
 _NAMED_WORDS = 6  # "the claim number for the windscreen is 4656 ...", "сертификат в спа, номер 6648 ...": a named
 # thing's number follows, a few words about the thing between (no card named, no other number said among them)
 _CLAUSE_END = re.compile(r"[.;!?]")
+_NUMBER_NOUN = re.compile(r"(?<![^\W\d_])(?:numbers?|no|id|ref|номер\w*|numer\w*|nr)(?![^\W\d_])|№")
 _SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")  # not a decimal point ("64.90")
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
 _CORRECTED_WORDS = 8  # "..., sorry, that last lot's wrong, it's 1638": a correction that says what it corrects
@@ -647,7 +648,9 @@ def _whole(found: list[list[Item]], spans: list[Span]) -> list[Span]:
     number as said is masked whole ("6, 4, 6, 7, 6, 4, 6, 7": a group heard twice after a card number)."""
     out = list(spans)
     for chain in found:
-        inside = [s for s in spans if chain[0].start <= s.start < chain[-1].end]
+        # a span begun before the chain covers its first numbers too: "March 2029, 653" is an expiry whose month
+        # is a word, no item of the chain "2029, 653", and its year no piece of the code after it
+        inside = [s for s in spans if s.start < chain[-1].end and chain[0].start < s.end]
         run: list[Item] = []
         for item in [*chain, None] if inside else []:
             if item is not None and not any(s.start <= item.start < s.end for s in inside):
@@ -825,8 +828,16 @@ def _headed(folded: str, at: int) -> bool:
     ("Счёт сантехника. 5200 2849, секундочку, ..."): what the call is about, said as a heading, names no number said
     after it; a card said in parts after it is the digits' to tell (they pass the check at a card's length)."""
     other_at = last_cue(cues(OTHER, folded), at)
-    end = _CLAUSE_END.search(folded, other_at, at) if other_at >= 0 else None
-    return end is not None and not items(folded[other_at : end.start()])
+    if other_at < 0:
+        return False
+    ended = _CLAUSE_END.search(folded, other_at, at)
+    end = ended.start() if ended else folded.find(":", other_at, at)
+    if end >= 0 and not ended:
+        # "За річний абонемент: 4791 ...", "Za karnet roczny: 4126 ...": a heading ended by a colon names what is paid
+        # for, where it names no number ("Numer karnetu: 4126 ..." does)
+        opened = max((m.end() for m in _CLAUSE_END.finditer(folded, 0, other_at)), default=0)
+        end = -1 if _NUMBER_NOUN.search(folded, opened, end) else end
+    return end >= 0 and not items(folded[other_at:end])
 
 
 def _other_piece(folded: str, piece: list[Item]) -> bool:

@@ -23,6 +23,7 @@ from agentassist.privacy.cues import (
     CURRENCY,
     CVV,
     DATE_CUE,
+    FILLER,
     EXPIRY,
     MONTH,
     MONTH_BY_NUMBER,
@@ -45,6 +46,7 @@ from agentassist.privacy.said import (
     Span,
     chains,
     cue_before,
+    is_number_word,
     items,
     last_cue,
     words_between,
@@ -125,6 +127,30 @@ def code_items(chain: list[Item]) -> int:
         if len(digits) > 4:
             return 0
     return 0
+
+
+# the words a security code said bare after card data has right after it with no comma between ("653 on the back",
+# "737 please", "512 это код", "409 z tyłu", "218 and the name's ..."): function words, thanks, assent; any other
+# word there is what the number counts ("And that's 500 flyers", "Итого 500 листовок", "Razem 500 ulotek")
+_AFTER_CODE = frozenset(
+    "and the for from then that that's thats this these with was were are also too again only exactly please thanks"
+    " thank yes yeah yep right okay sorry correct there here now done but you i'm it's its all not"
+    " это все вот так там ага угу тоже еще верно правильно если или был была было кажется наверное значит написано"
+    " сзади спасибо пожалуйста да для это нет"
+    " все усе ось там теж вірно правильно якщо але або здається мабуть написано значить ззаду дякую будь для так ні"
+    " jest wszystko juz tam tez jeszcze dobrze chyba jesli ale lub albo napisane dziekuje prosze tak dla nie".split()
+)
+_COUNTED = re.compile(r" ([^\W\d_]{3,})(?![^\W\d_])")
+
+
+def counts(folded: str, end: int) -> bool:
+    """Whether the number ending at ``end`` is followed right away, no comma between, by a word it counts: a
+    content word that is no number, no filler and no card data's cue ("500 flyers", "500 листовок", "500 ulotek"),
+    so the number is a quantity and no code said bare after card data."""
+    word = _COUNTED.match(folded, end)
+    if word is None or word.group(1) in _AFTER_CODE or is_number_word(word.group(1)) or FILLER.fullmatch(word.group(1)):
+        return False
+    return not any(a == word.start(1) for kind in (CARD, EXPIRY, CVV) for a, _ in cues(kind, folded))
 
 
 def _dated(piece: list[Item]) -> bool:
@@ -208,6 +234,8 @@ def _year(piece: list[Item], folded: str, card: bool) -> int:
     (``card``), a year said as one ("до 2029 года", "until 2029"); else 0."""
     digits = piece[0].digits
     year = len(digits) == 2 or (len(digits) == 4 and digits.startswith("20"))
+    # no card in use or lately expired has a year before 2015 ("я ходжу до вас з 2011 року": since when)
+    year = year and _plausible(piece[:1])
     said_so = len(digits) == 4 or bool(_YEAR_WORD.match(folded, piece[0].end))
     return int(year and (bool(_END_OF.search(folded, 0, piece[0].start)) or (card and said_so)))
 
@@ -443,6 +471,7 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
                 and not (following and (_clocked(folded, piece[:k]) or _thousands(folded, piece)))
                 and not UNIT.match(folded, piece[k - 1].end)
                 and not UNIT.match(folded, piece[-1].end)  # "249,99 zł": an amount's whole and its cents
+                and not (again != CVV and counts(folded, piece[k - 1].end))  # "And that's 500 flyers"
             ):
                 kind = CVV
             if kind == CVV and _decimal(folded, piece, k):

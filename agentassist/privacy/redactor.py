@@ -61,6 +61,7 @@ LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many w
 OPEN_LEAD_WORDS = 6  # after a card's first groups named so ("my card is 4539"): "sorry, I lost my place. 1488";
 # after any groups where the pieces pass the Luhn check together
 PARTIAL_RUN_DIGITS = 7  # a partial with this many digits in a row may be part of a card: masked (PCI DSS: six show)
+CODE_DIGITS = 4  # a security code's most digits (an Amex's four on the front)
 READ_BACK_DIGITS = 4  # a card number's piece said again ("5163 1557, yes"): as long as a group at least
 REVISION_RUN_DIGITS = 12  # a revision merges a turn's pieces: this many digits in a row are most of a card
 _BEGUN_DIGITS = 8  # digits a speaker said in the last finals, with nothing said of card data: a card begun maybe
@@ -894,6 +895,8 @@ def _announced(folded: str, chain: list[Item], before: Before) -> str:
     if kind != CARD and _digits(chain) >= LONG_DIGITS:  # "the SIM card number on the back is 8944 ...": no code
         return ""
     if kind != CARD and ordinary(folded, chain):  # "скидка действует до 31.12.2026": a day's date, an amount
+        return ""
+    if kind == CVV and _digits(chain) > CODE_DIGITS:  # "dostawa na kod 02-495": a postcode; a code cut short has fewer
         return ""
     return kind
 
