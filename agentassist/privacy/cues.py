@@ -78,7 +78,7 @@ EXPIRY_CUE = re.compile(
     r"\b(?:expiry|expiration|expires?|expiring|exp|valid (?:until|thru|through|till|to)"
     r"|good (?:until|till|thru|through)"
     r"|срок\w* действия|действует до|действительна до|годна до|термін\w* дії|дійсна до|діє до"
-    r"|data waznosci|waznosc|wazna do|runs? out|runs? (?:until|till|thru|through)|срок|термін|"
+    r"|(?:data|date|daty|dacie) waznosci|waznosc\w*|wazna do|runs? out|runs? (?:until|till|thru|through)|срок|термін|"
     + VALID_FROM.pattern
     + r")\b"
 )
@@ -99,7 +99,7 @@ NOT_EXPIRY = re.compile(
     # of up to four digits, fewer than a card's (a card said there is named by its digits: its expiry stays one)
     + r"(?:[\s,]+\d{1,4}){0,3}(?:[\s,]+(?!cards?\b|карт|kart)[^\W\d_]+(?:'[^\W\d_]+)?){0,3}?[\s,]+"
     + r"(?:valid|good|expir|runs?|lasts?|действ|годн|дійсн|діє|чинн|wazn|obowiazuj)"
-    + r"|\b(?:срок\w* действия|термін\w* дії|okres\w*|data waznosci) "
+    + r"|\b(?:срок\w* действия|термін\w* дії|okres\w*|(?:data|date|daty|dacie) waznosci) "
     + _VALIDITY_OF
     # or with no verb, the thing and "until" right after it ("Гарантия до 2028 года", "the warranty until 2028")
     + r"|\b"
@@ -181,7 +181,7 @@ OTHER_CUE = re.compile(
     r"|complaint (?:number|no|id|reference)|жалобы|претензии|рекламации|скарги|претензії|рекламації|reklamacji"
     r"|skargi"
     r"|regon|dowod\w*|paszport\w*|polis\w*|numer klienta|referencyjn\w*|sledzeni\w*|bilet\w*|rezerwacj\w*"
-    r"|transakcj\w*|paragon\w*|telefon\w*|komork\w*|kod\w* kreskow\w*|kod\w* pocztow\w*"
+    r"|transakcj\w*|paragon\w*|kwit|kwit[ue]|kwitem|kwity|telefon\w*|komork\w*|kod\w* kreskow\w*|kod\w* pocztow\w*"
     # a case's number at a court, an office or an insurer: "numer sprawy", "номер дела", "номер справи", "sygnatura
     # akt" (not "w sprawie": about; not "дела", "справи" alone: affairs)
     r"|numer\w* sprawy|sprawa numer|sygnatur\w*|номер\w* дела|дело (?:номер|№)|номер\w* справи"
@@ -217,7 +217,7 @@ DOCUMENT_CUE = re.compile(
     r"|сч[её]т\w* на оплату|рахун\w* на оплату"
     r"|gym|абонемент\w*|спортзал\w*|karnet\w*|abonament\w*|silowni\w*"
     r"|payment reference|назначени\w* платеж\w*|призначенн\w* платеж\w*|tytul\w* (?:przelewu|platnosci)"
-    r"|umow\w*|polis\w*|faktur\w*|zamowieni\w*|przesylk\w*|paczk\w*|rezerwacj\w*|bilet\w*)\b"
+    r"|umow\w*|polis\w*|faktur\w*|zamowieni\w*|przesylk\w*|paczk\w*|rezerwacj\w*|bilet\w*|kwit|kwit[ue]|kwitem|kwity)\b"
     # a card a loyalty scheme, a club or a library issues, named so ("my loyalty card, 6333 ...", "на карту
     # лояльности 6333 ...", "na kartę lojalnościową 6333 ..."): the scheme's own number, Luhn-valid by design (not a
     # store's or a business's card: either may be a payment card)
@@ -351,7 +351,11 @@ LAST_FOUR = re.compile(
     r"|(?:останн\w* (?:чотири|4)|(?:чотири|4) останн\w*)(?: цифр\w*)?|останн\w* цифр\w*"
     r"|(?:ostatni\w* (?:cztery|4)|(?:cztery|4) ostatni\w*)(?: cyfry)?|ostatni\w* cyfry)"
     # said again ("the last four again were 9008", "последние четыре ещё раз: 3498"), then a verb naming them
-    r"(?:,? (?:again|once more|еще раз|ще раз|jeszcze raz|raz jeszcze))?(?: are| is| were| это| це| to)?[\s:,\-–—]*$"
+    r"(?:,? (?:again|once more|еще раз|ще раз|jeszcze raz|raz jeszcze))?(?: are| is| were| это| це| to)?"
+    # or what they really are, after a slip ("the last four are actually 7704", "последние четыре на самом деле 2345",
+    # "останні чотири насправді 3057", "ostatnie cztery to tak naprawdę 4502")
+    r"(?:,? (?:actually|really|in fact|на самом деле|вообще-то|насправді|справді|насправди|tak naprawde|naprawde"
+    r"|wlasciwie|w zasadzie|jednak))?[\s:,\-–—]*$"
 )
 
 ASK_WORDS = {CARD: 6, EXPIRY: 3, CVV: 3, OTHER: 3}  # a question ends this many words after its cue at most

@@ -153,6 +153,20 @@ def counts(folded: str, end: int) -> bool:
     return not any(a == word.start(1) for kind in (CARD, EXPIRY, CVV) for a, _ in cues(kind, folded))
 
 
+def _since_card(said: set[str], cards: list[Span], spans: list[Span], at: int) -> set[str]:
+    """The card data said before ``at``: ``said`` (this final's and the last one's), but only what this final said
+    since its last card number before ``at`` where it said one ("Let me read that back: 4603 ..., 11/29?" after the
+    customer's card and expiry: the card said again, the expiry after it is its expiry again, not a code)."""
+    last = max((c.end for c in cards if c.kind == CARD and c.end <= at), default=-1)
+    return said if last < 0 else {CARD} | {s.kind for s in spans if last <= s.start < at}
+
+
+def slashed(folded: str, said: list[Item]) -> bool:
+    """Whether ``said`` is a month and a year written with a slash between ("11/29", "02/2031"): how a recognizer
+    writes an expiry date, never a security code."""
+    return len(said) == 2 and folded[said[0].end : said[1].start] == "/" and _month_year(said, 2)
+
+
 def _dated(piece: list[Item]) -> bool:
     """Whether ``piece`` is a day, a month and a year before any card's expiry (DDMMYYYY, 1900-2014): a birth date,
     never a security code (3 or 4 digits) nor a code and an expiry together (an expiry's year is 2015 or later, and
@@ -463,8 +477,12 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
                 kind = CVV  # the code named after its digits: "and then 955, that's the code", "955 это код"
             elif (k := code_items(piece)) and _said_again(folded, spans, piece[:k]):
                 kind = CVV  # the code said again, whatever words between ("код 614, и ещё раз, 614")
-            elif ((following and EXPIRY not in said) or again == EXPIRY) and (k := _expiry(piece)):
+            elif ((following and EXPIRY not in _since_card(said, cards, spans, at)) or again == EXPIRY) and (
+                k := _expiry(piece)
+            ):
                 kind = EXPIRY
+            elif following and (k := _expiry(piece)) and slashed(folded, piece[:k]):
+                kind = EXPIRY  # "11/29?" read back after the expiry was said: a code is never written with a slash
             elif (
                 ((following and CVV not in said) or again == CVV)
                 and (k := code_items(piece))

@@ -720,16 +720,17 @@ def _last_four_again(
         return named
     # or with no cue, the card's own last four said alone as one number ("it's the debit one, the 1140 one", "та,
     # что на 1140"): one in ten thousand numbers is so by chance, and a number said a few seconds after the card
+    # (or the card named before them, "карта на 0154, 10/32": the expiry said on after a comma is no part of them)
     ends = {_card_digits(s, x)[-READ_BACK_DIGITS:] for s in recent for x in s.spans if x.kind == CARD}
     return next(
         (
             Span(CARD, chain[0].start, chain[0].end)
             for chain in found
-            if len(chain) == 1
+            if (len(chain) == 1 or folded[chain[0].end : chain[1].start].startswith(","))
             and len(chain[0].digits) == READ_BACK_DIGITS
             and chain[0].digits in ends
             # not where a cue names it another kind ("the CVV is 9083": a code that is one of the card's groups)
-            and not announced(folded, chain[0].start)
+            and announced(folded, chain[0].start) in ("", CARD)
         ),
         None,
     )

@@ -51,6 +51,7 @@ _CODE_LEAST, _CODE_MOST = 3, 4
 _CODE_NAMES = {"code", "cvv", "cvc", "cvn", "cid", "csc", "cvv2", "cvc2", "cvn2"}
 _CARD_LEAST = 13  # the fewest digits a card number has (an old Visa's)
 _CARD_MOST = 19  # the most (a Maestro's, a UnionPay's)
+_PIECE_LEAST = 6  # a card's piece said digit by digit over finals, a homophone among them ("five to oh nine")
 _TIMES = {"razy"}  # Polish "dwa razy siedem": seven twice
 # a digit's name as a noun, said after how many times it comes ("две двойки": 22, "чотири п'ятірки": 5555,
 # "dwa zera": 00) or after "double" ("podwójna ósemka": 88): in every case, singular and plural, as folded (ё to е,
@@ -385,12 +386,17 @@ def _among_digits(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bo
     while last > n and tokens[last][0] in _HOMOPHONES:
         last -= 1
     words = [t for t, _, _ in tokens[first : last + 1]]
-    if len(words) + 2 * sum(w in _REPEAT for w in words) < _CARD_LEAST:  # too few digits, whatever repeats say
-        return False
     digits = _run_digits(words)
     size = len(digits)
     homophones = sum(tokens[k][0] in _HOMOPHONES for k in range(first, last + 1))
-    if size < _CARD_LEAST or 3 * homophones > size:
+    if 3 * homophones > size:
+        return False
+    # inside a piece of a card said over finals ("four four five four five five to oh nine eight, um", "Five three
+    # one oh to six, expires ..."): digits said singly on both sides of it, 6 or more in all (a range is "two to
+    # three", a digit each side)
+    if n not in (first, last) and size >= _PIECE_LEAST:
+        return True
+    if size < _CARD_LEAST:
         return False
     if n not in (first, last):
         return True
