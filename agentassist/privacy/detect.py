@@ -45,7 +45,7 @@ from agentassist.privacy.cues import (
     says_other,
     words_said,
 )
-from agentassist.privacy.expiry import CORRECTION_WORDS, UNIT, code_items, expiries_and_codes, months
+from agentassist.privacy.expiry import CORRECTION_WORDS, UNIT, code_items, counts, expiries_and_codes, months
 from agentassist.privacy.memo import reads, remembered
 from agentassist.privacy.said import (
     CONTEXT_WORDS,
@@ -123,6 +123,7 @@ _PHONE_PREFIX = re.compile(r"(?:\+|\bplus|\bплюс)\s*$")
 # an amount with its cents as a recognizer writes it, thousands set apart ("41 284,37", "2 250.50"): no card's group
 _CENTS = re.compile(r"\d{1,3}(?: \d{3})+[,.]\d{2}")
 _DAY_MONTH = re.compile(r"(?:1[3-9]|2\d|3[01])[./](?:0?[1-9]|1[0-2])")
+_COUNT_DIGITS = 3  # "..., 09/30, 250 chairs": a count ending a chain of card data, what it counts after it
 _CODE_BEFORE = re.compile(r"(?:[^\W\d_]+\d|\d+[^\W\d_])\w*(?:[\s\-]+\w+)?[\s\-]*$")  # letters and digits mixed
 
 
@@ -452,7 +453,7 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
     rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
     rest = sorted(rest + months(folded, found), key=lambda i: i.start)
     spans = sorted(cards + expiries_and_codes(folded, rest, before, cards), key=lambda s: s.start)
-    spans = _slashed_apart(folded, _adjacent_joined(folded, _whole(chains(folded, said), spans)))
+    spans = _slashed_apart(folded, _adjacent_joined(folded, _whole(folded, chains(folded, said), spans)))
     return tuple(s for s in spans if not written_amount(folded, said, s))
 
 
@@ -643,9 +644,10 @@ def last_four(folded: str, chain: list[Item], after: int = 0) -> Span | None:
     return Span(CARD, chain[0].start, chain[k - 1].end) if digits == _LAST_DIGITS else None
 
 
-def _whole(found: list[list[Item]], spans: list[Span]) -> list[Span]:
+def _whole(folded: str, found: list[list[Item]], spans: list[Span]) -> list[Span]:
     """``spans`` and, for a chain partly masked, its other numbers as the span before them (or after): one
-    number as said is masked whole ("6, 4, 6, 7, 6, 4, 6, 7": a group heard twice after a card number)."""
+    number as said is masked whole ("6, 4, 6, 7, 6, 4, 6, 7": a group heard twice after a card number); but not a
+    count said last with what it counts after it ("..., 09/30, 250 chairs": no digit of card data)."""
     out = list(spans)
     for chain in found:
         # a span begun before the chain covers its first numbers too: "March 2029, 653" is an expiry whose month
@@ -656,7 +658,7 @@ def _whole(found: list[list[Item]], spans: list[Span]) -> list[Span]:
             if item is not None and not any(s.start <= item.start < s.end for s in inside):
                 run.append(item)
                 continue
-            if run:
+            if run and not (item is None and len(_joined(run)) <= _COUNT_DIGITS and counts(folded, run[-1].end)):
                 near = max((s for s in inside if s.end <= run[0].start), key=lambda s: s.end, default=inside[0])
                 out.append(Span(near.kind, run[0].start, run[-1].end))
             run = []

@@ -1,0 +1,182 @@
+"""Card data said in forms the retired heldout24 and heldout25 found, and the ordinary numbers around it (issue 19,
+session 22), fixed in general form. Sentences and numbers of our own, worded otherwise than the benchmark's: a bare
+code after an expiry said with its month's name, what is paid for named before a colon, the expiry read back after
+the card said again, a card named by its last four before the expiry, the last four "actually" said again, the
+expiry asked for with "datę ważności", "to" for two inside a card's piece said over finals; and what stays: a count
+after card data, a year before any card's expiry, a postcode after "kod", a pawn ticket's number."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentassist.privacy.detect import luhn
+from tests.test_redact_shapes import _call, masked
+
+# Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
+VISA = "4174490177530859"
+MASTERCARD = "5448793191977015"
+MASTERCARD_2 = "2252340612296500"
+DISCOVER = "6011523392826710"
+PAWN = "3130321814347123"  # a pawn ticket's number passing the check by chance
+
+
+def fours(digits: str) -> str:
+    return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
+
+
+def test_the_numbers_made_for_these_tests() -> None:
+    assert all(luhn(n) for n in (VISA, MASTERCARD, MASTERCARD_2, DISCOVER, PAWN))
+
+
+@pytest.mark.parametrize(
+    ("month", "after"),
+    [
+        ("September 2030", "Pick-up is at 11.30, 4 boxes."),
+        ("сентябрь 2030", "Забрать в 11.30, 4 коробки."),
+        ("вересень 2030", "Забрати об 11.30, 4 коробки."),
+        ("wrzesień 2030", "Odbiór o 11.30, 4 pudła."),
+    ],
+)
+def test_a_bare_code_after_an_expiry_with_its_months_name_is_the_code(month: str, after: str) -> None:
+    text = f"{fours(VISA)}, {month}, 418. {after}"
+    assert masked(text) == f"[CARD], [EXPIRY], [CVV]. {after}"
+
+
+@pytest.mark.parametrize(
+    ("data", "count"),
+    [
+        ("Card {}, expires 09/30.", "Plus 250 chairs and 30 tables."),
+        ("Карта {}, срок 09/30.", "Плюс 250 стульев и 30 столов."),
+        ("Картка {}, термін 09/30.", "Плюс 250 стільців і 30 столів."),
+        ("Karta {}, ważna do 09/30.", "Plus 250 krzeseł i 30 stołów."),
+    ],
+)
+def test_a_count_said_after_card_data_stays(data: str, count: str) -> None:
+    first, second = _call(("customer", data.format(fours(MASTERCARD))), ("agent", count))
+    assert first.startswith(data.format("[CARD]").split(",")[0])
+    assert second == count
+    said = data.format(fours(MASTERCARD)).rstrip(".")
+    assert masked(f"{said}, 250 chairs.").endswith(", 250 chairs.")
+
+
+@pytest.mark.parametrize(
+    "after", ["418 please.", "418 on the back.", "418 is the code.", "418 thanks.", "418, 250 chairs."]
+)
+def test_a_code_said_bare_after_card_data_is_still_masked(after: str) -> None:
+    out = masked(f"{fours(MASTERCARD)}, 09/30, {after}")
+    assert out.startswith("[CARD], [EXPIRY], [CVV]")
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "За квартальний абонемент: {}, термін дії 09/30, CVV 418.",
+        "Za abonament na basen: {}, data ważności 09/30, CVV 418.",
+        "For the season pass: {}, expiry 09/30, CVV 418.",
+    ],
+)
+def test_what_is_paid_for_named_before_a_colon_names_no_number(heading: str) -> None:
+    text = heading.format(fours(DISCOVER))
+    assert masked(text) == heading.format("[CARD]").replace("09/30", "[EXPIRY]").replace("418", "[CVV]")
+
+
+def test_a_number_named_before_a_colon_is_that_things() -> None:
+    text = f"Numer karnetu: {fours(DISCOVER)}, ważny do końca roku."
+    assert masked(text) == text
+
+
+@pytest.mark.parametrize(
+    ("card", "since"),
+    [
+        ("Картка {}, термін 09/30, код 418.", "Я їжджу до вас з 2012 року."),
+        ("Карта {}, срок 09/30, код 418.", "Я хожу до вас с 2009 года."),
+        ("Card {}, valid until 09/30, code 418.", "I've been with you until 2013 and again now."),
+    ],
+)
+def test_a_year_before_any_cards_expiry_stays(card: str, since: str) -> None:
+    text = f"{card.format(fours(VISA))} {since}"
+    assert masked(text).endswith(since)
+
+
+def test_a_year_a_card_expires_in_is_still_masked() -> None:
+    assert masked(f"Картка {fours(VISA)}, дійсна до 2030 року.") == "Картка [CARD], дійсна до [EXPIRY]."
+
+
+def test_a_postcode_after_kod_is_no_code_cut_short() -> None:
+    text = f"Karta {fours(MASTERCARD)}, ważna do 09/30, kod 418. Wysyłka na kod 31-042."
+    (out,) = _call(("customer", text))
+    assert out == "Karta [CARD], ważna do [EXPIRY], kod [CVV]. Wysyłka na kod 31-042."
+
+
+@pytest.mark.parametrize(
+    ("given", "read_back"),
+    [
+        ("It's {}, 09/30.", "So that's {}, 09/30, correct?"),
+        ("Это {}, 09/30.", "Итак, {}, 09/30, верно?"),
+        ("Це {}, 09/30.", "Отже, {}, 09/30, правильно?"),
+        ("To {}, 09/30.", "Czyli {}, 09/30, zgadza się?"),
+    ],
+)
+def test_the_expiry_read_back_after_the_card_said_again_is_the_expiry(given: str, read_back: str) -> None:
+    number = fours(VISA)
+    out = _call(("customer", given.format(number)), ("agent", read_back.format(number)))
+    assert out[1] == read_back.format("[CARD]").replace("09/30", "[EXPIRY]")
+
+
+@pytest.mark.parametrize(
+    "read_back",
+    ["So the card ending {}, 09/30.", "Значит, карта на {}, 09/30.", "Тобто картка на {}, 09/30."],
+)
+def test_a_card_named_by_its_last_four_before_the_expiry_read_back(read_back: str) -> None:
+    out = _call(("customer", f"{fours(DISCOVER)}, expiry 09/30."), ("agent", read_back.format(DISCOVER[-4:])))
+    assert out[1] == read_back.format("[CARD]").replace("09/30", "[EXPIRY]")
+
+
+def test_four_other_digits_before_an_expiry_read_back_stay_no_card() -> None:
+    out = _call(("customer", f"{fours(DISCOVER)}, expiry 09/30."), ("agent", "Значит, карта на 5555, 09/30."))
+    assert "[CARD]" not in out[1]
+
+
+@pytest.mark.parametrize(
+    "again",
+    [
+        "Hang on, the last four are really 6701. Lunch for 12.",
+        "Погодите, последние четыре вообще-то 6701. Обед на 12.",
+        "Зачекайте, останні чотири справді 6701. Обід на 12.",
+        "Chwila, ostatnie cztery to właściwie 6701. Obiad na 12.",
+    ],
+)
+def test_the_last_four_said_again_with_actually_are_the_cards(again: str) -> None:
+    out = _call(("customer", f"{fours(MASTERCARD)}, 09/30, 418."), ("customer", again))
+    assert out[1] == again.replace("6701", "[CARD]")
+
+
+def test_the_expiry_asked_for_as_date_waznosci() -> None:
+    out = _call(
+        ("customer", f"Płacę kartą {fours(MASTERCARD_2)}."),
+        ("agent", "Proszę podać datę ważności i kod."),
+        ("customer", "Dziewięć trzydzieści."),
+    )
+    assert out[2] == "[EXPIRY]."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [f"Kwit lombardowy {PAWN}, pierścionek za 800.", f"Mam kwit numer {fours(PAWN)}, odbiór w piątek."],
+)
+def test_a_pawn_tickets_number_stays(text: str) -> None:
+    assert masked(text) == text
+
+
+def test_to_for_two_inside_a_cards_piece_said_over_finals() -> None:
+    out = _call(
+        ("customer", "Two two five to three four oh six one two, um, one moment, the light's bad."),
+        ("customer", "Two nine six five oh oh, expires 09/30, code 418."),
+    )
+    assert out[0] == "[CARD], um, one moment, the light's bad."
+    assert out[1] == "[CARD], expires [EXPIRY], code [CVV]."
+
+
+@pytest.mark.parametrize("text", ["It takes two to three days.", "Five to six people, one two three to four o'clock."])
+def test_to_in_a_range_stays_a_word(text: str) -> None:
+    assert masked(text) == text
