@@ -180,3 +180,9 @@ def test_to_for_two_inside_a_cards_piece_said_over_finals() -> None:
 @pytest.mark.parametrize("text", ["It takes two to three days.", "Five to six people, one two three to four o'clock."])
 def test_to_in_a_range_stays_a_word(text: str) -> None:
     assert masked(text) == text
+
+
+def test_the_whole_card_data_read_back_keeps_each_kind() -> None:
+    number = fours(VISA)
+    out = _call(("customer", f"It's {number}, 12/29, 410."), ("agent", f"Reading it back: {number}, 12/29, 410?"))
+    assert out[1] == "Reading it back: [CARD], [EXPIRY], [CVV]?"

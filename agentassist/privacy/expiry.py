@@ -484,7 +484,7 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
             elif following and (k := _expiry(piece)) and slashed(folded, piece[:k]):
                 kind = EXPIRY  # "11/29?" read back after the expiry was said: a code is never written with a slash
             elif (
-                ((following and CVV not in said) or again == CVV)
+                ((following and CVV not in _since_card(said, cards, spans, at)) or again == CVV)
                 and (k := code_items(piece))
                 and not (following and (_clocked(folded, piece[:k]) or _thousands(folded, piece)))
                 and not UNIT.match(folded, piece[k - 1].end)
