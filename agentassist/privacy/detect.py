@@ -658,11 +658,19 @@ def _whole(folded: str, found: list[list[Item]], spans: list[Span]) -> list[Span
             if item is not None and not any(s.start <= item.start < s.end for s in inside):
                 run.append(item)
                 continue
-            if run and not (item is None and len(_joined(run)) <= _COUNT_DIGITS and counts(folded, run[-1].end)):
+            if run and not (item is None and _count_said_last(folded, chain, run)):
                 near = max((s for s in inside if s.end <= run[0].start), key=lambda s: s.end, default=inside[0])
                 out.append(Span(near.kind, run[0].start, run[-1].end))
             run = []
     return sorted(out, key=lambda s: s.start)
+
+
+def _count_said_last(folded: str, chain: list[Item], run: list[Item]) -> bool:
+    """Whether ``run``, the last numbers of ``chain``, are a count said apart from the numbers before it (a comma
+    and a space between, not an amount's cents: "1,299.99 altogether") with what it counts right after it."""
+    at = chain.index(run[0])
+    apart = at > 0 and " " in folded[chain[at - 1].end : run[0].start]
+    return apart and len(_joined(run)) <= _COUNT_DIGITS and counts(folded, run[-1].end)
 
 
 def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int, int]]:

@@ -129,7 +129,7 @@ def code_items(chain: list[Item]) -> int:
     return 0
 
 
-# the words a security code said bare after card data has right after it with no comma between ("653 on the back",
+# the words a security code said bare after card data may have right after it, no comma between ("653 on the back",
 # "737 please", "512 это код", "409 z tyłu", "218 and the name's ..."): function words, thanks, assent; any other
 # word there is what the number counts ("And that's 500 flyers", "Итого 500 листовок", "Razem 500 ulotek")
 _AFTER_CODE = frozenset(
@@ -138,7 +138,9 @@ _AFTER_CODE = frozenset(
     " это все вот так там ага угу тоже еще верно правильно если или был была было кажется наверное значит написано"
     " сзади спасибо пожалуйста да для это нет"
     " все усе ось там теж вірно правильно якщо але або здається мабуть написано значить ззаду дякую будь для так ні"
-    " jest wszystko juz tam tez jeszcze dobrze chyba jesli ale lub albo napisane dziekuje prosze tak dla nie".split()
+    " jest wszystko juz tam tez jeszcze dobrze chyba jesli ale lub albo napisane dziekuje prosze tak dla nie"
+    # or the words that join a number's parts ("05 łamane przez 27", "oh five slash twenty-seven") or name a year
+    " slash dash дробь дріб слеш слэш тире дефис дефіс lamane przez myslnik kreska year года году року roku".split()
 )
 _COUNTED = re.compile(r" ([^\W\d_]{3,})(?![^\W\d_])")
 
@@ -477,11 +479,14 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
                 kind = CVV  # the code named after its digits: "and then 955, that's the code", "955 это код"
             elif (k := code_items(piece)) and _said_again(folded, spans, piece[:k]):
                 kind = CVV  # the code said again, whatever words between ("код 614, и ещё раз, 614")
-            elif ((following and EXPIRY not in _since_card(said, cards, spans, at)) or again == EXPIRY) and (
-                k := _expiry(piece)
+            elif (
+                ((following and EXPIRY not in _since_card(said, cards, spans, at)) or again == EXPIRY)
+                and (k := _expiry(piece))
+                # said bare, a year no card has is none ("It costs 12.99 altogether" after the card)
+                and (again == EXPIRY or _plausible(piece[:k]))
             ):
                 kind = EXPIRY
-            elif following and (k := _expiry(piece)) and slashed(folded, piece[:k]):
+            elif following and (k := _expiry(piece)) and slashed(folded, piece[:k]) and _plausible(piece[:k]):
                 kind = EXPIRY  # "11/29?" read back after the expiry was said: a code is never written with a slash
             elif (
                 ((following and CVV not in _since_card(said, cards, spans, at)) or again == CVV)
