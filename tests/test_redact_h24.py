@@ -186,3 +186,21 @@ def test_the_whole_card_data_read_back_keeps_each_kind() -> None:
     number = fours(VISA)
     out = _call(("customer", f"It's {number}, 12/29, 410."), ("agent", f"Reading it back: {number}, 12/29, 410?"))
     assert out[1] == "Reading it back: [CARD], [EXPIRY], [CVV]?"
+
+
+@pytest.mark.parametrize(
+    ("expiry", "after"),
+    [
+        ("October 2029", "14.09 is the party, 80 people."),
+        ("октябрь 2029", "14.09 праздник, 80 человек."),
+        ("09/29", "7:45 is when we open."),
+        ("10/29", "19.90 for the delivery."),
+    ],
+)
+def test_a_sentence_opening_with_a_date_a_time_or_an_amount_ends_the_code(expiry: str, after: str) -> None:
+    assert masked(f"{fours(MASTERCARD)}, {expiry}, 306. {after}") == f"[CARD], [EXPIRY], [CVV]. {after}"
+
+
+def test_a_card_said_in_groups_over_full_stops_is_still_one() -> None:
+    number = ". ".join(fours(VISA).split())
+    assert masked(f"Card {number}. 12.29, 306.") == "Card [CARD]. [EXPIRY], [CVV]."

@@ -585,20 +585,23 @@ def _sum_ended(text: str, chain: list[Item], at: int) -> bool:
 
 _COUNT_OPENS = re.compile(r" ([^\W\d_]+)")  # "6 people", "500 cards", "Twelve cartridges", "6 osób"
 _COUNT_DIGITS = 3
+# a number written with a point or a colon inside it (a date, a time, an amount: "22.08", "7:30", "12.50"): a
+# recognizer writes no card data's group so
+_POINTED = re.compile(r"[.:]\d")
 _SENTENCE_ENDED = re.compile(r"\.\s+$")  # a full stop and a space: a sentence ended (not a decimal point: "249.50")
 
 
 def _count_opens(text: str, at: int, item: Item) -> bool:
     """Whether a new sentence opens at ``at`` with ``item``, a count of up to three digits (written or said) and the
-    word it counts right after it ("..., 05/29, 678. 6 people at 22 each", "..., 713. Двенадцать штук"): no card's
-    data goes on so (a card's group, an expiry's year go on in digits), the number before the full stop is done."""
+    word it counts right after it ("..., 05/29, 678. 6 people at 22 each", "..., 713. Двенадцать штук"), or a number
+    written with a point or a colon inside ("..., 653. 22.08 is the wedding"): no card's data goes on so (a card's
+    group, an expiry's year go on in digits), the number before the full stop is done."""
+    if _SENTENCE_ENDED.search(text, 0, at) is None:
+        return False
+    if _POINTED.match(text, item.end):  # "..., 653. 22.08 is the wedding", "471. 7:30 on Tuesdays": a date, a time
+        return True
     counted = _COUNT_OPENS.match(text, item.end)
-    return (
-        _SENTENCE_ENDED.search(text, 0, at) is not None
-        and len(item.digits) <= _COUNT_DIGITS
-        and counted is not None
-        and not is_number_word(counted.group(1))
-    )
+    return len(item.digits) <= _COUNT_DIGITS and counted is not None and not is_number_word(counted.group(1))
 
 
 def chains(text: str, found: list[Item]) -> list[list[Item]]:
