@@ -144,6 +144,8 @@ def test_four_other_digits_before_an_expiry_read_back_stay_no_card() -> None:
         "Погодите, последние четыре вообще-то 6701. Обед на 12.",
         "Зачекайте, останні чотири справді 6701. Обід на 12.",
         "Chwila, ostatnie cztery to właściwie 6701. Obiad na 12.",
+        "No wait, the last four should be 6701. Lunch for 12.",
+        "Nie, ostatnie cztery powinny być 6701. Obiad na 12.",
     ],
 )
 def test_the_last_four_said_again_with_actually_are_the_cards(again: str) -> None:
