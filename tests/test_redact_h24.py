@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentassist.privacy.detect import luhn
+from agentassist.privacy.detect import luhn, mask
+from agentassist.privacy.redactor import Redactor
 from tests.test_redact_shapes import _call, masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
@@ -206,3 +207,13 @@ def test_a_sentence_opening_with_a_date_a_time_or_an_amount_ends_the_code(expiry
 def test_a_card_said_in_groups_over_full_stops_is_still_one() -> None:
     number = ". ".join(fours(VISA).split())
     assert masked(f"Card {number}. 12.29, 306.") == "Card [CARD]. [EXPIRY], [CVV]."
+
+
+@pytest.mark.parametrize("text", ["Saldo 14 520,35, limit 30 000.", "На счету 14 520,35, лимит 30 000.", "It's 14 520.35."])
+def test_an_amount_in_thousands_with_its_cents_is_no_card_in_a_partial(text: str) -> None:
+    assert Redactor().partial("customer", text, 0.0) == []
+
+
+def test_a_cards_first_groups_in_a_partial_are_still_masked() -> None:
+    text = f"Karta {fours(VISA)[:14]}"
+    assert mask(text, Redactor().partial("customer", text, 0.0)) == "Karta [CARD]"
