@@ -217,3 +217,26 @@ def test_an_amount_in_thousands_with_its_cents_is_no_card_in_a_partial(text: str
 def test_a_cards_first_groups_in_a_partial_are_still_masked() -> None:
     text = f"Karta {fours(VISA)[:14]}"
     assert mask(text, Redactor().partial("customer", text, 0.0)) == "Karta [CARD]"
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "Flight LH 1736 at 07:20.",
+        "Рейс SU 1736 в 07:20.",
+        "Lot LO 1736 o 7:20.",
+        "Мій номер +380 50 718 44 21.",
+        "Машина 2018 року, пробіг 40 000.",
+        "Авто 2018 года, пробег 40 000.",
+        "It costs 14.99 in all.",
+    ],
+)
+def test_a_number_in_the_next_final_that_is_plainly_another_stays(after: str) -> None:
+    out = _call(("customer", f"Card {fours(VISA)}."), ("customer", after))
+    assert out == ["Card [CARD].", after]
+
+
+@pytest.mark.parametrize("code", ["709.", "It's 709.", "CVV 709.", "Plus 709."])
+def test_a_bare_code_in_the_next_final_is_still_masked(code: str) -> None:
+    out = _call(("customer", f"Card {fours(VISA)}, 10/29."), ("customer", code))
+    assert out[1] == code.replace("709", "[CVV]")

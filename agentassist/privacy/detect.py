@@ -51,6 +51,7 @@ from agentassist.privacy.said import (
     CONTEXT_WORDS,
     JOIN,
     NOTHING,
+    PHONE_PREFIX,
     Before,
     Item,
     Span,
@@ -119,7 +120,6 @@ _OR = re.compile(r"\b(?:or|или|або|чи|lub|albo)\b")  # "600 123 456 or 6
 _AND = re.compile(r"[\s,]*\b(?:and|и|і|та|i|oraz)\s+")
 _PHONE_DIGITS = (7, 11)  # a national phone number's digits, its trunk prefix with them
 _PHONE_GROUPS = 3  # ... said in this many groups at least
-_PHONE_PREFIX = re.compile(r"(?:\+|\bplus|\bплюс)\s*$")
 # an amount with its cents as a recognizer writes it, thousands set apart ("41 284,37", "2 250.50"): no card's group
 _CENTS = re.compile(r"\d{1,3}(?: \d{3})+[,.]\d{2}")
 _DAY_MONTH = re.compile(r"(?:1[3-9]|2\d|3[01])[./](?:0?[1-9]|1[0-2])")
@@ -363,7 +363,7 @@ def ordinary(folded: str, run: list[Item]) -> bool:
     42 100, 12 000 рублей"; or a number said as words past a card's groups of four: "сорок две тысячи")."""
     if paid(folded, run) or any(i.spoken and len(i.digits) > 4 for i in run):
         return True
-    if _PHONE_PREFIX.search(folded[: run[0].start]) or run[0].digits.startswith("00") or _phone_grouped(folded, run):
+    if PHONE_PREFIX.search(folded[: run[0].start]) or run[0].digits.startswith("00") or _phone_grouped(folded, run):
         return True
     if all(len(i.digits) == 4 and i.digits[:2] in ("19", "20") for i in run):
         return True
@@ -454,7 +454,7 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
     cards += again
     rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
     rest = sorted(rest + months(folded, found), key=lambda i: i.start)
-    spans = sorted(cards + expiries_and_codes(folded, rest, before, cards), key=lambda s: s.start)
+    spans = sorted(cards + expiries_and_codes(text, rest, before, cards), key=lambda s: s.start)
     spans = _slashed_apart(folded, _adjacent_joined(folded, _whole(folded, chains(folded, said), spans)))
     return tuple(s for s in spans if not written_amount(folded, said, s))
 

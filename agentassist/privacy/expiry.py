@@ -41,11 +41,14 @@ from agentassist.privacy.cues import (
 )
 from agentassist.privacy.said import (
     CONTEXT_WORDS,
+    LETTERS_BEFORE,
+    PHONE_PREFIX,
     Before,
     Item,
     Span,
     chains,
     cue_before,
+    fold,
     is_number_word,
     items,
     last_cue,
@@ -83,6 +86,7 @@ _YEARS = (15, 49)
 # a run of digits said as one this long (a card's shortest) holds no code or date: a code and an expiry said
 # together are 10 digits at most ("12/2027 7373"); a SIM card's ICCID read "on the back" is 19
 LONG_DIGITS = 13
+_CODE_MOST = 4  # a security code's digits at most (an Amex's four on the front)
 _DATE_DIGITS = 8  # a date said as one run of digits: DDMMYYYY
 _PARTS_WORDS = 4  # "month seven and the year is twenty-eight": the year's word and the words around it
 CORRECTION_WORDS = 3  # "12/26, no, sorry, 12/27": a correction takes this many words at most
@@ -381,10 +385,11 @@ def _of_date(month: list[Item], year: list[Item]) -> bool:
     return len(m) <= 2 and 1 <= int(m) <= 12 and card_year
 
 
-def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: list[Span]) -> list[Span]:
+def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[Span]) -> list[Span]:
     """Expiry dates and security codes among the numbers left once the card numbers are taken: after a
     cue (the nearer of an expiry's and a code's says which: "expires 07/30, code 551"), an answer to a
     question, or right after card data (an expiry date first, if none was said yet, then a code)."""
+    folded = fold(text)
     said = set(before.said) | ({CARD} if cards else set())
     # a bare "code" or "date" is a security code's or an expiry's only where card data is about ("door code 4417")
     card = bool(said or before.asked & {CARD, EXPIRY, CVV} or cues(CARD, folded))
@@ -428,6 +433,10 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
             continue  # a day, a month and a year said as one run ("one four oh three one nine five two"): a birth date
         if CURRENCY.search(folded, 0, piece[0].start):
             continue  # an amount ("for the $249.99 order"), wherever a code's cue or card data is before it
+        if (prefix := PHONE_PREFIX.search(folded, 0, piece[0].start)) and (
+            "+" in prefix.group() or sum(len(i.digits) for i in piece) > _CODE_MOST
+        ):
+            continue  # a phone's country code and the rest of it ("Мій номер +380 67 415 29 83"), not "plus 419"
         while piece:
             at = piece[0].start
             opening = words_between(folded, 0, at) <= CONTEXT_WORDS
@@ -482,8 +491,8 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
             elif (
                 ((following and EXPIRY not in _since_card(said, cards, spans, at)) or again == EXPIRY)
                 and (k := _expiry(piece))
-                # said bare, a year no card has is none ("It costs 12.99 altogether" after the card)
-                and (again == EXPIRY or _plausible(piece[:k]))
+                # said bare and written with a point, a year no card has is an amount ("It costs 12.99 altogether")
+                and (again == EXPIRY or _plausible(piece[:k]) or not _clocked(folded, piece[:k]))
             ):
                 kind = EXPIRY
             elif following and (k := _expiry(piece)) and slashed(folded, piece[:k]) and _plausible(piece[:k]):
@@ -495,6 +504,9 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
                 and not UNIT.match(folded, piece[k - 1].end)
                 and not UNIT.match(folded, piece[-1].end)  # "249,99 zł": an amount's whole and its cents
                 and not (again != CVV and counts(folded, piece[k - 1].end))  # "And that's 500 flyers"
+                and not _YEAR_WORD.match(folded, piece[k - 1].end)  # "Машина 2019 року": a year
+                # a flight's or a plate's letters before it ("Flight BA 2491", "Рейс SU 1734")
+                and not (again != CVV and LETTERS_BEFORE.search(text, 0, at))
             ):
                 kind = CVV
             if kind == CVV and _decimal(folded, piece, k):

@@ -54,7 +54,19 @@ from agentassist.privacy.detect import (
 from agentassist.privacy.expiry import CODE_AFTER, CORRECTION_WORDS, LONG_DIGITS, by_shape, code_items, started
 from agentassist.privacy.kinds import IBAN, Rules
 from agentassist.privacy.memo import Memo, reading
-from agentassist.privacy.said import NOTHING, Before, Item, Span, chains, cue_before, fold, items, luhn, words_between
+from agentassist.privacy.said import (
+    LETTERS_BEFORE,
+    NOTHING,
+    Before,
+    Item,
+    Span,
+    chains,
+    cue_before,
+    fold,
+    items,
+    luhn,
+    words_between,
+)
 
 CONTEXT_S = 15.0  # an utterance further back than this does not carry a number or a question on
 LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many words
@@ -67,7 +79,6 @@ REVISION_RUN_DIGITS = 12  # a revision merges a turn's pieces: this many digits 
 _BEGUN_DIGITS = 8  # digits a speaker said in the last finals, with nothing said of card data: a card begun maybe
 WINDOW_S = 30.0  # a card window stays open this long after the last final with card data (a payment's pause)
 WINDOW_GROUPS = 3  # ... takes at most this many groups of four in a row: a piece of a card, not a whole one
-_LETTERS_BEFORE = re.compile(r"\b[A-ZА-ЯІЇЄҐ]{1,3}\s*$")  # "BA 2491", "LO 3921", "PS 9012": a flight's, a plate's
 WINDOW_GAP_S = 6.0  # ... and reaches back into the speaker's final just before, this close before the card data
 _CARD_FIRST = "234569"  # a card's first digit: Mir, Amex/JCB, Visa, Mastercard, Discover, national schemes (9)
 
@@ -650,7 +661,7 @@ def _card_piece(text: str, folded: str, chain: list[Item], groups: set[str]) -> 
     if len(chain) == 1 and chain[0].digits not in groups:
         return False
     whole = _whole_of(chain)
-    if "/" in folded[whole.start : whole.end] or _LETTERS_BEFORE.search(text, 0, chain[0].start):
+    if "/" in folded[whole.start : whole.end] or LETTERS_BEFORE.search(text, 0, chain[0].start):
         return False  # "04/28" heard as one number: a month and a year, never a card's group
     # one group alone beginning "00" is no phone (ordinary() reads a run so): "where was I, 0032, then ..."
     other = named_before(folded, chain[0].start, NOTHING) == OTHER
