@@ -209,7 +209,9 @@ def test_a_card_said_in_groups_over_full_stops_is_still_one() -> None:
     assert masked(f"Card {number}. 12.29, 306.") == "Card [CARD]. [EXPIRY], [CVV]."
 
 
-@pytest.mark.parametrize("text", ["Saldo 14 520,35, limit 30 000.", "На счету 14 520,35, лимит 30 000.", "It's 14 520.35."])
+@pytest.mark.parametrize(
+    "text", ["Saldo 14 520,35, limit 30 000.", "На счету 14 520,35, лимит 30 000.", "It's 14 520.35."]
+)
 def test_an_amount_in_thousands_with_its_cents_is_no_card_in_a_partial(text: str) -> None:
     assert Redactor().partial("customer", text, 0.0) == []
 

@@ -352,7 +352,8 @@ LAST_FOUR = re.compile(
     r"|(?:ostatni\w* (?:cztery|4)|(?:cztery|4) ostatni\w*)(?: cyfry)?|ostatni\w* cyfry)"
     # said again ("the last four again were 9008", "последние четыре ещё раз: 3498"), then a verb naming them
     r"(?:,? (?:again|once more|еще раз|ще раз|jeszcze raz|raz jeszcze))?"
-    r"(?: are| is| were| should be| must be| это| це| to| должны быть| мають бути| повинні бути| powinny byc| maja byc)?"
+    r"(?: are| is| were| should be| must be| это| це| to| должны быть| мають бути| повинні бути| powinny byc"
+    r"| maja byc)?"
     # or what they really are, after a slip ("the last four are actually 7704", "последние четыре на самом деле 2345",
     # "останні чотири насправді 3057", "ostatnie cztery to tak naprawdę 4502")
     r"(?:,? (?:actually|really|in fact|на самом деле|вообще-то|насправді|справді|насправди|tak naprawde|naprawde"

@@ -359,8 +359,9 @@ def paid(folded: str, run: list[Item]) -> bool:
 
 def ordinary(folded: str, run: list[Item]) -> bool:
     """A run that is plainly no card number: a phone ("+48 ...", "00 48 ..."), a date ("12.03.2024"),
-    years ("2019, 2020, 2021"), an amount written in thousands with its cents ("12 730,08"), an evenly spaced list ("36, 38, 40, 42"), amounts (a unit after: "35 200,
-    42 100, 12 000 рублей"; or a number said as words past a card's groups of four: "сорок две тысячи")."""
+    years ("2019, 2020, 2021"), an amount written in thousands with its cents ("12 730,08"), an evenly spaced list
+    ("36, 38, 40, 42"), amounts (a unit after: "35 200, 42 100, 12 000 рублей"; or a number said as words past a
+    card's groups of four: "сорок две тысячи")."""
     if paid(folded, run) or any(i.spoken and len(i.digits) > 4 for i in run):
         return True
     if PHONE_PREFIX.search(folded[: run[0].start]) or run[0].digits.startswith("00") or _phone_grouped(folded, run):

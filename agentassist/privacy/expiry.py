@@ -23,8 +23,8 @@ from agentassist.privacy.cues import (
     CURRENCY,
     CVV,
     DATE_CUE,
-    FILLER,
     EXPIRY,
+    FILLER,
     MONTH,
     MONTH_BY_NUMBER,
     MONTH_ORDINALS,
@@ -136,15 +136,15 @@ def code_items(chain: list[Item]) -> int:
 # the words a security code said bare after card data may have right after it, no comma between ("653 on the back",
 # "737 please", "512 это код", "409 z tyłu", "218 and the name's ..."): function words, thanks, assent; any other
 # word there is what the number counts ("And that's 500 flyers", "Итого 500 листовок", "Razem 500 ulotek")
-_AFTER_CODE = frozenset(
-    "and the for from then that that's thats this these with was were are also too again only exactly please thanks"
-    " thank yes yeah yep right okay sorry correct there here now done but you i'm it's its all not"
-    " это все вот так там ага угу тоже еще верно правильно если или был была было кажется наверное значит написано"
-    " сзади спасибо пожалуйста да для это нет"
-    " все усе ось там теж вірно правильно якщо але або здається мабуть написано значить ззаду дякую будь для так ні"
-    " jest wszystko juz tam tez jeszcze dobrze chyba jesli ale lub albo napisane dziekuje prosze tak dla nie"
+_AFTER_CODE = re.compile(
+    r"and|the|for|from|then|that|that's|thats|this|these|with|was|were|are|also|too|again|only|exactly|please"
+    r"|thanks|thank|yes|yeah|yep|right|okay|sorry|correct|there|here|now|done|but|you|i'm|it's|its|all|not"
+    r"|это|все|вот|так|там|ага|угу|тоже|еще|верно|правильно|если|или|был|была|было|кажется|наверное|значит"
+    r"|написано|сзади|спасибо|пожалуйста|да|для|нет|усе|ось|теж|вірно|якщо|але|або|здається|мабуть|значить|ззаду"
+    r"|дякую|будь|ні|jest|wszystko|juz|tam|tez|jeszcze|dobrze|chyba|jesli|ale|lub|albo|napisane|dziekuje|prosze"
+    r"|tak|dla|nie"
     # or the words that join a number's parts ("05 łamane przez 27", "oh five slash twenty-seven") or name a year
-    " slash dash дробь дріб слеш слэш тире дефис дефіс lamane przez myslnik kreska year года году року roku".split()
+    r"|slash|dash|дробь|дріб|слеш|слэш|тире|дефис|дефіс|lamane|przez|myslnik|kreska|year|года|году|року|roku"
 )
 _COUNTED = re.compile(r" ([^\W\d_]{3,})(?![^\W\d_])")
 
@@ -154,7 +154,7 @@ def counts(folded: str, end: int) -> bool:
     content word that is no number, no filler and no card data's cue ("500 flyers", "500 листовок", "500 ulotek"),
     so the number is a quantity and no code said bare after card data."""
     word = _COUNTED.match(folded, end)
-    if word is None or word.group(1) in _AFTER_CODE or is_number_word(word.group(1)) or FILLER.fullmatch(word.group(1)):
+    if word is None or any(p(word.group(1)) for p in (_AFTER_CODE.fullmatch, is_number_word, FILLER.fullmatch)):
         return False
     return not any(a == word.start(1) for kind in (CARD, EXPIRY, CVV) for a, _ in cues(kind, folded))
 

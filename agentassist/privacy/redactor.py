@@ -26,7 +26,6 @@ With each new final the finals held are read again, in four steps (:meth:`Redact
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 
