@@ -41,7 +41,6 @@ from agentassist.privacy.cues import (
 )
 from agentassist.privacy.said import (
     CONTEXT_WORDS,
-    LETTERS_BEFORE,
     PHONE_PREFIX,
     Before,
     Item,
@@ -55,6 +54,8 @@ from agentassist.privacy.said import (
     words_between,
 )
 
+# "BA 2491", "LO 3921", "PS 9012": a flight's or a plate's letters, written in capitals, before its number
+LETTERS_BEFORE = re.compile(r"\b[A-ZА-ЯІЇЄҐ]{1,3}\s*$")
 _MISHEARD_WORDS = 5  # after card data, a number ending an utterance this many words in is card data still
 UNIT = re.compile(
     r"[\s,]*(?:%|percent|per cent|dollars?|euros?|pounds?|cents?|bucks|minutes?|hours?|days?|units?|pieces?|items?"

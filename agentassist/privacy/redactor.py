@@ -50,22 +50,18 @@ from agentassist.privacy.detect import (
     unchecked_window,
     written_amount,
 )
-from agentassist.privacy.expiry import CODE_AFTER, CORRECTION_WORDS, LONG_DIGITS, by_shape, code_items, started
+from agentassist.privacy.expiry import (
+    CODE_AFTER,
+    CORRECTION_WORDS,
+    LETTERS_BEFORE,
+    LONG_DIGITS,
+    by_shape,
+    code_items,
+    started,
+)
 from agentassist.privacy.kinds import IBAN, Rules
 from agentassist.privacy.memo import Memo, reading
-from agentassist.privacy.said import (
-    LETTERS_BEFORE,
-    NOTHING,
-    Before,
-    Item,
-    Span,
-    chains,
-    cue_before,
-    fold,
-    items,
-    luhn,
-    words_between,
-)
+from agentassist.privacy.said import NOTHING, Before, Item, Span, chains, cue_before, fold, items, luhn, words_between
 
 CONTEXT_S = 15.0  # an utterance further back than this does not carry a number or a question on
 LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many words

@@ -589,8 +589,6 @@ _COUNT_DIGITS = 3
 # recognizer writes no card data's group so
 _POINTED = re.compile(r"[.:]\d")
 PHONE_PREFIX = re.compile(r"(?:\+|\bplus|\bплюс)\s*$")  # "+48 600 ...", "plus 44 ...": a phone's country code follows
-# "BA 2491", "LO 3921", "PS 9012": a flight's or a plate's letters, written in capitals, before its number
-LETTERS_BEFORE = re.compile(r"\b[A-ZА-ЯІЇЄҐ]{1,3}\s*$")
 _SENTENCE_ENDED = re.compile(r"\.\s+$")  # a full stop and a space: a sentence ended (not a decimal point: "249.50")
 
 
