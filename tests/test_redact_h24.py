@@ -238,7 +238,7 @@ def test_a_number_in_the_next_final_that_is_plainly_another_stays(after: str) ->
     assert out == ["Card [CARD].", after]
 
 
-@pytest.mark.parametrize("code", ["709.", "It's 709.", "CVV 709.", "Plus 709."])
+@pytest.mark.parametrize("code", ["709.", "It's 709.", "CVV 709.", "Plus 709.", "И 709.", "I 709.", "CVV2 709."])
 def test_a_bare_code_in_the_next_final_is_still_masked(code: str) -> None:
     out = _call(("customer", f"Card {fours(VISA)}, 10/29."), ("customer", code))
     assert out[1] == code.replace("709", "[CVV]")

@@ -54,8 +54,9 @@ from agentassist.privacy.said import (
     words_between,
 )
 
-# "BA 2491", "LO 3921", "PS 9012": a flight's or a plate's letters, written in capitals, before its number
-LETTERS_BEFORE = re.compile(r"\b[A-ZА-ЯІЇЄҐ]{1,3}\s*$")
+# "BA 2491", "SU 1734", "LO 3921": a flight's letters, two or three capitals and a space before its number; not a
+# code's name ("CVV 123", "CVV2 — 774") nor a capital word of one letter ("И 641", "I 287": and)
+_FLIGHT_LETTERS = re.compile(r"\b(?!(?:CVV|CVC|CVN|CID|CSC|EXP|PIN)\s)[A-ZА-ЯІЇЄҐ]{2,3}\s+$")
 _MISHEARD_WORDS = 5  # after card data, a number ending an utterance this many words in is card data still
 UNIT = re.compile(
     r"[\s,]*(?:%|percent|per cent|dollars?|euros?|pounds?|cents?|bucks|minutes?|hours?|days?|units?|pieces?|items?"
@@ -507,7 +508,7 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
                 and not (again != CVV and counts(folded, piece[k - 1].end))  # "And that's 500 flyers"
                 and not _YEAR_WORD.match(folded, piece[k - 1].end)  # "Машина 2019 року": a year
                 # a flight's or a plate's letters before it ("Flight BA 2491", "Рейс SU 1734")
-                and not (again != CVV and LETTERS_BEFORE.search(text, 0, at))
+                and not (again != CVV and _FLIGHT_LETTERS.search(text, 0, at))
             ):
                 kind = CVV
             if kind == CVV and _decimal(folded, piece, k):

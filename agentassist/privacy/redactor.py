@@ -26,6 +26,7 @@ With each new final the finals held are read again, in four steps (:meth:`Redact
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -50,15 +51,7 @@ from agentassist.privacy.detect import (
     unchecked_window,
     written_amount,
 )
-from agentassist.privacy.expiry import (
-    CODE_AFTER,
-    CORRECTION_WORDS,
-    LETTERS_BEFORE,
-    LONG_DIGITS,
-    by_shape,
-    code_items,
-    started,
-)
+from agentassist.privacy.expiry import CODE_AFTER, CORRECTION_WORDS, LONG_DIGITS, by_shape, code_items, started
 from agentassist.privacy.kinds import IBAN, Rules
 from agentassist.privacy.memo import Memo, reading
 from agentassist.privacy.said import NOTHING, Before, Item, Span, chains, cue_before, fold, items, luhn, words_between
@@ -74,6 +67,7 @@ REVISION_RUN_DIGITS = 12  # a revision merges a turn's pieces: this many digits 
 _BEGUN_DIGITS = 8  # digits a speaker said in the last finals, with nothing said of card data: a card begun maybe
 WINDOW_S = 30.0  # a card window stays open this long after the last final with card data (a payment's pause)
 WINDOW_GROUPS = 3  # ... takes at most this many groups of four in a row: a piece of a card, not a whole one
+_LETTERS_BEFORE = re.compile(r"\b[A-ZА-ЯІЇЄҐ]{1,3}\s*$")  # "BA 2491", "LO 3921", "PS 9012": a flight's, a plate's
 WINDOW_GAP_S = 6.0  # ... and reaches back into the speaker's final just before, this close before the card data
 _CARD_FIRST = "234569"  # a card's first digit: Mir, Amex/JCB, Visa, Mastercard, Discover, national schemes (9)
 
@@ -656,7 +650,7 @@ def _card_piece(text: str, folded: str, chain: list[Item], groups: set[str]) -> 
     if len(chain) == 1 and chain[0].digits not in groups:
         return False
     whole = _whole_of(chain)
-    if "/" in folded[whole.start : whole.end] or LETTERS_BEFORE.search(text, 0, chain[0].start):
+    if "/" in folded[whole.start : whole.end] or _LETTERS_BEFORE.search(text, 0, chain[0].start):
         return False  # "04/28" heard as one number: a month and a year, never a card's group
     # one group alone beginning "00" is no phone (ordinary() reads a run so): "where was I, 0032, then ..."
     other = named_before(folded, chain[0].start, NOTHING) == OTHER
