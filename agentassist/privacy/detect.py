@@ -417,7 +417,8 @@ def find_spans(text: str, before: Before = NOTHING, taken: tuple[Span, ...] = ()
 @remembered("spans")
 def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Span, ...]:
     folded = fold(text)
-    said = items(text)
+    # the digit in a code's name is no number ("CVV2 709": the code is 709, not 2709 after no cue)
+    said = [i for i in items(text) if not any(a <= i.start < b for a, b in cues(CVV, folded))]
     found = [i for i in said if not any(t.start <= i.start < t.end for t in taken)]
     cards: list[Span] = list(taken)
     rest: list[Item] = []
