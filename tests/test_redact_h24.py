@@ -242,3 +242,24 @@ def test_a_number_in_the_next_final_that_is_plainly_another_stays(after: str) ->
 def test_a_bare_code_in_the_next_final_is_still_masked(code: str) -> None:
     out = _call(("customer", f"Card {fours(VISA)}, 10/29."), ("customer", code))
     assert out[1] == code.replace("709", "[CVV]")
+
+
+@pytest.mark.parametrize(
+    ("said", "out"),
+    [
+        (
+            "the date on the front says 08 31, and 602 on the back.",
+            "the date on the front says [EXPIRY], and [CVV] on the back.",
+        ),
+        ("дата на лицевой стороне 08 31, на обороте 602.", "дата на лицевой стороне [EXPIRY], на обороте [CVV]."),
+    ],
+)
+def test_the_date_on_the_front_is_the_expiry_and_the_code_after_it_by_its_place(said: str, out: str) -> None:
+    assert masked(f"Amex 3782 822463 10005, {said}") == f"Amex [CARD], {out}"
+
+
+def test_pod_numerem_names_a_number_not_a_code() -> None:
+    assert (
+        masked("Zgłoszenie jest pod numerem 604, termin 2 tygodnie.")
+        == "Zgłoszenie jest pod numerem 604, termin 2 tygodnie."
+    )

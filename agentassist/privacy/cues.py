@@ -40,7 +40,9 @@ CVV_CUE = re.compile(
     r"|signature (?:strip|box|bar|area)|(?:маленьк|мелк|дрібн|мал)\w* (?:цифр\w*|числ\w*)|сзади|ззаду"
     r"|(?:полос|смуг|смуж|смуз)\w* (?:для )?(?:подпис|підпис)\w*"
     r"|(?:над|рядом с|біля|поруч з) (?:номером|подписью|підписом)"
-    r"|pas\w* (?:do |na )?podpis\w*|(?:mal|drobn)\w* (?:cyfr|cyferk|liczb)\w*|(?:nad|obok|pod) (?:numerem|podpisem)"
+    r"|pas\w* (?:do |na )?podpis\w*|(?:mal|drobn)\w* (?:cyfr|cyferk|liczb)\w*"
+    # not "pod numerem" (under the number): Polish says a thing's number so ("pod numerem 118": number 118)
+    r"|(?:nad|obok) (?:numerem|podpisem)|pod podpisem"
     r"|(?:kod\w*|(?:trzy|cztery|3|4)(?: (?:cyfr|cyferk)\w*)?) z przodu"
     r"|код\w* спереду|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa|kod\w* zabezpieczaj\w*"
     r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
@@ -65,6 +67,8 @@ NOT_CVV = re.compile(
     r"|tariff|customs|commodity|hs|cn|product|item|sort|wi-?fi|sms|text|one-time|otp|login|confirmation|blik"
     r"|activation) codes?|social security|security (?:guard|deposit|alarm|system|question|check)s?"
     r"|смс-код\w*|sms-код\w*"
+    # the expiry's place on the card, not a code's: "the date on the front is 09 30"
+    r"|(?:date|expiry|дата|дату|data) on the front"
     r"|код\w* (?:города|міста|страны|країни|домофон\w*|двер\w*|подъезд\w*|під'їзд\w*|хвіртк\w*|калитк\w*"
     r"|ворот|(?:від|от) (?!карт)|тн|укт|товар\w*|тариф\w*|из смс|из sms|з смс|подтвержден\w*|підтвердженн\w*"
     r"|активаци\w*|активації)|(?:почтов\w*|поштов\w*) код\w*|промокод\w*|штрих-?код\w*"
@@ -78,9 +82,8 @@ EXPIRY_CUE = re.compile(
     r"\b(?:expiry|expiration|expires?|expiring|exp|valid (?:until|thru|through|till|to)"
     r"|good (?:until|till|thru|through)"
     r"|срок\w* действия|действует до|действительна до|годна до|термін\w* дії|дійсна до|діє до"
-    r"|(?:data|date|daty|dacie) waznosci|waznosc\w*|wazna do|runs? out|runs? (?:until|till|thru|through)|срок|термін|"
-    + VALID_FROM.pattern
-    + r")\b"
+    r"|(?:date|expiry) on the front|(?:data|date|daty|dacie) waznosci|waznosc\w*|wazna do|runs? out"
+    r"|runs? (?:until|till|thru|through)|срок|термін|" + VALID_FROM.pattern + r")\b"
 )
 # another thing's validity ("the warranty is valid till", "гарантия действует до", "licencja ważna do", "термін дії
 # гарантії"): no card's expiry, its cue taken back; a warranty's, a licence's, a subscription's, an insurance's; not
@@ -169,7 +172,7 @@ OTHER_CUE = re.compile(
     r"|call (?:me|us|back)|reach (?:me|us)|text me|ring me|whatsapp|viber|звонит[еь]\w*|перезвонит\w*|позвонит\w*"
     r"|передзвон\w*|зателефонуй\w*|подзвон\w*|dzwon(?!ia?(?![^\W\d_]))\w*|zadzwon\w*|oddzwon\w*"
     r"|договор\w*|договір|заказ\w*|сч[её]т\w*|полис\w*|поліс\w*|обращени\w*|заявк\w*|накладн\w*|трек\w*|посылк\w*"
-    r"|отправлени\w*|инн|снилс|паспорт\w*|квитанц\w*|транзакц\w*|лицев\w*|бронювання|бронировани\w*|билет\w*"
+    r"|отправлени\w*|инн|снилс|паспорт\w*|квитанц\w*|транзакц\w*|лицев\w*(?! сторон)|бронювання|бронировани\w*|билет\w*"
     r"|абонент\w*|телефон\w*|мобильн\w*|мобільн\w*|замовлен\w*|рахун\w*|звернен\w*|посилк\w*|відправлен\w*"
     r"|операци\w*|операці\w*|operacj\w*|іпн|ипн|квит\w*|чек(?:а|у|ом|е|и|ів|ов)?|штрих-?код\w*|индекс\w*|індекс\w*|iban|ибан|айбан|ттн|ттн-\w*"
     r"|zamowieni\w*|faktur\w*|umow\w*|rachun\w*|konto|konta|kontem|zgloszeni\w*|przesylk\w*|paczk\w*|pesel|nip"

@@ -78,6 +78,7 @@ CODE_AFTER = re.compile(
     r"[\s,\-–—]*(?:is|that's|that is|это|це|то|to|jest)\s+(?:the |my |its |мой |мій |moj )?"
     r"(?:code|cvv2?|cvc2?|cvn2?|cid|код|kod)\b(?![\s,:\-–—]*(?:is\s+|это\s+|це\s+|to\s+)?\d)"
 )
+_BACK_AFTER = re.compile(r" (?:on the back|on the reverse|at the back|на обороте|на звороті|z tylu|na odwrocie)\b")
 # the same, in a sentence of its own after the code: "482. Это код.", "527. That's the code."
 _CODE_NAMED = re.compile(r"[\s,.\-–—]*" + CODE_AFTER.pattern.removeprefix(r"[\s,\-–—]*"))
 _END_OF_WORDS = re.compile(r"\b(?:конца|кінця|konca|end of)\b")
@@ -486,8 +487,14 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
                 and not _amount(folded, piece, k)  # "code ..., and the payment 1249,99 zł": an amount
             ):
                 kind = CVV  # a short start said again whole ("CVV is seven seven, no, seven eight one") is it too
-            elif card and (k := code_items(piece)) and CODE_AFTER.match(folded, piece[k - 1].end):
-                kind = CVV  # the code named after its digits: "and then 955, that's the code", "955 это код"
+            elif (
+                card
+                and (k := code_items(piece))
+                and (CODE_AFTER.match(folded, piece[k - 1].end) or _BACK_AFTER.match(folded, piece[k - 1].end))
+            ):
+                # the code named after its digits: "and then 955, that's the code", "955 это код", or by where it is
+                # printed: "and 751 on the back", "сзади 751" is a cue before it
+                kind = CVV
             elif (k := code_items(piece)) and _said_again(folded, spans, piece[:k]):
                 kind = CVV  # the code said again, whatever words between ("код 614, и ещё раз, 614")
             elif (
