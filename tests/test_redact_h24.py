@@ -263,3 +263,13 @@ def test_pod_numerem_names_a_number_not_a_code() -> None:
         masked("Zgłoszenie jest pod numerem 604, termin 2 tygodnie.")
         == "Zgłoszenie jest pod numerem 604, termin 2 tygodnie."
     )
+
+
+@pytest.mark.parametrize(
+    "hedged", ["I guess it's 3 1 9.", "Probably 319, the last digit's faint.", "По-моему, 319.", "Wydaje mi się 319."]
+)
+def test_a_code_said_after_a_hedge_in_the_next_final_is_the_code(hedged: str) -> None:
+    out = _call(
+        ("customer", f"Card {fours(VISA)}, expiry 10/29, and the code, wait, it's worn off,"), ("customer", hedged)
+    )
+    assert "319" not in out[1] and "3 1 9" not in out[1]

@@ -78,6 +78,10 @@ CODE_AFTER = re.compile(
     r"[\s,\-–—]*(?:is|that's|that is|это|це|то|to|jest)\s+(?:the |my |its |мой |мій |moj )?"
     r"(?:code|cvv2?|cvc2?|cvn2?|cid|код|kod)\b(?![\s,:\-–—]*(?:is\s+|это\s+|це\s+|to\s+)?\d)"
 )
+_HEDGE = re.compile(
+    r"\b(?:i think|i guess|i believe|i reckon|probably|maybe|кажется|наверное|по-моему|здається|мабуть|по-моєму"
+    r"|chyba|wydaje mi sie|mysle|moze)\b"
+)
 _BACK_AFTER = re.compile(r" (?:on the back|on the reverse|at the back|на обороте|на звороті|z tylu|na odwrocie)\b")
 # the same, in a sentence of its own after the code: "482. Это код.", "527. That's the code."
 _CODE_NAMED = re.compile(r"[\s,.\-–—]*" + CODE_AFTER.pattern.removeprefix(r"[\s,\-–—]*"))
@@ -160,6 +164,12 @@ def counts(folded: str, end: int) -> bool:
     if word is None or any(p(word.group(1)) for p in (_AFTER_CODE.fullmatch, is_number_word, FILLER.fullmatch)):
         return False
     return not any(a == word.start(1) for kind in (CARD, EXPIRY, CVV) for a, _ in cues(kind, folded))
+
+
+def _hedged(folded: str, at: int) -> int:
+    """How many words before ``at`` only hedge what is said next ("I think it's 4 0 7", "Кажется, 407", "Chyba 407"):
+    no words of their own between card data and the number that goes on with it."""
+    return sum(words_between(folded, *m.span()) for m in _HEDGE.finditer(folded, 0, at))
 
 
 def _since_card(said: set[str], cards: list[Span], spans: list[Span], at: int) -> set[str]:
@@ -442,7 +452,7 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
             continue  # a phone's country code and the rest of it ("Мій номер +380 67 415 29 83"), not "plus 419"
         while piece:
             at = piece[0].start
-            opening = words_between(folded, 0, at) <= CONTEXT_WORDS
+            opening = words_between(folded, 0, at) - _hedged(folded, at) <= CONTEXT_WORDS
             after = max((s.end for s in cards + spans if s.end <= at), default=-1)
             # right after card data, here or in the last final; or ending an utterance a few words into it
             # after card data (its cue misheard: "Которая на Оке 9-8-2" for "Код на обороте 982")
