@@ -273,3 +273,15 @@ def test_a_code_said_after_a_hedge_in_the_next_final_is_the_code(hedged: str) ->
         ("customer", f"Card {fours(VISA)}, expiry 10/29, and the code, wait, it's worn off,"), ("customer", hedged)
     )
     assert "319" not in out[1] and "3 1 9" not in out[1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Долг 8 400 рублей, срок оплаты до 1 марта 2028 года.",
+        "Борг 8 400 гривень, термін сплати до 1 березня 2028 року.",
+        "Dług 840 zł, termin płatności do 1 marca 2028 roku.",
+    ],
+)
+def test_a_payments_term_is_no_expiry(text: str) -> None:
+    assert masked(text) == text

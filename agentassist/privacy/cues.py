@@ -104,6 +104,9 @@ NOT_EXPIRY = re.compile(
     + r"(?:valid|good|expir|runs?|lasts?|действ|годн|дійсн|діє|чинн|wazn|obowiazuj)"
     + r"|\b(?:срок\w* действия|термін\w* дії|okres\w*|(?:data|date|daty|dacie) waznosci) "
     + _VALIDITY_OF
+    # or a payment's or a delivery's term ("срок уплаты до 1 декабря 2027 года", "termin płatności do 10.12")
+    + r"|\b(?:срок\w*|термін\w*|termin\w*) (?:уплаты|оплаты|погашения|доставки|возврата|сплати|оплати|погашення"
+    + r"|доставки|повернення|platnosci|zaplaty|splaty|dostawy|zwrotu)"
     # or with no verb, the thing and "until" right after it ("Гарантия до 2028 года", "the warranty until 2028")
     + r"|\b"
     + _VALIDITY_OF
