@@ -285,3 +285,27 @@ def test_a_code_said_after_a_hedge_in_the_next_final_is_the_code(hedged: str) ->
 )
 def test_a_payments_term_is_no_expiry(text: str) -> None:
     assert masked(text) == text
+
+
+UNIONPAY_19 = "6209281590139624101"  # its first 16 digits pass the check too
+
+
+@pytest.mark.parametrize(
+    ("card", "then"),
+    [
+        ("Картка UnionPay, {}.", "Дійсна до 04/31, код 286."),
+        ("UnionPay card, {}.", "Valid thru 04/31, and the CVN 286."),
+    ],
+)
+def test_a_19_digit_card_is_whole_where_its_code_comes_in_the_next_final(card: str, then: str) -> None:
+    assert luhn(UNIONPAY_19) and luhn(UNIONPAY_19[:16])
+    number = " ".join(UNIONPAY_19[i : i + 4] for i in range(0, 19, 4))
+    out = _call(("customer", card.format(number)), ("customer", then))
+    assert out[0] == card.format("[CARD]")
+    assert out[1].endswith("[CVV].")
+
+
+def test_16_digits_and_a_code_said_apart_stay_a_card_and_a_code() -> None:
+    number = " ".join(UNIONPAY_19[i : i + 4] for i in range(0, 16, 4))
+    out = _call(("customer", f"Картка {number}, {UNIONPAY_19[16:]}."), ("customer", "Дійсна до 04/31."))
+    assert out[0] == "Картка [CARD], [CVV]."

@@ -353,6 +353,8 @@ class Redactor:
             taken = (corrected,)
         said.open += [t for t in taken if going_on and t not in said.open]
         _add(said, _merged(find_spans(said.text, context, taken), self.rules.find(said.text)))
+        if self._code_given(said, after or []):
+            _nineteen_coded(said)
         if (last_digits := _coded_next(said, before, folded, found, self.context_s)) is not None:
             said.spans = [x for x in said.spans if x.start != last_digits.start]
             _add(said, [last_digits])
@@ -908,6 +910,19 @@ def _merged(card: list[Span], other: list[Span]) -> list[Span]:
     ibans = [s for s in other if s.kind == IBAN]
     card = [c for c in card if not any(i.start <= c.start and c.end <= i.end for i in ibans)]
     return sorted([*card, *(s for s in other if not _overlaps(s, card))], key=lambda s: s.start)
+
+
+def _nineteen_coded(said: _Said) -> None:
+    """A 19-digit card whose first 16 digits pass the check too, read as 16 and a code ("Картка UnionPay, 6217 5143
+    0553 5664 490."), where a next final gives the code ("Дійсна до 08/30, код 551."): one card has one code, so the
+    19 digits said as one number are the card."""
+    for card, code in pairwise(list(said.spans)):
+        if card.kind != CARD or code.kind != CVV or said.text[card.end : code.start].strip():
+            continue
+        whole = Span(CARD, card.start, code.end)
+        digits = _card_digits(said, whole)
+        if len(digits) == CARD_DIGITS[1] and luhn(digits) and issued_length(digits):
+            said.spans = sorted([*(x for x in said.spans if x not in (card, code)), whole], key=lambda x: x.start)
 
 
 def _add(said: _Said, spans: list[Span]) -> None:
