@@ -353,7 +353,8 @@ class Redactor:
             taken = (corrected,)
         said.open += [t for t in taken if going_on and t not in said.open]
         _add(said, _merged(find_spans(said.text, context, taken), self.rules.find(said.text)))
-        if self._code_given(said, after or []):
+        coded_apart = any(a.kind == CARD and b.kind == CVV for a, b in pairwise(said.spans))
+        if coded_apart and self._code_given(said, after or []):  # the next finals read only where it may matter
             _nineteen_coded(said)
         if (last_digits := _coded_next(said, before, folded, found, self.context_s)) is not None:
             said.spans = [x for x in said.spans if x.start != last_digits.start]
