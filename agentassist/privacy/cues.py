@@ -40,7 +40,9 @@ CVV_CUE = re.compile(
     r"|signature (?:strip|box|bar|area)|(?:маленьк|мелк|дрібн|мал)\w* (?:цифр\w*|числ\w*)|сзади|ззаду"
     r"|(?:полос|смуг|смуж|смуз)\w* (?:для )?(?:подпис|підпис)\w*"
     r"|(?:над|рядом с|біля|поруч з) (?:номером|подписью|підписом)"
-    r"|pas\w* (?:do |na )?podpis\w*|(?:mal|drobn)\w* (?:cyfr|cyferk|liczb)\w*|(?:nad|obok|pod) (?:numerem|podpisem)"
+    r"|pas\w* (?:do |na )?podpis\w*|(?:mal|drobn)\w* (?:cyfr|cyferk|liczb)\w*"
+    # not "pod numerem" (under the number): Polish says a thing's number so ("pod numerem 118": number 118)
+    r"|(?:nad|obok) (?:numerem|podpisem)|pod podpisem"
     r"|(?:kod\w*|(?:trzy|cztery|3|4)(?: (?:cyfr|cyferk)\w*)?) z przodu"
     r"|код\w* спереду|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa|kod\w* zabezpieczaj\w*"
     r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
@@ -65,6 +67,8 @@ NOT_CVV = re.compile(
     r"|tariff|customs|commodity|hs|cn|product|item|sort|wi-?fi|sms|text|one-time|otp|login|confirmation|blik"
     r"|activation) codes?|social security|security (?:guard|deposit|alarm|system|question|check)s?"
     r"|смс-код\w*|sms-код\w*"
+    # the expiry's place on the card, not a code's: "the date on the front is 09 30"
+    r"|(?:date|expiry|дата|дату|data) on the front"
     r"|код\w* (?:города|міста|страны|країни|домофон\w*|двер\w*|подъезд\w*|під'їзд\w*|хвіртк\w*|калитк\w*"
     r"|ворот|(?:від|от) (?!карт)|тн|укт|товар\w*|тариф\w*|из смс|из sms|з смс|подтвержден\w*|підтвердженн\w*"
     r"|активаци\w*|активації)|(?:почтов\w*|поштов\w*) код\w*|промокод\w*|штрих-?код\w*"
@@ -78,9 +82,8 @@ EXPIRY_CUE = re.compile(
     r"\b(?:expiry|expiration|expires?|expiring|exp|valid (?:until|thru|through|till|to)"
     r"|good (?:until|till|thru|through)"
     r"|срок\w* действия|действует до|действительна до|годна до|термін\w* дії|дійсна до|діє до"
-    r"|data waznosci|waznosc|wazna do|runs? out|runs? (?:until|till|thru|through)|срок|термін|"
-    + VALID_FROM.pattern
-    + r")\b"
+    r"|(?:date|expiry) on the front|(?:data|date|daty|dacie) waznosci|waznosc\w*|wazna do|runs? out"
+    r"|runs? (?:until|till|thru|through)|срок|термін|" + VALID_FROM.pattern + r")\b"
 )
 # another thing's validity ("the warranty is valid till", "гарантия действует до", "licencja ważna do", "термін дії
 # гарантії"): no card's expiry, its cue taken back; a warranty's, a licence's, a subscription's, an insurance's; not
@@ -99,8 +102,11 @@ NOT_EXPIRY = re.compile(
     # of up to four digits, fewer than a card's (a card said there is named by its digits: its expiry stays one)
     + r"(?:[\s,]+\d{1,4}){0,3}(?:[\s,]+(?!cards?\b|карт|kart)[^\W\d_]+(?:'[^\W\d_]+)?){0,3}?[\s,]+"
     + r"(?:valid|good|expir|runs?|lasts?|действ|годн|дійсн|діє|чинн|wazn|obowiazuj)"
-    + r"|\b(?:срок\w* действия|термін\w* дії|okres\w*|data waznosci) "
+    + r"|\b(?:срок\w* действия|термін\w* дії|okres\w*|(?:data|date|daty|dacie) waznosci) "
     + _VALIDITY_OF
+    # or a payment's or a delivery's term ("срок уплаты до 1 декабря 2027 года", "termin płatności do 10.12")
+    + r"|\b(?:срок\w*|термін\w*|termin\w*) (?:уплаты|оплаты|погашения|доставки|возврата|сплати|оплати|погашення"
+    + r"|доставки|повернення|platnosci|zaplaty|splaty|dostawy|zwrotu)"
     # or with no verb, the thing and "until" right after it ("Гарантия до 2028 года", "the warranty until 2028")
     + r"|\b"
     + _VALIDITY_OF
@@ -169,7 +175,7 @@ OTHER_CUE = re.compile(
     r"|call (?:me|us|back)|reach (?:me|us)|text me|ring me|whatsapp|viber|звонит[еь]\w*|перезвонит\w*|позвонит\w*"
     r"|передзвон\w*|зателефонуй\w*|подзвон\w*|dzwon(?!ia?(?![^\W\d_]))\w*|zadzwon\w*|oddzwon\w*"
     r"|договор\w*|договір|заказ\w*|сч[её]т\w*|полис\w*|поліс\w*|обращени\w*|заявк\w*|накладн\w*|трек\w*|посылк\w*"
-    r"|отправлени\w*|инн|снилс|паспорт\w*|квитанц\w*|транзакц\w*|лицев\w*|бронювання|бронировани\w*|билет\w*"
+    r"|отправлени\w*|инн|снилс|паспорт\w*|квитанц\w*|транзакц\w*|лицев\w*(?! сторон)|бронювання|бронировани\w*|билет\w*"
     r"|абонент\w*|телефон\w*|мобильн\w*|мобільн\w*|замовлен\w*|рахун\w*|звернен\w*|посилк\w*|відправлен\w*"
     r"|операци\w*|операці\w*|operacj\w*|іпн|ипн|квит\w*|чек(?:а|у|ом|е|и|ів|ов)?|штрих-?код\w*|индекс\w*|індекс\w*|iban|ибан|айбан|ттн|ттн-\w*"
     r"|zamowieni\w*|faktur\w*|umow\w*|rachun\w*|konto|konta|kontem|zgloszeni\w*|przesylk\w*|paczk\w*|pesel|nip"
@@ -181,7 +187,7 @@ OTHER_CUE = re.compile(
     r"|complaint (?:number|no|id|reference)|жалобы|претензии|рекламации|скарги|претензії|рекламації|reklamacji"
     r"|skargi"
     r"|regon|dowod\w*|paszport\w*|polis\w*|numer klienta|referencyjn\w*|sledzeni\w*|bilet\w*|rezerwacj\w*"
-    r"|transakcj\w*|paragon\w*|telefon\w*|komork\w*|kod\w* kreskow\w*|kod\w* pocztow\w*"
+    r"|transakcj\w*|paragon\w*|kwit|kwit[ue]|kwitem|kwity|telefon\w*|komork\w*|kod\w* kreskow\w*|kod\w* pocztow\w*"
     # a case's number at a court, an office or an insurer: "numer sprawy", "номер дела", "номер справи", "sygnatura
     # akt" (not "w sprawie": about; not "дела", "справи" alone: affairs)
     r"|numer\w* sprawy|sprawa numer|sygnatur\w*|номер\w* дела|дело (?:номер|№)|номер\w* справи"
@@ -217,7 +223,7 @@ DOCUMENT_CUE = re.compile(
     r"|сч[её]т\w* на оплату|рахун\w* на оплату"
     r"|gym|абонемент\w*|спортзал\w*|karnet\w*|abonament\w*|silowni\w*"
     r"|payment reference|назначени\w* платеж\w*|призначенн\w* платеж\w*|tytul\w* (?:przelewu|platnosci)"
-    r"|umow\w*|polis\w*|faktur\w*|zamowieni\w*|przesylk\w*|paczk\w*|rezerwacj\w*|bilet\w*)\b"
+    r"|umow\w*|polis\w*|faktur\w*|zamowieni\w*|przesylk\w*|paczk\w*|rezerwacj\w*|bilet\w*|kwit|kwit[ue]|kwitem|kwity)\b"
     # a card a loyalty scheme, a club or a library issues, named so ("my loyalty card, 6333 ...", "на карту
     # лояльности 6333 ...", "na kartę lojalnościową 6333 ..."): the scheme's own number, Luhn-valid by design (not a
     # store's or a business's card: either may be a payment card)
@@ -351,7 +357,13 @@ LAST_FOUR = re.compile(
     r"|(?:останн\w* (?:чотири|4)|(?:чотири|4) останн\w*)(?: цифр\w*)?|останн\w* цифр\w*"
     r"|(?:ostatni\w* (?:cztery|4)|(?:cztery|4) ostatni\w*)(?: cyfry)?|ostatni\w* cyfry)"
     # said again ("the last four again were 9008", "последние четыре ещё раз: 3498"), then a verb naming them
-    r"(?:,? (?:again|once more|еще раз|ще раз|jeszcze raz|raz jeszcze))?(?: are| is| were| это| це| to)?[\s:,\-–—]*$"
+    r"(?:,? (?:again|once more|еще раз|ще раз|jeszcze raz|raz jeszcze))?"
+    r"(?: are| is| were| should be| must be| это| це| to| должны быть| мають бути| повинні бути| powinny byc"
+    r"| maja byc)?"
+    # or what they really are, after a slip ("the last four are actually 7704", "последние четыре на самом деле 2345",
+    # "останні чотири насправді 3057", "ostatnie cztery to tak naprawdę 4502")
+    r"(?:,? (?:actually|really|in fact|на самом деле|вообще-то|насправді|справді|насправди|tak naprawde|naprawde"
+    r"|wlasciwie|w zasadzie|jednak))?[\s:,\-–—]*$"
 )
 
 ASK_WORDS = {CARD: 6, EXPIRY: 3, CVV: 3, OTHER: 3}  # a question ends this many words after its cue at most

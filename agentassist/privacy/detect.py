@@ -45,12 +45,13 @@ from agentassist.privacy.cues import (
     says_other,
     words_said,
 )
-from agentassist.privacy.expiry import CORRECTION_WORDS, UNIT, code_items, expiries_and_codes, months
+from agentassist.privacy.expiry import CORRECTION_WORDS, UNIT, code_items, counts, expiries_and_codes, months
 from agentassist.privacy.memo import reads, remembered
 from agentassist.privacy.said import (
     CONTEXT_WORDS,
     JOIN,
     NOTHING,
+    PHONE_PREFIX,
     Before,
     Item,
     Span,
@@ -99,6 +100,7 @@ _PRINTED_ON = re.compile(
 _NAMED_WORDS = 6  # "the claim number for the windscreen is 4656 ...", "сертификат в спа, номер 6648 ...": a named
 # thing's number follows, a few words about the thing between (no card named, no other number said among them)
 _CLAUSE_END = re.compile(r"[.;!?]")
+_NUMBER_NOUN = re.compile(r"(?<![^\W\d_])(?:numbers?|no|id|ref|номер\w*|numer\w*|nr)(?![^\W\d_])|№")
 _SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")  # not a decimal point ("64.90")
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
 _CORRECTED_WORDS = 8  # "..., sorry, that last lot's wrong, it's 1638": a correction that says what it corrects
@@ -118,10 +120,10 @@ _OR = re.compile(r"\b(?:or|или|або|чи|lub|albo)\b")  # "600 123 456 or 6
 _AND = re.compile(r"[\s,]*\b(?:and|и|і|та|i|oraz)\s+")
 _PHONE_DIGITS = (7, 11)  # a national phone number's digits, its trunk prefix with them
 _PHONE_GROUPS = 3  # ... said in this many groups at least
-_PHONE_PREFIX = re.compile(r"(?:\+|\bplus|\bплюс)\s*$")
 # an amount with its cents as a recognizer writes it, thousands set apart ("41 284,37", "2 250.50"): no card's group
 _CENTS = re.compile(r"\d{1,3}(?: \d{3})+[,.]\d{2}")
 _DAY_MONTH = re.compile(r"(?:1[3-9]|2\d|3[01])[./](?:0?[1-9]|1[0-2])")
+_COUNT_DIGITS = 3  # "..., 09/30, 250 chairs": a count ending a chain of card data, what it counts after it
 _CODE_BEFORE = re.compile(r"(?:[^\W\d_]+\d|\d+[^\W\d_])\w*(?:[\s\-]+\w+)?[\s\-]*$")  # letters and digits mixed
 
 
@@ -357,13 +359,16 @@ def paid(folded: str, run: list[Item]) -> bool:
 
 def ordinary(folded: str, run: list[Item]) -> bool:
     """A run that is plainly no card number: a phone ("+48 ...", "00 48 ..."), a date ("12.03.2024"),
-    years ("2019, 2020, 2021"), an evenly spaced list ("36, 38, 40, 42"), amounts (a unit after: "35 200,
-    42 100, 12 000 рублей"; or a number said as words past a card's groups of four: "сорок две тысячи")."""
+    years ("2019, 2020, 2021"), an amount written in thousands with its cents ("12 730,08"), an evenly spaced list
+    ("36, 38, 40, 42"), amounts (a unit after: "35 200, 42 100, 12 000 рублей"; or a number said as words past a
+    card's groups of four: "сорок две тысячи")."""
     if paid(folded, run) or any(i.spoken and len(i.digits) > 4 for i in run):
         return True
-    if _PHONE_PREFIX.search(folded[: run[0].start]) or run[0].digits.startswith("00") or _phone_grouped(folded, run):
+    if PHONE_PREFIX.search(folded[: run[0].start]) or run[0].digits.startswith("00") or _phone_grouped(folded, run):
         return True
     if all(len(i.digits) == 4 and i.digits[:2] in ("19", "20") for i in run):
+        return True
+    if _CENTS.fullmatch(folded, run[0].start, run[-1].end):  # "Баланс 12 730,08": thousands apart and cents
         return True
     steps = {int(b.digits) - int(a.digits) for a, b in pairwise(run)}
     if len(run) >= 4 and len({len(i.digits) for i in run}) == 1 and len(steps) == 1 and steps.pop() > 0:
@@ -412,7 +417,8 @@ def find_spans(text: str, before: Before = NOTHING, taken: tuple[Span, ...] = ()
 @remembered("spans")
 def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Span, ...]:
     folded = fold(text)
-    said = items(text)
+    # the digit in a code's name is no number ("CVV2 709": the code is 709, not 2709 after no cue)
+    said = [i for i in items(text) if not any(a <= i.start < b for a, b in cues(CVV, folded))]
     found = [i for i in said if not any(t.start <= i.start < t.end for t in taken)]
     cards: list[Span] = list(taken)
     rest: list[Item] = []
@@ -450,8 +456,8 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
     cards += again
     rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
     rest = sorted(rest + months(folded, found), key=lambda i: i.start)
-    spans = sorted(cards + expiries_and_codes(folded, rest, before, cards), key=lambda s: s.start)
-    spans = _slashed_apart(folded, _adjacent_joined(folded, _whole(chains(folded, said), spans)))
+    spans = sorted(cards + expiries_and_codes(text, rest, before, cards), key=lambda s: s.start)
+    spans = _slashed_apart(folded, _adjacent_joined(folded, _whole(folded, chains(folded, said), spans)))
     return tuple(s for s in spans if not written_amount(folded, said, s))
 
 
@@ -642,22 +648,33 @@ def last_four(folded: str, chain: list[Item], after: int = 0) -> Span | None:
     return Span(CARD, chain[0].start, chain[k - 1].end) if digits == _LAST_DIGITS else None
 
 
-def _whole(found: list[list[Item]], spans: list[Span]) -> list[Span]:
+def _whole(folded: str, found: list[list[Item]], spans: list[Span]) -> list[Span]:
     """``spans`` and, for a chain partly masked, its other numbers as the span before them (or after): one
-    number as said is masked whole ("6, 4, 6, 7, 6, 4, 6, 7": a group heard twice after a card number)."""
+    number as said is masked whole ("6, 4, 6, 7, 6, 4, 6, 7": a group heard twice after a card number); but not a
+    count said last with what it counts after it ("..., 09/30, 250 chairs": no digit of card data)."""
     out = list(spans)
     for chain in found:
-        inside = [s for s in spans if chain[0].start <= s.start < chain[-1].end]
+        # a span begun before the chain covers its first numbers too: "March 2029, 653" is an expiry whose month
+        # is a word, no item of the chain "2029, 653", and its year no piece of the code after it
+        inside = [s for s in spans if s.start < chain[-1].end and chain[0].start < s.end]
         run: list[Item] = []
         for item in [*chain, None] if inside else []:
             if item is not None and not any(s.start <= item.start < s.end for s in inside):
                 run.append(item)
                 continue
-            if run:
+            if run and not (item is None and _count_said_last(folded, chain, run)):
                 near = max((s for s in inside if s.end <= run[0].start), key=lambda s: s.end, default=inside[0])
                 out.append(Span(near.kind, run[0].start, run[-1].end))
             run = []
     return sorted(out, key=lambda s: s.start)
+
+
+def _count_said_last(folded: str, chain: list[Item], run: list[Item]) -> bool:
+    """Whether ``run``, the last numbers of ``chain``, are a count said apart from the numbers before it (a comma
+    and a space between, not an amount's cents: "1,299.99 altogether") with what it counts right after it."""
+    at = chain.index(run[0])
+    apart = at > 0 and " " in folded[chain[at - 1].end : run[0].start]
+    return apart and len(_joined(run)) <= _COUNT_DIGITS and counts(folded, run[-1].end)
 
 
 def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int, int]]:
@@ -825,8 +842,16 @@ def _headed(folded: str, at: int) -> bool:
     ("Счёт сантехника. 5200 2849, секундочку, ..."): what the call is about, said as a heading, names no number said
     after it; a card said in parts after it is the digits' to tell (they pass the check at a card's length)."""
     other_at = last_cue(cues(OTHER, folded), at)
-    end = _CLAUSE_END.search(folded, other_at, at) if other_at >= 0 else None
-    return end is not None and not items(folded[other_at : end.start()])
+    if other_at < 0:
+        return False
+    ended = _CLAUSE_END.search(folded, other_at, at)
+    end = ended.start() if ended else folded.find(":", other_at, at)
+    if end >= 0 and not ended:
+        # "За річний абонемент: 4791 ...", "Za karnet roczny: 4126 ...": a heading ended by a colon names what is paid
+        # for, where it names no number ("Numer karnetu: 4126 ..." does)
+        opened = max((m.end() for m in _CLAUSE_END.finditer(folded, 0, other_at)), default=0)
+        end = -1 if _NUMBER_NOUN.search(folded, opened, end) else end
+    return end >= 0 and not items(folded[other_at:end])
 
 
 def _other_piece(folded: str, piece: list[Item]) -> bool:

@@ -24,6 +24,7 @@ from agentassist.privacy.cues import (
     CVV,
     DATE_CUE,
     EXPIRY,
+    FILLER,
     MONTH,
     MONTH_BY_NUMBER,
     MONTH_ORDINALS,
@@ -40,16 +41,22 @@ from agentassist.privacy.cues import (
 )
 from agentassist.privacy.said import (
     CONTEXT_WORDS,
+    PHONE_PREFIX,
     Before,
     Item,
     Span,
     chains,
     cue_before,
+    fold,
+    is_number_word,
     items,
     last_cue,
     words_between,
 )
 
+# "BA 2491", "SU 1734", "LO 3921": a flight's letters, two or three capitals and a space before its number; not a
+# code's name ("CVV 123", "CVV2 — 774") nor a capital word of one letter ("И 641", "I 287": and)
+_FLIGHT_LETTERS = re.compile(r"\b(?!(?:CVV|CVC|CVN|CID|CSC|EXP|PIN)\s)[A-ZА-ЯІЇЄҐ]{2,3}\s+$")
 _MISHEARD_WORDS = 5  # after card data, a number ending an utterance this many words in is card data still
 UNIT = re.compile(
     r"[\s,]*(?:%|percent|per cent|dollars?|euros?|pounds?|cents?|bucks|minutes?|hours?|days?|units?|pieces?|items?"
@@ -71,6 +78,11 @@ CODE_AFTER = re.compile(
     r"[\s,\-–—]*(?:is|that's|that is|это|це|то|to|jest)\s+(?:the |my |its |мой |мій |moj )?"
     r"(?:code|cvv2?|cvc2?|cvn2?|cid|код|kod)\b(?![\s,:\-–—]*(?:is\s+|это\s+|це\s+|to\s+)?\d)"
 )
+_HEDGE = re.compile(
+    r"\b(?:i think|i guess|i believe|i reckon|probably|maybe|кажется|наверное|по-моему|здається|мабуть|по-моєму"
+    r"|chyba|wydaje mi sie|mysle|moze)\b"
+)
+_BACK_AFTER = re.compile(r" (?:on the back|on the reverse|at the back|на обороте|на звороті|z tylu|na odwrocie)\b")
 # the same, in a sentence of its own after the code: "482. Это код.", "527. That's the code."
 _CODE_NAMED = re.compile(r"[\s,.\-–—]*" + CODE_AFTER.pattern.removeprefix(r"[\s,\-–—]*"))
 _END_OF_WORDS = re.compile(r"\b(?:конца|кінця|konca|end of)\b")
@@ -81,6 +93,7 @@ _YEARS = (15, 49)
 # a run of digits said as one this long (a card's shortest) holds no code or date: a code and an expiry said
 # together are 10 digits at most ("12/2027 7373"); a SIM card's ICCID read "on the back" is 19
 LONG_DIGITS = 13
+_CODE_MOST = 4  # a security code's digits at most (an Amex's four on the front)
 _DATE_DIGITS = 8  # a date said as one run of digits: DDMMYYYY
 _PARTS_WORDS = 4  # "month seven and the year is twenty-eight": the year's word and the words around it
 CORRECTION_WORDS = 3  # "12/26, no, sorry, 12/27": a correction takes this many words at most
@@ -125,6 +138,52 @@ def code_items(chain: list[Item]) -> int:
         if len(digits) > 4:
             return 0
     return 0
+
+
+# the words a security code said bare after card data may have right after it, no comma between ("653 on the back",
+# "737 please", "512 это код", "409 z tyłu", "218 and the name's ..."): function words, thanks, assent; any other
+# word there is what the number counts ("And that's 500 flyers", "Итого 500 листовок", "Razem 500 ulotek")
+_AFTER_CODE = re.compile(
+    r"and|the|for|from|then|that|that's|thats|this|these|with|was|were|are|also|too|again|only|exactly|please"
+    r"|thanks|thank|yes|yeah|yep|right|okay|sorry|correct|there|here|now|done|but|you|i'm|it's|its|all|not"
+    r"|это|все|вот|так|там|ага|угу|тоже|еще|верно|правильно|если|или|был|была|было|кажется|наверное|значит"
+    r"|написано|сзади|спасибо|пожалуйста|да|для|нет|усе|ось|теж|вірно|якщо|але|або|здається|мабуть|значить|ззаду"
+    r"|дякую|будь|ні|jest|wszystko|juz|tam|tez|jeszcze|dobrze|chyba|jesli|ale|lub|albo|napisane|dziekuje|prosze"
+    r"|tak|dla|nie"
+    # or the words that join a number's parts ("05 łamane przez 27", "oh five slash twenty-seven") or name a year
+    r"|slash|dash|дробь|дріб|слеш|слэш|тире|дефис|дефіс|lamane|przez|myslnik|kreska|year|года|году|року|roku"
+)
+_COUNTED = re.compile(r" ([^\W\d_]{3,})(?![^\W\d_])")
+
+
+def counts(folded: str, end: int) -> bool:
+    """Whether the number ending at ``end`` is followed right away, no comma between, by a word it counts: a
+    content word that is no number, no filler and no card data's cue ("500 flyers", "500 листовок", "500 ulotek"),
+    so the number is a quantity and no code said bare after card data."""
+    word = _COUNTED.match(folded, end)
+    if word is None or any(p(word.group(1)) for p in (_AFTER_CODE.fullmatch, is_number_word, FILLER.fullmatch)):
+        return False
+    return not any(a == word.start(1) for kind in (CARD, EXPIRY, CVV) for a, _ in cues(kind, folded))
+
+
+def _hedged(folded: str, at: int) -> int:
+    """How many words before ``at`` only hedge what is said next ("I think it's 4 0 7", "Кажется, 407", "Chyba 407"):
+    no words of their own between card data and the number that goes on with it."""
+    return sum(words_between(folded, *m.span()) for m in _HEDGE.finditer(folded, 0, at))
+
+
+def _since_card(said: set[str], cards: list[Span], spans: list[Span], at: int) -> set[str]:
+    """The card data said before ``at``: ``said`` (this final's and the last one's), but only what this final said
+    since its last card number before ``at`` where it said one ("Let me read that back: 4603 ..., 11/29?" after the
+    customer's card and expiry: the card said again, the expiry after it is its expiry again, not a code)."""
+    last = max((c.end for c in cards if c.kind == CARD and c.end <= at), default=-1)
+    return said if last < 0 else {CARD} | {s.kind for s in spans if last <= s.start < at}
+
+
+def slashed(folded: str, said: list[Item]) -> bool:
+    """Whether ``said`` is a month and a year written with a slash between ("11/29", "02/2031"): how a recognizer
+    writes an expiry date, never a security code."""
+    return len(said) == 2 and folded[said[0].end : said[1].start] == "/" and _month_year(said, 2)
 
 
 def _dated(piece: list[Item]) -> bool:
@@ -208,6 +267,8 @@ def _year(piece: list[Item], folded: str, card: bool) -> int:
     (``card``), a year said as one ("до 2029 года", "until 2029"); else 0."""
     digits = piece[0].digits
     year = len(digits) == 2 or (len(digits) == 4 and digits.startswith("20"))
+    # no card in use or lately expired has a year before 2015 ("я ходжу до вас з 2011 року": since when)
+    year = year and _plausible(piece[:1])
     said_so = len(digits) == 4 or bool(_YEAR_WORD.match(folded, piece[0].end))
     return int(year and (bool(_END_OF.search(folded, 0, piece[0].start)) or (card and said_so)))
 
@@ -337,10 +398,11 @@ def _of_date(month: list[Item], year: list[Item]) -> bool:
     return len(m) <= 2 and 1 <= int(m) <= 12 and card_year
 
 
-def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: list[Span]) -> list[Span]:
+def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[Span]) -> list[Span]:
     """Expiry dates and security codes among the numbers left once the card numbers are taken: after a
     cue (the nearer of an expiry's and a code's says which: "expires 07/30, code 551"), an answer to a
     question, or right after card data (an expiry date first, if none was said yet, then a code)."""
+    folded = fold(text)
     said = set(before.said) | ({CARD} if cards else set())
     # a bare "code" or "date" is a security code's or an expiry's only where card data is about ("door code 4417")
     card = bool(said or before.asked & {CARD, EXPIRY, CVV} or cues(CARD, folded))
@@ -384,9 +446,13 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
             continue  # a day, a month and a year said as one run ("one four oh three one nine five two"): a birth date
         if CURRENCY.search(folded, 0, piece[0].start):
             continue  # an amount ("for the $249.99 order"), wherever a code's cue or card data is before it
+        if (prefix := PHONE_PREFIX.search(folded, 0, piece[0].start)) and (
+            "+" in prefix.group() or sum(len(i.digits) for i in piece) > _CODE_MOST
+        ):
+            continue  # a phone's country code and the rest of it ("Мій номер +380 67 415 29 83"), not "plus 419"
         while piece:
             at = piece[0].start
-            opening = words_between(folded, 0, at) <= CONTEXT_WORDS
+            opening = words_between(folded, 0, at) - _hedged(folded, at) <= CONTEXT_WORDS
             after = max((s.end for s in cards + spans if s.end <= at), default=-1)
             # right after card data, here or in the last final; or ending an utterance a few words into it
             # after card data (its cue misheard: "Которая на Оке 9-8-2" for "Код на обороте 982")
@@ -431,18 +497,35 @@ def expiries_and_codes(folded: str, rest: list[Item], before: Before, cards: lis
                 and not _amount(folded, piece, k)  # "code ..., and the payment 1249,99 zł": an amount
             ):
                 kind = CVV  # a short start said again whole ("CVV is seven seven, no, seven eight one") is it too
-            elif card and (k := code_items(piece)) and CODE_AFTER.match(folded, piece[k - 1].end):
-                kind = CVV  # the code named after its digits: "and then 955, that's the code", "955 это код"
+            elif (
+                card
+                and (k := code_items(piece))
+                and (CODE_AFTER.match(folded, piece[k - 1].end) or _BACK_AFTER.match(folded, piece[k - 1].end))
+            ):
+                # the code named after its digits: "and then 955, that's the code", "955 это код", or by where it is
+                # printed: "and 751 on the back", "сзади 751" is a cue before it
+                kind = CVV
             elif (k := code_items(piece)) and _said_again(folded, spans, piece[:k]):
                 kind = CVV  # the code said again, whatever words between ("код 614, и ещё раз, 614")
-            elif ((following and EXPIRY not in said) or again == EXPIRY) and (k := _expiry(piece)):
-                kind = EXPIRY
             elif (
-                ((following and CVV not in said) or again == CVV)
+                ((following and EXPIRY not in _since_card(said, cards, spans, at)) or again == EXPIRY)
+                and (k := _expiry(piece))
+                # said bare and written with a point, a year no card has is an amount ("It costs 12.99 altogether")
+                and (again == EXPIRY or _plausible(piece[:k]) or not _clocked(folded, piece[:k]))
+            ):
+                kind = EXPIRY
+            elif following and (k := _expiry(piece)) and slashed(folded, piece[:k]) and _plausible(piece[:k]):
+                kind = EXPIRY  # "11/29?" read back after the expiry was said: a code is never written with a slash
+            elif (
+                ((following and CVV not in _since_card(said, cards, spans, at)) or again == CVV)
                 and (k := code_items(piece))
                 and not (following and (_clocked(folded, piece[:k]) or _thousands(folded, piece)))
                 and not UNIT.match(folded, piece[k - 1].end)
                 and not UNIT.match(folded, piece[-1].end)  # "249,99 zł": an amount's whole and its cents
+                and not (again != CVV and counts(folded, piece[k - 1].end))  # "And that's 500 flyers"
+                and not _YEAR_WORD.match(folded, piece[k - 1].end)  # "Машина 2019 року": a year
+                # a flight's or a plate's letters before it ("Flight BA 2491", "Рейс SU 1734")
+                and not (again != CVV and _FLIGHT_LETTERS.search(text, 0, at))
             ):
                 kind = CVV
             if kind == CVV and _decimal(folded, piece, k):

@@ -61,6 +61,7 @@ LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many w
 OPEN_LEAD_WORDS = 6  # after a card's first groups named so ("my card is 4539"): "sorry, I lost my place. 1488";
 # after any groups where the pieces pass the Luhn check together
 PARTIAL_RUN_DIGITS = 7  # a partial with this many digits in a row may be part of a card: masked (PCI DSS: six show)
+CODE_DIGITS = 4  # a security code's most digits (an Amex's four on the front)
 READ_BACK_DIGITS = 4  # a card number's piece said again ("5163 1557, yes"): as long as a group at least
 REVISION_RUN_DIGITS = 12  # a revision merges a turn's pieces: this many digits in a row are most of a card
 _BEGUN_DIGITS = 8  # digits a speaker said in the last finals, with nothing said of card data: a card begun maybe
@@ -352,6 +353,9 @@ class Redactor:
             taken = (corrected,)
         said.open += [t for t in taken if going_on and t not in said.open]
         _add(said, _merged(find_spans(said.text, context, taken), self.rules.find(said.text)))
+        coded_apart = any(a.kind == CARD and b.kind == CVV for a, b in pairwise(said.spans))
+        if coded_apart and self._code_given(said, after or []):  # the next finals read only where it may matter
+            _nineteen_coded(said)
         if (last_digits := _coded_next(said, before, folded, found, self.context_s)) is not None:
             said.spans = [x for x in said.spans if x.start != last_digits.start]
             _add(said, [last_digits])
@@ -719,16 +723,17 @@ def _last_four_again(
         return named
     # or with no cue, the card's own last four said alone as one number ("it's the debit one, the 1140 one", "та,
     # что на 1140"): one in ten thousand numbers is so by chance, and a number said a few seconds after the card
+    # (or the card named before them, "карта на 0154, 10/32": the expiry said on after a comma is no part of them)
     ends = {_card_digits(s, x)[-READ_BACK_DIGITS:] for s in recent for x in s.spans if x.kind == CARD}
     return next(
         (
             Span(CARD, chain[0].start, chain[0].end)
             for chain in found
-            if len(chain) == 1
+            if (len(chain) == 1 or folded[chain[0].end : chain[1].start].startswith(","))
             and len(chain[0].digits) == READ_BACK_DIGITS
             and chain[0].digits in ends
             # not where a cue names it another kind ("the CVV is 9083": a code that is one of the card's groups)
-            and not announced(folded, chain[0].start)
+            and announced(folded, chain[0].start) in ("", CARD)
         ),
         None,
     )
@@ -895,6 +900,8 @@ def _announced(folded: str, chain: list[Item], before: Before) -> str:
         return ""
     if kind != CARD and ordinary(folded, chain):  # "скидка действует до 31.12.2026": a day's date, an amount
         return ""
+    if kind == CVV and _digits(chain) > CODE_DIGITS:  # "dostawa na kod 02-495": a postcode; a code cut short has fewer
+        return ""
     return kind
 
 
@@ -904,6 +911,19 @@ def _merged(card: list[Span], other: list[Span]) -> list[Span]:
     ibans = [s for s in other if s.kind == IBAN]
     card = [c for c in card if not any(i.start <= c.start and c.end <= i.end for i in ibans)]
     return sorted([*card, *(s for s in other if not _overlaps(s, card))], key=lambda s: s.start)
+
+
+def _nineteen_coded(said: _Said) -> None:
+    """A 19-digit card whose first 16 digits pass the check too, read as 16 and a code ("Картка UnionPay, 6217 5143
+    0553 5664 490."), where a next final gives the code ("Дійсна до 08/30, код 551."): one card has one code, so the
+    19 digits said as one number are the card."""
+    for card, code in pairwise(list(said.spans)):
+        if card.kind != CARD or code.kind != CVV or said.text[card.end : code.start].strip():
+            continue
+        whole = Span(CARD, card.start, code.end)
+        digits = _card_digits(said, whole)
+        if len(digits) == CARD_DIGITS[1] and luhn(digits) and issued_length(digits):
+            said.spans = sorted([*(x for x in said.spans if x not in (card, code)), whole], key=lambda x: x.start)
 
 
 def _add(said: _Said, spans: list[Span]) -> None:

@@ -51,6 +51,7 @@ _CODE_LEAST, _CODE_MOST = 3, 4
 _CODE_NAMES = {"code", "cvv", "cvc", "cvn", "cid", "csc", "cvv2", "cvc2", "cvn2"}
 _CARD_LEAST = 13  # the fewest digits a card number has (an old Visa's)
 _CARD_MOST = 19  # the most (a Maestro's, a UnionPay's)
+_PIECE_LEAST = 6  # a card's piece said digit by digit over finals, a homophone among them ("five to oh nine")
 _TIMES = {"razy"}  # Polish "dwa razy siedem": seven twice
 # a digit's name as a noun, said after how many times it comes ("две двойки": 22, "чотири п'ятірки": 5555,
 # "dwa zera": 00) or after "double" ("podwójna ósemka": 88): in every case, singular and plural, as folded (ё to е,
@@ -385,12 +386,17 @@ def _among_digits(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bo
     while last > n and tokens[last][0] in _HOMOPHONES:
         last -= 1
     words = [t for t, _, _ in tokens[first : last + 1]]
-    if len(words) + 2 * sum(w in _REPEAT for w in words) < _CARD_LEAST:  # too few digits, whatever repeats say
-        return False
     digits = _run_digits(words)
     size = len(digits)
     homophones = sum(tokens[k][0] in _HOMOPHONES for k in range(first, last + 1))
-    if size < _CARD_LEAST or 3 * homophones > size:
+    if 3 * homophones > size:
+        return False
+    # inside a piece of a card said over finals ("four four five four five five to oh nine eight, um", "Five three
+    # one oh to six, expires ..."): digits said singly on both sides of it, 6 or more in all (a range is "two to
+    # three", a digit each side)
+    if n not in (first, last) and size >= _PIECE_LEAST:
+        return True
+    if size < _CARD_LEAST:
         return False
     if n not in (first, last):
         return True
@@ -579,20 +585,24 @@ def _sum_ended(text: str, chain: list[Item], at: int) -> bool:
 
 _COUNT_OPENS = re.compile(r" ([^\W\d_]+)")  # "6 people", "500 cards", "Twelve cartridges", "6 osób"
 _COUNT_DIGITS = 3
+# a number written with a point or a colon inside it (a date, a time, an amount: "22.08", "7:30", "12.50"): a
+# recognizer writes no card data's group so
+_POINTED = re.compile(r"[.:]\d")
+PHONE_PREFIX = re.compile(r"(?:\+|\bplus|\bплюс)\s*$")  # "+48 600 ...", "plus 44 ...": a phone's country code follows
 _SENTENCE_ENDED = re.compile(r"\.\s+$")  # a full stop and a space: a sentence ended (not a decimal point: "249.50")
 
 
 def _count_opens(text: str, at: int, item: Item) -> bool:
     """Whether a new sentence opens at ``at`` with ``item``, a count of up to three digits (written or said) and the
-    word it counts right after it ("..., 05/29, 678. 6 people at 22 each", "..., 713. Двенадцать штук"): no card's
-    data goes on so (a card's group, an expiry's year go on in digits), the number before the full stop is done."""
+    word it counts right after it ("..., 05/29, 678. 6 people at 22 each", "..., 713. Двенадцать штук"), or a number
+    written with a point or a colon inside ("..., 653. 22.08 is the wedding"): no card's data goes on so (a card's
+    group, an expiry's year go on in digits), the number before the full stop is done."""
+    if _SENTENCE_ENDED.search(text, 0, at) is None:
+        return False
+    if _POINTED.match(text, item.end):  # "..., 653. 22.08 is the wedding", "471. 7:30 on Tuesdays": a date, a time
+        return True
     counted = _COUNT_OPENS.match(text, item.end)
-    return (
-        _SENTENCE_ENDED.search(text, 0, at) is not None
-        and len(item.digits) <= _COUNT_DIGITS
-        and counted is not None
-        and not is_number_word(counted.group(1))
-    )
+    return len(item.digits) <= _COUNT_DIGITS and counted is not None and not is_number_word(counted.group(1))
 
 
 def chains(text: str, found: list[Item]) -> list[list[Item]]:
