@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
+from agentassist.assist.numbers import is_number_word
 from agentassist.privacy.cues import (
     CARD,
     CORRECTION,
@@ -48,7 +49,6 @@ from agentassist.privacy.said import (
     chains,
     cue_before,
     fold,
-    is_number_word,
     items,
     last_cue,
     words_between,
