@@ -58,3 +58,19 @@ def test_words_that_only_look_like_numbers_stay_words() -> None:
 )
 def test_a_price_said_with_a_bare_thousand_agrees_with_the_same_price(line: str, heard: str, expected: bool) -> None:
     assert changed(tokens(line), tokens(heard)) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a comma or a stop between number words ends the number
+        ("The limo is four hundred, three hours, flowers included.", ["400", "3", "hours"]),
+        ("Стоимость восемьсот, два часа работы.", ["800", "2", "часа"]),
+        # a thousand goes on past its comma, a digit group's comma stays in the number's place
+        ("Razem dwa tysiące, pięćset złotych.", ["2500"]),
+        ("It is 2,400 pounds.", ["2", "400"]),
+    ],
+)
+def test_a_comma_between_number_words_ends_the_number(text: str, expected: list[str]) -> None:
+    got = [t for t in tokens(text) if t.isdigit() or t in expected]
+    assert got == expected

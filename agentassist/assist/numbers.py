@@ -111,6 +111,10 @@ def _fits(kind: str, value: int, current: int, last_kind: str) -> bool:
     return current % 10 == 0 and last_kind != "unit" and not (value >= 10 and current % 100)
 
 
+def is_thousand(token: str) -> bool:
+    return token in _THOUSAND
+
+
 def is_number_word(token: str) -> bool:
     return _value(token) is not None
 
