@@ -274,13 +274,15 @@ _CONCORD_REACH = 6
 # "переноска входить у вартість". Such a negation denies nothing of a line that says the thing is free.
 _PAY = (
     "pay", "paid", "charg", "cost", "плат", "оплач", "доплач", "берем", "беру", "возьм", "беремо", "візьм",
-    "стяг", "plac", "zaplac", "doplac", "pobier", "bierz", "wezm", "liczy",
+    "стяг", "plac", "zaplac", "doplac", "pobier", "bierz", "wezm", "liczy", "buy", "bought", "докуп", "покуп",
+    "купи", "купу", "kupi", "kupow", "dokup",
 )  # fmt: skip
 _FREE = (
-    "free", "includ", "бесплат", "безплат", "включ", "входит", "безкоштовн", "входить", "bezplat", "gratis",
-    "darmo", "wliczon",
+    "free", "includ", "бесплат", "безплат", "включ", "входит", "входят", "безкоштовн", "входить", "входять",
+    "bezplat", "gratis", "darmo", "wliczon", "cenie",
 )  # fmt: skip
 _PAY_REACH = 3
+_NEED = frozenset(("need", "надо", "нужно", "треба", "потрібно", "trzeba", "musisz", "musi"))
 # A line's negation need not be "не" or "not": "no", "nothing", "никаких", "жодних", "żadnych", and a ban
 # said as one word ("нельзя", "заборонено", "zakaz", "forbidden"). Counted as the line's own, a sentence
 # that says the line with "не" keeps its negation; a ban word heard keeps a negative line's negation.
@@ -373,7 +375,9 @@ def negations_at(
             continue
         if (j and heard[j - 1] in _WHETHER) or after == "ли":
             continue
-        if conditions and _condition(heard, j, clauses):
+        if conditions and (_condition(heard, j, clauses) or _restates(heard, j, clauses, line)):
+            continue
+        if _coordinated(heard, j):
             continue
         if heard[j] in _NEITHER and NEGATIONS.difference(_NEITHER).intersection(heard[j + 1 : j + 1 + _CONCORD_REACH]):
             continue
@@ -386,8 +390,45 @@ def negations_at(
 
 
 def _pays(toks: Sequence[str], start: int, end: int) -> bool:
-    """A verb of paying or charging among ``toks[start:end]``."""
-    return any(t.startswith(_PAY) for t in toks[start:end])
+    """A verb of paying, charging or buying, or a "need", among ``toks[start:end]``: "you won't need your own
+    shoes", "ничего докупать не надо" say a thing is included as "you won't pay for it" does."""
+    return any(t.startswith(_PAY) or t in _NEED for t in toks[start:end])
+
+
+# "It must never be left without an adult" is "an adult at all times"; "без дорослого поруч стрибати не можна"
+# is "only with an adult": a negation with "without" in its clause states a requirement, as a line's "only
+# with", "at all times" or "must" does.
+_WITHOUT = frozenset(("without", "без", "bez"))
+# "Only tennis shoes; in other shoes we won't let you on the court" says a line's "only tennis shoes": a
+# negation about the others restates a line's "only".
+_ONLY = frozenset(("only", "только", "лишь", "исключительно", "тільки", "лише", "виключно", "tylko", "wylacznie"))
+_OTHER = frozenset(
+    ("other", "others", "else", "другой", "другие", "других", "другом", "другими", "иначе", "інших", "інші",
+     "інший", "іншому", "іншими", "інакше", "inne", "innych", "innym", "inny", "innej", "inaczej")
+)  # fmt: skip
+_RESTATE_REACH = 6
+# "Стёкла не опускать и машину не мыть" denies twice what "нельзя опускать стёкла и мыть машину" denies once:
+# a negation after a coordinating conjunction, with another negation shortly before it, repeats that one.
+_COORDINATING = frozenset(("and", "or", "nor", "и", "или", "ни", "і", "й", "або", "чи", "ні", "i", "ani", "lub", "albo"))
+_COORDINATED_REACH = 6
+
+
+def _restates(heard: list[str], j: int, clauses: tuple[int, ...], line: frozenset[str]) -> bool:
+    """The negation at ``j`` restates a requirement: "without" near it in its clause (``_WITHOUT``), or, for
+    a line with "only" (``_ONLY``), a word for the others before it in its clause (``_OTHER``)."""
+    start = max([0, j - _RESTATE_REACH] + [c for c in clauses if c <= j])
+    end = min([len(heard), j + 4] + [c for c in clauses if c > j])
+    if _WITHOUT.intersection(heard[start:end]):
+        return True
+    return bool(line and _ONLY.intersection(line) and _OTHER.intersection(heard[start:j]))
+
+
+def _coordinated(heard: list[str], j: int) -> bool:
+    """The negation at ``j`` follows a coordinating conjunction that follows another negation (within
+    ``_COORDINATED_REACH`` words): "не опускать и машину не мыть" denies once."""
+    before = heard[max(0, j - _COORDINATED_REACH) : j]
+    joins = [k for k, t in enumerate(before) if t in _COORDINATING]
+    return bool(joins) and any(t in NEGATIONS for t in before[: joins[-1]])
 
 
 def _condition(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
