@@ -186,6 +186,8 @@ def same_word(a: str, b: str) -> bool:
         return True
     if a.isdigit() or b.isdigit():
         return False
+    if a in _ONLY and b in _ONLY:
+        return True  # "wyłącznie" for "tylko", "лише" for "тільки": the same restriction
     common = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
     if common >= 4 and common >= 0.6 * min(len(a), len(b)):
         return True
@@ -401,7 +403,10 @@ def _pays(toks: Sequence[str], start: int, end: int) -> bool:
 _WITHOUT = frozenset(("without", "без", "bez"))
 # "Only tennis shoes; in other shoes we won't let you on the court" says a line's "only tennis shoes": a
 # negation about the others restates a line's "only".
-_ONLY = frozenset(("only", "только", "лишь", "исключительно", "тільки", "лише", "виключно", "tylko", "wylacznie"))
+_ONLY = frozenset(
+    ("only", "exclusively", "только", "лишь", "исключительно", "тільки", "лише", "виключно", "tylko", "wylacznie",
+     "jedynie")
+)  # fmt: skip
 _OTHER = frozenset(
     ("other", "others", "else", "другой", "другие", "других", "другом", "другими", "иначе", "інших", "інші",
      "інший", "іншому", "іншими", "інакше", "inne", "innych", "innym", "inny", "innej", "inaczej")
