@@ -33,6 +33,12 @@ def _negated(line: str, heard: str) -> bool:
         ("You can pay only by card at the desk.", "Card only at the desk, any other way we can't take."),
         # two negations joined by a conjunction deny once, as the line's one ban does
         ("В салоне нельзя курить и открывать окна.", "В салоне не курить и окна не открывать."),
+        # "not alone, only with" restates a line's "only with"
+        ("Na ściankę dzieci wchodzą tylko z instruktorem.", "Samych dzieci na ściankę nie puszczamy, tylko z instruktorem."),
+        # a negative line kept: money said to be lost, a "without" for its "not"
+        ("If you cancel on the day, the deposit is not refunded.", "Cancel on the day and the deposit is lost."),
+        ("Скасуєте в день заняття, то оплата не повертається.", "Скасуєте в день заняття, то оплата пропадає."),
+        ("Без шолома на трасу не випускаємо.", "Хто без шолома, той без траси."),
         # a thing included said as nothing more to buy or bring
         ("The paddle and life jacket are included in the price.", "You won't need to buy a paddle or a life jacket."),
         ("Шлем и перчатки входят в стоимость.", "Шлем и перчатки докупать не нужно, всё уже есть."),
@@ -49,6 +55,9 @@ def test_a_requirement_restated_with_a_negation_is_no_denial(line: str, heard: s
         ("The paddle and life jacket are included in the price.", "The paddle and life jacket are not included."),
         ("You can pay only by card at the desk.", "You can't pay by card at the desk."),
         ("В салоне можно курить и открывать окна.", "В салоне не курить и окна не открывать."),
+        # "not this, only that": the line's thing denied, another after "only"
+        ("Płatność przyjmujemy tylko kartą.", "Płatności nie przyjmujemy kartą, tylko gotówką."),
+        ("If you cancel on the day, the deposit is not refunded.", "Cancel on the day and the deposit is refunded."),
     ],
 )
 def test_a_line_denied_stays_denied(line: str, heard: str) -> None:

@@ -292,6 +292,7 @@ _DENYING_WORDS = frozenset(
     ("no", "none", "nothing", "nobody", "никаких", "никакой", "никакого", "ничего", "нельзя", "жодних", "жодного",
      "жодної", "жоден", "нічого", "zadnych", "zadnego", "zadnej", "zaden", "zadna", "nic")
 )  # fmt: skip
+_FORFEIT = ("forfeit", "lose", "lost", "пропада", "пропаде", "сгора", "згора", "przepad", "przepadn")
 _BAN = ("заборон", "запрещ", "запрет", "zakaz", "zabron", "forbid", "prohibit", "banned", "нельзя")
 
 
@@ -349,6 +350,11 @@ def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clause
     # a ban said as one word ("під забороною" for "не можна"), a thing said to be free for a negated
     # payment ("the quote is free" for "you don't pay for the quote") keep the line's negation
     kept += sum(1 for t in heard[start:] if t.startswith(_BAN) or t in _DENYING_WORDS)
+    # money said to be lost keeps a negated refund ("гроші пропадають" for "оплата не повертається", "we keep
+    # the fee" for "the fee is not refunded"), and a "without" the line lacks keeps its negation ("хто без
+    # жилета, той без дошки" for "без жилета дошку не видаємо")
+    kept += sum(1 for t in heard[start:] if t.startswith(_FORFEIT))
+    kept += max(0, sum(1 for t in heard[start:] if t in _WITHOUT) - sum(1 for t in line if t in _WITHOUT))
     paid = any(t in NEGATIONS and _pays(line, k + 1, k + 1 + _PAY_REACH) for k, t in enumerate(line))
     if paid and any(t.startswith(_FREE) for t in heard[start:]):
         kept += 1
@@ -425,7 +431,16 @@ def _restates(heard: list[str], j: int, clauses: tuple[int, ...], line: frozense
     end = min([len(heard), j + 4] + [c for c in clauses if c > j])
     if _WITHOUT.intersection(heard[start:end]):
         return True
-    return bool(line and _ONLY.intersection(line) and _OTHER.intersection(heard[start:j]))
+    if not line or not _ONLY.intersection(line):
+        return False
+    if _OTHER.intersection(heard[start:j]):
+        return True
+    # "окрему дошку не даємо, тільки разом із дорослим" for "тільки з дорослим": the negation, then "only" and
+    # the line's own words; "nie kartą, tylko gotówką" (another thing after "only") still denies the line
+    only = next((k for k in range(j + 1, min(len(heard), j + 1 + _RESTATE_REACH)) if heard[k] in _ONLY), None)
+    return only is not None and any(
+        weight(h) == 1.0 and h not in _ONLY and any(same_word(h, t) for t in line) for h in heard[only + 1 : only + 4]
+    )
 
 
 def _coordinated(heard: list[str], j: int) -> bool:
