@@ -292,7 +292,7 @@ _DENYING_WORDS = frozenset(
     ("no", "none", "nothing", "nobody", "никаких", "никакой", "никакого", "ничего", "нельзя", "жодних", "жодного",
      "жодної", "жоден", "нічого", "zadnych", "zadnego", "zadnej", "zaden", "zadna", "nic")
 )  # fmt: skip
-_FORFEIT = ("forfeit", "lose", "lost", "пропада", "пропаде", "сгора", "згора", "przepad", "przepadn")
+_FORFEIT = ("forfeit", "lose", "lost", "gone", "пропада", "пропаде", "сгора", "згора", "przepad", "przepadn")
 _BAN = ("заборон", "запрещ", "запрет", "zakaz", "zabron", "forbid", "prohibit", "banned", "нельзя")
 
 
