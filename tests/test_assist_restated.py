@@ -34,7 +34,7 @@ def _negated(line: str, heard: str) -> bool:
         # two negations joined by a conjunction deny once, as the line's one ban does
         ("В салоне нельзя курить и открывать окна.", "В салоне не курить и окна не открывать."),
         # "not alone, only with" restates a line's "only with"
-        ("Na ściankę dzieci wchodzą tylko z instruktorem.", "Samych dzieci na ściankę nie puszczamy, tylko z instruktorem."),
+        ("Na ściankę dzieci wchodzą tylko z instruktorem.", "Samych dzieci nie puszczamy, tylko z instruktorem."),
         # a negative line kept: money said to be lost, a "without" for its "not"
         ("If you cancel on the day, the deposit is not refunded.", "Cancel on the day and the deposit is lost."),
         ("Скасуєте в день заняття, то оплата не повертається.", "Скасуєте в день заняття, то оплата пропадає."),

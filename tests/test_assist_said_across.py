@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from agentassist.assist.decide import Heard
 from agentassist.assist.deadline import left_out
+from agentassist.assist.decide import Heard
 from agentassist.assist.matcher import tokens
 from agentassist.assist.parsing import parse_script
 from agentassist.assist.semantic import default_embedder

@@ -420,7 +420,9 @@ _OTHER = frozenset(
 _RESTATE_REACH = 6
 # "Стёкла не опускать и машину не мыть" denies twice what "нельзя опускать стёкла и мыть машину" denies once:
 # a negation after a coordinating conjunction, with another negation shortly before it, repeats that one.
-_COORDINATING = frozenset(("and", "or", "nor", "и", "или", "ни", "і", "й", "або", "чи", "ні", "i", "ani", "lub", "albo"))
+_COORDINATING = frozenset(
+    ("and", "or", "nor", "и", "или", "ни", "і", "й", "або", "чи", "ні", "i", "ani", "lub", "albo")
+)  # fmt: skip
 _COORDINATED_REACH = 6
 
 
