@@ -354,7 +354,9 @@ def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clause
     # the fee" for "the fee is not refunded"), and a "without" the line lacks keeps its negation ("хто без
     # жилета, той без дошки" for "без жилета дошку не видаємо")
     kept += sum(1 for t in heard[start:] if t.startswith(_FORFEIT))
-    kept += max(0, sum(1 for t in heard[start:] if t in _WITHOUT) - sum(1 for t in line if t in _WITHOUT))
+    own_without = sum(1 for t in line if t in _WITHOUT)
+    if own_without:  # "bez problemu" denies nothing: only a line that itself says "without" is kept by one
+        kept += max(0, sum(1 for t in heard[start:] if t in _WITHOUT) - own_without)
     paid = any(t in NEGATIONS and _pays(line, k + 1, k + 1 + _PAY_REACH) for k, t in enumerate(line))
     if paid and any(t.startswith(_FREE) for t in heard[start:]):
         kept += 1
@@ -419,9 +421,10 @@ _OTHER = frozenset(
 )  # fmt: skip
 _RESTATE_REACH = 6
 # "Стёкла не опускать и машину не мыть" denies twice what "нельзя опускать стёкла и мыть машину" denies once:
-# a negation after a coordinating conjunction, with another negation shortly before it, repeats that one.
+# a negation after a coordinating conjunction, with another negation shortly before it, repeats that one
+# (neither-nor, "ни ... ни ...", is ``_NEITHER``'s).
 _COORDINATING = frozenset(
-    ("and", "or", "nor", "и", "или", "ни", "і", "й", "або", "чи", "ні", "i", "ani", "lub", "albo")
+    ("and", "or", "nor", "и", "или", "і", "й", "або", "i", "lub", "albo")
 )  # fmt: skip
 _COORDINATED_REACH = 6
 
@@ -450,7 +453,7 @@ def _coordinated(heard: list[str], j: int) -> bool:
     ``_COORDINATED_REACH`` words): "не опускать и машину не мыть" denies once."""
     before = heard[max(0, j - _COORDINATED_REACH) : j]
     joins = [k for k, t in enumerate(before) if t in _COORDINATING]
-    return bool(joins) and any(t in NEGATIONS for t in before[: joins[-1]])
+    return bool(joins) and any(t in NEGATIONS and t not in _NEITHER for t in before[: joins[-1]])
 
 
 def _condition(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
