@@ -57,6 +57,7 @@ def test_a_requirement_restated_with_a_negation_is_no_denial(line: str, heard: s
         ("В салоне можно курить и открывать окна.", "В салоне не курить и окна не открывать."),
         # "not this, only that": the line's thing denied, another after "only"
         ("Płatność przyjmujemy tylko kartą.", "Płatności nie przyjmujemy kartą, tylko gotówką."),
+        ("Zdjęcia publikujemy wyłącznie za Pani zgodą.", "Zdjęć nie publikujemy wyłącznie za Pani zgodą, czasem bez."),
         ("If you cancel on the day, the deposit is not refunded.", "Cancel on the day and the deposit is refunded."),
     ],
 )

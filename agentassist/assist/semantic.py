@@ -320,6 +320,7 @@ def negated_at(
     in_line: int = 0,
     clauses: tuple[int, ...] = (),
     line: frozenset[str] = frozenset(),
+    breaks: tuple[int, ...] = (),
 ) -> bool:
     """More negations than the line itself has ("нет, карта не заблокирована" against "карта
     заблокирована, операции больше не пройдут") among the matched words, or up to 5 words before them
@@ -329,7 +330,8 @@ def negated_at(
     ("not at their desk") unless the line (``line``: its tokens) has that preposition too."""
     # a line with its own negation: one after its words starts another instruction ("proszę nie otwierać
     # skrzynki z licznikiem i nie ruszać kabli"), it does not deny this one
-    return negations_at(heard, first, last, clauses, line, 0 if in_line else _NEGATION_AFTER, True) > in_line
+    reach = 0 if in_line else _NEGATION_AFTER
+    return negations_at(heard, first, last, clauses, line, reach, True, breaks or clauses) > in_line
 
 
 def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clauses: tuple[int, ...] = ()) -> bool:
@@ -371,6 +373,7 @@ def negations_at(
     line: frozenset[str] = frozenset(),
     reach: int = _NEGATION_AFTER,
     conditions: bool = False,
+    breaks: tuple[int, ...] = (),
 ) -> int:
     """The negations that deny something at the matched words ``first..last``, from 5 words before them
     to ``reach`` words after (see :func:`negated_at`). ``conditions``: leave out the negations of a
@@ -385,7 +388,7 @@ def negations_at(
             continue
         if (j and heard[j - 1] in _WHETHER) or after == "ли":
             continue
-        if conditions and (_condition(heard, j, clauses) or _restates(heard, j, clauses, line)):
+        if conditions and (_condition(heard, j, clauses) or _restates(heard, j, clauses, line, breaks)):
             continue
         if _coordinated(heard, j):
             continue
@@ -429,9 +432,13 @@ _COORDINATING = frozenset(
 _COORDINATED_REACH = 6
 
 
-def _restates(heard: list[str], j: int, clauses: tuple[int, ...], line: frozenset[str]) -> bool:
+def _restates(
+    heard: list[str], j: int, clauses: tuple[int, ...], line: frozenset[str], breaks: tuple[int, ...] = ()
+) -> bool:
     """The negation at ``j`` restates a requirement: "without" near it in its clause (``_WITHOUT``), or, for
-    a line with "only" (``_ONLY``), a word for the others before it in its clause (``_OTHER``)."""
+    a line with "only" (``_ONLY``), a word for the others before it in its clause (``_OTHER``), or the next
+    clause (``breaks``: the token indices where the text's clauses start) opening with "only" and the line's
+    words."""
     start = max([0, j - _RESTATE_REACH] + [c for c in clauses if c <= j])
     end = min([len(heard), j + 4] + [c for c in clauses if c > j])
     if _WITHOUT.intersection(heard[start:end]):
@@ -440,9 +447,12 @@ def _restates(heard: list[str], j: int, clauses: tuple[int, ...], line: frozense
         return False
     if _OTHER.intersection(heard[start:j]):
         return True
-    # "окрему дошку не даємо, тільки разом із дорослим" for "тільки з дорослим": the negation, then "only" and
-    # the line's own words; "nie kartą, tylko gotówką" (another thing after "only") still denies the line
-    only = next((k for k in range(j + 1, min(len(heard), j + 1 + _RESTATE_REACH)) if heard[k] in _ONLY), None)
+    # "окрему дошку не даємо, тільки разом із дорослим" for "тільки з дорослим": the negation, then a clause
+    # that opens with "only" and the line's own words; "nie kartą, tylko gotówką" (another thing after "only")
+    # and "nie przetwarzamy wyłącznie w celu umowy" (the "only" itself denied, in the negation's clause) still
+    # deny the line
+    only = next((k for k in range(j + 1, min(len(heard), j + 1 + _RESTATE_REACH)) if k in breaks), None)
+    only = only if only is not None and heard[only] in _ONLY else None
     return only is not None and any(
         weight(h) == 1.0 and h not in _ONLY and any(same_word(h, t) for t in line) for h in heard[only + 1 : only + 4]
     )
