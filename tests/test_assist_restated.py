@@ -59,6 +59,7 @@ def test_a_requirement_restated_with_a_negation_is_no_denial(line: str, heard: s
         ("Płatność przyjmujemy tylko kartą.", "Płatności nie przyjmujemy kartą, tylko gotówką."),
         ("Zdjęcia publikujemy wyłącznie za Pani zgodą.", "Zdjęć nie publikujemy wyłącznie za Pani zgodą, czasem bez."),
         ("If you cancel on the day, the deposit is not refunded.", "Cancel on the day and the deposit is refunded."),
+        ("We are not liable for luggage lost on the way.", "We are liable for luggage lost on the way."),
     ],
 )
 def test_a_line_denied_stays_denied(line: str, heard: str) -> None:

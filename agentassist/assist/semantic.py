@@ -354,8 +354,11 @@ def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clause
     kept += sum(1 for t in heard[start:] if t.startswith(_BAN) or t in _DENYING_WORDS)
     # money said to be lost keeps a negated refund ("гроші пропадають" for "оплата не повертається", "we keep
     # the fee" for "the fee is not refunded"), and a "without" the line lacks keeps its negation ("хто без
-    # жилета, той без дошки" for "без жилета дошку не видаємо")
-    kept += sum(1 for t in heard[start:] if t.startswith(_FORFEIT))
+    # жилета, той без дошки" for "без жилета дошку не видаємо"); a word the line says itself keeps nothing ("we're
+    # responsible for any data lost" says the opposite of "we are not responsible for any data lost")
+    kept += max(
+        0, sum(1 for t in heard[start:] if t.startswith(_FORFEIT)) - sum(1 for t in line if t.startswith(_FORFEIT))
+    )
     own_without = sum(1 for t in line if t in _WITHOUT)
     if own_without:  # "bez problemu" denies nothing: only a line that itself says "without" is kept by one
         kept += max(0, sum(1 for t in heard[start:] if t in _WITHOUT) - own_without)
