@@ -37,6 +37,7 @@ from pathlib import Path
 from agentassist.assist.decide import (
     BARE,
     COMBINED,
+    COMBINED_STEP,
     CONTENT_WEIGHT,
     NEAREST,
     NEAREST_MARGIN,
@@ -101,7 +102,9 @@ def _cause(tracker: ScriptTracker, step_id: str) -> dict[str, object]:
         return {"cause": "rival", **info}
     if sim >= NEAREST and margin >= NEAREST_MARGIN:
         return {"cause": "nearest blocked", **info}
-    need = max(o.similarity_threshold, COMBINED - CONTENT_WEIGHT * cov.content)
+    # the combined rule's threshold as decide.py applies it: a compliance line's, or any other step's
+    combined = COMBINED if step.compliance else COMBINED_STEP
+    need = max(o.similarity_threshold, combined - CONTENT_WEIGHT * cov.content)
     if sim < _LOW:
         return {"cause": "low cosine", **info}
     if sim >= min(need, SURE) - _NEAR:

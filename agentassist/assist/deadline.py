@@ -26,7 +26,7 @@ decision on each utterance is unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from agentassist.assist.decide import SURE, Decision, Heard, Window, negated_anywhere
@@ -271,7 +271,11 @@ def cut_short(
     cut, may tick) before it leaves the step unsure. Embeds every sentence of ``heard``, so that the
     deadline can judge them if no final completes the line."""
     line = str(decision.extra["line"])
-    if not missing(tokens(line), decision.window.tokens) and not left_out(line, decision.window, names):
+    # The rest of the utterance (and the agent's previous one, joined) may say what the window lacks: "A
+    # hundred pounds is held as a deposit; if the tub's undamaged ..., it's in your account again within
+    # five days" has the line's figure in the sentence before the one that says its words.
+    context = heard.lexical[-1].tokens
+    if not missing(tokens(line), context) and not left_out(line, decision.window, names, context):
         return None
     if embedder is None:
         return decision.score
@@ -292,10 +296,12 @@ def cut_short(
 LEFT_OUT_WORDS = 2
 
 
-def left_out(line: str, window: Window, names: frozenset[str]) -> bool:
+def left_out(line: str, window: Window, names: frozenset[str], context: Sequence[str] = ()) -> bool:
     """The line's last clause (after its first; at least ``LEFT_OUT_WORDS`` content words) not heard in
-    ``window``, by a word or a figure, and fewer than ``LEFT_OUT_WORDS`` content words that the line lacks
-    heard after the last of its words: the sentence stops, or goes on with a remark, where the clause was."""
+    ``window`` nor in ``context`` (the rest of its utterance: the clause said in the next sentence, "...
+    ten metres away; we can't run it off an extension cable"), by a word or a figure, and fewer than
+    ``LEFT_OUT_WORDS`` content words that the line lacks heard after the last of its words in ``window``:
+    the sentence stops, or goes on with a remark, where the clause was."""
     want = tokens(line)
     starts = [at for at in clause_starts(line) if 0 < at < len(want)]
     if not starts:
@@ -307,10 +313,13 @@ def left_out(line: str, window: Window, names: frozenset[str]) -> bool:
 
     clause = want[starts[-1] :]
     own = [t for t in clause if content(t)]
-    if len(own) < LEFT_OUT_WORDS or any(same_word(t, h) for t in own for h in heard):
+    if len(own) < LEFT_OUT_WORDS:
         return False
-    if figures(clause).said() & figures(heard).said() or figures(clause).lengths() & figures(heard).lengths():
-        return False
+    for said in (heard, context):
+        if any(same_word(t, h) for t in own for h in said):
+            return False
+        if figures(clause).said() & figures(said).said() or figures(clause).lengths() & figures(said).lengths():
+            return False
     at = [j for j, h in enumerate(heard) if any(same_word(t, h) for t in want if content(t))]
     if not at:
         return False

@@ -356,7 +356,7 @@ def negated_anywhere(line: list[str], window: Window, cov: Coverage | None = Non
     "no", "жодних", "żadnych", "нельзя": ``semantic.line_negations``), in the line's part of the window
     (:func:`line_scope`). Counted by the rules of ``semantic.negated_at``."""
     lo, hi = line_scope(window, cov)
-    return negated_at(window.tokens, lo, hi, line_negations(line), (lo, hi + 1), frozenset(line))
+    return negated_at(window.tokens, lo, hi, line_negations(line), (lo, hi + 1), frozenset(line), window.clauses)
 
 
 def line_scope(window: Window, cov: Coverage | None = None) -> tuple[int, int]:

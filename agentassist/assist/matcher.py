@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import Levenshtein
 
 from agentassist.assist import function_words
-from agentassist.assist.numbers import words_to_digits
+from agentassist.assist.numbers import is_thousand, words_to_digits
 from agentassist.transcribe.textnorm import normalize
 
 _VARIABLE = re.compile(r"\{(\w+)\}")
@@ -51,8 +51,30 @@ _ABBREVIATIONS = {"zl": "zlotych", "руб": "рублей", "грн": "грив
 _APOSTROPHES = str.maketrans({"ʼ": "'", "‘": "'", "`": "'", "′": "'"})
 
 
+# A comma, a semicolon or a full stop between number words ends the number: "six hundred, four hours" is 600
+# and four hours, not 604 hours. A digit group's comma ("1,500") has no space after it, and a thousand's
+# ("two thousand, five hundred") goes on.
+_NUMBER_BREAK = re.compile(r"(?<=[^\W\d_])[,;:.!?]+\s+(?=\w)")
+
+
 def tokens(text: str) -> list[str]:
-    t = normalize(text.translate(_APOSTROPHES)).replace("’", "'")
+    text = text.translate(_APOSTROPHES)
+    pieces = _NUMBER_BREAK.split(text)
+    polish = bool(_POLISH_LETTERS.intersection(normalize(text)))
+    out: list[str] = []
+    toks: list[str] = []
+    for piece in pieces:
+        toks += _words(piece)
+        if toks and is_thousand(toks[-1]):
+            continue  # "two thousand, five hundred" goes on past its comma
+        out += _digits_but(toks, "ten") if polish else words_to_digits(toks)
+        toks = []
+    return out + (_digits_but(toks, "ten") if polish else words_to_digits(toks))
+
+
+def _words(text: str) -> list[str]:
+    """The normalized words of ``text``, contractions expanded, numbers still words."""
+    t = normalize(text).replace("’", "'")
     out: list[str] = []
     for tok in t.translate(_FOLD).split():
         if "'" in tok:
@@ -69,9 +91,7 @@ def tokens(text: str) -> list[str]:
                 out.append(tok)
             continue
         out.append(_ABBREVIATIONS.get(tok, tok))
-    if _POLISH_LETTERS.intersection(t):
-        return _digits_but(out, "ten")
-    return words_to_digits(out)
+    return out
 
 
 # Letters that only Polish, of the four languages, writes. Polish "ten" is "this" ("ten termin", "ten

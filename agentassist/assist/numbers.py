@@ -52,7 +52,17 @@ _HUNDREDS: dict[int, str] = {
     900: "девятьсот девятисот дев'ятсот dziewiecset",
 }
 _HUNDRED = {"hundred"}  # "three hundred": a multiplier in English
-_THOUSAND = {"thousand", "тысяча", "тысячи", "тысяч", "тисяча", "тисячі", "тисяч", "tysiac", "tysiace", "tysiecy"}
+_THOUSAND = {
+    "thousand", "тысяча", "тысячи", "тысяч", "тысячу", "тысячей", "тисяча", "тисячі", "тисяч", "тисячу", "тисячею",
+    "tysiac", "tysiace", "tysiecy", "tysiaca",
+}  # fmt: skip
+# A thousand after a half ("полторы тысячи", "дві з половиною тисячі", "półtora tysiąca", "two and a half
+# thousand") is left a word: specifics reads the number and its half together (1500, 2500).
+_HALF_BEFORE = frozenset(
+    ("полторы", "полтора", "півтори", "півтора", "poltora", "poltorej", "половиной", "половиною", "pol", "half")
+)
+# English joins a hundred or a thousand to the rest with "and": "two hundred and fifty", "a thousand and fifty"
+_AND = "and"
 
 
 def _table(groups: dict[int, str]) -> dict[str, int]:
@@ -101,6 +111,10 @@ def _fits(kind: str, value: int, current: int, last_kind: str) -> bool:
     return current % 10 == 0 and last_kind != "unit" and not (value >= 10 and current % 100)
 
 
+def is_thousand(token: str) -> bool:
+    return token in _THOUSAND
+
+
 def is_number_word(token: str) -> bool:
     return _value(token) is not None
 
@@ -122,12 +136,17 @@ def number_runs(tokens: list[str]) -> list[tuple[int, int, int]]:
     runs: list[tuple[int, int, int]] = []
     i = 0
     while i < len(tokens):
-        if _value(tokens[i]) is None or tokens[i] in _THOUSAND or tokens[i] in _HUNDRED:
+        start = _run_start(tokens, i)
+        if start is None:
             i += 1
             continue
-        total, current, last_kind = 0, 0, ""
+        first, current = start
+        total, last_kind = 0, ""
         j = i
         while j < len(tokens):
+            if tokens[j] == _AND and last_kind in ("hundred", "thousand") and _continues(tokens, j + 1, current):
+                j += 1  # "two hundred and fifty": the "and" is part of the number
+                continue
             v = _value(tokens[j])
             if v is None:
                 break
@@ -143,6 +162,33 @@ def number_runs(tokens: list[str]) -> list[tuple[int, int, int]]:
                 break  # "two three": two numbers, as in a spelled-out account number
             last_kind = kind
             j += 1
-        runs.append((i, j, total + current))
+        runs.append((first, j, total + current))
         i = j
     return runs
+
+
+def _run_start(tokens: list[str], i: int) -> tuple[int, int] | None:
+    """Where a run of number words at ``tokens[i]`` starts, and the number it starts from, or None when no
+    run starts there. A thousand said without its count is one thousand ("тысяча пятьсот", "тисячу
+    двісті", "tysiąc pięćset", "a thousand five hundred" are 1500 and 1200, not 500 and 200), and a count
+    written in digits before it is its count ("5 тысяч" is 5000); "a hundred" is one hundred. A bare
+    "hundred" after anything else starts nothing."""
+    tok = tokens[i]
+    if _value(tok) is None:
+        return None
+    if tok in _THOUSAND:
+        if i and tokens[i - 1] in _HALF_BEFORE:
+            return None
+        if i and tokens[i - 1].isdigit():
+            return i - 1, int(tokens[i - 1])
+        return i, 1
+    if tok in _HUNDRED:
+        return (i, 1) if i and tokens[i - 1] == "a" else None
+    return i, 0
+
+
+def _continues(tokens: list[str], j: int, current: int) -> bool:
+    """A ten or a unit word at ``tokens[j]`` that continues the number read so far (what may follow
+    "hundred and", "thousand and")."""
+    v = _value(tokens[j]) if j < len(tokens) else None
+    return v is not None and v[0] in ("ten", "unit") and _fits(v[0], v[1], current, "hundred")

@@ -186,6 +186,8 @@ def same_word(a: str, b: str) -> bool:
         return True
     if a.isdigit() or b.isdigit():
         return False
+    if a in _ONLY and b in _ONLY:
+        return True  # "wyłącznie" for "tylko", "лише" for "тільки": the same restriction
     common = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
     if common >= 4 and common >= 0.6 * min(len(a), len(b)):
         return True
@@ -274,13 +276,15 @@ _CONCORD_REACH = 6
 # "переноска входить у вартість". Such a negation denies nothing of a line that says the thing is free.
 _PAY = (
     "pay", "paid", "charg", "cost", "плат", "оплач", "доплач", "берем", "беру", "возьм", "беремо", "візьм",
-    "стяг", "plac", "zaplac", "doplac", "pobier", "bierz", "wezm", "liczy",
+    "стяг", "plac", "zaplac", "doplac", "pobier", "bierz", "wezm", "liczy", "buy", "bought", "докуп", "покуп",
+    "купи", "купу", "kupi", "kupow", "dokup",
 )  # fmt: skip
 _FREE = (
-    "free", "includ", "бесплат", "безплат", "включ", "входит", "безкоштовн", "входить", "bezplat", "gratis",
-    "darmo", "wliczon",
+    "free", "includ", "бесплат", "безплат", "включ", "входит", "входят", "безкоштовн", "входить", "входять",
+    "bezplat", "gratis", "darmo", "wliczon", "cenie",
 )  # fmt: skip
 _PAY_REACH = 3
+_NEED = frozenset(("need", "надо", "нужно", "треба", "потрібно", "trzeba", "musisz", "musi"))
 # A line's negation need not be "не" or "not": "no", "nothing", "никаких", "жодних", "żadnych", and a ban
 # said as one word ("нельзя", "заборонено", "zakaz", "forbidden"). Counted as the line's own, a sentence
 # that says the line with "не" keeps its negation; a ban word heard keeps a negative line's negation.
@@ -288,6 +292,7 @@ _DENYING_WORDS = frozenset(
     ("no", "none", "nothing", "nobody", "никаких", "никакой", "никакого", "ничего", "нельзя", "жодних", "жодного",
      "жодної", "жоден", "нічого", "zadnych", "zadnego", "zadnej", "zaden", "zadna", "nic")
 )  # fmt: skip
+_FORFEIT = ("forfeit", "lose", "lost", "gone", "пропада", "пропаде", "сгора", "згора", "przepad", "przepadn")
 _BAN = ("заборон", "запрещ", "запрет", "zakaz", "zabron", "forbid", "prohibit", "banned", "нельзя")
 
 
@@ -315,6 +320,7 @@ def negated_at(
     in_line: int = 0,
     clauses: tuple[int, ...] = (),
     line: frozenset[str] = frozenset(),
+    breaks: tuple[int, ...] = (),
 ) -> bool:
     """More negations than the line itself has ("нет, карта не заблокирована" against "карта
     заблокирована, операции больше не пройдут") among the matched words, or up to 5 words before them
@@ -324,7 +330,8 @@ def negated_at(
     ("not at their desk") unless the line (``line``: its tokens) has that preposition too."""
     # a line with its own negation: one after its words starts another instruction ("proszę nie otwierać
     # skrzynki z licznikiem i nie ruszać kabli"), it does not deny this one
-    return negations_at(heard, first, last, clauses, line, 0 if in_line else _NEGATION_AFTER, True) > in_line
+    reach = 0 if in_line else _NEGATION_AFTER
+    return negations_at(heard, first, last, clauses, line, reach, True, breaks or clauses) > in_line
 
 
 def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clauses: tuple[int, ...] = ()) -> bool:
@@ -345,6 +352,16 @@ def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clause
     # a ban said as one word ("під забороною" for "не можна"), a thing said to be free for a negated
     # payment ("the quote is free" for "you don't pay for the quote") keep the line's negation
     kept += sum(1 for t in heard[start:] if t.startswith(_BAN) or t in _DENYING_WORDS)
+    # money said to be lost keeps a negated refund ("гроші пропадають" for "оплата не повертається", "we keep
+    # the fee" for "the fee is not refunded"), and a "without" the line lacks keeps its negation ("хто без
+    # жилета, той без дошки" for "без жилета дошку не видаємо"); a word the line says itself keeps nothing ("we're
+    # responsible for any data lost" says the opposite of "we are not responsible for any data lost")
+    kept += max(
+        0, sum(1 for t in heard[start:] if t.startswith(_FORFEIT)) - sum(1 for t in line if t.startswith(_FORFEIT))
+    )
+    own_without = sum(1 for t in line if t in _WITHOUT)
+    if own_without:  # "bez problemu" denies nothing: only a line that itself says "without" is kept by one
+        kept += max(0, sum(1 for t in heard[start:] if t in _WITHOUT) - own_without)
     paid = any(t in NEGATIONS and _pays(line, k + 1, k + 1 + _PAY_REACH) for k, t in enumerate(line))
     if paid and any(t.startswith(_FREE) for t in heard[start:]):
         kept += 1
@@ -359,6 +376,7 @@ def negations_at(
     line: frozenset[str] = frozenset(),
     reach: int = _NEGATION_AFTER,
     conditions: bool = False,
+    breaks: tuple[int, ...] = (),
 ) -> int:
     """The negations that deny something at the matched words ``first..last``, from 5 words before them
     to ``reach`` words after (see :func:`negated_at`). ``conditions``: leave out the negations of a
@@ -373,7 +391,9 @@ def negations_at(
             continue
         if (j and heard[j - 1] in _WHETHER) or after == "ли":
             continue
-        if conditions and _condition(heard, j, clauses):
+        if conditions and (_condition(heard, j, clauses) or _restates(heard, j, clauses, line, breaks)):
+            continue
+        if _coordinated(heard, j):
             continue
         if heard[j] in _NEITHER and NEGATIONS.difference(_NEITHER).intersection(heard[j + 1 : j + 1 + _CONCORD_REACH]):
             continue
@@ -386,8 +406,67 @@ def negations_at(
 
 
 def _pays(toks: Sequence[str], start: int, end: int) -> bool:
-    """A verb of paying or charging among ``toks[start:end]``."""
-    return any(t.startswith(_PAY) for t in toks[start:end])
+    """A verb of paying, charging or buying, or a "need", among ``toks[start:end]``: "you won't need your own
+    shoes", "ничего докупать не надо" say a thing is included as "you won't pay for it" does."""
+    return any(t.startswith(_PAY) or t in _NEED for t in toks[start:end])
+
+
+# "It must never be left without an adult" is "an adult at all times"; "без дорослого поруч стрибати не можна"
+# is "only with an adult": a negation with "without" in its clause states a requirement, as a line's "only
+# with", "at all times" or "must" does.
+_WITHOUT = frozenset(("without", "без", "bez"))
+# "Only tennis shoes; in other shoes we won't let you on the court" says a line's "only tennis shoes": a
+# negation about the others restates a line's "only".
+_ONLY = frozenset(
+    ("only", "exclusively", "только", "лишь", "исключительно", "тільки", "лише", "виключно", "tylko", "wylacznie",
+     "jedynie")
+)  # fmt: skip
+_OTHER = frozenset(
+    ("other", "others", "else", "другой", "другие", "других", "другом", "другими", "иначе", "інших", "інші",
+     "інший", "іншому", "іншими", "інакше", "inne", "innych", "innym", "inny", "innej", "inaczej")
+)  # fmt: skip
+_RESTATE_REACH = 6
+# "Стёкла не опускать и машину не мыть" denies twice what "нельзя опускать стёкла и мыть машину" denies once:
+# a negation after a coordinating conjunction, with another negation shortly before it, repeats that one
+# (neither-nor, "ни ... ни ...", is ``_NEITHER``'s).
+_COORDINATING = frozenset(
+    ("and", "or", "nor", "и", "или", "і", "й", "або", "i", "lub", "albo")
+)  # fmt: skip
+_COORDINATED_REACH = 6
+
+
+def _restates(
+    heard: list[str], j: int, clauses: tuple[int, ...], line: frozenset[str], breaks: tuple[int, ...] = ()
+) -> bool:
+    """The negation at ``j`` restates a requirement: "without" near it in its clause (``_WITHOUT``), or, for
+    a line with "only" (``_ONLY``), a word for the others before it in its clause (``_OTHER``), or the next
+    clause (``breaks``: the token indices where the text's clauses start) opening with "only" and the line's
+    words."""
+    start = max([0, j - _RESTATE_REACH] + [c for c in clauses if c <= j])
+    end = min([len(heard), j + 4] + [c for c in clauses if c > j])
+    if _WITHOUT.intersection(heard[start:end]):
+        return True
+    if not line or not _ONLY.intersection(line):
+        return False
+    if _OTHER.intersection(heard[start:j]):
+        return True
+    # "окрему дошку не даємо, тільки разом із дорослим" for "тільки з дорослим": the negation, then a clause
+    # that opens with "only" and the line's own words; "nie kartą, tylko gotówką" (another thing after "only")
+    # and "nie przetwarzamy wyłącznie w celu umowy" (the "only" itself denied, in the negation's clause) still
+    # deny the line
+    only = next((k for k in range(j + 1, min(len(heard), j + 1 + _RESTATE_REACH)) if k in breaks), None)
+    only = only if only is not None and heard[only] in _ONLY else None
+    return only is not None and any(
+        weight(h) == 1.0 and h not in _ONLY and any(same_word(h, t) for t in line) for h in heard[only + 1 : only + 4]
+    )
+
+
+def _coordinated(heard: list[str], j: int) -> bool:
+    """The negation at ``j`` follows a coordinating conjunction that follows another negation (within
+    ``_COORDINATED_REACH`` words): "не опускать и машину не мыть" denies once."""
+    before = heard[max(0, j - _COORDINATED_REACH) : j]
+    joins = [k for k, t in enumerate(before) if t in _COORDINATING]
+    return bool(joins) and any(t in NEGATIONS and t not in _NEITHER for t in before[: joins[-1]])
 
 
 def _condition(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
