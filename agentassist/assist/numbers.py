@@ -56,6 +56,10 @@ _THOUSAND = {
     "thousand", "тысяча", "тысячи", "тысяч", "тысячу", "тысячей", "тисяча", "тисячі", "тисяч", "тисячу", "тисячею",
     "tysiac", "tysiace", "tysiecy", "tysiaca",
 }  # fmt: skip
+# the forms of one thousand: said alone they are 1000 ("тысяча пятьсот"); the plural forms need their count
+_ONE_THOUSAND = frozenset(
+    ("thousand", "тысяча", "тысячу", "тысячей", "тисяча", "тисячу", "тисячею", "tysiac", "tysiaca")
+)
 # A thousand after a half ("полторы тысячи", "дві з половиною тисячі", "półtora tysiąca", "two and a half
 # thousand") is left a word: specifics reads the number and its half together (1500, 2500).
 _HALF_BEFORE = frozenset(
@@ -181,7 +185,7 @@ def _run_start(tokens: list[str], i: int) -> tuple[int, int] | None:
             return None
         if i and tokens[i - 1].isdigit():
             return i - 1, int(tokens[i - 1])
-        return i, 1
+        return (i, 1) if tok in _ONE_THOUSAND else None  # "тысячи", "tysiące" alone: thousands, no number
     if tok in _HUNDRED:
         return (i, 1) if i and tokens[i - 1] == "a" else None
     return i, 0

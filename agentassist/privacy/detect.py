@@ -102,6 +102,10 @@ _NAMED_WORDS = 6  # "the claim number for the windscreen is 4656 ...", "серт
 _CLAUSE_END = re.compile(r"[.;!?]")
 _NUMBER_NOUN = re.compile(r"(?<![^\W\d_])(?:numbers?|no|id|ref|номер\w*|numer\w*|nr)(?![^\W\d_])|№")
 _SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")  # not a decimal point ("64.90")
+# a thing's noun labelled as a number: the label right after the cue ("the case number.", "полис, номер") ...
+_LABEL_AFTER = re.compile(r"[\s,:]*(?:number|no|nr|numer\w*|номер\w*|ref|reference|id|#|№)(?!\w)")
+# ... or anywhere in the cue's sentence before it ("Номер полиса.", "Numer polisy.", "my booking ref.")
+_LABEL_WORD = re.compile(r"\b(?:number|no|nr|numer\w*|номер\w*|ref|reference|id)\b|[#№]")
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
 _CORRECTED_WORDS = 8  # "..., sorry, that last lot's wrong, it's 1638": a correction that says what it corrects
 _LAST_COUNTED = re.compile(r"\b(?:last|final|последн\w*|останн\w*|ostatni\w*)\s+$")
@@ -286,9 +290,18 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
 
 
 def _spent_before(folded: str, cue_end: int, at: int) -> bool:
-    """Whether a sentence ends between a cue ending at ``cue_end`` and ``at``, a number said in it after the cue."""
+    """Whether a sentence ends between a cue ending at ``cue_end`` and ``at``, and either a number was said in it
+    after the cue or the cue named a thing, not its number: "For the fishing licence and the new rod. 4927 ...",
+    "... and the new case. 3415 820774 ..." buy a licence and a case; "the tracking number. It's 9400 ..." names
+    the number to come."""
     end = _SENTENCE_END.search(folded, cue_end, at)
-    return end is not None and bool(items(folded[cue_end : end.start()]))
+    if end is None:
+        return False
+    if items(folded[cue_end : end.start()]):
+        return True
+    starts = [m.end() for m in _SENTENCE_END.finditer(folded, 0, cue_end)]
+    labelled = _LABEL_AFTER.match(folded, cue_end) or _LABEL_WORD.search(folded, starts[-1] if starts else 0, cue_end)
+    return not labelled
 
 
 def _names(folded: str, named_at: int, at: int) -> bool:

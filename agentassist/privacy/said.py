@@ -83,6 +83,7 @@ def _noun_form(lang: str, stem: str, ending: str) -> str:
 def _digit_nouns() -> dict[str, int]:
     """Each form of each digit's noun (:data:`_NOUN_STEMS`), and the digit it names."""
     out = {"нуля": 0, "нули": 0, "нулей": 0, "нулі": 0, "нулів": 0, "zera": 0, "zer": 0}
+    out |= {"ноля": 0, "ноли": 0, "нолей": 0}  # "два ноля": the spoken Russian of "два нуля"
     out |= {"единицы": 1, "единица": 1, "единицу": 1, "одиниці": 1, "одиниця": 1, "одиницю": 1}
     for lang, stems in _NOUN_STEMS.items():
         for value, forms in enumerate(stems.split(), start=1):
