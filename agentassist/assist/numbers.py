@@ -56,9 +56,10 @@ _THOUSAND = {
     "thousand", "тысяча", "тысячи", "тысяч", "тысячу", "тысячей", "тисяча", "тисячі", "тисяч", "тисячу", "тисячею",
     "tysiac", "tysiace", "tysiecy", "tysiaca",
 }  # fmt: skip
-# the forms of one thousand: said alone they are 1000 ("тысяча пятьсот"); the plural forms need their count
+# the forms of one thousand: said alone they are 1000 ("тысяча пятьсот", "в размере тысячи двухсот": "тысячи" and
+# "тисячі" are one thousand's genitive too); the forms that are only plural ("тысяч", "tysiące") need their count
 _ONE_THOUSAND = frozenset(
-    ("thousand", "тысяча", "тысячу", "тысячей", "тисяча", "тисячу", "тисячею", "tysiac", "tysiaca")
+    ("thousand", "тысяча", "тысячу", "тысячи", "тысячей", "тисяча", "тисячу", "тисячі", "тисячею", "tysiac", "tysiaca")
 )
 # A thousand after a half ("полторы тысячи", "дві з половиною тисячі", "półtora tysiąca", "two and a half
 # thousand") is left a word: specifics reads the number and its half together (1500, 2500).
