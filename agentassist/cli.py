@@ -52,10 +52,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings.transcribe.enabled:  # a missing or corrupt model stops here, naming the fix
         resolve(settings.transcribe.model, settings.transcribe.transcriber_options().models_dir)
-        if settings.transcribe.scheduling == "batch":  # before any thread starts: they all inherit it
-            cpu.batch_process()
-        elif settings.transcribe.scheduling == "decodes-first":
-            cpu.batch_all_but_decodes()
+        cpu.apply(settings.transcribe.scheduling)  # before any thread starts: they all inherit it
     store = _open_store(settings, PasswordPool(settings.server.password_hash_workers))
     objects = ObjectStore(settings.storage) if settings.storage.url else None  # boto3 missing stops here
     keys = load_keys(settings.storage.encryption_key_file)  # a missing or unsafe key file stops here

@@ -115,3 +115,18 @@ def decoding() -> Iterator[None]:
         return
     with interactive():
         yield
+
+
+POLICIES = ("decodes-first", "batch", "normal")  # `[transcribe] scheduling`'s values
+
+
+def apply(policy: str) -> bool:
+    """The process under ``policy`` (one of :data:`POLICIES`), before any thread starts: they all inherit it.
+    False where nothing changed ("normal", or the system has no such policy or refused it)."""
+    if policy == "batch":
+        return batch_process()
+    if policy == "decodes-first":
+        return batch_all_but_decodes()
+    if policy != "normal":
+        raise ValueError(f"scheduling: expected one of {', '.join(POLICIES)}, got {policy!r}")
+    return False

@@ -50,6 +50,7 @@ from typing import Any
 import httpx
 import numpy as np
 
+from agentassist import cpu
 from agentassist.config import TranscribeSettings
 from agentassist.events import Channel
 from agentassist.store.db import Store
@@ -392,7 +393,7 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=None, help="[transcribe] cpu_threads of the center (and of load)")
     p.add_argument(
         "--scheduling",
-        choices=("batch", "normal", "decodes-first"),
+        choices=cpu.POLICIES,
         default=None,
         help="[transcribe] scheduling (and load's)",
     )

@@ -158,16 +158,13 @@ def main() -> int:
     p.add_argument("--window", choices=WINDOWS, default=d.window, help="what the encoder reads of a short segment")
     p.add_argument(
         "--scheduling",
-        choices=("batch", "normal", "decodes-first"),
+        choices=cpu.POLICIES,
         default=d.scheduling,
         help="CPU policy, as `serve`'s [transcribe]",
     )
     p.add_argument("--record", action="store_true")
     args = p.parse_args()
-    if args.scheduling == "batch":  # as `serve` does, before any thread starts (agentassist/cpu.py)
-        cpu.batch_process()
-    elif args.scheduling == "decodes-first":
-        cpu.batch_all_but_decodes()
+    cpu.apply(args.scheduling)  # as `serve` does, before any thread starts (agentassist/cpu.py)
     lang = model_language(args.model, args.lang)
     items, prompts, placed = plans(args.manifest, lang, args.limit, args.calls, args.seconds, args.half)
     calls = [render(prompts, pl, args.seconds) for pl in placed]

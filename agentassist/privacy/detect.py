@@ -102,10 +102,11 @@ _NAMED_WORDS = 6  # "the claim number for the windscreen is 4656 ...", "серт
 _CLAUSE_END = re.compile(r"[.;!?]")
 _NUMBER_NOUN = re.compile(r"(?<![^\W\d_])(?:numbers?|no|id|ref|номер\w*|numer\w*|nr)(?![^\W\d_])|№")
 _SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")  # not a decimal point ("64.90")
-# a thing's noun labelled as a number: the label right after the cue ("the case number.", "полис, номер") ...
-_LABEL_AFTER = re.compile(r"[\s,:]*(?:number|no|nr|numer\w*|номер\w*|ref|reference|id|#|№)(?!\w)")
-# ... or anywhere in the cue's sentence before it ("Номер полиса.", "Numer polisy.", "my booking ref.")
-_LABEL_WORD = re.compile(r"\b(?:number|no|nr|numer\w*|номер\w*|ref|reference|id)\b|[#№]")
+# a thing's noun labelled as a number: the label right after the cue ("the case number.", "полис, номер") or
+# anywhere in the cue's sentence before it ("Номер полиса.", "Numer polisy.", "my booking ref.")
+_LABEL = r"(?:number|no|nr|numer\w*|номер\w*|ref|reference|id)"
+_LABEL_AFTER = re.compile(r"[\s,:]*(?:" + _LABEL + r"|#|№)(?!\w)")
+_LABEL_WORD = re.compile(r"\b" + _LABEL + r"\b|[#№]")
 _MAESTRO = re.compile(r"50(?:18|20|38)|5893|6304|6759|676[1-3]")
 _CORRECTED_WORDS = 8  # "..., sorry, that last lot's wrong, it's 1638": a correction that says what it corrects
 _LAST_COUNTED = re.compile(r"\b(?:last|final|последн\w*|останн\w*|ostatni\w*)\s+$")
@@ -299,8 +300,8 @@ def _spent_before(folded: str, cue_end: int, at: int) -> bool:
         return False
     if items(folded[cue_end : end.start()]):
         return True
-    starts = [m.end() for m in _SENTENCE_END.finditer(folded, 0, cue_end)]
-    labelled = _LABEL_AFTER.match(folded, cue_end) or _LABEL_WORD.search(folded, starts[-1] if starts else 0, cue_end)
+    sentence = max((m.end() for m in _SENTENCE_END.finditer(folded, 0, cue_end)), default=0)
+    labelled = _LABEL_AFTER.match(folded, cue_end) or _LABEL_WORD.search(folded, sentence, cue_end)
     return not labelled
 
 
