@@ -34,6 +34,7 @@ def _database_url(settings: Settings) -> str:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     memory.cap_arenas()
+    memory.keep_freed_blocks()
     import uvicorn
 
     from agentassist.api.app import create_app

@@ -62,6 +62,7 @@ def floor_nowire(
     """The calls pushed into one in-process center's sessions: the summary's own figures, the feed, and
     each call's figures (for benchmarks.floor's latency rule)."""
     memory.cap_arenas()  # as `agentassist serve` does, before any thread starts
+    memory.keep_freed_blocks()
     root = Path(tempfile.mkdtemp(prefix="floor-nowire-"))
     (root / "data").mkdir()
     settings = load_settings(config_for(root))

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from agentassist import cpu
+from agentassist import cpu, memory
 from agentassist.audio.frames import FRAME_BYTES, SAMPLE_RATE_HZ
 from agentassist.config import TranscribeSettings
 from agentassist.events import Channel, Utterance
@@ -165,6 +165,8 @@ def main() -> int:
     p.add_argument("--record", action="store_true")
     args = p.parse_args()
     cpu.apply(args.scheduling)  # as `serve` does, before any thread starts (agentassist/cpu.py)
+    memory.cap_arenas()  # and its malloc (agentassist/memory.py)
+    memory.keep_freed_blocks()
     lang = model_language(args.model, args.lang)
     items, prompts, placed = plans(args.manifest, lang, args.limit, args.calls, args.seconds, args.half)
     calls = [render(prompts, pl, args.seconds) for pl in placed]
