@@ -209,8 +209,8 @@ class TranscribeSettings(_Section):
     initial_prompt: str = _MODEL.initial_prompt or ""  # words to bias recognition towards (product names, jargon)
     script_prompt: bool = False  # also the active script's company, campaign and card titles
     floor_s: float = _MODEL.floor_s  # short segments are padded to this much audio, not to Whisper's 30 s
-    # finals of several calls decoded in one batch, at most this many; 1: one at a time (the default:
-    # docs/transcription-under-load.md has the figures)
+    # finals of several calls queued at once decoded in one batch, at most this many; 1: one at a time
+    # (docs/transcription-under-load.md has the figures)
     final_batch: int = _MODEL.final_batch
     # a revision that has waited this long goes before partials; 0: after them (the default)
     revise_due_s: float = _MODEL.revise_due_s

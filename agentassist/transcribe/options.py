@@ -32,10 +32,12 @@ class TranscriberOptions:
     compression_ratio_threshold: float = 2.4
     initial_prompt: str | None = None
     floor_s: float = 10.0  # segments are padded to this much audio, not to 30 s (see decoder.py)
-    # finals of several calls decoded in one batch, at most this many (1: one at a time). Off by
-    # default: benchmarks.batch halves the decoder's cost per window from 1 to 4 windows but the
-    # encoder's, most of a final, does not move (docs/transcription-under-load.md)
-    final_batch: int = 1
+    # finals of several calls queued at once decoded in one batch, at most this many (1: one at a time).
+    # A batch forms only when finals wait: a center at 8 and 32 calls decodes as before, at 72 calls its
+    # finals' queue wait halved and at 80 it kept up where one at a time fell behind (a batch of 4 costs
+    # a fifth less CPU a final: the decoder's part halves, the encoder's does not move); past 8 a batch
+    # costs more (docs/transcription-under-load.md)
+    final_batch: int = 4
     # a background revision that has waited this long goes before partials (0: after them, the default);
     # under steady load it would otherwise wait out its 30 s and be dropped (schedule.py)
     revise_due_s: float = 0.0
