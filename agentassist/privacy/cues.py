@@ -48,6 +48,12 @@ CVV_CUE = re.compile(
     r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
     r"|signature (?:strip|panel)|полос\w* для подписи|смуз\w* для підпису|pasku podpisu|pasek podpisu"
     r"|at the back|back of the card|the back (?:says|reads|has|shows)"
+    # the back or the reverse named as where the code is, before it ("and the back 058", "the reverse one is 412",
+    # "the back side, 771"), not a place in a room ("at the back, row 12" is a seat's, "at the back" above counts it)
+    r"|(?:and|on|from|at) the (?:back|reverse)(?: side| one| of it)?|the reverse(?: side| one)?|reverse side"
+    r"|the back(?: side| one)?(?= is| are| says| reads|[,:]| -)"
+    r"|тыльн\w* сторон\w*|задн\w* сторон\w*|тильн\w* (?:бо\w*|сторон\w*)|задн\w* бо\w*|задній стороні"
+    r"|(?:na )?tyln\w* stron\w*|na tyle(?: karty)?"
     r"|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*|security"
     r"|(?:three|four) digits|(?:three|four) more(?: digits| numbers)?"
     # an American Express's code is printed above its number, on the front: "the four small digits above the number",

@@ -34,6 +34,7 @@ from agentassist.privacy.cues import (
     DOCUMENT,
     EXPIRY,
     LAST_FOUR,
+    NOT_CARD,
     OTHER,
     OTHER_CUE,
     PAYING,
@@ -707,7 +708,7 @@ def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int
         long = sum(len(i.digits) for i in chain) > CARD_DIGITS[1]  # "my account is 6110 9010 ... 74": all of it
         # "policy number 4021 ...": a document's number, unless a card's number is named too; a card said only as
         # what the number is printed on ("the parcel number on the card they left") does not make it a card's
-        document = _document(folded, chain[0].start) and not _CARD_NUMBER.search(folded)
+        document = _document(folded, chain[0].start) and not _payment_card_named(folded)
         # ... but another thing named only in a sentence before, as what the call is about ("Билеты на Тоску. 4693 1940
         # 2418 6475, срок 11/27, код 512"), names no number said after it: a card's length passing the check, an
         # expiry or a code right after it, is a card's
@@ -727,6 +728,14 @@ def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int
     if wide and all(wide[0][0] <= i and j <= wide[0][1] for i, j in windows):
         return wide
     return windows
+
+
+def _payment_card_named(folded: str) -> bool:
+    """Whether ``folded`` names a payment card's number: not a loyalty scheme's, a club's or a gift card's, whose
+    noun is a card's too ("numer karty lojalnościowej 6362 ...", "my rewards card number is ...", "номер клубной
+    карты": the scheme's own number, Luhn-valid by chance or by design, named so)."""
+    other = [m.span() for m in NOT_CARD.finditer(folded)]
+    return any(not any(a < m.end() and m.start() < b for a, b in other) for m in _CARD_NUMBER.finditer(folded))
 
 
 def _joined(run: list[Item]) -> str:

@@ -69,6 +69,8 @@ WINDOW_S = 30.0  # a card window stays open this long after the last final with 
 WINDOW_GROUPS = 3  # ... takes at most this many groups of four in a row: a piece of a card, not a whole one
 _LETTERS_BEFORE = re.compile(r"\b[A-ZА-ЯІЇЄҐ]{1,3}\s*$")  # "BA 2491", "LO 3921", "PS 9012": a flight's, a plate's
 WINDOW_GAP_S = 6.0  # ... and reaches back into the speaker's final just before, this close before the card data
+_ON_MOST_DIGITS = 24  # a card's groups said on bare (:func:`_groups_said_on`): 19 digits and a group misheard at most
+_ON_SHORT_DIGITS = 13  # ... where this many are said, a group of three digits or fewer said last is left to the codes
 _CARD_FIRST = "234569"  # a card's first digit: Mir, Amex/JCB, Visa, Mastercard, Discover, national schemes (9)
 
 
@@ -283,6 +285,7 @@ class Redactor:
             self._read(said, finals[:n], pending, finals[n + 1 :])
         _read_back(finals)
         _card_window(finals, self.context_s)
+        _groups_said_on(finals, self.context_s)
         _amounts_kept(finals)
 
     def _read(
@@ -483,6 +486,67 @@ def _groups_over(mine: list[_Said], context_s: float) -> None:
             alone.append((said, chain))
     _card_dictated(dictated)
     _card_checked(alone)
+
+
+def _groups_said_on(finals: list[_Said], context_s: float) -> None:
+    """A card named (or asked for) and begun, then said on in bare groups, each in a final of its own with nothing
+    but its digits ("My card number is..." | "Four, five, 5, 6, 5, 6, 6, 5, 6" | "0 8 1 2" | "3 4 5 8." | "9 0 1 8"):
+    every such group is the card's until the card is whole (a length its scheme issues, passing the check) or a
+    final of either speaker names something else (an expiry, a code, another number). A recognizer under load hears
+    a group's length wrong (a first group of nine digits): the groups' length is not what tells them from a code,
+    their being said on, bare, after the card's first digits is. A group of three digits or fewer said last, once
+    most of a card was said, is left to the rules that read codes: one card has one code, and a code kept as a card's
+    digits would show its original to a role allowed to see cards'."""
+    for mine in _by_speaker(finals):
+        card: str | None = None  # the card's digits said so far, while its groups may go on
+        last: _Said | None = None
+        for n, said in enumerate(mine):
+            found = items(said.text)
+            digits = _joined(found)
+            if card is not None and last is not None and _said_on(finals, last, said, context_s):
+                short = len(digits) < READ_BACK_DIGITS and len(card) >= _ON_SHORT_DIGITS
+                whole = len(card) >= CARD_DIGITS[0] + 2 and issued_length(card) and luhn(card)
+                nxt = mine[n + 1] if n + 1 < len(mine) else None
+                if short and (nxt is None or not _said_on(finals, said, nxt, context_s)):
+                    whole = True
+                if not whole and len(card) + len(digits) <= _ON_MOST_DIGITS:
+                    span = Span(CARD, found[0].start, found[-1].end)
+                    said.spans = sorted([*(x for x in said.spans if not _overlaps(span, [x])), span], key=lambda x: x.start)
+                    card, last = card + digits, said
+                    continue
+            card, last = _card_begun(finals, said, context_s), said
+
+
+def _card_begun(finals: list[_Said], said: _Said, context_s: float) -> str | None:
+    """The digits of the card ``said`` ends on, where a card is named or asked for in it or a little before it and
+    only fillers follow the card's span; else None."""
+    cards = [x for x in said.spans if x.kind == CARD]
+    folded = fold(said.text)
+    if not cards or not fillers_only(folded[cards[-1].end :]) or said.spans[-1] is not cards[-1]:
+        return None
+    named = any(a < cards[0].start for a, _ in cues(CARD, folded))
+    recent = _recent(finals, said.start_s, context_s)
+    named = named or any(cues(CARD, fold(s.text)) or CARD in asks(s.text) for s in recent[-3:])
+    if not named:
+        return None
+    return _joined([i for i in items(said.text) if any(x.start <= i.start < x.end for x in cards)])
+
+
+def _said_on(finals: list[_Said], last: _Said, said: _Said, context_s: float) -> bool:
+    """Whether ``said`` is a bare group said on after ``last`` by its speaker: only digits and fillers in it, a little
+    after ``last``, and no final of either speaker between them names or asks for another thing."""
+    found = items(said.text)
+    folded = fold(said.text)
+    if not found or said.start_s - last.end_s > context_s:
+        return False
+    rest = "".join(folded[a.end : b.start] for a, b in pairwise(found)) + folded[: found[0].start]
+    if not fillers_only(rest + " " + folded[found[-1].end :]):
+        return False
+    between = [s for s in finals if last.start_s < s.start_s < said.start_s]
+    return not any(
+        any(cues(k, fold(s.text)) for k in (EXPIRY, CVV, OTHER)) or asks(s.text) & {EXPIRY, CVV, OTHER}
+        for s in between
+    )
 
 
 def _dictated_groups(folded: str, found: list[list[Item]]) -> list[Item]:
