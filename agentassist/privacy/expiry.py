@@ -82,6 +82,13 @@ _HEDGE = re.compile(
     r"\b(?:i think|i guess|i believe|i reckon|probably|maybe|кажется|наверное|по-моему|здається|мабуть|по-моєму"
     r"|chyba|wydaje mi sie|mysle|moze)\b"
 )
+# the expiry named after its digits: "and then 04/29 is the date", "04/29, that's the expiry", "04/29 это срок",
+# "04/29 це термін", "04/29 to data ważności"
+_EXPIRY_AFTER = re.compile(
+    r"[\s,\-–—]*(?:is|that's|that is|это|це|то|to|jest)\s+(?:the |my |its |мой |мій |moj )?"
+    r"(?:expiry|expiration|date|valid|срок|дата|термін|дата|data|waznosc)\b(?![\s,:\-–—]*(?:is\s+|это\s+|це\s+|to\s+)?\d)"
+)
+_SLASHED_WORDS = 6  # an expiry written with a slash after card data, this many words at most after it ("it's a long one")
 _BACK_AFTER = re.compile(r" (?:on the back|on the reverse|at the back|на обороте|на звороті|z tylu|na odwrocie)\b")
 # the same, in a sentence of its own after the code: "482. Это код.", "527. That's the code."
 _CODE_NAMED = re.compile(r"[\s,.\-–—]*" + CODE_AFTER.pattern.removeprefix(r"[\s,\-–—]*"))
@@ -505,6 +512,8 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
                 # the code named after its digits: "and then 955, that's the code", "955 это код", or by where it is
                 # printed: "and 751 on the back", "сзади 751" is a cue before it
                 kind = CVV
+            elif card and (k := _expiry(piece)) and _plausible(piece[:k]) and _EXPIRY_AFTER.match(folded, piece[k - 1].end):
+                kind = EXPIRY  # the expiry named after its digits: "and then 04/29 is the date", "04/29 это срок"
             elif (k := code_items(piece)) and _said_again(folded, spans, piece[:k]):
                 kind = CVV  # the code said again, whatever words between ("код 614, и ещё раз, 614")
             elif (
@@ -514,8 +523,23 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
                 and (again == EXPIRY or _plausible(piece[:k]) or not _clocked(folded, piece[:k]))
             ):
                 kind = EXPIRY
-            elif following and (k := _expiry(piece)) and slashed(folded, piece[:k]) and _plausible(piece[:k]):
-                kind = EXPIRY  # "11/29?" read back after the expiry was said: a code is never written with a slash
+            elif (
+                (
+                    following
+                    or (
+                        after >= 0
+                        and words_between(folded, after, at) <= _SLASHED_WORDS
+                        and EXPIRY not in _since_card(said, cards, spans, at)
+                    )
+                )
+                and last_cue(other_cues, at) <= after
+                and (k := _expiry(piece))
+                and slashed(folded, piece[:k])
+                and _plausible(piece[:k])
+            ):
+                # "11/29?" read back after the expiry was said: a code is never written with a slash; an aside
+                # between the card and it ("4749 ... 544, it's a long one, 07/30, 286") is no other thing's date
+                kind = EXPIRY
             elif (
                 ((following and CVV not in _since_card(said, cards, spans, at)) or again == CVV)
                 and (k := code_items(piece))

@@ -509,6 +509,9 @@ def _groups_said_on(finals: list[_Said], context_s: float) -> None:
                 nxt = mine[n + 1] if n + 1 < len(mine) else None
                 if short and (nxt is None or not _said_on(finals, said, nxt, context_s)):
                     whole = True
+                # a card's length said, then a month and a year a card has ("1 2 2 8"): its expiry, its cue unsaid
+                dated = len(digits) == READ_BACK_DIGITS and 1 <= int(digits[:2]) <= 12 and 15 <= int(digits[2:]) <= 49
+                whole = whole or (dated and len(card) >= CARD_DIGITS[0] + 3)
                 if not whole and len(card) + len(digits) <= _ON_MOST_DIGITS:
                     span = Span(CARD, found[0].start, found[-1].end)
                     said.spans = sorted([*(x for x in said.spans if not _overlaps(span, [x])), span], key=lambda x: x.start)
@@ -538,6 +541,10 @@ def _said_on(finals: list[_Said], last: _Said, said: _Said, context_s: float) ->
     found = items(said.text)
     folded = fold(said.text)
     if not found or said.start_s - last.end_s > context_s:
+        return False
+    # one group: one number, or digits said one by one ("0 8 1 2", "3, 4, 5, 8."), not the expiry and the code ("12
+    # 27, 737.")
+    if len(found) > 1 and not all(len(i.digits) == 1 for i in found):
         return False
     rest = "".join(folded[a.end : b.start] for a, b in pairwise(found)) + folded[: found[0].start]
     if not fillers_only(rest + " " + folded[found[-1].end :]):
