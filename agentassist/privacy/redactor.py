@@ -71,6 +71,7 @@ _LETTERS_BEFORE = re.compile(r"\b[A-ZА-ЯІЇЄҐ]{1,3}\s*$")  # "BA 2491", "LO
 WINDOW_GAP_S = 6.0  # ... and reaches back into the speaker's final just before, this close before the card data
 _ON_MOST_DIGITS = 24  # a card's groups said on bare (:func:`_groups_said_on`): 19 digits and a group misheard at most
 _ON_SHORT_DIGITS = 13  # ... where this many are said, a group of three digits or fewer said last is left to the codes
+_CARD_YEARS = (15, 49)  # the years (two digits) a card's expiry may have
 _CARD_FIRST = "234569"  # a card's first digit: Mir, Amex/JCB, Visa, Mastercard, Discover, national schemes (9)
 
 
@@ -504,20 +505,30 @@ def _groups_said_on(finals: list[_Said], context_s: float) -> None:
             found = items(said.text)
             digits = _joined(found)
             if card is not None and last is not None and _said_on(finals, last, said, context_s):
-                short = len(digits) < READ_BACK_DIGITS and len(card) >= _ON_SHORT_DIGITS
+                joined = card + digits
                 whole = len(card) >= CARD_DIGITS[0] + 2 and issued_length(card) and luhn(card)
+                completes = len(joined) >= CARD_DIGITS[0] + 2 and issued_length(joined) and luhn(joined)
                 nxt = mine[n + 1] if n + 1 < len(mine) else None
-                if short and (nxt is None or not _said_on(finals, said, nxt, context_s)):
-                    whole = True
-                # a card's length said, then a month and a year a card has ("1 2 2 8"): its expiry, its cue unsaid
-                dated = len(digits) == READ_BACK_DIGITS and 1 <= int(digits[:2]) <= 12 and 15 <= int(digits[2:]) <= 49
-                whole = whole or (dated and len(card) >= CARD_DIGITS[0] + 3)
-                if not whole and len(card) + len(digits) <= _ON_MOST_DIGITS:
+                last_said = nxt is None or not _said_on(finals, said, nxt, context_s)
+                short = len(digits) < READ_BACK_DIGITS and len(card) >= _ON_SHORT_DIGITS and last_said and not completes
+                # a card's length said, then a month and a year a card has ("1 2 2 8", "0429 715"): its expiry, its cue
+                # unsaid
+                dated = len(card) >= CARD_DIGITS[0] + 3 and _dated(found)
+                if not (whole or short or dated) and len(joined) <= _ON_MOST_DIGITS:
                     span = Span(CARD, found[0].start, found[-1].end)
                     said.spans = sorted([*(x for x in said.spans if not _overlaps(span, [x])), span], key=lambda x: x.start)
-                    card, last = card + digits, said
+                    card, last = joined, said
                     continue
             card, last = _card_begun(finals, said, context_s), said
+
+
+def _dated(found: list[Item]) -> bool:
+    """Whether a final's digits open with a month and a year a card has, said as a group of four ("0429") or digit
+    by digit ("1 2 2 8")."""
+    head = found[0].digits if len(found[0].digits) == READ_BACK_DIGITS else ""
+    if not head and all(len(i.digits) == 1 for i in found[:READ_BACK_DIGITS]):
+        head = _joined(found[:READ_BACK_DIGITS])
+    return len(head) == READ_BACK_DIGITS and 1 <= int(head[:2]) <= 12 and _CARD_YEARS[0] <= int(head[2:]) <= _CARD_YEARS[1]
 
 
 def _card_begun(finals: list[_Said], said: _Said, context_s: float) -> str | None:
@@ -542,9 +553,9 @@ def _said_on(finals: list[_Said], last: _Said, said: _Said, context_s: float) ->
     folded = fold(said.text)
     if not found or said.start_s - last.end_s > context_s:
         return False
-    # one group: one number, or digits said one by one ("0 8 1 2", "3, 4, 5, 8."), not the expiry and the code ("12
-    # 27, 737.")
-    if len(found) > 1 and not all(len(i.digits) == 1 for i in found):
+    # a group or a card's groups: one number, digits said one by one ("0 8 1 2", "3, 4, 5, 8."), numbers of three
+    # digits or more ("0343 6468"); not a month and a year and the code ("12 27, 737.")
+    if len(found) > 1 and not all(len(i.digits) == 1 for i in found) and any(len(i.digits) < 3 for i in found):
         return False
     rest = "".join(folded[a.end : b.start] for a, b in pairwise(found)) + folded[: found[0].start]
     if not fillers_only(rest + " " + folded[found[-1].end :]):
