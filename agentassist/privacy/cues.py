@@ -157,6 +157,9 @@ _PROGRAMME = (
     r"(?:rewards?|loyalty|bonus|points|mileage|miles|frequent (?:flyer|flier)|membership)"
     r" (?:number|no|id|account|programme|program|club)"
     r"|(?:бонусн|накопительн|накопичувальн)\w* (?:программ\w*|програм\w*|сч[её]т\w*|рахун\w*)"
+    # a member's number ("членский номер", "номер участника", "numer członkowski"): a club's, a programme's
+    r"|(?:членск|членськ)\w* (?:номер\w*|билет\w*|квит\w*)|номер\w* (?:участник\w*|учасник\w*|член[ау])"
+    r"|numer\w* czlonkowsk\w*|czlonkowsk\w* numer\w*|numer\w* czlonka\b"
     r"|(?:программ\w*|програм\w*) (?:лояльност\w*|бонус\w*|лояльності)"
     r"|program\w* (?:lojalnosciow\w*|bonusow\w*|punktow\w*|partnersk\w*)|(?:lojalnosciow|bonusow)\w* program\w*"
 )

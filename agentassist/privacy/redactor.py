@@ -284,6 +284,7 @@ class Redactor:
         pending: dict[str, list[tuple[_Said, Item]]] = {}
         for n, said in enumerate(finals):
             self._read(said, finals[:n], pending, finals[n + 1 :])
+        _named_before_card(finals, self.context_s)
         _read_back(finals)
         _card_window(finals, self.context_s)
         _groups_said_on(finals, self.context_s)
@@ -406,6 +407,22 @@ class Redactor:
             pending[said.channel] = _trim([(said, i) for i in opening])
         else:
             pending[said.channel] = _trim([(said, i) for i in tail])
+
+
+def _named_before_card(finals: list[_Said], context_s: float) -> None:
+    """A code or an expiry named by its cue in a final before any card data, the card said in the speaker's next
+    final ("The code's 318." | "And it runs out in March 2028. The card is 4532 ..."; "Код 318." | "Карта ..."): read
+    again as said where card data is about, its cued code or expiry masked. Read alone, a bare "code" or "date" is a
+    door's or a delivery's as often (a code's cue is weak with no card about)."""
+    for mine in _by_speaker(finals):
+        for said, then in pairwise(mine):
+            folded = fold(said.text)
+            if any(x.kind in KINDS for x in said.spans) or then.start_s - said.end_s > context_s:
+                continue
+            if not any(x.kind == CARD for x in then.spans) or not (cues(CVV, folded) or cues(EXPIRY, folded)):
+                continue
+            about = find_spans(said.text, Before(frozenset(), frozenset({CARD}), True))
+            _add(said, [x for x in about if x.kind in (CVV, EXPIRY)])
 
 
 def _echoed(folded: str, found: list[list[Item]]) -> list[list[Item]]:
