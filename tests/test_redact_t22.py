@@ -33,9 +33,9 @@ def _said(number: str) -> str:
         "The member card number on the back of my gym pass is {n}.",
         "Gift card number {n}, there should be 25 pounds left.",
         "Номер моей бонусной карты {n}, там 1 500 баллов.",
-        "Номер клубної картки {n}, будь ласка, перевірте знижку.",
+        "Номер картки постійного клієнта {n}, будь ласка, перевірте знижку.",
         "Numer mojej karty lojalnościowej to {n}, zbieram punkty.",
-        "Numer karty klubowej {n}, mam tam zniżkę 10%.",
+        "Numer karty podarunkowej {n}, zostało na niej 40 zł.",
     ],
 )
 def test_a_number_named_as_a_scheme_s_card_number_stays(text: str) -> None:

@@ -730,11 +730,16 @@ def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int
     return windows
 
 
+_CLUB = re.compile(r"club|клуб|klub")
+
+
 def _payment_card_named(folded: str) -> bool:
-    """Whether ``folded`` names a payment card's number: not a loyalty scheme's, a club's or a gift card's, whose
-    noun is a card's too ("numer karty lojalnościowej 6362 ...", "my rewards card number is ...", "номер клубной
+    """Whether ``folded`` names a payment card's number: not a loyalty scheme's, a member's or a gift card's, whose
+    noun is a card's too ("numer karty lojalnościowej 6362 ...", "my rewards card number is ...", "номер бонусной
     карты": the scheme's own number, Luhn-valid by chance or by design, named so)."""
-    other = [m.span() for m in NOT_CARD.finditer(folded)]
+    # a club's card may be a payment card too (a co-branded Visa: "номер карты клуба 4541 ..."): only a scheme's,
+    # a member's, a gift's and the like say it is none
+    other = [m.span() for m in NOT_CARD.finditer(folded) if not _CLUB.search(m.group())]
     return any(not any(a < m.end() and m.start() < b for a, b in other) for m in _CARD_NUMBER.finditer(folded))
 
 

@@ -521,7 +521,11 @@ def _groups_said_on(finals: list[_Said], context_s: float) -> None:
         for n, said in enumerate(mine):
             found = items(said.text)
             digits = _joined(found)
-            if card is not None and last is not None and _said_on(finals, last, said, context_s):
+            kinds = {x.kind for x in said.spans if x.kind in KINDS}
+            # a final other rules read as the card's end and its code ("6, 4, 6, 7, 6, 4, 6, 7, 6," as [CARD], [CVV])
+            # keeps their reading: the card's groups were not said one a final there
+            ended = CARD in kinds and len(kinds) > 1
+            if card is not None and last is not None and not ended and _said_on(finals, last, said, context_s):
                 joined = card + digits
                 whole = len(card) >= CARD_DIGITS[0] + 2 and issued_length(card) and luhn(card)
                 completes = len(joined) >= CARD_DIGITS[0] + 2 and issued_length(joined) and luhn(joined)
