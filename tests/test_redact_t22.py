@@ -110,3 +110,24 @@ def test_a_slashed_expiry_after_an_aside_that_follows_the_card_is_masked() -> No
 def test_a_date_with_a_slash_after_the_expiry_stays() -> None:
     text = f"Card {_said(VISA)}, 08/28, 319, and my sister's party is on 12/24."
     assert masked(text).endswith("party is on 12/24."), masked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{n}, till 06/29, and the three-digit number is 537.",
+        "Карта {n}, до 06/29, трёхзначный номер 537.",
+        "Картка {n}, до 06/29, тризначне число 537.",
+        "Karta {n}, do 06/29, numer trzycyfrowy 537.",
+    ],
+)
+def test_a_code_named_by_its_length_as_a_number_is_masked(text: str) -> None:
+    shown = masked(text.format(n=_said(MIR)))
+    assert "537" not in shown and "[CVV]" in shown, shown
+
+
+@pytest.mark.parametrize(
+    "text", ["Our flat is a three-digit number, 214, by the lift.", "Квартира у нас трёхзначный номер, 214."]
+)
+def test_a_three_digit_number_with_no_card_about_stays(text: str) -> None:
+    assert masked(text) == text

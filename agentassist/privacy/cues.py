@@ -26,6 +26,10 @@ CVV_CUE = re.compile(
     r"|card verification (?:code|value)|card code"
     r"|digits on the back|on the back|(?:three|four|3|4)[- ]digit (?:security )?code(?: on the (?:front|back))?"
     r"|трехзначн\w* код\w*|тризначн\w* код\w*|trzycyfrow\w* kod\w*|kod\w* trzycyfrow\w*"
+    # the code named by its length as a number ("the three-digit number is 662", "трёхзначный номер", "trzycyfrowy
+    # numer"): a card has one three-digit number, its code
+    r"|(?:three|3)[- ]digit (?:number|one|bit)|(?:трехзначн|тризначн)\w* (?:номер\w*|числ\w*)"
+    r"|trzycyfrow\w* (?:numer\w*|liczb\w*)|numer\w* trzycyfrow\w*"
     r"|(?:three|four|3|4)(?: digits| numbers)? on the front|code on the front"
     r"|код\w* (?:на лицевой стороне|спереди|на лицьовому боці)"
     r"|(?:три|четыре|чотири|3|4)(?: цифр\w*)? (?:на лицевой стороне|спереди|на лицьовому боці|спереду)"
@@ -66,6 +70,9 @@ CVV_CUE = re.compile(
 )
 _BARE_CODE = re.compile(
     r"code|код\w*|kod\w*|(?:three|four) digits|(?:three|four) more(?: digits| numbers)?|security"
+    # a number named by its length ("a three-digit number": a room's as well)
+    r"|(?:three|3)[- ]digit (?:number|one|bit)|(?:трехзначн|тризначн)\w* (?:номер\w*|числ\w*)"
+    r"|trzycyfrow\w* (?:numer\w*|liczb\w*)|numer\w* trzycyfrow\w*"
 )  # "the three digits are 5 1 2"
 # codes of other things: a place's, a discount's, a door's, goods' (customs tariff: HS, CN, ТН ВЭД, УКТ ЗЕД)
 NOT_CVV = re.compile(
