@@ -88,7 +88,8 @@ _EXPIRY_AFTER = re.compile(
     r"[\s,\-–—]*(?:is|that's|that is|это|це|то|to|jest)\s+(?:the |my |its |мой |мій |moj )?"
     r"(?:expiry|expiration|date|valid|срок|дата|термін|дата|data|waznosc)\b(?![\s,:\-–—]*(?:is\s+|это\s+|це\s+|to\s+)?\d)"
 )
-_SLASHED_WORDS = 6  # an expiry written with a slash after card data, this many words at most after it ("it's a long one")
+# an expiry written with a slash after card data, this many words at most after it ("it's a long one, 07/30")
+_SLASHED_WORDS = 6
 _BACK_AFTER = re.compile(r" (?:on the back|on the reverse|at the back|на обороте|на звороті|z tylu|na odwrocie)\b")
 # the same, in a sentence of its own after the code: "482. Это код.", "527. That's the code."
 _CODE_NAMED = re.compile(r"[\s,.\-–—]*" + CODE_AFTER.pattern.removeprefix(r"[\s,\-–—]*"))
@@ -512,7 +513,12 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
                 # the code named after its digits: "and then 955, that's the code", "955 это код", or by where it is
                 # printed: "and 751 on the back", "сзади 751" is a cue before it
                 kind = CVV
-            elif card and (k := _expiry(piece)) and _plausible(piece[:k]) and _EXPIRY_AFTER.match(folded, piece[k - 1].end):
+            elif (
+                card
+                and (k := _expiry(piece))
+                and _plausible(piece[:k])
+                and _EXPIRY_AFTER.match(folded, piece[k - 1].end)
+            ):
                 kind = EXPIRY  # the expiry named after its digits: "and then 04/29 is the date", "04/29 это срок"
             elif (k := code_items(piece)) and _said_again(folded, spans, piece[:k]):
                 kind = CVV  # the code said again, whatever words between ("код 614, и ещё раз, 614")

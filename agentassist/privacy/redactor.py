@@ -537,7 +537,9 @@ def _groups_said_on(finals: list[_Said], context_s: float) -> None:
                 dated = len(card) >= CARD_DIGITS[0] + 3 and _dated(found)
                 if not (whole or short or dated) and len(joined) <= _ON_MOST_DIGITS:
                     span = Span(CARD, found[0].start, found[-1].end)
-                    said.spans = sorted([*(x for x in said.spans if not _overlaps(span, [x])), span], key=lambda x: x.start)
+                    said.spans = sorted(
+                        [*(x for x in said.spans if not _overlaps(span, [x])), span], key=lambda x: x.start
+                    )
                     card, last = joined, said
                     continue
             card, last = _card_begun(finals, said, context_s), said
@@ -549,7 +551,9 @@ def _dated(found: list[Item]) -> bool:
     head = found[0].digits if len(found[0].digits) == READ_BACK_DIGITS else ""
     if not head and all(len(i.digits) == 1 for i in found[:READ_BACK_DIGITS]):
         head = _joined(found[:READ_BACK_DIGITS])
-    return len(head) == READ_BACK_DIGITS and 1 <= int(head[:2]) <= 12 and _CARD_YEARS[0] <= int(head[2:]) <= _CARD_YEARS[1]
+    return (
+        len(head) == READ_BACK_DIGITS and 1 <= int(head[:2]) <= 12 and _CARD_YEARS[0] <= int(head[2:]) <= _CARD_YEARS[1]
+    )
 
 
 def _card_begun(finals: list[_Said], said: _Said, context_s: float) -> str | None:
@@ -583,8 +587,7 @@ def _said_on(finals: list[_Said], last: _Said, said: _Said, context_s: float) ->
         return False
     between = [s for s in finals if last.start_s < s.start_s < said.start_s]
     return not any(
-        any(cues(k, fold(s.text)) for k in (EXPIRY, CVV, OTHER)) or asks(s.text) & {EXPIRY, CVV, OTHER}
-        for s in between
+        any(cues(k, fold(s.text)) for k in (EXPIRY, CVV, OTHER)) or asks(s.text) & {EXPIRY, CVV, OTHER} for s in between
     )
 
 
