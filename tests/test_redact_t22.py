@@ -43,6 +43,8 @@ def _hidden_as(text: str, data: str, kind: str) -> None:
         "Номер моей бонусной карты {n}, там 1 500 баллов.",
         "Номер картки постійного клієнта {n}, будь ласка, перевірте знижку.",
         "Numer mojej karty lojalnościowej to {n}, zbieram punkty.",
+        "Номер знижкової картки {n}, там знижка 5%.",
+        "Номер карты участника {n}, продлите, пожалуйста.",
         "Numer karty podarunkowej {n}, zostało na niej 40 zł.",
     ],
 )

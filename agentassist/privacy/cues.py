@@ -149,7 +149,8 @@ CARD_CUE = re.compile(
 # ("членской карты нашего клуба")
 _NOT_PAYMENT = (
     r"(?:(?<![^\W\d_])(?:(?:фан|fan)-?)?(?:(?<!diners )club|клуб|klub|member|член|czlonk|loyal|лояльн|lojaln"
-    r"|bonus|бонус|discount|дисконт|rabat|gift|подароч|подарун|podarunk|накопит|накопич|library|библиот|бібліот|bibliot"
+    r"|bonus|бонус|discount|дисконт|знижк|rabat|gift|подароч|подарун|podarunk|накопит|накопич|library|библиот|бібліот"
+    r"|bibliot|участник|учасник|uczestnik"
     r"|identity|health|insurance|business|boarding|reward|store|клиент|клієнт|klient|постоянн|постійн|stal(?=[aeoy]))"
     r"[^\W\d_]*(?:-[^\W\d_]+)?|(?<![^\W\d_])(?:sim|сим|id|key)(?![^\W\d_]))"
 )
@@ -245,8 +246,8 @@ DOCUMENT_CUE = re.compile(
     # store's or a business's card: either may be a payment card)
     r"|(?:loyalty|rewards?|bonus|club|member(?:ship)?|library|discount) cards?\b"
     r"|(?<![^\W\d_])(?:карт\w*|kart\w*|karcie) (?:лояльн|lojaln|бонусн|bonusow|клуб|klub|членск|членськ|czlonkowsk"
-    r"|дисконт|rabatow|библиот|бібліот|bibliotecz)\w*"
-    r"|(?<![^\W\d_])(?:лояльн|lojaln|бонусн|bonusow|членск|членськ|czlonkowsk|дисконтн|клубн)\w*"
+    r"|дисконт|знижков|rabatow|библиот|бібліот|bibliotecz|участник|учасник|uczestnik)\w*"
+    r"|(?<![^\W\d_])(?:лояльн|lojaln|бонусн|bonusow|членск|членськ|czlonkowsk|дисконтн|знижков|клубн)\w*"
     r" (?:карт\w*|kart\w*)"
 )
 
