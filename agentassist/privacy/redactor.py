@@ -30,7 +30,18 @@ import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from agentassist.privacy.cues import CARD, CORRECTION, CVV, EXPIRY, LAST_FOUR, OTHER, cues, fillers_only, says_apart
+from agentassist.privacy.cues import (
+    CARD,
+    CORRECTION,
+    CVV,
+    EXPIRY,
+    LAST_FOUR,
+    OTHER,
+    cues,
+    fillers_only,
+    says_apart,
+    words_said,
+)
 from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
@@ -71,6 +82,7 @@ _LETTERS_BEFORE = re.compile(r"\b[A-ZА-ЯІЇЄҐ]{1,3}\s*$")  # "BA 2491", "LO
 WINDOW_GAP_S = 6.0  # ... and reaches back into the speaker's final just before, this close before the card data
 _ON_MOST_DIGITS = 24  # a card's groups said on bare (:func:`_groups_said_on`): 19 digits and a group misheard at most
 _ON_SHORT_DIGITS = 13  # ... where this many are said, a group of three digits or fewer said last is left to the codes
+_NAMED_ALONE_WORDS = 5  # a code's or an expiry's final said before the card: its cue and its number, a few words
 _CARD_YEARS = (15, 49)  # the years (two digits) a card's expiry may have
 _CARD_FIRST = "234569"  # a card's first digit: Mir, Amex/JCB, Visa, Mastercard, Discover, national schemes (9)
 
@@ -420,6 +432,15 @@ def _named_before_card(finals: list[_Said], context_s: float) -> None:
             if any(x.kind in KINDS for x in said.spans) or then.start_s - said.end_s > context_s:
                 continue
             if not any(x.kind == CARD for x in then.spans) or not (cues(CVV, folded) or cues(EXPIRY, folded)):
+                continue
+            # only the cue and its number ("The code's 318.", "Код 318."): a longer final with a code in it is a
+            # locker's, a gate's or a voucher's as often ("код воріт 4471, цілодобово", "the locker pickup code is 604
+            # 221, locker 17"), whatever is said after it
+            if (
+                words_said(folded) > _NAMED_ALONE_WORDS
+                or len(chains(folded, items(said.text))) != 1
+                or cues(OTHER, folded)
+            ):
                 continue
             about = find_spans(said.text, Before(frozenset(), frozenset({CARD}), True))
             _add(said, [x for x in about if x.kind in (CVV, EXPIRY)])
