@@ -131,3 +131,16 @@ def test_a_date_with_a_slash_after_the_expiry_stays() -> None:
 )
 def test_a_three_digit_number_with_no_card_about_stays(text: str) -> None:
     assert masked(text) == text
+
+
+@pytest.mark.parametrize(
+    "said", ["expires the 11th month of 2028", "good until the eleventh month of twenty twenty-eight"]
+)
+def test_an_english_expiry_said_by_its_month_s_ordinal_is_masked(said: str) -> None:
+    shown = masked(f"{_said(VISA)}, {said}, code 319.")
+    assert "11th" not in shown and "eleventh" not in shown and "[EXPIRY]" in shown and "[CVV]" in shown, shown
+
+
+def test_a_month_s_ordinal_with_no_year_after_it_stays() -> None:
+    text = f"{_said(VISA)}, 08/28, 319. We're in the 4th month of the lease now."
+    assert masked(text).endswith("We're in the 4th month of the lease now."), masked(text)

@@ -46,7 +46,7 @@ from agentassist.privacy.cues import (
     says_other,
     words_said,
 )
-from agentassist.privacy.expiry import CORRECTION_WORDS, UNIT, code_items, counts, expiries_and_codes, months
+from agentassist.privacy.expiry import CORRECTION_WORDS, UNIT, code_items, counts, expiries_and_codes, months_said
 from agentassist.privacy.memo import reads, remembered
 from agentassist.privacy.said import (
     CONTEXT_WORDS,
@@ -470,7 +470,7 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
         again += [s for s in spans_found if s.start not in starts]
     cards += again
     rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
-    rest = sorted(rest + months(folded, found), key=lambda i: i.start)
+    rest = months_said(folded, found, rest)
     spans = sorted(cards + expiries_and_codes(text, rest, before, cards), key=lambda s: s.start)
     spans = _slashed_apart(folded, _adjacent_joined(folded, _whole(folded, chains(folded, said), spans)))
     return tuple(s for s in spans if not written_amount(folded, said, s))

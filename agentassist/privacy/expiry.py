@@ -69,6 +69,10 @@ UNIT = re.compile(
     r"|monthly|weekly|yearly|annually|ежемесячно|щомісяця|miesiecznie|tygodniowo|rocznie|each|apiece)(?!\w)"
 )  # "and 200 dollars" after a card number: an amount, not its code
 _OF = re.compile(r"\s+of\b")
+# a month said by its ordinal in English, then "of" and its year: "the 4th month of 2029", "the fourth month of"
+_ORDINAL_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth"]
+_ORDINAL_WORDS += ["seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"]
+_NTH_MONTH = re.compile(r"\b(?:(\d{1,2})(?:st|nd|rd|th)|(" + "|".join(_ORDINAL_WORDS) + r")) month of\b")
 _OF_BETWEEN = re.compile(r"\s+of\s+")  # "oh six of twenty-seven": a month and a year
 _YEAR_WORD = re.compile(r"\s*(?:года|году|року|roku|year)\b")
 # a security code named right after its digits, where card data is about: "955 is the code", "955 это код",
@@ -266,7 +270,19 @@ def months(folded: str, found: list[Item]) -> list[Item]:
     for m in MONTH_BY_NUMBER.finditer(folded):  # "до восьмого месяца двадцать седьмого года"
         if not any(i.start < m.end() and m.start() < i.end for i in found):
             out.append(Item(m.start(), m.end(), f"{MONTH_ORDINALS[m.group(1)]:02d}"))
+    for m in _NTH_MONTH.finditer(folded):  # "the 4th month of 2029", "the fourth month of twenty twenty-nine"
+        month = int(m.group(1)) if m.group(1) else _ORDINAL_WORDS.index(m.group(2)) + 1
+        if 1 <= month <= 12 and any(0 <= i.start - m.end() <= 2 for i in found):
+            out.append(Item(m.start(), m.end(), f"{month:02d}"))
     return out
+
+
+def months_said(folded: str, found: list[Item], rest: list[Item]) -> list[Item]:
+    """``rest`` (of the numbers ``found`` in ``folded``) with the months :func:`months` reads in their place: a month
+    said by its ordinal in English ("the 4th month of 2029") is one item, not the number 4 it holds."""
+    said = months(folded, found)
+    kept = [i for i in rest if not any(m.start <= i.start < m.end for m in said)]
+    return sorted(kept + said, key=lambda i: i.start)
 
 
 def _year(piece: list[Item], folded: str, card: bool) -> int:
