@@ -26,6 +26,10 @@ CVV_CUE = re.compile(
     r"|card verification (?:code|value)|card code"
     r"|digits on the back|on the back|(?:three|four|3|4)[- ]digit (?:security )?code(?: on the (?:front|back))?"
     r"|трехзначн\w* код\w*|тризначн\w* код\w*|trzycyfrow\w* kod\w*|kod\w* trzycyfrow\w*"
+    # the code named by its length as a number ("the three-digit number is 662", "трёхзначный номер", "trzycyfrowy
+    # numer"): a card has one three-digit number, its code
+    r"|(?:three|3)[- ]digit (?:number|one|bit)|(?:трехзначн|тризначн)\w* (?:номер\w*|числ\w*)"
+    r"|trzycyfrow\w* (?:numer\w*|liczb\w*)|numer\w* trzycyfrow\w*"
     r"|(?:three|four|3|4)(?: digits| numbers)? on the front|code on the front"
     r"|код\w* (?:на лицевой стороне|спереди|на лицьовому боці)"
     r"|(?:три|четыре|чотири|3|4)(?: цифр\w*)? (?:на лицевой стороне|спереди|на лицьовому боці|спереду)"
@@ -48,6 +52,12 @@ CVV_CUE = re.compile(
     r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
     r"|signature (?:strip|panel)|полос\w* для подписи|смуз\w* для підпису|pasku podpisu|pasek podpisu"
     r"|at the back|back of the card|the back (?:says|reads|has|shows)"
+    # the back or the reverse named as where the code is, before it ("and the back 058", "the reverse one is 412",
+    # "the back side, 771"), not a place in a room ("at the back, row 12" is a seat's, "at the back" above counts it)
+    r"|(?:and|on|from|at) the (?:back|reverse)(?: side| one| of it)?|the reverse(?: side| one)?|reverse side"
+    r"|the back(?: side| one)?(?= is| are| says| reads|[,:]| -)"
+    r"|тыльн\w* сторон\w*|задн\w* сторон\w*|тильн\w* (?:бо\w*|сторон\w*)|задн\w* бо\w*|задній стороні"
+    r"|(?:na )?tyln\w* stron\w*|na tyle(?: karty)?"
     r"|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*|security"
     r"|(?:three|four) digits|(?:three|four) more(?: digits| numbers)?"
     # an American Express's code is printed above its number, on the front: "the four small digits above the number",
@@ -60,6 +70,9 @@ CVV_CUE = re.compile(
 )
 _BARE_CODE = re.compile(
     r"code|код\w*|kod\w*|(?:three|four) digits|(?:three|four) more(?: digits| numbers)?|security"
+    # a number named by its length ("a three-digit number": a room's as well)
+    r"|(?:three|3)[- ]digit (?:number|one|bit)|(?:трехзначн|тризначн)\w* (?:номер\w*|числ\w*)"
+    r"|trzycyfrow\w* (?:numer\w*|liczb\w*)|numer\w* trzycyfrow\w*"
 )  # "the three digits are 5 1 2"
 # codes of other things: a place's, a discount's, a door's, goods' (customs tariff: HS, CN, ТН ВЭД, УКТ ЗЕД)
 NOT_CVV = re.compile(
@@ -136,7 +149,8 @@ CARD_CUE = re.compile(
 # ("членской карты нашего клуба")
 _NOT_PAYMENT = (
     r"(?:(?<![^\W\d_])(?:(?:фан|fan)-?)?(?:(?<!diners )club|клуб|klub|member|член|czlonk|loyal|лояльн|lojaln"
-    r"|bonus|бонус|discount|дисконт|rabat|gift|подароч|подарун|podarunk|накопит|накопич|library|библиот|бібліот|bibliot"
+    r"|bonus|бонус|discount|дисконт|знижк|rabat|gift|подароч|подарун|podarunk|накопит|накопич|library|библиот|бібліот"
+    r"|bibliot|участник|учасник|uczestnik"
     r"|identity|health|insurance|business|boarding|reward|store|клиент|клієнт|klient|постоянн|постійн|stal(?=[aeoy]))"
     r"[^\W\d_]*(?:-[^\W\d_]+)?|(?<![^\W\d_])(?:sim|сим|id|key)(?![^\W\d_]))"
 )
@@ -151,6 +165,9 @@ _PROGRAMME = (
     r"(?:rewards?|loyalty|bonus|points|mileage|miles|frequent (?:flyer|flier)|membership)"
     r" (?:number|no|id|account|programme|program|club)"
     r"|(?:бонусн|накопительн|накопичувальн)\w* (?:программ\w*|програм\w*|сч[её]т\w*|рахун\w*)"
+    # a member's number ("членский номер", "номер участника", "numer członkowski"): a club's, a programme's
+    r"|(?:членск|членськ)\w* (?:номер\w*|билет\w*|квит\w*)|номер\w* (?:участник\w*|учасник\w*|член[ау])"
+    r"|numer\w* czlonkowsk\w*|czlonkowsk\w* numer\w*|numer\w* czlonka\b"
     r"|(?:программ\w*|програм\w*) (?:лояльност\w*|бонус\w*|лояльності)"
     r"|program\w* (?:lojalnosciow\w*|bonusow\w*|punktow\w*|partnersk\w*)|(?:lojalnosciow|bonusow)\w* program\w*"
 )
@@ -229,8 +246,8 @@ DOCUMENT_CUE = re.compile(
     # store's or a business's card: either may be a payment card)
     r"|(?:loyalty|rewards?|bonus|club|member(?:ship)?|library|discount) cards?\b"
     r"|(?<![^\W\d_])(?:карт\w*|kart\w*|karcie) (?:лояльн|lojaln|бонусн|bonusow|клуб|klub|членск|членськ|czlonkowsk"
-    r"|дисконт|rabatow|библиот|бібліот|bibliotecz)\w*"
-    r"|(?<![^\W\d_])(?:лояльн|lojaln|бонусн|bonusow|членск|членськ|czlonkowsk|дисконтн|клубн)\w*"
+    r"|дисконт|знижков|rabatow|библиот|бібліот|bibliotecz|участник|учасник|uczestnik)\w*"
+    r"|(?<![^\W\d_])(?:лояльн|lojaln|бонусн|bonusow|членск|членськ|czlonkowsk|дисконтн|знижков|клубн)\w*"
     r" (?:карт\w*|kart\w*)"
 )
 

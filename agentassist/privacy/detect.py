@@ -34,6 +34,7 @@ from agentassist.privacy.cues import (
     DOCUMENT,
     EXPIRY,
     LAST_FOUR,
+    NOT_CARD,
     OTHER,
     OTHER_CUE,
     PAYING,
@@ -45,7 +46,7 @@ from agentassist.privacy.cues import (
     says_other,
     words_said,
 )
-from agentassist.privacy.expiry import CORRECTION_WORDS, UNIT, code_items, counts, expiries_and_codes, months
+from agentassist.privacy.expiry import CORRECTION_WORDS, UNIT, code_items, counts, expiries_and_codes, months_said
 from agentassist.privacy.memo import reads, remembered
 from agentassist.privacy.said import (
     CONTEXT_WORDS,
@@ -469,7 +470,7 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
         again += [s for s in spans_found if s.start not in starts]
     cards += again
     rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
-    rest = sorted(rest + months(folded, found), key=lambda i: i.start)
+    rest = months_said(folded, found, rest)
     spans = sorted(cards + expiries_and_codes(text, rest, before, cards), key=lambda s: s.start)
     spans = _slashed_apart(folded, _adjacent_joined(folded, _whole(folded, chains(folded, said), spans)))
     return tuple(s for s in spans if not written_amount(folded, said, s))
@@ -707,7 +708,7 @@ def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int
         long = sum(len(i.digits) for i in chain) > CARD_DIGITS[1]  # "my account is 6110 9010 ... 74": all of it
         # "policy number 4021 ...": a document's number, unless a card's number is named too; a card said only as
         # what the number is printed on ("the parcel number on the card they left") does not make it a card's
-        document = _document(folded, chain[0].start) and not _CARD_NUMBER.search(folded)
+        document = _document(folded, chain[0].start) and not _payment_card_named(folded)
         # ... but another thing named only in a sentence before, as what the call is about ("Билеты на Тоску. 4693 1940
         # 2418 6475, срок 11/27, код 512"), names no number said after it: a card's length passing the check, an
         # expiry or a code right after it, is a card's
@@ -727,6 +728,19 @@ def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int
     if wide and all(wide[0][0] <= i and j <= wide[0][1] for i, j in windows):
         return wide
     return windows
+
+
+_CLUB = re.compile(r"club|клуб|klub")
+
+
+def _payment_card_named(folded: str) -> bool:
+    """Whether ``folded`` names a payment card's number: not a loyalty scheme's, a member's or a gift card's, whose
+    noun is a card's too ("numer karty lojalnościowej 6362 ...", "my rewards card number is ...", "номер бонусной
+    карты": the scheme's own number, Luhn-valid by chance or by design, named so)."""
+    # a club's card may be a payment card too (a co-branded Visa: "номер карты клуба 4541 ..."): only a scheme's,
+    # a member's, a gift's and the like say it is none
+    other = [m.span() for m in NOT_CARD.finditer(folded) if not _CLUB.search(m.group())]
+    return any(not any(a < m.end() and m.start() < b for a, b in other) for m in _CARD_NUMBER.finditer(folded))
 
 
 def _joined(run: list[Item]) -> str:

@@ -69,6 +69,10 @@ UNIT = re.compile(
     r"|monthly|weekly|yearly|annually|ежемесячно|щомісяця|miesiecznie|tygodniowo|rocznie|each|apiece)(?!\w)"
 )  # "and 200 dollars" after a card number: an amount, not its code
 _OF = re.compile(r"\s+of\b")
+# a month said by its ordinal in English, then "of" and its year: "the 4th month of 2029", "the fourth month of"
+_ORDINAL_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth"]
+_ORDINAL_WORDS += ["seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"]
+_NTH_MONTH = re.compile(r"\b(?:(\d{1,2})(?:st|nd|rd|th)|(" + "|".join(_ORDINAL_WORDS) + r")) month of\b")
 _OF_BETWEEN = re.compile(r"\s+of\s+")  # "oh six of twenty-seven": a month and a year
 _YEAR_WORD = re.compile(r"\s*(?:года|году|року|roku|year)\b")
 # a security code named right after its digits, where card data is about: "955 is the code", "955 это код",
@@ -82,6 +86,14 @@ _HEDGE = re.compile(
     r"\b(?:i think|i guess|i believe|i reckon|probably|maybe|кажется|наверное|по-моему|здається|мабуть|по-моєму"
     r"|chyba|wydaje mi sie|mysle|moze)\b"
 )
+# the expiry named after its digits: "and then 04/29 is the date", "04/29, that's the expiry", "04/29 это срок",
+# "04/29 це термін", "04/29 to data ważności"
+_EXPIRY_AFTER = re.compile(
+    r"[\s,\-–—]*(?:is|that's|that is|это|це|то|to|jest)\s+(?:the |my |its |мой |мій |moj )?"
+    r"(?:expiry|expiration|date|valid|срок|дата|термін|дата|data|waznosc)\b(?![\s,:\-–—]*(?:is\s+|это\s+|це\s+|to\s+)?\d)"
+)
+# an expiry written with a slash after card data, this many words at most after it ("it's a long one, 07/30")
+_SLASHED_WORDS = 6
 _BACK_AFTER = re.compile(r" (?:on the back|on the reverse|at the back|на обороте|на звороті|z tylu|na odwrocie)\b")
 # the same, in a sentence of its own after the code: "482. Это код.", "527. That's the code."
 _CODE_NAMED = re.compile(r"[\s,.\-–—]*" + CODE_AFTER.pattern.removeprefix(r"[\s,\-–—]*"))
@@ -258,7 +270,19 @@ def months(folded: str, found: list[Item]) -> list[Item]:
     for m in MONTH_BY_NUMBER.finditer(folded):  # "до восьмого месяца двадцать седьмого года"
         if not any(i.start < m.end() and m.start() < i.end for i in found):
             out.append(Item(m.start(), m.end(), f"{MONTH_ORDINALS[m.group(1)]:02d}"))
+    for m in _NTH_MONTH.finditer(folded):  # "the 4th month of 2029", "the fourth month of twenty twenty-nine"
+        month = int(m.group(1)) if m.group(1) else _ORDINAL_WORDS.index(m.group(2)) + 1
+        if 1 <= month <= 12 and any(0 <= i.start - m.end() <= 2 for i in found):
+            out.append(Item(m.start(), m.end(), f"{month:02d}"))
     return out
+
+
+def months_said(folded: str, found: list[Item], rest: list[Item]) -> list[Item]:
+    """``rest`` (of the numbers ``found`` in ``folded``) with the months :func:`months` reads in their place: a month
+    said by its ordinal in English ("the 4th month of 2029") is one item, not the number 4 it holds."""
+    said = months(folded, found)
+    kept = [i for i in rest if not any(m.start <= i.start < m.end for m in said)]
+    return sorted(kept + said, key=lambda i: i.start)
 
 
 def _year(piece: list[Item], folded: str, card: bool) -> int:
@@ -505,6 +529,13 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
                 # the code named after its digits: "and then 955, that's the code", "955 это код", or by where it is
                 # printed: "and 751 on the back", "сзади 751" is a cue before it
                 kind = CVV
+            elif (
+                card
+                and (k := _expiry(piece))
+                and _plausible(piece[:k])
+                and _EXPIRY_AFTER.match(folded, piece[k - 1].end)
+            ):
+                kind = EXPIRY  # the expiry named after its digits: "and then 04/29 is the date", "04/29 это срок"
             elif (k := code_items(piece)) and _said_again(folded, spans, piece[:k]):
                 kind = CVV  # the code said again, whatever words between ("код 614, и ещё раз, 614")
             elif (
@@ -514,8 +545,23 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
                 and (again == EXPIRY or _plausible(piece[:k]) or not _clocked(folded, piece[:k]))
             ):
                 kind = EXPIRY
-            elif following and (k := _expiry(piece)) and slashed(folded, piece[:k]) and _plausible(piece[:k]):
-                kind = EXPIRY  # "11/29?" read back after the expiry was said: a code is never written with a slash
+            elif (
+                (
+                    following
+                    or (
+                        after >= 0
+                        and words_between(folded, after, at) <= _SLASHED_WORDS
+                        and EXPIRY not in _since_card(said, cards, spans, at)
+                    )
+                )
+                and last_cue(other_cues, at) <= after
+                and (k := _expiry(piece))
+                and slashed(folded, piece[:k])
+                and _plausible(piece[:k])
+            ):
+                # "11/29?" read back after the expiry was said: a code is never written with a slash; an aside
+                # between the card and it ("4749 ... 544, it's a long one, 07/30, 286") is no other thing's date
+                kind = EXPIRY
             elif (
                 ((following and CVV not in _since_card(said, cards, spans, at)) or again == CVV)
                 and (k := code_items(piece))

@@ -30,7 +30,18 @@ import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from agentassist.privacy.cues import CARD, CORRECTION, CVV, EXPIRY, LAST_FOUR, OTHER, cues, fillers_only, says_apart
+from agentassist.privacy.cues import (
+    CARD,
+    CORRECTION,
+    CVV,
+    EXPIRY,
+    LAST_FOUR,
+    OTHER,
+    cues,
+    fillers_only,
+    says_apart,
+    words_said,
+)
 from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
@@ -69,6 +80,10 @@ WINDOW_S = 30.0  # a card window stays open this long after the last final with 
 WINDOW_GROUPS = 3  # ... takes at most this many groups of four in a row: a piece of a card, not a whole one
 _LETTERS_BEFORE = re.compile(r"\b[A-ZА-ЯІЇЄҐ]{1,3}\s*$")  # "BA 2491", "LO 3921", "PS 9012": a flight's, a plate's
 WINDOW_GAP_S = 6.0  # ... and reaches back into the speaker's final just before, this close before the card data
+_ON_MOST_DIGITS = 24  # a card's groups said on bare (:func:`_groups_said_on`): 19 digits and a group misheard at most
+_ON_SHORT_DIGITS = 13  # ... where this many are said, a group of three digits or fewer said last is left to the codes
+_NAMED_ALONE_WORDS = 5  # a code's or an expiry's final said before the card: its cue and its number, a few words
+_CARD_YEARS = (15, 49)  # the years (two digits) a card's expiry may have
 _CARD_FIRST = "234569"  # a card's first digit: Mir, Amex/JCB, Visa, Mastercard, Discover, national schemes (9)
 
 
@@ -281,8 +296,10 @@ class Redactor:
         pending: dict[str, list[tuple[_Said, Item]]] = {}
         for n, said in enumerate(finals):
             self._read(said, finals[:n], pending, finals[n + 1 :])
+        _named_before_card(finals, self.context_s)
         _read_back(finals)
         _card_window(finals, self.context_s)
+        _groups_said_on(finals, self.context_s)
         _amounts_kept(finals)
 
     def _read(
@@ -404,6 +421,31 @@ class Redactor:
             pending[said.channel] = _trim([(said, i) for i in tail])
 
 
+def _named_before_card(finals: list[_Said], context_s: float) -> None:
+    """A code or an expiry named by its cue in a final before any card data, the card said in the speaker's next
+    final ("The code's 318." | "And it runs out in March 2028. The card is 4532 ..."; "Код 318." | "Карта ..."): read
+    again as said where card data is about, its cued code or expiry masked. Read alone, a bare "code" or "date" is a
+    door's or a delivery's as often (a code's cue is weak with no card about)."""
+    for mine in _by_speaker(finals):
+        for said, then in pairwise(mine):
+            folded = fold(said.text)
+            if any(x.kind in KINDS for x in said.spans) or then.start_s - said.end_s > context_s:
+                continue
+            if not any(x.kind == CARD for x in then.spans) or not (cues(CVV, folded) or cues(EXPIRY, folded)):
+                continue
+            # only the cue and its number ("The code's 318.", "Код 318."): a longer final with a code in it is a
+            # locker's, a gate's or a voucher's as often ("код воріт 4471, цілодобово", "the locker pickup code is 604
+            # 221, locker 17"), whatever is said after it
+            if (
+                words_said(folded) > _NAMED_ALONE_WORDS
+                or len(chains(folded, items(said.text))) != 1
+                or cues(OTHER, folded)
+            ):
+                continue
+            about = find_spans(said.text, Before(frozenset(), frozenset({CARD}), True))
+            _add(said, [x for x in about if x.kind in (CVV, EXPIRY)])
+
+
 def _echoed(folded: str, found: list[list[Item]]) -> list[list[Item]]:
     """The numbers a final opens with that the number said right after them begins with ("What? 8628? Okay, 8628
     4471", a caller repeating a group someone else reads, then it with the next): each an echo of the next, said
@@ -483,6 +525,91 @@ def _groups_over(mine: list[_Said], context_s: float) -> None:
             alone.append((said, chain))
     _card_dictated(dictated)
     _card_checked(alone)
+
+
+def _groups_said_on(finals: list[_Said], context_s: float) -> None:
+    """A card named (or asked for) and begun, then said on in bare groups, each in a final of its own with nothing
+    but its digits ("My card number is..." | "Four, five, 5, 6, 5, 6, 6, 5, 6" | "0 8 1 2" | "3 4 5 8." | "9 0 1 8"):
+    every such group is the card's until the card is whole (a length its scheme issues, passing the check) or a
+    final of either speaker names something else (an expiry, a code, another number). A recognizer under load hears
+    a group's length wrong (a first group of nine digits): the groups' length is not what tells them from a code,
+    their being said on, bare, after the card's first digits is. A group of three digits or fewer said last, once
+    most of a card was said, is left to the rules that read codes: one card has one code, and a code kept as a card's
+    digits would show its original to a role allowed to see cards'."""
+    for mine in _by_speaker(finals):
+        card: str | None = None  # the card's digits said so far, while its groups may go on
+        last: _Said | None = None
+        for n, said in enumerate(mine):
+            found = items(said.text)
+            digits = _joined(found)
+            kinds = {x.kind for x in said.spans if x.kind in KINDS}
+            # a final other rules read as the card's end and its code ("6, 4, 6, 7, 6, 4, 6, 7, 6," as [CARD], [CVV])
+            # keeps their reading: the card's groups were not said one a final there
+            ended = CARD in kinds and len(kinds) > 1
+            if card is not None and last is not None and not ended and _said_on(finals, last, said, context_s):
+                joined = card + digits
+                whole = len(card) >= CARD_DIGITS[0] + 2 and issued_length(card) and luhn(card)
+                completes = len(joined) >= CARD_DIGITS[0] + 2 and issued_length(joined) and luhn(joined)
+                nxt = mine[n + 1] if n + 1 < len(mine) else None
+                last_said = nxt is None or not _said_on(finals, said, nxt, context_s)
+                short = len(digits) < READ_BACK_DIGITS and len(card) >= _ON_SHORT_DIGITS and last_said and not completes
+                # a card's length said, then a month and a year a card has ("1 2 2 8", "0429 715"): its expiry, its cue
+                # unsaid
+                dated = len(card) >= CARD_DIGITS[0] + 3 and _dated(found)
+                if not (whole or short or dated) and len(joined) <= _ON_MOST_DIGITS:
+                    span = Span(CARD, found[0].start, found[-1].end)
+                    said.spans = sorted(
+                        [*(x for x in said.spans if not _overlaps(span, [x])), span], key=lambda x: x.start
+                    )
+                    card, last = joined, said
+                    continue
+            card, last = _card_begun(finals, said, context_s), said
+
+
+def _dated(found: list[Item]) -> bool:
+    """Whether a final's digits open with a month and a year a card has, said as a group of four ("0429") or digit
+    by digit ("1 2 2 8")."""
+    head = found[0].digits if len(found[0].digits) == READ_BACK_DIGITS else ""
+    if not head and all(len(i.digits) == 1 for i in found[:READ_BACK_DIGITS]):
+        head = _joined(found[:READ_BACK_DIGITS])
+    return (
+        len(head) == READ_BACK_DIGITS and 1 <= int(head[:2]) <= 12 and _CARD_YEARS[0] <= int(head[2:]) <= _CARD_YEARS[1]
+    )
+
+
+def _card_begun(finals: list[_Said], said: _Said, context_s: float) -> str | None:
+    """The digits of the card ``said`` ends on, where a card is named or asked for in it or a little before it and
+    only fillers follow the card's span; else None."""
+    cards = [x for x in said.spans if x.kind == CARD]
+    folded = fold(said.text)
+    if not cards or not fillers_only(folded[cards[-1].end :]) or said.spans[-1] is not cards[-1]:
+        return None
+    named = any(a < cards[0].start for a, _ in cues(CARD, folded))
+    recent = _recent(finals, said.start_s, context_s)
+    named = named or any(cues(CARD, fold(s.text)) or CARD in asks(s.text) for s in recent[-3:])
+    if not named:
+        return None
+    return _joined([i for i in items(said.text) if any(x.start <= i.start < x.end for x in cards)])
+
+
+def _said_on(finals: list[_Said], last: _Said, said: _Said, context_s: float) -> bool:
+    """Whether ``said`` is a bare group said on after ``last`` by its speaker: only digits and fillers in it, a little
+    after ``last``, and no final of either speaker between them names or asks for another thing."""
+    found = items(said.text)
+    folded = fold(said.text)
+    if not found or said.start_s - last.end_s > context_s:
+        return False
+    # a group or a card's groups: one number, digits said one by one ("0 8 1 2", "3, 4, 5, 8."), numbers of three
+    # digits or more ("0343 6468"); not a month and a year and the code ("12 27, 737.")
+    if len(found) > 1 and not all(len(i.digits) == 1 for i in found) and any(len(i.digits) < 3 for i in found):
+        return False
+    rest = "".join(folded[a.end : b.start] for a, b in pairwise(found)) + folded[: found[0].start]
+    if not fillers_only(rest + " " + folded[found[-1].end :]):
+        return False
+    between = [s for s in finals if last.start_s < s.start_s < said.start_s]
+    return not any(
+        any(cues(k, fold(s.text)) for k in (EXPIRY, CVV, OTHER)) or asks(s.text) & {EXPIRY, CVV, OTHER} for s in between
+    )
 
 
 def _dictated_groups(folded: str, found: list[list[Item]]) -> list[Item]:

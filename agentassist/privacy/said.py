@@ -478,10 +478,15 @@ def _coded(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bool:
 def _four(tokens: list[tuple[str, int, int]], n: int) -> bool:
     """Whether "for" at ``n`` is Whisper's spelling of four among digits said one by one: digits on both sides
     ("five two eight five, for oh seven one"), or three after it ("it's for one one eight"; not "for two
-    three weeks")."""
+    three weeks"); a digit said twice or thrice counts ("For seven double one oh ...", "for double five two"; not
+    "for two double rooms")."""
 
     def digit(k: int) -> bool:
-        return 0 <= k < len(tokens) and (tokens[k][0] in _ZERO or _digit(tokens[k][0]))
+        if not 0 <= k < len(tokens):
+            return False
+        tok = tokens[k][0]
+        repeat = tok in _REPEAT and k + 1 < len(tokens) and _digit_of_word(tokens[k + 1][0]) != ""
+        return tok in _ZERO or _digit(tok) or repeat
 
     return digit(n + 1) and (digit(n - 1) or (digit(n + 2) and digit(n + 3)))
 
