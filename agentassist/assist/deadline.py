@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from agentassist.assist.decide import SURE, Decision, Heard, Window, negated_anywhere
+from agentassist.assist.decide import CONTRAST, SURE, Decision, Heard, Window, negated_anywhere
 from agentassist.assist.matcher import fill, tokens, weight
 from agentassist.assist.script import Step
 from agentassist.assist.semantic import (
@@ -176,6 +176,7 @@ def weak(
         or other_middle(want, decision.window, names)
         or conceded(want, decision.window.tokens)
         or replaced_slot(want, decision.window.tokens, names)
+        or other_clause(line, decision.window, names)
     )
     if not reworded and (embedder is None or decision.method != "lexical" or decision.score >= WEAK_LEXICAL):
         return None
@@ -249,7 +250,8 @@ def other_middle(line: list[str], window: Window, names: frozenset[str]) -> bool
     own = [t for t in line if content(t)]
     hits = [i for i, t in enumerate(own) if any(same_word(t, h) for h in heard)]
     run = next((k for k in range(1, len(hits)) if hits[k] != hits[0] + k), len(hits))
-    if run < 2 or run == len(hits) or hits[run] - (hits[0] + run) < MIDDLE_WORDS:
+    ends = run < len(hits) and _ends_as_said(own, hits, run)
+    if run < 2 or run == len(hits) or hits[run] - (hits[0] + run) < MIDDLE_WORDS - ends:
         return False
     frame = [j for j, h in enumerate(heard) if content(h) and any(same_word(t, h) for t in own[: hits[0] + run])]
     if not frame:  # the opening heard only as light words or names ("please" for "pleased"): no frame to leave
@@ -257,8 +259,53 @@ def other_middle(line: list[str], window: Window, names: frozenset[str]) -> bool
     again = next((j for j in range(frame[-1] + 1, len(heard)) if same_word(own[hits[run]], heard[j])), None)
     if again is None:
         return False
-    between = heard[frame[-1] + 1 : again]
+    # with the ending heard as written, the other words may stand inside the opening too ("need a parking space
+    # right outside the house" for "need an outside tap with running water")
+    between = heard[(frame[0] if ends else frame[-1]) + 1 : again]
     return sum(1 for h in between if content(h) and not any(same_word(h, t) for t in line)) >= ENDING_WORDS
+
+
+def _ends_as_said(own: list[str], hits: list[int], run: int) -> bool:
+    """Every content word of the line after its unheard middle is heard (``hits[run:]``: the line's ending
+    said as written): then a middle of ``MIDDLE_WORDS`` - 1 words replaced is one too ("We'll need a parking
+    space right outside the house, or we can't start the job" for "We'll need an outside tap with running
+    water, or ..."). A line said in other words rarely keeps both its opening and its whole ending."""
+    return len(hits) - run == len(own) - hits[run] and hits[run:] == list(range(hits[run], len(own)))
+
+
+# "Если антенна ставится на фасад или крышу, кронштейн и крепёж мы привозим свои" for "..., разрешение
+# управляющей компании получаете вы сами": the line's first clause heard whole, its last clause (the duty, the
+# consequence) not heard by a single word, and other words in its place in the sentence, in a clause of their
+# own. other_ending asks for the other words in the frame's own clause, since a line said shortened may go on
+# with a remark; here the whole opening is heard, so the sentence is the line's frame with its point changed.
+def other_clause(line: str, window: Window, names: frozenset[str]) -> bool:
+    """The line's content words before its last clause all heard in ``window``, none of its last clause's (at
+    least ``ENDING_WORDS``) nor its figures, and at least ``ENDING_WORDS`` content words the line lacks after
+    the last of them in the same sentence."""
+    want = tokens(line)
+    starts = [at for at in clause_starts(line) if 0 < at < len(want)]
+    if not starts:
+        return False
+    heard = window.tokens
+    figure = agreeing_words(want, heard)
+
+    def content(t: str) -> bool:
+        return weight(t) == 1.0 and t not in names and t not in figure
+
+    head = [t for t in want[: starts[-1]] if content(t)]
+    tail = want[starts[-1] :]
+    if len(head) < 2 or sum(1 for t in tail if content(t)) < ENDING_WORDS:
+        return False
+    if any(same_word(t, h) for t in tail if weight(t) == 1.0 for h in heard):
+        return False
+    if figures(tail).said() & figures(heard).said() or figures(tail).lengths() & figures(heard).lengths():
+        return False
+    at = [j for j, h in enumerate(heard) if any(same_word(t, h) for t in head)]
+    if not all(any(same_word(t, h) for h in heard) for t in head):
+        return False
+    end = min([len(heard)] + [b for b in sentence_starts(window.text) if b > at[-1]])
+    other = [h for h in heard[at[-1] + 1 : end] if content(h) and not any(same_word(h, t) for t in want)]
+    return len(other) >= ENDING_WORDS
 
 
 def cut_short(
@@ -323,7 +370,12 @@ def left_out(line: str, window: Window, names: frozenset[str], context: Sequence
     at = [j for j, h in enumerate(heard) if any(same_word(t, h) for t in want if content(t))]
     if not at:
         return False
-    rest = [h for h in heard[at[-1] + 1 :] if content(h) and not any(same_word(h, t) for t in want)]
+    # A clause opened by "but" where the line's last clause was is a contrast with the line, not its clause in
+    # other words ("Nobody who has been drinking will be allowed to throw, but we'll move them to another date"
+    # for "..., and there's no refund in that case"): its words are not counted as the clause said.
+    after = heard[at[-1] + 1 :]
+    after = after[: next((k for k, h in enumerate(after) if h in CONTRAST), len(after))]
+    rest = [h for h in after if content(h) and not any(same_word(h, t) for t in want)]
     return len(rest) < LEFT_OUT_WORDS
 
 

@@ -293,7 +293,11 @@ _DENYING_WORDS = frozenset(
      "жодної", "жоден", "нічого", "zadnych", "zadnego", "zadnej", "zaden", "zadna", "nic")
 )  # fmt: skip
 _FORFEIT = ("forfeit", "lose", "lost", "gone", "пропада", "пропаде", "сгора", "згора", "przepad", "przepadn")
-_BAN = ("заборон", "запрещ", "запрет", "zakaz", "zabron", "forbid", "prohibit", "banned", "нельзя")
+# "dżinsy są niedozwolone", "недопустимо", "неприпустимо" ban in one word, as "zakaz" does
+_BAN = (
+    "заборон", "запрещ", "запрет", "zakaz", "zabron", "forbid", "prohibit", "banned", "нельзя", "niedozwol",
+    "недопуст", "неприпуст", "недозвол",
+)  # fmt: skip
 
 
 def line_negations(line: Sequence[str]) -> int:
@@ -395,7 +399,8 @@ def negations_at(
             continue
         if _coordinated(heard, j):
             continue
-        if heard[j] in _NEITHER and NEGATIONS.difference(_NEITHER).intersection(heard[j + 1 : j + 1 + _CONCORD_REACH]):
+        # each "ні" of a chain before the next one ("ні в хаті, ні в гаражі його не заводьте") denies with it
+        if heard[j] in _NEITHER and NEGATIONS.intersection(heard[j + 1 : j + 1 + _CONCORD_REACH]):
             continue
         if line and any(t.startswith(_FREE) for t in line) and _pays(heard, j + 1, j + 1 + _PAY_REACH):
             continue
