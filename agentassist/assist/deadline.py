@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from agentassist.assist.decide import CONTRAST, SURE, Decision, Heard, Window, negated_anywhere
+from agentassist.assist.decide import SURE, Decision, Heard, Window, negated_anywhere
 from agentassist.assist.matcher import fill, tokens, weight
 from agentassist.assist.script import Step
 from agentassist.assist.semantic import (
@@ -266,11 +266,12 @@ def other_middle(line: list[str], window: Window, names: frozenset[str]) -> bool
 
 
 def _ends_as_said(own: list[str], hits: list[int], run: int) -> bool:
-    """Every content word of the line after its unheard middle is heard (``hits[run:]``: the line's ending
-    said as written): then a middle of ``MIDDLE_WORDS`` - 1 words replaced is one too ("We'll need a parking
+    """Every content word of the line after its unheard middle is heard (``hits[run:]``, at least
+    ``ENDING_WORDS`` of them: the line's ending said as written): then a middle of ``MIDDLE_WORDS`` - 1 words replaced is one too ("We'll need a parking
     space right outside the house, or we can't start the job" for "We'll need an outside tap with running
     water, or ..."). A line said in other words rarely keeps both its opening and its whole ending."""
-    return len(hits) - run == len(own) - hits[run] and hits[run:] == list(range(hits[run], len(own)))
+    ending = hits[run:]
+    return len(ending) >= ENDING_WORDS and ending == list(range(hits[run], len(own)))
 
 
 # "Если антенна ставится на фасад или крышу, кронштейн и крепёж мы привозим свои" for "..., разрешение
@@ -300,11 +301,12 @@ def other_clause(line: str, window: Window, names: frozenset[str]) -> bool:
         return False
     if figures(tail).said() & figures(heard).said() or figures(tail).lengths() & figures(heard).lengths():
         return False
-    at = [j for j, h in enumerate(heard) if any(same_word(t, h) for t in head)]
-    if not all(any(same_word(t, h) for h in heard) for t in head):
+    at = [next((j for j, h in enumerate(heard) if same_word(t, h)), None) for t in head]
+    if None in at:
         return False
-    end = min([len(heard)] + [b for b in sentence_starts(window.text) if b > at[-1]])
-    other = [h for h in heard[at[-1] + 1 : end] if content(h) and not any(same_word(h, t) for t in want)]
+    last = max(j for j in at if j is not None)  # where the head ends: each of its words where first heard
+    end = min([len(heard)] + [b for b in sentence_starts(window.text) if b > last])
+    other = [h for h in heard[last + 1 : end] if content(h) and not any(same_word(h, t) for t in want)]
     return len(other) >= ENDING_WORDS
 
 
@@ -370,12 +372,7 @@ def left_out(line: str, window: Window, names: frozenset[str], context: Sequence
     at = [j for j, h in enumerate(heard) if any(same_word(t, h) for t in want if content(t))]
     if not at:
         return False
-    # A clause opened by "but" where the line's last clause was is a contrast with the line, not its clause in
-    # other words ("Nobody who has been drinking will be allowed to throw, but we'll move them to another date"
-    # for "..., and there's no refund in that case"): its words are not counted as the clause said.
-    after = heard[at[-1] + 1 :]
-    after = after[: next((k for k, h in enumerate(after) if h in CONTRAST), len(after))]
-    rest = [h for h in after if content(h) and not any(same_word(h, t) for t in want)]
+    rest = [h for h in heard[at[-1] + 1 :] if content(h) and not any(same_word(h, t) for t in want)]
     return len(rest) < LEFT_OUT_WORDS
 
 

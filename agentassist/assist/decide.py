@@ -232,6 +232,9 @@ def decide(
     is the one the script expects next (see ``EXPECTED``)."""
     lines = [fill(line, variables) for line in step.say]
     names = frozenset(t for value in variables.values() for t in tokens(value))
+    # A line's price may be said in the sentence before the one that says its words ("A hundred pounds is held
+    # as a deposit; if the tub's undamaged ..."): it is looked for in the utterance (and the previous one, joined).
+    utterance = heard.lexical[-1].tokens
     lexical = _lexical(lines, heard, match_threshold)
     if lexical is not None:
         return lexical if not must_hear_missing(step.must_hear, lexical.window.tokens) else None
@@ -245,7 +248,7 @@ def decide(
             cov = coverage(want, window.tokens, names, window.clauses)
             if must_hear_missing(step.must_hear, window.tokens):
                 continue
-            if cov.negated or changed(want, window.tokens) or unpriced(want, window.tokens):
+            if cov.negated or changed(want, window.tokens) or unpriced(want, utterance):
                 if step.compliance:
                     # The deadline judges only embedded sentences, and a negation at a compliance line's
                     # words may say it in other words ("otherwise we can't take him" for "we can only take

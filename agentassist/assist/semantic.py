@@ -34,6 +34,7 @@ from rapidfuzz.distance import Levenshtein
 
 from agentassist.assist.matcher import NEGATIONS, fill, shared_root, tokens, weight
 from agentassist.assist.script import Script
+from agentassist.assist.specifics import numbers_said
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +218,15 @@ def coverage(
             continue
         used[j] = tok
         got += weight(tok)
+    # A number of the line said the way prices are said ("три с половиной тысячи", "три пятьсот", "four fifty"
+    # for 3500, 3500 and 450) is heard, at the number's first word: as words, it was a content word missed.
+    unheard = [t for t in line_tokens if t.isdigit() and t not in used.values()]
+    said = numbers_said(line_tokens, heard) if unheard else frozenset()
+    for tok in unheard:
+        j = next((j for j, h in enumerate(heard) if j not in used and h.isdigit() and tok.startswith(h)), None)
+        if j is not None and int(tok) in said:
+            used[j] = tok
+            got += weight(tok)
     total = sum(weight(t) for t in line_tokens) or 1.0
     content_at = sorted(j for j, tok in used.items() if content(tok))
     if not content_at:

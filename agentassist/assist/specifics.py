@@ -190,6 +190,9 @@ _SPAN = frozenset(
     ("a", "an", "for", "within", "per", "за", "через", "течение", "протягом", "впродовж", "на", "przez", "ciagu",
      "za", "na", "po")
 )  # fmt: skip
+# A rate's unit: "две тысячи в час", "сто гривень у день", "dwieście złotych w tygodniu" are a price per hour, not
+# two thousand hours.
+_PER = frozenset(("в", "во", "у", "w", "per", "each", "every"))
 # "one of" is a choice, not a count: "лише у присутності одного з батьків" (one of the parents), "jedna z
 # tych opcji", "one of our engineers". Read as the figure 1, a line saying it was heard without its figure
 # whenever the sentence said "with a parent" instead, and a compliance line said whole was left unsure.
@@ -239,7 +242,7 @@ def figures(toks: Sequence[str]) -> Figures:
             if i and toks[i - 1].isdigit() and i - 1 not in taken:
                 n = int(toks[i - 1])
                 taken.add(i - 1)
-            elif i >= 2 and toks[i - 2].isdigit() and toks[i - 1] not in _SPAN and i - 2 not in taken:
+            elif i >= 2 and toks[i - 2].isdigit() and toks[i - 1] not in _SPAN | _PER and i - 2 not in taken:
                 n = int(toks[i - 2])
                 taken.add(i - 2)
             elif _HALF.intersection(toks[max(0, i - 2) : i]):
@@ -251,8 +254,10 @@ def figures(toks: Sequence[str]) -> Figures:
             elif _SPAN.intersection(toks[max(0, i - 2) : i]):
                 periods.add((size + half, None))
                 continue
+            elif not any(t.isdigit() for t in toks[max(0, i - 3) : i]):
+                named.add(size)  # a day named, not a rate's ("восемь тысяч рублей в сутки")
+                continue
             else:
-                named.add(size)
                 continue
             periods.add((n * size + half, n))
         elif tok in _MONTH:
@@ -439,6 +444,13 @@ _MONEY = frozenset(
     ("pounds", "pound", "quid", "pence", "euros", "euro", "dollars", "dollar", "рублей", "рубля", "рубль",
      "рублів", "гривень", "гривні", "гривня", "гривню", "grn", "zlotych", "zlote", "zloty", "zlotego", "groszy")
 )  # fmt: skip
+
+
+def numbers_said(line: Sequence[str], heard: Sequence[str]) -> frozenset[int]:
+    """The numbers ``heard`` says, bare or as a period's, with those said the colloquial way read as one
+    ("три с половиной тысячи" 3500, "три двести" 3200) and the line's prices said short ("four fifty" for
+    450): what a line's number token is heard as when no heard token spells it."""
+    return figures(heard).said() | _shortened(_line_figures(tuple(line)), heard)
 
 
 def unpriced(line: Sequence[str], heard: Sequence[str]) -> bool:
