@@ -145,11 +145,19 @@ def test_a_middle_replaced_between_an_opening_and_ending_said_as_written(heard: 
     ("line", "heard", "expected"),
     [
         # the line's frame with its price left out, or its number said as a period
-        ("Hire of the trailer is forty pounds a day, straps included.", "Hire of the trailer is for a day, straps included.", True),
+        (
+            "Hire of the trailer is forty pounds a day, straps included.",
+            "Hire of the trailer is for a day, straps included.",
+            True,
+        ),
         ("The sauna costs two pounds a session.", "A sauna session takes about two hours.", True),
         ("Прокат лодки стоит восемьсот рублей в час.", "Прокат лодки на час, вёсла в лодке.", True),
         # the price said whole, bare or short
-        ("Hire of the trailer is forty pounds a day, straps included.", "The trailer's forty a day with the straps.", False),
+        (
+            "Hire of the trailer is forty pounds a day, straps included.",
+            "The trailer's forty a day with the straps.",
+            False,
+        ),
         ("Wynajem kajaka kosztuje sto dwadzieścia złotych.", "Kajak to sto dwadzieścia za dzień.", False),
         ("Прокат лодки стоит тысячу восемьсот рублей в час.", "Лодка — тысяча восемьсот за час.", False),
         ("The marquee costs three hundred and forty pounds.", "The marquee's three forty.", False),

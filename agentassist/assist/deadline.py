@@ -269,9 +269,10 @@ def other_middle(line: list[str], window: Window, names: frozenset[str]) -> bool
 
 def _ends_as_said(own: list[str], hits: list[int], run: int) -> bool:
     """Every content word of the line after its unheard middle is heard (``hits[run:]``, at least
-    ``ENDING_WORDS`` of them: the line's ending said as written): then a middle of ``MIDDLE_WORDS`` - 1 words replaced is one too ("We'll need a parking
-    space right outside the house, or we can't start the job" for "We'll need an outside tap with running
-    water, or ..."). A line said in other words rarely keeps both its opening and its whole ending."""
+    ``ENDING_WORDS`` of them: the line's ending said as written): then a middle of ``MIDDLE_WORDS`` - 1 words
+    replaced is one too ("We'll need a parking space right outside the house, or we can't start the job" for
+    "We'll need an outside tap with running water, or ..."). A line said in other words rarely keeps both its
+    opening and its whole ending."""
     ending = hits[run:]
     return len(ending) >= ENDING_WORDS and ending == list(range(hits[run], len(own)))
 

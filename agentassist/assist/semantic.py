@@ -28,6 +28,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, Protocol
 
 from rapidfuzz.distance import Levenshtein
@@ -397,7 +398,7 @@ def clause_affirmed(line: str, heard: list[str], clauses: tuple[int, ...]) -> bo
     if len(starts) < 3:
         return False  # one clause: affirmed_at's
     spans = list(zip([0, *clauses], [*clauses, len(heard)], strict=True))
-    for lo, hi in zip(starts, starts[1:], strict=False):
+    for lo, hi in pairwise(starts):
         clause = want[lo:hi]
         if not NEGATIONS.intersection(clause):
             continue

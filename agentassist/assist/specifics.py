@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 # Forms of each unit of time, normalized (casefolded, Polish diacritics folded, "ё" as "е"): listed, not
 # matched by prefix, since the prefixes collide ("год" is a Russian year and a Ukrainian hour's root;
@@ -459,7 +460,7 @@ def unpriced(line: Sequence[str], heard: Sequence[str]) -> bool:
     pounds per square metre"), nor said short ("four fifty" for 450). A sentence in the line's frame that
     leaves out its price ("Оренда генератора ... мінімум на одну добу, пальне окремо" for "Оренда генератора
     ... коштує шістсот гривень на добу, пальне окремо") says something else about the thing priced."""
-    prices = {int(t) for t, after in zip(line, line[1:], strict=False) if t.isdigit() and after in _MONEY}
+    prices = {int(t) for t, after in pairwise(line) if t.isdigit() and after in _MONEY}
     if not prices:
         return False
     got = figures(heard)
