@@ -10,7 +10,7 @@ import pytest
 from agentassist.assist.deadline import other_clause, other_middle
 from agentassist.assist.decide import Heard, Window
 from agentassist.assist.matcher import tokens
-from agentassist.assist.semantic import clause_affirmed, clause_starts, coverage
+from agentassist.assist.semantic import clause_starts, coverage
 from agentassist.assist.specifics import changed, figures, missing, unpriced
 from agentassist.events import Channel, Utterance
 
@@ -167,20 +167,3 @@ def test_a_middle_replaced_between_an_opening_and_ending_said_as_written(heard: 
 )
 def test_a_price_the_line_states_must_be_heard(line: str, heard: str, expected: bool) -> None:
     assert unpriced(tokens(line), tokens(heard)) is expected
-
-
-@pytest.mark.parametrize(
-    ("heard", "affirmed"),
-    [
-        # the second clause said without its negation, the first keeping its own
-        ("Без шолома на трасу не випускаємо, але оплату за заїзд у такому разі повертаємо.", True),
-        # said with its negation, a forfeit or a ban
-        ("Без шолома на трасу не випускаємо, і оплату за заїзд у такому разі не повертаємо.", False),
-        ("На трасу без шолома не пускаємо, а оплата за заїзд тоді пропадає.", False),
-        # the clause not heard at all: left to the other checks
-        ("Без шолома на трасу не випускаємо.", False),
-    ],
-)
-def test_a_negated_clause_of_a_line_heard_without_its_negation_is_its_opposite(heard: str, affirmed: bool) -> None:
-    line = "Без шолома на трасу не випускаємо, оплату за заїзд у такому разі не повертаємо."
-    assert clause_affirmed(line, tokens(heard), clause_starts(heard)) is affirmed

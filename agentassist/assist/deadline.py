@@ -35,7 +35,6 @@ from agentassist.assist.script import Step
 from agentassist.assist.semantic import (
     Coverage,
     E5Embedder,
-    clause_affirmed,
     clause_starts,
     cosine,
     coverage,
@@ -178,7 +177,6 @@ def weak(
         or conceded(want, decision.window.tokens)
         or replaced_slot(want, decision.window.tokens, names)
         or other_clause(line, decision.window, names)
-        or clause_affirmed(line, decision.window.tokens, decision.window.clauses)
     )
     if not reworded and (embedder is None or decision.method != "lexical" or decision.score >= WEAK_LEXICAL):
         return None

@@ -28,7 +28,6 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Any, Protocol
 
 from rapidfuzz.distance import Levenshtein
@@ -381,37 +380,6 @@ def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clause
     if paid and any(t.startswith(_FREE) for t in heard[start:]):
         kept += 1
     return kept + sum(1 for t in heard[start:] if t in _NO) == 0
-
-
-# A negated clause of a line heard without its negation: at least this many of the clause's content words (and
-# at least half of them) in one clause of the sentence
-_CLAUSE_WORDS = 2
-
-
-def clause_affirmed(line: str, heard: list[str], clauses: tuple[int, ...]) -> bool:
-    """One negated clause of a line of several ("..., гроші за заїзд у такому разі не повертаємо") heard in a
-    clause of ``heard`` (``clauses``: its clause starts) without any negation, ban, "no" or forfeit ("але гроші
-    за заїзд у такому разі повертаємо"): its opposite, though another clause of the sentence keeps the line's
-    other negation, which :func:`affirmed_at` counts for the whole line."""
-    want = tokens(line)
-    starts = [0] + [at for at in clause_starts(line) if 0 < at < len(want)] + [len(want)]
-    if len(starts) < 3:
-        return False  # one clause: affirmed_at's
-    spans = list(zip([0, *clauses], [*clauses, len(heard)], strict=True))
-    for lo, hi in pairwise(starts):
-        clause = want[lo:hi]
-        if not NEGATIONS.intersection(clause):
-            continue
-        own = [t for t in clause if weight(t) == 1.0 and t not in NEGATIONS and t not in _DENYING_WORDS]
-        for a, b in spans:
-            said = [t for t in own if any(same_word(t, h) for h in heard[a:b])]
-            if len(said) < max(_CLAUSE_WORDS, (len(own) + 1) // 2):
-                continue
-            piece = heard[a:b]
-            kept = line_negations(piece) + sum(1 for t in piece if t in _NO or t.startswith(_FORFEIT))
-            if kept == 0:
-                return True
-    return False
 
 
 def negations_at(
