@@ -250,8 +250,7 @@ def other_middle(line: list[str], window: Window, names: frozenset[str]) -> bool
     own = [t for t in line if content(t)]
     hits = [i for i, t in enumerate(own) if any(same_word(t, h) for h in heard)]
     run = next((k for k in range(1, len(hits)) if hits[k] != hits[0] + k), len(hits))
-    ends = run < len(hits) and _ends_as_said(own, hits, run)
-    if run < 2 or run == len(hits) or hits[run] - (hits[0] + run) < MIDDLE_WORDS - ends:
+    if run < 2 or run == len(hits) or hits[run] - (hits[0] + run) < MIDDLE_WORDS:
         return False
     frame = [j for j, h in enumerate(heard) if content(h) and any(same_word(t, h) for t in own[: hits[0] + run])]
     if not frame:  # the opening heard only as light words or names ("please" for "pleased"): no frame to leave
@@ -259,20 +258,8 @@ def other_middle(line: list[str], window: Window, names: frozenset[str]) -> bool
     again = next((j for j in range(frame[-1] + 1, len(heard)) if same_word(own[hits[run]], heard[j])), None)
     if again is None:
         return False
-    # with the ending heard as written, the other words may stand inside the opening too ("need a parking space
-    # right outside the house" for "need an outside tap with running water")
-    between = heard[(frame[0] if ends else frame[-1]) + 1 : again]
+    between = heard[frame[-1] + 1 : again]
     return sum(1 for h in between if content(h) and not any(same_word(h, t) for t in line)) >= ENDING_WORDS
-
-
-def _ends_as_said(own: list[str], hits: list[int], run: int) -> bool:
-    """Every content word of the line after its unheard middle is heard (``hits[run:]``, at least
-    ``ENDING_WORDS`` of them: the line's ending said as written): then a middle of ``MIDDLE_WORDS`` - 1 words
-    replaced is one too ("We'll need a parking space right outside the house, or we can't start the job" for
-    "We'll need an outside tap with running water, or ..."). A line said in other words rarely keeps both its
-    opening and its whole ending."""
-    ending = hits[run:]
-    return len(ending) >= ENDING_WORDS and ending == list(range(hits[run], len(own)))
 
 
 # "Если антенна ставится на фасад или крышу, кронштейн и крепёж мы привозим свои" for "..., разрешение
