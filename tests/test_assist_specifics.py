@@ -265,7 +265,7 @@ def test_a_partial_tick_of_a_compliance_line_is_withdrawn_when_its_final_says_ot
         ("внесите половину стоимости заранее", {50}),
         ("сплатіть половину вартості наперед", {50}),
         ("prosimy o połowę kwoty z góry", {50}),
-        ("come at half past three", {3}),  # a clock time, not fifty per cent
+        ("come at half past three", set()),  # a clock time (its hour: figures().hours), not fifty per cent
         ("see you at half four", {4}),
         ("приходите в половине второго", set()),
         ("the session lasts an hour and a half", set()),

@@ -176,6 +176,7 @@ def weak(
         or other_middle(want, decision.window, names)
         or conceded(want, decision.window.tokens)
         or replaced_slot(want, decision.window.tokens, names)
+        or other_clause(line, decision.window, names)
     )
     if not reworded and (embedder is None or decision.method != "lexical" or decision.score >= WEAK_LEXICAL):
         return None
@@ -259,6 +260,42 @@ def other_middle(line: list[str], window: Window, names: frozenset[str]) -> bool
         return False
     between = heard[frame[-1] + 1 : again]
     return sum(1 for h in between if content(h) and not any(same_word(h, t) for t in line)) >= ENDING_WORDS
+
+
+# "Если антенна ставится на фасад или крышу, кронштейн и крепёж мы привозим свои" for "..., разрешение
+# управляющей компании получаете вы сами": the line's first clause heard whole, its last clause (the duty, the
+# consequence) not heard by a single word, and other words in its place in the sentence, in a clause of their
+# own. other_ending asks for the other words in the frame's own clause, since a line said shortened may go on
+# with a remark; here the whole opening is heard, so the sentence is the line's frame with its point changed.
+def other_clause(line: str, window: Window, names: frozenset[str]) -> bool:
+    """The line's content words before its last clause all heard in ``window``, none of its last clause's (at
+    least ``ENDING_WORDS``) nor its figures, and at least ``ENDING_WORDS`` content words the line lacks after
+    the last of them in the same sentence."""
+    want = tokens(line)
+    starts = [at for at in clause_starts(line) if 0 < at < len(want)]
+    if not starts:
+        return False
+    heard = window.tokens
+    figure = agreeing_words(want, heard)
+
+    def content(t: str) -> bool:
+        return weight(t) == 1.0 and t not in names and t not in figure
+
+    head = [t for t in want[: starts[-1]] if content(t)]
+    tail = want[starts[-1] :]
+    if len(head) < 2 or sum(1 for t in tail if content(t)) < ENDING_WORDS:
+        return False
+    if any(same_word(t, h) for t in tail if weight(t) == 1.0 for h in heard):
+        return False
+    if figures(tail).said() & figures(heard).said() or figures(tail).lengths() & figures(heard).lengths():
+        return False
+    at = [next((j for j, h in enumerate(heard) if same_word(t, h)), None) for t in head]
+    if None in at:
+        return False
+    last = max(j for j in at if j is not None)  # where the head ends: each of its words where first heard
+    end = min([len(heard)] + [b for b in sentence_starts(window.text) if b > last])
+    other = [h for h in heard[last + 1 : end] if content(h) and not any(same_word(h, t) for t in want)]
+    return len(other) >= ENDING_WORDS
 
 
 def cut_short(

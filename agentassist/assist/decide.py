@@ -35,7 +35,7 @@ from agentassist.assist.semantic import (
     sentences,
 )
 from agentassist.assist.slots import framed_slot, other_slots, other_thing
-from agentassist.assist.specifics import changed
+from agentassist.assist.specifics import changed, unpriced
 from agentassist.events import Utterance
 
 # The meaning rule, fitted on benchmarks/assist_cases_v2/tune (scores: RESULTS.md, session 12). The embedding alone
@@ -232,6 +232,9 @@ def decide(
     is the one the script expects next (see ``EXPECTED``)."""
     lines = [fill(line, variables) for line in step.say]
     names = frozenset(t for value in variables.values() for t in tokens(value))
+    # A line's price may be said in the sentence before the one that says its words ("A hundred pounds is held
+    # as a deposit; if the tub's undamaged ..."): it is looked for in the utterance (and the previous one, joined).
+    utterance = heard.lexical[-1].tokens
     lexical = _lexical(lines, heard, match_threshold)
     if lexical is not None:
         return lexical if not must_hear_missing(step.must_hear, lexical.window.tokens) else None
@@ -245,7 +248,7 @@ def decide(
             cov = coverage(want, window.tokens, names, window.clauses)
             if must_hear_missing(step.must_hear, window.tokens):
                 continue
-            if cov.negated or changed(want, window.tokens):
+            if cov.negated or changed(want, window.tokens) or unpriced(want, utterance):
                 if step.compliance:
                     # The deadline judges only embedded sentences, and a negation at a compliance line's
                     # words may say it in other words ("otherwise we can't take him" for "we can only take
@@ -348,7 +351,7 @@ def _answer(line: list[str], heard: list[str], own_names: frozenset[str], names:
 
 # Contrastive conjunctions: the clause one opens is another statement than the one before it ("I'm not sure,
 # but the full valet is ninety-five pounds"), so a negation before one is not the line's.
-_CONTRAST = frozenset(("but", "however", "though", "но", "однако", "але", "однак", "проте", "ale", "jednak"))
+CONTRAST = frozenset(("but", "however", "though", "но", "однако", "але", "однак", "проте", "ale", "jednak"))
 
 
 def negated_anywhere(line: list[str], window: Window, cov: Coverage | None = None) -> bool:
@@ -361,15 +364,15 @@ def negated_anywhere(line: list[str], window: Window, cov: Coverage | None = Non
 
 def line_scope(window: Window, cov: Coverage | None = None) -> tuple[int, int]:
     """The token span of ``window`` that a line heard in it is said in: the window is cut where an
-    utterance ends (a window of two) and before a contrastive conjunction (``_CONTRAST``). With the
+    utterance ends (a window of two) and before a contrastive conjunction (``CONTRAST``). With the
     line's content words heard (``cov``), the pieces from the one holding the first to the one holding
     the last ("I'm not sure, but <line>": a negation in the first piece denies the speaker's knowledge,
     not the line; one at the line's own verb, in its piece, denies the line). With none, the window from
     its last contrastive conjunction on: what was conceded before "but" is not what the sentence says."""
     toks = window.tokens
-    cuts = sorted({k for k, t in enumerate(toks) if k and t in _CONTRAST} | {window.parts[0][2]} - {0, len(toks)})
+    cuts = sorted({k for k, t in enumerate(toks) if k and t in CONTRAST} | {window.parts[0][2]} - {0, len(toks)})
     if cov is None or not cov.words:
-        contrast = [k for k in cuts if toks[k] in _CONTRAST]
+        contrast = [k for k in cuts if toks[k] in CONTRAST]
         return (contrast[-1] if contrast else 0), len(toks) - 1
     lo = max([0] + [k for k in cuts if k <= cov.first])
     hi = min([len(toks)] + [k for k in cuts if k > cov.last]) - 1
@@ -390,7 +393,7 @@ def _lexical(lines: list[str], heard: Heard, threshold: float) -> Decision | Non
                 continue  # "we don't record this call ...", "I cannot tell you if this call is recorded"
             if affirmed_at(window.tokens, m.first, m.last, want, window.clauses):
                 continue  # "ваш роутер в сети" for "ваш роутер не в сети": the opposite
-            if changed(want, window.tokens):
+            if changed(want, window.tokens) or unpriced(want, window.tokens):
                 continue  # "thirty percent" for "fifty percent", "of May" for "of April": another figure
             if len(window.parts) > 1 and (m.first >= window.parts[0][2] or m.last - m.first > 2 * len(want) + 2):
                 continue  # joined, the line must run across the cut, close together (not across a topic)

@@ -34,6 +34,7 @@ from rapidfuzz.distance import Levenshtein
 
 from agentassist.assist.matcher import NEGATIONS, fill, shared_root, tokens, weight
 from agentassist.assist.script import Script
+from agentassist.assist.specifics import numbers_said
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +218,15 @@ def coverage(
             continue
         used[j] = tok
         got += weight(tok)
+    # A number of the line said the way prices are said ("три с половиной тысячи", "три пятьсот", "four fifty"
+    # for 3500, 3500 and 450) is heard, at the number's first word: as words, it was a content word missed.
+    unheard = [t for t in line_tokens if t.isdigit() and t not in used.values()]
+    said = numbers_said(line_tokens, heard) if unheard else frozenset()
+    for tok in unheard:
+        j = next((j for j, h in enumerate(heard) if j not in used and h.isdigit() and tok.startswith(h)), None)
+        if j is not None and int(tok) in said:
+            used[j] = tok
+            got += weight(tok)
     total = sum(weight(t) for t in line_tokens) or 1.0
     content_at = sorted(j for j, tok in used.items() if content(tok))
     if not content_at:
@@ -293,7 +303,11 @@ _DENYING_WORDS = frozenset(
      "жодної", "жоден", "нічого", "zadnych", "zadnego", "zadnej", "zaden", "zadna", "nic")
 )  # fmt: skip
 _FORFEIT = ("forfeit", "lose", "lost", "gone", "пропада", "пропаде", "сгора", "згора", "przepad", "przepadn")
-_BAN = ("заборон", "запрещ", "запрет", "zakaz", "zabron", "forbid", "prohibit", "banned", "нельзя")
+# "dżinsy są niedozwolone", "недопустимо", "неприпустимо" ban in one word, as "zakaz" does
+_BAN = (
+    "заборон", "запрещ", "запрет", "zakaz", "zabron", "forbid", "prohibit", "banned", "нельзя", "niedozwol",
+    "недопуст", "неприпуст", "недозвол",
+)  # fmt: skip
 
 
 def line_negations(line: Sequence[str]) -> int:
@@ -395,7 +409,8 @@ def negations_at(
             continue
         if _coordinated(heard, j):
             continue
-        if heard[j] in _NEITHER and NEGATIONS.difference(_NEITHER).intersection(heard[j + 1 : j + 1 + _CONCORD_REACH]):
+        # each "ні" of a chain before the next one ("ні в хаті, ні в гаражі його не заводьте") denies with it
+        if heard[j] in _NEITHER and NEGATIONS.intersection(heard[j + 1 : j + 1 + _CONCORD_REACH]):
             continue
         if line and any(t.startswith(_FREE) for t in line) and _pays(heard, j + 1, j + 1 + _PAY_REACH):
             continue

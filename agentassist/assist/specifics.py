@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 # Forms of each unit of time, normalized (casefolded, Polish diacritics folded, "ё" as "е"): listed, not
 # matched by prefix, since the prefixes collide ("год" is a Russian year and a Ukrainian hour's root;
@@ -27,7 +28,7 @@ _UNITS: dict[str, str] = {
     "hour": "hour hours hrs час часа часов часу часам часами година години годин годину годинами "
     "godzina godziny godzin godzine godzinami",
     "day": "day days день дня дней дни днем дням днями сутки суток суткам доба доби діб добу днів дні "
-    "dzien dni dnia dniach dniami doba doby dob dobe",
+    "dzien dni dnia dniu dniach dniami doba doby dob dobe",
     "week": "week weeks неделя недели недель неделю неделями тиждень тижні тижня тижнів тижнями "
     "tydzien tygodnie tygodnia tygodni tygodniu",
     "month": "month months месяц месяца месяцев месяцы месяцу місяць місяці місяця місяців місяцями "
@@ -82,6 +83,31 @@ _DAY_PARTS = frozenset(
     ("am", "pm", "утра", "вечера", "ночи", "ранку", "вечора", "ночі", "rano", "wieczorem", "wieczor", "nocy")
 )
 _DAY_PARTS_AFTER_HOURS = frozenset(("дня", "morning", "evening", "afternoon", "night"))
+# English says a clock hour with "o'clock", never with "hours": "a four-hour morning trip" is a trip four hours
+# long (read as "four hours in the morning" it was 4 a.m., and the line's "at five" was another figure).
+_ENGLISH_HOURS = frozenset(("hour", "hours", "hrs"))
+# An hour of the 24-hour clock (13-23) with its unit after a word that places a time ("в шестнадцать часов",
+# "до восемнадцати часов"), or closing a span from one hour to another ("с десяти до четырнадцати", "from ten
+# to fourteen"): a clock time, which the speaker may give on the 12-hour dial ("в четыре часа дня", "с десяти
+# до двух"). Read as a period, "в шестнадцать часов" was sixteen hours long and "в четыре часа дня" another
+# figure; read as a bare number, "до четырнадцати" was not "до двух". Without its unit or its span ("детям до
+# четырнадцати") the number may be an age or a count, and stays a number.
+_AT_TIME = frozenset(
+    ("в", "во", "к", "до", "с", "со", "после", "о", "об", "від", "з", "із", "після", "at", "from", "until", "till",
+     "after", "before", "od", "do", "po", "przed")
+)  # fmt: skip
+_SPAN_FROM = frozenset(("с", "со", "від", "з", "із", "from", "od"))
+_SPAN_TO = frozenset(("до", "to", "till", "until", "do", "по"))
+# A clock hour said "eighteen hundred" or "восемнадцать ноль-ноль" (the tokens "18", "0", "0" or "18", "00"):
+# its minutes, after it
+_ZERO_MINUTES = (("0", "0"), ("00",))
+# Noon said as a word: twelve o'clock ("в полдень" for "в двенадцать")
+_NOON = frozenset(
+    ("noon", "midday", "полдень", "полудня", "полудню", "опівдні", "полудень", "poludnie", "poludniu")
+)  # fmt: skip
+# "half past five", "quarter to six": the hour of a clock time said with its minutes in words
+_PAST = frozenset(("past", "to"))
+_QUARTERS = frozenset(("half", "quarter"))
 _HOUR_FORMS: dict[str, tuple[int, str]] = {}
 for _i, _stem in enumerate(_PL_HOURS.split()):
     _HOUR_FORMS[("drugi" if _stem == "drug" else _stem) + "ej"] = (_i + 1, "ej")
@@ -165,6 +191,9 @@ _SPAN = frozenset(
     ("a", "an", "for", "within", "per", "за", "через", "течение", "протягом", "впродовж", "на", "przez", "ciagu",
      "za", "na", "po")
 )  # fmt: skip
+# A rate's unit: "две тысячи в час", "сто гривень у день", "dwieście złotych w tygodniu" are a price per hour, not
+# two thousand hours.
+_PER = frozenset(("в", "во", "у", "w", "per", "each", "every"))
 # "one of" is a choice, not a count: "лише у присутності одного з батьків" (one of the parents), "jedna z
 # tych opcji", "one of our engineers". Read as the figure 1, a line saying it was heard without its figure
 # whenever the sentence said "with a parent" instead, and a compliance line said whole was left unsure.
@@ -182,6 +211,7 @@ class Figures:
     periods: frozenset[tuple[float, int | None]]
     months: frozenset[int]
     hours: frozenset[int] = frozenset()  # clock hours said as ordinals, on a 12-hour dial (0-11)
+    named: frozenset[float] = frozenset()  # units of time said alone, a day named ("on the day"), in minutes
 
     def said(self) -> frozenset[int]:
         """Every number said, bare or as a period's."""
@@ -196,14 +226,15 @@ def figures(toks: Sequence[str]) -> Figures:
     numbers: set[int] = set()
     periods: set[tuple[float, int | None]] = set()
     months: set[int] = set()
+    named: set[float] = set()
     taken: set[int] = set()  # numbers read as a period's or a clock time's
     toks = _colloquial([str(_COLLECTIVE[t]) if t in _COLLECTIVE else t for t in toks])
     clock = _clock_times(toks)
     taken.update(clock)
     for i, tok in enumerate(toks):
         unit = _UNIT.get(tok)
-        if i in taken:
-            continue
+        if i in taken or (unit is not None and i - 1 in clock):
+            continue  # a unit just after a clock time is its part of the day ("в четыре часа дня")
         if tok in _HALVES:
             periods.add((_MINUTES[_HALVES[tok]] / 2, None))
         elif unit is not None:
@@ -212,7 +243,7 @@ def figures(toks: Sequence[str]) -> Figures:
             if i and toks[i - 1].isdigit() and i - 1 not in taken:
                 n = int(toks[i - 1])
                 taken.add(i - 1)
-            elif i >= 2 and toks[i - 2].isdigit() and toks[i - 1] not in _SPAN and i - 2 not in taken:
+            elif i >= 2 and toks[i - 2].isdigit() and toks[i - 1] not in _SPAN | _PER and i - 2 not in taken:
                 n = int(toks[i - 2])
                 taken.add(i - 2)
             elif _HALF.intersection(toks[max(0, i - 2) : i]):
@@ -223,6 +254,9 @@ def figures(toks: Sequence[str]) -> Figures:
                 continue
             elif _SPAN.intersection(toks[max(0, i - 2) : i]):
                 periods.add((size + half, None))
+                continue
+            elif not any(t.isdigit() for t in toks[max(0, i - 3) : i]):
+                named.add(size)  # a day named, not a rate's ("восемь тысяч рублей в сутки")
                 continue
             else:
                 continue
@@ -243,7 +277,9 @@ def figures(toks: Sequence[str]) -> Figures:
     )
     if any(_half_amount(toks, i) for i, t in enumerate(toks) if t in _HALF_AMOUNT):
         numbers.add(50)
-    return Figures(frozenset(numbers), frozenset(periods), frozenset(months), hours | set(clock.values()))
+    return Figures(
+        frozenset(numbers), frozenset(periods), frozenset(months), hours | set(clock.values()), frozenset(named)
+    )
 
 
 def _clock_times(toks: Sequence[str]) -> dict[int, int]:
@@ -251,9 +287,31 @@ def _clock_times(toks: Sequence[str]) -> dict[int, int]:
     take (the number and its unit), as hours on a 12-hour dial."""
     out: dict[int, int] = {}
     for i, tok in enumerate(toks):
+        if tok in _NOON:
+            out[i] = 0
+            continue
         if not tok.isdigit() or not 1 <= int(tok) <= 24:
             continue
-        unit = i + 1 < len(toks) and (_UNIT.get(toks[i + 1]) == "hour" or toks[i + 1] == "o'clock")
+        nxt = toks[i + 1] if i + 1 < len(toks) else ""
+        unit = nxt == "o'clock" or (_UNIT.get(nxt) == "hour" and nxt not in _ENGLISH_HOURS)
+        if i >= 2 and toks[i - 1] in _PAST and toks[i - 2] in _QUARTERS:  # "half past five", "quarter to six"
+            out[i] = int(tok) % 12
+            continue
+        zeros = next((len(z) for z in _ZERO_MINUTES if tuple(toks[i + 1 : i + 1 + len(z)]) == z), 0)
+        if zeros and ((i and toks[i - 1].isdigit()) or toks[i + 1 + zeros : i + 2 + zeros][:1] in (["0"], ["00"])):
+            zeros = 0  # digits read one by one ("1 0 0 5"), not a clock time
+        if zeros and i + 1 + zeros < len(toks) and toks[i + 1 + zeros].isdigit():
+            zeros = 0
+        if zeros or (13 <= int(tok) <= 23 and i and toks[i - 1] in _AT_TIME and unit):
+            out[i] = int(tok) % 12
+            for k in range(i + 1, i + 1 + max(zeros, unit)):
+                out[k] = int(tok) % 12
+            continue
+        start = _span_start(toks, i)
+        if start is not None:
+            out[start] = int(toks[start]) % 12
+            out[i] = int(tok) % 12
+            continue
         after = [t for t in toks[i + 2 if unit else i + 1 :][:3] if t not in ("in", "the")][:2]
         if after in (["a", "m"], ["p", "m"]):  # "a.m.", "p.m."
             after = ["am"]
@@ -266,6 +324,17 @@ def _clock_times(toks: Sequence[str]) -> dict[int, int]:
             if unit:
                 out[i + 1] = int(tok) % 12
     return out
+
+
+def _span_start(toks: Sequence[str], i: int) -> int | None:
+    """The index of the first hour of a span of the clock that ``toks[i]`` closes ("с 10 до 14"), when one of
+    its two hours is past noon on the 24-hour clock (13-23), or None."""
+    if i < 3 or toks[i - 1] not in _SPAN_TO or toks[i - 3] not in _SPAN_FROM or not toks[i - 2].isdigit():
+        return None
+    hours = (int(toks[i - 2]), int(toks[i]))
+    if not all(0 <= h <= 24 for h in hours) or not any(13 <= h <= 23 for h in hours):
+        return None
+    return i - 2
 
 
 def _half_amount(toks: Sequence[str], i: int) -> bool:
@@ -337,7 +406,13 @@ def missing(line: Sequence[str], heard: Sequence[str]) -> list[str]:
     "старше восемнадцати лет"), and each month. A unit the line says alone is not required ("bring the
     card on the day", "per month": rarely a period)."""
     want, got = figures(line), figures(heard)
-    out = [str(n) for n in sorted(want.numbers) if n not in got.said()]
+    # a number heard as a clock hour is said ("at five" as "the five o'clock", "в двенадцать" as "в полдень")
+    short = _shortened(want, heard)
+    out = [
+        str(n)
+        for n in sorted(want.numbers)
+        if n not in got.said() and n not in short and (n > 12 or n % 12 not in got.hours)
+    ]
     out += [
         f"{n} ({length:g} min)"
         for length, n in sorted(want.periods, key=str)
@@ -346,19 +421,73 @@ def missing(line: Sequence[str], heard: Sequence[str]) -> list[str]:
     return out + [f"month {m}" for m in sorted(want.months - got.months)]
 
 
+def _shortened(want: Figures, heard: Sequence[str]) -> frozenset[int]:
+    """The line's prices that ``heard`` says the way a price is said short, its hundreds or its thousands left
+    unnamed: "four fifty" for 450, "шесть с половиной" for 6500, "cztery i pół" for 4500. Said alone, "four
+    fifty" may be a price in pence or a clock time and "шесть с половиной" six and a half of anything, so they
+    are read as the line's number only beside a line that says it."""
+    out: set[int] = set()
+    for i, tok in enumerate(heard[:-1]):
+        if not tok.isdigit() or not 1 <= int(tok) <= 99 or (i and heard[i - 1].isdigit()):
+            continue
+        nxt = heard[i + 1]
+        if nxt.isdigit() and 10 <= int(nxt) <= 99 and int(tok) * 100 + int(nxt) in want.numbers:
+            out.add(int(tok) * 100 + int(nxt))
+        j = i + 2 + (heard[i + 2 : i + 3] == ["a"])
+        if nxt in _AND and heard[j : j + 1] and heard[j] in _AND_A_HALF | _HALF_AMOUNT:
+            out.update({int(tok) * 1000 + 500} & want.numbers)
+    return frozenset(out)
+
+
+# Words of money after a number ("three pounds", "шістсот гривень", "250 złotych", normalized): the number
+# before one is a price.
+_MONEY = frozenset(
+    ("pounds", "pound", "quid", "pence", "euros", "euro", "dollars", "dollar", "рублей", "рубля", "рубль",
+     "рублів", "гривень", "гривні", "гривня", "гривню", "grn", "zlotych", "zlote", "zloty", "zlotego", "groszy")
+)  # fmt: skip
+
+
+def numbers_said(line: Sequence[str], heard: Sequence[str]) -> frozenset[int]:
+    """The numbers ``heard`` says, bare or as a period's, with those said the colloquial way read as one
+    ("три с половиной тысячи" 3500, "три двести" 3200) and the line's prices said short ("four fifty" for
+    450): what a line's number token is heard as when no heard token spells it."""
+    return figures(heard).said() | _shortened(_line_figures(tuple(line)), heard)
+
+
+def unpriced(line: Sequence[str], heard: Sequence[str]) -> bool:
+    """The line states a price (a number before a word of money, ``_MONEY``) and ``heard`` says no such number:
+    not as a number (a period's or a clock time's is no price: "It takes about three hours" for "It's three
+    pounds per square metre"), nor said short ("four fifty" for 450). A sentence in the line's frame that
+    leaves out its price ("Оренда генератора ... мінімум на одну добу, пальне окремо" for "Оренда генератора
+    ... коштує шістсот гривень на добу, пальне окремо") says something else about the thing priced."""
+    prices = {int(t) for t, after in pairwise(line) if t.isdigit() and after in _MONEY}
+    if not prices:
+        return False
+    got = figures(heard)
+    return bool(prices - got.numbers - _shortened(_line_figures(tuple(line)), heard))
+
+
 def changed(line: Sequence[str], heard: Sequence[str]) -> bool:
     """``heard`` says one of the line's figures as another of its kind: a number, a period or a month
     that the line lacks, where one of the line's own of that kind is not heard ("thirty percent" for
     "fifty percent", "within three hours" for "within a day", "of May" for "of April")."""
     want = _line_figures(tuple(line))
-    if not (want.numbers or want.periods or want.months or want.hours):
+    if not (want.numbers or want.periods or want.months or want.hours or want.named):
         return False  # most lines: nothing to change, and this runs for every window against every line
     got = figures(heard)
+    # A day named by a line that says no period ("payment is due on the day the work is finished", "повертаємо
+    # її в день повернення") is changed by a period heard in its place ("within thirty days of", "протягом
+    # місяця після"), unless the period is that one unit ("within a day", "24 hours before" for "the day
+    # before").
+    if not want.periods and want.named and got.lengths() - want.named:
+        return True
     # a number heard at one of the line's clock hours is that hour ("from six a.m." for "from six in the
     # morning"), unless the sentence says a clock hour of its own that the line lacks ("с девяти до двенадцати
     # утра" for "с шести до девяти вечера": its nine is the morning's)
     at_hour = set() if got.hours - want.hours else {n for n in got.numbers if n % 12 in want.hours}
-    numbers = bool(want.numbers - got.said()) and bool(got.numbers - want.said() - at_hour)
+    # and a number of the line heard as a clock hour is that hour ("at five" for "the five o'clock")
+    unsaid = {n for n in want.numbers - got.said() if n > 12 or n % 12 not in got.hours} - _shortened(want, heard)
+    numbers = bool(unsaid) and bool(got.numbers - want.said() - at_hour)
     periods = bool(want.lengths() - got.lengths()) and bool(got.lengths() - want.lengths())
     months = bool(want.months - got.months) and bool(got.months - want.months)
     # a clock hour of the line heard as another ("do dwudziestej" for "do osiemnastej"); one heard as a
