@@ -153,3 +153,18 @@ def test_a_compliance_lines_last_clause_replaced_is_another_line(line: str, hear
 )
 def test_a_price_the_line_states_must_be_heard(line: str, heard: str, expected: bool) -> None:
     assert unpriced(tokens(line), tokens(heard)) is expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Прокат коштує триста гривень, година — сто.",
+        "Аренда стоит пятьсот рублей, сутки — две тысячи.",
+        "Wynajem kosztuje sto złotych, doba — trzysta.",
+    ],
+)
+def test_a_line_said_word_for_word_is_never_unpriced(line: str) -> None:
+    # the price is read with the next clause's unit of time (300 hours), as it is in the line itself: said
+    # word for word, the line states nothing that was not heard
+    toks = tokens(line)
+    assert not unpriced(toks, toks)

@@ -460,11 +460,15 @@ def unpriced(line: Sequence[str], heard: Sequence[str]) -> bool:
     pounds per square metre"), nor said short ("four fifty" for 450). A sentence in the line's frame that
     leaves out its price ("Оренда генератора ... мінімум на одну добу, пальне окремо" for "Оренда генератора
     ... коштує шістсот гривень на добу, пальне окремо") says something else about the thing priced."""
-    prices = {int(t) for t, after in pairwise(line) if t.isdigit() and after in _MONEY}
+    want = _line_figures(tuple(line))
+    # a price the line's own reading takes for a period's count is no price to look for: read the same way in
+    # the line said word for word ("Година коштує сто двадцять гривень, доба — вісімсот": 120 read with "доба"),
+    # it would never be heard
+    prices = {int(t) for t, after in pairwise(line) if t.isdigit() and after in _MONEY} & want.numbers
     if not prices:
         return False
     got = figures(heard)
-    return bool(prices - got.numbers - _shortened(_line_figures(tuple(line)), heard))
+    return bool(prices - got.numbers - _shortened(want, heard))
 
 
 def changed(line: Sequence[str], heard: Sequence[str]) -> bool:
