@@ -71,6 +71,7 @@ _RETIRED = (
     "heldout24",
     "heldout25",
     "heldout26",
+    "heldout27",
 )
 _AGENT = re.compile(r"utterance (\d+) is the agent")  # a case's note: that utterance is the agent's (a read-back)
 _SLACK_CHARS = 2  # a found span may miss this much of an expected one ("-" or "," at an edge)
