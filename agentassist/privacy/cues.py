@@ -524,9 +524,10 @@ def _names_a_thing(words: list[str]) -> bool:
     return not (_PURPOSE.match(words[at]) and any(w in _PREPOSITIONS for w in words[:at]))
 
 
+SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")  # not a decimal point ("64.90")
+
 # a bare "number" said right before the digits, a thing named before it in the same clause ("a penalty notice from the
 # marina, number 4407 ...", "постановление о штрафе, номер 4126 ...", "mandat, numer 4960 ..."): that thing's number
-_SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")
 _NUMBER_AFTER_THING = re.compile(
     r"((?:[^\W\d_]+(?:'[^\W\d_]+)? ){0,4}[^\W\d_]+(?:'[^\W\d_]+)?),? (?:number|no|номер|numer|nr)(?:\.|:)?(?= +\d)"
 )
@@ -542,7 +543,7 @@ def things_numbered(folded: str) -> list[tuple[int, int]]:
         words = m.group(1).split()
         # the clause's own words only ("..., so here goes, number ..." names nothing); not where a card is named before
         # in the sentence ("Это корпоративная карта, на ней написано ООО Северный ветер, номер 2221 ...": the card's)
-        sentence = max((e.end() for e in _SENTENCE_END.finditer(folded, 0, m.start())), default=0)
+        sentence = max((e.end() for e in SENTENCE_END.finditer(folded, 0, m.start())), default=0)
         carded = bool(cues(CARD, folded[sentence : m.start()]))
         if words and not carded and _names_a_thing(words) and sum(w not in _NAMES_NOTHING for w in words) >= 2:
             out.append(m.span())

@@ -38,6 +38,7 @@ from agentassist.privacy.cues import (
     OTHER,
     OTHER_CUE,
     PAYING,
+    SENTENCE_END,
     asked_for,
     code_cues_named,
     cues,
@@ -102,7 +103,6 @@ _NAMED_WORDS = 6  # "the claim number for the windscreen is 4656 ...", "серт
 # thing's number follows, a few words about the thing between (no card named, no other number said among them)
 _CLAUSE_END = re.compile(r"[.;!?]")
 _NUMBER_NOUN = re.compile(r"(?<![^\W\d_])(?:numbers?|no|id|ref|номер\w*|numer\w*|nr)(?![^\W\d_])|№")
-_SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")  # not a decimal point ("64.90")
 # a thing's noun labelled as a number: the label right after the cue ("the case number.", "полис, номер") or
 # anywhere in the cue's sentence before it ("Номер полиса.", "Numer polisy.", "my booking ref.")
 _LABEL = r"(?:number|no|nr|numer\w*|номер\w*|ref|reference|id)"
@@ -296,12 +296,12 @@ def _spent_before(folded: str, cue_end: int, at: int) -> bool:
     after the cue or the cue named a thing, not its number: "For the fishing licence and the new rod. 4927 ...",
     "... and the new case. 3415 820774 ..." buy a licence and a case; "the tracking number. It's 9400 ..." names
     the number to come."""
-    end = _SENTENCE_END.search(folded, cue_end, at)
+    end = SENTENCE_END.search(folded, cue_end, at)
     if end is None:
         return False
     if items(folded[cue_end : end.start()]):
         return True
-    sentence = max((m.end() for m in _SENTENCE_END.finditer(folded, 0, cue_end)), default=0)
+    sentence = max((m.end() for m in SENTENCE_END.finditer(folded, 0, cue_end)), default=0)
     labelled = _LABEL_AFTER.match(folded, cue_end) or _LABEL_WORD.search(folded, sentence, cue_end)
     return not labelled
 
