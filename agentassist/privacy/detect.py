@@ -654,7 +654,15 @@ def _last_four_before(folded: str, said: list[Item], cards: list[Span], rest: li
 def last_four(folded: str, chain: list[Item], after: int = 0) -> Span | None:
     """The first four digits of ``chain`` where the words between ``after`` and it name them a card's last four
     ("the last four are 6467", "последние четыре 0142", "ostatnie cztery to 9930"), as a card span."""
-    if not LAST_FOUR.search(folded, after, chain[0].start):
+    named = LAST_FOUR.search(folded, after, chain[0].start)
+    if named is None:
+        return None
+    # what ends so is named in the sentence: another number's end ("our account number with you ends in 4018",
+    # "номер счёта заканчивается на", "numer konta kończy się na") is that number's, unless a card is named too
+    # ("the card on my account ends in 6787")
+    sentence = max((m.end() for m in SENTENCE_END.finditer(folded, after, named.start())), default=after)
+    subject = folded[sentence : named.start()]
+    if OTHER_CUE.search(subject) and not cues(CARD, subject):
         return None
     digits, k = 0, 0
     while k < len(chain) and digits < _LAST_DIGITS:
