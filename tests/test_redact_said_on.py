@@ -129,3 +129,33 @@ def test_a_group_after_the_code_s_cue_is_the_code() -> None:
 def test_bare_groups_with_no_card_begun_stay(turns: tuple[str, ...]) -> None:
     shown = _call(*(("customer", t) for t in turns))
     assert shown[1:] == list(turns[1:]), shown
+
+
+# the card's last group opening a final that goes on with the expiry and the code (heldout27's English case, in words
+# and numbers of our own): the group is the card's, and the code after the expiry is the code
+ENDS_THEN_MORE = {
+    "en": (
+        ["It's for the tent, the card. Four six eight six.", "Two nine four three.", "Oh eight three nine.",
+         "Three two four oh, and 11/29, 615."],
+        "615",
+    ),
+    "ru": (
+        ["Это за палатку, карта. Четыре шесть восемь шесть.", "Два девять четыре три.", "Ноль восемь три девять.",
+         "Три два четыре ноль, и 11/29, 615."],
+        "615",
+    ),
+    # a digit heard twice on the way ("double eight" for one eight): the groups make 17 digits, no card passes the
+    # check, and the last group is still the card's
+    "en-doubled": (
+        ["It's for the tent, the card. Four six double eight six.", "Two nine four three.", "Oh eight three nine.",
+         "Three two four oh, and 11/29, 615."],
+        "615",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", sorted(ENDS_THEN_MORE))
+def test_a_cards_last_group_opening_a_final_with_more_is_the_cards(lang: str) -> None:
+    finals, code = ENDS_THEN_MORE[lang]
+    shown = _call(*(("customer", text) for text in finals))
+    assert shown[-1].startswith("[CARD]") and code not in shown[-1] and "[CVV]" in shown[-1], shown

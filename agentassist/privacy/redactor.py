@@ -563,7 +563,39 @@ def _groups_said_on(finals: list[_Said], context_s: float) -> None:
                     )
                     card, last = joined, said
                     continue
+            if card is not None and last is not None and not ended:
+                _card_ends_then_more(finals, last, said, card, context_s)
             card, last = _card_begun(finals, said, context_s), said
+
+
+def _card_ends_then_more(finals: list[_Said], last: _Said, said: _Said, card: str, context_s: float) -> None:
+    """The group that ends a card said on in bare groups, opening a final that goes on with its expiry or code
+    ("Double eight one seven, and 05/28, 264." after "For five double five six." | "Double seven one two." | ...):
+    read alone, the final took that group for the code and left the code after the expiry unmasked. The group is
+    the card's where the card's digits with it pass the check at a length its scheme issues, or where it is a whole
+    group of four more of a card not yet whole; the rest of the final is read again as what follows a card."""
+    found = chains(fold(said.text), items(said.text))
+    if len(found) < 2 or said.start_s - last.end_s > context_s:
+        return
+    head = found[0]
+    digits = _joined(head)
+    joined = card + digits
+    lead = fold(said.text)[: head[0].start]
+    whole = issued_length(card) and luhn(card)
+    completes = issued_length(joined) and luhn(joined)
+    # or a whole group more of a card not yet whole (a digit misheard or doubled on the way: "For five double five
+    # six" is five digits), as the groups said bare go on
+    goes_on = len(digits) == READ_BACK_DIGITS and not whole and len(joined) <= CARD_DIGITS[1]
+    if len(digits) > READ_BACK_DIGITS or not fillers_only(lead) or not (completes or goes_on):
+        return
+    if any(x.kind == CARD for x in said.spans if _overlaps(Span(CARD, head[0].start, head[-1].end), [x])):
+        return  # read so already
+    between = [s for s in finals if last.start_s < s.start_s < said.start_s]
+    if any(any(cues(k, fold(s.text)) for k in (EXPIRY, CVV, OTHER)) for s in between):
+        return
+    end = head[-1].end
+    rest = find_spans(" " * end + said.text[end:], Before(frozenset(), frozenset({CARD}), True))
+    said.spans = [Span(CARD, head[0].start, end), *(x for x in rest if x.start >= end)]
 
 
 def _dated(found: list[Item]) -> bool:
