@@ -409,9 +409,7 @@ def missing(line: Sequence[str], heard: Sequence[str]) -> list[str]:
     # a number heard as a clock hour is said ("at five" as "the five o'clock", "в двенадцать" as "в полдень")
     short = _shortened(want, heard)
     out = [
-        str(n)
-        for n in sorted(want.numbers)
-        if n not in got.said() and n not in short and (n > 12 or n % 12 not in got.hours)
+        str(n) for n in sorted(want.numbers) if n not in got.said() and n not in short and not _heard_as_hour(n, got)
     ]
     out += [
         f"{n} ({length:g} min)"
@@ -419,6 +417,12 @@ def missing(line: Sequence[str], heard: Sequence[str]) -> list[str]:
         if n is not None and length not in got.lengths() and n not in got.said()
     ]
     return out + [f"month {m}" for m in sorted(want.months - got.months)]
+
+
+def _heard_as_hour(n: int, got: Figures) -> bool:
+    """Whether the line's number ``n`` is heard as a clock hour ("at five" as "the five o'clock", "в двенадцать"
+    as "в полдень")."""
+    return n <= 12 and n % 12 in got.hours
 
 
 def _shortened(want: Figures, heard: Sequence[str]) -> frozenset[int]:
@@ -490,7 +494,7 @@ def changed(line: Sequence[str], heard: Sequence[str]) -> bool:
     # утра" for "с шести до девяти вечера": its nine is the morning's)
     at_hour = set() if got.hours - want.hours else {n for n in got.numbers if n % 12 in want.hours}
     # and a number of the line heard as a clock hour is that hour ("at five" for "the five o'clock")
-    unsaid = {n for n in want.numbers - got.said() if n > 12 or n % 12 not in got.hours} - _shortened(want, heard)
+    unsaid = {n for n in want.numbers - got.said() if not _heard_as_hour(n, got)} - _shortened(want, heard)
     numbers = bool(unsaid) and bool(got.numbers - want.said() - at_hour)
     periods = bool(want.lengths() - got.lengths()) and bool(got.lengths() - want.lengths())
     months = bool(want.months - got.months) and bool(got.months - want.months)

@@ -548,8 +548,7 @@ def _groups_said_on(finals: list[_Said], context_s: float) -> None:
             ended = CARD in kinds and len(kinds) > 1
             if card is not None and last is not None and not ended and _said_on(finals, last, said, context_s):
                 joined = card + digits
-                whole = len(card) >= CARD_DIGITS[0] + 2 and issued_length(card) and luhn(card)
-                completes = len(joined) >= CARD_DIGITS[0] + 2 and issued_length(joined) and luhn(joined)
+                whole, completes = _card_whole(card), _card_whole(joined)
                 nxt = mine[n + 1] if n + 1 < len(mine) else None
                 last_said = nxt is None or not _said_on(finals, said, nxt, context_s)
                 short = len(digits) < READ_BACK_DIGITS and len(card) >= _ON_SHORT_DIGITS and last_said and not completes
@@ -574,25 +573,22 @@ def _card_ends_then_more(finals: list[_Said], last: _Said, said: _Said, card: st
     read alone, the final took that group for the code and left the code after the expiry unmasked. The group is
     the card's where the card's digits with it pass the check at a length its scheme issues, or where it is a whole
     group of four more of a card not yet whole; the rest of the final is read again as what follows a card."""
-    found = chains(fold(said.text), items(said.text))
+    folded = fold(said.text)
+    found = chains(folded, items(said.text))
     if len(found) < 2 or said.start_s - last.end_s > context_s:
         return
     head = found[0]
     digits = _joined(head)
     joined = card + digits
-    lead = fold(said.text)[: head[0].start]
-    whole = issued_length(card) and luhn(card)
-    completes = issued_length(joined) and luhn(joined)
     # or a whole group more of a card not yet whole (a digit misheard or doubled on the way: "For five double five
     # six" is five digits), as the groups said bare go on
-    goes_on = len(digits) == READ_BACK_DIGITS and not whole and len(joined) <= CARD_DIGITS[1]
-    if len(digits) > READ_BACK_DIGITS or not fillers_only(lead) or not (completes or goes_on):
+    goes_on = len(digits) == READ_BACK_DIGITS and not _card_whole(card) and len(joined) <= CARD_DIGITS[1]
+    if len(digits) > READ_BACK_DIGITS or not fillers_only(folded[: head[0].start]):
+        return
+    if not (_card_whole(joined) or goes_on) or _named_between(finals, last, said):
         return
     if any(x.kind == CARD for x in said.spans if _overlaps(Span(CARD, head[0].start, head[-1].end), [x])):
         return  # read so already
-    between = [s for s in finals if last.start_s < s.start_s < said.start_s]
-    if any(any(cues(k, fold(s.text)) for k in (EXPIRY, CVV, OTHER)) for s in between):
-        return
     end = head[-1].end
     rest = find_spans(" " * end + said.text[end:], Before(frozenset(), frozenset({CARD}), True))
     said.spans = [Span(CARD, head[0].start, end), *(x for x in rest if x.start >= end)]
@@ -638,9 +634,23 @@ def _said_on(finals: list[_Said], last: _Said, said: _Said, context_s: float) ->
     rest = "".join(folded[a.end : b.start] for a, b in pairwise(found)) + folded[: found[0].start]
     if not fillers_only(rest + " " + folded[found[-1].end :]):
         return False
-    between = [s for s in finals if last.start_s < s.start_s < said.start_s]
-    return not any(
-        any(cues(k, fold(s.text)) for k in (EXPIRY, CVV, OTHER)) or asks(s.text) & {EXPIRY, CVV, OTHER} for s in between
+    return not _named_between(finals, last, said, asked=True)
+
+
+def _card_whole(digits: str) -> bool:
+    """Whether ``digits`` are a whole card: 15 digits or more (a 13-digit Visa is rare, and a 12-digit Maestro's
+    length is a card's first groups' as often), a length its scheme issues, passing the check."""
+    return len(digits) >= CARD_DIGITS[0] + 2 and issued_length(digits) and luhn(digits)
+
+
+def _named_between(finals: list[_Said], last: _Said, said: _Said, asked: bool = False) -> bool:
+    """Whether a final of either speaker between ``last`` and ``said`` names an expiry, a code or another number by
+    its cue (or, ``asked``, asks for one)."""
+    kinds = (EXPIRY, CVV, OTHER)
+    return any(
+        any(cues(k, fold(s.text)) for k in kinds) or (asked and bool(asks(s.text) & set(kinds)))
+        for s in finals
+        if last.start_s < s.start_s < said.start_s
     )
 
 
