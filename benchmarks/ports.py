@@ -40,6 +40,9 @@ def _pool(low: int) -> tuple[int, int] | None:
 
 
 _given: set[int] = set()
+# ports Chromium refuses to load a page from (its list of restricted ports; the only one in the pool's range):
+# a page test given 10080 failed with net::ERR_UNSAFE_PORT
+BROWSER_REFUSED = frozenset({10080})
 
 
 def free_port() -> int:
@@ -57,7 +60,7 @@ def free_port() -> int:
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
                 probe.bind(("127.0.0.1", 0))
                 port = int(probe.getsockname()[1])
-        if port in _given:
+        if port in _given or port in BROWSER_REFUSED:
             continue
         try:
             with (
