@@ -249,6 +249,8 @@ def summarize(
         "final_latency_p95_s": round(percentile(lat, 95), 3) if lat else None,
         "final_latency_max_s": round(max(lat), 3) if lat else None,
         "finals": len(feed.finals),
+        "feed_events": dict(feed.events.most_common()),
+        "feed_bytes": feed.event_bytes,
         "prompts_spoken": sum(len(c[ch][1]) for c in calls for ch in Channel),
         "pipeline_delay_p50_ms": round(percentile(delays, 50) * 1000, 2),
         "pipeline_delay_p95_ms": round(percentile(delays, 95) * 1000, 2),

@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,10 +62,13 @@ class CallFigures:
 
 @dataclass
 class Feed:
-    """``utterance.final`` and ``call.ended`` events of every call, stamped on arrival."""
+    """``utterance.final`` and ``call.ended`` events of every call, stamped on arrival; every event counted
+    by type (what a wall watching the whole floor receives)."""
 
     finals: list[tuple[str, str, float, float, float]] = field(default_factory=list)  # call, channel, start, end, t
     ended: set[str] = field(default_factory=set)
+    events: Counter[str] = field(default_factory=Counter)
+    event_bytes: int = 0
 
 
 class Phone:
@@ -184,6 +188,8 @@ async def watch(port: int, token: str, feed: Feed, ready: asyncio.Event) -> None
         async for raw in ws:
             now = time.monotonic()
             e = json.loads(raw)
+            feed.events[e.get("type", "?")] += 1
+            feed.event_bytes += len(raw)
             if e.get("type") == "utterance.final":
                 u = e["utterance"]
                 feed.finals.append((e["call_id"], u["channel"], u["start"], u["end"], now))
