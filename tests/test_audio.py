@@ -292,6 +292,25 @@ def test_dtmf_digits_are_not_split_at_their_gaps_as_speech_is() -> None:
     assert [reason for _, _, reason in cuts] in (["max_length"], ["end_of_call"], ["max_length", "end_of_call"]), cuts
 
 
+def test_frames_judged_as_tones_together_are_judged_as_each_alone() -> None:
+    # the segmenter judges a long segment's voiced frames 25 at a time, in one FFT: a frame's verdict must
+    # not depend on the frames beside it
+    t = np.arange(320) / 16000
+    dtmf = (8000 * (np.sin(2 * np.pi * 697 * t) + np.sin(2 * np.pi * 1209 * t)) / 2).astype("<i2").tobytes()
+    hold = (0.3 * 32767 * np.sin(2 * np.pi * 425 * t)).astype("<i2").tobytes()
+    speech = read_wav_mono(SOUNDS_EN / "vm-intro.wav")[16000 : 16000 + 320 * 20].astype("<i2").tobytes()
+    frames = [dtmf, *_frames(speech)[:10], hold, bytes(FRAME_BYTES), *_frames(speech)[10:]]
+    seg = Segmenter("c", Channel.CUSTOMER, SegmenterOptions(split_dip_db=40.0))
+
+    together = seg._are_tones(frames)
+
+    assert together == [seg._are_tones([f])[0] for f in frames]
+    assert together[0] and together[11]  # the keypad's digit and the hold tone
+    assert not together[12]  # digital silence is no tone
+    assert sum(together[1:11]) + sum(together[13:]) <= 4, together  # speech mostly is not
+    assert seg._are_tones([]) == []
+
+
 def test_segmenter_ignores_silence_and_validates_options() -> None:
     seg = Segmenter("c", Channel.CUSTOMER)
     assert [s for f in _frames(bytes(FRAME_BYTES * 200)) for s in seg.push(f)] == []
