@@ -52,6 +52,7 @@ from agentassist.privacy.detect import (
     card_windows,
     find_spans,
     heard_twice,
+    homophone_opened,
     issued,
     issued_length,
     last_four,
@@ -65,19 +66,7 @@ from agentassist.privacy.detect import (
 from agentassist.privacy.expiry import CODE_AFTER, CORRECTION_WORDS, LONG_DIGITS, by_shape, code_items, started
 from agentassist.privacy.kinds import IBAN, Rules
 from agentassist.privacy.memo import Memo, reading
-from agentassist.privacy.said import (
-    NOTHING,
-    Before,
-    Item,
-    Span,
-    chains,
-    cue_before,
-    fold,
-    homophone_before,
-    items,
-    luhn,
-    words_between,
-)
+from agentassist.privacy.said import NOTHING, Before, Item, Span, chains, cue_before, fold, items, luhn, words_between
 
 CONTEXT_S = 15.0  # an utterance further back than this does not carry a number or a question on
 LEAD_WORDS = 3  # "and then 8317 1080": a number going on may follow this many words
@@ -1170,14 +1159,13 @@ def _across(
     chain = [i for _, i in pending] + lead
     spans: dict[_Said, list[Span]] = {}
     windows = card_windows(chain, across=len(pending), coded_after=coded_after)
-    # "Yes. For four one." | "Double nine triple three." | ...: a homophone opening the first piece is the card's first
-    # digit where the card passes the check from it at a length its scheme issues, and not from the digits after it
-    first = homophone_before(fold(owners[0].text), chain[0].start)
-    if first is not None and not (windows and windows[0][0] == 0):
-        said_first = [first, *chain]
-        from_it = [w for w in card_windows(said_first, across=len(pending) + 1, coded_after=coded_after) if w[0] == 0]
-        if from_it and issued_length(_joined(said_first[: from_it[0][1]])):
-            owners, chain, windows = [owners[0], *owners], said_first, from_it
+    # "Yes. For four one." | "Double nine triple three." | ...: a homophone opening the first piece, where the card
+    # passes the check from it and not from the digits after it
+    if not (windows and windows[0][0] == 0) and (
+        opened_by := homophone_opened(fold(owners[0].text), chain, len(pending), coded_after)
+    ):
+        first, windows = opened_by
+        owners, chain = [owners[0], *owners], [first, *chain]
     unchecked = not windows and not checked
     if unchecked:
         windows = unchecked_window(chain, fold(owners[0].text), before, across=len(pending))
