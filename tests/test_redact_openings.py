@@ -23,6 +23,11 @@ VISA_3 = "4362194935922737"
 VISA_4 = "4729118306520398"
 
 
+def _customer(*finals: str) -> list[str]:
+    """The customer's finals, one after another, each as it ends the call."""
+    return _call(*(("customer", text) for text in finals))
+
+
 def test_the_numbers_made_for_these_tests() -> None:
     assert all(luhn(n) for n in (VISA, VISA_2, MASTERCARD, MASTERCARD_2, VISA_3, VISA_4))
     # said in pieces, the card is not whole before its last group, and "For" left out it fails the check
@@ -86,28 +91,28 @@ PIECES = {
 
 @pytest.mark.parametrize("lang", sorted(PIECES))
 def test_the_last_group_opening_a_final_with_the_expiry_and_code_completes_the_card(lang: str) -> None:
-    shown = _call(*(("customer", t) for t in PIECES[lang]))
+    shown = _customer(*PIECES[lang])
     assert shown[1:3] == ["[CARD].", "[CARD]."], shown
     assert shown[3] == "[CARD], [EXPIRY], [CVV].", shown
 
 
 def test_a_code_opening_the_final_after_a_whole_card_stays_the_code() -> None:
-    shown = _call(
-        ("customer", "Okay. Four three six two."),
-        ("customer", "One nine four nine."),
-        ("customer", "Three five nine two."),
-        ("customer", "Two seven three seven."),
-        ("customer", "Four oh two, ten twenty-nine."),
+    shown = _customer(
+        "Okay. Four three six two.",
+        "One nine four nine.",
+        "Three five nine two.",
+        "Two seven three seven.",
+        "Four oh two, ten twenty-nine.",
     )
     assert shown[4] == "[CVV], [EXPIRY].", shown
 
 
 def test_for_opening_the_first_piece_is_the_card_s_four_where_the_card_passes_only_with_it() -> None:
-    shown = _call(
-        ("customer", "Right, the flight. For seven two."),
-        ("customer", "Nine double one eight three."),
-        ("customer", "Oh six five two oh."),
-        ("customer", "Three nine eight, ten twenty-nine, five one six."),
+    shown = _customer(
+        "Right, the flight. For seven two.",
+        "Nine double one eight three.",
+        "Oh six five two oh.",
+        "Three nine eight, ten twenty-nine, five one six.",
     )
     assert shown[0] == "Right, the flight. [CARD].", shown
     assert shown[3] == "[CARD], [EXPIRY], [CVV].", shown
