@@ -79,14 +79,17 @@ NOT_CVV = re.compile(
     r"\b(?:zip|area|postal|post|promo|discount|country|dialling|dialing|door|gate|entry|access|alarm|intercom"
     r"|tariff|customs|commodity|hs|cn|product|item|sort|wi-?fi|sms|text|one-time|otp|login|confirmation|blik"
     r"|activation) codes?|social security|security (?:guard|deposit|alarm|system|question|check)s?"
+    # a voucher's, a gift's or a coupon's code: the shop's own number ("the voucher code is 5521 7730 0914")
+    r"|(?:voucher|gift|coupon|redemption|referral|bonus) codes?|(?:подарочн|подарунков)\w* код\w*"
     r"|смс-код\w*|sms-код\w*"
     # the expiry's place on the card, not a code's: "the date on the front is 09 30"
     r"|(?:date|expiry|дата|дату|data) on the front"
     r"|код\w* (?:города|міста|страны|країни|домофон\w*|двер\w*|подъезд\w*|під'їзд\w*|хвіртк\w*|калитк\w*"
     r"|ворот|(?:від|от) (?!карт)|тн|укт|товар\w*|тариф\w*|из смс|из sms|з смс|подтвержден\w*|підтвердженн\w*"
-    r"|активаци\w*|активації)|(?:почтов\w*|поштов\w*) код\w*|промокод\w*|штрих-?код\w*"
+    r"|активаци\w*|активації|ваучер\w*|купон\w*|сертификат\w*|сертифікат\w*)|(?:почтов\w*|поштов\w*) код\w*|промокод\w*"
+    r"|штрих-?код\w*"
     r"|kod\w* (?:pocztow\w*|kraju|rabatow\w*|kreskow\w*|do (?!kart)|cn|hs|taryf\w*|celn\w*|towar\w*|domofonu|bramy"
-    r"|sms|blik|z sms|potwierdzaj\w*|aktywacyjn\w*)"
+    r"|sms|blik|z sms|potwierdzaj\w*|aktywacyjn\w*|bonu|kupon\w*|voucher\w*|certyfikat\w*|podarunkow\w*)"
 )
 # the first month a card is valid: masked with the last, said with it; where the card's expiry was said before and
 # not beside it, another thing's start ("срок 05/28, ... и абонемент действует с 01.03": the pass's first day)
@@ -247,6 +250,10 @@ DOCUMENT_CUE = re.compile(
     r"|(?:loyalty|rewards?|bonus|club|member(?:ship)?|library|discount) cards?\b"
     r"|(?<![^\W\d_])(?:карт\w*|kart\w*|karcie) (?:лояльн|lojaln|бонусн|bonusow|клуб|klub|членск|членськ|czlonkowsk"
     r"|дисконт|знижков|rabatow|библиот|бібліот|bibliotecz|участник|учасник|uczestnik)\w*"
+    # ... or named by whom it is for, a regular customer ("karta stałego klienta", "карта постоянного клиента",
+    # "картка постійного покупця"): a shop's scheme card
+    r"|(?<![^\W\d_])(?:карт\w*|kart\w*|karcie) (?:постоянн|постійн|stal)\w*"
+    r" (?:клиент|покупател|клієнт|покупц|klient)\w*"
     r"|(?<![^\W\d_])(?:лояльн|lojaln|бонусн|bonusow|членск|членськ|czlonkowsk|дисконтн|знижков|клубн)\w*"
     r" (?:карт\w*|kart\w*)"
 )

@@ -60,6 +60,7 @@ from agentassist.privacy.said import (
     chains,
     cue_before,
     fold,
+    homophone_before,
     items,
     last_cue,
     luhn,
@@ -172,6 +173,21 @@ def card_windows(chain: list[Item], across: int | None = None, coded_after: bool
         if all(j <= a or i >= b for a, b in found):
             found.append((i, j))
     return sorted(found)
+
+
+def homophone_opened(
+    folded: str, chain: list[Item], across: int, coded_after: bool = False
+) -> tuple[Item, list[tuple[int, int]]] | None:
+    """A card said over finals whose first piece a homophone of a digit opens ("Yes. For four one." | "Double nine
+    triple three." | ...; ``chain`` the pieces' items, ``across`` of them said before the last final): the homophone's
+    item and the card windows of the chain read with it, where a card passes the check from it at a length its scheme
+    issues; else None (whether "For" is a 4 only the whole card's digits tell)."""
+    first = homophone_before(folded, chain[0].start)
+    if first is None:
+        return None
+    said_first = [first, *chain]
+    windows = [w for w in card_windows(said_first, across=across + 1, coded_after=coded_after) if w[0] == 0]
+    return (first, windows) if windows and issued_length(_joined(said_first[: windows[0][1]])) else None
 
 
 def _likeliest(digits: str, coded_after: bool = False) -> int:

@@ -15,7 +15,7 @@ card number (:mod:`agentassist.privacy.detect` takes those first).
 from __future__ import annotations
 
 import re
-from itertools import pairwise
+from itertools import accumulate, pairwise
 
 from agentassist.assist.numbers import is_number_word
 from agentassist.privacy.cues import (
@@ -106,6 +106,7 @@ _YEARS = (15, 49)
 # together are 10 digits at most ("12/2027 7373"); a SIM card's ICCID read "on the back" is 19
 LONG_DIGITS = 13
 _CODE_MOST = 4  # a security code's digits at most (an Amex's four on the front)
+_GROUPS_LEAST = 3  # groups of four written apart that make a number no code is in (a card's piece, a voucher's)
 _DATE_DIGITS = 8  # a date said as one run of digits: DDMMYYYY
 _PARTS_WORDS = 4  # "month seven and the year is twenty-eight": the year's word and the words around it
 CORRECTION_WORDS = 3  # "12/26, no, sorry, 12/27": a correction takes this many words at most
@@ -122,6 +123,9 @@ def _month_year(chain: list[Item], k: int) -> bool:
     elif len(digits) in (4, 6) and (k > 1 or len(digits) == 4):
         month, year = digits[:2], digits[2:]
     else:
+        return False
+    # said as numbers apart, the month ends where one does ("1 2 2 8", "12 2027"): "1 180" is 1180 in thousands apart
+    if k > 1 and len(month) not in accumulate(len(i.digits) for i in chain[:k]):
         return False
     return 1 <= int(month) <= 12 and (len(year) == 2 or year.startswith("20"))
 
@@ -207,6 +211,13 @@ def _dated(piece: list[Item]) -> bool:
         return False
     day, month, year = int(digits[:2]), int(digits[2:4]), int(digits[4:])
     return 1 <= day <= 31 and 1 <= month <= 12 and 1900 <= year < 2000 + _YEARS[0]
+
+
+def _in_fours(piece: list[Item]) -> bool:
+    """Whether ``piece`` is written as three groups of four digits or more ("5521 7730 0914"): how a recognizer writes
+    a card's piece or a voucher's number, never a code (3 or 4 digits, one number) nor a code and an expiry together
+    (two groups at most: "12/27 7373")."""
+    return len(piece) >= _GROUPS_LEAST and all(len(i.digits) == _CODE_MOST and not i.spoken for i in piece)
 
 
 def _clocked(folded: str, said: list[Item]) -> bool:
@@ -466,6 +477,8 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
         retracted = _retracted(folded, piece, pieces[n + 1] if n + 1 < len(pieces) else [])
         if sum(len(i.digits) for i in piece) >= LONG_DIGITS:
             continue  # one number as long as a card's that no card rule took: a SIM card's, an account's
+        if _in_fours(piece):
+            continue  # "the code 5521 7730 0914 is on my voucher": a voucher's number or a card's piece, no code
         if _dated(piece):
             continue  # a day, a month and a year said as one run ("one four oh three one nine five two"): a birth date
         if CURRENCY.search(folded, 0, piece[0].start):

@@ -52,6 +52,7 @@ from agentassist.privacy.detect import (
     card_windows,
     find_spans,
     heard_twice,
+    homophone_opened,
     issued,
     issued_length,
     last_four,
@@ -300,6 +301,7 @@ class Redactor:
         _read_back(finals)
         _card_window(finals, self.context_s)
         _groups_said_on(finals, self.context_s)
+        _pieces_completed(finals, self.context_s)
         _amounts_kept(finals)
 
     def _read(
@@ -328,6 +330,8 @@ class Redactor:
         over = over or (bool(found) and bool(mine) and _named_other(folded, found[0], context))
         # after a pause on words, a phone or a date ("Мой номер +7 916 ...") is no card's next piece either
         over = over or (bool(found) and any(o.paused for o, _ in mine) and _plainly_other(folded, found[0]))
+        # "The card's 5599, hmm" | "wait, sorry, 5599 7302 2804 6742": the card said again whole from its start
+        over = over or (bool(found) and bool(mine) and _said_again_whole(mine, found[0]))
         lead = [] if over else lead
         said.echo = _digits(mine) if mine and lead and _echoes(lead, mine) else 0
         if said.echo:  # "1234 5678" then "1234 5678, yes": read back, it goes on after
@@ -567,22 +571,23 @@ def _groups_said_on(finals: list[_Said], context_s: float) -> None:
             card, last = _card_begun(finals, said, context_s), said
 
 
-def _card_ends_then_more(finals: list[_Said], last: _Said, said: _Said, card: str, context_s: float) -> None:
+def _card_ends_then_more(
+    finals: list[_Said], last: _Said, said: _Said, card: str, context_s: float, named: bool = True
+) -> None:
     """The group that ends a card said on in bare groups, opening a final that goes on with its expiry or code
     ("Double eight one seven, and 05/28, 264." after "For five double five six." | "Double seven one two." | ...):
     read alone, the final took that group for the code and left the code after the expiry unmasked. The group is
     the card's where the card's digits with it pass the check at a length its scheme issues, or where it is a whole
     group of four more of a card not yet whole; the rest of the final is read again as what follows a card."""
     folded = fold(said.text)
-    found = chains(folded, items(said.text))
-    if len(found) < 2 or said.start_s - last.end_s > context_s:
+    head = _head(folded, chains(folded, items(said.text)))
+    if not head or said.start_s - last.end_s > context_s:
         return
-    head = found[0]
     digits = _joined(head)
     joined = card + digits
     # or a whole group more of a card not yet whole (a digit misheard or doubled on the way: "For five double five
-    # six" is five digits), as the groups said bare go on
-    goes_on = len(digits) == READ_BACK_DIGITS and not _card_whole(card) and len(joined) <= CARD_DIGITS[1]
+    # six" is five digits), as the groups said bare go on; where the card was not named, only its check says
+    goes_on = named and len(digits) == READ_BACK_DIGITS and not _card_whole(card) and len(joined) <= CARD_DIGITS[1]
     if len(digits) > READ_BACK_DIGITS or not fillers_only(folded[: head[0].start]):
         return
     if not (_card_whole(joined) or goes_on) or _named_between(finals, last, said):
@@ -592,6 +597,35 @@ def _card_ends_then_more(finals: list[_Said], last: _Said, said: _Said, card: st
     end = head[-1].end
     rest = find_spans(" " * end + said.text[end:], Before(frozenset(), frozenset({CARD}), True))
     said.spans = [Span(CARD, head[0].start, end), *(x for x in rest if x.start >= end)]
+
+
+def _head(folded: str, found: list[list[Item]]) -> list[Item]:
+    """The number a final opens with where more numbers follow it: its first chain where another follows ("Double eight
+    one seven, and 05/28, 264."), or the first chain's items before a comma where it goes on after one ("Пять шесть
+    шесть, десять двадцать восемь, сто двадцать один": a group, then the expiry and the code); else []."""
+    if len(found) > 1:
+        return found[0]
+    chain = found[0] if found else []
+    cut = next((n for n, (a, b) in enumerate(pairwise(chain), 1) if "," in folded[a.end : b.start]), 0)
+    return chain[:cut]
+
+
+def _pieces_completed(finals: list[_Said], context_s: float) -> None:
+    """A card said in pieces over a speaker's finals with no card named ("Четыре четыре один." | "Две девятки три
+    тройки." | "Три ноля две семёрки." | "Пять шесть шесть, десять двадцать восемь, сто двадцать один."): the pieces
+    masked as a card's, each ending its final, and a final that opens with the card's last group and goes on with the
+    expiry and the code (:func:`_card_ends_then_more`, where the group makes the card whole, its check passing)."""
+    for mine in _by_speaker(finals):
+        card, last = "", None
+        for said in mine:
+            cards = [x for x in said.spans if x.kind == CARD]
+            ends = bool(cards) and said.spans[-1] is cards[-1] and fillers_only(fold(said.text)[cards[-1].end :])
+            if ends and last is not None and len(said.spans) == 1 and not _words(said.text[: cards[0].start]):
+                card, last = card + _card_digits(said, cards[0]), said  # a piece said on, a final of its own
+                continue
+            if last is not None and card and not _card_whole(card):
+                _card_ends_then_more(finals, last, said, card, context_s, named=False)
+            card, last = (_card_digits(said, cards[-1]), said) if ends else ("", None)
 
 
 def _dated(found: list[Item]) -> bool:
@@ -1125,6 +1159,13 @@ def _across(
     chain = [i for _, i in pending] + lead
     spans: dict[_Said, list[Span]] = {}
     windows = card_windows(chain, across=len(pending), coded_after=coded_after)
+    # "Yes. For four one." | "Double nine triple three." | ...: a homophone opening the first piece, where the card
+    # passes the check from it and not from the digits after it
+    if not (windows and windows[0][0] == 0) and (
+        opened_by := homophone_opened(fold(owners[0].text), chain, len(pending), coded_after)
+    ):
+        first, windows = opened_by
+        owners, chain = [owners[0], *owners], [first, *chain]
     unchecked = not windows and not checked
     if unchecked:
         windows = unchecked_window(chain, fold(owners[0].text), before, across=len(pending))
@@ -1161,6 +1202,14 @@ def _going_on(pending: list[tuple[_Said, Item]], lead: list[Item]) -> list[Item]
             break
         out.append(item)
     return out
+
+
+def _said_again_whole(pending: list[tuple[_Said, Item]], chain: list[Item]) -> bool:
+    """Whether ``chain`` is a whole card (a length its scheme issues, passing the check) that the digits said before
+    it in the speaker's last finals begin (:func:`agentassist.privacy.detect.restarts`): the card begun, broken off
+    and said again from its start, not its rest (joined to them, its last group was taken for a code)."""
+    digits = _joined(chain)
+    return issued_length(digits) and luhn(digits) and restarts("".join(i.digits for _, i in pending), digits)
 
 
 def _paused(

@@ -453,6 +453,18 @@ def _digit_of(tok: str) -> str:
     return tok if tok.isdigit() else str(number_runs([tok])[0][2])
 
 
+# a homophone of a digit opening a sentence or a clause, right before a number ("Yes. For four one.")
+_HOMOPHONE_OPENING = re.compile(r"(?:^|[.!?,]\s+)(" + "|".join(_HOMOPHONES) + r")\s*$")
+
+
+def homophone_before(folded: str, at: int) -> Item | None:
+    """The homophone of a digit ("for", "to", "ate") that opens a sentence or a clause right before the number at
+    ``at``, as the item of its digit, or None: a card's first digit as Whisper may write it where the card goes on
+    over finals (whether it is one only the digits of the whole card can tell: :func:`luhn`)."""
+    m = _HOMOPHONE_OPENING.search(folded, 0, at)
+    return Item(m.start(1), m.end(1), _digit_of(m.group(1)), spoken=True) if m else None
+
+
 def luhn(digits: str) -> bool:
     """Whether ``digits`` pass the Luhn check, as every payment card number does."""
     total = 0
@@ -594,6 +606,7 @@ _COUNT_DIGITS = 3
 # a number written with a point or a colon inside it (a date, a time, an amount: "22.08", "7:30", "12.50"): a
 # recognizer writes no card data's group so
 _POINTED = re.compile(r"[.:]\d")
+_THOUSANDS_COMMA = re.compile(r",\d{3}(?!\d)")  # "2,500": a number's thousands written so
 PHONE_PREFIX = re.compile(r"(?:\+|\bplus|\bплюс)\s*$")  # "+48 600 ...", "plus 44 ...": a phone's country code follows
 _SENTENCE_ENDED = re.compile(r"\.\s+$")  # a full stop and a space: a sentence ended (not a decimal point: "249.50")
 
@@ -601,12 +614,15 @@ _SENTENCE_ENDED = re.compile(r"\.\s+$")  # a full stop and a space: a sentence e
 def _count_opens(text: str, at: int, item: Item) -> bool:
     """Whether a new sentence opens at ``at`` with ``item``, a count of up to three digits (written or said) and the
     word it counts right after it ("..., 05/29, 678. 6 people at 22 each", "..., 713. Двенадцать штук"), or a number
-    written with a point or a colon inside ("..., 653. 22.08 is the wedding"): no card's data goes on so (a card's
-    group, an expiry's year go on in digits), the number before the full stop is done."""
+    written with a point or a colon inside ("..., 653. 22.08 is the wedding"), or its thousands after a comma ("...,
+    code 709. 2,500 gallons"): no card's data goes on so (a card's group, an expiry's year go on in digits), the
+    number before the full stop is done."""
     if _SENTENCE_ENDED.search(text, 0, at) is None:
         return False
     if _POINTED.match(text, item.end):  # "..., 653. 22.08 is the wedding", "471. 7:30 on Tuesdays": a date, a time
         return True
+    if len(item.digits) <= _COUNT_DIGITS and _THOUSANDS_COMMA.match(text, item.end):
+        return True  # "709. 2,500 gallons": a count or an amount as an English recognizer writes it
     counted = _COUNT_OPENS.match(text, item.end)
     return len(item.digits) <= _COUNT_DIGITS and counted is not None and not is_number_word(counted.group(1))
 
