@@ -28,6 +28,7 @@ from agentassist.pipeline import CallSession, SessionInfo
 from agentassist.pipeline.media import MediaThread
 from agentassist.store.db import Store
 from agentassist.transcribe.engine import StreamingTranscriber
+from agentassist.transcribe.transcriber import one_blas_thread
 from benchmarks.threadcpu import snapshot, split
 from tests.conftest import SOUNDS_EN
 from tests.test_pipeline_revise import PROMPTS, Feed
@@ -40,6 +41,7 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--frame-wait-ms", type=int, default=TranscribeSettings().frame_wait_ms)
     args = p.parse_args()
+    one_blas_thread()  # as a center does: numpy's BLAS (a frame's level in the segmenter) on one thread
     root = Path(tempfile.mkdtemp(prefix="callthreads-"))
     store = Store(f"sqlite:///{root / 'db.sqlite'}")
     store.migrate()
