@@ -1,0 +1,88 @@
+"""Clock hours said as ordinals, in pl, uk and ru, read from normalized tokens (matcher.tokens).
+
+Polish and Ukrainian name an hour of the clock with an ordinal ("do osiemnastej", "o ósmej", "przed
+dwunastą", "до вісімнадцятої", "о восьмій", "між восьмою"); the hours past the twentieth take two words
+("do dwudziestej pierwszej", "до двадцять першої", whose "двадцять" the number reader has made "20"); and
+the half hour is named by the hour it leads to ("o wpół do dziesiątej" is half past nine, "о пів на шосту"
+and "в половине шестого" half past five). A clock time is no period and no bare number ("do osiemnastej" is
+six in the evening, not 18 of anything): specifics compares it only with another clock time, on a 12-hour
+dial ("do szóstej wieczorem" is "do osiemnastej").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+# the stems of the first to the twentieth, normalized (Polish diacritics folded)
+_PL_HOURS = (
+    "pierwsz drug trzeci czwart piat szost siodm osm dziewiat dziesiat jedenast dwunast trzynast czternast "
+    "pietnast szesnast siedemnast osiemnast dziewietnast dwudziest"
+)
+_UK_HOURS = (
+    "перш друг треть четверт п'ят шост сьом восьм дев'ят десят одинадцят дванадцят тринадцят чотирнадцят "
+    "п'ятнадцят шістнадцят сімнадцят вісімнадцят дев'ятнадцят двадцят"
+)
+# Russian names only the half hour with an ordinal ("половина шестого"): the first to the twelfth
+_RU_HOURS = "перв втор трет четверт пят шест седьм восьм девят десят одиннадцат двенадцат"
+# which endings make a clock hour after which words: the genitive and locative after "until", "at",
+# "from", "after" (Polish "-ej", Ukrainian "-ої", "-ій"), the instrumental after "before", "between" and
+# "and" (Polish "-ą", folded "-a", which alone is also an adjective: "druga rata"; Ukrainian "-ою")
+_HOUR_AFTER: dict[str, frozenset[str]] = {
+    "ej": frozenset(("do", "o", "od", "po", "okolo")),
+    "a": frozenset(("przed", "miedzy", "a")),
+    "ої": frozenset(("до", "з", "від", "після")),
+    "ій": frozenset(("о", "об")),
+    "ою": frozenset(("перед", "між", "і", "та")),
+}
+HOUR_FORMS: dict[str, tuple[int, str]] = {}
+for _i, _stem in enumerate(_PL_HOURS.split()):
+    HOUR_FORMS[("drugi" if _stem == "drug" else _stem) + "ej"] = (_i + 1, "ej")
+    HOUR_FORMS[_stem + "a"] = (_i + 1, "a")
+for _i, _stem in enumerate(_UK_HOURS.split()):
+    for _ending in ("ої", "ій", "ою"):
+        HOUR_FORMS[_stem + _ending] = (_i + 1, _ending)
+        HOUR_FORMS[_stem.replace("'", "") + _ending] = (_i + 1, _ending)
+_RU_GENITIVE = {s + ("ьего" if s == "трет" else "ого"): i + 1 for i, s in enumerate(_RU_HOURS.split())}
+# The hour a half hour leads to, after the words that say "half to": Polish "wpół do" with the genitive
+# ("wpół do dziesiątej"), Ukrainian "пів на" with the accusative ("пів на шосту", "пів на третю"), Russian
+# "половина" with the genitive ("половина шестого", "в половине третьего").
+_HALF_TO: dict[tuple[str, ...], dict[str, int]] = {
+    ("wpol", "do"): {form: hour for form, (hour, ending) in HOUR_FORMS.items() if ending == "ej"},
+    ("w", "pol", "do"): {form: hour for form, (hour, ending) in HOUR_FORMS.items() if ending == "ej"},
+    ("пів", "на"): {
+        (s[:-1] + "ю" if s.endswith("ь") else s + "у").replace("'", q): i + 1
+        for i, s in enumerate(_UK_HOURS.split()[:12])
+        for q in ("'", "")
+    },
+    ("половина",): _RU_GENITIVE,
+    ("половине",): _RU_GENITIVE,
+}  # fmt: skip
+_TWENTY = frozenset(("20", "dwudziestej", "dwudziesta"))
+
+
+def ordinal_hours(toks: Sequence[str]) -> dict[int, int]:
+    """The clock hours ``toks`` says as ordinals, on a 12-hour dial (0-11), by the index of each token they
+    take: the ordinal, and the "twenty" of an hour past the twentieth."""
+    out: dict[int, int] = {}
+    for i, tok in enumerate(toks):
+        half = _half_to(toks, i)
+        if half is not None:
+            out[i] = (half - 1) % 12
+            continue
+        form = HOUR_FORMS.get(tok)
+        if form is None or not i or i in out:
+            continue
+        hour, ending = form
+        if toks[i - 1] in _HOUR_AFTER[ending]:
+            out[i] = hour % 12
+        elif hour <= 3 and toks[i - 1] in _TWENTY and i >= 2 and toks[i - 2] in _HOUR_AFTER[ending]:
+            out[i - 1] = out[i] = (20 + hour) % 12  # "до двадцять першої", "do dwudziestej pierwszej"
+    return out
+
+
+def _half_to(toks: Sequence[str], i: int) -> int | None:
+    """The hour the half hour said at ``toks[i]`` leads to (1-12), or None."""
+    for before, forms in _HALF_TO.items():
+        if toks[i] in forms and tuple(toks[max(0, i - len(before)) : i]) == before:
+            return forms[toks[i]]
+    return None
