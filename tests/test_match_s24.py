@@ -122,3 +122,28 @@ def test_a_negation_that_restates_the_line(line: str, heard: str, negated: bool)
     want, window = tokens(line), _window(heard)
     cov = coverage(want, window.tokens, frozenset(), window.clauses)
     assert (cov.negated or negated_anywhere(want, window, cov)) is negated
+
+
+@pytest.mark.parametrize(
+    ("line", "heard", "expected"),
+    [
+        # a day of the month said as another ordinal, or as the same in digits or in two words
+        (
+            "Rachunek trzeba opłacić do piętnastego dnia miesiąca.",
+            "Rachunek trzeba opłacić do piątego dnia miesiąca.",
+            True,
+        ),
+        ("Рахунок треба сплатити до двадцять п'ятого числа.", "Рахунок треба сплатити до двадцятого числа.", True),
+        ("Счёт нужно оплатить до пятнадцатого числа.", "Счёт нужно оплатить до 15 числа.", False),
+        ("The rent is due by the twenty-fifth.", "The rent is due by the 25th.", False),
+        # one o'clock said without its number, beside a line's eleven at night
+        ("Бар закрывается в двадцать три ноль-ноль.", "Бар закрывается в час ночи.", True),
+        ("Бар закрывается в час ночи.", "Бар у нас закрывается в час ночи.", False),
+    ],
+)
+def test_a_date_or_an_hour_said_as_another(line: str, heard: str, expected: bool) -> None:
+    assert changed(tokens(line), tokens(heard)) is expected
+
+
+def test_a_rate_per_hour_is_no_clock_time() -> None:
+    assert figures(tokens("Прокат стоит двести рублей в час.")).hours == frozenset()

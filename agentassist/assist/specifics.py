@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
-from agentassist.assist.hours import ordinal_hours
 from agentassist.assist.matcher import is_decimal
+from agentassist.assist.ordinals import ordinal_days, ordinal_hours
 
 # Forms of each unit of time, normalized (casefolded, Polish diacritics folded, "ё" as "е"): listed, not
 # matched by prefix, since the prefixes collide ("год" is a Russian year and a Ukrainian hour's root;
@@ -56,7 +56,7 @@ _MONTHS: tuple[str, ...] = (
 )
 # A cardinal hour said with the part of the day is a clock time, not a period or a bare number: "six pm",
 # "seven in the evening", "до восьми часов вечера" (which was read as eight hours long), "до дев'яти
-# вечора"; the ordinal hours ("o szóstej wieczorem", "о сьомій вечора") are read by _HOUR_FORMS below. The
+# вечора"; the ordinal hours ("o szóstej wieczorem", "о сьомій вечора") are read by ordinals.py. The
 # number, at most one unit of hours ("часов", "годин", "o'clock"), then one of these words. "дня" is the
 # afternoon only after the hour's unit ("в три часа дня"): alone, "два дня" are two days.
 _DAY_PARTS = frozenset(
@@ -85,6 +85,10 @@ _ZERO_MINUTES = (("0", "0"), ("00",))
 _NOON = frozenset(
     ("noon", "midday", "полдень", "полудня", "полудню", "опівдні", "полудень", "poludnie", "poludniu")
 )  # fmt: skip
+# Russian says one o'clock without its number: "в час ночи", "к часу дня" (not "две тысячи в час": a rate, which
+# no part of the day follows)
+_ONE_OCLOCK = frozenset(("час", "часу"))
+_NIGHT_OR_DAY = frozenset(("ночи", "дня"))
 # "half past five", "quarter to six": the hour of a clock time said with its minutes in words
 _PAST = frozenset(("past", "to"))
 _QUARTERS = frozenset(("half", "quarter"))
@@ -188,6 +192,7 @@ class Figures:
     months: frozenset[int]
     hours: frozenset[int] = frozenset()  # clock hours said as ordinals, on a 12-hour dial (0-11)
     named: frozenset[float] = frozenset()  # units of time said alone, a day named ("on the day"), in minutes
+    days: frozenset[int] = frozenset()  # days of the month said as ordinals ("do dziesiątego", "by the 25th")
 
     def said(self) -> frozenset[int]:
         """Every number said, bare or as a period's."""
@@ -264,6 +269,7 @@ def figures(toks: Sequence[str]) -> Figures:
         frozenset(months),
         frozenset(ordinal.values()) | set(clock.values()),
         frozenset(named),
+        ordinal_days(toks, frozenset(ordinal)),
     )
 
 
@@ -274,6 +280,15 @@ def _clock_times(toks: Sequence[str]) -> dict[int, int]:
     for i, tok in enumerate(toks):
         if tok in _NOON:
             out[i] = 0
+            continue
+        if (
+            tok in _ONE_OCLOCK
+            and i
+            and toks[i - 1] in _AT_TIME
+            and toks[i + 1 : i + 2]
+            and toks[i + 1] in _NIGHT_OR_DAY
+        ):
+            out[i] = 1  # "в час ночи", "в час дня": one o'clock, said without its number
             continue
         if not tok.isdigit() or not 1 <= int(tok) <= 24:
             continue
@@ -367,7 +382,7 @@ def _line_figures(line: tuple[str, ...]) -> Figures:
 
 
 def clock_hours(toks: Sequence[str]) -> dict[int, int]:
-    """The clock hours of ``toks`` by token index, on a 12-hour dial: the ordinals (hours.ordinal_hours) and
+    """The clock hours of ``toks`` by token index, on a 12-hour dial: the ordinals (ordinals.ordinal_hours) and
     the cardinals said as times ("в двадцать три ноль-ноль", "до восьми вечера")."""
     return {**_clock_times(toks), **ordinal_hours(toks)}
 
@@ -497,7 +512,7 @@ def changed(line: Sequence[str], heard: Sequence[str]) -> bool:
     that the line lacks, where one of the line's own of that kind is not heard ("thirty percent" for
     "fifty percent", "within three hours" for "within a day", "of May" for "of April")."""
     want = _line_figures(tuple(line))
-    if not (want.numbers or want.periods or want.months or want.hours or want.named):
+    if not (want.numbers or want.periods or want.months or want.hours or want.named or want.days):
         return False  # most lines: nothing to change, and this runs for every window against every line
     got = figures(heard)
     # A day named by a line that says no period ("payment is due on the day the work is finished", "повертаємо
@@ -519,4 +534,7 @@ def changed(line: Sequence[str], heard: Sequence[str]) -> bool:
     # number ("do osiemnastej" as "do 18") is the same hour
     dial = got.hours | {n % 12 for n in got.numbers}
     hours = bool(want.hours - dial) and bool(got.hours - want.hours)
-    return numbers or periods or months or hours
+    # a day of the month said as another ("do dwudziestego dnia" for "do dziesiątego dnia"); one heard in digits
+    # ("до 10 числа") is the same day
+    days = bool(want.days - got.days - got.numbers) and bool(got.days - want.days)
+    return numbers or periods or months or hours or days
