@@ -27,6 +27,8 @@ def _window(text: str) -> Window:
         # the half hour, named by the hour it leads to
         ("Zbiórka o wpół do ósmej.", {7}, set()),
         ("Екскурсія о пів на дев'яту.", {8}, set()),
+        ("Приходьте на восьму вечора.", {8}, set()),
+        ("Кабінет на восьму поверсі.", set(), set()),
         ("Встречаемся в половине четвертого.", {3}, set()),
         # a quarter of an hour is fifteen minutes
         ("Прийдіть за чверть години до початку.", set(), {(15, None)}),
@@ -78,8 +80,12 @@ def test_a_decimal_keeps_the_clauses_in_step_with_the_tokens() -> None:
     ("line", "heard", "share"),
     [
         # the line's ordinal hours heard in digits, as the recognizer writes them
-        # (the two words of the twenty-second hour and one heard hour: one of them heard)
-        ("Сауна працює з дев'ятої до двадцять другої.", "Сауна працює з 9:00 до 22:00.", 0.8),
+        # (the twenty-second hour's two words, heard as one hour: both heard)
+        ("Сауна працює з дев'ятої до двадцять другої.", "Сауна працює з 9:00 до 22:00.", 1.0),
+        ("Сауна працює з дев'ятої до двадцять другої.", "Сауна працює з дев'ятої до десятої вечора.", 1.0),
+        # an accusative hour after "на" with its part of the day
+        ("Запис є на вівторок о сімнадцятій.", "Є вівторок, на п'яту вечора.", 2 / 3),
+        ("Запис є на вівторок о сімнадцятій.", "Є вівторок, на п'яту.", 1 / 3),
         # and its cardinal span heard as ordinals
         ("Прием с девяти до восемнадцати.", "Прием з дев'ятої до шостої.", 1.0),
         # another hour is not the line's

@@ -50,17 +50,22 @@ for _i, _stem in enumerate(_UK_HOURS.split()):
         HOUR_FORMS[_stem + _ending] = (_i + 1, _ending)
         HOUR_FORMS[_stem.replace("'", "") + _ending] = (_i + 1, _ending)
 _RU_GENITIVE = {s + ("ьего" if s == "трет" else "ого"): i + 1 for i, s in enumerate(_RU_ORDINALS.split()[:12])}
+# Ukrainian's accusative hours ("на п'яту", "пів на третю"), the first to the twelfth
+_UK_ACCUSATIVE = {
+    (s[:-1] + "ю" if s.endswith("ь") else s + "у").replace("'", q): i + 1
+    for i, s in enumerate(_UK_HOURS.split()[:12])
+    for q in ("'", "")
+}
+# an accusative hour after "на" is one of the clock with the part of the day after it: "на п'яту вечора" (but
+# "на п'яту" alone may be a floor or a place in a queue)
+_UK_DAY_PARTS = frozenset(("ранку", "вечора", "ночі", "дня"))
 # The hour a half hour leads to, after the words that say "half to": Polish "wpół do" with the genitive
 # ("wpół do dziesiątej"), Ukrainian "пів на" with the accusative ("пів на шосту", "пів на третю"), Russian
 # "половина" with the genitive ("половина шестого", "в половине третьего").
 _HALF_TO: dict[tuple[str, ...], dict[str, int]] = {
     ("wpol", "do"): {form: hour for form, (hour, ending) in HOUR_FORMS.items() if ending == "ej"},
     ("w", "pol", "do"): {form: hour for form, (hour, ending) in HOUR_FORMS.items() if ending == "ej"},
-    ("пів", "на"): {
-        (s[:-1] + "ю" if s.endswith("ь") else s + "у").replace("'", q): i + 1
-        for i, s in enumerate(_UK_HOURS.split()[:12])
-        for q in ("'", "")
-    },
+    ("пів", "на"): _UK_ACCUSATIVE,
     ("половина",): _RU_GENITIVE,
     ("половине",): _RU_GENITIVE,
 }  # fmt: skip
@@ -75,6 +80,9 @@ def ordinal_hours(toks: Sequence[str]) -> dict[int, int]:
         half = _half_to(toks, i)
         if half is not None:
             out[i] = (half - 1) % 12
+            continue
+        if tok in _UK_ACCUSATIVE and i and toks[i - 1] == "на" and toks[i + 1 : i + 2] and toks[i + 1] in _UK_DAY_PARTS:
+            out[i] = _UK_ACCUSATIVE[tok] % 12  # "на п'яту вечора"
             continue
         form = HOUR_FORMS.get(tok)
         if form is None or not i or i in out:

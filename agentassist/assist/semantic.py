@@ -229,20 +229,32 @@ def coverage(
             got += weight(tok)
     # A clock hour of the line said another way ("о сімнадцятій" as "17:30" or "на п'яту вечора", "с десяти до
     # четырнадцати" as "з десятої до другої") is heard, at the heard hour: as words, it was a content word missed.
+    # An hour the line says in two words ("до двадцять першої") heard in one ("до 21:00", "до дев'ятої вечора")
+    # is both words heard (``twice``: the second).
     hours = line_hours(tuple(line_tokens))
     heard_at = heard_hours(heard) if hours else {}
-    for i, hour in hours.items():
+    heard_hour: set[int] = set()  # line indices of the hours heard
+    twice = 0
+    for i, hour in sorted(hours.items()):
+        if line_tokens[i] in used.values():
+            heard_hour.add(i)
+            continue
         j = next((j for j, h in heard_at.items() if j not in used and h == hour), None)
-        if j is not None and line_tokens[i] not in used.values():
+        if j is not None:
             used[j] = line_tokens[i]
-            got += weight(line_tokens[i])
+        elif i - 1 in heard_hour and hours.get(i - 1) == hour:
+            twice += content(line_tokens[i])
+        else:
+            continue
+        heard_hour.add(i)
+        got += weight(line_tokens[i])
     total = sum(weight(t) for t in line_tokens) or 1.0
     content_at = sorted(j for j, tok in used.items() if content(tok))
     if not content_at:
         return Coverage(got / total, 0.0, (), -1, -1, False, False)
     first, last = content_at[0], content_at[-1]
     negated = negated_at(heard, first, last, line_negations(line_tokens), clauses, frozenset(line_tokens))
-    content_share = len(content_at) / max(1, content_total)
+    content_share = (len(content_at) + twice) / max(1, content_total)
     if content_share >= AFFIRMED_CONTENT and affirmed_at(heard, first, last, line_tokens, clauses):
         negated = True  # most of a negative line's words, without its negation: the opposite said
     words = tuple(heard[j] for j in content_at)
