@@ -55,14 +55,18 @@ def test_a_price_before_a_unit_is_no_period() -> None:
         ("Каток работает до половины десятого.", "Каток работает до девяти тридцати.", False),
         ("Zajęcia zaczynamy o wpół do siódmej.", "Zajęcia zaczynamy o osiemnastej trzydzieści.", False),
         ("Zajęcia zaczynamy o wpół do siódmej.", "Zajęcia zaczynamy o siódmej.", True),
-        (
-            "Спізнення більше ніж на п'ятнадцять хвилин скасовує запис.",
-            "Спізнення на чверть години скасовує запис.",
-            False,
-        ),
-        ("Спізнення більше ніж на п'ятнадцять хвилин скасовує запис.", "Спізнення на пів години скасовує запис.", True),
+        ("Запізнення на п'ятнадцять хвилин скасовує запис.", "Запізнення на чверть години скасовує запис.", False),
+        ("Запізнення на п'ятнадцять хвилин скасовує запис.", "Запізнення на пів години скасовує запис.", True),
         ("Політ триває півтори години.", "Політ триває 1,5 години.", False),
         ("Політ триває півтори години.", "Політ триває 2,5 години.", True),
+        # a day of the month said as another ordinal, or as the same in digits or in two words
+        ("Rachunek opłacamy do piętnastego dnia miesiąca.", "Rachunek opłacamy do piątego dnia miesiąca.", True),
+        ("Рахунок треба сплатити до двадцять п'ятого числа.", "Рахунок треба сплатити до двадцятого числа.", True),
+        ("Счёт нужно оплатить до пятнадцатого числа.", "Счёт нужно оплатить до 15 числа.", False),
+        ("The rent is due by the twenty-fifth.", "The rent is due by the 25th.", False),
+        # one o'clock said without its number, beside a line's eleven at night
+        ("Бар закрывается в двадцать три ноль-ноль.", "Бар закрывается в час ночи.", True),
+        ("Бар закрывается в час ночи.", "Бар у нас закрывается в час ночи.", False),
     ],
 )
 def test_the_same_figure_said_another_way(line: str, heard: str, expected: bool) -> None:
@@ -100,26 +104,14 @@ def test_a_clock_hour_said_another_way_is_a_word_heard(line: str, heard: str, sh
     ("line", "heard", "negated"),
     [
         # the negation denies those under the line's minimum: the minimum said again
-        (
-            "Do sauny wpuszczamy tylko dorosłych od szesnastu lat.",
-            "Młodszych niż szesnaście lat do sauny nie wpuszczamy.",
-            False,
-        ),
+        ("Do sauny wpuszczamy tylko osoby od szesnastu lat.", "Młodszych niż szesnaście lat nie wpuszczamy.", False),
         ("На батут пускаємо дітей лише від п'яти років.", "Якщо дитині менше п'яти, на батут ми її не пустимо.", False),
         ("Столик бронируем минимум на два часа.", "Меньше чем на два часа столик не бронируем.", False),
         # a line that says the lower side itself is denied by it
         ("Children under five ride for free.", "Children under five don't ride for free.", True),
         # a condition said with "who" or "otherwise" after the negation
-        (
-            "Bring the signed form to the lesson.",
-            "Whoever doesn't bring the signed form stays out of the lesson.",
-            False,
-        ),
-        (
-            "You must bring the signed form to the lesson.",
-            "We can't start the lesson otherwise, so bring the signed form.",
-            False,
-        ),
+        ("Bring the signed form to the lesson.", "Whoever doesn't bring the signed form stays out.", False),
+        ("You must bring the signed form.", "We can't start otherwise, so bring the signed form.", False),
         # a plain denial is still one
         ("На батут пускаємо дітей лише від п'яти років.", "На батут ми дітей не пускаємо.", True),
     ],
@@ -128,27 +120,6 @@ def test_a_negation_that_restates_the_line(line: str, heard: str, negated: bool)
     want, window = tokens(line), _window(heard)
     cov = coverage(want, window.tokens, frozenset(), window.clauses)
     assert (cov.negated or negated_anywhere(want, window, cov)) is negated
-
-
-@pytest.mark.parametrize(
-    ("line", "heard", "expected"),
-    [
-        # a day of the month said as another ordinal, or as the same in digits or in two words
-        (
-            "Rachunek trzeba opłacić do piętnastego dnia miesiąca.",
-            "Rachunek trzeba opłacić do piątego dnia miesiąca.",
-            True,
-        ),
-        ("Рахунок треба сплатити до двадцять п'ятого числа.", "Рахунок треба сплатити до двадцятого числа.", True),
-        ("Счёт нужно оплатить до пятнадцатого числа.", "Счёт нужно оплатить до 15 числа.", False),
-        ("The rent is due by the twenty-fifth.", "The rent is due by the 25th.", False),
-        # one o'clock said without its number, beside a line's eleven at night
-        ("Бар закрывается в двадцать три ноль-ноль.", "Бар закрывается в час ночи.", True),
-        ("Бар закрывается в час ночи.", "Бар у нас закрывается в час ночи.", False),
-    ],
-)
-def test_a_date_or_an_hour_said_as_another(line: str, heard: str, expected: bool) -> None:
-    assert changed(tokens(line), tokens(heard)) is expected
 
 
 def test_a_rate_per_hour_is_no_clock_time() -> None:
