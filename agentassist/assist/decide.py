@@ -22,6 +22,7 @@ from typing import Any
 from agentassist.assist.matcher import Match, fill, score_line, tokens, weight
 from agentassist.assist.script import Step
 from agentassist.assist.semantic import (
+    CONTRAST,
     Coverage,
     E5Embedder,
     affirmed_at,
@@ -347,11 +348,6 @@ def _answer(line: list[str], heard: list[str], own_names: frozenset[str], names:
         if weight(h) == 1.0 and h not in names and h not in SALUTATIONS and not any(same_word(h, t) for t in line)
     ]
     return len(others) <= 1
-
-
-# Contrastive conjunctions: the clause one opens is another statement than the one before it ("I'm not sure,
-# but the full valet is ninety-five pounds"), so a negation before one is not the line's.
-CONTRAST = frozenset(("but", "however", "though", "но", "однако", "але", "однак", "проте", "ale", "jednak"))
 
 
 def negated_anywhere(line: list[str], window: Window, cov: Coverage | None = None) -> bool:

@@ -57,8 +57,20 @@ _APOSTROPHES = str.maketrans({"ʼ": "'", "‘": "'", "`": "'", "′": "'"})
 _NUMBER_BREAK = re.compile(r"(?<=[^\W\d_])[,;:.!?]+\s+(?=\w)")
 
 
+# A decimal with one digit after its comma or point ("1,5 години", "2.5 hours", "1,2 метра", "1,5 тысячи"), as
+# the recognizer writes what was said "півтори години", "two and a half hours": one token ("1.5"), where the
+# comma's removal made it two numbers (a period of five hours, and a 1). Two digits after it stay two numbers
+# ("9.99", "17.30"), as do a digit group's ("1,500").
+_DECIMAL = re.compile(r"(?<![\d.,])(\d{1,3})[.,](\d)(?![\d]|[.,]\d)")
+_DECIMAL_TOKEN = re.compile(r"\d+dec\d")
+
+
+def is_decimal(token: str) -> bool:
+    return "." in token and token.replace(".", "", 1).isdigit()
+
+
 def tokens(text: str) -> list[str]:
-    text = text.translate(_APOSTROPHES)
+    text = _DECIMAL.sub(r"\1dec\2", text.translate(_APOSTROPHES))
     pieces = _NUMBER_BREAK.split(text)
     polish = bool(_POLISH_LETTERS.intersection(normalize(text)))
     out: list[str] = []
@@ -89,6 +101,11 @@ def _words(text: str) -> list[str]:
                     break
             else:
                 out.append(tok)
+            continue
+        if _DECIMAL_TOKEN.fullmatch(tok):
+            tok = tok.replace("dec", ".")
+        if out and is_decimal(out[-1]) and is_thousand(tok):
+            out[-1] = str(round(float(out[-1]) * 1000))  # "1,5 тисячі" is 1500
             continue
         out.append(_ABBREVIATIONS.get(tok, tok))
     return out

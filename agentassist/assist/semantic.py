@@ -34,7 +34,7 @@ from rapidfuzz.distance import Levenshtein
 
 from agentassist.assist.matcher import NEGATIONS, fill, shared_root, tokens, weight
 from agentassist.assist.script import Script
-from agentassist.assist.specifics import numbers_said
+from agentassist.assist.specifics import heard_hours, line_hours, numbers_said
 
 log = logging.getLogger(__name__)
 
@@ -227,13 +227,34 @@ def coverage(
         if j is not None and int(tok) in said:
             used[j] = tok
             got += weight(tok)
+    # A clock hour of the line said another way ("о сімнадцятій" as "17:30" or "на п'яту вечора", "с десяти до
+    # четырнадцати" as "з десятої до другої") is heard, at the heard hour: as words, it was a content word missed.
+    # An hour the line says in two words ("до двадцять першої") heard in one ("до 21:00", "до дев'ятої вечора")
+    # is both words heard (``twice``: the second).
+    hours = line_hours(tuple(line_tokens))
+    heard_at = heard_hours(heard) if hours else {}
+    heard_hour: set[int] = set()  # line indices of the hours heard
+    twice = 0
+    for i, hour in sorted(hours.items()):
+        if line_tokens[i] in used.values():
+            heard_hour.add(i)
+            continue
+        j = next((j for j, h in heard_at.items() if j not in used and h == hour), None)
+        if j is not None:
+            used[j] = line_tokens[i]
+        elif i - 1 in heard_hour and hours.get(i - 1) == hour:
+            twice += content(line_tokens[i])
+        else:
+            continue
+        heard_hour.add(i)
+        got += weight(line_tokens[i])
     total = sum(weight(t) for t in line_tokens) or 1.0
     content_at = sorted(j for j, tok in used.items() if content(tok))
     if not content_at:
         return Coverage(got / total, 0.0, (), -1, -1, False, False)
     first, last = content_at[0], content_at[-1]
     negated = negated_at(heard, first, last, line_negations(line_tokens), clauses, frozenset(line_tokens))
-    content_share = len(content_at) / max(1, content_total)
+    content_share = (len(content_at) + twice) / max(1, content_total)
     if content_share >= AFFIRMED_CONTENT and affirmed_at(heard, first, last, line_tokens, clauses):
         negated = True  # most of a negative line's words, without its negation: the opposite said
     words = tuple(heard[j] for j in content_at)
@@ -269,6 +290,11 @@ _CONDITION = frozenset(
     ("otherwise", "else", "иначе", "інакше", "inaczej", "without", "без", "bez", "if", "если", "якщо", "jesli",
      "jezeli")
 )  # fmt: skip
+# a negation with "otherwise" after it in its clause states the same ("we can't go up over it otherwise"), as
+# does one in a clause of "who" ("kto nie skończył osiemnastu lat, przychodzi z rodzicem", "тех, кому ещё нет
+# десяти лет, мы не берём"): whoever does not meet a condition
+_OTHERWISE_AFTER = frozenset(("otherwise",))
+_WHO = frozenset(("who", "whoever", "кто", "кому", "хто", "kto", "komu"))
 # "can't change it until we have the letter" is "the letter before it is changed": a requirement
 _UNTIL = frozenset(("until", "till", "пока", "поки", "доки", "dopoki", "zanim"))
 # "don't forget your passport" asks for the passport; "вы не против?", "ви не заперечуєте?" ask for consent
@@ -461,6 +487,8 @@ def _restates(
     end = min([len(heard), j + 4] + [c for c in clauses if c > j])
     if _WITHOUT.intersection(heard[start:end]):
         return True
+    if line and _below(heard, j) and not any(t.startswith(_BELOW) for t in line):
+        return True
     if not line or not _ONLY.intersection(line):
         return False
     if _OTHER.intersection(heard[start:j]):
@@ -476,6 +504,33 @@ def _restates(
     )
 
 
+# "Младше шести лет, к сожалению, в группы не берём", "Poniżej czterdziestu kilo nie przyjmujemy" for "В группы
+# принимаем детей только с шести лет", "Kursant musi ważyć co najmniej czterdzieści kilogramów": a negation after
+# a word of the lower side ("younger", "under", "less", "нижчих", "менше", "poniżej") denies the others, the
+# ones under the line's minimum, which restates the minimum. Not for a line that says such a word itself
+# ("children under six go free": "under six they don't go free" denies it). Prefixes: the words decline.
+_BELOW = (
+    "under", "below", "younger", "less", "fewer", "shorter", "lighter", "младш", "молож", "меньш", "менее", "ниже",
+    "легче", "молодш", "менш", "нижч", "легш", "ponizej", "mlodsz", "mniej", "nizsz", "lzejsz",
+)  # fmt: skip
+_BELOW_REACH = 10
+# Contrastive conjunctions: the clause one opens is another statement than the one before it ("I'm not sure,
+# but the full valet is ninety-five pounds"), so a negation before one is not the line's.
+CONTRAST = frozenset(("but", "however", "though", "но", "однако", "але", "однак", "проте", "ale", "jednak"))
+
+
+def _below(heard: list[str], j: int) -> bool:
+    """A word of the lower side (``_BELOW``) up to ``_BELOW_REACH`` words before the negation at ``j``, past
+    commas ("Якщо зріст менше метра двадцяти, на великі гірки дитину не пустять") but not past a contrastive
+    conjunction (``CONTRAST``)."""
+    for k in range(j - 1, max(-1, j - 1 - _BELOW_REACH), -1):
+        if heard[k] in CONTRAST:
+            return False
+        if heard[k].startswith(_BELOW):
+            return True
+    return False
+
+
 def _coordinated(heard: list[str], j: int) -> bool:
     """The negation at ``j`` follows a coordinating conjunction that follows another negation (within
     ``_COORDINATED_REACH`` words): "не опускать и машину не мыть" denies once."""
@@ -488,16 +543,20 @@ def _condition(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
     """The negation at ``j`` is a condition's or a reminder's, by a word in its own clause."""
     start = max([0, j - 3] + [c for c in clauses if c <= j])
     end = min([len(heard), j + 5] + [c for c in clauses if c > j])
+    clause_end = min([len(heard)] + [c for c in clauses if c > j])
     after = heard[j + 1] if j + 1 < len(heard) else ""
     return (
         after.startswith(_AFFIRMING)
         or bool(_UNTIL.intersection(heard[start:j]))  # "пока (диван) не высохнет": until it is dry
         or bool(_UNTIL.intersection(heard[j + 1 : end]))
         or bool(_CONDITION.intersection(heard[start:j]))
+        or bool(_WHO.intersection(heard[start:j]))
+        or bool(_OTHERWISE_AFTER.intersection(heard[j + 1 : clause_end]))
     )
 
 
-_CLAUSE = re.compile(r"[,.;:!?()\u2013\u2014]")
+# (not a decimal's comma or point: matcher.tokens reads "1,5" as one token)
+_CLAUSE = re.compile(r"(?<!\d)[,.]|[,.](?!\d)|[;:!?()\u2013\u2014]")
 
 
 def clause_starts(text: str) -> tuple[int, ...]:
@@ -514,7 +573,7 @@ def sentence_starts(text: str) -> tuple[int, ...]:
     """The token indices (of :func:`tokens`) where the sentences of ``text`` start, after the first."""
     out: list[int] = []
     at = 0
-    for piece in re.split(r"[.!?;]", text)[:-1]:
+    for piece in re.split(r"(?<!\d)\.|\.(?!\d)|[!?;]", text)[:-1]:
         at += len(tokens(piece))
         out.append(at)
     return tuple(out)

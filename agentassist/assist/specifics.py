@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
+from agentassist.assist.matcher import is_decimal
+from agentassist.assist.ordinals import ordinal_days, ordinal_hours
+
 # Forms of each unit of time, normalized (casefolded, Polish diacritics folded, "ё" as "е"): listed, not
 # matched by prefix, since the prefixes collide ("год" is a Russian year and a Ukrainian hour's root;
 # "час" begins "часто", "часть").
@@ -51,32 +54,9 @@ _MONTHS: tuple[str, ...] = (
     "november nov ноябрь ноября ноябре листопад листопада listopad listopada",
     "december dec декабрь декабря декабре грудень грудня grudzien grudnia",
 )
-# The hours of the clock said as ordinals, as Polish and Ukrainian say them ("do osiemnastej", "o ósmej",
-# "przed dwunastą", "до вісімнадцятої", "о восьмій", "між восьмою"), normalized (Polish diacritics folded):
-# the stems of the first to the twentieth, each with its case endings. A clock time is no period and no
-# bare number ("do osiemnastej" is six in the evening, not 18 of anything); it is compared only with
-# another clock time, on a 12-hour dial ("do szóstej wieczorem" is "do osiemnastej").
-_PL_HOURS = (
-    "pierwsz drug trzeci czwart piat szost siodm osm dziewiat dziesiat jedenast dwunast trzynast czternast "
-    "pietnast szesnast siedemnast osiemnast dziewietnast dwudziest"
-)
-_UK_HOURS = (
-    "перш друг треть четверт п'ят шост сьом восьм дев'ят десят одинадцят дванадцят тринадцят чотирнадцят "
-    "п'ятнадцят шістнадцят сімнадцят вісімнадцят дев'ятнадцят двадцят"
-)
-# which endings make a clock hour after which words: the genitive and locative after "until", "at",
-# "from", "after" (Polish "-ej", Ukrainian "-ої", "-ій"), the instrumental after "before", "between" and
-# "and" (Polish "-ą", folded "-a", which alone is also an adjective: "druga rata"; Ukrainian "-ою")
-_HOUR_AFTER: dict[str, frozenset[str]] = {
-    "ej": frozenset(("do", "o", "od", "po", "okolo")),
-    "a": frozenset(("przed", "miedzy", "a")),
-    "ої": frozenset(("до", "з", "від", "після")),
-    "ій": frozenset(("о", "об")),
-    "ою": frozenset(("перед", "між", "і", "та")),
-}
 # A cardinal hour said with the part of the day is a clock time, not a period or a bare number: "six pm",
 # "seven in the evening", "до восьми часов вечера" (which was read as eight hours long), "до дев'яти
-# вечора"; the ordinal hours ("o szóstej wieczorem", "о сьомій вечора") are read by _HOUR_FORMS below. The
+# вечора"; the ordinal hours ("o szóstej wieczorem", "о сьомій вечора") are read by ordinals.py. The
 # number, at most one unit of hours ("часов", "годин", "o'clock"), then one of these words. "дня" is the
 # afternoon only after the hour's unit ("в три часа дня"): alone, "два дня" are two days.
 _DAY_PARTS = frozenset(
@@ -105,17 +85,13 @@ _ZERO_MINUTES = (("0", "0"), ("00",))
 _NOON = frozenset(
     ("noon", "midday", "полдень", "полудня", "полудню", "опівдні", "полудень", "poludnie", "poludniu")
 )  # fmt: skip
+# Russian says one o'clock without its number: "в час ночи", "к часу дня" (not "две тысячи в час": a rate, which
+# no part of the day follows)
+_ONE_OCLOCK = frozenset(("час", "часу"))
+_NIGHT_OR_DAY = frozenset(("ночи", "дня"))
 # "half past five", "quarter to six": the hour of a clock time said with its minutes in words
 _PAST = frozenset(("past", "to"))
 _QUARTERS = frozenset(("half", "quarter"))
-_HOUR_FORMS: dict[str, tuple[int, str]] = {}
-for _i, _stem in enumerate(_PL_HOURS.split()):
-    _HOUR_FORMS[("drugi" if _stem == "drug" else _stem) + "ej"] = (_i + 1, "ej")
-    _HOUR_FORMS[_stem + "a"] = (_i + 1, "a")
-for _i, _stem in enumerate(_UK_HOURS.split()):
-    for _ending in ("ої", "ій", "ою"):
-        _HOUR_FORMS[_stem + _ending] = (_i + 1, _ending)
-        _HOUR_FORMS[_stem.replace("'", "") + _ending] = (_i + 1, _ending)
 _UNIT = {form: unit for unit, forms in _UNITS.items() for form in forms.split()}
 _MONTH = {form: i + 1 for i, forms in enumerate(_MONTHS) for form in forms.split()}
 # short English forms that are everyday words too ("may", "mar", "sep"): a month only after a number or
@@ -128,6 +104,10 @@ _MINUTES = {"minute": 1, "hour": 60, "day": 1440, "week": 10080, "month": 43200,
 # "half" before a unit ("half an hour", "пів року", "pół roku"), and the one-word halves
 _HALF = frozenset(("half", "пол", "пів", "pol"))
 _HALVES = {"полчаса": "hour", "півгодини": "hour", "полгода": "year", "півроку": "year", "полдня": "day"}
+# a quarter before a unit ("a quarter of an hour", "четверть часа", "чверть години", "ćwierć godziny") and
+# Polish's one word for a quarter of an hour ("kwadrans"): fifteen minutes, where "години" alone was an hour
+_QUARTER = frozenset(("quarter", "четверть", "чверть", "cwierc"))
+_QUARTER_HOUR = frozenset(("kwadrans", "kwadransa", "kwadransie", "kwadranse", "kwadransow"))
 # "half" said of an amount ("half the price", "половину суммы", "połowę kwoty") is fifty per cent: a line's
 # "50 %" said as a half keeps its figure, and a line's "30 %" said as a half changes it. Not before a unit
 # (a period: "half an hour", "пів року"), a number or "past" (a clock time: "half two", "half past two"), or
@@ -212,6 +192,7 @@ class Figures:
     months: frozenset[int]
     hours: frozenset[int] = frozenset()  # clock hours said as ordinals, on a 12-hour dial (0-11)
     named: frozenset[float] = frozenset()  # units of time said alone, a day named ("on the day"), in minutes
+    days: frozenset[int] = frozenset()  # days of the month said as ordinals ("do dziesiątego", "by the 25th")
 
     def said(self) -> frozenset[int]:
         """Every number said, bare or as a period's."""
@@ -230,22 +211,32 @@ def figures(toks: Sequence[str]) -> Figures:
     taken: set[int] = set()  # numbers read as a period's or a clock time's
     toks = _colloquial([str(_COLLECTIVE[t]) if t in _COLLECTIVE else t for t in toks])
     clock = _clock_times(toks)
+    ordinal = ordinal_hours(toks)
     taken.update(clock)
+    taken.update(ordinal)
     for i, tok in enumerate(toks):
         unit = _UNIT.get(tok)
-        if i in taken or (unit is not None and i - 1 in clock):
-            continue  # a unit just after a clock time is its part of the day ("в четыре часа дня")
+        if i in taken or (unit is not None and (i - 1 in clock or i - 1 in ordinal)):
+            continue  # a unit just after a clock time is its part of the day ("в четыре часа дня", "до першої години")
         if tok in _HALVES:
             periods.add((_MINUTES[_HALVES[tok]] / 2, None))
+        elif tok in _QUARTER_HOUR:
+            periods.add((_MINUTES["hour"] / 4, None))
         elif unit is not None:
             size = _MINUTES[unit]
             half = size / 2 if _AND_A_HALF.intersection(toks[i + 1 : i + 4]) else 0
             if i and toks[i - 1].isdigit() and i - 1 not in taken:
                 n = int(toks[i - 1])
                 taken.add(i - 1)
-            elif i >= 2 and toks[i - 2].isdigit() and toks[i - 1] not in _SPAN | _PER and i - 2 not in taken:
+            elif i >= 2 and toks[i - 2].isdigit() and toks[i - 1] not in _SPAN | _PER | _MONEY and i - 2 not in taken:
                 n = int(toks[i - 2])
                 taken.add(i - 2)
+            elif i and is_decimal(toks[i - 1]):  # "1,5 години"
+                periods.add((float(toks[i - 1]) * size, None))
+                continue
+            elif _QUARTER.intersection(toks[max(0, i - 3) : i]):
+                periods.add((size / 4, None))
+                continue
             elif _HALF.intersection(toks[max(0, i - 2) : i]):
                 periods.add((size / 2, None))
                 continue
@@ -270,15 +261,15 @@ def figures(toks: Sequence[str]) -> Figures:
         for j, t in enumerate(toks)
         if t.isdigit() and j not in taken and not (t == "1" and toks[j + 1 : j + 2] and toks[j + 1] in _PARTITIVE)
     )
-    hours = frozenset(
-        _HOUR_FORMS[t][0] % 12
-        for i, t in enumerate(toks)
-        if t in _HOUR_FORMS and i and toks[i - 1] in _HOUR_AFTER[_HOUR_FORMS[t][1]]
-    )
     if any(_half_amount(toks, i) for i, t in enumerate(toks) if t in _HALF_AMOUNT):
         numbers.add(50)
     return Figures(
-        frozenset(numbers), frozenset(periods), frozenset(months), hours | set(clock.values()), frozenset(named)
+        frozenset(numbers),
+        frozenset(periods),
+        frozenset(months),
+        frozenset(ordinal.values()) | set(clock.values()),
+        frozenset(named),
+        ordinal_days(toks, frozenset(ordinal)),
     )
 
 
@@ -289,6 +280,15 @@ def _clock_times(toks: Sequence[str]) -> dict[int, int]:
     for i, tok in enumerate(toks):
         if tok in _NOON:
             out[i] = 0
+            continue
+        if (
+            tok in _ONE_OCLOCK
+            and i
+            and toks[i - 1] in _AT_TIME
+            and toks[i + 1 : i + 2]
+            and toks[i + 1] in _NIGHT_OR_DAY
+        ):
+            out[i] = 1  # "в час ночи", "в час дня": one o'clock, said without its number
             continue
         if not tok.isdigit() or not 1 <= int(tok) <= 24:
             continue
@@ -381,12 +381,44 @@ def _line_figures(line: tuple[str, ...]) -> Figures:
     return figures(line)
 
 
+def clock_hours(toks: Sequence[str]) -> dict[int, int]:
+    """The clock hours of ``toks`` by token index, on a 12-hour dial: the ordinals (ordinals.ordinal_hours) and
+    the cardinals said as times ("в двадцать три ноль-ноль", "до восьми вечера")."""
+    return {**_clock_times(toks), **ordinal_hours(toks)}
+
+
+@lru_cache(maxsize=4096)
+def line_hours(line: tuple[str, ...]) -> dict[int, int]:
+    """A say-line's clock hours (:func:`clock_hours`), cached as ``_line_figures``."""
+    return clock_hours(line)
+
+
+def heard_hours(heard: Sequence[str]) -> dict[int, int]:
+    """The clock hours ``heard`` may say, by token index, on a 12-hour dial: those :func:`clock_hours` reads,
+    and each bare number of the clock (1-24) not followed by a unit ("Працюємо з 10:00 до 21:00", "четвер,
+    17:30": the recognizer writes the hours of the clock in digits); not a round hour's minutes ("00")."""
+    bare = {
+        j: int(t) % 12
+        for j, t in enumerate(heard)
+        if t.isdigit() and 1 <= int(t) <= 24 and (j + 1 == len(heard) or heard[j + 1] not in _UNIT)
+    }
+    return {j: h for j, h in (bare | clock_hours(heard)).items() if heard[j] not in ("0", "00")}
+
+
 def figure_words(toks: Sequence[str]) -> frozenset[str]:
     """The tokens of ``toks`` that say its figures: numbers, units of time, halves and month names."""
     return frozenset(
         t
         for t in toks
-        if t.isdigit() or t in _UNIT or t in _MONTH or t in _HALF or t in _HALVES or t in _COLLECTIVE or t in _TIMES
+        if t.isdigit()
+        or t in _UNIT
+        or t in _MONTH
+        or t in _HALF
+        or t in _HALVES
+        or t in _QUARTER
+        or t in _QUARTER_HOUR
+        or t in _COLLECTIVE
+        or t in _TIMES
     )
 
 
@@ -480,7 +512,7 @@ def changed(line: Sequence[str], heard: Sequence[str]) -> bool:
     that the line lacks, where one of the line's own of that kind is not heard ("thirty percent" for
     "fifty percent", "within three hours" for "within a day", "of May" for "of April")."""
     want = _line_figures(tuple(line))
-    if not (want.numbers or want.periods or want.months or want.hours or want.named):
+    if not (want.numbers or want.periods or want.months or want.hours or want.named or want.days):
         return False  # most lines: nothing to change, and this runs for every window against every line
     got = figures(heard)
     # A day named by a line that says no period ("payment is due on the day the work is finished", "повертаємо
@@ -502,4 +534,7 @@ def changed(line: Sequence[str], heard: Sequence[str]) -> bool:
     # number ("do osiemnastej" as "do 18") is the same hour
     dial = got.hours | {n % 12 for n in got.numbers}
     hours = bool(want.hours - dial) and bool(got.hours - want.hours)
-    return numbers or periods or months or hours
+    # a day of the month said as another ("do dwudziestego dnia" for "do dziesiątego dnia"); one heard in digits
+    # ("до 10 числа") is the same day
+    days = bool(want.days - got.days - got.numbers) and bool(got.days - want.days)
+    return numbers or periods or months or hours or days
