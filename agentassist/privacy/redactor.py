@@ -37,6 +37,7 @@ from agentassist.privacy.cues import (
     EXPIRY,
     LAST_FOUR,
     OTHER,
+    SENTENCE_END,
     cues,
     fillers_only,
     says_apart,
@@ -99,6 +100,54 @@ class _Said:
     open: list[Span] = field(default_factory=list)  # a card number's first piece it ended with, masked at once
     echo: int = 0  # the digits of a number being said that it read back ("4539 1488" then "4539 1488, yes")
     paused: bool = False  # it went on with a number and ended on an acknowledgement ("2614 6915... так")
+
+
+def _groups_said_apart(
+    folded: str, found: list[list[Item]], spans: list[Span], before: Before, run_digits: int
+) -> list[Span]:
+    """A partial's groups said apart counted as one run: bare groups of 3-6 digits (a card's groups) with a
+    single word between each and the next, in one sentence. A card read a group at a time with a word
+    between ("6011, then 4820, then 7739", "4012, and 8888") shows no run of ``run_digits`` in a row, but its
+    groups together are more than PCI DSS lets show. Masked as a card from the first group on, unless the
+    words before a group say another number ("order 4829, then 3377"). Not a group: an amount, a date, a
+    time, a decimal or a percentage ("14.04 at 11:20", "15 000, 13%"). A partial is replaced by its final within a
+    second: masking ordinary numbers said so for that second costs little, showing a card's digits on a wall
+    cannot be taken back."""
+    out: list[Span] = []
+    run: list[list[Item]] = []
+    for chain in [*found, []]:
+        group = bool(chain) and _bare_group(folded, chain)
+        if group and run:
+            gap = folded[run[-1][-1].end : chain[0].start]
+            if len(_words(gap)) <= 1 and not SENTENCE_END.search(gap):
+                run.append(chain)
+                continue
+        if len(run) > 1 and sum(len(i.digits) for c in run for i in c) >= run_digits:
+            whole = Span(CARD, run[0][0].start, run[-1][-1].end)
+            if not _overlaps(whole, spans) and not any(_other_number(folded, c, before) for c in run):
+                out.append(whole)
+        run = [chain] if group else []
+    return out
+
+
+def _bare_group(folded: str, chain: list[Item]) -> bool:
+    """Whether ``chain`` is said as a card's group may be: 3-6 digits, not an amount ("10 790", "350 zł") nor
+    part of a date, a time, a postal code, a decimal or a percentage."""
+    digits = sum(len(i.digits) for i in chain)
+    start, end = chain[0].start, chain[-1].end
+    return (
+        3 <= digits <= 6
+        and not amount(chain)
+        and not paid(folded, chain)
+        and not _GLUED_INSIDE.search(folded, start, end)
+        and not _GLUED_BEFORE.search(folded[:start])
+        and not _GLUED_AFTER.match(folded, end)
+    )
+
+
+_GLUED_INSIDE = re.compile(r"\d[.,:/-]\d")  # 30.06, 249,50, 11:20, 30-512
+_GLUED_BEFORE = re.compile(r"\d[.:/,]$")
+_GLUED_AFTER = re.compile(r"\s*%|[.:/,]\d")
 
 
 class Redactor:
@@ -183,6 +232,7 @@ class Redactor:
                 spans.append(Span(chosen, whole.start, whole.end))  # an account or a phone the script masks
             elif eager and len(digits) >= 2:
                 spans.append(Span(by_shape(chain, before.said), whole.start, whole.end))
+        spans += _groups_said_apart(folded, found, spans, before, run_digits)
         return sorted(spans, key=lambda s: s.start)
 
     def _code_given(self, said: _Said, after: list[_Said]) -> bool:
