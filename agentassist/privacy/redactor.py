@@ -57,6 +57,7 @@ from agentassist.privacy.detect import (
     issued_length,
     last_four,
     named_before,
+    numbers_said,
     ordinary,
     paid,
     restarts,
@@ -318,7 +319,7 @@ class Redactor:
             mine = []
         context = self._context(before, said.start_s, said.channel)
         folded = fold(said.text)
-        found = chains(folded, items(said.text))
+        found = chains(folded, numbers_said(said.text, folded))
         # "What? 8628? Okay, 8628 4471": the card goes on from the last of the numbers said again
         found = found[len(_echoed(folded, found)) :]
         opened = bool(mine) and all(any(s.start <= i.start < s.end for s in owner.open) for owner, i in mine)
