@@ -19,16 +19,22 @@ CVV = "cvv"
 OTHER = "other"  # a number that is not card data: an order, a reference, a phone
 DOCUMENT = "document"  # another thing's number that no card number is: a policy's, a contract's, a parcel's
 
+# a number named as one that verifies or secures the card ("verification number", "numer weryfikacyjny", "проверочный
+# номер", "numer zabezpieczający"): its code, where card data is about
+_VERIFYING = (
+    r"verification (?:number|digits)|(?:проверочн|перевірочн|защитн|захисн)\w* (?:номер\w*|цифр\w*)"
+    r"|numer\w* (?:weryfikacyjn|zabezpieczaj|kontroln)\w*|(?:weryfikacyjn|zabezpieczaj)\w* numer\w*"
+)
 # the named cues first: a bare "code" (the last alternatives) is a security code's only where card data is
 # about (:func:`code_cues_named` leaves it out); an American Express code is on the card's front
 CVV_CUE = re.compile(
     r"\b(?:cvv2?|cvc2?|cvn2?|cav2|cvd|csc|cv2|c[ -]v[ -][vc]2?|cid|сиви|сививи|security code"
     r"|card verification (?:code|value)|card code"
     # the code named as a number that verifies or secures the card ("verification number", "numer weryfikacyjny",
-    # "проверочный номер", "numer zabezpieczający")
-    r"|verification (?:number|digits|value)|(?:проверочн|перевірочн|защитн|захисн)\w* (?:номер\w*|цифр\w*)"
-    r"|numer\w* (?:weryfikacyjn|zabezpieczaj|kontroln)\w*|(?:weryfikacyjn|zabezpieczaj)\w* numer\w*"
-    r"|digits on the back|on the back|(?:three|four|3|4)[- ]digit (?:security )?code(?: on the (?:front|back))?"
+    # "проверочный номер", "numer zabezpieczający"), where card data is about (:data:`_BARE_CODE`)
+    r"|"
+    + _VERIFYING
+    + r"|digits on the back|on the back|(?:three|four|3|4)[- ]digit (?:security )?code(?: on the (?:front|back))?"
     r"|трехзначн\w* код\w*|тризначн\w* код\w*|trzycyfrow\w* kod\w*|kod\w* trzycyfrow\w*"
     # the code named by its length as a number ("the three-digit number is 662", "трёхзначный номер", "trzycyfrowy
     # numer"): a card has one three-digit number, its code
@@ -78,6 +84,8 @@ _BARE_CODE = re.compile(
     # a number named by its length ("a three-digit number": a room's as well)
     r"|(?:three|3)[- ]digit (?:number|one|bit)|(?:трехзначн|тризначн)\w* (?:номер\w*|числ\w*)"
     r"|trzycyfrow\w* (?:numer\w*|liczb\w*)|numer\w* trzycyfrow\w*"
+    # a number that verifies or secures something ("your verification number is 412": a login's as well)
+    r"|" + _VERIFYING
 )  # "the three digits are 5 1 2"
 # codes of other things: a place's, a discount's, a door's, goods' (customs tariff: HS, CN, ТН ВЭД, УКТ ЗЕД)
 NOT_CVV = re.compile(
