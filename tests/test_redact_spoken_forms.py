@@ -13,7 +13,8 @@ import pytest
 from agentassist.privacy.detect import luhn
 from tests.test_redact_before import said
 from tests.test_redact_h24 import fours
-from tests.test_redact_shapes import _call, masked
+from tests.test_redact_openings import _customer
+from tests.test_redact_shapes import masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA_FOURS = "4404222249437215"  # its second group four equal digits
@@ -25,10 +26,6 @@ DINERS = "36268034628439"
 VISA = "4716204728793501"
 MASTERCARD_2 = "5103418011869574"
 JCB = "3566050727622511"
-
-
-def _customer(*finals: str) -> list[str]:
-    return _call(*(("customer", text) for text in finals))
 
 
 def test_the_numbers_made_for_these_tests() -> None:
