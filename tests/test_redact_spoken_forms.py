@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentassist.privacy.detect import luhn
+from agentassist.privacy.detect import luhn, mask
+from agentassist.privacy.redactor import Redactor
 from tests.test_redact_before import said
 from tests.test_redact_h24 import fours
 from tests.test_redact_openings import _customer
@@ -164,3 +165,16 @@ def test_an_expiry_that_runs_to_or_ends_in_a_month(text: str, shown: str) -> Non
 def test_the_digit_in_cvv2_is_nothing_said_in_a_call(text: str) -> None:
     shown = _customer(text)[0]
     assert "[EXPIRY]" in shown and "CVV2" in shown and shown.count("[") == 3, shown
+
+
+@pytest.mark.parametrize("lang", sorted(THEN))
+def test_a_partial_of_groups_said_in_order_is_one_run_masked_from_its_first_group(lang: str) -> None:
+    groups = fours(DISCOVER).split()
+    text = f"OK. {groups[0]}, {THEN[lang]} {groups[1]}, {THEN[lang]}"
+    shown = mask(text, Redactor().partial("customer", text, 0.0))
+    assert shown == f"OK. [CARD], {THEN[lang]}", shown
+
+
+def test_a_partial_of_another_thing_s_numbers_said_in_order_stays() -> None:
+    text = "Order 1200 and then 1500 later"
+    assert mask(text, Redactor().partial("customer", text, 0.0)) == text

@@ -138,11 +138,9 @@ _MONEY = re.compile(
 _PAID_WITH = re.compile(PAYING.pattern + r"(?:\s+[^\W\d_]+){0,2}\s+(?:with|by|using|to|on|с|со|через|з|z|przez)\s*$")
 _OR = re.compile(r"\b(?:or|или|або|чи|lub|albo)\b")  # "600 123 456 or 601 234 567": two numbers
 _AND = re.compile(r"[\s,]*\b(?:and|и|і|та|i|oraz)\s+")
-# ... or "then" between a card's parts said in order ("6011, then 4820, then ...", "потом", "потім", "potem")
-_IN_ORDER = re.compile(
-    r"[\s,]*\b(?:(?:and|и|і|та|i|oraz|а|a)(?:\s+(?:then|потом|затем|потім|затим|potem|nastepnie))?"
-    r"|then|потом|затем|потім|затим|potem|nastepnie)[\s,]+"
-)
+# "then" between a card's groups said in order ("6011, then 4820, then ...", "потом", "потім", "potem")
+THEN = re.compile(r"[\s,]*\b(?:(?:and|и|і|та|i|oraz|а|a)\s+)?(?:then|потом|затем|потім|затим|potem|nastepnie)[\s,]+")
+_IN_ORDER = re.compile(f"{_AND.pattern}|{THEN.pattern}")
 _PHONE_DIGITS = (7, 11)  # a national phone number's digits, its trunk prefix with them
 _PHONE_GROUPS = 3  # ... said in this many groups at least
 # an amount with its cents as a recognizer writes it, thousands set apart ("41 284,37", "2 250.50"): no card's group
