@@ -166,7 +166,9 @@ class Redactor:
         found = chains(folded, items(text))
         first = 0  # the first of the groups said in order up to this one ("6011, then 4820, then 7739"): one run
         for n, chain in enumerate(found):
-            if not (n and THEN.fullmatch(folded, found[n - 1][-1].end, chain[0].start)):
+            # (not amounts said in order: "4 500, then 12 000")
+            in_order = n and THEN.fullmatch(folded, found[n - 1][-1].end, chain[0].start)
+            if not in_order or amount(chain) or amount(found[n - 1]):
                 first = n
             digits = "".join(i.digits for c in found[first : n + 1] for i in c)
             lead = first == 0 and len(_words(folded[: found[0][0].start])) <= LEAD_WORDS
