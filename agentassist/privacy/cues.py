@@ -19,12 +19,22 @@ CVV = "cvv"
 OTHER = "other"  # a number that is not card data: an order, a reference, a phone
 DOCUMENT = "document"  # another thing's number that no card number is: a policy's, a contract's, a parcel's
 
+# a number named as one that verifies or secures the card ("verification number", "numer weryfikacyjny", "проверочный
+# номер", "numer zabezpieczający"): its code, where card data is about
+_VERIFYING = (
+    r"verification (?:number|digits)|(?:проверочн|перевірочн|защитн|захисн)\w* (?:номер\w*|цифр\w*)"
+    r"|numer\w* (?:weryfikacyjn|zabezpieczaj|kontroln)\w*|(?:weryfikacyjn|zabezpieczaj)\w* numer\w*"
+)
 # the named cues first: a bare "code" (the last alternatives) is a security code's only where card data is
 # about (:func:`code_cues_named` leaves it out); an American Express code is on the card's front
 CVV_CUE = re.compile(
     r"\b(?:cvv2?|cvc2?|cvn2?|cav2|cvd|csc|cv2|c[ -]v[ -][vc]2?|cid|сиви|сививи|security code"
     r"|card verification (?:code|value)|card code"
-    r"|digits on the back|on the back|(?:three|four|3|4)[- ]digit (?:security )?code(?: on the (?:front|back))?"
+    # the code named as a number that verifies or secures the card ("verification number", "numer weryfikacyjny",
+    # "проверочный номер", "numer zabezpieczający"), where card data is about (:data:`_BARE_CODE`)
+    r"|"
+    + _VERIFYING
+    + r"|digits on the back|on the back|(?:three|four|3|4)[- ]digit (?:security )?code(?: on the (?:front|back))?"
     r"|трехзначн\w* код\w*|тризначн\w* код\w*|trzycyfrow\w* kod\w*|kod\w* trzycyfrow\w*"
     # the code named by its length as a number ("the three-digit number is 662", "трёхзначный номер", "trzycyfrowy
     # numer"): a card has one three-digit number, its code
@@ -41,6 +51,7 @@ CVV_CUE = re.compile(
     r" the (?:[^\W\d_]+ ){0,2}(?:number|one|front|back))?"
     r"|on the (?:front|reverse)"
     r"|(?:above|below|under|over|beside|next to) the (?:[^\W\d_]+ )?(?:number|digits)"
+    r"|(?:by|near|beside|next to|on|at) the signature"
     r"|signature (?:strip|box|bar|area)|(?:маленьк|мелк|дрібн|мал)\w* (?:цифр\w*|числ\w*|номер\w*)|сзади|ззаду"
     r"|(?:полос|смуг|смуж|смуз)\w* (?:для )?(?:подпис|підпис)\w*"
     r"|(?:над|рядом с|біля|поруч з) (?:номером|подписью|підписом)"
@@ -73,6 +84,8 @@ _BARE_CODE = re.compile(
     # a number named by its length ("a three-digit number": a room's as well)
     r"|(?:three|3)[- ]digit (?:number|one|bit)|(?:трехзначн|тризначн)\w* (?:номер\w*|числ\w*)"
     r"|trzycyfrow\w* (?:numer\w*|liczb\w*)|numer\w* trzycyfrow\w*"
+    # a number that verifies or secures something ("your verification number is 412": a login's as well)
+    r"|" + _VERIFYING
 )  # "the three digits are 5 1 2"
 # codes of other things: a place's, a discount's, a door's, goods' (customs tariff: HS, CN, ТН ВЭД, УКТ ЗЕД)
 NOT_CVV = re.compile(
@@ -99,7 +112,11 @@ EXPIRY_CUE = re.compile(
     r"|good (?:until|till|thru|through)"
     r"|срок\w* действия|действует до|действительна до|годна до|термін\w* дії|дійсна до|діє до"
     r"|(?:date|expiry) on the front|(?:data|date|daty|dacie) waznosci|waznosc\w*|wazna do|runs? out"
-    r"|runs? (?:until|till|thru|through)|срок|термін|" + VALID_FROM.pattern + r")\b"
+    r"|runs? (?:until|till|thru|through|to)|срок|термін|"
+    + VALID_FROM.pattern
+    # ends in a month ("kończy się w grudniu 27", "заканчивается в декабре"), not on digits ("kończy się na 4242")
+    + r"|(?:konczy sie|uplywa|wygasa|заканчивается|истекает|закінчується|спливає)(?= (?:w|в|у) [^\W\d_])"
+    r")\b"
 )
 # another thing's validity ("the warranty is valid till", "гарантия действует до", "licencja ważna do", "термін дії
 # гарантії"): no card's expiry, its cue taken back; a warranty's, a licence's, a subscription's, an insurance's; not
@@ -143,6 +160,8 @@ CARD_CUE = re.compile(
     r"|карт(?:а|ы|у|е|ой|очк\w*)|картк\w*|карт[иіу]|карткою|виз(?:а|ы|у|ой)|віз(?:а|и|у|ою)|мастеркард\w*|маэстро"
     # a brand as a case of Russian, Ukrainian or Polish says it ("оплачу Визой", "Це Амекс", "mam Visę": "vise")
     r"|vis[eyą]|visie|маестро|амекс\w*|амэкс\w*|дайнерс\w*|мастеркарт\w*"
+    # ... and a Polish case of a brand written in Latin letters ("z Amexa", "Mastercardem", "na Maestro")
+    r"|amex(?:a|em|ie|owi)|mastercard(?:a|em|zie|owi)|maestr(?:a|em|ze)"
     r"|kart(?:a|y|e|o)|karcie|kartow\w*)\b"
 )
 # the head noun "card" with a modifier that makes it another thing's card: a club's, a member's, a fan club's, a
@@ -272,8 +291,27 @@ _MONTH_NAMES = {  # as said alone, "until" one (genitive) and "in" one (locative
     11: "november nov ноябрь ноября ноябре листопад листопада листопаді listopad listopada listopadzie",
     12: "december dec декабрь декабря декабре грудень грудня грудні grudzien grudnia grudniu",
 }
+# a month's short form in Russian, Ukrainian and Polish, as a recognizer writes it: with its full stop ("до сент. 27",
+# "do lut. 2031"); without it, some are words ("лист", "лип", "mar")
+_MONTH_SHORT = {
+    1: "янв січ sty",
+    2: "фев лют lut",
+    3: "мар бер mar",
+    4: "апр квіт kwi",
+    5: "трав",
+    6: "июн черв cze",
+    7: "июл лип lip",
+    8: "авг серп sie",
+    9: "сен сент вер wrz",
+    10: "окт жовт paz",
+    11: "ноя нояб лист lis",
+    12: "дек груд gru",
+}
 MONTHS = {word: month for month, words in _MONTH_NAMES.items() for word in words.split()}
-MONTH = re.compile(r"(?<![^\W\d_])(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")(?![^\W\d_])")
+MONTHS |= {word + ".": month for month, words in _MONTH_SHORT.items() for word in words.split()}
+MONTH = re.compile(
+    r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, sorted(MONTHS, key=len, reverse=True))) + r")(?![^\W\d_])"
+)
 # a month said by its number as an ordinal, "of the month": "восьмого месяца" (August), "do dwunastego miesiąca"
 _MONTH_ORDINALS = {
     1: "первого першого pierwszego",

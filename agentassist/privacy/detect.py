@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
+from agentassist.assist.numbers import is_number_word
 from agentassist.privacy.cues import (
     CARD,
     CORRECTION,
@@ -33,6 +34,7 @@ from agentassist.privacy.cues import (
     CVV,
     DOCUMENT,
     EXPIRY,
+    FILLER,
     LAST_FOUR,
     NOT_CARD,
     OTHER,
@@ -47,7 +49,15 @@ from agentassist.privacy.cues import (
     says_other,
     words_said,
 )
-from agentassist.privacy.expiry import CORRECTION_WORDS, UNIT, code_items, counts, expiries_and_codes, months_said
+from agentassist.privacy.expiry import (
+    CORRECTION_WORDS,
+    UNIT,
+    code_items,
+    counts,
+    expiries_and_codes,
+    month_and_year,
+    months_said,
+)
 from agentassist.privacy.memo import reads, remembered
 from agentassist.privacy.said import (
     CONTEXT_WORDS,
@@ -116,6 +126,9 @@ _LAST_DIGITS = 4  # "the last four are 6467": a card's last group said again
 _ASIDE_WORDS = 12  # ... and, where the digits alone make a card, an aside of this many words (a sentence at most)
 _HALF_DIGITS = 6  # a card said in two halves: 6 digits or more each (8 as two groups of four most often)
 _HALVES_ASIDE_WORDS = 20  # ... with an aside of this many words at most between them (a name on the card, a pause)
+# a count (3 digits at most) and one word, the noun it counts, closing a sentence: "four tickets. ", "два билета."
+_COUNTED = re.compile(r" ([^\W\d_]+)[.!?](?:\s|$)")
+_COUNT_MOST = 3
 _GAP_WORDS = 4  # "4891 5860, сейчас, очки надену, 6255 0076": a pause in a card number takes this many words
 _MONEY = re.compile(
     r" ?(?:%|percent|dollars?|euros?|pounds?|bucks|usd|eur|pln|uah|rub|руб\w*|грн|гривен\w*|гривн\w*|евро|євро"
@@ -125,6 +138,9 @@ _MONEY = re.compile(
 _PAID_WITH = re.compile(PAYING.pattern + r"(?:\s+[^\W\d_]+){0,2}\s+(?:with|by|using|to|on|с|со|через|з|z|przez)\s*$")
 _OR = re.compile(r"\b(?:or|или|або|чи|lub|albo)\b")  # "600 123 456 or 601 234 567": two numbers
 _AND = re.compile(r"[\s,]*\b(?:and|и|і|та|i|oraz)\s+")
+# "then" between a card's groups said in order ("6011, then 4820, then ...", "потом", "потім", "potem")
+THEN = re.compile(r"[\s,]*\b(?:(?:and|и|і|та|i|oraz|а|a)\s+)?(?:then|потом|затем|потім|затим|potem|nastepnie)[\s,]+")
+_IN_ORDER = re.compile(f"{_AND.pattern}|{THEN.pattern}")
 _PHONE_DIGITS = (7, 11)  # a national phone number's digits, its trunk prefix with them
 _PHONE_GROUPS = 3  # ... said in this many groups at least
 # an amount with its cents as a recognizer writes it, thousands set apart ("41 284,37", "2 250.50"): no card's group
@@ -448,16 +464,15 @@ def find_spans(text: str, before: Before = NOTHING, taken: tuple[Span, ...] = ()
 @remembered("spans")
 def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Span, ...]:
     folded = fold(text)
-    # the digit in a code's name is no number ("CVV2 709": the code is 709, not 2709 after no cue)
-    said = [i for i in items(text) if not any(a <= i.start < b for a, b in cues(CVV, folded))]
+    said = numbers_said(text, folded)
     found = [i for i in said if not any(t.start <= i.start < t.end for t in taken)]
     cards: list[Span] = list(taken)
     rest: list[Item] = []
     found_chains = chains(folded, found)
     runs = [_card_runs(chain, folded, before) for chain in found_chains]  # each read once (card_windows is dear)
     said_apart = _interrupted(found_chains, runs, folded, before)
-    for chain in said_apart:  # parts joined by an "and" are one span ("four fives ... and four fours")
-        if cards and cards[-1] not in taken and _AND.fullmatch(folded, cards[-1].end, chain[0].start):
+    for chain in said_apart:  # parts joined by an "and" or a "then" are one span ("four fives ... and four fours")
+        if cards and cards[-1] not in taken and _IN_ORDER.fullmatch(folded, cards[-1].end, chain[0].start):
             cards[-1] = Span(CARD, cards[-1].start, chain[-1].end)
         else:
             cards.append(Span(CARD, chain[0].start, chain[-1].end))
@@ -490,6 +505,12 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
     spans = sorted(cards + expiries_and_codes(text, rest, before, cards), key=lambda s: s.start)
     spans = _slashed_apart(folded, _adjacent_joined(folded, _whole(folded, chains(folded, said), spans)))
     return tuple(s for s in spans if not written_amount(folded, said, s))
+
+
+def numbers_said(text: str, folded: str) -> list[Item]:
+    """The numbers said in ``text`` (``folded``), less the digit in a code's name ("CVV2 709": the code is 709, not
+    2709 after no cue, nor a "2" left over)."""
+    return [i for i in items(text) if not any(a <= i.start < b for a, b in cues(CVV, folded))]
 
 
 def written_amount(folded: str, said: list[Item], span: Span) -> bool:
@@ -749,9 +770,20 @@ def _card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int
     elif named != CARD and not (before.said or before.asked & {CARD, EXPIRY, CVV}):
         windows = [(i, j) for i, j in windows if issued(_joined(chain[i:j]))]  # "ТТН 2045 0871 2366 45"
     wide = unchecked_window(chain, folded, before)
-    if wide and all(wide[0][0] <= i and j <= wide[0][1] for i, j in windows):
+    if wide and all(wide[0][0] <= i and j <= wide[0][1] for i, j in windows) and not _dated_after(chain, windows, wide):
         return wide
     return windows
+
+
+def _dated_after(chain: list[Item], windows: list[tuple[int, int]], wide: list[tuple[int, int]]) -> bool:
+    """Whether a run passing the check at a length its scheme issues is followed, past the end of the ``wide`` run
+    read as a misheard card, by a month and a year ("Diners, 3614 820573 9167, 04-30": a card of 14 digits and its
+    expiry, not 16 digits heard wrong)."""
+    end = wide[0][1]
+    return any(
+        j < end and issued_length(_joined(chain[i:j])) and any(month_and_year(chain[j:k]) for k in range(end, j + 4))
+        for i, j in windows
+    )
 
 
 _CLUB = re.compile(r"club|клуб|klub")
@@ -795,6 +827,7 @@ def _interrupted(
         not [r for r in chain_runs if not _SLASHED.search(folded, chain[r[0]].start, chain[r[1] - 1].end)]
         and not amount(chain)
         and not _other_piece(folded, chain)
+        and not _count_closing(folded, chain)
         for chain, chain_runs in zip(found, runs, strict=True)
     ]
     for a, first in enumerate(found):
@@ -919,6 +952,18 @@ def _other_piece(folded: str, piece: list[Item]) -> bool:
         or before.isalpha()
         or before in ":+"
         or bool(_CENTS.fullmatch(folded, *_extent(piece)))
+    )
+
+
+def _count_closing(folded: str, piece: list[Item]) -> bool:
+    """Whether ``piece`` is a count with the noun it counts closing the sentence ("Planetarium, four tickets. Five
+    one ...", "два билета.", "dwa bilety."): how many, no part of a card said after it."""
+    counted = _COUNTED.match(folded, piece[-1].end)
+    return (
+        len(_joined(piece)) <= _COUNT_MOST
+        and counted is not None
+        and not is_number_word(counted.group(1))
+        and not FILLER.fullmatch(counted.group(1))
     )
 
 

@@ -144,6 +144,11 @@ def _expiry(chain: list[Item]) -> int:
     return max((k for k in range(1, min(len(chain), 4) + 1) if _month_year(chain, k)), default=0)
 
 
+def month_and_year(chain: list[Item]) -> bool:
+    """Whether all of ``chain`` says a month and a year a card in use has ("04-30", "11/2029")."""
+    return bool(chain) and _expiry(chain) == len(chain) and _plausible(chain)
+
+
 def code_items(chain: list[Item]) -> int:
     """How many leading items of ``chain`` say a 3- or 4-digit security code (0: none)."""
     digits = ""

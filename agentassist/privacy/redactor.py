@@ -46,6 +46,7 @@ from agentassist.privacy.cues import (
 from agentassist.privacy.detect import (
     CARD_DIGITS,
     KINDS,
+    THEN,
     UNCHECKED_DIGITS,
     amount,
     announced,
@@ -58,6 +59,7 @@ from agentassist.privacy.detect import (
     issued_length,
     last_four,
     named_before,
+    numbers_said,
     ordinary,
     paid,
     restarts,
@@ -211,9 +213,14 @@ class Redactor:
         folded = fold(text)
         carried = self._carried(channel, start_s)
         found = chains(folded, items(text))
+        first = 0  # the first of the groups said in order up to this one ("6011, then 4820, then 7739"): one run
         for n, chain in enumerate(found):
-            digits = "".join(i.digits for i in chain)
-            lead = n == 0 and len(_words(folded[: chain[0].start])) <= LEAD_WORDS
+            # (not amounts said in order: "4 500, then 12 000")
+            in_order = n and THEN.fullmatch(folded, found[n - 1][-1].end, chain[0].start)
+            if not in_order or amount(chain) or amount(found[n - 1]):
+                first = n
+            digits = "".join(i.digits for c in found[first : n + 1] for i in c)
+            lead = first == 0 and len(_words(folded[: found[0][0].start])) <= LEAD_WORDS
             whole = Span(CARD, chain[0].start, chain[-1].end)
             if _overlaps(whole, spans):
                 continue
@@ -225,9 +232,10 @@ class Redactor:
             elif before.said and len(digits) >= 2 and not said:
                 spans.append(Span(by_shape(chain, before.said), whole.start, whole.end))
             elif len(digits) + (carried if lead else 0) >= run_digits and not (
-                _other_number(folded, chain, before) and not (lead and carried)
+                _other_number(folded, found[first], before) and not (lead and carried)
             ):
-                spans.append(whole)
+                run = Span(CARD, found[first][0].start, whole.end)
+                spans = [x for x in spans if not (run.start <= x.start and x.end <= run.end)] + [run]
             elif len(digits) >= run_digits and (chosen := self.rules.named(folded, chain[0].start)):
                 spans.append(Span(chosen, whole.start, whole.end))  # an account or a phone the script masks
             elif eager and len(digits) >= 2:
@@ -368,7 +376,7 @@ class Redactor:
             mine = []
         context = self._context(before, said.start_s, said.channel)
         folded = fold(said.text)
-        found = chains(folded, items(said.text))
+        found = chains(folded, numbers_said(said.text, folded))
         # "What? 8628? Okay, 8628 4471": the card goes on from the last of the numbers said again
         found = found[len(_echoed(folded, found)) :]
         opened = bool(mine) and all(any(s.start <= i.start < s.end for s in owner.open) for owner, i in mine)

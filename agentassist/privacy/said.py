@@ -28,6 +28,7 @@ JOIN = re.compile(
 _GROUP_END = re.compile(r"[,./]")  # words said apart by a comma are two numbers, not one ("five thousand, ...")
 _ZERO = {"oh", "o"}  # "oh nine": English says zero so inside a number
 _REPEAT = {"double": 2, "triple": 3, "дважды": 2, "трижды": 3, "двічі": 2, "тричі": 3}
+_REPEAT |= {"quadruple": 4, "четырежды": 4, "чотирічі": 4}  # "quadruple eight": 8888, a card's whole group
 # "podwójne osiem": 88; an adjective in every case and gender ("podwójną ósemkę", "двойная семёрка", "подвійну
 # сімку"), as folded
 _REPEAT |= {
@@ -52,7 +53,7 @@ _CODE_NAMES = {"code", "cvv", "cvc", "cvn", "cid", "csc", "cvv2", "cvc2", "cvn2"
 _CARD_LEAST = 13  # the fewest digits a card number has (an old Visa's)
 _CARD_MOST = 19  # the most (a Maestro's, a UnionPay's)
 _PIECE_LEAST = 6  # a card's piece said digit by digit over finals, a homophone among them ("five to oh nine")
-_TIMES = {"razy"}  # Polish "dwa razy siedem": seven twice
+_TIMES = {"razy", "раза", "рази"}  # "dwa razy siedem", "четыре раза восемь", "чотири рази вісім": the digit so often
 # a digit's name as a noun, said after how many times it comes ("две двойки": 22, "чотири п'ятірки": 5555,
 # "dwa zera": 00) or after "double" ("podwójna ósemka": 88): in every case, singular and plural, as folded (ё to е,
 # Polish diacritics off); a stem and the endings of its declension
@@ -93,9 +94,16 @@ def _digit_nouns() -> dict[str, int]:
     return out
 
 
-_DIGIT_NOUNS = _digit_nouns()
+# English says a digit's plural after its count ("four eights": 8888, "two sevens": 77), as the nouns above are said
+_DIGIT_NOUNS = _digit_nouns() | {
+    word: value
+    for value, words in enumerate(
+        ("zeros zeroes ohs", "ones", "twos", "threes", "fours", "fives", "sixes", "sevens", "eights", "nines")
+    )
+    for word in words.split()
+}
 _COUNTS = {"два": 2, "две": 2, "дві": 2, "dwa": 2, "dwie": 2, "три": 3, "trzy": 3}
-_COUNTS |= {"четыре": 4, "чотири": 4, "cztery": 4}
+_COUNTS |= {"четыре": 4, "чотири": 4, "cztery": 4, "two": 2, "three": 3, "four": 4}
 _DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 # an ordinal read as its number where it ends a number said in words: a year, "двадцать седьмого" (27),
 # "dwa tysiące dwudziestego siódmego" (2027); one alone ("первого декабря") stays a word
@@ -167,6 +175,17 @@ _YEAR = {"year", "года", "году", "року", "roku"}  # "до конца
 _YEAR_BEFORE = {"year", "год", "рік", "rok"}  # "рік — тридцятий": an ordinal said after the word is a year
 # "Місяць четвертий", "miesiąc piąty": an ordinal said after the word "month" is the month's number (1-12)
 _MONTH_BEFORE = {"month", "месяц", "місяць", "miesiac"}
+# "март тридцатого", "березень двадцять дев'ятого": an ordinal said after a month named alone (the nominative; a date
+# names its day first, "тридцатого марта") is the year's
+_MONTH_ALONE = {
+    word
+    for words in (
+        "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь",
+        "січень лютий березень квітень травень червень липень серпень вересень жовтень листопад грудень",
+        "styczen luty marzec kwiecien maj czerwiec lipiec sierpien wrzesien pazdziernik listopad grudzien",
+    )
+    for word in words.split()
+}
 _HUNDREDS = {"hundred", "thousand"}  # English says "and" after them inside a number
 _NOUGHT = {"nought", "naught"}
 _THOUSANDS = {"thousand", "тысяча", "тысячи", "тысяч", "тисяча", "тисячі", "тисяч", "tysiac", "tysiace", "tysiecy"}
@@ -281,8 +300,9 @@ def _items(text: str) -> tuple[Item, ...]:
 
 def _count_printed(folded: str, item: Item) -> bool:
     """Whether ``item`` is one digit said in words that counts the digits printed on a side of the card ("the
-    four on the front", "три на обороте"): how many, no number."""
-    return item.spoken and len(item.digits) == 1 and bool(_PRINTED_THERE.match(folded, item.end))
+    four on the front", "три на обороте"): how many, no number; not the last of digits said one by one ("Three four
+    six on the back": the code, its place after it)."""
+    return item.spoken and not item.joined and len(item.digits) == 1 and bool(_PRINTED_THERE.match(folded, item.end))
 
 
 def _count_of_last(folded: str, item: Item, after: list[Item]) -> bool:
@@ -529,6 +549,8 @@ def _in_number(tokens: list[tuple[str, int, int]], n: int) -> bool:
         return True
     if before in _MONTH_BEFORE and _ORDINALS[tokens[n][0]] <= 12:
         return True
+    if before in _MONTH_ALONE and _ORDINALS[tokens[n][0]] >= 20:
+        return True
     return _ORDINALS[tokens[n][0]] >= 20 and 0 < _ORDINALS.get(after, 0) < 10
 
 
@@ -627,6 +649,13 @@ def _count_opens(text: str, at: int, item: Item) -> bool:
     return len(item.digits) <= _COUNT_DIGITS and counted is not None and not is_number_word(counted.group(1))
 
 
+def _form_changes(text: str, last: Item, item: Item) -> bool:
+    """Whether a new sentence opens with ``item`` said in words after ``last`` written in digits, or the other way
+    ("End of August 2028. Three four six on the back."): a recognizer writes one number's groups alike across a
+    full stop ("4175. 0062. 9843."), so the number before it is done."""
+    return last.spoken != item.spoken and _SENTENCE_ENDED.search(text, 0, item.start) is not None
+
+
 def chains(text: str, found: list[Item]) -> list[list[Item]]:
     """Items said as one number: adjacent, with only separators between them."""
     out: list[list[Item]] = []
@@ -636,6 +665,7 @@ def chains(text: str, found: list[Item]) -> list[list[Item]]:
             and JOIN.fullmatch(text[out[-1][-1].end : item.start])
             and not _sum_ended(text, out[-1], item.start)
             and not _count_opens(text, item.start, item)
+            and not _form_changes(text, out[-1][-1], item)
         ):
             out[-1].append(item)
         else:
