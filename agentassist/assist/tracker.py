@@ -107,6 +107,38 @@ class ScriptTracker:
         self._last_agent = None  # the customer spoke: the agent's next words start anew, not a cut line
         return events + self._doubt_cut(u.end_s) + self._customer_said(u)
 
+    def on_revision(self, u: Utterance) -> list[Event]:
+        """The agent's turn decoded again in full (``utterance.revised``): the steps still open that it says are
+        ticked, with ``revised`` in their evidence. The live final was acted on already: what it ticked stays,
+        and nothing else is raised again (prompts aside: the next line moves on). A live final that the
+        recognizer garbled ("It's called recorded for quality ...") leaves a step the revision hears whole
+        ("This call is recorded for quality ...") open, as a checker reading the stored transcript would not.
+        A compliance line the revision does not surely say (deadline.weak, cut_short) is left as it is."""
+        if u.channel is not Channel.AGENT or not u.text.strip() or not u.reliable:
+            return []
+        heard = Heard(u, None, self._embedder)
+        events: list[Event] = []
+        for s in self._steps:
+            if not s.open or s.provisional:
+                continue
+            decision = self._decide(s.step, heard)
+            if decision is None or (s.step.compliance and not self._surely(decision, heard)):
+                continue
+            event = self._tick(s, u, decision)
+            s.evidence["revised"] = True
+            events.append(event)
+        if events:
+            events.append(self._prompt_event(u.end_s))
+        return events
+
+    def _surely(self, decision: Decision, heard: Heard) -> bool:
+        """Whether a compliance line is surely said: neither barely heard nor cut short (as :meth:`_held`)."""
+        names = self._names()
+        return (
+            deadline.weak(decision, heard, self._embedder, names) is None
+            and deadline.cut_short(decision, heard, self._embedder, names) is None
+        )
+
     def tick(self, now_s: float, speaking: bool = False) -> list[Event]:
         """Clock-driven alerts; ``speaking``: voice activity now on either channel (not yet text)."""
         if speaking:

@@ -335,14 +335,18 @@ class CallRecords:
 
     def _record(self, utterance: Utterance, handed_s: float) -> list[str]:
         """A partial, final or revised utterance of either channel (the delivery thread; the channel stream keeps
-        them in order). A revision replaces the stored final; the script tracker sees only the live finals
-        (it has acted on them already). A failing database does not blind the agent: the events go out."""
+        them in order). A revision replaces the stored final; the script tracker ticks only the steps still open
+        that it says (ScriptTracker.on_revision: the live finals were acted on already). A failing database
+        does not blind the agent: the events go out."""
         failures = self.failures
         assert failures is not None, "the session sets failures before any audio"
         with self.lock:
             events = [utterance_event(utterance)]
             if utterance.revised:
                 self._write_line(utterance)
+                if self.tracker is not None and (ticked := self.tracker.on_revision(utterance)):
+                    events += ticked
+                    self._save_report(self.tracker.report())
                 self.publish(events)
                 return []
             if utterance.final:
