@@ -194,7 +194,25 @@ def same_word(a: str, b: str) -> bool:
         return True
     if len(a) >= 3 and len(b) >= 3 and Levenshtein.normalized_similarity(a, b) >= 0.8:
         return True
-    return len(a) >= 4 and len(b) >= 4 and shared_root(a, b)
+    if len(a) >= 4 and len(b) >= 4 and shared_root(a, b):
+        return True
+    return _alternated(a, b) or _alternated(b, a)
+
+
+# Ukrainian says "і" in a word's last syllable when it is closed and "о" or "е" where the ending opens it
+# ("якість"/"якості", "дозвіл"/"дозволу", "вечір"/"вечора", "піч"/"печі"): one word, whose two forms share
+# too short a prefix for the rules above.
+_CLOSED_I = re.compile(r"і[^аеєиіїоуюяь]+ь?$")
+
+
+def _alternated(a: str, b: str) -> bool:
+    """``a`` with its closed last syllable's "і" where ``b`` has "о" or "е" is the same word as ``b``."""
+    m = _CLOSED_I.search(a)
+    if m is None or m.start() >= len(b) or b[m.start()] not in "ое":
+        return False
+    opened = a[: m.start()] + b[m.start()] + a[m.start() + 1 :]
+    common = next((i for i, (x, y) in enumerate(zip(opened, b, strict=False)) if x != y), min(len(opened), len(b)))
+    return common >= 4 and common >= 0.6 * min(len(opened), len(b)) and a[: m.start()] == b[: m.start()]
 
 
 def coverage(
@@ -485,7 +503,11 @@ def _restates(
     words."""
     start = max([0, j - _RESTATE_REACH] + [c for c in clauses if c <= j])
     end = min([len(heard), j + 4] + [c for c in clauses if c > j])
-    if _WITHOUT.intersection(heard[start:end]):
+    # a clause that opens with what it cannot do without says the requirement however long that is ("Без
+    # наших защитных очков и перчаток к работе в кузнице никого не пускаем", "Bez pisemnej zgody rodziców
+    # żadnych zdjęć nie publikujemy"): "without" is looked for back to the clause's start
+    opening = max([0] + [c for c in clauses if c <= j])
+    if _WITHOUT.intersection(heard[opening:end]) or _not_yet(heard, j):
         return True
     if line and _below(heard, j) and not any(t.startswith(_BELOW) for t in line):
         return True
@@ -517,6 +539,28 @@ _BELOW_REACH = 10
 # Contrastive conjunctions: the clause one opens is another statement than the one before it ("I'm not sure,
 # but the full valet is ninety-five pounds"), so a negation before one is not the line's.
 CONTRAST = frozenset(("but", "however", "though", "но", "однако", "але", "однак", "проте", "ale", "jednak"))
+
+
+# "Дитина, якій ще немає дванадцяти", "kto nie ma jeszcze osiemnastu lat", "not yet ten": an age not reached
+# is a word of the lower side ("under twelve"), not a denial. Only the negations of having ("нет", "немає",
+# "nie ma") and "not yet" directly before a number: "не 40 минут, а час" still denies the figure.
+_LACKS = frozenset(("нет", "немає", "нема", "нету"))
+_YET = frozenset(("yet", "ещё", "еще", "ще", "jeszcze"))
+
+
+def _not_yet(heard: list[str], j: int) -> bool:
+    """The negation at ``j`` says an age or amount not yet reached: "нет/немає (ещё) N", "nie ma (jeszcze) N",
+    "not yet N"."""
+    k = j + 1
+    if heard[j] == "nie" and k < len(heard) and heard[k] == "ma":
+        k += 1
+    elif heard[j] == "not" and k < len(heard) and heard[k] == "yet":
+        k += 1
+    elif heard[j] not in _LACKS:
+        return False
+    if k < len(heard) and heard[k] in _YET:
+        k += 1
+    return k < len(heard) and heard[k].isdigit()
 
 
 def _below(heard: list[str], j: int) -> bool:
