@@ -545,6 +545,7 @@ CONTRAST = frozenset(("but", "however", "though", "но", "однако", "ал�
 # is a word of the lower side ("under twelve"), not a denial. Only the negations of having ("нет", "немає",
 # "nie ma") and "not yet" directly before a number: "не 40 минут, а час" still denies the figure.
 _LACKS = frozenset(("нет", "немає", "нема", "нету"))
+_LACKS_TWO = frozenset((("nie", "ma"), ("not", "yet")))
 _YET = frozenset(("yet", "ещё", "еще", "ще", "jeszcze"))
 
 
@@ -552,9 +553,7 @@ def _not_yet(heard: list[str], j: int) -> bool:
     """The negation at ``j`` says an age or amount not yet reached: "нет/немає (ещё) N", "nie ma (jeszcze) N",
     "not yet N"."""
     k = j + 1
-    if heard[j] == "nie" and k < len(heard) and heard[k] == "ma":
-        k += 1
-    elif heard[j] == "not" and k < len(heard) and heard[k] == "yet":
+    if k < len(heard) and (heard[j], heard[k]) in _LACKS_TWO:
         k += 1
     elif heard[j] not in _LACKS:
         return False
