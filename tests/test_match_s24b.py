@@ -30,6 +30,9 @@ def _window(text: str) -> Window:
         ("ліпити", "лопати", False),
         ("дозвіл", "довгого", False),
         ("вечір", "вітром", False),
+        # an adjective's or a verb's ending is no closed syllable
+        ("вашій", "ваше", False),
+        ("якісь", "якості", False),
     ],
 )
 def test_the_closed_syllables_i_is_the_same_word(a: str, b: str, same: bool) -> None:

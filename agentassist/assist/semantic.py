@@ -199,20 +199,26 @@ def same_word(a: str, b: str) -> bool:
     return _alternated(a, b) or _alternated(b, a)
 
 
-# Ukrainian says "і" in a word's last syllable when it is closed and "о" or "е" where the ending opens it
-# ("якість"/"якості", "дозвіл"/"дозволу", "вечір"/"вечора", "піч"/"печі"): one word, whose two forms share
-# too short a prefix for the rules above.
-_CLOSED_I = re.compile(r"і[^аеєиіїоуюяь]+ь?$")
+# Ukrainian says "і" in a word's last syllable when it is closed and "о" or "е" where an ending opens it
+# ("якість"/"якості", "дозвіл"/"дозволу", "вечір"/"вечора", "засіб"/"засобів"): one word, whose two forms share
+# too short a prefix for the rules above. Only that shape: the same stem and consonants, then an ending of one or
+# two letters that opens the syllable ("вашій"/"ваше", "скажіть"/"скаже" and "політ"/"полетить" are not it).
+_CLOSED_I = re.compile(r"і([^аеєиіїоуюяьй]+)ь?$")
+_VOWELS = frozenset("аеєиіїоуюя")
 
 
 def _alternated(a: str, b: str) -> bool:
-    """``a`` with its closed last syllable's "і" where ``b`` has "о" or "е" is the same word as ``b``."""
+    """``a`` ends in a closed syllable with "і" (stem + "і" + consonants) and ``b`` is stem + "о"/"е" + the same
+    consonants + a short ending that opens it."""
     m = _CLOSED_I.search(a)
-    if m is None or m.start() >= len(b) or b[m.start()] not in "ое":
+    if m is None or len(a) < 4:
         return False
-    opened = a[: m.start()] + b[m.start()] + a[m.start() + 1 :]
-    common = next((i for i, (x, y) in enumerate(zip(opened, b, strict=False)) if x != y), min(len(opened), len(b)))
-    return common >= 4 and common >= 0.6 * min(len(opened), len(b)) and a[: m.start()] == b[: m.start()]
+    stem, cluster = a[: m.start()], m.group(1)
+    if not b.startswith(stem) or len(b) <= len(stem) or b[len(stem)] not in "ое":
+        return False
+    rest = b[len(stem) + 1 :]
+    ending = rest[len(cluster) :]
+    return rest.startswith(cluster) and 1 <= len(ending) <= 2 and ending[0] in _VOWELS
 
 
 def coverage(
