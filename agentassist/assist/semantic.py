@@ -211,7 +211,7 @@ def _alternated(a: str, b: str) -> bool:
     """``a`` ends in a closed syllable with "і" (stem + "і" + consonants) and ``b`` is stem + "о"/"е" + the same
     consonants + a short ending that opens it."""
     m = _CLOSED_I.search(a)
-    if m is None or len(a) < 4:
+    if m is None or m.end(1) < 4:  # four letters shared at least, as ``same_word``'s prefix rule asks
         return False
     stem, cluster = a[: m.start()], m.group(1)
     if not b.startswith(stem) or len(b) <= len(stem) or b[len(stem)] not in "ое":
