@@ -194,7 +194,31 @@ def same_word(a: str, b: str) -> bool:
         return True
     if len(a) >= 3 and len(b) >= 3 and Levenshtein.normalized_similarity(a, b) >= 0.8:
         return True
-    return len(a) >= 4 and len(b) >= 4 and shared_root(a, b)
+    if len(a) >= 4 and len(b) >= 4 and shared_root(a, b):
+        return True
+    return _alternated(a, b) or _alternated(b, a)
+
+
+# Ukrainian says "і" in a word's last syllable when it is closed and "о" or "е" where an ending opens it
+# ("якість"/"якості", "дозвіл"/"дозволу", "вечір"/"вечора", "засіб"/"засобів"): one word, whose two forms share
+# too short a prefix for the rules above. Only that shape: the same stem and consonants, then an ending of one or
+# two letters that opens the syllable ("вашій"/"ваше", "скажіть"/"скаже" and "політ"/"полетить" are not it).
+_CLOSED_I = re.compile(r"і([^аеєиіїоуюяьй]+)ь?$")
+_VOWELS = frozenset("аеєиіїоуюя")
+
+
+def _alternated(a: str, b: str) -> bool:
+    """``a`` ends in a closed syllable with "і" (stem + "і" + consonants) and ``b`` is stem + "о"/"е" + the same
+    consonants + a short ending that opens it."""
+    m = _CLOSED_I.search(a)
+    if m is None or m.end(1) < 4:  # four letters shared at least, as ``same_word``'s prefix rule asks
+        return False
+    stem, cluster = a[: m.start()], m.group(1)
+    if not b.startswith(stem) or len(b) <= len(stem) or b[len(stem)] not in "ое":
+        return False
+    rest = b[len(stem) + 1 :]
+    ending = rest[len(cluster) :]
+    return rest.startswith(cluster) and 1 <= len(ending) <= 2 and ending[0] in _VOWELS
 
 
 def coverage(
@@ -485,7 +509,11 @@ def _restates(
     words."""
     start = max([0, j - _RESTATE_REACH] + [c for c in clauses if c <= j])
     end = min([len(heard), j + 4] + [c for c in clauses if c > j])
-    if _WITHOUT.intersection(heard[start:end]):
+    # a clause that opens with what it cannot do without says the requirement however long that is ("Без
+    # наших защитных очков и перчаток к работе в кузнице никого не пускаем", "Bez pisemnej zgody rodziców
+    # żadnych zdjęć nie publikujemy"): "without" is looked for back to the clause's start
+    opening = max([0] + [c for c in clauses if c <= j])
+    if _WITHOUT.intersection(heard[opening:end]) or _not_yet(heard, j):
         return True
     if line and _below(heard, j) and not any(t.startswith(_BELOW) for t in line):
         return True
@@ -517,6 +545,27 @@ _BELOW_REACH = 10
 # Contrastive conjunctions: the clause one opens is another statement than the one before it ("I'm not sure,
 # but the full valet is ninety-five pounds"), so a negation before one is not the line's.
 CONTRAST = frozenset(("but", "however", "though", "но", "однако", "але", "однак", "проте", "ale", "jednak"))
+
+
+# "Дитина, якій ще немає дванадцяти", "kto nie ma jeszcze osiemnastu lat", "not yet ten": an age not reached
+# is a word of the lower side ("under twelve"), not a denial. Only the negations of having ("нет", "немає",
+# "nie ma") and "not yet" directly before a number: "не 40 минут, а час" still denies the figure.
+_LACKS = frozenset(("нет", "немає", "нема", "нету"))
+_LACKS_TWO = frozenset((("nie", "ma"), ("not", "yet")))
+_YET = frozenset(("yet", "ещё", "еще", "ще", "jeszcze"))
+
+
+def _not_yet(heard: list[str], j: int) -> bool:
+    """The negation at ``j`` says an age or amount not yet reached: "нет/немає (ещё) N", "nie ma (jeszcze) N",
+    "not yet N"."""
+    k = j + 1
+    if k < len(heard) and (heard[j], heard[k]) in _LACKS_TWO:
+        k += 1
+    elif heard[j] not in _LACKS:
+        return False
+    if k < len(heard) and heard[k] in _YET:
+        k += 1
+    return k < len(heard) and heard[k].isdigit()
 
 
 def _below(heard: list[str], j: int) -> bool:
