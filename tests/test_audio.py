@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from agentassist.audio import segmenter as segmenter_module
 from agentassist.audio.frames import FRAME_BYTES, check_wav, read_wav_mono
 from agentassist.audio.recorder import Recorder, channel_frames, repair
 from agentassist.audio.segmenter import Segmenter, SegmenterOptions
@@ -309,6 +311,21 @@ def test_frames_judged_as_tones_together_are_judged_as_each_alone() -> None:
     assert not together[12]  # digital silence is no tone
     assert sum(together[1:11]) + sum(together[13:]) <= 4, together  # speech mostly is not
     assert seg._are_tones([]) == []
+
+
+def test_frame_levels_measured_together_are_each_frames_own_exactly() -> None:
+    # the segmenter measures a long segment's voiced frames in batches and the frame in hand alone: the
+    # two must give the same figure, or a dip's verdict would depend on when its level was read
+    speech = _frames(read_wav_mono(SOUNDS_EN / "vm-intro.wav")[16000 : 16000 + 320 * 20].astype("<i2").tobytes())
+    full = np.full(320, -32768, "<i2").tobytes()
+    frames = [*speech, bytes(FRAME_BYTES), full]
+
+    together = segmenter_module._levels_db(frames)
+
+    assert together == [segmenter_module._level_db(f) for f in frames]
+    assert together[-2] == 0.0  # digital silence
+    assert together[-1] == 10.0 * math.log10(32768**2 + 1.0)  # full scale: no overflow, no rounding
+    assert segmenter_module._levels_db([]) == []
 
 
 def test_segmenter_ignores_silence_and_validates_options() -> None:
