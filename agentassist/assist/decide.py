@@ -225,12 +225,14 @@ def decide(
     rivals: tuple[str, ...] = (),
     answering: bool = False,
     expected: bool = False,
+    expected_margin: float = EXPECTED_MARGIN,
 ) -> Decision | None:
     """``rivals``: the other steps' say-lines (filled). A sentence ticks a step on meaning only when its
     line is the script's closest to it among the lines with a content word in it: "назовите ваше имя и
     номер договора" is near "подтвердите дату рождения владельца договора" (0.93), but nearer its own.
     ``answering``: the utterance is the agent's first in the call (see ``ANSWER``); ``expected``: the step
-    is the one the script expects next (see ``EXPECTED``)."""
+    is the one the script expects next (see ``EXPECTED``), its line nearer than any other by ``expected_margin``
+    (less for a step said in the script's order between two ticks: order.py)."""
     lines = [fill(line, variables) for line in step.say]
     names = frozenset(t for value in variables.values() for t in tokens(value))
     # A line's price may be said in the sentence before the one that says its words ("A hundred pounds is held
@@ -275,7 +277,7 @@ def decide(
                     expected
                     and not named
                     and similarity >= EXPECTED
-                    and margin >= EXPECTED_MARGIN
+                    and margin >= expected_margin
                     and (cov.content < EXPECTED_CONTENT or _not_another_thing(want, window, names, cov))
                     and not framed_slot(want, window.tokens, names)
                 )

@@ -23,9 +23,11 @@ from collections import deque
 from typing import Any
 
 from agentassist.assist import deadline
-from agentassist.assist.decide import Decision, Heard, decide, evidence_of
+from agentassist.assist.decide import EXPECTED_MARGIN, Decision, Heard, decide, evidence_of
 from agentassist.assist.matcher import Match, contains_phrase, fill, score_line, tokens
 from agentassist.assist.options import TrackerOptions
+from agentassist.assist.order import MARGIN as ORDER_MARGIN
+from agentassist.assist.order import said_between
 from agentassist.assist.progress import StepState, unsure_alert
 from agentassist.assist.script import Script, Step
 from agentassist.assist.semantic import default_embedder, embed_say_lines, warm_say_lines
@@ -341,7 +343,9 @@ class ScriptTracker:
     def _rivals(self, step: Step) -> tuple[str, ...]:
         return tuple(fill(line, self.variables) for s in self._steps if s.step is not step for line in s.step.say)
 
-    def _decide(self, step: Step, heard: Heard, expected: bool = False) -> Decision | None:
+    def _decide(
+        self, step: Step, heard: Heard, expected: bool = False, margin: float = EXPECTED_MARGIN
+    ) -> Decision | None:
         o = self.options
         return decide(
             step,
@@ -354,6 +358,7 @@ class ScriptTracker:
             self._rivals(step),
             answering=len(self._said) == 1,  # the agent's first final of the call (decide.ANSWER)
             expected=expected,
+            expected_margin=margin,
         )
 
     def _settle_compliance(self, now_s: float) -> list[Event]:
@@ -412,6 +417,7 @@ class ScriptTracker:
         self._last_agent = u
         self._said.append(heard)
         cut, self._cut = self._cut, {}
+        ticked: list[StepState] = []
         for s in self._steps:
             if s.provisional == u.id:  # ticked by this utterance's partial: the final decides
                 decision = self._decide(s.step, heard)
@@ -434,7 +440,9 @@ class ScriptTracker:
                 events += held
                 continue
             events.append(self._tick(s, u, decision))
+            ticked.append(s)
             changed = True
+        events += self._in_order(ticked)
         for s in self._steps:
             if s.step.id in cut and s.open and s.step.id not in self._cut:
                 events += self._doubt(s, cut[s.step.id], u.end_s)  # this final did not complete the line
@@ -446,6 +454,36 @@ class ScriptTracker:
                     self._alert("forbidden_phrase", u.start_s, f"forbidden phrase said: {phrase!r}", phrase=phrase)
                 )
         return events
+
+    def _in_order(self, ticked: list[StepState]) -> list[Event]:
+        """The open steps just before each step the agent's last final ticked, said in the script's order
+        since the step before them ticked (order.py): ticked on the sentences that said them."""
+        if self._embedder is None:
+            return []
+        events: list[Event] = []
+        for s in ticked:
+            k = j = self._steps.index(s)
+            while j > 0 and self._steps[j - 1].open and not self._steps[j - 1].provisional:
+                j -= 1
+            # not a compliance line: what the agent said where it belongs is no evidence that it was said
+            gap = [g for g in self._steps[j:k] if not g.step.compliance]
+            if not gap:
+                continue
+            heard = self._said_since(self._steps[j - 1].evidence.get("utterance_id") if j > 0 else None)
+            for g, decision in said_between(gap, heard, lambda g, h: self._decide(g.step, h, True, ORDER_MARGIN)):
+                if g.open:
+                    events.append(self._tick(g, decision.window.utterances[-1], decision))
+                    g.evidence["in_order"] = True
+        return events
+
+    def _said_since(self, utterance_id: str | None) -> list[Heard]:
+        """The agent's finals after the one with ``utterance_id`` (all of them for None), the last one (the
+        final being judged) left out; none when that final is no longer kept."""
+        said = list(self._said)[:-1]
+        if utterance_id is None:
+            return said
+        at = next((i for i, h in enumerate(said) if h.lexical[0].utterances[0].id == utterance_id), None)
+        return [] if at is None else said[at + 1 :]
 
     def _customer_said(self, u: Utterance) -> list[Event]:
         events: list[Event] = []
