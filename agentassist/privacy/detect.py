@@ -521,7 +521,7 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
     rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
     rest = months_said(folded, found, rest)
     spans = sorted(cards + expiries_and_codes(text, rest, before, cards), key=lambda s: s.start)
-    spans = _slashed_apart(folded, _adjacent_joined(folded, _whole(folded, chains(folded, said), spans)))
+    spans = _slashed_apart(folded, _adjacent_joined(folded, said, _whole(folded, chains(folded, said), spans)))
     return tuple(s for s in spans if not written_amount(folded, said, s))
 
 
@@ -583,25 +583,28 @@ def _slashed_apart(folded: str, spans: list[Span]) -> list[Span]:
     return out
 
 
-def _adjacent_joined(folded: str, spans: list[Span]) -> list[Span]:
+def _adjacent_joined(folded: str, said: list[Item], spans: list[Span]) -> list[Span]:
     """Spans of one kind with nothing but spaces and punctuation between them made one: one number said is
     one span ("4507 | 3395 7787 9368 453", its first group taken apart from a run passing the check); and a
-    card's groups with the words that name the next between them (:func:`_next_group`)."""
+    card's groups with the words that name the next between them (:func:`_next_group`), where the groups before
+    are not yet a card (its last four said again after it are apart: "4539 ... 7759, the last four are 7759")."""
     out: list[Span] = []
     for s in spans:
         gap = folded[out[-1].end : s.start] if out else "x"
         bare = not any(c.isalnum() for c in gap) and JOIN.fullmatch(gap)
-        if out and out[-1].kind == s.kind and (bare or (s.kind == CARD and _next_group(gap))):
+        if out and out[-1].kind == s.kind and (bare or (s.kind == CARD and _next_group(folded, said, out[-1], gap))):
             out[-1] = Span(s.kind, out[-1].start, s.end)
         else:
             out.append(s)
     return out
 
 
-def _next_group(gap: str) -> bool:
-    """Whether ``gap``, between two pieces of a card, only names the next group as a card is read group by group:
-    "next", "then" (:data:`THEN`), "the last four" ("4532, next 1877, then 0264, last four 9132", "дальше ...,
-    последние четыре ...", "dalej ..., ostatnie cztery ...")."""
+def _next_group(folded: str, said: list[Item], piece: Span, gap: str) -> bool:
+    """Whether ``gap``, after the card's ``piece`` (fewer digits than a card's), only names the next group as a card
+    is read group by group: "next", "then" (:data:`THEN`), "the last four" ("4532, next 1877, then 0264, last four
+    9132", "дальше ..., последние четыре ...", "dalej ..., ostatnie cztery ...")."""
+    if sum(len(i.digits) for i in said if piece.start <= i.start < piece.end) >= CARD_DIGITS[0]:
+        return False
     if THEN.fullmatch(gap):
         return True
     last = LAST_FOUR.search(gap)
