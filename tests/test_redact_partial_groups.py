@@ -15,7 +15,7 @@ from agentassist.privacy.redactor import Redactor
         ("Sure, 4556, then 7375, then 8689", "Sure, [CARD]"),
         ("It's 5312 and 0954 and", "It's [CARD] and"),
         ("Да, 2201, потом 3318, потом", "Да, [CARD], потом"),
-        ("Так, 4149, далі 5520, далі 17", "Так, [CARD], далі 17"),
+        ("Так, 4149, далі 5520, далі 17", "Так, [CARD]"),
         ("Proszę: 5354 potem 1021 potem 7789", "Proszę: [CARD]"),
         ("four five five six, then seven three seven five", "[CARD]"),
     ],

@@ -124,7 +124,7 @@ class ScriptTracker:
             if not s.open or s.provisional:
                 continue
             decision = self._decide(s.step, heard)
-            if decision is None or (s.step.compliance and not self._surely(decision, heard)):
+            if decision is None or (s.step.compliance and self._unsure(decision, heard) is not None):
                 continue
             event = self._tick(s, u, decision)
             s.evidence["revised"] = True
@@ -133,13 +133,16 @@ class ScriptTracker:
             events.append(self._prompt_event(u.end_s))
         return events
 
-    def _surely(self, decision: Decision, heard: Heard) -> bool:
-        """Whether a compliance line is surely said: neither barely heard nor cut short (as :meth:`_held`)."""
+    def _unsure(self, decision: Decision, heard: Heard) -> tuple[bool, float] | None:
+        """Why a compliance line is not surely said, with the similarity that says so: (True, similarity) barely
+        heard or reworded (deadline.weak), (False, similarity) cut short (deadline.cut_short); None when surely
+        said. One check for a live final (:meth:`_held`) and a revision (:meth:`on_revision`)."""
         names = self._names()
-        return (
-            deadline.weak(decision, heard, self._embedder, names) is None
-            and deadline.cut_short(decision, heard, self._embedder, names) is None
-        )
+        similarity = deadline.weak(decision, heard, self._embedder, names)
+        if similarity is not None:
+            return True, similarity
+        cut_at = deadline.cut_short(decision, heard, self._embedder, names)
+        return None if cut_at is None else (False, cut_at)
 
     def tick(self, now_s: float, speaking: bool = False) -> list[Event]:
         """Clock-driven alerts; ``speaking``: voice activity now on either channel (not yet text)."""
@@ -378,18 +381,15 @@ class ScriptTracker:
         """None when ``decision`` ticks ``s``; else the events of a compliance line not surely said: barely
         heard, or its ending, middle or condition reworded (deadline.weak: unsure now), or cut short
         (deadline.cut_short: held until the agent's next final, no event yet)."""
-        if not s.step.compliance:
+        if not s.step.compliance or (unsure := self._unsure(decision, heard)) is None:
             return None
-        similarity = deadline.weak(decision, heard, self._embedder, self._names())
-        if similarity is not None:
-            evidence = {**evidence_of(u, decision)[1], "similarity": round(similarity, 3), "near": True}
+        weak, similarity = unsure
+        evidence = {**evidence_of(u, decision)[1], "similarity": round(similarity, 3), "near": True}
+        if weak:
             return self._doubt(s, evidence, u.end_s)
-        cut_at = deadline.cut_short(decision, heard, self._embedder, self._names())
-        if cut_at is not None:
-            # "If you can't attend, please cancel" may go on "at least a day before" in the next final
-            self._cut[s.step.id] = {**evidence_of(u, decision)[1], "similarity": round(cut_at, 3), "near": True}
-            return []
-        return None
+        # "If you can't attend, please cancel" may go on "at least a day before" in the next final
+        self._cut[s.step.id] = evidence
+        return []
 
     def _doubt_cut(self, now_s: float) -> list[Event]:
         """The steps cut short by the agent's last final left unsure: the customer spoke, or the call ended."""

@@ -75,6 +75,8 @@ CVV_CUE = re.compile(
     # "четыре цифры над номером", "чотири цифри над номером", "cztery cyferki nad numerem"
     r"|(?:digits?|numbers?|цифр\w*|cyfr\w*|cyferk\w*) (?:above|over|над|nad)"
     r" (?:it|the (?:card |big |long |main )?(?:number|one)|номером|numerem)"
+    # ... and the side it is on after them ("над номером спереди", "nad numerem z przodu"): one cue
+    r"(?: (?:on the front|спереди|на лицевой стороне|спереду|на лицьовому боці|z przodu|na przodzie))?"
     # or the place named first, the digits after it ("над номером маленькие цифры", "nad numerem sa male cyfry")
     r"|(?:над|nad) (?:номером|numerem)(?:(?: [^\W\d_]+){0,3} (?:цифр\w*|cyfr\w*|cyferk\w*))?"
     r")\b"
@@ -110,12 +112,14 @@ VALID_FROM = re.compile(r"valid from|действует с|действител�
 EXPIRY_CUE = re.compile(
     r"\b(?:expiry|expiration|expires?|expiring|exp|valid (?:until|thru|through|till|to)"
     r"|good (?:until|till|thru|through)"
-    r"|срок\w* действия|действует до|действительна до|годна до|термін\w* дії|дійсна до|діє до"
+    r"|срок\w* действия|действует до|действительна до|годна до|(?:термін|строк)\w* дії|дійсна до|діє до"
     r"|(?:date|expiry) on the front|(?:data|date|daty|dacie) waznosci|waznosc\w*|wazna do|runs? out"
-    r"|runs? (?:until|till|thru|through|to)|срок|термін|"
+    r"|runs? (?:until|till|thru|through|to)|срок|термін|строк|"
     + VALID_FROM.pattern
-    # ends in a month ("kończy się w grudniu 27", "заканчивается в декабре"), not on digits ("kończy się na 4242")
-    + r"|(?:konczy sie|uplywa|wygasa|заканчивается|истекает|закінчується|спливає)(?= (?:w|в|у) [^\W\d_])"
+    # ends in a month ("kończy się w grudniu 27", "заканчивается в декабре") or at its end ("wygasa z końcem lutego"),
+    # not on digits ("kończy się na 4242")
+    + r"|(?:konczy sie|uplywa|wygasa|заканчивается|истекает|закінчується|спливає)"
+    + r"(?= (?:w|в|у|z koncem|pod koniec) [^\W\d_])"
     r")\b"
 )
 # another thing's validity ("the warranty is valid till", "гарантия действует до", "licencja ważna do", "термін дії
@@ -135,11 +139,11 @@ NOT_EXPIRY = re.compile(
     # of up to four digits, fewer than a card's (a card said there is named by its digits: its expiry stays one)
     + r"(?:[\s,]+\d{1,4}){0,3}(?:[\s,]+(?!cards?\b|карт|kart)[^\W\d_]+(?:'[^\W\d_]+)?){0,3}?[\s,]+"
     + r"(?:valid|good|expir|runs?|lasts?|действ|годн|дійсн|діє|чинн|wazn|obowiazuj)"
-    + r"|\b(?:срок\w* действия|термін\w* дії|okres\w*|(?:data|date|daty|dacie) waznosci) "
+    + r"|\b(?:срок\w* действия|(?:термін|строк)\w* дії|okres\w*|(?:data|date|daty|dacie) waznosci) "
     + _VALIDITY_OF
     # or a payment's or a delivery's term ("срок уплаты до 1 декабря 2027 года", "termin płatności do 10.12")
-    + r"|\b(?:срок\w*|термін\w*|termin\w*) (?:уплаты|оплаты|погашения|доставки|возврата|сплати|оплати|погашення"
-    + r"|доставки|повернення|platnosci|zaplaty|splaty|dostawy|zwrotu)"
+    + r"|\b(?:срок\w*|термін\w*|строк\w*|termin\w*) (?:уплаты|оплаты|погашения|доставки|возврата|сплати|оплати"
+    + r"|погашення|доставки|повернення|platnosci|zaplaty|splaty|dostawy|zwrotu)"
     # or with no verb, the thing and "until" right after it ("Гарантия до 2028 года", "the warranty until 2028")
     + r"|\b"
     + _VALIDITY_OF
@@ -157,7 +161,7 @@ CARD_CUE = re.compile(
     r"\b(?:cards?|credit|debit|visa|mastercard|master card|amex|american express|maestro|long number|unionpay|union pay"
     r"|американ экспресс|американ експрес"
     r"|discover|jcb|diners"
-    r"|карт(?:а|ы|у|е|ой|очк\w*)|картк\w*|карт[иіу]|карткою|виз(?:а|ы|у|ой)|віз(?:а|и|у|ою)|мастеркард\w*|маэстро"
+    r"|карт(?:а|ы|у|е|ой|очк\w*)|картк\w*|картці|карт[иіу]|карткою|виз(?:а|ы|у|ой)|віз(?:а|и|у|ою)|мастеркард\w*|маэстро"
     # a brand as a case of Russian, Ukrainian or Polish says it ("оплачу Визой", "Це Амекс", "mam Visę": "vise")
     r"|vis[eyą]|visie|маестро|амекс\w*|амэкс\w*|дайнерс\w*|мастеркарт\w*"
     # ... and a Polish case of a brand written in Latin letters ("z Amexa", "Mastercardem", "na Maestro")
@@ -203,6 +207,9 @@ OTHER_CUE = re.compile(
     r"|" + _PROGRAMME + r"|customer number|member number"
     r"|serial|imei|iccid|meid|barcode|bar code|ean|upc|gtin|sku|серийн\w*|серійн\w*|seryjn\w*|артикул\w*"
     r"|parcel|shipment|transaction|receipt|reservation"
+    # a parcel tracked by its number, the verb said ("tracked under", "отслеживаются по номеру", "відстежуються за
+    # номером", "śledzimy pod numerem")
+    r"|track(?:ed|s)? (?:by|under|with)|отслеж\w*|відстеж\w*|sledz\w*"
     r"|registration|passport|licen[cs]e|social security|tax|vat|postcode|zip|phone|mobile|cell|cellphone|telephone"
     r"|fax|extension"  # not "my number" alone: a card is said so too ("my number is 4916 3385 ...")
     # an amount's or an address's noun ("card ..., room 412", "карта ..., сумма 350"): no code after them
@@ -245,7 +252,8 @@ PAYING = re.compile(
 # is named in the same utterance; a device's or a SIM's identifier (IMEI, ICCID, MEID, serial) carries a Luhn
 # check digit by design; "account", "phone" and the like are not here (a card account may be said so)
 DOCUMENT_CUE = re.compile(
-    r"\b(?:policy|contract|invoice|order(?! to\b)|booking|reservation|ticket|tracking|parcel|shipment|waybill"
+    r"\b(?:policy|contract|invoice|order(?! to\b)|booking|reservation|ticket|tracking|track(?:ed|s)? (?:by|under|with)"
+    r"|отслеж\w*|відстеж\w*|sledz\w*|parcel|shipment|waybill"
     r"|imei|iccid|meid|serial|case (?:number|no|file|reference)"
     # a product's number (EAN-13 and UPC carry a check digit that passes Luhn's one in three times; a 13-digit Visa
     # exists): the naming word decides
@@ -337,7 +345,9 @@ YEAR_WORD = re.compile(r"\b(?:year|год|рік|rok)\b[\s:,\-–—]*(?:(?:is|�
 
 # a number said again, corrected: "twelve twenty-six, no, sorry, twelve twenty-seven", "4352 3068 2012, ой, нет, 2102"
 CORRECTION = re.compile(
-    r"\b(?:no|sorry|i mean|wait|нет|ой|простите|извините|то есть|ні|вибачте|тобто|nie|przepraszam|to znaczy)\b"
+    r"\b(?:no|sorry|i mean|wait|нет|ой|простите|извините|то есть|ні|вибачте|тобто|nie|przepraszam|to znaczy"
+    # a group written down wrong, struck out: "scratch that", "зачеркните", "закресліть", "proszę skreślić"
+    r"|scratch that|cross that out|зачеркн\w*|закресл\w*|skresl\w*)\b"
 )
 
 # an amount's currency sign right before it ("for $59", "€ 120", "the $249.99 order"): no card data follows one

@@ -138,8 +138,12 @@ _MONEY = re.compile(
 _PAID_WITH = re.compile(PAYING.pattern + r"(?:\s+[^\W\d_]+){0,2}\s+(?:with|by|using|to|on|с|со|через|з|z|przez)\s*$")
 _OR = re.compile(r"\b(?:or|или|або|чи|lub|albo)\b")  # "600 123 456 or 601 234 567": two numbers
 _AND = re.compile(r"[\s,]*\b(?:and|и|і|та|i|oraz)\s+")
-# "then" between a card's groups said in order ("6011, then 4820, then ...", "потом", "потім", "potem")
-THEN = re.compile(r"[\s,]*\b(?:(?:and|и|і|та|i|oraz|а|a)\s+)?(?:then|потом|затем|потім|затим|potem|nastepnie)[\s,]+")
+# "then" or "next" between a card's groups said in order ("6011, then 4820, then ...", "4532, next 1877", "потом",
+# "дальше", "потім", "далі", "potem", "dalej")
+THEN = re.compile(
+    r"[\s,]*\b(?:(?:and|и|і|та|i|oraz|а|a)\s+)?"
+    r"(?:then|next|потом|затем|дальше|далее|потім|затим|далі|potem|nastepnie|dalej)[\s,]+"
+)
 _IN_ORDER = re.compile(f"{_AND.pattern}|{THEN.pattern}")
 _PHONE_DIGITS = (7, 11)  # a national phone number's digits, its trunk prefix with them
 _PHONE_GROUPS = 3  # ... said in this many groups at least
@@ -184,11 +188,25 @@ def card_windows(chain: list[Item], across: int | None = None, coded_after: bool
     if across is not None:
         candidates = [c for c in candidates if not cut[c[1], c[2]]]
     # a run from the chain's first group before one that leaves it out ("4507 | 3395 ... 453": 15 of 19 digits
-    # pass by chance); across finals, that first
-    for _, i, j in sorted(candidates, key=lambda c: (across is not None and c[1] > 0, cut[c[1], c[2]], c[1] > 0, c)):
+    # pass by chance), from the group said again where the first is ("4920, 4920 1133 ..."); across finals, that first
+    first = _restarted_at(chain)
+    for _, i, j in sorted(
+        candidates, key=lambda c: (across is not None and c[1] > 0, cut[c[1], c[2]], c[1] != first, c)
+    ):
         if all(j <= a or i >= b for a, b in found):
             found.append((i, j))
     return sorted(found)
+
+
+def _restarted_at(chain: list[Item]) -> int:
+    """Where a chain's first group is said again right after it, the item it is said again at ("4920, 4920 1133,
+    5807 2643": a restart on the first group, the card read from there, not 16 digits from the first and the last
+    group taken for a code where both pass the check); else 0. A group is four digits or more."""
+    for r in range(1, len(chain) // 2 + 1):
+        said = _joined(chain[:r])
+        if len(said) >= _LAST_DIGITS:
+            return r if _joined(chain[r : 2 * r]) == said else 0
+    return 0
 
 
 def homophone_opened(
@@ -503,7 +521,7 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
     rest = [i for i in rest if not any(s.start <= i.start < s.end for s in again)]
     rest = months_said(folded, found, rest)
     spans = sorted(cards + expiries_and_codes(text, rest, before, cards), key=lambda s: s.start)
-    spans = _slashed_apart(folded, _adjacent_joined(folded, _whole(folded, chains(folded, said), spans)))
+    spans = _slashed_apart(folded, _adjacent_joined(folded, said, _whole(folded, chains(folded, said), spans)))
     return tuple(s for s in spans if not written_amount(folded, said, s))
 
 
@@ -565,17 +583,36 @@ def _slashed_apart(folded: str, spans: list[Span]) -> list[Span]:
     return out
 
 
-def _adjacent_joined(folded: str, spans: list[Span]) -> list[Span]:
+def _adjacent_joined(folded: str, said: list[Item], spans: list[Span]) -> list[Span]:
     """Spans of one kind with nothing but spaces and punctuation between them made one: one number said is
-    one span ("4507 | 3395 7787 9368 453", its first group taken apart from a run passing the check)."""
+    one span ("4507 | 3395 7787 9368 453", its first group taken apart from a run passing the check); and a
+    card's groups with the words that name the next between them (:func:`_next_group`), where the groups before
+    are not yet a card (its last four said again after it are apart: "4539 ... 7759, the last four are 7759")."""
     out: list[Span] = []
     for s in spans:
         gap = folded[out[-1].end : s.start] if out else "x"
-        if out and out[-1].kind == s.kind and not any(c.isalnum() for c in gap) and JOIN.fullmatch(gap):
+        bare = not any(c.isalnum() for c in gap) and JOIN.fullmatch(gap)
+        if out and out[-1].kind == s.kind and (bare or (s.kind == CARD and _next_group(folded, said, out[-1], gap))):
             out[-1] = Span(s.kind, out[-1].start, s.end)
         else:
             out.append(s)
     return out
+
+
+def _next_group(folded: str, said: list[Item], piece: Span, gap: str) -> bool:
+    """Whether ``gap``, after the card's ``piece`` (fewer digits than a card's), only names the next group as a card
+    is read group by group: "next", "then" (:data:`THEN`), "the last four" ("4532, next 1877, then 0264, last four
+    9132", "дальше ..., последние четыре ...", "dalej ..., ostatnie cztery ...")."""
+    if sum(len(i.digits) for i in said if piece.start <= i.start < piece.end) >= CARD_DIGITS[0]:
+        return False
+    if THEN.fullmatch(gap):
+        return True
+    last = LAST_FOUR.search(gap)
+    return last is not None and bool(_LAST_LABEL.fullmatch(gap, 0, last.start())) and not _WORDY.search(gap, last.end())
+
+
+_LAST_LABEL = re.compile(r"[\s,]*(?:(?:and|и|і|та|i|oraz|а|a)\s+)?(?:the\s+)?")  # "..., and the last four 7454"
+_WORDY = re.compile(r"\w")
 
 
 def _started_again(folded: str, said: list[Item], cards: list[Span], rest: list[Item]) -> list[Span]:
@@ -590,9 +627,21 @@ def _started_again(folded: str, said: list[Item], cards: list[Span], rest: list[
         card = next((c for c in cards if c.start >= chain[-1].end), None)
         if card is None or words_between(folded, chain[-1].end, card.start) > _ASIDE_WORDS:
             continue
-        if restarts(digits, _joined([i for i in said if card.start <= i.start < card.end])):
+        number = _joined([i for i in said if card.start <= i.start < card.end])
+        if restarts(digits, number) or _first_corrected(folded, chain, card, number):
             out.append(Span(CARD, chain[0].start, chain[-1].end))
     return out
+
+
+def _first_corrected(folded: str, chain: list[Item], card: Span, number: str) -> bool:
+    """Whether ``chain``, said right before the card ``number`` with a correction between ("5423, sorry, 5432 1660
+    ...", "4716, нет, 4761 ..."), is the card's first group said wrong: as long as a group, its digits the group's
+    with two at most changed (swapped or misread)."""
+    digits = _joined(chain)
+    if len(digits) != _LAST_DIGITS or words_between(folded, chain[-1].end, card.start) > CORRECTION_WORDS:
+        return False
+    misread = sum(a != b for a, b in zip(digits, number, strict=False))
+    return misread <= 2 and bool(CORRECTION.search(folded, chain[-1].end, card.start))
 
 
 def restarts(digits: str, number: str) -> bool:

@@ -90,7 +90,7 @@ _HEDGE = re.compile(
 # "04/29 це термін", "04/29 to data ważności"
 _EXPIRY_AFTER = re.compile(
     r"[\s,\-–—]*(?:is|that's|that is|это|це|то|to|jest)\s+(?:the |my |its |мой |мій |moj )?"
-    r"(?:expiry|expiration|date|valid|срок|дата|термін|дата|data|waznosc)\b(?![\s,:\-–—]*(?:is\s+|это\s+|це\s+|to\s+)?\d)"
+    r"(?:expiry|expiration|date|valid|срок|дата|термін|строк|дата|data|waznosc)\b(?![\s,:\-–—]*(?:is\s+|это\s+|це\s+|to\s+)?\d)"
 )
 # an expiry written with a slash after card data, this many words at most after it ("it's a long one, 07/30")
 _SLASHED_WORDS = 6
@@ -116,9 +116,9 @@ _RETAKEN_WORDS = 8  # "04/27, hmm, no, that's the old one, 04/28": a correction 
 
 def _month_year(chain: list[Item], k: int) -> bool:
     """Whether the first ``k`` items of ``chain`` say a month and a year: "12 27", "1227", "12/2027",
-    "9 28" (a one-digit month, then a year of its own), "oh nine twenty eight", "December 2027"."""
+    "9 28", "3/2029" (a one-digit month, then a year of its own), "oh nine twenty eight", "December 2027"."""
     digits = "".join(i.digits for i in chain[:k])
-    if len(digits) == 3 and k == 2 and len(chain[1].digits) == 2:
+    if k == 2 and len(chain[0].digits) == 1 and len(chain[1].digits) in (2, 4):
         month, year = digits[:1], digits[1:]
     elif len(digits) in (4, 6) and (k > 1 or len(digits) == 4):
         month, year = digits[:2], digits[2:]

@@ -104,32 +104,24 @@ class _Said:
     paused: bool = False  # it went on with a number and ended on an acknowledgement ("2614 6915... так")
 
 
-def _groups_said_apart(
-    folded: str, found: list[list[Item]], spans: list[Span], before: Before, run_digits: int
-) -> list[Span]:
-    """A partial's groups said apart counted as one run: bare groups of 3-6 digits (a card's groups) with a
-    single word between each and the next, in one sentence. A card read a group at a time with a word
-    between ("6011, then 4820, then 7739", "4012, and 8888") shows no run of ``run_digits`` in a row, but its
-    groups together are more than PCI DSS lets show. Masked as a card from the first group on, unless the
-    words before a group say another number ("order 4829, then 3377"). Not a group: an amount, a date, a
-    time, a decimal or a percentage ("14.04 at 11:20", "15 000, 13%"). A partial is replaced by its final within a
-    second: masking ordinary numbers said so for that second costs little, showing a card's digits on a wall
-    cannot be taken back."""
-    out: list[Span] = []
-    run: list[list[Item]] = []
-    for chain in [*found, []]:
-        group = bool(chain) and _bare_group(folded, chain)
-        if group and run:
-            gap = folded[run[-1][-1].end : chain[0].start]
-            if len(_words(gap)) <= 1 and not SENTENCE_END.search(gap):
-                run.append(chain)
-                continue
-        if len(run) > 1 and sum(len(i.digits) for c in run for i in c) >= run_digits:
-            whole = Span(CARD, run[0][0].start, run[-1][-1].end)
-            if not _overlaps(whole, spans) and not any(_other_number(folded, c, before) for c in run):
-                out.append(whole)
-        run = [chain] if group else []
-    return out
+def _in_order(folded: str, prev: list[Item], chain: list[Item], before: Before) -> bool:
+    """Whether a partial's ``chain`` goes on with ``prev`` as the next group of one number, so that their digits
+    count as one run: said after "then" ("6011, then 4820, then 7739"; not amounts: "4 500, then 12 000"), or
+    both bare groups (:func:`_bare_group`) with a single word between in one sentence ("4012, and 8888"), the
+    later not named as another number ("4829, order 3377"). A card read a group at a time shows no run of
+    digits in a row, but its groups together are more than PCI DSS lets show. A partial is replaced by its
+    final within a second: masking ordinary numbers said so for that second costs little, showing a card's
+    digits on a wall cannot be taken back."""
+    gap = folded[prev[-1].end : chain[0].start]
+    if THEN.fullmatch(gap):
+        return not amount(prev) and not amount(chain)
+    return (
+        len(_words(gap)) <= 1
+        and not SENTENCE_END.search(gap)
+        and _bare_group(folded, prev)
+        and _bare_group(folded, chain)
+        and not _other_number(folded, chain, before)
+    )
 
 
 def _bare_group(folded: str, chain: list[Item]) -> bool:
@@ -215,9 +207,7 @@ class Redactor:
         found = chains(folded, items(text))
         first = 0  # the first of the groups said in order up to this one ("6011, then 4820, then 7739"): one run
         for n, chain in enumerate(found):
-            # (not amounts said in order: "4 500, then 12 000")
-            in_order = n and THEN.fullmatch(folded, found[n - 1][-1].end, chain[0].start)
-            if not in_order or amount(chain) or amount(found[n - 1]):
+            if not (n and _in_order(folded, found[n - 1], chain, before)):
                 first = n
             digits = "".join(i.digits for c in found[first : n + 1] for i in c)
             lead = first == 0 and len(_words(folded[: found[0][0].start])) <= LEAD_WORDS
@@ -240,7 +230,6 @@ class Redactor:
                 spans.append(Span(chosen, whole.start, whole.end))  # an account or a phone the script masks
             elif eager and len(digits) >= 2:
                 spans.append(Span(by_shape(chain, before.said), whole.start, whole.end))
-        spans += _groups_said_apart(folded, found, spans, before, run_digits)
         return sorted(spans, key=lambda s: s.start)
 
     def _code_given(self, said: _Said, after: list[_Said]) -> bool:

@@ -26,7 +26,7 @@ JOIN = re.compile(
     r"|\s+(?:slash|dash|дробь|дріб|слеш|слэш|тире|дефис|дефіс|lamane przez|lamane na|lamane|przez|myslnik|kreska)\s+"
 )
 _GROUP_END = re.compile(r"[,./]")  # words said apart by a comma are two numbers, not one ("five thousand, ...")
-_ZERO = {"oh", "o"}  # "oh nine": English says zero so inside a number
+_ZERO = {"oh", "o", "nil"}  # "oh nine", "nil two" (British): English says zero so inside a number
 _REPEAT = {"double": 2, "triple": 3, "дважды": 2, "трижды": 3, "двічі": 2, "тричі": 3}
 _REPEAT |= {"quadruple": 4, "четырежды": 4, "чотирічі": 4}  # "quadruple eight": 8888, a card's whole group
 # "podwójne osiem": 88; an adjective in every case and gender ("podwójną ósemkę", "двойная семёрка", "подвійну
