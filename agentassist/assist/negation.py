@@ -300,11 +300,16 @@ def _below(heard: list[str], j: int) -> bool:
 
 
 def _coordinated(heard: list[str], j: int) -> bool:
-    """The negation at ``j`` follows a coordinating conjunction that follows another negation (within
-    ``_COORDINATED_REACH`` words): "не опускать и машину не мыть" denies once."""
-    before = heard[max(0, j - _COORDINATED_REACH) : j]
-    joins = [k for k, t in enumerate(before) if t in _COORDINATING]
-    return bool(joins) and any(t in NEGATIONS and t not in _NEITHER for t in before[: joins[-1]])
+    """The negation at ``j`` follows a coordinating conjunction (within ``_COORDINATED_REACH`` words) that
+    follows another negation (within as many words of the conjunction): "не опускать и машину не мыть" denies
+    once. Both reaches count from the conjunction, since each verb may come after its object or place, as
+    Slavic word order puts it ("Ryb nie karmimy i od strony wody do nich nie podchodzimy": seven words between
+    the two negations)."""
+    joins = [k for k in range(max(0, j - _COORDINATED_REACH), j) if heard[k] in _COORDINATING]
+    if not joins:
+        return False
+    before = heard[max(0, joins[-1] - _COORDINATED_REACH) : joins[-1]]
+    return any(t in NEGATIONS and t not in _NEITHER for t in before)
 
 
 def _condition(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:

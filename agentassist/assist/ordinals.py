@@ -126,6 +126,11 @@ _WRITTEN = re.compile(r"(\d{1,2})(st|nd|rd|th)")
 _TENS = {"20": 20, "30": 30, "dwudziestego": 20, "двадцятого": 20, "двадцатого": 20, "trzydziestego": 30}
 
 
+def genitive_ordinal(tok: str) -> int | None:
+    """The number a one-word ordinal in the genitive says ("szóstego", "шостого", "шестого", "tenth"), or None."""
+    return _DAY_FORMS.get(tok)
+
+
 def ordinal_days(toks: Sequence[str], taken: frozenset[int] = frozenset()) -> frozenset[int]:
     """The days of the month ``toks`` says as ordinals (1-31), the tokens at ``taken`` (clock hours) left out:
     "do dwudziestego piątego" and "до двадцять п'ятого" are 25."""
