@@ -112,7 +112,7 @@ _DAY_STEMS = (
 )
 _DAY_FORMS: dict[str, int] = {}
 for _stem, _day in _DAY_STEMS:
-    _DAY_FORMS[_stem + ("iego" if _stem in ("drug", "trzeci") else "ego")] = _day
+    _DAY_FORMS[_stem + ("iego" if _stem == "drug" else "ego")] = _day  # "drugiego", "trzeciego"
     _DAY_FORMS[_stem + ("ьего" if _stem == "трет" else "ого")] = _day
     _DAY_FORMS[_stem.replace("'", "") + "ого"] = _day
 # English ordinals but "first" and "second" ("first of all", "just a second"), and the written ones ("25th")
