@@ -188,11 +188,11 @@ _AND_A_HALF = frozenset(("half", "половиной", "половиною", "po
 # godziny", "at 2, 1.5 hours"): the number before it is another figure (here a clock hour), not the count of
 # fourteen hours. The recognizer's comma is gone from the tokens.
 _AMOUNTS = _HALF | _QUARTER | _ONE_AND_A_HALF
-# Polish (and at times Russian and Ukrainian) says a count of days or longer after its unit: "do lat sześciu" is
-# "do sześciu lat", "dni siedem" is "siedem dni". Read as a unit named alone and a bare number, "dzieci do lat
-# sześciu" was changed by "dzieci do sześciu lat". English puts a number after "day" or "year" only to name one
-# ("day 3", "year two"), and a date's day follows "dnia" ("dnia 15 maja"): neither is a count.
-_ENGLISH_LONG_UNITS = frozenset(("day", "days", "week", "weeks", "month", "months", "year", "years"))
+# Polish says an age with its count after "lat": "dzieci do lat sześciu" is "do sześciu lat", "powyżej lat 18"
+# "powyżej 18 lat". Read as a year named alone and a bare number, "do lat sześciu" was changed by "do sześciu lat".
+# Only "lat": after another unit a number is a price or a date ("Абонемент на месяц — четыре с половиной тысячи",
+# "dnia 15 maja"), and English puts one after "day" or "year" only to name it ("day 3").
+_AGE_BEFORE_COUNT = "lat"
 # An age said as the year of life the child is in: "do szóstego roku życia", "до шостого року життя", "до шестого
 # года жизни" is "under six" ("do lat sześciu"), not a sixth day of the month and a year named alone.
 _LIFE = frozenset(("zycia", "життя", "жизни"))
@@ -310,9 +310,9 @@ def _year_of_life(toks: Sequence[str], i: int) -> int | None:
 
 
 def _count_after(toks: Sequence[str], i: int, taken: set[int]) -> bool:
-    """The unit at ``i`` (days or longer) has its count right after it ("do lat sześciu"): a number not taken,
+    """The unit at ``i`` is Polish "lat" with its count right after it ("do lat sześciu"): a number not taken,
     followed by no unit or month of its own."""
-    if _UNIT.get(toks[i]) in ("minute", "hour") or toks[i] in _ENGLISH_LONG_UNITS:
+    if toks[i] != _AGE_BEFORE_COUNT:
         return False
     count = toks[i + 1] if i + 1 < len(toks) else ""
     after = toks[i + 2] if i + 2 < len(toks) else ""
