@@ -119,11 +119,13 @@ _HALF_AMOUNT = frozenset(
 _AND = frozenset(("and", "с", "и", "з", "і", "й", "i"))
 _ORDINAL_ENDINGS = ("ого", "ої", "ой", "ей")
 # collective numerals, said of days and people ("двое суток", "troje dzieci"), which numbers.py leaves as words
-# and "a couple": "на пару часов", "пару годин", "a couple of hours" are two (Polish "parę" is "a few": not here)
-_COLLECTIVE = {
-    "двое": 2, "трое": 3, "четверо": 4, "двоє": 2, "троє": 3, "dwoje": 2, "troje": 3, "czworo": 4, "пару": 2,
-    "couple": 2,
-}  # fmt: skip
+_COLLECTIVE = {"двое": 2, "трое": 3, "четверо": 4, "двоє": 2, "троє": 3, "dwoje": 2, "troje": 3, "czworo": 4}
+# A vague count makes its unit a vague span, no figure: "на пару часов", "через несколько дней", "za kilka dni", "a
+# few hours". Read as the unit alone after "на", "через" or "za", it was one hour or one day, and "на пару часов" was
+# another figure than a line's "два часа".
+_VAGUE = frozenset(
+    ("пару", "несколько", "нескольких", "кілька", "кількох", "pare", "kilka", "kilku", "couple", "few", "several")
+)  # fmt: skip
 # Colloquial hundreds and thousands, which numbers.py does not read: "dwie stówy" is 200, "две тыщи" 2000,
 # "two grand" 2000; said alone ("stówa"), one of them.
 _TIMES = {
@@ -239,6 +241,8 @@ def figures(toks: Sequence[str]) -> Figures:
             periods.add((_MINUTES[_HALVES[tok]] / 2, None))
         elif tok in _QUARTER_HOUR:
             periods.add((_MINUTES["hour"] / 4, None))
+        elif unit is not None and _VAGUE.intersection(toks[max(0, i - 2) : i]):
+            continue  # "на пару часов", "a couple of minutes": a vague span
         elif unit is not None:
             size = _MINUTES[unit]
             half = size / 2 if _AND_A_HALF.intersection(toks[i + 1 : i + 4]) else 0
