@@ -35,6 +35,12 @@ def _negated(line: str, heard: str) -> bool:
             "Животных мы не кормим и к ним в вольер без смотрителя никто не заходит.",
             False,
         ),
+        # a bound before the conjunction denies nothing, so the negation after it is the line's own
+        (
+            "После покраски дети и животные не должны заходить в комнату минимум три часа.",
+            "Три часа после покраски, не меньше, детей и животных в комнату не пускайте.",
+            False,
+        ),
         # a positive line: the first negation denies it, whatever the second one does
         (
             "Zwierzęta karmimy i do nich podchodzimy razem z opiekunem.",

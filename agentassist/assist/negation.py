@@ -174,7 +174,7 @@ def negations_at(
     found = 0
     for j in range(start, end):
         after = heard[j + 1] if j + 1 < len(heard) else ""
-        if heard[j] not in NEGATIONS or after.startswith(_POLITE) or after == "мог" or after in _BOUND:
+        if heard[j] not in NEGATIONS or _request_or_bound(heard, j):
             continue
         if (j and heard[j - 1] in _WHETHER) or after == "ли":
             continue
@@ -191,6 +191,13 @@ def negations_at(
             continue
         found += 1
     return found
+
+
+def _request_or_bound(heard: Sequence[str], j: int) -> bool:
+    """The negation at ``j`` makes a polite request ("не могли бы вы", ``_POLITE``) or a bound ("не менше",
+    ``_BOUND``): it denies nothing."""
+    after = heard[j + 1] if j + 1 < len(heard) else ""
+    return after.startswith(_POLITE) or after == "мог" or after in _BOUND
 
 
 def _pays(toks: Sequence[str], start: int, end: int) -> bool:
@@ -304,12 +311,15 @@ def _coordinated(heard: list[str], j: int) -> bool:
     follows another negation (within as many words of the conjunction): "не опускать и машину не мыть" denies
     once. Both reaches count from the conjunction, since each verb may come after its object or place, as
     Slavic word order puts it ("Ryb nie karmimy i od strony wody do nich nie podchodzimy": seven words between
-    the two negations)."""
+    the two negations). A bound or a request before it is no denial to repeat ("чотири години, не менше, дітей і
+    тварин не пускайте" denies once)."""
     joins = [k for k in range(max(0, j - _COORDINATED_REACH), j) if heard[k] in _COORDINATING]
     if not joins:
         return False
-    before = heard[max(0, joins[-1] - _COORDINATED_REACH) : joins[-1]]
-    return any(t in NEGATIONS and t not in _NEITHER for t in before)
+    return any(
+        heard[k] in NEGATIONS and heard[k] not in _NEITHER and not _request_or_bound(heard, k)
+        for k in range(max(0, joins[-1] - _COORDINATED_REACH), joins[-1])
+    )
 
 
 def _condition(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
