@@ -380,7 +380,7 @@ def _clock_times(toks: Sequence[str]) -> dict[int, int]:
 
 def _listed_hours(toks: Sequence[str], i: int) -> dict[int, int]:
     """The hours listed before the clock hour at ``i`` with its placing word, which only the last one says with
-    its unit: "в одиннадцать, в тринадцать и в шестнадцать часов", "o 10 i o 14" are all clock hours (read alone,
+    its unit: "в одиннадцать, в тринадцать и в шестнадцать часов", "at 10 and at 2 pm" are all clock hours (read alone,
     the first ones were bare numbers, and "в час дня" for the line's "в тринадцать" was another figure)."""
     out: dict[int, int] = {}
     if i < 1 or toks[i - 1] not in _AT_TIME:
