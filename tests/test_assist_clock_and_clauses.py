@@ -10,7 +10,8 @@ import pytest
 from agentassist.assist.deadline import other_clause
 from agentassist.assist.decide import Heard, Window
 from agentassist.assist.matcher import tokens
-from agentassist.assist.semantic import clause_starts, coverage
+from agentassist.assist.negation import clause_starts
+from agentassist.assist.semantic import coverage
 from agentassist.assist.specifics import changed, figures, missing, unpriced
 from agentassist.events import Channel, Utterance
 

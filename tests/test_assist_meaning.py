@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from agentassist.assist.matcher import tokens
+from agentassist.assist.negation import clause_starts
 from agentassist.assist.parsing import parse_script
-from agentassist.assist.semantic import clause_starts, coverage, default_embedder, sentences
+from agentassist.assist.semantic import coverage, default_embedder, sentences
 from agentassist.assist.tracker import ScriptTracker, TrackerOptions
 from agentassist.errors import ScriptError
 from agentassist.events import Channel, EventType, Utterance, Word

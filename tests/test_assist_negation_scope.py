@@ -10,7 +10,8 @@ import pytest
 
 from agentassist.assist.decide import Heard, Window, line_scope, negated_anywhere
 from agentassist.assist.matcher import tokens
-from agentassist.assist.semantic import affirmed_at, coverage, line_negations
+from agentassist.assist.negation import affirmed_at, line_negations
+from agentassist.assist.semantic import coverage
 from agentassist.assist.slots import other_slots, other_thing
 from agentassist.assist.specifics import changed, figures
 from agentassist.events import Channel, Utterance

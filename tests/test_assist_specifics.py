@@ -12,8 +12,9 @@ import pytest
 from agentassist.assist.deadline import conceded, left_out
 from agentassist.assist.decide import Heard, Window
 from agentassist.assist.matcher import tokens
+from agentassist.assist.negation import affirmed_at
 from agentassist.assist.parsing import parse_script
-from agentassist.assist.semantic import affirmed_at, default_embedder
+from agentassist.assist.semantic import default_embedder
 from agentassist.assist.specifics import changed, figures, missing
 from agentassist.assist.tracker import ScriptTracker
 from agentassist.events import Channel, EventType, Utterance

@@ -9,7 +9,8 @@ import pytest
 
 from agentassist.assist.decide import Heard, Window, negated_anywhere
 from agentassist.assist.matcher import tokens
-from agentassist.assist.semantic import clause_starts, coverage
+from agentassist.assist.negation import clause_starts
+from agentassist.assist.semantic import coverage
 from agentassist.assist.specifics import changed, figures
 from agentassist.events import Channel, Utterance
 

@@ -9,7 +9,8 @@ import pytest
 
 from agentassist.assist.decide import Heard, Window, negated_anywhere
 from agentassist.assist.matcher import tokens
-from agentassist.assist.semantic import coverage, same_word
+from agentassist.assist.semantic import coverage
+from agentassist.assist.words import same_word
 from agentassist.events import Channel, Utterance
 
 

@@ -20,23 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentassist.assist.matcher import Match, fill, score_line, tokens, weight
+from agentassist.assist.negation import CONTRAST, affirmed_at, clause_starts, line_negations, negated_at
 from agentassist.assist.script import Step
-from agentassist.assist.semantic import (
-    CONTRAST,
-    Coverage,
-    E5Embedder,
-    affirmed_at,
-    clause_starts,
-    cosine,
-    coverage,
-    line_negations,
-    must_hear_missing,
-    negated_at,
-    same_word,
-    sentences,
-)
+from agentassist.assist.semantic import Coverage, E5Embedder, cosine, coverage, must_hear_missing, sentences
 from agentassist.assist.slots import framed_slot, other_slots, other_thing
 from agentassist.assist.specifics import changed, unpriced
+from agentassist.assist.words import same_word
 from agentassist.events import Utterance
 
 # The meaning rule, fitted on benchmarks/assist_cases_v2/tune (scores: RESULTS.md, session 12). The embedding alone
@@ -119,7 +108,7 @@ class Window:
     text: str
     tokens: list[str]
     parts: tuple[tuple[Utterance, int, int], ...]  # (utterance, offset of its first token here, token count)
-    clauses: tuple[int, ...]  # token indices where its clauses start (semantic.clause_starts)
+    clauses: tuple[int, ...]  # token indices where its clauses start (negation.clause_starts)
 
     @property
     def utterances(self) -> tuple[Utterance, ...]:
@@ -354,8 +343,8 @@ def _answer(line: list[str], heard: list[str], own_names: frozenset[str], names:
 
 def negated_anywhere(line: list[str], window: Window, cov: Coverage | None = None) -> bool:
     """A negation in the window that the line does not have (its own: "we do not store card data", or
-    "no", "жодних", "żadnych", "нельзя": ``semantic.line_negations``), in the line's part of the window
-    (:func:`line_scope`). Counted by the rules of ``semantic.negated_at``."""
+    "no", "жодних", "żadnych", "нельзя": ``negation.line_negations``), in the line's part of the window
+    (:func:`line_scope`). Counted by the rules of ``negation.negated_at``."""
     lo, hi = line_scope(window, cov)
     return negated_at(window.tokens, lo, hi, line_negations(line), (lo, hi + 1), frozenset(line), window.clauses)
 

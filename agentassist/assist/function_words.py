@@ -14,7 +14,7 @@ language; the lists share no word that is a content word in another of the four 
 ru/uk and Latin en/pl cannot collide; "to", "do", "on", "a", "i", "o" are function words in both en
 and pl). Of the negations only "не" and "nie" are light, as they always were: "not", "нет", "ні"
 are content words, so that a negation heard as the line's own is part of the matched span, which the
-negation checks (``semantic.negated_at``, ``affirmed_at``) measure from. Question words ("what",
+negation checks (``negation.negated_at``, ``affirmed_at``) measure from. Question words ("what",
 "how", "when") are not function words: "how many" and "when" carry what a question asks. Neither
 are "still", "else" and "already" ("ещё", "ще", "jeszcze", "уже", "вже", "już"): "Czy mogę jeszcze w
 czymś pomóc?" (anything else?) is not the greeting's "w czym mogę pomóc?". Nor are modal verbs of

@@ -21,7 +21,7 @@ _UNITS: dict[int, str] = {
     9: "nine девять девяти дев'ять дев'яти dziewiec dziewieciu",
     10: "ten десять десяти десять десяти dziesiec dziesieciu",
     11: "eleven одиннадцать одиннадцати одинадцять jedenascie",
-    12: "twelve двенадцать двенадцати дванадцять dwanascie",
+    12: "twelve двенадцать двенадцати дванадцять dwanascie dwunastu",  # "dwunastu": its stem changes, see _TEEN_CASES
     13: "thirteen тринадцать тринадцять trzynascie",
     14: "fourteen четырнадцать чотирнадцять czternascie",
     15: "fifteen пятнадцать пятнадцати п'ятнадцять pietnascie pietnastu",

@@ -112,7 +112,7 @@ _DAY_STEMS = (
 )
 _DAY_FORMS: dict[str, int] = {}
 for _stem, _day in _DAY_STEMS:
-    _DAY_FORMS[_stem + ("iego" if _stem in ("drug", "trzeci") else "ego")] = _day
+    _DAY_FORMS[_stem + ("iego" if _stem == "drug" else "ego")] = _day  # "drugiego", "trzeciego"
     _DAY_FORMS[_stem + ("ьего" if _stem == "трет" else "ого")] = _day
     _DAY_FORMS[_stem.replace("'", "") + "ого"] = _day
 # English ordinals but "first" and "second" ("first of all", "just a second"), and the written ones ("25th")
@@ -124,6 +124,11 @@ _DAY_FORMS.update((word, i + 3) for i, word in enumerate(_EN_DAYS.split()))
 _DAY_FORMS["thirtieth"] = 30
 _WRITTEN = re.compile(r"(\d{1,2})(st|nd|rd|th)")
 _TENS = {"20": 20, "30": 30, "dwudziestego": 20, "двадцятого": 20, "двадцатого": 20, "trzydziestego": 30}
+
+
+def genitive_ordinal(tok: str) -> int | None:
+    """The number a one-word ordinal in the genitive says ("szóstego", "шостого", "шестого", "tenth"), or None."""
+    return _DAY_FORMS.get(tok)
 
 
 def ordinal_days(toks: Sequence[str], taken: frozenset[int] = frozenset()) -> frozenset[int]:

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from agentassist.assist.matcher import NEGATIONS, weight
-from agentassist.assist.semantic import same_word
 from agentassist.assist.specifics import agreeing_words
+from agentassist.assist.words import same_word
 
 # The longest slot: a thing named in one to three content words ("alergię na akryl lub lakiery" is three).
 # A longer stretch unheard is a middle said in other words, which deadline.other_middle judges.

@@ -20,7 +20,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from agentassist.assist.matcher import is_decimal
-from agentassist.assist.ordinals import ordinal_days, ordinal_hours
+from agentassist.assist.ordinals import genitive_ordinal, ordinal_days, ordinal_hours
 
 # Forms of each unit of time, normalized (casefolded, Polish diacritics folded, "ё" as "е"): listed, not
 # matched by prefix, since the prefixes collide ("год" is a Russian year and a Ukrainian hour's root;
@@ -120,6 +120,12 @@ _AND = frozenset(("and", "с", "и", "з", "і", "й", "i"))
 _ORDINAL_ENDINGS = ("ого", "ої", "ой", "ей")
 # collective numerals, said of days and people ("двое суток", "troje dzieci"), which numbers.py leaves as words
 _COLLECTIVE = {"двое": 2, "трое": 3, "четверо": 4, "двоє": 2, "троє": 3, "dwoje": 2, "troje": 3, "czworo": 4}
+# A vague count makes its unit a vague span, no figure: "на пару часов", "через несколько дней", "za kilka dni", "a
+# few hours". Read as the unit alone after "на", "через" or "za", it was one hour or one day, and "на пару часов" was
+# another figure than a line's "два часа".
+_VAGUE = frozenset(
+    ("пару", "несколько", "нескольких", "кілька", "кількох", "pare", "kilka", "kilku", "couple", "few", "several")
+)  # fmt: skip
 # Colloquial hundreds and thousands, which numbers.py does not read: "dwie stówy" is 200, "две тыщи" 2000,
 # "two grand" 2000; said alone ("stówa"), one of them.
 _TIMES = {
@@ -180,6 +186,18 @@ _PER = frozenset(("в", "во", "у", "w", "per", "each", "every"))
 _PARTITIVE = frozenset(("of", "из", "изо", "з", "із", "зі", "серед", "среди", "z", "ze", "sposrod"))
 # "an hour and a half", "час с половиной", "годину з половиною", "godzinę i pół"
 _AND_A_HALF = frozenset(("half", "половиной", "половиною", "pol"))
+# A quantity said between a number and a unit is the unit's own ("в четырнадцать, полтора часа", "o 14, pół
+# godziny", "at 2, 1.5 hours"): the number before it is another figure (here a clock hour), not the count of
+# fourteen hours. The recognizer's comma is gone from the tokens.
+_AMOUNTS = _HALF | _QUARTER | _ONE_AND_A_HALF
+# Polish says an age with its count after "lat": "dzieci do lat sześciu" is "do sześciu lat", "powyżej lat 18"
+# "powyżej 18 lat". Read as a year named alone and a bare number, "do lat sześciu" was changed by "do sześciu lat".
+# Only "lat": after another unit a number is a price or a date ("Абонемент на месяц — четыре с половиной тысячи",
+# "dnia 15 maja"), and English puts one after "day" or "year" only to name it ("day 3").
+_AGE_BEFORE_COUNT = "lat"
+# An age said as the year of life the child is in: "do szóstego roku życia", "до шостого року життя", "до шестого
+# года жизни" is "under six" ("do lat sześciu"), not a sixth day of the month and a year named alone.
+_LIFE = frozenset(("zycia", "життя", "жизни"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +227,7 @@ def figures(toks: Sequence[str]) -> Figures:
     months: set[int] = set()
     named: set[float] = set()
     taken: set[int] = set()  # numbers read as a period's or a clock time's
+    aged: set[int] = set()  # ordinals read as an age ("do szóstego roku życia")
     toks = _colloquial([str(_COLLECTIVE[t]) if t in _COLLECTIVE else t for t in toks])
     clock = _clock_times(toks)
     ordinal = ordinal_hours(toks)
@@ -222,15 +241,29 @@ def figures(toks: Sequence[str]) -> Figures:
             periods.add((_MINUTES[_HALVES[tok]] / 2, None))
         elif tok in _QUARTER_HOUR:
             periods.add((_MINUTES["hour"] / 4, None))
+        elif unit is not None and _VAGUE.intersection(toks[max(0, i - 2) : i]):
+            continue  # "на пару часов", "a couple of minutes": a vague span
         elif unit is not None:
             size = _MINUTES[unit]
             half = size / 2 if _AND_A_HALF.intersection(toks[i + 1 : i + 4]) else 0
             if i and toks[i - 1].isdigit() and i - 1 not in taken:
                 n = int(toks[i - 1])
                 taken.add(i - 1)
-            elif i >= 2 and toks[i - 2].isdigit() and toks[i - 1] not in _SPAN | _PER | _MONEY and i - 2 not in taken:
+            elif (
+                i >= 2
+                and toks[i - 2].isdigit()
+                and toks[i - 1] not in _SPAN | _PER | _MONEY | _AMOUNTS
+                and not is_decimal(toks[i - 1])
+                and i - 2 not in taken
+            ):
                 n = int(toks[i - 2])
                 taken.add(i - 2)
+            elif _count_after(toks, i, taken):
+                n = int(toks[i + 1])
+                taken.add(i + 1)
+            elif (age := _year_of_life(toks, i)) is not None:
+                n = age
+                aged.add(i - 1)
             elif i and is_decimal(toks[i - 1]):  # "1,5 години"
                 periods.add((float(toks[i - 1]) * size, None))
                 continue
@@ -269,8 +302,25 @@ def figures(toks: Sequence[str]) -> Figures:
         frozenset(months),
         frozenset(ordinal.values()) | set(clock.values()),
         frozenset(named),
-        ordinal_days(toks, frozenset(ordinal)),
+        ordinal_days(toks, frozenset(ordinal) | aged),
     )
+
+
+def _year_of_life(toks: Sequence[str], i: int) -> int | None:
+    """The age the unit at ``i`` says as a year of life, an ordinal before it ("do szóstego roku życia"), or None."""
+    if not i or _UNIT.get(toks[i]) != "year" or i + 1 >= len(toks) or toks[i + 1] not in _LIFE:
+        return None
+    return genitive_ordinal(toks[i - 1])
+
+
+def _count_after(toks: Sequence[str], i: int, taken: set[int]) -> bool:
+    """The unit at ``i`` is Polish "lat" with its count right after it ("do lat sześciu"): a number not taken,
+    followed by no unit or month of its own."""
+    if toks[i] != _AGE_BEFORE_COUNT:
+        return False
+    count = toks[i + 1] if i + 1 < len(toks) else ""
+    after = toks[i + 2] if i + 2 < len(toks) else ""
+    return count.isdigit() and i + 1 not in taken and after not in _UNIT and after not in _MONTH
 
 
 def _clock_times(toks: Sequence[str]) -> dict[int, int]:
@@ -302,7 +352,7 @@ def _clock_times(toks: Sequence[str]) -> dict[int, int]:
             zeros = 0  # digits read one by one ("1 0 0 5"), not a clock time
         if zeros and i + 1 + zeros < len(toks) and toks[i + 1 + zeros].isdigit():
             zeros = 0
-        if zeros or (13 <= int(tok) <= 23 and i and toks[i - 1] in _AT_TIME and unit):
+        if zeros or (13 <= int(tok) <= 23 and i and toks[i - 1] in _AT_TIME and unit) or _at_oclock(toks, i, unit):
             out[i] = int(tok) % 12
             for k in range(i + 1, i + 1 + max(zeros, unit)):
                 out[k] = int(tok) % 12
@@ -323,7 +373,46 @@ def _clock_times(toks: Sequence[str]) -> dict[int, int]:
             out[i] = int(tok) % 12
             if unit:
                 out[i + 1] = int(tok) % 12
+    for i in sorted(out, reverse=True):
+        out.update(_listed_hours(toks, i))
     return out
+
+
+def _listed_hours(toks: Sequence[str], i: int) -> dict[int, int]:
+    """The hours listed before the clock hour at ``i`` with its placing word, which only the last one says with
+    its unit: "в одиннадцать, в тринадцать и в шестнадцать часов", "at 10 and at 2 pm" are all clock hours (read alone,
+    the first ones were bare numbers, and "в час дня" for the line's "в тринадцать" was another figure)."""
+    out: dict[int, int] = {}
+    if i < 1 or toks[i - 1] not in _AT_TIME:
+        return out
+    placing = toks[i - 1]
+    j = i - 2
+    while j >= 1:
+        if toks[j] in _AND:
+            j -= 1
+        if j < 1 or not toks[j].isdigit() or not 1 <= int(toks[j]) <= 24 or toks[j - 1] != placing:
+            break
+        out[j] = int(toks[j]) % 12
+        j -= 2
+    return out
+
+
+# Russian places an hour of the clock with "в" or "к" and its unit: "в двенадцать часов", "к двум часам" are twelve
+# and two o'clock on any dial, where "на двенадцать часов" and "двенадцать часов" are periods. Not after "раз" ("раз
+# в два часа": every two hours), and not the Latin "w" ("w dwie godziny" is Polish for "within two hours").
+_AT_OCLOCK = frozenset(("в", "во", "к", "ко"))
+_EVERY = frozenset(("раз", "раза"))
+
+
+def _at_oclock(toks: Sequence[str], i: int, unit: bool) -> bool:
+    """``toks[i]`` (1-12, with its hour unit after it) is an hour of the clock placed by ``_AT_OCLOCK``."""
+    return (
+        unit
+        and 1 <= int(toks[i]) <= 12
+        and i >= 1
+        and toks[i - 1] in _AT_OCLOCK
+        and (i < 2 or toks[i - 2] not in _EVERY)
+    )
 
 
 def _span_start(toks: Sequence[str], i: int) -> int | None:

@@ -1,0 +1,362 @@
+"""Whether a line heard is denied: the negation rules of the meaning matcher.
+
+A line's content words heard with a negation at them ("this call is not recorded") say its opposite, as a
+negative line's words heard without one do ("the modem is connected" for "your modem is not connected"). Many
+negations deny nothing the line says: a polite request ("не могли бы вы"), a bound ("no later than"), a
+condition or a requirement restated ("without the card we can't take him" for "only with the card"), a
+negated payment for a free thing. Token indices count :func:`agentassist.assist.matcher.tokens`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from agentassist.assist.matcher import NEGATIONS, tokens, weight
+from agentassist.assist.words import ONLY, same_word
+
+# a negation followed by these is a polite request, not a denial ("не могли бы вы назвать ...")
+# ("не мог бы"); "не могу" is a denial
+_POLITE = ("могл", "змогл", "хотел", "хотіл")
+# a negation in an indirect question asks, it denies nothing: "перевірити, чи нема алергії" (check whether
+# there is an allergy), "sprawdzić, czy nie ma uczulenia", "узнать, нет ли аллергии"
+_WHETHER = frozenset(("чи", "czy"))
+# a negation before a comparative is a bound, not a denial: "не пізніше ніж за десять днів" is "within
+# ten days", "no later than", "nie później niż", "не более" (uk-20 in assist_cases_v2 lost its term step)
+_BOUND = (
+    "later", "more", "less", "earlier", "longer", "позднее", "позже", "пізніше", "більше", "более", "больше",
+    "менее", "меньше", "менше", "раньше", "раніше", "pozniej", "wiecej", "mniej", "dluzej", "further", "farther",
+    "closer", "дальше", "далее", "ближе", "далі", "ближче", "dalej", "blizej",
+)  # fmt: skip
+# a negation before a preposition negates a place or state ("not at their desk", "нет на месте"),
+# which a line may say in other words ("stepped away from the desk"); it denies the line only when the
+# line itself puts the same preposition there ("the manager is at the desk")
+_PREPOSITIONS = frozenset(("at", "in", "on", "на", "в", "у", "w", "na", "przy"))
+# a negation just after "otherwise", "without" or "if" in its clause states what follows when a condition
+# is not met, which restates the condition as a requirement ("bring the card, otherwise we can't take him"
+# says "we only take him with the card"; "без этого путёвку не оформим"; "jeśli nie chce Pan kolejnego roku,
+# trzeba zrezygnować"), not a denial of the line
+_CONDITION = frozenset(
+    ("otherwise", "else", "иначе", "інакше", "inaczej", "without", "без", "bez", "if", "если", "якщо", "jesli",
+     "jezeli")
+)  # fmt: skip
+# a negation with "otherwise" after it in its clause states the same ("we can't go up over it otherwise"), as
+# does one in a clause of "who" ("kto nie skończył osiemnastu lat, przychodzi z rodzicem", "тех, кому ещё нет
+# десяти лет, мы не берём"): whoever does not meet a condition
+_OTHERWISE_AFTER = frozenset(("otherwise",))
+_WHO = frozenset(("who", "whoever", "кто", "кому", "хто", "kto", "komu"))
+# "can't change it until we have the letter" is "the letter before it is changed": a requirement
+_UNTIL = frozenset(("until", "till", "пока", "поки", "доки", "dopoki", "zanim"))
+# "don't forget your passport" asks for the passport; "вы не против?", "ви не заперечуєте?" ask for consent
+# "don't worry", "не волнуйтесь", "nie martw się" reassure, and deny nothing a line says either
+_AFFIRMING = (
+    "forget", "забуд", "забыв", "забув", "zapomn", "против", "проти", "заперечу", "возража", "mind", "worr",
+    "волну", "пережива", "хвилю", "турбу", "martw", "przejm",
+)  # fmt: skip
+# Neither-nor: "ні віск, ні епілятор не підходять", "ни воском, ни эпилятором нельзя" deny once, with the
+# verb's "не" (or none: "ни ... ни ..." alone); each "ні"/"ни" before another negation is no denial of its own.
+_NEITHER = frozenset(("ни", "ні"))
+_CONCORD_REACH = 6
+# A negated payment says a thing is free or included: "you won't pay anything for the quote" for "the quote
+# is free", "за выезд ничего не берём" for "выезд бесплатный", "переноску окремо не оплачуєте" for
+# "переноска входить у вартість". Such a negation denies nothing of a line that says the thing is free.
+_PAY = (
+    "pay", "paid", "charg", "cost", "плат", "оплач", "доплач", "берем", "беру", "возьм", "беремо", "візьм",
+    "стяг", "plac", "zaplac", "doplac", "pobier", "bierz", "wezm", "liczy", "buy", "bought", "докуп", "покуп",
+    "купи", "купу", "kupi", "kupow", "dokup",
+)  # fmt: skip
+_FREE = (
+    "free", "includ", "бесплат", "безплат", "включ", "входит", "входят", "безкоштовн", "входить", "входять",
+    "bezplat", "gratis", "darmo", "wliczon", "cenie",
+)  # fmt: skip
+_PAY_REACH = 3
+_NEED = frozenset(("need", "надо", "нужно", "треба", "потрібно", "trzeba", "musisz", "musi"))
+# A line's negation need not be "не" or "not": "no", "nothing", "никаких", "жодних", "żadnych", and a ban
+# said as one word ("нельзя", "заборонено", "zakaz", "forbidden"). Counted as the line's own, a sentence
+# that says the line with "не" keeps its negation; a ban word heard keeps a negative line's negation.
+_DENYING_WORDS = frozenset(
+    ("no", "none", "nothing", "nobody", "никаких", "никакой", "никакого", "ничего", "нельзя", "жодних", "жодного",
+     "жодної", "жоден", "нічого", "zadnych", "zadnego", "zadnej", "zaden", "zadna", "nic")
+)  # fmt: skip
+_FORFEIT = ("forfeit", "lose", "lost", "gone", "пропада", "пропаде", "сгора", "згора", "przepad", "przepadn")
+# "dżinsy są niedozwolone", "недопустимо", "неприпустимо" ban in one word, as "zakaz" does
+_BAN = (
+    "заборон", "запрещ", "запрет", "zakaz", "zabron", "forbid", "prohibit", "banned", "нельзя", "niedozwol",
+    "недопуст", "неприпуст", "недозвол",
+)  # fmt: skip
+
+
+def line_negations(line: Sequence[str]) -> int:
+    """How many negations a line has: "не", "not", and the negations said by a determiner or a ban
+    (``_DENYING_WORDS``, ``_BAN``)."""
+    return sum(1 for t in line if t in NEGATIONS or t in _DENYING_WORDS or t.startswith(_BAN))
+
+
+# English denies a noun with "no" ("no driving for four hours" for "you must not drive for four hours"): it
+# keeps a negative line's negation, though it is no negation of a verb (and "No, that's fine" denies nothing
+# a line says, so it is counted only here)
+_NO = frozenset(("no", "nobody", "nothing", "none"))
+_NEGATION_BEFORE = 5  # "I cannot tell you if this call is recorded": the negation 5 words before the content
+_NEGATION_AFTER = 2  # "номер договора назвать не могу"
+
+
+def negated_at(
+    heard: list[str],
+    first: int,
+    last: int,
+    in_line: int = 0,
+    clauses: tuple[int, ...] = (),
+    line: frozenset[str] = frozenset(),
+    breaks: tuple[int, ...] = (),
+) -> bool:
+    """More negations than the line itself has ("нет, карта не заблокирована" against "карта
+    заблокирована, операции больше не пройдут") among the matched words, or up to 5 words before them
+    or 2 after ("назвать не могу") within their clauses (``clauses``: the token indices where clauses
+    start): "авария не числится, давайте так, выключите роутер" is no negation of the last clause.
+    Not counted: a polite request ("не могли бы вы"), a bound ("не пізніше ніж"), and a negated place
+    ("not at their desk") unless the line (``line``: its tokens) has that preposition too."""
+    # a line with its own negation: one after its words starts another instruction ("proszę nie otwierać
+    # skrzynki z licznikiem i nie ruszać kabli"), it does not deny this one
+    reach = 0 if in_line else _NEGATION_AFTER
+    return negations_at(heard, first, last, clauses, line, reach, True, breaks or clauses) > in_line
+
+
+def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clauses: tuple[int, ...] = ()) -> bool:
+    """A negative line said without its negation: fewer negations at the matched words than the line has
+    ("модем сейчас подключён к сети" against "ваш модем сейчас не подключён к сети") says its opposite.
+    The line's own are counted by the same rule ("не могли бы вы" is no negation in either); a negated
+    place counts here ("не в сети" keeps the negation of "не подключён к сети")."""
+    own = negations_at(line, 0, len(line) - 1) if NEGATIONS.intersection(line) else 0
+    if own == 0:
+        return False
+    # The line's negation may come in a later clause of the heard sentence ("если отмените позже чем за
+    # сутки, вернуть её мы не сможем" for "при отмене меньше чем за сутки она не возвращается"), and a
+    # line of several negated clauses may be said with some of them left out ("речі, які не забрали за
+    # три місяці, ми не зберігаємо" for "..., ми не зберігаємо і не відповідаємо за них"): the line is
+    # said without its negation only when none is heard from its words to the end of the window.
+    start = max([0, first - _NEGATION_BEFORE] + [c for c in clauses if c <= first])
+    kept = negations_at(heard, first, last, (), reach=len(heard))
+    # a ban said as one word ("під забороною" for "не можна"), a thing said to be free for a negated
+    # payment ("the quote is free" for "you don't pay for the quote") keep the line's negation
+    kept += sum(1 for t in heard[start:] if t.startswith(_BAN) or t in _DENYING_WORDS)
+    # money said to be lost keeps a negated refund ("гроші пропадають" for "оплата не повертається", "we keep
+    # the fee" for "the fee is not refunded"), and a "without" the line lacks keeps its negation ("хто без
+    # жилета, той без дошки" for "без жилета дошку не видаємо"); a word the line says itself keeps nothing ("we're
+    # responsible for any data lost" says the opposite of "we are not responsible for any data lost")
+    kept += max(
+        0, sum(1 for t in heard[start:] if t.startswith(_FORFEIT)) - sum(1 for t in line if t.startswith(_FORFEIT))
+    )
+    own_without = sum(1 for t in line if t in _WITHOUT)
+    if own_without:  # "bez problemu" denies nothing: only a line that itself says "without" is kept by one
+        kept += max(0, sum(1 for t in heard[start:] if t in _WITHOUT) - own_without)
+    paid = any(t in NEGATIONS and _pays(line, k + 1, k + 1 + _PAY_REACH) for k, t in enumerate(line))
+    if paid and any(t.startswith(_FREE) for t in heard[start:]):
+        kept += 1
+    return kept + sum(1 for t in heard[start:] if t in _NO) == 0
+
+
+def negations_at(
+    heard: list[str],
+    first: int,
+    last: int,
+    clauses: tuple[int, ...] = (),
+    line: frozenset[str] = frozenset(),
+    reach: int = _NEGATION_AFTER,
+    conditions: bool = False,
+    breaks: tuple[int, ...] = (),
+) -> int:
+    """The negations that deny something at the matched words ``first..last``, from 5 words before them
+    to ``reach`` words after (see :func:`negated_at`). ``conditions``: leave out the negations of a
+    condition or a reminder (``_CONDITION``, ``_UNTIL``, ``_AFFIRMING``), which deny nothing the line says;
+    :func:`affirmed_at` counts them, since a line's own negation is often one ("если вы не заберёте шины")."""
+    start = max([0, first - _NEGATION_BEFORE] + [c for c in clauses if c <= first])
+    end = min([len(heard), last + 1 + reach] + [c for c in clauses if c > last])
+    found = 0
+    for j in range(start, end):
+        after = heard[j + 1] if j + 1 < len(heard) else ""
+        if heard[j] not in NEGATIONS or _request_or_bound(heard, j):
+            continue
+        if (j and heard[j - 1] in _WHETHER) or after == "ли":
+            continue
+        if conditions and (_condition(heard, j, clauses) or _restates(heard, j, clauses, line, breaks)):
+            continue
+        if _coordinated(heard, j):
+            continue
+        # each "ні" of a chain before the next one ("ні в хаті, ні в гаражі його не заводьте") denies with it
+        if heard[j] in _NEITHER and NEGATIONS.intersection(heard[j + 1 : j + 1 + _CONCORD_REACH]):
+            continue
+        if line and any(t.startswith(_FREE) for t in line) and _pays(heard, j + 1, j + 1 + _PAY_REACH):
+            continue
+        if after in _PREPOSITIONS and line and after not in line:
+            continue
+        found += 1
+    return found
+
+
+def _request_or_bound(heard: Sequence[str], j: int) -> bool:
+    """The negation at ``j`` makes a polite request ("не могли бы вы", ``_POLITE``) or a bound ("не менше",
+    ``_BOUND``): it denies nothing."""
+    after = heard[j + 1] if j + 1 < len(heard) else ""
+    return after.startswith(_POLITE) or after == "мог" or after in _BOUND
+
+
+def _pays(toks: Sequence[str], start: int, end: int) -> bool:
+    """A verb of paying, charging or buying, or a "need", among ``toks[start:end]``: "you won't need your own
+    shoes", "ничего докупать не надо" say a thing is included as "you won't pay for it" does."""
+    return any(t.startswith(_PAY) or t in _NEED for t in toks[start:end])
+
+
+# "It must never be left without an adult" is "an adult at all times"; "без дорослого поруч стрибати не можна"
+# is "only with an adult": a negation with "without" in its clause states a requirement, as a line's "only
+# with", "at all times" or "must" does.
+_WITHOUT = frozenset(("without", "без", "bez"))
+# "Only tennis shoes; in other shoes we won't let you on the court" says a line's "only tennis shoes": a
+# negation about the others (``_OTHER``) restates a line's "only" (``ONLY``).
+_OTHER = frozenset(
+    ("other", "others", "else", "другой", "другие", "других", "другом", "другими", "иначе", "інших", "інші",
+     "інший", "іншому", "іншими", "інакше", "inne", "innych", "innym", "inny", "innej", "inaczej")
+)  # fmt: skip
+_RESTATE_REACH = 6
+# "Стёкла не опускать и машину не мыть" denies twice what "нельзя опускать стёкла и мыть машину" denies once:
+# a negation after a coordinating conjunction, with another negation shortly before it, repeats that one
+# (neither-nor, "ни ... ни ...", is ``_NEITHER``'s).
+_COORDINATING = frozenset(
+    ("and", "or", "nor", "и", "или", "і", "й", "або", "i", "lub", "albo")
+)  # fmt: skip
+_COORDINATED_REACH = 6
+
+
+def _restates(
+    heard: list[str], j: int, clauses: tuple[int, ...], line: frozenset[str], breaks: tuple[int, ...] = ()
+) -> bool:
+    """The negation at ``j`` restates a requirement: "without" near it in its clause (``_WITHOUT``), or, for
+    a line with "only" (``ONLY``), a word for the others before it in its clause (``_OTHER``), or the next
+    clause (``breaks``: the token indices where the text's clauses start) opening with "only" and the line's
+    words."""
+    start = max([0, j - _RESTATE_REACH] + [c for c in clauses if c <= j])
+    end = min([len(heard), j + 4] + [c for c in clauses if c > j])
+    # a clause that opens with what it cannot do without says the requirement however long that is ("Без
+    # наших защитных очков и перчаток к работе в кузнице никого не пускаем", "Bez pisemnej zgody rodziców
+    # żadnych zdjęć nie publikujemy"): "without" is looked for back to the clause's start
+    opening = max([0] + [c for c in clauses if c <= j])
+    if _WITHOUT.intersection(heard[opening:end]) or _not_yet(heard, j):
+        return True
+    if line and _below(heard, j) and not any(t.startswith(_BELOW) for t in line):
+        return True
+    if not line or not ONLY.intersection(line):
+        return False
+    if _OTHER.intersection(heard[start:j]):
+        return True
+    # "окрему дошку не даємо, тільки разом із дорослим" for "тільки з дорослим": the negation, then a clause
+    # that opens with "only" and the line's own words; "nie kartą, tylko gotówką" (another thing after "only")
+    # and "nie przetwarzamy wyłącznie w celu umowy" (the "only" itself denied, in the negation's clause) still
+    # deny the line
+    only = next((k for k in range(j + 1, min(len(heard), j + 1 + _RESTATE_REACH)) if k in breaks), None)
+    only = only if only is not None and heard[only] in ONLY else None
+    return only is not None and any(
+        weight(h) == 1.0 and h not in ONLY and any(same_word(h, t) for t in line) for h in heard[only + 1 : only + 4]
+    )
+
+
+# "Младше шести лет, к сожалению, в группы не берём", "Poniżej czterdziestu kilo nie przyjmujemy" for "В группы
+# принимаем детей только с шести лет", "Kursant musi ważyć co najmniej czterdzieści kilogramów": a negation after
+# a word of the lower side ("younger", "under", "less", "нижчих", "менше", "poniżej") denies the others, the
+# ones under the line's minimum, which restates the minimum. Not for a line that says such a word itself
+# ("children under six go free": "under six they don't go free" denies it). Prefixes: the words decline.
+_BELOW = (
+    "under", "below", "younger", "less", "fewer", "shorter", "lighter", "младш", "молож", "меньш", "менее", "ниже",
+    "легче", "молодш", "менш", "нижч", "легш", "ponizej", "mlodsz", "mniej", "nizsz", "lzejsz",
+)  # fmt: skip
+_BELOW_REACH = 10
+# Contrastive conjunctions: the clause one opens is another statement than the one before it ("I'm not sure,
+# but the full valet is ninety-five pounds"), so a negation before one is not the line's.
+CONTRAST = frozenset(("but", "however", "though", "но", "однако", "але", "однак", "проте", "ale", "jednak"))
+
+
+# "Дитина, якій ще немає дванадцяти", "kto nie ma jeszcze osiemnastu lat", "not yet ten": an age not reached
+# is a word of the lower side ("under twelve"), not a denial. Only the negations of having ("нет", "немає",
+# "nie ma") and "not yet" directly before a number: "не 40 минут, а час" still denies the figure.
+_LACKS = frozenset(("нет", "немає", "нема", "нету"))
+_LACKS_TWO = frozenset((("nie", "ma"), ("not", "yet")))
+_YET = frozenset(("yet", "ещё", "еще", "ще", "jeszcze"))
+
+
+def _not_yet(heard: list[str], j: int) -> bool:
+    """The negation at ``j`` says an age or amount not yet reached: "нет/немає (ещё) N", "nie ma (jeszcze) N",
+    "not yet N"."""
+    k = j + 1
+    if k < len(heard) and (heard[j], heard[k]) in _LACKS_TWO:
+        k += 1
+    elif heard[j] not in _LACKS:
+        return False
+    if k < len(heard) and heard[k] in _YET:
+        k += 1
+    return k < len(heard) and heard[k].isdigit()
+
+
+def _below(heard: list[str], j: int) -> bool:
+    """A word of the lower side (``_BELOW``) up to ``_BELOW_REACH`` words before the negation at ``j``, past
+    commas ("Якщо зріст менше метра двадцяти, на великі гірки дитину не пустять") but not past a contrastive
+    conjunction (``CONTRAST``)."""
+    for k in range(j - 1, max(-1, j - 1 - _BELOW_REACH), -1):
+        if heard[k] in CONTRAST:
+            return False
+        if heard[k].startswith(_BELOW):
+            return True
+    return False
+
+
+def _coordinated(heard: list[str], j: int) -> bool:
+    """The negation at ``j`` follows a coordinating conjunction (within ``_COORDINATED_REACH`` words) that
+    follows another negation (within as many words of the conjunction): "не опускать и машину не мыть" denies
+    once. Both reaches count from the conjunction, since each verb may come after its object or place, as
+    Slavic word order puts it ("Ryb nie karmimy i od strony wody do nich nie podchodzimy": seven words between
+    the two negations). A bound or a request before it is no denial to repeat ("чотири години, не менше, дітей і
+    тварин не пускайте" denies once)."""
+    joins = [k for k in range(max(0, j - _COORDINATED_REACH), j) if heard[k] in _COORDINATING]
+    if not joins:
+        return False
+    return any(
+        heard[k] in NEGATIONS and heard[k] not in _NEITHER and not _request_or_bound(heard, k)
+        for k in range(max(0, joins[-1] - _COORDINATED_REACH), joins[-1])
+    )
+
+
+def _condition(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
+    """The negation at ``j`` is a condition's or a reminder's, by a word in its own clause."""
+    start = max([0, j - 3] + [c for c in clauses if c <= j])
+    end = min([len(heard), j + 5] + [c for c in clauses if c > j])
+    clause_end = min([len(heard)] + [c for c in clauses if c > j])
+    after = heard[j + 1] if j + 1 < len(heard) else ""
+    return (
+        after.startswith(_AFFIRMING)
+        or bool(_UNTIL.intersection(heard[start:j]))  # "пока (диван) не высохнет": until it is dry
+        or bool(_UNTIL.intersection(heard[j + 1 : end]))
+        or bool(_CONDITION.intersection(heard[start:j]))
+        or bool(_WHO.intersection(heard[start:j]))
+        or bool(_OTHERWISE_AFTER.intersection(heard[j + 1 : clause_end]))
+    )
+
+
+# (not a decimal's comma or point: matcher.tokens reads "1,5" as one token)
+_CLAUSE = re.compile(r"(?<!\d)[,.]|[,.](?!\d)|[;:!?()\u2013\u2014]")
+
+
+def clause_starts(text: str) -> tuple[int, ...]:
+    """The token indices (of :func:`tokens`) where the clauses of ``text`` start, after the first."""
+    out: list[int] = []
+    at = 0
+    for piece in _CLAUSE.split(text)[:-1]:
+        at += len(tokens(piece))
+        out.append(at)
+    return tuple(out)
+
+
+def sentence_starts(text: str) -> tuple[int, ...]:
+    """The token indices (of :func:`tokens`) where the sentences of ``text`` start, after the first."""
+    out: list[int] = []
+    at = 0
+    for piece in re.split(r"(?<!\d)\.|\.(?!\d)|[!?;]", text)[:-1]:
+        at += len(tokens(piece))
+        out.append(at)
+    return tuple(out)
