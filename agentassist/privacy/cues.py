@@ -336,8 +336,15 @@ _MONTH_SHORT = {
 }
 MONTHS = {word: month for month, words in _MONTH_NAMES.items() for word in words.split()}
 MONTHS |= {word + ".": month for month, words in _MONTH_SHORT.items() for word in words.split()}
+_SLASHED_SHORT = {word: month for month, words in _MONTH_SHORT.items() for word in words.split()}
+MONTHS |= _SLASHED_SHORT
 MONTH = re.compile(
-    r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, sorted(MONTHS, key=len, reverse=True))) + r")(?![^\W\d_])"
+    r"(?<![^\W\d_])(?:"
+    + "|".join(map(re.escape, sorted(set(MONTHS) - set(_SLASHED_SHORT), key=len, reverse=True)))
+    # ... and without its full stop where a slash and the year follow at once, as "Apr/29": "апр/29", "kwi/29"
+    + r"|(?:"
+    + "|".join(sorted(_SLASHED_SHORT, key=len, reverse=True))
+    + r")(?=\s?/\s?\d))(?![^\W\d_])"
 )
 # a month said by its number as an ordinal, "of the month": "восьмого месяца" (August), "do dwunastego miesiąca"
 _MONTH_ORDINALS = {

@@ -73,8 +73,11 @@ _OF = re.compile(r"\s+of\b")
 _ORDINAL_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth"]
 _ORDINAL_WORDS += ["seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"]
 _NTH_MONTH = re.compile(r"\b(?:(\d{1,2})(?:st|nd|rd|th)|(" + "|".join(_ORDINAL_WORDS) + r")) month of\b")
+# ... and in Russian, Ukrainian and Polish by its number in digits, "of the month", then the year: "3-го месяца
+# 30-го года", "3-го місяця 30-го року", "3. miesiąca 30. roku"
+_NTH_MONTH_DIGITS = re.compile(r"(?<!\d)(\d{1,2})(?:-?го|\.)\s+(?:месяца|місяця|miesiaca)(?![^\W\d_])")
 _OF_BETWEEN = re.compile(r"\s+of\s+")  # "oh six of twenty-seven": a month and a year
-_YEAR_WORD = re.compile(r"\s*(?:года|году|року|roku|year)\b")
+_YEAR_WORD = re.compile(r"\.?\s*(?:года|году|року|roku|year)\b")  # "30-го года", "30. roku" (an ordinal's full stop)
 # a security code named right after its digits, where card data is about: "955 is the code", "955 это код",
 # "955 це код", "955 to kod", "955, that's the CVV"; not a code's cue for the number after it ("03/30, code 512",
 # "03/30 to kod 512")
@@ -290,6 +293,9 @@ def months(folded: str, found: list[Item]) -> list[Item]:
         month = int(m.group(1)) if m.group(1) else _ORDINAL_WORDS.index(m.group(2)) + 1
         if 1 <= month <= 12 and any(0 <= i.start - m.end() <= 2 for i in found):
             out.append(Item(m.start(), m.end(), f"{month:02d}"))
+    for m in _NTH_MONTH_DIGITS.finditer(folded):  # "3-го месяца 30-го года", "3. miesiąca 30. roku"
+        if 1 <= int(m.group(1)) <= 12 and any(0 <= i.start - m.end() <= 2 for i in found):
+            out.append(Item(m.start(), m.end(), f"{int(m.group(1)):02d}"))
     return out
 
 
