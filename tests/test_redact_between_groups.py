@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentassist.privacy.detect import luhn
+from agentassist.privacy.detect import luhn, mask
+from agentassist.privacy.redactor import Redactor
 from tests.test_redact_h24 import fours
 from tests.test_redact_shapes import masked
 
@@ -76,3 +77,19 @@ def test_a_card_s_groups_named_by_their_place_are_one_span(text: str, named: str
 )
 def test_a_group_of_people_numbered_is_no_card(text: str) -> None:
     assert masked(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sure: group one {0}, group two {1}, group three",
+        "Так: первая группа {0}, вторая группа {1}, третья группа",
+        "Так: група 1 {0}, група 2 {1}, група 3",
+        "Tak: grupa pierwsza {0}, grupa druga {1}, grupa trzecia",
+    ],
+)
+def test_a_partial_of_groups_named_by_their_place_shows_no_run_of_them(text: str) -> None:
+    first, second = fours(MASTERCARD).split()[:2]
+    partial = text.format(first, second)
+    shown = mask(partial, Redactor().partial("customer", partial, 0.0))
+    assert first not in shown and second not in shown
