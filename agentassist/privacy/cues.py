@@ -195,7 +195,7 @@ CARD_CUE = re.compile(
 _NOT_PAYMENT = (
     r"(?:(?<![^\W\d_])(?:(?:фан|fan)-?)?(?:(?<!diners )club|клуб|klub|member|член|czlonk|loyal|лояльн|lojaln"
     r"|bonus|бонус|discount|дисконт|знижк|rabat|gift|подароч|подарун|podarunk|накопит|накопич|library|библиот|бібліот"
-    r"|bibliot|участник|учасник|uczestnik"
+    r"|bibliot|участник|учасник|uczestnik|czytelni|читател|читацьк|reader"
     r"|identity|health|insurance|business|boarding|reward|store|клиент|клієнт|klient|постоянн|постійн|stal(?=[aeoy]))"
     r"[^\W\d_]*(?:-[^\W\d_]+)?|(?<![^\W\d_])(?:sim|сим|id|key)(?![^\W\d_]))"
 )
