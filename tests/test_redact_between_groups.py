@@ -59,7 +59,10 @@ def test_the_first_half_said_again_before_the_rest_is_one_span(text: str, expect
     [
         ("The card: group one {0}, group two {1}, group three {2}, group four {3}.", "The card: group one"),
         ("The card: group 1 {0}, group 2 {1}, group 3 {2}, group 4 {3}.", "The card: group 1"),
-        ("Карта: первая группа {0}, вторая группа {1}, третья группа {2}, четвёртая группа {3}.", "Карта: первая группа"),
+        (
+            "Карта: первая группа {0}, вторая группа {1}, третья группа {2}, четвёртая группа {3}.",
+            "Карта: первая группа",
+        ),
         ("Картка: група 1 {0}, група 2 {1}, група 3 {2}, група 4 {3}.", "Картка: група 1"),
         ("Karta: grupa pierwsza {0}, grupa druga {1}, grupa trzecia {2}, grupa czwarta {3}.", "Karta: grupa pierwsza"),
     ],

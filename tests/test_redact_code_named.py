@@ -57,8 +57,14 @@ def test_a_one_time_confirmation_code_stays(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "said"),
     [
-        ("Amex {0}, and the small digits on the left of the front are 4410.", "and the small digits on the left of the front are"),
-        ("Amex {0}, the four digits on the right of the front are 4410.", "the four digits on the right of the front are"),
+        (
+            "Amex {0}, and the small digits on the left of the front are 4410.",
+            "and the small digits on the left of the front are",
+        ),
+        (
+            "Amex {0}, the four digits on the right of the front are 4410.",
+            "the four digits on the right of the front are",
+        ),
         ("Amex {0}, маленькие цифры слева на лицевой стороне 4410.", "маленькие цифры слева на лицевой стороне"),
         ("Amex {0}, дрібні цифри праворуч на лицьовому боці 4410.", "дрібні цифри праворуч на лицьовому боці"),
         ("Amex {0}, małe cyfry po lewej na przodzie: 4410.", "małe cyfry po lewej na przodzie:"),

@@ -59,9 +59,7 @@ CVV_CUE = re.compile(
     r"|(?:little|small|tiny|short) (?:ones|numbers?|digits?)"
     # the place said after them is part of the cue ("the little number above the big one, 8140": the cue ends there)
     r"(?: (?:printed |written )?(?:on|above|over|below|under|beside|next to)"
-    r" the (?:[^\W\d_]+ ){0,2}(?:number|one|front|back))?"
-    + _PLACED
-    + r"|on the (?:front|reverse)"
+    r" the (?:[^\W\d_]+ ){0,2}(?:number|one|front|back))?" + _PLACED + r"|on the (?:front|reverse)"
     r"|(?:above|below|under|over|beside|next to) the (?:[^\W\d_]+ )?(?:number|digits)"
     r"|(?:by|near|beside|next to|on|at) the signature"
     r"|signature (?:strip|box|bar|area)|(?:маленьк|мелк|дрібн|мал)\w* (?:цифр\w*|числ\w*|номер\w*)"
@@ -71,9 +69,8 @@ CVV_CUE = re.compile(
     r"|(?:над|рядом с|біля|поруч з) (?:номером|подписью|підписом)"
     r"|pas\w* (?:do |na )?podpis\w*|(?:mal|drobn)\w* (?:cyfr|cyferk|liczb|numer)\w*"
     + _PLACED
-    + r""
     # not "pod numerem" (under the number): Polish says a thing's number so ("pod numerem 118": number 118)
-    r"|(?:nad|obok) (?:numerem|podpisem)|pod podpisem"
+    + r"|(?:nad|obok) (?:numerem|podpisem)|pod podpisem"
     r"|(?:kod\w*|(?:trzy|cztery|3|4)(?: (?:cyfr|cyferk)\w*)?) z przodu"
     r"|код\w* спереду|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa|kod\w* zabezpieczaj\w*"
     r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
@@ -112,18 +109,24 @@ _NOT_THREE = r"\b(?![\s:,\-–—]+(?:is\s+|это\s+|це\s+|to\s+)?\d{3}(?!\d)
 NOT_CVV = re.compile(
     r"\b(?:zip|area|postal|post|promo|discount|country|dialling|dialing|door|gate|entry|access|alarm|intercom"
     r"|tariff|customs|commodity|hs|cn|product|item|sort|wi-?fi|sms|text|one-time|otp|login|blik"
-    r"|activation) codes?|confirmation codes?" + _NOT_THREE + r"|social security|security (?:guard|deposit|alarm|system|question|check)s?"
+    r"|activation) codes?|confirmation codes?"
+    + _NOT_THREE
+    + r"|social security|security (?:guard|deposit|alarm|system|question|check)s?"
     # a voucher's, a gift's or a coupon's code: the shop's own number ("the voucher code is 5521 7730 0914")
     r"|(?:voucher|gift|coupon|redemption|referral|bonus) codes?|(?:подарочн|подарунков)\w* код\w*"
     r"|смс-код\w*|sms-код\w*"
     # the expiry's place on the card, not a code's: "the date on the front is 09 30"
     r"|(?:date|expiry|дата|дату|data) on the front"
     r"|код\w* (?:города|міста|страны|країни|домофон\w*|двер\w*|подъезд\w*|під'їзд\w*|хвіртк\w*|калитк\w*"
-    r"|ворот|(?:від|от) (?!карт)|тн|укт|товар\w*|тариф\w*|из смс|из sms|з смс|(?:подтвержден|підтвердженн)\w*" + _NOT_THREE + r""
-    r"|активаци\w*|активації|ваучер\w*|купон\w*|сертификат\w*|сертифікат\w*)|(?:почтов\w*|поштов\w*) код\w*|промокод\w*"
+    r"|ворот|(?:від|от) (?!карт)|тн|укт|товар\w*|тариф\w*|из смс|из sms|з смс"
+    r"|активаци\w*|активації|ваучер\w*|купон\w*|сертификат\w*|сертифікат\w*|(?:подтвержден|підтвердженн)\w*"
+    + _NOT_THREE
+    + r")|(?:почтов\w*|поштов\w*) код\w*|промокод\w*"
     r"|штрих-?код\w*"
     r"|kod\w* (?:pocztow\w*|kraju|rabatow\w*|kreskow\w*|do (?!kart)|cn|hs|taryf\w*|celn\w*|towar\w*|domofonu|bramy"
-    r"|sms|blik|z sms|potwierdzaj\w*" + _NOT_THREE + r"|aktywacyjn\w*|bonu|kupon\w*|voucher\w*|certyfikat\w*|podarunkow\w*)"
+    r"|sms|blik|z sms|potwierdzaj\w*"
+    + _NOT_THREE
+    + r"|aktywacyjn\w*|bonu|kupon\w*|voucher\w*|certyfikat\w*|podarunkow\w*)"
 )
 # the first month a card is valid: masked with the last, said with it; where the card's expiry was said before and
 # not beside it, another thing's start ("срок 05/28, ... и абонемент действует с 01.03": the pass's first day)

@@ -623,7 +623,7 @@ GROUP_NAMED = re.compile(
     r"[\s,]*(?:(?:and|the|и|і|та|i|a|а)\s+)?(?:(?:\w+\s+)?(?:group|block|группа|група|grupa|блок|blok)(?:\s+\w+)?)"
     r"[\s,:]*"
 )
-_AGAIN_WORDS = 2  # "4556 8201, that's 4556 8201 ...", "то есть", "czyli": a group said again after so many words at most
+_AGAIN_WORDS = 2  # "4556 8201, that's 4556 8201 ...", "то есть", "czyli": a group said again after 2 words at most
 
 
 def _repeated_on(said: list[Item], digits: str, span: Span, gap: str) -> bool:

@@ -45,8 +45,8 @@ from agentassist.privacy.cues import (
 )
 from agentassist.privacy.detect import (
     CARD_DIGITS,
-    KINDS,
     GROUP_NAMED,
+    KINDS,
     THEN,
     UNCHECKED_DIGITS,
     amount,
