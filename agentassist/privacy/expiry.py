@@ -512,8 +512,9 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
                 (opening or ending) and bool(before.said)
             )
             following = following and last_cue(other_cues, at) <= after  # "card ..., phone 600 123 456"
-            # the card named again before it: its number's first group, not the code ("Expiry's 10/30. Card's 4556")
-            following = following and last_cue(card_cues, at) <= after
+            # the card named again after card data said here: its number's first group, not the code ("Expiry's
+            # 10/30. Card's 4556")
+            following = following and (after < 0 or last_cue(card_cues, at) <= after)
             expiry_at, code_at = cue_before(expiry_cues, folded, at), cue_before(code_cues, folded, at)
             other_at = last_cue(other_cues, at)  # "срок действия договора до ...": another thing's
             expiry_at, code_at = (-1 if other_at > expiry_at else expiry_at), (-1 if other_at > code_at else code_at)
