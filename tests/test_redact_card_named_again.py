@@ -1,7 +1,8 @@
 """A card named again after its expiry, its first group ending a final and the rest said in the next (issue 19:
 heldout32's misses read for their general reason): the group is the card's, not a code said after the expiry
 ("Expiry's 10/30. Card's 4556" | "7375 8689 9855"). And what stays a code: digits after the expiry with the code's
-name or none, or the card named in the code's name ("card verification 604"). In sentences and numbers of our own, in each language."""
+name or none, or the card named in the code's name ("card verification 604"). In sentences and numbers of our own,
+in each language."""
 
 from __future__ import annotations
 
