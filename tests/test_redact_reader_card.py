@@ -18,18 +18,16 @@ def test_the_number_made_for_these_tests() -> None:
     assert luhn(LIBRARY)
 
 
+# a reader's card stays as said; a payment card with a reader named after it is masked
 @pytest.mark.parametrize(
-    "text",
+    ("text", "expected"),
     [
-        "Numer mojej karty czytelnika to {0}, oddam dwie książki.",
-        "Номер читательской карты {0}, верну две книги.",
-        "Номер читацької картки {0}, поверну дві книжки.",
+        ("Numer mojej karty czytelnika to {0}, oddam dwie książki.", None),
+        ("Номер читательской карты {0}, верну две книги.", None),
+        ("Номер читацької картки {0}, поверну дві книжки.", None),
+        ("Karta {0}, czytelnik zapłaci.", "Karta [CARD], czytelnik zapłaci."),
     ],
 )
-def test_a_reader_s_card_is_no_payment_card(text: str) -> None:
+def test_a_reader_s_card_is_a_library_s(text: str, expected: str | None) -> None:
     said = text.format(fours(LIBRARY))
-    assert masked(said) == said
-
-
-def test_a_payment_card_with_a_reader_named_after_it_is_masked() -> None:
-    assert masked(f"Karta {fours(LIBRARY)}, czytelnik zapłaci.") == "Karta [CARD], czytelnik zapłaci."
+    assert masked(said) == (expected or said)
