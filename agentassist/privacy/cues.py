@@ -23,8 +23,19 @@ DOCUMENT = "document"  # another thing's number that no card number is: a policy
 # номер", "numer zabezpieczający"): its code, where card data is about
 _VERIFYING = (
     r"verification (?:number|digits)|(?:проверочн|перевірочн|защитн|захисн)\w* (?:номер\w*|цифр\w*)"
-    r"|numer\w* (?:weryfikacyjn|zabezpieczaj|kontroln)\w*|(?:weryfikacyjn|zabezpieczaj)\w* numer\w*"
+    r"|numer\w* (?:weryfikacyjn|zabezpiecz|kontroln)\w*|(?:weryfikacyjn|zabezpieczaj)\w* numer\w*"
 )
+# where on the card a code is printed, said after the code's name: a side, a corner ("on the right of the front",
+# "справа на лицевой стороне", "праворуч на лицьовому боці", "po prawej na przodzie"); part of its cue
+_SIDE = (
+    r"(?:on|at|in|to) the (?:top |bottom |upper |lower )?(?:right|left|corner)(?: (?:of|on) the (?:front|back|card))?"
+    r"|справа|слева|в углу|праворуч|ліворуч|в куті|у куті|po prawej|po lewej|w rogu"
+)
+_FACE = (
+    r"on the (?:front|back)|на лицевой стороне|спереди|на обороте|сзади|на лицьовому боці|спереду|на звороті|ззаду"
+    r"|na przodzie|z przodu|z tylu|na odwrocie"
+)
+_PLACED = rf"(?: (?:{_SIDE}|{_FACE})){{0,2}}"
 # the named cues first: a bare "code" (the last alternatives) is a security code's only where card data is
 # about (:func:`code_cues_named` leaves it out); an American Express code is on the card's front
 CVV_CUE = re.compile(
@@ -40,7 +51,7 @@ CVV_CUE = re.compile(
     # numer"): a card has one three-digit number, its code
     r"|(?:three|3)[- ]digit (?:number|one|bit)|(?:трехзначн|тризначн)\w* (?:номер\w*|числ\w*)"
     r"|trzycyfrow\w* (?:numer\w*|liczb\w*)|numer\w* trzycyfrow\w*"
-    r"|(?:three|four|3|4)(?: digits| numbers)? on the front|code on the front"
+    r"|(?:three|four|3|4)(?: digits| numbers)? on the (?:(?:right|left) of the )?front|code on the front"
     r"|код\w* (?:на лицевой стороне|спереди|на лицьовому боці)"
     r"|(?:три|четыре|чотири|3|4)(?: цифр\w*)? (?:на лицевой стороне|спереди|на лицьовому боці|спереду)"
     # a code named by where it is printed, whatever the sentence around it: small digits ("the little ones", "маленькие
@@ -48,16 +59,18 @@ CVV_CUE = re.compile(
     r"|(?:little|small|tiny|short) (?:ones|numbers?|digits?)"
     # the place said after them is part of the cue ("the little number above the big one, 8140": the cue ends there)
     r"(?: (?:printed |written )?(?:on|above|over|below|under|beside|next to)"
-    r" the (?:[^\W\d_]+ ){0,2}(?:number|one|front|back))?"
-    r"|on the (?:front|reverse)"
+    r" the (?:[^\W\d_]+ ){0,2}(?:number|one|front|back))?" + _PLACED + r"|on the (?:front|reverse)"
     r"|(?:above|below|under|over|beside|next to) the (?:[^\W\d_]+ )?(?:number|digits)"
     r"|(?:by|near|beside|next to|on|at) the signature"
-    r"|signature (?:strip|box|bar|area)|(?:маленьк|мелк|дрібн|мал)\w* (?:цифр\w*|числ\w*|номер\w*)|сзади|ззаду"
+    r"|signature (?:strip|box|bar|area)|(?:маленьк|мелк|дрібн|мал)\w* (?:цифр\w*|числ\w*|номер\w*)"
+    + _PLACED
+    + r"|сзади|ззаду"
     r"|(?:полос|смуг|смуж|смуз)\w* (?:для )?(?:подпис|підпис)\w*"
     r"|(?:над|рядом с|біля|поруч з) (?:номером|подписью|підписом)"
     r"|pas\w* (?:do |na )?podpis\w*|(?:mal|drobn)\w* (?:cyfr|cyferk|liczb|numer)\w*"
+    + _PLACED
     # not "pod numerem" (under the number): Polish says a thing's number so ("pod numerem 118": number 118)
-    r"|(?:nad|obok) (?:numerem|podpisem)|pod podpisem"
+    + r"|(?:nad|obok) (?:numerem|podpisem)|pod podpisem"
     r"|(?:kod\w*|(?:trzy|cztery|3|4)(?: (?:cyfr|cyferk)\w*)?) z przodu"
     r"|код\w* спереду|код\w* безопасности|код\w* безпеки|kod\w* bezpieczenstwa|kod\w* zabezpieczaj\w*"
     r"|на обороте|обратной сторон\w*|на звороті|звороті|зворотн\w* бо\w*|три цифр\w*|z tylu|na odwrocie|na rewersie"
@@ -89,22 +102,31 @@ _BARE_CODE = re.compile(
     # a number that verifies or secures something ("your verification number is 412": a login's as well)
     r"|" + _VERIFYING
 )  # "the three digits are 5 1 2"
+# a confirmation code is a one-time code sent by text (four digits or more), but one of three digits is the card's
+# own, said with its data ("validation code 902", "код подтверждения 902", "kod potwierdzający: 902")
+_NOT_THREE = r"\b(?![\s:,\-–—]+(?:is\s+|это\s+|це\s+|to\s+)?\d{3}(?!\d))"
 # codes of other things: a place's, a discount's, a door's, goods' (customs tariff: HS, CN, ТН ВЭД, УКТ ЗЕД)
 NOT_CVV = re.compile(
     r"\b(?:zip|area|postal|post|promo|discount|country|dialling|dialing|door|gate|entry|access|alarm|intercom"
-    r"|tariff|customs|commodity|hs|cn|product|item|sort|wi-?fi|sms|text|one-time|otp|login|confirmation|blik"
-    r"|activation) codes?|social security|security (?:guard|deposit|alarm|system|question|check)s?"
+    r"|tariff|customs|commodity|hs|cn|product|item|sort|wi-?fi|sms|text|one-time|otp|login|blik"
+    r"|activation) codes?|confirmation codes?"
+    + _NOT_THREE
+    + r"|social security|security (?:guard|deposit|alarm|system|question|check)s?"
     # a voucher's, a gift's or a coupon's code: the shop's own number ("the voucher code is 5521 7730 0914")
     r"|(?:voucher|gift|coupon|redemption|referral|bonus) codes?|(?:подарочн|подарунков)\w* код\w*"
     r"|смс-код\w*|sms-код\w*"
     # the expiry's place on the card, not a code's: "the date on the front is 09 30"
     r"|(?:date|expiry|дата|дату|data) on the front"
     r"|код\w* (?:города|міста|страны|країни|домофон\w*|двер\w*|подъезд\w*|під'їзд\w*|хвіртк\w*|калитк\w*"
-    r"|ворот|(?:від|от) (?!карт)|тн|укт|товар\w*|тариф\w*|из смс|из sms|з смс|подтвержден\w*|підтвердженн\w*"
-    r"|активаци\w*|активації|ваучер\w*|купон\w*|сертификат\w*|сертифікат\w*)|(?:почтов\w*|поштов\w*) код\w*|промокод\w*"
+    r"|ворот|(?:від|от) (?!карт)|тн|укт|товар\w*|тариф\w*|из смс|из sms|з смс"
+    r"|активаци\w*|активації|ваучер\w*|купон\w*|сертификат\w*|сертифікат\w*|(?:подтвержден|підтвердженн)\w*"
+    + _NOT_THREE
+    + r")|(?:почтов\w*|поштов\w*) код\w*|промокод\w*"
     r"|штрих-?код\w*"
     r"|kod\w* (?:pocztow\w*|kraju|rabatow\w*|kreskow\w*|do (?!kart)|cn|hs|taryf\w*|celn\w*|towar\w*|domofonu|bramy"
-    r"|sms|blik|z sms|potwierdzaj\w*|aktywacyjn\w*|bonu|kupon\w*|voucher\w*|certyfikat\w*|podarunkow\w*)"
+    r"|sms|blik|z sms|potwierdzaj\w*"
+    + _NOT_THREE
+    + r"|aktywacyjn\w*|bonu|kupon\w*|voucher\w*|certyfikat\w*|podarunkow\w*)"
 )
 # the first month a card is valid: masked with the last, said with it; where the card's expiry was said before and
 # not beside it, another thing's start ("срок 05/28, ... и абонемент действует с 01.03": the pass's first day)
@@ -176,7 +198,7 @@ CARD_CUE = re.compile(
 _NOT_PAYMENT = (
     r"(?:(?<![^\W\d_])(?:(?:фан|fan)-?)?(?:(?<!diners )club|клуб|klub|member|член|czlonk|loyal|лояльн|lojaln"
     r"|bonus|бонус|discount|дисконт|знижк|rabat|gift|подароч|подарун|podarunk|накопит|накопич|library|библиот|бібліот"
-    r"|bibliot|участник|учасник|uczestnik"
+    r"|bibliot|участник|учасник|uczestnik|czytelni|читател|читацьк|reader"
     r"|identity|health|insurance|business|boarding|reward|store|клиент|клієнт|klient|постоянн|постійн|stal(?=[aeoy]))"
     r"[^\W\d_]*(?:-[^\W\d_]+)?|(?<![^\W\d_])(?:sim|сим|id|key)(?![^\W\d_]))"
 )
@@ -317,8 +339,15 @@ _MONTH_SHORT = {
 }
 MONTHS = {word: month for month, words in _MONTH_NAMES.items() for word in words.split()}
 MONTHS |= {word + ".": month for month, words in _MONTH_SHORT.items() for word in words.split()}
+_SLASHED_SHORT = {word: month for month, words in _MONTH_SHORT.items() for word in words.split()}
+MONTHS |= _SLASHED_SHORT
 MONTH = re.compile(
-    r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, sorted(MONTHS, key=len, reverse=True))) + r")(?![^\W\d_])"
+    r"(?<![^\W\d_])(?:"
+    + "|".join(map(re.escape, sorted(set(MONTHS) - set(_SLASHED_SHORT), key=len, reverse=True)))
+    # ... and without its full stop where a slash and the year follow at once, as "Apr/29": "апр/29", "kwi/29"
+    + r"|(?:"
+    + "|".join(sorted(_SLASHED_SHORT, key=len, reverse=True))
+    + r")(?=\s?/\s?\d))(?![^\W\d_])"
 )
 # a month said by its number as an ordinal, "of the month": "восьмого месяца" (August), "do dwunastego miesiąca"
 _MONTH_ORDINALS = {

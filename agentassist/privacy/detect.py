@@ -592,23 +592,47 @@ def _adjacent_joined(folded: str, said: list[Item], spans: list[Span]) -> list[S
     for s in spans:
         gap = folded[out[-1].end : s.start] if out else "x"
         bare = not any(c.isalnum() for c in gap) and JOIN.fullmatch(gap)
-        if out and out[-1].kind == s.kind and (bare or (s.kind == CARD and _next_group(folded, said, out[-1], gap))):
+        if out and out[-1].kind == s.kind and (bare or (s.kind == CARD and _next_group(folded, said, out[-1], s, gap))):
             out[-1] = Span(s.kind, out[-1].start, s.end)
         else:
             out.append(s)
     return out
 
 
-def _next_group(folded: str, said: list[Item], piece: Span, gap: str) -> bool:
+def _next_group(folded: str, said: list[Item], piece: Span, span: Span, gap: str) -> bool:
     """Whether ``gap``, after the card's ``piece`` (fewer digits than a card's), only names the next group as a card
     is read group by group: "next", "then" (:data:`THEN`), "the last four" ("4532, next 1877, then 0264, last four
-    9132", "дальше ..., последние четыре ...", "dalej ..., ostatnie cztery ...")."""
-    if sum(len(i.digits) for i in said if piece.start <= i.start < piece.end) >= CARD_DIGITS[0]:
+    9132", "дальше ..., последние четыре ...", "dalej ..., ostatnie cztery ..."), the group by its place ("group
+    two 3390", "вторая группа 3390", :data:`GROUP_NAMED`); or says nothing (a filler: "4175 0338, um, 9260 1479"),
+    or only a word or two before the same digits said again with the rest ("4556 8201, I mean 4556 8201 9374 6337":
+    :func:`_repeated_on`)."""
+    digits = "".join(i.digits for i in said if piece.start <= i.start < piece.end)
+    if len(digits) >= CARD_DIGITS[0]:
         return False
-    if THEN.fullmatch(gap):
+    if THEN.fullmatch(gap) or GROUP_NAMED.fullmatch(gap) or not words_said(gap):
+        return True
+    if _repeated_on(said, digits, span, gap):
         return True
     last = LAST_FOUR.search(gap)
     return last is not None and bool(_LAST_LABEL.fullmatch(gap, 0, last.start())) and not _WORDY.search(gap, last.end())
+
+
+# a card's group named by its place before its digits, the word for "group" and its number or ordinal either way
+# round ("group two", "the third group", "вторая группа", "група 3", "grupa druga")
+GROUP_NAMED = re.compile(
+    r"[\s,]*(?:(?:and|the|и|і|та|i|a|а)\s+)?(?:(?:\w+\s+)?(?:group|block|группа|група|grupa|блок|blok)(?:\s+\w+)?)"
+    r"[\s,:]*"
+)
+_AGAIN_WORDS = 2  # "4556 8201, that's 4556 8201 ...", "то есть", "czyli": a group said again after 2 words at most
+
+
+def _repeated_on(said: list[Item], digits: str, span: Span, gap: str) -> bool:
+    """Whether ``span`` opens with the ``digits`` said just before it, a word or two between (the speaker saying
+    them again to be sure, or to go on: "4556 8201, I mean 4556 8201, 9374 6337"): one card read from the repeat."""
+    if words_said(gap) > _AGAIN_WORDS:
+        return False
+    again = "".join(i.digits for i in said if span.start <= i.start < span.end)
+    return len(again) > len(digits) and again.startswith(digits)
 
 
 _LAST_LABEL = re.compile(r"[\s,]*(?:(?:and|и|і|та|i|oraz|а|a)\s+)?(?:the\s+)?")  # "..., and the last four 7454"

@@ -73,8 +73,16 @@ _OF = re.compile(r"\s+of\b")
 _ORDINAL_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth"]
 _ORDINAL_WORDS += ["seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"]
 _NTH_MONTH = re.compile(r"\b(?:(\d{1,2})(?:st|nd|rd|th)|(" + "|".join(_ORDINAL_WORDS) + r")) month of\b")
+# ... and in Russian, Ukrainian and Polish by its number in digits, "of the month", then the year: "3-го месяца
+# 30-го года", "3-го місяця 30-го року", "3. miesiąca 30. roku"
+_NTH_MONTH_DIGITS = re.compile(r"(?<!\d)(\d{1,2})(?:-?го|\.)\s+(?:месяца|місяця|miesiaca)(?![^\W\d_])")
+# between a card's name and its digits: its number named, a verb ("card's 4556", "the card number is 4556", "карта
+# это 4556", "numer karty to 4556")
+_CARD_NAMED = re.compile(
+    r"(?:'s)?(?:\s+(?:number|no|номер\w*|numer\w*))?[\s:,\-–—]*(?:(?:is|это|це|to|jest)[\s:,\-–—]*)?"
+)
 _OF_BETWEEN = re.compile(r"\s+of\s+")  # "oh six of twenty-seven": a month and a year
-_YEAR_WORD = re.compile(r"\s*(?:года|году|року|roku|year)\b")
+_YEAR_WORD = re.compile(r"\.?\s*(?:года|году|року|roku|year)\b")  # "30-го года", "30. roku" (an ordinal's full stop)
 # a security code named right after its digits, where card data is about: "955 is the code", "955 это код",
 # "955 це код", "955 to kod", "955, that's the CVV"; not a code's cue for the number after it ("03/30, code 512",
 # "03/30 to kod 512")
@@ -290,6 +298,9 @@ def months(folded: str, found: list[Item]) -> list[Item]:
         month = int(m.group(1)) if m.group(1) else _ORDINAL_WORDS.index(m.group(2)) + 1
         if 1 <= month <= 12 and any(0 <= i.start - m.end() <= 2 for i in found):
             out.append(Item(m.start(), m.end(), f"{month:02d}"))
+    for m in _NTH_MONTH_DIGITS.finditer(folded):  # "3-го месяца 30-го года", "3. miesiąca 30. roku"
+        if 1 <= int(m.group(1)) <= 12 and any(0 <= i.start - m.end() <= 2 for i in found):
+            out.append(Item(m.start(), m.end(), f"{int(m.group(1)):02d}"))
     return out
 
 
@@ -472,6 +483,7 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
     expiry_cues += dates
     code_cues = cues(CVV, folded) if card or cues(EXPIRY, folded) else code_cues_named(folded)
     other_cues = sorted(cues(OTHER, folded) + [m.span() for m in PAYING.finditer(folded)])
+    card_cues = cues(CARD, folded)
     spans: list[Span] = []
     pieces = _of_joined(folded, chains(folded, rest))
     named_parts = _named_parts(folded, pieces)
@@ -505,6 +517,10 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
                 (opening or ending) and bool(before.said)
             )
             following = following and last_cue(other_cues, at) <= after  # "card ..., phone 600 123 456"
+            # the card named again after card data said here, right before it: its number's first group, not the
+            # code ("Expiry's 10/30. Card's 4556"; not "card verification 812")
+            named = last_cue(card_cues, at)
+            following = following and not (0 <= after < named and _CARD_NAMED.fullmatch(folded, named, at))
             expiry_at, code_at = cue_before(expiry_cues, folded, at), cue_before(code_cues, folded, at)
             other_at = last_cue(other_cues, at)  # "срок действия договора до ...": another thing's
             expiry_at, code_at = (-1 if other_at > expiry_at else expiry_at), (-1 if other_at > code_at else code_at)

@@ -45,6 +45,7 @@ from agentassist.privacy.cues import (
 )
 from agentassist.privacy.detect import (
     CARD_DIGITS,
+    GROUP_NAMED,
     KINDS,
     THEN,
     UNCHECKED_DIGITS,
@@ -113,7 +114,7 @@ def _in_order(folded: str, prev: list[Item], chain: list[Item], before: Before) 
     final within a second: masking ordinary numbers said so for that second costs little, showing a card's
     digits on a wall cannot be taken back."""
     gap = folded[prev[-1].end : chain[0].start]
-    if THEN.fullmatch(gap):
+    if THEN.fullmatch(gap) or GROUP_NAMED.fullmatch(gap):  # "..., group two 3390": the next group named by its place
         return not amount(prev) and not amount(chain)
     return (
         len(_words(gap)) <= 1

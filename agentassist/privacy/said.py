@@ -294,6 +294,7 @@ def _items(text: str) -> tuple[Item, ...]:
         and not _QUANTITY.match(folded, i.end)
         and not (i.spoken and _MORE.match(folded, i.end))
         and not _count_printed(folded, i)
+        and not _group_numbered(folded, i)
     ]
     return tuple(i for n, i in enumerate(out) if not _count_of_last(folded, i, out[n + 1 :]))
 
@@ -303,6 +304,18 @@ def _count_printed(folded: str, item: Item) -> bool:
     four on the front", "три на обороте"): how many, no number; not the last of digits said one by one ("Three four
     six on the back": the code, its place after it)."""
     return item.spoken and not item.joined and len(item.digits) == 1 and bool(_PRINTED_THERE.match(folded, item.end))
+
+
+# a card's group named by its number before its digits ("group two 3390", "группа 2 3390", "grupa 2: 3390")
+_GROUP_BEFORE = re.compile(r"\b(?:group|block|группа|група|grupa|блок|blok)\s+$")
+_GROUP_WORD_CHARS = 8  # "группа ": the longest of those words, and the space after it
+
+
+def _group_numbered(folded: str, item: Item) -> bool:
+    """Whether ``item`` is one digit that numbers the group said after it ("group two 3390"), no digit of it."""
+    if len(item.digits) != 1:
+        return False
+    return bool(_GROUP_BEFORE.search(folded, max(0, item.start - _GROUP_WORD_CHARS), item.start))
 
 
 def _count_of_last(folded: str, item: Item, after: list[Item]) -> bool:
