@@ -519,8 +519,8 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
             following = following and last_cue(other_cues, at) <= after  # "card ..., phone 600 123 456"
             # the card named again after card data said here, right before it: its number's first group, not the
             # code ("Expiry's 10/30. Card's 4556"; not "card verification 812")
-            named = last_cue(card_cues, at)
-            following = following and not (0 <= after < named and _CARD_NAMED.fullmatch(folded, named, at))
+            card_at = last_cue(card_cues, at)
+            following = following and not (0 <= after < card_at and _CARD_NAMED.fullmatch(folded, card_at, at))
             expiry_at, code_at = cue_before(expiry_cues, folded, at), cue_before(code_cues, folded, at)
             other_at = last_cue(other_cues, at)  # "срок действия договора до ...": another thing's
             expiry_at, code_at = (-1 if other_at > expiry_at else expiry_at), (-1 if other_at > code_at else code_at)
