@@ -185,6 +185,7 @@ class Heard:
         # float32 arrays: a call keeps its finals' vectors for the compliance deadline (1.5 KB each, where
         # a list of Python floats takes 12 KB)
         self._vectors: dict[int, array[float]] = {}
+        self._similarities: dict[tuple[int, str], float] = {}
 
     def vector(self, index: int) -> Sequence[float]:
         """The embedding of meaning window ``index``, computed on first need."""
@@ -192,6 +193,20 @@ class Heard:
         if hit is None and self._embedder is not None:
             hit = self._vectors[index] = array("f", self._embedder.embed([self.meaning[index].text])[0])
         return hit if hit is not None else []
+
+    def similarity(self, index: int, line: str, embedder: E5Embedder) -> float:
+        """Meaning window ``index``'s cosine to a say-line, once a line: each pending step's decision sets
+        its line against every other (``rivals``), so the same pairs come up once for every pending step."""
+        key = (index, line)
+        hit = self._similarities.get(key)
+        if hit is None:
+            hit = self._similarities[key] = cosine(embedder.line(line), self.vector(index))
+        return hit
+
+    def settle(self) -> None:
+        """The decisions on this utterance are made: its cosines go, its vectors stay (a call keeps its
+        finals for the compliance deadline, and a line's cosines to them would be most of their size)."""
+        self._similarities.clear()
 
     def embed_all(self) -> None:
         """Embed every meaning window now (a compliance line heard cut short: the deadline judges them)."""
@@ -253,11 +268,10 @@ def decide(
             named = not greeting and any(t in names for t in window.tokens)
             if not cov.words and not answer and (named or negated_anywhere(want, window)):
                 continue
-            vector = heard.vector(i)
-            similarity = cosine(embedder.line(line), vector)
+            similarity = heard.similarity(i, line, embedder)
             if best is not None and similarity <= best.score:
                 continue
-            near = [(cosine(embedder.line(r), vector), r) for r in rivals]
+            near = [(heard.similarity(i, r, embedder), r) for r in rivals]
             margin = similarity - max((c for c, _ in near), default=0.0)
             if (
                 (greeting and margin > 0 and similarity >= GREETING)

@@ -443,6 +443,7 @@ class ScriptTracker:
             ticked.append(s)
             changed = True
         events += self._in_order(ticked)
+        heard.settle()
         for s in self._steps:
             if s.step.id in cut and s.open and s.step.id not in self._cut:
                 events += self._doubt(s, cut[s.step.id], u.end_s)  # this final did not complete the line
@@ -474,6 +475,8 @@ class ScriptTracker:
                 if g.open:
                     events.append(self._tick(g, decision.window.utterances[-1], decision))
                     g.evidence["in_order"] = True
+            for h in heard:
+                h.settle()
         return events
 
     def _said_since(self, utterance_id: str | None) -> list[Heard]:
