@@ -1,7 +1,7 @@
 """The card window: a card's groups said one per final, and the pieces said around a final with card data.
 
 Each speaker's finals are read together (:func:`card_window`): groups said one per final, dictated digit by digit
-or passing the Luhn check together, are one card (:func:`groups_over`); then, for a while after a final with card
+or passing the Luhn check together, are one card (:func:`_groups_over`); then, for a while after a final with card
 data (:data:`WINDOW_S`, a payment's pause), a few groups of four said in the finals around it are pieces of that
 card (a card begun and said again from its start included), not an order's or a flight's number
 (:func:`_window`, :func:`_card_piece`).
