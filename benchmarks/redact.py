@@ -43,7 +43,7 @@ from agentassist.privacy.said import Span, items
 
 CASES = Path(__file__).parent / "redact_cases"
 LANGUAGES = ("en", "ru", "uk", "pl")
-# blind sets scored blind (once; heldout10 and heldout32 twice) and tuned on since (heldout33 on are still blind)
+# blind sets scored blind (once; heldout10 and heldout32 twice) and tuned on since (heldout34 on are still blind)
 _RETIRED = (
     "heldout",
     "heldout2",
@@ -77,6 +77,7 @@ _RETIRED = (
     "heldout30",
     "heldout31",
     "heldout32",
+    "heldout33",
 )
 _AGENT = re.compile(r"utterance (\d+) is the agent")  # a case's note: that utterance is the agent's (a read-back)
 _SLACK_CHARS = 2  # a found span may miss this much of an expected one ("-" or "," at an edge)

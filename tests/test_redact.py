@@ -15,10 +15,10 @@ from agentassist.assist.parsing import parse_script
 from agentassist.audio.recorder import wav_header
 from agentassist.errors import ScriptError
 from agentassist.events import Channel, Utterance, Word
-from agentassist.privacy.detect import find_spans, luhn, mask
+from agentassist.privacy.detect import find_spans, mask
 from agentassist.privacy.kinds import Rules, iban_valid, rules_of
 from agentassist.privacy.redactor import Redactor
-from agentassist.privacy.said import Span
+from agentassist.privacy.said import Span, luhn
 from agentassist.privacy.silence import silence
 from agentassist.privacy.utterances import CallRedaction
 

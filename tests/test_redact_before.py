@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from agentassist.privacy.detect import find_spans, luhn
+from agentassist.privacy.detect import find_spans
 from agentassist.privacy.redactor import Redactor
-from agentassist.privacy.said import items
+from agentassist.privacy.said import items, luhn
 from tests.test_redact_named import fours
 from tests.test_redact_shapes import _call, masked
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from agentassist.privacy.detect import luhn, mask
+from agentassist.privacy.detect import mask
 from agentassist.privacy.redactor import Redactor
+from agentassist.privacy.said import luhn
 from tests.test_redact_h24 import fours
 from tests.test_redact_shapes import masked
 

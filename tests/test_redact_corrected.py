@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentassist.privacy.detect import find_spans, luhn, mask
+from agentassist.privacy.detect import find_spans, mask
+from agentassist.privacy.said import luhn
 from tests.test_redact_named import fours
 from tests.test_redact_shapes import _call
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from agentassist.privacy.detect import luhn, mask
+from agentassist.privacy.detect import mask
 from agentassist.privacy.redactor import Redactor
+from agentassist.privacy.said import luhn
 from tests.test_redact_shapes import _call, masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's

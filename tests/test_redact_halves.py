@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentassist.privacy.detect import luhn
-from agentassist.privacy.said import items
+from agentassist.privacy.said import items, luhn
 from tests.test_redact_named import fours
 from tests.test_redact_shapes import _call, masked
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentassist.privacy.detect import luhn
+from agentassist.privacy.said import luhn
 from tests.test_redact_shapes import _call, masked
 
 VISA = "4276380123456787"  # Luhn-valid, made for these tests

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentassist.privacy.detect import luhn
+from agentassist.privacy.said import luhn
 from tests.test_redact_headnoun import fours
 from tests.test_redact_shapes import _call, masked
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentassist.privacy.detect import luhn
+from agentassist.privacy.said import luhn
 from tests.test_redact_before import said
 from tests.test_redact_h24 import fours
 from tests.test_redact_shapes import masked

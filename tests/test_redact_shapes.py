@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from agentassist.privacy.detect import find_spans, luhn, mask
+from agentassist.privacy.detect import find_spans, mask
 from agentassist.privacy.redactor import Redactor
+from agentassist.privacy.said import luhn
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 UNIONPAY_0 = "6243072868563421539"  # its last 15 digits (from a group beginning with 0) pass the check too

@@ -20,10 +20,13 @@ OTHER = "other"  # a number that is not card data: an order, a reference, a phon
 DOCUMENT = "document"  # another thing's number that no card number is: a policy's, a contract's, a parcel's
 
 # a number named as one that verifies or secures the card ("verification number", "numer weryfikacyjny", "проверочный
-# номер", "numer zabezpieczający"): its code, where card data is about
+# номер", "numer zabezpieczający"), or as a value that does ("validation value", "проверочное значение", "wartość
+# weryfikacyjna"): its code, where card data is about
 _VERIFYING = (
-    r"verification (?:number|digits)|(?:проверочн|перевірочн|защитн|захисн)\w* (?:номер\w*|цифр\w*)"
-    r"|numer\w* (?:weryfikacyjn|zabezpiecz|kontroln)\w*|(?:weryfikacyjn|zabezpieczaj)\w* numer\w*"
+    r"(?:verification|validation) (?:number|digits|value)"
+    r"|(?:проверочн|перевірочн|защитн|захисн)\w* (?:номер\w*|цифр\w*|значени\w*|значенн\w*)"
+    r"|(?:numer|wartos)\w* (?:weryfikacyjn|walidacyjn|zabezpiecz|kontroln)\w*"
+    r"|(?:weryfikacyjn|walidacyjn|zabezpieczaj)\w* (?:numer|wartos)\w*"
 )
 # where on the card a code is printed, said after the code's name: a side, a corner ("on the right of the front",
 # "справа на лицевой стороне", "праворуч на лицьовому боці", "po prawej na przodzie"); part of its cue
@@ -375,6 +378,8 @@ YEAR_WORD = re.compile(r"\b(?:year|год|рік|rok)\b[\s:,\-–—]*(?:(?:is|�
 # a number said again, corrected: "twelve twenty-six, no, sorry, twelve twenty-seven", "4352 3068 2012, ой, нет, 2102"
 CORRECTION = re.compile(
     r"\b(?:no|sorry|i mean|wait|нет|ой|простите|извините|то есть|ні|вибачте|тобто|nie|przepraszam|to znaczy"
+    # ... or said as "rather": "or rather", "I meant", "вернее", "точнее", "вірніше", "точніше", "znaczy", "właściwie"
+    r"|or rather|i meant|вернее|точнее|вірніше|точніше|znaczy|wlasciwie"
     # a group written down wrong, struck out: "scratch that", "зачеркните", "закресліть", "proszę skreślić"
     r"|scratch that|cross that out|зачеркн\w*|закресл\w*|skresl\w*)\b"
 )
@@ -424,7 +429,10 @@ RETRACTION = re.compile(
 
 # a correction's words that take back what was said (:data:`CORRECTION` less "wait", "sorry", "ой", "простите": a
 # speaker pausing says those too, "sorry, hold on", and the digits tell a card going on from a group said again)
-_TAKEN_BACK_WORD = re.compile(r"\b(?:no|нет|ні|nie|i mean|то есть|тобто|to znaczy)\b")
+_TAKEN_BACK_WORD = re.compile(
+    r"\b(?:no|нет|ні|nie|i mean|то есть|тобто|to znaczy"
+    r"|or rather|i meant|вернее|точнее|вірніше|точніше|znaczy|wlasciwie)\b"
+)
 
 
 def says_apart(folded: str) -> bool:
@@ -581,6 +589,11 @@ _NAMES_NOTHING_WORDS = (
     " dlugi dluga krotki pelny nastepny dalej potem bedzie idzie brzmi ma maja"
     " значит слушайте смотрите значить слухайте дивіться znaczy sluchaj sluchajcie patrz"
     " пишу скажу читаю зачитаю диктую назову кажу пишу читаю зачитаю pisze czytam dyktuje powiem podam"
+    # where on the card the number is printed, not whose it is: its face or side ("номер на лицевой стороне", "номер
+    # на лицьовому боці", "numer z przodu", "номер на обороте")
+    " лицевой лицевая лицевую стороне стороны сторона обороте спереди сзади"
+    " лицьовому лицьовій лицьовий боці боку стороні звороті спереду ззаду"
+    " przodu przodzie przedzie tylu odwrocie stronie"
 )
 _NAMES_NOTHING = frozenset(_NAMES_NOTHING_WORDS.split())
 

@@ -179,8 +179,9 @@ _AFTER_CODE = re.compile(
     r"|написано|сзади|спасибо|пожалуйста|да|для|нет|усе|ось|теж|вірно|якщо|але|або|здається|мабуть|значить|ззаду"
     r"|дякую|будь|ні|jest|wszystko|juz|tam|tez|jeszcze|dobrze|chyba|jesli|ale|lub|albo|napisane|dziekuje|prosze"
     r"|tak|dla|nie"
-    # or the words that join a number's parts ("05 łamane przez 27", "oh five slash twenty-seven") or name a year
-    r"|slash|dash|дробь|дріб|слеш|слэш|тире|дефис|дефіс|lamane|przez|myslnik|kreska|year|года|году|року|roku"
+    # or the words that join a number's parts ("05 łamane przez 27", "07 ukośnik 28", "oh five slash twenty-seven")
+    # or name a year
+    r"|slash|dash|дробь|дріб|слеш|слэш|тире|дефис|дефіс|lamane|przez|ukosnik|myslnik|kreska|year|года|году|року|roku"
 )
 _COUNTED = re.compile(r" ([^\W\d_]{3,})(?![^\W\d_])")
 

@@ -20,11 +20,12 @@ from typing import TypedDict
 
 from agentassist.events import Channel, Utterance, Word
 from agentassist.privacy.cues import CARD, CVV, cues
-from agentassist.privacy.detect import CARD_DIGITS, KINDS, issued, issued_length, mask
+from agentassist.privacy.detect import KINDS, mask
 from agentassist.privacy.kinds import Rules
 from agentassist.privacy.memo import reading
 from agentassist.privacy.redactor import PARTIAL_RUN_DIGITS, REVISION_RUN_DIGITS, Redactor
 from agentassist.privacy.said import Span, chains, fold, items, last_cue, luhn
+from agentassist.privacy.schemes import CARD_DIGITS, issued, issued_length
 
 _NEAR_S = 1.0  # a revision's number this close to a span masked before is part of it (words move a little)
 
