@@ -93,3 +93,17 @@ def test_a_line_said_after_the_next_one_or_a_compliance_line_is_not_ticked_by_it
     assert _steps([HELLO, JUMPER, REFUND, PARCEL])["parcel"] == ("missed", False)
     # a compliance line must be said, not only something where it belongs: left unsure for a person
     assert _steps([HELLO, JUMPER, PARCEL, REFUND], compliance=True)["parcel"] == ("unsure", False)
+
+
+def test_the_finals_since_a_step_are_those_after_its_final_but_the_last() -> None:
+    tracker = ScriptTracker(parse_script(SCRIPT.format(compliance="")), {}, "c1")
+    for n, text in enumerate(["Hello.", "I can help with that.", "One moment.", "Still there?"]):
+        tracker.on_utterance(Utterance(f"u{n}", "c1", Channel.AGENT, 1.0 + 4 * n, 4.0 + 4 * n, text))
+
+    def ids(heard: list[Any]) -> list[str]:
+        return [h.lexical[0].utterances[0].id for h in heard]
+
+    assert ids(tracker._said_since("u0")) == ["u1", "u2"]
+    assert ids(tracker._said_since(None)) == ["u0", "u1", "u2"]
+    assert tracker._said_since("u2") == []
+    assert tracker._said_since("gone") == []  # no longer kept: nothing since it is known

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from itertools import islice
 from typing import Any
 
 from agentassist.assist import deadline
@@ -479,11 +480,13 @@ class ScriptTracker:
     def _said_since(self, utterance_id: str | None) -> list[Heard]:
         """The agent's finals after the one with ``utterance_id`` (all of them for None), the last one (the
         final being judged) left out; none when that final is no longer kept."""
-        said = list(self._said)[:-1]
-        if utterance_id is None:
-            return said
-        at = next((i for i, h in enumerate(said) if h.lexical[0].utterances[0].id == utterance_id), None)
-        return [] if at is None else said[at + 1 :]
+        # walked from the newest back to that final: a tick costs the finals since it, not a copy of the deque
+        since: list[Heard] = []
+        for h in islice(reversed(self._said), 1, None):
+            if h.lexical[0].utterances[0].id == utterance_id:
+                return since[::-1]
+            since.append(h)
+        return since[::-1] if utterance_id is None else []
 
     def _customer_said(self, u: Utterance) -> list[Event]:
         events: list[Event] = []
