@@ -107,3 +107,19 @@ def test_the_finals_since_a_step_are_those_after_its_final_but_the_last() -> Non
     assert ids(tracker._said_since(None)) == ["u0", "u1", "u2"]
     assert tracker._said_since("u2") == []
     assert tracker._said_since("gone") == []  # no longer kept: nothing since it is known
+
+
+def test_a_new_version_puts_each_step_at_its_new_place() -> None:
+    # a step added before the others moves each by one: the gap before the refund is still the parcel alone
+    tracker = ScriptTracker(parse_script(SCRIPT.format(compliance="")), {}, "c1")
+    added = (
+        SCRIPT.format(compliance="")
+        .replace("version: 1", "version: 2")
+        .replace("steps:\n", 'steps:\n  - id: consent\n    say: ["May I take a few details first?"]\n')
+    )
+    tracker.replace_script(parse_script(added), 0.5)
+    for n, (channel, text) in enumerate([HELLO, JUMPER, PARCEL, REFUND]):
+        tracker.on_utterance(Utterance(f"u{n}", "c1", channel, 1.0 + 4 * n, 4.0 + 4 * n, text))
+    steps = {s["id"]: s for s in tracker.report()["steps"]}
+    assert [s.index for s in tracker._steps] == [0, 1, 2, 3]
+    assert steps["parcel"]["status"] == "done" and steps["parcel"]["evidence"].get("in_order")

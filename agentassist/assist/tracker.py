@@ -65,7 +65,7 @@ class ScriptTracker:
         self.options = base.with_script(script)
         self.variables = {**script.default_variables(), **{k: v for k, v in variables.items() if v}}
         self.call_id = call_id
-        self._steps = [StepState(s) for s in script.steps]
+        self._steps = [StepState(s, index=i) for i, s in enumerate(script.steps)]
         self._alerts: list[dict[str, Any]] = []
         self._cards: list[dict[str, Any]] = []
         self._intents: list[dict[str, Any]] = []
@@ -225,12 +225,14 @@ class ScriptTracker:
         """Apply a new version of the script now; steps whose ids persist keep their progress."""
         old = {s.step.id: s for s in self._steps}
         self._steps = []
-        for step in script.steps:
+        for i, step in enumerate(script.steps):
             prev = old.get(step.id)
             if prev is None:
-                self._steps.append(StepState(step))
+                self._steps.append(StepState(step, index=i))
             else:
-                self._steps.append(StepState(step, prev.status, prev.t, prev.evidence, prev.provisional, prev.doubt))
+                self._steps.append(
+                    StepState(step, prev.status, prev.t, prev.evidence, prev.provisional, prev.doubt, index=i)
+                )
         self.script = script
         self.options = self._base_options.with_script(script)
         self.variables = {**script.default_variables(), **self.variables}
@@ -463,7 +465,7 @@ class ScriptTracker:
             return []
         events: list[Event] = []
         for s in ticked:
-            k = j = self._steps.index(s)
+            k = j = s.index
             while j > 0 and self._steps[j - 1].open and not self._steps[j - 1].provisional:
                 j -= 1
             # not a compliance line: what the agent said where it belongs is no evidence that it was said
