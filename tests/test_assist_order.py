@@ -53,6 +53,25 @@ def test_a_sentence_in_the_lines_frame_about_something_else_is_not_the_line() ->
     ]
 
 
+def test_a_frame_opened_with_a_filler_is_the_lines_frame_too() -> None:
+    cases = [
+        (
+            "Can I take your postcode and the date of the order?",
+            "Right, okay, can I take your card's last four digits?",
+        ),
+        ("Назовите, пожалуйста, номер договора.", "Хорошо. Назовите, пожалуйста, ваш домашний адрес."),
+        ("Скажіть, будь ласка, номер замовлення.", "Добре, тож скажіть, будь ласка, вашу адресу доставки."),
+        ("Proszę podać numer zamówienia.", "Dobrze, więc proszę podać adres do wysyłki."),
+    ]
+    for line, sentence in cases:
+        assert _its_frame(_decision(sentence, line=line)), sentence
+    # a filler and then other words is no frame; nor are fillers past the first three
+    assert not _its_frame(_decision("Sure, and what was the date of the order?", line=cases[0][0]))
+    assert not _its_frame(_decision("Ну так да хорошо, назовите номер договора.", line=cases[1][0]))
+    # a line that opens with a filler is compared after it as well
+    assert _its_frame(_decision("Can I take your email?", line="So, can I take your postcode?"))
+
+
 SCRIPT = """id: returns
 version: 1
 language: en
