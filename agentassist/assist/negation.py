@@ -213,8 +213,9 @@ _WITHOUT = frozenset(("without", "без", "bez"))
 # "Only tennis shoes; in other shoes we won't let you on the court" says a line's "only tennis shoes": a
 # negation about the others (``_OTHER``) restates a line's "only" (``ONLY``).
 _OTHER = frozenset(
-    ("other", "others", "else", "другой", "другие", "других", "другом", "другими", "иначе", "інших", "інші",
-     "інший", "іншому", "іншими", "інакше", "inne", "innych", "innym", "inny", "innej", "inaczej")
+    ("other", "others", "else", "другой", "другие", "других", "другом", "другими", "другого", "иначе", "інших",
+     "інші", "інший", "іншому", "іншими", "іншого", "інакше", "inne", "innych", "innym", "inny", "innej", "innego",
+     "inaczej")
 )  # fmt: skip
 _RESTATE_REACH = 6
 # "Стёкла не опускать и машину не мыть" denies twice what "нельзя опускать стёкла и мыть машину" denies once:
@@ -360,3 +361,68 @@ def sentence_starts(text: str) -> tuple[int, ...]:
         at += len(tokens(piece))
         out.append(at)
     return tuple(out)
+
+
+# A line's duty said reversed: "Довідка від лікаря не потрібна" for "на перше заняття обов'язково потрібна довідка,
+# без неї ... не допускаємо", "Prysznic nie jest potrzebny" for "obowiązkowo bierzemy prysznic, bez tego nie
+# wpuszczamy": the line's own negation restates its duty ("without it, no"), so counting negations takes the
+# heard one for the line's; a need denied denies the duty itself. Prefixes: the words decline.
+_DUTY = (
+    "must", "need", "required", "mandatory", "compulsory", "обязательн", "нужн", "надо", "необходим", "обов'язков",
+    "потрібн", "треба", "необхідн", "obowiazk", "trzeba", "musi", "wymagan", "potrzebn", "konieczn",
+)  # fmt: skip
+# and its ban said as a permission: "В вольеры можно заходить" for "в вольеры заходить запрещено"
+_PERMIT = frozenset(
+    ("allowed", "permitted", "можно", "разрешено", "разрешается", "можна", "дозволено", "дозволяється", "wolno",
+     "mozna", "dozwolone", "dozwolony")
+)  # fmt: skip
+_DUTY_REACH = 3  # "nie jest potrzebny", "не обязательно", "брати не треба": the need this near the negation
+_BAN_NEAR = 4  # the line's words this near its ban word are the banned thing ("заходить запрещено")
+
+
+def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], clauses: tuple[int, ...] = ()) -> bool:
+    """The line's duty or ban said the other way round in the words ``first..last`` (the clauses around
+    them): a need denied ("не потрібна", "not required") where the line requires without a negation at its
+    duty word, or a permission ("можно", "można") in a clause with a word the line bans ("запрещено",
+    "нельзя": ``_BAN``). Not a negation of a condition (``_CONDITION``, "without"): that restates a duty."""
+    start = max([0, first - _NEGATION_BEFORE] + [c for c in clauses if c <= first])
+    end = min([len(heard), last + 1 + _NEGATION_AFTER] + [c for c in clauses if c > last])
+    if _duty(line) and any(_need_denied(heard, j, clauses) for j in range(start, end)):
+        return True
+    banned = _banned(line)
+    for j in range(start, end):
+        if heard[j] in _PERMIT and not (j and heard[j - 1] in NEGATIONS):
+            lo = max([0] + [c for c in clauses if c <= j])
+            hi = min([len(heard)] + [c for c in clauses if c > j])
+            if any(weight(h) == 1.0 and any(same_word(h, t) for t in banned) for h in heard[lo:hi]):
+                return True
+    return False
+
+
+def _duty(line: Sequence[str]) -> bool:
+    """The line requires something: a duty word with no negation just before it."""
+    return any(t.startswith(_DUTY) and not NEGATIONS.intersection(line[max(0, k - 2) : k]) for k, t in enumerate(line))
+
+
+def _need_denied(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
+    """A negation at ``j`` with a duty word just after it, not a condition's or a requirement's restated."""
+    if heard[j] not in NEGATIONS or not any(t.startswith(_DUTY) for t in heard[j + 1 : j + 1 + _DUTY_REACH]):
+        return False
+    # "you don't need anything else, only the ticket" restates a duty of the ticket
+    lo = max([0] + [c for c in clauses if c <= j])
+    hi = min([len(heard)] + [c for c in clauses if c > j])
+    others = _OTHER.intersection(heard[lo:hi]) or ONLY.intersection(heard[j:hi])
+    return not others and not _condition(heard, j, clauses) and not _restates(heard, j, clauses, frozenset())
+
+
+def _banned(line: Sequence[str]) -> set[str]:
+    """The content words near the line's ban words (``_BAN``, no "не" needed): the things it bans. A side of
+    the ban word with a permission of the line's own on it is another clause's ("заходить запрещено, кормить
+    их можно только через сетку": feeding is what it permits)."""
+    near: set[str] = set()
+    for k, t in enumerate(line):
+        if t.startswith(_BAN):
+            for side in (line[max(0, k - _BAN_NEAR) : k], line[k + 1 : k + 1 + _BAN_NEAR]):
+                if not _PERMIT.intersection(side):
+                    near.update(w for w in side if weight(w) == 1.0)
+    return near

@@ -1,0 +1,100 @@
+"""Issue 18, session 26 (match19): a line's duty said reversed ("the note from the doctor isn't needed" for "a note
+from the doctor is compulsory; without it we don't let you in") and its ban said as a permission ("you can go into
+the stables" for "going into the stables is forbidden") are the line's opposite, though the line's own negation
+(a "without" that restates the duty) matches the heard one in number. The sentences are this file's own, not the
+benchmark cases'."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentassist.assist.matcher import tokens
+from agentassist.assist.negation import clause_starts
+from agentassist.assist.semantic import coverage
+
+
+def _negated(line: str, heard: str) -> bool:
+    return coverage(tokens(line), tokens(heard), frozenset(), clause_starts(heard)).negated
+
+
+@pytest.mark.parametrize(
+    ("line", "heard", "negated"),
+    [
+        # a need denied, where the line requires and restates the duty with "without ... not"
+        (
+            "A signed waiver is mandatory before the ride; without it we do not let anyone on.",
+            "The waiver isn't needed, you can just get on the ride.",
+            True,
+        ),
+        (
+            "Перед погружением обязательно нужна медицинская справка, без неё к воде не допускаем.",
+            "Медицинская справка не нужна, к воде проходите сразу.",
+            True,
+        ),
+        (
+            "Przed jazdą trzeba mieć kask, bez kasku nie wypuszczamy na tor.",
+            "Kask nie jest potrzebny, na tor można wyjechać od razu.",
+            True,
+        ),
+        (
+            "На заняття обов'язково потрібне взуття зі світлою підошвою, без нього на корт не пускаємо.",
+            "Взуття зі світлою підошвою не потрібне, на корт пускаємо в будь-якому.",
+            True,
+        ),
+        # the same duty said in other words, or restated with "without": not reversed
+        (
+            "A signed waiver is mandatory before the ride; without it we do not let anyone on.",
+            "Without a signed waiver nobody goes on the ride, it's required.",
+            False,
+        ),
+        (
+            "Перед погружением обязательно нужна медицинская справка, без неё к воде не допускаем.",
+            "Без медицинской справки к воде не допускаем, она нужна обязательно.",
+            False,
+        ),
+        # a need denied for the others, with "only": the duty restated
+        (
+            "Przed jazdą trzeba mieć kask, bez kasku nie wypuszczamy na tor.",
+            "Nic innego nie jest potrzebne, tylko kask na tor.",
+            False,
+        ),
+    ],
+)
+def test_a_duty_said_reversed_is_the_lines_opposite(line: str, heard: str, negated: bool) -> None:
+    assert _negated(line, heard) is negated
+
+
+@pytest.mark.parametrize(
+    ("line", "heard", "negated"),
+    [
+        # a permission in a clause with what the line bans
+        (
+            "Kąpiel w stawie jest zabroniona, łowić ryby można tylko z pomostu.",
+            "W stawie można się kąpać, woda jest czysta.",
+            True,
+        ),
+        (
+            "Фотографировать в зале запрещено, снимать можно только в фойе.",
+            "В зале фотографировать можно, вспышку только выключите.",
+            True,
+        ),
+        (
+            "Заходити до стайні заборонено, годувати коней можна лише через огорожу.",
+            "До стайні можна заходити, коні спокійні.",
+            True,
+        ),
+        # what the line itself permits, said with its permission: not reversed
+        (
+            "Фотографировать в зале запрещено, снимать можно только в фойе.",
+            "В фойе снимать можно, а в зале фотографировать запрещено.",
+            False,
+        ),
+        (
+            "Заходити до стайні заборонено, годувати коней можна лише через огорожу.",
+            "Коней годувати можна лише через огорожу, до стайні не заходимо.",
+            False,
+        ),
+    ],
+)
+def test_a_ban_said_as_a_permission_is_the_lines_opposite(line: str, heard: str, negated: bool) -> None:
+    assert _negated(line, heard) is negated
