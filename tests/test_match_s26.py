@@ -11,6 +11,7 @@ import pytest
 from agentassist.assist.matcher import tokens
 from agentassist.assist.negation import clause_starts
 from agentassist.assist.semantic import coverage
+from agentassist.assist.specifics import changed
 
 
 def _negated(line: str, heard: str) -> bool:
@@ -98,3 +99,29 @@ def test_a_duty_said_reversed_is_the_lines_opposite(line: str, heard: str, negat
 )
 def test_a_ban_said_as_a_permission_is_the_lines_opposite(line: str, heard: str, negated: bool) -> None:
     assert _negated(line, heard) is negated
+
+
+@pytest.mark.parametrize(
+    ("line", "heard"),
+    [
+        (
+            "The gym is open every day from six, and a session lasts ninety minutes.",
+            "We're open seven days a week from six.",
+        ),
+        (
+            "Каток работает ежедневно с десяти, сеанс длится два часа.",
+            "Работаем семь дней в неделю с десяти, сеанс два часа.",
+        ),
+        (
+            "Басейн працює щодня з восьмої, заняття триває сорок п'ять хвилин.",
+            "Працюємо сім днів на тиждень з восьмої.",
+        ),
+        ("Kort jest czynny codziennie od ósmej, gra trwa godzinę.", "Jesteśmy otwarci 7 dni w tygodniu od ósmej."),
+    ],
+)
+def test_days_a_week_say_how_often_not_how_long(line: str, heard: str) -> None:
+    assert not changed(tokens(line), tokens(heard))
+
+
+def test_days_without_a_week_are_still_a_period() -> None:
+    assert changed(tokens("Wypożyczenie trwa trzy dni."), tokens("Wypożyczenie trwa siedem dni."))
