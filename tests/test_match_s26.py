@@ -125,3 +125,30 @@ def test_days_a_week_say_how_often_not_how_long(line: str, heard: str) -> None:
 
 def test_days_without_a_week_are_still_a_period() -> None:
     assert changed(tokens("Wypożyczenie trwa trzy dni."), tokens("Wypożyczenie trwa siedem dni."))
+
+
+@pytest.mark.parametrize(
+    ("line", "heard", "negated"),
+    [
+        # negations listed with a comma deny once, as with "and"
+        (
+            "Wchodzić na lód i odwiązywać łodzi nie wolno, łowimy tylko z pomostu.",
+            "Na lód nie wchodzimy, łodzi nie odwiązujemy, łowimy z pomostu.",
+            False,
+        ),
+        (
+            "Трогать экспонаты и фотографировать со вспышкой запрещено.",
+            "Экспонаты не трогаем, со вспышкой не фотографируем.",
+            False,
+        ),
+        (
+            "Виходити на лід і відв'язувати човни заборонено, рибалимо лише з помосту.",
+            "На лід не виходимо, човни не відв'язуємо, рибалимо лише з помосту.",
+            False,
+        ),
+        # a "no" alone before the clause is no verb's negation to repeat: the line's positive statement denied
+        ("Your booking is confirmed and paid.", "No, your booking is not confirmed, not paid yet.", True),
+    ],
+)
+def test_negations_listed_with_a_comma_deny_once(line: str, heard: str, negated: bool) -> None:
+    assert _negated(line, heard) is negated

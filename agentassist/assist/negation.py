@@ -180,7 +180,7 @@ def negations_at(
             continue
         if conditions and (_condition(heard, j, clauses) or _restates(heard, j, clauses, line, breaks)):
             continue
-        if _coordinated(heard, j):
+        if _coordinated(heard, j, breaks or clauses):
             continue
         # each "ні" of a chain before the next one ("ні в хаті, ні в гаражі його не заводьте") denies with it
         if heard[j] in _NEITHER and NEGATIONS.intersection(heard[j + 1 : j + 1 + _CONCORD_REACH]):
@@ -225,6 +225,7 @@ _COORDINATING = frozenset(
     ("and", "or", "nor", "и", "или", "і", "й", "або", "i", "lub", "albo")
 )  # fmt: skip
 _COORDINATED_REACH = 6
+_LISTED_REACH = 3  # "гілки не трусимо": a listed negation this near its clause's start
 
 
 def _restates(
@@ -307,14 +308,23 @@ def _below(heard: list[str], j: int) -> bool:
     return False
 
 
-def _coordinated(heard: list[str], j: int) -> bool:
+def _coordinated(heard: list[str], j: int, breaks: tuple[int, ...] = ()) -> bool:
     """The negation at ``j`` follows a coordinating conjunction (within ``_COORDINATED_REACH`` words) that
     follows another negation (within as many words of the conjunction): "не опускать и машину не мыть" denies
     once. Both reaches count from the conjunction, since each verb may come after its object or place, as
     Slavic word order puts it ("Ryb nie karmimy i od strony wody do nich nie podchodzimy": seven words between
     the two negations). A bound or a request before it is no denial to repeat ("чотири години, не менше, дітей і
-    тварин не пускайте" denies once)."""
+    тварин не пускайте" denies once). A comma joins them as "and" does ("На лід не виходимо, човни не
+    відв'язуємо": ``breaks``, the clauses' starts) when the negation is near its clause's start and the one
+    before denies a verb of its own clause (not a "Нет," alone)."""
     joins = [k for k in range(max(0, j - _COORDINATED_REACH), j) if heard[k] in _COORDINATING]
+    listed = [c for c in breaks if 0 < j - c <= _LISTED_REACH]
+    if listed and not joins:
+        c = listed[-1]
+        return any(
+            heard[k] in NEGATIONS and k + 1 < c and heard[k] not in _NEITHER and not _request_or_bound(heard, k)
+            for k in range(max(0, c - _COORDINATED_REACH), c)
+        )
     if not joins:
         return False
     return any(
