@@ -1,21 +1,17 @@
 """Issue 18, session 26 (match19): a line's duty said reversed ("the note from the doctor isn't needed" for "a note
 from the doctor is compulsory; without it we don't let you in") and its ban said as a permission ("you can go into
 the stables" for "going into the stables is forbidden") are the line's opposite, though the line's own negation
-(a "without" that restates the duty) matches the heard one in number. The sentences are this file's own, not the
-benchmark cases'."""
+(a "without" that restates the duty) matches the heard one in number; negations listed with a comma deny once, as
+with "and"; "seven days a week" says how often, not a period. The sentences are this file's own, not the benchmark
+cases'."""
 
 from __future__ import annotations
 
 import pytest
 
 from agentassist.assist.matcher import tokens
-from agentassist.assist.negation import clause_starts
-from agentassist.assist.semantic import coverage
 from agentassist.assist.specifics import changed
-
-
-def _negated(line: str, heard: str) -> bool:
-    return coverage(tokens(line), tokens(heard), frozenset(), clause_starts(heard)).negated
+from tests.test_match_s25 import _negated
 
 
 @pytest.mark.parametrize(
@@ -59,15 +55,6 @@ def _negated(line: str, heard: str) -> bool:
             "Nic innego nie jest potrzebne, tylko kask na tor.",
             False,
         ),
-    ],
-)
-def test_a_duty_said_reversed_is_the_lines_opposite(line: str, heard: str, negated: bool) -> None:
-    assert _negated(line, heard) is negated
-
-
-@pytest.mark.parametrize(
-    ("line", "heard", "negated"),
-    [
         # a permission in a clause with what the line bans
         (
             "Kąpiel w stawie jest zabroniona, łowić ryby można tylko z pomostu.",
@@ -95,9 +82,29 @@ def test_a_duty_said_reversed_is_the_lines_opposite(line: str, heard: str, negat
             "Коней годувати можна лише через огорожу, до стайні не заходимо.",
             False,
         ),
+        # negations listed with a comma deny once, as with "and"
+        (
+            "Wchodzić na lód i odwiązywać łodzi nie wolno, łowimy tylko z pomostu.",
+            "Na lód nie wchodzimy, łodzi nie odwiązujemy, łowimy z pomostu.",
+            False,
+        ),
+        (
+            "Трогать экспонаты и фотографировать со вспышкой запрещено.",
+            "Экспонаты не трогаем, со вспышкой не фотографируем.",
+            False,
+        ),
+        (
+            "Виходити на лід і відв'язувати човни заборонено, рибалимо лише з помосту.",
+            "На лід не виходимо, човни не відв'язуємо, рибалимо лише з помосту.",
+            False,
+        ),
+        # a "no" alone before the clause is no verb's negation to repeat: the line's positive statement denied
+        ("Your booking is confirmed and paid.", "No, your booking is not confirmed, not paid yet.", True),
     ],
 )
-def test_a_ban_said_as_a_permission_is_the_lines_opposite(line: str, heard: str, negated: bool) -> None:
+def test_a_duty_reversed_a_ban_permitted_and_negations_listed(line: str, heard: str, negated: bool) -> None:
+    # a duty said reversed or a ban said as a permission is the line's opposite; negations listed with a comma
+    # deny once
     assert _negated(line, heard) is negated
 
 
@@ -125,30 +132,3 @@ def test_days_a_week_say_how_often_not_how_long(line: str, heard: str) -> None:
 
 def test_days_without_a_week_are_still_a_period() -> None:
     assert changed(tokens("Wypożyczenie trwa trzy dni."), tokens("Wypożyczenie trwa siedem dni."))
-
-
-@pytest.mark.parametrize(
-    ("line", "heard", "negated"),
-    [
-        # negations listed with a comma deny once, as with "and"
-        (
-            "Wchodzić na lód i odwiązywać łodzi nie wolno, łowimy tylko z pomostu.",
-            "Na lód nie wchodzimy, łodzi nie odwiązujemy, łowimy z pomostu.",
-            False,
-        ),
-        (
-            "Трогать экспонаты и фотографировать со вспышкой запрещено.",
-            "Экспонаты не трогаем, со вспышкой не фотографируем.",
-            False,
-        ),
-        (
-            "Виходити на лід і відв'язувати човни заборонено, рибалимо лише з помосту.",
-            "На лід не виходимо, човни не відв'язуємо, рибалимо лише з помосту.",
-            False,
-        ),
-        # a "no" alone before the clause is no verb's negation to repeat: the line's positive statement denied
-        ("Your booking is confirmed and paid.", "No, your booking is not confirmed, not paid yet.", True),
-    ],
-)
-def test_negations_listed_with_a_comma_deny_once(line: str, heard: str, negated: bool) -> None:
-    assert _negated(line, heard) is negated
