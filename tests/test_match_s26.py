@@ -82,6 +82,12 @@ from tests.test_match_s25 import _negated
             "Коней годувати можна лише через огорожу, до стайні не заходимо.",
             False,
         ),
+        # the line's own permission, said as the line says it, beside the thing it bans
+        (
+            "На корт можна виходити лише у змінному взутті, у вуличному взутті грати заборонено.",
+            "На корт можна виходити лише у змінному взутті, у вуличному грати заборонено.",
+            False,
+        ),
         # negations listed with a comma deny once, as with "and"
         (
             "Wchodzić na lód i odwiązywać łodzi nie wolno, łowimy tylko z pomostu.",

@@ -10,7 +10,7 @@ negated payment for a free thing. Token indices count :func:`agentassist.assist.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from agentassist.assist.matcher import NEGATIONS, tokens, weight
 from agentassist.assist.words import ONLY, same_word
@@ -399,12 +399,14 @@ def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], cl
     end = min([len(heard), last + 1 + _NEGATION_AFTER] + [c for c in clauses if c > last])
     if _duty(line) and any(_need_denied(heard, j, clauses) for j in range(start, end)):
         return True
-    banned = _banned(line)
+    banned = _near(line, lambda t: t.startswith(_BAN), _PERMIT.__contains__)
+    permitted = _near(line, _PERMIT.__contains__, lambda t: t.startswith(_BAN))
     for j in range(start, end):
         if heard[j] in _PERMIT and not (j and heard[j - 1] in NEGATIONS):
             lo = max([0] + [c for c in clauses if c <= j])
             hi = min([len(heard)] + [c for c in clauses if c > j])
-            if any(weight(h) == 1.0 and any(same_word(h, t) for t in banned) for h in heard[lo:hi]):
+            # the clause is about what the line bans, more than about what the line itself permits
+            if _shared(heard[lo:hi], banned) > _shared(heard[lo:hi], permitted):
                 return True
     return False
 
@@ -425,14 +427,19 @@ def _need_denied(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
     return not others and not _condition(heard, j, clauses) and not _restates(heard, j, clauses, frozenset())
 
 
-def _banned(line: Sequence[str]) -> set[str]:
-    """The content words near the line's ban words (``_BAN``, no "не" needed): the things it bans. A side of
-    the ban word with a permission of the line's own on it is another clause's ("заходить запрещено, кормить
-    их можно только через сетку": feeding is what it permits)."""
+def _near(line: Sequence[str], at: Callable[[str], bool], other: Callable[[str], bool]) -> set[str]:
+    """The content words near the line's words that ``at`` picks (a ban word, ``_BAN``; a permission,
+    ``_PERMIT``): the things it bans or permits. A side of the word with a word of the ``other`` kind on it
+    is another clause's ("заходить запрещено, кормить их можно только через сетку": feeding is permitted)."""
     near: set[str] = set()
     for k, t in enumerate(line):
-        if t.startswith(_BAN):
+        if at(t):
             for side in (line[max(0, k - _BAN_NEAR) : k], line[k + 1 : k + 1 + _BAN_NEAR]):
-                if not _PERMIT.intersection(side):
+                if not any(other(w) for w in side):
                     near.update(w for w in side if weight(w) == 1.0)
     return near
+
+
+def _shared(heard: Sequence[str], words: set[str]) -> int:
+    """How many of ``heard``'s content words are one of ``words``."""
+    return sum(1 for h in heard if weight(h) == 1.0 and any(same_word(h, t) for t in words))
