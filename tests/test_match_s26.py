@@ -1,7 +1,8 @@
 """Issue 18, session 26 (match19): a line's duty said reversed ("the note from the doctor isn't needed" for "a note
 from the doctor is compulsory; without it we don't let you in") and its ban said as a permission ("you can go into
 the stables" for "going into the stables is forbidden") are the line's opposite, though the line's own negation
-(a "without" that restates the duty) matches the heard one in number; negations listed with a comma deny once, as
+(a "without" that restates the duty) matches the heard one in number, as is money said to be given back where
+the line says it is lost; negations listed with a comma deny once, as
 with "and"; "seven days a week" says how often, not a period. The sentences are this file's own, not the benchmark
 cases'."""
 
@@ -106,6 +107,11 @@ from tests.test_match_s25 import _negated
         ),
         # a "no" alone before the clause is no verb's negation to repeat: the line's positive statement denied
         ("Your booking is confirmed and paid.", "No, your booking is not confirmed, not paid yet.", True),
+        # money said to be given back where the line says it is lost; lost in other words, it is not
+        ("If you miss your slot, the deposit is lost.", "If you miss your slot, we refund the deposit in full.", True),
+        ("Przy spóźnieniu zaliczka przepada.", "Przy spóźnieniu zaliczkę oczywiście zwracamy.", True),
+        ("При опозданні передоплата згорає.", "Якщо запізнитесь, передоплату ми повертаємо.", True),
+        ("If you miss your slot, the deposit is lost.", "Miss your slot and you lose the deposit.", False),
     ],
 )
 def test_a_duty_reversed_a_ban_permitted_and_negations_listed(line: str, heard: str, negated: bool) -> None:

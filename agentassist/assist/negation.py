@@ -386,6 +386,8 @@ _PERMIT = frozenset(
     ("allowed", "permitted", "можно", "разрешено", "разрешается", "можна", "дозволено", "дозволяється", "wolno",
      "mozna", "dozwolone", "dozwolony")
 )  # fmt: skip
+# money given back, the opposite of a line's money lost (``_FORFEIT``)
+_REFUND = ("refund", "return", "возвра", "вернем", "поверта", "поверн", "zwrac", "zwroc", "oddajemy")
 _DUTY_REACH = 3  # "nie jest potrzebny", "не обязательно", "брати не треба": the need this near the negation
 _BAN_NEAR = 4  # the line's words this near its ban word are the banned thing ("заходить запрещено")
 
@@ -399,6 +401,8 @@ def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], cl
     end = min([len(heard), last + 1 + _NEGATION_AFTER] + [c for c in clauses if c > last])
     if _duty(line) and any(_need_denied(heard, j, clauses) for j in range(start, end)):
         return True
+    if _says(line, _FORFEIT) and not _says(line, _REFUND) and _says(heard[start:end], _REFUND):
+        return True  # "ale opłatę zwracamy" for "a opłata przepada": the money given back, not lost
     banned = _near(line, lambda t: t.startswith(_BAN), _PERMIT.__contains__)
     permitted = _near(line, _PERMIT.__contains__, lambda t: t.startswith(_BAN))
     for j in range(start, end):
@@ -409,6 +413,11 @@ def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], cl
             if _shared(heard[lo:hi], banned) > _shared(heard[lo:hi], permitted):
                 return True
     return False
+
+
+def _says(toks: Sequence[str], stems: tuple[str, ...]) -> bool:
+    """A word of ``stems`` with no negation in the two words before it."""
+    return any(t.startswith(stems) and not NEGATIONS.intersection(toks[max(0, k - 2) : k]) for k, t in enumerate(toks))
 
 
 def _duty(line: Sequence[str]) -> bool:
