@@ -105,19 +105,24 @@ from tests.test_match_s25 import _negated
             "На лід не виходимо, човни не відв'язуємо, рибалимо лише з помосту.",
             False,
         ),
-        # a "no" alone before the clause is no verb's negation to repeat: the line's positive statement denied
-        ("Your booking is confirmed and paid.", "No, your booking is not confirmed, not paid yet.", True),
-        # money said to be given back where the line says it is lost; lost in other words, it is not
-        ("If you miss your slot, the deposit is lost.", "If you miss your slot, we refund the deposit in full.", True),
-        ("Przy spóźnieniu zaliczka przepada.", "Przy spóźnieniu zaliczkę oczywiście zwracamy.", True),
-        ("При опозданні передоплата згорає.", "Якщо запізнитесь, передоплату ми повертаємо.", True),
-        ("If you miss your slot, the deposit is lost.", "Miss your slot and you lose the deposit.", False),
     ],
 )
 def test_a_duty_reversed_a_ban_permitted_and_negations_listed(line: str, heard: str, negated: bool) -> None:
     # a duty said reversed or a ban said as a permission is the line's opposite; negations listed with a comma
     # deny once
     assert _negated(line, heard) is negated
+
+
+def test_a_no_alone_is_no_verbs_negation_for_the_next_clause_to_repeat() -> None:
+    assert _negated("Your booking is confirmed and paid.", "No, your booking is not confirmed, not paid yet.")
+
+
+def test_money_given_back_is_the_opposite_of_money_lost() -> None:
+    lost = "If you miss your slot, the deposit is lost."
+    assert _negated(lost, "If you miss your slot, we refund the deposit in full.")
+    assert not _negated(lost, "Miss your slot and you lose the deposit.")  # lost in other words
+    assert _negated("Przy spóźnieniu zaliczka przepada.", "Przy spóźnieniu zaliczkę oczywiście zwracamy.")
+    assert _negated("При опозданні передоплата згорає.", "Якщо запізнитесь, передоплату ми повертаємо.")
 
 
 @pytest.mark.parametrize(
