@@ -14,99 +14,99 @@ from agentassist.assist.matcher import tokens
 from agentassist.assist.specifics import changed
 from tests.test_match_s25 import _negated
 
+# (a line, a sentence heard, whether the sentence says the line's opposite)
+_OPPOSITES = [
+    # a need denied, where the line requires and restates the duty with "without ... not"
+    (
+        "A signed waiver is mandatory before the ride; without it we do not let anyone on.",
+        "The waiver isn't needed, you can just get on the ride.",
+        True,
+    ),
+    (
+        "Перед погружением обязательно нужна медицинская справка, без неё к воде не допускаем.",
+        "Медицинская справка не нужна, к воде проходите сразу.",
+        True,
+    ),
+    (
+        "Przed jazdą trzeba mieć kask, bez kasku nie wypuszczamy na tor.",
+        "Kask nie jest potrzebny, na tor można wyjechać od razu.",
+        True,
+    ),
+    (
+        "На заняття обов'язково потрібне взуття зі світлою підошвою, без нього на корт не пускаємо.",
+        "Взуття зі світлою підошвою не потрібне, на корт пускаємо в будь-якому.",
+        True,
+    ),
+    # the same duty said in other words, or restated with "without": not reversed
+    (
+        "A signed waiver is mandatory before the ride; without it we do not let anyone on.",
+        "Without a signed waiver nobody goes on the ride, it's required.",
+        False,
+    ),
+    (
+        "Перед погружением обязательно нужна медицинская справка, без неё к воде не допускаем.",
+        "Без медицинской справки к воде не допускаем, она нужна обязательно.",
+        False,
+    ),
+    # a need denied for the others, with "only": the duty restated
+    (
+        "Przed jazdą trzeba mieć kask, bez kasku nie wypuszczamy na tor.",
+        "Nic innego nie jest potrzebne, tylko kask na tor.",
+        False,
+    ),
+    # a permission in a clause with what the line bans
+    (
+        "Kąpiel w stawie jest zabroniona, łowić ryby można tylko z pomostu.",
+        "W stawie można się kąpać, woda jest czysta.",
+        True,
+    ),
+    (
+        "Фотографировать в зале запрещено, снимать можно только в фойе.",
+        "В зале фотографировать можно, вспышку только выключите.",
+        True,
+    ),
+    (
+        "Заходити до стайні заборонено, годувати коней можна лише через огорожу.",
+        "До стайні можна заходити, коні спокійні.",
+        True,
+    ),
+    # what the line itself permits, said with its permission: not reversed
+    (
+        "Фотографировать в зале запрещено, снимать можно только в фойе.",
+        "В фойе снимать можно, а в зале фотографировать запрещено.",
+        False,
+    ),
+    (
+        "Заходити до стайні заборонено, годувати коней можна лише через огорожу.",
+        "Коней годувати можна лише через огорожу, до стайні не заходимо.",
+        False,
+    ),
+    # the line's own permission, said as the line says it, beside the thing it bans
+    (
+        "На корт можна виходити лише у змінному взутті, у вуличному взутті грати заборонено.",
+        "На корт можна виходити лише у змінному взутті, у вуличному грати заборонено.",
+        False,
+    ),
+    # negations listed with a comma deny once, as with "and"
+    (
+        "Wchodzić na lód i odwiązywać łodzi nie wolno, łowimy tylko z pomostu.",
+        "Na lód nie wchodzimy, łodzi nie odwiązujemy, łowimy z pomostu.",
+        False,
+    ),
+    (
+        "Трогать экспонаты и фотографировать со вспышкой запрещено.",
+        "Экспонаты не трогаем, со вспышкой не фотографируем.",
+        False,
+    ),
+    (
+        "Виходити на лід і відв'язувати човни заборонено, рибалимо лише з помосту.",
+        "На лід не виходимо, човни не відв'язуємо, рибалимо лише з помосту.",
+        False,
+    ),
+]
 
-@pytest.mark.parametrize(
-    ("line", "heard", "negated"),
-    [
-        # a need denied, where the line requires and restates the duty with "without ... not"
-        (
-            "A signed waiver is mandatory before the ride; without it we do not let anyone on.",
-            "The waiver isn't needed, you can just get on the ride.",
-            True,
-        ),
-        (
-            "Перед погружением обязательно нужна медицинская справка, без неё к воде не допускаем.",
-            "Медицинская справка не нужна, к воде проходите сразу.",
-            True,
-        ),
-        (
-            "Przed jazdą trzeba mieć kask, bez kasku nie wypuszczamy na tor.",
-            "Kask nie jest potrzebny, na tor można wyjechać od razu.",
-            True,
-        ),
-        (
-            "На заняття обов'язково потрібне взуття зі світлою підошвою, без нього на корт не пускаємо.",
-            "Взуття зі світлою підошвою не потрібне, на корт пускаємо в будь-якому.",
-            True,
-        ),
-        # the same duty said in other words, or restated with "without": not reversed
-        (
-            "A signed waiver is mandatory before the ride; without it we do not let anyone on.",
-            "Without a signed waiver nobody goes on the ride, it's required.",
-            False,
-        ),
-        (
-            "Перед погружением обязательно нужна медицинская справка, без неё к воде не допускаем.",
-            "Без медицинской справки к воде не допускаем, она нужна обязательно.",
-            False,
-        ),
-        # a need denied for the others, with "only": the duty restated
-        (
-            "Przed jazdą trzeba mieć kask, bez kasku nie wypuszczamy na tor.",
-            "Nic innego nie jest potrzebne, tylko kask na tor.",
-            False,
-        ),
-        # a permission in a clause with what the line bans
-        (
-            "Kąpiel w stawie jest zabroniona, łowić ryby można tylko z pomostu.",
-            "W stawie można się kąpać, woda jest czysta.",
-            True,
-        ),
-        (
-            "Фотографировать в зале запрещено, снимать можно только в фойе.",
-            "В зале фотографировать можно, вспышку только выключите.",
-            True,
-        ),
-        (
-            "Заходити до стайні заборонено, годувати коней можна лише через огорожу.",
-            "До стайні можна заходити, коні спокійні.",
-            True,
-        ),
-        # what the line itself permits, said with its permission: not reversed
-        (
-            "Фотографировать в зале запрещено, снимать можно только в фойе.",
-            "В фойе снимать можно, а в зале фотографировать запрещено.",
-            False,
-        ),
-        (
-            "Заходити до стайні заборонено, годувати коней можна лише через огорожу.",
-            "Коней годувати можна лише через огорожу, до стайні не заходимо.",
-            False,
-        ),
-        # the line's own permission, said as the line says it, beside the thing it bans
-        (
-            "На корт можна виходити лише у змінному взутті, у вуличному взутті грати заборонено.",
-            "На корт можна виходити лише у змінному взутті, у вуличному грати заборонено.",
-            False,
-        ),
-        # negations listed with a comma deny once, as with "and"
-        (
-            "Wchodzić na lód i odwiązywać łodzi nie wolno, łowimy tylko z pomostu.",
-            "Na lód nie wchodzimy, łodzi nie odwiązujemy, łowimy z pomostu.",
-            False,
-        ),
-        (
-            "Трогать экспонаты и фотографировать со вспышкой запрещено.",
-            "Экспонаты не трогаем, со вспышкой не фотографируем.",
-            False,
-        ),
-        (
-            "Виходити на лід і відв'язувати човни заборонено, рибалимо лише з помосту.",
-            "На лід не виходимо, човни не відв'язуємо, рибалимо лише з помосту.",
-            False,
-        ),
-    ],
-)
+
+@pytest.mark.parametrize(("line", "heard", "negated"), _OPPOSITES)
 def test_a_duty_reversed_a_ban_permitted_and_negations_listed(line: str, heard: str, negated: bool) -> None:
     # a duty said reversed or a ban said as a permission is the line's opposite; negations listed with a comma
     # deny once
