@@ -53,6 +53,25 @@ def test_a_sentence_in_the_lines_frame_about_something_else_is_not_the_line() ->
     ]
 
 
+def test_a_frame_opened_with_a_filler_is_the_lines_frame_too() -> None:
+    cases = [
+        (
+            "Can I take your postcode and the date of the order?",
+            "Right, okay, can I take your card's last four digits?",
+        ),
+        ("Назовите, пожалуйста, номер договора.", "Хорошо. Назовите, пожалуйста, ваш домашний адрес."),
+        ("Скажіть, будь ласка, номер замовлення.", "Добре, тож скажіть, будь ласка, вашу адресу доставки."),
+        ("Proszę podać numer zamówienia.", "Dobrze, więc proszę podać adres do wysyłki."),
+    ]
+    for line, sentence in cases:
+        assert _its_frame(_decision(sentence, line=line)), sentence
+    # a filler and then other words is no frame; nor are fillers past the first three
+    assert not _its_frame(_decision("Sure, and what was the date of the order?", line=cases[0][0]))
+    assert not _its_frame(_decision("Ну так да хорошо, назовите номер договора.", line=cases[1][0]))
+    # a line that opens with a filler is compared after it as well
+    assert _its_frame(_decision("Can I take your email?", line="So, can I take your postcode?"))
+
+
 SCRIPT = """id: returns
 version: 1
 language: en
@@ -93,3 +112,33 @@ def test_a_line_said_after_the_next_one_or_a_compliance_line_is_not_ticked_by_it
     assert _steps([HELLO, JUMPER, REFUND, PARCEL])["parcel"] == ("missed", False)
     # a compliance line must be said, not only something where it belongs: left unsure for a person
     assert _steps([HELLO, JUMPER, PARCEL, REFUND], compliance=True)["parcel"] == ("unsure", False)
+
+
+def test_the_finals_since_a_step_are_those_after_its_final_but_the_last() -> None:
+    tracker = ScriptTracker(parse_script(SCRIPT.format(compliance="")), {}, "c1")
+    for n, text in enumerate(["Hello.", "I can help with that.", "One moment.", "Still there?"]):
+        tracker.on_utterance(Utterance(f"u{n}", "c1", Channel.AGENT, 1.0 + 4 * n, 4.0 + 4 * n, text))
+
+    def ids(heard: list[Any]) -> list[str]:
+        return [h.lexical[0].utterances[0].id for h in heard]
+
+    assert ids(tracker._said_since("u0")) == ["u1", "u2"]
+    assert ids(tracker._said_since(None)) == ["u0", "u1", "u2"]
+    assert tracker._said_since("u2") == []
+    assert tracker._said_since("gone") == []  # no longer kept: nothing since it is known
+
+
+def test_a_new_version_puts_each_step_at_its_new_place() -> None:
+    # a step added before the others moves each by one: the gap before the refund is still the parcel alone
+    tracker = ScriptTracker(parse_script(SCRIPT.format(compliance="")), {}, "c1")
+    added = (
+        SCRIPT.format(compliance="")
+        .replace("version: 1", "version: 2")
+        .replace("steps:\n", 'steps:\n  - id: consent\n    say: ["May I take a few details first?"]\n')
+    )
+    tracker.replace_script(parse_script(added), 0.5)
+    for n, (channel, text) in enumerate([HELLO, JUMPER, PARCEL, REFUND]):
+        tracker.on_utterance(Utterance(f"u{n}", "c1", channel, 1.0 + 4 * n, 4.0 + 4 * n, text))
+    steps = {s["id"]: s for s in tracker.report()["steps"]}
+    assert [s.index for s in tracker._steps] == [0, 1, 2, 3]
+    assert steps["parcel"]["status"] == "done" and steps["parcel"]["evidence"].get("in_order")

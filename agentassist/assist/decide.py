@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentassist.assist.matcher import Match, fill, score_line, tokens, weight
-from agentassist.assist.negation import CONTRAST, affirmed_at, clause_starts, line_negations, negated_at
+from agentassist.assist.negation import CONTRAST, affirmed_at, clause_starts, line_negations, negated_at, reversed_at
 from agentassist.assist.script import Step
 from agentassist.assist.semantic import Coverage, E5Embedder, cosine, coverage, must_hear_missing, sentences
 from agentassist.assist.slots import framed_slot, other_slots, other_thing
@@ -360,7 +360,9 @@ def negated_anywhere(line: list[str], window: Window, cov: Coverage | None = Non
     "no", "жодних", "żadnych", "нельзя": ``negation.line_negations``), in the line's part of the window
     (:func:`line_scope`). Counted by the rules of ``negation.negated_at``."""
     lo, hi = line_scope(window, cov)
-    return negated_at(window.tokens, lo, hi, line_negations(line), (lo, hi + 1), frozenset(line), window.clauses)
+    return negated_at(
+        window.tokens, lo, hi, line_negations(line), (lo, hi + 1), frozenset(line), window.clauses
+    ) or reversed_at(window.tokens, lo, hi, line, window.clauses)
 
 
 def line_scope(window: Window, cov: Coverage | None = None) -> tuple[int, int]:
@@ -394,6 +396,8 @@ def _lexical(lines: list[str], heard: Heard, threshold: float) -> Decision | Non
                 continue  # "we don't record this call ...", "I cannot tell you if this call is recorded"
             if affirmed_at(window.tokens, m.first, m.last, want, window.clauses):
                 continue  # "ваш роутер в сети" for "ваш роутер не в сети": the opposite
+            if reversed_at(window.tokens, m.first, m.last, want, window.clauses):
+                continue  # "справка не нужна" for "справка обязательна", "можно заходить" for "заходить запрещено"
             if changed(want, window.tokens) or unpriced(want, window.tokens):
                 continue  # "thirty percent" for "fifty percent", "of May" for "of April": another figure
             if len(window.parts) > 1 and (m.first >= window.parts[0][2] or m.last - m.first > 2 * len(want) + 2):

@@ -10,7 +10,7 @@ negated payment for a free thing. Token indices count :func:`agentassist.assist.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from agentassist.assist.matcher import NEGATIONS, tokens, weight
 from agentassist.assist.words import ONLY, same_word
@@ -180,7 +180,7 @@ def negations_at(
             continue
         if conditions and (_condition(heard, j, clauses) or _restates(heard, j, clauses, line, breaks)):
             continue
-        if _coordinated(heard, j):
+        if _coordinated(heard, j, breaks or clauses):
             continue
         # each "ні" of a chain before the next one ("ні в хаті, ні в гаражі його не заводьте") denies with it
         if heard[j] in _NEITHER and NEGATIONS.intersection(heard[j + 1 : j + 1 + _CONCORD_REACH]):
@@ -213,8 +213,9 @@ _WITHOUT = frozenset(("without", "без", "bez"))
 # "Only tennis shoes; in other shoes we won't let you on the court" says a line's "only tennis shoes": a
 # negation about the others (``_OTHER``) restates a line's "only" (``ONLY``).
 _OTHER = frozenset(
-    ("other", "others", "else", "другой", "другие", "других", "другом", "другими", "иначе", "інших", "інші",
-     "інший", "іншому", "іншими", "інакше", "inne", "innych", "innym", "inny", "innej", "inaczej")
+    ("other", "others", "else", "другой", "другие", "других", "другом", "другими", "другого", "иначе", "інших",
+     "інші", "інший", "іншому", "іншими", "іншого", "інакше", "inne", "innych", "innym", "inny", "innej", "innego",
+     "inaczej")
 )  # fmt: skip
 _RESTATE_REACH = 6
 # "Стёкла не опускать и машину не мыть" denies twice what "нельзя опускать стёкла и мыть машину" denies once:
@@ -224,6 +225,7 @@ _COORDINATING = frozenset(
     ("and", "or", "nor", "и", "или", "і", "й", "або", "i", "lub", "albo")
 )  # fmt: skip
 _COORDINATED_REACH = 6
+_LISTED_REACH = 3  # "гілки не трусимо": a listed negation this near its clause's start
 
 
 def _restates(
@@ -306,14 +308,23 @@ def _below(heard: list[str], j: int) -> bool:
     return False
 
 
-def _coordinated(heard: list[str], j: int) -> bool:
+def _coordinated(heard: list[str], j: int, breaks: tuple[int, ...] = ()) -> bool:
     """The negation at ``j`` follows a coordinating conjunction (within ``_COORDINATED_REACH`` words) that
     follows another negation (within as many words of the conjunction): "не опускать и машину не мыть" denies
     once. Both reaches count from the conjunction, since each verb may come after its object or place, as
     Slavic word order puts it ("Ryb nie karmimy i od strony wody do nich nie podchodzimy": seven words between
     the two negations). A bound or a request before it is no denial to repeat ("чотири години, не менше, дітей і
-    тварин не пускайте" denies once)."""
+    тварин не пускайте" denies once). A comma joins them as "and" does ("На лід не виходимо, човни не
+    відв'язуємо": ``breaks``, the clauses' starts) when the negation is near its clause's start and the one
+    before denies a verb of its own clause (not a "Нет," alone)."""
     joins = [k for k in range(max(0, j - _COORDINATED_REACH), j) if heard[k] in _COORDINATING]
+    listed = [c for c in breaks if 0 < j - c <= _LISTED_REACH]
+    if listed and not joins:
+        c = listed[-1]
+        return any(
+            heard[k] in NEGATIONS and k + 1 < c and heard[k] not in _NEITHER and not _request_or_bound(heard, k)
+            for k in range(max(0, c - _COORDINATED_REACH), c)
+        )
     if not joins:
         return False
     return any(
@@ -360,3 +371,84 @@ def sentence_starts(text: str) -> tuple[int, ...]:
         at += len(tokens(piece))
         out.append(at)
     return tuple(out)
+
+
+# A line's duty said reversed: "Довідка від лікаря не потрібна" for "на перше заняття обов'язково потрібна довідка,
+# без неї ... не допускаємо", "Prysznic nie jest potrzebny" for "obowiązkowo bierzemy prysznic, bez tego nie
+# wpuszczamy": the line's own negation restates its duty ("without it, no"), so counting negations takes the
+# heard one for the line's; a need denied denies the duty itself. Prefixes: the words decline.
+_DUTY = (
+    "must", "need", "required", "mandatory", "compulsory", "обязательн", "нужн", "надо", "необходим", "обов'язков",
+    "потрібн", "треба", "необхідн", "obowiazk", "trzeba", "musi", "wymagan", "potrzebn", "konieczn",
+)  # fmt: skip
+# and its ban said as a permission: "В вольеры можно заходить" for "в вольеры заходить запрещено"
+_PERMIT = frozenset(
+    ("allowed", "permitted", "можно", "разрешено", "разрешается", "можна", "дозволено", "дозволяється", "wolno",
+     "mozna", "dozwolone", "dozwolony")
+)  # fmt: skip
+# money given back, the opposite of a line's money lost (``_FORFEIT``)
+_REFUND = ("refund", "return", "возвра", "вернем", "поверта", "поверн", "zwrac", "zwroc", "oddajemy")
+_DUTY_REACH = 3  # "nie jest potrzebny", "не обязательно", "брати не треба": the need this near the negation
+_BAN_NEAR = 4  # the line's words this near its ban word are the banned thing ("заходить запрещено")
+
+
+def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], clauses: tuple[int, ...] = ()) -> bool:
+    """The line's duty or ban said the other way round in the words ``first..last`` (the clauses around
+    them): a need denied ("не потрібна", "not required") where the line requires without a negation at its
+    duty word, or a permission ("можно", "można") in a clause with a word the line bans ("запрещено",
+    "нельзя": ``_BAN``). Not a negation of a condition (``_CONDITION``, "without"): that restates a duty."""
+    start = max([0, first - _NEGATION_BEFORE] + [c for c in clauses if c <= first])
+    end = min([len(heard), last + 1 + _NEGATION_AFTER] + [c for c in clauses if c > last])
+    if _duty(line) and any(_need_denied(heard, j, clauses) for j in range(start, end)):
+        return True
+    if _says(line, _FORFEIT) and not _says(line, _REFUND) and _says(heard[start:end], _REFUND):
+        return True  # "ale opłatę zwracamy" for "a opłata przepada": the money given back, not lost
+    banned = _near(line, lambda t: t.startswith(_BAN), _PERMIT.__contains__)
+    permitted = _near(line, _PERMIT.__contains__, lambda t: t.startswith(_BAN))
+    for j in range(start, end):
+        if heard[j] in _PERMIT and not (j and heard[j - 1] in NEGATIONS):
+            lo = max([0] + [c for c in clauses if c <= j])
+            hi = min([len(heard)] + [c for c in clauses if c > j])
+            # the clause is about what the line bans, more than about what the line itself permits
+            if _shared(heard[lo:hi], banned) > _shared(heard[lo:hi], permitted):
+                return True
+    return False
+
+
+def _says(toks: Sequence[str], stems: tuple[str, ...]) -> bool:
+    """A word of ``stems`` with no negation in the two words before it."""
+    return any(t.startswith(stems) and not NEGATIONS.intersection(toks[max(0, k - 2) : k]) for k, t in enumerate(toks))
+
+
+def _duty(line: Sequence[str]) -> bool:
+    """The line requires something: a duty word with no negation just before it."""
+    return any(t.startswith(_DUTY) and not NEGATIONS.intersection(line[max(0, k - 2) : k]) for k, t in enumerate(line))
+
+
+def _need_denied(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
+    """A negation at ``j`` with a duty word just after it, not a condition's or a requirement's restated."""
+    if heard[j] not in NEGATIONS or not any(t.startswith(_DUTY) for t in heard[j + 1 : j + 1 + _DUTY_REACH]):
+        return False
+    # "you don't need anything else, only the ticket" restates a duty of the ticket
+    lo = max([0] + [c for c in clauses if c <= j])
+    hi = min([len(heard)] + [c for c in clauses if c > j])
+    others = _OTHER.intersection(heard[lo:hi]) or ONLY.intersection(heard[j:hi])
+    return not others and not _condition(heard, j, clauses) and not _restates(heard, j, clauses, frozenset())
+
+
+def _near(line: Sequence[str], at: Callable[[str], bool], other: Callable[[str], bool]) -> set[str]:
+    """The content words near the line's words that ``at`` picks (a ban word, ``_BAN``; a permission,
+    ``_PERMIT``): the things it bans or permits. A side of the word with a word of the ``other`` kind on it
+    is another clause's ("заходить запрещено, кормить их можно только через сетку": feeding is permitted)."""
+    near: set[str] = set()
+    for k, t in enumerate(line):
+        if at(t):
+            for side in (line[max(0, k - _BAN_NEAR) : k], line[k + 1 : k + 1 + _BAN_NEAR]):
+                if not any(other(w) for w in side):
+                    near.update(w for w in side if weight(w) == 1.0)
+    return near
+
+
+def _shared(heard: Sequence[str], words: set[str]) -> int:
+    """How many of ``heard``'s content words are one of ``words``."""
+    return sum(1 for h in heard if weight(h) == 1.0 and any(same_word(h, t) for t in words))

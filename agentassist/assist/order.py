@@ -44,6 +44,27 @@ def _its_frame(decision: Decision) -> bool:
     """A sentence that opens with the line's first two words but was not found as the line is the line's frame
     about something else ("Can I have your GP's name and your postcode" for "Can I have your full name and date
     of birth"): said where the line belongs, it is the agent asking the next thing instead (9 of the 17 steps
-    the order found wrongly on v2-v21; 1 of 171 found rightly)."""
-    line = tokens(str(decision.extra.get("line", "")))
-    return decision.method == "meaning" and len(line) >= 2 and decision.window.tokens[:2] == line[:2]
+    the order found wrongly on v2-v21; 1 of 171 found rightly). Agents open it with a filler too ("Sure.
+    Can I have your ...", "Okay, so can I have ..."): the words are compared after the fillers."""
+    line = _opening(tokens(str(decision.extra.get("line", ""))))
+    return decision.method == "meaning" and len(line) >= 2 and _opening(decision.window.tokens)[:2] == line[:2]
+
+
+# interjections and discourse markers a sentence opens with before its frame, in the four languages, as tokens()
+# writes them (Polish letters folded); "i" is left out (the English "I"), as are the articles
+_FILLER_WORDS = """
+    okay ok so well right sure alright now oh um uh er yes yeah great perfect lovely fine and
+    ну так хорошо ладно итак отлично да ага значит понятно окей теперь и а
+    добре гаразд отже чудово зрозуміло тож тепер значить і
+    no dobrze dobra wiec tak swietnie okej rozumiem zatem super teraz
+"""
+FILLERS = frozenset(_FILLER_WORDS.split())
+_MOST_FILLERS = 3
+
+
+def _opening(words: Sequence[str]) -> list[str]:
+    """``words`` from the first that is not a filler (at most ``_MOST_FILLERS`` passed over)."""
+    at = 0
+    while at < min(_MOST_FILLERS, len(words)) and words[at] in FILLERS:
+        at += 1
+    return list(words[at:])

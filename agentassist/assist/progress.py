@@ -24,6 +24,7 @@ class StepState:
     evidence: dict[str, Any] = field(default_factory=dict)
     provisional: str = ""  # utterance id of the partial that ticked it, until its final
     doubt: dict[str, Any] = field(default_factory=dict)  # the evidence that left it unsure, kept under a tick
+    index: int = 0  # its place in the script's steps, for the steps just before it (the tracker's _in_order)
 
     @property
     def open(self) -> bool:

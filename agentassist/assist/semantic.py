@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from agentassist.assist.matcher import fill, tokens, weight
-from agentassist.assist.negation import affirmed_at, line_negations, negated_at
+from agentassist.assist.negation import affirmed_at, line_negations, negated_at, reversed_at
 from agentassist.assist.script import Script
 from agentassist.assist.specifics import heard_hours, line_hours, numbers_said
 from agentassist.assist.words import same_word
@@ -236,6 +236,7 @@ def coverage(
         return Coverage(got / total, 0.0, (), -1, -1, False, False)
     first, last = content_at[0], content_at[-1]
     negated = negated_at(heard, first, last, line_negations(line_tokens), clauses, frozenset(line_tokens))
+    negated = negated or reversed_at(heard, first, last, line_tokens, clauses)
     content_share = (len(content_at) + twice) / max(1, content_total)
     if content_share >= AFFIRMED_CONTENT and affirmed_at(heard, first, last, line_tokens, clauses):
         negated = True  # most of a negative line's words, without its negation: the opposite said

@@ -144,6 +144,10 @@ _THOUSAND_WORDS = frozenset(
      "tysiecy", "tysiaca")
 )  # fmt: skip
 _ONE_AND_A_HALF = frozenset(("полторы", "полтора", "півтори", "півтора", "poltora", "poltorej"))
+# "seven days a week", "siedem dni w tygodniu", "семь дней в неделю", "сім днів на тиждень" say how often (every
+# day), not how long: read as a period of seven days, "open seven days a week, from ten" was another figure than
+# a line's "every day from ten, sessions of sixty minutes"
+_WEEK = frozenset(("week", "tygodniu", "tydzien", "неделю", "неделе", "тиждень"))
 
 
 def _thousands_unnamed(toks: Sequence[str], i: int) -> bool:
@@ -243,6 +247,9 @@ def figures(toks: Sequence[str]) -> Figures:
             periods.add((_MINUTES["hour"] / 4, None))
         elif unit is not None and _VAGUE.intersection(toks[max(0, i - 2) : i]):
             continue  # "на пару часов", "a couple of minutes": a vague span
+        elif unit == "day" and i and toks[i - 1].isdigit() and _WEEK.intersection(toks[i + 1 : i + 3]):
+            # "7 days a week": how often; its count and its week are no figures either
+            taken.update((i - 1, next(k for k in (i + 1, i + 2) if toks[k] in _WEEK)))
         elif unit is not None:
             size = _MINUTES[unit]
             half = size / 2 if _AND_A_HALF.intersection(toks[i + 1 : i + 4]) else 0

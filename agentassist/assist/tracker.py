@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from itertools import islice
 from typing import Any
 
 from agentassist.assist import deadline
@@ -64,7 +65,7 @@ class ScriptTracker:
         self.options = base.with_script(script)
         self.variables = {**script.default_variables(), **{k: v for k, v in variables.items() if v}}
         self.call_id = call_id
-        self._steps = [StepState(s) for s in script.steps]
+        self._steps = [StepState(s, index=i) for i, s in enumerate(script.steps)]
         self._alerts: list[dict[str, Any]] = []
         self._cards: list[dict[str, Any]] = []
         self._intents: list[dict[str, Any]] = []
@@ -224,12 +225,14 @@ class ScriptTracker:
         """Apply a new version of the script now; steps whose ids persist keep their progress."""
         old = {s.step.id: s for s in self._steps}
         self._steps = []
-        for step in script.steps:
+        for i, step in enumerate(script.steps):
             prev = old.get(step.id)
             if prev is None:
-                self._steps.append(StepState(step))
+                self._steps.append(StepState(step, index=i))
             else:
-                self._steps.append(StepState(step, prev.status, prev.t, prev.evidence, prev.provisional, prev.doubt))
+                self._steps.append(
+                    StepState(step, prev.status, prev.t, prev.evidence, prev.provisional, prev.doubt, index=i)
+                )
         self.script = script
         self.options = self._base_options.with_script(script)
         self.variables = {**script.default_variables(), **self.variables}
@@ -463,7 +466,7 @@ class ScriptTracker:
             return []
         events: list[Event] = []
         for s in ticked:
-            k = j = self._steps.index(s)
+            k = j = s.index
             while j > 0 and self._steps[j - 1].open and not self._steps[j - 1].provisional:
                 j -= 1
             # not a compliance line: what the agent said where it belongs is no evidence that it was said
@@ -482,11 +485,13 @@ class ScriptTracker:
     def _said_since(self, utterance_id: str | None) -> list[Heard]:
         """The agent's finals after the one with ``utterance_id`` (all of them for None), the last one (the
         final being judged) left out; none when that final is no longer kept."""
-        said = list(self._said)[:-1]
-        if utterance_id is None:
-            return said
-        at = next((i for i, h in enumerate(said) if h.lexical[0].utterances[0].id == utterance_id), None)
-        return [] if at is None else said[at + 1 :]
+        # walked from the newest back to that final: a tick costs the finals since it, not a copy of the deque
+        since: list[Heard] = []
+        for h in islice(reversed(self._said), 1, None):
+            if h.lexical[0].utterances[0].id == utterance_id:
+                return since[::-1]
+            since.append(h)
+        return since[::-1] if utterance_id is None else []
 
     def _customer_said(self, u: Utterance) -> list[Event]:
         events: list[Event] = []
