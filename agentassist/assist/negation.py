@@ -399,7 +399,7 @@ def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], cl
     "нельзя": ``_BAN``). Not a negation of a condition (``_CONDITION``, "without"): that restates a duty."""
     start = max([0, first - _NEGATION_BEFORE] + [c for c in clauses if c <= first])
     end = min([len(heard), last + 1 + _NEGATION_AFTER] + [c for c in clauses if c > last])
-    if _duty(line) and any(_need_denied(heard, j, clauses) for j in range(start, end)):
+    if _says(line, _DUTY) and any(_need_denied(heard, j, clauses) for j in range(start, end)):
         return True
     if _says(line, _FORFEIT) and not _says(line, _REFUND) and _says(heard[start:end], _REFUND):
         return True  # "ale opłatę zwracamy" for "a opłata przepada": the money given back, not lost
@@ -407,12 +407,16 @@ def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], cl
     permitted = _near(line, _PERMIT.__contains__, lambda t: t.startswith(_BAN))
     for j in range(start, end):
         if heard[j] in _PERMIT and not (j and heard[j - 1] in NEGATIONS):
-            lo = max([0] + [c for c in clauses if c <= j])
-            hi = min([len(heard)] + [c for c in clauses if c > j])
+            lo, hi = _clause(heard, j, clauses)
             # the clause is about what the line bans, more than about what the line itself permits
             if _shared(heard[lo:hi], banned) > _shared(heard[lo:hi], permitted):
                 return True
     return False
+
+
+def _clause(heard: list[str], j: int, clauses: tuple[int, ...]) -> tuple[int, int]:
+    """The bounds of the clause word ``j`` is in (``clauses``: the clauses' starts)."""
+    return max([0] + [c for c in clauses if c <= j]), min([len(heard)] + [c for c in clauses if c > j])
 
 
 def _says(toks: Sequence[str], stems: tuple[str, ...]) -> bool:
@@ -420,18 +424,12 @@ def _says(toks: Sequence[str], stems: tuple[str, ...]) -> bool:
     return any(t.startswith(stems) and not NEGATIONS.intersection(toks[max(0, k - 2) : k]) for k, t in enumerate(toks))
 
 
-def _duty(line: Sequence[str]) -> bool:
-    """The line requires something: a duty word with no negation just before it."""
-    return any(t.startswith(_DUTY) and not NEGATIONS.intersection(line[max(0, k - 2) : k]) for k, t in enumerate(line))
-
-
 def _need_denied(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
     """A negation at ``j`` with a duty word just after it, not a condition's or a requirement's restated."""
     if heard[j] not in NEGATIONS or not any(t.startswith(_DUTY) for t in heard[j + 1 : j + 1 + _DUTY_REACH]):
         return False
     # "you don't need anything else, only the ticket" restates a duty of the ticket
-    lo = max([0] + [c for c in clauses if c <= j])
-    hi = min([len(heard)] + [c for c in clauses if c > j])
+    lo, hi = _clause(heard, j, clauses)
     others = _OTHER.intersection(heard[lo:hi]) or ONLY.intersection(heard[j:hi])
     return not others and not _condition(heard, j, clauses) and not _restates(heard, j, clauses, frozenset())
 
