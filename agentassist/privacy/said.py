@@ -671,6 +671,13 @@ def _form_changes(text: str, last: Item, item: Item) -> bool:
     return last.spoken != item.spoken and _SENTENCE_ENDED.search(text, 0, item.start) is not None
 
 
+# the words that are a number's part in the forms the readers above know, other than a number word itself: a digit's
+# noun ("двойка", "eights"), "double" and its kin, "razy", a year's ordinal, a homophone of a digit, "oh" and "nought"
+# (:mod:`agentassist.privacy.collection` masks them with the numbers around them while card data is collected)
+NUMBER_PARTS = frozenset([*_DIGIT_NOUNS, *_REPEAT, *_TIMES, *_ORDINALS, *_HOMOPHONES, *_ZERO, *_NOUGHT])
+DIGIT_NOUNS = frozenset(_DIGIT_NOUNS)  # of those, the words that say a digit alone
+
+
 def chains(text: str, found: list[Item]) -> list[list[Item]]:
     """Items said as one number: adjacent, with only separators between them."""
     out: list[list[Item]] = []
