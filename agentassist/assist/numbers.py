@@ -9,7 +9,7 @@ read "30 ...". Common inflected forms are listed ("пяти", "двадцати"
 from __future__ import annotations
 
 _UNITS: dict[int, str] = {
-    0: "zero ноль нуль нуля zero",
+    0: "zero ноль нуль нуля zero нолик нулик",  # "нолик", "нулик": zero as said fondly, inside a number
     1: "one один одна одно одного одну одной один одна одне одного одну jeden jedna jedno jednego",
     2: "two два две двух двум два дві двох двом dwa dwie dwoch dwoma",
     3: "three три трех трем три трьох трьом trzy trzech trzema",

@@ -48,6 +48,7 @@ from agentassist.privacy.detect import KINDS, asks, written_amount
 from agentassist.privacy.expiry import counts
 from agentassist.privacy.held import Said, add_spans, card_digits_of, recent_finals
 from agentassist.privacy.memo import remembered
+from agentassist.privacy.restarts import THEN
 from agentassist.privacy.said import DIGIT_NOUNS, JOIN, NUMBER_PARTS, Span, fold, items, luhn
 from agentassist.privacy.schemes import CARD_DIGITS, issued
 
@@ -60,8 +61,19 @@ _STOP = re.compile(r"[.;!?]\s")  # a sentence's end (not a decimal point: "64.90
 # a group's place before the count of its digits ("the third four", "the last four", "первые восемь", "ostatnie cztery")
 _PLACE = re.compile(
     r"\b(?:last|final|first|second|third|next|последн\w*|перв\w*|втор\w*|трет\w*|останн\w*|перш\w*|друг\w*"
-    r"|трет\w*|ostatni\w*|pierwsz\w*|drug\w*|trzec\w*)\s+$"
+    r"|трет\w*|ostatni\w*|pierwsz\w*|drug\w*|trzec\w*"
+    r"|ещ[её]|ще|jeszcze)\s+$"  # ... or how many more come ("там ещё три: 165"; English says "three more")
 )
+# a card's part named before its digits: a group by its place ("no, the second group is 7283", "вторая группа"), or
+# the digits still to come ("there are three more: 165", "там ещё три", "są jeszcze trzy"): the card's digits
+_CARD_PART = re.compile(r"\b(?:group|groups|групп\w*|груп\w*|grup\w*|more|ещ[её]|ще|jeszcze)\b")
+# a code named by how many digits it has, and where they are ("the three-digit number in the white box is 214",
+# "trzy cyfry w białym okienku to 214"): what the number is, whatever the words after name
+_NUMBER_NAMED = re.compile(
+    r"\b(?:number|номер\w*|numer\w*|digits?|цифр\w*|cyfr\w*|cards?|карт\w*|kart\w*|karcie|expiry|срок|термін|строк"
+    r"|wazn\w*|code|cvv|cvc|код|kod)\b"
+)
+_DIGITS_NAMED = re.compile(r"\b(?:three|four|три|четыре|чотири|trzy|cztery|3|4)[\s-]+(?:digits?|цифр\w*|cyfr\w*)\b")
 _CLOCK = re.compile(r"\d:\d\d")  # "4:30", "16:30": a time of day
 _WORD = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
 _GAP = re.compile(r"[\s,.\-–—/:;]*")  # between the parts of one number as written: "4539-1488", "oh-nine, 28"
@@ -134,8 +146,11 @@ def runs(folded: str) -> tuple[Run, ...]:
     words: list[tuple[re.Match[str], int]] = []
     for m in _WORD.finditer(folded):
         part = _part(m.group())
+        if part < 0 and words and THEN.fullmatch(f" {m.group()} "):
+            continue  # "then" between digits: the gap joins them if it is all it holds
         gap = folded[words[-1][0].end() : m.start()] if words else ""
-        joined = bool(words) and bool(_GAP.fullmatch(gap) or JOIN.fullmatch(gap)) and not _STOP.search(gap)
+        apart = _GAP.fullmatch(gap) or JOIN.fullmatch(gap) or THEN.fullmatch(gap)  # "6, then 2, then 2"
+        joined = bool(words) and bool(apart) and not _STOP.search(gap)
         if part < 0 or not joined:
             out += _run_of(folded, words)
             words = []
@@ -216,14 +231,13 @@ def in_partial(text: str, window: Window, spans: list[Span]) -> list[Span]:
 
 def _agent_said(said: Said, window: Window | None) -> Window | None:
     """The window after the agent's final: opened on a question for card data, closed on one for another thing
-    (or on any question with no card data and no number in it: "Anything else?")."""
+    (or on any question that names no number and holds none: "Anything else?"; not "Is that the whole number?")."""
     asked = asks(said.text)
     if asked & set(KINDS):  # asked again, it is owed again
         return Window(said.end_s, asked & frozenset(KINDS), window.given - asked if window is not None else set())
     folded = fold(said.text)
     if window is not None and (
-        asked & {OTHER, DOCUMENT}
-        or ("?" in said.text and not items(said.text) and not any(cues(k, folded) for k in KINDS))
+        asked & {OTHER, DOCUMENT} or ("?" in said.text and not items(said.text) and not _NUMBER_NAMED.search(folded))
     ):
         return None
     return window
@@ -280,7 +294,8 @@ def _mask(said: Said, run: Run, inside: list[Span], window: Window) -> None:
         return  # "289.40", "12,50": an amount as the recognizer writes it
     if not inside:
         if run.digits >= _FRESH_DIGITS and _bare(folded, run, said.spans) and not _no_card(folded, run):
-            add_spans(said, [Span(window.owed(run), run.start, run.end)])
+            kind = CARD if _CARD_PART.search(folded, _sentence(folded, run), run.start) else window.owed(run)
+            add_spans(said, [Span(kind, run.start, run.end)])
         return
     first, last = inside[0], inside[-1]
     start = run.start if run.start < first.start and _short(said, first, run) else first.start
@@ -301,12 +316,20 @@ def _no_card(folded: str, run: Run) -> bool:
 
 def _bare(folded: str, run: Run, spans: list[Span]) -> bool:
     """Whether ``run`` is said bare in its clause: nothing but words that name nothing ("yes, it's", "так, это")
-    between it and the sentence's start, card data said before it, or a card data cue ("the code is ..."). A
-    number after words that name a thing is that thing's ("the lessons are Thursdays at 4", "Pitch 12")."""
-    start = max((m.end() for m in _STOP.finditer(folded, 0, run.start)), default=0)
-    start = max([start, *(x.end for x in spans if x.end <= run.start)])
+    between it and the sentence's start, card data said before it, or a card data cue ("the code is ..."); or its
+    sentence names it as card data's part (:data:`_CARD_PART`, :data:`_DIGITS_NAMED`). A number after words that
+    name a thing is that thing's ("the lessons are Thursdays at 4", "Pitch 12")."""
+    sentence = _sentence(folded, run)
+    if _CARD_PART.search(folded, sentence, run.start) or _DIGITS_NAMED.search(folded, sentence, run.start):
+        return True
+    start = max([sentence, *(x.end for x in spans if x.end <= run.start)])
     start = max([start, *(end for kind in KINDS for _, end in cues(kind, folded) if end <= run.start)])
     return says_nothing(_WORD.findall(folded, start, run.start))
+
+
+def _sentence(folded: str, run: Run) -> int:
+    """Where the sentence of ``run`` begins."""
+    return max((m.end() for m in _STOP.finditer(folded, 0, run.start)), default=0)
 
 
 def _short(said: Said, span: Span, run: Run) -> bool:

@@ -23,7 +23,10 @@ of its own:
 3. each speaker's finals together: a card's groups said one per final and the card window, the card's pieces said
    around a final with card data (:mod:`agentassist.privacy.window`); groups said on bare and pieces completed
    (:mod:`agentassist.privacy.said_on`);
-4. an amount as a recognizer writes it taken off (:func:`_amounts_kept`).
+4. an amount as a recognizer writes it taken off (:func:`_amounts_kept`);
+5. collection mode: while card data is being collected, every number the customer says, in any form, masked
+   whether the steps above read it or not (:mod:`agentassist.privacy.collection`; kept apart from their spans, so
+   that a later final still reads the number as they would).
 
 A partial's groups said in order count as one run (:mod:`agentassist.privacy.partials`); the finals held and the
 readings the steps share are :mod:`agentassist.privacy.held`'s.

@@ -21,11 +21,12 @@ from agentassist.privacy.memo import remembered
 _FOLD = str.maketrans("ąćęłńóśźżё’ʼ`", "acelnoszzе'''")
 TOKEN = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
 # between two groups of one number: "4111 1111", "12/27", "45, 32", "twelve slash twenty seven" (the slash's
-# names: Polish "łamane przez" and "ukośnik", the sign's own name)
+# names: Polish "łamane przez" and "ukośnik", English "stroke", Russian "косая черта", the sign's own name)
 JOIN = re.compile(
     r"[\s,.\-–—/']{0,4}"
     r"|\s+(?:slash|dash|дробь|дріб|слеш|слэш|тире|дефис|дефіс|lamane przez|lamane na|lamane|przez|ukosnik|myslnik"
-    r"|kreska)\s+"
+    # ... and its other names: British "stroke", "oblique", the Russian and Ukrainian "косая (черта)", "скісна (риска)"
+    r"|kreska|stroke|oblique|forward slash|косая черта|косая|скісна риска|скісна|коса риска)\s+"
 )
 _GROUP_END = re.compile(r"[,./]")  # words said apart by a comma are two numbers, not one ("five thousand, ...")
 _ZERO = {"oh", "o", "nil"}  # "oh nine", "nil two" (British): English says zero so inside a number
