@@ -93,6 +93,10 @@ _TEN = _table(_TENS)
 _HUND = _table(_HUNDREDS)
 
 
+# every number word and its value ("fifty": 50, "сто": 100, "thousand": 1000): what a number said in words is made of
+NUMBER_WORDS: dict[str, int] = {w: 1000 for w in _THOUSAND} | dict.fromkeys(_HUNDRED, 100) | _HUND | _TEN | _SMALL
+
+
 def _value(token: str) -> tuple[str, int] | None:
     if token in _SMALL:
         return "unit", _SMALL[token]

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from agentassist.assist.numbers import is_number_word, words_to_digits
+from agentassist.assist.numbers import NUMBER_WORDS, is_number_word
 from agentassist.events import Channel
 from agentassist.privacy.cues import (
     CARD,
@@ -124,17 +124,22 @@ class Window:
         return CVV
 
 
+def _parts() -> dict[str, int]:
+    """Each word that is a number's part and how many digits it says in one (0: a part that says none itself; a
+    hundred or a thousand 2: "fifty-one hundred"), built once: a word's lookup is a dict's."""
+    out = dict.fromkeys(_INNER - _EDGE, 1) | dict.fromkeys(_EDGE, 0) | {"o": 1} | dict.fromkeys(_MONTHS, 2)
+    out |= dict.fromkeys(DIGIT_NOUNS | _REPEATS | {"niner"}, 1)
+    return out | {word: min(len(str(value)), 3) if value < 100 else 2 for word, value in NUMBER_WORDS.items()}
+
+
+_PARTS = _parts()
+
+
 def _part(word: str) -> int:
     """How many digits ``word`` says inside a number (-1: no part of one; 0: a part that says none itself)."""
     if word.isdigit():
         return len(word)
-    if is_number_word(word):
-        return len(words_to_digits([word])[0]) if not word.startswith(("hundred", "thousand")) else 2
-    if word in DIGIT_NOUNS or word == "niner" or word in _REPEATS:
-        return 1
-    if word in _INNER:
-        return 2 if word in _MONTHS else 1 if word not in _EDGE or word == "o" else 0
-    return 0 if FILLER.fullmatch(word) else -1
+    return _PARTS.get(word, 0 if FILLER.fullmatch(word) else -1)
 
 
 @remembered("collection")
@@ -192,6 +197,12 @@ def _said_alone(word: str) -> bool:
 def collect(finals: list[Said]) -> None:
     """Each customer final said while card data was being collected is given, as its ``collected``, a span over
     every number in it the readers did not mask (finals held, in time order; read anew each time)."""
+    if not any(x.kind in KINDS for s in finals for x in s.spans) and not any(
+        s.channel == Channel.AGENT.value for s in finals
+    ):
+        for said in finals:  # nothing opens a window: no card data found, no agent to ask for it
+            said.collected = []
+        return
     window: Window | None = None
     for said in finals:
         if window is not None and said.start_s - window.last_s > WINDOW_S:
@@ -276,7 +287,8 @@ def _customer_said(said: Said, window: Window | None) -> Window | None:
             continue
         if not inside and window.given >= set(KINDS):
             continue
-        _mask(said, run, inside, window)
+        if not (len(inside) == 1 and inside[0].start <= run.start and run.end <= inside[0].end):
+            _mask(said, run, inside, window)  # (a run a span holds whole, as most are, has nothing left to mask)
         window.given |= {x.kind for x in said.spans if x.start < run.end and run.start < x.end and x.kind in KINDS}
         window.last_s = said.end_s
     return None if window.given >= set(KINDS) else window
