@@ -5,15 +5,16 @@ The readers find card data by its words: a card number in digits or in number wo
 code by their cues and shapes. Each new blind set of cases met spoken forms they did not read ("six twice",
 "niner", "fifty-one hundred", digit words joined by hyphens), and a card said so went unmasked: rules driven by
 words keep missing the next form. This mode decides by the call's state instead. Once the agent asks for card data
-(the number, the expiry or the code) or the customer starts a card (card data found, or a card named with a number
-right after it), the call is collecting, and the customer's numbers in any form (digits; number words of en, ru,
+(the number, the expiry or the code) or the customer starts a card (card data the readers found), the call is
+collecting, and the customer's numbers in any form (digits; number words of en, ru,
 uk and pl, hyphen-joined or not; "double", "twice", "niner", a digit's noun; tens and hundreds) are masked until
 the exchange closes:
 
 - the card's parts are all given (a card number, its expiry and its code);
 - the agent moves on: asks for another thing (an order's or a phone's number, a date, an amount:
-  :func:`~agentassist.privacy.detect.asks`), or asks a question with no card data and no number in it;
-- the customer names another thing before a number ("and my phone is ..."): that number stays, the window closes;
+  :func:`~agentassist.privacy.detect.asks`), or asks a question that names no number and holds none;
+- the customer names another thing in a number's sentence ("and my phone is ..."): that number stays, the window
+  closes;
 - nothing of card data was said or asked for in the last :data:`WINDOW_S`.
 
 A number the agent says is not the customer's: the agent's finals are never masked here (a read-back is
@@ -21,8 +22,15 @@ A number the agent says is not the customer's: the agent's finals are never mask
 separators between) joins that span where the span is short of its kind's digits (a card's groups said partly in
 a form the readers do not know); any other number takes the kind still owed: what the agent asked for, else a
 card's, an expiry's and a code's in the order they are said (a number as long as a card is a card's, one with a
-month in it an expiry's, three digits after a card a code's). An amount (a currency or its unit named with it)
-stays.
+month in it an expiry's, three digits after a card a code's; a group named by its place or the digits still to
+come a card's). What stays even in the window: a quantity ("16 digits"), a time ("4:30"), an amount (a currency or
+its unit named with it, a decimal as written), a number after words that name a thing ("Pitch 12"), one as long as a
+card written in digits that no scheme issues with a valid check digit (the readers read it whole and said no), and
+one of two digits or fewer said alone.
+
+The spans are kept apart from the readers' (:attr:`~agentassist.privacy.held.Said.collected`, shown by
+:func:`~agentassist.privacy.held.shown`): a span the mode put among theirs would stop a later final from showing
+them what a number was (a card's groups said over two finals, taken for an expiry and a code in the first).
 """
 
 from __future__ import annotations
