@@ -9,7 +9,7 @@ read "30 ...". Common inflected forms are listed ("пяти", "двадцати"
 from __future__ import annotations
 
 _UNITS: dict[int, str] = {
-    0: "zero ноль нуль нуля zero",
+    0: "zero ноль нуль нуля zero нолик нулик",  # "нолик", "нулик": zero as said fondly, inside a number
     1: "one один одна одно одного одну одной один одна одне одного одну jeden jedna jedno jednego",
     2: "two два две двух двум два дві двох двом dwa dwie dwoch dwoma",
     3: "three три трех трем три трьох трьом trzy trzech trzema",
@@ -91,6 +91,10 @@ def _with_teen_cases(table: dict[str, int]) -> dict[str, int]:
 _SMALL = _with_teen_cases(_table(_UNITS))
 _TEN = _table(_TENS)
 _HUND = _table(_HUNDREDS)
+
+
+# every number word and its value ("fifty": 50, "сто": 100, "thousand": 1000): what a number said in words is made of
+NUMBER_WORDS: dict[str, int] = {w: 1000 for w in _THOUSAND} | dict.fromkeys(_HUNDRED, 100) | _HUND | _TEN | _SMALL
 
 
 def _value(token: str) -> tuple[str, int] | None:

@@ -598,6 +598,12 @@ _NAMES_NOTHING_WORDS = (
 _NAMES_NOTHING = frozenset(_NAMES_NOTHING_WORDS.split())
 
 
+def says_nothing(words: list[str]) -> bool:
+    """Whether ``words`` name nothing (:data:`_NAMES_NOTHING`; "it's" as "it"; fillers): what a customer may say
+    before card data asked for ("yes, it's ...", "так, это ...") but not before another thing's number."""
+    return all(w.removesuffix("'s") in _NAMES_NOTHING or FILLER.fullmatch(w) for w in words)
+
+
 def _names_a_thing(words: list[str]) -> bool:
     """Whether ``words`` (said with "number" right before or after them) name a thing other than a card or its data:
     a word of content among them and none a card's, an expiry's or a code's cue."""

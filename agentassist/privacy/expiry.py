@@ -81,7 +81,7 @@ _NTH_MONTH_DIGITS = re.compile(r"(?<!\d)(\d{1,2})(?:-?го|\.)\s+(?:месяца
 _CARD_NAMED = re.compile(
     r"(?:'s)?(?:\s+(?:number|no|номер\w*|numer\w*))?[\s:,\-–—]*(?:(?:is|это|це|to|jest)[\s:,\-–—]*)?"
 )
-_OF_BETWEEN = re.compile(r"\s+of\s+")  # "oh six of twenty-seven": a month and a year
+_OF_BETWEEN = re.compile(r"\s+of\s+'?")  # "oh six of twenty-seven", "10 of '30": a month and a year
 _YEAR_WORD = re.compile(r"\.?\s*(?:года|году|року|roku|year)\b")  # "30-го года", "30. roku" (an ordinal's full stop)
 # a security code named right after its digits, where card data is about: "955 is the code", "955 это код",
 # "955 це код", "955 to kod", "955, that's the CVV"; not a code's cue for the number after it ("03/30, code 512",
@@ -182,6 +182,7 @@ _AFTER_CODE = re.compile(
     # or the words that join a number's parts ("05 łamane przez 27", "07 ukośnik 28", "oh five slash twenty-seven")
     # or name a year
     r"|slash|dash|дробь|дріб|слеш|слэш|тире|дефис|дефіс|lamane|przez|ukosnik|myslnik|kreska|year|года|году|року|roku"
+    r"|stroke|oblique|косая|черта|скісна|коса|риска"
 )
 _COUNTED = re.compile(r" ([^\W\d_]{3,})(?![^\W\d_])")
 

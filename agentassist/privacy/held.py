@@ -38,6 +38,20 @@ class Said:
     open: list[Span] = field(default_factory=list)  # a card number's first piece it ended with, masked at once
     echo: int = 0  # the digits of a number being said that it read back ("4539 1488" then "4539 1488, yes")
     paused: bool = False  # it went on with a number and ended on an acknowledgement ("2614 6915... так")
+    # what collection mode masks beyond the spans (agentassist.privacy.collection): read anew with each final, and
+    # read by no step before it, so that a later final may still show the readers what the number was
+    collected: list[Span] = field(default_factory=list)
+
+
+def shown(said: Said) -> list[Span]:
+    """The spans ``said`` shows: its own, and those collection mode adds that none of them contradicts (one holding
+    spans of its own kind whole, or overlapping none)."""
+    out = list(said.spans)
+    for c in said.collected:
+        inside = [x for x in out if overlaps(c, [x])]
+        if all(x.kind == c.kind and c.start <= x.start and x.end <= c.end for x in inside):
+            out = [*(x for x in out if x not in inside), c]
+    return sorted(out, key=lambda x: x.start)
 
 
 def by_speaker(finals: list[Said]) -> list[list[Said]]:

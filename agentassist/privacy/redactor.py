@@ -23,7 +23,10 @@ of its own:
 3. each speaker's finals together: a card's groups said one per final and the card window, the card's pieces said
    around a final with card data (:mod:`agentassist.privacy.window`); groups said on bare and pieces completed
    (:mod:`agentassist.privacy.said_on`);
-4. an amount as a recognizer writes it taken off (:func:`_amounts_kept`).
+4. an amount as a recognizer writes it taken off (:func:`_amounts_kept`);
+5. collection mode: while card data is being collected, every number the customer says, in any form, masked
+   whether the steps above read it or not (:mod:`agentassist.privacy.collection`; kept apart from their spans, so
+   that a later final still reads the number as they would).
 
 A partial's groups said in order count as one run (:mod:`agentassist.privacy.partials`); the finals held and the
 readings the steps share are :mod:`agentassist.privacy.held`'s.
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+from agentassist.privacy.collection import collect, collecting, in_partial
 from agentassist.privacy.cues import (
     CARD,
     CVV,
@@ -54,6 +58,7 @@ from agentassist.privacy.held import (
     other_number,
     overlaps,
     recent_finals,
+    shown,
     trimmed,
     words_in,
 )
@@ -173,6 +178,8 @@ class Redactor:
                 spans.append(Span(chosen, whole.start, whole.end))  # an account or a phone the script masks
             elif eager and len(digits) >= 2:
                 spans.append(Span(by_shape(chain, before.said), whole.start, whole.end))
+        if not said and (window := collecting(self._said, channel, start_s)) is not None:
+            spans += in_partial(text, window, spans)  # any number in any form while card data is collected
         return sorted(spans, key=lambda s: s.start)
 
     def _code_given(self, said: Said, after: list[Said]) -> bool:
@@ -256,7 +263,7 @@ class Redactor:
                 key=lambda s: s.start_s,
             )
             self._read_all(view)
-        self.whole = {s.key: list(s.spans) for s in view}  # a revision's where one came, else its final's
+        self.whole = {s.key: shown(s) for s in view}  # a revision's where one came, else its final's
         # a final not revised keeps what the revisions around it showed it held, apart from its own spans:
         # a view with only some of a turn's revisions in may read its digits as no final did (a card's group
         # as a code), and what is read after the finals must not take that for what was said
@@ -265,21 +272,21 @@ class Redactor:
         out: dict[str, list[Span]] = {}
         for s in view:
             if s.key in self._revised or s.key == latest:
-                out[s.key] = list(s.spans)
+                out[s.key] = shown(s)
                 continue
-            shown = self._shown.setdefault(s.key, [])
-            gained = [x for x in s.spans if not overlaps(x, [*kept[s.key].spans, *shown])]
+            showing = self._shown.setdefault(s.key, [])
+            gained = [x for x in shown(s) if not overlaps(x, [*shown(kept[s.key]), *showing])]
             if gained:
-                shown += gained
-                out[s.key] = sorted([*kept[s.key].spans, *shown], key=lambda x: x.start)
+                showing += gained
+                out[s.key] = sorted([*shown(kept[s.key]), *showing], key=lambda x: x.start)
         return out
 
     def _final(self, key: str, channel: str, text: str, start_s: float, end_s: float) -> dict[str, list[Span]]:
         said = Said(key, channel, text, start_s, end_s)
         self._said = last_of_each(sorted([*self._said, said], key=lambda s: s.start_s), self._keep)
-        before = {s: list(s.spans) for s in self._said}
+        before = {s: shown(s) for s in self._said}
         self._read_all(self._said)
-        return {s.key: list(s.spans) for s in self._said if s is said or s.spans != before[s]}
+        return {s.key: shown(s) for s in self._said if s is said or shown(s) != before[s]}
 
     def _read_all(self, finals: list[Said]) -> None:
         """The finals held read in time order, each in its place (:meth:`_read`), then read together: a number
@@ -293,6 +300,7 @@ class Redactor:
         groups_said_on(finals, self.context_s)
         pieces_completed(finals, self.context_s)
         _amounts_kept(finals)
+        collect(finals)
 
     def _read(
         self,

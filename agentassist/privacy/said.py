@@ -21,11 +21,12 @@ from agentassist.privacy.memo import remembered
 _FOLD = str.maketrans("ąćęłńóśźżё’ʼ`", "acelnoszzе'''")
 TOKEN = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
 # between two groups of one number: "4111 1111", "12/27", "45, 32", "twelve slash twenty seven" (the slash's
-# names: Polish "łamane przez" and "ukośnik", the sign's own name)
+# names: Polish "łamane przez" and "ukośnik", English "stroke", Russian "косая черта", the sign's own name)
 JOIN = re.compile(
     r"[\s,.\-–—/']{0,4}"
     r"|\s+(?:slash|dash|дробь|дріб|слеш|слэш|тире|дефис|дефіс|lamane przez|lamane na|lamane|przez|ukosnik|myslnik"
-    r"|kreska)\s+"
+    # ... and its other names: British "stroke", "oblique", the Russian and Ukrainian "косая (черта)", "скісна (риска)"
+    r"|kreska|stroke|oblique|forward slash|косая черта|косая|скісна риска|скісна|коса риска)\s+"
 )
 _GROUP_END = re.compile(r"[,./]")  # words said apart by a comma are two numbers, not one ("five thousand, ...")
 _ZERO = {"oh", "o", "nil"}  # "oh nine", "nil two" (British): English says zero so inside a number
@@ -669,6 +670,13 @@ def _form_changes(text: str, last: Item, item: Item) -> bool:
     ("End of August 2028. Three four six on the back."): a recognizer writes one number's groups alike across a
     full stop ("4175. 0062. 9843."), so the number before it is done."""
     return last.spoken != item.spoken and _SENTENCE_ENDED.search(text, 0, item.start) is not None
+
+
+# the words that are a number's part in the forms the readers above know, other than a number word itself: a digit's
+# noun ("двойка", "eights"), "double" and its kin, "razy", a year's ordinal, a homophone of a digit, "oh" and "nought"
+# (:mod:`agentassist.privacy.collection` masks them with the numbers around them while card data is collected)
+NUMBER_PARTS = frozenset([*_DIGIT_NOUNS, *_REPEAT, *_TIMES, *_ORDINALS, *_HOMOPHONES, *_ZERO, *_NOUGHT])
+DIGIT_NOUNS = frozenset(_DIGIT_NOUNS)  # of those, the words that say a digit alone
 
 
 def chains(text: str, found: list[Item]) -> list[list[Item]]:
