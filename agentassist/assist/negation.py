@@ -235,12 +235,11 @@ def _restates(
     a line with "only" (``ONLY``), a word for the others before it in its clause (``_OTHER``), or the next
     clause (``breaks``: the token indices where the text's clauses start) opening with "only" and the line's
     words."""
-    start = max([0, j - _RESTATE_REACH] + [c for c in clauses if c <= j])
-    end = min([len(heard), j + 4] + [c for c in clauses if c > j])
+    opening, clause_end = _clause(heard, j, clauses)
+    start, end = max(opening, j - _RESTATE_REACH), min(clause_end, j + 4)
     # a clause that opens with what it cannot do without says the requirement however long that is ("Без
     # наших защитных очков и перчаток к работе в кузнице никого не пускаем", "Bez pisemnej zgody rodziców
     # żadnych zdjęć nie publikujemy"): "without" is looked for back to the clause's start
-    opening = max([0] + [c for c in clauses if c <= j])
     if _WITHOUT.intersection(heard[opening:end]) or _not_yet(heard, j):
         return True
     if line and _below(heard, j) and not any(t.startswith(_BELOW) for t in line):
@@ -335,9 +334,8 @@ def _coordinated(heard: list[str], j: int, breaks: tuple[int, ...] = ()) -> bool
 
 def _condition(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
     """The negation at ``j`` is a condition's or a reminder's, by a word in its own clause."""
-    start = max([0, j - 3] + [c for c in clauses if c <= j])
-    end = min([len(heard), j + 5] + [c for c in clauses if c > j])
-    clause_end = min([len(heard)] + [c for c in clauses if c > j])
+    opening, clause_end = _clause(heard, j, clauses)
+    start, end = max(opening, j - 3), min(clause_end, j + 5)
     after = heard[j + 1] if j + 1 < len(heard) else ""
     return (
         after.startswith(_AFFIRMING)
