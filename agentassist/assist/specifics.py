@@ -126,9 +126,10 @@ _COLLECTIVE = {"двое": 2, "трое": 3, "четверо": 4, "двоє": 2,
 _VAGUE = frozenset(
     ("пару", "несколько", "нескольких", "кілька", "кількох", "pare", "kilka", "kilku", "couple", "few", "several")
 )  # fmt: skip
-# Colloquial hundreds and thousands, which numbers.py does not read: "dwie stówy" is 200, "две тыщи" 2000,
-# "two grand" 2000; said alone ("stówa"), one of them.
+# Colloquial tens, hundreds and thousands, which numbers.py does not read: "sześć dych" is 60, "dwie stówy" 200,
+# "две тыщи" 2000, "two grand" 2000; said alone ("stówa", "dycha"), one of them.
 _TIMES = {
+    "dycha": 10, "dyche": 10, "dychy": 10, "dych": 10, "dyszka": 10, "dyszke": 10, "dyszki": 10, "dyszek": 10,
     "stowa": 100, "stowy": 100, "stow": 100, "сотни": 100, "сотен": 100, "сотні": 100, "сотень": 100,
     "тыща": 1000, "тыщи": 1000, "тыщ": 1000, "grand": 1000,
 }  # fmt: skip
