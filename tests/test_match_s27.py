@@ -63,3 +63,25 @@ _RESTATED = [
 @pytest.mark.parametrize(("line", "heard", "negated"), _RESTATED)
 def test_a_bound_an_exception_and_a_refund_refused_restate_the_line(line: str, heard: str, negated: bool) -> None:
     assert _negated(line, heard) is negated
+
+
+@pytest.mark.parametrize(
+    ("heard", "other"),
+    [
+        ("Сеансы в десять, в четырнадцать и в шестнадцать, каждый по часу.", False),
+        ("Сеансы в десять, в пятнадцать и в шестнадцать, каждый по часу.", True),
+        ("Сеансы в десять, в два и в пять, каждый по часу.", True),
+    ],
+)
+def test_an_afternoon_hour_on_the_24_hour_dial_is_the_line_s_hour(heard: str, other: bool) -> None:
+    # "в четырнадцать" is the line's "в два"; a listed hour said as another is another figure
+    line = "Сеансы идут в десять, в два и в четыре, каждый длится час."
+    assert changed(tokens(line), tokens(heard)) is other
+
+
+def test_listed_hours_with_one_o_clock() -> None:
+    line = "Zajęcia są o dziewiątej, a w soboty też w południe."  # no hour placed with digits: nothing to compare
+    assert not changed(tokens(line), tokens("Zajęcia są o dziewiątej, w soboty też w południe."))
+    line = "Рейсы в десять, в час и в пять."
+    assert not changed(tokens(line), tokens("Рейсы в десять, в тринадцать и в семнадцать."))
+    assert changed(tokens(line), tokens("Рейсы в десять, в четырнадцать и в семнадцать."))
