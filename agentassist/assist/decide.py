@@ -279,7 +279,6 @@ def decide(
                 or (
                     expected
                     and not named
-                    and not _frame_word(cov)
                     and similarity >= EXPECTED
                     and margin >= expected_margin
                     and (cov.content < EXPECTED_CONTENT or _not_another_thing(want, window, names, cov))
@@ -330,13 +329,6 @@ def decide(
             }
             best = Decision("meaning", similarity, window, cov.first, cov.words, {"matched": matched, **extra})
     return best
-
-
-def _frame_word(cov: Coverage) -> bool:
-    """The line's first content word is all the sentence shares with it: a question's word ("Как вас зовут и
-    сколько раз вы у нас были?" for "Сколько человек поедет и сколько лет детям?") or a frame's verb, asking or
-    saying the next thing in the line's frame (the EXPECTED rule's false ticks; NEAREST's ``cov.opening``)."""
-    return cov.opening and len(set(cov.words)) == 1
 
 
 def _not_another_thing(line: list[str], window: Window, names: frozenset[str], cov: Coverage) -> bool:
