@@ -85,3 +85,10 @@ def test_listed_hours_with_one_o_clock() -> None:
     line = "Рейсы в десять, в час и в пять."
     assert not changed(tokens(line), tokens("Рейсы в десять, в тринадцать и в семнадцать."))
     assert changed(tokens(line), tokens("Рейсы в десять, в четырнадцать и в семнадцать."))
+
+
+def test_a_thing_the_only_allows_denied_beside_another_still_denies() -> None:
+    # "only in a helmet and gloves": the gloves denied beside the helmet said is no restatement
+    line = "Na tor wjeżdża się wyłącznie w kasku i rękawicach."
+    assert _negated(line, "Na tor wjeżdża się w kasku, rękawice nie są potrzebne.")
+    assert not _negated(line, "Bez kasku i rękawic nie wjeżdża się na tor.")

@@ -283,7 +283,7 @@ def _only_beside(heard: list[str], j: int, line: Sequence[str], breaks: tuple[in
     does" for "the lead is held only by the handler". The words just after the line's "only" (``ONLY``) are in
     that clause, with no negation or contrast there, and not in the negation's own clause ("повод держит не
     только погонщик", "погонщика нет, повод держите сами" still deny)."""
-    allowed = [t for k, t in enumerate(line) if weight(t) == 1.0 and ONLY.intersection(line[max(0, k - 2) : k])]
+    allowed = _only_phrase(line)
     lo, hi = _clause(heard, j, breaks)
     if not allowed or _has(heard[lo:hi], allowed) or heard[lo] in CONTRAST:
         return False
@@ -293,6 +293,19 @@ def _only_beside(heard: list[str], j: int, line: Sequence[str], breaks: tuple[in
         side and side[0] not in CONTRAST and not NEGATIONS.intersection(side) and _has(side, allowed)
         for side in (before, after)
     )
+
+
+def _only_phrase(line: Sequence[str]) -> list[str]:
+    """The content words the line's "only" allows, up to two words after it and on past "and"/"or": "wyłącznie w
+    masce i kurtce ochronnej" (the mask and the jacket), "тільки з дорослим"."""
+    out: list[str] = []
+    reach = -1
+    for k, t in enumerate(line):
+        if t in ONLY or (out and t in _COORDINATING and k <= reach + 1):
+            reach = k + 2
+        elif k <= reach and weight(t) == 1.0:
+            out.append(t)
+    return out
 
 
 def _has(heard: Sequence[str], words: Sequence[str]) -> bool:
