@@ -361,7 +361,7 @@ def negated_anywhere(line: list[str], window: Window, cov: Coverage | None = Non
     (:func:`line_scope`). Counted by the rules of ``negation.negated_at``."""
     lo, hi = line_scope(window, cov)
     return negated_at(
-        window.tokens, lo, hi, line_negations(line), (lo, hi + 1), frozenset(line), window.clauses
+        window.tokens, lo, hi, line_negations(line), (lo, hi + 1), tuple(line), window.clauses
     ) or reversed_at(window.tokens, lo, hi, line, window.clauses)
 
 
@@ -392,7 +392,7 @@ def _lexical(lines: list[str], heard: Heard, threshold: float) -> Decision | Non
                 continue
             want = tokens(line)
             negations = line_negations(want)
-            if negated_at(window.tokens, m.first, m.last, negations, window.clauses, frozenset(want)):
+            if negated_at(window.tokens, m.first, m.last, negations, window.clauses, tuple(want)):
                 continue  # "we don't record this call ...", "I cannot tell you if this call is recorded"
             if affirmed_at(window.tokens, m.first, m.last, want, window.clauses):
                 continue  # "ваш роутер в сети" for "ваш роутер не в сети": the opposite

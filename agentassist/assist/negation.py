@@ -23,10 +23,12 @@ _POLITE = ("могл", "змогл", "хотел", "хотіл")
 _WHETHER = frozenset(("чи", "czy"))
 # a negation before a comparative is a bound, not a denial: "не пізніше ніж за десять днів" is "within
 # ten days", "no later than", "nie później niż", "не более" (uk-20 in assist_cases_v2 lost its term step)
+# ("не младше десяти", "не старше", "nie młodsze niż", "no younger than": an age's bound)
 _BOUND = (
     "later", "more", "less", "earlier", "longer", "позднее", "позже", "пізніше", "більше", "более", "больше",
     "менее", "меньше", "менше", "раньше", "раніше", "pozniej", "wiecej", "mniej", "dluzej", "further", "farther",
-    "closer", "дальше", "далее", "ближе", "далі", "ближче", "dalej", "blizej",
+    "closer", "дальше", "далее", "ближе", "далі", "ближче", "dalej", "blizej", "younger", "older", "младше",
+    "старше", "молодше", "молодший", "mlodsze", "mlodszy", "mlodsza", "starsze", "starszy", "starsza",
 )  # fmt: skip
 # a negation before a preposition negates a place or state ("not at their desk", "нет на месте"),
 # which a line may say in other words ("stepped away from the desk"); it denies the line only when the
@@ -106,7 +108,7 @@ def negated_at(
     last: int,
     in_line: int = 0,
     clauses: tuple[int, ...] = (),
-    line: frozenset[str] = frozenset(),
+    line: Sequence[str] = (),
     breaks: tuple[int, ...] = (),
 ) -> bool:
     """More negations than the line itself has ("нет, карта не заблокирована" against "карта
@@ -160,7 +162,7 @@ def negations_at(
     first: int,
     last: int,
     clauses: tuple[int, ...] = (),
-    line: frozenset[str] = frozenset(),
+    line: Sequence[str] = (),
     reach: int = _NEGATION_AFTER,
     conditions: bool = False,
     breaks: tuple[int, ...] = (),
@@ -187,6 +189,8 @@ def negations_at(
             continue
         if line and any(t.startswith(_FREE) for t in line) and _pays(heard, j + 1, j + 1 + _PAY_REACH):
             continue
+        if line and _refund_refused(heard, j, line):
+            continue
         if after in _PREPOSITIONS and line and after not in line:
             continue
         found += 1
@@ -198,6 +202,15 @@ def _request_or_bound(heard: Sequence[str], j: int) -> bool:
     ``_BOUND``): it denies nothing."""
     after = heard[j + 1] if j + 1 < len(heard) else ""
     return after.startswith(_POLITE) or after == "мог" or after in _BOUND
+
+
+def _refund_refused(heard: Sequence[str], j: int, line: Sequence[str]) -> bool:
+    """A refund denied just after ``j`` ("zaliczki nie zwracamy", "the deposit isn't refunded") for a line that
+    says the money is lost (``_FORFEIT``: "zaliczka przepada"): the line in other words, no denial of it ("the
+    deposit is not lost, we refund it" still denies)."""
+    after = heard[j + 1 : j + 3]
+    lost = any(t.startswith(_FORFEIT) for t in line) and not any(t.startswith(_FORFEIT) for t in after)
+    return lost and any(t.startswith(_REFUND) for t in after)
 
 
 def _pays(toks: Sequence[str], start: int, end: int) -> bool:
@@ -217,6 +230,9 @@ _OTHER = frozenset(
      "інші", "інший", "іншому", "іншими", "іншого", "інакше", "inne", "innych", "innym", "inny", "innej", "innego",
      "inaczej")
 )  # fmt: skip
+# "Dziecka nie wydamy nikomu poza rodzicem", "никого не пускаем, кроме инструктора" say a line's "only the
+# parent", "only the instructor": a negation with "except" after it (``_EXCEPT``) restates a line's "only".
+_EXCEPT = frozenset(("except", "besides", "кроме", "помимо", "крім", "окрім", "poza", "oprocz", "procz"))
 _RESTATE_REACH = 6
 # "Стёкла не опускать и машину не мыть" denies twice what "нельзя опускать стёкла и мыть машину" denies once:
 # a negation after a coordinating conjunction, with another negation shortly before it, repeats that one
@@ -229,25 +245,24 @@ _LISTED_REACH = 3  # "гілки не трусимо": a listed negation this ne
 
 
 def _restates(
-    heard: list[str], j: int, clauses: tuple[int, ...], line: frozenset[str], breaks: tuple[int, ...] = ()
+    heard: list[str], j: int, clauses: tuple[int, ...], line: Sequence[str], breaks: tuple[int, ...] = ()
 ) -> bool:
     """The negation at ``j`` restates a requirement: "without" near it in its clause (``_WITHOUT``), or, for
     a line with "only" (``ONLY``), a word for the others before it in its clause (``_OTHER``), or the next
     clause (``breaks``: the token indices where the text's clauses start) opening with "only" and the line's
     words."""
-    start = max([0, j - _RESTATE_REACH] + [c for c in clauses if c <= j])
-    end = min([len(heard), j + 4] + [c for c in clauses if c > j])
+    opening, clause_end = _clause(heard, j, clauses)
+    start, end = max(opening, j - _RESTATE_REACH), min(clause_end, j + 4)
     # a clause that opens with what it cannot do without says the requirement however long that is ("Без
     # наших защитных очков и перчаток к работе в кузнице никого не пускаем", "Bez pisemnej zgody rodziców
     # żadnych zdjęć nie publikujemy"): "without" is looked for back to the clause's start
-    opening = max([0] + [c for c in clauses if c <= j])
     if _WITHOUT.intersection(heard[opening:end]) or _not_yet(heard, j):
         return True
     if line and _below(heard, j) and not any(t.startswith(_BELOW) for t in line):
         return True
     if not line or not ONLY.intersection(line):
         return False
-    if _OTHER.intersection(heard[start:j]):
+    if _OTHER.intersection(heard[start:j]) or _EXCEPT.intersection(heard[j + 1 : j + 1 + _RESTATE_REACH]):
         return True
     # "окрему дошку не даємо, тільки разом із дорослим" for "тільки з дорослим": the negation, then a clause
     # that opens with "only" and the line's own words; "nie kartą, tylko gotówką" (another thing after "only")
@@ -255,9 +270,47 @@ def _restates(
     # deny the line
     only = next((k for k in range(j + 1, min(len(heard), j + 1 + _RESTATE_REACH)) if k in breaks), None)
     only = only if only is not None and heard[only] in ONLY else None
-    return only is not None and any(
+    if only is not None and any(
         weight(h) == 1.0 and h not in ONLY and any(same_word(h, t) for t in line) for h in heard[only + 1 : only + 4]
+    ):
+        return True
+    return _only_beside(heard, j, line, breaks)
+
+
+def _only_beside(heard: list[str], j: int, line: Sequence[str], breaks: tuple[int, ...]) -> bool:
+    """The negation at ``j`` denies the thing to someone else while the clause before or after it says the one
+    the line allows it to: "Верблюда ведёт погонщик, повод вам не даём", "You don't hold the lead, the handler
+    does" for "the lead is held only by the handler". The words just after the line's "only" (``ONLY``) are in
+    that clause, with no negation or contrast there, and not in the negation's own clause ("повод держит не
+    только погонщик", "погонщика нет, повод держите сами" still deny)."""
+    allowed = _only_phrase(line)
+    lo, hi = _clause(heard, j, breaks)
+    if not allowed or _has(heard[lo:hi], allowed) or heard[lo] in CONTRAST:
+        return False
+    before = heard[_clause(heard, lo - 1, breaks)[0] : lo] if lo else []
+    after = heard[hi : _clause(heard, hi, breaks)[1]]
+    return any(
+        side and side[0] not in CONTRAST and not NEGATIONS.intersection(side) and _has(side, allowed)
+        for side in (before, after)
     )
+
+
+def _only_phrase(line: Sequence[str]) -> list[str]:
+    """The content words the line's "only" allows, up to two words after it and on past "and"/"or": "wyłącznie w
+    masce i kurtce ochronnej" (the mask and the jacket), "тільки з дорослим"."""
+    out: list[str] = []
+    reach = -1
+    for k, t in enumerate(line):
+        if t in ONLY or (out and t in _COORDINATING and k <= reach + 1):
+            reach = k + 2
+        elif k <= reach and weight(t) == 1.0:
+            out.append(t)
+    return out
+
+
+def _has(heard: Sequence[str], words: Sequence[str]) -> bool:
+    """One of ``words`` is in ``heard``, in any of its forms."""
+    return any(same_word(h, t) for h in heard for t in words)
 
 
 # "Младше шести лет, к сожалению, в группы не берём", "Poniżej czterdziestu kilo nie przyjmujemy" for "В группы
@@ -335,9 +388,8 @@ def _coordinated(heard: list[str], j: int, breaks: tuple[int, ...] = ()) -> bool
 
 def _condition(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
     """The negation at ``j`` is a condition's or a reminder's, by a word in its own clause."""
-    start = max([0, j - 3] + [c for c in clauses if c <= j])
-    end = min([len(heard), j + 5] + [c for c in clauses if c > j])
-    clause_end = min([len(heard)] + [c for c in clauses if c > j])
+    opening, clause_end = _clause(heard, j, clauses)
+    start, end = max(opening, j - 3), min(clause_end, j + 5)
     after = heard[j + 1] if j + 1 < len(heard) else ""
     return (
         after.startswith(_AFFIRMING)
@@ -431,7 +483,7 @@ def _need_denied(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
     # "you don't need anything else, only the ticket" restates a duty of the ticket
     lo, hi = _clause(heard, j, clauses)
     others = _OTHER.intersection(heard[lo:hi]) or ONLY.intersection(heard[j:hi])
-    return not others and not _condition(heard, j, clauses) and not _restates(heard, j, clauses, frozenset())
+    return not others and not _condition(heard, j, clauses) and not _restates(heard, j, clauses, ())
 
 
 def _near(line: Sequence[str], at: Callable[[str], bool], other: Callable[[str], bool]) -> set[str]:

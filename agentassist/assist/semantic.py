@@ -235,7 +235,7 @@ def coverage(
     if not content_at:
         return Coverage(got / total, 0.0, (), -1, -1, False, False)
     first, last = content_at[0], content_at[-1]
-    negated = negated_at(heard, first, last, line_negations(line_tokens), clauses, frozenset(line_tokens))
+    negated = negated_at(heard, first, last, line_negations(line_tokens), clauses, tuple(line_tokens))
     negated = negated or reversed_at(heard, first, last, line_tokens, clauses)
     content_share = (len(content_at) + twice) / max(1, content_total)
     if content_share >= AFFIRMED_CONTENT and affirmed_at(heard, first, last, line_tokens, clauses):

@@ -126,9 +126,10 @@ _COLLECTIVE = {"двое": 2, "трое": 3, "четверо": 4, "двоє": 2,
 _VAGUE = frozenset(
     ("пару", "несколько", "нескольких", "кілька", "кількох", "pare", "kilka", "kilku", "couple", "few", "several")
 )  # fmt: skip
-# Colloquial hundreds and thousands, which numbers.py does not read: "dwie stówy" is 200, "две тыщи" 2000,
-# "two grand" 2000; said alone ("stówa"), one of them.
+# Colloquial tens, hundreds and thousands, which numbers.py does not read: "sześć dych" is 60, "dwie stówy" 200,
+# "две тыщи" 2000, "two grand" 2000; said alone ("stówa", "dycha"), one of them.
 _TIMES = {
+    "dycha": 10, "dyche": 10, "dychy": 10, "dych": 10, "dyszka": 10, "dyszke": 10, "dyszki": 10, "dyszek": 10,
     "stowa": 100, "stowy": 100, "stow": 100, "сотни": 100, "сотен": 100, "сотні": 100, "сотень": 100,
     "тыща": 1000, "тыщи": 1000, "тыщ": 1000, "grand": 1000,
 }  # fmt: skip
@@ -603,6 +604,29 @@ def unpriced(line: Sequence[str], heard: Sequence[str]) -> bool:
     return bool(prices - got.numbers - _shortened(want, heard))
 
 
+_LISTED_REACH = 4
+
+
+def _placed_hours(toks: Sequence[str]) -> dict[int, int]:
+    """The hours of the clock listed with a placing word (``_AT_TIME``), by token index: "в одиннадцать, в час и
+    в три" (11, 1, 3), "о 10 і о 14". A bare "час" is one o'clock only beside another placed hour ("в час" alone
+    may be "per hour")."""
+    out = {
+        k: int(t)
+        for k, t in enumerate(toks)
+        if k
+        and toks[k - 1] in _AT_TIME
+        and t.isdigit()
+        and 1 <= int(t) <= 23
+        and _UNIT.get(toks[k + 1] if k + 1 < len(toks) else "", "hour") == "hour"
+    }
+    for k, t in enumerate(toks):
+        near = range(k - _LISTED_REACH, k + _LISTED_REACH + 1)
+        if t in _ONE_OCLOCK and k and toks[k - 1] in _AT_TIME and any(j in out for j in near):
+            out[k] = 1
+    return out
+
+
 def changed(line: Sequence[str], heard: Sequence[str]) -> bool:
     """``heard`` says one of the line's figures as another of its kind: a number, a period or a month
     that the line lacks, where one of the line's own of that kind is not heard ("thirty percent" for
@@ -621,8 +645,19 @@ def changed(line: Sequence[str], heard: Sequence[str]) -> bool:
     # morning"), unless the sentence says a clock hour of its own that the line lacks ("с девяти до двенадцати
     # утра" for "с шести до девяти вечера": its nine is the morning's)
     at_hour = set() if got.hours - want.hours else {n for n in got.numbers if n % 12 in want.hours}
+    # an afternoon hour said on the 24-hour dial where the line placed it on the 12-hour one ("в тринадцать и в
+    # пятнадцать" for "в час и в три")
+    own_placed = _placed_hours(line)
+    placed = _placed_hours(heard)
+    afternoon = {h for h in placed.values() if h >= 13 and h - 12 in own_placed.values()}
+    at_hour |= afternoon
+    # and a list of such hours said with one of them another ("в одиннадцать, в четырнадцать" for "в
+    # одиннадцать, в час")
+    own_dial, dial_heard = {h % 12 for h in own_placed.values()}, {h % 12 for h in placed.values()}
+    listed = len(own_placed) >= 2 and bool(own_dial - dial_heard) and bool(dial_heard - own_dial)
     # and a number of the line heard as a clock hour is that hour ("at five" for "the five o'clock")
     unsaid = {n for n in want.numbers - got.said() if not _heard_as_hour(n, got)} - _shortened(want, heard)
+    unsaid -= {n for n in unsaid if n + 12 in afternoon}
     numbers = bool(unsaid) and bool(got.numbers - want.said() - at_hour)
     periods = bool(want.lengths() - got.lengths()) and bool(got.lengths() - want.lengths())
     months = bool(want.months - got.months) and bool(got.months - want.months)
@@ -633,4 +668,4 @@ def changed(line: Sequence[str], heard: Sequence[str]) -> bool:
     # a day of the month said as another ("do dwudziestego dnia" for "do dziesiątego dnia"); one heard in digits
     # ("до 10 числа") is the same day
     days = bool(want.days - got.days - got.numbers) and bool(got.days - want.days)
-    return numbers or periods or months or hours or days
+    return numbers or periods or months or hours or days or listed
