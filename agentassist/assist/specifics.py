@@ -604,7 +604,7 @@ def unpriced(line: Sequence[str], heard: Sequence[str]) -> bool:
     return bool(prices - got.numbers - _shortened(want, heard))
 
 
-_LISTED_REACH = 4
+_LISTED_REACH = 4  # a bare "час" is one o'clock with another placed hour this many words either side
 
 
 def _placed_hours(toks: Sequence[str]) -> dict[int, int]:

@@ -57,7 +57,7 @@ from agentassist.privacy.expiry import counts
 from agentassist.privacy.held import Said, add_spans, card_digits_of, recent_finals
 from agentassist.privacy.memo import remembered
 from agentassist.privacy.restarts import THEN
-from agentassist.privacy.said import DIGIT_NOUNS, JOIN, NUMBER_PARTS, Span, fold, items, luhn
+from agentassist.privacy.said import DIGIT_NOUNS, JOIN, NUMBER_PARTS, TOKEN, Span, fold, items, luhn
 from agentassist.privacy.schemes import CARD_DIGITS, issued
 
 WINDOW_S = 30.0  # card data neither said nor asked for this long: the exchange is over (a card, expiry, code: ~20 s)
@@ -69,7 +69,7 @@ _STOP = re.compile(r"[.;!?]\s")  # a sentence's end (not a decimal point: "64.90
 # a group's place before the count of its digits ("the third four", "the last four", "первые восемь", "ostatnie cztery")
 _PLACE = re.compile(
     r"\b(?:last|final|first|second|third|next|последн\w*|перв\w*|втор\w*|трет\w*|останн\w*|перш\w*|друг\w*"
-    r"|трет\w*|ostatni\w*|pierwsz\w*|drug\w*|trzec\w*"
+    r"|ostatni\w*|pierwsz\w*|drug\w*|trzec\w*"
     r"|ещ[её]|ще|jeszcze)\s+$"  # ... or how many more come ("там ещё три: 165"; English says "three more")
 )
 # a card's part named before its digits: a group by its place ("no, the second group is 7283", "вторая группа"), or
@@ -83,7 +83,6 @@ _NUMBER_NAMED = re.compile(
 )
 _DIGITS_NAMED = re.compile(r"\b(?:three|four|три|четыре|чотири|trzy|cztery|3|4)[\s-]+(?:digits?|цифр\w*|cyfr\w*)\b")
 _CLOCK = re.compile(r"\d:\d\d")  # "4:30", "16:30": a time of day
-_WORD = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
 _GAP = re.compile(r"[\s,.\-–—/:;]*")  # between the parts of one number as written: "4539-1488", "oh-nine, 28"
 # a part of a number only inside one: "twice" after a digit, "oh", "for" as four; "niner" is the radio's nine
 _MONTHS = {w for w in MONTHS if MONTH.fullmatch(w)}  # a month's name, not a short form that is a word too ("sie")
@@ -157,7 +156,7 @@ def runs(folded: str) -> tuple[Run, ...]:
     noun), at neither edge a word that is a number's only inside one ("for", "um")."""
     out: list[Run] = []
     words: list[tuple[re.Match[str], int]] = []
-    for m in _WORD.finditer(folded):
+    for m in TOKEN.finditer(folded):
         part = _part(m.group())
         if part < 0 and words and THEN.fullmatch(f" {m.group()} "):
             continue  # "then" between digits: the gap joins them if it is all it holds
@@ -329,7 +328,7 @@ def _mask(said: Said, run: Run, inside: list[Span], window: Window) -> None:
 def _no_card(folded: str, run: Run) -> bool:
     """Whether ``run`` is as long as a card, written in digits, and no card: the readers read it whole and found
     no scheme that issues it with a valid check digit (a loyalty card's, a SIM's number)."""
-    said = _WORD.findall(folded, run.start, run.end)
+    said = TOKEN.findall(folded, run.start, run.end)
     digits = "".join(said)
     return run.digits >= CARD_DIGITS[0] and digits.isdigit() and not (luhn(digits) and issued(digits))
 
@@ -344,7 +343,7 @@ def _bare(folded: str, run: Run, spans: list[Span]) -> bool:
         return True
     start = max([sentence, *(x.end for x in spans if x.end <= run.start)])
     start = max([start, *(end for kind in KINDS for _, end in cues(kind, folded) if end <= run.start)])
-    return says_nothing(_WORD.findall(folded, start, run.start))
+    return says_nothing(TOKEN.findall(folded, start, run.start))
 
 
 def _sentence(folded: str, run: Run) -> int:

@@ -275,10 +275,12 @@ class Redactor:
                 out[s.key] = shown(s)
                 continue
             showing = self._shown.setdefault(s.key, [])
-            gained = [x for x in shown(s) if not overlaps(x, [*shown(kept[s.key]), *showing])]
+            its = shown(kept[s.key])  # once, not again for each span of the final (and the list with it)
+            before = [*its, *showing]
+            gained = [x for x in shown(s) if not overlaps(x, before)]
             if gained:
                 showing += gained
-                out[s.key] = sorted([*shown(kept[s.key]), *showing], key=lambda x: x.start)
+                out[s.key] = sorted([*its, *showing], key=lambda x: x.start)
         return out
 
     def _final(self, key: str, channel: str, text: str, start_s: float, end_s: float) -> dict[str, list[Span]]:
