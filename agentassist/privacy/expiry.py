@@ -42,6 +42,7 @@ from agentassist.privacy.cues import (
 )
 from agentassist.privacy.said import (
     CONTEXT_WORDS,
+    JOIN_WORDS,
     PHONE_PREFIX,
     Before,
     Item,
@@ -179,10 +180,8 @@ _AFTER_CODE = re.compile(
     r"|написано|сзади|спасибо|пожалуйста|да|для|нет|усе|ось|теж|вірно|якщо|але|або|здається|мабуть|значить|ззаду"
     r"|дякую|будь|ні|jest|wszystko|juz|tam|tez|jeszcze|dobrze|chyba|jesli|ale|lub|albo|napisane|dziekuje|prosze"
     r"|tak|dla|nie"
-    # or the words that join a number's parts ("05 łamane przez 27", "07 ukośnik 28", "oh five slash twenty-seven")
-    # or name a year
-    r"|slash|dash|дробь|дріб|слеш|слэш|тире|дефис|дефіс|lamane|przez|ukosnik|myslnik|kreska|year|года|году|року|roku"
-    r"|stroke|oblique|косая|черта|скісна|коса|риска"
+    # or name a year; or join a number's parts ("05 łamane przez 27", "07 ukośnik 28": said.JOIN_WORDS)
+    r"|year|года|году|року|roku"
 )
 _COUNTED = re.compile(r" ([^\W\d_]{3,})(?![^\W\d_])")
 
@@ -192,7 +191,9 @@ def counts(folded: str, end: int) -> bool:
     content word that is no number, no filler and no card data's cue ("500 flyers", "500 листовок", "500 ulotek"),
     so the number is a quantity and no code said bare after card data."""
     word = _COUNTED.match(folded, end)
-    if word is None or any(p(word.group(1)) for p in (_AFTER_CODE.fullmatch, is_number_word, FILLER.fullmatch)):
+    if word is None or word.group(1) in JOIN_WORDS:
+        return False
+    if any(p(word.group(1)) for p in (_AFTER_CODE.fullmatch, is_number_word, FILLER.fullmatch)):
         return False
     return not any(a == word.start(1) for kind in (CARD, EXPIRY, CVV) for a, _ in cues(kind, folded))
 
