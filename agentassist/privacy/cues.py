@@ -12,6 +12,7 @@ import re
 
 from agentassist.assist.numbers import is_number_word
 from agentassist.privacy.memo import remembered
+from agentassist.privacy.said import TOKEN
 
 CARD = "card"
 EXPIRY = "expiry"
@@ -406,12 +407,12 @@ FILLER = re.compile("|".join(FILLERS.values()))
 
 def fillers_only(folded: str) -> bool:
     """Whether ``folded`` holds no word but fillers (:data:`FILLER`), or none at all."""
-    return all(FILLER.fullmatch(w) for w in _WORD.findall(folded))
+    return all(FILLER.fullmatch(w) for w in TOKEN.findall(folded))
 
 
 def words_said(folded: str) -> int:
     """How many words ``folded`` holds that are not fillers: "4326, um, 2470, um, 6808" has none between its groups."""
-    return sum(not FILLER.fullmatch(w) for w in _WORD.findall(folded))
+    return sum(not FILLER.fullmatch(w) for w in TOKEN.findall(folded))
 
 
 # words that take back what was just said or set it aside as another card's: "that was the old one", "no wait, not
@@ -478,7 +479,6 @@ LAST_FOUR = re.compile(
 ASK_WORDS = {CARD: 6, EXPIRY: 3, CVV: 3, OTHER: 3}  # a question ends this many words after its cue at most
 _ASKED = {CARD: CARD_CUE, EXPIRY: EXPIRY_CUE, CVV: CVV_CUE, OTHER: OTHER_CUE, DOCUMENT: DOCUMENT_CUE}
 _TAKEN_BACK = {CARD: NOT_CARD, CVV: NOT_CVV, EXPIRY: NOT_EXPIRY}
-_WORD = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
 
 
 def cues(kind: str, folded: str) -> list[tuple[int, int]]:
@@ -515,7 +515,7 @@ def asked_for(folded: str) -> frozenset[str]:
         end = found[-1][1]
         words = [
             m
-            for m in _WORD.finditer(folded, end)
+            for m in TOKEN.finditer(folded, end)
             if not any(a <= m.start() < b for a, b in later if a >= end)
             and not (kind != OTHER and _ASKED_TOO.fullmatch(m.group()))
         ]
