@@ -88,7 +88,7 @@ _GAP = re.compile(r"[\s,.\-–—/:;]*")  # between the parts of one number as w
 _MONTHS = {w for w in MONTHS if MONTH.fullmatch(w)}  # a month's name, not a short form that is a word too ("sie")
 _INNER = NUMBER_PARTS | {"twice", "thrice", "times"} | _MONTHS
 _EDGE = {"for", "fore", "to", "too", "ate", "za", "o", "times"}  # ... and none at a number's edge
-_REPEATS = {"double", "triple", "twice", "thrice", "quadruple"}  # each says a digit once more: one more digit
+_REPEATS = {"double", "triple", "treble", "twice", "thrice", "quadruple"}  # each says a digit once more: one more digit
 # an amount: a currency's sign before the number, or a currency or a percent named after it
 _CURRENCY = re.compile(r"[$€£¥₴₽]\s*$")
 _UNIT = re.compile(

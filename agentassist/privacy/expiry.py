@@ -39,6 +39,7 @@ from agentassist.privacy.cues import (
     YEAR_WORD,
     code_cues_named,
     cues,
+    takes_back,
 )
 from agentassist.privacy.said import (
     CONTEXT_WORDS,
@@ -58,6 +59,7 @@ from agentassist.privacy.said import (
 # "BA 2491", "SU 1734", "LO 3921": a flight's letters, two or three capitals and a space before its number; not a
 # code's name ("CVV 123", "CVV2 — 774") nor a capital word of one letter ("И 641", "I 287": and)
 _FLIGHT_LETTERS = re.compile(r"\b(?!(?:CVV|CVC|CVN|CID|CSC|EXP|PIN)\s)[A-ZА-ЯІЇЄҐ]{2,3}\s+$")
+_GROUP_DIGITS = 4  # a card's group, said again corrected
 _MISHEARD_WORDS = 5  # after card data, a number ending an utterance this many words in is card data still
 UNIT = re.compile(
     r"[\s,]*(?:%|percent|per cent|dollars?|euros?|pounds?|cents?|bucks|minutes?|hours?|days?|units?|pieces?|items?"
@@ -487,6 +489,7 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
     code_cues = cues(CVV, folded) if card or cues(EXPIRY, folded) else code_cues_named(folded)
     other_cues = sorted(cues(OTHER, folded) + [m.span() for m in PAYING.finditer(folded)])
     card_cues = cues(CARD, folded)
+    card_ends = {c.end for c in cards}
     spans: list[Span] = []
     pieces = _of_joined(folded, chains(folded, rest))
     named_parts = _named_parts(folded, pieces)
@@ -520,6 +523,11 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
                 (opening or ending) and bool(before.said)
             )
             following = following and last_cue(other_cues, at) <= after  # "card ..., phone 600 123 456"
+            # a card, a word taking something back, a group that is no expiry date ("4024 ... 5608, нет, поправлю,
+            # 8832"): the card's group corrected, not a code said bare after it
+            regrouped = after in card_ends and takes_back(folded, after, at) and len(piece[0].digits) == _GROUP_DIGITS
+            regrouped = regrouped and not ((m := _expiry(piece)) and _plausible(piece[:m]))
+            following = following and not regrouped
             # the card named again after card data said here, right before it: its number's first group, not the
             # code ("Expiry's 10/30. Card's 4556"; not "card verification 812")
             card_at = last_cue(card_cues, at)
@@ -611,6 +619,8 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
                 and not (again != CVV and _FLIGHT_LETTERS.search(text, 0, at))
             ):
                 kind = CVV
+            elif regrouped:
+                kind, k = CARD, 1  # masked as the card's at once, in a partial too
             if kind == CVV and _decimal(folded, piece, k):
                 kind = ""  # "take 249.50 off it": an amount with its cents is never a code
             if not kind:
