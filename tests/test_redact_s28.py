@@ -139,3 +139,22 @@ def test_a_card_s_group_taken_back_right_after_it(no: str, so: str) -> None:
 def test_an_expiry_after_a_card_and_a_no_is_the_expiry(no: str, rest: str) -> None:
     said = f"{fours(MASTERCARD)}, {no} 09/30, {rest} 512."
     assert _call(said) == [f"[CARD], {no} [EXPIRY], {rest} [CVV]."]
+
+
+@pytest.mark.parametrize(
+    ("card", "rest"),
+    [
+        ("Card 5318 71, 7120 9466 2059", ", exp 09/30, CVV 512."),
+        ("Карта 5318 7120 94, 9466 2059", ", срок 09/30, код 512."),
+        ("Картка 5318 7, 7120 9466 2059", ", термін 09/30, код 512."),
+        ("Karta 5318 7120 9466 20, 2059", ", ważna do 09/30, kod 512."),
+    ],
+)
+def test_a_group_begun_broken_off_and_said_again_whole(card: str, rest: str) -> None:
+    masked = rest.replace("09/30", "[EXPIRY]").replace("512", "[CVV]")
+    assert _call(card + rest) == [card[: card.index(" ") + 1] + "[CARD]" + masked]
+
+
+def test_a_short_number_before_another_beginning_so_stays_with_no_card() -> None:
+    said = "Room 12, 1290 Main Street, from 9 to 5."
+    assert _call(said) == [said]
