@@ -88,7 +88,7 @@ _GAP = re.compile(r"[\s,.\-–—/:;]*")  # between the parts of one number as w
 _MONTHS = {w for w in MONTHS if MONTH.fullmatch(w)}  # a month's name, not a short form that is a word too ("sie")
 _INNER = NUMBER_PARTS | {"twice", "thrice", "times"} | _MONTHS
 _EDGE = {"for", "fore", "to", "too", "ate", "za", "o", "times"}  # ... and none at a number's edge
-_REPEATS = {"double", "triple", "twice", "thrice", "quadruple"}  # each says a digit once more: one more digit
+_REPEATS = {"double", "triple", "treble", "twice", "thrice", "quadruple"}  # each says a digit once more: one more digit
 # an amount: a currency's sign before the number, or a currency or a percent named after it
 _CURRENCY = re.compile(r"[$€£¥₴₽]\s*$")
 _UNIT = re.compile(
@@ -203,23 +203,44 @@ def _said_alone(word: str) -> bool:
 
 def collect(finals: list[Said]) -> None:
     """Each customer final said while card data was being collected is given, as its ``collected``, a span over
-    every number in it the readers did not mask (finals held, in time order; read anew each time)."""
+    every number in it the readers did not mask (finals held, in time order)."""
     if not any(x.kind in KINDS for s in finals for x in s.spans) and not any(
         s.channel == Channel.AGENT.value for s in finals
     ):
         for said in finals:  # nothing opens a window: no card data found, no agent to ask for it
             said.collected = []
         return
-    window: Window | None = None
+    state: _State | None = None
     for said in finals:
-        if window is not None and said.start_s - window.last_s > WINDOW_S:
-            window = None
-        if said.channel == Channel.AGENT.value:
-            window = _agent_said(said, window)
-        else:
-            work = Said(said.key, said.channel, said.text, said.start_s, said.end_s, list(said.spans))
-            window = _customer_said(work, window)
-            said.collected = [x for x in work.spans if x not in said.spans]
+        if state is not None and said.start_s - state[0] > WINDOW_S:
+            state = None
+        collected, state = _read(said.channel, said.text, said.start_s, said.end_s, tuple(said.spans), state)
+        if said.channel != Channel.AGENT.value:
+            said.collected = list(collected)
+
+
+# a window as a key: when card data was last said or asked for, what was asked for, what was given
+_State = tuple[float, frozenset[str], frozenset[str]]
+
+
+@remembered("collection-final")
+def _read(
+    channel: str, text: str, start_s: float, end_s: float, spans: tuple[Span, ...], state: _State | None
+) -> tuple[tuple[Span, ...], _State | None]:
+    """One final read in the window open before it (``state``): what it collects and the window after it. Each
+    new final reads the finals held again; one whose spans and window before it are as they were reads as it did
+    (remembered), so a final costs the finals its spans changed and those after them, not all those held."""
+    window = None if state is None else Window(state[0], state[1], set(state[2]))
+    if channel == Channel.AGENT.value:
+        window = _agent_said(Said("", channel, text, start_s, end_s), window)
+        return (), _state(window)
+    work = Said("", channel, text, start_s, end_s, list(spans))
+    window = _customer_said(work, window)
+    return tuple(x for x in work.spans if x not in spans), _state(window)
+
+
+def _state(window: Window | None) -> _State | None:
+    return None if window is None else (window.last_s, window.asked, frozenset(window.given))
 
 
 def collecting(finals: list[Said], channel: str, start_s: float) -> Window | None:

@@ -12,6 +12,7 @@ import re
 
 from agentassist.assist.numbers import is_number_word
 from agentassist.privacy.memo import remembered
+from agentassist.privacy.said import TOKEN
 
 CARD = "card"
 EXPIRY = "expiry"
@@ -25,6 +26,8 @@ DOCUMENT = "document"  # another thing's number that no card number is: a policy
 _VERIFYING = (
     r"(?:verification|validation) (?:number|digits|value)"
     r"|(?:проверочн|перевірочн|защитн|захисн)\w* (?:номер\w*|цифр\w*|значени\w*|значенн\w*)"
+    # ... the noun first, as Polish says it too ("номер проверочный", "номер перевірочний")
+    r"|(?:номер\w*|значени\w*|значенн\w*) (?:проверочн|перевірочн|защитн|захисн)\w*"
     r"|(?:numer|wartos)\w* (?:weryfikacyjn|walidacyjn|zabezpiecz|kontroln)\w*"
     r"|(?:weryfikacyjn|walidacyjn|zabezpieczaj)\w* (?:numer|wartos)\w*"
 )
@@ -119,7 +122,7 @@ NOT_CVV = re.compile(
     r"|(?:voucher|gift|coupon|redemption|referral|bonus) codes?|(?:подарочн|подарунков)\w* код\w*"
     r"|смс-код\w*|sms-код\w*"
     # the expiry's place on the card, not a code's: "the date on the front is 09 30"
-    r"|(?:date|expiry|дата|дату|data) on the front"
+    r"|(?:date|expiry|expiration|дата|дату|data)(?:'s| is)? on the front"
     r"|код\w* (?:города|міста|страны|країни|домофон\w*|двер\w*|подъезд\w*|під'їзд\w*|хвіртк\w*|калитк\w*"
     r"|ворот|(?:від|от) (?!карт)|тн|укт|товар\w*|тариф\w*|из смс|из sms|з смс"
     r"|активаци\w*|активації|ваучер\w*|купон\w*|сертификат\w*|сертифікат\w*|(?:подтвержден|підтвердженн)\w*"
@@ -135,10 +138,12 @@ NOT_CVV = re.compile(
 # not beside it, another thing's start ("срок 05/28, ... и абонемент действует с 01.03": the pass's first day)
 VALID_FROM = re.compile(r"valid from|действует с|действительна с|дійсна з|діє з|wazna od")
 EXPIRY_CUE = re.compile(
-    r"\b(?:expiry|expiration|expires?|expiring|exp|valid (?:until|thru|through|till|to)"
+    # where the date is printed, said after its name, first: the cue reaches over it ("the expiry's on the front, ...")
+    r"\b(?:(?:date|expiry|expiration)(?:'s| is)? on the front"
+    r"|expiry|expiration|expires?|expiring|exp|valid (?:until|thru|through|till|to)"
     r"|good (?:until|till|thru|through)"
     r"|срок\w* действия|действует до|действительна до|годна до|(?:термін|строк)\w* дії|дійсна до|діє до"
-    r"|(?:date|expiry) on the front|(?:data|date|daty|dacie) waznosci|waznosc\w*|wazna do|runs? out"
+    r"|(?:data|date|daty|dacie) waznosci|waznosc\w*|wazna do|runs? out"
     r"|runs? (?:until|till|thru|through|to)|срок|термін|строк|"
     + VALID_FROM.pattern
     # ends in a month ("kończy się w grudniu 27", "заканчивается в декабре") or at its end ("wygasa z końcem lutego"),
@@ -406,12 +411,12 @@ FILLER = re.compile("|".join(FILLERS.values()))
 
 def fillers_only(folded: str) -> bool:
     """Whether ``folded`` holds no word but fillers (:data:`FILLER`), or none at all."""
-    return all(FILLER.fullmatch(w) for w in _WORD.findall(folded))
+    return all(FILLER.fullmatch(w) for w in TOKEN.findall(folded))
 
 
 def words_said(folded: str) -> int:
     """How many words ``folded`` holds that are not fillers: "4326, um, 2470, um, 6808" has none between its groups."""
-    return sum(not FILLER.fullmatch(w) for w in _WORD.findall(folded))
+    return sum(not FILLER.fullmatch(w) for w in TOKEN.findall(folded))
 
 
 # words that take back what was just said or set it aside as another card's: "that was the old one", "no wait, not
@@ -433,6 +438,11 @@ _TAKEN_BACK_WORD = re.compile(
     r"\b(?:no|нет|ні|nie|i mean|то есть|тобто|to znaczy"
     r"|or rather|i meant|вернее|точнее|вірніше|точніше|znaczy|wlasciwie)\b"
 )
+
+
+def takes_back(folded: str, start: int, end: int) -> bool:
+    """Whether the words between ``start`` and ``end`` take back what was said before them ("no", "нет", "I mean")."""
+    return bool(_TAKEN_BACK_WORD.search(folded, start, end))
 
 
 def says_apart(folded: str) -> bool:
@@ -478,7 +488,6 @@ LAST_FOUR = re.compile(
 ASK_WORDS = {CARD: 6, EXPIRY: 3, CVV: 3, OTHER: 3}  # a question ends this many words after its cue at most
 _ASKED = {CARD: CARD_CUE, EXPIRY: EXPIRY_CUE, CVV: CVV_CUE, OTHER: OTHER_CUE, DOCUMENT: DOCUMENT_CUE}
 _TAKEN_BACK = {CARD: NOT_CARD, CVV: NOT_CVV, EXPIRY: NOT_EXPIRY}
-_WORD = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
 
 
 def cues(kind: str, folded: str) -> list[tuple[int, int]]:
@@ -515,7 +524,7 @@ def asked_for(folded: str) -> frozenset[str]:
         end = found[-1][1]
         words = [
             m
-            for m in _WORD.finditer(folded, end)
+            for m in TOKEN.finditer(folded, end)
             if not any(a <= m.start() < b for a, b in later if a >= end)
             and not (kind != OTHER and _ASKED_TOO.fullmatch(m.group()))
         ]
@@ -604,10 +613,11 @@ def says_nothing(words: list[str]) -> bool:
     return all(w.removesuffix("'s") in _NAMES_NOTHING or FILLER.fullmatch(w) for w in words)
 
 
-def _names_a_thing(words: list[str]) -> bool:
-    """Whether ``words`` (said with "number" right before or after them) name a thing other than a card or its data:
-    a word of content among them and none a card's, an expiry's or a code's cue."""
-    text = " ".join(words)
+def _names_a_thing(words: list[str], named: str = "") -> bool:
+    """Whether ``words`` (said with "number" right before or after them: ``named``, the words with their noun) name
+    a thing other than a card or its data: a word of content among them and none a card's, an expiry's or a code's
+    cue (the noun with them: "numer zabezpieczający", "verification number" name a code)."""
+    text = named or " ".join(words)
     # a card's data, or a thing another cue names already ("account number", "phone number": their own rules)
     # (a card noun another thing's modifier makes that thing's card names it: "номер членской карты клуба")
     if cues(CARD, text) or any(p.search(text) for p in (CVV_CUE, EXPIRY_CUE, DATE_CUE, LAST_FOUR, _DIGITS_WORD)):
@@ -658,10 +668,10 @@ def named_things(folded: str) -> list[tuple[int, int]]:
     "номер" / "numer" ("номер разрешения", "numer mandatu"): the spans of the naming words and "number"."""
     out = []
     for m in _NAMED_BEFORE.finditer(folded):  # "request number" is another cue's whole ("request" alone is not)
-        if _names_a_thing([m.group(1)]) and not OTHER_CUE.fullmatch(m.group(0)):
+        if _names_a_thing([m.group(1)], m.group(0)) and not OTHER_CUE.fullmatch(m.group(0)):
             out.append(m.span())
     for m in _NAMED_AFTER.finditer(folded):
-        if _names_a_thing(m.group(1).split()):
+        if _names_a_thing(m.group(1).split(), m.group(0)):
             out.append(m.span())
     out += [m.span() for m in _GIFT.finditer(folded)]
     return sorted(out)

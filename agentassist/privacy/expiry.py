@@ -39,9 +39,11 @@ from agentassist.privacy.cues import (
     YEAR_WORD,
     code_cues_named,
     cues,
+    takes_back,
 )
 from agentassist.privacy.said import (
     CONTEXT_WORDS,
+    JOIN_WORDS,
     PHONE_PREFIX,
     Before,
     Item,
@@ -57,6 +59,7 @@ from agentassist.privacy.said import (
 # "BA 2491", "SU 1734", "LO 3921": a flight's letters, two or three capitals and a space before its number; not a
 # code's name ("CVV 123", "CVV2 — 774") nor a capital word of one letter ("И 641", "I 287": and)
 _FLIGHT_LETTERS = re.compile(r"\b(?!(?:CVV|CVC|CVN|CID|CSC|EXP|PIN)\s)[A-ZА-ЯІЇЄҐ]{2,3}\s+$")
+_GROUP_DIGITS = 4  # a card's group, said again corrected
 _MISHEARD_WORDS = 5  # after card data, a number ending an utterance this many words in is card data still
 UNIT = re.compile(
     r"[\s,]*(?:%|percent|per cent|dollars?|euros?|pounds?|cents?|bucks|minutes?|hours?|days?|units?|pieces?|items?"
@@ -179,10 +182,8 @@ _AFTER_CODE = re.compile(
     r"|написано|сзади|спасибо|пожалуйста|да|для|нет|усе|ось|теж|вірно|якщо|але|або|здається|мабуть|значить|ззаду"
     r"|дякую|будь|ні|jest|wszystko|juz|tam|tez|jeszcze|dobrze|chyba|jesli|ale|lub|albo|napisane|dziekuje|prosze"
     r"|tak|dla|nie"
-    # or the words that join a number's parts ("05 łamane przez 27", "07 ukośnik 28", "oh five slash twenty-seven")
-    # or name a year
-    r"|slash|dash|дробь|дріб|слеш|слэш|тире|дефис|дефіс|lamane|przez|ukosnik|myslnik|kreska|year|года|году|року|roku"
-    r"|stroke|oblique|косая|черта|скісна|коса|риска"
+    # or name a year; or join a number's parts ("05 łamane przez 27", "07 ukośnik 28": said.JOIN_WORDS)
+    r"|year|года|году|року|roku"
 )
 _COUNTED = re.compile(r" ([^\W\d_]{3,})(?![^\W\d_])")
 
@@ -192,7 +193,9 @@ def counts(folded: str, end: int) -> bool:
     content word that is no number, no filler and no card data's cue ("500 flyers", "500 листовок", "500 ulotek"),
     so the number is a quantity and no code said bare after card data."""
     word = _COUNTED.match(folded, end)
-    if word is None or any(p(word.group(1)) for p in (_AFTER_CODE.fullmatch, is_number_word, FILLER.fullmatch)):
+    if word is None or word.group(1) in JOIN_WORDS:
+        return False
+    if any(p(word.group(1)) for p in (_AFTER_CODE.fullmatch, is_number_word, FILLER.fullmatch)):
         return False
     return not any(a == word.start(1) for kind in (CARD, EXPIRY, CVV) for a, _ in cues(kind, folded))
 
@@ -486,6 +489,7 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
     code_cues = cues(CVV, folded) if card or cues(EXPIRY, folded) else code_cues_named(folded)
     other_cues = sorted(cues(OTHER, folded) + [m.span() for m in PAYING.finditer(folded)])
     card_cues = cues(CARD, folded)
+    card_ends = {c.end for c in cards}
     spans: list[Span] = []
     pieces = _of_joined(folded, chains(folded, rest))
     named_parts = _named_parts(folded, pieces)
@@ -519,6 +523,11 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
                 (opening or ending) and bool(before.said)
             )
             following = following and last_cue(other_cues, at) <= after  # "card ..., phone 600 123 456"
+            # a card, a word taking something back, a group that is no expiry date ("4024 ... 5608, нет, поправлю,
+            # 8832"): the card's group corrected, not a code said bare after it
+            regrouped = after in card_ends and takes_back(folded, after, at) and len(piece[0].digits) == _GROUP_DIGITS
+            regrouped = regrouped and not ((m := _expiry(piece)) and _plausible(piece[:m]))
+            following = following and not regrouped
             # the card named again after card data said here, right before it: its number's first group, not the
             # code ("Expiry's 10/30. Card's 4556"; not "card verification 812")
             card_at = last_cue(card_cues, at)
@@ -610,6 +619,8 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
                 and not (again != CVV and _FLIGHT_LETTERS.search(text, 0, at))
             ):
                 kind = CVV
+            elif regrouped:
+                kind, k = CARD, 1  # masked as the card's at once, in a partial too
             if kind == CVV and _decimal(folded, piece, k):
                 kind = ""  # "take 249.50 off it": an amount with its cents is never a code
             if not kind:

@@ -73,10 +73,11 @@ def card_windows(chain: list[Item], across: int | None = None, coded_after: bool
     lo, hi = CARD_DIGITS
     found: list[tuple[int, int]] = []
     candidates = []
+    broken = _broken_off(chain)
     for i in range(len(chain)):
         digits = ""
         for j in range(i, len(chain)):
-            digits += chain[j].digits
+            digits += "" if j in broken else chain[j].digits
             if len(digits) > hi:
                 break
             # no card number begins with 0 (ISO/IEC 7812: industry 0 issues none): a run from such a group
@@ -87,6 +88,7 @@ def card_windows(chain: list[Item], across: int | None = None, coded_after: bool
                 and digits[0] != "0"
                 and not NO_CARD.match(digits)
                 and luhn(digits)
+                and j not in broken
                 and (across is None or i < across <= j)
             ):
                 candidates.append((likeliest_length(digits, coded_after), i, j + 1))
@@ -105,6 +107,19 @@ def card_windows(chain: list[Item], across: int | None = None, coded_after: bool
         if all(j <= a or i >= b for a, b in found):
             found.append((i, j))
     return sorted(found)
+
+
+def _broken_off(chain: list[Item]) -> set[int]:
+    """The items of ``chain`` that are a group begun, broken off and said again whole right after ("5200 66, 6643
+    1981 ...": "66" of "6643"): fewer digits than a group, the next item a group that begins with them. A card's
+    digits are read without them (the span still covers them: they were said)."""
+    return {
+        k
+        for k in range(len(chain) - 1)
+        if 0 < len(chain[k].digits) < LAST_DIGITS <= len(chain[k + 1].digits)
+        and chain[k + 1].digits.startswith(chain[k].digits)
+        and not chain[k + 1].joined
+    }
 
 
 def _restarted_at(chain: list[Item]) -> int:

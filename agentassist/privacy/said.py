@@ -20,17 +20,23 @@ from agentassist.privacy.memo import remembered
 
 _FOLD = str.maketrans("ąćęłńóśźżё’ʼ`", "acelnoszzе'''")
 TOKEN = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
-# between two groups of one number: "4111 1111", "12/27", "45, 32", "twelve slash twenty seven" (the slash's
-# names: Polish "łamane przez" and "ukośnik", English "stroke", Russian "косая черта", the sign's own name)
-JOIN = re.compile(
-    r"[\s,.\-–—/']{0,4}"
-    r"|\s+(?:slash|dash|дробь|дріб|слеш|слэш|тире|дефис|дефіс|lamane przez|lamane na|lamane|przez|ukosnik|myslnik"
-    # ... and its other names: British "stroke", "oblique", the Russian and Ukrainian "косая (черта)", "скісна (риска)"
-    r"|kreska|stroke|oblique|forward slash|косая черта|косая|скісна риска|скісна|коса риска)\s+"
+# the spoken names of the slash, the dash and the space said between two groups of one number (Polish "łamane przez" and
+# "ukośnik", British "stroke", "oblique", the Russian and Ukrainian "косая (черта)", "скісна (риска)", the signs' own
+# names), as folded: one list, read as phrases by JOIN and word by word after a code (expiry.counts)
+_JOIN_NAMES_SAID = (
+    "slash|dash|stroke|oblique|forward slash|дробь|слеш|слэш|тире|дефис|косая черта|косая|дріб|дефіс|скісна риска"
+    "|скісна|коса риска|lamane przez|lamane na|lamane|przez|ukosnik|myslnik|kreska"
+    # ... and the space bar's name, as a number is dictated to be typed ("4716 space 2893", "пробел", "spacja")
+    "|space|пробел|пробіл|spacja"
 )
+JOIN_NAMES = tuple(_JOIN_NAMES_SAID.split("|"))
+JOIN_WORDS = frozenset(word for name in JOIN_NAMES for word in name.split())
+# between two groups of one number: "4111 1111", "12/27", "45, 32", "twelve slash twenty seven" (JOIN is only
+# ever matched whole, so the order of the names is no matter)
+JOIN = re.compile(r"[\s,.\-–—/']{0,4}|\s+(?:" + "|".join(JOIN_NAMES) + r")\s+")
 _GROUP_END = re.compile(r"[,./]")  # words said apart by a comma are two numbers, not one ("five thousand, ...")
 _ZERO = {"oh", "o", "nil"}  # "oh nine", "nil two" (British): English says zero so inside a number
-_REPEAT = {"double": 2, "triple": 3, "дважды": 2, "трижды": 3, "двічі": 2, "тричі": 3}
+_REPEAT = {"double": 2, "triple": 3, "treble": 3, "дважды": 2, "трижды": 3, "двічі": 2, "тричі": 3}
 _REPEAT |= {"quadruple": 4, "четырежды": 4, "чотирічі": 4}  # "quadruple eight": 8888, a card's whole group
 # "podwójne osiem": 88; an adjective in every case and gender ("podwójną ósemkę", "двойная семёрка", "подвійну
 # сімку"), as folded
@@ -186,6 +192,10 @@ _MONTH_ALONE = {
         "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь",
         "січень лютий березень квітень травень червень липень серпень вересень жовтень листопад грудень",
         "styczen luty marzec kwiecien maj czerwiec lipiec sierpien wrzesien pazdziernik listopad grudzien",
+        # ... or in the genitive after "until" ("до февраля тридцатого", "do lutego trzydziestego"): the year's too
+        "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
+        "січня лютого березня квітня травня червня липня серпня вересня жовтня листопада грудня",
+        "stycznia lutego marca kwietnia maja czerwca lipca sierpnia wrzesnia pazdziernika listopada grudnia",
     )
     for word in words.split()
 }
