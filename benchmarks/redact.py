@@ -15,6 +15,9 @@ utterance reached back into it) are compared with the expected ones:
 - precision: found spans that overlap an expected span of the same kind;
 - false masks: cases of ordinary numbers (no expected span) in which anything was masked; and the same
   for each utterance given whole as a partial (partials mask any 8 digits in a row: phone numbers);
+- finals showing card data: expected spans (card numbers, expiry dates, codes) of which the final still
+  shows any digit, whatever kind the mask over the rest is labelled (a card masked as a code shows
+  nothing; recall counts it missed); in brackets, those that are card numbers;
 - partials showing card data: each utterance given word by word as partials before its final, those
   that reach into an expected span and show any of its digits (in brackets: more than six, what PCI
   DSS allows of a card number);
@@ -140,6 +143,11 @@ def score(case: dict[str, Any], found: list[list[Span]], tally: Counter[str], ru
         hit = any(f.kind == e.kind and _covered(e, f) for f in found[u])
         tally[f"{e.kind}.expected"] += 1
         tally[f"{e.kind}.recalled"] += hit
+        if e.kind in KINDS:  # card data, masked in every campaign; a script's own kinds are apart
+            left = _left(case["utterances"][u], e, found[u])
+            tally["left.expected"] += 1
+            tally["left.shown"] += left > 0
+            tally["left.shown_card"] += left > 0 and e.kind == "card"
         if not hit:
             wrong.append(f"missed {e.kind}: {case['utterances'][u][e.start : e.end]!r}")
     for u, spans in enumerate(found):
@@ -156,6 +164,16 @@ def score(case: dict[str, Any], found: list[list[Span]], tally: Counter[str], ru
             Redactor(rules=rules).partial("customer", t, 0.0) for t in case["utterances"]
         )
     return wrong
+
+
+def _left(text: str, expected: Span, found: list[Span]) -> int:
+    """How many of ``expected``'s digits the final still shows, masked as any kind or not: what a reader of
+    the stored transcript would see of the card data, whichever label the mask carries."""
+    return sum(
+        len(i.digits)
+        for i in items(text)
+        if expected.start <= i.start < expected.end and not any(f.start <= i.start < f.end for f in found)
+    )
 
 
 def _place(text: str, said: str) -> int:
@@ -181,9 +199,10 @@ def report(half: str, show: bool, with_kinds: bool = False) -> list[str]:
     lines = [
         f"## {title}{' (kinds)' if with_kinds else ''}",
         "",
-        f"| lang | {head} | ordinary masked | as partials | partials showing card data (> 6 digits) |",
+        f"| lang | {head} | ordinary masked | as partials | partials showing card data (> 6 digits) "
+        "| finals showing card data (cards) |",
     ]
-    lines.append("|---" * (4 + 2 * len(kinds)) + "|")
+    lines.append("|---" * (5 + 2 * len(kinds)) + "|")
     total: Counter[str] = Counter()
     for lang in LANGUAGES:
         tally: Counter[str] = Counter()
@@ -224,7 +243,8 @@ def _row(name: str, t: Counter[str], kinds: tuple[str, ...] = KINDS) -> str:
         f"| {name} | "
         + " | ".join(cells)
         + f" | {_ratio(t['ordinary.masked'], t['ordinary'])} | {_ratio(t['ordinary.partial_masked'], t['ordinary'])}"
-        + f" | {_ratio(t['partial.shown'], t['partial.reached'])} ({t['partial.shown6']}) |"
+        + f" | {_ratio(t['partial.shown'], t['partial.reached'])} ({t['partial.shown6']})"
+        + f" | {_ratio(t['left.shown'], t['left.expected'])} ({t['left.shown_card']}) |"
     )
 
 
