@@ -1,10 +1,13 @@
 """Issue 18, session 28 (match21): the money a line says is lost, read one way (a refund denied says it, a refund
-said reverses it). The sentences are this file's own, not the benchmark cases'."""
+said reverses it); a compliance line's subject set off by its own comma, then other words, is the line's point
+swapped (deadline.other_ending). The sentences are this file's own, not the benchmark cases'."""
 
 from __future__ import annotations
 
 import pytest
 
+from agentassist.assist.deadline import other_ending
+from agentassist.assist.decide import Window
 from agentassist.assist.matcher import tokens
 from agentassist.assist.negation import clause_starts, reversed_at
 from tests.test_match_s25 import _negated
@@ -41,3 +44,47 @@ def test_a_line_that_denies_the_refund_keeps_its_own_negation() -> None:
     line = "The booking fee is not refunded."
     assert not _negated(line, "The booking fee is not refunded.")
     assert not _reversed(line, "The booking fee is not refunded.")
+
+
+def _ending(line: str, heard: str) -> bool:
+    window = Window(heard, tokens(heard), (), clause_starts(heard))
+    return other_ending(tokens(line), window, frozenset(), clause_starts(line))
+
+
+@pytest.mark.parametrize(
+    ("line", "heard", "reworded"),
+    [
+        # the line sets its subject off with a comma: heard with it, the words after it are the line's point swapped
+        (
+            "Large dogs, mastiffs and Great Danes, stay on a short lead in the hotel lobby at all times.",
+            "Large dogs, mastiffs and Great Danes, come in through the side gate next to the car park.",
+            True,
+        ),
+        (
+            "Duże psy, owczarki i dogi, chodzą po holu wyłącznie na krótkiej smyczy.",
+            "Duże psy, owczarki i dogi, wchodzą bocznym wejściem od strony parkingu.",
+            True,
+        ),
+        (
+            "Крупные собаки, овчарки и доги, ходят по холлу только на коротком поводке.",
+            "Крупные собаки, овчарки и доги, заходят через боковую калитку у парковки.",
+            True,
+        ),
+        # ... the line said in other words keeps its later words: no other ending
+        (
+            "Large dogs, mastiffs and Great Danes, stay on a short lead in the hotel lobby at all times.",
+            "Large dogs, mastiffs and Great Danes, are kept on a short leash whenever they're in the lobby.",
+            False,
+        ),
+        # a line with no comma after its subject: a comma heard there still ends the frame's clause (a remark)
+        (
+            "Large dogs stay on a short lead in the hotel lobby at all times.",
+            "Large dogs, come in through the side gate next to the car park.",
+            False,
+        ),
+    ],
+)
+def test_a_subject_set_off_by_the_line_s_comma_then_other_words_is_another_ending(
+    line: str, heard: str, reworded: bool
+) -> None:
+    assert _ending(line, heard) is reworded
