@@ -88,3 +88,28 @@ def test_a_subject_set_off_by_the_line_s_comma_then_other_words_is_another_endin
     line: str, heard: str, reworded: bool
 ) -> None:
     assert _ending(line, heard) is reworded
+
+
+@pytest.mark.parametrize(
+    ("line", "heard", "negated"),
+    [
+        # a line's "only" widened into leave to do it alone: the line reversed
+        (
+            "Children under ten ride the pony only with a parent walking beside them.",
+            "Children under ten can ride the pony alone, the parent can wait at the café.",
+            True,
+        ),
+        ("Na ściankę dzieci wchodzą tylko z instruktorem.", "Na ściankę dzieci mogą wchodzić same.", True),
+        ("На скалодром дети заходят только с инструктором.", "На скалодром дети могут заходить сами.", True),
+        ("На скеледром діти заходять лише з інструктором.", "На скеледром діти можуть заходити самі.", True),
+        # ... but not where an "only" is heard too, or the leave is not to do it alone
+        (
+            "Na ściankę dzieci wchodzą tylko z instruktorem.",
+            "Dorośli mogą wchodzić sami, dzieci tylko z instruktorem.",
+            False,
+        ),
+        ("На скалодром дети заходят только с инструктором.", "На скалодром дети могут заходить с инструктором.", False),
+    ],
+)
+def test_leave_to_do_it_alone_reverses_a_line_s_only(line: str, heard: str, negated: bool) -> None:
+    assert _negated(line, heard) is negated

@@ -473,6 +473,16 @@ _PERMIT = frozenset(
      "mozna", "dozwolone", "dozwolony")
 )  # fmt: skip
 _DUTY_REACH = 3  # "nie jest potrzebny", "не обязательно", "брати не треба": the need this near the negation
+# and a line's "only" (``ONLY``: "tylko z rodzicem", "лише під наглядом майстра") widened into leave to do it alone:
+# "Osoby poniżej osiemnastu lat mogą grać same", "Діти можуть самі брати віск" (v19 pl-23, v21 uk-23: silent misses)
+_MAY = frozenset(
+    ("can", "may", "allowed", "могут", "может", "можете", "можно", "можуть", "може", "можна", "moga",
+     "moze", "mozna", "wolno", "mozecie")
+)  # fmt: skip
+_ALONE = frozenset(
+    ("alone", "unaccompanied", "unsupervised", "сам", "сама", "сами", "самі", "одни", "самостоятельно", "самостійно",
+     "sam", "sama", "same", "sami", "samodzielnie")
+)  # fmt: skip
 _BAN_NEAR = 4  # the line's words this near its ban word are the banned thing ("заходить запрещено")
 
 
@@ -487,6 +497,8 @@ def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], cl
         return True
     if _loses(line) and _refunded(heard[start:end]):
         return True  # "ale opłatę zwracamy" for "a opłata przepada": the money given back, not lost
+    if _alone_allowed(heard, start, end, line):
+        return True
     banned = _near(line, lambda t: t.startswith(_BAN), _PERMIT.__contains__)
     permitted = _near(line, _PERMIT.__contains__, lambda t: t.startswith(_BAN))
     for j in range(start, end):
@@ -496,6 +508,17 @@ def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], cl
             if _shared(heard[lo:hi], banned) > _shared(heard[lo:hi], permitted):
                 return True
     return False
+
+
+def _alone_allowed(heard: list[str], start: int, end: int, line: Sequence[str]) -> bool:
+    """Leave to do it alone (``_MAY`` and ``_ALONE`` in ``heard[start:end]``, not denied) where the line allows it
+    only with someone or something (``ONLY``), and no "only" anywhere in what was heard: "Dzieci od dziesięciu lat
+    mogą zjeżdżać same, młodsze tylko z dorosłym" keeps the line's "only" for the younger ones."""
+    if not ONLY.intersection(line) or ONLY.intersection(heard):
+        return False
+    said = heard[start:end]
+    may = any(t in _MAY and not NEGATIONS.intersection(said[max(0, k - 2) : k]) for k, t in enumerate(said))
+    return may and bool(_ALONE.intersection(said))
 
 
 def _clause(heard: list[str], j: int, clauses: tuple[int, ...]) -> tuple[int, int]:
