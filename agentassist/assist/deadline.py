@@ -165,7 +165,7 @@ def weak(
     line = str(decision.extra["line"])
     want = tokens(line)
     reworded = (
-        other_ending(want, decision.window, names)
+        other_ending(want, decision.window, names, clause_starts(line))
         or other_middle(want, decision.window, names)
         or conceded(want, decision.window.tokens)
         or replaced_slot(want, decision.window.tokens, names)
@@ -189,11 +189,13 @@ def weak(
 ENDING_WORDS = 2
 
 
-def other_ending(line: list[str], window: Window, names: frozenset[str]) -> bool:
+def other_ending(line: list[str], window: Window, names: frozenset[str], line_clauses: tuple[int, ...] = ()) -> bool:
     """The line's content words heard as one run (at least two, in the line's order of content words,
     none of it skipped), then at least ``ENDING_WORDS`` of its content words not heard, and in their
     place, in the same sentence of ``window``, at least ``ENDING_WORDS`` content words the line lacks,
-    the first of them in the frame's own clause."""
+    the first of them in the frame's own clause. ``line_clauses``: where the line's own clauses start
+    (negation.clause_starts of its text): a clause break the line itself has just after the frame is no
+    end of the frame's clause in ``window`` either."""
     heard = window.tokens
     figure = agreeing_words(line, heard)  # a figure said in other units is no other word
 
@@ -205,14 +207,26 @@ def other_ending(line: list[str], window: Window, names: frozenset[str]) -> bool
     if len(hits) < 2 or hits[-1] - hits[0] + 1 != len(hits) or len(own) - hits[-1] - 1 < ENDING_WORDS:
         return False
     frame = [j for j, h in enumerate(heard) if content(h) and any(same_word(t, h) for t in own[: hits[-1] + 1])]
+    # a subject the line sets off with a comma ("Wysokie auta, busy i SUV-y, parkują tylko w ostatnim rzędzie"):
+    # heard with its comma, the words after it are still the frame's clause ("..., wjeżdżają bramą od strony
+    # parkingu": the line's point swapped), not another remark
+    # (heard in the line's order, up to the same last word: "Їздити після заміни не можна дві години, а ..." for
+    # "Після заміни дві години не можна їздити, а ..." moves the line's words round its comma)
+    at = [k for k, t in enumerate(line) if content(t)]
+    set_off = same_word(own[hits[-1]], heard[frame[-1]]) and any(
+        at[hits[-1]] < c <= at[hits[-1] + 1] for c in line_clauses
+    )
 
-    def other(bounds: tuple[int, ...]) -> int:
-        end = min([len(heard)] + [b for b in bounds if b > frame[-1]])
+    def other(bounds: tuple[int, ...], own_break: bool = False) -> int:
+        ends = [b for b in bounds if b > frame[-1]]
+        if own_break and ends and not any(content(h) for h in heard[frame[-1] + 1 : ends[0]]):
+            ends = ends[1:]  # the break just after the frame (past light words: "SUV-y,") is the line's own
+        end = min([len(heard), *ends])
         return sum(1 for h in heard[frame[-1] + 1 : end] if content(h) and not any(same_word(h, t) for t in line))
 
     # the ending's place: the frame's own clause goes on with other words ("..., so keep them safe" after a
     # shortened line is another remark)
-    return other(window.clauses) >= 1 and other(sentence_starts(window.text)) >= ENDING_WORDS
+    return other(window.clauses, set_off) >= 1 and other(sentence_starts(window.text)) >= ENDING_WORDS
 
 
 # "Any allergy or special diet can be mentioned to the class teacher, and the kitchen will try to change

@@ -189,8 +189,8 @@ def negations_at(
             continue
         if line and any(t.startswith(_FREE) for t in line) and _pays(heard, j + 1, j + 1 + _PAY_REACH):
             continue
-        if line and _refund_refused(heard, j, line):
-            continue
+        if line and _loses(line) and _money_denied(heard, j) == _LOST:
+            continue  # "zaliczki nie zwracamy" for "zaliczka przepada": the line's own statement
         if after in _PREPOSITIONS and line and after not in line:
             continue
         found += 1
@@ -204,19 +204,53 @@ def _request_or_bound(heard: Sequence[str], j: int) -> bool:
     return after.startswith(_POLITE) or after == "мог" or after in _BOUND
 
 
-def _refund_refused(heard: Sequence[str], j: int, line: Sequence[str]) -> bool:
-    """A refund denied just after ``j`` ("zaliczki nie zwracamy", "the deposit isn't refunded") for a line that
-    says the money is lost (``_FORFEIT``: "zaliczka przepada"): the line in other words, no denial of it ("the
-    deposit is not lost, we refund it" still denies)."""
-    after = heard[j + 1 : j + 3]
-    lost = any(t.startswith(_FORFEIT) for t in line) and not any(t.startswith(_FORFEIT) for t in after)
-    return lost and any(t.startswith(_REFUND) for t in after)
-
-
 def _pays(toks: Sequence[str], start: int, end: int) -> bool:
     """A verb of paying, charging or buying, or a "need", among ``toks[start:end]``: "you won't need your own
     shoes", "ничего докупать не надо" say a thing is included as "you won't pay for it" does."""
     return any(t.startswith(_PAY) or t in _NEED for t in toks[start:end])
+
+
+# money given back, the opposite of a line's money lost (``_FORFEIT``)
+_REFUND = ("refund", "return", "возвра", "вернем", "поверта", "поверн", "zwrac", "zwroc", "oddajemy")
+# What a sentence says of the customer's money, read one way: the money lost ("zaliczka przepada") and a refund
+# denied ("zaliczki nie zwracamy", "the deposit isn't refunded") are one statement, as the money given back
+# ("ale opłatę zwracamy") is its opposite. A line that says the money is lost is said by a refund denied (no
+# denial of it: :func:`negations_at`) and reversed by a refund (:func:`reversed_at`).
+_LOST, _BACK = "lost", "back"
+
+
+def _money_at(toks: Sequence[str], k: int) -> str | None:
+    """What the word at ``k`` says of the money (``_LOST``, ``_BACK``), a negation in the two words before it
+    turning it round; None for a word that says nothing of it."""
+    if toks[k].startswith(_FORFEIT):
+        lost = True
+    elif toks[k].startswith(_REFUND):
+        lost = False
+    else:
+        return None
+    if NEGATIONS.intersection(toks[max(0, k - 2) : k]):
+        lost = not lost
+    return _LOST if lost else _BACK
+
+
+def _loses(line: Sequence[str]) -> bool:
+    """The line says the money is lost, with a word of ``_FORFEIT``, and nowhere that it is given back. Not a
+    line that says it with a refund denied ("збір не повертається"): that is a negative line, whose negation the
+    rules count as its own (``negated_at``'s ``in_line``, :func:`affirmed_at`); read as "lost" here too, it would
+    be counted twice (v9's uk cake and concert lines: their own words heard would deny them)."""
+    statements = [(t, _money_at(line, k)) for k, t in enumerate(line)]
+    return any(t.startswith(_FORFEIT) and m == _LOST for t, m in statements) and all(m != _BACK for _, m in statements)
+
+
+def _money_denied(heard: Sequence[str], j: int) -> str | None:
+    """What the negation at ``j`` says of the money: the statement of the first money word in the two words
+    after it ("nie zwracamy": lost; "nie przepada": given back)."""
+    return next((m for k in range(j + 1, min(len(heard), j + 3)) if (m := _money_at(heard, k)) is not None), None)
+
+
+def _refunded(toks: Sequence[str]) -> bool:
+    """A refund said, not denied: the money given back ("ale opłatę zwracamy")."""
+    return any(t.startswith(_REFUND) and _money_at(toks, k) == _BACK for k, t in enumerate(toks))
 
 
 # "It must never be left without an adult" is "an adult at all times"; "без дорослого поруч стрибати не можна"
@@ -438,9 +472,17 @@ _PERMIT = frozenset(
     ("allowed", "permitted", "можно", "разрешено", "разрешается", "можна", "дозволено", "дозволяється", "wolno",
      "mozna", "dozwolone", "dozwolony")
 )  # fmt: skip
-# money given back, the opposite of a line's money lost (``_FORFEIT``)
-_REFUND = ("refund", "return", "возвра", "вернем", "поверта", "поверн", "zwrac", "zwroc", "oddajemy")
 _DUTY_REACH = 3  # "nie jest potrzebny", "не обязательно", "брати не треба": the need this near the negation
+# and a line's "only" (``ONLY``: "tylko z rodzicem", "лише під наглядом майстра") widened into leave to do it alone:
+# "Osoby poniżej osiemnastu lat mogą grać same", "Діти можуть самі брати віск" (v19 pl-23, v21 uk-23: silent misses)
+_MAY = frozenset(
+    ("can", "may", "allowed", "могут", "может", "можете", "можно", "можуть", "може", "можна", "moga",
+     "moze", "mozna", "wolno", "mozecie")
+)  # fmt: skip
+_ALONE = frozenset(
+    ("alone", "unaccompanied", "unsupervised", "сам", "сама", "сами", "самі", "одни", "самостоятельно", "самостійно",
+     "sam", "sama", "same", "sami", "samodzielnie")
+)  # fmt: skip
 _BAN_NEAR = 4  # the line's words this near its ban word are the banned thing ("заходить запрещено")
 
 
@@ -453,8 +495,10 @@ def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], cl
     end = min([len(heard), last + 1 + _NEGATION_AFTER] + [c for c in clauses if c > last])
     if _says(line, _DUTY) and any(_need_denied(heard, j, clauses) for j in range(start, end)):
         return True
-    if _says(line, _FORFEIT) and not _says(line, _REFUND) and _says(heard[start:end], _REFUND):
+    if _loses(line) and _refunded(heard[start:end]):
         return True  # "ale opłatę zwracamy" for "a opłata przepada": the money given back, not lost
+    if _alone_allowed(heard, start, end, line):
+        return True
     banned = _near(line, lambda t: t.startswith(_BAN), _PERMIT.__contains__)
     permitted = _near(line, _PERMIT.__contains__, lambda t: t.startswith(_BAN))
     for j in range(start, end):
@@ -464,6 +508,17 @@ def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], cl
             if _shared(heard[lo:hi], banned) > _shared(heard[lo:hi], permitted):
                 return True
     return False
+
+
+def _alone_allowed(heard: list[str], start: int, end: int, line: Sequence[str]) -> bool:
+    """Leave to do it alone (``_MAY`` and ``_ALONE`` in ``heard[start:end]``, not denied) where the line allows it
+    only with someone or something (``ONLY``), and no "only" anywhere in what was heard: "Dzieci od dziesięciu lat
+    mogą zjeżdżać same, młodsze tylko z dorosłym" keeps the line's "only" for the younger ones."""
+    if not ONLY.intersection(line) or ONLY.intersection(heard):
+        return False
+    said = heard[start:end]
+    may = any(t in _MAY and not NEGATIONS.intersection(said[max(0, k - 2) : k]) for k, t in enumerate(said))
+    return may and bool(_ALONE.intersection(said))
 
 
 def _clause(heard: list[str], j: int, clauses: tuple[int, ...]) -> tuple[int, int]:
