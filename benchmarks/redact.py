@@ -144,7 +144,8 @@ def score(case: dict[str, Any], found: list[list[Span]], tally: Counter[str], ru
         tally[f"{e.kind}.expected"] += 1
         tally[f"{e.kind}.recalled"] += hit
         if e.kind in KINDS:  # card data, masked in every campaign; a script's own kinds are apart
-            left = _left(case["utterances"][u], e, found[u])
+            # what the final still shows of it, whatever the mask over the rest is labelled
+            (left,) = _shown(case["utterances"][u], found[u], [(u, e)], u)
             tally["left.expected"] += 1
             tally["left.shown"] += left > 0
             tally["left.shown_card"] += left > 0 and e.kind == "card"
@@ -164,16 +165,6 @@ def score(case: dict[str, Any], found: list[list[Span]], tally: Counter[str], ru
             Redactor(rules=rules).partial("customer", t, 0.0) for t in case["utterances"]
         )
     return wrong
-
-
-def _left(text: str, expected: Span, found: list[Span]) -> int:
-    """How many of ``expected``'s digits the final still shows, masked as any kind or not: what a reader of
-    the stored transcript would see of the card data, whichever label the mask carries."""
-    return sum(
-        len(i.digits)
-        for i in items(text)
-        if expected.start <= i.start < expected.end and not any(f.start <= i.start < f.end for f in found)
-    )
 
 
 def _place(text: str, said: str) -> int:

@@ -57,7 +57,7 @@ from agentassist.privacy.expiry import counts
 from agentassist.privacy.held import Said, add_spans, card_digits_of, recent_finals
 from agentassist.privacy.memo import remembered
 from agentassist.privacy.restarts import THEN
-from agentassist.privacy.said import DIGIT_NOUNS, JOIN, NUMBER_PARTS, TOKEN, Span, fold, items, luhn
+from agentassist.privacy.said import DIGIT_NOUNS, JOIN, NUMBER_PARTS, REPEAT_WORDS, TOKEN, Span, fold, items, luhn
 from agentassist.privacy.schemes import CARD_DIGITS, issued
 
 WINDOW_S = 30.0  # card data neither said nor asked for this long: the exchange is over (a card, expiry, code: ~20 s)
@@ -88,7 +88,7 @@ _GAP = re.compile(r"[\s,.\-–—/:;]*")  # between the parts of one number as w
 _MONTHS = {w for w in MONTHS if MONTH.fullmatch(w)}  # a month's name, not a short form that is a word too ("sie")
 _INNER = NUMBER_PARTS | {"twice", "thrice", "times"} | _MONTHS
 _EDGE = {"for", "fore", "to", "too", "ate", "za", "o", "times"}  # ... and none at a number's edge
-_REPEATS = {"double", "triple", "treble", "twice", "thrice", "quadruple"}  # each says a digit once more: one more digit
+_REPEATS = REPEAT_WORDS | {"twice", "thrice"}  # each says a digit once more: one more digit
 # an amount: a currency's sign before the number, or a currency or a percent named after it
 _CURRENCY = re.compile(r"[$€£¥₴₽]\s*$")
 _UNIT = re.compile(

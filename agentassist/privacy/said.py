@@ -52,6 +52,7 @@ _REPEAT |= {
     )
     for ending in endings.split()
 }
+REPEAT_WORDS = frozenset(_REPEAT)  # the words that say the next digit more than once ("double", "трижды", "podwójne")
 # Whisper's spellings of a digit said alone ("five for to three"): read as digits where a card is said digit by digit
 _HOMOPHONES = {"for": "four", "fore": "four", "to": "two", "too": "two", "ate": "eight"}
 # ... and in Russian, Ukrainian and Polish: "два", "dwa" said fast inside digits is written "за", "za"
