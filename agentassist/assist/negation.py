@@ -484,6 +484,16 @@ _ALONE = frozenset(
      "sam", "sama", "same", "sami", "samodzielnie")
 )  # fmt: skip
 _BAN_NEAR = 4  # the line's words this near its ban word are the banned thing ("заходить запрещено")
+# A duty or a ban turned into an option: "Шлем по желанию", "the helmet is optional", "you're welcome to film",
+# "nothing terrible if you're late": words that leave it to the customer (prefixes, the words decline)
+_OPTION = (
+    "optional", "welcome", "желани", "необязательн", "добровольн", "страшного", "бажанн", "необов'язков",
+    "добровільн", "opcjonaln", "zyczeni", "nieobowiazkow", "dobrowoln", "strasznego",
+)  # fmt: skip
+# a negation in these words binds the line like a negation does: "nobody may dig", "никто не", "nikt"
+_NOBODY = ("nobody", "nothing", "никто", "ничего", "ніхто", "нічого", "nikt", "nic")
+# leave given for a purpose or in what is said is no option: "so we can cancel it", "что ей можно заниматься"
+_PURPOSE = frozenset(("so", "that", "чтобы", "чтоб", "что", "щоб", "що", "zeby", "aby", "ze"))
 
 
 def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], clauses: tuple[int, ...] = ()) -> bool:
@@ -497,7 +507,7 @@ def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], cl
         return True
     if _loses(line) and _refunded(heard[start:end]):
         return True  # "ale opłatę zwracamy" for "a opłata przepada": the money given back, not lost
-    if _alone_allowed(heard, start, end, line):
+    if _alone_allowed(heard, start, end, line) or option_given(heard, start, end, line, clauses):
         return True
     banned = _near(line, lambda t: t.startswith(_BAN), _PERMIT.__contains__)
     permitted = _near(line, _PERMIT.__contains__, lambda t: t.startswith(_BAN))
@@ -508,6 +518,46 @@ def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], cl
             if _shared(heard[lo:hi], banned) > _shared(heard[lo:hi], permitted):
                 return True
     return False
+
+
+def option_given(heard: list[str], start: int, end: int, line: Sequence[str], clauses: tuple[int, ...] = ()) -> bool:
+    """A line that binds (a duty, a ban, a negation, an "only") left to the customer in ``heard[start:end]``: a
+    word of ``_OPTION`` ("по желанию", "optional"), "don't have to", or, against a duty or a ban, leave (``_MAY``:
+    "can", "можете") that shares a content word with the line after it, with no negation, "nobody" or purpose
+    before it in its clause ("You can keep your shoes on" for "Riders must take off shoes"). A paraphrase of a
+    ban keeps its negation or its "only" ("Nobody can dig without the guide", "dogs can only come on a lead");
+    leave against a line's "only" is :func:`_alone_allowed`'s."""
+    if not _binds(line):
+        return False
+    said = heard[start:end]
+    if any(t.startswith(_OPTION) for t in said) or _have_to_denied(said):
+        return True
+    if not _binds(line, frozenset()) or ONLY.intersection(heard):
+        return False  # "можна від 12 років, і тільки з екскурсоводом"
+    if any(t in _MAY and not _binds(line[max(0, k - 2) : k]) for k, t in enumerate(line)):
+        return False  # a line that gives leave itself
+    things = {t for t in line if t not in _MAY}
+    for j in range(start, end):
+        if heard[j] in _MAY:
+            lo, hi = _clause(heard, j, clauses)
+            bound = any(_binds([t]) or t in _PURPOSE for t in heard[lo:j]) or NEGATIONS.intersection(heard[j:hi])
+            if not bound and _shared(heard[j + 1 : hi], things):
+                return True
+    return False
+
+
+def _binds(toks: Sequence[str], only: frozenset[str] = ONLY) -> bool:
+    """A duty, a ban, a negation, a "nobody" or an "only" (``only``) in ``toks``."""
+    return (
+        _says(toks, _DUTY)
+        or bool((NEGATIONS | only).intersection(toks))
+        or any(t.startswith(_BAN + _NOBODY) for t in toks)
+    )
+
+
+def _have_to_denied(said: list[str]) -> bool:
+    """ "don't have to", "do not need to": a duty denied (the words are English: the Slavic ones are ``_DUTY``)."""
+    return any(t in NEGATIONS and said[k + 1 : k + 3] in (["have", "to"], ["need", "to"]) for k, t in enumerate(said))
 
 
 def _alone_allowed(heard: list[str], start: int, end: int, line: Sequence[str]) -> bool:

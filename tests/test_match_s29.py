@@ -1,0 +1,38 @@
+"""Issue 18, session 29 (match22): a compliance line's duty or ban left to the customer ("по желанию", "you're
+welcome to", "no need to", "can" against "nobody may") is the line reversed. The sentences are this file's own,
+not the benchmark cases'."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_match_s28 import _reversed
+
+# (a line, a sentence heard, whether it is the line reversed)
+_OPTIONS = [
+    # an option word, "don't have to", leave that shares the line's words
+    ("Everyone must wear a life vest on the boat.", "Life vests are optional on the boat.", True),
+    ("Everyone must wear a life vest on the boat.", "You don't have to wear a life vest on the boat.", True),
+    ("Nobody may feed the goats.", "You're welcome to feed the goats.", True),
+    ("Nobody may feed the goats.", "The children can feed the goats by hand.", True),
+    ("Kask jest obowiązkowy na torze.", "Kask na torze jest opcjonalny.", True),
+    ("Na torze nie wolno jeść.", "Na torze można jeść, ile kto chce.", True),
+    ("Шлем на трассе обязательно надевать.", "Шлем на трассе по желанию.", True),
+    ("На трассе есть запрещено.", "Если поедите на трассе, ничего страшного.", True),
+    ("Шолом на трасі обов'язковий.", "Шолом на трасі за бажанням.", True),
+    ("Кіз годувати заборонено.", "Кіз можете годувати з рук.", True),
+    # the line said in other words: its negation, its "only", a purpose, a line that gives leave itself
+    ("Nobody may feed the goats.", "Nobody can feed the goats, please.", False),
+    ("Nobody may feed the goats.", "The goats can only be fed by the keeper.", False),
+    ("Please cancel a day ahead if you cannot come.", "Tell us a day ahead so we can cancel it.", False),
+    ("Кіз годувати заборонено.", "Кіз не можна годувати.", False),
+    ("Na ściankę można wchodzić od dziesięciu lat.", "Od dziesięciu lat można wchodzić na ściankę.", False),
+    ("Na ściankę nie wolno wchodzić samemu.", "Na ściankę można wejść, tylko z instruktorem.", False),
+    # a line that binds nothing is not reversed by leave
+    ("The goats are fed at noon.", "You can feed the goats at noon.", False),
+]
+
+
+@pytest.mark.parametrize(("line", "heard", "reversed_"), _OPTIONS)
+def test_a_duty_or_ban_left_to_the_customer_reverses_the_line(line: str, heard: str, reversed_: bool) -> None:
+    assert _reversed(line, heard) is reversed_
