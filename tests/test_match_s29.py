@@ -1,11 +1,14 @@
 """Issue 18, session 29 (match22): a compliance line's duty or ban left to the customer ("по желанию", "you're
-welcome to", "no need to", "can" against "nobody may") is the line reversed. The sentences are this file's own,
-not the benchmark cases'."""
+welcome to", "no need to", "can" against "nobody may") is the line reversed; its topic handed to a document or
+a person ("it's all in the terms", "the office will go through it") is deferred, not said. The sentences are
+this file's own, not the benchmark cases'."""
 
 from __future__ import annotations
 
 import pytest
 
+from agentassist.assist.deadline import deferred
+from agentassist.assist.matcher import tokens
 from tests.test_match_s28 import _reversed
 
 # (a line, a sentence heard, whether it is the line reversed)
@@ -36,3 +39,22 @@ _OPTIONS = [
 @pytest.mark.parametrize(("line", "heard", "reversed_"), _OPTIONS)
 def test_a_duty_or_ban_left_to_the_customer_reverses_the_line(line: str, heard: str, reversed_: bool) -> None:
     assert _reversed(line, heard) is reversed_
+
+
+# (a line, a sentence heard, whether it hands the line's topic to a document or a person)
+_DEFERRALS = [
+    ("Nobody may swim past the buoys.", "The rules about swimming are all in the terms on our website.", True),
+    ("Nobody may swim past the buoys.", "About the buoys, the lifeguard will go through that with you.", True),
+    ("Za buty pobieramy kaucję dwadzieścia złotych.", "Zasady kaucji są w regulaminie na naszej stronie.", True),
+    ("Залог за коньки двести рублей.", "Про залог вам администратор на месте расскажет.", True),
+    ("Застава за ковзани двісті гривень.", "Про заставу все написано в договорі, почитайте.", True),
+    # the line said, then a pointer to more; the line's point said with the document named; the line names it
+    ("Nobody may swim past the buoys.", "Nobody may swim past the buoys, it's in the terms on our website.", False),
+    ("Залог за коньки двести рублей.", "По договору залог не возвращается, если коньки сломаны.", False),
+    ("Zaliczkę wpłaca się przy podpisaniu umowy.", "Zaliczkę płaci Pan, jak podpiszemy umowę.", False),
+]
+
+
+@pytest.mark.parametrize(("line", "heard", "handed"), _DEFERRALS)
+def test_a_topic_handed_to_a_document_or_a_person_is_deferred(line: str, heard: str, handed: bool) -> None:
+    assert deferred(tokens(line), tokens(heard)) is handed

@@ -30,8 +30,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from agentassist.assist.decide import SURE, Decision, Heard, Window, negated_anywhere
-from agentassist.assist.matcher import fill, tokens, weight
-from agentassist.assist.negation import clause_starts, sentence_starts
+from agentassist.assist.matcher import NEGATIONS, fill, tokens, weight
+from agentassist.assist.negation import DUTY, clause_starts, sentence_starts
 from agentassist.assist.script import Step
 from agentassist.assist.semantic import Coverage, E5Embedder, cosine, coverage, must_hear_missing
 from agentassist.assist.slots import replaced_slot
@@ -170,6 +170,7 @@ def weak(
         or conceded(want, decision.window.tokens)
         or replaced_slot(want, decision.window.tokens, names)
         or other_clause(line, decision.window, names)
+        or deferred(want, decision.window.tokens)
     )
     if not reworded and (embedder is None or decision.method != "lexical" or decision.score >= WEAK_LEXICAL):
         return None
@@ -369,6 +370,38 @@ def left_out(line: str, window: Window, names: frozenset[str], context: Sequence
         return False
     rest = [h for h in heard[at[-1] + 1 :] if content(h) and not any(same_word(h, t) for t in want)]
     return len(rest) < LEFT_OUT_WORDS
+
+
+# "It's all in the terms on our website", "the office will go through the payment terms with you", "to
+# wszystko jest w regulaminie", "администратор вам на месте расскажет": a compliance line's topic handed to a
+# document or a person, its point never said. The sentence names the topic (the cosine of such a sentence is a
+# paraphrase's) and binds nothing; a line said in other words keeps its duty or its negation. On match21's 1008
+# compliance steps left unsure (default, v2-v25) these words with no negation and no duty heard are in 73 not
+# said and in none said. A document the line itself names ("при подписании договора") is no deferral.
+_DOCUMENTS = (
+    "contract", "terms", "website", "pack", "email", "leaflet", "umow", "regulamin", "stronie", "договор", "оферт",
+    "сайте", "правилах", "сайті", "договорі", "умовах",
+)  # fmt: skip
+_WILL_TELL = frozenset(
+    ("расскажет", "расскажут", "объяснит", "объяснят", "розкаже", "розкажуть", "пояснить", "powie", "powiedza",
+     "wyjasni", "opowie")
+)  # fmt: skip
+_TELL = frozenset(("tell", "explain", "go", "cover", "talk"))  # after "will", "'ll": "will go through it"
+
+
+def deferred(line: list[str], heard: list[str]) -> bool:
+    """``heard`` hands the line's topic to a document (``_DOCUMENTS``, one the line does not name) or to a person
+    who will tell it (``_WILL_TELL``, "will"/"'ll" then ``_TELL``), with no negation and no duty heard, and fewer
+    than half the line's content words: "...processed in line with our privacy policy, it's on the website" says
+    the line, then points to more."""
+    if NEGATIONS.intersection(heard) or any(h.startswith(DUTY) for h in heard):
+        return False
+    own = [t for t in line if weight(t) == 1.0]
+    if 2 * sum(1 for t in own if any(same_word(t, h) for h in heard)) >= len(own):
+        return False
+    document = any(h.startswith(_DOCUMENTS) and not any(t.startswith(h[:4]) for t in line) for h in heard)
+    told = any(h in ("will", "ll") and _TELL.intersection(heard[k + 1 : k + 3]) for k, h in enumerate(heard))
+    return document or told or bool(_WILL_TELL.intersection(heard))
 
 
 # "even if you move the piano" for "unless the piano is moved", "на будь-які деталі, навіть якщо ви купили

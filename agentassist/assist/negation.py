@@ -463,7 +463,7 @@ def sentence_starts(text: str) -> tuple[int, ...]:
 # без неї ... не допускаємо", "Prysznic nie jest potrzebny" for "obowiązkowo bierzemy prysznic, bez tego nie
 # wpuszczamy": the line's own negation restates its duty ("without it, no"), so counting negations takes the
 # heard one for the line's; a need denied denies the duty itself. Prefixes: the words decline.
-_DUTY = (
+DUTY = (
     "must", "need", "required", "mandatory", "compulsory", "обязательн", "нужн", "надо", "необходим", "обов'язков",
     "потрібн", "треба", "необхідн", "obowiazk", "trzeba", "musi", "wymagan", "potrzebn", "konieczn",
 )  # fmt: skip
@@ -503,7 +503,7 @@ def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], cl
     "нельзя": ``_BAN``). Not a negation of a condition (``_CONDITION``, "without"): that restates a duty."""
     start = max([0, first - _NEGATION_BEFORE] + [c for c in clauses if c <= first])
     end = min([len(heard), last + 1 + _NEGATION_AFTER] + [c for c in clauses if c > last])
-    if _says(line, _DUTY) and any(_need_denied(heard, j, clauses) for j in range(start, end)):
+    if _says(line, DUTY) and any(_need_denied(heard, j, clauses) for j in range(start, end)):
         return True
     if _loses(line) and _refunded(heard[start:end]):
         return True  # "ale opłatę zwracamy" for "a opłata przepada": the money given back, not lost
@@ -549,14 +549,14 @@ def option_given(heard: list[str], start: int, end: int, line: Sequence[str], cl
 def _binds(toks: Sequence[str], only: frozenset[str] = ONLY) -> bool:
     """A duty, a ban, a negation, a "nobody" or an "only" (``only``) in ``toks``."""
     return (
-        _says(toks, _DUTY)
+        _says(toks, DUTY)
         or bool((NEGATIONS | only).intersection(toks))
         or any(t.startswith(_BAN + _NOBODY) for t in toks)
     )
 
 
 def _have_to_denied(said: list[str]) -> bool:
-    """ "don't have to", "do not need to": a duty denied (the words are English: the Slavic ones are ``_DUTY``)."""
+    """ "don't have to", "do not need to": a duty denied (the words are English: the Slavic ones are ``DUTY``)."""
     return any(t in NEGATIONS and said[k + 1 : k + 3] in (["have", "to"], ["need", "to"]) for k, t in enumerate(said))
 
 
@@ -583,7 +583,7 @@ def _says(toks: Sequence[str], stems: tuple[str, ...]) -> bool:
 
 def _need_denied(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
     """A negation at ``j`` with a duty word just after it, not a condition's or a requirement's restated."""
-    if heard[j] not in NEGATIONS or not any(t.startswith(_DUTY) for t in heard[j + 1 : j + 1 + _DUTY_REACH]):
+    if heard[j] not in NEGATIONS or not any(t.startswith(DUTY) for t in heard[j + 1 : j + 1 + _DUTY_REACH]):
         return False
     # "you don't need anything else, only the ticket" restates a duty of the ticket
     lo, hi = _clause(heard, j, clauses)
