@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentassist.assist.deadline import deferred
+from agentassist.assist.deadline import deferred, point_unheard
 from agentassist.assist.matcher import tokens
 from tests.test_match_s28 import _reversed
 
@@ -17,6 +17,8 @@ _OPTIONS = [
     ("Everyone must wear a life vest on the boat.", "Life vests are optional on the boat.", True),
     ("Everyone must wear a life vest on the boat.", "You don't have to wear a life vest on the boat.", True),
     ("Nobody may feed the goats.", "You're welcome to feed the goats.", True),
+    ("Everyone must wear a life vest on the boat.", "No need to wear a vest, feel free to swim.", True),
+    ("Nobody may feed the goats.", "The kids are free to feed the goats.", True),
     ("Nobody may feed the goats.", "The children can feed the goats by hand.", True),
     ("Kask jest obowiązkowy na torze.", "Kask na torze jest opcjonalny.", True),
     ("Na torze nie wolno jeść.", "Na torze można jeść, ile kto chce.", True),
@@ -33,6 +35,7 @@ _OPTIONS = [
     ("Na ściankę nie wolno wchodzić samemu.", "Na ściankę można wejść, tylko z instruktorem.", False),
     # a line that binds nothing is not reversed by leave
     ("The goats are fed at noon.", "You can feed the goats at noon.", False),
+    ("The goats are fed at noon.", "Entry is free to all, the goats are fed at noon.", False),
 ]
 
 
@@ -58,3 +61,30 @@ _DEFERRALS = [
 @pytest.mark.parametrize(("line", "heard", "handed"), _DEFERRALS)
 def test_a_topic_handed_to_a_document_or_a_person_is_deferred(line: str, heard: str, handed: bool) -> None:
     assert deferred(tokens(line), tokens(heard)) is handed
+
+
+# (a line, a sentence heard, whether it stops where the line's point begins)
+_POINTS = [
+    ("The lens is guaranteed for two years unless it is dropped.", "The lens is guaranteed for two years.", True),
+    ("Kaucja za kajak wynosi sto złotych i nie podlega zwrotowi.", "Kaucja za kajak wynosi sto złotych.", True),
+    ("Залог за лодку тысяча рублей, позже его не возвращаем.", "Залог за лодку тысяча рублей.", True),
+    ("Застава за човен тисяча гривень, якщо його пошкоджено, вона згорає.", "Застава за човен тисяча гривень.", True),
+    # a point said in other words, a purpose left out, the point in the rest of the utterance
+    (
+        "The lens is guaranteed for two years unless it is dropped.",
+        "The lens is guaranteed for two years, drops aside.",
+        False,
+    ),
+    ("This call is recorded for training and quality purposes.", "This call is recorded.", False),
+]
+
+
+@pytest.mark.parametrize(("line", "heard", "stopped"), _POINTS)
+def test_a_frame_heard_without_its_point_is_the_point_unheard(line: str, heard: str, stopped: bool) -> None:
+    assert point_unheard(tokens(line), tokens(heard), frozenset()) is stopped
+
+
+def test_the_point_said_in_the_rest_of_the_utterance_is_heard() -> None:
+    line = tokens("Kaucja za kajak wynosi sto złotych i nie podlega zwrotowi.")
+    rest = tokens("Kaucja za kajak wynosi sto złotych. Zwrotowi nie podlega.")
+    assert not point_unheard(line, tokens("Kaucja za kajak wynosi sto złotych."), frozenset(), rest)

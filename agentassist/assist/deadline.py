@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from agentassist.assist.decide import SURE, Decision, Heard, Window, negated_anywhere
 from agentassist.assist.matcher import NEGATIONS, fill, tokens, weight
-from agentassist.assist.negation import DUTY, clause_starts, sentence_starts
+from agentassist.assist.negation import BAN, DUTY, clause_starts, sentence_starts
 from agentassist.assist.script import Step
 from agentassist.assist.semantic import Coverage, E5Embedder, cosine, coverage, must_hear_missing
 from agentassist.assist.slots import replaced_slot
@@ -310,17 +310,22 @@ def cut_short(
     decision: Decision, heard: Heard, embedder: E5Embedder | None, names: frozenset[str] = frozenset()
 ) -> float | None:
     """The score to show when ``decision`` heard a compliance line without one of its figures
-    (specifics.missing: "for four hours", "fifty zloty") or without its last clause (:func:`left_out`),
-    or None. Unlike a reworded line, such a sentence may be the line's first half, the recognizer having
-    cut it at a pause: the tracker waits for the agent's next final (which the line, joined across the
-    cut, may tick) before it leaves the step unsure. Embeds every sentence of ``heard``, so that the
-    deadline can judge them if no final completes the line."""
+    (specifics.missing: "for four hours", "fifty zloty") or without its last clause (:func:`left_out`) or its
+    point (:func:`point_unheard`), or None. Unlike a reworded line, such a sentence may be the line's first
+    half, the recognizer having cut it at a pause: the tracker waits for the agent's next final (which the
+    line, joined across the cut, may tick) before it leaves the step unsure. Embeds every sentence of
+    ``heard``, so that the deadline can judge them if no final completes the line."""
     line = str(decision.extra["line"])
     # The rest of the utterance (and the agent's previous one, joined) may say what the window lacks: "A
     # hundred pounds is held as a deposit; if the tub's undamaged ..., it's in your account again within
     # five days" has the line's figure in the sentence before the one that says its words.
     context = heard.lexical[-1].tokens
-    if not missing(tokens(line), context) and not left_out(line, decision.window, names, context):
+    want = tokens(line)
+    if not (
+        missing(want, context)
+        or left_out(line, decision.window, names, context)
+        or point_unheard(want, decision.window.tokens, names, context)
+    ):
         return None
     if embedder is None:
         return decision.score
@@ -370,6 +375,41 @@ def left_out(line: str, window: Window, names: frozenset[str], context: Sequence
         return False
     rest = [h for h in heard[at[-1] + 1 :] if content(h) and not any(same_word(h, t) for t in want)]
     return len(rest) < LEFT_OUT_WORDS
+
+
+# "The tuning is guaranteed for three months." for "..., unless the piano is moved", "Zadatek wynosi pięć
+# tysięcy złotych." for "Zadatek w wysokości pięciu tysięcy złotych nie podlega zwrotowi": the line's frame
+# heard nearly word for word, then the sentence stops where the line's point begins. :func:`left_out` judges a
+# last clause left out after a comma; this is the point with no comma before it. The point is the line's words
+# after the last one heard, and only a point that binds or conditions counts (a negation, a ban, "unless",
+# "later", "otherwise"): a line shortened by its purpose ("..., it's for training" for "recorded for training
+# and quality purposes") is said. On match21's 1008 compliance steps left unsure: 10 not said, 1 said.
+_POINT = frozenset(
+    ("unless", "until", "if", "later", "otherwise", "chyba", "jesli", "jezeli", "pozniej", "inaczej", "если", "пока",
+     "позже", "иначе", "якщо", "поки", "пізніше", "інакше")
+)  # fmt: skip
+FRAME_SHARE = 0.75  # of the line's content words up to the last one heard, this share heard: its frame word for word
+
+
+def point_unheard(line: list[str], heard: list[str], names: frozenset[str], context: Sequence[str] = ()) -> bool:
+    """At least three of the line's content words heard, ``FRAME_SHARE`` of those up to the last heard, two or more
+    after it unheard (nor in ``context``, the rest of the utterance) with a negation, a ban or a ``_POINT`` word
+    among them, and no other content word heard after the line's last: the sentence ends where the point was."""
+
+    def content(t: str) -> bool:
+        return weight(t) == 1.0 and t not in names
+
+    words = [k for k, t in enumerate(line) if content(t)]
+    got = [k for k in words if any(same_word(line[k], h) for h in heard)]
+    if len(got) < 3 or len(got) < FRAME_SHARE * len([k for k in words if k <= got[-1]]):
+        return False
+    point = line[got[-1] + 1 :]
+    said = [t for t in point if content(t)]
+    if len(said) < 2 or any(same_word(t, h) for t in said for h in context):
+        return False
+    binds = NEGATIONS.intersection(point) or _POINT.intersection(point) or any(t.startswith(BAN) for t in point)
+    at = max(j for j, h in enumerate(heard) if any(same_word(t, h) for t in line if content(t)))
+    return bool(binds) and not any(content(h) and not any(same_word(h, t) for t in line) for h in heard[at + 1 :])
 
 
 # "It's all in the terms on our website", "the office will go through the payment terms with you", "to

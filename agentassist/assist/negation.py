@@ -82,7 +82,7 @@ _DENYING_WORDS = frozenset(
 )  # fmt: skip
 _FORFEIT = ("forfeit", "lose", "lost", "gone", "пропада", "пропаде", "сгора", "згора", "przepad", "przepadn")
 # "dżinsy są niedozwolone", "недопустимо", "неприпустимо" ban in one word, as "zakaz" does
-_BAN = (
+BAN = (
     "заборон", "запрещ", "запрет", "zakaz", "zabron", "forbid", "prohibit", "banned", "нельзя", "niedozwol",
     "недопуст", "неприпуст", "недозвол",
 )  # fmt: skip
@@ -90,8 +90,8 @@ _BAN = (
 
 def line_negations(line: Sequence[str]) -> int:
     """How many negations a line has: "не", "not", and the negations said by a determiner or a ban
-    (``_DENYING_WORDS``, ``_BAN``)."""
-    return sum(1 for t in line if t in NEGATIONS or t in _DENYING_WORDS or t.startswith(_BAN))
+    (``_DENYING_WORDS``, ``BAN``)."""
+    return sum(1 for t in line if t in NEGATIONS or t in _DENYING_WORDS or t.startswith(BAN))
 
 
 # English denies a noun with "no" ("no driving for four hours" for "you must not drive for four hours"): it
@@ -140,7 +140,7 @@ def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clause
     kept = negations_at(heard, first, last, (), reach=len(heard))
     # a ban said as one word ("під забороною" for "не можна"), a thing said to be free for a negated
     # payment ("the quote is free" for "you don't pay for the quote") keep the line's negation
-    kept += sum(1 for t in heard[start:] if t.startswith(_BAN) or t in _DENYING_WORDS)
+    kept += sum(1 for t in heard[start:] if t.startswith(BAN) or t in _DENYING_WORDS)
     # money said to be lost keeps a negated refund ("гроші пропадають" for "оплата не повертається", "we keep
     # the fee" for "the fee is not refunded"), and a "without" the line lacks keeps its negation ("хто без
     # жилета, той без дошки" for "без жилета дошку не видаємо"); a word the line says itself keeps nothing ("we're
@@ -500,7 +500,7 @@ def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], cl
     """The line's duty or ban said the other way round in the words ``first..last`` (the clauses around
     them): a need denied ("не потрібна", "not required") where the line requires without a negation at its
     duty word, or a permission ("можно", "można") in a clause with a word the line bans ("запрещено",
-    "нельзя": ``_BAN``). Not a negation of a condition (``_CONDITION``, "without"): that restates a duty."""
+    "нельзя": ``BAN``). Not a negation of a condition (``_CONDITION``, "without"): that restates a duty."""
     start = max([0, first - _NEGATION_BEFORE] + [c for c in clauses if c <= first])
     end = min([len(heard), last + 1 + _NEGATION_AFTER] + [c for c in clauses if c > last])
     if _says(line, DUTY) and any(_need_denied(heard, j, clauses) for j in range(start, end)):
@@ -509,8 +509,8 @@ def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], cl
         return True  # "ale opłatę zwracamy" for "a opłata przepada": the money given back, not lost
     if _alone_allowed(heard, start, end, line) or option_given(heard, start, end, line, clauses):
         return True
-    banned = _near(line, lambda t: t.startswith(_BAN), _PERMIT.__contains__)
-    permitted = _near(line, _PERMIT.__contains__, lambda t: t.startswith(_BAN))
+    banned = _near(line, lambda t: t.startswith(BAN), _PERMIT.__contains__)
+    permitted = _near(line, _PERMIT.__contains__, lambda t: t.startswith(BAN))
     for j in range(start, end):
         if heard[j] in _PERMIT and not (j and heard[j - 1] in NEGATIONS):
             lo, hi = _clause(heard, j, clauses)
@@ -522,11 +522,11 @@ def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], cl
 
 def option_given(heard: list[str], start: int, end: int, line: Sequence[str], clauses: tuple[int, ...] = ()) -> bool:
     """A line that binds (a duty, a ban, a negation, an "only") left to the customer in ``heard[start:end]``: a
-    word of ``_OPTION`` ("по желанию", "optional"), "don't have to", or, against a duty or a ban, leave (``_MAY``:
-    "can", "можете") that shares a content word with the line after it, with no negation, "nobody" or purpose
-    before it in its clause ("You can keep your shoes on" for "Riders must take off shoes"). A paraphrase of a
-    ban keeps its negation or its "only" ("Nobody can dig without the guide", "dogs can only come on a lead");
-    leave against a line's "only" is :func:`_alone_allowed`'s."""
+    word of ``_OPTION`` ("по желанию", "optional"), "don't have to", "feel free to", or, against a duty or a
+    ban, leave (``_MAY``: "can", "можете") that shares a content word with the line after it, with no
+    negation, "nobody" or purpose before it in its clause ("You can keep your shoes on" for "Riders must take
+    off shoes"). A paraphrase of a ban keeps its negation or its "only" ("Nobody can dig without the guide",
+    "dogs can only come on a lead"); leave against a line's "only" is :func:`_alone_allowed`'s."""
     if not _binds(line):
         return False
     said = heard[start:end]
@@ -551,13 +551,18 @@ def _binds(toks: Sequence[str], only: frozenset[str] = ONLY) -> bool:
     return (
         _says(toks, DUTY)
         or bool((NEGATIONS | only).intersection(toks))
-        or any(t.startswith(_BAN + _NOBODY) for t in toks)
+        or any(t.startswith(BAN + _NOBODY) for t in toks)
     )
 
 
 def _have_to_denied(said: list[str]) -> bool:
-    """ "don't have to", "do not need to": a duty denied (the words are English: the Slavic ones are ``DUTY``)."""
-    return any(t in NEGATIONS and said[k + 1 : k + 3] in (["have", "to"], ["need", "to"]) for k, t in enumerate(said))
+    """ "don't have to", "do not need to", "no need to", "feel free to", "are free to": an English duty denied or
+    left free (the Slavic words are ``DUTY`` and ``_OPTION``)."""
+    denied = any(
+        (t in NEGATIONS or t == "no") and said[k + 1 : k + 3] in (["have", "to"], ["need", "to"])
+        for k, t in enumerate(said)
+    )
+    return denied or any(t == "free" and said[k + 1 : k + 2] == ["to"] for k, t in enumerate(said))
 
 
 def _alone_allowed(heard: list[str], start: int, end: int, line: Sequence[str]) -> bool:
@@ -592,7 +597,7 @@ def _need_denied(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
 
 
 def _near(line: Sequence[str], at: Callable[[str], bool], other: Callable[[str], bool]) -> set[str]:
-    """The content words near the line's words that ``at`` picks (a ban word, ``_BAN``; a permission,
+    """The content words near the line's words that ``at`` picks (a ban word, ``BAN``; a permission,
     ``_PERMIT``): the things it bans or permits. A side of the word with a word of the ``other`` kind on it
     is another clause's ("заходить запрещено, кормить их можно только через сетку": feeding is permitted)."""
     near: set[str] = set()
