@@ -394,7 +394,9 @@ FRAME_SHARE = 0.75  # of the line's content words up to the last one heard, this
 def point_unheard(line: list[str], heard: list[str], names: frozenset[str], context: Sequence[str] = ()) -> bool:
     """At least three of the line's content words heard, ``FRAME_SHARE`` of those up to the last heard, two or more
     after it unheard (nor in ``context``, the rest of the utterance) with a negation, a ban or a ``_POINT`` word
-    among them, and no other content word heard after the line's last: the sentence ends where the point was."""
+    among them and no more of those heard than the frame has, and fewer than two content words of the sentence's
+    own: the sentence ends where the point was (a paraphrase that moves the point brings words of its own, or its
+    negation: "а на мийку не заїжджайте три дні", "a tego zadatku nie zwracamy")."""
 
     def content(t: str) -> bool:
         return weight(t) == 1.0 and t not in names
@@ -407,9 +409,13 @@ def point_unheard(line: list[str], heard: list[str], names: frozenset[str], cont
     said = [t for t in point if content(t)]
     if len(said) < 2 or any(same_word(t, h) for t in said for h in context):
         return False
-    binds = NEGATIONS.intersection(point) or _POINT.intersection(point) or any(t.startswith(BAN) for t in point)
-    at = max(j for j, h in enumerate(heard) if any(same_word(t, h) for t in line if content(t)))
-    return bool(binds) and not any(content(h) and not any(same_word(h, t) for t in line) for h in heard[at + 1 :])
+
+    def binding(toks: Sequence[str]) -> int:
+        return sum(1 for t in toks if t in NEGATIONS or t in _POINT or t.startswith(BAN))
+
+    own = [h for h in heard if content(h) and not any(same_word(h, t) for t in line)]
+    frame = binding(line[: got[-1] + 1])
+    return binding(point) > 0 and binding(heard) <= frame and len(own) < 2
 
 
 # "It's all in the terms on our website", "the office will go through the payment terms with you", "to
