@@ -30,8 +30,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from agentassist.assist.decide import SURE, Decision, Heard, Window, negated_anywhere
-from agentassist.assist.matcher import fill, tokens, weight
-from agentassist.assist.negation import clause_starts, sentence_starts
+from agentassist.assist.matcher import NEGATIONS, fill, tokens, weight
+from agentassist.assist.negation import BAN, DUTY, clause_starts, sentence_starts
 from agentassist.assist.script import Step
 from agentassist.assist.semantic import Coverage, E5Embedder, cosine, coverage, must_hear_missing
 from agentassist.assist.slots import replaced_slot
@@ -170,6 +170,7 @@ def weak(
         or conceded(want, decision.window.tokens)
         or replaced_slot(want, decision.window.tokens, names)
         or other_clause(line, decision.window, names)
+        or deferred(want, decision.window.tokens)
     )
     if not reworded and (embedder is None or decision.method != "lexical" or decision.score >= WEAK_LEXICAL):
         return None
@@ -309,17 +310,22 @@ def cut_short(
     decision: Decision, heard: Heard, embedder: E5Embedder | None, names: frozenset[str] = frozenset()
 ) -> float | None:
     """The score to show when ``decision`` heard a compliance line without one of its figures
-    (specifics.missing: "for four hours", "fifty zloty") or without its last clause (:func:`left_out`),
-    or None. Unlike a reworded line, such a sentence may be the line's first half, the recognizer having
-    cut it at a pause: the tracker waits for the agent's next final (which the line, joined across the
-    cut, may tick) before it leaves the step unsure. Embeds every sentence of ``heard``, so that the
-    deadline can judge them if no final completes the line."""
+    (specifics.missing: "for four hours", "fifty zloty") or without its last clause (:func:`left_out`) or its
+    point (:func:`point_unheard`), or None. Unlike a reworded line, such a sentence may be the line's first
+    half, the recognizer having cut it at a pause: the tracker waits for the agent's next final (which the
+    line, joined across the cut, may tick) before it leaves the step unsure. Embeds every sentence of
+    ``heard``, so that the deadline can judge them if no final completes the line."""
     line = str(decision.extra["line"])
     # The rest of the utterance (and the agent's previous one, joined) may say what the window lacks: "A
     # hundred pounds is held as a deposit; if the tub's undamaged ..., it's in your account again within
     # five days" has the line's figure in the sentence before the one that says its words.
     context = heard.lexical[-1].tokens
-    if not missing(tokens(line), context) and not left_out(line, decision.window, names, context):
+    want = tokens(line)
+    if not (
+        missing(want, context)
+        or left_out(line, decision.window, names, context)
+        or point_unheard(want, decision.window.tokens, names, context)
+    ):
         return None
     if embedder is None:
         return decision.score
@@ -369,6 +375,79 @@ def left_out(line: str, window: Window, names: frozenset[str], context: Sequence
         return False
     rest = [h for h in heard[at[-1] + 1 :] if content(h) and not any(same_word(h, t) for t in want)]
     return len(rest) < LEFT_OUT_WORDS
+
+
+# "The tuning is guaranteed for three months." for "..., unless the piano is moved", "Zadatek wynosi pięć
+# tysięcy złotych." for "Zadatek w wysokości pięciu tysięcy złotych nie podlega zwrotowi": the line's frame
+# heard nearly word for word, then the sentence stops where the line's point begins. :func:`left_out` judges a
+# last clause left out after a comma; this is the point with no comma before it. The point is the line's words
+# after the last one heard, and only a point that binds or conditions counts (a negation, a ban, "unless",
+# "later", "otherwise"): a line shortened by its purpose ("..., it's for training" for "recorded for training
+# and quality purposes") is said. On match21's 1008 compliance steps left unsure: 10 not said, 1 said.
+_POINT = frozenset(
+    ("unless", "until", "if", "later", "otherwise", "chyba", "jesli", "jezeli", "pozniej", "inaczej", "если", "пока",
+     "позже", "иначе", "якщо", "поки", "пізніше", "інакше")
+)  # fmt: skip
+FRAME_SHARE = 0.75  # of the line's content words up to the last one heard, this share heard: its frame word for word
+
+
+def point_unheard(line: list[str], heard: list[str], names: frozenset[str], context: Sequence[str] = ()) -> bool:
+    """At least three of the line's content words heard, ``FRAME_SHARE`` of those up to the last heard, two or more
+    after it unheard (nor in ``context``, the rest of the utterance) with a negation, a ban or a ``_POINT`` word
+    among them and no more of those heard than the frame has, and fewer than two content words of the sentence's
+    own: the sentence ends where the point was (a paraphrase that moves the point brings words of its own, or its
+    negation: "а на мийку не заїжджайте три дні", "a tego zadatku nie zwracamy")."""
+
+    def content(t: str) -> bool:
+        return weight(t) == 1.0 and t not in names
+
+    words = [k for k, t in enumerate(line) if content(t)]
+    got = [k for k in words if any(same_word(line[k], h) for h in heard)]
+    if len(got) < 3 or len(got) < FRAME_SHARE * len([k for k in words if k <= got[-1]]):
+        return False
+    point = line[got[-1] + 1 :]
+    said = [t for t in point if content(t)]
+    if len(said) < 2 or any(same_word(t, h) for t in said for h in context):
+        return False
+
+    def binding(toks: Sequence[str]) -> int:
+        return sum(1 for t in toks if t in NEGATIONS or t in _POINT or t.startswith(BAN))
+
+    own = [h for h in heard if content(h) and not any(same_word(h, t) for t in line)]
+    frame = binding(line[: got[-1] + 1])
+    return binding(point) > 0 and binding(heard) <= frame and len(own) < 2
+
+
+# "It's all in the terms on our website", "the office will go through the payment terms with you", "to
+# wszystko jest w regulaminie", "администратор вам на месте расскажет": a compliance line's topic handed to a
+# document or a person, its point never said. The sentence names the topic (the cosine of such a sentence is a
+# paraphrase's) and binds nothing; a line said in other words keeps its duty or its negation. On match21's 1008
+# compliance steps left unsure (default, v2-v25) these words with no negation and no duty heard are in 73 not
+# said and in none said. A document the line itself names ("при подписании договора") is no deferral.
+_DOCUMENTS = (
+    "contract", "terms", "website", "pack", "email", "leaflet", "umow", "regulamin", "stronie", "договор", "оферт",
+    "сайте", "правилах", "сайті", "договорі", "умовах",
+)  # fmt: skip
+_WILL_TELL = frozenset(
+    ("расскажет", "расскажут", "объяснит", "объяснят", "розкаже", "розкажуть", "пояснить", "powie", "powiedza",
+     "wyjasni", "opowie")
+)  # fmt: skip
+_TELL = frozenset(("tell", "explain", "go", "cover", "talk"))  # after "will", "'ll": "will go through it"
+
+
+def deferred(line: list[str], heard: list[str]) -> bool:
+    """``heard`` hands the line's topic to a document (``_DOCUMENTS``, one the line does not name) or to a person
+    who will tell it (``_WILL_TELL``, "will"/"'ll" then ``_TELL``), with no negation and no duty heard, and fewer
+    than half the line's content words: "...processed in line with our privacy policy, it's on the website" says
+    the line, then points to more."""
+    if NEGATIONS.intersection(heard) or any(h.startswith(DUTY) for h in heard):
+        return False
+    own = [t for t in line if weight(t) == 1.0]
+    if 2 * sum(1 for t in own if any(same_word(t, h) for h in heard)) >= len(own):
+        return False
+    document = any(h.startswith(_DOCUMENTS) and not any(t.startswith(h[:4]) for t in line) for h in heard)
+    told = any(h in ("will", "ll") and _TELL.intersection(heard[k + 1 : k + 3]) for k, h in enumerate(heard))
+    return document or told or bool(_WILL_TELL.intersection(heard))
 
 
 # "even if you move the piano" for "unless the piano is moved", "на будь-які деталі, навіть якщо ви купили

@@ -82,7 +82,7 @@ _DENYING_WORDS = frozenset(
 )  # fmt: skip
 _FORFEIT = ("forfeit", "lose", "lost", "gone", "пропада", "пропаде", "сгора", "згора", "przepad", "przepadn")
 # "dżinsy są niedozwolone", "недопустимо", "неприпустимо" ban in one word, as "zakaz" does
-_BAN = (
+BAN = (
     "заборон", "запрещ", "запрет", "zakaz", "zabron", "forbid", "prohibit", "banned", "нельзя", "niedozwol",
     "недопуст", "неприпуст", "недозвол",
 )  # fmt: skip
@@ -90,8 +90,8 @@ _BAN = (
 
 def line_negations(line: Sequence[str]) -> int:
     """How many negations a line has: "не", "not", and the negations said by a determiner or a ban
-    (``_DENYING_WORDS``, ``_BAN``)."""
-    return sum(1 for t in line if t in NEGATIONS or t in _DENYING_WORDS or t.startswith(_BAN))
+    (``_DENYING_WORDS``, ``BAN``)."""
+    return sum(1 for t in line if t in NEGATIONS or t in _DENYING_WORDS or t.startswith(BAN))
 
 
 # English denies a noun with "no" ("no driving for four hours" for "you must not drive for four hours"): it
@@ -140,7 +140,7 @@ def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clause
     kept = negations_at(heard, first, last, (), reach=len(heard))
     # a ban said as one word ("під забороною" for "не можна"), a thing said to be free for a negated
     # payment ("the quote is free" for "you don't pay for the quote") keep the line's negation
-    kept += sum(1 for t in heard[start:] if t.startswith(_BAN) or t in _DENYING_WORDS)
+    kept += sum(1 for t in heard[start:] if t.startswith(BAN) or t in _DENYING_WORDS)
     # money said to be lost keeps a negated refund ("гроші пропадають" for "оплата не повертається", "we keep
     # the fee" for "the fee is not refunded"), and a "without" the line lacks keeps its negation ("хто без
     # жилета, той без дошки" for "без жилета дошку не видаємо"); a word the line says itself keeps nothing ("we're
@@ -463,7 +463,7 @@ def sentence_starts(text: str) -> tuple[int, ...]:
 # без неї ... не допускаємо", "Prysznic nie jest potrzebny" for "obowiązkowo bierzemy prysznic, bez tego nie
 # wpuszczamy": the line's own negation restates its duty ("without it, no"), so counting negations takes the
 # heard one for the line's; a need denied denies the duty itself. Prefixes: the words decline.
-_DUTY = (
+DUTY = (
     "must", "need", "required", "mandatory", "compulsory", "обязательн", "нужн", "надо", "необходим", "обов'язков",
     "потрібн", "треба", "необхідн", "obowiazk", "trzeba", "musi", "wymagan", "potrzebn", "konieczn",
 )  # fmt: skip
@@ -484,23 +484,33 @@ _ALONE = frozenset(
      "sam", "sama", "same", "sami", "samodzielnie")
 )  # fmt: skip
 _BAN_NEAR = 4  # the line's words this near its ban word are the banned thing ("заходить запрещено")
+# A duty or a ban turned into an option: "Шлем по желанию", "the helmet is optional", "you're welcome to film",
+# "nothing terrible if you're late": words that leave it to the customer (prefixes, the words decline)
+_OPTION = (
+    "optional", "welcome", "желани", "необязательн", "добровольн", "страшного", "бажанн", "необов'язков",
+    "добровільн", "opcjonaln", "zyczeni", "nieobowiazkow", "dobrowoln", "strasznego",
+)  # fmt: skip
+# a negation in these words binds the line like a negation does: "nobody may dig", "никто не", "nikt"
+_NOBODY = ("nobody", "nothing", "никто", "ничего", "ніхто", "нічого", "nikt", "nic")
+# leave given for a purpose or in what is said is no option: "so we can cancel it", "что ей можно заниматься"
+_PURPOSE = frozenset(("so", "that", "чтобы", "чтоб", "что", "щоб", "що", "zeby", "aby", "ze"))
 
 
 def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], clauses: tuple[int, ...] = ()) -> bool:
     """The line's duty or ban said the other way round in the words ``first..last`` (the clauses around
     them): a need denied ("не потрібна", "not required") where the line requires without a negation at its
     duty word, or a permission ("можно", "można") in a clause with a word the line bans ("запрещено",
-    "нельзя": ``_BAN``). Not a negation of a condition (``_CONDITION``, "without"): that restates a duty."""
+    "нельзя": ``BAN``). Not a negation of a condition (``_CONDITION``, "without"): that restates a duty."""
     start = max([0, first - _NEGATION_BEFORE] + [c for c in clauses if c <= first])
     end = min([len(heard), last + 1 + _NEGATION_AFTER] + [c for c in clauses if c > last])
-    if _says(line, _DUTY) and any(_need_denied(heard, j, clauses) for j in range(start, end)):
+    if _says(line, DUTY) and any(_need_denied(heard, j, clauses) for j in range(start, end)):
         return True
     if _loses(line) and _refunded(heard[start:end]):
         return True  # "ale opłatę zwracamy" for "a opłata przepada": the money given back, not lost
-    if _alone_allowed(heard, start, end, line):
+    if _alone_allowed(heard, start, end, line) or option_given(heard, start, end, line, clauses):
         return True
-    banned = _near(line, lambda t: t.startswith(_BAN), _PERMIT.__contains__)
-    permitted = _near(line, _PERMIT.__contains__, lambda t: t.startswith(_BAN))
+    banned = _near(line, lambda t: t.startswith(BAN), _PERMIT.__contains__)
+    permitted = _near(line, _PERMIT.__contains__, lambda t: t.startswith(BAN))
     for j in range(start, end):
         if heard[j] in _PERMIT and not (j and heard[j - 1] in NEGATIONS):
             lo, hi = _clause(heard, j, clauses)
@@ -508,6 +518,51 @@ def reversed_at(heard: list[str], first: int, last: int, line: Sequence[str], cl
             if _shared(heard[lo:hi], banned) > _shared(heard[lo:hi], permitted):
                 return True
     return False
+
+
+def option_given(heard: list[str], start: int, end: int, line: Sequence[str], clauses: tuple[int, ...] = ()) -> bool:
+    """A line that binds (a duty, a ban, a negation, an "only") left to the customer in ``heard[start:end]``: a
+    word of ``_OPTION`` ("по желанию", "optional"), "don't have to", "feel free to", or, against a duty or a
+    ban, leave (``_MAY``: "can", "можете") that shares a content word with the line after it, with no
+    negation, "nobody" or purpose before it in its clause ("You can keep your shoes on" for "Riders must take
+    off shoes"). A paraphrase of a ban keeps its negation or its "only" ("Nobody can dig without the guide",
+    "dogs can only come on a lead"); leave against a line's "only" is :func:`_alone_allowed`'s."""
+    if not _binds(line):
+        return False
+    said = heard[start:end]
+    if any(t.startswith(_OPTION) for t in said) or _have_to_denied(said):
+        return True
+    if not _binds(line, frozenset()) or ONLY.intersection(heard):
+        return False  # "можна від 12 років, і тільки з екскурсоводом"
+    if any(t in _MAY and not _binds(line[max(0, k - 2) : k]) for k, t in enumerate(line)):
+        return False  # a line that gives leave itself
+    things = {t for t in line if t not in _MAY}
+    for j in range(start, end):
+        if heard[j] in _MAY:
+            lo, hi = _clause(heard, j, clauses)
+            bound = any(_binds([t]) or t in _PURPOSE for t in heard[lo:j]) or NEGATIONS.intersection(heard[j:hi])
+            if not bound and _shared(heard[j + 1 : hi], things):
+                return True
+    return False
+
+
+def _binds(toks: Sequence[str], only: frozenset[str] = ONLY) -> bool:
+    """A duty, a ban, a negation, a "nobody" or an "only" (``only``) in ``toks``."""
+    return (
+        _says(toks, DUTY)
+        or bool((NEGATIONS | only).intersection(toks))
+        or any(t.startswith(BAN + _NOBODY) for t in toks)
+    )
+
+
+def _have_to_denied(said: list[str]) -> bool:
+    """ "don't have to", "do not need to", "no need to", "feel free to", "are free to": an English duty denied or
+    left free (the Slavic words are ``DUTY`` and ``_OPTION``)."""
+    denied = any(
+        (t in NEGATIONS or t == "no") and said[k + 1 : k + 3] in (["have", "to"], ["need", "to"])
+        for k, t in enumerate(said)
+    )
+    return denied or any(t == "free" and said[k + 1 : k + 2] == ["to"] for k, t in enumerate(said))
 
 
 def _alone_allowed(heard: list[str], start: int, end: int, line: Sequence[str]) -> bool:
@@ -533,7 +588,7 @@ def _says(toks: Sequence[str], stems: tuple[str, ...]) -> bool:
 
 def _need_denied(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
     """A negation at ``j`` with a duty word just after it, not a condition's or a requirement's restated."""
-    if heard[j] not in NEGATIONS or not any(t.startswith(_DUTY) for t in heard[j + 1 : j + 1 + _DUTY_REACH]):
+    if heard[j] not in NEGATIONS or not any(t.startswith(DUTY) for t in heard[j + 1 : j + 1 + _DUTY_REACH]):
         return False
     # "you don't need anything else, only the ticket" restates a duty of the ticket
     lo, hi = _clause(heard, j, clauses)
@@ -542,7 +597,7 @@ def _need_denied(heard: list[str], j: int, clauses: tuple[int, ...]) -> bool:
 
 
 def _near(line: Sequence[str], at: Callable[[str], bool], other: Callable[[str], bool]) -> set[str]:
-    """The content words near the line's words that ``at`` picks (a ban word, ``_BAN``; a permission,
+    """The content words near the line's words that ``at`` picks (a ban word, ``BAN``; a permission,
     ``_PERMIT``): the things it bans or permits. A side of the word with a word of the ``other`` kind on it
     is another clause's ("заходить запрещено, кормить их можно только через сетку": feeding is permitted)."""
     near: set[str] = set()
