@@ -227,6 +227,12 @@ _PROGRAMME = (
     r"|(?:программ\w*|програм\w*) (?:лояльност\w*|бонус\w*|лояльності)"
     r"|program\w* (?:lojalnosciow\w*|bonusow\w*|punktow\w*|partnersk\w*)|(?:lojalnosciow|bonusow)\w* program\w*"
 )
+# an insurance claim's number ("car insurance claim 4485 ...", "страховой случай", "szkoda komunikacyjna nr"): an
+# insurer's own, Luhn-valid as often as a card's group of digits is
+_CLAIM = (
+    r"(?:insurance|warranty) claim|claim (?:number|no|reference|ref)|страхов\w* (?:случа|випад|убыт|збит)\w*"
+    r"|номер\w* (?:убытка|збитку)|szkod\w* (?:komunikacyjn\w*|ubezpieczeniow\w*|nr|numer)|numer\w* szkody"
+)
 # a number that is not card data, whatever its digits: it is not masked unless Luhn-valid
 OTHER_CUE = re.compile(
     r"\b(?:reference|ref|order|invoice|ticket|tracking|contract|account|policy|booking|confirmation|case|claim"
@@ -234,7 +240,7 @@ OTHER_CUE = re.compile(
     # verb ("I request a refund to ...")
     r"|(?:request|application|inquiry|enquiry) (?:number|no|id|reference|ref)|номер\w* (?:запрос\w*|запит\w*)"
     r"|(?:запрос\w*|запит\w*) (?:номер|№)|numer\w* wniosku|nr wniosku|wniosek (?:numer|nr)"
-    r"|" + _PROGRAMME + r"|customer number|member number"
+    r"|" + _PROGRAMME + r"|" + _CLAIM + r"|customer number|member number"
     r"|serial|imei|iccid|meid|barcode|bar code|ean|upc|gtin|sku|серийн\w*|серійн\w*|seryjn\w*|артикул\w*"
     r"|parcel|shipment|transaction|receipt|reservation"
     # a parcel tracked by its number, the verb said ("tracked under", "отслеживаются по номеру", "відстежуються за
@@ -284,10 +290,11 @@ PAYING = re.compile(
 DOCUMENT_CUE = re.compile(
     r"\b(?:policy|contract|invoice|order(?! to\b)|booking|reservation|ticket|tracking|track(?:ed|s)? (?:by|under|with)"
     r"|отслеж\w*|відстеж\w*|sledz\w*|parcel|shipment|waybill"
-    r"|imei|iccid|meid|serial|case (?:number|no|file|reference)"
+    r"|imei|iccid|meid|serial|case (?:number|no|file|reference)|"
+    + _CLAIM
     # a product's number (EAN-13 and UPC carry a check digit that passes Luhn's one in three times; a 13-digit Visa
     # exists): the naming word decides
-    r"|barcode|bar code|ean|upc|gtin|sku|product (?:code|number)|штрих-?код\w*|kod\w* kreskow\w*|kod\w* produkt\w*"
+    + r"|barcode|bar code|ean|upc|gtin|sku|product (?:code|number)|штрих-?код\w*|kod\w* kreskow\w*|kod\w* produkt\w*"
     r"|серийн\w*|серійн\w*|seryjn\w*|артикул\w*|"
     + _PROGRAMME
     + r"|numer\w* sprawy|sprawa numer|sygnatur\w*|номер\w* дела|дело (?:номер|№)|номер\w* справи|справа (?:номер|№)"
