@@ -12,6 +12,7 @@ import pytest
 from agentassist.privacy.detect import mask
 from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import luhn
+from tests.test_redact_h24 import fours
 
 VISA = "4916338512075523"  # Luhn-valid, made for these tests
 C = "customer"
@@ -28,10 +29,6 @@ def _call(*said: str) -> list[str]:
     return [mask(text, out.get(str(n), [])) for n, text in enumerate(said)]
 
 
-def _fours(number: str) -> str:
-    return " ".join(number[n : n + 4] for n in range(0, len(number), 4))
-
-
 @pytest.mark.parametrize(
     "said",
     [
@@ -45,7 +42,7 @@ def _fours(number: str) -> str:
     ],
 )
 def test_a_claims_number_stays_though_luhn_valid(said: str) -> None:
-    text = said.format(_fours(VISA))
+    text = said.format(fours(VISA))
     assert _call(text) == [text]
 
 
@@ -61,7 +58,7 @@ def test_a_claims_number_stays_though_luhn_valid(said: str) -> None:
     ],
 )
 def test_a_card_beside_insurance_is_masked(said: str, masked: str) -> None:
-    assert _call(said.format(_fours(VISA))) == [masked]
+    assert _call(said.format(fours(VISA))) == [masked]
 
 
 @pytest.mark.parametrize(
@@ -128,7 +125,7 @@ def test_the_window_opened_at_a_cue_closes_on_another_thing_named() -> None:
     ],
 )
 def test_a_code_named_with_the_thing_it_is_printed_by(said: str, masked: str) -> None:
-    assert _call(said.format(_fours(VISA))) == [masked]
+    assert _call(said.format(fours(VISA))) == [masked]
 
 
 def test_a_door_code_by_the_door_stays() -> None:
@@ -155,7 +152,7 @@ def test_a_door_code_by_the_door_stays() -> None:
     ],
 )
 def test_each_group_named_by_its_count_and_place(said: str, masked: str) -> None:
-    assert _call(said.format(*_fours(VISA).split())) == [masked]
+    assert _call(said.format(*fours(VISA).split())) == [masked]
 
 
 def test_the_next_four_of_a_count_stay() -> None:
@@ -176,7 +173,7 @@ def test_the_next_four_of_a_count_stay() -> None:
     ],
 )
 def test_an_expiry_month_said_by_its_ordinal_or_its_short_name(said: str, masked: str) -> None:
-    assert _call(said.format(_fours(VISA))) == [masked]
+    assert _call(said.format(fours(VISA))) == [masked]
 
 
 @pytest.mark.parametrize(
@@ -210,4 +207,4 @@ def test_a_list_and_a_month_of_the_year_stay(said: str) -> None:
     ],
 )
 def test_the_cards_last_four_before_its_code_on_the_panel(said: str, masked: str) -> None:
-    assert _call(said.format(_fours(VISA))) == [masked]
+    assert _call(said.format(fours(VISA))) == [masked]
