@@ -143,14 +143,19 @@ def test_a_card_s_pieces_in_one_final_join_over_a_longer_aside() -> None:
         # a card's last four named so are its end, not a first piece going on
         ("Вижу карту, которая заканчивается на 4821, оплачиваем ей?", "Мой номер +7 916 305 72 48."),
         ("The one ending in 4821, is that okay?", "Then call me on +44 7911 123456."),
-        # a phone after a pause on words is no card's next piece
-        (f"My card is {VISA[:4]} {VISA[4:8]}, one second", "+7 916 305 72 48."),
     ],
 )
 def test_a_last_four_or_a_phone_does_not_join_over_words(turns: tuple[str, str]) -> None:
     out = _call(*(("customer", t) for t in turns))
     assert out[1] == turns[1]
     assert "[CARD]" not in out[0]
+
+
+def test_a_phone_after_a_pause_on_words_is_no_cards_next_piece() -> None:
+    # the card's first half after the customer's own cue is masked as collection mode reads it (session 29: a window
+    # opens at "my card"); the phone after it stays
+    out = _call(("customer", f"My card is {VISA[:4]} {VISA[4:8]}, one second"), ("customer", "+7 916 305 72 48."))
+    assert out == ["My card is [CARD], one second", "+7 916 305 72 48."]
 
 
 @pytest.mark.parametrize(

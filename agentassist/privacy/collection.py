@@ -5,9 +5,10 @@ The readers find card data by its words: a card number in digits or in number wo
 code by their cues and shapes. Each new blind set of cases met spoken forms they did not read ("six twice",
 "niner", "fifty-one hundred", digit words joined by hyphens), and a card said so went unmasked: rules driven by
 words keep missing the next form. This mode decides by the call's state instead. Once the agent asks for card data
-(the number, the expiry or the code) or the customer starts a card (card data the readers found), the call is
-collecting, and the customer's numbers in any form (digits; number words of en, ru,
-uk and pl, hyphen-joined or not; "double", "twice", "niner", a digit's noun; tens and hundreds) are masked until
+(the number, the expiry or the code) or the customer starts a card (card data the readers found, or the customer's
+own cue for it: "my card", "номер карты", the code named; from there on in that final, and on past it where card
+data was given in it), the call is collecting, and the customer's numbers in any form (digits; number words of en,
+ru, uk and pl, hyphen-joined or not; "double", "twice", "niner", a digit's noun; tens and hundreds) are masked until
 the exchange closes:
 
 - the card's parts are all given (a card number, its expiry and its code);
@@ -49,6 +50,7 @@ from agentassist.privacy.cues import (
     MONTH,
     MONTHS,
     OTHER,
+    code_cues_named,
     cues,
     says_nothing,
 )
@@ -83,6 +85,7 @@ _NUMBER_NAMED = re.compile(
 )
 _DIGITS_NAMED = re.compile(r"\b(?:three|four|три|четыре|чотири|trzy|cztery|3|4)[\s-]+(?:digits?|цифр\w*|cyfr\w*)\b")
 _CLOCK = re.compile(r"\d:\d\d")  # "4:30", "16:30": a time of day
+_DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")  # "31.12.2026": a day's date (an expiry names no day)
 _GAP = re.compile(r"[\s,.\-–—/:;]*")  # between the parts of one number as written: "4539-1488", "oh-nine, 28"
 # a part of a number only inside one: "twice" after a digit, "oh", "for" as four; "niner" is the radio's nine
 _MONTHS = {w for w in MONTHS if MONTH.fullmatch(w)}  # a month's name, not a short form that is a word too ("sie")
@@ -204,10 +207,8 @@ def _said_alone(word: str) -> bool:
 def collect(finals: list[Said]) -> None:
     """Each customer final said while card data was being collected is given, as its ``collected``, a span over
     every number in it the readers did not mask (finals held, in time order)."""
-    if not any(x.kind in KINDS for s in finals for x in s.spans) and not any(
-        s.channel == Channel.AGENT.value for s in finals
-    ):
-        for said in finals:  # nothing opens a window: no card data found, no agent to ask for it
+    if not any(s.channel == Channel.AGENT.value or _opening(s) is not None for s in finals):
+        for said in finals:  # nothing opens a window: no card data found or named, no agent to ask for it
             said.collected = []
         return
     state: _State | None = None
@@ -286,24 +287,31 @@ def _opened(said: Said, window: Window | None) -> Window | None:
     """The window after the customer's final ``said`` as it stands (its spans as found)."""
     if window is None and _opening(said) is None:
         return None
-    window = window or Window(said.end_s)
     given = {x.kind for x in said.spans if x.kind in KINDS}
+    if window is None and not given:
+        return None  # a cue with no card data after it in its final opens no window beyond it
+    window = window or Window(said.end_s)
     window.given |= given
     window.last_s = said.end_s if given else window.last_s
     return None if window.given >= set(KINDS) else window
 
 
 def _opening(said: Said) -> int | None:
-    """Where the customer starts card data in ``said``, with no window open: the first card data the readers found
-    (None: none). A card named before a number opens nothing by itself: the readers leave a number after it
-    unmasked where they read it as another thing's ("the SIM number printed on the card holder is ...")."""
-    return min((x.start for x in said.spans if x.kind in KINDS), default=None)
+    """Where the customer starts card data in ``said``, with no window open (None: nowhere): the first card data the
+    readers found, or the end of the customer's own cue for it ("my card", "номер карты", "numer karty", the expiry
+    or the code named; not a bare "code", a door's or an error's may be), whichever comes first. A number after the
+    cue is read as the window reads one: a number named as another thing ("the SIM number printed on the card holder
+    is ..."), an amount, a quantity, one after words that name a thing ("key card for room 314") stays."""
+    folded = fold(said.text)
+    named = [b for kind in (CARD, EXPIRY) for _, b in cues(kind, folded)] + [b for _, b in code_cues_named(folded)]
+    return min([x.start for x in said.spans if x.kind in KINDS] + named, default=None)
 
 
 def _customer_said(said: Said, window: Window | None) -> Window | None:
     opening = 0 if window is not None else _opening(said)
     if opening is None:
         return None
+    opened = window is None
     window = window or Window(said.end_s)
     folded = fold(said.text)
     for run in runs(folded):
@@ -319,6 +327,8 @@ def _customer_said(said: Said, window: Window | None) -> Window | None:
             _mask(said, run, inside, window)  # (a run a span holds whole, as most are, has nothing left to mask)
         window.given |= {x.kind for x in said.spans if x.start < run.end and run.start < x.end and x.kind in KINDS}
         window.last_s = said.end_s
+    if opened and not window.given:
+        return None  # a cue with no card data after it in its final ("that was my old card number"): no window on
     return None if window.given >= set(KINDS) else window
 
 
@@ -330,11 +340,14 @@ def _mask(said: Said, run: Run, inside: list[Span], window: Window) -> None:
     whole = Span(CARD, run.start, run.end)
     if counts(folded, run.end) or _CLOCK.search(folded, run.start, run.end) or _amount(folded, run):
         return  # a quantity ("16 digits", "12 bottles"), a time ("at 4:30") or an amount, whatever was said before it
+    if _DATE.fullmatch(folded, run.start, run.end) or folded[: run.start].endswith("+"):
+        return  # a day's date ("valid until 31.12.2026") or a phone's number said with its country ("+7 916 ...")
     if written_amount(folded, items(said.text), whole):
         return  # "289.40", "12,50": an amount as the recognizer writes it
     if not inside:
         if run.digits >= _FRESH_DIGITS and _bare(folded, run, said.spans) and not _no_card(folded, run):
-            kind = CARD if _CARD_PART.search(folded, _sentence(folded, run), run.start) else window.owed(run)
+            kind = CARD if _CARD_PART.search(folded, _sentence(folded, run), run.start) else _named(folded, run)
+            kind = kind or window.owed(run)
             add_spans(said, [Span(kind, run.start, run.end)])
         return
     first, last = inside[0], inside[-1]
@@ -344,6 +357,14 @@ def _mask(said: Said, run: Run, inside: list[Span], window: Window) -> None:
         add_spans(said, [Span(first.kind, start, end)])
     else:
         add_spans(said, [Span(first.kind, start, first.end), Span(last.kind, last.start, end)])
+
+
+def _named(folded: str, run: Run) -> str | None:
+    """The card data that ``run``'s clause names before it ("the card code, seven seven twice": a code's), the cue
+    nearest it (of two ending together, the longer: "card code" over "card"), or None: none named."""
+    sentence = _sentence(folded, run)
+    named = [(b, -a, kind) for kind in KINDS for a, b in cues(kind, folded) if sentence <= a and b <= run.start]
+    return max(named, default=(0, 0, None))[2]
 
 
 def _no_card(folded: str, run: Run) -> bool:

@@ -45,8 +45,14 @@ _PLACED = rf"(?: (?:{_SIDE}|{_FACE})){{0,2}}"
 # the named cues first: a bare "code" (the last alternatives) is a security code's only where card data is
 # about (:func:`code_cues_named` leaves it out); an American Express code is on the card's front
 CVV_CUE = re.compile(
-    r"\b(?:cvv2?|cvc2?|cvn2?|cav2|cvd|csc|cv2|c[ -]v[ -][vc]2?|cid|сиви|сививи|security code"
+    # the code and where it is printed by a thing on the card ("the CVV by the hologram", "the code over the logo"),
+    # first: the cue reaches over the place
+    r"\b(?:(?:cvv2?|cvc2?|cid|csc|security code|card code|code) (?:printed |written )?(?:by|over|above|under|below"
+    r"|beside|near|next to) the (?:hologram|logo|chip|signature|stripe|strip|magnetic strip|brand|bank'?s? name|name)"
+    r"|cvv2?|cvc2?|cvn2?|cav2|cvd|csc|cv2|c[ -]v[ -][vc]2?|cid|сиви|сививи|security code"
     r"|card verification (?:code|value)|card code"
+    # ... and as Russian, Ukrainian and Polish say "card code", the card after it ("код карты"; not a PIN's)
+    r"|(?<!pin-)(?<!пин-)(?<!пін-)(?:код|kod) (?:карты|картки|karty)"
     # the code named as a number that verifies or secures the card ("verification number", "numer weryfikacyjny",
     # "проверочный номер", "numer zabezpieczający"), where card data is about (:data:`_BARE_CODE`)
     r"|"
@@ -115,7 +121,7 @@ _NOT_THREE = r"\b(?![\s:,\-–—]+(?:is\s+|это\s+|це\s+|to\s+)?\d{3}(?!\d)
 NOT_CVV = re.compile(
     r"\b(?:zip|area|postal|post|promo|discount|country|dialling|dialing|door|gate|entry|access|alarm|intercom"
     r"|tariff|customs|commodity|hs|cn|product|item|sort|wi-?fi|sms|text|one-time|otp|login|blik"
-    r"|activation) codes?|confirmation codes?"
+    r"|activation|error|fault|status|response|reason|decline|return) codes?|confirmation codes?"
     + _NOT_THREE
     + r"|social security|security (?:guard|deposit|alarm|system|question|check)s?"
     # a voucher's, a gift's or a coupon's code: the shop's own number ("the voucher code is 5521 7730 0914")
@@ -125,12 +131,14 @@ NOT_CVV = re.compile(
     r"|(?:date|expiry|expiration|дата|дату|data)(?:'s| is)? on the front"
     r"|код\w* (?:города|міста|страны|країни|домофон\w*|двер\w*|подъезд\w*|під'їзд\w*|хвіртк\w*|калитк\w*"
     r"|ворот|(?:від|от) (?!карт)|тн|укт|товар\w*|тариф\w*|из смс|из sms|з смс"
+    # an error's or a refusal's code on a terminal or a screen ("error code 341", "код ошибки", "kod błędu")
+    r"|ошибк\w*|помилк\w*|отказ\w*|відмов\w*"
     r"|активаци\w*|активації|ваучер\w*|купон\w*|сертификат\w*|сертифікат\w*|(?:подтвержден|підтвердженн)\w*"
     + _NOT_THREE
     + r")|(?:почтов\w*|поштов\w*) код\w*|промокод\w*"
     r"|штрих-?код\w*"
     r"|kod\w* (?:pocztow\w*|kraju|rabatow\w*|kreskow\w*|do (?!kart)|cn|hs|taryf\w*|celn\w*|towar\w*|domofonu|bramy"
-    r"|sms|blik|z sms|potwierdzaj\w*"
+    r"|bledu|odmowy|sms|blik|z sms|potwierdzaj\w*"
     + _NOT_THREE
     + r"|aktywacyjn\w*|bonu|kupon\w*|voucher\w*|certyfikat\w*|podarunkow\w*)"
 )
@@ -227,6 +235,12 @@ _PROGRAMME = (
     r"|(?:программ\w*|програм\w*) (?:лояльност\w*|бонус\w*|лояльності)"
     r"|program\w* (?:lojalnosciow\w*|bonusow\w*|punktow\w*|partnersk\w*)|(?:lojalnosciow|bonusow)\w* program\w*"
 )
+# an insurance claim's number ("car insurance claim 4485 ...", "страховой случай", "szkoda komunikacyjna nr"): an
+# insurer's own, Luhn-valid as often as a card's group of digits is
+_CLAIM = (
+    r"(?:insurance|warranty) claim|claim (?:number|no|reference|ref)|страхов\w* (?:случа|випад|убыт|збит)\w*"
+    r"|номер\w* (?:убытка|збитку)|szkod\w* (?:komunikacyjn\w*|ubezpieczeniow\w*|nr|numer)|numer\w* szkody"
+)
 # a number that is not card data, whatever its digits: it is not masked unless Luhn-valid
 OTHER_CUE = re.compile(
     r"\b(?:reference|ref|order|invoice|ticket|tracking|contract|account|policy|booking|confirmation|case|claim"
@@ -234,7 +248,7 @@ OTHER_CUE = re.compile(
     # verb ("I request a refund to ...")
     r"|(?:request|application|inquiry|enquiry) (?:number|no|id|reference|ref)|номер\w* (?:запрос\w*|запит\w*)"
     r"|(?:запрос\w*|запит\w*) (?:номер|№)|numer\w* wniosku|nr wniosku|wniosek (?:numer|nr)"
-    r"|" + _PROGRAMME + r"|customer number|member number"
+    r"|" + _PROGRAMME + r"|" + _CLAIM + r"|customer number|member number"
     r"|serial|imei|iccid|meid|barcode|bar code|ean|upc|gtin|sku|серийн\w*|серійн\w*|seryjn\w*|артикул\w*"
     r"|parcel|shipment|transaction|receipt|reservation"
     # a parcel tracked by its number, the verb said ("tracked under", "отслеживаются по номеру", "відстежуються за
@@ -284,10 +298,11 @@ PAYING = re.compile(
 DOCUMENT_CUE = re.compile(
     r"\b(?:policy|contract|invoice|order(?! to\b)|booking|reservation|ticket|tracking|track(?:ed|s)? (?:by|under|with)"
     r"|отслеж\w*|відстеж\w*|sledz\w*|parcel|shipment|waybill"
-    r"|imei|iccid|meid|serial|case (?:number|no|file|reference)"
+    r"|imei|iccid|meid|serial|case (?:number|no|file|reference)|"
+    + _CLAIM
     # a product's number (EAN-13 and UPC carry a check digit that passes Luhn's one in three times; a 13-digit Visa
     # exists): the naming word decides
-    r"|barcode|bar code|ean|upc|gtin|sku|product (?:code|number)|штрих-?код\w*|kod\w* kreskow\w*|kod\w* produkt\w*"
+    + r"|barcode|bar code|ean|upc|gtin|sku|product (?:code|number)|штрих-?код\w*|kod\w* kreskow\w*|kod\w* produkt\w*"
     r"|серийн\w*|серійн\w*|seryjn\w*|артикул\w*|"
     + _PROGRAMME
     + r"|numer\w* sprawy|sprawa numer|sygnatur\w*|номер\w* дела|дело (?:номер|№)|номер\w* справи|справа (?:номер|№)"
@@ -342,7 +357,7 @@ _MONTH_SHORT = {
     8: "авг серп sie",
     9: "сен сент вер wrz",
     10: "окт жовт paz",
-    11: "ноя нояб лист lis",
+    11: "ноя нояб лист lis list",
     12: "дек груд gru",
 }
 MONTHS = {word: month for month, words in _MONTH_NAMES.items() for word in words.split()}
@@ -372,9 +387,27 @@ _MONTH_ORDINALS = {
     11: "одиннадцатого одинадцятого jedenastego",
     12: "двенадцатого дванадцятого dwunastego",
 }
-MONTH_ORDINALS = {word: month for month, words in _MONTH_ORDINALS.items() for word in words.split()}
+_GENITIVE_ORDINALS = {word: month for month, words in _MONTH_ORDINALS.items() for word in words.split()}
+
+
+def _in_month(genitive: str) -> list[str]:
+    """The ordinal's locative, as "in the Nth month" says it, from its genitive: "двенадцатого" → "двенадцатом",
+    "третьего" → "третьем"; "дванадцятого" → "дванадцятому"; "dwunastego" → "dwunastym", "trzeciego" → "trzecim"."""
+    stem = genitive[:-3]
+    if genitive.endswith("iego"):
+        return [genitive[:-4] + "im"]
+    if genitive.endswith("ego"):
+        return [stem + "ym"]
+    return [stem + "ем"] if genitive.endswith("его") else [stem + "ом", stem + "ому"]
+
+
+# an expiry's month by its number, an ordinal of the word "month": "до восьмого месяца", "в двенадцатом месяце",
+# "у дванадцятому місяці", "w dwunastym miesiącu"
+MONTH_ORDINALS = _GENITIVE_ORDINALS | {
+    word: month for genitive, month in _GENITIVE_ORDINALS.items() for word in _in_month(genitive)
+}
 MONTH_BY_NUMBER = re.compile(
-    r"(?<![^\W\d_])(" + "|".join(MONTH_ORDINALS) + r")\s+(?:месяца|місяця|miesiaca)(?![^\W\d_])"
+    r"(?<![^\W\d_])(" + "|".join(MONTH_ORDINALS) + r")\s+(?:месяца|місяця|miesiaca|месяце|місяці|miesiacu)(?![^\W\d_])"
 )
 # an expiry said as its parts named: "месяц ноль три, год двадцать девять", "miesiąc 04, rok 30", "month 7, year 28"
 MONTH_WORD = re.compile(r"\b(?:month|месяц|місяць|miesiac)\b[\s:,\-–—]*(?:(?:is|это|to)[\s:,\-–—]*)?$")

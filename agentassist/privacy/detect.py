@@ -119,6 +119,7 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
         last_four_before(folded, said, cards, rest),
         started_again(folded, said, cards, rest),
         tail_joined(folded, said, cards, rest),
+        _panel_four(folded, said, cards, rest),
     )
     for spans_found in found_later:  # each finder's spans but those starting where an earlier finder's do
         starts = {a.start for a in again}
@@ -129,6 +130,17 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
     spans = sorted(cards + expiries_and_codes(text, rest, before, cards), key=lambda s: s.start)
     spans = slashed_apart(folded, adjacent_joined(folded, said, _whole(folded, chains(folded, said), spans)))
     return tuple(s for s in spans if not written_amount(folded, said, s))
+
+
+def _panel_four(folded: str, said: list[Item], cards: list[Span], rest: list[Item]) -> list[Span]:
+    """The card's last four before its code, as the signature panel prints them ("on the back it says 8417 238", the
+    card ending 8417): the group the card's, the code apart (read with the rest)."""
+    lasts = {digits_of([i for i in said if c.start <= i.start < c.end])[-4:] for c in cards}
+    return [
+        Span(CARD, a.start, a.end)
+        for a, b in pairwise(rest)
+        if len(a.digits) == 4 and a.digits in lasts and len(b.digits) in (3, 4) and folded[a.end : b.start].isspace()
+    ]
 
 
 def numbers_said(text: str, folded: str) -> list[Item]:

@@ -71,7 +71,7 @@ UNIT = re.compile(
     r" (?:month|week|year|месяц|неделю|год|місяць|тиждень|рік|miesiac|tydzien|rok)"
     r"|monthly|weekly|yearly|annually|ежемесячно|щомісяця|miesiecznie|tygodniowo|rocznie|each|apiece)(?!\w)"
 )  # "and 200 dollars" after a card number: an amount, not its code
-_OF = re.compile(r"\s+of\b")
+_OF = re.compile(r"\.?\s+of\b")  # "July of", "Nov. of"
 # a month said by its ordinal in English, then "of" and its year: "the 4th month of 2029", "the fourth month of"
 _ORDINAL_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth"]
 _ORDINAL_WORDS += ["seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"]

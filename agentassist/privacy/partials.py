@@ -15,7 +15,7 @@ from agentassist.privacy.cues import (
 )
 from agentassist.privacy.held import other_number, words_in
 from agentassist.privacy.labels import amount, paid
-from agentassist.privacy.restarts import GROUP_NAMED, THEN
+from agentassist.privacy.restarts import GROUP_COUNTED, GROUP_NAMED, THEN
 from agentassist.privacy.said import Before, Item
 
 
@@ -28,7 +28,8 @@ def in_order(folded: str, prev: list[Item], chain: list[Item], before: Before) -
     final within a second: masking ordinary numbers said so for that second costs little, showing a card's
     digits on a wall cannot be taken back."""
     gap = folded[prev[-1].end : chain[0].start]
-    if THEN.fullmatch(gap) or GROUP_NAMED.fullmatch(gap):  # "..., group two 3390": the next group named by its place
+    # "..., group two 3390", "..., next four 0411": the next group named by its place or its count
+    if THEN.fullmatch(gap) or GROUP_NAMED.fullmatch(gap) or GROUP_COUNTED.fullmatch(gap):
         return not amount(prev) and not amount(chain)
     return (
         len(words_in(gap)) <= 1

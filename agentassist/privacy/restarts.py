@@ -101,13 +101,14 @@ def _next_group(folded: str, said: list[Item], piece: Span, span: Span, gap: str
     """Whether ``gap``, after the card's ``piece`` (fewer digits than a card's), only names the next group as a card
     is read group by group: "next", "then" (:data:`THEN`), "the last four" ("4532, next 1877, then 0264, last four
     9132", "дальше ..., последние четыре ...", "dalej ..., ostatnie cztery ..."), the group by its place ("group
-    two 3390", "вторая группа 3390", :data:`GROUP_NAMED`); or says nothing (a filler: "4175 0338, um, 9260 1479"),
+    two 3390", "вторая группа 3390", :data:`GROUP_NAMED`) or by its count ("and last four 3026",
+    :data:`GROUP_COUNTED`); or says nothing (a filler: "4175 0338, um, 9260 1479"),
     or only a word or two before the same digits said again with the rest ("4556 8201, I mean 4556 8201 9374 6337":
     :func:`_repeated_on`)."""
     digits = "".join(i.digits for i in said if piece.start <= i.start < piece.end)
     if len(digits) >= CARD_DIGITS[0]:
         return False
-    if THEN.fullmatch(gap) or GROUP_NAMED.fullmatch(gap) or not words_said(gap):
+    if THEN.fullmatch(gap) or GROUP_NAMED.fullmatch(gap) or GROUP_COUNTED.fullmatch(gap) or not words_said(gap):
         return True
     if _repeated_on(said, digits, span, gap):
         return True
@@ -120,6 +121,12 @@ def _next_group(folded: str, said: list[Item], piece: Span, span: Span, gap: str
 GROUP_NAMED = re.compile(
     r"[\s,]*(?:(?:and|the|и|і|та|i|a|а)\s+)?(?:(?:\w+\s+)?(?:group|block|группа|група|grupa|блок|blok)(?:\s+\w+)?)"
     r"[\s,:]*"
+)
+# ... or by its count of digits and its place in order ("next four 0411", "and last four 3026", "следующие четыре",
+# "наступні чотири", "i ostatnie cztery")
+GROUP_COUNTED = re.compile(
+    r"[\s,]*(?:(?:and|и|і|та|i|a|а)\s+)?(?:the\s+)?(?:next|following|last|final|следующ\w*|последн\w*|наступн\w*"
+    r"|останн\w*|nastepn\w*|kolejn\w*|ostatni\w*)\s+(?:four|четыре|чотири|cztery|4)[\s,:]*"
 )
 _AGAIN_WORDS = 2  # "4556 8201, that's 4556 8201 ...", "то есть", "czyli": a group said again after 2 words at most
 

@@ -175,8 +175,11 @@ _PRINTED_THERE = re.compile(
     r"|на лицьовому боці|z przodu|z tylu|na odwrocie)(?![^\W\d_])"
 )
 # "последние четыре 7782", "the last four 9156", "первые восемь 2200 1813": how many digits follow (a card's end
-# or its first half), no number
-_LAST = re.compile(r"\b(?:last|final|first|последн\w*|перв\w*|останн\w*|перш\w*|ostatni\w*|pierwsz\w*)\s+$")
+# or its first half), no number; or the next group's ("next four 0411", "следующие четыре", "następne cztery")
+_LAST = re.compile(
+    r"\b(?:last|final|first|next|последн\w*|перв\w*|следующ\w*|останн\w*|перш\w*|наступн\w*|ostatni\w*|pierwsz\w*"
+    r"|nastepn\w*|kolejn\w*)\s+$"
+)
 # "the last four are 9156", "последние четыре ещё раз: 3498": the count, then "again" or a verb
 _NAMING = re.compile(
     r"(?:,?\s+(?:again|once more|еще раз|ще раз|jeszcze raz|raz jeszcze))?(?:\s+(?:are|is|were|это|це|to))?[\s:,\-–—]*"
@@ -338,9 +341,11 @@ def _count_of_last(folded: str, item: Item, after: list[Item]) -> bool:
     1813"): one digit said in words, a number right after it or after a verb that names it, and as many digits
     as it says after it, in one group or in the number they make. A word that says another count is the
     number's first digit ("И последние два четыре три три": 2433, the last group; "ostatnie siedem cztery jeden
-    siedem": 7417)."""
-    if not (item.spoken and len(item.digits) == 1 and after and _LAST.search(folded, 0, item.start)):
+    siedem": 7417). A count the final ends on counts digits said before it."""
+    if not (item.spoken and len(item.digits) == 1 and _LAST.search(folded, 0, item.start)):
         return False
+    if not after:  # the final ends on the count ("so the code's the last three."): what it counts was said before
+        return not any(c.isalnum() for c in folded[item.end :])
     if not (JOIN.fullmatch(folded, item.end, after[0].start) or _NAMING.fullmatch(folded, item.end, after[0].start)):
         return False
     count = int(item.digits)
