@@ -12,7 +12,8 @@ from agentassist.privacy.cues import says_apart
 from agentassist.privacy.detect import mask
 from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import fold, luhn
-from tests.test_redact_shapes import _call, masked
+from tests.redaction import redacted_finals
+from tests.test_redact_shapes import masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4917668203157746"
@@ -42,13 +43,13 @@ def test_the_numbers_are_what_they_say() -> None:
 )
 def test_a_card_s_pieces_over_two_finals_join_whatever_the_words_between(number: str, first: str, second: str) -> None:
     a, b = halves(number)
-    out = _call(("customer", first.format(a=a)), ("customer", second.format(b=b)))
+    out = redacted_finals(("customer", first.format(a=a)), ("customer", second.format(b=b)))
     assert all("[CARD]" in o for o in out), out
     assert not any(number[k : k + 4] in "".join(out) for k in range(0, 16, 4))
 
 
 def test_a_card_s_pieces_over_three_finals_with_a_long_aside_in_the_middle_join() -> None:
-    out = _call(
+    out = redacted_finals(
         ("customer", f"Um, {VISA[:4]}, um"),
         ("customer", f"{VISA[4:8]} {VISA[8:12]}, sorry, my kid is asking for juice"),
         ("customer", f"And {VISA[12:]}."),
@@ -72,13 +73,13 @@ def test_a_card_s_pieces_over_three_finals_with_a_long_aside_in_the_middle_join(
 def test_words_that_take_the_pieces_apart_keep_them_apart(between: str) -> None:
     a, b = halves(VISA)
     turns = (f"{a}, {between}", f"{b}.")
-    assert _call(*(("customer", t) for t in turns)) == list(turns)
+    assert redacted_finals(*(("customer", t) for t in turns)) == list(turns)
 
 
 @pytest.mark.parametrize("between", ["and it expires", "and the code on the back"])
 def test_a_cue_of_card_data_s_next_kind_keeps_the_pieces_apart(between: str) -> None:
     a, b = halves(VISA)
-    first, second = _call(("customer", f"{a}, {between}"), ("customer", f"{b}."))
+    first, second = redacted_finals(("customer", f"{a}, {between}"), ("customer", f"{b}."))
     assert first == f"{a}, {between}"
     assert "[CARD]" not in second
 
@@ -87,7 +88,7 @@ def test_a_cue_of_card_data_s_next_kind_keeps_the_pieces_apart(between: str) -> 
 def test_pieces_that_make_no_card_stay_whatever_the_words(number: str) -> None:
     a, b = halves(number)
     turns = (f"{a}, hold on, the dog is barking", f"{b}.")
-    assert _call(*(("customer", t) for t in turns)) == list(turns)
+    assert redacted_finals(*(("customer", t) for t in turns)) == list(turns)
 
 
 @pytest.mark.parametrize(
@@ -99,7 +100,7 @@ def test_pieces_that_make_no_card_stay_whatever_the_words(number: str) -> None:
     ],
 )
 def test_ordinary_numbers_over_finals_stay(turns: tuple[str, str]) -> None:
-    assert _call(*(("customer", t) for t in turns)) == list(turns)
+    assert redacted_finals(*(("customer", t) for t in turns)) == list(turns)
 
 
 @pytest.mark.parametrize(
@@ -146,7 +147,7 @@ def test_a_card_s_pieces_in_one_final_join_over_a_longer_aside() -> None:
     ],
 )
 def test_a_last_four_or_a_phone_does_not_join_over_words(turns: tuple[str, str]) -> None:
-    out = _call(*(("customer", t) for t in turns))
+    out = redacted_finals(*(("customer", t) for t in turns))
     assert out[1] == turns[1]
     assert "[CARD]" not in out[0]
 
@@ -154,7 +155,9 @@ def test_a_last_four_or_a_phone_does_not_join_over_words(turns: tuple[str, str])
 def test_a_phone_after_a_pause_on_words_is_no_cards_next_piece() -> None:
     # the card's first half after the customer's own cue is masked as collection mode reads it (session 29: a window
     # opens at "my card"); the phone after it stays
-    out = _call(("customer", f"My card is {VISA[:4]} {VISA[4:8]}, one second"), ("customer", "+7 916 305 72 48."))
+    out = redacted_finals(
+        ("customer", f"My card is {VISA[:4]} {VISA[4:8]}, one second"), ("customer", "+7 916 305 72 48.")
+    )
     assert out == ["My card is [CARD], one second", "+7 916 305 72 48."]
 
 

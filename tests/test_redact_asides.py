@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.said import luhn
-from tests.test_redact_shapes import _call
+from tests.redaction import redacted_finals
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4089040175030438"
@@ -40,7 +40,7 @@ def test_a_card_said_over_three_finals_with_an_aside_in_the_middle_is_masked_who
     number: str, opening: str, pause: str, aside: str
 ) -> None:
     turns = (f"{opening} {number[:4]}, {pause}.", f"{number[4:8]} {number[8:12]}, {pause}, {aside}.", f"{number[12:]}.")
-    out = _call(*(("customer", t) for t in turns))
+    out = redacted_finals(*(("customer", t) for t in turns))
     assert all("[CARD]" in o for o in out), out
     assert not any(number[k : k + 4] in "".join(out) for k in range(0, 16, 4)), out
 
@@ -66,4 +66,4 @@ def test_a_card_said_over_three_finals_with_an_aside_in_the_middle_is_masked_who
     ],
 )
 def test_numbers_joined_over_an_aside_stay_unless_they_make_a_card(turns: tuple[str, str, str]) -> None:
-    assert _call(*(("customer", t) for t in turns)) == list(turns)
+    assert redacted_finals(*(("customer", t) for t in turns)) == list(turns)

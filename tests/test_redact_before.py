@@ -11,8 +11,9 @@ import pytest
 from agentassist.privacy.detect import find_spans
 from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import items, luhn
+from tests.redaction import redacted_finals
 from tests.test_redact_named import fours
-from tests.test_redact_shapes import _call, masked
+from tests.test_redact_shapes import masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4844383228372613"  # its last group begins with a two
@@ -66,7 +67,7 @@ def test_a_count_after_the_last_is_a_count_only_where_as_many_digits_follow(text
 def test_a_card_over_three_finals_whose_last_group_begins_with_a_count_word_is_masked_whole(
     card: str, lang: str, last: str
 ) -> None:
-    out = _call(
+    out = redacted_finals(
         ("customer", f"{said(card[:4], lang)}."),
         ("customer", f"{said(card[4:8], lang)}, {said(card[8:12], lang)}..."),
         ("customer", f"{last} {said(card[12:], lang)}."),
@@ -105,7 +106,7 @@ def test_four_digits_before_a_card_that_are_not_its_last_four_stay() -> None:
 )
 def test_a_loyalty_programme_s_number_named_so_is_no_card_even_where_it_passes_the_check(turn: str) -> None:
     text = turn.format(n=fours(LOYALTY))
-    out = _call(("customer", f"Pay it with my card {fours(MIR)}."), ("customer", text))
+    out = redacted_finals(("customer", f"Pay it with my card {fours(MIR)}."), ("customer", text))
     assert out == ["Pay it with my card [CARD].", text]
 
 

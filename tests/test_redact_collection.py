@@ -12,6 +12,7 @@ from agentassist.privacy.collection import WINDOW_S, runs
 from agentassist.privacy.detect import mask
 from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import fold, luhn
+from tests.redaction import redacted_finals
 from tests.test_redact_h24 import fours
 
 VISA = "4716083215539902"  # Luhn-valid, made for these tests
@@ -20,14 +21,6 @@ A, C = "agent", "customer"
 
 def test_the_numbers_made_for_these_tests() -> None:
     assert luhn(VISA)
-
-
-def _call(*turns: tuple[str, str], gap_s: float = 2.0) -> list[str]:
-    """Each (channel, text) given as consecutive finals ``gap_s`` apart; each final as it ends the call."""
-    r, out = Redactor(), {}
-    for n, (channel, text) in enumerate(turns):
-        out.update(r.final(str(n), channel, text, gap_s * n, gap_s * n + 1.5))
-    return [mask(text, out.get(str(n), [])) for n, (_, text) in enumerate(turns)]
 
 
 @pytest.mark.parametrize(
@@ -69,7 +62,7 @@ def test_words_that_are_numbers_only_inside_one_are_no_run(text: str) -> None:
     ],
 )
 def test_a_card_asked_for_is_masked_whole(question: str, answer: str, masked: str) -> None:
-    assert _call((A, question), (C, answer))[1] == masked
+    assert redacted_finals((A, question), (C, answer))[1] == masked
 
 
 @pytest.mark.parametrize(
@@ -82,7 +75,7 @@ def test_a_card_asked_for_is_masked_whole(question: str, answer: str, masked: st
     ],
 )
 def test_a_code_in_a_form_the_readers_do_not_know_is_masked(card: str, code: str, masked: str) -> None:
-    assert _call((C, card), (C, code))[1] == masked
+    assert redacted_finals((C, card), (C, code))[1] == masked
 
 
 @pytest.mark.parametrize(
@@ -95,7 +88,7 @@ def test_a_code_in_a_form_the_readers_do_not_know_is_masked(card: str, code: str
     ],
 )
 def test_numbers_after_the_card_s_parts_are_all_given_stay(card: str, after: str) -> None:
-    assert _call((C, card), (C, after))[1] == after
+    assert redacted_finals((C, card), (C, after))[1] == after
 
 
 @pytest.mark.parametrize(
@@ -108,7 +101,7 @@ def test_numbers_after_the_card_s_parts_are_all_given_stay(card: str, after: str
     ],
 )
 def test_a_number_the_customer_names_as_another_thing_stays(card: str, other: str) -> None:
-    assert _call((C, card), (C, other))[1] == other
+    assert redacted_finals((C, card), (C, other))[1] == other
 
 
 @pytest.mark.parametrize(
@@ -122,7 +115,7 @@ def test_a_number_the_customer_names_as_another_thing_stays(card: str, other: st
 )
 def test_the_agent_asking_for_another_thing_closes_the_window(question: str, answer: str) -> None:
     card = f"Card {fours(VISA)}."
-    assert _call((C, card), (A, question), (C, answer))[2] == answer
+    assert redacted_finals((C, card), (A, question), (C, answer))[2] == answer
 
 
 @pytest.mark.parametrize(
@@ -133,7 +126,7 @@ def test_the_agent_asking_for_another_thing_closes_the_window(question: str, ans
     ],
 )
 def test_an_amount_in_the_window_stays(question: str, said: str) -> None:
-    assert "59" in _call((A, question), (C, said))[1]
+    assert "59" in redacted_finals((A, question), (C, said))[1]
 
 
 @pytest.mark.parametrize(
@@ -141,7 +134,7 @@ def test_an_amount_in_the_window_stays(question: str, said: str) -> None:
     ["Twelve digits, I think, or sixteen digits.", "Там шестнадцать цифр.", "Tam jest szesnaście cyfr."],
 )
 def test_a_count_of_digits_in_the_window_stays(said: str) -> None:
-    assert _call((A, "And the card number?"), (C, said))[1] == said
+    assert redacted_finals((A, "And the card number?"), (C, said))[1] == said
 
 
 @pytest.mark.parametrize(
@@ -149,13 +142,13 @@ def test_a_count_of_digits_in_the_window_stays(said: str) -> None:
     ["The agent said the total is 45 and the fee is 12.", "Сумма 45, комиссия 12."],
 )
 def test_the_agent_s_own_numbers_stay(said: str) -> None:
-    assert _call((A, "Can I have the card number?"), (A, said))[1] == said
+    assert redacted_finals((A, "Can I have the card number?"), (A, said))[1] == said
 
 
 def test_numbers_stay_outside_the_window() -> None:
     said = "Sure, it's forty-two, eighty."
-    assert _call((C, f"Card {fours(VISA)}."), (C, said), gap_s=WINDOW_S + 5)[1] == said
-    assert _call((C, said))[0] == said
+    assert redacted_finals((C, f"Card {fours(VISA)}."), (C, said), gap_s=WINDOW_S + 5)[1] == said
+    assert redacted_finals((C, said))[0] == said
 
 
 def test_the_window_s_partial_masks_a_form_the_readers_do_not_know() -> None:

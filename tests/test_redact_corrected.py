@@ -10,8 +10,8 @@ import pytest
 
 from agentassist.privacy.detect import find_spans, mask
 from agentassist.privacy.said import luhn
+from tests.redaction import redacted_finals
 from tests.test_redact_named import fours
-from tests.test_redact_shapes import _call
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4917668203157746"
@@ -56,7 +56,7 @@ def test_for_before_a_few_digits_with_a_double_stays_a_word() -> None:
 )
 def test_a_group_corrected_after_a_read_back_is_card_data(card: str, back: str, correction: str) -> None:
     wrong = wrong_third(card)
-    said = _call(
+    said = redacted_finals(
         ("customer", f"{fours(card)}."),
         ("agent", back.format(n=fours(wrong))),
         ("customer", correction.format(g=card[8:12])),
@@ -87,7 +87,7 @@ def test_a_group_corrected_after_a_read_back_is_card_data(card: str, back: str, 
     ],
 )
 def test_a_number_said_after_a_correction_takes_the_kind_it_fits(turns: tuple[str, str, str], corrected: str) -> None:
-    said = _call(*((("agent" if "?" in t else "customer"), t) for t in turns))
+    said = redacted_finals(*((("agent" if "?" in t else "customer"), t) for t in turns))
     assert said[2] == corrected
 
 

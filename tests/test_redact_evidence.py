@@ -11,6 +11,7 @@ import pytest
 from agentassist.privacy.detect import find_spans, mask
 from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import items, luhn
+from tests.redaction import redacted_finals
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 MASTERCARD = "5510 5260 1815 9083"
@@ -87,18 +88,10 @@ def test_a_card_named_in_the_utterance_keeps_a_document_s_luhn_valid_number_mask
     assert masked(said) == "my card [CARD], the policy number is on the letter"
 
 
-def _call(*turns: tuple[str, str]) -> list[str]:
-    """Each (channel, text) given as consecutive finals 2 s apart; each final as it ends the call."""
-    r, out = Redactor(), {}
-    for n, (channel, text) in enumerate(turns):
-        out.update(r.final(str(n), channel, text, 2.0 * n, 2.0 * n + 1.5))
-    return [mask(text, out.get(str(n), [])) for n, (_, text) in enumerate(turns)]
-
-
 @pytest.mark.parametrize("reader", ["agent", "customer"])
 def test_a_card_number_read_back_halfway_goes_on_after_it(reader: str) -> None:
     # the agent reads the first half back (or the customer says it again): the second half goes on from the first
-    assert _call(
+    assert redacted_finals(
         ("customer", "five oh three one, six oh two eight,"),
         (reader, "five oh three one, six oh two eight, got it."),
         ("customer", "and five two seven two, eight eight seven seven."),
@@ -107,7 +100,7 @@ def test_a_card_number_read_back_halfway_goes_on_after_it(reader: str) -> None:
 
 def test_a_phone_number_read_back_stays() -> None:
     said = ("customer", "my number is 600 123 456"), ("agent", "600 123 456, thank you")
-    assert _call(*said) == [text for _, text in said]
+    assert redacted_finals(*said) == [text for _, text in said]
 
 
 def test_a_partial_after_a_card_number_read_back_is_masked() -> None:
@@ -119,15 +112,20 @@ def test_a_partial_after_a_card_number_read_back_is_masked() -> None:
 
 def test_a_19_digit_number_said_across_finals_is_taken_from_its_first_digit() -> None:
     # the 19 digits pass Luhn, and so do the 15 from the second group (by chance): all 19 are masked
-    assert _call(("customer", "UnionPay, 6224 4797 8910"), ("customer", "2448 594.")) == ["UnionPay, [CARD]", "[CARD]."]
+    assert redacted_finals(("customer", "UnionPay, 6224 4797 8910"), ("customer", "2448 594.")) == [
+        "UnionPay, [CARD]",
+        "[CARD].",
+    ]
 
 
 # 4556 1909 3786 5797 is Luhn-valid: a last digit misheard as 8 fails the check
 def test_a_card_number_with_a_pause_and_a_misheard_digit_is_masked_where_a_card_came_up_before() -> None:
     misheard = "4556 1909 3786, hold on, 5798"
-    assert _call(("customer", "I'll pay with my Visa."), ("customer", misheard))[1] == "[CARD], hold on, [CARD]"
-    assert _call(("agent", "What's the long number?"), ("customer", misheard))[1] == "[CARD], hold on, [CARD]"
-    assert _call(("customer", misheard)) == [misheard]  # nothing says it is a card: Luhn decides
+    assert (
+        redacted_finals(("customer", "I'll pay with my Visa."), ("customer", misheard))[1] == "[CARD], hold on, [CARD]"
+    )
+    assert redacted_finals(("agent", "What's the long number?"), ("customer", misheard))[1] == "[CARD], hold on, [CARD]"
+    assert redacted_finals(("customer", misheard)) == [misheard]  # nothing says it is a card: Luhn decides
 
 
 @pytest.mark.parametrize(
@@ -190,7 +188,7 @@ def test_an_expiry_said_after_its_cue_and_a_word_from_each_speaker_is_masked(bet
     ],
 )
 def test_corrections_signature_strips_and_last_four(said: str, expected: str) -> None:
-    assert _call(("customer", said)) == [expected]
+    assert redacted_finals(("customer", said)) == [expected]
 
 
 @pytest.mark.parametrize(
@@ -203,18 +201,18 @@ def test_corrections_signature_strips_and_last_four(said: str, expected: str) ->
     ],
 )
 def test_a_number_ending_a_final_after_a_payment_or_another_thing_s_code_stays(said: str) -> None:
-    assert _call(("customer", said)) == [said]
+    assert redacted_finals(("customer", said)) == [said]
     assert Redactor().partial("customer", said, 0.0) == []
 
 
 def test_a_card_named_after_an_amount_still_names_the_number_after_it() -> None:
     said = "I paid 200 dollars by card, the card is 4556 1909"
-    assert _call(("customer", said)) == ["I paid 200 dollars by card, the card is [CARD]"]
+    assert redacted_finals(("customer", said)) == ["I paid 200 dollars by card, the card is [CARD]"]
 
 
 def test_digits_said_before_a_card_number_across_finals_are_masked_with_it() -> None:
     # a digit heard twice at the start: the Luhn-valid run across the two finals begins after it
-    assert _call(
+    assert redacted_finals(
         ("customer", "So it's five five oh, three one six..."),
         ("customer", "...oh two eight five, two seven two eight, eight seven seven"),
     ) == [
@@ -231,13 +229,13 @@ def test_digits_said_before_a_card_number_across_finals_are_masked_with_it() -> 
     ],
 )
 def test_a_number_ending_a_final_after_a_card_named_that_is_no_card_s_first_group_stays(said: str) -> None:
-    assert _call(("customer", said)) == [said]
+    assert redacted_finals(("customer", said)) == [said]
     assert Redactor().partial("customer", said, 0.0) == []
 
 
 def test_a_phone_ending_a_final_after_a_card_named_stays_in_the_final() -> None:
     said = "Номер телефона, привязанный к карте: 8 916 123 45 67"  # begins as no card does
-    assert _call(("customer", said)) == [said]  # (a partial masks it: 7 digits and more after a card named)
+    assert redacted_finals(("customer", said)) == [said]  # (a partial masks it: 7 digits and more after a card named)
 
 
 def test_a_card_written_with_thousands_apart_is_masked_from_its_first_group_after_its_cue() -> None:
@@ -245,19 +243,19 @@ def test_a_card_written_with_thousands_apart_is_masked_from_its_first_group_afte
 
 
 def test_a_card_s_groups_said_again_are_card_data_but_a_code_stays_a_code() -> None:
-    assert _call(
+    assert redacted_finals(
         ("customer", f"Карта {MASTERCARD}"), ("agent", "Повторите последние четыре?"), ("customer", "9083")
     ) == [
         "Карта [CARD]",
         "Повторите последние четыре?",
         "[CARD]",
     ]
-    assert _call(("customer", f"Card {MASTERCARD}"), ("agent", "So that's 1815 9083?")) == [
+    assert redacted_finals(("customer", f"Card {MASTERCARD}"), ("agent", "So that's 1815 9083?")) == [
         "Card [CARD]",
         "So that's [CARD]?",  # read as two codes after card data before
     ]
     # a code that happens to be one of the card's groups stays a code (PCI DSS keeps no code as an original)
-    assert _call(("customer", f"Card {MASTERCARD}"), ("customer", "the CVV is 9083")) == [
+    assert redacted_finals(("customer", f"Card {MASTERCARD}"), ("customer", "the CVV is 9083")) == [
         "Card [CARD]",
         "the CVV is [CVV]",
     ]

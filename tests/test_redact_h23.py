@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.said import luhn
-from tests.test_redact_shapes import _call, masked
+from tests.redaction import redacted_finals
+from tests.test_redact_shapes import masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4158813998698797"
@@ -64,7 +65,7 @@ def test_an_expiry_taken_back_for_my_old_one() -> None:
 )
 def test_a_19_digit_card_before_its_expiry_is_whole(said: str, cue: str) -> None:
     number = " ".join(UNIONPAY_19[i : i + 4] for i in range(0, 19, 4))
-    first, second = _call(("customer", said.format(number)), ("customer", cue))
+    first, second = redacted_finals(("customer", said.format(number)), ("customer", cue))
     assert first == said.format("[CARD]").replace("04/30", "[EXPIRY]")
     assert second.endswith("[CVV].")
 
@@ -79,13 +80,13 @@ def test_a_19_digit_card_before_its_expiry_is_whole(said: str, cue: str) -> None
     ],
 )
 def test_the_last_four_said_again_alone_are_the_cards(data: str, again: str) -> None:
-    out = _call(("customer", data.format(fours(MASTERCARD_2))), ("customer", again.format(MASTERCARD_2[-4:])))
+    out = redacted_finals(("customer", data.format(fours(MASTERCARD_2))), ("customer", again.format(MASTERCARD_2[-4:])))
     assert out[1] == again.format("[CARD]")
 
 
 def test_four_digits_that_are_not_the_cards_end_stay() -> None:
     card = f"Card {fours(MASTERCARD_2)}, expires 07/29, CVV 316."
-    out = _call(("customer", card), ("customer", "Room 4253, please."))
+    out = redacted_finals(("customer", card), ("customer", "Room 4253, please."))
     assert out[1] == "Room 4253, please."
 
 
@@ -116,7 +117,7 @@ def test_a_card_said_over_someone_ringing_goes_on(first: str, aside: str, sorry:
         ("customer", f"{sorry} {SPLIT[8:12]}."),
         ("customer", f"{SPLIT[12:]}. 10/28, 455."),
     ]
-    out = _call(*said)
+    out = redacted_finals(*said)
     assert out == [f"{first} [CARD], {aside}.", f"{sorry} [CARD].", "[CARD]. [EXPIRY], [CVV]."]
 
 
@@ -160,7 +161,7 @@ def test_valid_from_said_with_the_expiry_is_still_masked() -> None:
     ],
 )
 def test_a_code_named_after_it_names_no_amount_after(data: str, named: str, cue: str) -> None:
-    out = _call(("customer", data.format(fours(VISA))), ("customer", named))
+    out = redacted_finals(("customer", data.format(fours(VISA))), ("customer", named))
     assert out[1] == "[CVV]" + named[3:]
     assert cue in out[1]
 

@@ -12,7 +12,8 @@ import pytest
 from agentassist.privacy.detect import mask
 from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import luhn
-from tests.test_redact_shapes import _call, masked
+from tests.redaction import redacted_finals
+from tests.test_redact_shapes import masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4174490177530859"
@@ -54,7 +55,7 @@ def test_a_bare_code_after_an_expiry_with_its_months_name_is_the_code(month: str
     ],
 )
 def test_a_count_said_after_card_data_stays(data: str, count: str) -> None:
-    first, second = _call(("customer", data.format(fours(MASTERCARD))), ("agent", count))
+    first, second = redacted_finals(("customer", data.format(fours(MASTERCARD))), ("agent", count))
     assert first.startswith(data.format("[CARD]").split(",")[0])
     assert second == count
     said = data.format(fours(MASTERCARD)).rstrip(".")
@@ -106,7 +107,7 @@ def test_a_year_a_card_expires_in_is_still_masked() -> None:
 
 def test_a_postcode_after_kod_is_no_code_cut_short() -> None:
     text = f"Karta {fours(MASTERCARD)}, ważna do 09/30, kod 418. Wysyłka na kod 31-042."
-    (out,) = _call(("customer", text))
+    (out,) = redacted_finals(("customer", text))
     assert out == "Karta [CARD], ważna do [EXPIRY], kod [CVV]. Wysyłka na kod 31-042."
 
 
@@ -121,7 +122,7 @@ def test_a_postcode_after_kod_is_no_code_cut_short() -> None:
 )
 def test_the_expiry_read_back_after_the_card_said_again_is_the_expiry(given: str, read_back: str) -> None:
     number = fours(VISA)
-    out = _call(("customer", given.format(number)), ("agent", read_back.format(number)))
+    out = redacted_finals(("customer", given.format(number)), ("agent", read_back.format(number)))
     assert out[1] == read_back.format("[CARD]").replace("09/30", "[EXPIRY]")
 
 
@@ -130,12 +131,12 @@ def test_the_expiry_read_back_after_the_card_said_again_is_the_expiry(given: str
     ["So the card ending {}, 09/30.", "Значит, карта на {}, 09/30.", "Тобто картка на {}, 09/30."],
 )
 def test_a_card_named_by_its_last_four_before_the_expiry_read_back(read_back: str) -> None:
-    out = _call(("customer", f"{fours(DISCOVER)}, expiry 09/30."), ("agent", read_back.format(DISCOVER[-4:])))
+    out = redacted_finals(("customer", f"{fours(DISCOVER)}, expiry 09/30."), ("agent", read_back.format(DISCOVER[-4:])))
     assert out[1] == read_back.format("[CARD]").replace("09/30", "[EXPIRY]")
 
 
 def test_four_other_digits_before_an_expiry_read_back_stay_no_card() -> None:
-    out = _call(("customer", f"{fours(DISCOVER)}, expiry 09/30."), ("agent", "Значит, карта на 5555, 09/30."))
+    out = redacted_finals(("customer", f"{fours(DISCOVER)}, expiry 09/30."), ("agent", "Значит, карта на 5555, 09/30."))
     assert "[CARD]" not in out[1]
 
 
@@ -151,12 +152,12 @@ def test_four_other_digits_before_an_expiry_read_back_stay_no_card() -> None:
     ],
 )
 def test_the_last_four_said_again_with_actually_are_the_cards(again: str) -> None:
-    out = _call(("customer", f"{fours(MASTERCARD)}, 09/30, 418."), ("customer", again))
+    out = redacted_finals(("customer", f"{fours(MASTERCARD)}, 09/30, 418."), ("customer", again))
     assert out[1] == again.replace("6701", "[CARD]")
 
 
 def test_the_expiry_asked_for_as_date_waznosci() -> None:
-    out = _call(
+    out = redacted_finals(
         ("customer", f"Płacę kartą {fours(MASTERCARD_2)}."),
         ("agent", "Proszę podać datę ważności i kod."),
         ("customer", "Dziewięć trzydzieści."),
@@ -173,7 +174,7 @@ def test_a_pawn_tickets_number_stays(text: str) -> None:
 
 
 def test_to_for_two_inside_a_cards_piece_said_over_finals() -> None:
-    out = _call(
+    out = redacted_finals(
         ("customer", "Two two five to three four oh six one two, um, one moment, the light's bad."),
         ("customer", "Two nine six five oh oh, expires 09/30, code 418."),
     )
@@ -188,7 +189,9 @@ def test_to_in_a_range_stays_a_word(text: str) -> None:
 
 def test_the_whole_card_data_read_back_keeps_each_kind() -> None:
     number = fours(VISA)
-    out = _call(("customer", f"It's {number}, 12/29, 410."), ("agent", f"Reading it back: {number}, 12/29, 410?"))
+    out = redacted_finals(
+        ("customer", f"It's {number}, 12/29, 410."), ("agent", f"Reading it back: {number}, 12/29, 410?")
+    )
     assert out[1] == "Reading it back: [CARD], [EXPIRY], [CVV]?"
 
 
@@ -235,13 +238,13 @@ def test_a_cards_first_groups_in_a_partial_are_still_masked() -> None:
     ],
 )
 def test_a_number_in_the_next_final_that_is_plainly_another_stays(after: str) -> None:
-    out = _call(("customer", f"Card {fours(VISA)}."), ("customer", after))
+    out = redacted_finals(("customer", f"Card {fours(VISA)}."), ("customer", after))
     assert out == ["Card [CARD].", after]
 
 
 @pytest.mark.parametrize("code", ["709.", "It's 709.", "CVV 709.", "Plus 709.", "И 709.", "I 709.", "CVV2 709."])
 def test_a_bare_code_in_the_next_final_is_still_masked(code: str) -> None:
-    out = _call(("customer", f"Card {fours(VISA)}, 10/29."), ("customer", code))
+    out = redacted_finals(("customer", f"Card {fours(VISA)}, 10/29."), ("customer", code))
     assert out[1] == code.replace("709", "[CVV]")
 
 
@@ -270,7 +273,7 @@ def test_pod_numerem_names_a_number_not_a_code() -> None:
     "hedged", ["I guess it's 3 1 9.", "Probably 319, the last digit's faint.", "По-моему, 319.", "Wydaje mi się 319."]
 )
 def test_a_code_said_after_a_hedge_in_the_next_final_is_the_code(hedged: str) -> None:
-    out = _call(
+    out = redacted_finals(
         ("customer", f"Card {fours(VISA)}, expiry 10/29, and the code, wait, it's worn off,"), ("customer", hedged)
     )
     assert "319" not in out[1] and "3 1 9" not in out[1]
@@ -301,12 +304,12 @@ UNIONPAY_19 = "6209281590139624101"  # its first 16 digits pass the check too
 def test_a_19_digit_card_is_whole_where_its_code_comes_in_the_next_final(card: str, then: str) -> None:
     assert luhn(UNIONPAY_19) and luhn(UNIONPAY_19[:16])
     number = " ".join(UNIONPAY_19[i : i + 4] for i in range(0, 19, 4))
-    out = _call(("customer", card.format(number)), ("customer", then))
+    out = redacted_finals(("customer", card.format(number)), ("customer", then))
     assert out[0] == card.format("[CARD]")
     assert out[1].endswith("[CVV].")
 
 
 def test_16_digits_and_a_code_said_apart_stay_a_card_and_a_code() -> None:
     number = " ".join(UNIONPAY_19[i : i + 4] for i in range(0, 16, 4))
-    out = _call(("customer", f"Картка {number}, {UNIONPAY_19[16:]}."), ("customer", "Дійсна до 04/31."))
+    out = redacted_finals(("customer", f"Картка {number}, {UNIONPAY_19[16:]}."), ("customer", "Дійсна до 04/31."))
     assert out[0] == "Картка [CARD], [CVV]."

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.said import luhn
-from tests.test_redact_shapes import _call, masked
+from tests.redaction import redacted_finals
+from tests.test_redact_shapes import masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 AMEX = "377626388739424"
@@ -42,7 +43,7 @@ def test_a_card_after_a_sentence_naming_a_thing_bought_is_masked(text: str) -> N
 
 def test_a_card_in_bare_groups_over_finals_after_such_a_sentence_is_masked() -> None:
     groups = VISA_SAID.split()
-    shown = _call(
+    shown = redacted_finals(
         ("customer", f"And the fishing licence for the year. {groups[0]}..."),
         ("customer", f"{groups[1]} {groups[2]}, sorry, I can hardly read it..."),
         ("customer", f"{groups[3]}. Expiry 09/29. Code 616."),

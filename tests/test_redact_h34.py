@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentassist.privacy.detect import mask
-from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import luhn
+from tests.redaction import redacted_finals
 from tests.test_redact_h24 import fours
 
 VISA = "4716083215539902"  # Luhn-valid, made for these tests
@@ -24,13 +23,6 @@ def test_the_numbers_made_for_these_tests() -> None:
     assert all(luhn(n) for n in (VISA, DINERS, UNIONPAY))
 
 
-def _call(*turns: tuple[str, str]) -> list[str]:
-    r, out = Redactor(), {}
-    for n, (channel, text) in enumerate(turns):
-        out.update(r.final(str(n), channel, text, 2.0 * n, 2.0 * n + 1.5))
-    return [mask(text, out.get(str(n), [])) for n, (_, text) in enumerate(turns)]
-
-
 @pytest.mark.parametrize(
     ("said", "masked"),
     [
@@ -41,12 +33,12 @@ def _call(*turns: tuple[str, str]) -> list[str]:
     ],
 )
 def test_an_expiry_s_slash_said_otherwise_and_a_year_after_of(said: str, masked: str) -> None:
-    assert _call((C, said)) == [masked]
+    assert redacted_finals((C, said)) == [masked]
 
 
 @pytest.mark.parametrize("said", ["Flat 12 stroke 3, second floor.", "Квартира 12 косая черта 3, этаж 2."])
 def test_a_slash_word_with_no_card_about_stays(said: str) -> None:
-    assert _call((C, said)) == [said]
+    assert redacted_finals((C, said)) == [said]
 
 
 @pytest.mark.parametrize(
@@ -57,7 +49,7 @@ def test_a_slash_word_with_no_card_about_stays(said: str) -> None:
     ],
 )
 def test_a_zero_said_fondly_is_a_digit(said: str) -> None:
-    assert _call((C, said)) == [said[: said.index(" ") + 1] + "[CARD]."]
+    assert redacted_finals((C, said)) == [said[: said.index(" ") + 1] + "[CARD]."]
 
 
 @pytest.mark.parametrize(
@@ -70,7 +62,7 @@ def test_a_zero_said_fondly_is_a_digit(said: str) -> None:
     ],
 )
 def test_a_code_s_digits_joined_by_then(code: str, masked: str) -> None:
-    assert _call((C, f"{fours(VISA)}, 07/31."), (C, code))[1] == masked
+    assert redacted_finals((C, f"{fours(VISA)}, 07/31."), (C, code))[1] == masked
 
 
 @pytest.mark.parametrize(
@@ -82,7 +74,7 @@ def test_a_code_s_digits_joined_by_then(code: str, masked: str) -> None:
     ],
 )
 def test_a_code_named_by_how_many_digits_and_where(code: str, masked: str) -> None:
-    assert _call((C, f"{fours(VISA)}, 07/31."), (C, code))[1] == masked
+    assert redacted_finals((C, f"{fours(VISA)}, 07/31."), (C, code))[1] == masked
 
 
 @pytest.mark.parametrize(
@@ -97,7 +89,7 @@ def test_a_code_named_by_how_many_digits_and_where(code: str, masked: str) -> No
     ],
 )
 def test_a_card_s_group_corrected_by_its_place(said: str, masked: str) -> None:
-    assert _call((C, said)) == [masked]
+    assert redacted_finals((C, said)) == [masked]
 
 
 @pytest.mark.parametrize(
@@ -110,7 +102,7 @@ def test_a_card_s_group_corrected_by_its_place(said: str, masked: str) -> None:
 )
 def test_the_digits_still_to_come_of_a_card(question: str, rest: str) -> None:
     """The card's last digits, the expiry and the code after them: the count ("три") no digit of the card."""
-    got = _call((C, fours(UNIONPAY[:16])), (A, question), (C, rest))
+    got = redacted_finals((C, fours(UNIONPAY[:16])), (A, question), (C, rest))
     assert got[2].startswith(rest[: rest.index("569")] + "[CARD].")
 
 
@@ -122,4 +114,4 @@ def test_the_digits_still_to_come_of_a_card(question: str, rest: str) -> None:
     ],
 )
 def test_a_group_of_other_things_after_the_code_stays(after: str, stays: str) -> None:
-    assert _call((C, f"{fours(VISA)}, 07/31, 512."), (C, after))[1] == stays
+    assert redacted_finals((C, f"{fours(VISA)}, 07/31, 512."), (C, after))[1] == stays

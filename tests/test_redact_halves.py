@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.said import items, luhn
+from tests.redaction import redacted_finals
 from tests.test_redact_named import fours
-from tests.test_redact_shapes import _call, masked
+from tests.test_redact_shapes import masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4929875886702278"
@@ -36,19 +37,21 @@ def test_the_numbers_made_for_these_tests_pass_luhn() -> None:
     ],
 )
 def test_a_card_s_halves_over_two_finals_with_a_filler_ending_the_first_are_card_data(first: str, filler: str) -> None:
-    out = _call(("customer", f"{first} {fours(MASTERCARD[:8])}, {filler}".strip()), ("customer", fours(MASTERCARD[8:])))
+    out = redacted_finals(
+        ("customer", f"{first} {fours(MASTERCARD[:8])}, {filler}".strip()), ("customer", fours(MASTERCARD[8:]))
+    )
     assert MASTERCARD[:4] not in out[0] and MASTERCARD[12:] not in out[1]
     assert out[0].count("[CARD]") == 1 and out[1] == "[CARD]"
 
 
 @pytest.mark.parametrize("first", ["The first eight", "Первые восемь", "Перші вісім", "Pierwsze osiem"])
 def test_the_count_in_the_first_eight_is_no_digit(first: str) -> None:
-    out = _call(("customer", f"{first} {fours(MIR[:8])}, um"), ("customer", f"{fours(MIR[8:])}."))
+    out = redacted_finals(("customer", f"{first} {fours(MIR[:8])}, um"), ("customer", f"{fours(MIR[8:])}."))
     assert out == [f"{first} [CARD], um", "[CARD]."]
 
 
 def test_halves_with_a_filler_that_fail_the_check_together_stay() -> None:
-    out = _call(("customer", "Room 1204 5518, um,"), ("customer", "and 7730 2291."))
+    out = redacted_finals(("customer", "Room 1204 5518, um,"), ("customer", "and 7730 2291."))
     assert out == ["Room 1204 5518, um,", "and 7730 2291."]
 
 
@@ -66,7 +69,7 @@ def test_halves_with_a_filler_that_fail_the_check_together_stay() -> None:
     ],
 )
 def test_a_card_s_last_four_said_again_in_each_language_s_words_are_card_data(again: str) -> None:
-    out = _call(("customer", f"Номер {fours(VISA)}, до 04/29."), ("customer", again))
+    out = redacted_finals(("customer", f"Номер {fours(VISA)}, до 04/29."), ("customer", again))
     assert "[CARD]" in out[1] and "[CVV]" not in out[1] and "2278" not in out[1]
 
 
@@ -111,12 +114,12 @@ def test_a_code_said_with_a_day_after_it_is_still_a_code() -> None:
     ],
 )
 def test_an_account_or_a_request_named_so_and_the_phone_after_it_stay(turns: tuple[str, str]) -> None:
-    assert _call(*(("customer", t) for t in turns)) == list(turns)
+    assert redacted_finals(*(("customer", t) for t in turns)) == list(turns)
 
 
 @pytest.mark.parametrize("first", ["The card on my account is", "My account number is", "I request a refund to"])
 def test_a_card_number_named_as_an_account_s_still_goes_on_over_finals(first: str) -> None:
-    out = _call(("customer", f"{first} {fours(MIR[:8])}"), ("customer", fours(MIR[8:])))
+    out = redacted_finals(("customer", f"{first} {fours(MIR[:8])}"), ("customer", fours(MIR[8:])))
     assert out == [f"{first} [CARD]", "[CARD]"]
 
 

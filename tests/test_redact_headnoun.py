@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.said import luhn
-from tests.test_redact_shapes import _call, masked
+from tests.redaction import redacted_finals
+from tests.test_redact_shapes import masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4155217220794551"
@@ -100,7 +101,7 @@ def test_an_amount_with_a_price_before_a_card_stays_and_the_card_is_masked() -> 
     ],
 )
 def test_an_amount_said_after_card_data_stays(turns: list[str], last: str) -> None:
-    out = _call(*[("customer", t) for t in turns])
+    out = redacted_finals(*[("customer", t) for t in turns])
     assert out[0].count("[CARD]") == 1 and out[-1] == last
 
 
@@ -120,5 +121,7 @@ def test_a_card_after_words_that_name_nothing_is_masked(opening: str) -> None:
 
 
 def test_a_card_asked_for_is_masked_whatever_words_open_the_answer() -> None:
-    out = _call(("agent", "Podaj proszę numer karty."), ("customer", f"Numer zapisałam tutaj {fours(MASTERCARD)}."))
+    out = redacted_finals(
+        ("agent", "Podaj proszę numer karty."), ("customer", f"Numer zapisałam tutaj {fours(MASTERCARD)}.")
+    )
     assert out[1] == "Numer zapisałam tutaj [CARD]."

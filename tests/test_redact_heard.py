@@ -12,8 +12,9 @@ import pytest
 from agentassist.privacy.detect import find_spans
 from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import items, luhn
+from tests.redaction import redacted_finals
 from tests.test_redact_named import fours
-from tests.test_redact_shapes import _call, masked
+from tests.test_redact_shapes import masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4716238590317759"  # without its first digit or its last, the check fails
@@ -69,7 +70,7 @@ def test_the_count_in_the_last_four_are_is_no_digit(text: str, digits: list[str]
 
 def test_a_card_dictated_in_parts_ends_with_its_last_four_named_so() -> None:
     turns = [f"The first half is {fours(VISA[:8])}.", f"Then {VISA[8:12]}.", f"And the last four are {VISA[12:]}."]
-    assert _call(*(("customer", t) for t in turns)) == [
+    assert redacted_finals(*(("customer", t) for t in turns)) == [
         "The first half is [CARD].",
         "Then [CARD].",
         "And the last four are [CARD].",
@@ -98,14 +99,14 @@ def test_a_card_s_last_four_said_again_in_the_same_final_are_card_data(again: st
 def test_a_card_s_last_four_said_again_in_a_later_final_of_either_speaker_are_card_data(
     between: tuple[str, str], again: tuple[str, str]
 ) -> None:
-    out = _call(("customer", f"My card is {fours(VISA)}."), between, again)
+    out = redacted_finals(("customer", f"My card is {fours(VISA)}."), between, again)
     assert out[0] == "My card is [CARD]."
     assert "[CARD]" in out[2] and "[CVV]" not in out[2] and "7795" not in out[2]
 
 
 def test_a_card_s_last_four_named_with_no_card_said_before_stay() -> None:
     text = "The last four are 7759 and the balance is 120 dollars."
-    assert _call(("customer", "Hello, I have a question."), ("customer", text))[1] == text
+    assert redacted_finals(("customer", "Hello, I have a question."), ("customer", text))[1] == text
 
 
 @pytest.mark.parametrize(
@@ -126,7 +127,10 @@ def test_a_card_with_a_digit_lost_or_heard_twice_is_masked_after_its_cue(number:
 
 def test_a_card_with_a_group_heard_twice_answering_the_question_is_one_card_with_no_code() -> None:
     number = f"{VISA[:4]} {VISA[4:8]} {VISA[8:10]}{VISA[9:12]} {VISA[12:]}"
-    assert _call(("agent", "What's the card number?"), ("customer", number)) == ["What's the card number?", "[CARD]"]
+    assert redacted_finals(("agent", "What's the card number?"), ("customer", number)) == [
+        "What's the card number?",
+        "[CARD]",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -139,7 +143,7 @@ def test_a_card_with_a_group_heard_twice_answering_the_question_is_one_card_with
 )
 def test_a_code_after_a_misheard_card_with_no_group_heard_twice_stays_a_code(turns: list[str]) -> None:
     # a security code read as the card's would be kept in the original text for the roles that read it
-    out = _call(*(("customer", t) for t in turns))
+    out = redacted_finals(*(("customer", t) for t in turns))
     assert out[-1].endswith("[CVV].") and not any(c.isdigit() for c in "".join(out))
 
 
@@ -155,7 +159,7 @@ def test_a_card_dictated_group_by_group_with_a_digit_lost_or_heard_twice_is_mask
     groups: list[str],
 ) -> None:
     turns = [("customer", f"My card number is {groups[0]}."), *(("customer", f"{g}.") for g in groups[1:])]
-    out = _call(*turns, ("customer", "316."))
+    out = redacted_finals(*turns, ("customer", "316."))
     assert out[0] == "My card number is [CARD]."
     assert out[1:-1] == ["[CARD]."] * (len(groups) - 1)
     assert out[-1] == "[CVV]."

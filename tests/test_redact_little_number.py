@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.said import luhn
-from tests.test_redact_shapes import _call, masked
+from tests.redaction import redacted_finals
+from tests.test_redact_shapes import masked
 
 VISA = "4276380123456787"  # Luhn-valid, made for these tests
 VISA_SAID = " ".join(VISA[i : i + 4] for i in range(0, 16, 4))
@@ -54,7 +55,7 @@ def test_a_small_number_with_no_card_about_stays(text: str) -> None:
 )
 def test_an_account_numbers_end_after_card_data_is_the_accounts(said: str, ending: str) -> None:
     # the ending is named as another number's (heldout27's Polish case, in words of our own): not the card's last four
-    shown = _call(("customer", f"The repair is 2 650. {VISA_SAID}, 09/28, 512."), ("customer", said))
+    shown = redacted_finals(("customer", f"The repair is 2 650. {VISA_SAID}, 09/28, 512."), ("customer", said))
     assert ending in shown[1] and VISA_SAID not in shown[0], shown
 
 
@@ -63,5 +64,5 @@ def test_an_account_numbers_end_after_card_data_is_the_accounts(said: str, endin
     ["And the card on that account ends in 6787.", "А карта на этом счёте заканчивается на 6787."],
 )
 def test_the_cards_end_named_with_an_account_is_still_the_cards(said: str) -> None:
-    shown = _call(("customer", f"The repair is 2 650. {VISA_SAID}, 09/28, 512."), ("customer", said))
+    shown = redacted_finals(("customer", f"The repair is 2 650. {VISA_SAID}, 09/28, 512."), ("customer", said))
     assert "6787" not in shown[1], shown

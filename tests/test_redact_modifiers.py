@@ -15,7 +15,8 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.said import luhn
-from tests.test_redact_shapes import _call, masked
+from tests.redaction import redacted_finals
+from tests.test_redact_shapes import masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4541040669154720"
@@ -50,7 +51,7 @@ def test_a_sum_after_the_code_is_no_code(text: str, kept: str) -> None:
 
 
 def test_a_sum_by_the_month_in_the_next_final_is_no_code() -> None:
-    out = _call(
+    out = redacted_finals(
         ("customer", f"Карта {fours(VISA)}."), ("customer", "Срок 11/29, код 482. А абонплата 6490 в месяц, да?")
     )
     assert out[1] == "Срок [EXPIRY], код [CVV]. А абонплата 6490 в месяц, да?"
@@ -136,7 +137,7 @@ def test_a_card_after_another_things_words_is_masked(text: str, card: str) -> No
 
 
 def test_three_more_after_a_cards_first_16_digits_are_the_card() -> None:
-    out = _call(
+    out = redacted_finals(
         ("customer", f"It's a long Maestro, {fours(MAESTRO_19[:16])},"),
         ("customer", f"and then three more, {MAESTRO_19[16:]}. Code 219."),
     )
@@ -144,7 +145,7 @@ def test_three_more_after_a_cards_first_16_digits_are_the_card() -> None:
 
 
 def test_three_more_boxes_is_no_card() -> None:
-    out = _call(("customer", f"My Visa {fours(VISA)}."), ("customer", "Order three more boxes, 125 each."))
+    out = redacted_finals(("customer", f"My Visa {fours(VISA)}."), ("customer", "Order three more boxes, 125 each."))
     assert out[1] == "Order three more boxes, 125 each."
 
 
@@ -162,5 +163,5 @@ def test_a_month_and_a_year_with_ukrainian_drib() -> None:
     ["Гарантія до 2028 року.", "The warranty until 2028.", "Gwarancja do 2028 roku.", "Гарантия до 2028 года."],
 )
 def test_a_warrantys_year_after_card_data_is_no_expiry(text: str) -> None:
-    out = _call(("customer", f"Card {fours(VISA)}, expiry 03/29, code 614."), ("customer", text))
+    out = redacted_finals(("customer", f"Card {fours(VISA)}, expiry 03/29, code 614."), ("customer", text))
     assert out[1] == text

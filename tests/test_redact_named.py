@@ -11,7 +11,8 @@ import pytest
 from agentassist.privacy.detect import mask
 from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import items, luhn
-from tests.test_redact_shapes import _call, masked
+from tests.redaction import redacted_finals
+from tests.test_redact_shapes import masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4738282906543025"
@@ -44,7 +45,7 @@ def test_the_numbers_are_valid_card_numbers() -> None:
     ],
 )
 def test_a_card_s_last_four_said_again_in_the_next_final_are_card_data_not_a_code(card: str, again: str) -> None:
-    first, second = _call(("customer", f"{fours(card)}."), ("customer", again))
+    first, second = redacted_finals(("customer", f"{fours(card)}."), ("customer", again))
     assert first == "[CARD]."
     assert "[CARD]" in second and "[CVV]" not in second
     assert not any(len(i.digits) == 4 for i in items(second))
@@ -52,9 +53,9 @@ def test_a_card_s_last_four_said_again_in_the_next_final_are_card_data_not_a_cod
 
 def test_a_card_s_last_four_named_with_no_card_said_before_stay() -> None:
     said = "The payment went on the card ending in 7310, last week."
-    assert _call(("customer", said)) == [said]
+    assert redacted_finals(("customer", said)) == [said]
     said = "It's the one whose last four are 7310."
-    assert _call(("customer", said)) == [said]
+    assert redacted_finals(("customer", said)) == [said]
 
 
 @pytest.mark.parametrize(
@@ -67,17 +68,17 @@ def test_a_card_s_last_four_named_with_no_card_said_before_stay() -> None:
     ],
 )
 def test_an_amount_after_a_card_named_by_its_last_four_stays(said: str) -> None:
-    assert _call(("customer", said)) == [said]
+    assert redacted_finals(("customer", said)) == [said]
 
 
 def test_an_amount_after_a_currency_sign_is_no_card_s_first_group() -> None:
     said = "My Visa card, $64"
-    assert _call(("customer", said)) == [said]
+    assert redacted_finals(("customer", said)) == [said]
 
 
 def test_to_written_for_two_opening_a_final_goes_on_with_a_card() -> None:
     said = "to eight two nine, oh six five four, three oh two five."
-    assert _call(("customer", VISA[:4]), ("customer", said)) == ["[CARD]", "[CARD]."]
+    assert redacted_finals(("customer", VISA[:4]), ("customer", said)) == ["[CARD]", "[CARD]."]
 
 
 def test_to_written_for_two_after_a_group_said_digit_by_digit() -> None:
@@ -95,7 +96,7 @@ def test_to_written_for_two_after_a_group_said_digit_by_digit() -> None:
 )
 def test_a_range_s_or_a_room_s_to_stays_a_word(said: str) -> None:
     assert all("2" not in i.digits for i in items(said))
-    assert _call(("customer", said)) == [said]
+    assert redacted_finals(("customer", said)) == [said]
 
 
 @pytest.mark.parametrize(
@@ -124,7 +125,7 @@ def test_a_count_said_with_of_and_no_expiry_s_cue_stays(said: str) -> None:
     ],
 )
 def test_a_month_said_by_its_ordinal_after_the_word_month_is_an_expiry_s(said: str, out: str) -> None:
-    assert _call(("customer", fours(VISA)), ("customer", said)) == ["[CARD]", out]
+    assert redacted_finals(("customer", fours(VISA)), ("customer", said)) == ["[CARD]", out]
 
 
 def test_a_19_digit_card_said_whole_is_one_span() -> None:
@@ -141,7 +142,7 @@ def test_a_19_digit_card_said_whole_is_one_span() -> None:
     ],
 )
 def test_a_device_s_identifier_passing_the_check_stays(said: str) -> None:
-    assert _call(("customer", said)) == [said]
+    assert redacted_finals(("customer", said)) == [said]
 
 
 def test_a_diners_club_card_being_said_is_masked_in_the_partial() -> None:
@@ -172,26 +173,26 @@ def test_a_number_named_as_a_complaint_s_a_meter_s_or_a_tax_number_stays_in_a_pa
     ],
 )
 def test_a_number_named_as_another_thing_does_not_go_on_with_a_card_s_last_four(said: str) -> None:
-    assert _call(("customer", said)) == [said]
+    assert redacted_finals(("customer", said)) == [said]
 
 
 def test_a_complaint_named_alone_does_not_name_the_card_said_after_it() -> None:
     misheard = VISA[:-1] + str((int(VISA[-1]) + 1) % 10)  # one digit misheard: fails the check
     said = f"I'm calling with a complaint, the number is {fours(misheard)}."
-    assert _call(("customer", said)) == ["I'm calling with a complaint, the number is [CARD]."]
+    assert redacted_finals(("customer", said)) == ["I'm calling with a complaint, the number is [CARD]."]
 
 
 def test_a_card_heard_in_many_pieces_is_masked_to_its_last_digit() -> None:
     # a poor line: the recognizer cut the number into finals of a few digits each, the last two said apart
     # (4744623165405817: misheard, failing the check, while its first 15 digits pass it by chance)
     pieces = ["Nomikat 4", "7 4 4", "6 2 3 1 6", "5 4", "0 58", "1 7"]
-    assert _call(*(("customer", p) for p in pieces)) == ["Nomikat [CARD]", *(["[CARD]"] * 5)]
+    assert redacted_finals(*(("customer", p) for p in pieces)) == ["Nomikat [CARD]", *(["[CARD]"] * 5)]
 
 
 def test_a_card_s_first_digits_passing_by_chance_at_a_length_its_scheme_never_has_go_on() -> None:
     # 4738 2829 0654 30: 14 digits of a Visa (13, 16 or 19 digits) passing the check by chance
     pieces = ["Card 4738", "2829", "0654", "30", "2 5"]
-    assert _call(*(("customer", p) for p in pieces)) == ["Card [CARD]", *(["[CARD]"] * 4)]
+    assert redacted_finals(*(("customer", p) for p in pieces)) == ["Card [CARD]", *(["[CARD]"] * 4)]
 
 
 @pytest.mark.parametrize(
@@ -203,4 +204,8 @@ def test_an_expiry_or_a_code_after_a_card_with_a_digit_lost_is_not_taken_for_its
     # an American Express number with one digit lost (14 of 15) and a Visa's (15 of 16): no card yet, but what
     # follows is announced or written as an expiry or a code
     for first, second in (("Card 3782 822463", "1000"), ("Card 4738 2829", "0654 302")):
-        assert _call(("customer", first), ("customer", second), ("customer", last)) == ["Card [CARD]", "[CARD]", out]
+        assert redacted_finals(("customer", first), ("customer", second), ("customer", last)) == [
+            "Card [CARD]",
+            "[CARD]",
+            out,
+        ]

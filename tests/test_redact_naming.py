@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.said import luhn
+from tests.redaction import redacted_finals
 from tests.test_redact_headnoun import fours
-from tests.test_redact_shapes import _call, masked
+from tests.test_redact_shapes import masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4716238590147727"
@@ -103,7 +104,7 @@ def test_a_day_after_the_12th_and_a_month_is_no_expiry(text: str) -> None:
 
 
 def test_a_day_and_month_after_a_card_stays_and_the_card_data_is_masked() -> None:
-    out = _call(
+    out = redacted_finals(
         ("customer", f"Карта {fours(MASTERCARD)}, до 08/29, код 552."),
         ("customer", "Доставка нужна к 23.12, после обеда."),
     )

@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.said import luhn
+from tests.redaction import redacted_finals
 from tests.test_redact_h24 import fours
-from tests.test_redact_shapes import _call, masked
+from tests.test_redact_shapes import masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4695489617673865"
@@ -25,7 +26,7 @@ VISA_4 = "4729118306520398"
 
 def _customer(*finals: str) -> list[str]:
     """The customer's finals, one after another, each as it ends the call."""
-    return _call(*(("customer", text) for text in finals))
+    return redacted_finals(*(("customer", text) for text in finals))
 
 
 def test_the_numbers_made_for_these_tests() -> None:
@@ -46,7 +47,7 @@ RESTARTS = {
 @pytest.mark.parametrize("lang", sorted(RESTARTS))
 def test_a_card_begun_then_said_again_whole_in_the_next_final_is_the_card(lang: str) -> None:
     first, again = RESTARTS[lang]
-    shown = _call(("customer", first), ("customer", again))
+    shown = redacted_finals(("customer", first), ("customer", again))
     assert shown[0].count("[CARD]") == 1 and not any(c.isdigit() for c in shown[0]), shown
     # the card whole, not its first 12 digits with the last group taken for a code
     card = again.split(". ", 1)[1].split(",")[0]
@@ -55,7 +56,9 @@ def test_a_card_begun_then_said_again_whole_in_the_next_final_is_the_card(lang: 
 
 
 def test_a_card_begun_and_said_on_in_the_next_final_is_still_one_card() -> None:
-    shown = _call(("customer", f"My card is {VISA_3[:4]}, um"), ("customer", f"{fours(VISA_3[4:])}, expiry 09/27."))
+    shown = redacted_finals(
+        ("customer", f"My card is {VISA_3[:4]}, um"), ("customer", f"{fours(VISA_3[4:])}, expiry 09/27.")
+    )
     assert shown == ["My card is [CARD], um", "[CARD], expiry [EXPIRY]."]
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.said import luhn
-from tests.test_redact_shapes import _call, masked
+from tests.redaction import redacted_finals
+from tests.test_redact_shapes import masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4649261469152794"
@@ -48,7 +49,7 @@ def test_a_card_said_over_three_finals_with_an_acknowledgement_in_the_middle_is_
     number: str, opening: str, pause: str, ack: str, joiner: str
 ) -> None:
     turns = _three(number, opening, pause, ack, joiner)
-    out = _call(*(("customer", t) for t in turns))
+    out = redacted_finals(*(("customer", t) for t in turns))
     assert all("[CARD]" in o for o in out), out
     assert not any(number[k : k + 4] in "".join(out) for k in range(0, 16, 4))
 
@@ -70,7 +71,7 @@ def test_a_card_said_over_three_finals_with_an_acknowledgement_in_the_middle_is_
     ],
 )
 def test_numbers_joined_over_an_acknowledgement_stay_unless_they_make_a_card(turns: tuple[str, str, str]) -> None:
-    assert _call(*(("customer", t) for t in turns)) == list(turns)
+    assert redacted_finals(*(("customer", t) for t in turns)) == list(turns)
 
 
 @pytest.mark.parametrize(
@@ -90,7 +91,7 @@ def test_a_count_of_the_digits_printed_on_a_side_is_a_code_s_cue_not_a_digit(sai
 
 
 def test_a_count_on_a_side_after_a_card_leaves_the_card_and_masks_the_code() -> None:
-    out = _call(
+    out = redacted_finals(
         (
             "customer",
             f"It's a Visa, {' '.join(VISA[i : i + 4] for i in range(0, 16, 4))}, the three on the back are 519.",
@@ -133,7 +134,7 @@ def test_a_19_digit_card_over_two_finals_with_its_code_given_next_is_a_card_whol
 ) -> None:
     first = f"{named}, {number[:4]} {number[4:8]}"
     second = f"{number[8:12]} {number[12:16]} {number[16:]}."
-    assert _call(("customer", first), ("customer", second), ("customer", code)) == [
+    assert redacted_finals(("customer", first), ("customer", second), ("customer", code)) == [
         f"{named}, [CARD]",
         "[CARD].",
         code.replace("472", "[CVV]"),
@@ -143,6 +144,6 @@ def test_a_19_digit_card_over_two_finals_with_its_code_given_next_is_a_card_whol
 def test_a_19_digit_run_over_two_finals_with_no_code_given_keeps_every_digit_masked() -> None:
     first = f"UnionPay, {UNIONPAY_19[:4]} {UNIONPAY_19[4:8]}"
     second = f"{UNIONPAY_19[8:12]} {UNIONPAY_19[12:16]} {UNIONPAY_19[16:]}."
-    out = _call(("customer", first), ("customer", second), ("customer", "Okay, thank you."))
+    out = redacted_finals(("customer", first), ("customer", second), ("customer", "Okay, thank you."))
     assert out[0] == "UnionPay, [CARD]" and out[2] == "Okay, thank you."
     assert not any(c.isdigit() for c in out[1]), out

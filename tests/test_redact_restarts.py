@@ -12,7 +12,8 @@ from agentassist.privacy.cues import FILLER, FILLERS, asked_for
 from agentassist.privacy.detect import mask
 from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import fold, luhn
-from tests.test_redact_shapes import _call, masked
+from tests.redaction import redacted_finals
+from tests.test_redact_shapes import masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4363514499845322"
@@ -121,7 +122,7 @@ def test_a_number_named_so_after_a_heading_stays() -> None:
 )
 def test_the_expiry_and_the_code_asked_for_together(question: str, answer: str, out: str) -> None:
     card = ("customer", f"The card is {fours(MIR)}.")
-    assert _call(card, ("agent", question), ("customer", answer))[2] == out
+    assert redacted_finals(card, ("agent", question), ("customer", answer))[2] == out
 
 
 def test_both_kinds_asked_for_together_are_both_asked() -> None:

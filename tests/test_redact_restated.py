@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.said import luhn
-from tests.test_redact_shapes import _call, masked
+from tests.redaction import redacted_finals
+from tests.test_redact_shapes import masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4862245827554924"
@@ -39,7 +40,7 @@ def test_the_numbers_made_for_these_tests_are_what_they_say() -> None:
 )
 def test_a_cards_last_four_confirmed_is_the_cards_not_a_code(question: str, answer: str) -> None:
     last = VISA[-4:]
-    got = _call(
+    got = redacted_finals(
         ("customer", f"It's {_groups(VISA)}."),
         ("agent", question.format(last=last)),
         ("customer", answer.format(last=last)),
@@ -59,7 +60,7 @@ def test_a_cards_last_four_confirmed_is_the_cards_not_a_code(question: str, answ
 def test_a_group_corrected_after_a_read_back_is_the_cards(correction: str) -> None:
     group = MIR[4:8]
     wrong = MIR[:4] + group[::-1] + MIR[8:]
-    got = _call(
+    got = redacted_finals(
         ("customer", f"{_groups(MIR)}."), ("agent", f"{_groups(wrong)}?"), ("customer", correction.format(group=group))
     )
     assert got[2] == correction.format(group="[CARD]")
@@ -67,8 +68,10 @@ def test_a_group_corrected_after_a_read_back_is_the_cards(correction: str) -> No
 
 def test_a_code_equal_to_a_group_stays_a_code_where_it_is_named_or_asked_for() -> None:
     group = VISA[8:12]
-    named = _call(("customer", f"{_groups(VISA)}."), ("customer", f"The code is {group}."))
-    asked = _call(("customer", f"{_groups(VISA)}."), ("agent", "And the security code?"), ("customer", f"{group}."))
+    named = redacted_finals(("customer", f"{_groups(VISA)}."), ("customer", f"The code is {group}."))
+    asked = redacted_finals(
+        ("customer", f"{_groups(VISA)}."), ("agent", "And the security code?"), ("customer", f"{group}.")
+    )
     assert named[1] == "The code is [CVV]." and asked[2] == "[CVV]."
 
 
@@ -93,12 +96,14 @@ def test_a_number_before_a_card_that_is_not_its_start_stays() -> None:
 
 def test_a_card_paused_on_groups_that_read_as_years_goes_on() -> None:
     g = _groups(MASTERCARD_YEARS).split()
-    got = _call(("customer", f"Okay, {g[0]} {g[1]}, um"), ("customer", f"{g[2]}, hang on..."), ("customer", f"{g[3]}."))
+    got = redacted_finals(
+        ("customer", f"Okay, {g[0]} {g[1]}, um"), ("customer", f"{g[2]}, hang on..."), ("customer", f"{g[3]}.")
+    )
     assert got == ["Okay, [CARD], um", "[CARD], hang on...", "[CARD]."]
 
 
 def test_years_said_over_finals_stay() -> None:
-    got = _call(("customer", "We moved in 2019, um"), ("customer", "2020, I think..."), ("customer", "2021."))
+    got = redacted_finals(("customer", "We moved in 2019, um"), ("customer", "2020, I think..."), ("customer", "2021."))
     assert got == ["We moved in 2019, um", "2020, I think...", "2021."]
 
 
@@ -136,7 +141,7 @@ def test_za_as_a_word_stays() -> None:
     ],
 )
 def test_codes_named_otherwise(said: str, want: str) -> None:
-    assert _call(("customer", f"{_groups(VISA)}."), ("customer", said))[1] == want
+    assert redacted_finals(("customer", f"{_groups(VISA)}."), ("customer", said))[1] == want
 
 
 def test_a_word_for_two_after_code_stays_a_word() -> None:
@@ -144,7 +149,7 @@ def test_a_word_for_two_after_code_stays_a_word() -> None:
 
 
 def test_a_card_said_on_past_16_digits_passing_by_chance_before_a_code_named_after() -> None:
-    got = _call(
+    got = redacted_finals(
         ("customer", f"Maestro, {MAESTRO_19[:4]} {MAESTRO_19[4:8]}, um"),
         ("customer", f"{MAESTRO_19[8:12]} {MAESTRO_19[12:16]}"),
         ("customer", f"{MAESTRO_19[16:]}, and then 582 is the code."),
@@ -196,7 +201,7 @@ def test_a_code_cue_after_an_expiry_names_the_number_after_it() -> None:
     ],
 )
 def test_a_card_broken_off_at_a_finals_end_and_said_again_in_the_next(broken: str, again: str) -> None:
-    got = _call(
+    got = redacted_finals(
         ("customer", broken.format(part=f"{MIR[:4]} {MIR[4:6]}")), ("customer", again.format(card=_groups(MIR)))
     )
     assert got == [broken.format(part="[CARD]"), again.format(card="[CARD]")]

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.said import luhn
-from tests.test_redact_shapes import _call, masked
+from tests.redaction import redacted_finals
+from tests.test_redact_shapes import masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4287671510666658"
@@ -54,7 +55,7 @@ def test_the_numbers_made_for_these_tests_are_what_they_say() -> None:
     ],
 )
 def test_a_loyalty_number_after_a_card_is_no_card(said: str) -> None:
-    got = _call(("customer", f"{_groups(VISA)}."), ("customer", said.format(n=_groups(LOYALTY))))
+    got = redacted_finals(("customer", f"{_groups(VISA)}."), ("customer", said.format(n=_groups(LOYALTY))))
     assert got == ["[CARD].", said.format(n=_groups(LOYALTY))]
 
 
@@ -95,13 +96,13 @@ def test_a_number_sharing_fewer_than_eight_first_digits_is_not_taken_for_a_card_
 )
 def test_a_birth_date_read_digit_by_digit_after_a_card_is_no_code(lang: str, born: str) -> None:
     said = born.format(d=_words("27111968", lang))
-    assert _call(("customer", f"{_groups(MASTERCARD)}."), ("customer", said)) == ["[CARD].", said]
+    assert redacted_finals(("customer", f"{_groups(MASTERCARD)}."), ("customer", said)) == ["[CARD].", said]
 
 
 @pytest.mark.parametrize("lang", ["en", "ru", "uk", "pl"])
 def test_a_code_read_digit_by_digit_after_a_card_is_still_one(lang: str) -> None:
     code = _words("4071", lang)
-    assert _call(("customer", f"{_groups(MASTERCARD)}."), ("customer", f"{code}.")) == ["[CARD].", "[CVV]."]
+    assert redacted_finals(("customer", f"{_groups(MASTERCARD)}."), ("customer", f"{code}.")) == ["[CARD].", "[CVV]."]
 
 
 @pytest.mark.parametrize(
@@ -157,7 +158,7 @@ def test_a_day_and_month_after_an_expiry_and_a_no_stays() -> None:
     ],
 )
 def test_an_amex_code_above_the_number_said_before_the_card_is_a_code(said: str) -> None:
-    got = _call(("customer", said.format(c="2719")), ("customer", f"{AMEX[:4]} {AMEX[4:10]} {AMEX[10:]}."))
+    got = redacted_finals(("customer", said.format(c="2719")), ("customer", f"{AMEX[:4]} {AMEX[4:10]} {AMEX[10:]}."))
     assert got == [said.format(c="[CVV]"), "[CARD]."]
 
 
@@ -171,7 +172,7 @@ def test_an_amex_code_above_the_number_said_before_the_card_is_a_code(said: str)
     ],
 )
 def test_a_cards_last_four_read_back_after_it_was_read_digit_by_digit_is_the_cards(lang: str, ending: str) -> None:
-    got = _call(
+    got = redacted_finals(
         ("customer", f"{_words(VISA[:8], lang)}, hold on"),
         ("customer", f"{_words(VISA[8:], lang)}."),
         ("agent", ending.format(l=VISA[-4:])),
@@ -209,7 +210,7 @@ def test_two_halves_failing_the_check_after_a_long_aside_stay() -> None:
 )
 def test_a_group_echoed_before_it_is_said_with_the_next_is_the_cards(first: str, second: str) -> None:
     g = _groups(MASTERCARD).split()
-    got = _call(
+    got = redacted_finals(
         ("customer", first.format(a=g[0], ab=f"{g[0]} {g[1]}")),
         ("customer", second.format(c=g[2], cd=f"{g[2]} {g[3]}")),
     )
@@ -220,7 +221,7 @@ def test_a_group_echoed_before_it_is_said_with_the_next_is_the_cards(first: str,
 
 def test_a_number_said_again_with_more_after_it_is_no_card_where_no_card_is_made() -> None:
     text = "Room 4417? Yes, 4417 2, the second floor."
-    assert _call(("customer", text)) == [text]
+    assert redacted_finals(("customer", text)) == [text]
 
 
 @pytest.mark.parametrize(
@@ -242,14 +243,14 @@ def test_a_number_said_again_with_more_after_it_is_no_card_where_no_card_is_made
 )
 def test_a_card_read_one_group_at_a_time_over_finals_with_asides_is_all_card(turns: tuple[str, str, str]) -> None:
     g = _groups(VISA).split()
-    got = _call(*(("customer", t.format(*g)) for t in turns))
+    got = redacted_finals(*(("customer", t.format(*g)) for t in turns))
     assert got == [t.format(*(["[CARD]"] * 4)) for t in turns]
 
 
 def test_groups_over_finals_failing_the_check_stay() -> None:
     g = _groups(BROKEN).split()
     turns = (f"The gate is {g[0]}, I think.", f"Then {g[1]}. And {g[2]}.", f"And the last one {g[3]}.")
-    assert _call(*(("customer", t) for t in turns)) == list(turns)
+    assert redacted_finals(*(("customer", t) for t in turns)) == list(turns)
 
 
 @pytest.mark.parametrize(
@@ -273,16 +274,16 @@ def test_a_phone_read_digit_by_digit_in_two_runs_stays() -> None:
     "said", ["Booked for 15.03 at 16:30, can we move it?", "Запись на 15.03 в 16:30.", "Wizyta 15.03 o 16:30."]
 )
 def test_a_day_and_month_or_a_time_after_a_card_is_no_code(said: str) -> None:
-    assert _call(("customer", f"{_groups(VISA)}."), ("customer", said)) == ["[CARD].", said]
+    assert redacted_finals(("customer", f"{_groups(VISA)}."), ("customer", said)) == ["[CARD].", said]
 
 
 @pytest.mark.parametrize(
     "said", ["We have 4 250 members now.", "Кредит 450 000 на два года.", "Маю 3 500 балів.", "Mam 12 500 punktów."]
 )
 def test_a_number_in_thousands_apart_after_a_card_is_no_code(said: str) -> None:
-    assert _call(("customer", f"{_groups(VISA)}."), ("customer", said)) == ["[CARD].", said]
+    assert redacted_finals(("customer", f"{_groups(VISA)}."), ("customer", said)) == ["[CARD].", said]
 
 
 @pytest.mark.parametrize("code", ["4250", "4 2 5 0", "425"])
 def test_a_code_after_a_card_written_as_one_number_or_digit_by_digit_is_still_one(code: str) -> None:
-    assert _call(("customer", f"{_groups(VISA)}."), ("customer", f"{code}.")) == ["[CARD].", "[CVV]."]
+    assert redacted_finals(("customer", f"{_groups(VISA)}."), ("customer", f"{code}.")) == ["[CARD].", "[CVV]."]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.said import luhn
-from tests.test_redact_shapes import _call
+from tests.redaction import redacted_finals
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4686294308393240"
@@ -65,7 +65,7 @@ CALLS = {
 def test_bare_groups_said_on_after_a_card_s_first_digits_are_all_the_card_s(lang: str) -> None:
     cue, groups, expiry_cue, expiry, code_cue, code = CALLS[lang]
     turns = [cue, *groups, expiry_cue, expiry, code_cue, code]
-    shown = _call(*(("customer", t) for t in turns))
+    shown = redacted_finals(*(("customer", t) for t in turns))
     for n in range(1, len(groups) + 1):
         assert shown[n].startswith("[CARD]") and not any(c.isdigit() for c in shown[n]), shown
     assert shown[len(groups) + 2] == "[EXPIRY]", shown
@@ -73,7 +73,7 @@ def test_bare_groups_said_on_after_a_card_s_first_digits_are_all_the_card_s(lang
 
 
 def test_the_card_asked_for_by_the_agent_and_said_on_in_bare_groups() -> None:
-    shown = _call(
+    shown = redacted_finals(
         ("agent", "Could you read me the long number on the card?"),
         ("customer", "Four, six, 8, 6, 2, 9, 4, 3, 0, 8"),
         ("agent", "Mhm."),
@@ -88,7 +88,7 @@ def test_the_card_asked_for_by_the_agent_and_said_on_in_bare_groups() -> None:
 
 def test_the_expiry_and_the_code_said_bare_after_a_whole_card_stay_themselves() -> None:
     groups = [VISA[i : i + 4] for i in range(0, 16, 4)]
-    shown = _call(
+    shown = redacted_finals(
         ("customer", f"My card is {groups[0]}"),
         *(("customer", g) for g in groups[1:]),
         ("customer", "0 4 2 9"),
@@ -99,7 +99,7 @@ def test_the_expiry_and_the_code_said_bare_after_a_whole_card_stay_themselves() 
 
 def test_a_card_misheard_then_its_expiry_said_digit_by_digit_is_an_expiry() -> None:
     # the 16 digits fail the check (one misheard); the next bare final reads as a month and a year a card has
-    shown = _call(
+    shown = redacted_finals(
         ("customer", f"Card number {MASTERCARD[:4]} {MASTERCARD[4:8]}"),
         ("customer", f"{MASTERCARD[8:12]} {MASTERCARD[12:15]}2"),
         ("customer", "1 2 2 8"),
@@ -108,7 +108,7 @@ def test_a_card_misheard_then_its_expiry_said_digit_by_digit_is_an_expiry() -> N
 
 
 def test_a_group_after_the_code_s_cue_is_the_code() -> None:
-    shown = _call(
+    shown = redacted_finals(
         ("customer", "The card number is"),
         ("customer", "Five, three, 2, 0, 7, 7, 1, 4, 9"),
         ("customer", "6 6 0 3"),
@@ -127,7 +127,7 @@ def test_a_group_after_the_code_s_cue_is_the_code() -> None:
     ],
 )
 def test_bare_groups_with_no_card_begun_stay(turns: tuple[str, ...]) -> None:
-    shown = _call(*(("customer", t) for t in turns))
+    shown = redacted_finals(*(("customer", t) for t in turns))
     assert shown[1:] == list(turns[1:]), shown
 
 
@@ -157,5 +157,5 @@ ENDS_THEN_MORE = {
 @pytest.mark.parametrize("lang", sorted(ENDS_THEN_MORE))
 def test_a_cards_last_group_opening_a_final_with_more_is_the_cards(lang: str) -> None:
     finals, code = ENDS_THEN_MORE[lang]
-    shown = _call(*(("customer", text) for text in finals))
+    shown = redacted_finals(*(("customer", text) for text in finals))
     assert shown[-1].startswith("[CARD]") and code not in shown[-1] and "[CVV]" in shown[-1], shown

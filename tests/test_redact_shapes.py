@@ -12,6 +12,7 @@ import pytest
 from agentassist.privacy.detect import find_spans, mask
 from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import luhn
+from tests.redaction import redacted_finals
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 UNIONPAY_0 = "6243072868563421539"  # its last 15 digits (from a group beginning with 0) pass the check too
@@ -34,14 +35,6 @@ def masked(text: str) -> str:
     return mask(text, find_spans(text))
 
 
-def _call(*turns: tuple[str, str]) -> list[str]:
-    """Each (channel, text) given as consecutive finals 2 s apart; each final as it ends the call."""
-    r, out = Redactor(), {}
-    for n, (channel, text) in enumerate(turns):
-        out.update(r.final(str(n), channel, text, 2.0 * n, 2.0 * n + 1.5))
-    return [mask(text, out.get(str(n), [])) for n, (_, text) in enumerate(turns)]
-
-
 def test_the_numbers_made_for_these_tests_pass_luhn() -> None:
     assert all(luhn(n) for n in (UNIONPAY_0, MAESTRO_13, MAESTRO_19, VISA, VISA_FOURS))
     assert luhn(UNIONPAY_0[4:]) and luhn(MAESTRO_13[:13]) and not luhn(MAESTRO_19[:16])
@@ -54,7 +47,7 @@ def test_a_19_digit_card_written_whole_is_not_cut_at_a_run_beginning_with_0() ->
 
 def test_a_19_digit_card_said_across_finals_is_not_cut_inside_a_group() -> None:
     first, second = words(MAESTRO_13[:12], RU), words(MAESTRO_13[12:], RU)
-    assert _call(("customer", f"{first},"), ("customer", f"{second}.")) == ["[CARD],", "[CARD]."]
+    assert redacted_finals(("customer", f"{first},"), ("customer", f"{second}.")) == ["[CARD],", "[CARD]."]
 
 
 def test_16_digits_failing_the_check_go_on_to_a_19_digit_card_s_last_three() -> None:
@@ -63,7 +56,7 @@ def test_16_digits_failing_the_check_go_on_to_a_19_digit_card_s_last_three() -> 
         ("customer", f"{words(MAESTRO_19[8:16], EN)},"),
         ("customer", f"and {words(MAESTRO_19[16:], EN)}, that's it."),
     )
-    assert _call(*turns) == ["The card number is [CARD],", "[CARD],", "and [CARD], that's it."]
+    assert redacted_finals(*turns) == ["The card number is [CARD],", "[CARD],", "and [CARD], that's it."]
 
 
 def test_a_code_after_a_whole_16_digit_card_said_across_finals_stays_a_code() -> None:
@@ -72,7 +65,7 @@ def test_a_code_after_a_whole_16_digit_card_said_across_finals_stays_a_code() ->
         ("customer", f"{words(VISA[8:], EN)}."),
         ("customer", "And the code is 5 1 7."),
     )
-    assert _call(*turns) == ["The card number is [CARD],", "[CARD].", "And the code is [CVV]."]
+    assert redacted_finals(*turns) == ["The card number is [CARD],", "[CARD].", "And the code is [CVV]."]
 
 
 def test_a_correction_in_a_card_said_digit_by_digit_takes_back_a_group() -> None:
@@ -100,7 +93,7 @@ def test_a_misheard_card_said_in_eight_pairs_is_masked() -> None:
 @pytest.mark.parametrize("names", [EN, RU, PL])
 def test_a_card_dictated_group_by_group_is_card_data(names: list[str]) -> None:
     turns = [("agent", f"{words(VISA[:4], names)}, ok,"), ("agent", f"{words(VISA[4:8], names)}, next?")]
-    assert _call(*turns) == ["[CARD], ok,", "[CARD], next?"]
+    assert redacted_finals(*turns) == ["[CARD], ok,", "[CARD], next?"]
 
 
 @pytest.mark.parametrize(
@@ -113,7 +106,7 @@ def test_a_card_dictated_group_by_group_is_card_data(names: list[str]) -> None:
     ],
 )
 def test_groups_of_four_that_are_no_card_dictated_stay(turns: list[tuple[str, str]]) -> None:
-    assert _call(*turns) == [text for _, text in turns]
+    assert redacted_finals(*turns) == [text for _, text in turns]
 
 
 @pytest.mark.parametrize(
@@ -161,7 +154,7 @@ def test_an_amount_with_cents_after_a_card_is_no_code() -> None:
 
 def test_a_bare_term_after_a_card_said_in_the_final_before_is_its_expiry() -> None:
     turns = [("customer", f"Karta {VISA}."), ("customer", "Termin: 03.29")]
-    assert _call(*turns) == ["Karta [CARD].", "Termin: [EXPIRY]"]
+    assert redacted_finals(*turns) == ["Karta [CARD].", "Termin: [EXPIRY]"]
 
 
 @pytest.mark.parametrize(
@@ -177,7 +170,7 @@ def test_an_amount_or_an_address_named_after_a_card_is_no_code(after: str) -> No
 )
 def test_an_amount_paid_or_a_street_number_in_the_final_after_a_card_is_no_code(after: str) -> None:
     card = " ".join(VISA[i : i + 4] for i in range(0, 16, 4))
-    assert _call(("customer", f"Card {card}."), ("customer", after)) == ["Card [CARD].", after]
+    assert redacted_finals(("customer", f"Card {card}."), ("customer", after)) == ["Card [CARD].", after]
 
 
 def test_a_card_after_an_amount_charged_is_masked_as_it_is_said() -> None:
@@ -195,4 +188,4 @@ def test_the_three_digits_after_a_card_are_its_code_but_a_phone_s_stay() -> None
 
 @pytest.mark.parametrize("said", ["Скидка действует до 31.12.2026.", "Offer valid until 31.12.2026."])
 def test_a_day_s_date_after_an_expiry_s_cue_ending_a_final_stays(said: str) -> None:
-    assert _call(("customer", said)) == [said]
+    assert redacted_finals(("customer", said)) == [said]

@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.said import luhn
-from tests.test_redact_shapes import _call, masked
+from tests.redaction import redacted_finals
+from tests.test_redact_shapes import masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 DISCOVERISH = "6854646064962206"  # a scheme's own number that begins as a card does and passes the check
@@ -101,12 +102,12 @@ def test_a_seat_at_the_back_stays() -> None:
 
 def test_four_said_as_for_before_a_digit_said_twice_opens_a_card_over_two_finals() -> None:
     # 4688 2943 0839 3248 and 4441 2334 5670 1255, both Luhn-valid, said in words over two finals
-    shown = _call(
+    shown = redacted_finals(
         ("customer", "The card's in my other coat. For six double eight two nine four three, hmm..."),
         ("customer", "Oh eight three nine three two four eight, expires May twenty thirty, code one one two."),
     )
     assert shown[0].endswith("[CARD], hmm...") and shown[1].startswith("[CARD], expires [EXPIRY]"), shown
-    doubled = _call(
+    doubled = redacted_finals(
         ("customer", "For double four one two three, um..."),
         ("customer", "Three four five six seven oh one two double five, that's it."),
     )

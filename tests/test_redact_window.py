@@ -10,8 +10,9 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.said import luhn
+from tests.redaction import redacted_finals
 from tests.test_redact_retaken import _groups
-from tests.test_redact_shapes import _call, masked
+from tests.test_redact_shapes import masked
 
 # Luhn-valid numbers made for these tests (random bodies, a check digit): none is a benchmark case's
 VISA = "4716805064995201"
@@ -37,7 +38,7 @@ def test_the_numbers_made_for_these_tests_pass_luhn() -> None:
 def test_a_card_started_again_in_one_final_is_card_data_before_and_after(said: str) -> None:
     wrong = f"{VISA[4:8]} {VISA[:4]}"  # the first two groups swapped
     text = said.format(a=wrong, b=_groups(VISA)[:14])
-    got = _call(("customer", text))[0]
+    got = redacted_finals(("customer", text))[0]
     assert VISA[4:8] not in got and VISA[8:12] not in got and "10/29" not in got
 
 
@@ -52,14 +53,14 @@ def test_a_card_started_again_in_one_final_is_card_data_before_and_after(said: s
 )
 def test_a_card_resumed_from_its_last_group_is_card_data_in_both_finals(first: str, then: str) -> None:
     a, b, c = f"{MASTERCARD[:4]} {MASTERCARD[4:8]}", MASTERCARD[4:8], f"{MASTERCARD[8:12]} {MASTERCARD[12:]}"
-    got = _call(("customer", first.format(a=a)), ("customer", then.format(b=b, c=c)))
+    got = redacted_finals(("customer", first.format(a=a)), ("customer", then.format(b=b, c=c)))
     assert MASTERCARD[:4] not in got[0] and MASTERCARD[4:8] not in got[0]
     assert all(g not in got[1] for g in (MASTERCARD[4:8], MASTERCARD[8:12], MASTERCARD[12:]))
 
 
 def test_a_card_group_asked_for_again_is_the_card_not_an_expiry() -> None:
     card = "5283 7572 0429 9376"  # its third group reads as a month and a year (Luhn-valid)
-    got = _call(
+    got = redacted_finals(
         ("customer", f"It's {card}."),
         ("agent", "Sorry, the line broke, the third four again?"),
         ("customer", "Third four, 0429."),
@@ -77,7 +78,7 @@ def test_a_card_group_asked_for_again_is_the_card_not_an_expiry() -> None:
     ],
 )
 def test_ordinary_numbers_after_a_card_stay(after: str) -> None:
-    got = _call(("customer", f"{_groups(VISA)}, 04/29, 511."), ("customer", after))
+    got = redacted_finals(("customer", f"{_groups(VISA)}, 04/29, 511."), ("customer", after))
     assert got[1] == after
 
 
@@ -94,7 +95,7 @@ def test_ordinary_numbers_after_a_card_stay(after: str) -> None:
 )
 def test_a_code_named_by_where_it_is_printed_is_a_code(said: str, code: str) -> None:
     card = _groups(AMEX) if len(code) == 4 else _groups(VISA)
-    got = _call(("customer", f"{card}."), ("customer", said.format(c=code)))
+    got = redacted_finals(("customer", f"{card}."), ("customer", said.format(c=code)))
     assert code not in got[1] and "[CVV]" in got[1]
 
 
@@ -108,7 +109,7 @@ def test_a_code_named_by_where_it_is_printed_is_a_code(said: str, code: str) -> 
     ],
 )
 def test_a_date_and_a_code_named_together_split_into_both(said: str) -> None:
-    got = _call(("customer", f"{_groups(MASTERCARD)}."), ("customer", said))
+    got = redacted_finals(("customer", f"{_groups(MASTERCARD)}."), ("customer", said))
     assert got[1].endswith("[EXPIRY] [CVV].") or got[1].endswith("[EXPIRY], [CVV].")
 
 
@@ -119,7 +120,7 @@ def test_a_month_and_a_year_with_a_slash_after_an_odd_length_card_are_its_expiry
 
 @pytest.mark.parametrize("amount", ["318.40", "318,40"])
 def test_an_amount_with_cents_after_a_card_is_no_code(amount: str) -> None:
-    got = _call(("customer", f"Put {_groups(VISA)} down, and take {amount} from it."))[0]
+    got = redacted_finals(("customer", f"Put {_groups(VISA)} down, and take {amount} from it."))[0]
     assert amount in got and "[CARD]" in got
 
 
@@ -151,5 +152,5 @@ def test_a_card_number_read_from_the_card_is_still_a_card() -> None:
     ],
 )
 def test_another_things_validity_after_a_whole_card_is_no_expiry(said: str) -> None:
-    got = _call(("customer", f"{_groups(MASTERCARD)}, 09/29, 114."), ("customer", said))
+    got = redacted_finals(("customer", f"{_groups(MASTERCARD)}, 09/29, 114."), ("customer", said))
     assert got[1] == said
