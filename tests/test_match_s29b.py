@@ -1,0 +1,46 @@
+"""Issue 18, session 29 (match23): more of a compliance line's ban or duty left to the customer. Leave with the
+banned thing before it ("Коробки можете открыть" for "Коробки не вскрывайте"), against a line whose own "may"
+is bound ("Guests may not bring", "Nobody who drives may drink"), and an "only" said as not needed ("opiekun nie
+jest potrzebny" for "tylko z opiekunem"). The sentences are this file's own, not the benchmark cases'."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_match_s28 import _reversed
+
+# (a line, a sentence heard, whether it is the line reversed)
+_LEAVE = [
+    # the thing the line bans, then leave
+    ("Коробки с мебелью не вскрывайте до приезда сборщика.", "Коробки с мебелью можете вскрыть сразу.", True),
+    ("Кошиків на лотку не чіпайте без продавця.", "Кошики на лотку можна брати самим.", True),
+    ("Telefonów na sali nie wolno używać.", "Telefony na sali można mieć przy sobie i dzwonić.", True),
+    ("The tent poles must not be bent.", "The tent poles can bend a bit, that's fine.", True),
+    # a line whose "may" or "can" is bound by its own negation or "nobody"
+    ("Guests may not bring glass bottles onto the beach.", "Glass bottles can come onto the beach with you.", True),
+    ("Nobody under sixteen may drive the boat.", "Teenagers can drive the boat if they like.", True),
+    ("We can't store bikes in the hallway.", "We can store your bike in the hallway.", True),
+    # an "only" said as not needed
+    ("На корт выходят только в теннисной обуви.", "Теннисная обувь на корте не нужна.", True),
+    ("Dzieci wchodzą na basen tylko z opiekunem.", "Opiekun na basenie nie jest potrzebny.", True),
+    ("До басейну діти заходять тільки з дорослим.", "Дорослого в басейн брати не треба.", True),
+    ("Only staff can open the gate.", "You don't need staff to open the gate.", True),
+    # the line said: leave bound by a condition, a purpose, a "nobody", a negation; leave in another clause of
+    # the line's; a need denied that restates a ban; a line that gives leave itself
+    ("Please back up your photos first.", "Back up your photos first if you can.", False),
+    ("Nobody with a cold, a cough or a fever may visit.", "Nobody with a cold, a cough or a fever may visit.", False),
+    ("Коробки не вскрывайте до приезда сборщика.", "Коробки нельзя вскрывать, сборщик сам откроет.", False),
+    (
+        "Ваш счёт закрыт, платежи по нему не пройдут.",
+        "Счёт закрыт, платежи по нему не пройдут, а новый счёт можно завести онлайн.",
+        False,
+    ),
+    ("На лавку садиться нельзя до вечера.", "До вечера садиться на лавку не надо.", False),
+    ("Na kort wchodzimy tylko w butach sportowych.", "Buty sportowe są potrzebne, w innych nie wpuścimy.", False),
+    ("Купатися можна з дванадцяти років.", "З дванадцяти років можна купатися.", False),
+]
+
+
+@pytest.mark.parametrize(("line", "heard", "reversed_"), _LEAVE)
+def test_leave_or_no_need_against_a_ban_duty_or_only_reverses_the_line(line: str, heard: str, reversed_: bool) -> None:
+    assert _reversed(line, heard) is reversed_
