@@ -1,12 +1,15 @@
 """Issue 18, session 29 (match23): more of a compliance line's ban or duty left to the customer. Leave with the
 banned thing before it ("Коробки можете открыть" for "Коробки не вскрывайте"), against a line whose own "may"
 is bound ("Guests may not bring", "Nobody who drives may drink"), and an "only" said as not needed ("opiekun nie
-jest potrzebny" for "tylko z opiekunem"). The sentences are this file's own, not the benchmark cases'."""
+jest potrzebny" for "tylko z opiekunem"); "under sixteen may" is no date in May. The sentences are this file's own,
+not the benchmark cases'."""
 
 from __future__ import annotations
 
 import pytest
 
+from agentassist.assist.matcher import tokens
+from agentassist.assist.specifics import missing
 from tests.test_match_s28 import _reversed
 
 # (a line, a sentence heard, whether it is the line reversed)
@@ -44,3 +47,17 @@ _LEAVE = [
 @pytest.mark.parametrize(("line", "heard", "reversed_"), _LEAVE)
 def test_leave_or_no_need_against_a_ban_duty_or_only_reverses_the_line(line: str, heard: str, reversed_: bool) -> None:
     assert _reversed(line, heard) is reversed_
+
+
+# (a line, a sentence heard, the line's figures it does not say): "may" after an age's number is the modal, not May
+_AGES = [
+    ("Nobody under sixteen may steer the boat.", "You have to be sixteen or over to steer the boat.", []),
+    ("Children over twelve may swim alone.", "From twelve up, children swim on their own.", []),
+    ("Tickets are valid until 30 May.", "Tickets are valid until 30 June.", ["month 5"]),
+    ("Bilety są ważne do 30 maja.", "Bilety są ważne do 30 czerwca.", ["month 5"]),
+]
+
+
+@pytest.mark.parametrize(("line", "heard", "unsaid"), _AGES)
+def test_may_after_an_age_is_no_month(line: str, heard: str, unsaid: list[str]) -> None:
+    assert missing(tokens(line), tokens(heard)) == unsaid

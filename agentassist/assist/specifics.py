@@ -95,8 +95,10 @@ _QUARTERS = frozenset(("half", "quarter"))
 _UNIT = {form: unit for unit, forms in _UNITS.items() for form in forms.split()}
 _MONTH = {form: i + 1 for i, forms in enumerate(_MONTHS) for form in forms.split()}
 # short English forms that are everyday words too ("may", "mar", "sep"): a month only after a number or
-# "of" ("the 30th of May", "until 30 May"), never alone ("you may", "it may")
+# "of" ("the 30th of May", "until 30 May"), never alone ("you may", "it may"), nor after an age's number
+# ("nobody under sixteen may use": v26, v27 held such lines unsure for a missing "month 5")
 _AMBIGUOUS = frozenset(("may", "mar", "jan", "feb", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"))
+_AGE_BOUND = frozenset(("under", "over", "above", "below", "than", "least", "aged"))
 # Each unit in minutes, so that a period said in another unit is the same period: "seven days" is "a week",
 # "дві доби" is "сорок вісім годин", "пів року" is "шість місяців" (a month counted as 30 days, a year as
 # twelve of them: what a speaker means by "half a year").
@@ -295,7 +297,8 @@ def figures(toks: Sequence[str]) -> Figures:
             periods.add((n * size + half, n))
         elif tok in _MONTH:
             previous = toks[i - 1] if i else ""
-            if tok not in _AMBIGUOUS or previous.isdigit() or previous == "of":
+            an_age = i > 1 and toks[i - 2] in _AGE_BOUND
+            if tok not in _AMBIGUOUS or (previous.isdigit() and not an_age) or previous == "of":
                 months.add(_MONTH[tok])
     numbers.update(
         int(t)
