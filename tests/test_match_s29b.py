@@ -10,6 +10,7 @@ import pytest
 
 from agentassist.assist.matcher import tokens
 from agentassist.assist.specifics import missing
+from tests.test_match_s25 import _negated
 from tests.test_match_s28 import _reversed
 
 # (a line, a sentence heard, whether it is the line reversed)
@@ -61,3 +62,19 @@ _AGES = [
 @pytest.mark.parametrize(("line", "heard", "unsaid"), _AGES)
 def test_may_after_an_age_is_no_month(line: str, heard: str, unsaid: list[str]) -> None:
     assert missing(tokens(line), tokens(heard)) == unsaid
+
+
+# (a line, a sentence heard, whether the meaning path reads it as the line denied): "nothing but" said as "only"
+_NOTHING_BUT = [
+    ("We accept nothing except cash at the gate.", "At the gate we take only cash.", False),
+    ("Kaczek nie karmimy niczym poza ziarnem.", "Kaczki karmimy tylko ziarnem.", False),
+    ("Уток не кормим ничем, кроме зерна.", "Уток кормим только зерном.", False),
+    ("Качок не годуємо нічим, крім зерна.", "Качок годуємо лише зерном.", False),
+    # without the "only" the negation is still missing: the opposite said
+    ("Kaczek nie karmimy niczym poza ziarnem.", "Kaczki karmimy ziarnem i chlebem.", True),
+]
+
+
+@pytest.mark.parametrize(("line", "heard", "negated"), _NOTHING_BUT)
+def test_nothing_but_said_as_only_keeps_the_line_s_negation(line: str, heard: str, negated: bool) -> None:
+    assert _negated(line, heard) is negated

@@ -151,6 +151,9 @@ def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clause
     own_without = sum(1 for t in line if t in _WITHOUT)
     if own_without:  # "bez problemu" denies nothing: only a line that itself says "without" is kept by one
         kept += max(0, sum(1 for t in heard[start:] if t in _WITHOUT) - own_without)
+    # a line's "nothing but" is an "only" ("nie karmimy niczym poza sianem" said as "karmimy wyłącznie sianem")
+    if _EXCEPT.intersection(line) and ONLY.intersection(heard[start:]):
+        kept += 1
     paid = any(t in NEGATIONS and _pays(line, k + 1, k + 1 + _PAY_REACH) for k, t in enumerate(line))
     if paid and any(t.startswith(_FREE) for t in heard[start:]):
         kept += 1
