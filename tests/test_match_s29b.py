@@ -1,8 +1,8 @@
 """Issue 18, session 29 (match23): more of a compliance line's ban or duty left to the customer. Leave with the
 banned thing before it ("Коробки можете открыть" for "Коробки не вскрывайте"), against a line whose own "may"
 is bound ("Guests may not bring", "Nobody who drives may drink"), and an "only" said as not needed ("opiekun nie
-jest potrzebny" for "tylko z opiekunem"); "under sixteen may" is no date in May. The sentences are this file's own,
-not the benchmark cases'."""
+jest potrzebny" for "tylko z opiekunem"); "under sixteen may" is no date in May; "nothing but" said as "only";
+"nic nie kosztuje" says "free"; "a tenner" is ten. The sentences are this file's own, not the benchmark cases'."""
 
 from __future__ import annotations
 
@@ -78,3 +78,35 @@ _NOTHING_BUT = [
 @pytest.mark.parametrize(("line", "heard", "negated"), _NOTHING_BUT)
 def test_nothing_but_said_as_only_keeps_the_line_s_negation(line: str, heard: str, negated: bool) -> None:
     assert _negated(line, heard) is negated
+
+
+# (a line that says a thing is free, a sentence heard, whether the meaning path reads it as the line denied): the
+# price's own verb denied ("nic nie kosztuje") says it is free
+_COSTS_NOTHING = [
+    ("Parking is free for all visitors.", "Parking doesn't cost anything.", False),
+    ("Parking dla gości jest bezpłatny.", "Parking dla gości nic nie kosztuje.", False),
+    ("Парковка для гостей бесплатная.", "Парковка для гостей ничего не стоит.", False),
+    ("Паркування для гостей безкоштовне.", "Паркування для гостей нічого не коштує.", False),
+    # a line that charges: the denied price still denies it
+    ("Parking dla gości kosztuje dziesięć złotych.", "Parking dla gości nic nie kosztuje.", True),
+]
+
+
+@pytest.mark.parametrize(("line", "heard", "negated"), _COSTS_NOTHING)
+def test_costs_nothing_says_free(line: str, heard: str, negated: bool) -> None:
+    assert _negated(line, heard) is negated
+
+
+# (a line, a sentence heard, the line's figures it does not say): colloquial money ("a tenner", "по полсотни")
+_COLLOQUIAL = [
+    ("Each car is charged ten pounds.", "It's a tenner a car.", []),
+    ("Each car is charged ten pounds.", "It's a fiver a car.", ["10"]),
+    ("Каждый тюльпан стоит пятьдесят рублей.", "За тюльпан по полсотни.", []),
+    ("Кожен тюльпан коштує п'ятдесят гривень.", "За тюльпан півсотні.", []),
+    ("Za dziecko płaci się sto złotych.", "Za dziecko stówka.", []),
+]
+
+
+@pytest.mark.parametrize(("line", "heard", "unsaid"), _COLLOQUIAL)
+def test_colloquial_money_is_its_number(line: str, heard: str, unsaid: list[str]) -> None:
+    assert missing(tokens(line), tokens(heard)) == unsaid

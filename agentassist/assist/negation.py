@@ -65,8 +65,9 @@ _CONCORD_REACH = 6
 _PAY = (
     "pay", "paid", "charg", "cost", "плат", "оплач", "доплач", "берем", "беру", "возьм", "беремо", "візьм",
     "стяг", "plac", "zaplac", "doplac", "pobier", "bierz", "wezm", "liczy", "buy", "bought", "докуп", "покуп",
-    "купи", "купу", "kupi", "kupow", "dokup",
+    "купи", "купу", "kupi", "kupow", "dokup", "koszt", "стоит", "стоят", "стоить", "коштує", "коштують",
 )  # fmt: skip
+# (a price's verb: "parking nic nie kosztuje", "парковка ничего не стоит", "паркування нічого не коштує")
 _FREE = (
     "free", "includ", "бесплат", "безплат", "включ", "входит", "входят", "безкоштовн", "входить", "входять",
     "bezplat", "gratis", "darmo", "wliczon", "cenie",

@@ -128,12 +128,14 @@ _COLLECTIVE = {"двое": 2, "трое": 3, "четверо": 4, "двоє": 2,
 _VAGUE = frozenset(
     ("пару", "несколько", "нескольких", "кілька", "кількох", "pare", "kilka", "kilku", "couple", "few", "several")
 )  # fmt: skip
-# Colloquial tens, hundreds and thousands, which numbers.py does not read: "sześć dych" is 60, "dwie stówy" 200,
-# "две тыщи" 2000, "two grand" 2000; said alone ("stówa", "dycha"), one of them.
+# Colloquial fives, tens, fifties, hundreds and thousands, which numbers.py does not read: "sześć dych" is 60, "dwie
+# stówy" 200, "две тыщи" 2000, "two grand" 2000; said alone ("stówa", "dycha", "a tenner", "по полсотни"), one of them.
 _TIMES = {
     "dycha": 10, "dyche": 10, "dychy": 10, "dych": 10, "dyszka": 10, "dyszke": 10, "dyszki": 10, "dyszek": 10,
-    "stowa": 100, "stowy": 100, "stow": 100, "сотни": 100, "сотен": 100, "сотні": 100, "сотень": 100,
-    "тыща": 1000, "тыщи": 1000, "тыщ": 1000, "grand": 1000,
+    "stowa": 100, "stowy": 100, "stow": 100, "stowka": 100, "stowke": 100, "сотни": 100, "сотен": 100,
+    "сотня": 100, "сотню": 100, "сотні": 100, "сотень": 100, "тыща": 1000, "тыщи": 1000, "тыщ": 1000,
+    "grand": 1000, "fiver": 5, "fivers": 5, "tenner": 10, "tenners": 10, "полсотни": 50, "полсотню": 50,
+    "полтинник": 50, "півсотні": 50,
 }  # fmt: skip
 # A price with its thousands left unnamed: "две пятьсот", "дві чотириста", "девять шестьсот" (the tokens
 # "2", "500") is 2500, as Russian and Ukrainian speakers say prices. A number of thousands (1-99) followed
