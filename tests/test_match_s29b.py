@@ -50,55 +50,13 @@ def test_leave_or_no_need_against_a_ban_duty_or_only_reverses_the_line(line: str
     assert _reversed(line, heard) is reversed_
 
 
-# (a line, a sentence heard, the line's figures it does not say): "may" after an age's number is the modal, not May
-_AGES = [
+# (a line, a sentence heard, the line's figures it does not say): "may" after an age's number is the modal, not
+# May; colloquial money ("a tenner", "по полсотни") is its number
+_FIGURES = [
     ("Nobody under sixteen may steer the boat.", "You have to be sixteen or over to steer the boat.", []),
     ("Children over twelve may swim alone.", "From twelve up, children swim on their own.", []),
     ("Tickets are valid until 30 May.", "Tickets are valid until 30 June.", ["month 5"]),
     ("Bilety są ważne do 30 maja.", "Bilety są ważne do 30 czerwca.", ["month 5"]),
-]
-
-
-@pytest.mark.parametrize(("line", "heard", "unsaid"), _AGES)
-def test_may_after_an_age_is_no_month(line: str, heard: str, unsaid: list[str]) -> None:
-    assert missing(tokens(line), tokens(heard)) == unsaid
-
-
-# (a line, a sentence heard, whether the meaning path reads it as the line denied): "nothing but" said as "only"
-_NOTHING_BUT = [
-    ("We accept nothing except cash at the gate.", "At the gate we take only cash.", False),
-    ("Kaczek nie karmimy niczym poza ziarnem.", "Kaczki karmimy tylko ziarnem.", False),
-    ("Уток не кормим ничем, кроме зерна.", "Уток кормим только зерном.", False),
-    ("Качок не годуємо нічим, крім зерна.", "Качок годуємо лише зерном.", False),
-    # without the "only" the negation is still missing: the opposite said
-    ("Kaczek nie karmimy niczym poza ziarnem.", "Kaczki karmimy ziarnem i chlebem.", True),
-]
-
-
-@pytest.mark.parametrize(("line", "heard", "negated"), _NOTHING_BUT)
-def test_nothing_but_said_as_only_keeps_the_line_s_negation(line: str, heard: str, negated: bool) -> None:
-    assert _negated(line, heard) is negated
-
-
-# (a line that says a thing is free, a sentence heard, whether the meaning path reads it as the line denied): the
-# price's own verb denied ("nic nie kosztuje") says it is free
-_COSTS_NOTHING = [
-    ("Parking is free for all visitors.", "Parking doesn't cost anything.", False),
-    ("Parking dla gości jest bezpłatny.", "Parking dla gości nic nie kosztuje.", False),
-    ("Парковка для гостей бесплатная.", "Парковка для гостей ничего не стоит.", False),
-    ("Паркування для гостей безкоштовне.", "Паркування для гостей нічого не коштує.", False),
-    # a line that charges: the denied price still denies it
-    ("Parking dla gości kosztuje dziesięć złotych.", "Parking dla gości nic nie kosztuje.", True),
-]
-
-
-@pytest.mark.parametrize(("line", "heard", "negated"), _COSTS_NOTHING)
-def test_costs_nothing_says_free(line: str, heard: str, negated: bool) -> None:
-    assert _negated(line, heard) is negated
-
-
-# (a line, a sentence heard, the line's figures it does not say): colloquial money ("a tenner", "по полсотни")
-_COLLOQUIAL = [
     ("Each car is charged ten pounds.", "It's a tenner a car.", []),
     ("Each car is charged ten pounds.", "It's a fiver a car.", ["10"]),
     ("Каждый тюльпан стоит пятьдесят рублей.", "За тюльпан по полсотни.", []),
@@ -107,6 +65,28 @@ _COLLOQUIAL = [
 ]
 
 
-@pytest.mark.parametrize(("line", "heard", "unsaid"), _COLLOQUIAL)
-def test_colloquial_money_is_its_number(line: str, heard: str, unsaid: list[str]) -> None:
+@pytest.mark.parametrize(("line", "heard", "unsaid"), _FIGURES)
+def test_an_age_s_may_and_colloquial_money(line: str, heard: str, unsaid: list[str]) -> None:
     assert missing(tokens(line), tokens(heard)) == unsaid
+
+
+# (a line, a sentence heard, whether the meaning path reads it as the line denied): "nothing but" said as "only"
+# keeps the line's negation; the price's own verb denied ("nic nie kosztuje") says a line's "free"
+_KEPT = [
+    ("We accept nothing except cash at the gate.", "At the gate we take only cash.", False),
+    ("Kaczek nie karmimy niczym poza ziarnem.", "Kaczki karmimy tylko ziarnem.", False),
+    ("Уток не кормим ничем, кроме зерна.", "Уток кормим только зерном.", False),
+    ("Качок не годуємо нічим, крім зерна.", "Качок годуємо лише зерном.", False),
+    ("Parking is free for all visitors.", "Parking doesn't cost anything.", False),
+    ("Parking dla gości jest bezpłatny.", "Parking dla gości nic nie kosztuje.", False),
+    ("Парковка для гостей бесплатная.", "Парковка для гостей ничего не стоит.", False),
+    ("Паркування для гостей безкоштовне.", "Паркування для гостей нічого не коштує.", False),
+    # without the "only" the negation is still missing; a line that charges is denied by "costs nothing"
+    ("Kaczek nie karmimy niczym poza ziarnem.", "Kaczki karmimy ziarnem i chlebem.", True),
+    ("Parking dla gości kosztuje dziesięć złotych.", "Parking dla gości nic nie kosztuje.", True),
+]
+
+
+@pytest.mark.parametrize(("line", "heard", "negated"), _KEPT)
+def test_nothing_but_said_as_only_and_costs_nothing_said_as_free(line: str, heard: str, negated: bool) -> None:
+    assert _negated(line, heard) is negated
