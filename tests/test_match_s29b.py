@@ -2,7 +2,8 @@
 banned thing before it ("Коробки можете открыть" for "Коробки не вскрывайте"), against a line whose own "may"
 is bound ("Guests may not bring", "Nobody who drives may drink"), and an "only" said as not needed ("opiekun nie
 jest potrzebny" for "tylko z opiekunem"); "under sixteen may" is no date in May; "nothing but" said as "only";
-"nic nie kosztuje" says "free"; "a tenner" is ten. The sentences are this file's own, not the benchmark cases'."""
+"nic nie kosztuje" says "free"; "a tenner" and "siedmiolatki" are numbers. The sentences are this file's own, not
+the benchmark cases'."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def test_leave_or_no_need_against_a_ban_duty_or_only_reverses_the_line(line: str
 
 
 # (a line, a sentence heard, the line's figures it does not say): "may" after an age's number is the modal, not
-# May; colloquial money ("a tenner", "по полсотни") is its number
+# May; colloquial money ("a tenner", "по полсотни") and an age said as one word ("siedmiolatki") are numbers
 _FIGURES = [
     ("Nobody under sixteen may steer the boat.", "You have to be sixteen or over to steer the boat.", []),
     ("Children over twelve may swim alone.", "From twelve up, children swim on their own.", []),
@@ -62,6 +63,12 @@ _FIGURES = [
     ("Каждый тюльпан стоит пятьдесят рублей.", "За тюльпан по полсотни.", []),
     ("Кожен тюльпан коштує п'ятдесят гривень.", "За тюльпан півсотні.", []),
     ("Za dziecko płaci się sto złotych.", "Za dziecko stówka.", []),
+    # an age said as one word is its number: said, or said as another
+    ("Children under ten must hold an adult's hand.", "Under-tens hold an adult's hand.", []),
+    ("Na ściankę wchodzą dzieci od siedmiu lat.", "Na ściankę wchodzą siedmiolatki i starsze.", []),
+    ("Na ściankę wchodzą dzieci od siedmiu lat.", "Na ściankę wchodzą pięciolatki i starsze.", ["7 (3.6288e+06 min)"]),
+    ("Детей до семи лет на горку не пускаем.", "Семилеток и младше на горку не пускаем.", []),
+    ("Дітей до семи років на гірку не пускаємо.", "Семирічок і молодших на гірку не пускаємо.", []),
 ]
 
 
