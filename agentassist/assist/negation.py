@@ -65,8 +65,9 @@ _CONCORD_REACH = 6
 _PAY = (
     "pay", "paid", "charg", "cost", "плат", "оплач", "доплач", "берем", "беру", "возьм", "беремо", "візьм",
     "стяг", "plac", "zaplac", "doplac", "pobier", "bierz", "wezm", "liczy", "buy", "bought", "докуп", "покуп",
-    "купи", "купу", "kupi", "kupow", "dokup",
+    "купи", "купу", "kupi", "kupow", "dokup", "koszt", "стоит", "стоят", "стоить", "коштує", "коштують",
 )  # fmt: skip
+# (a price's verb: "parking nic nie kosztuje", "парковка ничего не стоит", "паркування нічого не коштує")
 _FREE = (
     "free", "includ", "бесплат", "безплат", "включ", "входит", "входят", "безкоштовн", "входить", "входять",
     "bezplat", "gratis", "darmo", "wliczon", "cenie",
@@ -151,6 +152,9 @@ def affirmed_at(heard: list[str], first: int, last: int, line: list[str], clause
     own_without = sum(1 for t in line if t in _WITHOUT)
     if own_without:  # "bez problemu" denies nothing: only a line that itself says "without" is kept by one
         kept += max(0, sum(1 for t in heard[start:] if t in _WITHOUT) - own_without)
+    # a line's "nothing but" is an "only" ("nie karmimy niczym poza sianem" said as "karmimy wyłącznie sianem")
+    if _EXCEPT.intersection(line) and ONLY.intersection(heard[start:]):
+        kept += 1
     paid = any(t in NEGATIONS and _pays(line, k + 1, k + 1 + _PAY_REACH) for k, t in enumerate(line))
     if paid and any(t.startswith(_FREE) for t in heard[start:]):
         kept += 1
@@ -475,9 +479,9 @@ _PERMIT = frozenset(
 _DUTY_REACH = 3  # "nie jest potrzebny", "не обязательно", "брати не треба": the need this near the negation
 # and a line's "only" (``ONLY``: "tylko z rodzicem", "лише під наглядом майстра") widened into leave to do it alone:
 # "Osoby poniżej osiemnastu lat mogą grać same", "Діти можуть самі брати віск" (v19 pl-23, v21 uk-23: silent misses)
-_MAY = frozenset(
-    ("can", "may", "allowed", "могут", "может", "можете", "можно", "можуть", "може", "можна", "moga",
-     "moze", "mozna", "wolno", "mozecie")
+# (permission is leave too: ``_PERMIT``'s words, "wolno", "можно", are its impersonal forms)
+_MAY = _PERMIT.union(
+    ("can", "may", "могут", "может", "можете", "можуть", "може", "moga", "moze", "mozecie")
 )  # fmt: skip
 _ALONE = frozenset(
     ("alone", "unaccompanied", "unsupervised", "сам", "сама", "сами", "самі", "одни", "самостоятельно", "самостійно",
@@ -525,8 +529,12 @@ def option_given(heard: list[str], start: int, end: int, line: Sequence[str], cl
     word of ``_OPTION`` ("по желанию", "optional"), "don't have to", "feel free to", or, against a duty or a
     ban, leave (``_MAY``: "can", "можете") that shares a content word with the line after it, with no
     negation, "nobody" or purpose before it in its clause ("You can keep your shoes on" for "Riders must take
-    off shoes"). A paraphrase of a ban keeps its negation or its "only" ("Nobody can dig without the guide",
-    "dogs can only come on a lead"); leave against a line's "only" is :func:`_alone_allowed`'s."""
+    off shoes"; the thing before the leave: "Коробки можете открыть" for "Коробки не вскрывайте"). A paraphrase of
+    a ban keeps its negation or its "only" ("Nobody can dig without the guide", "dogs can only come on a lead");
+    leave against a line's "only" is :func:`_alone_allowed`'s, but the "only" said as not needed is here
+    ("opiekun nie jest potrzebny" for "tylko z opiekunem")."""
+    if ONLY.intersection(line) and not ONLY.intersection(heard) and _only_unneeded(heard, start, end, clauses):
+        return True
     if not _binds(line):
         return False
     said = heard[start:end]
@@ -534,16 +542,46 @@ def option_given(heard: list[str], start: int, end: int, line: Sequence[str], cl
         return True
     if not _binds(line, frozenset()) or ONLY.intersection(heard):
         return False  # "можна від 12 років, і тільки з екскурсоводом"
-    if any(t in _MAY and not _binds(line[max(0, k - 2) : k]) for k, t in enumerate(line)):
-        return False  # a line that gives leave itself
+    if _gives_leave(line):
+        return False
     things = {t for t in line if t not in _MAY}
+    # the thing may stand before the leave ("Коробки можете спокойно открыть", "Гриби можна куштувати"): then
+    # only the line's words at its own duty, ban or negation count ("Коробки не вскрывайте"), not another
+    # clause's (v2 ru-08: "ваша карта заблокирована, ... не пройдут" beside "новую карту можно получить")
+    held = _near(line, lambda t: _binds([t], frozenset()), _MAY.__contains__)
     for j in range(start, end):
         if heard[j] in _MAY:
             lo, hi = _clause(heard, j, clauses)
-            bound = any(_binds([t]) or t in _PURPOSE for t in heard[lo:j]) or NEGATIONS.intersection(heard[j:hi])
-            if not bound and _shared(heard[j + 1 : hi], things):
+            if not _leave_bound(heard, start, lo, j, hi) and (
+                _shared(heard[j + 1 : hi], things) or _shared(heard[lo:j], held)
+            ):
                 return True
     return False
+
+
+def _gives_leave(line: Sequence[str]) -> bool:
+    """The line gives leave itself ("Играть можно с четырнадцати"): a word of ``_MAY`` with no duty, ban or
+    negation in the two words before it, none just after it ("Guests may not bring", "We can't valet") and no
+    "nobody" before it ("Nobody who is driving home may drink")."""
+    return any(
+        t in _MAY
+        and not _binds(line[max(0, k - 2) : k])
+        and not NEGATIONS.intersection(line[k + 1 : k + 2])
+        and not any(w.startswith(_NOBODY) for w in line[:k])
+        for k, t in enumerate(line)
+    )
+
+
+def _leave_bound(heard: list[str], start: int, lo: int, j: int, hi: int) -> bool:
+    """The leave at ``heard[j]`` (its clause ``lo..hi``) is no option: a duty, ban, negation, purpose ("so we can
+    cancel it") or condition ("back up your files if you can") before it in its clause, a negation after it,
+    or a "nobody" before it in what was heard ("Nobody with a heart condition, ... may jump")."""
+    before = heard[lo:j]
+    return (
+        any(_binds([t]) or t in _PURPOSE or t in _CONDITION for t in before)
+        or bool(NEGATIONS.intersection(heard[j:hi]))
+        or any(t.startswith(_NOBODY) for t in heard[start:j])
+    )
 
 
 def _binds(toks: Sequence[str], only: frozenset[str] = ONLY) -> bool:
@@ -553,6 +591,19 @@ def _binds(toks: Sequence[str], only: frozenset[str] = ONLY) -> bool:
         or bool((NEGATIONS | only).intersection(toks))
         or any(t.startswith(BAN + _NOBODY) for t in toks)
     )
+
+
+def _only_unneeded(heard: list[str], start: int, end: int, clauses: tuple[int, ...]) -> bool:
+    """A need denied in ``heard[start:end]``, its duty word in the negation's own clause: "специальная обувь не
+    нужна" for "только в специальной обуви", "opiekun nie jest potrzebny" for "tylko z opiekunem". (A need
+    denied is no option against a ban: "садиться на него не надо" restates "садиться раньше нельзя".)"""
+    for j in range(start, end):
+        hi = _clause(heard, j, clauses)[1]
+        if any(t.startswith(DUTY) for t in heard[j + 1 : min(hi, j + 1 + _DUTY_REACH)]) and _need_denied(
+            heard, j, clauses
+        ):
+            return True
+    return False
 
 
 def _have_to_denied(said: list[str]) -> bool:

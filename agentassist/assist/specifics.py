@@ -20,6 +20,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from agentassist.assist.matcher import is_decimal
+from agentassist.assist.numbers import words_to_digits
 from agentassist.assist.ordinals import genitive_ordinal, ordinal_days, ordinal_hours
 
 # Forms of each unit of time, normalized (casefolded, Polish diacritics folded, "ё" as "е"): listed, not
@@ -95,8 +96,10 @@ _QUARTERS = frozenset(("half", "quarter"))
 _UNIT = {form: unit for unit, forms in _UNITS.items() for form in forms.split()}
 _MONTH = {form: i + 1 for i, forms in enumerate(_MONTHS) for form in forms.split()}
 # short English forms that are everyday words too ("may", "mar", "sep"): a month only after a number or
-# "of" ("the 30th of May", "until 30 May"), never alone ("you may", "it may")
+# "of" ("the 30th of May", "until 30 May"), never alone ("you may", "it may"), nor after an age's number
+# ("nobody under sixteen may use": v26, v27 held such lines unsure for a missing "month 5")
 _AMBIGUOUS = frozenset(("may", "mar", "jan", "feb", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"))
+_AGE_BOUND = frozenset(("under", "over", "above", "below", "than", "least", "aged"))
 # Each unit in minutes, so that a period said in another unit is the same period: "seven days" is "a week",
 # "дві доби" is "сорок вісім годин", "пів року" is "шість місяців" (a month counted as 30 days, a year as
 # twelve of them: what a speaker means by "half a year").
@@ -126,13 +129,21 @@ _COLLECTIVE = {"двое": 2, "трое": 3, "четверо": 4, "двоє": 2,
 _VAGUE = frozenset(
     ("пару", "несколько", "нескольких", "кілька", "кількох", "pare", "kilka", "kilku", "couple", "few", "several")
 )  # fmt: skip
-# Colloquial tens, hundreds and thousands, which numbers.py does not read: "sześć dych" is 60, "dwie stówy" 200,
-# "две тыщи" 2000, "two grand" 2000; said alone ("stówa", "dycha"), one of them.
+# Colloquial fives, tens, fifties, hundreds and thousands, which numbers.py does not read: "sześć dych" is 60, "dwie
+# stówy" 200, "две тыщи" 2000, "two grand" 2000; said alone ("stówa", "dycha", "a tenner", "по полсотни"), one of them.
 _TIMES = {
     "dycha": 10, "dyche": 10, "dychy": 10, "dych": 10, "dyszka": 10, "dyszke": 10, "dyszki": 10, "dyszek": 10,
-    "stowa": 100, "stowy": 100, "stow": 100, "сотни": 100, "сотен": 100, "сотні": 100, "сотень": 100,
-    "тыща": 1000, "тыщи": 1000, "тыщ": 1000, "grand": 1000,
+    "stowa": 100, "stowy": 100, "stow": 100, "stowka": 100, "stowke": 100, "сотни": 100, "сотен": 100,
+    "сотню": 100, "сотні": 100, "сотень": 100, "тыща": 1000, "тыщи": 1000, "тыщ": 1000,
+    "grand": 1000, "fiver": 5, "fivers": 5, "tenner": 10, "tenners": 10, "полсотни": 50, "полсотню": 50,
+    "полтинник": 50, "півсотні": 50,
 }  # fmt: skip
+# An age said as one word: "siedmiolatki", "семилетки", "семирічки" (seven-year-olds), "under-twelves": its number
+# is the word's first part ("siedmio" read as "siedmiu", "семи", "twelve"); the stems numbers.py does not read are
+# listed. A stem must be a number word: "zapłata", "билет", "поріч" are no ages.
+_AGE_NOUNS = ("lat", "лет", "річ")
+_AGE_STEMS = {"dwu": 2, "cztero": 4, "дво": 2}
+_AGE_PLURAL_AFTER = frozenset(("under", "over"))
 # A price with its thousands left unnamed: "две пятьсот", "дві чотириста", "девять шестьсот" (the tokens
 # "2", "500") is 2500, as Russian and Ukrainian speakers say prices. A number of thousands (1-99) followed
 # at once by a round hundred says nothing else: a count and a hundred apart would be "two, five hundred".
@@ -233,7 +244,7 @@ def figures(toks: Sequence[str]) -> Figures:
     named: set[float] = set()
     taken: set[int] = set()  # numbers read as a period's or a clock time's
     aged: set[int] = set()  # ordinals read as an age ("do szóstego roku życia")
-    toks = _colloquial([str(_COLLECTIVE[t]) if t in _COLLECTIVE else t for t in toks])
+    toks = _colloquial([str(_COLLECTIVE[t]) if t in _COLLECTIVE else t for t in _ages(toks)])
     clock = _clock_times(toks)
     ordinal = ordinal_hours(toks)
     taken.update(clock)
@@ -295,7 +306,8 @@ def figures(toks: Sequence[str]) -> Figures:
             periods.add((n * size + half, n))
         elif tok in _MONTH:
             previous = toks[i - 1] if i else ""
-            if tok not in _AMBIGUOUS or previous.isdigit() or previous == "of":
+            an_age = i > 1 and toks[i - 2] in _AGE_BOUND
+            if tok not in _AMBIGUOUS or (previous.isdigit() and not an_age) or previous == "of":
                 months.add(_MONTH[tok])
     numbers.update(
         int(t)
@@ -443,6 +455,29 @@ def _half_amount(toks: Sequence[str], i: int) -> bool:
     if any(t in _UNIT or t.isdigit() for t in after) or (after and (after[0] == "past" or after[0] in _AND_A_HALF)):
         return False
     return not (after and after[0].endswith(_ORDINAL_ENDINGS))
+
+
+def _ages(toks: Sequence[str]) -> list[str]:
+    """``toks`` with each age said as one word (``_AGE_NOUNS``: "siedmiolatki", "десятилетних", "under-twelves")
+    read as its number."""
+    out: list[str] = []
+    for i, tok in enumerate(toks):
+        number = None
+        if i and toks[i - 1] in _AGE_PLURAL_AFTER and tok.endswith("s"):
+            number = _number(tok[:-1])
+        for noun in _AGE_NOUNS:
+            at = tok.find(noun)
+            if number is None and at > 1:
+                stem = tok[:at]
+                number = _AGE_STEMS.get(stem) or _number(stem) or _number(stem[:-1] + "u")
+        out.append(str(number) if number is not None else tok)
+    return out
+
+
+def _number(word: str) -> int | None:
+    """The number a single word says (numbers.py's reading), or None."""
+    digits = words_to_digits([word])
+    return int(digits[0]) if len(digits) == 1 and digits[0].isdigit() else None
 
 
 def _colloquial(toks: list[str]) -> list[str]:
