@@ -22,7 +22,7 @@ from agentassist.privacy.cues import (
 from agentassist.privacy.expiry import (
     month_and_year,
 )
-from agentassist.privacy.labels import document_named, named_before, number_headed, ordinary
+from agentassist.privacy.labels import document_after, document_named, named_before, number_headed, ordinary
 from agentassist.privacy.said import (
     CONTEXT_WORDS,
     NOTHING,
@@ -210,6 +210,8 @@ def card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int,
     )
     windows = [(i, j) for i, j in card_windows(chain, coded_after=coded_after) if not ordinary(folded, chain[i:j])]
     named = named_before(folded, chain[0].start, before)
+    if named != CARD and document_after(folded, chain[-1].end) and not _payment_card_named(folded):
+        return []  # "4461 ..., that's the tracking number": a document's, named after it
     if named == OTHER:  # "DPD tracking number 1550 6023 7781 42"
         long = sum(len(i.digits) for i in chain) > CARD_DIGITS[1]  # "my account is 6110 9010 ... 74": all of it
         # "policy number 4021 ...": a document's number, unless a card's number is named too; a card said only as
