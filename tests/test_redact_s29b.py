@@ -187,3 +187,60 @@ def test_a_short_name_that_is_a_word_too_stays_a_word() -> None:
 def test_till_after_a_card_is_until() -> None:
     said = f"Card {fours(VISA)}. It's good for two more years, till 05/28. CVV 731."
     assert _call(said) == ["Card [CARD]. It's good for two more years, till [EXPIRY]. CVV [CVV]."]
+
+
+@pytest.mark.parametrize(
+    ("cue", "said", "masked"),
+    [
+        ("The security code is, um,", "seven seven twice.", "[CVV]."),
+        ("Код безопасности такой:", "семь семь дважды.", "[CVV]."),
+        ("Код безпеки такий:", "сім сім двічі.", "[CVV]."),
+        ("Kod zabezpieczający to, yyy,", "siódemka, siódemka, jedynka.", "[CVV]."),
+    ],
+)
+def test_a_final_ending_on_its_cue_opens_the_window_for_the_next(cue: str, said: str, masked: str) -> None:
+    assert _call(cue, said) == [cue, masked]
+    r = Redactor()
+    r.final("0", C, cue, 0.0, 1.5)
+    words = said.rstrip(".")
+    assert mask(words, r.partial(C, words, 2.0)) in ("[CVV]", "[CARD]")  # none of it shown
+
+
+@pytest.mark.parametrize(
+    ("cue", "said"),
+    [
+        ("That was my old card number.", "Seven seven twice, the flat is on the second floor."),
+        ("Это был номер старой карты.", "Семь семь дважды, квартира на втором этаже."),
+    ],
+)
+def test_a_final_naming_card_data_said_before_opens_nothing(cue: str, said: str) -> None:
+    assert _call(cue, said) == [cue, said]
+
+
+@pytest.mark.parametrize(
+    ("asked", "agent"),
+    [
+        ("What's the tracking number?", True),
+        ("I have the booking reference here.", False),
+        ("Какой номер отслеживания?", True),
+        ("У меня номер бронирования под рукой.", False),
+        ("Який номер відстеження?", True),
+        ("Jaki jest numer przesyłki?", True),
+    ],
+)
+def test_a_luhn_valid_number_given_for_a_documents_number_asked_stays(asked: str, agent: bool) -> None:
+    said = f"{fours(VISA)}."
+    assert _call(asked, said, agent=(0,) if agent else ()) == [asked, said]
+
+
+@pytest.mark.parametrize(
+    ("asked", "said", "masked"),
+    [
+        ("Can I take the payment for the booking?", "{}.", "[CARD]."),
+        ("What's the tracking number, and the card for the deposit?", "{}.", "[CARD]."),
+        ("What's the order number?", "My card is {}.", "My card is [CARD]."),
+        ("Какой номер заказа?", "Оплачу картой {}.", "Оплачу картой [CARD]."),
+    ],
+)
+def test_a_card_after_a_document_or_a_payment_asked_is_masked(asked: str, said: str, masked: str) -> None:
+    assert _call(asked, said.format(fours(VISA)), agent=(0,)) == [asked, masked]

@@ -603,7 +603,7 @@ def another_validity(folded: str, start: int, end: int) -> bool:
         return bool(subject) and _names_a_thing(subject) and not cues(CARD, folded[sentence:end])
     after = _ATTACHED_END.split(folded[end:], maxsplit=1)[0]  # the words attached to the noun
     said = TOKEN.findall(after)
-    named = [w for w in said if not (_EXPIRY_PARTS.fullmatch(w) or MONTH.fullmatch(w) or w in _READ_OUT | _END_WORDS)]
+    named = [w for w in said if not (_EXPIRY_PARTS.fullmatch(w) or w in MONTHS or w in _READ_OUT | _END_WORDS)]
     return bool(named) and _names_a_thing(named) and not cues(CARD, after)
 
 
@@ -626,7 +626,25 @@ def asked_for(folded: str) -> frozenset[str]:
         ]
         if len(words) <= reach:
             out.add(kind)
+    if _document_number_asked(folded):
+        out.add(DOCUMENT)
     return frozenset(out)
+
+
+# a number's noun said with a document's ("the tracking number", "номер отслеживания", "numer przesyłki")
+_NUMBER_NOUN = re.compile(r"\b(?:numbers?|no|nr|ref|reference|id|номер\w*|numer\w*)\b")
+_NOUN_BEFORE_CHARS = 8  # "номера ": the number's noun said before the document's, as Russian says it
+
+
+def _document_number_asked(folded: str) -> bool:
+    """Whether ``folded`` ends naming a document's number ("What's the tracking number?", "Какой номер
+    отслеживания?", "Jaki jest numer przesyłki?"): its noun and a number's, a few words at most after them."""
+    found = cues(DOCUMENT, folded)
+    if not found:
+        return False
+    start, end = found[-1]
+    near = _NUMBER_NOUN.search(folded, max(0, start - _NOUN_BEFORE_CHARS))
+    return near is not None and len(TOKEN.findall(folded, end)) <= ASK_WORDS[OTHER]
 
 
 # the words joining card data asked for together ("and the", "и", "a także"): none of them a question's own
