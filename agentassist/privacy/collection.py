@@ -7,9 +7,9 @@ code by their cues and shapes. Each new blind set of cases met spoken forms they
 words keep missing the next form. This mode decides by the call's state instead. Once the agent asks for card data
 (the number, the expiry or the code) or the customer starts a card (card data the readers found, or the customer's
 own cue for it: "my card", "номер карты", the code named; from there on in that final, and on past it where card
-data was given in it), the call is collecting, and the customer's numbers in any form (digits; number words of en,
-ru, uk and pl, hyphen-joined or not; "double", "twice", "niner", a digit's noun; tens and hundreds) are masked until
-the exchange closes:
+data was given in it or the final ends announcing it: "the code is, um,"), the call is collecting, and the
+customer's numbers in any form (digits; number words of en, ru, uk and pl, hyphen-joined or not; "double", "twice",
+"niner", a digit's noun; tens and hundreds) are masked until the exchange closes:
 
 - the card's parts are all given (a card number, its expiry and its code);
 - the agent moves on: asks for another thing (an order's or a phone's number, a date, an amount:

@@ -381,7 +381,7 @@ _MONTH_SHORT = {
 MONTHS = {word: month for month, words in _MONTH_NAMES.items() for word in words.split()}
 MONTHS |= {word + ".": month for month, words in _MONTH_SHORT.items() for word in words.split()}
 _SLASHED_SHORT = {word: month for month, words in _MONTH_SHORT.items() for word in words.split()}
-_WORDS_TOO = {"sie", "list", "лист", "mar", "lip", "лип"}  # short forms that are words too: "się", "a letter", "lime"
+_WORDS_TOO = {"sie", "list", "лист", "mar", "lip", "лип"}  # short forms that are words too: "się", a letter, a lip
 MONTHS |= _SLASHED_SHORT
 MONTH = re.compile(
     r"(?<![^\W\d_])(?:"
@@ -548,8 +548,9 @@ _TAKEN_BACK = {CARD: NOT_CARD, CVV: NOT_CVV, EXPIRY: NOT_EXPIRY}
 
 
 def cues(kind: str, folded: str) -> list[tuple[int, int]]:
-    """Where ``kind``'s cues are in ``folded``, less those its counter-pattern takes back; a number
-    that is not card data (:data:`OTHER`) includes the cues taken back from card data."""
+    """Where ``kind``'s cues are in ``folded``, less those its counter-pattern takes back (and an expiry's cue of
+    another thing's validity: :func:`another_validity`); a number that is not card data (:data:`OTHER`) includes the
+    cues taken back from card data."""
     return list(_cues(kind, folded))
 
 
@@ -592,23 +593,22 @@ def another_validity(folded: str, start: int, end: int) -> bool:
     на парковку, зона 4, действует до", "Umowa najmu ważna do"), or the cue's noun names it right after itself
     ("срок годности", "термін придатності", "data ważności mleka"); no card, no card data said in the sentence. Any
     noun (a list of things would miss the next one): what decides is that the words name something, not a card."""
-    if not _EXPIRY_NOUN.match(
-        folded, start
-    ):  # a verb's subject before it ("the permit expires", "аренда действует до")
+    if not _EXPIRY_NOUN.match(folded, start):  # a verb's cue: its subject before it ("the permit expires")
         sentence = max((m.end() for m in SENTENCE_END.finditer(folded, 0, start)), default=0)
         if _GROUP.search(folded, sentence, start):
             return False
-        said = (w.removesuffix("'s") for w in TOKEN.findall(folded, sentence, start))
-        subject = [w for w in said if not w.isdigit() and not FILLER.fullmatch(w) and w not in _READ_OUT]
+        before = [w.removesuffix("'s") for w in TOKEN.findall(folded, sentence, start)]
+        subject = [w for w in before if not w.isdigit() and not FILLER.fullmatch(w) and w not in _READ_OUT]
         return bool(subject) and _names_a_thing(subject) and not cues(CARD, folded[sentence:end])
-    after = _ATTACHED_END.split(folded[end:], maxsplit=1)[0]  # the words attached to the noun
-    said = TOKEN.findall(after)
-    named = [w for w in said if not (_EXPIRY_PARTS.fullmatch(w) or w in MONTHS or w in _READ_OUT | _END_WORDS)]
+    after = _ATTACHED_END.split(folded[end:], maxsplit=1)[0]  # a noun's: the words attached to it
+    attached = TOKEN.findall(after)
+    named = [w for w in attached if not (_EXPIRY_PARTS.fullmatch(w) or w in MONTHS or w in _READ_OUT | _END_WORDS)]
     return bool(named) and _names_a_thing(named) and not cues(CARD, after)
 
 
 def asked_for(folded: str) -> frozenset[str]:
-    """What ``folded`` ends asking for (or naming): card, expiry, cvv or other; the next answer may be it."""
+    """What ``folded`` ends asking for (or naming): card, expiry, cvv or other, and document where a document's
+    number is named ("What's the tracking number?"); the next answer may be it."""
     out = set()
     # card data asked for together ("the expiry and the three digits on the back?", "срок действия и код?"): the
     # words of a later kind's cue, and the "and" before it, are no words past the first kind's question

@@ -325,6 +325,8 @@ def _group_counts(folded: str, said: list[Item]) -> set[int]:
     """Which of ``said`` count a card's groups as they come ("one: 4921, two: 8830, three: 1174", "раз: 4921, два:
     8830", "dwa: 8830, trzy: 1174"): one digit said in words before a colon and a group, each one more than the one
     before it; how many groups so far, no digit of the card."""
+    if ":" not in folded:  # most texts: read at once
+        return set()
     labels = [
         n
         for n, i in enumerate(said[:-1])
