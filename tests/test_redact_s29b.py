@@ -244,3 +244,36 @@ def test_a_luhn_valid_number_given_for_a_documents_number_asked_stays(asked: str
 )
 def test_a_card_after_a_document_or_a_payment_asked_is_masked(asked: str, said: str, masked: str) -> None:
     assert _call(asked, said.format(fours(VISA)), agent=(0,)) == [asked, masked]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "The label on the back says 341.",
+        "The sticker on the back reads 341, that's the batch.",
+        "Наклейка на обороте: 341.",
+        "Наліпка на звороті: 341.",
+        "Naklejka z tyłu: 341.",
+    ],
+)
+def test_another_things_back_is_no_codes_place(said: str) -> None:
+    assert _call(said) == [said]
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        ("Card {}, the number on the back is 341.", "Card [CARD], the number on the back is [CVV]."),
+        ("Card {}, the secret number on the back 341.", "Card [CARD], the secret number on the back [CVV]."),
+        ("My Visa {}, on the back of it, 341.", "My Visa [CARD], on the back of it, [CVV]."),
+        ("Карта {}, на обороте 341.", "Карта [CARD], на обороте [CVV]."),
+        ("Karta {}, z tyłu 341.", "Karta [CARD], z tyłu [CVV]."),
+    ],
+)
+def test_the_cards_back_is_the_codes_place(said: str, masked: str) -> None:
+    assert _call(said.format(fours(VISA))) == [masked]
+
+
+def test_a_code_on_the_back_misnamed_a_pin_is_the_code() -> None:
+    said = f"The pin on the back is 341, card {fours(VISA)}."
+    assert _call(said) == ["The pin on the back is [CVV], card [CARD]."]

@@ -567,7 +567,28 @@ def _cues(kind: str, folded: str) -> tuple[tuple[int, int], ...]:
     back = _TAKEN_BACK.get(kind)
     excluded = [m.span() for m in back.finditer(folded)] if back is not None else []
     found = (m.span() for m in _ASKED[kind].finditer(folded) if not any(a <= m.start() < b for a, b in excluded))
+    if kind == CVV:
+        return tuple(s for s in found if not _another_back(folded, *s))
     return tuple(s for s in found if kind != EXPIRY or not another_validity(folded, *s))
+
+
+# a card's back named alone as where the code is ("on the back 341", "на обороте", "z tyłu")
+_BACK = re.compile(r"(?:on|at) the back|на обороте|сзади|на звороті|ззаду|z tylu|na odwrocie|na rewersie")
+_BACK_WORDS_SAID = "number numbers one ones side bit digits pin пин пін"  # what the code there is called (a PIN too)
+_BACK_WORDS = frozenset(_BACK_WORDS_SAID.split())
+_CLAUSE_MARK = re.compile(r"[\d,.;:!?\-–—]")  # a clause's start: punctuation, or a number said before it
+
+
+def _another_back(folded: str, start: int, end: int) -> bool:
+    """Whether the code's cue at ``start``-``end``, a card's back named alone, is another thing's back: a thing
+    named right before it in its clause ("the label on the back says 341", "Наклейка на обороте: 341", "Naklejka z
+    tyłu: 341"), in a final that names no card and says no card's group ("the number on the back is 341", "Visa, on
+    the back of it", "the secret number on the back, card 4461 ..." are a code's)."""
+    if not _BACK.fullmatch(folded, start, end) or cues(CARD, folded) or _GROUP.search(folded):
+        return False
+    clause = max((m.end() for m in _CLAUSE_MARK.finditer(folded, 0, start)), default=0)
+    words = [w for w in TOKEN.findall(folded, clause, start) if w not in _BACK_WORDS]
+    return bool(words) and _names_a_thing(words)
 
 
 # a card-data word said with an expiry's noun ("expiry month and year", "срок действия карты"): no other thing
