@@ -6,7 +6,8 @@ sentences and numbers of our own: a card's first six read back, groups counted a
 ..."), a code named by its count and the side it is printed on with words between, a month's short name without
 its full stop before a year ("до фев 29"), "till" after a card as "until" is.
 
-The traps in the first tests were written before heldout37's ordinary cases were read (NOTES-redtune31.md)."""
+The traps in the first tests come from a probe of ordinary calls written before heldout37's ordinary cases were read
+(NOTES-redtune31.md); another thing's back ("The label on the back says 341") came from it too."""
 
 from __future__ import annotations
 
