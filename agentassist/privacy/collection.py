@@ -7,9 +7,9 @@ code by their cues and shapes. Each new blind set of cases met spoken forms they
 words keep missing the next form. This mode decides by the call's state instead. Once the agent asks for card data
 (the number, the expiry or the code) or the customer starts a card (card data the readers found, or the customer's
 own cue for it: "my card", "номер карты", the code named; from there on in that final, and on past it where card
-data was given in it), the call is collecting, and the customer's numbers in any form (digits; number words of en,
-ru, uk and pl, hyphen-joined or not; "double", "twice", "niner", a digit's noun; tens and hundreds) are masked until
-the exchange closes:
+data was given in it or the final ends announcing it: "the code is, um,"), the call is collecting, and the
+customer's numbers in any form (digits; number words of en, ru, uk and pl, hyphen-joined or not; "double", "twice",
+"niner", a digit's noun; tens and hundreds) are masked until the exchange closes:
 
 - the card's parts are all given (a card number, its expiry and its code);
 - the agent moves on: asks for another thing (an order's or a phone's number, a date, an amount:
@@ -257,16 +257,20 @@ def collecting(finals: list[Said], channel: str, start_s: float) -> Window | Non
 
 
 def in_partial(text: str, window: Window, spans: list[Span]) -> list[Span]:
-    """The numbers of a partial said while ``window`` is open that ``spans`` do not hold, each a span of the kind
-    still owed: what the final will make of a form the readers do not know is not known yet, and a partial shown
-    unmasked cannot be taken back."""
+    """``spans`` of a partial said while ``window`` is open, with its numbers they do not hold: a number none holds
+    a span of the kind still owed, one they hold in part (the readers' "seven seven" of "seven seven twice") the span
+    of their kind over all of it. What the final will make of a form the readers do not know is not known yet, and a
+    partial shown unmasked cannot be taken back."""
     folded = fold(text)
-    return [
-        Span(window.owed(run), run.start, run.end)
-        for run in runs(folded)
-        if not any(x.start < run.end and run.start < x.end for x in spans)
-        and not (_other(folded, run, spans) or _amount(folded, run))
-    ]
+    out = list(spans)
+    for run in runs(folded):
+        inside = [x for x in out if x.start < run.end and run.start < x.end]
+        if not inside and not (_other(folded, run, out) or _amount(folded, run)):
+            out.append(Span(window.owed(run), run.start, run.end))
+        elif inside and all(x.kind == inside[0].kind for x in inside):
+            whole = Span(inside[0].kind, min(run.start, inside[0].start), max(run.end, inside[-1].end))
+            out = [x for x in out if x not in inside] + [whole]
+    return sorted(out, key=lambda x: x.start)
 
 
 def _agent_said(said: Said, window: Window | None) -> Window | None:
@@ -289,7 +293,7 @@ def _opened(said: Said, window: Window | None) -> Window | None:
         return None
     given = {x.kind for x in said.spans if x.kind in KINDS}
     if window is None and not given:
-        return None  # a cue with no card data after it in its final opens no window beyond it
+        return _pending(said)  # a cue with no card data after it opens no window beyond it, unless it is to come
     window = window or Window(said.end_s)
     window.given |= given
     window.last_s = said.end_s if given else window.last_s
@@ -328,8 +332,32 @@ def _customer_said(said: Said, window: Window | None) -> Window | None:
         window.given |= {x.kind for x in said.spans if x.start < run.end and run.start < x.end and x.kind in KINDS}
         window.last_s = said.end_s
     if opened and not window.given:
-        return None  # a cue with no card data after it in its final ("that was my old card number"): no window on
+        # a cue with no card data after it in its final ("that was my old card number"): no window on, unless the
+        # final ends announcing it ("my card number is, um")
+        return _pending(said)
     return None if window.given >= set(KINDS) else window
+
+
+# what a final ends on after a cue when the card data is still to come: a verb that introduces it ("my card number
+# is", "номер карты такой", "numer karty to"), a colon, a dash or an ellipsis, and fillers ("the code is, um")
+_INTRODUCING = frozenset({"is", "are", "it's", "это", "такой", "будет", "це", "такий", "буде", "to", "jest", "bedzie"})
+_PAUSED = re.compile(r"[:\-–—…]|\.\.")
+
+
+def _pending(said: Said) -> Window | None:
+    """The window a final with no card data opens past itself: where it ends on the customer's own cue and what
+    introduces the data ("My card number is, um," | "four nine one six ..."), the kind that cue names owed; else None
+    ("that was my old card number." names one said before)."""
+    folded = fold(said.text)
+    named = [(b, kind) for kind in (CARD, EXPIRY) for _, b in cues(kind, folded)]
+    named += [(b, CVV) for _, b in code_cues_named(folded)]
+    if not named:
+        return None
+    end, kind = max(named)
+    words = [w for w in TOKEN.findall(folded, end) if not FILLER.fullmatch(w)]
+    if not all(w in _INTRODUCING for w in words) or not (words or _PAUSED.search(folded, end)):
+        return None
+    return Window(said.end_s, asked=frozenset({kind}))
 
 
 def _mask(said: Said, run: Run, inside: list[Span], window: Window) -> None:

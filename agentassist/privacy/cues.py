@@ -42,12 +42,25 @@ _FACE = (
     r"|na przodzie|z przodu|z tylu|na odwrocie"
 )
 _PLACED = rf"(?: (?:{_SIDE}|{_FACE})){{0,2}}"
+# the expiry's place on the card, said after its name ("the expiry's on the front, 07/31", "the date on the front is
+# 09 30"): an expiry's cue that reaches over the place, and no code's (one source for both)
+_EXPIRY_ON_FRONT = r"(?:date|expiry|expiration|дата|дату|data)(?:'s| is)? on the front"
+# a code named by its count of digits and the side they are printed on, a word or two about them between ("the four
+# printed digits on the face", "четыре напечатанные цифры на лицевой стороне", "cztery nadrukowane cyfry z przodu")
+_COUNTED_ON_SIDE = (
+    r"(?:three|four|3|4|три|четыре|чотири|trzy|cztery)(?: [^\W\d_]+){0,2}"
+    r" (?:digits|numbers|цифр\w*|cyfr\w*|cyferk\w*)(?: [^\W\d_]+)?"
+    r" (?:on the (?:front|face|back)|на лицевой стороне|спереди|на обороте|сзади|на лицьовому боці|спереду|на звороті"
+    r"|ззаду|z przodu|na przodzie|z tylu|na odwrocie)"
+)
 # the named cues first: a bare "code" (the last alternatives) is a security code's only where card data is
 # about (:func:`code_cues_named` leaves it out); an American Express code is on the card's front
 CVV_CUE = re.compile(
     # the code and where it is printed by a thing on the card ("the CVV by the hologram", "the code over the logo"),
     # first: the cue reaches over the place
-    r"\b(?:(?:cvv2?|cvc2?|cid|csc|security code|card code|code) (?:printed |written )?(?:by|over|above|under|below"
+    r"\b(?:"
+    + _COUNTED_ON_SIDE
+    + r"|(?:cvv2?|cvc2?|cid|csc|security code|card code|code) (?:printed |written )?(?:by|over|above|under|below"
     r"|beside|near|next to) the (?:hologram|logo|chip|signature|stripe|strip|magnetic strip|brand|bank'?s? name|name)"
     r"|cvv2?|cvc2?|cvn2?|cav2|cvd|csc|cv2|c[ -]v[ -][vc]2?|cid|сиви|сививи|security code"
     r"|card verification (?:code|value)|card code"
@@ -124,12 +137,18 @@ NOT_CVV = re.compile(
     r"|activation|error|fault|status|response|reason|decline|return) codes?|confirmation codes?"
     + _NOT_THREE
     + r"|social security|security (?:guard|deposit|alarm|system|question|check)s?"
+    # a bare code right after an error, a refusal or its reason is named, or the card said declined ("На карте висит
+    # ошибка, код 341", "Карту отклонили, причина — код 05", "Karta odrzucona, kod 51"): the terminal's answer
+    r"|(?:error|fault|failure|declined|refused|rejected|reason|ошибк\w*|сбой|отказ\w*|отклон\w*|причин\w*|помилк\w*"
+    r"|збій|відмов\w*|відхил\w*|blad|bledu|bledem|odrzucon\w*|odrzucil\w*|odmow\w*|powod\w*)"
+    r"(?: (?:is|was|shows|says|это|це|to|pokazuje))?[\s,:\-–—]+(?:(?:the|a) )?(?:code|код|kod)\b"
     # a voucher's, a gift's or a coupon's code: the shop's own number ("the voucher code is 5521 7730 0914")
     r"|(?:voucher|gift|coupon|redemption|referral|bonus) codes?|(?:подарочн|подарунков)\w* код\w*"
     r"|смс-код\w*|sms-код\w*"
     # the expiry's place on the card, not a code's: "the date on the front is 09 30"
-    r"|(?:date|expiry|expiration|дата|дату|data)(?:'s| is)? on the front"
-    r"|код\w* (?:города|міста|страны|країни|домофон\w*|двер\w*|подъезд\w*|під'їзд\w*|хвіртк\w*|калитк\w*"
+    + r"|"
+    + _EXPIRY_ON_FRONT
+    + r"|код\w* (?:города|міста|страны|країни|домофон\w*|двер\w*|подъезд\w*|під'їзд\w*|хвіртк\w*|калитк\w*"
     r"|ворот|(?:від|от) (?!карт)|тн|укт|товар\w*|тариф\w*|из смс|из sms|з смс"
     # an error's or a refusal's code on a terminal or a screen ("error code 341", "код ошибки", "kod błędu")
     r"|ошибк\w*|помилк\w*|отказ\w*|відмов\w*"
@@ -147,8 +166,7 @@ NOT_CVV = re.compile(
 VALID_FROM = re.compile(r"valid from|действует с|действительна с|дійсна з|діє з|wazna od")
 EXPIRY_CUE = re.compile(
     # where the date is printed, said after its name, first: the cue reaches over it ("the expiry's on the front, ...")
-    r"\b(?:(?:date|expiry|expiration)(?:'s| is)? on the front"
-    r"|expiry|expiration|expires?|expiring|exp|valid (?:until|thru|through|till|to)"
+    r"\b(?:" + _EXPIRY_ON_FRONT + r"|expiry|expiration|expires?|expiring|exp|valid (?:until|thru|through|till|to)"
     r"|good (?:until|till|thru|through)"
     r"|срок\w* действия|действует до|действительна до|годна до|(?:термін|строк)\w* дії|дійсна до|діє до"
     r"|(?:data|date|daty|dacie) waznosci|waznosc\w*|wazna do|runs? out"
@@ -187,7 +205,7 @@ NOT_EXPIRY = re.compile(
     + _VALIDITY_OF
     + r"[\s,]+(?:до|do|until|till)\b"
 )
-NEAR_CARD_CUE = re.compile(r"\b(?:до|do|until)\b")  # "card ..., до 11/25": an expiry only beside a card number
+NEAR_CARD_CUE = re.compile(r"\b(?:до|do|until|till)\b")  # "card ..., до 11/25": an expiry only beside a card number
 # or a card named, right before a month ("Карта до апреля 2030-го")
 # "the date on it is ...", "valid 11/27", "termin: 03.29", "ważna: 04/28": a weak cue, an expiry's only where card
 # data is about and the year is one a card has
@@ -307,7 +325,7 @@ DOCUMENT_CUE = re.compile(
     + _PROGRAMME
     + r"|numer\w* sprawy|sprawa numer|sygnatur\w*|номер\w* дела|дело (?:номер|№)|номер\w* справи|справа (?:номер|№)"
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"
-    r"|договор\w*|договір\w*|полис\w*|поліс\w*|заказ\w*|замовлен\w*|накладн\w*|ттн|посылк\w*|посилк\w*"
+    r"|договор\w*|договір\w*|полис\w*|поліс\w*|заказ\w*|замовлен\w*|накладн\w*|ттн|трек\w*|посылк\w*|посилк\w*"
     r"|квитанц\w*|бронировани\w*|бронювання|билет\w*|квит\w*"
     # an invoice ("счёт-фактура", "рахунок-фактура", "фактура") and a bill read from ("в счёте", "у рахунку": in it;
     # not "на счёт", "на рахунок": an account paid into, which a card may be said as)
@@ -363,14 +381,20 @@ _MONTH_SHORT = {
 MONTHS = {word: month for month, words in _MONTH_NAMES.items() for word in words.split()}
 MONTHS |= {word + ".": month for month, words in _MONTH_SHORT.items() for word in words.split()}
 _SLASHED_SHORT = {word: month for month, words in _MONTH_SHORT.items() for word in words.split()}
+_WORDS_TOO = {"sie", "list", "лист", "mar", "lip", "лип"}  # short forms that are words too: "się", a letter, a lip
 MONTHS |= _SLASHED_SHORT
 MONTH = re.compile(
     r"(?<![^\W\d_])(?:"
     + "|".join(map(re.escape, sorted(set(MONTHS) - set(_SLASHED_SHORT), key=len, reverse=True)))
-    # ... and without its full stop where a slash and the year follow at once, as "Apr/29": "апр/29", "kwi/29"
+    # ... and without its full stop where a slash and the year follow at once, as "Apr/29": "апр/29", "kwi/29"; or a
+    # card's year of two digits after a space ("до фев 29", "ważna do lut 29"), but a short form that is a word too
+    # ("sie" is "się", "лист" a letter)
     + r"|(?:"
     + "|".join(sorted(_SLASHED_SHORT, key=len, reverse=True))
-    + r")(?=\s?/\s?\d))(?![^\W\d_])"
+    + r")(?=\s?/\s?\d)|(?:"
+    + "|".join(sorted(set(_SLASHED_SHORT) - _WORDS_TOO, key=len, reverse=True))
+    + r")(?= \d\d(?!\d|[.,:/]\d))"
+    + r")(?![^\W\d_])"
 )
 # a month said by its number as an ordinal, "of the month": "восьмого месяца" (August), "do dwunastego miesiąca"
 _MONTH_ORDINALS = {
@@ -524,8 +548,9 @@ _TAKEN_BACK = {CARD: NOT_CARD, CVV: NOT_CVV, EXPIRY: NOT_EXPIRY}
 
 
 def cues(kind: str, folded: str) -> list[tuple[int, int]]:
-    """Where ``kind``'s cues are in ``folded``, less those its counter-pattern takes back; a number
-    that is not card data (:data:`OTHER`) includes the cues taken back from card data."""
+    """Where ``kind``'s cues are in ``folded``, less those its counter-pattern takes back (and an expiry's cue of
+    another thing's validity: :func:`another_validity`); a number that is not card data (:data:`OTHER`) includes the
+    cues taken back from card data."""
     return list(_cues(kind, folded))
 
 
@@ -541,11 +566,70 @@ def _cues(kind: str, folded: str) -> tuple[tuple[int, int], ...]:
         return tuple(sorted([m.span() for m in DOCUMENT_CUE.finditer(folded)] + named_things(folded)))
     back = _TAKEN_BACK.get(kind)
     excluded = [m.span() for m in back.finditer(folded)] if back is not None else []
-    return tuple(m.span() for m in _ASKED[kind].finditer(folded) if not any(a <= m.start() < b for a, b in excluded))
+    found = (m.span() for m in _ASKED[kind].finditer(folded) if not any(a <= m.start() < b for a, b in excluded))
+    if kind == CVV:
+        return tuple(s for s in found if not _another_back(folded, *s))
+    return tuple(s for s in found if kind != EXPIRY or not another_validity(folded, *s))
+
+
+# a card's back named alone as where the code is ("on the back 341", "на обороте", "z tyłu")
+_BACK = re.compile(r"(?:on|at) the back|на обороте|сзади|на звороті|ззаду|z tylu|na odwrocie|na rewersie")
+_BACK_WORDS_SAID = "number numbers one ones side bit digits pin пин пін"  # what the code there is called (a PIN too)
+_BACK_WORDS = frozenset(_BACK_WORDS_SAID.split())
+_CLAUSE_MARK = re.compile(r"[\d,.;:!?\-–—]")  # a clause's start: punctuation, or a number said before it
+
+
+def _another_back(folded: str, start: int, end: int) -> bool:
+    """Whether the code's cue at ``start``-``end``, a card's back named alone, is another thing's back: a thing
+    named right before it in its clause ("the label on the back says 341", "Наклейка на обороте: 341", "Naklejka z
+    tyłu: 341"), in a final that names no card and says no card's group ("the number on the back is 341", "Visa, on
+    the back of it", "the secret number on the back, card 4461 ..." are a code's)."""
+    if not _BACK.fullmatch(folded, start, end) or cues(CARD, folded) or _GROUP.search(folded):
+        return False
+    clause = max((m.end() for m in _CLAUSE_MARK.finditer(folded, 0, start)), default=0)
+    words = [w for w in TOKEN.findall(folded, clause, start) if w not in _BACK_WORDS]
+    return bool(words) and _names_a_thing(words)
+
+
+# a card-data word said with an expiry's noun ("expiry month and year", "срок действия карты"): no other thing
+_EXPIRY_PARTS = re.compile(r"month|year|месяц\w*|год|года|году|місяц\w*|рік|року|miesiac\w*|rok|roku")
+# an expiry's noun that names whose it is after it ("срок годности", "termin ważności mleka", "expiry of the permit")
+_EXPIRY_NOUN = re.compile(r"(?:expiry|expiration|exp|срок|термін|строк|waznosc|data|date|daty|dacie)(?![^\W\d_])")
+# what the card shows and its reader does, said before the expiry's cue: no thing named ("it says valid thru", "на ней
+# написано", "let me check, expires")
+_READ_OUT_WORDS = (
+    "says say reads read shows show printed written see look check let what where how написано пишет указано"
+    " смотрю посмотрю вказано пише дивлюся подивлюся napisane pisze widnieje patrze zobacze"
+)
+_READ_OUT = frozenset(_READ_OUT_WORDS.split())
+_END_WORDS = frozenset({"end", "конца", "кінця", "konca"})  # "срок действия до конца 29-го": when it ends, no thing
+_ATTACHED_END = re.compile(r"[\d,.;:!?\-–—]")  # where the words attached to an expiry's noun end
+# a card's group or its last four said in the sentence before an expiry's cue ("końcówka 2737, ważna do"): its expiry
+_GROUP = re.compile(r"\d{4}")
+
+
+def another_validity(folded: str, start: int, end: int) -> bool:
+    """Whether the expiry cue at ``start``-``end`` says how long another thing than a card is valid: the sentence
+    names that thing before the cue, as its subject ("the resident parking permit for zone 4 expires", "Разрешение
+    на парковку, зона 4, действует до", "Umowa najmu ważna do"), or the cue's noun names it right after itself
+    ("срок годности", "термін придатності", "data ważności mleka"); no card, no card data said in the sentence. Any
+    noun (a list of things would miss the next one): what decides is that the words name something, not a card."""
+    if not _EXPIRY_NOUN.match(folded, start):  # a verb's cue: its subject before it ("the permit expires")
+        sentence = max((m.end() for m in SENTENCE_END.finditer(folded, 0, start)), default=0)
+        if _GROUP.search(folded, sentence, start):
+            return False
+        before = [w.removesuffix("'s") for w in TOKEN.findall(folded, sentence, start)]
+        subject = [w for w in before if not w.isdigit() and not FILLER.fullmatch(w) and w not in _READ_OUT]
+        return bool(subject) and _names_a_thing(subject) and not cues(CARD, folded[sentence:end])
+    after = _ATTACHED_END.split(folded[end:], maxsplit=1)[0]  # a noun's: the words attached to it
+    attached = TOKEN.findall(after)
+    named = [w for w in attached if not (_EXPIRY_PARTS.fullmatch(w) or w in MONTHS or w in _READ_OUT | _END_WORDS)]
+    return bool(named) and _names_a_thing(named) and not cues(CARD, after)
 
 
 def asked_for(folded: str) -> frozenset[str]:
-    """What ``folded`` ends asking for (or naming): card, expiry, cvv or other; the next answer may be it."""
+    """What ``folded`` ends asking for (or naming): card, expiry, cvv or other, and document where a document's
+    number is named ("What's the tracking number?"); the next answer may be it."""
     out = set()
     # card data asked for together ("the expiry and the three digits on the back?", "срок действия и код?"): the
     # words of a later kind's cue, and the "and" before it, are no words past the first kind's question
@@ -563,7 +647,25 @@ def asked_for(folded: str) -> frozenset[str]:
         ]
         if len(words) <= reach:
             out.add(kind)
+    if _document_number_asked(folded):
+        out.add(DOCUMENT)
     return frozenset(out)
+
+
+# a number's noun said with a document's ("the tracking number", "номер отслеживания", "numer przesyłki")
+_NUMBER_NOUN = re.compile(r"\b(?:numbers?|no|nr|ref|reference|id|номер\w*|numer\w*)\b")
+_NOUN_BEFORE_CHARS = 8  # "номера ": the number's noun said before the document's, as Russian says it
+
+
+def _document_number_asked(folded: str) -> bool:
+    """Whether ``folded`` ends naming a document's number ("What's the tracking number?", "Какой номер
+    отслеживания?", "Jaki jest numer przesyłki?"): its noun and a number's, a few words at most after them."""
+    found = cues(DOCUMENT, folded)
+    if not found:
+        return False
+    start, end = found[-1]
+    near = _NUMBER_NOUN.search(folded, max(0, start - _NOUN_BEFORE_CHARS))
+    return near is not None and len(TOKEN.findall(folded, end)) <= ASK_WORDS[OTHER]
 
 
 # the words joining card data asked for together ("and the", "и", "a także"): none of them a question's own

@@ -32,6 +32,7 @@ from agentassist.privacy.said import (
     CONTEXT_WORDS,
     NOTHING,
     PHONE_PREFIX,
+    TOKEN,
     Before,
     Item,
     Span,
@@ -238,6 +239,30 @@ def document_named(folded: str, at: int) -> bool:
     document_at = last_cue(cues(DOCUMENT, folded), at)
     near = document_at >= 0 and words_between(folded, document_at, at) <= _CARD_CUE_WORDS
     return other_at >= 0 and (document_at == other_at or near)
+
+
+# what a number is said to be right after it ("..., that's the tracking number", "— это номер", "to numer")
+_NAMED_AS = re.compile(r"[\s,\-–—:]*(?:(?:that|this|it)(?:'s| is| was)|is|was|это|це|to(?: jest)?|jest)\s")
+# the words that may come between and the document's noun ("that's the tracking number", "это номер отслеживания")
+_BETWEEN_WORDS = "the a an my our your his her their its number no номер номера numer nr"
+_NAMED_AS_WORDS = frozenset(_BETWEEN_WORDS.split())
+
+
+def document_after(folded: str, end: int) -> bool:
+    """Whether the number ending at ``end`` is named right after it as a document's or a parcel's ("4461 ..., that's
+    the tracking number", "5301 ... — это номер отслеживания посылки", "... to numer śledzenia paczki"), no card
+    named in that clause: the document's number, as where it is named before it (:func:`document_named`)."""
+    m = _NAMED_AS.match(folded, end)
+    if m is None:
+        return False
+    ended = _CLAUSE_END.search(folded, m.end())
+    stop = ended.start() if ended else len(folded)
+    # only a determiner or the word "number" between: "это за заказ ..." says what is paid for, not what it is
+    named = any(
+        m.end() <= a < stop and all(w in _NAMED_AS_WORDS for w in TOKEN.findall(folded, m.end(), a))
+        for a, _ in cues(DOCUMENT, folded)
+    )
+    return named and not cues(CARD, folded[m.end() : stop])
 
 
 def number_headed(folded: str, at: int) -> bool:

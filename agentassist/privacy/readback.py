@@ -179,6 +179,12 @@ def _group_again(said: Said, before: list[Said], folded: str, chain: list[Item])
     return False
 
 
+_FIRST_DIGITS = 6  # a card's first six, its issuer's number, read back ("a card beginning 448539 and ending 1186?")
+
+
 def _repeats(digits: str, groups: list[str]) -> bool:
+    """Whether ``digits`` say again the card of ``groups``: all of it, a group, 8 digits of it in a row, or its first
+    six (:data:`_FIRST_DIGITS`) however it was grouped."""
     number = "".join(groups)
-    return digits == number or digits in groups or (len(digits) >= 8 and digits in number)
+    first = len(digits) >= _FIRST_DIGITS and number.startswith(digits)
+    return digits == number or digits in groups or (len(digits) >= 8 and digits in number) or first

@@ -179,7 +179,7 @@ class Redactor:
             elif eager and len(digits) >= 2:
                 spans.append(Span(by_shape(chain, before.said), whole.start, whole.end))
         if not said and (window := collecting(self._said, channel, start_s)) is not None:
-            spans += in_partial(text, window, spans)  # any number in any form while card data is collected
+            return in_partial(text, window, spans)  # any number in any form while card data is collected
         return sorted(spans, key=lambda s: s.start)
 
     def _code_given(self, said: Said, after: list[Said]) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from agentassist.assist.numbers import is_number_word
 from agentassist.privacy.cues import (
     CARD,
     CORRECTION,
@@ -110,6 +111,8 @@ def _next_group(folded: str, said: list[Item], piece: Span, span: Span, gap: str
         return False
     if THEN.fullmatch(gap) or GROUP_NAMED.fullmatch(gap) or GROUP_COUNTED.fullmatch(gap) or not words_said(gap):
         return True
+    if (counted := _PLACE_COUNTED.fullmatch(gap)) and is_number_word(counted.group(1)):
+        return True  # the next group's place counted ("4921, two: 8830", "4921, два: 8830")
     if _repeated_on(said, digits, span, gap):
         return True
     last = LAST_FOUR.search(gap)
@@ -128,6 +131,8 @@ GROUP_COUNTED = re.compile(
     r"[\s,]*(?:(?:and|и|і|та|i|a|а)\s+)?(?:the\s+)?(?:next|following|last|final|следующ\w*|последн\w*|наступн\w*"
     r"|останн\w*|nastepn\w*|kolejn\w*|ostatni\w*)\s+(?:four|четыре|чотири|cztery|4)[\s,:]*"
 )
+# ... or counted as they come, a number word and a colon ("one: 4921, two: 8830", "раз: 4921, два: 8830")
+_PLACE_COUNTED = re.compile(r"[\s,;]*([^\W\d_]+)\s*:\s*")
 _AGAIN_WORDS = 2  # "4556 8201, that's 4556 8201 ...", "то есть", "czyli": a group said again after 2 words at most
 
 

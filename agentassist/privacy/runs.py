@@ -14,6 +14,7 @@ import re
 from agentassist.privacy.cues import (
     CARD,
     CVV,
+    DOCUMENT,
     EXPIRY,
     NOT_CARD,
     OTHER,
@@ -22,7 +23,7 @@ from agentassist.privacy.cues import (
 from agentassist.privacy.expiry import (
     month_and_year,
 )
-from agentassist.privacy.labels import document_named, named_before, number_headed, ordinary
+from agentassist.privacy.labels import document_after, document_named, named_before, number_headed, ordinary
 from agentassist.privacy.said import (
     CONTEXT_WORDS,
     NOTHING,
@@ -210,11 +211,14 @@ def card_runs(chain: list[Item], folded: str, before: Before) -> list[tuple[int,
     )
     windows = [(i, j) for i, j in card_windows(chain, coded_after=coded_after) if not ordinary(folded, chain[i:j])]
     named = named_before(folded, chain[0].start, before)
+    if named != CARD and document_after(folded, chain[-1].end) and not _payment_card_named(folded):
+        return []  # "4461 ..., that's the tracking number": a document's, named after it
     if named == OTHER:  # "DPD tracking number 1550 6023 7781 42"
         long = sum(len(i.digits) for i in chain) > CARD_DIGITS[1]  # "my account is 6110 9010 ... 74": all of it
         # "policy number 4021 ...": a document's number, unless a card's number is named too; a card said only as
         # what the number is printed on ("the parcel number on the card they left") does not make it a card's
-        document = document_named(folded, chain[0].start) and not _payment_card_named(folded)
+        document = document_named(folded, chain[0].start) or _document_asked(folded, chain, before)
+        document = document and not _payment_card_named(folded)
         # ... but another thing named only in a sentence before, as what the call is about ("Билеты на Тоску. 4693 1940
         # 2418 6475, срок 11/27, код 512"), names no number said after it: a card's length passing the check, an
         # expiry or a code right after it, is a card's
@@ -248,6 +252,14 @@ def _dated_after(chain: list[Item], windows: list[tuple[int, int]], wide: list[t
 
 
 _CLUB = re.compile(r"club|клуб|klub")
+
+
+def _document_asked(folded: str, chain: list[Item], before: Before) -> bool:
+    """Whether ``chain`` answers a question for a document's number ("What's the tracking number?" | "4461 ..."),
+    said as the final opens, where no card data was asked for or said: that number, though it passes the check."""
+    if DOCUMENT not in before.asked or before.said or before.asked & {CARD, EXPIRY, CVV}:
+        return False
+    return words_between(folded, 0, chain[0].start) <= CONTEXT_WORDS
 
 
 def _payment_card_named(folded: str) -> bool:

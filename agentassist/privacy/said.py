@@ -313,7 +313,26 @@ def _items(text: str) -> tuple[Item, ...]:
         and not _count_printed(folded, i)
         and not _group_numbered(folded, i)
     ]
-    return tuple(i for n, i in enumerate(out) if not _count_of_last(folded, i, out[n + 1 :]))
+    counting = _group_counts(folded, out)
+    return tuple(i for n, i in enumerate(out) if not _count_of_last(folded, i, out[n + 1 :]) and n not in counting)
+
+
+_COLON = re.compile(r"\s*:")
+_GROUP_LEAST = 3  # a card's group counted by its place: three digits or more after its count
+
+
+def _group_counts(folded: str, said: list[Item]) -> set[int]:
+    """Which of ``said`` count a card's groups as they come ("one: 4921, two: 8830, three: 1174", "раз: 4921, два:
+    8830", "dwa: 8830, trzy: 1174"): one digit said in words before a colon and a group, each one more than the one
+    before it; how many groups so far, no digit of the card."""
+    if ":" not in folded:  # most texts: read at once
+        return set()
+    labels = [
+        n
+        for n, i in enumerate(said[:-1])
+        if i.spoken and len(i.digits) == 1 and _COLON.match(folded, i.end) and len(said[n + 1].digits) >= _GROUP_LEAST
+    ]
+    return {n for a, b in pairwise(labels) if int(said[b].digits) == int(said[a].digits) + 1 for n in (a, b)}
 
 
 def _count_printed(folded: str, item: Item) -> bool:
