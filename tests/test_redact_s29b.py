@@ -16,6 +16,7 @@ import pytest
 from agentassist.privacy.detect import mask
 from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import luhn
+from tests.redaction import redacted_finals
 from tests.test_redact_h24 import fours
 
 VISA = "4461116284205182"  # Luhn-valid, made for these tests
@@ -29,10 +30,8 @@ def test_the_numbers_made_for_these_tests() -> None:
 
 
 def _call(*said: str, agent: tuple[int, ...] = ()) -> list[str]:
-    r, out = Redactor(), {}
-    for n, text in enumerate(said):
-        out.update(r.final(str(n), A if n in agent else C, text, 2.0 * n, 2.0 * n + 1.5))
-    return [mask(text, out.get(str(n), [])) for n, text in enumerate(said)]
+    """The customer's finals, but those numbered in ``agent``, as the stored transcript shows them."""
+    return redacted_finals(*((A if n in agent else C, text) for n, text in enumerate(said)))
 
 
 @pytest.mark.parametrize(
