@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,21 @@ def test_library_skips_bad_files_and_names_them(tmp_path: Path) -> None:
     assert lib.get("late").id == "late"  # a script saved since the last look is read when asked for
     with pytest.raises(ScriptError, match="not found"):
         load_script(tmp_path / "missing.yaml")
+
+
+def test_a_script_that_failed_to_read_is_read_again_though_its_stamp_is_the_same(tmp_path: Path) -> None:
+    # an editor saving in place truncates the file, then writes it: a reader in between reads a broken script,
+    # and within one tick of a coarse file clock the saved file's stamp (mtime, size) can be the one it had when it
+    # was read; a reader that trusted the stamp kept the failed read ("no script with id ...") until the next edit
+    path = tmp_path / "helpdesk.yaml"
+    half = SCRIPT.replace("steps:", "stepz:", 1)  # what was read: broken, the same length as the saved text
+    path.write_text(half)
+    stamp = path.stat().st_mtime_ns
+    lib = ScriptVersions(tmp_path)
+    assert lib.errors and lib.ids() == []
+    path.write_text(SCRIPT)
+    os.utime(path, ns=(stamp, stamp))
+    assert lib.get("helpdesk").id == "helpdesk" and not lib.errors
 
 
 def test_matching_tolerates_recognition_errors_and_inflection() -> None:

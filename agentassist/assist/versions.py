@@ -191,6 +191,8 @@ class ScriptVersions:
     def _reread(self) -> list[Script]:
         with self._lock:
             paths = self._files()
+            # taken before reading: a file saved in place while it is read (an editor truncates, then writes) stamps
+            # differently from what was read, so the next look reads it again instead of keeping a half
             stamps = {p: _stamp(p) for p in paths}
             if stamps == self._stamps:
                 return []
@@ -202,14 +204,11 @@ class ScriptVersions:
                 try:
                     text = path.read_text(encoding="utf-8")
                     script = parse_script(text, str(path))
-                except UnicodeDecodeError as exc:
-                    errors.append(f"{path}:1: not UTF-8 text ({exc.reason})")
-                    continue
-                except ScriptError as exc:
-                    errors.extend(exc.errors)
-                    continue
-                except OSError as exc:
-                    errors.append(f"{path}:1: unreadable: {exc.strerror}")
+                except (UnicodeDecodeError, ScriptError, OSError) as exc:
+                    errors.extend(_read_errors(path, exc))
+                    # read again at the next look, whatever its stamp: what failed may be an editor's save caught
+                    # half done (the file empty between truncate and write, its stamp already the full text's)
+                    stamps[path] = _UNREAD
                     continue
                 if script.id in scripts:
                     errors.append(f"{path}:1: script id {script.id!r} also used by {scripts[script.id].source}")
@@ -218,15 +217,18 @@ class ScriptVersions:
                     errors.append(f"{path}:{_id_line(text)}: script id {script.id!r}: expected letters, digits, '.-_'")
                     continue
                 try:
-                    script, text = self._archived(path, script, text)
+                    script, archived = self._archived(path, script, text)
                 except OSError as exc:  # a read-only scripts_dir still serves its scripts
                     log.error("%s: version not archived: %s", path, exc)
+                    archived = text
+                if archived != text:  # the version written back into the file: that write is no edit
+                    stamps[path] = _stamp(path)
                 scripts[script.id] = script
-                texts[script.id] = text
+                texts[script.id] = archived
             for e in errors:
-                log.error("%s", e)
-            self._scripts, self._texts, self.errors = scripts, texts, errors
-            self._stamps = {p: _stamp(p) for p in paths}  # after any version written back
+                if e not in self.errors:  # a file that stays broken is named once, not at every look
+                    log.error("%s", e)
+            self._scripts, self._texts, self.errors, self._stamps = scripts, texts, errors, stamps
             return [s for i, s in scripts.items() if before.get(i) != s.version]
 
     # ---- internals -------------------------------------------------------------------------------
@@ -292,6 +294,18 @@ class ScriptVersions:
         self._scripts[script.id] = script
         self._texts[script.id] = text
         self._stamps[path] = _stamp(path)
+
+
+_UNREAD = (0, -2)  # the stamp of a file whose read failed: never a file's
+
+
+def _read_errors(path: Path, exc: UnicodeDecodeError | ScriptError | OSError) -> list[str]:
+    """What a failed read of a script file says, each line naming the file."""
+    if isinstance(exc, UnicodeDecodeError):
+        return [f"{path}:1: not UTF-8 text ({exc.reason})"]
+    if isinstance(exc, ScriptError):
+        return exc.errors
+    return [f"{path}:1: unreadable: {exc.strerror}"]
 
 
 def _stamp(path: Path) -> tuple[int, int]:
