@@ -117,6 +117,25 @@ def test_a_script_that_failed_to_read_is_read_again_though_its_stamp_is_the_same
     assert lib.get("helpdesk").id == "helpdesk" and not lib.errors
 
 
+def test_a_look_reads_only_the_files_whose_stamp_changed(tmp_path: Path) -> None:
+    # a floor's wall looks often; while one file stays broken every look is a changed one, and each read the
+    # whole directory again. A file is read once a stamp: text put under an unchanged stamp is not read.
+    good = tmp_path / "helpdesk.yaml"
+    good.write_text(SCRIPT)
+    (tmp_path / "bad.yaml").write_text("id: bad\nsteps: 3\n")
+    lib = ScriptVersions(tmp_path)
+    assert lib.ids() == ["helpdesk"] and lib.errors
+    stamp = good.stat().st_mtime_ns
+    good.write_text(SCRIPT.replace("helpdesk", "helpdisk"))  # the same length, the same stamp
+    os.utime(good, ns=(stamp, stamp))
+    (tmp_path / "late.yaml").write_text(SCRIPT.replace("id: helpdesk", "id: late", 1))
+    lib.refresh()
+    assert lib.ids() == ["helpdesk", "late"] and lib.errors  # the broken file read again, the unchanged one not
+    good.write_text(SCRIPT.replace("helpdesk", "help-desk"))  # a new stamp: read
+    lib.refresh()
+    assert lib.ids() == ["help-desk", "late"]
+
+
 def test_matching_tolerates_recognition_errors_and_inflection() -> None:
     line = "This call is recorded for quality and training purposes."
     assert score_line(line, "this call is record it for quality and training purpose").score >= 0.7

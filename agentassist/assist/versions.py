@@ -90,6 +90,9 @@ class ScriptVersions:
         self._scripts: dict[str, Script] = {}
         self._texts: dict[str, str] = {}
         self._stamps: dict[Path, tuple[int, int]] = {}
+        # each file's script and text as last read, good while its stamp holds: a look that finds one file changed
+        # (or one that stays broken) reads that file alone
+        self._read: dict[Path, tuple[Script, str]] = {}
         self._lock = threading.RLock()
         self._listeners: list[Callable[[Script], object]] = []
         self.refresh()
@@ -200,35 +203,36 @@ class ScriptVersions:
             scripts: dict[str, Script] = {}
             texts: dict[str, str] = {}
             errors: list[str] = []
+            read: dict[Path, tuple[Script, str]] = {}
             for path in paths:
-                try:
-                    text = path.read_text(encoding="utf-8")
-                    script = parse_script(text, str(path))
-                except (UnicodeDecodeError, ScriptError, OSError) as exc:
-                    errors.extend(_read_errors(path, exc))
-                    # read again at the next look, whatever its stamp: what failed may be an editor's save caught
-                    # half done (the file empty between truncate and write, its stamp already the full text's)
-                    stamps[path] = _UNREAD
-                    continue
+                known = self._read.get(path) if stamps[path] == self._stamps.get(path) else None
+                if known is None:
+                    try:
+                        text = path.read_text(encoding="utf-8")
+                        script = parse_script(text, str(path))
+                    except (UnicodeDecodeError, ScriptError, OSError) as exc:
+                        errors.extend(_read_errors(path, exc))
+                        # read again at the next look, whatever its stamp: what failed may be an editor's save
+                        # caught half done (the file empty between truncate and write, its stamp the full text's)
+                        stamps[path] = _UNREAD
+                        continue
+                else:
+                    script, text = known
                 if script.id in scripts:
                     errors.append(f"{path}:1: script id {script.id!r} also used by {scripts[script.id].source}")
                     continue
                 if not SCRIPT_ID.fullmatch(script.id):
                     errors.append(f"{path}:{_id_line(text)}: script id {script.id!r}: expected letters, digits, '.-_'")
                     continue
-                try:
-                    script, archived = self._archived(path, script, text)
-                except OSError as exc:  # a read-only scripts_dir still serves its scripts
-                    log.error("%s: version not archived: %s", path, exc)
-                    archived = text
-                if archived != text:  # the version written back into the file: that write is no edit
-                    stamps[path] = _stamp(path)
+                if known is None:
+                    script, text = self._archive_read(path, script, text, stamps)
+                read[path] = script, text
                 scripts[script.id] = script
-                texts[script.id] = archived
+                texts[script.id] = text
             for e in errors:
                 if e not in self.errors:  # a file that stays broken is named once, not at every look
                     log.error("%s", e)
-            self._scripts, self._texts, self.errors, self._stamps = scripts, texts, errors, stamps
+            self._scripts, self._texts, self.errors, self._stamps, self._read = scripts, texts, errors, stamps, read
             return [s for i, s in scripts.items() if before.get(i) != s.version]
 
     # ---- internals -------------------------------------------------------------------------------
@@ -274,6 +278,20 @@ class ScriptVersions:
         with open(folder / "history.jsonl", "a", encoding="utf-8") as f:
             f.write(json.dumps(entry.to_json()) + "\n")
 
+    def _archive_read(
+        self, path: Path, script: Script, text: str, stamps: dict[Path, tuple[int, int]]
+    ) -> tuple[Script, str]:
+        """A file's script as read, archived (``_archived``); a version written back into the file restamps it
+        in ``stamps``: that write is no edit."""
+        try:
+            archived, archived_text = self._archived(path, script, text)
+        except OSError as exc:  # a read-only scripts_dir still serves its scripts
+            log.error("%s: version not archived: %s", path, exc)
+            return script, text
+        if archived_text != text:
+            stamps[path] = _stamp(path)
+        return archived, archived_text
+
     def _archived(self, path: Path, script: Script, text: str) -> tuple[Script, str]:
         """Make sure the file's version is archived. A number already taken by other text, or below the
         latest, gets the next one (written into the file): version numbers only grow, one per text."""
@@ -294,6 +312,7 @@ class ScriptVersions:
         self._scripts[script.id] = script
         self._texts[script.id] = text
         self._stamps[path] = _stamp(path)
+        self._read[path] = script, text
 
 
 _UNREAD = (0, -2)  # the stamp of a file whose read failed: never a file's
