@@ -311,7 +311,9 @@ def test_a_softphone_call_is_heard_as_it_is_recorded(make_server: Any, baresip: 
     server.token = add_user(server.config, "ada", "admin")
     server.start(timeout_s=240)
     customer = baresip(SOUNDS_EN / "demo-echotest.wav")
-    customer.dial(server.sip_uri, seconds=8)
+    # baresip quits 14 s after it starts, whenever the call was answered: on a loaded machine (a parallel run) the
+    # answer came late enough to leave a call of 2.3 s when it dialled for 8
+    customer.dial(server.sip_uri, seconds=14)
     deadline = time.monotonic() + 30
     with server.client() as c:
         while not (active := [x for x in c.get("/api/calls").json()["items"] if x["status"] == "active"]):
@@ -332,7 +334,7 @@ def test_a_softphone_call_is_heard_as_it_is_recorded(make_server: Any, baresip: 
     with wave.open(io.BytesIO(r.content)) as w:
         recorded = mixed(w.readframes(w.getnframes()))
     got = heard.audio
-    assert 4 * 16000 * 2 <= len(got) <= len(recorded), (len(got), len(recorded))  # 4 s or more of an 8 s call
+    assert 4 * 16000 * 2 <= len(got) <= len(recorded), (len(got), len(recorded))  # 4 s or more of a call of up to 14 s
     # where the listener came in: its first half second in the recording (0 where the listener was there
     # before the recorder's first frame: the machine was slow to answer the call's first second)
     at = recorded.find(got[: 16000 * 2])
