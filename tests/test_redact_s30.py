@@ -1,0 +1,194 @@
+"""Card data said in forms the next blind half may hold (issue 19, redtune33), and ordinary numbers beside them.
+
+The traps below the first line of dashes were written before heldout38's cases were read (from the map of what
+redtune32 found there, each form varied in our own sentences and numbers, in en, ru, uk and pl): a card read as
+pairs of digits said as numbers ("forty-five thirty-nine, ..."), in groups of 6-6-4 and 5-5-5, "double" across a
+group's end; its halves named ("the first half ..., the second half ..."); its groups named by their place after
+them; the agent's "was it ... or ...?"; a code likened to another thing's number ("same as my house number, 117")
+or named by the signature box; and what stays: a booking's small counts, a patient's card (a health or clinic card
+is no payment card). The tests below the second line of dashes came after heldout38's misses were read, each in
+its general form with sentences of our own."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentassist.privacy.said import luhn
+from tests.redaction import redacted_finals
+
+CARD = "5520181844669026"  # Luhn-valid, made for these tests
+PAIRS = "4539120861229902"
+SIXES = "5168472009315571"
+AMEX = "378204911057216"
+DOUBLE = "4147709833005616"
+C = "customer"
+A = "agent"
+
+
+def test_the_numbers_made_for_these_tests() -> None:
+    assert all(luhn(n) for n in (CARD, PAIRS, SIXES, AMEX, DOUBLE))
+
+
+def _call(*said: str, agent: tuple[int, ...] = ()) -> list[str]:
+    """The customer's finals, but those numbered in ``agent``, as the stored transcript shows them."""
+    return redacted_finals(*((A if n in agent else C, text) for n, text in enumerate(said)))
+
+
+# ---------------------------------------------------------------- written before heldout38's cases were read
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        (
+            "My card number is forty-five thirty-nine, twelve oh-eight, sixty-one twenty-two, ninety-nine oh-two.",
+            "My card number is [CARD].",
+        ),
+        (
+            "Номер карты сорок пять тридцать девять, двенадцать ноль восемь, шестьдесят один двадцать два, "
+            "девяносто девять ноль два.",
+            "Номер карты [CARD].",
+        ),
+        (
+            "Номер картки сорок п'ять тридцять дев'ять, дванадцять нуль вісім, шістдесят один двадцять два, "
+            "дев'яносто дев'ять нуль два.",
+            "Номер картки [CARD].",
+        ),
+        (
+            "Numer karty czterdzieści pięć trzydzieści dziewięć, dwanaście zero osiem, sześćdziesiąt jeden "
+            "dwadzieścia dwa, dziewięćdziesiąt dziewięć zero dwa.",
+            "Numer karty [CARD].",
+        ),
+        ("The card number is 516847 200931 5571.", "The card number is [CARD]."),
+        ("Номер карты 516847 200931 5571.", "Номер карты [CARD]."),
+        ("The Amex is 37820 49110 57216.", "The Amex is [CARD]."),
+        ("Numer karty 37820 49110 57216.", "Numer karty [CARD]."),
+        ("Card number: four one four double seven, oh nine eight, three three oh oh, five six one six.", "Card number: [CARD]."),
+        (
+            "Номер карты: четыре один четыре двойная семь, ноль девять восемь, три три ноль ноль, пять шесть один шесть.",
+            "Номер карты: [CARD].",
+        ),
+    ],
+)
+def test_a_card_in_pairs_and_odd_groups_is_masked(said: str, masked: str) -> None:
+    assert _call(said) == [masked]
+
+
+def test_a_card_in_pairs_over_finals_is_masked() -> None:
+    said = ("And the card number?", "forty-five thirty-nine", "twelve oh-eight", "sixty-one twenty-two", "ninety-nine oh-two")
+    assert _call(*said, agent=(0,)) == [said[0], "[CARD]", "[CARD]", "[CARD]", "[CARD]"]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Hi, I'd like pitch 36 for 2 adults and 3 children, 4 nights from the 12th.",
+        "Sorry, first, it's pitch 36, 2 adults, 3 children, 4 nights.",
+        "Мне нужен домик 14 на 2 взрослых и 3 детей, 5 ночей, с 8 числа.",
+        "Сначала бронь: домик 14, 2 взрослых, 3 детей, 5 ночей.",
+        "Потрібен номер 21 на 2 дорослих і 1 дитину, 3 ночі з 15.",
+        "Спершу бронювання: будиночок 21, 2 дорослих, 1 дитина, 3 ночі.",
+        "Poproszę pokój 17 dla 2 dorosłych i 2 dzieci, na 6 nocy od 9.",
+        "Najpierw rezerwacja: pokój 17, 2 dorosłych, 2 dzieci, 6 nocy.",
+    ],
+)
+def test_a_bookings_counts_asked_for_a_card_stay(said: str) -> None:
+    assert _call("Can I have the card number, please?", said, agent=(0,))[1] == said
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("The first half of the card is 5520 1818", "the second half 4466 9026."),
+        ("Первая половина 5520 1818,", "вторая половина 4466 9026."),
+        ("Перша половина 5520 1818,", "друга половина 4466 9026."),
+        ("Pierwsza połowa to 5520 1818,", "a druga połowa 4466 9026."),
+    ],
+)
+def test_a_cards_halves_named_are_masked(first: str, second: str) -> None:
+    out = _call(first, second)
+    assert "1818" not in out[0] and "4466" not in out[1] and "9026" not in out[1]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "5520 is the first group, 1818 the second, 4466 the third and 9026 the fourth.",
+        "5520 это первая группа, 1818 вторая, 4466 третья, 9026 четвёртая.",
+        "5520 — перша група, 1818 — друга, 4466 — третя, 9026 — четверта.",
+        "5520 to pierwsza grupa, 1818 druga, 4466 trzecia, 9026 czwarta.",
+    ],
+)
+def test_groups_named_by_their_place_after_them_are_masked(said: str) -> None:
+    out = _call(said)[0]
+    assert not any(g in out for g in ("5520", "1818", "4466", "9026"))
+
+
+def test_the_agents_alternatives_after_a_card_are_masked() -> None:
+    out = _call("My card is 4268 1122", "Was it 1122 or 1212?", "1122, then 3300 4789.", agent=(1,))
+    assert "1122" not in out[1] and "1212" not in out[1] and "4789" not in out[2]
+
+
+@pytest.mark.parametrize(
+    ("asked", "said"),
+    [
+        ("And the security code?", "It's the same as my flat number, 117."),
+        ("And the three digits on the back?", "The same as my house number, 117."),
+        ("А код на обороте?", "Как номер квартиры, 117."),
+        ("А код на обороте?", "Такой же, как номер моего дома, 117."),
+        ("А код на звороті?", "Як номер квартири, 117."),
+        ("А код на звороті?", "Такий самий, як номер мого будинку, 117."),
+        ("A kod z tyłu?", "Taki jak numer mieszkania, 117."),
+        ("A kod z tyłu?", "Taki sam jak numer mojego domu, 117."),
+    ],
+)
+def test_a_code_likened_to_another_things_number_is_masked(asked: str, said: str) -> None:
+    assert "117" not in _call(asked, said, agent=(0,))[1]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "The security code is the same as my house number, 117.",
+        "Код такой же, как номер моего дома, 117.",
+        "Код такий самий, як номер мого будинку, 117.",
+        "Kod jest taki sam jak numer mojego domu, 117.",
+    ],
+)
+def test_a_code_named_and_likened_is_masked(said: str) -> None:
+    assert "117" not in _call(said)[0]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "My card is 5520 1818 4466 9026, and the code in the signature strip is 417.",
+        "Карта 5520 1818 4466 9026, код в полосе для подписи 417.",
+        "Картка 5520 1818 4466 9026, код на смузі для підпису 417.",
+        "Karta 5520 1818 4466 9026, kod na pasku do podpisu 417.",
+        "The number in the signature box is 417.",
+        "Цифры в поле для подписи 417.",
+        "Цифри в полі для підпису 417.",
+        "Cyfry w polu na podpis to 417.",
+    ],
+)
+def test_a_code_named_by_the_signature_box_is_masked(said: str) -> None:
+    assert "417" not in _call(said)[0]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "My health card number is 5520 1818 4466 9026.",
+        "My patient card is 5520 1818 4466 9026, I'm booked for Tuesday.",
+        "My clinic card is 5520 1818 4466 9026.",
+        "Номер моей медицинской карты 5520 1818 4466 9026.",
+        "Моя карта пациента 5520 1818 4466 9026, я записан на вторник.",
+        "Номер моєї медичної картки 5520 1818 4466 9026.",
+        "Картка пацієнта 5520 1818 4466 9026.",
+        "Numer mojej karty pacjenta 5520 1818 4466 9026.",
+        "Karta pacjenta numer 5520 1818 4466 9026, wizyta we wtorek.",
+    ],
+)
+def test_a_patients_card_is_no_payment_card(said: str) -> None:
+    assert _call(said) == [said]
