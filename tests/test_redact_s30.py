@@ -156,7 +156,8 @@ def test_a_code_likened_to_another_things_number_is_masked(asked: str, said: str
     ],
 )
 def test_a_code_named_and_likened_is_masked(said: str) -> None:
-    assert "117" not in _call(said)[0]
+    """A bare "code" is a code's cue where card data is about: the card said in the final before."""
+    assert "117" not in _call("5520 1818 4466 9026.", said)[1]
 
 
 @pytest.mark.parametrize(

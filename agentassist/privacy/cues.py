@@ -87,12 +87,13 @@ CVV_CUE = re.compile(
     r" the (?:[^\W\d_]+ ){0,2}(?:number|one|front|back))?" + _PLACED + r"|on the (?:front|reverse)"
     r"|(?:above|below|under|over|beside|next to) the (?:[^\W\d_]+ )?(?:number|digits)"
     r"|(?:by|near|beside|next to|on|at) the signature"
-    r"|signature (?:strip|box|bar|area)|(?:маленьк|мелк|дрібн|мал)\w* (?:цифр\w*|числ\w*|номер\w*)"
+    r"|signature (?:strip|box|bar|area|field|space|panel)|(?:маленьк|мелк|дрібн|мал)\w* (?:цифр\w*|числ\w*|номер\w*)"
     + _PLACED
     + r"|сзади|ззаду"
-    r"|(?:полос|смуг|смуж|смуз)\w* (?:для )?(?:подпис|підпис)\w*"
+    # the strip or the box for the signature ("полоса для подписи", "поле для подписи", "поле підпису")
+    r"|(?:полос|смуг|смуж|смуз|пол[еяюіь]|полем|окошк|окош|віконц)\w* (?:для )?(?:подпис|підпис)\w*"
     r"|(?:над|рядом с|біля|поруч з) (?:номером|подписью|підписом)"
-    r"|pas\w* (?:do |na )?podpis\w*|(?:mal|drobn)\w* (?:cyfr|cyferk|liczb|numer)\w*"
+    r"|(?:pas|pol[eua]|polem|okienk|ramk)\w* (?:do |na )?podpis\w*|(?:mal|drobn)\w* (?:cyfr|cyferk|liczb|numer)\w*"
     + _PLACED
     # not "pod numerem" (under the number): Polish says a thing's number so ("pod numerem 118": number 118)
     + r"|(?:nad|obok) (?:numerem|podpisem)|pod podpisem"
@@ -233,7 +234,11 @@ _NOT_PAYMENT = (
     r"(?:(?<![^\W\d_])(?:(?:фан|fan)-?)?(?:(?<!diners )club|клуб|klub|member|член|czlonk|loyal|лояльн|lojaln"
     r"|bonus|бонус|discount|дисконт|знижк|rabat|gift|подароч|подарун|podarunk|накопит|накопич|library|библиот|бібліот"
     r"|bibliot|участник|учасник|uczestnik|czytelni|читател|читацьк|reader"
-    r"|identity|health|insurance|business|boarding|reward|store|клиент|клієнт|klient|постоянн|постійн|stal(?=[aeoy]))"
+    r"|identity|health|insurance|business|boarding|reward|store|клиент|клієнт|klient|постоянн|постійн|stal(?=[aeoy])"
+    # a patient's card, a clinic's or a hospital's ("medical card", "карта пациента", "медична картка", "karta
+    # pacjenta"): the clinic's record number, no payment card
+    r"|medical|patient|clinic|hospital|nhs|медицин|медичн|пациент|пацієнт|pacjent|medyczn|амбулатор"
+    r"|поликлиник|поліклінік|больниц|лікарн|клиник|клінік|przychodni|szpital)"
     r"[^\W\d_]*(?:-[^\W\d_]+)?|(?<![^\W\d_])(?:sim|сим|id|key)(?![^\W\d_]))"
 )
 _CARD_NOUN = r"(?:cards?|карт[^\W\d_]*|kart[^\W\d_]*|karcie)(?![^\W\d_])"
@@ -337,7 +342,12 @@ DOCUMENT_CUE = re.compile(
     # a card a loyalty scheme, a club or a library issues, named so ("my loyalty card, 6333 ...", "на карту
     # лояльности 6333 ...", "na kartę lojalnościową 6333 ..."): the scheme's own number, Luhn-valid by design (not a
     # store's or a business's card: either may be a payment card)
-    r"|(?:loyalty|rewards?|bonus|club|member(?:ship)?|library|discount) cards?\b"
+    r"|(?:loyalty|rewards?|bonus|club|member(?:ship)?|library|discount|health|medical|patient|clinic|hospital|nhs)"
+    r" cards?\b"
+    # ... or a patient's card, a clinic's (the clinic's record number): "медицинская карта", "карта пациента",
+    # "медична картка", "картка пацієнта", "karta pacjenta", "karta medyczna"
+    r"|(?:медицинск|медичн|амбулаторн)\w* (?:карт\w*|картк\w*)"
+    r"|(?<![^\W\d_])(?:карт\w*|kart\w*|karcie) (?:пациент|пацієнт|pacjent|medyczn|поликлиник|поліклінік|przychodni)\w*"
     r"|(?<![^\W\d_])(?:карт\w*|kart\w*|karcie) (?:лояльн|lojaln|бонусн|bonusow|клуб|klub|членск|членськ|czlonkowsk"
     r"|дисконт|знижков|rabatow|библиот|бібліот|bibliotecz|участник|учасник|uczestnik)\w*"
     # ... or named by whom it is for, a regular customer ("karta stałego klienta", "карта постоянного клиента",

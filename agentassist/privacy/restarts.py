@@ -86,15 +86,21 @@ def adjacent_joined(folded: str, said: list[Item], spans: list[Span]) -> list[Sp
     """Spans of one kind with nothing but spaces and punctuation between them made one: one number said is
     one span ("4507 | 3395 7787 9368 453", its first group taken apart from a run passing the check); and a
     card's groups with the words that name the next between them (:func:`_next_group`), where the groups before
-    are not yet a card (its last four said again after it are apart: "4539 ... 7759, the last four are 7759")."""
+    are not yet a card (its last four said again after it are apart: "4539 ... 7759, the last four are 7759").
+    Groups named by their place after them hold the last one's place too ("..., and 0041 the last")."""
     out: list[Span] = []
+    placed: set[int] = set()  # the spans whose groups were named by their place after them
     for s in spans:
         gap = folded[out[-1].end : s.start] if out else "x"
         bare = not any(c.isalnum() for c in gap) and JOIN.fullmatch(gap)
         if out and out[-1].kind == s.kind and (bare or (s.kind == CARD and _next_group(folded, said, out[-1], s, gap))):
+            placed |= {len(out) - 1} if _PLACED_BETWEEN.fullmatch(gap) else set()
             out[-1] = Span(s.kind, out[-1].start, s.end)
         else:
             out.append(s)
+    for n in placed:
+        if m := PLACE_AFTER.match(folded, out[n].end):
+            out[n] = Span(CARD, out[n].start, m.end())
     return out
 
 
@@ -111,6 +117,8 @@ def _next_group(folded: str, said: list[Item], piece: Span, span: Span, gap: str
         return False
     if THEN.fullmatch(gap) or GROUP_NAMED.fullmatch(gap) or GROUP_COUNTED.fullmatch(gap) or not words_said(gap):
         return True
+    if _PLACED_BETWEEN.fullmatch(gap):
+        return True  # the group before named by its place after it ("4485 is the first, 3092 ...")
     if (counted := _PLACE_COUNTED.fullmatch(gap)) and is_number_word(counted.group(1)):
         return True  # the next group's place counted ("4921, two: 8830", "4921, два: 8830")
     if _repeated_on(said, digits, span, gap):
@@ -120,11 +128,20 @@ def _next_group(folded: str, said: list[Item], piece: Span, span: Span, gap: str
 
 
 # a card's group named by its place before its digits, the word for "group" and its number or ordinal either way
-# round ("group two", "the third group", "вторая группа", "група 3", "grupa druga")
-GROUP_NAMED = re.compile(
-    r"[\s,]*(?:(?:and|the|и|і|та|i|a|а)\s+)?(?:(?:\w+\s+)?(?:group|block|группа|група|grupa|блок|blok)(?:\s+\w+)?)"
-    r"[\s,:]*"
+# round ("group two", "the third group", "вторая группа", "група 3", "grupa druga"); or the card's half or part so
+# ("second half", "вторая половина", "друга половина", "druga połowa", "the other part")
+_PART = r"group|block|группа|група|grupa|блок|blok|half|part|половин\w*|частин\w*|част[ьи]|polow\w*|czesc\w*"
+GROUP_NAMED = re.compile(rf"[\s,]*(?:(?:and|the|и|і|та|i|a|а)\s+)?(?:(?:\w+\s+)?(?:{_PART})(?:\s+\w+)?)[\s,:]*")
+# ... or by its place said after its digits ("4485 is the first, 3092 the second, ... and 0041 the last", "4485
+# первая, 3092 вторая", "4485 — перша", "4485 to pierwsza"), the word for "group" after the ordinal or not
+_PLACE = (
+    r"first|second|third|fourth|last|final|перв\w*|втор\w*|трет\w*|четверт\w*|последн\w*|перш\w*|друг\w*"
+    r"|останн\w*|pierwsz\w*|drug\w*|trzeci\w*|czwart\w*|ostatni\w*"
 )
+PLACE_AFTER = re.compile(
+    rf"[\s,]*(?:[-–—]\s*)?(?:(?:is|это|це|to)\s+)?(?:the\s+)?(?:{_PLACE})(?:\s+(?:{_PART}|one))?"
+)
+_PLACED_BETWEEN = re.compile(rf"(?:{PLACE_AFTER.pattern})[\s,]*(?:(?:and|и|і|та|i|a|а)\s+)?")
 # ... or by its count of digits and its place in order ("next four 0411", "and last four 3026", "следующие четыре",
 # "наступні чотири", "i ostatnie cztery")
 GROUP_COUNTED = re.compile(
@@ -267,6 +284,28 @@ def last_four_before(folded: str, said: list[Item], cards: list[Span], rest: lis
             continue
         after = [c for c in cards if c.start >= chain[-1].end]
         if any(digits_of([i for i in said if c.start <= i.start < c.end]).endswith(digits) for c in after[:1]):
+            out.append(Span(CARD, chain[0].start, chain[-1].end))
+    return out
+
+
+def first_again(folded: str, said: list[Item], cards: list[Span], rest: list[Item]) -> list[Span]:
+    """A card's first digits said again after the whole card in the same utterance ("..., yes, it starts
+    twenty-seven twenty", "да, начинается на 4916", "tak, zaczyna się od 5520"): four digits or more, the card's
+    own first ones, a sentence at most after it and no expiry or code named between, are card data as its last four
+    said again are (the digits decide, whatever words name them)."""
+    out = []
+    for chain in chains(folded, rest):
+        digits = digits_of(chain)
+        card = next((c for c in reversed(cards) if c.end <= chain[0].start), None)
+        if card is None or len(digits) < LAST_DIGITS or paid(folded, chain):
+            continue
+        number = digits_of([i for i in said if card.start <= i.start < card.end])
+        between = folded[card.end : chain[0].start]
+        if len(number) < CARD_DIGITS[0] or len(digits) >= len(number) or not number.startswith(digits):
+            continue
+        if words_between(folded, card.end, chain[0].start) <= ASIDE_WORDS and not any(
+            cues(kind, between) for kind in (EXPIRY, CVV)
+        ):
             out.append(Span(CARD, chain[0].start, chain[-1].end))
     return out
 
