@@ -63,7 +63,10 @@ def _call(*said: str, agent: tuple[int, ...] = ()) -> list[str]:
         ("Номер карты 516847 200931 5571.", "Номер карты [CARD]."),
         ("The Amex is 37820 49110 57216.", "The Amex is [CARD]."),
         ("Numer karty 37820 49110 57216.", "Numer karty [CARD]."),
-        ("Card number: four one four double seven, oh nine eight, three three oh oh, five six one six.", "Card number: [CARD]."),
+        (
+            "Card number: four one four double seven, oh nine eight, three three oh oh, five six one six.",
+            "Card number: [CARD].",
+        ),
         (
             "Номер карты: четыре один четыре двойная семь, ноль девять восемь, три три ноль ноль, пять шесть один шесть.",
             "Номер карты: [CARD].",
@@ -75,7 +78,13 @@ def test_a_card_in_pairs_and_odd_groups_is_masked(said: str, masked: str) -> Non
 
 
 def test_a_card_in_pairs_over_finals_is_masked() -> None:
-    said = ("And the card number?", "forty-five thirty-nine", "twelve oh-eight", "sixty-one twenty-two", "ninety-nine oh-two")
+    said = (
+        "And the card number?",
+        "forty-five thirty-nine",
+        "twelve oh-eight",
+        "sixty-one twenty-two",
+        "ninety-nine oh-two",
+    )
     assert _call(*said, agent=(0,)) == [said[0], "[CARD]", "[CARD]", "[CARD]", "[CARD]"]
 
 
@@ -192,4 +201,100 @@ def test_a_code_named_by_the_signature_box_is_masked(said: str) -> None:
     ],
 )
 def test_a_patients_card_is_no_payment_card(said: str) -> None:
+    assert _call(said) == [said]
+
+
+# ---------------------------------------------------------------- after heldout38's misses were read
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        ("First half 5520 1818, second half 4466 9026, expiry 07/31.", "First half [CARD], expiry [EXPIRY]."),
+        ("Первая половина 5520 1818, вторая половина 4466 9026, срок 07/31.", "Первая половина [CARD], срок [EXPIRY]."),
+        (
+            "Перша половина 5520 1818, друга половина 4466 9026, термін 07/31.",
+            "Перша половина [CARD], термін [EXPIRY].",
+        ),
+        (
+            "Pierwsza połowa 5520 1818, druga połowa 4466 9026, ważna do 07/31.",
+            "Pierwsza połowa [CARD], ważna do [EXPIRY].",
+        ),
+        (
+            "5520 is the first, 1818 the second, 4466 the third and 9026 the last, expiry 07/31.",
+            "[CARD], expiry [EXPIRY].",
+        ),
+        ("5520 первая, 1818 вторая, 4466 третья и 9026 последняя, срок 07/31.", "[CARD], срок [EXPIRY]."),
+        ("5520 перша, 1818 друга, 4466 третя і 9026 остання, термін 07/31.", "[CARD], термін [EXPIRY]."),
+        ("5520 to pierwsza, 1818 druga, 4466 trzecia i 9026 ostatnia, ważna do 07/31.", "[CARD], ważna do [EXPIRY]."),
+    ],
+)
+def test_a_cards_halves_and_places_named_are_one_span(said: str, masked: str) -> None:
+    assert _call(said) == [masked]
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        (
+            "Card 2720 1938 4467 0529, yes, it starts 2720, expiry 7/31.",
+            "Card [CARD], yes, it starts [CARD], expiry [EXPIRY].",
+        ),
+        (
+            "Карта 5520 1818 4466 9026, да, начинается на 5520, срок 07/31.",
+            "Карта [CARD], да, начинается на [CARD], срок [EXPIRY].",
+        ),
+        (
+            "Картка 5520 1818 4466 9026, так, починається з 5520, термін 07/31.",
+            "Картка [CARD], так, починається з [CARD], термін [EXPIRY].",
+        ),
+        (
+            "Karta 5520 1818 4466 9026, tak, zaczyna się od 5520, ważna do 07/31.",
+            "Karta [CARD], tak, zaczyna się od [CARD], ważna do [EXPIRY].",
+        ),
+    ],
+)
+def test_a_cards_first_digits_said_again_are_card_data(said: str, masked: str) -> None:
+    assert _call(said) == [masked]
+
+
+@pytest.mark.parametrize(
+    ("card", "asked"),
+    [
+        ("5520 1818 4466 9026", "Was the second group 1818 or 1881?"),
+        ("Карта 5520 1818 4466 9026.", "Третья группа 4466 или 4646?"),
+        ("Картка 5520 1818 4466 9026.", "Третя група 4466 чи 4646?"),
+        ("Karta 5520 1818 4466 9026.", "Trzecia grupa 4466 czy 4646?"),
+    ],
+)
+def test_the_other_reading_offered_with_or_is_card_data(card: str, asked: str) -> None:
+    out = _call(card, asked, agent=(1,))[1]
+    assert not any(c.isdigit() for c in out) and "[CVV]" not in out
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Карта 5520 1818 4466 9026, код возле поля для подписи 301.",
+        "Картка 5520 1818 4466 9026, код біля поля для підпису 301.",
+        "Karta 5520 1818 4466 9026, kod przy polu na podpis 301.",
+        "Card 5520 1818 4466 9026, the code next to the signature field is 301.",
+        "My card is 5520 1818 4466 9026, the code is just like my PIN, 301.",
+    ],
+)
+def test_a_code_by_the_signature_box_or_likened_after_its_cue_is_masked(said: str) -> None:
+    assert "301" not in _call(said)[0]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Pitch 10 for 2 adults and 3 children, 4 nights from 12/07 to 16/07, 20 a night plus 4 for electric.",
+        "Домик 10 на 2 взрослых и 3 детей, 4 ночи с 12/07 по 16/07, 20 за ночь плюс 4 за свет.",
+        "Будиночок 10 на 2 дорослих і 3 дітей, 4 ночі з 12/07 по 16/07, 20 за ніч плюс 4 за світло.",
+        "Domek 10 dla 2 dorosłych i 3 dzieci, 4 noce od 12/07 do 16/07, 20 za noc plus 4 za prąd.",
+    ],
+)
+def test_a_bookings_counts_joined_are_no_card(said: str) -> None:
+    """Joined, the counts and the dates pass the Luhn check; each count is said with the noun it counts."""
     assert _call(said) == [said]

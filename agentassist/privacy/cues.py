@@ -614,6 +614,9 @@ _READ_OUT_WORDS = (
 _READ_OUT = frozenset(_READ_OUT_WORDS.split())
 _END_WORDS = frozenset({"end", "конца", "кінця", "konca"})  # "срок действия до конца 29-го": when it ends, no thing
 _ATTACHED_END = re.compile(r"[\d,.;:!?\-–—]")  # where the words attached to an expiry's noun end
+# a likening: the words after it name what a number is like, not whose it is ("the same as my house number, 117",
+# "как номер квартиры", "як номер мого будинку", "taki sam jak numer domu", "the expiry is like my birthday")
+LIKENING = re.compile(r"(?<![^\W\d_])(?:(?:the )?same as|just like|like|similar to|как|як|jak)(?![^\W\d_])")
 # a card's group or its last four said in the sentence before an expiry's cue ("końcówka 2737, ważna do"): its expiry
 _GROUP = re.compile(r"\d{4}")
 
@@ -631,7 +634,8 @@ def another_validity(folded: str, start: int, end: int) -> bool:
         before = [w.removesuffix("'s") for w in TOKEN.findall(folded, sentence, start)]
         subject = [w for w in before if not w.isdigit() and not FILLER.fullmatch(w) and w not in _READ_OUT]
         return bool(subject) and _names_a_thing(subject) and not cues(CARD, folded[sentence:end])
-    after = _ATTACHED_END.split(folded[end:], maxsplit=1)[0]  # a noun's: the words attached to it
+    after = _ATTACHED_END.split(folded[end:], maxsplit=1)[0]  # a noun's: the words attached to it, up to a likening
+    after = LIKENING.split(after, maxsplit=1)[0]
     attached = TOKEN.findall(after)
     named = [w for w in attached if not (_EXPIRY_PARTS.fullmatch(w) or w in MONTHS or w in _READ_OUT | _END_WORDS)]
     return bool(named) and _names_a_thing(named) and not cues(CARD, after)

@@ -26,6 +26,7 @@ from agentassist.privacy.cues import (
     DATE_CUE,
     EXPIRY,
     FILLER,
+    LIKENING,
     MONTH,
     MONTH_BY_NUMBER,
     MONTH_ORDINALS,
@@ -456,9 +457,7 @@ def _of_date(month: list[Item], year: list[Item]) -> bool:
 
 # a number likened to another thing's ("the same as my house number, 117", "как номер квартиры, 117", "як номер
 # мого будинку", "taki sam jak numer domu"): a few words naming the thing, no digit or sentence's end among them
-_LIKENED = re.compile(
-    r"(?<![^\W\d_])(?:(?:the )?same as|just like|like|similar to|как|як|jak)\s+(?:[^\W\d_]+[\s,:'’\-–—]*){1,5}\Z"
-)
+_LIKENED = re.compile(rf"(?:{LIKENING.pattern})\s+(?:[^\W\d_]+[\s,:'’\-–—]*){{1,5}}\Z")
 
 
 def _likened(folded: str, at: int) -> int:

@@ -128,19 +128,21 @@ def _next_group(folded: str, said: list[Item], piece: Span, span: Span, gap: str
 
 
 # a card's group named by its place before its digits, the word for "group" and its number or ordinal either way
-# round ("group two", "the third group", "вторая группа", "група 3", "grupa druga"); or the card's half or part so
-# ("second half", "вторая половина", "друга половина", "druga połowa", "the other part")
-_PART = r"group|block|группа|група|grupa|блок|blok|half|part|половин\w*|частин\w*|част[ьи]|polow\w*|czesc\w*"
-GROUP_NAMED = re.compile(rf"[\s,]*(?:(?:and|the|и|і|та|i|a|а)\s+)?(?:(?:\w+\s+)?(?:{_PART})(?:\s+\w+)?)[\s,:]*")
+# round ("group two", "the third group", "вторая группа", "група 3", "grupa druga"); or the card's half, part or rest
+# so ("second half", "вторая половина", "друга половина", "druga połowa", "and then the rest is", "остальное", "решта",
+# "reszta to")
+_PART = (
+    r"group|block|группа|група|grupa|блок|blok|half|part|половин\w*|частин\w*|част[ьи]|polow\w*|czesc\w*"
+    r"|rest|remainder|остальн\w*|оставш\w*|решт\w*|залиш\w*|reszt\w*|pozostal\w*"
+)
+GROUP_NAMED = re.compile(rf"[\s,]*(?:(?:and|the|и|і|та|i|a|а)\s+)?(?:(?:\w+\s+){{0,2}}(?:{_PART})(?:\s+\w+)?)[\s,:]*")
 # ... or by its place said after its digits ("4485 is the first, 3092 the second, ... and 0041 the last", "4485
 # первая, 3092 вторая", "4485 — перша", "4485 to pierwsza"), the word for "group" after the ordinal or not
 _PLACE = (
     r"first|second|third|fourth|last|final|перв\w*|втор\w*|трет\w*|четверт\w*|последн\w*|перш\w*|друг\w*"
     r"|останн\w*|pierwsz\w*|drug\w*|trzeci\w*|czwart\w*|ostatni\w*"
 )
-PLACE_AFTER = re.compile(
-    rf"[\s,]*(?:[-–—]\s*)?(?:(?:is|это|це|to)\s+)?(?:the\s+)?(?:{_PLACE})(?:\s+(?:{_PART}|one))?"
-)
+PLACE_AFTER = re.compile(rf"[\s,]*(?:[-–—]\s*)?(?:(?:is|это|це|to)\s+)?(?:the\s+)?(?:{_PLACE})(?:\s+(?:{_PART}|one))?")
 _PLACED_BETWEEN = re.compile(rf"(?:{PLACE_AFTER.pattern})[\s,]*(?:(?:and|и|і|та|i|a|а)\s+)?")
 # ... or by its count of digits and its place in order ("next four 0411", "and last four 3026", "следующие четыре",
 # "наступні чотири", "i ostatnie cztery")
