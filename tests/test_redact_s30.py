@@ -299,3 +299,58 @@ def test_a_code_by_the_signature_box_or_likened_after_its_cue_is_masked(said: st
 def test_a_bookings_counts_joined_are_no_card(said: str) -> None:
     """Joined, the counts and the dates pass the Luhn check; each count is said with the noun it counts."""
     assert _call(said) == [said]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Card 5520 1818 4466 9026, and the code matches my door number, 117.",
+        "Карта 5520 1818 4466 9026, код совпадает с номером квартиры, 117.",
+        "Картка 5520 1818 4466 9026, код збігається з номером квартири, 117.",
+        "Karta 5520 1818 4466 9026, kod pokrywa się z numerem mieszkania, 117.",
+        "Card 5520 1818 4466 9026, the code beside my signature is 117.",
+        "Карта 5520 1818 4466 9026, код возле подписи 117.",
+        "Картка 5520 1818 4466 9026, код біля підпису 117.",
+        "Karta 5520 1818 4466 9026, kod obok podpisu 117.",
+    ],
+)
+def test_a_code_said_to_match_another_number_or_by_the_signature_is_masked(said: str) -> None:
+    assert "117" not in _call(said)[0]
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        (
+            "My card is 5520 1818 4466 9026. The expiry is the same as my birthday, 07/31.",
+            "My card is [CARD]. The expiry is the same as my birthday, [EXPIRY].",
+        ),
+        (
+            "Карта 5520 1818 4466 9026, срок как мой день рождения, 07/31.",
+            "Карта [CARD], срок как мой день рождения, [EXPIRY].",
+        ),
+        (
+            "Картка 5520 1818 4466 9026, термін як мій день народження, 07/31.",
+            "Картка [CARD], термін як мій день народження, [EXPIRY].",
+        ),
+        (
+            "Karta 5520 1818 4466 9026, data ważności jak moje urodziny, 07/31.",
+            "Karta [CARD], data ważności jak moje urodziny, [EXPIRY].",
+        ),
+    ],
+)
+def test_an_expiry_likened_to_another_date_is_the_cards(said: str, masked: str) -> None:
+    assert _call(said) == [masked]
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        ("5520 1818, the rest is 4466 9026.", "[CARD]."),
+        ("5520 1818, остальное 4466 9026.", "[CARD]."),
+        ("5520 1818, решта 4466 9026.", "[CARD]."),
+        ("5520 1818, reszta to 4466 9026.", "[CARD]."),
+    ],
+)
+def test_a_cards_rest_named_is_one_span(said: str, masked: str) -> None:
+    assert _call(said) == [masked]

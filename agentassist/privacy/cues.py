@@ -86,7 +86,7 @@ CVV_CUE = re.compile(
     r"(?: (?:printed |written )?(?:on|above|over|below|under|beside|next to)"
     r" the (?:[^\W\d_]+ ){0,2}(?:number|one|front|back))?" + _PLACED + r"|on the (?:front|reverse)"
     r"|(?:above|below|under|over|beside|next to) the (?:[^\W\d_]+ )?(?:number|digits)"
-    r"|(?:by|near|beside|next to|on|at) the signature"
+    r"|(?:by|near|beside|next to|on|at) (?:the|my) signature"
     r"|signature (?:strip|box|bar|area|field|space|panel)|(?:маленьк|мелк|дрібн|мал)\w* (?:цифр\w*|числ\w*|номер\w*)"
     + _PLACED
     + r"|сзади|ззаду"
@@ -616,7 +616,12 @@ _END_WORDS = frozenset({"end", "конца", "кінця", "konca"})  # "сро�
 _ATTACHED_END = re.compile(r"[\d,.;:!?\-–—]")  # where the words attached to an expiry's noun end
 # a likening: the words after it name what a number is like, not whose it is ("the same as my house number, 117",
 # "как номер квартиры", "як номер мого будинку", "taki sam jak numer domu", "the expiry is like my birthday")
-LIKENING = re.compile(r"(?<![^\W\d_])(?:(?:the )?same as|just like|like|similar to|как|як|jak)(?![^\W\d_])")
+# ... or one said to match it ("the code matches my door number", "совпадает с номером квартиры", "збігається з",
+# "pokrywa się z numerem mieszkania")
+LIKENING = re.compile(
+    r"(?<![^\W\d_])(?:(?:the )?same as|just like|like|similar to|как|як|jak|match(?:es)?|identical to"
+    r"|совпада\w* с|збiга\w* з|збіга\w* з|pokrywa sie z|zgadza sie z)(?![^\W\d_])"
+)
 # a card's group or its last four said in the sentence before an expiry's cue ("końcówka 2737, ważna do"): its expiry
 _GROUP = re.compile(r"\d{4}")
 
