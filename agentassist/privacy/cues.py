@@ -620,7 +620,7 @@ _ATTACHED_END = re.compile(r"[\d,.;:!?\-–—]")  # where the words attached to
 # "pokrywa się z numerem mieszkania")
 LIKENING = re.compile(
     r"(?<![^\W\d_])(?:(?:the )?same as|just like|like|similar to|как|як|jak|match(?:es)?|identical to"
-    r"|совпада\w* с|збiга\w* з|збіга\w* з|pokrywa sie z|zgadza sie z)(?![^\W\d_])"
+    r"|совпада\w* с|збіга\w* з|pokrywa sie z|zgadza sie z)(?![^\W\d_])"
 )
 # a card's group or its last four said in the sentence before an expiry's cue ("końcówka 2737, ważna do"): its expiry
 _GROUP = re.compile(r"\d{4}")
