@@ -354,3 +354,31 @@ def test_an_expiry_likened_to_another_date_is_the_cards(said: str, masked: str) 
 )
 def test_a_cards_rest_named_is_one_span(said: str, masked: str) -> None:
     assert _call(said) == [masked]
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        ("The first eight are 5520 1818 and the last eight 4466 9026.", "The first eight are [CARD]."),
+        ("Первые восемь 5520 1818, последние восемь 4466 9026.", "Первые восемь [CARD]."),
+        ("Перші вісім 5520 1818, останні вісім 4466 9026.", "Перші вісім [CARD]."),
+        ("Pierwsze osiem 5520 1818, ostatnie osiem 4466 9026.", "Pierwsze osiem [CARD]."),
+        ("It's 5520 1818, um, the second half is 4466 9026.", "It's [CARD]."),
+        ("Это 5520 1818, э-э, вторая половина 4466 9026.", "Это [CARD]."),
+        ("To 5520 1818, yyy, druga połowa 4466 9026.", "To [CARD]."),
+    ],
+)
+def test_a_cards_halves_counted_or_named_after_a_filler_are_one_span(said: str, masked: str) -> None:
+    assert _call(said) == [masked]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "My health insurance card is 5520 1818 4466 9026.",
+        "Номер карты ОМС 5520 1818 4466 9026.",
+        "Numer karty EKUZ 5520 1818 4466 9026.",
+    ],
+)
+def test_a_health_insurance_card_is_no_payment_card(said: str) -> None:
+    assert _call(said) == [said]

@@ -238,7 +238,7 @@ _NOT_PAYMENT = (
     # a patient's card, a clinic's or a hospital's ("medical card", "карта пациента", "медична картка", "karta
     # pacjenta"): the clinic's record number, no payment card
     r"|medical|patient|clinic|hospital|nhs|медицин|медичн|пациент|пацієнт|pacjent|medyczn|амбулатор"
-    r"|поликлиник|поліклінік|больниц|лікарн|клиник|клінік|przychodni|szpital)"
+    r"|поликлиник|поліклінік|больниц|лікарн|клиник|клінік|przychodni|szpital|омс|ehic|ekuz|nfz)"
     r"[^\W\d_]*(?:-[^\W\d_]+)?|(?<![^\W\d_])(?:sim|сим|id|key)(?![^\W\d_]))"
 )
 _CARD_NOUN = r"(?:cards?|карт[^\W\d_]*|kart[^\W\d_]*|karcie)(?![^\W\d_])"
@@ -343,7 +343,7 @@ DOCUMENT_CUE = re.compile(
     # лояльности 6333 ...", "na kartę lojalnościową 6333 ..."): the scheme's own number, Luhn-valid by design (not a
     # store's or a business's card: either may be a payment card)
     r"|(?:loyalty|rewards?|bonus|club|member(?:ship)?|library|discount|health|medical|patient|clinic|hospital|nhs)"
-    r" cards?\b"
+    r"(?: insurance)? cards?\b|(?:ehic|омс|ekuz|nfz) card\w*|(?:карт\w*|картк\w*|kart\w*) (?:омс|ekuz|nfz)"
     # ... or a patient's card, a clinic's (the clinic's record number): "медицинская карта", "карта пациента",
     # "медична картка", "картка пацієнта", "karta pacjenta", "karta medyczna"
     r"|(?:медицинск|медичн|амбулаторн)\w* (?:карт\w*|картк\w*)"

@@ -17,6 +17,7 @@ from agentassist.privacy.cues import (
     CORRECTION,
     CVV,
     EXPIRY,
+    FILLER,
     LAST_FOUR,
     OTHER,
     OTHER_CUE,
@@ -115,6 +116,7 @@ def _next_group(folded: str, said: list[Item], piece: Span, span: Span, gap: str
     digits = "".join(i.digits for i in said if piece.start <= i.start < piece.end)
     if len(digits) >= CARD_DIGITS[0]:
         return False
+    gap = _FILLED.sub(" ", gap)  # a filler among the words naming the next group ("4175 0338, um, the second half is")
     if THEN.fullmatch(gap) or GROUP_NAMED.fullmatch(gap) or GROUP_COUNTED.fullmatch(gap) or not words_said(gap):
         return True
     if _PLACED_BETWEEN.fullmatch(gap):
@@ -145,11 +147,13 @@ _PLACE = (
 PLACE_AFTER = re.compile(rf"[\s,]*(?:[-–—]\s*)?(?:(?:is|это|це|to)\s+)?(?:the\s+)?(?:{_PLACE})(?:\s+(?:{_PART}|one))?")
 _PLACED_BETWEEN = re.compile(rf"(?:{PLACE_AFTER.pattern})[\s,]*(?:(?:and|и|і|та|i|a|а)\s+)?")
 # ... or by its count of digits and its place in order ("next four 0411", "and last four 3026", "следующие четыре",
-# "наступні чотири", "i ostatnie cztery")
+# "наступні чотири", "i ostatnie cztery"; a half by its eight: "and the last eight are", "последние восемь")
 GROUP_COUNTED = re.compile(
     r"[\s,]*(?:(?:and|и|і|та|i|a|а)\s+)?(?:the\s+)?(?:next|following|last|final|следующ\w*|последн\w*|наступн\w*"
-    r"|останн\w*|nastepn\w*|kolejn\w*|ostatni\w*)\s+(?:four|четыре|чотири|cztery|4)[\s,:]*"
+    r"|останн\w*|nastepn\w*|kolejn\w*|ostatni\w*)\s+(?:four|eight|четыре|восемь|чотири|вісім|cztery|osiem|4|8)"
+    r"(?:\s+(?:are|is|это|це|to))?[\s,:]*"
 )
+_FILLED = re.compile(rf"(?<![^\W\d_])(?:{FILLER.pattern})(?![^\W\d_])[\s,.]*")
 # ... or counted as they come, a number word and a colon ("one: 4921, two: 8830", "раз: 4921, два: 8830")
 _PLACE_COUNTED = re.compile(r"[\s,;]*([^\W\d_]+)\s*:\s*")
 _AGAIN_WORDS = 2  # "4556 8201, that's 4556 8201 ...", "то есть", "czyli": a group said again after 2 words at most
