@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import pytest
 
+from agentassist.privacy.detect import mask
+from agentassist.privacy.redactor import Redactor
 from agentassist.privacy.said import luhn
 from tests.redaction import redacted_finals
 
@@ -382,3 +384,17 @@ def test_a_cards_halves_counted_or_named_after_a_filler_are_one_span(said: str, 
 )
 def test_a_health_insurance_card_is_no_payment_card(said: str) -> None:
     assert _call(said) == [said]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Sure. 5520 is the first, 1818 the second, 4466",
+        "Хорошо. 5520 первая, 1818 вторая, 4466",
+        "Добре. 5520 перша, 1818 друга, 4466",
+        "Dobrze. 5520 to pierwsza, 1818 druga, 4466",
+    ],
+)
+def test_a_partials_groups_named_by_their_place_after_them_are_one_run(said: str) -> None:
+    shown = mask(said, Redactor().partial("customer", said, 0.0))
+    assert "1818" not in shown and "4466" not in shown

@@ -15,7 +15,7 @@ from agentassist.privacy.cues import (
 )
 from agentassist.privacy.held import other_number, words_in
 from agentassist.privacy.labels import amount, paid
-from agentassist.privacy.restarts import GROUP_COUNTED, GROUP_NAMED, THEN
+from agentassist.privacy.restarts import GROUP_COUNTED, GROUP_NAMED, PLACED_BETWEEN, THEN
 from agentassist.privacy.said import Before, Item
 
 
@@ -29,7 +29,9 @@ def in_order(folded: str, prev: list[Item], chain: list[Item], before: Before) -
     digits on a wall cannot be taken back."""
     gap = folded[prev[-1].end : chain[0].start]
     # "..., group two 3390", "..., next four 0411": the next group named by its place or its count
-    if THEN.fullmatch(gap) or GROUP_NAMED.fullmatch(gap) or GROUP_COUNTED.fullmatch(gap):
+    # or the group before named by its place after it ("4485 is the first, 3092")
+    named = GROUP_NAMED.fullmatch(gap) or GROUP_COUNTED.fullmatch(gap) or PLACED_BETWEEN.fullmatch(gap)
+    if THEN.fullmatch(gap) or named:
         return not amount(prev) and not amount(chain)
     return (
         len(words_in(gap)) <= 1

@@ -95,7 +95,7 @@ def adjacent_joined(folded: str, said: list[Item], spans: list[Span]) -> list[Sp
         gap = folded[out[-1].end : s.start] if out else "x"
         bare = not any(c.isalnum() for c in gap) and JOIN.fullmatch(gap)
         if out and out[-1].kind == s.kind and (bare or (s.kind == CARD and _next_group(folded, said, out[-1], s, gap))):
-            placed |= {len(out) - 1} if _PLACED_BETWEEN.fullmatch(gap) else set()
+            placed |= {len(out) - 1} if PLACED_BETWEEN.fullmatch(gap) else set()
             out[-1] = Span(s.kind, out[-1].start, s.end)
         else:
             out.append(s)
@@ -119,7 +119,7 @@ def _next_group(folded: str, said: list[Item], piece: Span, span: Span, gap: str
     gap = _FILLED.sub(" ", gap)  # a filler among the words naming the next group ("4175 0338, um, the second half is")
     if THEN.fullmatch(gap) or GROUP_NAMED.fullmatch(gap) or GROUP_COUNTED.fullmatch(gap) or not words_said(gap):
         return True
-    if _PLACED_BETWEEN.fullmatch(gap):
+    if PLACED_BETWEEN.fullmatch(gap):
         return True  # the group before named by its place after it ("4485 is the first, 3092 ...")
     if (counted := _PLACE_COUNTED.fullmatch(gap)) and is_number_word(counted.group(1)):
         return True  # the next group's place counted ("4921, two: 8830", "4921, два: 8830")
@@ -145,7 +145,7 @@ _PLACE = (
     r"|останн\w*|pierwsz\w*|drug\w*|trzeci\w*|czwart\w*|ostatni\w*"
 )
 PLACE_AFTER = re.compile(rf"[\s,]*(?:[-–—]\s*)?(?:(?:is|это|це|to)\s+)?(?:the\s+)?(?:{_PLACE})(?:\s+(?:{_PART}|one))?")
-_PLACED_BETWEEN = re.compile(rf"(?:{PLACE_AFTER.pattern})[\s,]*(?:(?:and|и|і|та|i|a|а)\s+)?")
+PLACED_BETWEEN = re.compile(rf"(?:{PLACE_AFTER.pattern})[\s,]*(?:(?:and|и|і|та|i|a|а)\s+)?")
 # ... or by its count of digits and its place in order ("next four 0411", "and last four 3026", "следующие четыре",
 # "наступні чотири", "i ostatnie cztery"; a half by its eight: "and the last eight are", "последние восемь")
 GROUP_COUNTED = re.compile(
