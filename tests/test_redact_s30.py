@@ -398,3 +398,17 @@ def test_a_health_insurance_card_is_no_payment_card(said: str) -> None:
 def test_a_partials_groups_named_by_their_place_after_them_are_one_run(said: str) -> None:
     shown = mask(said, Redactor().partial("customer", said, 0.0))
     assert "1818" not in shown and "4466" not in shown
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "5520 is group one, 1818 group two, 4466 group three, 9026 group four.",
+        "5520, that's the first, 1818, that's the second, 4466, that's the third, 9026, that's the last.",
+        "5520 — первая группа, 1818 — вторая группа, 4466 — третья группа, 9026 — четвёртая группа.",
+        "5520 — це перша група, 1818 — це друга, 4466 — це третя, 9026 — це остання.",
+        "5520 to pierwsza grupa, 1818 to druga grupa, 4466 to trzecia grupa, 9026 to czwarta grupa.",
+    ],
+)
+def test_groups_named_after_them_in_other_words_are_one_span(said: str) -> None:
+    assert _call(said) == ["[CARD]."]

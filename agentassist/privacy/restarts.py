@@ -144,7 +144,11 @@ _PLACE = (
     r"first|second|third|fourth|last|final|перв\w*|втор\w*|трет\w*|четверт\w*|последн\w*|перш\w*|друг\w*"
     r"|останн\w*|pierwsz\w*|drug\w*|trzeci\w*|czwart\w*|ostatni\w*"
 )
-PLACE_AFTER = re.compile(rf"[\s,]*(?:[-–—]\s*)?(?:(?:is|это|це|to)\s+)?(?:the\s+)?(?:{_PLACE})(?:\s+(?:{_PART}|one))?")
+_GROUP = r"group|block|группа|група|grupa|блок|blok"
+PLACE_AFTER = re.compile(
+    rf"[\s,]*(?:[-–—]\s*)?(?:(?:is|that'?s|that is|это|це|to)\s+)?(?:the\s+)?"
+    rf"(?:(?:{_PLACE})(?:\s+(?:{_PART}|one))?|(?:{_GROUP})\s+[^\W\d_]+)"  # "... 9026 group four", "9026, the last"
+)
 PLACED_BETWEEN = re.compile(rf"(?:{PLACE_AFTER.pattern})[\s,]*(?:(?:and|и|і|та|i|a|а)\s+)?")
 # ... or by its count of digits and its place in order ("next four 0411", "and last four 3026", "следующие четыре",
 # "наступні чотири", "i ostatnie cztery"; a half by its eight: "and the last eight are", "последние восемь")
