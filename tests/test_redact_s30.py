@@ -412,3 +412,17 @@ def test_a_partials_groups_named_by_their_place_after_them_are_one_run(said: str
 )
 def test_groups_named_after_them_in_other_words_are_one_span(said: str) -> None:
     assert _call(said) == ["[CARD]."]
+
+
+@pytest.mark.parametrize(
+    ("card", "asked", "answer"),
+    [
+        ("Card 5520 1818 4466 9026, expiry 07/31, code 117.", "Was the code 117 or 171?", "117."),
+        ("Карта 5520 1818 4466 9026, срок 07/31, код 117.", "Код 117 или 171?", "117."),
+        ("Картка 5520 1818 4466 9026, термін 07/31, код 117.", "Код 117 чи 171?", "117, так."),
+        ("Karta 5520 1818 4466 9026, ważna do 07/31, kod 117.", "Kod 117 czy 171?", "Tak, 117."),
+    ],
+)
+def test_the_reading_chosen_of_those_offered_is_card_data(card: str, asked: str, answer: str) -> None:
+    out = _call(card, asked, answer, agent=(1,))
+    assert "117" not in out[1] and "171" not in out[1] and "117" not in out[2]
