@@ -173,8 +173,10 @@ def _count_closing(folded: str, piece: list[Item]) -> bool:
 def _counting(folded: str, piece: list[Item]) -> bool:
     """Whether ``piece`` is a small count said with the noun it counts right after it ("for 2 adults and 3 children,
     4 nights", "на 2 взрослых и 3 детей", "dla 2 dorosłych"): how many of a thing, no part of a card said in parts
-    (a booking's counts, joined, pass the Luhn check one time in ten)."""
-    return len(digits_of(piece)) <= _COUNT_MOST and counts(folded, piece[-1].end)
+    (a booking's counts, joined, pass the Luhn check one time in ten). Written in digits: a card read in words says
+    its digits with words of its own after them ("three five, six twice, ...")."""
+    written = not any(i.spoken for i in piece)
+    return written and len(digits_of(piece)) <= _COUNT_MOST and counts(folded, piece[-1].end)
 
 
 def _extent(piece: list[Item]) -> tuple[int, int]:
