@@ -426,3 +426,18 @@ def test_groups_named_after_them_in_other_words_are_one_span(said: str) -> None:
 def test_the_reading_chosen_of_those_offered_is_card_data(card: str, asked: str, answer: str) -> None:
     out = _call(card, asked, answer, agent=(1,))
     assert "117" not in out[1] and "171" not in out[1] and "117" not in out[2]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Instalments of 45.50 starting 03/26, last one 09/26.",
+        "Я внёс 1200 второго и 1800 двадцатого.",
+        "Я сплатив 900 третього і 1100 двадцятого.",
+        "Wpłaciłem 700 drugiego i 300 dwudziestego.",
+    ],
+)
+def test_amounts_by_the_day_they_were_paid_stay_in_a_partial(said: str) -> None:
+    """A day's ordinal after an amount is no group's place: a partial shows both amounts."""
+    assert Redactor().partial("customer", said, 0.0) == []
+    assert _call(said) == [said]

@@ -29,10 +29,12 @@ def in_order(folded: str, prev: list[Item], chain: list[Item], before: Before) -
     digits on a wall cannot be taken back."""
     gap = folded[prev[-1].end : chain[0].start]
     # "..., group two 3390", "..., next four 0411": the next group named by its place or its count
-    # or the group before named by its place after it ("4485 is the first, 3092")
-    named = GROUP_NAMED.fullmatch(gap) or GROUP_COUNTED.fullmatch(gap) or PLACED_BETWEEN.fullmatch(gap)
-    if THEN.fullmatch(gap) or named:
+    if THEN.fullmatch(gap) or GROUP_NAMED.fullmatch(gap) or GROUP_COUNTED.fullmatch(gap):
         return not amount(prev) and not amount(chain)
+    # or the group before named by its place after it ("4485 is the first, 3092"), both said as groups are (not
+    # "starting 01/25, last one 12/25")
+    if PLACED_BETWEEN.fullmatch(gap):
+        return _bare_group(folded, prev) and _bare_group(folded, chain)
     return (
         len(words_in(gap)) <= 1
         and not SENTENCE_END.search(gap)

@@ -139,10 +139,13 @@ _PART = (
 )
 GROUP_NAMED = re.compile(rf"[\s,]*(?:(?:and|the|и|і|та|i|a|а)\s+)?(?:(?:\w+\s+){{0,2}}(?:{_PART})(?:\s+\w+)?)[\s,:]*")
 # ... or by its place said after its digits ("4485 is the first, 3092 the second, ... and 0041 the last", "4485
-# первая, 3092 вторая", "4485 — перша", "4485 to pierwsza"), the word for "group" after the ordinal or not
+# первая, 3092 вторая", "4485 — перша", "4485 to pierwsza"), the word for "group" after the ordinal or not; the
+# ordinal as a group's or a block's name says it, not a day's genitive ("1500 третьего и 2000 семнадцатого")
 _PLACE = (
-    r"first|second|third|fourth|last|final|перв\w*|втор\w*|трет\w*|четверт\w*|последн\w*|перш\w*|друг\w*"
-    r"|останн\w*|pierwsz\w*|drug\w*|trzeci\w*|czwart\w*|ostatni\w*"
+    r"(?:first|second|third|fourth|last|final|перв(?:ая|ый|ое|ую)|втор(?:ая|ой|ое|ую)|трет(?:ья|ий|ье|ью)"
+    r"|четверт(?:ая|ый|ое|ую)|последн(?:яя|ий|ее|юю)|перш(?:а|ий|е|у)|друг(?:а|ий|е|у)|трет(?:я|ій|є|ю)"
+    r"|четверт(?:а|ий|е|у)|останн(?:я|ій|є|ю)|pierwsz[aye]|drug(?:a|i|ie)|trzeci[ae]?|czwart[aye]|ostatni[ae]?)"
+    r"(?![^\W\d_])"
 )
 _GROUP = r"group|block|группа|група|grupa|блок|blok"
 PLACE_AFTER = re.compile(
