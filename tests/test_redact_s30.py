@@ -441,3 +441,40 @@ def test_amounts_by_the_day_they_were_paid_stay_in_a_partial(said: str) -> None:
     """A day's ordinal after an amount is no group's place: a partial shows both amounts."""
     assert Redactor().partial("customer", said, 0.0) == []
     assert _call(said) == [said]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Card 5520 1818 4466 9026, and the code's my house number, 117.",
+        "Карта 5520 1818 4466 9026, код — это номер моей квартиры, 117.",
+        "Картка 5520 1818 4466 9026, код — це номер моєї квартири, 117.",
+        "Karta 5520 1818 4466 9026, kod to numer mojego mieszkania, 117.",
+    ],
+)
+def test_a_code_said_to_be_the_speakers_other_number_is_masked(said: str) -> None:
+    assert "117" not in _call(said)[0]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Card 5520 1818 4466 9026, code 117, and the parcel goes to my office, room 214.",
+        "Карта 5520 1818 4466 9026, код 117, а доставка в мой офис, комната 214.",
+    ],
+)
+def test_a_room_after_the_code_stays(said: str) -> None:
+    assert "214" in _call(said)[0]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "My dog's vet card is 5520 1818 4466 9026.",
+        "Моя карта в поликлинике номер 5520 1818 4466 9026.",
+        "Моя картка в поліклініці 5520 1818 4466 9026.",
+        "Karta w przychodni ma numer 5520 1818 4466 9026.",
+    ],
+)
+def test_a_clinics_card_named_with_a_preposition_is_no_payment_card(said: str) -> None:
+    assert _call(said) == [said]

@@ -238,7 +238,8 @@ _NOT_PAYMENT = (
     # a patient's card, a clinic's or a hospital's ("medical card", "карта пациента", "медична картка", "karta
     # pacjenta"): the clinic's record number, no payment card
     r"|medical|patient|clinic|hospital|nhs|медицин|медичн|пациент|пацієнт|pacjent|medyczn|амбулатор"
-    r"|поликлиник|поліклінік|больниц|лікарн|клиник|клінік|przychodni|szpital|омс|ehic|ekuz|nfz)"
+    r"|поликлиник|полікліні|больниц|лікарн|клиник|клінік|клініц|przychodni|szpital|омс|ehic|ekuz|nfz|vet|ветеринар"
+    r"|weterynar)"
     r"[^\W\d_]*(?:-[^\W\d_]+)?|(?<![^\W\d_])(?:sim|сим|id|key)(?![^\W\d_]))"
 )
 _CARD_NOUN = r"(?:cards?|карт[^\W\d_]*|kart[^\W\d_]*|karcie)(?![^\W\d_])"
@@ -342,12 +343,14 @@ DOCUMENT_CUE = re.compile(
     # a card a loyalty scheme, a club or a library issues, named so ("my loyalty card, 6333 ...", "на карту
     # лояльности 6333 ...", "na kartę lojalnościową 6333 ..."): the scheme's own number, Luhn-valid by design (not a
     # store's or a business's card: either may be a payment card)
-    r"|(?:loyalty|rewards?|bonus|club|member(?:ship)?|library|discount|health|medical|patient|clinic|hospital|nhs)"
+    r"|(?:loyalty|rewards?|bonus|club|member(?:ship)?|library|discount|health|medical|patient|clinic|hospital|nhs"
+    r"|vet|veterinary)"
     r"(?: insurance)? cards?\b|(?:ehic|омс|ekuz|nfz) card\w*|(?:карт\w*|картк\w*|kart\w*) (?:омс|ekuz|nfz)"
     # ... or a patient's card, a clinic's (the clinic's record number): "медицинская карта", "карта пациента",
     # "медична картка", "картка пацієнта", "karta pacjenta", "karta medyczna"
     r"|(?:медицинск|медичн|амбулаторн)\w* (?:карт\w*|картк\w*)"
-    r"|(?<![^\W\d_])(?:карт\w*|kart\w*|karcie) (?:пациент|пацієнт|pacjent|medyczn|поликлиник|поліклінік|przychodni)\w*"
+    r"|(?<![^\W\d_])(?:карт\w*|kart\w*|karcie) (?:(?:в|у|w) )?(?:пациент|пацієнт|pacjent|medyczn|поликлиник|полікліні"
+    r"|przychodni|клиник|клінік|клініц|больниц|лікарн|szpital|ветеринар|weterynar)\w*"
     r"|(?<![^\W\d_])(?:карт\w*|kart\w*|karcie) (?:лояльн|lojaln|бонусн|bonusow|клуб|klub|членск|членськ|czlonkowsk"
     r"|дисконт|знижков|rabatow|библиот|бібліот|bibliotecz|участник|учасник|uczestnik)\w*"
     # ... or named by whom it is for, a regular customer ("karta stałego klienta", "карта постоянного клиента",

@@ -458,13 +458,24 @@ def _of_date(month: list[Item], year: list[Item]) -> bool:
 # a number likened to another thing's ("the same as my house number, 117", "как номер квартиры, 117", "як номер
 # мого будинку", "taki sam jak numer domu"): a few words naming the thing, no digit or sentence's end among them
 _LIKENED = re.compile(rf"(?:{LIKENING.pattern})\s+(?:[^\W\d_]+[\s,:'’\-–—]*){{1,5}}\Z")
+# ... or said to be the speaker's own other number, right after the cue ("the code's my house number, 117", "код —
+# это номер моей квартиры", "код — це номер моєї квартири", "kod to numer mojego mieszkania")
+_OWN = re.compile(
+    r"(?:(?<![^\W\d_])(?:is|это|це|to)|'s|—)\s+(?:(?:[^\W\d_]+\s+){0,2}(?:my|мо[йяеи][^\W\d_]*|мій|моє[^\W\d_]*"
+    r"|мого|moj[^\W\d_]*)(?![^\W\d_]))(?:[\s,:'’\-–—]+[^\W\d_]+){1,4}[\s,:'’\-–—]*\Z"
+)
 
 
-def _likened(folded: str, at: int) -> int:
+def _likened(folded: str, at: int, named: list[tuple[int, int]]) -> int:
     """Where a likening opens whose thing's number is the one at ``at`` (its words name what the number is like, not
-    whose it is: a code "the same as my house number" is the code), else ``at``."""
-    m = _LIKENED.search(folded, max(0, at - 60), at)
-    return m.start() if m else at
+    whose it is: a code "the same as my house number" is the code), or where the speaker's own other number is named
+    right after a cue of ``named`` ("the code's my house number, 117"), else ``at``."""
+    if m := _LIKENED.search(folded, max(0, at - 60), at):
+        return m.start()
+    own = _OWN.search(folded, max(0, at - 60), at)
+    if own and any(b <= own.start() and words_between(folded, b, own.start()) <= 1 for _, b in named):
+        return own.start()
+    return at
 
 
 def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[Span]) -> list[Span]:
@@ -525,7 +536,8 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
             continue  # a phone's country code and the rest of it ("Мій номер +380 67 415 29 83"), not "plus 419"
         while piece:
             at = piece[0].start
-            likened = _likened(folded, at)  # "same as my house number, 117": read where the likening opens
+            # "same as my house number, 117": read where the likening opens
+            likened = _likened(folded, at, code_cues + expiry_cues)
             opening = words_between(folded, 0, likened) - _hedged(folded, likened) <= CONTEXT_WORDS
             after = max((s.end for s in cards + spans if s.end <= at), default=-1)
             # right after card data, here or in the last final; or ending an utterance a few words into it
