@@ -478,3 +478,17 @@ def test_a_room_after_the_code_stays(said: str) -> None:
 )
 def test_a_clinics_card_named_with_a_preposition_is_no_payment_card(said: str) -> None:
     assert _call(said) == [said]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "4485 are the first four, 3092 the next four, 7716 the next, and 0041 the last four.",
+        "4485 — это первые четыре, 3092 — следующие четыре, 7716, 0041 — последние.",
+        "4485 — це перші чотири, 3092 — наступні чотири, 7716 і 0041 — останні.",
+        "4485 to pierwsze cztery, 3092 kolejne cztery, 7716 i 0041 ostatnie.",
+        "4485 3092 are the first eight, 7716 0041 the last eight.",
+    ],
+)
+def test_groups_named_by_their_count_and_place_after_them_are_one_span(said: str) -> None:
+    assert _call(said) == ["[CARD]."]

@@ -144,13 +144,17 @@ GROUP_NAMED = re.compile(rf"[\s,]*(?:(?:and|the|и|і|та|i|a|а)\s+)?(?:(?:\w+
 _PLACE = (
     r"(?:first|second|third|fourth|last|final|перв(?:ая|ый|ое|ую)|втор(?:ая|ой|ое|ую)|трет(?:ья|ий|ье|ью)"
     r"|четверт(?:ая|ый|ое|ую)|последн(?:яя|ий|ее|юю)|перш(?:а|ий|е|у)|друг(?:а|ий|е|у)|трет(?:я|ій|є|ю)"
-    r"|четверт(?:а|ий|е|у)|останн(?:я|ій|є|ю)|pierwsz[aye]|drug(?:a|i|ie)|trzeci[ae]?|czwart[aye]|ostatni[ae]?)"
+    r"|четверт(?:а|ий|е|у)|останн(?:я|ій|є|ю)|pierwsz[aye]|drug(?:a|i|ie)|trzeci[ae]?|czwart[aye]|ostatni[ae]?"
+    # ... or the digits by their count and place ("4485 are the first four, 3092 the next four", "первые четыре",
+    # "наступні чотири", "kolejne cztery")
+    r"|next|following|перв(?:ые)|следующ(?:ие|ая)|последн(?:ие)|перші|наступн(?:і|а)|останні|kolejn[ae]|nastepn[ae])"
     r"(?![^\W\d_])"
 )
+_COUNT = r"four|eight|четыре|восемь|чотири|вісім|cztery|osiem"
 _GROUP = r"group|block|группа|група|grupa|блок|blok"
 PLACE_AFTER = re.compile(
-    rf"[\s,]*(?:[-–—]\s*)?(?:(?:is|that'?s|that is|это|це|to)\s+)?(?:the\s+)?"
-    rf"(?:(?:{_PLACE})(?:\s+(?:{_PART}|one))?|(?:{_GROUP})\s+[^\W\d_]+)"  # "... 9026 group four", "9026, the last"
+    rf"[\s,]*(?:[-–—]\s*)?(?:(?:is|are|that'?s|that is|это|це|to)\s+)?(?:the\s+)?"
+    rf"(?:(?:{_PLACE})(?:\s+(?:{_PART}|{_COUNT}|one))?|(?:{_GROUP})\s+[^\W\d_]+)"  # "... 9026 group four", "the last"
 )
 PLACED_BETWEEN = re.compile(rf"(?:{PLACE_AFTER.pattern})[\s,]*(?:(?:and|и|і|та|i|a|а)\s+)?")
 # ... or by its count of digits and its place in order ("next four 0411", "and last four 3026", "следующие четыре",
