@@ -86,13 +86,14 @@ CVV_CUE = re.compile(
     r"(?: (?:printed |written )?(?:on|above|over|below|under|beside|next to)"
     r" the (?:[^\W\d_]+ ){0,2}(?:number|one|front|back))?" + _PLACED + r"|on the (?:front|reverse)"
     r"|(?:above|below|under|over|beside|next to) the (?:[^\W\d_]+ )?(?:number|digits)"
-    r"|(?:by|near|beside|next to|on|at) the signature"
-    r"|signature (?:strip|box|bar|area)|(?:маленьк|мелк|дрібн|мал)\w* (?:цифр\w*|числ\w*|номер\w*)"
+    r"|(?:by|near|beside|next to|on|at) (?:the|my) signature"
+    r"|signature (?:strip|box|bar|area|field|space|panel)|(?:маленьк|мелк|дрібн|мал)\w* (?:цифр\w*|числ\w*|номер\w*)"
     + _PLACED
     + r"|сзади|ззаду"
-    r"|(?:полос|смуг|смуж|смуз)\w* (?:для )?(?:подпис|підпис)\w*"
+    # the strip or the box for the signature ("полоса для подписи", "поле для подписи", "поле підпису")
+    r"|(?:полос|смуг|смуж|смуз|пол[еяюіь]|полем|окошк|окош|віконц)\w* (?:для )?(?:подпис|підпис)\w*"
     r"|(?:над|рядом с|біля|поруч з) (?:номером|подписью|підписом)"
-    r"|pas\w* (?:do |na )?podpis\w*|(?:mal|drobn)\w* (?:cyfr|cyferk|liczb|numer)\w*"
+    r"|(?:pas|pol[eua]|polem|okienk|ramk)\w* (?:do |na )?podpis\w*|(?:mal|drobn)\w* (?:cyfr|cyferk|liczb|numer)\w*"
     + _PLACED
     # not "pod numerem" (under the number): Polish says a thing's number so ("pod numerem 118": number 118)
     + r"|(?:nad|obok) (?:numerem|podpisem)|pod podpisem"
@@ -233,7 +234,12 @@ _NOT_PAYMENT = (
     r"(?:(?<![^\W\d_])(?:(?:фан|fan)-?)?(?:(?<!diners )club|клуб|klub|member|член|czlonk|loyal|лояльн|lojaln"
     r"|bonus|бонус|discount|дисконт|знижк|rabat|gift|подароч|подарун|podarunk|накопит|накопич|library|библиот|бібліот"
     r"|bibliot|участник|учасник|uczestnik|czytelni|читател|читацьк|reader"
-    r"|identity|health|insurance|business|boarding|reward|store|клиент|клієнт|klient|постоянн|постійн|stal(?=[aeoy]))"
+    r"|identity|health|insurance|business|boarding|reward|store|клиент|клієнт|klient|постоянн|постійн|stal(?=[aeoy])"
+    # a patient's card, a clinic's or a hospital's ("medical card", "карта пациента", "медична картка", "karta
+    # pacjenta"): the clinic's record number, no payment card
+    r"|medical|patient|clinic|hospital|nhs|медицин|медичн|пациент|пацієнт|pacjent|medyczn|амбулатор"
+    r"|поликлиник|полікліні|больниц|лікарн|клиник|клінік|клініц|przychodni|szpital|омс|ehic|ekuz|nfz|vet|ветеринар"
+    r"|weterynar)"
     r"[^\W\d_]*(?:-[^\W\d_]+)?|(?<![^\W\d_])(?:sim|сим|id|key)(?![^\W\d_]))"
 )
 _CARD_NOUN = r"(?:cards?|карт[^\W\d_]*|kart[^\W\d_]*|karcie)(?![^\W\d_])"
@@ -337,7 +343,14 @@ DOCUMENT_CUE = re.compile(
     # a card a loyalty scheme, a club or a library issues, named so ("my loyalty card, 6333 ...", "на карту
     # лояльности 6333 ...", "na kartę lojalnościową 6333 ..."): the scheme's own number, Luhn-valid by design (not a
     # store's or a business's card: either may be a payment card)
-    r"|(?:loyalty|rewards?|bonus|club|member(?:ship)?|library|discount) cards?\b"
+    r"|(?:loyalty|rewards?|bonus|club|member(?:ship)?|library|discount|health|medical|patient|clinic|hospital|nhs"
+    r"|vet|veterinary)"
+    r"(?: insurance)? cards?\b|(?:ehic|омс|ekuz|nfz) card\w*|(?:карт\w*|картк\w*|kart\w*) (?:омс|ekuz|nfz)"
+    # ... or a patient's card, a clinic's (the clinic's record number): "медицинская карта", "карта пациента",
+    # "медична картка", "картка пацієнта", "karta pacjenta", "karta medyczna"
+    r"|(?:медицинск|медичн|амбулаторн)\w* (?:карт\w*|картк\w*)"
+    r"|(?<![^\W\d_])(?:карт\w*|kart\w*|karcie) (?:(?:в|у|w) )?(?:пациент|пацієнт|pacjent|medyczn|поликлиник|полікліні"
+    r"|przychodni|клиник|клінік|клініц|больниц|лікарн|szpital|ветеринар|weterynar)\w*"
     r"|(?<![^\W\d_])(?:карт\w*|kart\w*|karcie) (?:лояльн|lojaln|бонусн|bonusow|клуб|klub|членск|членськ|czlonkowsk"
     r"|дисконт|знижков|rabatow|библиот|бібліот|bibliotecz|участник|учасник|uczestnik)\w*"
     # ... or named by whom it is for, a regular customer ("karta stałego klienta", "карта постоянного клиента",
@@ -604,6 +617,14 @@ _READ_OUT_WORDS = (
 _READ_OUT = frozenset(_READ_OUT_WORDS.split())
 _END_WORDS = frozenset({"end", "конца", "кінця", "konca"})  # "срок действия до конца 29-го": when it ends, no thing
 _ATTACHED_END = re.compile(r"[\d,.;:!?\-–—]")  # where the words attached to an expiry's noun end
+# a likening: the words after it name what a number is like, not whose it is ("the same as my house number, 117",
+# "как номер квартиры", "як номер мого будинку", "taki sam jak numer domu", "the expiry is like my birthday")
+# ... or one said to match it ("the code matches my door number", "совпадает с номером квартиры", "збігається з",
+# "pokrywa się z numerem mieszkania")
+LIKENING = re.compile(
+    r"(?<![^\W\d_])(?:(?:the )?same as|just like|like|similar to|как|як|jak|match(?:es)?|identical to"
+    r"|совпада\w* с|збіга\w* з|pokrywa sie z|zgadza sie z)(?![^\W\d_])"
+)
 # a card's group or its last four said in the sentence before an expiry's cue ("końcówka 2737, ważna do"): its expiry
 _GROUP = re.compile(r"\d{4}")
 
@@ -621,7 +642,8 @@ def another_validity(folded: str, start: int, end: int) -> bool:
         before = [w.removesuffix("'s") for w in TOKEN.findall(folded, sentence, start)]
         subject = [w for w in before if not w.isdigit() and not FILLER.fullmatch(w) and w not in _READ_OUT]
         return bool(subject) and _names_a_thing(subject) and not cues(CARD, folded[sentence:end])
-    after = _ATTACHED_END.split(folded[end:], maxsplit=1)[0]  # a noun's: the words attached to it
+    after = _ATTACHED_END.split(folded[end:], maxsplit=1)[0]  # a noun's: the words attached to it, up to a likening
+    after = LIKENING.split(after, maxsplit=1)[0]
     attached = TOKEN.findall(after)
     named = [w for w in attached if not (_EXPIRY_PARTS.fullmatch(w) or w in MONTHS or w in _READ_OUT | _END_WORDS)]
     return bool(named) and _names_a_thing(named) and not cues(CARD, after)

@@ -51,6 +51,7 @@ from agentassist.privacy.restarts import (
     AND,
     THEN,
     adjacent_joined,
+    first_again,
     last_four_before,
     last_four_named,
     said_again,
@@ -118,6 +119,7 @@ def _find_spans(text: str, before: Before, taken: tuple[Span, ...]) -> tuple[Spa
         last_four_named(folded, cards, rest),
         last_four_before(folded, said, cards, rest),
         started_again(folded, said, cards, rest),
+        first_again(folded, said, cards, rest),
         tail_joined(folded, said, cards, rest),
         _panel_four(folded, said, cards, rest),
     )

@@ -26,6 +26,7 @@ from agentassist.privacy.cues import (
     DATE_CUE,
     EXPIRY,
     FILLER,
+    LIKENING,
     MONTH,
     MONTH_BY_NUMBER,
     MONTH_ORDINALS,
@@ -454,6 +455,29 @@ def _of_date(month: list[Item], year: list[Item]) -> bool:
     return len(m) <= 2 and 1 <= int(m) <= 12 and card_year
 
 
+# a number likened to another thing's ("the same as my house number, 117", "как номер квартиры, 117", "як номер
+# мого будинку", "taki sam jak numer domu"): a few words naming the thing, no digit or sentence's end among them
+_LIKENED = re.compile(rf"(?:{LIKENING.pattern})\s+(?:[^\W\d_]+[\s,:'’\-–—]*){{1,5}}\Z")
+# ... or said to be the speaker's own other number, right after the cue ("the code's my house number, 117", "код —
+# это номер моей квартиры", "код — це номер моєї квартири", "kod to numer mojego mieszkania")
+_OWN = re.compile(
+    r"(?:(?<![^\W\d_])(?:is|это|це|to)|'s|—)\s+(?:(?:[^\W\d_]+\s+){0,2}(?:my|мо[йяеи][^\W\d_]*|мій|моє[^\W\d_]*"
+    r"|мого|moj[^\W\d_]*)(?![^\W\d_]))(?:[\s,:'’\-–—]+[^\W\d_]+){1,4}[\s,:'’\-–—]*\Z"
+)
+
+
+def _likened(folded: str, at: int, named: list[tuple[int, int]]) -> int:
+    """Where a likening opens whose thing's number is the one at ``at`` (its words name what the number is like, not
+    whose it is: a code "the same as my house number" is the code), or where the speaker's own other number is named
+    right after a cue of ``named`` ("the code's my house number, 117"), else ``at``."""
+    if m := _LIKENED.search(folded, max(0, at - 60), at):
+        return m.start()
+    own = _OWN.search(folded, max(0, at - 60), at)
+    if own and any(b <= own.start() and words_between(folded, b, own.start()) <= 1 for _, b in named):
+        return own.start()
+    return at
+
+
 def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[Span]) -> list[Span]:
     """Expiry dates and security codes among the numbers left once the card numbers are taken: after a
     cue (the nearer of an expiry's and a code's says which: "expires 07/30, code 551"), an answer to a
@@ -512,7 +536,9 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
             continue  # a phone's country code and the rest of it ("Мій номер +380 67 415 29 83"), not "plus 419"
         while piece:
             at = piece[0].start
-            opening = words_between(folded, 0, at) - _hedged(folded, at) <= CONTEXT_WORDS
+            # "same as my house number, 117": read where the likening opens
+            likened = _likened(folded, at, code_cues + expiry_cues)
+            opening = words_between(folded, 0, likened) - _hedged(folded, likened) <= CONTEXT_WORDS
             after = max((s.end for s in cards + spans if s.end <= at), default=-1)
             # right after card data, here or in the last final; or ending an utterance a few words into it
             # after card data (its cue misheard: "Которая на Оке 9-8-2" for "Код на обороте 982")
@@ -532,8 +558,8 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
             # code ("Expiry's 10/30. Card's 4556"; not "card verification 812")
             card_at = last_cue(card_cues, at)
             following = following and not (0 <= after < card_at and _CARD_NAMED.fullmatch(folded, card_at, at))
-            expiry_at, code_at = cue_before(expiry_cues, folded, at), cue_before(code_cues, folded, at)
-            other_at = last_cue(other_cues, at)  # "срок действия договора до ...": another thing's
+            expiry_at, code_at = cue_before(expiry_cues, folded, likened), cue_before(code_cues, folded, likened)
+            other_at = last_cue(other_cues, likened)  # "срок действия договора до ...": another thing's
             expiry_at, code_at = (-1 if other_at > expiry_at else expiry_at), (-1 if other_at > code_at else code_at)
             code_at = -1 if _spent(folded, spans, code_at, piece) else code_at
             expiry_at = -1 if started(folded, expiry_at, said, spans) else expiry_at

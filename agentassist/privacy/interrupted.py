@@ -23,6 +23,7 @@ from agentassist.privacy.cues import (
 )
 from agentassist.privacy.expiry import (
     UNIT,
+    counts,
 )
 from agentassist.privacy.labels import CENTS, amount, named_before, number_headed, ordinary, paid
 from agentassist.privacy.restarts import ASIDE_WORDS, SLASHED
@@ -59,6 +60,7 @@ def interrupted(
         and not amount(chain)
         and not _other_piece(folded, chain)
         and not _count_closing(folded, chain)
+        and not _counting(folded, chain)
         for chain, chain_runs in zip(found, runs, strict=True)
     ]
     for a, first in enumerate(found):
@@ -166,6 +168,15 @@ def _count_closing(folded: str, piece: list[Item]) -> bool:
         and not is_number_word(counted.group(1))
         and not FILLER.fullmatch(counted.group(1))
     )
+
+
+def _counting(folded: str, piece: list[Item]) -> bool:
+    """Whether ``piece`` is a small count said with the noun it counts right after it ("for 2 adults and 3 children,
+    4 nights", "на 2 взрослых и 3 детей", "dla 2 dorosłych"): how many of a thing, no part of a card said in parts
+    (a booking's counts, joined, pass the Luhn check one time in ten). Written in digits: a card read in words says
+    its digits with words of its own after them ("three five, six twice, ...")."""
+    written = not any(i.spoken for i in piece)
+    return written and len(digits_of(piece)) <= _COUNT_MOST and counts(folded, piece[-1].end)
 
 
 def _extent(piece: list[Item]) -> tuple[int, int]:

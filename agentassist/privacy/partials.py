@@ -15,7 +15,7 @@ from agentassist.privacy.cues import (
 )
 from agentassist.privacy.held import other_number, words_in
 from agentassist.privacy.labels import amount, paid
-from agentassist.privacy.restarts import GROUP_COUNTED, GROUP_NAMED, THEN
+from agentassist.privacy.restarts import GROUP_COUNTED, GROUP_NAMED, PLACED_BETWEEN, THEN
 from agentassist.privacy.said import Before, Item
 
 
@@ -31,6 +31,10 @@ def in_order(folded: str, prev: list[Item], chain: list[Item], before: Before) -
     # "..., group two 3390", "..., next four 0411": the next group named by its place or its count
     if THEN.fullmatch(gap) or GROUP_NAMED.fullmatch(gap) or GROUP_COUNTED.fullmatch(gap):
         return not amount(prev) and not amount(chain)
+    # or the group before named by its place after it ("4485 is the first, 3092"), both said as groups are (not
+    # "starting 01/25, last one 12/25")
+    if PLACED_BETWEEN.fullmatch(gap):
+        return _bare_group(folded, prev) and _bare_group(folded, chain)
     return (
         len(words_in(gap)) <= 1
         and not SENTENCE_END.search(gap)

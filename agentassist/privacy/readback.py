@@ -9,6 +9,7 @@ kind again, where its digits fit what it corrects (:func:`corrected_before`).
 
 from __future__ import annotations
 
+import re
 from itertools import pairwise
 
 from agentassist.privacy.cues import (
@@ -153,6 +154,53 @@ def read_back(finals: list[Said]) -> None:
                 # read as a code or an expiry after card data ("So that's 1815 9083?"): the card's, whole
                 said.spans = [x for x in said.spans if x not in inside]
                 add_spans(said, [whole])
+
+
+# "or" between two readings of one number offered ("2201 or 2210?", "4716 или 4761?", "чи", "czy", "albo")
+_OR = re.compile(r"[\s,]*(?:or|или|или же|чи|або|czy|albo|lub)\s+")
+
+
+def alternatives(finals: list[Said]) -> None:
+    """A number offered as another reading of card data, "or" between them ("was the second group 2201 or 2210?",
+    "вторая группа 2201 или 2210?", "2201 czy 2210?"): as many digits as the card data it is offered with, it is
+    that kind of data too (one of the two is what was said; the other is its digits but one or two). The other
+    speaker's answer, one of the readings said again as the next final opens ("Was the code 117 or 171?" "117."), is
+    that kind of data as well."""
+    for n, said in enumerate(finals):
+        if not said.spans:
+            continue
+        folded = fold(said.text)
+        found = chains(folded, items(said.text))
+        offered: dict[str, str] = {}  # the digits of each reading offered: their kind
+        for a, b in [*pairwise(found), *((y, x) for x, y in pairwise(found))]:
+            known = [x for x in said.spans if x.kind in KINDS and x.start <= a[0].start and a[-1].end <= x.end]
+            gap = folded[min(a[-1].end, b[-1].end) : max(a[0].start, b[0].start)]
+            if len(known) != 1 or len(digits_of(a)) != len(digits_of(b)) or not _OR.fullmatch(gap):
+                continue
+            offered |= {digits_of(a): known[0].kind, digits_of(b): known[0].kind}
+            other = whole_span(b)
+            if any(x.kind == known[0].kind and x.start <= other.start and other.end <= x.end for x in said.spans):
+                continue
+            said.spans = [x for x in said.spans if not overlaps(other, [x])]
+            add_spans(said, [Span(known[0].kind, other.start, other.end)])
+        answer = next((s for s in finals[n + 1 :] if s.channel != said.channel), None)
+        if offered and answer is not None:
+            _answered(answer, offered)
+
+
+def _answered(answer: Said, offered: dict[str, str]) -> None:
+    """The reading ``answer`` opens with, of those ``offered`` (their digits: their kind), masked as its kind."""
+    folded = fold(answer.text)
+    found = chains(folded, items(answer.text))
+    if not found or words_between(folded, 0, found[0][0].start) > LEAD_WORDS:
+        return
+    kind = offered.get(digits_of(found[0]))
+    span = whole_span(found[0])
+    if kind is not None and not any(
+        x.kind == kind and x.start <= span.start and span.end <= x.end for x in answer.spans
+    ):
+        answer.spans = [x for x in answer.spans if not overlaps(span, [x])]
+        add_spans(answer, [Span(kind, span.start, span.end)])
 
 
 def _group_again(said: Said, before: list[Said], folded: str, chain: list[Item]) -> bool:

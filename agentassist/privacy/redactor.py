@@ -80,7 +80,7 @@ from agentassist.privacy.pieces import (
     plainly_other,
     said_again_whole,
 )
-from agentassist.privacy.readback import corrected_before, echoed, last_four_again, read_back
+from agentassist.privacy.readback import alternatives, corrected_before, echoed, last_four_again, read_back
 from agentassist.privacy.said import Before, Item, Span, chains, cue_before, fold, items
 from agentassist.privacy.said_on import groups_said_on, named_before_card, pieces_completed
 from agentassist.privacy.schemes import CARD_DIGITS, UNCHECKED_DIGITS
@@ -298,6 +298,7 @@ class Redactor:
             self._read(said, finals[:n], pending, finals[n + 1 :])
         named_before_card(finals, self.context_s)
         read_back(finals)
+        alternatives(finals)
         card_window(finals, self.context_s)
         groups_said_on(finals, self.context_s)
         pieces_completed(finals, self.context_s)

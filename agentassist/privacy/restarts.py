@@ -17,6 +17,7 @@ from agentassist.privacy.cues import (
     CORRECTION,
     CVV,
     EXPIRY,
+    FILLER,
     LAST_FOUR,
     OTHER,
     OTHER_CUE,
@@ -86,15 +87,21 @@ def adjacent_joined(folded: str, said: list[Item], spans: list[Span]) -> list[Sp
     """Spans of one kind with nothing but spaces and punctuation between them made one: one number said is
     one span ("4507 | 3395 7787 9368 453", its first group taken apart from a run passing the check); and a
     card's groups with the words that name the next between them (:func:`_next_group`), where the groups before
-    are not yet a card (its last four said again after it are apart: "4539 ... 7759, the last four are 7759")."""
+    are not yet a card (its last four said again after it are apart: "4539 ... 7759, the last four are 7759").
+    Groups named by their place after them hold the last one's place too ("..., and 0041 the last")."""
     out: list[Span] = []
+    placed: set[int] = set()  # the spans whose groups were named by their place after them
     for s in spans:
         gap = folded[out[-1].end : s.start] if out else "x"
         bare = not any(c.isalnum() for c in gap) and JOIN.fullmatch(gap)
         if out and out[-1].kind == s.kind and (bare or (s.kind == CARD and _next_group(folded, said, out[-1], s, gap))):
+            placed |= {len(out) - 1} if PLACED_BETWEEN.fullmatch(gap) else set()
             out[-1] = Span(s.kind, out[-1].start, s.end)
         else:
             out.append(s)
+    for n in placed:
+        if m := PLACE_AFTER.match(folded, out[n].end):
+            out[n] = Span(CARD, out[n].start, m.end())
     return out
 
 
@@ -109,8 +116,11 @@ def _next_group(folded: str, said: list[Item], piece: Span, span: Span, gap: str
     digits = "".join(i.digits for i in said if piece.start <= i.start < piece.end)
     if len(digits) >= CARD_DIGITS[0]:
         return False
+    gap = _FILLED.sub(" ", gap)  # a filler among the words naming the next group ("4175 0338, um, the second half is")
     if THEN.fullmatch(gap) or GROUP_NAMED.fullmatch(gap) or GROUP_COUNTED.fullmatch(gap) or not words_said(gap):
         return True
+    if PLACED_BETWEEN.fullmatch(gap):
+        return True  # the group before named by its place after it ("4485 is the first, 3092 ...")
     if (counted := _PLACE_COUNTED.fullmatch(gap)) and is_number_word(counted.group(1)):
         return True  # the next group's place counted ("4921, two: 8830", "4921, два: 8830")
     if _repeated_on(said, digits, span, gap):
@@ -120,17 +130,41 @@ def _next_group(folded: str, said: list[Item], piece: Span, span: Span, gap: str
 
 
 # a card's group named by its place before its digits, the word for "group" and its number or ordinal either way
-# round ("group two", "the third group", "вторая группа", "група 3", "grupa druga")
-GROUP_NAMED = re.compile(
-    r"[\s,]*(?:(?:and|the|и|і|та|i|a|а)\s+)?(?:(?:\w+\s+)?(?:group|block|группа|група|grupa|блок|blok)(?:\s+\w+)?)"
-    r"[\s,:]*"
+# round ("group two", "the third group", "вторая группа", "група 3", "grupa druga"); or the card's half, part or rest
+# so ("second half", "вторая половина", "друга половина", "druga połowa", "and then the rest is", "остальное", "решта",
+# "reszta to")
+_PART = (
+    r"group|block|группа|група|grupa|блок|blok|half|part|половин\w*|частин\w*|част[ьи]|polow\w*|czesc\w*"
+    r"|rest|remainder|остальн\w*|оставш\w*|решт\w*|залиш\w*|reszt\w*|pozostal\w*"
 )
+GROUP_NAMED = re.compile(rf"[\s,]*(?:(?:and|the|и|і|та|i|a|а)\s+)?(?:(?:\w+\s+){{0,2}}(?:{_PART})(?:\s+\w+)?)[\s,:]*")
+# ... or by its place said after its digits ("4485 is the first, 3092 the second, ... and 0041 the last", "4485
+# первая, 3092 вторая", "4485 — перша", "4485 to pierwsza"), the word for "group" after the ordinal or not; the
+# ordinal as a group's or a block's name says it, not a day's genitive ("1500 третьего и 2000 семнадцатого")
+_PLACE = (
+    r"(?:first|second|third|fourth|last|final|перв(?:ая|ый|ое|ую)|втор(?:ая|ой|ое|ую)|трет(?:ья|ий|ье|ью)"
+    r"|четверт(?:ая|ый|ое|ую)|последн(?:яя|ий|ее|юю)|перш(?:а|ий|е|у)|друг(?:а|ий|е|у)|трет(?:я|ій|є|ю)"
+    r"|четверт(?:а|ий|е|у)|останн(?:я|ій|є|ю)|pierwsz[aye]|drug(?:a|i|ie)|trzeci[ae]?|czwart[aye]|ostatni[ae]?"
+    # ... or the digits by their count and place ("4485 are the first four, 3092 the next four", "первые четыре",
+    # "наступні чотири", "kolejne cztery")
+    r"|next|following|перв(?:ые)|следующ(?:ие|ая)|последн(?:ие)|перші|наступн(?:і|а)|останні|kolejn[ae]|nastepn[ae])"
+    r"(?![^\W\d_])"
+)
+_COUNT = r"four|eight|четыре|восемь|чотири|вісім|cztery|osiem"
+_GROUP = r"group|block|группа|група|grupa|блок|blok"
+PLACE_AFTER = re.compile(
+    rf"[\s,]*(?:[-–—]\s*)?(?:(?:is|are|that'?s|that is|это|це|to)\s+)?(?:the\s+)?"
+    rf"(?:(?:{_PLACE})(?:\s+(?:{_PART}|{_COUNT}|one))?|(?:{_GROUP})\s+[^\W\d_]+)"  # "... 9026 group four", "the last"
+)
+PLACED_BETWEEN = re.compile(rf"(?:{PLACE_AFTER.pattern})[\s,]*(?:(?:and|и|і|та|i|a|а)\s+)?")
 # ... or by its count of digits and its place in order ("next four 0411", "and last four 3026", "следующие четыре",
-# "наступні чотири", "i ostatnie cztery")
+# "наступні чотири", "i ostatnie cztery"; a half by its eight: "and the last eight are", "последние восемь")
 GROUP_COUNTED = re.compile(
     r"[\s,]*(?:(?:and|и|і|та|i|a|а)\s+)?(?:the\s+)?(?:next|following|last|final|следующ\w*|последн\w*|наступн\w*"
-    r"|останн\w*|nastepn\w*|kolejn\w*|ostatni\w*)\s+(?:four|четыре|чотири|cztery|4)[\s,:]*"
+    r"|останн\w*|nastepn\w*|kolejn\w*|ostatni\w*)\s+(?:four|eight|четыре|восемь|чотири|вісім|cztery|osiem|4|8)"
+    r"(?:\s+(?:are|is|это|це|to))?[\s,:]*"
 )
+_FILLED = re.compile(rf"(?<![^\W\d_])(?:{FILLER.pattern})(?![^\W\d_])[\s,.]*")
 # ... or counted as they come, a number word and a colon ("one: 4921, two: 8830", "раз: 4921, два: 8830")
 _PLACE_COUNTED = re.compile(r"[\s,;]*([^\W\d_]+)\s*:\s*")
 _AGAIN_WORDS = 2  # "4556 8201, that's 4556 8201 ...", "то есть", "czyli": a group said again after 2 words at most
@@ -267,6 +301,28 @@ def last_four_before(folded: str, said: list[Item], cards: list[Span], rest: lis
             continue
         after = [c for c in cards if c.start >= chain[-1].end]
         if any(digits_of([i for i in said if c.start <= i.start < c.end]).endswith(digits) for c in after[:1]):
+            out.append(Span(CARD, chain[0].start, chain[-1].end))
+    return out
+
+
+def first_again(folded: str, said: list[Item], cards: list[Span], rest: list[Item]) -> list[Span]:
+    """A card's first digits said again after the whole card in the same utterance ("..., yes, it starts
+    twenty-seven twenty", "да, начинается на 4916", "tak, zaczyna się od 5520"): four digits or more, the card's
+    own first ones, a sentence at most after it and no expiry or code named between, are card data as its last four
+    said again are (the digits decide, whatever words name them)."""
+    out = []
+    for chain in chains(folded, rest):
+        digits = digits_of(chain)
+        card = next((c for c in reversed(cards) if c.end <= chain[0].start), None)
+        if card is None or len(digits) < LAST_DIGITS or paid(folded, chain):
+            continue
+        number = digits_of([i for i in said if card.start <= i.start < card.end])
+        between = folded[card.end : chain[0].start]
+        if len(number) < CARD_DIGITS[0] or len(digits) >= len(number) or not number.startswith(digits):
+            continue
+        if words_between(folded, card.end, chain[0].start) <= ASIDE_WORDS and not any(
+            cues(kind, between) for kind in (EXPIRY, CVV)
+        ):
             out.append(Span(CARD, chain[0].start, chain[-1].end))
     return out
 
