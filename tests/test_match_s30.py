@@ -1,0 +1,45 @@
+"""Issue 18, session 30 (match25): a compliance line's pair of things said as two other things joined in their
+place ("сумки и рюкзаки заносить нельзя" for "кисти и краски выносить нельзя"): the rule's frame about other
+things, which the embedding puts as near the line as a paraphrase. The sentences are this file's own, not the
+benchmark cases'."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentassist.assist.matcher import tokens
+from agentassist.assist.slots import other_pair
+
+# (a line, a sentence heard, whether it is the line's frame about another pair)
+_PAIRS = [
+    # two other things joined where the line's two were
+    (
+        "Glass bottles and cans may not be taken onto the pier.",
+        "Dogs and bicycles may not be taken onto the pier.",
+        True,
+    ),
+    ("Ножи и ножницы в салон проносить нельзя.", "Зонты и коляски в салон проносить нельзя.", True),
+    ("Фарби та пензлі з майстерні виносити не можна.", "Куртки й сумки до майстерні заносити не можна.", True),
+    ("Telefonów i aparatów nie wolno wnosić na salę.", "Napojów oraz lodów nie wolno wnosić na salę.", True),
+    ("Please keep coats or umbrellas in the lockers.", "Please keep prams or scooters in the lockers.", True),
+    # the line said: one of the pair heard, the pair said as one word, a short word with another ending
+    ("Glass bottles and cans may not be taken onto the pier.", "No glass and no cans on the pier, please.", False),
+    ("Ножи и ножницы в салон проносить нельзя.", "Ничего острого в салон проносить нельзя.", False),
+    ("Їжу та напої до зали не приносимо.", "Їжі й напоїв у залі не має бути.", False),
+    ("Еду и напитки в зал не приносите.", "Еды и воды в зале быть не должно.", False),
+    ("Telefonów i aparatów nie wolno wnosić na salę.", "Na salę nie wnosimy telefonu ani aparatu.", False),
+    # the line said with another pair that is not in its place: one of its own heard
+    (
+        "Bags and backpacks stay in the cloakroom.",
+        "Coats and hats can go anywhere, but bags stay in the cloakroom.",
+        False,
+    ),
+    # a line with no pair, a sentence with no pair
+    ("Smoking is not allowed anywhere on site.", "Dogs and cats are not allowed on site.", False),
+    ("Ножи и ножницы в салон проносить нельзя.", "Зонты в салон проносить нельзя.", False),
+]
+
+
+@pytest.mark.parametrize(("line", "heard", "other"), _PAIRS)
+def test_a_pair_said_as_two_other_things_is_another_frame(line: str, heard: str, other: bool) -> None:
+    assert other_pair(tokens(line), tokens(heard)) is other
