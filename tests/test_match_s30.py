@@ -9,6 +9,7 @@ import pytest
 
 from agentassist.assist.matcher import tokens
 from agentassist.assist.slots import other_pair
+from agentassist.assist.specifics import changed, missing
 
 # (a line, a sentence heard, whether it is the line's frame about another pair)
 _PAIRS = [
@@ -43,3 +44,34 @@ _PAIRS = [
 @pytest.mark.parametrize(("line", "heard", "other"), _PAIRS)
 def test_a_pair_said_as_two_other_things_is_another_frame(line: str, heard: str, other: bool) -> None:
     assert other_pair(tokens(line), tokens(heard)) is other
+
+
+# (a line, a sentence heard, whether the sentence changes a figure of the line): a period said in quarters ("three
+# quarters of an hour", "trzy kwadranse"), as "N and a half" before its unit, or as a period and a half hour added;
+# an hour of the clock said with another placing word or none ("seven till ten" for "from seven to ten"), or on
+# the 24-hour dial for "о третій годині дня"
+_FIGURES = [
+    ("The tour lasts forty-five minutes.", "The tour takes three quarters of an hour.", False),
+    ("The tour lasts thirty minutes.", "The tour takes three quarters of an hour.", True),
+    ("Экскурсия идёт сорок пять минут.", "Экскурсия идёт три четверти часа.", False),
+    ("Екскурсія триває сорок п'ять хвилин.", "Екскурсія триває три чверті години.", False),
+    ("Wycieczka trwa czterdzieści pięć minut.", "Wycieczka trwa trzy kwadranse.", False),
+    ("Wycieczka trwa pół godziny.", "Wycieczka trwa trzy kwadranse.", True),
+    ("Rejs trwa dwie i pół godziny.", "Rejs trwa dwie godziny i jeszcze pół godziny.", False),
+    ("Рейс триває дві з половиною години.", "Рейс триває дві години і ще півгодини.", False),
+    ("Рейс длится два с половиной часа.", "Рейс длится два часа и ещё полчаса.", False),
+    ("Рейс длится три часа.", "Рейс длится два с половиной часа.", True),
+    ("The cruise takes two and a half hours.", "The cruise takes two hours.", True),
+    ("Classes are on Tuesdays from seven to ten.", "Tuesday nights, seven till ten.", False),
+    ("Classes are on Tuesdays from seven to ten.", "Tuesday nights, eight till ten.", True),
+    ("Прийом о третій годині дня.", "Прийом о п'ятнадцятій.", False),
+    ("Прийом о третій годині дня.", "Прийом о шістнадцятій.", True),
+    ("Прийом о другій годині дня, триває годину.", "Прийом о чотирнадцятій, на годину.", False),
+]
+
+
+@pytest.mark.parametrize(("line", "heard", "changed_"), _FIGURES)
+def test_a_period_or_an_hour_said_in_other_units_keeps_its_figure(line: str, heard: str, changed_: bool) -> None:
+    assert changed(tokens(line), tokens(heard)) is changed_
+    if not changed_:
+        assert missing(tokens(line), tokens(heard)) == []
