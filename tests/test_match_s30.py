@@ -49,7 +49,7 @@ def test_a_pair_said_as_two_other_things_is_another_frame(line: str, heard: str,
 # (a line, a sentence heard, whether the sentence changes a figure of the line): a period said in quarters ("three
 # quarters of an hour", "trzy kwadranse"), as "N and a half" before its unit, or as a period and a half hour added;
 # an hour of the clock said with another placing word or none ("seven till ten" for "from seven to ten"), or on
-# the 24-hour dial for "о третій годині дня"
+# the 24-hour dial for "о третій годині дня"; a price list said in hundreds ("вісім сотень, дитячий п'ять")
 _FIGURES = [
     ("The tour lasts forty-five minutes.", "The tour takes three quarters of an hour.", False),
     ("The tour lasts thirty minutes.", "The tour takes three quarters of an hour.", True),
@@ -67,6 +67,12 @@ _FIGURES = [
     ("Прийом о третій годині дня.", "Прийом о п'ятнадцятій.", False),
     ("Прийом о третій годині дня.", "Прийом о шістнадцятій.", True),
     ("Прийом о другій годині дня, триває годину.", "Прийом о чотирнадцятій, на годину.", False),
+    # a price list said in hundreds, the second price's hundred left unnamed
+    ("Взрослый билет стоит восемьсот рублей, детский пятьсот рублей.", "Взрослый восемь сотен, детский пять.", False),
+    ("Дорослий квиток коштує триста гривень, дитячий двісті гривень.", "Дорослий три сотні, дитячий дві.", False),
+    ("Bilet normalny kosztuje trzysta złotych, ulgowy dwieście złotych.", "Normalny trzy stówy, ulgowy dwie.", False),
+    ("Bilet normalny kosztuje trzysta złotych, ulgowy dwieście złotych.", "Normalny trzy stówy, ulgowy cztery.", True),
+    ("Bilet normalny kosztuje trzysta złotych, ulgowy dwieście złotych.", "Normalny trzysta, ulgowy dwa.", True),
 ]
 
 

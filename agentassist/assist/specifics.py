@@ -659,6 +659,11 @@ def _shortened(want: Figures, heard: Sequence[str]) -> frozenset[int]:
     fifty" may be a price in pence or a clock time and "шесть с половиной" six and a half of anything, so they
     are read as the line's number only beside a line that says it."""
     out: set[int] = set()
+    # a price list said in hundreds ("взрослым шесть сотен, детям три", "dwie stówy dorośli, dzieci jedna"): its
+    # other prices' hundreds left unnamed
+    in_hundreds = any(_TIMES.get(t) == 100 for t in heard)
+    out.update(int(t) * 100 for t in heard if in_hundreds and t.isdigit() and 1 <= int(t) <= 9)
+    out &= want.numbers
     for i, tok in enumerate(heard[:-1]):
         if not tok.isdigit() or not 1 <= int(tok) <= 99 or (i and heard[i - 1].isdigit()):
             continue
