@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from agentassist.assist.matcher import tokens
-from agentassist.assist.slots import other_pair, other_thing
+from agentassist.assist.slots import other_pair
 from agentassist.assist.specifics import changed, missing
 
 # (a line, a sentence heard, whether it is the line's frame about another pair)
@@ -81,23 +81,3 @@ def test_a_period_or_an_hour_said_in_other_units_keeps_its_figure(line: str, hea
     assert changed(tokens(line), tokens(heard)) is changed_
     if not changed_:
         assert missing(tokens(line), tokens(heard)) == []
-
-
-# (a line, a sentence heard): a schedule said in other words whose only words of the line are its hours of the
-# clock said as ordinals: the figures agree, they are no frame the sentence puts another thing in
-_HOURS_NO_FRAME = [
-    (
-        "Basen jest czynny od czerwca do sierpnia, codziennie od dziewiątej do dwudziestej.",
-        "Sezon trwa od czerwca do końca sierpnia, działamy bez przerwy między dziewiątą a dwudziestą.",
-    ),
-    (
-        "Каток відкритий щодня з десятої до двадцятої.",
-        "Працюємо сім днів на тиждень, з десятої до двадцятої.",
-    ),
-]
-
-
-@pytest.mark.parametrize(("line", "heard"), _HOURS_NO_FRAME)
-def test_hours_said_as_ordinals_are_figures_not_a_frame(line: str, heard: str) -> None:
-    assert not other_thing(tokens(line), tokens(heard))
-    assert not changed(tokens(line), tokens(heard))

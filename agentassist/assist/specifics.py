@@ -598,15 +598,11 @@ def heard_hours(heard: Sequence[str]) -> dict[int, int]:
 
 
 def figure_words(toks: Sequence[str]) -> frozenset[str]:
-    """The tokens of ``toks`` that say its figures: numbers, units of time, halves, month names and the hours of
-    the clock said as ordinals ("od dziesiątej do osiemnastej", "з дев'ятої": the digits' part in "from 10 to
-    18")."""
-    hours = ordinal_hours(toks)
+    """The tokens of ``toks`` that say its figures: numbers, units of time, halves and month names."""
     return frozenset(
         t
-        for k, t in enumerate(toks)
+        for t in toks
         if t.isdigit()
-        or k in hours
         or t in _UNIT
         or t in _MONTH
         or t in _HALF
