@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from agentassist.assist.matcher import tokens
+from agentassist.assist.negation import clause_starts
 from agentassist.assist.slots import other_pair
 from agentassist.assist.specifics import changed, missing
 
@@ -81,3 +82,29 @@ def test_a_period_or_an_hour_said_in_other_units_keeps_its_figure(line: str, hea
     assert changed(tokens(line), tokens(heard)) is changed_
     if not changed_:
         assert missing(tokens(line), tokens(heard)) == []
+
+
+# (a line, a sentence heard): "and" after a comma joins two clauses, not two things: no pair on either side
+_CLAUSES = [
+    (
+        "Guests register at reception, and children stay with parents.",
+        "Visitors sign in downstairs, and pets stay outside.",
+    ),
+    (
+        "Гости регистрируются на ресепшене, и дети остаются с родителями.",
+        "Гости отмечаются внизу, и собаки остаются снаружи.",
+    ),
+    (
+        "Гості реєструються на рецепції, і діти лишаються з батьками.",
+        "Гості відмічаються внизу, і собаки лишаються надворі.",
+    ),
+    (
+        "Goście meldują się w recepcji, i dzieci zostają z rodzicami.",
+        "Goście wpisują się na dole, i psy zostają na zewnątrz.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("line", "heard"), _CLAUSES)
+def test_and_between_two_clauses_joins_no_pair(line: str, heard: str) -> None:
+    assert not other_pair(tokens(line), tokens(heard), frozenset(), clause_starts(line), clause_starts(heard))

@@ -251,6 +251,7 @@ def decide(
     for line in lines:
         want = tokens(line)
         own_names = names.intersection(want)
+        line_clauses = clause_starts(line) if step.compliance else ()
         for i, window in enumerate(heard.meaning):
             cov = coverage(want, window.tokens, names, window.clauses)
             if must_hear_missing(step.must_hear, window.tokens):
@@ -263,7 +264,7 @@ def decide(
                     # a figure said as another ("for an hour" for "for four hours").
                     heard.vector(i)
                 continue
-            if step.compliance and other_pair(want, window.tokens, names):
+            if step.compliance and other_pair(want, window.tokens, names, line_clauses, window.clauses):
                 # the line's two things said as two others ("сумки и рюкзаки заносить нельзя" for "кисти и краски
                 # выносить нельзя": 0.936): the rule's frame about other things, near as a paraphrase. The deadline
                 # judges it (unsure), never a silent tick.

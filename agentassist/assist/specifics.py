@@ -29,7 +29,7 @@ from agentassist.assist.ordinals import genitive_ordinal, ordinal_days, ordinal_
 _UNITS: dict[str, str] = {
     "minute": "minute minutes min mins минута минуты минут минуту минутами хвилина хвилини хвилин хвилину "
     "minuta minuty minut minute",
-    "hour": "hour hours hrs час часа часов часу часам часами година години годин годину годинами годині "
+    "hour": "hour hours hrs час часа часов часу часам часами година години годин годину годинами "
     "godzina godziny godzin godzine godzinami",
     "day": "day days день дня дней дни днем дням днями сутки суток суткам доба доби діб добу днів дні "
     "dzien dni dnia dniu dniach dniami doba doby dob dobe",
@@ -111,6 +111,8 @@ _HALVES = {"полчаса": "hour", "півгодини": "hour", "полгод
 # Polish's one word for a quarter of an hour ("kwadrans"): fifteen minutes, where "години" alone was an hour
 _QUARTER = frozenset(("quarter", "четверть", "чверть", "cwierc"))
 _QUARTER_HOUR = frozenset(("kwadrans", "kwadransa", "kwadransie", "kwadranse", "kwadransow"))
+# Ukrainian's hour of the clock, "о другій годині": no period ("година" is), and "дня" after it is the afternoon
+_CLOCK_HOUR = frozenset(("годині",))
 # Quarters counted: "three quarters of an hour", "три четверти часа", "три чверті години", "trzy kwadranse" are
 # forty-five minutes (read alone, "3" was a bare number and "of an hour" an hour named, another figure than a
 # line's "forty-five minutes")
@@ -258,7 +260,8 @@ def figures(toks: Sequence[str]) -> Figures:
     of_clock: set[int] = set()  # units read as a clock time's ("годині" in "о другій годині дня")
     for i, tok in enumerate(toks):
         unit = _UNIT.get(tok)
-        if i in taken or (unit is not None and (i - 1 in clock or i - 1 in ordinal or i - 1 in of_clock)):
+        after_clock = i - 1 in clock or i - 1 in ordinal or i - 1 in of_clock
+        if i in taken or ((unit is not None or tok in _CLOCK_HOUR) and after_clock):
             # a unit just after a clock time is its part of the day ("в четыре часа дня", "до першої години"), and
             # so is "дня" after it ("о другій годині дня")
             of_clock.add(i)
