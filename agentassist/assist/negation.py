@@ -275,7 +275,7 @@ _RESTATE_REACH = 6
 # "Стёкла не опускать и машину не мыть" denies twice what "нельзя опускать стёкла и мыть машину" denies once:
 # a negation after a coordinating conjunction, with another negation shortly before it, repeats that one
 # (neither-nor, "ни ... ни ...", is ``_NEITHER``'s).
-_COORDINATING = frozenset(
+COORDINATING = frozenset(
     ("and", "or", "nor", "и", "или", "і", "й", "або", "i", "lub", "albo")
 )  # fmt: skip
 _COORDINATED_REACH = 6
@@ -339,7 +339,7 @@ def _only_phrase(line: Sequence[str]) -> list[str]:
     out: list[str] = []
     reach = -1
     for k, t in enumerate(line):
-        if t in ONLY or (out and t in _COORDINATING and k <= reach + 1):
+        if t in ONLY or (out and t in COORDINATING and k <= reach + 1):
             reach = k + 2
         elif k <= reach and weight(t) == 1.0:
             out.append(t)
@@ -408,7 +408,7 @@ def _coordinated(heard: list[str], j: int, breaks: tuple[int, ...] = ()) -> bool
     тварин не пускайте" denies once). A comma joins them as "and" does ("На лід не виходимо, човни не
     відв'язуємо": ``breaks``, the clauses' starts) when the negation is near its clause's start and the one
     before denies a verb of its own clause (not a "Нет," alone)."""
-    joins = [k for k in range(max(0, j - _COORDINATED_REACH), j) if heard[k] in _COORDINATING]
+    joins = [k for k in range(max(0, j - _COORDINATED_REACH), j) if heard[k] in COORDINATING]
     listed = [c for c in breaks if 0 < j - c <= _LISTED_REACH]
     if listed and not joins:
         c = listed[-1]

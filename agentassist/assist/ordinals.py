@@ -47,8 +47,10 @@ for _i, _stem in enumerate(_PL_HOURS.split()):
     HOUR_FORMS[_stem + "a"] = (_i + 1, "a")
 for _i, _stem in enumerate(_UK_HOURS.split()):
     for _ending in ("ої", "ій", "ою"):
-        HOUR_FORMS[_stem + _ending] = (_i + 1, _ending)
-        HOUR_FORMS[_stem.replace("'", "") + _ending] = (_i + 1, _ending)
+        # "третьої", "третьою", but "о третій": the soft sign goes before "і"
+        _form = _stem[:-1] + _ending if _stem.endswith("ь") and _ending == "ій" else _stem + _ending
+        HOUR_FORMS[_form] = (_i + 1, _ending)
+        HOUR_FORMS[_form.replace("'", "")] = (_i + 1, _ending)
 _RU_GENITIVE = {s + ("ьего" if s == "трет" else "ого"): i + 1 for i, s in enumerate(_RU_ORDINALS.split()[:12])}
 # Ukrainian's accusative hours ("на п'яту", "пів на третю"), the first to the twelfth
 _UK_ACCUSATIVE = {

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from agentassist.assist.matcher import NEGATIONS, weight
+from agentassist.assist.negation import COORDINATING
 from agentassist.assist.specifics import agreeing_words
 from agentassist.assist.words import same_word
 
@@ -136,6 +137,54 @@ def other_thing(line: Sequence[str], heard: Sequence[str], names: frozenset[str]
     _, at = _places(line, heard, names)
     stretches = sum(1 for i, j in enumerate(at) if j is None and (i == 0 or at[i - 1] is not None))
     return stretches == 1 and sum(1 for j in at if j is None) >= OTHER_THING_WORDS
+
+
+# The words that join two things into a pair: the coordinating conjunctions, and Ukrainian "та" and Polish
+# "oraz" ("and"), which negation.py's lists leave out.
+PAIR_JOINS = COORDINATING | frozenset(("та", "oraz"))
+
+
+def other_pair(
+    line: Sequence[str],
+    heard: Sequence[str],
+    names: frozenset[str] = frozenset(),
+    line_clauses: tuple[int, ...] = (),
+    heard_clauses: tuple[int, ...] = (),
+) -> bool:
+    """A pair of things the line names, two content words joined in one clause ("кисти и краски", "bags and
+    backpacks"), neither of them heard (nor a short word of theirs with another ending: "еды" for "еду"), and
+    in the sentence two other content words joined in one clause, neither a word of the line: "сумки и
+    рюкзаки заносить нельзя" for "кисти и краски выносить нельзя". The rule's frame about two other things. A
+    paraphrase keeps one of a pair at least, or says the pair as one word ("your belongings"), not as two
+    others joined. ``line_clauses``, ``heard_clauses``: the token indices where their clauses start
+    (negation.clause_starts): "and" after a comma joins two clauses ("may climb the scaffold, and children
+    must"), not two things."""
+    content, _ = _places(line, heard, names)
+
+    def pairs(words: Sequence[str], clauses: tuple[int, ...]) -> list[tuple[str, str]]:
+        return [
+            (words[k - 1], words[k + 1])
+            for k in range(1, len(words) - 1)
+            if words[k] in PAIR_JOINS
+            and content(words[k - 1])
+            and content(words[k + 1])
+            and not any(k - 1 < c <= k + 1 for c in clauses)
+        ]
+
+    def of_line(w: str, among: Sequence[str]) -> bool:
+        return any(_kin(w, t) for t in among if content(t))
+
+    theirs = [p for p in pairs(heard, heard_clauses) if not of_line(p[0], line) and not of_line(p[1], line)]
+    return bool(theirs) and any(not of_line(a, heard) and not of_line(b, heard) for a, b in pairs(line, line_clauses))
+
+
+def _kin(a: str, b: str) -> bool:
+    """:func:`same_word`, or a short word with another ending: all but the last letter of the shorter one
+    shared, of three letters or more ("еду"/"еды", "bag"/"bags")."""
+    if same_word(a, b):
+        return True
+    common = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return min(len(a), len(b)) >= 3 and common >= min(len(a), len(b)) - 1
 
 
 def _places(

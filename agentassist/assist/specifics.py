@@ -111,6 +111,14 @@ _HALVES = {"полчаса": "hour", "півгодини": "hour", "полгод
 # Polish's one word for a quarter of an hour ("kwadrans"): fifteen minutes, where "години" alone was an hour
 _QUARTER = frozenset(("quarter", "четверть", "чверть", "cwierc"))
 _QUARTER_HOUR = frozenset(("kwadrans", "kwadransa", "kwadransie", "kwadranse", "kwadransow"))
+# Ukrainian's hour of the clock, "о другій годині": no period ("година" is), and "дня" after it is the afternoon
+_CLOCK_HOUR = frozenset(("годині",))
+# Quarters counted: "three quarters of an hour", "три четверти часа", "три чверті години", "trzy kwadranse" are
+# forty-five minutes (read alone, "3" was a bare number and "of an hour" an hour named, another figure than a
+# line's "forty-five minutes")
+_QUARTERS_COUNTED = frozenset(("quarters", "четверти", "чверті", "cwierci")) | _QUARTER_HOUR
+# "дві години і ще півгодини", "two hours and another half hour": one period said in two, its half added
+_MORE = frozenset(("ще", "еще", "ещё", "another", "a", "jeszcze"))
 # "half" said of an amount ("half the price", "половину суммы", "połowę kwoty") is fifty per cent: a line's
 # "50 %" said as a half keeps its figure, and a line's "30 %" said as a half changes it. Not before a unit
 # (a period: "half an hour", "пів року"), a number or "past" (a clock time: "half two", "half past two"), or
@@ -205,7 +213,7 @@ _AND_A_HALF = frozenset(("half", "половиной", "половиною", "po
 # A quantity said between a number and a unit is the unit's own ("в четырнадцать, полтора часа", "o 14, pół
 # godziny", "at 2, 1.5 hours"): the number before it is another figure (here a clock hour), not the count of
 # fourteen hours. The recognizer's comma is gone from the tokens.
-_AMOUNTS = _HALF | _QUARTER | _ONE_AND_A_HALF
+_AMOUNTS = _HALF | _QUARTER | _QUARTERS_COUNTED | _ONE_AND_A_HALF
 # Polish says an age with its count after "lat": "dzieci do lat sześciu" is "do sześciu lat", "powyżej lat 18"
 # "powyżej 18 lat". Read as a year named alone and a bare number, "do lat sześciu" was changed by "do sześciu lat".
 # Only "lat": after another unit a number is a price or a date ("Абонемент на месяц — четыре с половиной тысячи",
@@ -249,12 +257,20 @@ def figures(toks: Sequence[str]) -> Figures:
     ordinal = ordinal_hours(toks)
     taken.update(clock)
     taken.update(ordinal)
+    of_clock: set[int] = set()  # units read as a clock time's ("годині" in "о другій годині дня")
     for i, tok in enumerate(toks):
         unit = _UNIT.get(tok)
-        if i in taken or (unit is not None and (i - 1 in clock or i - 1 in ordinal)):
-            continue  # a unit just after a clock time is its part of the day ("в четыре часа дня", "до першої години")
-        if tok in _HALVES:
-            periods.add((_MINUTES[_HALVES[tok]] / 2, None))
+        after_clock = i - 1 in clock or i - 1 in ordinal or i - 1 in of_clock
+        if i in taken or ((unit is not None or tok in _CLOCK_HOUR) and after_clock):
+            # a unit just after a clock time is its part of the day ("в четыре часа дня", "до першої години"), and
+            # so is "дня" after it ("о другій годині дня")
+            of_clock.add(i)
+            continue
+        quarters = _quarters(toks, i, taken)
+        if quarters is not None:
+            periods.add((quarters * _MINUTES[unit or "hour"] / 4, None))
+        elif tok in _HALVES:
+            periods.add((_MINUTES[_HALVES[tok]] / 2 + _added_to(toks, i, periods), None))
         elif tok in _QUARTER_HOUR:
             periods.add((_MINUTES["hour"] / 4, None))
         elif unit is not None and _VAGUE.intersection(toks[max(0, i - 2) : i]):
@@ -265,7 +281,12 @@ def figures(toks: Sequence[str]) -> Figures:
         elif unit is not None:
             size = _MINUTES[unit]
             half = size / 2 if _AND_A_HALF.intersection(toks[i + 1 : i + 4]) else 0
-            if i and toks[i - 1].isdigit() and i - 1 not in taken:
+            before = _and_a_half_before(toks, i, taken)
+            if before is not None:  # "дві з половиною години", "two and a half hours", "dwie i pół godziny"
+                n = int(toks[before])
+                taken.add(before)
+                half = size / 2
+            elif i and toks[i - 1].isdigit() and i - 1 not in taken:
                 n = int(toks[i - 1])
                 taken.add(i - 1)
             elif (
@@ -324,6 +345,48 @@ def figures(toks: Sequence[str]) -> Figures:
         frozenset(named),
         ordinal_days(toks, frozenset(ordinal) | aged),
     )
+
+
+def _quarters(toks: Sequence[str], i: int, taken: set[int]) -> int | None:
+    """The count of quarters the unit at ``i`` is said in ("3 quarters of an hour", "3 четверти часа"; Polish
+    "3 kwadranse" is its own unit), taking the count's index, or None."""
+    if toks[i] in _QUARTER_HOUR:
+        at = i
+    elif _UNIT.get(toks[i]) is not None:
+        at = next((k for k in range(i - 1, max(-1, i - 4), -1) if toks[k] in _QUARTERS_COUNTED), -1)
+    else:
+        return None
+    if at < 1 or not toks[at - 1].isdigit() or at - 1 in taken or not 1 <= int(toks[at - 1]) <= 11:
+        return None
+    taken.add(at - 1)
+    return int(toks[at - 1])
+
+
+def _and_a_half_before(toks: Sequence[str], i: int, taken: set[int]) -> int | None:
+    """The index of the count of a period said "N and a half" before its unit at ``i`` ("2 з половиною години",
+    "2 and a half hours", "2 i pol godziny", "2 с половиной часа"), or None."""
+    k = i - 1
+    if k < 0 or toks[k] not in _AND_A_HALF:
+        return None
+    k -= 1 + (k >= 1 and toks[k - 1] == "a")
+    if k < 1 or toks[k] not in _AND or not toks[k - 1].isdigit() or k - 1 in taken:
+        return None
+    return k - 1
+
+
+def _added_to(toks: Sequence[str], i: int, periods: set[tuple[float, int | None]]) -> float:
+    """A half said after a period and "and" ("2 години і ще півгодини", "2 hours and another half hour"): the
+    period it adds to, taken out of ``periods`` (its length is returned, for the half to add it), or 0."""
+    k = i - 1
+    while k >= 0 and toks[k] in _MORE:
+        k -= 1
+    if k < 2 or toks[k] not in _AND or _UNIT.get(toks[k - 1]) is None or not toks[k - 2].isdigit():
+        return 0
+    n, size = int(toks[k - 2]), _MINUTES[_UNIT[toks[k - 1]]]
+    if (n * size, n) not in periods:
+        return 0
+    periods.discard((n * size, n))
+    return n * size
 
 
 def _year_of_life(toks: Sequence[str], i: int) -> int | None:
@@ -595,6 +658,11 @@ def _shortened(want: Figures, heard: Sequence[str]) -> frozenset[int]:
     fifty" may be a price in pence or a clock time and "шесть с половиной" six and a half of anything, so they
     are read as the line's number only beside a line that says it."""
     out: set[int] = set()
+    # a price list said in hundreds ("взрослым шесть сотен, детям три", "dwie stówy dorośli, dzieci jedna"): its
+    # other prices' hundreds left unnamed
+    in_hundreds = any(_TIMES.get(t) == 100 for t in heard)
+    out.update(int(t) * 100 for t in heard if in_hundreds and t.isdigit() and 1 <= int(t) <= 9)
+    out &= want.numbers
     for i, tok in enumerate(heard[:-1]):
         if not tok.isdigit() or not 1 <= int(tok) <= 99 or (i and heard[i - 1].isdigit()):
             continue
@@ -688,8 +756,12 @@ def changed(line: Sequence[str], heard: Sequence[str]) -> bool:
     at_hour |= afternoon
     # and a list of such hours said with one of them another ("в одиннадцать, в четырнадцать" for "в
     # одиннадцать, в час")
+    # (an hour that the other says anywhere, placed or not, is no other: "six till nine" for "from six to nine")
     own_dial, dial_heard = {h % 12 for h in own_placed.values()}, {h % 12 for h in placed.values()}
-    listed = len(own_placed) >= 2 and bool(own_dial - dial_heard) and bool(dial_heard - own_dial)
+    own_said, heard_said = {n % 12 for n in want.said()} | want.hours, {n % 12 for n in got.said()} | got.hours
+    listed = (
+        len(own_placed) >= 2 and bool(own_dial - dial_heard - heard_said) and bool(dial_heard - own_dial - own_said)
+    )
     # and a number of the line heard as a clock hour is that hour ("at five" for "the five o'clock")
     unsaid = {n for n in want.numbers - got.said() if not _heard_as_hour(n, got)} - _shortened(want, heard)
     unsaid -= {n for n in unsaid if n + 12 in afternoon}
