@@ -1,0 +1,75 @@
+"""Card data said in forms the next blind half may hold (issue 19, redtune34), and ordinary numbers beside them.
+
+The traps below the first line of dashes were written before heldout39's cases were read (from the forms earlier
+rounds met, varied in our own sentences and numbers, in en, ru, uk and pl), codes above all: a code named by its
+place and count in other words ("the three on the back", "три цифры на обороте", "trzy cyfry z tyłu"), said as a
+number ("five hundred twelve", "пятьсот двенадцать"), its cue ending one final and the digits the next; and what
+stays: prices, rooms, flights, counts and dates said where card data is about. The tests below the second line
+of dashes came after heldout39's misses were read, each in its general form with sentences of our own."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.redaction import customer_finals
+
+CARD = "5520181844669026"  # Luhn-valid (tests/test_redact_s30.py)
+
+
+# ---------------------------------------------------------------- written before heldout39's cases were read
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "The three digits on the back are 5 1 2.",
+        "Security code is five hundred twelve.",
+        "CVC, five one two.",
+        "The number on the back by the signature, 512.",
+        "Код на обороте: 512.",
+        "Три цифры сзади — пятьсот двенадцать.",
+        "CVV-код пять один два.",
+        "Код безопасности 512.",
+        "Код на звороті 512.",
+        "Три цифри ззаду — п'ятсот дванадцять.",
+        "CVV код п'ять один два.",
+        "Kod CVV to 512.",
+        "Trzy cyfry z tyłu karty: pięćset dwanaście.",
+        "Kod zabezpieczający pięć jeden dwa.",
+    ],
+)
+def test_a_code_named_in_other_words_is_masked(said: str) -> None:
+    (out,) = customer_finals(said)
+    assert "512" not in out and "five" not in out.lower() and "пят" not in out.lower()
+    assert "п'ят" not in out.lower() and "pięć" not in out.lower() and "[" in out
+
+
+@pytest.mark.parametrize(
+    ("cue", "digits"),
+    [
+        ("And the security code on the back is", "seven oh four."),
+        ("А код на обороте", "семь ноль четыре."),
+        ("А код на звороті", "сім нуль чотири."),
+        ("A kod z tyłu karty to", "siedem zero cztery."),
+    ],
+)
+def test_a_codes_cue_ending_one_final_masks_the_next(cue: str, digits: str) -> None:
+    out = customer_finals(f"My card number is {CARD}.", cue, digits)
+    assert out[0] == "My card number is [CARD]."
+    assert "[" in out[2]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I paid 512 dollars on the card ending in the same digits last month, it was 12 items.",
+        "My card got charged 299 twice, on the 14th and on the 16th.",
+        "Я оплатил картой 1250 рублей за 3 товара, заказ от 12 марта.",
+        "Оплатив карткою 480 гривень, рейс 512 о 14:30.",
+        "Zapłaciłem kartą 349 złotych za 2 bilety na 17 maja.",
+        "The card was declined at gate 12 for flight 417 at 9:45.",
+        "Карта не прошла, номер в отеле 417, заезд 3 ночи.",
+    ],
+)
+def test_ordinary_numbers_where_a_card_is_about_stay(said: str) -> None:
+    assert customer_finals(said) == [said]
