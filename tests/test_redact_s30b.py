@@ -73,3 +73,20 @@ def test_a_codes_cue_ending_one_final_masks_the_next(cue: str, digits: str) -> N
 )
 def test_ordinary_numbers_where_a_card_is_about_stay(said: str) -> None:
     assert customer_finals(said) == [said]
+
+
+# ---------------------------------------------------------------- after heldout39's misses were read
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        ("Expires 04/29, and the see-vee-see is 318.", "Expires [EXPIRY], and the see-vee-see is [CVV]."),
+        ("Действует до 04/29, а си-ви-си — 3-1-8.", "Действует до [EXPIRY], а си-ви-си — [CVV]."),
+        ("Дійсна до 04/29, а сі-ві-сі — 318.", "Дійсна до [EXPIRY], а сі-ві-сі — [CVV]."),
+        ("Ważna do 04/29, a ce-fau-ce to 3-1-8.", "Ważna do [EXPIRY], a ce-fau-ce to [CVV]."),
+        ("Ważna do 04/29, cefaufau trzy jeden osiem.", "Ważna do [EXPIRY], cefaufau [CVV]."),
+    ],
+)
+def test_a_codes_name_spelled_letter_by_letter_is_its_cue(said: str, masked: str) -> None:
+    assert customer_finals(f"My card number is {CARD}.", said) == ["My card number is [CARD].", masked]

@@ -53,6 +53,12 @@ _COUNTED_ON_SIDE = (
     r" (?:on the (?:front|face|back)|на лицевой стороне|спереди|на обороте|сзади|на лицьовому боці|спереду|на звороті"
     r"|ззаду|z przodu|na przodzie|z tylu|na odwrocie)"
 )
+# the code's name spelled letter by letter as each language names the letters ("C-V-C", "see vee vee", "си-ви-си",
+# "сі-ві-ві", "ce-fau-ce")
+_SPELLED_CODE = (
+    r"(?:c|see|cee)[ -]?(?:v|vee)[ -]?(?:v|vee|c|see|cee)2?|(?:си|цэ)[ -]?(?:ви|вэ)[ -]?(?:ви|вэ|си|цэ)"
+    r"|сі[ -]?ві[ -]?(?:ві|сі)|ce[ -]?(?:fau|wu)[ -]?(?:fau|wu|ce)"
+)
 # the named cues first: a bare "code" (the last alternatives) is a security code's only where card data is
 # about (:func:`code_cues_named` leaves it out); an American Express code is on the card's front
 CVV_CUE = re.compile(
@@ -62,7 +68,7 @@ CVV_CUE = re.compile(
     + _COUNTED_ON_SIDE
     + r"|(?:cvv2?|cvc2?|cid|csc|security code|card code|code) (?:printed |written )?(?:by|over|above|under|below"
     r"|beside|near|next to) the (?:hologram|logo|chip|signature|stripe|strip|magnetic strip|brand|bank'?s? name|name)"
-    r"|cvv2?|cvc2?|cvn2?|cav2|cvd|csc|cv2|c[ -]v[ -][vc]2?|cid|сиви|сививи|security code"
+    r"|cvv2?|cvc2?|cvn2?|cav2|cvd|csc|cv2|cid|" + _SPELLED_CODE + r"|security code"
     r"|card verification (?:code|value)|card code"
     # ... and as Russian, Ukrainian and Polish say "card code", the card after it ("код карты"; not a PIN's)
     r"|(?<!pin-)(?<!пин-)(?<!пін-)(?:код|kod) (?:карты|картки|karty)"
@@ -108,7 +114,7 @@ CVV_CUE = re.compile(
     r"|the back(?: side| one)?(?= is| are| says| reads|[,:]| -)"
     r"|тыльн\w* сторон\w*|задн\w* сторон\w*|тильн\w* (?:бо\w*|сторон\w*)|задн\w* бо\w*|задній стороні"
     r"|(?:na )?tyln\w* stron\w*|na tyle(?: karty)?"
-    r"|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*|security"
+    r"|trzy cyfry|code|код\w*|kod\w*|security"
     r"|(?:three|four) digits|(?:three|four) more(?: digits| numbers)?"
     # an American Express's code is printed above its number, on the front: "the four small digits above the number",
     # "четыре цифры над номером", "чотири цифри над номером", "cztery cyferki nad numerem"
