@@ -90,3 +90,18 @@ def test_ordinary_numbers_where_a_card_is_about_stay(said: str) -> None:
 )
 def test_a_codes_name_spelled_letter_by_letter_is_its_cue(said: str, masked: str) -> None:
     assert customer_finals(f"My card number is {CARD}.", said) == ["My card number is [CARD].", masked]
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        ("Good till 02/28, and the card ID is 7315.", "Good till [EXPIRY], and the card ID is [CVV]."),
+        ("Good till 02/28, card identification number 731.", "Good till [EXPIRY], card identification number [CVV]."),
+        ("До 02/28, а айди карты семь три один пять.", "До [EXPIRY], а айди карты [CVV]."),
+        ("До 02/28, идентификатор карты 7315.", "До [EXPIRY], идентификатор карты [CVV]."),
+        ("До 02/28, ідентифікатор картки 7315.", "До [EXPIRY], ідентифікатор картки [CVV]."),
+        ("Do 02/28, identyfikator karty to 7315.", "Do [EXPIRY], identyfikator karty to [CVV]."),
+    ],
+)
+def test_the_cards_identification_number_is_its_code(said: str, masked: str) -> None:
+    assert customer_finals(f"My card number is {CARD}.", said) == ["My card number is [CARD].", masked]

@@ -70,6 +70,10 @@ CVV_CUE = re.compile(
     r"|beside|near|next to) the (?:hologram|logo|chip|signature|stripe|strip|magnetic strip|brand|bank'?s? name|name)"
     r"|cvv2?|cvc2?|cvn2?|cav2|cvd|csc|cv2|cid|" + _SPELLED_CODE + r"|security code"
     r"|card verification (?:code|value)|card code"
+    # the card's identification number, as American Express names its code (CID: "the card ID", "айди карты",
+    # "ідентифікатор картки", "identyfikator karty")
+    r"|card (?:id|identification(?: number| code)?|identifier)"
+    r"|(?:id|айди|айді|идентификатор\w*|ідентифікатор\w*|identyfikator\w*) (?:карты|картки|karty)"
     # ... and as Russian, Ukrainian and Polish say "card code", the card after it ("код карты"; not a PIN's)
     r"|(?<!pin-)(?<!пин-)(?<!пін-)(?:код|kod) (?:карты|картки|karty)"
     # the code named as a number that verifies or secures the card ("verification number", "numer weryfikacyjny",
