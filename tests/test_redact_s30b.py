@@ -105,3 +105,16 @@ def test_a_codes_name_spelled_letter_by_letter_is_its_cue(said: str, masked: str
 )
 def test_the_cards_identification_number_is_its_code(said: str, masked: str) -> None:
     assert customer_finals(f"My card number is {CARD}.", said) == ["My card number is [CARD].", masked]
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        ("Действует до 07 дробью 30.", "Действует до [EXPIRY]."),
+        ("Срок действия ноль семь через дробь тридцать.", "Срок действия [EXPIRY]."),
+        ("Дійсна до 07 дробом 30.", "Дійсна до [EXPIRY]."),
+        ("Строк дії 07 через дріб 30.", "Строк дії [EXPIRY]."),
+    ],
+)
+def test_a_slash_said_in_the_instrumental_or_after_cherez_joins_an_expiry(said: str, masked: str) -> None:
+    assert customer_finals(f"Номер карты {CARD}.", said) == ["Номер карты [CARD].", masked]
