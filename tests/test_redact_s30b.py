@@ -118,3 +118,21 @@ def test_the_cards_identification_number_is_its_code(said: str, masked: str) -> 
 )
 def test_a_slash_said_in_the_instrumental_or_after_cherez_joins_an_expiry(said: str, masked: str) -> None:
     assert customer_finals(f"Номер карты {CARD}.", said) == ["Номер карты [CARD].", masked]
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        ("Expires Mar 2031, CVV 440.", "Expires [EXPIRY], CVV [CVV]."),
+        ("Срок до мар 2031, CVV 440.", "Срок до [EXPIRY], CVV [CVV]."),
+        ("Дійсна до лип 2031, CVV 440.", "Дійсна до [EXPIRY], CVV [CVV]."),
+        ("Ważna do lut 2031, CVV 440.", "Ważna do [EXPIRY], CVV [CVV]."),
+    ],
+)
+def test_a_months_short_form_before_a_four_digit_year_is_an_expiry(said: str, masked: str) -> None:
+    assert customer_finals(f"My card number is {CARD}.", said) == ["My card number is [CARD].", masked]
+
+
+@pytest.mark.parametrize("said", ["The dates are Mar 30 and Apr 2.", "Wyjazd w mar 2030 roku, 4 osoby."])
+def test_a_short_form_that_is_a_word_before_a_day_or_a_plain_year_stays(said: str) -> None:
+    assert customer_finals(said) == [said]

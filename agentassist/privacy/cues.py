@@ -417,6 +417,11 @@ MONTH = re.compile(
     + r")(?=\s?/\s?\d)|(?:"
     + "|".join(sorted(set(_SLASHED_SHORT) - _WORDS_TOO, key=len, reverse=True))
     + r")(?= \d\d(?!\d|[.,:/]\d))"
+    # ... or a year of four digits after a space, even where the short form is a word too ("expiry Mar 2030", "do lut
+    # 2030", "до лист 2029"), but "się"
+    + r"|(?:"
+    + "|".join(sorted(set(_SLASHED_SHORT) - {"sie"}, key=len, reverse=True))
+    + r")(?= 20\d\d(?!\d|[.,:/]\d))"
     + r")(?![^\W\d_])"
 )
 # a month said by its number as an ordinal, "of the month": "восьмого месяца" (August), "do dwunastego miesiąca"
