@@ -136,3 +136,17 @@ def test_a_months_short_form_before_a_four_digit_year_is_an_expiry(said: str, ma
 @pytest.mark.parametrize("said", ["The dates are Mar 30 and Apr 2.", "Wyjazd w mar 2030 roku, 4 osoby."])
 def test_a_short_form_that_is_a_word_before_a_day_or_a_plain_year_stays(said: str) -> None:
     assert customer_finals(said) == [said]
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        ("Expiry: the end of 2030, June. CVV 552.", "Expiry: the end of [EXPIRY]. CVV [CVV]."),
+        ("Срок конец 2030-го, июнь. CVV 552.", "Срок конец [EXPIRY]. CVV [CVV]."),
+        ("Срок действия: конец тридцатого года.", "Срок действия: конец [EXPIRY]."),
+        ("Строк кінець 2030-го, червень. CVV 552.", "Строк кінець [EXPIRY]. CVV [CVV]."),
+        ("Ważna: koniec 2030, czerwiec. CVV 552.", "Ważna: koniec [EXPIRY]. CVV [CVV]."),
+    ],
+)
+def test_the_end_of_a_year_and_its_month_after_it_are_one_expiry(said: str, masked: str) -> None:
+    assert customer_finals(f"My card number is {CARD}.", said) == ["My card number is [CARD].", masked]

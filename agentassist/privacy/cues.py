@@ -630,7 +630,8 @@ _READ_OUT_WORDS = (
     " смотрю посмотрю вказано пише дивлюся подивлюся napisane pisze widnieje patrze zobacze"
 )
 _READ_OUT = frozenset(_READ_OUT_WORDS.split())
-_END_WORDS = frozenset({"end", "конца", "кінця", "konca"})  # "срок действия до конца 29-го": when it ends, no thing
+# "срок действия до конца 29-го", "срок конец 29-го", "строк кінець 29-го": when it ends, no thing
+END_WORDS = frozenset({"end", "конца", "конец", "конце", "кінця", "кінець", "кінці", "konca", "koniec", "koncu"})
 _ATTACHED_END = re.compile(r"[\d,.;:!?\-–—]")  # where the words attached to an expiry's noun end
 # a likening: the words after it name what a number is like, not whose it is ("the same as my house number, 117",
 # "как номер квартиры", "як номер мого будинку", "taki sam jak numer domu", "the expiry is like my birthday")
@@ -660,7 +661,7 @@ def another_validity(folded: str, start: int, end: int) -> bool:
     after = _ATTACHED_END.split(folded[end:], maxsplit=1)[0]  # a noun's: the words attached to it, up to a likening
     after = LIKENING.split(after, maxsplit=1)[0]
     attached = TOKEN.findall(after)
-    named = [w for w in attached if not (_EXPIRY_PARTS.fullmatch(w) or w in MONTHS or w in _READ_OUT | _END_WORDS)]
+    named = [w for w in attached if not (_EXPIRY_PARTS.fullmatch(w) or w in MONTHS or w in _READ_OUT | END_WORDS)]
     return bool(named) and _names_a_thing(named) and not cues(CARD, after)
 
 

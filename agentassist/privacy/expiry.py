@@ -24,6 +24,7 @@ from agentassist.privacy.cues import (
     CURRENCY,
     CVV,
     DATE_CUE,
+    END_WORDS,
     EXPIRY,
     FILLER,
     LIKENING,
@@ -109,8 +110,11 @@ _SLASHED_WORDS = 6
 _BACK_AFTER = re.compile(r" (?:on the back|on the reverse|at the back|на обороте|на звороті|z tylu|na odwrocie)\b")
 # the same, in a sentence of its own after the code: "482. Это код.", "527. That's the code."
 _CODE_NAMED = re.compile(r"[\s,.\-–—]*" + CODE_AFTER.pattern.removeprefix(r"[\s,\-–—]*"))
-_END_OF_WORDS = re.compile(r"\b(?:конца|кінця|konca|end of)\b")
-_END_OF = re.compile(r"(?:\bконца|\bкінця|\bkonca|\bend of)\s*$")  # "до конца 27-го": the year alone
+# "до конца 27-го": the year alone; the end said as a noun of its own too ("срок конец 29-го", "строк кінець 29-го",
+# "ważna koniec 2029", "в конце 29-го")
+_END_OF_SAID = "|".join(sorted(END_WORDS - {"end"})) + "|end of"
+_END_OF_WORDS = re.compile(rf"\b(?:{_END_OF_SAID})\b")
+_END_OF = re.compile(rf"\b(?:{_END_OF_SAID})\s*$")
 # a card's expiry year, two digits, after a bare "date" (a weak cue): cards last up to 10 years, one expired a few
 # years ago may be read out ("the date 05.11" on an invoice is a day and a month, no expiry date)
 _YEARS = (15, 49)
@@ -647,6 +651,8 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
                 kind = CVV
             elif regrouped:
                 kind, k = CARD, 1  # masked as the card's at once, in a partial too
+            if kind == EXPIRY and k == 1 and len(piece) > 1 and MONTH.fullmatch(folded, piece[1].start, piece[1].end):
+                k = 2  # the year first, its month's name right after it ("конец 2029-го, декабрь", "2029, December")
             if kind == CVV and _decimal(folded, piece, k):
                 kind = ""  # "take 249.50 off it": an amount with its cents is never a code
             if not kind:
