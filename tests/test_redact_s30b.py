@@ -150,3 +150,33 @@ def test_a_short_form_that_is_a_word_before_a_day_or_a_plain_year_stays(said: st
 )
 def test_the_end_of_a_year_and_its_month_after_it_are_one_expiry(said: str, masked: str) -> None:
     assert customer_finals(f"My card number is {CARD}.", said) == ["My card number is [CARD].", masked]
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        (
+            "It's 5520 1818 4466 9026. Wait, was it... yes, four four six six. Expires 05/29.",
+            "It's [CARD]. Wait, was it... yes, [CARD]. Expires [EXPIRY].",
+        ),
+        (
+            "Карта 5520 1818 4466 9026. Ой, или... нет, всё верно, 1818. Срок 05/29.",
+            "Карта [CARD]. Ой, или... нет, всё верно, [CARD]. Срок [EXPIRY].",
+        ),
+        (
+            "Картка 5520 1818 4466 9026. Хм, чи... так, дев'ять нуль два шість. Строк 05/29.",
+            "Картка [CARD]. Хм, чи... так, [CARD]. Строк [EXPIRY].",
+        ),
+        (
+            "Karta 5520 1818 4466 9026. Hmm, czy... tak, 4466. Ważna do 05/29.",
+            "Karta [CARD]. Hmm, czy... tak, [CARD]. Ważna do [EXPIRY].",
+        ),
+    ],
+)
+def test_a_cards_group_said_again_after_a_doubt_is_card_data(said: str, masked: str) -> None:
+    assert customer_finals(said) == [masked]
+
+
+def test_a_code_named_after_the_card_stays_a_code() -> None:
+    said = "Card 5520 1818 4466 9026, and the code on the back, hmm, 446."
+    assert customer_finals(said) == ["Card [CARD], and the code on the back, hmm, [CVV]."]

@@ -307,24 +307,33 @@ def last_four_before(folded: str, said: list[Item], cards: list[Span], rest: lis
 
 def first_again(folded: str, said: list[Item], cards: list[Span], rest: list[Item]) -> list[Span]:
     """A card's first digits said again after the whole card in the same utterance ("..., yes, it starts
-    twenty-seven twenty", "да, начинается на 4916", "tak, zaczyna się od 5520"): four digits or more, the card's
-    own first ones, a sentence at most after it and no expiry or code named between, are card data as its last four
-    said again are (the digits decide, whatever words name them)."""
+    twenty-seven twenty", "да, начинается на 4916", "tak, zaczyna się od 5520"), or one of its groups as it was said
+    ("..., 6660. Hmm, or is it... yes, six six six oh", "ой, или... да, 1148"): four digits or more, the card's own, a
+    sentence at most after it and no expiry or code named between, are card data as its last four said again are
+    (the digits decide, whatever words name them)."""
     out = []
     for chain in chains(folded, rest):
         digits = digits_of(chain)
         card = next((c for c in reversed(cards) if c.end <= chain[0].start), None)
         if card is None or len(digits) < LAST_DIGITS or paid(folded, chain):
             continue
-        number = digits_of([i for i in said if card.start <= i.start < card.end])
+        items = [i for i in said if card.start <= i.start < card.end]
+        number = digits_of(items)
         between = folded[card.end : chain[0].start]
-        if len(number) < CARD_DIGITS[0] or len(digits) >= len(number) or not number.startswith(digits):
+        if len(number) < CARD_DIGITS[0] or len(digits) >= len(number):
+            continue
+        if not (number.startswith(digits) or _group_of(items, digits)):
             continue
         if words_between(folded, card.end, chain[0].start) <= ASIDE_WORDS and not any(
             cues(kind, between) for kind in (EXPIRY, CVV)
         ):
             out.append(Span(CARD, chain[0].start, chain[-1].end))
     return out
+
+
+def _group_of(items: list[Item], digits: str) -> bool:
+    """Whether ``digits`` are those of some of ``items`` in a row (a card's group, or groups, as they were said)."""
+    return any(digits_of(items[a:b]) == digits for a in range(len(items)) for b in range(a + 1, len(items) + 1))
 
 
 def last_four(folded: str, chain: list[Item], after: int = 0) -> Span | None:
