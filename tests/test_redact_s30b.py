@@ -180,3 +180,18 @@ def test_a_cards_group_said_again_after_a_doubt_is_card_data(said: str, masked: 
 def test_a_code_named_after_the_card_stays_a_code() -> None:
     said = "Card 5520 1818 4466 9026, and the code on the back, hmm, 446."
     assert customer_finals(said) == ["Card [CARD], and the code on the back, hmm, [CVV]."]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Two tickets, 1450. 5520 1818 44- sorry, from the top. 5520 1818 4466 9026.",
+        "Два билета, 1450. 5520 1818 44- ой, заново. 5520 1818 4466 9026.",
+        "Два квитки, 1450. 5520 1818 44- ой, спочатку. 5520 1818 4466 9026.",
+        "Dwa bilety, 1450. 5520 1818 44- nie, od nowa. 5520 1818 4466 9026.",
+    ],
+)
+def test_a_card_broken_off_after_a_price_is_card_data(said: str) -> None:
+    # (the price before it is masked with it: one chain as written, see NOTES-redtune34.md)
+    (out,) = customer_finals(said)
+    assert "5520" not in out and "1818" not in out and out.endswith("[CARD].")

@@ -181,6 +181,7 @@ def _repeated_on(said: list[Item], digits: str, span: Span, gap: str) -> bool:
 
 _LAST_LABEL = re.compile(r"[\s,]*(?:(?:and|и|і|та|i|oraz|а|a)\s+)?(?:the\s+)?")  # "..., and the last four 7454"
 _WORDY = re.compile(r"\w")
+_PUNCTUATED = re.compile(r"[.,;:]")  # where a chain of numbers was written apart ("9900. 4719 4088 12-")
 
 
 def started_again(folded: str, said: list[Item], cards: list[Span], rest: list[Item]) -> list[Span]:
@@ -188,17 +189,26 @@ def started_again(folded: str, said: list[Item], cards: list[Span], rest: list[I
     "5234 1, ой, заново, 5234 1187 ..."): a number of four digits or more, a sentence at most before a card whose
     first digits it is, is that card's data too (the digits decide, whatever words the restart is said in)."""
     out = []
-    for chain in chains(folded, rest):
-        digits = digits_of(chain)
-        if len(digits) < LAST_DIGITS or ordinary(folded, chain):  # "I paid $4916, the card is 4916 ...": an amount
-            continue
-        card = next((c for c in cards if c.start >= chain[-1].end), None)
-        if card is None or words_between(folded, chain[-1].end, card.start) > ASIDE_WORDS:
-            continue
-        number = digits_of([i for i in said if card.start <= i.start < card.end])
-        if restarts(digits, number) or _first_corrected(folded, chain, card, number):
+    for whole in chains(folded, rest):
+        # the broken-off start may follow another number with a full stop or a comma between ("..., 9900. 4719 4088
+        # 12- нет, стоп, ...": a price, then the card begun): read from each place the chain was written apart
+        apart = [k for k in range(1, len(whole)) if _PUNCTUATED.search(folded, whole[k - 1].end, whole[k].start)]
+        chain = next((whole[k:] for k in [0, *apart] if _restarted(folded, said, cards, whole[k:])), None)
+        if chain is not None:
             out.append(Span(CARD, chain[0].start, chain[-1].end))
     return out
+
+
+def _restarted(folded: str, said: list[Item], cards: list[Span], chain: list[Item]) -> bool:
+    """Whether ``chain`` is the start of a card after it, broken off (:func:`started_again`)."""
+    digits = digits_of(chain)
+    if len(digits) < LAST_DIGITS or ordinary(folded, chain):  # "I paid $4916, the card is 4916 ...": an amount
+        return False
+    card = next((c for c in cards if c.start >= chain[-1].end), None)
+    if card is None or words_between(folded, chain[-1].end, card.start) > ASIDE_WORDS:
+        return False
+    number = digits_of([i for i in said if card.start <= i.start < card.end])
+    return restarts(digits, number) or _first_corrected(folded, chain, card, number)
 
 
 def _first_corrected(folded: str, chain: list[Item], card: Span, number: str) -> bool:
