@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from agentassist.privacy.redactor import Redactor
 from tests.redaction import customer_finals
 
 CARD = "5520181844669026"  # Luhn-valid (tests/test_redact_s30.py)
@@ -195,3 +196,21 @@ def test_a_card_broken_off_after_a_price_is_card_data(said: str) -> None:
     # (the price before it is masked with it: one chain as written, see NOTES-redtune34.md)
     (out,) = customer_finals(said)
     assert "5520" not in out and "1818" not in out and out.endswith("[CARD].")
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "A window 1450 by 1180, fitting 85, tomorrow at 9.",
+        "Окно 1450 на 1180, установка 8500, завтра в 9.",
+        "Вікно 1450 на 1180, монтаж 1200, завтра о 9.",
+        "Okno 1450 na 1180, montaż 350, jutro o 9.",
+        "A rug 2400 x 1700, delivery on Friday.",
+    ],
+)
+def test_a_sizes_two_sides_are_no_card_groups_in_a_partial(said: str) -> None:
+    assert Redactor().partial("customer", said, 0.0) == []
+
+
+def test_a_cards_groups_said_one_word_apart_are_still_one_run_in_a_partial() -> None:
+    assert Redactor().partial("customer", "My card is 5520 1818, and 4466", 0.0)

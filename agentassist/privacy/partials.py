@@ -56,9 +56,16 @@ def _bare_group(folded: str, chain: list[Item]) -> bool:
         and not _GLUED_INSIDE.search(folded, start, end)
         and not _GLUED_BEFORE.search(folded[:start])
         and not _GLUED_AFTER.match(folded, end)
+        and not _SIDE_BEFORE.search(folded[:start])
+        and not _SIDE_AFTER.match(folded, end)
     )
 
 
+# a size said as its two sides ("a door 2134 by 2438", "ворота 2134 на 2438", "brama 2134 na 2438", "2134 x 2438"):
+# each side a number of its own, no card's group
+_BY = r"\s+(?:by|на|na|x|х|×)\s+"
+_SIDE_BEFORE = re.compile(rf"\d{_BY}$")
+_SIDE_AFTER = re.compile(rf"{_BY}\d")
 _GLUED_INSIDE = re.compile(r"\d[.,:/-]\d")  # 30.06, 249,50, 11:20, 30-512
 _GLUED_BEFORE = re.compile(r"\d[.:/,]$")
 _GLUED_AFTER = re.compile(r"\s*%|[.:/,]\d")
