@@ -214,3 +214,11 @@ def test_a_sizes_two_sides_are_no_card_groups_in_a_partial(said: str) -> None:
 
 def test_a_cards_groups_said_one_word_apart_are_still_one_run_in_a_partial() -> None:
     assert Redactor().partial("customer", "My card is 5520 1818, and 4466", 0.0)
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["The house is 14/2, flat 7.", "Дом 14 дробь 2, квартира 7.", "Будинок 14 дробом 2, квартира 7.", "Budynek 14/2."],
+)
+def test_a_houses_number_after_card_data_is_no_expiry_or_code(said: str) -> None:
+    assert customer_finals(f"My card number is {CARD}.", said) == ["My card number is [CARD].", said]

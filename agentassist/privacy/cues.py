@@ -294,6 +294,8 @@ OTHER_CUE = re.compile(
     r"|amount|total|price|room|apartment|flat|suite|сумм[аеуы]|цен[аеуы]|стоимост\w*|квартир\w*|сум[аиу]|ціна|ціну"
     r"|вартіст\w*|kwot[aeyą]|kwocie|sum[aeyą]|cen[aeyą]|koszt\w*|mieszkani\w*|pokoj\w*|lokal\w*"
     r"|street|avenue|road|улиц\w*|вулиц\w*|проспект\w*|ulic\w*|alej\w*"
+    # ... a house's ("дом 12/3", "будинок 12 дробом 3", "budynek 12"): no expiry or code either
+    r"|house|building|дом|доме|будин\w*|budyn\w*"
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"  # carriers: a parcel
     # asked to call a number, not someone ringing now ("ktoś dzwoni do drzwi", "кто-то звонит в дверь": an aside)
     r"|call (?:me|us|back)|reach (?:me|us)|text me|ring me|whatsapp|viber|звонит[еь]\w*|перезвонит\w*|позвонит\w*"
