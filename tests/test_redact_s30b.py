@@ -222,3 +222,21 @@ def test_a_cards_groups_said_one_word_apart_are_still_one_run_in_a_partial() -> 
 )
 def test_a_houses_number_after_card_data_is_no_expiry_or_code(said: str) -> None:
     assert customer_finals(f"My card number is {CARD}.", said) == ["My card number is [CARD].", said]
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        ("Срок действия 2031 год, май.", "Срок действия [EXPIRY]."),
+        ("Строк дії 2031 рік, травень.", "Строк дії [EXPIRY]."),
+        ("Data ważności 2031 rok, maj.", "Data ważności [EXPIRY]."),
+        ("Expiry 2031, May.", "Expiry [EXPIRY]."),
+    ],
+)
+def test_a_year_with_its_word_then_its_month_is_one_expiry(said: str, masked: str) -> None:
+    assert customer_finals(f"My card number is {CARD}.", said) == ["My card number is [CARD].", masked]
+
+
+@pytest.mark.parametrize("said", ["Машина 2019 год, пробег 120 тысяч.", "Авто 2019 рік, ціна 9500."])
+def test_a_cars_year_with_its_word_after_a_card_is_no_code(said: str) -> None:
+    assert customer_finals(f"Номер карты {CARD}.", said) == ["Номер карты [CARD].", said]

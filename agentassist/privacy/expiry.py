@@ -87,7 +87,9 @@ _CARD_NAMED = re.compile(
     r"(?:'s)?(?:\s+(?:number|no|номер\w*|numer\w*))?[\s:,\-–—]*(?:(?:is|это|це|to|jest)[\s:,\-–—]*)?"
 )
 _OF_BETWEEN = re.compile(r"\s+of\s+'?")  # "oh six of twenty-seven", "10 of '30": a month and a year
-_YEAR_WORD = re.compile(r"\.?\s*(?:года|году|року|roku|year)\b")  # "30-го года", "30. roku" (an ordinal's full stop)
+# "30-го года", "30. roku" (an ordinal's full stop), "2030 год"
+_YEAR_WORD = re.compile(r"\.?\s*(?:года|году|год|року|рік|roku|rok|year)\b")
+_THEN_MONTH = re.compile(r"[\s,]+")  # "2030 год, март": the year, its word, then its month named
 # a security code named right after its digits, where card data is about: "955 is the code", "955 это код",
 # "955 це код", "955 to kod", "955, that's the CVV"; not a code's cue for the number after it ("03/30, code 512",
 # "03/30 to kod 512")
@@ -660,6 +662,9 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
             end = piece[k - 1].end
             if kind == EXPIRY and (word := _YEAR_WORD.match(folded, end)):
                 end = word.end()  # "до ноября 2028 года": the year's word is said with it, silenced with it
+                # ... and the month named after them where the year came alone ("срок 2030 год, март")
+                gap = _THEN_MONTH.match(folded, end)
+                end = month.end() if k == 1 and gap and (month := MONTH.match(folded, gap.end())) else end
             spans.append(Span(kind, at, end))
             said.add(kind)
             piece = piece[k:]
