@@ -240,3 +240,18 @@ def test_a_year_with_its_word_then_its_month_is_one_expiry(said: str, masked: st
 @pytest.mark.parametrize("said", ["Машина 2019 год, пробег 120 тысяч.", "Авто 2019 рік, ціна 9500."])
 def test_a_cars_year_with_its_word_after_a_card_is_no_code(said: str) -> None:
     assert customer_finals(f"Номер карты {CARD}.", said) == ["Номер карты [CARD].", said]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "My student card ID is 20417, the class is at 10:30.",
+        "The gym card ID 4412, membership 39 a month.",
+        "Номер студенческой карты 20417, занятие в 10:30.",
+        "Айди карты спортзала 4412, абонемент 3900.",
+        "Номер студентського квитка 20417, ID картки спортзалу 4412.",
+        "Legitymacja studencka 20417, identyfikator karty na siłownię 4412.",
+    ],
+)
+def test_a_student_or_gym_cards_id_stays(said: str) -> None:
+    assert customer_finals(said) == [said]

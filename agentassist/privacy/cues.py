@@ -59,6 +59,12 @@ _SPELLED_CODE = (
     r"(?:c|see|cee)[ -]?(?:v|vee)[ -]?(?:v|vee|c|see|cee)2?|(?:си|цэ)[ -]?(?:ви|вэ)[ -]?(?:ви|вэ|си|цэ)"
     r"|сі[ -]?ві[ -]?(?:ві|сі)|ce[ -]?(?:fau|wu)[ -]?(?:fau|wu|ce)"
 )
+# the card's identification number, as American Express names its code (CID: "the card ID", "айди карты",
+# "ідентифікатор картки", "identyfikator karty"): a code's only where card data is about (a student's card has an ID)
+_CARD_ID = (
+    r"card (?:id|identification(?: number| code)?|identifier)"
+    r"|(?:id|айди|айді|идентификатор\w*|ідентифікатор\w*|identyfikator\w*) (?:карты|картки|karty)"
+)
 # the named cues first: a bare "code" (the last alternatives) is a security code's only where card data is
 # about (:func:`code_cues_named` leaves it out); an American Express code is on the card's front
 CVV_CUE = re.compile(
@@ -69,13 +75,10 @@ CVV_CUE = re.compile(
     + r"|(?:cvv2?|cvc2?|cid|csc|security code|card code|code) (?:printed |written )?(?:by|over|above|under|below"
     r"|beside|near|next to) the (?:hologram|logo|chip|signature|stripe|strip|magnetic strip|brand|bank'?s? name|name)"
     r"|cvv2?|cvc2?|cvn2?|cav2|cvd|csc|cv2|cid|" + _SPELLED_CODE + r"|security code"
-    r"|card verification (?:code|value)|card code"
-    # the card's identification number, as American Express names its code (CID: "the card ID", "айди карты",
-    # "ідентифікатор картки", "identyfikator karty")
-    r"|card (?:id|identification(?: number| code)?|identifier)"
-    r"|(?:id|айди|айді|идентификатор\w*|ідентифікатор\w*|identyfikator\w*) (?:карты|картки|karty)"
+    r"|card verification (?:code|value)|card code|"
+    + _CARD_ID
     # ... and as Russian, Ukrainian and Polish say "card code", the card after it ("код карты"; not a PIN's)
-    r"|(?<!pin-)(?<!пин-)(?<!пін-)(?:код|kod) (?:карты|картки|karty)"
+    + r"|(?<!pin-)(?<!пин-)(?<!пін-)(?:код|kod) (?:карты|картки|karty)"
     # the code named as a number that verifies or secures the card ("verification number", "numer weryfikacyjny",
     # "проверочный номер", "numer zabezpieczający"), where card data is about (:data:`_BARE_CODE`)
     r"|"
@@ -136,7 +139,7 @@ _BARE_CODE = re.compile(
     r"|(?:three|3)[- ]digit (?:number|one|bit)|(?:трехзначн|тризначн)\w* (?:номер\w*|числ\w*)"
     r"|trzycyfrow\w* (?:numer\w*|liczb\w*)|numer\w* trzycyfrow\w*"
     # a number that verifies or secures something ("your verification number is 412": a login's as well)
-    r"|" + _VERIFYING
+    r"|" + _VERIFYING + r"|" + _CARD_ID
 )  # "the three digits are 5 1 2"
 # a confirmation code is a one-time code sent by text (four digits or more), but one of three digits is the card's
 # own, said with its data ("validation code 902", "код подтверждения 902", "kod potwierdzający: 902")
@@ -249,7 +252,12 @@ _NOT_PAYMENT = (
     # pacjenta"): the clinic's record number, no payment card
     r"|medical|patient|clinic|hospital|nhs|медицин|медичн|пациент|пацієнт|pacjent|medyczn|амбулатор"
     r"|поликлиник|полікліні|больниц|лікарн|клиник|клінік|клініц|przychodni|szpital|омс|ehic|ekuz|nfz|vet|ветеринар"
-    r"|weterynar)"
+    r"|weterynar"
+    # a student's, a school's, a gym's, an employee's or a fare card ("student card ID", "студенческий билет", "karta
+    # miejska"): its holder's number, no payment card
+    r"|student|студенч|студентськ|studenck|school|школьн|шкільн|szkoln|gym|fitness|фитнес|фітнес|silowni|staff"
+    r"|employee|сотрудник|співробітник|pracownik|parking|парковоч|паркувальн|transport|транспортн|проездн|проїзн"
+    r"|oyster|miejsk)"
     r"[^\W\d_]*(?:-[^\W\d_]+)?|(?<![^\W\d_])(?:sim|сим|id|key)(?![^\W\d_]))"
 )
 _CARD_NOUN = r"(?:cards?|карт[^\W\d_]*|kart[^\W\d_]*|karcie)(?![^\W\d_])"
