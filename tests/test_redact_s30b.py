@@ -17,6 +17,13 @@ from tests.redaction import customer_finals
 CARD = "5520181844669026"  # Luhn-valid (tests/test_redact_s30.py)
 
 
+def _after_card(said: str) -> str:
+    """``said`` as the stored transcript shows it, in the final after one that gave the card."""
+    first, out = customer_finals(f"My card number is {CARD}.", said)
+    assert first == "My card number is [CARD]."
+    return out
+
+
 # ---------------------------------------------------------------- written before heldout39's cases were read
 
 
@@ -90,7 +97,7 @@ def test_ordinary_numbers_where_a_card_is_about_stay(said: str) -> None:
     ],
 )
 def test_a_codes_name_spelled_letter_by_letter_is_its_cue(said: str, masked: str) -> None:
-    assert customer_finals(f"My card number is {CARD}.", said) == ["My card number is [CARD].", masked]
+    assert _after_card(said) == masked
 
 
 @pytest.mark.parametrize(
@@ -105,7 +112,7 @@ def test_a_codes_name_spelled_letter_by_letter_is_its_cue(said: str, masked: str
     ],
 )
 def test_the_cards_identification_number_is_its_code(said: str, masked: str) -> None:
-    assert customer_finals(f"My card number is {CARD}.", said) == ["My card number is [CARD].", masked]
+    assert _after_card(said) == masked
 
 
 @pytest.mark.parametrize(
@@ -131,7 +138,7 @@ def test_a_slash_said_in_the_instrumental_or_after_cherez_joins_an_expiry(said: 
     ],
 )
 def test_a_months_short_form_before_a_four_digit_year_is_an_expiry(said: str, masked: str) -> None:
-    assert customer_finals(f"My card number is {CARD}.", said) == ["My card number is [CARD].", masked]
+    assert _after_card(said) == masked
 
 
 @pytest.mark.parametrize("said", ["The dates are Mar 30 and Apr 2.", "Wyjazd w mar 2030 roku, 4 osoby."])
@@ -150,7 +157,7 @@ def test_a_short_form_that_is_a_word_before_a_day_or_a_plain_year_stays(said: st
     ],
 )
 def test_the_end_of_a_year_and_its_month_after_it_are_one_expiry(said: str, masked: str) -> None:
-    assert customer_finals(f"My card number is {CARD}.", said) == ["My card number is [CARD].", masked]
+    assert _after_card(said) == masked
 
 
 @pytest.mark.parametrize(
@@ -234,7 +241,7 @@ def test_a_houses_number_after_card_data_is_no_expiry_or_code(said: str) -> None
     ],
 )
 def test_a_year_with_its_word_then_its_month_is_one_expiry(said: str, masked: str) -> None:
-    assert customer_finals(f"My card number is {CARD}.", said) == ["My card number is [CARD].", masked]
+    assert _after_card(said) == masked
 
 
 @pytest.mark.parametrize("said", ["Машина 2019 год, пробег 120 тысяч.", "Авто 2019 рік, ціна 9500."])
