@@ -262,3 +262,29 @@ def test_a_cars_year_with_its_word_after_a_card_is_no_code(said: str) -> None:
 )
 def test_a_student_or_gym_cards_id_stays(said: str) -> None:
     assert customer_finals(said) == [said]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Boiler service, callout 80, labour 145, parts 260.",
+        "Ремонт котла, выезд 800, детали 2600, работа 1450.",
+        "Ремонт котла, виїзд 300, деталі 2600, доставка 150.",
+        "Serwis kotła, dojazd 90, części 260, robocizna 145.",
+    ],
+)
+def test_charges_itemized_are_no_card_groups_in_a_partial(said: str) -> None:
+    assert Redactor().partial("customer", said, 0.0) == []
+    assert customer_finals(said) == [said]
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        ("Code 318, and delivery 450.", "Code [CVV], and delivery 450."),
+        ("Код 318, доставка 450.", "Код [CVV], доставка 450."),
+        ("Kod 318, dostawa 45.", "Kod [CVV], dostawa 45."),
+    ],
+)
+def test_a_charge_after_the_code_stays(said: str, masked: str) -> None:
+    assert _after_card(said) == masked
