@@ -279,6 +279,13 @@ def test_charges_itemized_are_no_card_groups_in_a_partial(said: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "said", ["I will pay the delivery with 4556 7375 8689", "Доставку оплачу картой 4556 7375 8689"]
+)
+def test_a_card_paid_for_a_charge_is_masked_in_a_partial(said: str) -> None:
+    assert Redactor().partial("customer", said, 0.0)
+
+
+@pytest.mark.parametrize(
     ("said", "masked"),
     [
         ("Code 318, and delivery 450.", "Code [CVV], and delivery 450."),

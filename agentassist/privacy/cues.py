@@ -301,10 +301,6 @@ OTHER_CUE = re.compile(
     # an amount's or an address's noun ("card ..., room 412", "карта ..., сумма 350"): no code after them
     r"|amount|total|price|room|apartment|flat|suite|сумм[аеуы]|цен[аеуы]|стоимост\w*|квартир\w*|сум[аиу]|ціна|ціну"
     r"|вартіст\w*|kwot[aeyą]|kwocie|sum[aeyą]|cen[aeyą]|koszt\w*|mieszkani\w*|pokoj\w*|lokal\w*"
-    # ... a charge's, itemized ("callout 75, parts 120", "выезд 750, детали 1200", "виїзд 300, деталі 2500", "dojazd
-    # 150, części 520")
-    r"|fees?|charge|call-?out|labou?r|delivery|shipping|postage|выезд[ау]?|детал(?:и|ей)|доставк[аиу]|виїзд[уі]?"
-    r"|деталі|dojazd[u]?|czesci|robocizn[ay]|dostaw[ay]"
     r"|street|avenue|road|улиц\w*|вулиц\w*|проспект\w*|ulic\w*|alej\w*"
     # ... a house's ("дом 12/3", "будинок 12 дробом 3", "budynek 12"): no expiry or code either
     r"|house|building|дом|доме|будин\w*|budyn\w*"
