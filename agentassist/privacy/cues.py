@@ -53,6 +53,18 @@ _COUNTED_ON_SIDE = (
     r" (?:on the (?:front|face|back)|на лицевой стороне|спереди|на обороте|сзади|на лицьовому боці|спереду|на звороті"
     r"|ззаду|z przodu|na przodzie|z tylu|na odwrocie)"
 )
+# the code's name spelled letter by letter as each language names the letters ("C-V-C", "see vee vee", "си-ви-си",
+# "сі-ві-ві", "ce-fau-ce")
+_SPELLED_CODE = (
+    r"(?:c|see|cee)[ -]?(?:v|vee)[ -]?(?:v|vee|c|see|cee)2?|(?:си|цэ)[ -]?(?:ви|вэ)[ -]?(?:ви|вэ|си|цэ)"
+    r"|сі[ -]?ві[ -]?(?:ві|сі)|ce[ -]?(?:fau|wu)[ -]?(?:fau|wu|ce)"
+)
+# the card's identification number, as American Express names its code (CID: "the card ID", "айди карты",
+# "ідентифікатор картки", "identyfikator karty"): a code's only where card data is about (a student's card has an ID)
+_CARD_ID = (
+    r"card (?:id|identification(?: number| code)?|identifier)"
+    r"|(?:id|айди|айді|идентификатор\w*|ідентифікатор\w*|identyfikator\w*) (?:карты|картки|karty)"
+)
 # the named cues first: a bare "code" (the last alternatives) is a security code's only where card data is
 # about (:func:`code_cues_named` leaves it out); an American Express code is on the card's front
 CVV_CUE = re.compile(
@@ -62,10 +74,11 @@ CVV_CUE = re.compile(
     + _COUNTED_ON_SIDE
     + r"|(?:cvv2?|cvc2?|cid|csc|security code|card code|code) (?:printed |written )?(?:by|over|above|under|below"
     r"|beside|near|next to) the (?:hologram|logo|chip|signature|stripe|strip|magnetic strip|brand|bank'?s? name|name)"
-    r"|cvv2?|cvc2?|cvn2?|cav2|cvd|csc|cv2|c[ -]v[ -][vc]2?|cid|сиви|сививи|security code"
-    r"|card verification (?:code|value)|card code"
+    r"|cvv2?|cvc2?|cvn2?|cav2|cvd|csc|cv2|cid|" + _SPELLED_CODE + r"|security code"
+    r"|card verification (?:code|value)|card code|"
+    + _CARD_ID
     # ... and as Russian, Ukrainian and Polish say "card code", the card after it ("код карты"; not a PIN's)
-    r"|(?<!pin-)(?<!пин-)(?<!пін-)(?:код|kod) (?:карты|картки|karty)"
+    + r"|(?<!pin-)(?<!пин-)(?<!пін-)(?:код|kod) (?:карты|картки|karty)"
     # the code named as a number that verifies or secures the card ("verification number", "numer weryfikacyjny",
     # "проверочный номер", "numer zabezpieczający"), where card data is about (:data:`_BARE_CODE`)
     r"|"
@@ -108,7 +121,7 @@ CVV_CUE = re.compile(
     r"|the back(?: side| one)?(?= is| are| says| reads|[,:]| -)"
     r"|тыльн\w* сторон\w*|задн\w* сторон\w*|тильн\w* (?:бо\w*|сторон\w*)|задн\w* бо\w*|задній стороні"
     r"|(?:na )?tyln\w* stron\w*|na tyle(?: karty)?"
-    r"|си[ -]?ви[ -]?ви|сі[ -]?ві[ -]?ві|trzy cyfry|code|код\w*|kod\w*|security"
+    r"|trzy cyfry|code|код\w*|kod\w*|security"
     r"|(?:three|four) digits|(?:three|four) more(?: digits| numbers)?"
     # an American Express's code is printed above its number, on the front: "the four small digits above the number",
     # "четыре цифры над номером", "чотири цифри над номером", "cztery cyferki nad numerem"
@@ -126,7 +139,7 @@ _BARE_CODE = re.compile(
     r"|(?:three|3)[- ]digit (?:number|one|bit)|(?:трехзначн|тризначн)\w* (?:номер\w*|числ\w*)"
     r"|trzycyfrow\w* (?:numer\w*|liczb\w*)|numer\w* trzycyfrow\w*"
     # a number that verifies or secures something ("your verification number is 412": a login's as well)
-    r"|" + _VERIFYING
+    r"|" + _VERIFYING + r"|" + _CARD_ID
 )  # "the three digits are 5 1 2"
 # a confirmation code is a one-time code sent by text (four digits or more), but one of three digits is the card's
 # own, said with its data ("validation code 902", "код подтверждения 902", "kod potwierdzający: 902")
@@ -239,7 +252,12 @@ _NOT_PAYMENT = (
     # pacjenta"): the clinic's record number, no payment card
     r"|medical|patient|clinic|hospital|nhs|медицин|медичн|пациент|пацієнт|pacjent|medyczn|амбулатор"
     r"|поликлиник|полікліні|больниц|лікарн|клиник|клінік|клініц|przychodni|szpital|омс|ehic|ekuz|nfz|vet|ветеринар"
-    r"|weterynar)"
+    r"|weterynar"
+    # a student's, a school's, a gym's, an employee's or a fare card ("student card ID", "студенческий билет", "karta
+    # miejska"): its holder's number, no payment card
+    r"|student|студенч|студентськ|studenck|school|школьн|шкільн|szkoln|gym|fitness|фитнес|фітнес|silowni|staff"
+    r"|employee|сотрудник|співробітник|pracownik|parking|парковоч|паркувальн|transport|транспортн|проездн|проїзн"
+    r"|oyster|miejsk)"
     r"[^\W\d_]*(?:-[^\W\d_]+)?|(?<![^\W\d_])(?:sim|сим|id|key)(?![^\W\d_]))"
 )
 _CARD_NOUN = r"(?:cards?|карт[^\W\d_]*|kart[^\W\d_]*|karcie)(?![^\W\d_])"
@@ -284,6 +302,8 @@ OTHER_CUE = re.compile(
     r"|amount|total|price|room|apartment|flat|suite|сумм[аеуы]|цен[аеуы]|стоимост\w*|квартир\w*|сум[аиу]|ціна|ціну"
     r"|вартіст\w*|kwot[aeyą]|kwocie|sum[aeyą]|cen[aeyą]|koszt\w*|mieszkani\w*|pokoj\w*|lokal\w*"
     r"|street|avenue|road|улиц\w*|вулиц\w*|проспект\w*|ulic\w*|alej\w*"
+    # ... a house's ("дом 12/3", "будинок 12 дробом 3", "budynek 12"): no expiry or code either
+    r"|house|building|дом|доме|будин\w*|budyn\w*"
     r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"  # carriers: a parcel
     # asked to call a number, not someone ringing now ("ktoś dzwoni do drzwi", "кто-то звонит в дверь": an aside)
     r"|call (?:me|us|back)|reach (?:me|us)|text me|ring me|whatsapp|viber|звонит[еь]\w*|перезвонит\w*|позвонит\w*"
@@ -407,6 +427,11 @@ MONTH = re.compile(
     + r")(?=\s?/\s?\d)|(?:"
     + "|".join(sorted(set(_SLASHED_SHORT) - _WORDS_TOO, key=len, reverse=True))
     + r")(?= \d\d(?!\d|[.,:/]\d))"
+    # ... or a year of four digits after a space, even where the short form is a word too ("expiry Mar 2030", "do lut
+    # 2030", "до лист 2029"), but "się"
+    + r"|(?:"
+    + "|".join(sorted(set(_SLASHED_SHORT) - {"sie"}, key=len, reverse=True))
+    + r")(?= 20\d\d(?!\d|[.,:/]\d))"
     + r")(?![^\W\d_])"
 )
 # a month said by its number as an ordinal, "of the month": "восьмого месяца" (August), "do dwunastego miesiąca"
@@ -615,7 +640,8 @@ _READ_OUT_WORDS = (
     " смотрю посмотрю вказано пише дивлюся подивлюся napisane pisze widnieje patrze zobacze"
 )
 _READ_OUT = frozenset(_READ_OUT_WORDS.split())
-_END_WORDS = frozenset({"end", "конца", "кінця", "konca"})  # "срок действия до конца 29-го": when it ends, no thing
+# "срок действия до конца 29-го", "срок конец 29-го", "строк кінець 29-го": when it ends, no thing
+END_WORDS = frozenset({"end", "конца", "конец", "конце", "кінця", "кінець", "кінці", "konca", "koniec", "koncu"})
 _ATTACHED_END = re.compile(r"[\d,.;:!?\-–—]")  # where the words attached to an expiry's noun end
 # a likening: the words after it name what a number is like, not whose it is ("the same as my house number, 117",
 # "как номер квартиры", "як номер мого будинку", "taki sam jak numer domu", "the expiry is like my birthday")
@@ -645,7 +671,7 @@ def another_validity(folded: str, start: int, end: int) -> bool:
     after = _ATTACHED_END.split(folded[end:], maxsplit=1)[0]  # a noun's: the words attached to it, up to a likening
     after = LIKENING.split(after, maxsplit=1)[0]
     attached = TOKEN.findall(after)
-    named = [w for w in attached if not (_EXPIRY_PARTS.fullmatch(w) or w in MONTHS or w in _READ_OUT | _END_WORDS)]
+    named = [w for w in attached if not (_EXPIRY_PARTS.fullmatch(w) or w in MONTHS or w in _READ_OUT | END_WORDS)]
     return bool(named) and _names_a_thing(named) and not cues(CARD, after)
 
 

@@ -24,6 +24,7 @@ from agentassist.privacy.cues import (
     CURRENCY,
     CVV,
     DATE_CUE,
+    END_WORDS,
     EXPIRY,
     FILLER,
     LIKENING,
@@ -86,7 +87,9 @@ _CARD_NAMED = re.compile(
     r"(?:'s)?(?:\s+(?:number|no|номер\w*|numer\w*))?[\s:,\-–—]*(?:(?:is|это|це|to|jest)[\s:,\-–—]*)?"
 )
 _OF_BETWEEN = re.compile(r"\s+of\s+'?")  # "oh six of twenty-seven", "10 of '30": a month and a year
-_YEAR_WORD = re.compile(r"\.?\s*(?:года|году|року|roku|year)\b")  # "30-го года", "30. roku" (an ordinal's full stop)
+# "30-го года", "30. roku" (an ordinal's full stop), "2030 год"
+_YEAR_WORD = re.compile(r"\.?\s*(?:года|году|год|року|рік|roku|rok|year)\b")
+_THEN_MONTH = re.compile(r"[\s,]+")  # "2030 год, март": the year, its word, then its month named
 # a security code named right after its digits, where card data is about: "955 is the code", "955 это код",
 # "955 це код", "955 to kod", "955, that's the CVV"; not a code's cue for the number after it ("03/30, code 512",
 # "03/30 to kod 512")
@@ -109,8 +112,11 @@ _SLASHED_WORDS = 6
 _BACK_AFTER = re.compile(r" (?:on the back|on the reverse|at the back|на обороте|на звороті|z tylu|na odwrocie)\b")
 # the same, in a sentence of its own after the code: "482. Это код.", "527. That's the code."
 _CODE_NAMED = re.compile(r"[\s,.\-–—]*" + CODE_AFTER.pattern.removeprefix(r"[\s,\-–—]*"))
-_END_OF_WORDS = re.compile(r"\b(?:конца|кінця|konca|end of)\b")
-_END_OF = re.compile(r"(?:\bконца|\bкінця|\bkonca|\bend of)\s*$")  # "до конца 27-го": the year alone
+# "до конца 27-го": the year alone; the end said as a noun of its own too ("срок конец 29-го", "строк кінець 29-го",
+# "ważna koniec 2029", "в конце 29-го")
+_END_OF_SAID = "|".join(sorted(END_WORDS - {"end"})) + "|end of"
+_END_OF_WORDS = re.compile(rf"\b(?:{_END_OF_SAID})\b")
+_END_OF = re.compile(rf"\b(?:{_END_OF_SAID})\s*$")
 # a card's expiry year, two digits, after a bare "date" (a weak cue): cards last up to 10 years, one expired a few
 # years ago may be read out ("the date 05.11" on an invoice is a day and a month, no expiry date)
 _YEARS = (15, 49)
@@ -647,6 +653,8 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
                 kind = CVV
             elif regrouped:
                 kind, k = CARD, 1  # masked as the card's at once, in a partial too
+            if kind == EXPIRY and k == 1 and len(piece) > 1 and MONTH.fullmatch(folded, piece[1].start, piece[1].end):
+                k = 2  # the year first, its month's name right after it ("конец 2029-го, декабрь", "2029, December")
             if kind == CVV and _decimal(folded, piece, k):
                 kind = ""  # "take 249.50 off it": an amount with its cents is never a code
             if not kind:
@@ -654,6 +662,9 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
             end = piece[k - 1].end
             if kind == EXPIRY and (word := _YEAR_WORD.match(folded, end)):
                 end = word.end()  # "до ноября 2028 года": the year's word is said with it, silenced with it
+                # ... and the month named after them where the year came alone ("срок 2030 год, март")
+                gap = _THEN_MONTH.match(folded, end)
+                end = month.end() if k == 1 and gap and (month := MONTH.match(folded, gap.end())) else end
             spans.append(Span(kind, at, end))
             said.add(kind)
             piece = piece[k:]

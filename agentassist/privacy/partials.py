@@ -38,6 +38,7 @@ def in_order(folded: str, prev: list[Item], chain: list[Item], before: Before) -
     return (
         len(words_in(gap)) <= 1
         and not SENTENCE_END.search(gap)
+        and not _CHARGE.search(gap)
         and _bare_group(folded, prev)
         and _bare_group(folded, chain)
         and not other_number(folded, chain, before)
@@ -56,9 +57,22 @@ def _bare_group(folded: str, chain: list[Item]) -> bool:
         and not _GLUED_INSIDE.search(folded, start, end)
         and not _GLUED_BEFORE.search(folded[:start])
         and not _GLUED_AFTER.match(folded, end)
+        and not _SIDE_BEFORE.search(folded[:start])
+        and not _SIDE_AFTER.match(folded, end)
     )
 
 
+# a charge's noun between two numbers: charges itemized ("callout 75, parts 120", "выезд 750, детали 1200", "виїзд
+# 300, деталі 2500", "dojazd 150, części 520"), no card's groups
+_CHARGE = re.compile(
+    r"(?<![^\W\d_])(?:fees?|call-?out|labou?r|delivery|shipping|postage|parts|выезд[ау]?|детал(?:и|ей|і)|доставк[аиу]"
+    r"|работ[аыу]|виїзд[уі]?|робот[аиу]|dojazd[u]?|czesci|robocizn[ay]|dostaw[ay])(?![^\W\d_])"
+)
+# a size said as its two sides ("a door 2134 by 2438", "ворота 2134 на 2438", "brama 2134 na 2438", "2134 x 2438"):
+# each side a number of its own, no card's group
+_BY = r"\s+(?:by|на|na|x|х|×)\s+"
+_SIDE_BEFORE = re.compile(rf"\d{_BY}$")
+_SIDE_AFTER = re.compile(rf"{_BY}\d")
 _GLUED_INSIDE = re.compile(r"\d[.,:/-]\d")  # 30.06, 249,50, 11:20, 30-512
 _GLUED_BEFORE = re.compile(r"\d[.:/,]$")
 _GLUED_AFTER = re.compile(r"\s*%|[.:/,]\d")

@@ -181,6 +181,7 @@ def _repeated_on(said: list[Item], digits: str, span: Span, gap: str) -> bool:
 
 _LAST_LABEL = re.compile(r"[\s,]*(?:(?:and|и|і|та|i|oraz|а|a)\s+)?(?:the\s+)?")  # "..., and the last four 7454"
 _WORDY = re.compile(r"\w")
+_PUNCTUATED = re.compile(r"[.,;:]")  # where a chain of numbers was written apart ("9900. 4719 4088 12-")
 
 
 def started_again(folded: str, said: list[Item], cards: list[Span], rest: list[Item]) -> list[Span]:
@@ -188,17 +189,26 @@ def started_again(folded: str, said: list[Item], cards: list[Span], rest: list[I
     "5234 1, ой, заново, 5234 1187 ..."): a number of four digits or more, a sentence at most before a card whose
     first digits it is, is that card's data too (the digits decide, whatever words the restart is said in)."""
     out = []
-    for chain in chains(folded, rest):
-        digits = digits_of(chain)
-        if len(digits) < LAST_DIGITS or ordinary(folded, chain):  # "I paid $4916, the card is 4916 ...": an amount
-            continue
-        card = next((c for c in cards if c.start >= chain[-1].end), None)
-        if card is None or words_between(folded, chain[-1].end, card.start) > ASIDE_WORDS:
-            continue
-        number = digits_of([i for i in said if card.start <= i.start < card.end])
-        if restarts(digits, number) or _first_corrected(folded, chain, card, number):
+    for whole in chains(folded, rest):
+        # the broken-off start may follow another number with a full stop or a comma between ("..., 9900. 4719 4088
+        # 12- нет, стоп, ...": a price, then the card begun): read from each place the chain was written apart
+        apart = [k for k in range(1, len(whole)) if _PUNCTUATED.search(folded, whole[k - 1].end, whole[k].start)]
+        chain = next((whole[k:] for k in [0, *apart] if _restarted(folded, said, cards, whole[k:])), None)
+        if chain is not None:
             out.append(Span(CARD, chain[0].start, chain[-1].end))
     return out
+
+
+def _restarted(folded: str, said: list[Item], cards: list[Span], chain: list[Item]) -> bool:
+    """Whether ``chain`` is the start of a card after it, broken off (:func:`started_again`)."""
+    digits = digits_of(chain)
+    if len(digits) < LAST_DIGITS or ordinary(folded, chain):  # "I paid $4916, the card is 4916 ...": an amount
+        return False
+    card = next((c for c in cards if c.start >= chain[-1].end), None)
+    if card is None or words_between(folded, chain[-1].end, card.start) > ASIDE_WORDS:
+        return False
+    number = digits_of([i for i in said if card.start <= i.start < card.end])
+    return restarts(digits, number) or _first_corrected(folded, chain, card, number)
 
 
 def _first_corrected(folded: str, chain: list[Item], card: Span, number: str) -> bool:
@@ -307,24 +317,33 @@ def last_four_before(folded: str, said: list[Item], cards: list[Span], rest: lis
 
 def first_again(folded: str, said: list[Item], cards: list[Span], rest: list[Item]) -> list[Span]:
     """A card's first digits said again after the whole card in the same utterance ("..., yes, it starts
-    twenty-seven twenty", "да, начинается на 4916", "tak, zaczyna się od 5520"): four digits or more, the card's
-    own first ones, a sentence at most after it and no expiry or code named between, are card data as its last four
-    said again are (the digits decide, whatever words name them)."""
+    twenty-seven twenty", "да, начинается на 4916", "tak, zaczyna się od 5520"), or one of its groups as it was said
+    ("..., 6660. Hmm, or is it... yes, six six six oh", "ой, или... да, 1148"): four digits or more, the card's own, a
+    sentence at most after it and no expiry or code named between, are card data as its last four said again are
+    (the digits decide, whatever words name them)."""
     out = []
     for chain in chains(folded, rest):
         digits = digits_of(chain)
         card = next((c for c in reversed(cards) if c.end <= chain[0].start), None)
         if card is None or len(digits) < LAST_DIGITS or paid(folded, chain):
             continue
-        number = digits_of([i for i in said if card.start <= i.start < card.end])
+        items = [i for i in said if card.start <= i.start < card.end]
+        number = digits_of(items)
         between = folded[card.end : chain[0].start]
-        if len(number) < CARD_DIGITS[0] or len(digits) >= len(number) or not number.startswith(digits):
+        if len(number) < CARD_DIGITS[0] or len(digits) >= len(number):
+            continue
+        if not (number.startswith(digits) or _group_of(items, digits)):
             continue
         if words_between(folded, card.end, chain[0].start) <= ASIDE_WORDS and not any(
             cues(kind, between) for kind in (EXPIRY, CVV)
         ):
             out.append(Span(CARD, chain[0].start, chain[-1].end))
     return out
+
+
+def _group_of(items: list[Item], digits: str) -> bool:
+    """Whether ``digits`` are those of some of ``items`` in a row (a card's group, or groups, as they were said)."""
+    return any(digits_of(items[a:b]) == digits for a in range(len(items)) for b in range(a + 1, len(items) + 1))
 
 
 def last_four(folded: str, chain: list[Item], after: int = 0) -> Span | None:

@@ -26,6 +26,8 @@ TOKEN = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)*")
 _JOIN_NAMES_SAID = (
     "slash|dash|stroke|oblique|forward slash|дробь|слеш|слэш|тире|дефис|косая черта|косая|дріб|дефіс|скісна риска"
     "|скісна|коса риска|lamane przez|lamane na|lamane|przez|ukosnik|myslnik|kreska"
+    # ... in the instrumental, or after "через" ("10 дробью 28", "10 дробом 28", "10 через дробь 28", "через слеш")
+    "|дробью|дробом|слешем|слэшем|через дробь|через дріб|через слеш|через слэш|через косую|через скісну"
     # ... and the space bar's name, as a number is dictated to be typed ("4716 space 2893", "пробел", "spacja")
     "|space|пробел|пробіл|spacja"
 )
