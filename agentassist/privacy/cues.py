@@ -197,6 +197,8 @@ EXPIRY_CUE = re.compile(
 # where a card is named between ("the warranty is on the card, which expires ...": the card's)
 _VALIDITY_OF = (
     r"(?:warrant(?:y|ies)|guarantee|licen[cs]e|subscription|membership|insurance|coverage|passport"
+    # ... or a travel pass's ("my bus pass ... expires", "проездной действует до", "проїзний", "bilet miesięczny")
+    r"|pass(?:es)?\b|travelcard|season ticket|проездн\w*|проїзн\w*|bilet\w* (?:miesieczn|okresow|kwartaln)\w*"
     r"|гаранти[яиюей]\w*|лицензи\w*|подписк\w*|абонемент\w*|страховк\w*|паспорт\w*"
     r"|гаранті[яїюйє]\w*|ліцензі\w*|підписк\w*|страхуванн\w*"
     r"|gwarancj\w*|licencj\w*|subskrypcj\w*|abonament\w*|ubezpieczeni\w*|paszport\w*)"
@@ -419,12 +421,13 @@ MONTHS |= _SLASHED_SHORT
 MONTH = re.compile(
     r"(?<![^\W\d_])(?:"
     + "|".join(map(re.escape, sorted(set(MONTHS) - set(_SLASHED_SHORT), key=len, reverse=True)))
-    # ... and without its full stop where a slash and the year follow at once, as "Apr/29": "апр/29", "kwi/29"; or a
+    # ... and without its full stop where a slash and the year follow at once, as "Apr/29": "апр/29", "kwi/29", or a
+    # hyphen and a year of two digits ("июл-30", "лип-30", "lip-30"); or a
     # card's year of two digits after a space ("до фев 29", "ważna do lut 29"), but a short form that is a word too
     # ("sie" is "się", "лист" a letter)
     + r"|(?:"
     + "|".join(sorted(_SLASHED_SHORT, key=len, reverse=True))
-    + r")(?=\s?/\s?\d)|(?:"
+    + r")(?=\s?/\s?\d|-\d\d(?!\d))|(?:"
     + "|".join(sorted(set(_SLASHED_SHORT) - _WORDS_TOO, key=len, reverse=True))
     + r")(?= \d\d(?!\d|[.,:/]\d))"
     # ... or a year of four digits after a space, even where the short form is a word too ("expiry Mar 2030", "do lut
