@@ -79,6 +79,15 @@ CVV_CUE = re.compile(
     + _CARD_ID
     # ... and as Russian, Ukrainian and Polish say "card code", the card after it ("код карты"; not a PIN's)
     + r"|(?<!pin-)(?<!пин-)(?<!пін-)(?:код|kod) (?:карты|картки|karty)"
+    # ... or its confirmation code, the card named after it ("код подтверждения карты", "код підтвердження картки",
+    # "kod potwierdzenia karty")
+    + r"|(?:код|kod)\w* (?:подтвержд|підтвердж|potwierdz|проверк|перевірк|weryfikac)\w* (?:карты|картки|karty)"
+    # ... or a secret number, as a caller calls it ("the secret number's 640", "секретный код", "таємний код",
+    # "tajny kod")
+    + r"|(?:secret|секретн|таємн|tajn|sekretn)\w* (?:number|code|digits|код\w*|номер\w*|цифр\w*|kod\w*|numer\w*"
+    + r"|cyfr\w*)"
+    # ... or the digits printed on the white strip on its back ("the three printed on the white stripe")
+    + r"|(?:three|four|digits|numbers)(?: printed| written)? on the (?:white |signature )?(?:stripe|strip|panel)"
     # the code named as a number that verifies or secures the card ("verification number", "numer weryfikacyjny",
     # "проверочный номер", "numer zabezpieczający"), where card data is about (:data:`_BARE_CODE`)
     r"|"
@@ -166,9 +175,9 @@ NOT_CVV = re.compile(
     r"|ворот|(?:від|от) (?!карт)|тн|укт|товар\w*|тариф\w*|из смс|из sms|з смс"
     # an error's or a refusal's code on a terminal or a screen ("error code 341", "код ошибки", "kod błędu")
     r"|ошибк\w*|помилк\w*|отказ\w*|відмов\w*"
-    r"|активаци\w*|активації|ваучер\w*|купон\w*|сертификат\w*|сертифікат\w*|(?:подтвержден|підтвердженн)\w*"
-    + _NOT_THREE
-    + r")|(?:почтов\w*|поштов\w*) код\w*|промокод\w*"
+    r"|активаци\w*|активації|ваучер\w*|купон\w*|сертификат\w*|сертифікат\w*"
+    r"|(?:подтвержден|підтвердженн)\w*(?!\s+карт)"  # not the card's own ("код подтверждения карты": a code's cue)
+     + _NOT_THREE + r")|(?:почтов\w*|поштов\w*) код\w*|промокод\w*"
     r"|штрих-?код\w*"
     r"|kod\w* (?:pocztow\w*|kraju|rabatow\w*|kreskow\w*|do (?!kart)|cn|hs|taryf\w*|celn\w*|towar\w*|domofonu|bramy"
     r"|bledu|odmowy|sms|blik|z sms|potwierdzaj\w*"
