@@ -303,6 +303,11 @@ def _items(text: str) -> tuple[Item, ...]:
             if tok in _PAIR and n and tokens[n - 1][0] == "a" and folded[tokens[n - 1][2] : start] == " ":
                 repeat_start = tokens[n - 1][1]  # "a pair of sevens": masked from "a"
             continue
+        elif (twice := _group_twice(tokens, n, folded, out)) and not words:
+            last = out[-1]  # "4716 twice, then 8803": the group said twice, 4716 4716
+            out[-1] = Item(last.start, twice, last.digits * 2, last.joined, last.spoken)
+            skip = n + 1 if twice > end else -1
+            continue
         elif repeat and tok in _DIGIT_NOUNS:
             words.extend([(_DIGIT_WORDS[_DIGIT_NOUNS[tok]], repeat_start, end)] * repeat)
         elif tok in _DIGIT_NOUNS and _nouns_in_a_row(tokens, n, folded):
@@ -411,6 +416,28 @@ def _nouns_in_a_row(tokens: list[tuple[str, int, int]], n: int, folded: str) -> 
         return k
 
     return reach(n, 1) - reach(n, -1) + 1 >= _NOUNS_LEAST
+
+
+_TWICE = {"twice", "дважды", "двічі", "dwukrotnie"}  # a group said twice, said after it ("4716 twice")
+_TWICE_SAID = {("two", "times"), ("два", "раза"), ("два", "рази"), ("dwa", "razy")}  # ... in two words
+_NEXT_GROUP = re.compile(
+    r",?\s+(?:(?:and |и |і |i )?(?:then|next|потом|затем|дальше|потім|далі|potem|dalej)\b|\d{4}(?!\d))"
+)
+_GROUP_DIGITS = 4
+
+
+def _group_twice(tokens: list[tuple[str, int, int]], n: int, folded: str, out: list[Item]) -> int:
+    """Where the words at ``tokens[n]`` end that say the card's group written right before them twice ("4716
+    twice, then 8803", "4716 два раза, потом", "4716 двічі, потім", "4716 dwa razy, potem"): four digits, the
+    next group after them (not "charged 299 twice", "paid 1200 twice on the 14th"); 0: none."""
+    tok, start, end = tokens[n]
+    if tok not in _TWICE:
+        if n + 1 >= len(tokens) or (tok, tokens[n + 1][0]) not in _TWICE_SAID:
+            return 0
+        end = tokens[n + 1][2]
+    if not out or out[-1].spoken or len(out[-1].digits) != _GROUP_DIGITS or folded[out[-1].end : start] != " ":
+        return 0
+    return end if _NEXT_GROUP.match(folded, end) else 0
 
 
 def _number_after(tokens: list[tuple[str, int, int]], n: int) -> bool:
