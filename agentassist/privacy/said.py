@@ -659,6 +659,8 @@ def _in_number(tokens: list[tuple[str, int, int]], n: int) -> bool:
         return True
     if before in _YEAR_BEFORE and _ORDINALS[tokens[n][0]] >= 20:
         return True
+    if after in _YEAR_BEFORE and _ORDINALS[tokens[n][0]] >= 20:
+        return True  # "тридцатый год, март", "тридцятий рік", "trzydziesty rok": a year said by its ordinal
     if before in _MONTH_BEFORE and _ORDINALS[tokens[n][0]] <= 12:
         return True
     if before in _MONTH_ALONE and _ORDINALS[tokens[n][0]] >= 20:
