@@ -84,8 +84,8 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
         [(a, b) for a, b in cues(OTHER, folded) if b not in named or (not asked and _names(folded, b, at))], at
     )
     # what is paid with, said after another thing's cue, is the means, not that thing ("I owe $1,340 on the
-    # account, so pay it with 4280 ...")
-    if other_at >= 0 and _PAID_WITH.search(folded, other_at, at):
+    # account, so pay it with 4280 ...", "pay the order with 4556 ...": the cue among the words the verb pays)
+    if other_at >= 0 and _PAID_WITH.search(folded, 0, at):
         other_at = -1
     # another thing named in a sentence that gave its number is done with ("Wpisowe na siłownię 99 zł. Mam długą
     # Visę, 4917 ..."): the next sentence's number is not its
