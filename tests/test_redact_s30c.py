@@ -242,3 +242,25 @@ def test_a_cards_group_said_twice_is_one_card(said: str) -> None:
 )
 def test_an_amount_said_twice_stays(said: str) -> None:
     assert customer_finals(said) == [said]
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        (
+            "Pottery on the 14th, 9 till 1, 75 with the clay. 5203 1884 0692 7449, till 04/29.",
+            "Pottery on the 14th, 9 till 1, 75 with the clay. [CARD], till [EXPIRY].",
+        ),
+        ("Курс с 9 до 1, 75 за занятие. Карта 5203 1884 0692 7449, до 04/29.", None),
+        ("Курс з 9 до 1, 75 за заняття. Картка 5203 1884 0692 7449, до 04/29.", None),
+        ("Kurs od 9 do 1, 75 za zajęcia. Karta 5203 1884 0692 7449, do 04/29.", None),
+    ],
+)
+def test_till_said_before_the_card_is_no_expirys_cue(said: str, masked: str | None) -> None:
+    (out,) = customer_finals(said)
+    assert out == masked if masked else out.startswith(said.split(". ")[0] + ". ") and out.endswith(" [EXPIRY].")
+
+
+def test_a_code_after_and_still_stays_a_list_of_counts_without_a_cue() -> None:
+    said = "We need rooms for four, two and nine guests."
+    assert customer_finals(said) == [said]

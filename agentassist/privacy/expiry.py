@@ -500,10 +500,13 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
     # ("Лицензия 4400 1234 9876, действует до 11/27", "Гарантия до марта 2027, а подписка действует до 2028" after a
     # card: the licence's, the warranty's)
     validity = [m.span() for m in NOT_EXPIRY.finditer(folded)]
+    # ... after the card: said before it in the utterance, "till" is a time's or another thing's ("9 till 1, 75 ...
+    # 5203 1884 ...": a class's hours)
     expiry_cues = cues(EXPIRY, folded) + [
         m.span()
         for m in NEAR_CARD_CUE.finditer(folded)
-        if CARD in said and not any(a <= m.start() and words_between(folded, b, m.start()) <= 1 for a, b in validity)
+        if (CARD in before.said or any(c.end <= m.start() for c in cards))
+        and not any(a <= m.start() and words_between(folded, b, m.start()) <= 1 for a, b in validity)
     ]
     expiry_cues += [m.span() for m in named_near if MONTH.match(folded, m.end() + 1)]
     # "it expires at the end of February 2029", "действует до конца февраля": the cue reaches on past "end of"
