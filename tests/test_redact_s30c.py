@@ -264,3 +264,16 @@ def test_till_said_before_the_card_is_no_expirys_cue(said: str, masked: str | No
 def test_a_code_after_and_still_stays_a_list_of_counts_without_a_cue() -> None:
     said = "We need rooms for four, two and nine guests."
     assert customer_finals(said) == [said]
+
+
+@pytest.mark.parametrize(
+    ("cue", "masked"),
+    [
+        ("Card 4917 6620 1304 and the last four are", "Card [CARD] and the last four are"),
+        ("Карта 4917 6620 1304, а последние четыре это", "Карта [CARD], а последние четыре это"),
+        ("Картка 4917 6620 1304, а останні чотири це", "Картка [CARD], а останні чотири це"),
+        ("Karta 4917 6620 1304, a ostatnie cztery to", "Karta [CARD], a ostatnie cztery to"),
+    ],
+)
+def test_the_last_fours_cue_ending_one_final_masks_the_next_as_the_card(cue: str, masked: str) -> None:
+    assert customer_finals(cue, "8856.", "Expiry 11/30.") == [masked, "[CARD].", "Expiry [EXPIRY]."]

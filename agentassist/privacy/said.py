@@ -378,7 +378,8 @@ def _count_of_last(folded: str, item: Item, after: list[Item]) -> bool:
     if not (item.spoken and len(item.digits) == 1 and _LAST.search(folded, 0, item.start)):
         return False
     if not after:  # the final ends on the count ("so the code's the last three."): what it counts was said before
-        return not any(c.isalnum() for c in folded[item.end :])
+        # ... or on its verb ("and the last four are", "a ostatnie cztery to"): what it counts comes next
+        return _NAMING.fullmatch(folded.rstrip(" .…"), item.end) is not None
     if not (JOIN.fullmatch(folded, item.end, after[0].start) or _NAMING.fullmatch(folded, item.end, after[0].start)):
         return False
     count = int(item.digits)
