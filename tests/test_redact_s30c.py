@@ -277,3 +277,17 @@ def test_a_code_after_and_still_stays_a_list_of_counts_without_a_cue() -> None:
 )
 def test_the_last_fours_cue_ending_one_final_masks_the_next_as_the_card(cue: str, masked: str) -> None:
     assert customer_finals(cue, "8856.", "Expiry 11/30.") == [masked, "[CARD].", "Expiry [EXPIRY]."]
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        ("Card 5520 1818 4466 9026, so it ends in a 6.", "Card [CARD], so it ends in a [CARD]."),
+        ("Карта 5520 1818 4466 9026, то есть заканчивается на 6.", "Карта [CARD], то есть заканчивается на [CARD]."),
+        ("Картка 5520 1818 4466 9026, тобто закінчується на 6.", "Картка [CARD], тобто закінчується на [CARD]."),
+        ("Karta 5520 1818 4466 9026, czyli kończy się na 6.", "Karta [CARD], czyli kończy się na [CARD]."),
+        ("Card 5520 1818 4466 9026, the offer ends in 6 days.", "Card [CARD], the offer ends in 6 days."),
+    ],
+)
+def test_the_digit_a_card_ends_on_said_after_it_is_card_data(said: str, masked: str) -> None:
+    assert customer_finals(said) == [masked]

@@ -28,6 +28,7 @@ from agentassist.privacy.cues import (
 from agentassist.privacy.expiry import (
     CORRECTION_WORDS,
     code_items,
+    counts,
 )
 from agentassist.privacy.labels import ordinary, paid
 from agentassist.privacy.runs import LAST_DIGITS
@@ -303,7 +304,9 @@ def last_four_named(folded: str, cards: list[Span], rest: list[Item]) -> list[Sp
 # цифра — 7", "ostatnia cyfra to 7"
 _LAST_DIGIT = re.compile(
     r"\b(?:(?:last|final) (?:digit|number)(?:'s| is| was)?|(?:последн|останн|ostatni)\w* (?:цифр|cyfr)\w*"
-    r"(?: это| це| to)?)[\s:,\-–—]*$"
+    r"(?: это| це| to)?"
+    # ... or what it ends on ("and it ends in a 7", "заканчивается на 7", "закінчується на 7", "kończy się na 7")
+    r"|ends? (?:in|with|on)(?: an?)?|заканчива\w* на|закінчу\w* на|konczy sie na)[\s:,\-–—]*$"
 )
 
 
@@ -311,6 +314,8 @@ def _last_digit(folded: str, chain: list[Item], after: int) -> Span | None:
     """The one digit ``chain`` is, where the words between ``after`` (a card's end) and it name it the card's last
     digit ("..., and the last digit is 7"): card data, as the card's last four said again are."""
     if len(chain) != 1 or len(chain[0].digits) != 1 or not _LAST_DIGIT.search(folded, after, chain[0].start):
+        return None
+    if counts(folded, chain[0].end):  # "the session ends in 6 minutes": a count
         return None
     return Span(CARD, chain[0].start, chain[0].end)
 
