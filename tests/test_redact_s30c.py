@@ -291,3 +291,30 @@ def test_the_last_fours_cue_ending_one_final_masks_the_next_as_the_card(cue: str
 )
 def test_the_digit_a_card_ends_on_said_after_it_is_card_data(said: str, masked: str) -> None:
     assert customer_finals(said) == [masked]
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        ("The code is 4, 2 and 9.", "The code is [CVV]."),
+        ("CVC: seven and one and three.", "CVC: [CVV]."),
+        ("Код 4, 2 и 9.", "Код [CVV]."),
+        ("Код: дев'ять, дев'ять та нуль.", "Код: [CVV]."),
+    ],
+)
+def test_a_codes_digits_written_or_each_after_and_are_one_code(said: str, masked: str) -> None:
+    assert _after_card(said) == masked
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Rooms 3, 4 and 5, please.",
+        "Rooms three, four and five, please.",
+        "Комнаты три, четыре и пять.",
+        "Кімнати три, чотири і п'ять.",
+        "Pokoje trzy, cztery i pięć.",
+    ],
+)
+def test_a_list_of_rooms_said_with_and_after_a_card_stays(said: str) -> None:
+    assert _after_card(said) == said

@@ -796,16 +796,25 @@ def chains(text: str, found: list[Item]) -> list[list[Item]]:
 
 
 _AND_LAST = re.compile(r",?\s+(?:and|и|і|й|та|i|oraz)\s+")  # "four, two and nine": the last digit said after "and"
+# ... where a code is named just before them ("code four, two and nine", "CVC: seven and one and three", "the digits on
+# the back are 4, 2 and 9"), not a list of rooms or counts ("rooms three, four and five")
+_CODE_BEFORE = re.compile(
+    r"(?:code|cvv2?|cvc2?|cvn|cid|csc|код\w*|kod\w*|digits|numbers|цифр\w*|cyfr\w*|back|обороте|звороті|tylu)"
+    r"(?:'s)?(?:[\s:,\-–—]+[^\W\d_]+){0,2}[\s:,\-–—]*$"
+)
 
 
 def _last_digit_after_and(text: str, chain: list[Item], item: Item) -> bool:
-    """Whether ``item`` is the last of digits said one by one in words, set apart by commas, said after "and" ("four,
-    two and nine", "четыре, два и девять", "cztery, dwa i dziewięć"): one number, as a code is read digit by digit."""
-    single = [*chain, item]
+    """Whether ``item`` is the last of digits said one by one, set apart by commas or "and", said after "and"
+    ("four, two and nine", "seven and one and three", "4, 2 and 9", "четыре, два и девять", "cztery, dwa i
+    dziewięć"): one number, as a code is read digit by digit (a count after it is read so by the code's rules)."""
     return (
-        len(chain) >= 2
-        and all(i.spoken and len(i.digits) == 1 for i in single)
-        and all(text[a.end : b.start].strip() == "," for a, b in pairwise(chain))
+        all(len(i.digits) == 1 for i in [*chain, item])
+        and _CODE_BEFORE.search(text, max(0, chain[0].start - 40), chain[0].start) is not None
+        and all(
+            text[a.end : b.start].strip() == "," or _AND_LAST.fullmatch(text, a.end, b.start)
+            for a, b in pairwise(chain)
+        )
         and _AND_LAST.fullmatch(text, chain[-1].end, item.start) is not None
     )
 
