@@ -318,3 +318,17 @@ def test_a_codes_digits_written_or_each_after_and_are_one_code(said: str, masked
 )
 def test_a_list_of_rooms_said_with_and_after_a_card_stays(said: str) -> None:
     assert _after_card(said) == said
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Two tickets, 1450. 5520 1818 44- sorry, from the top. 5520 1818 4466 9026.",
+        "Два билета, 1450. 5520 1818 44- ой, заново. 5520 1818 4466 9026.",
+        "Два квитки, 1450. 5520 1818 44- ой, спочатку. 5520 1818 4466 9026.",
+        "Dwa bilety, 1450. 5520 1818 44- nie, od nowa. 5520 1818 4466 9026.",
+    ],
+)
+def test_a_price_before_a_card_broken_off_stays(said: str) -> None:
+    (out,) = customer_finals(said)
+    assert ", 1450. [CARD]" in out and "5520" not in out and out.endswith("[CARD].")
