@@ -12,17 +12,7 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.redactor import Redactor
-from tests.redaction import customer_finals
-
-CARD = "5520181844669026"  # Luhn-valid (tests/test_redact_s30.py)
-
-
-def _after_card(said: str) -> str:
-    """``said`` as the stored transcript shows it, in the final after one that gave the card."""
-    first, out = customer_finals(f"My card number is {CARD}.", said)
-    assert first == "My card number is [CARD]."
-    return out
-
+from tests.redaction import after_card, customer_finals
 
 # ---------------------------------------------------------------- written before heldout40's cases were read
 
@@ -38,7 +28,7 @@ def _after_card(said: str) -> str:
     ],
 )
 def test_a_codes_digits_said_with_and_between_are_one_code(said: str, masked: str) -> None:
-    assert _after_card(said) == masked
+    assert after_card(said) == masked
 
 
 @pytest.mark.parametrize(
@@ -50,7 +40,7 @@ def test_a_codes_digits_said_with_and_between_are_one_code(said: str, masked: st
     ],
 )
 def test_a_codes_digits_said_as_their_nouns_are_a_code(said: str, masked: str) -> None:
-    assert _after_card(said) == masked
+    assert after_card(said) == masked
 
 
 @pytest.mark.parametrize(
@@ -75,7 +65,7 @@ def test_the_cards_confirmation_code_is_a_code_not_a_card(said: str, masked: str
     ],
 )
 def test_a_year_said_as_an_ordinal_then_its_month_is_an_expiry(said: str, masked: str) -> None:
-    assert _after_card(said) == masked
+    assert after_card(said) == masked
 
 
 @pytest.mark.parametrize(
@@ -101,7 +91,7 @@ def test_a_partial_of_a_card_paid_for_an_order_shows_no_twelve_digits(said: str)
     ],
 )
 def test_prices_counts_and_dates_after_a_card_stay(said: str) -> None:
-    assert _after_card(said) == said
+    assert after_card(said) == said
 
 
 # ---------------------------------------------------------------- after heldout40's misses were read
@@ -188,7 +178,7 @@ def test_the_last_digit_of_another_number_stays() -> None:
     ],
 )
 def test_a_months_short_form_with_a_hyphen_and_a_year_is_an_expiry(said: str, masked: str) -> None:
-    assert _after_card(said) == masked
+    assert after_card(said) == masked
 
 
 @pytest.mark.parametrize(
@@ -215,7 +205,7 @@ def test_a_travel_passs_validity_is_no_expiry(said: str) -> None:
     ],
 )
 def test_a_code_named_secret_or_by_the_white_strip_is_a_code(said: str, masked: str) -> None:
-    assert _after_card(said) == masked
+    assert after_card(said) == masked
 
 
 def test_a_bookings_confirmation_code_stays() -> None:
@@ -303,7 +293,7 @@ def test_the_digit_a_card_ends_on_said_after_it_is_card_data(said: str, masked: 
     ],
 )
 def test_a_codes_digits_written_or_each_after_and_are_one_code(said: str, masked: str) -> None:
-    assert _after_card(said) == masked
+    assert after_card(said) == masked
 
 
 @pytest.mark.parametrize(
@@ -317,7 +307,7 @@ def test_a_codes_digits_written_or_each_after_and_are_one_code(said: str, masked
     ],
 )
 def test_a_list_of_rooms_said_with_and_after_a_card_stays(said: str) -> None:
-    assert _after_card(said) == said
+    assert after_card(said) == said
 
 
 @pytest.mark.parametrize(
