@@ -322,3 +322,25 @@ def test_a_list_of_rooms_said_with_and_after_a_card_stays(said: str) -> None:
 def test_a_price_before_a_card_broken_off_stays(said: str) -> None:
     (out,) = customer_finals(said)
     assert ", 1450. [CARD]" in out and "5520" not in out and out.endswith("[CARD].")
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        ("Till June 2030, the number is 5520 1818 4466 9026.", "Till [EXPIRY], the number is [CARD]."),
+        ("До июня 2030, номер 5520 1818 4466 9026.", "До [EXPIRY], номер [CARD]."),
+        ("До 06/30, номер 5520 1818 4466 9026.", "До [EXPIRY], номер [CARD]."),
+        ("Do czerwca 2030, numer 5520 1818 4466 9026.", "Do [EXPIRY], numer [CARD]."),
+    ],
+)
+def test_till_a_month_said_before_the_card_is_its_expiry(said: str, masked: str) -> None:
+    assert customer_finals(said) == [masked]
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["Expiry zero six slash twenty-eight, and CVV2 is 774.", "Tytuł płatności na rachunku to 274303058069712447."],
+)
+def test_forms_of_earlier_halves_read_as_before(said: str) -> None:
+    (out,) = customer_finals(said)
+    assert ("[EXPIRY]" in out and "[CVV]" in out) if "Expiry" in said else out == said

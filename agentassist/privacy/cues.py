@@ -683,13 +683,11 @@ def another_validity(folded: str, start: int, end: int) -> bool:
     after = _ATTACHED_END.split(folded[end:], maxsplit=1)[0]  # a noun's: the words attached to it, up to a likening
     after = LIKENING.split(after, maxsplit=1)[0]
     attached = TOKEN.findall(after)
-    # ... not the date itself said in words ("срок тридцатый год, март": the year's ordinal)
-    said = [w.group() for i in items(after) for w in TOKEN.finditer(after, i.start, i.end)]
-    named = [
-        w
-        for w in attached
-        if not (_EXPIRY_PARTS.fullmatch(w) or w in MONTHS or w in _READ_OUT | END_WORDS or w in said)
-    ]
+    named = [w for w in attached if not (_EXPIRY_PARTS.fullmatch(w) or w in MONTHS or w in _READ_OUT | END_WORDS)]
+    # ... not the date itself said in words, as a number said in words is no name ("срок тридцатый год, март": the
+    # year's ordinal)
+    if items(" ".join(attached)):
+        return False
     return bool(named) and _names_a_thing(named) and not cues(CARD, after)
 
 
