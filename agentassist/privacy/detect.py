@@ -192,8 +192,12 @@ def _whole(folded: str, found: list[list[Item]], spans: list[Span]) -> list[Span
                 continue
             # a number ending a sentence before the first span ("Two tickets, 1450. 5520 1818 44- sorry, ..."): the
             # card begun after it, the price before it no piece of it
-            ended = bool(run) and item is not None and not any(s.end <= run[0].start for s in inside)
-            ended = ended and _SENTENCE_ENDED.fullmatch(folded, run[-1].end, item.start) is not None
+            ended = (
+                item is not None
+                and bool(run)
+                and not any(s.end <= run[0].start for s in inside)
+                and _SENTENCE_ENDED.fullmatch(folded, run[-1].end, item.start) is not None
+            )
             if run and not ended and not (item is None and _count_said_last(folded, chain, run)):
                 near = max((s for s in inside if s.end <= run[0].start), key=lambda s: s.end, default=inside[0])
                 out.append(Span(near.kind, run[0].start, run[-1].end))
