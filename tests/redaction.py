@@ -18,3 +18,13 @@ def redacted_finals(*turns: tuple[str, str], gap_s: float = 2.0) -> list[str]:
 def customer_finals(*said: str) -> list[str]:
     """:func:`redacted_finals` of finals all said by the customer."""
     return redacted_finals(*(("customer", text) for text in said))
+
+
+CARD = "5520181844669026"  # Luhn-valid: a card said in the final before the one a test reads
+
+
+def after_card(said: str) -> str:
+    """``said`` as the stored transcript shows it, in the final after one that gave :data:`CARD`."""
+    first, out = customer_finals(f"My card number is {CARD}.", said)
+    assert first == "My card number is [CARD]."
+    return out

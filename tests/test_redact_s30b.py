@@ -12,17 +12,7 @@ from __future__ import annotations
 import pytest
 
 from agentassist.privacy.redactor import Redactor
-from tests.redaction import customer_finals
-
-CARD = "5520181844669026"  # Luhn-valid (tests/test_redact_s30.py)
-
-
-def _after_card(said: str) -> str:
-    """``said`` as the stored transcript shows it, in the final after one that gave the card."""
-    first, out = customer_finals(f"My card number is {CARD}.", said)
-    assert first == "My card number is [CARD]."
-    return out
-
+from tests.redaction import CARD, after_card, customer_finals
 
 # ---------------------------------------------------------------- written before heldout39's cases were read
 
@@ -97,7 +87,7 @@ def test_ordinary_numbers_where_a_card_is_about_stay(said: str) -> None:
     ],
 )
 def test_a_codes_name_spelled_letter_by_letter_is_its_cue(said: str, masked: str) -> None:
-    assert _after_card(said) == masked
+    assert after_card(said) == masked
 
 
 @pytest.mark.parametrize(
@@ -112,7 +102,7 @@ def test_a_codes_name_spelled_letter_by_letter_is_its_cue(said: str, masked: str
     ],
 )
 def test_the_cards_identification_number_is_its_code(said: str, masked: str) -> None:
-    assert _after_card(said) == masked
+    assert after_card(said) == masked
 
 
 @pytest.mark.parametrize(
@@ -138,7 +128,7 @@ def test_a_slash_said_in_the_instrumental_or_after_cherez_joins_an_expiry(said: 
     ],
 )
 def test_a_months_short_form_before_a_four_digit_year_is_an_expiry(said: str, masked: str) -> None:
-    assert _after_card(said) == masked
+    assert after_card(said) == masked
 
 
 @pytest.mark.parametrize("said", ["The dates are Mar 30 and Apr 2.", "Wyjazd w mar 2030 roku, 4 osoby."])
@@ -157,7 +147,7 @@ def test_a_short_form_that_is_a_word_before_a_day_or_a_plain_year_stays(said: st
     ],
 )
 def test_the_end_of_a_year_and_its_month_after_it_are_one_expiry(said: str, masked: str) -> None:
-    assert _after_card(said) == masked
+    assert after_card(said) == masked
 
 
 @pytest.mark.parametrize(
@@ -241,7 +231,7 @@ def test_a_houses_number_after_card_data_is_no_expiry_or_code(said: str) -> None
     ],
 )
 def test_a_year_with_its_word_then_its_month_is_one_expiry(said: str, masked: str) -> None:
-    assert _after_card(said) == masked
+    assert after_card(said) == masked
 
 
 @pytest.mark.parametrize("said", ["Машина 2019 год, пробег 120 тысяч.", "Авто 2019 рік, ціна 9500."])
@@ -294,4 +284,4 @@ def test_a_card_paid_for_a_charge_is_masked_in_a_partial(said: str) -> None:
     ],
 )
 def test_a_charge_after_the_code_stays(said: str, masked: str) -> None:
-    assert _after_card(said) == masked
+    assert after_card(said) == masked

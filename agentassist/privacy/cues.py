@@ -12,7 +12,7 @@ import re
 
 from agentassist.assist.numbers import is_number_word
 from agentassist.privacy.memo import remembered
-from agentassist.privacy.said import TOKEN
+from agentassist.privacy.said import TOKEN, items
 
 CARD = "card"
 EXPIRY = "expiry"
@@ -79,6 +79,15 @@ CVV_CUE = re.compile(
     + _CARD_ID
     # ... and as Russian, Ukrainian and Polish say "card code", the card after it ("код карты"; not a PIN's)
     + r"|(?<!pin-)(?<!пин-)(?<!пін-)(?:код|kod) (?:карты|картки|karty)"
+    # ... or its confirmation code, the card named after it ("код подтверждения карты", "код підтвердження картки",
+    # "kod potwierdzenia karty")
+    + r"|(?:код|kod)\w* (?:подтвержд|підтвердж|potwierdz|проверк|перевірк|weryfikac)\w* (?:карты|картки|karty)"
+    # ... or a secret number, as a caller calls it ("the secret number's 640", "секретный код", "таємний код",
+    # "tajny kod")
+    + r"|(?:secret|секретн|таємн|tajn|sekretn)\w* (?:number|code|digits|код\w*|номер\w*|цифр\w*|kod\w*|numer\w*"
+    + r"|cyfr\w*)"
+    # ... or the digits printed on the white strip on its back ("the three printed on the white stripe")
+    + r"|(?:three|four|digits|numbers)(?: printed| written)? on the (?:white |signature )?(?:stripe|strip|panel)"
     # the code named as a number that verifies or secures the card ("verification number", "numer weryfikacyjny",
     # "проверочный номер", "numer zabezpieczający"), where card data is about (:data:`_BARE_CODE`)
     r"|"
@@ -166,9 +175,9 @@ NOT_CVV = re.compile(
     r"|ворот|(?:від|от) (?!карт)|тн|укт|товар\w*|тариф\w*|из смс|из sms|з смс"
     # an error's or a refusal's code on a terminal or a screen ("error code 341", "код ошибки", "kod błędu")
     r"|ошибк\w*|помилк\w*|отказ\w*|відмов\w*"
-    r"|активаци\w*|активації|ваучер\w*|купон\w*|сертификат\w*|сертифікат\w*|(?:подтвержден|підтвердженн)\w*"
-    + _NOT_THREE
-    + r")|(?:почтов\w*|поштов\w*) код\w*|промокод\w*"
+    r"|активаци\w*|активації|ваучер\w*|купон\w*|сертификат\w*|сертифікат\w*"
+    r"|(?:подтвержден|підтвердженн)\w*(?!\s+карт)"  # not the card's own ("код подтверждения карты": a code's cue)
+     + _NOT_THREE + r")|(?:почтов\w*|поштов\w*) код\w*|промокод\w*"
     r"|штрих-?код\w*"
     r"|kod\w* (?:pocztow\w*|kraju|rabatow\w*|kreskow\w*|do (?!kart)|cn|hs|taryf\w*|celn\w*|towar\w*|domofonu|bramy"
     r"|bledu|odmowy|sms|blik|z sms|potwierdzaj\w*"
@@ -197,6 +206,8 @@ EXPIRY_CUE = re.compile(
 # where a card is named between ("the warranty is on the card, which expires ...": the card's)
 _VALIDITY_OF = (
     r"(?:warrant(?:y|ies)|guarantee|licen[cs]e|subscription|membership|insurance|coverage|passport"
+    # ... or a travel pass's ("my bus pass ... expires", "проездной действует до", "проїзний", "bilet miesięczny")
+    r"|pass(?:es)?\b|travelcard|season ticket|проездн\w*|проїзн\w*|bilet\w* (?:miesieczn|okresow|kwartaln)\w*"
     r"|гаранти[яиюей]\w*|лицензи\w*|подписк\w*|абонемент\w*|страховк\w*|паспорт\w*"
     r"|гаранті[яїюйє]\w*|ліцензі\w*|підписк\w*|страхуванн\w*"
     r"|gwarancj\w*|licencj\w*|subskrypcj\w*|abonament\w*|ubezpieczeni\w*|paszport\w*)"
@@ -419,12 +430,13 @@ MONTHS |= _SLASHED_SHORT
 MONTH = re.compile(
     r"(?<![^\W\d_])(?:"
     + "|".join(map(re.escape, sorted(set(MONTHS) - set(_SLASHED_SHORT), key=len, reverse=True)))
-    # ... and without its full stop where a slash and the year follow at once, as "Apr/29": "апр/29", "kwi/29"; or a
+    # ... and without its full stop where a slash and the year follow at once, as "Apr/29": "апр/29", "kwi/29", or a
+    # hyphen and a year of two digits ("июл-30", "лип-30", "lip-30"); or a
     # card's year of two digits after a space ("до фев 29", "ważna do lut 29"), but a short form that is a word too
     # ("sie" is "się", "лист" a letter)
     + r"|(?:"
     + "|".join(sorted(_SLASHED_SHORT, key=len, reverse=True))
-    + r")(?=\s?/\s?\d)|(?:"
+    + r")(?=\s?/\s?\d|-\d\d(?!\d))|(?:"
     + "|".join(sorted(set(_SLASHED_SHORT) - _WORDS_TOO, key=len, reverse=True))
     + r")(?= \d\d(?!\d|[.,:/]\d))"
     # ... or a year of four digits after a space, even where the short form is a word too ("expiry Mar 2030", "do lut
@@ -672,6 +684,10 @@ def another_validity(folded: str, start: int, end: int) -> bool:
     after = LIKENING.split(after, maxsplit=1)[0]
     attached = TOKEN.findall(after)
     named = [w for w in attached if not (_EXPIRY_PARTS.fullmatch(w) or w in MONTHS or w in _READ_OUT | END_WORDS)]
+    # ... not the date itself said in words, as a number said in words is no name ("срок тридцатый год, март": the
+    # year's ordinal)
+    if items(" ".join(attached)):
+        return False
     return bool(named) and _names_a_thing(named) and not cues(CARD, after)
 
 

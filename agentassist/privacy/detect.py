@@ -74,6 +74,7 @@ from agentassist.privacy.schemes import digits_of
 KINDS = (CARD, EXPIRY, CVV)
 _IN_ORDER = re.compile(f"{AND.pattern}|{THEN.pattern}")
 _COUNT_DIGITS = 3  # "..., 09/30, 250 chairs": a count ending a chain of card data, what it counts after it
+_SENTENCE_ENDED = re.compile(r"[.!?]\s+")  # a sentence ended between two numbers ("1450. 5520 ...")
 
 
 @reads
@@ -189,7 +190,15 @@ def _whole(folded: str, found: list[list[Item]], spans: list[Span]) -> list[Span
             if item is not None and not any(s.start <= item.start < s.end for s in inside):
                 run.append(item)
                 continue
-            if run and not (item is None and _count_said_last(folded, chain, run)):
+            # a number ending a sentence before the first span ("Two tickets, 1450. 5520 1818 44- sorry, ..."): the
+            # card begun after it, the price before it no piece of it
+            ended = (
+                item is not None
+                and bool(run)
+                and not any(s.end <= run[0].start for s in inside)
+                and _SENTENCE_ENDED.fullmatch(folded, run[-1].end, item.start) is not None
+            )
+            if run and not ended and not (item is None and _count_said_last(folded, chain, run)):
                 near = max((s for s in inside if s.end <= run[0].start), key=lambda s: s.end, default=inside[0])
                 out.append(Span(near.kind, run[0].start, run[-1].end))
             run = []

@@ -86,6 +86,7 @@ _NTH_MONTH_DIGITS = re.compile(r"(?<!\d)(\d{1,2})(?:-?го|\.)\s+(?:месяца
 _CARD_NAMED = re.compile(
     r"(?:'s)?(?:\s+(?:number|no|номер\w*|numer\w*))?[\s:,\-–—]*(?:(?:is|это|це|to|jest)[\s:,\-–—]*)?"
 )
+_MONTH_YEAR_AFTER = re.compile(r"\s+(?:0?[1-9]|1[0-2])[/.](?:\d{2}|20\d{2})(?!\d)")  # "До 04/28, ..."
 _OF_BETWEEN = re.compile(r"\s+of\s+'?")  # "oh six of twenty-seven", "10 of '30": a month and a year
 # "30-го года", "30. roku" (an ordinal's full stop), "2030 год"
 _YEAR_WORD = re.compile(r"\.?\s*(?:года|году|год|року|рік|roku|rok|year)\b")
@@ -500,10 +501,17 @@ def expiries_and_codes(text: str, rest: list[Item], before: Before, cards: list[
     # ("Лицензия 4400 1234 9876, действует до 11/27", "Гарантия до марта 2027, а подписка действует до 2028" after a
     # card: the licence's, the warranty's)
     validity = [m.span() for m in NOT_EXPIRY.finditer(folded)]
+    # ... after the card, or before it with a month named ("До июня 2030, номер ...", "До 04/28, ..."): otherwise said
+    # before it in the utterance, "till" is a time's or another thing's ("9 till 1, 75 ... 5203 1884 ...": hours)
     expiry_cues = cues(EXPIRY, folded) + [
         m.span()
         for m in NEAR_CARD_CUE.finditer(folded)
-        if CARD in said and not any(a <= m.start() and words_between(folded, b, m.start()) <= 1 for a, b in validity)
+        if (
+            CARD in before.said
+            or any(c.end <= m.start() for c in cards)
+            or (cards and (MONTH.match(folded, m.end() + 1) or _MONTH_YEAR_AFTER.match(folded, m.end())))
+        )
+        and not any(a <= m.start() and words_between(folded, b, m.start()) <= 1 for a, b in validity)
     ]
     expiry_cues += [m.span() for m in named_near if MONTH.match(folded, m.end() + 1)]
     # "it expires at the end of February 2029", "действует до конца февраля": the cue reaches on past "end of"

@@ -63,6 +63,7 @@ _MONEY = re.compile(
 )  # an amount's unit right after it
 # paying with what follows ("pay it with", "charge it to", "оплачу через", "zapłacę przez"): the means of payment
 _PAID_WITH = re.compile(PAYING.pattern + r"(?:\s+[^\W\d_]+){0,2}\s+(?:with|by|using|to|on|с|со|через|з|z|przez)\s*$")
+_PAID_THING_WITH = re.compile(PAYING.pattern + r"(?:\s+[^\W\d_]+){1,2}\s+(?:with|using)\s*$")  # "pay the order with"
 _PHONE_DIGITS = (7, 11)  # a national phone number's digits, its trunk prefix with them
 _PHONE_GROUPS = 3  # ... said in this many groups at least
 # an amount with its cents as a recognizer writes it, thousands set apart ("41 284,37", "2 250.50"): no card's group
@@ -84,8 +85,8 @@ def named_before(folded: str, at: int, before: Before = NOTHING) -> str:
         [(a, b) for a, b in cues(OTHER, folded) if b not in named or (not asked and _names(folded, b, at))], at
     )
     # what is paid with, said after another thing's cue, is the means, not that thing ("I owe $1,340 on the
-    # account, so pay it with 4280 ...")
-    if other_at >= 0 and _PAID_WITH.search(folded, other_at, at):
+    # account, so pay it with 4280 ...", "pay the order with 4556 ...": the cue among the words the verb pays)
+    if other_at >= 0 and (_PAID_WITH.search(folded, other_at, at) or _PAID_THING_WITH.search(folded, 0, at)):
         other_at = -1
     # another thing named in a sentence that gave its number is done with ("Wpisowe na siłownię 99 zł. Mam długą
     # Visę, 4917 ..."): the next sentence's number is not its

@@ -28,6 +28,7 @@ from agentassist.privacy.cues import (
 from agentassist.privacy.expiry import (
     CORRECTION_WORDS,
     code_items,
+    counts,
 )
 from agentassist.privacy.labels import ordinary, paid
 from agentassist.privacy.runs import LAST_DIGITS
@@ -294,9 +295,29 @@ def last_four_named(folded: str, cards: list[Span], rest: list[Item]) -> list[Sp
     out = []
     for chain in chains(folded, rest):
         card_end = max((c.end for c in cards if c.end <= chain[0].start), default=-1)
-        if card_end >= 0 and (span := last_four(folded, chain, card_end)):
+        if card_end >= 0 and (span := last_four(folded, chain, card_end) or _last_digit(folded, chain, card_end)):
             out.append(span)
     return out
+
+
+# a card's last digit named alone, as a caller confirms it: "the last digit is 7", "последняя цифра 7", "остання
+# цифра — 7", "ostatnia cyfra to 7"
+_LAST_DIGIT = re.compile(
+    r"\b(?:(?:last|final) (?:digit|number)(?:'s| is| was)?|(?:последн|останн|ostatni)\w* (?:цифр|cyfr)\w*"
+    r"(?: это| це| to)?"
+    # ... or what it ends on ("and it ends in a 7", "заканчивается на 7", "закінчується на 7", "kończy się na 7")
+    r"|ends? (?:in|with|on)(?: an?)?|заканчива\w* на|закінчу\w* на|konczy sie na)[\s:,\-–—]*$"
+)
+
+
+def _last_digit(folded: str, chain: list[Item], after: int) -> Span | None:
+    """The one digit ``chain`` is, where the words between ``after`` (a card's end) and it name it the card's last
+    digit ("..., and the last digit is 7"): card data, as the card's last four said again are."""
+    if len(chain) != 1 or len(chain[0].digits) != 1 or not _LAST_DIGIT.search(folded, after, chain[0].start):
+        return None
+    if counts(folded, chain[0].end):  # "the session ends in 6 minutes": a count
+        return None
+    return Span(CARD, chain[0].start, chain[0].end)
 
 
 def last_four_before(folded: str, said: list[Item], cards: list[Span], rest: list[Item]) -> list[Span]:

@@ -65,6 +65,9 @@ _CODE_NAMES = {"code", "cvv", "cvc", "cvn", "cid", "csc", "cvv2", "cvc2", "cvn2"
 _CARD_LEAST = 13  # the fewest digits a card number has (an old Visa's)
 _CARD_MOST = 19  # the most (a Maestro's, a UnionPay's)
 _PIECE_LEAST = 6  # a card's piece said digit by digit over finals, a homophone among them ("five to oh nine")
+# "a pair of sevens" (77), "пара семёрок", "пара сімок", "para siódemek": the word, and how many words after it
+# the digit's noun comes
+_PAIR = {"pair": 1, "пара": 0, "para": 0}
 _TIMES = {"razy", "раза", "рази"}  # "dwa razy siedem", "четыре раза восемь", "чотири рази вісім": the digit so often
 # a digit's name as a noun, said after how many times it comes ("две двойки": 22, "чотири п'ятірки": 5555,
 # "dwa zera": 00) or after "double" ("podwójna ósemka": 88): in every case, singular and plural, as folded (ё to е,
@@ -296,10 +299,19 @@ def _items(text: str) -> tuple[Item, ...]:
             out.append(Item(repeat_start, end, tok * repeat) if repeat and len(tok) == 1 else Item(start, end, tok))
         elif count := _repeat(tokens, n):
             repeat, repeat_start = count, start  # "double seven": 77, masked from "double"
-            skip = n + 1 if tokens[n + 1][0] in _TIMES else -1
+            skip = n + 1 if tokens[n + 1][0] in _TIMES or _PAIR.get(tok) else -1  # "razy", "of"
+            if tok in _PAIR and n and tokens[n - 1][0] == "a" and folded[tokens[n - 1][2] : start] == " ":
+                repeat_start = tokens[n - 1][1]  # "a pair of sevens": masked from "a"
+            continue
+        elif (twice := _group_twice(tokens, n, folded, out)) and not words:
+            last = out[-1]  # "4716 twice, then 8803": the group said twice, 4716 4716
+            out[-1] = Item(last.start, twice, last.digits * 2, last.joined, last.spoken)
+            skip = n + 1 if twice > end else -1
             continue
         elif repeat and tok in _DIGIT_NOUNS:
             words.extend([(_DIGIT_WORDS[_DIGIT_NOUNS[tok]], repeat_start, end)] * repeat)
+        elif tok in _DIGIT_NOUNS and _nouns_in_a_row(tokens, n, folded):
+            words.append((_DIGIT_WORDS[_DIGIT_NOUNS[tok]], start, end))  # "пятёрка, девятка, единица": 5, 9, 1
         elif word := _number_word(tokens, n, repeat, folded):
             words.extend([(word, repeat_start if repeat else start, end)] * max(repeat, 1))
         else:
@@ -366,7 +378,8 @@ def _count_of_last(folded: str, item: Item, after: list[Item]) -> bool:
     if not (item.spoken and len(item.digits) == 1 and _LAST.search(folded, 0, item.start)):
         return False
     if not after:  # the final ends on the count ("so the code's the last three."): what it counts was said before
-        return not any(c.isalnum() for c in folded[item.end :])
+        # ... or on its verb ("and the last four are", "a ostatnie cztery to"): what it counts comes next
+        return _NAMING.fullmatch(folded.rstrip(" .…"), item.end) is not None
     if not (JOIN.fullmatch(folded, item.end, after[0].start) or _NAMING.fullmatch(folded, item.end, after[0].start)):
         return False
     count = int(item.digits)
@@ -385,6 +398,49 @@ def _said_after(folded: str, after: list[Item], whole: bool) -> int:
     return digits
 
 
+_NOUN_GAP = re.compile(r"[\s,.\-–—]*")  # between digits' nouns said one after another
+_NOUNS_LEAST = 3  # a code's digits, the fewest said as their nouns in a row
+_NOUN_RUN = frozenset(_DIGIT_NOUNS) | {"ноль", "нуль", "zero"}  # zero has no noun: its name said among them
+
+
+def _nouns_in_a_row(tokens: list[tuple[str, int, int]], n: int, folded: str) -> bool:
+    """Whether the digit's noun at ``tokens[n]`` is one of at least three said in a row with only separators
+    between them ("пятёрка, пятёрка, девятка", "п'ятірка, двійка, сімка", "piątka, dwójka, siódemka"): each of them
+    one digit, as a card or a code is read back; a noun alone ("получил пятёрку", "tramwaj trójka") is no number."""
+
+    def reach(k: int, step: int) -> int:
+        while 0 <= k + step < len(tokens) and tokens[k + step][0] in _NOUN_RUN:
+            a, b = (tokens[k], tokens[k + step]) if step > 0 else (tokens[k + step], tokens[k])
+            if not _NOUN_GAP.fullmatch(folded, a[2], b[1]):
+                break
+            k += step
+        return k
+
+    return reach(n, 1) - reach(n, -1) + 1 >= _NOUNS_LEAST
+
+
+_TWICE = {"twice", "дважды", "двічі", "dwukrotnie"}  # a group said twice, said after it ("4716 twice")
+_TWICE_SAID = {("two", "times"), ("два", "раза"), ("два", "рази"), ("dwa", "razy")}  # ... in two words
+_NEXT_GROUP = re.compile(
+    r",?\s+(?:(?:and |и |і |i )?(?:then|next|потом|затем|дальше|потім|далі|potem|dalej)\b|\d{4}(?!\d))"
+)
+_GROUP_DIGITS = 4
+
+
+def _group_twice(tokens: list[tuple[str, int, int]], n: int, folded: str, out: list[Item]) -> int:
+    """Where the words at ``tokens[n]`` end that say the card's group written right before them twice ("4716
+    twice, then 8803", "4716 два раза, потом", "4716 двічі, потім", "4716 dwa razy, potem"): four digits, the
+    next group after them (not "charged 299 twice", "paid 1200 twice on the 14th"); 0: none."""
+    tok, start, end = tokens[n]
+    if tok not in _TWICE:
+        if n + 1 >= len(tokens) or (tok, tokens[n + 1][0]) not in _TWICE_SAID:
+            return 0
+        end = tokens[n + 1][2]
+    if not out or out[-1].spoken or len(out[-1].digits) != _GROUP_DIGITS or folded[out[-1].end : start] != " ":
+        return 0
+    return end if _NEXT_GROUP.match(folded, end) else 0
+
+
 def _number_after(tokens: list[tuple[str, int, int]], n: int) -> bool:
     return n + 1 < len(tokens) and is_number_word(tokens[n + 1][0])
 
@@ -395,6 +451,8 @@ def _repeat(tokens: list[tuple[str, int, int]], n: int) -> int:
     tok, after = tokens[n][0], [t for t, _, _ in tokens[n + 1 : n + 3]]
     if tok in _REPEAT and after and (_repeatable(after[0]) or after[0] in _DIGIT_NOUNS):
         return _REPEAT[tok]
+    if tok in _PAIR and len(after) > _PAIR[tok] and after[_PAIR[tok]] in _DIGIT_NOUNS:
+        return 2  # "a pair of sevens", "пара семёрок", "para siódemek": the digit twice
     if (
         tok in _COUNTS
         and after
@@ -427,6 +485,8 @@ def _number_word(tokens: list[tuple[str, int, int]], n: int, repeat: int, folded
         return "one" if n + 1 < len(tokens) and tokens[n + 1][0] in _HUNDREDS else ""
     if tok in _NOUGHT:
         return "zero"
+    if tok == "niner":  # the radio's nine, as some read a number back ("five five niner one")
+        return "nine"
     if tok in _HOMOPHONES and _among_digits(tokens, n, folded):
         return _HOMOPHONES[tok]
     if tok in _HOMOPHONES and _coded(tokens, n, folded):
@@ -600,6 +660,8 @@ def _in_number(tokens: list[tuple[str, int, int]], n: int) -> bool:
         return True
     if before in _YEAR_BEFORE and _ORDINALS[tokens[n][0]] >= 20:
         return True
+    if after in _YEAR_BEFORE and _ORDINALS[tokens[n][0]] >= 20:
+        return True  # "тридцатый год, март", "тридцятий рік", "trzydziesty rok": a year said by its ordinal
     if before in _MONTH_BEFORE and _ORDINALS[tokens[n][0]] <= 12:
         return True
     if before in _MONTH_ALONE and _ORDINALS[tokens[n][0]] >= 20:
@@ -722,7 +784,7 @@ def chains(text: str, found: list[Item]) -> list[list[Item]]:
     for item in found:
         if (
             out
-            and JOIN.fullmatch(text[out[-1][-1].end : item.start])
+            and (JOIN.fullmatch(text[out[-1][-1].end : item.start]) or _last_digit_after_and(text, out[-1], item))
             and not _sum_ended(text, out[-1], item.start)
             and not _count_opens(text, item.start, item)
             and not _form_changes(text, out[-1][-1], item)
@@ -731,6 +793,30 @@ def chains(text: str, found: list[Item]) -> list[list[Item]]:
         else:
             out.append([item])
     return out
+
+
+_AND_LAST = re.compile(r",?\s+(?:and|и|і|й|та|i|oraz)\s+")  # "four, two and nine": the last digit said after "and"
+# ... where a code is named just before them ("code four, two and nine", "CVC: seven and one and three", "the digits on
+# the back are 4, 2 and 9"), not a list of rooms or counts ("rooms three, four and five")
+_CODE_BEFORE = re.compile(
+    r"(?:code|cvv2?|cvc2?|cvn|cid|csc|код\w*|kod\w*|digits|numbers|цифр\w*|cyfr\w*|back|обороте|звороті|tylu)"
+    r"(?:'s)?(?:[\s:,\-–—]+[^\W\d_]+){0,2}[\s:,\-–—]*$"
+)
+
+
+def _last_digit_after_and(text: str, chain: list[Item], item: Item) -> bool:
+    """Whether ``item`` is the last of digits said one by one, set apart by commas or "and", said after "and"
+    ("four, two and nine", "seven and one and three", "4, 2 and 9", "четыре, два и девять", "cztery, dwa i
+    dziewięć"): one number, as a code is read digit by digit (a count after it is read so by the code's rules)."""
+    return (
+        all(len(i.digits) == 1 for i in [*chain, item])
+        and _CODE_BEFORE.search(text, max(0, chain[0].start - 40), chain[0].start) is not None
+        and all(
+            text[a.end : b.start].strip() == "," or _AND_LAST.fullmatch(text, a.end, b.start)
+            for a, b in pairwise(chain)
+        )
+        and _AND_LAST.fullmatch(text, chain[-1].end, item.start) is not None
+    )
 
 
 def last_cue(found: list[tuple[int, int]], at: int) -> int:
