@@ -344,3 +344,28 @@ def test_till_a_month_said_before_the_card_is_its_expiry(said: str, masked: str)
 def test_forms_of_earlier_halves_read_as_before(said: str) -> None:
     (out,) = customer_finals(said)
     assert ("[EXPIRY]" in out and "[CVV]" in out) if "Expiry" in said else out == said
+
+
+# ---------------------------------------------------------------- the lead, after heldout44 (representative) was scored
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        # no card named: the customer reads on after the price, digits and words mixed as the recognizer writes them
+        "The dog food, 48.20. 4 5 3 9, triple 2 oh, oh double 8 1, 6 double 3 4.",
+        "4 5 3 9, triple 2 oh, oh double 8 1, 6 double 3 4, thanks.",
+    ],
+)
+def test_an_oh_before_double_after_a_comma_is_a_zero_of_the_card(said: str) -> None:
+    (out,) = customer_finals(said)
+    assert "[CARD]" in out
+    assert not any(part in out for part in ("4 5 3 9", "triple 2", "double 8 1", "double 3 4")), out
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["Oh, double check the address please, it's 12 Baker Street.", "The order is 4 2 oh, oh double 7, thanks."],
+)
+def test_an_oh_before_double_that_says_no_card_stays(said: str) -> None:
+    assert customer_finals(said) == [said]

@@ -711,7 +711,14 @@ def _beside_number(tokens: list[tuple[str, int, int]], n: int, folded: str) -> b
     near = [k for k in (ohs(n, -1) - 1, ohs(n, 1) + 1) if 0 <= k < len(tokens)]
     if any(tokens[k][0] in _HOMOPHONES and _among_digits(tokens, k, folded) for k in near):
         return True  # "seven to oh oh one": the "to" is a card's digit
+    if near and near[-1] > n and _repeats_digit(tokens, near[-1]):
+        return True  # "triple 1 oh, oh double 7 2": a digit said twice after it
     return any(tokens[k][0].isdigit() or (tokens[k][0] not in _ZERO and is_number_word(tokens[k][0])) for k in near)
+
+
+def _repeats_digit(tokens: list[tuple[str, int, int]], k: int) -> bool:
+    """``tokens[k]`` says the digit after it more than once ("double 7", "triple one")."""
+    return tokens[k][0] in _REPEAT and k + 1 < len(tokens) and _digit(tokens[k + 1][0])
 
 
 def _digit(tok: str) -> bool:
@@ -729,13 +736,25 @@ _SUM_BEFORE = re.compile(
 
 def _sum_ended(text: str, chain: list[Item], at: int) -> bool:
     """Whether ``chain`` is a sum that a sentence ends ("Задаток за банкетный зал 150 000. 5321 0955 ..."): written in
-    thousands apart, or named by what it is paid for, then a full stop before the number at ``at``; the next number
-    begins anew (a card's groups a pause splits are read on by the card rules, which join pieces said apart)."""
+    thousands apart or with its cents ("Flea drops, 12.99. 4 5 3 9 ..."), or named by what it is paid for, then a full
+    stop before the number at ``at``; the next number begins anew (a card's groups a pause splits are read on by the
+    card rules, which join pieces said apart)."""
     gap = text[chain[-1].end : at]
     if "." not in gap or not gap.endswith(" "):
         return False
     thousands = len(chain) > 1 and all(len(i.digits) == 3 and not i.spoken for i in chain[1:])
-    return thousands or bool(_SUM_BEFORE.search(text, 0, chain[0].start))
+    return thousands or _cents(text, chain) or bool(_SUM_BEFORE.search(text, 0, chain[0].start))
+
+
+def _cents(text: str, chain: list[Item]) -> bool:
+    """``chain`` is an amount written with its cents ("12.99", "249,50"): two numbers in digits, a point or a comma and
+    no space between them, two digits after it (a card's groups are written four apart, or with spaces)."""
+    return (
+        len(chain) == 2
+        and text[chain[0].end : chain[1].start] in (".", ",")
+        and len(chain[1].digits) == 2
+        and not (chain[0].spoken or chain[1].spoken)
+    )
 
 
 _COUNT_OPENS = re.compile(r" ([^\W\d_]+)")  # "6 people", "500 cards", "Twelve cartridges", "6 osób"
