@@ -1,14 +1,18 @@
 """Issue 18, session 30 (match26): a span's length said as the hour it ends ("kończymy o pierwszej" for "o
 jedenastej i trwają dwie godziny", "с одиннадцати утра до двух дня" for "в одиннадцать утра и длятся три
-часа"), and a colloquial hundred going on with its tens ("stówka czterdzieści" for 140). The sentences are this
+часа"), and a colloquial hundred going on with its tens ("stówka czterdzieści" for 140); an age not yet reached said with a verb of reaching it ("кому не исполнилось",
+"które nie skończyły", "who haven't turned") is the lower side, and "nie wcześniej" a bound. The sentences are this
 file's own, not the benchmark cases'."""
 
 from __future__ import annotations
 
 import pytest
 
+from agentassist.assist.decide import Heard, Window, negated_anywhere
 from agentassist.assist.matcher import tokens
+from agentassist.assist.semantic import coverage
 from agentassist.assist.specifics import changed, figures
+from agentassist.events import Channel, Utterance
 
 # (a line, a sentence heard, whether the sentence says one of the line's figures as another)
 _SPANS = [
@@ -87,3 +91,61 @@ _HUNDREDS = [
 @pytest.mark.parametrize(("line", "heard", "changed_"), _HUNDREDS)
 def test_a_colloquial_hundred_goes_on_with_its_tens(line: str, heard: str, changed_: bool) -> None:
     assert changed(tokens(line), tokens(heard)) is changed_
+
+
+def _window(text: str) -> Window:
+    return Heard(Utterance("u1", "c1", Channel.AGENT, 0.0, 3.0, text), None, None).lexical[0]
+
+
+@pytest.mark.parametrize(
+    ("line", "heard", "negated"),
+    [
+        # an age not reached, said with the verb of reaching it: the lower side
+        (
+            "Дети младше двенадцати лет катаются только со взрослым.",
+            "Ребёнок, которому ещё не исполнилось двенадцать, катается только со взрослым.",
+            False,
+        ),
+        (
+            "Діти до десяти років катаються лише з інструктором.",
+            "Дитина, якій не виповнилося десять, катається лише з інструктором.",
+            False,
+        ),
+        (
+            "Dzieci poniżej dwunastu lat pływają wyłącznie z opiekunem.",
+            "Dzieci, które nie skończyły dwunastu lat, pływają wyłącznie z opiekunem.",
+            False,
+        ),
+        (
+            "Dzieci poniżej siedmiu lat jeżdżą tylko z rodzicem.",
+            "Maluchy, które nie mają jeszcze siedmiu lat, jeżdżą tylko z rodzicem.",
+            False,
+        ),
+        (
+            "Children under twelve ride only with an adult.",
+            "Kids who haven't turned twelve ride only with an adult.",
+            False,
+        ),
+        # "not earlier": a bound restating "from"
+        (
+            "Kajaki wypożyczamy wyłącznie osobom od czternastu lat.",
+            "Kajaki wypożyczamy osobom od czternastu lat, nie wcześniej.",
+            False,
+        ),
+        # the verb of reaching denied with no number after it, or another verb: still a denial
+        (
+            "Dzieci poniżej dwunastu lat pływają wyłącznie z opiekunem.",
+            "Dzieci poniżej dwunastu lat nie pływają wyłącznie z opiekunem.",
+            True,
+        ),
+        (
+            "Діти до десяти років катаються лише з інструктором.",
+            "Діти до десяти років не катаються лише з інструктором.",
+            True,
+        ),
+    ],
+)
+def test_an_age_not_yet_reached_is_the_lower_side(line: str, heard: str, negated: bool) -> None:
+    want, window = tokens(line), _window(heard)
+    cov = coverage(want, window.tokens, frozenset(), window.clauses)
+    assert (cov.negated or negated_anywhere(want, window, cov)) is negated
