@@ -26,8 +26,8 @@ _WHETHER = frozenset(("чи", "czy"))
 # ("не младше десяти", "не старше", "nie młodsze niż", "no younger than": an age's bound)
 _BOUND = (
     "later", "more", "less", "earlier", "longer", "позднее", "позже", "пізніше", "більше", "более", "больше",
-    "менее", "меньше", "менше", "раньше", "раніше", "pozniej", "wczesniej", "wiecej", "mniej", "dluzej", "further", "farther",
-    "closer", "дальше", "далее", "ближе", "далі", "ближче", "dalej", "blizej", "younger", "older", "младше",
+    "менее", "меньше", "менше", "раньше", "раніше", "pozniej", "wczesniej", "wiecej", "mniej", "dluzej", "further",
+    "farther", "closer", "дальше", "далее", "ближе", "далі", "ближче", "dalej", "blizej", "younger", "older", "младше",
     "старше", "молодше", "молодший", "mlodsze", "mlodszy", "mlodsza", "starsze", "starszy", "starsza",
 )  # fmt: skip
 # a negation before a preposition negates a place or state ("not at their desk", "нет на месте"),
@@ -382,9 +382,7 @@ def _not_yet(heard: list[str], j: int) -> bool:
     """The negation at ``j`` says an age or amount not yet reached: "нет/немає (ещё) N", "nie ma (jeszcze) N",
     "not yet N", "не исполнилось N", "nie skończył N" (``_REACHED``)."""
     k = j + 1
-    if k < len(heard) and (heard[j], heard[k]) in _LACKS_TWO:
-        k += 1
-    elif k < len(heard) and (heard[k].startswith(_REACHED) or heard[k] in _HAVE):
+    if k < len(heard) and ((heard[j], heard[k]) in _LACKS_TWO or heard[k].startswith(_REACHED) or heard[k] in _HAVE):
         k += 1
     elif heard[j] not in _LACKS:
         return False
