@@ -1,8 +1,8 @@
 """Issue 18, session 30 (match26): a span's length said as the hour it ends ("kończymy o pierwszej" for "o
 jedenastej i trwają dwie godziny", "с одиннадцати утра до двух дня" for "в одиннадцать утра и длятся три
-часа"), and a colloquial hundred going on with its tens ("stówka czterdzieści" for 140); an age not yet reached said with a verb of reaching it ("кому не исполнилось",
-"które nie skończyły", "who haven't turned") is the lower side, and "nie wcześniej" a bound. The sentences are this
-file's own, not the benchmark cases'."""
+часа"), and a colloquial hundred going on with its tens ("stówka czterdzieści" for 140); an age not yet reached
+said with a verb of reaching it ("кому не исполнилось", "które nie skończyły", "who haven't turned") is the lower
+side, and "nie wcześniej" a bound. The sentences are this file's own, not the benchmark cases'."""
 
 from __future__ import annotations
 
