@@ -173,3 +173,10 @@ _OFTEN = [
 @pytest.mark.parametrize(("line", "heard", "changed_"), _OFTEN)
 def test_how_often_is_no_span(line: str, heard: str, changed_: bool) -> None:
     assert changed(tokens(line), tokens(heard)) is changed_
+
+
+def test_a_colloquial_thousand_and_a_count_after_it_stay_apart() -> None:
+    # "пятнадцать тыщ, два метра": fifteen thousand and two metres, not 15002
+    assert figures(tokens("Базовая установка пятнадцать тыщ, два метра кабеля уже в цене.")).numbers == {15000, 2}
+    line = tokens("Базовая установка стоит пятнадцать тысяч рублей, два метра кабеля входят в цену.")
+    assert not changed(line, tokens("Базовая установка пятнадцать тыщ, два метра кабеля уже в цене."))

@@ -591,16 +591,10 @@ def _colloquial(toks: list[str]) -> list[str]:
         i += 1
         if tok not in _TIMES:
             out.append(tok)
-            continue
-        if out and out[-1].isdigit():
+        elif out and out[-1].isdigit():
             out[-1] = str(int(out[-1]) * _TIMES[tok])
         else:
             out.append(str(_TIMES[tok]))
-        # a colloquial hundred or thousand goes on with its tens as a number word would: "stówka czterdzieści" is
-        # 140, "две тыщи пятьсот" 2500 (a ten or a five goes on with nothing: "dycha 2" are two things)
-        if _TIMES[tok] >= 100 and toks[i : i + 1] and toks[i].isdigit() and int(toks[i]) < _TIMES[tok]:
-            out[-1] = str(int(out[-1]) + int(toks[i]))
-            i += 1
     return out
 
 
@@ -696,6 +690,12 @@ def _shortened(want: Figures, heard: Sequence[str]) -> frozenset[int]:
     # other prices' hundreds left unnamed
     in_hundreds = any(_TIMES.get(t) == 100 for t in heard)
     out.update(int(t) * 100 for t in heard if in_hundreds and t.isdigit() and 1 <= int(t) <= 9)
+    # a colloquial hundred or thousand going on with its tens ("stówka czterdzieści" for 140, "две тыщи пятьсот"
+    # for 2500); alone, "двенадцать тыщ, три метра" are 12000 and three metres
+    for i, tok in enumerate(heard[:-1]):
+        size, nxt = _TIMES.get(tok, 0), heard[i + 1]
+        if size >= 100 and nxt.isdigit() and int(nxt) < size:
+            out.add((int(heard[i - 1]) if i and heard[i - 1].isdigit() else 1) * size + int(nxt))
     out &= want.numbers
     for i, tok in enumerate(heard[:-1]):
         if not tok.isdigit() or not 1 <= int(tok) <= 99 or (i and heard[i - 1].isdigit()):
