@@ -275,8 +275,6 @@ def figures(toks: Sequence[str]) -> Figures:
             periods.add((_MINUTES["hour"] / 4, None))
         elif unit is not None and _VAGUE.intersection(toks[max(0, i - 2) : i]):
             continue  # "на пару часов", "a couple of minutes": a vague span
-        elif unit is not None and _how_often(toks, i):
-            continue  # "twice a week", "двічі на тиждень", "dwa razy w tygodniu": how often, no span
         elif unit == "day" and i and toks[i - 1].isdigit() and _WEEK.intersection(toks[i + 1 : i + 3]):
             # "7 days a week": how often; its count and its week are no figures either
             taken.update((i - 1, next(k for k in (i + 1, i + 2) if toks[k] in _WEEK)))
@@ -347,21 +345,6 @@ def figures(toks: Sequence[str]) -> Figures:
         frozenset(named),
         ordinal_days(toks, frozenset(ordinal) | aged),
     )
-
-
-# Words of how often a thing happens, said before "a"/"на"/"w" and a unit: "twice a week", "once a month", "двічі на
-# тиждень", "дважды в неделю", "dwa razy w tygodniu" say no span of a week (read as one, "a week" was a period the
-# line's "two hours" was not)
-_OFTEN = frozenset(
-    ("once", "twice", "thrice", "times", "раз", "раза", "рази", "разів", "дважды", "трижды", "двічі", "тричі",
-     "raz", "razy")
-)  # fmt: skip
-
-
-def _how_often(toks: Sequence[str], i: int) -> bool:
-    """The unit at ``i`` says how often: after "a", "per", "на", "в", "w" (``_SPAN``, ``_PER``) just after a word of
-    how often (``_OFTEN``)."""
-    return i >= 2 and toks[i - 1] in _SPAN | _PER and toks[i - 2] in _OFTEN
 
 
 def _quarters(toks: Sequence[str], i: int, taken: set[int]) -> int | None:
