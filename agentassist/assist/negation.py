@@ -26,8 +26,8 @@ _WHETHER = frozenset(("чи", "czy"))
 # ("не младше десяти", "не старше", "nie młodsze niż", "no younger than": an age's bound)
 _BOUND = (
     "later", "more", "less", "earlier", "longer", "позднее", "позже", "пізніше", "більше", "более", "больше",
-    "менее", "меньше", "менше", "раньше", "раніше", "pozniej", "wiecej", "mniej", "dluzej", "further", "farther",
-    "closer", "дальше", "далее", "ближе", "далі", "ближче", "dalej", "blizej", "younger", "older", "младше",
+    "менее", "меньше", "менше", "раньше", "раніше", "pozniej", "wczesniej", "wiecej", "mniej", "dluzej", "further",
+    "farther", "closer", "дальше", "далее", "ближе", "далі", "ближче", "dalej", "blizej", "younger", "older", "младше",
     "старше", "молодше", "молодший", "mlodsze", "mlodszy", "mlodsza", "starsze", "starszy", "starsza",
 )  # fmt: skip
 # a negation before a preposition negates a place or state ("not at their desk", "нет на месте"),
@@ -372,13 +372,17 @@ CONTRAST = frozenset(("but", "however", "though", "но", "однако", "ал�
 _LACKS = frozenset(("нет", "немає", "нема", "нету"))
 _LACKS_TWO = frozenset((("nie", "ma"), ("not", "yet")))
 _YET = frozenset(("yet", "ещё", "еще", "ще", "jeszcze"))
+# the verbs of an age reached, denied before its number: "кому не исполнилось десять", "якій не виповнилося
+# дванадцять", "które nie skończyły dziesięciu lat", "nie mają jeszcze ośmiu lat", "who haven't turned ten"
+_REACHED = ("исполн", "виповн", "сповн", "skoncz", "ukoncz", "turned", "reached")
+_HAVE = frozenset(("maja", "mam", "masz", "macie", "mamy"))
 
 
 def _not_yet(heard: list[str], j: int) -> bool:
     """The negation at ``j`` says an age or amount not yet reached: "нет/немає (ещё) N", "nie ma (jeszcze) N",
-    "not yet N"."""
+    "not yet N", "не исполнилось N", "nie skończył N" (``_REACHED``)."""
     k = j + 1
-    if k < len(heard) and (heard[j], heard[k]) in _LACKS_TWO:
+    if k < len(heard) and ((heard[j], heard[k]) in _LACKS_TWO or heard[k].startswith(_REACHED) or heard[k] in _HAVE):
         k += 1
     elif heard[j] not in _LACKS:
         return False

@@ -450,7 +450,8 @@ def _clock_times(toks: Sequence[str]) -> dict[int, int]:
             after = ["am"]
         after = after[:1]
         part = bool(after) and (
-            after[0] in _DAY_PARTS or (after[0] in _DAY_PARTS_AFTER_HOURS and (unit or after[0] != "дня"))
+            after[0] in _DAY_PARTS
+            or (after[0] in _DAY_PARTS_AFTER_HOURS and (unit or after[0] != "дня" or _span_end(toks, i, out)))
         )
         if part:
             out[i] = int(tok) % 12
@@ -507,6 +508,16 @@ def _span_start(toks: Sequence[str], i: int) -> int | None:
     if not all(0 <= h <= 24 for h in hours) or not any(13 <= h <= 23 for h in hours):
         return None
     return i - 2
+
+
+def _span_end(toks: Sequence[str], i: int, clock: dict[int, int]) -> bool:
+    """``toks[i]`` closes a span of the clock whose first hour is a clock time already read: "с одиннадцати утра
+    до двух дня" ends at two in the afternoon, where "два дня" alone are two days."""
+    return (
+        i >= 3
+        and toks[i - 1] in _SPAN_TO
+        and any(j in clock and toks[j - 1] in _SPAN_FROM for j in range(max(1, i - 3), i - 1))
+    )
 
 
 def _half_amount(toks: Sequence[str], i: int) -> bool:
@@ -662,6 +673,12 @@ def _shortened(want: Figures, heard: Sequence[str]) -> frozenset[int]:
     # other prices' hundreds left unnamed
     in_hundreds = any(_TIMES.get(t) == 100 for t in heard)
     out.update(int(t) * 100 for t in heard if in_hundreds and t.isdigit() and 1 <= int(t) <= 9)
+    # a colloquial hundred or thousand going on with its tens ("stówka czterdzieści" for 140, "две тыщи пятьсот"
+    # for 2500); alone, "двенадцать тыщ, три метра" are 12000 and three metres
+    for i, tok in enumerate(heard[:-1]):
+        size, nxt = _TIMES.get(tok, 0), heard[i + 1]
+        if size >= 100 and nxt.isdigit() and int(nxt) < size:
+            out.add((int(heard[i - 1]) if i and heard[i - 1].isdigit() else 1) * size + int(nxt))
     out &= want.numbers
     for i, tok in enumerate(heard[:-1]):
         if not tok.isdigit() or not 1 <= int(tok) <= 99 or (i and heard[i - 1].isdigit()):
@@ -730,6 +747,19 @@ def _placed_hours(toks: Sequence[str]) -> dict[int, int]:
     return out
 
 
+def _end_hours(want: Figures) -> frozenset[int]:
+    """The hours on a 12-hour dial at which the line's span ends, when it says a clock hour and how long from it
+    in whole hours: "o jedenastej i trwają dwie godziny" ends at one, so "kończymy o pierwszej", "od jedenastej do
+    trzynastej", "с одиннадцати утра до двух дня" say its length as the hour it ends (and the end hour heard is no
+    other clock hour). A line with no clock hour, or two of them, has no one span to end."""
+    if len(want.hours) != 1:
+        return frozenset()
+    start = next(iter(want.hours))
+    return frozenset(
+        (start + int(length // 60)) % 12 for length, n in want.periods if n is not None and 60 <= length <= 720
+    )
+
+
 def changed(line: Sequence[str], heard: Sequence[str]) -> bool:
     """``heard`` says one of the line's figures as another of its kind: a number, a period or a month
     that the line lacks, where one of the line's own of that kind is not heard ("thirty percent" for
@@ -771,8 +801,12 @@ def changed(line: Sequence[str], heard: Sequence[str]) -> bool:
     # a clock hour of the line heard as another ("do dwudziestej" for "do osiemnastej"); one heard as a
     # number ("do osiemnastej" as "do 18") is the same hour
     dial = got.hours | {n % 12 for n in got.numbers}
-    hours = bool(want.hours - dial) and bool(got.hours - want.hours)
+    ends = _end_hours(want)
+    hours = bool(want.hours - dial) and bool(got.hours - want.hours - ends)
+    # the line's start heard with another end and no length ("od czternastej do siedemnastej" for "o czternastej i
+    # trwa dwie godziny"): its length said as another
+    ended = bool(ends) and not got.lengths() and want.hours <= dial and bool(got.hours - want.hours - ends)
     # a day of the month said as another ("do dwudziestego dnia" for "do dziesiątego dnia"); one heard in digits
     # ("до 10 числа") is the same day
     days = bool(want.days - got.days - got.numbers) and bool(got.days - want.days)
-    return numbers or periods or months or hours or days or listed
+    return numbers or periods or months or hours or days or listed or ended
