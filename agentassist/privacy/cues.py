@@ -294,6 +294,12 @@ _CLAIM = (
     r"(?:insurance|warranty) claim|claim (?:number|no|reference|ref)|страхов\w* (?:случа|випад|убыт|збит)\w*"
     r"|номер\w* (?:убытка|збитку)|szkod\w* (?:komunikacyjn\w*|ubezpieczeniow\w*|nr|numer)|numer\w* szkody"
 )
+# a case's number at a court, an office or an insurer: "numer sprawy", "номер дела", "номер справи", "sygnatura akt"
+# (not "w sprawie": about; not "дела", "справи" alone: affairs)
+_COURT_CASE = (
+    r"numer\w* sprawy|sprawa numer|sygnatur\w*|номер\w* дела|дело (?:номер|№)|номер\w* справи|справа (?:номер|№)"
+)
+_CARRIER = r"fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"  # a parcel's carrier
 # a number that is not card data, whatever its digits: it is not masked unless Luhn-valid
 OTHER_CUE = re.compile(
     r"\b(?:reference|ref|order|invoice|ticket|tracking|contract|account|policy|booking|confirmation|case|claim"
@@ -315,9 +321,10 @@ OTHER_CUE = re.compile(
     r"|street|avenue|road|улиц\w*|вулиц\w*|проспект\w*|ulic\w*|alej\w*"
     # ... a house's ("дом 12/3", "будинок 12 дробом 3", "budynek 12"): no expiry or code either
     r"|house|building|дом|доме|будин\w*|budyn\w*"
-    r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"  # carriers: a parcel
+    + r"|"
+    + _CARRIER
     # asked to call a number, not someone ringing now ("ktoś dzwoni do drzwi", "кто-то звонит в дверь": an aside)
-    r"|call (?:me|us|back)|reach (?:me|us)|text me|ring me|whatsapp|viber|звонит[еь]\w*|перезвонит\w*|позвонит\w*"
+    + r"|call (?:me|us|back)|reach (?:me|us)|text me|ring me|whatsapp|viber|звонит[еь]\w*|перезвонит\w*|позвонит\w*"
     r"|передзвон\w*|зателефонуй\w*|подзвон\w*|dzwon(?!ia?(?![^\W\d_]))\w*|zadzwon\w*|oddzwon\w*"
     r"|договор\w*|договір|заказ\w*|сч[её]т\w*|полис\w*|поліс\w*|обращени\w*|заявк\w*|накладн\w*|трек\w*|посылк\w*"
     r"|отправлени\w*|инн|снилс|паспорт\w*|квитанц\w*|транзакц\w*|лицев\w*(?! сторон)|бронювання|бронировани\w*|билет\w*"
@@ -333,10 +340,7 @@ OTHER_CUE = re.compile(
     r"|skargi"
     r"|regon|dowod\w*|paszport\w*|polis\w*|numer klienta|referencyjn\w*|sledzeni\w*|bilet\w*|rezerwacj\w*"
     r"|transakcj\w*|paragon\w*|kwit|kwit[ue]|kwitem|kwity|telefon\w*|komork\w*|kod\w* kreskow\w*|kod\w* pocztow\w*"
-    # a case's number at a court, an office or an insurer: "numer sprawy", "номер дела", "номер справи", "sygnatura
-    # akt" (not "w sprawie": about; not "дела", "справи" alone: affairs)
-    r"|numer\w* sprawy|sprawa numer|sygnatur\w*|номер\w* дела|дело (?:номер|№)|номер\w* справи"
-    r"|справа (?:номер|№))\b"
+    r"|" + _COURT_CASE + r")\b"
 )
 # paying an amount ("I'd like to pay 250", "заплачу 300", "zapłacę 199"), or the payment named ("and the payment
 # is 249.99", "и оплата 1 490 рублей", "a płatność 349,50 zł"): the number after is no code; not a cue of another
@@ -360,9 +364,11 @@ DOCUMENT_CUE = re.compile(
     + r"|barcode|bar code|ean|upc|gtin|sku|product (?:code|number)|штрих-?код\w*|kod\w* kreskow\w*|kod\w* produkt\w*"
     r"|серийн\w*|серійн\w*|seryjn\w*|артикул\w*|"
     + _PROGRAMME
-    + r"|numer\w* sprawy|sprawa numer|sygnatur\w*|номер\w* дела|дело (?:номер|№)|номер\w* справи|справа (?:номер|№)"
-    r"|fedex|usps|dhl|dpd|gls|inpost|cdek|сдэк|нов\w* почт\w*|нов\w* пошт\w*|укрпошт\w*"
-    r"|договор\w*|договір\w*|полис\w*|поліс\w*|заказ\w*|замовлен\w*|накладн\w*|ттн|трек\w*|посылк\w*|посилк\w*"
+    + r"|"
+    + _COURT_CASE
+    + r"|"
+    + _CARRIER
+    + r"|договор\w*|договір\w*|полис\w*|поліс\w*|заказ\w*|замовлен\w*|накладн\w*|ттн|трек\w*|посылк\w*|посилк\w*"
     r"|квитанц\w*|бронировани\w*|бронювання|билет\w*|квит\w*"
     # an invoice ("счёт-фактура", "рахунок-фактура", "фактура") and a bill read from ("в счёте", "у рахунку": in it;
     # not "на счёт", "на рахунок": an account paid into, which a card may be said as)
