@@ -113,6 +113,16 @@ def add_spans(said: Said, spans: list[Span]) -> None:
         said.spans = sorted([*(x for x in said.spans if x not in inside), s], key=lambda x: x.start)
 
 
+def put_span(said: Said, span: Span) -> None:
+    """``span`` in place of every span of ``said`` it overlaps, whatever their kinds (a reading known better now)."""
+    said.spans = sorted([*(x for x in said.spans if not overlaps(span, [x])), span], key=lambda x: x.start)
+
+
+def holds(said: Said, span: Span) -> bool:
+    """Whether a span of ``said`` of ``span``'s kind holds all of it already."""
+    return any(x.kind == span.kind and x.start <= span.start and span.end <= x.end for x in said.spans)
+
+
 def digit_count(found: list[Item] | list[tuple[Said, Item]]) -> int:
     return sum(len(x.digits if isinstance(x, Item) else x[1].digits) for x in found)
 

@@ -27,7 +27,9 @@ from agentassist.privacy.held import (
     Said,
     add_spans,
     card_digits_of,
+    holds,
     overlaps,
+    put_span,
     recent_finals,
     said_groups,
     whole_span,
@@ -179,10 +181,9 @@ def alternatives(finals: list[Said]) -> None:
                 continue
             offered |= {digits_of(a): known[0].kind, digits_of(b): known[0].kind}
             other = whole_span(b)
-            if any(x.kind == known[0].kind and x.start <= other.start and other.end <= x.end for x in said.spans):
-                continue
-            said.spans = [x for x in said.spans if not overlaps(other, [x])]
-            add_spans(said, [Span(known[0].kind, other.start, other.end)])
+            other = Span(known[0].kind, other.start, other.end)
+            if not holds(said, other):
+                put_span(said, other)
         answer = next((s for s in finals[n + 1 :] if s.channel != said.channel), None)
         if offered and answer is not None:
             _answered(answer, offered)
@@ -195,12 +196,12 @@ def _answered(answer: Said, offered: dict[str, str]) -> None:
     if not found or words_between(folded, 0, found[0][0].start) > LEAD_WORDS:
         return
     kind = offered.get(digits_of(found[0]))
+    if kind is None:
+        return
     span = whole_span(found[0])
-    if kind is not None and not any(
-        x.kind == kind and x.start <= span.start and span.end <= x.end for x in answer.spans
-    ):
-        answer.spans = [x for x in answer.spans if not overlaps(span, [x])]
-        add_spans(answer, [Span(kind, span.start, span.end)])
+    span = Span(kind, span.start, span.end)
+    if not holds(answer, span):
+        put_span(answer, span)
 
 
 def _group_again(said: Said, before: list[Said], folded: str, chain: list[Item]) -> bool:

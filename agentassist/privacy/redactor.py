@@ -57,6 +57,7 @@ from agentassist.privacy.held import (
     merged_spans,
     other_number,
     overlaps,
+    put_span,
     recent_finals,
     shown,
     trimmed,
@@ -384,8 +385,7 @@ class Redactor:
             said.spans = [x for x in said.spans if x.start != last_digits.start]
             add_spans(said, [last_digits])
         if corrected is not None and corrected.kind != CARD:  # an expiry or a code said again: that kind again
-            said.spans = [x for x in said.spans if not overlaps(x, [corrected])]
-            add_spans(said, [corrected])
+            put_span(said, corrected)
         # what is left said last may be the start of a card number said on in the next utterance; after a
         # card's cue ("my card number is 4539") it is masked now, and still joins the next piece; after an
         # expiry's or a code's cue it is masked as one

@@ -29,6 +29,7 @@ from agentassist.privacy.held import (
     by_speaker,
     other_number,
     overlaps,
+    put_span,
     said_groups,
     whole_span,
     words_in,
@@ -110,9 +111,8 @@ def _card_dictated(run: list[tuple[Said, list[Item]]]) -> None:
     for owner, group in run:
         whole = whole_span(group)
         if not any(x.kind == CARD for x in owner.spans if overlaps(whole, [x])):
-            owner.spans = [x for x in owner.spans if not overlaps(whole, [x])]
             owner.open.append(whole)  # a piece of a card being said: the next piece goes on with it
-            add_spans(owner, [whole])
+            put_span(owner, whole)
 
 
 def _card_checked(groups: list[tuple[Said, list[Item]]]) -> None:
