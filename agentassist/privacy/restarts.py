@@ -134,8 +134,9 @@ def _next_group(folded: str, said: list[Item], piece: Span, span: Span, gap: str
 # round ("group two", "the third group", "вторая группа", "група 3", "grupa druga"); or the card's half, part or rest
 # so ("second half", "вторая половина", "друга половина", "druga połowa", "and then the rest is", "остальное", "решта",
 # "reszta to")
+_GROUP = r"group|block|группа|група|grupa|блок|blok"
 _PART = (
-    r"group|block|группа|група|grupa|блок|blok|half|part|половин\w*|частин\w*|част[ьи]|polow\w*|czesc\w*"
+    _GROUP + r"|half|part|половин\w*|частин\w*|част[ьи]|polow\w*|czesc\w*"
     r"|rest|remainder|остальн\w*|оставш\w*|решт\w*|залиш\w*|reszt\w*|pozostal\w*"
 )
 GROUP_NAMED = re.compile(rf"[\s,]*(?:(?:and|the|и|і|та|i|a|а)\s+)?(?:(?:\w+\s+){{0,2}}(?:{_PART})(?:\s+\w+)?)[\s,:]*")
@@ -152,7 +153,6 @@ _PLACE = (
     r"(?![^\W\d_])"
 )
 _COUNT = r"four|eight|четыре|восемь|чотири|вісім|cztery|osiem"
-_GROUP = r"group|block|группа|група|grupa|блок|blok"
 PLACE_AFTER = re.compile(
     rf"[\s,]*(?:[-–—]\s*)?(?:(?:is|are|that'?s|that is|это|це|to)\s+)?(?:the\s+)?"
     rf"(?:(?:{_PLACE})(?:\s+(?:{_PART}|{_COUNT}|one))?|(?:{_GROUP})\s+[^\W\d_]+)"  # "... 9026 group four", "the last"
@@ -162,7 +162,7 @@ PLACED_BETWEEN = re.compile(rf"(?:{PLACE_AFTER.pattern})[\s,]*(?:(?:and|и|і|т
 # "наступні чотири", "i ostatnie cztery"; a half by its eight: "and the last eight are", "последние восемь")
 GROUP_COUNTED = re.compile(
     r"[\s,]*(?:(?:and|и|і|та|i|a|а)\s+)?(?:the\s+)?(?:next|following|last|final|следующ\w*|последн\w*|наступн\w*"
-    r"|останн\w*|nastepn\w*|kolejn\w*|ostatni\w*)\s+(?:four|eight|четыре|восемь|чотири|вісім|cztery|osiem|4|8)"
+    rf"|останн\w*|nastepn\w*|kolejn\w*|ostatni\w*)\s+(?:{_COUNT}|4|8)"
     r"(?:\s+(?:are|is|это|це|to))?[\s,:]*"
 )
 _FILLED = re.compile(rf"(?<![^\W\d_])(?:{FILLER.pattern})(?![^\W\d_])[\s,.]*")
